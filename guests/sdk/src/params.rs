@@ -1,0 +1,123 @@
+//! Checking a control function's arguments, with the faults SEMS answers.
+//!
+//! SEMS's XML-RPC bridge answers fault 300 when a function gets the wrong number
+//! or types of arguments; [`Params`] does the same, naming the function, the
+//! position and what was expected.
+
+use crate::control::Fault;
+use crate::{Value, fault};
+
+/// The fault code for a wrong argument count or type.
+pub const WRONG_ARGUMENTS: i32 = 300;
+
+/// The arguments of one control call.
+#[derive(Debug)]
+pub struct Params<'a> {
+    function: &'a str,
+    values: &'a [Value],
+}
+
+impl<'a> Params<'a> {
+    /// Checks that `function` got between `min` and `max` arguments.
+    pub fn new(function: &'a str, values: &'a [Value], min: usize, max: usize) -> Result<Self, Fault> {
+        if values.len() < min || values.len() > max {
+            let wanted = if min == max {
+                format!("{min}")
+            } else {
+                format!("{min} to {max}")
+            };
+            return Err(fault(
+                WRONG_ARGUMENTS,
+                format!("{function}: expected {wanted} arguments, got {}", values.len()),
+            ));
+        }
+        Ok(Params { function, values })
+    }
+
+    /// How many arguments there are.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True if there are none.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The string at `index`. Integers are accepted and written in decimal, as
+    /// SEMS clients send room numbers and pins either way.
+    pub fn string(&self, index: usize) -> Result<String, Fault> {
+        match self.values.get(index) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::Int(i)) => Ok(i.to_string()),
+            other => Err(self.wrong(index, "a string", other)),
+        }
+    }
+
+    /// The string at `index` if there is an argument there.
+    pub fn optional_string(&self, index: usize) -> Result<Option<String>, Fault> {
+        if index < self.values.len() {
+            self.string(index).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The integer at `index`. Decimal strings are accepted, as SEMS does.
+    pub fn int(&self, index: usize) -> Result<i32, Fault> {
+        match self.values.get(index) {
+            Some(Value::Int(i)) => Ok(*i),
+            Some(Value::String(s)) if s.trim().parse::<i32>().is_ok() => {
+                Ok(s.trim().parse().expect("checked just above"))
+            }
+            other => Err(self.wrong(index, "an integer", other)),
+        }
+    }
+
+    /// The integer at `index` if there is an argument there.
+    pub fn optional_int(&self, index: usize) -> Result<Option<i32>, Fault> {
+        if index < self.values.len() {
+            self.int(index).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn wrong(&self, index: usize, wanted: &str, got: Option<&Value>) -> Fault {
+        let got = match got {
+            None => "nothing".to_owned(),
+            Some(value) => format!("{value:?}"),
+        };
+        fault(
+            WRONG_ARGUMENTS,
+            format!("{}: argument {} must be {wanted}, got {got}", self.function, index + 1),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_arguments() {
+        let values = vec![Value::from("1")];
+        let err = Params::new("roomInfo", &values, 2, 2).unwrap_err();
+        assert_eq!(err.code, 300);
+        assert_eq!(err.message, "roomInfo: expected 2 arguments, got 1");
+        let err = Params::new("roomCreate", &[], 1, 2).unwrap_err();
+        assert_eq!(err.message, "roomCreate: expected 1 to 2 arguments, got 0");
+    }
+
+    #[test]
+    fn reads_strings_and_ints_leniently() {
+        let values = vec![Value::Int(123), Value::from(" 42 "), Value::Bool(true)];
+        let p = Params::new("f", &values, 1, 3).unwrap();
+        assert_eq!(p.string(0).unwrap(), "123");
+        assert_eq!(p.int(1).unwrap(), 42);
+        let err = p.string(2).unwrap_err();
+        assert_eq!(err.message, "f: argument 3 must be a string, got Bool(true)");
+        assert_eq!(p.optional_int(5).unwrap(), None);
+        assert!(p.int(0).is_ok());
+    }
+}

@@ -1,0 +1,50 @@
+//! SEMS's rule for looking a room up with (room, adminpin).
+
+/// What to do with a (room, adminpin) lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinDecision {
+    /// The room does not exist: open it with the given pin.
+    OpenWithPin,
+    /// The room exists without a pin: the given pin becomes its pin.
+    TakePin,
+    /// The pin matches (or pins are ignored).
+    Accept,
+    /// Wrong pin, or an unknown room when rooms are private.
+    Refuse,
+}
+
+/// Decides a lookup. `current` is `None` for an unknown room, else the room's
+/// pin ("" when it has none).
+pub fn decide(current: Option<&str>, given: &str, private_rooms: bool, ignore_pin: bool) -> PinDecision {
+    match current {
+        None if private_rooms => PinDecision::Refuse,
+        None => PinDecision::OpenWithPin,
+        Some("") => PinDecision::TakePin,
+        Some(_) if ignore_pin => PinDecision::Accept,
+        Some(pin) if pin == given => PinDecision::Accept,
+        Some(_) => PinDecision::Refuse,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_rooms_open_unless_private() {
+        assert_eq!(decide(None, "1", false, false), PinDecision::OpenWithPin);
+        assert_eq!(decide(None, "1", true, false), PinDecision::Refuse);
+    }
+
+    #[test]
+    fn a_room_without_pin_takes_the_first() {
+        assert_eq!(decide(Some(""), "99", false, false), PinDecision::TakePin);
+    }
+
+    #[test]
+    fn pins_must_match_unless_ignored() {
+        assert_eq!(decide(Some("12"), "12", false, false), PinDecision::Accept);
+        assert_eq!(decide(Some("12"), "13", false, false), PinDecision::Refuse);
+        assert_eq!(decide(Some("12"), "13", false, true), PinDecision::Accept);
+    }
+}

@@ -1,0 +1,63 @@
+//! The guest's settings, read from its config table (SEMS webconference.conf keys).
+
+use crate::routing::RoutingConfig;
+use regex_lite::Regex;
+use switchyard_sdk::config;
+use switchyard_sdk::log::{Level, log};
+
+/// Everything the guest reads from its config table.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `direct_room_re` and `direct_room_strip`.
+    pub routing: RoutingConfig,
+    /// `participant_id_header` (default `X-ParticipantID`).
+    pub participant_id_header: String,
+    /// `private_rooms`: callers and lookups may only use rooms that exist.
+    pub private_rooms: bool,
+    /// `ignore_pin`: adminpins are not checked.
+    pub ignore_pin: bool,
+    /// `loop_first_participant_prompt`: repeat `first_participant` until someone joins.
+    pub loop_first_participant_prompt: bool,
+    /// How many empty or wrong room entries a caller gets before being hung up.
+    pub max_room_attempts: u32,
+}
+
+impl Settings {
+    /// Reads the settings; values that do not parse are logged and replaced by
+    /// their defaults, so a bad key never takes calls down.
+    pub fn load() -> Settings {
+        let direct_room_re = config::get("direct_room_re").and_then(|re| match Regex::new(&re) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                log(Level::Error, &format!("direct_room_re {re:?} is not a valid regex: {e}"));
+                None
+            }
+        });
+        Settings {
+            routing: RoutingConfig {
+                direct_room_re,
+                direct_room_strip: number("direct_room_strip", 0),
+            },
+            participant_id_header: config::get("participant_id_header")
+                .unwrap_or_else(|| "X-ParticipantID".to_owned()),
+            private_rooms: flag("private_rooms"),
+            ignore_pin: flag("ignore_pin"),
+            loop_first_participant_prompt: flag("loop_first_participant_prompt"),
+            max_room_attempts: number("max_room_attempts", 3),
+        }
+    }
+}
+
+fn flag(key: &str) -> bool {
+    matches!(config::get(key).as_deref(), Some("true" | "yes" | "1"))
+}
+
+fn number<T: std::str::FromStr + Copy>(key: &str, default: T) -> T {
+    match config::get(key) {
+        None => default,
+        Some(text) => text.parse().unwrap_or_else(|_| {
+            log(Level::Error, &format!("{key} = {text:?} is not a number; using the default"));
+            default
+        }),
+    }
+}

@@ -1,0 +1,16 @@
+//! A drop-in replacement for the SEMS webconference application, as a Switchyard guest.
+//!
+//! Dial-in: a call is routed to a room by `P-App-Param` or `direct_room_re`, or
+//! asked for the room number by keypad (ended by `#` or `*`), and joins it; the
+//! first participant hears `first_participant`. Control: the SEMS XML-RPC
+//! functions, answered from the rooms the host keeps.
+//!
+//! The decisions are plain functions ([`routing`], [`adminpin`]) tested natively;
+//! the component glue that calls the host is built for `wasm32` only, because a
+//! component's export names cannot be linked into a native library.
+
+pub mod adminpin;
+pub mod routing;
+
+#[cfg(target_arch = "wasm32")]
+mod component;

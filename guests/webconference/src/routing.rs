@@ -1,0 +1,143 @@
+//! Which room an incoming call asks for (SEMS webconference's dial-in routing).
+
+use regex_lite::Regex;
+
+/// The routing settings of the guest's config table.
+#[derive(Debug, Clone, Default)]
+pub struct RoutingConfig {
+    /// `direct_room_re`: a Request-URI user matching it goes straight to a room.
+    pub direct_room_re: Option<Regex>,
+    /// `direct_room_strip`: characters cut from the front of the user to get the room.
+    pub direct_room_strip: usize,
+}
+
+/// Where a new call goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Straight into this room (`P-App-Param: room=…` or `direct_room_re`).
+    Room {
+        /// The room.
+        room: String,
+        /// The participant reason SEMS shows for this entry.
+        reason: &'static str,
+    },
+    /// The caller is asked for the room number.
+    AskForRoom,
+    /// `direct_room_re` matched but nothing is left after stripping: SEMS leaves
+    /// such a call hanging; it is told so and hung up here.
+    DirectRoomTooShort,
+}
+
+/// The parameters of a `P-App-Param` header value (`a=b;c=d`), in order.
+pub fn app_params(value: &str) -> Vec<(String, String)> {
+    value
+        .split(';')
+        .filter_map(|part| {
+            let part = part.trim();
+            if part.is_empty() {
+                return None;
+            }
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            Some((name.trim().to_owned(), value.trim().trim_matches('"').to_owned()))
+        })
+        .collect()
+}
+
+/// Routes a call by, in SEMS's order: `P-App-Param: enter_room=true` (ask),
+/// `P-App-Param: room=<r>`, `direct_room_re` on the Request-URI user, else ask.
+pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>) -> Route {
+    let params = app_param.map(app_params).unwrap_or_default();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    if param("enter_room") == Some("true") {
+        return Route::AskForRoom;
+    }
+    if let Some(room) = param("room").filter(|r| !r.is_empty()) {
+        return Route::Room {
+            room: room.to_owned(),
+            reason: "entered",
+        };
+    }
+    if let Some(re) = &config.direct_room_re
+        && re.is_match(request_user)
+    {
+        let room: String = request_user.chars().skip(config.direct_room_strip).collect();
+        if room.is_empty() {
+            return Route::DirectRoomTooShort;
+        }
+        return Route::Room {
+            room,
+            reason: "direct access: entered",
+        };
+    }
+    Route::AskForRoom
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sems_default() -> RoutingConfig {
+        RoutingConfig {
+            direct_room_re: Some(Regex::new("^000777").unwrap()),
+            direct_room_strip: 6,
+        }
+    }
+
+    #[test]
+    fn direct_room_strips_the_prefix() {
+        assert_eq!(
+            route(&sems_default(), "000777123", None),
+            Route::Room {
+                room: "123".into(),
+                reason: "direct access: entered"
+            }
+        );
+    }
+
+    #[test]
+    fn direct_room_with_nothing_left_is_refused() {
+        assert_eq!(route(&sems_default(), "000777", None), Route::DirectRoomTooShort);
+    }
+
+    #[test]
+    fn unmatched_users_are_asked() {
+        assert_eq!(route(&sems_default(), "555", None), Route::AskForRoom);
+        assert_eq!(route(&RoutingConfig::default(), "000777123", None), Route::AskForRoom);
+    }
+
+    #[test]
+    fn app_param_room_wins_over_direct_room() {
+        assert_eq!(
+            route(&sems_default(), "000777123", Some("room=42;x=y")),
+            Route::Room {
+                room: "42".into(),
+                reason: "entered"
+            }
+        );
+    }
+
+    #[test]
+    fn app_param_enter_room_forces_pin_entry() {
+        assert_eq!(
+            route(&sems_default(), "000777123", Some("enter_room=true;room=42")),
+            Route::AskForRoom
+        );
+    }
+
+    #[test]
+    fn parses_app_params() {
+        assert_eq!(
+            app_params(" room=\"7\" ; flag ;;a=b"),
+            vec![
+                ("room".to_owned(), "7".to_owned()),
+                ("flag".to_owned(), String::new()),
+                ("a".to_owned(), "b".to_owned())
+            ]
+        );
+    }
+}

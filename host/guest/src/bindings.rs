@@ -1,0 +1,11 @@
+//! Host bindings generated from `wit/` (world `app`).
+
+#![allow(missing_docs)]
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "app",
+});
+
+pub use exports::switchyard::call::control;
+pub use switchyard::call::{config, log, media, rooms, signaling, types};

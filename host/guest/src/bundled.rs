@@ -1,0 +1,4 @@
+//! Guests compiled from `guests/` by the build script and embedded in the host.
+
+/// The `webconference` guest (a SEMS webconference replacement), as a component.
+pub const WEBCONFERENCE: &[u8] = include_bytes!(env!("SWITCHYARD_GUEST_WEBCONFERENCE"));

@@ -1,0 +1,131 @@
+//! The per-instance store data: what a guest's imports reach.
+
+use crate::bindings::{config, log, media, rooms, signaling, types};
+use crate::{Error, GuestConfig, HostApi, JoinOptions, RoomInfo};
+use std::sync::Arc;
+use wasmtime::StoreLimits;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The most prompts one `media.play` may queue.
+const MAX_PROMPTS: usize = 256;
+/// Longer guest log lines are cut here, so a guest cannot flood the log.
+const MAX_LOG_LINE: usize = 4096;
+
+/// The data of one guest instance's store.
+pub(crate) struct Context {
+    pub(crate) host: Arc<dyn HostApi>,
+    pub(crate) guest: Arc<str>,
+    pub(crate) config: Arc<GuestConfig>,
+    pub(crate) limits: StoreLimits,
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+}
+
+impl WasiView for Context {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for Context {}
+
+impl signaling::Host for Context {
+    fn answer(&mut self, call: String) -> Result<(), Error> {
+        self.host.answer(&call)
+    }
+
+    fn reject(&mut self, call: String, code: u16, reason: String) -> Result<(), Error> {
+        if !(300..=699).contains(&code) {
+            return Err(Error::InvalidArgument(format!(
+                "reject needs a final non-2xx code (300-699), got {code}"
+            )));
+        }
+        self.host.reject(&call, code, &reason)
+    }
+
+    fn hangup(&mut self, call: String) -> Result<(), Error> {
+        self.host.hangup(&call)
+    }
+}
+
+impl media::Host for Context {
+    fn play(&mut self, call: String, prompts: Vec<String>, looped: bool) -> Result<(), Error> {
+        if prompts.len() > MAX_PROMPTS {
+            return Err(Error::InvalidArgument(format!(
+                "play takes at most {MAX_PROMPTS} prompts, got {}",
+                prompts.len()
+            )));
+        }
+        self.host.play(&call, &prompts, looped)
+    }
+
+    fn stop(&mut self, call: String) -> Result<(), Error> {
+        self.host.stop(&call)
+    }
+}
+
+impl rooms::Host for Context {
+    fn open(&mut self, room: String) -> bool {
+        self.host.open_room(&room)
+    }
+
+    fn info(&mut self, room: String) -> Option<RoomInfo> {
+        self.host.room_info(&room)
+    }
+
+    fn list(&mut self) -> Vec<String> {
+        self.host.list_rooms()
+    }
+
+    fn close(&mut self, room: String) -> Result<(), Error> {
+        self.host.close_room(&room)
+    }
+
+    fn join(&mut self, call: String, room: String, options: JoinOptions) -> Result<(), Error> {
+        if room.is_empty() {
+            return Err(Error::InvalidArgument("a room name cannot be empty".to_owned()));
+        }
+        self.host.join(&call, &room, options)
+    }
+
+    fn leave(&mut self, call: String) -> Result<(), Error> {
+        self.host.leave(&call)
+    }
+
+    fn set_meta(&mut self, room: String, key: String, value: String) -> Result<(), Error> {
+        self.host.set_meta(&room, &key, &value)
+    }
+
+    fn get_meta(&mut self, room: String, key: String) -> Option<String> {
+        self.host.get_meta(&room, &key)
+    }
+}
+
+impl config::Host for Context {
+    fn get(&mut self, key: String) -> Option<String> {
+        self.config.get(&key).map(str::to_owned)
+    }
+}
+
+impl log::Host for Context {
+    fn log(&mut self, level: log::Level, message: String) {
+        let mut message = message;
+        if message.len() > MAX_LOG_LINE {
+            let cut = (0..=MAX_LOG_LINE).rev().find(|&i| message.is_char_boundary(i)).unwrap_or(0);
+            message.truncate(cut);
+            message.push('…');
+        }
+        let guest = &*self.guest;
+        match level {
+            log::Level::Trace => tracing::trace!(guest, "{message}"),
+            log::Level::Debug => tracing::debug!(guest, "{message}"),
+            log::Level::Info => tracing::info!(guest, "{message}"),
+            log::Level::Warn => tracing::warn!(guest, "{message}"),
+            log::Level::Error => tracing::error!(guest, "{message}"),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! A compiled guest, ready to be instantiated per call.
+
+use crate::bindings::AppPre;
+use crate::context::Context;
+use crate::instance::{GuestError, Instance};
+use crate::{HostApi, Limits};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use wasmtime::component::ResourceTable;
+use wasmtime::{Engine, Store, StoreLimitsBuilder};
+use wasmtime_wasi::WasiCtx;
+
+/// A guest's own configuration table, as the `config.get` import serves it:
+/// keys to values as text (strings unquoted; numbers and booleans as written).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuestConfig(BTreeMap<String, String>);
+
+impl GuestConfig {
+    /// The value of `key`, if set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+}
+
+impl FromIterator<(String, String)> for GuestConfig {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        GuestConfig(iter.into_iter().collect())
+    }
+}
+
+/// A guest component compiled and linked against the host's imports.
+pub struct Guest {
+    name: Arc<str>,
+    config: Arc<GuestConfig>,
+    pre: AppPre<Context>,
+    engine: Engine,
+    limits: Limits,
+}
+
+impl Guest {
+    pub(crate) fn new(name: &str, config: GuestConfig, pre: AppPre<Context>, engine: Engine, limits: Limits) -> Self {
+        Guest {
+            name: name.into(),
+            config: Arc::new(config),
+            pre,
+            engine,
+            limits,
+        }
+    }
+
+    /// The name the guest was loaded under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A fresh instance, with its own memory, whose imports go to `host`.
+    pub fn instantiate(&self, host: Arc<dyn HostApi>) -> Result<Instance, GuestError> {
+        let context = Context {
+            host,
+            guest: self.name.clone(),
+            config: self.config.clone(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(self.limits.memory_bytes)
+                .instances(self.limits.max_core_instances_per_guest)
+                .trap_on_grow_failure(true)
+                .build(),
+            // No preopened directories, no sockets, no environment, no stdio.
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+        };
+        let mut store = Store::new(&self.engine, context);
+        store.limiter(|context| &mut context.limits);
+        store.set_epoch_deadline(self.limits.deadline_ticks());
+        let app = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| GuestError::from_wasmtime(&self.name, "instantiate", e))?;
+        Ok(Instance::new(self.name.clone(), store, app, self.limits.deadline_ticks()))
+    }
+}

@@ -1,0 +1,130 @@
+//! One instance of a guest: the exports the host calls, each under a deadline.
+
+use crate::bindings::App;
+use crate::context::Context;
+use crate::values::{from_tree, to_tree};
+use crate::{Event, Fault, InviteInfo, Value};
+use std::sync::Arc;
+use thiserror::Error;
+use wasmtime::{Store, Trap};
+
+/// Why a guest could not be loaded or did not complete a call.
+///
+/// After any error from an [`Instance`] method the instance must be dropped: a
+/// trapped component cannot be entered again.
+#[derive(Debug, Error)]
+pub enum GuestError {
+    /// The engine could not be set up.
+    #[error("guest runtime: {0}")]
+    Engine(String),
+    /// The bytes are not a valid component, or do not fit the host's WIT world.
+    #[error("guest {guest}: cannot load: {message}")]
+    Load {
+        /// The guest's name.
+        guest: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The export ran past its deadline and was interrupted.
+    #[error("guest {guest}: {export} ran past its deadline and was stopped")]
+    Timeout {
+        /// The guest's name.
+        guest: String,
+        /// The export that was running.
+        export: &'static str,
+    },
+    /// The guest trapped (a panic, an out-of-bounds access, memory exhausted, …).
+    #[error("guest {guest}: {export} failed: {message}")]
+    Trap {
+        /// The guest's name.
+        guest: String,
+        /// The export that was running.
+        export: &'static str,
+        /// The trap, as wasmtime describes it.
+        message: String,
+    },
+    /// The guest returned a value tree that is not a tree.
+    #[error("guest {guest}: control answered a malformed value: {message}")]
+    BadResult {
+        /// The guest's name.
+        guest: String,
+        /// What was wrong with it.
+        message: String,
+    },
+}
+
+impl GuestError {
+    pub(crate) fn from_wasmtime(guest: &str, export: &'static str, error: wasmtime::Error) -> Self {
+        let guest = guest.to_owned();
+        if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+            GuestError::Timeout { guest, export }
+        } else {
+            GuestError::Trap {
+                guest,
+                export,
+                message: format!("{error:#}"),
+            }
+        }
+    }
+}
+
+/// A live instance of a guest.
+pub struct Instance {
+    guest: Arc<str>,
+    store: Store<Context>,
+    app: App,
+    deadline_ticks: u64,
+}
+
+impl Instance {
+    pub(crate) fn new(guest: Arc<str>, store: Store<Context>, app: App, deadline_ticks: u64) -> Self {
+        Instance {
+            guest,
+            store,
+            app,
+            deadline_ticks,
+        }
+    }
+
+    /// The name of the guest this is an instance of.
+    pub fn guest(&self) -> &str {
+        &self.guest
+    }
+
+    /// `handler.on-invite`.
+    pub fn on_invite(&mut self, invite: &InviteInfo) -> Result<(), GuestError> {
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.app
+            .switchyard_call_handler()
+            .call_on_invite(&mut self.store, invite)
+            .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-invite", e))
+    }
+
+    /// `handler.on-event`.
+    pub fn on_event(&mut self, call: &str, event: Event) -> Result<(), GuestError> {
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.app
+            .switchyard_call_handler()
+            .call_on_event(&mut self.store, &call.to_owned(), event)
+            .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-event", e))
+    }
+
+    /// `control.handle`: the guest's answer to a control function, which is either
+    /// a value or a fault of the guest's choosing.
+    pub fn handle_control(&mut self, function: &str, params: &[Value]) -> Result<Result<Value, Fault>, GuestError> {
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        let params = to_tree(&Value::Array(params.to_vec()));
+        let answer = self
+            .app
+            .switchyard_call_control()
+            .call_handle(&mut self.store, function, &params)
+            .map_err(|e| GuestError::from_wasmtime(&self.guest, "handle", e))?;
+        match answer {
+            Ok(tree) => from_tree(&tree).map(Ok).map_err(|e| GuestError::BadResult {
+                guest: self.guest.to_string(),
+                message: e.to_string(),
+            }),
+            Err(fault) => Ok(Err(fault)),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The Wasm guest runtime of Switchyard.
+//!
+//! Guests are WebAssembly components of the `switchyard:call` WIT package (see
+//! `wit/`). A [`Runtime`] compiles them ([`Runtime::load`]) into [`Guest`]s; each
+//! call gets its own [`Instance`] of its guest, so a trap or a timeout ends that
+//! guest's part of one call only. Every call into a guest has a deadline (epoch
+//! interruption) and every instance a memory cap ([`Limits`]); guests get no
+//! filesystem, network, environment or arguments.
+//!
+//! What a guest asks of the host goes to a [`HostApi`] that the embedder (the
+//! `switchyard` binary) implements; this crate owns the guest's config table and
+//! its log lines.
+
+mod bindings;
+pub mod bundled;
+mod context;
+mod guest;
+mod host_api;
+mod instance;
+mod runtime;
+mod values;
+
+pub use bindings::control::Fault;
+pub use bindings::rooms::JoinOptions;
+pub use bindings::types::{Error, Event, InviteInfo, ParticipantInfo, ParticipantStatus, RoomInfo, SipHeader};
+pub use guest::{Guest, GuestConfig};
+pub use host_api::HostApi;
+pub use instance::{GuestError, Instance};
+pub use runtime::{Limits, Runtime};
+pub use switchyard_value::Value;

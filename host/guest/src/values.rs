@@ -1,0 +1,43 @@
+//! [`Value`]s to and from the WIT `value-tree` (the tree logic is in `switchyard-value`).
+
+use crate::bindings::control::{ValueNode, ValueTree};
+use switchyard_value::{Node, TreeError, Value, flatten, unflatten};
+
+/// The value as a WIT value tree.
+pub(crate) fn to_tree(value: &Value) -> ValueTree {
+    let nodes = flatten(value)
+        .into_iter()
+        .map(|node| match node {
+            Node::Int(i) => ValueNode::Int(i),
+            Node::Bool(b) => ValueNode::Boolean(b),
+            Node::Double(d) => ValueNode::Double(d),
+            Node::String(s) => ValueNode::Text(s),
+            Node::Base64(b) => ValueNode::Base64(b),
+            Node::DateTime(d) => ValueNode::DateTime(d),
+            Node::Array(items) => ValueNode::Array(items),
+            Node::Struct(members) => ValueNode::Struct(members),
+            Node::Nil => ValueNode::Nil,
+        })
+        .collect();
+    ValueTree { nodes }
+}
+
+/// The value a WIT value tree holds.
+pub(crate) fn from_tree(tree: &ValueTree) -> Result<Value, TreeError> {
+    let nodes: Vec<Node> = tree
+        .nodes
+        .iter()
+        .map(|node| match node {
+            ValueNode::Int(i) => Node::Int(*i),
+            ValueNode::Boolean(b) => Node::Bool(*b),
+            ValueNode::Double(d) => Node::Double(*d),
+            ValueNode::Text(s) => Node::String(s.clone()),
+            ValueNode::Base64(b) => Node::Base64(b.clone()),
+            ValueNode::DateTime(d) => Node::DateTime(d.clone()),
+            ValueNode::Array(items) => Node::Array(items.clone()),
+            ValueNode::Struct(members) => Node::Struct(members.clone()),
+            ValueNode::Nil => Node::Nil,
+        })
+        .collect();
+    unflatten(&nodes)
+}
