@@ -19,15 +19,34 @@ const TARGET: &str = "wasm32-wasip2";
 /// Environment passed through to the nested cargo; everything else the outer
 /// cargo set for this build script (RUSTFLAGS for the host, clippy's wrapper,
 /// CARGO_CFG_* of the host target, …) must not leak into a wasm build.
-const KEEP: &[&str] = &["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO_MAKEFLAGS", "TMPDIR"];
-const KEEP_PREFIXES: &[&str] = &["CARGO_NET_", "CARGO_HTTP_", "CARGO_REGISTRIES_", "CARGO_REGISTRY_", "CARGO_SOURCE_"];
+const KEEP: &[&str] = &[
+    "PATH",
+    "HOME",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "RUSTC",
+    "CARGO_MAKEFLAGS",
+    "TMPDIR",
+];
+const KEEP_PREFIXES: &[&str] = &[
+    "CARGO_NET_",
+    "CARGO_HTTP_",
+    "CARGO_REGISTRIES_",
+    "CARGO_REGISTRY_",
+    "CARGO_SOURCE_",
+];
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir.join("../..");
     println!("cargo::rerun-if-changed={}", root.join("guests").display());
     println!("cargo::rerun-if-changed={}", root.join("wit").display());
-    println!("cargo::rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo::rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
 
     require_wasm_target();
 
@@ -44,20 +63,39 @@ fn main() {
         .args(["build", "--release", "--target", TARGET, "--target-dir"])
         .arg(&target_dir)
         // Debug info only bloats an embedded component.
-        .args(["--config", "profile.release.debug=false", "--config", "profile.release.strip=\"debuginfo\""]);
+        .args([
+            "--config",
+            "profile.release.debug=false",
+            "--config",
+            "profile.release.strip=\"debuginfo\"",
+        ]);
     for guest in BUNDLED {
         command.args(["-p", guest]);
     }
-    let status = command.status().unwrap_or_else(|e| fail(&format!("could not run cargo to build the guests: {e}")));
+    let status = command
+        .status()
+        .unwrap_or_else(|e| fail(&format!("could not run cargo to build the guests: {e}")));
     if !status.success() {
-        fail("building the guests in guests/ for wasm32-wasip2 failed (see the cargo output above)");
+        fail(
+            "building the guests in guests/ for wasm32-wasip2 failed (see the cargo output above)",
+        );
     }
     for guest in BUNDLED {
-        let wasm = target_dir.join(TARGET).join("release").join(format!("{guest}.wasm"));
+        let wasm = target_dir
+            .join(TARGET)
+            .join("release")
+            .join(format!("{guest}.wasm"));
         if !wasm.is_file() {
-            fail(&format!("the guest build did not produce {}", wasm.display()));
+            fail(&format!(
+                "the guest build did not produce {}",
+                wasm.display()
+            ));
         }
-        println!("cargo::rustc-env=SWITCHYARD_GUEST_{}={}", guest.to_uppercase(), wasm.display());
+        println!(
+            "cargo::rustc-env=SWITCHYARD_GUEST_{}={}",
+            guest.to_uppercase(),
+            wasm.display()
+        );
     }
 }
 
@@ -70,7 +108,8 @@ fn require_wasm_target() {
         .ok()
         .filter(|out| out.status.success())
         .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-    let installed = sysroot.is_some_and(|root| Path::new(&root).join("lib/rustlib").join(TARGET).is_dir());
+    let installed =
+        sysroot.is_some_and(|root| Path::new(&root).join("lib/rustlib").join(TARGET).is_dir());
     if !installed {
         fail("the wasm32-wasip2 target is missing: run `rustup target add wasm32-wasip2`");
     }

@@ -30,8 +30,8 @@ pub mod bindings {
 pub mod params;
 mod tree;
 
-pub use bindings::exports::switchyard::call::{control, handler};
 pub use bindings::export;
+pub use bindings::exports::switchyard::call::{control, handler};
 pub use bindings::switchyard::call::{config, log, media, rooms, signaling, types};
 pub use switchyard_value::Value;
 pub use tree::{from_tree, to_tree};

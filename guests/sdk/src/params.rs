@@ -19,7 +19,12 @@ pub struct Params<'a> {
 
 impl<'a> Params<'a> {
     /// Checks that `function` got between `min` and `max` arguments.
-    pub fn new(function: &'a str, values: &'a [Value], min: usize, max: usize) -> Result<Self, Fault> {
+    pub fn new(
+        function: &'a str,
+        values: &'a [Value],
+        min: usize,
+        max: usize,
+    ) -> Result<Self, Fault> {
         if values.len() < min || values.len() > max {
             let wanted = if min == max {
                 format!("{min}")
@@ -28,7 +33,10 @@ impl<'a> Params<'a> {
             };
             return Err(fault(
                 WRONG_ARGUMENTS,
-                format!("{function}: expected {wanted} arguments, got {}", values.len()),
+                format!(
+                    "{function}: expected {wanted} arguments, got {}",
+                    values.len()
+                ),
             ));
         }
         Ok(Params { function, values })
@@ -90,7 +98,11 @@ impl<'a> Params<'a> {
         };
         fault(
             WRONG_ARGUMENTS,
-            format!("{}: argument {} must be {wanted}, got {got}", self.function, index + 1),
+            format!(
+                "{}: argument {} must be {wanted}, got {got}",
+                self.function,
+                index + 1
+            ),
         )
     }
 }
@@ -116,7 +128,10 @@ mod tests {
         assert_eq!(p.string(0).unwrap(), "123");
         assert_eq!(p.int(1).unwrap(), 42);
         let err = p.string(2).unwrap_err();
-        assert_eq!(err.message, "f: argument 3 must be a string, got Bool(true)");
+        assert_eq!(
+            err.message,
+            "f: argument 3 must be a string, got Bool(true)"
+        );
         assert_eq!(p.optional_int(5).unwrap(), None);
         assert!(p.int(0).is_ok());
     }

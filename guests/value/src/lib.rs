@@ -12,28 +12,9 @@
 
 use thiserror::Error;
 
-/// An XML-RPC value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// `<int>` / `<i4>`.
-    Int(i32),
-    /// `<boolean>`.
-    Bool(bool),
-    /// `<double>`.
-    Double(f64),
-    /// `<string>`, or an untyped `<value>`.
-    String(String),
-    /// `<base64>`, decoded.
-    Base64(Vec<u8>),
-    /// `<dateTime.iso8601>`, as written.
-    DateTime(String),
-    /// `<array>`.
-    Array(Vec<Value>),
-    /// `<struct>`, members in order.
-    Struct(Vec<(String, Value)>),
-    /// `<nil/>`.
-    Nil,
-}
+mod value;
+
+pub use value::Value;
 
 /// One node of a flattened value: scalars carry their value, containers the
 /// indices of their members.
@@ -84,42 +65,6 @@ pub enum TreeError {
     /// A node is a member of more than one container, or of none.
     #[error("node {0} is used {1} times; every node but the root must be used exactly once")]
     NotATree(usize, usize),
-}
-
-impl Value {
-    /// The value as a string slice, if it is a string.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The value as an integer, if it is one.
-    pub fn as_int(&self) -> Option<i32> {
-        match self {
-            Value::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
-}
-
-impl From<&str> for Value {
-    fn from(s: &str) -> Self {
-        Value::String(s.to_owned())
-    }
-}
-
-impl From<String> for Value {
-    fn from(s: String) -> Self {
-        Value::String(s)
-    }
-}
-
-impl From<i32> for Value {
-    fn from(i: i32) -> Self {
-        Value::Int(i)
-    }
 }
 
 /// Writes `value` as a pre-order list of nodes, root first.
@@ -209,7 +154,9 @@ fn build(nodes: &[Node], index: usize) -> Value {
         Node::Base64(b) => Value::Base64(b.clone()),
         Node::DateTime(d) => Value::DateTime(d.clone()),
         Node::Nil => Value::Nil,
-        Node::Array(items) => Value::Array(items.iter().map(|&i| build(nodes, i as usize)).collect()),
+        Node::Array(items) => {
+            Value::Array(items.iter().map(|&i| build(nodes, i as usize)).collect())
+        }
         Node::Struct(members) => Value::Struct(
             members
                 .iter()
@@ -270,7 +217,10 @@ mod tests {
         let nodes = [Node::Array(vec![1, 7]), Node::Nil];
         assert_eq!(
             unflatten(&nodes),
-            Err(TreeError::OutOfRange { parent: 0, child: 7 })
+            Err(TreeError::OutOfRange {
+                parent: 0,
+                child: 7
+            })
         );
     }
 
@@ -279,12 +229,18 @@ mod tests {
         let nodes = [Node::Array(vec![1]), Node::Array(vec![0])];
         assert_eq!(
             unflatten(&nodes),
-            Err(TreeError::NotPreOrder { parent: 1, child: 0 })
+            Err(TreeError::NotPreOrder {
+                parent: 1,
+                child: 0
+            })
         );
         let self_loop = [Node::Array(vec![0])];
         assert_eq!(
             unflatten(&self_loop),
-            Err(TreeError::NotPreOrder { parent: 0, child: 0 })
+            Err(TreeError::NotPreOrder {
+                parent: 0,
+                child: 0
+            })
         );
     }
 

@@ -15,7 +15,12 @@ pub enum PinDecision {
 
 /// Decides a lookup. `current` is `None` for an unknown room, else the room's
 /// pin ("" when it has none).
-pub fn decide(current: Option<&str>, given: &str, private_rooms: bool, ignore_pin: bool) -> PinDecision {
+pub fn decide(
+    current: Option<&str>,
+    given: &str,
+    private_rooms: bool,
+    ignore_pin: bool,
+) -> PinDecision {
     match current {
         None if private_rooms => PinDecision::Refuse,
         None => PinDecision::OpenWithPin,

@@ -38,7 +38,10 @@ pub fn app_params(value: &str) -> Vec<(String, String)> {
                 return None;
             }
             let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            Some((name.trim().to_owned(), value.trim().trim_matches('"').to_owned()))
+            Some((
+                name.trim().to_owned(),
+                value.trim().trim_matches('"').to_owned(),
+            ))
         })
         .collect()
 }
@@ -65,7 +68,10 @@ pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>
     if let Some(re) = &config.direct_room_re
         && re.is_match(request_user)
     {
-        let room: String = request_user.chars().skip(config.direct_room_strip).collect();
+        let room: String = request_user
+            .chars()
+            .skip(config.direct_room_strip)
+            .collect();
         if room.is_empty() {
             return Route::DirectRoomTooShort;
         }
@@ -101,13 +107,19 @@ mod tests {
 
     #[test]
     fn direct_room_with_nothing_left_is_refused() {
-        assert_eq!(route(&sems_default(), "000777", None), Route::DirectRoomTooShort);
+        assert_eq!(
+            route(&sems_default(), "000777", None),
+            Route::DirectRoomTooShort
+        );
     }
 
     #[test]
     fn unmatched_users_are_asked() {
         assert_eq!(route(&sems_default(), "555", None), Route::AskForRoom);
-        assert_eq!(route(&RoutingConfig::default(), "000777123", None), Route::AskForRoom);
+        assert_eq!(
+            route(&RoutingConfig::default(), "000777123", None),
+            Route::AskForRoom
+        );
     }
 
     #[test]
@@ -124,7 +136,11 @@ mod tests {
     #[test]
     fn app_param_enter_room_forces_pin_entry() {
         assert_eq!(
-            route(&sems_default(), "000777123", Some("enter_room=true;room=42")),
+            route(
+                &sems_default(),
+                "000777123",
+                Some("enter_room=true;room=42")
+            ),
             Route::AskForRoom
         );
     }

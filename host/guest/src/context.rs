@@ -87,7 +87,9 @@ impl rooms::Host for Context {
 
     fn join(&mut self, call: String, room: String, options: JoinOptions) -> Result<(), Error> {
         if room.is_empty() {
-            return Err(Error::InvalidArgument("a room name cannot be empty".to_owned()));
+            return Err(Error::InvalidArgument(
+                "a room name cannot be empty".to_owned(),
+            ));
         }
         self.host.join(&call, &room, options)
     }
@@ -115,7 +117,10 @@ impl log::Host for Context {
     fn log(&mut self, level: log::Level, message: String) {
         let mut message = message;
         if message.len() > MAX_LOG_LINE {
-            let cut = (0..=MAX_LOG_LINE).rev().find(|&i| message.is_char_boundary(i)).unwrap_or(0);
+            let cut = (0..=MAX_LOG_LINE)
+                .rev()
+                .find(|&i| message.is_char_boundary(i))
+                .unwrap_or(0);
             message.truncate(cut);
             message.push('…');
         }

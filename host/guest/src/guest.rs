@@ -38,7 +38,13 @@ pub struct Guest {
 }
 
 impl Guest {
-    pub(crate) fn new(name: &str, config: GuestConfig, pre: AppPre<Context>, engine: Engine, limits: Limits) -> Self {
+    pub(crate) fn new(
+        name: &str,
+        config: GuestConfig,
+        pre: AppPre<Context>,
+        engine: Engine,
+        limits: Limits,
+    ) -> Self {
         Guest {
             name: name.into(),
             config: Arc::new(config),
@@ -75,6 +81,11 @@ impl Guest {
             .pre
             .instantiate(&mut store)
             .map_err(|e| GuestError::from_wasmtime(&self.name, "instantiate", e))?;
-        Ok(Instance::new(self.name.clone(), store, app, self.limits.deadline_ticks()))
+        Ok(Instance::new(
+            self.name.clone(),
+            store,
+            app,
+            self.limits.deadline_ticks(),
+        ))
     }
 }

@@ -77,7 +77,12 @@ pub struct Instance {
 }
 
 impl Instance {
-    pub(crate) fn new(guest: Arc<str>, store: Store<Context>, app: App, deadline_ticks: u64) -> Self {
+    pub(crate) fn new(
+        guest: Arc<str>,
+        store: Store<Context>,
+        app: App,
+        deadline_ticks: u64,
+    ) -> Self {
         Instance {
             guest,
             store,
@@ -111,7 +116,11 @@ impl Instance {
 
     /// `control.handle`: the guest's answer to a control function, which is either
     /// a value or a fault of the guest's choosing.
-    pub fn handle_control(&mut self, function: &str, params: &[Value]) -> Result<Result<Value, Fault>, GuestError> {
+    pub fn handle_control(
+        &mut self,
+        function: &str,
+        params: &[Value],
+    ) -> Result<Result<Value, Fault>, GuestError> {
         self.store.set_epoch_deadline(self.deadline_ticks);
         let params = to_tree(&Value::Array(params.to_vec()));
         let answer = self

@@ -22,7 +22,9 @@ mod values;
 
 pub use bindings::control::Fault;
 pub use bindings::rooms::JoinOptions;
-pub use bindings::types::{Error, Event, InviteInfo, ParticipantInfo, ParticipantStatus, RoomInfo, SipHeader};
+pub use bindings::types::{
+    Error, Event, InviteInfo, ParticipantInfo, ParticipantStatus, RoomInfo, SipHeader,
+};
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;
 pub use instance::{GuestError, Instance};

@@ -41,7 +41,10 @@ impl Default for Limits {
 impl Limits {
     /// The call deadline in epoch ticks, rounded up, at least one.
     pub(crate) fn deadline_ticks(&self) -> u64 {
-        let ticks = self.call_deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+        let ticks = self
+            .call_deadline
+            .as_nanos()
+            .div_ceil(EPOCH_TICK.as_nanos());
         u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
     }
 }
@@ -89,7 +92,8 @@ impl Runtime {
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
-        App::add_to_linker::<_, HasSelf<_>>(&mut linker, |context| context).map_err(engine_error)?;
+        App::add_to_linker::<_, HasSelf<_>>(&mut linker, |context| context)
+            .map_err(engine_error)?;
         let epoch = EpochTicker::start(engine.clone());
         Ok(Runtime {
             engine,
@@ -107,9 +111,18 @@ impl Runtime {
             message: format!("{e:#}"),
         };
         let component = Component::new(&self.engine, wasm).map_err(load_error)?;
-        let pre = self.linker.instantiate_pre(&component).map_err(load_error)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(load_error)?;
         let pre = AppPre::new(pre).map_err(load_error)?;
-        Ok(Guest::new(name, config, pre, self.engine.clone(), self.limits))
+        Ok(Guest::new(
+            name,
+            config,
+            pre,
+            self.engine.clone(),
+            self.limits,
+        ))
     }
 
     /// The limits guests run under.

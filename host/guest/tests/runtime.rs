@@ -4,15 +4,18 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_guest::{
-    Error, Event, GuestConfig, GuestError, HostApi, InviteInfo, JoinOptions, Limits, ParticipantInfo,
-    ParticipantStatus, RoomInfo, Runtime, SipHeader, Value, bundled,
+    Error, Event, GuestConfig, GuestError, HostApi, InviteInfo, JoinOptions, Limits,
+    ParticipantInfo, ParticipantStatus, RoomInfo, Runtime, SipHeader, Value, bundled,
 };
+
+/// A room of the fake host: name, participants, meta values.
+type FakeRoom = (String, Vec<ParticipantInfo>, Vec<(String, String)>);
 
 /// A host that records what guests ask of it and keeps rooms in memory.
 #[derive(Default)]
 struct FakeHost {
     log: Mutex<Vec<String>>,
-    rooms: Mutex<Vec<(String, Vec<ParticipantInfo>, Vec<(String, String)>)>>,
+    rooms: Mutex<Vec<FakeRoom>>,
 }
 
 impl FakeHost {
@@ -63,14 +66,22 @@ impl HostApi for FakeHost {
         })
     }
     fn list_rooms(&self) -> Vec<String> {
-        self.rooms.lock().unwrap().iter().map(|r| r.0.clone()).collect()
+        self.rooms
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.0.clone())
+            .collect()
     }
     fn close_room(&self, room: &str) -> Result<(), Error> {
         self.record(format!("close {room}"));
         Ok(())
     }
     fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<(), Error> {
-        self.record(format!("join {call} {room} {} {:?}", options.number, options.reason));
+        self.record(format!(
+            "join {call} {room} {} {:?}",
+            options.number, options.reason
+        ));
         let mut rooms = self.rooms.lock().unwrap();
         let participant = ParticipantInfo {
             call: call.to_owned(),
@@ -93,7 +104,10 @@ impl HostApi for FakeHost {
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
         self.record(format!("set-meta {room} {key}={value}"));
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.iter_mut().find(|r| r.0 == room).ok_or(Error::NoSuchRoom)?;
+        let r = rooms
+            .iter_mut()
+            .find(|r| r.0 == room)
+            .ok_or(Error::NoSuchRoom)?;
         r.2.retain(|(k, _)| k != key);
         r.2.push((key.to_owned(), value.to_owned()));
         Ok(())
@@ -134,7 +148,8 @@ fn sems_config() -> GuestConfig {
 }
 
 fn misbehave_wasm() -> Vec<u8> {
-    std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE")).expect("the build script built the misbehave guest")
+    std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE"))
+        .expect("the build script built the misbehave guest")
 }
 
 fn small_limits() -> Limits {
@@ -149,12 +164,16 @@ fn small_limits() -> Limits {
 #[test]
 fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
     let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime.load("webconference", bundled::WEBCONFERENCE, sems_config()).unwrap();
+    let guest = runtime
+        .load("webconference", bundled::WEBCONFERENCE, sems_config())
+        .unwrap();
     let host = Arc::new(FakeHost::default());
     let mut first = guest.instantiate(host.clone()).unwrap();
     first.on_invite(&invite("c1", "000777123", &[])).unwrap();
     let mut second = guest.instantiate(host.clone()).unwrap();
-    second.on_invite(&invite("c2", "000777123", &[("X-ParticipantID", "p2")])).unwrap();
+    second
+        .on_invite(&invite("c2", "000777123", &[("X-ParticipantID", "p2")]))
+        .unwrap();
     assert_eq!(
         host.log(),
         [
@@ -172,7 +191,9 @@ fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
 #[test]
 fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
     let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime.load("webconference", bundled::WEBCONFERENCE, sems_config()).unwrap();
+    let guest = runtime
+        .load("webconference", bundled::WEBCONFERENCE, sems_config())
+        .unwrap();
     let host = Arc::new(FakeHost::default());
     let mut call = guest.instantiate(host.clone()).unwrap();
     call.on_invite(&invite("c1", "conference", &[])).unwrap();
@@ -198,23 +219,43 @@ fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
 #[test]
 fn too_many_empty_entries_say_goodbye_and_hang_up() {
     let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime.load("webconference", bundled::WEBCONFERENCE, sems_config()).unwrap();
+    let guest = runtime
+        .load("webconference", bundled::WEBCONFERENCE, sems_config())
+        .unwrap();
     let host = Arc::new(FakeHost::default());
     let mut call = guest.instantiate(host.clone()).unwrap();
     call.on_invite(&invite("c1", "000777", &[])).unwrap();
     call.on_event("c1", Event::PromptDone).unwrap();
-    assert_eq!(host.log(), ["answer c1", "play c1 wrong_pin_bye looped=false", "hangup c1"]);
+    assert_eq!(
+        host.log(),
+        [
+            "answer c1",
+            "play c1 wrong_pin_bye looped=false",
+            "hangup c1"
+        ]
+    );
 }
 
 #[test]
 fn room_info_opens_unknown_rooms_and_checks_the_pin() {
     let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime.load("webconference", bundled::WEBCONFERENCE, sems_config()).unwrap();
+    let guest = runtime
+        .load("webconference", bundled::WEBCONFERENCE, sems_config())
+        .unwrap();
     let host = Arc::new(FakeHost::default());
     let mut control = guest.instantiate(host.clone()).unwrap();
-    let ok = control.handle_control("roomInfo", &["7".into(), "1234".into()]).unwrap().unwrap();
-    assert_eq!(ok, Value::Array(vec![Value::Int(0), "OK".into(), Value::Array(vec![])]));
-    let wrong = control.handle_control("roomInfo", &["7".into(), "999".into()]).unwrap().unwrap();
+    let ok = control
+        .handle_control("roomInfo", &["7".into(), "1234".into()])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ok,
+        Value::Array(vec![Value::Int(0), "OK".into(), Value::Array(vec![])])
+    );
+    let wrong = control
+        .handle_control("roomInfo", &["7".into(), "999".into()])
+        .unwrap()
+        .unwrap();
     assert_eq!(
         wrong,
         Value::Array(vec![
@@ -223,21 +264,41 @@ fn room_info_opens_unknown_rooms_and_checks_the_pin() {
             Value::Array(vec![])
         ])
     );
-    let fault = control.handle_control("roomInfo", &["7".into()]).unwrap().unwrap_err();
-    assert_eq!((fault.code, fault.message.as_str()), (300, "roomInfo: expected 2 arguments, got 1"));
-    let fault = control.handle_control("noSuchThing", &[]).unwrap().unwrap_err();
+    let fault = control
+        .handle_control("roomInfo", &["7".into()])
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (fault.code, fault.message.as_str()),
+        (300, "roomInfo: expected 2 arguments, got 1")
+    );
+    let fault = control
+        .handle_control("noSuchThing", &[])
+        .unwrap()
+        .unwrap_err();
     assert_eq!(fault.code, 504);
 }
 
 #[test]
 fn a_spinning_guest_is_stopped_at_its_deadline() {
     let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime.load("misbehave", &misbehave_wasm(), GuestConfig::default()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
     let host = Arc::new(FakeHost::default());
     let mut call = guest.instantiate(host.clone()).unwrap();
     let started = Instant::now();
     let err = call.on_invite(&invite("c1", "spin", &[])).unwrap_err();
-    assert!(matches!(err, GuestError::Timeout { export: "on-invite", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            GuestError::Timeout {
+                export: "on-invite",
+                ..
+            }
+        ),
+        "{err}"
+    );
     // The deadline is 50 ms; allow for a loaded machine, but not for "never".
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(host.log().is_empty());
@@ -246,14 +307,34 @@ fn a_spinning_guest_is_stopped_at_its_deadline() {
 #[test]
 fn a_guest_that_exhausts_its_memory_traps_without_harming_others() {
     let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime.load("misbehave", &misbehave_wasm(), GuestConfig::default()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
     let host = Arc::new(FakeHost::default());
     let mut hog = guest.instantiate(host.clone()).unwrap();
     let err = hog.on_invite(&invite("c1", "grow", &[])).unwrap_err();
-    assert!(matches!(err, GuestError::Trap { export: "on-invite", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            GuestError::Trap {
+                export: "on-invite",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let mut panicky = guest.instantiate(host.clone()).unwrap();
     let err = panicky.handle_control("panic", &[]).unwrap_err();
-    assert!(matches!(err, GuestError::Trap { export: "handle", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            GuestError::Trap {
+                export: "handle",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let mut fine = guest.instantiate(host.clone()).unwrap();
     fine.on_invite(&invite("c2", "hello", &[])).unwrap();
     assert_eq!(host.log(), ["join c2 ok alice \"entered\"", "answer c2"]);

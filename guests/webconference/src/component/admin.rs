@@ -3,8 +3,8 @@
 //! Results are the arrays SEMS returns, before the server-info string that the
 //! host appends to every one of them.
 
-use crate::adminpin::{self, PinDecision};
 use super::settings::Settings;
+use crate::adminpin::{self, PinDecision};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::params::Params;
 use switchyard_sdk::rooms;
@@ -18,7 +18,10 @@ const UNKNOWN_METHOD: i32 = 504;
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     match function {
         "roomInfo" => room_info(Params::new(function, params, 2, 2)?),
-        _ => Err(fault(UNKNOWN_METHOD, format!("unknown method name: {function}"))),
+        _ => Err(fault(
+            UNKNOWN_METHOD,
+            format!("unknown method name: {function}"),
+        )),
     }
 }
 
@@ -47,7 +50,12 @@ fn room_info(params: Params<'_>) -> Result<Value, Fault> {
 /// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
 fn open_with_pin(settings: &Settings, room: &str, pin: &str) -> bool {
     let current = rooms::info(room).map(|_| rooms::get_meta(room, "adminpin").unwrap_or_default());
-    match adminpin::decide(current.as_deref(), pin, settings.private_rooms, settings.ignore_pin) {
+    match adminpin::decide(
+        current.as_deref(),
+        pin,
+        settings.private_rooms,
+        settings.ignore_pin,
+    ) {
         PinDecision::OpenWithPin => {
             rooms::open(room);
             rooms::set_meta(room, "adminpin", pin).is_ok()

@@ -3,8 +3,8 @@
 //! Each call has its own guest instance, so the call's state is a plain
 //! thread-local of this instance.
 
-use crate::routing::{self, Route};
 use super::settings::Settings;
+use crate::routing::{self, Route};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::rooms::{self, JoinOptions};
@@ -72,7 +72,10 @@ pub fn on_invite(invite: InviteInfo) {
 /// Advances the call's flow on one of its events.
 pub fn on_event(call: &str, event: Event) {
     let Some(mut state) = CALL.with(|c| c.borrow_mut().take()) else {
-        log(Level::Warn, &format!("event {event:?} for unknown call {call}"));
+        log(
+            Level::Warn,
+            &format!("event {event:?} for unknown call {call}"),
+        );
         return;
     };
     let result = match event {
@@ -85,7 +88,10 @@ pub fn on_event(call: &str, event: Event) {
 
 fn finish_step(state: CallState, result: Result<(), Error>) {
     if let Err(e) = result {
-        log(Level::Error, &format!("call {}: {e:?}; hanging up", state.call));
+        log(
+            Level::Error,
+            &format!("call {}: {e:?}; hanging up", state.call),
+        );
         // The call may already be gone; there is nothing more to do then.
         let _ = signaling::hangup(&state.call);
         return;
@@ -142,7 +148,11 @@ fn ask_for_room(state: &mut CallState, attempts: u32) -> Result<(), Error> {
     if attempts >= state.settings.max_room_attempts {
         return say_goodbye(state);
     }
-    let prompt = if attempts == 0 { "enter_pin" } else { "wrong_pin" };
+    let prompt = if attempts == 0 {
+        "enter_pin"
+    } else {
+        "wrong_pin"
+    };
     media::play(&state.call, &[prompt.to_owned()], false)?;
     state.phase = Phase::EnteringRoom {
         digits: String::new(),

@@ -29,7 +29,10 @@ impl Settings {
         let direct_room_re = config::get("direct_room_re").and_then(|re| match Regex::new(&re) {
             Ok(re) => Some(re),
             Err(e) => {
-                log(Level::Error, &format!("direct_room_re {re:?} is not a valid regex: {e}"));
+                log(
+                    Level::Error,
+                    &format!("direct_room_re {re:?} is not a valid regex: {e}"),
+                );
                 None
             }
         });
@@ -56,7 +59,10 @@ fn number<T: std::str::FromStr + Copy>(key: &str, default: T) -> T {
     match config::get(key) {
         None => default,
         Some(text) => text.parse().unwrap_or_else(|_| {
-            log(Level::Error, &format!("{key} = {text:?} is not a number; using the default"));
+            log(
+                Level::Error,
+                &format!("{key} = {text:?} is not a number; using the default"),
+            );
             default
         }),
     }

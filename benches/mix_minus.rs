@@ -1,0 +1,115 @@
+//! Mix-minus cost per participant-frame (DESIGN.md, Principle 6): one room, one tick.
+//!
+//! `mix_minus`: sum the talkers, then produce every participant's encoded payload (talkers get
+//! a private `total − own`, everyone else the shared per-codec encode). `worker_tick`: the same
+//! room through a whole `Worker` tick, RTP in and out included. Throughput is per participant,
+//! so criterion's elements/s is participant-frames per second.
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rtp_rs::{RtpPacketBuilder, Seq};
+use switchyard_media::{
+    Codec, FRAME_LEN, LegId, LegParams, MixMinus, RoomId, Worker, WorkerConfig,
+};
+
+// (participants, talkers)
+const ROOMS: &[(usize, usize)] = &[(3, 3), (10, 3), (50, 3), (200, 3), (10, 10)];
+
+fn voice(seed: usize) -> [i16; FRAME_LEN] {
+    std::array::from_fn(|i| (((i * 7919 + seed * 104_729) % 16_001) as i16) - 8000)
+}
+
+fn mix_minus(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mix_minus");
+    for &(participants, talkers) in ROOMS {
+        let frames: Vec<[i16; FRAME_LEN]> = (0..talkers).map(voice).collect();
+        let codecs: Vec<Codec> = (0..participants)
+            .map(|i| if i % 4 == 3 { Codec::Pcma } else { Codec::Pcmu })
+            .collect();
+        let mut mixer = MixMinus::<FRAME_LEN>::new();
+        group.throughput(Throughput::Elements(participants as u64));
+        group.bench_function(
+            BenchmarkId::new(format!("{talkers}_talking"), participants),
+            |b| {
+                b.iter(|| {
+                    mixer.begin();
+                    for frame in &frames {
+                        mixer.add_talker(frame);
+                    }
+                    let mut checksum = 0u32;
+                    for (i, &codec) in codecs.iter().enumerate() {
+                        let payload = mixer.payload(frames.get(i), None, codec);
+                        checksum = checksum.wrapping_add(u32::from(payload[i % FRAME_LEN]));
+                    }
+                    black_box(checksum)
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn worker_tick(c: &mut Criterion) {
+    let mut group = c.benchmark_group("worker_tick");
+    for &(participants, talkers) in ROOMS {
+        let start = Instant::now();
+        let mut worker = Worker::new(WorkerConfig::default(), start, 1);
+        for i in 0..participants {
+            let leg = LegId(i as u64);
+            let params = LegParams {
+                codec: Codec::Pcmu,
+                payload_type: 0,
+                telephone_event: Some(101),
+                remote: SocketAddr::from(([127, 0, 0, 1], 20_000 + i as u16)),
+            };
+            worker.add_leg(start, leg, params);
+            worker.join(leg, RoomId("bench".into()));
+        }
+        let payloads: Vec<Vec<u8>> = (0..talkers)
+            .map(|t| {
+                let mut bytes = Vec::new();
+                Codec::Pcmu.encode(&voice(t), &mut bytes);
+                bytes
+            })
+            .collect();
+        let mut seq = 0u16;
+        group.throughput(Throughput::Elements(participants as u64));
+        group.bench_function(
+            BenchmarkId::new(format!("{talkers}_talking"), participants),
+            |b| {
+                b.iter(|| {
+                    let deadline = worker.poll_timeout().unwrap();
+                    for (t, payload) in payloads.iter().enumerate() {
+                        let packet = RtpPacketBuilder::new()
+                            .payload_type(0)
+                            .sequence(Seq::from(seq))
+                            .timestamp(u32::from(seq) * FRAME_LEN as u32)
+                            .ssrc(t as u32 + 1)
+                            .payload(payload)
+                            .build()
+                            .unwrap();
+                        worker.handle_rtp(
+                            deadline - Duration::from_millis(30),
+                            LegId(t as u64),
+                            &packet,
+                        );
+                    }
+                    seq = seq.wrapping_add(1);
+                    worker.handle_timeout(deadline);
+                    let mut bytes = 0usize;
+                    while let Some(transmit) = worker.poll_transmit() {
+                        bytes += transmit.payload.len();
+                    }
+                    black_box(bytes)
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, mix_minus, worker_tick);
+criterion_main!(benches);

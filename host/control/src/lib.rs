@@ -1,0 +1,39 @@
+//! The HTTP/XML-RPC control endpoint of Switchyard.
+//!
+//! This crate is the tokio/hyper shell of the control endpoint that SEMS clients (Python's stock
+//! `xmlrpc.client`, the SEMS pyqt GUI, `sems-webconference-*` scripts) talk to unchanged. It owns
+//! no call logic: it accepts HTTP/1.1 connections, parses `methodCall` documents into [`Value`]s,
+//! resolves SEMS's three spellings of a call into a [`Route`] and hands that to a [`Dispatcher`]
+//! that the binary implements, then encodes the result or [`Fault`] as a `methodResponse`.
+//!
+//! # What a client gets
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST /` or `POST /RPC2` with a well-formed `methodCall` | `200`, `text/xml`, the dispatcher's result or fault |
+//! | `POST` with malformed XML, or XML that is not a `methodCall` | `200` with fault `-32700` `"parse error: <what>"` (the xmlrpc-epi convention) |
+//! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
+//! | any other HTTP method on `/` or `/RPC2` | `405`, `Allow: POST` |
+//! | any other path | `404` |
+//! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
+//! | a body that does not arrive within [`ServeOptions::body_read_timeout`] | `408`, connection closed |
+//! | request headers that do not arrive within [`ServeOptions::header_read_timeout`] (also an idle keep-alive connection) | connection closed |
+//! | a dispatcher that panics | `200` with fault `-32603` `"internal error"`; the server keeps serving |
+//!
+//! # Values
+//!
+//! Requests are parsed with `quick-xml`'s pull reader by a small XML-RPC grammar in [`xmlrpc`]:
+//! typed values (`i4`, `int`, `i8` when it fits 32 bits, `boolean`, `double`, `string`, `base64`,
+//! `dateTime.iso8601`, `array`, `struct`, `nil` and `ex:nil`), untyped `<value>text</value>`
+//! (a string), whitespace, comments, CDATA and character references. Responses are written by
+//! hand-built XML that Python's `xmlrpc.client.loads` reads back (checked by the tests).
+
+mod fault;
+mod route;
+mod server;
+pub mod xmlrpc;
+
+pub use fault::Fault;
+pub use route::{Route, route};
+pub use server::{DispatchFuture, Dispatcher, ServeOptions, serve, serve_with};
+pub use switchyard_value::Value;

@@ -1,0 +1,450 @@
+//! The endpoint end to end: Python's stock `xmlrpc.client.ServerProxy` against `serve`, and
+//! raw HTTP for the bad-input cases. Every wait is bounded.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use switchyard_control::{
+    DispatchFuture, Dispatcher, Fault, Route, ServeOptions, Value, serve, serve_with,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Answers `echo`-style calls with `[interface or "-", function, [params…]]`; `fail` with fault
+/// 504; `slow` after 300 ms; `hang` never; `panic` by panicking.
+struct TestDispatcher;
+
+impl Dispatcher for TestDispatcher {
+    fn dispatch(&self, route: Route) -> DispatchFuture<'_> {
+        Box::pin(async move {
+            match route.function.as_str() {
+                "fail" => Err(Fault::unknown_method("fail")),
+                "slow" => {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    Ok(Value::from("slow done"))
+                }
+                "hang" => std::future::pending().await,
+                "panic" => panic!("test dispatcher panics on purpose"),
+                _ => Ok(Value::Array(vec![
+                    Value::String(route.interface.unwrap_or_else(|| "-".into())),
+                    Value::String(route.function),
+                    Value::Array(route.params),
+                ])),
+            }
+        })
+    }
+}
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(options: ServeOptions) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = tokio::spawn(serve_with(
+            listener,
+            Arc::new(TestDispatcher),
+            shutdown,
+            options,
+        ));
+        Server {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Shuts down and returns how long `serve` took to return.
+    async fn stop(mut self) -> Duration {
+        let started = Instant::now();
+        let _ = self.stop.take().unwrap().send(());
+        timeout(LIMIT, &mut self.task)
+            .await
+            .expect("serve did not return after shutdown")
+            .unwrap()
+            .unwrap();
+        started.elapsed()
+    }
+}
+
+struct HttpReply {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+fn parse_reply(raw: &[u8]) -> HttpReply {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP response in {text:?}"));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    HttpReply {
+        status,
+        head: head.to_ascii_lowercase(),
+        body: body.to_owned(),
+    }
+}
+
+/// Sends `request` on a fresh connection and reads until the server closes it.
+async fn raw(addr: SocketAddr, request: &[u8]) -> HttpReply {
+    let mut stream = timeout(LIMIT, TcpStream::connect(addr))
+        .await
+        .unwrap()
+        .unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut buf = Vec::new();
+    // An error after the response (a reset for unread body bytes) still leaves it in `buf`.
+    let _ = timeout(LIMIT, stream.read_to_end(&mut buf))
+        .await
+        .expect("the server did not close the connection");
+    parse_reply(&buf)
+}
+
+fn post(path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+const ECHO_CALL: &str = "<?xml version='1.0'?>\n<methodCall>\n<methodName>webconference.echo</methodName>\n\
+    <params>\n<param>\n<value><string>alive</string></value>\n</param>\n</params>\n</methodCall>\n";
+
+/// The server still answers a good call.
+async fn assert_alive(addr: SocketAddr) {
+    let reply = raw(addr, &post("/RPC2", ECHO_CALL)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.head.contains("content-type: text/xml"),
+        "{}",
+        reply.head
+    );
+    assert_eq!(
+        reply.body,
+        "<?xml version=\"1.0\"?>\n<methodResponse><params><param><value><array><data>\
+         <value><string>webconference</string></value><value><string>echo</string></value>\
+         <value><array><data><value><string>alive</string></value></data></array></value>\
+         </data></array></value></param></params></methodResponse>\n"
+    );
+}
+
+fn assert_fault(reply: &HttpReply, code: i32, message_part: &str) {
+    assert_eq!(
+        reply.status, 200,
+        "faults travel as HTTP 200: {}",
+        reply.body
+    );
+    let code_xml = format!("<member><name>faultCode</name><value><i4>{code}</i4></value></member>");
+    assert!(
+        reply.body.contains("<methodResponse><fault>"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains(&code_xml), "{}", reply.body);
+    assert!(reply.body.contains(message_part), "{}", reply.body);
+}
+
+const PY_CLIENT: &str = r#"
+import socket, sys, xmlrpc.client as x
+socket.setdefaulttimeout(10)
+base = sys.argv[1]
+p = x.ServerProxy(base, allow_none=True)        # POSTs to /RPC2
+q = x.ServerProxy(base + "/", allow_none=True)  # POSTs to /
+def norm(v):
+    if isinstance(v, x.Binary): return ("base64", v.data)
+    if isinstance(v, x.DateTime): return ("dateTime", v.value)
+    if isinstance(v, list): return [norm(i) for i in v]
+    if isinstance(v, dict): return {k: norm(i) for k, i in v.items()}
+    return v
+def show(f, *a):
+    try:
+        print(repr(norm(f(*a))))
+    except x.Fault as e:
+        print(repr(("fault", e.faultCode, e.faultString)))
+show(p.di, "webconference", "roomInfo", "room1", "1234")
+show(p.webconference.roomInfo, "room1", "1234")
+show(q.roomInfo, "room1", "1234")
+show(p.fail)
+show(p.webconference.fail)
+show(p.di, "webconference")
+show(p.di, 7, "roomInfo")
+show(q.echo, 1, True, 2.5, "s&<>", x.Binary(b"\x00\xff"), x.DateTime("20260618T00:02:01"),
+     [1, {"a": None, "b": []}], "h\u00e9llo")
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_three_spellings_and_faults() {
+    let server = Server::start(ServeOptions::default()).await;
+    let url = format!("http://{}", server.addr);
+    let child = tokio::process::Command::new("python3")
+        .arg("-c")
+        .arg(PY_CLIENT)
+        .arg(&url)
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("python3 is needed to play the stock xmlrpc.client against serve: {e}")
+        });
+    let out = timeout(LIMIT, child.wait_with_output())
+        .await
+        .expect("the Python client did not finish in time")
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "python3 failed: {}\nstderr:\n{}\nstdout:\n{stdout}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = [
+        "['webconference', 'roomInfo', ['room1', '1234']]",
+        "['webconference', 'roomInfo', ['room1', '1234']]",
+        "['-', 'roomInfo', ['room1', '1234']]",
+        "('fault', 504, \"unknown method name 'fail'\")",
+        "('fault', 504, \"unknown method name 'fail'\")",
+        "('fault', 400, 'di needs at least 2 parameters (interface, function), got 1')",
+        "('fault', 400, 'di: the interface name must be a string, got int')",
+        "['-', 'echo', [1, True, 2.5, 's&<>', ('base64', b'\\x00\\xff'), \
+         ('dateTime', '20260618T00:02:01'), [1, {'a': None, 'b': []}], 'héllo']]",
+    ];
+    let printed: Vec<&str> = stdout.lines().collect();
+    assert_eq!(printed, expected, "python printed:\n{stdout}");
+    assert_alive(server.addr).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
+    let server = Server::start(ServeOptions::default()).await;
+    let addr = server.addr;
+    assert_alive(addr).await;
+
+    // Wrong HTTP method.
+    let reply = raw(
+        addr,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply.status, 405);
+    assert!(reply.head.contains("\r\nallow: post"), "{}", reply.head);
+    assert_alive(addr).await;
+    let reply = raw(
+        addr,
+        b"PUT /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply.status, 405);
+    assert_alive(addr).await;
+
+    // Unknown path.
+    let reply = raw(addr, &post("/nope", ECHO_CALL)).await;
+    assert_eq!(reply.status, 404);
+    assert_alive(addr).await;
+
+    // Not XML at all, and XML that is not a methodCall.
+    let reply = raw(addr, &post("/", "garbage \u{1} <<<")).await;
+    assert_fault(&reply, -32700, "parse error: ");
+    assert_alive(addr).await;
+    let reply = raw(
+        addr,
+        &post("/", "<methodResponse><params/></methodResponse>"),
+    )
+    .await;
+    assert_fault(
+        &reply,
+        -32700,
+        "parse error: expected &lt;methodCall&gt;, found &lt;methodResponse&gt;",
+    );
+    assert_alive(addr).await;
+    let reply = raw(addr, &post("/", "")).await;
+    assert_fault(&reply, -32700, "parse error: ");
+    assert_alive(addr).await;
+
+    // A declared body over the limit is refused before it is read.
+    let reply = raw(
+        addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n<methodCall>",
+    )
+    .await;
+    assert_eq!(reply.status, 413);
+    assert_alive(addr).await;
+
+    // A chunked body that grows over the limit is cut off at it.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let (mut rd, mut wr) = stream.split();
+    let writer = async {
+        let _ = wr
+            .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .await;
+        let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+        for _ in 0..24 {
+            if wr.write_all(chunk.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        let _ = wr.write_all(b"0\r\n\r\n").await;
+    };
+    let mut buf = Vec::new();
+    let reader = async {
+        let _ = rd.read_to_end(&mut buf).await;
+    };
+    timeout(LIMIT, async { tokio::join!(writer, reader) })
+        .await
+        .expect("oversized chunked body was not answered");
+    let reply = parse_reply(&buf);
+    assert_eq!(reply.status, 413);
+    assert_alive(addr).await;
+
+    // A dispatcher that panics is an internal-error fault.
+    let panic_call = "<methodCall><methodName>panic</methodName><params></params></methodCall>";
+    let reply = raw(addr, &post("/RPC2", panic_call)).await;
+    assert_fault(&reply, -32603, "internal error");
+    assert_alive(addr).await;
+
+    // A query string does not change the path.
+    let reply = raw(addr, &post("/RPC2?x=1", ECHO_CALL)).await;
+    assert_eq!(reply.status, 200);
+
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_time_out_without_blocking_others() {
+    let server = Server::start(ServeOptions {
+        header_read_timeout: Duration::from_millis(1500),
+        body_read_timeout: Duration::from_millis(1500),
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.addr;
+
+    // Headers that never finish.
+    let started = Instant::now();
+    let mut slow_head = TcpStream::connect(addr).await.unwrap();
+    slow_head
+        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A connection that never sends anything.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    // A body that never finishes.
+    let mut slow_body = TcpStream::connect(addr).await.unwrap();
+    slow_body
+        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<methodCall>")
+        .await
+        .unwrap();
+
+    // Others are served meanwhile.
+    assert_alive(addr).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "a good call waited on slow ones"
+    );
+
+    for (name, stream) in [("slow headers", &mut slow_head), ("idle", &mut idle)] {
+        let mut buf = Vec::new();
+        let _ = timeout(Duration::from_secs(5), stream.read_to_end(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("{name} connection was not closed"));
+        let text = String::from_utf8_lossy(&buf);
+        assert!(
+            buf.is_empty() || text.starts_with("HTTP/1.1 408"),
+            "{name}: {text:?}"
+        );
+    }
+    let mut buf = Vec::new();
+    let _ = timeout(Duration::from_secs(5), slow_body.read_to_end(&mut buf))
+        .await
+        .expect("slow body connection was not closed");
+    assert_eq!(parse_reply(&buf).status, 408);
+    assert!(started.elapsed() >= Duration::from_millis(1400));
+
+    assert_alive(addr).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_requests_in_flight() {
+    let server = Server::start(ServeOptions::default()).await;
+    let addr = server.addr;
+    // An idle keep-alive connection must not hold shutdown up.
+    let _idle = TcpStream::connect(addr).await.unwrap();
+    let slow_call = "<methodCall><methodName>slow</methodName></methodCall>";
+    let in_flight = tokio::spawn(async move { raw(addr, &post("/", slow_call)).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let took = server.stop().await;
+    let reply = timeout(LIMIT, in_flight).await.unwrap().unwrap();
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.body.contains("<string>slow done</string>"),
+        "{}",
+        reply.body
+    );
+    assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
+    // No longer accepting.
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_is_bounded_by_the_grace_period() {
+    let server = Server::start(ServeOptions {
+        shutdown_grace: Duration::from_millis(300),
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.addr;
+    let hang_call = "<methodCall><methodName>hang</methodName></methodCall>";
+    let hung = tokio::spawn(async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(&post("/", hang_call)).await.unwrap();
+        let mut buf = Vec::new();
+        let _ = timeout(LIMIT, stream.read_to_end(&mut buf)).await;
+        buf
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let took = server.stop().await;
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    // The hung call's connection is dropped without an answer.
+    let buf = timeout(LIMIT, hung).await.unwrap().unwrap();
+    assert!(buf.is_empty(), "{}", String::from_utf8_lossy(&buf));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_defaults_answers() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, Arc::new(TestDispatcher), async move {
+        let _ = stopped.await;
+    }));
+    assert_alive(addr).await;
+    let _ = stop.send(());
+    timeout(LIMIT, task).await.unwrap().unwrap().unwrap();
+}

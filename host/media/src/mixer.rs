@@ -1,0 +1,185 @@
+//! Mix-minus for one room and one tick (DESIGN.md, Principle 6).
+//!
+//! Work scales with talkers, not listeners: the talkers' frames are summed once into an i32
+//! total; a talker hears `total − own`; everyone else hears `total` itself, rendered and encoded
+//! once per codec and shared. Frames are fixed-size `[i16; N]` arrays so the loops vectorize;
+//! samples saturate to i16 only at the end.
+
+use crate::Codec;
+
+/// One room's mixer for one tick at a time, generic over the frame length `N` (160 for
+/// 8 kHz × 20 ms; 320 or 960 for 16 and 48 kHz rooms).
+///
+/// Per tick: [`begin`](Self::begin), [`add_talker`](Self::add_talker) for every leg that is
+/// talking (has a frame and is not muted), then [`payload`](Self::payload) for every listener.
+#[derive(Debug)]
+pub struct MixMinus<const N: usize> {
+    total: [i32; N],
+    talkers: usize,
+    shared: Vec<(Codec, Vec<u8>)>,
+    private: Vec<u8>,
+    encodes: u64,
+}
+
+impl<const N: usize> Default for MixMinus<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> MixMinus<N> {
+    /// A mixer with an empty tick.
+    pub fn new() -> Self {
+        MixMinus {
+            total: [0; N],
+            talkers: 0,
+            shared: Vec::new(),
+            private: Vec::with_capacity(N),
+            encodes: 0,
+        }
+    }
+
+    /// Starts a new tick: no talkers, silence total, no shared payloads.
+    pub fn begin(&mut self) {
+        self.total = [0; N];
+        self.talkers = 0;
+        self.shared.clear();
+    }
+
+    /// Adds a talker's decoded frame to the total. Call before the first `payload` of the tick.
+    /// (The i32 total cannot overflow below 65 536 talkers.)
+    pub fn add_talker(&mut self, frame: &[i16; N]) {
+        for (t, &s) in self.total.iter_mut().zip(frame) {
+            *t += i32::from(s);
+        }
+        self.talkers += 1;
+    }
+
+    /// Number of talkers added this tick.
+    pub fn talkers(&self) -> usize {
+        self.talkers
+    }
+
+    /// Renders what a listener hears into `out`: the total, minus `own` (the listener's frame,
+    /// only if it was added as a talker this tick), plus `overlay` (a private prompt), saturated
+    /// to i16.
+    pub fn render(&self, own: Option<&[i16; N]>, overlay: Option<&[i16; N]>, out: &mut [i16; N]) {
+        let mut acc = self.total;
+        if let Some(own) = own {
+            for (a, &s) in acc.iter_mut().zip(own) {
+                *a -= i32::from(s);
+            }
+        }
+        if let Some(overlay) = overlay {
+            for (a, &s) in acc.iter_mut().zip(overlay) {
+                *a += i32::from(s);
+            }
+        }
+        for (o, a) in out.iter_mut().zip(acc) {
+            *o = a.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        }
+    }
+
+    /// The encoded payload a listener gets this tick, with `own` and `overlay` as for
+    /// [`render`](Self::render). A listener with neither gets the room's shared payload for its
+    /// codec, encoded on first request in the tick and the same bytes for everyone after; any
+    /// other listener gets a private encode.
+    pub fn payload(
+        &mut self,
+        own: Option<&[i16; N]>,
+        overlay: Option<&[i16; N]>,
+        codec: Codec,
+    ) -> &[u8] {
+        if own.is_none() && overlay.is_none() {
+            return self.shared_payload(codec);
+        }
+        let mut pcm = [0; N];
+        self.render(own, overlay, &mut pcm);
+        codec.encode(&pcm, &mut self.private);
+        self.encodes += 1;
+        &self.private
+    }
+
+    /// Frames encoded since construction (a shared payload counts once).
+    pub fn encodes(&self) -> u64 {
+        self.encodes
+    }
+
+    fn shared_payload(&mut self, codec: Codec) -> &[u8] {
+        let index = match self.shared.iter().position(|(c, _)| *c == codec) {
+            Some(index) => index,
+            None => {
+                let mut pcm = [0; N];
+                self.render(None, None, &mut pcm);
+                let mut bytes = Vec::with_capacity(N);
+                codec.encode(&pcm, &mut bytes);
+                self.encodes += 1;
+                self.shared.push((codec, bytes));
+                self.shared.len() - 1
+            }
+        };
+        &self.shared[index].1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn talkers_hear_everyone_but_themselves() {
+        let mut mixer = MixMinus::<4>::new();
+        mixer.begin();
+        let (a, b, c) = ([100i16; 4], [20; 4], [3; 4]);
+        for frame in [&a, &b, &c] {
+            mixer.add_talker(frame);
+        }
+        assert_eq!(mixer.talkers(), 3);
+        let mut out = [0i16; 4];
+        mixer.render(Some(&a), None, &mut out);
+        assert_eq!(out, [23; 4]);
+        mixer.render(Some(&c), Some(&[1000; 4]), &mut out);
+        assert_eq!(out, [1120; 4]);
+        mixer.render(None, None, &mut out);
+        assert_eq!(out, [123; 4]);
+    }
+
+    #[test]
+    fn saturates_only_at_the_end() {
+        let mut mixer = MixMinus::<2>::new();
+        mixer.begin();
+        for frame in [[30_000i16, -30_000], [30_000, -30_000], [-30_000, 30_000]] {
+            mixer.add_talker(&frame);
+        }
+        let mut out = [0i16; 2];
+        mixer.render(None, None, &mut out);
+        // 30000 + 30000 − 30000 in i32 is 30000: no clipping on the way.
+        assert_eq!(out, [30_000, -30_000]);
+        mixer.render(Some(&[-30_000, 30_000]), None, &mut out);
+        assert_eq!(out, [i16::MAX, i16::MIN]);
+    }
+
+    #[test]
+    fn listeners_share_one_encode_per_codec() {
+        let mut mixer = MixMinus::<160>::new();
+        mixer.begin();
+        let voice = [1234i16; 160];
+        mixer.add_talker(&voice);
+        let shared = mixer.payload(None, None, Codec::Pcmu).to_vec();
+        assert_eq!(mixer.payload(None, None, Codec::Pcmu), &shared[..]);
+        assert_eq!(mixer.encodes(), 1);
+        mixer.payload(None, None, Codec::Pcma);
+        assert_eq!(mixer.encodes(), 2);
+        // The talker and a listener with a prompt each get their own encode.
+        assert_eq!(
+            mixer.payload(Some(&voice), None, Codec::Pcmu),
+            &[0xFF; 160][..]
+        );
+        mixer.payload(None, Some(&voice), Codec::Pcmu);
+        assert_eq!(mixer.encodes(), 4);
+        // A new tick encodes afresh.
+        mixer.begin();
+        assert_eq!(mixer.payload(None, None, Codec::Pcmu), &[0xFF; 160][..]);
+        assert_eq!(mixer.encodes(), 5);
+    }
+}

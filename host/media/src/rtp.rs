@@ -1,0 +1,90 @@
+//! The sending half of one leg's RTP session: SSRC, sequence number and timestamp.
+
+use rand::Rng;
+use rtp_rs::{RtpPacketBuildError, RtpPacketBuilder, Seq};
+
+/// Numbers the packets of one outgoing RTP stream and builds them with `rtp-rs`.
+#[derive(Debug)]
+pub(crate) struct RtpSender {
+    ssrc: u32,
+    sequence: Seq,
+    timestamp: u32,
+    payload_type: u8,
+    first: bool,
+}
+
+impl RtpSender {
+    /// A stream with a random SSRC, initial sequence number and timestamp drawn from `rng`
+    /// (RFC 3550 §5.1 asks for random initial values; §8.1 for a random SSRC).
+    pub(crate) fn new(rng: &mut impl Rng, payload_type: u8) -> Self {
+        RtpSender {
+            ssrc: rng.random(),
+            sequence: Seq::from(rng.random::<u16>()),
+            timestamp: rng.random(),
+            payload_type,
+            first: true,
+        }
+    }
+
+    /// Changes the payload type of later packets (a re-negotiated codec); the stream goes on.
+    pub(crate) fn set_payload_type(&mut self, payload_type: u8) {
+        self.payload_type = payload_type;
+    }
+
+    /// Builds the next packet carrying `payload`, which covers `samples` timestamp units, and
+    /// advances the sequence number by one and the timestamp by `samples`. The marker bit is set
+    /// on the first packet of the stream (RFC 3551 §4.1: start of a talkspurt).
+    pub(crate) fn packetize(
+        &mut self,
+        payload: &[u8],
+        samples: u32,
+    ) -> Result<Vec<u8>, RtpPacketBuildError> {
+        let packet = RtpPacketBuilder::new()
+            .payload_type(self.payload_type)
+            .marked(self.first)
+            .sequence(self.sequence)
+            .timestamp(self.timestamp)
+            .ssrc(self.ssrc)
+            .payload(payload)
+            .build()?;
+        self.first = false;
+        self.sequence = self.sequence.next();
+        self.timestamp = self.timestamp.wrapping_add(samples);
+        Ok(packet)
+    }
+
+    /// Accounts for `samples` of media time that were not sent (skipped ticks): the timestamp
+    /// moves on so it keeps tracking the sampling clock (RFC 3550 §5.1), the sequence number does
+    /// not, since it counts packets sent.
+    pub(crate) fn skip(&mut self, samples: u32) {
+        self.timestamp = self.timestamp.wrapping_add(samples);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{SeedableRng, rngs::SmallRng};
+    use rtp_rs::RtpReader;
+
+    #[test]
+    fn numbers_packets_and_marks_the_first() {
+        let mut sender = RtpSender::new(&mut SmallRng::seed_from_u64(7), 0);
+        let a = sender.packetize(&[0xFF; 160], 160).unwrap();
+        sender.skip(320);
+        let b = sender.packetize(&[0xFF; 160], 160).unwrap();
+        let (a, b) = (RtpReader::new(&a).unwrap(), RtpReader::new(&b).unwrap());
+        assert!(a.mark() && !b.mark());
+        assert_eq!(a.ssrc(), b.ssrc());
+        assert_eq!(b.sequence_number() - a.sequence_number(), 1);
+        assert_eq!(b.timestamp().wrapping_sub(a.timestamp()), 480);
+        assert_eq!(b.payload().len(), 160);
+        assert_eq!(b.payload_type(), 0);
+    }
+
+    #[test]
+    fn rejects_payload_types_above_127() {
+        let mut sender = RtpSender::new(&mut SmallRng::seed_from_u64(7), 200);
+        assert!(sender.packetize(&[0; 4], 4).is_err());
+    }
+}

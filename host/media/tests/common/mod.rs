@@ -1,0 +1,124 @@
+//! Helpers shared by the integration tests: tone synthesis, Goertzel detection, RTP packets,
+//! and a worker driver on virtual time.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::f64::consts::PI;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
+use switchyard_media::{Codec, LegId, LegParams, MediaTransmit, Worker};
+
+pub const TICK: Duration = Duration::from_millis(20);
+
+/// `n` samples of a sine of `freq` Hz and `amplitude` at 8 kHz, starting at absolute sample
+/// `start` (so consecutive frames are phase-continuous).
+pub fn tone(freq: f64, amplitude: f64, start: usize, n: usize) -> Vec<i16> {
+    (start..start + n)
+        .map(|i| (amplitude * (2.0 * PI * freq * i as f64 / 8000.0).sin()).round() as i16)
+        .collect()
+}
+
+/// Amplitude of the `freq` Hz component of `samples` at `rate` Hz (Goertzel, normalised so a
+/// full-length sine of amplitude A reads about A).
+pub fn goertzel(samples: &[i16], freq: f64, rate: f64) -> f64 {
+    let coeff = 2.0 * (2.0 * PI * freq / rate).cos();
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &x in samples {
+        let s = f64::from(x) + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    2.0 * power.max(0.0).sqrt() / samples.len() as f64
+}
+
+pub fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32, marker: bool, payload: &[u8]) -> Vec<u8> {
+    RtpPacketBuilder::new()
+        .payload_type(pt)
+        .sequence(Seq::from(seq))
+        .timestamp(ts)
+        .ssrc(ssrc)
+        .marked(marker)
+        .payload(payload)
+        .build()
+        .unwrap()
+}
+
+pub fn params(codec: Codec, port: u16) -> LegParams {
+    LegParams {
+        codec,
+        payload_type: codec.payload_type(),
+        telephone_event: Some(101),
+        remote: SocketAddr::from(([127, 0, 0, 1], port)),
+    }
+}
+
+/// Decodes the audio of a packet the worker sent.
+pub fn decode(codec: Codec, transmit: &MediaTransmit) -> Vec<i16> {
+    let rtp = RtpReader::new(&transmit.payload).unwrap();
+    let mut pcm = vec![0; rtp.payload().len()];
+    codec.decode(rtp.payload(), &mut pcm);
+    pcm
+}
+
+/// Runs the tick due at the worker's next deadline (on time) and returns what it sent.
+pub fn tick(worker: &mut Worker) -> Vec<MediaTransmit> {
+    let deadline = worker.poll_timeout().unwrap();
+    worker.handle_timeout(deadline);
+    drain(worker)
+}
+
+pub fn drain(worker: &mut Worker) -> Vec<MediaTransmit> {
+    std::iter::from_fn(|| worker.poll_transmit()).collect()
+}
+
+pub fn sent_by(transmits: &[MediaTransmit], leg: LegId) -> Vec<&MediaTransmit> {
+    transmits.iter().filter(|t| t.leg == leg).collect()
+}
+
+/// A peer sending a phase-continuous tone as 20 ms RTP packets.
+pub struct TonePeer {
+    pub leg: LegId,
+    pub codec: Codec,
+    pub freq: f64,
+    pub ssrc: u32,
+    pub frames: usize,
+}
+
+impl TonePeer {
+    pub fn new(leg: LegId, codec: Codec, freq: f64) -> Self {
+        TonePeer {
+            leg,
+            codec,
+            freq,
+            ssrc: 0x1000 + leg.0 as u32,
+            frames: 0,
+        }
+    }
+
+    pub fn next_packet(&mut self) -> Vec<u8> {
+        let pcm = tone(self.freq, 6000.0, self.frames * 160, 160);
+        let mut payload = Vec::new();
+        self.codec.encode(&pcm, &mut payload);
+        let seq = self.frames as u16;
+        let packet = rtp(
+            self.codec.payload_type(),
+            seq.wrapping_add(60_000),
+            (self.frames * 160) as u32,
+            self.ssrc,
+            self.frames == 0,
+            &payload,
+        );
+        self.frames += 1;
+        packet
+    }
+
+    /// Sends the next packet so that it arrives `lead` before the worker's next tick.
+    pub fn send(&mut self, worker: &mut Worker, lead: Duration) {
+        let packet = self.next_packet();
+        let now = worker.poll_timeout().unwrap() - lead;
+        worker.handle_rtp(now, self.leg, &packet);
+    }
+}

@@ -1,0 +1,96 @@
+//! Prompt::from_wav with WAV files written by hound in the test.
+
+mod common;
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use common::goertzel;
+use hound::{SampleFormat, WavSpec, WavWriter};
+use switchyard_media::{Prompt, PromptError};
+
+/// One second of `freq` Hz at amplitude 0.5 (full scale 1.0), `channels` identical or, for two
+/// channels, the right one at `right_freq`.
+fn wav(rate: u32, channels: u16, bits: u16, float: bool, freq: f64, right_freq: f64) -> Vec<u8> {
+    let spec = WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: bits,
+        sample_format: if float {
+            SampleFormat::Float
+        } else {
+            SampleFormat::Int
+        },
+    };
+    let mut bytes = Cursor::new(Vec::new());
+    let mut writer = WavWriter::new(&mut bytes, spec).unwrap();
+    let full = f64::from((1u32 << (bits - 1)) - 1);
+    for i in 0..rate {
+        for ch in 0..channels {
+            let f = if ch == 1 { right_freq } else { freq };
+            let x = 0.5 * (2.0 * std::f64::consts::PI * f * f64::from(i) / f64::from(rate)).sin();
+            if float {
+                writer.write_sample(x as f32).unwrap();
+            } else if bits == 8 {
+                writer.write_sample((x * full) as i8).unwrap();
+            } else if bits == 16 {
+                writer.write_sample((x * full) as i16).unwrap();
+            } else {
+                writer.write_sample((x * full) as i32).unwrap();
+            }
+        }
+    }
+    writer.finalize().unwrap();
+    bytes.into_inner()
+}
+
+fn assert_one_second_tone(prompt: &Prompt, freq: f64, amplitude: f64) {
+    assert_eq!(prompt.duration(), Duration::from_secs(1));
+    assert_eq!(prompt.samples().len(), 8000);
+    // Skip the filter's edges.
+    let level = goertzel(&prompt.samples()[400..7600], freq, 8000.0);
+    assert!(
+        (level - amplitude).abs() < amplitude * 0.05,
+        "{freq} Hz at {level}, want {amplitude}"
+    );
+}
+
+#[test]
+fn mono_16_bit_at_common_rates() {
+    for rate in [8000, 16_000, 22_050, 44_100] {
+        let prompt = Prompt::from_wav(&wav(rate, 1, 16, false, 1000.0, 0.0)).unwrap();
+        assert_one_second_tone(&prompt, 1000.0, 16_384.0);
+    }
+}
+
+#[test]
+fn other_bit_depths_and_float() {
+    for (bits, float) in [(8, false), (24, false), (32, false), (32, true)] {
+        let prompt = Prompt::from_wav(&wav(16_000, 1, bits, float, 1000.0, 0.0)).unwrap();
+        assert_one_second_tone(&prompt, 1000.0, 16_384.0);
+    }
+}
+
+#[test]
+fn stereo_is_averaged_to_mono() {
+    let prompt = Prompt::from_wav(&wav(44_100, 2, 16, false, 600.0, 1500.0)).unwrap();
+    assert_one_second_tone(&prompt, 600.0, 8192.0);
+    assert_one_second_tone(&prompt, 1500.0, 8192.0);
+}
+
+#[test]
+fn content_above_4_khz_does_not_alias() {
+    // Without an anti-alias filter, 6 kHz at 44.1 kHz would fold down to 2 kHz.
+    let prompt = Prompt::from_wav(&wav(44_100, 1, 16, false, 6000.0, 0.0)).unwrap();
+    let samples = &prompt.samples()[400..7600];
+    assert!(goertzel(samples, 2000.0, 8000.0) < 100.0);
+    assert!(samples.iter().all(|s| s.abs() < 300));
+}
+
+#[test]
+fn garbage_is_an_error() {
+    assert!(matches!(
+        Prompt::from_wav(b"RIFF\x04\0\0\0WAVEnope"),
+        Err(PromptError::Wav(_))
+    ));
+}

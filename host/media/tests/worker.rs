@@ -1,0 +1,363 @@
+//! The worker end to end on virtual time.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rtp_rs::RtpReader;
+use switchyard_media::{
+    Codec, FRAME_LEN, LegId, MAX_CATCH_UP_TICKS, MediaEvent, Prompt, RoomId, Worker, WorkerConfig,
+};
+
+const A: LegId = LegId(1);
+const B: LegId = LegId(2);
+
+fn worker_with(legs: &[LegId], config: WorkerConfig) -> (Worker, Instant) {
+    let start = Instant::now();
+    let mut worker = Worker::new(config, start, 7);
+    for &leg in legs {
+        worker.add_leg(start, leg, params(Codec::Pcmu, 5000 + leg.0 as u16));
+    }
+    (worker, start)
+}
+
+fn events(worker: &mut Worker) -> Vec<MediaEvent> {
+    std::iter::from_fn(|| worker.poll_event()).collect()
+}
+
+fn header(transmit: &switchyard_media::MediaTransmit) -> (u16, u32, u32, bool) {
+    let rtp = RtpReader::new(&transmit.payload).unwrap();
+    (
+        u16::from(rtp.sequence_number()),
+        rtp.timestamp(),
+        rtp.ssrc(),
+        rtp.mark(),
+    )
+}
+
+#[test]
+fn ticks_on_absolute_deadlines_without_drift() {
+    let (mut worker, start) = worker_with(&[A, B], WorkerConfig::default());
+    worker.join(A, RoomId("r".into()));
+    let mut rng = SmallRng::seed_from_u64(99);
+    let mut previous: Option<(u16, u32, u32)> = None;
+    while worker.poll_timeout().unwrap() < start + TICK * 10_000 {
+        let deadline = worker.poll_timeout().unwrap();
+        let since_start = deadline - start;
+        assert_eq!(
+            since_start.as_nanos() % TICK.as_nanos(),
+            0,
+            "deadline off the grid"
+        );
+        // Woken late by up to 1.75 packet times: sometimes two ticks are due.
+        let now = deadline + Duration::from_micros(rng.random_range(0..35_000));
+        worker.handle_timeout(now);
+        assert!(worker.poll_timeout().unwrap() > now);
+        for sent in sent_by(&drain(&mut worker), A) {
+            let (seq, ts, ssrc, marker) = header(sent);
+            if let Some((pseq, pts, pssrc)) = previous {
+                assert_eq!(
+                    (seq, ts, ssrc),
+                    (pseq.wrapping_add(1), pts.wrapping_add(160), pssrc)
+                );
+                assert!(!marker);
+            } else {
+                assert!(marker, "marker bit on the first packet");
+            }
+            previous = Some((seq, ts, ssrc));
+        }
+    }
+    let stats = worker.stats();
+    assert_eq!(stats.ticks, 10_000);
+    assert_eq!(stats.skipped_ticks, 0);
+    assert!(
+        stats.late_ticks > 1000,
+        "some wake-ups were a whole tick late"
+    );
+    assert_eq!(stats.packets_sent, 20_000);
+    assert_eq!(worker.poll_timeout(), Some(start + TICK * 10_000));
+}
+
+#[test]
+fn missed_ticks_catch_up_to_the_cap_then_resynchronise() {
+    let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
+    let first = tick(&mut worker);
+    let (seq0, ts0, _, _) = header(&first[0]);
+    // Asleep for 300 ms: deadlines 20..=300 ms (15) are due.
+    worker.handle_timeout(start + Duration::from_millis(305));
+    let sent = drain(&mut worker);
+    assert_eq!(sent.len(), MAX_CATCH_UP_TICKS as usize);
+    let stats = worker.stats();
+    assert_eq!(stats.skipped_ticks, 15 - u64::from(MAX_CATCH_UP_TICKS));
+    assert_eq!(stats.ticks, 1 + u64::from(MAX_CATCH_UP_TICKS));
+    assert_eq!(
+        worker.poll_timeout(),
+        Some(start + Duration::from_millis(320))
+    );
+    for (i, transmit) in sent.iter().enumerate() {
+        let (seq, ts, _, _) = header(transmit);
+        // Sequence numbers count packets; timestamps count media time, skipped ticks included.
+        assert_eq!(seq, seq0.wrapping_add(1 + i as u16));
+        assert_eq!(ts, ts0.wrapping_add(160 * (13 + i as u32)));
+    }
+}
+
+#[test]
+fn every_leg_gets_comfort_silence_every_tick() {
+    let (mut worker, _) = worker_with(&[A, B], WorkerConfig::default());
+    worker.join(A, RoomId("r".into()));
+    for _ in 0..5 {
+        let out = tick(&mut worker);
+        assert_eq!(out.len(), 2);
+        for t in &out {
+            assert_eq!(
+                RtpReader::new(&t.payload).unwrap().payload(),
+                &[0xFF; FRAME_LEN][..]
+            );
+            assert_eq!(t.destination.port(), 5000 + t.leg.0 as u16);
+        }
+    }
+    // Roomless legs share the silent encode with each other too.
+    assert_eq!(worker.stats().encodes, 10);
+}
+
+fn prompt_of(samples: usize, value: i16) -> Arc<Prompt> {
+    Arc::new(Prompt::from_pcm(vec![value; samples]))
+}
+
+#[test]
+fn prompts_play_to_completion_then_report_done() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    // 4000 + 2640 samples: the last one falls in the 42nd frame.
+    worker.play(
+        A,
+        vec![prompt_of(4000, 1000), prompt_of(2640, -2000)],
+        false,
+    );
+    let mut heard = Vec::new();
+    for i in 0..42 {
+        heard.extend(decode(Codec::Pcmu, &tick(&mut worker)[0]));
+        let done = events(&mut worker);
+        if i < 41 {
+            assert!(done.is_empty(), "tick {i}: {done:?}");
+        } else {
+            assert_eq!(done, vec![MediaEvent::PromptDone { leg: A }]);
+        }
+    }
+    let q = |x: i16| switchyard_media::g711::decode_ulaw(switchyard_media::g711::encode_ulaw(x));
+    assert!(heard[..4000].iter().all(|&s| s == q(1000)));
+    assert!(heard[4000..6640].iter().all(|&s| s == q(-2000)));
+    assert!(heard[6640..].iter().all(|&s| s == 0));
+    tick(&mut worker);
+    assert!(events(&mut worker).is_empty());
+}
+
+#[test]
+fn prompt_is_mixed_on_top_of_the_room() {
+    let (mut worker, _) = worker_with(&[A, B], WorkerConfig::default());
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let mut peer = TonePeer::new(B, Codec::Pcmu, 1000.0);
+    worker.play(
+        A,
+        vec![Arc::new(Prompt::from_pcm(tone(300.0, 5000.0, 0, 8000)))],
+        false,
+    );
+    let mut heard = Vec::new();
+    for _ in 0..50 {
+        peer.send(&mut worker, Duration::from_millis(1));
+        heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), A)[0]));
+    }
+    let settled = &heard[8 * FRAME_LEN..];
+    assert!(goertzel(settled, 1000.0, 8000.0) > 4000.0, "hears the room");
+    assert!(
+        goertzel(settled, 300.0, 8000.0) > 4000.0,
+        "hears its prompt"
+    );
+}
+
+#[test]
+fn looped_prompt_never_ends_until_stopped() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    worker.play(A, vec![prompt_of(100, 500), prompt_of(30, -500)], true);
+    for _ in 0..500 {
+        tick(&mut worker);
+    }
+    assert!(events(&mut worker).is_empty());
+    worker.stop_playback(A);
+    let out = tick(&mut worker);
+    assert_eq!(decode(Codec::Pcmu, &out[0]), vec![0; FRAME_LEN]);
+    assert!(events(&mut worker).is_empty());
+}
+
+fn dtmf(seq: u16, ts: u32, event: u8, end: bool, duration: u16, marker: bool) -> Vec<u8> {
+    let [hi, lo] = duration.to_be_bytes();
+    let flags = if end { 0x80 | 10 } else { 10 };
+    rtp(101, seq, ts, 0xD7, marker, &[event, flags, hi, lo])
+}
+
+#[test]
+fn rfc4733_events_give_one_digit_per_press() {
+    let (mut worker, start) = worker_with(&[A, B], WorkerConfig::default());
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let mut seq = 0u16;
+    let mut now = start;
+    for (press, event) in [1u8, 2, 2, 11, 10].into_iter().enumerate() {
+        let ts = 8000 * press as u32;
+        let mut packets = Vec::new();
+        for (i, duration) in [160u16, 320, 480].into_iter().enumerate() {
+            packets.push(dtmf(seq, ts, event, false, duration, i == 0));
+            seq += 1;
+        }
+        // The end packet, sent three times (RFC 4733 §2.5.1.4).
+        for _ in 0..3 {
+            packets.push(dtmf(seq, ts, event, true, 800, false));
+            seq += 1;
+        }
+        // The network reorders and duplicates some of them.
+        packets.swap(1, 2);
+        packets.push(packets[4].clone());
+        for packet in packets {
+            now += Duration::from_millis(5);
+            worker.handle_rtp(now, A, &packet);
+        }
+    }
+    let digits: Vec<char> = events(&mut worker)
+        .into_iter()
+        .map(|e| match e {
+            MediaEvent::Dtmf { leg: A, digit } => digit,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(digits, vec!['1', '2', '2', '#', '*']);
+    // Telephone-events are not audio: B hears silence.
+    for _ in 0..5 {
+        let out = tick(&mut worker);
+        assert_eq!(decode(Codec::Pcmu, sent_by(&out, B)[0]), vec![0; FRAME_LEN]);
+    }
+}
+
+#[test]
+fn silence_raises_one_rtp_timeout_rearmed_by_traffic() {
+    let config = WorkerConfig {
+        rtp_timeout: Some(Duration::from_secs(1)),
+        ..WorkerConfig::default()
+    };
+    let (mut worker, start) = worker_with(&[A], config);
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 500.0);
+    let mut timeouts = Vec::new();
+    for k in 0..300u32 {
+        let deadline = worker.poll_timeout().unwrap();
+        // The peer talks for the first 10 ticks and again around tick 150.
+        if k < 10 || (150..155).contains(&k) {
+            peer.send(&mut worker, Duration::ZERO);
+        }
+        tick(&mut worker);
+        for event in events(&mut worker) {
+            assert_eq!(event, MediaEvent::RtpTimeout { leg: A });
+            timeouts.push(deadline - start);
+        }
+    }
+    // Last packets at 180 ms and 3080 ms: timeouts at the first ticks one second later.
+    assert_eq!(
+        timeouts,
+        vec![Duration::from_millis(1180), Duration::from_millis(4080)]
+    );
+}
+
+#[test]
+fn bad_packets_are_counted_and_dropped() {
+    let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
+    let good = rtp(0, 1, 0, 5, false, &[0xFF; 160]);
+    let mut bad_version = good.clone();
+    bad_version[0] = 0x40;
+    let mut truncated_csrc = good[..14].to_vec();
+    truncated_csrc[0] |= 0x03;
+    let mut zero_padding = good.clone();
+    zero_padding[0] |= 0x20;
+    *zero_padding.last_mut().unwrap() = 0;
+    let empty_audio = rtp(0, 2, 160, 5, false, &[]);
+    let short_event = rtp(101, 3, 320, 5, false, &[1, 2]);
+    for packet in [
+        &[0x80u8, 0, 1][..],
+        &bad_version,
+        &truncated_csrc,
+        &zero_padding,
+        &empty_audio,
+        &short_event,
+    ] {
+        worker.handle_rtp(start, A, packet);
+    }
+    worker.handle_rtp(start, A, &rtp(13, 4, 480, 5, false, &[0x40]));
+    worker.handle_rtp(start, LegId(77), &good);
+    worker.handle_rtp(start, A, &good);
+    let stats = worker.stats();
+    assert_eq!(stats.malformed_packets, 6);
+    assert_eq!(stats.unknown_payload_type, 1);
+    assert_eq!(stats.unknown_leg_packets, 1);
+    assert_eq!(stats.packets_received, 2);
+    assert_eq!(stats.jitter.received, 1);
+}
+
+#[test]
+fn joining_another_room_leaves_the_first() {
+    let (mut worker, _) = worker_with(&[A, B, LegId(3)], WorkerConfig::default());
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 700.0);
+    worker.join(A, RoomId("one".into()));
+    worker.join(B, RoomId("one".into()));
+    worker.join(LegId(3), RoomId("two".into()));
+    worker.join(A, RoomId("two".into()));
+    let (mut heard_b, mut heard_3) = (Vec::new(), Vec::new());
+    for _ in 0..40 {
+        peer.send(&mut worker, Duration::ZERO);
+        let out = tick(&mut worker);
+        heard_b.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+        heard_3.extend(decode(Codec::Pcmu, sent_by(&out, LegId(3))[0]));
+    }
+    assert!(goertzel(&heard_b, 700.0, 8000.0) < 1.0);
+    assert!(goertzel(&heard_3, 700.0, 8000.0) > 4000.0);
+    worker.remove_leg(A);
+    assert!(sent_by(&tick(&mut worker), A).is_empty());
+}
+
+#[test]
+fn same_seed_same_inputs_same_bytes() {
+    let run = || {
+        let (mut worker, _) = worker_with(&[A, B], WorkerConfig::default());
+        worker.join(A, RoomId("r".into()));
+        worker.join(B, RoomId("r".into()));
+        let mut peer = TonePeer::new(A, Codec::Pcmu, 900.0);
+        let mut all = Vec::new();
+        for _ in 0..30 {
+            peer.send(&mut worker, Duration::ZERO);
+            all.extend(tick(&mut worker));
+        }
+        all
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn renegotiation_keeps_the_outgoing_stream() {
+    let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
+    let (seq0, ts0, ssrc0, _) = header(&tick(&mut worker)[0]);
+    worker.add_leg(start, A, params(Codec::Pcma, 6000));
+    let out = tick(&mut worker);
+    let (seq, ts, ssrc, marker) = header(&out[0]);
+    assert_eq!(
+        (seq, ts, ssrc, marker),
+        (seq0.wrapping_add(1), ts0.wrapping_add(160), ssrc0, false)
+    );
+    assert_eq!(RtpReader::new(&out[0].payload).unwrap().payload_type(), 8);
+    assert_eq!(
+        RtpReader::new(&out[0].payload).unwrap().payload(),
+        &[0xD5; FRAME_LEN][..]
+    );
+    assert_eq!(out[0].destination.port(), 6000);
+}

@@ -1,0 +1,116 @@
+//! `switchyard`: a SIP softswitch whose call logic is WebAssembly.
+
+mod config;
+mod control;
+mod core;
+mod host_api;
+mod media;
+mod prompts;
+mod rooms;
+mod rtp_ports;
+mod server;
+mod signaling;
+
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+/// A SIP softswitch whose call logic is WebAssembly.
+///
+/// With no arguments it runs with the embedded default configuration: SIP on
+/// UDP 0.0.0.0:5060, RTP on 10000-20000, XML-RPC control on 127.0.0.1:8090,
+/// and the embedded webconference guest.
+#[derive(Debug, Parser)]
+#[command(name = "switchyard", version)]
+struct Cli {
+    /// Read the configuration from this TOML file (every key is optional).
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a configuration file and exit: 0 if it is valid, 1 with
+    /// `file:line:column: key: problem` if not.
+    CheckConfig {
+        /// The file to check.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::CheckConfig { file }) => check_config(&file),
+        None => serve(cli.config.as_deref()),
+    }
+}
+
+fn check_config(file: &Path) -> ExitCode {
+    match Config::load(file) {
+        Ok(_) => {
+            println!("{}: OK", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(file: Option<&Path>) -> ExitCode {
+    let config = match file
+        .map(Config::load)
+        .unwrap_or_else(|| Ok(Config::default()))
+    {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::run(config, shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+}

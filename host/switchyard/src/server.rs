@@ -1,0 +1,136 @@
+//! Starting and stopping a server: sockets, tasks, guests.
+
+use crate::config::Config;
+use crate::control::ControlBridge;
+use crate::core::Core;
+use crate::host_api::CoreHost;
+use crate::media::MediaPool;
+use crate::prompts::PromptLibrary;
+use crate::rtp_ports::RtpPorts;
+use crate::signaling::Signaling;
+use anyhow::{Context, anyhow};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use switchyard_guest::{Guest, GuestConfig, Limits, Runtime, bundled};
+use switchyard_media::WorkerConfig;
+use switchyard_sip::{Endpoint, EndpointConfig};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{Notify, oneshot};
+use tracing::info;
+
+/// Runs a server with `config` until `shutdown` resolves; then hangs up every
+/// call and returns once they have ended.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let prompts = Arc::new(PromptLibrary::load(config.media.prompts_dir.as_deref())?);
+    let runtime = Runtime::new(Limits {
+        call_deadline: Duration::from_millis(config.limits.call_deadline_ms),
+        memory_bytes: config.limits.memory_mb as usize * 1024 * 1024,
+        max_instances: config.limits.max_instances,
+        ..Limits::default()
+    })?;
+    let guest = Arc::new(load_guest(&runtime, &config, &config.routing.guest)?);
+
+    let sip = UdpSocket::bind(config.sip.listen)
+        .await
+        .with_context(|| format!("SIP: cannot listen on {}", config.sip.listen))?;
+    let control = TcpListener::bind(config.control.listen)
+        .await
+        .with_context(|| format!("control: cannot listen on {}", config.control.listen))?;
+    let seed = seed();
+    let workers = match config.media.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let (media_events_tx, media_events) = tokio::sync::mpsc::unbounded_channel();
+    let worker_config = WorkerConfig {
+        rtp_timeout: config.rtp.timeout(),
+        ..WorkerConfig::default()
+    };
+    let (media, media_tasks) = MediaPool::start(workers, worker_config, seed, media_events_tx);
+    let endpoint = Endpoint::new(
+        EndpointConfig {
+            user_agent: format!("Switchyard {}", env!("CARGO_PKG_VERSION")),
+        },
+        seed,
+    );
+    let ports = RtpPorts::new(config.rtp.address, config.rtp.port_min, config.rtp.port_max);
+    let core = Arc::new(Mutex::new(Core::new(endpoint, media, ports, prompts)));
+    let wake = Arc::new(Notify::new());
+
+    let sip_addr = sip.local_addr()?;
+    let control_addr = control.local_addr()?;
+    let signaling = Signaling::new(
+        sip,
+        config.sip.advertise,
+        core.clone(),
+        wake.clone(),
+        guest.clone(),
+        media_events,
+    )?;
+    let bridge = ControlBridge::new(
+        core.clone(),
+        Arc::new(CoreHost::new(core, wake)),
+        guest.clone(),
+    );
+    let (stop_control, control_stopped) = oneshot::channel::<()>();
+    let control_task = tokio::spawn(switchyard_control::serve(
+        control,
+        Arc::new(bridge),
+        async {
+            let _ = control_stopped.await;
+        },
+    ));
+    info!(
+        sip = %sip_addr,
+        control = %control_addr,
+        rtp = %format!("{}:{}-{}", config.rtp.address, config.rtp.port_min, config.rtp.port_max),
+        workers,
+        guest = guest.name(),
+        "switchyard ready"
+    );
+
+    signaling.run(shutdown).await;
+
+    let _ = stop_control.send(());
+    control_task
+        .await
+        .context("control task")?
+        .context("control endpoint")?;
+    for task in media_tasks {
+        task.abort();
+    }
+    info!("switchyard stopped");
+    Ok(())
+}
+
+/// Compiles the guest `name`: its configured file, else the embedded one.
+fn load_guest(runtime: &Runtime, config: &Config, name: &str) -> anyhow::Result<Guest> {
+    let entry = config
+        .guests
+        .get(name)
+        .ok_or_else(|| anyhow!("no guest named {name:?} is configured"))?;
+    let wasm = match &entry.wasm {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("guest {name}: reading {}", path.display()))?,
+        None => match name {
+            "webconference" => bundled::WEBCONFERENCE.to_vec(),
+            _ => {
+                return Err(anyhow!(
+                    "guest {name}: no `wasm` file is configured and none is embedded under that name"
+                ));
+            }
+        },
+    };
+    let guest_config: GuestConfig = Config::guest_config(entry).collect();
+    Ok(runtime.load(name, &wasm, guest_config)?)
+}
+
+/// A seed for SIP tags, branches and RTP SSRCs: unpredictable to peers, so
+/// taken from the clock and the process id.
+fn seed() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
