@@ -92,7 +92,7 @@ impl MediaPool {
         let mut tasks = Vec::with_capacity(count);
         for index in 0..count {
             let (sender, receiver) = unbounded_channel();
-            let worker = Worker::new(config.clone(), Instant::now(), seed ^ index as u64);
+            let worker = Worker::new(config, Instant::now(), seed ^ index as u64);
             tasks.push(tokio::spawn(run(worker, receiver, events.clone())));
             workers.push(sender);
         }

@@ -1,0 +1,200 @@
+//! Building responses (RFC 3261 §8.2.6) and the header values the endpoint advertises.
+
+use std::net::SocketAddr;
+
+use rsip::headers::{ToTypedHeader, UntypedHeader};
+
+/// Methods the endpoint implements (the Allow header, §20.5).
+pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS";
+/// Bodies the endpoint understands (the Accept header, §20.1).
+pub(crate) const ACCEPT: &str = "application/sdp";
+
+/// A response under construction.
+#[derive(Debug)]
+pub(crate) struct ResponseBuilder {
+    response: rsip::Response,
+}
+
+impl ResponseBuilder {
+    /// A response to `request` with status `code` and reason phrase `reason`. Per §8.2.6.2 it
+    /// copies every Via (in order), From, Call-ID, CSeq and To, adding `to_tag` to the To
+    /// header when the request's To has no tag; it carries `server` as the Server header.
+    pub(crate) fn new(
+        request: &rsip::Request,
+        code: u16,
+        reason: &str,
+        to_tag: Option<&str>,
+        server: &str,
+    ) -> Self {
+        let mut headers = rsip::Headers::default();
+        let copied = request.headers.iter().filter(|h| {
+            matches!(
+                h,
+                rsip::Header::Via(_)
+                    | rsip::Header::From(_)
+                    | rsip::Header::CallId(_)
+                    | rsip::Header::CSeq(_)
+            )
+        });
+        for header in copied {
+            headers.push(header.clone());
+        }
+        if let Some(to) = request.headers.iter().find_map(|h| match h {
+            rsip::Header::To(to) => Some(to),
+            _ => None,
+        }) {
+            headers.push(rsip::Header::To(with_tag(to, to_tag)));
+        }
+        headers.push(rsip::headers::Server::new(server).into());
+        Self {
+            response: rsip::Response {
+                // rsip's named status codes print CamelCase reasons ("RequestTerminated"); the
+                // Other variant carries the proper phrase.
+                status_code: rsip::StatusCode::Other(code, reason_phrase(reason)),
+                version: rsip::Version::V2,
+                headers,
+                body: Vec::new(),
+            },
+        }
+    }
+
+    /// Adds a header.
+    pub(crate) fn header(mut self, header: impl Into<rsip::Header>) -> Self {
+        self.response.headers.push(header.into());
+        self
+    }
+
+    /// Adds the headers that describe what the endpoint supports (§11.2): Allow, Accept and
+    /// an empty Supported (no extensions).
+    pub(crate) fn capabilities(self) -> Self {
+        self.header(rsip::headers::Allow::new(ALLOW))
+            .header(rsip::headers::Accept::new(ACCEPT))
+            .header(rsip::headers::Supported::new(""))
+    }
+
+    /// Adds the Contact header `<sip:local>` (§12.1.1: needed on dialog-creating responses).
+    pub(crate) fn contact(self, local: SocketAddr) -> Self {
+        self.header(rsip::headers::Contact::new(contact_value(local)))
+    }
+
+    /// Copies every Record-Route of `request`, in order (§12.1.1).
+    pub(crate) fn record_route(mut self, request: &rsip::Request) -> Self {
+        for header in request.headers.iter() {
+            if let rsip::Header::RecordRoute(_) = header {
+                self.response.headers.push(header.clone());
+            }
+        }
+        self
+    }
+
+    /// Sets an SDP body.
+    pub(crate) fn sdp(mut self, body: &str) -> Self {
+        self.response
+            .headers
+            .push(rsip::headers::ContentType::new(ACCEPT).into());
+        self.response.body = body.as_bytes().to_vec();
+        self
+    }
+
+    /// The response as a datagram, with its Content-Length.
+    pub(crate) fn build(mut self) -> Vec<u8> {
+        let length = self.response.body.len().to_string();
+        self.response
+            .headers
+            .push(rsip::headers::ContentLength::new(length).into());
+        self.response.to_string().into_bytes()
+    }
+}
+
+/// `reason` made safe for a status line: control characters (CR, LF, ...) become spaces
+/// (§25.1 Reason-Phrase).
+fn reason_phrase(reason: &str) -> String {
+    reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The To header with `tag` added, unless it has a tag already or cannot be read.
+fn with_tag(to: &rsip::headers::To, tag: Option<&str>) -> rsip::headers::To {
+    match tag {
+        Some(tag) if to.typed().is_ok_and(|t| t.tag().is_none()) => {
+            rsip::headers::To::new(format!("{};tag={tag}", to.value()))
+        }
+        _ => to.clone(),
+    }
+}
+
+/// The Contact value for the advertised address `local`.
+pub(crate) fn contact_value(local: SocketAddr) -> String {
+    format!("<sip:{local}>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::parse_request as request;
+
+    #[test]
+    fn response_copies_headers_adds_tag_server_and_length() {
+        let req = request(
+            "INVITE sip:sut@192.0.2.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;received=192.0.2.7\r\n\
+             Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK0\r\n\
+             Record-Route: <sip:p1.example.com;lr>\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: \"SUT\" <sip:sut@192.0.2.1>\r\n\
+             Call-ID: cid\r\nCSeq: 1 INVITE\r\nSubject: x\r\n\r\n",
+        );
+        let bytes = ResponseBuilder::new(&req, 200, "OK", Some("lt"), "switchyard/1")
+            .contact("192.0.2.1:5070".parse().unwrap())
+            .record_route(&req)
+            .sdp("v=0\r\n")
+            .build();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("SIP/2.0 200 OK\r\n"), "{text}");
+        for line in [
+            "Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;received=192.0.2.7\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK0\r\n",
+            "To: \"SUT\" <sip:sut@192.0.2.1>;tag=lt\r\n",
+            "From: <sip:a@192.0.2.7>;tag=ft\r\n",
+            "Call-ID: cid\r\n",
+            "CSeq: 1 INVITE\r\n",
+            "Server: switchyard/1\r\n",
+            "Contact: <sip:192.0.2.1:5070>\r\n",
+            "Record-Route: <sip:p1.example.com;lr>\r\n",
+            "Content-Type: application/sdp\r\n",
+            "Content-Length: 5\r\n\r\nv=0\r\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in {text}");
+        }
+        assert!(!text.contains("Subject"));
+    }
+
+    #[test]
+    fn existing_to_tag_is_kept_and_reason_is_verbatim() {
+        let req = request(
+            "BYE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>;tag=old\r\n\
+             Call-ID: cid\r\nCSeq: 2 BYE\r\n\r\n",
+        );
+        let text = String::from_utf8(
+            ResponseBuilder::new(
+                &req,
+                481,
+                "Call/Transaction Does Not Exist",
+                Some("new"),
+                "s",
+            )
+            .build(),
+        )
+        .unwrap();
+        assert!(text.starts_with("SIP/2.0 481 Call/Transaction Does Not Exist\r\n"));
+        let injected = ResponseBuilder::new(&req, 486, "Busy\r\nX-Evil: 1", None, "s").build();
+        assert!(
+            String::from_utf8(injected)
+                .unwrap()
+                .starts_with("SIP/2.0 486 Busy  X-Evil: 1\r\n")
+        );
+        assert!(text.contains("To: <sip:sut@192.0.2.1>;tag=old\r\n"));
+        assert!(text.ends_with("Content-Length: 0\r\n\r\n"));
+    }
+}

@@ -1,0 +1,191 @@
+//! One call: the UAS side of an INVITE dialog, its phase, and the retransmission of its 2xx
+//! responses until they are acknowledged (RFC 3261 §13.3.1.4).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::dialog::Dialog;
+use crate::message::Request;
+use crate::timer::{Timer, Timers, backoff};
+use crate::transaction::TxId;
+use crate::transmit::Outbox;
+
+/// Opaque handle of one call (one INVITE dialog). Displays as `c<n>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallKey(u64);
+
+impl CallKey {
+    /// The handle numbered `n`.
+    pub(crate) fn new(n: u64) -> Self {
+        Self(n)
+    }
+}
+
+impl fmt::Display for CallKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "c{}", self.0)
+    }
+}
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// The INVITE waits for the application's answer or reject.
+    Offered,
+    /// The 2xx was sent; its ACK has not arrived.
+    Answered,
+    /// The ACK arrived.
+    Confirmed,
+    /// Our BYE is under way.
+    Ending,
+}
+
+impl Phase {
+    /// Words for error messages.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Self::Offered => "not answered yet",
+            Self::Answered => "already answered",
+            Self::Confirmed => "already answered",
+            Self::Ending => "ending",
+        }
+    }
+}
+
+/// What an ACK did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Acked {
+    /// It acknowledged the 2xx to the initial INVITE: the call is confirmed.
+    Confirmed,
+    /// It acknowledged the 2xx to a re-INVITE.
+    Refreshed,
+}
+
+/// A sent 2xx waiting for its ACK.
+#[derive(Debug)]
+struct Pending2xx {
+    cseq: u32,
+    response: Vec<u8>,
+    destination: SocketAddr,
+    interval: Duration,
+}
+
+/// The state of one call.
+#[derive(Debug)]
+pub(crate) struct Call {
+    /// The initial INVITE, for building its responses.
+    pub(crate) invite: Request,
+    /// Its server transaction.
+    pub(crate) invite_tx: TxId,
+    /// The dialog it creates.
+    pub(crate) dialog: Dialog,
+    /// Our advertised address (Contact).
+    pub(crate) local: SocketAddr,
+    /// Where the call stands.
+    pub(crate) phase: Phase,
+    /// The SDP answer sent with the 2xx, repeated on session refreshes.
+    pub(crate) local_sdp: Option<String>,
+    /// The application asked to hang up before the ACK came (§15: the BYE waits for it).
+    pub(crate) hangup_requested: bool,
+    pending: Option<Pending2xx>,
+    timers: Timers,
+}
+
+impl Call {
+    /// A call in the "Offered" phase.
+    pub(crate) fn new(invite: Request, invite_tx: TxId, dialog: Dialog, local: SocketAddr) -> Self {
+        Self {
+            invite,
+            invite_tx,
+            dialog,
+            local,
+            phase: Phase::Offered,
+            local_sdp: None,
+            hangup_requested: false,
+            pending: None,
+            timers: Timers::default(),
+        }
+    }
+
+    /// The initial INVITE was answered with `response` carrying `sdp`.
+    pub(crate) fn answered(&mut self, now: Instant, sdp: String, response: Vec<u8>) {
+        self.phase = Phase::Answered;
+        self.local_sdp = Some(sdp);
+        let (cseq, destination) = (self.invite.cseq, self.invite.destination);
+        self.await_ack(now, cseq, response, destination);
+    }
+
+    /// A 2xx to the INVITE with `cseq` was sent to `destination`: retransmit it at T1,
+    /// doubling up to T2, until the ACK, and give up after 64*T1 (§13.3.1.4).
+    pub(crate) fn await_ack(
+        &mut self,
+        now: Instant,
+        cseq: u32,
+        response: Vec<u8>,
+        destination: SocketAddr,
+    ) {
+        let interval = Timer::Retransmit2xx.duration();
+        self.pending = Some(Pending2xx {
+            cseq,
+            response,
+            destination,
+            interval,
+        });
+        self.timers.arm(Timer::Retransmit2xx, now + interval);
+        self.timers
+            .arm(Timer::AckTimeout, now + Timer::AckTimeout.duration());
+    }
+
+    /// Whether a 2xx waits for its ACK.
+    pub(crate) fn awaiting_ack(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// An ACK with `cseq` arrived in the dialog; `None` if it acknowledged nothing pending
+    /// (a retransmitted ACK).
+    pub(crate) fn on_ack(&mut self, cseq: u32) -> Option<Acked> {
+        if self.pending.as_ref()?.cseq != cseq {
+            return None;
+        }
+        self.stop_retransmitting();
+        if self.phase == Phase::Answered {
+            self.phase = Phase::Confirmed;
+            Some(Acked::Confirmed)
+        } else {
+            Some(Acked::Refreshed)
+        }
+    }
+
+    /// Stops waiting for any ACK.
+    pub(crate) fn stop_retransmitting(&mut self) {
+        self.pending = None;
+        self.timers.clear();
+    }
+
+    /// Runs the timers due at `now`; `true` when no ACK came within 64*T1, after which the
+    /// session must be ended with a BYE (§13.3.1.4).
+    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> bool {
+        while let Some(timer) = self.timers.pop_expired(now) {
+            match (timer, self.pending.as_mut()) {
+                (Timer::Retransmit2xx, Some(pending)) => {
+                    out.resend(pending.destination, &pending.response);
+                    pending.interval = backoff(pending.interval);
+                    self.timers
+                        .arm(Timer::Retransmit2xx, now + pending.interval);
+                }
+                (Timer::AckTimeout, Some(_)) => {
+                    self.stop_retransmitting();
+                    return true;
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// When [`Call::on_timeout`] is next needed.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+}

@@ -1,0 +1,289 @@
+//! Dialogs (RFC 3261 §12) on the UAS side: identity, remote target, route set, CSeq numbering
+//! and the in-dialog requests the endpoint sends (BYE).
+
+use std::net::SocketAddr;
+
+use rsip::headers::{ToTypedHeader, UntypedHeader};
+use rsip::prelude::HeadersExt;
+
+use crate::message::Request;
+
+/// The identity of a dialog (§12): Call-ID and both tags.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct DialogId {
+    /// Call-ID.
+    pub(crate) call_id: String,
+    /// Our tag (the To tag of requests we receive).
+    pub(crate) local_tag: String,
+    /// The peer's tag (the From tag of requests we receive; "" from RFC 2543 peers).
+    pub(crate) remote_tag: String,
+}
+
+impl DialogId {
+    /// The dialog an in-dialog request names (§12.2.2): its Call-ID, its To tag as our tag and
+    /// its From tag as the peer's.
+    pub(crate) fn of_request(request: &Request) -> Self {
+        Self {
+            call_id: request.call_id.clone(),
+            local_tag: request.to_tag.clone().unwrap_or_default(),
+            remote_tag: request.from_tag.clone(),
+        }
+    }
+}
+
+/// The state of one dialog.
+#[derive(Debug)]
+pub(crate) struct Dialog {
+    id: DialogId,
+    local_uri: String,
+    remote_uri: String,
+    remote_target: rsip::Uri,
+    route_set: Vec<rsip::UriWithParams>,
+    local_cseq: u32,
+    remote_cseq: u32,
+    local: SocketAddr,
+    fallback: SocketAddr,
+}
+
+impl Dialog {
+    /// The UAS side of the dialog that `invite` creates (§12.1.1), with our tag `local_tag`
+    /// and our advertised address `local`. `Err` holds the 400 reason phrase when the INVITE
+    /// has no usable Contact or Record-Route.
+    pub(crate) fn uas(
+        invite: &Request,
+        local_tag: String,
+        local: SocketAddr,
+    ) -> Result<Self, String> {
+        let contact = invite
+            .raw
+            .contact_header()
+            .map_err(|_| "Missing Contact header")?
+            .typed()
+            .map_err(|_| "Malformed Contact header")?;
+        let mut route_set = Vec::new();
+        for header in invite.raw.headers.iter() {
+            if let rsip::Header::RecordRoute(record_route) = header {
+                let typed = record_route
+                    .typed()
+                    .map_err(|_| "Malformed Record-Route header")?;
+                route_set.extend(typed.uris().iter().cloned());
+            }
+        }
+        // Both headers were checked by `validate_request`; their text is kept verbatim.
+        let text = |header: Result<&str, rsip::Error>| header.unwrap_or_default().to_owned();
+        Ok(Self {
+            id: DialogId {
+                call_id: invite.call_id.clone(),
+                local_tag,
+                remote_tag: invite.from_tag.clone(),
+            },
+            local_uri: text(invite.raw.to_header().map(|h| h.value())),
+            remote_uri: text(invite.raw.from_header().map(|h| h.value())),
+            remote_target: contact.uri,
+            route_set,
+            // §12.1.1: the local sequence number starts empty; §8.1.1.5 lets us pick any
+            // value below 2^31 for the first request.
+            local_cseq: 0,
+            remote_cseq: invite.cseq,
+            local,
+            fallback: invite.destination,
+        })
+    }
+
+    /// The dialog's identity.
+    pub(crate) fn id(&self) -> &DialogId {
+        &self.id
+    }
+
+    /// §12.2.2: an in-dialog request must carry a CSeq above the last one seen; records it and
+    /// returns whether it was in order.
+    pub(crate) fn accept_remote_cseq(&mut self, cseq: u32) -> bool {
+        if cseq <= self.remote_cseq {
+            return false;
+        }
+        self.remote_cseq = cseq;
+        true
+    }
+
+    /// A new in-dialog request (§12.2.1.1) with Via branch `branch`, and where to send it.
+    ///
+    /// The destination is the first route (loose or strict routing) or the remote target;
+    /// without DNS in a sans-IO core, a host name there falls back to the address responses
+    /// to the dialog-creating INVITE went to.
+    pub(crate) fn request(
+        &mut self,
+        method: rsip::Method,
+        branch: &str,
+        user_agent: &str,
+    ) -> (Vec<u8>, SocketAddr) {
+        self.local_cseq += 1;
+        let target = format!("<{}>", self.remote_target);
+        let (uri, routes, next_hop) = match self.route_set.first() {
+            None => (self.remote_target.clone(), Vec::new(), &self.remote_target),
+            Some(first) if first.uri.params.contains(&rsip::Param::Lr) => (
+                self.remote_target.clone(),
+                self.route_set.iter().map(ToString::to_string).collect(),
+                &first.uri,
+            ),
+            // §12.2.1.1: a strict router gets the request with itself as Request-URI and the
+            // remote target as the last Route.
+            Some(first) => (
+                first.uri.clone(),
+                self.route_set[1..]
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(std::iter::once(target))
+                    .collect(),
+                &first.uri,
+            ),
+        };
+        let destination = resolve(next_hop).unwrap_or(self.fallback);
+        let mut headers = rsip::Headers::default();
+        headers.push(
+            rsip::headers::Via::new(format!("SIP/2.0/UDP {};branch={branch};rport", self.local))
+                .into(),
+        );
+        headers.push(rsip::headers::MaxForwards::new("70").into());
+        for route in routes {
+            headers.push(rsip::headers::Route::new(route).into());
+        }
+        headers.push(
+            rsip::headers::From::new(format!("{};tag={}", self.local_uri, self.id.local_tag))
+                .into(),
+        );
+        headers.push(rsip::headers::To::new(self.remote_uri.clone()).into());
+        headers.push(rsip::headers::CallId::new(self.id.call_id.clone()).into());
+        headers.push(rsip::headers::CSeq::new(format!("{} {method}", self.local_cseq)).into());
+        headers.push(rsip::headers::UserAgent::new(user_agent).into());
+        headers.push(rsip::headers::ContentLength::new("0").into());
+        let request = rsip::Request {
+            method,
+            uri,
+            version: rsip::Version::V2,
+            headers,
+            body: Vec::new(),
+        };
+        (request.to_string().into_bytes(), destination)
+    }
+}
+
+/// The socket address of a URI whose host is an IP literal (port 5060 by default, §19.1.2).
+fn resolve(uri: &rsip::Uri) -> Option<SocketAddr> {
+    match uri.host_with_port.host {
+        rsip::Host::IpAddr(ip) => {
+            let port = uri
+                .host_with_port
+                .port
+                .as_ref()
+                .map_or(5060, |p| *p.value());
+            Some(SocketAddr::new(ip, port))
+        }
+        rsip::Host::Domain(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::validate_request;
+    use crate::wire::parse_request;
+
+    fn invite(extra: &str) -> Request {
+        let text = format!(
+            "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK1\r\n\
+             From: \"A\" <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
+             CSeq: 10 INVITE\r\n{extra}\r\n"
+        );
+        validate_request(parse_request(&text), "192.0.2.7:5062".parse().unwrap()).unwrap()
+    }
+
+    fn local() -> SocketAddr {
+        "192.0.2.1:5060".parse().unwrap()
+    }
+
+    #[test]
+    fn bye_goes_to_remote_target_with_next_cseq() {
+        let mut dialog = Dialog::uas(
+            &invite("Contact: <sip:a@192.0.2.8:5070>\r\n"),
+            "lt".into(),
+            local(),
+        )
+        .unwrap();
+        let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(dest, "192.0.2.8:5070".parse().unwrap());
+        assert!(
+            text.starts_with("BYE sip:a@192.0.2.8:5070 SIP/2.0\r\n"),
+            "{text}"
+        );
+        for line in [
+            "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKb;rport\r\n",
+            "From: <sip:sut@192.0.2.1>;tag=lt\r\n",
+            "To: \"A\" <sip:a@192.0.2.7>;tag=ft\r\n",
+            "Call-ID: cid\r\n",
+            "CSeq: 1 BYE\r\n",
+            "User-Agent: ua\r\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in {text}");
+        }
+        let (bytes, _) = dialog.request(rsip::Method::Bye, "z9hG4bKc", "ua");
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .contains("CSeq: 2 BYE\r\n")
+        );
+    }
+
+    #[test]
+    fn loose_route_set_is_used_in_order() {
+        let mut dialog = Dialog::uas(
+            &invite(
+                "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:192.0.2.50:5080;lr>, <sip:p2.example.com;lr>\r\n",
+            ),
+            "lt".into(),
+            local(),
+        )
+        .unwrap();
+        let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(dest, "192.0.2.50:5080".parse().unwrap());
+        assert!(
+            text.starts_with("BYE sip:a@192.0.2.8 SIP/2.0\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Route: <sip:192.0.2.50:5080;lr>\r\nRoute: <sip:p2.example.com;lr>\r\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn host_name_target_falls_back_to_the_invite_source() {
+        let mut dialog = Dialog::uas(
+            &invite("Contact: <sip:a@phone.example.com>\r\n"),
+            "lt".into(),
+            local(),
+        )
+        .unwrap();
+        let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert_eq!(dest, "192.0.2.7:5062".parse().unwrap());
+    }
+
+    #[test]
+    fn missing_contact_is_named_and_cseq_order_enforced() {
+        assert_eq!(
+            Dialog::uas(&invite(""), "lt".into(), local()).unwrap_err(),
+            "Missing Contact header"
+        );
+        let mut dialog = Dialog::uas(
+            &invite("Contact: sip:a@192.0.2.8\r\n"),
+            "lt".into(),
+            local(),
+        )
+        .unwrap();
+        assert!(!dialog.accept_remote_cseq(10));
+        assert!(dialog.accept_remote_cseq(11));
+        assert!(!dialog.accept_remote_cseq(11));
+        assert_eq!(dialog.id().remote_tag, "ft");
+    }
+}

@@ -1,0 +1,420 @@
+//! What the endpoint does with each received request and response.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rsip::headers::UntypedHeader;
+
+use super::{ClientKey, Endpoint, Owner, ServerKey, TxEntry, TxKey};
+use crate::build::{ACCEPT, ResponseBuilder};
+use crate::call::{Acked, Call, CallKey, Phase};
+use crate::dialog::{Dialog, DialogId};
+use crate::event::{EndCause, Event, IncomingCall};
+use crate::message::{self, Rejection, Request};
+use crate::sdp::{Offer, OfferError};
+use crate::transaction::{NonInviteServer, Transaction};
+
+/// A final response the endpoint gives on its own: status code and reason phrase.
+struct Reply {
+    code: u16,
+    reason: String,
+}
+
+impl Reply {
+    fn new(code: u16, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Endpoint {
+    pub(super) fn on_request(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        source: SocketAddr,
+        raw: rsip::Request,
+    ) {
+        let request = match message::validate_request(raw, source) {
+            Ok(request) => request,
+            Err(Rejection::Unroutable) => {
+                self.stats.dropped_unroutable_requests += 1;
+                return;
+            }
+            // An ACK is never answered (§17.1.1.3).
+            Err(Rejection::Malformed { raw, .. }) if raw.method == rsip::Method::Ack => {
+                self.stats.dropped_acks += 1;
+                return;
+            }
+            Err(Rejection::Malformed {
+                raw,
+                destination,
+                reason,
+            }) => {
+                let tag = self.ids.tag();
+                let response =
+                    ResponseBuilder::new(&raw, 400, &reason, Some(&tag), &self.user_agent).build();
+                self.out.send(destination, response);
+                self.stats.bad_requests_sent += 1;
+                return;
+            }
+        };
+        let method = request.method();
+        // §17.2.3: a request matching a server transaction is a retransmission, or the ACK
+        // of a non-2xx final response.
+        let tx_method = match method {
+            rsip::Method::Ack => rsip::Method::Invite,
+            other => other,
+        };
+        let key = ServerKey::new(&request.transaction_id, tx_method);
+        if let Some(&id) = self.server_index.get(&key)
+            && self.on_matched_request(now, id, method)
+        {
+            return;
+        }
+        let required = required(&request);
+        match (method, request.to_tag.is_some()) {
+            (rsip::Method::Ack, _) => self.on_ack(now, &request),
+            (rsip::Method::Cancel, _) => self.on_cancel(now, key, request),
+            // §8.2.2.3: the endpoint supports no extension.
+            _ if !required.is_empty() => {
+                self.reply(now, key, &request, Reply::new(420, "Bad Extension"), |b| {
+                    b.header(rsip::headers::Unsupported::new(required))
+                });
+            }
+            (rsip::Method::Invite | rsip::Method::Bye | rsip::Method::Options, true) => {
+                self.on_in_dialog(now, key, request)
+            }
+            (rsip::Method::Invite, false) => self.on_invite(now, local, key, request),
+            (rsip::Method::Options, false) => self.respond_options(now, key, &request),
+            (rsip::Method::Bye, false) => self.reply(
+                now,
+                key,
+                &request,
+                Reply::new(481, "Call/Transaction Does Not Exist"),
+                |b| b,
+            ),
+            // §8.2.1: methods the endpoint does not implement.
+            _ => self.reply(
+                now,
+                key,
+                &request,
+                Reply::new(405, "Method Not Allowed"),
+                |b| b.capabilities(),
+            ),
+        }
+    }
+
+    /// Hands a request to the server transaction it matched; `false` if it must go on to the
+    /// core instead (an ACK for a 2xx that matched an RFC 2543-style INVITE transaction).
+    fn on_matched_request(&mut self, now: Instant, id: super::TxId, method: rsip::Method) -> bool {
+        let Some(entry) = self.transactions.get_mut(&id) else {
+            return false;
+        };
+        match (&mut entry.tx, method) {
+            (Transaction::InviteServer(invite), rsip::Method::Ack) => {
+                if invite.is_accepted() {
+                    // RFC 6026 §7.1: in "Accepted" the ACK belongs to the dialog.
+                    return false;
+                }
+                invite.on_ack(now);
+            }
+            (tx, _) => {
+                self.stats.request_retransmissions_received += 1;
+                tx.on_request_retransmission(&mut self.out);
+            }
+        }
+        self.reschedule(Owner::Tx(id));
+        true
+    }
+
+    fn on_invite(&mut self, now: Instant, local: SocketAddr, key: ServerKey, request: Request) {
+        let local_tag = self.ids.tag();
+        let dialog = match Dialog::uas(&request, local_tag, local) {
+            Ok(dialog) => dialog,
+            Err(reason) => return self.reply(now, key, &request, Reply::new(400, reason), |b| b),
+        };
+        let offer = match read_offer(&request) {
+            Ok(offer) => offer,
+            Err(reply) => {
+                // §21.4.13: a 415 lists the acceptable body types.
+                let unsupported_media = reply.code == 415;
+                let tag = dialog.id().local_tag.clone();
+                return self.reply_tagged(now, key, &request, reply, Some(&tag), |b| {
+                    if unsupported_media {
+                        b.header(rsip::headers::Accept::new(ACCEPT))
+                    } else {
+                        b
+                    }
+                });
+            }
+        };
+        let call = CallKey::new(self.next_id());
+        let tx = self.new_invite_server(key, request.destination, Some(call));
+        // §17.2.1: the endpoint always answers 100 Trying at once.
+        let trying =
+            ResponseBuilder::new(&request.raw, 100, "Trying", None, &self.user_agent).build();
+        if let Some(TxEntry {
+            tx: Transaction::InviteServer(invite),
+            ..
+        }) = self.transactions.get_mut(&tx)
+        {
+            invite.send_provisional(trying, &mut self.out);
+        }
+        let incoming = incoming_call(call, &request, offer);
+        self.dialogs.insert(dialog.id().clone(), call);
+        self.calls
+            .insert(call, Call::new(request, tx, dialog, local));
+        self.stats.incoming_calls += 1;
+        self.events.push_back(Event::IncomingCall(incoming));
+    }
+
+    fn on_in_dialog(&mut self, now: Instant, key: ServerKey, request: Request) {
+        let id = DialogId::of_request(&request);
+        let Some((&call, state)) = self
+            .dialogs
+            .get_key_value(&id)
+            .and_then(|(_, call)| self.calls.get_mut(call).map(|state| (call, state)))
+        else {
+            // §12.2.2: no such dialog.
+            let reply = Reply::new(481, "Call/Transaction Does Not Exist");
+            return self.reply(now, key, &request, reply, |b| b);
+        };
+        if !state.dialog.accept_remote_cseq(request.cseq) {
+            // §12.2.2: a CSeq lower than the last one is answered with 500.
+            let reply = Reply::new(500, "CSeq out of order");
+            return self.reply(now, key, &request, reply, |b| b);
+        }
+        match request.method() {
+            rsip::Method::Bye => {
+                let ending = state.phase == Phase::Ending;
+                self.reply(now, key, &request, Reply::new(200, "OK"), |b| b);
+                if !ending {
+                    self.end_call(call, EndCause::RemoteBye);
+                }
+            }
+            rsip::Method::Invite => self.on_reinvite(now, key, call, request),
+            _ => self.respond_options(now, key, &request),
+        }
+    }
+
+    /// A re-INVITE is a session refresh: the stored answer is sent again (RFC 3264 §8 allows
+    /// an unchanged description). While a 2xx waits for its ACK, or before the call is
+    /// answered, the offer/answer exchange is still open: 491 (§14.2).
+    fn on_reinvite(&mut self, now: Instant, key: ServerKey, call: CallKey, request: Request) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let reply = match (state.phase, &state.local_sdp) {
+            (Phase::Ending, _) => Some(Reply::new(481, "Call/Transaction Does Not Exist")),
+            (Phase::Confirmed, Some(_)) if !state.awaiting_ack() => None,
+            _ => Some(Reply::new(491, "Request Pending")),
+        };
+        if let Some(reply) = reply {
+            return self.reply(now, key, &request, reply, |b| b);
+        }
+        let sdp = state.local_sdp.clone().unwrap_or_default();
+        let response = ResponseBuilder::new(&request.raw, 200, "OK", None, &self.user_agent)
+            .contact(state.local)
+            .capabilities()
+            .sdp(&sdp)
+            .build();
+        state.await_ack(now, request.cseq, response.clone(), request.destination);
+        let tx = self.new_invite_server(key, request.destination, None);
+        self.send_invite_final(now, tx, 200, response);
+        self.reschedule(Owner::Call(call));
+    }
+
+    fn on_ack(&mut self, now: Instant, request: &Request) {
+        let Some(&call) = self.dialogs.get(&DialogId::of_request(request)) else {
+            self.stats.dropped_acks += 1;
+            return;
+        };
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if state.on_ack(request.cseq) == Some(Acked::Confirmed) {
+            self.events.push_back(Event::CallConfirmed { call });
+            if state.hangup_requested {
+                self.send_bye(now, call);
+            }
+        }
+        self.reschedule(Owner::Call(call));
+    }
+
+    /// §9.2: CANCEL matches the INVITE server transaction with the same identity. If that
+    /// INVITE has no final response yet it gets 487 and the call ends; the CANCEL itself gets
+    /// 200 (481 if nothing matches).
+    fn on_cancel(&mut self, now: Instant, key: ServerKey, request: Request) {
+        let invite_key = ServerKey::new(&request.transaction_id, rsip::Method::Invite);
+        let invite = self
+            .server_index
+            .get(&invite_key)
+            .and_then(|id| self.transactions.get(id).map(|e| &e.tx));
+        let Some(Transaction::InviteServer(invite)) = invite else {
+            let reply = Reply::new(481, "Call/Transaction Does Not Exist");
+            return self.reply(now, key, &request, reply, |b| b);
+        };
+        let proceeding = invite.is_proceeding();
+        let call = invite.call().filter(|call| self.calls.contains_key(call));
+        // §9.2: the 200 to CANCEL carries the same To tag as the INVITE's responses.
+        let tag = call
+            .and_then(|c| self.calls.get(&c))
+            .map(|c| c.dialog.id().local_tag.clone());
+        self.reply_tagged(
+            now,
+            key,
+            &request,
+            Reply::new(200, "OK"),
+            tag.as_deref(),
+            |b| b,
+        );
+        if let (true, Some(call)) = (proceeding, call) {
+            self.reject_offered(now, call, 487, "Request Terminated", EndCause::Cancelled);
+        }
+    }
+
+    fn respond_options(&mut self, now: Instant, key: ServerKey, request: &Request) {
+        self.reply(now, key, request, Reply::new(200, "OK"), |b| {
+            b.capabilities()
+        });
+    }
+
+    /// Answers `request` with a final response through a new server transaction, adding a
+    /// fresh To tag if the request has none (§8.2.6.2).
+    fn reply(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+        reply: Reply,
+        extra: impl FnOnce(ResponseBuilder) -> ResponseBuilder,
+    ) {
+        let tag = request.to_tag.is_none().then(|| self.ids.tag());
+        self.reply_tagged(now, key, request, reply, tag.as_deref(), extra);
+    }
+
+    fn reply_tagged(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+        reply: Reply,
+        tag: Option<&str>,
+        extra: impl FnOnce(ResponseBuilder) -> ResponseBuilder,
+    ) {
+        if reply.code == 400 {
+            self.stats.bad_requests_sent += 1;
+        }
+        let builder = ResponseBuilder::new(
+            &request.raw,
+            reply.code,
+            &reply.reason,
+            tag,
+            &self.user_agent,
+        );
+        let response = extra(builder).build();
+        if request.method() == rsip::Method::Invite {
+            let tx = self.new_invite_server(key, request.destination, None);
+            self.send_invite_final(now, tx, reply.code, response);
+        } else {
+            let tx = NonInviteServer::new(now, request.destination, response, &mut self.out);
+            self.insert_tx(TxKey::Server(key), Transaction::NonInviteServer(tx));
+        }
+    }
+
+    pub(super) fn on_response(&mut self, now: Instant, raw: rsip::Response) {
+        let Some(response) = message::validate_response(raw) else {
+            self.stats.dropped_malformed_responses += 1;
+            return;
+        };
+        let key = ClientKey {
+            branch: response.branch,
+            method: response.method.to_string(),
+        };
+        let Some(&id) = self.client_index.get(&key) else {
+            self.stats.dropped_stray_responses += 1;
+            return;
+        };
+        let Some(TxEntry {
+            tx: Transaction::NonInviteClient(client),
+            ..
+        }) = self.transactions.get_mut(&id)
+        else {
+            return;
+        };
+        let waiting = client.owner();
+        let outcome = client.on_response(now, response.code);
+        self.reschedule(Owner::Tx(id));
+        if outcome.is_some() {
+            self.bye_done(waiting);
+        }
+    }
+}
+
+/// The option tags of every Require header (§20.32).
+fn required(request: &Request) -> String {
+    let tags: Vec<&str> = request
+        .raw
+        .headers
+        .iter()
+        .filter_map(|h| match h {
+            rsip::Header::Require(require) => Some(require.value()),
+            _ => None,
+        })
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .collect();
+    tags.join(", ")
+}
+
+/// The SDP offer of a new INVITE, or the response that refuses it.
+fn read_offer(request: &Request) -> Result<Offer, Reply> {
+    let content_type = request.raw.headers.iter().find_map(|h| match h {
+        rsip::Header::ContentType(ct) => Some(ct.value()),
+        _ => None,
+    });
+    let body = &request.raw.body;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Reply::new(
+            488,
+            "Late offer (INVITE without SDP) not supported",
+        ));
+    }
+    let media_type = content_type.map(|ct| ct.split(';').next().unwrap_or_default().trim());
+    if media_type.is_some_and(|mt| !mt.eq_ignore_ascii_case(ACCEPT)) {
+        return Err(Reply::new(415, "Unsupported Media Type"));
+    }
+    Offer::parse(body).map_err(|e| match e {
+        OfferError::Malformed(_) => Reply::new(400, "Malformed SDP body"),
+        OfferError::NoAudio => Reply::new(488, "No RTP/AVP audio stream in SDP offer"),
+        OfferError::UnsupportedAddress(_) => {
+            Reply::new(488, "SDP connection address is not an IP address")
+        }
+    })
+}
+
+fn incoming_call(call: CallKey, request: &Request, offer: Offer) -> IncomingCall {
+    let user = |uri: &rsip::Uri| uri.user().unwrap_or_default().to_owned();
+    IncomingCall {
+        call,
+        request_uri: request.raw.uri.to_string(),
+        request_user: user(&request.raw.uri),
+        from_uri: request.from.uri.to_string(),
+        from_user: user(&request.from.uri),
+        from_display_name: request
+            .from
+            .display_name
+            .as_deref()
+            .map(message::unquote)
+            .filter(|name| !name.is_empty()),
+        to_uri: request.to.uri.to_string(),
+        call_id: request.call_id.clone(),
+        headers: message::header_pairs(&request.raw.headers),
+        source: request.source,
+        offer,
+    }
+}

@@ -1,0 +1,446 @@
+//! The UAS/UA core for UDP: owns calls, dialogs and transactions, and is driven by the shell
+//! through datagrams, time and the application's decisions.
+
+mod inbound;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use crate::build::ResponseBuilder;
+use crate::call::{Call, CallKey, Phase};
+use crate::dialog::DialogId;
+use crate::event::{EndCause, Event};
+use crate::ids::Ids;
+use crate::timer::Schedule;
+use crate::transaction::{InviteServer, NonInviteClient, Transaction, TxId};
+use crate::transmit::{Outbox, Transmit};
+use crate::wire::{self, Datagram};
+
+/// How the endpoint presents itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointConfig {
+    /// The Server header of responses and the User-Agent header of requests.
+    pub user_agent: String,
+}
+
+/// Counters of what the endpoint saw and did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Datagrams handed to [`Endpoint::handle_datagram`].
+    pub datagrams_received: u64,
+    /// Datagrams of only whitespace or NUL bytes (NAT keepalives), ignored.
+    pub keepalives: u64,
+    /// Datagrams that are no SIP message, dropped.
+    pub dropped_unparseable: u64,
+    /// Requests without a readable top Via, dropped (no response can be routed).
+    pub dropped_unroutable_requests: u64,
+    /// Responses with a missing or broken mandatory header or a short body, dropped.
+    pub dropped_malformed_responses: u64,
+    /// Responses that match no client transaction, dropped.
+    pub dropped_stray_responses: u64,
+    /// ACKs that match no transaction and no dialog, or are malformed, dropped.
+    pub dropped_acks: u64,
+    /// `400 Bad Request` responses sent for malformed requests.
+    pub bad_requests_sent: u64,
+    /// Retransmitted requests answered or absorbed by their server transaction.
+    pub request_retransmissions_received: u64,
+    /// Retransmissions sent (requests and responses).
+    pub retransmissions_sent: u64,
+    /// INVITEs that became calls ([`Event::IncomingCall`]).
+    pub incoming_calls: u64,
+}
+
+/// Why the application's request about a call cannot be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The call does not exist (it ended, or never existed).
+    #[error("unknown call {0}")]
+    UnknownCall(CallKey),
+    /// The call is in a state where this is not possible.
+    #[error("call {call} is {state}")]
+    InvalidState {
+        /// The call.
+        call: CallKey,
+        /// Where it stands.
+        state: &'static str,
+    },
+    /// The status code is not a final non-2xx code (300..=699).
+    #[error("status code {0} is not a final non-2xx code")]
+    InvalidStatus(u16),
+}
+
+/// Something that owns timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Owner {
+    Tx(TxId),
+    Call(CallKey),
+}
+
+/// How a server transaction is found (§17.2.3): its identity and method (ACK looks for the
+/// INVITE).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ServerKey {
+    id: String,
+    method: String,
+}
+
+impl ServerKey {
+    fn new(id: &str, method: rsip::Method) -> Self {
+        Self {
+            id: id.to_owned(),
+            method: method.to_string(),
+        }
+    }
+}
+
+/// How a client transaction is found (§17.1.3): top Via branch and CSeq method.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    branch: String,
+    method: String,
+}
+
+#[derive(Debug)]
+enum TxKey {
+    Server(ServerKey),
+    Client(ClientKey),
+}
+
+#[derive(Debug)]
+struct TxEntry {
+    key: TxKey,
+    tx: Transaction,
+}
+
+/// The UAS/UA core for UDP.
+///
+/// Sans-IO: feed it datagrams ([`Endpoint::handle_datagram`]) and time
+/// ([`Endpoint::handle_timeout`] at [`Endpoint::poll_timeout`]), then drain
+/// [`Endpoint::poll_transmit`] and [`Endpoint::poll_event`]. Identifiers come from a PRNG
+/// seeded at construction, so a run is reproducible.
+#[derive(Debug)]
+pub struct Endpoint {
+    user_agent: String,
+    ids: Ids,
+    calls: HashMap<CallKey, Call>,
+    dialogs: HashMap<DialogId, CallKey>,
+    transactions: HashMap<TxId, TxEntry>,
+    server_index: HashMap<ServerKey, TxId>,
+    client_index: HashMap<ClientKey, TxId>,
+    schedule: Schedule<Owner>,
+    out: Outbox,
+    events: VecDeque<Event>,
+    stats: Stats,
+    next_id: u64,
+}
+
+impl Endpoint {
+    /// An endpoint with no calls; `seed` fixes every tag and branch it will generate.
+    pub fn new(config: EndpointConfig, seed: u64) -> Self {
+        Self {
+            user_agent: config.user_agent,
+            ids: Ids::new(seed),
+            calls: HashMap::new(),
+            dialogs: HashMap::new(),
+            transactions: HashMap::new(),
+            server_index: HashMap::new(),
+            client_index: HashMap::new(),
+            schedule: Schedule::default(),
+            out: Outbox::default(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+            next_id: 0,
+        }
+    }
+
+    /// Processes one received datagram. `local` is the address to advertise to this peer
+    /// (Contact and Via host:port), `remote` the datagram's source. Never panics; bad input is
+    /// answered with a 400 where possible, else dropped and counted in [`Endpoint::stats`].
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
+        self.stats.datagrams_received += 1;
+        match wire::parse(data) {
+            None => self.stats.dropped_unparseable += 1,
+            Some(Datagram::Keepalive) => self.stats.keepalives += 1,
+            Some(Datagram::Message(message)) => match *message {
+                rsip::SipMessage::Request(request) => self.on_request(now, local, remote, request),
+                rsip::SipMessage::Response(response) => self.on_response(now, response),
+            },
+        }
+    }
+
+    /// Runs every timer due at `now` (retransmissions, transaction and ACK timeouts).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(owner) = self.schedule.pop_due(now) {
+            match owner {
+                Owner::Tx(id) => {
+                    let Some(entry) = self.transactions.get_mut(&id) else {
+                        continue;
+                    };
+                    let waiting = entry.tx.waiting_call();
+                    let outcome = entry.tx.on_timeout(now, &mut self.out);
+                    self.reschedule(owner);
+                    if outcome.is_some() {
+                        self.bye_done(waiting);
+                    }
+                }
+                Owner::Call(key) => {
+                    let Some(call) = self.calls.get_mut(&key) else {
+                        continue;
+                    };
+                    if call.on_timeout(now, &mut self.out) {
+                        // §13.3.1.4: no ACK within 64*T1 — end the session with a BYE.
+                        self.send_bye(now, key);
+                        self.end_call(key, EndCause::NoAck);
+                    } else {
+                        self.reschedule(owner);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop()
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Endpoint::handle_timeout`] must next be called; `None` when no timer runs.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.schedule.next()
+    }
+
+    /// Answers an offered call: 200 OK with `sdp_answer` and a Contact, retransmitted per
+    /// RFC 3261 §13.3.1.4 until the ACK ([`Event::CallConfirmed`]). Without an ACK within
+    /// 64*T1 a BYE is sent and [`EndCause::NoAck`] reported.
+    pub fn answer(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        sdp_answer: String,
+    ) -> Result<(), CallError> {
+        let state = offered(&mut self.calls, call)?;
+        let response = ResponseBuilder::new(
+            &state.invite.raw,
+            200,
+            "OK",
+            Some(&state.dialog.id().local_tag),
+            &self.user_agent,
+        )
+        .contact(state.local)
+        .capabilities()
+        .record_route(&state.invite.raw)
+        .sdp(&sdp_answer)
+        .build();
+        let tx = state.invite_tx;
+        state.answered(now, sdp_answer, response.clone());
+        self.send_invite_final(now, tx, 200, response);
+        self.reschedule(Owner::Call(call));
+        Ok(())
+    }
+
+    /// Rejects an offered call with the final response `code` (300..=699) and `reason` as the
+    /// reason phrase; [`EndCause::Rejected`] is reported at once. The response is retransmitted
+    /// until the peer's ACK (Timer G, §17.2.1).
+    pub fn reject(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        code: u16,
+        reason: &str,
+    ) -> Result<(), CallError> {
+        if !(300..=699).contains(&code) {
+            return Err(CallError::InvalidStatus(code));
+        }
+        offered(&mut self.calls, call)?;
+        self.reject_offered(now, call, code, reason, EndCause::Rejected);
+        Ok(())
+    }
+
+    /// Ends a call. An answered call gets a BYE (a non-INVITE client transaction, Timers E/F),
+    /// sent once our 2xx is acknowledged (§15); [`EndCause::LocalHangup`] is reported when the
+    /// BYE gets a final response or times out. An unanswered call is rejected with
+    /// `480 Temporarily Unavailable` and reported at once. Hanging up a call whose BYE is
+    /// already under way does nothing.
+    pub fn hangup(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        match state.phase {
+            Phase::Offered => self.reject_offered(
+                now,
+                call,
+                480,
+                "Temporarily Unavailable",
+                EndCause::LocalHangup,
+            ),
+            Phase::Answered => state.hangup_requested = true,
+            Phase::Confirmed => self.send_bye(now, call),
+            Phase::Ending => {}
+        }
+        Ok(())
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            retransmissions_sent: self.out.retransmissions(),
+            ..self.stats
+        }
+    }
+
+    /// Calls that have not ended (no [`Event::CallEnded`] yet).
+    pub fn active_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Sends a final non-2xx response to an offered call's INVITE and ends the call.
+    fn reject_offered(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        code: u16,
+        reason: &str,
+        cause: EndCause,
+    ) {
+        let Some(state) = self.calls.get(&call) else {
+            return;
+        };
+        let response = ResponseBuilder::new(
+            &state.invite.raw,
+            code,
+            reason,
+            Some(&state.dialog.id().local_tag),
+            &self.user_agent,
+        )
+        .build();
+        let tx = state.invite_tx;
+        self.send_invite_final(now, tx, code, response);
+        self.end_call(call, cause);
+    }
+
+    fn send_invite_final(&mut self, now: Instant, tx: TxId, code: u16, response: Vec<u8>) {
+        if let Some(TxEntry {
+            tx: Transaction::InviteServer(invite),
+            ..
+        }) = self.transactions.get_mut(&tx)
+        {
+            invite.send_final(now, code, response, &mut self.out);
+        }
+        self.reschedule(Owner::Tx(tx));
+    }
+
+    /// Sends a BYE in the call's dialog; the call ends when it completes.
+    fn send_bye(&mut self, now: Instant, call: CallKey) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let branch = self.ids.branch();
+        let (request, destination) =
+            state
+                .dialog
+                .request(rsip::Method::Bye, &branch, &self.user_agent);
+        state.phase = Phase::Ending;
+        state.stop_retransmitting();
+        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Bye.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        self.reschedule(Owner::Call(call));
+    }
+
+    /// Our BYE got a final response or timed out: either way the call is over.
+    fn bye_done(&mut self, waiting: Option<CallKey>) {
+        if let Some(call) = waiting {
+            self.end_call(call, EndCause::LocalHangup);
+        }
+    }
+
+    /// Forgets a call and reports its end (if it still exists).
+    fn end_call(&mut self, call: CallKey, cause: EndCause) {
+        if let Some(state) = self.calls.remove(&call) {
+            self.dialogs.remove(state.dialog.id());
+            self.schedule.set(Owner::Call(call), None);
+            self.events.push_back(Event::CallEnded { call, cause });
+        }
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn insert_tx(&mut self, key: TxKey, tx: Transaction) -> TxId {
+        let id = TxId(self.next_id());
+        match &key {
+            TxKey::Server(k) => self.server_index.insert(k.clone(), id),
+            TxKey::Client(k) => self.client_index.insert(k.clone(), id),
+        };
+        self.transactions.insert(id, TxEntry { key, tx });
+        self.reschedule(Owner::Tx(id));
+        id
+    }
+
+    /// Files `owner`'s next deadline; a terminated transaction is forgotten.
+    fn reschedule(&mut self, owner: Owner) {
+        let deadline = match owner {
+            Owner::Tx(id) => {
+                let terminated = self
+                    .transactions
+                    .get(&id)
+                    .is_some_and(|e| e.tx.is_terminated());
+                if terminated {
+                    self.remove_tx(id);
+                }
+                self.transactions.get(&id).and_then(|e| e.tx.deadline())
+            }
+            Owner::Call(key) => self.calls.get(&key).and_then(Call::deadline),
+        };
+        self.schedule.set(owner, deadline);
+    }
+
+    fn remove_tx(&mut self, id: TxId) {
+        if let Some(entry) = self.transactions.remove(&id) {
+            match entry.key {
+                TxKey::Server(k) => self.server_index.remove(&k),
+                TxKey::Client(k) => self.client_index.remove(&k),
+            };
+        }
+    }
+
+    fn new_invite_server(
+        &mut self,
+        key: ServerKey,
+        destination: SocketAddr,
+        call: Option<CallKey>,
+    ) -> TxId {
+        let tx = InviteServer::new(destination, call);
+        self.insert_tx(TxKey::Server(key), Transaction::InviteServer(tx))
+    }
+}
+
+/// The call `call` if it waits for an answer.
+fn offered(calls: &mut HashMap<CallKey, Call>, call: CallKey) -> Result<&mut Call, CallError> {
+    let state = calls.get_mut(&call).ok_or(CallError::UnknownCall(call))?;
+    if state.phase != Phase::Offered {
+        return Err(CallError::InvalidState {
+            call,
+            state: state.phase.describe(),
+        });
+    }
+    Ok(state)
+}

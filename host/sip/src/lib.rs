@@ -1,0 +1,30 @@
+//! Sans-IO SIP for Switchyard: transactions, dialogs, SDP offer/answer.
+//!
+//! [`Endpoint`] is a UDP user agent core that answers calls. It performs no I/O and reads no
+//! clock: the shell hands it datagrams and the current time and sends what it polls out.
+//!
+//! Layout, one job per module:
+//! - `wire`: datagram to `rsip` message (compact headers, folding, bare LF);
+//! - `message`: mandatory-header checks, Via handling, Content-Length (RFC 3261 §8, §18);
+//! - `build`: responses (§8.2.6);
+//! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
+//! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
+//! - `endpoint`: routing between them and the public API; [`sdp`]: offer/answer.
+
+mod build;
+mod call;
+mod dialog;
+mod endpoint;
+mod event;
+mod ids;
+mod message;
+pub mod sdp;
+pub mod timer;
+mod transaction;
+mod transmit;
+mod wire;
+
+pub use call::CallKey;
+pub use endpoint::{CallError, Endpoint, EndpointConfig, Stats};
+pub use event::{EndCause, Event, IncomingCall};
+pub use transmit::Transmit;

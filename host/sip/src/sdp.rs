@@ -1,0 +1,640 @@
+//! SDP offer/answer (RFC 3264) for one audio stream.
+//!
+//! Parsing and printing use the `sdp` crate (webrtc-rs): it reads any RFC 4566 description
+//! leniently and keeps attributes as text. What it leaves to us is reading the codec attributes
+//! of one media description (its codec map merges every m= line, which is wrong when audio and
+//! video reuse dynamic payload types) and the RFC 3551 static payload types.
+
+use std::fmt;
+use std::io::Cursor;
+use std::net::{IpAddr, SocketAddr};
+
+use ::sdp::SessionDescription;
+use ::sdp::description::common::{Address, Attribute, ConnectionInformation};
+use ::sdp::description::media::{MediaDescription, MediaName, RangedPort};
+use ::sdp::description::session::{Origin, TimeDescription, Timing};
+
+/// The packet time assumed when the offer names none (RFC 3551 §4.5: 20 ms for the common
+/// frame-based and sample-based audio codecs).
+pub const DEFAULT_PTIME: u32 = 20;
+/// The telephone events the answer accepts: DTMF 0-9 * # A-D and flash (RFC 4733 §3.2).
+pub const TELEPHONE_EVENTS: &str = "0-16";
+
+/// The audio part of a remote offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// Where the offerer receives RTP: the c= address (media level over session level) and
+    /// the m= port of the audio stream.
+    pub connection: SocketAddr,
+    /// The audio stream's formats, in the offerer's order of preference (RFC 3264 §5.1).
+    /// Dynamic payload types without an rtpmap are left out.
+    pub formats: Vec<Format>,
+    /// `a=ptime`, if given (media level over session level).
+    pub ptime: Option<u32>,
+    /// The offerer's direction attribute (media level over session level; default sendrecv).
+    pub direction: Direction,
+    /// Every m= line of the offer, in order; the answer repeats them (RFC 3264 §6).
+    pub media: Vec<MediaLine>,
+    /// Which entry of `media` is the audio stream described above.
+    pub audio_index: usize,
+}
+
+/// One payload format of an m= line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Format {
+    /// RTP payload type.
+    pub payload_type: u8,
+    /// Encoding name as written in the rtpmap (or RFC 3551's name for static types).
+    pub encoding: String,
+    /// RTP clock rate in Hz.
+    pub clock_rate: u32,
+    /// Audio channels (1 unless the rtpmap says otherwise).
+    pub channels: u16,
+    /// The `a=fmtp` parameters for this payload type, verbatim.
+    pub fmtp: Option<String>,
+}
+
+/// A media direction attribute (RFC 4566 §6, RFC 3264 §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// `a=sendrecv`.
+    SendRecv,
+    /// `a=sendonly`.
+    SendOnly,
+    /// `a=recvonly`.
+    RecvOnly,
+    /// `a=inactive`.
+    Inactive,
+}
+
+impl Direction {
+    /// The direction to answer an offer of `self` with (RFC 3264 §6.1).
+    pub fn answer(self) -> Self {
+        match self {
+            Self::SendOnly => Self::RecvOnly,
+            Self::RecvOnly => Self::SendOnly,
+            other => other,
+        }
+    }
+
+    /// The attribute name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SendRecv => "sendrecv",
+            Self::SendOnly => "sendonly",
+            Self::RecvOnly => "recvonly",
+            Self::Inactive => "inactive",
+        }
+    }
+
+    fn from_attributes(attributes: &[Attribute]) -> Option<Self> {
+        attributes.iter().find_map(|a| match a.key.as_str() {
+            "sendrecv" => Some(Self::SendRecv),
+            "sendonly" => Some(Self::SendOnly),
+            "recvonly" => Some(Self::RecvOnly),
+            "inactive" => Some(Self::Inactive),
+            _ => None,
+        })
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The media, transport and format fields of one m= line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaLine {
+    /// Media type (`audio`, `video`, ...).
+    pub media: String,
+    /// Transport protocol (`RTP/AVP`, `RTP/SAVP`, `udptl`, ...).
+    pub proto: String,
+    /// The format list, as written.
+    pub formats: Vec<String>,
+}
+
+/// Why an SDP body cannot be used as an offer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfferError {
+    /// Not a well-formed session description; the text says what is wrong.
+    #[error("malformed SDP: {0}")]
+    Malformed(String),
+    /// No audio stream over plain RTP (RTP/AVP or RTP/AVPF) with a non-zero port.
+    #[error("no RTP/AVP audio stream in the offer")]
+    NoAudio,
+    /// The connection address is a host name, which a sans-IO core cannot resolve.
+    #[error("connection address {0} is not an IP address")]
+    UnsupportedAddress(String),
+}
+
+impl Offer {
+    /// Parses an SDP offer and picks its first audio stream over plain RTP.
+    pub fn parse(body: &[u8]) -> Result<Self, OfferError> {
+        let session = SessionDescription::unmarshal(&mut Cursor::new(body))
+            .map_err(|e| OfferError::Malformed(e.to_string()))?;
+        let media: Vec<MediaLine> = session
+            .media_descriptions
+            .iter()
+            .map(|m| MediaLine {
+                media: m.media_name.media.clone(),
+                proto: m.media_name.protos.join("/"),
+                formats: m.media_name.formats.clone(),
+            })
+            .collect();
+        let (audio_index, audio) = session
+            .media_descriptions
+            .iter()
+            .enumerate()
+            .find(|(i, m)| {
+                m.media_name.media == "audio"
+                    && m.media_name.port.value != 0
+                    && matches!(media[*i].proto.as_str(), "RTP/AVP" | "RTP/AVPF")
+            })
+            .ok_or(OfferError::NoAudio)?;
+        let connection = audio
+            .connection_information
+            .as_ref()
+            .or(session.connection_information.as_ref())
+            .and_then(|c| c.address.as_ref())
+            .ok_or_else(|| OfferError::Malformed("no connection address for audio".into()))?;
+        let ip: IpAddr = connection
+            .address
+            .parse()
+            .map_err(|_| OfferError::UnsupportedAddress(connection.address.clone()))?;
+        let port = u16::try_from(audio.media_name.port.value)
+            .map_err(|_| OfferError::Malformed("audio port out of range".into()))?;
+        let formats = audio
+            .media_name
+            .formats
+            .iter()
+            .map(|f| {
+                f.parse::<u8>()
+                    .ok()
+                    .filter(|pt| *pt < 128)
+                    .ok_or_else(|| OfferError::Malformed(format!("bad RTP payload type {f:?}")))
+            })
+            .collect::<Result<Vec<u8>, _>>()?
+            .into_iter()
+            .filter_map(|pt| format(audio, pt))
+            .collect();
+        let ptime = attribute(&audio.attributes, "ptime")
+            .or_else(|| attribute(&session.attributes, "ptime"))
+            .and_then(|v| v.trim().parse().ok());
+        let direction = Direction::from_attributes(&audio.attributes)
+            .or_else(|| Direction::from_attributes(&session.attributes))
+            .unwrap_or(Direction::SendRecv);
+        Ok(Self {
+            connection: SocketAddr::new(ip, port),
+            formats,
+            ptime,
+            direction,
+            media,
+            audio_index,
+        })
+    }
+}
+
+fn attribute<'a>(attributes: &'a [Attribute], key: &str) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|a| a.key == key)
+        .and_then(|a| a.value.as_deref())
+}
+
+/// The value of the `key` attribute (rtpmap, fmtp) for payload type `pt`, after the type.
+fn per_format<'a>(media: &'a MediaDescription, key: &str, pt: u8) -> Option<&'a str> {
+    media.attributes.iter().find_map(|a| {
+        let value = a.value.as_deref().filter(|_| a.key == key)?;
+        let (first, rest) = value.trim().split_once(char::is_whitespace)?;
+        (first.parse::<u8>().ok()? == pt).then(|| rest.trim())
+    })
+}
+
+/// Payload type `pt` of `media`: its rtpmap (RFC 4566 §6), else the RFC 3551 static
+/// assignment; `None` for an unknown dynamic type or an unreadable rtpmap.
+fn format(media: &MediaDescription, pt: u8) -> Option<Format> {
+    let (encoding, clock_rate, channels) = match per_format(media, "rtpmap", pt) {
+        Some(rtpmap) => {
+            let mut parts = rtpmap.split('/');
+            let encoding = parts.next()?.trim().to_owned();
+            let clock_rate = parts.next()?.trim().parse().ok()?;
+            let channels = match parts.next() {
+                Some(c) => c.trim().parse().ok()?,
+                None => 1,
+            };
+            (encoding, clock_rate, channels)
+        }
+        None => {
+            let (name, rate, channels) = static_payload_type(pt)?;
+            (name.to_owned(), rate, channels)
+        }
+    };
+    Some(Format {
+        payload_type: pt,
+        encoding,
+        clock_rate,
+        channels,
+        fmtp: per_format(media, "fmtp", pt).map(str::to_owned),
+    })
+}
+
+/// RFC 3551 §6, Table 4: the static audio payload types.
+fn static_payload_type(pt: u8) -> Option<(&'static str, u32, u16)> {
+    Some(match pt {
+        0 => ("PCMU", 8000, 1),
+        3 => ("GSM", 8000, 1),
+        4 => ("G723", 8000, 1),
+        5 => ("DVI4", 8000, 1),
+        6 => ("DVI4", 16000, 1),
+        7 => ("LPC", 8000, 1),
+        8 => ("PCMA", 8000, 1),
+        9 => ("G722", 8000, 1),
+        10 => ("L16", 44100, 2),
+        11 => ("L16", 44100, 1),
+        12 => ("QCELP", 8000, 1),
+        13 => ("CN", 8000, 1),
+        14 => ("MPA", 90000, 1),
+        15 => ("G728", 8000, 1),
+        16 => ("DVI4", 11025, 1),
+        17 => ("DVI4", 22050, 1),
+        18 => ("G729", 8000, 1),
+        _ => return None,
+    })
+}
+
+/// The outcome of offer/answer for the audio stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The codec both sides use.
+    pub audio: Format,
+    /// The payload type of telephone-event (RFC 4733), if the offer had one at the audio
+    /// codec's clock rate.
+    pub telephone_event: Option<u8>,
+    /// Where to send RTP.
+    pub remote_rtp: SocketAddr,
+    /// Packet time in ms: the offer's, else [`DEFAULT_PTIME`].
+    pub ptime: u32,
+    /// Our direction for the audio stream (RFC 3264 §6.1).
+    pub direction: Direction,
+    /// The offer's m= lines, repeated in the answer (RFC 3264 §6).
+    pub media: Vec<MediaLine>,
+    /// Which of `media` is the audio stream.
+    pub audio_index: usize,
+}
+
+/// Why no answer can be made to an offer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NegotiationError {
+    /// No offered audio format is supported (the call should be rejected with 488).
+    #[error("no common audio codec")]
+    NoCommonCodec,
+}
+
+const TELEPHONE_EVENT: &str = "telephone-event";
+
+/// Chooses the first format of the offer (the offerer's preference order, RFC 3264 §6.1)
+/// whose (encoding, clock rate) is in `supported` (names compared case-insensitively), plus
+/// telephone-event at the same clock rate if offered (RFC 4733 events share the audio
+/// stream's RTP clock). `Err` if no format is supported.
+pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated, NegotiationError> {
+    let audio = offer
+        .formats
+        .iter()
+        .filter(|f| !f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT))
+        .find(|f| {
+            supported
+                .iter()
+                .any(|(name, rate)| f.encoding.eq_ignore_ascii_case(name) && f.clock_rate == *rate)
+        })
+        .ok_or(NegotiationError::NoCommonCodec)?
+        .clone();
+    let telephone_event = offer
+        .formats
+        .iter()
+        .find(|f| {
+            f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT) && f.clock_rate == audio.clock_rate
+        })
+        .map(|f| f.payload_type);
+    Ok(Negotiated {
+        audio,
+        telephone_event,
+        remote_rtp: offer.connection,
+        ptime: offer.ptime.unwrap_or(DEFAULT_PTIME),
+        direction: offer.direction.answer(),
+        media: offer.media.clone(),
+        audio_index: offer.audio_index,
+    })
+}
+
+/// The full SDP answer: v=, o= (session id and version `session_id`), s=, c= and m= for
+/// `local_rtp`, t=0 0, the audio m= line with the chosen payload type (and telephone-event),
+/// its rtpmap and fmtp lines, `a=fmtp:<te> 0-16`, a=ptime and the direction. Every other m= line
+/// of the offer is rejected with port 0 (RFC 3264 §6).
+pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -> String {
+    let address_type = if local_rtp.is_ipv4() { "IP4" } else { "IP6" };
+    let ip = local_rtp.ip().to_string();
+    let media_descriptions = negotiated
+        .media
+        .iter()
+        .enumerate()
+        .map(|(index, line)| {
+            if index == negotiated.audio_index {
+                audio_description(negotiated, line, local_rtp.port())
+            } else {
+                MediaDescription {
+                    media_name: media_name(line, 0, line.formats.clone()),
+                    ..Default::default()
+                }
+            }
+        })
+        .collect();
+    SessionDescription {
+        version: 0,
+        origin: Origin {
+            username: "switchyard".into(),
+            session_id,
+            session_version: session_id,
+            network_type: "IN".into(),
+            address_type: address_type.into(),
+            unicast_address: ip.clone(),
+        },
+        session_name: "switchyard".into(),
+        connection_information: Some(ConnectionInformation {
+            network_type: "IN".into(),
+            address_type: address_type.into(),
+            address: Some(Address {
+                address: ip,
+                ttl: None,
+                range: None,
+            }),
+        }),
+        time_descriptions: vec![TimeDescription {
+            timing: Timing {
+                start_time: 0,
+                stop_time: 0,
+            },
+            repeat_times: Vec::new(),
+        }],
+        media_descriptions,
+        ..Default::default()
+    }
+    .marshal()
+}
+
+fn media_name(line: &MediaLine, port: u16, formats: Vec<String>) -> MediaName {
+    MediaName {
+        media: line.media.clone(),
+        port: RangedPort {
+            value: port as isize,
+            range: None,
+        },
+        protos: line.proto.split('/').map(str::to_owned).collect(),
+        formats,
+    }
+}
+
+fn audio_description(negotiated: &Negotiated, line: &MediaLine, port: u16) -> MediaDescription {
+    let audio = &negotiated.audio;
+    let mut formats = vec![audio.payload_type.to_string()];
+    let value = |key: &str, value: String| Attribute::new(key.into(), Some(value));
+    let mut rtpmap = format!(
+        "{} {}/{}",
+        audio.payload_type, audio.encoding, audio.clock_rate
+    );
+    if audio.channels > 1 {
+        rtpmap.push_str(&format!("/{}", audio.channels));
+    }
+    let mut attributes = vec![value("rtpmap", rtpmap)];
+    if let Some(fmtp) = &audio.fmtp {
+        attributes.push(value("fmtp", format!("{} {fmtp}", audio.payload_type)));
+    }
+    if let Some(te) = negotiated.telephone_event {
+        formats.push(te.to_string());
+        attributes.push(value(
+            "rtpmap",
+            format!("{te} {TELEPHONE_EVENT}/{}", audio.clock_rate),
+        ));
+        attributes.push(value("fmtp", format!("{te} {TELEPHONE_EVENTS}")));
+    }
+    attributes.push(value("ptime", negotiated.ptime.to_string()));
+    attributes.push(Attribute::new(negotiated.direction.as_str().into(), None));
+    MediaDescription {
+        media_name: media_name(line, port, formats),
+        attributes,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SIPp's built-in `uac` scenario offer.
+    const SIPP_UAC: &str = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n\
+        c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+    /// A Linphone-style offer: many codecs, telephone-event at three rates, a video stream
+    /// reusing dynamic payload types, unknown attributes.
+    const LINPHONE: &str = "v=0\r\no=alice 2236 3496 IN IP4 192.168.1.20\r\ns=Talk\r\n\
+        c=IN IP4 192.168.1.20\r\nt=0 0\r\n\
+        a=rtcp-xr:rcvr-rtt=all:10000 stat-summary=loss,dup,jitt,TTL voip-metrics\r\n\
+        m=audio 7078 RTP/AVP 96 97 98 0 8 18 101 99 100\r\na=rtpmap:96 opus/48000/2\r\n\
+        a=fmtp:96 useinbandfec=1\r\na=rtpmap:97 SILK/16000\r\na=rtpmap:98 speex/16000\r\n\
+        a=fmtp:98 vbr=on\r\na=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n\
+        a=rtpmap:101 telephone-event/48000\r\na=rtpmap:99 telephone-event/16000\r\n\
+        a=rtpmap:100 telephone-event/8000\r\na=rtcp-fb:* trr-int 1000\r\n\
+        m=video 9078 RTP/AVP 96 97\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 H264/90000\r\n\
+        a=fmtp:97 profile-level-id=42801F\r\n";
+
+    /// Asterisk-style: LF line ends, media-level c=, ptime, telephone-event 0-16.
+    const ASTERISK_LF: &str = "v=0\no=- 1234 1234 IN IP4 10.1.1.1\ns=Asterisk\nc=IN IP4 0.0.0.0\n\
+        t=0 0\nm=audio 10000 RTP/AVP 8 0 3 101\nc=IN IP4 10.1.1.1\na=rtpmap:8 PCMA/8000\n\
+        a=rtpmap:0 PCMU/8000\na=rtpmap:3 GSM/8000\na=rtpmap:101 telephone-event/8000\n\
+        a=fmtp:101 0-16\na=ptime:30\na=maxptime:150\na=sendonly\n";
+
+    const G711: &[(&str, u32)] = &[("PCMU", 8000), ("PCMA", 8000)];
+
+    #[test]
+    fn parses_sipp_offer() {
+        let offer = Offer::parse(SIPP_UAC.as_bytes()).unwrap();
+        assert_eq!(offer.connection, "127.0.0.1:6000".parse().unwrap());
+        assert_eq!(
+            offer.formats,
+            [Format {
+                payload_type: 0,
+                encoding: "PCMU".into(),
+                clock_rate: 8000,
+                channels: 1,
+                fmtp: None
+            }]
+        );
+        assert_eq!(offer.ptime, None);
+        assert_eq!(offer.direction, Direction::SendRecv);
+        let negotiated = negotiate(&offer, G711).unwrap();
+        assert_eq!(negotiated.audio.payload_type, 0);
+        assert_eq!(negotiated.telephone_event, None);
+        assert_eq!(negotiated.ptime, 20);
+    }
+
+    #[test]
+    fn linphone_offer_keeps_per_stream_payload_types() {
+        let offer = Offer::parse(LINPHONE.as_bytes()).unwrap();
+        assert_eq!(offer.connection, "192.168.1.20:7078".parse().unwrap());
+        let names: Vec<_> = offer
+            .formats
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}/{}/{}",
+                    f.payload_type, f.encoding, f.clock_rate, f.channels
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "96:opus/48000/2",
+                "97:SILK/16000/1",
+                "98:speex/16000/1",
+                "0:PCMU/8000/1",
+                "8:PCMA/8000/1",
+                "18:G729/8000/1",
+                "101:telephone-event/48000/1",
+                "99:telephone-event/16000/1",
+                "100:telephone-event/8000/1"
+            ]
+        );
+        assert_eq!(offer.formats[0].fmtp.as_deref(), Some("useinbandfec=1"));
+        assert_eq!(offer.media.len(), 2);
+
+        let negotiated = negotiate(&offer, &[("pcma", 8000), ("PCMU", 8000)]).unwrap();
+        assert_eq!(negotiated.audio.encoding, "PCMU");
+        assert_eq!(negotiated.telephone_event, Some(100));
+
+        let opus = negotiate(&offer, &[("OPUS", 48000), ("PCMU", 8000)]).unwrap();
+        assert_eq!(opus.audio.payload_type, 96);
+        assert_eq!(opus.telephone_event, Some(101));
+    }
+
+    #[test]
+    fn asterisk_offer_with_media_level_connection_and_direction() {
+        let offer = Offer::parse(ASTERISK_LF.as_bytes()).unwrap();
+        assert_eq!(offer.connection, "10.1.1.1:10000".parse().unwrap());
+        assert_eq!(offer.ptime, Some(30));
+        assert_eq!(offer.direction, Direction::SendOnly);
+        let negotiated = negotiate(&offer, G711).unwrap();
+        assert_eq!(negotiated.audio.encoding, "PCMA");
+        assert_eq!(negotiated.direction, Direction::RecvOnly);
+        assert_eq!(negotiated.ptime, 30);
+    }
+
+    #[test]
+    fn missing_telephone_event_and_no_common_codec() {
+        let offer = Offer::parse(
+            SIPP_UAC
+                .replace("0\r\na=rtpmap:0 PCMU", "18\r\na=rtpmap:18 G729")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            negotiate(&offer, G711),
+            Err(NegotiationError::NoCommonCodec)
+        );
+        let only_events = Offer::parse(
+            SIPP_UAC
+                .replace(
+                    "RTP/AVP 0\r\na=rtpmap:0 PCMU/8000",
+                    "RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000",
+                )
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            negotiate(&only_events, &[("telephone-event", 8000)]),
+            Err(NegotiationError::NoCommonCodec)
+        );
+    }
+
+    #[test]
+    fn static_types_without_rtpmap_and_unknown_dynamic_types() {
+        let offer = Offer::parse(
+            SIPP_UAC
+                .replace("RTP/AVP 0\r\na=rtpmap:0 PCMU/8000", "RTP/AVP 120 9 8")
+                .as_bytes(),
+        )
+        .unwrap();
+        let types: Vec<_> = offer
+            .formats
+            .iter()
+            .map(|f| (f.payload_type, f.encoding.as_str()))
+            .collect();
+        assert_eq!(types, [(9, "G722"), (8, "PCMA")]);
+    }
+
+    #[test]
+    fn broken_and_unusable_offers() {
+        assert!(matches!(
+            Offer::parse(b"hello"),
+            Err(OfferError::Malformed(_))
+        ));
+        assert!(matches!(
+            Offer::parse(SIPP_UAC.replace("RTP/AVP 0", "RTP/AVP zero").as_bytes()),
+            Err(OfferError::Malformed(_))
+        ));
+        assert!(matches!(
+            Offer::parse(SIPP_UAC.replace("c=IN IP4 127.0.0.1\r\n", "").as_bytes()),
+            Err(OfferError::Malformed(_))
+        ));
+        assert_eq!(
+            Offer::parse(SIPP_UAC.replace("m=audio 6000", "m=audio 0").as_bytes()),
+            Err(OfferError::NoAudio)
+        );
+        assert_eq!(
+            Offer::parse(SIPP_UAC.replace("RTP/AVP", "RTP/SAVP").as_bytes()),
+            Err(OfferError::NoAudio)
+        );
+        assert_eq!(
+            Offer::parse(
+                SIPP_UAC
+                    .replace("c=IN IP4 127.0.0.1", "c=IN IP4 media.example.com")
+                    .as_bytes()
+            ),
+            Err(OfferError::UnsupportedAddress("media.example.com".into()))
+        );
+    }
+
+    #[test]
+    fn answer_text_is_complete_and_reparses() {
+        let offer = Offer::parse(LINPHONE.as_bytes()).unwrap();
+        let negotiated = negotiate(&offer, G711).unwrap();
+        let text = answer(&negotiated, "203.0.113.5:40000".parse().unwrap(), 42);
+        assert_eq!(
+            text,
+            "v=0\r\no=switchyard 42 42 IN IP4 203.0.113.5\r\ns=switchyard\r\n\
+             c=IN IP4 203.0.113.5\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 100\r\n\
+             a=rtpmap:0 PCMU/8000\r\na=rtpmap:100 telephone-event/8000\r\n\
+             a=fmtp:100 0-16\r\na=ptime:20\r\na=sendrecv\r\nm=video 0 RTP/AVP 96 97\r\n"
+        );
+        let reparsed = Offer::parse(text.as_bytes()).unwrap();
+        assert_eq!(reparsed.connection, "203.0.113.5:40000".parse().unwrap());
+        assert_eq!(reparsed.formats.len(), 2);
+    }
+
+    #[test]
+    fn answer_echoes_codec_fmtp_channels_and_ipv6() {
+        let offer = Offer::parse(LINPHONE.as_bytes()).unwrap();
+        let negotiated = negotiate(&offer, &[("opus", 48000)]).unwrap();
+        let text = answer(&negotiated, "[2001:db8::1]:4000".parse().unwrap(), 7);
+        assert!(text.contains("c=IN IP6 2001:db8::1\r\n"), "{text}");
+        assert!(
+            text.contains("a=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a=rtpmap:101 telephone-event/48000\r\n"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! The INVITE server transaction, RFC 3261 §17.2.1 (Figure 7) as updated by RFC 6026 §7.1.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::call::CallKey;
+use crate::timer::{Timer, Timers, backoff};
+use crate::transmit::Outbox;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Proceeding,
+    Completed,
+    Confirmed,
+    Accepted,
+    Terminated,
+}
+
+/// One INVITE server transaction over UDP.
+#[derive(Debug)]
+pub(crate) struct InviteServer {
+    state: State,
+    destination: SocketAddr,
+    last_response: Option<Vec<u8>>,
+    interval: Duration,
+    timers: Timers,
+    call: Option<CallKey>,
+}
+
+impl InviteServer {
+    /// A transaction in the "Proceeding" state for an INVITE whose responses go to
+    /// `destination`; `call` is the call it offers, if any.
+    pub(crate) fn new(destination: SocketAddr, call: Option<CallKey>) -> Self {
+        Self {
+            state: State::Proceeding,
+            destination,
+            last_response: None,
+            interval: Timer::G.duration(),
+            timers: Timers::default(),
+            call,
+        }
+    }
+
+    /// The call this INVITE offers, if it created one.
+    pub(crate) fn call(&self) -> Option<CallKey> {
+        self.call
+    }
+
+    /// Whether no final response was sent yet (so a CANCEL still has an effect, §9.2).
+    pub(crate) fn is_proceeding(&self) -> bool {
+        self.state == State::Proceeding
+    }
+
+    /// Whether a 2xx was sent (RFC 6026 "Accepted"): an ACK matching this transaction belongs
+    /// to the dialog, not to the transaction.
+    pub(crate) fn is_accepted(&self) -> bool {
+        self.state == State::Accepted
+    }
+
+    /// Sends a provisional response (§17.2.1: only while "Proceeding").
+    pub(crate) fn send_provisional(&mut self, response: Vec<u8>, out: &mut Outbox) {
+        if self.state == State::Proceeding {
+            out.send(self.destination, response.clone());
+            self.last_response = Some(response);
+        }
+    }
+
+    /// Sends the final response with status `code`. A 2xx moves to "Accepted" (RFC 6026 §7.1;
+    /// its retransmissions are the UAS core's job, §13.3.1.4); 300-699 moves to "Completed"
+    /// with Timer G retransmitting it and Timer H bounding the wait for the ACK (§17.2.1).
+    pub(crate) fn send_final(
+        &mut self,
+        now: Instant,
+        code: u16,
+        response: Vec<u8>,
+        out: &mut Outbox,
+    ) {
+        if self.state != State::Proceeding {
+            return;
+        }
+        out.send(self.destination, response.clone());
+        self.last_response = Some(response);
+        if (200..300).contains(&code) {
+            self.state = State::Accepted;
+            self.timers.arm(Timer::L, now + Timer::L.duration());
+        } else {
+            self.state = State::Completed;
+            self.timers.arm(Timer::G, now + self.interval);
+            self.timers.arm(Timer::H, now + Timer::H.duration());
+        }
+    }
+
+    /// §17.2.1: a retransmitted INVITE gets the last response again while "Proceeding" or
+    /// "Completed"; it is absorbed in "Confirmed" and, per RFC 6026 §7.1, in "Accepted".
+    pub(crate) fn on_request_retransmission(&self, out: &mut Outbox) {
+        if matches!(self.state, State::Proceeding | State::Completed)
+            && let Some(response) = &self.last_response
+        {
+            out.resend(self.destination, response);
+        }
+    }
+
+    /// The ACK for a non-2xx final response: "Completed" moves to "Confirmed", where Timer I
+    /// absorbs ACK retransmissions (§17.2.1).
+    pub(crate) fn on_ack(&mut self, now: Instant) {
+        if self.state == State::Completed {
+            self.state = State::Confirmed;
+            self.timers.clear();
+            self.timers.arm(Timer::I, now + Timer::I.duration());
+        }
+    }
+
+    /// Runs the timers due at `now`.
+    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) {
+        while let Some(timer) = self.timers.pop_expired(now) {
+            match timer {
+                Timer::G => {
+                    if let Some(response) = &self.last_response {
+                        out.resend(self.destination, response);
+                    }
+                    self.interval = backoff(self.interval);
+                    self.timers.arm(Timer::G, now + self.interval);
+                }
+                // Timer H: no ACK ever came (§17.2.1); I and L: the absorbing states end.
+                _ => {
+                    self.state = State::Terminated;
+                    self.timers.clear();
+                }
+            }
+        }
+    }
+
+    /// When [`InviteServer::on_timeout`] is next needed.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// Whether the transaction is over.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.state == State::Terminated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timer::T2;
+    use crate::timer::test_epoch;
+
+    fn dest() -> SocketAddr {
+        "192.0.2.1:5060".parse().unwrap()
+    }
+
+    #[test]
+    fn non_2xx_is_retransmitted_by_timer_g_until_timer_h() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let mut tx = InviteServer::new(dest(), None);
+        tx.send_provisional(b"100".to_vec(), &mut out);
+        tx.send_final(t0, 486, b"486".to_vec(), &mut out);
+        let mut sends = vec![];
+        let mut now = t0;
+        while let Some(at) = tx.deadline() {
+            now = at;
+            let before = out.retransmissions();
+            tx.on_timeout(now, &mut out);
+            if out.retransmissions() > before {
+                sends.push((now - t0).as_millis());
+            }
+        }
+        assert!(tx.is_terminated());
+        assert_eq!(now - t0, Timer::H.duration());
+        assert_eq!(&sends[..5], [500, 1500, 3500, 7500, 11500]);
+        assert!(
+            sends
+                .windows(2)
+                .skip(3)
+                .all(|w| w[1] - w[0] == T2.as_millis())
+        );
+    }
+
+    #[test]
+    fn ack_confirms_and_timer_i_terminates() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let mut tx = InviteServer::new(dest(), None);
+        tx.send_final(t0, 487, b"487".to_vec(), &mut out);
+        tx.on_ack(t0 + Duration::from_millis(100));
+        tx.on_request_retransmission(&mut out);
+        assert_eq!(out.retransmissions(), 0);
+        assert_eq!(
+            tx.deadline(),
+            Some(t0 + Duration::from_millis(100) + Timer::I.duration())
+        );
+        tx.on_timeout(tx.deadline().unwrap(), &mut out);
+        assert!(tx.is_terminated());
+    }
+
+    #[test]
+    fn retransmitted_invite_gets_last_response_and_2xx_is_accepted() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let mut tx = InviteServer::new(dest(), None);
+        tx.send_provisional(b"100".to_vec(), &mut out);
+        tx.on_request_retransmission(&mut out);
+        assert_eq!(out.retransmissions(), 1);
+        tx.send_final(t0, 200, b"200".to_vec(), &mut out);
+        assert!(tx.is_accepted());
+        tx.on_request_retransmission(&mut out);
+        assert_eq!(out.retransmissions(), 1);
+        assert_eq!(tx.deadline(), Some(t0 + Timer::L.duration()));
+    }
+}

@@ -1,0 +1,191 @@
+//! The non-INVITE client transaction, RFC 3261 §17.1.2 (Figure 6), used for BYE.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::call::CallKey;
+use crate::timer::{T2, Timer, Timers, backoff};
+use crate::transmit::Outbox;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Trying,
+    Proceeding,
+    Completed,
+    Terminated,
+}
+
+/// How a client transaction ended, reported once to its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientOutcome {
+    /// A final response arrived.
+    Final,
+    /// Timer F fired before any final response (§17.1.2.2).
+    Timeout,
+}
+
+/// One non-INVITE client transaction over UDP.
+#[derive(Debug)]
+pub(crate) struct NonInviteClient {
+    state: State,
+    destination: SocketAddr,
+    request: Vec<u8>,
+    interval: Duration,
+    timers: Timers,
+    owner: Option<CallKey>,
+}
+
+impl NonInviteClient {
+    /// Sends `request` to `destination` in "Trying", arming Timer E (retransmit) and Timer F
+    /// (give up) (§17.1.2.2). `owner` is the call that waits for the outcome, if any.
+    pub(crate) fn new(
+        now: Instant,
+        destination: SocketAddr,
+        request: Vec<u8>,
+        owner: Option<CallKey>,
+        out: &mut Outbox,
+    ) -> Self {
+        out.send(destination, request.clone());
+        let interval = Timer::E.duration();
+        let mut timers = Timers::default();
+        timers.arm(Timer::E, now + interval);
+        timers.arm(Timer::F, now + Timer::F.duration());
+        Self {
+            state: State::Trying,
+            destination,
+            request,
+            interval,
+            timers,
+            owner,
+        }
+    }
+
+    /// The call waiting for this transaction's outcome.
+    pub(crate) fn owner(&self) -> Option<CallKey> {
+        self.owner
+    }
+
+    /// A response with status `code` matched this transaction (§17.1.3). Returns the outcome
+    /// on the first final response; "Completed" then absorbs retransmissions until Timer K.
+    pub(crate) fn on_response(&mut self, now: Instant, code: u16) -> Option<ClientOutcome> {
+        match self.state {
+            State::Trying | State::Proceeding if code < 200 => {
+                self.state = State::Proceeding;
+                None
+            }
+            State::Trying | State::Proceeding => {
+                self.state = State::Completed;
+                self.timers.clear();
+                self.timers.arm(Timer::K, now + Timer::K.duration());
+                Some(ClientOutcome::Final)
+            }
+            State::Completed | State::Terminated => None,
+        }
+    }
+
+    /// Runs the timers due at `now`.
+    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> Option<ClientOutcome> {
+        let mut outcome = None;
+        while let Some(timer) = self.timers.pop_expired(now) {
+            match timer {
+                Timer::E => {
+                    out.resend(self.destination, &self.request);
+                    // §17.1.2.2: doubling up to T2 while "Trying", T2 once "Proceeding".
+                    self.interval = match self.state {
+                        State::Proceeding => T2,
+                        _ => backoff(self.interval),
+                    };
+                    self.timers.arm(Timer::E, now + self.interval);
+                }
+                Timer::F => {
+                    self.state = State::Terminated;
+                    self.timers.clear();
+                    outcome = Some(ClientOutcome::Timeout);
+                }
+                // Timer K: response retransmissions are no longer expected.
+                _ => {
+                    self.state = State::Terminated;
+                    self.timers.clear();
+                }
+            }
+        }
+        outcome
+    }
+
+    /// When [`NonInviteClient::on_timeout`] is next needed.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// Whether the transaction is over.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.state == State::Terminated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timer::test_epoch;
+
+    fn run(
+        tx: &mut NonInviteClient,
+        out: &mut Outbox,
+        t0: Instant,
+    ) -> (Vec<u128>, Option<ClientOutcome>) {
+        let mut sends = vec![];
+        let mut outcome = None;
+        while let Some(at) = tx.deadline() {
+            let before = out.retransmissions();
+            outcome = outcome.or(tx.on_timeout(at, out));
+            if out.retransmissions() > before {
+                sends.push((at - t0).as_millis());
+            }
+        }
+        (sends, outcome)
+    }
+
+    #[test]
+    fn timer_e_backs_off_and_timer_f_times_out() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let mut tx = NonInviteClient::new(
+            t0,
+            "192.0.2.1:5060".parse().unwrap(),
+            b"BYE".to_vec(),
+            None,
+            &mut out,
+        );
+        let (sends, outcome) = run(&mut tx, &mut out, t0);
+        assert_eq!(outcome, Some(ClientOutcome::Timeout));
+        assert_eq!(&sends[..5], [500, 1500, 3500, 7500, 11500]);
+        assert_eq!(*sends.last().unwrap(), 31500);
+        assert!(tx.is_terminated());
+    }
+
+    #[test]
+    fn provisional_switches_to_t2_and_final_completes_once() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let mut tx = NonInviteClient::new(
+            t0,
+            "192.0.2.1:5060".parse().unwrap(),
+            b"BYE".to_vec(),
+            None,
+            &mut out,
+        );
+        let ms = |n| t0 + Duration::from_millis(n);
+        assert_eq!(tx.on_timeout(ms(500), &mut out), None);
+        assert_eq!(tx.on_response(ms(600), 100), None);
+        assert_eq!(tx.on_timeout(ms(1500), &mut out), None);
+        assert_eq!(tx.deadline(), Some(ms(1500) + T2));
+        assert_eq!(tx.on_response(ms(1600), 200), Some(ClientOutcome::Final));
+        assert_eq!(tx.on_response(ms(1700), 200), None);
+        assert_eq!(tx.deadline(), Some(ms(1600) + Timer::K.duration()));
+        assert_eq!(
+            tx.on_timeout(ms(1600) + Timer::K.duration(), &mut out),
+            None
+        );
+        assert!(tx.is_terminated());
+    }
+}

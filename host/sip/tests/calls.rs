@@ -1,0 +1,423 @@
+//! Call flows through the simulated network, on virtual time.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use rsip::Method;
+use switchyard_sip::Event;
+use switchyard_sip::timer::Timer;
+
+const HOLD: Duration = Duration::from_secs(20);
+
+/// INVITE/100/200/ACK, a hold, BYE/200; returns the simulation after it settled.
+fn full_call(net: Net, seed: u64) -> Sim {
+    let mut sim = Sim::new(net, seed, answering_shell());
+    sim.uac.invite(sim.now);
+    assert!(
+        sim.run_until(Duration::from_secs(60), |s| s.uac.remote_tag.is_some()),
+        "no 2xx reached the UAC"
+    );
+    sim.run_for(HOLD);
+    sim.uac.bye(sim.now);
+    assert!(
+        sim.run_until(Duration::from_secs(200), |s| s
+            .has_event("CallEnded(RemoteBye)")),
+        "call did not end: {:?}",
+        sim.event_names()
+    );
+    sim.settle();
+    sim
+}
+
+#[test]
+fn full_call_without_loss() {
+    let sim = full_call(Net::perfect(1), 1);
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "CallEnded(RemoteBye)"]
+    );
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200]);
+    assert_eq!(sim.uac.codes(Method::Bye), [200]);
+    assert_eq!(sim.ep.active_calls(), 0);
+    assert_eq!(sim.ep.poll_timeout(), None, "transactions left behind");
+    assert_eq!(sim.ep.stats().retransmissions_sent, 0);
+
+    let Event::IncomingCall(call) = &sim.events[0].1 else {
+        unreachable!()
+    };
+    assert_eq!(call.request_user, "conf-1234");
+    assert_eq!(call.from_user, "alice");
+    assert_eq!(call.from_display_name.as_deref(), Some("Alice Caller"));
+    assert_eq!(call.call_id, "call-1@127.0.0.1");
+    assert_eq!(call.source, addr(UAC));
+    assert_eq!(call.offer.connection, addr("127.0.0.1:6000"));
+    assert!(
+        call.headers
+            .contains(&("X-ParticipantID".into(), "42".into()))
+    );
+
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(
+        ok.header("Contact").as_deref(),
+        Some(format!("<sip:{EP}>").as_str())
+    );
+    assert_eq!(ok.header("Server").as_deref(), Some("switchyard-test"));
+    assert!(
+        ok.body().contains("m=audio 40000 RTP/AVP 0 101\r\n"),
+        "{}",
+        ok.body()
+    );
+    let trying = &sim.uac.received[0];
+    assert_eq!(trying.code(), Some(100));
+    assert_eq!(trying.to_tag(), None, "100 Trying carries no To tag");
+    assert!(
+        ok.header("Via")
+            .unwrap()
+            .contains("rport=5062;received=127.0.0.1")
+    );
+}
+
+#[test]
+fn full_call_survives_loss_duplication_and_reordering() {
+    let (mut lost, mut duplicated, mut resent) = (0, 0, 0);
+    for seed in 1..=16 {
+        let net = Net::lossy(seed, 0.3, 0.15, Duration::from_millis(120));
+        let sim = full_call(net, seed);
+        assert_eq!(
+            sim.event_names(),
+            ["IncomingCall", "CallConfirmed", "CallEnded(RemoteBye)"],
+            "seed {seed}"
+        );
+        assert_eq!(sim.ep.active_calls(), 0, "seed {seed}");
+        assert_eq!(
+            sim.ep.poll_timeout(),
+            None,
+            "seed {seed}: transactions left behind"
+        );
+        assert!(sim.uac.codes(Method::Bye).contains(&200), "seed {seed}");
+        lost += sim.net.lost;
+        duplicated += sim.net.duplicated;
+        resent += sim.ep.stats().retransmissions_sent;
+    }
+    assert!(
+        lost > 10 && duplicated > 5 && resent > 5,
+        "{lost} {duplicated} {resent}"
+    );
+}
+
+#[test]
+fn cancel_before_answer_gets_487_and_ends_the_call() {
+    let mut sim = Sim::new(Net::perfect(2), 2, idle_shell());
+    sim.uac.invite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    sim.uac.cancel(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(Cancelled)")
+    }));
+    sim.settle();
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallEnded(Cancelled)"]);
+    assert_eq!(sim.uac.codes(Method::Cancel), [200]);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 487]);
+    assert_eq!(
+        sim.uac.last_response(Method::Cancel).unwrap().to_tag(),
+        sim.uac.last_response(Method::Invite).unwrap().to_tag()
+    );
+    assert_eq!(
+        sim.ep.stats().retransmissions_sent,
+        0,
+        "the ACK stopped Timer G"
+    );
+    assert_eq!(sim.ep.poll_timeout(), None);
+    let call = first_call(&sim);
+    assert!(sim.ep.answer(sim.now, call, String::new()).is_err());
+}
+
+#[test]
+fn missing_ack_retransmits_2xx_with_backoff_then_byes() {
+    let mut sim = Sim::new(Net::perfect(3), 3, answering_shell());
+    sim.uac.ack_2xx = false;
+    sim.uac.invite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(60), |s| s.has_event("CallEnded(NoAck)")));
+    let oks = sim.sent_times("SIP/2.0 200 OK", "CSeq: 1 INVITE");
+    assert_eq!(
+        gaps_ms(&oks),
+        [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000],
+        "§13.3.1.4: T1 doubling, capped at T2"
+    );
+    let byes = sim.sent_times("BYE ", "BYE");
+    assert_eq!(byes.len(), 1);
+    assert_eq!(byes[0] - oks[0], Timer::AckTimeout.duration());
+    let ended_at = sim.events.last().unwrap().0;
+    assert_eq!(ended_at, byes[0]);
+    sim.settle();
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallEnded(NoAck)"]);
+    assert_eq!(sim.uac.requests(Method::Bye).len(), 1);
+    assert_eq!(sim.ep.poll_timeout(), None);
+}
+
+/// Establishes a call without loss and returns the simulation with the call confirmed.
+fn confirmed_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
+    let mut sim = Sim::new(Net::perfect(seed), seed, answering_shell());
+    sim.uac.invite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    let call = first_call(&sim);
+    (sim, call)
+}
+
+#[test]
+fn local_bye_is_retransmitted_by_timer_e_through_loss() {
+    let (mut sim, call) = confirmed_call(4);
+    let mut dropped = 0;
+    sim.net.drop_if = Some(Box::new(move |to, payload| {
+        let drop = to == Node::Uac && payload.starts_with(b"BYE ") && dropped < 2;
+        dropped += drop as u32;
+        drop
+    }));
+    let start = sim.elapsed();
+    sim.ep.hangup(sim.now, call).unwrap();
+    assert!(sim.run_until(Duration::from_secs(60), |s| {
+        s.has_event("CallEnded(LocalHangup)")
+    }));
+    let byes = sim.sent_times("BYE ", "BYE");
+    assert_eq!(byes[0], start);
+    assert_eq!(gaps_ms(&byes), [500, 1000], "Timer E: T1, then 2*T1");
+    assert_eq!(sim.uac.requests(Method::Bye).len(), 1);
+    let bye = sim.uac.requests(Method::Bye)[0];
+    assert_eq!(
+        bye.header("To").unwrap(),
+        "\"Alice Caller\" <sip:alice@127.0.0.1:5062>;tag=uac-tag"
+    );
+    assert_eq!(bye.header("User-Agent").as_deref(), Some("switchyard-test"));
+    sim.settle();
+    assert_eq!(sim.ep.poll_timeout(), None);
+    assert_eq!(sim.ep.active_calls(), 0);
+}
+
+#[test]
+fn unanswered_bye_times_out_with_timer_f() {
+    let (mut sim, call) = confirmed_call(5);
+    sim.uac.answer_bye = false;
+    let start = sim.elapsed();
+    sim.ep.hangup(sim.now, call).unwrap();
+    assert!(sim.run_until(Duration::from_secs(120), |s| {
+        s.has_event("CallEnded(LocalHangup)")
+    }));
+    let ended_at = sim.events.last().unwrap().0;
+    assert_eq!(ended_at - start, Timer::F.duration());
+    let byes = sim.sent_times("BYE ", "BYE");
+    assert_eq!(gaps_ms(&byes)[..5], [500, 1000, 2000, 4000, 4000]);
+    assert_eq!(byes.len(), 11);
+}
+
+#[test]
+fn hangup_before_ack_waits_for_the_ack() {
+    let mut sim = Sim::new(Net::perfect(6), 6, answering_shell());
+    sim.uac.ack_2xx = false;
+    sim.uac.invite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.uac.remote_tag.is_some()));
+    let call = first_call(&sim);
+    sim.ep.hangup(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(1));
+    assert!(
+        sim.sent_times("BYE ", "BYE").is_empty(),
+        "§15: no BYE before the ACK"
+    );
+    sim.uac.ack_2xx = true;
+    assert!(sim.run_until(Duration::from_secs(30), |s| {
+        s.has_event("CallEnded(LocalHangup)")
+    }));
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "CallEnded(LocalHangup)"]
+    );
+}
+
+#[test]
+fn reject_is_retransmitted_until_ack() {
+    let mut sim = Sim::new(Net::perfect(7), 7, idle_shell());
+    sim.uac.invite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    assert_eq!(
+        sim.ep.reject(sim.now, call, 200, "OK"),
+        Err(switchyard_sip::CallError::InvalidStatus(200))
+    );
+    let mut lose_first_ack = true;
+    sim.net.drop_if = Some(Box::new(move |to, payload| {
+        let drop = to == Node::Endpoint && payload.starts_with(b"ACK ") && lose_first_ack;
+        lose_first_ack &= !drop;
+        drop
+    }));
+    sim.ep.reject(sim.now, call, 486, "Busy Here").unwrap();
+    sim.settle();
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallEnded(Rejected)"]);
+    let rejects = sim.sent_times("SIP/2.0 486 Busy Here", "INVITE");
+    assert_eq!(
+        gaps_ms(&rejects),
+        [500],
+        "Timer G resent once; the second ACK got through"
+    );
+    assert_eq!(sim.ep.poll_timeout(), None);
+}
+
+#[test]
+fn reinvite_refreshes_with_the_same_answer() {
+    let (mut sim, _) = confirmed_call(8);
+    let first = sim.uac.last_response(Method::Invite).unwrap().body();
+    sim.uac.reinvite(sim.now);
+    assert!(sim.run_until(
+        Duration::from_secs(5),
+        |s| s.uac.codes(Method::Invite).len() == 3
+    ));
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 200]);
+    assert_eq!(sim.uac.last_response(Method::Invite).unwrap().body(), first);
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallConfirmed"]);
+    assert_eq!(
+        sim.ep.stats().retransmissions_sent,
+        0,
+        "the re-INVITE's 2xx was ACKed"
+    );
+}
+
+#[test]
+fn reinvite_before_ack_gets_491() {
+    let mut sim = Sim::new(Net::perfect(9), 9, answering_shell());
+    sim.uac.ack_2xx = false;
+    sim.uac.invite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.uac.remote_tag.is_some()));
+    sim.uac.reinvite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.uac.codes(Method::Invite).contains(&491)
+    }));
+}
+
+#[test]
+fn in_dialog_requests_for_unknown_dialogs_get_481() {
+    let mut sim = Sim::new(Net::perfect(10), 10, idle_shell());
+    sim.uac.stray("BYE", Some("nope"));
+    sim.uac.stray("INVITE", Some("nope"));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Bye), [481]);
+    assert_eq!(sim.uac.codes(Method::Invite), [481]);
+    assert_eq!(
+        sim.uac
+            .last_response(Method::Bye)
+            .unwrap()
+            .to_tag()
+            .as_deref(),
+        Some("nope")
+    );
+}
+
+#[test]
+fn options_outside_a_dialog_lists_capabilities() {
+    let mut sim = Sim::new(Net::perfect(11), 11, idle_shell());
+    sim.uac.stray("OPTIONS", None);
+    sim.run_for(Duration::from_secs(1));
+    let ok = sim
+        .uac
+        .last_response(Method::Options)
+        .expect("no answer to OPTIONS");
+    assert_eq!(ok.code(), Some(200));
+    assert_eq!(
+        ok.header("Allow").as_deref(),
+        Some("INVITE, ACK, CANCEL, BYE, OPTIONS")
+    );
+    assert_eq!(ok.header("Accept").as_deref(), Some("application/sdp"));
+    assert_eq!(ok.header("Supported").as_deref(), Some(""));
+    assert!(ok.to_tag().is_some(), "§8.2.6.2: a To tag is added");
+}
+
+#[test]
+fn unsupported_methods_get_405_with_allow() {
+    let mut sim = Sim::new(Net::perfect(12), 12, idle_shell());
+    sim.uac.stray("REGISTER", None);
+    sim.uac.stray("SUBSCRIBE", None);
+    sim.run_for(Duration::from_secs(1));
+    for method in [Method::Register, Method::Subscribe] {
+        let response = sim.uac.last_response(method).unwrap();
+        assert_eq!(response.code(), Some(405));
+        assert!(response.header("Allow").is_some());
+    }
+}
+
+#[test]
+fn retransmitted_invite_gets_the_last_response_and_one_event() {
+    let mut sim = Sim::new(Net::perfect(13), 13, idle_shell());
+    sim.net.drop_if = Some(Box::new(|to, _| to == Node::Uac));
+    sim.uac.invite(sim.now);
+    sim.run_for(Duration::from_secs(2));
+    assert_eq!(sim.event_names(), ["IncomingCall"]);
+    assert_eq!(sim.sent_times("SIP/2.0 100 Trying", "INVITE").len(), 3);
+    assert_eq!(sim.ep.stats().request_retransmissions_received, 2);
+}
+
+#[test]
+fn invites_the_endpoint_refuses_itself() {
+    let cases: [(&str, &str, u16, &str); 5] = [
+        ("", "", 488, "Late offer (INVITE without SDP) not supported"),
+        ("", "v=0\r\nthis is not sdp\r\n", 400, "Malformed SDP body"),
+        (
+            "",
+            &OFFER.replace("RTP/AVP", "RTP/SAVP"),
+            488,
+            "No RTP/AVP audio stream in SDP offer",
+        ),
+        ("Require: 100rel\r\n", OFFER, 420, "Bad Extension"),
+        (
+            "Content-Type: text/plain\r\n",
+            "hello",
+            415,
+            "Unsupported Media Type",
+        ),
+    ];
+    for (extra, body, code, reason) in cases {
+        let mut sim = Sim::new(Net::perfect(14), 14, idle_shell());
+        sim.uac.invite_with(sim.now, extra, body);
+        sim.settle();
+        assert!(sim.events.is_empty(), "{reason}: the shell never sees it");
+        let response = sim.uac.last_response(Method::Invite).unwrap();
+        assert_eq!(response.code(), Some(code), "{reason}");
+        assert!(
+            response
+                .text
+                .starts_with(&format!("SIP/2.0 {code} {reason}\r\n")),
+            "{}",
+            response.text
+        );
+        assert!(response.to_tag().is_some());
+        assert_eq!(
+            sim.ep.poll_timeout(),
+            None,
+            "{reason}: the ACK ended the transaction"
+        );
+    }
+}
+
+#[test]
+fn hangup_of_an_unanswered_call_rejects_with_480() {
+    let mut sim = Sim::new(Net::perfect(15), 15, idle_shell());
+    sim.uac.invite(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    sim.ep.hangup(sim.now, call).unwrap();
+    sim.settle();
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallEnded(LocalHangup)"]
+    );
+    let response = sim.uac.last_response(Method::Invite).unwrap();
+    assert!(
+        response
+            .text
+            .starts_with("SIP/2.0 480 Temporarily Unavailable\r\n")
+    );
+    assert_eq!(
+        sim.ep.hangup(sim.now, call),
+        Err(switchyard_sip::CallError::UnknownCall(call))
+    );
+    assert_eq!(call.to_string(), "c1");
+}

@@ -1,0 +1,11 @@
+//! The harness of the end-to-end tests: the real `switchyard` binary on free
+//! loopback ports, and a small SIP/RTP test phone written independently of the
+//! host's SIP stack.
+//!
+//! Each test binary uses part of this module.
+#![allow(dead_code)]
+
+pub mod audio;
+pub mod phone;
+pub mod server;
+pub mod tools;

@@ -1,0 +1,155 @@
+//! Starting the real binary on free loopback ports.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long the binary may take to start (it compiles its guest first).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The config every test server starts from: loopback only, ports chosen by the
+/// kernel, a small RTP range of its own.
+pub fn base_config() -> String {
+    let port_min = 20000 + (std::process::id() % 200) as u16 * 40;
+    format!(
+        "[log]\nlevel = \"info,switchyard=debug\"\n\
+         [sip]\nlisten = \"127.0.0.1:0\"\n\
+         [control]\nlisten = \"127.0.0.1:0\"\n\
+         [rtp]\naddress = \"127.0.0.1\"\nport_min = {port_min}\nport_max = {}\n\
+         [media]\nworkers = 2\n",
+        port_min + 39
+    )
+}
+
+/// A running `switchyard`.
+pub struct Server {
+    child: Child,
+    /// Where it takes SIP.
+    pub sip: SocketAddr,
+    /// Where it takes XML-RPC.
+    pub control: SocketAddr,
+    log: Arc<Mutex<String>>,
+    _dir: tempfile::TempDir,
+}
+
+/// The path of the binary under test.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_switchyard"))
+}
+
+impl Server {
+    /// Starts the binary with [`base_config`].
+    pub fn start() -> Server {
+        Server::start_with(&base_config())
+    }
+
+    /// Starts the binary with this config text and waits until it is ready.
+    pub fn start_with(config: &str) -> Server {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("switchyard.toml");
+        std::fs::write(&path, config).expect("writing the config");
+        let mut child = Command::new(binary())
+            .arg("--config")
+            .arg(&path)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting switchyard");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let started = Instant::now();
+        let ready = loop {
+            if let Some(line) = log
+                .lock()
+                .unwrap()
+                .lines()
+                .find(|l| l.contains("switchyard ready"))
+            {
+                break line.to_owned();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "switchyard exited during start-up ({status}):\n{}",
+                    log.lock().unwrap()
+                );
+            }
+            assert!(
+                started.elapsed() < START_TIMEOUT,
+                "switchyard not ready after {START_TIMEOUT:?}:\n{}",
+                log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let field = |name: &str| -> SocketAddr {
+            let start = ready
+                .find(&format!("{name}="))
+                .unwrap_or_else(|| panic!("no {name}= in {ready}"));
+            let value = ready[start + name.len() + 1..]
+                .split_whitespace()
+                .next()
+                .unwrap();
+            value
+                .parse()
+                .unwrap_or_else(|e| panic!("{name}={value}: {e}"))
+        };
+        Server {
+            sip: field("sip"),
+            control: field("control"),
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// Everything it logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Sends it a signal (`TERM`, `INT`, …).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -s {name} failed");
+    }
+
+    /// Waits for it to exit, at most `timeout`.
+    pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for switchyard") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "switchyard still running after {timeout:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
