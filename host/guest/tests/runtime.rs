@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_guest::{
-    Error, Event, GuestConfig, GuestError, HostApi, InviteInfo, JoinOptions, Limits,
+    Error, Event, Guest, GuestConfig, GuestError, HostApi, InviteInfo, JoinOptions, Limits,
     ParticipantInfo, ParticipantStatus, RoomInfo, Runtime, SipHeader, Value, bundled,
 };
 
@@ -147,6 +147,16 @@ fn sems_config() -> GuestConfig {
         .collect()
 }
 
+/// The bundled webconference guest with SEMS's direct-room settings, and a
+/// fresh fake host. The runtime is returned to keep its deadline thread alive.
+fn webconference() -> (Runtime, Guest, Arc<FakeHost>) {
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let guest = runtime
+        .load("webconference", bundled::WEBCONFERENCE, sems_config())
+        .unwrap();
+    (runtime, guest, Arc::new(FakeHost::default()))
+}
+
 fn misbehave_wasm() -> Vec<u8> {
     std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE"))
         .expect("the build script built the misbehave guest")
@@ -163,11 +173,7 @@ fn small_limits() -> Limits {
 
 #[test]
 fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
-    let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime
-        .load("webconference", bundled::WEBCONFERENCE, sems_config())
-        .unwrap();
-    let host = Arc::new(FakeHost::default());
+    let (_runtime, guest, host) = webconference();
     let mut first = guest.instantiate(host.clone()).unwrap();
     first.on_invite(&invite("c1", "000777123", &[])).unwrap();
     let mut second = guest.instantiate(host.clone()).unwrap();
@@ -190,11 +196,7 @@ fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
 
 #[test]
 fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
-    let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime
-        .load("webconference", bundled::WEBCONFERENCE, sems_config())
-        .unwrap();
-    let host = Arc::new(FakeHost::default());
+    let (_runtime, guest, host) = webconference();
     let mut call = guest.instantiate(host.clone()).unwrap();
     call.on_invite(&invite("c1", "conference", &[])).unwrap();
     call.on_event("c1", Event::Dtmf('#')).unwrap();
@@ -218,11 +220,7 @@ fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
 
 #[test]
 fn too_many_empty_entries_say_goodbye_and_hang_up() {
-    let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime
-        .load("webconference", bundled::WEBCONFERENCE, sems_config())
-        .unwrap();
-    let host = Arc::new(FakeHost::default());
+    let (_runtime, guest, host) = webconference();
     let mut call = guest.instantiate(host.clone()).unwrap();
     call.on_invite(&invite("c1", "000777", &[])).unwrap();
     call.on_event("c1", Event::PromptDone).unwrap();
@@ -238,11 +236,7 @@ fn too_many_empty_entries_say_goodbye_and_hang_up() {
 
 #[test]
 fn room_info_opens_unknown_rooms_and_checks_the_pin() {
-    let runtime = Runtime::new(Limits::default()).unwrap();
-    let guest = runtime
-        .load("webconference", bundled::WEBCONFERENCE, sems_config())
-        .unwrap();
-    let host = Arc::new(FakeHost::default());
+    let (_runtime, guest, host) = webconference();
     let mut control = guest.instantiate(host.clone()).unwrap();
     let ok = control
         .handle_control("roomInfo", &["7".into(), "1234".into()])
