@@ -1,4 +1,4 @@
-//! SIP against the real binary: SIPp calls and pings, and bad input.
+//! SIP against the real binary: SIPp calls and pings, the SDP answer, and bad input.
 
 mod support;
 
@@ -14,18 +14,8 @@ fn sipp(server: &Server, args: &[&str]) -> bool {
     require_sipp();
     let output = Command::new("sipp")
         .args(args)
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            "0",
-            "-m",
-            "1",
-            "-nostdin",
-            "-timeout",
-            "20s",
-            "-timeout_error",
-        ])
+        .args(["-i", "127.0.0.1", "-p", "0", "-m", "1", "-nostdin"])
+        .args(["-timeout", "20s", "-timeout_error"])
         .arg(server.sip.to_string())
         .output()
         .expect("running sipp");
@@ -48,32 +38,73 @@ fn scenario(name: &str) -> String {
     )
 }
 
-/// Sends `datagram` from a fresh socket; returns the first answer within 2 s.
-fn exchange(server: SocketAddr, datagram: &[u8]) -> Option<String> {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .unwrap();
-    socket.send_to(datagram, server).unwrap();
-    let mut buffer = [0u8; 4096];
-    let (len, _) = socket.recv_from(&mut buffer).ok()?;
-    Some(String::from_utf8_lossy(&buffer[..len]).into_owned())
+/// A raw SIP peer on its own loopback socket, for what SIPp cannot send.
+struct RawPeer {
+    socket: UdpSocket,
+    server: SocketAddr,
 }
 
-fn request(server: SocketAddr, port: u16, cseq: &str, extra: &str, body: &str) -> String {
-    format!(
-        "{method} sip:000777123@{server} SIP/2.0\r\n\
-         Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-{port}-bad;rport\r\n\
-         Max-Forwards: 70\r\n\
-         From: <sip:tester@127.0.0.1>;tag=bad{port}\r\n\
-         To: <sip:000777123@{server}>\r\n\
-         Call-ID: bad-{port}@127.0.0.1\r\n\
-         CSeq: {cseq}\r\n\
-         Contact: <sip:tester@127.0.0.1:{port}>\r\n\
-         {extra}Content-Length: {}\r\n\r\n{body}",
-        body.len(),
-        method = cseq.split_whitespace().last().unwrap_or("OPTIONS"),
-    )
+impl RawPeer {
+    fn new(server: SocketAddr) -> RawPeer {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        RawPeer { socket, server }
+    }
+
+    fn send(&self, datagram: &[u8]) {
+        self.socket.send_to(datagram, self.server).unwrap();
+    }
+
+    /// The next datagram that is not `100 Trying`, or `None` after the timeout.
+    fn answer(&self) -> Option<String> {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let (len, _) = self.socket.recv_from(&mut buffer).ok()?;
+            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
+            if !message.starts_with("SIP/2.0 100 ") {
+                return Some(message);
+            }
+        }
+    }
+
+    /// A request of this peer's one dialog; `to_tag` is "" outside the dialog.
+    fn request(&self, method: &str, cseq: &str, to_tag: &str, extra: &str, body: &str) -> String {
+        let port = self.socket.local_addr().unwrap().port();
+        let server = self.server;
+        let to_tag = if to_tag.is_empty() {
+            String::new()
+        } else {
+            format!(";tag={to_tag}")
+        };
+        format!(
+            "{method} sip:000777123@{server} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-{port}-{method};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: <sip:tester@127.0.0.1>;tag=peer{port}\r\n\
+             To: <sip:000777123@{server}>{to_tag}\r\n\
+             Call-ID: raw-{port}@127.0.0.1\r\n\
+             CSeq: {cseq}\r\n\
+             Contact: <sip:tester@127.0.0.1:{port}>\r\n\
+             {extra}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    fn invite(&self, sdp: &str) -> String {
+        self.request(
+            "INVITE",
+            "1 INVITE",
+            "",
+            "Content-Type: application/sdp\r\n",
+            sdp,
+        )
+    }
+}
+
+fn offer(media: &str) -> String {
+    format!("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n{media}")
 }
 
 #[test]
@@ -97,47 +128,74 @@ fn options_is_answered_200() {
 }
 
 #[test]
+fn the_sdp_answer_takes_the_offerers_codec_and_telephone_event() {
+    let server = Server::start();
+    let peer = RawPeer::new(server.sip);
+    // PCMA first, then PCMU, then telephone-event: the answer must pick PCMA.
+    peer.send(
+        peer.invite(&offer(
+            "m=audio 4000 RTP/AVP 8 0 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
+             a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n",
+        ))
+        .as_bytes(),
+    );
+    let ok = peer.answer().expect("an answer to the INVITE");
+    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    let body = ok.split("\r\n\r\n").nth(1).unwrap();
+    let m_line = body
+        .lines()
+        .find(|l| l.starts_with("m=audio "))
+        .expect("an audio m= line");
+    assert!(m_line.ends_with(" RTP/AVP 8 96"), "{body}");
+    assert!(body.contains("a=rtpmap:8 PCMA/8000\r\n"), "{body}");
+    assert!(
+        body.contains("a=rtpmap:96 telephone-event/8000\r\n"),
+        "{body}"
+    );
+    assert!(body.contains("c=IN IP4 127.0.0.1\r\n"), "{body}");
+
+    let to = ok.lines().find(|l| l.starts_with("To:")).unwrap();
+    let to_tag = to.split("tag=").nth(1).unwrap().trim();
+    peer.send(peer.request("ACK", "1 ACK", to_tag, "", "").as_bytes());
+    peer.send(peer.request("BYE", "2 BYE", to_tag, "", "").as_bytes());
+    let answer = peer.answer().expect("an answer to the BYE");
+    assert!(
+        answer.starts_with("SIP/2.0 200 OK\r\n") && answer.contains("CSeq: 2 BYE"),
+        "{answer}"
+    );
+}
+
+#[test]
 fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     let server = Server::start();
-    let port = 1; // only the Via carries it; answers go back to the socket (rport)
 
     // Not SIP at all: dropped and counted, no answer.
-    assert_eq!(
-        exchange(server.sip, b"\x16\x03\x01 hello \xff\xfe garbage"),
-        None
-    );
+    let peer = RawPeer::new(server.sip);
+    peer.send(b"\x16\x03\x01 hello \xff\xfe garbage");
+    assert_eq!(peer.answer(), None);
 
     // A request with a broken CSeq header: 400 naming the header.
-    let broken = request(server.sip, port, "abc OPTIONS", "", "");
-    let answer = exchange(server.sip, broken.as_bytes()).expect("an answer to a broken request");
+    let peer = RawPeer::new(server.sip);
+    peer.send(
+        peer.request("OPTIONS", "abc OPTIONS", "", "", "")
+            .as_bytes(),
+    );
+    let answer = peer.answer().expect("an answer to a broken request");
     assert!(
         answer.starts_with("SIP/2.0 400 Malformed CSeq header\r\n"),
         "{answer}"
     );
 
     // An INVITE whose SDP offers no codec we have: 488.
-    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-               m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
-    let invite = request(
-        server.sip,
-        port,
-        "1 INVITE",
-        "Content-Type: application/sdp\r\n",
-        sdp,
+    let peer = RawPeer::new(server.sip);
+    peer.send(
+        peer.invite(&offer(
+            "m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n",
+        ))
+        .as_bytes(),
     );
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .unwrap();
-    socket.send_to(invite.as_bytes(), server.sip).unwrap();
-    let mut buffer = [0u8; 4096];
-    let final_answer = std::iter::from_fn(|| {
-        let (len, _) = socket.recv_from(&mut buffer).ok()?;
-        Some(String::from_utf8_lossy(&buffer[..len]).into_owned())
-    })
-    .find(|m| !m.starts_with("SIP/2.0 100"))
-    .expect("a final answer to the INVITE");
-    assert!(final_answer.starts_with("SIP/2.0 488 "), "{final_answer}");
+    let answer = peer.answer().expect("an answer to the INVITE");
+    assert!(answer.starts_with("SIP/2.0 488 "), "{answer}");
 
     // And a real call still works.
     assert!(sipp(
