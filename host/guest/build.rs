@@ -115,8 +115,8 @@ fn require_wasm_target() {
     }
 }
 
+/// Reports `message` as the build's error (cargo prints it first, as one line).
 fn fail(message: &str) -> ! {
     println!("cargo::error={message}");
-    eprintln!("error: {message}");
     exit(1);
 }
