@@ -107,8 +107,8 @@ fn on_key(state: &mut CallState, key: char) -> Result<(), Error> {
         '#' | '*' => {
             let room = std::mem::take(digits);
             let attempts = *attempts;
-            let known = rooms::info(&room).is_some();
-            if room.is_empty() || (state.settings.private_rooms && !known) {
+            let unknown_private = state.settings.private_rooms && rooms::info(&room).is_none();
+            if room.is_empty() || unknown_private {
                 return ask_for_room(state, attempts + 1);
             }
             let mut prompts: Vec<String> = room.chars().map(String::from).collect();
