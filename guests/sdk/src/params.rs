@@ -42,16 +42,6 @@ impl<'a> Params<'a> {
         Ok(Params { function, values })
     }
 
-    /// How many arguments there are.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    /// True if there are none.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// The string at `index`. Integers are accepted and written in decimal, as
     /// SEMS clients send room numbers and pins either way.
     pub fn string(&self, index: usize) -> Result<String, Fault> {
@@ -59,15 +49,6 @@ impl<'a> Params<'a> {
             Some(Value::String(s)) => Ok(s.clone()),
             Some(Value::Int(i)) => Ok(i.to_string()),
             other => Err(self.wrong(index, "a string", other)),
-        }
-    }
-
-    /// The string at `index` if there is an argument there.
-    pub fn optional_string(&self, index: usize) -> Result<Option<String>, Fault> {
-        if index < self.values.len() {
-            self.string(index).map(Some)
-        } else {
-            Ok(None)
         }
     }
 
@@ -79,15 +60,6 @@ impl<'a> Params<'a> {
                 Ok(s.trim().parse().expect("checked just above"))
             }
             other => Err(self.wrong(index, "an integer", other)),
-        }
-    }
-
-    /// The integer at `index` if there is an argument there.
-    pub fn optional_int(&self, index: usize) -> Result<Option<i32>, Fault> {
-        if index < self.values.len() {
-            self.int(index).map(Some)
-        } else {
-            Ok(None)
         }
     }
 
@@ -132,7 +104,6 @@ mod tests {
             err.message,
             "f: argument 3 must be a string, got Bool(true)"
         );
-        assert_eq!(p.optional_int(5).unwrap(), None);
         assert!(p.int(0).is_ok());
     }
 }

@@ -43,54 +43,6 @@ impl Value {
             Value::Nil => "nil",
         }
     }
-
-    /// The text of a `String` value.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The number in an `Int` value.
-    pub fn as_i32(&self) -> Option<i32> {
-        match self {
-            Value::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
-
-    /// The flag in a `Bool` value.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// The number in a `Double` value.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Double(d) => Some(*d),
-            _ => None,
-        }
-    }
-
-    /// The elements of an `Array` value.
-    pub fn as_array(&self) -> Option<&[Value]> {
-        match self {
-            Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
-    /// The first member called `name` of a `Struct` value.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        match self {
-            Value::Struct(members) => members.iter().find(|(n, _)| n == name).map(|(_, v)| v),
-            _ => None,
-        }
-    }
 }
 
 impl From<i32> for Value {
@@ -134,21 +86,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accessors_and_conversions() {
-        assert_eq!(Value::from("a").as_str(), Some("a"));
+    fn conversions_and_kinds() {
+        assert_eq!(Value::from("a"), Value::String("a".to_owned()));
         assert_eq!(Value::from(String::from("b")).kind(), "string");
-        assert_eq!(Value::from(3).as_i32(), Some(3));
-        assert_eq!(Value::from(true).as_bool(), Some(true));
-        assert_eq!(Value::from(0.5).as_f64(), Some(0.5));
-        assert_eq!(Value::from(3).as_str(), None);
-        let a = Value::from(vec![Value::Nil]);
-        assert_eq!(a.as_array(), Some(&[Value::Nil][..]));
-        let s = Value::Struct(vec![
-            ("k".into(), Value::Int(1)),
-            ("k".into(), Value::Int(2)),
-        ]);
-        assert_eq!(s.get("k"), Some(&Value::Int(1)));
-        assert_eq!(s.get("x"), None);
+        assert_eq!(Value::from(3), Value::Int(3));
+        assert_eq!(Value::from(true), Value::Bool(true));
+        assert_eq!(Value::from(0.5), Value::Double(0.5));
+        assert_eq!(
+            Value::from(vec![Value::Nil]),
+            Value::Array(vec![Value::Nil])
+        );
+        let s = Value::Struct(vec![("k".into(), Value::Int(1))]);
         assert_eq!(s.kind(), "struct");
     }
 }

@@ -91,11 +91,6 @@ impl Instance {
         }
     }
 
-    /// The name of the guest this is an instance of.
-    pub fn guest(&self) -> &str {
-        &self.guest
-    }
-
     /// `handler.on-invite`.
     pub fn on_invite(&mut self, invite: &InviteInfo) -> Result<(), GuestError> {
         self.store.set_epoch_deadline(self.deadline_ticks);

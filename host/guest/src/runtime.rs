@@ -58,7 +58,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<Context>,
     limits: Limits,
-    epoch: EpochTicker,
+    /// Held for its `Drop`, which stops the deadline thread with the runtime.
+    _epoch: EpochTicker,
 }
 
 impl Runtime {
@@ -99,7 +100,7 @@ impl Runtime {
             engine,
             linker,
             limits,
-            epoch,
+            _epoch: epoch,
         })
     }
 
@@ -123,16 +124,6 @@ impl Runtime {
             self.engine.clone(),
             self.limits,
         ))
-    }
-
-    /// The limits guests run under.
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
-    /// Whether the deadline thread is running (it stops only when the runtime is dropped).
-    pub fn is_ticking(&self) -> bool {
-        !self.epoch.stop.load(Ordering::Relaxed)
     }
 }
 

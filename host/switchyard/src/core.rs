@@ -13,7 +13,7 @@ use crate::rtp_ports::RtpPorts;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use switchyard_guest::{Error, InviteInfo, JoinOptions, ParticipantStatus, SipHeader};
 use switchyard_media::{Codec, LegId, LegParams, RoomId, SUPPORTED_ENCODINGS};
 use switchyard_sip::sdp::{self, Negotiated};
@@ -413,6 +413,3 @@ impl Core {
 fn session_id(leg: LegId) -> u64 {
     leg.0
 }
-
-/// How long shutdown waits for BYEs to be answered before exiting anyway.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

@@ -1,7 +1,7 @@
 //! The signaling task: the SIP socket, the endpoint's timers, and the guest
 //! instance of every call.
 
-use crate::core::{Core, SHUTDOWN_GRACE};
+use crate::core::Core;
 use crate::host_api::{CoreHost, lock};
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,6 +18,8 @@ use tracing::{debug, error, info, warn};
 
 /// The largest SIP datagram read (UDP's maximum payload).
 const MAX_DATAGRAM: usize = 65_535;
+/// How long shutdown waits for BYEs to be answered before exiting anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long the loop sleeps when nothing is scheduled.
 const IDLE: Duration = Duration::from_secs(3600);
 
