@@ -8,6 +8,24 @@ use rsip::headers::{ToTypedHeader, UntypedHeader};
 pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS";
 /// Bodies the endpoint understands (the Accept header, §20.1).
 pub(crate) const ACCEPT: &str = "application/sdp";
+/// Headers the builder writes itself, with their compact forms (§7.3.3): an application header
+/// of the same name would duplicate or contradict them.
+const BUILDER_HEADERS: &[&str] = &[
+    "Via",
+    "v",
+    "From",
+    "f",
+    "To",
+    "t",
+    "Call-ID",
+    "i",
+    "CSeq",
+    "Server",
+    "Content-Type",
+    "c",
+    "Content-Length",
+    "l",
+];
 
 /// A response under construction.
 #[derive(Debug)]
@@ -64,6 +82,17 @@ impl ResponseBuilder {
         self
     }
 
+    /// Adds application header lines in order, verbatim; each must have passed
+    /// [`check_extra_header`].
+    pub(crate) fn extra_headers(mut self, headers: &[(&str, &str)]) -> Self {
+        for (name, value) in headers {
+            self.response
+                .headers
+                .push(rsip::Header::Other((*name).to_owned(), (*value).to_owned()));
+        }
+        self
+    }
+
     /// Adds the headers that describe what the endpoint supports (§11.2): Allow, Accept and
     /// an empty Supported (no extensions).
     pub(crate) fn capabilities(self) -> Self {
@@ -113,6 +142,31 @@ fn reason_phrase(reason: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
+}
+
+/// Whether `name: value` can be added to a response as an application header: `Err` names the
+/// problem. The name must be a token (§25.1) and not a header the builder writes; the value must
+/// hold no control character but HTAB, so the line can neither end early nor smuggle in
+/// another header (§7.3.1).
+pub(crate) fn check_extra_header(name: &str, value: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        return Err("the name is empty");
+    }
+    if !name.bytes().all(is_token_byte) {
+        return Err("the name is not a token (RFC 3261 §25.1)");
+    }
+    if BUILDER_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        return Err("the endpoint writes this header itself");
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err("the value holds a control character such as CR or LF");
+    }
+    Ok(())
+}
+
+/// A byte of a §25.1 token: alphanumeric, one of `-.!%*_+'~`, or a backtick.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
 }
 
 /// The To header with `tag` added, unless it has a tag already or cannot be read.
@@ -167,6 +221,55 @@ mod tests {
             assert!(text.contains(line), "missing {line:?} in {text}");
         }
         assert!(!text.contains("Subject"));
+    }
+
+    #[test]
+    fn extra_headers_go_in_verbatim_before_content_length() {
+        let req = request(
+            "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
+             Call-ID: cid\r\nCSeq: 1 INVITE\r\n\r\n",
+        );
+        let text = String::from_utf8(
+            ResponseBuilder::new(&req, 503, "Service Unavailable", Some("lt"), "s")
+                .extra_headers(&[("Retry-After", "5"), ("X-Why", "full\tnow")])
+                .build(),
+        )
+        .unwrap();
+        assert!(
+            text.ends_with(
+                "Server: s\r\nRetry-After: 5\r\nX-Why: full\tnow\r\nContent-Length: 0\r\n\r\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn extra_header_checks() {
+        assert_eq!(check_extra_header("Retry-After", "5"), Ok(()));
+        assert_eq!(check_extra_header("X-Empty", ""), Ok(()));
+        assert_eq!(check_extra_header("", "5"), Err("the name is empty"));
+        for name in ["Retry After", "Retry-After:", "X\r\nVia", "Ünïcode"] {
+            assert_eq!(
+                check_extra_header(name, "5"),
+                Err("the name is not a token (RFC 3261 §25.1)"),
+                "{name:?}"
+            );
+        }
+        for name in ["content-length", "l", "CALL-ID", "Via"] {
+            assert_eq!(
+                check_extra_header(name, "5"),
+                Err("the endpoint writes this header itself"),
+                "{name:?}"
+            );
+        }
+        for value in ["5\r\nX-Evil: 1", "5\n", "5\r", "\0"] {
+            assert_eq!(
+                check_extra_header("Retry-After", value),
+                Err("the value holds a control character such as CR or LF"),
+                "{value:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! - `build`: responses (§8.2.6);
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
-//! - `endpoint`: routing between them and the public API; [`sdp`]: offer/answer.
+//! - `endpoint`: routing between them and the public API; [`sdp`]: offer/answer;
+//! - `testing` (cargo feature `testing`): a network simulator and a UAC for tests.
 
 mod build;
 mod call;
@@ -19,6 +20,8 @@ mod event;
 mod ids;
 mod message;
 pub mod sdp;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod timer;
 mod transaction;
 mod transmit;

@@ -6,17 +6,17 @@ use std::time::Duration;
 
 use common::*;
 use rsip::Method;
-use switchyard_sip::Event;
 use switchyard_sip::timer::Timer;
+use switchyard_sip::{CallError, Event};
 
 const HOLD: Duration = Duration::from_secs(20);
 
 /// INVITE/100/200/ACK, a hold, BYE/200; returns the simulation after it settled.
 fn full_call(net: Net, seed: u64) -> Sim {
     let mut sim = Sim::new(net, seed, answering_shell());
-    sim.uac.invite(sim.now);
+    sim.invite();
     assert!(
-        sim.run_until(Duration::from_secs(60), |s| s.uac.remote_tag.is_some()),
+        sim.run_until(Duration::from_secs(60), |s| s.uac.remote_tag().is_some()),
         "no 2xx reached the UAC"
     );
     sim.run_for(HOLD);
@@ -69,7 +69,7 @@ fn full_call_without_loss() {
         "{}",
         ok.body()
     );
-    let trying = &sim.uac.received[0];
+    let trying = &sim.uac.received()[0];
     assert_eq!(trying.code(), Some(100));
     assert_eq!(trying.to_tag(), None, "100 Trying carries no To tag");
     assert!(
@@ -97,8 +97,8 @@ fn full_call_survives_loss_duplication_and_reordering() {
             "seed {seed}: transactions left behind"
         );
         assert!(sim.uac.codes(Method::Bye).contains(&200), "seed {seed}");
-        lost += sim.net.lost;
-        duplicated += sim.net.duplicated;
+        lost += sim.net.lost();
+        duplicated += sim.net.duplicated();
         resent += sim.ep.stats().retransmissions_sent;
     }
     assert!(
@@ -110,7 +110,7 @@ fn full_call_survives_loss_duplication_and_reordering() {
 #[test]
 fn cancel_before_answer_gets_487_and_ends_the_call() {
     let mut sim = Sim::new(Net::perfect(2), 2, idle_shell());
-    sim.uac.invite(sim.now);
+    sim.invite();
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
     sim.uac.cancel(sim.now);
     assert!(sim.run_until(Duration::from_secs(5), |s| {
@@ -138,7 +138,7 @@ fn cancel_before_answer_gets_487_and_ends_the_call() {
 fn missing_ack_retransmits_2xx_with_backoff_then_byes() {
     let mut sim = Sim::new(Net::perfect(3), 3, answering_shell());
     sim.uac.ack_2xx = false;
-    sim.uac.invite(sim.now);
+    sim.invite();
     assert!(sim.run_until(Duration::from_secs(60), |s| s.has_event("CallEnded(NoAck)")));
     let oks = sim.sent_times("SIP/2.0 200 OK", "CSeq: 1 INVITE");
     assert_eq!(
@@ -160,7 +160,7 @@ fn missing_ack_retransmits_2xx_with_backoff_then_byes() {
 /// Establishes a call without loss and returns the simulation with the call confirmed.
 fn confirmed_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
     let mut sim = Sim::new(Net::perfect(seed), seed, answering_shell());
-    sim.uac.invite(sim.now);
+    sim.invite();
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
     let call = first_call(&sim);
     (sim, call)
@@ -170,11 +170,11 @@ fn confirmed_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
 fn local_bye_is_retransmitted_by_timer_e_through_loss() {
     let (mut sim, call) = confirmed_call(4);
     let mut dropped = 0;
-    sim.net.drop_if = Some(Box::new(move |to, payload| {
-        let drop = to == Node::Uac && payload.starts_with(b"BYE ") && dropped < 2;
+    sim.net.drop_if(move |d| {
+        let drop = d.to == addr(UAC) && d.payload.starts_with(b"BYE ") && dropped < 2;
         dropped += drop as u32;
         drop
-    }));
+    });
     let start = sim.elapsed();
     sim.ep.hangup(sim.now, call).unwrap();
     assert!(sim.run_until(Duration::from_secs(60), |s| {
@@ -215,8 +215,8 @@ fn unanswered_bye_times_out_with_timer_f() {
 fn hangup_before_ack_waits_for_the_ack() {
     let mut sim = Sim::new(Net::perfect(6), 6, answering_shell());
     sim.uac.ack_2xx = false;
-    sim.uac.invite(sim.now);
-    assert!(sim.run_until(Duration::from_secs(5), |s| s.uac.remote_tag.is_some()));
+    sim.invite();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.uac.remote_tag().is_some()));
     let call = first_call(&sim);
     sim.ep.hangup(sim.now, call).unwrap();
     sim.run_for(Duration::from_secs(1));
@@ -237,7 +237,7 @@ fn hangup_before_ack_waits_for_the_ack() {
 #[test]
 fn reject_is_retransmitted_until_ack() {
     let mut sim = Sim::new(Net::perfect(7), 7, idle_shell());
-    sim.uac.invite(sim.now);
+    sim.invite();
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
     let call = first_call(&sim);
     assert_eq!(
@@ -245,11 +245,11 @@ fn reject_is_retransmitted_until_ack() {
         Err(switchyard_sip::CallError::InvalidStatus(200))
     );
     let mut lose_first_ack = true;
-    sim.net.drop_if = Some(Box::new(move |to, payload| {
-        let drop = to == Node::Endpoint && payload.starts_with(b"ACK ") && lose_first_ack;
+    sim.net.drop_if(move |d| {
+        let drop = d.to == addr(EP) && d.payload.starts_with(b"ACK ") && lose_first_ack;
         lose_first_ack &= !drop;
         drop
-    }));
+    });
     sim.ep.reject(sim.now, call, 486, "Busy Here").unwrap();
     sim.settle();
     assert_eq!(sim.event_names(), ["IncomingCall", "CallEnded(Rejected)"]);
@@ -258,6 +258,63 @@ fn reject_is_retransmitted_until_ack() {
         gaps_ms(&rejects),
         [500],
         "Timer G resent once; the second ACK got through"
+    );
+    assert_eq!(sim.ep.poll_timeout(), None);
+}
+
+#[test]
+fn reject_with_retry_after_is_retransmitted_until_ack() {
+    let mut sim = Sim::new(Net::perfect(16), 16, idle_shell());
+    sim.invite();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    let unavailable = |sim: &mut Sim, headers: &[(&str, &str)]| {
+        sim.ep
+            .reject_with(sim.now, call, 503, "Service Unavailable", headers)
+    };
+    assert_eq!(
+        unavailable(&mut sim, &[("Retry-After", "5"), ("", "x")])
+            .unwrap_err()
+            .to_string(),
+        "header \"\" cannot be added: the name is empty"
+    );
+    for bad in [
+        ("Retry-After", "5\r\nX-Evil: 1"),
+        ("Retry After", "5"),
+        ("l", "0"),
+    ] {
+        assert!(
+            matches!(
+                unavailable(&mut sim, &[bad]),
+                Err(CallError::InvalidHeader { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(sim.sent_times("SIP/2.0 503", "INVITE").is_empty());
+    let mut acks_lost = 0;
+    sim.net.drop_if(move |d| {
+        let drop = d.to == addr(EP) && d.payload.starts_with(b"ACK ") && acks_lost < 2;
+        acks_lost += drop as u32;
+        drop
+    });
+    unavailable(&mut sim, &[("Retry-After", "5")]).unwrap();
+    sim.settle();
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallEnded(Rejected)"]);
+    let rejects = sim.sent_times("SIP/2.0 503 Service Unavailable", "INVITE");
+    assert_eq!(
+        gaps_ms(&rejects),
+        [500, 1000],
+        "Timer G resent twice; the third ACK got through"
+    );
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 503, 503, 503]);
+    let response = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(response.header("Retry-After").as_deref(), Some("5"));
+    assert!(
+        sim.sent
+            .iter()
+            .filter(|(_, text)| text.starts_with("SIP/2.0 503"))
+            .all(|(_, text)| text.contains("\r\nRetry-After: 5\r\n"))
     );
     assert_eq!(sim.ep.poll_timeout(), None);
 }
@@ -286,8 +343,8 @@ fn reinvite_refreshes_with_the_same_answer() {
 fn reinvite_before_ack_gets_491() {
     let mut sim = Sim::new(Net::perfect(9), 9, answering_shell());
     sim.uac.ack_2xx = false;
-    sim.uac.invite(sim.now);
-    assert!(sim.run_until(Duration::from_secs(5), |s| s.uac.remote_tag.is_some()));
+    sim.invite();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.uac.remote_tag().is_some()));
     sim.uac.reinvite(sim.now);
     assert!(sim.run_until(Duration::from_secs(5), |s| {
         s.uac.codes(Method::Invite).contains(&491)
@@ -347,8 +404,8 @@ fn unsupported_methods_get_405_with_allow() {
 #[test]
 fn retransmitted_invite_gets_the_last_response_and_one_event() {
     let mut sim = Sim::new(Net::perfect(13), 13, idle_shell());
-    sim.net.drop_if = Some(Box::new(|to, _| to == Node::Uac));
-    sim.uac.invite(sim.now);
+    sim.net.drop_if(|d| d.to == addr(UAC));
+    sim.invite();
     sim.run_for(Duration::from_secs(2));
     assert_eq!(sim.event_names(), ["IncomingCall"]);
     assert_eq!(sim.sent_times("SIP/2.0 100 Trying", "INVITE").len(), 3);
@@ -357,16 +414,17 @@ fn retransmitted_invite_gets_the_last_response_and_one_event() {
 
 #[test]
 fn invites_the_endpoint_refuses_itself() {
+    let offer = offer();
     let cases: [(&str, &str, u16, &str); 5] = [
         ("", "", 488, "Late offer (INVITE without SDP) not supported"),
         ("", "v=0\r\nthis is not sdp\r\n", 400, "Malformed SDP body"),
         (
             "",
-            &OFFER.replace("RTP/AVP", "RTP/SAVP"),
+            &offer.replace("RTP/AVP", "RTP/SAVP"),
             488,
             "No RTP/AVP audio stream in SDP offer",
         ),
-        ("Require: 100rel\r\n", OFFER, 420, "Bad Extension"),
+        ("Require: 100rel\r\n", &offer, 420, "Bad Extension"),
         (
             "Content-Type: text/plain\r\n",
             "hello",
@@ -376,7 +434,7 @@ fn invites_the_endpoint_refuses_itself() {
     ];
     for (extra, body, code, reason) in cases {
         let mut sim = Sim::new(Net::perfect(14), 14, idle_shell());
-        sim.uac.invite_with(sim.now, extra, body);
+        sim.uac.invite(sim.now, extra, body);
         sim.settle();
         assert!(sim.events.is_empty(), "{reason}: the shell never sees it");
         let response = sim.uac.last_response(Method::Invite).unwrap();
@@ -400,7 +458,7 @@ fn invites_the_endpoint_refuses_itself() {
 #[test]
 fn hangup_of_an_unanswered_call_rejects_with_480() {
     let mut sim = Sim::new(Net::perfect(15), 15, idle_shell());
-    sim.uac.invite(sim.now);
+    sim.invite();
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
     let call = first_call(&sim);
     sim.ep.hangup(sim.now, call).unwrap();

@@ -104,12 +104,13 @@ fn broken_and_stray_responses_are_dropped_and_counted() {
 
 /// Valid messages of every kind the endpoint handles, to mutate.
 fn corpus() -> Vec<Vec<u8>> {
+    let offer = offer();
     let invite = format!(
         "INVITE sip:conf@{EP} SIP/2.0\r\nVia: SIP/2.0/UDP {UAC};branch=z9hG4bK-1;rport\r\n\
          From: \"A\" <sip:a@{UAC}>;tag=1\r\nTo: <sip:conf@{EP}>\r\nCall-ID: fuzz@x\r\n\
          CSeq: 1 INVITE\r\nContact: <sip:a@{UAC}>\r\nRecord-Route: <sip:127.0.0.9;lr>\r\n\
-         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
-        OFFER.len()
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{offer}",
+        offer.len()
     );
     let in_dialog = |method: &str, cseq: u32| {
         format!(
@@ -199,7 +200,7 @@ fn fuzzed_datagrams_never_panic() {
             if let Event::IncomingCall(call) = event {
                 // Exercise the application API on fuzzed calls too.
                 let _ = match rng.random_range(0..3) {
-                    0 => ep.answer(now, call.call, OFFER.to_owned()),
+                    0 => ep.answer(now, call.call, offer()),
                     1 => ep.reject(now, call.call, 603, "Decline"),
                     _ => ep.hangup(now, call.call),
                 };
@@ -232,7 +233,7 @@ fn fuzzed_datagrams_never_panic() {
 #[test]
 fn a_bye_with_a_broken_to_tag_does_not_end_a_call() {
     let mut sim = Sim::new(Net::perfect(24), 24, answering_shell());
-    sim.uac.invite(sim.now);
+    sim.invite();
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
     sim.uac.stray("BYE", Some("wrong-tag"));
     sim.run_for(Duration::from_secs(1));

@@ -272,7 +272,14 @@ impl Endpoint {
             |b| b,
         );
         if let (true, Some(call)) = (proceeding, call) {
-            self.reject_offered(now, call, 487, "Request Terminated", EndCause::Cancelled);
+            self.reject_offered(
+                now,
+                call,
+                487,
+                "Request Terminated",
+                &[],
+                EndCause::Cancelled,
+            );
         }
     }
 

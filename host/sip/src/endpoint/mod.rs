@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use crate::build::ResponseBuilder;
+use crate::build::{ResponseBuilder, check_extra_header};
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
@@ -68,6 +68,14 @@ pub enum CallError {
     /// The status code is not a final non-2xx code (300..=699).
     #[error("status code {0} is not a final non-2xx code")]
     InvalidStatus(u16),
+    /// An extra header line cannot be sent as given.
+    #[error("header {name:?} cannot be added: {problem}")]
+    InvalidHeader {
+        /// The header name as given.
+        name: String,
+        /// What is wrong with the line.
+        problem: &'static str,
+    },
 }
 
 /// Something that owns timers.
@@ -252,7 +260,8 @@ impl Endpoint {
 
     /// Rejects an offered call with the final response `code` (300..=699) and `reason` as the
     /// reason phrase; [`EndCause::Rejected`] is reported at once. The response is retransmitted
-    /// until the peer's ACK (Timer G, §17.2.1).
+    /// until the peer's ACK (Timer G, §17.2.1). Same as [`Endpoint::reject_with`] without extra
+    /// headers.
     pub fn reject(
         &mut self,
         now: Instant,
@@ -260,11 +269,34 @@ impl Endpoint {
         code: u16,
         reason: &str,
     ) -> Result<(), CallError> {
+        self.reject_with(now, call, code, reason, &[])
+    }
+
+    /// Like [`Endpoint::reject`], with `headers` (name, value) added to the response in order,
+    /// e.g. `("Retry-After", "5")` on a `503` (RFC 3261 §20.33, §21.5.4). A name must be a
+    /// token (§25.1) and not one the endpoint writes itself (Via, From, To, Call-ID, CSeq,
+    /// Server, Content-Type, Content-Length or their compact forms); a value must hold no
+    /// control character but tab. Otherwise [`CallError::InvalidHeader`] is returned and
+    /// nothing is sent.
+    pub fn reject_with(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        code: u16,
+        reason: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(), CallError> {
         if !(300..=699).contains(&code) {
             return Err(CallError::InvalidStatus(code));
         }
+        for (name, value) in headers {
+            check_extra_header(name, value).map_err(|problem| CallError::InvalidHeader {
+                name: (*name).to_owned(),
+                problem,
+            })?;
+        }
         offered(&mut self.calls, call)?;
-        self.reject_offered(now, call, code, reason, EndCause::Rejected);
+        self.reject_offered(now, call, code, reason, headers, EndCause::Rejected);
         Ok(())
     }
 
@@ -284,6 +316,7 @@ impl Endpoint {
                 call,
                 480,
                 "Temporarily Unavailable",
+                &[],
                 EndCause::LocalHangup,
             ),
             Phase::Answered => state.hangup_requested = true,
@@ -306,13 +339,15 @@ impl Endpoint {
         self.calls.len()
     }
 
-    /// Sends a final non-2xx response to an offered call's INVITE and ends the call.
+    /// Sends a final non-2xx response with the checked extra `headers` to an offered call's
+    /// INVITE and ends the call.
     fn reject_offered(
         &mut self,
         now: Instant,
         call: CallKey,
         code: u16,
         reason: &str,
+        headers: &[(&str, &str)],
         cause: EndCause,
     ) {
         let Some(state) = self.calls.get(&call) else {
@@ -325,6 +360,7 @@ impl Endpoint {
             Some(&state.dialog.id().local_tag),
             &self.user_agent,
         )
+        .extra_headers(headers)
         .build();
         let tx = state.invite_tx;
         self.send_invite_final(now, tx, code, response);
