@@ -8,6 +8,9 @@ use std::time::Duration;
 use support::phone::Phone;
 use support::server::{Server, base_config, binary};
 
+/// How long the server may take to log what a finished exchange leads to.
+const LOG_TIMEOUT: Duration = Duration::from_secs(10);
+
 fn run(args: &[&str]) -> Output {
     Command::new(binary())
         .args(args)
@@ -28,17 +31,28 @@ fn config_file(dir: &tempfile::TempDir, text: &str) -> String {
 #[test]
 fn version_and_help() {
     let version = run(&["--version"]);
-    assert!(version.status.success());
+    assert!(
+        version.status.success(),
+        "expected --version to exit 0, got {}: {}",
+        version.status,
+        text(&version.stderr)
+    );
     assert_eq!(
         text(&version.stdout),
-        format!("switchyard {}\n", env!("CARGO_PKG_VERSION"))
+        format!("switchyard {}\n", env!("CARGO_PKG_VERSION")),
+        "expected --version to print the package version"
     );
     let help = run(&["--help"]);
-    assert!(help.status.success());
+    assert!(
+        help.status.success(),
+        "expected --help to exit 0, got {}: {}",
+        help.status,
+        text(&help.stderr)
+    );
     let help = text(&help.stdout);
     assert!(
         help.contains("check-config") && help.contains("--config <FILE>"),
-        "{help}"
+        "expected --help to name check-config and --config <FILE>:\n{help}"
     );
 }
 
@@ -49,33 +63,74 @@ fn check_config_accepts_the_example_and_names_file_line_and_key_of_errors() {
         env!("CARGO_MANIFEST_DIR")
     );
     let ok = run(&["check-config", &example]);
-    assert!(ok.status.success(), "{}", text(&ok.stderr));
-    assert!(text(&ok.stdout).ends_with("switchyard.toml: OK\n"));
+    assert!(
+        ok.status.success(),
+        "expected the example to pass check-config, got {}: {}",
+        ok.status,
+        text(&ok.stderr)
+    );
+    assert!(
+        text(&ok.stdout).ends_with("switchyard.toml: OK\n"),
+        "expected `…switchyard.toml: OK`, got: {}",
+        text(&ok.stdout)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let broken = config_file(&dir, "[sip]\nlisten = \"127.0.0.1:5060\"\nadvertise = =\n");
     let out = run(&["check-config", &broken]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1 for a syntax error"
+    );
     assert!(
         text(&out.stderr).starts_with(&format!("{broken}:3:")),
-        "{}",
+        "expected the error at {broken}:3, got: {}",
         text(&out.stderr)
     );
 
     let unknown = config_file(&dir, "[rtp]\nport_min = 10000\nport_maximum = 2\n");
     let out = run(&["check-config", &unknown]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1 for an unknown key"
+    );
     let stderr = text(&out.stderr);
     assert!(
         stderr.starts_with(&format!("{unknown}:3:1: rtp.port_maximum: unknown field")),
-        "{stderr}"
+        "expected `{unknown}:3:1: rtp.port_maximum: unknown field…`, got: {stderr}"
     );
 
     let wrong_type = config_file(&dir, "[control]\nlisten = 8090\n");
     let stderr = text(&run(&["check-config", &wrong_type]).stderr);
-    assert!(
-        stderr.starts_with(&format!("{wrong_type}:2:10: control.listen: ")),
-        "{stderr}"
+    assert_eq!(
+        stderr,
+        format!(
+            "{wrong_type}:2:10: control.listen: invalid type: integer `8090`, \
+             expected an address like 127.0.0.1:5060\n"
+        ),
+        "expected the address problem in words"
+    );
+}
+
+#[test]
+fn check_config_names_the_expected_value_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = config_file(&dir, "[rtp]\nport_min = 10000\nport_max = 70000\n");
+    let out = run(&["check-config", &port]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1 for a port out of range"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "{port}:3:12: rtp.port_max: invalid value: integer `70000`, \
+             expected a port number, 1–65535\n"
+        ),
+        "expected the port problem in words, not as a Rust type"
     );
 }
 
@@ -87,10 +142,15 @@ fn start_up_with_a_bad_config_fails_with_file_line_and_key() {
         .args(["--config", &bad])
         .output()
         .expect("running switchyard");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected start-up to fail with exit 1"
+    );
     assert_eq!(
         text(&out.stderr),
-        format!("{bad}:3:1: rtp.port_max: must not be below rtp.port_min (3000)\n")
+        format!("{bad}:3:1: rtp.port_max: must not be below rtp.port_min (3000)\n"),
+        "expected only the located config error on stderr"
     );
 }
 
@@ -101,15 +161,22 @@ fn sigterm_hangs_up_every_call_with_bye_and_exits_0() {
     server.signal("TERM");
     assert!(
         phone.await_bye(Duration::from_secs(10)),
-        "no BYE:\n{}",
+        "expected a BYE to the call after SIGTERM; the log:\n{}",
         server.log()
     );
     let status = server.wait(Duration::from_secs(10));
-    assert_eq!(status.code(), Some(0), "{}", server.log());
-    assert!(
-        server.log().contains("cause=LocalHangup"),
-        "{}",
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "expected exit 0 after SIGTERM; the log:\n{}",
         server.log()
+    );
+    let ended = server
+        .wait_for_log("call ended", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the call's end to be logged: {e}"));
+    assert!(
+        ended.contains("cause=LocalHangup"),
+        "expected the call to end with cause=LocalHangup, got: {ended}"
     );
 }
 
@@ -120,7 +187,7 @@ fn sigint_without_calls_exits_0() {
     assert_eq!(
         server.wait(Duration::from_secs(10)).code(),
         Some(0),
-        "{}",
+        "expected exit 0 after SIGINT; the log:\n{}",
         server.log()
     );
 }

@@ -8,9 +8,13 @@ use std::time::Duration;
 use support::server::Server;
 use support::tools::require_sipp;
 
-/// Runs SIPp against the server with `args`, one call, bounded in time;
-/// returns whether every call succeeded (SIPp's exit status 0).
-fn sipp(server: &Server, args: &[&str]) -> bool {
+/// How long the server may take to log what a finished exchange leads to.
+const LOG_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs SIPp against the server with `args`, one call, bounded in time.
+/// Panics unless the call succeeded (SIPp's exit status 0), saying what
+/// `expected` and showing SIPp's output and the server's log.
+fn sipp(server: &Server, args: &[&str], expected: &str) {
     require_sipp();
     let output = Command::new("sipp")
         .args(args)
@@ -19,16 +23,14 @@ fn sipp(server: &Server, args: &[&str]) -> bool {
         .arg(server.sip.to_string())
         .output()
         .expect("running sipp");
-    if !output.status.success() {
-        eprintln!(
-            "sipp failed ({}):\n{}\n{}\nserver log:\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr),
-            server.log()
-        );
-    }
-    output.status.success()
+    assert!(
+        output.status.success(),
+        "expected {expected}, but sipp failed ({}):\n{}\n{}\nserver log:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
 }
 
 fn scenario(name: &str) -> String {
@@ -111,20 +113,29 @@ fn offer(media: &str) -> String {
 fn a_sipp_uac_call_into_the_direct_room_is_answered() {
     let server = Server::start();
     // SIPp's built-in uac: INVITE with PCMU SDP, expects 100/180?/200, ACK, holds 1 s, BYE, expects 200.
-    assert!(sipp(
+    sipp(
         &server,
-        &["-sn", "uac", "-s", "000777123", "-d", "1000"]
-    ));
-    assert!(server.log().contains("cause=RemoteBye"), "{}", server.log());
+        &["-sn", "uac", "-s", "000777123", "-d", "1000"],
+        "the call to 000777123 to be answered and its BYE accepted",
+    );
+    // The 200 to the BYE goes out before the call's end is logged.
+    let ended = server
+        .wait_for_log("call ended", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the call's end to be logged: {e}"));
+    assert!(
+        ended.contains("cause=RemoteBye"),
+        "expected the call to end with cause=RemoteBye, got: {ended}"
+    );
 }
 
 #[test]
 fn options_is_answered_200() {
     let server = Server::start();
-    assert!(sipp(
+    sipp(
         &server,
-        &["-sf", &scenario("options.xml"), "-s", "ping"]
-    ));
+        &["-sf", &scenario("options.xml"), "-s", "ping"],
+        "OPTIONS to be answered 200",
+    );
 }
 
 #[test]
@@ -140,28 +151,47 @@ fn the_sdp_answer_takes_the_offerers_codec_and_telephone_event() {
         .as_bytes(),
     );
     let ok = peer.answer().expect("an answer to the INVITE");
-    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
-    let body = ok.split("\r\n\r\n").nth(1).unwrap();
+    assert!(
+        ok.starts_with("SIP/2.0 200 OK\r\n"),
+        "expected 200 OK to the INVITE, got:\n{ok}"
+    );
+    let body = ok
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("expected an SDP body in the 200 OK:\n{ok}"));
     let m_line = body
         .lines()
         .find(|l| l.starts_with("m=audio "))
-        .expect("an audio m= line");
-    assert!(m_line.ends_with(" RTP/AVP 8 96"), "{body}");
-    assert!(body.contains("a=rtpmap:8 PCMA/8000\r\n"), "{body}");
+        .unwrap_or_else(|| panic!("expected an m=audio line in the answer:\n{body}"));
+    assert!(
+        m_line.ends_with(" RTP/AVP 8 96"),
+        "expected PCMA (8) and telephone-event (96) only, got:\n{body}"
+    );
+    assert!(
+        body.contains("a=rtpmap:8 PCMA/8000\r\n"),
+        "expected a=rtpmap:8 PCMA/8000 in the answer:\n{body}"
+    );
     assert!(
         body.contains("a=rtpmap:96 telephone-event/8000\r\n"),
-        "{body}"
+        "expected a=rtpmap:96 telephone-event/8000 in the answer:\n{body}"
     );
-    assert!(body.contains("c=IN IP4 127.0.0.1\r\n"), "{body}");
+    assert!(
+        body.contains("c=IN IP4 127.0.0.1\r\n"),
+        "expected c=IN IP4 127.0.0.1 in the answer:\n{body}"
+    );
 
-    let to = ok.lines().find(|l| l.starts_with("To:")).unwrap();
-    let to_tag = to.split("tag=").nth(1).unwrap().trim();
+    let to_tag = ok
+        .lines()
+        .find(|l| l.starts_with("To:"))
+        .and_then(|to| to.split("tag=").nth(1))
+        .unwrap_or_else(|| panic!("expected a To header with a tag in the 200 OK:\n{ok}"))
+        .trim();
     peer.send(peer.request("ACK", "1 ACK", to_tag, "", "").as_bytes());
     peer.send(peer.request("BYE", "2 BYE", to_tag, "", "").as_bytes());
     let answer = peer.answer().expect("an answer to the BYE");
     assert!(
         answer.starts_with("SIP/2.0 200 OK\r\n") && answer.contains("CSeq: 2 BYE"),
-        "{answer}"
+        "expected 200 OK to the BYE (CSeq: 2 BYE), got:\n{answer}"
     );
 }
 
@@ -172,7 +202,11 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     // Not SIP at all: dropped and counted, no answer.
     let peer = RawPeer::new(server.sip);
     peer.send(b"\x16\x03\x01 hello \xff\xfe garbage");
-    assert_eq!(peer.answer(), None);
+    let answer = peer.answer();
+    assert_eq!(
+        answer, None,
+        "expected no answer to a datagram that is not SIP"
+    );
 
     // A request with a broken CSeq header: 400 naming the header.
     let peer = RawPeer::new(server.sip);
@@ -183,7 +217,7 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     let answer = peer.answer().expect("an answer to a broken request");
     assert!(
         answer.starts_with("SIP/2.0 400 Malformed CSeq header\r\n"),
-        "{answer}"
+        "expected 400 Malformed CSeq header, got:\n{answer}"
     );
 
     // An INVITE whose SDP offers no codec we have: 488.
@@ -195,11 +229,15 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
         .as_bytes(),
     );
     let answer = peer.answer().expect("an answer to the INVITE");
-    assert!(answer.starts_with("SIP/2.0 488 "), "{answer}");
+    assert!(
+        answer.starts_with("SIP/2.0 488 "),
+        "expected 488 to an offer of G.729 only, got:\n{answer}"
+    );
 
     // And a real call still works.
-    assert!(sipp(
+    sipp(
         &server,
-        &["-sn", "uac", "-s", "000777123", "-d", "200"]
-    ));
+        &["-sn", "uac", "-s", "000777123", "-d", "200"],
+        "a call after the bad input to be answered and ended",
+    );
 }

@@ -119,6 +119,30 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Waits up to `timeout` for a log line containing `needle` and returns
+    /// that line; the error names the needle and holds the whole log.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> Result<String, String> {
+        let started = Instant::now();
+        loop {
+            if let Some(line) = self
+                .log
+                .lock()
+                .unwrap()
+                .lines()
+                .find(|l| l.contains(needle))
+            {
+                return Ok(line.to_owned());
+            }
+            if started.elapsed() >= timeout {
+                return Err(format!(
+                    "no log line containing {needle:?} within {timeout:?}; the log:\n{}",
+                    self.log()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends it a signal (`TERM`, `INT`, …).
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")

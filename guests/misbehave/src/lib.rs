@@ -1,15 +1,29 @@
-//! A guest that misbehaves on request, for testing the host's limits and fallbacks.
+//! A guest for the host's own tests: it misbehaves on request, and drives the
+//! host features call logic relies on (timers, the key-value store, bridges,
+//! mute), so the tests can watch them end to end.
 //!
-//! The Request-URI user of a call (or the control function's name) picks the
-//! behaviour: `spin` loops forever, `grow` allocates until memory runs out,
-//! `panic` panics; anything else is answered and put in room `ok`.
+//! The Request-URI user of a call picks what happens:
+//! - `spin`, `grow`, `panic`: loop forever, allocate until memory runs out, or
+//!   panic, before answering;
+//! - `alone`: answer and stay alone;
+//! - `timer`: answer, start a 500 ms timer, hang up when it fires;
+//! - `bridge`: answer; the first such call waits (its id kept in the
+//!   key-value store), the next one is bridged to it;
+//! - anything else: answer and join room `ok`.
+//!
+//! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or panic.
+//! Control functions: `mute(call)` and `unmute(call)`; `spin`, `grow` and
+//! `panic` misbehave; anything else answers `[0, "OK"]`.
 
 #[cfg(target_arch = "wasm32")]
 mod component {
     use switchyard_sdk::control::{Fault, ValueTree};
     use switchyard_sdk::rooms::{self, JoinOptions};
     use switchyard_sdk::types::{Event, InviteInfo};
-    use switchyard_sdk::{Value, signaling, to_tree};
+    use switchyard_sdk::{Value, fault, from_tree, kv, signaling, timers, to_tree};
+
+    /// The key-value key holding the call that waits for a bridge.
+    const WAITING: &str = "bridge/waiting";
 
     struct Misbehave;
 
@@ -33,34 +47,73 @@ mod component {
         }
     }
 
+    // The host's answers are what the tests check; errors need no handling here.
     impl switchyard_sdk::handler::Guest for Misbehave {
         fn on_invite(invite: InviteInfo) {
             misbehave(&invite.request_user);
-            let options = JoinOptions {
-                number: invite.from_user.clone(),
-                reason: "entered".to_owned(),
-                participant_id: String::new(),
-            };
-            // The host's answers are what the tests check; errors need no handling here.
-            let _ = rooms::join(&invite.call, "ok", &options);
-            let _ = signaling::answer(&invite.call);
+            let call = &invite.call;
+            let _ = signaling::answer(call);
+            match invite.request_user.as_str() {
+                "alone" => {}
+                "timer" => {
+                    let _ = timers::start(call, 500);
+                }
+                "bridge" => match kv::get(WAITING) {
+                    Some(waiting) if waiting != *call => {
+                        kv::delete(WAITING);
+                        let _ = signaling::bridge(&waiting, call);
+                    }
+                    _ => {
+                        let _ = kv::set(WAITING, call);
+                    }
+                },
+                _ => {
+                    let options = JoinOptions {
+                        number: invite.from_user.clone(),
+                        reason: "entered".to_owned(),
+                        participant_id: String::new(),
+                    };
+                    let _ = rooms::join(call, "ok", &options);
+                }
+            }
         }
 
-        fn on_event(_call: String, event: Event) {
-            if let Event::Dtmf(key) = event {
-                misbehave(match key {
+        fn on_event(call: String, event: Event) {
+            match event {
+                Event::Timer(_) => {
+                    let _ = signaling::hangup(&call);
+                }
+                Event::Dtmf(key) => misbehave(match key {
                     '1' => "spin",
                     '2' => "grow",
                     '3' => "panic",
                     _ => "",
-                });
+                }),
+                Event::PromptDone | Event::Unbridged | Event::Hangup => {}
             }
         }
     }
 
     impl switchyard_sdk::control::Guest for Misbehave {
-        fn handle(function: String, _params: ValueTree) -> Result<ValueTree, Fault> {
+        fn handle(function: String, params: ValueTree) -> Result<ValueTree, Fault> {
             misbehave(&function);
+            let muted = match function.as_str() {
+                "mute" => Some(true),
+                "unmute" => Some(false),
+                _ => None,
+            };
+            if let Some(muted) = muted {
+                let call = match from_tree(params)? {
+                    Value::Array(items) => match items.first() {
+                        Some(Value::String(call)) => call.clone(),
+                        _ => return Err(fault(300, format!("{function} takes a call id"))),
+                    },
+                    _ => return Err(fault(300, format!("{function} takes a call id"))),
+                };
+                if let Err(e) = rooms::set_muted(&call, muted) {
+                    return Err(fault(1, format!("{function} {call}: {e:?}")));
+                }
+            }
             Ok(to_tree(&Value::Array(vec![Value::Int(0), "OK".into()])))
         }
     }

@@ -2,13 +2,32 @@
 
 use regex_lite::Regex;
 
-/// The routing settings of the guest's config table.
-#[derive(Debug, Clone, Default)]
+/// The routing settings of the guest's config table. The default is SEMS's
+/// documented one: `direct_room_re = "^000777"`, `direct_room_strip = 6`.
+#[derive(Debug, Clone)]
 pub struct RoutingConfig {
     /// `direct_room_re`: a Request-URI user matching it goes straight to a room.
     pub direct_room_re: Option<Regex>,
     /// `direct_room_strip`: characters cut from the front of the user to get the room.
     pub direct_room_strip: usize,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        RoutingConfig {
+            direct_room_re: Some(Regex::new("^000777").expect("a valid regex")),
+            direct_room_strip: 6,
+        }
+    }
+}
+
+/// The `direct_room_re` a config value gives: an empty value turns direct
+/// rooms off (`None`), anything else is compiled.
+pub fn direct_room_re(value: &str) -> Result<Option<Regex>, regex_lite::Error> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Regex::new(value).map(Some)
 }
 
 /// Where a new call goes.
@@ -87,17 +106,45 @@ pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>
 mod tests {
     use super::*;
 
-    fn sems_default() -> RoutingConfig {
+    fn no_direct_room() -> RoutingConfig {
         RoutingConfig {
-            direct_room_re: Some(Regex::new("^000777").unwrap()),
-            direct_room_strip: 6,
+            direct_room_re: None,
+            direct_room_strip: 0,
         }
+    }
+
+    #[test]
+    fn the_default_is_semss_direct_room() {
+        let config = RoutingConfig::default();
+        assert_eq!(
+            config.direct_room_re.as_ref().map(Regex::as_str),
+            Some("^000777"),
+            "expected SEMS's default direct_room_re"
+        );
+        assert_eq!(
+            config.direct_room_strip, 6,
+            "expected SEMS's default direct_room_strip"
+        );
+    }
+
+    #[test]
+    fn direct_room_re_values() {
+        assert!(
+            direct_room_re("").unwrap().is_none(),
+            "an empty direct_room_re must turn direct rooms off"
+        );
+        let re = direct_room_re("^555").unwrap().expect("a regex for ^555");
+        assert!(re.is_match("555123"), "^555 must match 555123");
+        assert!(
+            direct_room_re("(").is_err(),
+            "an unbalanced regex must be an error"
+        );
     }
 
     #[test]
     fn direct_room_strips_the_prefix() {
         assert_eq!(
-            route(&sems_default(), "000777123", None),
+            route(&RoutingConfig::default(), "000777123", None),
             Route::Room {
                 room: "123".into(),
                 reason: "direct access: entered"
@@ -108,16 +155,19 @@ mod tests {
     #[test]
     fn direct_room_with_nothing_left_is_refused() {
         assert_eq!(
-            route(&sems_default(), "000777", None),
+            route(&RoutingConfig::default(), "000777", None),
             Route::DirectRoomTooShort
         );
     }
 
     #[test]
     fn unmatched_users_are_asked() {
-        assert_eq!(route(&sems_default(), "555", None), Route::AskForRoom);
         assert_eq!(
-            route(&RoutingConfig::default(), "000777123", None),
+            route(&RoutingConfig::default(), "555", None),
+            Route::AskForRoom
+        );
+        assert_eq!(
+            route(&no_direct_room(), "000777123", None),
             Route::AskForRoom
         );
     }
@@ -125,7 +175,7 @@ mod tests {
     #[test]
     fn app_param_room_wins_over_direct_room() {
         assert_eq!(
-            route(&sems_default(), "000777123", Some("room=42;x=y")),
+            route(&RoutingConfig::default(), "000777123", Some("room=42;x=y")),
             Route::Room {
                 room: "42".into(),
                 reason: "entered"
@@ -137,7 +187,7 @@ mod tests {
     fn app_param_enter_room_forces_pin_entry() {
         assert_eq!(
             route(
-                &sems_default(),
+                &RoutingConfig::default(),
                 "000777123",
                 Some("enter_room=true;room=42")
             ),

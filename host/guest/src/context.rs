@@ -1,6 +1,6 @@
 //! The per-instance store data: what a guest's imports reach.
 
-use crate::bindings::{config, log, media, rooms, signaling, types};
+use crate::bindings::{config, kv, log, media, rooms, signaling, timers, types};
 use crate::{Error, GuestConfig, HostApi, JoinOptions, RoomInfo};
 use std::sync::Arc;
 use wasmtime::StoreLimits;
@@ -9,6 +9,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The most prompts one `media.play` may queue.
 const MAX_PROMPTS: usize = 256;
+/// The longest timer a guest may start: a day.
+const MAX_TIMER_MS: u32 = 86_400_000;
 /// Longer guest log lines are cut here, so a guest cannot flood the log.
 const MAX_LOG_LINE: usize = 4096;
 
@@ -50,6 +52,19 @@ impl signaling::Host for Context {
     fn hangup(&mut self, call: String) -> Result<(), Error> {
         self.host.hangup(&call)
     }
+
+    fn bridge(&mut self, a: String, b: String) -> Result<(), Error> {
+        if a == b {
+            return Err(Error::InvalidArgument(format!(
+                "a call cannot be bridged to itself ({a})"
+            )));
+        }
+        self.host.bridge(&a, &b)
+    }
+
+    fn unbridge(&mut self, call: String) -> Result<(), Error> {
+        self.host.unbridge(&call)
+    }
 }
 
 impl media::Host for Context {
@@ -85,7 +100,7 @@ impl rooms::Host for Context {
         self.host.close_room(&room)
     }
 
-    fn join(&mut self, call: String, room: String, options: JoinOptions) -> Result<(), Error> {
+    fn join(&mut self, call: String, room: String, options: JoinOptions) -> Result<u32, Error> {
         if room.is_empty() {
             return Err(Error::InvalidArgument(
                 "a room name cannot be empty".to_owned(),
@@ -98,12 +113,57 @@ impl rooms::Host for Context {
         self.host.leave(&call)
     }
 
+    fn set_muted(&mut self, call: String, muted: bool) -> Result<(), Error> {
+        self.host.set_muted(&call, muted)
+    }
+
+    fn set_listen_only(&mut self, call: String, listen_only: bool) -> Result<(), Error> {
+        self.host.set_listen_only(&call, listen_only)
+    }
+
+    fn kick(&mut self, call: String) -> Result<(), Error> {
+        self.host.kick(&call)
+    }
+
     fn set_meta(&mut self, room: String, key: String, value: String) -> Result<(), Error> {
         self.host.set_meta(&room, &key, &value)
     }
 
     fn get_meta(&mut self, room: String, key: String) -> Option<String> {
         self.host.get_meta(&room, &key)
+    }
+}
+
+impl timers::Host for Context {
+    fn start(&mut self, call: String, ms: u32) -> Result<u64, Error> {
+        if ms > MAX_TIMER_MS {
+            return Err(Error::InvalidArgument(format!(
+                "a timer lasts at most {MAX_TIMER_MS} ms (a day), got {ms}"
+            )));
+        }
+        self.host.start_timer(&call, ms)
+    }
+
+    fn cancel(&mut self, timer: u64) -> bool {
+        self.host.cancel_timer(timer)
+    }
+}
+
+impl kv::Host for Context {
+    fn get(&mut self, key: String) -> Option<String> {
+        self.host.kv_get(&self.guest, &key)
+    }
+
+    fn set(&mut self, key: String, value: String) -> Result<(), Error> {
+        self.host.kv_set(&self.guest, &key, &value)
+    }
+
+    fn delete(&mut self, key: String) -> bool {
+        self.host.kv_delete(&self.guest, &key)
+    }
+
+    fn list(&mut self, prefix: String, limit: u32) -> Vec<String> {
+        self.host.kv_list(&self.guest, &prefix, limit)
     }
 }
 

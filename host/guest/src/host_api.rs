@@ -2,13 +2,16 @@
 
 use crate::{Error, JoinOptions, RoomInfo};
 
-/// The host side of the `signaling`, `media` and `rooms` imports, implemented by
-/// the embedder. Calls come from guest code running on the embedder's own thread,
-/// one at a time per instance, and must return promptly: they change the host's
-/// state and queue the I/O, they never wait for the network.
+/// The host side of the `signaling`, `media`, `rooms`, `timers` and `kv`
+/// imports, implemented by the embedder. Calls come from guest code running on
+/// one of the embedder's guest threads, one at a time per instance, and must
+/// return promptly: they change the host's state and queue the I/O, they never
+/// wait for the network.
 ///
 /// `call` arguments are call ids as the host gave them to guests; an id the
-/// host does not know is [`Error::NoSuchCall`].
+/// host does not know is [`Error::NoSuchCall`]. `guest` arguments name the
+/// guest whose instance is asking: state kept per guest (the key-value store)
+/// is never shared between guests.
 pub trait HostApi: Send + Sync + 'static {
     /// `signaling.answer`: 200 OK with the host's SDP answer.
     fn answer(&self, call: &str) -> Result<(), Error>;
@@ -16,6 +19,10 @@ pub trait HostApi: Send + Sync + 'static {
     fn reject(&self, call: &str, code: u16, reason: &str) -> Result<(), Error>;
     /// `signaling.hangup`: BYE if answered, a rejection otherwise.
     fn hangup(&self, call: &str) -> Result<(), Error>;
+    /// `signaling.bridge`: two answered calls connected to each other.
+    fn bridge(&self, a: &str, b: &str) -> Result<(), Error>;
+    /// `signaling.unbridge`: the call and its peer are alone again.
+    fn unbridge(&self, call: &str) -> Result<(), Error>;
     /// `media.play`: the named prompts, in order, to this call only.
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
     /// `media.stop`.
@@ -28,12 +35,31 @@ pub trait HostApi: Send + Sync + 'static {
     fn list_rooms(&self) -> Vec<String>;
     /// `rooms.close`: hang everyone up and delete the room.
     fn close_room(&self, room: &str) -> Result<(), Error>;
-    /// `rooms.join`.
-    fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<(), Error>;
+    /// `rooms.join`: how many other participants of the room have not finished.
+    fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<u32, Error>;
     /// `rooms.leave`.
     fn leave(&self, call: &str) -> Result<(), Error>;
+    /// `rooms.set-muted`.
+    fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error>;
+    /// `rooms.set-listen-only`.
+    fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error>;
+    /// `rooms.kick`.
+    fn kick(&self, call: &str) -> Result<(), Error>;
     /// `rooms.set-meta`.
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error>;
     /// `rooms.get-meta`.
     fn get_meta(&self, room: &str, key: &str) -> Option<String>;
+    /// `timers.start`: a timer of `call` that fires after `ms` milliseconds.
+    fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error>;
+    /// `timers.cancel`: false if the timer is not pending.
+    fn cancel_timer(&self, timer: u64) -> bool;
+    /// `kv.get` in `guest`'s store.
+    fn kv_get(&self, guest: &str, key: &str) -> Option<String>;
+    /// `kv.set` in `guest`'s store.
+    fn kv_set(&self, guest: &str, key: &str, value: &str) -> Result<(), Error>;
+    /// `kv.delete` in `guest`'s store: false if the key was not set.
+    fn kv_delete(&self, guest: &str, key: &str) -> bool;
+    /// `kv.list` in `guest`'s store: keys starting with `prefix`, in byte order,
+    /// at most `limit`.
+    fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String>;
 }

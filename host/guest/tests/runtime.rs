@@ -16,6 +16,7 @@ type FakeRoom = (String, Vec<ParticipantInfo>, Vec<(String, String)>);
 struct FakeHost {
     log: Mutex<Vec<String>>,
     rooms: Mutex<Vec<FakeRoom>>,
+    kv: Mutex<Vec<(String, String)>>,
 }
 
 impl FakeHost {
@@ -77,7 +78,7 @@ impl HostApi for FakeHost {
         self.record(format!("close {room}"));
         Ok(())
     }
-    fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<(), Error> {
+    fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<u32, Error> {
         self.record(format!(
             "join {call} {room} {} {:?}",
             options.number, options.reason
@@ -90,12 +91,22 @@ impl HostApi for FakeHost {
             reason: options.reason,
             muted: false,
             participant_id: options.participant_id,
+            listen_only: false,
         };
         match rooms.iter_mut().find(|r| r.0 == room) {
-            Some(r) => r.1.push(participant),
-            None => rooms.push((room.to_owned(), vec![participant], Vec::new())),
+            Some(r) => {
+                let others =
+                    r.1.iter()
+                        .filter(|p| p.status != ParticipantStatus::Finished)
+                        .count();
+                r.1.push(participant);
+                Ok(u32::try_from(others).unwrap_or(u32::MAX))
+            }
+            None => {
+                rooms.push((room.to_owned(), vec![participant], Vec::new()));
+                Ok(0)
+            }
         }
-        Ok(())
     }
     fn leave(&self, call: &str) -> Result<(), Error> {
         self.record(format!("leave {call}"));
@@ -116,6 +127,65 @@ impl HostApi for FakeHost {
         let rooms = self.rooms.lock().unwrap();
         let r = rooms.iter().find(|r| r.0 == room)?;
         r.2.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+    fn bridge(&self, a: &str, b: &str) -> Result<(), Error> {
+        self.record(format!("bridge {a} {b}"));
+        Ok(())
+    }
+    fn unbridge(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("unbridge {call}"));
+        Ok(())
+    }
+    fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
+        self.record(format!("set-muted {call} {muted}"));
+        Ok(())
+    }
+    fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error> {
+        self.record(format!("set-listen-only {call} {listen_only}"));
+        Ok(())
+    }
+    fn kick(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("kick {call}"));
+        Ok(())
+    }
+    fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error> {
+        self.record(format!("start-timer {call} {ms}"));
+        Ok(1)
+    }
+    fn cancel_timer(&self, timer: u64) -> bool {
+        self.record(format!("cancel-timer {timer}"));
+        true
+    }
+    fn kv_get(&self, guest: &str, key: &str) -> Option<String> {
+        self.record(format!("kv-get {guest} {key}"));
+        self.kv
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+    fn kv_set(&self, guest: &str, key: &str, value: &str) -> Result<(), Error> {
+        self.record(format!("kv-set {guest} {key}={value}"));
+        let mut kv = self.kv.lock().unwrap();
+        kv.retain(|(k, _)| k != key);
+        kv.push((key.to_owned(), value.to_owned()));
+        Ok(())
+    }
+    fn kv_delete(&self, guest: &str, key: &str) -> bool {
+        self.record(format!("kv-delete {guest} {key}"));
+        let mut kv = self.kv.lock().unwrap();
+        let before = kv.len();
+        kv.retain(|(k, _)| k != key);
+        kv.len() != before
+    }
+    fn kv_list(&self, _guest: &str, prefix: &str, limit: u32) -> Vec<String> {
+        let kv = self.kv.lock().unwrap();
+        kv.iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| k.starts_with(prefix))
+            .take(limit as usize)
+            .collect()
     }
 }
 
@@ -331,7 +401,7 @@ fn a_guest_that_exhausts_its_memory_traps_without_harming_others() {
     );
     let mut fine = guest.instantiate(host.clone()).unwrap();
     fine.on_invite(&invite("c2", "hello", &[])).unwrap();
-    assert_eq!(host.log(), ["join c2 ok alice \"entered\"", "answer c2"]);
+    assert_eq!(host.log(), ["answer c2", "join c2 ok alice \"entered\""]);
 }
 
 #[test]

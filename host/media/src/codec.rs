@@ -74,6 +74,20 @@ impl Codec {
         }
     }
 
+    /// Samples an RTP payload of this codec carries (one per byte for G.711).
+    pub(crate) fn payload_samples(self, payload: &[u8]) -> usize {
+        match self {
+            Codec::Pcmu | Codec::Pcma => payload.len(),
+        }
+    }
+
+    /// Decodes an RTP payload into a whole frame: a payload shorter than the frame (a peer with
+    /// another ptime) is padded with silence, a longer one is cut to the frame.
+    pub(crate) fn decode_frame(self, payload: &[u8], frame: &mut [i16]) {
+        let n = self.decode(payload, frame);
+        frame[n..].fill(0);
+    }
+
     /// Decodes an RTP payload into the start of `pcm` and returns how many samples it wrote:
     /// `min(payload samples, pcm.len())`. Samples past that are left untouched.
     pub fn decode(self, payload: &[u8], pcm: &mut [i16]) -> usize {

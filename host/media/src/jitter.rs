@@ -197,9 +197,15 @@ impl<T> JitterBuffer<T> {
         self.packets.is_empty()
     }
 
-    /// The counters since construction.
+    /// The counters since construction or the last [`take_stats`](Self::take_stats).
     pub fn stats(&self) -> JitterStats {
         self.stats
+    }
+
+    /// The counters since construction or the last `take_stats`, which then start again from
+    /// zero; the buffered packets and playout are untouched.
+    pub fn take_stats(&mut self) -> JitterStats {
+        std::mem::take(&mut self.stats)
     }
 
     // Maps a wire sequence number to an extended one, or None for an unconfirmed jump.
@@ -302,6 +308,27 @@ mod tests {
         assert_eq!(jb.stats().resyncs, 1);
         assert_eq!(jb.pop(at(t0, 40)), None, "buffering the new source");
         assert_eq!(jb.pop(at(t0, 60)), Some(900));
+    }
+
+    #[test]
+    fn taking_the_counters_leaves_the_packets() {
+        let t0 = Instant::now();
+        let mut jb = JitterBuffer::new(PT, PT);
+        jb.push(t0, 1, 5, 5);
+        jb.push(t0, 1, 5, 5);
+        let taken = jb.take_stats();
+        assert_eq!(
+            (taken.received, taken.duplicates),
+            (2, 1),
+            "the counters so far"
+        );
+        assert_eq!(jb.stats(), JitterStats::default(), "counting starts over");
+        assert_eq!(
+            jb.pop(at(t0, 20)),
+            Some(5),
+            "the buffered packet still plays"
+        );
+        assert_eq!(jb.stats().played, 1, "and is counted afresh");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! One call leg's media state: its receive path (RTP parse, jitter buffer, DTMF), its decoded
-//! frame for the current tick, its prompt playback and its outgoing RTP stream.
+//! One call leg's media state: its receive path (RTP parse, jitter buffer, DTMF), its input for
+//! the current tick, its prompt playback and its outgoing RTP stream.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -44,6 +44,17 @@ pub(crate) enum Received {
     Malformed,
 }
 
+/// Where a leg's audio goes and what it hears besides its prompts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// In no room and no bridge: it hears only its prompts.
+    Alone,
+    /// A member of this room's mix.
+    Room(RoomId),
+    /// One end of a two-party bridge with this peer.
+    Bridge(LegId),
+}
+
 /// What happened to a leg at a tick, for the worker to report.
 #[derive(Debug, Default)]
 pub(crate) struct TickNotes {
@@ -54,7 +65,7 @@ pub(crate) struct TickNotes {
 #[derive(Debug)]
 pub(crate) struct Leg {
     pub(crate) params: LegParams,
-    pub(crate) room: Option<RoomId>,
+    pub(crate) place: Place,
     pub(crate) muted: bool,
     pub(crate) sender: RtpSender,
     jitter: JitterBuffer<Vec<u8>>,
@@ -63,12 +74,13 @@ pub(crate) struct Leg {
     playback: Option<Playback>,
     last_heard: Instant,
     timed_out: bool,
-    /// This tick's decoded frame, valid when `has_frame`.
+    /// This tick's payload from the jitter buffer, still encoded.
+    input: Option<Vec<u8>>,
+    /// This tick's input decoded, valid after `decode` in the tick.
     pub(crate) frame: [i16; FRAME_LEN],
-    pub(crate) has_frame: bool,
     /// This tick's prompt frame, valid when `has_overlay`.
-    pub(crate) overlay: [i16; FRAME_LEN],
-    pub(crate) has_overlay: bool,
+    overlay: [i16; FRAME_LEN],
+    has_overlay: bool,
 }
 
 impl Leg {
@@ -81,7 +93,7 @@ impl Leg {
         Leg {
             sender: RtpSender::new(rng, params.payload_type),
             params,
-            room: None,
+            place: Place::Alone,
             muted: false,
             jitter: JitterBuffer::new(PACKET_TIME, jitter_delay),
             jitter_delay,
@@ -89,8 +101,8 @@ impl Leg {
             playback: None,
             last_heard: now,
             timed_out: false,
+            input: None,
             frame: [0; FRAME_LEN],
-            has_frame: false,
             overlay: [0; FRAME_LEN],
             has_overlay: false,
         }
@@ -110,6 +122,11 @@ impl Leg {
 
     pub(crate) fn jitter_stats(&self) -> JitterStats {
         self.jitter.stats()
+    }
+
+    /// The jitter buffer's counters so far; it counts from zero after this.
+    pub(crate) fn take_jitter_stats(&mut self) -> JitterStats {
+        self.jitter.take_stats()
     }
 
     pub(crate) fn play(&mut self, prompts: Vec<Arc<Prompt>>, looped: bool) {
@@ -149,19 +166,22 @@ impl Leg {
         Received::Audio
     }
 
-    /// Prepares the leg's input and prompt frames for the tick at `deadline`.
+    /// Takes the leg out of its room and returns the room; a leg in no room is left as it is.
+    pub(crate) fn take_room(&mut self) -> Option<RoomId> {
+        match std::mem::replace(&mut self.place, Place::Alone) {
+            Place::Room(room) => Some(room),
+            other => {
+                self.place = other;
+                None
+            }
+        }
+    }
+
+    /// Prepares the leg's input and prompt frames for the tick at `deadline`. The input stays
+    /// encoded: a bridge may relay it as is, and only room talkers need it decoded.
     pub(crate) fn pull(&mut self, deadline: Instant, rtp_timeout: Option<Duration>) -> TickNotes {
         let mut notes = TickNotes::default();
-        self.has_frame = match self.jitter.pop(deadline) {
-            Some(payload) => {
-                // A payload shorter than a frame (a peer with another ptime) is padded with
-                // silence; a longer one is cut to the frame.
-                let n = self.params.codec.decode(&payload, &mut self.frame);
-                self.frame[n..].fill(0);
-                true
-            }
-            None => false,
-        };
+        self.input = self.jitter.pop(deadline);
         self.has_overlay = match &mut self.playback {
             Some(playback) => {
                 notes.prompt_done = playback.fill(&mut self.overlay);
@@ -182,8 +202,29 @@ impl Leg {
         notes
     }
 
-    /// Whether this tick's frame is summed into its room.
+    /// Whether this leg says something this tick that its room or bridge peer hears.
     pub(crate) fn talking(&self) -> bool {
-        self.has_frame && !self.muted
+        self.input.is_some() && !self.muted
+    }
+
+    /// Decodes this tick's input into `frame` and returns it (silence without input).
+    pub(crate) fn decode(&mut self) -> &[i16; FRAME_LEN] {
+        match &self.input {
+            Some(payload) => self.params.codec.decode_frame(payload, &mut self.frame),
+            None => self.frame.fill(0),
+        }
+        &self.frame
+    }
+
+    /// What the bridge peer hears from this leg this tick: its codec and payload, taken as they
+    /// came from the jitter buffer; `None` when it is silent or muted.
+    pub(crate) fn take_speech(&mut self) -> Option<(Codec, Vec<u8>)> {
+        let payload = self.input.take().filter(|_| !self.muted)?;
+        Some((self.params.codec, payload))
+    }
+
+    /// This tick's prompt frame, if a prompt is playing.
+    pub(crate) fn overlay(&self) -> Option<&[i16; FRAME_LEN]> {
+        self.has_overlay.then_some(&self.overlay)
     }
 }

@@ -5,13 +5,33 @@
 //! and output is drained through `poll_transmit` / `poll_event` / `poll_timeout`. A [`Worker`] is
 //! one timing core that owns rooms and their legs and ticks every packet time on absolute
 //! deadlines (Principle 5); its [`MixMinus`] scales with talkers, not listeners (Principle 6).
+//!
+//! The [`Worker`] API, as the shell drives it:
+//!
+//! - Legs: [`add_leg`](Worker::add_leg) (also a re-negotiation),
+//!   [`remove_leg`](Worker::remove_leg), [`set_muted`](Worker::set_muted) (also listen-only).
+//! - Where a leg is, at most one of: alone (hearing only its prompts), in a room
+//!   ([`join`](Worker::join), [`leave`](Worker::leave); mixed mix-minus), or in a two-party
+//!   bridge ([`bridge`](Worker::bridge), [`unbridge`](Worker::unbridge); each leg's payload
+//!   relayed to the other as is when their codecs match, without the mixer).
+//! - Prompts to one leg: [`play`](Worker::play), [`stop_playback`](Worker::stop_playback).
+//! - Moving a leg to another worker without a glitch: [`detach`](Worker::detach) gives a
+//!   [`DetachedLeg`] (`Send`) with all its media state, [`attach`](Worker::attach) on the other
+//!   worker carries on with the same RTP stream, buffered audio and prompt.
+//! - I/O: [`handle_rtp`](Worker::handle_rtp) for each packet received,
+//!   [`handle_timeout`](Worker::handle_timeout) at [`poll_timeout`](Worker::poll_timeout), then
+//!   [`poll_transmit`](Worker::poll_transmit) and [`poll_event`](Worker::poll_event) until
+//!   empty; [`stats`](Worker::stats) for the counters.
 
+mod bridge;
 mod codec;
 mod dtmf;
 pub mod g711;
+mod handover;
 mod jitter;
 mod leg;
 mod mixer;
+mod output;
 mod playback;
 mod prompt;
 mod resample;
@@ -23,6 +43,7 @@ use std::time::Duration;
 
 pub use codec::{Codec, SUPPORTED_ENCODINGS};
 pub use dtmf::{DtmfError, DtmfReceiver};
+pub use handover::DetachedLeg;
 pub use jitter::{JitterBuffer, JitterStats};
 pub use leg::{LegId, LegParams};
 pub use mixer::MixMinus;

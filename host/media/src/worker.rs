@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
-use crate::leg::{Leg, Received};
+use crate::bridge::Bridges;
+use crate::handover::DetachedLeg;
+use crate::leg::{Leg, Place, Received};
+use crate::output::Output;
 use crate::ticker::Ticker;
 use crate::{FRAME_LEN, JitterStats, LegId, LegParams, MixMinus, PACKET_TIME, Prompt};
 
@@ -101,20 +104,48 @@ pub struct WorkerStats {
     pub packets_sent: u64,
     /// Packets that could not be built (a negotiated payload type above 127).
     pub build_errors: u64,
-    /// Frames encoded; a payload shared by the non-talkers of a room counts once per codec.
+    /// Frames encoded by the room mixer; a payload shared by the non-talkers of a room counts
+    /// once per codec. Bridges do not use the mixer.
     pub encodes: u64,
-    /// Jitter buffer counters summed over all legs, removed ones included.
+    /// Payloads a bridge relayed from one leg to the other as received (no decode, no encode).
+    pub relayed_frames: u64,
+    /// Frames a bridge decoded and encoded for one leg (the legs' codecs differ, or a prompt
+    /// plays on the listening leg).
+    pub bridged_transcodes: u64,
+    /// Jitter buffer counters summed over the legs while they were on this worker: removed
+    /// legs included, a detached leg's counts up to its detach, an attached leg's from its
+    /// attach (so summing over workers counts every packet once).
     pub jitter: JitterStats,
+}
+
+impl WorkerStats {
+    /// Adds `other`'s counters to these (the counters of several workers as one).
+    pub fn accumulate(&mut self, other: &WorkerStats) {
+        self.ticks += other.ticks;
+        self.late_ticks += other.late_ticks;
+        self.skipped_ticks += other.skipped_ticks;
+        self.packets_received += other.packets_received;
+        self.malformed_packets += other.malformed_packets;
+        self.unknown_payload_type += other.unknown_payload_type;
+        self.unknown_leg_packets += other.unknown_leg_packets;
+        self.packets_sent += other.packets_sent;
+        self.build_errors += other.build_errors;
+        self.encodes += other.encodes;
+        self.relayed_frames += other.relayed_frames;
+        self.bridged_transcodes += other.bridged_transcodes;
+        self.jitter.accumulate(&other.jitter);
+    }
 }
 
 /// One timing core: owns a set of rooms and their legs; ticks every packet time on absolute
 /// deadlines.
 ///
-/// Every tick pulls one frame per leg from its jitter buffer, decodes it, mixes each room
-/// (mix-minus, non-talkers sharing one encode per codec), adds each leg's private prompt, encodes
-/// and packetizes. Every leg gets a packet every tick, comfort silence included, so NATs and
-/// peers stay happy. Legs in no room hear only their prompts. Calls naming an unknown leg are
-/// ignored.
+/// Every tick pulls one frame per leg from its jitter buffer, mixes each room (mix-minus over
+/// the decoded talkers, non-talkers sharing one encode per codec), adds each leg's private
+/// prompt, encodes and packetizes. Two bridged legs hear each other without a mixer (see
+/// [`bridge`](Self::bridge)). Every leg gets a packet every tick, comfort silence included, so
+/// NATs and peers stay happy. Legs in no room and no bridge hear only their prompts. A leg is in
+/// at most one room or bridge. Calls naming an unknown leg are ignored.
 #[derive(Debug)]
 pub struct Worker {
     config: WorkerConfig,
@@ -122,11 +153,12 @@ pub struct Worker {
     rng: SmallRng,
     legs: BTreeMap<LegId, Leg>,
     rooms: BTreeMap<RoomId, BTreeSet<LegId>>,
+    bridges: Bridges,
     mixer: MixMinus<FRAME_LEN>,
     transmits: VecDeque<MediaTransmit>,
     events: VecDeque<MediaEvent>,
     stats: WorkerStats,
-    // Jitter counters of removed legs and replaced buffers.
+    // Jitter counters of removed and detached legs and of replaced buffers.
     retired: JitterStats,
 }
 
@@ -148,6 +180,7 @@ impl Worker {
             rng: SmallRng::seed_from_u64(seed),
             legs: BTreeMap::new(),
             rooms: BTreeMap::new(),
+            bridges: Bridges::default(),
             mixer: MixMinus::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -157,8 +190,9 @@ impl Worker {
     }
 
     /// Adds a leg, in no room, unmuted, with a new outgoing RTP stream; its RTP timeout counts
-    /// from `now`. Adding a leg that exists adopts the new parameters (a re-negotiation): room,
-    /// mute, playback and the outgoing stream carry on, buffered incoming audio is dropped.
+    /// from `now`. Adding a leg that exists adopts the new parameters (a re-negotiation): room or
+    /// bridge, mute, playback and the outgoing stream carry on, buffered incoming audio is
+    /// dropped.
     pub fn add_leg(&mut self, now: Instant, leg: LegId, params: LegParams) {
         if let Some(existing) = self.legs.get_mut(&leg) {
             let stats = existing.update(params);
@@ -169,30 +203,56 @@ impl Worker {
         self.legs.insert(leg, state);
     }
 
-    /// Removes a leg, taking it out of its room. Packets already queued for it stay queued.
+    /// Removes a leg, taking it out of its room or bridge (its peer is then alone). Packets
+    /// already queued for it stay queued.
     pub fn remove_leg(&mut self, leg: LegId) {
-        self.leave(leg);
+        self.isolate(leg);
         if let Some(state) = self.legs.remove(&leg) {
             self.retired.accumulate(&state.jitter_stats());
         }
     }
 
-    /// Puts a leg in a room (created on first join). A leg is in at most one room: joining
-    /// another leaves the first.
+    /// Takes a leg out of this worker with all its media state, out of its room or bridge first
+    /// (its peer is then alone), for [`attach`](Self::attach) on another worker; `None` for an
+    /// unknown leg. Packets and events already queued for it stay queued here. Its jitter
+    /// counters so far stay in this worker's [`WorkerStats::jitter`]; the receiving worker
+    /// counts only what follows.
+    pub fn detach(&mut self, leg: LegId) -> Option<DetachedLeg> {
+        self.isolate(leg);
+        let mut state = self.legs.remove(&leg)?;
+        self.retired.accumulate(&state.take_jitter_stats());
+        Some(DetachedLeg::new(state, self.ticker.deadline()))
+    }
+
+    /// Adds a leg detached from another worker, in no room, carrying on exactly where it was
+    /// (same outgoing SSRC, next sequence number, buffered audio, prompt position, mute,
+    /// RTP-timeout clock); a leg of that id already here is removed first. Its next packet goes
+    /// out at this worker's next tick with the timestamp one frame on, plus any whole packet
+    /// times that passed in transit (the two workers' schedules need not be aligned; RFC 3550
+    /// §5.1).
+    pub fn attach(&mut self, leg: LegId, state: DetachedLeg) {
+        self.remove_leg(leg);
+        let state = state.land(self.ticker.deadline(), self.ticker.period());
+        self.legs.insert(leg, state);
+    }
+
+    /// Puts a leg in a room (created on first join), out of any room or bridge it was in (a
+    /// bridge peer is then alone).
     pub fn join(&mut self, leg: LegId, room: RoomId) {
         if !self.legs.contains_key(&leg) {
             return;
         }
-        self.leave(leg);
+        self.isolate(leg);
         self.rooms.entry(room.clone()).or_default().insert(leg);
         if let Some(state) = self.legs.get_mut(&leg) {
-            state.room = Some(room);
+            state.place = Place::Room(room);
         }
     }
 
     /// Takes a leg out of its room (a room left empty is gone). It then hears only its prompts.
+    /// A leg in a bridge stays there (see [`unbridge`](Self::unbridge)).
     pub fn leave(&mut self, leg: LegId) {
-        let Some(room) = self.legs.get_mut(&leg).and_then(|state| state.room.take()) else {
+        let Some(room) = self.legs.get_mut(&leg).and_then(Leg::take_room) else {
             return;
         };
         if let Some(members) = self.rooms.get_mut(&room) {
@@ -203,17 +263,55 @@ impl Worker {
         }
     }
 
-    /// Mutes or unmutes a leg. A muted leg still hears its room; nothing it says reaches it.
+    /// Connects two legs to each other, out of any room or bridge they were in (a former peer is
+    /// then alone). Each hears the other and its own prompts. Ignored when either leg is unknown
+    /// or both are the same.
+    ///
+    /// A bridge does not go through the room mixer. When the listening leg speaks the speaker's
+    /// codec and hears no prompt, the speaker's payload is relayed as received, under the
+    /// listener's own SSRC, sequence number and timestamp ([`WorkerStats::relayed_frames`]);
+    /// otherwise that frame is decoded, the prompt added, and encoded in the listener's codec
+    /// ([`WorkerStats::bridged_transcodes`]). A silent or muted speaker gives a silence frame.
+    pub fn bridge(&mut self, a: LegId, b: LegId) {
+        if a == b || !self.legs.contains_key(&a) || !self.legs.contains_key(&b) {
+            return;
+        }
+        self.isolate(a);
+        self.isolate(b);
+        for (leg, peer) in [(a, b), (b, a)] {
+            if let Some(state) = self.legs.get_mut(&leg) {
+                state.place = Place::Bridge(peer);
+            }
+        }
+        self.bridges.insert(a, b);
+    }
+
+    /// Separates a leg's bridge: both legs are then alone, hearing only their prompts. A leg in
+    /// no bridge is left as it is.
+    pub fn unbridge(&mut self, leg: LegId) {
+        let Some(&Place::Bridge(peer)) = self.legs.get(&leg).map(|state| &state.place) else {
+            return;
+        };
+        for id in [leg, peer] {
+            if let Some(state) = self.legs.get_mut(&id) {
+                state.place = Place::Alone;
+            }
+        }
+        self.bridges.remove(leg, peer);
+    }
+
+    /// Mutes or unmutes a leg. A muted leg still hears its room or bridge peer; nothing it says
+    /// reaches them. This is also a listen-only leg.
     pub fn set_muted(&mut self, leg: LegId, muted: bool) {
         if let Some(state) = self.legs.get_mut(&leg) {
             state.muted = muted;
         }
     }
 
-    /// Plays `prompts` in order to this leg only, mixed on top of what it hears from its room,
-    /// replacing whatever was playing (which then reports nothing). When the list ends,
-    /// [`MediaEvent::PromptDone`] follows; a looped list never ends (unless it has no samples at
-    /// all: then it ends at the next tick).
+    /// Plays `prompts` in order to this leg only, mixed on top of what it hears from its room or
+    /// bridge peer, replacing whatever was playing (which then reports nothing). When the list
+    /// ends, [`MediaEvent::PromptDone`] follows; a looped list never ends (unless it has no
+    /// samples at all: then it ends at the next tick).
     pub fn play(&mut self, leg: LegId, prompts: Vec<Arc<Prompt>>, looped: bool) {
         if let Some(state) = self.legs.get_mut(&leg) {
             state.play(prompts, looped);
@@ -312,55 +410,35 @@ impl Worker {
             }
         }
         let mut out = Output {
-            mixer: &mut self.mixer,
             transmits: &mut self.transmits,
             stats: &mut self.stats,
         };
         for members in self.rooms.values() {
-            out.mixer.begin();
+            self.mixer.begin();
             for id in members {
-                if let Some(leg) = self.legs.get(id).filter(|leg| leg.talking()) {
-                    out.mixer.add_talker(&leg.frame);
+                if let Some(leg) = self.legs.get_mut(id).filter(|leg| leg.talking()) {
+                    self.mixer.add_talker(leg.decode());
                 }
             }
             for id in members {
                 if let Some(leg) = self.legs.get_mut(id) {
-                    out.send(*id, leg, true);
+                    out.mixed(&mut self.mixer, *id, leg, true);
                 }
             }
         }
-        // Legs in no room form one room without talkers, so their silence is shared too.
-        out.mixer.begin();
+        self.bridges.tick(&mut self.legs, &mut out);
+        // Legs alone form one room without talkers, so their silence is shared too.
+        self.mixer.begin();
         for (&id, leg) in &mut self.legs {
-            if leg.room.is_none() {
-                out.send(id, leg, false);
+            if leg.place == Place::Alone {
+                out.mixed(&mut self.mixer, id, leg, false);
             }
         }
     }
-}
 
-// The per-tick output side of a worker, borrowed apart from its legs and rooms.
-struct Output<'a> {
-    mixer: &'a mut MixMinus<FRAME_LEN>,
-    transmits: &'a mut VecDeque<MediaTransmit>,
-    stats: &'a mut WorkerStats,
-}
-
-impl Output<'_> {
-    fn send(&mut self, id: LegId, leg: &mut Leg, in_room: bool) {
-        let own = (in_room && leg.talking()).then_some(&leg.frame);
-        let overlay = leg.has_overlay.then_some(&leg.overlay);
-        let payload = self.mixer.payload(own, overlay, leg.params.codec);
-        match leg.sender.packetize(payload, FRAME_LEN as u32) {
-            Ok(packet) => {
-                self.stats.packets_sent += 1;
-                self.transmits.push_back(MediaTransmit {
-                    leg: id,
-                    destination: leg.params.remote,
-                    payload: packet,
-                });
-            }
-            Err(_) => self.stats.build_errors += 1,
-        }
+    // Takes a leg out of its room or bridge.
+    fn isolate(&mut self, leg: LegId) {
+        self.leave(leg);
+        self.unbridge(leg);
     }
 }

@@ -25,20 +25,6 @@ fn worker_with(legs: &[LegId], config: WorkerConfig) -> (Worker, Instant) {
     (worker, start)
 }
 
-fn events(worker: &mut Worker) -> Vec<MediaEvent> {
-    std::iter::from_fn(|| worker.poll_event()).collect()
-}
-
-fn header(transmit: &switchyard_media::MediaTransmit) -> (u16, u32, u32, bool) {
-    let rtp = RtpReader::new(&transmit.payload).unwrap();
-    (
-        u16::from(rtp.sequence_number()),
-        rtp.timestamp(),
-        rtp.ssrc(),
-        rtp.mark(),
-    )
-}
-
 #[test]
 fn ticks_on_absolute_deadlines_without_drift() {
     let (mut worker, start) = worker_with(&[A, B], WorkerConfig::default());

@@ -28,11 +28,14 @@ pub struct Config {
     pub media: MediaConfig,
     /// `[limits]`: what every guest instance runs under.
     pub limits: LimitsConfig,
+    /// `[rooms]`: how long rooms and finished participants are kept.
+    pub rooms: RoomsConfig,
     /// `[routing]`.
     pub routing: RoutingConfig,
-    /// `[guests.<name>]`: the guests to load. A guest named here that has a
-    /// default (the embedded `webconference`) keeps every default config key the
-    /// file does not set.
+    /// `[guests.<name>]`: the guests to load. The embedded `webconference` is
+    /// always listed, with an empty config table unless the file sets one; a
+    /// guest's table holds only what the file sets, and the guest supplies its
+    /// own defaults for the rest.
     pub guests: BTreeMap<String, GuestEntry>,
 }
 
@@ -95,8 +98,26 @@ pub struct LimitsConfig {
     pub call_deadline_ms: u64,
     /// The most memory one guest instance may use, in MiB.
     pub memory_mb: u32,
-    /// How many guest instances may exist at once.
+    /// How many call instances may be alive at once: one per call, so this is
+    /// the most concurrent calls (1 to 100000).
     pub max_instances: u32,
+    /// How many guest instances may serve control requests at once (1 to 1024).
+    pub control_instances: u32,
+    /// Threads that run guest code; 0 means two per CPU core (at most 256).
+    pub guest_threads: usize,
+}
+
+/// `[rooms]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoomsConfig {
+    /// Seconds a finished participant stays in its room's list; 0 removes it at once.
+    pub participants_expire_delay_s: u64,
+    /// Seconds an empty room is kept before it is deleted.
+    pub expire_delay_s: u64,
+    /// Rooms that exist from start-up and are never deleted: each non-empty,
+    /// at most 64 characters, none listed twice.
+    pub predefined: Vec<String>,
 }
 
 /// `[routing]`.
@@ -129,6 +150,7 @@ impl Default for Config {
             control: ControlConfig::default(),
             media: MediaConfig::default(),
             limits: LimitsConfig::default(),
+            rooms: RoomsConfig::default(),
             routing: RoutingConfig::default(),
             guests: default_guests(),
         }
@@ -176,7 +198,19 @@ impl Default for LimitsConfig {
         LimitsConfig {
             call_deadline_ms: 100,
             memory_mb: 32,
-            max_instances: 1000,
+            max_instances: 10_000,
+            control_instances: 16,
+            guest_threads: 0,
+        }
+    }
+}
+
+impl Default for RoomsConfig {
+    fn default() -> Self {
+        RoomsConfig {
+            participants_expire_delay_s: 10,
+            expire_delay_s: 7200,
+            predefined: Vec::new(),
         }
     }
 }
@@ -189,24 +223,45 @@ impl Default for RoutingConfig {
     }
 }
 
-/// The embedded guests and their default config tables.
+/// The guests embedded in the binary.
+const EMBEDDED_GUESTS: [&str; 1] = ["webconference"];
+
+/// The embedded guests, each with an empty config table.
 fn default_guests() -> BTreeMap<String, GuestEntry> {
-    let mut webconference = toml::Table::new();
-    webconference.insert("direct_room_re".into(), "^000777".into());
-    webconference.insert("direct_room_strip".into(), 6.into());
-    BTreeMap::from([(
-        "webconference".to_owned(),
+    EMBEDDED_GUESTS
+        .into_iter()
+        .map(|name| (name.to_owned(), GuestEntry::embedded()))
+        .collect()
+}
+
+impl GuestEntry {
+    /// The embedded guest of the entry's name, with an empty config table.
+    fn embedded() -> GuestEntry {
         GuestEntry {
             wasm: None,
-            config: webconference,
-        },
-    )])
+            config: toml::Table::new(),
+        }
+    }
 }
 
 impl RtpConfig {
     /// The RTP inactivity timeout, if any.
     pub fn timeout(&self) -> Option<Duration> {
         (self.timeout_s > 0).then(|| Duration::from_secs(self.timeout_s))
+    }
+}
+
+impl RoomsConfig {
+    /// How long a finished participant stays in its room's list; zero removes
+    /// it at once.
+    pub fn participants_expire_delay(&self) -> Duration {
+        Duration::from_secs(self.participants_expire_delay_s)
+    }
+
+    /// How long an empty room is kept before it is deleted; predefined rooms
+    /// are never deleted.
+    pub fn expire_delay(&self) -> Duration {
+        Duration::from_secs(self.expire_delay_s)
     }
 }
 
@@ -265,13 +320,10 @@ impl Config {
             let key = e.path().to_string();
             let inner = e.into_inner();
             let position = position_of(text, inner.span()).or_else(|| locate(text, &key));
-            error(
-                position,
-                (key != ".").then_some(key),
-                inner.message().to_owned(),
-            )
+            let message = in_words(&key, inner.message());
+            error(position, (key != ".").then_some(key), message)
         })?;
-        config.merge_guest_defaults();
+        config.add_embedded_guests();
         config.resolve_paths(file);
         config
             .check()
@@ -279,12 +331,11 @@ impl Config {
         Ok(config)
     }
 
-    fn merge_guest_defaults(&mut self) {
-        for (name, defaults) in default_guests() {
-            let entry = self.guests.entry(name).or_insert_with(|| defaults.clone());
-            for (key, value) in defaults.config {
-                entry.config.entry(key).or_insert(value);
-            }
+    fn add_embedded_guests(&mut self) {
+        for name in EMBEDDED_GUESTS {
+            self.guests
+                .entry(name.to_owned())
+                .or_insert_with(GuestEntry::embedded);
         }
     }
 
@@ -335,6 +386,46 @@ impl Config {
         if !(1..=100_000).contains(&self.limits.max_instances) {
             return fail("limits.max_instances", "must be 1 to 100000".to_owned());
         }
+        if !(1..=1024).contains(&self.limits.control_instances) {
+            return fail("limits.control_instances", "must be 1 to 1024".to_owned());
+        }
+        if self.limits.guest_threads > 256 {
+            return fail("limits.guest_threads", "must be at most 256".to_owned());
+        }
+        // Delays are added to the clock; a year keeps that far from overflowing.
+        for (key, seconds) in [
+            (
+                "rooms.participants_expire_delay_s",
+                self.rooms.participants_expire_delay_s,
+            ),
+            ("rooms.expire_delay_s", self.rooms.expire_delay_s),
+        ] {
+            if seconds > MAX_DELAY_S {
+                return fail(key, format!("must be at most {MAX_DELAY_S} (a year)"));
+            }
+        }
+        for (index, room) in self.rooms.predefined.iter().enumerate() {
+            let key = format!("rooms.predefined[{index}]");
+            if room.is_empty() {
+                return fail(&key, "a room name must not be empty".to_owned());
+            }
+            let length = room.chars().count();
+            if length > MAX_ROOM_NAME {
+                return fail(
+                    &key,
+                    format!("a room name must be at most {MAX_ROOM_NAME} characters, not {length}"),
+                );
+            }
+            if let Some(first) = self.rooms.predefined[..index]
+                .iter()
+                .position(|r| r == room)
+            {
+                return fail(
+                    &key,
+                    format!("room {room:?} is already listed as rooms.predefined[{first}]"),
+                );
+            }
+        }
         if !self.guests.contains_key(&self.routing.guest) {
             return fail(
                 "routing.guest",
@@ -377,6 +468,40 @@ impl Config {
     }
 }
 
+/// The longest `rooms.*_s` delay, in seconds: a year.
+const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
+
+/// The longest name of a predefined room, in characters.
+const MAX_ROOM_NAME: usize = 64;
+
+/// Serde's `message` about `key` with the Rust type it expected (`u16`,
+/// `socket address`, …) put in words (`a port number, 1–65535`, …); other
+/// messages unchanged.
+fn in_words(key: &str, message: &str) -> String {
+    match message {
+        "invalid socket address syntax" => return "not an address like 127.0.0.1:5060".to_owned(),
+        "invalid IP address syntax" => return "not an IP address".to_owned(),
+        _ => {}
+    }
+    let Some((problem, expected)) = message.rsplit_once(", expected ") else {
+        return message.to_owned();
+    };
+    let words = match expected {
+        "u16" => "a port number, 1–65535",
+        "u32" | "u64" | "usize" if key.ends_with("_s") => "a whole number of seconds, 0 or more",
+        "u32" | "u64" | "usize" => "a whole number",
+        "socket address" => "an address like 127.0.0.1:5060",
+        "IP address" => "an IP address",
+        "a boolean" => "true or false",
+        "path string" => "a path",
+        "a sequence" => "a list",
+        "a map" => "a table",
+        _ if expected.starts_with("struct ") => "a table",
+        _ => return message.to_owned(),
+    };
+    format!("{problem}, expected {words}")
+}
+
 /// The 1-based line and column of a byte offset's span start.
 fn position_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<(usize, usize)> {
     let start = span?.start.min(text.len());
@@ -386,17 +511,33 @@ fn position_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<(usiz
     Some((line, column))
 }
 
-/// Where the dotted key path (`rtp.port_max`) is written in `text`, or the
-/// nearest enclosing table that is.
+/// Where the key path (`rtp.port_max`, `rooms.predefined[2]`) is written in
+/// `text`: the key, or the array element for an index; else the nearest
+/// enclosing key that is written.
 fn locate(text: &str, key: &str) -> Option<(usize, usize)> {
+    use toml::de::DeValue;
     let root = toml::de::DeTable::parse(text).ok()?;
     let mut table = root.get_ref();
     let mut found = None;
-    for part in key.split('.') {
-        let (name, value) = table.get_key_value(part)?;
-        found = Some(name.span());
+    'path: for part in key.split('.') {
+        let (name, indices) = part.split_once('[').unwrap_or((part, ""));
+        let Some((name_span, mut value)) = table.get_key_value(name) else {
+            break;
+        };
+        found = Some(name_span.span());
+        for index in indices.split('[').filter(|i| !i.is_empty()) {
+            let element = match (value.get_ref(), index.trim_end_matches(']').parse()) {
+                (DeValue::Array(array), Ok(index)) => array.get::<usize>(index),
+                _ => None,
+            };
+            let Some(element) = element else {
+                break 'path;
+            };
+            found = Some(element.span());
+            value = element;
+        }
         match value.get_ref() {
-            toml::de::DeValue::Table(inner) => table = inner,
+            DeValue::Table(inner) => table = inner,
             _ => break,
         }
     }
@@ -413,22 +554,266 @@ mod tests {
 
     #[test]
     fn an_empty_file_is_the_default() {
-        assert_eq!(parse("").unwrap(), Config::default());
+        assert_eq!(
+            parse("").unwrap(),
+            Config::default(),
+            "expected an empty file to give the defaults"
+        );
     }
 
     #[test]
     fn the_example_file_is_the_default() {
         let example = include_str!("../../../examples/switchyard.toml");
-        assert_eq!(parse(example).unwrap(), Config::default());
+        assert_eq!(
+            parse(example).unwrap(),
+            Config::default(),
+            "expected examples/switchyard.toml to hold every key at its default"
+        );
     }
 
     #[test]
-    fn guest_tables_merge_over_their_defaults() {
+    fn the_embedded_guest_is_listed_with_an_empty_table_by_default() {
+        let config = parse("").unwrap();
+        let entry = &config.guests["webconference"];
+        assert_eq!(entry.wasm, None, "the embedded guest has no wasm file");
+        assert!(
+            entry.config.is_empty(),
+            "the host must leave the guest's defaults to the guest, got {:?}",
+            entry.config
+        );
+    }
+
+    #[test]
+    fn guest_tables_hold_only_what_the_file_sets() {
         let config = parse("[guests.webconference.config]\nprivate_rooms = true\n").unwrap();
         let table: BTreeMap<_, _> = Config::guest_config(&config.guests["webconference"]).collect();
-        assert_eq!(table["private_rooms"], "true");
-        assert_eq!(table["direct_room_re"], "^000777");
-        assert_eq!(table["direct_room_strip"], "6");
+        assert_eq!(
+            table,
+            BTreeMap::from([("private_rooms".to_owned(), "true".to_owned())]),
+            "expected exactly the one key the file sets"
+        );
+    }
+
+    #[test]
+    fn another_guest_keeps_the_embedded_one_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("switchyard.toml");
+        std::fs::write(dir.path().join("other.wasm"), b"").unwrap();
+        let config = Config::parse(&file, "[guests.other]\nwasm = \"other.wasm\"\n").unwrap();
+        assert_eq!(
+            config.guests.keys().collect::<Vec<_>>(),
+            ["other", "webconference"],
+            "expected the configured guest and the embedded one"
+        );
+        assert_eq!(
+            config.guests["other"].wasm.as_deref(),
+            Some(dir.path().join("other.wasm").as_path()),
+            "expected the wasm path relative to the config file"
+        );
+    }
+
+    #[test]
+    fn rooms_defaults_and_delays() {
+        let rooms = parse("").unwrap().rooms;
+        assert_eq!(
+            rooms.participants_expire_delay(),
+            Duration::from_secs(10),
+            "expected finished participants to stay 10 s by default"
+        );
+        assert_eq!(
+            rooms.expire_delay(),
+            Duration::from_secs(7200),
+            "expected empty rooms to stay 2 h by default"
+        );
+        assert!(
+            rooms.predefined.is_empty(),
+            "no predefined rooms by default"
+        );
+        let rooms = parse(
+            "[rooms]\nparticipants_expire_delay_s = 0\nexpire_delay_s = 60\n\
+             predefined = [\"1\", \"sales\"]\n",
+        )
+        .unwrap()
+        .rooms;
+        assert_eq!(
+            rooms.participants_expire_delay(),
+            Duration::ZERO,
+            "expected 0 to remove finished participants at once"
+        );
+        assert_eq!(
+            rooms.expire_delay(),
+            Duration::from_secs(60),
+            "expected expire_delay_s = 60 as 60 s"
+        );
+        assert_eq!(
+            rooms.predefined,
+            ["1", "sales"],
+            "expected the predefined rooms in file order"
+        );
+    }
+
+    #[test]
+    fn predefined_rooms_are_checked_by_index() {
+        let long = "r".repeat(65);
+        let cases = [
+            (
+                "[rooms]\npredefined = [\"1\", \"\"]\n".to_owned(),
+                "test.toml:2:20: rooms.predefined[1]: a room name must not be empty",
+            ),
+            (
+                format!("[rooms]\npredefined = [\n  \"1\",\n  \"{long}\",\n]\n"),
+                "test.toml:4:3: rooms.predefined[1]: a room name must be at most 64 characters, not 65",
+            ),
+            (
+                "[rooms]\npredefined = [\"1\", \"2\", \"1\"]\n".to_owned(),
+                "test.toml:2:25: rooms.predefined[2]: room \"1\" is already listed as rooms.predefined[0]",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(&text).expect_err(expected);
+            assert_eq!(err.to_string(), expected, "for {text:?}");
+        }
+        let sixty_four = "é".repeat(64);
+        let text = format!("[rooms]\npredefined = [\"{sixty_four}\"]\n");
+        assert!(
+            parse(&text).is_ok(),
+            "64 characters (128 bytes) must be accepted"
+        );
+    }
+
+    #[test]
+    fn limits_and_delays_are_bounded() {
+        let cases = [
+            (
+                "[limits]\nmax_instances = 0\n",
+                "limits.max_instances: must be 1 to 100000",
+            ),
+            (
+                "[limits]\nmax_instances = 100001\n",
+                "limits.max_instances: must be 1 to 100000",
+            ),
+            (
+                "[limits]\ncontrol_instances = 0\n",
+                "limits.control_instances: must be 1 to 1024",
+            ),
+            (
+                "[limits]\ncontrol_instances = 1025\n",
+                "limits.control_instances: must be 1 to 1024",
+            ),
+            (
+                "[limits]\nguest_threads = 257\n",
+                "limits.guest_threads: must be at most 256",
+            ),
+            (
+                "[rooms]\nexpire_delay_s = 31536001\n",
+                "rooms.expire_delay_s: must be at most 31536000 (a year)",
+            ),
+            (
+                "[rooms]\nparticipants_expire_delay_s = 31536001\n",
+                "rooms.participants_expire_delay_s: must be at most 31536000 (a year)",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text).expect_err(expected);
+            assert_eq!(
+                err.to_string(),
+                format!("test.toml:2:1: {expected}"),
+                "for {text:?}"
+            );
+        }
+        let limits = parse(
+            "[limits]\nmax_instances = 100000\ncontrol_instances = 1024\nguest_threads = 256\n",
+        )
+        .unwrap()
+        .limits;
+        assert_eq!(
+            (
+                limits.max_instances,
+                limits.control_instances,
+                limits.guest_threads
+            ),
+            (100_000, 1024, 256),
+            "the upper bounds themselves are accepted"
+        );
+    }
+
+    #[test]
+    fn type_errors_name_the_expected_value_in_words() {
+        let cases = [
+            (
+                "[rtp]\nport_max = 70000\n",
+                "test.toml:2:12: rtp.port_max: invalid value: integer `70000`, expected a port number, 1–65535",
+            ),
+            (
+                "[rtp]\ntimeout_s = -1\n",
+                "test.toml:2:13: rtp.timeout_s: invalid value: integer `-1`, expected a whole number of seconds, 0 or more",
+            ),
+            (
+                "[rooms]\nexpire_delay_s = \"2h\"\n",
+                "test.toml:2:18: rooms.expire_delay_s: invalid type: string \"2h\", expected a whole number of seconds, 0 or more",
+            ),
+            (
+                "[limits]\nmemory_mb = 1.5\n",
+                "test.toml:2:13: limits.memory_mb: invalid type: floating point `1.5`, expected a whole number",
+            ),
+            (
+                "[control]\nlisten = 8090\n",
+                "test.toml:2:10: control.listen: invalid type: integer `8090`, expected an address like 127.0.0.1:5060",
+            ),
+            (
+                "[sip]\nlisten = \"localhost\"\n",
+                "test.toml:2:10: sip.listen: not an address like 127.0.0.1:5060",
+            ),
+            (
+                "[rtp]\naddress = 0\n",
+                "test.toml:2:11: rtp.address: invalid type: integer `0`, expected an IP address",
+            ),
+            (
+                "[sip]\nadvertise = \"example.com\"\n",
+                "test.toml:2:13: sip.advertise: not an IP address",
+            ),
+            (
+                "[rooms]\npredefined = \"1\"\n",
+                "test.toml:2:14: rooms.predefined: invalid type: string \"1\", expected a list",
+            ),
+            (
+                "limits = 5\n",
+                "test.toml:1:10: limits: invalid type: integer `5`, expected a table",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text).expect_err(expected);
+            assert_eq!(err.to_string(), expected, "for {text:?}");
+        }
+    }
+
+    #[test]
+    fn serde_types_become_words() {
+        let cases = [
+            (
+                "invalid type: string \"y\", expected a boolean",
+                "invalid type: string \"y\", expected true or false",
+            ),
+            (
+                "invalid type: integer `1`, expected path string",
+                "invalid type: integer `1`, expected a path",
+            ),
+            (
+                "invalid type: integer `1`, expected a map",
+                "invalid type: integer `1`, expected a table",
+            ),
+            (
+                "unknown field `y`, expected one of `a`, `b`",
+                "unknown field `y`, expected one of `a`, `b`",
+            ),
+            (
+                "invalid type: integer `1`, expected a string",
+                "invalid type: integer `1`, expected a string",
+            ),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(in_words("x", message), expected, "for {message:?}");
+        }
     }
 
     #[test]
@@ -457,14 +842,19 @@ mod tests {
         let err = parse("[rtp]\nport_min = 3000\nport_max = 2000\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "test.toml:3:1: rtp.port_max: must not be below rtp.port_min (3000)"
+            "test.toml:3:1: rtp.port_max: must not be below rtp.port_min (3000)",
+            "expected the error at port_max's line"
         );
         let err = parse("[routing]\nguest = \"nway\"\n").unwrap_err();
-        assert_eq!(err.key.as_deref(), Some("routing.guest"));
-        assert_eq!(err.position, Some((2, 1)));
+        assert_eq!(err.key.as_deref(), Some("routing.guest"), "{err}");
+        assert_eq!(err.position, Some((2, 1)), "{err}");
         let err = parse("[guests.webconference.config]\nx = [1]\n").unwrap_err();
-        assert_eq!(err.key.as_deref(), Some("guests.webconference.config.x"));
-        assert_eq!(err.position, Some((2, 1)));
+        assert_eq!(
+            err.key.as_deref(),
+            Some("guests.webconference.config.x"),
+            "{err}"
+        );
+        assert_eq!(err.position, Some((2, 1)), "{err}");
     }
 
     #[test]

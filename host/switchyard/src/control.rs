@@ -1,43 +1,80 @@
-//! XML-RPC functions: the host's own (`serverInfo`, `calls`) and the app
-//! guest's, each webconference result with the server-info string appended as
-//! SEMS does.
+//! XML-RPC functions: the host's own (`serverInfo`, `calls`, `stats`) and
+//! the app guest's, each webconference result with the server-info string
+//! appended as SEMS does.
+//!
+//! Guest functions run in instances of their own, at most
+//! `limits.control_instances` at once: control requests never take instances
+//! from calls, nor calls from them.
 
-use crate::core::{CallStats, Core};
+use crate::executor::GuestExecutor;
 use crate::host_api::{CoreHost, lock};
-use std::sync::{Arc, Mutex};
+use crate::media::MediaPool;
+use std::sync::Arc;
+use std::time::Duration;
 use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value};
+use switchyard_core::CallStats;
 use switchyard_guest::Guest;
+use tokio::sync::Semaphore;
 use tracing::error;
+
+/// How long a control request waits for a free control instance before its fault.
+const INSTANCE_WAIT: Duration = Duration::from_secs(2);
 
 /// Routes XML-RPC calls.
 pub struct ControlBridge {
-    core: Arc<Mutex<Core>>,
     host: Arc<CoreHost>,
     guest: Arc<Guest>,
+    media: Arc<MediaPool>,
+    executor: Arc<GuestExecutor>,
+    instances: Arc<Semaphore>,
 }
 
 impl ControlBridge {
-    /// Functions with no interface name, or the app guest's name, go to `guest`.
-    pub fn new(core: Arc<Mutex<Core>>, host: Arc<CoreHost>, guest: Arc<Guest>) -> ControlBridge {
-        ControlBridge { core, host, guest }
+    /// Functions with no interface name, or the app guest's name, go to
+    /// `guest`, at most `instances` at once.
+    pub fn new(
+        host: Arc<CoreHost>,
+        guest: Arc<Guest>,
+        media: Arc<MediaPool>,
+        executor: Arc<GuestExecutor>,
+        instances: usize,
+    ) -> ControlBridge {
+        ControlBridge {
+            host,
+            guest,
+            media,
+            executor,
+            instances: Arc::new(Semaphore::new(instances)),
+        }
     }
 
     fn server_info(&self) -> String {
-        let core = lock(&self.core);
-        server_info(core.active_calls(), core.stats)
+        let core = lock(self.host.core());
+        server_info(core.active_calls(), core.stats())
     }
 
     /// A function of the app guest: run on a blocking thread (a guest call
     /// holds its thread for up to its deadline), in a fresh instance.
     async fn guest_function(&self, function: String, params: Vec<Value>) -> Result<Value, Fault> {
+        let permit = tokio::time::timeout(INSTANCE_WAIT, self.instances.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                Fault::internal(format!(
+                    "busy: every control instance is in use (waited {} s)",
+                    INSTANCE_WAIT.as_secs()
+                ))
+            })?
+            .map_err(|_| Fault::internal("shutting down"))?;
         let guest = self.guest.clone();
         let host = self.host.clone();
         let outcome = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut instance = guest.instantiate(host)?;
             instance.handle_control(&function, &params)
         })
         .await
         .map_err(|e| Fault::internal(format!("control task failed: {e}")))?;
+        self.host.wake();
         match outcome {
             Ok(Ok(Value::Array(mut items))) => {
                 items.push(Value::String(self.server_info()));
@@ -56,6 +93,31 @@ impl ControlBridge {
                 )))
             }
         }
+    }
+
+    /// What the host holds and has done: `stats()`. Calls, rooms, listed
+    /// participants, pending timers, guest instances and mailboxes, and the
+    /// media workers' counters summed.
+    fn stats(&self) -> Value {
+        let footprint = lock(self.host.core()).footprint();
+        let stats = self.media.stats();
+        let count = |n: u64| Value::Int(i32::try_from(n).unwrap_or(i32::MAX));
+        let size = |n: usize| count(n as u64);
+        Value::Struct(vec![
+            ("calls".into(), size(footprint.calls)),
+            ("sip_calls".into(), size(footprint.sip_calls)),
+            ("rooms".into(), size(footprint.rooms)),
+            ("participants".into(), size(footprint.participants)),
+            ("timers".into(), size(footprint.timers)),
+            ("guest_instances".into(), size(self.executor.instances())),
+            ("guest_mailboxes".into(), size(self.executor.calls())),
+            ("ticks".into(), count(stats.ticks)),
+            ("packets_received".into(), count(stats.packets_received)),
+            ("packets_sent".into(), count(stats.packets_sent)),
+            ("encodes".into(), count(stats.encodes)),
+            ("relayed_frames".into(), count(stats.relayed_frames)),
+            ("bridged_transcodes".into(), count(stats.bridged_transcodes)),
+        ])
     }
 }
 
@@ -76,9 +138,10 @@ impl Dispatcher for ControlBridge {
                     ]))
                 }
                 "calls" if route.interface.is_none() => {
-                    let active = lock(&self.core).active_calls();
+                    let active = lock(self.host.core()).active_calls();
                     Ok(Value::Int(i32::try_from(active).unwrap_or(i32::MAX)))
                 }
+                "stats" if route.interface.is_none() => Ok(self.stats()),
                 _ => self.guest_function(route.function, route.params).await,
             }
         })
@@ -109,6 +172,7 @@ mod tests {
             total: 3,
             connected: 2,
             connected_seconds: 150,
+            ..CallStats::default()
         };
         let info = server_info(1, stats);
         let expected_tail = " calls: 1 active/3 total/2 connect/2 min";

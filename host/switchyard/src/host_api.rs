@@ -1,91 +1,191 @@
-//! The guests' view of the host: every import goes to the [`Core`].
+//! The guests' view of the host: every import goes to the [`CallCore`], or to
+//! the guest's key-value store.
 
-use crate::core::Core;
+use crate::adapter;
+use crate::prompts::PromptLibrary;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use switchyard_core::kv::{KvStore, MemoryKv};
+use switchyard_core::{CallCore, CoreError, TimerId};
 use switchyard_guest::{Error, HostApi, JoinOptions, RoomInfo};
 use tokio::sync::Notify;
 
 /// The [`HostApi`] of every guest instance: locks the core for each import
-/// and wakes the signaling task, which sends what the import queued.
-#[derive(Clone)]
+/// and wakes the signaling task, which carries out what the import queued.
 pub struct CoreHost {
-    core: Arc<Mutex<Core>>,
+    core: Arc<Mutex<CallCore>>,
     wake: Arc<Notify>,
+    prompts: Arc<PromptLibrary>,
+    /// Each guest's store, by guest name.
+    kv: Mutex<HashMap<String, MemoryKv>>,
 }
 
 impl CoreHost {
     /// A host API over `core`; `wake` is notified after every change.
-    pub fn new(core: Arc<Mutex<Core>>, wake: Arc<Notify>) -> CoreHost {
-        CoreHost { core, wake }
+    pub fn new(
+        core: Arc<Mutex<CallCore>>,
+        wake: Arc<Notify>,
+        prompts: Arc<PromptLibrary>,
+    ) -> CoreHost {
+        CoreHost {
+            core,
+            wake,
+            prompts,
+            kv: Mutex::new(HashMap::new()),
+        }
     }
 
-    /// Runs `f` on the locked core, then wakes the signaling task.
-    fn with<T>(&self, f: impl FnOnce(&mut Core) -> T) -> T {
-        let result = f(&mut lock(&self.core));
+    /// The core.
+    pub fn core(&self) -> &Mutex<CallCore> {
+        &self.core
+    }
+
+    /// Tells the signaling task the core has something to carry out.
+    pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Runs `f` on the locked core with the call named by `call`, then wakes
+    /// the signaling task.
+    fn on_call<T>(
+        &self,
+        call: &str,
+        f: impl FnOnce(&mut CallCore, switchyard_core::CallId) -> Result<T, CoreError>,
+    ) -> Result<T, Error> {
+        let call = adapter::call_id(call)?;
+        let result = f(&mut lock(&self.core), call).map_err(adapter::error);
+        self.wake();
         result
+    }
+
+    fn kv<T>(&self, guest: &str, f: impl FnOnce(&mut MemoryKv) -> T) -> T {
+        let mut stores = self.kv.lock().unwrap_or_else(|p| p.into_inner());
+        f(stores.entry(guest.to_owned()).or_default())
     }
 }
 
 /// Locks the core. A panic while it was held is a bug that already took its
-/// task down; the state is still the best there is, so keep serving.
-pub fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
+/// thread down; the state is still the best there is, so keep serving.
+pub fn lock(core: &Mutex<CallCore>) -> MutexGuard<'_, CallCore> {
     core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl HostApi for CoreHost {
     fn answer(&self, call: &str) -> Result<(), Error> {
-        self.with(|core| core.answer(Instant::now(), call))
+        self.on_call(call, |core, call| core.answer(Instant::now(), call))
     }
 
     fn reject(&self, call: &str, code: u16, reason: &str) -> Result<(), Error> {
-        self.with(|core| core.reject(Instant::now(), call, code, reason))
+        self.on_call(call, |core, call| {
+            core.reject(Instant::now(), call, code, reason)
+        })
     }
 
     fn hangup(&self, call: &str) -> Result<(), Error> {
-        self.with(|core| core.hangup(Instant::now(), call))
+        self.on_call(call, |core, call| core.hangup(Instant::now(), call))
+    }
+
+    fn bridge(&self, a: &str, b: &str) -> Result<(), Error> {
+        let b = adapter::call_id(b)?;
+        self.on_call(a, |core, a| core.bridge(Instant::now(), a, b))
+    }
+
+    fn unbridge(&self, call: &str) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.unbridge(Instant::now(), call))
     }
 
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
-        self.with(|core| core.play(call, prompts, looped))
+        let prompts = self
+            .prompts
+            .resolve(prompts)
+            .map_err(|name| Error::InvalidArgument(format!("no prompt named {name:?}")))?;
+        self.on_call(call, |core, call| core.play(call, prompts, looped))
     }
 
     fn stop(&self, call: &str) -> Result<(), Error> {
-        self.with(|core| core.stop(call))
+        self.on_call(call, |core, call| core.stop(call))
     }
 
     fn open_room(&self, room: &str) -> bool {
-        self.with(|core| core.rooms_mut().open(room))
+        let opened = lock(&self.core).open_room(Instant::now(), room);
+        self.wake();
+        opened.unwrap_or(false)
     }
 
     fn room_info(&self, room: &str) -> Option<RoomInfo> {
-        lock(&self.core).rooms().info(room)
+        lock(&self.core).room_info(room).map(adapter::room)
     }
 
     fn list_rooms(&self) -> Vec<String> {
-        lock(&self.core).rooms().names()
+        lock(&self.core).list_rooms()
     }
 
     fn close_room(&self, room: &str) -> Result<(), Error> {
-        self.with(|core| core.close_room(Instant::now(), room))
+        let result = lock(&self.core).close_room(Instant::now(), room);
+        self.wake();
+        result.map_err(adapter::error)
     }
 
-    fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<(), Error> {
-        self.with(|core| core.join(call, room, options))
+    fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<u32, Error> {
+        let options = adapter::join_options(options);
+        self.on_call(call, |core, call| {
+            core.join(Instant::now(), call, room, options)
+        })
     }
 
     fn leave(&self, call: &str) -> Result<(), Error> {
-        self.with(|core| core.leave(call))
+        self.on_call(call, |core, call| core.leave(Instant::now(), call))
+    }
+
+    fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.set_muted(call, muted))
+    }
+
+    fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.set_listen_only(call, listen_only))
+    }
+
+    fn kick(&self, call: &str) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.kick(Instant::now(), call))
     }
 
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
-        self.with(|core| core.rooms_mut().set_meta(room, key, value))
-            .then_some(())
-            .ok_or(Error::NoSuchRoom)
+        lock(&self.core)
+            .set_meta(room, key, value)
+            .map_err(adapter::error)
     }
 
     fn get_meta(&self, room: &str, key: &str) -> Option<String> {
-        lock(&self.core).rooms().get_meta(room, key)
+        lock(&self.core).get_meta(room, key)
+    }
+
+    fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error> {
+        let after = Duration::from_millis(u64::from(ms));
+        self.on_call(call, |core, call| {
+            core.start_timer(Instant::now(), call, after).map(|id| id.0)
+        })
+    }
+
+    fn cancel_timer(&self, timer: u64) -> bool {
+        lock(&self.core).cancel_timer(TimerId(timer))
+    }
+
+    fn kv_get(&self, guest: &str, key: &str) -> Option<String> {
+        self.kv(guest, |kv| kv.get(key))
+    }
+
+    fn kv_set(&self, guest: &str, key: &str, value: &str) -> Result<(), Error> {
+        self.kv(guest, |kv| kv.set(key, value))
+            .map_err(adapter::error)
+    }
+
+    fn kv_delete(&self, guest: &str, key: &str) -> bool {
+        self.kv(guest, |kv| kv.delete(key))
+    }
+
+    fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        self.kv(guest, |kv| kv.list(prefix, limit))
     }
 }

@@ -1,12 +1,13 @@
 //! `switchyard`: a SIP softswitch whose call logic is WebAssembly.
 
+mod adapter;
 mod config;
 mod control;
-mod core;
+mod executor;
 mod host_api;
 mod media;
+mod network;
 mod prompts;
-mod rooms;
 mod rtp_ports;
 mod server;
 mod signaling;

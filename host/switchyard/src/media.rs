@@ -1,75 +1,81 @@
 //! The timing cores: one task per media worker, each driving a sans-IO
 //! [`Worker`] on absolute 20 ms deadlines and owning its legs' RTP sockets.
 //!
-//! A room lives on one worker (chosen by hashing its name), so a leg that joins
-//! a room on another worker moves there: the core tells the new worker to
-//! [`MediaCommand::Expect`] it, which holds every command for the leg until the
-//! old worker hands the leg over; commands sent meanwhile are applied in order.
+//! The core names a worker in every [`MediaOp`]. A leg that moves between
+//! workers is detached with all its state and attached on the other: the core
+//! tells the new worker to [`WorkerCommand::Expect`] it, which holds every
+//! command for the leg until it arrives; commands sent meanwhile apply in order.
 
+use crate::network::PendingSockets;
 use std::collections::HashMap;
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::net::UdpSocket;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use switchyard_media::{LegId, LegParams, MediaEvent, Prompt, RoomId, Worker, WorkerConfig};
+use switchyard_core::MediaOp;
+use switchyard_media::{
+    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, RoomId, Worker, WorkerConfig, WorkerStats,
+};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 /// The largest datagram read from an RTP socket.
 const MAX_DATAGRAM: usize = 2048;
+/// The most datagrams read from one socket per tick: a flood on one leg cannot starve the tick.
+const MAX_READS_PER_TICK: usize = 64;
 
-/// A command to one media worker.
+/// A command to one media worker's task.
 #[derive(Debug)]
-pub enum MediaCommand {
+enum WorkerCommand {
     /// A new leg with its socket.
     AddLeg {
-        /// The leg.
         leg: LegId,
-        /// Codec and peer.
         params: LegParams,
-        /// The leg's RTP socket (non-blocking).
+        socket: UdpSocket,
+    },
+    /// A leg arriving from another worker, with its state and socket.
+    Attach {
+        leg: LegId,
+        state: Box<DetachedLeg>,
         socket: UdpSocket,
     },
     /// The leg is gone; its socket closes.
     RemoveLeg(LegId),
-    /// The leg is being handed over to this worker: hold its commands until it arrives.
+    /// The leg is on its way here: hold its commands until it arrives.
     Expect(LegId),
     /// Hand the leg over to the worker behind `to`.
     Detach {
-        /// The leg.
         leg: LegId,
-        /// The receiving worker.
-        to: UnboundedSender<MediaCommand>,
+        to: UnboundedSender<WorkerCommand>,
     },
-    /// Put the leg into a room (leaving any other).
     Join(LegId, RoomId),
-    /// Take the leg out of its room.
     Leave(LegId),
-    /// Play prompts to the leg only.
+    Bridge(LegId, LegId),
+    Unbridge(LegId),
+    SetMuted(LegId, bool),
     Play {
-        /// The leg.
         leg: LegId,
-        /// The prompts, in order.
         prompts: Vec<Arc<Prompt>>,
-        /// Start over at the end instead of reporting `PromptDone`.
         looped: bool,
     },
-    /// Stop playback on the leg.
     Stop(LegId),
 }
 
-impl MediaCommand {
-    fn leg(&self) -> LegId {
+impl WorkerCommand {
+    /// The legs the command concerns.
+    fn legs(&self) -> [Option<LegId>; 2] {
         match self {
-            MediaCommand::AddLeg { leg, .. }
-            | MediaCommand::Detach { leg, .. }
-            | MediaCommand::Play { leg, .. } => *leg,
-            MediaCommand::RemoveLeg(leg)
-            | MediaCommand::Expect(leg)
-            | MediaCommand::Join(leg, _)
-            | MediaCommand::Leave(leg)
-            | MediaCommand::Stop(leg) => *leg,
+            WorkerCommand::Bridge(a, b) => [Some(*a), Some(*b)],
+            WorkerCommand::AddLeg { leg, .. }
+            | WorkerCommand::Attach { leg, .. }
+            | WorkerCommand::Detach { leg, .. }
+            | WorkerCommand::Play { leg, .. }
+            | WorkerCommand::RemoveLeg(leg)
+            | WorkerCommand::Expect(leg)
+            | WorkerCommand::Join(leg, _)
+            | WorkerCommand::Leave(leg)
+            | WorkerCommand::Unbridge(leg)
+            | WorkerCommand::SetMuted(leg, _)
+            | WorkerCommand::Stop(leg) => [Some(*leg), None],
         }
     }
 }
@@ -77,57 +83,111 @@ impl MediaCommand {
 /// The media workers.
 #[derive(Debug)]
 pub struct MediaPool {
-    workers: Vec<UnboundedSender<MediaCommand>>,
+    workers: Vec<UnboundedSender<WorkerCommand>>,
+    stats: Vec<Arc<Mutex<WorkerStats>>>,
+    sockets: PendingSockets,
 }
 
 impl MediaPool {
-    /// Starts `count` workers; their events go to `events`.
+    /// Starts `count` workers; their events go to `events`; sockets reserved
+    /// for new legs are taken from `sockets`.
     pub fn start(
         count: usize,
         config: WorkerConfig,
         seed: u64,
         events: UnboundedSender<MediaEvent>,
+        sockets: PendingSockets,
     ) -> (MediaPool, Vec<JoinHandle<()>>) {
         let mut workers = Vec::with_capacity(count);
+        let mut stats = Vec::with_capacity(count);
         let mut tasks = Vec::with_capacity(count);
         for index in 0..count {
             let (sender, receiver) = unbounded_channel();
             let worker = Worker::new(config, Instant::now(), seed ^ index as u64);
-            tasks.push(tokio::spawn(run(worker, receiver, events.clone())));
+            let published = Arc::new(Mutex::new(WorkerStats::default()));
+            tasks.push(tokio::spawn(run(
+                worker,
+                receiver,
+                events.clone(),
+                published.clone(),
+            )));
             workers.push(sender);
+            stats.push(published);
         }
-        (MediaPool { workers }, tasks)
-    }
-
-    /// The worker a room lives on.
-    pub fn worker_for_room(&self, room: &str) -> usize {
-        let mut hasher = DefaultHasher::new();
-        room.hash(&mut hasher);
-        (hasher.finish() % self.workers.len() as u64) as usize
-    }
-
-    /// The worker a leg starts on before it joins a room.
-    pub fn worker_for_leg(&self, leg: LegId) -> usize {
-        (leg.0 % self.workers.len() as u64) as usize
-    }
-
-    /// Sends a command to a worker. A worker that has stopped (only at exit)
-    /// drops it.
-    pub fn send(&self, worker: usize, command: MediaCommand) {
-        let _ = self.workers[worker].send(command);
-    }
-
-    /// Moves `leg` from worker `from` to worker `to`; later commands for the leg
-    /// go to `to`.
-    pub fn move_leg(&self, leg: LegId, from: usize, to: usize) {
-        self.send(to, MediaCommand::Expect(leg));
-        self.send(
-            from,
-            MediaCommand::Detach {
-                leg,
-                to: self.workers[to].clone(),
+        (
+            MediaPool {
+                workers,
+                stats,
+                sockets,
             },
-        );
+            tasks,
+        )
+    }
+
+    /// Carries out a media command of the core.
+    pub fn apply(&self, op: MediaOp) {
+        match op {
+            MediaOp::AddLeg {
+                worker,
+                leg,
+                params,
+            } => match self.sockets.take(leg) {
+                Some(socket) => self.send(
+                    worker,
+                    WorkerCommand::AddLeg {
+                        leg,
+                        params,
+                        socket,
+                    },
+                ),
+                None => tracing::error!(?leg, "no RTP socket was reserved for the leg"),
+            },
+            MediaOp::RemoveLeg { worker, leg } => self.send(worker, WorkerCommand::RemoveLeg(leg)),
+            MediaOp::Move { leg, from, to } => {
+                self.send(to, WorkerCommand::Expect(leg));
+                let to = self.workers[to].clone();
+                self.send(from, WorkerCommand::Detach { leg, to });
+            }
+            MediaOp::Join { worker, leg, room } => {
+                self.send(worker, WorkerCommand::Join(leg, room))
+            }
+            MediaOp::Leave { worker, leg } => self.send(worker, WorkerCommand::Leave(leg)),
+            MediaOp::Bridge { worker, a, b } => self.send(worker, WorkerCommand::Bridge(a, b)),
+            MediaOp::Unbridge { worker, leg } => self.send(worker, WorkerCommand::Unbridge(leg)),
+            MediaOp::SetMuted { worker, leg, muted } => {
+                self.send(worker, WorkerCommand::SetMuted(leg, muted));
+            }
+            MediaOp::Play {
+                worker,
+                leg,
+                prompts,
+                looped,
+            } => self.send(
+                worker,
+                WorkerCommand::Play {
+                    leg,
+                    prompts,
+                    looped,
+                },
+            ),
+            MediaOp::Stop { worker, leg } => self.send(worker, WorkerCommand::Stop(leg)),
+        }
+    }
+
+    /// Every worker's counters, summed, as of each worker's last tick.
+    pub fn stats(&self) -> WorkerStats {
+        let mut total = WorkerStats::default();
+        for stats in &self.stats {
+            total.accumulate(&stats.lock().unwrap_or_else(|p| p.into_inner()));
+        }
+        total
+    }
+
+    /// A worker that has stopped (only at exit) drops the command.
+    fn send(&self, worker: usize, command: WorkerCommand) {
+        if let Some(sender) = self.workers.get(worker) {
+            let _ = sender.send(command);
+        }
     }
 }
 
@@ -135,8 +195,9 @@ impl MediaPool {
 /// just before each tick; apply commands as they come.
 async fn run(
     mut worker: Worker,
-    mut commands: UnboundedReceiver<MediaCommand>,
+    mut commands: UnboundedReceiver<WorkerCommand>,
     events: UnboundedSender<MediaEvent>,
+    published: Arc<Mutex<WorkerStats>>,
 ) {
     let mut io = WorkerIo::default();
     let mut buffer = vec![0u8; MAX_DATAGRAM];
@@ -145,9 +206,8 @@ async fn run(
         tokio::select! {
             () = tokio::time::sleep_until(deadline.into()) => {
                 let now = Instant::now();
-                for (leg, (socket, _)) in &io.legs {
-                    // Bounded: a flood on one socket cannot starve the tick.
-                    for _ in 0..64 {
+                for (leg, socket) in &io.sockets {
+                    for _ in 0..MAX_READS_PER_TICK {
                         match socket.recv_from(&mut buffer) {
                             Ok((len, _from)) => worker.handle_rtp(now, *leg, &buffer[..len]),
                             Err(_) => break,
@@ -155,6 +215,7 @@ async fn run(
                     }
                 }
                 worker.handle_timeout(now);
+                *published.lock().unwrap_or_else(|p| p.into_inner()) = worker.stats();
             }
             command = commands.recv() => match command {
                 Some(command) => io.apply(&mut worker, command),
@@ -162,7 +223,7 @@ async fn run(
             },
         }
         while let Some(transmit) = worker.poll_transmit() {
-            if let Some((socket, _)) = io.legs.get(&transmit.leg) {
+            if let Some(socket) = io.sockets.get(&transmit.leg) {
                 // UDP is best effort: a full socket buffer drops the packet, as the network would.
                 let _ = socket.send_to(&transmit.payload, transmit.destination);
             }
@@ -178,64 +239,80 @@ async fn run(
 /// A worker's sockets and the commands held for legs on their way to it.
 #[derive(Default)]
 struct WorkerIo {
-    legs: HashMap<LegId, (UdpSocket, LegParams)>,
-    held: HashMap<LegId, Vec<MediaCommand>>,
+    sockets: HashMap<LegId, UdpSocket>,
+    held: HashMap<LegId, Vec<WorkerCommand>>,
 }
 
 impl WorkerIo {
-    fn apply(&mut self, worker: &mut Worker, command: MediaCommand) {
-        let leg = command.leg();
-        if let MediaCommand::Expect(leg) = command {
+    fn apply(&mut self, worker: &mut Worker, command: WorkerCommand) {
+        if let WorkerCommand::Expect(leg) = command {
             self.held.entry(leg).or_default();
             return;
         }
-        let arriving = matches!(command, MediaCommand::AddLeg { .. });
-        if !arriving && let Some(queue) = self.held.get_mut(&leg) {
-            queue.push(command);
+        let arriving = match &command {
+            WorkerCommand::AddLeg { leg, .. } | WorkerCommand::Attach { leg, .. } => Some(*leg),
+            _ => None,
+        };
+        if arriving.is_none()
+            && let Some(held) = command
+                .legs()
+                .into_iter()
+                .flatten()
+                .find(|l| self.held.contains_key(l))
+        {
+            self.held.entry(held).or_default().push(command);
             return;
         }
         self.execute(worker, command);
-        if arriving && let Some(queue) = self.held.remove(&leg) {
+        if let Some(leg) = arriving
+            && let Some(queue) = self.held.remove(&leg)
+        {
             for command in queue {
-                self.execute(worker, command);
+                self.apply(worker, command);
             }
         }
     }
 
-    fn execute(&mut self, worker: &mut Worker, command: MediaCommand) {
-        let now = Instant::now();
+    fn execute(&mut self, worker: &mut Worker, command: WorkerCommand) {
         match command {
-            MediaCommand::AddLeg {
+            WorkerCommand::AddLeg {
                 leg,
                 params,
                 socket,
             } => {
-                worker.add_leg(now, leg, params.clone());
-                self.legs.insert(leg, (socket, params));
+                worker.add_leg(Instant::now(), leg, params);
+                self.sockets.insert(leg, socket);
             }
-            MediaCommand::RemoveLeg(leg) => {
-                worker.remove_leg(leg);
-                self.legs.remove(&leg);
+            WorkerCommand::Attach { leg, state, socket } => {
+                worker.attach(leg, *state);
+                self.sockets.insert(leg, socket);
             }
-            MediaCommand::Detach { leg, to } => {
+            WorkerCommand::RemoveLeg(leg) => {
                 worker.remove_leg(leg);
-                if let Some((socket, params)) = self.legs.remove(&leg) {
-                    let _ = to.send(MediaCommand::AddLeg {
+                self.sockets.remove(&leg);
+            }
+            WorkerCommand::Detach { leg, to } => {
+                if let (Some(state), Some(socket)) = (worker.detach(leg), self.sockets.remove(&leg))
+                {
+                    let _ = to.send(WorkerCommand::Attach {
                         leg,
-                        params,
+                        state: Box::new(state),
                         socket,
                     });
                 }
             }
-            MediaCommand::Join(leg, room) => worker.join(leg, room),
-            MediaCommand::Leave(leg) => worker.leave(leg),
-            MediaCommand::Play {
+            WorkerCommand::Join(leg, room) => worker.join(leg, room),
+            WorkerCommand::Leave(leg) => worker.leave(leg),
+            WorkerCommand::Bridge(a, b) => worker.bridge(a, b),
+            WorkerCommand::Unbridge(leg) => worker.unbridge(leg),
+            WorkerCommand::SetMuted(leg, muted) => worker.set_muted(leg, muted),
+            WorkerCommand::Play {
                 leg,
                 prompts,
                 looped,
             } => worker.play(leg, prompts, looped),
-            MediaCommand::Stop(leg) => worker.stop_playback(leg),
-            MediaCommand::Expect(_) => unreachable!("handled in apply"),
+            WorkerCommand::Stop(leg) => worker.stop_playback(leg),
+            WorkerCommand::Expect(_) => unreachable!("handled in apply"),
         }
     }
 }

@@ -2,9 +2,10 @@
 
 use crate::config::Config;
 use crate::control::ControlBridge;
-use crate::core::Core;
+use crate::executor::GuestExecutor;
 use crate::host_api::CoreHost;
 use crate::media::MediaPool;
+use crate::network::{PendingSockets, ShellNetwork};
 use crate::prompts::PromptLibrary;
 use crate::rtp_ports::RtpPorts;
 use crate::signaling::Signaling;
@@ -12,6 +13,7 @@ use anyhow::{Context, anyhow};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use switchyard_core::{CallCore, CoreConfig};
 use switchyard_guest::{Guest, GuestConfig, Limits, Runtime, bundled};
 use switchyard_media::WorkerConfig;
 use switchyard_sip::{Endpoint, EndpointConfig};
@@ -23,10 +25,12 @@ use tracing::info;
 /// call and returns once they have ended.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let prompts = Arc::new(PromptLibrary::load(config.media.prompts_dir.as_deref())?);
+    let call_instances = config.limits.max_instances;
+    let control_instances = config.limits.control_instances;
     let runtime = Runtime::new(Limits {
         call_deadline: Duration::from_millis(config.limits.call_deadline_ms),
         memory_bytes: config.limits.memory_mb as usize * 1024 * 1024,
-        max_instances: config.limits.max_instances,
+        max_instances: call_instances.saturating_add(control_instances),
         ..Limits::default()
     })?;
     let guest = Arc::new(load_guest(&runtime, &config, &config.routing.guest)?);
@@ -38,8 +42,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         .await
         .with_context(|| format!("control: cannot listen on {}", config.control.listen))?;
     let seed = seed();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = match config.media.workers {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => cores,
+        n => n,
+    };
+    let guest_threads = match config.limits.guest_threads {
+        0 => 2 * cores,
         n => n,
     };
     let (media_events_tx, media_events) = tokio::sync::mpsc::unbounded_channel();
@@ -47,31 +56,66 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         rtp_timeout: config.rtp.timeout(),
         ..WorkerConfig::default()
     };
-    let (media, media_tasks) = MediaPool::start(workers, worker_config, seed, media_events_tx);
+    let sockets = PendingSockets::default();
+    let (media, media_tasks) = MediaPool::start(
+        workers,
+        worker_config,
+        seed,
+        media_events_tx,
+        sockets.clone(),
+    );
+    let media = Arc::new(media);
     let endpoint = Endpoint::new(
         EndpointConfig {
             user_agent: format!("Switchyard {}", env!("CARGO_PKG_VERSION")),
         },
         seed,
     );
-    let ports = RtpPorts::new(config.rtp.address, config.rtp.port_min, config.rtp.port_max);
-    let core = Arc::new(Mutex::new(Core::new(endpoint, media, ports, prompts)));
-    let wake = Arc::new(Notify::new());
-
     let sip_addr = sip.local_addr()?;
+    let network = ShellNetwork::new(
+        config.sip.advertise,
+        sip_addr.ip(),
+        RtpPorts::new(config.rtp.address, config.rtp.port_min, config.rtp.port_max),
+        sockets,
+    );
+    let core_config = CoreConfig {
+        workers,
+        participants_expire_delay: config.rooms.participants_expire_delay(),
+        rooms_expire_delay: config.rooms.expire_delay(),
+        predefined_rooms: config.rooms.predefined.clone(),
+        ..CoreConfig::default()
+    };
+    let core = Arc::new(Mutex::new(CallCore::new(
+        core_config,
+        endpoint,
+        Box::new(network),
+    )));
+    let wake = Arc::new(Notify::new());
+    let host = Arc::new(CoreHost::new(core.clone(), wake.clone(), prompts));
+    let executor = GuestExecutor::start(
+        guest.clone(),
+        host.clone(),
+        guest_threads,
+        call_instances as usize,
+    )
+    .context("starting the guest threads")?;
+    let executor = Arc::new(executor);
+
     let control_addr = control.local_addr()?;
     let signaling = Signaling::new(
         sip,
-        config.sip.advertise,
-        core.clone(),
-        wake.clone(),
-        guest.clone(),
+        core,
+        wake,
+        media.clone(),
+        executor.clone(),
         media_events,
     )?;
     let bridge = ControlBridge::new(
-        core.clone(),
-        Arc::new(CoreHost::new(core, wake)),
+        host,
         guest.clone(),
+        media,
+        executor,
+        control_instances as usize,
     );
     let (stop_control, control_stopped) = oneshot::channel::<()>();
     let control_task = tokio::spawn(switchyard_control::serve(
@@ -86,6 +130,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         control = %control_addr,
         rtp = %format!("{}:{}-{}", config.rtp.address, config.rtp.port_min, config.rtp.port_max),
         workers,
+        guest_threads,
+        call_instances,
+        control_instances,
         guest = guest.name(),
         "switchyard ready"
     );

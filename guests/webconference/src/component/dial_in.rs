@@ -8,7 +8,7 @@ use crate::routing::{self, Route};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::rooms::{self, JoinOptions};
-use switchyard_sdk::types::{Error, Event, InviteInfo, ParticipantStatus};
+use switchyard_sdk::types::{Error, Event, InviteInfo};
 use switchyard_sdk::{media, signaling};
 
 /// The longest room number accepted by keypad.
@@ -81,6 +81,8 @@ pub fn on_event(call: &str, event: Event) {
     let result = match event {
         Event::Dtmf(key) => on_key(&mut state, key),
         Event::PromptDone => on_prompt_done(&mut state),
+        // This flow starts no timers and makes no bridges.
+        Event::Timer(_) | Event::Unbridged => Ok(()),
         Event::Hangup => return,
     };
     finish_step(state, result);
@@ -168,19 +170,10 @@ fn say_goodbye(state: &mut CallState) -> Result<(), Error> {
 }
 
 fn enter_room(state: &mut CallState, room: &str, reason: &str) -> Result<(), Error> {
-    let existing = rooms::info(room);
-    if state.settings.private_rooms && existing.is_none() {
+    if state.settings.private_rooms && rooms::info(room).is_none() {
         return say_goodbye(state);
     }
-    let alone = existing.is_none_or(|info| {
-        info.participants.iter().all(|p| {
-            matches!(
-                p.status,
-                ParticipantStatus::Finished | ParticipantStatus::Disconnected
-            )
-        })
-    });
-    rooms::join(
+    let others = rooms::join(
         &state.call,
         room,
         &JoinOptions {
@@ -190,7 +183,7 @@ fn enter_room(state: &mut CallState, room: &str, reason: &str) -> Result<(), Err
         },
     )?;
     state.phase = Phase::InRoom;
-    if alone {
+    if others == 0 {
         let looped = state.settings.loop_first_participant_prompt;
         media::play(&state.call, &["first_participant".to_owned()], looped)?;
     }

@@ -1,14 +1,14 @@
 //! The guest's settings, read from its config table (SEMS webconference.conf keys).
 
-use crate::routing::RoutingConfig;
-use regex_lite::Regex;
+use crate::routing::{self, RoutingConfig};
 use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
 
 /// Everything the guest reads from its config table.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `direct_room_re` and `direct_room_strip`.
+    /// `direct_room_re` (default `^000777`; empty turns direct rooms off) and
+    /// `direct_room_strip` (default 6).
     pub routing: RoutingConfig,
     /// `participant_id_header` (default `X-ParticipantID`).
     pub participant_id_header: String,
@@ -23,23 +23,27 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the settings; values that do not parse are logged and replaced by
-    /// their defaults, so a bad key never takes calls down.
+    /// Reads the settings; keys the table does not set take the guest's
+    /// defaults, and values that do not parse are logged and replaced by their
+    /// defaults, so a bad key never takes calls down.
     pub fn load() -> Settings {
-        let direct_room_re = config::get("direct_room_re").and_then(|re| match Regex::new(&re) {
-            Ok(re) => Some(re),
-            Err(e) => {
+        let defaults = RoutingConfig::default();
+        let direct_room_re = match config::get("direct_room_re") {
+            None => defaults.direct_room_re,
+            Some(text) => routing::direct_room_re(&text).unwrap_or_else(|e| {
                 log(
                     Level::Error,
-                    &format!("direct_room_re {re:?} is not a valid regex: {e}"),
+                    &format!(
+                        "direct_room_re {text:?} is not a valid regex: {e}; using the default"
+                    ),
                 );
-                None
-            }
-        });
+                defaults.direct_room_re
+            }),
+        };
         Settings {
             routing: RoutingConfig {
                 direct_room_re,
-                direct_room_strip: number("direct_room_strip", 0),
+                direct_room_strip: number("direct_room_strip", defaults.direct_room_strip),
             },
             participant_id_header: config::get("participant_id_header")
                 .unwrap_or_else(|| "X-ParticipantID".to_owned()),

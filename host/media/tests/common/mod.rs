@@ -5,10 +5,10 @@
 
 use std::f64::consts::PI;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
-use switchyard_media::{Codec, LegId, LegParams, MediaTransmit, Worker};
+use switchyard_media::{Codec, LegId, LegParams, MediaEvent, MediaTransmit, Worker, WorkerConfig};
 
 pub const TICK: Duration = Duration::from_millis(20);
 
@@ -53,6 +53,37 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
         telephone_event: Some(101),
         remote: SocketAddr::from(([127, 0, 0, 1], port)),
     }
+}
+
+/// A worker with the default config whose first tick is at `start`, with `legs` added at
+/// `start` (each leg's remote port is 5000 + its id).
+pub fn worker_at(start: Instant, seed: u64, legs: &[(LegId, Codec)]) -> Worker {
+    let mut worker = Worker::new(WorkerConfig::default(), start, seed);
+    for &(leg, codec) in legs {
+        worker.add_leg(start, leg, params(codec, 5000 + leg.0 as u16));
+    }
+    worker
+}
+
+/// The RTP payload of a packet.
+pub fn rtp_payload(packet: &[u8]) -> &[u8] {
+    RtpReader::new(packet).unwrap().payload()
+}
+
+/// Sequence number, timestamp, SSRC and marker bit of a packet the worker sent.
+pub fn header(transmit: &MediaTransmit) -> (u16, u32, u32, bool) {
+    let rtp = RtpReader::new(&transmit.payload).unwrap();
+    (
+        u16::from(rtp.sequence_number()),
+        rtp.timestamp(),
+        rtp.ssrc(),
+        rtp.mark(),
+    )
+}
+
+/// Every event the worker has queued.
+pub fn events(worker: &mut Worker) -> Vec<MediaEvent> {
+    std::iter::from_fn(|| worker.poll_event()).collect()
 }
 
 /// Decodes the audio of a packet the worker sent.
@@ -115,10 +146,12 @@ impl TonePeer {
         packet
     }
 
-    /// Sends the next packet so that it arrives `lead` before the worker's next tick.
-    pub fn send(&mut self, worker: &mut Worker, lead: Duration) {
+    /// Sends the next packet so that it arrives `lead` before the worker's next tick, and
+    /// returns it.
+    pub fn send(&mut self, worker: &mut Worker, lead: Duration) -> Vec<u8> {
         let packet = self.next_packet();
         let now = worker.poll_timeout().unwrap() - lead;
         worker.handle_rtp(now, self.leg, &packet);
+        packet
     }
 }

@@ -1,0 +1,327 @@
+//! The core: state, inputs from SIP, media and time, and the drained outputs.
+//! Guest and control commands are in `commands`; lifecycles in `lifecycle`.
+
+mod commands;
+mod lifecycle;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use switchyard_media::{Codec, LegId, MediaEvent, SUPPORTED_ENCODINGS};
+use switchyard_sip::sdp;
+use switchyard_sip::{CallKey, Endpoint, Event as SipEvent, IncomingCall, Transmit};
+
+use crate::call::{Attachment, Call, CallId, Phase};
+use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
+use crate::network::Network;
+use crate::placement::Placement;
+use crate::rooms::Room;
+use crate::timers::{TimerKind, Timers};
+
+/// What the 503 sent when no guest instance is free asks the caller to wait,
+/// in seconds (RFC 3261 §20.33).
+pub const RETRY_AFTER_S: u32 = 5;
+
+/// How the core is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreConfig {
+    /// Media workers (timing cores) legs are placed on; at least one.
+    pub workers: usize,
+    /// How long a finished participant stays listed; zero removes it at once.
+    pub participants_expire_delay: Duration,
+    /// How long an empty room lives on (not predefined ones).
+    pub rooms_expire_delay: Duration,
+    /// Rooms that exist from the start and never expire.
+    pub predefined_rooms: Vec<String>,
+    /// The most timers one call may have pending.
+    pub max_timers_per_call: usize,
+}
+
+impl Default for CoreConfig {
+    /// One worker, SEMS's expiry delays (10 s, 7,200 s), no predefined room, 64 timers a call.
+    fn default() -> Self {
+        CoreConfig {
+            workers: 1,
+            participants_expire_delay: Duration::from_secs(10),
+            rooms_expire_delay: Duration::from_secs(7200),
+            predefined_rooms: Vec::new(),
+            max_timers_per_call: 64,
+        }
+    }
+}
+
+/// Counters since start (SEMS's server-info string, and refusals).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CallStats {
+    /// Calls received.
+    pub total: u64,
+    /// Calls answered.
+    pub connected: u64,
+    /// Seconds of answered calls that have ended.
+    pub connected_seconds: u64,
+    /// Calls refused with 503 because no guest instance was free.
+    pub refused_no_instance: u64,
+    /// Calls refused with 488: no codec in common.
+    pub refused_no_codec: u64,
+    /// Calls whose guest failed (trap or deadline) and got the fallback.
+    pub guest_failures: u64,
+}
+
+/// Every call, leg, bridge, room and participant of a host. See the crate docs.
+pub struct CallCore {
+    config: CoreConfig,
+    endpoint: Endpoint,
+    network: Box<dyn Network>,
+    placement: Placement,
+    calls: HashMap<CallId, Call>,
+    by_key: HashMap<CallKey, CallId>,
+    rooms: BTreeMap<String, Room>,
+    timers: Timers,
+    effects: VecDeque<Effect>,
+    stats: CallStats,
+    accepting: bool,
+    next_call: u64,
+}
+
+impl CallCore {
+    /// A core with no calls, whose SIP goes through `endpoint`; the predefined
+    /// rooms are open.
+    pub fn new(config: CoreConfig, endpoint: Endpoint, network: Box<dyn Network>) -> CallCore {
+        let rooms = config
+            .predefined_rooms
+            .iter()
+            .map(|name| (name.clone(), Room::predefined()))
+            .collect();
+        CallCore {
+            placement: Placement::new(config.workers),
+            config,
+            endpoint,
+            network,
+            calls: HashMap::new(),
+            by_key: HashMap::new(),
+            rooms,
+            timers: Timers::default(),
+            effects: VecDeque::new(),
+            stats: CallStats::default(),
+            accepting: true,
+            next_call: 0,
+        }
+    }
+
+    /// A SIP datagram arrived from `remote` at our socket `local`. A socket
+    /// bound to an unspecified address is taken to have the address the
+    /// [`Network`] says `remote` sees.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
+        let local = if local.ip().is_unspecified() {
+            SocketAddr::new(self.network.local_ip_for(remote.ip()), local.port())
+        } else {
+            local
+        };
+        self.endpoint.handle_datagram(now, local, remote, data);
+        self.drain_sip(now);
+    }
+
+    /// Runs everything due at `now`: SIP timers, guest timers, expiries.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.endpoint.handle_timeout(now);
+        self.drain_sip(now);
+        while let Some((id, kind)) = self.timers.pop_due(now) {
+            match kind {
+                TimerKind::Guest(call) => {
+                    if let Some(state) = self.calls.get_mut(&call) {
+                        state.timers.remove(&id);
+                        self.guest_event(call, CallEvent::Timer(id));
+                    }
+                }
+                TimerKind::ParticipantExpiry { room, call } => {
+                    self.expire_participant(now, &room, call);
+                }
+                TimerKind::RoomExpiry(room) => self.expire_room(&room),
+            }
+        }
+    }
+
+    /// Something a media worker reported.
+    pub fn handle_media_event(&mut self, now: Instant, event: MediaEvent) {
+        let (leg, event) = match event {
+            MediaEvent::PromptDone { leg } => (leg, CallEvent::PromptDone),
+            MediaEvent::Dtmf { leg, digit } => (leg, CallEvent::Dtmf(digit)),
+            MediaEvent::RtpTimeout { leg } => {
+                let call = call_of(leg);
+                if self.calls.contains_key(&call) {
+                    tracing::info!(%call, "no RTP received: hanging up");
+                    let _ = self.hangup(now, call);
+                }
+                return;
+            }
+        };
+        let call = call_of(leg);
+        if self.calls.get(&call).is_some_and(|c| !c.ending()) {
+            self.guest_event(call, event);
+        }
+    }
+
+    /// When [`CallCore::handle_timeout`] is next due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [self.endpoint.poll_timeout(), self.timers.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The next SIP datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.endpoint.poll_transmit()
+    }
+
+    /// The next effect to carry out, in order.
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.effects.pop_front()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> CallStats {
+        self.stats
+    }
+
+    /// Whether the call is in progress.
+    pub fn has_call(&self, call: CallId) -> bool {
+        self.calls.contains_key(&call)
+    }
+
+    /// Calls in progress.
+    pub fn active_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// How much the core holds: calls, rooms, listed participants and pending
+    /// timers. None of these grows with calls that have ended and expired.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            calls: self.calls.len(),
+            sip_calls: self.endpoint.active_calls(),
+            rooms: self.rooms.len(),
+            participants: self.rooms.values().map(Room::len).sum(),
+            timers: self.timers.len(),
+        }
+    }
+
+    /// Hangs up every call and refuses new ones (503), for shutdown.
+    pub fn hangup_all(&mut self, now: Instant) {
+        self.accepting = false;
+        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        for call in calls {
+            let _ = self.hangup(now, call);
+        }
+    }
+
+    fn drain_sip(&mut self, now: Instant) {
+        while let Some(event) = self.endpoint.poll_event() {
+            match event {
+                SipEvent::IncomingCall(incoming) => self.admit(now, incoming),
+                SipEvent::CallConfirmed { call } => {
+                    if let Some(&id) = self.by_key.get(&call) {
+                        self.confirmed(id);
+                    }
+                }
+                SipEvent::CallEnded { call, cause } => {
+                    if let Some(id) = self.by_key.remove(&call) {
+                        self.ended(now, id, cause);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A new INVITE: refused here (shutting down, no common codec), or handed to a guest.
+    fn admit(&mut self, now: Instant, incoming: IncomingCall) {
+        self.stats.total += 1;
+        let key = incoming.call;
+        if !self.accepting {
+            let _ = self.endpoint.reject(now, key, 503, "Service Unavailable");
+            return;
+        }
+        let Ok(negotiated) = sdp::negotiate(&incoming.offer, SUPPORTED_ENCODINGS) else {
+            self.stats.refused_no_codec += 1;
+            let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
+            return;
+        };
+        let Some(codec) =
+            Codec::from_encoding(&negotiated.audio.encoding, negotiated.audio.clock_rate)
+        else {
+            // negotiate() picks from SUPPORTED_ENCODINGS, so every pick has a codec.
+            self.stats.refused_no_codec += 1;
+            let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
+            return;
+        };
+        self.next_call += 1;
+        let id = CallId(self.next_call);
+        let local_ip = self.network.local_ip_for(incoming.source.ip());
+        self.calls.insert(
+            id,
+            Call {
+                key,
+                negotiated,
+                codec,
+                local_ip,
+                phase: Phase::Offered,
+                worker: None,
+                attachment: Attachment::Alone,
+                timers: Default::default(),
+                handled: false,
+                media_muted: false,
+            },
+        );
+        self.by_key.insert(key, id);
+        tracing::info!(call = %id, to = %incoming.request_uri, from = %incoming.from_uri, "incoming call");
+        let invite = Invite {
+            call: id,
+            request_uri: incoming.request_uri,
+            request_user: incoming.request_user,
+            from_uri: incoming.from_uri,
+            from_user: incoming.from_user,
+            from_display_name: incoming.from_display_name,
+            to_uri: incoming.to_uri,
+            sip_call_id: incoming.call_id,
+            headers: incoming.headers,
+            source: incoming.source.to_string(),
+        };
+        self.effects
+            .push_back(Effect::Guest(GuestOp::Invite(Box::new(invite))));
+    }
+
+    fn guest_event(&mut self, call: CallId, event: CallEvent) {
+        self.effects
+            .push_back(Effect::Guest(GuestOp::Event { call, event }));
+    }
+
+    fn media(&mut self, op: MediaOp) {
+        self.effects.push_back(Effect::Media(op));
+    }
+}
+
+/// What a core holds; see [`CallCore::footprint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Footprint {
+    /// Calls in progress.
+    pub calls: usize,
+    /// Calls the SIP endpoint still tracks.
+    pub sip_calls: usize,
+    /// Rooms.
+    pub rooms: usize,
+    /// Listed participants, finished ones included.
+    pub participants: usize,
+    /// Pending timers.
+    pub timers: usize,
+}
+
+/// The call whose leg this is (a call's single leg has its number).
+fn call_of(leg: LegId) -> CallId {
+    CallId(leg.0)
+}

@@ -1,0 +1,494 @@
+//! What guests and control requests ask of the core. Every command either
+//! changes state and queues effects, or returns an error and changes nothing.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchyard_media::{LegParams, Prompt, RoomId};
+use switchyard_sip::sdp;
+
+use super::{CallCore, RETRY_AFTER_S};
+use crate::call::{Attachment, Call, CallId, Phase};
+use crate::effect::MediaOp;
+use crate::error::CoreError;
+use crate::rooms::{JoinOptions, ParticipantStatus, Room, RoomView};
+use crate::timers::{TimerId, TimerKind};
+
+impl CallCore {
+    /// Answers an offered call: reserves an RTP port, sends 200 OK with the SDP
+    /// answer and starts its media leg (in its room, if it already joined one).
+    pub fn answer(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
+        // Borrowed through the field, apart from the network and the endpoint.
+        let state = self.calls.get(&call).ok_or(CoreError::NoSuchCall)?;
+        if state.phase != Phase::Offered {
+            return Err(CoreError::state("the call is already answered or ending"));
+        }
+        let leg = call.leg();
+        let port = self
+            .network
+            .open_rtp(leg)
+            .map_err(|e| CoreError::state(format!("no RTP port: {e}")))?;
+        let local_rtp = SocketAddr::new(state.local_ip, port);
+        // RFC 4566 §5.2: any number unique to the session will do; the call's is.
+        let answer = sdp::answer(&state.negotiated, local_rtp, call.0);
+        if let Err(e) = self.endpoint.answer(now, state.key, answer) {
+            self.network.close_rtp(leg);
+            return Err(CoreError::state(e.to_string()));
+        }
+        let params = LegParams {
+            codec: state.codec,
+            payload_type: state.negotiated.audio.payload_type,
+            telephone_event: state.negotiated.telephone_event,
+            remote: state.negotiated.remote_rtp,
+        };
+        let room = state.room().map(str::to_owned);
+        let worker = match &room {
+            Some(room) => self.placement.room(room),
+            None => self.placement.leg(leg),
+        };
+        self.media(MediaOp::AddLeg {
+            worker,
+            leg,
+            params,
+        });
+        if let Some(room) = room {
+            self.media(MediaOp::Join {
+                worker,
+                leg,
+                room: RoomId(room),
+            });
+        }
+        let state = self.call_mut(call)?;
+        state.phase = Phase::Answered(now);
+        state.worker = Some(worker);
+        state.handled = true;
+        self.stats.connected += 1;
+        Ok(())
+    }
+
+    /// Rejects an offered call with a final response (300–699).
+    pub fn reject(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        code: u16,
+        reason: &str,
+    ) -> Result<(), CoreError> {
+        if !(300..=699).contains(&code) {
+            return Err(CoreError::InvalidArgument(format!(
+                "reject needs a final non-2xx code (300-699), got {code}"
+            )));
+        }
+        let state = self.call_mut(call)?;
+        if state.phase != Phase::Offered {
+            return Err(CoreError::state("only an unanswered call can be rejected"));
+        }
+        state.phase = Phase::Ending { answered: None };
+        state.handled = true;
+        let key = state.key;
+        self.endpoint
+            .reject(now, key, code, reason)
+            .map_err(|e| CoreError::state(e.to_string()))?;
+        self.drain_sip(now);
+        Ok(())
+    }
+
+    /// Ends a call: BYE if answered, a rejection (480) otherwise. Ending a call
+    /// that is already ending does nothing.
+    pub fn hangup(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
+        self.end(now, call, "disconnect")
+    }
+
+    /// Hangs up a participant of a room; it is listed as "kicked".
+    pub fn kick(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
+        if self.call(call)?.room().is_none() {
+            return Err(CoreError::state(format!("{call} is not in a room")));
+        }
+        self.end(now, call, "kicked")
+    }
+
+    fn end(&mut self, now: Instant, call: CallId, reason: &str) -> Result<(), CoreError> {
+        let state = self.call_mut(call)?;
+        if state.ending() {
+            return Ok(());
+        }
+        state.phase = Phase::Ending {
+            answered: state.answered_at(),
+        };
+        state.handled = true;
+        let key = state.key;
+        let room = state.room().map(str::to_owned);
+        if let Some(room) = room.and_then(|r| self.rooms.get_mut(&r)) {
+            room.set_status(call, ParticipantStatus::Disconnecting, Some(reason));
+        }
+        self.endpoint
+            .hangup(now, key)
+            .map_err(|e| CoreError::state(e.to_string()))?;
+        self.drain_sip(now);
+        Ok(())
+    }
+
+    /// Connects two answered calls to each other; each leaves its room or
+    /// bridge first (a former peer is told it is unbridged).
+    pub fn bridge(&mut self, now: Instant, a: CallId, b: CallId) -> Result<(), CoreError> {
+        if a == b {
+            return Err(CoreError::InvalidArgument(format!(
+                "a call cannot be bridged to itself ({a})"
+            )));
+        }
+        for call in [a, b] {
+            if !self.call(call)?.answered() {
+                return Err(CoreError::state(format!("{call} is not answered")));
+            }
+        }
+        if self.call(a)?.attachment == Attachment::Bridge(b) {
+            return Ok(());
+        }
+        self.detach(now, a);
+        self.detach(now, b);
+        let worker = self.call(a)?.worker.unwrap_or_default();
+        self.move_to(b, worker);
+        for call in [a, b] {
+            self.unmute_media(call);
+        }
+        self.media(MediaOp::Bridge {
+            worker,
+            a: a.leg(),
+            b: b.leg(),
+        });
+        self.call_mut(a)?.attachment = Attachment::Bridge(b);
+        self.call_mut(b)?.attachment = Attachment::Bridge(a);
+        Ok(())
+    }
+
+    /// Separates the call's bridge; both calls are alone, and the peer is told.
+    pub fn unbridge(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
+        if !matches!(self.call(call)?.attachment, Attachment::Bridge(_)) {
+            return Err(CoreError::state(format!("{call} is not bridged")));
+        }
+        self.detach(now, call);
+        Ok(())
+    }
+
+    /// Plays prompts to an answered call only.
+    pub fn play(
+        &mut self,
+        call: CallId,
+        prompts: Vec<Arc<Prompt>>,
+        looped: bool,
+    ) -> Result<(), CoreError> {
+        let worker = self.media_worker(call)?;
+        self.media(MediaOp::Play {
+            worker,
+            leg: call.leg(),
+            prompts,
+            looped,
+        });
+        Ok(())
+    }
+
+    /// Stops the call's prompts.
+    pub fn stop(&mut self, call: CallId) -> Result<(), CoreError> {
+        let worker = self.media_worker(call)?;
+        self.media(MediaOp::Stop {
+            worker,
+            leg: call.leg(),
+        });
+        Ok(())
+    }
+
+    /// Lists the call in `room` (opening it), after it leaves any room or
+    /// bridge; an answered call's media moves there. Returns how many other
+    /// participants of the room have not finished.
+    pub fn join(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        room: &str,
+        options: JoinOptions,
+    ) -> Result<u32, CoreError> {
+        if room.is_empty() {
+            return Err(CoreError::InvalidArgument(
+                "a room name cannot be empty".to_owned(),
+            ));
+        }
+        let state = self.call(call)?;
+        if state.ending() {
+            return Err(CoreError::state(format!("{call} is ending")));
+        }
+        let status = if state.answered() {
+            ParticipantStatus::Connected
+        } else {
+            ParticipantStatus::Connecting
+        };
+        let answered = state.answered();
+        self.detach(now, call);
+        let entry = self.rooms.entry(room.to_owned()).or_default();
+        if let Some(expiry) = entry.expiry.take() {
+            self.timers.cancel(expiry);
+        }
+        let others = entry.live();
+        entry.add(call, options, status);
+        self.call_mut(call)?.attachment = Attachment::Room(room.to_owned());
+        if answered {
+            let worker = self.placement.room(room);
+            self.move_to(call, worker);
+            self.unmute_media(call);
+            self.media(MediaOp::Join {
+                worker,
+                leg: call.leg(),
+                room: RoomId(room.to_owned()),
+            });
+        }
+        Ok(u32::try_from(others).unwrap_or(u32::MAX))
+    }
+
+    /// Takes the call out of its room; it is then alone.
+    pub fn leave(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
+        if self.call(call)?.room().is_none() {
+            return Err(CoreError::state(format!("{call} is not in a room")));
+        }
+        self.detach(now, call);
+        Ok(())
+    }
+
+    /// Mutes or unmutes a participant.
+    pub fn set_muted(&mut self, call: CallId, muted: bool) -> Result<(), CoreError> {
+        self.set_participant_flag(call, |p| &mut p.muted, muted)
+    }
+
+    /// Makes a participant listen-only, or not.
+    pub fn set_listen_only(&mut self, call: CallId, listen_only: bool) -> Result<(), CoreError> {
+        self.set_participant_flag(call, |p| &mut p.listen_only, listen_only)
+    }
+
+    fn set_participant_flag(
+        &mut self,
+        call: CallId,
+        flag: fn(&mut crate::ParticipantView) -> &mut bool,
+        value: bool,
+    ) -> Result<(), CoreError> {
+        let state = self.call(call)?;
+        let room = state
+            .room()
+            .ok_or_else(|| CoreError::state(format!("{call} is not in a room")))?
+            .to_owned();
+        let worker = state.worker;
+        let participant = self
+            .rooms
+            .get_mut(&room)
+            .and_then(|r| r.get_mut(call))
+            .ok_or(CoreError::NoSuchRoom)?;
+        *flag(&mut participant.view) = value;
+        let muted = participant.view.muted || participant.view.listen_only;
+        if let Some(worker) = worker {
+            self.media(MediaOp::SetMuted {
+                worker,
+                leg: call.leg(),
+                muted,
+            });
+        }
+        self.call_mut(call)?.media_muted = muted;
+        Ok(())
+    }
+
+    /// Starts a timer of `call` that fires as [`CallEvent::Timer`](crate::CallEvent::Timer)
+    /// after `after`, unless the call ends or the timer is cancelled first.
+    pub fn start_timer(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        after: Duration,
+    ) -> Result<TimerId, CoreError> {
+        let max = self.config.max_timers_per_call;
+        let state = self.call(call)?;
+        if state.ending() {
+            return Err(CoreError::state(format!("{call} is ending")));
+        }
+        if state.timers.len() >= max {
+            return Err(CoreError::InvalidArgument(format!(
+                "{call} already has {max} timers pending"
+            )));
+        }
+        let id = self.timers.schedule(now + after, TimerKind::Guest(call));
+        self.call_mut(call)?.timers.insert(id);
+        Ok(id)
+    }
+
+    /// Cancels a guest timer; false if it is not pending (or is not a guest's).
+    pub fn cancel_timer(&mut self, timer: TimerId) -> bool {
+        let Some(&TimerKind::Guest(call)) = self.timers.get(timer) else {
+            return false;
+        };
+        self.timers.cancel(timer);
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.timers.remove(&timer);
+        }
+        true
+    }
+
+    /// Opens an empty room; false if it exists. It expires like any empty room.
+    pub fn open_room(&mut self, now: Instant, room: &str) -> Result<bool, CoreError> {
+        if room.is_empty() {
+            return Err(CoreError::InvalidArgument(
+                "a room name cannot be empty".to_owned(),
+            ));
+        }
+        if self.rooms.contains_key(room) {
+            return Ok(false);
+        }
+        self.rooms.insert(room.to_owned(), Room::default());
+        self.schedule_room_expiry(now, room);
+        Ok(true)
+    }
+
+    /// The room and its list.
+    pub fn room_info(&self, room: &str) -> Option<RoomView> {
+        self.rooms.get(room).map(|r| r.view(room))
+    }
+
+    /// Every room, in name order.
+    pub fn list_rooms(&self) -> Vec<String> {
+        self.rooms.keys().cloned().collect()
+    }
+
+    /// Deletes the room (predefined ones too) and hangs up every call in it.
+    pub fn close_room(&mut self, now: Instant, room: &str) -> Result<(), CoreError> {
+        let mut removed = self.rooms.remove(room).ok_or(CoreError::NoSuchRoom)?;
+        if let Some(expiry) = removed.expiry.take() {
+            self.timers.cancel(expiry);
+        }
+        for participant in removed.drain() {
+            if let Some(expiry) = participant.expiry {
+                self.timers.cancel(expiry);
+            }
+            let call = participant.view.call;
+            if let Some(state) = self.calls.get_mut(&call) {
+                state.attachment = Attachment::Alone;
+                if let Some(worker) = state.worker {
+                    self.media(MediaOp::Leave {
+                        worker,
+                        leg: call.leg(),
+                    });
+                }
+                let _ = self.hangup(now, call);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a value kept with the room.
+    pub fn set_meta(&mut self, room: &str, key: &str, value: &str) -> Result<(), CoreError> {
+        let room = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
+        room.meta.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    /// A value kept with the room.
+    pub fn get_meta(&self, room: &str, key: &str) -> Option<String> {
+        self.rooms.get(room)?.meta.get(key).cloned()
+    }
+
+    /// The guest's `on-invite` returned. A call it left untouched (neither
+    /// answered, rejected nor hung up) is rejected with 500; true if so.
+    pub fn invite_done(&mut self, now: Instant, call: CallId) -> bool {
+        let untouched = self
+            .calls
+            .get(&call)
+            .is_some_and(|c| !c.handled && c.phase == Phase::Offered);
+        if untouched {
+            tracing::warn!(%call, "the guest neither answered nor rejected the call");
+            let _ = self.reject(now, call, 500, "Server Internal Error");
+        }
+        untouched
+    }
+
+    /// The call's guest trapped or overran its deadline and is gone. The safe
+    /// fallback: a participant of a room stays there (the call goes on without
+    /// call logic); an unanswered call is rejected with 500; any other is hung up.
+    pub fn guest_failed(&mut self, now: Instant, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        self.stats.guest_failures += 1;
+        for timer in std::mem::take(&mut state.timers) {
+            self.timers.cancel(timer);
+        }
+        let result = match state.phase {
+            Phase::Answered(_) if state.room().is_some() => Ok(()),
+            Phase::Offered => self.reject(now, call, 500, "Server Internal Error"),
+            Phase::Answered(_) | Phase::Ending { .. } => self.hangup(now, call),
+        };
+        if let Err(e) = result {
+            tracing::warn!(%call, "fallback after guest failure: {e}");
+        }
+    }
+
+    /// No guest instance could be had for the call: 503 with Retry-After.
+    pub fn guest_unavailable(&mut self, now: Instant, call: CallId) {
+        self.stats.refused_no_instance += 1;
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if state.phase != Phase::Offered {
+            return;
+        }
+        state.phase = Phase::Ending { answered: None };
+        let key = state.key;
+        let retry_after = RETRY_AFTER_S.to_string();
+        let _ = self.endpoint.reject_with(
+            now,
+            key,
+            503,
+            "Service Unavailable",
+            &[("Retry-After", &retry_after)],
+        );
+        self.drain_sip(now);
+    }
+
+    pub(super) fn call(&self, call: CallId) -> Result<&Call, CoreError> {
+        self.calls.get(&call).ok_or(CoreError::NoSuchCall)
+    }
+
+    pub(super) fn call_mut(&mut self, call: CallId) -> Result<&mut Call, CoreError> {
+        self.calls.get_mut(&call).ok_or(CoreError::NoSuchCall)
+    }
+
+    fn media_worker(&self, call: CallId) -> Result<usize, CoreError> {
+        self.call(call)?
+            .worker
+            .ok_or_else(|| CoreError::state(format!("{call} is not answered")))
+    }
+
+    /// Moves an answered call's leg to `worker` if it lives elsewhere.
+    fn move_to(&mut self, call: CallId, worker: usize) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(from) = state.worker.filter(|&w| w != worker) else {
+            return;
+        };
+        state.worker = Some(worker);
+        self.media(MediaOp::Move {
+            leg: call.leg(),
+            from,
+            to: worker,
+        });
+    }
+
+    /// A leg that enters a room or bridge starts heard: mute is a participant's,
+    /// and a new participant is not muted.
+    fn unmute_media(&mut self, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if let (true, Some(worker)) = (state.media_muted, state.worker) {
+            state.media_muted = false;
+            self.media(MediaOp::SetMuted {
+                worker,
+                leg: call.leg(),
+                muted: false,
+            });
+        }
+    }
+}

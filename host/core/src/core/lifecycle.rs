@@ -1,0 +1,156 @@
+//! How calls, participants and rooms end, and what they leave behind.
+
+use std::time::Instant;
+use switchyard_sip::EndCause;
+
+use super::CallCore;
+use crate::call::{Attachment, CallId};
+use crate::effect::{CallEvent, MediaOp};
+use crate::rooms::ParticipantStatus;
+use crate::timers::TimerKind;
+
+impl CallCore {
+    /// The ACK for the call's 2xx arrived.
+    pub(super) fn confirmed(&mut self, call: CallId) {
+        let room = self
+            .calls
+            .get(&call)
+            .and_then(|c| c.room().map(str::to_owned));
+        if let Some(room) = room.and_then(|r| self.rooms.get_mut(&r)) {
+            room.set_status(call, ParticipantStatus::Connected, None);
+        }
+    }
+
+    /// The call is over: everything it held goes, its participant is Finished
+    /// (and expires), a bridge peer is told, its guest hears `Hangup`.
+    pub(super) fn ended(&mut self, now: Instant, call: CallId, cause: EndCause) {
+        let Some(state) = self.calls.remove(&call) else {
+            return;
+        };
+        tracing::info!(%call, ?cause, "call ended");
+        for timer in &state.timers {
+            self.timers.cancel(*timer);
+        }
+        if let Some(worker) = state.worker {
+            // Removing the leg also takes it out of its room or bridge.
+            self.media(MediaOp::RemoveLeg {
+                worker,
+                leg: call.leg(),
+            });
+        }
+        if let Some(answered) = state.answered_at() {
+            self.stats.connected_seconds += now.saturating_duration_since(answered).as_secs();
+        }
+        match state.attachment {
+            Attachment::Alone => {}
+            Attachment::Bridge(peer) => self.peer_unbridged(peer),
+            Attachment::Room(room) => {
+                let reason = match cause {
+                    EndCause::RemoteBye => "BYE",
+                    EndCause::Cancelled => "CANCEL",
+                    EndCause::NoAck => "no ACK",
+                    EndCause::LocalHangup | EndCause::Rejected => "disconnect",
+                };
+                self.finish_participant(now, &room, call, reason);
+            }
+        }
+        self.guest_event(call, CallEvent::Hangup);
+    }
+
+    /// Takes the call out of its room or bridge; it is alone afterwards. A room
+    /// left empty starts expiring; a bridge peer is told.
+    pub(super) fn detach(&mut self, now: Instant, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let worker = state.worker;
+        let leg = call.leg();
+        match std::mem::replace(&mut state.attachment, Attachment::Alone) {
+            Attachment::Alone => {}
+            Attachment::Room(room) => {
+                if let Some(worker) = worker {
+                    self.media(MediaOp::Leave { worker, leg });
+                }
+                if let Some(r) = self.rooms.get_mut(&room)
+                    && let Some(participant) = r.remove(call)
+                    && let Some(expiry) = participant.expiry
+                {
+                    self.timers.cancel(expiry);
+                }
+                self.schedule_room_expiry(now, &room);
+            }
+            Attachment::Bridge(peer) => {
+                if let Some(worker) = worker {
+                    self.media(MediaOp::Unbridge { worker, leg });
+                }
+                self.peer_unbridged(peer);
+            }
+        }
+    }
+
+    fn peer_unbridged(&mut self, peer: CallId) {
+        if let Some(state) = self.calls.get_mut(&peer) {
+            state.attachment = Attachment::Alone;
+            self.guest_event(peer, CallEvent::Unbridged);
+        }
+    }
+
+    /// Marks a participant Finished and schedules its removal from the list.
+    fn finish_participant(&mut self, now: Instant, room: &str, call: CallId, reason: &str) {
+        let delay = self.config.participants_expire_delay;
+        let Some(r) = self.rooms.get_mut(room) else {
+            return;
+        };
+        r.set_status(call, ParticipantStatus::Finished, Some(reason));
+        if delay.is_zero() {
+            r.remove(call);
+            self.schedule_room_expiry(now, room);
+            return;
+        }
+        let timer = self.timers.schedule(
+            now + delay,
+            TimerKind::ParticipantExpiry {
+                room: room.to_owned(),
+                call,
+            },
+        );
+        if let Some(participant) = self.rooms.get_mut(room).and_then(|r| r.get_mut(call)) {
+            participant.expiry = Some(timer);
+        }
+    }
+
+    /// A finished participant's time in the list is up.
+    pub(super) fn expire_participant(&mut self, now: Instant, room: &str, call: CallId) {
+        if let Some(r) = self.rooms.get_mut(room) {
+            r.remove(call);
+            self.schedule_room_expiry(now, room);
+        }
+    }
+
+    /// Starts the expiry of `room` if it is empty, not predefined and not already expiring.
+    pub(super) fn schedule_room_expiry(&mut self, now: Instant, room: &str) {
+        let delay = self.config.rooms_expire_delay;
+        let Some(r) = self.rooms.get_mut(room) else {
+            return;
+        };
+        if r.predefined || !r.is_empty() || r.expiry.is_some() {
+            return;
+        }
+        r.expiry = Some(
+            self.timers
+                .schedule(now + delay, TimerKind::RoomExpiry(room.to_owned())),
+        );
+    }
+
+    /// An empty room's time is up (joining cancels the expiry, so it is still empty).
+    pub(super) fn expire_room(&mut self, room: &str) {
+        let Some(r) = self.rooms.get_mut(room) else {
+            return;
+        };
+        r.expiry = None;
+        if r.is_empty() {
+            self.rooms.remove(room);
+            tracing::debug!(room, "empty room expired");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! What the core asks the shell to do.
+
+use std::sync::Arc;
+use switchyard_media::{LegId, LegParams, Prompt, RoomId};
+
+use crate::call::CallId;
+use crate::timers::TimerId;
+
+/// Something the shell must carry out, in the order drained.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// A command to a media worker.
+    Media(MediaOp),
+    /// Work for a call's guest instance.
+    Guest(GuestOp),
+}
+
+/// A command to the media worker numbered `worker` (0-based).
+#[derive(Debug, Clone)]
+pub enum MediaOp {
+    /// Start the leg with the RTP socket reserved for it by
+    /// [`Network::open_rtp`](crate::Network::open_rtp).
+    AddLeg {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// Codec and peer.
+        params: LegParams,
+    },
+    /// The leg is gone; its socket closes.
+    RemoveLeg {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+    },
+    /// Hand the leg, with all its state, from one worker to another; later
+    /// commands for it name `to`.
+    Move {
+        /// The leg.
+        leg: LegId,
+        /// Where it is.
+        from: usize,
+        /// Where it goes.
+        to: usize,
+    },
+    /// Put the leg into a room of its worker, leaving any room or bridge.
+    Join {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// The room.
+        room: RoomId,
+    },
+    /// Take the leg out of its room.
+    Leave {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+    },
+    /// Connect two legs of one worker to each other.
+    Bridge {
+        /// The worker.
+        worker: usize,
+        /// One leg.
+        a: LegId,
+        /// The other.
+        b: LegId,
+    },
+    /// Separate the leg's bridge; both legs are alone.
+    Unbridge {
+        /// The worker.
+        worker: usize,
+        /// Either leg.
+        leg: LegId,
+    },
+    /// Whether what the leg says is heard.
+    SetMuted {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// True: nothing it says is mixed or relayed.
+        muted: bool,
+    },
+    /// Play prompts to the leg only.
+    Play {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// The prompts, in order.
+        prompts: Vec<Arc<Prompt>>,
+        /// Start over at the end instead of reporting a prompt-done.
+        looped: bool,
+    },
+    /// Stop the leg's prompts.
+    Stop {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+    },
+}
+
+/// Work for the guest instance of one call. A call's work must reach its
+/// instance in the order drained; after [`CallEvent::Hangup`] the instance is
+/// dropped.
+#[derive(Debug, Clone)]
+pub enum GuestOp {
+    /// A new call: create its instance and run its `on-invite`. When that
+    /// returns, tell the core [`CallCore::invite_done`](crate::CallCore::invite_done);
+    /// when no instance can be had, [`CallCore::guest_unavailable`](crate::CallCore::guest_unavailable).
+    Invite(Box<Invite>),
+    /// Something happened to the call.
+    Event {
+        /// The call.
+        call: CallId,
+        /// What.
+        event: CallEvent,
+    },
+}
+
+/// A new incoming call, as its guest is told of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    /// The call.
+    pub call: CallId,
+    /// The full Request-URI.
+    pub request_uri: String,
+    /// Its user part ("" if none).
+    pub request_user: String,
+    /// The From URI.
+    pub from_uri: String,
+    /// Its user part.
+    pub from_user: String,
+    /// The From display name.
+    pub from_display_name: Option<String>,
+    /// The To URI.
+    pub to_uri: String,
+    /// The SIP Call-ID.
+    pub sip_call_id: String,
+    /// Every header of the INVITE, in order.
+    pub headers: Vec<(String, String)>,
+    /// Where the INVITE came from, `ip:port`.
+    pub source: String,
+}
+
+/// Something that happened to a call after its INVITE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallEvent {
+    /// Its prompt list played to the end.
+    PromptDone,
+    /// A key press.
+    Dtmf(char),
+    /// One of its timers fired.
+    Timer(TimerId),
+    /// Its bridge ended because the peer hung up or left; it is alone now.
+    Unbridged,
+    /// It is over; its guest instance goes after this.
+    Hangup,
+}

@@ -1,0 +1,26 @@
+//! Why a command was refused.
+
+use thiserror::Error;
+
+/// Why a command to the core was refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CoreError {
+    /// The call does not exist (any more).
+    #[error("no such call")]
+    NoSuchCall,
+    /// The room does not exist.
+    #[error("no such room")]
+    NoSuchRoom,
+    /// The call is not in a state that allows this; the text says why.
+    #[error("{0}")]
+    WrongState(String),
+    /// An argument is not acceptable; the text says which and why.
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+impl CoreError {
+    pub(crate) fn state(message: impl Into<String>) -> CoreError {
+        CoreError::WrongState(message.into())
+    }
+}

@@ -1,0 +1,137 @@
+//! The per-guest key-value store: state that outlives one call.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use crate::CoreError;
+
+/// The longest key, in bytes.
+pub const MAX_KEY_BYTES: usize = 256;
+/// The longest value, in bytes.
+pub const MAX_VALUE_BYTES: usize = 64 << 10;
+/// The most keys one store holds.
+pub const MAX_KEYS: usize = 100_000;
+
+/// A guest's key-value store. Implementations keep [`MAX_KEY_BYTES`],
+/// [`MAX_VALUE_BYTES`] and [`MAX_KEYS`] (a write past them is an
+/// [`CoreError::InvalidArgument`] and changes nothing), and list keys in byte
+/// order. [`MemoryKv`] is the in-memory one; a durable store implements the
+/// same trait.
+pub trait KvStore: Send {
+    /// The value of `key`.
+    fn get(&self, key: &str) -> Option<String>;
+    /// Sets `key` to `value`.
+    fn set(&mut self, key: &str, value: &str) -> Result<(), CoreError>;
+    /// Deletes `key`; false if it was not set.
+    fn delete(&mut self, key: &str) -> bool;
+    /// Up to `limit` keys starting with `prefix`, in byte order.
+    fn list(&self, prefix: &str, limit: usize) -> Vec<String>;
+}
+
+/// A [`KvStore`] in memory; its contents end with the process.
+#[derive(Debug, Default)]
+pub struct MemoryKv {
+    entries: BTreeMap<String, String>,
+}
+
+impl MemoryKv {
+    /// How many keys are set.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no key is set.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl KvStore for MemoryKv {
+    fn get(&self, key: &str) -> Option<String> {
+        self.entries.get(key).cloned()
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), CoreError> {
+        if key.is_empty() || key.len() > MAX_KEY_BYTES {
+            return Err(CoreError::InvalidArgument(format!(
+                "a key is 1 to {MAX_KEY_BYTES} bytes, got {}",
+                key.len()
+            )));
+        }
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(CoreError::InvalidArgument(format!(
+                "a value is at most {MAX_VALUE_BYTES} bytes, got {}",
+                value.len()
+            )));
+        }
+        if self.entries.len() >= MAX_KEYS && !self.entries.contains_key(key) {
+            return Err(CoreError::InvalidArgument(format!(
+                "the store is full ({MAX_KEYS} keys)"
+            )));
+        }
+        self.entries.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &str) -> bool {
+        self.entries.remove(key).is_some()
+    }
+
+    fn list(&self, prefix: &str, limit: usize) -> Vec<String> {
+        self.entries
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .take(limit)
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_delete_and_list_by_prefix() {
+        let mut kv = MemoryKv::default();
+        for key in ["room/2", "room/10", "room/1", "pin/1", "roomy"] {
+            kv.set(key, "v").unwrap();
+        }
+        assert_eq!(kv.get("room/1").as_deref(), Some("v"));
+        assert_eq!(kv.list("room/", 10), ["room/1", "room/10", "room/2"]);
+        assert_eq!(kv.list("room/", 2), ["room/1", "room/10"], "limit applies");
+        assert!(kv.delete("room/1"));
+        assert!(!kv.delete("room/1"), "deleted once");
+        assert_eq!(kv.get("room/1"), None);
+        assert_eq!(kv.len(), 4);
+    }
+
+    #[test]
+    fn bounds_are_errors_that_change_nothing() {
+        let mut kv = MemoryKv::default();
+        let long_key = "k".repeat(MAX_KEY_BYTES + 1);
+        assert!(matches!(
+            kv.set(&long_key, "v"),
+            Err(CoreError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            kv.set("", "v"),
+            Err(CoreError::InvalidArgument(_))
+        ));
+        let big = "v".repeat(MAX_VALUE_BYTES + 1);
+        assert!(matches!(
+            kv.set("k", &big),
+            Err(CoreError::InvalidArgument(_))
+        ));
+        assert!(kv.is_empty(), "failed writes leave nothing");
+        for n in 0..MAX_KEYS {
+            kv.set(&n.to_string(), "").unwrap();
+        }
+        assert!(
+            kv.set("one-more", "").is_err(),
+            "a full store takes no new key"
+        );
+        assert!(kv.set("0", "updated").is_ok(), "a full store still updates");
+        assert_eq!(kv.len(), MAX_KEYS);
+    }
+}

@@ -1,0 +1,43 @@
+//! The call model of Switchyard, sans-IO.
+//!
+//! A [`CallCore`] owns every call, leg, bridge, room and participant of a host,
+//! with their state rules and lifecycles. Like `switchyard-sip` and
+//! `switchyard-media` it opens no socket, spawns no thread and reads no clock:
+//! inputs come in with `now` (SIP datagrams, media events, commands from guests
+//! and control requests, time-outs), and what must happen is drained as
+//! [`Effect`]s (media commands and guest work) and SIP datagrams through
+//! `poll_effect` / `poll_transmit`, with `poll_timeout` saying when to call
+//! `handle_timeout` next. What the core must ask of the outside world at once
+//! (an RTP port, the local address a peer sees) goes through the [`Network`]
+//! trait the shell implements.
+//!
+//! The model:
+//! - A **call** has one leg (an inbound one for now) and is alone, in a
+//!   two-party **bridge** with another call, or a **participant** of a **room**.
+//! - A room lists its participants, finished ones included, until
+//!   `participants_expire_delay` after they finished; an empty room is deleted
+//!   after `rooms_expire_delay` unless predefined.
+//! - A call's **timers** fire as events to its guest and end with the call.
+//! - Each room lives on one media worker (timing core); a call that joins a room
+//!   or a bridge on another worker moves there.
+//!
+//! Nothing here depends on the guest ABI: the embedder adapts these types to
+//! whatever WIT version a guest speaks.
+
+mod call;
+mod core;
+mod effect;
+mod error;
+pub mod kv;
+mod network;
+mod placement;
+mod rooms;
+mod timers;
+
+pub use crate::core::{CallCore, CallStats, CoreConfig, Footprint, RETRY_AFTER_S};
+pub use call::CallId;
+pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
+pub use error::CoreError;
+pub use network::Network;
+pub use rooms::{JoinOptions, ParticipantStatus, ParticipantView, RoomView};
+pub use timers::TimerId;

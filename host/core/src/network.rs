@@ -1,0 +1,17 @@
+//! What the core asks of the shell synchronously.
+
+use std::net::IpAddr;
+use switchyard_media::LegId;
+
+/// The shell's network resources, which the core needs while it handles a
+/// command (an SDP answer names a port before any packet flows).
+pub trait Network: Send {
+    /// Our address as `peer` sees it, for Contact and SDP.
+    fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr;
+    /// Reserves an RTP port for `leg` and returns it; the shell hands the
+    /// socket to the media worker when it applies
+    /// [`MediaOp::AddLeg`](crate::MediaOp::AddLeg). `Err` says why none is free.
+    fn open_rtp(&mut self, leg: LegId) -> Result<u16, String>;
+    /// Releases a port reserved by [`Network::open_rtp`] that no `AddLeg` took.
+    fn close_rtp(&mut self, leg: LegId);
+}

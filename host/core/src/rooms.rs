@@ -1,0 +1,219 @@
+//! Conference rooms and their participant lists.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::call::CallId;
+use crate::timers::TimerId;
+
+/// A participant's state, numbered as SEMS numbers it (0 … 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantStatus {
+    /// Not connected.
+    Disconnected,
+    /// Listed before its call was answered.
+    Connecting,
+    /// Ringing (outbound calls).
+    Ringing,
+    /// In the room.
+    Connected,
+    /// Being hung up.
+    Disconnecting,
+    /// Its call ended; listed until it expires.
+    Finished,
+}
+
+/// How a call appears in its room's list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JoinOptions {
+    /// The number shown.
+    pub number: String,
+    /// The initial reason text, e.g. "direct access: entered".
+    pub reason: String,
+    /// An application-defined identity ("" if none).
+    pub participant_id: String,
+}
+
+/// One participant, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantView {
+    /// Its call.
+    pub call: CallId,
+    /// The number shown.
+    pub number: String,
+    /// Its state.
+    pub status: ParticipantStatus,
+    /// Why it is in that state.
+    pub reason: String,
+    /// Muted by `set-muted`.
+    pub muted: bool,
+    /// An application-defined identity.
+    pub participant_id: String,
+    /// Listen-only by `set-listen-only`.
+    pub listen_only: bool,
+}
+
+/// A room and its list, in join order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomView {
+    /// The room's name.
+    pub room: String,
+    /// Its participants.
+    pub participants: Vec<ParticipantView>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Participant {
+    pub(crate) view: ParticipantView,
+    /// The timer that removes it once finished.
+    pub(crate) expiry: Option<TimerId>,
+}
+
+/// One room. Participants are kept in join order under a sequence number, with
+/// an index by call, so every operation costs the same however long the list.
+#[derive(Debug, Default)]
+pub(crate) struct Room {
+    participants: BTreeMap<u64, Participant>,
+    by_call: HashMap<CallId, u64>,
+    next_seq: u64,
+    /// Participants not finished.
+    live: usize,
+    pub(crate) meta: BTreeMap<String, String>,
+    pub(crate) predefined: bool,
+    /// The timer that deletes it while it is empty.
+    pub(crate) expiry: Option<TimerId>,
+}
+
+impl Room {
+    pub(crate) fn predefined() -> Room {
+        Room {
+            predefined: true,
+            ..Room::default()
+        }
+    }
+
+    /// Adds `call` (not already listed) at the end of the list.
+    pub(crate) fn add(&mut self, call: CallId, options: JoinOptions, status: ParticipantStatus) {
+        self.next_seq += 1;
+        self.by_call.insert(call, self.next_seq);
+        if status != ParticipantStatus::Finished {
+            self.live += 1;
+        }
+        let view = ParticipantView {
+            call,
+            number: options.number,
+            status,
+            reason: options.reason,
+            muted: false,
+            participant_id: options.participant_id,
+            listen_only: false,
+        };
+        self.participants
+            .insert(self.next_seq, Participant { view, expiry: None });
+    }
+
+    /// Removes `call` from the list.
+    pub(crate) fn remove(&mut self, call: CallId) -> Option<Participant> {
+        let seq = self.by_call.remove(&call)?;
+        let participant = self.participants.remove(&seq)?;
+        if participant.view.status != ParticipantStatus::Finished {
+            self.live -= 1;
+        }
+        Some(participant)
+    }
+
+    pub(crate) fn get_mut(&mut self, call: CallId) -> Option<&mut Participant> {
+        let seq = self.by_call.get(&call)?;
+        self.participants.get_mut(seq)
+    }
+
+    /// Sets the participant's status (and reason, if given), keeping the count
+    /// of live participants.
+    pub(crate) fn set_status(
+        &mut self,
+        call: CallId,
+        status: ParticipantStatus,
+        reason: Option<&str>,
+    ) {
+        let Some(seq) = self.by_call.get(&call) else {
+            return;
+        };
+        let Some(p) = self.participants.get_mut(seq) else {
+            return;
+        };
+        let was_finished = p.view.status == ParticipantStatus::Finished;
+        let is_finished = status == ParticipantStatus::Finished;
+        match (was_finished, is_finished) {
+            (false, true) => self.live -= 1,
+            (true, false) => self.live += 1,
+            _ => {}
+        }
+        p.view.status = status;
+        if let Some(reason) = reason {
+            reason.clone_into(&mut p.view.reason);
+        }
+    }
+
+    /// Participants that have not finished.
+    pub(crate) fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Whether nobody is listed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.participants.is_empty()
+    }
+
+    /// How many are listed, finished ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.participants.len()
+    }
+
+    pub(crate) fn view(&self, name: &str) -> RoomView {
+        RoomView {
+            room: name.to_owned(),
+            participants: self.participants.values().map(|p| p.view.clone()).collect(),
+        }
+    }
+
+    /// Takes every participant out, in join order.
+    pub(crate) fn drain(&mut self) -> Vec<Participant> {
+        self.by_call.clear();
+        self.live = 0;
+        std::mem::take(&mut self.participants)
+            .into_values()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(number: &str) -> JoinOptions {
+        JoinOptions {
+            number: number.to_owned(),
+            reason: "entered".to_owned(),
+            participant_id: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_list_keeps_join_order_and_counts_live_participants() {
+        let mut room = Room::default();
+        room.add(CallId(3), options("carol"), ParticipantStatus::Connected);
+        room.add(CallId(1), options("alice"), ParticipantStatus::Connecting);
+        room.add(CallId(2), options("bob"), ParticipantStatus::Connected);
+        assert_eq!(room.live(), 3);
+        room.set_status(CallId(1), ParticipantStatus::Finished, Some("BYE"));
+        assert_eq!(room.live(), 2, "a finished participant is not live");
+        let view = room.view("9");
+        let calls: Vec<u64> = view.participants.iter().map(|p| p.call.0).collect();
+        assert_eq!(calls, [3, 1, 2], "join order");
+        assert_eq!(view.participants[1].reason, "BYE");
+        assert!(room.remove(CallId(1)).is_some());
+        assert_eq!((room.len(), room.live()), (2, 2));
+        assert!(room.remove(CallId(1)).is_none(), "removed once only");
+        assert_eq!(room.drain().len(), 2);
+        assert!(room.is_empty());
+    }
+}

@@ -1,0 +1,164 @@
+//! Moving calls between a bridge, a room and alone: the media commands, the
+//! peers' events, and the state the core reports.
+
+mod common;
+
+use common::{World, answer_only};
+use std::time::Duration;
+use switchyard_core::{CallEvent, CallId, CoreConfig, CoreError, JoinOptions, MediaOp};
+use switchyard_sip::testing::{Net, rsip::Method};
+
+fn two_answered_calls(workers: usize) -> World {
+    let config = CoreConfig {
+        workers,
+        ..CoreConfig::default()
+    };
+    let mut world = World::new(
+        config,
+        Net::lossy(5, 0.1, 0.1, Duration::from_millis(20)),
+        5,
+        answer_only(),
+    );
+    world.dial("alice-to-bob", "alice");
+    world.dial("bob-to-alice", "bob");
+    let answered = world.run_until(Duration::from_secs(30), |w| {
+        w.uacs
+            .iter()
+            .all(|u| u.codes(Method::Invite).contains(&200))
+    });
+    assert!(answered, "both calls are answered");
+    world
+}
+
+fn worker_of(world: &World, call: CallId) -> usize {
+    let mut worker = None;
+    for op in &world.media {
+        match op {
+            MediaOp::AddLeg { worker: w, leg, .. } if leg.0 == call.0 => worker = Some(*w),
+            MediaOp::Move { leg, to, .. } if leg.0 == call.0 => worker = Some(*to),
+            _ => {}
+        }
+    }
+    worker.unwrap_or_else(|| panic!("{call} has no media leg: {:?}", world.media))
+}
+
+#[test]
+fn a_bridge_puts_both_legs_on_one_worker_and_ends_when_a_peer_hangs_up() {
+    // Calls 1 and 2 start on workers 1 and 0 of two: the bridge must move one.
+    let mut world = two_answered_calls(2);
+    let (a, b) = (CallId(1), CallId(2));
+    let worker = worker_of(&world, a);
+    assert_ne!(worker, worker_of(&world, b), "the legs start apart");
+    world.media.clear();
+    world.core.bridge(world.now, a, b).expect("bridge");
+    world.drain();
+    assert!(
+        matches!(world.media.as_slice(), [MediaOp::Move { to, .. }, MediaOp::Bridge { worker: w, .. }] if *to == worker && *w == worker),
+        "b moves to a's worker, then the legs are bridged there: {:?}",
+        world.media
+    );
+    assert_eq!(
+        world.core.bridge(world.now, a, b),
+        Ok(()),
+        "bridging again changes nothing"
+    );
+
+    world.uacs[1].bye(world.now);
+    assert!(
+        world.run_until(Duration::from_secs(30), |w| w.core.active_calls() == 1),
+        "b ends"
+    );
+    assert_eq!(
+        world.events_of(a),
+        [CallEvent::Unbridged],
+        "a is told its bridge ended"
+    );
+    assert_eq!(world.events_of(b), [CallEvent::Hangup]);
+    assert!(
+        matches!(
+            world.core.unbridge(world.now, a),
+            Err(CoreError::WrongState(_))
+        ),
+        "a is alone now"
+    );
+}
+
+#[test]
+fn a_call_moves_from_a_bridge_to_a_room_and_back() {
+    let mut world = two_answered_calls(3);
+    let (a, b) = (CallId(1), CallId(2));
+    world.core.bridge(world.now, a, b).expect("bridge");
+    world.drain();
+    world.media.clear();
+
+    let others = world
+        .core
+        .join(world.now, a, "7", JoinOptions::default())
+        .expect("join from a bridge");
+    world.drain();
+    assert_eq!(others, 0, "a is alone in room 7");
+    assert_eq!(
+        world.events_of(b),
+        [CallEvent::Unbridged],
+        "b hears its bridge end"
+    );
+    assert!(
+        matches!(world.media.first(), Some(MediaOp::Unbridge { leg, .. }) if leg.0 == 1),
+        "the bridge is taken apart first: {:?}",
+        world.media
+    );
+    assert!(
+        matches!(world.media.last(), Some(MediaOp::Join { leg, room, .. }) if leg.0 == 1 && room.0 == "7"),
+        "then a joins the room: {:?}",
+        world.media
+    );
+    assert_eq!(
+        world.core.room_info("7").map(|r| r.participants.len()),
+        Some(1)
+    );
+
+    world
+        .core
+        .bridge(world.now, b, a)
+        .expect("bridge back from the room");
+    assert!(
+        world
+            .core
+            .room_info("7")
+            .is_some_and(|r| r.participants.is_empty()),
+        "a left the room's list"
+    );
+    world.core.unbridge(world.now, a).expect("unbridge");
+    world.drain();
+    assert_eq!(
+        world.events_of(b),
+        [CallEvent::Unbridged, CallEvent::Unbridged],
+        "the peer of the call that unbridged is told; the caller is not"
+    );
+    assert!(
+        world.events_of(a).is_empty(),
+        "a's own guest asked for every move"
+    );
+}
+
+#[test]
+fn bridges_refuse_what_cannot_be_bridged() {
+    let mut world = two_answered_calls(1);
+    let now = world.now;
+    assert!(matches!(
+        world.core.bridge(now, CallId(1), CallId(1)),
+        Err(CoreError::InvalidArgument(_))
+    ));
+    assert_eq!(
+        world.core.bridge(now, CallId(1), CallId(9)),
+        Err(CoreError::NoSuchCall)
+    );
+    world.dial("unanswered", "carol");
+    world.run_until(Duration::from_secs(1), |w| w.invites().len() == 3);
+    // Call 3 was answered by the script too; hang it up and try to bridge it while it ends.
+    world.core.hangup(world.now, CallId(3)).expect("hangup");
+    assert!(matches!(
+        world.core.bridge(world.now, CallId(1), CallId(3)),
+        Err(CoreError::WrongState(_))
+    ));
+}

@@ -1,0 +1,207 @@
+//! Whole call and room lifecycles through the SIP simulator: a participant is
+//! listed while its call is up, finished after it ends, gone after the delay;
+//! an empty room goes after its own delay; nothing accumulates over many calls.
+
+mod common;
+
+use common::{World, conference};
+use std::time::Duration;
+use switchyard_core::{CallId, CoreConfig, MediaOp, ParticipantStatus};
+use switchyard_sip::testing::{Net, rsip::Method};
+
+fn config() -> CoreConfig {
+    CoreConfig {
+        workers: 2,
+        participants_expire_delay: Duration::from_secs(10),
+        rooms_expire_delay: Duration::from_secs(60),
+        ..CoreConfig::default()
+    }
+}
+
+fn status_in(world: &World, room: &str) -> Vec<(ParticipantStatus, String)> {
+    world
+        .core
+        .room_info(room)
+        .map(|r| {
+            r.participants
+                .into_iter()
+                .map(|p| (p.status, p.reason))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_participant_is_listed_then_finished_then_expires_and_the_room_follows() {
+    for seed in 0..8 {
+        let net = Net::lossy(seed, 0.2, 0.1, Duration::from_millis(60));
+        let mut world = World::new(config(), net, seed, conference());
+        let alice = world.dial("000777123", "alice");
+        let connected = world.run_until(Duration::from_secs(40), |w| {
+            w.uacs[alice].codes(Method::Invite).contains(&200)
+                && status_in(w, "123").first().map(|s| s.0) == Some(ParticipantStatus::Connected)
+        });
+        assert!(
+            connected,
+            "seed {seed}: the participant never became Connected: {:?}",
+            status_in(&world, "123")
+        );
+        let invite = &world.invites()[0];
+        assert_eq!(invite.from_user, "alice", "seed {seed}");
+
+        world.uacs[alice].bye(world.now);
+        let ended = world.run_until(Duration::from_secs(40), |w| w.core.active_calls() == 0);
+        assert!(
+            ended,
+            "seed {seed}: the call did not end after BYE: bye codes {:?}, invite codes {:?}, sip calls {}, now {:?}",
+            world.uacs[alice].codes(Method::Bye),
+            world.uacs[alice].codes(Method::Invite),
+            world.core.footprint().sip_calls,
+            world.now - switchyard_sip::testing::epoch()
+        );
+        let ended_at = world.now;
+        assert_eq!(
+            status_in(&world, "123"),
+            [(ParticipantStatus::Finished, "BYE".to_owned())],
+            "seed {seed}: a finished participant stays listed with the reason"
+        );
+        assert_eq!(
+            world.events_of(CallId(1)).last(),
+            Some(&switchyard_core::CallEvent::Hangup),
+            "seed {seed}: the guest hears the hang-up"
+        );
+
+        world.run_to(ended_at + Duration::from_secs(9));
+        assert_eq!(
+            status_in(&world, "123").len(),
+            1,
+            "seed {seed}: still listed 9 s after"
+        );
+        world.run_to(ended_at + Duration::from_secs(11));
+        assert!(
+            world
+                .core
+                .room_info("123")
+                .is_some_and(|r| r.participants.is_empty()),
+            "seed {seed}: gone from the list 11 s after, the room still there"
+        );
+        world.run_to(ended_at + Duration::from_secs(72));
+        assert_eq!(
+            world.core.room_info("123"),
+            None,
+            "seed {seed}: the empty room expired"
+        );
+        let bye_codes = world.uacs[alice].codes(Method::Bye);
+        assert!(
+            !bye_codes.is_empty() && bye_codes.iter().all(|&c| c == 200),
+            "seed {seed}: the BYE is answered 200 (duplicates allowed): {bye_codes:?}"
+        );
+
+        let worker = match world.media.first() {
+            Some(MediaOp::AddLeg { worker, .. }) => *worker,
+            other => panic!("seed {seed}: the first media op must add the leg, got {other:?}"),
+        };
+        assert!(
+            matches!(world.media.last(), Some(MediaOp::RemoveLeg { worker: w, .. }) if *w == worker),
+            "seed {seed}: the leg is removed where it was added: {:?}",
+            world.media
+        );
+        let footprint = world.core.footprint();
+        assert_eq!(
+            (
+                footprint.calls,
+                footprint.rooms,
+                footprint.participants,
+                footprint.timers
+            ),
+            (0, 0, 0, 0),
+            "seed {seed}: nothing is left behind"
+        );
+    }
+}
+
+#[test]
+fn many_calls_into_one_room_leave_nothing_behind() {
+    let config = CoreConfig {
+        participants_expire_delay: Duration::from_secs(2),
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(3), 3, conference());
+    let calls = 200;
+    let mut hung_up = vec![false; calls];
+    let mut peak_listed = 0;
+    for n in 0..calls {
+        world.dial("000777555", &format!("caller{n}"));
+        // A call every 50 ms, each held 1 s.
+        world.run_for(Duration::from_millis(50));
+        for (i, uac) in world.uacs.iter_mut().enumerate() {
+            let answered = uac
+                .last_response(Method::Invite)
+                .filter(|r| r.code() == Some(200));
+            if let Some(answer) = answered
+                && !hung_up[i]
+                && world.now >= answer.at + Duration::from_secs(1)
+            {
+                uac.bye(world.now);
+                hung_up[i] = true;
+            }
+        }
+        peak_listed = peak_listed.max(world.core.footprint().participants);
+    }
+    let last = world.now;
+    world.run_to(last + Duration::from_secs(2));
+    for (i, uac) in world.uacs.iter_mut().enumerate() {
+        if !hung_up[i] {
+            uac.bye(world.now);
+        }
+    }
+    let settled = world.run_until(Duration::from_secs(30), |w| w.core.active_calls() == 0);
+    assert!(settled, "every call ends");
+    assert_eq!(world.invites().len(), calls, "every call reached the guest");
+    // 20 calls/s held 1 s, listed 2 s more after: about 60 at once, never the history.
+    assert!(
+        peak_listed <= 80,
+        "the list holds only live and recently finished participants, peaked at {peak_listed}"
+    );
+    let end = world.now;
+    world.run_to(end + Duration::from_secs(3));
+    let footprint = world.core.footprint();
+    assert_eq!(
+        (
+            footprint.calls,
+            footprint.participants,
+            footprint.rooms,
+            footprint.timers
+        ),
+        (0, 0, 1, 1),
+        "only the empty room and its expiry remain"
+    );
+}
+
+#[test]
+fn predefined_rooms_never_expire_and_opened_rooms_do_unless_joined() {
+    let config = CoreConfig {
+        predefined_rooms: vec!["lobby".into()],
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(1), 1, conference());
+    let now = world.now;
+    assert_eq!(
+        world.core.open_room(now, "lobby"),
+        Ok(false),
+        "predefined rooms exist from the start"
+    );
+    assert_eq!(world.core.open_room(now, "idle"), Ok(true));
+    assert_eq!(world.core.open_room(now, "busy"), Ok(true));
+    world.dial("000777busy", "bob");
+    world.run_for(Duration::from_secs(61));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["busy", "lobby"],
+        "idle expired; busy is in use; lobby is predefined"
+    );
+    assert!(
+        world.core.open_room(world.now, "").is_err(),
+        "an empty room name is refused"
+    );
+}

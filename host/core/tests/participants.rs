@@ -1,0 +1,100 @@
+//! Mute, listen-only and kick of room participants.
+
+mod common;
+
+use common::{World, conference};
+use std::time::Duration;
+use switchyard_core::{CallId, CoreConfig, CoreError, MediaOp, ParticipantStatus};
+use switchyard_sip::testing::{Net, rsip::Method};
+
+fn two_in_room() -> World {
+    let mut world = World::new(CoreConfig::default(), Net::perfect(4), 4, conference());
+    world.dial("000777123", "alice");
+    world.dial("000777123", "bob");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs
+            .iter()
+            .all(|u| u.codes(Method::Invite).contains(&200))
+    }));
+    world
+}
+
+fn flags(world: &World, call: CallId) -> (bool, bool) {
+    let room = world.core.room_info("123").expect("room 123");
+    let p = room
+        .participants
+        .iter()
+        .find(|p| p.call == call)
+        .expect("listed");
+    (p.muted, p.listen_only)
+}
+
+fn last_mute(world: &World) -> Option<bool> {
+    world.media.iter().rev().find_map(|op| match op {
+        MediaOp::SetMuted { muted, .. } => Some(*muted),
+        _ => None,
+    })
+}
+
+#[test]
+fn mute_and_listen_only_are_listed_and_silence_the_leg_until_both_are_off() {
+    let mut world = two_in_room();
+    let alice = CallId(1);
+    world.core.set_muted(alice, true).expect("mute");
+    world.drain();
+    assert_eq!(
+        (flags(&world, alice), last_mute(&world)),
+        ((true, false), Some(true))
+    );
+    world
+        .core
+        .set_listen_only(alice, true)
+        .expect("listen-only");
+    world.core.set_muted(alice, false).expect("unmute");
+    world.drain();
+    assert_eq!(
+        (flags(&world, alice), last_mute(&world)),
+        ((false, true), Some(true)),
+        "listen-only keeps the leg silent after unmute"
+    );
+    world
+        .core
+        .set_listen_only(alice, false)
+        .expect("talk again");
+    world.drain();
+    assert_eq!(
+        (flags(&world, alice), last_mute(&world)),
+        ((false, false), Some(false))
+    );
+    world.core.leave(world.now, alice).expect("leave");
+    assert!(
+        matches!(
+            world.core.set_muted(alice, true),
+            Err(CoreError::WrongState(_))
+        ),
+        "only participants are muted"
+    );
+}
+
+#[test]
+fn a_kicked_participant_is_hung_up_and_listed_as_kicked() {
+    let mut world = two_in_room();
+    world.core.kick(world.now, CallId(2)).expect("kick");
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 1));
+    assert_eq!(
+        world.uacs[1].requests(Method::Bye).len(),
+        1,
+        "bob got a BYE"
+    );
+    let room = world.core.room_info("123").expect("room");
+    let bob = room
+        .participants
+        .iter()
+        .find(|p| p.call == CallId(2))
+        .expect("still listed");
+    assert_eq!(bob.status, ParticipantStatus::Finished);
+    assert_eq!(
+        bob.reason, "disconnect",
+        "the end of the call overwrites kicked once it is over"
+    );
+}

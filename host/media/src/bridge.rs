@@ -1,0 +1,97 @@
+//! Two-party bridges: each leg hears the other directly, without a room mixer.
+//!
+//! Per tick and direction, the speaker's payload is relayed as it came from its jitter buffer
+//! when the listener speaks the same codec and hears no prompt: no decode, no encode, only the
+//! listener's own RTP header. Otherwise that one frame is decoded, the prompt added, and encoded
+//! in the listener's codec. A silent (or muted) speaker gives a silence frame.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::leg::{Leg, LegId};
+use crate::output::Output;
+use crate::{Codec, FRAME_LEN, WorkerStats};
+
+/// The bridges of one worker and the scratch space to render them.
+#[derive(Debug, Default)]
+pub(crate) struct Bridges {
+    // Each pair once, lower id first.
+    pairs: BTreeSet<(LegId, LegId)>,
+    // One silent frame per codec, encoded once.
+    silence: BTreeMap<Codec, Vec<u8>>,
+    payload: Vec<u8>,
+}
+
+impl Bridges {
+    /// Records a bridge between `a` and `b` (the caller keeps each leg's `Place`).
+    pub(crate) fn insert(&mut self, a: LegId, b: LegId) {
+        self.pairs.insert(pair(a, b));
+    }
+
+    /// Forgets the bridge between `a` and `b`.
+    pub(crate) fn remove(&mut self, a: LegId, b: LegId) {
+        self.pairs.remove(&pair(a, b));
+    }
+
+    /// Sends every bridged leg one frame of what its peer said this tick (after `Leg::pull`).
+    pub(crate) fn tick(&mut self, legs: &mut BTreeMap<LegId, Leg>, out: &mut Output<'_>) {
+        for &(a, b) in &self.pairs {
+            let from_a = legs.get_mut(&a).and_then(Leg::take_speech);
+            let from_b = legs.get_mut(&b).and_then(Leg::take_speech);
+            for (id, heard) in [(a, from_b), (b, from_a)] {
+                if let Some(leg) = legs.get_mut(&id) {
+                    let (silence, scratch) = (&mut self.silence, &mut self.payload);
+                    let payload = render(silence, scratch, leg, heard, out.stats);
+                    out.send(id, leg, payload);
+                }
+            }
+        }
+    }
+}
+
+fn pair(a: LegId, b: LegId) -> (LegId, LegId) {
+    (a.min(b), a.max(b))
+}
+
+// The payload `listener` gets for `heard` (the peer's codec and payload) and its own prompt.
+fn render<'a>(
+    silence: &'a mut BTreeMap<Codec, Vec<u8>>,
+    scratch: &'a mut Vec<u8>,
+    listener: &Leg,
+    heard: Option<(Codec, Vec<u8>)>,
+    stats: &mut WorkerStats,
+) -> &'a [u8] {
+    let codec = listener.params.codec;
+    let overlay = listener.overlay();
+    match heard {
+        // Relayed only when it fills exactly one frame, so the listener's timestamp (one frame
+        // per packet) stays true to the media it carries.
+        Some((from, payload))
+            if from == codec
+                && overlay.is_none()
+                && codec.payload_samples(&payload) == FRAME_LEN =>
+        {
+            stats.relayed_frames += 1;
+            *scratch = payload;
+            scratch
+        }
+        None if overlay.is_none() => silence.entry(codec).or_insert_with(|| {
+            let mut bytes = Vec::with_capacity(FRAME_LEN);
+            codec.encode(&[0; FRAME_LEN], &mut bytes);
+            bytes
+        }),
+        heard => {
+            let mut pcm = [0; FRAME_LEN];
+            if let Some((from, payload)) = heard {
+                from.decode_frame(&payload, &mut pcm);
+            }
+            if let Some(overlay) = overlay {
+                for (sample, &prompt) in pcm.iter_mut().zip(overlay) {
+                    *sample = sample.saturating_add(prompt);
+                }
+            }
+            codec.encode(&pcm, scratch);
+            stats.bridged_transcodes += 1;
+            scratch
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The guest boundary: the core's types to and from the WIT types of
+//! `switchyard:call@0.1.0`. A later WIT version gets an adapter of its own.
+
+use switchyard_core::{CallEvent, CallId, CoreError, Invite, ParticipantStatus, RoomView};
+use switchyard_guest::{
+    Error, Event, InviteInfo, JoinOptions, ParticipantInfo, ParticipantStatus as WitStatus,
+    RoomInfo, SipHeader,
+};
+
+/// A call id from a guest: `c<n>`; anything else names no call.
+pub fn call_id(call: &str) -> Result<CallId, Error> {
+    call.parse().map_err(|()| Error::NoSuchCall)
+}
+
+/// A core error as the guest sees it.
+pub fn error(error: CoreError) -> Error {
+    match error {
+        CoreError::NoSuchCall => Error::NoSuchCall,
+        CoreError::NoSuchRoom => Error::NoSuchRoom,
+        CoreError::WrongState(text) => Error::WrongState(text),
+        CoreError::InvalidArgument(text) => Error::InvalidArgument(text),
+    }
+}
+
+/// A new call, as `handler.on-invite` takes it.
+pub fn invite(invite: &Invite) -> InviteInfo {
+    InviteInfo {
+        call: invite.call.to_string(),
+        request_uri: invite.request_uri.clone(),
+        request_user: invite.request_user.clone(),
+        from_uri: invite.from_uri.clone(),
+        from_user: invite.from_user.clone(),
+        from_display_name: invite.from_display_name.clone(),
+        to_uri: invite.to_uri.clone(),
+        sip_call_id: invite.sip_call_id.clone(),
+        headers: invite
+            .headers
+            .iter()
+            .map(|(name, value)| SipHeader {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        source: invite.source.clone(),
+    }
+}
+
+/// An event, as `handler.on-event` takes it.
+pub fn event(event: CallEvent) -> Event {
+    match event {
+        CallEvent::PromptDone => Event::PromptDone,
+        CallEvent::Dtmf(digit) => Event::Dtmf(digit),
+        CallEvent::Timer(id) => Event::Timer(id.0),
+        CallEvent::Unbridged => Event::Unbridged,
+        CallEvent::Hangup => Event::Hangup,
+    }
+}
+
+/// How a guest lists a call in a room.
+pub fn join_options(options: JoinOptions) -> switchyard_core::JoinOptions {
+    switchyard_core::JoinOptions {
+        number: options.number,
+        reason: options.reason,
+        participant_id: options.participant_id,
+    }
+}
+
+/// A room as `rooms.info` returns it.
+pub fn room(view: RoomView) -> RoomInfo {
+    RoomInfo {
+        room: view.room,
+        participants: view
+            .participants
+            .into_iter()
+            .map(|p| ParticipantInfo {
+                call: p.call.to_string(),
+                number: p.number,
+                status: status(p.status),
+                reason: p.reason,
+                muted: p.muted,
+                participant_id: p.participant_id,
+                listen_only: p.listen_only,
+            })
+            .collect(),
+    }
+}
+
+fn status(status: ParticipantStatus) -> WitStatus {
+    match status {
+        ParticipantStatus::Disconnected => WitStatus::Disconnected,
+        ParticipantStatus::Connecting => WitStatus::Connecting,
+        ParticipantStatus::Ringing => WitStatus::Ringing,
+        ParticipantStatus::Connected => WitStatus::Connected,
+        ParticipantStatus::Disconnecting => WitStatus::Disconnecting,
+        ParticipantStatus::Finished => WitStatus::Finished,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_ids_from_guests_are_checked() {
+        assert_eq!(call_id("c7").ok(), Some(CallId(7)));
+        assert!(matches!(call_id("7"), Err(Error::NoSuchCall)));
+        assert!(matches!(call_id("c7x"), Err(Error::NoSuchCall)));
+    }
+
+    #[test]
+    fn statuses_keep_their_sems_numbers() {
+        let all = [
+            ParticipantStatus::Disconnected,
+            ParticipantStatus::Connecting,
+            ParticipantStatus::Ringing,
+            ParticipantStatus::Connected,
+            ParticipantStatus::Disconnecting,
+            ParticipantStatus::Finished,
+        ];
+        let numbers: Vec<u8> = all.into_iter().map(|s| status(s) as u8).collect();
+        assert_eq!(numbers, [0, 1, 2, 3, 4, 5]);
+    }
+}

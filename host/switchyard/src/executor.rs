@@ -1,0 +1,230 @@
+//! The guest executor: runs every call's guest work on a pool of threads, off
+//! the SIP loop. A call's work runs in order, one piece at a time, on whichever
+//! thread is free; different calls run in parallel. A guest that spins until its
+//! deadline holds one thread, never the SIP loop or another call.
+
+use crate::adapter;
+use crate::host_api::{CoreHost, lock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Instant;
+use switchyard_core::{CallEvent, CallId, GuestOp};
+use switchyard_guest::{Guest, Instance};
+use tracing::{error, warn};
+
+/// Runs guest work for calls; see the module docs.
+pub struct GuestExecutor {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+struct Shared {
+    guest: Arc<Guest>,
+    host: Arc<CoreHost>,
+    /// The most call instances alive at once.
+    max_instances: usize,
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    mailboxes: HashMap<CallId, Mailbox>,
+    /// Calls with queued work and no thread on them, in the order they became ready.
+    ready: VecDeque<CallId>,
+    /// Call instances alive (or being created).
+    instances: usize,
+    stopping: bool,
+}
+
+/// One call's queued work and its instance. The instance is out of the mailbox
+/// while a thread runs it.
+#[derive(Default)]
+struct Mailbox {
+    queue: VecDeque<GuestOp>,
+    instance: Option<Instance>,
+    running: bool,
+}
+
+/// What one piece of work left behind.
+enum Outcome {
+    /// The instance goes on.
+    Keep(Instance),
+    /// The instance is gone (after a hang-up, a failure, or none could be had).
+    Gone,
+}
+
+impl GuestExecutor {
+    /// Starts `threads` threads running instances of `guest`, at most
+    /// `max_instances` of them alive at once, whose imports go to `host`.
+    pub fn start(
+        guest: Arc<Guest>,
+        host: Arc<CoreHost>,
+        threads: usize,
+        max_instances: usize,
+    ) -> std::io::Result<GuestExecutor> {
+        let shared = Arc::new(Shared {
+            guest,
+            host,
+            max_instances,
+            state: Mutex::new(State::default()),
+            ready: Condvar::new(),
+        });
+        let threads = (0..threads.max(1))
+            .map(|n| {
+                let shared = shared.clone();
+                std::thread::Builder::new()
+                    .name(format!("guest-{n}"))
+                    .spawn(move || shared.run())
+            })
+            .collect::<std::io::Result<Vec<_>>>()?;
+        Ok(GuestExecutor { shared, threads })
+    }
+
+    /// Queues work for its call; it runs after the call's earlier work.
+    pub fn submit(&self, op: GuestOp) {
+        let call = match &op {
+            GuestOp::Invite(invite) => invite.call,
+            GuestOp::Event { call, .. } => *call,
+        };
+        let mut state = self.shared.lock();
+        let mailbox = state.mailboxes.entry(call).or_default();
+        mailbox.queue.push_back(op);
+        if !mailbox.running && mailbox.queue.len() == 1 {
+            state.ready.push_back(call);
+            self.shared.ready.notify_one();
+        }
+    }
+
+    /// Call instances alive now.
+    pub fn instances(&self) -> usize {
+        self.shared.lock().instances
+    }
+
+    /// Calls with an instance or queued work.
+    pub fn calls(&self) -> usize {
+        self.shared.lock().mailboxes.len()
+    }
+}
+
+impl Drop for GuestExecutor {
+    fn drop(&mut self) {
+        self.shared.lock().stopping = true;
+        self.shared.ready.notify_all();
+        for thread in self.threads.drain(..) {
+            // A guest thread only ends by returning; a panic there is already logged.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn run(&self) {
+        let mut state = self.lock();
+        loop {
+            if state.stopping {
+                return;
+            }
+            let Some(call) = state.ready.pop_front() else {
+                state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
+                continue;
+            };
+            let Some(mailbox) = state.mailboxes.get_mut(&call) else {
+                continue;
+            };
+            let Some(op) = mailbox.queue.pop_front() else {
+                continue;
+            };
+            mailbox.running = true;
+            let instance = mailbox.instance.take();
+            let reserved = matches!(op, GuestOp::Invite(_))
+                && instance.is_none()
+                && state.instances < self.max_instances;
+            if reserved {
+                state.instances += 1;
+            }
+            let had_instance = instance.is_some() || reserved;
+            drop(state);
+            let outcome = self.execute(call, op, instance, reserved);
+            self.host.wake();
+            state = self.lock();
+            let gone = matches!(outcome, Outcome::Gone);
+            if gone && had_instance {
+                state.instances -= 1;
+            }
+            let Some(mailbox) = state.mailboxes.get_mut(&call) else {
+                continue;
+            };
+            mailbox.running = false;
+            if let Outcome::Keep(instance) = outcome {
+                mailbox.instance = Some(instance);
+            }
+            let hung_up = gone && mailbox.queue.is_empty() && mailbox.instance.is_none();
+            // Lock order: the executor's state, then the core; nothing takes them the other way.
+            if hung_up && !lock(self.host.core()).has_call(call) {
+                state.mailboxes.remove(&call);
+            } else if !mailbox.queue.is_empty() {
+                state.ready.push_back(call);
+            }
+        }
+    }
+
+    /// Runs one piece of work. `reserved`: an instance slot was taken for a new call.
+    fn execute(
+        &self,
+        call: CallId,
+        op: GuestOp,
+        instance: Option<Instance>,
+        reserved: bool,
+    ) -> Outcome {
+        match op {
+            GuestOp::Invite(invite) => {
+                if !reserved {
+                    warn!(%call, limit = self.max_instances, "no guest instance free: 503");
+                    lock(self.host.core()).guest_unavailable(Instant::now(), call);
+                    return Outcome::Gone;
+                }
+                let mut instance = match self.guest.instantiate(self.host.clone()) {
+                    Ok(instance) => instance,
+                    Err(e) => {
+                        error!(%call, "{e}");
+                        lock(self.host.core()).guest_unavailable(Instant::now(), call);
+                        return Outcome::Gone;
+                    }
+                };
+                match instance.on_invite(&adapter::invite(&invite)) {
+                    Ok(()) => {
+                        lock(self.host.core()).invite_done(Instant::now(), call);
+                        Outcome::Keep(instance)
+                    }
+                    Err(e) => {
+                        error!(%call, "{e}");
+                        lock(self.host.core()).guest_failed(Instant::now(), call);
+                        Outcome::Gone
+                    }
+                }
+            }
+            GuestOp::Event { event, .. } => {
+                let Some(mut instance) = instance else {
+                    // The call has no guest (it failed, or none could be had).
+                    return Outcome::Gone;
+                };
+                let result = instance.on_event(&call.to_string(), adapter::event(event));
+                match (result, event) {
+                    (Ok(()), CallEvent::Hangup) => Outcome::Gone,
+                    (Ok(()), _) => Outcome::Keep(instance),
+                    (Err(e), _) => {
+                        error!(%call, "{e}");
+                        lock(self.host.core()).guest_failed(Instant::now(), call);
+                        Outcome::Gone
+                    }
+                }
+            }
+        }
+    }
+}
