@@ -282,15 +282,7 @@ impl CallCore {
         tracing::info!(call = %id, to = %incoming.request_uri, from = %incoming.from_uri, "incoming call");
         let invite = Invite {
             call: id,
-            request_uri: incoming.request_uri,
-            request_user: incoming.request_user,
-            from_uri: incoming.from_uri,
-            from_user: incoming.from_user,
-            from_display_name: incoming.from_display_name,
-            to_uri: incoming.to_uri,
-            sip_call_id: incoming.call_id,
-            headers: incoming.headers,
-            source: incoming.source.to_string(),
+            sip: incoming,
         };
         self.effects
             .push_back(Effect::Guest(GuestOp::Invite(Box::new(invite))));

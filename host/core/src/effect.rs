@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use switchyard_media::{LegId, LegParams, Prompt, RoomId};
+use switchyard_sip::IncomingCall;
 
 use crate::call::CallId;
 use crate::timers::TimerId;
@@ -129,24 +130,8 @@ pub enum GuestOp {
 pub struct Invite {
     /// The call.
     pub call: CallId,
-    /// The full Request-URI.
-    pub request_uri: String,
-    /// Its user part ("" if none).
-    pub request_user: String,
-    /// The From URI.
-    pub from_uri: String,
-    /// Its user part.
-    pub from_user: String,
-    /// The From display name.
-    pub from_display_name: Option<String>,
-    /// The To URI.
-    pub to_uri: String,
-    /// The SIP Call-ID.
-    pub sip_call_id: String,
-    /// Every header of the INVITE, in order.
-    pub headers: Vec<(String, String)>,
-    /// Where the INVITE came from, `ip:port`.
-    pub source: String,
+    /// What the INVITE said: Request-URI, From, To, Call-ID, headers, source.
+    pub sip: IncomingCall,
 }
 
 /// Something that happened to a call after its INVITE.

@@ -3,10 +3,19 @@
 
 mod common;
 
-use common::{World, conference};
-use std::time::Duration;
-use switchyard_core::{CallId, CoreConfig, GuestOp};
+use common::{Script, World, conference};
+use std::time::{Duration, Instant};
+use switchyard_core::{CallCore, CallId, CoreConfig, GuestOp};
 use switchyard_sip::testing::{Net, rsip::Method};
+
+/// A guest that reports `outcome` for every new call, as the executor does.
+fn on_invite(outcome: fn(&mut CallCore, Instant, CallId)) -> Script {
+    Box::new(move |core, now, op| {
+        if let GuestOp::Invite(invite) = op {
+            outcome(core, now, invite.call);
+        }
+    })
+}
 
 fn final_code(world: &World, caller: usize) -> Option<u16> {
     world.uacs[caller]
@@ -31,11 +40,7 @@ fn a_call_the_guest_leaves_untouched_is_rejected_with_500() {
 
 #[test]
 fn a_guest_that_fails_before_answering_gets_its_call_rejected_with_500() {
-    let script = Box::new(|core: &mut switchyard_core::CallCore, now, op: &GuestOp| {
-        if let GuestOp::Invite(invite) = op {
-            core.guest_failed(now, invite.call);
-        }
-    });
+    let script = on_invite(CallCore::guest_failed);
     let mut world = World::new(CoreConfig::default(), Net::perfect(1), 1, script);
     world.dial("000777123", "alice");
     assert!(world.run_until(Duration::from_secs(10), |w| final_code(w, 0).is_some()));
@@ -77,11 +82,7 @@ fn a_participant_whose_guest_fails_stays_in_its_room_and_a_lone_call_is_hung_up(
 
 #[test]
 fn no_guest_instance_means_503_with_retry_after() {
-    let script = Box::new(|core: &mut switchyard_core::CallCore, now, op: &GuestOp| {
-        if let GuestOp::Invite(invite) = op {
-            core.guest_unavailable(now, invite.call);
-        }
-    });
+    let script = on_invite(CallCore::guest_unavailable);
     let mut world = World::new(CoreConfig::default(), Net::perfect(1), 1, script);
     world.dial("000777123", "alice");
     assert!(world.run_until(Duration::from_secs(10), |w| final_code(w, 0).is_some()));

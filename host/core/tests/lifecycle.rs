@@ -47,7 +47,7 @@ fn a_participant_is_listed_then_finished_then_expires_and_the_room_follows() {
             status_in(&world, "123")
         );
         let invite = &world.invites()[0];
-        assert_eq!(invite.from_user, "alice", "seed {seed}");
+        assert_eq!(invite.sip.from_user, "alice", "seed {seed}");
 
         world.uacs[alice].bye(world.now);
         let ended = world.run_until(Duration::from_secs(40), |w| w.core.active_calls() == 0);

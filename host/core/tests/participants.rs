@@ -93,8 +93,5 @@ fn a_kicked_participant_is_hung_up_and_listed_as_kicked() {
         .find(|p| p.call == CallId(2))
         .expect("still listed");
     assert_eq!(bob.status, ParticipantStatus::Finished);
-    assert_eq!(
-        bob.reason, "disconnect",
-        "the end of the call overwrites kicked once it is over"
-    );
+    assert_eq!(bob.reason, "kicked", "the reason says why it ended");
 }

@@ -24,16 +24,17 @@ pub fn error(error: CoreError) -> Error {
 
 /// A new call, as `handler.on-invite` takes it.
 pub fn invite(invite: &Invite) -> InviteInfo {
+    let sip = &invite.sip;
     InviteInfo {
         call: invite.call.to_string(),
-        request_uri: invite.request_uri.clone(),
-        request_user: invite.request_user.clone(),
-        from_uri: invite.from_uri.clone(),
-        from_user: invite.from_user.clone(),
-        from_display_name: invite.from_display_name.clone(),
-        to_uri: invite.to_uri.clone(),
-        sip_call_id: invite.sip_call_id.clone(),
-        headers: invite
+        request_uri: sip.request_uri.clone(),
+        request_user: sip.request_user.clone(),
+        from_uri: sip.from_uri.clone(),
+        from_user: sip.from_user.clone(),
+        from_display_name: sip.from_display_name.clone(),
+        to_uri: sip.to_uri.clone(),
+        sip_call_id: sip.call_id.clone(),
+        headers: sip
             .headers
             .iter()
             .map(|(name, value)| SipHeader {
@@ -41,7 +42,7 @@ pub fn invite(invite: &Invite) -> InviteInfo {
                 value: value.clone(),
             })
             .collect(),
-        source: invite.source.clone(),
+        source: sip.source.to_string(),
     }
 }
 

@@ -86,6 +86,7 @@ impl CallCore {
         state.phase = Phase::Ending { answered: None };
         state.handled = true;
         let key = state.key;
+        self.set_participant_status(call, ParticipantStatus::Disconnecting, Some("disconnect"));
         self.endpoint
             .reject(now, key, code, reason)
             .map_err(|e| CoreError::state(e.to_string()))?;
@@ -117,10 +118,7 @@ impl CallCore {
         };
         state.handled = true;
         let key = state.key;
-        let room = state.room().map(str::to_owned);
-        if let Some(room) = room.and_then(|r| self.rooms.get_mut(&r)) {
-            room.set_status(call, ParticipantStatus::Disconnecting, Some(reason));
-        }
+        self.set_participant_status(call, ParticipantStatus::Disconnecting, Some(reason));
         self.endpoint
             .hangup(now, key)
             .map_err(|e| CoreError::state(e.to_string()))?;

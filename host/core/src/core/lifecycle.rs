@@ -12,12 +12,21 @@ use crate::timers::TimerKind;
 impl CallCore {
     /// The ACK for the call's 2xx arrived.
     pub(super) fn confirmed(&mut self, call: CallId) {
-        let room = self
-            .calls
-            .get(&call)
-            .and_then(|c| c.room().map(str::to_owned));
-        if let Some(room) = room.and_then(|r| self.rooms.get_mut(&r)) {
-            room.set_status(call, ParticipantStatus::Connected, None);
+        self.set_participant_status(call, ParticipantStatus::Connected, None);
+    }
+
+    /// Sets the listed status (and reason, if given) of the call, if it is a participant.
+    pub(super) fn set_participant_status(
+        &mut self,
+        call: CallId,
+        status: ParticipantStatus,
+        reason: Option<&str>,
+    ) {
+        let Some(room) = self.calls.get(&call).and_then(|c| c.room()) else {
+            return;
+        };
+        if let Some(room) = self.rooms.get_mut(room) {
+            room.set_status(call, status, reason);
         }
     }
 
@@ -45,11 +54,12 @@ impl CallCore {
             Attachment::Alone => {}
             Attachment::Bridge(peer) => self.peer_unbridged(peer),
             Attachment::Room(room) => {
+                // A hang-up from here already gave its reason ("disconnect", "kicked").
                 let reason = match cause {
-                    EndCause::RemoteBye => "BYE",
-                    EndCause::Cancelled => "CANCEL",
-                    EndCause::NoAck => "no ACK",
-                    EndCause::LocalHangup | EndCause::Rejected => "disconnect",
+                    EndCause::RemoteBye => Some("BYE"),
+                    EndCause::Cancelled => Some("CANCEL"),
+                    EndCause::NoAck => Some("no ACK"),
+                    EndCause::LocalHangup | EndCause::Rejected => None,
                 };
                 self.finish_participant(now, &room, call, reason);
             }
@@ -95,13 +105,14 @@ impl CallCore {
         }
     }
 
-    /// Marks a participant Finished and schedules its removal from the list.
-    fn finish_participant(&mut self, now: Instant, room: &str, call: CallId, reason: &str) {
+    /// Marks a participant Finished (with a new reason, if given) and schedules
+    /// its removal from the list.
+    fn finish_participant(&mut self, now: Instant, room: &str, call: CallId, reason: Option<&str>) {
         let delay = self.config.participants_expire_delay;
         let Some(r) = self.rooms.get_mut(room) else {
             return;
         };
-        r.set_status(call, ParticipantStatus::Finished, Some(reason));
+        r.set_status(call, ParticipantStatus::Finished, reason);
         if delay.is_zero() {
             r.remove(call);
             self.schedule_room_expiry(now, room);

@@ -216,7 +216,7 @@ pub fn conference() -> Script {
         if let GuestOp::Invite(invite) = op {
             core.answer(now, invite.call).expect("answer");
             let options = switchyard_core::JoinOptions {
-                number: invite.from_user.clone(),
+                number: invite.sip.from_user.clone(),
                 reason: "entered".into(),
                 participant_id: String::new(),
             };
@@ -237,5 +237,5 @@ pub fn answer_only() -> Script {
 
 /// The room a Request-URI user asks for: `000777<room>`.
 pub fn room_of(invite: &Invite) -> &str {
-    invite.request_user.trim_start_matches("000777")
+    invite.sip.request_user.trim_start_matches("000777")
 }

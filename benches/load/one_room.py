@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Load benchmark: SIPp calls into ONE conference room, measuring what the host
+holds as calls come and go.
+
+Each run starts the release binary on loopback with free ports, drives SIPp's
+built-in uac at --rate calls/s for --duration seconds, every call to room 123
+held --hold-ms, and samples the server every 0.5 s. It reports, per run and as
+medians over the runs:
+
+  - failed calls (SIPp's count; the target is 0),
+  - CPU: the server's cores used while the load ran (utime+stime / wall),
+  - p99 INVITE->200 (SIPp's response-time trace),
+  - RSS at every 10,000 calls received, and RSS(last) / RSS(10,000).
+
+Usage: benches/load/one_room.py [--runs 3] [--rate 1000] [--duration 60]
+       [--hold-ms 1000] [--binary target/release/switchyard]
+Build first: cargo build --release
+"""
+
+import argparse
+import csv
+import glob
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xmlrpc.client
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def free_port(kind):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * PAGE_KB
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # Fields 14 and 15 of stat (utime, stime), counted after the command name.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def total_calls(control):
+    info = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{control}/RPC2").serverInfo()[0]
+    return int(re.search(r"(\d+) total", info).group(1))
+
+
+def start_server(binary, workdir):
+    sip, control = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    config = os.path.join(workdir, "switchyard.toml")
+    with open(config, "w") as f:
+        f.write(
+            f'[log]\nlevel = "warn"\n'
+            f'[sip]\nlisten = "127.0.0.1:{sip}"\n'
+            f'[control]\nlisten = "127.0.0.1:{control}"\n'
+            f'[rtp]\naddress = "127.0.0.1"\nport_min = 30000\nport_max = 39998\n'
+        )
+    log = open(os.path.join(workdir, "server.log"), "w")
+    server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
+                              stdout=log, stderr=log)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            total_calls(control)
+            return server, sip, control
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit(f"the server did not start; see {log.name}")
+
+
+def run_once(args, number):
+    workdir = tempfile.mkdtemp(prefix="switchyard-load-")
+    server, sip, control = start_server(args.binary, workdir)
+    calls = args.rate * args.duration
+    samples = []  # (seconds since start, total calls, rss kB, cpu s)
+    stop = threading.Event()
+
+    def sample():
+        start = time.time()
+        while not stop.is_set():
+            try:
+                samples.append((time.time() - start, total_calls(control),
+                                rss_kb(server.pid), cpu_seconds(server.pid)))
+            except (OSError, xmlrpc.client.Error):
+                pass
+            stop.wait(0.5)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.time()
+    sipp = subprocess.run(
+        ["sipp", "-sn", "uac", "-s", "000777123", f"127.0.0.1:{sip}",
+         "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+         "-r", str(args.rate), "-m", str(calls), "-l", str(args.rate * 4),
+         "-d", str(args.hold_ms), "-t", "u1", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
+         "-timeout", str(args.duration + 120), "-timeout_error"],
+        cwd=workdir, capture_output=True, text=True)
+    wall = time.time() - started
+    stop.set()
+    sampler.join()
+    server.terminate()
+    server.wait(timeout=30)
+
+    out = sipp.stdout + sipp.stderr
+    successful = [int(x) for x in re.findall(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", out)]
+    failed = [int(x) for x in re.findall(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", out)]
+    rtts = []
+    for path in glob.glob(os.path.join(workdir, "*_rtt.csv")):
+        with open(path) as f:
+            for row in csv.reader(f, delimiter=";"):
+                try:
+                    rtts.append(float(row[1]))
+                except (ValueError, IndexError):
+                    pass
+    rtts.sort()
+    p99 = rtts[int(len(rtts) * 0.99)] if rtts else float("nan")
+    rss_at = {}
+    for _, total, rss, _ in samples:
+        mark = (total // 10_000) * 10_000
+        if mark >= 10_000 and mark not in rss_at:
+            rss_at[mark] = rss
+    cpu = (samples[-1][3] - samples[0][3]) / (samples[-1][0] - samples[0][0]) if len(samples) > 1 else float("nan")
+    result = {
+        "successful": successful[-1] if successful else None,
+        "failed": failed[-1] if failed else None,
+        "cores": cpu,
+        "p99_ms": p99,
+        "rss_kb": rss_at,
+        "wall_s": wall,
+    }
+    print(f"run {number}: {result['successful']} ok, {result['failed']} failed, "
+          f"{cpu:.2f} cores, p99 INVITE->200 {p99:.1f} ms, wall {wall:.0f} s, "
+          f"RSS at 10k-call marks (MiB): "
+          + ", ".join(f"{k // 1000}k={v / 1024:.1f}" for k, v in sorted(rss_at.items())),
+          flush=True)
+    if sipp.returncode not in (0, 1):
+        print(f"  sipp exited {sipp.returncode}; its output is in {workdir}", flush=True)
+        with open(os.path.join(workdir, "sipp.out"), "w") as f:
+            f.write(out)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--hold-ms", type=int, default=1000)
+    parser.add_argument("--binary", default="target/release/switchyard")
+    args = parser.parse_args()
+    if not os.path.exists(args.binary):
+        sys.exit(f"{args.binary} is missing: run cargo build --release first")
+    results = [run_once(args, n + 1) for n in range(args.runs)]
+    marks = sorted(set.intersection(*(set(r["rss_kb"]) for r in results)))
+    print(f"\nmedians of {len(results)} runs at {args.rate} calls/s for {args.duration} s, "
+          f"hold {args.hold_ms} ms, one room:")
+    print(f"  failed calls: {statistics.median(r['failed'] or 0 for r in results)}")
+    print(f"  CPU: {statistics.median(r['cores'] for r in results):.2f} cores")
+    print(f"  p99 INVITE->200: {statistics.median(r['p99_ms'] for r in results):.1f} ms")
+    for mark in marks:
+        print(f"  RSS after {mark:>6} calls: "
+              f"{statistics.median(r['rss_kb'][mark] for r in results) / 1024:.1f} MiB")
+    if marks:
+        ratio = statistics.median(r["rss_kb"][marks[-1]] / r["rss_kb"][marks[0]] for r in results)
+        print(f"  RSS({marks[-1]}) / RSS({marks[0]}): {ratio:.3f}")
+
+
+if __name__ == "__main__":
+    main()
