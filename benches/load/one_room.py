@@ -13,7 +13,7 @@ medians over the runs:
   - RSS at every 10,000 calls received, and RSS(last) / RSS(10,000).
 
 Usage: benches/load/one_room.py [--runs 3] [--rate 1000] [--duration 60]
-       [--hold-ms 1000] [--binary target/release/switchyard]
+       [--hold-ms 1000] [--binary target/release/switchyard] [--config TOML]
 Build first: cargo build --release
 """
 
@@ -58,7 +58,7 @@ def total_calls(control):
     return int(re.search(r"(\d+) total", info).group(1))
 
 
-def start_server(binary, workdir):
+def start_server(binary, workdir, extra):
     sip, control = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     config = os.path.join(workdir, "switchyard.toml")
     with open(config, "w") as f:
@@ -67,6 +67,7 @@ def start_server(binary, workdir):
             f'[sip]\nlisten = "127.0.0.1:{sip}"\n'
             f'[control]\nlisten = "127.0.0.1:{control}"\n'
             f'[rtp]\naddress = "127.0.0.1"\nport_min = 30000\nport_max = 39998\n'
+            + extra.replace("\\n", "\n") + "\n"
         )
     log = open(os.path.join(workdir, "server.log"), "w")
     server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
@@ -84,7 +85,7 @@ def start_server(binary, workdir):
 
 def run_once(args, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-load-")
-    server, sip, control = start_server(args.binary, workdir)
+    server, sip, control = start_server(args.binary, workdir, args.config)
     calls = args.rate * args.duration
     samples = []  # (seconds since start, total calls, rss kB, cpu s)
     stop = threading.Event()
@@ -161,6 +162,8 @@ def main():
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--hold-ms", type=int, default=1000)
     parser.add_argument("--binary", default="target/release/switchyard")
+    parser.add_argument("--config", default="",
+                        help=r"TOML added to the server's config, e.g. '[limits]\nmax_instances = 2000'")
     args = parser.parse_args()
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} is missing: run cargo build --release first")

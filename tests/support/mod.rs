@@ -9,3 +9,4 @@ pub mod audio;
 pub mod phone;
 pub mod server;
 pub mod tools;
+pub mod xmlrpc;

@@ -3,11 +3,16 @@
 
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use switchyard_media::g711;
 
 /// How long the phone waits for any one SIP answer.
 const SIP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The RTP payload type the phone offers for RFC 4733 telephone-events.
+const TELEPHONE_EVENT: u8 = 101;
+/// The most datagrams [`Phone::discard_received`] throws away in one call.
+const MAX_DISCARD: usize = 10_000;
 
 /// A phone with one call.
 pub struct Phone {
@@ -20,6 +25,17 @@ pub struct Phone {
     to_tag: String,
     remote_rtp: SocketAddr,
     cseq: u32,
+    /// The Via branch of the INVITE (an ACK to a non-2xx answer reuses it).
+    invite_branch: String,
+    /// When the INVITE was sent.
+    invited_at: Instant,
+    /// When the final answer to the INVITE arrived.
+    answered_at: Option<Instant>,
+    /// The final answer to the INVITE, once it came.
+    final_answer: String,
+    /// The next RTP frame: sequence number and timestamp (× 160) of what the
+    /// phone sends next, so later talk and key presses continue the stream.
+    next_frame: AtomicU32,
 }
 
 /// A SIP message as text.
@@ -47,13 +63,26 @@ impl Phone {
     /// lines), and completes the INVITE/200/ACK exchange. Panics unless the
     /// call is answered.
     pub fn call(server: SocketAddr, user: &str, caller: &str, extra_headers: &[&str]) -> Phone {
+        let mut phone = Phone::dial(server, user, caller, extra_headers);
+        let status = phone.await_answer();
+        assert_eq!(
+            status, 200,
+            "the call was not answered:\n{}",
+            phone.final_answer
+        );
+        phone
+    }
+
+    /// Sends an INVITE to `sip:<user>@server` from `caller` and returns at
+    /// once; [`Phone::await_answer`] waits for its final answer.
+    pub fn dial(server: SocketAddr, user: &str, caller: &str, extra_headers: &[&str]) -> Phone {
         let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
         let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
         sip.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
         rtp.set_read_timeout(Some(Duration::from_millis(5)))
             .unwrap();
-        let mut phone = Phone {
+        let phone = Phone {
             server,
             user: user.to_owned(),
             call_id: random_token(&format!("{caller}-")),
@@ -61,6 +90,11 @@ impl Phone {
             to_tag: String::new(),
             remote_rtp: server,
             cseq: 1,
+            invite_branch: random_token("z9hG4bK"),
+            invited_at: Instant::now(),
+            answered_at: None,
+            final_answer: String::new(),
+            next_frame: AtomicU32::new(0),
             sip,
             rtp,
         };
@@ -68,8 +102,9 @@ impl Phone {
         let rtp_port = phone.rtp.local_addr().unwrap().port();
         let sdp = format!(
             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-             m=audio {rtp_port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n\
-             a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
+             m=audio {rtp_port} RTP/AVP 0 {TELEPHONE_EVENT}\r\na=rtpmap:0 PCMU/8000\r\n\
+             a=rtpmap:{TELEPHONE_EVENT} telephone-event/8000\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n\
+             a=ptime:20\r\na=sendrecv\r\n"
         );
         let mut extra = String::new();
         for line in extra_headers {
@@ -87,34 +122,99 @@ impl Phone {
              Contact: <sip:{caller}@127.0.0.1:{sip_port}>\r\n\
              {extra}Content-Type: application/sdp\r\n\
              Content-Length: {}\r\n\r\n{sdp}",
-            random_token("z9hG4bK"),
+            phone.invite_branch,
             phone.from_tag,
             phone.call_id,
             sdp.len()
         );
         phone.sip.send_to(invite.as_bytes(), server).unwrap();
-        let answer = phone.await_final("INVITE");
-        assert_eq!(
-            status(&answer),
-            Some(200),
-            "the call was not answered:\n{answer}"
-        );
-        let to = header(&answer, "To").unwrap();
-        phone.to_tag = to
-            .split("tag=")
-            .nth(1)
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        phone.remote_rtp = sdp_audio_address(&answer);
-        phone.send_in_dialog("ACK", 1);
         phone
     }
 
-    /// Waits for the final response to our `method` request.
-    fn await_final(&self, method: &str) -> String {
+    /// Waits for the final answer to the INVITE and returns its status code.
+    /// A 200 is acknowledged and the call is up; any other final answer is
+    /// acknowledged as RFC 3261 §17.1.1.3 says and the phone has no call.
+    pub fn await_answer(&mut self) -> u16 {
+        let (answer, at) = self.await_final("INVITE");
+        self.answered_at = Some(at);
+        let code = status(&answer).expect("a final answer has a status");
+        let to = header(&answer, "To").unwrap_or_else(|| panic!("no To header in:\n{answer}"));
+        self.to_tag = to
+            .split("tag=")
+            .nth(1)
+            .and_then(|tag| tag.split(';').next())
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        if code == 200 {
+            self.remote_rtp = sdp_audio_address(&answer);
+            self.send_in_dialog("ACK", 1);
+        } else {
+            self.ack_failure();
+        }
+        self.final_answer = answer;
+        code
+    }
+
+    /// Waits up to `timeout` for a provisional answer (1xx) to the INVITE and
+    /// returns its status code, or `None` if none came (or a final one did).
+    pub fn await_provisional(&self, timeout: Duration) -> Option<u16> {
+        let started = Instant::now();
+        let mut buffer = [0u8; 8192];
+        while started.elapsed() < timeout {
+            let Ok((len, _)) = self.sip.recv_from(&mut buffer) else {
+                continue;
+            };
+            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
+            if header(&message, "CSeq").is_some_and(|c| c.ends_with("INVITE")) {
+                match status(&message) {
+                    Some(code) if code < 200 => return Some(code),
+                    Some(_) => return None,
+                    None => {}
+                }
+            }
+        }
+        None
+    }
+
+    /// When the INVITE was sent.
+    pub fn invited_at(&self) -> Instant {
+        self.invited_at
+    }
+
+    /// When the final answer to the INVITE arrived, once it has.
+    pub fn answered_at(&self) -> Option<Instant> {
+        self.answered_at
+    }
+
+    /// The ACK of a non-2xx final answer: same branch as the INVITE, the
+    /// answer's To tag, CSeq 1 ACK.
+    fn ack_failure(&self) {
+        let sip_port = self.sip.local_addr().unwrap().port();
+        let ack = format!(
+            "ACK sip:{}@{} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:{sip_port};branch={};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: <sip:phone@127.0.0.1>;tag={}\r\n\
+             To: <sip:{}@{}>;tag={}\r\n\
+             Call-ID: {}\r\n\
+             CSeq: 1 ACK\r\n\
+             Content-Length: 0\r\n\r\n",
+            self.user,
+            self.server,
+            self.invite_branch,
+            self.from_tag,
+            self.user,
+            self.server,
+            self.to_tag,
+            self.call_id
+        );
+        self.sip.send_to(ack.as_bytes(), self.server).unwrap();
+    }
+
+    /// Waits for the final response to our `method` request; returns it and
+    /// when it arrived.
+    fn await_final(&self, method: &str) -> (String, Instant) {
         let started = Instant::now();
         let mut buffer = [0u8; 8192];
         while started.elapsed() < SIP_TIMEOUT {
@@ -124,7 +224,7 @@ impl Phone {
             let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
             let for_us = header(&message, "CSeq").is_some_and(|c| c.ends_with(method));
             if for_us && status(&message).is_some_and(|code| code >= 200) {
-                return message;
+                return (message, Instant::now());
             }
         }
         panic!("no final response to {method} within {SIP_TIMEOUT:?}");
@@ -153,11 +253,23 @@ impl Phone {
         self.sip.send_to(request.as_bytes(), self.server).unwrap();
     }
 
+    /// The SSRC of everything the phone sends.
+    fn ssrc(&self) -> u32 {
+        std::process::id() ^ u32::from(self.rtp.local_addr().unwrap().port())
+    }
+
+    /// Takes `count` frames of the phone's RTP stream; returns the first.
+    fn take_frames(&self, count: u32) -> u32 {
+        self.next_frame.fetch_add(count, Ordering::Relaxed)
+    }
+
     /// Sends `tone_hz` for `duration` as 20 ms PCMU packets on absolute
-    /// deadlines, and returns what it heard meanwhile, decoded.
+    /// deadlines, and returns what it heard meanwhile, decoded. A later call
+    /// continues the same RTP stream (sequence numbers and timestamps).
     pub fn talk(&self, tone_hz: f64, duration: Duration) -> Vec<i16> {
         let frames = (duration.as_millis() / 20) as usize;
-        let ssrc = std::process::id() ^ self.rtp.local_addr().unwrap().port() as u32;
+        let ssrc = self.ssrc();
+        let first = self.take_frames(frames as u32) as usize;
         let started = Instant::now();
         let mut heard = Vec::with_capacity(frames * 160);
         let mut buffer = [0u8; 2048];
@@ -168,8 +280,8 @@ impl Phone {
             let packet = RtpPacketBuilder::new()
                 .payload_type(0)
                 .ssrc(ssrc)
-                .sequence(Seq::from(frame as u16))
-                .timestamp((frame * 160) as u32)
+                .sequence(Seq::from((first + frame) as u16))
+                .timestamp(((first + frame) * 160) as u32)
                 .marked(frame == 0)
                 .payload(&payload)
                 .build()
@@ -190,22 +302,70 @@ impl Phone {
         heard
     }
 
+    /// Presses `digit` (0-9, *, #, A-D) as RFC 4733 telephone-events on the
+    /// phone's RTP stream: a start packet (marker set) and the end packet
+    /// three times (§2.5.1.4), all with the event's timestamp.
+    pub fn send_dtmf(&self, digit: char) {
+        let code = "0123456789*#ABCD"
+            .find(digit.to_ascii_uppercase())
+            .unwrap_or_else(|| panic!("{digit:?} is not a DTMF key"));
+        let packets: u32 = 4;
+        let first = self.take_frames(packets);
+        let ssrc = self.ssrc();
+        for n in 0..packets {
+            let end = n > 0;
+            // Volume 10 (-10 dBm0); duration in timestamp units, 100 ms at the end.
+            let duration: u16 = if end { 800 } else { 160 };
+            let [high, low] = duration.to_be_bytes();
+            let payload = [code as u8, if end { 0x80 | 10 } else { 10 }, high, low];
+            let packet = RtpPacketBuilder::new()
+                .payload_type(TELEPHONE_EVENT)
+                .ssrc(ssrc)
+                .sequence(Seq::from((first + n) as u16))
+                .timestamp(first.wrapping_mul(160))
+                .marked(n == 0)
+                .payload(&payload)
+                .build()
+                .unwrap();
+            self.rtp.send_to(&packet, self.remote_rtp).unwrap();
+        }
+    }
+
+    /// Throws away the RTP queued on the phone's socket (what it was sent
+    /// while nobody listened); returns how many datagrams that was.
+    pub fn discard_received(&self) -> usize {
+        let mut buffer = [0u8; 2048];
+        self.rtp.set_nonblocking(true).unwrap();
+        let discarded = (0..MAX_DISCARD)
+            .take_while(|_| self.rtp.recv_from(&mut buffer).is_ok())
+            .count();
+        self.rtp.set_nonblocking(false).unwrap();
+        discarded
+    }
+
     /// Sends BYE and waits for its 200.
     pub fn hang_up(mut self) {
         self.cseq += 1;
         self.send_in_dialog("BYE", self.cseq);
-        let answer = self.await_final("BYE");
+        let (answer, _) = self.await_final("BYE");
         assert_eq!(status(&answer), Some(200), "BYE not accepted:\n{answer}");
     }
 
     /// Waits up to `timeout` for the server's BYE, answers it 200, and returns true if it came.
     pub fn await_bye(&self, timeout: Duration) -> bool {
+        self.await_bye_at(timeout).is_some()
+    }
+
+    /// Waits up to `timeout` for the server's BYE, answers it 200, and
+    /// returns when it arrived, or `None` if it did not.
+    pub fn await_bye_at(&self, timeout: Duration) -> Option<Instant> {
         let started = Instant::now();
         let mut buffer = [0u8; 8192];
         while started.elapsed() < timeout {
             let Ok((len, from)) = self.sip.recv_from(&mut buffer) else {
                 continue;
             };
+            let arrived = Instant::now();
             let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
             if !message.starts_with("BYE ") {
                 continue;
@@ -222,9 +382,9 @@ impl Phone {
             }
             ok.push_str("Content-Length: 0\r\n\r\n");
             self.sip.send_to(ok.as_bytes(), from).unwrap();
-            return true;
+            return Some(arrived);
         }
-        false
+        None
     }
 }
 

@@ -15,12 +15,46 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub fn base_config() -> String {
     let port_min = 20000 + (std::process::id() % 200) as u16 * 40;
     format!(
-        "[log]\nlevel = \"info,switchyard=debug\"\n\
+        "{}[media]\nworkers = 2\n",
+        loopback_config("info,switchyard=debug", port_min, port_min + 39)
+    )
+}
+
+/// Loopback only, SIP and XML-RPC on ports chosen by the kernel, RTP on
+/// `port_min..=port_max`, logging at `log_level`; everything else at its
+/// default (no `[media]`, `[limits]`, `[rooms]`, `[routing]` sections, so a
+/// caller may append them).
+pub fn loopback_config(log_level: &str, port_min: u16, port_max: u16) -> String {
+    format!(
+        "[log]\nlevel = \"{log_level}\"\n\
          [sip]\nlisten = \"127.0.0.1:0\"\n\
          [control]\nlisten = \"127.0.0.1:0\"\n\
-         [rtp]\naddress = \"127.0.0.1\"\nport_min = {port_min}\nport_max = {}\n\
-         [media]\nworkers = 2\n",
-        port_min + 39
+         [rtp]\naddress = \"127.0.0.1\"\nport_min = {port_min}\nport_max = {port_max}\n"
+    )
+}
+
+/// The `misbehave` test guest's component, built by host/guest's build
+/// script; panics with what to do if it is missing.
+pub fn misbehave_wasm() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/guests/wasm32-wasip2/release/misbehave.wasm"
+    );
+    assert!(
+        std::path::Path::new(path).is_file(),
+        "expected the misbehave guest at {path}; it is built with the host \
+         (cargo build -p switchyard-guest, which needs rustup target add wasm32-wasip2)"
+    );
+    path.to_owned()
+}
+
+/// [`base_config`] with every call and XML-RPC function routed to the
+/// `misbehave` test guest.
+pub fn misbehave_config() -> String {
+    format!(
+        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\n",
+        base_config(),
+        misbehave_wasm()
     )
 }
 
@@ -174,6 +208,33 @@ impl Drop for Server {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+    }
+}
+
+impl Server {
+    /// The id (`c<n>`) the server gave the call from `caller` (the From
+    /// user), read from its `incoming call` log line; waits up to `timeout`.
+    pub fn call_id_of(&self, caller: &str, timeout: Duration) -> String {
+        let from = format!("from=sip:{caller}@");
+        let started = Instant::now();
+        loop {
+            let found = self.log.lock().unwrap().lines().find_map(|line| {
+                if !line.contains("incoming call") || !line.contains(&from) {
+                    return None;
+                }
+                let start = line.find(" call=")? + " call=".len();
+                line[start..].split_whitespace().next().map(str::to_owned)
+            });
+            if let Some(id) = found {
+                return id;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "expected an `incoming call` log line with {from} within {timeout:?}; the log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }

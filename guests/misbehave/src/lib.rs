@@ -52,28 +52,35 @@ mod component {
         fn on_invite(invite: InviteInfo) {
             misbehave(&invite.request_user);
             let call = &invite.call;
-            let _ = signaling::answer(call);
             match invite.request_user.as_str() {
-                "alone" => {}
+                "alone" => {
+                    let _ = signaling::answer(call);
+                }
                 "timer" => {
+                    let _ = signaling::answer(call);
                     let _ = timers::start(call, 500);
                 }
-                "bridge" => match kv::get(WAITING) {
-                    Some(waiting) if waiting != *call => {
-                        kv::delete(WAITING);
-                        let _ = signaling::bridge(&waiting, call);
+                "bridge" => {
+                    let _ = signaling::answer(call);
+                    match kv::get(WAITING) {
+                        Some(waiting) if waiting != *call => {
+                            kv::delete(WAITING);
+                            let _ = signaling::bridge(&waiting, call);
+                        }
+                        _ => {
+                            let _ = kv::set(WAITING, call);
+                        }
                     }
-                    _ => {
-                        let _ = kv::set(WAITING, call);
-                    }
-                },
+                }
                 _ => {
+                    // Listed before the 200 OK goes out.
                     let options = JoinOptions {
                         number: invite.from_user.clone(),
                         reason: "entered".to_owned(),
                         participant_id: String::new(),
                     };
                     let _ = rooms::join(call, "ok", &options);
+                    let _ = signaling::answer(call);
                 }
             }
         }

@@ -206,6 +206,7 @@ impl CallCore {
         Footprint {
             calls: self.calls.len(),
             sip_calls: self.endpoint.active_calls(),
+            sip_transactions: self.endpoint.active_transactions(),
             rooms: self.rooms.len(),
             participants: self.rooms.values().map(Room::len).sum(),
             timers: self.timers.len(),
@@ -305,6 +306,8 @@ pub struct Footprint {
     pub calls: usize,
     /// Calls the SIP endpoint still tracks.
     pub sip_calls: usize,
+    /// SIP transactions not yet terminated.
+    pub sip_transactions: usize,
     /// Rooms.
     pub rooms: usize,
     /// Listed participants, finished ones included.

@@ -6,7 +6,7 @@
 //! Layout, one job per module:
 //! - `wire`: datagram to `rsip` message (compact headers, folding, bare LF);
 //! - `message`: mandatory-header checks, Via handling, Content-Length (RFC 3261 §8, §18);
-//! - `build`: responses (§8.2.6);
+//! - `build`: responses (§8.2.6); `reply`: the ones the endpoint gives on its own;
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
 //! - `endpoint`: routing between them and the public API; [`sdp`]: offer/answer;
@@ -19,6 +19,7 @@ mod endpoint;
 mod event;
 mod ids;
 mod message;
+mod reply;
 pub mod sdp;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -96,21 +96,31 @@ impl ControlBridge {
     }
 
     /// What the host holds and has done: `stats()`. Calls, rooms, listed
-    /// participants, pending timers, guest instances and mailboxes, and the
-    /// media workers' counters summed.
+    /// participants, pending timers, guest instances and mailboxes, refusals
+    /// and guest failures, and the media workers' counters summed.
     fn stats(&self) -> Value {
-        let footprint = lock(self.host.core()).footprint();
+        let (footprint, calls) = {
+            let core = lock(self.host.core());
+            (core.footprint(), core.stats())
+        };
         let stats = self.media.stats();
         let count = |n: u64| Value::Int(i32::try_from(n).unwrap_or(i32::MAX));
         let size = |n: usize| count(n as u64);
         Value::Struct(vec![
             ("calls".into(), size(footprint.calls)),
             ("sip_calls".into(), size(footprint.sip_calls)),
+            ("sip_transactions".into(), size(footprint.sip_transactions)),
             ("rooms".into(), size(footprint.rooms)),
             ("participants".into(), size(footprint.participants)),
             ("timers".into(), size(footprint.timers)),
             ("guest_instances".into(), size(self.executor.instances())),
             ("guest_mailboxes".into(), size(self.executor.calls())),
+            (
+                "refused_no_instance".into(),
+                count(calls.refused_no_instance),
+            ),
+            ("refused_no_codec".into(), count(calls.refused_no_codec)),
+            ("guest_failures".into(), count(calls.guest_failures)),
             ("ticks".into(), count(stats.ticks)),
             ("packets_received".into(), count(stats.packets_received)),
             ("packets_sent".into(), count(stats.packets_sent)),

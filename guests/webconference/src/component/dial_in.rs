@@ -33,6 +33,7 @@ struct CallState {
     participant_id: String,
     settings: Settings,
     phase: Phase,
+    answered: bool,
 }
 
 thread_local! {
@@ -60,12 +61,13 @@ pub fn on_invite(invite: InviteInfo) {
         participant_id: header(&settings.participant_id_header).unwrap_or_default(),
         settings,
         phase: Phase::InRoom,
+        answered: false,
     };
-    let started = signaling::answer(&state.call).and_then(|()| match route {
+    let started = match route {
         Route::Room { room, reason } => enter_room(&mut state, &room, reason),
         Route::AskForRoom => ask_for_room(&mut state, 0),
         Route::DirectRoomTooShort => say_goodbye(&mut state),
-    });
+    };
     finish_step(state, started);
 }
 
@@ -150,6 +152,7 @@ fn ask_for_room(state: &mut CallState, attempts: u32) -> Result<(), Error> {
     if attempts >= state.settings.max_room_attempts {
         return say_goodbye(state);
     }
+    answer(state)?;
     let prompt = if attempts == 0 {
         "enter_pin"
     } else {
@@ -164,11 +167,23 @@ fn ask_for_room(state: &mut CallState, attempts: u32) -> Result<(), Error> {
 }
 
 fn say_goodbye(state: &mut CallState) -> Result<(), Error> {
+    answer(state)?;
     media::play(&state.call, &["wrong_pin_bye".to_owned()], false)?;
     state.phase = Phase::Leaving;
     Ok(())
 }
 
+/// Answers the call unless it already is.
+fn answer(state: &mut CallState) -> Result<(), Error> {
+    if !state.answered {
+        signaling::answer(&state.call)?;
+        state.answered = true;
+    }
+    Ok(())
+}
+
+/// Joins the room, then answers: the participant is listed before the caller
+/// hears the 200 OK, so nothing the caller does next can find it missing.
 fn enter_room(state: &mut CallState, room: &str, reason: &str) -> Result<(), Error> {
     if state.settings.private_rooms && rooms::info(room).is_none() {
         return say_goodbye(state);
@@ -182,6 +197,7 @@ fn enter_room(state: &mut CallState, room: &str, reason: &str) -> Result<(), Err
             participant_id: state.participant_id.clone(),
         },
     )?;
+    answer(state)?;
     state.phase = Phase::InRoom;
     if others == 0 {
         let looped = state.settings.loop_first_participant_prompt;

@@ -5,27 +5,25 @@ use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
 
-use super::{ClientKey, Endpoint, Owner, ServerKey, TxEntry, TxKey};
+use super::{ClientKey, Endpoint, Owner, TxEntry, TxId};
 use crate::build::{ACCEPT, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
 use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event, IncomingCall};
 use crate::message::{self, Rejection, Request};
+use crate::reply::{Reply, required};
 use crate::sdp::{Offer, OfferError};
-use crate::transaction::{NonInviteServer, Transaction};
+use crate::transaction::{Absorbed, ServerKey, Transaction};
 
-/// A final response the endpoint gives on its own: status code and reason phrase.
-struct Reply {
+/// Why the endpoint refuses a new INVITE's offer: status code and reason phrase.
+struct Refusal {
     code: u16,
-    reason: String,
+    reason: &'static str,
 }
 
-impl Reply {
-    fn new(code: u16, reason: impl Into<String>) -> Self {
-        Self {
-            code,
-            reason: reason.into(),
-        }
+impl Refusal {
+    fn new(code: u16, reason: &'static str) -> Self {
+        Self { code, reason }
     }
 }
 
@@ -69,86 +67,72 @@ impl Endpoint {
             other => other,
         };
         let key = ServerKey::new(&request.transaction_id, tx_method);
-        if let Some(&id) = self.server_index.get(&key)
-            && self.on_matched_request(now, id, method)
-        {
-            return;
+        if let Some(&id) = self.server_index.get(&key) {
+            return self.on_matched_request(now, id, method);
         }
-        let required = required(&request);
+        match self
+            .lingering
+            .on_request(&key, &request.raw, &self.user_agent, &mut self.out)
+        {
+            Some(Absorbed::Retransmission) => {
+                self.stats.request_retransmissions_received += 1;
+                return;
+            }
+            Some(Absorbed::Ack) => return,
+            // RFC 6026 §7.1: the ACK of a 2xx (or a new request) goes on to the core.
+            None => {}
+        }
         match (method, request.to_tag.is_some()) {
             (rsip::Method::Ack, _) => self.on_ack(now, &request),
             (rsip::Method::Cancel, _) => self.on_cancel(now, key, request),
             // §8.2.2.3: the endpoint supports no extension.
-            _ if !required.is_empty() => {
-                self.reply(now, key, &request, Reply::new(420, "Bad Extension"), |b| {
-                    b.header(rsip::headers::Unsupported::new(required))
-                });
+            _ if !required(&request.raw).is_empty() => {
+                self.reply(now, key, &request, Reply::BadExtension)
             }
             (rsip::Method::Invite | rsip::Method::Bye | rsip::Method::Options, true) => {
                 self.on_in_dialog(now, key, request)
             }
             (rsip::Method::Invite, false) => self.on_invite(now, local, key, request),
-            (rsip::Method::Options, false) => self.respond_options(now, key, &request),
-            (rsip::Method::Bye, false) => self.reply(
-                now,
-                key,
-                &request,
-                Reply::new(481, "Call/Transaction Does Not Exist"),
-                |b| b,
-            ),
+            (rsip::Method::Options, false) => self.reply(now, key, &request, Reply::Options),
+            (rsip::Method::Bye, false) => self.reply(now, key, &request, Reply::NoSuchCall),
             // §8.2.1: methods the endpoint does not implement.
-            _ => self.reply(
-                now,
-                key,
-                &request,
-                Reply::new(405, "Method Not Allowed"),
-                |b| b.capabilities(),
-            ),
+            _ => self.reply(now, key, &request, Reply::MethodNotAllowed),
         }
     }
 
-    /// Hands a request to the server transaction it matched; `false` if it must go on to the
-    /// core instead (an ACK for a 2xx that matched an RFC 2543-style INVITE transaction).
-    fn on_matched_request(&mut self, now: Instant, id: super::TxId, method: rsip::Method) -> bool {
-        let Some(entry) = self.transactions.get_mut(&id) else {
-            return false;
+    /// Hands a request to the live INVITE server transaction it matched: a retransmitted
+    /// INVITE, or the ACK of its non-2xx (the ACK of a 2xx finds the transaction lingering).
+    fn on_matched_request(&mut self, now: Instant, id: TxId, method: rsip::Method) {
+        let Some(TxEntry {
+            tx: Transaction::InviteServer(invite),
+            ..
+        }) = self.transactions.get_mut(&id)
+        else {
+            return;
         };
-        match (&mut entry.tx, method) {
-            (Transaction::InviteServer(invite), rsip::Method::Ack) => {
-                if invite.is_accepted() {
-                    // RFC 6026 §7.1: in "Accepted" the ACK belongs to the dialog.
-                    return false;
-                }
-                invite.on_ack(now);
-            }
-            (tx, _) => {
-                self.stats.request_retransmissions_received += 1;
-                tx.on_request_retransmission(&mut self.out);
-            }
+        if method == rsip::Method::Ack {
+            invite.on_ack();
+        } else {
+            self.stats.request_retransmissions_received += 1;
+            invite.on_request_retransmission(&mut self.out);
         }
-        self.reschedule(Owner::Tx(id));
-        true
+        self.reschedule_invite(now, id);
     }
 
     fn on_invite(&mut self, now: Instant, local: SocketAddr, key: ServerKey, request: Request) {
         let local_tag = self.ids.tag();
         let dialog = match Dialog::uas(&request, local_tag, local) {
             Ok(dialog) => dialog,
-            Err(reason) => return self.reply(now, key, &request, Reply::new(400, reason), |b| b),
+            Err(reason) => {
+                let tag = self.ids.tag();
+                return self.refuse(now, key, &request, 400, &reason, &tag);
+            }
         };
         let offer = match read_offer(&request) {
             Ok(offer) => offer,
-            Err(reply) => {
-                // §21.4.13: a 415 lists the acceptable body types.
-                let unsupported_media = reply.code == 415;
-                let tag = dialog.id().local_tag.clone();
-                return self.reply_tagged(now, key, &request, reply, Some(&tag), |b| {
-                    if unsupported_media {
-                        b.header(rsip::headers::Accept::new(ACCEPT))
-                    } else {
-                        b
-                    }
-                });
+            Err(Refusal { code, reason }) => {
+                let tag = &dialog.id().local_tag;
+                return self.refuse(now, key, &request, code, reason, tag);
             }
         };
         let call = CallKey::new(self.next_id());
@@ -179,24 +163,22 @@ impl Endpoint {
             .and_then(|(_, call)| self.calls.get_mut(call).map(|state| (call, state)))
         else {
             // §12.2.2: no such dialog.
-            let reply = Reply::new(481, "Call/Transaction Does Not Exist");
-            return self.reply(now, key, &request, reply, |b| b);
+            return self.reply(now, key, &request, Reply::NoSuchCall);
         };
         if !state.dialog.accept_remote_cseq(request.cseq) {
             // §12.2.2: a CSeq lower than the last one is answered with 500.
-            let reply = Reply::new(500, "CSeq out of order");
-            return self.reply(now, key, &request, reply, |b| b);
+            return self.reply(now, key, &request, Reply::CSeqOutOfOrder);
         }
         match request.method() {
             rsip::Method::Bye => {
                 let ending = state.phase == Phase::Ending;
-                self.reply(now, key, &request, Reply::new(200, "OK"), |b| b);
+                self.reply(now, key, &request, Reply::Ok);
                 if !ending {
                     self.end_call(call, EndCause::RemoteBye);
                 }
             }
             rsip::Method::Invite => self.on_reinvite(now, key, call, request),
-            _ => self.respond_options(now, key, &request),
+            _ => self.reply(now, key, &request, Reply::Options),
         }
     }
 
@@ -208,12 +190,12 @@ impl Endpoint {
             return;
         };
         let reply = match (state.phase, &state.local_sdp) {
-            (Phase::Ending, _) => Some(Reply::new(481, "Call/Transaction Does Not Exist")),
+            (Phase::Ending, _) => Some(Reply::NoSuchCall),
             (Phase::Confirmed, Some(_)) if !state.awaiting_ack() => None,
-            _ => Some(Reply::new(491, "Request Pending")),
+            _ => Some(Reply::RequestPending),
         };
         if let Some(reply) = reply {
-            return self.reply(now, key, &request, reply, |b| b);
+            return self.reply(now, key, &request, reply);
         }
         let sdp = state.local_sdp.clone().unwrap_or_default();
         let response = ResponseBuilder::new(&request.raw, 200, "OK", None, &self.user_agent)
@@ -248,29 +230,15 @@ impl Endpoint {
     /// INVITE has no final response yet it gets 487 and the call ends; the CANCEL itself gets
     /// 200 (481 if nothing matches).
     fn on_cancel(&mut self, now: Instant, key: ServerKey, request: Request) {
-        let invite_key = ServerKey::new(&request.transaction_id, rsip::Method::Invite);
-        let invite = self
-            .server_index
-            .get(&invite_key)
-            .and_then(|id| self.transactions.get(id).map(|e| &e.tx));
-        let Some(Transaction::InviteServer(invite)) = invite else {
-            let reply = Reply::new(481, "Call/Transaction Does Not Exist");
-            return self.reply(now, key, &request, reply, |b| b);
+        let Some((proceeding, call)) = self.invite_to_cancel(&request.transaction_id) else {
+            return self.reply(now, key, &request, Reply::NoSuchCall);
         };
-        let proceeding = invite.is_proceeding();
-        let call = invite.call().filter(|call| self.calls.contains_key(call));
+        let call = call.filter(|call| self.calls.contains_key(call));
         // §9.2: the 200 to CANCEL carries the same To tag as the INVITE's responses.
         let tag = call
             .and_then(|c| self.calls.get(&c))
             .map(|c| c.dialog.id().local_tag.clone());
-        self.reply_tagged(
-            now,
-            key,
-            &request,
-            Reply::new(200, "OK"),
-            tag.as_deref(),
-            |b| b,
-        );
+        self.reply_tagged(now, key, &request, Reply::Ok, tag.as_deref());
         if let (true, Some(call)) = (proceeding, call) {
             self.reject_offered(
                 now,
@@ -283,24 +251,28 @@ impl Endpoint {
         }
     }
 
-    fn respond_options(&mut self, now: Instant, key: ServerKey, request: &Request) {
-        self.reply(now, key, request, Reply::new(200, "OK"), |b| {
-            b.capabilities()
-        });
+    /// The INVITE server transaction of identity `id`, live or lingering: whether it still
+    /// awaits its final response (so a CANCEL has an effect, §9.2), and the call it offered.
+    fn invite_to_cancel(&self, id: &str) -> Option<(bool, Option<CallKey>)> {
+        let key = ServerKey::new(id, rsip::Method::Invite);
+        match self
+            .server_index
+            .get(&key)
+            .and_then(|tx| self.transactions.get(tx))
+        {
+            Some(TxEntry {
+                tx: Transaction::InviteServer(invite),
+                ..
+            }) => Some((invite.is_proceeding(), invite.call())),
+            _ => self.lingering.invite_call(id).map(|call| (false, call)),
+        }
     }
 
     /// Answers `request` with a final response through a new server transaction, adding a
     /// fresh To tag if the request has none (§8.2.6.2).
-    fn reply(
-        &mut self,
-        now: Instant,
-        key: ServerKey,
-        request: &Request,
-        reply: Reply,
-        extra: impl FnOnce(ResponseBuilder) -> ResponseBuilder,
-    ) {
+    fn reply(&mut self, now: Instant, key: ServerKey, request: &Request, reply: Reply) {
         let tag = request.to_tag.is_none().then(|| self.ids.tag());
-        self.reply_tagged(now, key, request, reply, tag.as_deref(), extra);
+        self.reply_tagged(now, key, request, reply, tag.as_deref());
     }
 
     fn reply_tagged(
@@ -310,26 +282,54 @@ impl Endpoint {
         request: &Request,
         reply: Reply,
         tag: Option<&str>,
-        extra: impl FnOnce(ResponseBuilder) -> ResponseBuilder,
     ) {
-        if reply.code == 400 {
+        let response = reply.build(&request.raw, tag, &self.user_agent);
+        if request.method() == rsip::Method::Invite {
+            self.send_new_invite_final(now, key, request, reply.code(), response);
+        } else {
+            // §17.2.2: the final response goes out at once; "Completed" only waits for
+            // retransmissions, answered with the response rebuilt from them.
+            self.out.send(request.destination, response);
+            self.lingering
+                .completed(now, key, request.destination, reply, tag);
+        }
+    }
+
+    /// Refuses a new INVITE with `code` and `reason` and our To tag `tag`; a 415 lists the
+    /// acceptable body types (§21.4.13).
+    fn refuse(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+        code: u16,
+        reason: &str,
+        tag: &str,
+    ) {
+        if code == 400 {
             self.stats.bad_requests_sent += 1;
         }
-        let builder = ResponseBuilder::new(
-            &request.raw,
-            reply.code,
-            &reply.reason,
-            tag,
-            &self.user_agent,
-        );
-        let response = extra(builder).build();
-        if request.method() == rsip::Method::Invite {
-            let tx = self.new_invite_server(key, request.destination, None);
-            self.send_invite_final(now, tx, reply.code, response);
+        let builder = ResponseBuilder::new(&request.raw, code, reason, Some(tag), &self.user_agent);
+        let response = if code == 415 {
+            builder.header(rsip::headers::Accept::new(ACCEPT))
         } else {
-            let tx = NonInviteServer::new(now, request.destination, response, &mut self.out);
-            self.insert_tx(TxKey::Server(key), Transaction::NonInviteServer(tx));
+            builder
         }
+        .build();
+        self.send_new_invite_final(now, key, request, code, response);
+    }
+
+    /// Sends a final response to an INVITE through a new INVITE server transaction.
+    fn send_new_invite_final(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+        code: u16,
+        response: Vec<u8>,
+    ) {
+        let tx = self.new_invite_server(key, request.destination, None);
+        self.send_invite_final(now, tx, code, response);
     }
 
     pub(super) fn on_response(&mut self, now: Instant, raw: rsip::Response) {
@@ -361,45 +361,28 @@ impl Endpoint {
     }
 }
 
-/// The option tags of every Require header (§20.32).
-fn required(request: &Request) -> String {
-    let tags: Vec<&str> = request
-        .raw
-        .headers
-        .iter()
-        .filter_map(|h| match h {
-            rsip::Header::Require(require) => Some(require.value()),
-            _ => None,
-        })
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
-        .collect();
-    tags.join(", ")
-}
-
 /// The SDP offer of a new INVITE, or the response that refuses it.
-fn read_offer(request: &Request) -> Result<Offer, Reply> {
+fn read_offer(request: &Request) -> Result<Offer, Refusal> {
     let content_type = request.raw.headers.iter().find_map(|h| match h {
         rsip::Header::ContentType(ct) => Some(ct.value()),
         _ => None,
     });
     let body = &request.raw.body;
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Reply::new(
+        return Err(Refusal::new(
             488,
             "Late offer (INVITE without SDP) not supported",
         ));
     }
     let media_type = content_type.map(|ct| ct.split(';').next().unwrap_or_default().trim());
     if media_type.is_some_and(|mt| !mt.eq_ignore_ascii_case(ACCEPT)) {
-        return Err(Reply::new(415, "Unsupported Media Type"));
+        return Err(Refusal::new(415, "Unsupported Media Type"));
     }
     Offer::parse(body).map_err(|e| match e {
-        OfferError::Malformed(_) => Reply::new(400, "Malformed SDP body"),
-        OfferError::NoAudio => Reply::new(488, "No RTP/AVP audio stream in SDP offer"),
+        OfferError::Malformed(_) => Refusal::new(400, "Malformed SDP body"),
+        OfferError::NoAudio => Refusal::new(488, "No RTP/AVP audio stream in SDP offer"),
         OfferError::UnsupportedAddress(_) => {
-            Reply::new(488, "SDP connection address is not an IP address")
+            Refusal::new(488, "SDP connection address is not an IP address")
         }
     })
 }

@@ -2,6 +2,8 @@
 //! through datagrams, time and the application's decisions.
 
 mod inbound;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -13,7 +15,7 @@ use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
 use crate::ids::Ids;
 use crate::timer::Schedule;
-use crate::transaction::{InviteServer, NonInviteClient, Transaction, TxId};
+use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
 use crate::transmit::{Outbox, Transmit};
 use crate::wire::{self, Datagram};
 
@@ -85,23 +87,6 @@ enum Owner {
     Call(CallKey),
 }
 
-/// How a server transaction is found (§17.2.3): its identity and method (ACK looks for the
-/// INVITE).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct ServerKey {
-    id: String,
-    method: String,
-}
-
-impl ServerKey {
-    fn new(id: &str, method: rsip::Method) -> Self {
-        Self {
-            id: id.to_owned(),
-            method: method.to_string(),
-        }
-    }
-}
-
 /// How a client transaction is found (§17.1.3): top Via branch and CSeq method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct ClientKey {
@@ -133,9 +118,12 @@ pub struct Endpoint {
     ids: Ids,
     calls: HashMap<CallKey, Call>,
     dialogs: HashMap<DialogId, CallKey>,
+    /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
     server_index: HashMap<ServerKey, TxId>,
     client_index: HashMap<ClientKey, TxId>,
+    /// Server transactions that only absorb retransmissions until their timer ends them.
+    lingering: Lingering,
     schedule: Schedule<Owner>,
     out: Outbox,
     events: VecDeque<Event>,
@@ -154,6 +142,7 @@ impl Endpoint {
             transactions: HashMap::new(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
+            lingering: Lingering::default(),
             schedule: Schedule::default(),
             out: Outbox::default(),
             events: VecDeque::new(),
@@ -185,6 +174,7 @@ impl Endpoint {
 
     /// Runs every timer due at `now` (retransmissions, transaction and ACK timeouts).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.lingering.expire(now);
         while let Some(owner) = self.schedule.pop_due(now) {
             match owner {
                 Owner::Tx(id) => {
@@ -226,7 +216,10 @@ impl Endpoint {
 
     /// When [`Endpoint::handle_timeout`] must next be called; `None` when no timer runs.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.schedule.next()
+        [self.schedule.next(), self.lingering.next_expiry()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Answers an offered call: 200 OK with `sdp_answer` and a Contact, retransmitted per
@@ -326,6 +319,12 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Transactions not yet terminated (each lingers its RFC 3261 §17 time after its final
+    /// response, e.g. Timer J for a BYE, RFC 6026 Timer L for an answered INVITE).
+    pub fn active_transactions(&self) -> usize {
+        self.transactions.len() + self.lingering.len()
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> Stats {
         Stats {
@@ -375,7 +374,7 @@ impl Endpoint {
         {
             invite.send_final(now, code, response, &mut self.out);
         }
-        self.reschedule(Owner::Tx(tx));
+        self.reschedule_invite(now, tx);
     }
 
     /// Sends a BYE in the call's dialog; the call ends when it completes.
@@ -449,13 +448,32 @@ impl Endpoint {
         self.schedule.set(owner, deadline);
     }
 
-    fn remove_tx(&mut self, id: TxId) {
-        if let Some(entry) = self.transactions.remove(&id) {
-            match entry.key {
-                TxKey::Server(k) => self.server_index.remove(&k),
-                TxKey::Client(k) => self.client_index.remove(&k),
-            };
+    /// Forgets the live transaction `id`; returns its key.
+    fn remove_tx(&mut self, id: TxId) -> Option<TxKey> {
+        let entry = self.transactions.remove(&id)?;
+        match &entry.key {
+            TxKey::Server(k) => self.server_index.remove(k),
+            TxKey::Client(k) => self.client_index.remove(k),
+        };
+        Some(entry.key)
+    }
+
+    /// After a final response or an ACK at `now`: an INVITE server transaction that only
+    /// absorbs retransmissions from now on moves to the lingering table (RFC 6026 "Accepted",
+    /// §17.2.1 "Confirmed"); otherwise its next deadline is filed.
+    fn reschedule_invite(&mut self, now: Instant, id: TxId) {
+        if let Some(TxEntry {
+            tx: Transaction::InviteServer(invite),
+            ..
+        }) = self.transactions.get(&id)
+            && let Some(state) = invite.lingers()
+        {
+            let call = invite.call();
+            if let Some(TxKey::Server(key)) = self.remove_tx(id) {
+                self.lingering.invite(now, key.id, state, call);
+            }
         }
+        self.reschedule(Owner::Tx(id));
     }
 
     fn new_invite_server(

@@ -1,8 +1,14 @@
 //! The INVITE server transaction, RFC 3261 §17.2.1 (Figure 7) as updated by RFC 6026 §7.1.
+//!
+//! This machine covers the states that send responses ("Proceeding", "Completed"). Once the
+//! final response is settled ("Accepted" after a 2xx, "Confirmed" after the ACK of a non-2xx)
+//! the transaction only absorbs retransmissions; [`InviteServer::lingers`] tells the endpoint
+//! to move it to the [`Lingering`](super::Lingering) table, which runs Timers L and I.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::InviteLinger;
 use crate::call::CallKey;
 use crate::timer::{Timer, Timers, backoff};
 use crate::transmit::Outbox;
@@ -11,8 +17,7 @@ use crate::transmit::Outbox;
 enum State {
     Proceeding,
     Completed,
-    Confirmed,
-    Accepted,
+    Lingering(InviteLinger),
     Terminated,
 }
 
@@ -51,10 +56,12 @@ impl InviteServer {
         self.state == State::Proceeding
     }
 
-    /// Whether a 2xx was sent (RFC 6026 "Accepted"): an ACK matching this transaction belongs
-    /// to the dialog, not to the transaction.
-    pub(crate) fn is_accepted(&self) -> bool {
-        self.state == State::Accepted
+    /// The state the transaction lingers in, once it only absorbs retransmissions.
+    pub(crate) fn lingers(&self) -> Option<InviteLinger> {
+        match self.state {
+            State::Lingering(state) => Some(state),
+            _ => None,
+        }
     }
 
     /// Sends a provisional response (§17.2.1: only while "Proceeding").
@@ -79,11 +86,11 @@ impl InviteServer {
             return;
         }
         out.send(self.destination, response.clone());
-        self.last_response = Some(response);
         if (200..300).contains(&code) {
-            self.state = State::Accepted;
-            self.timers.arm(Timer::L, now + Timer::L.duration());
+            self.last_response = None;
+            self.state = State::Lingering(InviteLinger::Accepted);
         } else {
+            self.last_response = Some(response);
             self.state = State::Completed;
             self.timers.arm(Timer::G, now + self.interval);
             self.timers.arm(Timer::H, now + Timer::H.duration());
@@ -91,22 +98,19 @@ impl InviteServer {
     }
 
     /// §17.2.1: a retransmitted INVITE gets the last response again while "Proceeding" or
-    /// "Completed"; it is absorbed in "Confirmed" and, per RFC 6026 §7.1, in "Accepted".
+    /// "Completed" (before any response, there is nothing to send).
     pub(crate) fn on_request_retransmission(&self, out: &mut Outbox) {
-        if matches!(self.state, State::Proceeding | State::Completed)
-            && let Some(response) = &self.last_response
-        {
+        if let Some(response) = &self.last_response {
             out.resend(self.destination, response);
         }
     }
 
-    /// The ACK for a non-2xx final response: "Completed" moves to "Confirmed", where Timer I
-    /// absorbs ACK retransmissions (§17.2.1).
-    pub(crate) fn on_ack(&mut self, now: Instant) {
+    /// The ACK for a non-2xx final response: "Completed" moves to "Confirmed" (§17.2.1).
+    pub(crate) fn on_ack(&mut self) {
         if self.state == State::Completed {
-            self.state = State::Confirmed;
+            self.state = State::Lingering(InviteLinger::Confirmed);
+            self.last_response = None;
             self.timers.clear();
-            self.timers.arm(Timer::I, now + Timer::I.duration());
         }
     }
 
@@ -121,7 +125,7 @@ impl InviteServer {
                     self.interval = backoff(self.interval);
                     self.timers.arm(Timer::G, now + self.interval);
                 }
-                // Timer H: no ACK ever came (§17.2.1); I and L: the absorbing states end.
+                // Timer H, the only other one armed: no ACK ever came (§17.2.1).
                 _ => {
                     self.state = State::Terminated;
                     self.timers.clear();
@@ -180,20 +184,22 @@ mod tests {
     }
 
     #[test]
-    fn ack_confirms_and_timer_i_terminates() {
+    fn ack_confirms_and_hands_over_to_timer_i() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
         let mut tx = InviteServer::new(dest(), None);
         tx.send_final(t0, 487, b"487".to_vec(), &mut out);
-        tx.on_ack(t0 + Duration::from_millis(100));
+        assert_eq!(tx.lingers(), None, "Completed still retransmits");
+        tx.on_ack();
         tx.on_request_retransmission(&mut out);
         assert_eq!(out.retransmissions(), 0);
+        assert_eq!(tx.lingers(), Some(InviteLinger::Confirmed));
         assert_eq!(
             tx.deadline(),
-            Some(t0 + Duration::from_millis(100) + Timer::I.duration())
+            None,
+            "Timer G and H are off; Timer I is the table's"
         );
-        tx.on_timeout(tx.deadline().unwrap(), &mut out);
-        assert!(tx.is_terminated());
+        assert!(!tx.is_terminated());
     }
 
     #[test]
@@ -205,9 +211,9 @@ mod tests {
         tx.on_request_retransmission(&mut out);
         assert_eq!(out.retransmissions(), 1);
         tx.send_final(t0, 200, b"200".to_vec(), &mut out);
-        assert!(tx.is_accepted());
+        assert_eq!(tx.lingers(), Some(InviteLinger::Accepted));
         tx.on_request_retransmission(&mut out);
         assert_eq!(out.retransmissions(), 1);
-        assert_eq!(tx.deadline(), Some(t0 + Timer::L.duration()));
+        assert_eq!(tx.deadline(), None, "Timer L is the table's");
     }
 }

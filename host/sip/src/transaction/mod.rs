@@ -1,21 +1,59 @@
 //! RFC 3261 §17 transactions over UDP: the INVITE server (§17.2.1, with the "Accepted" state of
 //! RFC 6026), the non-INVITE server (§17.2.2) and the non-INVITE client (§17.1.2).
 //!
-//! Each is a state machine that owns its timers as data. Inputs come with `now`; datagrams go
-//! to an [`Outbox`](crate::transmit::Outbox).
+//! The INVITE server and the non-INVITE client are state machines that own their timers as
+//! data. Server transactions that have settled their final response move to [`Lingering`],
+//! a compact table where they only absorb retransmissions until their timer ends them; the
+//! non-INVITE server starts there, as the endpoint answers every non-INVITE request at once.
+//! Inputs come with `now`; datagrams go to an [`Outbox`](crate::transmit::Outbox).
 
+mod expiring;
 mod invite_server;
+mod lingering;
 mod non_invite_client;
-mod non_invite_server;
 
+use std::hash::{Hash, Hasher};
+use std::mem;
 use std::time::Instant;
 
 pub(crate) use invite_server::InviteServer;
+pub(crate) use lingering::{Absorbed, InviteLinger, Lingering};
 pub(crate) use non_invite_client::{ClientOutcome, NonInviteClient};
-pub(crate) use non_invite_server::NonInviteServer;
 
 use crate::call::CallKey;
 use crate::transmit::Outbox;
+
+/// How a server transaction is found (§17.2.3): its identity (top Via branch and sent-by, or
+/// the RFC 2543 fields) and its method (an ACK looks for the INVITE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServerKey {
+    /// The identity, [`Request::transaction_id`](crate::message::Request::transaction_id).
+    pub(crate) id: Box<str>,
+    /// The method of the request that created the transaction.
+    pub(crate) method: rsip::Method,
+}
+
+impl ServerKey {
+    /// The key of identity `id` and method `method`.
+    pub(crate) fn new(id: &str, method: rsip::Method) -> Self {
+        Self {
+            id: id.into(),
+            method,
+        }
+    }
+}
+
+impl Hash for ServerKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_key(&self.id, self.method, state);
+    }
+}
+
+/// Hashes a server transaction key given as its parts (rsip's `Method` is not `Hash`).
+fn hash_key<H: Hasher>(id: &str, method: rsip::Method, state: &mut H) {
+    id.hash(state);
+    mem::discriminant(&method).hash(state);
+}
 
 /// Identifies one transaction inside the endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,8 +64,6 @@ pub(crate) struct TxId(pub(crate) u64);
 pub(crate) enum Transaction {
     /// §17.2.1 with RFC 6026.
     InviteServer(InviteServer),
-    /// §17.2.2.
-    NonInviteServer(NonInviteServer),
     /// §17.1.2.
     NonInviteClient(NonInviteClient),
 }
@@ -37,7 +73,6 @@ impl Transaction {
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match self {
             Self::InviteServer(tx) => tx.deadline(),
-            Self::NonInviteServer(tx) => tx.deadline(),
             Self::NonInviteClient(tx) => tx.deadline(),
         }
     }
@@ -46,7 +81,6 @@ impl Transaction {
     pub(crate) fn is_terminated(&self) -> bool {
         match self {
             Self::InviteServer(tx) => tx.is_terminated(),
-            Self::NonInviteServer(tx) => tx.is_terminated(),
             Self::NonInviteClient(tx) => tx.is_terminated(),
         }
     }
@@ -58,10 +92,6 @@ impl Transaction {
                 tx.on_timeout(now, out);
                 None
             }
-            Self::NonInviteServer(tx) => {
-                tx.on_timeout(now);
-                None
-            }
             Self::NonInviteClient(tx) => tx.on_timeout(now, out),
         }
     }
@@ -70,16 +100,7 @@ impl Transaction {
     pub(crate) fn waiting_call(&self) -> Option<CallKey> {
         match self {
             Self::NonInviteClient(tx) => tx.owner(),
-            Self::InviteServer(_) | Self::NonInviteServer(_) => None,
-        }
-    }
-
-    /// A request retransmission matched this server transaction (§17.2.3).
-    pub(crate) fn on_request_retransmission(&self, out: &mut Outbox) {
-        match self {
-            Self::InviteServer(tx) => tx.on_request_retransmission(out),
-            Self::NonInviteServer(tx) => tx.on_request_retransmission(out),
-            Self::NonInviteClient(_) => {}
+            Self::InviteServer(_) => None,
         }
     }
 }

@@ -1,0 +1,348 @@
+//! Lingering server transactions seen from the endpoint: retransmissions get exactly what
+//! they got before, each transaction ends exactly at its deadline, and after many calls
+//! nothing is left behind.
+
+use std::time::Duration;
+
+use rsip::Method;
+
+use super::*;
+use crate::testing::{Uac, UacConfig, addr, epoch};
+use crate::timer::Timer;
+
+const EP: &str = "127.0.0.1:5060";
+const JUST: Duration = Duration::from_nanos(1);
+
+/// What crossed the wire in one [`Caller::exchange`].
+#[derive(Debug, Default)]
+struct Moved {
+    /// Datagrams the UAC sent, in order.
+    requests: Vec<Vec<u8>>,
+    /// Datagrams the endpoint sent, in order.
+    responses: Vec<Vec<u8>>,
+    /// The endpoint's events.
+    events: Vec<Event>,
+}
+
+impl Moved {
+    fn incoming_call(&self) -> CallKey {
+        self.events
+            .iter()
+            .find_map(|e| match e {
+                Event::IncomingCall(call) => Some(call.call),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no incoming call: {self:?}"))
+    }
+}
+
+/// A UAC at its own address, wired straight to the endpoint: no network, no delay.
+struct Caller {
+    uac: Uac,
+    from: SocketAddr,
+}
+
+impl Caller {
+    /// A caller at port `port` with its own Call-ID. (Every UAC numbers its branches alike;
+    /// the sent-by tells their transactions apart.)
+    fn new(port: u16) -> Self {
+        let from = SocketAddr::new([127, 0, 0, 1].into(), port);
+        Self {
+            uac: Uac::new(UacConfig {
+                call_id: format!("call-{port}"),
+                ..UacConfig::new(from, addr(EP), "conf", "alice")
+            }),
+            from,
+        }
+    }
+
+    /// Moves datagrams both ways at `now` until both sides are quiet.
+    fn exchange(&mut self, ep: &mut Endpoint, now: Instant) -> Moved {
+        let mut moved = Moved::default();
+        loop {
+            let before = moved.requests.len() + moved.responses.len();
+            while let Some(t) = self.uac.poll_transmit() {
+                ep.handle_datagram(now, addr(EP), self.from, &t.payload);
+                moved.requests.push(t.payload);
+            }
+            while let Some(t) = ep.poll_transmit() {
+                assert_eq!(t.destination, self.from, "a response went astray");
+                self.uac.handle_datagram(now, &t.payload);
+                moved.responses.push(t.payload);
+            }
+            if moved.requests.len() + moved.responses.len() == before {
+                break;
+            }
+        }
+        moved.events.extend(std::iter::from_fn(|| ep.poll_event()));
+        moved
+    }
+
+    /// Places a call that the endpoint answers at `now` and the UAC acknowledges; returns the
+    /// INVITE as sent.
+    fn answered_call(&mut self, ep: &mut Endpoint, now: Instant) -> Vec<u8> {
+        self.uac.call(now, addr("127.0.0.1:6000"));
+        let offered = self.exchange(ep, now);
+        ep.answer(now, offered.incoming_call(), "v=0\r\n".into())
+            .unwrap();
+        let answered = self.exchange(ep, now);
+        assert_eq!(self.uac.codes(Method::Invite), [100, 200]);
+        assert!(
+            matches!(answered.events[..], [Event::CallConfirmed { .. }]),
+            "{answered:?}"
+        );
+        offered.requests[0].clone()
+    }
+
+    /// Sends `datagram` again at `now`, after the timers due by then, as a shell would run
+    /// them; returns what the endpoint sent back.
+    fn replay(&self, ep: &mut Endpoint, now: Instant, datagram: &[u8]) -> Vec<Vec<u8>> {
+        if ep.poll_timeout().is_some_and(|at| at <= now) {
+            ep.handle_timeout(now);
+        }
+        ep.handle_datagram(now, addr(EP), self.from, datagram);
+        std::iter::from_fn(|| ep.poll_transmit())
+            .map(|t| {
+                assert_eq!(t.destination, self.from, "a response went astray");
+                t.payload
+            })
+            .collect()
+    }
+}
+
+fn endpoint() -> Endpoint {
+    let config = EndpointConfig {
+        user_agent: "sut".into(),
+    };
+    Endpoint::new(config, 1)
+}
+
+fn text(datagrams: &[Vec<u8>]) -> Vec<String> {
+    datagrams
+        .iter()
+        .map(|d| String::from_utf8_lossy(d).into_owned())
+        .collect()
+}
+
+#[test]
+fn a_retransmitted_bye_gets_the_same_200_byte_for_byte_until_timer_j() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    caller.answered_call(&mut ep, t0);
+    let hangup = t0 + Duration::from_secs(10);
+    caller.uac.bye(hangup);
+    let moved = caller.exchange(&mut ep, hangup);
+    let (bye, ok) = (&moved.requests[0], text(&moved.responses));
+    assert!(ok[0].starts_with("SIP/2.0 200 OK\r\n"), "{ok:?}");
+    let end = hangup + Timer::J.duration();
+    for at in [hangup + Duration::from_secs(1), end - JUST] {
+        let again = caller.replay(&mut ep, at, bye);
+        assert_eq!(text(&again), ok, "at {:?}", at - hangup);
+    }
+    let stats = ep.stats();
+    assert_eq!(stats.request_retransmissions_received, 2);
+    assert_eq!(stats.retransmissions_sent, 2);
+    assert_eq!(ep.active_transactions(), 1, "only the BYE lingers");
+    assert_eq!(ep.poll_timeout(), Some(end), "Timer J");
+    ep.handle_timeout(end);
+    assert_eq!(ep.active_transactions(), 0);
+    let later = caller.replay(&mut ep, end, bye);
+    assert!(
+        text(&later)[0].starts_with("SIP/2.0 481 "),
+        "forgotten: a new transaction for a dialog that is gone: {:?}",
+        text(&later)
+    );
+    assert_eq!(ep.stats().request_retransmissions_received, 2);
+}
+
+#[test]
+fn rebuilt_responses_keep_the_to_tag_the_endpoint_chose() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    for method in ["OPTIONS", "REGISTER", "BYE", "CANCEL"] {
+        caller.uac.stray(method, None);
+    }
+    let moved = caller.exchange(&mut ep, t0);
+    let with_require = String::from_utf8_lossy(&moved.requests[0])
+        .replace("branch=z9hG4bK-uac-1", "branch=z9hG4bK-required")
+        .replace(
+            "Max-Forwards: 70\r\n",
+            "Max-Forwards: 70\r\nRequire: foo\r\n",
+        );
+    let mut requests = moved.requests.clone();
+    requests.push(with_require.into_bytes());
+    let mut first = text(&moved.responses);
+    first.extend(text(&caller.replay(&mut ep, t0, &requests[4])));
+    let status_lines: Vec<_> = first.iter().filter_map(|r| r.lines().next()).collect();
+    assert_eq!(
+        status_lines,
+        [
+            "SIP/2.0 200 OK",
+            "SIP/2.0 405 Method Not Allowed",
+            "SIP/2.0 481 Call/Transaction Does Not Exist",
+            "SIP/2.0 481 Call/Transaction Does Not Exist",
+            "SIP/2.0 420 Bad Extension",
+        ]
+    );
+    let later = t0 + Duration::from_secs(20);
+    for (request, response) in requests.iter().zip(&first) {
+        assert!(response.contains(";tag="), "a To tag was added: {response}");
+        let again = text(&caller.replay(&mut ep, later, request));
+        assert_eq!(again, [response.as_str()]);
+    }
+    assert_eq!(ep.stats().request_retransmissions_received, 5);
+}
+
+#[test]
+fn a_retransmitted_cancel_gets_the_call_tag_after_the_call_ended() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    caller.uac.call(t0, addr("127.0.0.1:6000"));
+    caller.exchange(&mut ep, t0);
+    caller.uac.cancel(t0);
+    let moved = caller.exchange(&mut ep, t0);
+    assert_eq!(caller.uac.codes(Method::Cancel), [200]);
+    assert_eq!(ep.active_calls(), 0, "the CANCEL ended the call");
+    let tag = caller.uac.last_response(Method::Invite).unwrap().to_tag();
+    let ok = caller.uac.last_response(Method::Cancel).unwrap();
+    assert_eq!(ok.to_tag(), tag, "§9.2: the INVITE's To tag");
+    let cancel = &moved.requests[0];
+    let again = caller.replay(&mut ep, t0 + Duration::from_secs(1), cancel);
+    assert_eq!(text(&again), [ok.text.as_str()]);
+}
+
+#[test]
+fn a_retransmitted_invite_after_the_2xx_is_absorbed_until_timer_l() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    let invite = caller.answered_call(&mut ep, t0);
+    let end = t0 + Timer::L.duration();
+    for at in [t0 + Duration::from_secs(1), end - JUST] {
+        let again = caller.replay(&mut ep, at, &invite);
+        assert!(
+            again.is_empty(),
+            "RFC 6026 §7.1: absorbed: {:?}",
+            text(&again)
+        );
+        assert_eq!(ep.poll_event(), None, "no second call");
+    }
+    assert_eq!(ep.stats().request_retransmissions_received, 2);
+    assert_eq!(ep.poll_timeout(), Some(end), "Timer L");
+    ep.handle_timeout(end);
+    assert_eq!(ep.active_transactions(), 0);
+    let later = caller.replay(&mut ep, end, &invite);
+    assert!(
+        matches!(ep.poll_event(), Some(Event::IncomingCall(_))),
+        "forgotten: the copy is a new INVITE"
+    );
+    assert!(text(&later)[0].starts_with("SIP/2.0 100 Trying\r\n"));
+}
+
+#[test]
+fn an_ack_reusing_the_invite_branch_reaches_the_dialog_in_accepted() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    caller.uac.ack_2xx = false;
+    caller.uac.call(t0, addr("127.0.0.1:6000"));
+    let offered = caller.exchange(&mut ep, t0);
+    ep.answer(t0, offered.incoming_call(), "v=0\r\n".into())
+        .unwrap();
+    caller.exchange(&mut ep, t0);
+    let tag = caller.uac.remote_tag().unwrap().to_owned();
+    let invite = String::from_utf8_lossy(&offered.requests[0]).into_owned();
+    let head = &invite[..invite.find("Content-Type").unwrap()];
+    let ack = head
+        .replacen("INVITE sip:", "ACK sip:", 1)
+        .replace("CSeq: 1 INVITE", "CSeq: 1 ACK")
+        .replace(
+            "@127.0.0.1:5060>\r\n",
+            &format!("@127.0.0.1:5060>;tag={tag}\r\n"),
+        )
+        + "Content-Length: 0\r\n\r\n";
+    let answer = caller.replay(&mut ep, t0 + Duration::from_millis(100), ack.as_bytes());
+    assert!(answer.is_empty(), "{:?}", text(&answer));
+    assert!(
+        matches!(ep.poll_event(), Some(Event::CallConfirmed { .. })),
+        "RFC 6026 §7.1: the ACK of a 2xx goes to the dialog"
+    );
+}
+
+#[test]
+fn after_the_ack_of_a_reject_invites_and_acks_are_absorbed_until_timer_i() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    caller.uac.call(t0, addr("127.0.0.1:6000"));
+    let offered = caller.exchange(&mut ep, t0);
+    ep.reject(t0, offered.incoming_call(), 486, "Busy Here")
+        .unwrap();
+    let rejected = caller.exchange(&mut ep, t0);
+    assert_eq!(caller.uac.codes(Method::Invite), [100, 486]);
+    let (invite, ack) = (&offered.requests[0], &rejected.requests[0]);
+    let end = t0 + Timer::I.duration();
+    for datagram in [invite, ack] {
+        let again = caller.replay(&mut ep, end - JUST, datagram);
+        assert!(again.is_empty(), "{:?}", text(&again));
+    }
+    let stats = ep.stats();
+    assert_eq!(
+        stats.request_retransmissions_received, 1,
+        "the ACK is no retransmission"
+    );
+    assert_eq!(stats.dropped_acks, 0, "the transaction absorbed the ACK");
+    assert_eq!(ep.poll_timeout(), Some(end), "Timer I");
+    ep.handle_timeout(end);
+    assert_eq!(ep.active_transactions(), 0);
+    caller.replay(&mut ep, end, ack);
+    assert_eq!(
+        ep.stats().dropped_acks,
+        1,
+        "forgotten: the ACK matches nothing"
+    );
+}
+
+#[test]
+fn ten_thousand_calls_linger_64_t1_in_order_then_leave_nothing_behind() {
+    const CALLS: u16 = 10_000;
+    let t0 = epoch();
+    let start = |n: u16| t0 + Duration::from_millis(n.into());
+    let mut ep = endpoint();
+    for n in 0..CALLS {
+        let mut caller = Caller::new(10_000 + n);
+        caller.answered_call(&mut ep, start(n));
+        caller.uac.bye(start(n));
+        caller.exchange(&mut ep, start(n));
+        assert_eq!(caller.uac.codes(Method::Bye), [200], "call {n}");
+    }
+    assert_eq!(ep.active_calls(), 0);
+    assert_eq!(
+        ep.active_transactions(),
+        2 * usize::from(CALLS),
+        "each call's INVITE (Accepted) and BYE (Completed) linger"
+    );
+    assert!(
+        ep.transactions.is_empty() && ep.server_index.is_empty(),
+        "no lingering transaction is also live"
+    );
+    // Call n's INVITE and BYE entered at start(n): both end exactly 64*T1 later (Timers L
+    // and J), not a nanosecond earlier.
+    for n in [0, 1, CALLS / 2, CALLS - 1] {
+        let end = start(n) + Timer::J.duration();
+        ep.handle_timeout(end - JUST);
+        assert_eq!(ep.poll_timeout(), Some(end), "call {n}");
+        let left = 2 * usize::from(CALLS - n);
+        assert_eq!(ep.active_transactions(), left, "just before call {n}'s end");
+        ep.handle_timeout(end);
+        assert_eq!(ep.active_transactions(), left - 2, "at call {n}'s end");
+    }
+    assert_eq!(ep.poll_timeout(), None);
+    assert!(
+        ep.transactions.is_empty()
+            && ep.server_index.is_empty()
+            && ep.client_index.is_empty()
+            && ep.calls.is_empty()
+            && ep.dialogs.is_empty()
+            && ep.lingering.is_empty()
+            && ep.schedule.next().is_none(),
+        "something was left behind: {ep:?}"
+    );
+}

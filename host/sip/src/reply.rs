@@ -1,0 +1,113 @@
+//! The final responses the endpoint gives on its own. Each is fully determined by the request it
+//! answers, the To tag and the Server value, so a lingering transaction can rebuild it from a
+//! retransmitted request instead of keeping its bytes (§17.2.2).
+
+use rsip::headers::UntypedHeader;
+
+use crate::build::ResponseBuilder;
+
+/// A final response the endpoint composes itself: status code, reason phrase and the headers
+/// that go with them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reply {
+    /// `200 OK` (BYE, CANCEL).
+    Ok,
+    /// `200 OK` to OPTIONS, listing what the endpoint supports (§11.2).
+    Options,
+    /// `405 Method Not Allowed` with Allow (§8.2.1).
+    MethodNotAllowed,
+    /// `420 Bad Extension` with Unsupported listing the request's Require tags (§8.2.2.3).
+    BadExtension,
+    /// `481 Call/Transaction Does Not Exist` (§12.2.2, §9.2).
+    NoSuchCall,
+    /// `491 Request Pending` (§14.2).
+    RequestPending,
+    /// `500` for an in-dialog request with a CSeq out of order (§12.2.2).
+    CSeqOutOfOrder,
+}
+
+impl Reply {
+    /// The status code.
+    pub(crate) fn code(self) -> u16 {
+        match self {
+            Self::Ok | Self::Options => 200,
+            Self::MethodNotAllowed => 405,
+            Self::BadExtension => 420,
+            Self::NoSuchCall => 481,
+            Self::RequestPending => 491,
+            Self::CSeqOutOfOrder => 500,
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Self::Ok | Self::Options => "OK",
+            Self::MethodNotAllowed => "Method Not Allowed",
+            Self::BadExtension => "Bad Extension",
+            Self::NoSuchCall => "Call/Transaction Does Not Exist",
+            Self::RequestPending => "Request Pending",
+            Self::CSeqOutOfOrder => "CSeq out of order",
+        }
+    }
+
+    /// The response to `request` with To tag `to_tag` (added if the request's To has none) and
+    /// Server `server`: the same bytes whenever the inputs are the same.
+    pub(crate) fn build(
+        self,
+        request: &rsip::Request,
+        to_tag: Option<&str>,
+        server: &str,
+    ) -> Vec<u8> {
+        let builder = ResponseBuilder::new(request, self.code(), self.reason(), to_tag, server);
+        match self {
+            Self::Options | Self::MethodNotAllowed => builder.capabilities(),
+            Self::BadExtension => {
+                builder.header(rsip::headers::Unsupported::new(required(request)))
+            }
+            Self::Ok | Self::NoSuchCall | Self::RequestPending | Self::CSeqOutOfOrder => builder,
+        }
+        .build()
+    }
+}
+
+/// The option tags of every Require header of `request` (§20.32), comma-separated; empty if
+/// it requires nothing.
+pub(crate) fn required(request: &rsip::Request) -> String {
+    let tags: Vec<&str> = request
+        .headers
+        .iter()
+        .filter_map(|h| match h {
+            rsip::Header::Require(require) => Some(require.value()),
+            _ => None,
+        })
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .collect();
+    tags.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::parse_request as request;
+
+    #[test]
+    fn bad_extension_lists_every_required_tag() {
+        let req = request(
+            "OPTIONS sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
+             Call-ID: cid\r\nCSeq: 1 OPTIONS\r\nRequire: 100rel, timer\r\nRequire: path\r\n\r\n",
+        );
+        let text = String::from_utf8(Reply::BadExtension.build(&req, Some("lt"), "s")).unwrap();
+        assert!(text.starts_with("SIP/2.0 420 Bad Extension\r\n"), "{text}");
+        assert!(
+            text.contains("\r\nUnsupported: 100rel, timer, path\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("To: <sip:sut@192.0.2.1>;tag=lt\r\n"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! Server transactions that sent their final response and only linger to absorb
+//! retransmissions: the non-INVITE server in "Completed" (§17.2.2, Timer J), and the INVITE
+//! server in "Accepted" after a 2xx (RFC 6026 §7.1, Timer L) and in "Confirmed" after the ACK
+//! of a non-2xx (§17.2.1, Timer I).
+//!
+//! At high call rates they outnumber every other transaction (each lingers 64*T1 = 32 s), so
+//! they are kept small. Each state lasts a fixed time from the moment it is entered, so its
+//! transactions end in the order they entered: one [`Expiring`] queue per state replaces
+//! per-transaction timers. A "Completed" transaction keeps no response bytes: a retransmitted
+//! request gets its response rebuilt from itself ([`Reply::build`]), which yields the bytes
+//! first sent since it copies them from the same request.
+
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::expiring::Expiring;
+use super::{ServerKey, hash_key};
+use crate::call::CallKey;
+use crate::reply::Reply;
+use crate::timer::Timer;
+use crate::transmit::Outbox;
+
+/// Where an INVITE server transaction lingers once its final response is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InviteLinger {
+    /// A 2xx was sent (RFC 6026 §7.1): INVITE retransmissions are absorbed, ACKs go to the
+    /// dialog.
+    Accepted,
+    /// The non-2xx was acknowledged (§17.2.1): INVITE and ACK retransmissions are absorbed.
+    Confirmed,
+}
+
+/// What a lingering transaction made of a request that matched it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Absorbed {
+    /// A retransmitted request, answered again (non-INVITE) or swallowed (INVITE).
+    Retransmission,
+    /// A retransmitted ACK of a non-2xx.
+    Ack,
+}
+
+/// A non-INVITE server transaction in "Completed": what rebuilds its final response.
+#[derive(Debug)]
+struct Completed {
+    id: Box<str>,
+    method: rsip::Method,
+    reply: Reply,
+    /// The To tag the response was given (one the endpoint generated, or the call's).
+    to_tag: Option<Box<str>>,
+    destination: SocketAddr,
+}
+
+/// An INVITE server transaction in "Accepted" or "Confirmed".
+#[derive(Debug)]
+struct Invite {
+    id: Box<str>,
+    /// The call the INVITE offered: a CANCEL's 200 carries its tag while it lasts (§9.2).
+    call: Option<CallKey>,
+}
+
+/// The lingering server transactions, by state.
+#[derive(Debug, Default)]
+pub(crate) struct Lingering {
+    /// Keys the fingerprints; random, so that peers cannot choose keys that collide. Two
+    /// keys share a fingerprint with a chance of 2^-64 per pair; the older transaction then
+    /// goes unfound (a retransmission of its request is handled as a new request) but still
+    /// ends on time.
+    fingerprints: RandomState,
+    completed: Expiring<Completed>,
+    accepted: Expiring<Invite>,
+    confirmed: Expiring<Invite>,
+}
+
+impl Lingering {
+    /// A non-INVITE server transaction that sent the final response `reply` with To tag
+    /// `to_tag` to `destination` at `now`: "Completed" until Timer J (§17.2.2).
+    pub(crate) fn completed(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        destination: SocketAddr,
+        reply: Reply,
+        to_tag: Option<&str>,
+    ) {
+        let fingerprint = self.fingerprint(&key.id, key.method);
+        let entry = Completed {
+            id: key.id,
+            method: key.method,
+            reply,
+            to_tag: to_tag.map(Box::from),
+            destination,
+        };
+        let expires = now + Timer::J.duration();
+        self.completed.push(fingerprint, expires, entry);
+    }
+
+    /// The INVITE server transaction `id` of `call`, which entered `state` at `now` and lingers
+    /// until Timer L ("Accepted") or Timer I ("Confirmed").
+    pub(crate) fn invite(
+        &mut self,
+        now: Instant,
+        id: Box<str>,
+        state: InviteLinger,
+        call: Option<CallKey>,
+    ) {
+        let fingerprint = self.fingerprint(&id, rsip::Method::Invite);
+        let (queue, timer) = match state {
+            InviteLinger::Accepted => (&mut self.accepted, Timer::L),
+            InviteLinger::Confirmed => (&mut self.confirmed, Timer::I),
+        };
+        queue.push(fingerprint, now + timer.duration(), Invite { id, call });
+    }
+
+    /// Hands `request`, which has the server transaction key `key`, to the lingering
+    /// transaction it matches (§17.2.3). A retransmitted non-INVITE request gets the final
+    /// response again, rebuilt with Server `server` (§17.2.2); an INVITE is absorbed (§17.2.1,
+    /// RFC 6026 §7.1), so is the ACK of a non-2xx. `None` when nothing matches or the request
+    /// belongs to the core: the ACK of a 2xx goes to its dialog (RFC 6026 §7.1).
+    pub(crate) fn on_request(
+        &self,
+        key: &ServerKey,
+        request: &rsip::Request,
+        server: &str,
+        out: &mut Outbox,
+    ) -> Option<Absorbed> {
+        let fingerprint = self.fingerprint(&key.id, key.method);
+        let is_ack = request.method == rsip::Method::Ack;
+        if key.method != rsip::Method::Invite {
+            let completed = self
+                .completed
+                .get(fingerprint)
+                .filter(|c| *c.id == *key.id && c.method == key.method)?;
+            let response = completed
+                .reply
+                .build(request, completed.to_tag.as_deref(), server);
+            out.resend(completed.destination, &response);
+            Some(Absorbed::Retransmission)
+        } else if find_invite(&self.accepted, fingerprint, &key.id).is_some() {
+            (!is_ack).then_some(Absorbed::Retransmission)
+        } else {
+            find_invite(&self.confirmed, fingerprint, &key.id)?;
+            Some(if is_ack {
+                Absorbed::Ack
+            } else {
+                Absorbed::Retransmission
+            })
+        }
+    }
+
+    /// If the INVITE server transaction `id` lingers: the call it offered, if any. A CANCEL
+    /// matching it gets a 200 but changes nothing (§9.2).
+    pub(crate) fn invite_call(&self, id: &str) -> Option<Option<CallKey>> {
+        let fingerprint = self.fingerprint(id, rsip::Method::Invite);
+        find_invite(&self.accepted, fingerprint, id)
+            .or_else(|| find_invite(&self.confirmed, fingerprint, id))
+            .map(|invite| invite.call)
+    }
+
+    /// When the next lingering transaction ends.
+    pub(crate) fn next_expiry(&self) -> Option<Instant> {
+        [
+            self.completed.next_expiry(),
+            self.accepted.next_expiry(),
+            self.confirmed.next_expiry(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Ends every transaction whose timer (J, L or I) fires at or before `now`.
+    pub(crate) fn expire(&mut self, now: Instant) {
+        let keys = &self.fingerprints;
+        self.completed
+            .expire(now, |c| fingerprint(keys, &c.id, c.method));
+        let invite = |i: &Invite| fingerprint(keys, &i.id, rsip::Method::Invite);
+        self.accepted.expire(now, invite);
+        self.confirmed.expire(now, invite);
+    }
+
+    /// How many transactions linger.
+    pub(crate) fn len(&self) -> usize {
+        self.completed.len() + self.accepted.len() + self.confirmed.len()
+    }
+
+    /// Whether no transaction lingers and no index holds anything.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.completed.is_empty() && self.accepted.is_empty() && self.confirmed.is_empty()
+    }
+
+    fn fingerprint(&self, id: &str, method: rsip::Method) -> u64 {
+        fingerprint(&self.fingerprints, id, method)
+    }
+}
+
+/// The INVITE server transaction `id` with `fingerprint` in `queue`.
+fn find_invite<'a>(queue: &'a Expiring<Invite>, fingerprint: u64, id: &str) -> Option<&'a Invite> {
+    queue.get(fingerprint).filter(|invite| *invite.id == *id)
+}
+
+/// The 64-bit fingerprint of the server transaction key `id` and `method` under `keys`.
+fn fingerprint(keys: &RandomState, id: &str, method: rsip::Method) -> u64 {
+    let mut hasher = keys.build_hasher();
+    hash_key(id, method, &mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::timer::test_epoch;
+    use crate::wire::parse_request;
+
+    const JUST: Duration = Duration::from_nanos(1);
+
+    fn dest() -> SocketAddr {
+        "192.0.2.7:5062".parse().unwrap()
+    }
+
+    fn request(method: &str, to_tag: &str) -> rsip::Request {
+        parse_request(&format!(
+            "{method} sip:sut@192.0.2.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK1;rport=5062;received=192.0.2.7\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>{to_tag}\r\n\
+             Call-ID: cid\r\nCSeq: 2 {method}\r\n\r\n"
+        ))
+    }
+
+    fn key(method: rsip::Method) -> ServerKey {
+        ServerKey::new("z9hG4bK1 192.0.2.7:5062", method)
+    }
+
+    /// The bound on an entry's inline size (its queue slot: expiry and state), on 64-bit
+    /// targets: an `Instant` (16 bytes) plus, for "Completed", the key's `Box<str>` (16), a
+    /// `SocketAddr` (32), the optional To tag (16) and two one-byte tags, padded to 8; for an
+    /// INVITE, the `Box<str>` and an optional call key (16). Per transaction, the index adds a
+    /// fingerprint and a sequence number (16 bytes and a control byte per slot) and the heap
+    /// holds the key text (and a generated To tag). Measured through the endpoint with
+    /// 30-character keys, queue and index slack included: 134 to 169 bytes per transaction.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn entries_stay_small() {
+        assert!(
+            size_of::<(Instant, Completed)>() <= 88,
+            "a Completed entry grew to {} bytes",
+            size_of::<(Instant, Completed)>()
+        );
+        assert!(
+            size_of::<(Instant, Invite)>() <= 48,
+            "an INVITE entry grew to {} bytes",
+            size_of::<(Instant, Invite)>()
+        );
+    }
+
+    #[test]
+    fn completed_answers_retransmissions_with_the_rebuilt_response_until_timer_j() {
+        let t0 = test_epoch();
+        let (bye, options) = (request("BYE", ";tag=ours"), request("OPTIONS", ""));
+        let mut table = Lingering::default();
+        table.completed(t0, key(rsip::Method::Bye), dest(), Reply::Ok, None);
+        table.completed(
+            t0,
+            key(rsip::Method::Options),
+            dest(),
+            Reply::Options,
+            Some("gen"),
+        );
+        assert_eq!(table.len(), 2);
+        let mut out = Outbox::default();
+        for (method, request, first) in [
+            (rsip::Method::Bye, &bye, Reply::Ok.build(&bye, None, "s")),
+            (
+                rsip::Method::Options,
+                &options,
+                Reply::Options.build(&options, Some("gen"), "s"),
+            ),
+        ] {
+            let absorbed = table.on_request(&key(method), request, "s", &mut out);
+            assert_eq!(absorbed, Some(Absorbed::Retransmission), "{method}");
+            let sent = out.pop().expect("the response again");
+            assert_eq!(sent.destination, dest());
+            assert_eq!(
+                String::from_utf8_lossy(&sent.payload),
+                String::from_utf8_lossy(&first),
+                "{method}: the same bytes as the first response"
+            );
+        }
+        assert_eq!(out.retransmissions(), 2);
+        let invite = key(rsip::Method::Invite);
+        assert_eq!(table.on_request(&invite, &bye, "s", &mut out), None);
+        let j = t0 + Timer::J.duration();
+        assert_eq!(table.next_expiry(), Some(j));
+        table.expire(j - JUST);
+        assert_eq!(table.len(), 2, "Timer J has not fired");
+        table.expire(j);
+        assert_eq!(table.len(), 0, "Timer J fired");
+        let absorbed = table.on_request(&key(rsip::Method::Bye), &bye, "s", &mut out);
+        assert_eq!(absorbed, None, "forgotten");
+        assert!(table.is_empty(), "{table:?}");
+    }
+
+    #[test]
+    fn accepted_absorbs_invites_and_passes_acks_until_timer_l() {
+        let t0 = test_epoch();
+        let call = Some(CallKey::new(3));
+        let mut table = Lingering::default();
+        let id = key(rsip::Method::Invite).id;
+        table.invite(t0, id, InviteLinger::Accepted, call);
+        let mut out = Outbox::default();
+        let invite = key(rsip::Method::Invite);
+        let absorbed = table.on_request(&invite, &request("INVITE", ""), "s", &mut out);
+        assert_eq!(absorbed, Some(Absorbed::Retransmission));
+        let ack = table.on_request(&invite, &request("ACK", ";tag=ours"), "s", &mut out);
+        assert_eq!(ack, None, "RFC 6026 §7.1: the ACK goes to the dialog");
+        assert_eq!(out.pop(), None, "nothing is sent in Accepted");
+        assert_eq!(table.invite_call(&invite.id), Some(call));
+        let l = t0 + Timer::L.duration();
+        table.expire(l - JUST);
+        assert_eq!(table.len(), 1, "Timer L has not fired");
+        table.expire(l);
+        assert_eq!(table.invite_call(&invite.id), None, "Timer L fired");
+        assert!(table.is_empty(), "{table:?}");
+    }
+
+    #[test]
+    fn confirmed_absorbs_invites_and_acks_until_timer_i() {
+        let t0 = test_epoch();
+        let mut table = Lingering::default();
+        let id = key(rsip::Method::Invite).id;
+        table.invite(t0, id, InviteLinger::Confirmed, None);
+        let mut out = Outbox::default();
+        let invite = key(rsip::Method::Invite);
+        let absorbed = table.on_request(&invite, &request("INVITE", ""), "s", &mut out);
+        assert_eq!(absorbed, Some(Absorbed::Retransmission));
+        let ack = table.on_request(&invite, &request("ACK", ";tag=ours"), "s", &mut out);
+        assert_eq!(ack, Some(Absorbed::Ack));
+        assert_eq!(out.pop(), None, "nothing is sent in Confirmed");
+        let other = ServerKey::new("z9hG4bK2 192.0.2.7:5062", rsip::Method::Invite);
+        let unmatched = table.on_request(&other, &request("INVITE", ""), "s", &mut out);
+        assert_eq!(unmatched, None, "another branch is another transaction");
+        let i = t0 + Timer::I.duration();
+        assert_eq!(table.next_expiry(), Some(i));
+        table.expire(i - JUST);
+        assert_eq!(table.len(), 1, "Timer I has not fired");
+        table.expire(i);
+        assert!(table.is_empty(), "Timer I fired: {table:?}");
+    }
+}

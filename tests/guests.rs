@@ -1,0 +1,163 @@
+//! Guests that misbehave, and guest features, end to end through the real
+//! binary with the `misbehave` test guest: the host's fallbacks after a trap
+//! or an overrun, guest code kept off the SIP path, and guest timers.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::audio::power;
+use support::phone::Phone;
+use support::server::{Server, misbehave_config};
+use support::xmlrpc::{calls, stats};
+
+/// How long anything the tests wait for may take.
+const DEADLINE: Duration = Duration::from_secs(10);
+/// How long a participant whose guest panicked is watched for a BYE.
+const NO_BYE_WATCH: Duration = Duration::from_secs(2);
+/// The tones of the two room participants.
+const TONES: [f64; 2] = [600.0, 1100.0];
+/// The analysed tail of what a participant heard: the last second.
+const TAIL_SAMPLES: usize = 8_000;
+
+/// Polls `stats()` until `guest_instances` is `expected`, at most [`DEADLINE`].
+fn await_guest_instances(server: &Server, expected: i64) {
+    let started = Instant::now();
+    loop {
+        let now = stats(server).get("guest_instances");
+        if now == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "expected {expected} guest instances within {DEADLINE:?}, still {now}; log:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Dials `user` and returns the final status code of the INVITE.
+fn final_status(server: &Server, user: &str) -> u16 {
+    Phone::dial(server.sip, user, &format!("{user}-caller"), &[]).await_answer()
+}
+
+#[test]
+fn guest_faults_fall_back_safely() {
+    let server = Server::start_with(&misbehave_config());
+
+    // (a) Unanswered calls whose guest panics, spins past its deadline or
+    // runs out of memory are rejected 500.
+    for user in ["panic", "spin", "grow"] {
+        let status = final_status(&server, user);
+        assert_eq!(
+            status, 500,
+            "expected 500 to a call whose guest does `{user}` before answering"
+        );
+    }
+
+    // (b) A participant whose guest then panics stays in its room.
+    let anna = Phone::call(server.sip, "room", "anna", &[]);
+    let bert = Phone::call(server.sip, "room", "bert", &[]);
+    await_guest_instances(&server, 2);
+    bert.send_dtmf('3');
+    // Bert's instance is gone: the panic happened.
+    await_guest_instances(&server, 1);
+    let (heard, bye) = std::thread::scope(|scope| {
+        let anna_talks = scope.spawn(|| anna.talk(TONES[0], NO_BYE_WATCH));
+        let bert_talks = scope.spawn(|| bert.talk(TONES[1], NO_BYE_WATCH));
+        let bye = bert.await_bye(NO_BYE_WATCH);
+        (
+            [anna_talks.join().unwrap(), bert_talks.join().unwrap()],
+            bye,
+        )
+    });
+    assert!(
+        !bye,
+        "expected no BYE to a participant whose guest panicked; log:\n{}",
+        server.log()
+    );
+    assert_eq!(
+        calls(&server),
+        2,
+        "expected calls() to still count both participants"
+    );
+    for (index, samples) in heard.iter().enumerate() {
+        assert!(
+            samples.len() > TAIL_SAMPLES,
+            "expected participant {index} to keep hearing the room, heard {} samples",
+            samples.len()
+        );
+        let tail = &samples[samples.len() - TAIL_SAMPLES..];
+        let other = TONES[1 - index];
+        let theirs = power(tail, other);
+        eprintln!("participant {index} hears {other} Hz at {theirs:.2e}");
+        assert!(
+            theirs > 0.01,
+            "expected participant {index} to hear the other's {other} Hz above 0.01, got {theirs}"
+        );
+    }
+    anna.hang_up();
+    bert.hang_up();
+
+    // (c) A call alone whose guest panics is hung up.
+    let carl = Phone::call(server.sip, "alone", "carl", &[]);
+    carl.send_dtmf('3');
+    assert!(
+        carl.await_bye(DEADLINE),
+        "expected a BYE within {DEADLINE:?} to a call alone whose guest panicked; log:\n{}",
+        server.log()
+    );
+}
+
+#[test]
+fn a_spinning_guest_does_not_hold_up_other_calls() {
+    let server = Server::start_with(&misbehave_config());
+    let mut spinning = Phone::dial(server.sip, "spin", "spinner", &[]);
+    // The server has taken the INVITE; its guest is starting to spin.
+    assert_eq!(
+        spinning.await_provisional(DEADLINE),
+        Some(100),
+        "expected 100 Trying to the INVITE of the spinning call"
+    );
+    let mut alone = Phone::dial(server.sip, "alone", "other", &[]);
+    let (spin_status, alone_status) = std::thread::scope(|scope| {
+        let spin = scope.spawn(|| spinning.await_answer());
+        let other = alone.await_answer();
+        (spin.join().unwrap(), other)
+    });
+    assert_eq!(spin_status, 500, "expected 500 to the spinning call");
+    assert_eq!(alone_status, 200, "expected 200 to the call to `alone`");
+    let alone_answered = alone.answered_at().expect("answered");
+    let spin_rejected = spinning.answered_at().expect("rejected");
+    eprintln!(
+        "alone: INVITE -> 200 in {:?}; spin: INVITE -> 500 in {:?}",
+        alone_answered - alone.invited_at(),
+        spin_rejected - spinning.invited_at()
+    );
+    assert!(
+        alone_answered < spin_rejected,
+        "expected the 200 to `alone` before the 500 to `spin` (the SIP loop must not wait \
+         for a spinning guest); it came {:?} after",
+        alone_answered - spin_rejected
+    );
+    alone.hang_up();
+}
+
+#[test]
+fn a_guest_timer_hangs_the_call_up() {
+    let server = Server::start_with(&misbehave_config());
+    let phone = Phone::call(server.sip, "timer", "tim", &[]);
+    let answered = phone.answered_at().expect("answered");
+    let bye = phone.await_bye_at(DEADLINE).unwrap_or_else(|| {
+        panic!(
+            "expected the guest's 500 ms timer to hang the call up within {DEADLINE:?}; log:\n{}",
+            server.log()
+        )
+    });
+    let after = bye - answered;
+    eprintln!("the BYE came {after:?} after the 200 OK");
+    assert!(
+        after >= Duration::from_millis(450),
+        "expected the BYE no earlier than 450 ms after the 200 OK (a 500 ms timer), came after {after:?}"
+    );
+}

@@ -1,0 +1,81 @@
+//! XML-RPC against the server, with Python's stock `xmlrpc.client` as the
+//! client (as SEMS's own tools use it).
+
+use super::server::Server;
+use super::tools::require_python;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// What every script starts with: `s`, a proxy for the server's control URL
+/// (the script's first argument), and a socket timeout so that no request
+/// waits for ever.
+const PRELUDE: &str = "import sys, time, socket, xmlrpc.client\n\
+                       socket.setdefaulttimeout(30)\n\
+                       s = xmlrpc.client.ServerProxy(sys.argv[1])\n";
+
+/// Runs `script` (after [`PRELUDE`]) against `server`; returns what it
+/// printed. Panics, with Python's error and the server's log, if it failed.
+pub fn python(server: &Server, script: &str) -> String {
+    require_python();
+    let url = format!("http://{}/RPC2", server.control);
+    let output = Command::new("python3")
+        .args(["-c", &format!("{PRELUDE}{script}"), &url])
+        .output()
+        .expect("running python3");
+    assert!(
+        output.status.success(),
+        "expected the Python XML-RPC client to succeed; it failed:\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    String::from_utf8(output.stdout).expect("Python prints UTF-8")
+}
+
+/// The Python `repr` of one XML-RPC expression on `s`, e.g. `s.mute("c1")`.
+pub fn rpc(server: &Server, expression: &str) -> String {
+    python(server, &format!("print(repr({expression}))"))
+        .trim_end()
+        .to_owned()
+}
+
+/// `calls()`: the number of active calls.
+pub fn calls(server: &Server) -> i64 {
+    let answer = rpc(server, "s.calls()");
+    answer
+        .parse()
+        .unwrap_or_else(|e| panic!("expected calls() to return an integer, got {answer:?}: {e}"))
+}
+
+/// The host's `stats()` struct.
+#[derive(Clone, Debug)]
+pub struct Stats(pub BTreeMap<String, i64>);
+
+impl Stats {
+    /// One member; panics if `stats()` has no such member.
+    pub fn get(&self, name: &str) -> i64 {
+        *self
+            .0
+            .get(name)
+            .unwrap_or_else(|| panic!("expected stats() to have a member {name:?}: {self:?}"))
+    }
+}
+
+/// Parses lines of `name value` as a [`Stats`].
+pub fn parse_stats(text: &str) -> Stats {
+    Stats(
+        text.lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(' ')?;
+                Some((name.to_owned(), value.trim().parse().ok()?))
+            })
+            .collect(),
+    )
+}
+
+/// The Python statement that prints `stats()` as [`parse_stats`] reads it.
+pub const PRINT_STATS: &str = "for k, v in s.stats().items(): print(k, v)\n";
+
+/// `stats()`, now.
+pub fn stats(server: &Server) -> Stats {
+    parse_stats(&python(server, PRINT_STATS))
+}
