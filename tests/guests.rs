@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config};
-use support::xmlrpc::{calls, stats};
+use support::xmlrpc::{calls, rpc, stats};
 
 /// How long anything the tests wait for may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -160,4 +160,38 @@ fn a_guest_timer_hangs_the_call_up() {
         after >= Duration::from_millis(450),
         "expected the BYE no earlier than 450 ms after the 200 OK (a 500 ms timer), came after {after:?}"
     );
+}
+
+#[test]
+fn past_the_instance_limit_calls_get_503_and_control_keeps_its_own_instances() {
+    let config = format!("{}[limits]\nmax_instances = 1\n", misbehave_config());
+    let server = Server::start_with(&config);
+    let first = Phone::call(server.sip, "alone", "first", &[]);
+    let mut second = Phone::dial(server.sip, "alone", "second", &[]);
+    let status = second.await_answer();
+    assert_eq!(status, 503, "expected 503 while the one instance is taken");
+    assert_eq!(
+        second.final_answer_header("Retry-After"),
+        Some("5"),
+        "expected the 503 to say when to retry"
+    );
+    assert_eq!(
+        stats(&server).get("refused_no_instance"),
+        1,
+        "expected the refusal to be counted"
+    );
+    let answer = rpc(&server, "s.hello()");
+    assert!(
+        answer.starts_with("[0, 'OK', 'Server: Switchyard"),
+        "expected control requests to have instances of their own while calls hold all of theirs, got {answer}"
+    );
+    first.hang_up();
+    await_guest_instances(&server, 0);
+    let third = Phone::call(server.sip, "alone", "third", &[]);
+    assert_eq!(
+        calls(&server),
+        1,
+        "expected a call to be taken again once the instance is free"
+    );
+    third.hang_up();
 }

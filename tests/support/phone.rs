@@ -156,6 +156,11 @@ impl Phone {
         code
     }
 
+    /// A header of the final answer to the INVITE, once [`Phone::await_answer`] returned.
+    pub fn final_answer_header(&self, name: &str) -> Option<&str> {
+        header(&self.final_answer, name)
+    }
+
     /// Waits up to `timeout` for a provisional answer (1xx) to the INVITE and
     /// returns its status code, or `None` if none came (or a final one did).
     pub fn await_provisional(&self, timeout: Duration) -> Option<u16> {
