@@ -195,3 +195,37 @@ fn past_the_instance_limit_calls_get_503_and_control_keeps_its_own_instances() {
     );
     third.hang_up();
 }
+
+#[test]
+fn a_guest_that_falls_behind_loses_events_not_memory() {
+    let server = Server::start_with(&misbehave_config());
+    let phone = Phone::call(server.sip, "alone", "presser", &[]);
+    // Each press keeps the guest busy 50 ms: 100 presses in half a second
+    // queue far more than the 64 a call may have waiting. (Paced, so the
+    // kernel's socket buffer takes them all.)
+    for _ in 0..100 {
+        phone.send_dtmf('4');
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let started = Instant::now();
+    let dropped = loop {
+        let dropped = stats(&server).get("guest_events_dropped");
+        if dropped > 0 || started.elapsed() > DEADLINE {
+            break dropped;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        (1..=100 - 64).contains(&dropped),
+        "expected some of the 100 presses dropped and at least 64 queued, dropped {dropped}; log:\n{}",
+        server.log()
+    );
+    assert_eq!(calls(&server), 1, "expected the call to stay up");
+    phone.hang_up();
+    await_guest_instances(&server, 0);
+    assert_eq!(
+        stats(&server).get("guest_mailboxes"),
+        0,
+        "expected the call's mailbox gone with the call"
+    );
+}

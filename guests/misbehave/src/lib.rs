@@ -11,7 +11,8 @@
 //!   key-value store), the next one is bridged to it;
 //! - anything else: answer and join room `ok`.
 //!
-//! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or panic.
+//! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or
+//! panic, and 4 keeps it busy for 50 ms (a slow guest, within its deadline).
 //! Control functions: `mute(call)` and `unmute(call)`; `spin`, `grow` and
 //! `panic` misbehave; anything else answers `[0, "OK"]`.
 
@@ -43,6 +44,13 @@ mod component {
                 }
             }
             "panic" => panic!("asked to panic"),
+            "slow" => {
+                // Busy, but well within the deadline.
+                let started = std::time::Instant::now();
+                while started.elapsed() < std::time::Duration::from_millis(50) {
+                    std::hint::black_box(started);
+                }
+            }
             _ => {}
         }
     }
@@ -94,6 +102,7 @@ mod component {
                     '1' => "spin",
                     '2' => "grow",
                     '3' => "panic",
+                    '4' => "slow",
                     _ => "",
                 }),
                 Event::PromptDone | Event::Unbridged | Event::Hangup => {}

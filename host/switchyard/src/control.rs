@@ -116,6 +116,10 @@ impl ControlBridge {
             ("guest_instances".into(), size(self.executor.instances())),
             ("guest_mailboxes".into(), size(self.executor.calls())),
             (
+                "guest_events_dropped".into(),
+                count(self.executor.dropped()),
+            ),
+            (
                 "refused_no_instance".into(),
                 count(calls.refused_no_instance),
             ),

@@ -11,7 +11,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 use switchyard_core::{CallEvent, CallId, GuestOp};
 use switchyard_guest::{Guest, Instance};
-use tracing::{error, warn};
+use tracing::{debug, error, warn};
+
+/// The most pieces of work one call may have queued (a key press every
+/// 20 ms for over a second); see [`GuestExecutor::submit`].
+pub const MAX_QUEUED: usize = 64;
 
 /// Runs guest work for calls; see the module docs.
 pub struct GuestExecutor {
@@ -35,6 +39,8 @@ struct State {
     ready: VecDeque<CallId>,
     /// Call instances alive (or being created).
     instances: usize,
+    /// Events dropped by [`GuestExecutor::submit`].
+    dropped: u64,
     stopping: bool,
 }
 
@@ -83,18 +89,37 @@ impl GuestExecutor {
     }
 
     /// Queues work for its call; it runs after the call's earlier work.
+    /// A call whose guest falls [`MAX_QUEUED`] pieces of work behind loses new
+    /// events (counted) until it catches up; its hang-up is always delivered.
     pub fn submit(&self, op: GuestOp) {
         let call = match &op {
             GuestOp::Invite(invite) => invite.call,
             GuestOp::Event { call, .. } => *call,
         };
+        let droppable = !matches!(
+            op,
+            GuestOp::Event {
+                event: CallEvent::Hangup,
+                ..
+            }
+        );
         let mut state = self.shared.lock();
         let mailbox = state.mailboxes.entry(call).or_default();
+        if droppable && mailbox.queue.len() >= MAX_QUEUED {
+            state.dropped += 1;
+            debug!(%call, "the guest is {MAX_QUEUED} events behind: event dropped");
+            return;
+        }
         mailbox.queue.push_back(op);
         if !mailbox.running && mailbox.queue.len() == 1 {
             state.ready.push_back(call);
             self.shared.ready.notify_one();
         }
+    }
+
+    /// Events dropped because their call's guest was too far behind.
+    pub fn dropped(&self) -> u64 {
+        self.shared.lock().dropped
     }
 
     /// Call instances alive now.
