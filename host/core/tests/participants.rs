@@ -4,7 +4,9 @@ mod common;
 
 use common::{World, conference};
 use std::time::Duration;
-use switchyard_core::{CallId, CoreConfig, CoreError, MediaOp, ParticipantStatus};
+use switchyard_core::{
+    CallId, CoreConfig, CoreError, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
+};
 use switchyard_sip::testing::{Net, rsip::Method};
 
 fn two_in_room() -> World {
@@ -94,4 +96,35 @@ fn a_kicked_participant_is_hung_up_and_listed_as_kicked() {
         .expect("still listed");
     assert_eq!(bob.status, ParticipantStatus::Finished);
     assert_eq!(bob.reason, "kicked", "the reason says why it ended");
+}
+
+#[test]
+fn a_participant_muted_before_it_is_answered_starts_muted() {
+    let script = Box::new(|core: &mut switchyard_core::CallCore, now, op: &GuestOp| {
+        if let GuestOp::Invite(invite) = op {
+            core.join(now, invite.call, "123", JoinOptions::default())
+                .expect("join");
+            core.set_listen_only(invite.call, true)
+                .expect("listen-only");
+            core.answer(now, invite.call).expect("answer");
+        }
+    });
+    let mut world = World::new(CoreConfig::default(), Net::perfect(4), 4, script);
+    world.dial("000777123", "alice");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[0].codes(Method::Invite).contains(&200)
+    }));
+    assert!(
+        matches!(
+            world.media.as_slice(),
+            [
+                MediaOp::AddLeg { .. },
+                MediaOp::Join { .. },
+                MediaOp::SetMuted { muted: true, .. }
+            ]
+        ),
+        "expected the leg added, joined and muted: {:?}",
+        world.media
+    );
+    assert_eq!(flags(&world, CallId(1)), (false, true));
 }

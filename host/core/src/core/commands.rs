@@ -42,6 +42,7 @@ impl CallCore {
             remote: state.negotiated.remote_rtp,
         };
         let room = state.room().map(str::to_owned);
+        let muted = state.media_muted;
         let worker = match &room {
             Some(room) => self.placement.room(room),
             None => self.placement.leg(leg),
@@ -57,6 +58,10 @@ impl CallCore {
                 leg,
                 room: RoomId(room),
             });
+        }
+        // A participant muted before it was answered starts muted.
+        if muted {
+            self.media(MediaOp::SetMuted { worker, leg, muted });
         }
         let state = self.call_mut(call)?;
         state.phase = Phase::Answered(now);
