@@ -13,6 +13,7 @@ use switchyard_sip::{CallKey, Endpoint, Event as SipEvent, IncomingCall, Transmi
 
 use crate::call::{Attachment, Call, CallId, Phase};
 use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
+use crate::empty_rooms::EmptyRooms;
 use crate::network::Network;
 use crate::placement::Placement;
 use crate::rooms::Room;
@@ -33,18 +34,22 @@ pub struct CoreConfig {
     pub rooms_expire_delay: Duration,
     /// Rooms that exist from the start and never expire.
     pub predefined_rooms: Vec<String>,
+    /// The most empty rooms waiting to expire; past it the oldest goes at once.
+    pub max_empty_rooms: usize,
     /// The most timers one call may have pending.
     pub max_timers_per_call: usize,
 }
 
 impl Default for CoreConfig {
-    /// One worker, SEMS's expiry delays (10 s, 7,200 s), no predefined room, 64 timers a call.
+    /// One worker, SEMS's expiry delays (10 s, 7,200 s), no predefined room,
+    /// 10,000 empty rooms waiting at most, 64 timers a call.
     fn default() -> Self {
         CoreConfig {
             workers: 1,
             participants_expire_delay: Duration::from_secs(10),
             rooms_expire_delay: Duration::from_secs(7200),
             predefined_rooms: Vec::new(),
+            max_empty_rooms: 10_000,
             max_timers_per_call: 64,
         }
     }
@@ -76,6 +81,7 @@ pub struct CallCore {
     calls: HashMap<CallId, Call>,
     by_key: HashMap<CallKey, CallId>,
     rooms: BTreeMap<String, Room>,
+    empty_rooms: EmptyRooms,
     timers: Timers,
     effects: VecDeque<Effect>,
     stats: CallStats,
@@ -100,6 +106,7 @@ impl CallCore {
             calls: HashMap::new(),
             by_key: HashMap::new(),
             rooms,
+            empty_rooms: EmptyRooms::default(),
             timers: Timers::default(),
             effects: VecDeque::new(),
             stats: CallStats::default(),

@@ -16,7 +16,8 @@
 //!   two-party **bridge** with another call, or a **participant** of a **room**.
 //! - A room lists its participants, finished ones included, until
 //!   `participants_expire_delay` after they finished; an empty room is deleted
-//!   after `rooms_expire_delay` unless predefined.
+//!   after `rooms_expire_delay` unless predefined, or earlier, oldest first,
+//!   when more than `max_empty_rooms` wait.
 //! - A call's **timers** fire as events to its guest and end with the call.
 //! - Each room lives on one media worker (timing core); a call that joins a room
 //!   or a bridge on another worker moves there.
@@ -27,6 +28,7 @@
 mod call;
 mod core;
 mod effect;
+mod empty_rooms;
 mod error;
 pub mod kv;
 mod network;

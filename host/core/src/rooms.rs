@@ -72,7 +72,9 @@ pub(crate) struct Participant {
 /// an index by call, so every operation costs the same however long the list.
 #[derive(Debug, Default)]
 pub(crate) struct Room {
-    participants: BTreeMap<u64, Participant>,
+    // Boxed: a B-tree node has room for eleven entries, and most rooms hold a
+    // few participants, so an inline one would cost a room about 2 KB.
+    participants: BTreeMap<u64, Box<Participant>>,
     by_call: HashMap<CallId, u64>,
     next_seq: u64,
     /// Participants not finished.
@@ -108,11 +110,11 @@ impl Room {
             listen_only: false,
         };
         self.participants
-            .insert(self.next_seq, Participant { view, expiry: None });
+            .insert(self.next_seq, Box::new(Participant { view, expiry: None }));
     }
 
     /// Removes `call` from the list.
-    pub(crate) fn remove(&mut self, call: CallId) -> Option<Participant> {
+    pub(crate) fn remove(&mut self, call: CallId) -> Option<Box<Participant>> {
         let seq = self.by_call.remove(&call)?;
         let participant = self.participants.remove(&seq)?;
         if participant.view.status != ParticipantStatus::Finished {
@@ -123,7 +125,7 @@ impl Room {
 
     pub(crate) fn get_mut(&mut self, call: CallId) -> Option<&mut Participant> {
         let seq = self.by_call.get(&call)?;
-        self.participants.get_mut(seq)
+        self.participants.get_mut(seq).map(|p| &mut **p)
     }
 
     /// Sets the participant's status (and reason, if given), keeping the count
@@ -176,7 +178,7 @@ impl Room {
     }
 
     /// Takes every participant out, in join order.
-    pub(crate) fn drain(&mut self) -> Vec<Participant> {
+    pub(crate) fn drain(&mut self) -> Vec<Box<Participant>> {
         self.by_call.clear();
         self.live = 0;
         std::mem::take(&mut self.participants)

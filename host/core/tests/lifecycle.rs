@@ -205,3 +205,48 @@ fn predefined_rooms_never_expire_and_opened_rooms_do_unless_joined() {
         "an empty room name is refused"
     );
 }
+
+#[test]
+fn past_the_cap_the_oldest_empty_rooms_expire_first() {
+    let config = CoreConfig {
+        predefined_rooms: vec!["lobby".into()],
+        max_empty_rooms: 5,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    for n in 0..20 {
+        let now = world.now;
+        assert_eq!(world.core.open_room(now, &format!("r{n:02}")), Ok(true));
+    }
+    assert_eq!(
+        world.core.list_rooms(),
+        ["lobby", "r15", "r16", "r17", "r18", "r19"],
+        "the five newest empty rooms wait; the predefined one is not counted"
+    );
+    assert_eq!(
+        world.core.footprint().timers,
+        5,
+        "one expiry per waiting room"
+    );
+    // A room per call: each call's room waits once the call is over.
+    for n in 0..12 {
+        world.dial(&format!("000777call{n}"), "caller");
+    }
+    world.run_until(Duration::from_secs(30), |w| {
+        w.uacs
+            .iter()
+            .all(|u| u.codes(Method::Invite).contains(&200))
+    });
+    for uac in &mut world.uacs {
+        uac.bye(world.now);
+    }
+    world.run_until(Duration::from_secs(30), |w| w.core.active_calls() == 0);
+    let end = world.now;
+    world.run_to(end + Duration::from_secs(11));
+    let footprint = world.core.footprint();
+    assert_eq!(
+        (footprint.rooms, footprint.timers),
+        (6, 5),
+        "still five waiting rooms (and the predefined one) after twelve more emptied"
+    );
+}

@@ -118,6 +118,9 @@ pub struct RoomsConfig {
     /// Rooms that exist from start-up and are never deleted: each non-empty,
     /// at most 64 characters, none listed twice.
     pub predefined: Vec<String>,
+    /// The most empty rooms kept waiting for their expiry; past it the oldest
+    /// is deleted at once (1 to 10,000,000).
+    pub max_empty: usize,
 }
 
 /// `[routing]`.
@@ -211,6 +214,7 @@ impl Default for RoomsConfig {
             participants_expire_delay_s: 10,
             expire_delay_s: 7200,
             predefined: Vec::new(),
+            max_empty: 10_000,
         }
     }
 }
@@ -403,6 +407,9 @@ impl Config {
             if seconds > MAX_DELAY_S {
                 return fail(key, format!("must be at most {MAX_DELAY_S} (a year)"));
             }
+        }
+        if !(1..=10_000_000).contains(&self.rooms.max_empty) {
+            return fail("rooms.max_empty", "must be 1 to 10000000".to_owned());
         }
         for (index, room) in self.rooms.predefined.iter().enumerate() {
             let key = format!("rooms.predefined[{index}]");
@@ -684,6 +691,10 @@ mod tests {
     #[test]
     fn limits_and_delays_are_bounded() {
         let cases = [
+            (
+                "[rooms]\nmax_empty = 0\n",
+                "rooms.max_empty: must be 1 to 10000000",
+            ),
             (
                 "[limits]\nmax_instances = 0\n",
                 "limits.max_instances: must be 1 to 100000",

@@ -83,6 +83,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         participants_expire_delay: config.rooms.participants_expire_delay(),
         rooms_expire_delay: config.rooms.expire_delay(),
         predefined_rooms: config.rooms.predefined.clone(),
+        max_empty_rooms: config.rooms.max_empty,
         ..CoreConfig::default()
     };
     let core = Arc::new(Mutex::new(CallCore::new(

@@ -226,10 +226,9 @@ impl CallCore {
         };
         let answered = state.answered();
         self.detach(now, call);
+        let expiry = self.rooms.entry(room.to_owned()).or_default().expiry.take();
+        self.cancel_room_expiry(expiry);
         let entry = self.rooms.entry(room.to_owned()).or_default();
-        if let Some(expiry) = entry.expiry.take() {
-            self.timers.cancel(expiry);
-        }
         let others = entry.live();
         entry.add(call, options, status);
         self.call_mut(call)?.attachment = Attachment::Room(room.to_owned());
@@ -358,9 +357,7 @@ impl CallCore {
     /// Deletes the room (predefined ones too) and hangs up every call in it.
     pub fn close_room(&mut self, now: Instant, room: &str) -> Result<(), CoreError> {
         let mut removed = self.rooms.remove(room).ok_or(CoreError::NoSuchRoom)?;
-        if let Some(expiry) = removed.expiry.take() {
-            self.timers.cancel(expiry);
-        }
+        self.cancel_room_expiry(removed.expiry.take());
         for participant in removed.drain() {
             if let Some(expiry) = participant.expiry {
                 self.timers.cancel(expiry);

@@ -7,7 +7,7 @@ use super::CallCore;
 use crate::call::{Attachment, CallId};
 use crate::effect::{CallEvent, MediaOp};
 use crate::rooms::ParticipantStatus;
-use crate::timers::TimerKind;
+use crate::timers::{TimerId, TimerKind};
 
 impl CallCore {
     /// The ACK for the call's 2xx arrived.
@@ -138,7 +138,8 @@ impl CallCore {
         }
     }
 
-    /// Starts the expiry of `room` if it is empty, not predefined and not already expiring.
+    /// Starts the expiry of `room` if it is empty, not predefined and not
+    /// already expiring; past `max_empty_rooms` waiting, the oldest goes now.
     pub(super) fn schedule_room_expiry(&mut self, now: Instant, room: &str) {
         let delay = self.config.rooms_expire_delay;
         let Some(r) = self.rooms.get_mut(room) else {
@@ -147,10 +148,42 @@ impl CallCore {
         if r.predefined || !r.is_empty() || r.expiry.is_some() {
             return;
         }
-        r.expiry = Some(
-            self.timers
-                .schedule(now + delay, TimerKind::RoomExpiry(room.to_owned())),
-        );
+        let id = self
+            .timers
+            .schedule(now + delay, TimerKind::RoomExpiry(room.to_owned()));
+        r.expiry = Some(id);
+        self.empty_rooms.started(id, room);
+        while self.empty_rooms.waiting() > self.config.max_empty_rooms {
+            let rooms = &self.rooms;
+            let Some((id, oldest)) = self
+                .empty_rooms
+                .oldest(|id, name| rooms.get(name).is_some_and(|r| r.expiry == Some(id)))
+            else {
+                break;
+            };
+            self.timers.cancel(id);
+            self.rooms.remove(&oldest);
+            self.empty_rooms.stopped();
+            tracing::debug!(
+                room = oldest,
+                "too many empty rooms: the oldest expired early"
+            );
+        }
+    }
+
+    /// Stops the expiry of a room that is joined or closed.
+    pub(super) fn cancel_room_expiry(&mut self, expiry: Option<TimerId>) {
+        if let Some(id) = expiry {
+            self.timers.cancel(id);
+            self.room_stopped_waiting();
+        }
+    }
+
+    fn room_stopped_waiting(&mut self) {
+        self.empty_rooms.stopped();
+        let rooms = &self.rooms;
+        self.empty_rooms
+            .compact(|id, name| rooms.get(name).is_some_and(|r| r.expiry == Some(id)));
     }
 
     /// An empty room's time is up (joining cancels the expiry, so it is still empty).
@@ -163,5 +196,6 @@ impl CallCore {
             self.rooms.remove(room);
             tracing::debug!(room, "empty room expired");
         }
+        self.room_stopped_waiting();
     }
 }

@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""Load benchmark: SIPp calls into ONE conference room, measuring what the host
-holds as calls come and go.
+"""Load benchmark: SIPp call setup through the webconference guest, into ONE
+room or into a room per call, measuring what the host holds as calls come and go.
 
-Each run starts the release binary on loopback with free ports, drives SIPp's
-built-in uac at --rate calls/s for --duration seconds, every call to room 123
-held --hold-ms, and samples the server every 0.5 s. It reports, per run and as
-medians over the runs:
+Each run starts the release binary on loopback with free ports, drives SIPp at
+--rate calls/s for --duration seconds, each call held --hold-ms, and samples the
+server every 0.5 s. With --rooms one (the default) every call goes to room 123
+(SIPp's built-in uac); with --rooms per-call each call goes to a room of its own
+(benches/load/room_per_call.xml). It reports, per run and as medians over the
+runs:
 
   - failed calls (SIPp's count; the target is 0),
   - CPU: the server's cores used while the load ran (utime+stime / wall),
   - p99 INVITE->200 (SIPp's response-time trace),
   - RSS at every 10,000 calls received, and RSS(last) / RSS(10,000).
 
-Usage: benches/load/one_room.py [--runs 3] [--rate 1000] [--duration 60]
-       [--hold-ms 1000] [--binary target/release/switchyard] [--config TOML]
+Usage: benches/load/calls.py [--runs 3] [--rate 1000] [--duration 60]
+       [--hold-ms 1000] [--rooms one|per-call] [--binary target/release/switchyard]
+       [--config TOML]
 Build first: cargo build --release
 """
 
@@ -32,6 +35,7 @@ import time
 import xmlrpc.client
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SCENARIO_PER_CALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "room_per_call.xml")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
@@ -103,8 +107,10 @@ def run_once(args, number):
     sampler = threading.Thread(target=sample)
     sampler.start()
     started = time.time()
+    scenario = (["-sn", "uac", "-s", "000777123"] if args.rooms == "one"
+                else ["-sf", SCENARIO_PER_CALL, "-s", "000777"])
     sipp = subprocess.run(
-        ["sipp", "-sn", "uac", "-s", "000777123", f"127.0.0.1:{sip}",
+        ["sipp", *scenario, f"127.0.0.1:{sip}",
          "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
          "-r", str(args.rate), "-m", str(calls), "-l", str(args.rate * 4),
          "-d", str(args.hold_ms), "-t", "u1", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
@@ -161,6 +167,7 @@ def main():
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--hold-ms", type=int, default=1000)
+    parser.add_argument("--rooms", choices=["one", "per-call"], default="one")
     parser.add_argument("--binary", default="target/release/switchyard")
     parser.add_argument("--config", default="",
                         help=r"TOML added to the server's config, e.g. '[limits]\nmax_instances = 2000'")
@@ -169,9 +176,14 @@ def main():
         sys.exit(f"{args.binary} is missing: run cargo build --release first")
     results = [run_once(args, n + 1) for n in range(args.runs)]
     marks = sorted(set.intersection(*(set(r["rss_kb"]) for r in results)))
+    rooms = "one room" if args.rooms == "one" else "a room per call"
     print(f"\nmedians of {len(results)} runs at {args.rate} calls/s for {args.duration} s, "
-          f"hold {args.hold_ms} ms, one room:")
-    print(f"  failed calls: {statistics.median(r['failed'] or 0 for r in results)}")
+          f"hold {args.hold_ms} ms, {rooms}:")
+    if any(r["failed"] is None for r in results):
+        print("  failed calls: unknown (SIPp's summary could not be read)")
+    else:
+        print(f"  failed calls: {statistics.median(r['failed'] for r in results)} "
+              f"of {args.rate * args.duration}")
     print(f"  CPU: {statistics.median(r['cores'] for r in results):.2f} cores")
     print(f"  p99 INVITE->200: {statistics.median(r['p99_ms'] for r in results):.1f} ms")
     for mark in marks:
