@@ -3,9 +3,10 @@
 room or into a room per call, measuring what the host holds as calls come and go.
 
 Each run starts the release binary on loopback with free ports, drives SIPp at
---rate calls/s for --duration seconds, each call held --hold-ms, and samples the
-server every 0.5 s. With --rooms one (the default) every call goes to room 123
-(SIPp's built-in uac); with --rooms per-call each call goes to a room of its own
+--rate calls/s for --duration seconds (and 5 s more, so the last mark is taken
+under full load), each call held --hold-ms, and samples the server every 0.5 s.
+With --rooms one (the default) every call goes to room 123 (SIPp's built-in
+uac); with --rooms per-call each call goes to a room of its own
 (benches/load/room_per_call.xml). It reports, per run and as medians over the
 runs:
 
@@ -35,6 +36,7 @@ import time
 import xmlrpc.client
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+TAIL_S = 5
 SCENARIO_PER_CALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "room_per_call.xml")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -90,7 +92,9 @@ def start_server(binary, workdir, extra):
 def run_once(args, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-load-")
     server, sip, control = start_server(args.binary, workdir, args.config)
-    calls = args.rate * args.duration
+    # The load goes on TAIL_S past --duration, so every mark up to rate x duration
+    # calls is sampled under full load, not while the calls wind down.
+    calls = args.rate * (args.duration + TAIL_S)
     samples = []  # (seconds since start, total calls, rss kB, cpu s)
     stop = threading.Event()
 
@@ -138,7 +142,7 @@ def run_once(args, number):
     rss_at = {}
     for _, total, rss, _ in samples:
         mark = (total // 10_000) * 10_000
-        if mark >= 10_000 and mark not in rss_at:
+        if 10_000 <= mark <= args.rate * args.duration and mark not in rss_at:
             rss_at[mark] = rss
     cpu = (samples[-1][3] - samples[0][3]) / (samples[-1][0] - samples[0][0]) if len(samples) > 1 else float("nan")
     result = {
@@ -183,7 +187,7 @@ def main():
         print("  failed calls: unknown (SIPp's summary could not be read)")
     else:
         print(f"  failed calls: {statistics.median(r['failed'] for r in results)} "
-              f"of {args.rate * args.duration}")
+              f"of {args.rate * (args.duration + TAIL_S)}")
     print(f"  CPU: {statistics.median(r['cores'] for r in results):.2f} cores")
     print(f"  p99 INVITE->200: {statistics.median(r['p99_ms'] for r in results):.1f} ms")
     for mark in marks:
