@@ -197,6 +197,11 @@ impl CallCore {
         self.stats
     }
 
+    /// The SIP endpoint's counters (drops, rejections, retransmissions).
+    pub fn sip_stats(&self) -> switchyard_sip::Stats {
+        self.endpoint.stats()
+    }
+
     /// Whether the call is in progress.
     pub fn has_call(&self, call: CallId) -> bool {
         self.calls.contains_key(&call)

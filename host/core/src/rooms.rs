@@ -178,11 +178,12 @@ impl Room {
     }
 
     /// Takes every participant out, in join order.
-    pub(crate) fn drain(&mut self) -> Vec<Box<Participant>> {
+    pub(crate) fn drain(&mut self) -> Vec<Participant> {
         self.by_call.clear();
         self.live = 0;
         std::mem::take(&mut self.participants)
             .into_values()
+            .map(|p| *p)
             .collect()
     }
 }

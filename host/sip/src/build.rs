@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 
 use rsip::headers::{ToTypedHeader, UntypedHeader};
+use rsip::prelude::HasHeaders;
+
+use crate::syntax;
 
 /// Methods the endpoint implements (the Allow header, §20.5).
 pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS";
@@ -38,14 +41,14 @@ impl ResponseBuilder {
     /// copies every Via (in order), From, Call-ID, CSeq and To, adding `to_tag` to the To
     /// header when the request's To has no tag; it carries `server` as the Server header.
     pub(crate) fn new(
-        request: &rsip::Request,
+        request: &impl HasHeaders,
         code: u16,
         reason: &str,
         to_tag: Option<&str>,
         server: &str,
     ) -> Self {
         let mut headers = rsip::Headers::default();
-        let copied = request.headers.iter().filter(|h| {
+        let copied = request.headers().iter().filter(|h| {
             matches!(
                 h,
                 rsip::Header::Via(_)
@@ -57,7 +60,7 @@ impl ResponseBuilder {
         for header in copied {
             headers.push(header.clone());
         }
-        if let Some(to) = request.headers.iter().find_map(|h| match h {
+        if let Some(to) = request.headers().iter().find_map(|h| match h {
             rsip::Header::To(to) => Some(to),
             _ => None,
         }) {
@@ -107,8 +110,8 @@ impl ResponseBuilder {
     }
 
     /// Copies every Record-Route of `request`, in order (§12.1.1).
-    pub(crate) fn record_route(mut self, request: &rsip::Request) -> Self {
-        for header in request.headers.iter() {
+    pub(crate) fn record_route(mut self, request: &impl HasHeaders) -> Self {
+        for header in request.headers().iter() {
             if let rsip::Header::RecordRoute(_) = header {
                 self.response.headers.push(header.clone());
             }
@@ -152,7 +155,7 @@ pub(crate) fn check_extra_header(name: &str, value: &str) -> Result<(), &'static
     if name.is_empty() {
         return Err("the name is empty");
     }
-    if !name.bytes().all(is_token_byte) {
+    if !syntax::is_token(name) {
         return Err("the name is not a token (RFC 3261 §25.1)");
     }
     if BUILDER_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
@@ -162,11 +165,6 @@ pub(crate) fn check_extra_header(name: &str, value: &str) -> Result<(), &'static
         return Err("the value holds a control character such as CR or LF");
     }
     Ok(())
-}
-
-/// A byte of a §25.1 token: alphanumeric, one of `-.!%*_+'~`, or a backtick.
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
 }
 
 /// The To header with `tag` added, unless it has a tag already or cannot be read.

@@ -194,7 +194,12 @@ mod tests {
              From: \"A\" <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
              CSeq: 10 INVITE\r\n{extra}\r\n"
         );
-        validate_request(parse_request(&text), "192.0.2.7:5062".parse().unwrap()).unwrap()
+        validate_request(
+            parse_request(&text),
+            "192.0.2.7:5062".parse().unwrap(),
+            false,
+        )
+        .unwrap()
     }
 
     fn local() -> SocketAddr {

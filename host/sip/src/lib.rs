@@ -4,31 +4,46 @@
 //! clock: the shell hands it datagrams and the current time and sends what it polls out.
 //!
 //! Layout, one job per module:
-//! - `wire`: datagram to `rsip` message (compact headers, folding, bare LF);
-//! - `message`: mandatory-header checks, Via handling, Content-Length (RFC 3261 §8, §18);
+//! - `wire`: datagram to request or response (compact headers, folding, bare LF);
+//!   `start_line`: the Request-Line and Status-Line (§7.1, §7.2);
+//! - `message`: the checks every request passes, Via handling, Content-Length (RFC 3261 §8,
+//!   §18); they read values through `syntax` (§25.1 tokens, control characters, parameters),
+//!   `uri`, `address` (From, To, Contact), `via` and `fields` (CSeq, Max-Forwards, Date);
+//!   `method`: known and extension methods;
+//! - [`Limits`]: what the endpoint takes from the network; `rate`: the per-source rate limit;
 //! - `build`: responses (§8.2.6); `reply`: the ones the endpoint gives on its own;
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
 //! - `endpoint`: routing between them and the public API; [`sdp`]: offer/answer;
 //! - `testing` (cargo feature `testing`): a network simulator and a UAC for tests.
 
+mod address;
 mod build;
 mod call;
 mod dialog;
 mod endpoint;
 mod event;
+mod fields;
 mod ids;
+mod limits;
 mod message;
+mod method;
+mod rate;
 mod reply;
 pub mod sdp;
+mod start_line;
+mod syntax;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod timer;
 mod transaction;
 mod transmit;
+mod uri;
+mod via;
 mod wire;
 
 pub use call::CallKey;
 pub use endpoint::{CallError, Endpoint, EndpointConfig, Stats};
 pub use event::{EndCause, Event, IncomingCall};
+pub use limits::Limits;
 pub use transmit::Transmit;

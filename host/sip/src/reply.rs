@@ -3,6 +3,7 @@
 //! retransmitted request instead of keeping its bytes (§17.2.2).
 
 use rsip::headers::UntypedHeader;
+use rsip::prelude::HasHeaders;
 
 use crate::build::ResponseBuilder;
 
@@ -20,6 +21,8 @@ pub(crate) enum Reply {
     BadExtension,
     /// `481 Call/Transaction Does Not Exist` (§12.2.2, §9.2).
     NoSuchCall,
+    /// `483 Too Many Hops` to a request with Max-Forwards 0 (§16.3 step 3, §20.22).
+    TooManyHops,
     /// `491 Request Pending` (§14.2).
     RequestPending,
     /// `500` for an in-dialog request with a CSeq out of order (§12.2.2).
@@ -34,6 +37,7 @@ impl Reply {
             Self::MethodNotAllowed => 405,
             Self::BadExtension => 420,
             Self::NoSuchCall => 481,
+            Self::TooManyHops => 483,
             Self::RequestPending => 491,
             Self::CSeqOutOfOrder => 500,
         }
@@ -45,6 +49,7 @@ impl Reply {
             Self::MethodNotAllowed => "Method Not Allowed",
             Self::BadExtension => "Bad Extension",
             Self::NoSuchCall => "Call/Transaction Does Not Exist",
+            Self::TooManyHops => "Too Many Hops",
             Self::RequestPending => "Request Pending",
             Self::CSeqOutOfOrder => "CSeq out of order",
         }
@@ -54,7 +59,7 @@ impl Reply {
     /// Server `server`: the same bytes whenever the inputs are the same.
     pub(crate) fn build(
         self,
-        request: &rsip::Request,
+        request: &impl HasHeaders,
         to_tag: Option<&str>,
         server: &str,
     ) -> Vec<u8> {
@@ -64,7 +69,11 @@ impl Reply {
             Self::BadExtension => {
                 builder.header(rsip::headers::Unsupported::new(required(request)))
             }
-            Self::Ok | Self::NoSuchCall | Self::RequestPending | Self::CSeqOutOfOrder => builder,
+            Self::Ok
+            | Self::NoSuchCall
+            | Self::TooManyHops
+            | Self::RequestPending
+            | Self::CSeqOutOfOrder => builder,
         }
         .build()
     }
@@ -72,9 +81,9 @@ impl Reply {
 
 /// The option tags of every Require header of `request` (§20.32), comma-separated; empty if
 /// it requires nothing.
-pub(crate) fn required(request: &rsip::Request) -> String {
+pub(crate) fn required(request: &impl HasHeaders) -> String {
     let tags: Vec<&str> = request
-        .headers
+        .headers()
         .iter()
         .filter_map(|h| match h {
             rsip::Header::Require(require) => Some(require.value()),

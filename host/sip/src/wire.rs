@@ -1,18 +1,52 @@
-//! From a UDP datagram to an `rsip` message: the message framing that `rsip` leaves out.
+//! From a UDP datagram to a message: the framing that `rsip` leaves out.
 //!
-//! `rsip` parses one header per line under its full name. Real peers also send compact header
-//! names, folded header lines, bare LF line ends and several Via values in one header line, so
-//! this module rewrites the head into the form `rsip` reads before handing it over. The body is
-//! passed through untouched; Content-Length is checked later, in [`crate::message`].
+//! The start line is read by [`crate::start_line`]; `rsip` reads the header lines, one per line
+//! under its full name. Real peers also send compact header names, folded header lines, bare
+//! LF line ends and several Via values in one header line, so this module rewrites the head
+//! into the form `rsip` reads before handing it over. The body is passed through untouched;
+//! Content-Length is checked later, in [`crate::message`].
+
+use rsip::prelude::HasHeaders;
+
+use crate::start_line::{self, RequestLine, StartLine};
+use crate::syntax;
 
 /// What one datagram turned out to be.
 #[derive(Debug)]
 pub(crate) enum Datagram {
     /// Only whitespace or NUL bytes: a NAT keepalive, ignored.
     Keepalive,
-    /// A SIP message.
-    Message(Box<rsip::SipMessage>),
+    /// A request, or what starts like one.
+    Request(Box<RawRequest>),
+    /// A response.
+    Response(Box<rsip::Response>),
 }
+
+/// A request as received: its Request-Line as text, its headers as `rsip` reads them, its body.
+#[derive(Debug)]
+pub(crate) struct RawRequest {
+    /// The Request-Line.
+    pub(crate) line: RequestLine,
+    /// The header lines, in order, compact names expanded and folding undone.
+    pub(crate) headers: rsip::Headers,
+    /// Everything after the empty line that ends the head.
+    pub(crate) body: Vec<u8>,
+    /// The name of the first header whose value holds a control character
+    /// ([`syntax::has_control`]).
+    pub(crate) control_in: Option<String>,
+}
+
+impl HasHeaders for RawRequest {
+    fn headers(&self) -> &rsip::Headers {
+        &self.headers
+    }
+
+    fn headers_mut(&mut self) -> &mut rsip::Headers {
+        &mut self.headers
+    }
+}
+
+impl rsip::prelude::HeadersExt for RawRequest {}
 
 /// Parses one datagram; `None` if it is no SIP message (the caller drops and counts it).
 pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
@@ -30,45 +64,73 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
     let mut lines = head
         .split('\n')
         .map(|line| line.strip_suffix('\r').unwrap_or(line));
-    let start_line = lines.next()?.trim_end();
+    let start_line = start_line::parse(lines.next()?)?;
+    let (headers, control_in) = header_block(lines)?;
+    let body = body.to_vec();
+    Some(match start_line {
+        StartLine::Request(line) => Datagram::Request(Box::new(RawRequest {
+            line,
+            headers,
+            body,
+            control_in,
+        })),
+        StartLine::Status(code) => Datagram::Response(Box::new(rsip::Response {
+            status_code: code.into(),
+            version: rsip::Version::V2,
+            headers,
+            body,
+        })),
+    })
+}
 
-    let mut headers: Vec<(&str, String)> = Vec::new();
+/// The header lines after the start line as `rsip` headers, and the name of the first one
+/// holding a control character; `None` if they cannot be read.
+fn header_block<'a>(
+    lines: impl Iterator<Item = &'a str>,
+) -> Option<(rsip::Headers, Option<String>)> {
+    let mut unfolded: Vec<(&str, String)> = Vec::new();
     for line in lines {
         if line.starts_with([' ', '\t']) {
             // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header
             // value; the folding is replaced by a single space.
-            let (_, value) = headers.last_mut()?;
+            let (_, value) = unfolded.last_mut()?;
             value.push(' ');
-            value.push_str(line.trim());
+            value.push_str(trim_lws(line));
             continue;
         }
         if line.is_empty() {
             continue;
         }
         let (name, value) = line.split_once(':')?;
-        let name = full_header_name(name.trim());
+        let name = full_header_name(trim_lws(name));
         if name.is_empty() {
             return None;
         }
+        unfolded.push((name, trim_lws(value).to_owned()));
+    }
+    let mut headers: Vec<(&str, String)> = Vec::with_capacity(unfolded.len());
+    for (name, value) in unfolded {
         if name.eq_ignore_ascii_case("Via") {
             // RFC 3261 §7.3.1: a comma-separated list is equivalent to several header lines;
             // rsip reads one Via value per header.
-            for via in split_list(value) {
-                headers.push((name, via.to_owned()));
-            }
+            headers.extend(split_list(&value).map(|via| (name, via.to_owned())));
         } else {
-            headers.push((name, value.trim().to_owned()));
+            headers.push((name, value));
         }
     }
+    let control_in = headers
+        .iter()
+        .find(|(_, value)| syntax::has_control(value))
+        .map(|(name, _)| (*name).to_owned());
     for (name, value) in &mut headers {
-        if TIGHTENED.iter().any(|h| name.eq_ignore_ascii_case(h)) {
-            *value = tighten(value);
+        if let Some((_, separators)) = TIGHTENED.iter().find(|(h, _)| name.eq_ignore_ascii_case(h))
+        {
+            *value = tighten(value, separators);
         }
     }
-
-    let mut text = String::with_capacity(head.len() + 64);
-    text.push_str(start_line);
-    text.push_str("\r\n");
+    // rsip reads header lines only as part of a message: they go under a placeholder
+    // Status-Line, which is dropped with the rest of the message.
+    let mut text = String::from("SIP/2.0 200 OK\r\n");
     for (name, value) in &headers {
         text.push_str(name);
         text.push_str(": ");
@@ -76,11 +138,9 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
         text.push_str("\r\n");
     }
     text.push_str("\r\n");
-    let mut bytes = text.into_bytes();
-    bytes.extend_from_slice(body);
-    rsip::SipMessage::try_from(bytes.as_slice())
+    rsip::Response::try_from(text.as_bytes())
         .ok()
-        .map(|message| Datagram::Message(Box::new(message)))
+        .map(|response| (response.headers, control_in))
 }
 
 /// Splits a message at the empty line that ends its head (CRLF CRLF, or LF LF from sloppy
@@ -99,12 +159,26 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Headers the endpoint reads in typed form, whose parameter separators rsip wants tight.
-const TIGHTENED: [&str; 5] = ["Via", "From", "To", "Contact", "Record-Route"];
+/// `text` without leading and trailing spaces and tabs, the whitespace of SIP (§25.1 WSP);
+/// other control characters stay for [`syntax::has_control`] to find.
+fn trim_lws(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
+}
 
-/// Drops the whitespace RFC 3261 §25.1 allows around ";" and "=" (SEMI, EQUAL), outside quoted
-/// strings; folded parameters (§7.3.1) leave such whitespace behind.
-fn tighten(value: &str) -> String {
+/// Headers whose values the endpoint reads, with the separators around which §25.1 allows
+/// whitespace that the readers want gone: SEMI and EQUAL everywhere, and SLASH in Via's
+/// sent-protocol (RFC 4475 §3.1.1.1 folds `SIP  /   2.0 /UDP`).
+const TIGHTENED: [(&str, &[char]); 5] = [
+    ("Via", &[';', '=', '/']),
+    ("From", &[';', '=']),
+    ("To", &[';', '=']),
+    ("Contact", &[';', '=']),
+    ("Record-Route", &[';', '=']),
+];
+
+/// Drops the whitespace around each of `separators` outside quoted strings; folded parameters
+/// (§7.3.1) leave such whitespace behind.
+fn tighten(value: &str, separators: &[char]) -> String {
     let mut out = String::with_capacity(value.len());
     let (mut quoted, mut escaped) = (false, false);
     let mut chars = value.chars().peekable();
@@ -113,7 +187,7 @@ fn tighten(value: &str) -> String {
             _ if escaped => escaped = false,
             '\\' if quoted => escaped = true,
             '"' => quoted = !quoted,
-            ';' | '=' if !quoted => {
+            _ if !quoted && separators.contains(&c) => {
                 while out.ends_with([' ', '\t']) {
                     out.pop();
                 }
@@ -156,7 +230,7 @@ fn full_header_name(name: &str) -> &str {
 
 /// Splits a header value at commas that are outside quoted strings and angle brackets,
 /// trimming each element and skipping empty ones.
-fn split_list(value: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn split_list(value: &str) -> impl Iterator<Item = &str> {
     let mut parts = Vec::new();
     let (mut quoted, mut bracketed, mut escaped) = (false, false, false);
     let mut start = 0;
@@ -175,18 +249,15 @@ fn split_list(value: &str) -> impl Iterator<Item = &str> {
         }
     }
     parts.push(&value[start..]);
-    parts.into_iter().map(str::trim).filter(|p| !p.is_empty())
+    parts.into_iter().map(trim_lws).filter(|p| !p.is_empty())
 }
 
 /// Test helper: the request in `text`, which must parse.
 #[cfg(test)]
-pub(crate) fn parse_request(text: &str) -> rsip::Request {
+pub(crate) fn parse_request(text: &str) -> RawRequest {
     match parse(text.as_bytes()) {
-        Some(Datagram::Message(message)) => match *message {
-            rsip::SipMessage::Request(request) => request,
-            rsip::SipMessage::Response(_) => panic!("a response: {text}"),
-        },
-        _ => panic!("not a SIP message: {text}"),
+        Some(Datagram::Request(request)) => *request,
+        _ => panic!("not a request: {text}"),
     }
 }
 
@@ -233,9 +304,65 @@ mod tests {
     }
 
     #[test]
+    fn start_lines_are_kept_as_sent() {
+        let m = parse_request(
+            "FROBNICATE sip:000777123@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n\r\n",
+        );
+        assert_eq!(&*m.line.method, "FROBNICATE");
+        let (uri, version) = m.line.target.unwrap();
+        assert_eq!((&*uri, &*version), ("sip:000777123@127.0.0.1", "SIP/2.0"));
+        let Some(Datagram::Response(r)) = parse(b"SIP/2.0 100 \r\nCSeq: 1 BYE\r\n\r\n") else {
+            panic!("an empty reason phrase is allowed (RFC 4475 §3.1.1.13)");
+        };
+        assert_eq!((r.status_code.code(), r.headers.iter().count()), (100, 1));
+    }
+
+    #[test]
+    fn the_first_header_with_a_control_character_is_named() {
+        let m = parse_request(
+            "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP a\r\nSubject: x\0y\r\n\
+             X-Bell: \x07\r\nTo: \"q\\\0\" <sip:a@b>\r\n\r\n",
+        );
+        assert_eq!(m.control_in.as_deref(), Some("Subject"));
+        let trailing = parse_request("OPTIONS sip:a@b SIP/2.0\r\nX-Cr: x\r\r\nX-Ff: \x0c\r\n\r\n");
+        assert_eq!(
+            trailing.control_in.as_deref(),
+            Some("X-Cr"),
+            "no trimming hides one"
+        );
+        let quoted = parse_request("OPTIONS sip:a@b SIP/2.0\r\nTo: \"q\\\0\" <sip:a@b>\r\n\r\n");
+        assert_eq!(quoted.control_in, None, "a quoted-pair may escape NUL");
+    }
+
+    #[test]
+    fn folded_via_lists_are_split_and_tightened() {
+        let m = parse_request(
+            "OPTIONS sip:a@b SIP/2.0\r\nVia  : SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw\r\n\
+             v:  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ,\r\n\
+             \x20SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239\r\n\r\n",
+        );
+        let vias: Vec<_> = m
+            .headers
+            .iter()
+            .filter_map(|h| match h {
+                rsip::Header::Via(via) => Some(via.value()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            vias,
+            [
+                "SIP/2.0/UDP 192.0.2.2;branch=390skdjuw",
+                "SIP/2.0/TCP     spindle.example.com;branch=z9hG4bK9ikj8",
+                "SIP/2.0/UDP  192.168.255.111;branch=z9hG4bK30239",
+            ]
+        );
+    }
+
+    #[test]
     fn separators_are_tightened_outside_quotes() {
         assert_eq!(
-            tighten(r#""a ; b = \" ; " <sip:x@y> ; tag = 1 ;lr"#),
+            tighten(r#""a ; b = \" ; " <sip:x@y> ; tag = 1 ;lr"#, &[';', '=']),
             r#""a ; b = \" ; " <sip:x@y>;tag=1;lr"#
         );
     }

@@ -56,6 +56,12 @@ pub struct SipConfig {
     /// The address put in Contact headers and SDP. By default the local address
     /// the host's routing table uses to reach each peer.
     pub advertise: Option<IpAddr>,
+    /// The largest SIP message taken, in bytes (1024 to 65535); a larger
+    /// request gets 513.
+    pub max_message_bytes: usize,
+    /// New requests taken per second from one source address; 0 lifts the
+    /// limit. Requests over it are dropped and counted.
+    pub max_requests_per_source_per_second: u32,
 }
 
 /// `[rtp]`.
@@ -173,6 +179,8 @@ impl Default for SipConfig {
         SipConfig {
             listen: SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 5060),
             advertise: None,
+            max_message_bytes: 16 * 1024,
+            max_requests_per_source_per_second: 10_000,
         }
     }
 }
@@ -360,6 +368,9 @@ impl Config {
         let fail = |key: &str, message: String| Err((key.to_owned(), message));
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return fail("log.level", format!("not a log filter: {e}"));
+        }
+        if !(1024..=65_535).contains(&self.sip.max_message_bytes) {
+            return fail("sip.max_message_bytes", "must be 1024 to 65535".to_owned());
         }
         if self.rtp.port_min == 0 {
             return fail("rtp.port_min", "must be at least 1".to_owned());

@@ -99,9 +99,9 @@ impl ControlBridge {
     /// participants, pending timers, guest instances and mailboxes, refusals
     /// and guest failures, and the media workers' counters summed.
     fn stats(&self) -> Value {
-        let (footprint, calls) = {
+        let (footprint, calls, sip) = {
             let core = lock(self.host.core());
-            (core.footprint(), core.stats())
+            (core.footprint(), core.stats(), core.sip_stats())
         };
         let stats = self.media.stats();
         let count = |n: u64| Value::Int(i32::try_from(n).unwrap_or(i32::MAX));
@@ -125,6 +125,17 @@ impl ControlBridge {
             ),
             ("refused_no_codec".into(), count(calls.refused_no_codec)),
             ("guest_failures".into(), count(calls.guest_failures)),
+            ("sip_bad_requests_sent".into(), count(sip.bad_requests_sent)),
+            ("sip_too_large_sent".into(), count(sip.too_large_sent)),
+            ("sip_dropped_too_large".into(), count(sip.dropped_too_large)),
+            (
+                "sip_dropped_rate_limited".into(),
+                count(sip.dropped_rate_limited),
+            ),
+            (
+                "sip_dropped_unparseable".into(),
+                count(sip.dropped_unparseable),
+            ),
             ("ticks".into(), count(stats.ticks)),
             ("packets_received".into(), count(stats.packets_received)),
             ("packets_sent".into(), count(stats.packets_sent)),

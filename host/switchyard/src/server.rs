@@ -11,12 +11,13 @@ use crate::rtp_ports::RtpPorts;
 use crate::signaling::Signaling;
 use anyhow::{Context, anyhow};
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
 use switchyard_guest::{Guest, GuestConfig, Limits, Runtime, bundled};
 use switchyard_media::WorkerConfig;
-use switchyard_sip::{Endpoint, EndpointConfig};
+use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{Notify, oneshot};
 use tracing::info;
@@ -70,7 +71,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             user_agent: format!("Switchyard {}", env!("CARGO_PKG_VERSION")),
         },
         seed,
-    );
+    )
+    .with_limits(SipLimits {
+        max_message_bytes: config.sip.max_message_bytes,
+        max_requests_per_source_per_second: NonZeroU32::new(
+            config.sip.max_requests_per_source_per_second,
+        ),
+    });
     let sip_addr = sip.local_addr()?;
     let network = ShellNetwork::new(
         config.sip.advertise,

@@ -11,9 +11,11 @@ use crate::call::{Acked, Call, CallKey, Phase};
 use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event, IncomingCall};
 use crate::message::{self, Rejection, Request};
+use crate::method::Method;
 use crate::reply::{Reply, required};
 use crate::sdp::{Offer, OfferError};
 use crate::transaction::{Absorbed, ServerKey, Transaction};
+use crate::wire::RawRequest;
 
 /// Why the endpoint refuses a new INVITE's offer: status code and reason phrase.
 struct Refusal {
@@ -28,42 +30,37 @@ impl Refusal {
 }
 
 impl Endpoint {
+    /// A request from `source`; `too_large` if its datagram exceeded the size limit.
     pub(super) fn on_request(
         &mut self,
         now: Instant,
         local: SocketAddr,
         source: SocketAddr,
-        raw: rsip::Request,
+        raw: RawRequest,
+        too_large: bool,
     ) {
-        let request = match message::validate_request(raw, source) {
+        let request = match message::validate_request(raw, source, too_large) {
             Ok(request) => request,
+            Err(Rejection::Unroutable) if too_large => {
+                self.stats.dropped_too_large += 1;
+                return;
+            }
             Err(Rejection::Unroutable) => {
                 self.stats.dropped_unroutable_requests += 1;
                 return;
             }
-            // An ACK is never answered (§17.1.1.3).
-            Err(Rejection::Malformed { raw, .. }) if raw.method == rsip::Method::Ack => {
-                self.stats.dropped_acks += 1;
-                return;
-            }
-            Err(Rejection::Malformed {
+            Err(Rejection::Refused {
                 raw,
                 destination,
+                code,
                 reason,
-            }) => {
-                let tag = self.ids.tag();
-                let response =
-                    ResponseBuilder::new(&raw, 400, &reason, Some(&tag), &self.user_agent).build();
-                self.out.send(destination, response);
-                self.stats.bad_requests_sent += 1;
-                return;
-            }
+            }) => return self.refuse_stateless(now, source, &raw, destination, code, &reason),
         };
-        let method = request.method();
+        let method = request.method;
         // §17.2.3: a request matching a server transaction is a retransmission, or the ACK
         // of a non-2xx final response.
         let tx_method = match method {
-            rsip::Method::Ack => rsip::Method::Invite,
+            Method::ACK => Method::INVITE,
             other => other,
         };
         let key = ServerKey::new(&request.transaction_id, tx_method);
@@ -72,7 +69,7 @@ impl Endpoint {
         }
         match self
             .lingering
-            .on_request(&key, &request.raw, &self.user_agent, &mut self.out)
+            .on_request(&key, method, &request.raw, &self.user_agent, &mut self.out)
         {
             Some(Absorbed::Retransmission) => {
                 self.stats.request_retransmissions_received += 1;
@@ -82,27 +79,37 @@ impl Endpoint {
             // RFC 6026 §7.1: the ACK of a 2xx (or a new request) goes on to the core.
             None => {}
         }
+        if method == Method::ACK {
+            return self.on_ack(now, &request);
+        }
+        if !self.admit(now, source) {
+            return;
+        }
         match (method, request.to_tag.is_some()) {
-            (rsip::Method::Ack, _) => self.on_ack(now, &request),
-            (rsip::Method::Cancel, _) => self.on_cancel(now, key, request),
+            (Method::CANCEL, _) => self.on_cancel(now, key, request),
+            // §16.3 step 3: a request out of hops goes no further and gets 483, but OPTIONS
+            // may be answered (§11). A CANCEL (above) only refers to its INVITE's transaction.
+            _ if request.max_forwards == Some(0) && method != Method::OPTIONS => {
+                self.reply(now, key, &request, Reply::TooManyHops)
+            }
             // §8.2.2.3: the endpoint supports no extension.
             _ if !required(&request.raw).is_empty() => {
                 self.reply(now, key, &request, Reply::BadExtension)
             }
-            (rsip::Method::Invite | rsip::Method::Bye | rsip::Method::Options, true) => {
+            (Method::INVITE | Method::BYE | Method::OPTIONS, true) => {
                 self.on_in_dialog(now, key, request)
             }
-            (rsip::Method::Invite, false) => self.on_invite(now, local, key, request),
-            (rsip::Method::Options, false) => self.reply(now, key, &request, Reply::Options),
-            (rsip::Method::Bye, false) => self.reply(now, key, &request, Reply::NoSuchCall),
-            // §8.2.1: methods the endpoint does not implement.
+            (Method::INVITE, false) => self.on_invite(now, local, key, request),
+            (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options),
+            (Method::BYE, false) => self.reply(now, key, &request, Reply::NoSuchCall),
+            // §8.2.1: methods the endpoint does not implement, extension methods included.
             _ => self.reply(now, key, &request, Reply::MethodNotAllowed),
         }
     }
 
     /// Hands a request to the live INVITE server transaction it matched: a retransmitted
     /// INVITE, or the ACK of its non-2xx (the ACK of a 2xx finds the transaction lingering).
-    fn on_matched_request(&mut self, now: Instant, id: TxId, method: rsip::Method) {
+    fn on_matched_request(&mut self, now: Instant, id: TxId, method: Method) {
         let Some(TxEntry {
             tx: Transaction::InviteServer(invite),
             ..
@@ -110,7 +117,7 @@ impl Endpoint {
         else {
             return;
         };
-        if method == rsip::Method::Ack {
+        if method == Method::ACK {
             invite.on_ack();
         } else {
             self.stats.request_retransmissions_received += 1;
@@ -169,15 +176,15 @@ impl Endpoint {
             // §12.2.2: a CSeq lower than the last one is answered with 500.
             return self.reply(now, key, &request, Reply::CSeqOutOfOrder);
         }
-        match request.method() {
-            rsip::Method::Bye => {
+        match request.method {
+            Method::BYE => {
                 let ending = state.phase == Phase::Ending;
                 self.reply(now, key, &request, Reply::Ok);
                 if !ending {
                     self.end_call(call, EndCause::RemoteBye);
                 }
             }
-            rsip::Method::Invite => self.on_reinvite(now, key, call, request),
+            Method::INVITE => self.on_reinvite(now, key, call, request),
             _ => self.reply(now, key, &request, Reply::Options),
         }
     }
@@ -254,7 +261,7 @@ impl Endpoint {
     /// The INVITE server transaction of identity `id`, live or lingering: whether it still
     /// awaits its final response (so a CANCEL has an effect, §9.2), and the call it offered.
     fn invite_to_cancel(&self, id: &str) -> Option<(bool, Option<CallKey>)> {
-        let key = ServerKey::new(id, rsip::Method::Invite);
+        let key = ServerKey::new(id, Method::INVITE);
         match self
             .server_index
             .get(&key)
@@ -284,7 +291,7 @@ impl Endpoint {
         tag: Option<&str>,
     ) {
         let response = reply.build(&request.raw, tag, &self.user_agent);
-        if request.method() == rsip::Method::Invite {
+        if request.method == Method::INVITE {
             self.send_new_invite_final(now, key, request, reply.code(), response);
         } else {
             // §17.2.2: the final response goes out at once; "Completed" only waits for
@@ -388,20 +395,19 @@ fn read_offer(request: &Request) -> Result<Offer, Refusal> {
 }
 
 fn incoming_call(call: CallKey, request: &Request, offer: Offer) -> IncomingCall {
-    let user = |uri: &rsip::Uri| uri.user().unwrap_or_default().to_owned();
     IncomingCall {
         call,
-        request_uri: request.raw.uri.to_string(),
-        request_user: user(&request.raw.uri),
-        from_uri: request.from.uri.to_string(),
-        from_user: user(&request.from.uri),
+        request_uri: request.uri.clone(),
+        request_user: request.user.clone(),
+        from_uri: request.from.uri.clone(),
+        from_user: request.from.user.clone(),
         from_display_name: request
             .from
             .display_name
             .as_deref()
             .map(message::unquote)
             .filter(|name| !name.is_empty()),
-        to_uri: request.to.uri.to_string(),
+        to_uri: request.to.uri.clone(),
         call_id: request.call_id.clone(),
         headers: message::header_pairs(&request.raw.headers),
         source: request.source,

@@ -1,6 +1,7 @@
 //! The UAS/UA core for UDP: owns calls, dialogs and transactions, and is driven by the shell
 //! through datagrams, time and the application's decisions.
 
+mod admission;
 mod inbound;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,8 @@ use crate::call::{Call, CallKey, Phase};
 use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
 use crate::ids::Ids;
+use crate::limits::Limits;
+use crate::rate::RateLimit;
 use crate::timer::Schedule;
 use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
 use crate::transmit::{Outbox, Transmit};
@@ -35,16 +38,24 @@ pub struct Stats {
     pub keepalives: u64,
     /// Datagrams that are no SIP message, dropped.
     pub dropped_unparseable: u64,
+    /// Datagrams over [`Limits::max_message_bytes`] that are no request with a readable top
+    /// Via (responses included), dropped.
+    pub dropped_too_large: u64,
+    /// New requests over [`Limits::max_requests_per_source_per_second`], dropped unanswered.
+    pub dropped_rate_limited: u64,
     /// Requests without a readable top Via, dropped (no response can be routed).
     pub dropped_unroutable_requests: u64,
     /// Responses with a missing or broken mandatory header or a short body, dropped.
     pub dropped_malformed_responses: u64,
     /// Responses that match no client transaction, dropped.
     pub dropped_stray_responses: u64,
-    /// ACKs that match no transaction and no dialog, or are malformed, dropped.
+    /// ACKs that match no transaction and no dialog, or are malformed or too large, dropped.
     pub dropped_acks: u64,
     /// `400 Bad Request` responses sent for malformed requests.
     pub bad_requests_sent: u64,
+    /// `513 Message Too Large` responses sent for requests over
+    /// [`Limits::max_message_bytes`].
+    pub too_large_sent: u64,
     /// Retransmitted requests answered or absorbed by their server transaction.
     pub request_retransmissions_received: u64,
     /// Retransmissions sent (requests and responses).
@@ -115,6 +126,9 @@ struct TxEntry {
 #[derive(Debug)]
 pub struct Endpoint {
     user_agent: String,
+    max_message_bytes: usize,
+    /// The per-source request-rate limit, if one is set.
+    rate_limit: Option<RateLimit>,
     ids: Ids,
     calls: HashMap<CallKey, Call>,
     dialogs: HashMap<DialogId, CallKey>,
@@ -132,10 +146,14 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// An endpoint with no calls; `seed` fixes every tag and branch it will generate.
+    /// An endpoint with no calls and [`Limits::default`]; `seed` fixes every tag and branch it
+    /// will generate.
     pub fn new(config: EndpointConfig, seed: u64) -> Self {
         Self {
             user_agent: config.user_agent,
+            // Both set by `with_limits` below.
+            max_message_bytes: 0,
+            rate_limit: None,
             ids: Ids::new(seed),
             calls: HashMap::new(),
             dialogs: HashMap::new(),
@@ -149,11 +167,25 @@ impl Endpoint {
             stats: Stats::default(),
             next_id: 0,
         }
+        .with_limits(Limits::default())
+    }
+
+    /// The endpoint with `limits` in place of the ones it has (the defaults, from
+    /// [`Endpoint::new`]); the rate limit starts afresh.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self {
+            max_message_bytes: limits.max_message_bytes,
+            rate_limit: limits
+                .max_requests_per_source_per_second
+                .map(RateLimit::new),
+            ..self
+        }
     }
 
     /// Processes one received datagram. `local` is the address to advertise to this peer
-    /// (Contact and Via host:port), `remote` the datagram's source. Never panics; bad input is
-    /// answered with a 400 where possible, else dropped and counted in [`Endpoint::stats`].
+    /// (Contact and Via host:port), `remote` the datagram's source. Never panics; a bad
+    /// request is answered with the response naming its problem (400, 505, 513) where one can
+    /// be routed, anything else bad is dropped, and both are counted in [`Endpoint::stats`].
     pub fn handle_datagram(
         &mut self,
         now: Instant,
@@ -162,13 +194,15 @@ impl Endpoint {
         data: &[u8],
     ) {
         self.stats.datagrams_received += 1;
+        let too_large = data.len() > self.max_message_bytes;
         match wire::parse(data) {
+            Some(Datagram::Request(request)) => {
+                self.on_request(now, local, remote, *request, too_large)
+            }
+            _ if too_large => self.stats.dropped_too_large += 1,
             None => self.stats.dropped_unparseable += 1,
             Some(Datagram::Keepalive) => self.stats.keepalives += 1,
-            Some(Datagram::Message(message)) => match *message {
-                rsip::SipMessage::Request(request) => self.on_request(now, local, remote, request),
-                rsip::SipMessage::Response(response) => self.on_response(now, response),
-            },
+            Some(Datagram::Response(response)) => self.on_response(now, *response),
         }
     }
 
@@ -336,6 +370,13 @@ impl Endpoint {
     /// Calls that have not ended (no [`Event::CallEnded`] yet).
     pub fn active_calls(&self) -> usize {
         self.calls.len()
+    }
+
+    /// Source addresses the request-rate limit tracks now: those that sent requests recently
+    /// enough for their bucket not to be full again, at most [`Limits::MAX_TRACKED_SOURCES`];
+    /// 0 without a limit.
+    pub fn tracked_sources(&self) -> usize {
+        self.rate_limit.as_ref().map_or(0, RateLimit::len)
     }
 
     /// Sends a final non-2xx response with the checked extra `headers` to an offered call's

@@ -14,9 +14,12 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use rsip::prelude::HasHeaders;
+
 use super::expiring::Expiring;
 use super::{ServerKey, hash_key};
 use crate::call::CallKey;
+use crate::method::Method;
 use crate::reply::Reply;
 use crate::timer::Timer;
 use crate::transmit::Outbox;
@@ -44,7 +47,7 @@ pub(crate) enum Absorbed {
 #[derive(Debug)]
 struct Completed {
     id: Box<str>,
-    method: rsip::Method,
+    method: Method,
     reply: Reply,
     /// The To tag the response was given (one the endpoint generated, or the call's).
     to_tag: Option<Box<str>>,
@@ -104,7 +107,7 @@ impl Lingering {
         state: InviteLinger,
         call: Option<CallKey>,
     ) {
-        let fingerprint = self.fingerprint(&id, rsip::Method::Invite);
+        let fingerprint = self.fingerprint(&id, Method::INVITE);
         let (queue, timer) = match state {
             InviteLinger::Accepted => (&mut self.accepted, Timer::L),
             InviteLinger::Confirmed => (&mut self.confirmed, Timer::I),
@@ -112,21 +115,22 @@ impl Lingering {
         queue.push(fingerprint, now + timer.duration(), Invite { id, call });
     }
 
-    /// Hands `request`, which has the server transaction key `key`, to the lingering
-    /// transaction it matches (§17.2.3). A retransmitted non-INVITE request gets the final
+    /// Hands `request`, a `method` request with the server transaction key `key`, to the
+    /// lingering transaction it matches (§17.2.3). A retransmitted non-INVITE request gets the final
     /// response again, rebuilt with Server `server` (§17.2.2); an INVITE is absorbed (§17.2.1,
     /// RFC 6026 §7.1), so is the ACK of a non-2xx. `None` when nothing matches or the request
     /// belongs to the core: the ACK of a 2xx goes to its dialog (RFC 6026 §7.1).
     pub(crate) fn on_request(
         &self,
         key: &ServerKey,
-        request: &rsip::Request,
+        method: Method,
+        request: &impl HasHeaders,
         server: &str,
         out: &mut Outbox,
     ) -> Option<Absorbed> {
         let fingerprint = self.fingerprint(&key.id, key.method);
-        let is_ack = request.method == rsip::Method::Ack;
-        if key.method != rsip::Method::Invite {
+        let is_ack = method == Method::ACK;
+        if key.method != Method::INVITE {
             let completed = self
                 .completed
                 .get(fingerprint)
@@ -151,7 +155,7 @@ impl Lingering {
     /// If the INVITE server transaction `id` lingers: the call it offered, if any. A CANCEL
     /// matching it gets a 200 but changes nothing (§9.2).
     pub(crate) fn invite_call(&self, id: &str) -> Option<Option<CallKey>> {
-        let fingerprint = self.fingerprint(id, rsip::Method::Invite);
+        let fingerprint = self.fingerprint(id, Method::INVITE);
         find_invite(&self.accepted, fingerprint, id)
             .or_else(|| find_invite(&self.confirmed, fingerprint, id))
             .map(|invite| invite.call)
@@ -174,7 +178,7 @@ impl Lingering {
         let keys = &self.fingerprints;
         self.completed
             .expire(now, |c| fingerprint(keys, &c.id, c.method));
-        let invite = |i: &Invite| fingerprint(keys, &i.id, rsip::Method::Invite);
+        let invite = |i: &Invite| fingerprint(keys, &i.id, Method::INVITE);
         self.accepted.expire(now, invite);
         self.confirmed.expire(now, invite);
     }
@@ -190,7 +194,7 @@ impl Lingering {
         self.completed.is_empty() && self.accepted.is_empty() && self.confirmed.is_empty()
     }
 
-    fn fingerprint(&self, id: &str, method: rsip::Method) -> u64 {
+    fn fingerprint(&self, id: &str, method: Method) -> u64 {
         fingerprint(&self.fingerprints, id, method)
     }
 }
@@ -201,7 +205,7 @@ fn find_invite<'a>(queue: &'a Expiring<Invite>, fingerprint: u64, id: &str) -> O
 }
 
 /// The 64-bit fingerprint of the server transaction key `id` and `method` under `keys`.
-fn fingerprint(keys: &RandomState, id: &str, method: rsip::Method) -> u64 {
+fn fingerprint(keys: &RandomState, id: &str, method: Method) -> u64 {
     let mut hasher = keys.build_hasher();
     hash_key(id, method, &mut hasher);
     hasher.finish()
@@ -214,7 +218,7 @@ mod tests {
 
     use super::*;
     use crate::timer::test_epoch;
-    use crate::wire::parse_request;
+    use crate::wire::{RawRequest, parse_request};
 
     const JUST: Duration = Duration::from_nanos(1);
 
@@ -222,7 +226,7 @@ mod tests {
         "192.0.2.7:5062".parse().unwrap()
     }
 
-    fn request(method: &str, to_tag: &str) -> rsip::Request {
+    fn request(method: &str, to_tag: &str) -> RawRequest {
         parse_request(&format!(
             "{method} sip:sut@192.0.2.1 SIP/2.0\r\n\
              Via: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK1;rport=5062;received=192.0.2.7\r\n\
@@ -231,7 +235,7 @@ mod tests {
         ))
     }
 
-    fn key(method: rsip::Method) -> ServerKey {
+    fn key(method: Method) -> ServerKey {
         ServerKey::new("z9hG4bK1 192.0.2.7:5062", method)
     }
 
@@ -262,10 +266,10 @@ mod tests {
         let t0 = test_epoch();
         let (bye, options) = (request("BYE", ";tag=ours"), request("OPTIONS", ""));
         let mut table = Lingering::default();
-        table.completed(t0, key(rsip::Method::Bye), dest(), Reply::Ok, None);
+        table.completed(t0, key(Method::BYE), dest(), Reply::Ok, None);
         table.completed(
             t0,
-            key(rsip::Method::Options),
+            key(Method::OPTIONS),
             dest(),
             Reply::Options,
             Some("gen"),
@@ -273,33 +277,36 @@ mod tests {
         assert_eq!(table.len(), 2);
         let mut out = Outbox::default();
         for (method, request, first) in [
-            (rsip::Method::Bye, &bye, Reply::Ok.build(&bye, None, "s")),
+            (Method::BYE, &bye, Reply::Ok.build(&bye, None, "s")),
             (
-                rsip::Method::Options,
+                Method::OPTIONS,
                 &options,
                 Reply::Options.build(&options, Some("gen"), "s"),
             ),
         ] {
-            let absorbed = table.on_request(&key(method), request, "s", &mut out);
-            assert_eq!(absorbed, Some(Absorbed::Retransmission), "{method}");
+            let absorbed = table.on_request(&key(method), method, request, "s", &mut out);
+            assert_eq!(absorbed, Some(Absorbed::Retransmission), "{method:?}");
             let sent = out.pop().expect("the response again");
             assert_eq!(sent.destination, dest());
             assert_eq!(
                 String::from_utf8_lossy(&sent.payload),
                 String::from_utf8_lossy(&first),
-                "{method}: the same bytes as the first response"
+                "{method:?}: the same bytes as the first response"
             );
         }
         assert_eq!(out.retransmissions(), 2);
-        let invite = key(rsip::Method::Invite);
-        assert_eq!(table.on_request(&invite, &bye, "s", &mut out), None);
+        let invite = key(Method::INVITE);
+        assert_eq!(
+            table.on_request(&invite, Method::BYE, &bye, "s", &mut out),
+            None
+        );
         let j = t0 + Timer::J.duration();
         assert_eq!(table.next_expiry(), Some(j));
         table.expire(j - JUST);
         assert_eq!(table.len(), 2, "Timer J has not fired");
         table.expire(j);
         assert_eq!(table.len(), 0, "Timer J fired");
-        let absorbed = table.on_request(&key(rsip::Method::Bye), &bye, "s", &mut out);
+        let absorbed = table.on_request(&key(Method::BYE), Method::BYE, &bye, "s", &mut out);
         assert_eq!(absorbed, None, "forgotten");
         assert!(table.is_empty(), "{table:?}");
     }
@@ -309,13 +316,25 @@ mod tests {
         let t0 = test_epoch();
         let call = Some(CallKey::new(3));
         let mut table = Lingering::default();
-        let id = key(rsip::Method::Invite).id;
+        let id = key(Method::INVITE).id;
         table.invite(t0, id, InviteLinger::Accepted, call);
         let mut out = Outbox::default();
-        let invite = key(rsip::Method::Invite);
-        let absorbed = table.on_request(&invite, &request("INVITE", ""), "s", &mut out);
+        let invite = key(Method::INVITE);
+        let absorbed = table.on_request(
+            &invite,
+            Method::INVITE,
+            &request("INVITE", ""),
+            "s",
+            &mut out,
+        );
         assert_eq!(absorbed, Some(Absorbed::Retransmission));
-        let ack = table.on_request(&invite, &request("ACK", ";tag=ours"), "s", &mut out);
+        let ack = table.on_request(
+            &invite,
+            Method::ACK,
+            &request("ACK", ";tag=ours"),
+            "s",
+            &mut out,
+        );
         assert_eq!(ack, None, "RFC 6026 §7.1: the ACK goes to the dialog");
         assert_eq!(out.pop(), None, "nothing is sent in Accepted");
         assert_eq!(table.invite_call(&invite.id), Some(call));
@@ -331,17 +350,35 @@ mod tests {
     fn confirmed_absorbs_invites_and_acks_until_timer_i() {
         let t0 = test_epoch();
         let mut table = Lingering::default();
-        let id = key(rsip::Method::Invite).id;
+        let id = key(Method::INVITE).id;
         table.invite(t0, id, InviteLinger::Confirmed, None);
         let mut out = Outbox::default();
-        let invite = key(rsip::Method::Invite);
-        let absorbed = table.on_request(&invite, &request("INVITE", ""), "s", &mut out);
+        let invite = key(Method::INVITE);
+        let absorbed = table.on_request(
+            &invite,
+            Method::INVITE,
+            &request("INVITE", ""),
+            "s",
+            &mut out,
+        );
         assert_eq!(absorbed, Some(Absorbed::Retransmission));
-        let ack = table.on_request(&invite, &request("ACK", ";tag=ours"), "s", &mut out);
+        let ack = table.on_request(
+            &invite,
+            Method::ACK,
+            &request("ACK", ";tag=ours"),
+            "s",
+            &mut out,
+        );
         assert_eq!(ack, Some(Absorbed::Ack));
         assert_eq!(out.pop(), None, "nothing is sent in Confirmed");
-        let other = ServerKey::new("z9hG4bK2 192.0.2.7:5062", rsip::Method::Invite);
-        let unmatched = table.on_request(&other, &request("INVITE", ""), "s", &mut out);
+        let other = ServerKey::new("z9hG4bK2 192.0.2.7:5062", Method::INVITE);
+        let unmatched = table.on_request(
+            &other,
+            Method::INVITE,
+            &request("INVITE", ""),
+            "s",
+            &mut out,
+        );
         assert_eq!(unmatched, None, "another branch is another transaction");
         let i = t0 + Timer::I.duration();
         assert_eq!(table.next_expiry(), Some(i));

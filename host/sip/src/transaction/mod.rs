@@ -13,7 +13,6 @@ mod lingering;
 mod non_invite_client;
 
 use std::hash::{Hash, Hasher};
-use std::mem;
 use std::time::Instant;
 
 pub(crate) use invite_server::InviteServer;
@@ -21,6 +20,7 @@ pub(crate) use lingering::{Absorbed, InviteLinger, Lingering};
 pub(crate) use non_invite_client::{ClientOutcome, NonInviteClient};
 
 use crate::call::CallKey;
+use crate::method::Method;
 use crate::transmit::Outbox;
 
 /// How a server transaction is found (§17.2.3): its identity (top Via branch and sent-by, or
@@ -30,12 +30,12 @@ pub(crate) struct ServerKey {
     /// The identity, [`Request::transaction_id`](crate::message::Request::transaction_id).
     pub(crate) id: Box<str>,
     /// The method of the request that created the transaction.
-    pub(crate) method: rsip::Method,
+    pub(crate) method: Method,
 }
 
 impl ServerKey {
     /// The key of identity `id` and method `method`.
-    pub(crate) fn new(id: &str, method: rsip::Method) -> Self {
+    pub(crate) fn new(id: &str, method: Method) -> Self {
         Self {
             id: id.into(),
             method,
@@ -49,10 +49,10 @@ impl Hash for ServerKey {
     }
 }
 
-/// Hashes a server transaction key given as its parts (rsip's `Method` is not `Hash`).
-fn hash_key<H: Hasher>(id: &str, method: rsip::Method, state: &mut H) {
+/// Hashes a server transaction key given as its parts.
+fn hash_key<H: Hasher>(id: &str, method: Method, state: &mut H) {
     id.hash(state);
-    mem::discriminant(&method).hash(state);
+    method.hash(state);
 }
 
 /// Identifies one transaction inside the endpoint.

@@ -4,6 +4,8 @@
 // Each test binary uses a part of this module.
 #![allow(dead_code)]
 
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use switchyard_sip::sdp;
@@ -68,6 +70,9 @@ pub struct Sim {
     pub events: Vec<(Duration, Event)>,
     /// Everything the endpoint sent, with its virtual time.
     pub sent: Vec<(Duration, String)>,
+    /// Addresses of the peers [`Sim::send_from`] sent from: responses to them are kept in
+    /// `sent` and go no further.
+    peers: HashSet<IpAddr>,
 }
 
 impl Sim {
@@ -82,7 +87,16 @@ impl Sim {
             shell,
             events: Vec::new(),
             sent: Vec::new(),
+            peers: HashSet::new(),
         }
+    }
+
+    /// Puts `payload` on the network from `from`, a peer other than the UAC (on another IP
+    /// address) that never answers.
+    pub fn send_from(&mut self, from: SocketAddr, payload: Vec<u8>) {
+        assert_ne!(from.ip(), addr(UAC).ip(), "peers need their own IP address");
+        self.peers.insert(from.ip());
+        self.net.send(self.now, from, addr(EP), payload);
     }
 
     /// The UAC's INVITE with an X-ParticipantID header and [`offer`].
@@ -105,13 +119,20 @@ impl Sim {
                 progressed = true;
             }
             while let Some(transmit) = self.ep.poll_transmit() {
-                assert_eq!(transmit.destination, addr(UAC), "endpoint sent elsewhere");
+                let to_uac = transmit.destination == addr(UAC);
+                assert!(
+                    to_uac || self.peers.contains(&transmit.destination.ip()),
+                    "endpoint sent elsewhere: {}",
+                    transmit.destination
+                );
                 self.sent.push((
                     self.elapsed(),
                     String::from_utf8_lossy(&transmit.payload).into_owned(),
                 ));
-                self.net
-                    .send(self.now, addr(EP), transmit.destination, transmit.payload);
+                if to_uac {
+                    self.net
+                        .send(self.now, addr(EP), transmit.destination, transmit.payload);
+                }
                 progressed = true;
             }
             while let Some(transmit) = self.uac.poll_transmit() {
@@ -127,6 +148,11 @@ impl Sim {
 
     /// Advances to the next thing that happens; false if nothing will.
     pub fn step(&mut self) -> bool {
+        self.step_by(None)
+    }
+
+    /// Like [`Sim::step`], but false without advancing if the next thing happens after `end`.
+    fn step_by(&mut self, end: Option<Instant>) -> bool {
         self.flush();
         let next = [
             self.net.next_delivery(),
@@ -136,7 +162,7 @@ impl Sim {
         .into_iter()
         .flatten()
         .min();
-        let Some(next) = next else {
+        let Some(next) = next.filter(|next| end.is_none_or(|end| *next <= end)) else {
             return false;
         };
         self.now = self.now.max(next);
@@ -171,10 +197,17 @@ impl Sim {
         panic!("simulation did not settle within the step bound");
     }
 
-    /// Steps for `duration` of virtual time (or until nothing is scheduled).
+    /// Runs everything that happens within `duration` of virtual time, then moves the clock
+    /// to its end.
     pub fn run_for(&mut self, duration: Duration) {
-        let end = self.elapsed() + duration;
-        self.run_until(end, |sim| sim.elapsed() >= end);
+        let end = self.now + duration;
+        for _ in 0..100_000 {
+            if !self.step_by(Some(end)) {
+                self.now = end;
+                return;
+            }
+        }
+        panic!("simulation did not settle within the step bound");
     }
 
     /// Steps until nothing is scheduled anywhere (every transaction has ended).
@@ -196,6 +229,14 @@ impl Sim {
 
     pub fn has_event(&self, name: &str) -> bool {
         self.event_names().iter().any(|n| n == name)
+    }
+
+    /// The first line of everything the endpoint sent, in order.
+    pub fn first_lines(&self) -> Vec<&str> {
+        self.sent
+            .iter()
+            .map(|(_, text)| text.lines().next().unwrap_or_default())
+            .collect()
     }
 
     /// Virtual times at which the endpoint sent a message whose first line starts with

@@ -1,44 +1,67 @@
 //! Validated views of parsed messages: the mandatory headers in readable form, the
-//! transaction identity, and where responses go.
+//! transaction identity, and where responses go. Requests are checked strictly (RFC 3261
+//! §8.2, §25.1, as RFC 4475 §3.1.2 exercises): what is malformed is refused with the response
+//! that names the problem.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use rsip::headers::{ToTypedHeader, UntypedHeader};
 use rsip::prelude::HeadersExt;
 
-use crate::ids::MAGIC_COOKIE;
+mod checks;
 
-/// A request whose mandatory headers (RFC 3261 §8.1.1) are present and readable.
+use checks::Checked;
+
+use crate::address;
+use crate::ids::MAGIC_COOKIE;
+use crate::method::Method;
+use crate::via;
+use crate::wire::RawRequest;
+
+/// The address of a From or To header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Party {
+    /// The URI.
+    pub(crate) uri: String,
+    /// The user part of a SIP or SIPS URI ("" otherwise).
+    pub(crate) user: String,
+    /// The display name as written (quoted or not), if any.
+    pub(crate) display_name: Option<String>,
+}
+
+/// A request whose Request-Line and headers passed every check.
 #[derive(Debug)]
 pub(crate) struct Request {
     /// The message, with its top Via annotated with `received`/`rport` (§18.2.1, RFC 3581 §4)
     /// and its body cut to Content-Length (§18.3).
-    pub(crate) raw: rsip::Request,
+    pub(crate) raw: RawRequest,
+    /// The method.
+    pub(crate) method: Method,
+    /// The Request-URI.
+    pub(crate) uri: String,
+    /// The user part of a SIP or SIPS Request-URI ("" otherwise).
+    pub(crate) user: String,
     /// The datagram's source address.
     pub(crate) source: SocketAddr,
     /// Where responses go (§18.2.2, RFC 3581 §4).
     pub(crate) destination: SocketAddr,
-    /// Server transaction identity (§17.2.3) without the method.
+    /// Server transaction identity (§17.2.3) without the method; an extension method's name
+    /// is part of it, as all extension methods share one [`Method`].
     pub(crate) transaction_id: String,
     /// Call-ID value.
     pub(crate) call_id: String,
-    /// The typed From header.
-    pub(crate) from: rsip::typed::From,
+    /// The From address.
+    pub(crate) from: Party,
     /// From tag ("" when an RFC 2543 peer sent none).
     pub(crate) from_tag: String,
-    /// The typed To header.
-    pub(crate) to: rsip::typed::To,
+    /// The To address.
+    pub(crate) to: Party,
     /// To tag, present on in-dialog requests.
     pub(crate) to_tag: Option<String>,
     /// CSeq sequence number.
     pub(crate) cseq: u32,
-}
-
-impl Request {
-    /// The request method.
-    pub(crate) fn method(&self) -> rsip::Method {
-        self.raw.method
-    }
+    /// Max-Forwards, if present.
+    pub(crate) max_forwards: Option<u8>,
 }
 
 /// Why a request cannot be processed.
@@ -46,116 +69,104 @@ impl Request {
 pub(crate) enum Rejection {
     /// The top Via is missing or unreadable, so no response can be routed: drop it.
     Unroutable,
-    /// Routable but broken: answer `400` with `reason` (never to an ACK).
-    Malformed {
+    /// Routable but unacceptable as it stands: answer `code` with `reason` (never to an ACK,
+    /// §17.1.1.3).
+    Refused {
         /// The request as parsed, top Via annotated.
-        raw: Box<rsip::Request>,
+        raw: Box<RawRequest>,
         /// Where the response goes.
         destination: SocketAddr,
+        /// The status code: 400, 505 or 513.
+        code: u16,
         /// The reason phrase naming the problem.
         reason: String,
     },
 }
 
-/// Checks the mandatory headers of `raw`, received from `source`.
+/// Checks `raw`, received from `source`; `too_large` when the datagram exceeded the size
+/// limit (only its head is looked at then: the answer is `513 Message Too Large`, §21.5.11).
 pub(crate) fn validate_request(
-    mut raw: rsip::Request,
+    mut raw: RawRequest,
     source: SocketAddr,
+    too_large: bool,
 ) -> Result<Request, Rejection> {
-    let (destination, via) = annotate_top_via(&mut raw, source).ok_or(Rejection::Unroutable)?;
-    match check_request(&mut raw, &via) {
-        Ok(checked) => {
-            let transaction_id = transaction_id(&checked, &raw);
-            Ok(Request {
-                raw,
-                source,
+    let (destination, top) = annotate_top_via(&mut raw, source).ok_or(Rejection::Unroutable)?;
+    let checked = match checks::check_request(&mut raw, too_large) {
+        Ok(checked) => checked,
+        Err((code, reason)) => {
+            return Err(Rejection::Refused {
+                raw: Box::new(raw),
                 destination,
-                transaction_id,
-                call_id: checked.call_id,
-                from_tag: checked
-                    .from
-                    .tag()
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                from: checked.from,
-                to_tag: checked.to.tag().map(|t| t.to_string()),
-                to: checked.to,
-                cseq: checked.cseq,
-            })
+                code,
+                reason,
+            });
         }
-        Err(reason) => Err(Rejection::Malformed {
-            raw: Box::new(raw),
-            destination,
-            reason,
-        }),
-    }
-}
-
-struct Checked {
-    branch: Option<String>,
-    sent_by: String,
-    call_id: String,
-    from: rsip::typed::From,
-    to: rsip::typed::To,
-    cseq: u32,
-}
-
-fn check_request(raw: &mut rsip::Request, via: &rsip::typed::Via) -> Result<Checked, String> {
-    let from = typed(raw.from_header(), "From")?;
-    let to = typed(raw.to_header(), "To")?;
-    let call_id = call_id(raw)?;
-    let cseq = typed(raw.cseq_header(), "CSeq")?;
-    if cseq.method != raw.method {
-        return Err("CSeq method does not match request method".into());
-    }
-    check_content_length(&raw.headers, &mut raw.body)?;
-    Ok(Checked {
-        branch: via.branch().map(|b| b.to_string()),
-        sent_by: via.uri.host_with_port.to_string(),
-        call_id,
-        from,
-        to,
-        cseq: cseq.seq,
+    };
+    let transaction_id = transaction_id(&checked, &top, &raw);
+    Ok(Request {
+        raw,
+        method: checked.method,
+        uri: checked.uri,
+        user: checked.user,
+        source,
+        destination,
+        transaction_id,
+        call_id: checked.call_id,
+        from: checked.from,
+        from_tag: checked.from_tag.unwrap_or_default(),
+        to: checked.to,
+        to_tag: checked.to_tag,
+        cseq: checked.cseq,
+        max_forwards: checked.max_forwards,
     })
 }
 
+/// What the top Via says about the transaction.
+struct TopVia {
+    branch: Option<String>,
+    sent_by: String,
+}
+
 /// §17.2.3: the branch identifies the transaction if it carries the magic cookie; otherwise
-/// the RFC 2543 rules apply, approximated by Call-ID, CSeq number, From tag and top Via.
-fn transaction_id(checked: &Checked, raw: &rsip::Request) -> String {
-    match &checked.branch {
-        Some(branch) if branch.starts_with(MAGIC_COOKIE) => {
-            format!("{branch} {}", checked.sent_by)
-        }
+/// the RFC 2543 rules apply, approximated by Call-ID, CSeq number, From tag, top Via and
+/// Request-URI.
+fn transaction_id(checked: &Checked, top: &TopVia, raw: &RawRequest) -> String {
+    let mut id = match &top.branch {
+        Some(branch) if branch.starts_with(MAGIC_COOKIE) => format!("{branch} {}", top.sent_by),
         _ => format!(
             "rfc2543 {} {} {} {} {}",
             checked.call_id,
             checked.cseq,
-            checked
-                .from
-                .tag()
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
+            checked.from_tag.as_deref().unwrap_or_default(),
             raw.via_header().map(|v| v.value()).unwrap_or_default(),
-            raw.uri,
+            checked.uri,
         ),
+    };
+    if checked.method == Method::Extension {
+        id.push(' ');
+        id.push_str(&raw.line.method);
     }
+    id
 }
 
 /// Reads the top Via, adds `received` and fills `rport` (§18.2.1, RFC 3581 §4) and returns
 /// where responses go (§18.2.2: the source address, and the source port if `rport` was asked
-/// for, else the sent-by port) and the Via as received; `None` if there is no readable top Via.
-fn annotate_top_via(
-    raw: &mut rsip::Request,
-    source: SocketAddr,
-) -> Option<(SocketAddr, rsip::typed::Via)> {
+/// for, else the sent-by port) and what identifies the transaction; `None` if there is no
+/// readable top Via.
+fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketAddr, TopVia)> {
     let header = raw.via_header_mut().ok()?;
-    let via = header.typed().ok()?;
-    let rport = via
-        .params
-        .iter()
-        .any(|p| matches!(p, rsip::Param::Other(name, None) if name.value().eq_ignore_ascii_case("rport")));
-    let same_host =
-        matches!(via.uri.host_with_port.host, rsip::Host::IpAddr(ip) if ip == source.ip());
+    let via = via::parse(header.value())?;
+    let rport = via.param("rport") == Some(None);
+    let same_host = via.host.parse::<IpAddr>().is_ok_and(|ip| ip == source.ip());
+    let port = if rport {
+        source.port()
+    } else {
+        via.port.unwrap_or(5060)
+    };
+    let top = TopVia {
+        branch: via.branch().map(str::to_owned),
+        sent_by: via.sent_by.to_owned(),
+    };
     let mut value: Vec<String> = header.value().split(';').map(str::to_owned).collect();
     if rport {
         for param in value.iter_mut().skip(1) {
@@ -168,22 +179,7 @@ fn annotate_top_via(
         value.push(format!("received={}", source.ip()));
     }
     header.replace(value.join(";"));
-    let port = if rport {
-        source.port()
-    } else {
-        via.uri.host_with_port.port.map_or(5060, |p| *p.value())
-    };
-    Some((SocketAddr::new(source.ip(), port), via))
-}
-
-fn typed<'a, H>(header: Result<&H, rsip::Error>, name: &str) -> Result<H::Typed, String>
-where
-    H: ToTypedHeader<'a>,
-{
-    header
-        .map_err(|_| format!("Missing {name} header"))?
-        .typed()
-        .map_err(|_| format!("Malformed {name} header"))
+    Some((SocketAddr::new(source.ip(), port), top))
 }
 
 fn call_id(message: &impl HeadersExt) -> Result<String, String> {
@@ -233,10 +229,11 @@ pub(crate) struct Response {
 
 /// Checks a response; `None` if it is broken and must be dropped (§18.1.2, §18.3).
 pub(crate) fn validate_response(mut raw: rsip::Response) -> Option<Response> {
-    let via = raw.via_header().ok()?.typed().ok()?;
-    let branch = via.branch()?.to_string();
-    raw.from_header().ok()?.typed().ok()?;
-    raw.to_header().ok()?.typed().ok()?;
+    let branch = via::parse(raw.via_header().ok()?.value())?
+        .branch()?
+        .to_owned();
+    address::parse(raw.from_header().ok()?.value())?;
+    address::parse(raw.to_header().ok()?.value())?;
     call_id(&raw).ok()?;
     let cseq = raw.cseq_header().ok()?.typed().ok()?;
     check_content_length(&raw.headers, &mut raw.body).ok()?;
@@ -296,11 +293,17 @@ mod tests {
         )
     }
 
-    fn reason(text: &str) -> String {
-        match validate_request(request(text), SOURCE.parse().unwrap()) {
-            Err(Rejection::Malformed { reason, .. }) => reason,
-            other => panic!("not malformed: {other:?}"),
+    fn refusal(text: &str) -> (u16, String) {
+        match validate_request(request(text), SOURCE.parse().unwrap(), false) {
+            Err(Rejection::Refused { code, reason, .. }) => (code, reason),
+            other => panic!("not refused: {other:?}"),
         }
+    }
+
+    fn reason(text: &str) -> String {
+        let (code, reason) = refusal(text);
+        assert_eq!(code, 400, "{reason}");
+        reason
     }
 
     #[test]
@@ -309,7 +312,7 @@ mod tests {
             "SIP/2.0/UDP 10.0.0.9:5062;branch=z9hG4bKabc;rport",
             "CSeq: 5 OPTIONS\r\nContent-Length: 2\r\n\r\nhiEXTRA",
         );
-        let req = validate_request(request(&text), SOURCE.parse().unwrap()).unwrap();
+        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
         assert_eq!(req.destination, SOURCE.parse().unwrap());
         assert_eq!(
             req.raw.via_header().unwrap().value(),
@@ -328,7 +331,7 @@ mod tests {
             "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKabc",
             "CSeq: 5 OPTIONS\r\n\r\n",
         );
-        let req = validate_request(request(&text), SOURCE.parse().unwrap()).unwrap();
+        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
         assert_eq!(req.destination, "192.0.2.7:5060".parse().unwrap());
         assert!(!req.raw.via_header().unwrap().value().contains("received"));
     }
@@ -365,13 +368,96 @@ mod tests {
     }
 
     #[test]
+    fn start_line_problems_are_refused_first() {
+        let valid = options(
+            "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1",
+            "CSeq: 1 OPTIONS\r\n\r\n",
+        );
+        let cases = [
+            (
+                "OPTIONS  sip:sut@192.0.2.1 SIP/2.0",
+                (400, "Malformed Request-Line"),
+            ),
+            (
+                "OPTIONS sip:sut@192.0.2.1 SIP/2.0 ",
+                (400, "Malformed Request-Line"),
+            ),
+            (
+                "OPTIONS sip:sut@192.0.2.1 SIP/3.0",
+                (505, "Version Not Supported"),
+            ),
+            (
+                "OPTIONS <sip:sut@192.0.2.1> SIP/2.0",
+                (400, "Malformed Request-URI"),
+            ),
+            (
+                "OPTIONS sip:sut@192.0.2.1?Route=x SIP/2.0",
+                (400, "Malformed Request-URI"),
+            ),
+        ];
+        for (line, (code, text)) in cases {
+            let request = valid.replacen("OPTIONS sip:sut@192.0.2.1 SIP/2.0", line, 1);
+            assert_eq!(refusal(&request), (code, text.to_owned()), "{line:?}");
+        }
+        let large = validate_request(request(&valid), SOURCE.parse().unwrap(), true);
+        assert!(
+            matches!(&large, Err(Rejection::Refused { code: 513, .. })),
+            "{large:?}"
+        );
+    }
+
+    #[test]
+    fn header_problems_are_named() {
+        let via = "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1";
+        let with = |extra: &str| options(via, &format!("CSeq: 1 OPTIONS\r\n{extra}\r\n"));
+        for (extra, expected) in [
+            ("Max-Forwards: 256\r\n", "Malformed Max-Forwards header"),
+            ("Max-Forwards: -1\r\n", "Malformed Max-Forwards header"),
+            ("Max-Forwards: ten\r\n", "Malformed Max-Forwards header"),
+            ("Subject: a\0b\r\n", "Control character in Subject header"),
+            ("Via: SIP/2.0/UDP 10.0.0.1;;\r\n", "Malformed Via header"),
+            ("Contact: sip:a@b?x=y\r\n", "Malformed Contact header"),
+            ("Contact: <sip:a@b>, junk\r\n", "Malformed Contact header"),
+            (
+                "Date: Fri, 01 Jan 2010 16:00:00 EST\r\n",
+                "Malformed Date header",
+            ),
+        ] {
+            assert_eq!(reason(&with(extra)), expected, "{extra:?}");
+        }
+        let unbalanced = options(via, "CSeq: 1 OPTIONS\r\n\r\n").replace("To: <", "To: \"x <");
+        assert_eq!(reason(&unbalanced), "Malformed To header");
+        let fine =
+            with("Max-Forwards: 0070\r\nContact: *\r\nDate: Sat, 15 Oct 2005 04:44:56 GMT\r\n");
+        let req = validate_request(request(&fine), SOURCE.parse().unwrap(), false).unwrap();
+        assert_eq!(req.max_forwards, Some(70));
+    }
+
+    #[test]
+    fn extension_methods_are_read_and_their_cseq_must_match() {
+        let via = "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1";
+        let text = options(via, "CSeq: 7 FROBNICATE\r\n\r\n").replacen("OPTIONS", "FROBNICATE", 1);
+        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
+        assert_eq!((req.method, req.cseq), (Method::Extension, 7));
+        assert_eq!(req.transaction_id, "z9hG4bK1 192.0.2.7 FROBNICATE");
+        let lower = text.replace("CSeq: 7 FROBNICATE", "CSeq: 7 frobnicate");
+        assert_eq!(reason(&lower), "CSeq method does not match request method");
+        let invite = options(via, "CSeq: 7 INVITE\r\n\r\n").replacen("OPTIONS", "invite", 1);
+        assert_eq!(
+            reason(&invite),
+            "CSeq method does not match request method",
+            "method names are case-sensitive"
+        );
+    }
+
+    #[test]
     fn folded_from_keeps_its_tag() {
         let text = options(
             "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1",
             "CSeq: 5 OPTIONS\r\n\r\n",
         )
         .replace(";tag=ft\r\n", "\r\n ;tag=folded\r\n");
-        let req = validate_request(request(&text), SOURCE.parse().unwrap()).unwrap();
+        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
         assert_eq!(req.from_tag, "folded");
     }
 
@@ -380,7 +466,7 @@ mod tests {
         let text = "OPTIONS sip:a@b SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\n\
                     Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
         assert!(matches!(
-            validate_request(request(text), SOURCE.parse().unwrap()),
+            validate_request(request(text), SOURCE.parse().unwrap(), false),
             Err(Rejection::Unroutable)
         ));
     }
@@ -388,7 +474,7 @@ mod tests {
     #[test]
     fn rfc2543_branchless_requests_get_a_composite_transaction_id() {
         let text = options("SIP/2.0/UDP 192.0.2.7", "CSeq: 9 OPTIONS\r\n\r\n");
-        let req = validate_request(request(&text), SOURCE.parse().unwrap()).unwrap();
+        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
         assert!(req.transaction_id.starts_with("rfc2543 cid@192.0.2.7 9 ft"));
     }
 

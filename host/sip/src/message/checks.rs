@@ -1,0 +1,136 @@
+//! The checks a request passes before the endpoint acts on it, in the order their failures
+//! are reported: size, start line, the headers every request needs (RFC 3261 §8.1.1), then
+//! the other headers the endpoint reads. Each failure is the response that names it.
+
+use rsip::headers::UntypedHeader;
+use rsip::prelude::HeadersExt;
+
+use super::{Party, call_id, check_content_length};
+use crate::address::{self, Address};
+use crate::fields;
+use crate::method::Method;
+use crate::via;
+use crate::wire::{RawRequest, split_list};
+
+/// What the checks read from a request.
+pub(super) struct Checked {
+    pub(super) method: Method,
+    pub(super) uri: String,
+    pub(super) user: String,
+    pub(super) call_id: String,
+    pub(super) from: Party,
+    pub(super) from_tag: Option<String>,
+    pub(super) to: Party,
+    pub(super) to_tag: Option<String>,
+    pub(super) cseq: u32,
+    pub(super) max_forwards: Option<u8>,
+}
+
+/// A status code and reason phrase refusing a request.
+pub(super) type Refusal = (u16, String);
+
+fn bad(reason: &str) -> Refusal {
+    (400, reason.to_owned())
+}
+
+/// The checks, in the order their failures are reported: the size, then the start line, then
+/// the headers every request needs, then the others the endpoint reads.
+pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Checked, Refusal> {
+    if too_large {
+        return Err((513, "Message Too Large".into()));
+    }
+    if let Some(name) = &raw.control_in {
+        return Err(bad(&format!("Control character in {name} header")));
+    }
+    let Some((uri, version)) = &raw.line.target else {
+        return Err(bad("Malformed Request-Line"));
+    };
+    if !version.eq_ignore_ascii_case("SIP/2.0") {
+        return Err((505, "Version Not Supported".into()));
+    }
+    // §19.1.1, table 1: a Request-URI carries no headers (RFC 4475 §3.1.2.11).
+    let request_uri = crate::uri::parse(uri)
+        .filter(|u| !u.has_headers)
+        .ok_or_else(|| bad("Malformed Request-URI"))?;
+    let vias_ok = raw.headers.iter().all(|h| match h {
+        rsip::Header::Via(via) => via::parse(via.value()).is_some_and(|v| v.params.is_some()),
+        _ => true,
+    });
+    if !vias_ok {
+        return Err(bad("Malformed Via header"));
+    }
+    let (from, from_tag) = party(raw.from_header().map(|h| h.value()), "From")?;
+    let (to, to_tag) = party(raw.to_header().map(|h| h.value()), "To")?;
+    let call_id = call_id(raw).map_err(|reason| bad(&reason))?;
+    let cseq = raw.cseq_header().map_err(|_| bad("Missing CSeq header"))?;
+    let (cseq, cseq_method) =
+        fields::cseq(cseq.value()).ok_or_else(|| bad("Malformed CSeq header"))?;
+    // §8.1.1.5: the CSeq method matches the request's, character for character.
+    if cseq_method != &*raw.line.method {
+        return Err(bad("CSeq method does not match request method"));
+    }
+    let max_forwards = match raw.max_forwards_header() {
+        Ok(header) => Some(
+            fields::max_forwards(header.value())
+                .ok_or_else(|| bad("Malformed Max-Forwards header"))?,
+        ),
+        Err(_) => None,
+    };
+    check_contacts(&raw.headers)?;
+    let date_ok = raw.headers.iter().all(|h| match h {
+        rsip::Header::Date(date) => fields::is_sip_date(date.value()),
+        _ => true,
+    });
+    if !date_ok {
+        return Err(bad("Malformed Date header"));
+    }
+    check_content_length(&raw.headers, &mut raw.body).map_err(|reason| bad(&reason))?;
+    Ok(Checked {
+        method: Method::from_token(&raw.line.method),
+        uri: uri.to_string(),
+        user: request_uri.user.to_owned(),
+        call_id,
+        from,
+        from_tag,
+        to,
+        to_tag,
+        cseq,
+        max_forwards,
+    })
+}
+
+/// The From or To header `header` named `name` as a party and its tag.
+fn party(
+    header: Result<&str, rsip::Error>,
+    name: &str,
+) -> Result<(Party, Option<String>), Refusal> {
+    let value = header.map_err(|_| bad(&format!("Missing {name} header")))?;
+    let address = address::parse(value).ok_or_else(|| bad(&format!("Malformed {name} header")))?;
+    let tag = address.tag().map(str::to_owned);
+    let Address {
+        display_name,
+        uri,
+        user,
+        ..
+    } = address;
+    let party = Party {
+        uri: uri.to_owned(),
+        user: user.to_owned(),
+        display_name: display_name.map(str::to_owned),
+    };
+    Ok((party, tag))
+}
+
+/// Every Contact value must be an address or `*` (§20.10; RFC 4475 §3.1.2.13).
+fn check_contacts(headers: &rsip::Headers) -> Result<(), Refusal> {
+    for header in headers.iter() {
+        if let rsip::Header::Contact(contact) = header {
+            let all_ok = split_list(contact.value())
+                .all(|value| value == "*" || address::parse(value).is_some());
+            if !all_ok {
+                return Err(bad("Malformed Contact header"));
+            }
+        }
+    }
+    Ok(())
+}
