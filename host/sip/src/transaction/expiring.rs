@@ -2,18 +2,21 @@
 //!
 //! When every entry lives the same fixed time from its insertion (and time never goes
 //! backwards), expiries come in insertion order: a queue replaces per-entry timers, and the
-//! index holds only a 64-bit fingerprint and a sequence number per entry, not a second copy of
-//! the key. The entry keeps its key; callers compare it after a lookup, as two keys can share
-//! a fingerprint.
+//! index holds only a 128-bit fingerprint and a sequence number per entry. The key itself is
+//! kept nowhere: the fingerprint stands for it (see [`Fingerprint`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
+
+/// A keyed 128-bit hash of an entry's key. Keyed with secret random keys, two different keys
+/// share one with a chance of 2^-128 per pair, and a peer cannot choose keys that do.
+pub(crate) type Fingerprint = u128;
 
 /// A FIFO of entries with their expiry times, indexed by fingerprint.
 #[derive(Debug)]
 pub(crate) struct Expiring<T> {
     /// Fingerprint to the sequence number of the newest entry with it.
-    index: HashMap<u64, u64>,
+    index: HashMap<Fingerprint, u64>,
     /// Oldest first; `entries[i]` has sequence number `first + i`.
     entries: VecDeque<(Instant, T)>,
     first: u64,
@@ -33,14 +36,14 @@ impl<T> Expiring<T> {
     /// Adds `value` to expire at `expires`, which must not be before the expiry of the
     /// newest entry (an earlier one would only expire with it). It replaces any entry with the
     /// same `fingerprint` in the index; that one still expires on time.
-    pub(crate) fn push(&mut self, fingerprint: u64, expires: Instant, value: T) {
+    pub(crate) fn push(&mut self, fingerprint: Fingerprint, expires: Instant, value: T) {
         let sequence = self.first + self.entries.len() as u64;
         self.index.insert(fingerprint, sequence);
         self.entries.push_back((expires, value));
     }
 
     /// The newest entry with `fingerprint`, if it has not expired.
-    pub(crate) fn get(&self, fingerprint: u64) -> Option<&T> {
+    pub(crate) fn get(&self, fingerprint: Fingerprint) -> Option<&T> {
         let sequence = self.index.get(&fingerprint)?;
         let position = usize::try_from(sequence - self.first).ok()?;
         self.entries.get(position).map(|(_, value)| value)
@@ -53,7 +56,7 @@ impl<T> Expiring<T> {
 
     /// Drops every entry expiring at or before `now`; `fingerprint` gives an entry's
     /// fingerprint back, to clear the index.
-    pub(crate) fn expire(&mut self, now: Instant, fingerprint: impl Fn(&T) -> u64) {
+    pub(crate) fn expire(&mut self, now: Instant, fingerprint: impl Fn(&T) -> Fingerprint) {
         while self.next_expiry().is_some_and(|expires| expires <= now) {
             let Some((_, value)) = self.entries.pop_front() else {
                 break;
@@ -86,7 +89,9 @@ mod tests {
     use crate::timer::test_epoch;
 
     /// Entries are (fingerprint, name): the fingerprint is whatever the test says.
-    fn queue(entries: &[(u64, u64, &'static str)]) -> Expiring<(u64, &'static str)> {
+    fn queue(
+        entries: &[(Fingerprint, u64, &'static str)],
+    ) -> Expiring<(Fingerprint, &'static str)> {
         let t0 = test_epoch();
         let mut queue = Expiring::default();
         for &(fingerprint, ms, name) in entries {
@@ -137,9 +142,9 @@ mod tests {
         let t0 = test_epoch();
         let mut q = Expiring::default();
         for n in 0..1_000u64 {
-            q.push(n, t0 + Duration::from_millis(n), n);
+            q.push(Fingerprint::from(n), t0 + Duration::from_millis(n), n);
         }
-        q.expire(t0 + Duration::from_millis(599), |&n| n);
+        q.expire(t0 + Duration::from_millis(599), |&n| Fingerprint::from(n));
         assert_eq!(q.len(), 400);
         assert_eq!(q.get(599), None);
         assert_eq!(q.get(600), Some(&600));

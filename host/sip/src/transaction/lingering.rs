@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use rsip::prelude::HasHeaders;
 
-use super::expiring::Expiring;
+use super::expiring::{Expiring, Fingerprint};
 use super::{ServerKey, hash_key};
 use crate::call::CallKey;
 use crate::method::Method;
@@ -46,8 +46,8 @@ pub(crate) enum Absorbed {
 /// A non-INVITE server transaction in "Completed": what rebuilds its final response.
 #[derive(Debug)]
 struct Completed {
-    id: Box<str>,
-    method: Method,
+    /// Of the transaction key, which is not kept.
+    fingerprint: Fingerprint,
     reply: Reply,
     /// The To tag the response was given (one the endpoint generated, or the call's).
     to_tag: Option<Box<str>>,
@@ -57,7 +57,8 @@ struct Completed {
 /// An INVITE server transaction in "Accepted" or "Confirmed".
 #[derive(Debug)]
 struct Invite {
-    id: Box<str>,
+    /// Of the transaction key, which is not kept.
+    fingerprint: Fingerprint,
     /// The call the INVITE offered: a CANCEL's 200 carries its tag while it lasts (§9.2).
     call: Option<CallKey>,
 }
@@ -65,11 +66,9 @@ struct Invite {
 /// The lingering server transactions, by state.
 #[derive(Debug, Default)]
 pub(crate) struct Lingering {
-    /// Keys the fingerprints; random, so that peers cannot choose keys that collide. Two
-    /// keys share a fingerprint with a chance of 2^-64 per pair; the older transaction then
-    /// goes unfound (a retransmission of its request is handled as a new request) but still
-    /// ends on time.
-    fingerprints: RandomState,
+    /// Key the two halves of the fingerprints; random, so that peers cannot choose keys that
+    /// collide (two keys share a fingerprint with a chance of 2^-128 per pair).
+    fingerprints: [RandomState; 2],
     completed: Expiring<Completed>,
     accepted: Expiring<Invite>,
     confirmed: Expiring<Invite>,
@@ -88,8 +87,7 @@ impl Lingering {
     ) {
         let fingerprint = self.fingerprint(&key.id, key.method);
         let entry = Completed {
-            id: key.id,
-            method: key.method,
+            fingerprint,
             reply,
             to_tag: to_tag.map(Box::from),
             destination,
@@ -112,7 +110,11 @@ impl Lingering {
             InviteLinger::Accepted => (&mut self.accepted, Timer::L),
             InviteLinger::Confirmed => (&mut self.confirmed, Timer::I),
         };
-        queue.push(fingerprint, now + timer.duration(), Invite { id, call });
+        queue.push(
+            fingerprint,
+            now + timer.duration(),
+            Invite { fingerprint, call },
+        );
     }
 
     /// Hands `request`, a `method` request with the server transaction key `key`, to the
@@ -131,19 +133,16 @@ impl Lingering {
         let fingerprint = self.fingerprint(&key.id, key.method);
         let is_ack = method == Method::ACK;
         if key.method != Method::INVITE {
-            let completed = self
-                .completed
-                .get(fingerprint)
-                .filter(|c| *c.id == *key.id && c.method == key.method)?;
+            let completed = self.completed.get(fingerprint)?;
             let response = completed
                 .reply
                 .build(request, completed.to_tag.as_deref(), server);
             out.resend(completed.destination, &response);
             Some(Absorbed::Retransmission)
-        } else if find_invite(&self.accepted, fingerprint, &key.id).is_some() {
+        } else if self.accepted.get(fingerprint).is_some() {
             (!is_ack).then_some(Absorbed::Retransmission)
         } else {
-            find_invite(&self.confirmed, fingerprint, &key.id)?;
+            self.confirmed.get(fingerprint)?;
             Some(if is_ack {
                 Absorbed::Ack
             } else {
@@ -156,8 +155,9 @@ impl Lingering {
     /// matching it gets a 200 but changes nothing (§9.2).
     pub(crate) fn invite_call(&self, id: &str) -> Option<Option<CallKey>> {
         let fingerprint = self.fingerprint(id, Method::INVITE);
-        find_invite(&self.accepted, fingerprint, id)
-            .or_else(|| find_invite(&self.confirmed, fingerprint, id))
+        self.accepted
+            .get(fingerprint)
+            .or_else(|| self.confirmed.get(fingerprint))
             .map(|invite| invite.call)
     }
 
@@ -175,12 +175,9 @@ impl Lingering {
 
     /// Ends every transaction whose timer (J, L or I) fires at or before `now`.
     pub(crate) fn expire(&mut self, now: Instant) {
-        let keys = &self.fingerprints;
-        self.completed
-            .expire(now, |c| fingerprint(keys, &c.id, c.method));
-        let invite = |i: &Invite| fingerprint(keys, &i.id, Method::INVITE);
-        self.accepted.expire(now, invite);
-        self.confirmed.expire(now, invite);
+        self.completed.expire(now, |c| c.fingerprint);
+        self.accepted.expire(now, |i| i.fingerprint);
+        self.confirmed.expire(now, |i| i.fingerprint);
     }
 
     /// How many transactions linger.
@@ -194,21 +191,16 @@ impl Lingering {
         self.completed.is_empty() && self.accepted.is_empty() && self.confirmed.is_empty()
     }
 
-    fn fingerprint(&self, id: &str, method: Method) -> u64 {
-        fingerprint(&self.fingerprints, id, method)
+    /// The fingerprint of the server transaction key `id` and `method`: two independently
+    /// keyed 64-bit hashes side by side.
+    fn fingerprint(&self, id: &str, method: Method) -> Fingerprint {
+        let [high, low] = self.fingerprints.each_ref().map(|keys| {
+            let mut hasher = keys.build_hasher();
+            hash_key(id, method, &mut hasher);
+            hasher.finish()
+        });
+        (Fingerprint::from(high) << 64) | Fingerprint::from(low)
     }
-}
-
-/// The INVITE server transaction `id` with `fingerprint` in `queue`.
-fn find_invite<'a>(queue: &'a Expiring<Invite>, fingerprint: u64, id: &str) -> Option<&'a Invite> {
-    queue.get(fingerprint).filter(|invite| *invite.id == *id)
-}
-
-/// The 64-bit fingerprint of the server transaction key `id` and `method` under `keys`.
-fn fingerprint(keys: &RandomState, id: &str, method: Method) -> u64 {
-    let mut hasher = keys.build_hasher();
-    hash_key(id, method, &mut hasher);
-    hasher.finish()
 }
 
 #[cfg(test)]
@@ -240,17 +232,17 @@ mod tests {
     }
 
     /// The bound on an entry's inline size (its queue slot: expiry and state), on 64-bit
-    /// targets: an `Instant` (16 bytes) plus, for "Completed", the key's `Box<str>` (16), a
-    /// `SocketAddr` (32), the optional To tag (16) and two one-byte tags, padded to 8; for an
-    /// INVITE, the `Box<str>` and an optional call key (16). Per transaction, the index adds a
-    /// fingerprint and a sequence number (16 bytes and a control byte per slot) and the heap
-    /// holds the key text (and a generated To tag). Measured through the endpoint with
-    /// 30-character keys, queue and index slack included: 134 to 169 bytes per transaction.
+    /// targets: an `Instant` (16 bytes) and the key's fingerprint (16), plus, for "Completed",
+    /// a `SocketAddr` (32), the optional To tag (16) and a one-byte reply, padded to the
+    /// fingerprint's 16-byte alignment; for an INVITE, an optional call key (16). Per
+    /// transaction the index adds the fingerprint and a sequence number (32 bytes and a control
+    /// byte per slot); the heap holds nothing more but a generated To tag. The key text is not
+    /// kept.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn entries_stay_small() {
         assert!(
-            size_of::<(Instant, Completed)>() <= 88,
+            size_of::<(Instant, Completed)>() <= 96,
             "a Completed entry grew to {} bytes",
             size_of::<(Instant, Completed)>()
         );
