@@ -2,9 +2,9 @@
 
 mod support;
 
-use std::net::{SocketAddr, UdpSocket};
 use std::process::Command;
 use std::time::Duration;
+use support::raw_peer::RawPeer;
 use support::server::Server;
 use support::tools::require_sipp;
 
@@ -40,69 +40,18 @@ fn scenario(name: &str) -> String {
     )
 }
 
-/// A raw SIP peer on its own loopback socket, for what SIPp cannot send.
-struct RawPeer {
-    socket: UdpSocket,
-    server: SocketAddr,
-}
+/// Max-Forwards as a well-behaved peer sends it.
+const MAX_FORWARDS: &str = "Max-Forwards: 70\r\n";
 
-impl RawPeer {
-    fn new(server: SocketAddr) -> RawPeer {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(3)))
-            .unwrap();
-        RawPeer { socket, server }
-    }
-
-    fn send(&self, datagram: &[u8]) {
-        self.socket.send_to(datagram, self.server).unwrap();
-    }
-
-    /// The next datagram that is not `100 Trying`, or `None` after the timeout.
-    fn answer(&self) -> Option<String> {
-        let mut buffer = [0u8; 4096];
-        loop {
-            let (len, _) = self.socket.recv_from(&mut buffer).ok()?;
-            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
-            if !message.starts_with("SIP/2.0 100 ") {
-                return Some(message);
-            }
-        }
-    }
-
-    /// A request of this peer's one dialog; `to_tag` is "" outside the dialog.
-    fn request(&self, method: &str, cseq: &str, to_tag: &str, extra: &str, body: &str) -> String {
-        let port = self.socket.local_addr().unwrap().port();
-        let server = self.server;
-        let to_tag = if to_tag.is_empty() {
-            String::new()
-        } else {
-            format!(";tag={to_tag}")
-        };
-        format!(
-            "{method} sip:000777123@{server} SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-{port}-{method};rport\r\n\
-             Max-Forwards: 70\r\n\
-             From: <sip:tester@127.0.0.1>;tag=peer{port}\r\n\
-             To: <sip:000777123@{server}>{to_tag}\r\n\
-             Call-ID: raw-{port}@127.0.0.1\r\n\
-             CSeq: {cseq}\r\n\
-             Contact: <sip:tester@127.0.0.1:{port}>\r\n\
-             {extra}Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-    }
-
-    fn invite(&self, sdp: &str) -> String {
-        self.request(
-            "INVITE",
-            "1 INVITE",
-            "",
-            "Content-Type: application/sdp\r\n",
-            sdp,
-        )
-    }
+/// An INVITE from `peer` with the SDP offer `sdp`.
+fn invite(peer: &RawPeer, sdp: &str) -> String {
+    peer.request(
+        "INVITE",
+        "1 INVITE",
+        "",
+        &format!("{MAX_FORWARDS}Content-Type: application/sdp\r\n"),
+        sdp,
+    )
 }
 
 fn offer(media: &str) -> String {
@@ -144,10 +93,13 @@ fn the_sdp_answer_takes_the_offerers_codec_and_telephone_event() {
     let peer = RawPeer::new(server.sip);
     // PCMA first, then PCMU, then telephone-event: the answer must pick PCMA.
     peer.send(
-        peer.invite(&offer(
-            "m=audio 4000 RTP/AVP 8 0 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
+        invite(
+            &peer,
+            &offer(
+                "m=audio 4000 RTP/AVP 8 0 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
              a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n",
-        ))
+            ),
+        )
         .as_bytes(),
     );
     let ok = peer.answer().expect("an answer to the INVITE");
@@ -186,8 +138,14 @@ fn the_sdp_answer_takes_the_offerers_codec_and_telephone_event() {
         .and_then(|to| to.split("tag=").nth(1))
         .unwrap_or_else(|| panic!("expected a To header with a tag in the 200 OK:\n{ok}"))
         .trim();
-    peer.send(peer.request("ACK", "1 ACK", to_tag, "", "").as_bytes());
-    peer.send(peer.request("BYE", "2 BYE", to_tag, "", "").as_bytes());
+    peer.send(
+        peer.request("ACK", "1 ACK", to_tag, MAX_FORWARDS, "")
+            .as_bytes(),
+    );
+    peer.send(
+        peer.request("BYE", "2 BYE", to_tag, MAX_FORWARDS, "")
+            .as_bytes(),
+    );
     let answer = peer.answer().expect("an answer to the BYE");
     assert!(
         answer.starts_with("SIP/2.0 200 OK\r\n") && answer.contains("CSeq: 2 BYE"),
@@ -211,7 +169,7 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     // A request with a broken CSeq header: 400 naming the header.
     let peer = RawPeer::new(server.sip);
     peer.send(
-        peer.request("OPTIONS", "abc OPTIONS", "", "", "")
+        peer.request("OPTIONS", "abc OPTIONS", "", MAX_FORWARDS, "")
             .as_bytes(),
     );
     let answer = peer.answer().expect("an answer to a broken request");
@@ -223,9 +181,10 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     // An INVITE whose SDP offers no codec we have: 488.
     let peer = RawPeer::new(server.sip);
     peer.send(
-        peer.invite(&offer(
-            "m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n",
-        ))
+        invite(
+            &peer,
+            &offer("m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"),
+        )
         .as_bytes(),
     );
     let answer = peer.answer().expect("an answer to the INVITE");

@@ -7,6 +7,7 @@
 
 pub mod audio;
 pub mod phone;
+pub mod raw_peer;
 pub mod server;
 pub mod tools;
 pub mod xmlrpc;
