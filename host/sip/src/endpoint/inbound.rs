@@ -157,7 +157,7 @@ impl Endpoint {
         let incoming = incoming_call(call, &request, offer);
         self.dialogs.insert(dialog.id().clone(), call);
         self.calls
-            .insert(call, Call::new(request, tx, dialog, local));
+            .insert(call, Box::new(Call::new(request, tx, dialog, local)));
         self.stats.incoming_calls += 1;
         self.events.push_back(Event::IncomingCall(incoming));
     }

@@ -130,7 +130,9 @@ pub struct Endpoint {
     /// The per-source request-rate limit, if one is set.
     rate_limit: Option<RateLimit>,
     ids: Ids,
-    calls: HashMap<CallKey, Call>,
+    // Boxed: a call is over a kilobyte, and the table keeps twice the slots of the
+    // most calls it ever held.
+    calls: HashMap<CallKey, Box<Call>>,
     dialogs: HashMap<DialogId, CallKey>,
     /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
@@ -484,7 +486,7 @@ impl Endpoint {
                 }
                 self.transactions.get(&id).and_then(|e| e.tx.deadline())
             }
-            Owner::Call(key) => self.calls.get(&key).and_then(Call::deadline),
+            Owner::Call(key) => self.calls.get(&key).and_then(|call| call.deadline()),
         };
         self.schedule.set(owner, deadline);
     }
@@ -529,7 +531,7 @@ impl Endpoint {
 }
 
 /// The call `call` if it waits for an answer.
-fn offered(calls: &mut HashMap<CallKey, Call>, call: CallKey) -> Result<&mut Call, CallError> {
+fn offered(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mut Call, CallError> {
     let state = calls.get_mut(&call).ok_or(CallError::UnknownCall(call))?;
     if state.phase != Phase::Offered {
         return Err(CallError::InvalidState {
