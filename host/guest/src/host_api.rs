@@ -9,7 +9,9 @@ use crate::{Error, JoinOptions, RoomInfo};
 /// wait for the network.
 ///
 /// `call` arguments are call ids as the host gave them to guests; an id the
-/// host does not know is [`Error::NoSuchCall`]. `guest` arguments name the
+/// host does not know is [`Error::NoSuchCall`]; arguments the host cannot take
+/// (a code outside 300–699, an empty room name, a call bridged to itself) are
+/// [`Error::InvalidArgument`], checked by the host alone. `guest` arguments name the
 /// guest whose instance is asking: state kept per guest (the key-value store)
 /// is never shared between guests.
 pub trait HostApi: Send + Sync + 'static {

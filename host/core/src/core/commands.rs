@@ -210,11 +210,7 @@ impl CallCore {
         room: &str,
         options: JoinOptions,
     ) -> Result<u32, CoreError> {
-        if room.is_empty() {
-            return Err(CoreError::InvalidArgument(
-                "a room name cannot be empty".to_owned(),
-            ));
-        }
+        check_room_name(room)?;
         let state = self.call(call)?;
         if state.ending() {
             return Err(CoreError::state(format!("{call} is ending")));
@@ -331,11 +327,7 @@ impl CallCore {
 
     /// Opens an empty room; false if it exists. It expires like any empty room.
     pub fn open_room(&mut self, now: Instant, room: &str) -> Result<bool, CoreError> {
-        if room.is_empty() {
-            return Err(CoreError::InvalidArgument(
-                "a room name cannot be empty".to_owned(),
-            ));
-        }
+        check_room_name(room)?;
         if self.rooms.contains_key(room) {
             return Ok(false);
         }
@@ -491,4 +483,14 @@ impl CallCore {
             });
         }
     }
+}
+
+/// A room needs a name.
+fn check_room_name(room: &str) -> Result<(), CoreError> {
+    if room.is_empty() {
+        return Err(CoreError::InvalidArgument(
+            "a room name cannot be empty".to_owned(),
+        ));
+    }
+    Ok(())
 }

@@ -231,6 +231,17 @@ mod tests {
         ServerKey::new("z9hG4bK1 192.0.2.7:5062", method)
     }
 
+    /// What `table` makes of the INVITE sent again, then of an ACK to it.
+    fn retransmitted_invite_and_ack(
+        table: &Lingering,
+        out: &mut Outbox,
+    ) -> (Option<Absorbed>, Option<Absorbed>) {
+        let invite = key(Method::INVITE);
+        let again = table.on_request(&invite, Method::INVITE, &request("INVITE", ""), "s", out);
+        let ack = table.on_request(&invite, Method::ACK, &request("ACK", ";tag=ours"), "s", out);
+        (again, ack)
+    }
+
     /// The bound on an entry's inline size (its queue slot: expiry and state), on 64-bit
     /// targets: an `Instant` (16 bytes) and the key's fingerprint (16), plus, for "Completed",
     /// a `SocketAddr` (32), the optional To tag (16) and a one-byte reply, padded to the
@@ -312,21 +323,8 @@ mod tests {
         table.invite(t0, id, InviteLinger::Accepted, call);
         let mut out = Outbox::default();
         let invite = key(Method::INVITE);
-        let absorbed = table.on_request(
-            &invite,
-            Method::INVITE,
-            &request("INVITE", ""),
-            "s",
-            &mut out,
-        );
+        let (absorbed, ack) = retransmitted_invite_and_ack(&table, &mut out);
         assert_eq!(absorbed, Some(Absorbed::Retransmission));
-        let ack = table.on_request(
-            &invite,
-            Method::ACK,
-            &request("ACK", ";tag=ours"),
-            "s",
-            &mut out,
-        );
         assert_eq!(ack, None, "RFC 6026 §7.1: the ACK goes to the dialog");
         assert_eq!(out.pop(), None, "nothing is sent in Accepted");
         assert_eq!(table.invite_call(&invite.id), Some(call));
@@ -345,22 +343,8 @@ mod tests {
         let id = key(Method::INVITE).id;
         table.invite(t0, id, InviteLinger::Confirmed, None);
         let mut out = Outbox::default();
-        let invite = key(Method::INVITE);
-        let absorbed = table.on_request(
-            &invite,
-            Method::INVITE,
-            &request("INVITE", ""),
-            "s",
-            &mut out,
-        );
+        let (absorbed, ack) = retransmitted_invite_and_ack(&table, &mut out);
         assert_eq!(absorbed, Some(Absorbed::Retransmission));
-        let ack = table.on_request(
-            &invite,
-            Method::ACK,
-            &request("ACK", ";tag=ours"),
-            "s",
-            &mut out,
-        );
         assert_eq!(ack, Some(Absorbed::Ack));
         assert_eq!(out.pop(), None, "nothing is sent in Confirmed");
         let other = ServerKey::new("z9hG4bK2 192.0.2.7:5062", Method::INVITE);
