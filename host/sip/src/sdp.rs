@@ -333,8 +333,6 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
 /// its rtpmap and fmtp lines, `a=fmtp:<te> 0-16`, a=ptime and the direction. Every other m= line
 /// of the offer is rejected with port 0 (RFC 3264 §6).
 pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -> String {
-    let address_type = if local_rtp.is_ipv4() { "IP4" } else { "IP6" };
-    let ip = local_rtp.ip().to_string();
     let media_descriptions = negotiated
         .media
         .iter()
@@ -350,6 +348,58 @@ pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -
             }
         })
         .collect();
+    session(local_rtp, session_id, media_descriptions)
+}
+
+/// An SDP offer of one RTP/AVP audio stream at `local_rtp`: `formats` in order of preference
+/// with their rtpmap (and fmtp) lines, then telephone-event (RFC 4733, events 0-16) at
+/// payload type `telephone_event` and 8 kHz if given, `a=ptime:`[`DEFAULT_PTIME`] and
+/// `a=sendrecv`; o= session id and version `session_id`.
+pub fn offer(
+    formats: &[Format],
+    telephone_event: Option<u8>,
+    local_rtp: SocketAddr,
+    session_id: u64,
+) -> String {
+    let value = |key: &str, value: String| Attribute::new(key.into(), Some(value));
+    let mut payload_types = Vec::new();
+    let mut attributes = Vec::new();
+    for format in formats {
+        payload_types.push(format.payload_type.to_string());
+        attributes.push(value("rtpmap", rtpmap(format)));
+        if let Some(fmtp) = &format.fmtp {
+            attributes.push(value("fmtp", format!("{} {fmtp}", format.payload_type)));
+        }
+    }
+    if let Some(te) = telephone_event {
+        payload_types.push(te.to_string());
+        attributes.push(value("rtpmap", format!("{te} {TELEPHONE_EVENT}/8000")));
+        attributes.push(value("fmtp", format!("{te} {TELEPHONE_EVENTS}")));
+    }
+    attributes.push(value("ptime", DEFAULT_PTIME.to_string()));
+    attributes.push(Attribute::new(Direction::SendRecv.as_str().into(), None));
+    let line = MediaLine {
+        media: "audio".into(),
+        proto: "RTP/AVP".into(),
+        formats: Vec::new(),
+    };
+    let audio = MediaDescription {
+        media_name: media_name(&line, local_rtp.port(), payload_types),
+        attributes,
+        ..Default::default()
+    };
+    session(local_rtp, session_id, vec![audio])
+}
+
+/// A whole session description around `media_descriptions`: v=, o= (session id and version
+/// `session_id`), s=, c= for `local_rtp`'s address, t=0 0.
+fn session(
+    local_rtp: SocketAddr,
+    session_id: u64,
+    media_descriptions: Vec<MediaDescription>,
+) -> String {
+    let address_type = if local_rtp.is_ipv4() { "IP4" } else { "IP6" };
+    let ip = local_rtp.ip().to_string();
     SessionDescription {
         version: 0,
         origin: Origin {
@@ -383,6 +433,18 @@ pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -
     .marshal()
 }
 
+/// The rtpmap value of `format`: "<pt> <encoding>/<rate>[/<channels>]".
+fn rtpmap(format: &Format) -> String {
+    let mut rtpmap = format!(
+        "{} {}/{}",
+        format.payload_type, format.encoding, format.clock_rate
+    );
+    if format.channels > 1 {
+        rtpmap.push_str(&format!("/{}", format.channels));
+    }
+    rtpmap
+}
+
 fn media_name(line: &MediaLine, port: u16, formats: Vec<String>) -> MediaName {
     MediaName {
         media: line.media.clone(),
@@ -399,14 +461,7 @@ fn audio_description(negotiated: &Negotiated, line: &MediaLine, port: u16) -> Me
     let audio = &negotiated.audio;
     let mut formats = vec![audio.payload_type.to_string()];
     let value = |key: &str, value: String| Attribute::new(key.into(), Some(value));
-    let mut rtpmap = format!(
-        "{} {}/{}",
-        audio.payload_type, audio.encoding, audio.clock_rate
-    );
-    if audio.channels > 1 {
-        rtpmap.push_str(&format!("/{}", audio.channels));
-    }
-    let mut attributes = vec![value("rtpmap", rtpmap)];
+    let mut attributes = vec![value("rtpmap", rtpmap(audio))];
     if let Some(fmtp) = &audio.fmtp {
         attributes.push(value("fmtp", format!("{} {fmtp}", audio.payload_type)));
     }
@@ -455,6 +510,43 @@ mod tests {
         a=fmtp:101 0-16\na=ptime:30\na=maxptime:150\na=sendonly\n";
 
     const G711: &[(&str, u32)] = &[("PCMU", 8000), ("PCMA", 8000)];
+
+    #[test]
+    fn our_offer_parses_back_and_negotiates_in_preference_order() {
+        let formats = [
+            Format {
+                payload_type: 0,
+                encoding: "PCMU".into(),
+                clock_rate: 8000,
+                channels: 1,
+                fmtp: None,
+            },
+            Format {
+                payload_type: 8,
+                encoding: "PCMA".into(),
+                clock_rate: 8000,
+                channels: 1,
+                fmtp: None,
+            },
+        ];
+        let text = offer(&formats, Some(101), "192.0.2.1:40000".parse().unwrap(), 7);
+        assert!(text.contains("m=audio 40000 RTP/AVP 0 8 101\r\n"), "{text}");
+        for line in [
+            "o=switchyard 7 7 IN IP4 192.0.2.1\r\n",
+            "a=rtpmap:101 telephone-event/8000\r\n",
+            "a=fmtp:101 0-16\r\n",
+            "a=ptime:20\r\n",
+            "a=sendrecv\r\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in {text}");
+        }
+        let parsed = Offer::parse(text.as_bytes()).unwrap();
+        assert_eq!(parsed.connection, "192.0.2.1:40000".parse().unwrap());
+        assert_eq!(parsed.formats[..2], formats);
+        let negotiated = negotiate(&parsed, &[("PCMA", 8000)]).unwrap();
+        assert_eq!(negotiated.audio.payload_type, 8);
+        assert_eq!(negotiated.telephone_event, Some(101));
+    }
 
     #[test]
     fn parses_sipp_offer() {
