@@ -21,6 +21,7 @@
 mod bind;
 mod config;
 mod connections;
+mod resolve;
 
 mod route;
 mod sockets;
@@ -29,6 +30,7 @@ mod transport;
 mod udp;
 
 pub use config::SocketsConfig;
+pub use resolve::{ResolveError, Resolver, Target};
 
 pub use route::local_ip_for;
 pub use sockets::{SendError, SipSockets};
