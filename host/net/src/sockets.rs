@@ -49,7 +49,8 @@ pub enum SendError {
 #[derive(Debug)]
 pub struct SipSockets {
     shared: Arc<Shared>,
-    udp: Vec<Arc<UdpSocket>>,
+    /// Each UDP socket with its bound address.
+    udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
     local_addrs: Vec<(Transport, SocketAddr)>,
     received: mpsc::Receiver<Received>,
     _shutdown: watch::Sender<()>,
@@ -70,7 +71,7 @@ impl SipSockets {
             let listener = bind::tcp(local)?;
             local_addrs.push((Transport::Udp, local));
             local_addrs.push((Transport::Tcp, listener.local_addr()?));
-            udp_sockets.push(Arc::new(socket));
+            udp_sockets.push((local, Arc::new(socket)));
             listeners.push(listener);
         }
         let (sender, received) = mpsc::channel(RECEIVE_QUEUE);
@@ -81,11 +82,10 @@ impl SipSockets {
             received: sender,
             shutdown: watch,
         });
-        for socket in &udp_sockets {
-            let local = socket.local_addr()?;
+        for (local, socket) in &udp_sockets {
             tokio::spawn(udp::read_loop(
                 Arc::clone(socket),
-                local,
+                *local,
                 shared.received.clone(),
                 shared.shutdown.clone(),
             ));
@@ -125,13 +125,10 @@ impl SipSockets {
         let destination = unmapped(message.destination);
         match message.transport {
             Transport::Udp => {
-                let socket = self
+                let (_, socket) = self
                     .udp
                     .iter()
-                    .find(|s| {
-                        s.local_addr()
-                            .is_ok_and(|a| a.is_ipv4() == destination.is_ipv4())
-                    })
+                    .find(|(local, _)| local.is_ipv4() == destination.is_ipv4())
                     .ok_or(SendError::NoSocket(destination))?;
                 socket.send_to(&message.payload, destination).await?;
             }

@@ -85,10 +85,13 @@ fn text(t: &Transmit) -> String {
     String::from_utf8_lossy(&t.payload).into_owned()
 }
 
-// The dialog reads the INVITE's Contact with rsip's URI parser, which refuses every IPv6
-// reference (`sip:alice@[2001:db8::2]:5062` fails with "invalid digit found in string"), so the
-// INVITE is refused with 400 Malformed Contact header. Fixed once `dialog.rs` reads the remote
-// target with the crate's own `address`/`uri` parsers.
+// rsip's URI parser refuses every IPv6 reference (`sip:alice@[2001:db8::2]:5062` fails with
+// "invalid digit found in string"), and three readers still use it on this call's path:
+// `dialog.rs` reads the INVITE's Contact (and Record-Route) with it, so the INVITE is refused
+// with 400 Malformed Contact header, and keeps the remote target as an `rsip::Uri`; `build.rs`
+// adds the To tag only when rsip reads the To header (see the test below); and the test UAC's
+// `Received::to_tag` reads To with rsip. The test passes once those use the crate's own
+// `address`/`uri` parsers.
 #[test]
 #[ignore = "dialog.rs parses Contact with rsip, which cannot read IPv6 references"]
 fn a_call_between_ipv6_addresses_completes_and_the_bye_goes_to_the_contact() {
@@ -189,4 +192,29 @@ fn responses_follow_the_via_of_ipv6_requests() {
             "{via}: {text}"
         );
     }
+}
+
+// The response builder adds our To tag only when rsip can read the request's To header, which
+// it cannot when the URI holds an IPv6 reference: the 200 below goes out without a To tag
+// (RFC 3261 §8.2.6.2 requires one). Fixed once `build.rs` reads the To header with the
+// crate's own `address` parser.
+#[test]
+#[ignore = "build.rs reads the To header with rsip, which cannot read IPv6 references"]
+fn responses_to_ipv6_requests_carry_a_to_tag() {
+    let mut ep = endpoint();
+    let request = "OPTIONS sip:a@[2001:db8::1] SIP/2.0\r\n\
+                   Via: SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bK1\r\n\
+                   From: <sip:b@[2001:db8::9]>;tag=f\r\nTo: <sip:a@[2001:db8::1]>\r\n\
+                   Call-ID: c-tag\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    ep.handle_datagram(
+        epoch(),
+        addr(EP),
+        addr("[2001:db8::9]:5070"),
+        request.as_bytes(),
+    );
+    let response = text(&ep.poll_transmit().expect("an answer"));
+    assert!(
+        response.contains("To: <sip:a@[2001:db8::1]>;tag="),
+        "{response}"
+    );
 }
