@@ -39,7 +39,9 @@ pub struct Received {
     /// The connection it came on (TCP only): responses to a request go back on it
     /// (§18.2.2).
     pub connection: Option<ConnectionId>,
-    /// The message: a whole datagram, or one framed message (keepalives are not passed on).
+    /// The message: a whole datagram (CRLF keepalives included, which the call core counts),
+    /// or one message framed from a connection (keepalive pings are answered here, RFC 5626
+    /// §3.5.1, and not passed on).
     pub payload: Vec<u8>,
 }
 
@@ -55,4 +57,15 @@ pub struct Outgoing {
     pub connection: Option<ConnectionId>,
     /// A complete SIP message.
     pub payload: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transports_print_as_in_via() {
+        assert_eq!(format!("SIP/2.0/{}", Transport::Udp), "SIP/2.0/UDP");
+        assert_eq!(Transport::Tcp.to_string(), "TCP");
+    }
 }

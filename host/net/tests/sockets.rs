@@ -6,7 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchyard_net::{Outgoing, Received, SipSockets, SocketsConfig, Transport};
+use switchyard_net::{Outgoing, Received, SendError, SipSockets, SocketsConfig, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
@@ -112,6 +112,19 @@ async fn udp_on_ipv4_and_ipv6_loopback() {
             .unwrap();
         assert_eq!((&buffer[..len], from), (&b"answer"[..], server));
     }
+    let v4_only = sockets(loopback(&["127.0.0.1:0"])).await;
+    let refused = v4_only
+        .send(Outgoing {
+            transport: Transport::Udp,
+            destination: "[::1]:9".parse().unwrap(),
+            connection: None,
+            payload: options(1),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(SendError::NoSocket(_))),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]
@@ -227,10 +240,7 @@ async fn connections_beyond_the_cap_are_closed() {
         })
         .await;
     assert!(
-        matches!(
-            refused,
-            Err(switchyard_net::SendError::TooManyConnections(1))
-        ),
+        matches!(refused, Err(SendError::TooManyConnections(1))),
         "{refused:?}"
     );
     assert_eq!(sip.connections(), 1);
@@ -259,4 +269,30 @@ async fn a_framing_error_is_answered_and_closes_the_connection() {
     );
     assert!(answer.contains("branch=z9hG4bKx"));
     settles_at(&sip, 0).await;
+}
+
+#[tokio::test]
+async fn a_full_write_queue_refuses_more() {
+    let config = SocketsConfig {
+        max_write_queue: 1,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let sip = sockets(config).await;
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let send = |n| Outgoing {
+        transport: Transport::Tcp,
+        destination: peer.local_addr().unwrap(),
+        connection: None,
+        payload: options(n),
+    };
+    // The test runtime has one thread: the connection's task cannot take the first message
+    // off the queue before the second send.
+    sip.send(send(1)).await.unwrap();
+    let full = sip.send(send(2)).await;
+    assert!(matches!(full, Err(SendError::QueueFull)), "{full:?}");
+    let (mut stream, _) = within("connect", peer.accept()).await.unwrap();
+    assert_eq!(
+        read_exactly(&mut stream, options(1).len()).await,
+        options(1)
+    );
 }
