@@ -1,0 +1,94 @@
+//! What [`SipSockets`](crate::SipSockets) listens on and the bounds it keeps.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use switchyard_sip::Limits;
+
+/// Addresses and bounds for [`SipSockets::bind`](crate::SipSockets::bind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketsConfig {
+    /// Each address gets a UDP socket and a TCP listener on the same port (with port 0, the
+    /// port the UDP socket got). IPv6 sockets are IPv6-only, so that `0.0.0.0:p` and `[::]:p`
+    /// can both be bound.
+    pub listen: Vec<SocketAddr>,
+    /// A TCP connection with no byte read or written for this long is closed. Default
+    /// [`SocketsConfig::DEFAULT_IDLE_TIMEOUT`].
+    pub idle_timeout: Duration,
+    /// How long an outgoing TCP connection may take to be established. Default
+    /// [`SocketsConfig::DEFAULT_CONNECT_TIMEOUT`].
+    pub connect_timeout: Duration,
+    /// Open TCP connections at most, accepted and initiated together: beyond it, accepted
+    /// connections are closed at once and sends needing a new one fail. Default
+    /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
+    pub max_connections: usize,
+    /// Messages waiting to be written on one TCP connection at most; a send beyond it fails.
+    /// Default [`SocketsConfig::DEFAULT_MAX_WRITE_QUEUE`].
+    pub max_write_queue: usize,
+    /// The largest message read from a TCP connection: a larger one closes the connection
+    /// (after a `513` to a request). Default [`Limits::DEFAULT_MAX_MESSAGE_BYTES`], the call
+    /// core's limit for datagrams.
+    pub max_message_bytes: usize,
+    /// The Server header of the `400`/`513` sent before closing a connection whose framing
+    /// failed.
+    pub server: String,
+}
+
+impl SocketsConfig {
+    /// 180 s. RFC 5626 §4.4.1 has clients on connection-oriented transports send a CRLF
+    /// keepalive every 95 to 120 s, so a connection a client keeps alive must survive
+    /// 120 s of silence; 180 s leaves room for a late ping. Connections without keepalives
+    /// carry transactions that end within 64*T1 = 32 s (§17), so they still go within
+    /// minutes.
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(180);
+    /// 5 s: a TCP handshake that has not completed by then (three SYN retransmissions on
+    /// Linux take 1 + 2 + 4 s) is unlikely to, and the transaction's own timers retry.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// 1,024 connections, each holding a socket and one framing buffer of up to
+    /// `max_message_bytes` (16 MiB at most with the default limits).
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+    /// 64 messages: a call's transactions put a handful in flight; more means the peer is not
+    /// reading.
+    pub const DEFAULT_MAX_WRITE_QUEUE: usize = 64;
+
+    /// UDP and TCP on `0.0.0.0:port` and `[::]:port`, with the default bounds.
+    pub fn dual_stack(port: u16) -> Self {
+        Self::on(vec![
+            SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port),
+            SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), port),
+        ])
+    }
+
+    /// UDP and TCP on each address of `listen`, with the default bounds.
+    pub fn on(listen: Vec<SocketAddr>) -> Self {
+        Self {
+            listen,
+            idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            max_write_queue: Self::DEFAULT_MAX_WRITE_QUEUE,
+            max_message_bytes: Limits::DEFAULT_MAX_MESSAGE_BYTES,
+            server: "switchyard".to_owned(),
+        }
+    }
+}
+
+impl Default for SocketsConfig {
+    /// [`SocketsConfig::dual_stack`] on port 5060.
+    fn default() -> Self {
+        Self::dual_stack(5060)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_listens_on_both_families_at_5060() {
+        let config = SocketsConfig::default();
+        let listen: Vec<String> = config.listen.iter().map(ToString::to_string).collect();
+        assert_eq!(listen, ["0.0.0.0:5060", "[::]:5060"]);
+        assert!(config.idle_timeout > Duration::from_secs(120));
+    }
+}

@@ -1,0 +1,37 @@
+//! Switchyard's network edge for SIP: the sockets the shell reads and writes, and the DNS
+//! resolution that turns a SIP URI into addresses. The call core (`switchyard-sip`) stays
+//! sans-IO; this crate is the tokio side it is driven from.
+//!
+//! - [`SipSockets`]: UDP and TCP listeners on every configured address (by default IPv4 and
+//!   IPv6 on port 5060), yielding each received message as a [`Received`] and sending each
+//!   [`Outgoing`] message on the right socket or connection. TCP follows RFC 3261 §18: messages
+//!   framed by Content-Length ([`switchyard_sip::StreamFramer`]), responses on the connection
+//!   their request came on, requests reusing an open connection, idle connections closed, and
+//!   every table and queue bounded ([`SocketsConfig`]).
+//! - [`Resolver`]: RFC 3263 server location (NAPTR, SRV, A/AAAA) with `hickory-resolver`; the
+//!   choices it makes from the records are pure functions, tested without DNS.
+//! - [`local_ip_for`]: the source address the kernel picks towards a destination, for
+//!   Contact, Via and SDP on multi-homed hosts.
+//!
+//! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
+//! with socket2), `udp`, `connections` (the TCP connection table), `tcp` (one connection's
+//! task and the accept loop), `sockets` ([`SipSockets`]), `route` ([`local_ip_for`]),
+//! `resolve` ([`Resolver`]: `uri` for the URI's parts, `select` for the record choices).
+
+mod bind;
+mod config;
+mod connections;
+mod resolve;
+
+mod route;
+mod sockets;
+mod tcp;
+mod transport;
+mod udp;
+
+pub use config::SocketsConfig;
+pub use resolve::{ResolveError, Resolver, Target};
+
+pub use route::local_ip_for;
+pub use sockets::{SendError, SipSockets};
+pub use transport::{ConnectionId, Outgoing, Received, Transport};

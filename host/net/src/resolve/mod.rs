@@ -1,0 +1,259 @@
+//! RFC 3263 §4: from a SIP URI to the transports and addresses to try, in order. The choices
+//! are pure functions in `select`; this module makes the DNS queries they call for.
+
+mod select;
+mod uri;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::NetError;
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+
+use crate::Transport;
+use select::{Naptr, Plan, Srv};
+
+/// One place to send a request: try the targets of [`Resolver::resolve`] in order until one
+/// answers (RFC 3263 §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// The transport to use.
+    pub transport: Transport,
+    /// The address and port.
+    pub addr: SocketAddr,
+}
+
+/// Why a URI could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// The text is no `sip:` URI with a readable host and port.
+    #[error("not a SIP URI with a usable host: {0}")]
+    Malformed(String),
+    /// A `sips:` URI or `transport=tls`: TLS is not offered.
+    #[error("TLS is not supported")]
+    TlsUnsupported,
+    /// A `transport` parameter other than UDP, TCP or TLS.
+    #[error("unsupported transport: {0}")]
+    UnsupportedTransport(String),
+    /// DNS has no address for the URI's host.
+    #[error("no address found for {0}")]
+    NotFound(String),
+    /// A DNS query failed (timeout, server failure, ...).
+    #[error("DNS: {0}")]
+    Dns(String),
+}
+
+/// RFC 3263 server location over DNS, with `hickory-resolver` on tokio. Its methods take
+/// `&self`, so one resolver (in an `Arc`) serves every task; hickory caches answers for their
+/// TTL.
+pub struct Resolver {
+    dns: TokioResolver,
+    /// Orders SRV records of equal priority (RFC 2782).
+    rng: Mutex<SmallRng>,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver").finish_non_exhaustive()
+    }
+}
+
+impl Resolver {
+    /// A resolver using the system's DNS configuration (`/etc/resolv.conf` on Unix); `seed`
+    /// seeds the SRV weighting. `Err` if the configuration cannot be read.
+    pub fn from_system_conf(seed: u64) -> Result<Self, ResolveError> {
+        let builder = TokioResolver::builder(TokioRuntimeProvider::default())
+            .map_err(|e| ResolveError::Dns(e.to_string()))?;
+        Self::build(builder, seed)
+    }
+
+    /// A resolver asking only the DNS server at `server` (over UDP, falling back to TCP for
+    /// truncated answers); `seed` seeds the SRV weighting.
+    pub fn with_name_server(server: SocketAddr, seed: u64) -> Result<Self, ResolveError> {
+        let connections = [ConnectionConfig::udp(), ConnectionConfig::tcp()]
+            .into_iter()
+            .map(|mut connection| {
+                connection.port = server.port();
+                connection
+            })
+            .collect();
+        let config = ResolverConfig::from_name_servers(vec![NameServerConfig::new(
+            server.ip(),
+            true,
+            connections,
+        )]);
+        Self::build(
+            TokioResolver::builder_with_config(config, TokioRuntimeProvider::default()),
+            seed,
+        )
+    }
+
+    fn build(
+        builder: hickory_resolver::ResolverBuilder<TokioRuntimeProvider>,
+        seed: u64,
+    ) -> Result<Self, ResolveError> {
+        Ok(Self {
+            dns: builder
+                .build()
+                .map_err(|e| ResolveError::Dns(e.to_string()))?,
+            rng: Mutex::new(SmallRng::seed_from_u64(seed)),
+        })
+    }
+
+    /// The targets for the `sip:` URI `uri`, most preferred first (RFC 3263 §4): an IP
+    /// address is used as is; a host with a port is looked up as A/AAAA; otherwise NAPTR
+    /// records pick the transports, SRV records the hosts and ports (by priority, then at
+    /// random by weight), and A/AAAA records the addresses, falling back to SRV for UDP and
+    /// TCP without NAPTR, then to A/AAAA on port 5060 over UDP without SRV. A `maddr`
+    /// parameter replaces the host. Never an empty list.
+    pub async fn resolve(&self, uri: &str) -> Result<Vec<Target>, ResolveError> {
+        let destination = uri::parse(uri)?;
+        let targets = self.follow(select::plan(&destination)).await?;
+        if targets.is_empty() {
+            return Err(ResolveError::NotFound(uri.to_owned()));
+        }
+        Ok(targets)
+    }
+
+    async fn follow(&self, plan: Plan) -> Result<Vec<Target>, ResolveError> {
+        let (naptr, srv, fallback) = match plan {
+            Plan::Literal(target) => return Ok(vec![target]),
+            Plan::Addresses {
+                name,
+                port,
+                transport,
+            } => return self.addresses(&name, port, transport).await,
+            Plan::Discover {
+                naptr,
+                srv,
+                fallback,
+            } => (naptr, srv, fallback),
+        };
+        let mut services = match naptr {
+            Some(name) => select::naptr_services(&self.naptr(&name).await?),
+            None => Vec::new(),
+        };
+        if services.is_empty() {
+            services = srv;
+        }
+        let mut found_srv = false;
+        let mut targets = Vec::new();
+        for (transport, name) in services {
+            let records = self.srv(&name).await?;
+            found_srv |= !records.is_empty();
+            let ordered = {
+                let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+                select::order_srv(records, &mut *rng)
+            };
+            for record in ordered {
+                targets.extend(
+                    self.addresses(&record.target, record.port, transport)
+                        .await?,
+                );
+            }
+        }
+        if found_srv {
+            Ok(targets)
+        } else {
+            Box::pin(self.follow(*fallback)).await
+        }
+    }
+
+    /// Every A and AAAA address of `name`, on `port` with `transport`.
+    async fn addresses(
+        &self,
+        name: &str,
+        port: u16,
+        transport: Transport,
+    ) -> Result<Vec<Target>, ResolveError> {
+        let ips: Vec<IpAddr> = match self.dns.lookup_ip(fqdn(name)?).await {
+            Ok(lookup) => lookup.iter().collect(),
+            Err(e) => none_if_absent(e)?,
+        };
+        Ok(ips
+            .into_iter()
+            .map(|ip| Target {
+                transport,
+                addr: SocketAddr::new(ip, port),
+            })
+            .collect())
+    }
+
+    async fn naptr(&self, name: &str) -> Result<Vec<Naptr>, ResolveError> {
+        Ok(self
+            .records(name, RecordType::NAPTR)
+            .await?
+            .into_iter()
+            .filter_map(|data| match data {
+                RData::NAPTR(n) => Some(Naptr {
+                    order: n.order,
+                    preference: n.preference,
+                    flags: String::from_utf8_lossy(&n.flags).into_owned(),
+                    services: String::from_utf8_lossy(&n.services).into_owned(),
+                    replacement: name_text(&n.replacement),
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn srv(&self, name: &str) -> Result<Vec<Srv>, ResolveError> {
+        Ok(self
+            .records(name, RecordType::SRV)
+            .await?
+            .into_iter()
+            .filter_map(|data| match data {
+                RData::SRV(s) => Some(Srv {
+                    priority: s.priority,
+                    weight: s.weight,
+                    port: s.port,
+                    target: name_text(&s.target),
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The answers of type `kind` for `name`; none when the name or the type does not exist.
+    async fn records(&self, name: &str, kind: RecordType) -> Result<Vec<RData>, ResolveError> {
+        match self.dns.lookup(fqdn(name)?, kind).await {
+            Ok(lookup) => Ok(lookup
+                .answers()
+                .iter()
+                .map(|record| record.data.clone())
+                .collect()),
+            Err(e) => none_if_absent(e),
+        }
+    }
+}
+
+/// `name` as an absolute domain name: names from URIs and records are never relative to the
+/// search domains.
+fn fqdn(name: &str) -> Result<Name, ResolveError> {
+    let mut name = Name::from_ascii(name).map_err(|_| ResolveError::Malformed(name.to_owned()))?;
+    name.set_fqdn(true);
+    Ok(name)
+}
+
+/// A domain name from a record, without its trailing dot; "." for the root.
+fn name_text(name: &Name) -> String {
+    if name.is_root() {
+        return ".".to_owned();
+    }
+    let text = name.to_ascii();
+    text.strip_suffix('.').unwrap_or(&text).to_owned()
+}
+
+/// An empty answer for "no such name" or "no such record", the error otherwise.
+fn none_if_absent<T>(error: NetError) -> Result<Vec<T>, ResolveError> {
+    if error.is_no_records_found() || error.is_nx_domain() {
+        Ok(Vec::new())
+    } else {
+        Err(ResolveError::Dns(error.to_string()))
+    }
+}

@@ -1,0 +1,309 @@
+//! The choices RFC 3263 makes from a URI and from DNS records, as pure functions: which
+//! queries to make (§4.1, §4.2), which NAPTR services to follow (§4.1) and in which order to
+//! try SRV targets (RFC 2782).
+
+use std::net::SocketAddr;
+
+use rand::Rng;
+
+use super::Target;
+use super::uri::{Destination, Host};
+use crate::Transport;
+
+/// The SIP port (RFC 3261 §19.1.2).
+pub(crate) const SIP_PORT: u16 = 5060;
+
+/// A NAPTR record's fields that §4.1 reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Naptr {
+    pub(crate) order: u16,
+    pub(crate) preference: u16,
+    pub(crate) flags: String,
+    pub(crate) services: String,
+    /// The domain name to query SRV records of.
+    pub(crate) replacement: String,
+}
+
+/// An SRV record (RFC 2782).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Srv {
+    pub(crate) priority: u16,
+    pub(crate) weight: u16,
+    pub(crate) port: u16,
+    /// The host; "." (or "") when the service is decidedly not available there.
+    pub(crate) target: String,
+}
+
+/// What to look up for a destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// An IP address: no DNS at all.
+    Literal(Target),
+    /// A/AAAA records of `name`, each address on `port` with `transport` (§4.2: a port was
+    /// given, or no SRV records were found).
+    Addresses {
+        name: String,
+        port: u16,
+        transport: Transport,
+    },
+    /// NAPTR records of `naptr` if set; if they give no usable service, SRV records of each
+    /// `srv` name in turn; if there are none, A/AAAA records as in `fallback`.
+    Discover {
+        naptr: Option<String>,
+        srv: Vec<(Transport, String)>,
+        fallback: Box<Plan>,
+    },
+}
+
+/// RFC 3263 §4.1 and §4.2 for `destination`: an IP address needs no DNS (port 5060, UDP
+/// unless a transport is given); a name with a port needs only A/AAAA; a name with a
+/// transport but no port, SRV for that transport; a bare name, NAPTR, then SRV for UDP and
+/// TCP, then A/AAAA on 5060 over UDP.
+pub(crate) fn plan(destination: &Destination) -> Plan {
+    let transport = destination.transport.unwrap_or(Transport::Udp);
+    let name = match &destination.host {
+        Host::Ip(ip) => {
+            return Plan::Literal(Target {
+                transport,
+                addr: SocketAddr::new(*ip, destination.port.unwrap_or(SIP_PORT)),
+            });
+        }
+        Host::Name(name) => name.clone(),
+    };
+    if let Some(port) = destination.port {
+        return Plan::Addresses {
+            name,
+            port,
+            transport,
+        };
+    }
+    let fallback = Box::new(Plan::Addresses {
+        name: name.clone(),
+        port: SIP_PORT,
+        transport,
+    });
+    let srv = |transport| (transport, srv_name(transport, &name));
+    match destination.transport {
+        Some(transport) => Plan::Discover {
+            naptr: None,
+            srv: vec![srv(transport)],
+            fallback,
+        },
+        // §4.1 leaves the order of SRV queries without NAPTR to the client: UDP first, the
+        // transport every SIP element supports (RFC 3261 §18).
+        None => Plan::Discover {
+            naptr: Some(name.clone()),
+            srv: vec![srv(Transport::Udp), srv(Transport::Tcp)],
+            fallback,
+        },
+    }
+}
+
+/// The SRV name of SIP over `transport` at `name` (§4.1: `_sip._udp`, `_sip._tcp`).
+fn srv_name(transport: Transport, name: &str) -> String {
+    let proto = match transport {
+        Transport::Udp => "udp",
+        Transport::Tcp => "tcp",
+    };
+    format!("_sip._{proto}.{name}")
+}
+
+/// §4.1: the NAPTR records that lead to SIP over a transport this crate supports
+/// (`SIP+D2U`, `SIP+D2T`) through SRV records (flag `s`), lowest order then lowest
+/// preference first, as (transport, SRV name).
+pub(crate) fn naptr_services(records: &[Naptr]) -> Vec<(Transport, String)> {
+    let mut usable: Vec<_> = records
+        .iter()
+        .filter(|r| r.flags.eq_ignore_ascii_case("s"))
+        .filter_map(|r| {
+            let transport = if r.services.eq_ignore_ascii_case("SIP+D2U") {
+                Transport::Udp
+            } else if r.services.eq_ignore_ascii_case("SIP+D2T") {
+                Transport::Tcp
+            } else {
+                return None;
+            };
+            Some((r.order, r.preference, transport, r.replacement.clone()))
+        })
+        .collect();
+    usable.sort_by_key(|&(order, preference, ..)| (order, preference));
+    usable
+        .into_iter()
+        .map(|(_, _, transport, name)| (transport, name))
+        .collect()
+}
+
+/// RFC 2782: `records` in the order to try them: lowest priority first; within a priority,
+/// drawn one by one with probability proportional to weight (weight 0 rarely first), using
+/// `rng`. Records with target "." are dropped (the service is not offered).
+pub(crate) fn order_srv(records: Vec<Srv>, rng: &mut impl Rng) -> Vec<Srv> {
+    let mut remaining: Vec<Srv> = records
+        .into_iter()
+        .filter(|r| !matches!(r.target.as_str(), "." | ""))
+        .collect();
+    // RFC 2782: weight-0 records go first in the list the running sums are taken over, so a
+    // draw of 0 picks them and any other draw passes them.
+    remaining.sort_by_key(|r| (r.priority, r.weight != 0));
+    let mut ordered = Vec::with_capacity(remaining.len());
+    while let Some(priority) = remaining.first().map(|r| r.priority) {
+        let group_len = remaining
+            .iter()
+            .take_while(|r| r.priority == priority)
+            .count();
+        let total: u32 = remaining[..group_len]
+            .iter()
+            .map(|r| u32::from(r.weight))
+            .sum();
+        let draw = rng.random_range(0..=total);
+        let mut running = 0;
+        let chosen = remaining[..group_len]
+            .iter()
+            .position(|r| {
+                running += u32::from(r.weight);
+                running >= draw
+            })
+            .unwrap_or(0);
+        ordered.push(remaining.remove(chosen));
+    }
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    use super::*;
+    use crate::resolve::uri;
+
+    fn plan_of(text: &str) -> Plan {
+        plan(&uri::parse(text).unwrap())
+    }
+
+    fn addresses(name: &str, port: u16, transport: Transport) -> Plan {
+        Plan::Addresses {
+            name: name.to_owned(),
+            port,
+            transport,
+        }
+    }
+
+    #[test]
+    fn ip_literals_skip_dns_and_ports_skip_srv() {
+        assert_eq!(
+            plan_of("sip:[2001:db8::1]"),
+            Plan::Literal(Target {
+                transport: Transport::Udp,
+                addr: "[2001:db8::1]:5060".parse().unwrap()
+            })
+        );
+        assert_eq!(
+            plan_of("sip:a@192.0.2.1:5080;transport=tcp"),
+            Plan::Literal(Target {
+                transport: Transport::Tcp,
+                addr: "192.0.2.1:5080".parse().unwrap()
+            })
+        );
+        assert_eq!(
+            plan_of("sip:example.com:5070"),
+            addresses("example.com", 5070, Transport::Udp)
+        );
+    }
+
+    #[test]
+    fn names_without_a_port_go_through_srv_and_naptr() {
+        assert_eq!(
+            plan_of("sip:example.com;transport=tcp"),
+            Plan::Discover {
+                naptr: None,
+                srv: vec![(Transport::Tcp, "_sip._tcp.example.com".into())],
+                fallback: Box::new(addresses("example.com", 5060, Transport::Tcp)),
+            }
+        );
+        assert_eq!(
+            plan_of("sip:alice@example.com"),
+            Plan::Discover {
+                naptr: Some("example.com".into()),
+                srv: vec![
+                    (Transport::Udp, "_sip._udp.example.com".into()),
+                    (Transport::Tcp, "_sip._tcp.example.com".into())
+                ],
+                fallback: Box::new(addresses("example.com", 5060, Transport::Udp)),
+            }
+        );
+    }
+
+    #[test]
+    fn naptr_keeps_supported_sip_services_in_order() {
+        let naptr = |order, preference, flags: &str, services: &str, replacement: &str| Naptr {
+            order,
+            preference,
+            flags: flags.into(),
+            services: services.into(),
+            replacement: replacement.into(),
+        };
+        let records = [
+            naptr(50, 50, "s", "SIP+D2U", "_sip._udp.example.com"),
+            naptr(90, 50, "s", "SIPS+D2T", "_sips._tcp.example.com"),
+            naptr(50, 10, "S", "sip+d2t", "_sip._tcp.example.com"),
+            naptr(10, 10, "s", "SIP+D2S", "_sip._sctp.example.com"),
+            naptr(10, 10, "u", "E2U+sip", "!^.*$!sip:info@example.com!"),
+            naptr(20, 10, "", "SIP+D2U", "other.example.com"),
+        ];
+        assert_eq!(
+            naptr_services(&records),
+            [
+                (Transport::Tcp, "_sip._tcp.example.com".to_owned()),
+                (Transport::Udp, "_sip._udp.example.com".to_owned())
+            ]
+        );
+    }
+
+    fn srv(priority: u16, weight: u16, target: &str) -> Srv {
+        Srv {
+            priority,
+            weight,
+            port: 5060,
+            target: target.into(),
+        }
+    }
+
+    fn targets(records: &[Srv]) -> Vec<&str> {
+        records.iter().map(|r| r.target.as_str()).collect()
+    }
+
+    #[test]
+    fn srv_priorities_come_in_order_and_unavailable_targets_go() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let records = vec![
+            srv(20, 5, "c"),
+            srv(10, 0, "a"),
+            srv(30, 0, "."),
+            srv(15, 100, "b"),
+        ];
+        assert_eq!(targets(&order_srv(records, &mut rng)), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn srv_weights_share_first_place_proportionally() {
+        let mut rng = SmallRng::seed_from_u64(7);
+        let records = vec![srv(1, 90, "heavy"), srv(1, 10, "light"), srv(1, 0, "zero")];
+        let mut firsts = std::collections::HashMap::new();
+        for _ in 0..10_000 {
+            let ordered = order_srv(records.clone(), &mut rng);
+            assert_eq!(ordered.len(), 3);
+            *firsts.entry(ordered[0].target.clone()).or_insert(0) += 1;
+        }
+        let share = |t: &str| firsts.get(t).copied().unwrap_or(0);
+        // Expected: 90/101, 10/101 and 1/101 (a draw of exactly 0).
+        assert!((8600..9200).contains(&share("heavy")), "{firsts:?}");
+        assert!((800..1200).contains(&share("light")), "{firsts:?}");
+        assert!((30..200).contains(&share("zero")), "{firsts:?}");
+        let again = order_srv(records.clone(), &mut SmallRng::seed_from_u64(3));
+        assert_eq!(
+            again,
+            order_srv(records, &mut SmallRng::seed_from_u64(3)),
+            "seeded"
+        );
+    }
+}

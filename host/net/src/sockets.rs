@@ -1,0 +1,165 @@
+//! [`SipSockets`]: every SIP socket of the shell behind one receive and one send call.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+
+use crate::connections::Table;
+use crate::{Outgoing, Received, SocketsConfig, Transport, bind, tcp, udp};
+
+/// Received messages waiting for [`SipSockets::recv`]; when it is full, the socket and
+/// connection tasks wait, and the kernel's buffers (then TCP flow control) hold the rest.
+const RECEIVE_QUEUE: usize = 1024;
+
+/// What the socket and connection tasks share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: SocketsConfig,
+    pub(crate) table: Arc<Table>,
+    pub(crate) received: mpsc::Sender<Received>,
+    /// Changes never; fails once the [`SipSockets`] is dropped, which ends every task.
+    pub(crate) shutdown: watch::Receiver<()>,
+}
+
+/// Why a message could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// No UDP socket of the destination's address family is bound.
+    #[error("no UDP socket for {0}")]
+    NoSocket(SocketAddr),
+    /// A new TCP connection was needed, but the maximum number is open.
+    #[error("a new TCP connection is needed but {0} are open")]
+    TooManyConnections(usize),
+    /// The connection's write queue is full: the peer is not reading.
+    #[error("the TCP connection's write queue is full")]
+    QueueFull,
+    /// The connection closed while the message was being queued.
+    #[error("the TCP connection closed")]
+    Closed,
+    /// The UDP send failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// The shell's SIP sockets: a UDP socket and a TCP listener on each configured address, and
+/// the TCP connections accepted or opened. Dropping it closes them all and ends their tasks.
+#[derive(Debug)]
+pub struct SipSockets {
+    shared: Arc<Shared>,
+    /// Each UDP socket with its bound address.
+    udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
+    local_addrs: Vec<(Transport, SocketAddr)>,
+    received: mpsc::Receiver<Received>,
+    _shutdown: watch::Sender<()>,
+}
+
+impl SipSockets {
+    /// Binds a UDP socket and then a TCP listener on the same port to each address of
+    /// `config.listen`, and starts reading them. Must run within a tokio runtime. `Err` if an
+    /// address cannot be bound (nothing is left running then).
+    pub async fn bind(config: SocketsConfig) -> io::Result<Self> {
+        let mut udp_sockets = Vec::new();
+        let mut listeners = Vec::new();
+        let mut local_addrs = Vec::new();
+        for &addr in &config.listen {
+            let socket = bind::udp(addr)?;
+            let local = socket.local_addr()?;
+            // §18: a server listens on the same port for UDP and TCP.
+            let listener = bind::tcp(local)?;
+            local_addrs.push((Transport::Udp, local));
+            local_addrs.push((Transport::Tcp, listener.local_addr()?));
+            udp_sockets.push((local, Arc::new(socket)));
+            listeners.push(listener);
+        }
+        let (sender, received) = mpsc::channel(RECEIVE_QUEUE);
+        let (shutdown, watch) = watch::channel(());
+        let shared = Arc::new(Shared {
+            table: Table::new(config.max_connections),
+            config,
+            received: sender,
+            shutdown: watch,
+        });
+        for (local, socket) in &udp_sockets {
+            tokio::spawn(udp::read_loop(
+                Arc::clone(socket),
+                *local,
+                shared.received.clone(),
+                shared.shutdown.clone(),
+            ));
+        }
+        for listener in listeners {
+            tokio::spawn(tcp::accept_loop(listener, Arc::clone(&shared)));
+        }
+        Ok(Self {
+            shared,
+            udp: udp_sockets,
+            local_addrs,
+            received,
+            _shutdown: shutdown,
+        })
+    }
+
+    /// Every bound socket: a UDP and a TCP entry per configured address, with the ports
+    /// actually bound.
+    pub fn local_addrs(&self) -> &[(Transport, SocketAddr)] {
+        &self.local_addrs
+    }
+
+    /// The next message received on any socket or connection. Cancel-safe.
+    pub async fn recv(&mut self) -> Received {
+        match self.received.recv().await {
+            Some(message) => message,
+            // `shared` holds a sender for as long as `self` lives.
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Sends `message`. UDP goes from the first socket of the destination's family. TCP goes
+    /// on `message.connection` if it is open, else on the newest open connection to the
+    /// destination, else on a new connection (§18.1.1, §18.2.2); the message is queued, not
+    /// yet written, when this returns. An IPv4-mapped IPv6 destination is sent to as IPv4.
+    pub async fn send(&self, message: Outgoing) -> Result<(), SendError> {
+        let destination = unmapped(message.destination);
+        match message.transport {
+            Transport::Udp => {
+                let (_, socket) = self
+                    .udp
+                    .iter()
+                    .find(|(local, _)| local.is_ipv4() == destination.is_ipv4())
+                    .ok_or(SendError::NoSocket(destination))?;
+                socket.send_to(&message.payload, destination).await?;
+            }
+            Transport::Tcp => {
+                let queue = match self.shared.table.queue(message.connection, destination) {
+                    Some(queue) => queue,
+                    None => tcp::connect(destination, &self.shared)?,
+                };
+                queue.try_send(message.payload).map_err(|e| match e {
+                    mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
+                    mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many TCP connections are open (or being opened).
+    pub fn connections(&self) -> usize {
+        self.shared.table.len()
+    }
+}
+
+/// `addr` with an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) turned into IPv4: IPv6 sockets
+/// here are IPv6-only.
+fn unmapped(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(v4.into(), addr.port()),
+            None => addr,
+        },
+        IpAddr::V4(_) => addr,
+    }
+}

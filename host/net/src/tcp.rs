@@ -1,0 +1,164 @@
+//! TCP connections (RFC 3261 §18): accepting them, opening them, and each one's task, which
+//! frames what it reads and writes what its queue holds.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchyard_sip::{FramingError, PONG, StreamFramer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tracing::debug;
+
+use crate::connections::{Queue, Registration};
+use crate::sockets::{SendError, Shared};
+use crate::{Received, Transport};
+
+/// Bytes read from a connection at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Accepts connections on `listener` until the sockets are dropped; each gets its own task,
+/// or is closed at once when [`SocketsConfig::max_connections`](crate::SocketsConfig) are
+/// open.
+pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.clone();
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.changed() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, remote)) => {
+                let (queue, writes) = mpsc::channel(shared.config.max_write_queue);
+                match shared.table.register(remote, queue) {
+                    Some(registration) => {
+                        tokio::spawn(run(stream, registration, writes, Arc::clone(&shared)));
+                    }
+                    None => debug!(%remote, "TCP connection refused: too many open"),
+                }
+            }
+            Err(e) => {
+                // Out of file descriptors, mostly: accepting again at once would spin.
+                debug!("TCP accept: {e}");
+                sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Opens a connection to `remote` in the background and returns its queue at once, so that
+/// messages sent meanwhile go on it too (§18.1.1: later requests reuse it). If it cannot be
+/// established within the connect timeout, what was queued is dropped.
+pub(crate) fn connect(remote: SocketAddr, shared: &Arc<Shared>) -> Result<Queue, SendError> {
+    let (queue, writes) = mpsc::channel(shared.config.max_write_queue);
+    let registration = shared
+        .table
+        .register(remote, queue.clone())
+        .ok_or(SendError::TooManyConnections(shared.config.max_connections))?;
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        match timeout(shared.config.connect_timeout, TcpStream::connect(remote)).await {
+            Ok(Ok(stream)) => run(stream, registration, writes, shared).await,
+            Ok(Err(e)) => debug!(%remote, "TCP connect: {e}"),
+            Err(_) => debug!(%remote, "TCP connect timed out"),
+        }
+    });
+    Ok(queue)
+}
+
+/// One connection until it closes: the peer closes it, it idles for the idle timeout, a read
+/// or write fails, its framing fails, or the sockets are dropped. Its registration goes with
+/// it.
+async fn run(
+    stream: TcpStream,
+    registration: Registration,
+    mut writes: mpsc::Receiver<Vec<u8>>,
+    shared: Arc<Shared>,
+) {
+    let (Ok(local), Ok(remote)) = (stream.local_addr(), stream.peer_addr()) else {
+        return;
+    };
+    let (mut reader, mut writer) = stream.into_split();
+    let config = &shared.config;
+    let mut framer = StreamFramer::new(config.max_message_bytes);
+    let mut buffer = vec![0; READ_CHUNK];
+    let mut shutdown = shared.shutdown.clone();
+    let mut deadline = Instant::now() + config.idle_timeout;
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            () = sleep_until(deadline) => {
+                debug!(%remote, "TCP connection idle: closed");
+                return;
+            }
+            read = reader.read(&mut buffer) => {
+                let len = match read {
+                    Ok(0) => return,
+                    Ok(len) => len,
+                    Err(e) => {
+                        debug!(%remote, "TCP read: {e}");
+                        return;
+                    }
+                };
+                deadline = Instant::now() + config.idle_timeout;
+                framer.push(&buffer[..len]);
+                loop {
+                    let payload = match framer.next_message() {
+                        Ok(Some(payload)) => payload,
+                        Ok(None) => break,
+                        Err(error) => return refuse(&mut writer, &error, remote, &shared).await,
+                    };
+                    let message = Received {
+                        transport: Transport::Tcp,
+                        local,
+                        remote,
+                        connection: Some(registration.id()),
+                        payload,
+                    };
+                    if shared.received.send(message).await.is_err() {
+                        return;
+                    }
+                }
+                // RFC 5626 §3.5.1: each double-CRLF ping is answered with a CRLF pong.
+                for _ in 0..framer.take_pings() {
+                    if !write(&mut writer, PONG, config.idle_timeout).await {
+                        return;
+                    }
+                }
+            }
+            message = writes.recv() => {
+                let Some(message) = message else { return };
+                if !write(&mut writer, &message, config.idle_timeout).await {
+                    return;
+                }
+                deadline = Instant::now() + config.idle_timeout;
+            }
+        }
+    }
+}
+
+/// Answers the message that broke the framing if it deserves an answer, then closes: no later
+/// byte on the stream can be trusted to start a message.
+async fn refuse(
+    writer: &mut OwnedWriteHalf,
+    error: &FramingError,
+    remote: SocketAddr,
+    shared: &Shared,
+) {
+    debug!(%remote, "TCP framing: {error}");
+    let tag = format!("{:016x}", rand::random::<u64>());
+    if let Some(response) = error.response(&tag, &shared.config.server) {
+        write(writer, &response, shared.config.idle_timeout).await;
+    }
+    // Best effort: the connection is dropped either way.
+    let _ = timeout(shared.config.idle_timeout, writer.shutdown()).await;
+}
+
+/// Writes all of `bytes` within `limit`; false if that failed, which ends the connection (a
+/// peer that stops reading must not hold a task forever).
+async fn write(writer: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> bool {
+    matches!(timeout(limit, writer.write_all(bytes)).await, Ok(Ok(())))
+}

@@ -1,0 +1,219 @@
+//! The RFC 3263 resolver against a DNS server of the test's own on a loopback port: NAPTR to
+//! SRV to A/AAAA, SRV without NAPTR, A/AAAA without SRV, explicit ports and IP literals.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::rdata::{A, AAAA, NAPTR, SRV};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use switchyard_net::{ResolveError, Resolver, Target, Transport};
+use tokio::net::UdpSocket;
+
+/// Records by (name without the trailing dot, type).
+type Zone = HashMap<(String, RecordType), Vec<RData>>;
+/// The questions the server was asked, in order.
+type Log = Arc<Mutex<Vec<(String, RecordType)>>>;
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(format!("{text}.")).unwrap()
+}
+
+fn zone() -> Zone {
+    let naptr = |order, services: &str, replacement: &str| {
+        RData::NAPTR(NAPTR::new(
+            order,
+            10,
+            b"s".to_vec().into(),
+            services.as_bytes().to_vec().into(),
+            Vec::new().into(),
+            name(replacement),
+        ))
+    };
+    let srv = |priority, port, target: &str| RData::SRV(SRV::new(priority, 0, port, name(target)));
+    let a = |ip: &str| RData::A(A(ip.parse().unwrap()));
+    let aaaa = |ip: &str| RData::AAAA(AAAA(ip.parse().unwrap()));
+    [
+        (
+            ("naptr.test", RecordType::NAPTR),
+            vec![
+                naptr(20, "SIP+D2U", "_sip._udp.naptr.test"),
+                naptr(10, "SIP+D2T", "_sip._tcp.naptr.test"),
+                naptr(5, "SIPS+D2T", "_sips._tcp.naptr.test"),
+            ],
+        ),
+        (
+            ("_sip._tcp.naptr.test", RecordType::SRV),
+            vec![srv(2, 5072, "b.naptr.test"), srv(1, 5070, "a.naptr.test")],
+        ),
+        (
+            ("_sip._udp.naptr.test", RecordType::SRV),
+            vec![srv(1, 5080, "b.naptr.test")],
+        ),
+        (("a.naptr.test", RecordType::A), vec![a("192.0.2.10")]),
+        (
+            ("b.naptr.test", RecordType::AAAA),
+            vec![aaaa("2001:db8::10")],
+        ),
+        (
+            ("_sip._tcp.srv.test", RecordType::SRV),
+            vec![srv(1, 5090, "host.srv.test")],
+        ),
+        (("host.srv.test", RecordType::A), vec![a("192.0.2.20")]),
+        (("plain.test", RecordType::A), vec![a("192.0.2.30")]),
+        (("plain.test", RecordType::AAAA), vec![aaaa("2001:db8::30")]),
+    ]
+    .into_iter()
+    .map(|((n, t), data)| ((n.to_owned(), t), data))
+    .collect()
+}
+
+/// Answers queries from `zone` on a free loopback port until the test ends; empty NOERROR
+/// answers for what it does not hold.
+async fn dns_server(zone: Zone) -> (SocketAddr, Log) {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    let log = Log::default();
+    let asked = Arc::clone(&log);
+    tokio::spawn(async move {
+        let mut buffer = vec![0; 4096];
+        while let Ok((len, from)) = socket.recv_from(&mut buffer).await {
+            let Ok(query) = Message::from_vec(&buffer[..len]) else {
+                continue;
+            };
+            let mut response = Message::response(query.metadata.id, query.metadata.op_code);
+            response.metadata.recursion_desired = query.metadata.recursion_desired;
+            response.metadata.recursion_available = true;
+            response.metadata.authoritative = true;
+            response.metadata.response_code = ResponseCode::NoError;
+            for question in &query.queries {
+                let text = question.name.to_ascii().to_ascii_lowercase();
+                let text = text.trim_end_matches('.').to_owned();
+                asked
+                    .lock()
+                    .unwrap()
+                    .push((text.clone(), question.query_type));
+                for data in zone.get(&(text, question.query_type)).into_iter().flatten() {
+                    response.add_answer(Record::from_rdata(
+                        question.name.clone(),
+                        60,
+                        data.clone(),
+                    ));
+                }
+            }
+            response.add_queries(query.queries.clone());
+            let _ = socket.send_to(&response.to_vec().unwrap(), from).await;
+        }
+    });
+    (addr, log)
+}
+
+fn target(transport: Transport, addr: &str) -> Target {
+    Target {
+        transport,
+        addr: addr.parse().unwrap(),
+    }
+}
+
+async fn resolver() -> (Resolver, Log) {
+    let (server, log) = dns_server(zone()).await;
+    (Resolver::with_name_server(server, 1).unwrap(), log)
+}
+
+async fn resolve(resolver: &Resolver, uri: &str) -> Result<Vec<Target>, ResolveError> {
+    tokio::time::timeout(Duration::from_secs(10), resolver.resolve(uri))
+        .await
+        .unwrap_or_else(|_| panic!("{uri}: no answer within 10 s"))
+}
+
+fn asked(log: &Log) -> Vec<(String, RecordType)> {
+    std::mem::take(&mut *log.lock().unwrap())
+}
+
+#[tokio::test]
+async fn naptr_leads_to_srv_then_addresses_in_order() {
+    let (resolver, log) = resolver().await;
+    let targets = resolve(&resolver, "sip:alice@naptr.test").await.unwrap();
+    assert_eq!(
+        targets,
+        [
+            target(Transport::Tcp, "192.0.2.10:5070"),
+            target(Transport::Tcp, "[2001:db8::10]:5072"),
+            target(Transport::Udp, "[2001:db8::10]:5080"),
+        ]
+    );
+    let questions = asked(&log);
+    assert_eq!(questions[0], ("naptr.test".into(), RecordType::NAPTR));
+    assert!(
+        !questions.iter().any(|(n, _)| n.starts_with("_sips")),
+        "SIPS services are not followed: {questions:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_naptr_srv_is_asked_for_each_transport() {
+    let (resolver, log) = resolver().await;
+    let targets = resolve(&resolver, "sip:srv.test").await.unwrap();
+    assert_eq!(targets, [target(Transport::Tcp, "192.0.2.20:5090")]);
+    let questions: Vec<_> = asked(&log).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        &questions[..3],
+        ["srv.test", "_sip._udp.srv.test", "_sip._tcp.srv.test"]
+    );
+}
+
+#[tokio::test]
+async fn without_srv_the_addresses_are_used_on_5060_over_udp() {
+    let (resolver, _) = resolver().await;
+    let mut targets = resolve(&resolver, "sip:plain.test").await.unwrap();
+    targets.sort_by_key(|t| t.addr);
+    assert_eq!(
+        targets,
+        [
+            target(Transport::Udp, "192.0.2.30:5060"),
+            target(Transport::Udp, "[2001:db8::30]:5060"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_explicit_port_asks_for_addresses_only() {
+    let (resolver, log) = resolver().await;
+    let targets = resolve(&resolver, "sip:plain.test:5099;transport=tcp")
+        .await
+        .unwrap();
+    assert!(targets.contains(&target(Transport::Tcp, "192.0.2.30:5099")));
+    let kinds: Vec<_> = asked(&log).into_iter().map(|(_, kind)| kind).collect();
+    assert!(
+        kinds
+            .iter()
+            .all(|k| matches!(k, RecordType::A | RecordType::AAAA)),
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn ip_literals_need_no_dns_and_unknown_names_are_not_found() {
+    let (resolver, log) = resolver().await;
+    assert_eq!(
+        resolve(&resolver, "sip:bob@[2001:db8::1]").await.unwrap(),
+        [target(Transport::Udp, "[2001:db8::1]:5060")]
+    );
+    assert_eq!(
+        resolve(&resolver, "sip:192.0.2.1:5070;transport=tcp")
+            .await
+            .unwrap(),
+        [target(Transport::Tcp, "192.0.2.1:5070")]
+    );
+    assert!(asked(&log).is_empty(), "no DNS for IP literals");
+    assert_eq!(
+        resolve(&resolver, "sip:nowhere.test").await,
+        Err(ResolveError::NotFound("sip:nowhere.test".into()))
+    );
+    assert_eq!(
+        resolve(&resolver, "sips:plain.test").await,
+        Err(ResolveError::TlsUnsupported)
+    );
+}

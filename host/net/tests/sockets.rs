@@ -1,0 +1,298 @@
+//! SipSockets on loopback: UDP on both families, TCP framing, connection reuse, idle close,
+//! the connection cap and framing errors. Every port is picked by the kernel, every wait is
+//! bounded.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use switchyard_net::{Outgoing, Received, SendError, SipSockets, SocketsConfig, Transport};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
+}
+
+fn options(n: u32) -> Vec<u8> {
+    let body = format!("body {n}");
+    format!(
+        "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK{n}\r\n\
+         From: <sip:b@127.0.0.1>;tag=f\r\nTo: <sip:a@127.0.0.1>\r\nCall-ID: c{n}\r\n\
+         CSeq: {n} OPTIONS\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn sockets(config: SocketsConfig) -> SipSockets {
+    SipSockets::bind(config).await.expect("bind on loopback")
+}
+
+fn loopback(addrs: &[&str]) -> SocketsConfig {
+    SocketsConfig::on(addrs.iter().map(|a| a.parse().unwrap()).collect())
+}
+
+fn addr_of(sockets: &SipSockets, transport: Transport, v6: bool) -> SocketAddr {
+    sockets
+        .local_addrs()
+        .iter()
+        .find(|(t, a)| *t == transport && a.is_ipv6() == v6)
+        .map(|(_, a)| *a)
+        .expect("bound")
+}
+
+/// Reads from `stream` until `len` bytes came or it closed.
+async fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut data = vec![0; len];
+    within("read", stream.read_exact(&mut data))
+        .await
+        .expect("read");
+    data
+}
+
+/// Whether the peer closes `stream` within the wait (reading and dropping what comes first).
+async fn closes(stream: &mut TcpStream) -> bool {
+    let mut sink = Vec::new();
+    matches!(
+        tokio::time::timeout(WAIT, stream.read_to_end(&mut sink)).await,
+        Ok(Ok(_))
+    )
+}
+
+/// Waits until `sip` has `count` connections open: a connection's task leaves the table just
+/// after closing the socket.
+async fn settles_at(sip: &SipSockets, count: usize) {
+    within("connection count", async {
+        while sip.connections() != count {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn udp_on_ipv4_and_ipv6_loopback() {
+    let probe = std::net::UdpSocket::bind("[::1]:0");
+    assert!(
+        probe.is_ok(),
+        "::1 cannot be bound in this sandbox: {probe:?}"
+    );
+    let mut sip = sockets(loopback(&["127.0.0.1:0", "[::1]:0"])).await;
+    for (client, v6) in [("127.0.0.1:0", false), ("[::1]:0", true)] {
+        let client = UdpSocket::bind(client).await.unwrap();
+        let server = addr_of(&sip, Transport::Udp, v6);
+        client.send_to(&options(1), server).await.unwrap();
+        let received = within("datagram", sip.recv()).await;
+        assert_eq!(
+            received,
+            Received {
+                transport: Transport::Udp,
+                local: server,
+                remote: client.local_addr().unwrap(),
+                connection: None,
+                payload: options(1),
+            }
+        );
+        sip.send(Outgoing {
+            transport: Transport::Udp,
+            destination: received.remote,
+            connection: None,
+            payload: b"answer".to_vec(),
+        })
+        .await
+        .unwrap();
+        let mut buffer = [0; 64];
+        let (len, from) = within("answer", client.recv_from(&mut buffer))
+            .await
+            .unwrap();
+        assert_eq!((&buffer[..len], from), (&b"answer"[..], server));
+    }
+    let v4_only = sockets(loopback(&["127.0.0.1:0"])).await;
+    let refused = v4_only
+        .send(Outgoing {
+            transport: Transport::Udp,
+            destination: "[::1]:9".parse().unwrap(),
+            connection: None,
+            payload: options(1),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(SendError::NoSocket(_))),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn pipelined_tcp_requests_arrive_in_order_and_responses_take_their_connection() {
+    let mut sip = sockets(loopback(&["127.0.0.1:0", "[::1]:0"])).await;
+    let server = addr_of(&sip, Transport::Tcp, true);
+    let mut client = TcpStream::connect(server).await.unwrap();
+    let mut both = b"\r\n\r\n".to_vec();
+    both.extend_from_slice(&options(1));
+    both.extend_from_slice(&options(2));
+    client.write_all(&both).await.unwrap();
+    let first = within("first", sip.recv()).await;
+    let second = within("second", sip.recv()).await;
+    assert_eq!((first.payload, second.payload), (options(1), options(2)));
+    assert_eq!(first.transport, Transport::Tcp);
+    assert_eq!(first.remote, client.local_addr().unwrap());
+    assert_eq!(first.local, server);
+    assert!(first.connection.is_some());
+    assert_eq!(first.connection, second.connection);
+    assert_eq!(
+        read_exactly(&mut client, 2).await,
+        b"\r\n",
+        "the ping's pong"
+    );
+    for n in [1, 2] {
+        sip.send(Outgoing {
+            transport: Transport::Tcp,
+            // A destination that matches no connection: the connection decides.
+            destination: "[::1]:9".parse().unwrap(),
+            connection: first.connection,
+            payload: format!("response {n}\r\n").into_bytes(),
+        })
+        .await
+        .unwrap();
+    }
+    let expected = b"response 1\r\nresponse 2\r\n";
+    assert_eq!(read_exactly(&mut client, expected.len()).await, expected);
+    assert_eq!(sip.connections(), 1);
+}
+
+#[tokio::test]
+async fn requests_to_one_destination_share_one_new_connection() {
+    let mut sip = sockets(loopback(&["127.0.0.1:0"])).await;
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let destination = peer.local_addr().unwrap();
+    for n in [1, 2] {
+        sip.send(Outgoing {
+            transport: Transport::Tcp,
+            destination,
+            connection: None,
+            payload: options(n),
+        })
+        .await
+        .unwrap();
+    }
+    let (mut stream, _) = within("connect", peer.accept()).await.unwrap();
+    let mut expected = options(1);
+    expected.extend_from_slice(&options(2));
+    assert_eq!(read_exactly(&mut stream, expected.len()).await, expected);
+    assert_eq!(sip.connections(), 1);
+    // The peer's answer comes back on the same connection.
+    stream.write_all(&options(3)).await.unwrap();
+    let answer = within("answer", sip.recv()).await;
+    assert_eq!((answer.remote, answer.payload), (destination, options(3)));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), peer.accept())
+            .await
+            .is_err(),
+        "no second connection"
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_close_and_pings_keep_them_open() {
+    let config = SocketsConfig {
+        idle_timeout: Duration::from_millis(400),
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut kept = TcpStream::connect(server).await.unwrap();
+    let mut idle = TcpStream::connect(server).await.unwrap();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        kept.write_all(b"\r\n\r\n").await.unwrap();
+        assert_eq!(read_exactly(&mut kept, 2).await, b"\r\n");
+    }
+    assert!(closes(&mut idle).await, "idle connection left open");
+    settles_at(&sip, 1).await;
+    assert!(closes(&mut kept).await);
+    settles_at(&sip, 0).await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_closed() {
+    let config = SocketsConfig {
+        max_connections: 1,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut first = TcpStream::connect(server).await.unwrap();
+    first.write_all(&options(1)).await.unwrap();
+    within("first", sip.recv()).await;
+    let mut second = TcpStream::connect(server).await.unwrap();
+    assert!(closes(&mut second).await, "second connection kept");
+    let refused = sip
+        .send(Outgoing {
+            transport: Transport::Tcp,
+            destination: "127.0.0.1:9".parse().unwrap(),
+            connection: None,
+            payload: options(2),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(SendError::TooManyConnections(1))),
+        "{refused:?}"
+    );
+    assert_eq!(sip.connections(), 1);
+}
+
+#[tokio::test]
+async fn a_framing_error_is_answered_and_closes_the_connection() {
+    let mut sip = sockets(loopback(&["127.0.0.1:0"])).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut client = TcpStream::connect(server).await.unwrap();
+    let mut stream = options(1);
+    stream.extend_from_slice(
+        b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKx\r\n\
+          Content-Length: many\r\n\r\n",
+    );
+    client.write_all(&stream).await.unwrap();
+    assert_eq!(within("valid", sip.recv()).await.payload, options(1));
+    let mut answer = Vec::new();
+    within("close", client.read_to_end(&mut answer))
+        .await
+        .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    assert!(
+        answer.starts_with("SIP/2.0 400 Malformed Content-Length header\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("branch=z9hG4bKx"));
+    settles_at(&sip, 0).await;
+}
+
+#[tokio::test]
+async fn a_full_write_queue_refuses_more() {
+    let config = SocketsConfig {
+        max_write_queue: 1,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let sip = sockets(config).await;
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let send = |n| Outgoing {
+        transport: Transport::Tcp,
+        destination: peer.local_addr().unwrap(),
+        connection: None,
+        payload: options(n),
+    };
+    // The test runtime has one thread: the connection's task cannot take the first message
+    // off the queue before the second send.
+    sip.send(send(1)).await.unwrap();
+    let full = sip.send(send(2)).await;
+    assert!(matches!(full, Err(SendError::QueueFull)), "{full:?}");
+    let (mut stream, _) = within("connect", peer.accept()).await.unwrap();
+    assert_eq!(
+        read_exactly(&mut stream, options(1).len()).await,
+        options(1)
+    );
+}

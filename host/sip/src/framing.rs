@@ -1,0 +1,419 @@
+//! Message framing on stream transports (RFC 3261 §18.3): a TCP connection carries messages
+//! back to back, so each one ends where its Content-Length says. Sans-IO: the shell pushes the
+//! bytes it reads and takes out whole messages, each of which it then handles like a datagram.
+
+use crate::build::ResponseBuilder;
+use crate::wire::{self, Datagram};
+
+/// What the shell answers to a keepalive ping: RFC 5626 §3.5.1 has the server answer each
+/// double-CRLF ping with a single CRLF "pong".
+pub const PONG: &[u8] = b"\r\n";
+
+/// The double-CRLF keepalive ping of RFC 5626 §3.5.1.
+const PING: &[u8] = b"\r\n\r\n";
+
+/// Why a stream cannot be framed any further. The shell sends [`FramingError::response`], if
+/// any, and closes the connection: once framing is lost, no later byte can be trusted to start
+/// a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FramingError {
+    /// No empty line ended the head within the first `limit` bytes of a message.
+    #[error("message head longer than {limit} bytes")]
+    HeadTooLarge {
+        /// The size cap, [`Limits::max_message_bytes`](crate::Limits::max_message_bytes).
+        limit: usize,
+    },
+    /// The head has no Content-Length header, which stream transports require (§18.3,
+    /// §20.14).
+    #[error("no Content-Length header")]
+    MissingContentLength {
+        /// The message head, start line to the empty line.
+        head: Vec<u8>,
+    },
+    /// A Content-Length value is not a decimal number, or two of them differ.
+    #[error("malformed Content-Length header")]
+    BadContentLength {
+        /// The message head, start line to the empty line.
+        head: Vec<u8>,
+    },
+    /// Head and body together would exceed `limit` bytes.
+    #[error("message of {length} bytes, over the limit of {limit}")]
+    MessageTooLarge {
+        /// The head's length plus Content-Length.
+        length: usize,
+        /// The size cap, [`Limits::max_message_bytes`](crate::Limits::max_message_bytes).
+        limit: usize,
+        /// The message head, start line to the empty line.
+        head: Vec<u8>,
+    },
+}
+
+impl FramingError {
+    /// The response owed to the message that broke the framing: `400 Bad Request` naming the
+    /// Content-Length problem, or `513 Message Too Large` (§21.5.11), with To tag `to_tag` and
+    /// Server `server`. `None` when there is nothing to answer: the head was never found or
+    /// cannot be read, or the message is a response or an ACK (§17.1.1.3).
+    pub fn response(&self, to_tag: &str, server: &str) -> Option<Vec<u8>> {
+        let (head, code, reason) = match self {
+            Self::HeadTooLarge { .. } => return None,
+            Self::MissingContentLength { head } => (head, 400, "Missing Content-Length header"),
+            Self::BadContentLength { head } => (head, 400, "Malformed Content-Length header"),
+            Self::MessageTooLarge { head, .. } => (head, 513, "Message Too Large"),
+        };
+        let Some(Datagram::Request(request)) = wire::parse(head) else {
+            return None;
+        };
+        if &*request.line.method == "ACK" {
+            return None;
+        }
+        Some(ResponseBuilder::new(&*request, code, reason, Some(to_tag), server).build())
+    }
+}
+
+/// Splits the bytes of one stream (a TCP connection) into SIP messages.
+///
+/// Feed it with [`push`](Self::push) as bytes arrive, then call
+/// [`next_message`](Self::next_message) until it returns `Ok(None)`; after each push, answer
+/// [`take_pings`](Self::take_pings) pings with [`PONG`]. It buffers at most one incomplete
+/// message of up to `max_message_bytes` plus whatever the last push added beyond it. After an
+/// error it yields nothing more and drops what is pushed: the connection must be closed.
+#[derive(Debug)]
+pub struct StreamFramer {
+    buffer: Vec<u8>,
+    max_message_bytes: usize,
+    /// How far the search for the end of the head has looked without finding it.
+    scanned: usize,
+    pings: usize,
+    failed: bool,
+}
+
+impl StreamFramer {
+    /// A framer for messages of at most `max_message_bytes` bytes, head and body together
+    /// (normally [`Limits::max_message_bytes`](crate::Limits::max_message_bytes)).
+    pub fn new(max_message_bytes: usize) -> Self {
+        Self {
+            buffer: Vec::new(),
+            max_message_bytes,
+            scanned: 0,
+            pings: 0,
+            failed: false,
+        }
+    }
+
+    /// Appends `bytes`, as read from the stream.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if !self.failed {
+            self.buffer.extend_from_slice(bytes);
+        }
+    }
+
+    /// The next complete message, head and body, with the CRLFs before it dropped;
+    /// `Ok(None)` until more bytes arrive. Double-CRLF keepalive pings between messages are
+    /// counted for [`take_pings`](Self::take_pings). An error ends the stream.
+    pub fn next_message(&mut self) -> Result<Option<Vec<u8>>, FramingError> {
+        if self.failed {
+            return Ok(None);
+        }
+        self.skip_keepalives();
+        if self.buffer.starts_with(b"\r") || self.buffer.starts_with(b"\n") {
+            return Ok(None);
+        }
+        match self.frame() {
+            Ok(Some(length)) => {
+                self.scanned = 0;
+                Ok(Some(self.buffer.drain(..length).collect()))
+            }
+            Ok(None) => Ok(None),
+            Err(error) => {
+                self.failed = true;
+                self.buffer = Vec::new();
+                Err(error)
+            }
+        }
+    }
+
+    /// How many keepalive pings arrived since the last call; the shell answers each with
+    /// [`PONG`].
+    pub fn take_pings(&mut self) -> usize {
+        std::mem::take(&mut self.pings)
+    }
+
+    /// Drops the CR and LF bytes before a message (§7.5), counting each CRLFCRLF among them
+    /// as a ping; a prefix of a ping stays until the bytes after it show what it is.
+    fn skip_keepalives(&mut self) {
+        let mut start = 0;
+        loop {
+            let rest = &self.buffer[start..];
+            if rest.starts_with(PING) {
+                self.pings += 1;
+                start += PING.len();
+            } else if rest.len() < PING.len() && !rest.is_empty() && PING.starts_with(rest) {
+                break;
+            } else if rest.first().is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+                start += 1;
+            } else {
+                break;
+            }
+        }
+        if start > 0 {
+            self.buffer.drain(..start);
+            self.scanned = 0;
+        }
+    }
+
+    /// The length of the message at the start of the buffer once it is all there.
+    fn frame(&mut self) -> Result<Option<usize>, FramingError> {
+        let limit = self.max_message_bytes;
+        let Some(head_len) = self.find_head_end() else {
+            return if self.buffer.len() > limit {
+                Err(FramingError::HeadTooLarge { limit })
+            } else {
+                Ok(None)
+            };
+        };
+        if head_len > limit {
+            return Err(FramingError::HeadTooLarge { limit });
+        }
+        let head = &self.buffer[..head_len];
+        let body_len = match content_length(head) {
+            Ok(Some(length)) => length,
+            Ok(None) => {
+                return Err(FramingError::MissingContentLength {
+                    head: head.to_vec(),
+                });
+            }
+            Err(()) => {
+                return Err(FramingError::BadContentLength {
+                    head: head.to_vec(),
+                });
+            }
+        };
+        let length = head_len.saturating_add(body_len);
+        if length > limit {
+            return Err(FramingError::MessageTooLarge {
+                length,
+                limit,
+                head: head.to_vec(),
+            });
+        }
+        Ok((self.buffer.len() >= length).then_some(length))
+    }
+
+    /// The length of the head including the empty line that ends it (CRLF CRLF, or LF LF
+    /// from sloppy peers, as `wire` reads datagrams); `None` if it has not arrived. Resumes
+    /// where the last search stopped, so that bytes trickling in cost linear time.
+    fn find_head_end(&mut self) -> Option<usize> {
+        let from = self.scanned.saturating_sub(3);
+        let found = self.buffer[from..]
+            .windows(2)
+            .enumerate()
+            .find_map(|(i, pair)| match pair {
+                b"\n\n" => Some(from + i + 2),
+                b"\n\r" if self.buffer.get(from + i + 2) == Some(&b'\n') => Some(from + i + 3),
+                _ => None,
+            });
+        if found.is_none() {
+            self.scanned = self.buffer.len();
+        }
+        found
+    }
+}
+
+/// The Content-Length of a message head (full name or compact `l`, §7.3.3); `Ok(None)` if it
+/// has none, `Err` if a value is not a number or two values differ.
+fn content_length(head: &[u8]) -> Result<Option<usize>, ()> {
+    let mut found: Option<usize> = None;
+    let mut lines = head.split(|&b| b == b'\n').skip(1).peekable();
+    while let Some(line) = lines.next() {
+        let mut value = match line.iter().position(|&b| b == b':') {
+            Some(colon) if is_content_length(line[..colon].trim_ascii()) => {
+                line[colon + 1..].to_vec()
+            }
+            _ => continue,
+        };
+        // §7.3.1: lines starting with whitespace continue the value.
+        while let Some(next) = lines.next_if(|l| l.starts_with(b" ") || l.starts_with(b"\t")) {
+            value.push(b' ');
+            value.extend_from_slice(next);
+        }
+        let digits = value.trim_ascii();
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(());
+        }
+        let length = std::str::from_utf8(digits)
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .ok_or(())?;
+        if found.is_some_and(|f| f != length) {
+            return Err(());
+        }
+        found = Some(length);
+    }
+    Ok(found)
+}
+
+fn is_content_length(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"Content-Length") || name.eq_ignore_ascii_case(b"l")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAX: usize = 1024;
+
+    fn request(body: &str) -> Vec<u8> {
+        format!(
+            "OPTIONS sip:a@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.7;branch=z9hG4bK1\r\n\
+             From: <sip:b@192.0.2.7>;tag=f\r\nTo: <sip:a@192.0.2.1>\r\nCall-ID: c1\r\n\
+             CSeq: 1 OPTIONS\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    /// Every message and ping count out of `stream` pushed in pieces of `chunk` bytes.
+    fn frame_in_chunks(stream: &[u8], chunk: usize) -> (Vec<Vec<u8>>, usize) {
+        let mut framer = StreamFramer::new(MAX);
+        let (mut messages, mut pings) = (Vec::new(), 0);
+        for piece in stream.chunks(chunk) {
+            framer.push(piece);
+            while let Some(message) = framer.next_message().unwrap() {
+                messages.push(message);
+            }
+            pings += framer.take_pings();
+        }
+        (messages, pings)
+    }
+
+    fn error_of(stream: &[u8]) -> FramingError {
+        let mut framer = StreamFramer::new(MAX);
+        framer.push(stream);
+        loop {
+            match framer.next_message() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("no error in {:?}", String::from_utf8_lossy(stream)),
+                Err(error) => return error,
+            }
+        }
+    }
+
+    #[test]
+    fn any_split_of_pipelined_messages_and_pings_gives_the_same_messages() {
+        let (first, second) = (request("v=0\r\n"), request(""));
+        let mut stream = b"\r\n\r\n".to_vec();
+        stream.extend_from_slice(&first);
+        stream.extend_from_slice(b"\r\n\r\n\r\n\r\n");
+        stream.extend_from_slice(&second);
+        for split in 0..=stream.len() {
+            let mut framer = StreamFramer::new(MAX);
+            framer.push(&stream[..split]);
+            let mut messages: Vec<_> = std::iter::from_fn(|| framer.next_message().unwrap())
+                .take(3)
+                .collect();
+            framer.push(&stream[split..]);
+            messages.extend(std::iter::from_fn(|| framer.next_message().unwrap()).take(3));
+            assert_eq!(
+                messages,
+                [first.clone(), second.clone()],
+                "split at {split}"
+            );
+            assert_eq!(framer.take_pings(), 3, "split at {split}");
+        }
+        assert_eq!(
+            frame_in_chunks(&stream, 1),
+            (vec![first, second], 3),
+            "byte by byte"
+        );
+    }
+
+    #[test]
+    fn a_lone_crlf_is_skipped_without_counting_as_a_ping() {
+        let mut stream = b"\r\n".to_vec();
+        stream.extend_from_slice(&request("x"));
+        assert_eq!(frame_in_chunks(&stream, 7), (vec![request("x")], 0));
+        let mut framer = StreamFramer::new(MAX);
+        framer.push(b"\r\n\r");
+        assert_eq!((framer.next_message(), framer.take_pings()), (Ok(None), 0));
+        framer.push(b"\n");
+        assert_eq!((framer.next_message(), framer.take_pings()), (Ok(None), 1));
+        assert_eq!(framer.take_pings(), 0, "pings are taken once");
+    }
+
+    #[test]
+    fn a_zero_length_body_and_a_compact_header_frame() {
+        let compact = b"BYE sip:a@b SIP/2.0\r\nl: 3\r\nv: SIP/2.0/TCP h\r\n\r\nabcBYE";
+        let (messages, _) = frame_in_chunks(compact, 5);
+        assert_eq!(messages, [&compact[..compact.len() - 3]]);
+        let empty = request("");
+        assert_eq!(frame_in_chunks(&empty, 3).0, [empty]);
+        let folded = b"BYE sip:a@b SIP/2.0\r\nContent-Length:\r\n  2\r\n\r\nokNEXT";
+        assert_eq!(frame_in_chunks(folded, 64).0, [&folded[..folded.len() - 4]]);
+        let lf_only = b"BYE sip:a@b SIP/2.0\nContent-Length: 1\n\nz";
+        assert_eq!(frame_in_chunks(lf_only, 2).0, [lf_only.to_vec()]);
+    }
+
+    #[test]
+    fn content_length_problems_are_named_and_answered() {
+        let missing =
+            error_of(b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n\r\n");
+        assert!(matches!(missing, FramingError::MissingContentLength { .. }));
+        let response = String::from_utf8(missing.response("t1", "sut").unwrap()).unwrap();
+        assert!(
+            response.starts_with("SIP/2.0 400 Missing Content-Length header\r\n"),
+            "{response}"
+        );
+        assert!(response.contains("Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"));
+        for value in ["abc", "", "-1", "1 2", "99999999999999999999999"] {
+            let text = format!("BYE sip:a@b SIP/2.0\r\nContent-Length: {value}\r\n\r\n");
+            let error = error_of(text.as_bytes());
+            assert!(
+                matches!(error, FramingError::BadContentLength { .. }),
+                "{value:?}: {error:?}"
+            );
+        }
+        let twice = error_of(b"BYE sip:a@b SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\n");
+        assert!(matches!(twice, FramingError::BadContentLength { .. }));
+        let ack = error_of(b"ACK sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n\r\n");
+        assert_eq!(ack.response("t", "s"), None, "an ACK is never answered");
+    }
+
+    #[test]
+    fn oversized_messages_end_the_stream() {
+        let mut framer = StreamFramer::new(MAX);
+        framer.push(&[b'a'; MAX]);
+        assert_eq!(
+            framer.next_message(),
+            Ok(None),
+            "a head of MAX bytes may end"
+        );
+        framer.push(b"a");
+        assert_eq!(
+            framer.next_message(),
+            Err(FramingError::HeadTooLarge { limit: MAX })
+        );
+        framer.push(&request(""));
+        assert_eq!(framer.next_message(), Ok(None), "nothing after an error");
+
+        let big = error_of(&request(&"x".repeat(MAX)));
+        let FramingError::MessageTooLarge { length, limit, .. } = &big else {
+            panic!("{big:?}");
+        };
+        assert_eq!((*length > MAX, *limit), (true, MAX));
+        let response = String::from_utf8(big.response("t", "sut").unwrap()).unwrap();
+        assert!(response.starts_with("SIP/2.0 513 Message Too Large\r\n"));
+        assert_eq!(
+            FramingError::HeadTooLarge { limit: MAX }.response("t", "s"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_message_of_exactly_the_limit_passes() {
+        let exact = (0..MAX)
+            .map(|n| request(&"y".repeat(n)))
+            .find(|m| m.len() == MAX)
+            .unwrap();
+        assert_eq!(frame_in_chunks(&exact, 100).0, [exact]);
+    }
+}
