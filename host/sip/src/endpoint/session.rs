@@ -1,0 +1,660 @@
+//! Requests in a confirmed call (RFC 3261 §14, RFC 3311, RFC 4028, RFC 3264 §8): the peer's
+//! re-INVITE, UPDATE and INFO, our re-INVITE and OPTIONS, and the session timer.
+
+use std::time::Instant;
+
+use rsip::headers::UntypedHeader;
+
+use super::inbound::parse_offer;
+use super::{CallError, ClientKey, Endpoint, Owner, TxKey};
+use crate::build::{ACCEPT, ResponseBuilder, contact_value};
+use crate::call::{CallKey, Phase};
+use crate::dialog::Parts;
+use crate::dtmf_relay::{self, DTMF_RELAY};
+use crate::event::{EndCause, Event};
+use crate::message::{Request, Response};
+use crate::reply::Reply;
+use crate::sdp::Offer;
+use crate::session::reinvite::{Received, ReinviteClient};
+use crate::session::timer::{self, Agreed, SessionTimers, TIMER_TAG, TooSmall};
+use crate::session::{Due, IncomingOffer, Retry, UpdateReply, glare_wait};
+use crate::transaction::{NonInviteClient, ServerKey, Transaction};
+
+/// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
+/// two peers that keep colliding must stop somewhere).
+const GLARE_ATTEMPTS: u32 = 3;
+
+impl Endpoint {
+    /// The endpoint with `timers` as its session-timer settings (RFC 4028) in place of
+    /// [`SessionTimers::default`].
+    pub fn with_session_timers(self, timers: SessionTimers) -> Self {
+        Self {
+            session_timers: timers,
+            ..self
+        }
+    }
+
+    /// Accepts the peer's offer of [`Event::SessionOffer`] with `sdp_answer`, whose o= line
+    /// the endpoint rewrites to continue the call's (RFC 3264 §8). A re-INVITE gets 200 OK
+    /// with the answer, retransmitted until its ACK (§13.3.1.4; no ACK within 64*T1 ends the
+    /// call like [`EndCause::NoAck`]); an UPDATE gets 200 OK at once. The answer becomes the
+    /// session, and the session timer starts over (RFC 4028 §10). Without a pending offer
+    /// [`CallError::InvalidState`] is returned.
+    pub fn accept_offer(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        sdp_answer: String,
+    ) -> Result<(), CallError> {
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
+        let agreed = state.session.incoming_timer.take();
+        let sdp = state.session.stamp(&sdp_answer);
+        let response = ok(
+            incoming.request(),
+            state.local,
+            agreed,
+            Some(&sdp),
+            &self.user_agent,
+        );
+        state.local_sdp = Some(sdp);
+        state.session.refreshed(now, agreed);
+        match incoming {
+            IncomingOffer::Reinvite { request, tx } => {
+                state.await_ack(now, request.cseq, response.clone(), request.destination);
+                self.send_invite_final(now, tx, 200, response);
+                self.reschedule(Owner::Call(call));
+            }
+            IncomingOffer::Update { request } => self.send_update_final(call, &request, response),
+        }
+        self.reschedule(Owner::Session(call));
+        Ok(())
+    }
+
+    /// Refuses the peer's offer of [`Event::SessionOffer`] with the final response `code`
+    /// (300..=699, e.g. 488) and `reason`; the previous session stays (§14.2). Errors: a code
+    /// out of range ([`CallError::InvalidStatus`]), no pending offer
+    /// ([`CallError::InvalidState`]).
+    pub fn refuse_offer(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        code: u16,
+        reason: &str,
+    ) -> Result<(), CallError> {
+        if !(300..=699).contains(&code) {
+            return Err(CallError::InvalidStatus(code));
+        }
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
+        state.session.incoming_timer = None;
+        let response = ResponseBuilder::new(
+            &incoming.request().raw,
+            code,
+            reason,
+            None,
+            &self.user_agent,
+        )
+        .build();
+        match incoming {
+            IncomingOffer::Reinvite { tx, .. } => self.send_invite_final(now, tx, code, response),
+            IncomingOffer::Update { request } => self.send_update_final(call, &request, response),
+        }
+        Ok(())
+    }
+
+    /// Sends a re-INVITE offering `sdp_offer` (hold with `a=sendonly`, resume, a codec
+    /// change), its o= line rewritten to continue the call's (RFC 3264 §8). The outcome is
+    /// [`Event::OfferAnswered`] (ACK sent) or [`Event::OfferRefused`]; a 491 is retried after
+    /// the §14.1 wait. Possible only in a confirmed call with no offer/answer exchange under
+    /// way in either direction (§14.1), else [`CallError::InvalidState`].
+    pub fn reoffer(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        sdp_offer: String,
+    ) -> Result<(), CallError> {
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        if !can_offer(state) {
+            return Err(busy(call, state.phase));
+        }
+        let offer = state.session.stamp(&sdp_offer);
+        state.session.retry = None;
+        state.session.attempts = 0;
+        self.send_reinvite(now, call, offer);
+        Ok(())
+    }
+
+    /// Sends an OPTIONS in the confirmed call (a keepalive or probe, §11); its final status
+    /// code comes as [`Event::ProbeResult`] (408 on timeout), and a 481 or 408 then ends the
+    /// call with [`EndCause::DialogGone`] (RFC 5057 §5.1). Else [`CallError::InvalidState`].
+    pub fn probe(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        if state.phase != Phase::Confirmed {
+            return Err(busy(call, state.phase));
+        }
+        let branch = self.ids.branch();
+        let (request, destination) =
+            state
+                .dialog
+                .request(rsip::Method::Options, &branch, &self.user_agent);
+        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Options.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        Ok(())
+    }
+
+    /// The peer's re-INVITE in `call` (§14.2).
+    pub(super) fn on_reinvite(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if state.phase == Phase::Ending {
+            return self.reply(now, key, &request, Reply::NoSuchCall);
+        }
+        if state.session.incoming.is_some() {
+            // §14.2: an INVITE before our final response to the previous one.
+            let response = self.retry_later(&request);
+            return self.send_new_invite_final(now, key, &request, 500, response);
+        }
+        // §14.2: our own offer is outstanding, or our 2xx (of the call or a re-INVITE) awaits
+        // its ACK.
+        if !can_offer(state) {
+            return self.reply(now, key, &request, Reply::RequestPending);
+        }
+        let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
+            Ok(agreed) => agreed,
+            Err(TooSmall(min_se)) => {
+                let response = too_small(&request, min_se, None, &self.user_agent);
+                return self.send_new_invite_final(now, key, &request, 422, response);
+            }
+        };
+        match read_body_offer(&request) {
+            Err((code, reason)) => {
+                let response =
+                    ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent)
+                        .build();
+                self.send_new_invite_final(now, key, &request, code, response);
+            }
+            // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
+            // ACK brings the answer.
+            Ok(None) => {
+                let current = state.local_sdp.clone().unwrap_or_default();
+                let sdp = state.session.stamp(&current);
+                let response = ok(&request, state.local, agreed, Some(&sdp), &self.user_agent);
+                state.session.offer_in_2xx = Some(sdp);
+                state.session.refreshed(now, agreed);
+                state.await_ack(now, request.cseq, response.clone(), request.destination);
+                let tx = self.new_invite_server(key, request.destination, None);
+                self.send_invite_final(now, tx, 200, response);
+                self.reschedule(Owner::Call(call));
+                self.reschedule(Owner::Session(call));
+            }
+            Ok(Some(offer)) => {
+                let tx = self.new_invite_server(key, request.destination, None);
+                self.offered(
+                    call,
+                    IncomingOffer::Reinvite {
+                        request: Box::new(request),
+                        tx,
+                    },
+                    agreed,
+                    offer,
+                );
+            }
+        }
+    }
+
+    /// The peer's UPDATE in `call` (RFC 3311 §5.2).
+    pub(super) fn on_update(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if state.phase == Phase::Ending {
+            return self.reply(now, key, &request, Reply::NoSuchCall);
+        }
+        let offer = read_body_offer(&request);
+        let has_offer = !matches!(offer, Ok(None));
+        // RFC 3311 §5.2: an offer while one of ours is unanswered gets 491; while one of the
+        // peer's is unanswered, 500 with Retry-After.
+        if has_offer && (state.session.incoming.is_some() || state.phase == Phase::Offered) {
+            let response = self.retry_later(&request);
+            return self.send_update_final(call, &request, response);
+        }
+        if has_offer && state.session.negotiating() {
+            return self.reply(now, key, &request, Reply::RequestPending);
+        }
+        let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
+            Ok(agreed) => agreed,
+            Err(TooSmall(min_se)) => {
+                let response = too_small(&request, min_se, None, &self.user_agent);
+                return self.send_update_final(call, &request, response);
+            }
+        };
+        match offer {
+            Err((code, reason)) => {
+                let response =
+                    ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent)
+                        .build();
+                self.send_update_final(call, &request, response);
+            }
+            // RFC 4028 §7.4: an UPDATE without offer refreshes the session only.
+            Ok(None) => {
+                let response = ok(&request, state.local, agreed, None, &self.user_agent);
+                state.session.refreshed(now, agreed);
+                self.send_update_final(call, &request, response);
+                self.reschedule(Owner::Session(call));
+            }
+            Ok(Some(offer)) => self.offered(
+                call,
+                IncomingOffer::Update {
+                    request: Box::new(request),
+                },
+                agreed,
+                offer,
+            ),
+        }
+    }
+
+    /// A retransmission of the UPDATE whose final response `call` keeps gets it again
+    /// (§17.2.2); returns whether `request` was one.
+    pub(super) fn resend_update_reply(&mut self, call: CallKey, request: &Request) -> bool {
+        let Some(reply) = self
+            .calls
+            .get(&call)
+            .and_then(|state| state.session.update_reply.as_ref())
+            .filter(|reply| reply.cseq == request.cseq)
+        else {
+            return false;
+        };
+        self.out.resend(reply.destination, &reply.response);
+        true
+    }
+
+    /// The peer's INFO in `call`. An `application/dtmf-relay` body is a key press (200 and
+    /// [`Event::Dtmf`]; 400 if it names none); an empty one is a keepalive (200, RFC 6086
+    /// §4.2.2 allows INFO without body). Any other body gets 415 naming dtmf-relay: a 200
+    /// would tell the peer its content was acted upon (§21.4.13).
+    pub(super) fn on_info(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let body = &request.raw.body;
+        let reply = if body.iter().all(u8::is_ascii_whitespace) {
+            Reply::Ok
+        } else if media_type(&request).is_some_and(|t| t.eq_ignore_ascii_case(DTMF_RELAY)) {
+            match dtmf_relay::parse(body) {
+                Some(key) => {
+                    self.events.push_back(Event::Dtmf {
+                        call,
+                        digit: key.digit,
+                        duration_ms: key.duration_ms,
+                    });
+                    Reply::Ok
+                }
+                None => Reply::MalformedBody,
+            }
+        } else {
+            Reply::UnsupportedInfo
+        };
+        self.reply(now, key, &request, reply);
+    }
+
+    /// The ACK of our 2xx to a re-INVITE: after an offerless one it carries the answer to
+    /// the offer in our 2xx (§14.2). Without a usable answer the previous session stays.
+    pub(super) fn on_reinvite_ack(&mut self, call: CallKey, ack: &Request) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(offer) = state.session.offer_in_2xx.take() else {
+            return;
+        };
+        if let Ok(answer) = Offer::parse(&ack.raw.body) {
+            state.local_sdp = Some(offer);
+            self.events.push_back(Event::OfferAnswered { call, answer });
+        }
+    }
+
+    /// A response to our re-INVITE in `call`.
+    pub(super) fn on_reinvite_response(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            self.reinvites.remove(&response.branch);
+            return;
+        };
+        let Some(client) = state
+            .session
+            .outgoing
+            .as_mut()
+            .filter(|client| client.branch() == response.branch)
+        else {
+            return;
+        };
+        let code = response.code;
+        if client.on_response(now, code, &mut self.out) == Received::Nothing {
+            return self.reschedule(Owner::Session(call));
+        }
+        let success = (200..300).contains(&code);
+        // §13.2.2.4: the ACK of a 2xx is a new transaction; §17.1.1.3: that of a non-2xx
+        // shares the INVITE's branch. Both repeat its CSeq number.
+        let branch = if success {
+            self.ids.branch()
+        } else {
+            response.branch.clone()
+        };
+        let parts = Parts {
+            cseq: Some(client.cseq()),
+            ..Parts::default()
+        };
+        let (ack, _) =
+            state
+                .dialog
+                .request_with(rsip::Method::Ack, &branch, &self.user_agent, &parts);
+        client.acknowledge(ack, &mut self.out);
+        let offer = client.offer().to_owned();
+        let answer = Offer::parse(&response.raw.body);
+        match (success, answer) {
+            (true, Ok(answer)) => {
+                state.local_sdp = Some(offer);
+                let agreed =
+                    timer::from_answer(&response.raw, state.session.timer).or(state.session.timer);
+                state.session.refreshed(now, agreed);
+                self.events.push_back(Event::OfferAnswered { call, answer });
+            }
+            (true, Err(_)) => self.events.push_back(Event::OfferRefused {
+                call,
+                code,
+                reason: "No usable SDP answer".into(),
+            }),
+            (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
+                let at = now + glare_wait(self.ids.number());
+                state.session.retry = Some(Retry { at, offer });
+            }
+            (false, _) => {
+                self.events.push_back(Event::OfferRefused {
+                    call,
+                    code,
+                    reason: reason_phrase(&response.raw),
+                });
+                if matches!(code, 408 | 481) {
+                    self.end_call(call, EndCause::DialogGone);
+                    return;
+                }
+            }
+        }
+        self.reschedule(Owner::Session(call));
+    }
+
+    /// Runs `call`'s session timers due at `now`: our re-INVITE's retransmissions and
+    /// timeout, a 491 retry, our refresh, the session's expiry.
+    pub(super) fn on_session_timeout(&mut self, now: Instant, call: CallKey) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if let Some(client) = state.session.outgoing.as_mut() {
+            let timed_out = client.on_timeout(now, &mut self.out);
+            if client.is_terminated() {
+                self.reinvites.remove(client.branch());
+                state.session.outgoing = None;
+            }
+            if timed_out {
+                self.events.push_back(Event::OfferRefused {
+                    call,
+                    code: 408,
+                    reason: "Request Timeout".into(),
+                });
+                return self.end_call(call, EndCause::DialogGone);
+            }
+        }
+        match state.session.take_due(now) {
+            Some(Due::Expired) => {
+                // RFC 4028 §10: no refresh in time — the session is over.
+                self.send_bye(now, call);
+                return self.end_call(call, EndCause::SessionExpired);
+            }
+            Some(Due::Retry) if can_offer(state) => {
+                if let Some(retry) = state.session.retry.take() {
+                    self.send_reinvite(now, call, retry.offer);
+                }
+            }
+            Some(Due::Refresh) if can_offer(state) => {
+                // RFC 4028 §7.4 via §9: a re-INVITE with the current session, which we
+                // answered or offered last.
+                let current = state.local_sdp.clone().unwrap_or_default();
+                let offer = state.session.stamp(&current);
+                state.session.attempts = 0;
+                self.send_reinvite(now, call, offer);
+            }
+            // An exchange under way refreshes the session when it succeeds.
+            _ => {}
+        }
+        self.reschedule(Owner::Session(call));
+    }
+
+    /// A non-INVITE client transaction that `waiting` waits for ended with the final status
+    /// `code` (`None`: timeout); `probe` if it was an OPTIONS of [`Endpoint::probe`], else it
+    /// was a BYE.
+    pub(super) fn client_done(&mut self, probe: bool, waiting: Option<CallKey>, code: Option<u16>) {
+        if !probe {
+            return self.bye_done(waiting);
+        }
+        let Some(call) = waiting.filter(|call| self.calls.contains_key(call)) else {
+            return;
+        };
+        let code = code.unwrap_or(408);
+        self.events.push_back(Event::ProbeResult { call, code });
+        if matches!(code, 408 | 481) {
+            self.end_call(call, EndCause::DialogGone);
+        }
+    }
+
+    /// The 422 to the peer's dialog-creating INVITE, with our tag `tag`.
+    pub(super) fn too_small_invite(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+        min_se: u32,
+        tag: &str,
+    ) {
+        let response = too_small(request, min_se, Some(tag), &self.user_agent);
+        self.send_new_invite_final(now, key, request, 422, response);
+    }
+
+    /// Sends our re-INVITE with `offer` (already stamped) in `call`.
+    fn send_reinvite(&mut self, now: Instant, call: CallKey, offer: String) {
+        let branch = self.ids.branch();
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let mut headers = vec![
+            ("Contact", contact_value(state.local)),
+            ("Supported", TIMER_TAG.to_owned()),
+        ];
+        if let Some(agreed) = state.session.timer {
+            headers.push(("Session-Expires", agreed.request_header()));
+        }
+        let parts = Parts {
+            cseq: None,
+            headers: &headers,
+            body: Some((ACCEPT, &offer)),
+        };
+        let (request, destination) =
+            state
+                .dialog
+                .request_with(rsip::Method::Invite, &branch, &self.user_agent, &parts);
+        let cseq = state.dialog.local_cseq();
+        if let Some(old) = state.session.outgoing.take() {
+            self.reinvites.remove(old.branch());
+        }
+        state.session.attempts += 1;
+        state.session.outgoing = Some(ReinviteClient::new(
+            now,
+            destination,
+            request,
+            (branch.clone(), cseq),
+            offer,
+            &mut self.out,
+        ));
+        self.reinvites.insert(branch, call);
+        self.reschedule(Owner::Session(call));
+    }
+
+    /// Files the peer's offer in `incoming` and tells the application.
+    fn offered(
+        &mut self,
+        call: CallKey,
+        incoming: IncomingOffer,
+        agreed: Option<Agreed>,
+        offer: Offer,
+    ) {
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.session.incoming = Some(incoming);
+            state.session.incoming_timer = agreed;
+            self.events.push_back(Event::SessionOffer { call, offer });
+        }
+    }
+
+    /// Sends the final response to an UPDATE and keeps it for the UPDATE's retransmissions.
+    fn send_update_final(&mut self, call: CallKey, request: &Request, response: Vec<u8>) {
+        self.out.send(request.destination, response.clone());
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.session.update_reply = Some(UpdateReply {
+                cseq: request.cseq,
+                response,
+                destination: request.destination,
+            });
+        }
+    }
+
+    /// `500` with a Retry-After of 0 to 10 s, for an offer that crosses one of the peer's
+    /// own (§14.2, RFC 3311 §5.2).
+    fn retry_later(&mut self, request: &Request) -> Vec<u8> {
+        let seconds = (self.ids.number() % 11).to_string();
+        ResponseBuilder::new(
+            &request.raw,
+            500,
+            "Server Internal Error",
+            None,
+            &self.user_agent,
+        )
+        .extra_headers(&[("Retry-After", &seconds)])
+        .build()
+    }
+}
+
+/// Whether a new offer may start in the call (§14.1): confirmed, no 2xx awaiting its ACK, no
+/// exchange under way.
+fn can_offer(state: &crate::call::Call) -> bool {
+    state.phase == Phase::Confirmed && !state.awaiting_ack() && !state.session.negotiating()
+}
+
+fn busy(call: CallKey, phase: Phase) -> CallError {
+    CallError::InvalidState {
+        call,
+        state: match phase {
+            Phase::Confirmed => "negotiating a session",
+            other => other.describe(),
+        },
+    }
+}
+
+fn no_offer(call: CallKey) -> CallError {
+    CallError::InvalidState {
+        call,
+        state: "without a pending offer",
+    }
+}
+
+/// A 200 to the peer's `request` with a Contact (RFC 3311 §5.2 wants one on UPDATE too),
+/// our capabilities, the session timer's headers and `sdp`, if any.
+fn ok(
+    request: &Request,
+    local: std::net::SocketAddr,
+    agreed: Option<Agreed>,
+    sdp: Option<&str>,
+    server: &str,
+) -> Vec<u8> {
+    let builder = ResponseBuilder::new(&request.raw, 200, "OK", None, server)
+        .contact(local)
+        .capabilities();
+    let builder = with_timer(builder, agreed);
+    match sdp {
+        Some(sdp) => builder.sdp(sdp),
+        None => builder,
+    }
+    .build()
+}
+
+/// `builder` with the headers that state the session timer `agreed`, if any (RFC 4028 §9).
+pub(super) fn with_timer(builder: ResponseBuilder, agreed: Option<Agreed>) -> ResponseBuilder {
+    let Some(agreed) = agreed else {
+        return builder;
+    };
+    let headers = agreed.response_headers();
+    let lines: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    builder.extra_headers(&lines)
+}
+
+/// `422 Session Interval Too Small` with our Min-SE (RFC 4028 §9).
+fn too_small(request: &Request, min_se: u32, tag: Option<&str>, server: &str) -> Vec<u8> {
+    ResponseBuilder::new(&request.raw, 422, "Session Interval Too Small", tag, server)
+        .extra_headers(&[("Min-SE", &min_se.to_string())])
+        .build()
+}
+
+/// The SDP offer in a mid-dialog request: `None` without body, `Err` with the status and
+/// reason that refuse an unusable one (the previous session stays, §14.2).
+fn read_body_offer(request: &Request) -> Result<Option<Offer>, (u16, &'static str)> {
+    if request.raw.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    parse_offer(request)
+        .map(Some)
+        .map_err(|refusal| (refusal.code, refusal.reason))
+}
+
+/// The media type of the Content-Type, without parameters.
+fn media_type(request: &Request) -> Option<&str> {
+    request.raw.headers.iter().find_map(|h| match h {
+        rsip::Header::ContentType(ct) => ct.value().split(';').next().map(str::trim),
+        _ => None,
+    })
+}
+
+/// The reason phrase of `response` as rsip prints it.
+fn reason_phrase(response: &rsip::Response) -> String {
+    let status = response.status_code.to_string();
+    status
+        .split_once(' ')
+        .map_or(status.clone(), |(_, reason)| reason.to_owned())
+}
