@@ -71,6 +71,7 @@ mod net;
 mod offer;
 mod received;
 mod uac;
+mod uac_dialog;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
