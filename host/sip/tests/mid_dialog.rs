@@ -22,6 +22,15 @@ fn confirmed_with(seed: u64, extra: &str, shell: Shell) -> (Sim, CallKey) {
     (sim, call)
 }
 
+/// Answers calls but leaves later offers waiting.
+fn idle_answering_shell() -> Shell {
+    Box::new(|ep, now, event| {
+        if let Event::IncomingCall(call) = event {
+            ep.answer(now, call.call, g711_answer(&call.offer)).unwrap();
+        }
+    })
+}
+
 fn confirmed(seed: u64) -> (Sim, CallKey) {
     confirmed_with(seed, "", answering_shell())
 }
@@ -224,6 +233,11 @@ fn our_reinvite_refused_keeps_the_call() {
     assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
         s.has_event("OfferRefused(488)")
     }));
+    let refused = sim.events.iter().find_map(|(_, e)| match e {
+        Event::OfferRefused { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert_eq!(refused.as_deref(), Some("Not Acceptable Here"));
     sim.run_for(Duration::from_secs(40));
     assert_eq!(sim.ep.active_calls(), 1);
     sim.ep
@@ -318,12 +332,7 @@ fn unusable_offers_are_refused_and_the_session_stays() {
 
 #[test]
 fn a_second_reinvite_before_the_first_is_answered_gets_500_with_retry_after() {
-    let shell: Shell = Box::new(|ep, now, event| {
-        if let Event::IncomingCall(call) = event {
-            ep.answer(now, call.call, g711_answer(&call.offer)).unwrap();
-        }
-    });
-    let (mut sim, call) = confirmed_with(29, "", shell);
+    let (mut sim, call) = confirmed_with(29, "", idle_answering_shell());
     sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
     sim.run_for(Duration::from_millis(100));
     sim.uac.reoffer(sim.now, "", &offer_with("inactive"));
@@ -523,4 +532,21 @@ fn probe_reports_the_answer_and_481_ends_the_call() {
         ]
     );
     assert_eq!(sim.ep.active_calls(), 0);
+}
+
+#[test]
+fn bye_while_an_offer_waits_gets_the_reinvite_487() {
+    let (mut sim, _) = confirmed_with(37, "", idle_answering_shell());
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(session_offers(&sim).len(), 1);
+    sim.uac.bye(sim.now);
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(RemoteBye)")
+    }));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 487]);
+    assert_eq!(sim.uac.codes(Method::Bye), [200]);
+    sim.settle();
+    assert_eq!(sim.ep.poll_timeout(), None, "transactions left behind");
 }

@@ -200,6 +200,7 @@ impl Endpoint {
         match request.method {
             Method::BYE => {
                 let ending = state.phase == Phase::Ending;
+                self.end_offer(now, call);
                 self.reply(now, key, &request, Reply::Ok);
                 if !ending {
                     self.end_call(call, EndCause::RemoteBye);
@@ -369,7 +370,7 @@ impl Endpoint {
         self.reschedule(Owner::Tx(id));
         if outcome.is_some() {
             let probe = response.method == rsip::Method::Options;
-            self.client_done(probe, waiting, Some(response.code));
+            self.client_done(now, probe, waiting, Some(response.code));
         }
     }
 }

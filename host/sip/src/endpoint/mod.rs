@@ -238,7 +238,7 @@ impl Endpoint {
                     let outcome = entry.tx.on_timeout(now, &mut self.out);
                     self.reschedule(owner);
                     if outcome.is_some() {
-                        self.client_done(probe, waiting, None);
+                        self.client_done(now, probe, waiting, None);
                     }
                 }
                 Owner::Call(key) => {
@@ -446,6 +446,7 @@ impl Endpoint {
 
     /// Sends a BYE in the call's dialog; the call ends when it completes.
     fn send_bye(&mut self, now: Instant, call: CallKey) {
+        self.end_offer(now, call);
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };

@@ -1,7 +1,7 @@
 //! Requests in a confirmed call (RFC 3261 §14, RFC 3311, RFC 4028, RFC 3264 §8): the peer's
 //! re-INVITE, UPDATE and INFO, our re-INVITE and OPTIONS, and the session timer.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
 
@@ -23,6 +23,9 @@ use crate::transaction::{NonInviteClient, ServerKey, Transaction};
 /// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
 /// two peers that keep colliding must stop somewhere).
 const GLARE_ATTEMPTS: u32 = 3;
+
+/// How long a due refresh waits for an offer/answer exchange under way to end.
+const REFRESH_POSTPONED: Duration = Duration::from_secs(2);
 
 impl Endpoint {
     /// The endpoint with `timers` as its session-timer settings (RFC 4028) in place of
@@ -406,8 +409,7 @@ impl Endpoint {
                     reason: reason_phrase(&response.raw),
                 });
                 if matches!(code, 408 | 481) {
-                    self.end_call(call, EndCause::DialogGone);
-                    return;
+                    return self.lose_dialog(now, call);
                 }
             }
         }
@@ -432,7 +434,7 @@ impl Endpoint {
                     code: 408,
                     reason: "Request Timeout".into(),
                 });
-                return self.end_call(call, EndCause::DialogGone);
+                return self.lose_dialog(now, call);
             }
         }
         match state.session.take_due(now) {
@@ -441,11 +443,13 @@ impl Endpoint {
                 self.send_bye(now, call);
                 return self.end_call(call, EndCause::SessionExpired);
             }
-            Some(Due::Retry) if can_offer(state) => {
-                if let Some(retry) = state.session.retry.take() {
-                    self.send_reinvite(now, call, retry.offer);
-                }
-            }
+            Some(Due::Retry(offer)) if can_offer(state) => self.send_reinvite(now, call, offer),
+            // The peer's offer came first: ours is dropped.
+            Some(Due::Retry(_)) => self.events.push_back(Event::OfferRefused {
+                call,
+                code: 491,
+                reason: "Request Pending".into(),
+            }),
             Some(Due::Refresh) if can_offer(state) => {
                 // RFC 4028 §7.4 via §9: a re-INVITE with the current session, which we
                 // answered or offered last.
@@ -454,8 +458,9 @@ impl Endpoint {
                 state.session.attempts = 0;
                 self.send_reinvite(now, call, offer);
             }
-            // An exchange under way refreshes the session when it succeeds.
-            _ => {}
+            // An exchange is under way: try again once it may be over.
+            Some(Due::Refresh) => state.session.postpone_refresh(now + REFRESH_POSTPONED),
+            None => {}
         }
         self.reschedule(Owner::Session(call));
     }
@@ -463,7 +468,13 @@ impl Endpoint {
     /// A non-INVITE client transaction that `waiting` waits for ended with the final status
     /// `code` (`None`: timeout); `probe` if it was an OPTIONS of [`Endpoint::probe`], else it
     /// was a BYE.
-    pub(super) fn client_done(&mut self, probe: bool, waiting: Option<CallKey>, code: Option<u16>) {
+    pub(super) fn client_done(
+        &mut self,
+        now: Instant,
+        probe: bool,
+        waiting: Option<CallKey>,
+        code: Option<u16>,
+    ) {
         if !probe {
             return self.bye_done(waiting);
         }
@@ -473,8 +484,40 @@ impl Endpoint {
         let code = code.unwrap_or(408);
         self.events.push_back(Event::ProbeResult { call, code });
         if matches!(code, 408 | 481) {
-            self.end_call(call, EndCause::DialogGone);
+            self.lose_dialog(now, call);
         }
+    }
+
+    /// Settles the peer's offer still waiting in `call`, which is ending, with
+    /// `487 Request Terminated` (§15.1.2).
+    pub(super) fn end_offer(&mut self, now: Instant, call: CallKey) {
+        let Some(incoming) = self
+            .calls
+            .get_mut(&call)
+            .and_then(|state| state.session.incoming.take())
+        else {
+            return;
+        };
+        let response = ResponseBuilder::new(
+            &incoming.request().raw,
+            487,
+            "Request Terminated",
+            None,
+            &self.user_agent,
+        )
+        .build();
+        match incoming {
+            IncomingOffer::Reinvite { tx, .. } => self.send_invite_final(now, tx, 487, response),
+            IncomingOffer::Update { request } => {
+                self.out.send(request.destination, response);
+            }
+        }
+    }
+
+    /// The peer no longer knows `call`'s dialog (RFC 5057 §5.1): the call ends without BYE.
+    fn lose_dialog(&mut self, now: Instant, call: CallKey) {
+        self.end_offer(now, call);
+        self.end_call(call, EndCause::DialogGone);
     }
 
     /// The 422 to the peer's dialog-creating INVITE, with our tag `tag`.
@@ -651,10 +694,20 @@ fn media_type(request: &Request) -> Option<&str> {
     })
 }
 
-/// The reason phrase of `response` as rsip prints it.
+/// The reason phrase of `response`. rsip keeps none for the codes it names, only a name in
+/// CamelCase ("NotAcceptableHere"), which is spelled out in words.
 fn reason_phrase(response: &rsip::Response) -> String {
+    if let rsip::StatusCode::Other(_, reason) = &response.status_code {
+        return reason.clone();
+    }
     let status = response.status_code.to_string();
-    status
-        .split_once(' ')
-        .map_or(status.clone(), |(_, reason)| reason.to_owned())
+    let name = status.split_once(' ').map_or("", |(_, name)| name);
+    let mut phrase = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !phrase.is_empty() {
+            phrase.push(' ');
+        }
+        phrase.push(c);
+    }
+    phrase
 }

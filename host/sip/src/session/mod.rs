@@ -77,12 +77,12 @@ pub(crate) struct Session {
 }
 
 /// What is due when the session's deadline comes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Due {
     /// The session interval ran out without a refresh (RFC 4028 §10).
     Expired,
-    /// Our re-INVITE after a 491 (§14.1).
-    Retry,
+    /// Our re-INVITE with this offer after a 491 (§14.1).
+    Retry(String),
     /// Our refresh (RFC 4028 §10, half the interval).
     Refresh,
 }
@@ -113,6 +113,11 @@ impl Session {
         self.expires_at = self.timer.map(|t| t.expires_at(now));
     }
 
+    /// Moves our due refresh to `at`.
+    pub(crate) fn postpone_refresh(&mut self, at: Instant) {
+        self.refresh_at = Some(at);
+    }
+
     /// Stops the session timer, for a call that is ending.
     pub(crate) fn stop(&mut self) {
         self.refresh_at = None;
@@ -128,7 +133,7 @@ impl Session {
             return Some(Due::Expired);
         }
         if due(self.retry.as_ref().map(|r| r.at)) {
-            return Some(Due::Retry);
+            return self.retry.take().map(|retry| Due::Retry(retry.offer));
         }
         if due(self.refresh_at) {
             self.refresh_at = None;
