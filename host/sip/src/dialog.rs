@@ -283,6 +283,43 @@ mod tests {
     }
 
     #[test]
+    fn request_with_carries_headers_body_and_a_given_cseq() {
+        let mut dialog = Dialog::uas(
+            &invite("Contact: <sip:a@192.0.2.8:5070>\r\n"),
+            "lt".into(),
+            local(),
+        )
+        .unwrap();
+        let headers = [("Contact", "<sip:192.0.2.1:5060>".to_owned())];
+        let parts = Parts {
+            cseq: None,
+            headers: &headers,
+            body: Some(("application/sdp", "v=0\r\n")),
+        };
+        let (bytes, _) = dialog.request_with(rsip::Method::Invite, "z9hG4bKi", "ua", &parts);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.ends_with(
+                "CSeq: 1 INVITE\r\nUser-Agent: ua\r\nContact: <sip:192.0.2.1:5060>\r\n\
+                 Content-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(dialog.local_cseq(), 1);
+        let ack = Parts {
+            cseq: Some(1),
+            ..Parts::default()
+        };
+        let (bytes, _) = dialog.request_with(rsip::Method::Ack, "z9hG4bKa", "ua", &ack);
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .contains("CSeq: 1 ACK\r\n")
+        );
+        assert_eq!(dialog.local_cseq(), 1, "an ACK takes no new number");
+    }
+
+    #[test]
     fn loose_route_set_is_used_in_order() {
         let mut dialog = Dialog::uas(
             &invite(

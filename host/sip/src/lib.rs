@@ -1,8 +1,9 @@
 //! Sans-IO SIP for Switchyard: transactions, dialogs, SDP offer/answer.
 //!
 //! [`Endpoint`] is a UDP user agent core that answers calls and handles what follows in them:
-//! re-INVITE and UPDATE offers both ways, session timers, OPTIONS probes and DTMF INFO. It performs no I/O and reads no
-//! clock: the shell hands it datagrams and the current time and sends what it polls out.
+//! re-INVITE and UPDATE offers both ways, session timers, OPTIONS probes and DTMF INFO. It
+//! performs no I/O and reads no clock: the shell hands it datagrams and the current time and
+//! sends what it polls out.
 //!
 //! Layout, one job per module:
 //! - `wire`: datagram to request or response (compact headers, folding, bare LF);

@@ -388,8 +388,7 @@ impl Endpoint {
         match (success, answer) {
             (true, Ok(answer)) => {
                 state.local_sdp = Some(offer);
-                let agreed =
-                    timer::from_answer(&response.raw, state.session.timer).or(state.session.timer);
+                let agreed = timer::from_answer(&response.raw, state.session.timer);
                 state.session.refreshed(now, agreed);
                 self.events.push_back(Event::OfferAnswered { call, answer });
             }

@@ -163,3 +163,47 @@ impl Session {
 pub(crate) fn glare_wait(random: u32) -> Duration {
     Duration::from_millis(u64::from(random % 201) * 10)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timer::test_epoch;
+
+    #[test]
+    fn expiry_comes_before_retry_and_refresh_and_stops_them() {
+        let t0 = test_epoch();
+        let mut session = Session::default();
+        assert_eq!(session.deadline(), None);
+        session.refreshed(
+            t0,
+            Some(Agreed {
+                interval: 90,
+                we_refresh: true,
+                peer_supports: true,
+            }),
+        );
+        assert_eq!(session.deadline(), Some(t0 + Duration::from_secs(45)));
+        assert_eq!(session.take_due(t0), None);
+        assert_eq!(
+            session.take_due(t0 + Duration::from_secs(45)),
+            Some(Due::Refresh)
+        );
+        session.retry = Some(Retry {
+            at: t0 + Duration::from_secs(46),
+            offer: "v=0".into(),
+        });
+        let late = t0 + Duration::from_secs(60);
+        assert_eq!(session.take_due(late), Some(Due::Expired));
+        assert_eq!(session.take_due(late), None);
+        assert_eq!(session.deadline(), None);
+    }
+
+    #[test]
+    fn glare_wait_is_0_to_2_s_in_10_ms_steps() {
+        assert_eq!(glare_wait(0), Duration::ZERO);
+        assert_eq!(glare_wait(200), Duration::from_secs(2));
+        assert_eq!(glare_wait(201), Duration::ZERO);
+        assert_eq!(glare_wait(u32::MAX).as_millis() % 10, 0);
+        assert!(glare_wait(u32::MAX) <= Duration::from_secs(2));
+    }
+}

@@ -94,8 +94,9 @@ pub(crate) fn negotiate(
     }))
 }
 
-/// The session timer the peer's 2xx to our own request states in its Session-Expires
-/// (§7.2: the peer, UAS of that request, has the last word); `None` without one.
+/// The session timer the peer's 2xx to our own re-INVITE states in its Session-Expires: the
+/// peer, UAS of that request, has the last word. `None` without one: §7.2 turns the timer
+/// off ("there is no session expiration").
 pub(crate) fn from_answer(response: &impl HasHeaders, previous: Option<Agreed>) -> Option<Agreed> {
     let value = header(response, "Session-Expires")?;
     let interval = delta_seconds(value)?;

@@ -66,8 +66,8 @@ pub(super) struct Retransmission {
 /// [`Uac::poll_timeout`]. It retransmits INVITE (Timer A), BYE and CANCEL (Timer E) until a
 /// response stops them or 64*T1 passed, ACKs every final response to its INVITEs and answers
 /// the endpoint's BYE with 200 (both can be switched off), and the endpoint's re-INVITE and
-/// OPTIONS with the codes of [`Uac::invite_answers`] and [`Uac::options_answer`]. Everything
-/// received is kept.
+/// OPTIONS with the codes of [`Uac::invite_answers`] and [`Uac::options_answer`] (a 200 to a
+/// re-INVITE repeats its Session-Expires). Everything received is kept.
 #[derive(Debug)]
 pub struct Uac {
     pub(super) config: UacConfig,

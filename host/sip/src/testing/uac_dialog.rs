@@ -77,8 +77,24 @@ impl Uac {
             };
             self.answered_invite = Some((cseq, code));
             if code == 200 {
+                // A UAS that supports session timers states the interval (RFC 4028 §9).
+                let timer: Vec<(&str, String)> = request
+                    .headers
+                    .iter()
+                    .filter_map(|h| match h {
+                        rsip::Header::Other(name, value)
+                            if name.eq_ignore_ascii_case("Session-Expires") =>
+                        {
+                            Some(("Session-Expires", value.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let lines: Vec<(&str, &str)> =
+                    timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 builder(200, "OK")
                     .contact(self.config.local)
+                    .extra_headers(&lines)
                     .sdp(&audio_offer(self.config.local))
                     .build()
             } else {
