@@ -19,8 +19,9 @@
 //! - `session`: a confirmed call's later offers and answers (§14, RFC 3311, RFC 3264 §8),
 //!   our re-INVITE's client transaction, the o= line of our SDP and session timers
 //!   ([`SessionTimers`], RFC 4028); `dtmf_relay`: the INFO body of out-of-band DTMF;
-//! - `endpoint`: routing between them and the public API (`endpoint::session`: the
-//!   mid-dialog requests); [`sdp`]: offer/answer;
+//! - `endpoint`: routing between them and the public API (`endpoint::in_dialog`: the peer's
+//!   requests in a call; `endpoint::session`: settling offers, our re-INVITE and OPTIONS,
+//!   session-timer deadlines); [`sdp`]: offer/answer;
 //! - `testing` (cargo feature `testing`): a network simulator and a UAC for tests.
 
 mod address;

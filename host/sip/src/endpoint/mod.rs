@@ -2,6 +2,7 @@
 //! through datagrams, time and the application's decisions.
 
 mod admission;
+mod in_dialog;
 mod inbound;
 mod session;
 #[cfg(test)]
@@ -299,7 +300,7 @@ impl Endpoint {
         .record_route(&state.invite.raw);
         let sdp_answer = state.session.stamp(&sdp_answer);
         let agreed = state.session.timer;
-        let response = session::with_timer(response, agreed)
+        let response = in_dialog::with_timer(response, agreed)
             .sdp(&sdp_answer)
             .build();
         let tx = state.invite_tx;
