@@ -550,3 +550,117 @@ fn bye_while_an_offer_waits_gets_the_reinvite_487() {
     sim.settle();
     assert_eq!(sim.ep.poll_timeout(), None, "transactions left behind");
 }
+
+#[test]
+fn hold_and_resume_both_ways_survive_loss_duplication_and_reordering() {
+    for seed in 1..=12 {
+        let net = Net::lossy(seed, 0.25, 0.1, Duration::from_millis(80));
+        let mut sim = Sim::new(net, seed, answering_shell());
+        sim.invite();
+        assert!(
+            sim.run_until(Duration::from_secs(60), |s| s.has_event("CallConfirmed")),
+            "seed {seed}"
+        );
+        let call = first_call(&sim);
+        sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+        assert!(
+            sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| {
+                s.uac.last_response(Method::Invite).and_then(|r| r.code()) == Some(200)
+                    && s.has_event("SessionOffer")
+            }),
+            "seed {seed}"
+        );
+        let mut sent = false;
+        for _ in 0..60 {
+            sim.run_for(Duration::from_secs(1));
+            if sim
+                .ep
+                .reoffer(sim.now, call, offer_with("sendrecv"))
+                .is_ok()
+            {
+                sent = true;
+                break;
+            }
+        }
+        assert!(sent, "seed {seed}: the hold's exchange never closed");
+        assert!(
+            sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| s
+                .has_event("OfferAnswered")),
+            "seed {seed}: {:?}",
+            sim.event_names()
+        );
+        sim.uac.bye(sim.now);
+        assert!(
+            sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| s
+                .has_event("CallEnded(RemoteBye)")),
+            "seed {seed}"
+        );
+        sim.settle();
+        assert_eq!(
+            sim.event_names(),
+            [
+                "IncomingCall",
+                "CallConfirmed",
+                "SessionOffer",
+                "OfferAnswered",
+                "CallEnded(RemoteBye)"
+            ],
+            "seed {seed}"
+        );
+        assert_eq!(
+            sim.ep.poll_timeout(),
+            None,
+            "seed {seed}: timers left behind"
+        );
+    }
+}
+
+#[test]
+fn a_refused_peer_offer_keeps_the_session() {
+    let refusing: Shell = Box::new(|ep, now, event| match event {
+        Event::IncomingCall(call) => ep.answer(now, call.call, g711_answer(&call.offer)).unwrap(),
+        Event::SessionOffer { call, .. } => ep
+            .refuse_offer(now, *call, 488, "Not Acceptable Here")
+            .unwrap(),
+        _ => {}
+    });
+    let (mut sim, call) = confirmed_with(38, "", refusing);
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    run_to_invite_responses(&mut sim, 3);
+    sim.uac.update(sim.now, "", &offer_with("inactive"));
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 488]);
+    assert_eq!(sim.uac.codes(Method::Update), [488]);
+    assert_eq!(sim.ep.stats().retransmissions_sent, 0, "the 488 was ACKed");
+    assert_eq!(
+        sim.ep.refuse_offer(sim.now, call, 200, "OK"),
+        Err(switchyard_sip::CallError::InvalidStatus(200))
+    );
+    // An offerless re-INVITE shows the session: the first answer, one version on.
+    sim.uac.reoffer(sim.now, "", "");
+    run_to_invite_responses(&mut sim, 4);
+    let body = sim.uac.last_response(Method::Invite).unwrap().body();
+    assert!(
+        body.contains("a=sendrecv\r\n") && body.contains("o=switchyard 1 2 "),
+        "{body}"
+    );
+}
+
+#[test]
+fn an_update_crossing_our_reinvite_gets_491_and_a_small_interval_422() {
+    let (mut sim, call) = confirmed(39);
+    sim.ep.reoffer(sim.now, call, offer()).unwrap();
+    sim.uac.update(sim.now, "", &offer_with("sendonly"));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Update), [491]);
+    sim.uac.reoffer(
+        sim.now,
+        "Session-Expires: 30\r\nSupported: timer\r\n",
+        &offer(),
+    );
+    run_to_invite_responses(&mut sim, 3);
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(refused.code(), Some(422));
+    assert_eq!(refused.header("Min-SE").as_deref(), Some("90"));
+    assert!(session_offers(&sim).is_empty());
+}
