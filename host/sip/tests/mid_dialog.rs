@@ -396,9 +396,10 @@ fn we_refresh_at_half_the_interval_when_refresher_is_uas() {
 
 #[test]
 fn no_refresh_from_the_peer_ends_the_call_before_the_interval() {
+    // Require: timer is an extension the endpoint supports (no 420).
     let (mut sim, _) = confirmed_with(
         31,
-        "Session-Expires: 120;refresher=uac\r\nSupported: timer\r\n",
+        "Session-Expires: 120;refresher=uac\r\nSupported: timer\r\nRequire: timer\r\n",
         answering_shell(),
     );
     let ok = sim.uac.last_response(Method::Invite).unwrap();
