@@ -3,6 +3,11 @@
 //! retransmits the request, Timer B gives up, and the ACK of the final response (built by the
 //! endpoint from the dialog) is sent again for each retransmitted final response until
 //! Timer D (non-2xx, §17.1.1.2) or Timer M (2xx, RFC 6026) ends the transaction.
+//!
+//! Timer B keeps running in "Proceeding": §17.1.1.2 leaves a provisionally answered INVITE
+//! unbounded, but a re-INVITE is answered at once by a working peer (§14.2), so one without a
+//! final response in 64*T1 counts as timed out rather than holding the dialog's offer/answer
+//! forever.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
