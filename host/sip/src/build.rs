@@ -5,10 +5,11 @@ use std::net::SocketAddr;
 use rsip::headers::{ToTypedHeader, UntypedHeader};
 use rsip::prelude::HasHeaders;
 
+use crate::session::timer::TIMER_TAG;
 use crate::syntax;
 
 /// Methods the endpoint implements (the Allow header, §20.5).
-pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS";
+pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
 /// Bodies the endpoint understands (the Accept header, §20.1).
 pub(crate) const ACCEPT: &str = "application/sdp";
 /// Headers the builder writes itself, with their compact forms (§7.3.3): an application header
@@ -97,11 +98,11 @@ impl ResponseBuilder {
     }
 
     /// Adds the headers that describe what the endpoint supports (§11.2): Allow, Accept and
-    /// an empty Supported (no extensions).
+    /// Supported (session timers, RFC 4028).
     pub(crate) fn capabilities(self) -> Self {
         self.header(rsip::headers::Allow::new(ALLOW))
             .header(rsip::headers::Accept::new(ACCEPT))
-            .header(rsip::headers::Supported::new(""))
+            .header(rsip::headers::Supported::new(TIMER_TAG))
     }
 
     /// Adds the Contact header `<sip:local>` (§12.1.1: needed on dialog-creating responses).

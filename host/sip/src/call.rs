@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::dialog::Dialog;
 use crate::message::Request;
+use crate::session::Session;
 use crate::timer::{Timer, Timers, backoff};
 use crate::transaction::TxId;
 use crate::transmit::Outbox;
@@ -84,8 +85,11 @@ pub(crate) struct Call {
     pub(crate) local: SocketAddr,
     /// Where the call stands.
     pub(crate) phase: Phase,
-    /// The SDP answer sent with the 2xx, repeated on session refreshes.
+    /// Our current session description: the answer sent with the 2xx, then the latest
+    /// offer or answer that took effect.
     pub(crate) local_sdp: Option<String>,
+    /// Offers and answers after the first, and the session timer.
+    pub(crate) session: Session,
     /// The application asked to hang up before the ACK came (§15: the BYE waits for it).
     pub(crate) hangup_requested: bool,
     pending: Option<Pending2xx>,
@@ -102,6 +106,7 @@ impl Call {
             local,
             phase: Phase::Offered,
             local_sdp: None,
+            session: Session::default(),
             hangup_requested: false,
             pending: None,
             timers: Timers::default(),

@@ -1,5 +1,5 @@
 //! Dialogs (RFC 3261 §12) on the UAS side: identity, remote target, route set, CSeq numbering
-//! and the in-dialog requests the endpoint sends (BYE).
+//! and the in-dialog requests the endpoint sends (BYE, re-INVITE, ACK, OPTIONS).
 
 use std::net::SocketAddr;
 
@@ -29,6 +29,18 @@ impl DialogId {
             remote_tag: request.from_tag.clone(),
         }
     }
+}
+
+/// What an in-dialog request carries beyond the headers every one has.
+#[derive(Debug, Default)]
+pub(crate) struct Parts<'a> {
+    /// The CSeq number; `None` takes the next one (§12.2.1.1). An ACK repeats its INVITE's
+    /// (§13.2.2.4, §17.1.1.3).
+    pub(crate) cseq: Option<u32>,
+    /// Header lines (name, value) added after User-Agent, in order.
+    pub(crate) headers: &'a [(&'a str, String)],
+    /// The body and its Content-Type.
+    pub(crate) body: Option<(&'a str, &'a str)>,
 }
 
 /// The state of one dialog.
@@ -105,18 +117,39 @@ impl Dialog {
         true
     }
 
-    /// A new in-dialog request (§12.2.1.1) with Via branch `branch`, and where to send it.
-    ///
-    /// The destination is the first route (loose or strict routing) or the remote target;
-    /// without DNS in a sans-IO core, a host name there falls back to the address responses
-    /// to the dialog-creating INVITE went to.
+    /// A new in-dialog request (§12.2.1.1) with Via branch `branch` and the next CSeq number,
+    /// without body, and where to send it; see [`Dialog::request_with`].
     pub(crate) fn request(
         &mut self,
         method: rsip::Method,
         branch: &str,
         user_agent: &str,
     ) -> (Vec<u8>, SocketAddr) {
-        self.local_cseq += 1;
+        self.request_with(method, branch, user_agent, &Parts::default())
+    }
+
+    /// The CSeq number of the last request built.
+    pub(crate) fn local_cseq(&self) -> u32 {
+        self.local_cseq
+    }
+
+    /// An in-dialog request (§12.2.1.1) with Via branch `branch` and `parts`, and where to
+    /// send it.
+    ///
+    /// The destination is the first route (loose or strict routing) or the remote target;
+    /// without DNS in a sans-IO core, a host name there falls back to the address responses
+    /// to the dialog-creating INVITE went to.
+    pub(crate) fn request_with(
+        &mut self,
+        method: rsip::Method,
+        branch: &str,
+        user_agent: &str,
+        parts: &Parts<'_>,
+    ) -> (Vec<u8>, SocketAddr) {
+        let cseq = parts.cseq.unwrap_or_else(|| {
+            self.local_cseq += 1;
+            self.local_cseq
+        });
         let target = format!("<{}>", self.remote_target);
         let (uri, routes, next_hop) = match self.route_set.first() {
             None => (self.remote_target.clone(), Vec::new(), &self.remote_target),
@@ -153,15 +186,25 @@ impl Dialog {
         );
         headers.push(rsip::headers::To::new(self.remote_uri.clone()).into());
         headers.push(rsip::headers::CallId::new(self.id.call_id.clone()).into());
-        headers.push(rsip::headers::CSeq::new(format!("{} {method}", self.local_cseq)).into());
+        headers.push(rsip::headers::CSeq::new(format!("{cseq} {method}")).into());
         headers.push(rsip::headers::UserAgent::new(user_agent).into());
-        headers.push(rsip::headers::ContentLength::new("0").into());
+        for (name, value) in parts.headers {
+            headers.push(rsip::Header::Other((*name).to_owned(), value.clone()));
+        }
+        let body = match parts.body {
+            Some((content_type, body)) => {
+                headers.push(rsip::headers::ContentType::new(content_type).into());
+                body.as_bytes().to_vec()
+            }
+            None => Vec::new(),
+        };
+        headers.push(rsip::headers::ContentLength::new(body.len().to_string()).into());
         let request = rsip::Request {
             method,
             uri,
             version: rsip::Version::V2,
             headers,
-            body: Vec::new(),
+            body,
         };
         (request.to_string().into_bytes(), destination)
     }
@@ -237,6 +280,43 @@ mod tests {
                 .unwrap()
                 .contains("CSeq: 2 BYE\r\n")
         );
+    }
+
+    #[test]
+    fn request_with_carries_headers_body_and_a_given_cseq() {
+        let mut dialog = Dialog::uas(
+            &invite("Contact: <sip:a@192.0.2.8:5070>\r\n"),
+            "lt".into(),
+            local(),
+        )
+        .unwrap();
+        let headers = [("Contact", "<sip:192.0.2.1:5060>".to_owned())];
+        let parts = Parts {
+            cseq: None,
+            headers: &headers,
+            body: Some(("application/sdp", "v=0\r\n")),
+        };
+        let (bytes, _) = dialog.request_with(rsip::Method::Invite, "z9hG4bKi", "ua", &parts);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.ends_with(
+                "CSeq: 1 INVITE\r\nUser-Agent: ua\r\nContact: <sip:192.0.2.1:5060>\r\n\
+                 Content-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(dialog.local_cseq(), 1);
+        let ack = Parts {
+            cseq: Some(1),
+            ..Parts::default()
+        };
+        let (bytes, _) = dialog.request_with(rsip::Method::Ack, "z9hG4bKa", "ua", &ack);
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .contains("CSeq: 1 ACK\r\n")
+        );
+        assert_eq!(dialog.local_cseq(), 1, "an ACK takes no new number");
     }
 
     #[test]

@@ -21,6 +21,57 @@ pub enum Event {
         /// The call.
         call: CallKey,
     },
+    /// The peer offers a new session description in the confirmed call: a re-INVITE or an
+    /// UPDATE with SDP (RFC 3264 §8, RFC 3311). The application must settle it with
+    /// [`Endpoint::accept_offer`](crate::Endpoint::accept_offer) or
+    /// [`Endpoint::refuse_offer`](crate::Endpoint::refuse_offer) before the endpoint handles
+    /// the next datagram or timeout; until then the current session stays.
+    SessionOffer {
+        /// The call.
+        call: CallKey,
+        /// The new offer (its `connection` may name a new RTP address).
+        offer: Offer,
+    },
+    /// The peer answered our offer: a 2xx to our re-INVITE
+    /// ([`Endpoint::reoffer`](crate::Endpoint::reoffer) or a session refresh), already
+    /// ACKed, or the ACK to our 2xx that offered our session to an offerless re-INVITE. The
+    /// answered description is now the session.
+    OfferAnswered {
+        /// The call.
+        call: CallKey,
+        /// The answer.
+        answer: Offer,
+    },
+    /// The peer refused our re-INVITE with a final non-2xx response (already ACKed), or
+    /// its 2xx carried no usable SDP; the previous session stays (§14.1). A 491 is retried
+    /// by the endpoint (§14.1) and reported only if the retries fail too. A 481 or 408 is
+    /// followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057 §5.1).
+    OfferRefused {
+        /// The call.
+        call: CallKey,
+        /// The status code (408 when the re-INVITE timed out).
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
+    /// The peer pressed a key: an INFO with an `application/dtmf-relay` body, answered 200.
+    Dtmf {
+        /// The call.
+        call: CallKey,
+        /// `0`-`9`, `*`, `#` or `A`-`D`.
+        digit: char,
+        /// How long the key was pressed, in ms (0 when the INFO does not say).
+        duration_ms: u32,
+    },
+    /// The outcome of [`Endpoint::probe`](crate::Endpoint::probe): the final status code of
+    /// the OPTIONS (408 when it timed out). A 481 or 408 is followed by
+    /// [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057 §5.1).
+    ProbeResult {
+        /// The call.
+        call: CallKey,
+        /// The status code.
+        code: u16,
+    },
     /// The call is over; its key is no longer valid.
     CallEnded {
         /// The call.
@@ -44,6 +95,11 @@ pub enum EndCause {
     LocalHangup,
     /// The application rejected the INVITE.
     Rejected,
+    /// The session interval ran out without a refresh (RFC 4028 §10); a BYE was sent.
+    SessionExpired,
+    /// The peer answered one of our in-dialog requests with 481, or it timed out
+    /// (RFC 5057 §5.1): the dialog no longer exists on its side.
+    DialogGone,
 }
 
 /// A new call offered by the peer.

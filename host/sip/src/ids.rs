@@ -25,6 +25,11 @@ impl Ids {
         format!("{:016x}", self.rng.random::<u64>())
     }
 
+    /// A random number, for random waits (§14.1).
+    pub(crate) fn number(&mut self) -> u32 {
+        self.rng.random()
+    }
+
     /// A Via branch: the magic cookie and 96 random bits, unique across space and time for
     /// all practical purposes (§8.1.1.7).
     pub(crate) fn branch(&mut self) -> String {

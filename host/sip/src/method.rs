@@ -17,8 +17,10 @@ impl Method {
     pub(crate) const ACK: Self = Self::Known(rsip::Method::Ack);
     pub(crate) const BYE: Self = Self::Known(rsip::Method::Bye);
     pub(crate) const CANCEL: Self = Self::Known(rsip::Method::Cancel);
+    pub(crate) const INFO: Self = Self::Known(rsip::Method::Info);
     pub(crate) const INVITE: Self = Self::Known(rsip::Method::Invite);
     pub(crate) const OPTIONS: Self = Self::Known(rsip::Method::Options);
+    pub(crate) const UPDATE: Self = Self::Known(rsip::Method::Update);
 
     /// The method named `token`. Method names are case-sensitive (§25.1 spells them as
     /// %x strings: `INVITEm = %x49.4E.56.49.54.45`), so `invite` is an extension method, though

@@ -6,12 +6,14 @@ use rsip::headers::UntypedHeader;
 use rsip::prelude::HasHeaders;
 
 use crate::build::ResponseBuilder;
+use crate::dtmf_relay::DTMF_RELAY;
+use crate::session::timer::TIMER_TAG;
 
 /// A final response the endpoint composes itself: status code, reason phrase and the headers
 /// that go with them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reply {
-    /// `200 OK` (BYE, CANCEL).
+    /// `200 OK` (BYE, CANCEL, INFO).
     Ok,
     /// `200 OK` to OPTIONS, listing what the endpoint supports (§11.2).
     Options,
@@ -27,6 +29,11 @@ pub(crate) enum Reply {
     RequestPending,
     /// `500` for an in-dialog request with a CSeq out of order (§12.2.2).
     CSeqOutOfOrder,
+    /// `400` to an INFO whose dtmf-relay body names no key.
+    MalformedBody,
+    /// `415 Unsupported Media Type` to an INFO whose body is no dtmf-relay, with Accept
+    /// naming the one INFO body the endpoint reads (§21.4.13).
+    UnsupportedInfo,
 }
 
 impl Reply {
@@ -40,6 +47,8 @@ impl Reply {
             Self::TooManyHops => 483,
             Self::RequestPending => 491,
             Self::CSeqOutOfOrder => 500,
+            Self::MalformedBody => 400,
+            Self::UnsupportedInfo => 415,
         }
     }
 
@@ -52,6 +61,8 @@ impl Reply {
             Self::TooManyHops => "Too Many Hops",
             Self::RequestPending => "Request Pending",
             Self::CSeqOutOfOrder => "CSeq out of order",
+            Self::MalformedBody => "Malformed dtmf-relay body",
+            Self::UnsupportedInfo => "Unsupported Media Type",
         }
     }
 
@@ -69,18 +80,20 @@ impl Reply {
             Self::BadExtension => {
                 builder.header(rsip::headers::Unsupported::new(required(request)))
             }
+            Self::UnsupportedInfo => builder.header(rsip::headers::Accept::new(DTMF_RELAY)),
             Self::Ok
             | Self::NoSuchCall
             | Self::TooManyHops
             | Self::RequestPending
-            | Self::CSeqOutOfOrder => builder,
+            | Self::CSeqOutOfOrder
+            | Self::MalformedBody => builder,
         }
         .build()
     }
 }
 
-/// The option tags of every Require header of `request` (§20.32), comma-separated; empty if
-/// it requires nothing.
+/// The option tags of every Require header of `request` (§20.32) that the endpoint does not
+/// support (all but `timer`, RFC 4028), comma-separated; empty if it requires nothing else.
 pub(crate) fn required(request: &impl HasHeaders) -> String {
     let tags: Vec<&str> = request
         .headers()
@@ -91,7 +104,7 @@ pub(crate) fn required(request: &impl HasHeaders) -> String {
         })
         .flat_map(|value| value.split(','))
         .map(str::trim)
-        .filter(|tag| !tag.is_empty())
+        .filter(|tag| !tag.is_empty() && !tag.eq_ignore_ascii_case(TIMER_TAG))
         .collect();
     tags.join(", ")
 }
@@ -102,7 +115,7 @@ mod tests {
     use crate::wire::parse_request as request;
 
     #[test]
-    fn bad_extension_lists_every_required_tag() {
+    fn bad_extension_lists_every_required_tag_but_timer() {
         let req = request(
             "OPTIONS sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
              From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
@@ -110,10 +123,7 @@ mod tests {
         );
         let text = String::from_utf8(Reply::BadExtension.build(&req, Some("lt"), "s")).unwrap();
         assert!(text.starts_with("SIP/2.0 420 Bad Extension\r\n"), "{text}");
-        assert!(
-            text.contains("\r\nUnsupported: 100rel, timer, path\r\n"),
-            "{text}"
-        );
+        assert!(text.contains("\r\nUnsupported: 100rel, path\r\n"), "{text}");
         assert!(
             text.contains("To: <sip:sut@192.0.2.1>;tag=lt\r\n"),
             "{text}"

@@ -14,13 +14,14 @@ use crate::message::{self, Rejection, Request};
 use crate::method::Method;
 use crate::reply::{Reply, required};
 use crate::sdp::{Offer, OfferError};
+use crate::session::timer::{self, TooSmall};
 use crate::transaction::{Absorbed, ServerKey, Transaction};
 use crate::wire::RawRequest;
 
-/// Why the endpoint refuses a new INVITE's offer: status code and reason phrase.
-struct Refusal {
-    code: u16,
-    reason: &'static str,
+/// Why the endpoint refuses an offer: status code and reason phrase.
+pub(super) struct Refusal {
+    pub(super) code: u16,
+    pub(super) reason: &'static str,
 }
 
 impl Refusal {
@@ -96,12 +97,16 @@ impl Endpoint {
             _ if !required(&request.raw).is_empty() => {
                 self.reply(now, key, &request, Reply::BadExtension)
             }
-            (Method::INVITE | Method::BYE | Method::OPTIONS, true) => {
-                self.on_in_dialog(now, key, request)
-            }
+            (
+                Method::INVITE | Method::BYE | Method::OPTIONS | Method::UPDATE | Method::INFO,
+                true,
+            ) => self.on_in_dialog(now, key, request),
             (Method::INVITE, false) => self.on_invite(now, local, key, request),
             (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options),
-            (Method::BYE, false) => self.reply(now, key, &request, Reply::NoSuchCall),
+            // §12.2.2, RFC 3311 §5.2, RFC 6086 §4.2.2: these only exist inside a dialog.
+            (Method::BYE | Method::UPDATE | Method::INFO, false) => {
+                self.reply(now, key, &request, Reply::NoSuchCall)
+            }
             // §8.2.1: methods the endpoint does not implement, extension methods included.
             _ => self.reply(now, key, &request, Reply::MethodNotAllowed),
         }
@@ -142,6 +147,13 @@ impl Endpoint {
                 return self.refuse(now, key, &request, code, reason, tag);
             }
         };
+        let timer = match timer::negotiate(&request.raw, &self.session_timers) {
+            Ok(timer) => timer,
+            Err(TooSmall(min_se)) => {
+                let tag = dialog.id().local_tag.clone();
+                return self.too_small_invite(now, key, &request, min_se, &tag);
+            }
+        };
         let call = CallKey::new(self.next_id());
         let tx = self.new_invite_server(key, request.destination, Some(call));
         // §17.2.1: the endpoint always answers 100 Trying at once.
@@ -156,21 +168,30 @@ impl Endpoint {
         }
         let incoming = incoming_call(call, &request, offer);
         self.dialogs.insert(dialog.id().clone(), call);
-        self.calls
-            .insert(call, Box::new(Call::new(request, tx, dialog, local)));
+        let mut state = Box::new(Call::new(request, tx, dialog, local));
+        state.session.timer = timer;
+        self.calls.insert(call, state);
         self.stats.incoming_calls += 1;
         self.events.push_back(Event::IncomingCall(incoming));
     }
 
     fn on_in_dialog(&mut self, now: Instant, key: ServerKey, request: Request) {
         let id = DialogId::of_request(&request);
-        let Some((&call, state)) = self
+        let Some(call) = self
             .dialogs
-            .get_key_value(&id)
-            .and_then(|(_, call)| self.calls.get_mut(call).map(|state| (call, state)))
+            .get(&id)
+            .copied()
+            .filter(|call| self.calls.contains_key(call))
         else {
             // §12.2.2: no such dialog.
             return self.reply(now, key, &request, Reply::NoSuchCall);
+        };
+        if request.method == Method::UPDATE && self.resend_update_reply(call, &request) {
+            self.stats.request_retransmissions_received += 1;
+            return;
+        }
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
         };
         if !state.dialog.accept_remote_cseq(request.cseq) {
             // §12.2.2: a CSeq lower than the last one is answered with 500.
@@ -179,41 +200,17 @@ impl Endpoint {
         match request.method {
             Method::BYE => {
                 let ending = state.phase == Phase::Ending;
+                self.end_offer(now, call);
                 self.reply(now, key, &request, Reply::Ok);
                 if !ending {
                     self.end_call(call, EndCause::RemoteBye);
                 }
             }
             Method::INVITE => self.on_reinvite(now, key, call, request),
+            Method::UPDATE => self.on_update(now, key, call, request),
+            Method::INFO => self.on_info(now, key, call, request),
             _ => self.reply(now, key, &request, Reply::Options),
         }
-    }
-
-    /// A re-INVITE is a session refresh: the stored answer is sent again (RFC 3264 §8 allows
-    /// an unchanged description). While a 2xx waits for its ACK, or before the call is
-    /// answered, the offer/answer exchange is still open: 491 (§14.2).
-    fn on_reinvite(&mut self, now: Instant, key: ServerKey, call: CallKey, request: Request) {
-        let Some(state) = self.calls.get_mut(&call) else {
-            return;
-        };
-        let reply = match (state.phase, &state.local_sdp) {
-            (Phase::Ending, _) => Some(Reply::NoSuchCall),
-            (Phase::Confirmed, Some(_)) if !state.awaiting_ack() => None,
-            _ => Some(Reply::RequestPending),
-        };
-        if let Some(reply) = reply {
-            return self.reply(now, key, &request, reply);
-        }
-        let sdp = state.local_sdp.clone().unwrap_or_default();
-        let response = ResponseBuilder::new(&request.raw, 200, "OK", None, &self.user_agent)
-            .contact(state.local)
-            .capabilities()
-            .sdp(&sdp)
-            .build();
-        state.await_ack(now, request.cseq, response.clone(), request.destination);
-        let tx = self.new_invite_server(key, request.destination, None);
-        self.send_invite_final(now, tx, 200, response);
-        self.reschedule(Owner::Call(call));
     }
 
     fn on_ack(&mut self, now: Instant, request: &Request) {
@@ -224,11 +221,15 @@ impl Endpoint {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
-        if state.on_ack(request.cseq) == Some(Acked::Confirmed) {
-            self.events.push_back(Event::CallConfirmed { call });
-            if state.hangup_requested {
-                self.send_bye(now, call);
+        match state.on_ack(request.cseq) {
+            Some(Acked::Confirmed) => {
+                self.events.push_back(Event::CallConfirmed { call });
+                if state.hangup_requested {
+                    self.send_bye(now, call);
+                }
             }
+            Some(Acked::Refreshed) => self.on_reinvite_ack(call, request),
+            None => {}
         }
         self.reschedule(Owner::Call(call));
     }
@@ -277,7 +278,7 @@ impl Endpoint {
 
     /// Answers `request` with a final response through a new server transaction, adding a
     /// fresh To tag if the request has none (§8.2.6.2).
-    fn reply(&mut self, now: Instant, key: ServerKey, request: &Request, reply: Reply) {
+    pub(super) fn reply(&mut self, now: Instant, key: ServerKey, request: &Request, reply: Reply) {
         let tag = request.to_tag.is_none().then(|| self.ids.tag());
         self.reply_tagged(now, key, request, reply, tag.as_deref());
     }
@@ -327,7 +328,7 @@ impl Endpoint {
     }
 
     /// Sends a final response to an INVITE through a new INVITE server transaction.
-    fn send_new_invite_final(
+    pub(super) fn send_new_invite_final(
         &mut self,
         now: Instant,
         key: ServerKey,
@@ -344,6 +345,11 @@ impl Endpoint {
             self.stats.dropped_malformed_responses += 1;
             return;
         };
+        if response.method == rsip::Method::Invite
+            && let Some(&call) = self.reinvites.get(&response.branch)
+        {
+            return self.on_reinvite_response(now, call, response);
+        }
         let key = ClientKey {
             branch: response.branch,
             method: response.method.to_string(),
@@ -363,24 +369,31 @@ impl Endpoint {
         let outcome = client.on_response(now, response.code);
         self.reschedule(Owner::Tx(id));
         if outcome.is_some() {
-            self.bye_done(waiting);
+            let probe = response.method == rsip::Method::Options;
+            self.client_done(now, probe, waiting, Some(response.code));
         }
     }
 }
 
 /// The SDP offer of a new INVITE, or the response that refuses it.
 fn read_offer(request: &Request) -> Result<Offer, Refusal> {
-    let content_type = request.raw.headers.iter().find_map(|h| match h {
-        rsip::Header::ContentType(ct) => Some(ct.value()),
-        _ => None,
-    });
-    let body = &request.raw.body;
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if request.raw.body.iter().all(u8::is_ascii_whitespace) {
         return Err(Refusal::new(
             488,
             "Late offer (INVITE without SDP) not supported",
         ));
     }
+    parse_offer(request)
+}
+
+/// The SDP body of `request` as an offer, or the response that refuses it: 415 for another
+/// body type, 400 for broken SDP, 488 for SDP without usable audio.
+pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
+    let content_type = request.raw.headers.iter().find_map(|h| match h {
+        rsip::Header::ContentType(ct) => Some(ct.value()),
+        _ => None,
+    });
+    let body = &request.raw.body;
     let media_type = content_type.map(|ct| ct.split(';').next().unwrap_or_default().trim());
     if media_type.is_some_and(|mt| !mt.eq_ignore_ascii_case(ACCEPT)) {
         return Err(Refusal::new(415, "Unsupported Media Type"));

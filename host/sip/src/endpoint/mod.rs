@@ -2,7 +2,9 @@
 //! through datagrams, time and the application's decisions.
 
 mod admission;
+mod in_dialog;
 mod inbound;
+mod session;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +19,7 @@ use crate::event::{EndCause, Event};
 use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::rate::RateLimit;
+use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
 use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
 use crate::transmit::{Outbox, Transmit};
@@ -96,6 +99,8 @@ pub enum CallError {
 enum Owner {
     Tx(TxId),
     Call(CallKey),
+    /// The call's mid-dialog timers: our re-INVITE, session refresh and expiry.
+    Session(CallKey),
 }
 
 /// How a client transaction is found (§17.1.3): top Via branch and CSeq method.
@@ -117,6 +122,13 @@ struct TxEntry {
     tx: Transaction,
 }
 
+impl TxEntry {
+    /// Whether this is the OPTIONS of [`Endpoint::probe`].
+    fn is_probe(&self) -> bool {
+        matches!(&self.key, TxKey::Client(key) if key.method == "OPTIONS")
+    }
+}
+
 /// The UAS/UA core for UDP.
 ///
 /// Sans-IO: feed it datagrams ([`Endpoint::handle_datagram`]) and time
@@ -134,6 +146,9 @@ pub struct Endpoint {
     // most calls it ever held.
     calls: HashMap<CallKey, Box<Call>>,
     dialogs: HashMap<DialogId, CallKey>,
+    /// The calls of our re-INVITEs under way, by Via branch.
+    reinvites: HashMap<String, CallKey>,
+    session_timers: SessionTimers,
     /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
     server_index: HashMap<ServerKey, TxId>,
@@ -159,6 +174,8 @@ impl Endpoint {
             ids: Ids::new(seed),
             calls: HashMap::new(),
             dialogs: HashMap::new(),
+            reinvites: HashMap::new(),
+            session_timers: SessionTimers::default(),
             transactions: HashMap::new(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
@@ -218,10 +235,11 @@ impl Endpoint {
                         continue;
                     };
                     let waiting = entry.tx.waiting_call();
+                    let probe = entry.is_probe();
                     let outcome = entry.tx.on_timeout(now, &mut self.out);
                     self.reschedule(owner);
                     if outcome.is_some() {
-                        self.bye_done(waiting);
+                        self.client_done(now, probe, waiting, None);
                     }
                 }
                 Owner::Call(key) => {
@@ -236,6 +254,7 @@ impl Endpoint {
                         self.reschedule(owner);
                     }
                 }
+                Owner::Session(key) => self.on_session_timeout(now, key),
             }
         }
     }
@@ -260,7 +279,8 @@ impl Endpoint {
 
     /// Answers an offered call: 200 OK with `sdp_answer` and a Contact, retransmitted per
     /// RFC 3261 §13.3.1.4 until the ACK ([`Event::CallConfirmed`]). Without an ACK within
-    /// 64*T1 a BYE is sent and [`EndCause::NoAck`] reported.
+    /// 64*T1 a BYE is sent and [`EndCause::NoAck`] reported. If the INVITE asked for a
+    /// session timer (RFC 4028), the 200 states it and the timer starts.
     pub fn answer(
         &mut self,
         now: Instant,
@@ -277,13 +297,18 @@ impl Endpoint {
         )
         .contact(state.local)
         .capabilities()
-        .record_route(&state.invite.raw)
-        .sdp(&sdp_answer)
-        .build();
+        .record_route(&state.invite.raw);
+        let sdp_answer = state.session.stamp(&sdp_answer);
+        let agreed = state.session.timer;
+        let response = in_dialog::with_timer(response, agreed)
+            .sdp(&sdp_answer)
+            .build();
         let tx = state.invite_tx;
         state.answered(now, sdp_answer, response.clone());
+        state.session.refreshed(now, agreed);
         self.send_invite_final(now, tx, 200, response);
         self.reschedule(Owner::Call(call));
+        self.reschedule(Owner::Session(call));
         Ok(())
     }
 
@@ -422,6 +447,7 @@ impl Endpoint {
 
     /// Sends a BYE in the call's dialog; the call ends when it completes.
     fn send_bye(&mut self, now: Instant, call: CallKey) {
+        self.end_offer(now, call);
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
@@ -432,6 +458,7 @@ impl Endpoint {
                 .request(rsip::Method::Bye, &branch, &self.user_agent);
         state.phase = Phase::Ending;
         state.stop_retransmitting();
+        state.session.stop();
         let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
         let key = ClientKey {
             branch,
@@ -452,7 +479,11 @@ impl Endpoint {
     fn end_call(&mut self, call: CallKey, cause: EndCause) {
         if let Some(state) = self.calls.remove(&call) {
             self.dialogs.remove(state.dialog.id());
+            if let Some(reinvite) = &state.session.outgoing {
+                self.reinvites.remove(reinvite.branch());
+            }
             self.schedule.set(Owner::Call(call), None);
+            self.schedule.set(Owner::Session(call), None);
             self.events.push_back(Event::CallEnded { call, cause });
         }
     }
@@ -487,6 +518,7 @@ impl Endpoint {
                 self.transactions.get(&id).and_then(|e| e.tx.deadline())
             }
             Owner::Call(key) => self.calls.get(&key).and_then(|call| call.deadline()),
+            Owner::Session(key) => self.calls.get(&key).and_then(|c| c.session.deadline()),
         };
         self.schedule.set(owner, deadline);
     }

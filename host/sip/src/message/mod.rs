@@ -225,6 +225,8 @@ pub(crate) struct Response {
     pub(crate) branch: String,
     /// The CSeq method, which with the branch names the client transaction (§17.1.3).
     pub(crate) method: rsip::Method,
+    /// The response, its body cut to Content-Length.
+    pub(crate) raw: rsip::Response,
 }
 
 /// Checks a response; `None` if it is broken and must be dropped (§18.1.2, §18.3).
@@ -241,6 +243,7 @@ pub(crate) fn validate_response(mut raw: rsip::Response) -> Option<Response> {
         code: raw.status_code.code(),
         branch,
         method: cseq.method,
+        raw,
     })
 }
 

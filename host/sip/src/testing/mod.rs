@@ -39,7 +39,7 @@
 //!             }
 //!             // The ACK arrived: the caller hangs up.
 //!             Event::CallConfirmed { .. } => uac.bye(now),
-//!             Event::CallEnded { .. } => {}
+//!             _ => {}
 //!         }
 //!     }
 //!     while let Some(t) = ep.poll_transmit() {
@@ -71,6 +71,7 @@ mod net;
 mod offer;
 mod received;
 mod uac;
+mod uac_dialog;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;

@@ -1,5 +1,6 @@
 //! A minimal UAC: one call (INVITE, ACK, CANCEL, BYE, re-INVITE) plus stray requests, with
-//! RFC 3261 client retransmissions, driven sans-IO on virtual time.
+//! RFC 3261 client retransmissions, driven sans-IO on virtual time. Its other in-dialog
+//! requests and its answers to the endpoint's requests are in `uac_dialog`.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -49,7 +50,7 @@ impl UacConfig {
 
 /// A request the UAC retransmits until a response stops it or it gives up.
 #[derive(Debug)]
-struct Retransmission {
+pub(super) struct Retransmission {
     method: Method,
     payload: Vec<u8>,
     next: Instant,
@@ -64,21 +65,30 @@ struct Retransmission {
 /// hands received datagrams to [`Uac::handle_datagram`] and calls [`Uac::handle_timeout`] at
 /// [`Uac::poll_timeout`]. It retransmits INVITE (Timer A), BYE and CANCEL (Timer E) until a
 /// response stops them or 64*T1 passed, ACKs every final response to its INVITEs and answers
-/// the endpoint's BYE with 200 (both can be switched off). Everything received is kept.
+/// the endpoint's BYE with 200 (both can be switched off), and the endpoint's re-INVITE and
+/// OPTIONS with the codes of [`Uac::invite_answers`] and [`Uac::options_answer`] (a 200 to a
+/// re-INVITE repeats its Session-Expires). Everything received is kept.
 #[derive(Debug)]
 pub struct Uac {
-    config: UacConfig,
+    pub(super) config: UacConfig,
     /// Whether to ACK 2xx responses (default true).
     pub ack_2xx: bool,
     /// Whether to answer the endpoint's BYE with 200 (default true).
     pub answer_bye: bool,
-    remote_tag: Option<String>,
+    /// The status codes to answer the endpoint's next INVITEs with, one each (a
+    /// retransmission gets the same); 200 (with an SDP answer) once empty.
+    pub invite_answers: VecDeque<u16>,
+    /// The status code to answer the endpoint's OPTIONS with (default 200).
+    pub options_answer: u16,
+    pub(super) remote_tag: Option<String>,
     received: Vec<Received>,
-    outbox: VecDeque<Vec<u8>>,
+    pub(super) outbox: VecDeque<Vec<u8>>,
     retransmissions: Vec<Retransmission>,
-    offer: String,
-    invite_branch: String,
-    invite_cseq: u32,
+    pub(super) offer: String,
+    pub(super) invite_branch: String,
+    pub(super) invite_cseq: u32,
+    /// The CSeq of the endpoint's last INVITE and the code it got.
+    pub(super) answered_invite: Option<(u32, u16)>,
     next_cseq: u32,
     branches: u32,
 }
@@ -90,6 +100,8 @@ impl Uac {
             config,
             ack_2xx: true,
             answer_bye: true,
+            invite_answers: VecDeque::new(),
+            options_answer: 200,
             remote_tag: None,
             received: Vec::new(),
             outbox: VecDeque::new(),
@@ -97,6 +109,7 @@ impl Uac {
             offer: String::new(),
             invite_branch: String::new(),
             invite_cseq: 1,
+            answered_invite: None,
             next_cseq: 1,
             branches: 0,
         }
@@ -182,12 +195,14 @@ impl Uac {
         };
         match &received.message {
             rsip::SipMessage::Response(_) => self.on_response(&received),
-            rsip::SipMessage::Request(request) => {
-                if request.method == Method::Bye && self.answer_bye {
+            rsip::SipMessage::Request(request) => match request.method {
+                Method::Bye if self.answer_bye => {
                     let ok = ResponseBuilder::new(request, 200, "OK", None, "test-uac").build();
                     self.outbox.push_back(ok);
                 }
-            }
+                Method::Invite | Method::Options => self.answer_request(request),
+                _ => {}
+            },
         }
         self.received.push(received);
     }
@@ -270,22 +285,26 @@ impl Uac {
                     if self.ack_2xx {
                         // §13.2.2.4: every 2xx (retransmission included) is ACKed, new branch.
                         let branch = self.branch();
-                        let ack = self.ack(&branch, response.to_tag().as_deref());
+                        let ack = self.ack(&branch, response.to_tag().as_deref(), true);
                         self.outbox.push_back(ack);
                     }
                 } else if code >= 300 {
                     // §17.1.1.3: the ACK of a non-2xx reuses the INVITE's branch.
                     let branch = self.invite_branch.clone();
-                    let ack = self.ack(&branch, response.to_tag().as_deref());
+                    let ack = self.ack(&branch, response.to_tag().as_deref(), false);
                     self.outbox.push_back(ack);
                 }
             }
-            Some(method @ (Method::Bye | Method::Cancel)) if code >= 200 => self.stop(method),
+            Some(method @ (Method::Bye | Method::Cancel | Method::Update | Method::Info))
+                if code >= 200 =>
+            {
+                self.stop(method)
+            }
             _ => {}
         }
     }
 
-    fn start(&mut self, now: Instant, method: Method, payload: Vec<u8>, capped: bool) {
+    pub(super) fn start(&mut self, now: Instant, method: Method, payload: Vec<u8>, capped: bool) {
         self.outbox.push_back(payload.clone());
         self.retransmissions.push(Retransmission {
             method,
@@ -302,21 +321,28 @@ impl Uac {
         self.retransmissions.retain(|r| r.method != method);
     }
 
-    fn branch(&mut self) -> String {
+    pub(super) fn branch(&mut self) -> String {
         self.branches += 1;
         format!("z9hG4bK-uac-{}", self.branches)
     }
 
-    fn take_cseq(&mut self) -> u32 {
+    pub(super) fn take_cseq(&mut self) -> u32 {
         self.next_cseq += 1;
         self.next_cseq - 1
     }
 
-    fn ack(&self, branch: &str, to_tag: Option<&str>) -> Vec<u8> {
-        self.request("ACK", branch, self.invite_cseq, to_tag, "", "")
+    /// The ACK of the last INVITE; that of a 2xx to an offerless one carries the answer to
+    /// the 2xx's offer (§13.2.2.4), an offer of this UAC's address.
+    fn ack(&self, branch: &str, to_tag: Option<&str>, success: bool) -> Vec<u8> {
+        let body = if success && self.offer.is_empty() {
+            audio_offer(self.config.local)
+        } else {
+            String::new()
+        };
+        self.request("ACK", branch, self.invite_cseq, to_tag, "", &body)
     }
 
-    fn request(
+    pub(super) fn request(
         &self,
         method: &str,
         branch: &str,
@@ -339,11 +365,12 @@ impl Uac {
             .map(|name| format!("\"{name}\" "))
             .unwrap_or_default();
         let to_tag = to_tag.map(|t| format!(";tag={t}")).unwrap_or_default();
-        let content_type = if body.is_empty() {
-            ""
-        } else {
-            "Content-Type: application/sdp\r\n"
-        };
+        let content_type =
+            if body.is_empty() || extra.to_ascii_lowercase().contains("content-type:") {
+                ""
+            } else {
+                "Content-Type: application/sdp\r\n"
+            };
         format!(
             "{method} sip:{request_user}@{remote} SIP/2.0\r\n\
              Via: SIP/2.0/UDP {local};branch={branch};rport\r\n\

@@ -42,15 +42,24 @@ pub fn uac() -> Uac {
 /// What the test's "shell" does with endpoint events.
 pub type Shell = Box<dyn FnMut(&mut Endpoint, Instant, &Event)>;
 
-/// Answers every call at once with a G.711 answer.
+/// Answers every call and every later offer at once with a G.711 answer (RTP at
+/// 127.0.0.1:40000).
 pub fn answering_shell() -> Shell {
-    Box::new(|ep, now, event| {
-        if let Event::IncomingCall(call) = event {
-            let negotiated = sdp::negotiate(&call.offer, G711).unwrap();
-            let answer = sdp::answer(&negotiated, addr("127.0.0.1:40000"), 1);
-            ep.answer(now, call.call, answer).unwrap();
+    Box::new(|ep, now, event| match event {
+        Event::IncomingCall(call) => {
+            ep.answer(now, call.call, g711_answer(&call.offer)).unwrap();
         }
+        Event::SessionOffer { call, offer } => {
+            ep.accept_offer(now, *call, g711_answer(offer)).unwrap();
+        }
+        _ => {}
     })
+}
+
+/// A G.711 answer to `offer` with RTP at 127.0.0.1:40000.
+pub fn g711_answer(offer: &sdp::Offer) -> String {
+    let negotiated = sdp::negotiate(offer, G711).unwrap();
+    sdp::answer(&negotiated, addr("127.0.0.1:40000"), 1)
 }
 
 /// Never acts.
@@ -223,6 +232,11 @@ impl Sim {
                 Event::IncomingCall(_) => "IncomingCall".to_owned(),
                 Event::CallConfirmed { .. } => "CallConfirmed".to_owned(),
                 Event::CallEnded { cause, .. } => format!("CallEnded({cause:?})"),
+                Event::SessionOffer { .. } => "SessionOffer".to_owned(),
+                Event::OfferAnswered { .. } => "OfferAnswered".to_owned(),
+                Event::OfferRefused { code, .. } => format!("OfferRefused({code})"),
+                Event::Dtmf { digit, .. } => format!("Dtmf({digit})"),
+                Event::ProbeResult { code, .. } => format!("ProbeResult({code})"),
             })
             .collect()
     }

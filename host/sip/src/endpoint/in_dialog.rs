@@ -1,0 +1,326 @@
+//! The peer's requests in a confirmed call: re-INVITE (RFC 3261 §14.2) and UPDATE
+//! (RFC 3311 §5.2) with or without an offer, INFO with DTMF, and the responses that state the
+//! session timer (RFC 4028 §9).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rsip::headers::UntypedHeader;
+
+use super::inbound::parse_offer;
+use super::session::can_offer;
+use super::{Endpoint, Owner};
+use crate::build::ResponseBuilder;
+use crate::call::{CallKey, Phase};
+use crate::dtmf_relay::{self, DTMF_RELAY};
+use crate::event::Event;
+use crate::message::Request;
+use crate::reply::Reply;
+use crate::sdp::Offer;
+use crate::session::timer::{self, Agreed, TooSmall};
+use crate::session::{IncomingOffer, UpdateReply};
+use crate::transaction::ServerKey;
+
+impl Endpoint {
+    /// The peer's re-INVITE in `call` (§14.2).
+    pub(super) fn on_reinvite(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if state.phase == Phase::Ending {
+            return self.reply(now, key, &request, Reply::NoSuchCall);
+        }
+        if state.session.incoming.is_some() {
+            // §14.2: an INVITE before our final response to the previous one.
+            let response = self.retry_later(&request);
+            return self.send_new_invite_final(now, key, &request, 500, response);
+        }
+        // §14.2: our own offer is outstanding, or our 2xx (of the call or a re-INVITE) awaits
+        // its ACK.
+        if !can_offer(state) {
+            return self.reply(now, key, &request, Reply::RequestPending);
+        }
+        let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
+            Ok(agreed) => agreed,
+            Err(TooSmall(min_se)) => {
+                let response = too_small(&request, min_se, None, &self.user_agent);
+                return self.send_new_invite_final(now, key, &request, 422, response);
+            }
+        };
+        match read_body_offer(&request) {
+            Err((code, reason)) => {
+                let response =
+                    ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent)
+                        .build();
+                self.send_new_invite_final(now, key, &request, code, response);
+            }
+            // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
+            // ACK brings the answer.
+            Ok(None) => {
+                let current = state.local_sdp.clone().unwrap_or_default();
+                let sdp = state.session.stamp(&current);
+                let response = ok(&request, state.local, agreed, Some(&sdp), &self.user_agent);
+                state.session.offer_in_2xx = Some(sdp);
+                state.session.refreshed(now, agreed);
+                state.await_ack(now, request.cseq, response.clone(), request.destination);
+                let tx = self.new_invite_server(key, request.destination, None);
+                self.send_invite_final(now, tx, 200, response);
+                self.reschedule(Owner::Call(call));
+                self.reschedule(Owner::Session(call));
+            }
+            Ok(Some(offer)) => {
+                let tx = self.new_invite_server(key, request.destination, None);
+                self.offered(
+                    call,
+                    IncomingOffer::Reinvite {
+                        request: Box::new(request),
+                        tx,
+                    },
+                    agreed,
+                    offer,
+                );
+            }
+        }
+    }
+
+    /// The peer's UPDATE in `call` (RFC 3311 §5.2).
+    pub(super) fn on_update(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if state.phase == Phase::Ending {
+            return self.reply(now, key, &request, Reply::NoSuchCall);
+        }
+        let offer = read_body_offer(&request);
+        let has_offer = !matches!(offer, Ok(None));
+        // RFC 3311 §5.2: an offer while one of ours is unanswered gets 491; while one of the
+        // peer's is unanswered, 500 with Retry-After.
+        if has_offer && (state.session.incoming.is_some() || state.phase == Phase::Offered) {
+            let response = self.retry_later(&request);
+            return self.send_update_final(call, &request, response);
+        }
+        if has_offer && state.session.negotiating() {
+            return self.reply(now, key, &request, Reply::RequestPending);
+        }
+        let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
+            Ok(agreed) => agreed,
+            Err(TooSmall(min_se)) => {
+                let response = too_small(&request, min_se, None, &self.user_agent);
+                return self.send_update_final(call, &request, response);
+            }
+        };
+        match offer {
+            Err((code, reason)) => {
+                let response =
+                    ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent)
+                        .build();
+                self.send_update_final(call, &request, response);
+            }
+            // RFC 4028 §7.4: an UPDATE without offer refreshes the session only.
+            Ok(None) => {
+                let response = ok(&request, state.local, agreed, None, &self.user_agent);
+                state.session.refreshed(now, agreed);
+                self.send_update_final(call, &request, response);
+                self.reschedule(Owner::Session(call));
+            }
+            Ok(Some(offer)) => self.offered(
+                call,
+                IncomingOffer::Update {
+                    request: Box::new(request),
+                },
+                agreed,
+                offer,
+            ),
+        }
+    }
+
+    /// A retransmission of the UPDATE whose final response `call` keeps gets it again
+    /// (§17.2.2); returns whether `request` was one.
+    pub(super) fn resend_update_reply(&mut self, call: CallKey, request: &Request) -> bool {
+        let Some(reply) = self
+            .calls
+            .get(&call)
+            .and_then(|state| state.session.update_reply.as_ref())
+            .filter(|reply| reply.cseq == request.cseq)
+        else {
+            return false;
+        };
+        self.out.resend(reply.destination, &reply.response);
+        true
+    }
+
+    /// The peer's INFO in `call`. An `application/dtmf-relay` body is a key press (200 and
+    /// [`Event::Dtmf`]; 400 if it names none); an empty one is a keepalive (200, RFC 6086
+    /// §4.2.2 allows INFO without body). Any other body gets 415 naming dtmf-relay: a 200
+    /// would tell the peer its content was acted upon (§21.4.13).
+    pub(super) fn on_info(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let body = &request.raw.body;
+        let reply = if body.iter().all(u8::is_ascii_whitespace) {
+            Reply::Ok
+        } else if media_type(&request).is_some_and(|t| t.eq_ignore_ascii_case(DTMF_RELAY)) {
+            match dtmf_relay::parse(body) {
+                Some(key) => {
+                    self.events.push_back(Event::Dtmf {
+                        call,
+                        digit: key.digit,
+                        duration_ms: key.duration_ms,
+                    });
+                    Reply::Ok
+                }
+                None => Reply::MalformedBody,
+            }
+        } else {
+            Reply::UnsupportedInfo
+        };
+        self.reply(now, key, &request, reply);
+    }
+
+    /// The ACK of our 2xx to a re-INVITE: after an offerless one it carries the answer to
+    /// the offer in our 2xx (§14.2). Without a usable answer the previous session stays.
+    pub(super) fn on_reinvite_ack(&mut self, call: CallKey, ack: &Request) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(offer) = state.session.offer_in_2xx.take() else {
+            return;
+        };
+        if let Ok(answer) = Offer::parse(&ack.raw.body) {
+            state.local_sdp = Some(offer);
+            self.events.push_back(Event::OfferAnswered { call, answer });
+        }
+    }
+
+    /// The 422 to the peer's dialog-creating INVITE, with our tag `tag`.
+    pub(super) fn too_small_invite(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+        min_se: u32,
+        tag: &str,
+    ) {
+        let response = too_small(request, min_se, Some(tag), &self.user_agent);
+        self.send_new_invite_final(now, key, request, 422, response);
+    }
+
+    /// Files the peer's offer in `incoming` and tells the application.
+    fn offered(
+        &mut self,
+        call: CallKey,
+        incoming: IncomingOffer,
+        agreed: Option<Agreed>,
+        offer: Offer,
+    ) {
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.session.incoming = Some(incoming);
+            state.session.incoming_timer = agreed;
+            self.events.push_back(Event::SessionOffer { call, offer });
+        }
+    }
+
+    /// Sends the final response to an UPDATE and keeps it for the UPDATE's retransmissions.
+    pub(super) fn send_update_final(
+        &mut self,
+        call: CallKey,
+        request: &Request,
+        response: Vec<u8>,
+    ) {
+        self.out.send(request.destination, response.clone());
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.session.update_reply = Some(UpdateReply {
+                cseq: request.cseq,
+                response,
+                destination: request.destination,
+            });
+        }
+    }
+
+    /// `500` with a Retry-After of 0 to 10 s, for an offer that crosses one of the peer's
+    /// own (§14.2, RFC 3311 §5.2).
+    fn retry_later(&mut self, request: &Request) -> Vec<u8> {
+        let seconds = (self.ids.number() % 11).to_string();
+        ResponseBuilder::new(
+            &request.raw,
+            500,
+            "Server Internal Error",
+            None,
+            &self.user_agent,
+        )
+        .extra_headers(&[("Retry-After", &seconds)])
+        .build()
+    }
+}
+
+/// A 200 to the peer's `request` with a Contact (RFC 3311 §5.2 wants one on UPDATE too),
+/// our capabilities, the session timer's headers and `sdp`, if any.
+pub(super) fn ok(
+    request: &Request,
+    local: SocketAddr,
+    agreed: Option<Agreed>,
+    sdp: Option<&str>,
+    server: &str,
+) -> Vec<u8> {
+    let builder = ResponseBuilder::new(&request.raw, 200, "OK", None, server)
+        .contact(local)
+        .capabilities();
+    let builder = with_timer(builder, agreed);
+    match sdp {
+        Some(sdp) => builder.sdp(sdp),
+        None => builder,
+    }
+    .build()
+}
+
+/// `builder` with the headers that state the session timer `agreed`, if any (RFC 4028 §9).
+pub(super) fn with_timer(builder: ResponseBuilder, agreed: Option<Agreed>) -> ResponseBuilder {
+    let Some(agreed) = agreed else {
+        return builder;
+    };
+    let headers = agreed.response_headers();
+    let lines: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    builder.extra_headers(&lines)
+}
+
+/// `422 Session Interval Too Small` with our Min-SE (RFC 4028 §9).
+fn too_small(request: &Request, min_se: u32, tag: Option<&str>, server: &str) -> Vec<u8> {
+    ResponseBuilder::new(&request.raw, 422, "Session Interval Too Small", tag, server)
+        .extra_headers(&[("Min-SE", &min_se.to_string())])
+        .build()
+}
+
+/// The SDP offer in a mid-dialog request: `None` without body, `Err` with the status and
+/// reason that refuse an unusable one (the previous session stays, §14.2).
+fn read_body_offer(request: &Request) -> Result<Option<Offer>, (u16, &'static str)> {
+    if request.raw.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    parse_offer(request)
+        .map(Some)
+        .map_err(|refusal| (refusal.code, refusal.reason))
+}
+
+/// The media type of the Content-Type, without parameters.
+fn media_type(request: &Request) -> Option<&str> {
+    request.raw.headers.iter().find_map(|h| match h {
+        rsip::Header::ContentType(ct) => ct.value().split(';').next().map(str::trim),
+        _ => None,
+    })
+}

@@ -1,0 +1,412 @@
+//! The application's side of a confirmed call (RFC 3261 §14, RFC 4028, RFC 3264 §8): settling
+//! the peer's offers, our re-INVITE and OPTIONS and their outcomes, and the session timer.
+//! The peer's requests are in `in_dialog`.
+
+use std::time::{Duration, Instant};
+
+use super::in_dialog::ok;
+use super::{CallError, ClientKey, Endpoint, Owner, TxKey};
+use crate::build::{ACCEPT, ResponseBuilder, contact_value};
+use crate::call::{CallKey, Phase};
+use crate::dialog::Parts;
+use crate::event::{EndCause, Event};
+use crate::message::Response;
+use crate::sdp::Offer;
+use crate::session::reinvite::{Received, ReinviteClient};
+use crate::session::timer::{self, SessionTimers, TIMER_TAG};
+use crate::session::{Due, IncomingOffer, Retry, glare_wait};
+use crate::transaction::{NonInviteClient, Transaction};
+
+/// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
+/// two peers that keep colliding must stop somewhere).
+const GLARE_ATTEMPTS: u32 = 3;
+
+/// How long a due refresh waits for an offer/answer exchange under way to end.
+const REFRESH_POSTPONED: Duration = Duration::from_secs(2);
+
+impl Endpoint {
+    /// The endpoint with `timers` as its session-timer settings (RFC 4028) in place of
+    /// [`SessionTimers::default`].
+    pub fn with_session_timers(self, timers: SessionTimers) -> Self {
+        Self {
+            session_timers: timers,
+            ..self
+        }
+    }
+
+    /// Accepts the peer's offer of [`Event::SessionOffer`] with `sdp_answer`, whose o= line
+    /// the endpoint rewrites to continue the call's (RFC 3264 §8). A re-INVITE gets 200 OK
+    /// with the answer, retransmitted until its ACK (§13.3.1.4; no ACK within 64*T1 ends the
+    /// call like [`EndCause::NoAck`]); an UPDATE gets 200 OK at once. The answer becomes the
+    /// session, and the session timer starts over (RFC 4028 §10). Without a pending offer
+    /// [`CallError::InvalidState`] is returned.
+    pub fn accept_offer(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        sdp_answer: String,
+    ) -> Result<(), CallError> {
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
+        let agreed = state.session.incoming_timer.take();
+        let sdp = state.session.stamp(&sdp_answer);
+        let response = ok(
+            incoming.request(),
+            state.local,
+            agreed,
+            Some(&sdp),
+            &self.user_agent,
+        );
+        state.local_sdp = Some(sdp);
+        state.session.refreshed(now, agreed);
+        match incoming {
+            IncomingOffer::Reinvite { request, tx } => {
+                state.await_ack(now, request.cseq, response.clone(), request.destination);
+                self.send_invite_final(now, tx, 200, response);
+                self.reschedule(Owner::Call(call));
+            }
+            IncomingOffer::Update { request } => self.send_update_final(call, &request, response),
+        }
+        self.reschedule(Owner::Session(call));
+        Ok(())
+    }
+
+    /// Refuses the peer's offer of [`Event::SessionOffer`] with the final response `code`
+    /// (300..=699, e.g. 488) and `reason`; the previous session stays (§14.2). Errors: a code
+    /// out of range ([`CallError::InvalidStatus`]), no pending offer
+    /// ([`CallError::InvalidState`]).
+    pub fn refuse_offer(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        code: u16,
+        reason: &str,
+    ) -> Result<(), CallError> {
+        if !(300..=699).contains(&code) {
+            return Err(CallError::InvalidStatus(code));
+        }
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
+        state.session.incoming_timer = None;
+        let response = ResponseBuilder::new(
+            &incoming.request().raw,
+            code,
+            reason,
+            None,
+            &self.user_agent,
+        )
+        .build();
+        match incoming {
+            IncomingOffer::Reinvite { tx, .. } => self.send_invite_final(now, tx, code, response),
+            IncomingOffer::Update { request } => self.send_update_final(call, &request, response),
+        }
+        Ok(())
+    }
+
+    /// Sends a re-INVITE offering `sdp_offer` (hold with `a=sendonly`, resume, a codec
+    /// change), its o= line rewritten to continue the call's (RFC 3264 §8). The outcome is
+    /// [`Event::OfferAnswered`] (ACK sent) or [`Event::OfferRefused`]; a 491 is retried after
+    /// the §14.1 wait. Possible only in a confirmed call with no offer/answer exchange under
+    /// way in either direction (§14.1), else [`CallError::InvalidState`].
+    pub fn reoffer(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        sdp_offer: String,
+    ) -> Result<(), CallError> {
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        if !can_offer(state) {
+            return Err(busy(call, state.phase));
+        }
+        let offer = state.session.stamp(&sdp_offer);
+        state.session.retry = None;
+        state.session.attempts = 0;
+        self.send_reinvite(now, call, offer);
+        Ok(())
+    }
+
+    /// Sends an OPTIONS in the confirmed call (a keepalive or probe, §11); its final status
+    /// code comes as [`Event::ProbeResult`] (408 on timeout), and a 481 or 408 then ends the
+    /// call with [`EndCause::DialogGone`] (RFC 5057 §5.1). Else [`CallError::InvalidState`].
+    pub fn probe(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
+        let state = self
+            .calls
+            .get_mut(&call)
+            .ok_or(CallError::UnknownCall(call))?;
+        if state.phase != Phase::Confirmed {
+            return Err(busy(call, state.phase));
+        }
+        let branch = self.ids.branch();
+        let (request, destination) =
+            state
+                .dialog
+                .request(rsip::Method::Options, &branch, &self.user_agent);
+        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Options.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        Ok(())
+    }
+
+    /// A response to our re-INVITE in `call`.
+    pub(super) fn on_reinvite_response(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            self.reinvites.remove(&response.branch);
+            return;
+        };
+        let Some(client) = state
+            .session
+            .outgoing
+            .as_mut()
+            .filter(|client| client.branch() == response.branch)
+        else {
+            return;
+        };
+        let code = response.code;
+        if client.on_response(now, code, &mut self.out) == Received::Nothing {
+            return self.reschedule(Owner::Session(call));
+        }
+        let success = (200..300).contains(&code);
+        // §13.2.2.4: the ACK of a 2xx is a new transaction; §17.1.1.3: that of a non-2xx
+        // shares the INVITE's branch. Both repeat its CSeq number.
+        let branch = if success {
+            self.ids.branch()
+        } else {
+            response.branch.clone()
+        };
+        let parts = Parts {
+            cseq: Some(client.cseq()),
+            ..Parts::default()
+        };
+        let (ack, _) =
+            state
+                .dialog
+                .request_with(rsip::Method::Ack, &branch, &self.user_agent, &parts);
+        client.acknowledge(ack, &mut self.out);
+        let offer = client.offer().to_owned();
+        let answer = Offer::parse(&response.raw.body);
+        match (success, answer) {
+            (true, Ok(answer)) => {
+                state.local_sdp = Some(offer);
+                let agreed = timer::from_answer(&response.raw, state.session.timer);
+                state.session.refreshed(now, agreed);
+                self.events.push_back(Event::OfferAnswered { call, answer });
+            }
+            (true, Err(_)) => self.events.push_back(Event::OfferRefused {
+                call,
+                code,
+                reason: "No usable SDP answer".into(),
+            }),
+            (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
+                let at = now + glare_wait(self.ids.number());
+                state.session.retry = Some(Retry { at, offer });
+            }
+            (false, _) => {
+                self.events.push_back(Event::OfferRefused {
+                    call,
+                    code,
+                    reason: reason_phrase(&response.raw),
+                });
+                if matches!(code, 408 | 481) {
+                    return self.lose_dialog(now, call);
+                }
+            }
+        }
+        self.reschedule(Owner::Session(call));
+    }
+
+    /// Runs `call`'s session timers due at `now`: our re-INVITE's retransmissions and
+    /// timeout, a 491 retry, our refresh, the session's expiry.
+    pub(super) fn on_session_timeout(&mut self, now: Instant, call: CallKey) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if let Some(client) = state.session.outgoing.as_mut() {
+            let timed_out = client.on_timeout(now, &mut self.out);
+            if client.is_terminated() {
+                self.reinvites.remove(client.branch());
+                state.session.outgoing = None;
+            }
+            if timed_out {
+                self.events.push_back(Event::OfferRefused {
+                    call,
+                    code: 408,
+                    reason: "Request Timeout".into(),
+                });
+                return self.lose_dialog(now, call);
+            }
+        }
+        match state.session.take_due(now) {
+            Some(Due::Expired) => {
+                // RFC 4028 §10: no refresh in time — the session is over.
+                self.send_bye(now, call);
+                return self.end_call(call, EndCause::SessionExpired);
+            }
+            Some(Due::Retry(offer)) if can_offer(state) => self.send_reinvite(now, call, offer),
+            // The peer's offer came first: ours is dropped.
+            Some(Due::Retry(_)) => self.events.push_back(Event::OfferRefused {
+                call,
+                code: 491,
+                reason: "Request Pending".into(),
+            }),
+            Some(Due::Refresh) if can_offer(state) => {
+                // RFC 4028 §7.4 via §9: a re-INVITE with the current session, which we
+                // answered or offered last.
+                let current = state.local_sdp.clone().unwrap_or_default();
+                let offer = state.session.stamp(&current);
+                state.session.attempts = 0;
+                self.send_reinvite(now, call, offer);
+            }
+            // An exchange is under way: try again once it may be over.
+            Some(Due::Refresh) => state.session.postpone_refresh(now + REFRESH_POSTPONED),
+            None => {}
+        }
+        self.reschedule(Owner::Session(call));
+    }
+
+    /// A non-INVITE client transaction that `waiting` waits for ended with the final status
+    /// `code` (`None`: timeout); `probe` if it was an OPTIONS of [`Endpoint::probe`], else it
+    /// was a BYE.
+    pub(super) fn client_done(
+        &mut self,
+        now: Instant,
+        probe: bool,
+        waiting: Option<CallKey>,
+        code: Option<u16>,
+    ) {
+        if !probe {
+            return self.bye_done(waiting);
+        }
+        let Some(call) = waiting.filter(|call| self.calls.contains_key(call)) else {
+            return;
+        };
+        let code = code.unwrap_or(408);
+        self.events.push_back(Event::ProbeResult { call, code });
+        if matches!(code, 408 | 481) {
+            self.lose_dialog(now, call);
+        }
+    }
+
+    /// Settles the peer's offer still waiting in `call`, which is ending, with
+    /// `487 Request Terminated` (§15.1.2).
+    pub(super) fn end_offer(&mut self, now: Instant, call: CallKey) {
+        let Some(incoming) = self
+            .calls
+            .get_mut(&call)
+            .and_then(|state| state.session.incoming.take())
+        else {
+            return;
+        };
+        let response = ResponseBuilder::new(
+            &incoming.request().raw,
+            487,
+            "Request Terminated",
+            None,
+            &self.user_agent,
+        )
+        .build();
+        match incoming {
+            IncomingOffer::Reinvite { tx, .. } => self.send_invite_final(now, tx, 487, response),
+            IncomingOffer::Update { request } => {
+                self.out.send(request.destination, response);
+            }
+        }
+    }
+
+    /// The peer no longer knows `call`'s dialog (RFC 5057 §5.1): the call ends without BYE.
+    fn lose_dialog(&mut self, now: Instant, call: CallKey) {
+        self.end_offer(now, call);
+        self.end_call(call, EndCause::DialogGone);
+    }
+
+    /// Sends our re-INVITE with `offer` (already stamped) in `call`.
+    fn send_reinvite(&mut self, now: Instant, call: CallKey, offer: String) {
+        let branch = self.ids.branch();
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let mut headers = vec![
+            ("Contact", contact_value(state.local)),
+            ("Supported", TIMER_TAG.to_owned()),
+        ];
+        if let Some(agreed) = state.session.timer {
+            headers.push(("Session-Expires", agreed.request_header()));
+        }
+        let parts = Parts {
+            cseq: None,
+            headers: &headers,
+            body: Some((ACCEPT, &offer)),
+        };
+        let (request, destination) =
+            state
+                .dialog
+                .request_with(rsip::Method::Invite, &branch, &self.user_agent, &parts);
+        let cseq = state.dialog.local_cseq();
+        if let Some(old) = state.session.outgoing.take() {
+            self.reinvites.remove(old.branch());
+        }
+        state.session.attempts += 1;
+        state.session.outgoing = Some(ReinviteClient::new(
+            now,
+            destination,
+            request,
+            (branch.clone(), cseq),
+            offer,
+            &mut self.out,
+        ));
+        self.reinvites.insert(branch, call);
+        self.reschedule(Owner::Session(call));
+    }
+}
+
+/// Whether a new offer may start in the call (§14.1): confirmed, no 2xx awaiting its ACK, no
+/// exchange under way.
+pub(super) fn can_offer(state: &crate::call::Call) -> bool {
+    state.phase == Phase::Confirmed && !state.awaiting_ack() && !state.session.negotiating()
+}
+
+fn busy(call: CallKey, phase: Phase) -> CallError {
+    CallError::InvalidState {
+        call,
+        state: match phase {
+            Phase::Confirmed => "negotiating a session",
+            other => other.describe(),
+        },
+    }
+}
+
+fn no_offer(call: CallKey) -> CallError {
+    CallError::InvalidState {
+        call,
+        state: "without a pending offer",
+    }
+}
+
+/// The reason phrase of `response`. rsip keeps none for the codes it names, only a name in
+/// CamelCase ("NotAcceptableHere"), which is spelled out in words.
+fn reason_phrase(response: &rsip::Response) -> String {
+    if let rsip::StatusCode::Other(_, reason) = &response.status_code {
+        return reason.clone();
+    }
+    let status = response.status_code.to_string();
+    let name = status.split_once(' ').map_or("", |(_, name)| name);
+    let mut phrase = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !phrase.is_empty() {
+            phrase.push(' ');
+        }
+        phrase.push(c);
+    }
+    phrase
+}

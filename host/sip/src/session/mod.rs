@@ -1,0 +1,209 @@
+//! A call's session after the first offer/answer: the peer's offer waiting for the
+//! application (RFC 3264 §8, RFC 3311), our re-INVITE (`reinvite`), the session timer
+//! (`timer`, RFC 4028) and our SDP's o= line (`origin`).
+
+mod origin;
+pub(crate) mod reinvite;
+pub(crate) mod timer;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use origin::Origin;
+use reinvite::ReinviteClient;
+use timer::Agreed;
+
+use crate::message::Request;
+use crate::transaction::TxId;
+
+/// The request that carried an offer from the peer, waiting for
+/// [`Endpoint::accept_offer`](crate::Endpoint::accept_offer) or
+/// [`Endpoint::refuse_offer`](crate::Endpoint::refuse_offer).
+#[derive(Debug)]
+pub(crate) enum IncomingOffer {
+    /// A re-INVITE and its server transaction.
+    Reinvite { request: Box<Request>, tx: TxId },
+    /// An UPDATE (answered at once, no ACK).
+    Update { request: Box<Request> },
+}
+
+impl IncomingOffer {
+    /// The request.
+    pub(crate) fn request(&self) -> &Request {
+        match self {
+            Self::Reinvite { request, .. } | Self::Update { request } => request,
+        }
+    }
+}
+
+/// The final response to an UPDATE, sent again for its retransmissions (§17.2.2): unlike the
+/// endpoint's other non-INVITE responses it cannot be rebuilt from the request.
+#[derive(Debug)]
+pub(crate) struct UpdateReply {
+    pub(crate) cseq: u32,
+    pub(crate) response: Vec<u8>,
+    pub(crate) destination: SocketAddr,
+}
+
+/// A 491 to our re-INVITE: the offer to send again, and when (§14.1).
+#[derive(Debug)]
+pub(crate) struct Retry {
+    pub(crate) at: Instant,
+    pub(crate) offer: String,
+}
+
+/// The mid-dialog state of one call.
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    origin: Origin,
+    /// The peer's offer waiting for the application.
+    pub(crate) incoming: Option<IncomingOffer>,
+    /// The session timer the request of `incoming` asks for, applied when it is accepted.
+    pub(crate) incoming_timer: Option<Agreed>,
+    /// Our latest re-INVITE, until its transaction ends.
+    pub(crate) outgoing: Option<ReinviteClient>,
+    /// Our re-INVITE to send again after a 491.
+    pub(crate) retry: Option<Retry>,
+    /// Re-INVITEs sent with the offer of `outgoing` so far.
+    pub(crate) attempts: u32,
+    /// Our offer in the 2xx to an offerless re-INVITE: the ACK brings the answer.
+    pub(crate) offer_in_2xx: Option<String>,
+    /// The last UPDATE's final response.
+    pub(crate) update_reply: Option<UpdateReply>,
+    /// The agreed session timer, if any.
+    pub(crate) timer: Option<Agreed>,
+    refresh_at: Option<Instant>,
+    expires_at: Option<Instant>,
+}
+
+/// What is due when the session's deadline comes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Due {
+    /// The session interval ran out without a refresh (RFC 4028 §10).
+    Expired,
+    /// Our re-INVITE with this offer after a 491 (§14.1).
+    Retry(String),
+    /// Our refresh (RFC 4028 §10, half the interval).
+    Refresh,
+}
+
+impl Session {
+    /// `sdp` with the o= line it must be sent with (RFC 3264 §8).
+    pub(crate) fn stamp(&mut self, sdp: &str) -> String {
+        self.origin.stamp(sdp)
+    }
+
+    /// Whether an offer/answer exchange is open in either direction, so that no new offer
+    /// can start (§14.1, RFC 3311 §5.1).
+    pub(crate) fn negotiating(&self) -> bool {
+        self.incoming.is_some()
+            || self.offer_in_2xx.is_some()
+            || self
+                .outgoing
+                .as_ref()
+                .is_some_and(ReinviteClient::is_pending)
+    }
+
+    /// The session was set up or refreshed at `now` (a 2xx to an INVITE or UPDATE either
+    /// way) under the session timer `agreed` (none: no timer): it starts over (RFC 4028
+    /// §10).
+    pub(crate) fn refreshed(&mut self, now: Instant, agreed: Option<Agreed>) {
+        self.timer = agreed;
+        self.refresh_at = self.timer.and_then(|t| t.refresh_at(now));
+        self.expires_at = self.timer.map(|t| t.expires_at(now));
+    }
+
+    /// Moves our due refresh to `at`.
+    pub(crate) fn postpone_refresh(&mut self, at: Instant) {
+        self.refresh_at = Some(at);
+    }
+
+    /// Stops the session timer, for a call that is ending.
+    pub(crate) fn stop(&mut self) {
+        self.refresh_at = None;
+        self.expires_at = None;
+        self.retry = None;
+    }
+
+    /// The earliest thing due at `now`, taken off the schedule.
+    pub(crate) fn take_due(&mut self, now: Instant) -> Option<Due> {
+        let due = |at: Option<Instant>| at.is_some_and(|at| at <= now);
+        if due(self.expires_at) {
+            self.stop();
+            return Some(Due::Expired);
+        }
+        if due(self.retry.as_ref().map(|r| r.at)) {
+            return self.retry.take().map(|retry| Due::Retry(retry.offer));
+        }
+        if due(self.refresh_at) {
+            self.refresh_at = None;
+            return Some(Due::Refresh);
+        }
+        None
+    }
+
+    /// When the session next needs the endpoint: our re-INVITE's timers, a retry, a refresh
+    /// or the expiry.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        [
+            self.outgoing.as_ref().and_then(ReinviteClient::deadline),
+            self.retry.as_ref().map(|r| r.at),
+            self.refresh_at,
+            self.expires_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
+
+/// §14.1: the wait before re-sending a re-INVITE that got 491, from `random` (any u32). The
+/// endpoint answers calls, so the peer owns the dialog's Call-ID and the wait is 0 to 2 s in
+/// units of 10 ms.
+pub(crate) fn glare_wait(random: u32) -> Duration {
+    Duration::from_millis(u64::from(random % 201) * 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timer::test_epoch;
+
+    #[test]
+    fn expiry_comes_before_retry_and_refresh_and_stops_them() {
+        let t0 = test_epoch();
+        let mut session = Session::default();
+        assert_eq!(session.deadline(), None);
+        session.refreshed(
+            t0,
+            Some(Agreed {
+                interval: 90,
+                we_refresh: true,
+                peer_supports: true,
+            }),
+        );
+        assert_eq!(session.deadline(), Some(t0 + Duration::from_secs(45)));
+        assert_eq!(session.take_due(t0), None);
+        assert_eq!(
+            session.take_due(t0 + Duration::from_secs(45)),
+            Some(Due::Refresh)
+        );
+        session.retry = Some(Retry {
+            at: t0 + Duration::from_secs(46),
+            offer: "v=0".into(),
+        });
+        let late = t0 + Duration::from_secs(60);
+        assert_eq!(session.take_due(late), Some(Due::Expired));
+        assert_eq!(session.take_due(late), None);
+        assert_eq!(session.deadline(), None);
+    }
+
+    #[test]
+    fn glare_wait_is_0_to_2_s_in_10_ms_steps() {
+        assert_eq!(glare_wait(0), Duration::ZERO);
+        assert_eq!(glare_wait(200), Duration::from_secs(2));
+        assert_eq!(glare_wait(201), Duration::ZERO);
+        assert_eq!(glare_wait(u32::MAX).as_millis() % 10, 0);
+        assert!(glare_wait(u32::MAX) <= Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,281 @@
+//! Session timers (RFC 4028) for the dialogs the endpoint answers: reading Session-Expires,
+//! Min-SE and `Supported: timer` from a request, choosing the interval and the refresher (§9),
+//! the headers that state the choice, and when to refresh or give up (§10).
+
+use std::time::{Duration, Instant};
+
+use rsip::headers::UntypedHeader;
+use rsip::prelude::HasHeaders;
+
+/// The option tag of the extension (RFC 4028 §3).
+pub(crate) const TIMER_TAG: &str = "timer";
+
+/// The endpoint's session-timer settings (RFC 4028), set with
+/// [`Endpoint::with_session_timers`](crate::Endpoint::with_session_timers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimers {
+    /// The smallest session interval accepted, in seconds: a request asking for less gets
+    /// `422 Session Interval Too Small` naming it in Min-SE (§9). Default
+    /// [`SessionTimers::DEFAULT_MIN_SE`].
+    pub min_se: u32,
+    /// The interval the endpoint chooses, in seconds, when the peer supports session timers
+    /// but asks for no interval (§9 leaves the choice to the UAS). Default
+    /// [`SessionTimers::DEFAULT_INTERVAL`].
+    pub default_interval: u32,
+}
+
+impl SessionTimers {
+    /// 90 s, the smallest Min-SE RFC 4028 allows (§5).
+    pub const DEFAULT_MIN_SE: u32 = 90;
+    /// 1800 s, the interval RFC 4028 §4 recommends.
+    pub const DEFAULT_INTERVAL: u32 = 1800;
+}
+
+impl Default for SessionTimers {
+    fn default() -> Self {
+        Self {
+            min_se: Self::DEFAULT_MIN_SE,
+            default_interval: Self::DEFAULT_INTERVAL,
+        }
+    }
+}
+
+/// The session timer agreed for a dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Agreed {
+    /// The session interval in seconds.
+    pub(crate) interval: u32,
+    /// Whether the endpoint refreshes the session (else the peer does).
+    pub(crate) we_refresh: bool,
+    /// Whether the peer supports the extension (`Supported: timer`).
+    pub(crate) peer_supports: bool,
+}
+
+/// A request's Session-Expires is below our minimum: 422 with this Min-SE (§9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooSmall(pub(crate) u32);
+
+/// The session timer for the peer's dialog-creating or refreshing `request` (the peer is the
+/// UAC of its transaction), per RFC 4028 §9; `None` when neither side asked for one.
+pub(crate) fn negotiate(
+    request: &impl HasHeaders,
+    config: &SessionTimers,
+) -> Result<Option<Agreed>, TooSmall> {
+    let peer_supports = has_tag(request, "Supported", TIMER_TAG);
+    let their_min = header(request, "Min-SE")
+        .and_then(delta_seconds)
+        .unwrap_or(0);
+    let floor = config.min_se.max(their_min);
+    let Some(value) = header(request, "Session-Expires") else {
+        return Ok(peer_supports.then(|| Agreed {
+            interval: config.default_interval.max(floor),
+            // §9: the UAS may choose "uac" when the UAC supports the extension.
+            we_refresh: false,
+            peer_supports,
+        }));
+    };
+    let Some(interval) = delta_seconds(value) else {
+        // An unreadable Session-Expires is ignored, as if the request had none.
+        return Ok(None);
+    };
+    if interval < config.min_se {
+        return Err(TooSmall(floor));
+    }
+    let we_refresh = match refresher(value) {
+        Some("uac") => false,
+        Some("uas") => true,
+        // §9: absent a choice, "uac" if the UAC supports the extension, else us.
+        _ => !peer_supports,
+    };
+    Ok(Some(Agreed {
+        interval,
+        we_refresh,
+        peer_supports,
+    }))
+}
+
+/// The session timer the peer's 2xx to our own re-INVITE states in its Session-Expires: the
+/// peer, UAS of that request, has the last word. `None` without one: §7.2 turns the timer
+/// off ("there is no session expiration").
+pub(crate) fn from_answer(response: &impl HasHeaders, previous: Option<Agreed>) -> Option<Agreed> {
+    let value = header(response, "Session-Expires")?;
+    let interval = delta_seconds(value)?;
+    Some(Agreed {
+        interval,
+        // We are the UAC of our own request.
+        we_refresh: refresher(value) != Some("uas"),
+        peer_supports: has_tag(response, "Require", TIMER_TAG)
+            || previous.is_some_and(|p| p.peer_supports),
+    })
+}
+
+impl Agreed {
+    /// The header lines our response to the peer's request carries (§9): Session-Expires
+    /// with the refresher as the peer (the UAC) sees it, and `Require: timer` when the peer
+    /// supports the extension.
+    pub(crate) fn response_headers(&self) -> Vec<(&'static str, String)> {
+        let refresher = if self.we_refresh { "uas" } else { "uac" };
+        let mut headers = vec![(
+            "Session-Expires",
+            format!("{};refresher={refresher}", self.interval),
+        )];
+        if self.peer_supports {
+            headers.push(("Require", TIMER_TAG.to_owned()));
+        }
+        headers
+    }
+
+    /// The Session-Expires of a request we send (§7.4): we are its UAC.
+    pub(crate) fn request_header(&self) -> String {
+        let refresher = if self.we_refresh { "uac" } else { "uas" };
+        format!("{};refresher={refresher}", self.interval)
+    }
+
+    /// When the endpoint refreshes a session refreshed at `at`: half the interval (§10).
+    pub(crate) fn refresh_at(&self, at: Instant) -> Option<Instant> {
+        self.we_refresh
+            .then(|| at + Duration::from_secs(u64::from(self.interval / 2)))
+    }
+
+    /// When a session refreshed at `at` expires without a new refresh: the interval less a
+    /// third of it, at most 32 s (§10).
+    pub(crate) fn expires_at(&self, at: Instant) -> Instant {
+        let margin = (self.interval / 3).min(32);
+        at + Duration::from_secs(u64::from(self.interval - margin))
+    }
+}
+
+/// The value of the first header named `name` (case-insensitive) that rsip keeps as text.
+fn header<'a>(message: &'a impl HasHeaders, name: &str) -> Option<&'a str> {
+    message.headers().iter().find_map(|h| match h {
+        rsip::Header::Other(n, v) if n.eq_ignore_ascii_case(name) => Some(v.as_str()),
+        _ => None,
+    })
+}
+
+/// Whether a Supported (or Require) header of `message` lists `tag`.
+pub(crate) fn has_tag(message: &impl HasHeaders, name: &str, tag: &str) -> bool {
+    message
+        .headers()
+        .iter()
+        .filter_map(|h| match h {
+            rsip::Header::Supported(s) if name == "Supported" => Some(s.value()),
+            rsip::Header::Require(r) if name == "Require" => Some(r.value()),
+            _ => None,
+        })
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(tag))
+}
+
+/// The delta-seconds before any parameter (`1800;refresher=uac` → 1800).
+fn delta_seconds(value: &str) -> Option<u32> {
+    value.split(';').next()?.trim().parse().ok()
+}
+
+/// The refresher parameter, lower-cased.
+fn refresher(value: &str) -> Option<&'static str> {
+    value.split(';').skip(1).find_map(|p| {
+        let (name, v) = p.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("refresher") {
+            return None;
+        }
+        match v.trim() {
+            v if v.eq_ignore_ascii_case("uac") => Some("uac"),
+            v if v.eq_ignore_ascii_case("uas") => Some("uas"),
+            _ => None,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::parse_request;
+
+    fn request(extra: &str) -> crate::wire::RawRequest {
+        parse_request(&format!(
+            "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
+             Call-ID: cid\r\nCSeq: 1 INVITE\r\n{extra}\r\n"
+        ))
+    }
+
+    fn agree(extra: &str) -> Result<Option<Agreed>, TooSmall> {
+        negotiate(&request(extra), &SessionTimers::default())
+    }
+
+    #[test]
+    fn no_timer_unless_asked_or_supported() {
+        assert_eq!(agree(""), Ok(None));
+        assert_eq!(
+            agree("Supported: 100rel, timer\r\n"),
+            Ok(Some(Agreed {
+                interval: 1800,
+                we_refresh: false,
+                peer_supports: true
+            }))
+        );
+        assert_eq!(
+            agree("k: timer\r\nMin-SE: 3600\r\n")
+                .unwrap()
+                .unwrap()
+                .interval,
+            3600
+        );
+    }
+
+    #[test]
+    fn refresher_is_taken_or_chosen() {
+        let uas = agree("Session-Expires: 600;refresher=uas\r\nSupported: timer\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!((uas.interval, uas.we_refresh), (600, true));
+        assert_eq!(
+            uas.response_headers(),
+            [
+                ("Session-Expires", "600;refresher=uas".to_owned()),
+                ("Require", "timer".to_owned())
+            ]
+        );
+        let chosen = agree("x: 300\r\nSupported: timer\r\n").unwrap().unwrap();
+        assert!(!chosen.we_refresh);
+        // A proxy asked for timers the UAC does not support: we refresh, no Require.
+        let proxy = agree("Session-Expires: 300\r\n").unwrap().unwrap();
+        assert!(proxy.we_refresh);
+        assert_eq!(proxy.response_headers().len(), 1);
+        assert_eq!(proxy.request_header(), "300;refresher=uac");
+    }
+
+    #[test]
+    fn too_small_names_the_larger_minimum() {
+        assert_eq!(agree("Session-Expires: 60\r\n"), Err(TooSmall(90)));
+        assert_eq!(
+            agree("Session-Expires: 60\r\nMin-SE: 120\r\n"),
+            Err(TooSmall(120))
+        );
+        assert_eq!(
+            agree("Session-Expires: soon\r\nSupported: timer\r\n"),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn refresh_at_half_and_expiry_before_the_end() {
+        let t0 = crate::timer::test_epoch();
+        let s = |n| t0 + Duration::from_secs(n);
+        let ours = Agreed {
+            interval: 90,
+            we_refresh: true,
+            peer_supports: true,
+        };
+        assert_eq!(ours.refresh_at(t0), Some(s(45)));
+        assert_eq!(ours.expires_at(t0), s(60));
+        let theirs = Agreed {
+            interval: 1800,
+            we_refresh: false,
+            ..ours
+        };
+        assert_eq!(theirs.refresh_at(t0), None);
+        assert_eq!(theirs.expires_at(t0), s(1768));
+    }
+}

@@ -1,0 +1,106 @@
+//! The test UAC's requests inside its call beyond BYE (re-INVITE with a new offer, UPDATE,
+//! INFO) and its answers to the endpoint's re-INVITE and OPTIONS.
+
+use std::time::Instant;
+
+use rsip::Method;
+use rsip::headers::ToTypedHeader;
+use rsip::prelude::HeadersExt;
+
+use super::audio_offer;
+use super::uac::Uac;
+use crate::build::ResponseBuilder;
+
+impl Uac {
+    /// Sends a re-INVITE in the dialog with the header lines `extra` (each ending in CRLF)
+    /// and `body` as its offer (none if empty: the 2xx then brings the endpoint's offer and
+    /// the ACK answers it). Timer A retransmits it until any response.
+    pub fn reoffer(&mut self, now: Instant, extra: &str, body: &str) {
+        let branch = self.branch();
+        self.invite_cseq = self.take_cseq();
+        self.offer = body.to_owned();
+        let tag = self.remote_tag.clone();
+        let invite = self.request(
+            "INVITE",
+            &branch,
+            self.invite_cseq,
+            tag.as_deref(),
+            extra,
+            body,
+        );
+        self.invite_branch = branch;
+        self.start(now, Method::Invite, invite, false);
+    }
+
+    /// Sends an UPDATE in the dialog with `extra` header lines and `body` (SDP, or none if
+    /// empty), retransmitted by Timer E until a final response.
+    pub fn update(&mut self, now: Instant, extra: &str, body: &str) {
+        self.in_dialog(now, Method::Update, extra, body);
+    }
+
+    /// Sends an INFO in the dialog with `extra` header lines (a Content-Type, say) and
+    /// `body`, retransmitted by Timer E until a final response.
+    pub fn info(&mut self, now: Instant, extra: &str, body: &str) {
+        self.in_dialog(now, Method::Info, extra, body);
+    }
+
+    fn in_dialog(&mut self, now: Instant, method: Method, extra: &str, body: &str) {
+        let branch = self.branch();
+        let cseq = self.take_cseq();
+        let tag = self.remote_tag.clone();
+        let request = self.request(
+            &method.to_string(),
+            &branch,
+            cseq,
+            tag.as_deref(),
+            extra,
+            body,
+        );
+        self.start(now, method, request, true);
+    }
+
+    /// Answers the endpoint's INVITE (with the next of [`Uac::invite_answers`]; a 200 carries
+    /// an offer of this UAC's address as the answer) or OPTIONS ([`Uac::options_answer`]).
+    pub(super) fn answer_request(&mut self, request: &rsip::Request) {
+        let builder = |code, reason| ResponseBuilder::new(request, code, reason, None, "test-uac");
+        let response = if request.method == Method::Options {
+            builder(self.options_answer, "Probe Answer").build()
+        } else {
+            let cseq = request
+                .cseq_header()
+                .ok()
+                .and_then(|c| c.typed().ok())
+                .map_or(0, |c| c.seq);
+            let code = match self.answered_invite {
+                Some((seen, code)) if seen == cseq => code,
+                _ => self.invite_answers.pop_front().unwrap_or(200),
+            };
+            self.answered_invite = Some((cseq, code));
+            if code == 200 {
+                // A UAS that supports session timers states the interval (RFC 4028 §9).
+                let timer: Vec<(&str, String)> = request
+                    .headers
+                    .iter()
+                    .filter_map(|h| match h {
+                        rsip::Header::Other(name, value)
+                            if name.eq_ignore_ascii_case("Session-Expires") =>
+                        {
+                            Some(("Session-Expires", value.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let lines: Vec<(&str, &str)> =
+                    timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                builder(200, "OK")
+                    .contact(self.config.local)
+                    .extra_headers(&lines)
+                    .sdp(&audio_offer(self.config.local))
+                    .build()
+            } else {
+                builder(code, "Refused").build()
+            }
+        };
+        self.outbox.push_back(response);
+    }
+}

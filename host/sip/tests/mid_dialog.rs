@@ -1,0 +1,667 @@
+//! Requests inside a confirmed call (RFC 3261 §14, RFC 3311, RFC 4028, RFC 3264 §8, INFO
+//! DTMF, OPTIONS probes) through the simulated network, on virtual time.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use rsip::Method;
+use switchyard_sip::sdp::{Direction, Offer};
+use switchyard_sip::{CallKey, Event, SessionTimers};
+
+/// A call from the UAC, whose INVITE carries the header lines `extra`, confirmed under
+/// `shell`.
+fn confirmed_with(seed: u64, extra: &str, shell: Shell) -> (Sim, CallKey) {
+    let mut sim = Sim::new(Net::perfect(seed), seed, shell);
+    sim.uac.invite(sim.now, extra, &offer());
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("CallConfirmed")
+    }));
+    let call = first_call(&sim);
+    (sim, call)
+}
+
+/// Answers calls but leaves later offers waiting.
+fn idle_answering_shell() -> Shell {
+    Box::new(|ep, now, event| {
+        if let Event::IncomingCall(call) = event {
+            ep.answer(now, call.call, g711_answer(&call.offer)).unwrap();
+        }
+    })
+}
+
+fn confirmed(seed: u64) -> (Sim, CallKey) {
+    confirmed_with(seed, "", answering_shell())
+}
+
+/// [`offer`] with a direction attribute.
+fn offer_with(direction: &str) -> String {
+    format!("{}a={direction}\r\n", offer())
+}
+
+/// The offers of the SessionOffer events so far.
+fn session_offers(sim: &Sim) -> Vec<Offer> {
+    sim.events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::SessionOffer { offer, .. } => Some(offer.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs until the UAC got `n` responses to INVITEs.
+fn run_to_invite_responses(sim: &mut Sim, n: usize) {
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| s
+            .uac
+            .codes(Method::Invite)
+            .len()
+            >= n),
+        "{:?}",
+        sim.uac.codes(Method::Invite)
+    );
+}
+
+#[test]
+fn hold_resume_codec_and_address_changes_are_offered_and_answered() {
+    let (mut sim, _) = confirmed(20);
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    run_to_invite_responses(&mut sim, 3);
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(ok.code(), Some(200));
+    assert!(ok.body().contains("a=recvonly\r\n"), "{}", ok.body());
+    assert!(
+        ok.body().contains("o=switchyard 1 2 IN IP4"),
+        "{}",
+        ok.body()
+    );
+    assert_eq!(session_offers(&sim)[0].direction, Direction::SendOnly);
+
+    sim.uac.reoffer(sim.now, "", &offer_with("sendrecv"));
+    run_to_invite_responses(&mut sim, 4);
+    let body = sim.uac.last_response(Method::Invite).unwrap().body();
+    assert!(body.contains("a=sendrecv\r\n") && body.contains("o=switchyard 1 3 "));
+
+    let pcma = offer().replace(
+        "RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000",
+        "RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000",
+    );
+    sim.uac.reoffer(sim.now, "", &pcma);
+    run_to_invite_responses(&mut sim, 5);
+    let body = sim.uac.last_response(Method::Invite).unwrap().body();
+    assert!(body.contains("m=audio 40000 RTP/AVP 8 101\r\n"), "{body}");
+
+    sim.uac
+        .reoffer(sim.now, "", &audio_offer(addr("127.0.0.1:7000")));
+    run_to_invite_responses(&mut sim, 6);
+    assert_eq!(session_offers(&sim)[3].connection, addr("127.0.0.1:7000"));
+
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(
+        sim.event_names(),
+        [
+            "IncomingCall",
+            "CallConfirmed",
+            "SessionOffer",
+            "SessionOffer",
+            "SessionOffer",
+            "SessionOffer"
+        ]
+    );
+    assert_eq!(
+        sim.ep.stats().retransmissions_sent,
+        0,
+        "every 2xx was ACKed"
+    );
+    assert_eq!(sim.ep.active_calls(), 1);
+}
+
+#[test]
+fn lost_reinvite_200_and_ack_are_recovered_by_retransmissions() {
+    let (mut sim, _) = confirmed(21);
+    let mut dropped = [false; 3];
+    sim.net.drop_if(move |d| {
+        let text = String::from_utf8_lossy(&d.payload);
+        let kind = if text.starts_with("INVITE ") && text.contains("CSeq: 2 INVITE") {
+            0
+        } else if text.starts_with("SIP/2.0 200") && text.contains("CSeq: 2 INVITE") {
+            1
+        } else if text.starts_with("ACK ") && text.contains("CSeq: 2 ACK") {
+            2
+        } else {
+            return false;
+        };
+        !std::mem::replace(&mut dropped[kind], true)
+    });
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| {
+        s.uac.codes(Method::Invite).len() >= 4
+    }));
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.net.lost(), 3);
+    assert_eq!(
+        session_offers(&sim).len(),
+        1,
+        "one offer despite retransmissions"
+    );
+    assert!(
+        sim.ep.stats().retransmissions_sent >= 2,
+        "the 2xx was resent"
+    );
+    assert_eq!(sim.ep.active_calls(), 1);
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "SessionOffer"]
+    );
+}
+
+#[test]
+fn crossing_reinvites_get_491() {
+    let (mut sim, call) = confirmed(22);
+    sim.ep
+        .reoffer(
+            sim.now,
+            call,
+            g711_answer(&Offer::parse(offer().as_bytes()).unwrap()),
+        )
+        .unwrap();
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    run_to_invite_responses(&mut sim, 3);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 491]);
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferAnswered")
+    }));
+    assert!(session_offers(&sim).is_empty());
+}
+
+#[test]
+fn our_reinvite_is_retried_after_491_and_answered() {
+    let (mut sim, call) = confirmed(23);
+    sim.uac.invite_answers.push_back(491);
+    let start = sim.elapsed();
+    let hold = offer_with("sendonly");
+    sim.ep.reoffer(sim.now, call, hold).unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(10), |s| {
+        s.has_event("OfferAnswered")
+    }));
+    let invites = sim.sent_times("INVITE ", "INVITE");
+    assert_eq!(invites.len(), 2);
+    assert_eq!(invites[0], start);
+    assert!(
+        invites[1] - invites[0] <= Duration::from_millis(2_020),
+        "§14.1: 0-2 s for the non-owner of the Call-ID: {:?}",
+        invites[1] - invites[0]
+    );
+    let acks: Vec<_> = sim
+        .sent
+        .iter()
+        .filter(|(_, t)| t.starts_with("ACK "))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(acks.len(), 2, "the 491 and the 200 were ACKed");
+    assert!(acks[0].contains("CSeq: 1 ACK") && acks[1].contains("CSeq: 2 ACK"));
+    let Some((_, Event::OfferAnswered { answer, .. })) = sim.events.last() else {
+        panic!("{:?}", sim.event_names())
+    };
+    assert_eq!(answer.connection, addr(UAC));
+    // The retry carried the same description, its o= line continuing the call's.
+    let sent: Vec<_> = sim
+        .sent
+        .iter()
+        .filter(|(_, t)| t.starts_with("INVITE "))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert!(
+        sent[0].contains("o=switchyard 1 2 IN IP4 127.0.0.1\r\n"),
+        "{}",
+        sent[0]
+    );
+    let body = |text: &str| text.split_once("\r\n\r\n").unwrap().1.to_owned();
+    assert_eq!(body(&sent[0]), body(&sent[1]));
+    assert!(sent[0].contains("\r\nContact: <sip:127.0.0.1:5060>\r\n"));
+}
+
+#[test]
+fn our_reinvite_refused_keeps_the_call() {
+    let (mut sim, call) = confirmed(24);
+    sim.uac.invite_answers.push_back(488);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferRefused(488)")
+    }));
+    let refused = sim.events.iter().find_map(|(_, e)| match e {
+        Event::OfferRefused { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert_eq!(refused.as_deref(), Some("Not Acceptable Here"));
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.ep.active_calls(), 1);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| s
+            .has_event("OfferAnswered")),
+        "{:?} {:?}",
+        sim.first_lines(),
+        sim.event_names()
+    );
+    sim.ep.hangup(sim.now, call).unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(LocalHangup)")
+    }));
+}
+
+#[test]
+fn reoffer_is_refused_while_an_exchange_is_open() {
+    let (mut sim, call) = confirmed(25);
+    sim.ep.reoffer(sim.now, call, offer()).unwrap();
+    assert!(sim.ep.reoffer(sim.now, call, offer()).is_err());
+    assert!(sim.ep.accept_offer(sim.now, call, offer()).is_err());
+}
+
+#[test]
+fn update_with_sdp_is_answered_200_and_its_retransmission_gets_the_same() {
+    let (mut sim, _) = confirmed(26);
+    let mut lost = false;
+    sim.net.drop_if(move |d| {
+        let first = d.payload.starts_with(b"SIP/2.0 200") && !lost;
+        let update = String::from_utf8_lossy(&d.payload).contains(" UPDATE\r\n");
+        lost |= first && update;
+        first && update
+    });
+    sim.uac.update(sim.now, "", &offer_with("inactive"));
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(10), |s| {
+        !s.uac.codes(Method::Update).is_empty()
+    }));
+    let ok = sim.uac.last_response(Method::Update).unwrap();
+    assert_eq!(ok.code(), Some(200));
+    assert!(ok.body().contains("a=inactive\r\n"), "{}", ok.body());
+    assert!(ok.header("Contact").is_some());
+    let updates = sim.sent_times("SIP/2.0 200", "CSeq: 2 UPDATE");
+    assert_eq!(
+        updates.len(),
+        2,
+        "the retransmitted UPDATE got the 200 again"
+    );
+    let texts: Vec<_> = sim
+        .sent
+        .iter()
+        .filter(|(_, t)| t.contains("CSeq: 2 UPDATE\r\n"))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(texts[0], texts[1]);
+    assert_eq!(session_offers(&sim).len(), 1);
+}
+
+#[test]
+fn offerless_reinvite_gets_our_offer_and_the_ack_brings_the_answer() {
+    let (mut sim, _) = confirmed(27);
+    sim.uac.reoffer(sim.now, "", "");
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferAnswered")
+    }));
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert!(ok.body().contains("o=switchyard 1 2 "), "{}", ok.body());
+    assert!(ok.body().contains("m=audio 40000 RTP/AVP 0 101\r\n"));
+    let Some((_, Event::OfferAnswered { answer, .. })) = sim.events.last() else {
+        unreachable!()
+    };
+    assert_eq!(answer.connection, addr(UAC));
+}
+
+#[test]
+fn unusable_offers_are_refused_and_the_session_stays() {
+    let (mut sim, _) = confirmed(28);
+    sim.uac.reoffer(sim.now, "", "v=0\r\nthis is no SDP\r\n");
+    run_to_invite_responses(&mut sim, 3);
+    assert_eq!(sim.uac.codes(Method::Invite)[2], 400);
+    sim.uac
+        .reoffer(sim.now, "", &offer().replace("m=audio 6000", "m=audio 0"));
+    run_to_invite_responses(&mut sim, 4);
+    assert_eq!(sim.uac.codes(Method::Invite)[3], 488);
+    sim.uac.reoffer(sim.now, "", &offer());
+    run_to_invite_responses(&mut sim, 5);
+    assert_eq!(sim.uac.codes(Method::Invite)[4], 200);
+    assert_eq!(sim.ep.active_calls(), 1);
+}
+
+#[test]
+fn a_second_reinvite_before_the_first_is_answered_gets_500_with_retry_after() {
+    let (mut sim, call) = confirmed_with(29, "", idle_answering_shell());
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    sim.run_for(Duration::from_millis(100));
+    sim.uac.reoffer(sim.now, "", &offer_with("inactive"));
+    run_to_invite_responses(&mut sim, 3);
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(refused.code(), Some(500));
+    let wait: u32 = refused.header("Retry-After").unwrap().parse().unwrap();
+    assert!(wait <= 10);
+    let answer = g711_answer(&session_offers(&sim)[0]);
+    sim.ep.accept_offer(sim.now, call, answer).unwrap();
+    run_to_invite_responses(&mut sim, 4);
+    assert_eq!(sim.uac.codes(Method::Invite)[3], 200);
+}
+
+#[test]
+fn we_refresh_at_half_the_interval_when_refresher_is_uas() {
+    let (mut sim, _) = confirmed_with(
+        30,
+        "Session-Expires: 120;refresher=uas\r\nSupported: timer\r\n",
+        answering_shell(),
+    );
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(
+        ok.header("Session-Expires").as_deref(),
+        Some("120;refresher=uas")
+    );
+    assert_eq!(ok.header("Require").as_deref(), Some("timer"));
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    sim.run_for(Duration::from_secs(130));
+    // RFC 4028 §10: half the interval after each 2xx.
+    let refreshes = sim.sent_times("INVITE ", "INVITE");
+    let first_answered = sim.events[2].0;
+    assert_eq!(
+        refreshes,
+        [
+            answered + Duration::from_secs(60),
+            first_answered + Duration::from_secs(60)
+        ]
+    );
+    let refresh = &sim
+        .sent
+        .iter()
+        .find(|(_, t)| t.starts_with("INVITE "))
+        .unwrap()
+        .1;
+    assert!(
+        refresh.contains("\r\nSession-Expires: 120;refresher=uac\r\n"),
+        "{refresh}"
+    );
+    assert!(refresh.contains("o=switchyard 1 2 "), "{refresh}");
+    assert_eq!(
+        sim.event_names(),
+        [
+            "IncomingCall",
+            "CallConfirmed",
+            "OfferAnswered",
+            "OfferAnswered"
+        ]
+    );
+}
+
+#[test]
+fn no_refresh_from_the_peer_ends_the_call_before_the_interval() {
+    // Require: timer is an extension the endpoint supports (no 420).
+    let (mut sim, _) = confirmed_with(
+        31,
+        "Session-Expires: 120;refresher=uac\r\nSupported: timer\r\nRequire: timer\r\n",
+        answering_shell(),
+    );
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(
+        ok.header("Session-Expires").as_deref(),
+        Some("120;refresher=uac")
+    );
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    // A refresh at 60 s moves the expiry.
+    sim.run_for(Duration::from_secs(60));
+    sim.uac
+        .reoffer(sim.now, "Session-Expires: 120;refresher=uac\r\n", &offer());
+    let refreshed = sim.now;
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(400), |s| {
+            s.has_event("CallEnded(SessionExpired)")
+        })
+    );
+    let ended = sim.events.last().unwrap().0;
+    // RFC 4028 §10: 120 - min(32, 120/3) = 88 s after the last refresh (+10 ms transit).
+    let expected = refreshed - sim.t0 + Duration::from_millis(10) + Duration::from_secs(88);
+    assert_eq!(ended, expected, "answered at {answered:?}");
+    assert_eq!(sim.sent_times("BYE ", "BYE"), [ended]);
+}
+
+#[test]
+fn too_small_session_interval_gets_422_with_min_se() {
+    let mut sim = Sim::new(Net::perfect(32), 32, answering_shell());
+    sim.uac.invite(
+        sim.now,
+        "Session-Expires: 60\r\nSupported: timer\r\n",
+        &offer(),
+    );
+    run_to_invite_responses(&mut sim, 1);
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(refused.code(), Some(422));
+    assert_eq!(refused.header("Min-SE").as_deref(), Some("90"));
+    assert!(sim.events.is_empty());
+
+    let mut sim = Sim::new(Net::perfect(33), 33, answering_shell());
+    sim.ep = endpoint(33).with_session_timers(SessionTimers {
+        min_se: 300,
+        ..SessionTimers::default()
+    });
+    sim.uac
+        .invite(sim.now, "Session-Expires: 120\r\n", &offer());
+    run_to_invite_responses(&mut sim, 1);
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(refused.header("Min-SE").as_deref(), Some("300"));
+}
+
+#[test]
+fn info_dtmf_relay_is_a_key_press() {
+    let (mut sim, call) = confirmed(34);
+    sim.uac.info(
+        sim.now,
+        "Content-Type: application/dtmf-relay\r\n",
+        "Signal=5\r\nDuration=160\r\n",
+    );
+    sim.run_for(Duration::from_secs(1));
+    sim.uac
+        .info(sim.now, "Content-Type: text/plain\r\n", "hello");
+    sim.run_for(Duration::from_secs(1));
+    sim.uac.info(sim.now, "", "");
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Info), [200, 415, 200]);
+    let refused = &sim
+        .uac
+        .received()
+        .iter()
+        .find(|r| r.code() == Some(415))
+        .unwrap();
+    assert_eq!(
+        refused.header("Accept").as_deref(),
+        Some("application/dtmf-relay")
+    );
+    let dtmf: Vec<_> = sim
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Dtmf {
+                call: c,
+                digit,
+                duration_ms,
+            } => Some((*c, *digit, *duration_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dtmf, [(call, '5', 160)]);
+}
+
+#[test]
+fn in_dialog_requests_for_an_unknown_dialog_get_481() {
+    let mut sim = Sim::new(Net::perfect(35), 35, idle_shell());
+    for method in ["BYE", "INVITE", "UPDATE", "INFO", "OPTIONS"] {
+        sim.uac.stray(method, Some("no-such-tag"));
+    }
+    sim.uac.stray("UPDATE", None);
+    sim.uac.stray("INFO", None);
+    sim.run_for(Duration::from_secs(1));
+    for method in [Method::Bye, Method::Invite, Method::Options] {
+        assert_eq!(sim.uac.codes(method), [481], "{method}");
+    }
+    for method in [Method::Update, Method::Info] {
+        assert_eq!(sim.uac.codes(method), [481, 481], "{method}");
+    }
+    assert!(sim.events.is_empty());
+}
+
+#[test]
+fn probe_reports_the_answer_and_481_ends_the_call() {
+    let (mut sim, call) = confirmed(36);
+    sim.ep.probe(sim.now, call).unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("ProbeResult(200)")
+    }));
+    assert_eq!(sim.ep.active_calls(), 1);
+    sim.uac.options_answer = 481;
+    sim.ep.probe(sim.now, call).unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(DialogGone)")
+    }));
+    assert_eq!(
+        sim.event_names(),
+        [
+            "IncomingCall",
+            "CallConfirmed",
+            "ProbeResult(200)",
+            "ProbeResult(481)",
+            "CallEnded(DialogGone)"
+        ]
+    );
+    assert_eq!(sim.ep.active_calls(), 0);
+}
+
+#[test]
+fn bye_while_an_offer_waits_gets_the_reinvite_487() {
+    let (mut sim, _) = confirmed_with(37, "", idle_answering_shell());
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(session_offers(&sim).len(), 1);
+    sim.uac.bye(sim.now);
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(RemoteBye)")
+    }));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 487]);
+    assert_eq!(sim.uac.codes(Method::Bye), [200]);
+    sim.settle();
+    assert_eq!(sim.ep.poll_timeout(), None, "transactions left behind");
+}
+
+#[test]
+fn hold_and_resume_both_ways_survive_loss_duplication_and_reordering() {
+    for seed in 1..=12 {
+        let net = Net::lossy(seed, 0.25, 0.1, Duration::from_millis(80));
+        let mut sim = Sim::new(net, seed, answering_shell());
+        sim.invite();
+        assert!(
+            sim.run_until(Duration::from_secs(60), |s| s.has_event("CallConfirmed")),
+            "seed {seed}"
+        );
+        let call = first_call(&sim);
+        sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+        assert!(
+            sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| {
+                s.uac.last_response(Method::Invite).and_then(|r| r.code()) == Some(200)
+                    && s.has_event("SessionOffer")
+            }),
+            "seed {seed}"
+        );
+        let mut sent = false;
+        for _ in 0..60 {
+            sim.run_for(Duration::from_secs(1));
+            if sim
+                .ep
+                .reoffer(sim.now, call, offer_with("sendrecv"))
+                .is_ok()
+            {
+                sent = true;
+                break;
+            }
+        }
+        assert!(sent, "seed {seed}: the hold's exchange never closed");
+        assert!(
+            sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| s
+                .has_event("OfferAnswered")),
+            "seed {seed}: {:?}",
+            sim.event_names()
+        );
+        sim.uac.bye(sim.now);
+        assert!(
+            sim.run_until(sim.elapsed() + Duration::from_secs(60), |s| s
+                .has_event("CallEnded(RemoteBye)")),
+            "seed {seed}"
+        );
+        sim.settle();
+        assert_eq!(
+            sim.event_names(),
+            [
+                "IncomingCall",
+                "CallConfirmed",
+                "SessionOffer",
+                "OfferAnswered",
+                "CallEnded(RemoteBye)"
+            ],
+            "seed {seed}"
+        );
+        assert_eq!(
+            sim.ep.poll_timeout(),
+            None,
+            "seed {seed}: timers left behind"
+        );
+    }
+}
+
+#[test]
+fn a_refused_peer_offer_keeps_the_session() {
+    let refusing: Shell = Box::new(|ep, now, event| match event {
+        Event::IncomingCall(call) => ep.answer(now, call.call, g711_answer(&call.offer)).unwrap(),
+        Event::SessionOffer { call, .. } => ep
+            .refuse_offer(now, *call, 488, "Not Acceptable Here")
+            .unwrap(),
+        _ => {}
+    });
+    let (mut sim, call) = confirmed_with(38, "", refusing);
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    run_to_invite_responses(&mut sim, 3);
+    sim.uac.update(sim.now, "", &offer_with("inactive"));
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 488]);
+    assert_eq!(sim.uac.codes(Method::Update), [488]);
+    assert_eq!(sim.ep.stats().retransmissions_sent, 0, "the 488 was ACKed");
+    assert_eq!(
+        sim.ep.refuse_offer(sim.now, call, 200, "OK"),
+        Err(switchyard_sip::CallError::InvalidStatus(200))
+    );
+    // An offerless re-INVITE shows the session: the first answer, one version on.
+    sim.uac.reoffer(sim.now, "", "");
+    run_to_invite_responses(&mut sim, 4);
+    let body = sim.uac.last_response(Method::Invite).unwrap().body();
+    assert!(
+        body.contains("a=sendrecv\r\n") && body.contains("o=switchyard 1 2 "),
+        "{body}"
+    );
+}
+
+#[test]
+fn an_update_crossing_our_reinvite_gets_491_and_a_small_interval_422() {
+    let (mut sim, call) = confirmed(39);
+    sim.ep.reoffer(sim.now, call, offer()).unwrap();
+    sim.uac.update(sim.now, "", &offer_with("sendonly"));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Update), [491]);
+    sim.uac.reoffer(
+        sim.now,
+        "Session-Expires: 30\r\nSupported: timer\r\n",
+        &offer(),
+    );
+    run_to_invite_responses(&mut sim, 3);
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(refused.code(), Some(422));
+    assert_eq!(refused.header("Min-SE").as_deref(), Some("90"));
+    assert!(session_offers(&sim).is_empty());
+}
