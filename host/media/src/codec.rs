@@ -81,6 +81,13 @@ impl Codec {
         }
     }
 
+    /// Bytes of RTP payload that carry `samples` samples (one per sample for G.711).
+    pub(crate) fn payload_len(self, samples: usize) -> usize {
+        match self {
+            Codec::Pcmu | Codec::Pcma => samples,
+        }
+    }
+
     /// Decodes an RTP payload into a whole frame: a payload shorter than the frame (a peer with
     /// another ptime) is padded with silence, a longer one is cut to the frame.
     pub(crate) fn decode_frame(self, payload: &[u8], frame: &mut [i16]) {
