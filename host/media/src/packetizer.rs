@@ -101,8 +101,11 @@ impl Packetizer {
     /// Accounts for `samples` of media time that are not sent (skipped ticks, a leg that sends
     /// nothing): the timestamp moves on past them (RFC 3550 §5.1), the sequence number does not.
     /// Payload still gathered is dropped with them, its samples counted too: what follows the gap
-    /// cannot share a packet (and its one timestamp) with it.
+    /// cannot share a packet (and its one timestamp) with it. No samples, no gap: nothing changes.
     pub(crate) fn skip(&mut self, samples: u32) {
+        if samples == 0 {
+            return;
+        }
         let gathered = self.codec.payload_samples(&self.pending) as u32;
         self.pending.clear();
         self.sender.skip(gathered.wrapping_add(samples));
@@ -186,6 +189,8 @@ mod tests {
         packetizer.flush(|p| out.push(p.unwrap()));
         packetizer.flush(|p| out.push(p.unwrap()));
         packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
+        packetizer.skip(0);
+        packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
         packetizer.skip(320);
         packetizer.configure(Codec::Pcma, 8, 20);
         packetizer.push(&[3; 160], |p| out.push(p.unwrap()));
@@ -195,7 +200,7 @@ mod tests {
         assert_eq!(read[1].payload(), &[3; 160][..]);
         assert_eq!(read[1].payload_type(), 8);
         assert_eq!(read[1].sequence_number() - read[0].sequence_number(), 1);
-        // 160 flushed, 160 gathered then dropped, 320 skipped.
-        assert_eq!(read[1].timestamp().wrapping_sub(read[0].timestamp()), 640);
+        // 160 flushed, 320 gathered (kept over the empty skip) then dropped, 320 skipped.
+        assert_eq!(read[1].timestamp().wrapping_sub(read[0].timestamp()), 800);
     }
 }
