@@ -66,9 +66,10 @@ fn render<'a>(
     let codec = listener.params.codec;
     let overlay = listener.overlay();
     match heard {
-        // Relayed only when it fills exactly one frame, so each tick adds one frame of media to
-        // the listener's stream; its packetizer re-cuts those bytes to the listener's ptime
-        // without decoding them.
+        // Relayed only when it fills exactly one frame (the speaker's packets are cut to frames
+        // on receipt; a short one lacks a lost packet's share), so each tick adds one frame of
+        // media to the listener's stream; its packetizer re-cuts those bytes to the listener's
+        // ptime without decoding them.
         Some((from, payload))
             if from == codec
                 && overlay.is_none()

@@ -28,12 +28,12 @@ impl DetachedLeg {
     /// `period`.
     ///
     /// The outgoing timestamp advances one frame per tick, as on any tick, so the stream
-    /// continues +1 sequence number and +1 packet of timestamp (at any ptime). The two schedules are offset by
-    /// less than a packet time; that offset is not media time, and the peer's jitter buffer
-    /// absorbs the one shorter or longer gap between packets. Whole packet times that passed
-    /// with no packet (a slow handover) are media time: they are added to the timestamp as for
-    /// skipped ticks (dropping any payload gathered towards the next packet), so it keeps
-    /// tracking the sampling clock (RFC 3550 §5.1).
+    /// continues +1 sequence number and +1 packet of timestamp (at any ptime). The two schedules
+    /// are offset by less than a tick; that offset is not media time, and the peer's jitter
+    /// buffer absorbs the one shorter or longer gap between packets. Whole ticks that passed with
+    /// no packet (a slow handover) are media time: they are added to the timestamp as for skipped
+    /// ticks (dropping any payload gathered towards the next packet), so it keeps tracking the
+    /// sampling clock (RFC 3550 §5.1).
     pub(crate) fn land(mut self, next: Instant, period: Duration) -> Leg {
         let missed = next.saturating_duration_since(self.due).as_nanos() / period.as_nanos();
         self.leg

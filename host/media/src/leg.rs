@@ -10,6 +10,7 @@ use rtp_rs::RtpReader;
 
 use crate::packetizer::Packetizer;
 use crate::playback::Playback;
+use crate::reframe::Reframer;
 use crate::rtp::RtpSender;
 use crate::{
     Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, MediaDirection, PACKET_TIME, Prompt,
@@ -81,11 +82,13 @@ pub(crate) struct Leg {
     pub(crate) out: Packetizer,
     jitter: JitterBuffer<Vec<u8>>,
     jitter_delay: Duration,
+    reframer: Reframer,
     dtmf: DtmfReceiver,
     playback: Option<Playback>,
     last_heard: Instant,
     timed_out: bool,
-    /// This tick's payload from the jitter buffer, still encoded.
+    /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
+    /// is missing), still encoded.
     input: Option<Vec<u8>>,
     /// This tick's input decoded, valid after `decode` in the tick.
     pub(crate) frame: [i16; FRAME_LEN],
@@ -109,6 +112,7 @@ impl Leg {
             muted: false,
             jitter: JitterBuffer::new(PACKET_TIME, jitter_delay),
             jitter_delay,
+            reframer: Reframer::default(),
             dtmf: DtmfReceiver::new(),
             playback: None,
             last_heard: now,
@@ -134,6 +138,7 @@ impl Leg {
         {
             let fresh = JitterBuffer::new(PACKET_TIME, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
+            self.reframer.clear();
         }
         if params.direction.receives() && !old.direction.receives() {
             self.last_heard = now;
@@ -212,7 +217,10 @@ impl Leg {
     /// encoded: a bridge may relay it as is, and only room talkers need it decoded.
     pub(crate) fn pull(&mut self, deadline: Instant, rtp_timeout: Option<Duration>) -> TickNotes {
         let mut notes = TickNotes::default();
-        self.input = self.jitter.pop(deadline);
+        let jitter = &mut self.jitter;
+        self.input = self
+            .reframer
+            .next(self.params.codec, || jitter.pop(deadline));
         self.has_overlay = match &mut self.playback {
             Some(playback) => {
                 notes.prompt_done = playback.fill(&mut self.overlay);

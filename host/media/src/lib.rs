@@ -37,6 +37,7 @@ mod output;
 mod packetizer;
 mod playback;
 mod prompt;
+mod reframe;
 mod resample;
 mod rtp;
 mod ticker;

@@ -228,3 +228,47 @@ fn gathered_payload_carries_over_a_handover() {
     let packets: Vec<_> = sent.iter().flatten().collect();
     one_stream(&packets, 320);
 }
+
+/// What A (at ptime 20) gets over 30 ticks in a bridge with B, whose peer sends a tone in
+/// packets of `ptime_ms` (each as soon as the tick time reaches its first sample), and what
+/// that peer said.
+fn relayed_from_packets_of(ptime_ms: usize) -> (Vec<u8>, Vec<u8>, Worker) {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+    worker.bridge(A, B);
+    let samples = ptime_ms * 8;
+    let (mut said, mut heard) = (Vec::new(), Vec::new());
+    for k in 0..30 {
+        let due = worker.poll_timeout().unwrap();
+        while said.len() <= k * FRAME_LEN {
+            let n = said.len() / samples;
+            let payload = ulaw(&tone(730.0, 6000.0, said.len(), samples));
+            let packet = rtp(0, n as u16, said.len() as u32, 0xB0B, n == 0, &payload);
+            worker.handle_rtp(due - LEAD, B, &packet);
+            said.extend(payload);
+        }
+        let out = tick(&mut worker);
+        heard.extend_from_slice(rtp_payload(&sent_by(&out, A)[0].payload));
+    }
+    (said, heard, worker)
+}
+
+#[test]
+fn packets_of_other_ptimes_are_received_as_20_ms_frames_and_relayed() {
+    for ptime_ms in [10, 30, 40, 60] {
+        let (said, heard, worker) = relayed_from_packets_of(ptime_ms);
+        // Playout starts 40 ms after the first packet: at the third tick.
+        let delay = 2 * FRAME_LEN;
+        assert_eq!(
+            heard[delay..],
+            said[..heard.len() - delay],
+            "ptime {ptime_ms}: every byte, in order"
+        );
+        let stats = worker.stats();
+        assert_eq!(stats.relayed_frames, 28, "ptime {ptime_ms}");
+        assert_eq!(
+            stats.jitter.underruns + stats.jitter.lost,
+            0,
+            "ptime {ptime_ms}"
+        );
+    }
+}
