@@ -3,8 +3,9 @@
 //! Per tick and direction, the speaker's payload is relayed as it came from its jitter buffer
 //! when the listener speaks the same codec and hears no prompt: no decode, no encode, only the
 //! listener's own RTP header, re-packetized to the listener's ptime (G.711 bytes are samples, so
-//! the payload is cut or joined as is). A listener that sends nothing (on hold) gets nothing. Otherwise that one frame is decoded, the prompt added, and encoded
-//! in the listener's codec. A silent (or muted) speaker gives a silence frame.
+//! the payload is cut or joined as is). Otherwise that one frame is decoded, the prompt added,
+//! and encoded in the listener's codec. A silent (or muted) speaker gives a silence frame. A
+//! listener that sends nothing (on hold) gets nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -151,8 +151,8 @@ impl WorkerStats {
 /// prompt, encodes and packetizes at each leg's ptime. Two bridged legs hear each other without
 /// a mixer (see [`bridge`](Self::bridge)). Every leg that sends gets a packet every ptime,
 /// comfort silence included, so NATs and peers stay happy; a leg on hold (by its direction)
-/// gets none. Legs in no room and no bridge hear only their prompts. A leg is in
-/// at most one room or bridge. Calls naming an unknown leg are ignored.
+/// gets none. Legs in no room and no bridge hear only their prompts. A leg is in at most one
+/// room or bridge. Calls naming an unknown leg are ignored.
 #[derive(Debug)]
 pub struct Worker {
     config: WorkerConfig,
