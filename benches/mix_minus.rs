@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rtp_rs::{RtpPacketBuilder, Seq};
 use switchyard_media::{
-    Codec, FRAME_LEN, LegId, LegParams, MixMinus, RoomId, Worker, WorkerConfig,
+    Codec, FRAME_LEN, LegId, LegParams, MediaDirection, MixMinus, RoomId, Worker, WorkerConfig,
 };
 
 // (participants, talkers)
@@ -64,6 +64,8 @@ fn worker_tick(c: &mut Criterion) {
                 payload_type: 0,
                 telephone_event: Some(101),
                 remote: SocketAddr::from(([127, 0, 0, 1], 20_000 + i as u16)),
+                direction: MediaDirection::SendRecv,
+                ptime_ms: 20,
             };
             worker.add_leg(start, leg, params);
             worker.join(leg, RoomId("bench".into()));

@@ -2,8 +2,10 @@
 //!
 //! Per tick and direction, the speaker's payload is relayed as it came from its jitter buffer
 //! when the listener speaks the same codec and hears no prompt: no decode, no encode, only the
-//! listener's own RTP header. Otherwise that one frame is decoded, the prompt added, and encoded
-//! in the listener's codec. A silent (or muted) speaker gives a silence frame.
+//! listener's own RTP header, re-packetized to the listener's ptime (G.711 bytes are samples, so
+//! the payload is cut or joined as is). Otherwise that one frame is decoded, the prompt added,
+//! and encoded in the listener's codec. A silent (or muted) speaker gives a silence frame. A
+//! listener that sends nothing (on hold) gets nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,7 +40,9 @@ impl Bridges {
             let from_a = legs.get_mut(&a).and_then(Leg::take_speech);
             let from_b = legs.get_mut(&b).and_then(Leg::take_speech);
             for (id, heard) in [(a, from_b), (b, from_a)] {
-                if let Some(leg) = legs.get_mut(&id) {
+                if let Some(leg) = legs.get_mut(&id)
+                    && !leg.held()
+                {
                     let (silence, scratch) = (&mut self.silence, &mut self.payload);
                     let payload = render(silence, scratch, leg, heard, out.stats);
                     out.send(id, leg, payload);
@@ -63,8 +67,10 @@ fn render<'a>(
     let codec = listener.params.codec;
     let overlay = listener.overlay();
     match heard {
-        // Relayed only when it fills exactly one frame, so the listener's timestamp (one frame
-        // per packet) stays true to the media it carries.
+        // Relayed only when it fills exactly one frame (the speaker's packets are cut to frames
+        // on receipt; a short one lacks a lost packet's share), so each tick adds one frame of
+        // media to the listener's stream; its packetizer re-cuts those bytes to the listener's
+        // ptime without decoding them.
         Some((from, payload))
             if from == codec
                 && overlay.is_none()

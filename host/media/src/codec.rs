@@ -81,8 +81,15 @@ impl Codec {
         }
     }
 
-    /// Decodes an RTP payload into a whole frame: a payload shorter than the frame (a peer with
-    /// another ptime) is padded with silence, a longer one is cut to the frame.
+    /// Bytes of RTP payload that carry `samples` samples (one per sample for G.711).
+    pub(crate) fn payload_len(self, samples: usize) -> usize {
+        match self {
+            Codec::Pcmu | Codec::Pcma => samples,
+        }
+    }
+
+    /// Decodes an RTP payload into a whole frame: a payload shorter than the frame (part of a
+    /// frame whose next packet is missing) is padded with silence, a longer one is cut to it.
     pub(crate) fn decode_frame(self, payload: &[u8], frame: &mut [i16]) {
         let n = self.decode(payload, frame);
         frame[n..].fill(0);

@@ -7,7 +7,8 @@ use crate::leg::Leg;
 
 /// A leg taken out of a worker by [`Worker::detach`](crate::Worker::detach), to carry on in
 /// another one with [`Worker::attach`](crate::Worker::attach) exactly where it was: parameters,
-/// outgoing RTP stream (SSRC, sequence number, timestamp), buffered incoming audio, DTMF
+/// direction and ptime, outgoing RTP stream (SSRC, sequence number, timestamp, payload gathered
+/// towards its next packet), buffered incoming audio, DTMF
 /// receiver, prompt playback, mute flag and RTP-timeout bookkeeping. Opaque; `Send`, so the
 /// shell can pass it between tasks.
 #[derive(Debug)]
@@ -26,16 +27,17 @@ impl DetachedLeg {
     /// The leg, ready to tick on a schedule whose next deadline is `next` and whose period is
     /// `period`.
     ///
-    /// The outgoing timestamp advances one frame per packet sent, as on any tick, so the stream
-    /// continues +1 sequence number and +1 frame of timestamp. The two schedules are offset by
-    /// less than a packet time; that offset is not media time, and the peer's jitter buffer
-    /// absorbs the one shorter or longer gap between packets. Whole packet times that passed
-    /// with no packet (a slow handover) are media time: they are added to the timestamp as for
-    /// skipped ticks, so it keeps tracking the sampling clock (RFC 3550 §5.1).
+    /// The outgoing timestamp advances one frame per tick, as on any tick, so the stream
+    /// continues +1 sequence number and +1 packet of timestamp (at any ptime). The two schedules
+    /// are offset by less than a tick; that offset is not media time, and the peer's jitter
+    /// buffer absorbs the one shorter or longer gap between packets. Whole ticks that passed with
+    /// no packet (a slow handover) are media time: they are added to the timestamp as for skipped
+    /// ticks (dropping any payload gathered towards the next packet), so it keeps tracking the
+    /// sampling clock (RFC 3550 §5.1).
     pub(crate) fn land(mut self, next: Instant, period: Duration) -> Leg {
         let missed = next.saturating_duration_since(self.due).as_nanos() / period.as_nanos();
         self.leg
-            .sender
+            .out
             .skip((missed as u32).wrapping_mul(FRAME_LEN as u32));
         self.leg
     }

@@ -158,8 +158,9 @@ impl<T> JitterBuffer<T> {
         self.trim(ext);
     }
 
-    /// Releases the frame for the tick at `now`: `Some` with the next packet, or `None` for
-    /// silence (still buffering, idle, lost or underrun; see the module docs).
+    /// Releases the next packet for playout at `now`: `Some` with it, or `None` for silence
+    /// (still buffering, idle, lost or underrun; see the module docs). Called once per tick, or
+    /// more when the peer's packets are shorter than a tick.
     pub fn pop(&mut self, now: Instant) -> Option<T> {
         if let Playout::Buffering { until } = self.playout {
             if now < until {

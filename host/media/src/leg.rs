@@ -8,10 +8,13 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rtp_rs::RtpReader;
 
+use crate::packetizer::Packetizer;
 use crate::playback::Playback;
+use crate::reframe::Reframer;
 use crate::rtp::RtpSender;
 use crate::{
-    Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, PACKET_TIME, Prompt, RoomId,
+    Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, MediaDirection, PACKET_TIME, Prompt,
+    RoomId,
 };
 
 /// Identifies a leg within a worker; the shell assigns it.
@@ -29,6 +32,13 @@ pub struct LegParams {
     pub telephone_event: Option<u8>,
     /// Where this leg's RTP goes.
     pub remote: SocketAddr,
+    /// Our direction for the stream, as in our SDP: whether the leg sends RTP and whether it
+    /// takes (and expects) the peer's.
+    pub direction: MediaDirection,
+    /// The packet duration the peer asked to receive, in ms (its `a=ptime`; 20 when it gave
+    /// none). Served as the nearest multiple of 10 ms (halves round up) within 10..=200 ms: 0–14
+    /// → 10, 25 → 30, anything above 200 → 200.
+    pub ptime_ms: u32,
 }
 
 /// What a packet from the leg's socket turned out to be, when it was not simply audio.
@@ -40,6 +50,8 @@ pub(crate) enum Received {
     Event(Option<char>),
     /// A valid RTP packet with a payload type this leg did not negotiate.
     UnknownPayloadType,
+    /// A valid RTP packet for a leg that does not receive (our direction), dropped unread.
+    NotReceiving,
     /// Not a valid RTP packet, or an unreadable payload.
     Malformed,
 }
@@ -67,14 +79,16 @@ pub(crate) struct Leg {
     pub(crate) params: LegParams,
     pub(crate) place: Place,
     pub(crate) muted: bool,
-    pub(crate) sender: RtpSender,
+    pub(crate) out: Packetizer,
     jitter: JitterBuffer<Vec<u8>>,
     jitter_delay: Duration,
+    reframer: Reframer,
     dtmf: DtmfReceiver,
     playback: Option<Playback>,
     last_heard: Instant,
     timed_out: bool,
-    /// This tick's payload from the jitter buffer, still encoded.
+    /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
+    /// is missing), still encoded.
     input: Option<Vec<u8>>,
     /// This tick's input decoded, valid after `decode` in the tick.
     pub(crate) frame: [i16; FRAME_LEN],
@@ -90,13 +104,15 @@ impl Leg {
         jitter_delay: Duration,
         rng: &mut impl Rng,
     ) -> Self {
+        let sender = RtpSender::new(rng, params.payload_type);
         Leg {
-            sender: RtpSender::new(rng, params.payload_type),
+            out: Packetizer::new(sender, params.codec, params.ptime_ms),
             params,
             place: Place::Alone,
             muted: false,
             jitter: JitterBuffer::new(PACKET_TIME, jitter_delay),
             jitter_delay,
+            reframer: Reframer::default(),
             dtmf: DtmfReceiver::new(),
             playback: None,
             last_heard: now,
@@ -108,16 +124,30 @@ impl Leg {
         }
     }
 
-    /// Adopts re-negotiated parameters. Audio buffered under the old ones is discarded; the
-    /// buffer's counters are returned so the worker keeps them.
-    pub(crate) fn update(&mut self, params: LegParams) -> JitterStats {
-        let old = std::mem::replace(
-            &mut self.jitter,
-            JitterBuffer::new(PACKET_TIME, self.jitter_delay),
-        );
-        self.sender.set_payload_type(params.payload_type);
+    /// Adopts re-negotiated parameters at `now`, after the worker flushed the outgoing payload
+    /// gathered under the old ones. The outgoing stream goes on. Incoming audio buffered in the
+    /// old codec or payload type, or for a leg that stops receiving, is discarded: the replaced
+    /// buffer's counters are returned so the worker keeps them (zeros when it is kept). A leg
+    /// that starts receiving counts its RTP timeout from `now`.
+    pub(crate) fn update(&mut self, now: Instant, params: LegParams) -> JitterStats {
+        let old = &self.params;
+        let mut replaced = JitterStats::default();
+        if old.codec != params.codec
+            || old.payload_type != params.payload_type
+            || !params.direction.receives()
+        {
+            let fresh = JitterBuffer::new(PACKET_TIME, self.jitter_delay);
+            replaced = std::mem::replace(&mut self.jitter, fresh).stats();
+            self.reframer.clear();
+        }
+        if params.direction.receives() && !old.direction.receives() {
+            self.last_heard = now;
+            self.timed_out = false;
+        }
+        self.out
+            .configure(params.codec, params.payload_type, params.ptime_ms);
         self.params = params;
-        old.stats()
+        replaced
     }
 
     pub(crate) fn jitter_stats(&self) -> JitterStats {
@@ -142,6 +172,12 @@ impl Leg {
         let Ok(rtp) = RtpReader::new(packet) else {
             return Received::Malformed;
         };
+        // RFC 3264 §6.1: the direction is that of the media stream, and RFC 4733 events are one
+        // of its payload formats; a leg that does not receive takes no DTMF either. Its peer
+        // sends nothing (RFC 3264 §5.1) or was told we do not listen.
+        if !self.params.direction.receives() {
+            return Received::NotReceiving;
+        }
         self.last_heard = now;
         self.timed_out = false;
         let pt = rtp.payload_type();
@@ -181,7 +217,10 @@ impl Leg {
     /// encoded: a bridge may relay it as is, and only room talkers need it decoded.
     pub(crate) fn pull(&mut self, deadline: Instant, rtp_timeout: Option<Duration>) -> TickNotes {
         let mut notes = TickNotes::default();
-        self.input = self.jitter.pop(deadline);
+        let jitter = &mut self.jitter;
+        self.input = self
+            .reframer
+            .next(self.params.codec, || jitter.pop(deadline));
         self.has_overlay = match &mut self.playback {
             Some(playback) => {
                 notes.prompt_done = playback.fill(&mut self.overlay);
@@ -192,7 +231,10 @@ impl Leg {
         if notes.prompt_done {
             self.playback = None;
         }
+        // RFC 3264 §5.1: the peer of a sendonly or inactive stream sends no RTP, so silence from
+        // it is no sign of a dead call.
         if let Some(timeout) = rtp_timeout
+            && self.params.direction.receives()
             && !self.timed_out
             && deadline >= self.last_heard + timeout
         {
@@ -200,6 +242,16 @@ impl Leg {
             notes.timed_out = true;
         }
         notes
+    }
+
+    /// Whether this leg sends nothing (its direction: it is on hold). Then this tick's media time
+    /// is accounted on its outgoing stream and nothing is to be rendered for it.
+    pub(crate) fn held(&mut self) -> bool {
+        let held = !self.params.direction.sends();
+        if held {
+            self.out.skip(FRAME_LEN as u32);
+        }
+        held
     }
 
     /// Whether this leg says something this tick that its room or bridge peer hears.

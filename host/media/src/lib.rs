@@ -8,8 +8,9 @@
 //!
 //! The [`Worker`] API, as the shell drives it:
 //!
-//! - Legs: [`add_leg`](Worker::add_leg) (also a re-negotiation),
-//!   [`remove_leg`](Worker::remove_leg), [`set_muted`](Worker::set_muted) (also listen-only).
+//! - Legs: [`add_leg`](Worker::add_leg), [`update_leg`](Worker::update_leg) (a re-negotiation:
+//!   codec, remote address, direction such as hold, ptime), [`remove_leg`](Worker::remove_leg),
+//!   [`set_muted`](Worker::set_muted) (also listen-only).
 //! - Where a leg is, at most one of: alone (hearing only its prompts), in a room
 //!   ([`join`](Worker::join), [`leave`](Worker::leave); mixed mix-minus), or in a two-party
 //!   bridge ([`bridge`](Worker::bridge), [`unbridge`](Worker::unbridge); each leg's payload
@@ -25,6 +26,7 @@
 
 mod bridge;
 mod codec;
+mod direction;
 mod dtmf;
 pub mod g711;
 mod handover;
@@ -32,8 +34,10 @@ mod jitter;
 mod leg;
 mod mixer;
 mod output;
+mod packetizer;
 mod playback;
 mod prompt;
+mod reframe;
 mod resample;
 mod rtp;
 mod ticker;
@@ -42,6 +46,7 @@ mod worker;
 use std::time::Duration;
 
 pub use codec::{Codec, SUPPORTED_ENCODINGS};
+pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
 pub use handover::DetachedLeg;
 pub use jitter::{JitterBuffer, JitterStats};
@@ -55,7 +60,8 @@ pub use worker::{
 /// Sample rate of every room's mix, in Hz (narrowband now; 16 and 48 kHz rooms later).
 pub const ROOM_RATE: u32 = 8000;
 
-/// The only packet time the worker runs at now: one frame every 20 ms.
+/// The only tick period the worker runs at now: one frame every 20 ms. Each leg's packets still
+/// carry the ptime its peer asked for ([`LegParams::ptime_ms`]).
 pub const PACKET_TIME: Duration = Duration::from_millis(20);
 
 /// Samples in one frame at [`ROOM_RATE`] and [`PACKET_TIME`] (160).

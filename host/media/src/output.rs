@@ -1,7 +1,10 @@
-//! The per-tick output side of a worker: each leg's payload packetized on its own RTP stream and
-//! queued for the shell.
+//! The per-tick output side of a worker: each leg's payload packetized on its own RTP stream, at
+//! its peer's ptime, and queued for the shell.
 
 use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use rtp_rs::RtpPacketBuildError;
 
 use crate::leg::{Leg, LegId};
 use crate::{FRAME_LEN, MediaTransmit, MixMinus, WorkerStats};
@@ -22,20 +25,42 @@ impl Output<'_> {
         leg: &mut Leg,
         in_room: bool,
     ) {
+        if leg.held() {
+            return;
+        }
         let own = (in_room && leg.talking()).then_some(&leg.frame);
         let payload = mixer.payload(own, leg.overlay(), leg.params.codec);
         self.send(id, leg, payload);
     }
 
-    /// Packetizes one frame's `payload` on the leg's outgoing stream and queues it.
+    /// Adds one frame's `payload` to the leg's outgoing stream and queues the packets it
+    /// completes (none, one or two, as its ptime asks).
     pub(crate) fn send(&mut self, id: LegId, leg: &mut Leg, payload: &[u8]) {
-        match leg.sender.packetize(payload, FRAME_LEN as u32) {
-            Ok(packet) => {
+        let destination = leg.params.remote;
+        leg.out
+            .push(payload, |packet| self.queue(id, destination, packet));
+    }
+
+    /// Queues the payload the leg's outgoing stream has gathered towards its next packet, as one
+    /// shorter packet (before its parameters change).
+    pub(crate) fn flush(&mut self, id: LegId, leg: &mut Leg) {
+        let destination = leg.params.remote;
+        leg.out.flush(|packet| self.queue(id, destination, packet));
+    }
+
+    fn queue(
+        &mut self,
+        leg: LegId,
+        destination: SocketAddr,
+        packet: Result<Vec<u8>, RtpPacketBuildError>,
+    ) {
+        match packet {
+            Ok(payload) => {
                 self.stats.packets_sent += 1;
                 self.transmits.push_back(MediaTransmit {
-                    leg: id,
-                    destination: leg.params.remote,
-                    payload: packet,
+                    leg,
+                    destination,
+                    payload,
                 });
             }
             Err(_) => self.stats.build_errors += 1,

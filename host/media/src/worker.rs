@@ -31,8 +31,8 @@ pub struct WorkerConfig {
     /// The tick period and frame duration; must be [`PACKET_TIME`] (20 ms), the only frame
     /// length ([`FRAME_LEN`] samples at 8 kHz) the worker runs now.
     pub packet_time: Duration,
-    /// Silence from a leg for this long raises [`MediaEvent::RtpTimeout`] once (re-armed when
-    /// RTP arrives again); `None` never does.
+    /// Silence from a leg that receives for this long raises [`MediaEvent::RtpTimeout`] once
+    /// (re-armed when RTP arrives again); `None` never does.
     pub rtp_timeout: Option<Duration>,
     /// Target playout delay of every leg's jitter buffer.
     pub jitter_delay: Duration,
@@ -76,7 +76,9 @@ pub enum MediaEvent {
         /// '0'–'9', '*', '#' or 'A'–'D'.
         digit: char,
     },
-    /// No RTP arrived from the leg for [`WorkerConfig::rtp_timeout`].
+    /// No RTP arrived from the leg for [`WorkerConfig::rtp_timeout`]. Never raised for a leg that
+    /// does not receive ([`MediaDirection::SendOnly`](crate::MediaDirection::SendOnly) or
+    /// `Inactive`): its peer sends nothing.
     RtpTimeout {
         /// The silent leg.
         leg: LegId,
@@ -98,6 +100,9 @@ pub struct WorkerStats {
     pub malformed_packets: u64,
     /// Valid RTP packets dropped for a payload type the leg did not negotiate.
     pub unknown_payload_type: u64,
+    /// Valid RTP packets dropped because their leg does not receive (our direction is sendonly
+    /// or inactive).
+    pub not_receiving: u64,
     /// Packets dropped because their leg is unknown.
     pub unknown_leg_packets: u64,
     /// RTP packets queued for sending.
@@ -127,6 +132,7 @@ impl WorkerStats {
         self.packets_received += other.packets_received;
         self.malformed_packets += other.malformed_packets;
         self.unknown_payload_type += other.unknown_payload_type;
+        self.not_receiving += other.not_receiving;
         self.unknown_leg_packets += other.unknown_leg_packets;
         self.packets_sent += other.packets_sent;
         self.build_errors += other.build_errors;
@@ -142,10 +148,11 @@ impl WorkerStats {
 ///
 /// Every tick pulls one frame per leg from its jitter buffer, mixes each room (mix-minus over
 /// the decoded talkers, non-talkers sharing one encode per codec), adds each leg's private
-/// prompt, encodes and packetizes. Two bridged legs hear each other without a mixer (see
-/// [`bridge`](Self::bridge)). Every leg gets a packet every tick, comfort silence included, so
-/// NATs and peers stay happy. Legs in no room and no bridge hear only their prompts. A leg is in
-/// at most one room or bridge. Calls naming an unknown leg are ignored.
+/// prompt, encodes and packetizes at each leg's ptime. Two bridged legs hear each other without
+/// a mixer (see [`bridge`](Self::bridge)). Every leg that sends gets a packet every ptime,
+/// comfort silence included, so NATs and peers stay happy; a leg on hold (by its direction)
+/// gets none. Legs in no room and no bridge hear only their prompts. A leg is in at most one
+/// room or bridge. Calls naming an unknown leg are ignored.
 #[derive(Debug)]
 pub struct Worker {
     config: WorkerConfig,
@@ -190,17 +197,44 @@ impl Worker {
     }
 
     /// Adds a leg, in no room, unmuted, with a new outgoing RTP stream; its RTP timeout counts
-    /// from `now`. Adding a leg that exists adopts the new parameters (a re-negotiation): room or
-    /// bridge, mute, playback and the outgoing stream carry on, buffered incoming audio is
-    /// dropped.
+    /// from `now`. Adding a leg that exists is [`update_leg`](Self::update_leg).
     pub fn add_leg(&mut self, now: Instant, leg: LegId, params: LegParams) {
-        if let Some(existing) = self.legs.get_mut(&leg) {
-            let stats = existing.update(params);
-            self.retired.accumulate(&stats);
+        if self.legs.contains_key(&leg) {
+            self.update_leg(now, leg, params);
             return;
         }
         let state = Leg::new(now, params, self.config.jitter_delay, &mut self.rng);
         self.legs.insert(leg, state);
+    }
+
+    /// Adopts re-negotiated parameters for a live leg (a re-INVITE or UPDATE), effective from the
+    /// next tick; an unknown leg or unchanged parameters are ignored. Room or bridge, mute and
+    /// playback carry on, and so does the outgoing RTP stream: same SSRC, next sequence number,
+    /// timestamp on the sampling clock (RFC 3550 §5.1, §8), whatever the new codec, payload type,
+    /// remote address or ptime.
+    ///
+    /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
+    /// one shorter packet under the old parameters. Incoming audio buffered in the old codec or
+    /// payload type is dropped, as is all of it when the leg stops receiving. Per
+    /// [`MediaDirection`](crate::MediaDirection): a leg that does not send emits no RTP at all
+    /// (its timestamp still advances with media time); a leg that does not receive drops what
+    /// arrives, audio and telephone-events alike, and raises no [`MediaEvent::RtpTimeout`]; one
+    /// that starts receiving again counts its RTP timeout from `now`.
+    pub fn update_leg(&mut self, now: Instant, leg: LegId, params: LegParams) {
+        let Some(state) = self
+            .legs
+            .get_mut(&leg)
+            .filter(|state| state.params != params)
+        else {
+            return;
+        };
+        let mut out = Output {
+            transmits: &mut self.transmits,
+            stats: &mut self.stats,
+        };
+        out.flush(leg, state);
+        let replaced = state.update(now, params);
+        self.retired.accumulate(&replaced);
     }
 
     /// Removes a leg, taking it out of its room or bridge (its peer is then alone). Packets
@@ -328,7 +362,7 @@ impl Worker {
     /// Takes a packet that arrived at `now` on the leg's socket. Audio in the negotiated payload
     /// type goes to the leg's jitter buffer; RFC 4733 telephone-events become
     /// [`MediaEvent::Dtmf`] (once per press) and are not mixed; anything else is counted and
-    /// dropped.
+    /// dropped, as is every packet of a leg that does not receive (its direction).
     pub fn handle_rtp(&mut self, now: Instant, leg: LegId, packet: &[u8]) {
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;
@@ -340,6 +374,7 @@ impl Worker {
                 return;
             }
             Received::UnknownPayloadType => self.stats.unknown_payload_type += 1,
+            Received::NotReceiving => self.stats.not_receiving += 1,
             Received::Event(Some(digit)) => self.events.push_back(MediaEvent::Dtmf { leg, digit }),
             Received::Event(None) | Received::Audio => {}
         }
@@ -359,7 +394,7 @@ impl Worker {
             self.stats.skipped_ticks += due.skipped;
             let samples = (due.skipped as u32).wrapping_mul(FRAME_LEN as u32);
             for leg in self.legs.values_mut() {
-                leg.sender.skip(samples);
+                leg.out.skip(samples);
             }
         }
         let period = self.ticker.period();

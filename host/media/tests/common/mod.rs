@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
-use switchyard_media::{Codec, LegId, LegParams, MediaEvent, MediaTransmit, Worker, WorkerConfig};
+use switchyard_media::{
+    Codec, LegId, LegParams, MediaDirection, MediaEvent, MediaTransmit, Worker, WorkerConfig,
+};
 
 pub const TICK: Duration = Duration::from_millis(20);
 
@@ -52,6 +54,8 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
         payload_type: codec.payload_type(),
         telephone_event: Some(101),
         remote: SocketAddr::from(([127, 0, 0, 1], port)),
+        direction: MediaDirection::SendRecv,
+        ptime_ms: 20,
     }
 }
 

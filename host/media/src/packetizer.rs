@@ -1,0 +1,206 @@
+//! One leg's outgoing stream cut to the packet time its peer asked for (`a=ptime`): the worker
+//! makes one 20 ms frame per tick, the peer gets packets of its ptime.
+
+use rtp_rs::RtpPacketBuildError;
+
+use crate::Codec;
+use crate::rtp::RtpSender;
+
+/// The shortest packet time served, in ms: half a tick, two packets per tick.
+const MIN_PTIME_MS: u32 = 10;
+/// The longest packet time served, in ms: RFC 3551 §4.2 asks receivers to accept packets of up
+/// to 200 ms of audio, so no peer can count on more.
+const MAX_PTIME_MS: u32 = 200;
+/// Packet times are served in steps of this many ms, so that every packet holds whole halves
+/// of the worker's 20 ms frames.
+const PTIME_STEP_MS: u32 = 10;
+
+/// The packet time actually served for a requested `ptime_ms`: the nearest multiple of 10 ms
+/// (halves round up) within 10..=200 ms.
+pub(crate) fn served_ptime_ms(ptime_ms: u32) -> u32 {
+    let rounded = ptime_ms.saturating_add(PTIME_STEP_MS / 2) / PTIME_STEP_MS * PTIME_STEP_MS;
+    rounded.clamp(MIN_PTIME_MS, MAX_PTIME_MS)
+}
+
+/// Gathers the encoded frames of one outgoing stream into packets of the peer's ptime and
+/// numbers them on its [`RtpSender`].
+///
+/// Each packet goes out as soon as enough audio is gathered: at 20 ms one packet per tick, at
+/// 40 ms one every other tick, at 30 ms two in every three ticks (the 2nd and 3rd), at 10 ms two
+/// per tick, back to back (a tick-driven worker has no half-tick; the peer's jitter buffer
+/// absorbs the 10 ms). Every packet's timestamp is that of its first sample and advances by the
+/// samples it carries (RFC 3550 §5.1).
+#[derive(Debug)]
+pub(crate) struct Packetizer {
+    sender: RtpSender,
+    codec: Codec,
+    // Bytes of `codec` payload in one packet.
+    packet_len: usize,
+    // Payload gathered towards the next packet, shorter than `packet_len` between calls.
+    pending: Vec<u8>,
+}
+
+impl Packetizer {
+    /// Packets of `codec` and `ptime_ms` (as [`served_ptime_ms`] serves it) on `sender`.
+    pub(crate) fn new(sender: RtpSender, codec: Codec, ptime_ms: u32) -> Self {
+        Packetizer {
+            sender,
+            codec,
+            packet_len: packet_len(codec, ptime_ms),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Switches to `codec`, `payload_type` and `ptime_ms` for later packets; the stream (SSRC,
+    /// sequence number, timestamp) goes on. Call [`flush`](Self::flush) first: gathered payload
+    /// would otherwise go out under the new payload type.
+    pub(crate) fn configure(&mut self, codec: Codec, payload_type: u8, ptime_ms: u32) {
+        self.sender.set_payload_type(payload_type);
+        self.codec = codec;
+        self.packet_len = packet_len(codec, ptime_ms);
+    }
+
+    /// Adds one frame's `payload` and hands `emit` every packet now complete, in order.
+    pub(crate) fn push(
+        &mut self,
+        payload: &[u8],
+        mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+    ) {
+        let codec = self.codec;
+        let mut packetize = |sender: &mut RtpSender, bytes: &[u8]| {
+            let samples = codec.payload_samples(bytes) as u32;
+            emit(sender.packetize(bytes, samples));
+        };
+        if self.pending.is_empty() {
+            // The usual case (20 ms, or 10 ms): whole packets straight from the frame.
+            let mut chunks = payload.chunks_exact(self.packet_len);
+            for chunk in &mut chunks {
+                packetize(&mut self.sender, chunk);
+            }
+            self.pending.extend_from_slice(chunks.remainder());
+            return;
+        }
+        self.pending.extend_from_slice(payload);
+        let whole = self.pending.len() / self.packet_len * self.packet_len;
+        for chunk in self.pending[..whole].chunks_exact(self.packet_len) {
+            packetize(&mut self.sender, chunk);
+        }
+        self.pending.drain(..whole);
+    }
+
+    /// Hands `emit` the payload gathered so far as one shorter packet, if there is any.
+    pub(crate) fn flush(&mut self, mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>)) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let samples = self.codec.payload_samples(&self.pending) as u32;
+        emit(self.sender.packetize(&self.pending, samples));
+        self.pending.clear();
+    }
+
+    /// Accounts for `samples` of media time that are not sent (skipped ticks, a leg that sends
+    /// nothing): the timestamp moves on past them (RFC 3550 §5.1), the sequence number does not.
+    /// Payload still gathered is dropped with them, its samples counted too: what follows the gap
+    /// cannot share a packet (and its one timestamp) with it. No samples, no gap: nothing changes.
+    pub(crate) fn skip(&mut self, samples: u32) {
+        if samples == 0 {
+            return;
+        }
+        let gathered = self.codec.payload_samples(&self.pending) as u32;
+        self.pending.clear();
+        self.sender.skip(gathered.wrapping_add(samples));
+    }
+}
+
+fn packet_len(codec: Codec, ptime_ms: u32) -> usize {
+    let samples = codec.clock_rate() / 1000 * served_ptime_ms(ptime_ms);
+    codec.payload_len(samples as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+    use rtp_rs::RtpReader;
+
+    #[test]
+    fn requested_ptimes_snap_to_served_ones() {
+        let served = [
+            0,
+            5,
+            10,
+            14,
+            15,
+            20,
+            25,
+            30,
+            33,
+            40,
+            60,
+            200,
+            205,
+            1000,
+            u32::MAX,
+        ]
+        .map(served_ptime_ms);
+        assert_eq!(
+            served,
+            [
+                10, 10, 10, 10, 20, 20, 30, 30, 30, 40, 60, 200, 200, 200, 200
+            ]
+        );
+    }
+
+    // (payload length, timestamp step since the previous packet) of what 4 frames become.
+    fn packets(ptime_ms: u32) -> Vec<(usize, u32)> {
+        let sender = RtpSender::new(&mut SmallRng::seed_from_u64(1), 0);
+        let mut packetizer = Packetizer::new(sender, Codec::Pcmu, ptime_ms);
+        let mut out = Vec::new();
+        for frame in 0..4u8 {
+            packetizer.push(&[frame; 160], |packet| out.push(packet.unwrap()));
+        }
+        let mut previous = None;
+        out.iter()
+            .map(|packet| {
+                let rtp = RtpReader::new(packet).unwrap();
+                let step = previous.map_or(0, |ts: u32| rtp.timestamp().wrapping_sub(ts));
+                previous = Some(rtp.timestamp());
+                (rtp.payload().len(), step)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_are_cut_and_gathered_to_the_ptime() {
+        assert_eq!(packets(20), [(160, 0), (160, 160), (160, 160), (160, 160)]);
+        assert_eq!(packets(40), [(320, 0), (320, 320)]);
+        assert_eq!(packets(30), [(240, 0), (240, 240)]);
+        assert_eq!(packets(10).len(), 8);
+        assert!(packets(10).iter().skip(1).all(|&p| p == (80, 80)));
+    }
+
+    #[test]
+    fn flush_sends_the_rest_and_skip_drops_it() {
+        let sender = RtpSender::new(&mut SmallRng::seed_from_u64(1), 0);
+        let mut packetizer = Packetizer::new(sender, Codec::Pcmu, 60);
+        let mut out = Vec::new();
+        packetizer.push(&[1; 160], |p| out.push(p.unwrap()));
+        packetizer.flush(|p| out.push(p.unwrap()));
+        packetizer.flush(|p| out.push(p.unwrap()));
+        packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
+        packetizer.skip(0);
+        packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
+        packetizer.skip(320);
+        packetizer.configure(Codec::Pcma, 8, 20);
+        packetizer.push(&[3; 160], |p| out.push(p.unwrap()));
+        let read: Vec<_> = out.iter().map(|p| RtpReader::new(p).unwrap()).collect();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].payload(), &[1; 160][..]);
+        assert_eq!(read[1].payload(), &[3; 160][..]);
+        assert_eq!(read[1].payload_type(), 8);
+        assert_eq!(read[1].sequence_number() - read[0].sequence_number(), 1);
+        // 160 flushed, 320 gathered (kept over the empty skip) then dropped, 320 skipped.
+        assert_eq!(read[1].timestamp().wrapping_sub(read[0].timestamp()), 800);
+    }
+}
