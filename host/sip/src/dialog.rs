@@ -1,5 +1,5 @@
-//! Dialogs (RFC 3261 §12) on the UAS side: identity, remote target, route set, CSeq numbering
-//! and the in-dialog requests the endpoint sends (BYE).
+//! Dialogs (RFC 3261 §12) on either side: identity, remote target, route set, CSeq numbering
+//! and the in-dialog requests the endpoint sends (BYE, the ACK of a 2xx).
 
 use std::net::SocketAddr;
 
@@ -7,6 +7,7 @@ use rsip::headers::{ToTypedHeader, UntypedHeader};
 use rsip::prelude::HeadersExt;
 
 use crate::message::Request;
+use crate::request::Head;
 
 /// The identity of a dialog (§12): Call-ID and both tags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -90,6 +91,55 @@ impl Dialog {
         })
     }
 
+    /// The UAC side of the dialog that `response`, a 2xx to our INVITE with CSeq `cseq` and
+    /// the To tag `remote_tag`, creates (§12.1.2): the route set is its Record-Route reversed,
+    /// the remote target its Contact; `head` gives our side. Host names fall back to
+    /// `fallback`, where the INVITE went. `Err` names a missing or unreadable header.
+    pub(crate) fn uac(
+        head: &Head,
+        response: &rsip::Response,
+        remote_tag: String,
+        cseq: u32,
+        fallback: SocketAddr,
+    ) -> Result<Self, &'static str> {
+        let contact = response
+            .contact_header()
+            .map_err(|_| "Missing Contact header")?
+            .typed()
+            .map_err(|_| "Malformed Contact header")?;
+        let mut route_set = Vec::new();
+        for header in response.headers.iter() {
+            if let rsip::Header::RecordRoute(record_route) = header {
+                let typed = record_route
+                    .typed()
+                    .map_err(|_| "Malformed Record-Route header")?;
+                route_set.extend(typed.uris().iter().cloned());
+            }
+        }
+        route_set.reverse();
+        let remote_uri = response
+            .to_header()
+            .map_err(|_| "Missing To header")?
+            .value()
+            .to_owned();
+        Ok(Self {
+            id: DialogId {
+                call_id: head.call_id.clone(),
+                local_tag: head.from_tag.clone(),
+                remote_tag,
+            },
+            local_uri: head.from.clone(),
+            remote_uri,
+            remote_target: contact.uri,
+            route_set,
+            local_cseq: cseq,
+            // §12.1.2: the remote sequence number starts empty.
+            remote_cseq: 0,
+            local: head.local,
+            fallback,
+        })
+    }
+
     /// The dialog's identity.
     pub(crate) fn id(&self) -> &DialogId {
         &self.id
@@ -117,6 +167,22 @@ impl Dialog {
         user_agent: &str,
     ) -> (Vec<u8>, SocketAddr) {
         self.local_cseq += 1;
+        self.build(method, self.local_cseq, branch, user_agent)
+    }
+
+    /// The ACK of a 2xx to the INVITE with CSeq `cseq` (§13.2.2.4: built like an in-dialog
+    /// request, with the INVITE's CSeq number and a branch of its own), and where to send it.
+    pub(crate) fn ack(&self, cseq: u32, branch: &str, user_agent: &str) -> (Vec<u8>, SocketAddr) {
+        self.build(rsip::Method::Ack, cseq, branch, user_agent)
+    }
+
+    fn build(
+        &self,
+        method: rsip::Method,
+        cseq: u32,
+        branch: &str,
+        user_agent: &str,
+    ) -> (Vec<u8>, SocketAddr) {
         let target = format!("<{}>", self.remote_target);
         let (uri, routes, next_hop) = match self.route_set.first() {
             None => (self.remote_target.clone(), Vec::new(), &self.remote_target),
@@ -153,7 +219,7 @@ impl Dialog {
         );
         headers.push(rsip::headers::To::new(self.remote_uri.clone()).into());
         headers.push(rsip::headers::CallId::new(self.id.call_id.clone()).into());
-        headers.push(rsip::headers::CSeq::new(format!("{} {method}", self.local_cseq)).into());
+        headers.push(rsip::headers::CSeq::new(format!("{cseq} {method}")).into());
         headers.push(rsip::headers::UserAgent::new(user_agent).into());
         headers.push(rsip::headers::ContentLength::new("0").into());
         let request = rsip::Request {

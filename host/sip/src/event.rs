@@ -7,10 +7,6 @@ use crate::sdp::Offer;
 
 /// Something the application must know about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "events are drained one at a time, never stored in bulk; the API keeps IncomingCall unboxed"
-)]
 pub enum Event {
     /// A new INVITE with a usable SDP offer; 100 Trying was already sent. Answer it with
     /// [`Endpoint::answer`](crate::Endpoint::answer) or
@@ -20,6 +16,37 @@ pub enum Event {
     CallConfirmed {
         /// The call.
         call: CallKey,
+    },
+    /// A provisional response (101-199) to our INVITE arrived; one event per response
+    /// received, retransmissions included.
+    CallProgress {
+        /// The call.
+        call: CallKey,
+        /// The status code.
+        code: u16,
+        /// The reason phrase as sent.
+        reason: String,
+        /// The SDP answer it carries (early media), if it has a To tag and a usable SDP body.
+        answer: Option<Offer>,
+    },
+    /// A 2xx to our INVITE arrived: the ACK was sent and the dialog is confirmed.
+    CallAnswered {
+        /// The call.
+        call: CallKey,
+        /// The SDP answer of the 2xx, or of a provisional response if the 2xx has none.
+        answer: Offer,
+    },
+    /// Our INVITE failed; like [`Event::CallEnded`], the call's key is no longer valid. `code`
+    /// and `reason` are those of the final non-2xx response (after any Digest retries),
+    /// `408 Request Timeout` when no final response came within 64*T1 (Timer B), or
+    /// `488 Not Acceptable Here` for a 2xx without a usable SDP answer (ACKed, then BYEd).
+    CallFailed {
+        /// The call.
+        call: CallKey,
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
     },
     /// The call is over; its key is no longer valid.
     CallEnded {
@@ -39,8 +66,9 @@ pub enum EndCause {
     Cancelled,
     /// The peer never acknowledged our 2xx (64*T1); a BYE was sent.
     NoAck,
-    /// The application hung up: our BYE got a final response or timed out, or the unanswered
-    /// INVITE was rejected with 480.
+    /// The application hung up: our BYE got a final response or timed out, the unanswered
+    /// INVITE was rejected with 480, or our cancelled INVITE got its final response or timed
+    /// out.
     LocalHangup,
     /// The application rejected the INVITE.
     Rejected,

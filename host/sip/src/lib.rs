@@ -1,7 +1,8 @@
 //! Sans-IO SIP for Switchyard: transactions, dialogs, SDP offer/answer.
 //!
-//! [`Endpoint`] is a UDP user agent core that answers calls. It performs no I/O and reads no
-//! clock: the shell hands it datagrams and the current time and sends what it polls out.
+//! [`Endpoint`] is a UDP user agent core that answers calls and places them
+//! ([`Endpoint::invite`]). It performs no I/O and reads no clock: the shell hands it datagrams
+//! and the current time and sends what it polls out.
 //!
 //! Layout, one job per module:
 //! - `wire`: datagram to request or response (compact headers, folding, bare LF);
@@ -12,12 +13,18 @@
 //!   `method`: known and extension methods;
 //! - [`Limits`]: what the endpoint takes from the network; `rate`: the per-source rate limit;
 //! - `build`: responses (§8.2.6); `reply`: the ones the endpoint gives on its own;
+//!   `request`: the INVITE, CANCEL and non-2xx ACK of calls we place (§8.1.1, §9.1, §17.1.1.3);
+//! - `outgoing`: a call we place, checked, and its INVITE's state ([`OutgoingCall`]);
+//!   `auth`: Digest answers to 401/407 challenges (§22, RFC 7616; [`Credentials`]);
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
-//! - `endpoint`: routing between them and the public API; [`sdp`]: offer/answer;
+//! - `endpoint`: routing between them and the public API (`inbound` for what arrives,
+//!   `outbound` for the calls we place, `progress` for provisional responses); [`sdp`]:
+//!   offer/answer;
 //! - `testing` (cargo feature `testing`): a network simulator and a UAC for tests.
 
 mod address;
+mod auth;
 mod build;
 mod call;
 mod dialog;
@@ -28,8 +35,10 @@ mod ids;
 mod limits;
 mod message;
 mod method;
+mod outgoing;
 mod rate;
 mod reply;
+mod request;
 pub mod sdp;
 mod start_line;
 mod syntax;
@@ -42,8 +51,10 @@ mod uri;
 mod via;
 mod wire;
 
+pub use auth::Credentials;
 pub use call::CallKey;
 pub use endpoint::{CallError, Endpoint, EndpointConfig, Stats};
 pub use event::{EndCause, Event, IncomingCall};
 pub use limits::Limits;
+pub use outgoing::OutgoingCall;
 pub use transmit::Transmit;

@@ -345,13 +345,20 @@ impl Endpoint {
             return;
         };
         let key = ClientKey {
-            branch: response.branch,
+            branch: response.branch.clone(),
             method: response.method.to_string(),
         };
         let Some(&id) = self.client_index.get(&key) else {
             self.stats.dropped_stray_responses += 1;
             return;
         };
+        if let Some(TxEntry {
+            tx: Transaction::InviteClient(_),
+            ..
+        }) = self.transactions.get(&id)
+        {
+            return self.on_invite_response(now, id, response);
+        }
         let Some(TxEntry {
             tx: Transaction::NonInviteClient(client),
             ..

@@ -1,8 +1,10 @@
-//! The UAS/UA core for UDP: owns calls, dialogs and transactions, and is driven by the shell
+//! The UA core for UDP: owns calls, dialogs and transactions, and is driven by the shell
 //! through datagrams, time and the application's decisions.
 
 mod admission;
 mod inbound;
+mod outbound;
+mod progress;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +18,7 @@ use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
 use crate::ids::Ids;
 use crate::limits::Limits;
+use crate::outgoing::Placed;
 use crate::rate::RateLimit;
 use crate::timer::Schedule;
 use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
@@ -62,6 +65,14 @@ pub struct Stats {
     pub retransmissions_sent: u64,
     /// INVITEs that became calls ([`Event::IncomingCall`]).
     pub incoming_calls: u64,
+    /// Calls placed with [`Endpoint::invite`].
+    pub outgoing_calls: u64,
+    /// INVITEs sent again with Digest credentials after a 401 or 407.
+    pub auth_retries: u64,
+    /// Retransmitted final responses to our INVITEs, absorbed (a 2xx gets its ACK again).
+    pub response_retransmissions_received: u64,
+    /// 2xx responses from a second fork of our INVITE, ACKed and released with a BYE.
+    pub forked_2xx_released: u64,
 }
 
 /// Why the application's request about a call cannot be carried out.
@@ -78,9 +89,18 @@ pub enum CallError {
         /// Where it stands.
         state: &'static str,
     },
-    /// The status code is not a final non-2xx code (300..=699).
-    #[error("status code {0} is not a final non-2xx code")]
+    /// The status code does not fit the response: a final non-2xx code (300..=699) to
+    /// reject, a provisional one (101..=199) for progress.
+    #[error("status code {0} does not fit this response")]
     InvalidStatus(u16),
+    /// A URI or address of an [`OutgoingCall`](crate::OutgoingCall) cannot be sent as given.
+    #[error("the {field} {value:?} is no valid SIP URI or address for it")]
+    InvalidAddress {
+        /// The field: Request-URI, From, To or Route.
+        field: &'static str,
+        /// The value as given.
+        value: String,
+    },
     /// An extra header line cannot be sent as given.
     #[error("header {name:?} cannot be added: {problem}")]
     InvalidHeader {
@@ -134,6 +154,9 @@ pub struct Endpoint {
     // most calls it ever held.
     calls: HashMap<CallKey, Box<Call>>,
     dialogs: HashMap<DialogId, CallKey>,
+    /// Calls we placed, from the INVITE until its final response (after a 2xx, until
+    /// Timer M); an answered one is also in `calls`.
+    placed: HashMap<CallKey, Box<Placed>>,
     /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
     server_index: HashMap<ServerKey, TxId>,
@@ -159,6 +182,7 @@ impl Endpoint {
             ids: Ids::new(seed),
             calls: HashMap::new(),
             dialogs: HashMap::new(),
+            placed: HashMap::new(),
             transactions: HashMap::new(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
@@ -217,6 +241,10 @@ impl Endpoint {
                     let Some(entry) = self.transactions.get_mut(&id) else {
                         continue;
                     };
+                    if let Transaction::InviteClient(_) = entry.tx {
+                        self.on_invite_client_timeout(now, id);
+                        continue;
+                    }
                     let waiting = entry.tx.waiting_call();
                     let outcome = entry.tx.on_timeout(now, &mut self.out);
                     self.reschedule(owner);
@@ -331,10 +359,16 @@ impl Endpoint {
 
     /// Ends a call. An answered call gets a BYE (a non-INVITE client transaction, Timers E/F),
     /// sent once our 2xx is acknowledged (§15); [`EndCause::LocalHangup`] is reported when the
-    /// BYE gets a final response or times out. An unanswered call is rejected with
-    /// `480 Temporarily Unavailable` and reported at once. Hanging up a call whose BYE is
-    /// already under way does nothing.
+    /// BYE gets a final response or times out. An unanswered incoming call is rejected with
+    /// `480 Temporarily Unavailable` and reported at once. An outgoing call without a final
+    /// response is cancelled (§9.1): at once if a provisional response came, else as soon as
+    /// one comes; [`EndCause::LocalHangup`] is reported when the INVITE gets its final
+    /// response (a 2xx that crossed the CANCEL is ACKed and BYEd first) or times out.
+    /// Hanging up a call whose BYE or CANCEL is already under way does nothing.
     pub fn hangup(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
+        if self.hangup_placed(now, call) {
+            return Ok(());
+        }
         let state = self
             .calls
             .get_mut(&call)
@@ -369,9 +403,10 @@ impl Endpoint {
         }
     }
 
-    /// Calls that have not ended (no [`Event::CallEnded`] yet).
+    /// Calls that have not ended (no [`Event::CallEnded`] or [`Event::CallFailed`] yet).
     pub fn active_calls(&self) -> usize {
-        self.calls.len()
+        let unanswered = self.placed.values().filter(|p| !p.answered()).count();
+        self.calls.len() + unanswered
     }
 
     /// Source addresses the request-rate limit tracks now: those that sent requests recently

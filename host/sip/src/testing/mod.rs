@@ -39,7 +39,7 @@
 //!             }
 //!             // The ACK arrived: the caller hangs up.
 //!             Event::CallConfirmed { .. } => uac.bye(now),
-//!             Event::CallEnded { .. } => {}
+//!             _ => {}
 //!         }
 //!     }
 //!     while let Some(t) = ep.poll_transmit() {

@@ -223,6 +223,9 @@ impl Sim {
                 Event::IncomingCall(_) => "IncomingCall".to_owned(),
                 Event::CallConfirmed { .. } => "CallConfirmed".to_owned(),
                 Event::CallEnded { cause, .. } => format!("CallEnded({cause:?})"),
+                Event::CallProgress { code, .. } => format!("CallProgress({code})"),
+                Event::CallAnswered { .. } => "CallAnswered".to_owned(),
+                Event::CallFailed { code, .. } => format!("CallFailed({code})"),
             })
             .collect()
     }

@@ -1,0 +1,353 @@
+//! The UAC core: placing calls, the responses to our INVITEs, CANCEL and Digest retries
+//! (RFC 3261 §8.1, §9.1, §13.2, §22; RFC 6026 §7.2).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rsip::headers::UntypedHeader;
+use rsip::prelude::HeadersExt;
+
+use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
+use crate::auth::Challenger;
+use crate::call::{Call, CallKey, Phase};
+use crate::dialog::Dialog;
+use crate::event::{EndCause, Event};
+use crate::message::{self, Response};
+use crate::outgoing::{Hangup, OutgoingCall, Placed, Stage};
+use crate::request::Head;
+use crate::sdp::Offer;
+use crate::transaction::{ClientOutcome, InviteClient, NonInviteClient, Transaction, TxId};
+use crate::wire::{self, Datagram};
+
+impl Endpoint {
+    /// Places a call: sends the INVITE with the SDP offer, a fresh Call-ID and From tag, to
+    /// `call.destination`, retransmitted by Timer A until a response and given up by Timer B
+    /// (§17.1.1.2). What follows is reported as [`Event::CallProgress`] for each provisional
+    /// response, then [`Event::CallAnswered`] (the 2xx was ACKed; the call then ends with
+    /// [`Event::CallEnded`]) or [`Event::CallFailed`]. A `401`/`407` is answered once with the
+    /// call's credentials (again once more if the new challenge says `stale=true`). Returns the
+    /// call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
+    /// that cannot be sent as given, and nothing is sent then.
+    pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<CallKey, CallError> {
+        call.check()?;
+        let head = Head {
+            uri: call.request_uri.clone(),
+            from: call.from.clone(),
+            from_tag: self.ids.tag(),
+            to: call.to.clone(),
+            call_id: format!("{}@{}", self.ids.tag(), call.local.ip()),
+            route: call.route.clone(),
+            local: call.local,
+            user_agent: self.user_agent.clone(),
+        };
+        let key = CallKey::new(self.next_id());
+        self.placed.insert(key, Box::new(Placed::new(call, head)));
+        self.stats.outgoing_calls += 1;
+        self.send_invite(now, key);
+        Ok(key)
+    }
+
+    /// Sends the next INVITE of the placed call `call` in a new client transaction.
+    fn send_invite(&mut self, now: Instant, call: CallKey) {
+        let branch = self.ids.branch();
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let ids = &mut self.ids;
+        let request = placed.next_invite(branch.clone(), || ids.tag());
+        let tx = InviteClient::new(now, placed.destination, request, call, &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Invite.to_string(),
+        };
+        let id = self.insert_tx(TxKey::Client(key), Transaction::InviteClient(tx));
+        if let Some(placed) = self.placed.get_mut(&call) {
+            placed.tx = id;
+        }
+    }
+
+    /// Hangs up the placed call `call` if it has no final response yet (see
+    /// [`Endpoint::hangup`]); returns whether it was such a call.
+    pub(super) fn hangup_placed(&mut self, now: Instant, call: CallKey) -> bool {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return false;
+        };
+        match (placed.stage, placed.hangup) {
+            (Stage::Accepted, _) => return false,
+            // §9.1: a CANCEL before any provisional response could overtake the INVITE.
+            (Stage::Calling, Hangup::No) => placed.hangup = Hangup::Wanted,
+            (Stage::Ringing, Hangup::No) => self.send_cancel(now, call),
+            (_, Hangup::Wanted | Hangup::Cancelled) => {}
+        }
+        true
+    }
+
+    /// Sends the CANCEL of the placed call's INVITE (§9.1) in a client transaction of its
+    /// own, and gives the INVITE 64*T1 more for its final response.
+    fn send_cancel(&mut self, now: Instant, call: CallKey) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        placed.hangup = Hangup::Cancelled;
+        let request = placed.head.cancel(&placed.branch, placed.cseq);
+        let cancel = NonInviteClient::new(now, placed.destination, request, None, &mut self.out);
+        let key = ClientKey {
+            branch: placed.branch.clone(),
+            method: rsip::Method::Cancel.to_string(),
+        };
+        let invite = placed.tx;
+        if let Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) = self.transactions.get_mut(&invite)
+        {
+            tx.give_up_later(now);
+        }
+        self.reschedule(Owner::Tx(invite));
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(cancel));
+    }
+
+    /// A response matched the INVITE client transaction `id`.
+    pub(super) fn on_invite_response(&mut self, now: Instant, id: TxId, response: Response) {
+        let Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) = self.transactions.get_mut(&id)
+        else {
+            return;
+        };
+        let call = tx.owner();
+        let ack = match self.placed.get(&call) {
+            Some(placed) if response.code >= 300 => Some(non_2xx_ack(placed, &response)),
+            _ => None,
+        };
+        let passed = tx.on_response(now, response.code, ack, &mut self.out);
+        self.reschedule(Owner::Tx(id));
+        if !passed {
+            if response.code >= 200 {
+                self.stats.response_retransmissions_received += 1;
+            }
+            return;
+        }
+        match response.code {
+            ..=199 => self.on_provisional(now, call, response),
+            200..=299 => self.on_2xx(now, call, response),
+            _ => self.on_final_failure(now, call, response),
+        }
+    }
+
+    fn on_provisional(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        if placed.stage == Stage::Calling {
+            placed.stage = Stage::Ringing;
+        }
+        match placed.hangup {
+            Hangup::Wanted => return self.send_cancel(now, call),
+            Hangup::Cancelled => return,
+            Hangup::No => {}
+        }
+        if response.code == 100 {
+            return;
+        }
+        // §13.2.1, RFC 3264 §4: an answer in a provisional response comes with its dialog's
+        // To tag.
+        let answer = response
+            .to_tag
+            .as_ref()
+            .and_then(|_| sdp_answer(&response.raw));
+        if answer.is_some() {
+            placed.early_answer.clone_from(&answer);
+        }
+        self.events.push_back(Event::CallProgress {
+            call,
+            code: response.code,
+            reason: response.reason,
+            answer,
+        });
+    }
+
+    /// A 2xx: the first creates the call's dialog; a retransmitted one gets its ACK again; one
+    /// from another fork is ACKed and released with a BYE (§13.2.2.4, RFC 6026 §7.2).
+    fn on_2xx(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let remote_tag = response.to_tag.clone().unwrap_or_default();
+        if let Some((_, ack, destination)) = placed.acks.iter().find(|(t, ..)| *t == remote_tag) {
+            self.out.resend(*destination, ack);
+            self.stats.response_retransmissions_received += 1;
+            return;
+        }
+        let first = placed.stage != Stage::Accepted;
+        placed.stage = Stage::Accepted;
+        let dialog = Dialog::uac(
+            &placed.head,
+            &response.raw,
+            remote_tag.clone(),
+            placed.cseq,
+            placed.destination,
+        );
+        let mut dialog = match dialog {
+            Ok(dialog) => dialog,
+            // Without a Contact there is no one to ACK: the callee gives up after 64*T1.
+            Err(problem) => {
+                if first {
+                    self.fail_placed(call, 502, problem.to_owned());
+                }
+                return;
+            }
+        };
+        let (ack, destination) = dialog.ack(placed.cseq, &self.ids.branch(), &self.user_agent);
+        self.out.send(destination, ack.clone());
+        placed.acks.push((remote_tag, ack, destination));
+        let answer = sdp_answer(&response.raw).or_else(|| placed.early_answer.clone());
+        let hung_up = placed.hangup != Hangup::No;
+        let invite = placed.invite.clone();
+        let local = placed.head.local;
+        let offer = placed.sdp_offer.clone();
+        let tx = placed.tx;
+        if !first {
+            self.stats.forked_2xx_released += 1;
+            return self.release(now, &mut dialog);
+        }
+        match answer {
+            _ if hung_up => {
+                // §9.1: the 2xx crossed our CANCEL; the session is ended with a BYE.
+                self.adopt(call, dialog, &invite, tx, local, offer);
+                self.send_bye(now, call);
+            }
+            Some(answer) => {
+                self.adopt(call, dialog, &invite, tx, local, offer);
+                self.events.push_back(Event::CallAnswered { call, answer });
+            }
+            None => {
+                self.release(now, &mut dialog);
+                self.events.push_back(Event::CallFailed {
+                    call,
+                    code: 488,
+                    reason: "Not Acceptable Here".into(),
+                });
+            }
+        }
+    }
+
+    /// Makes the answered call `call` one of the endpoint's calls, confirmed, so in-dialog
+    /// requests, re-INVITEs and hangups find it like an incoming call.
+    fn adopt(
+        &mut self,
+        call: CallKey,
+        dialog: Dialog,
+        invite: &[u8],
+        tx: TxId,
+        local: SocketAddr,
+        offer: String,
+    ) {
+        let Some(Datagram::Request(raw)) = wire::parse(invite) else {
+            return;
+        };
+        let Ok(request) = message::validate_request(*raw, local, false) else {
+            return;
+        };
+        let mut state = Call::new(request, tx, dialog, local);
+        state.phase = Phase::Confirmed;
+        state.local_sdp = Some(offer);
+        self.dialogs.insert(state.dialog.id().clone(), call);
+        self.calls.insert(call, Box::new(state));
+    }
+
+    /// Ends a dialog we do not keep with a BYE whose outcome nobody waits for.
+    fn release(&mut self, now: Instant, dialog: &mut Dialog) {
+        let branch = self.ids.branch();
+        let (request, destination) = dialog.request(rsip::Method::Bye, &branch, &self.user_agent);
+        let tx = NonInviteClient::new(now, destination, request, None, &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Bye.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+    }
+
+    /// A final non-2xx: a challenge is answered if the rules allow (§22.2, §22.3), otherwise
+    /// the call fails, or ends if the application hung up.
+    fn on_final_failure(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let retry = placed.hangup == Hangup::No
+            && placed.credentials.is_some()
+            && Challenger::of(response.code)
+                .is_some_and(|from| placed.auth.on_challenge(&response.raw, from));
+        if retry {
+            self.stats.auth_retries += 1;
+            return self.send_invite(now, call);
+        }
+        if placed.hangup == Hangup::No {
+            self.fail_placed(call, response.code, response.reason);
+        } else {
+            self.placed.remove(&call);
+            self.events.push_back(Event::CallEnded {
+                call,
+                cause: EndCause::LocalHangup,
+            });
+        }
+    }
+
+    /// Forgets the placed call `call` and reports its failure.
+    fn fail_placed(&mut self, call: CallKey, code: u16, reason: String) {
+        self.placed.remove(&call);
+        self.events
+            .push_back(Event::CallFailed { call, code, reason });
+    }
+
+    /// Runs the timers of the INVITE client transaction `id`. Timer B fails the call with
+    /// 408 (or ends it if the application hung up); once the transaction of a 2xx ends
+    /// (Timer M), the call's record of it goes.
+    pub(super) fn on_invite_client_timeout(&mut self, now: Instant, id: TxId) {
+        let Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) = self.transactions.get_mut(&id)
+        else {
+            return;
+        };
+        let call = tx.owner();
+        let outcome = tx.on_timeout(now, &mut self.out);
+        self.reschedule(Owner::Tx(id));
+        let Some(placed) = self.placed.get(&call).filter(|p| p.tx == id) else {
+            return;
+        };
+        if outcome == Some(ClientOutcome::Timeout) {
+            if placed.hangup == Hangup::No {
+                self.fail_placed(call, 408, "Request Timeout".into());
+            } else {
+                self.placed.remove(&call);
+                self.events.push_back(Event::CallEnded {
+                    call,
+                    cause: EndCause::LocalHangup,
+                });
+            }
+        } else if !self.transactions.contains_key(&id) {
+            self.placed.remove(&call);
+        }
+    }
+}
+
+/// The ACK of the non-2xx final `response` to the placed call's INVITE (§17.1.1.3).
+fn non_2xx_ack(placed: &Placed, response: &Response) -> Vec<u8> {
+    let to = response
+        .raw
+        .to_header()
+        .map(|h| h.value().to_owned())
+        .unwrap_or_default();
+    placed.head.ack(&response.branch, placed.cseq, &to)
+}
+
+/// The SDP answer in `response`'s body, if there is a usable one.
+fn sdp_answer(response: &rsip::Response) -> Option<Offer> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Offer::parse(&response.body).ok()
+}
