@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use crate::auth::{Authenticator, Credentials};
 use crate::build::check_extra_header;
 use crate::endpoint::CallError;
+use crate::message::Request;
 use crate::request::Head;
 use crate::sdp::Offer;
 use crate::transaction::TxId;
@@ -156,8 +157,9 @@ pub(crate) struct Placed {
     pub(crate) cseq: u32,
     /// The Via branch of the latest INVITE.
     pub(crate) branch: String,
-    /// The latest INVITE.
-    pub(crate) invite: Vec<u8>,
+    /// The first INVITE as the endpoint reads requests, until the first 2xx hands it to the
+    /// answered call.
+    pub(crate) request: Option<Request>,
     /// Its client transaction.
     pub(crate) tx: TxId,
     /// How far it got.
@@ -183,7 +185,7 @@ impl Placed {
             auth: Authenticator::default(),
             cseq: 0,
             branch: String::new(),
-            invite: Vec::new(),
+            request: None,
             tx: TxId(0),
             stage: Stage::Calling,
             hangup: Hangup::No,
@@ -198,8 +200,7 @@ impl Placed {
     }
 
     /// Builds the next INVITE with branch `branch`, the next CSeq number and credentials for
-    /// every challenge answered so far (each given a client nonce by `cnonce`), and keeps it
-    /// as the latest.
+    /// every challenge answered so far (each given a client nonce by `cnonce`).
     pub(crate) fn next_invite(
         &mut self,
         branch: String,
@@ -217,12 +218,12 @@ impl Placed {
             .map(|(name, value)| (*name, value.as_str()))
             .chain(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))
             .collect();
-        self.invite = self
+        let invite = self
             .head
             .invite(&branch, self.cseq, &headers, &self.sdp_offer);
         self.branch = branch;
         self.stage = Stage::Calling;
-        self.invite.clone()
+        invite
     }
 }
 

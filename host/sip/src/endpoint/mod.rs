@@ -93,6 +93,13 @@ pub enum CallError {
     /// reject, a provisional one (101..=199) for progress.
     #[error("status code {0} does not fit this response")]
     InvalidStatus(u16),
+    /// The INVITE of an [`OutgoingCall`](crate::OutgoingCall) would not pass the checks the
+    /// endpoint makes on requests it receives, e.g. for a malformed Date header.
+    #[error("the INVITE would be refused: {reason}")]
+    InvalidRequest {
+        /// The problem, as a 400 reason phrase would name it.
+        reason: String,
+    },
     /// A URI or address of an [`OutgoingCall`](crate::OutgoingCall) cannot be sent as given.
     #[error("the {field} {value:?} is no valid SIP URI or address for it")]
     InvalidAddress {

@@ -12,7 +12,7 @@ use crate::auth::Challenger;
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::Dialog;
 use crate::event::{EndCause, Event};
-use crate::message::{self, Response};
+use crate::message::{self, Rejection, Request, Response};
 use crate::outgoing::{Hangup, OutgoingCall, Placed, Stage};
 use crate::request::Head;
 use crate::sdp::Offer;
@@ -27,9 +27,11 @@ impl Endpoint {
     /// [`Event::CallEnded`]) or [`Event::CallFailed`]. A `401`/`407` is answered once with the
     /// call's credentials (again once more if the new challenge says `stale=true`). Returns the
     /// call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
-    /// that cannot be sent as given, and nothing is sent then.
+    /// that cannot be sent as given, [`CallError::InvalidRequest`] an INVITE the endpoint
+    /// would itself refuse (say, a malformed Date header), and nothing is sent then.
     pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<CallKey, CallError> {
         call.check()?;
+        let local = call.local;
         let head = Head {
             uri: call.request_uri.clone(),
             from: call.from.clone(),
@@ -40,22 +42,42 @@ impl Endpoint {
             local: call.local,
             user_agent: self.user_agent.clone(),
         };
+        let mut placed = Placed::new(call, head);
+        let branch = self.ids.branch();
+        // No challenge was taken yet, so no client nonce is asked for.
+        let request = placed.next_invite(branch.clone(), String::new);
+        placed.request = Some(read_back(&request, local)?);
         let key = CallKey::new(self.next_id());
-        self.placed.insert(key, Box::new(Placed::new(call, head)));
+        let destination = placed.destination;
+        self.placed.insert(key, Box::new(placed));
         self.stats.outgoing_calls += 1;
-        self.send_invite(now, key);
+        self.start_invite(now, key, branch, request, destination);
         Ok(key)
     }
 
-    /// Sends the next INVITE of the placed call `call` in a new client transaction.
-    fn send_invite(&mut self, now: Instant, call: CallKey) {
+    /// Sends the next INVITE of the placed call `call`, with credentials.
+    fn resend_invite(&mut self, now: Instant, call: CallKey) {
         let branch = self.ids.branch();
         let Some(placed) = self.placed.get_mut(&call) else {
             return;
         };
         let ids = &mut self.ids;
         let request = placed.next_invite(branch.clone(), || ids.tag());
-        let tx = InviteClient::new(now, placed.destination, request, call, &mut self.out);
+        let destination = placed.destination;
+        self.start_invite(now, call, branch, request, destination);
+    }
+
+    /// Sends `request`, an INVITE of the placed call `call` with Via branch `branch`, to
+    /// `destination` in a new client transaction.
+    fn start_invite(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        branch: String,
+        request: Vec<u8>,
+        destination: SocketAddr,
+    ) {
+        let tx = InviteClient::new(now, destination, request, call, &mut self.out);
         let key = ClientKey {
             branch,
             method: rsip::Method::Invite.to_string(),
@@ -202,59 +224,35 @@ impl Endpoint {
         let (ack, destination) = dialog.ack(placed.cseq, &self.ids.branch(), &self.user_agent);
         self.out.send(destination, ack.clone());
         placed.acks.push((remote_tag, ack, destination));
-        let answer = sdp_answer(&response.raw).or_else(|| placed.early_answer.clone());
-        let hung_up = placed.hangup != Hangup::No;
-        let invite = placed.invite.clone();
-        let local = placed.head.local;
-        let offer = placed.sdp_offer.clone();
-        let tx = placed.tx;
-        if !first {
+        // The first 2xx takes the INVITE's record; a later one is from another fork.
+        let Some(request) = placed.request.take() else {
             self.stats.forked_2xx_released += 1;
             return self.release(now, &mut dialog);
-        }
-        match answer {
-            _ if hung_up => {
-                // §9.1: the 2xx crossed our CANCEL; the session is ended with a BYE.
-                self.adopt(call, dialog, &invite, tx, local, offer);
-                self.send_bye(now, call);
-            }
-            Some(answer) => {
-                self.adopt(call, dialog, &invite, tx, local, offer);
-                self.events.push_back(Event::CallAnswered { call, answer });
-            }
-            None => {
-                self.release(now, &mut dialog);
-                self.events.push_back(Event::CallFailed {
-                    call,
-                    code: 488,
-                    reason: "Not Acceptable Here".into(),
-                });
-            }
-        }
-    }
-
-    /// Makes the answered call `call` one of the endpoint's calls, confirmed, so in-dialog
-    /// requests, re-INVITEs and hangups find it like an incoming call.
-    fn adopt(
-        &mut self,
-        call: CallKey,
-        dialog: Dialog,
-        invite: &[u8],
-        tx: TxId,
-        local: SocketAddr,
-        offer: String,
-    ) {
-        let Some(Datagram::Request(raw)) = wire::parse(invite) else {
-            return;
         };
-        let Ok(request) = message::validate_request(*raw, local, false) else {
-            return;
-        };
-        let mut state = Call::new(request, tx, dialog, local);
+        let answer = sdp_answer(&response.raw).or_else(|| placed.early_answer.clone());
+        let hung_up = placed.hangup != Hangup::No;
+        if answer.is_none() && !hung_up {
+            self.release(now, &mut dialog);
+            return self.events.push_back(Event::CallFailed {
+                call,
+                code: 488,
+                reason: "Not Acceptable Here".into(),
+            });
+        }
+        // The call becomes one of the endpoint's calls, confirmed, so in-dialog requests,
+        // re-INVITEs and hangups find it as they find an incoming one.
+        let mut state = Call::new(request, placed.tx, dialog, placed.head.local);
         state.phase = Phase::Confirmed;
-        state.local_sdp = Some(offer);
+        state.local_sdp = Some(placed.sdp_offer.clone());
         self.dialogs.insert(state.dialog.id().clone(), call);
         self.calls.insert(call, Box::new(state));
+        match answer {
+            Some(answer) if !hung_up => {
+                self.events.push_back(Event::CallAnswered { call, answer });
+            }
+            // §9.1: the 2xx crossed our CANCEL; the session is ended with a BYE.
+            _ => self.send_bye(now, call),
+        }
     }
 
     /// Ends a dialog we do not keep with a BYE whose outcome nobody waits for.
@@ -281,7 +279,7 @@ impl Endpoint {
                 .is_some_and(|from| placed.auth.on_challenge(&response.raw, from));
         if retry {
             self.stats.auth_retries += 1;
-            return self.send_invite(now, call);
+            return self.resend_invite(now, call);
         }
         if placed.hangup == Hangup::No {
             self.fail_placed(call, response.code, response.reason);
@@ -332,6 +330,19 @@ impl Endpoint {
             self.placed.remove(&call);
         }
     }
+}
+
+/// `invite`, sent from `local`, read back as the endpoint reads requests: the answered call's
+/// record of its INVITE. `Err` if the endpoint would refuse it itself.
+fn read_back(invite: &[u8], local: SocketAddr) -> Result<Request, CallError> {
+    let refused = |reason: String| CallError::InvalidRequest { reason };
+    let Some(Datagram::Request(raw)) = wire::parse(invite) else {
+        return Err(refused("Unreadable request".into()));
+    };
+    message::validate_request(*raw, local, false).map_err(|rejection| match rejection {
+        Rejection::Refused { reason, .. } => refused(reason),
+        Rejection::Unroutable => refused("Unroutable request".into()),
+    })
 }
 
 /// The ACK of the non-2xx final `response` to the placed call's INVITE (§17.1.1.3).

@@ -593,7 +593,23 @@ fn bad_arguments_are_named() {
             value: "<sip:bob@b>;tag=x".into()
         }
     );
+    let err = pair
+        .a
+        .invite(
+            pair.now,
+            modified(call_to(B), |c| {
+                c.headers = vec![("Date".into(), "yesterday".into())]
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CallError::InvalidRequest {
+            reason: "Malformed Date header".into()
+        }
+    );
     assert!(pair.a.poll_transmit().is_none());
+    assert_eq!(pair.a.active_calls(), 0);
     let mut pair = Pair::new(Net::perfect(17), idle());
     pair.b_shell = Box::new(|ep, now, event| {
         if let Event::IncomingCall(call) = event {
