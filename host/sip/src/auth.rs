@@ -145,14 +145,16 @@ impl Authenticator {
     }
 }
 
-/// The first Digest challenge of `response` from `from` whose parameters we can read.
+/// The first Digest challenge of `response` from `from` whose parameters we can read. Only
+/// ASCII challenges are read: `digest_auth` indexes its input by characters as if they were
+/// bytes and would panic on some others.
 fn find_challenge(response: &rsip::Response, from: Challenger) -> Option<WwwAuthenticateHeader> {
     message::header_pairs(&response.headers)
         .into_iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case(from.challenge_header()))
         .find_map(|(_, value)| {
             let (scheme, params) = value.trim().split_once(' ')?;
-            if !scheme.eq_ignore_ascii_case("Digest") {
+            if !scheme.eq_ignore_ascii_case("Digest") || !params.is_ascii() {
                 return None;
             }
             WwwAuthenticateHeader::parse(params).ok()
@@ -340,6 +342,7 @@ mod tests {
             "Basic realm=\"r\"",
             "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1",
             "Digest nonce=\"n\"",
+            "Digest a\u{e9}=x, realm=\"r\", nonce=\"n\"",
         ] {
             let response = challenge(401, "WWW-Authenticate", value);
             assert!(!auth.on_challenge(&response, Challenger::Server), "{value}");

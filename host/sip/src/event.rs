@@ -18,7 +18,7 @@ pub enum Event {
         call: CallKey,
     },
     /// A provisional response (101-199) to our INVITE arrived; one event per response
-    /// received, retransmissions included.
+    /// received, retransmissions included, none once the application hung up.
     CallProgress {
         /// The call.
         call: CallKey,

@@ -50,7 +50,8 @@ pub struct Stats {
     pub dropped_unroutable_requests: u64,
     /// Responses with a missing or broken mandatory header or a short body, dropped.
     pub dropped_malformed_responses: u64,
-    /// Responses that match no client transaction, dropped.
+    /// Responses that match no client transaction, or 2xx responses from more forks of one
+    /// of our INVITEs than the endpoint takes (16), dropped.
     pub dropped_stray_responses: u64,
     /// ACKs that match no transaction and no dialog, or are malformed or too large, dropped.
     pub dropped_acks: u64,
@@ -144,7 +145,7 @@ struct TxEntry {
     tx: Transaction,
 }
 
-/// The UAS/UA core for UDP.
+/// The UA core for UDP: answers calls and places them.
 ///
 /// Sans-IO: feed it datagrams ([`Endpoint::handle_datagram`]) and time
 /// ([`Endpoint::handle_timeout`] at [`Endpoint::poll_timeout`]), then drain

@@ -19,10 +19,16 @@ use crate::sdp::Offer;
 use crate::transaction::{ClientOutcome, InviteClient, NonInviteClient, Transaction, TxId};
 use crate::wire::{self, Datagram};
 
+/// The most dialogs one INVITE may create (forks answering, RFC 6026 §7.2); 2xx responses with
+/// further To tags are dropped, so a peer cannot make the endpoint send ACKs and BYEs without
+/// bound.
+const MAX_DIALOGS: usize = 16;
+
 impl Endpoint {
     /// Places a call: sends the INVITE with the SDP offer, a fresh Call-ID and From tag, to
-    /// `call.destination`, retransmitted by Timer A until a response and given up by Timer B
-    /// (§17.1.1.2). What follows is reported as [`Event::CallProgress`] for each provisional
+    /// `call.destination`, retransmitted by Timer A until a response. Timer B (64*T1) gives it
+    /// up if no response comes at all; once a provisional response came, only a final
+    /// response or [`Endpoint::hangup`] ends it (§17.1.1.2). What follows is reported as [`Event::CallProgress`] for each provisional
     /// response, then [`Event::CallAnswered`] (the 2xx was ACKed; the call then ends with
     /// [`Event::CallEnded`]) or [`Event::CallFailed`]. A `401`/`407` is answered once with the
     /// call's credentials (again once more if the new challenge says `stale=true`). Returns the
@@ -200,6 +206,10 @@ impl Endpoint {
         if let Some((_, ack, destination)) = placed.acks.iter().find(|(t, ..)| *t == remote_tag) {
             self.out.resend(*destination, ack);
             self.stats.response_retransmissions_received += 1;
+            return;
+        }
+        if placed.acks.len() >= MAX_DIALOGS {
+            self.stats.dropped_stray_responses += 1;
             return;
         }
         let first = placed.stage != Stage::Accepted;

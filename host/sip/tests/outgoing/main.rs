@@ -625,3 +625,21 @@ fn bad_arguments_are_named() {
     pair.settle();
     assert_eq!(pair.a_names(), ["CallFailed(603)"]);
 }
+
+#[test]
+fn a_flood_of_forks_is_bounded() {
+    let mut pair = Pair::new(Net::perfect(18), idle());
+    pair.invite(call_to(P));
+    let invite = peer_wait(&mut pair, "INVITE", 1);
+    for n in 0..20 {
+        pair.peer_send(ok_with_sdp(&invite, &format!("f{n}")));
+    }
+    pair.settle();
+    assert_eq!(pair.peer_got("ACK").len(), 16);
+    let mut byes: Vec<_> = pair.peer_got("BYE").into_iter().map(branch).collect();
+    byes.sort_unstable();
+    byes.dedup();
+    assert_eq!(byes.len(), 15, "each retransmitted until Timer F");
+    assert_eq!(pair.a.stats().dropped_stray_responses, 4);
+    assert_eq!(pair.a_names(), ["CallAnswered"]);
+}
