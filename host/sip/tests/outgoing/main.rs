@@ -643,3 +643,115 @@ fn a_flood_of_forks_is_bounded() {
     assert_eq!(pair.a.stats().dropped_stray_responses, 4);
     assert_eq!(pair.a_names(), ["CallAnswered"]);
 }
+
+#[test]
+fn a_2xx_without_contact_fails_the_call_with_502() {
+    let mut pair = Pair::new(Net::perfect(19), idle());
+    let call = pair.invite(call_to(P));
+    let invite = peer_wait(&mut pair, "INVITE", 1);
+    let sdp = audio_offer(addr("127.0.0.1:7000"));
+    pair.peer_send(respond(&invite, 200, "OK", "x", "", &sdp));
+    pair.settle();
+    assert_eq!(
+        pair.a_events,
+        [Event::CallFailed {
+            call,
+            code: 502,
+            reason: "Missing Contact header".into()
+        }]
+    );
+    assert_eq!(pair.a.active_calls(), 0);
+}
+
+/// Odd responses and seeded byte mutations of real ones, answered to the caller's INVITEs:
+/// whatever happens, nothing panics and every call ends or fails in time.
+#[test]
+fn odd_and_mutated_responses_never_panic() {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    let contact = format!("Contact: <sip:bob@{P}>\r\n");
+    let sdp = audio_offer(addr("127.0.0.1:7000"));
+    let odd: Vec<Box<dyn Fn(&str) -> String>> = vec![
+        Box::new(|i| respond(i, 200, "OK", "", "Contact: <sip:bob@h>\r\n", "v=0\r\n")),
+        Box::new(|i| {
+            respond(
+                i,
+                200,
+                "OK",
+                "t",
+                "Contact: *\r\nRecord-Route: <junk\r\n",
+                "",
+            )
+        }),
+        Box::new(|i| respond(i, 183, "", "t", "", "not sdp")),
+        Box::new(|i| {
+            respond(
+                i,
+                407,
+                "Proxy Auth",
+                "t",
+                "Proxy-Authenticate: Digest a\u{e9}=x\r\n",
+                "",
+            )
+        }),
+        Box::new(|i| {
+            respond(
+                i,
+                401,
+                "U",
+                "t",
+                "WWW-Authenticate: Digest realm=\"r\r\n",
+                "",
+            )
+        }),
+        Box::new(|i| respond(i, 699, "\u{1F600}", "t", "", "")),
+        Box::new(|i| respond(i, 100, "Trying", "", "", "")),
+    ];
+    let credentials = alice();
+    for seed in 0..60u64 {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let mut pair = Pair::new(Net::perfect(seed), idle());
+        let call = pair.invite(modified(call_to(P), |c| {
+            c.credentials = credentials.clone()
+        }));
+        let invite = peer_wait(&mut pair, "INVITE", 1);
+        let mut responses: Vec<String> = odd.iter().map(|f| f(&invite)).collect();
+        for base in [
+            respond(&invite, 180, "Ringing", "t", &contact, &sdp),
+            ok_with_sdp(&invite, "t"),
+            respond(
+                &invite,
+                407,
+                "P",
+                "t",
+                "Proxy-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth\"\r\n",
+                "",
+            ),
+        ] {
+            let mut bytes = base.into_bytes();
+            for _ in 0..rng.random_range(1..8) {
+                let at = rng.random_range(0..bytes.len());
+                bytes[at] = rng.random();
+            }
+            responses.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        let pick = rng.random_range(0..responses.len());
+        let chosen = responses.swap_remove(pick);
+        pair.peer_send(chosen);
+        for response in responses.into_iter().filter(|_| rng.random_bool(0.3)) {
+            pair.peer_send(response);
+        }
+        let limit = pair.elapsed() + Duration::from_secs(120);
+        pair.run_until(limit, |p| ended(&p.a_events) || answered(p));
+        // Answered, ringing or never answered: a hangup ends it (Timer F, Timer B).
+        let _ = pair.a.hangup(pair.now, call);
+        let limit = pair.elapsed() + Duration::from_secs(120);
+        assert!(
+            pair.run_until(limit, |p| ended(&p.a_events)),
+            "seed {seed}: {:?}",
+            pair.a_names()
+        );
+        assert_eq!(pair.a.active_calls(), 0, "seed {seed}");
+    }
+}
