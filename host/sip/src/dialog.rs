@@ -167,13 +167,20 @@ impl Dialog {
         user_agent: &str,
     ) -> (Vec<u8>, SocketAddr) {
         self.local_cseq += 1;
-        self.build(method, self.local_cseq, branch, user_agent)
+        self.build(method, self.local_cseq, branch, user_agent, &[])
     }
 
-    /// The ACK of a 2xx to the INVITE with CSeq `cseq` (§13.2.2.4: built like an in-dialog
-    /// request, with the INVITE's CSeq number and a branch of its own), and where to send it.
-    pub(crate) fn ack(&self, cseq: u32, branch: &str, user_agent: &str) -> (Vec<u8>, SocketAddr) {
-        self.build(rsip::Method::Ack, cseq, branch, user_agent)
+    /// The ACK of a 2xx to the INVITE with CSeq `cseq`, and where to send it. §13.2.2.4: it is
+    /// built like an in-dialog request, with the INVITE's CSeq number, a branch of its own and
+    /// the INVITE's credentials, the header lines `credentials`.
+    pub(crate) fn ack(
+        &self,
+        cseq: u32,
+        branch: &str,
+        user_agent: &str,
+        credentials: &[(&'static str, String)],
+    ) -> (Vec<u8>, SocketAddr) {
+        self.build(rsip::Method::Ack, cseq, branch, user_agent, credentials)
     }
 
     fn build(
@@ -182,6 +189,7 @@ impl Dialog {
         cseq: u32,
         branch: &str,
         user_agent: &str,
+        extra: &[(&'static str, String)],
     ) -> (Vec<u8>, SocketAddr) {
         let target = format!("<{}>", self.remote_target);
         let (uri, routes, next_hop) = match self.route_set.first() {
@@ -220,6 +228,9 @@ impl Dialog {
         headers.push(rsip::headers::To::new(self.remote_uri.clone()).into());
         headers.push(rsip::headers::CallId::new(self.id.call_id.clone()).into());
         headers.push(rsip::headers::CSeq::new(format!("{cseq} {method}")).into());
+        for (name, value) in extra {
+            headers.push(rsip::Header::Other((*name).to_owned(), value.clone()));
+        }
         headers.push(rsip::headers::UserAgent::new(user_agent).into());
         headers.push(rsip::headers::ContentLength::new("0").into());
         let request = rsip::Request {

@@ -153,6 +153,9 @@ pub(crate) struct Placed {
     pub(crate) credentials: Option<Credentials>,
     /// The challenges answered so far.
     pub(crate) auth: Authenticator,
+    /// The credentials header lines of the latest INVITE, repeated on the ACK of its 2xx
+    /// (§13.2.2.4).
+    pub(crate) credential_lines: Vec<(&'static str, String)>,
     /// The CSeq number of the latest INVITE.
     pub(crate) cseq: u32,
     /// The Via branch of the latest INVITE.
@@ -183,6 +186,7 @@ impl Placed {
             destination: call.destination,
             credentials: call.credentials,
             auth: Authenticator::default(),
+            credential_lines: Vec::new(),
             cseq: 0,
             branch: String::new(),
             request: None,
@@ -207,13 +211,14 @@ impl Placed {
         cnonce: impl FnMut() -> String,
     ) -> Vec<u8> {
         self.cseq += 1;
-        let credentials = match &self.credentials {
+        self.credential_lines = match &self.credentials {
             Some(credentials) => self
                 .auth
                 .headers(credentials, "INVITE", &self.head.uri, cnonce),
             None => Vec::new(),
         };
-        let headers: Vec<(&str, &str)> = credentials
+        let headers: Vec<(&str, &str)> = self
+            .credential_lines
             .iter()
             .map(|(name, value)| (*name, value.as_str()))
             .chain(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))

@@ -231,7 +231,12 @@ impl Endpoint {
                 return;
             }
         };
-        let (ack, destination) = dialog.ack(placed.cseq, &self.ids.branch(), &self.user_agent);
+        let (ack, destination) = dialog.ack(
+            placed.cseq,
+            &self.ids.branch(),
+            &self.user_agent,
+            &placed.credential_lines,
+        );
         self.out.send(destination, ack.clone());
         placed.acks.push((remote_tag, ack, destination));
         // The first 2xx takes the INVITE's record; a later one is from another fork.

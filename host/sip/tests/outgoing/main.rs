@@ -422,6 +422,11 @@ fn proxy_challenge_is_answered_with_digest_on_a_new_branch() {
     assert!(pair.run_until(MINUTE, answered));
     let ack = peer_wait(&mut pair, "ACK", 2);
     assert_eq!(header(&ack, "CSeq"), Some("2 ACK"));
+    assert_eq!(
+        header(&ack, "Proxy-Authorization"),
+        Some(auth),
+        "§13.2.2.4: the INVITE's credentials"
+    );
     assert!(ack.starts_with(&format!("ACK sip:bob@{P} SIP/2.0")));
     assert_eq!(pair.a.stats().auth_retries, 1);
     assert!(!format!("{:?}", pair.a).contains("secret"));
