@@ -83,26 +83,53 @@ struct Challenge {
     header: WwwAuthenticateHeader,
 }
 
-/// The challenges a call's requests answer, and the retry rule: each challenger's first
+/// A call's credentials, the challenges its requests answer, and the retry rule: for each
+/// request (an INVITE and its resends, then a BYE and its resends), each challenger's first
 /// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
-/// credentials were right, RFC 7616 §3.3), and that only once per call.
-#[derive(Debug, Default)]
+/// credentials were right, RFC 7616 §3.3), and that only once.
+#[derive(Debug)]
 pub(crate) struct Authenticator {
+    credentials: Credentials,
     challenges: Vec<Challenge>,
+    /// The method of the request the flags below count for.
+    method: String,
     server_answered: bool,
     proxy_answered: bool,
     stale_answered: bool,
 }
 
 impl Authenticator {
-    /// Takes the challenge in `response` (status 401 or 407 from `from`); returns whether
-    /// the request is to be sent again with [`Authenticator::headers`]. A response without a
-    /// Digest challenge of a known algorithm (MD5, SHA-256, SHA-512-256, `-sess` or not) is not
-    /// retried.
-    pub(crate) fn on_challenge(&mut self, response: &rsip::Response, from: Challenger) -> bool {
+    /// An authenticator with `credentials` that has taken no challenge yet.
+    pub(crate) fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            challenges: Vec::new(),
+            method: String::new(),
+            server_answered: false,
+            proxy_answered: false,
+            stale_answered: false,
+        }
+    }
+
+    /// Takes the challenge in `response` (status 401 or 407 from `from`) to a request of
+    /// `method`; returns whether the request is to be sent again with
+    /// [`Authenticator::headers`]. A response without a Digest challenge of a known algorithm
+    /// (MD5, SHA-256, SHA-512-256, `-sess` or not) is not retried.
+    pub(crate) fn on_challenge(
+        &mut self,
+        response: &rsip::Response,
+        from: Challenger,
+        method: &str,
+    ) -> bool {
         let Some(header) = find_challenge(response, from) else {
             return false;
         };
+        if self.method != method {
+            self.method = method.to_owned();
+            self.server_answered = false;
+            self.proxy_answered = false;
+            self.stale_answered = false;
+        }
         let answered = match from {
             Challenger::Server => &mut self.server_answered,
             Challenger::Proxy => &mut self.proxy_answered,
@@ -130,11 +157,11 @@ impl Authenticator {
     /// use of a nonce counts up its `nc`.
     pub(crate) fn headers(
         &mut self,
-        credentials: &Credentials,
         method: &str,
         uri: &str,
         mut cnonce: impl FnMut() -> String,
     ) -> Vec<(&'static str, String)> {
+        let credentials = &self.credentials;
         self.challenges
             .iter_mut()
             .filter_map(|challenge| {
@@ -239,9 +266,9 @@ mod tests {
                 "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
             ),
         ] {
-            let mut auth = Authenticator::default();
-            assert!(auth.on_challenge(&rfc7616(algorithm), Challenger::Server));
-            let headers = auth.headers(&mufasa(), "GET", "/dir/index.html", || CNONCE.into());
+            let mut auth = Authenticator::new(mufasa());
+            assert!(auth.on_challenge(&rfc7616(algorithm), Challenger::Server, "INVITE"));
+            let headers = auth.headers("GET", "/dir/index.html", || CNONCE.into());
             let [(name, value)] = headers.as_slice() else {
                 panic!("{headers:?}");
             };
@@ -266,14 +293,14 @@ mod tests {
 
     #[test]
     fn nonce_reuse_counts_up_and_no_qop_has_no_cnonce() {
-        let mut auth = Authenticator::default();
+        let mut auth = Authenticator::new(mufasa());
         let response = challenge(
             407,
             "Proxy-Authenticate",
             "digest realm=\"sip.example.com\", nonce=\"abc\"",
         );
-        assert!(auth.on_challenge(&response, Challenger::Proxy));
-        let first = auth.headers(&mufasa(), "INVITE", "sip:bob@example.com", String::new);
+        assert!(auth.on_challenge(&response, Challenger::Proxy, "INVITE"));
+        let first = auth.headers("INVITE", "sip:bob@example.com", String::new);
         assert_eq!(first[0].0, "Proxy-Authorization");
         assert_eq!(param(&first[0].1, "cnonce"), None);
         assert_eq!(param(&first[0].1, "qop"), None);
@@ -288,20 +315,20 @@ mod tests {
             Some(md5(&format!("{ha1}:abc:{ha2}")).as_str())
         );
 
-        let mut auth = Authenticator::default();
+        let mut auth = Authenticator::new(mufasa());
         let with_qop = challenge(
             401,
             "WWW-Authenticate",
             "Digest realm=\"r\", nonce=\"n\", qop=\"auth\"",
         );
-        assert!(auth.on_challenge(&with_qop, Challenger::Server));
+        assert!(auth.on_challenge(&with_qop, Challenger::Server, "INVITE"));
         let mut n = 0;
         let mut cnonce = || {
             n += 1;
             format!("c{n}")
         };
-        let one = auth.headers(&mufasa(), "INVITE", "sip:b@h", &mut cnonce);
-        let two = auth.headers(&mufasa(), "BYE", "sip:b@h", &mut cnonce);
+        let one = auth.headers("INVITE", "sip:b@h", &mut cnonce);
+        let two = auth.headers("BYE", "sip:b@h", &mut cnonce);
         assert_eq!(param(&one[0].1, "nc"), Some("00000001"));
         assert_eq!(param(&two[0].1, "nc"), Some("00000002"));
         assert_eq!(param(&two[0].1, "cnonce"), Some("c2"));
@@ -315,29 +342,29 @@ mod tests {
             "WWW-Authenticate",
             "Digest realm=\"r\", nonce=\"n2\", stale=true",
         );
-        let mut auth = Authenticator::default();
-        assert!(auth.on_challenge(&fresh, Challenger::Server));
-        assert!(!auth.on_challenge(&fresh, Challenger::Server));
-        let mut auth = Authenticator::default();
-        assert!(auth.on_challenge(&fresh, Challenger::Server));
-        assert!(auth.on_challenge(&stale, Challenger::Server));
-        assert!(!auth.on_challenge(&stale, Challenger::Server));
-        let headers = auth.headers(&mufasa(), "INVITE", "sip:b@h", String::new);
+        let mut auth = Authenticator::new(mufasa());
+        assert!(auth.on_challenge(&fresh, Challenger::Server, "INVITE"));
+        assert!(!auth.on_challenge(&fresh, Challenger::Server, "INVITE"));
+        let mut auth = Authenticator::new(mufasa());
+        assert!(auth.on_challenge(&fresh, Challenger::Server, "INVITE"));
+        assert!(auth.on_challenge(&stale, Challenger::Server, "INVITE"));
+        assert!(!auth.on_challenge(&stale, Challenger::Server, "INVITE"));
+        let headers = auth.headers("INVITE", "sip:b@h", String::new);
         assert_eq!(headers.len(), 1, "the stale challenge replaced the first");
         assert_eq!(param(&headers[0].1, "nonce"), Some("n2"));
         // A proxy's challenge and then the server's are each answered once, together.
         let proxy = challenge(407, "Proxy-Authenticate", "Digest realm=\"p\", nonce=\"x\"");
-        assert!(auth.on_challenge(&proxy, Challenger::Proxy));
-        assert_eq!(
-            auth.headers(&mufasa(), "INVITE", "sip:b@h", String::new)
-                .len(),
-            2
-        );
+        assert!(auth.on_challenge(&proxy, Challenger::Proxy, "INVITE"));
+        assert!(!auth.on_challenge(&proxy, Challenger::Proxy, "INVITE"));
+        // A BYE is a new request: its first challenge is answered again.
+        assert!(auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
+        assert!(!auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
+        assert_eq!(auth.headers("INVITE", "sip:b@h", String::new).len(), 2);
     }
 
     #[test]
     fn unknown_schemes_and_algorithms_are_not_answered_and_password_is_hidden() {
-        let mut auth = Authenticator::default();
+        let mut auth = Authenticator::new(mufasa());
         for value in [
             "Basic realm=\"r\"",
             "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1",
@@ -345,9 +372,12 @@ mod tests {
             "Digest a\u{e9}=x, realm=\"r\", nonce=\"n\"",
         ] {
             let response = challenge(401, "WWW-Authenticate", value);
-            assert!(!auth.on_challenge(&response, Challenger::Server), "{value}");
+            assert!(
+                !auth.on_challenge(&response, Challenger::Server, "INVITE"),
+                "{value}"
+            );
         }
-        assert!(!auth.on_challenge(&challenge(401, "X", "y"), Challenger::Server));
+        assert!(!auth.on_challenge(&challenge(401, "X", "y"), Challenger::Server, "INVITE"));
         let text = format!("{:?}", mufasa());
         assert!(
             text.contains("Mufasa") && !text.contains("Circle"),

@@ -166,8 +166,28 @@ impl Dialog {
         branch: &str,
         user_agent: &str,
     ) -> (Vec<u8>, SocketAddr) {
+        self.request_with(method, branch, user_agent, &[])
+    }
+
+    /// Like [`Dialog::request`], with the header lines `extra` (credentials).
+    pub(crate) fn request_with(
+        &mut self,
+        method: rsip::Method,
+        branch: &str,
+        user_agent: &str,
+        extra: &[(&'static str, String)],
+    ) -> (Vec<u8>, SocketAddr) {
         self.local_cseq += 1;
-        self.build(method, self.local_cseq, branch, user_agent, &[])
+        self.build(method, self.local_cseq, branch, user_agent, extra)
+    }
+
+    /// The Request-URI of the dialog's requests (§12.2.1.1): the remote target, or the first
+    /// route if that is a strict router.
+    pub(crate) fn request_uri(&self) -> String {
+        match self.route_set.first() {
+            Some(first) if !first.uri.params.contains(&rsip::Param::Lr) => first.uri.to_string(),
+            _ => self.remote_target.to_string(),
+        }
     }
 
     /// The ACK of a 2xx to the INVITE with CSeq `cseq`, and where to send it. §13.2.2.4: it is

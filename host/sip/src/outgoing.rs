@@ -149,10 +149,8 @@ pub(crate) struct Placed {
     pub(crate) sdp_offer: String,
     /// The next hop.
     pub(crate) destination: SocketAddr,
-    /// The Digest credentials, if any.
-    pub(crate) credentials: Option<Credentials>,
-    /// The challenges answered so far.
-    pub(crate) auth: Authenticator,
+    /// The Digest credentials and the challenges they answered, if the call has credentials.
+    pub(crate) auth: Option<Authenticator>,
     /// The credentials header lines of the latest INVITE, repeated on the ACK of its 2xx
     /// (§13.2.2.4).
     pub(crate) credential_lines: Vec<(&'static str, String)>,
@@ -184,8 +182,7 @@ impl Placed {
             headers: call.headers,
             sdp_offer: call.sdp_offer,
             destination: call.destination,
-            credentials: call.credentials,
-            auth: Authenticator::default(),
+            auth: call.credentials.map(Authenticator::new),
             credential_lines: Vec::new(),
             cseq: 0,
             branch: String::new(),
@@ -211,10 +208,8 @@ impl Placed {
         cnonce: impl FnMut() -> String,
     ) -> Vec<u8> {
         self.cseq += 1;
-        self.credential_lines = match &self.credentials {
-            Some(credentials) => self
-                .auth
-                .headers(credentials, "INVITE", &self.head.uri, cnonce),
+        self.credential_lines = match &mut self.auth {
+            Some(auth) => auth.headers("INVITE", &self.head.uri, cnonce),
             None => Vec::new(),
         };
         let headers: Vec<(&str, &str)> = self

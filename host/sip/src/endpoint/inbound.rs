@@ -369,7 +369,7 @@ impl Endpoint {
         let waiting = client.owner();
         let outcome = client.on_response(now, response.code);
         self.reschedule(Owner::Tx(id));
-        if outcome.is_some() {
+        if outcome.is_some() && !self.answer_bye_challenge(now, waiting, &response) {
             self.bye_done(waiting);
         }
     }

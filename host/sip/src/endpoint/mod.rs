@@ -2,6 +2,7 @@
 //! through datagrams, time and the application's decisions.
 
 mod admission;
+mod challenge;
 mod inbound;
 mod outbound;
 mod progress;
@@ -12,6 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use crate::auth::Authenticator;
 use crate::build::{ResponseBuilder, check_extra_header};
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::DialogId;
@@ -68,7 +70,7 @@ pub struct Stats {
     pub incoming_calls: u64,
     /// Calls placed with [`Endpoint::invite`].
     pub outgoing_calls: u64,
-    /// INVITEs sent again with Digest credentials after a 401 or 407.
+    /// Requests (INVITE, BYE) sent again with Digest credentials after a 401 or 407.
     pub auth_retries: u64,
     /// Retransmitted final responses to our INVITEs, absorbed (a 2xx gets its ACK again).
     pub response_retransmissions_received: u64,
@@ -165,6 +167,8 @@ pub struct Endpoint {
     /// Calls we placed, from the INVITE until its final response (after a 2xx, until
     /// Timer M); an answered one is also in `calls`.
     placed: HashMap<CallKey, Box<Placed>>,
+    /// The credentials of answered calls we placed, for challenges to their BYE.
+    authenticators: HashMap<CallKey, Authenticator>,
     /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
     server_index: HashMap<ServerKey, TxId>,
@@ -191,6 +195,7 @@ impl Endpoint {
             calls: HashMap::new(),
             dialogs: HashMap::new(),
             placed: HashMap::new(),
+            authenticators: HashMap::new(),
             transactions: HashMap::new(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
@@ -495,6 +500,7 @@ impl Endpoint {
     fn end_call(&mut self, call: CallKey, cause: EndCause) {
         if let Some(state) = self.calls.remove(&call) {
             self.dialogs.remove(state.dialog.id());
+            self.authenticators.remove(&call);
             self.schedule.set(Owner::Call(call), None);
             self.events.push_back(Event::CallEnded { call, cause });
         }

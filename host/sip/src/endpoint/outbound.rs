@@ -261,6 +261,9 @@ impl Endpoint {
         state.local_sdp = Some(placed.sdp_offer.clone());
         self.dialogs.insert(state.dialog.id().clone(), call);
         self.calls.insert(call, Box::new(state));
+        if let Some(auth) = placed.auth.take() {
+            self.authenticators.insert(call, auth);
+        }
         match answer {
             Some(answer) if !hung_up => {
                 self.events.push_back(Event::CallAnswered { call, answer });
@@ -289,9 +292,12 @@ impl Endpoint {
             return;
         };
         let retry = placed.hangup == Hangup::No
-            && placed.credentials.is_some()
-            && Challenger::of(response.code)
-                .is_some_and(|from| placed.auth.on_challenge(&response.raw, from));
+            && Challenger::of(response.code).is_some_and(|from| {
+                placed
+                    .auth
+                    .as_mut()
+                    .is_some_and(|auth| auth.on_challenge(&response.raw, from, "INVITE"))
+            });
         if retry {
             self.stats.auth_retries += 1;
             return self.resend_invite(now, call);

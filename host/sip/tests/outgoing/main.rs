@@ -430,7 +430,29 @@ fn proxy_challenge_is_answered_with_digest_on_a_new_branch() {
     assert!(ack.starts_with(&format!("ACK sip:bob@{P} SIP/2.0")));
     assert_eq!(pair.a.stats().auth_retries, 1);
     assert!(!format!("{:?}", pair.a).contains("secret"));
-    let _ = call;
+
+    // The proxy challenges the BYE too: it is sent again with credentials.
+    pair.a.hangup(pair.now, call).unwrap();
+    let bye = peer_wait(&mut pair, "BYE", 1);
+    assert_eq!(header(&bye, "CSeq"), Some("3 BYE"));
+    pair.peer_send(respond(
+        &bye,
+        407,
+        "Proxy Authentication Required",
+        "",
+        "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n2\", qop=\"auth\"\r\n",
+        "",
+    ));
+    let again = peer_wait(&mut pair, "BYE", 2);
+    assert_eq!(header(&again, "CSeq"), Some("4 BYE"));
+    assert_ne!(branch(&again), branch(&bye));
+    let auth = header(&again, "Proxy-Authorization").unwrap();
+    assert!(auth.contains("nonce=\"n2\""), "{auth}");
+    assert!(auth.contains(&format!("uri=\"sip:bob@{P}\"")), "{auth}");
+    pair.peer_send(respond(&again, 200, "OK", "", "", ""));
+    pair.settle();
+    assert_eq!(pair.a_names().last().unwrap(), "CallEnded(LocalHangup)");
+    assert_eq!(pair.a.stats().auth_retries, 2);
 }
 
 fn challenge(stale: bool) -> String {
