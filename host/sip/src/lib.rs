@@ -19,8 +19,8 @@
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
 //! - `endpoint`: routing between them and the public API (`inbound` for what arrives,
-//!   `outbound` for the calls we place, `progress` for provisional responses); [`sdp`]:
-//!   offer/answer;
+//!   `outbound` for the calls we place, `challenge` for challenges to their BYE, `progress`
+//!   for provisional responses); [`sdp`]: offer/answer;
 //! - `testing` (cargo feature `testing`): a network simulator and a UAC for tests.
 
 mod address;
