@@ -28,11 +28,11 @@ impl Endpoint {
     /// Places a call: sends the INVITE with the SDP offer, a fresh Call-ID and From tag, to
     /// `call.destination`, retransmitted by Timer A until a response. Timer B (64*T1) gives it
     /// up if no response comes at all; once a provisional response came, only a final
-    /// response or [`Endpoint::hangup`] ends it (§17.1.1.2). What follows is reported as [`Event::CallProgress`] for each provisional
-    /// response, then [`Event::CallAnswered`] (the 2xx was ACKed; the call then ends with
-    /// [`Event::CallEnded`]) or [`Event::CallFailed`]. A `401`/`407` is answered once with the
-    /// call's credentials (again once more if the new challenge says `stale=true`). Returns the
-    /// call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
+    /// response or [`Endpoint::hangup`] ends it (§17.1.1.2). What follows is reported as
+    /// [`Event::CallProgress`] for each provisional response, then [`Event::CallAnswered`]
+    /// (the 2xx was ACKed; the call then ends with [`Event::CallEnded`]) or
+    /// [`Event::CallFailed`]. A `401`/`407` is answered once with the call's credentials
+    /// (again once more if the new challenge says `stale=true`). Returns the call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
     /// that cannot be sent as given, [`CallError::InvalidRequest`] an INVITE the endpoint
     /// would itself refuse (say, a malformed Date header), and nothing is sent then.
     pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<CallKey, CallError> {
@@ -223,7 +223,8 @@ impl Endpoint {
         );
         let mut dialog = match dialog {
             Ok(dialog) => dialog,
-            // Without a Contact there is no one to ACK: the callee gives up after 64*T1.
+            // Without a readable Contact and Record-Route there is no dialog to ACK in: the
+            // callee gives up after 64*T1 (§13.3.1.4).
             Err(problem) => {
                 if first {
                     self.fail_placed(call, 502, problem.to_owned());
@@ -302,22 +303,22 @@ impl Endpoint {
             self.stats.auth_retries += 1;
             return self.resend_invite(now, call);
         }
-        if placed.hangup == Hangup::No {
-            self.fail_placed(call, response.code, response.reason);
-        } else {
-            self.placed.remove(&call);
-            self.events.push_back(Event::CallEnded {
-                call,
-                cause: EndCause::LocalHangup,
-            });
-        }
+        self.fail_placed(call, response.code, response.reason);
     }
 
-    /// Forgets the placed call `call` and reports its failure.
+    /// Forgets the placed call `call` and reports its failure with `code` and `reason`, or
+    /// its end if the application hung up.
     fn fail_placed(&mut self, call: CallKey, code: u16, reason: String) {
-        self.placed.remove(&call);
-        self.events
-            .push_back(Event::CallFailed { call, code, reason });
+        let Some(placed) = self.placed.remove(&call) else {
+            return;
+        };
+        self.events.push_back(match placed.hangup {
+            Hangup::No => Event::CallFailed { call, code, reason },
+            Hangup::Wanted | Hangup::Cancelled => Event::CallEnded {
+                call,
+                cause: EndCause::LocalHangup,
+            },
+        });
     }
 
     /// Runs the timers of the INVITE client transaction `id`. Timer B fails the call with
@@ -334,19 +335,12 @@ impl Endpoint {
         let call = tx.owner();
         let outcome = tx.on_timeout(now, &mut self.out);
         self.reschedule(Owner::Tx(id));
-        let Some(placed) = self.placed.get(&call).filter(|p| p.tx == id) else {
+        // An INVITE answered by a challenge lives on after its call sent the next one.
+        if self.placed.get(&call).is_none_or(|p| p.tx != id) {
             return;
-        };
+        }
         if outcome == Some(ClientOutcome::Timeout) {
-            if placed.hangup == Hangup::No {
-                self.fail_placed(call, 408, "Request Timeout".into());
-            } else {
-                self.placed.remove(&call);
-                self.events.push_back(Event::CallEnded {
-                    call,
-                    cause: EndCause::LocalHangup,
-                });
-            }
+            self.fail_placed(call, 408, "Request Timeout".into());
         } else if !self.transactions.contains_key(&id) {
             self.placed.remove(&call);
         }
