@@ -38,8 +38,9 @@ pub enum Event {
     },
     /// Our INVITE failed; like [`Event::CallEnded`], the call's key is no longer valid. `code`
     /// and `reason` are those of the final non-2xx response (after any Digest retries),
-    /// `408 Request Timeout` when no final response came within 64*T1 (Timer B), or
-    /// `488 Not Acceptable Here` for a 2xx without a usable SDP answer (ACKed, then BYEd).
+    /// `408 Request Timeout` when no response came within 64*T1 (Timer B),
+    /// `488 Not Acceptable Here` for a 2xx without a usable SDP answer (ACKed, then BYEd), or
+    /// `502` with the problem as reason for a 2xx without a readable Contact or Record-Route.
     CallFailed {
         /// The call.
         call: CallKey,
