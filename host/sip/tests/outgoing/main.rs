@@ -6,7 +6,7 @@ mod pair;
 use std::time::Duration;
 
 use pair::*;
-use switchyard_sip::testing::{Net, addr, audio_offer};
+use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
 use switchyard_sip::{CallError, Credentials, EndCause, Event};
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -326,27 +326,26 @@ fn lost_cancel_is_retransmitted() {
 #[test]
 fn a_2xx_crossing_the_cancel_is_acked_and_byed() {
     let mut pair = Pair::new(Net::perfect(9), idle());
+    pair.peer.answer_cancel = false;
     let call = pair.invite(call_to(P));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
-    pair.peer_send(respond(&invite, 180, "Ringing", "x", "", ""));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
     assert!(pair.run_until(MINUTE, |p| !p.a_events.is_empty()));
     pair.a.hangup(pair.now, call).unwrap();
-    let cancel = peer_wait(&mut pair, "CANCEL", 1);
+    peer_wait(&mut pair, Method::Cancel, 1);
     // The callee answered before the CANCEL reached it.
-    pair.peer_send(ok_with_sdp(&invite, "x"));
-    pair.peer_send(respond(
-        &cancel,
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    pair.peer.reply(
+        Method::Cancel,
         481,
         "Call/Transaction Does Not Exist",
-        "x",
         "",
         "",
-    ));
-    let bye = peer_wait(&mut pair, "BYE", 1);
-    assert_eq!(pair.peer_got("ACK").len(), 1);
-    assert!(header(&bye, "To").unwrap().ends_with(";tag=x"));
-    assert_eq!(pair.a.active_calls(), 1, "until the BYE completes");
-    pair.peer_send(respond(&bye, 200, "OK", "", "", ""));
+    );
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
+    assert_eq!(pair.peer_got(Method::Ack).len(), 1);
+    assert!(header(&bye, "To").unwrap().ends_with(";tag=uas-tag"));
     pair.settle();
     assert_eq!(
         pair.a_names(),
@@ -356,25 +355,19 @@ fn a_2xx_crossing_the_cancel_is_acked_and_byed() {
     assert_eq!(pair.a.poll_timeout(), None);
 }
 
-/// Runs until the scripted peer holds `n` requests of `method`; returns the last.
-fn peer_wait(pair: &mut Pair, method: &str, n: usize) -> String {
+/// Runs until the scripted UAS holds `n` requests of `method`; returns the last as text.
+fn peer_wait(pair: &mut Pair, method: Method, n: usize) -> String {
     assert!(
         pair.run_until(MINUTE, |p| p.peer_got(method).len() >= n),
         "no {method} #{n}: {:?}",
-        pair.peer_inbox
+        pair.peer.received().map(|r| &r.text).collect::<Vec<_>>()
     );
     pair.peer_got(method)[n - 1].to_owned()
 }
 
-fn ok_with_sdp(invite: &str, tag: &str) -> String {
-    respond(
-        invite,
-        200,
-        "OK",
-        tag,
-        &format!("Contact: <sip:bob@{P}>\r\n"),
-        &audio_offer(addr("127.0.0.1:7000")),
-    )
+/// The scripted UAS's SDP answer.
+fn callee_sdp() -> String {
+    audio_offer(addr("127.0.0.1:7000"))
 }
 
 fn alice() -> Option<Credentials> {
@@ -388,17 +381,16 @@ fn alice() -> Option<Credentials> {
 fn proxy_challenge_is_answered_with_digest_on_a_new_branch() {
     let mut pair = Pair::new(Net::perfect(10), idle());
     let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
-    let first = peer_wait(&mut pair, "INVITE", 1);
-    pair.peer_send(respond(
-        &first,
+    let first = peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(
+        Method::Invite,
         407,
         "Proxy Authentication Required",
-        "p1",
         "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n1\", qop=\"auth\", algorithm=SHA-256\r\n",
         "",
-    ));
-    let second = peer_wait(&mut pair, "INVITE", 2);
-    let ack = peer_wait(&mut pair, "ACK", 1);
+    );
+    let second = peer_wait(&mut pair, Method::Invite, 2);
+    let ack = peer_wait(&mut pair, Method::Ack, 1);
     assert_eq!(branch(&ack), branch(&first));
     assert_ne!(branch(&second), branch(&first));
     assert_eq!(header(&second, "CSeq"), Some("2 INVITE"));
@@ -418,38 +410,42 @@ fn proxy_challenge_is_answered_with_digest_on_a_new_branch() {
         assert!(auth.contains(part), "{part} missing in {auth}");
     }
     assert!(!second.contains("secret"));
-    pair.peer_send(ok_with_sdp(&second, "b1"));
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
     assert!(pair.run_until(MINUTE, answered));
-    let ack = peer_wait(&mut pair, "ACK", 2);
+    let ack = peer_wait(&mut pair, Method::Ack, 2);
     assert_eq!(header(&ack, "CSeq"), Some("2 ACK"));
     assert_eq!(
         header(&ack, "Proxy-Authorization"),
         Some(auth),
         "§13.2.2.4: the INVITE's credentials"
     );
-    assert!(ack.starts_with(&format!("ACK sip:bob@{P} SIP/2.0")));
+    assert!(
+        ack.starts_with(&format!("ACK sip:{P} SIP/2.0")),
+        "to the Contact"
+    );
     assert_eq!(pair.a.stats().auth_retries, 1);
     assert!(!format!("{:?}", pair.a).contains("secret"));
 
     // The proxy challenges the BYE too: it is sent again with credentials.
+    pair.peer.answer_bye = false;
     pair.a.hangup(pair.now, call).unwrap();
-    let bye = peer_wait(&mut pair, "BYE", 1);
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
     assert_eq!(header(&bye, "CSeq"), Some("3 BYE"));
-    pair.peer_send(respond(
-        &bye,
+    pair.peer.reply(
+        Method::Bye,
         407,
         "Proxy Authentication Required",
-        "",
         "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n2\", qop=\"auth\"\r\n",
         "",
-    ));
-    let again = peer_wait(&mut pair, "BYE", 2);
+    );
+    let again = peer_wait(&mut pair, Method::Bye, 2);
     assert_eq!(header(&again, "CSeq"), Some("4 BYE"));
     assert_ne!(branch(&again), branch(&bye));
     let auth = header(&again, "Proxy-Authorization").unwrap();
     assert!(auth.contains("nonce=\"n2\""), "{auth}");
-    assert!(auth.contains(&format!("uri=\"sip:bob@{P}\"")), "{auth}");
-    pair.peer_send(respond(&again, 200, "OK", "", "", ""));
+    assert!(auth.contains(&format!("uri=\"sip:{P}\"")), "{auth}");
+    pair.peer.reply(Method::Bye, 200, "OK", "", "");
     pair.settle();
     assert_eq!(pair.a_names().last().unwrap(), "CallEnded(LocalHangup)");
     assert_eq!(pair.a.stats().auth_retries, 2);
@@ -469,16 +465,18 @@ fn second_challenge_fails_the_call_unless_stale() {
         let mut pair = Pair::new(Net::perfect(11), idle());
         let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
         for n in 1..=invites {
-            let invite = peer_wait(&mut pair, "INVITE", n);
-            let stale = stale && n > 1;
-            let extra = challenge(stale);
-            pair.peer_send(respond(&invite, 401, "Unauthorized", "u", &extra, ""));
-            if n > 1 {
-                assert!(header(&invite, "Authorization").is_some());
-            }
+            let invite = peer_wait(&mut pair, Method::Invite, n);
+            let extra = challenge(stale && n > 1);
+            pair.peer
+                .reply(Method::Invite, 401, "Unauthorized", &extra, "");
+            assert_eq!(header(&invite, "Authorization").is_some(), n > 1);
         }
         pair.settle();
-        assert_eq!(pair.peer_got("INVITE").len(), invites, "stale {stale}");
+        assert_eq!(
+            pair.peer_got(Method::Invite).len(),
+            invites,
+            "stale {stale}"
+        );
         assert_eq!(
             pair.a_events,
             [Event::CallFailed {
@@ -495,34 +493,29 @@ fn second_challenge_fails_the_call_unless_stale() {
 fn challenge_without_credentials_fails_at_once() {
     let mut pair = Pair::new(Net::perfect(12), idle());
     pair.invite(call_to(P));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
-    pair.peer_send(respond(
-        &invite,
-        401,
-        "Unauthorized",
-        "u",
-        &challenge(false),
-        "",
-    ));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer
+        .reply(Method::Invite, 401, "Unauthorized", &challenge(false), "");
     pair.settle();
     assert_eq!(pair.a_names(), ["CallFailed(401)"]);
-    assert_eq!(pair.peer_got("INVITE").len(), 1);
+    assert_eq!(pair.peer_got(Method::Invite).len(), 1);
 }
 
 #[test]
 fn second_fork_2xx_is_acked_and_byed_and_retransmissions_reacked() {
     let mut pair = Pair::new(Net::perfect(13), idle());
     pair.invite(call_to(P));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
-    pair.peer_send(ok_with_sdp(&invite, "fork1"));
-    pair.peer_send(ok_with_sdp(&invite, "fork2"));
-    pair.peer_send(ok_with_sdp(&invite, "fork1"));
-    let bye = peer_wait(&mut pair, "BYE", 1);
+    peer_wait(&mut pair, Method::Invite, 1);
+    for tag in ["fork1", "fork2", "fork1"] {
+        pair.peer.tag = tag.into();
+        pair.peer
+            .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    }
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
     assert!(header(&bye, "To").unwrap().ends_with(";tag=fork2"), "{bye}");
     assert_eq!(header(&bye, "CSeq"), Some("2 BYE"));
-    pair.peer_send(respond(&bye, 200, "OK", "", "", ""));
     pair.settle();
-    let acks = pair.peer_got("ACK");
+    let acks = pair.peer_got(Method::Ack);
     let tags: Vec<_> = acks
         .iter()
         .map(|a| header(a, "To").unwrap().rsplit("tag=").next().unwrap())
@@ -538,18 +531,11 @@ fn second_fork_2xx_is_acked_and_byed_and_retransmissions_reacked() {
 fn early_answer_stands_in_for_a_2xx_without_sdp() {
     let mut pair = Pair::new(Net::perfect(14), idle());
     pair.invite(call_to(P));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
+    peer_wait(&mut pair, Method::Invite, 1);
     let sdp = audio_offer(addr("127.0.0.1:7002"));
-    let contact = format!("Contact: <sip:bob@{P}>\r\n");
-    pair.peer_send(respond(
-        &invite,
-        183,
-        "Session Progress",
-        "e",
-        &contact,
-        &sdp,
-    ));
-    pair.peer_send(respond(&invite, 200, "OK", "e", &contact, ""));
+    pair.peer
+        .reply(Method::Invite, 183, "Session Progress", "", &sdp);
+    pair.peer.reply(Method::Invite, 200, "OK", "", "");
     pair.settle();
     assert_eq!(pair.a_names(), ["CallProgress(183+sdp)", "CallAnswered"]);
     let Event::CallAnswered { answer, .. } = &pair.a_events[1] else {
@@ -562,13 +548,11 @@ fn early_answer_stands_in_for_a_2xx_without_sdp() {
 fn a_2xx_without_any_answer_is_acked_byed_and_fails() {
     let mut pair = Pair::new(Net::perfect(15), idle());
     pair.invite(call_to(P));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
-    let contact = format!("Contact: <sip:bob@{P}>\r\n");
-    pair.peer_send(respond(&invite, 200, "OK", "x", &contact, ""));
-    let bye = peer_wait(&mut pair, "BYE", 1);
-    pair.peer_send(respond(&bye, 200, "OK", "", "", ""));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(Method::Invite, 200, "OK", "", "");
     pair.settle();
-    assert_eq!(pair.peer_got("ACK").len(), 1);
+    assert_eq!(pair.peer_got(Method::Ack).len(), 1);
+    assert_eq!(pair.peer_got(Method::Bye).len(), 1);
     assert_eq!(pair.a_names(), ["CallFailed(488)"]);
     assert_eq!(pair.a.active_calls(), 0);
 }
@@ -582,25 +566,41 @@ fn outbound_proxy_gets_the_invite_and_the_cancel_with_the_route() {
         c.to = "<sip:bob@example.com>".into();
         c.route = vec![route.into()];
     }));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
+    let invite = peer_wait(&mut pair, Method::Invite, 1);
     assert!(invite.starts_with("INVITE sip:bob@example.com SIP/2.0\r\n"));
     assert_eq!(header(&invite, "Route"), Some(route));
-    pair.peer_send(respond(&invite, 180, "Ringing", "r", "", ""));
+    pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
     assert!(pair.run_until(MINUTE, |p| !p.a_events.is_empty()));
     pair.a.hangup(pair.now, call).unwrap();
-    let cancel = peer_wait(&mut pair, "CANCEL", 1);
+    let cancel = peer_wait(&mut pair, Method::Cancel, 1);
     assert_eq!(header(&cancel, "Route"), Some(route));
     assert!(cancel.starts_with("CANCEL sip:bob@example.com SIP/2.0\r\n"));
     assert_eq!(branch(&cancel), branch(&invite));
-    pair.peer_send(respond(&cancel, 200, "OK", "r", "", ""));
-    pair.peer_send(respond(&invite, 487, "Request Terminated", "r", "", ""));
     pair.settle();
-    let ack = &pair.peer_got("ACK")[0];
-    assert_eq!(header(ack, "Route"), Some(route));
+    let ack = peer_wait(&mut pair, Method::Ack, 1);
+    assert_eq!(header(&ack, "Route"), Some(route));
     assert_eq!(
         pair.a_names(),
         ["CallProgress(180)", "CallEnded(LocalHangup)"]
     );
+}
+
+#[test]
+fn bye_from_the_scripted_callee_ends_the_call() {
+    let mut pair = Pair::new(Net::perfect(20), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    pair.peer.bye();
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallAnswered", "CallEnded(RemoteBye)"]);
+    let ok = pair
+        .peer
+        .received()
+        .find(|r| r.code() == Some(200) && r.cseq_method() == Some(Method::Bye));
+    assert!(ok.is_some(), "the caller answered the BYE");
 }
 
 #[test]
@@ -657,16 +657,15 @@ fn bad_arguments_are_named() {
 fn a_flood_of_forks_is_bounded() {
     let mut pair = Pair::new(Net::perfect(18), idle());
     pair.invite(call_to(P));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
+    peer_wait(&mut pair, Method::Invite, 1);
     for n in 0..20 {
-        pair.peer_send(ok_with_sdp(&invite, &format!("f{n}")));
+        pair.peer.tag = format!("f{n}");
+        pair.peer
+            .reply(Method::Invite, 200, "OK", "", &callee_sdp());
     }
     pair.settle();
-    assert_eq!(pair.peer_got("ACK").len(), 16);
-    let mut byes: Vec<_> = pair.peer_got("BYE").into_iter().map(branch).collect();
-    byes.sort_unstable();
-    byes.dedup();
-    assert_eq!(byes.len(), 15, "each retransmitted until Timer F");
+    assert_eq!(pair.peer_got(Method::Ack).len(), 16);
+    assert_eq!(pair.peer_got(Method::Bye).len(), 15);
     assert_eq!(pair.a.stats().dropped_stray_responses, 4);
     assert_eq!(pair.a_names(), ["CallAnswered"]);
 }
@@ -674,10 +673,11 @@ fn a_flood_of_forks_is_bounded() {
 #[test]
 fn a_2xx_without_contact_fails_the_call_with_502() {
     let mut pair = Pair::new(Net::perfect(19), idle());
+    pair.peer.contact = false;
     let call = pair.invite(call_to(P));
-    let invite = peer_wait(&mut pair, "INVITE", 1);
-    let sdp = audio_offer(addr("127.0.0.1:7000"));
-    pair.peer_send(respond(&invite, 200, "OK", "x", "", &sdp));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
     pair.settle();
     assert_eq!(
         pair.a_events,
@@ -742,11 +742,11 @@ fn odd_and_mutated_responses_never_panic() {
         let call = pair.invite(modified(call_to(P), |c| {
             c.credentials = credentials.clone()
         }));
-        let invite = peer_wait(&mut pair, "INVITE", 1);
+        let invite = peer_wait(&mut pair, Method::Invite, 1);
         let mut responses: Vec<String> = odd.iter().map(|f| f(&invite)).collect();
         for base in [
             respond(&invite, 180, "Ringing", "t", &contact, &sdp),
-            ok_with_sdp(&invite, "t"),
+            respond(&invite, 200, "OK", "t", &contact, &sdp),
             respond(
                 &invite,
                 407,

@@ -1,17 +1,17 @@
-//! Two endpoints, a caller and a callee, and a scripted peer, joined by the seeded network
+//! Two endpoints, a caller and a callee, and a scripted UAS, joined by the seeded network
 //! simulator on virtual time.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use switchyard_sip::testing::{Net, addr, audio_offer, epoch};
+use switchyard_sip::testing::{Net, Uas, addr, audio_offer, epoch, rsip::Method};
 use switchyard_sip::{CallKey, Endpoint, EndpointConfig, Event, OutgoingCall, sdp};
 
 /// The caller's address.
 pub const A: &str = "127.0.0.1:5070";
 /// The callee endpoint's address.
 pub const B: &str = "127.0.0.1:5060";
-/// The scripted peer's address (a UAS or a proxy the test plays).
+/// The scripted UAS's address (it also plays an outbound proxy).
 pub const P: &str = "127.0.0.1:5080";
 
 /// What a test does with an endpoint's events.
@@ -55,8 +55,8 @@ pub struct Pair {
     pub b_events: Vec<Event>,
     /// Everything the caller sent, with its virtual time.
     pub a_sent: Vec<(Duration, String)>,
-    /// Everything that reached the scripted peer.
-    pub peer_inbox: Vec<String>,
+    /// The scripted UAS at [`P`].
+    pub peer: Uas,
 }
 
 impl Pair {
@@ -76,7 +76,7 @@ impl Pair {
             a_events: Vec::new(),
             b_events: Vec::new(),
             a_sent: Vec::new(),
-            peer_inbox: Vec::new(),
+            peer: Uas::new(addr(P)),
         }
     }
 
@@ -89,7 +89,7 @@ impl Pair {
         self.a.invite(self.now, call).unwrap()
     }
 
-    /// Sends `payload` from the scripted peer to the caller.
+    /// Sends `payload` from the scripted UAS's address to the caller, as is.
     pub fn peer_send(&mut self, payload: impl Into<Vec<u8>>) {
         self.net.send(self.now, addr(P), addr(A), payload.into());
     }
@@ -115,6 +115,10 @@ impl Pair {
             }
             while let Some(t) = self.b.poll_transmit() {
                 self.net.send(self.now, addr(B), t.destination, t.payload);
+                progressed = true;
+            }
+            while let Some(t) = self.peer.poll_transmit() {
+                self.net.send(self.now, addr(P), t.destination, t.payload);
                 progressed = true;
             }
             if !progressed {
@@ -147,8 +151,7 @@ impl Pair {
                 self.b
                     .handle_datagram(self.now, addr(B), d.from, &d.payload);
             } else {
-                self.peer_inbox
-                    .push(String::from_utf8_lossy(&d.payload).into_owned());
+                self.peer.handle_datagram(self.now, d.from, &d.payload);
             }
         }
         self.a.handle_timeout(self.now);
@@ -195,12 +198,12 @@ impl Pair {
             .collect()
     }
 
-    /// The requests of `method` that reached the peer.
-    pub fn peer_got(&self, method: &str) -> Vec<&str> {
-        self.peer_inbox
-            .iter()
-            .filter(|text| text.starts_with(&format!("{method} ")))
-            .map(String::as_str)
+    /// The requests of `method` that reached the scripted UAS, as text.
+    pub fn peer_got(&self, method: Method) -> Vec<&str> {
+        self.peer
+            .requests(method)
+            .into_iter()
+            .map(|r| r.text.as_str())
             .collect()
     }
 }
@@ -240,8 +243,9 @@ pub fn branch(message: &str) -> &str {
         .unwrap()
 }
 
-/// A response of the scripted UAS to `request`: its Via, From, Call-ID and CSeq, its To with
-/// `tag` added, then `extra` lines (each ending in CRLF) and `body`.
+/// A response to `request` crafted by hand (for responses [`Uas::reply`] would not send):
+/// its Via, From, Call-ID and CSeq, its To with `tag` added unless empty, then `extra` lines
+/// (each ending in CRLF) and `body`.
 pub fn respond(
     request: &str,
     code: u16,
