@@ -14,8 +14,8 @@ use crate::Transmit;
 use crate::build::{ResponseBuilder, contact_value};
 
 /// A UAS for tests that answers only when told to, through [`Uas::reply`], except that it
-/// answers BYE with 200 and CANCEL with 200 plus 487 to the pending INVITE (both can be
-/// switched off). It sends nothing again by itself: no retransmissions, no timers. The shell
+/// answers BYE with 200 and CANCEL with 200 plus 487 to the INVITE if that has no final
+/// response yet (both can be switched off). It sends nothing again by itself: no retransmissions, no timers. The shell
 /// hands it what arrives at its address ([`Uas::handle_datagram`]) and sends what
 /// [`Uas::poll_transmit`] yields. Everything received is kept.
 #[derive(Debug)]
@@ -33,6 +33,8 @@ pub struct Uas {
     received: Vec<(SocketAddr, Received)>,
     outbox: VecDeque<Transmit>,
     bye_cseq: u32,
+    /// The Via branches of the INVITEs that got a final response.
+    finished: Vec<String>,
 }
 
 impl Uas {
@@ -47,6 +49,7 @@ impl Uas {
             received: Vec::new(),
             outbox: VecDeque::new(),
             bye_cseq: 0,
+            finished: Vec::new(),
         }
     }
 
@@ -69,7 +72,11 @@ impl Uas {
             Some(Method::Bye) if self.answer_bye => self.reply(Method::Bye, 200, "OK", "", ""),
             Some(Method::Cancel) if self.answer_cancel => {
                 self.reply(Method::Cancel, 200, "OK", "", "");
-                self.reply(Method::Invite, 487, "Request Terminated", "", "");
+                let pending = latest(&self.received, Method::Invite)
+                    .is_some_and(|(_, invite)| !self.finished.contains(&branch(invite)));
+                if pending {
+                    self.reply(Method::Invite, 487, "Request Terminated", "", "");
+                }
             }
             _ => {}
         }
@@ -80,15 +87,11 @@ impl Uas {
     /// Call-ID and CSeq copied, To copied with [`Uas::tag`] added if it has none (not on 100).
     /// Panics if no such request arrived.
     pub fn reply(&mut self, method: Method, code: u16, reason: &str, extra: &str, body: &str) {
-        let (source, request) = self
-            .received
-            .iter()
-            .rev()
-            .find_map(|(source, r)| match &r.message {
-                rsip::SipMessage::Request(q) if q.method == method => Some((*source, q)),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("no {method} to reply to"));
+        let (source, request) =
+            latest(&self.received, method).unwrap_or_else(|| panic!("no {method} to reply to"));
+        if method == Method::Invite && code >= 200 {
+            self.finished.push(branch(request));
+        }
         let tag = (code > 100).then_some(self.tag.as_str());
         let mut builder = ResponseBuilder::new(request, code, reason, tag, "test-uas");
         if method == Method::Invite && self.contact && (101..300).contains(&code) {
@@ -110,15 +113,7 @@ impl Uas {
     /// Sends a BYE in the dialog of the latest INVITE (the UAS hangs up): to its Contact, with
     /// From and To swapped and [`Uas::tag`] as ours. Sent once. Panics if no INVITE arrived.
     pub fn bye(&mut self) {
-        let (source, invite) = self
-            .received
-            .iter()
-            .rev()
-            .find_map(|(source, r)| match &r.message {
-                rsip::SipMessage::Request(q) if q.method == Method::Invite => Some((*source, q)),
-                _ => None,
-            })
-            .expect("no INVITE to end");
+        let (source, invite) = latest(&self.received, Method::Invite).expect("no INVITE to end");
         let value = |h: Result<&str, rsip::Error>| h.unwrap_or_default().to_owned();
         let target = value(invite.contact_header().map(|h| h.value()));
         let target = target.trim_start_matches('<').trim_end_matches('>');
@@ -158,4 +153,27 @@ impl Uas {
             .filter(|r| matches!(&r.message, rsip::SipMessage::Request(q) if q.method == method))
             .collect()
     }
+}
+
+/// The branch of `request`'s top Via ("" if it has none).
+fn branch(request: &rsip::Request) -> String {
+    let via = request.via_header().map(|h| h.value()).unwrap_or_default();
+    via.split(';')
+        .find_map(|p| p.trim().strip_prefix("branch="))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The latest request of `method` in `received`, and where it came from.
+fn latest(
+    received: &[(SocketAddr, Received)],
+    method: Method,
+) -> Option<(SocketAddr, &rsip::Request)> {
+    received
+        .iter()
+        .rev()
+        .find_map(|(source, r)| match &r.message {
+            rsip::SipMessage::Request(q) if q.method == method => Some((*source, q)),
+            _ => None,
+        })
 }
