@@ -36,8 +36,9 @@ pub struct OutgoingCall {
     pub local: SocketAddr,
     /// The SDP offer, sent as the INVITE's body.
     pub sdp_offer: String,
-    /// Credentials for Digest challenges (`401`, `407`); without them a challenge fails
-    /// the call.
+    /// Credentials for Digest challenges (`401`, `407`) to the INVITE and the BYE; without
+    /// them a challenge fails the call. A user name with a quote, backslash or control
+    /// character is refused as [`CallError::InvalidHeader`] named `Authorization`.
     pub credentials: Option<Credentials>,
 }
 
@@ -82,10 +83,9 @@ impl OutgoingCall {
             }
         }
         for route in &self.route {
-            match address::parse(route) {
-                Some(_) if route.trim_start().starts_with('<') && !route.contains(['\r', '\n']) => {
-                }
-                _ => return Err(invalid("Route", route)),
+            let name_addr = route.trim_start().starts_with('<') && !route.contains(['\r', '\n']);
+            if !name_addr || address::parse(route).is_none() {
+                return Err(invalid("Route", route));
             }
         }
         for (name, value) in &self.headers {
