@@ -1,5 +1,6 @@
-//! One call: the UAS side of an INVITE dialog, its phase, and the retransmission of its 2xx
-//! responses until they are acknowledged (RFC 3261 §13.3.1.4).
+//! One call: an INVITE dialog (the UAS side, or the UAC side once our INVITE was answered),
+//! its phase, and the retransmission of its 2xx responses until they are acknowledged
+//! (RFC 3261 §13.3.1.4).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -75,7 +76,8 @@ struct Pending2xx {
 /// The state of one call.
 #[derive(Debug)]
 pub(crate) struct Call {
-    /// The initial INVITE, for building its responses.
+    /// The initial INVITE, for building its responses (ours, read back, for a call we
+    /// placed).
     pub(crate) invite: Request,
     /// Its server transaction.
     pub(crate) invite_tx: TxId,

@@ -1,5 +1,5 @@
-//! Dialogs (RFC 3261 §12) on the UAS side: identity, remote target, route set, CSeq numbering
-//! and the in-dialog requests the endpoint sends (BYE, re-INVITE, ACK, OPTIONS).
+//! Dialogs (RFC 3261 §12) on either side: identity, remote target, route set, CSeq numbering
+//! and the in-dialog requests the endpoint sends (BYE, re-INVITE, OPTIONS, the ACK of a 2xx).
 
 use std::net::SocketAddr;
 
@@ -7,6 +7,7 @@ use rsip::headers::{ToTypedHeader, UntypedHeader};
 use rsip::prelude::HeadersExt;
 
 use crate::message::Request;
+use crate::request::Head;
 
 /// The identity of a dialog (§12): Call-ID and both tags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -102,6 +103,55 @@ impl Dialog {
         })
     }
 
+    /// The UAC side of the dialog that `response`, a 2xx to our INVITE with CSeq `cseq` and
+    /// the To tag `remote_tag`, creates (§12.1.2): the route set is its Record-Route reversed,
+    /// the remote target its Contact; `head` gives our side. Host names fall back to
+    /// `fallback`, where the INVITE went. `Err` names a missing or unreadable header.
+    pub(crate) fn uac(
+        head: &Head,
+        response: &rsip::Response,
+        remote_tag: String,
+        cseq: u32,
+        fallback: SocketAddr,
+    ) -> Result<Self, &'static str> {
+        let contact = response
+            .contact_header()
+            .map_err(|_| "Missing Contact header")?
+            .typed()
+            .map_err(|_| "Malformed Contact header")?;
+        let mut route_set = Vec::new();
+        for header in response.headers.iter() {
+            if let rsip::Header::RecordRoute(record_route) = header {
+                let typed = record_route
+                    .typed()
+                    .map_err(|_| "Malformed Record-Route header")?;
+                route_set.extend(typed.uris().iter().cloned());
+            }
+        }
+        route_set.reverse();
+        let remote_uri = response
+            .to_header()
+            .map_err(|_| "Missing To header")?
+            .value()
+            .to_owned();
+        Ok(Self {
+            id: DialogId {
+                call_id: head.call_id.clone(),
+                local_tag: head.from_tag.clone(),
+                remote_tag,
+            },
+            local_uri: head.from.clone(),
+            remote_uri,
+            remote_target: contact.uri,
+            route_set,
+            local_cseq: cseq,
+            // §12.1.2: the remote sequence number starts empty.
+            remote_cseq: 0,
+            local: head.local,
+            fallback,
+        })
+    }
+
     /// The dialog's identity.
     pub(crate) fn id(&self) -> &DialogId {
         &self.id
@@ -150,6 +200,44 @@ impl Dialog {
             self.local_cseq += 1;
             self.local_cseq
         });
+        self.build(method, cseq, branch, user_agent, parts)
+    }
+
+    /// The Request-URI of the dialog's requests (§12.2.1.1): the remote target, or the first
+    /// route if that is a strict router.
+    pub(crate) fn request_uri(&self) -> String {
+        match self.route_set.first() {
+            Some(first) if !first.uri.params.contains(&rsip::Param::Lr) => first.uri.to_string(),
+            _ => self.remote_target.to_string(),
+        }
+    }
+
+    /// The ACK of a 2xx to the INVITE with CSeq `cseq`, and where to send it. §13.2.2.4: it is
+    /// built like an in-dialog request, with the INVITE's CSeq number, a branch of its own and
+    /// the INVITE's credentials, the header lines `credentials`.
+    pub(crate) fn ack(
+        &self,
+        cseq: u32,
+        branch: &str,
+        user_agent: &str,
+        credentials: &[(&str, String)],
+    ) -> (Vec<u8>, SocketAddr) {
+        let parts = Parts {
+            cseq: Some(cseq),
+            headers: credentials,
+            body: None,
+        };
+        self.build(rsip::Method::Ack, cseq, branch, user_agent, &parts)
+    }
+
+    fn build(
+        &self,
+        method: rsip::Method,
+        cseq: u32,
+        branch: &str,
+        user_agent: &str,
+        parts: &Parts<'_>,
+    ) -> (Vec<u8>, SocketAddr) {
         let target = format!("<{}>", self.remote_target);
         let (uri, routes, next_hop) = match self.route_set.first() {
             None => (self.remote_target.clone(), Vec::new(), &self.remote_target),

@@ -21,6 +21,38 @@ pub enum Event {
         /// The call.
         call: CallKey,
     },
+    /// A provisional response (101-199) to our INVITE arrived; one event per response
+    /// received, retransmissions included, none once the application hung up.
+    CallProgress {
+        /// The call.
+        call: CallKey,
+        /// The status code.
+        code: u16,
+        /// The reason phrase as sent.
+        reason: String,
+        /// The SDP answer it carries (early media), if it has a To tag and a usable SDP body.
+        answer: Option<Offer>,
+    },
+    /// A 2xx to our INVITE arrived: the ACK was sent and the dialog is confirmed.
+    CallAnswered {
+        /// The call.
+        call: CallKey,
+        /// The SDP answer of the 2xx, or of a provisional response if the 2xx has none.
+        answer: Offer,
+    },
+    /// Our INVITE failed; like [`Event::CallEnded`], the call's key is no longer valid. `code`
+    /// and `reason` are those of the final non-2xx response (after any Digest retries),
+    /// `408 Request Timeout` when no response came within 64*T1 (Timer B),
+    /// `488 Not Acceptable Here` for a 2xx without a usable SDP answer (ACKed, then BYEd), or
+    /// `502` with the problem as reason for a 2xx without a readable Contact or Record-Route.
+    CallFailed {
+        /// The call.
+        call: CallKey,
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
     /// The peer offers a new session description in the confirmed call: a re-INVITE or an
     /// UPDATE with SDP (RFC 3264 §8, RFC 3311). The application must settle it with
     /// [`Endpoint::accept_offer`](crate::Endpoint::accept_offer) or
@@ -90,8 +122,9 @@ pub enum EndCause {
     Cancelled,
     /// The peer never acknowledged our 2xx (64*T1); a BYE was sent.
     NoAck,
-    /// The application hung up: our BYE got a final response or timed out, or the unanswered
-    /// INVITE was rejected with 480.
+    /// The application hung up: our BYE got a final response or timed out, the unanswered
+    /// INVITE was rejected with 480, or our cancelled INVITE got its final response or timed
+    /// out.
     LocalHangup,
     /// The application rejected the INVITE.
     Rejected,

@@ -1,9 +1,9 @@
 //! Sans-IO SIP for Switchyard: transactions, dialogs, SDP offer/answer.
 //!
-//! [`Endpoint`] is a UDP user agent core that answers calls and handles what follows in them:
-//! re-INVITE and UPDATE offers both ways, session timers, OPTIONS probes and DTMF INFO. It
-//! performs no I/O and reads no clock: the shell hands it datagrams and the current time and
-//! sends what it polls out.
+//! [`Endpoint`] is a UDP user agent core that answers calls, places them
+//! ([`Endpoint::invite`]) and handles what follows in them: re-INVITE and UPDATE offers both
+//! ways, session timers, OPTIONS probes and DTMF INFO. It performs no I/O and reads no clock:
+//! the shell hands it datagrams and the current time and sends what it polls out.
 //!
 //! Layout, one job per module:
 //! - `wire`: datagram to request or response (compact headers, folding, bare LF);
@@ -14,17 +14,23 @@
 //!   `method`: known and extension methods;
 //! - [`Limits`]: what the endpoint takes from the network; `rate`: the per-source rate limit;
 //! - `build`: responses (§8.2.6); `reply`: the ones the endpoint gives on its own;
+//!   `request`: the INVITE, CANCEL and non-2xx ACK of calls we place (§8.1.1, §9.1, §17.1.1.3);
+//! - `outgoing`: a call we place, checked, and its INVITE's state ([`OutgoingCall`]);
+//!   `auth`: Digest answers to 401/407 challenges (§22, RFC 7616; [`Credentials`]);
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
 //! - `session`: a confirmed call's later offers and answers (§14, RFC 3311, RFC 3264 §8),
 //!   our re-INVITE's client transaction, the o= line of our SDP and session timers
 //!   ([`SessionTimers`], RFC 4028); `dtmf_relay`: the INFO body of out-of-band DTMF;
-//! - `endpoint`: routing between them and the public API (`endpoint::in_dialog`: the peer's
-//!   requests in a call; `endpoint::session`: settling offers, our re-INVITE and OPTIONS,
-//!   session-timer deadlines); [`sdp`]: offer/answer;
+//! - `endpoint`: routing between them and the public API (`inbound` for what arrives,
+//!   `in_dialog` for the peer's requests in a call, `outbound` for the calls we place,
+//!   `challenge` for challenges to their BYE, `progress` for provisional responses,
+//!   `session` for settling offers, our re-INVITE and OPTIONS, and session-timer
+//!   deadlines); [`sdp`]: offer/answer;
 //! - `testing` (cargo feature `testing`): a network simulator and a UAC for tests.
 
 mod address;
+mod auth;
 mod build;
 mod call;
 mod dialog;
@@ -37,8 +43,10 @@ mod ids;
 mod limits;
 mod message;
 mod method;
+mod outgoing;
 mod rate;
 mod reply;
+mod request;
 pub mod sdp;
 mod session;
 mod start_line;
@@ -52,10 +60,12 @@ mod uri;
 mod via;
 mod wire;
 
+pub use auth::Credentials;
 pub use call::CallKey;
 pub use endpoint::{CallError, Endpoint, EndpointConfig, Stats};
 pub use event::{EndCause, Event, IncomingCall};
 pub use framing::{FramingError, PONG, StreamFramer};
 pub use limits::Limits;
+pub use outgoing::OutgoingCall;
 pub use session::timer::SessionTimers;
 pub use transmit::Transmit;

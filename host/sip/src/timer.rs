@@ -2,7 +2,7 @@
 //! timers that a state machine owns.
 //!
 //! Only UDP values are used (the endpoint is UDP-only): timers that RFC 3261 sets to zero for
-//! reliable transports (I, J, K) keep their unreliable-transport durations here.
+//! reliable transports (D, I, J, K) keep their unreliable-transport durations here.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
@@ -21,6 +21,12 @@ pub const T4: Duration = Duration::from_secs(5);
 /// are the UAS core's 2xx retransmission timers of §13.3.1.4, which the RFC leaves unnamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timer {
+    /// INVITE client request retransmission (§17.1.1.2): T1, doubling without cap.
+    A,
+    /// INVITE client transaction timeout (§17.1.1.2): 64*T1.
+    B,
+    /// INVITE client wait for final-response retransmissions (§17.1.1.2): 32 s over UDP.
+    D,
     /// Non-INVITE client request retransmission (§17.1.2.2): T1, doubling up to T2.
     E,
     /// Non-INVITE client transaction timeout (§17.1.2.2): 64*T1.
@@ -37,6 +43,8 @@ pub enum Timer {
     K,
     /// INVITE server "Accepted" state lifetime after a 2xx (RFC 6026 §8.7): 64*T1.
     L,
+    /// INVITE client "Accepted" state lifetime after a 2xx (RFC 6026 §8.4): 64*T1.
+    M,
     /// UAS core 2xx retransmission until the ACK arrives (§13.3.1.4): T1, doubling up to T2.
     Retransmit2xx,
     /// UAS core gives up waiting for the ACK of its 2xx (§13.3.1.4): 64*T1.
@@ -47,8 +55,11 @@ impl Timer {
     /// The duration the timer is first armed with (RFC 3261 Table 4, UDP values).
     pub const fn duration(self) -> Duration {
         match self {
-            Timer::E | Timer::G | Timer::Retransmit2xx => T1,
-            Timer::F | Timer::H | Timer::J | Timer::L | Timer::AckTimeout => T1.saturating_mul(64),
+            Timer::A | Timer::E | Timer::G | Timer::Retransmit2xx => T1,
+            Timer::B | Timer::F | Timer::H | Timer::J | Timer::L | Timer::M | Timer::AckTimeout => {
+                T1.saturating_mul(64)
+            }
+            Timer::D => Duration::from_secs(32),
             Timer::I | Timer::K => T4,
         }
     }
@@ -160,6 +171,10 @@ mod tests {
     #[test]
     fn table_matches_rfc3261_table_4() {
         let ms = |t: Timer| t.duration().as_millis();
+        assert_eq!(ms(Timer::A), 500);
+        assert_eq!(ms(Timer::B), 32_000);
+        assert_eq!(ms(Timer::D), 32_000);
+        assert_eq!(ms(Timer::M), 32_000);
         assert_eq!(ms(Timer::E), 500);
         assert_eq!(ms(Timer::F), 32_000);
         assert_eq!(ms(Timer::G), 500);

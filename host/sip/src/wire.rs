@@ -64,7 +64,8 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
     let mut lines = head
         .split('\n')
         .map(|line| line.strip_suffix('\r').unwrap_or(line));
-    let start_line = start_line::parse(lines.next()?)?;
+    let first_line = lines.next()?;
+    let start_line = start_line::parse(first_line)?;
     let (headers, control_in) = header_block(lines)?;
     let body = body.to_vec();
     Some(match start_line {
@@ -75,12 +76,19 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
             control_in,
         })),
         StartLine::Status(code) => Datagram::Response(Box::new(rsip::Response {
-            status_code: code.into(),
+            // The Other variant keeps the reason phrase as sent (rsip would name known codes
+            // in its own words), for the application to see (§21).
+            status_code: rsip::StatusCode::Other(code, reason_phrase(first_line).into()),
             version: rsip::Version::V2,
             headers,
             body,
         })),
     })
+}
+
+/// The Reason-Phrase of a Status-Line that [`start_line::parse`] accepted ("" if empty).
+fn reason_phrase(status_line: &str) -> &str {
+    status_line.splitn(3, ' ').nth(2).unwrap_or_default()
 }
 
 /// The header lines after the start line as `rsip` headers, and the name of the first one
@@ -315,6 +323,13 @@ mod tests {
             panic!("an empty reason phrase is allowed (RFC 4475 §3.1.1.13)");
         };
         assert_eq!((r.status_code.code(), r.headers.iter().count()), (100, 1));
+        let Some(Datagram::Response(r)) = parse(b"SIP/2.0 486 Busy Here\r\n\r\n") else {
+            panic!("a response");
+        };
+        assert_eq!(
+            r.status_code,
+            rsip::StatusCode::Other(486, "Busy Here".into())
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ fn shell(ep: &mut Endpoint, now: Instant, event: &Event, hang_up: bool) -> Optio
             Some("CallConfirmed".into())
         }
         Event::CallEnded { cause, .. } => Some(format!("CallEnded({cause:?})")),
+        other => Some(format!("{other:?}")),
     }
 }
 

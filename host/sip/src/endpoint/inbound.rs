@@ -351,13 +351,20 @@ impl Endpoint {
             return self.on_reinvite_response(now, call, response);
         }
         let key = ClientKey {
-            branch: response.branch,
+            branch: response.branch.clone(),
             method: response.method.to_string(),
         };
         let Some(&id) = self.client_index.get(&key) else {
             self.stats.dropped_stray_responses += 1;
             return;
         };
+        if let Some(TxEntry {
+            tx: Transaction::InviteClient(_),
+            ..
+        }) = self.transactions.get(&id)
+        {
+            return self.on_invite_response(now, id, response);
+        }
         let Some(TxEntry {
             tx: Transaction::NonInviteClient(client),
             ..
@@ -368,7 +375,7 @@ impl Endpoint {
         let waiting = client.owner();
         let outcome = client.on_response(now, response.code);
         self.reschedule(Owner::Tx(id));
-        if outcome.is_some() {
+        if outcome.is_some() && !self.answer_bye_challenge(now, waiting, &response) {
             let probe = response.method == rsip::Method::Options;
             self.client_done(now, probe, waiting, Some(response.code));
         }

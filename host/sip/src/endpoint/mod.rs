@@ -1,9 +1,12 @@
-//! The UAS/UA core for UDP: owns calls, dialogs and transactions, and is driven by the shell
+//! The UA core for UDP: owns calls, dialogs and transactions, and is driven by the shell
 //! through datagrams, time and the application's decisions.
 
 mod admission;
+mod challenge;
 mod in_dialog;
 mod inbound;
+mod outbound;
+mod progress;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -12,12 +15,14 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use crate::auth::Authenticator;
 use crate::build::{ResponseBuilder, check_extra_header};
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
 use crate::ids::Ids;
 use crate::limits::Limits;
+use crate::outgoing::Placed;
 use crate::rate::RateLimit;
 use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
@@ -50,7 +55,8 @@ pub struct Stats {
     pub dropped_unroutable_requests: u64,
     /// Responses with a missing or broken mandatory header or a short body, dropped.
     pub dropped_malformed_responses: u64,
-    /// Responses that match no client transaction, dropped.
+    /// Responses that match no client transaction, or 2xx responses from more forks of one
+    /// of our INVITEs than the endpoint takes (16), dropped.
     pub dropped_stray_responses: u64,
     /// ACKs that match no transaction and no dialog, or are malformed or too large, dropped.
     pub dropped_acks: u64,
@@ -65,6 +71,14 @@ pub struct Stats {
     pub retransmissions_sent: u64,
     /// INVITEs that became calls ([`Event::IncomingCall`]).
     pub incoming_calls: u64,
+    /// Calls placed with [`Endpoint::invite`].
+    pub outgoing_calls: u64,
+    /// Requests (INVITE, BYE) sent again with Digest credentials after a 401 or 407.
+    pub auth_retries: u64,
+    /// Retransmitted final responses to our INVITEs, absorbed (a 2xx gets its ACK again).
+    pub response_retransmissions_received: u64,
+    /// 2xx responses from a second fork of our INVITE, ACKed and released with a BYE.
+    pub forked_2xx_released: u64,
 }
 
 /// Why the application's request about a call cannot be carried out.
@@ -81,9 +95,25 @@ pub enum CallError {
         /// Where it stands.
         state: &'static str,
     },
-    /// The status code is not a final non-2xx code (300..=699).
-    #[error("status code {0} is not a final non-2xx code")]
+    /// The status code does not fit the response: a final non-2xx code (300..=699) to
+    /// reject, a provisional one (101..=199) for progress.
+    #[error("status code {0} does not fit this response")]
     InvalidStatus(u16),
+    /// The INVITE of an [`OutgoingCall`](crate::OutgoingCall) would not pass the checks the
+    /// endpoint makes on requests it receives, e.g. for a malformed Date header.
+    #[error("the INVITE would be refused: {reason}")]
+    InvalidRequest {
+        /// The problem, as a 400 reason phrase would name it.
+        reason: String,
+    },
+    /// A URI or address of an [`OutgoingCall`](crate::OutgoingCall) cannot be sent as given.
+    #[error("the {field} {value:?} is no valid SIP URI or address for it")]
+    InvalidAddress {
+        /// The field: Request-URI, From, To or Route.
+        field: &'static str,
+        /// The value as given.
+        value: String,
+    },
     /// An extra header line cannot be sent as given.
     #[error("header {name:?} cannot be added: {problem}")]
     InvalidHeader {
@@ -129,7 +159,7 @@ impl TxEntry {
     }
 }
 
-/// The UAS/UA core for UDP.
+/// The UA core for UDP: answers calls and places them.
 ///
 /// Sans-IO: feed it datagrams ([`Endpoint::handle_datagram`]) and time
 /// ([`Endpoint::handle_timeout`] at [`Endpoint::poll_timeout`]), then drain
@@ -149,6 +179,11 @@ pub struct Endpoint {
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
     session_timers: SessionTimers,
+    /// Calls we placed, from the INVITE until its final response (after a 2xx, until
+    /// Timer M); an answered one is also in `calls`.
+    placed: HashMap<CallKey, Box<Placed>>,
+    /// The credentials of answered calls we placed, for challenges to their BYE.
+    authenticators: HashMap<CallKey, Authenticator>,
     /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
     server_index: HashMap<ServerKey, TxId>,
@@ -176,6 +211,8 @@ impl Endpoint {
             dialogs: HashMap::new(),
             reinvites: HashMap::new(),
             session_timers: SessionTimers::default(),
+            placed: HashMap::new(),
+            authenticators: HashMap::new(),
             transactions: HashMap::new(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
@@ -234,6 +271,10 @@ impl Endpoint {
                     let Some(entry) = self.transactions.get_mut(&id) else {
                         continue;
                     };
+                    if let Transaction::InviteClient(_) = entry.tx {
+                        self.on_invite_client_timeout(now, id);
+                        continue;
+                    }
                     let waiting = entry.tx.waiting_call();
                     let probe = entry.is_probe();
                     let outcome = entry.tx.on_timeout(now, &mut self.out);
@@ -356,10 +397,16 @@ impl Endpoint {
 
     /// Ends a call. An answered call gets a BYE (a non-INVITE client transaction, Timers E/F),
     /// sent once our 2xx is acknowledged (§15); [`EndCause::LocalHangup`] is reported when the
-    /// BYE gets a final response or times out. An unanswered call is rejected with
-    /// `480 Temporarily Unavailable` and reported at once. Hanging up a call whose BYE is
-    /// already under way does nothing.
+    /// BYE gets a final response or times out. An unanswered incoming call is rejected with
+    /// `480 Temporarily Unavailable` and reported at once. An outgoing call without a final
+    /// response is cancelled (§9.1): at once if a provisional response came, else as soon as
+    /// one comes; [`EndCause::LocalHangup`] is reported when the INVITE gets its final
+    /// response (a 2xx that crossed the CANCEL is ACKed and BYEd first) or times out.
+    /// Hanging up a call whose BYE or CANCEL is already under way does nothing.
     pub fn hangup(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
+        if self.hangup_placed(now, call) {
+            return Ok(());
+        }
         let state = self
             .calls
             .get_mut(&call)
@@ -394,9 +441,10 @@ impl Endpoint {
         }
     }
 
-    /// Calls that have not ended (no [`Event::CallEnded`] yet).
+    /// Calls that have not ended (no [`Event::CallEnded`] or [`Event::CallFailed`] yet).
     pub fn active_calls(&self) -> usize {
-        self.calls.len()
+        let unanswered = self.placed.values().filter(|p| !p.answered()).count();
+        self.calls.len() + unanswered
     }
 
     /// Source addresses the request-rate limit tracks now: those that sent requests recently
@@ -482,6 +530,7 @@ impl Endpoint {
             if let Some(reinvite) = &state.session.outgoing {
                 self.reinvites.remove(reinvite.branch());
             }
+            self.authenticators.remove(&call);
             self.schedule.set(Owner::Call(call), None);
             self.schedule.set(Owner::Session(call), None);
             self.events.push_back(Event::CallEnded { call, cause });

@@ -225,7 +225,11 @@ pub(crate) struct Response {
     pub(crate) branch: String,
     /// The CSeq method, which with the branch names the client transaction (§17.1.3).
     pub(crate) method: rsip::Method,
-    /// The response, its body cut to Content-Length.
+    /// The reason phrase as sent.
+    pub(crate) reason: String,
+    /// The To tag, if any.
+    pub(crate) to_tag: Option<String>,
+    /// The message, its body cut to Content-Length (§18.3).
     pub(crate) raw: rsip::Response,
 }
 
@@ -235,14 +239,22 @@ pub(crate) fn validate_response(mut raw: rsip::Response) -> Option<Response> {
         .branch()?
         .to_owned();
     address::parse(raw.from_header().ok()?.value())?;
-    address::parse(raw.to_header().ok()?.value())?;
+    let to_tag = address::parse(raw.to_header().ok()?.value())?
+        .tag()
+        .map(str::to_owned);
     call_id(&raw).ok()?;
     let cseq = raw.cseq_header().ok()?.typed().ok()?;
     check_content_length(&raw.headers, &mut raw.body).ok()?;
+    let reason = match &raw.status_code {
+        rsip::StatusCode::Other(_, reason) => reason.clone(),
+        known => known.to_string(),
+    };
     Some(Response {
         code: raw.status_code.code(),
         branch,
         method: cseq.method,
+        reason,
+        to_tag,
         raw,
     })
 }

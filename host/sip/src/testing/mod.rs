@@ -1,7 +1,8 @@
-//! Test support, behind the `testing` cargo feature: a seeded network simulator ([`Net`]) and a
+//! Test support, behind the `testing` cargo feature: a seeded network simulator ([`Net`]), a
 //! minimal UAC ([`Uac`]) for driving whole calls against an [`Endpoint`](crate::Endpoint) on
-//! virtual time. Not for production use: [`epoch`] reads the clock once and the UAC panics on
-//! input a correct endpoint never sends. A crate's tests enable it with
+//! virtual time, and a scripted UAS ([`Uas`]) for the calls it places. Not for production use:
+//! [`epoch`] reads the clock once and the UAC and UAS panic on input a correct endpoint never
+//! sends. A crate's tests enable it with
 //! `switchyard-sip = { workspace = true, features = ["testing"] }` under `[dev-dependencies]`.
 //!
 //! Everything is sans-IO and deterministic: time is an [`Instant`] the test advances itself,
@@ -72,6 +73,7 @@ mod offer;
 mod received;
 mod uac;
 mod uac_dialog;
+mod uas;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -83,6 +85,7 @@ pub use received::Received;
 /// The `rsip` crate, whose types [`Received`] and the [`Uac`] queries use.
 pub use rsip;
 pub use uac::{Uac, UacConfig};
+pub use uas::Uas;
 
 /// `text` as a socket address. Panics if it is none.
 pub fn addr(text: &str) -> SocketAddr {

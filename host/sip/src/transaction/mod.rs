@@ -1,13 +1,15 @@
 //! RFC 3261 §17 transactions over UDP: the INVITE server (§17.2.1, with the "Accepted" state of
-//! RFC 6026), the non-INVITE server (§17.2.2) and the non-INVITE client (§17.1.2).
+//! RFC 6026), the INVITE client (§17.1.1, likewise), the non-INVITE server (§17.2.2) and the
+//! non-INVITE client (§17.1.2).
 //!
-//! The INVITE server and the non-INVITE client are state machines that own their timers as
+//! The INVITE server and both clients are state machines that own their timers as
 //! data. Server transactions that have settled their final response move to [`Lingering`],
 //! a compact table where they only absorb retransmissions until their timer ends them; the
 //! non-INVITE server starts there, as the endpoint answers every non-INVITE request at once.
 //! Inputs come with `now`; datagrams go to an [`Outbox`](crate::transmit::Outbox).
 
 mod expiring;
+mod invite_client;
 mod invite_server;
 mod lingering;
 mod non_invite_client;
@@ -15,6 +17,7 @@ mod non_invite_client;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
+pub(crate) use invite_client::InviteClient;
 pub(crate) use invite_server::InviteServer;
 pub(crate) use lingering::{Absorbed, InviteLinger, Lingering};
 pub(crate) use non_invite_client::{ClientOutcome, NonInviteClient};
@@ -64,6 +67,8 @@ pub(crate) struct TxId(pub(crate) u64);
 pub(crate) enum Transaction {
     /// §17.2.1 with RFC 6026.
     InviteServer(InviteServer),
+    /// §17.1.1 with RFC 6026.
+    InviteClient(InviteClient),
     /// §17.1.2.
     NonInviteClient(NonInviteClient),
 }
@@ -73,6 +78,7 @@ impl Transaction {
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match self {
             Self::InviteServer(tx) => tx.deadline(),
+            Self::InviteClient(tx) => tx.deadline(),
             Self::NonInviteClient(tx) => tx.deadline(),
         }
     }
@@ -81,6 +87,7 @@ impl Transaction {
     pub(crate) fn is_terminated(&self) -> bool {
         match self {
             Self::InviteServer(tx) => tx.is_terminated(),
+            Self::InviteClient(tx) => tx.is_terminated(),
             Self::NonInviteClient(tx) => tx.is_terminated(),
         }
     }
@@ -92,15 +99,16 @@ impl Transaction {
                 tx.on_timeout(now, out);
                 None
             }
+            Self::InviteClient(tx) => tx.on_timeout(now, out),
             Self::NonInviteClient(tx) => tx.on_timeout(now, out),
         }
     }
 
-    /// The call waiting for this (client) transaction's outcome.
+    /// The call waiting for this non-INVITE client transaction's outcome.
     pub(crate) fn waiting_call(&self) -> Option<CallKey> {
         match self {
             Self::NonInviteClient(tx) => tx.owner(),
-            Self::InviteServer(_) => None,
+            Self::InviteServer(_) | Self::InviteClient(_) => None,
         }
     }
 }

@@ -20,7 +20,8 @@ enum State {
 pub(crate) enum ClientOutcome {
     /// A final response arrived.
     Final,
-    /// Timer F fired before any final response (§17.1.2.2).
+    /// Timer F (§17.1.2.2), or Timer B of an INVITE (§17.1.1.2), fired before any final
+    /// response.
     Timeout,
 }
 

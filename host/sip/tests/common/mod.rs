@@ -237,6 +237,9 @@ impl Sim {
                 Event::OfferRefused { code, .. } => format!("OfferRefused({code})"),
                 Event::Dtmf { digit, .. } => format!("Dtmf({digit})"),
                 Event::ProbeResult { code, .. } => format!("ProbeResult({code})"),
+                Event::CallProgress { code, .. } => format!("CallProgress({code})"),
+                Event::CallAnswered { .. } => "CallAnswered".to_owned(),
+                Event::CallFailed { code, .. } => format!("CallFailed({code})"),
             })
             .collect()
     }

@@ -1,0 +1,393 @@
+//! Digest authentication of the requests we send (RFC 3261 §22.2-22.3, RFC 2617, RFC 7616):
+//! reading `401`/`407` challenges, deciding whether to answer them, and computing the
+//! `Authorization`/`Proxy-Authorization` values with the `digest_auth` crate.
+
+use std::fmt;
+
+use digest_auth::{AuthContext, HttpMethod, WwwAuthenticateHeader};
+
+use crate::message;
+
+/// Digest credentials for the challenges of proxies and servers on a call's path. `Debug`
+/// never shows the password, and the endpoint never logs or reports it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user name sent in the `username` parameter.
+    pub username: String,
+    /// The password, used only to compute digests.
+    pub password: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<hidden>")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Why the user name cannot go in a quoted `username` parameter, if it cannot: a quote,
+    /// backslash or control character would end or corrupt it (§25.1 quoted-string).
+    pub(crate) fn check(&self) -> Result<(), &'static str> {
+        if self
+            .username
+            .chars()
+            .any(|c| c.is_control() || c == '"' || c == '\\')
+        {
+            return Err("the user name holds a quote, backslash or control character");
+        }
+        Ok(())
+    }
+}
+
+/// Who challenged a request (§22.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Challenger {
+    /// The UAS or registrar: `401` with `WWW-Authenticate`, answered with `Authorization`.
+    Server,
+    /// A proxy: `407` with `Proxy-Authenticate`, answered with `Proxy-Authorization`.
+    Proxy,
+}
+
+impl Challenger {
+    /// The challenger of a response with status `code`, if it is a challenge.
+    pub(crate) fn of(code: u16) -> Option<Self> {
+        match code {
+            401 => Some(Self::Server),
+            407 => Some(Self::Proxy),
+            _ => None,
+        }
+    }
+
+    fn challenge_header(self) -> &'static str {
+        match self {
+            Self::Server => "WWW-Authenticate",
+            Self::Proxy => "Proxy-Authenticate",
+        }
+    }
+
+    fn answer_header(self) -> &'static str {
+        match self {
+            Self::Server => "Authorization",
+            Self::Proxy => "Proxy-Authorization",
+        }
+    }
+}
+
+/// One Digest challenge we can answer, and how often its nonce was used (`nc`).
+#[derive(Debug)]
+struct Challenge {
+    from: Challenger,
+    header: WwwAuthenticateHeader,
+}
+
+/// A call's credentials, the challenges its requests answer, and the retry rule: for each
+/// request (an INVITE and its resends, then a BYE and its resends), each challenger's first
+/// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
+/// credentials were right, RFC 7616 §3.3), and that only once.
+#[derive(Debug)]
+pub(crate) struct Authenticator {
+    credentials: Credentials,
+    challenges: Vec<Challenge>,
+    /// The method of the request the flags below count for.
+    method: String,
+    server_answered: bool,
+    proxy_answered: bool,
+    stale_answered: bool,
+}
+
+impl Authenticator {
+    /// An authenticator with `credentials` that has taken no challenge yet.
+    pub(crate) fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            challenges: Vec::new(),
+            method: String::new(),
+            server_answered: false,
+            proxy_answered: false,
+            stale_answered: false,
+        }
+    }
+
+    /// Takes the challenge in `response` (status 401 or 407 from `from`) to a request of
+    /// `method`; returns whether the request is to be sent again with
+    /// [`Authenticator::headers`]. A response without a Digest challenge of a known algorithm
+    /// (MD5, SHA-256, SHA-512-256, `-sess` or not) is not retried.
+    pub(crate) fn on_challenge(
+        &mut self,
+        response: &rsip::Response,
+        from: Challenger,
+        method: &str,
+    ) -> bool {
+        let Some(header) = find_challenge(response, from) else {
+            return false;
+        };
+        if self.method != method {
+            self.method = method.to_owned();
+            self.server_answered = false;
+            self.proxy_answered = false;
+            self.stale_answered = false;
+        }
+        let answered = match from {
+            Challenger::Server => &mut self.server_answered,
+            Challenger::Proxy => &mut self.proxy_answered,
+        };
+        let allowed = if !*answered {
+            *answered = true;
+            true
+        } else if header.stale && !self.stale_answered {
+            self.stale_answered = true;
+            true
+        } else {
+            false
+        };
+        if allowed {
+            // §22.3: a new challenge of the same realm replaces the old one.
+            self.challenges
+                .retain(|c| c.from != from || c.header.realm != header.realm);
+            self.challenges.push(Challenge { from, header });
+        }
+        allowed
+    }
+
+    /// The header lines (name, value) that answer every challenge taken so far, for a
+    /// request with `method` and Request-URI `uri`; `cnonce` gives each a client nonce. Each
+    /// use of a nonce counts up its `nc`.
+    pub(crate) fn headers(
+        &mut self,
+        method: &str,
+        uri: &str,
+        mut cnonce: impl FnMut() -> String,
+    ) -> Vec<(&'static str, String)> {
+        let credentials = &self.credentials;
+        self.challenges
+            .iter_mut()
+            .filter_map(|challenge| {
+                let value = answer(&mut challenge.header, credentials, method, uri, &cnonce())?;
+                Some((challenge.from.answer_header(), value))
+            })
+            .collect()
+    }
+}
+
+/// The first Digest challenge of `response` from `from` whose parameters we can read. Only
+/// ASCII challenges are read: `digest_auth` indexes its input by characters as if they were
+/// bytes and would panic on some others.
+fn find_challenge(response: &rsip::Response, from: Challenger) -> Option<WwwAuthenticateHeader> {
+    message::header_pairs(&response.headers)
+        .into_iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(from.challenge_header()))
+        .find_map(|(_, value)| {
+            let (scheme, params) = value.trim().split_once(' ')?;
+            if !scheme.eq_ignore_ascii_case("Digest") || !params.is_ascii() {
+                return None;
+            }
+            WwwAuthenticateHeader::parse(params).ok()
+        })
+}
+
+/// The credentials value answering `challenge` for `method` to `uri` with client nonce
+/// `cnonce` (used when the challenge asks for a `qop`); counts up the challenge's `nc`.
+fn answer(
+    challenge: &mut WwwAuthenticateHeader,
+    credentials: &Credentials,
+    method: &str,
+    uri: &str,
+    cnonce: &str,
+) -> Option<String> {
+    let mut context = AuthContext::new_with_method(
+        credentials.username.as_str(),
+        credentials.password.as_str(),
+        uri,
+        Option::<&[u8]>::None,
+        HttpMethod(method.to_owned().into()),
+    );
+    context.set_custom_cnonce(cnonce);
+    challenge
+        .respond(&context)
+        .ok()
+        .map(|header| header.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7616 §3.9.1.
+    const NONCE: &str = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
+    const OPAQUE: &str = "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS";
+    const CNONCE: &str = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+
+    fn mufasa() -> Credentials {
+        Credentials {
+            username: "Mufasa".into(),
+            password: "Circle of Life".into(),
+        }
+    }
+
+    fn challenge(code: u16, header: &str, value: &str) -> rsip::Response {
+        let mut headers = rsip::Headers::default();
+        headers.push(rsip::Header::Other(header.into(), value.into()));
+        rsip::Response {
+            status_code: code.into(),
+            version: rsip::Version::V2,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    fn rfc7616(algorithm: &str) -> rsip::Response {
+        challenge(
+            401,
+            "WWW-Authenticate",
+            &format!(
+                "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", \
+                 algorithm={algorithm}, nonce=\"{NONCE}\", opaque=\"{OPAQUE}\""
+            ),
+        )
+    }
+
+    fn param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
+        value
+            .trim_start_matches("Digest ")
+            .split(", ")
+            .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.trim_matches('"'))
+    }
+
+    #[test]
+    fn rfc_7616_example_md5_and_sha_256() {
+        for (algorithm, expected) in [
+            ("MD5", "8ca523f5e9506fed4657c9700eebdbec"),
+            (
+                "SHA-256",
+                "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+            ),
+        ] {
+            let mut auth = Authenticator::new(mufasa());
+            assert!(auth.on_challenge(&rfc7616(algorithm), Challenger::Server, "INVITE"));
+            let headers = auth.headers("GET", "/dir/index.html", || CNONCE.into());
+            let [(name, value)] = headers.as_slice() else {
+                panic!("{headers:?}");
+            };
+            assert_eq!(*name, "Authorization");
+            assert_eq!(param(value, "response"), Some(expected), "{value}");
+            for (p, v) in [
+                ("username", "Mufasa"),
+                ("realm", "http-auth@example.org"),
+                ("uri", "/dir/index.html"),
+                ("nonce", NONCE),
+                ("cnonce", CNONCE),
+                ("opaque", OPAQUE),
+                ("qop", "auth"),
+                ("nc", "00000001"),
+                ("algorithm", algorithm),
+            ] {
+                assert_eq!(param(value, p), Some(v), "{value}");
+            }
+            assert!(!value.contains("Circle"));
+        }
+    }
+
+    #[test]
+    fn nonce_reuse_counts_up_and_no_qop_has_no_cnonce() {
+        let mut auth = Authenticator::new(mufasa());
+        let response = challenge(
+            407,
+            "Proxy-Authenticate",
+            "digest realm=\"sip.example.com\", nonce=\"abc\"",
+        );
+        assert!(auth.on_challenge(&response, Challenger::Proxy, "INVITE"));
+        let first = auth.headers("INVITE", "sip:bob@example.com", String::new);
+        assert_eq!(first[0].0, "Proxy-Authorization");
+        assert_eq!(param(&first[0].1, "cnonce"), None);
+        assert_eq!(param(&first[0].1, "qop"), None);
+        // RFC 2617 §3.2.2.1 without qop: MD5(MD5(A1):nonce:MD5(A2)).
+        let md5 = |s: &str| {
+            digest_auth::Algorithm::new(digest_auth::AlgorithmType::MD5, false).hash_str(s)
+        };
+        let ha1 = md5("Mufasa:sip.example.com:Circle of Life");
+        let ha2 = md5("INVITE:sip:bob@example.com");
+        assert_eq!(
+            param(&first[0].1, "response"),
+            Some(md5(&format!("{ha1}:abc:{ha2}")).as_str())
+        );
+
+        let mut auth = Authenticator::new(mufasa());
+        let with_qop = challenge(
+            401,
+            "WWW-Authenticate",
+            "Digest realm=\"r\", nonce=\"n\", qop=\"auth\"",
+        );
+        assert!(auth.on_challenge(&with_qop, Challenger::Server, "INVITE"));
+        let mut n = 0;
+        let mut cnonce = || {
+            n += 1;
+            format!("c{n}")
+        };
+        let one = auth.headers("INVITE", "sip:b@h", &mut cnonce);
+        let two = auth.headers("BYE", "sip:b@h", &mut cnonce);
+        assert_eq!(param(&one[0].1, "nc"), Some("00000001"));
+        assert_eq!(param(&two[0].1, "nc"), Some("00000002"));
+        assert_eq!(param(&two[0].1, "cnonce"), Some("c2"));
+    }
+
+    #[test]
+    fn second_challenge_is_answered_only_when_stale_and_only_once() {
+        let fresh = challenge(401, "WWW-Authenticate", "Digest realm=\"r\", nonce=\"n1\"");
+        let stale = challenge(
+            401,
+            "WWW-Authenticate",
+            "Digest realm=\"r\", nonce=\"n2\", stale=true",
+        );
+        let mut auth = Authenticator::new(mufasa());
+        assert!(auth.on_challenge(&fresh, Challenger::Server, "INVITE"));
+        assert!(!auth.on_challenge(&fresh, Challenger::Server, "INVITE"));
+        let mut auth = Authenticator::new(mufasa());
+        assert!(auth.on_challenge(&fresh, Challenger::Server, "INVITE"));
+        assert!(auth.on_challenge(&stale, Challenger::Server, "INVITE"));
+        assert!(!auth.on_challenge(&stale, Challenger::Server, "INVITE"));
+        let headers = auth.headers("INVITE", "sip:b@h", String::new);
+        assert_eq!(headers.len(), 1, "the stale challenge replaced the first");
+        assert_eq!(param(&headers[0].1, "nonce"), Some("n2"));
+        // A proxy's challenge and then the server's are each answered once, together.
+        let proxy = challenge(407, "Proxy-Authenticate", "Digest realm=\"p\", nonce=\"x\"");
+        assert!(auth.on_challenge(&proxy, Challenger::Proxy, "INVITE"));
+        assert!(!auth.on_challenge(&proxy, Challenger::Proxy, "INVITE"));
+        // A BYE is a new request: its first challenge is answered again.
+        assert!(auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
+        assert!(!auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
+        assert_eq!(auth.headers("INVITE", "sip:b@h", String::new).len(), 2);
+    }
+
+    #[test]
+    fn unknown_schemes_and_algorithms_are_not_answered_and_password_is_hidden() {
+        let mut auth = Authenticator::new(mufasa());
+        for value in [
+            "Basic realm=\"r\"",
+            "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1",
+            "Digest nonce=\"n\"",
+            "Digest a\u{e9}=x, realm=\"r\", nonce=\"n\"",
+        ] {
+            let response = challenge(401, "WWW-Authenticate", value);
+            assert!(
+                !auth.on_challenge(&response, Challenger::Server, "INVITE"),
+                "{value}"
+            );
+        }
+        assert!(!auth.on_challenge(&challenge(401, "X", "y"), Challenger::Server, "INVITE"));
+        let text = format!("{:?}", mufasa());
+        assert!(
+            text.contains("Mufasa") && !text.contains("Circle"),
+            "{text}"
+        );
+        assert!(mufasa().check().is_ok());
+        let bad = Credentials {
+            username: "a\"b".into(),
+            password: String::new(),
+        };
+        assert!(bad.check().is_err());
+    }
+}

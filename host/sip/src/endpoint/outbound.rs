@@ -1,0 +1,386 @@
+//! The UAC core: placing calls, the responses to our INVITEs, CANCEL and Digest retries
+//! (RFC 3261 §8.1, §9.1, §13.2, §22; RFC 6026 §7.2).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rsip::headers::UntypedHeader;
+use rsip::prelude::HeadersExt;
+
+use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
+use crate::auth::Challenger;
+use crate::call::{Call, CallKey, Phase};
+use crate::dialog::Dialog;
+use crate::event::{EndCause, Event};
+use crate::message::{self, Rejection, Request, Response};
+use crate::outgoing::{Hangup, OutgoingCall, Placed, Stage};
+use crate::request::Head;
+use crate::sdp::Offer;
+use crate::session::timer;
+use crate::transaction::{ClientOutcome, InviteClient, NonInviteClient, Transaction, TxId};
+use crate::wire::{self, Datagram};
+
+/// The most dialogs one INVITE may create (forks answering, RFC 6026 §7.2); 2xx responses with
+/// further To tags are dropped, so a peer cannot make the endpoint send ACKs and BYEs without
+/// bound.
+const MAX_DIALOGS: usize = 16;
+
+impl Endpoint {
+    /// Places a call: sends the INVITE with the SDP offer, a fresh Call-ID and From tag, to
+    /// `call.destination`, retransmitted by Timer A until a response. Timer B (64*T1) gives it
+    /// up if no response comes at all; once a provisional response came, only a final
+    /// response or [`Endpoint::hangup`] ends it (§17.1.1.2). What follows is reported as
+    /// [`Event::CallProgress`] for each provisional response, then [`Event::CallAnswered`]
+    /// (the 2xx was ACKed; the call then ends with [`Event::CallEnded`]) or
+    /// [`Event::CallFailed`]. A `401`/`407` is answered once with the call's credentials
+    /// (again once more if the new challenge says `stale=true`). Returns the call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
+    /// that cannot be sent as given, [`CallError::InvalidRequest`] an INVITE the endpoint
+    /// would itself refuse (say, a malformed Date header), and nothing is sent then.
+    pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<CallKey, CallError> {
+        call.check()?;
+        let local = call.local;
+        let head = Head {
+            uri: call.request_uri.clone(),
+            from: call.from.clone(),
+            from_tag: self.ids.tag(),
+            to: call.to.clone(),
+            call_id: format!("{}@{}", self.ids.tag(), call.local.ip()),
+            route: call.route.clone(),
+            local: call.local,
+            user_agent: self.user_agent.clone(),
+        };
+        let mut placed = Placed::new(call, head);
+        let branch = self.ids.branch();
+        // No challenge was taken yet, so no client nonce is asked for.
+        let request = placed.next_invite(branch.clone(), String::new);
+        placed.request = Some(read_back(&request, local)?);
+        let key = CallKey::new(self.next_id());
+        let destination = placed.destination;
+        self.placed.insert(key, Box::new(placed));
+        self.stats.outgoing_calls += 1;
+        self.start_invite(now, key, branch, request, destination);
+        Ok(key)
+    }
+
+    /// Sends the next INVITE of the placed call `call`, with credentials.
+    fn resend_invite(&mut self, now: Instant, call: CallKey) {
+        let branch = self.ids.branch();
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let ids = &mut self.ids;
+        let request = placed.next_invite(branch.clone(), || ids.tag());
+        let destination = placed.destination;
+        self.start_invite(now, call, branch, request, destination);
+    }
+
+    /// Sends `request`, an INVITE of the placed call `call` with Via branch `branch`, to
+    /// `destination` in a new client transaction.
+    fn start_invite(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        branch: String,
+        request: Vec<u8>,
+        destination: SocketAddr,
+    ) {
+        let tx = InviteClient::new(now, destination, request, call, &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Invite.to_string(),
+        };
+        let id = self.insert_tx(TxKey::Client(key), Transaction::InviteClient(tx));
+        if let Some(placed) = self.placed.get_mut(&call) {
+            placed.tx = id;
+        }
+    }
+
+    /// Hangs up the placed call `call` if it has no final response yet (see
+    /// [`Endpoint::hangup`]); returns whether it was such a call.
+    pub(super) fn hangup_placed(&mut self, now: Instant, call: CallKey) -> bool {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return false;
+        };
+        match (placed.stage, placed.hangup) {
+            (Stage::Accepted, _) => return false,
+            // §9.1: a CANCEL before any provisional response could overtake the INVITE.
+            (Stage::Calling, Hangup::No) => placed.hangup = Hangup::Wanted,
+            (Stage::Ringing, Hangup::No) => self.send_cancel(now, call),
+            (_, Hangup::Wanted | Hangup::Cancelled) => {}
+        }
+        true
+    }
+
+    /// Sends the CANCEL of the placed call's INVITE (§9.1) in a client transaction of its
+    /// own, and gives the INVITE 64*T1 more for its final response.
+    fn send_cancel(&mut self, now: Instant, call: CallKey) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        placed.hangup = Hangup::Cancelled;
+        let request = placed.head.cancel(&placed.branch, placed.cseq);
+        let cancel = NonInviteClient::new(now, placed.destination, request, None, &mut self.out);
+        let key = ClientKey {
+            branch: placed.branch.clone(),
+            method: rsip::Method::Cancel.to_string(),
+        };
+        let invite = placed.tx;
+        if let Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) = self.transactions.get_mut(&invite)
+        {
+            tx.give_up_later(now);
+        }
+        self.reschedule(Owner::Tx(invite));
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(cancel));
+    }
+
+    /// A response matched the INVITE client transaction `id`.
+    pub(super) fn on_invite_response(&mut self, now: Instant, id: TxId, response: Response) {
+        let Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) = self.transactions.get_mut(&id)
+        else {
+            return;
+        };
+        let call = tx.owner();
+        let ack = match self.placed.get(&call) {
+            Some(placed) if response.code >= 300 => Some(non_2xx_ack(placed, &response)),
+            _ => None,
+        };
+        let passed = tx.on_response(now, response.code, ack, &mut self.out);
+        self.reschedule(Owner::Tx(id));
+        if !passed {
+            if response.code >= 200 {
+                self.stats.response_retransmissions_received += 1;
+            }
+            return;
+        }
+        match response.code {
+            ..=199 => self.on_provisional(now, call, response),
+            200..=299 => self.on_2xx(now, call, response),
+            _ => self.on_final_failure(now, call, response),
+        }
+    }
+
+    fn on_provisional(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        if placed.stage == Stage::Calling {
+            placed.stage = Stage::Ringing;
+        }
+        match placed.hangup {
+            Hangup::Wanted => return self.send_cancel(now, call),
+            Hangup::Cancelled => return,
+            Hangup::No => {}
+        }
+        if response.code == 100 {
+            return;
+        }
+        // §13.2.1, RFC 3264 §4: an answer in a provisional response comes with its dialog's
+        // To tag.
+        let answer = response
+            .to_tag
+            .as_ref()
+            .and_then(|_| sdp_answer(&response.raw));
+        if answer.is_some() {
+            placed.early_answer.clone_from(&answer);
+        }
+        self.events.push_back(Event::CallProgress {
+            call,
+            code: response.code,
+            reason: response.reason,
+            answer,
+        });
+    }
+
+    /// A 2xx: the first creates the call's dialog; a retransmitted one gets its ACK again; one
+    /// from another fork is ACKed and released with a BYE (§13.2.2.4, RFC 6026 §7.2).
+    fn on_2xx(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let remote_tag = response.to_tag.clone().unwrap_or_default();
+        if let Some((_, ack, destination)) = placed.acks.iter().find(|(t, ..)| *t == remote_tag) {
+            self.out.resend(*destination, ack);
+            self.stats.response_retransmissions_received += 1;
+            return;
+        }
+        if placed.acks.len() >= MAX_DIALOGS {
+            self.stats.dropped_stray_responses += 1;
+            return;
+        }
+        let first = placed.stage != Stage::Accepted;
+        placed.stage = Stage::Accepted;
+        let dialog = Dialog::uac(
+            &placed.head,
+            &response.raw,
+            remote_tag.clone(),
+            placed.cseq,
+            placed.destination,
+        );
+        let mut dialog = match dialog {
+            Ok(dialog) => dialog,
+            // Without a readable Contact and Record-Route there is no dialog to ACK in: the
+            // callee gives up after 64*T1 (§13.3.1.4).
+            Err(problem) => {
+                if first {
+                    self.fail_placed(call, 502, problem.to_owned());
+                }
+                return;
+            }
+        };
+        let (ack, destination) = dialog.ack(
+            placed.cseq,
+            &self.ids.branch(),
+            &self.user_agent,
+            &placed.credential_lines,
+        );
+        self.out.send(destination, ack.clone());
+        placed.acks.push((remote_tag, ack, destination));
+        // The first 2xx takes the INVITE's record; a later one is from another fork.
+        let Some(request) = placed.request.take() else {
+            self.stats.forked_2xx_released += 1;
+            return self.release(now, &mut dialog);
+        };
+        let answer = sdp_answer(&response.raw).or_else(|| placed.early_answer.clone());
+        let hung_up = placed.hangup != Hangup::No;
+        if answer.is_none() && !hung_up {
+            self.release(now, &mut dialog);
+            return self.events.push_back(Event::CallFailed {
+                call,
+                code: 488,
+                reason: "Not Acceptable Here".into(),
+            });
+        }
+        // The call becomes one of the endpoint's calls, confirmed, so in-dialog requests,
+        // re-INVITEs and hangups find it as they find an incoming one.
+        let mut state = Call::new(request, placed.tx, dialog, placed.head.local);
+        state.phase = Phase::Confirmed;
+        // Our offer fixes the o= line later descriptions keep (RFC 3264 §8), and the 2xx
+        // the session timer (RFC 4028 §7.2: the UAS has the last word).
+        state.local_sdp = Some(state.session.stamp(&placed.sdp_offer));
+        state
+            .session
+            .refreshed(now, timer::from_answer(&response.raw, None));
+        self.dialogs.insert(state.dialog.id().clone(), call);
+        self.calls.insert(call, Box::new(state));
+        if let Some(auth) = placed.auth.take() {
+            self.authenticators.insert(call, auth);
+        }
+        self.reschedule(Owner::Session(call));
+        match answer {
+            Some(answer) if !hung_up => {
+                self.events.push_back(Event::CallAnswered { call, answer });
+            }
+            // §9.1: the 2xx crossed our CANCEL; the session is ended with a BYE.
+            _ => self.send_bye(now, call),
+        }
+    }
+
+    /// Ends a dialog we do not keep with a BYE whose outcome nobody waits for.
+    fn release(&mut self, now: Instant, dialog: &mut Dialog) {
+        let branch = self.ids.branch();
+        let (request, destination) = dialog.request(rsip::Method::Bye, &branch, &self.user_agent);
+        let tx = NonInviteClient::new(now, destination, request, None, &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Bye.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+    }
+
+    /// A final non-2xx: a challenge is answered if the rules allow (§22.2, §22.3), otherwise
+    /// the call fails, or ends if the application hung up.
+    fn on_final_failure(&mut self, now: Instant, call: CallKey, response: Response) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let retry = placed.hangup == Hangup::No
+            && Challenger::of(response.code).is_some_and(|from| {
+                placed
+                    .auth
+                    .as_mut()
+                    .is_some_and(|auth| auth.on_challenge(&response.raw, from, "INVITE"))
+            });
+        if retry {
+            self.stats.auth_retries += 1;
+            return self.resend_invite(now, call);
+        }
+        self.fail_placed(call, response.code, response.reason);
+    }
+
+    /// Forgets the placed call `call` and reports its failure with `code` and `reason`, or
+    /// its end if the application hung up.
+    fn fail_placed(&mut self, call: CallKey, code: u16, reason: String) {
+        let Some(placed) = self.placed.remove(&call) else {
+            return;
+        };
+        self.events.push_back(match placed.hangup {
+            Hangup::No => Event::CallFailed { call, code, reason },
+            Hangup::Wanted | Hangup::Cancelled => Event::CallEnded {
+                call,
+                cause: EndCause::LocalHangup,
+            },
+        });
+    }
+
+    /// Runs the timers of the INVITE client transaction `id`. Timer B fails the call with
+    /// 408 (or ends it if the application hung up); once the transaction of a 2xx ends
+    /// (Timer M), the call's record of it goes.
+    pub(super) fn on_invite_client_timeout(&mut self, now: Instant, id: TxId) {
+        let Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) = self.transactions.get_mut(&id)
+        else {
+            return;
+        };
+        let call = tx.owner();
+        let outcome = tx.on_timeout(now, &mut self.out);
+        self.reschedule(Owner::Tx(id));
+        // An INVITE answered by a challenge lives on after its call sent the next one.
+        if self.placed.get(&call).is_none_or(|p| p.tx != id) {
+            return;
+        }
+        if outcome == Some(ClientOutcome::Timeout) {
+            self.fail_placed(call, 408, "Request Timeout".into());
+        } else if !self.transactions.contains_key(&id) {
+            self.placed.remove(&call);
+        }
+    }
+}
+
+/// `invite`, sent from `local`, read back as the endpoint reads requests: the answered call's
+/// record of its INVITE. `Err` if the endpoint would refuse it itself.
+fn read_back(invite: &[u8], local: SocketAddr) -> Result<Request, CallError> {
+    let refused = |reason: String| CallError::InvalidRequest { reason };
+    let Some(Datagram::Request(raw)) = wire::parse(invite) else {
+        return Err(refused("Unreadable request".into()));
+    };
+    message::validate_request(*raw, local, false).map_err(|rejection| match rejection {
+        Rejection::Refused { reason, .. } => refused(reason),
+        Rejection::Unroutable => refused("Unroutable request".into()),
+    })
+}
+
+/// The ACK of the non-2xx final `response` to the placed call's INVITE (§17.1.1.3).
+fn non_2xx_ack(placed: &Placed, response: &Response) -> Vec<u8> {
+    let to = response
+        .raw
+        .to_header()
+        .map(|h| h.value().to_owned())
+        .unwrap_or_default();
+    placed.head.ack(&response.branch, placed.cseq, &to)
+}
+
+/// The SDP answer in `response`'s body, if there is a usable one.
+fn sdp_answer(response: &rsip::Response) -> Option<Offer> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Offer::parse(&response.body).ok()
+}

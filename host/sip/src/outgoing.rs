@@ -1,0 +1,292 @@
+//! Calls the application places (RFC 3261 §8.1, §13.2): the request, its checks, and the state
+//! of the INVITE until its final response and, after a 2xx, until Timer M (RFC 6026 §7.2).
+
+use std::net::SocketAddr;
+
+use crate::auth::{Authenticator, Credentials};
+use crate::build::check_extra_header;
+use crate::endpoint::CallError;
+use crate::message::Request;
+use crate::request::Head;
+use crate::sdp::Offer;
+use crate::transaction::TxId;
+use crate::{address, uri};
+
+/// A call the application places with [`Endpoint::invite`](crate::Endpoint::invite).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingCall {
+    /// The Request-URI, a SIP or SIPS URI without headers, e.g. `sip:bob@192.0.2.9:5070`.
+    pub request_uri: String,
+    /// The From value, a name-addr or addr-spec without a tag (the endpoint adds its own).
+    pub from: String,
+    /// The To value, a name-addr or addr-spec without a tag (usually the Request-URI).
+    pub to: String,
+    /// Extra header lines (name, value), checked like those of
+    /// [`Endpoint::reject_with`](crate::Endpoint::reject_with) and also refused when they
+    /// name a header the endpoint writes on requests (Max-Forwards, Route, Contact, Allow,
+    /// Supported, User-Agent, Authorization, Proxy-Authorization).
+    pub headers: Vec<(String, String)>,
+    /// A pre-loaded Route set (§8.1.2), each a name-addr such as
+    /// `<sip:proxy.example.com;lr>`: sent as Route headers on the INVITE, its CANCEL and the
+    /// ACK of a non-2xx. The first hop is [`OutgoingCall::destination`] all the same.
+    pub route: Vec<String>,
+    /// The next hop the INVITE goes to (the shell resolved the URI or picked the proxy).
+    pub destination: SocketAddr,
+    /// Our address to advertise: Via sent-by and Contact.
+    pub local: SocketAddr,
+    /// The SDP offer, sent as the INVITE's body.
+    pub sdp_offer: String,
+    /// Credentials for Digest challenges (`401`, `407`) to the INVITE and the BYE; without
+    /// them a challenge fails the call. A user name with a quote, backslash or control
+    /// character is refused as [`CallError::InvalidHeader`] named `Authorization`.
+    pub credentials: Option<Credentials>,
+}
+
+/// Header names the endpoint writes on requests besides those of responses.
+const REQUEST_HEADERS: &[&str] = &[
+    "Max-Forwards",
+    "Route",
+    "Contact",
+    "m",
+    "Allow",
+    "Supported",
+    "k",
+    "User-Agent",
+    "Authorization",
+    "Proxy-Authorization",
+];
+
+impl OutgoingCall {
+    /// Checks every field the endpoint writes as given: the URI and addresses must parse
+    /// (§19.1.1, §20.10), From and To must carry no tag, each header line must pass
+    /// [`check_extra_header`] and name no header of requests.
+    pub(crate) fn check(&self) -> Result<(), CallError> {
+        let invalid = |field: &'static str, value: &str| CallError::InvalidAddress {
+            field,
+            value: value.to_owned(),
+        };
+        let is_sip = |text: &str| {
+            text.split_once(':').is_some_and(|(scheme, _)| {
+                ["sip", "sips"]
+                    .iter()
+                    .any(|s| scheme.eq_ignore_ascii_case(s))
+            })
+        };
+        match uri::parse(&self.request_uri) {
+            Some(parsed) if !parsed.has_headers && is_sip(&self.request_uri) => {}
+            _ => return Err(invalid("Request-URI", &self.request_uri)),
+        }
+        for (field, value) in [("From", &self.from), ("To", &self.to)] {
+            match address::parse(value) {
+                Some(a) if a.tag().is_none() && !value.contains(['\r', '\n']) => {}
+                _ => return Err(invalid(field, value)),
+            }
+        }
+        for route in &self.route {
+            let name_addr = route.trim_start().starts_with('<') && !route.contains(['\r', '\n']);
+            if !name_addr || address::parse(route).is_none() {
+                return Err(invalid("Route", route));
+            }
+        }
+        for (name, value) in &self.headers {
+            let problem = match check_extra_header(name, value) {
+                Err(problem) => Some(problem),
+                Ok(()) if REQUEST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) => {
+                    Some("the endpoint writes this header itself")
+                }
+                Ok(()) => None,
+            };
+            if let Some(problem) = problem {
+                return Err(CallError::InvalidHeader {
+                    name: name.clone(),
+                    problem,
+                });
+            }
+        }
+        if let Some(credentials) = &self.credentials {
+            credentials
+                .check()
+                .map_err(|problem| CallError::InvalidHeader {
+                    name: "Authorization".into(),
+                    problem,
+                })?;
+        }
+        Ok(())
+    }
+}
+
+/// How far an outgoing INVITE got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// No provisional response yet.
+    Calling,
+    /// A provisional response arrived: a CANCEL may be sent (§9.1).
+    Ringing,
+    /// A 2xx arrived: the call is the endpoint's like an incoming one; this record only ACKs
+    /// 2xx retransmissions and releases other forks until Timer M.
+    Accepted,
+}
+
+/// Whether the application hung up before the INVITE's final response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hangup {
+    /// It did not.
+    No,
+    /// It did before any provisional response: the CANCEL waits for one (§9.1).
+    Wanted,
+    /// The CANCEL was sent.
+    Cancelled,
+}
+
+/// An outgoing INVITE's state.
+#[derive(Debug)]
+pub(crate) struct Placed {
+    /// What all its requests carry.
+    pub(crate) head: Head,
+    /// The application's header lines.
+    pub(crate) headers: Vec<(String, String)>,
+    /// The SDP offer.
+    pub(crate) sdp_offer: String,
+    /// The next hop.
+    pub(crate) destination: SocketAddr,
+    /// The Digest credentials and the challenges they answered, if the call has credentials.
+    pub(crate) auth: Option<Authenticator>,
+    /// The credentials header lines of the latest INVITE, repeated on the ACK of its 2xx
+    /// (§13.2.2.4).
+    pub(crate) credential_lines: Vec<(&'static str, String)>,
+    /// The CSeq number of the latest INVITE.
+    pub(crate) cseq: u32,
+    /// The Via branch of the latest INVITE.
+    pub(crate) branch: String,
+    /// The first INVITE as the endpoint reads requests, until the first 2xx hands it to the
+    /// answered call.
+    pub(crate) request: Option<Request>,
+    /// Its client transaction.
+    pub(crate) tx: TxId,
+    /// How far it got.
+    pub(crate) stage: Stage,
+    /// Whether the application gave up.
+    pub(crate) hangup: Hangup,
+    /// The SDP answer of a provisional response (early media), kept for a 2xx without one.
+    pub(crate) early_answer: Option<Offer>,
+    /// The ACK sent for each 2xx, by the To tag of its dialog, and where it went: sent again
+    /// for each retransmission of that 2xx (§13.2.2.4).
+    pub(crate) acks: Vec<(String, Vec<u8>, SocketAddr)>,
+}
+
+impl Placed {
+    /// The state of `call`, before its first INVITE is built.
+    pub(crate) fn new(call: OutgoingCall, head: Head) -> Self {
+        Self {
+            head,
+            headers: call.headers,
+            sdp_offer: call.sdp_offer,
+            destination: call.destination,
+            auth: call.credentials.map(Authenticator::new),
+            credential_lines: Vec::new(),
+            cseq: 0,
+            branch: String::new(),
+            request: None,
+            tx: TxId(0),
+            stage: Stage::Calling,
+            hangup: Hangup::No,
+            early_answer: None,
+            acks: Vec::new(),
+        }
+    }
+
+    /// Whether a 2xx arrived.
+    pub(crate) fn answered(&self) -> bool {
+        self.stage == Stage::Accepted
+    }
+
+    /// Builds the next INVITE with branch `branch`, the next CSeq number and credentials for
+    /// every challenge answered so far (each given a client nonce by `cnonce`).
+    pub(crate) fn next_invite(
+        &mut self,
+        branch: String,
+        cnonce: impl FnMut() -> String,
+    ) -> Vec<u8> {
+        self.cseq += 1;
+        self.credential_lines = match &mut self.auth {
+            Some(auth) => auth.headers("INVITE", &self.head.uri, cnonce),
+            None => Vec::new(),
+        };
+        let headers: Vec<(&str, &str)> = self
+            .credential_lines
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .chain(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            .collect();
+        let invite = self
+            .head
+            .invite(&branch, self.cseq, &headers, &self.sdp_offer);
+        self.branch = branch;
+        self.stage = Stage::Calling;
+        invite
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call() -> OutgoingCall {
+        OutgoingCall {
+            request_uri: "sip:bob@example.com".into(),
+            from: "\"Alice\" <sip:alice@192.0.2.1>".into(),
+            to: "sip:bob@example.com".into(),
+            headers: vec![("X-Room".into(), "42".into())],
+            route: vec!["<sip:proxy.example.com;lr>".into()],
+            destination: "192.0.2.5:5060".parse().unwrap(),
+            local: "192.0.2.1:5060".parse().unwrap(),
+            sdp_offer: String::new(),
+            credentials: None,
+        }
+    }
+
+    #[test]
+    fn fields_are_checked_and_named() {
+        assert_eq!(call().check(), Ok(()));
+        let invalid = |field: &'static str, value: &str| {
+            Err(CallError::InvalidAddress {
+                field,
+                value: value.into(),
+            })
+        };
+        for uri in [
+            "bob@example.com",
+            "sip:bob@example.com?X=1",
+            "tel:+123",
+            "sip:",
+        ] {
+            let c = OutgoingCall {
+                request_uri: uri.into(),
+                ..call()
+            };
+            assert_eq!(c.check(), invalid("Request-URI", uri), "{uri}");
+        }
+        for from in ["<sip:a@b>;tag=1", "\"A <sip:a@b>", "<sip:a@b>\r\nX: 1"] {
+            let c = OutgoingCall {
+                from: from.into(),
+                ..call()
+            };
+            assert_eq!(c.check(), invalid("From", from), "{from}");
+        }
+        let c = OutgoingCall {
+            route: vec!["sip:proxy;lr".into()],
+            ..call()
+        };
+        assert_eq!(c.check(), invalid("Route", "sip:proxy;lr"));
+        for name in ["Route", "max-forwards", "Via", "Bad Name"] {
+            let c = OutgoingCall {
+                headers: vec![(name.into(), "x".into())],
+                ..call()
+            };
+            assert!(
+                matches!(c.check(), Err(CallError::InvalidHeader { .. })),
+                "{name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The INVITE client transaction, RFC 3261 §17.1.1 (Figure 5) as updated by RFC 6026 §7.2.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::ClientOutcome;
+use crate::call::CallKey;
+use crate::timer::{Timer, Timers};
+use crate::transmit::Outbox;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Calling,
+    Proceeding,
+    Completed,
+    Accepted,
+    Terminated,
+}
+
+/// One INVITE client transaction over UDP.
+#[derive(Debug)]
+pub(crate) struct InviteClient {
+    state: State,
+    destination: SocketAddr,
+    request: Vec<u8>,
+    interval: Duration,
+    timers: Timers,
+    /// The ACK of the non-2xx final response, sent again for each retransmission of it.
+    ack: Option<Vec<u8>>,
+    owner: CallKey,
+}
+
+impl InviteClient {
+    /// Sends `request` to `destination` in "Calling", arming Timer A (retransmit) and Timer B
+    /// (give up) (§17.1.1.2). `owner` is the call the INVITE places.
+    pub(crate) fn new(
+        now: Instant,
+        destination: SocketAddr,
+        request: Vec<u8>,
+        owner: CallKey,
+        out: &mut Outbox,
+    ) -> Self {
+        out.send(destination, request.clone());
+        let interval = Timer::A.duration();
+        let mut timers = Timers::default();
+        timers.arm(Timer::A, now + interval);
+        timers.arm(Timer::B, now + Timer::B.duration());
+        Self {
+            state: State::Calling,
+            destination,
+            request,
+            interval,
+            timers,
+            ack: None,
+            owner,
+        }
+    }
+
+    /// The call the INVITE places.
+    pub(crate) fn owner(&self) -> CallKey {
+        self.owner
+    }
+
+    /// A response with status `code` matched this transaction (§17.1.3); returns whether the
+    /// core must see it. A provisional response stops Timers A and B ("Proceeding"); a 2xx
+    /// moves to "Accepted" for Timer M, passing every further 2xx on (RFC 6026 §7.2); a
+    /// 300-699 is acknowledged with `ack()` and moves to "Completed", where Timer D absorbs
+    /// its retransmissions, each acknowledged again (§17.1.1.2). `ack` is the ACK of a
+    /// 300-699 (`None` when the core can no longer build one); it is ignored otherwise.
+    pub(crate) fn on_response(
+        &mut self,
+        now: Instant,
+        code: u16,
+        ack: Option<Vec<u8>>,
+        out: &mut Outbox,
+    ) -> bool {
+        match (self.state, code) {
+            (State::Calling, ..=199) => {
+                self.state = State::Proceeding;
+                self.timers.clear();
+                true
+            }
+            (State::Proceeding, ..=199) => true,
+            (State::Calling | State::Proceeding, 200..=299) => {
+                self.state = State::Accepted;
+                self.timers.clear();
+                self.timers.arm(Timer::M, now + Timer::M.duration());
+                true
+            }
+            (State::Accepted, 200..=299) => true,
+            (State::Calling | State::Proceeding, _) => {
+                if let Some(ack) = &ack {
+                    out.send(self.destination, ack.clone());
+                }
+                self.ack = ack;
+                self.state = State::Completed;
+                self.timers.clear();
+                self.timers.arm(Timer::D, now + Timer::D.duration());
+                true
+            }
+            (State::Completed, 300..) => {
+                if let Some(ack) = &self.ack {
+                    out.resend(self.destination, ack);
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// §9.1: once a CANCEL is sent, the INVITE is given up 64*T1 later if no final response
+    /// arrives; Timer B, which "Proceeding" does not run, stands in for that wait.
+    pub(crate) fn give_up_later(&mut self, now: Instant) {
+        if matches!(self.state, State::Calling | State::Proceeding) {
+            self.timers.arm(Timer::B, now + Timer::B.duration());
+        }
+    }
+
+    /// Runs the timers due at `now`; reports [`ClientOutcome::Timeout`] when Timer B fires.
+    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> Option<ClientOutcome> {
+        while let Some(timer) = self.timers.pop_expired(now) {
+            match timer {
+                Timer::A => {
+                    out.resend(self.destination, &self.request);
+                    // §17.1.1.2: Timer A doubles without the T2 cap of Timer E.
+                    self.interval = self.interval.saturating_mul(2);
+                    self.timers.arm(Timer::A, now + self.interval);
+                }
+                Timer::B => {
+                    self.state = State::Terminated;
+                    self.timers.clear();
+                    return Some(ClientOutcome::Timeout);
+                }
+                // Timer D or M: no more responses are expected.
+                _ => {
+                    self.state = State::Terminated;
+                    self.timers.clear();
+                }
+            }
+        }
+        None
+    }
+
+    /// When [`InviteClient::on_timeout`] is next needed.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// Whether the transaction is over.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.state == State::Terminated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timer::test_epoch;
+
+    fn start(out: &mut Outbox) -> (Instant, InviteClient) {
+        let t0 = test_epoch();
+        let tx = InviteClient::new(
+            t0,
+            "192.0.2.1:5060".parse().unwrap(),
+            b"INVITE".to_vec(),
+            CallKey::new(1),
+            out,
+        );
+        (t0, tx)
+    }
+
+    #[test]
+    fn timer_a_doubles_without_cap_until_timer_b() {
+        let mut out = Outbox::default();
+        let (t0, mut tx) = start(&mut out);
+        let mut sends = vec![];
+        let mut outcome = None;
+        while let Some(at) = tx.deadline() {
+            let before = out.retransmissions();
+            outcome = outcome.or(tx.on_timeout(at, &mut out));
+            if out.retransmissions() > before {
+                sends.push((at - t0).as_millis());
+            }
+        }
+        assert_eq!(sends, [500, 1500, 3500, 7500, 15500, 31500]);
+        assert_eq!(outcome, Some(ClientOutcome::Timeout));
+        assert!(tx.is_terminated());
+    }
+
+    #[test]
+    fn provisional_stops_timers_and_non_2xx_is_acked_again_until_timer_d() {
+        let mut out = Outbox::default();
+        let (t0, mut tx) = start(&mut out);
+        let ms = |n| t0 + Duration::from_millis(n);
+        assert!(tx.on_response(ms(100), 180, None, &mut out));
+        assert_eq!(tx.deadline(), None, "Proceeding runs no timer");
+        assert!(tx.on_response(ms(200), 486, Some(b"ACK".to_vec()), &mut out));
+        assert!(!tx.on_response(ms(300), 486, None, &mut out));
+        assert_eq!(out.retransmissions(), 1, "the ACK was sent again");
+        assert!(!tx.on_response(ms(400), 200, None, &mut out));
+        assert_eq!(tx.deadline(), Some(ms(200) + Timer::D.duration()));
+        assert_eq!(tx.on_timeout(ms(200) + Timer::D.duration(), &mut out), None);
+        assert!(tx.is_terminated());
+    }
+
+    #[test]
+    fn accepted_passes_every_2xx_until_timer_m() {
+        let mut out = Outbox::default();
+        let (t0, mut tx) = start(&mut out);
+        assert!(tx.on_response(t0, 200, None, &mut out));
+        assert!(tx.on_response(t0, 200, None, &mut out));
+        assert!(!tx.on_response(t0, 180, None, &mut out));
+        assert_eq!(tx.deadline(), Some(t0 + Timer::M.duration()));
+        tx.give_up_later(t0);
+        assert_eq!(tx.on_timeout(t0 + Timer::M.duration(), &mut out), None);
+        assert!(tx.is_terminated());
+    }
+
+    #[test]
+    fn cancel_rearms_timer_b_in_proceeding() {
+        let mut out = Outbox::default();
+        let (t0, mut tx) = start(&mut out);
+        assert!(tx.on_response(t0, 100, None, &mut out));
+        let later = t0 + Duration::from_secs(10);
+        tx.give_up_later(later);
+        assert_eq!(
+            tx.on_timeout(later + Timer::B.duration(), &mut out),
+            Some(ClientOutcome::Timeout)
+        );
+    }
+}

@@ -1,0 +1,832 @@
+//! Calls the endpoint places, against a second endpoint or a scripted peer, through the
+//! simulated network on virtual time.
+
+mod pair;
+
+use std::time::Duration;
+
+use pair::*;
+use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
+use switchyard_sip::{CallError, Credentials, EndCause, Event};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// A callee that rings (180), offers early media (183 with SDP), then answers.
+fn ringing_then_answering() -> Shell {
+    Box::new(|ep, now, event| {
+        if let Event::IncomingCall(call) = event {
+            let answer = answer_to(&call.offer);
+            ep.progress(now, call.call, 180, "Ringing", None).unwrap();
+            ep.progress(
+                now,
+                call.call,
+                183,
+                "Session Progress",
+                Some(answer.clone()),
+            )
+            .unwrap();
+            ep.answer(now, call.call, answer).unwrap();
+        }
+    })
+}
+
+fn answered(pair: &Pair) -> bool {
+    pair.a_events
+        .iter()
+        .any(|e| matches!(e, Event::CallAnswered { .. }))
+}
+
+fn ended(events: &[Event]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e, Event::CallEnded { .. } | Event::CallFailed { .. }))
+}
+
+/// Places a call to the callee endpoint and runs it until the caller has its answer.
+fn answered_call(net: Net) -> (Pair, switchyard_sip::CallKey) {
+    let mut pair = Pair::new(net, ringing_then_answering());
+    let call = pair.invite(call_to(B));
+    assert!(pair.run_until(MINUTE, answered), "{:?}", pair.a_names());
+    assert!(pair.run_until(MINUTE, |p| p.b_names().contains(&"CallConfirmed".into())));
+    (pair, call)
+}
+
+#[test]
+fn endpoint_to_endpoint_call_with_early_media_ended_by_the_caller() {
+    let (mut pair, call) = answered_call(Net::perfect(1));
+    assert_eq!(
+        pair.a_names(),
+        ["CallProgress(180)", "CallProgress(183+sdp)", "CallAnswered"]
+    );
+    let Event::CallAnswered { answer, .. } = &pair.a_events[2] else {
+        unreachable!()
+    };
+    assert_eq!(answer.connection, addr("127.0.0.1:40000"));
+    let Event::IncomingCall(incoming) = &pair.b_events[0] else {
+        unreachable!()
+    };
+    assert_eq!(incoming.request_uri, format!("sip:bob@{B}"));
+    assert_eq!(incoming.from_display_name.as_deref(), Some("Alice"));
+    assert!(incoming.headers.contains(&("X-Room".into(), "42".into())));
+    assert_eq!(incoming.offer.connection, addr("127.0.0.1:6000"));
+    assert_eq!(pair.a.active_calls(), 1);
+
+    pair.a.hangup(pair.now, call).unwrap();
+    pair.settle();
+    assert_eq!(pair.a_names().last().unwrap(), "CallEnded(LocalHangup)");
+    assert_eq!(
+        pair.b_names(),
+        ["IncomingCall", "CallConfirmed", "CallEnded(RemoteBye)"]
+    );
+    assert_eq!((pair.a.active_calls(), pair.b.active_calls()), (0, 0));
+    assert_eq!(pair.a.poll_timeout(), None, "transactions left behind");
+    assert_eq!(pair.a.stats().retransmissions_sent, 0);
+    assert_eq!(pair.a.stats().outgoing_calls, 1);
+    let ack = pair.a_sent_starting("ACK ")[0];
+    assert_eq!(header(ack, "CSeq"), Some("1 ACK"));
+    assert!(
+        ack.starts_with(&format!("ACK sip:{B} SIP/2.0")),
+        "to the Contact: {ack}"
+    );
+}
+
+#[test]
+fn bye_from_the_callee_ends_the_call_on_both_sides() {
+    let (mut pair, _) = answered_call(Net::perfect(2));
+    let Event::IncomingCall(incoming) = &pair.b_events[0] else {
+        unreachable!()
+    };
+    let callee_call = incoming.call;
+    pair.b.hangup(pair.now, callee_call).unwrap();
+    pair.settle();
+    assert_eq!(pair.a_names().last().unwrap(), "CallEnded(RemoteBye)");
+    assert_eq!(pair.b_names().last().unwrap(), "CallEnded(LocalHangup)");
+    assert_eq!((pair.a.active_calls(), pair.b.active_calls()), (0, 0));
+}
+
+/// Loses the first datagram whose first line starts with `start`.
+fn lose_first(net: &mut Net, start: &'static str) {
+    let mut lost = false;
+    net.drop_if(move |d| {
+        let hit = !lost && d.payload.starts_with(start.as_bytes());
+        lost |= hit;
+        hit
+    });
+}
+
+#[test]
+fn each_lost_message_is_recovered() {
+    for start in [
+        "INVITE ",
+        "SIP/2.0 180",
+        "SIP/2.0 183",
+        "SIP/2.0 200",
+        "ACK ",
+        "BYE ",
+    ] {
+        let mut net = Net::perfect(3);
+        lose_first(&mut net, start);
+        let (mut pair, call) = answered_call(net);
+        pair.a.hangup(pair.now, call).unwrap();
+        pair.settle();
+        assert_eq!(pair.net.lost(), 1, "{start}");
+        assert_eq!(
+            pair.a_names().last().unwrap(),
+            "CallEnded(LocalHangup)",
+            "{start}"
+        );
+        assert_eq!(
+            pair.b_names().last().unwrap(),
+            "CallEnded(RemoteBye)",
+            "{start}"
+        );
+        let (a, b) = (pair.a.stats(), pair.b.stats());
+        match start {
+            "INVITE " | "BYE " => assert!(a.retransmissions_sent >= 1, "{start}"),
+            "SIP/2.0 200" => assert!(b.retransmissions_sent >= 1, "{start}"),
+            "ACK " => {
+                assert!(b.retransmissions_sent >= 1, "{start}");
+                assert_eq!(
+                    a.response_retransmissions_received, 1,
+                    "the ACK was sent again"
+                );
+            }
+            _ => {}
+        }
+        assert_eq!((pair.a.poll_timeout(), pair.b.poll_timeout()), (None, None));
+    }
+}
+
+#[test]
+fn calls_survive_loss_duplication_and_reordering() {
+    for seed in 1..=12 {
+        let net = Net::lossy(seed, 0.25, 0.15, Duration::from_millis(100));
+        let (mut pair, call) = answered_call(net);
+        pair.a.hangup(pair.now, call).unwrap();
+        pair.settle();
+        assert!(
+            pair.a_names().contains(&"CallAnswered".into()),
+            "seed {seed}"
+        );
+        assert_eq!(
+            pair.a_names().last().unwrap(),
+            "CallEnded(LocalHangup)",
+            "seed {seed}"
+        );
+        assert!(ended(&pair.b_events), "seed {seed}");
+        assert_eq!(
+            (pair.a.active_calls(), pair.b.active_calls()),
+            (0, 0),
+            "seed {seed}"
+        );
+        assert_eq!(pair.a.poll_timeout(), None, "seed {seed}");
+    }
+}
+
+#[test]
+fn busy_fails_the_call_and_is_acked_on_the_invite_branch() {
+    let mut pair = Pair::new(
+        Net::perfect(4),
+        Box::new(|ep, now, event| {
+            if let Event::IncomingCall(call) = event {
+                ep.reject(now, call.call, 486, "Busy Here").unwrap();
+            }
+        }),
+    );
+    let call = pair.invite(call_to(B));
+    pair.settle();
+    assert_eq!(
+        pair.a_events,
+        [Event::CallFailed {
+            call,
+            code: 486,
+            reason: "Busy Here".into()
+        }]
+    );
+    let invite = pair.a_sent_starting("INVITE ")[0];
+    let acks = pair.a_sent_starting("ACK ");
+    assert_eq!(acks.len(), 1);
+    assert_eq!(branch(acks[0]), branch(invite));
+    assert!(header(acks[0], "To").unwrap().contains(";tag="));
+    assert_eq!(header(acks[0], "CSeq"), Some("1 ACK"));
+    assert_eq!(
+        pair.b.stats().retransmissions_sent,
+        0,
+        "the ACK stopped Timer G"
+    );
+    assert_eq!(pair.a.active_calls(), 0);
+    assert!(matches!(
+        pair.a.hangup(pair.now, call),
+        Err(CallError::UnknownCall(_))
+    ));
+}
+
+#[test]
+fn no_response_fails_the_call_with_408_after_timer_b() {
+    let mut pair = Pair::new(Net::perfect(5), idle());
+    pair.net.drop_if(|d| d.to == addr(B));
+    let call = pair.invite(call_to(B));
+    pair.settle();
+    assert_eq!(
+        pair.a_events,
+        [Event::CallFailed {
+            call,
+            code: 408,
+            reason: "Request Timeout".into()
+        }]
+    );
+    let sent: Vec<_> = pair.a_sent.iter().map(|(at, _)| at.as_millis()).collect();
+    assert_eq!(sent, [0, 500, 1500, 3500, 7500, 15500, 31500]);
+    assert_eq!(pair.elapsed(), Duration::from_secs(32));
+    assert_eq!(pair.a.stats().retransmissions_sent, 6);
+}
+
+#[test]
+fn caller_cancels_after_ringing() {
+    let mut pair = Pair::new(
+        Net::perfect(6),
+        Box::new(|ep, now, event| {
+            if let Event::IncomingCall(call) = event {
+                ep.progress(now, call.call, 180, "Ringing", None).unwrap();
+            }
+        }),
+    );
+    pair.a_shell = Box::new(|ep, now, event| {
+        if let Event::CallProgress { call, .. } = event {
+            ep.hangup(now, *call).unwrap();
+            ep.hangup(now, *call).unwrap();
+        }
+    });
+    let call = pair.invite(call_to(B));
+    pair.settle();
+    assert_eq!(
+        pair.a_events.last(),
+        Some(&Event::CallEnded {
+            call,
+            cause: EndCause::LocalHangup
+        })
+    );
+    assert_eq!(pair.b_names(), ["IncomingCall", "CallEnded(Cancelled)"]);
+    let cancels = pair.a_sent_starting("CANCEL ");
+    assert_eq!(cancels.len(), 1, "a second hangup sends nothing");
+    assert_eq!(
+        branch(cancels[0]),
+        branch(pair.a_sent_starting("INVITE ")[0])
+    );
+    assert_eq!(header(cancels[0], "CSeq"), Some("1 CANCEL"));
+    assert_eq!(pair.a_sent_starting("ACK ").len(), 1, "the 487 is ACKed");
+    assert_eq!((pair.a.active_calls(), pair.b.active_calls()), (0, 0));
+    assert_eq!(pair.a.poll_timeout(), None);
+}
+
+#[test]
+fn cancel_before_any_provisional_response_waits_for_one() {
+    let mut pair = Pair::new(Net::perfect(7), idle());
+    let call = pair.invite(call_to(B));
+    pair.a.hangup(pair.now, call).unwrap();
+    assert_eq!(pair.a.active_calls(), 1);
+    pair.settle();
+    let cancel_at = pair
+        .a_sent
+        .iter()
+        .find(|(_, text)| text.starts_with("CANCEL "))
+        .map(|(at, _)| *at)
+        .expect("a CANCEL");
+    // The 100 Trying came back after one round trip (2 × 10 ms).
+    assert_eq!(cancel_at, Duration::from_millis(20));
+    assert_eq!(pair.b_names(), ["IncomingCall", "CallEnded(Cancelled)"]);
+    assert_eq!(pair.a_names(), ["CallEnded(LocalHangup)"]);
+}
+
+#[test]
+fn lost_cancel_is_retransmitted() {
+    let mut net = Net::perfect(8);
+    lose_first(&mut net, "CANCEL ");
+    let mut pair = Pair::new(
+        net,
+        Box::new(|ep, now, event| {
+            if let Event::IncomingCall(call) = event {
+                ep.progress(now, call.call, 180, "Ringing", None).unwrap();
+            }
+        }),
+    );
+    pair.a_shell = Box::new(|ep, now, event| {
+        if let Event::CallProgress { call, .. } = event {
+            ep.hangup(now, *call).unwrap();
+        }
+    });
+    pair.invite(call_to(B));
+    pair.settle();
+    assert_eq!(pair.a_names().last().unwrap(), "CallEnded(LocalHangup)");
+    assert_eq!(pair.b_names(), ["IncomingCall", "CallEnded(Cancelled)"]);
+    assert_eq!(pair.a_sent_starting("CANCEL ").len(), 2);
+    assert_eq!(pair.a.stats().retransmissions_sent, 1);
+}
+
+#[test]
+fn a_2xx_crossing_the_cancel_is_acked_and_byed() {
+    let mut pair = Pair::new(Net::perfect(9), idle());
+    pair.peer.answer_cancel = false;
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
+    assert!(pair.run_until(MINUTE, |p| !p.a_events.is_empty()));
+    pair.a.hangup(pair.now, call).unwrap();
+    peer_wait(&mut pair, Method::Cancel, 1);
+    // The callee answered before the CANCEL reached it.
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    pair.peer.reply(
+        Method::Cancel,
+        481,
+        "Call/Transaction Does Not Exist",
+        "",
+        "",
+    );
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
+    assert_eq!(pair.peer_got(Method::Ack).len(), 1);
+    assert!(header(&bye, "To").unwrap().ends_with(";tag=uas-tag"));
+    pair.settle();
+    assert_eq!(
+        pair.a_names(),
+        ["CallProgress(180)", "CallEnded(LocalHangup)"]
+    );
+    assert_eq!(pair.a.active_calls(), 0);
+    assert_eq!(pair.a.poll_timeout(), None);
+}
+
+/// Runs until the scripted UAS holds `n` requests of `method`; returns the last as text.
+fn peer_wait(pair: &mut Pair, method: Method, n: usize) -> String {
+    assert!(
+        pair.run_until(MINUTE, |p| p.peer_got(method).len() >= n),
+        "no {method} #{n}: {:?}",
+        pair.peer.received().map(|r| &r.text).collect::<Vec<_>>()
+    );
+    pair.peer_got(method)[n - 1].to_owned()
+}
+
+/// The scripted UAS's SDP answer.
+fn callee_sdp() -> String {
+    audio_offer(addr("127.0.0.1:7000"))
+}
+
+fn alice() -> Option<Credentials> {
+    Some(Credentials {
+        username: "alice".into(),
+        password: "secret".into(),
+    })
+}
+
+#[test]
+fn proxy_challenge_is_answered_with_digest_on_a_new_branch() {
+    let mut pair = Pair::new(Net::perfect(10), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    let first = peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(
+        Method::Invite,
+        407,
+        "Proxy Authentication Required",
+        "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n1\", qop=\"auth\", algorithm=SHA-256\r\n",
+        "",
+    );
+    let second = peer_wait(&mut pair, Method::Invite, 2);
+    let ack = peer_wait(&mut pair, Method::Ack, 1);
+    assert_eq!(branch(&ack), branch(&first));
+    assert_ne!(branch(&second), branch(&first));
+    assert_eq!(header(&second, "CSeq"), Some("2 INVITE"));
+    assert_eq!(header(&second, "Call-ID"), header(&first, "Call-ID"));
+    assert_eq!(header(&second, "From"), header(&first, "From"));
+    assert_eq!(header(&second, "To"), header(&first, "To"));
+    let auth = header(&second, "Proxy-Authorization").unwrap();
+    for part in [
+        "Digest username=\"alice\"",
+        "realm=\"example.com\"",
+        "nonce=\"n1\"",
+        &format!("uri=\"sip:bob@{P}\""),
+        "qop=auth",
+        "nc=00000001",
+        "algorithm=SHA-256",
+    ] {
+        assert!(auth.contains(part), "{part} missing in {auth}");
+    }
+    assert!(!second.contains("secret"));
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    let ack = peer_wait(&mut pair, Method::Ack, 2);
+    assert_eq!(header(&ack, "CSeq"), Some("2 ACK"));
+    assert_eq!(
+        header(&ack, "Proxy-Authorization"),
+        Some(auth),
+        "§13.2.2.4: the INVITE's credentials"
+    );
+    assert!(
+        ack.starts_with(&format!("ACK sip:{P} SIP/2.0")),
+        "to the Contact"
+    );
+    assert_eq!(pair.a.stats().auth_retries, 1);
+    assert!(!format!("{:?}", pair.a).contains("secret"));
+
+    // The proxy challenges the BYE too: it is sent again with credentials.
+    pair.peer.answer_bye = false;
+    pair.a.hangup(pair.now, call).unwrap();
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
+    assert_eq!(header(&bye, "CSeq"), Some("3 BYE"));
+    pair.peer.reply(
+        Method::Bye,
+        407,
+        "Proxy Authentication Required",
+        "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n2\", qop=\"auth\"\r\n",
+        "",
+    );
+    let again = peer_wait(&mut pair, Method::Bye, 2);
+    assert_eq!(header(&again, "CSeq"), Some("4 BYE"));
+    assert_ne!(branch(&again), branch(&bye));
+    let auth = header(&again, "Proxy-Authorization").unwrap();
+    assert!(auth.contains("nonce=\"n2\""), "{auth}");
+    assert!(auth.contains(&format!("uri=\"sip:{P}\"")), "{auth}");
+    pair.peer.reply(Method::Bye, 200, "OK", "", "");
+    pair.settle();
+    assert_eq!(pair.a_names().last().unwrap(), "CallEnded(LocalHangup)");
+    assert_eq!(pair.a.stats().auth_retries, 2);
+}
+
+fn challenge(stale: bool) -> String {
+    format!(
+        "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n{}\"{}\r\n",
+        u8::from(stale),
+        if stale { ", stale=true" } else { "" }
+    )
+}
+
+#[test]
+fn second_challenge_fails_the_call_unless_stale() {
+    for (stale, invites) in [(false, 2), (true, 3)] {
+        let mut pair = Pair::new(Net::perfect(11), idle());
+        let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+        for n in 1..=invites {
+            let invite = peer_wait(&mut pair, Method::Invite, n);
+            let extra = challenge(stale && n > 1);
+            pair.peer
+                .reply(Method::Invite, 401, "Unauthorized", &extra, "");
+            assert_eq!(header(&invite, "Authorization").is_some(), n > 1);
+        }
+        pair.settle();
+        assert_eq!(
+            pair.peer_got(Method::Invite).len(),
+            invites,
+            "stale {stale}"
+        );
+        assert_eq!(
+            pair.a_events,
+            [Event::CallFailed {
+                call,
+                code: 401,
+                reason: "Unauthorized".into()
+            }],
+            "stale {stale}"
+        );
+    }
+}
+
+#[test]
+fn challenge_without_credentials_fails_at_once() {
+    let mut pair = Pair::new(Net::perfect(12), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer
+        .reply(Method::Invite, 401, "Unauthorized", &challenge(false), "");
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallFailed(401)"]);
+    assert_eq!(pair.peer_got(Method::Invite).len(), 1);
+}
+
+#[test]
+fn second_fork_2xx_is_acked_and_byed_and_retransmissions_reacked() {
+    let mut pair = Pair::new(Net::perfect(13), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    for tag in ["fork1", "fork2", "fork1"] {
+        pair.peer.tag = tag.into();
+        pair.peer
+            .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    }
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
+    assert!(header(&bye, "To").unwrap().ends_with(";tag=fork2"), "{bye}");
+    assert_eq!(header(&bye, "CSeq"), Some("2 BYE"));
+    pair.settle();
+    let acks = pair.peer_got(Method::Ack);
+    let tags: Vec<_> = acks
+        .iter()
+        .map(|a| header(a, "To").unwrap().rsplit("tag=").next().unwrap())
+        .collect();
+    assert_eq!(tags, ["fork1", "fork2", "fork1"]);
+    assert_eq!(pair.a_names(), ["CallAnswered"]);
+    assert_eq!(pair.a.stats().forked_2xx_released, 1);
+    assert_eq!(pair.a.stats().response_retransmissions_received, 1);
+    assert_eq!(pair.a.active_calls(), 1, "the first dialog is kept");
+}
+
+#[test]
+fn early_answer_stands_in_for_a_2xx_without_sdp() {
+    let mut pair = Pair::new(Net::perfect(14), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    let sdp = audio_offer(addr("127.0.0.1:7002"));
+    pair.peer
+        .reply(Method::Invite, 183, "Session Progress", "", &sdp);
+    pair.peer.reply(Method::Invite, 200, "OK", "", "");
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallProgress(183+sdp)", "CallAnswered"]);
+    let Event::CallAnswered { answer, .. } = &pair.a_events[1] else {
+        unreachable!()
+    };
+    assert_eq!(answer.connection, addr("127.0.0.1:7002"));
+}
+
+#[test]
+fn a_2xx_without_any_answer_is_acked_byed_and_fails() {
+    let mut pair = Pair::new(Net::perfect(15), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(Method::Invite, 200, "OK", "", "");
+    pair.settle();
+    assert_eq!(pair.peer_got(Method::Ack).len(), 1);
+    assert_eq!(pair.peer_got(Method::Bye).len(), 1);
+    assert_eq!(pair.a_names(), ["CallFailed(488)"]);
+    assert_eq!(pair.a.active_calls(), 0);
+}
+
+#[test]
+fn outbound_proxy_gets_the_invite_and_the_cancel_with_the_route() {
+    let mut pair = Pair::new(Net::perfect(16), idle());
+    let route = "<sip:proxy.example.com;lr>";
+    let call = pair.invite(modified(call_to(P), |c| {
+        c.request_uri = "sip:bob@example.com".into();
+        c.to = "<sip:bob@example.com>".into();
+        c.route = vec![route.into()];
+    }));
+    let invite = peer_wait(&mut pair, Method::Invite, 1);
+    assert!(invite.starts_with("INVITE sip:bob@example.com SIP/2.0\r\n"));
+    assert_eq!(header(&invite, "Route"), Some(route));
+    pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
+    assert!(pair.run_until(MINUTE, |p| !p.a_events.is_empty()));
+    pair.a.hangup(pair.now, call).unwrap();
+    let cancel = peer_wait(&mut pair, Method::Cancel, 1);
+    assert_eq!(header(&cancel, "Route"), Some(route));
+    assert!(cancel.starts_with("CANCEL sip:bob@example.com SIP/2.0\r\n"));
+    assert_eq!(branch(&cancel), branch(&invite));
+    pair.settle();
+    let ack = peer_wait(&mut pair, Method::Ack, 1);
+    assert_eq!(header(&ack, "Route"), Some(route));
+    assert_eq!(
+        pair.a_names(),
+        ["CallProgress(180)", "CallEnded(LocalHangup)"]
+    );
+}
+
+#[test]
+fn bye_from_the_scripted_callee_ends_the_call() {
+    let mut pair = Pair::new(Net::perfect(20), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    pair.peer.bye();
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallAnswered", "CallEnded(RemoteBye)"]);
+    let ok = pair
+        .peer
+        .received()
+        .find(|r| r.code() == Some(200) && r.cseq_method() == Some(Method::Bye));
+    assert!(ok.is_some(), "the caller answered the BYE");
+}
+
+#[test]
+fn bad_arguments_are_named() {
+    let mut pair = Pair::new(Net::perfect(17), idle());
+    let err = pair
+        .a
+        .invite(
+            pair.now,
+            modified(call_to(B), |c| c.to = "<sip:bob@b>;tag=x".into()),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CallError::InvalidAddress {
+            field: "To",
+            value: "<sip:bob@b>;tag=x".into()
+        }
+    );
+    let err = pair
+        .a
+        .invite(
+            pair.now,
+            modified(call_to(B), |c| {
+                c.headers = vec![("Date".into(), "yesterday".into())]
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CallError::InvalidRequest {
+            reason: "Malformed Date header".into()
+        }
+    );
+    assert!(pair.a.poll_transmit().is_none());
+    assert_eq!(pair.a.active_calls(), 0);
+    let mut pair = Pair::new(Net::perfect(17), idle());
+    pair.b_shell = Box::new(|ep, now, event| {
+        if let Event::IncomingCall(call) = event {
+            assert_eq!(
+                ep.progress(now, call.call, 200, "OK", None),
+                Err(CallError::InvalidStatus(200))
+            );
+            ep.reject(now, call.call, 603, "Decline").unwrap();
+            assert!(ep.progress(now, call.call, 180, "Ringing", None).is_err());
+        }
+    });
+    pair.invite(call_to(B));
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallFailed(603)"]);
+}
+
+#[test]
+fn a_flood_of_forks_is_bounded() {
+    let mut pair = Pair::new(Net::perfect(18), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    for n in 0..20 {
+        pair.peer.tag = format!("f{n}");
+        pair.peer
+            .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    }
+    pair.settle();
+    assert_eq!(pair.peer_got(Method::Ack).len(), 16);
+    assert_eq!(pair.peer_got(Method::Bye).len(), 15);
+    assert_eq!(pair.a.stats().dropped_stray_responses, 4);
+    assert_eq!(pair.a_names(), ["CallAnswered"]);
+}
+
+#[test]
+fn a_2xx_without_contact_fails_the_call_with_502() {
+    let mut pair = Pair::new(Net::perfect(19), idle());
+    pair.peer.contact = false;
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    pair.settle();
+    assert_eq!(
+        pair.a_events,
+        [Event::CallFailed {
+            call,
+            code: 502,
+            reason: "Missing Contact header".into()
+        }]
+    );
+    assert_eq!(pair.a.active_calls(), 0);
+}
+
+/// Odd responses and seeded byte mutations of real ones, answered to the caller's INVITEs:
+/// whatever happens, nothing panics and every call ends or fails in time.
+#[test]
+fn odd_and_mutated_responses_never_panic() {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    let contact = format!("Contact: <sip:bob@{P}>\r\n");
+    let sdp = audio_offer(addr("127.0.0.1:7000"));
+    let odd: [fn(&str) -> String; 7] = [
+        |i| respond(i, 200, "OK", "", "Contact: <sip:bob@h>\r\n", "v=0\r\n"),
+        |i| {
+            respond(
+                i,
+                200,
+                "OK",
+                "t",
+                "Contact: *\r\nRecord-Route: <junk\r\n",
+                "",
+            )
+        },
+        |i| respond(i, 183, "", "t", "", "not sdp"),
+        |i| {
+            respond(
+                i,
+                407,
+                "Proxy Auth",
+                "t",
+                "Proxy-Authenticate: Digest a\u{e9}=x\r\n",
+                "",
+            )
+        },
+        |i| {
+            respond(
+                i,
+                401,
+                "U",
+                "t",
+                "WWW-Authenticate: Digest realm=\"r\r\n",
+                "",
+            )
+        },
+        |i| respond(i, 699, "\u{1F600}", "t", "", ""),
+        |i| respond(i, 100, "Trying", "", "", ""),
+    ];
+    let credentials = alice();
+    for seed in 0..60u64 {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let mut pair = Pair::new(Net::perfect(seed), idle());
+        let call = pair.invite(modified(call_to(P), |c| {
+            c.credentials = credentials.clone()
+        }));
+        let invite = peer_wait(&mut pair, Method::Invite, 1);
+        let mut responses: Vec<String> = odd.iter().map(|f| f(&invite)).collect();
+        for base in [
+            respond(&invite, 180, "Ringing", "t", &contact, &sdp),
+            respond(&invite, 200, "OK", "t", &contact, &sdp),
+            respond(
+                &invite,
+                407,
+                "P",
+                "t",
+                "Proxy-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth\"\r\n",
+                "",
+            ),
+        ] {
+            let mut bytes = base.into_bytes();
+            for _ in 0..rng.random_range(1..8) {
+                let at = rng.random_range(0..bytes.len());
+                bytes[at] = rng.random();
+            }
+            responses.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        let pick = rng.random_range(0..responses.len());
+        let chosen = responses.swap_remove(pick);
+        pair.peer_send(chosen);
+        for response in responses.into_iter().filter(|_| rng.random_bool(0.3)) {
+            pair.peer_send(response);
+        }
+        let limit = pair.elapsed() + Duration::from_secs(120);
+        pair.run_until(limit, |p| ended(&p.a_events) || answered(p));
+        // Answered, ringing or never answered: a hangup ends it (Timer F, Timer B).
+        let _ = pair.a.hangup(pair.now, call);
+        let limit = pair.elapsed() + Duration::from_secs(120);
+        assert!(
+            pair.run_until(limit, |p| ended(&p.a_events)),
+            "seed {seed}: {:?}",
+            pair.a_names()
+        );
+        assert_eq!(pair.a.active_calls(), 0, "seed {seed}");
+    }
+}
+
+#[test]
+fn a_placed_call_refreshes_its_session_when_the_callee_makes_it_refresher() {
+    let mut pair = Pair::new(Net::perfect(32), idle());
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    let invite = pair.peer.requests(Method::Invite)[0].text.clone();
+    assert_eq!(header(&invite, "Supported"), Some("timer"), "{invite}");
+    pair.peer.reply(
+        Method::Invite,
+        200,
+        "OK",
+        "Session-Expires: 120;refresher=uac\r\nRequire: timer\r\n",
+        &callee_sdp(),
+    );
+    assert!(pair.run_until(MINUTE, answered));
+    let answered_at = pair.elapsed();
+    // RFC 4028 §10: the refresher refreshes at half the interval.
+    assert!(pair.run_until(2 * MINUTE, |p| p.peer.requests(Method::Invite).len() == 2));
+    let refresh_at = pair.elapsed() - answered_at;
+    assert!(
+        (Duration::from_secs(59)..=Duration::from_secs(61)).contains(&refresh_at),
+        "refreshed {refresh_at:?} after the answer"
+    );
+    let refresh = pair.peer.requests(Method::Invite)[1].text.clone();
+    assert!(
+        header(&refresh, "Session-Expires").is_some_and(|v| v.starts_with("120")),
+        "{refresh}"
+    );
+    // RFC 3264 §8: the same session offered again, its o= version one higher.
+    let body = |text: &str| text.split_once("\r\n\r\n").unwrap().1.to_owned();
+    let version = |sdp: &str| -> u64 {
+        let origin = sdp.lines().find(|l| l.starts_with("o=")).unwrap();
+        origin.split_whitespace().nth(2).unwrap().parse().unwrap()
+    };
+    let (first, again) = (body(&invite), body(&refresh));
+    assert_eq!(version(&again), version(&first) + 1, "{again}");
+    let others = |sdp: &str| -> Vec<String> {
+        sdp.lines()
+            .filter(|l| !l.starts_with("o="))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(others(&again), others(&first));
+    assert!(!ended(&pair.a_events), "{:?}", pair.a_names());
+    pair.a.hangup(pair.now, call).unwrap();
+    pair.settle();
+}
