@@ -2,43 +2,13 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 use support::raw_peer::RawPeer;
 use support::server::Server;
-use support::tools::require_sipp;
+use support::sipp::{call as sipp, scenario};
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Runs SIPp against the server with `args`, one call, bounded in time.
-/// Panics unless the call succeeded (SIPp's exit status 0), saying what
-/// `expected` and showing SIPp's output and the server's log.
-fn sipp(server: &Server, args: &[&str], expected: &str) {
-    require_sipp();
-    let output = Command::new("sipp")
-        .args(args)
-        .args(["-i", "127.0.0.1", "-p", "0", "-m", "1", "-nostdin"])
-        .args(["-timeout", "20s", "-timeout_error"])
-        .arg(server.sip.to_string())
-        .output()
-        .expect("running sipp");
-    assert!(
-        output.status.success(),
-        "expected {expected}, but sipp failed ({}):\n{}\n{}\nserver log:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-        server.log()
-    );
-}
-
-fn scenario(name: &str) -> String {
-    format!(
-        "{}/../../tests/scenarios/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
 
 /// Max-Forwards as a well-behaved peer sends it.
 const MAX_FORWARDS: &str = "Max-Forwards: 70\r\n";

@@ -9,5 +9,6 @@ pub mod audio;
 pub mod phone;
 pub mod raw_peer;
 pub mod server;
+pub mod sipp;
 pub mod tools;
 pub mod xmlrpc;

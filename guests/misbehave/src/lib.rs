@@ -9,12 +9,16 @@
 //! - `timer`: answer, start a 500 ms timer, hang up when it fires;
 //! - `bridge`: answer; the first such call waits (its id kept in the
 //!   key-value store), the next one is bridged to it;
+//! - `forward`: forward the call (B2BUA) to the URI of its `X-Forward-To`
+//!   header, or reject it with 400 when there is none;
 //! - anything else: answer and join room `ok`.
 //!
 //! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or
 //! panic, and 4 keeps it busy for 50 ms (a slow guest, within its deadline).
-//! Control functions: `mute(call)` and `unmute(call)`; `spin`, `grow` and
-//! `panic` misbehave; anything else answers `[0, "OK"]`.
+//! Control functions: `mute(call)` and `unmute(call)`; `dial(uri)` or
+//! `dial(uri, user, password)` places a call that joins room `ok` when
+//! answered, and answers `[0, call]`; `spin`, `grow` and `panic` misbehave;
+//! anything else answers `[0, "OK"]`.
 
 #[cfg(target_arch = "wasm32")]
 mod component {
@@ -68,6 +72,21 @@ mod component {
                     let _ = signaling::answer(call);
                     let _ = timers::start(call, 500);
                 }
+                "forward" => {
+                    let target = invite
+                        .headers
+                        .iter()
+                        .find(|h| h.name.eq_ignore_ascii_case("X-Forward-To"));
+                    let result = match target {
+                        Some(target) => {
+                            signaling::forward(call, &dial_request(&target.value, None)).map(|_| ())
+                        }
+                        None => signaling::reject(call, 400, "X-Forward-To header missing"),
+                    };
+                    if let Err(e) = result {
+                        let _ = signaling::reject(call, 500, &format!("{e:?}"));
+                    }
+                }
                 "bridge" => {
                     let _ = signaling::answer(call);
                     match kv::get(WAITING) {
@@ -105,7 +124,20 @@ mod component {
                     '4' => "slow",
                     _ => "",
                 }),
-                Event::PromptDone | Event::Unbridged | Event::Hangup => {}
+                Event::Answered => {
+                    let options = JoinOptions {
+                        number: "dialed".to_owned(),
+                        reason: "answered".to_owned(),
+                        participant_id: String::new(),
+                    };
+                    let _ = rooms::join(&call, "ok", &options);
+                }
+                Event::PromptDone
+                | Event::Unbridged
+                | Event::Hangup
+                | Event::Dialed(_)
+                | Event::Progress(_)
+                | Event::Failed(_) => {}
             }
         }
     }
@@ -113,6 +145,9 @@ mod component {
     impl switchyard_sdk::control::Guest for Misbehave {
         fn handle(function: String, params: ValueTree) -> Result<ValueTree, Fault> {
             misbehave(&function);
+            if function == "dial" {
+                return dial(params);
+            }
             let muted = match function.as_str() {
                 "mute" => Some(true),
                 "unmute" => Some(false),
@@ -131,6 +166,48 @@ mod component {
                 }
             }
             Ok(to_tree(&Value::Array(vec![Value::Int(0), "OK".into()])))
+        }
+    }
+
+    /// A dial request to `uri`, with digest credentials if given.
+    fn dial_request(
+        uri: &str,
+        credentials: Option<signaling::Credentials>,
+    ) -> signaling::DialRequest {
+        signaling::DialRequest {
+            uri: uri.to_owned(),
+            from: String::new(),
+            to: String::new(),
+            headers: Vec::new(),
+            credentials,
+            context: String::new(),
+        }
+    }
+
+    /// `dial(uri [, user, password])`: places the call, answers `[0, call]`.
+    fn dial(params: ValueTree) -> Result<ValueTree, Fault> {
+        let usage = || {
+            fault(
+                300,
+                "dial takes a URI, and optionally a user and a password",
+            )
+        };
+        let Value::Array(items) = from_tree(params)? else {
+            return Err(usage());
+        };
+        let text = |index: usize| match items.get(index) {
+            Some(Value::String(text)) => Some(text.clone()),
+            _ => None,
+        };
+        let uri = text(0).ok_or_else(usage)?;
+        let credentials = match (text(1), text(2)) {
+            (Some(username), Some(password)) => Some(signaling::Credentials { username, password }),
+            (None, None) => None,
+            _ => return Err(usage()),
+        };
+        match signaling::dial(&dial_request(&uri, credentials)) {
+            Ok(call) => Ok(to_tree(&Value::Array(vec![Value::Int(0), call.into()]))),
+            Err(e) => Err(fault(1, format!("dial {uri}: {e:?}"))),
         }
     }
 

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Instant;
-use switchyard_media::{Codec, LegId};
+use switchyard_media::{Codec, LegId, LegParams, MediaDirection, SUPPORTED_ENCODINGS};
 use switchyard_sip::CallKey;
-use switchyard_sip::sdp::Negotiated;
+use switchyard_sip::sdp::{self, Negotiated};
 
 use crate::timers::TimerId;
 
@@ -58,23 +58,71 @@ pub(crate) enum Attachment {
 pub(crate) enum Phase {
     /// The INVITE waits for an answer.
     Offered,
+    /// Our INVITE waits for the callee's answer.
+    Dialing,
     /// 200 OK sent at this time.
     Answered(Instant),
     /// A rejection or hang-up is under way; `answered` is when it was answered, if it was.
     Ending { answered: Option<Instant> },
 }
 
+/// What the two sides of a call agreed for its audio.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) negotiated: Negotiated,
+    pub(crate) codec: Codec,
+}
+
+impl Session {
+    /// The media leg's parameters for this session.
+    pub(crate) fn leg_params(&self) -> LegParams {
+        let negotiated = &self.negotiated;
+        LegParams {
+            codec: self.codec,
+            payload_type: negotiated.audio.payload_type,
+            telephone_event: negotiated.telephone_event,
+            remote: negotiated.remote_rtp,
+            direction: match negotiated.direction {
+                sdp::Direction::SendRecv => MediaDirection::SendRecv,
+                sdp::Direction::SendOnly => MediaDirection::SendOnly,
+                sdp::Direction::RecvOnly => MediaDirection::RecvOnly,
+                sdp::Direction::Inactive => MediaDirection::Inactive,
+            },
+            ptime_ms: negotiated.ptime,
+        }
+    }
+
+    /// The audio to use with a peer whose session description is `remote`
+    /// (its offer, or its answer to ours): the first of its formats we support;
+    /// `None` if there is none.
+    pub(crate) fn agree(remote: &sdp::Offer) -> Option<Session> {
+        let negotiated = sdp::negotiate(remote, SUPPORTED_ENCODINGS).ok()?;
+        // negotiate() picks from SUPPORTED_ENCODINGS, so every pick has a codec.
+        let codec = Codec::from_encoding(&negotiated.audio.encoding, negotiated.audio.clock_rate)?;
+        Some(Session { negotiated, codec })
+    }
+}
+
 /// One call.
 #[derive(Debug)]
 pub(crate) struct Call {
     pub(crate) key: CallKey,
-    pub(crate) negotiated: Negotiated,
-    pub(crate) codec: Codec,
+    /// The audio agreed: an incoming call's from its offer; a placed call's once
+    /// the callee's (early) answer arrives.
+    pub(crate) session: Option<Session>,
     /// Our address as the peer sees it, for SDP.
     pub(crate) local_ip: IpAddr,
     pub(crate) phase: Phase,
-    /// The worker its media leg lives on, once answered.
+    /// The worker its media leg lives on, once its media started (answered,
+    /// or early media).
     pub(crate) worker: Option<usize>,
+    /// The SDP this call was sent for its media (an answer, or our offer), once
+    /// sent; an early answer is repeated in the 200 OK.
+    pub(crate) local_sdp: Option<String>,
+    /// Our RTP address, once a port is reserved for the call.
+    pub(crate) local_rtp: Option<SocketAddr>,
+    /// The other call of a forwarded call (B2BUA): the two end together.
+    pub(crate) linked: Option<CallId>,
     pub(crate) attachment: Attachment,
     /// Its pending timers.
     pub(crate) timers: BTreeSet<TimerId>,
@@ -96,7 +144,7 @@ impl Call {
     /// When it was answered, whatever happened since.
     pub(crate) fn answered_at(&self) -> Option<Instant> {
         match self.phase {
-            Phase::Offered => None,
+            Phase::Offered | Phase::Dialing => None,
             Phase::Answered(at) => Some(at),
             Phase::Ending { answered } => answered,
         }

@@ -3,15 +3,16 @@
 
 mod commands;
 mod lifecycle;
+mod outbound;
+mod renegotiation;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use switchyard_media::{Codec, LegId, MediaEvent, SUPPORTED_ENCODINGS};
-use switchyard_sip::sdp;
-use switchyard_sip::{CallKey, Endpoint, Event as SipEvent, IncomingCall, Transmit};
+use switchyard_media::{LegId, MediaEvent};
+use switchyard_sip::{CallKey, EndCause, Endpoint, Event as SipEvent, IncomingCall, Transmit};
 
-use crate::call::{Attachment, Call, CallId, Phase};
+use crate::call::{Attachment, Call, CallId, Phase, Session};
 use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
 use crate::empty_rooms::EmptyRooms;
 use crate::network::Network;
@@ -38,11 +39,23 @@ pub struct CoreConfig {
     pub max_empty_rooms: usize,
     /// The most timers one call may have pending.
     pub max_timers_per_call: usize,
+    /// The port our SIP socket listens on, advertised in placed calls' Via and
+    /// Contact.
+    pub sip_port: u16,
+    /// The user part of a placed call's From when its request gives none.
+    pub dial_user: String,
+    /// The SIP URI every placed call goes through (RFC 3261 §8.1.2: it becomes
+    /// the INVITE's Route, so it should carry `;lr`); `None`: straight to the
+    /// Request-URI's target.
+    pub outbound_proxy: Option<String>,
+    /// The most calls being placed at once (resolving or waiting for an answer).
+    pub max_dialing: usize,
 }
 
 impl Default for CoreConfig {
     /// One worker, SEMS's expiry delays (10 s, 7,200 s), no predefined room,
-    /// 10,000 empty rooms waiting at most, 64 timers a call.
+    /// 10,000 empty rooms waiting at most, 64 timers a call; SIP on 5060, placed
+    /// calls from `switchyard` with no outbound proxy, 1,000 of them at once.
     fn default() -> Self {
         CoreConfig {
             workers: 1,
@@ -51,6 +64,10 @@ impl Default for CoreConfig {
             predefined_rooms: Vec::new(),
             max_empty_rooms: 10_000,
             max_timers_per_call: 64,
+            sip_port: 5060,
+            dial_user: "switchyard".to_owned(),
+            outbound_proxy: None,
+            max_dialing: 1000,
         }
     }
 }
@@ -79,6 +96,8 @@ pub struct CallCore {
     network: Box<dyn Network>,
     placement: Placement,
     calls: HashMap<CallId, Call>,
+    /// Placed calls whose target is being resolved (no SIP call yet).
+    dialing: HashMap<CallId, outbound::PendingDial>,
     by_key: HashMap<CallKey, CallId>,
     rooms: BTreeMap<String, Room>,
     empty_rooms: EmptyRooms,
@@ -104,6 +123,7 @@ impl CallCore {
             endpoint,
             network,
             calls: HashMap::new(),
+            dialing: HashMap::new(),
             by_key: HashMap::new(),
             rooms,
             empty_rooms: EmptyRooms::default(),
@@ -202,21 +222,22 @@ impl CallCore {
         self.endpoint.stats()
     }
 
-    /// Whether the call is in progress.
+    /// Whether the call is in progress (a placed call resolving its target
+    /// included).
     pub fn has_call(&self, call: CallId) -> bool {
-        self.calls.contains_key(&call)
+        self.calls.contains_key(&call) || self.dialing.contains_key(&call)
     }
 
-    /// Calls in progress.
+    /// Calls in progress (placed calls resolving their target included).
     pub fn active_calls(&self) -> usize {
-        self.calls.len()
+        self.calls.len() + self.dialing.len()
     }
 
     /// How much the core holds: calls, rooms, listed participants and pending
     /// timers. None of these grows with calls that have ended and expired.
     pub fn footprint(&self) -> Footprint {
         Footprint {
-            calls: self.calls.len(),
+            calls: self.active_calls(),
             sip_calls: self.endpoint.active_calls(),
             sip_transactions: self.endpoint.active_transactions(),
             rooms: self.rooms.len(),
@@ -228,7 +249,12 @@ impl CallCore {
     /// Hangs up every call and refuses new ones (503), for shutdown.
     pub fn hangup_all(&mut self, now: Instant) {
         self.accepting = false;
-        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        let calls: Vec<CallId> = self
+            .calls
+            .keys()
+            .chain(self.dialing.keys())
+            .copied()
+            .collect();
         for call in calls {
             let _ = self.hangup(now, call);
         }
@@ -245,8 +271,51 @@ impl CallCore {
                 }
                 SipEvent::CallEnded { call, cause } => {
                     if let Some(id) = self.by_key.remove(&call) {
-                        self.ended(now, id, cause);
+                        self.ended(now, id, Ending::Sip(cause));
                     }
+                }
+                SipEvent::CallProgress {
+                    call,
+                    code,
+                    reason,
+                    answer,
+                } => {
+                    if let Some(&id) = self.by_key.get(&call) {
+                        self.placed_call_progress(id, now, code, reason, answer);
+                    }
+                }
+                SipEvent::CallAnswered { call, answer } => {
+                    if let Some(&id) = self.by_key.get(&call) {
+                        self.placed_call_answered(now, id, answer);
+                    }
+                }
+                SipEvent::CallFailed { call, code, reason } => {
+                    if let Some(id) = self.by_key.remove(&call) {
+                        self.placed_call_rejected(now, id, code, reason);
+                    }
+                }
+                SipEvent::SessionOffer { call, offer } => {
+                    if let Some(&id) = self.by_key.get(&call) {
+                        self.session_offer(now, id, offer);
+                    }
+                }
+                SipEvent::OfferAnswered { call, answer } => {
+                    if let Some(&id) = self.by_key.get(&call) {
+                        self.offer_answered(id, &answer);
+                    }
+                }
+                SipEvent::OfferRefused { call, code, reason } => {
+                    tracing::info!(%call, code, reason, "our new offer was refused; the session stays");
+                }
+                SipEvent::Dtmf { call, digit, .. } => {
+                    if let Some(&id) = self.by_key.get(&call)
+                        && self.calls.get(&id).is_some_and(|c| !c.ending())
+                    {
+                        self.guest_event(id, CallEvent::Dtmf(digit));
+                    }
+                }
+                SipEvent::ProbeResult { call, code } => {
+                    tracing::debug!(%call, code, "in-dialog OPTIONS answered");
                 }
             }
         }
@@ -260,15 +329,7 @@ impl CallCore {
             let _ = self.endpoint.reject(now, key, 503, "Service Unavailable");
             return;
         }
-        let Ok(negotiated) = sdp::negotiate(&incoming.offer, SUPPORTED_ENCODINGS) else {
-            self.stats.refused_no_codec += 1;
-            let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
-            return;
-        };
-        let Some(codec) =
-            Codec::from_encoding(&negotiated.audio.encoding, negotiated.audio.clock_rate)
-        else {
-            // negotiate() picks from SUPPORTED_ENCODINGS, so every pick has a codec.
+        let Some(session) = Session::agree(&incoming.offer) else {
             self.stats.refused_no_codec += 1;
             let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
             return;
@@ -280,9 +341,11 @@ impl CallCore {
             id,
             Call {
                 key,
-                negotiated,
-                codec,
+                session: Some(session),
                 local_ip,
+                local_sdp: None,
+                local_rtp: None,
+                linked: None,
                 phase: Phase::Offered,
                 worker: None,
                 attachment: Attachment::Alone,
@@ -309,6 +372,14 @@ impl CallCore {
     fn media(&mut self, op: MediaOp) {
         self.effects.push_back(Effect::Media(op));
     }
+}
+
+/// Why a call ended, for its participant's reason.
+pub(crate) enum Ending {
+    /// As the SIP endpoint reported it.
+    Sip(EndCause),
+    /// A placed call failed: "code phrase".
+    Failed(String),
 }
 
 /// What a core holds; see [`CallCore::footprint`].

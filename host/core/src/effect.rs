@@ -14,6 +14,15 @@ pub enum Effect {
     Media(MediaOp),
     /// Work for a call's guest instance.
     Guest(GuestOp),
+    /// Find where the INVITE of a call being placed goes: resolve `uri` as
+    /// RFC 3263 says (an IP-literal host needs no DNS), then tell the core with
+    /// [`CallCore::resolved`](crate::CallCore::resolved).
+    Resolve {
+        /// The call.
+        call: CallId,
+        /// The SIP URI to resolve: the outbound proxy, else the Request-URI.
+        uri: String,
+    },
 }
 
 /// A command to the media worker numbered `worker` (0-based).
@@ -22,6 +31,16 @@ pub enum MediaOp {
     /// Start the leg with the RTP socket reserved for it by
     /// [`Network::open_rtp`](crate::Network::open_rtp).
     AddLeg {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// Codec and peer.
+        params: LegParams,
+    },
+    /// New parameters for a live leg, from a re-negotiated session (codec,
+    /// peer address, direction, packet time); it stays in its room or bridge.
+    UpdateLeg {
         /// The worker.
         worker: usize,
         /// The leg.
@@ -116,6 +135,15 @@ pub enum GuestOp {
     /// returns, tell the core [`CallCore::invite_done`](crate::CallCore::invite_done);
     /// when no instance can be had, [`CallCore::guest_unavailable`](crate::CallCore::guest_unavailable).
     Invite(Box<Invite>),
+    /// A call placed by a guest or a control request: create its instance and
+    /// run its `on-event` with [`CallEvent::Dialed`]; when no instance can be
+    /// had, tell the core [`CallCore::guest_unavailable`](crate::CallCore::guest_unavailable).
+    Dialed {
+        /// The call.
+        call: CallId,
+        /// The request's context.
+        context: String,
+    },
     /// Something happened to the call.
     Event {
         /// The call.
@@ -135,8 +163,31 @@ pub struct Invite {
 }
 
 /// Something that happened to a call after its INVITE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEvent {
+    /// The first event of a placed call, with the context its request gave.
+    Dialed(String),
+    /// The callee's provisional response (180 Ringing, 183 Session Progress…);
+    /// `early_media`: it brought SDP, so the callee's audio flows already.
+    Progress {
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+        /// Early media started.
+        early_media: bool,
+    },
+    /// The callee answered a placed call.
+    Answered,
+    /// A placed call failed: the callee's final response, or a local one
+    /// (408 when nothing answered, 478 when the target did not resolve). The
+    /// call is over; `Hangup` follows.
+    Failed {
+        /// The status code.
+        code: u16,
+        /// The reason phrase, or what went wrong.
+        reason: String,
+    },
     /// Its prompt list played to the end.
     PromptDone,
     /// A key press.

@@ -12,8 +12,11 @@
 //! trait the shell implements.
 //!
 //! The model:
-//! - A **call** has one leg (an inbound one for now) and is alone, in a
-//!   two-party **bridge** with another call, or a **participant** of a **room**.
+//! - A **call** has one leg, inbound or placed by the host ([`DialRequest`]),
+//!   and is alone, in a two-party **bridge** with another call, or a
+//!   **participant** of a **room**. A forwarded call (B2BUA) is an inbound
+//!   call linked to the call placed for it: the callee's progress reaches the
+//!   caller, its answer bridges them, and either side ending ends both.
 //! - A room lists its participants, finished ones included, until
 //!   `participants_expire_delay` after they finished; an empty room is deleted
 //!   after `rooms_expire_delay` unless predefined, or earlier, oldest first,
@@ -27,6 +30,7 @@
 
 mod call;
 mod core;
+mod dial;
 mod effect;
 mod empty_rooms;
 mod error;
@@ -38,6 +42,7 @@ mod timers;
 
 pub use crate::core::{CallCore, CallStats, CoreConfig, Footprint, RETRY_AFTER_S};
 pub use call::CallId;
+pub use dial::{DialRequest, MAX_CONTEXT_BYTES, MAX_DIAL_HEADERS};
 pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
 pub use error::CoreError;
 pub use network::Network;

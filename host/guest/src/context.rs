@@ -1,7 +1,7 @@
 //! The per-instance store data: what a guest's imports reach.
 
 use crate::bindings::{config, kv, log, media, rooms, signaling, timers, types};
-use crate::{Error, GuestConfig, HostApi, JoinOptions, RoomInfo};
+use crate::{DialRequest, Error, GuestConfig, HostApi, JoinOptions, RoomInfo};
 use std::sync::Arc;
 use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
@@ -54,6 +54,14 @@ impl signaling::Host for Context {
 
     fn unbridge(&mut self, call: String) -> Result<(), Error> {
         self.host.unbridge(&call)
+    }
+
+    fn dial(&mut self, request: DialRequest) -> Result<String, Error> {
+        self.host.dial(request)
+    }
+
+    fn forward(&mut self, call: String, request: DialRequest) -> Result<String, Error> {
+        self.host.forward(&call, request)
     }
 }
 

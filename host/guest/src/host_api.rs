@@ -1,6 +1,6 @@
 //! What guests may ask of the host.
 
-use crate::{Error, JoinOptions, RoomInfo};
+use crate::{DialRequest, Error, JoinOptions, RoomInfo};
 
 /// The host side of the `signaling`, `media`, `rooms`, `timers` and `kv`
 /// imports, implemented by the embedder. Calls come from guest code running on
@@ -25,6 +25,11 @@ pub trait HostApi: Send + Sync + 'static {
     fn bridge(&self, a: &str, b: &str) -> Result<(), Error>;
     /// `signaling.unbridge`: the call and its peer are alone again.
     fn unbridge(&self, call: &str) -> Result<(), Error>;
+    /// `signaling.dial`: places a call; returns its id at once.
+    fn dial(&self, request: DialRequest) -> Result<String, Error>;
+    /// `signaling.forward`: forwards an unanswered incoming call as a placed
+    /// one (B2BUA); returns the placed call's id.
+    fn forward(&self, call: &str, request: DialRequest) -> Result<String, Error>;
     /// `media.play`: the named prompts, in order, to this call only.
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
     /// `media.stop`.

@@ -105,7 +105,7 @@ impl Instance {
         self.store.set_epoch_deadline(self.deadline_ticks);
         self.app
             .switchyard_call_handler()
-            .call_on_event(&mut self.store, &call.to_owned(), event)
+            .call_on_event(&mut self.store, &call.to_owned(), &event)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-event", e))
     }
 

@@ -22,8 +22,10 @@ mod values;
 
 pub use bindings::control::Fault;
 pub use bindings::rooms::JoinOptions;
+pub use bindings::signaling::{Credentials, DialRequest};
 pub use bindings::types::{
-    Error, Event, InviteInfo, ParticipantInfo, ParticipantStatus, RoomInfo, SipHeader,
+    CallFailure, CallProgress, Error, Event, InviteInfo, ParticipantInfo, ParticipantStatus,
+    RoomInfo, SipHeader,
 };
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_guest::{
-    Error, Event, Guest, GuestConfig, GuestError, HostApi, InviteInfo, JoinOptions, Limits,
-    ParticipantInfo, ParticipantStatus, RoomInfo, Runtime, SipHeader, Value, bundled,
+    DialRequest, Error, Event, Guest, GuestConfig, GuestError, HostApi, InviteInfo, JoinOptions,
+    Limits, ParticipantInfo, ParticipantStatus, RoomInfo, Runtime, SipHeader, Value, bundled,
 };
 
 /// A room of the fake host: name, participants, meta values.
@@ -135,6 +135,15 @@ impl HostApi for FakeHost {
     fn unbridge(&self, call: &str) -> Result<(), Error> {
         self.record(format!("unbridge {call}"));
         Ok(())
+    }
+    fn dial(&self, request: DialRequest) -> Result<String, Error> {
+        let user = request.credentials.map(|c| c.username).unwrap_or_default();
+        self.record(format!("dial {} as {user:?}", request.uri));
+        Ok("c99".to_owned())
+    }
+    fn forward(&self, call: &str, request: DialRequest) -> Result<String, Error> {
+        self.record(format!("forward {call} {}", request.uri));
+        Ok("c98".to_owned())
     }
     fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
         self.record(format!("set-muted {call} {muted}"));
@@ -300,6 +309,51 @@ fn too_many_empty_entries_say_goodbye_and_hang_up() {
             "answer c1",
             "play c1 wrong_pin_bye looped=false",
             "hangup c1"
+        ]
+    );
+}
+
+#[test]
+fn a_guest_places_and_forwards_calls_through_the_host() {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut control = guest.instantiate(host.clone()).unwrap();
+    let placed = control
+        .handle_control(
+            "dial",
+            &["sip:bob@192.0.2.9".into(), "alice".into(), "s3cret".into()],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(placed, Value::Array(vec![Value::Int(0), "c99".into()]));
+    let fault = control
+        .handle_control("dial", &["sip:bob@192.0.2.9".into(), "alice".into()])
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(fault.code, 300, "{}", fault.message);
+
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    call.on_invite(&invite(
+        "c1",
+        "forward",
+        &[("X-Forward-To", "sip:carol@192.0.2.10")],
+    ))
+    .unwrap();
+    call.on_event("c1", Event::Hangup).unwrap();
+    let mut placed_call = guest.instantiate(host.clone()).unwrap();
+    placed_call
+        .on_event("c99", Event::Dialed(String::new()))
+        .unwrap();
+    placed_call.on_event("c99", Event::Answered).unwrap();
+    assert_eq!(
+        host.log(),
+        [
+            "dial sip:bob@192.0.2.9 as \"alice\"",
+            "forward c1 sip:carol@192.0.2.10",
+            "join c99 ok dialed \"answered\"",
         ]
     );
 }

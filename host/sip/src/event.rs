@@ -7,10 +7,6 @@ use crate::sdp::Offer;
 
 /// Something the application must know about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "events are drained one at a time, never stored in bulk; the API keeps IncomingCall unboxed"
-)]
 pub enum Event {
     /// A new INVITE with a usable SDP offer; 100 Trying was already sent. Answer it with
     /// [`Endpoint::answer`](crate::Endpoint::answer) or

@@ -3,8 +3,8 @@
 
 use switchyard_core::{CallEvent, CallId, CoreError, Invite, ParticipantStatus, RoomView};
 use switchyard_guest::{
-    Error, Event, InviteInfo, JoinOptions, ParticipantInfo, ParticipantStatus as WitStatus,
-    RoomInfo, SipHeader,
+    CallFailure, CallProgress, DialRequest, Error, Event, InviteInfo, JoinOptions, ParticipantInfo,
+    ParticipantStatus as WitStatus, RoomInfo, SipHeader,
 };
 
 /// A call id from a guest: `c<n>`; anything else names no call.
@@ -46,9 +46,40 @@ pub fn invite(invite: &Invite) -> InviteInfo {
     }
 }
 
+/// A guest's dial request, as the core takes it.
+pub fn dial_request(request: DialRequest) -> switchyard_core::DialRequest {
+    switchyard_core::DialRequest {
+        uri: request.uri,
+        from: request.from,
+        to: request.to,
+        headers: request
+            .headers
+            .into_iter()
+            .map(|h| (h.name, h.value))
+            .collect(),
+        credentials: request.credentials.map(|c| switchyard_sip::Credentials {
+            username: c.username,
+            password: c.password,
+        }),
+        context: request.context,
+    }
+}
+
 /// An event, as `handler.on-event` takes it.
 pub fn event(event: CallEvent) -> Event {
     match event {
+        CallEvent::Dialed(context) => Event::Dialed(context),
+        CallEvent::Progress {
+            code,
+            reason,
+            early_media,
+        } => Event::Progress(CallProgress {
+            code,
+            reason,
+            early_media,
+        }),
+        CallEvent::Answered => Event::Answered,
+        CallEvent::Failed { code, reason } => Event::Failed(CallFailure { code, reason }),
         CallEvent::PromptDone => Event::PromptDone,
         CallEvent::Dtmf(digit) => Event::Dtmf(digit),
         CallEvent::Timer(id) => Event::Timer(id.0),

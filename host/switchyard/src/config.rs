@@ -62,6 +62,15 @@ pub struct SipConfig {
     /// New requests taken per second from one source address; 0 lifts the
     /// limit. Requests over it are dropped and counted.
     pub max_requests_per_source_per_second: u32,
+    /// A SIP URI every call the host places goes through (it becomes the
+    /// INVITE's Route; a loose router's URI carries `;lr`). None: calls go
+    /// straight to the target their Request-URI resolves to (RFC 3263).
+    pub outbound_proxy: Option<String>,
+    /// The user part of a placed call's From when the guest gives none.
+    pub dial_user: String,
+    /// The DNS server asked to resolve placed calls' targets; None: the
+    /// system's resolver configuration (`/etc/resolv.conf`).
+    pub dns_server: Option<SocketAddr>,
 }
 
 /// `[rtp]`.
@@ -181,6 +190,9 @@ impl Default for SipConfig {
             advertise: None,
             max_message_bytes: 16 * 1024,
             max_requests_per_source_per_second: 10_000,
+            outbound_proxy: None,
+            dial_user: "switchyard".to_owned(),
+            dns_server: None,
         }
     }
 }
@@ -371,6 +383,35 @@ impl Config {
         }
         if !(1024..=65_535).contains(&self.sip.max_message_bytes) {
             return fail("sip.max_message_bytes", "must be 1024 to 65535".to_owned());
+        }
+        if let Some(proxy) = &self.sip.outbound_proxy {
+            let scheme = proxy
+                .split_once(':')
+                .map(|(scheme, _)| scheme.to_ascii_lowercase());
+            let host = proxy.split_once(':').map_or("", |(_, rest)| rest);
+            if !matches!(scheme.as_deref(), Some("sip" | "sips"))
+                || host.is_empty()
+                || proxy
+                    .chars()
+                    .any(|c| c.is_control() || c == ' ' || c == '<' || c == '>')
+            {
+                return fail(
+                    "sip.outbound_proxy",
+                    format!("not a SIP URI like sip:proxy.example.com;lr: {proxy:?}"),
+                );
+            }
+        }
+        if self.sip.dial_user.is_empty()
+            || !self
+                .sip
+                .dial_user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()&=+$,;?/".contains(c))
+        {
+            return fail(
+                "sip.dial_user",
+                "must be a non-empty SIP user part (letters, digits, -_.!~*'()&=+$,;?/)".to_owned(),
+            );
         }
         if self.rtp.port_min == 0 {
             return fail("rtp.port_min", "must be at least 1".to_owned());
@@ -733,6 +774,18 @@ mod tests {
             (
                 "[rooms]\nparticipants_expire_delay_s = 31536001\n",
                 "rooms.participants_expire_delay_s: must be at most 31536000 (a year)",
+            ),
+            (
+                "[sip]\noutbound_proxy = \"proxy.example.com\"\n",
+                "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"proxy.example.com\"",
+            ),
+            (
+                "[sip]\noutbound_proxy = \"<sip:proxy.example.com;lr>\"\n",
+                "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"<sip:proxy.example.com;lr>\"",
+            ),
+            (
+                "[sip]\ndial_user = \"two words\"\n",
+                "sip.dial_user: must be a non-empty SIP user part (letters, digits, -_.!~*'()&=+$,;?/)",
             ),
         ];
         for (text, expected) in cases {

@@ -94,7 +94,7 @@ impl GuestExecutor {
     pub fn submit(&self, op: GuestOp) {
         let call = match &op {
             GuestOp::Invite(invite) => invite.call,
-            GuestOp::Event { call, .. } => *call,
+            GuestOp::Dialed { call, .. } | GuestOp::Event { call, .. } => *call,
         };
         let droppable = !matches!(
             op,
@@ -167,7 +167,7 @@ impl Shared {
             };
             mailbox.running = true;
             let instance = mailbox.instance.take();
-            let reserved = matches!(op, GuestOp::Invite(_))
+            let reserved = matches!(op, GuestOp::Invite(_) | GuestOp::Dialed { .. })
                 && instance.is_none()
                 && state.instances < self.max_instances;
             if reserved {
@@ -209,18 +209,8 @@ impl Shared {
     ) -> Outcome {
         match op {
             GuestOp::Invite(invite) => {
-                if !reserved {
-                    warn!(%call, limit = self.max_instances, "no guest instance free: 503");
-                    lock(self.host.core()).guest_unavailable(Instant::now(), call);
+                let Some(mut instance) = self.new_instance(call, reserved) else {
                     return Outcome::Gone;
-                }
-                let mut instance = match self.guest.instantiate(self.host.clone()) {
-                    Ok(instance) => instance,
-                    Err(e) => {
-                        error!(%call, "{e}");
-                        lock(self.host.core()).guest_unavailable(Instant::now(), call);
-                        return Outcome::Gone;
-                    }
                 };
                 match instance.on_invite(&adapter::invite(&invite)) {
                     Ok(()) => {
@@ -234,21 +224,48 @@ impl Shared {
                     }
                 }
             }
-            GuestOp::Event { event, .. } => {
-                let Some(mut instance) = instance else {
-                    // The call has no guest (it failed, or none could be had).
+            GuestOp::Dialed { context, .. } => {
+                let Some(instance) = self.new_instance(call, reserved) else {
                     return Outcome::Gone;
                 };
-                let result = instance.on_event(&call.to_string(), adapter::event(event));
-                match (result, event) {
-                    (Ok(()), CallEvent::Hangup) => Outcome::Gone,
-                    (Ok(()), _) => Outcome::Keep(instance),
-                    (Err(e), _) => {
-                        error!(%call, "{e}");
-                        lock(self.host.core()).guest_failed(Instant::now(), call);
-                        Outcome::Gone
-                    }
-                }
+                self.deliver(call, instance, CallEvent::Dialed(context))
+            }
+            GuestOp::Event { event, .. } => match instance {
+                Some(instance) => self.deliver(call, instance, event),
+                // The call has no guest (it failed, or none could be had).
+                None => Outcome::Gone,
+            },
+        }
+    }
+
+    /// A new instance for a new call in the slot `reserved` for it; without
+    /// one, the core is told and `None` returned.
+    fn new_instance(&self, call: CallId, reserved: bool) -> Option<Instance> {
+        if !reserved {
+            warn!(%call, limit = self.max_instances, "no guest instance free");
+            lock(self.host.core()).guest_unavailable(Instant::now(), call);
+            return None;
+        }
+        match self.guest.instantiate(self.host.clone()) {
+            Ok(instance) => Some(instance),
+            Err(e) => {
+                error!(%call, "{e}");
+                lock(self.host.core()).guest_unavailable(Instant::now(), call);
+                None
+            }
+        }
+    }
+
+    /// Runs the instance's `on-event`; it goes after a hang-up or a failure.
+    fn deliver(&self, call: CallId, mut instance: Instance, event: CallEvent) -> Outcome {
+        let hangup = event == CallEvent::Hangup;
+        match instance.on_event(&call.to_string(), adapter::event(event)) {
+            Ok(()) if hangup => Outcome::Gone,
+            Ok(()) => Outcome::Keep(instance),
+            Err(e) => {
+                error!(%call, "{e}");
+                lock(self.host.core()).guest_failed(Instant::now(), call);
+                Outcome::Gone
             }
         }
     }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use switchyard_core::kv::{KvStore, MemoryKv};
 use switchyard_core::{CallCore, CoreError, TimerId};
-use switchyard_guest::{Error, HostApi, JoinOptions, RoomInfo};
+use switchyard_guest::{DialRequest, Error, HostApi, JoinOptions, RoomInfo};
 use tokio::sync::Notify;
 
 /// The [`HostApi`] of every guest instance: locks the core for each import
@@ -93,6 +93,18 @@ impl HostApi for CoreHost {
 
     fn unbridge(&self, call: &str) -> Result<(), Error> {
         self.on_call(call, |core, call| core.unbridge(Instant::now(), call))
+    }
+
+    fn dial(&self, request: DialRequest) -> Result<String, Error> {
+        let result = lock(&self.core).dial(adapter::dial_request(request));
+        self.wake();
+        result.map(|call| call.to_string()).map_err(adapter::error)
+    }
+
+    fn forward(&self, call: &str, request: DialRequest) -> Result<String, Error> {
+        let request = adapter::dial_request(request);
+        self.on_call(call, |core, call| core.forward(call, request))
+            .map(|placed| placed.to_string())
     }
 
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {

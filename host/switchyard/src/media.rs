@@ -52,6 +52,8 @@ enum WorkerCommand {
     Bridge(LegId, LegId),
     Unbridge(LegId),
     SetMuted(LegId, bool),
+    /// New parameters for a live leg (a re-negotiated session).
+    Update(LegId, Box<LegParams>),
     Play {
         leg: LegId,
         prompts: Vec<Arc<Prompt>>,
@@ -75,6 +77,7 @@ impl WorkerCommand {
             | WorkerCommand::Leave(leg)
             | WorkerCommand::Unbridge(leg)
             | WorkerCommand::SetMuted(leg, _)
+            | WorkerCommand::Update(leg, _)
             | WorkerCommand::Stop(leg) => [Some(*leg), None],
         }
     }
@@ -171,6 +174,11 @@ impl MediaPool {
                 },
             ),
             MediaOp::Stop { worker, leg } => self.send(worker, WorkerCommand::Stop(leg)),
+            MediaOp::UpdateLeg {
+                worker,
+                leg,
+                params,
+            } => self.send(worker, WorkerCommand::Update(leg, Box::new(params))),
         }
     }
 
@@ -306,6 +314,7 @@ impl WorkerIo {
             WorkerCommand::Bridge(a, b) => worker.bridge(a, b),
             WorkerCommand::Unbridge(leg) => worker.unbridge(leg),
             WorkerCommand::SetMuted(leg, muted) => worker.set_muted(leg, muted),
+            WorkerCommand::Update(leg, params) => worker.update_leg(Instant::now(), leg, *params),
             WorkerCommand::Play {
                 leg,
                 prompts,

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
 use switchyard_guest::{Guest, GuestConfig, Limits, Runtime, bundled};
 use switchyard_media::WorkerConfig;
+use switchyard_net::Resolver;
 use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{Notify, oneshot};
@@ -91,6 +92,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         rooms_expire_delay: config.rooms.expire_delay(),
         predefined_rooms: config.rooms.predefined.clone(),
         max_empty_rooms: config.rooms.max_empty,
+        sip_port: sip_addr.port(),
+        dial_user: config.sip.dial_user.clone(),
+        outbound_proxy: config.sip.outbound_proxy.clone(),
         ..CoreConfig::default()
     };
     let core = Arc::new(Mutex::new(CallCore::new(
@@ -109,6 +113,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     .context("starting the guest threads")?;
     let executor = Arc::new(executor);
 
+    let resolver = Arc::new(
+        match config.sip.dns_server {
+            Some(server) => Resolver::with_name_server(server, seed),
+            None => Resolver::from_system_conf(seed),
+        }
+        .map_err(|e| anyhow!("DNS: {e}; set sip.dns_server to the address of a DNS server"))?,
+    );
     let control_addr = control.local_addr()?;
     let signaling = Signaling::new(
         sip,
@@ -117,6 +128,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         media.clone(),
         executor.clone(),
         media_events,
+        resolver,
     )?;
     let bridge = ControlBridge::new(
         host,

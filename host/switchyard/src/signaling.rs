@@ -8,8 +8,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use switchyard_core::{CallCore, Effect};
+use switchyard_core::{CallCore, CallId, Effect};
 use switchyard_media::MediaEvent;
+use switchyard_net::{Resolver, Target, Transport};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -21,6 +22,9 @@ const MAX_DATAGRAM: usize = 65_535;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long the loop sleeps when nothing is scheduled.
 const IDLE: Duration = Duration::from_secs(3600);
+/// How long the resolution of a placed call's target may take before the call
+/// fails (RFC 3263 lookups are several round trips).
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The signaling task's state.
 pub struct Signaling {
@@ -31,6 +35,7 @@ pub struct Signaling {
     media: Arc<MediaPool>,
     executor: Arc<GuestExecutor>,
     media_events: UnboundedReceiver<MediaEvent>,
+    resolver: Arc<Resolver>,
 }
 
 impl Signaling {
@@ -44,6 +49,7 @@ impl Signaling {
         media: Arc<MediaPool>,
         executor: Arc<GuestExecutor>,
         media_events: UnboundedReceiver<MediaEvent>,
+        resolver: Arc<Resolver>,
     ) -> std::io::Result<Signaling> {
         Ok(Signaling {
             listen: socket.local_addr()?,
@@ -53,6 +59,7 @@ impl Signaling {
             media,
             executor,
             media_events,
+            resolver,
         })
     }
 
@@ -106,6 +113,26 @@ impl Signaling {
         }
     }
 
+    /// Resolves the target of the placed call `call` in a task of its own and
+    /// tells the core where its INVITE goes. At most `max_dialing` calls are
+    /// being placed, so at most that many of these tasks run, each bounded by
+    /// [`RESOLVE_TIMEOUT`].
+    fn resolve(&self, call: CallId, uri: String) {
+        let (resolver, core, wake) = (self.resolver.clone(), self.core.clone(), self.wake.clone());
+        tokio::spawn(async move {
+            let destination =
+                match tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(&uri)).await {
+                    Ok(Ok(targets)) => first_udp(&uri, &targets),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!(
+                        "no DNS answer for {uri} within {RESOLVE_TIMEOUT:?}"
+                    )),
+                };
+            lock(&core).resolved(Instant::now(), call, destination);
+            wake.notify_one();
+        });
+    }
+
     /// Sends what the core queued and hands on its effects, until both are
     /// empty. The core is unlocked while they are carried out.
     async fn flush(&mut self) {
@@ -132,8 +159,18 @@ impl Signaling {
                 match effect {
                     Effect::Media(op) => self.media.apply(op),
                     Effect::Guest(op) => self.executor.submit(op),
+                    Effect::Resolve { call, uri } => self.resolve(call, uri),
                 }
             }
         }
     }
+}
+
+/// The first of the resolved targets of `uri` the endpoint can send to (UDP).
+fn first_udp(uri: &str, targets: &[Target]) -> Result<SocketAddr, String> {
+    targets
+        .iter()
+        .find(|t| t.transport == Transport::Udp)
+        .map(|t| t.addr)
+        .ok_or_else(|| format!("{uri} is reachable over TCP only"))
 }

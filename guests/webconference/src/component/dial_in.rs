@@ -83,8 +83,13 @@ pub fn on_event(call: &str, event: Event) {
     let result = match event {
         Event::Dtmf(key) => on_key(&mut state, key),
         Event::PromptDone => on_prompt_done(&mut state),
-        // This flow starts no timers and makes no bridges.
-        Event::Timer(_) | Event::Unbridged => Ok(()),
+        // This flow starts no timers, makes no bridges and places no calls.
+        Event::Timer(_)
+        | Event::Unbridged
+        | Event::Dialed(_)
+        | Event::Progress(_)
+        | Event::Answered
+        | Event::Failed(_) => Ok(()),
         Event::Hangup => return,
     };
     finish_step(state, result);

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchyard_media::{LegParams, Prompt, RoomId};
+use switchyard_media::{Prompt, RoomId};
 use switchyard_sip::sdp;
 
 use super::{CallCore, RETRY_AFTER_S};
@@ -15,32 +15,65 @@ use crate::rooms::{JoinOptions, ParticipantStatus, Room, RoomView};
 use crate::timers::{TimerId, TimerKind};
 
 impl CallCore {
-    /// Answers an offered call: reserves an RTP port, sends 200 OK with the SDP
-    /// answer and starts its media leg (in its room, if it already joined one).
+    /// Answers an offered call: 200 OK with the SDP answer, and its media leg
+    /// starts (in its room, if it already joined one). A call with early media
+    /// repeats the answer it already sent.
     pub fn answer(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
-        // Borrowed through the field, apart from the network and the endpoint.
-        let state = self.calls.get(&call).ok_or(CoreError::NoSuchCall)?;
+        let state = self.call(call)?;
         if state.phase != Phase::Offered {
             return Err(CoreError::state("the call is already answered or ending"));
         }
-        let leg = call.leg();
+        let (sdp, fresh) = match &state.local_sdp {
+            Some(sdp) => (sdp.clone(), false),
+            None => (self.reserve_answer(call)?, true),
+        };
+        let key = self.call(call)?.key;
+        if let Err(e) = self.endpoint.answer(now, key, sdp.clone()) {
+            if fresh {
+                self.network.close_rtp(call.leg());
+            }
+            return Err(CoreError::state(e.to_string()));
+        }
+        if fresh {
+            self.start_leg(call, sdp)?;
+        }
+        let state = self.call_mut(call)?;
+        state.phase = Phase::Answered(now);
+        state.handled = true;
+        self.stats.connected += 1;
+        Ok(())
+    }
+
+    /// Reserves an RTP port for an incoming call and returns the SDP answer
+    /// naming it; [`CallCore::start_leg`] uses it, or the port must be closed.
+    pub(super) fn reserve_answer(&mut self, call: CallId) -> Result<String, CoreError> {
+        let state = self.calls.get(&call).ok_or(CoreError::NoSuchCall)?;
+        let session = state
+            .session
+            .as_ref()
+            .ok_or_else(|| CoreError::state(format!("{call} has no agreed audio yet")))?;
         let port = self
             .network
-            .open_rtp(leg)
+            .open_rtp(call.leg())
             .map_err(|e| CoreError::state(format!("no RTP port: {e}")))?;
         let local_rtp = SocketAddr::new(state.local_ip, port);
         // RFC 4566 §5.2: any number unique to the session will do; the call's is.
-        let answer = sdp::answer(&state.negotiated, local_rtp, call.0);
-        if let Err(e) = self.endpoint.answer(now, state.key, answer) {
-            self.network.close_rtp(leg);
-            return Err(CoreError::state(e.to_string()));
-        }
-        let params = LegParams {
-            codec: state.codec,
-            payload_type: state.negotiated.audio.payload_type,
-            telephone_event: state.negotiated.telephone_event,
-            remote: state.negotiated.remote_rtp,
-        };
+        let answer = sdp::answer(&session.negotiated, local_rtp, call.0);
+        self.call_mut(call)?.local_rtp = Some(local_rtp);
+        Ok(answer)
+    }
+
+    /// Starts the media leg of a call whose audio is agreed, on the port its
+    /// `local_sdp` names (reserved already): in its room if it joined one, and
+    /// muted if it was muted before.
+    pub(super) fn start_leg(&mut self, call: CallId, local_sdp: String) -> Result<(), CoreError> {
+        let leg = call.leg();
+        let state = self.call(call)?;
+        let params = state
+            .session
+            .as_ref()
+            .ok_or_else(|| CoreError::state(format!("{call} has no agreed audio yet")))?
+            .leg_params();
         let room = state.room().map(str::to_owned);
         let muted = state.media_muted;
         let worker = match &room {
@@ -64,10 +97,8 @@ impl CallCore {
             self.media(MediaOp::SetMuted { worker, leg, muted });
         }
         let state = self.call_mut(call)?;
-        state.phase = Phase::Answered(now);
         state.worker = Some(worker);
-        state.handled = true;
-        self.stats.connected += 1;
+        state.local_sdp = Some(local_sdp);
         Ok(())
     }
 
@@ -114,6 +145,9 @@ impl CallCore {
     }
 
     fn end(&mut self, now: Instant, call: CallId, reason: &str) -> Result<(), CoreError> {
+        if self.cancel_pending(now, call) {
+            return Ok(());
+        }
         let state = self.call_mut(call)?;
         if state.ending() {
             return Ok(());
@@ -144,12 +178,23 @@ impl CallCore {
                 return Err(CoreError::state(format!("{call} is not answered")));
             }
         }
+        self.connect_legs(now, a, b)
+    }
+
+    /// Bridges two calls whose media legs run (answered, or early media).
+    pub(super) fn connect_legs(
+        &mut self,
+        now: Instant,
+        a: CallId,
+        b: CallId,
+    ) -> Result<(), CoreError> {
         if self.call(a)?.attachment == Attachment::Bridge(b) {
             return Ok(());
         }
         self.detach(now, a);
         self.detach(now, b);
-        let worker = self.call(a)?.worker.unwrap_or_default();
+        let worker = self.media_worker(a)?;
+        self.media_worker(b)?;
         self.move_to(b, worker);
         for call in [a, b] {
             self.unmute_media(call);
@@ -409,19 +454,27 @@ impl CallCore {
         let result = match state.phase {
             Phase::Answered(_) if state.room().is_some() => Ok(()),
             Phase::Offered => self.reject(now, call, 500, "Server Internal Error"),
-            Phase::Answered(_) | Phase::Ending { .. } => self.hangup(now, call),
+            Phase::Dialing | Phase::Answered(_) | Phase::Ending { .. } => self.hangup(now, call),
         };
         if let Err(e) = result {
             tracing::warn!(%call, "fallback after guest failure: {e}");
         }
     }
 
-    /// No guest instance could be had for the call: 503 with Retry-After.
+    /// No guest instance could be had for the call: an incoming one is
+    /// refused with 503 and Retry-After, a placed one is hung up.
     pub fn guest_unavailable(&mut self, now: Instant, call: CallId) {
         self.stats.refused_no_instance += 1;
+        if self.cancel_pending(now, call) {
+            return;
+        }
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
+        if state.phase == Phase::Dialing {
+            let _ = self.hangup(now, call);
+            return;
+        }
         if state.phase != Phase::Offered {
             return;
         }

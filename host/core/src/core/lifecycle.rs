@@ -3,7 +3,7 @@
 use std::time::Instant;
 use switchyard_sip::EndCause;
 
-use super::CallCore;
+use super::{CallCore, Ending};
 use crate::call::{Attachment, CallId};
 use crate::effect::{CallEvent, MediaOp};
 use crate::rooms::ParticipantStatus;
@@ -31,12 +31,17 @@ impl CallCore {
     }
 
     /// The call is over: everything it held goes, its participant is Finished
-    /// (and expires), a bridge peer is told, its guest hears `Hangup`.
-    pub(super) fn ended(&mut self, now: Instant, call: CallId, cause: EndCause) {
+    /// (and expires), a bridge peer is told, a forwarded call's other side is
+    /// hung up, its guest hears `Hangup`.
+    pub(super) fn ended(&mut self, now: Instant, call: CallId, cause: Ending) {
         let Some(state) = self.calls.remove(&call) else {
             return;
         };
-        tracing::info!(%call, ?cause, "call ended");
+        self.by_key.remove(&state.key);
+        match &cause {
+            Ending::Sip(cause) => tracing::info!(%call, ?cause, "call ended"),
+            Ending::Failed(status) => tracing::info!(%call, status, "call ended"),
+        }
         for timer in &state.timers {
             self.timers.cancel(*timer);
         }
@@ -46,6 +51,10 @@ impl CallCore {
                 worker,
                 leg: call.leg(),
             });
+        } else if state.local_sdp.is_some() {
+            // A placed call whose media never started still holds the port its
+            // offer named.
+            self.network.close_rtp(call.leg());
         }
         if let Some(answered) = state.answered_at() {
             self.stats.connected_seconds += now.saturating_duration_since(answered).as_secs();
@@ -55,14 +64,20 @@ impl CallCore {
             Attachment::Bridge(peer) => self.peer_unbridged(peer),
             Attachment::Room(room) => {
                 // A hang-up from here already gave its reason ("disconnect", "kicked").
-                let reason = match cause {
-                    EndCause::RemoteBye => Some("BYE"),
-                    EndCause::Cancelled => Some("CANCEL"),
-                    EndCause::NoAck => Some("no ACK"),
-                    EndCause::LocalHangup | EndCause::Rejected => None,
+                let reason = match &cause {
+                    Ending::Sip(EndCause::RemoteBye) => Some("BYE"),
+                    Ending::Sip(EndCause::Cancelled) => Some("CANCEL"),
+                    Ending::Sip(EndCause::NoAck) => Some("no ACK"),
+                    Ending::Sip(_) => None,
+                    Ending::Failed(status) => Some(status.as_str()),
                 };
                 self.finish_participant(now, &room, call, reason);
             }
+        }
+        if let Some(other) = state.linked
+            && self.calls.get(&other).is_some_and(|c| !c.ending())
+        {
+            let _ = self.hangup(now, other);
         }
         self.guest_event(call, CallEvent::Hangup);
     }

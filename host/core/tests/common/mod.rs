@@ -4,21 +4,24 @@
 #![allow(dead_code, reason = "each test binary uses part of the harness")]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 use switchyard_core::{
     CallCore, CallEvent, CallId, CoreConfig, Effect, GuestOp, Invite, MediaOp, Network,
 };
 use switchyard_media::LegId;
 use switchyard_sip::testing::{Net, Uac, UacConfig, addr, epoch};
-use switchyard_sip::{Endpoint, EndpointConfig};
+use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent};
 
 /// The core's SIP address.
 pub const SUT: &str = "127.0.0.1:5060";
 
-/// Hands out RTP ports from 40000 and remembers what was released.
+/// Hands out RTP ports from 40000 and counts what is still reserved.
 #[derive(Default)]
 pub struct FakeNetwork {
     next_port: u16,
+    open: Arc<AtomicI64>,
 }
 
 impl Network for FakeNetwork {
@@ -28,10 +31,24 @@ impl Network for FakeNetwork {
 
     fn open_rtp(&mut self, _leg: LegId) -> Result<u16, String> {
         self.next_port += 2;
+        self.open.fetch_add(1, Ordering::Relaxed);
         Ok(40_000 + self.next_port)
     }
 
-    fn close_rtp(&mut self, _leg: LegId) {}
+    fn close_rtp(&mut self, _leg: LegId) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What a callee endpoint does with each of its SIP events.
+pub type CalleeScript = Box<dyn FnMut(&mut Endpoint, Instant, &SipEvent)>;
+
+/// A SIP endpoint the core places calls to, driven by a script.
+pub struct Callee {
+    pub endpoint: Endpoint,
+    pub addr: SocketAddr,
+    pub events: Vec<SipEvent>,
+    script: CalleeScript,
 }
 
 /// What the scripted guest does with one piece of guest work; it may call any
@@ -41,6 +58,12 @@ pub type Script = Box<dyn FnMut(&mut CallCore, Instant, &GuestOp)>;
 /// The world: core, network, callers, and everything the core emitted.
 pub struct World {
     pub core: CallCore,
+    pub callees: Vec<Callee>,
+    /// `(call, uri)` of every resolution the core asked for.
+    pub resolutions: Vec<(CallId, String)>,
+    /// RTP ports reserved and not released by the core (opened minus closed;
+    /// legs' ports are released by the media worker, not counted here).
+    pub open_ports: Arc<AtomicI64>,
     pub net: Net,
     pub uacs: Vec<Uac>,
     /// Each caller's SIP address.
@@ -59,8 +82,13 @@ impl World {
             },
             seed,
         );
+        let network = FakeNetwork::default();
+        let open_ports = network.open.clone();
         World {
-            core: CallCore::new(config, endpoint, Box::new(FakeNetwork::default())),
+            core: CallCore::new(config, endpoint, Box::new(network)),
+            callees: Vec::new(),
+            resolutions: Vec::new(),
+            open_ports,
             net,
             uacs: Vec::new(),
             locals: Vec::new(),
@@ -85,6 +113,24 @@ impl World {
         n
     }
 
+    /// A callee endpoint at `addr` (e.g. 127.0.0.1:7000) run by `script`;
+    /// returns its index.
+    pub fn callee(&mut self, addr: SocketAddr, script: CalleeScript) -> usize {
+        let endpoint = Endpoint::new(
+            EndpointConfig {
+                user_agent: "callee".into(),
+            },
+            0xca11 + self.callees.len() as u64,
+        );
+        self.callees.push(Callee {
+            endpoint,
+            addr,
+            events: Vec::new(),
+            script,
+        });
+        self.callees.len() - 1
+    }
+
     /// Carries out one round: effects, transmits, then time moves to the next
     /// thing due. False when nothing is left to happen.
     pub fn step(&mut self) -> bool {
@@ -98,6 +144,7 @@ impl World {
         let next = [self.net.next_delivery(), self.core.poll_timeout()]
             .into_iter()
             .chain(self.uacs.iter().map(Uac::poll_timeout))
+            .chain(self.callees.iter().map(|c| c.endpoint.poll_timeout()))
             .chain(std::iter::once(limit))
             .flatten()
             .min();
@@ -111,11 +158,21 @@ impl World {
                     .handle_datagram(self.now, sut, datagram.from, &datagram.payload);
             } else if let Some(n) = self.locals.iter().position(|l| *l == datagram.to) {
                 self.uacs[n].handle_datagram(self.now, &datagram.payload);
+            } else if let Some(callee) = self.callees.iter_mut().find(|c| c.addr == datagram.to) {
+                callee.endpoint.handle_datagram(
+                    self.now,
+                    callee.addr,
+                    datagram.from,
+                    &datagram.payload,
+                );
             }
         }
         self.core.handle_timeout(self.now);
         for uac in &mut self.uacs {
             uac.handle_timeout(self.now);
+        }
+        for callee in &mut self.callees {
+            callee.endpoint.handle_timeout(self.now);
         }
         self.drain();
         true
@@ -159,6 +216,10 @@ impl World {
                 progressed = true;
                 match effect {
                     Effect::Media(op) => self.media.push(op),
+                    Effect::Resolve { call, uri } => {
+                        self.core.resolved(self.now, call, resolve_literal(&uri));
+                        self.resolutions.push((call, uri));
+                    }
                     Effect::Guest(op) => {
                         (self.script)(&mut self.core, self.now, &op);
                         // As the shell does when on-invite returns.
@@ -180,6 +241,18 @@ impl World {
                     self.net.send(self.now, *local, t.destination, t.payload);
                 }
             }
+            for callee in &mut self.callees {
+                while let Some(event) = callee.endpoint.poll_event() {
+                    progressed = true;
+                    (callee.script)(&mut callee.endpoint, self.now, &event);
+                    callee.events.push(event);
+                }
+                while let Some(t) = callee.endpoint.poll_transmit() {
+                    progressed = true;
+                    self.net
+                        .send(self.now, callee.addr, t.destination, t.payload);
+                }
+            }
             if !progressed {
                 return;
             }
@@ -191,7 +264,10 @@ impl World {
         self.guest
             .iter()
             .filter_map(|op| match op {
-                GuestOp::Event { call: c, event } if *c == call => Some(*event),
+                GuestOp::Event { call: c, event } if *c == call => Some(event.clone()),
+                GuestOp::Dialed { call: c, context } if *c == call => {
+                    Some(CallEvent::Dialed(context.clone()))
+                }
                 _ => None,
             })
             .collect()
@@ -203,7 +279,7 @@ impl World {
             .iter()
             .filter_map(|op| match op {
                 GuestOp::Invite(invite) => Some((**invite).clone()),
-                GuestOp::Event { .. } => None,
+                GuestOp::Dialed { .. } | GuestOp::Event { .. } => None,
             })
             .collect()
     }
@@ -233,6 +309,46 @@ pub fn answer_only() -> Script {
             core.answer(now, invite.call).expect("answer");
         }
     })
+}
+
+/// What the harness's "DNS" makes of a URI: an IP-literal host (with its port,
+/// 5060 by default) resolves; any name fails.
+pub fn resolve_literal(uri: &str) -> Result<SocketAddr, String> {
+    let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
+    let host_port = rest.rsplit('@').next().unwrap_or(rest);
+    let host_port = host_port.split(';').next().unwrap_or(host_port);
+    host_port
+        .parse()
+        .or_else(|_| {
+            host_port
+                .parse::<IpAddr>()
+                .map(|ip| SocketAddr::new(ip, 5060))
+        })
+        .map_err(|_| format!("no such host: {host_port}"))
+}
+
+/// A callee that answers every call with a G.711 answer, after ringing (180)
+/// if `ring`.
+pub fn answering_callee(ring: bool) -> CalleeScript {
+    Box::new(move |endpoint, now, event| {
+        if let SipEvent::IncomingCall(call) = event {
+            if ring {
+                endpoint
+                    .progress(now, call.call, 180, "Ringing", None)
+                    .expect("180");
+            }
+            endpoint
+                .answer(now, call.call, callee_answer(&call.offer))
+                .expect("answer");
+        }
+    })
+}
+
+/// The callee's G.711 answer to `offer`, RTP at 127.0.0.1:7100.
+pub fn callee_answer(offer: &switchyard_sip::sdp::Offer) -> String {
+    let negotiated =
+        switchyard_sip::sdp::negotiate(offer, &[("PCMU", 8000), ("PCMA", 8000)]).expect("codec");
+    switchyard_sip::sdp::answer(&negotiated, addr("127.0.0.1:7100"), 1)
 }
 
 /// The room a Request-URI user asks for: `000777<room>`.

@@ -1,0 +1,443 @@
+//! Calls the host places: dial-out, and forwarding an incoming call as a new
+//! outbound one (B2BUA), with their progress, answer and failure.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+use switchyard_media::{Codec, SUPPORTED_ENCODINGS};
+use switchyard_sip::{CallKey, OutgoingCall, sdp};
+
+use super::CallCore;
+use crate::call::{Attachment, Call, CallId, Phase, Session};
+use crate::dial::DialRequest;
+use crate::effect::{CallEvent, Effect, GuestOp};
+use crate::error::CoreError;
+use crate::rooms::ParticipantStatus;
+
+/// The payload type our offers give telephone-event (RFC 4733): the first
+/// dynamic one most peers use.
+const TELEPHONE_EVENT_PT: u8 = 101;
+
+/// A placed call whose target is being resolved; it has no SIP call yet.
+#[derive(Debug)]
+pub(crate) struct PendingDial {
+    request: DialRequest,
+    linked: Option<CallId>,
+}
+
+/// Why a call being placed ended before or instead of being answered.
+struct Failure {
+    code: u16,
+    reason: String,
+}
+
+impl Failure {
+    fn new(code: u16, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl CallCore {
+    /// Places a call: its target is resolved (the shell carries out
+    /// [`Effect::Resolve`] and answers with [`CallCore::resolved`]), then the
+    /// INVITE goes out with our SDP offer. The new call's guest instance gets
+    /// [`CallEvent::Dialed`] with the request's context, then `Progress`,
+    /// `Answered` or `Failed`. Refused: a bad request, more than
+    /// `max_dialing` calls being placed, or a host shutting down.
+    pub fn dial(&mut self, request: DialRequest) -> Result<CallId, CoreError> {
+        self.place(request, None)
+    }
+
+    /// Forwards the unanswered incoming call `call` as a new outbound call
+    /// (B2BUA): the callee's ringing reaches the caller as 180, its early media
+    /// as 183 with our SDP; when it answers, the caller is answered and the two
+    /// are bridged; its failure rejects the caller with the same code; a BYE or
+    /// CANCEL from either side ends both. Returns the new call.
+    pub fn forward(&mut self, call: CallId, request: DialRequest) -> Result<CallId, CoreError> {
+        let state = self.call(call)?;
+        if state.phase != Phase::Offered {
+            return Err(CoreError::state(format!(
+                "only an unanswered incoming call can be forwarded; {call} is not one"
+            )));
+        }
+        if state.linked.is_some() {
+            return Err(CoreError::state(format!("{call} is already forwarded")));
+        }
+        let placed = self.place(request, Some(call))?;
+        let state = self.call_mut(call)?;
+        state.linked = Some(placed);
+        state.handled = true;
+        Ok(placed)
+    }
+
+    /// The target of the placed call `call` resolved to `destination`, or not
+    /// (`Err` says why: the call fails with 478). Stale answers (the call was
+    /// hung up meanwhile) are ignored.
+    pub fn resolved(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        destination: Result<SocketAddr, String>,
+    ) {
+        let Some(pending) = self.dialing.remove(&call) else {
+            return;
+        };
+        let outcome = destination
+            .map_err(|e| Failure::new(478, format!("Unresolvable destination: {e}")))
+            .and_then(|destination| self.send_invite(now, call, &pending, destination));
+        if let Err(failure) = outcome {
+            self.placed_call_failed(now, call, pending.linked, failure);
+        }
+    }
+
+    /// Calls being placed: resolving their target, or waiting for an answer.
+    pub fn dialing(&self) -> usize {
+        self.dialing.len()
+            + self
+                .calls
+                .values()
+                .filter(|c| c.phase == Phase::Dialing)
+                .count()
+    }
+
+    fn place(&mut self, request: DialRequest, linked: Option<CallId>) -> Result<CallId, CoreError> {
+        request.check()?;
+        if !self.accepting {
+            return Err(CoreError::state("the host is shutting down"));
+        }
+        if self.dialing() >= self.config.max_dialing {
+            return Err(CoreError::state(format!(
+                "{} calls are being placed already, the most allowed",
+                self.config.max_dialing
+            )));
+        }
+        self.next_call += 1;
+        let call = CallId(self.next_call);
+        let uri = self
+            .config
+            .outbound_proxy
+            .clone()
+            .unwrap_or_else(|| request.uri.clone());
+        tracing::info!(%call, to = %request.uri, "placing a call");
+        let context = request.context.clone();
+        self.dialing.insert(call, PendingDial { request, linked });
+        self.effects
+            .push_back(Effect::Guest(GuestOp::Dialed { call, context }));
+        self.effects.push_back(Effect::Resolve { call, uri });
+        Ok(call)
+    }
+
+    /// Reserves the RTP port, sends the INVITE and files the call.
+    fn send_invite(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        pending: &PendingDial,
+        destination: SocketAddr,
+    ) -> Result<(), Failure> {
+        let local_ip = self.network.local_ip_for(destination.ip());
+        let port = self
+            .network
+            .open_rtp(call.leg())
+            .map_err(|e| Failure::new(503, format!("No RTP port: {e}")))?;
+        let offer = sdp::offer(
+            &offered_formats(),
+            Some(TELEPHONE_EVENT_PT),
+            SocketAddr::new(local_ip, port),
+            call.0,
+        );
+        let request = &pending.request;
+        let from = if request.from.is_empty() {
+            format!("<sip:{}@{}>", self.config.dial_user, host(local_ip))
+        } else {
+            request.from.clone()
+        };
+        let to = if request.to.is_empty() {
+            format!("<{}>", request.uri)
+        } else {
+            request.to.clone()
+        };
+        let outgoing = OutgoingCall {
+            request_uri: request.uri.clone(),
+            from,
+            to,
+            headers: request.headers.clone(),
+            route: self
+                .config
+                .outbound_proxy
+                .iter()
+                .map(|proxy| format!("<{proxy}>"))
+                .collect(),
+            destination,
+            local: SocketAddr::new(local_ip, self.config.sip_port),
+            sdp_offer: offer.clone(),
+            credentials: request.credentials.clone(),
+        };
+        let key = match self.endpoint.invite(now, outgoing) {
+            Ok(key) => key,
+            Err(e) => {
+                self.network.close_rtp(call.leg());
+                return Err(Failure::new(400, e.to_string()));
+            }
+        };
+        self.file_placed_call(
+            call,
+            key,
+            SocketAddr::new(local_ip, port),
+            offer,
+            pending.linked,
+        );
+        self.drain_sip(now);
+        Ok(())
+    }
+
+    fn file_placed_call(
+        &mut self,
+        call: CallId,
+        key: CallKey,
+        local_rtp: SocketAddr,
+        offer: String,
+        linked: Option<CallId>,
+    ) {
+        self.calls.insert(
+            call,
+            Call {
+                key,
+                session: None,
+                local_ip: local_rtp.ip(),
+                local_sdp: Some(offer),
+                local_rtp: Some(local_rtp),
+                linked,
+                phase: Phase::Dialing,
+                worker: None,
+                attachment: Attachment::Alone,
+                timers: Default::default(),
+                handled: true,
+                media_muted: false,
+            },
+        );
+        self.by_key.insert(key, call);
+    }
+
+    /// A provisional response to a placed call; with SDP, its early media
+    /// starts. A forwarded caller hears of it.
+    pub(super) fn placed_call_progress(
+        &mut self,
+        call: CallId,
+        now: Instant,
+        code: u16,
+        reason: String,
+        answer: Option<sdp::Offer>,
+    ) {
+        let early_media = answer.is_some_and(|answer| self.start_placed_media(call, &answer));
+        let status = format!("{code} {reason}");
+        self.set_participant_status(call, ParticipantStatus::Ringing, Some(&status));
+        self.guest_event(
+            call,
+            CallEvent::Progress {
+                code,
+                reason,
+                early_media,
+            },
+        );
+        let Some(caller) = self.calls.get(&call).and_then(|c| c.linked) else {
+            return;
+        };
+        if let Err(e) = self.relay_progress(now, caller, call, code) {
+            tracing::debug!(%caller, "progress not relayed to the caller: {e}");
+        }
+    }
+
+    /// The callee answered a placed call (our ACK is sent). Without a codec in
+    /// common it is hung up and fails with 488.
+    pub(super) fn placed_call_answered(&mut self, now: Instant, call: CallId, answer: sdp::Offer) {
+        let started = self.calls.get(&call).is_some_and(|c| c.worker.is_some());
+        if !started && !self.start_placed_media(call, &answer) {
+            tracing::info!(%call, "the callee's answer has no codec in common: hanging up");
+            let linked = self.calls.get(&call).and_then(|c| c.linked);
+            self.guest_event(
+                call,
+                CallEvent::Failed {
+                    code: 488,
+                    reason: "Not Acceptable Here".to_owned(),
+                },
+            );
+            if let Some(caller) = linked {
+                let _ = self.reject(now, caller, 488, "Not Acceptable Here");
+            }
+            let _ = self.hangup(now, call);
+            return;
+        }
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        state.phase = Phase::Answered(now);
+        let linked = state.linked;
+        self.stats.connected += 1;
+        self.set_participant_status(call, ParticipantStatus::Connected, Some("200 OK"));
+        self.guest_event(call, CallEvent::Answered);
+        if let Some(caller) = linked
+            && let Err(e) = self.connect_forwarded(now, caller, call)
+        {
+            tracing::info!(%caller, "the forwarded caller cannot be connected: {e}");
+            let _ = self.hangup(now, call);
+        }
+    }
+
+    /// A placed call failed with a final response (or a local time-out).
+    pub(super) fn placed_call_rejected(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        code: u16,
+        reason: String,
+    ) {
+        let linked = self.calls.get(&call).and_then(|c| c.linked);
+        self.placed_call_failed(now, call, linked, Failure::new(code, reason));
+    }
+
+    /// Reports the failure to the call's guest, rejects a forwarded caller with
+    /// the same code, and ends the call.
+    fn placed_call_failed(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        linked: Option<CallId>,
+        failure: Failure,
+    ) {
+        tracing::info!(%call, code = failure.code, reason = %failure.reason, "placed call failed");
+        let status = format!("{} {}", failure.code, failure.reason);
+        self.guest_event(
+            call,
+            CallEvent::Failed {
+                code: failure.code,
+                reason: failure.reason.clone(),
+            },
+        );
+        if let Some(caller) = linked
+            && self.calls.get(&caller).is_some_and(|c| !c.ending())
+        {
+            let code = if (300..=699).contains(&failure.code) {
+                failure.code
+            } else {
+                500
+            };
+            if self.reject(now, caller, code, &failure.reason).is_err() {
+                let _ = self.hangup(now, caller);
+            }
+        }
+        if self.calls.contains_key(&call) {
+            self.ended(now, call, super::Ending::Failed(status));
+        } else {
+            // Still resolving: it never had a SIP call.
+            self.guest_event(call, CallEvent::Hangup);
+        }
+    }
+
+    /// Hangs up a call still resolving its target; false if it is not one.
+    pub(super) fn cancel_pending(&mut self, now: Instant, call: CallId) -> bool {
+        let Some(pending) = self.dialing.remove(&call) else {
+            return false;
+        };
+        self.placed_call_failed(
+            now,
+            call,
+            pending.linked,
+            Failure::new(487, "Request Terminated"),
+        );
+        true
+    }
+
+    /// Agrees the audio with the callee's (early) answer and starts the leg
+    /// on the port our offer named; false without a codec in common.
+    fn start_placed_media(&mut self, call: CallId, answer: &sdp::Offer) -> bool {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        if state.worker.is_some() {
+            return true;
+        }
+        let Some(session) = Session::agree(answer) else {
+            return false;
+        };
+        state.session = Some(session);
+        let offer = state.local_sdp.clone().unwrap_or_default();
+        self.start_leg(call, offer).is_ok()
+    }
+
+    /// Tells a forwarded caller of the callee's progress: 183 with our SDP
+    /// answer once the callee's early media flows (the two legs bridged),
+    /// else 180.
+    fn relay_progress(
+        &mut self,
+        now: Instant,
+        caller: CallId,
+        callee: CallId,
+        code: u16,
+    ) -> Result<(), CoreError> {
+        let callee_media = self.call(callee)?.worker.is_some();
+        let state = self.call(caller)?;
+        if state.phase != Phase::Offered {
+            return Ok(());
+        }
+        let key = state.key;
+        if callee_media && state.local_sdp.is_none() {
+            let sdp = self.reserve_answer(caller)?;
+            if let Err(e) =
+                self.endpoint
+                    .progress(now, key, 183, "Session Progress", Some(sdp.clone()))
+            {
+                self.network.close_rtp(caller.leg());
+                return Err(CoreError::state(e.to_string()));
+            }
+            self.start_leg(caller, sdp)?;
+            self.connect_legs(now, caller, callee)
+        } else if (180..=182).contains(&code) || !callee_media {
+            self.endpoint
+                .progress(now, key, 180, "Ringing", None)
+                .map_err(|e| CoreError::state(e.to_string()))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The callee of a forwarded call answered: the caller is answered (with
+    /// the SDP of its early media, if any) and the two are bridged.
+    fn connect_forwarded(
+        &mut self,
+        now: Instant,
+        caller: CallId,
+        callee: CallId,
+    ) -> Result<(), CoreError> {
+        if self.call(caller)?.phase == Phase::Offered {
+            self.answer(now, caller)?;
+        }
+        self.connect_legs(now, caller, callee)
+    }
+}
+
+/// What our offers list, in order of preference: every codec the media
+/// workers support, at its static payload type.
+fn offered_formats() -> Vec<sdp::Format> {
+    SUPPORTED_ENCODINGS
+        .iter()
+        .filter_map(|&(name, rate)| Codec::from_encoding(name, rate))
+        .map(|codec| sdp::Format {
+            payload_type: codec.payload_type(),
+            encoding: codec.encoding_name().to_owned(),
+            clock_rate: codec.clock_rate(),
+            channels: 1,
+            fmtp: None,
+        })
+        .collect()
+}
+
+/// An address as the host part of a SIP URI (IPv6 in brackets, RFC 3261 §25.1).
+fn host(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}

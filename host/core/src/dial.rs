@@ -1,0 +1,152 @@
+//! What a call the host places needs, and the checks it passes before anything
+//! is sent.
+
+use std::fmt;
+use switchyard_sip::Credentials;
+
+use crate::error::CoreError;
+
+/// The most bytes of [`DialRequest::context`].
+pub const MAX_CONTEXT_BYTES: usize = 4096;
+/// The most extra header lines of one [`DialRequest`].
+pub const MAX_DIAL_HEADERS: usize = 32;
+
+/// A call the host places for a guest or a control request.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct DialRequest {
+    /// The Request-URI: a `sip:` or `sips:` URI with a host, e.g.
+    /// `sip:bob@example.com` or `sip:200@192.0.2.9:5070`.
+    pub uri: String,
+    /// The From header (name-addr or URI); empty: `<sip:USER@OUR-ADDRESS>` with
+    /// the configured dial user.
+    pub from: String,
+    /// The To header (name-addr or URI); empty: the Request-URI.
+    pub to: String,
+    /// Extra header lines, at most [`MAX_DIAL_HEADERS`].
+    pub headers: Vec<(String, String)>,
+    /// Digest credentials to answer a 401 or 407 with.
+    pub credentials: Option<Credentials>,
+    /// Text handed back to the placed call's guest with its first event, at
+    /// most [`MAX_CONTEXT_BYTES`].
+    pub context: String,
+}
+
+impl fmt::Debug for DialRequest {
+    // Credentials print through their own Debug, which hides the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DialRequest")
+            .field("uri", &self.uri)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("headers", &self.headers)
+            .field("credentials", &self.credentials)
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl DialRequest {
+    /// Checks what the core can check before resolving the target: the URI's
+    /// scheme and host, and the sizes. The SIP endpoint checks the rest (From,
+    /// To, header names and values) when it builds the INVITE.
+    pub(crate) fn check(&self) -> Result<(), CoreError> {
+        let invalid = |message: String| Err(CoreError::InvalidArgument(message));
+        let Some(rest) = strip_scheme(&self.uri) else {
+            return invalid(format!(
+                "dial URI {:?} is not a sip: or sips: URI",
+                self.uri
+            ));
+        };
+        let host = rest.rsplit('@').next().unwrap_or_default();
+        if host.is_empty() || host.starts_with([';', '?', ':']) {
+            return invalid(format!("dial URI {:?} has no host", self.uri));
+        }
+        if self.uri.chars().any(|c| c.is_control() || c == ' ') {
+            return invalid(format!(
+                "dial URI {:?} holds a space or control character",
+                self.uri
+            ));
+        }
+        if self.context.len() > MAX_CONTEXT_BYTES {
+            return invalid(format!(
+                "dial context is {} bytes, more than {MAX_CONTEXT_BYTES}",
+                self.context.len()
+            ));
+        }
+        if self.headers.len() > MAX_DIAL_HEADERS {
+            return invalid(format!(
+                "{} extra headers, more than {MAX_DIAL_HEADERS}",
+                self.headers.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The URI after `sip:` or `sips:` (scheme case-insensitive, RFC 3261 §19.1.4).
+fn strip_scheme(uri: &str) -> Option<&str> {
+    let (scheme, rest) = uri.split_once(':')?;
+    (scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips")).then_some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(uri: &str) -> DialRequest {
+        DialRequest {
+            uri: uri.to_owned(),
+            ..DialRequest::default()
+        }
+    }
+
+    #[test]
+    fn sip_uris_with_a_host_pass() {
+        for uri in [
+            "sip:bob@example.com",
+            "SIP:200@192.0.2.9:5070",
+            "sips:carol@[2001:db8::1]:5061",
+            "sip:example.com;transport=tcp",
+        ] {
+            assert_eq!(request(uri).check(), Ok(()), "{uri}");
+        }
+    }
+
+    #[test]
+    fn bad_uris_and_sizes_are_named() {
+        for (uri, words) in [
+            ("tel:+15551234", "is not a sip: or sips: URI"),
+            ("bob@example.com", "is not a sip: or sips: URI"),
+            ("sip:bob@", "has no host"),
+            ("sip:", "has no host"),
+            ("sip:bob@ex ample.com", "space or control character"),
+        ] {
+            let error = request(uri).check().unwrap_err().to_string();
+            assert!(error.contains(words), "{uri}: {error}");
+        }
+        let long = DialRequest {
+            context: "x".repeat(MAX_CONTEXT_BYTES + 1),
+            ..request("sip:a@b")
+        };
+        assert!(long.check().unwrap_err().to_string().contains("4097 bytes"));
+        let many = DialRequest {
+            headers: vec![("X-A".into(), "1".into()); MAX_DIAL_HEADERS + 1],
+            ..request("sip:a@b")
+        };
+        assert!(many.check().unwrap_err().to_string().contains("33 extra"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let request = DialRequest {
+            credentials: Some(Credentials {
+                username: "alice".into(),
+                password: "s3cret".into(),
+            }),
+            ..request("sip:a@b")
+        };
+        let text = format!("{request:?}");
+        assert!(text.contains("alice"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+}

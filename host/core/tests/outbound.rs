@@ -1,0 +1,376 @@
+//! Calls the core places (dial-out) and forwards (B2BUA), against callee
+//! endpoints on the seeded network, on virtual time.
+
+mod common;
+
+use common::*;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
+use switchyard_sip::testing::{Net, addr, rsip::Method};
+use switchyard_sip::{EndCause, Event as SipEvent};
+
+const CALLEE: &str = "127.0.0.1:7000";
+
+fn request(uri: &str) -> DialRequest {
+    DialRequest {
+        uri: uri.to_owned(),
+        context: "ctx-1".to_owned(),
+        ..DialRequest::default()
+    }
+}
+
+fn world(script: Script) -> World {
+    World::new(CoreConfig::default(), Net::perfect(5), 5, script)
+}
+
+fn idle() -> Script {
+    Box::new(|_, _, _| {})
+}
+
+fn failed(events: &[CallEvent]) -> Option<(u16, String)> {
+    events.iter().find_map(|e| match e {
+        CallEvent::Failed { code, reason } => Some((*code, reason.clone())),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_placed_call_rings_is_answered_gets_media_and_ends_with_our_bye() {
+    let mut w = world(idle());
+    let callee = w.callee(addr(CALLEE), answering_callee(true));
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert_eq!(
+        w.events_of(call),
+        [
+            CallEvent::Dialed("ctx-1".into()),
+            CallEvent::Progress {
+                code: 180,
+                reason: "Ringing".into(),
+                early_media: false
+            },
+            CallEvent::Answered,
+        ]
+    );
+    assert_eq!(w.resolutions, [(call, "sip:bob@127.0.0.1:7000".to_owned())]);
+    let remote = w.media.iter().find_map(|op| match op {
+        MediaOp::AddLeg { leg, params, .. } if *leg == call.leg() => Some(params.remote),
+        _ => None,
+    });
+    assert_eq!(
+        remote,
+        Some(addr("127.0.0.1:7100")),
+        "RTP goes to the callee's answer"
+    );
+    let incoming = w.callees[callee].events.iter().find_map(|e| match e {
+        SipEvent::IncomingCall(incoming) => Some(incoming.clone()),
+        _ => None,
+    });
+    let incoming = incoming.expect("the callee got the INVITE");
+    assert_eq!(incoming.request_uri, "sip:bob@127.0.0.1:7000");
+    assert_eq!(incoming.from_user, "switchyard");
+    assert!(
+        w.run_until(Duration::from_secs(5), |w| w.callees[callee]
+            .events
+            .iter()
+            .any(|e| matches!(e, SipEvent::CallConfirmed { .. }))),
+        "our ACK confirmed the callee's side"
+    );
+
+    w.core.hangup(w.now, call).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
+    assert!(w.callees[callee].events.iter().any(|e| matches!(
+        e,
+        SipEvent::CallEnded {
+            cause: EndCause::RemoteBye,
+            ..
+        }
+    )));
+    assert_eq!(w.events_of(call).last(), Some(&CallEvent::Hangup));
+    assert!(
+        w.media
+            .iter()
+            .any(|op| matches!(op, MediaOp::RemoveLeg { leg, .. } if *leg == call.leg()))
+    );
+}
+
+#[test]
+fn a_busy_callee_fails_the_call_with_its_code_and_the_port_is_released() {
+    let mut w = world(idle());
+    w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                endpoint.reject(now, call.call, 486, "Busy Here").unwrap();
+            }
+        }),
+    );
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
+    let events = w.events_of(call);
+    assert_eq!(failed(&events), Some((486, "Busy Here".to_owned())));
+    assert_eq!(events.last(), Some(&CallEvent::Hangup));
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 0);
+    assert_eq!(w.core.dialing(), 0);
+}
+
+#[test]
+fn an_unresolvable_target_fails_with_478_and_a_bad_uri_is_refused_at_once() {
+    let mut w = world(idle());
+    let call = w.core.dial(request("sip:bob@nowhere.invalid")).unwrap();
+    w.drain();
+    assert!(!w.core.has_call(call));
+    let (code, reason) = failed(&w.events_of(call)).expect("failed");
+    assert_eq!(code, 478);
+    assert!(reason.contains("nowhere.invalid"), "{reason}");
+    assert_eq!(w.events_of(call).last(), Some(&CallEvent::Hangup));
+
+    let error = w.core.dial(request("tel:+15551234")).unwrap_err();
+    assert!(
+        error.to_string().contains("not a sip: or sips: URI"),
+        "{error}"
+    );
+}
+
+#[test]
+fn hanging_up_while_resolving_ends_the_call_and_a_late_answer_is_ignored() {
+    let mut w = world(idle());
+    // Not drained: the resolution is still pending.
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    assert!(w.core.has_call(call));
+    w.core.hangup(w.now, call).unwrap();
+    assert!(!w.core.has_call(call));
+    w.core.resolved(w.now, call, Ok(addr("127.0.0.1:7000")));
+    w.drain();
+    let events = w.events_of(call);
+    assert_eq!(
+        failed(&events),
+        Some((487, "Request Terminated".to_owned()))
+    );
+    assert_eq!(events.last(), Some(&CallEvent::Hangup));
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 0, "no port was taken");
+}
+
+#[test]
+fn calls_being_placed_are_capped() {
+    let config = CoreConfig {
+        max_dialing: 2,
+        ..CoreConfig::default()
+    };
+    let mut w = World::new(config, Net::perfect(5), 5, idle());
+    w.core.dial(request("sip:a@127.0.0.1:7000")).unwrap();
+    w.core.dial(request("sip:b@127.0.0.1:7000")).unwrap();
+    let error = w.core.dial(request("sip:c@127.0.0.1:7000")).unwrap_err();
+    assert!(
+        error.to_string().contains("2 calls are being placed"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_outbound_proxy_is_resolved_and_routes_the_invite() {
+    let config = CoreConfig {
+        outbound_proxy: Some("sip:127.0.0.1:7000;lr".to_owned()),
+        ..CoreConfig::default()
+    };
+    let mut w = World::new(config, Net::perfect(5), 5, idle());
+    let callee = w.callee(addr(CALLEE), answering_callee(false));
+    let call = w.core.dial(request("sip:bob@example.com")).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert_eq!(w.resolutions, [(call, "sip:127.0.0.1:7000;lr".to_owned())]);
+    let headers = w.callees[callee].events.iter().find_map(|e| match e {
+        SipEvent::IncomingCall(incoming) => Some(incoming.headers.clone()),
+        _ => None,
+    });
+    assert!(
+        headers
+            .unwrap()
+            .iter()
+            .any(|(name, value)| name == "Route" && value == "<sip:127.0.0.1:7000;lr>"),
+        "the INVITE carries the proxy's Route"
+    );
+}
+
+/// A guest that forwards every incoming call to the callee.
+fn forwarding() -> Script {
+    Box::new(|core, _, op| {
+        if let GuestOp::Invite(invite) = op {
+            core.forward(invite.call, request("sip:bob@127.0.0.1:7000"))
+                .expect("forward");
+        }
+    })
+}
+
+fn placed_of(w: &World) -> CallId {
+    w.guest
+        .iter()
+        .find_map(|op| match op {
+            GuestOp::Dialed { call, .. } => Some(*call),
+            _ => None,
+        })
+        .expect("a call was placed")
+}
+
+#[test]
+fn a_forwarded_call_rings_through_is_answered_bridged_and_ends_on_either_bye() {
+    for callee_hangs_up in [true, false] {
+        let mut w = world(forwarding());
+        let callee = w.callee(addr(CALLEE), answering_callee(true));
+        let caller = w.dial("000777forward", "alice");
+        assert!(w.run_until(Duration::from_secs(5), |w| {
+            w.uacs[caller].codes(Method::Invite).contains(&200)
+        }));
+        assert!(
+            w.uacs[caller].codes(Method::Invite).contains(&180),
+            "the callee's ringing reached the caller"
+        );
+        let incoming = w.invites()[0].call;
+        let placed = placed_of(&w);
+        assert!(w.media.iter().any(|op| matches!(op,
+            MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())));
+        w.run_for(Duration::from_secs(1));
+        if callee_hangs_up {
+            let key = w.callees[callee]
+                .events
+                .iter()
+                .find_map(|e| match e {
+                    SipEvent::IncomingCall(c) => Some(c.call),
+                    _ => None,
+                })
+                .unwrap();
+            w.callees[callee].endpoint.hangup(w.now, key).unwrap();
+        } else {
+            w.uacs[caller].bye(w.now);
+        }
+        assert!(
+            w.run_until(Duration::from_secs(10), |w| !w.core.has_call(incoming)
+                && !w.core.has_call(placed))
+        );
+        if callee_hangs_up {
+            assert!(
+                !w.uacs[caller].requests(Method::Bye).is_empty(),
+                "the caller got a BYE"
+            );
+        } else {
+            assert!(w.callees[callee].events.iter().any(|e| matches!(
+                e,
+                SipEvent::CallEnded {
+                    cause: EndCause::RemoteBye,
+                    ..
+                }
+            )));
+        }
+    }
+}
+
+#[test]
+fn a_forwarded_callees_failure_rejects_the_caller_with_its_code() {
+    let mut w = world(forwarding());
+    w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                endpoint.reject(now, call.call, 486, "Busy Here").unwrap();
+            }
+        }),
+    );
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&486)
+    }));
+    assert!(w.run_until(Duration::from_secs(5), |w| w.core.active_calls() == 0));
+}
+
+#[test]
+fn the_callers_cancel_cancels_the_forwarded_call() {
+    let mut w = world(forwarding());
+    // The callee rings and never answers.
+    let callee = w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                endpoint
+                    .progress(now, call.call, 180, "Ringing", None)
+                    .unwrap();
+            }
+        }),
+    );
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&180)
+    }));
+    w.uacs[caller].cancel(w.now);
+    assert!(w.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    assert!(w.callees[callee].events.iter().any(|e| matches!(
+        e,
+        SipEvent::CallEnded {
+            cause: EndCause::Cancelled,
+            ..
+        }
+    )));
+    assert!(w.uacs[caller].codes(Method::Invite).contains(&487));
+}
+
+#[test]
+fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
+    let mut w = world(forwarding());
+    // 183 with SDP, then the answer two seconds later.
+    let pending = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let later = pending.clone();
+    w.callee(
+        addr(CALLEE),
+        Box::new(move |endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                let sdp = callee_answer(&call.offer);
+                endpoint
+                    .progress(now, call.call, 183, "Session Progress", Some(sdp.clone()))
+                    .unwrap();
+                *later.lock().unwrap() = Some((call.call, sdp));
+            }
+        }),
+    );
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&183)
+    }));
+    let early = w.uacs[caller]
+        .received()
+        .iter()
+        .find(|r| r.code() == Some(183))
+        .unwrap()
+        .body();
+    assert!(
+        early.contains("m=audio "),
+        "the 183 carries our SDP: {early}"
+    );
+    let incoming = w.invites()[0].call;
+    let placed = placed_of(&w);
+    assert!(
+        w.media.iter().any(|op| matches!(op,
+            MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())),
+        "the legs are bridged during early media"
+    );
+    assert!(w.events_of(placed).contains(&CallEvent::Progress {
+        code: 183,
+        reason: "Session Progress".into(),
+        early_media: true
+    }));
+    let (key, sdp) = pending.lock().unwrap().take().unwrap();
+    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    let ok = w.uacs[caller].last_response(Method::Invite).unwrap().body();
+    assert_eq!(ok, early, "the 200 repeats the early answer");
+    let legs_added = w
+        .media
+        .iter()
+        .filter(|op| matches!(op, MediaOp::AddLeg { leg, .. } if *leg == incoming.leg()))
+        .count();
+    assert_eq!(legs_added, 1, "the caller's leg started once");
+}

@@ -1,0 +1,108 @@
+//! Sessions re-negotiated in a call (re-INVITE, UPDATE) reach the media leg;
+//! DTMF sent as SIP INFO reaches the guest.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+use switchyard_core::{CallEvent, CoreConfig, MediaOp};
+use switchyard_media::{Codec, LegParams, MediaDirection};
+use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
+
+/// One call from the first caller, answered and confirmed.
+fn answered_call() -> World {
+    let mut w = World::new(CoreConfig::default(), Net::perfect(9), 9, answer_only());
+    let caller = w.dial("alone", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    w.run_for(Duration::from_secs(1));
+    w
+}
+
+/// The parameters of every `UpdateLeg` so far.
+fn updates(w: &World) -> Vec<LegParams> {
+    w.media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::UpdateLeg { params, .. } => Some(params.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn offer(rtp: &str, extra: &str) -> String {
+    format!("{}{extra}", audio_offer(addr(rtp)))
+}
+
+#[test]
+fn hold_resume_and_a_new_address_reach_the_leg() {
+    let mut w = answered_call();
+    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendonly\r\n"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    let hold = &updates(&w)[0];
+    assert_eq!(
+        hold.direction,
+        MediaDirection::RecvOnly,
+        "held: we only listen"
+    );
+    // The 200 is on its way.
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0]
+            .last_response(Method::Invite)
+            .is_some_and(|r| r.body().contains("a=recvonly"))
+    }));
+
+    w.run_for(Duration::from_secs(1));
+    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30100", "a=ptime:40\r\n"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 2));
+    let resumed = &updates(&w)[1];
+    assert_eq!(resumed.direction, MediaDirection::SendRecv);
+    assert_eq!(resumed.remote, addr("127.0.0.1:30100"));
+    assert_eq!(resumed.ptime_ms, 40);
+    assert_eq!(resumed.codec, Codec::Pcmu);
+}
+
+#[test]
+fn an_update_offer_is_applied_like_a_reinvite() {
+    let mut w = answered_call();
+    w.uacs[0].update(
+        w.now,
+        "Content-Type: application/sdp\r\n",
+        &offer("127.0.0.1:30200", "a=inactive\r\n"),
+    );
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    assert_eq!(updates(&w)[0].direction, MediaDirection::Inactive);
+    assert_eq!(updates(&w)[0].remote, addr("127.0.0.1:30200"));
+}
+
+#[test]
+fn an_offer_without_a_common_codec_gets_488_and_the_session_stays() {
+    let mut w = answered_call();
+    let g729 = "v=0\r\no=u 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                m=audio 30300 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
+    w.uacs[0].reoffer(w.now, "", g729);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].codes(Method::Invite).contains(&488)
+    }));
+    assert!(updates(&w).is_empty());
+    let call = w.invites()[0].call;
+    assert!(w.core.has_call(call), "the call goes on");
+}
+
+#[test]
+fn dtmf_sent_as_sip_info_reaches_the_guest() {
+    let mut w = answered_call();
+    w.uacs[0].info(
+        w.now,
+        "Content-Type: application/dtmf-relay\r\n",
+        "Signal=5\r\nDuration=160\r\n",
+    );
+    let call = w.invites()[0].call;
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Dtmf('5'))
+    }));
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].codes(Method::Info).contains(&200)
+    }));
+}

@@ -1,0 +1,141 @@
+//! SIPp as the tests' SIP peer: a caller run to completion, and a callee
+//! waiting in the background for the call the server places.
+
+use super::server::Server;
+use super::tools::require_sipp;
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one SIPp run may take, SIPp's own time-out included.
+const RUN_LIMIT: Duration = Duration::from_secs(40);
+
+/// The path of a scenario under `tests/scenarios/`.
+pub fn scenario(name: &str) -> String {
+    format!(
+        "{}/../../tests/scenarios/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The common arguments of every run: one call from a loopback port the
+/// kernel picks, no keyboard, SIPp's own 20 s time-out counted as a failure.
+fn one_call(command: &mut Command, local_ip: &str) {
+    command.args(["-i", local_ip, "-m", "1", "-nostdin"]).args([
+        "-timeout",
+        "20s",
+        "-timeout_error",
+    ]);
+}
+
+/// Runs SIPp against the server with `args`, one call, bounded in time.
+/// Panics unless the call succeeded (SIPp's exit status 0), saying what
+/// `expected` and showing SIPp's output and the server's log.
+pub fn call(server: &Server, args: &[&str], expected: &str) {
+    call_to(server, server.sip, "127.0.0.1", args, expected);
+}
+
+/// Like [`call`], to `target` from `local_ip` (another family or transport).
+pub fn call_to(server: &Server, target: SocketAddr, local_ip: &str, args: &[&str], expected: &str) {
+    require_sipp();
+    let mut command = Command::new("sipp");
+    command.args(args).args(["-p", "0"]);
+    one_call(&mut command, local_ip);
+    let output = command
+        .arg(target.to_string())
+        .output()
+        .expect("running sipp");
+    check(output, expected, server);
+}
+
+fn check(output: Output, expected: &str, server: &Server) {
+    assert!(
+        output.status.success(),
+        "expected {expected}, but sipp failed ({}):\n{}\n{}\nserver log:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+}
+
+/// A SIPp callee running a scenario for one call on a free loopback port.
+pub struct Callee {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Where SIPp's stdout and stderr go.
+    output: PathBuf,
+}
+
+impl Callee {
+    /// Starts SIPp with `scenario` (a file name under `tests/scenarios/`).
+    pub fn start(scenario_name: &str) -> Callee {
+        require_sipp();
+        // The port is free now; SIPp binds it a moment later.
+        let port = UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("a free loopback port")
+            .port();
+        // Files, not pipes: SIPp redraws its screen every second, and a pipe
+        // nobody reads would fill and stall it.
+        let output = std::env::temp_dir().join(format!("sipp-callee-{port}.out"));
+        let stdout = std::fs::File::create(&output).expect("creating SIPp's output file");
+        let stderr = stdout.try_clone().expect("cloning SIPp's output file");
+        let mut command = Command::new("sipp");
+        command
+            .args(["-sf", &scenario(scenario_name), "-p", &port.to_string()])
+            .stdout(Stdio::from(stdout))
+            .stderr(Stdio::from(stderr));
+        one_call(&mut command, "127.0.0.1");
+        let child = command.spawn().expect("starting sipp");
+        // SIPp binds its socket before it reads the scenario's first message.
+        std::thread::sleep(Duration::from_millis(300));
+        Callee {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            output,
+        }
+    }
+
+    /// The URI that reaches this callee as `user`.
+    pub fn uri(&self, user: &str) -> String {
+        format!("sip:{user}@{}", self.addr)
+    }
+
+    /// Waits (bounded) for SIPp to finish its call; panics unless it
+    /// succeeded, saying what `expected`, with SIPp's output and the server's
+    /// log.
+    pub fn finish(mut self, expected: &str, server: &Server) {
+        let deadline = Instant::now() + RUN_LIMIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for sipp") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                break self.child.wait().expect("waiting for the killed sipp");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stdout = std::fs::read(&self.output).unwrap_or_default();
+        check(
+            Output {
+                status,
+                stdout,
+                stderr: Vec::new(),
+            },
+            expected,
+            server,
+        );
+    }
+}
+
+impl Drop for Callee {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.output);
+    }
+}
