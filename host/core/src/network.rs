@@ -8,10 +8,11 @@ use switchyard_media::LegId;
 pub trait Network: Send {
     /// Our address as `peer` sees it, for Contact and SDP.
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr;
-    /// Reserves an RTP port for `leg` and returns it; the shell hands the
+    /// Reserves an RTP port for `leg`, whose SDP names our address `local`
+    /// (so the socket is of its family), and returns it; the shell hands the
     /// socket to the media worker when it applies
     /// [`MediaOp::AddLeg`](crate::MediaOp::AddLeg). `Err` says why none is free.
-    fn open_rtp(&mut self, leg: LegId) -> Result<u16, String>;
+    fn open_rtp(&mut self, leg: LegId, local: IpAddr) -> Result<u16, String>;
     /// Releases a port reserved by [`Network::open_rtp`] that no `AddLeg` took.
     fn close_rtp(&mut self, leg: LegId);
 }

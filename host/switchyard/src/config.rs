@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -51,8 +51,10 @@ pub struct LogConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SipConfig {
-    /// Where SIP over UDP is received.
-    pub listen: SocketAddr,
+    /// Where SIP is received, over UDP and TCP on each address: one address
+    /// or a list. By default both families on 5060.
+    #[serde(deserialize_with = "one_or_many")]
+    pub listen: Vec<SocketAddr>,
     /// The address put in Contact headers and SDP. By default the local address
     /// the host's routing table uses to reach each peer.
     pub advertise: Option<IpAddr>,
@@ -186,7 +188,7 @@ impl Default for LogConfig {
 impl Default for SipConfig {
     fn default() -> Self {
         SipConfig {
-            listen: SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 5060),
+            listen: default_sip_listen(),
             advertise: None,
             max_message_bytes: 16 * 1024,
             max_requests_per_source_per_second: 10_000,
@@ -381,6 +383,9 @@ impl Config {
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return fail("log.level", format!("not a log filter: {e}"));
         }
+        if self.sip.listen.is_empty() {
+            return fail("sip.listen", "needs at least one address".to_owned());
+        }
         if !(1024..=65_535).contains(&self.sip.max_message_bytes) {
             return fail("sip.max_message_bytes", "must be 1024 to 65535".to_owned());
         }
@@ -525,6 +530,39 @@ impl Config {
             (key.clone(), text)
         })
     }
+}
+
+/// Where SIP listens unless configured: both families on 5060.
+pub fn default_sip_listen() -> Vec<SocketAddr> {
+    vec![
+        SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 5060),
+        SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 5060),
+    ]
+}
+
+/// One address (`"0.0.0.0:5060"`) or a list of them.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Error> {
+    struct Addresses;
+    impl<'de> serde::de::Visitor<'de> for Addresses {
+        type Value = Vec<SocketAddr>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an address like 127.0.0.1:5060, or a list of them")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            text.parse().map(|a| vec![a]).map_err(E::custom)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut addresses = Vec::new();
+            while let Some(address) = seq.next_element()? {
+                addresses.push(address);
+            }
+            Ok(addresses)
+        }
+    }
+    d.deserialize_any(Addresses)
 }
 
 /// The longest `rooms.*_s` delay, in seconds: a year.
@@ -910,6 +948,26 @@ mod tests {
         let err = parse("[rtp]\nport_min = 1\n\n[control]\nlisten = \"nowhere\"\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("control.listen"), "{err}");
         assert_eq!(err.position.map(|p| p.0), Some(5), "{err}");
+    }
+
+    #[test]
+    fn sip_listens_on_one_address_or_a_list() {
+        assert_eq!(Config::default().sip.listen, default_sip_listen());
+        let one = parse("[sip]\nlisten = \"127.0.0.1:5070\"\n").unwrap();
+        assert_eq!(one.sip.listen, ["127.0.0.1:5070".parse().unwrap()]);
+        let two = parse("[sip]\nlisten = [\"127.0.0.1:5070\", \"[::1]:5070\"]\n").unwrap();
+        assert_eq!(two.sip.listen.len(), 2);
+        assert!(two.sip.listen[1].is_ipv6());
+        let none = parse("[sip]\nlisten = []\n").unwrap_err();
+        assert_eq!(
+            none.to_string(),
+            "test.toml:2:1: sip.listen: needs at least one address"
+        );
+        let bad = parse("[sip]\nlisten = [\"127.0.0.1:5070\", \"nowhere\"]\n").unwrap_err();
+        assert!(
+            bad.to_string().contains("sip.listen") && bad.to_string().contains("127.0.0.1:5060"),
+            "{bad}"
+        );
     }
 
     #[test]

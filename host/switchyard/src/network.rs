@@ -2,7 +2,7 @@
 
 use crate::rtp_ports::RtpPorts;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use switchyard_core::Network;
 use switchyard_media::LegId;
@@ -35,8 +35,8 @@ impl PendingSockets {
 pub struct ShellNetwork {
     /// The configured address for Contact and SDP, if any.
     advertise: Option<IpAddr>,
-    /// The SIP socket's address.
-    listen: IpAddr,
+    /// The addresses the SIP sockets listen on.
+    listen: Vec<IpAddr>,
     /// Routes looked up so far, by peer. Bounded by the peers a host talks to;
     /// cleared when it reaches [`MAX_ROUTES`].
     routes: HashMap<IpAddr, IpAddr>,
@@ -48,12 +48,12 @@ pub struct ShellNetwork {
 const MAX_ROUTES: usize = 4096;
 
 impl ShellNetwork {
-    /// Our address: `advertise` if set, else `listen` unless unspecified, else
-    /// the route towards each peer. RTP sockets come from `ports` and wait in
-    /// `pending` for their leg.
+    /// Our address: `advertise` if set, else a specified `listen` address of
+    /// the peer's family, else the route towards each peer. RTP sockets come
+    /// from `ports` and wait in `pending` for their leg.
     pub fn new(
         advertise: Option<IpAddr>,
-        listen: IpAddr,
+        listen: Vec<IpAddr>,
         ports: RtpPorts,
         pending: PendingSockets,
     ) -> ShellNetwork {
@@ -72,31 +72,33 @@ impl Network for ShellNetwork {
         if let Some(ip) = self.advertise {
             return ip;
         }
-        if !self.listen.is_unspecified() {
-            return self.listen;
+        let same_family = |ip: &&IpAddr| ip.is_ipv4() == peer.is_ipv4();
+        if let Some(ip) = self
+            .listen
+            .iter()
+            .filter(same_family)
+            .find(|ip| !ip.is_unspecified())
+        {
+            return *ip;
         }
         if self.routes.len() >= MAX_ROUTES {
             self.routes.clear();
         }
-        let listen = self.listen;
         *self.routes.entry(peer).or_insert_with(|| {
-            // connect() on UDP sends nothing: it only asks the kernel for a route.
-            UdpSocket::bind(SocketAddr::new(listen, 0))
-                .and_then(|s| s.connect(SocketAddr::new(peer, 9)).map(|()| s))
-                .and_then(|s| s.local_addr())
-                .map(|a| a.ip())
-                .unwrap_or_else(|e| {
-                    warn!(%peer, "no route to peer ({e}); advertising {listen}");
-                    listen
-                })
+            switchyard_net::local_ip_for(peer).unwrap_or_else(|e| {
+                let fallback = if peer.is_ipv4() {
+                    IpAddr::from(Ipv4Addr::LOCALHOST)
+                } else {
+                    IpAddr::from(Ipv6Addr::LOCALHOST)
+                };
+                warn!(%peer, "no route to peer ({e}); advertising {fallback}");
+                fallback
+            })
         })
     }
 
-    fn open_rtp(&mut self, leg: LegId) -> Result<u16, String> {
-        let socket = self
-            .ports
-            .allocate()
-            .ok_or_else(|| "every port of the RTP range is in use".to_owned())?;
+    fn open_rtp(&mut self, leg: LegId, local: IpAddr) -> Result<u16, String> {
+        let socket = self.ports.allocate(local)?;
         let port = socket
             .local_addr()
             .map_err(|e| format!("RTP socket: {e}"))?

@@ -1,6 +1,6 @@
 //! RTP port allocation from the configured range.
 
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 /// Hands out RTP sockets on even ports of a range (RFC 3550 §11: RTP on an even
 /// port, RTCP on the next odd one), round-robin so a port just freed is not
@@ -30,27 +30,41 @@ impl RtpPorts {
         }
     }
 
-    /// A non-blocking socket bound to the next free even port, or `None` if
-    /// every port of the range is taken.
-    pub fn allocate(&mut self) -> Option<UdpSocket> {
+    /// A non-blocking socket on the next free even port, for a call whose
+    /// SDP names `local`: bound to the configured address, or, when that is
+    /// unspecified, to the unspecified address of `local`'s family. `Err` says
+    /// why there is none: every port is taken, or the configured address is of
+    /// the other family.
+    pub fn allocate(&mut self, local: IpAddr) -> Result<UdpSocket, String> {
+        let address = match self.address {
+            any if any.is_unspecified() && local.is_ipv6() => Ipv6Addr::UNSPECIFIED.into(),
+            any if any.is_unspecified() => Ipv4Addr::UNSPECIFIED.into(),
+            fixed if fixed.is_ipv4() == local.is_ipv4() => fixed,
+            fixed => {
+                return Err(format!(
+                    "rtp.address {fixed} cannot carry media for {local}"
+                ));
+            }
+        };
         for _ in 0..self.count {
             let offset = self.next;
             self.next = (self.next + 1) % self.count;
-            let port = u16::try_from(u32::from(self.first) + 2 * offset).ok()?;
-            if let Ok(socket) = UdpSocket::bind(SocketAddr::new(self.address, port))
+            let Ok(port) = u16::try_from(u32::from(self.first) + 2 * offset) else {
+                break;
+            };
+            if let Ok(socket) = UdpSocket::bind(SocketAddr::new(address, port))
                 && socket.set_nonblocking(true).is_ok()
             {
-                return Some(socket);
+                return Ok(socket);
             }
         }
-        None
+        Err("every port of the RTP range is in use".to_owned())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::Ipv4Addr;
 
     #[test]
     fn allocates_even_ports_and_skips_busy_ones() {
@@ -61,15 +75,27 @@ mod tests {
         drop(probe);
         let mut ports = RtpPorts::new(localhost, base.saturating_sub(1).max(1024), base + 5);
         let mut held = Vec::new();
-        while let Some(socket) = ports.allocate() {
+        while let Ok(socket) = ports.allocate(localhost) {
             let port = socket.local_addr().unwrap().port();
             assert_eq!(port % 2, 0);
             held.push(socket);
             assert!(held.len() <= 4, "the range has at most 4 even ports");
         }
         assert!(!held.is_empty());
-        assert!(ports.allocate().is_none());
+        assert!(ports.allocate(localhost).is_err());
         held.pop();
-        assert!(ports.allocate().is_some());
+        assert!(ports.allocate(localhost).is_ok());
+    }
+
+    #[test]
+    fn an_unspecified_address_follows_the_family_of_the_call() {
+        let mut ports = RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 20_000, 60_000);
+        let v6 = ports.allocate(Ipv6Addr::LOCALHOST.into()).unwrap();
+        assert!(v6.local_addr().unwrap().is_ipv6());
+        let v4 = ports.allocate(Ipv4Addr::LOCALHOST.into()).unwrap();
+        assert!(v4.local_addr().unwrap().is_ipv4());
+        let mut fixed = RtpPorts::new(Ipv4Addr::LOCALHOST.into(), 20_000, 60_000);
+        let error = fixed.allocate(Ipv6Addr::LOCALHOST.into()).unwrap_err();
+        assert!(error.contains("cannot carry media"), "{error}");
     }
 }

@@ -1,6 +1,6 @@
 //! Starting and stopping a server: sockets, tasks, guests.
 
-use crate::config::Config;
+use crate::config::{Config, default_sip_listen};
 use crate::control::ControlBridge;
 use crate::executor::GuestExecutor;
 use crate::host_api::CoreHost;
@@ -17,11 +17,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
 use switchyard_guest::{Guest, GuestConfig, Limits, Runtime, bundled};
 use switchyard_media::WorkerConfig;
-use switchyard_net::Resolver;
+use switchyard_net::{Resolver, SipSockets, SocketsConfig};
 use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits};
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
-use tracing::info;
+use tracing::{info, warn};
 
 /// Runs a server with `config` until `shutdown` resolves; then hangs up every
 /// call and returns once they have ended.
@@ -37,9 +37,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     })?;
     let guest = Arc::new(load_guest(&runtime, &config, &config.routing.guest)?);
 
-    let sip = UdpSocket::bind(config.sip.listen)
-        .await
-        .with_context(|| format!("SIP: cannot listen on {}", config.sip.listen))?;
+    let user_agent = format!("Switchyard {}", env!("CARGO_PKG_VERSION"));
+    let sip = bind_sip(&config, &user_agent).await?;
     let control = TcpListener::bind(config.control.listen)
         .await
         .with_context(|| format!("control: cannot listen on {}", config.control.listen))?;
@@ -67,22 +66,23 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         sockets.clone(),
     );
     let media = Arc::new(media);
-    let endpoint = Endpoint::new(
-        EndpointConfig {
-            user_agent: format!("Switchyard {}", env!("CARGO_PKG_VERSION")),
-        },
-        seed,
-    )
-    .with_limits(SipLimits {
+    let endpoint = Endpoint::new(EndpointConfig { user_agent }, seed).with_limits(SipLimits {
         max_message_bytes: config.sip.max_message_bytes,
         max_requests_per_source_per_second: NonZeroU32::new(
             config.sip.max_requests_per_source_per_second,
         ),
     });
-    let sip_addr = sip.local_addr()?;
+    let sip_addr = sip
+        .local_addrs()
+        .first()
+        .map(|(_, addr)| *addr)
+        .ok_or_else(|| anyhow!("SIP: no socket is listening"))?;
     let network = ShellNetwork::new(
         config.sip.advertise,
-        sip_addr.ip(),
+        sip.local_addrs()
+            .iter()
+            .map(|(_, addr)| addr.ip())
+            .collect(),
         RtpPorts::new(config.rtp.address, config.rtp.port_min, config.rtp.port_max),
         sockets,
     );
@@ -121,6 +121,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         .map_err(|e| anyhow!("DNS: {e}; set sip.dns_server to the address of a DNS server"))?,
     );
     let control_addr = control.local_addr()?;
+    let listening: Vec<String> = sip
+        .local_addrs()
+        .iter()
+        .map(|(transport, addr)| format!("{transport}:{addr}"))
+        .collect();
     let signaling = Signaling::new(
         sip,
         core,
@@ -129,7 +134,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         executor.clone(),
         media_events,
         resolver,
-    )?;
+    );
     let bridge = ControlBridge::new(
         host,
         guest.clone(),
@@ -147,6 +152,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     ));
     info!(
         sip = %sip_addr,
+        listening = ?listening,
         control = %control_addr,
         rtp = %format!("{}:{}-{}", config.rtp.address, config.rtp.port_min, config.rtp.port_max),
         workers,
@@ -169,6 +175,29 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     }
     info!("switchyard stopped");
     Ok(())
+}
+
+/// The SIP sockets: UDP and TCP on every `sip.listen` address. When the
+/// listen addresses are the default and IPv6 cannot be bound (a host without
+/// it), IPv4 alone serves, with a warning.
+async fn bind_sip(config: &Config, user_agent: &str) -> anyhow::Result<SipSockets> {
+    let sockets = |listen: Vec<std::net::SocketAddr>| SocketsConfig {
+        max_message_bytes: config.sip.max_message_bytes,
+        server: user_agent.to_owned(),
+        ..SocketsConfig::on(listen)
+    };
+    let listen = config.sip.listen.clone();
+    match SipSockets::bind(sockets(listen.clone())).await {
+        Ok(bound) => Ok(bound),
+        Err(e) if listen == default_sip_listen() => {
+            let ipv4: Vec<_> = listen.into_iter().filter(|a| a.is_ipv4()).collect();
+            warn!("SIP: cannot listen on IPv6 ({e}); serving IPv4 only");
+            SipSockets::bind(sockets(ipv4.clone()))
+                .await
+                .with_context(|| format!("SIP: cannot listen on {ipv4:?}"))
+        }
+        Err(e) => Err(e).with_context(|| format!("SIP: cannot listen on {listen:?}")),
+    }
 }
 
 /// Compiles the guest `name`: its configured file, else the embedded one.

@@ -10,14 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_core::{CallCore, CallId, Effect};
 use switchyard_media::MediaEvent;
-use switchyard_net::{Resolver, Target, Transport};
-use tokio::net::UdpSocket;
+use switchyard_net::{Outgoing, Resolver, SipSockets, Target, Transport};
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, info, warn};
 
-/// The largest SIP datagram read (UDP's maximum payload).
-const MAX_DATAGRAM: usize = 65_535;
 /// How long shutdown waits for BYEs to be answered before exiting anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long the loop sleeps when nothing is scheduled.
@@ -28,8 +25,7 @@ const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The signaling task's state.
 pub struct Signaling {
-    socket: UdpSocket,
-    listen: SocketAddr,
+    sockets: SipSockets,
     core: Arc<Mutex<CallCore>>,
     wake: Arc<Notify>,
     media: Arc<MediaPool>,
@@ -39,34 +35,33 @@ pub struct Signaling {
 }
 
 impl Signaling {
-    /// A signaling task on `socket` for `core`; guest work goes to `executor`,
-    /// media commands to `media`, and `wake` is notified whenever the core has
+    /// A signaling task on `sockets` for `core`; guest work goes to
+    /// `executor`, media commands to `media`, targets of placed calls are
+    /// found by `resolver`, and `wake` is notified whenever the core has
     /// something new to carry out.
     pub fn new(
-        socket: UdpSocket,
+        sockets: SipSockets,
         core: Arc<Mutex<CallCore>>,
         wake: Arc<Notify>,
         media: Arc<MediaPool>,
         executor: Arc<GuestExecutor>,
         media_events: UnboundedReceiver<MediaEvent>,
         resolver: Arc<Resolver>,
-    ) -> std::io::Result<Signaling> {
-        Ok(Signaling {
-            listen: socket.local_addr()?,
-            socket,
+    ) -> Signaling {
+        Signaling {
+            sockets,
             core,
             wake,
             media,
             executor,
             media_events,
             resolver,
-        })
+        }
     }
 
     /// Serves until `shutdown` resolves, then hangs up every call and returns
     /// when all have ended (or after [`SHUTDOWN_GRACE`]).
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
-        let mut buffer = vec![0u8; MAX_DATAGRAM];
         tokio::pin!(shutdown);
         let mut stopping: Option<Instant> = None;
         loop {
@@ -75,13 +70,8 @@ impl Signaling {
             let wake_at = [timer, give_up].into_iter().flatten().min();
             let wake_at = wake_at.unwrap_or_else(|| Instant::now() + IDLE);
             tokio::select! {
-                received = self.socket.recv_from(&mut buffer) => match received {
-                    Ok((len, remote)) => lock(&self.core).handle_datagram(
-                        Instant::now(), self.listen, remote, &buffer[..len]),
-                    // On Linux an ICMP error from an earlier send surfaces here; it
-                    // concerns that peer only.
-                    Err(e) => debug!("SIP socket: {e}"),
-                },
+                received = self.sockets.recv() => lock(&self.core).handle_datagram(
+                    Instant::now(), received.local, received.remote, &received.payload),
                 () = tokio::time::sleep_until(wake_at.into()) => {
                     lock(&self.core).handle_timeout(Instant::now());
                 }
@@ -147,12 +137,15 @@ impl Signaling {
                 return;
             }
             for transmit in transmits {
-                if let Err(e) = self
-                    .socket
-                    .send_to(&transmit.payload, transmit.destination)
-                    .await
-                {
-                    debug!(to = %transmit.destination, "SIP send failed: {e}");
+                let destination = transmit.destination;
+                let outgoing = Outgoing {
+                    transport: Transport::Udp,
+                    destination,
+                    connection: None,
+                    payload: transmit.payload,
+                };
+                if let Err(e) = self.sockets.send(outgoing).await {
+                    debug!(to = %destination, "SIP send failed: {e}");
                 }
             }
             for effect in effects {

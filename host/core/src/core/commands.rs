@@ -54,7 +54,7 @@ impl CallCore {
             .ok_or_else(|| CoreError::state(format!("{call} has no agreed audio yet")))?;
         let port = self
             .network
-            .open_rtp(call.leg())
+            .open_rtp(call.leg(), state.local_ip)
             .map_err(|e| CoreError::state(format!("no RTP port: {e}")))?;
         let local_rtp = SocketAddr::new(state.local_ip, port);
         // RFC 4566 §5.2: any number unique to the session will do; the call's is.

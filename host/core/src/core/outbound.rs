@@ -140,7 +140,7 @@ impl CallCore {
         let local_ip = self.network.local_ip_for(destination.ip());
         let port = self
             .network
-            .open_rtp(call.leg())
+            .open_rtp(call.leg(), local_ip)
             .map_err(|e| Failure::new(503, format!("No RTP port: {e}")))?;
         let offer = sdp::offer(
             &offered_formats(),

@@ -29,7 +29,7 @@ impl Network for FakeNetwork {
         Ipv4Addr::LOCALHOST.into()
     }
 
-    fn open_rtp(&mut self, _leg: LegId) -> Result<u16, String> {
+    fn open_rtp(&mut self, _leg: LegId, _local: IpAddr) -> Result<u16, String> {
         self.next_port += 2;
         self.open.fetch_add(1, Ordering::Relaxed);
         Ok(40_000 + self.next_port)
