@@ -61,12 +61,38 @@ pub fn misbehave_config() -> String {
 /// A running `switchyard`.
 pub struct Server {
     child: Child,
-    /// Where it takes SIP.
+    /// Where it takes SIP (its first UDP address).
     pub sip: SocketAddr,
+    /// Every SIP socket: transport ("UDP", "TCP") and address.
+    pub listening: Vec<(String, SocketAddr)>,
     /// Where it takes XML-RPC.
     pub control: SocketAddr,
     log: Arc<Mutex<String>>,
     _dir: tempfile::TempDir,
+}
+
+/// The `listening=["UDP:127.0.0.1:5060", "TCP:[::1]:5060", …]` field of the
+/// ready line, as (transport, address) pairs.
+fn listening(ready: &str) -> Vec<(String, SocketAddr)> {
+    let start = ready
+        .find("listening=[")
+        .unwrap_or_else(|| panic!("no listening= in {ready}"));
+    let list = &ready[start + "listening=[".len()..];
+    let list = &list[..list
+        .find(']')
+        .unwrap_or_else(|| panic!("unterminated listening= in {ready}"))];
+    list.split(", ")
+        .map(|item| {
+            let (transport, addr) = item
+                .trim_matches('"')
+                .split_once(':')
+                .unwrap_or_else(|| panic!("listening item {item:?}"));
+            let addr = addr
+                .parse()
+                .unwrap_or_else(|e| panic!("listening address {addr:?}: {e}"));
+            (transport.to_owned(), addr)
+        })
+        .collect()
 }
 
 /// The path of the binary under test.
@@ -75,6 +101,20 @@ pub fn binary() -> PathBuf {
 }
 
 impl Server {
+    /// The SIP socket of `transport` ("UDP", "TCP") in the family of `ipv6`.
+    pub fn sip_on(&self, transport: &str, ipv6: bool) -> SocketAddr {
+        self.listening
+            .iter()
+            .find(|(t, a)| t == transport && a.is_ipv6() == ipv6)
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {transport} socket (IPv6: {ipv6}) in {:?}",
+                    self.listening
+                )
+            })
+    }
+
     /// Starts the binary with [`base_config`].
     pub fn start() -> Server {
         Server::start_with(&base_config())
@@ -141,6 +181,7 @@ impl Server {
         };
         Server {
             sip: field("sip"),
+            listening: listening(&ready),
             control: field("control"),
             child,
             log,

@@ -24,3 +24,14 @@ pub fn require_sipp() {
 pub fn require_python() {
     require("python3", "--version", "apt-get install -y python3");
 }
+
+/// Fails unless this host has IPv6 on loopback (`::1`).
+pub fn require_ipv6_loopback() {
+    let bound = std::net::UdpSocket::bind("[::1]:0");
+    assert!(
+        bound.is_ok(),
+        "this test needs IPv6 on loopback (::1), which this host lacks: {:?}; \
+         enable it (sysctl net.ipv6.conf.lo.disable_ipv6=0)",
+        bound.err()
+    );
+}

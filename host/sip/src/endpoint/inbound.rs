@@ -68,10 +68,14 @@ impl Endpoint {
         if let Some(&id) = self.server_index.get(&key) {
             return self.on_matched_request(now, id, method);
         }
-        match self
-            .lingering
-            .on_request(&key, method, &request.raw, &self.user_agent, &mut self.out)
-        {
+        match self.lingering.on_request(
+            &key,
+            method,
+            &request.raw,
+            request.destination,
+            &self.user_agent,
+            &mut self.out,
+        ) {
             Some(Absorbed::Retransmission) => {
                 self.stats.request_retransmissions_received += 1;
                 return;
@@ -298,8 +302,7 @@ impl Endpoint {
             // §17.2.2: the final response goes out at once; "Completed" only waits for
             // retransmissions, answered with the response rebuilt from them.
             self.out.send(request.destination, response);
-            self.lingering
-                .completed(now, key, request.destination, reply, tag);
+            self.lingering.completed(now, key, reply, tag);
         }
     }
 

@@ -43,15 +43,48 @@ pub(crate) enum Absorbed {
     Ack,
 }
 
-/// A non-INVITE server transaction in "Completed": what rebuilds its final response.
+/// A non-INVITE server transaction in "Completed": what rebuilds its final response. Where
+/// it goes is not kept: a retransmission comes from where its request came from (§18.2.2
+/// routes the response by the request's Via and source).
 #[derive(Debug)]
 struct Completed {
     /// Of the transaction key, which is not kept.
     fingerprint: Fingerprint,
     reply: Reply,
-    /// The To tag the response was given (one the endpoint generated, or the call's).
-    to_tag: Option<Box<str>>,
-    destination: SocketAddr,
+    /// The To tag the response was given when the request had none (one the endpoint
+    /// generated, or the call's).
+    to_tag: Tag,
+}
+
+/// A To tag the endpoint gave a response, kept without an allocation when it is one of the
+/// endpoint's own (16 hex digits, see `Ids::tag`).
+#[derive(Debug)]
+enum Tag {
+    None,
+    Ours(u64),
+    Other(Box<str>),
+}
+
+impl Tag {
+    fn new(tag: Option<&str>) -> Self {
+        match tag {
+            None => Self::None,
+            Some(text) => match u64::from_str_radix(text, 16) {
+                Ok(value) if text.len() == 16 && text.bytes().all(|b| !b.is_ascii_uppercase()) => {
+                    Self::Ours(value)
+                }
+                _ => Self::Other(text.into()),
+            },
+        }
+    }
+
+    fn text(&self) -> Option<String> {
+        match self {
+            Self::None => None,
+            Self::Ours(value) => Some(format!("{value:016x}")),
+            Self::Other(text) => Some(text.to_string()),
+        }
+    }
 }
 
 /// An INVITE server transaction in "Accepted" or "Confirmed".
@@ -76,12 +109,11 @@ pub(crate) struct Lingering {
 
 impl Lingering {
     /// A non-INVITE server transaction that sent the final response `reply` with To tag
-    /// `to_tag` to `destination` at `now`: "Completed" until Timer J (§17.2.2).
+    /// `to_tag` at `now`: "Completed" until Timer J (§17.2.2).
     pub(crate) fn completed(
         &mut self,
         now: Instant,
         key: ServerKey,
-        destination: SocketAddr,
         reply: Reply,
         to_tag: Option<&str>,
     ) {
@@ -89,8 +121,7 @@ impl Lingering {
         let entry = Completed {
             fingerprint,
             reply,
-            to_tag: to_tag.map(Box::from),
-            destination,
+            to_tag: Tag::new(to_tag),
         };
         let expires = now + Timer::J.duration();
         self.completed.push(fingerprint, expires, entry);
@@ -117,16 +148,18 @@ impl Lingering {
         );
     }
 
-    /// Hands `request`, a `method` request with the server transaction key `key`, to the
-    /// lingering transaction it matches (§17.2.3). A retransmitted non-INVITE request gets the final
-    /// response again, rebuilt with Server `server` (§17.2.2); an INVITE is absorbed (§17.2.1,
-    /// RFC 6026 §7.1), so is the ACK of a non-2xx. `None` when nothing matches or the request
-    /// belongs to the core: the ACK of a 2xx goes to its dialog (RFC 6026 §7.1).
+    /// Hands `request`, a `method` request with the server transaction key `key` whose
+    /// responses go to `destination`, to the lingering transaction it matches (§17.2.3). A
+    /// retransmitted non-INVITE request gets the final response again, rebuilt with Server
+    /// `server` (§17.2.2); an INVITE is absorbed (§17.2.1, RFC 6026 §7.1), so is the ACK of a
+    /// non-2xx. `None` when nothing matches or the request belongs to the core: the ACK of a
+    /// 2xx goes to its dialog (RFC 6026 §7.1).
     pub(crate) fn on_request(
         &self,
         key: &ServerKey,
         method: Method,
         request: &impl HasHeaders,
+        destination: SocketAddr,
         server: &str,
         out: &mut Outbox,
     ) -> Option<Absorbed> {
@@ -134,10 +167,9 @@ impl Lingering {
         let is_ack = method == Method::ACK;
         if key.method != Method::INVITE {
             let completed = self.completed.get(fingerprint)?;
-            let response = completed
-                .reply
-                .build(request, completed.to_tag.as_deref(), server);
-            out.resend(completed.destination, &response);
+            let tag = completed.to_tag.text();
+            let response = completed.reply.build(request, tag.as_deref(), server);
+            out.resend(destination, &response);
             Some(Absorbed::Retransmission)
         } else if self.accepted.get(fingerprint).is_some() {
             (!is_ack).then_some(Absorbed::Retransmission)
@@ -199,7 +231,7 @@ impl Lingering {
             hash_key(id, method, &mut hasher);
             hasher.finish()
         });
-        (Fingerprint::from(high) << 64) | Fingerprint::from(low)
+        Fingerprint([high, low])
     }
 }
 
@@ -237,31 +269,58 @@ mod tests {
         out: &mut Outbox,
     ) -> (Option<Absorbed>, Option<Absorbed>) {
         let invite = key(Method::INVITE);
-        let again = table.on_request(&invite, Method::INVITE, &request("INVITE", ""), "s", out);
-        let ack = table.on_request(&invite, Method::ACK, &request("ACK", ";tag=ours"), "s", out);
+        let again = table.on_request(
+            &invite,
+            Method::INVITE,
+            &request("INVITE", ""),
+            dest(),
+            "s",
+            out,
+        );
+        let ack = table.on_request(
+            &invite,
+            Method::ACK,
+            &request("ACK", ";tag=ours"),
+            dest(),
+            "s",
+            out,
+        );
         (again, ack)
     }
 
     /// The bound on an entry's inline size (its queue slot: expiry and state), on 64-bit
-    /// targets: an `Instant` (16 bytes) and the key's fingerprint (16), plus, for "Completed",
-    /// a `SocketAddr` (32), the optional To tag (16) and a one-byte reply, padded to the
-    /// fingerprint's 16-byte alignment; for an INVITE, an optional call key (16). Per
-    /// transaction the index adds the fingerprint and a sequence number (32 bytes and a control
-    /// byte per slot); the heap holds nothing more but a generated To tag. The key text is not
-    /// kept.
+    /// targets: the expiry in milliseconds (8 bytes) and the key's fingerprint (16), plus, for
+    /// "Completed", the To tag (24: one of ours inline) and a one-byte reply; for an INVITE,
+    /// an optional call key (16). Per transaction the index adds the fingerprint and a
+    /// sequence number (24 bytes and a control byte per slot); the heap holds nothing more
+    /// but a To tag that is not ours. The key text is not kept.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn entries_stay_small() {
         assert!(
-            size_of::<(Instant, Completed)>() <= 96,
+            size_of::<(u64, Completed)>() <= 56,
             "a Completed entry grew to {} bytes",
-            size_of::<(Instant, Completed)>()
+            size_of::<(u64, Completed)>()
         );
         assert!(
-            size_of::<(Instant, Invite)>() <= 48,
+            size_of::<(u64, Invite)>() <= 40,
             "an INVITE entry grew to {} bytes",
-            size_of::<(Instant, Invite)>()
+            size_of::<(u64, Invite)>()
         );
+        assert_eq!(size_of::<(Fingerprint, u64)>(), 24);
+    }
+
+    #[test]
+    fn our_tags_are_kept_inline_and_others_as_text() {
+        for tag in [
+            None,
+            Some("0123456789abcdef"),
+            Some("ABCDEF0123456789"),
+            Some("x-1"),
+        ] {
+            assert_eq!(Tag::new(tag).text().as_deref(), tag, "{tag:?}");
+        }
+        assert!(matches!(Tag::new(Some("0123456789abcdef")), Tag::Ours(_)));
     }
 
     #[test]
@@ -269,14 +328,8 @@ mod tests {
         let t0 = test_epoch();
         let (bye, options) = (request("BYE", ";tag=ours"), request("OPTIONS", ""));
         let mut table = Lingering::default();
-        table.completed(t0, key(Method::BYE), dest(), Reply::Ok, None);
-        table.completed(
-            t0,
-            key(Method::OPTIONS),
-            dest(),
-            Reply::Options,
-            Some("gen"),
-        );
+        table.completed(t0, key(Method::BYE), Reply::Ok, None);
+        table.completed(t0, key(Method::OPTIONS), Reply::Options, Some("gen"));
         assert_eq!(table.len(), 2);
         let mut out = Outbox::default();
         for (method, request, first) in [
@@ -287,7 +340,7 @@ mod tests {
                 Reply::Options.build(&options, Some("gen"), "s"),
             ),
         ] {
-            let absorbed = table.on_request(&key(method), method, request, "s", &mut out);
+            let absorbed = table.on_request(&key(method), method, request, dest(), "s", &mut out);
             assert_eq!(absorbed, Some(Absorbed::Retransmission), "{method:?}");
             let sent = out.pop().expect("the response again");
             assert_eq!(sent.destination, dest());
@@ -300,7 +353,7 @@ mod tests {
         assert_eq!(out.retransmissions(), 2);
         let invite = key(Method::INVITE);
         assert_eq!(
-            table.on_request(&invite, Method::BYE, &bye, "s", &mut out),
+            table.on_request(&invite, Method::BYE, &bye, dest(), "s", &mut out),
             None
         );
         let j = t0 + Timer::J.duration();
@@ -309,7 +362,8 @@ mod tests {
         assert_eq!(table.len(), 2, "Timer J has not fired");
         table.expire(j);
         assert_eq!(table.len(), 0, "Timer J fired");
-        let absorbed = table.on_request(&key(Method::BYE), Method::BYE, &bye, "s", &mut out);
+        let absorbed =
+            table.on_request(&key(Method::BYE), Method::BYE, &bye, dest(), "s", &mut out);
         assert_eq!(absorbed, None, "forgotten");
         assert!(table.is_empty(), "{table:?}");
     }
@@ -352,6 +406,7 @@ mod tests {
             &other,
             Method::INVITE,
             &request("INVITE", ""),
+            dest(),
             "s",
             &mut out,
         );
