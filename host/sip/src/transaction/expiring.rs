@@ -70,7 +70,7 @@ impl<T> Expiring<T> {
         let origin = *self.origin.get_or_insert(expires);
         let since = expires.saturating_duration_since(origin);
         let millis = u64::try_from(since.as_millis()).unwrap_or(u64::MAX);
-        let millis = millis + u64::from(since.subsec_nanos() % 1_000_000 != 0);
+        let millis = millis + u64::from(!since.subsec_nanos().is_multiple_of(1_000_000));
         let sequence = self.first + self.len as u64;
         self.index.insert(fingerprint, sequence);
         match self.blocks.back_mut() {
