@@ -135,7 +135,8 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
     let mut sipp = Sipp(
         Command::new("sipp")
             .args(["-sn", "uac", "-s", "000777123"])
-            .args(["-i", "127.0.0.1", "-p", "0", "-t", "u1"])
+            .args(["-i", "127.0.0.1", "-t", "u1"])
+            .args(["-p", &support::sipp::free_port("127.0.0.1").to_string()])
             .args(["-r", &RATE.to_string(), "-m", &CALLS.to_string()])
             .args(["-l", &CALLS.to_string(), "-d", &HOLD_MS.to_string()])
             .args(["-nostdin", "-timeout", &format!("{SIPP_TIMEOUT_S}s")])

@@ -19,8 +19,18 @@ pub fn scenario(name: &str) -> String {
     )
 }
 
-/// The common arguments of every run: one call from a loopback port the
-/// kernel picks, no keyboard, SIPp's own 20 s time-out counted as a failure.
+/// A port free on `ip` now, for SIPp to bind a moment later (SIPp takes `-p 0` as
+/// "not given" and counts up from 5060).
+pub fn free_port(ip: &str) -> u16 {
+    let ip: std::net::IpAddr = ip.parse().expect("an IP address");
+    UdpSocket::bind((ip, 0))
+        .and_then(|s| s.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// The common arguments of every run: one call from `local_ip`, no keyboard,
+/// SIPp's own 20 s time-out counted as a failure.
 fn one_call(command: &mut Command, local_ip: &str) {
     command.args(["-i", local_ip, "-m", "1", "-nostdin"]).args([
         "-timeout",
@@ -40,7 +50,9 @@ pub fn call(server: &Server, args: &[&str], expected: &str) {
 pub fn call_to(server: &Server, target: SocketAddr, local_ip: &str, args: &[&str], expected: &str) {
     require_sipp();
     let mut command = Command::new("sipp");
-    command.args(args).args(["-p", "0"]);
+    command
+        .args(args)
+        .args(["-p", &free_port(local_ip).to_string()]);
     one_call(&mut command, local_ip);
     let output = command
         .arg(target.to_string())
@@ -73,11 +85,7 @@ impl Callee {
     /// Starts SIPp with `scenario` (a file name under `tests/scenarios/`).
     pub fn start(scenario_name: &str) -> Callee {
         require_sipp();
-        // The port is free now; SIPp binds it a moment later.
-        let port = UdpSocket::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .expect("a free loopback port")
-            .port();
+        let port = free_port("127.0.0.1");
         // Files, not pipes: SIPp redraws its screen every second, and a pipe
         // nobody reads would fill and stall it.
         let output = std::env::temp_dir().join(format!("sipp-callee-{port}.out"));

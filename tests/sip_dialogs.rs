@@ -1,0 +1,165 @@
+//! Dialogs against the real binary, driven by SIPp scenarios: hold and resume
+//! by re-INVITE and UPDATE (RFC 3264, RFC 3311), requests for no dialog or an
+//! ended one (481) and of an unknown method (405), session timers (RFC 4028:
+//! expiry and 422), and INFO and OPTIONS inside a call.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::server::{Server, misbehave_config};
+use support::sipp::{call as sipp, free_port, scenario};
+use support::tools::require_sipp;
+
+/// How long the server may take to log what a finished exchange leads to.
+const LOG_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs one call of the scenario `name` (under `tests/scenarios/`) to the
+/// Request-URI user `user`, bounded by the helpers' time-out.
+fn run(server: &Server, name: &str, user: &str, expected: &str) {
+    sipp(server, &["-sf", &scenario(name), "-s", user], expected);
+}
+
+/// Waits for the server to log the end of the call from SIPp with `cause`
+/// (`RemoteBye`, `SessionExpired`, …).
+fn assert_call_ended(server: &Server, cause: &str) {
+    let call = server.call_id_of("sipp", LOG_TIMEOUT);
+    let ended = server
+        .wait_for_log(
+            &format!("call ended call={call} cause={cause}"),
+            LOG_TIMEOUT,
+        )
+        .unwrap_or_else(|e| panic!("expected {call} to end with cause {cause}: {e}"));
+    assert!(ended.contains("call ended"), "{ended}");
+}
+
+/// Holds and resumes a call to `user` of the misbehave guest.
+fn hold_and_resume(user: &str) {
+    let server = Server::start_with(&misbehave_config());
+    run(
+        &server,
+        "uac_reinvite_hold_resume.xml",
+        user,
+        "the hold re-INVITE answered a=recvonly and the resume a=sendrecv, \
+         with the o= version of the first answer plus one, then plus two",
+    );
+    assert_call_ended(&server, "RemoteBye");
+}
+
+#[test]
+fn a_call_alone_is_held_and_resumed_by_reinvite() {
+    hold_and_resume("alone");
+}
+
+#[test]
+fn a_call_in_a_room_is_held_and_resumed_by_reinvite() {
+    hold_and_resume("holder");
+}
+
+#[test]
+fn an_update_makes_a_call_inactive_and_a_reinvite_resumes_it() {
+    let server = Server::start_with(&misbehave_config());
+    run(
+        &server,
+        "uac_update_inactive_resume.xml",
+        "holder",
+        "the UPDATE answered a=inactive and the re-INVITE a=sendrecv, \
+         with the o= version of the first answer plus one, then plus two",
+    );
+    assert_call_ended(&server, "RemoteBye");
+}
+
+#[test]
+fn a_bye_for_no_dialog_gets_481() {
+    let server = Server::start();
+    run(
+        &server,
+        "uac_bye_unknown_dialog.xml",
+        "000777123",
+        "481 to the BYE with its To tag and CSeq",
+    );
+}
+
+#[test]
+fn an_unknown_method_gets_405_with_the_allowed_methods() {
+    let server = Server::start();
+    run(
+        &server,
+        "uac_unknown_method.xml",
+        "000777123",
+        "405 to FROBNICATE with Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO",
+    );
+}
+
+#[test]
+fn a_request_in_a_dialog_ended_by_bye_gets_481() {
+    let server = Server::start_with(&misbehave_config());
+    run(
+        &server,
+        "uac_request_after_bye.xml",
+        "alone",
+        "the call answered and hung up, then 481 to an OPTIONS in its dialog",
+    );
+    assert_call_ended(&server, "RemoteBye");
+}
+
+#[test]
+fn a_session_interval_below_min_se_gets_422_with_min_se_90() {
+    let server = Server::start_with(&misbehave_config());
+    run(
+        &server,
+        "uac_session_interval_too_small.xml",
+        "alone",
+        "422 with Min-SE: 90 to the INVITE asking for 30 s",
+    );
+}
+
+#[test]
+fn info_with_dtmf_relay_and_options_in_a_call_get_200() {
+    let server = Server::start_with(&misbehave_config());
+    run(
+        &server,
+        "uac_info_options_in_dialog.xml",
+        "alone",
+        "200 to the INFO (dtmf-relay), 200 to the OPTIONS, 200 to the BYE",
+    );
+    assert_call_ended(&server, "RemoteBye");
+}
+
+/// SIPp's own time-out for the session-timer run: the BYE is due 60 s after
+/// the 2xx, and the scenario waits 75 s for it.
+const EXPIRY_RUN_TIMEOUT: &str = "100s";
+
+/// The session-timer expiry takes a minute: SIPp is run here with a longer
+/// time-out than the helpers' 20 s, otherwise as they run it (one call from a
+/// free loopback port, no keyboard, the time-out a failure).
+#[test]
+fn an_unrefreshed_session_is_ended_by_the_servers_bye_after_60_s() {
+    require_sipp();
+    let server = Server::start_with(&misbehave_config());
+    let started = Instant::now();
+    let output = Command::new("sipp")
+        .args(["-sf", &scenario("uac_session_timer_expiry.xml")])
+        .args(["-s", "alone", "-i", "127.0.0.1", "-m", "1"])
+        .args(["-p", &free_port("127.0.0.1").to_string()])
+        .args(["-nostdin", "-timeout", EXPIRY_RUN_TIMEOUT, "-timeout_error"])
+        .arg(server.sip.to_string())
+        .output()
+        .expect("running sipp");
+    let elapsed = started.elapsed();
+    assert!(
+        output.status.success(),
+        "expected Session-Expires: 90;refresher=uac in the 200 and the server's BYE \
+         55 to 70 s after the ACK, but sipp failed ({}) after {elapsed:?}:\n{}\n{}\nserver log:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    // The scenario times the BYE itself; the run as a whole cannot be shorter.
+    assert!(
+        elapsed >= Duration::from_secs(55),
+        "the server's BYE came after {elapsed:?} of the whole run, sooner than 55 s"
+    );
+    assert_call_ended(&server, "SessionExpired");
+}
