@@ -2,9 +2,10 @@
 
 use std::net::SocketAddr;
 
-use rsip::headers::{ToTypedHeader, UntypedHeader};
+use rsip::headers::UntypedHeader;
 use rsip::prelude::HasHeaders;
 
+use crate::address;
 use crate::session::timer::TIMER_TAG;
 use crate::syntax;
 
@@ -171,7 +172,7 @@ pub(crate) fn check_extra_header(name: &str, value: &str) -> Result<(), &'static
 /// The To header with `tag` added, unless it has a tag already or cannot be read.
 fn with_tag(to: &rsip::headers::To, tag: Option<&str>) -> rsip::headers::To {
     match tag {
-        Some(tag) if to.typed().is_ok_and(|t| t.tag().is_none()) => {
+        Some(tag) if address::parse(to.value()).is_some_and(|a| a.tag().is_none()) => {
             rsip::headers::To::new(format!("{};tag={tag}", to.value()))
         }
         _ => to.clone(),

@@ -1,13 +1,17 @@
 //! Dialogs (RFC 3261 §12) on either side: identity, remote target, route set, CSeq numbering
 //! and the in-dialog requests the endpoint sends (BYE, re-INVITE, OPTIONS, the ACK of a 2xx).
 
+use std::fmt::Write;
 use std::net::SocketAddr;
 
-use rsip::headers::{ToTypedHeader, UntypedHeader};
+use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
 
+use crate::address;
 use crate::message::Request;
 use crate::request::Head;
+use crate::uri;
+use crate::wire::split_list;
 
 /// The identity of a dialog (§12): Call-ID and both tags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,8 +54,8 @@ pub(crate) struct Dialog {
     id: DialogId,
     local_uri: String,
     remote_uri: String,
-    remote_target: rsip::Uri,
-    route_set: Vec<rsip::UriWithParams>,
+    remote_target: String,
+    route_set: Vec<Route>,
     local_cseq: u32,
     remote_cseq: u32,
     local: SocketAddr,
@@ -67,21 +71,8 @@ impl Dialog {
         local_tag: String,
         local: SocketAddr,
     ) -> Result<Self, String> {
-        let contact = invite
-            .raw
-            .contact_header()
-            .map_err(|_| "Missing Contact header")?
-            .typed()
-            .map_err(|_| "Malformed Contact header")?;
-        let mut route_set = Vec::new();
-        for header in invite.raw.headers.iter() {
-            if let rsip::Header::RecordRoute(record_route) = header {
-                let typed = record_route
-                    .typed()
-                    .map_err(|_| "Malformed Record-Route header")?;
-                route_set.extend(typed.uris().iter().cloned());
-            }
-        }
+        let remote_target = contact(&invite.raw.headers)?;
+        let route_set = record_route(&invite.raw.headers)?;
         // Both headers were checked by `validate_request`; their text is kept verbatim.
         let text = |header: Result<&str, rsip::Error>| header.unwrap_or_default().to_owned();
         Ok(Self {
@@ -92,7 +83,7 @@ impl Dialog {
             },
             local_uri: text(invite.raw.to_header().map(|h| h.value())),
             remote_uri: text(invite.raw.from_header().map(|h| h.value())),
-            remote_target: contact.uri,
+            remote_target,
             route_set,
             // §12.1.1: the local sequence number starts empty; §8.1.1.5 lets us pick any
             // value below 2^31 for the first request.
@@ -114,20 +105,8 @@ impl Dialog {
         cseq: u32,
         fallback: SocketAddr,
     ) -> Result<Self, &'static str> {
-        let contact = response
-            .contact_header()
-            .map_err(|_| "Missing Contact header")?
-            .typed()
-            .map_err(|_| "Malformed Contact header")?;
-        let mut route_set = Vec::new();
-        for header in response.headers.iter() {
-            if let rsip::Header::RecordRoute(record_route) = header {
-                let typed = record_route
-                    .typed()
-                    .map_err(|_| "Malformed Record-Route header")?;
-                route_set.extend(typed.uris().iter().cloned());
-            }
-        }
+        let remote_target = contact(&response.headers)?;
+        let mut route_set = record_route(&response.headers)?;
         route_set.reverse();
         let remote_uri = response
             .to_header()
@@ -142,7 +121,7 @@ impl Dialog {
             },
             local_uri: head.from.clone(),
             remote_uri,
-            remote_target: contact.uri,
+            remote_target,
             route_set,
             local_cseq: cseq,
             // §12.1.2: the remote sequence number starts empty.
@@ -207,8 +186,8 @@ impl Dialog {
     /// route if that is a strict router.
     pub(crate) fn request_uri(&self) -> String {
         match self.route_set.first() {
-            Some(first) if !first.uri.params.contains(&rsip::Param::Lr) => first.uri.to_string(),
-            _ => self.remote_target.to_string(),
+            Some(first) if !first.loose => first.uri.clone(),
+            _ => self.remote_target.clone(),
         }
     }
 
@@ -239,78 +218,102 @@ impl Dialog {
         parts: &Parts<'_>,
     ) -> (Vec<u8>, SocketAddr) {
         let target = format!("<{}>", self.remote_target);
-        let (uri, routes, next_hop) = match self.route_set.first() {
-            None => (self.remote_target.clone(), Vec::new(), &self.remote_target),
-            Some(first) if first.uri.params.contains(&rsip::Param::Lr) => (
-                self.remote_target.clone(),
-                self.route_set.iter().map(ToString::to_string).collect(),
+        let (uri, routes, next_hop): (_, Vec<&str>, _) = match self.route_set.first() {
+            None => (&self.remote_target, Vec::new(), &self.remote_target),
+            Some(first) if first.loose => (
+                &self.remote_target,
+                self.route_set.iter().map(|r| r.value.as_str()).collect(),
                 &first.uri,
             ),
             // §12.2.1.1: a strict router gets the request with itself as Request-URI and the
             // remote target as the last Route.
             Some(first) => (
-                first.uri.clone(),
+                &first.uri,
                 self.route_set[1..]
                     .iter()
-                    .map(ToString::to_string)
-                    .chain(std::iter::once(target))
+                    .map(|r| r.value.as_str())
+                    .chain(std::iter::once(target.as_str()))
                     .collect(),
                 &first.uri,
             ),
         };
-        let destination = resolve(next_hop).unwrap_or(self.fallback);
-        let mut headers = rsip::Headers::default();
-        headers.push(
-            rsip::headers::Via::new(format!("SIP/2.0/UDP {};branch={branch};rport", self.local))
-                .into(),
+        let destination = uri::parse(next_hop)
+            .and_then(|u| u.socket_addr())
+            .unwrap_or(self.fallback);
+        let mut text = format!(
+            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/UDP {};branch={branch};rport\r\n\
+             Max-Forwards: 70\r\n",
+            self.local
         );
-        headers.push(rsip::headers::MaxForwards::new("70").into());
         for route in routes {
-            headers.push(rsip::headers::Route::new(route).into());
+            let _ = write!(text, "Route: {route}\r\n");
         }
-        headers.push(
-            rsip::headers::From::new(format!("{};tag={}", self.local_uri, self.id.local_tag))
-                .into(),
+        let _ = write!(
+            text,
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n\
+             User-Agent: {user_agent}\r\n",
+            self.local_uri, self.id.local_tag, self.remote_uri, self.id.call_id
         );
-        headers.push(rsip::headers::To::new(self.remote_uri.clone()).into());
-        headers.push(rsip::headers::CallId::new(self.id.call_id.clone()).into());
-        headers.push(rsip::headers::CSeq::new(format!("{cseq} {method}")).into());
-        headers.push(rsip::headers::UserAgent::new(user_agent).into());
         for (name, value) in parts.headers {
-            headers.push(rsip::Header::Other((*name).to_owned(), value.clone()));
+            let _ = write!(text, "{name}: {value}\r\n");
         }
         let body = match parts.body {
             Some((content_type, body)) => {
-                headers.push(rsip::headers::ContentType::new(content_type).into());
-                body.as_bytes().to_vec()
+                let _ = write!(text, "Content-Type: {content_type}\r\n");
+                body
             }
-            None => Vec::new(),
+            None => "",
         };
-        headers.push(rsip::headers::ContentLength::new(body.len().to_string()).into());
-        let request = rsip::Request {
-            method,
-            uri,
-            version: rsip::Version::V2,
-            headers,
-            body,
-        };
-        (request.to_string().into_bytes(), destination)
+        let _ = write!(text, "Content-Length: {}\r\n\r\n{body}", body.len());
+        (text.into_bytes(), destination)
     }
 }
 
-/// The socket address of a URI whose host is an IP literal (port 5060 by default, §19.1.2).
-fn resolve(uri: &rsip::Uri) -> Option<SocketAddr> {
-    match uri.host_with_port.host {
-        rsip::Host::IpAddr(ip) => {
-            let port = uri
-                .host_with_port
-                .port
-                .as_ref()
-                .map_or(5060, |p| *p.value());
-            Some(SocketAddr::new(ip, port))
+/// One entry of a dialog's route set (§12.1.1, §12.1.2).
+#[derive(Debug)]
+struct Route {
+    /// The route's URI.
+    uri: String,
+    /// Whether that URI names a loose router (`lr`).
+    loose: bool,
+    /// The Record-Route value as received, written out as a Route value.
+    value: String,
+}
+
+/// The URI of the first Contact value in `headers`, the remote target of a dialog (§12.1.1,
+/// §12.1.2); `Err` names a missing or unreadable Contact.
+fn contact(headers: &rsip::Headers) -> Result<String, &'static str> {
+    let value = headers
+        .iter()
+        .find_map(|h| match h {
+            rsip::Header::Contact(contact) => Some(contact.value()),
+            _ => None,
+        })
+        .ok_or("Missing Contact header")?;
+    let address = split_list(value)
+        .next()
+        .and_then(address::parse)
+        .ok_or("Malformed Contact header")?;
+    Ok(address.uri.to_owned())
+}
+
+/// The Record-Route values in `headers`, in order; `Err` if one is unreadable.
+fn record_route(headers: &rsip::Headers) -> Result<Vec<Route>, &'static str> {
+    let mut routes = Vec::new();
+    for header in headers.iter() {
+        if let rsip::Header::RecordRoute(record_route) = header {
+            for value in split_list(record_route.value()) {
+                let address = address::parse(value).ok_or("Malformed Record-Route header")?;
+                let loose = uri::parse(address.uri).is_some_and(|u| u.is_loose_router());
+                routes.push(Route {
+                    uri: address.uri.to_owned(),
+                    loose,
+                    value: value.to_owned(),
+                });
+            }
         }
-        rsip::Host::Domain(_) => None,
     }
+    Ok(routes)
 }
 
 #[cfg(test)]

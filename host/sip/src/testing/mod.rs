@@ -81,7 +81,7 @@ use std::time::Instant;
 
 pub use net::{Datagram, Net};
 pub use offer::audio_offer;
-pub use received::Received;
+pub use received::{Message, Received, Request};
 /// The `rsip` crate, whose types [`Received`] and the [`Uac`] queries use.
 pub use rsip;
 pub use uac::{Uac, UacConfig};

@@ -186,16 +186,10 @@ impl Uac {
     /// Processes a datagram received at `now`. Panics if it is no SIP message: the endpoint
     /// under test must send only SIP.
     pub fn handle_datagram(&mut self, now: Instant, data: &[u8]) {
-        let text = String::from_utf8_lossy(data).into_owned();
-        let message = rsip::SipMessage::try_from(data).expect("endpoint sent unparseable SIP");
-        let received = Received {
-            at: now,
-            text,
-            message,
-        };
-        match &received.message {
-            rsip::SipMessage::Response(_) => self.on_response(&received),
-            rsip::SipMessage::Request(request) => match request.method {
+        let received = Received::parse(now, data);
+        match received.request() {
+            None => self.on_response(&received),
+            Some(request) => match request.method {
                 Method::Bye if self.answer_bye => {
                     let ok = ResponseBuilder::new(request, 200, "OK", None, "test-uac").build();
                     self.outbox.push_back(ok);
@@ -264,7 +258,7 @@ impl Uac {
     pub fn requests(&self, method: Method) -> Vec<&Received> {
         self.received
             .iter()
-            .filter(|r| matches!(&r.message, rsip::SipMessage::Request(q) if q.method == method))
+            .filter(|r| r.request().is_some_and(|q| q.method == method))
             .collect()
     }
 

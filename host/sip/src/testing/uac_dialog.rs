@@ -7,8 +7,8 @@ use rsip::Method;
 use rsip::headers::ToTypedHeader;
 use rsip::prelude::HeadersExt;
 
-use super::audio_offer;
 use super::uac::Uac;
+use super::{Request, audio_offer};
 use crate::build::ResponseBuilder;
 
 impl Uac {
@@ -61,7 +61,7 @@ impl Uac {
 
     /// Answers the endpoint's INVITE (with the next of [`Uac::invite_answers`]; a 200 carries
     /// an offer of this UAC's address as the answer) or OPTIONS ([`Uac::options_answer`]).
-    pub(super) fn answer_request(&mut self, request: &rsip::Request) {
+    pub(super) fn answer_request(&mut self, request: &Request) {
         let builder = |code, reason| ResponseBuilder::new(request, code, reason, None, "test-uac");
         let response = if request.method == Method::Options {
             builder(self.options_answer, "Probe Answer").build()

@@ -9,7 +9,7 @@ use rsip::Method;
 use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
 
-use super::Received;
+use super::{Received, Request};
 use crate::Transmit;
 use crate::build::{ResponseBuilder, contact_value};
 
@@ -56,17 +56,8 @@ impl Uas {
     /// Processes a datagram from `source` received at `now`. Panics if it is no SIP message:
     /// the endpoint under test must send only SIP.
     pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, data: &[u8]) {
-        let text = String::from_utf8_lossy(data).into_owned();
-        let message = rsip::SipMessage::try_from(data).expect("endpoint sent unparseable SIP");
-        let method = match &message {
-            rsip::SipMessage::Request(request) => Some(request.method),
-            rsip::SipMessage::Response(_) => None,
-        };
-        let received = Received {
-            at: now,
-            text,
-            message,
-        };
+        let received = Received::parse(now, data);
+        let method = received.request().map(|request| request.method);
         self.received.push((source, received));
         match method {
             Some(Method::Bye) if self.answer_bye => self.reply(Method::Bye, 200, "OK", "", ""),
@@ -150,13 +141,13 @@ impl Uas {
     /// The requests received with method `method`, in order.
     pub fn requests(&self, method: Method) -> Vec<&Received> {
         self.received()
-            .filter(|r| matches!(&r.message, rsip::SipMessage::Request(q) if q.method == method))
+            .filter(|r| r.request().is_some_and(|q| q.method == method))
             .collect()
     }
 }
 
 /// The branch of `request`'s top Via ("" if it has none).
-fn branch(request: &rsip::Request) -> String {
+fn branch(request: &Request) -> String {
     let via = request.via_header().map(|h| h.value()).unwrap_or_default();
     via.split(';')
         .find_map(|p| p.trim().strip_prefix("branch="))
@@ -165,15 +156,10 @@ fn branch(request: &rsip::Request) -> String {
 }
 
 /// The latest request of `method` in `received`, and where it came from.
-fn latest(
-    received: &[(SocketAddr, Received)],
-    method: Method,
-) -> Option<(SocketAddr, &rsip::Request)> {
-    received
-        .iter()
-        .rev()
-        .find_map(|(source, r)| match &r.message {
-            rsip::SipMessage::Request(q) if q.method == method => Some((*source, q)),
-            _ => None,
-        })
+fn latest(received: &[(SocketAddr, Received)], method: Method) -> Option<(SocketAddr, &Request)> {
+    received.iter().rev().find_map(|(source, r)| {
+        r.request()
+            .filter(|q| q.method == method)
+            .map(|q| (*source, q))
+    })
 }
