@@ -20,7 +20,7 @@
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
 //! - `session`: a confirmed call's later offers and answers (§14, RFC 3311, RFC 3264 §8),
-//!   our re-INVITE's client transaction, the o= line of our SDP and session timers
+//!   our re-INVITE (carried by the INVITE client transaction), the o= line of our SDP and session timers
 //!   ([`SessionTimers`], RFC 4028); `dtmf_relay`: the INFO body of out-of-band DTMF;
 //! - `endpoint`: routing between them and the public API (`inbound` for what arrives,
 //!   `in_dialog` for the peer's requests in a call, `outbound` for the calls we place,

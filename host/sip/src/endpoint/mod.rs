@@ -528,7 +528,7 @@ impl Endpoint {
         if let Some(state) = self.calls.remove(&call) {
             self.dialogs.remove(state.dialog.id());
             if let Some(reinvite) = &state.session.outgoing {
-                self.reinvites.remove(reinvite.branch());
+                self.reinvites.remove(&reinvite.branch);
             }
             self.authenticators.remove(&call);
             self.schedule.set(Owner::Call(call), None);

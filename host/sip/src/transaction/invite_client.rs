@@ -28,6 +28,8 @@ pub(crate) struct InviteClient {
     /// The ACK of the non-2xx final response, sent again for each retransmission of it.
     ack: Option<Vec<u8>>,
     owner: CallKey,
+    /// Whether Timer B keeps running in "Proceeding" ([`InviteClient::bounded`]).
+    bounded: bool,
 }
 
 impl InviteClient {
@@ -53,6 +55,16 @@ impl InviteClient {
             timers,
             ack: None,
             owner,
+            bounded: false,
+        }
+    }
+
+    /// The transaction with Timer B running in "Proceeding" as well: a provisional response
+    /// stops only Timer A, and no final response within 64*T1 of the request times it out.
+    pub(crate) fn bounded(self) -> Self {
+        Self {
+            bounded: true,
+            ..self
         }
     }
 
@@ -61,8 +73,14 @@ impl InviteClient {
         self.owner
     }
 
+    /// Whether no final response arrived yet ("Calling" or "Proceeding").
+    pub(crate) fn is_pending(&self) -> bool {
+        matches!(self.state, State::Calling | State::Proceeding)
+    }
+
     /// A response with status `code` matched this transaction (§17.1.3); returns whether the
-    /// core must see it. A provisional response stops Timers A and B ("Proceeding"); a 2xx
+    /// core must see it. A provisional response stops Timer A, and Timer B unless the
+    /// transaction is [bounded](InviteClient::bounded) ("Proceeding"); a 2xx
     /// moves to "Accepted" for Timer M, passing every further 2xx on (RFC 6026 §7.2); a
     /// 300-699 is acknowledged with `ack()` and moves to "Completed", where Timer D absorbs
     /// its retransmissions, each acknowledged again (§17.1.1.2). `ack` is the ACK of a
@@ -77,7 +95,10 @@ impl InviteClient {
         match (self.state, code) {
             (State::Calling, ..=199) => {
                 self.state = State::Proceeding;
-                self.timers.clear();
+                self.timers.cancel(Timer::A);
+                if !self.bounded {
+                    self.timers.cancel(Timer::B);
+                }
                 true
             }
             (State::Proceeding, ..=199) => true,
@@ -214,6 +235,22 @@ mod tests {
         tx.give_up_later(t0);
         assert_eq!(tx.on_timeout(t0 + Timer::M.duration(), &mut out), None);
         assert!(tx.is_terminated());
+    }
+
+    #[test]
+    fn a_bounded_transaction_times_out_in_proceeding() {
+        let mut out = Outbox::default();
+        let (t0, tx) = start(&mut out);
+        let mut tx = tx.bounded();
+        assert!(tx.on_response(t0 + Duration::from_secs(1), 180, None, &mut out));
+        assert!(tx.is_pending());
+        assert_eq!(tx.deadline(), Some(t0 + Timer::B.duration()));
+        assert_eq!(
+            tx.on_timeout(t0 + Timer::B.duration(), &mut out),
+            Some(ClientOutcome::Timeout)
+        );
+        assert_eq!(out.retransmissions(), 0, "Timer A stopped at the 180");
+        assert!(tx.is_terminated() && !tx.is_pending());
     }
 
     #[test]
