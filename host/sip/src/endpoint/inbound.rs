@@ -206,6 +206,10 @@ impl Endpoint {
                     self.end_call(call, EndCause::RemoteBye);
                 }
             }
+            // A call that is ending takes no new offer: its dialog is as good as gone.
+            Method::INVITE | Method::UPDATE if state.phase == Phase::Ending => {
+                self.reply(now, key, &request, Reply::NoSuchCall)
+            }
             Method::INVITE => self.on_reinvite(now, key, call, request),
             Method::UPDATE => self.on_update(now, key, call, request),
             Method::INFO => self.on_info(now, key, call, request),

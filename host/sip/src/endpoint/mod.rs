@@ -381,9 +381,7 @@ impl Endpoint {
         reason: &str,
         headers: &[(&str, &str)],
     ) -> Result<(), CallError> {
-        if !(300..=699).contains(&code) {
-            return Err(CallError::InvalidStatus(code));
-        }
+        refusal(code)?;
         for (name, value) in headers {
             check_extra_header(name, value).map_err(|problem| CallError::InvalidHeader {
                 name: (*name).to_owned(),
@@ -407,10 +405,7 @@ impl Endpoint {
         if self.hangup_placed(now, call) {
             return Ok(());
         }
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         match state.phase {
             Phase::Offered => self.reject_offered(
                 now,
@@ -611,9 +606,17 @@ impl Endpoint {
     }
 }
 
+/// The call `call` among `calls`; [`CallError::UnknownCall`] if there is none.
+fn known(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mut Call, CallError> {
+    calls
+        .get_mut(&call)
+        .map(|state| &mut **state)
+        .ok_or(CallError::UnknownCall(call))
+}
+
 /// The call `call` if it waits for an answer.
 fn offered(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mut Call, CallError> {
-    let state = calls.get_mut(&call).ok_or(CallError::UnknownCall(call))?;
+    let state = known(calls, call)?;
     if state.phase != Phase::Offered {
         return Err(CallError::InvalidState {
             call,
@@ -621,4 +624,14 @@ fn offered(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mu
         });
     }
     Ok(state)
+}
+
+/// `Ok` if `code` is a final response that refuses (300..=699), as a rejected call or offer
+/// needs; [`CallError::InvalidStatus`] otherwise.
+fn refusal(code: u16) -> Result<(), CallError> {
+    if (300..=699).contains(&code) {
+        Ok(())
+    } else {
+        Err(CallError::InvalidStatus(code))
+    }
 }

@@ -1,6 +1,7 @@
 //! The UAC core: placing calls, the responses to our INVITEs, CANCEL and Digest retries
 //! (RFC 3261 §8.1, §9.1, §13.2, §22; RFC 6026 §7.2).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -125,11 +126,7 @@ impl Endpoint {
             method: rsip::Method::Cancel.to_string(),
         };
         let invite = placed.tx;
-        if let Some(TxEntry {
-            tx: Transaction::InviteClient(tx),
-            ..
-        }) = self.transactions.get_mut(&invite)
-        {
+        if let Some(tx) = invite_client(&mut self.transactions, invite) {
             tx.give_up_later(now);
         }
         self.reschedule(Owner::Tx(invite));
@@ -138,11 +135,7 @@ impl Endpoint {
 
     /// A response matched the INVITE client transaction `id`.
     pub(super) fn on_invite_response(&mut self, now: Instant, id: TxId, response: Response) {
-        let Some(TxEntry {
-            tx: Transaction::InviteClient(tx),
-            ..
-        }) = self.transactions.get_mut(&id)
-        else {
+        let Some(tx) = invite_client(&mut self.transactions, id) else {
             return;
         };
         let call = tx.owner();
@@ -332,11 +325,7 @@ impl Endpoint {
     /// 408 (or ends it if the application hung up); once the transaction of a 2xx ends
     /// (Timer M), the call's record of it goes.
     pub(super) fn on_invite_client_timeout(&mut self, now: Instant, id: TxId) {
-        let Some(TxEntry {
-            tx: Transaction::InviteClient(tx),
-            ..
-        }) = self.transactions.get_mut(&id)
-        else {
+        let Some(tx) = invite_client(&mut self.transactions, id) else {
             return;
         };
         let call = tx.owner();
@@ -383,4 +372,15 @@ fn sdp_answer(response: &rsip::Response) -> Option<Offer> {
         return None;
     }
     Offer::parse(&response.body).ok()
+}
+
+/// The INVITE client transaction `id` among `transactions`, if it still runs.
+fn invite_client(transactions: &mut HashMap<TxId, TxEntry>, id: TxId) -> Option<&mut InviteClient> {
+    match transactions.get_mut(&id) {
+        Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) => Some(tx),
+        _ => None,
+    }
 }

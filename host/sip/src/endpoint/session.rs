@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::in_dialog::ok;
-use super::{CallError, ClientKey, Endpoint, Owner, TxKey};
+use super::{CallError, ClientKey, Endpoint, Owner, TxKey, known, refusal};
 use crate::build::{ACCEPT, ResponseBuilder, contact_value};
 use crate::call::{CallKey, Phase};
 use crate::dialog::Parts;
@@ -15,7 +15,7 @@ use crate::sdp::Offer;
 use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
 use crate::session::{Due, IncomingOffer, Retry, glare_wait};
-use crate::transaction::{ClientOutcome, NonInviteClient, Transaction};
+use crate::transaction::{ClientOutcome, Machine, NonInviteClient, Transaction};
 
 /// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
 /// two peers that keep colliding must stop somewhere).
@@ -46,10 +46,7 @@ impl Endpoint {
         call: CallKey,
         sdp_answer: String,
     ) -> Result<(), CallError> {
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
         let agreed = state.session.incoming_timer.take();
         let sdp = state.session.stamp(&sdp_answer);
@@ -85,13 +82,8 @@ impl Endpoint {
         code: u16,
         reason: &str,
     ) -> Result<(), CallError> {
-        if !(300..=699).contains(&code) {
-            return Err(CallError::InvalidStatus(code));
-        }
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        refusal(code)?;
+        let state = known(&mut self.calls, call)?;
         let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
         state.session.incoming_timer = None;
         let response = ResponseBuilder::new(
@@ -120,10 +112,7 @@ impl Endpoint {
         call: CallKey,
         sdp_offer: String,
     ) -> Result<(), CallError> {
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         if !can_offer(state) {
             return Err(busy(call, state.phase));
         }
@@ -138,10 +127,7 @@ impl Endpoint {
     /// code comes as [`Event::ProbeResult`] (408 on timeout), and a 481 or 408 then ends the
     /// call with [`EndCause::DialogGone`] (RFC 5057 §5.1). Else [`CallError::InvalidState`].
     pub fn probe(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         if state.phase != Phase::Confirmed {
             return Err(busy(call, state.phase));
         }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use crate::call::CallKey;
-use crate::transaction::InviteClient;
+use crate::transaction::{InviteClient, Machine};
 use crate::transmit::Outbox;
 
 /// One re-INVITE of ours and its offer.

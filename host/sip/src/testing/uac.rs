@@ -134,19 +134,8 @@ impl Uac {
 
     /// Sends a re-INVITE in the dialog with the last INVITE's body (a session refresh).
     pub fn reinvite(&mut self, now: Instant) {
-        let branch = self.branch();
-        self.invite_cseq = self.take_cseq();
-        let tag = self.remote_tag.clone();
-        let invite = self.request(
-            "INVITE",
-            &branch,
-            self.invite_cseq,
-            tag.as_deref(),
-            "",
-            &self.offer,
-        );
-        self.invite_branch = branch;
-        self.start(now, Method::Invite, invite, false);
+        let offer = self.offer.clone();
+        self.reoffer(now, "", &offer);
     }
 
     /// Sends a CANCEL of the pending INVITE: same branch and CSeq number (§9.1), retransmitted

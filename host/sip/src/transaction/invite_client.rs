@@ -148,35 +148,26 @@ impl InviteClient {
                     self.timers.arm(Timer::A, now + self.interval);
                 }
                 Timer::B => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                     return Some(ClientOutcome::Timeout);
                 }
                 // Timer D or M: no more responses are expected.
                 _ => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                 }
             }
         }
         None
     }
-
-    /// When [`InviteClient::on_timeout`] is next needed.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
-    }
-
-    /// Whether the transaction is over.
-    pub(crate) fn is_terminated(&self) -> bool {
-        self.state == State::Terminated
-    }
 }
+
+super::machine!(InviteClient);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::timer::test_epoch;
+    use crate::transaction::Machine;
 
     fn start(out: &mut Outbox) -> (Instant, InviteClient) {
         let t0 = test_epoch();

@@ -127,29 +127,21 @@ impl InviteServer {
                 }
                 // Timer H, the only other one armed: no ACK ever came (§17.2.1).
                 _ => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                 }
             }
         }
     }
-
-    /// When [`InviteServer::on_timeout`] is next needed.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
-    }
-
-    /// Whether the transaction is over.
-    pub(crate) fn is_terminated(&self) -> bool {
-        self.state == State::Terminated
-    }
 }
+
+super::machine!(InviteServer);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::timer::T2;
     use crate::timer::test_epoch;
+    use crate::transaction::Machine;
 
     fn dest() -> SocketAddr {
         "192.0.2.1:5060".parse().unwrap()

@@ -24,7 +24,49 @@ pub(crate) use non_invite_client::{ClientOutcome, NonInviteClient};
 
 use crate::call::CallKey;
 use crate::method::Method;
+use crate::timer::Timers;
 use crate::transmit::Outbox;
+
+/// What every transaction state machine tells the endpoint: when it next needs its timers run
+/// and whether it is over.
+pub(crate) trait Machine {
+    /// The timers the machine has armed.
+    fn timers(&self) -> &Timers;
+
+    /// Whether the transaction is over and can be forgotten.
+    fn is_terminated(&self) -> bool;
+
+    /// When the machine next needs its `on_timeout`.
+    fn deadline(&self) -> Option<Instant> {
+        self.timers().next_deadline()
+    }
+}
+
+/// Implements [`Machine`] for a transaction with a `state` field (whose enum has a `Terminated`
+/// variant) and a `timers` field, and gives it `terminate`, which moves to "Terminated" and
+/// disarms every timer.
+macro_rules! machine {
+    ($transaction:ident) => {
+        impl $transaction {
+            /// Moves to "Terminated", disarming every timer.
+            fn terminate(&mut self) {
+                self.state = State::Terminated;
+                self.timers.clear();
+            }
+        }
+
+        impl super::Machine for $transaction {
+            fn timers(&self) -> &crate::timer::Timers {
+                &self.timers
+            }
+
+            fn is_terminated(&self) -> bool {
+                self.state == State::Terminated
+            }
+        }
+    };
+}
+use machine;
 
 /// How a server transaction is found (§17.2.3): its identity (top Via branch and sent-by, or
 /// the RFC 2543 fields) and its method (an ACK looks for the INVITE).

@@ -99,35 +99,26 @@ impl NonInviteClient {
                     self.timers.arm(Timer::E, now + self.interval);
                 }
                 Timer::F => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                     outcome = Some(ClientOutcome::Timeout);
                 }
                 // Timer K: response retransmissions are no longer expected.
                 _ => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                 }
             }
         }
         outcome
     }
-
-    /// When [`NonInviteClient::on_timeout`] is next needed.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
-    }
-
-    /// Whether the transaction is over.
-    pub(crate) fn is_terminated(&self) -> bool {
-        self.state == State::Terminated
-    }
 }
+
+super::machine!(NonInviteClient);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::timer::test_epoch;
+    use crate::transaction::Machine;
 
     fn run(
         tx: &mut NonInviteClient,

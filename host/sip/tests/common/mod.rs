@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use switchyard_sip::sdp;
-pub use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, epoch};
+pub use switchyard_sip::testing::{Net, Simulation, Uac, UacConfig, addr, audio_offer, epoch};
 use switchyard_sip::{Endpoint, EndpointConfig, Event};
 
 pub const EP: &str = "127.0.0.1:5060";
@@ -114,10 +114,6 @@ impl Sim {
             .invite(self.now, "X-ParticipantID: 42\r\n", &offer());
     }
 
-    pub fn elapsed(&self) -> Duration {
-        self.now - self.t0
-    }
-
     /// Moves every queued output onto the network and every event to the shell.
     fn flush(&mut self) {
         loop {
@@ -155,11 +151,6 @@ impl Sim {
         }
     }
 
-    /// Advances to the next thing that happens; false if nothing will.
-    pub fn step(&mut self) -> bool {
-        self.step_by(None)
-    }
-
     /// Like [`Sim::step`], but false without advancing if the next thing happens after `end`.
     fn step_by(&mut self, end: Option<Instant>) -> bool {
         self.flush();
@@ -193,19 +184,6 @@ impl Sim {
         true
     }
 
-    /// Steps until `done` holds or virtual time passes `limit`; returns whether `done` held.
-    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Sim) -> bool) -> bool {
-        for _ in 0..100_000 {
-            if done(self) {
-                return true;
-            }
-            if self.elapsed() > limit || !self.step() {
-                return done(self);
-            }
-        }
-        panic!("simulation did not settle within the step bound");
-    }
-
     /// Runs everything that happens within `duration` of virtual time, then moves the clock
     /// to its end.
     pub fn run_for(&mut self, duration: Duration) {
@@ -217,12 +195,6 @@ impl Sim {
             }
         }
         panic!("simulation did not settle within the step bound");
-    }
-
-    /// Steps until nothing is scheduled anywhere (every transaction has ended).
-    pub fn settle(&mut self) {
-        let limit = self.elapsed() + Duration::from_secs(300);
-        self.run_until(limit, |_| false);
     }
 
     pub fn event_names(&self) -> Vec<String> {
@@ -264,6 +236,16 @@ impl Sim {
             .filter(|(_, text)| text.starts_with(start) && text.contains(cseq))
             .map(|(at, _)| *at)
             .collect()
+    }
+}
+
+impl Simulation for Sim {
+    fn step(&mut self) -> bool {
+        self.step_by(None)
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.now - self.t0
     }
 }
 
