@@ -10,6 +10,7 @@ use rsip::prelude::HeadersExt;
 use crate::address;
 use crate::message::Request;
 use crate::request::Head;
+use crate::transport::{Transport, TransportAddr};
 use crate::uri;
 use crate::wire::split_list;
 
@@ -58,18 +59,19 @@ pub(crate) struct Dialog {
     route_set: Vec<Route>,
     local_cseq: u32,
     remote_cseq: u32,
-    local: SocketAddr,
+    /// Our address in the dialog and the transport it was created over.
+    local: TransportAddr,
     fallback: SocketAddr,
 }
 
 impl Dialog {
     /// The UAS side of the dialog that `invite` creates (§12.1.1), with our tag `local_tag`
-    /// and our advertised address `local`. `Err` holds the 400 reason phrase when the INVITE
+    /// and our advertised address `local` (with the transport the INVITE came over). `Err` holds the 400 reason phrase when the INVITE
     /// has no usable Contact or Record-Route.
     pub(crate) fn uas(
         invite: &Request,
         local_tag: String,
-        local: SocketAddr,
+        local: TransportAddr,
     ) -> Result<Self, String> {
         let remote_target = contact(&invite.raw.headers)?;
         let route_set = record_route(&invite.raw.headers)?;
@@ -90,7 +92,7 @@ impl Dialog {
             local_cseq: 0,
             remote_cseq: invite.cseq,
             local,
-            fallback: invite.destination,
+            fallback: invite.destination.addr,
         })
     }
 
@@ -153,7 +155,7 @@ impl Dialog {
         method: rsip::Method,
         branch: &str,
         user_agent: &str,
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         self.request_with(method, branch, user_agent, &Parts::default())
     }
 
@@ -174,7 +176,7 @@ impl Dialog {
         branch: &str,
         user_agent: &str,
         parts: &Parts<'_>,
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         let cseq = parts.cseq.unwrap_or_else(|| {
             self.local_cseq += 1;
             self.local_cseq
@@ -200,7 +202,7 @@ impl Dialog {
         branch: &str,
         user_agent: &str,
         credentials: &[(&str, String)],
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         let parts = Parts {
             cseq: Some(cseq),
             headers: credentials,
@@ -216,7 +218,7 @@ impl Dialog {
         branch: &str,
         user_agent: &str,
         parts: &Parts<'_>,
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         let target = format!("<{}>", self.remote_target);
         let (uri, routes, next_hop): (_, Vec<&str>, _) = match self.route_set.first() {
             None => (&self.remote_target, Vec::new(), &self.remote_target),
@@ -237,13 +239,20 @@ impl Dialog {
                 &first.uri,
             ),
         };
-        let destination = uri::parse(next_hop)
-            .and_then(|u| u.socket_addr())
-            .unwrap_or(self.fallback);
+        let hop = uri::parse(next_hop);
+        // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
+        // without one, the dialog keeps the transport it was created over.
+        let destination = TransportAddr {
+            transport: hop
+                .and_then(|u| u.transport())
+                .and_then(Transport::from_param)
+                .unwrap_or(self.local.transport),
+            addr: hop.and_then(|u| u.socket_addr()).unwrap_or(self.fallback),
+        };
         let mut text = format!(
-            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/UDP {};branch={branch};rport\r\n\
+            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
              Max-Forwards: 70\r\n",
-            self.local
+            destination.transport, self.local.addr
         );
         for route in routes {
             let _ = write!(text, "Route: {route}\r\n");
@@ -328,16 +337,15 @@ mod tests {
              From: \"A\" <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
              CSeq: 10 INVITE\r\n{extra}\r\n"
         );
-        validate_request(
-            parse_request(&text),
-            "192.0.2.7:5062".parse().unwrap(),
-            false,
-        )
-        .unwrap()
+        validate_request(parse_request(&text), local_udp("192.0.2.7:5062"), false).unwrap()
     }
 
-    fn local() -> SocketAddr {
-        "192.0.2.1:5060".parse().unwrap()
+    fn local_udp(addr: &str) -> TransportAddr {
+        TransportAddr::udp(addr.parse().unwrap())
+    }
+
+    fn local() -> TransportAddr {
+        local_udp("192.0.2.1:5060")
     }
 
     #[test]
@@ -350,7 +358,7 @@ mod tests {
         .unwrap();
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
-        assert_eq!(dest, "192.0.2.8:5070".parse().unwrap());
+        assert_eq!(dest, local_udp("192.0.2.8:5070"));
         assert!(
             text.starts_with("BYE sip:a@192.0.2.8:5070 SIP/2.0\r\n"),
             "{text}"
@@ -422,7 +430,7 @@ mod tests {
         .unwrap();
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
-        assert_eq!(dest, "192.0.2.50:5080".parse().unwrap());
+        assert_eq!(dest, local_udp("192.0.2.50:5080"));
         assert!(
             text.starts_with("BYE sip:a@192.0.2.8 SIP/2.0\r\n"),
             "{text}"
@@ -430,6 +438,40 @@ mod tests {
         assert!(
             text.contains("Route: <sip:192.0.2.50:5080;lr>\r\nRoute: <sip:p2.example.com;lr>\r\n"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_tcp_dialog_sends_over_tcp_unless_the_next_hop_names_a_transport() {
+        let tcp = TransportAddr {
+            transport: Transport::Tcp,
+            addr: local().addr,
+        };
+        let mut dialog = Dialog::uas(
+            &invite("Contact: <sip:a@192.0.2.8:5070;transport=tcp>\r\n"),
+            "lt".into(),
+            tcp,
+        )
+        .unwrap();
+        let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(dest.transport, Transport::Tcp);
+        assert!(
+            text.contains("Via: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKb;rport\r\n"),
+            "{text}"
+        );
+        let mut udp_target = Dialog::uas(
+            &invite("Contact: <sip:a@192.0.2.8:5070;transport=UDP>\r\n"),
+            "lt".into(),
+            tcp,
+        )
+        .unwrap();
+        let (bytes, dest) = udp_target.request(rsip::Method::Bye, "z9hG4bKc", "ua");
+        assert_eq!(dest, local_udp("192.0.2.8:5070"));
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .contains("Via: SIP/2.0/UDP ")
         );
     }
 
@@ -442,7 +484,7 @@ mod tests {
         )
         .unwrap();
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-        assert_eq!(dest, "192.0.2.7:5062".parse().unwrap());
+        assert_eq!(dest, local_udp("192.0.2.7:5062"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(crate) struct Uri<'a> {
     pub(crate) params: &'a str,
 }
 
-impl Uri<'_> {
+impl<'a> Uri<'a> {
     /// The address of a URI whose host is an IP literal, with the URI's port or 5060
     /// (§19.1.2); `None` for a host name, an unreadable port or a URI of another scheme.
     pub(crate) fn socket_addr(&self) -> Option<SocketAddr> {
@@ -48,7 +48,7 @@ impl Uri<'_> {
 
     /// The value of the uri-parameter `name` (case-insensitive): `Some(None)` when it has no
     /// value, `None` when it is absent.
-    pub(crate) fn param(&self, name: &str) -> Option<Option<&str>> {
+    pub(crate) fn param(&self, name: &str) -> Option<Option<&'a str>> {
         self.params.split(';').skip(1).find_map(|param| {
             let (n, value) = match param.split_once('=') {
                 Some((n, value)) => (n, Some(value)),
@@ -61,6 +61,11 @@ impl Uri<'_> {
     /// Whether the URI names a loose router (the `lr` parameter, §19.1.1, §16.12).
     pub(crate) fn is_loose_router(&self) -> bool {
         self.param("lr").is_some()
+    }
+
+    /// The `transport` parameter's value (§19.1.1), if any.
+    pub(crate) fn transport(&self) -> Option<&'a str> {
+        self.param("transport").flatten()
     }
 }
 
@@ -168,7 +173,7 @@ mod tests {
         let uri = parse("sip:[2001:db8::1]:5080;LR;transport=TCP;maddr=x?h=;lr").unwrap();
         assert_eq!(uri.params, ";LR;transport=TCP;maddr=x");
         assert!(uri.is_loose_router());
-        assert_eq!(uri.param("transport"), Some(Some("TCP")));
+        assert_eq!(uri.transport(), Some("TCP"));
         assert_eq!(uri.param("maddr"), Some(Some("x")));
         assert_eq!(uri.param("ttl"), None);
         let plain = parse("sip:a@b").unwrap();

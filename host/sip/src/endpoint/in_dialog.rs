@@ -2,7 +2,6 @@
 //! (RFC 3311 §5.2) with or without an offer, INFO with DTMF, and the responses that state the
 //! session timer (RFC 4028 §9).
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
@@ -20,6 +19,7 @@ use crate::sdp::Offer;
 use crate::session::timer::{self, Agreed, TooSmall};
 use crate::session::{IncomingOffer, UpdateReply};
 use crate::transaction::ServerKey;
+use crate::transport::TransportAddr;
 
 impl Endpoint {
     /// The peer's re-INVITE in `call` (§14.2), which is not ending.
@@ -267,7 +267,7 @@ impl Endpoint {
 /// our capabilities, the session timer's headers and `sdp`, if any.
 pub(super) fn ok(
     request: &Request,
-    local: SocketAddr,
+    local: TransportAddr,
     agreed: Option<Agreed>,
     sdp: Option<&str>,
     server: &str,

@@ -1,6 +1,5 @@
 //! What the endpoint does with each received request and response.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
@@ -16,6 +15,7 @@ use crate::reply::{Reply, required};
 use crate::sdp::{Offer, OfferError};
 use crate::session::timer::{self, TooSmall};
 use crate::transaction::{Absorbed, ServerKey, Transaction};
+use crate::transport::TransportAddr;
 use crate::wire::RawRequest;
 
 /// Why the endpoint refuses an offer: status code and reason phrase.
@@ -31,12 +31,12 @@ impl Refusal {
 }
 
 impl Endpoint {
-    /// A request from `source`; `too_large` if its datagram exceeded the size limit.
+    /// A request from `source` to `local`; `too_large` if it exceeded the size limit.
     pub(super) fn on_request(
         &mut self,
         now: Instant,
-        local: SocketAddr,
-        source: SocketAddr,
+        local: TransportAddr,
+        source: TransportAddr,
         raw: RawRequest,
         too_large: bool,
     ) {
@@ -55,7 +55,7 @@ impl Endpoint {
                 destination,
                 code,
                 reason,
-            }) => return self.refuse_stateless(now, source, &raw, destination, code, &reason),
+            }) => return self.refuse_stateless(now, source.addr, &raw, destination, code, &reason),
         };
         let method = request.method;
         // §17.2.3: a request matching a server transaction is a retransmission, or the ACK
@@ -83,7 +83,7 @@ impl Endpoint {
         if method == Method::ACK {
             return self.on_ack(now, &request);
         }
-        if !self.admit(now, source) {
+        if !self.admit(now, source.addr) {
             return;
         }
         match (method, request.to_tag.is_some()) {
@@ -131,7 +131,7 @@ impl Endpoint {
         self.reschedule_invite(now, id);
     }
 
-    fn on_invite(&mut self, now: Instant, local: SocketAddr, key: ServerKey, request: Request) {
+    fn on_invite(&mut self, now: Instant, local: TransportAddr, key: ServerKey, request: Request) {
         let local_tag = self.ids.tag();
         let dialog = match Dialog::uas(&request, local_tag, local) {
             Ok(dialog) => dialog,

@@ -6,7 +6,6 @@ mod origin;
 pub(crate) mod reinvite;
 pub(crate) mod timer;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use origin::Origin;
@@ -15,6 +14,7 @@ use timer::Agreed;
 
 use crate::message::Request;
 use crate::transaction::TxId;
+use crate::transport::TransportAddr;
 
 /// The request that carried an offer from the peer, waiting for
 /// [`Endpoint::accept_offer`](crate::Endpoint::accept_offer) or
@@ -42,7 +42,7 @@ impl IncomingOffer {
 pub(crate) struct UpdateReply {
     pub(crate) cseq: u32,
     pub(crate) response: Vec<u8>,
-    pub(crate) destination: SocketAddr,
+    pub(crate) destination: TransportAddr,
 }
 
 /// A 491 to our re-INVITE: the offer to send again, and when (§14.1).

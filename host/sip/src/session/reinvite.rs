@@ -1,12 +1,12 @@
 //! Our re-INVITE (RFC 3261 §14.1): its offer, its CSeq number, the INVITE client transaction
 //! that carries it and the ACK of its 2xx.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use crate::call::CallKey;
 use crate::transaction::{InviteClient, Machine};
 use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
 
 /// One re-INVITE of ours and its offer.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub(crate) struct Reinvite {
     pub(crate) tx: InviteClient,
     /// The ACK of the 2xx and where it went, sent again for each retransmission of the 2xx
     /// (§13.2.2.4): the transaction passes those on rather than absorbing them.
-    pub(crate) ack: Option<(Vec<u8>, SocketAddr)>,
+    pub(crate) ack: Option<(Vec<u8>, TransportAddr)>,
 }
 
 impl Reinvite {
@@ -35,7 +35,7 @@ impl Reinvite {
     pub(crate) fn send(
         now: Instant,
         call: CallKey,
-        destination: SocketAddr,
+        destination: TransportAddr,
         request: Vec<u8>,
         (branch, cseq): (String, u32),
         offer: String,

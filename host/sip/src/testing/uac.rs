@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use rsip::Method;
 
 use super::{Received, audio_offer};
-use crate::Transmit;
 use crate::build::ResponseBuilder;
 use crate::timer::{T1, backoff};
+use crate::{Transmit, Transport};
 
 /// Who the UAC is and whom it calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +30,14 @@ pub struct UacConfig {
     pub call_id: String,
     /// The From tag.
     pub from_tag: String,
+    /// The transport it speaks: what its Transmits, Via and Contact name. Over TCP it
+    /// retransmits nothing (§17.1.1.2, §17.1.2.2).
+    pub transport: Transport,
 }
 
 impl UacConfig {
     /// A UAC at `local` calling `request_user` at the endpoint `remote` as `from_user`: no
-    /// display name, Call-ID `uac-<port>@<ip>` of `local`, From tag `uac-tag`.
+    /// display name, Call-ID `uac-<port>@<ip>` of `local`, From tag `uac-tag`, over UDP.
     pub fn new(local: SocketAddr, remote: SocketAddr, request_user: &str, from_user: &str) -> Self {
         Self {
             local,
@@ -44,6 +47,7 @@ impl UacConfig {
             from_display_name: None,
             call_id: format!("uac-{}@{}", local.port(), local.ip()),
             from_tag: "uac-tag".to_owned(),
+            transport: Transport::Udp,
         }
     }
 }
@@ -190,10 +194,11 @@ impl Uac {
         self.received.push(received);
     }
 
-    /// The next datagram to send, oldest first; it always goes to [`UacConfig::remote`].
+    /// The next message to send, oldest first; it always goes to [`UacConfig::remote`].
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         let payload = self.outbox.pop_front()?;
         Some(Transmit {
+            transport: self.config.transport,
             destination: self.config.remote,
             payload,
         })
@@ -289,6 +294,9 @@ impl Uac {
 
     pub(super) fn start(&mut self, now: Instant, method: Method, payload: Vec<u8>, capped: bool) {
         self.outbox.push_back(payload.clone());
+        if self.config.transport.is_reliable() {
+            return;
+        }
         self.retransmissions.push(Retransmission {
             method,
             payload,
@@ -342,12 +350,17 @@ impl Uac {
             from_display_name,
             call_id,
             from_tag,
+            transport,
         } = &self.config;
         let display = from_display_name
             .as_ref()
             .map(|name| format!("\"{name}\" "))
             .unwrap_or_default();
         let to_tag = to_tag.map(|t| format!(";tag={t}")).unwrap_or_default();
+        let contact_transport = match transport {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+        };
         let content_type =
             if body.is_empty() || extra.to_ascii_lowercase().contains("content-type:") {
                 ""
@@ -356,12 +369,12 @@ impl Uac {
             };
         format!(
             "{method} sip:{request_user}@{remote} SIP/2.0\r\n\
-             Via: SIP/2.0/UDP {local};branch={branch};rport\r\n\
+             Via: SIP/2.0/{transport} {local};branch={branch};rport\r\n\
              Max-Forwards: 70\r\n\
              From: {display}<sip:{from_user}@{local}>;tag={from_tag}\r\n\
              To: <sip:{request_user}@{remote}>{to_tag}\r\n\
              Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n\
-             Contact: <sip:{from_user}@{local}>\r\n\
+             Contact: <sip:{from_user}@{local}{contact_transport}>\r\n\
              {extra}{content_type}Content-Length: {}\r\n\r\n{body}",
             body.len()
         )

@@ -10,6 +10,7 @@ use rsip::prelude::HeadersExt;
 use super::uac::Uac;
 use super::{Request, audio_offer};
 use crate::build::ResponseBuilder;
+use crate::transport::TransportAddr;
 
 impl Uac {
     /// Sends a re-INVITE in the dialog with the header lines `extra` (each ending in CRLF)
@@ -93,7 +94,10 @@ impl Uac {
                 let lines: Vec<(&str, &str)> =
                     timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 builder(200, "OK")
-                    .contact(self.config.local)
+                    .contact(TransportAddr {
+                        transport: self.config.transport,
+                        addr: self.config.local,
+                    })
                     .extra_headers(&lines)
                     .sdp(&audio_offer(self.config.local))
                     .build()

@@ -1,12 +1,12 @@
 //! The INVITE client transaction, RFC 3261 §17.1.1 (Figure 5) as updated by RFC 6026 §7.2.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::ClientOutcome;
 use crate::call::CallKey;
 use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -17,11 +17,11 @@ enum State {
     Terminated,
 }
 
-/// One INVITE client transaction over UDP.
+/// One INVITE client transaction.
 #[derive(Debug)]
 pub(crate) struct InviteClient {
     state: State,
-    destination: SocketAddr,
+    destination: TransportAddr,
     request: Vec<u8>,
     interval: Duration,
     timers: Timers,
@@ -33,11 +33,12 @@ pub(crate) struct InviteClient {
 }
 
 impl InviteClient {
-    /// Sends `request` to `destination` in "Calling", arming Timer A (retransmit) and Timer B
-    /// (give up) (§17.1.1.2). `owner` is the call the INVITE places.
+    /// Sends `request` to `destination` in "Calling", arming Timer A (retransmit; not over a
+    /// reliable transport) and Timer B (give up) (§17.1.1.2). `owner` is the call the INVITE
+    /// places.
     pub(crate) fn new(
         now: Instant,
-        destination: SocketAddr,
+        destination: TransportAddr,
         request: Vec<u8>,
         owner: CallKey,
         out: &mut Outbox,
@@ -45,7 +46,9 @@ impl InviteClient {
         out.send(destination, request.clone());
         let interval = Timer::A.duration();
         let mut timers = Timers::default();
-        timers.arm(Timer::A, now + interval);
+        if !destination.transport.is_reliable() {
+            timers.arm(Timer::A, now + interval);
+        }
         timers.arm(Timer::B, now + Timer::B.duration());
         Self {
             state: State::Calling,
@@ -116,7 +119,8 @@ impl InviteClient {
                 self.ack = ack;
                 self.state = State::Completed;
                 self.timers.clear();
-                self.timers.arm(Timer::D, now + Timer::D.duration());
+                let wait = Timer::D.duration_over(self.destination.transport);
+                self.timers.arm(Timer::D, now + wait);
                 true
             }
             (State::Completed, 300..) => {
@@ -173,7 +177,7 @@ mod tests {
         let t0 = test_epoch();
         let tx = InviteClient::new(
             t0,
-            "192.0.2.1:5060".parse().unwrap(),
+            TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             b"INVITE".to_vec(),
             CallKey::new(1),
             out,

@@ -1,11 +1,11 @@
 //! The non-INVITE client transaction, RFC 3261 §17.1.2 (Figure 6), used for BYE.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::call::CallKey;
 use crate::timer::{T2, Timer, Timers, backoff};
 use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -25,11 +25,11 @@ pub(crate) enum ClientOutcome {
     Timeout,
 }
 
-/// One non-INVITE client transaction over UDP.
+/// One non-INVITE client transaction.
 #[derive(Debug)]
 pub(crate) struct NonInviteClient {
     state: State,
-    destination: SocketAddr,
+    destination: TransportAddr,
     request: Vec<u8>,
     interval: Duration,
     timers: Timers,
@@ -41,7 +41,7 @@ impl NonInviteClient {
     /// (give up) (§17.1.2.2). `owner` is the call that waits for the outcome, if any.
     pub(crate) fn new(
         now: Instant,
-        destination: SocketAddr,
+        destination: TransportAddr,
         request: Vec<u8>,
         owner: Option<CallKey>,
         out: &mut Outbox,
@@ -49,7 +49,9 @@ impl NonInviteClient {
         out.send(destination, request.clone());
         let interval = Timer::E.duration();
         let mut timers = Timers::default();
-        timers.arm(Timer::E, now + interval);
+        if !destination.transport.is_reliable() {
+            timers.arm(Timer::E, now + interval);
+        }
         timers.arm(Timer::F, now + Timer::F.duration());
         Self {
             state: State::Trying,
@@ -77,7 +79,8 @@ impl NonInviteClient {
             State::Trying | State::Proceeding => {
                 self.state = State::Completed;
                 self.timers.clear();
-                self.timers.arm(Timer::K, now + Timer::K.duration());
+                let wait = Timer::K.duration_over(self.destination.transport);
+                self.timers.arm(Timer::K, now + wait);
                 Some(ClientOutcome::Final)
             }
             State::Completed | State::Terminated => None,
@@ -143,7 +146,7 @@ mod tests {
         let mut out = Outbox::default();
         let mut tx = NonInviteClient::new(
             t0,
-            "192.0.2.1:5060".parse().unwrap(),
+            TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             b"BYE".to_vec(),
             None,
             &mut out,
@@ -161,7 +164,7 @@ mod tests {
         let mut out = Outbox::default();
         let mut tx = NonInviteClient::new(
             t0,
-            "192.0.2.1:5060".parse().unwrap(),
+            TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             b"BYE".to_vec(),
             None,
             &mut out,

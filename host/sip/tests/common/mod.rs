@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use switchyard_sip::sdp;
 pub use switchyard_sip::testing::{Net, Simulation, Uac, UacConfig, addr, audio_offer, epoch};
-use switchyard_sip::{Endpoint, EndpointConfig, Event};
+use switchyard_sip::{Endpoint, EndpointConfig, Event, Transport};
 
 pub const EP: &str = "127.0.0.1:5060";
 pub const UAC: &str = "127.0.0.1:5062";
@@ -30,13 +30,20 @@ pub fn offer() -> String {
     audio_offer(addr("127.0.0.1:6000"))
 }
 
-/// The test UAC: "Alice Caller" <sip:alice@UAC> calling conf-1234 at the endpoint.
-pub fn uac() -> Uac {
+/// The test UAC: "Alice Caller" <sip:alice@UAC> calling conf-1234 at the endpoint over
+/// `transport`.
+pub fn uac_over(transport: Transport) -> Uac {
     Uac::new(UacConfig {
         from_display_name: Some("Alice Caller".into()),
         call_id: "call-1@127.0.0.1".into(),
+        transport,
         ..UacConfig::new(addr(UAC), addr(EP), "conf-1234", "alice")
     })
+}
+
+/// The test UAC over UDP.
+pub fn uac() -> Uac {
+    uac_over(Transport::Udp)
 }
 
 /// What the test's "shell" does with endpoint events.
@@ -82,6 +89,8 @@ pub struct Sim {
     /// Addresses of the peers [`Sim::send_from`] sent from: responses to them are kept in
     /// `sent` and go no further.
     peers: HashSet<IpAddr>,
+    /// The transport every message travels over, both ways.
+    transport: Transport,
 }
 
 impl Sim {
@@ -97,6 +106,16 @@ impl Sim {
             events: Vec::new(),
             sent: Vec::new(),
             peers: HashSet::new(),
+            transport: Transport::Udp,
+        }
+    }
+
+    /// Like [`Sim::new`], with every message (the UAC's and the endpoint's) over TCP.
+    pub fn over_tcp(net: Net, seed: u64, shell: Shell) -> Self {
+        Self {
+            uac: uac_over(Transport::Tcp),
+            transport: Transport::Tcp,
+            ..Self::new(net, seed, shell)
         }
     }
 
@@ -124,6 +143,10 @@ impl Sim {
                 progressed = true;
             }
             while let Some(transmit) = self.ep.poll_transmit() {
+                assert_eq!(
+                    transmit.transport, self.transport,
+                    "sent over another transport"
+                );
                 let to_uac = transmit.destination == addr(UAC);
                 assert!(
                     to_uac || self.peers.contains(&transmit.destination.ip()),
@@ -168,8 +191,13 @@ impl Sim {
         self.now = self.now.max(next);
         while let Some(datagram) = self.net.deliver(self.now) {
             if datagram.to == addr(EP) {
-                self.ep
-                    .handle_datagram(self.now, addr(EP), datagram.from, &datagram.payload)
+                self.ep.handle_message(
+                    self.now,
+                    self.transport,
+                    addr(EP),
+                    datagram.from,
+                    &datagram.payload,
+                )
             } else {
                 self.uac.handle_datagram(self.now, &datagram.payload)
             }

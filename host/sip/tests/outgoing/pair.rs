@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 pub use switchyard_sip::testing::Simulation;
 use switchyard_sip::testing::{Net, Uas, addr, audio_offer, epoch, rsip::Method};
-use switchyard_sip::{CallKey, Endpoint, EndpointConfig, Event, OutgoingCall, sdp};
+use switchyard_sip::{CallKey, Endpoint, EndpointConfig, Event, OutgoingCall, Transport, sdp};
 
 /// The caller's address.
 pub const A: &str = "127.0.0.1:5070";
@@ -38,6 +38,7 @@ pub fn call_to(to: &str) -> OutgoingCall {
         headers: vec![("X-Room".into(), "42".into())],
         route: Vec::new(),
         destination: addr(to),
+        transport: Transport::Udp,
         local: addr(A),
         sdp_offer: audio_offer(addr("127.0.0.1:6000")),
         credentials: None,
