@@ -69,6 +69,21 @@ fn a_rejected_tcp_call_leaves_nothing_once_acked() {
 }
 
 #[test]
+fn the_2xx_is_still_retransmitted_over_tcp_until_the_ack() {
+    let mut sim = Sim::over_tcp(Net::perfect(6), 6, answering_shell());
+    sim.uac.ack_2xx = false;
+    sim.invite();
+    assert!(sim.run_until(MINUTE, |s| s.has_event("CallEnded(NoAck)")));
+    // §13.3.1.4: the UAS core retransmits its 2xx over any transport, as its delivery is end
+    // to end and a proxy on the way may forward it over UDP; T1 doubling up to T2.
+    let oks = sim.sent_times("SIP/2.0 200 OK", "CSeq: 1 INVITE");
+    assert_eq!(
+        gaps_ms(&oks),
+        [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000]
+    );
+}
+
+#[test]
 fn the_bye_of_a_tcp_dialog_goes_over_tcp() {
     let mut sim = confirmed_tcp_call(3);
     let call = first_call(&sim);
