@@ -43,18 +43,12 @@ impl InviteClient {
         owner: CallKey,
         out: &mut Outbox,
     ) -> Self {
-        out.send(destination, request.clone());
-        let interval = Timer::A.duration();
-        let mut timers = Timers::default();
-        if !destination.transport.is_reliable() {
-            timers.arm(Timer::A, now + interval);
-        }
-        timers.arm(Timer::B, now + Timer::B.duration());
+        let timers = super::start_client(now, destination, &request, [Timer::A, Timer::B], out);
         Self {
             state: State::Calling,
             destination,
             request,
-            interval,
+            interval: Timer::A.duration(),
             timers,
             ack: None,
             owner,

@@ -37,8 +37,9 @@ pub(crate) struct NonInviteClient {
 }
 
 impl NonInviteClient {
-    /// Sends `request` to `destination` in "Trying", arming Timer E (retransmit) and Timer F
-    /// (give up) (§17.1.2.2). `owner` is the call that waits for the outcome, if any.
+    /// Sends `request` to `destination` in "Trying", arming Timer E (retransmit; not over a
+    /// reliable transport) and Timer F (give up) (§17.1.2.2). `owner` is the call that waits
+    /// for the outcome, if any.
     pub(crate) fn new(
         now: Instant,
         destination: TransportAddr,
@@ -46,18 +47,12 @@ impl NonInviteClient {
         owner: Option<CallKey>,
         out: &mut Outbox,
     ) -> Self {
-        out.send(destination, request.clone());
-        let interval = Timer::E.duration();
-        let mut timers = Timers::default();
-        if !destination.transport.is_reliable() {
-            timers.arm(Timer::E, now + interval);
-        }
-        timers.arm(Timer::F, now + Timer::F.duration());
+        let timers = super::start_client(now, destination, &request, [Timer::E, Timer::F], out);
         Self {
             state: State::Trying,
             destination,
             request,
-            interval,
+            interval: Timer::E.duration(),
             timers,
             owner,
         }
