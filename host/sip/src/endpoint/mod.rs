@@ -160,9 +160,10 @@ impl TxEntry {
     }
 }
 
-/// The UA core for UDP: answers calls and places them.
+/// The UA core for UDP and TCP: answers calls and places them.
 ///
-/// Sans-IO: feed it datagrams ([`Endpoint::handle_datagram`]) and time
+/// Sans-IO: feed it received messages ([`Endpoint::handle_message`],
+/// [`Endpoint::handle_datagram`]) and time
 /// ([`Endpoint::handle_timeout`] at [`Endpoint::poll_timeout`]), then drain
 /// [`Endpoint::poll_transmit`] and [`Endpoint::poll_event`]. Identifiers come from a PRNG
 /// seeded at construction, so a run is reproducible.
