@@ -348,14 +348,15 @@ mod tests {
         local_udp("192.0.2.1:5060")
     }
 
+    /// Our side, with tag `lt` at `local`, of the dialog of an INVITE with the header lines
+    /// `extra`.
+    fn uas(extra: &str, local: TransportAddr) -> Dialog {
+        Dialog::uas(&invite(extra), "lt".into(), local).unwrap()
+    }
+
     #[test]
     fn bye_goes_to_remote_target_with_next_cseq() {
-        let mut dialog = Dialog::uas(
-            &invite("Contact: <sip:a@192.0.2.8:5070>\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070>\r\n", local());
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(dest, local_udp("192.0.2.8:5070"));
@@ -383,12 +384,7 @@ mod tests {
 
     #[test]
     fn request_with_carries_headers_body_and_a_given_cseq() {
-        let mut dialog = Dialog::uas(
-            &invite("Contact: <sip:a@192.0.2.8:5070>\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070>\r\n", local());
         let headers = [("Contact", "<sip:192.0.2.1:5060>".to_owned())];
         let parts = Parts {
             cseq: None,
@@ -420,14 +416,10 @@ mod tests {
 
     #[test]
     fn loose_route_set_is_used_in_order() {
-        let mut dialog = Dialog::uas(
-            &invite(
-                "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:192.0.2.50:5080;lr>, <sip:p2.example.com;lr>\r\n",
-            ),
-            "lt".into(),
+        let mut dialog = uas(
+            "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:192.0.2.50:5080;lr>, <sip:p2.example.com;lr>\r\n",
             local(),
-        )
-        .unwrap();
+        );
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(dest, local_udp("192.0.2.50:5080"));
@@ -447,12 +439,7 @@ mod tests {
             transport: Transport::Tcp,
             addr: local().addr,
         };
-        let mut dialog = Dialog::uas(
-            &invite("Contact: <sip:a@192.0.2.8:5070;transport=tcp>\r\n"),
-            "lt".into(),
-            tcp,
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070;transport=tcp>\r\n", tcp);
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(dest.transport, Transport::Tcp);
@@ -460,12 +447,7 @@ mod tests {
             text.contains("Via: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKb;rport\r\n"),
             "{text}"
         );
-        let mut udp_target = Dialog::uas(
-            &invite("Contact: <sip:a@192.0.2.8:5070;transport=UDP>\r\n"),
-            "lt".into(),
-            tcp,
-        )
-        .unwrap();
+        let mut udp_target = uas("Contact: <sip:a@192.0.2.8:5070;transport=UDP>\r\n", tcp);
         let (bytes, dest) = udp_target.request(rsip::Method::Bye, "z9hG4bKc", "ua");
         assert_eq!(dest, local_udp("192.0.2.8:5070"));
         assert!(
@@ -477,12 +459,7 @@ mod tests {
 
     #[test]
     fn host_name_target_falls_back_to_the_invite_source() {
-        let mut dialog = Dialog::uas(
-            &invite("Contact: <sip:a@phone.example.com>\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: <sip:a@phone.example.com>\r\n", local());
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         assert_eq!(dest, local_udp("192.0.2.7:5062"));
     }
@@ -493,12 +470,7 @@ mod tests {
             Dialog::uas(&invite(""), "lt".into(), local()).unwrap_err(),
             "Missing Contact header"
         );
-        let mut dialog = Dialog::uas(
-            &invite("Contact: sip:a@192.0.2.8\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: sip:a@192.0.2.8\r\n", local());
         assert!(!dialog.accept_remote_cseq(10));
         assert!(dialog.accept_remote_cseq(11));
         assert!(!dialog.accept_remote_cseq(11));
