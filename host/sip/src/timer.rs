@@ -199,6 +199,17 @@ mod tests {
     }
 
     #[test]
+    fn reliable_transports_zero_timers_d_i_j_and_k_only() {
+        for timer in [Timer::D, Timer::I, Timer::J, Timer::K] {
+            assert_eq!(timer.duration_over(Transport::Tcp), Duration::ZERO);
+            assert_eq!(timer.duration_over(Transport::Udp), timer.duration());
+        }
+        for timer in [Timer::B, Timer::F, Timer::H, Timer::L, Timer::M] {
+            assert_eq!(timer.duration_over(Transport::Tcp), timer.duration());
+        }
+    }
+
+    #[test]
     fn backoff_doubles_up_to_t2() {
         let mut interval = T1;
         let mut seen = vec![interval.as_millis()];

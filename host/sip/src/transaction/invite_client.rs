@@ -227,6 +227,24 @@ mod tests {
     }
 
     #[test]
+    fn over_tcp_nothing_is_retransmitted_and_timer_d_is_zero() {
+        let mut out = Outbox::default();
+        let t0 = test_epoch();
+        let tcp = TransportAddr {
+            transport: crate::Transport::Tcp,
+            addr: "192.0.2.1:5060".parse().unwrap(),
+        };
+        let mut tx = InviteClient::new(t0, tcp, b"INVITE".to_vec(), CallKey::new(1), &mut out);
+        assert_eq!(tx.deadline(), Some(t0 + Timer::B.duration()), "no Timer A");
+        let at = t0 + Duration::from_secs(1);
+        assert!(tx.on_response(at, 486, Some(b"ACK".to_vec()), &mut out));
+        assert_eq!(tx.deadline(), Some(at), "Timer D fires at once");
+        assert_eq!(tx.on_timeout(at, &mut out), None);
+        assert!(tx.is_terminated());
+        assert_eq!(out.retransmissions(), 0);
+    }
+
+    #[test]
     fn a_bounded_transaction_times_out_in_proceeding() {
         let mut out = Outbox::default();
         let (t0, tx) = start(&mut out);

@@ -136,6 +136,23 @@ mod tests {
     }
 
     #[test]
+    fn over_tcp_nothing_is_retransmitted_and_timer_k_is_zero() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let tcp = TransportAddr {
+            transport: crate::Transport::Tcp,
+            addr: "192.0.2.1:5060".parse().unwrap(),
+        };
+        let mut tx = NonInviteClient::new(t0, tcp, b"BYE".to_vec(), None, &mut out);
+        assert_eq!(tx.deadline(), Some(t0 + Timer::F.duration()), "no Timer E");
+        let at = t0 + Duration::from_secs(1);
+        assert_eq!(tx.on_response(at, 200), Some(ClientOutcome::Final));
+        assert_eq!(tx.deadline(), Some(at), "Timer K fires at once");
+        assert_eq!(run(&mut tx, &mut out, t0), (vec![], None));
+        assert!(tx.is_terminated());
+    }
+
+    #[test]
     fn timer_e_backs_off_and_timer_f_times_out() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
