@@ -13,6 +13,10 @@
 //! - [`local_ip_for`]: the source address the kernel picks towards a destination, for
 //!   Contact, Via and SDP on multi-homed hosts.
 //!
+//! [`Transport`] is the call core's (`switchyard_sip::Transport`, re-exported here), so the
+//! shell hands what it receives to the endpoint and sends what it yields without converting;
+//! it prints as in a Via header (`UDP`, `TCP`).
+//!
 //! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
 //! with socket2), `udp`, `connections` (the TCP connection table), `tcp` (one connection's
 //! task and the accept loop), `sockets` ([`SipSockets`]), `route` ([`local_ip_for`]),

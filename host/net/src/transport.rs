@@ -1,26 +1,8 @@
 //! What goes in and out of [`SipSockets`](crate::SipSockets).
 
-use std::fmt;
 use std::net::SocketAddr;
 
-/// A SIP transport protocol (RFC 3261 §18).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    /// Datagrams, one message each (§18.1.1).
-    Udp,
-    /// A stream of messages framed by Content-Length (§18.3).
-    Tcp,
-}
-
-impl fmt::Display for Transport {
-    /// The name as written in a Via header (`UDP`, `TCP`).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-        })
-    }
-}
+pub use switchyard_sip::Transport;
 
 /// Names one TCP connection for as long as it is open; never reused within a
 /// [`SipSockets`](crate::SipSockets).
@@ -64,8 +46,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn transports_print_as_in_via() {
-        assert_eq!(format!("SIP/2.0/{}", Transport::Udp), "SIP/2.0/UDP");
-        assert_eq!(Transport::Tcp.to_string(), "TCP");
+    fn the_transport_is_the_call_cores_and_prints_as_in_via() {
+        let ours: switchyard_sip::Transport = Transport::Tcp;
+        assert_eq!(format!("SIP/2.0/{ours}"), "SIP/2.0/TCP");
+        assert_eq!(Transport::Udp.to_string(), "UDP");
     }
 }

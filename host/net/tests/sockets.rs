@@ -46,6 +46,22 @@ fn addr_of(sockets: &SipSockets, transport: Transport, v6: bool) -> SocketAddr {
         .expect("bound")
 }
 
+/// Sends `payload` over `transport` to `destination`, on no connection in particular.
+async fn send(
+    sip: &SipSockets,
+    transport: Transport,
+    destination: SocketAddr,
+    payload: Vec<u8>,
+) -> Result<(), SendError> {
+    sip.send(Outgoing {
+        transport,
+        destination,
+        connection: None,
+        payload,
+    })
+    .await
+}
+
 /// Reads from `stream` until `len` bytes came or it closed.
 async fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
     let mut data = vec![0; len];
@@ -98,14 +114,9 @@ async fn udp_on_ipv4_and_ipv6_loopback() {
                 payload: options(1),
             }
         );
-        sip.send(Outgoing {
-            transport: Transport::Udp,
-            destination: received.remote,
-            connection: None,
-            payload: b"answer".to_vec(),
-        })
-        .await
-        .unwrap();
+        send(&sip, Transport::Udp, received.remote, b"answer".to_vec())
+            .await
+            .unwrap();
         let mut buffer = [0; 64];
         let (len, from) = within("answer", client.recv_from(&mut buffer))
             .await
@@ -113,14 +124,13 @@ async fn udp_on_ipv4_and_ipv6_loopback() {
         assert_eq!((&buffer[..len], from), (&b"answer"[..], server));
     }
     let v4_only = sockets(loopback(&["127.0.0.1:0"])).await;
-    let refused = v4_only
-        .send(Outgoing {
-            transport: Transport::Udp,
-            destination: "[::1]:9".parse().unwrap(),
-            connection: None,
-            payload: options(1),
-        })
-        .await;
+    let refused = send(
+        &v4_only,
+        Transport::Udp,
+        "[::1]:9".parse().unwrap(),
+        options(1),
+    )
+    .await;
     assert!(
         matches!(refused, Err(SendError::NoSocket(_))),
         "{refused:?}"
@@ -231,14 +241,13 @@ async fn connections_beyond_the_cap_are_closed() {
     within("first", sip.recv()).await;
     let mut second = TcpStream::connect(server).await.unwrap();
     assert!(closes(&mut second).await, "second connection kept");
-    let refused = sip
-        .send(Outgoing {
-            transport: Transport::Tcp,
-            destination: "127.0.0.1:9".parse().unwrap(),
-            connection: None,
-            payload: options(2),
-        })
-        .await;
+    let refused = send(
+        &sip,
+        Transport::Tcp,
+        "127.0.0.1:9".parse().unwrap(),
+        options(2),
+    )
+    .await;
     assert!(
         matches!(refused, Err(SendError::TooManyConnections(1))),
         "{refused:?}"

@@ -1,12 +1,12 @@
 //! Building responses (RFC 3261 §8.2.6) and the header values the endpoint advertises.
 
-use std::net::SocketAddr;
-
-use rsip::headers::{ToTypedHeader, UntypedHeader};
+use rsip::headers::UntypedHeader;
 use rsip::prelude::HasHeaders;
 
+use crate::address;
 use crate::session::timer::TIMER_TAG;
 use crate::syntax;
+use crate::transport::{Transport, TransportAddr};
 
 /// Methods the endpoint implements (the Allow header, §20.5).
 pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
@@ -105,8 +105,9 @@ impl ResponseBuilder {
             .header(rsip::headers::Supported::new(TIMER_TAG))
     }
 
-    /// Adds the Contact header `<sip:local>` (§12.1.1: needed on dialog-creating responses).
-    pub(crate) fn contact(self, local: SocketAddr) -> Self {
+    /// Adds the Contact header of `local` ([`contact_value`]; §12.1.1: needed on
+    /// dialog-creating responses).
+    pub(crate) fn contact(self, local: TransportAddr) -> Self {
         self.header(rsip::headers::Contact::new(contact_value(local)))
     }
 
@@ -171,16 +172,21 @@ pub(crate) fn check_extra_header(name: &str, value: &str) -> Result<(), &'static
 /// The To header with `tag` added, unless it has a tag already or cannot be read.
 fn with_tag(to: &rsip::headers::To, tag: Option<&str>) -> rsip::headers::To {
     match tag {
-        Some(tag) if to.typed().is_ok_and(|t| t.tag().is_none()) => {
+        Some(tag) if address::parse(to.value()).is_some_and(|a| a.tag().is_none()) => {
             rsip::headers::To::new(format!("{};tag={tag}", to.value()))
         }
         _ => to.clone(),
     }
 }
 
-/// The Contact value for the advertised address `local`.
-pub(crate) fn contact_value(local: SocketAddr) -> String {
-    format!("<sip:{local}>")
+/// The Contact value for the advertised address `local`: `<sip:host:port>`, with
+/// `;transport=tcp` over TCP so that the peer's requests in the dialog come over TCP as well
+/// (§19.1.1; UDP is the default, §18.1.1).
+pub(crate) fn contact_value(local: TransportAddr) -> String {
+    match local.transport {
+        Transport::Udp => format!("<sip:{}>", local.addr),
+        Transport::Tcp => format!("<sip:{};transport=tcp>", local.addr),
+    }
 }
 
 #[cfg(test)]
@@ -199,7 +205,7 @@ mod tests {
              Call-ID: cid\r\nCSeq: 1 INVITE\r\nSubject: x\r\n\r\n",
         );
         let bytes = ResponseBuilder::new(&req, 200, "OK", Some("lt"), "switchyard/1")
-            .contact("192.0.2.1:5070".parse().unwrap())
+            .contact(TransportAddr::udp("192.0.2.1:5070".parse().unwrap()))
             .record_route(&req)
             .sdp("v=0\r\n")
             .build();

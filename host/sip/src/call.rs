@@ -3,7 +3,7 @@
 //! (RFC 3261 §13.3.1.4).
 
 use std::fmt;
-use std::net::SocketAddr;
+
 use std::time::{Duration, Instant};
 
 use crate::dialog::Dialog;
@@ -12,6 +12,7 @@ use crate::session::Session;
 use crate::timer::{Timer, Timers, backoff};
 use crate::transaction::TxId;
 use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
 
 /// Opaque handle of one call (one INVITE dialog). Displays as `c<n>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,7 +70,7 @@ pub(crate) enum Acked {
 struct Pending2xx {
     cseq: u32,
     response: Vec<u8>,
-    destination: SocketAddr,
+    destination: TransportAddr,
     interval: Duration,
 }
 
@@ -83,8 +84,8 @@ pub(crate) struct Call {
     pub(crate) invite_tx: TxId,
     /// The dialog it creates.
     pub(crate) dialog: Dialog,
-    /// Our advertised address (Contact).
-    pub(crate) local: SocketAddr,
+    /// Our advertised address (Contact) and the transport of the dialog.
+    pub(crate) local: TransportAddr,
     /// Where the call stands.
     pub(crate) phase: Phase,
     /// Our current session description: the answer sent with the 2xx, then the latest
@@ -100,7 +101,12 @@ pub(crate) struct Call {
 
 impl Call {
     /// A call in the "Offered" phase.
-    pub(crate) fn new(invite: Request, invite_tx: TxId, dialog: Dialog, local: SocketAddr) -> Self {
+    pub(crate) fn new(
+        invite: Request,
+        invite_tx: TxId,
+        dialog: Dialog,
+        local: TransportAddr,
+    ) -> Self {
         Self {
             invite,
             invite_tx,
@@ -130,7 +136,7 @@ impl Call {
         now: Instant,
         cseq: u32,
         response: Vec<u8>,
-        destination: SocketAddr,
+        destination: TransportAddr,
     ) {
         let interval = Timer::Retransmit2xx.duration();
         self.pending = Some(Pending2xx {

@@ -1,13 +1,18 @@
 //! Dialogs (RFC 3261 §12) on either side: identity, remote target, route set, CSeq numbering
 //! and the in-dialog requests the endpoint sends (BYE, re-INVITE, OPTIONS, the ACK of a 2xx).
 
+use std::fmt::Write;
 use std::net::SocketAddr;
 
-use rsip::headers::{ToTypedHeader, UntypedHeader};
+use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
 
+use crate::address;
 use crate::message::Request;
 use crate::request::Head;
+use crate::transport::{Transport, TransportAddr};
+use crate::uri;
+use crate::wire::split_list;
 
 /// The identity of a dialog (§12): Call-ID and both tags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,38 +55,26 @@ pub(crate) struct Dialog {
     id: DialogId,
     local_uri: String,
     remote_uri: String,
-    remote_target: rsip::Uri,
-    route_set: Vec<rsip::UriWithParams>,
+    remote_target: String,
+    route_set: Vec<Route>,
     local_cseq: u32,
     remote_cseq: u32,
-    local: SocketAddr,
+    /// Our address in the dialog and the transport it was created over.
+    local: TransportAddr,
     fallback: SocketAddr,
 }
 
 impl Dialog {
     /// The UAS side of the dialog that `invite` creates (§12.1.1), with our tag `local_tag`
-    /// and our advertised address `local`. `Err` holds the 400 reason phrase when the INVITE
+    /// and our advertised address `local` (with the transport the INVITE came over). `Err` holds the 400 reason phrase when the INVITE
     /// has no usable Contact or Record-Route.
     pub(crate) fn uas(
         invite: &Request,
         local_tag: String,
-        local: SocketAddr,
+        local: TransportAddr,
     ) -> Result<Self, String> {
-        let contact = invite
-            .raw
-            .contact_header()
-            .map_err(|_| "Missing Contact header")?
-            .typed()
-            .map_err(|_| "Malformed Contact header")?;
-        let mut route_set = Vec::new();
-        for header in invite.raw.headers.iter() {
-            if let rsip::Header::RecordRoute(record_route) = header {
-                let typed = record_route
-                    .typed()
-                    .map_err(|_| "Malformed Record-Route header")?;
-                route_set.extend(typed.uris().iter().cloned());
-            }
-        }
+        let remote_target = contact(&invite.raw.headers)?;
+        let route_set = record_route(&invite.raw.headers)?;
         // Both headers were checked by `validate_request`; their text is kept verbatim.
         let text = |header: Result<&str, rsip::Error>| header.unwrap_or_default().to_owned();
         Ok(Self {
@@ -92,14 +85,14 @@ impl Dialog {
             },
             local_uri: text(invite.raw.to_header().map(|h| h.value())),
             remote_uri: text(invite.raw.from_header().map(|h| h.value())),
-            remote_target: contact.uri,
+            remote_target,
             route_set,
             // §12.1.1: the local sequence number starts empty; §8.1.1.5 lets us pick any
             // value below 2^31 for the first request.
             local_cseq: 0,
             remote_cseq: invite.cseq,
             local,
-            fallback: invite.destination,
+            fallback: invite.destination.addr,
         })
     }
 
@@ -114,20 +107,8 @@ impl Dialog {
         cseq: u32,
         fallback: SocketAddr,
     ) -> Result<Self, &'static str> {
-        let contact = response
-            .contact_header()
-            .map_err(|_| "Missing Contact header")?
-            .typed()
-            .map_err(|_| "Malformed Contact header")?;
-        let mut route_set = Vec::new();
-        for header in response.headers.iter() {
-            if let rsip::Header::RecordRoute(record_route) = header {
-                let typed = record_route
-                    .typed()
-                    .map_err(|_| "Malformed Record-Route header")?;
-                route_set.extend(typed.uris().iter().cloned());
-            }
-        }
+        let remote_target = contact(&response.headers)?;
+        let mut route_set = record_route(&response.headers)?;
         route_set.reverse();
         let remote_uri = response
             .to_header()
@@ -142,7 +123,7 @@ impl Dialog {
             },
             local_uri: head.from.clone(),
             remote_uri,
-            remote_target: contact.uri,
+            remote_target,
             route_set,
             local_cseq: cseq,
             // §12.1.2: the remote sequence number starts empty.
@@ -174,7 +155,7 @@ impl Dialog {
         method: rsip::Method,
         branch: &str,
         user_agent: &str,
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         self.request_with(method, branch, user_agent, &Parts::default())
     }
 
@@ -195,7 +176,7 @@ impl Dialog {
         branch: &str,
         user_agent: &str,
         parts: &Parts<'_>,
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         let cseq = parts.cseq.unwrap_or_else(|| {
             self.local_cseq += 1;
             self.local_cseq
@@ -207,8 +188,8 @@ impl Dialog {
     /// route if that is a strict router.
     pub(crate) fn request_uri(&self) -> String {
         match self.route_set.first() {
-            Some(first) if !first.uri.params.contains(&rsip::Param::Lr) => first.uri.to_string(),
-            _ => self.remote_target.to_string(),
+            Some(first) if !first.loose => first.uri.clone(),
+            _ => self.remote_target.clone(),
         }
     }
 
@@ -221,7 +202,7 @@ impl Dialog {
         branch: &str,
         user_agent: &str,
         credentials: &[(&str, String)],
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         let parts = Parts {
             cseq: Some(cseq),
             headers: credentials,
@@ -237,80 +218,111 @@ impl Dialog {
         branch: &str,
         user_agent: &str,
         parts: &Parts<'_>,
-    ) -> (Vec<u8>, SocketAddr) {
+    ) -> (Vec<u8>, TransportAddr) {
         let target = format!("<{}>", self.remote_target);
-        let (uri, routes, next_hop) = match self.route_set.first() {
-            None => (self.remote_target.clone(), Vec::new(), &self.remote_target),
-            Some(first) if first.uri.params.contains(&rsip::Param::Lr) => (
-                self.remote_target.clone(),
-                self.route_set.iter().map(ToString::to_string).collect(),
+        let (uri, routes, next_hop): (_, Vec<&str>, _) = match self.route_set.first() {
+            None => (&self.remote_target, Vec::new(), &self.remote_target),
+            Some(first) if first.loose => (
+                &self.remote_target,
+                self.route_set.iter().map(|r| r.value.as_str()).collect(),
                 &first.uri,
             ),
             // §12.2.1.1: a strict router gets the request with itself as Request-URI and the
             // remote target as the last Route.
             Some(first) => (
-                first.uri.clone(),
+                &first.uri,
                 self.route_set[1..]
                     .iter()
-                    .map(ToString::to_string)
-                    .chain(std::iter::once(target))
+                    .map(|r| r.value.as_str())
+                    .chain(std::iter::once(target.as_str()))
                     .collect(),
                 &first.uri,
             ),
         };
-        let destination = resolve(next_hop).unwrap_or(self.fallback);
-        let mut headers = rsip::Headers::default();
-        headers.push(
-            rsip::headers::Via::new(format!("SIP/2.0/UDP {};branch={branch};rport", self.local))
-                .into(),
+        let hop = uri::parse(next_hop);
+        // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
+        // without one, the dialog keeps the transport it was created over.
+        let destination = TransportAddr {
+            transport: hop
+                .and_then(|u| u.transport())
+                .and_then(Transport::from_param)
+                .unwrap_or(self.local.transport),
+            addr: hop.and_then(|u| u.socket_addr()).unwrap_or(self.fallback),
+        };
+        let mut text = format!(
+            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
+             Max-Forwards: 70\r\n",
+            destination.transport, self.local.addr
         );
-        headers.push(rsip::headers::MaxForwards::new("70").into());
         for route in routes {
-            headers.push(rsip::headers::Route::new(route).into());
+            let _ = write!(text, "Route: {route}\r\n");
         }
-        headers.push(
-            rsip::headers::From::new(format!("{};tag={}", self.local_uri, self.id.local_tag))
-                .into(),
+        let _ = write!(
+            text,
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n\
+             User-Agent: {user_agent}\r\n",
+            self.local_uri, self.id.local_tag, self.remote_uri, self.id.call_id
         );
-        headers.push(rsip::headers::To::new(self.remote_uri.clone()).into());
-        headers.push(rsip::headers::CallId::new(self.id.call_id.clone()).into());
-        headers.push(rsip::headers::CSeq::new(format!("{cseq} {method}")).into());
-        headers.push(rsip::headers::UserAgent::new(user_agent).into());
         for (name, value) in parts.headers {
-            headers.push(rsip::Header::Other((*name).to_owned(), value.clone()));
+            let _ = write!(text, "{name}: {value}\r\n");
         }
         let body = match parts.body {
             Some((content_type, body)) => {
-                headers.push(rsip::headers::ContentType::new(content_type).into());
-                body.as_bytes().to_vec()
+                let _ = write!(text, "Content-Type: {content_type}\r\n");
+                body
             }
-            None => Vec::new(),
+            None => "",
         };
-        headers.push(rsip::headers::ContentLength::new(body.len().to_string()).into());
-        let request = rsip::Request {
-            method,
-            uri,
-            version: rsip::Version::V2,
-            headers,
-            body,
-        };
-        (request.to_string().into_bytes(), destination)
+        let _ = write!(text, "Content-Length: {}\r\n\r\n{body}", body.len());
+        (text.into_bytes(), destination)
     }
 }
 
-/// The socket address of a URI whose host is an IP literal (port 5060 by default, §19.1.2).
-fn resolve(uri: &rsip::Uri) -> Option<SocketAddr> {
-    match uri.host_with_port.host {
-        rsip::Host::IpAddr(ip) => {
-            let port = uri
-                .host_with_port
-                .port
-                .as_ref()
-                .map_or(5060, |p| *p.value());
-            Some(SocketAddr::new(ip, port))
+/// One entry of a dialog's route set (§12.1.1, §12.1.2).
+#[derive(Debug)]
+struct Route {
+    /// The route's URI.
+    uri: String,
+    /// Whether that URI names a loose router (`lr`).
+    loose: bool,
+    /// The Record-Route value as received, written out as a Route value.
+    value: String,
+}
+
+/// The URI of the first Contact value in `headers`, the remote target of a dialog (§12.1.1,
+/// §12.1.2); `Err` names a missing or unreadable Contact.
+fn contact(headers: &rsip::Headers) -> Result<String, &'static str> {
+    let value = headers
+        .iter()
+        .find_map(|h| match h {
+            rsip::Header::Contact(contact) => Some(contact.value()),
+            _ => None,
+        })
+        .ok_or("Missing Contact header")?;
+    let address = split_list(value)
+        .next()
+        .and_then(address::parse)
+        .ok_or("Malformed Contact header")?;
+    Ok(address.uri.to_owned())
+}
+
+/// The Record-Route values in `headers`, in order; `Err` if one is unreadable.
+fn record_route(headers: &rsip::Headers) -> Result<Vec<Route>, &'static str> {
+    let mut routes = Vec::new();
+    for header in headers.iter() {
+        if let rsip::Header::RecordRoute(record_route) = header {
+            for value in split_list(record_route.value()) {
+                let address = address::parse(value).ok_or("Malformed Record-Route header")?;
+                let loose = uri::parse(address.uri).is_some_and(|u| u.is_loose_router());
+                routes.push(Route {
+                    uri: address.uri.to_owned(),
+                    loose,
+                    value: value.to_owned(),
+                });
+            }
         }
-        rsip::Host::Domain(_) => None,
     }
+    Ok(routes)
 }
 
 #[cfg(test)]
@@ -325,29 +337,29 @@ mod tests {
              From: \"A\" <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
              CSeq: 10 INVITE\r\n{extra}\r\n"
         );
-        validate_request(
-            parse_request(&text),
-            "192.0.2.7:5062".parse().unwrap(),
-            false,
-        )
-        .unwrap()
+        validate_request(parse_request(&text), local_udp("192.0.2.7:5062"), false).unwrap()
     }
 
-    fn local() -> SocketAddr {
-        "192.0.2.1:5060".parse().unwrap()
+    fn local_udp(addr: &str) -> TransportAddr {
+        TransportAddr::udp(addr.parse().unwrap())
+    }
+
+    fn local() -> TransportAddr {
+        local_udp("192.0.2.1:5060")
+    }
+
+    /// Our side, with tag `lt` at `local`, of the dialog of an INVITE with the header lines
+    /// `extra`.
+    fn uas(extra: &str, local: TransportAddr) -> Dialog {
+        Dialog::uas(&invite(extra), "lt".into(), local).unwrap()
     }
 
     #[test]
     fn bye_goes_to_remote_target_with_next_cseq() {
-        let mut dialog = Dialog::uas(
-            &invite("Contact: <sip:a@192.0.2.8:5070>\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070>\r\n", local());
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
-        assert_eq!(dest, "192.0.2.8:5070".parse().unwrap());
+        assert_eq!(dest, local_udp("192.0.2.8:5070"));
         assert!(
             text.starts_with("BYE sip:a@192.0.2.8:5070 SIP/2.0\r\n"),
             "{text}"
@@ -372,12 +384,7 @@ mod tests {
 
     #[test]
     fn request_with_carries_headers_body_and_a_given_cseq() {
-        let mut dialog = Dialog::uas(
-            &invite("Contact: <sip:a@192.0.2.8:5070>\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070>\r\n", local());
         let headers = [("Contact", "<sip:192.0.2.1:5060>".to_owned())];
         let parts = Parts {
             cseq: None,
@@ -409,17 +416,13 @@ mod tests {
 
     #[test]
     fn loose_route_set_is_used_in_order() {
-        let mut dialog = Dialog::uas(
-            &invite(
-                "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:192.0.2.50:5080;lr>, <sip:p2.example.com;lr>\r\n",
-            ),
-            "lt".into(),
+        let mut dialog = uas(
+            "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:192.0.2.50:5080;lr>, <sip:p2.example.com;lr>\r\n",
             local(),
-        )
-        .unwrap();
+        );
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
-        assert_eq!(dest, "192.0.2.50:5080".parse().unwrap());
+        assert_eq!(dest, local_udp("192.0.2.50:5080"));
         assert!(
             text.starts_with("BYE sip:a@192.0.2.8 SIP/2.0\r\n"),
             "{text}"
@@ -431,15 +434,34 @@ mod tests {
     }
 
     #[test]
+    fn a_tcp_dialog_sends_over_tcp_unless_the_next_hop_names_a_transport() {
+        let tcp = TransportAddr {
+            transport: Transport::Tcp,
+            addr: local().addr,
+        };
+        let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070;transport=tcp>\r\n", tcp);
+        let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(dest.transport, Transport::Tcp);
+        assert!(
+            text.contains("Via: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKb;rport\r\n"),
+            "{text}"
+        );
+        let mut udp_target = uas("Contact: <sip:a@192.0.2.8:5070;transport=UDP>\r\n", tcp);
+        let (bytes, dest) = udp_target.request(rsip::Method::Bye, "z9hG4bKc", "ua");
+        assert_eq!(dest, local_udp("192.0.2.8:5070"));
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .contains("Via: SIP/2.0/UDP ")
+        );
+    }
+
+    #[test]
     fn host_name_target_falls_back_to_the_invite_source() {
-        let mut dialog = Dialog::uas(
-            &invite("Contact: <sip:a@phone.example.com>\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: <sip:a@phone.example.com>\r\n", local());
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-        assert_eq!(dest, "192.0.2.7:5062".parse().unwrap());
+        assert_eq!(dest, local_udp("192.0.2.7:5062"));
     }
 
     #[test]
@@ -448,12 +470,7 @@ mod tests {
             Dialog::uas(&invite(""), "lt".into(), local()).unwrap_err(),
             "Missing Contact header"
         );
-        let mut dialog = Dialog::uas(
-            &invite("Contact: sip:a@192.0.2.8\r\n"),
-            "lt".into(),
-            local(),
-        )
-        .unwrap();
+        let mut dialog = uas("Contact: sip:a@192.0.2.8\r\n", local());
         assert!(!dialog.accept_remote_cseq(10));
         assert!(dialog.accept_remote_cseq(11));
         assert!(!dialog.accept_remote_cseq(11));

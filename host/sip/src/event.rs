@@ -152,7 +152,7 @@ pub struct IncomingCall {
     pub call_id: String,
     /// Every header as (name, value) text, in order (compact names expanded).
     pub headers: Vec<(String, String)>,
-    /// The datagram's source address.
+    /// The source address of the INVITE's datagram or connection.
     pub source: SocketAddr,
     /// The SDP offer's audio stream.
     pub offer: Offer,

@@ -1,9 +1,10 @@
 //! Sans-IO SIP for Switchyard: transactions, dialogs, SDP offer/answer.
 //!
-//! [`Endpoint`] is a UDP user agent core that answers calls, places them
-//! ([`Endpoint::invite`]) and handles what follows in them: re-INVITE and UPDATE offers both
-//! ways, session timers, OPTIONS probes and DTMF INFO. It performs no I/O and reads no clock:
-//! the shell hands it datagrams and the current time and sends what it polls out.
+//! [`Endpoint`] is a user agent core over UDP and TCP ([`Transport`]) that answers calls,
+//! places them ([`Endpoint::invite`]) and handles what follows in them: re-INVITE and UPDATE
+//! offers both ways, session timers, OPTIONS probes and DTMF INFO. It performs no I/O and
+//! reads no clock: the shell hands it messages (datagrams, or messages framed from TCP streams
+//! by [`StreamFramer`]) and the current time, and sends what it polls out ([`Transmit`]).
 //!
 //! Layout, one job per module:
 //! - `wire`: datagram to request or response (compact headers, folding, bare LF);
@@ -17,10 +18,11 @@
 //!   `request`: the INVITE, CANCEL and non-2xx ACK of calls we place (§8.1.1, §9.1, §17.1.1.3);
 //! - `outgoing`: a call we place, checked, and its INVITE's state ([`OutgoingCall`]);
 //!   `auth`: Digest answers to 401/407 challenges (§22, RFC 7616; [`Credentials`]);
-//! - `transaction`: the §17 state machines; [`timer`]: their timers as data;
+//! - `transaction`: the §17 state machines; [`timer`]: their timers as data; `transport`:
+//!   [`Transport`] and the addresses reached over one; `transmit`: what goes out;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
 //! - `session`: a confirmed call's later offers and answers (§14, RFC 3311, RFC 3264 §8),
-//!   our re-INVITE's client transaction, the o= line of our SDP and session timers
+//!   our re-INVITE (carried by the INVITE client transaction), the o= line of our SDP and session timers
 //!   ([`SessionTimers`], RFC 4028); `dtmf_relay`: the INFO body of out-of-band DTMF;
 //! - `endpoint`: routing between them and the public API (`inbound` for what arrives,
 //!   `in_dialog` for the peer's requests in a call, `outbound` for the calls we place,
@@ -56,6 +58,7 @@ pub mod testing;
 pub mod timer;
 mod transaction;
 mod transmit;
+mod transport;
 mod uri;
 mod via;
 mod wire;
@@ -69,3 +72,4 @@ pub use limits::Limits;
 pub use outgoing::OutgoingCall;
 pub use session::timer::SessionTimers;
 pub use transmit::Transmit;
+pub use transport::Transport;

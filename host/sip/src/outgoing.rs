@@ -10,6 +10,7 @@ use crate::message::Request;
 use crate::request::Head;
 use crate::sdp::Offer;
 use crate::transaction::TxId;
+use crate::transport::{Transport, TransportAddr};
 use crate::{address, uri};
 
 /// A call the application places with [`Endpoint::invite`](crate::Endpoint::invite).
@@ -32,6 +33,10 @@ pub struct OutgoingCall {
     pub route: Vec<String>,
     /// The next hop the INVITE goes to (the shell resolved the URI or picked the proxy).
     pub destination: SocketAddr,
+    /// The transport to `destination`. Every request of the call goes over it: the INVITE,
+    /// its CANCEL and ACKs, and the dialog's requests unless the peer's Contact or Record-Route
+    /// names another (§18.1.1); the Via and Contact name it.
+    pub transport: Transport,
     /// Our address to advertise: Via sent-by and Contact.
     pub local: SocketAddr,
     /// The SDP offer, sent as the INVITE's body.
@@ -147,8 +152,8 @@ pub(crate) struct Placed {
     pub(crate) headers: Vec<(String, String)>,
     /// The SDP offer.
     pub(crate) sdp_offer: String,
-    /// The next hop.
-    pub(crate) destination: SocketAddr,
+    /// The next hop and the transport to it.
+    pub(crate) destination: TransportAddr,
     /// The Digest credentials and the challenges they answered, if the call has credentials.
     pub(crate) auth: Option<Authenticator>,
     /// The credentials header lines of the latest INVITE, repeated on the ACK of its 2xx
@@ -171,7 +176,7 @@ pub(crate) struct Placed {
     pub(crate) early_answer: Option<Offer>,
     /// The ACK sent for each 2xx, by the To tag of its dialog, and where it went: sent again
     /// for each retransmission of that 2xx (§13.2.2.4).
-    pub(crate) acks: Vec<(String, Vec<u8>, SocketAddr)>,
+    pub(crate) acks: Vec<(String, Vec<u8>, TransportAddr)>,
 }
 
 impl Placed {
@@ -181,7 +186,10 @@ impl Placed {
             head,
             headers: call.headers,
             sdp_offer: call.sdp_offer,
-            destination: call.destination,
+            destination: TransportAddr {
+                transport: call.transport,
+                addr: call.destination,
+            },
             auth: call.credentials.map(Authenticator::new),
             credential_lines: Vec::new(),
             cseq: 0,
@@ -239,6 +247,7 @@ mod tests {
             headers: vec![("X-Room".into(), "42".into())],
             route: vec!["<sip:proxy.example.com;lr>".into()],
             destination: "192.0.2.5:5060".parse().unwrap(),
+            transport: Transport::Udp,
             local: "192.0.2.1:5060".parse().unwrap(),
             sdp_offer: String::new(),
             credentials: None,

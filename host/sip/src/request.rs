@@ -3,10 +3,10 @@
 //! From (with our tag), To, Call-ID and Route set of the INVITE.
 
 use std::fmt::Write;
-use std::net::SocketAddr;
 
 use crate::build::{ACCEPT, ALLOW, contact_value};
 use crate::session::timer::TIMER_TAG;
+use crate::transport::TransportAddr;
 
 /// What every request of one outgoing INVITE transaction carries.
 #[derive(Debug)]
@@ -23,8 +23,8 @@ pub(crate) struct Head {
     pub(crate) call_id: String,
     /// The Route values, in order (§8.1.2).
     pub(crate) route: Vec<String>,
-    /// Our address: Via sent-by and Contact.
-    pub(crate) local: SocketAddr,
+    /// Our address (Via sent-by and Contact) and the transport the requests go over.
+    pub(crate) local: TransportAddr,
     /// The User-Agent header value.
     pub(crate) user_agent: String,
 }
@@ -67,9 +67,9 @@ impl Head {
 
     fn start(&self, method: &str, branch: &str, cseq: u32, to: &str) -> String {
         let mut text = format!(
-            "{method} {} SIP/2.0\r\nVia: SIP/2.0/UDP {};branch={branch};rport\r\n\
+            "{method} {} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
              Max-Forwards: 70\r\n",
-            self.uri, self.local
+            self.uri, self.local.transport, self.local.addr
         );
         for route in &self.route {
             let _ = write!(text, "Route: {route}\r\n");
@@ -105,7 +105,7 @@ mod tests {
             to: "<sip:bob@example.com>".into(),
             call_id: "cid@192.0.2.1".into(),
             route: vec!["<sip:proxy.example.com;lr>".into()],
-            local: "192.0.2.1:5060".parse().unwrap(),
+            local: TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             user_agent: "ua".into(),
         }
     }

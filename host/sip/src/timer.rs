@@ -1,12 +1,14 @@
 //! RFC 3261 timers as data: which timers exist, how long each runs, and a small set of armed
 //! timers that a state machine owns.
 //!
-//! Only UDP values are used (the endpoint is UDP-only): timers that RFC 3261 sets to zero for
-//! reliable transports (D, I, J, K) keep their unreliable-transport durations here.
+//! [`Timer::duration`] gives the values for UDP; [`Timer::duration_over`] those for a given
+//! transport, where a reliable one sets Timers D, I, J and K to zero.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 use std::time::{Duration, Instant};
+
+use crate::transport::Transport;
 
 /// T1, the round-trip time estimate (RFC 3261 §17.1.1.1 and Table 4: 500 ms default).
 pub const T1: Duration = Duration::from_millis(500);
@@ -61,6 +63,15 @@ impl Timer {
             }
             Timer::D => Duration::from_secs(32),
             Timer::I | Timer::K => T4,
+        }
+    }
+
+    /// The duration the timer is armed with over `transport`: zero for Timers D, I, J and K
+    /// over a reliable transport (Table 4), [`Timer::duration`] otherwise.
+    pub fn duration_over(self, transport: Transport) -> Duration {
+        match self {
+            Timer::D | Timer::I | Timer::J | Timer::K if transport.is_reliable() => Duration::ZERO,
+            _ => self.duration(),
         }
     }
 }
@@ -185,6 +196,17 @@ mod tests {
         assert_eq!(ms(Timer::L), 32_000);
         assert_eq!(ms(Timer::Retransmit2xx), 500);
         assert_eq!(ms(Timer::AckTimeout), 32_000);
+    }
+
+    #[test]
+    fn reliable_transports_zero_timers_d_i_j_and_k_only() {
+        for timer in [Timer::D, Timer::I, Timer::J, Timer::K] {
+            assert_eq!(timer.duration_over(Transport::Tcp), Duration::ZERO);
+            assert_eq!(timer.duration_over(Transport::Udp), timer.duration());
+        }
+        for timer in [Timer::B, Timer::F, Timer::H, Timer::L, Timer::M] {
+            assert_eq!(timer.duration_over(Transport::Tcp), timer.duration());
+        }
     }
 
     #[test]

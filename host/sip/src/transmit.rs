@@ -1,18 +1,24 @@
-//! Datagrams waiting to be sent by the shell.
+//! Messages waiting to be sent by the shell.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-/// One UDP datagram the shell must send.
+use crate::transport::{Transport, TransportAddr};
+
+/// One message the shell must send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transmit {
+    /// The transport to send it over. Over TCP, a response goes on the connection its
+    /// request came on (§18.2.2), which the shell finds by `destination`, the request's
+    /// source; a request goes on a connection to `destination`, opened if need be.
+    pub transport: Transport,
     /// Where to send it.
     pub destination: SocketAddr,
-    /// The datagram, a complete SIP message.
+    /// A complete SIP message.
     pub payload: Vec<u8>,
 }
 
-/// The queue of datagrams to send, counting retransmissions.
+/// The queue of messages to send, counting retransmissions.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     queue: VecDeque<Transmit>,
@@ -20,21 +26,22 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    /// Queues a first transmission of `payload`.
-    pub(crate) fn send(&mut self, destination: SocketAddr, payload: Vec<u8>) {
+    /// Queues a first transmission of `payload` to `to`.
+    pub(crate) fn send(&mut self, to: TransportAddr, payload: Vec<u8>) {
         self.queue.push_back(Transmit {
-            destination,
+            transport: to.transport,
+            destination: to.addr,
             payload,
         });
     }
 
-    /// Queues a retransmission of `payload`.
-    pub(crate) fn resend(&mut self, destination: SocketAddr, payload: &[u8]) {
+    /// Queues a retransmission of `payload` to `to`.
+    pub(crate) fn resend(&mut self, to: TransportAddr, payload: &[u8]) {
         self.retransmissions += 1;
-        self.send(destination, payload.to_vec());
+        self.send(to, payload.to_vec());
     }
 
-    /// The next datagram to send, oldest first.
+    /// The next message to send, oldest first.
     pub(crate) fn pop(&mut self) -> Option<Transmit> {
         self.queue.pop_front()
     }

@@ -1,7 +1,10 @@
 //! URIs as the endpoint reads them (RFC 3261 §19.1.1, §25.1): checked character by character,
 //! with the user part and headers of SIP and SIPS URIs found. rsip's URI parser refuses some
 //! valid URIs (RFC 4475 §3.1.1.9: a user part with `;`) and accepts invalid ones (§3.1.2.7:
-//! `<sip:...>` as a Request-URI), so the endpoint does not use it on what peers send.
+//! `<sip:...>` as a Request-URI) and every IPv6 reference (RFC 5118), so the endpoint does
+//! not use it on what peers send.
+
+use std::net::{IpAddr, SocketAddr};
 
 /// A URI that passed [`parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +15,58 @@ pub(crate) struct Uri<'a> {
     /// Whether a SIP or SIPS URI carries headers (`?name=value`), which a Request-URI must not
     /// (§19.1.1, table 1).
     pub(crate) has_headers: bool,
+    /// The hostport of a SIP or SIPS URI as written (an IPv6 reference in brackets); "" for
+    /// other schemes.
+    pub(crate) host_port: &'a str,
+    /// The uri-parameters of a SIP or SIPS URI as written, each with its leading `;`; "" if
+    /// it has none or the URI has another scheme.
+    pub(crate) params: &'a str,
+}
+
+impl<'a> Uri<'a> {
+    /// The address of a URI whose host is an IP literal, with the URI's port or 5060
+    /// (§19.1.2); `None` for a host name, an unreadable port or a URI of another scheme.
+    pub(crate) fn socket_addr(&self) -> Option<SocketAddr> {
+        let (host, port) = match self.host_port.strip_prefix('[') {
+            Some(v6) => {
+                let (host, rest) = v6.split_once(']')?;
+                (host, rest.strip_prefix(':'))
+            }
+            None => match self.host_port.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (self.host_port, None),
+            },
+        };
+        let ip = host.parse::<IpAddr>().ok()?;
+        // An IPv4 literal in brackets or an IPv6 one without is no hostport (§25.1).
+        if ip.is_ipv6() != self.host_port.starts_with('[') {
+            return None;
+        }
+        let port = port.map_or(Some(5060), |p| p.parse().ok())?;
+        Some(SocketAddr::new(ip, port))
+    }
+
+    /// The value of the uri-parameter `name` (case-insensitive): `Some(None)` when it has no
+    /// value, `None` when it is absent.
+    pub(crate) fn param(&self, name: &str) -> Option<Option<&'a str>> {
+        self.params.split(';').skip(1).find_map(|param| {
+            let (n, value) = match param.split_once('=') {
+                Some((n, value)) => (n, Some(value)),
+                None => (param, None),
+            };
+            n.eq_ignore_ascii_case(name).then_some(value)
+        })
+    }
+
+    /// Whether the URI names a loose router (the `lr` parameter, §19.1.1, §16.12).
+    pub(crate) fn is_loose_router(&self) -> bool {
+        self.param("lr").is_some()
+    }
+
+    /// The `transport` parameter's value (§19.1.1), if any.
+    pub(crate) fn transport(&self) -> Option<&'a str> {
+        self.param("transport").flatten()
+    }
 }
 
 /// `text` as a URI: `scheme ":" rest`, with a scheme of a letter followed by letters, digits,
@@ -33,6 +88,8 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
         return Some(Uri {
             user: "",
             has_headers: false,
+            host_port: "",
+            params: "",
         });
     }
     // §25.1: "@" appears in no part of a SIP URI but the one ending its userinfo.
@@ -41,9 +98,12 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
     if host_part[..host_end].is_empty() {
         return None;
     }
+    let params_end = host_part.find('?').unwrap_or(host_part.len());
     Some(Uri {
         user: userinfo.split_once(':').map_or(userinfo, |(user, _)| user),
         has_headers: host_part.contains('?'),
+        host_port: &host_part[..host_end],
+        params: &host_part[host_end..params_end],
     })
 }
 
@@ -84,6 +144,40 @@ mod tests {
             assert_eq!(uri.user, user, "{text}");
             assert!(!uri.has_headers, "{text}");
         }
+    }
+
+    #[test]
+    fn ip_literals_give_their_address() {
+        let cases = [
+            ("sip:alice@[2001:db8::2]:5062", Some("[2001:db8::2]:5062")),
+            ("sip:[2001:db8::1];lr", Some("[2001:db8::1]:5060")),
+            (
+                "sips:bob@192.0.2.4:5070;transport=tcp?x=y",
+                Some("192.0.2.4:5070"),
+            ),
+            ("sip:192.0.2.4", Some("192.0.2.4:5060")),
+            ("sip:phone.example.com:5060", None),
+            ("sip:192.0.2.4:port", None),
+            ("sip:2001:db8::1", None),
+            ("sip:[192.0.2.4]", None),
+            ("tel:+1-201-555-0123", None),
+        ];
+        for (text, addr) in cases {
+            let expected = addr.map(|a| a.parse::<SocketAddr>().unwrap());
+            assert_eq!(parse(text).unwrap().socket_addr(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn uri_parameters_are_read() {
+        let uri = parse("sip:[2001:db8::1]:5080;LR;transport=TCP;maddr=x?h=;lr").unwrap();
+        assert_eq!(uri.params, ";LR;transport=TCP;maddr=x");
+        assert!(uri.is_loose_router());
+        assert_eq!(uri.transport(), Some("TCP"));
+        assert_eq!(uri.param("maddr"), Some(Some("x")));
+        assert_eq!(uri.param("ttl"), None);
+        let plain = parse("sip:a@b").unwrap();
+        assert!(!plain.is_loose_router());
     }
 
     #[test]

@@ -86,15 +86,9 @@ fn text(t: &Transmit) -> String {
     String::from_utf8_lossy(&t.payload).into_owned()
 }
 
-// rsip's URI parser refuses every IPv6 reference (`sip:alice@[2001:db8::2]:5062` fails with
-// "invalid digit found in string"), and three readers still use it on this call's path:
-// `dialog.rs` reads the INVITE's Contact (and Record-Route) with it, so the INVITE is refused
-// with 400 Malformed Contact header, and keeps the remote target as an `rsip::Uri`; `build.rs`
-// adds the To tag only when rsip reads the To header (see the test below); and the test UAC's
-// `Received::to_tag` reads To with rsip. The test passes once those use the crate's own
-// `address`/`uri` parsers.
+// rsip's URI parser refuses every IPv6 reference; the dialog (Contact, Record-Route, remote
+// target), the response builder's To tag and the test UAC read them with the crate's own parsers.
 #[test]
-#[ignore = "dialog.rs parses Contact with rsip, which cannot read IPv6 references"]
 fn a_call_between_ipv6_addresses_completes_and_the_bye_goes_to_the_contact() {
     let mut ep = endpoint();
     let caller = addr("[2001:db8::2]:5062");
@@ -195,12 +189,8 @@ fn responses_follow_the_via_of_ipv6_requests() {
     }
 }
 
-// The response builder adds our To tag only when rsip can read the request's To header, which
-// it cannot when the URI holds an IPv6 reference: the 200 below goes out without a To tag
-// (RFC 3261 §8.2.6.2 requires one). Fixed once `build.rs` reads the To header with the
-// crate's own `address` parser.
+// RFC 3261 §8.2.6.2: the response carries our To tag even when the To URI is an IPv6 reference.
 #[test]
-#[ignore = "build.rs reads the To header with rsip, which cannot read IPv6 references"]
 fn responses_to_ipv6_requests_carry_a_to_tag() {
     let mut ep = endpoint();
     let request = "OPTIONS sip:a@[2001:db8::1] SIP/2.0\r\n\

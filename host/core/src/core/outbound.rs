@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 use switchyard_media::{Codec, SUPPORTED_ENCODINGS};
-use switchyard_sip::{CallKey, OutgoingCall, sdp};
+use switchyard_sip::{CallKey, OutgoingCall, Transport, sdp};
 
 use super::CallCore;
 use crate::call::{Attachment, Call, CallId, Phase, Session};
@@ -171,6 +171,7 @@ impl CallCore {
                 .map(|proxy| format!("<{proxy}>"))
                 .collect(),
             destination,
+            transport: Transport::Udp,
             local: SocketAddr::new(local_ip, self.config.sip_port),
             sdp_offer: offer.clone(),
             credentials: request.credentials.clone(),

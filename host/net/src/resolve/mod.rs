@@ -185,47 +185,45 @@ impl Resolver {
     }
 
     async fn naptr(&self, name: &str) -> Result<Vec<Naptr>, ResolveError> {
-        Ok(self
-            .records(name, RecordType::NAPTR)
-            .await?
-            .into_iter()
-            .filter_map(|data| match data {
-                RData::NAPTR(n) => Some(Naptr {
-                    order: n.order,
-                    preference: n.preference,
-                    flags: String::from_utf8_lossy(&n.flags).into_owned(),
-                    services: String::from_utf8_lossy(&n.services).into_owned(),
-                    replacement: name_text(&n.replacement),
-                }),
-                _ => None,
-            })
-            .collect())
+        self.records(name, RecordType::NAPTR, |data| match data {
+            RData::NAPTR(n) => Some(Naptr {
+                order: n.order,
+                preference: n.preference,
+                flags: String::from_utf8_lossy(&n.flags).into_owned(),
+                services: String::from_utf8_lossy(&n.services).into_owned(),
+                replacement: name_text(&n.replacement),
+            }),
+            _ => None,
+        })
+        .await
     }
 
     async fn srv(&self, name: &str) -> Result<Vec<Srv>, ResolveError> {
-        Ok(self
-            .records(name, RecordType::SRV)
-            .await?
-            .into_iter()
-            .filter_map(|data| match data {
-                RData::SRV(s) => Some(Srv {
-                    priority: s.priority,
-                    weight: s.weight,
-                    port: s.port,
-                    target: name_text(&s.target),
-                }),
-                _ => None,
-            })
-            .collect())
+        self.records(name, RecordType::SRV, |data| match data {
+            RData::SRV(s) => Some(Srv {
+                priority: s.priority,
+                weight: s.weight,
+                port: s.port,
+                target: name_text(&s.target),
+            }),
+            _ => None,
+        })
+        .await
     }
 
-    /// The answers of type `kind` for `name`; none when the name or the type does not exist.
-    async fn records(&self, name: &str, kind: RecordType) -> Result<Vec<RData>, ResolveError> {
+    /// The answers of type `kind` for `name`, each as `read` takes it (answers it takes
+    /// nothing from are skipped); none when the name or the type does not exist.
+    async fn records<T>(
+        &self,
+        name: &str,
+        kind: RecordType,
+        read: impl Fn(&RData) -> Option<T>,
+    ) -> Result<Vec<T>, ResolveError> {
         match self.dns.lookup(fqdn(name)?, kind).await {
             Ok(lookup) => Ok(lookup
                 .answers()
                 .iter()
-                .map(|record| record.data.clone())
+                .filter_map(|record| read(&record.data))
                 .collect()),
             Err(e) => none_if_absent(e),
         }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::Endpoint;
 use crate::build::ResponseBuilder;
+use crate::transport::TransportAddr;
 use crate::wire::RawRequest;
 
 impl Endpoint {
@@ -16,7 +17,7 @@ impl Endpoint {
         now: Instant,
         source: SocketAddr,
         raw: &RawRequest,
-        destination: SocketAddr,
+        destination: TransportAddr,
         code: u16,
         reason: &str,
     ) {

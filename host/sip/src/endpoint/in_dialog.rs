@@ -2,7 +2,6 @@
 //! (RFC 3311 §5.2) with or without an offer, INFO with DTMF, and the responses that state the
 //! session timer (RFC 4028 §9).
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
@@ -20,9 +19,10 @@ use crate::sdp::Offer;
 use crate::session::timer::{self, Agreed, TooSmall};
 use crate::session::{IncomingOffer, UpdateReply};
 use crate::transaction::ServerKey;
+use crate::transport::TransportAddr;
 
 impl Endpoint {
-    /// The peer's re-INVITE in `call` (§14.2).
+    /// The peer's re-INVITE in `call` (§14.2), which is not ending.
     pub(super) fn on_reinvite(
         &mut self,
         now: Instant,
@@ -33,9 +33,6 @@ impl Endpoint {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
-        if state.phase == Phase::Ending {
-            return self.reply(now, key, &request, Reply::NoSuchCall);
-        }
         if state.session.incoming.is_some() {
             // §14.2: an INVITE before our final response to the previous one.
             let response = self.retry_later(&request);
@@ -89,7 +86,7 @@ impl Endpoint {
         }
     }
 
-    /// The peer's UPDATE in `call` (RFC 3311 §5.2).
+    /// The peer's UPDATE in `call` (RFC 3311 §5.2), which is not ending.
     pub(super) fn on_update(
         &mut self,
         now: Instant,
@@ -97,14 +94,11 @@ impl Endpoint {
         call: CallKey,
         request: Request,
     ) {
+        let offer = read_body_offer(&request);
+        let has_offer = !matches!(offer, Ok(None));
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
-        if state.phase == Phase::Ending {
-            return self.reply(now, key, &request, Reply::NoSuchCall);
-        }
-        let offer = read_body_offer(&request);
-        let has_offer = !matches!(offer, Ok(None));
         // RFC 3311 §5.2: an offer while one of ours is unanswered gets 491; while one of the
         // peer's is unanswered, 500 with Retry-After.
         if has_offer && (state.session.incoming.is_some() || state.phase == Phase::Offered) {
@@ -273,7 +267,7 @@ impl Endpoint {
 /// our capabilities, the session timer's headers and `sdp`, if any.
 pub(super) fn ok(
     request: &Request,
-    local: SocketAddr,
+    local: TransportAddr,
     agreed: Option<Agreed>,
     sdp: Option<&str>,
     server: &str,

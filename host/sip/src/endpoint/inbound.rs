@@ -1,6 +1,5 @@
 //! What the endpoint does with each received request and response.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
@@ -16,6 +15,7 @@ use crate::reply::{Reply, required};
 use crate::sdp::{Offer, OfferError};
 use crate::session::timer::{self, TooSmall};
 use crate::transaction::{Absorbed, ServerKey, Transaction};
+use crate::transport::TransportAddr;
 use crate::wire::RawRequest;
 
 /// Why the endpoint refuses an offer: status code and reason phrase.
@@ -31,12 +31,12 @@ impl Refusal {
 }
 
 impl Endpoint {
-    /// A request from `source`; `too_large` if its datagram exceeded the size limit.
+    /// A request from `source` to `local`; `too_large` if it exceeded the size limit.
     pub(super) fn on_request(
         &mut self,
         now: Instant,
-        local: SocketAddr,
-        source: SocketAddr,
+        local: TransportAddr,
+        source: TransportAddr,
         raw: RawRequest,
         too_large: bool,
     ) {
@@ -55,7 +55,7 @@ impl Endpoint {
                 destination,
                 code,
                 reason,
-            }) => return self.refuse_stateless(now, source, &raw, destination, code, &reason),
+            }) => return self.refuse_stateless(now, source.addr, &raw, destination, code, &reason),
         };
         let method = request.method;
         // §17.2.3: a request matching a server transaction is a retransmission, or the ACK
@@ -87,7 +87,7 @@ impl Endpoint {
         if method == Method::ACK {
             return self.on_ack(now, &request);
         }
-        if !self.admit(now, source) {
+        if !self.admit(now, source.addr) {
             return;
         }
         match (method, request.to_tag.is_some()) {
@@ -135,7 +135,7 @@ impl Endpoint {
         self.reschedule_invite(now, id);
     }
 
-    fn on_invite(&mut self, now: Instant, local: SocketAddr, key: ServerKey, request: Request) {
+    fn on_invite(&mut self, now: Instant, local: TransportAddr, key: ServerKey, request: Request) {
         let local_tag = self.ids.tag();
         let dialog = match Dialog::uas(&request, local_tag, local) {
             Ok(dialog) => dialog,
@@ -209,6 +209,10 @@ impl Endpoint {
                 if !ending {
                     self.end_call(call, EndCause::RemoteBye);
                 }
+            }
+            // A call that is ending takes no new offer: its dialog is as good as gone.
+            Method::INVITE | Method::UPDATE if state.phase == Phase::Ending => {
+                self.reply(now, key, &request, Reply::NoSuchCall)
             }
             Method::INVITE => self.on_reinvite(now, key, call, request),
             Method::UPDATE => self.on_update(now, key, call, request),
@@ -302,7 +306,8 @@ impl Endpoint {
             // §17.2.2: the final response goes out at once; "Completed" only waits for
             // retransmissions, answered with the response rebuilt from them.
             self.out.send(request.destination, response);
-            self.lingering.completed(now, key, reply, tag);
+            self.lingering
+                .completed(now, key, request.destination.transport, reply, tag);
         }
     }
 

@@ -1,5 +1,5 @@
-//! The UA core for UDP: owns calls, dialogs and transactions, and is driven by the shell
-//! through datagrams, time and the application's decisions.
+//! The UA core for UDP and TCP: owns calls, dialogs and transactions, and is driven by the
+//! shell through received messages, time and the application's decisions.
 
 mod admission;
 mod challenge;
@@ -28,6 +28,7 @@ use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
 use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
 use crate::transmit::{Outbox, Transmit};
+use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
 
 /// How the endpoint presents itself.
@@ -40,7 +41,7 @@ pub struct EndpointConfig {
 /// Counters of what the endpoint saw and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Datagrams handed to [`Endpoint::handle_datagram`].
+    /// Messages handed to [`Endpoint::handle_message`] (or [`Endpoint::handle_datagram`]).
     pub datagrams_received: u64,
     /// Datagrams of only whitespace or NUL bytes (NAT keepalives), ignored.
     pub keepalives: u64,
@@ -159,9 +160,10 @@ impl TxEntry {
     }
 }
 
-/// The UA core for UDP: answers calls and places them.
+/// The UA core for UDP and TCP: answers calls and places them.
 ///
-/// Sans-IO: feed it datagrams ([`Endpoint::handle_datagram`]) and time
+/// Sans-IO: feed it received messages ([`Endpoint::handle_message`],
+/// [`Endpoint::handle_datagram`]) and time
 /// ([`Endpoint::handle_timeout`] at [`Endpoint::poll_timeout`]), then drain
 /// [`Endpoint::poll_transmit`] and [`Endpoint::poll_event`]. Identifiers come from a PRNG
 /// seeded at construction, so a run is reproducible.
@@ -238,10 +240,8 @@ impl Endpoint {
         }
     }
 
-    /// Processes one received datagram. `local` is the address to advertise to this peer
-    /// (Contact and Via host:port), `remote` the datagram's source. Never panics; a bad
-    /// request is answered with the response naming its problem (400, 505, 513) where one can
-    /// be routed, anything else bad is dropped, and both are counted in [`Endpoint::stats`].
+    /// Processes one received UDP datagram: [`Endpoint::handle_message`] over
+    /// [`Transport::Udp`].
     pub fn handle_datagram(
         &mut self,
         now: Instant,
@@ -249,8 +249,37 @@ impl Endpoint {
         remote: SocketAddr,
         data: &[u8],
     ) {
+        self.handle_message(now, Transport::Udp, local, remote, data);
+    }
+
+    /// Processes one message received over `transport`: a whole UDP datagram, or one message
+    /// framed from a TCP connection by [`StreamFramer`](crate::StreamFramer). `local` is the
+    /// address to advertise to this peer (Contact and Via host:port), `remote` the datagram's
+    /// or connection's source. Responses to a request over TCP go to `remote` over TCP, which
+    /// the shell maps to the connection the request came on (§18.2.2); over UDP they follow
+    /// the Via (§18.2.2, RFC 3581). Never panics; a bad request is answered with the response
+    /// naming its problem (400, 505, 513) where one can be routed, anything else bad is
+    /// dropped, and both are counted in [`Endpoint::stats`].
+    pub fn handle_message(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         self.stats.datagrams_received += 1;
         let too_large = data.len() > self.max_message_bytes;
+        let (local, remote) = (
+            TransportAddr {
+                transport,
+                addr: local,
+            },
+            TransportAddr {
+                transport,
+                addr: remote,
+            },
+        );
         match wire::parse(data) {
             Some(Datagram::Request(request)) => {
                 self.on_request(now, local, remote, *request, too_large)
@@ -300,7 +329,7 @@ impl Endpoint {
         }
     }
 
-    /// The next datagram to send.
+    /// The next message to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.out.pop()
     }
@@ -381,9 +410,7 @@ impl Endpoint {
         reason: &str,
         headers: &[(&str, &str)],
     ) -> Result<(), CallError> {
-        if !(300..=699).contains(&code) {
-            return Err(CallError::InvalidStatus(code));
-        }
+        refusal(code)?;
         for (name, value) in headers {
             check_extra_header(name, value).map_err(|problem| CallError::InvalidHeader {
                 name: (*name).to_owned(),
@@ -407,10 +434,7 @@ impl Endpoint {
         if self.hangup_placed(now, call) {
             return Ok(());
         }
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         match state.phase {
             Phase::Offered => self.reject_offered(
                 now,
@@ -528,7 +552,7 @@ impl Endpoint {
         if let Some(state) = self.calls.remove(&call) {
             self.dialogs.remove(state.dialog.id());
             if let Some(reinvite) = &state.session.outgoing {
-                self.reinvites.remove(reinvite.branch());
+                self.reinvites.remove(&reinvite.branch);
             }
             self.authenticators.remove(&call);
             self.schedule.set(Owner::Call(call), None);
@@ -592,9 +616,9 @@ impl Endpoint {
         }) = self.transactions.get(&id)
             && let Some(state) = invite.lingers()
         {
-            let call = invite.call();
+            let (call, transport) = (invite.call(), invite.transport());
             if let Some(TxKey::Server(key)) = self.remove_tx(id) {
-                self.lingering.invite(now, key.id, state, call);
+                self.lingering.invite(now, key.id, state, transport, call);
             }
         }
         self.reschedule(Owner::Tx(id));
@@ -603,7 +627,7 @@ impl Endpoint {
     fn new_invite_server(
         &mut self,
         key: ServerKey,
-        destination: SocketAddr,
+        destination: TransportAddr,
         call: Option<CallKey>,
     ) -> TxId {
         let tx = InviteServer::new(destination, call);
@@ -611,9 +635,17 @@ impl Endpoint {
     }
 }
 
+/// The call `call` among `calls`; [`CallError::UnknownCall`] if there is none.
+fn known(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mut Call, CallError> {
+    calls
+        .get_mut(&call)
+        .map(|state| &mut **state)
+        .ok_or(CallError::UnknownCall(call))
+}
+
 /// The call `call` if it waits for an answer.
 fn offered(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mut Call, CallError> {
-    let state = calls.get_mut(&call).ok_or(CallError::UnknownCall(call))?;
+    let state = known(calls, call)?;
     if state.phase != Phase::Offered {
         return Err(CallError::InvalidState {
             call,
@@ -621,4 +653,14 @@ fn offered(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mu
         });
     }
     Ok(state)
+}
+
+/// `Ok` if `code` is a final response that refuses (300..=699), as a rejected call or offer
+/// needs; [`CallError::InvalidStatus`] otherwise.
+fn refusal(code: u16) -> Result<(), CallError> {
+    if (300..=699).contains(&code) {
+        Ok(())
+    } else {
+        Err(CallError::InvalidStatus(code))
+    }
 }

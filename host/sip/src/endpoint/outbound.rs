@@ -1,7 +1,7 @@
 //! The UAC core: placing calls, the responses to our INVITEs, CANCEL and Digest retries
 //! (RFC 3261 §8.1, §9.1, §13.2, §22; RFC 6026 §7.2).
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
@@ -18,6 +18,7 @@ use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::timer;
 use crate::transaction::{ClientOutcome, InviteClient, NonInviteClient, Transaction, TxId};
+use crate::transport::TransportAddr;
 use crate::wire::{self, Datagram};
 
 /// The most dialogs one INVITE may create (forks answering, RFC 6026 §7.2); 2xx responses with
@@ -27,9 +28,10 @@ const MAX_DIALOGS: usize = 16;
 
 impl Endpoint {
     /// Places a call: sends the INVITE with the SDP offer, a fresh Call-ID and From tag, to
-    /// `call.destination`, retransmitted by Timer A until a response. Timer B (64*T1) gives it
-    /// up if no response comes at all; once a provisional response came, only a final
-    /// response or [`Endpoint::hangup`] ends it (§17.1.1.2). What follows is reported as
+    /// `call.destination` over `call.transport`, retransmitted by Timer A until a response
+    /// (over UDP only). Timer B (64*T1) gives it up if no response comes at all; once a
+    /// provisional response came, only a final response or [`Endpoint::hangup`] ends it
+    /// (§17.1.1.2). What follows is reported as
     /// [`Event::CallProgress`] for each provisional response, then [`Event::CallAnswered`]
     /// (the 2xx was ACKed; the call then ends with [`Event::CallEnded`]) or
     /// [`Event::CallFailed`]. A `401`/`407` is answered once with the call's credentials
@@ -38,7 +40,10 @@ impl Endpoint {
     /// would itself refuse (say, a malformed Date header), and nothing is sent then.
     pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<CallKey, CallError> {
         call.check()?;
-        let local = call.local;
+        let local = TransportAddr {
+            transport: call.transport,
+            addr: call.local,
+        };
         let head = Head {
             uri: call.request_uri.clone(),
             from: call.from.clone(),
@@ -46,7 +51,7 @@ impl Endpoint {
             to: call.to.clone(),
             call_id: format!("{}@{}", self.ids.tag(), call.local.ip()),
             route: call.route.clone(),
-            local: call.local,
+            local,
             user_agent: self.user_agent.clone(),
         };
         let mut placed = Placed::new(call, head);
@@ -82,7 +87,7 @@ impl Endpoint {
         call: CallKey,
         branch: String,
         request: Vec<u8>,
-        destination: SocketAddr,
+        destination: TransportAddr,
     ) {
         let tx = InviteClient::new(now, destination, request, call, &mut self.out);
         let key = ClientKey {
@@ -125,11 +130,7 @@ impl Endpoint {
             method: rsip::Method::Cancel.to_string(),
         };
         let invite = placed.tx;
-        if let Some(TxEntry {
-            tx: Transaction::InviteClient(tx),
-            ..
-        }) = self.transactions.get_mut(&invite)
-        {
+        if let Some(tx) = invite_client(&mut self.transactions, invite) {
             tx.give_up_later(now);
         }
         self.reschedule(Owner::Tx(invite));
@@ -138,11 +139,7 @@ impl Endpoint {
 
     /// A response matched the INVITE client transaction `id`.
     pub(super) fn on_invite_response(&mut self, now: Instant, id: TxId, response: Response) {
-        let Some(TxEntry {
-            tx: Transaction::InviteClient(tx),
-            ..
-        }) = self.transactions.get_mut(&id)
-        else {
+        let Some(tx) = invite_client(&mut self.transactions, id) else {
             return;
         };
         let call = tx.owner();
@@ -220,7 +217,7 @@ impl Endpoint {
             &response.raw,
             remote_tag.clone(),
             placed.cseq,
-            placed.destination,
+            placed.destination.addr,
         );
         let mut dialog = match dialog {
             Ok(dialog) => dialog,
@@ -332,11 +329,7 @@ impl Endpoint {
     /// 408 (or ends it if the application hung up); once the transaction of a 2xx ends
     /// (Timer M), the call's record of it goes.
     pub(super) fn on_invite_client_timeout(&mut self, now: Instant, id: TxId) {
-        let Some(TxEntry {
-            tx: Transaction::InviteClient(tx),
-            ..
-        }) = self.transactions.get_mut(&id)
-        else {
+        let Some(tx) = invite_client(&mut self.transactions, id) else {
             return;
         };
         let call = tx.owner();
@@ -356,7 +349,7 @@ impl Endpoint {
 
 /// `invite`, sent from `local`, read back as the endpoint reads requests: the answered call's
 /// record of its INVITE. `Err` if the endpoint would refuse it itself.
-fn read_back(invite: &[u8], local: SocketAddr) -> Result<Request, CallError> {
+fn read_back(invite: &[u8], local: TransportAddr) -> Result<Request, CallError> {
     let refused = |reason: String| CallError::InvalidRequest { reason };
     let Some(Datagram::Request(raw)) = wire::parse(invite) else {
         return Err(refused("Unreadable request".into()));
@@ -383,4 +376,15 @@ fn sdp_answer(response: &rsip::Response) -> Option<Offer> {
         return None;
     }
     Offer::parse(&response.body).ok()
+}
+
+/// The INVITE client transaction `id` among `transactions`, if it still runs.
+fn invite_client(transactions: &mut HashMap<TxId, TxEntry>, id: TxId) -> Option<&mut InviteClient> {
+    match transactions.get_mut(&id) {
+        Some(TxEntry {
+            tx: Transaction::InviteClient(tx),
+            ..
+        }) => Some(tx),
+        _ => None,
+    }
 }

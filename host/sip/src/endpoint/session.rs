@@ -5,17 +5,17 @@
 use std::time::{Duration, Instant};
 
 use super::in_dialog::ok;
-use super::{CallError, ClientKey, Endpoint, Owner, TxKey};
+use super::{CallError, ClientKey, Endpoint, Owner, TxKey, known, refusal};
 use crate::build::{ACCEPT, ResponseBuilder, contact_value};
 use crate::call::{CallKey, Phase};
 use crate::dialog::Parts;
 use crate::event::{EndCause, Event};
 use crate::message::Response;
 use crate::sdp::Offer;
-use crate::session::reinvite::{Received, ReinviteClient};
+use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
 use crate::session::{Due, IncomingOffer, Retry, glare_wait};
-use crate::transaction::{NonInviteClient, Transaction};
+use crate::transaction::{ClientOutcome, Machine, NonInviteClient, Transaction};
 
 /// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
 /// two peers that keep colliding must stop somewhere).
@@ -46,10 +46,7 @@ impl Endpoint {
         call: CallKey,
         sdp_answer: String,
     ) -> Result<(), CallError> {
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
         let agreed = state.session.incoming_timer.take();
         let sdp = state.session.stamp(&sdp_answer);
@@ -85,13 +82,8 @@ impl Endpoint {
         code: u16,
         reason: &str,
     ) -> Result<(), CallError> {
-        if !(300..=699).contains(&code) {
-            return Err(CallError::InvalidStatus(code));
-        }
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        refusal(code)?;
+        let state = known(&mut self.calls, call)?;
         let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
         state.session.incoming_timer = None;
         let response = ResponseBuilder::new(
@@ -120,10 +112,7 @@ impl Endpoint {
         call: CallKey,
         sdp_offer: String,
     ) -> Result<(), CallError> {
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         if !can_offer(state) {
             return Err(busy(call, state.phase));
         }
@@ -138,10 +127,7 @@ impl Endpoint {
     /// code comes as [`Event::ProbeResult`] (408 on timeout), and a 481 or 408 then ends the
     /// call with [`EndCause::DialogGone`] (RFC 5057 §5.1). Else [`CallError::InvalidState`].
     pub fn probe(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
-        let state = self
-            .calls
-            .get_mut(&call)
-            .ok_or(CallError::UnknownCall(call))?;
+        let state = known(&mut self.calls, call)?;
         if state.phase != Phase::Confirmed {
             return Err(busy(call, state.phase));
         }
@@ -165,36 +151,44 @@ impl Endpoint {
             self.reinvites.remove(&response.branch);
             return;
         };
-        let Some(client) = state
+        let Some(reinvite) = state
             .session
             .outgoing
             .as_mut()
-            .filter(|client| client.branch() == response.branch)
+            .filter(|reinvite| reinvite.branch == response.branch)
         else {
             return;
         };
         let code = response.code;
-        if client.on_response(now, code, &mut self.out) == Received::Nothing {
+        let first_final = code >= 200 && reinvite.is_pending();
+        // §17.1.1.3: the ACK of a non-2xx shares the INVITE's branch and is the transaction's
+        // to send (again); both ACKs repeat the INVITE's CSeq number.
+        let non_2xx_ack = (code >= 300).then(|| {
+            let (ack, _) = state
+                .dialog
+                .ack(reinvite.cseq, &response.branch, &self.user_agent, &[]);
+            ack
+        });
+        let passed = reinvite
+            .tx
+            .on_response(now, code, non_2xx_ack, &mut self.out);
+        if !first_final {
+            // §13.2.2.4: each retransmission of the 2xx is ACKed again.
+            if let Some((ack, destination)) = reinvite.ack.as_ref().filter(|_| passed) {
+                self.out.resend(*destination, ack);
+            }
             return self.reschedule(Owner::Session(call));
         }
         let success = (200..300).contains(&code);
-        // §13.2.2.4: the ACK of a 2xx is a new transaction; §17.1.1.3: that of a non-2xx
-        // shares the INVITE's branch. Both repeat its CSeq number.
-        let branch = if success {
-            self.ids.branch()
-        } else {
-            response.branch.clone()
-        };
-        let parts = Parts {
-            cseq: Some(client.cseq()),
-            ..Parts::default()
-        };
-        let (ack, _) =
-            state
+        if success {
+            // §13.2.2.4: the ACK of a 2xx is a new transaction, with a branch of its own.
+            let ack = state
                 .dialog
-                .request_with(rsip::Method::Ack, &branch, &self.user_agent, &parts);
-        client.acknowledge(ack, &mut self.out);
-        let offer = client.offer().to_owned();
+                .ack(reinvite.cseq, &self.ids.branch(), &self.user_agent, &[]);
+            self.out.send(ack.1, ack.0.clone());
+            reinvite.ack = Some(ack);
+        }
+        let offer = reinvite.offer.clone();
         let answer = Offer::parse(&response.raw.body);
         match (success, answer) {
             (true, Ok(answer)) => {
@@ -232,13 +226,13 @@ impl Endpoint {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
-        if let Some(client) = state.session.outgoing.as_mut() {
-            let timed_out = client.on_timeout(now, &mut self.out);
-            if client.is_terminated() {
-                self.reinvites.remove(client.branch());
+        if let Some(reinvite) = state.session.outgoing.as_mut() {
+            let outcome = reinvite.tx.on_timeout(now, &mut self.out);
+            if reinvite.tx.is_terminated() {
+                self.reinvites.remove(&reinvite.branch);
                 state.session.outgoing = None;
             }
-            if timed_out {
+            if outcome == Some(ClientOutcome::Timeout) {
                 self.events.push_back(Event::OfferRefused {
                     call,
                     code: 408,
@@ -354,11 +348,12 @@ impl Endpoint {
                 .request_with(rsip::Method::Invite, &branch, &self.user_agent, &parts);
         let cseq = state.dialog.local_cseq();
         if let Some(old) = state.session.outgoing.take() {
-            self.reinvites.remove(old.branch());
+            self.reinvites.remove(&old.branch);
         }
         state.session.attempts += 1;
-        state.session.outgoing = Some(ReinviteClient::new(
+        state.session.outgoing = Some(Reinvite::send(
             now,
+            call,
             destination,
             request,
             (branch.clone(), cseq),

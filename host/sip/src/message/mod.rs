@@ -15,6 +15,7 @@ use checks::Checked;
 use crate::address;
 use crate::ids::MAGIC_COOKIE;
 use crate::method::Method;
+use crate::transport::TransportAddr;
 use crate::via;
 use crate::wire::RawRequest;
 
@@ -41,10 +42,10 @@ pub(crate) struct Request {
     pub(crate) uri: String,
     /// The user part of a SIP or SIPS Request-URI ("" otherwise).
     pub(crate) user: String,
-    /// The datagram's source address.
+    /// The source address of the datagram or connection it came in.
     pub(crate) source: SocketAddr,
-    /// Where responses go (§18.2.2, RFC 3581 §4).
-    pub(crate) destination: SocketAddr,
+    /// Where responses go (§18.2.2, RFC 3581 §4), over the transport it came by.
+    pub(crate) destination: TransportAddr,
     /// Server transaction identity (§17.2.3) without the method; an extension method's name
     /// is part of it, as all extension methods share one [`Method`].
     pub(crate) transaction_id: String,
@@ -75,7 +76,7 @@ pub(crate) enum Rejection {
         /// The request as parsed, top Via annotated.
         raw: Box<RawRequest>,
         /// Where the response goes.
-        destination: SocketAddr,
+        destination: TransportAddr,
         /// The status code: 400, 505 or 513.
         code: u16,
         /// The reason phrase naming the problem.
@@ -83,14 +84,25 @@ pub(crate) enum Rejection {
     },
 }
 
-/// Checks `raw`, received from `source`; `too_large` when the datagram exceeded the size
+/// Checks `raw`, received from `source`; `too_large` when the message exceeded the size
 /// limit (only its head is looked at then: the answer is `513 Message Too Large`, §21.5.11).
 pub(crate) fn validate_request(
     mut raw: RawRequest,
-    source: SocketAddr,
+    source: TransportAddr,
     too_large: bool,
 ) -> Result<Request, Rejection> {
-    let (destination, top) = annotate_top_via(&mut raw, source).ok_or(Rejection::Unroutable)?;
+    let (via_destination, top) =
+        annotate_top_via(&mut raw, source.addr).ok_or(Rejection::Unroutable)?;
+    // §18.2.2: over a reliable transport the response goes back the way the request came,
+    // on its connection, whatever the Via's sent-by says; over UDP, where the Via says.
+    let destination = TransportAddr {
+        transport: source.transport,
+        addr: if source.transport.is_reliable() {
+            source.addr
+        } else {
+            via_destination
+        },
+    };
     let checked = match checks::check_request(&mut raw, too_large) {
         Ok(checked) => checked,
         Err((code, reason)) => {
@@ -108,7 +120,7 @@ pub(crate) fn validate_request(
         method: checked.method,
         uri: checked.uri,
         user: checked.user,
-        source,
+        source: source.addr,
         destination,
         transaction_id,
         call_id: checked.call_id,
@@ -300,6 +312,10 @@ mod tests {
 
     const SOURCE: &str = "192.0.2.7:40000";
 
+    fn udp_source() -> TransportAddr {
+        TransportAddr::udp(SOURCE.parse().unwrap())
+    }
+
     fn options(via: &str, extra: &str) -> String {
         format!(
             "OPTIONS sip:sut@192.0.2.1 SIP/2.0\r\nVia: {via}\r\n\
@@ -309,7 +325,7 @@ mod tests {
     }
 
     fn refusal(text: &str) -> (u16, String) {
-        match validate_request(request(text), SOURCE.parse().unwrap(), false) {
+        match validate_request(request(text), udp_source(), false) {
             Err(Rejection::Refused { code, reason, .. }) => (code, reason),
             other => panic!("not refused: {other:?}"),
         }
@@ -327,8 +343,8 @@ mod tests {
             "SIP/2.0/UDP 10.0.0.9:5062;branch=z9hG4bKabc;rport",
             "CSeq: 5 OPTIONS\r\nContent-Length: 2\r\n\r\nhiEXTRA",
         );
-        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
-        assert_eq!(req.destination, SOURCE.parse().unwrap());
+        let req = validate_request(request(&text), udp_source(), false).unwrap();
+        assert_eq!(req.destination, udp_source());
         assert_eq!(
             req.raw.via_header().unwrap().value(),
             "SIP/2.0/UDP 10.0.0.9:5062;branch=z9hG4bKabc;rport=40000;received=192.0.2.7"
@@ -346,9 +362,27 @@ mod tests {
             "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKabc",
             "CSeq: 5 OPTIONS\r\n\r\n",
         );
-        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
-        assert_eq!(req.destination, "192.0.2.7:5060".parse().unwrap());
+        let req = validate_request(request(&text), udp_source(), false).unwrap();
+        assert_eq!(req.destination.addr, "192.0.2.7:5060".parse().unwrap());
         assert!(!req.raw.via_header().unwrap().value().contains("received"));
+    }
+
+    #[test]
+    fn over_tcp_responses_go_to_the_source_whatever_the_via_says() {
+        let text = options(
+            "SIP/2.0/TCP 10.0.0.9:5062;branch=z9hG4bKabc",
+            "CSeq: 5 OPTIONS\r\n\r\n",
+        );
+        let source = TransportAddr {
+            transport: crate::Transport::Tcp,
+            addr: SOURCE.parse().unwrap(),
+        };
+        let req = validate_request(request(&text), source, false).unwrap();
+        assert_eq!(req.destination, source);
+        assert_eq!(
+            req.raw.via_header().unwrap().value(),
+            "SIP/2.0/TCP 10.0.0.9:5062;branch=z9hG4bKabc;received=192.0.2.7"
+        );
     }
 
     #[test]
@@ -414,7 +448,7 @@ mod tests {
             let request = valid.replacen("OPTIONS sip:sut@192.0.2.1 SIP/2.0", line, 1);
             assert_eq!(refusal(&request), (code, text.to_owned()), "{line:?}");
         }
-        let large = validate_request(request(&valid), SOURCE.parse().unwrap(), true);
+        let large = validate_request(request(&valid), udp_source(), true);
         assert!(
             matches!(&large, Err(Rejection::Refused { code: 513, .. })),
             "{large:?}"
@@ -444,7 +478,7 @@ mod tests {
         assert_eq!(reason(&unbalanced), "Malformed To header");
         let fine =
             with("Max-Forwards: 0070\r\nContact: *\r\nDate: Sat, 15 Oct 2005 04:44:56 GMT\r\n");
-        let req = validate_request(request(&fine), SOURCE.parse().unwrap(), false).unwrap();
+        let req = validate_request(request(&fine), udp_source(), false).unwrap();
         assert_eq!(req.max_forwards, Some(70));
     }
 
@@ -452,7 +486,7 @@ mod tests {
     fn extension_methods_are_read_and_their_cseq_must_match() {
         let via = "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1";
         let text = options(via, "CSeq: 7 FROBNICATE\r\n\r\n").replacen("OPTIONS", "FROBNICATE", 1);
-        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
+        let req = validate_request(request(&text), udp_source(), false).unwrap();
         assert_eq!((req.method, req.cseq), (Method::Extension, 7));
         assert_eq!(req.transaction_id, "z9hG4bK1 192.0.2.7 FROBNICATE");
         let lower = text.replace("CSeq: 7 FROBNICATE", "CSeq: 7 frobnicate");
@@ -472,7 +506,7 @@ mod tests {
             "CSeq: 5 OPTIONS\r\n\r\n",
         )
         .replace(";tag=ft\r\n", "\r\n ;tag=folded\r\n");
-        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
+        let req = validate_request(request(&text), udp_source(), false).unwrap();
         assert_eq!(req.from_tag, "folded");
     }
 
@@ -481,7 +515,7 @@ mod tests {
         let text = "OPTIONS sip:a@b SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\n\
                     Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
         assert!(matches!(
-            validate_request(request(text), SOURCE.parse().unwrap(), false),
+            validate_request(request(text), udp_source(), false),
             Err(Rejection::Unroutable)
         ));
     }
@@ -489,7 +523,7 @@ mod tests {
     #[test]
     fn rfc2543_branchless_requests_get_a_composite_transaction_id() {
         let text = options("SIP/2.0/UDP 192.0.2.7", "CSeq: 9 OPTIONS\r\n\r\n");
-        let req = validate_request(request(&text), SOURCE.parse().unwrap(), false).unwrap();
+        let req = validate_request(request(&text), udp_source(), false).unwrap();
         assert!(req.transaction_id.starts_with("rfc2543 cid@192.0.2.7 9 ft"));
     }
 

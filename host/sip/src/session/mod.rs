@@ -6,15 +6,15 @@ mod origin;
 pub(crate) mod reinvite;
 pub(crate) mod timer;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use origin::Origin;
-use reinvite::ReinviteClient;
+use reinvite::Reinvite;
 use timer::Agreed;
 
 use crate::message::Request;
 use crate::transaction::TxId;
+use crate::transport::TransportAddr;
 
 /// The request that carried an offer from the peer, waiting for
 /// [`Endpoint::accept_offer`](crate::Endpoint::accept_offer) or
@@ -42,7 +42,7 @@ impl IncomingOffer {
 pub(crate) struct UpdateReply {
     pub(crate) cseq: u32,
     pub(crate) response: Vec<u8>,
-    pub(crate) destination: SocketAddr,
+    pub(crate) destination: TransportAddr,
 }
 
 /// A 491 to our re-INVITE: the offer to send again, and when (§14.1).
@@ -61,7 +61,7 @@ pub(crate) struct Session {
     /// The session timer the request of `incoming` asks for, applied when it is accepted.
     pub(crate) incoming_timer: Option<Agreed>,
     /// Our latest re-INVITE, until its transaction ends.
-    pub(crate) outgoing: Option<ReinviteClient>,
+    pub(crate) outgoing: Option<Reinvite>,
     /// Our re-INVITE to send again after a 491.
     pub(crate) retry: Option<Retry>,
     /// Re-INVITEs sent with the offer of `outgoing` so far.
@@ -98,10 +98,7 @@ impl Session {
     pub(crate) fn negotiating(&self) -> bool {
         self.incoming.is_some()
             || self.offer_in_2xx.is_some()
-            || self
-                .outgoing
-                .as_ref()
-                .is_some_and(ReinviteClient::is_pending)
+            || self.outgoing.as_ref().is_some_and(Reinvite::is_pending)
     }
 
     /// The session was set up or refreshed at `now` (a 2xx to an INVITE or UPDATE either
@@ -146,7 +143,7 @@ impl Session {
     /// or the expiry.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         [
-            self.outgoing.as_ref().and_then(ReinviteClient::deadline),
+            self.outgoing.as_ref().and_then(Reinvite::deadline),
             self.retry.as_ref().map(|r| r.at),
             self.refresh_at,
             self.expires_at,

@@ -71,6 +71,7 @@
 mod net;
 mod offer;
 mod received;
+mod simulation;
 mod uac;
 mod uac_dialog;
 mod uas;
@@ -81,9 +82,10 @@ use std::time::Instant;
 
 pub use net::{Datagram, Net};
 pub use offer::audio_offer;
-pub use received::Received;
+pub use received::{Message, Received, Request};
 /// The `rsip` crate, whose types [`Received`] and the [`Uac`] queries use.
 pub use rsip;
+pub use simulation::Simulation;
 pub use uac::{Uac, UacConfig};
 pub use uas::Uas;
 

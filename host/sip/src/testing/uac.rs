@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use rsip::Method;
 
 use super::{Received, audio_offer};
-use crate::Transmit;
 use crate::build::ResponseBuilder;
 use crate::timer::{T1, backoff};
+use crate::{Transmit, Transport};
 
 /// Who the UAC is and whom it calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +30,14 @@ pub struct UacConfig {
     pub call_id: String,
     /// The From tag.
     pub from_tag: String,
+    /// The transport it speaks: what its Transmits, Via and Contact name. Over TCP it
+    /// retransmits nothing (§17.1.1.2, §17.1.2.2).
+    pub transport: Transport,
 }
 
 impl UacConfig {
     /// A UAC at `local` calling `request_user` at the endpoint `remote` as `from_user`: no
-    /// display name, Call-ID `uac-<port>@<ip>` of `local`, From tag `uac-tag`.
+    /// display name, Call-ID `uac-<port>@<ip>` of `local`, From tag `uac-tag`, over UDP.
     pub fn new(local: SocketAddr, remote: SocketAddr, request_user: &str, from_user: &str) -> Self {
         Self {
             local,
@@ -44,6 +47,7 @@ impl UacConfig {
             from_display_name: None,
             call_id: format!("uac-{}@{}", local.port(), local.ip()),
             from_tag: "uac-tag".to_owned(),
+            transport: Transport::Udp,
         }
     }
 }
@@ -134,19 +138,8 @@ impl Uac {
 
     /// Sends a re-INVITE in the dialog with the last INVITE's body (a session refresh).
     pub fn reinvite(&mut self, now: Instant) {
-        let branch = self.branch();
-        self.invite_cseq = self.take_cseq();
-        let tag = self.remote_tag.clone();
-        let invite = self.request(
-            "INVITE",
-            &branch,
-            self.invite_cseq,
-            tag.as_deref(),
-            "",
-            &self.offer,
-        );
-        self.invite_branch = branch;
-        self.start(now, Method::Invite, invite, false);
+        let offer = self.offer.clone();
+        self.reoffer(now, "", &offer);
     }
 
     /// Sends a CANCEL of the pending INVITE: same branch and CSeq number (§9.1), retransmitted
@@ -186,16 +179,10 @@ impl Uac {
     /// Processes a datagram received at `now`. Panics if it is no SIP message: the endpoint
     /// under test must send only SIP.
     pub fn handle_datagram(&mut self, now: Instant, data: &[u8]) {
-        let text = String::from_utf8_lossy(data).into_owned();
-        let message = rsip::SipMessage::try_from(data).expect("endpoint sent unparseable SIP");
-        let received = Received {
-            at: now,
-            text,
-            message,
-        };
-        match &received.message {
-            rsip::SipMessage::Response(_) => self.on_response(&received),
-            rsip::SipMessage::Request(request) => match request.method {
+        let received = Received::parse(now, data);
+        match received.request() {
+            None => self.on_response(&received),
+            Some(request) => match request.method {
                 Method::Bye if self.answer_bye => {
                     let ok = ResponseBuilder::new(request, 200, "OK", None, "test-uac").build();
                     self.outbox.push_back(ok);
@@ -207,10 +194,11 @@ impl Uac {
         self.received.push(received);
     }
 
-    /// The next datagram to send, oldest first; it always goes to [`UacConfig::remote`].
+    /// The next message to send, oldest first; it always goes to [`UacConfig::remote`].
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         let payload = self.outbox.pop_front()?;
         Some(Transmit {
+            transport: self.config.transport,
             destination: self.config.remote,
             payload,
         })
@@ -264,7 +252,7 @@ impl Uac {
     pub fn requests(&self, method: Method) -> Vec<&Received> {
         self.received
             .iter()
-            .filter(|r| matches!(&r.message, rsip::SipMessage::Request(q) if q.method == method))
+            .filter(|r| r.request().is_some_and(|q| q.method == method))
             .collect()
     }
 
@@ -306,6 +294,9 @@ impl Uac {
 
     pub(super) fn start(&mut self, now: Instant, method: Method, payload: Vec<u8>, capped: bool) {
         self.outbox.push_back(payload.clone());
+        if self.config.transport.is_reliable() {
+            return;
+        }
         self.retransmissions.push(Retransmission {
             method,
             payload,
@@ -359,12 +350,17 @@ impl Uac {
             from_display_name,
             call_id,
             from_tag,
+            transport,
         } = &self.config;
         let display = from_display_name
             .as_ref()
             .map(|name| format!("\"{name}\" "))
             .unwrap_or_default();
         let to_tag = to_tag.map(|t| format!(";tag={t}")).unwrap_or_default();
+        let contact_transport = match transport {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+        };
         let content_type =
             if body.is_empty() || extra.to_ascii_lowercase().contains("content-type:") {
                 ""
@@ -373,12 +369,12 @@ impl Uac {
             };
         format!(
             "{method} sip:{request_user}@{remote} SIP/2.0\r\n\
-             Via: SIP/2.0/UDP {local};branch={branch};rport\r\n\
+             Via: SIP/2.0/{transport} {local};branch={branch};rport\r\n\
              Max-Forwards: 70\r\n\
              From: {display}<sip:{from_user}@{local}>;tag={from_tag}\r\n\
              To: <sip:{request_user}@{remote}>{to_tag}\r\n\
              Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n\
-             Contact: <sip:{from_user}@{local}>\r\n\
+             Contact: <sip:{from_user}@{local}{contact_transport}>\r\n\
              {extra}{content_type}Content-Length: {}\r\n\r\n{body}",
             body.len()
         )

@@ -7,9 +7,10 @@ use rsip::Method;
 use rsip::headers::ToTypedHeader;
 use rsip::prelude::HeadersExt;
 
-use super::audio_offer;
 use super::uac::Uac;
+use super::{Request, audio_offer};
 use crate::build::ResponseBuilder;
+use crate::transport::TransportAddr;
 
 impl Uac {
     /// Sends a re-INVITE in the dialog with the header lines `extra` (each ending in CRLF)
@@ -61,7 +62,7 @@ impl Uac {
 
     /// Answers the endpoint's INVITE (with the next of [`Uac::invite_answers`]; a 200 carries
     /// an offer of this UAC's address as the answer) or OPTIONS ([`Uac::options_answer`]).
-    pub(super) fn answer_request(&mut self, request: &rsip::Request) {
+    pub(super) fn answer_request(&mut self, request: &Request) {
         let builder = |code, reason| ResponseBuilder::new(request, code, reason, None, "test-uac");
         let response = if request.method == Method::Options {
             builder(self.options_answer, "Probe Answer").build()
@@ -93,7 +94,10 @@ impl Uac {
                 let lines: Vec<(&str, &str)> =
                     timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 builder(200, "OK")
-                    .contact(self.config.local)
+                    .contact(TransportAddr {
+                        transport: self.config.transport,
+                        addr: self.config.local,
+                    })
                     .extra_headers(&lines)
                     .sdp(&audio_offer(self.config.local))
                     .build()

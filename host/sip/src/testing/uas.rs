@@ -9,9 +9,10 @@ use rsip::Method;
 use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
 
-use super::Received;
-use crate::Transmit;
+use super::{Received, Request};
 use crate::build::{ResponseBuilder, contact_value};
+use crate::transport::TransportAddr;
+use crate::{Transmit, Transport};
 
 /// A UAS for tests that answers only when told to, through [`Uas::reply`], except that it
 /// answers BYE with 200 and CANCEL with 200 plus 487 to the INVITE if that has no final
@@ -30,6 +31,8 @@ pub struct Uas {
     pub answer_bye: bool,
     /// Whether to answer CANCEL with 200 and the INVITE with 487 (default true).
     pub answer_cancel: bool,
+    /// The transport it speaks (default UDP): what its Transmits, Via and Contact name.
+    pub transport: Transport,
     received: Vec<(SocketAddr, Received)>,
     outbox: VecDeque<Transmit>,
     bye_cseq: u32,
@@ -46,6 +49,7 @@ impl Uas {
             contact: true,
             answer_bye: true,
             answer_cancel: true,
+            transport: Transport::Udp,
             received: Vec::new(),
             outbox: VecDeque::new(),
             bye_cseq: 0,
@@ -56,17 +60,8 @@ impl Uas {
     /// Processes a datagram from `source` received at `now`. Panics if it is no SIP message:
     /// the endpoint under test must send only SIP.
     pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, data: &[u8]) {
-        let text = String::from_utf8_lossy(data).into_owned();
-        let message = rsip::SipMessage::try_from(data).expect("endpoint sent unparseable SIP");
-        let method = match &message {
-            rsip::SipMessage::Request(request) => Some(request.method),
-            rsip::SipMessage::Response(_) => None,
-        };
-        let received = Received {
-            at: now,
-            text,
-            message,
-        };
+        let received = Received::parse(now, data);
+        let method = received.request().map(|request| request.method);
         self.received.push((source, received));
         match method {
             Some(Method::Bye) if self.answer_bye => self.reply(Method::Bye, 200, "OK", "", ""),
@@ -95,7 +90,7 @@ impl Uas {
         let tag = (code > 100).then_some(self.tag.as_str());
         let mut builder = ResponseBuilder::new(request, code, reason, tag, "test-uas");
         if method == Method::Invite && self.contact && (101..300).contains(&code) {
-            builder = builder.contact(self.local);
+            builder = builder.contact(self.local_addr());
         }
         for line in extra.split("\r\n").filter(|l| !l.is_empty()) {
             let (name, value) = line.split_once(':').expect("extra lines are `Name: value`");
@@ -105,6 +100,7 @@ impl Uas {
             builder = builder.sdp(body);
         }
         self.outbox.push_back(Transmit {
+            transport: self.transport,
             destination: source,
             payload: builder.build(),
         });
@@ -119,9 +115,10 @@ impl Uas {
         let target = target.trim_start_matches('<').trim_end_matches('>');
         self.bye_cseq += 1;
         let bye = format!(
-            "BYE {target} SIP/2.0\r\nVia: SIP/2.0/UDP {};branch=z9hG4bK-uas-{}\r\n\
+            "BYE {target} SIP/2.0\r\nVia: SIP/2.0/{} {};branch=z9hG4bK-uas-{}\r\n\
              Max-Forwards: 70\r\nFrom: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\n\
              CSeq: {} BYE\r\nContact: {}\r\nContent-Length: 0\r\n\r\n",
+            self.transport,
             self.local,
             self.bye_cseq,
             value(invite.to_header().map(|h| h.value())),
@@ -129,15 +126,24 @@ impl Uas {
             value(invite.from_header().map(|h| h.value())),
             value(invite.call_id_header().map(|h| h.value())),
             self.bye_cseq,
-            contact_value(self.local),
+            contact_value(self.local_addr()),
         );
         self.outbox.push_back(Transmit {
+            transport: self.transport,
             destination: source,
             payload: bye.into_bytes(),
         });
     }
 
-    /// The next datagram to send, oldest first.
+    /// Its address and transport, for Contact.
+    fn local_addr(&self) -> TransportAddr {
+        TransportAddr {
+            transport: self.transport,
+            addr: self.local,
+        }
+    }
+
+    /// The next message to send, oldest first.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.outbox.pop_front()
     }
@@ -150,13 +156,13 @@ impl Uas {
     /// The requests received with method `method`, in order.
     pub fn requests(&self, method: Method) -> Vec<&Received> {
         self.received()
-            .filter(|r| matches!(&r.message, rsip::SipMessage::Request(q) if q.method == method))
+            .filter(|r| r.request().is_some_and(|q| q.method == method))
             .collect()
     }
 }
 
 /// The branch of `request`'s top Via ("" if it has none).
-fn branch(request: &rsip::Request) -> String {
+fn branch(request: &Request) -> String {
     let via = request.via_header().map(|h| h.value()).unwrap_or_default();
     via.split(';')
         .find_map(|p| p.trim().strip_prefix("branch="))
@@ -165,15 +171,10 @@ fn branch(request: &rsip::Request) -> String {
 }
 
 /// The latest request of `method` in `received`, and where it came from.
-fn latest(
-    received: &[(SocketAddr, Received)],
-    method: Method,
-) -> Option<(SocketAddr, &rsip::Request)> {
-    received
-        .iter()
-        .rev()
-        .find_map(|(source, r)| match &r.message {
-            rsip::SipMessage::Request(q) if q.method == method => Some((*source, q)),
-            _ => None,
-        })
+fn latest(received: &[(SocketAddr, Received)], method: Method) -> Option<(SocketAddr, &Request)> {
+    received.iter().rev().find_map(|(source, r)| {
+        r.request()
+            .filter(|q| q.method == method)
+            .map(|q| (*source, q))
+    })
 }

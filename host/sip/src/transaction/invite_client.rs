@@ -1,12 +1,12 @@
 //! The INVITE client transaction, RFC 3261 §17.1.1 (Figure 5) as updated by RFC 6026 §7.2.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::ClientOutcome;
 use crate::call::CallKey;
 use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -17,42 +17,51 @@ enum State {
     Terminated,
 }
 
-/// One INVITE client transaction over UDP.
+/// One INVITE client transaction.
 #[derive(Debug)]
 pub(crate) struct InviteClient {
     state: State,
-    destination: SocketAddr,
+    destination: TransportAddr,
     request: Vec<u8>,
     interval: Duration,
     timers: Timers,
     /// The ACK of the non-2xx final response, sent again for each retransmission of it.
     ack: Option<Vec<u8>>,
     owner: CallKey,
+    /// Whether Timer B keeps running in "Proceeding" ([`InviteClient::bounded`]).
+    bounded: bool,
 }
 
 impl InviteClient {
-    /// Sends `request` to `destination` in "Calling", arming Timer A (retransmit) and Timer B
-    /// (give up) (§17.1.1.2). `owner` is the call the INVITE places.
+    /// Sends `request` to `destination` in "Calling", arming Timer A (retransmit; not over a
+    /// reliable transport) and Timer B (give up) (§17.1.1.2). `owner` is the call the INVITE
+    /// places.
     pub(crate) fn new(
         now: Instant,
-        destination: SocketAddr,
+        destination: TransportAddr,
         request: Vec<u8>,
         owner: CallKey,
         out: &mut Outbox,
     ) -> Self {
-        out.send(destination, request.clone());
-        let interval = Timer::A.duration();
-        let mut timers = Timers::default();
-        timers.arm(Timer::A, now + interval);
-        timers.arm(Timer::B, now + Timer::B.duration());
+        let timers = super::start_client(now, destination, &request, [Timer::A, Timer::B], out);
         Self {
             state: State::Calling,
             destination,
             request,
-            interval,
+            interval: Timer::A.duration(),
             timers,
             ack: None,
             owner,
+            bounded: false,
+        }
+    }
+
+    /// The transaction with Timer B running in "Proceeding" as well: a provisional response
+    /// stops only Timer A, and no final response within 64*T1 of the request times it out.
+    pub(crate) fn bounded(self) -> Self {
+        Self {
+            bounded: true,
+            ..self
         }
     }
 
@@ -61,8 +70,14 @@ impl InviteClient {
         self.owner
     }
 
+    /// Whether no final response arrived yet ("Calling" or "Proceeding").
+    pub(crate) fn is_pending(&self) -> bool {
+        matches!(self.state, State::Calling | State::Proceeding)
+    }
+
     /// A response with status `code` matched this transaction (§17.1.3); returns whether the
-    /// core must see it. A provisional response stops Timers A and B ("Proceeding"); a 2xx
+    /// core must see it. A provisional response stops Timer A, and Timer B unless the
+    /// transaction is [bounded](InviteClient::bounded) ("Proceeding"); a 2xx
     /// moves to "Accepted" for Timer M, passing every further 2xx on (RFC 6026 §7.2); a
     /// 300-699 is acknowledged with `ack()` and moves to "Completed", where Timer D absorbs
     /// its retransmissions, each acknowledged again (§17.1.1.2). `ack` is the ACK of a
@@ -77,7 +92,10 @@ impl InviteClient {
         match (self.state, code) {
             (State::Calling, ..=199) => {
                 self.state = State::Proceeding;
-                self.timers.clear();
+                self.timers.cancel(Timer::A);
+                if !self.bounded {
+                    self.timers.cancel(Timer::B);
+                }
                 true
             }
             (State::Proceeding, ..=199) => true,
@@ -95,7 +113,8 @@ impl InviteClient {
                 self.ack = ack;
                 self.state = State::Completed;
                 self.timers.clear();
-                self.timers.arm(Timer::D, now + Timer::D.duration());
+                let wait = Timer::D.duration_over(self.destination.transport);
+                self.timers.arm(Timer::D, now + wait);
                 true
             }
             (State::Completed, 300..) => {
@@ -127,41 +146,32 @@ impl InviteClient {
                     self.timers.arm(Timer::A, now + self.interval);
                 }
                 Timer::B => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                     return Some(ClientOutcome::Timeout);
                 }
                 // Timer D or M: no more responses are expected.
                 _ => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                 }
             }
         }
         None
     }
-
-    /// When [`InviteClient::on_timeout`] is next needed.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
-    }
-
-    /// Whether the transaction is over.
-    pub(crate) fn is_terminated(&self) -> bool {
-        self.state == State::Terminated
-    }
 }
+
+super::machine!(InviteClient);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::timer::test_epoch;
+    use crate::transaction::Machine;
 
     fn start(out: &mut Outbox) -> (Instant, InviteClient) {
         let t0 = test_epoch();
         let tx = InviteClient::new(
             t0,
-            "192.0.2.1:5060".parse().unwrap(),
+            TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             b"INVITE".to_vec(),
             CallKey::new(1),
             out,
@@ -214,6 +224,40 @@ mod tests {
         tx.give_up_later(t0);
         assert_eq!(tx.on_timeout(t0 + Timer::M.duration(), &mut out), None);
         assert!(tx.is_terminated());
+    }
+
+    #[test]
+    fn over_tcp_nothing_is_retransmitted_and_timer_d_is_zero() {
+        let mut out = Outbox::default();
+        let t0 = test_epoch();
+        let tcp = TransportAddr {
+            transport: crate::Transport::Tcp,
+            addr: "192.0.2.1:5060".parse().unwrap(),
+        };
+        let mut tx = InviteClient::new(t0, tcp, b"INVITE".to_vec(), CallKey::new(1), &mut out);
+        assert_eq!(tx.deadline(), Some(t0 + Timer::B.duration()), "no Timer A");
+        let at = t0 + Duration::from_secs(1);
+        assert!(tx.on_response(at, 486, Some(b"ACK".to_vec()), &mut out));
+        assert_eq!(tx.deadline(), Some(at), "Timer D fires at once");
+        assert_eq!(tx.on_timeout(at, &mut out), None);
+        assert!(tx.is_terminated());
+        assert_eq!(out.retransmissions(), 0);
+    }
+
+    #[test]
+    fn a_bounded_transaction_times_out_in_proceeding() {
+        let mut out = Outbox::default();
+        let (t0, tx) = start(&mut out);
+        let mut tx = tx.bounded();
+        assert!(tx.on_response(t0 + Duration::from_secs(1), 180, None, &mut out));
+        assert!(tx.is_pending());
+        assert_eq!(tx.deadline(), Some(t0 + Timer::B.duration()));
+        assert_eq!(
+            tx.on_timeout(t0 + Timer::B.duration(), &mut out),
+            Some(ClientOutcome::Timeout)
+        );
+        assert_eq!(out.retransmissions(), 0, "Timer A stopped at the 180");
+        assert!(tx.is_terminated() && !tx.is_pending());
     }
 
     #[test]

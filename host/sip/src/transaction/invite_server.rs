@@ -5,13 +5,13 @@
 //! the transaction only absorbs retransmissions; [`InviteServer::lingers`] tells the endpoint
 //! to move it to the [`Lingering`](super::Lingering) table, which runs Timers L and I.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::InviteLinger;
 use crate::call::CallKey;
 use crate::timer::{Timer, Timers, backoff};
 use crate::transmit::Outbox;
+use crate::transport::{Transport, TransportAddr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -21,11 +21,11 @@ enum State {
     Terminated,
 }
 
-/// One INVITE server transaction over UDP.
+/// One INVITE server transaction.
 #[derive(Debug)]
 pub(crate) struct InviteServer {
     state: State,
-    destination: SocketAddr,
+    destination: TransportAddr,
     last_response: Option<Vec<u8>>,
     interval: Duration,
     timers: Timers,
@@ -35,7 +35,7 @@ pub(crate) struct InviteServer {
 impl InviteServer {
     /// A transaction in the "Proceeding" state for an INVITE whose responses go to
     /// `destination`; `call` is the call it offers, if any.
-    pub(crate) fn new(destination: SocketAddr, call: Option<CallKey>) -> Self {
+    pub(crate) fn new(destination: TransportAddr, call: Option<CallKey>) -> Self {
         Self {
             state: State::Proceeding,
             destination,
@@ -44,6 +44,11 @@ impl InviteServer {
             timers: Timers::default(),
             call,
         }
+    }
+
+    /// The transport its responses go over.
+    pub(crate) fn transport(&self) -> Transport {
+        self.destination.transport
     }
 
     /// The call this INVITE offers, if it created one.
@@ -74,7 +79,8 @@ impl InviteServer {
 
     /// Sends the final response with status `code`. A 2xx moves to "Accepted" (RFC 6026 §7.1;
     /// its retransmissions are the UAS core's job, §13.3.1.4); 300-699 moves to "Completed"
-    /// with Timer G retransmitting it and Timer H bounding the wait for the ACK (§17.2.1).
+    /// with Timer G retransmitting it (not over a reliable transport) and Timer H bounding the
+    /// wait for the ACK (§17.2.1).
     pub(crate) fn send_final(
         &mut self,
         now: Instant,
@@ -92,7 +98,9 @@ impl InviteServer {
         } else {
             self.last_response = Some(response);
             self.state = State::Completed;
-            self.timers.arm(Timer::G, now + self.interval);
+            if !self.destination.transport.is_reliable() {
+                self.timers.arm(Timer::G, now + self.interval);
+            }
             self.timers.arm(Timer::H, now + Timer::H.duration());
         }
     }
@@ -127,32 +135,24 @@ impl InviteServer {
                 }
                 // Timer H, the only other one armed: no ACK ever came (§17.2.1).
                 _ => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                 }
             }
         }
     }
-
-    /// When [`InviteServer::on_timeout`] is next needed.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
-    }
-
-    /// Whether the transaction is over.
-    pub(crate) fn is_terminated(&self) -> bool {
-        self.state == State::Terminated
-    }
 }
+
+super::machine!(InviteServer);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::timer::T2;
     use crate::timer::test_epoch;
+    use crate::transaction::Machine;
 
-    fn dest() -> SocketAddr {
-        "192.0.2.1:5060".parse().unwrap()
+    fn dest() -> TransportAddr {
+        TransportAddr::udp("192.0.2.1:5060".parse().unwrap())
     }
 
     #[test]
@@ -181,6 +181,20 @@ mod tests {
                 .skip(3)
                 .all(|w| w[1] - w[0] == T2.as_millis())
         );
+    }
+
+    #[test]
+    fn over_tcp_a_non_2xx_is_not_retransmitted() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let tcp = TransportAddr {
+            transport: Transport::Tcp,
+            ..dest()
+        };
+        let mut tx = InviteServer::new(tcp, None);
+        tx.send_final(t0, 486, b"486".to_vec(), &mut out);
+        assert_eq!(tx.deadline(), Some(t0 + Timer::H.duration()), "no Timer G");
+        assert_eq!(tx.transport(), Transport::Tcp);
     }
 
     #[test]

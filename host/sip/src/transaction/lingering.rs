@@ -11,7 +11,6 @@
 //! first sent since it copies them from the same request.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use rsip::prelude::HasHeaders;
@@ -23,6 +22,7 @@ use crate::method::Method;
 use crate::reply::Reply;
 use crate::timer::Timer;
 use crate::transmit::Outbox;
+use crate::transport::{Transport, TransportAddr};
 
 /// Where an INVITE server transaction lingers once its final response is settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,14 +109,19 @@ pub(crate) struct Lingering {
 
 impl Lingering {
     /// A non-INVITE server transaction that sent the final response `reply` with To tag
-    /// `to_tag` at `now`: "Completed" until Timer J (§17.2.2).
+    /// `to_tag` over `transport` at `now`: "Completed" until Timer J (§17.2.2). Over a
+    /// reliable transport Timer J is zero and the transaction ends at once.
     pub(crate) fn completed(
         &mut self,
         now: Instant,
         key: ServerKey,
+        transport: Transport,
         reply: Reply,
         to_tag: Option<&str>,
     ) {
+        if transport.is_reliable() {
+            return;
+        }
         let fingerprint = self.fingerprint(&key.id, key.method);
         let entry = Completed {
             fingerprint,
@@ -127,15 +132,22 @@ impl Lingering {
         self.completed.push(fingerprint, expires, entry);
     }
 
-    /// The INVITE server transaction `id` of `call`, which entered `state` at `now` and lingers
-    /// until Timer L ("Accepted") or Timer I ("Confirmed").
+    /// The INVITE server transaction `id` of `call` over `transport`, which entered `state` at
+    /// `now` and lingers until Timer L ("Accepted") or Timer I ("Confirmed"). Over a reliable
+    /// transport it ends at once: Timer I is zero (§17.2.1), and the INVITE retransmissions
+    /// "Accepted" waits for (RFC 6026 §8.7) never come, as the client sends none (§17.1.1.2);
+    /// the ACK of a 2xx goes to the core either way.
     pub(crate) fn invite(
         &mut self,
         now: Instant,
         id: Box<str>,
         state: InviteLinger,
+        transport: Transport,
         call: Option<CallKey>,
     ) {
+        if transport.is_reliable() {
+            return;
+        }
         let fingerprint = self.fingerprint(&id, Method::INVITE);
         let (queue, timer) = match state {
             InviteLinger::Accepted => (&mut self.accepted, Timer::L),
@@ -159,7 +171,7 @@ impl Lingering {
         key: &ServerKey,
         method: Method,
         request: &impl HasHeaders,
-        destination: SocketAddr,
+        destination: TransportAddr,
         server: &str,
         out: &mut Outbox,
     ) -> Option<Absorbed> {
@@ -246,8 +258,8 @@ mod tests {
 
     const JUST: Duration = Duration::from_nanos(1);
 
-    fn dest() -> SocketAddr {
-        "192.0.2.7:5062".parse().unwrap()
+    fn dest() -> TransportAddr {
+        TransportAddr::udp("192.0.2.7:5062".parse().unwrap())
     }
 
     fn request(method: &str, to_tag: &str) -> RawRequest {
@@ -328,8 +340,14 @@ mod tests {
         let t0 = test_epoch();
         let (bye, options) = (request("BYE", ";tag=ours"), request("OPTIONS", ""));
         let mut table = Lingering::default();
-        table.completed(t0, key(Method::BYE), Reply::Ok, None);
-        table.completed(t0, key(Method::OPTIONS), Reply::Options, Some("gen"));
+        table.completed(t0, key(Method::BYE), Transport::Udp, Reply::Ok, None);
+        table.completed(
+            t0,
+            key(Method::OPTIONS),
+            Transport::Udp,
+            Reply::Options,
+            Some("gen"),
+        );
         assert_eq!(table.len(), 2);
         let mut out = Outbox::default();
         for (method, request, first) in [
@@ -343,7 +361,7 @@ mod tests {
             let absorbed = table.on_request(&key(method), method, request, dest(), "s", &mut out);
             assert_eq!(absorbed, Some(Absorbed::Retransmission), "{method:?}");
             let sent = out.pop().expect("the response again");
-            assert_eq!(sent.destination, dest());
+            assert_eq!(sent.destination, dest().addr);
             assert_eq!(
                 String::from_utf8_lossy(&sent.payload),
                 String::from_utf8_lossy(&first),
@@ -374,7 +392,7 @@ mod tests {
         let call = Some(CallKey::new(3));
         let mut table = Lingering::default();
         let id = key(Method::INVITE).id;
-        table.invite(t0, id, InviteLinger::Accepted, call);
+        table.invite(t0, id, InviteLinger::Accepted, Transport::Udp, call);
         let mut out = Outbox::default();
         let invite = key(Method::INVITE);
         let (absorbed, ack) = retransmitted_invite_and_ack(&table, &mut out);
@@ -391,11 +409,29 @@ mod tests {
     }
 
     #[test]
+    fn nothing_lingers_over_a_reliable_transport() {
+        let t0 = test_epoch();
+        let mut table = Lingering::default();
+        table.completed(t0, key(Method::BYE), Transport::Tcp, Reply::Ok, None);
+        for state in [InviteLinger::Accepted, InviteLinger::Confirmed] {
+            table.invite(
+                t0,
+                "z9hG4bK1 192.0.2.7:5062".into(),
+                state,
+                Transport::Tcp,
+                None,
+            );
+        }
+        assert!(table.is_empty());
+        assert_eq!(table.next_expiry(), None);
+    }
+
+    #[test]
     fn confirmed_absorbs_invites_and_acks_until_timer_i() {
         let t0 = test_epoch();
         let mut table = Lingering::default();
         let id = key(Method::INVITE).id;
-        table.invite(t0, id, InviteLinger::Confirmed, None);
+        table.invite(t0, id, InviteLinger::Confirmed, Transport::Udp, None);
         let mut out = Outbox::default();
         let (absorbed, ack) = retransmitted_invite_and_ack(&table, &mut out);
         assert_eq!(absorbed, Some(Absorbed::Retransmission));

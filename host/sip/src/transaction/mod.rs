@@ -1,12 +1,13 @@
-//! RFC 3261 §17 transactions over UDP: the INVITE server (§17.2.1, with the "Accepted" state of
-//! RFC 6026), the INVITE client (§17.1.1, likewise), the non-INVITE server (§17.2.2) and the
-//! non-INVITE client (§17.1.2).
+//! RFC 3261 §17 transactions over UDP and TCP: the INVITE server (§17.2.1, with the "Accepted"
+//! state of RFC 6026), the INVITE client (§17.1.1, likewise), the non-INVITE server (§17.2.2)
+//! and the non-INVITE client (§17.1.2). Over TCP they retransmit nothing and end as soon as
+//! their final response is settled ([`Transport::is_reliable`](crate::Transport::is_reliable)).
 //!
 //! The INVITE server and both clients are state machines that own their timers as
 //! data. Server transactions that have settled their final response move to [`Lingering`],
 //! a compact table where they only absorb retransmissions until their timer ends them; the
 //! non-INVITE server starts there, as the endpoint answers every non-INVITE request at once.
-//! Inputs come with `now`; datagrams go to an [`Outbox`](crate::transmit::Outbox).
+//! Inputs come with `now`; messages go to an [`Outbox`](crate::transmit::Outbox).
 
 mod expiring;
 mod invite_client;
@@ -24,7 +25,69 @@ pub(crate) use non_invite_client::{ClientOutcome, NonInviteClient};
 
 use crate::call::CallKey;
 use crate::method::Method;
+use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
+
+/// What every transaction state machine tells the endpoint: when it next needs its timers run
+/// and whether it is over.
+pub(crate) trait Machine {
+    /// The timers the machine has armed.
+    fn timers(&self) -> &Timers;
+
+    /// Whether the transaction is over and can be forgotten.
+    fn is_terminated(&self) -> bool;
+
+    /// When the machine next needs its `on_timeout`.
+    fn deadline(&self) -> Option<Instant> {
+        self.timers().next_deadline()
+    }
+}
+
+/// Sends a client transaction's `request` to `destination` at `now` and returns its timers
+/// armed: `retransmit` (Timer A or E), except over a reliable transport, and `give_up` (Timer
+/// B or F), each for its first duration (§17.1.1.2, §17.1.2.2).
+fn start_client(
+    now: Instant,
+    destination: TransportAddr,
+    request: &[u8],
+    [retransmit, give_up]: [Timer; 2],
+    out: &mut Outbox,
+) -> Timers {
+    out.send(destination, request.to_vec());
+    let mut timers = Timers::default();
+    if !destination.transport.is_reliable() {
+        timers.arm(retransmit, now + retransmit.duration());
+    }
+    timers.arm(give_up, now + give_up.duration());
+    timers
+}
+
+/// Implements [`Machine`] for a transaction with a `state` field (whose enum has a `Terminated`
+/// variant) and a `timers` field, and gives it `terminate`, which moves to "Terminated" and
+/// disarms every timer.
+macro_rules! machine {
+    ($transaction:ident) => {
+        impl $transaction {
+            /// Moves to "Terminated", disarming every timer.
+            fn terminate(&mut self) {
+                self.state = State::Terminated;
+                self.timers.clear();
+            }
+        }
+
+        impl super::Machine for $transaction {
+            fn timers(&self) -> &crate::timer::Timers {
+                &self.timers
+            }
+
+            fn is_terminated(&self) -> bool {
+                self.state == State::Terminated
+            }
+        }
+    };
+}
+use machine;
 
 /// How a server transaction is found (§17.2.3): its identity (top Via branch and sent-by, or
 /// the RFC 2543 fields) and its method (an ACK looks for the INVITE).

@@ -1,11 +1,11 @@
 //! The non-INVITE client transaction, RFC 3261 §17.1.2 (Figure 6), used for BYE.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::call::CallKey;
 use crate::timer::{T2, Timer, Timers, backoff};
 use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -25,11 +25,11 @@ pub(crate) enum ClientOutcome {
     Timeout,
 }
 
-/// One non-INVITE client transaction over UDP.
+/// One non-INVITE client transaction.
 #[derive(Debug)]
 pub(crate) struct NonInviteClient {
     state: State,
-    destination: SocketAddr,
+    destination: TransportAddr,
     request: Vec<u8>,
     interval: Duration,
     timers: Timers,
@@ -37,25 +37,22 @@ pub(crate) struct NonInviteClient {
 }
 
 impl NonInviteClient {
-    /// Sends `request` to `destination` in "Trying", arming Timer E (retransmit) and Timer F
-    /// (give up) (§17.1.2.2). `owner` is the call that waits for the outcome, if any.
+    /// Sends `request` to `destination` in "Trying", arming Timer E (retransmit; not over a
+    /// reliable transport) and Timer F (give up) (§17.1.2.2). `owner` is the call that waits
+    /// for the outcome, if any.
     pub(crate) fn new(
         now: Instant,
-        destination: SocketAddr,
+        destination: TransportAddr,
         request: Vec<u8>,
         owner: Option<CallKey>,
         out: &mut Outbox,
     ) -> Self {
-        out.send(destination, request.clone());
-        let interval = Timer::E.duration();
-        let mut timers = Timers::default();
-        timers.arm(Timer::E, now + interval);
-        timers.arm(Timer::F, now + Timer::F.duration());
+        let timers = super::start_client(now, destination, &request, [Timer::E, Timer::F], out);
         Self {
             state: State::Trying,
             destination,
             request,
-            interval,
+            interval: Timer::E.duration(),
             timers,
             owner,
         }
@@ -77,7 +74,8 @@ impl NonInviteClient {
             State::Trying | State::Proceeding => {
                 self.state = State::Completed;
                 self.timers.clear();
-                self.timers.arm(Timer::K, now + Timer::K.duration());
+                let wait = Timer::K.duration_over(self.destination.transport);
+                self.timers.arm(Timer::K, now + wait);
                 Some(ClientOutcome::Final)
             }
             State::Completed | State::Terminated => None,
@@ -99,35 +97,26 @@ impl NonInviteClient {
                     self.timers.arm(Timer::E, now + self.interval);
                 }
                 Timer::F => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                     outcome = Some(ClientOutcome::Timeout);
                 }
                 // Timer K: response retransmissions are no longer expected.
                 _ => {
-                    self.state = State::Terminated;
-                    self.timers.clear();
+                    self.terminate();
                 }
             }
         }
         outcome
     }
-
-    /// When [`NonInviteClient::on_timeout`] is next needed.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
-    }
-
-    /// Whether the transaction is over.
-    pub(crate) fn is_terminated(&self) -> bool {
-        self.state == State::Terminated
-    }
 }
+
+super::machine!(NonInviteClient);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::timer::test_epoch;
+    use crate::transaction::Machine;
 
     fn run(
         tx: &mut NonInviteClient,
@@ -147,12 +136,29 @@ mod tests {
     }
 
     #[test]
+    fn over_tcp_nothing_is_retransmitted_and_timer_k_is_zero() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let tcp = TransportAddr {
+            transport: crate::Transport::Tcp,
+            addr: "192.0.2.1:5060".parse().unwrap(),
+        };
+        let mut tx = NonInviteClient::new(t0, tcp, b"BYE".to_vec(), None, &mut out);
+        assert_eq!(tx.deadline(), Some(t0 + Timer::F.duration()), "no Timer E");
+        let at = t0 + Duration::from_secs(1);
+        assert_eq!(tx.on_response(at, 200), Some(ClientOutcome::Final));
+        assert_eq!(tx.deadline(), Some(at), "Timer K fires at once");
+        assert_eq!(run(&mut tx, &mut out, t0), (vec![], None));
+        assert!(tx.is_terminated());
+    }
+
+    #[test]
     fn timer_e_backs_off_and_timer_f_times_out() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
         let mut tx = NonInviteClient::new(
             t0,
-            "192.0.2.1:5060".parse().unwrap(),
+            TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             b"BYE".to_vec(),
             None,
             &mut out,
@@ -170,7 +176,7 @@ mod tests {
         let mut out = Outbox::default();
         let mut tx = NonInviteClient::new(
             t0,
-            "192.0.2.1:5060".parse().unwrap(),
+            TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             b"BYE".to_vec(),
             None,
             &mut out,

@@ -9,8 +9,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use switchyard_sip::sdp;
-pub use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, epoch};
-use switchyard_sip::{Endpoint, EndpointConfig, Event};
+pub use switchyard_sip::testing::{Net, Simulation, Uac, UacConfig, addr, audio_offer, epoch};
+use switchyard_sip::{Endpoint, EndpointConfig, Event, Transport};
 
 pub const EP: &str = "127.0.0.1:5060";
 pub const UAC: &str = "127.0.0.1:5062";
@@ -30,13 +30,20 @@ pub fn offer() -> String {
     audio_offer(addr("127.0.0.1:6000"))
 }
 
-/// The test UAC: "Alice Caller" <sip:alice@UAC> calling conf-1234 at the endpoint.
-pub fn uac() -> Uac {
+/// The test UAC: "Alice Caller" <sip:alice@UAC> calling conf-1234 at the endpoint over
+/// `transport`.
+pub fn uac_over(transport: Transport) -> Uac {
     Uac::new(UacConfig {
         from_display_name: Some("Alice Caller".into()),
         call_id: "call-1@127.0.0.1".into(),
+        transport,
         ..UacConfig::new(addr(UAC), addr(EP), "conf-1234", "alice")
     })
+}
+
+/// The test UAC over UDP.
+pub fn uac() -> Uac {
+    uac_over(Transport::Udp)
 }
 
 /// What the test's "shell" does with endpoint events.
@@ -82,6 +89,8 @@ pub struct Sim {
     /// Addresses of the peers [`Sim::send_from`] sent from: responses to them are kept in
     /// `sent` and go no further.
     peers: HashSet<IpAddr>,
+    /// The transport every message travels over, both ways.
+    transport: Transport,
 }
 
 impl Sim {
@@ -97,6 +106,16 @@ impl Sim {
             events: Vec::new(),
             sent: Vec::new(),
             peers: HashSet::new(),
+            transport: Transport::Udp,
+        }
+    }
+
+    /// Like [`Sim::new`], with every message (the UAC's and the endpoint's) over TCP.
+    pub fn over_tcp(net: Net, seed: u64, shell: Shell) -> Self {
+        Self {
+            uac: uac_over(Transport::Tcp),
+            transport: Transport::Tcp,
+            ..Self::new(net, seed, shell)
         }
     }
 
@@ -114,10 +133,6 @@ impl Sim {
             .invite(self.now, "X-ParticipantID: 42\r\n", &offer());
     }
 
-    pub fn elapsed(&self) -> Duration {
-        self.now - self.t0
-    }
-
     /// Moves every queued output onto the network and every event to the shell.
     fn flush(&mut self) {
         loop {
@@ -128,6 +143,10 @@ impl Sim {
                 progressed = true;
             }
             while let Some(transmit) = self.ep.poll_transmit() {
+                assert_eq!(
+                    transmit.transport, self.transport,
+                    "sent over another transport"
+                );
                 let to_uac = transmit.destination == addr(UAC);
                 assert!(
                     to_uac || self.peers.contains(&transmit.destination.ip()),
@@ -155,11 +174,6 @@ impl Sim {
         }
     }
 
-    /// Advances to the next thing that happens; false if nothing will.
-    pub fn step(&mut self) -> bool {
-        self.step_by(None)
-    }
-
     /// Like [`Sim::step`], but false without advancing if the next thing happens after `end`.
     fn step_by(&mut self, end: Option<Instant>) -> bool {
         self.flush();
@@ -177,8 +191,13 @@ impl Sim {
         self.now = self.now.max(next);
         while let Some(datagram) = self.net.deliver(self.now) {
             if datagram.to == addr(EP) {
-                self.ep
-                    .handle_datagram(self.now, addr(EP), datagram.from, &datagram.payload)
+                self.ep.handle_message(
+                    self.now,
+                    self.transport,
+                    addr(EP),
+                    datagram.from,
+                    &datagram.payload,
+                )
             } else {
                 self.uac.handle_datagram(self.now, &datagram.payload)
             }
@@ -193,19 +212,6 @@ impl Sim {
         true
     }
 
-    /// Steps until `done` holds or virtual time passes `limit`; returns whether `done` held.
-    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Sim) -> bool) -> bool {
-        for _ in 0..100_000 {
-            if done(self) {
-                return true;
-            }
-            if self.elapsed() > limit || !self.step() {
-                return done(self);
-            }
-        }
-        panic!("simulation did not settle within the step bound");
-    }
-
     /// Runs everything that happens within `duration` of virtual time, then moves the clock
     /// to its end.
     pub fn run_for(&mut self, duration: Duration) {
@@ -217,12 +223,6 @@ impl Sim {
             }
         }
         panic!("simulation did not settle within the step bound");
-    }
-
-    /// Steps until nothing is scheduled anywhere (every transaction has ended).
-    pub fn settle(&mut self) {
-        let limit = self.elapsed() + Duration::from_secs(300);
-        self.run_until(limit, |_| false);
     }
 
     pub fn event_names(&self) -> Vec<String> {
@@ -264,6 +264,16 @@ impl Sim {
             .filter(|(_, text)| text.starts_with(start) && text.contains(cseq))
             .map(|(at, _)| *at)
             .collect()
+    }
+}
+
+impl Simulation for Sim {
+    fn step(&mut self) -> bool {
+        self.step_by(None)
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.now - self.t0
     }
 }
 

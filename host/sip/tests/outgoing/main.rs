@@ -36,6 +36,16 @@ fn answered(pair: &Pair) -> bool {
         .any(|e| matches!(e, Event::CallAnswered { .. }))
 }
 
+/// Asserts that the caller's only event is the failure of `call` with `code` and `reason`.
+fn assert_only_failure(pair: &Pair, call: switchyard_sip::CallKey, code: u16, reason: &str) {
+    let failed = Event::CallFailed {
+        call,
+        code,
+        reason: reason.into(),
+    };
+    assert_eq!(pair.a_events, [failed]);
+}
+
 fn ended(events: &[Event]) -> bool {
     events
         .iter()
@@ -195,14 +205,7 @@ fn busy_fails_the_call_and_is_acked_on_the_invite_branch() {
     );
     let call = pair.invite(call_to(B));
     pair.settle();
-    assert_eq!(
-        pair.a_events,
-        [Event::CallFailed {
-            call,
-            code: 486,
-            reason: "Busy Here".into()
-        }]
-    );
+    assert_only_failure(&pair, call, 486, "Busy Here");
     let invite = pair.a_sent_starting("INVITE ")[0];
     let acks = pair.a_sent_starting("ACK ");
     assert_eq!(acks.len(), 1);
@@ -227,36 +230,37 @@ fn no_response_fails_the_call_with_408_after_timer_b() {
     pair.net.drop_if(|d| d.to == addr(B));
     let call = pair.invite(call_to(B));
     pair.settle();
-    assert_eq!(
-        pair.a_events,
-        [Event::CallFailed {
-            call,
-            code: 408,
-            reason: "Request Timeout".into()
-        }]
-    );
+    assert_only_failure(&pair, call, 408, "Request Timeout");
     let sent: Vec<_> = pair.a_sent.iter().map(|(at, _)| at.as_millis()).collect();
     assert_eq!(sent, [0, 500, 1500, 3500, 7500, 15500, 31500]);
     assert_eq!(pair.elapsed(), Duration::from_secs(32));
     assert_eq!(pair.a.stats().retransmissions_sent, 6);
 }
 
-#[test]
-fn caller_cancels_after_ringing() {
+/// A pair over `net` whose callee rings (180) and whose caller hangs up `hangups` times on
+/// the 180.
+fn hung_up_while_ringing(net: Net, hangups: usize) -> Pair {
     let mut pair = Pair::new(
-        Net::perfect(6),
+        net,
         Box::new(|ep, now, event| {
             if let Event::IncomingCall(call) = event {
                 ep.progress(now, call.call, 180, "Ringing", None).unwrap();
             }
         }),
     );
-    pair.a_shell = Box::new(|ep, now, event| {
+    pair.a_shell = Box::new(move |ep, now, event| {
         if let Event::CallProgress { call, .. } = event {
-            ep.hangup(now, *call).unwrap();
-            ep.hangup(now, *call).unwrap();
+            for _ in 0..hangups {
+                ep.hangup(now, *call).unwrap();
+            }
         }
     });
+    pair
+}
+
+#[test]
+fn caller_cancels_after_ringing() {
+    let mut pair = hung_up_while_ringing(Net::perfect(6), 2);
     let call = pair.invite(call_to(B));
     pair.settle();
     assert_eq!(
@@ -302,19 +306,7 @@ fn cancel_before_any_provisional_response_waits_for_one() {
 fn lost_cancel_is_retransmitted() {
     let mut net = Net::perfect(8);
     lose_first(&mut net, "CANCEL ");
-    let mut pair = Pair::new(
-        net,
-        Box::new(|ep, now, event| {
-            if let Event::IncomingCall(call) = event {
-                ep.progress(now, call.call, 180, "Ringing", None).unwrap();
-            }
-        }),
-    );
-    pair.a_shell = Box::new(|ep, now, event| {
-        if let Event::CallProgress { call, .. } = event {
-            ep.hangup(now, *call).unwrap();
-        }
-    });
+    let mut pair = hung_up_while_ringing(net, 1);
     pair.invite(call_to(B));
     pair.settle();
     assert_eq!(pair.a_names().last().unwrap(), "CallEnded(LocalHangup)");
@@ -679,14 +671,7 @@ fn a_2xx_without_contact_fails_the_call_with_502() {
     pair.peer
         .reply(Method::Invite, 200, "OK", "", &callee_sdp());
     pair.settle();
-    assert_eq!(
-        pair.a_events,
-        [Event::CallFailed {
-            call,
-            code: 502,
-            reason: "Missing Contact header".into()
-        }]
-    );
+    assert_only_failure(&pair, call, 502, "Missing Contact header");
     assert_eq!(pair.a.active_calls(), 0);
 }
 

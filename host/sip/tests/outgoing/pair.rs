@@ -4,8 +4,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+pub use switchyard_sip::testing::Simulation;
 use switchyard_sip::testing::{Net, Uas, addr, audio_offer, epoch, rsip::Method};
-use switchyard_sip::{CallKey, Endpoint, EndpointConfig, Event, OutgoingCall, sdp};
+use switchyard_sip::{CallKey, Endpoint, EndpointConfig, Event, OutgoingCall, Transport, sdp};
 
 /// The caller's address.
 pub const A: &str = "127.0.0.1:5070";
@@ -37,6 +38,7 @@ pub fn call_to(to: &str) -> OutgoingCall {
         headers: vec![("X-Room".into(), "42".into())],
         route: Vec::new(),
         destination: addr(to),
+        transport: Transport::Udp,
         local: addr(A),
         sdp_offer: audio_offer(addr("127.0.0.1:6000")),
         credentials: None,
@@ -78,10 +80,6 @@ impl Pair {
             a_sent: Vec::new(),
             peer: Uas::new(addr(P)),
         }
-    }
-
-    pub fn elapsed(&self) -> Duration {
-        self.now - self.t0
     }
 
     /// Places `call` from the caller.
@@ -127,8 +125,37 @@ impl Pair {
         }
     }
 
-    /// Advances to the next thing that happens; false if nothing will.
-    pub fn step(&mut self) -> bool {
+    /// The caller's events by name.
+    pub fn a_names(&self) -> Vec<String> {
+        names(&self.a_events)
+    }
+
+    /// The callee's events by name.
+    pub fn b_names(&self) -> Vec<String> {
+        names(&self.b_events)
+    }
+
+    /// The caller's sent messages whose first line starts with `start`.
+    pub fn a_sent_starting(&self, start: &str) -> Vec<&str> {
+        self.a_sent
+            .iter()
+            .filter(|(_, text)| text.starts_with(start))
+            .map(|(_, text)| text.as_str())
+            .collect()
+    }
+
+    /// The requests of `method` that reached the scripted UAS, as text.
+    pub fn peer_got(&self, method: Method) -> Vec<&str> {
+        self.peer
+            .requests(method)
+            .into_iter()
+            .map(|r| r.text.as_str())
+            .collect()
+    }
+}
+
+impl Simulation for Pair {
+    fn step(&mut self) -> bool {
         self.flush();
         let next = [
             self.net.next_delivery(),
@@ -160,51 +187,8 @@ impl Pair {
         true
     }
 
-    /// Steps until `done` holds or virtual time passes `limit`; returns whether it held.
-    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Pair) -> bool) -> bool {
-        for _ in 0..100_000 {
-            if done(self) {
-                return true;
-            }
-            if self.elapsed() > limit || !self.step() {
-                return done(self);
-            }
-        }
-        panic!("simulation did not settle within the step bound");
-    }
-
-    /// Steps until nothing is scheduled anywhere.
-    pub fn settle(&mut self) {
-        let limit = self.elapsed() + Duration::from_secs(300);
-        self.run_until(limit, |_| false);
-    }
-
-    /// The caller's events by name.
-    pub fn a_names(&self) -> Vec<String> {
-        names(&self.a_events)
-    }
-
-    /// The callee's events by name.
-    pub fn b_names(&self) -> Vec<String> {
-        names(&self.b_events)
-    }
-
-    /// The caller's sent messages whose first line starts with `start`.
-    pub fn a_sent_starting(&self, start: &str) -> Vec<&str> {
-        self.a_sent
-            .iter()
-            .filter(|(_, text)| text.starts_with(start))
-            .map(|(_, text)| text.as_str())
-            .collect()
-    }
-
-    /// The requests of `method` that reached the scripted UAS, as text.
-    pub fn peer_got(&self, method: Method) -> Vec<&str> {
-        self.peer
-            .requests(method)
-            .into_iter()
-            .map(|r| r.text.as_str())
-            .collect()
+    fn elapsed(&self) -> Duration {
+        self.now - self.t0
     }
 }
 
