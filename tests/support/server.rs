@@ -78,9 +78,11 @@ fn listening(ready: &str) -> Vec<(String, SocketAddr)> {
         .find("listening=[")
         .unwrap_or_else(|| panic!("no listening= in {ready}"));
     let list = &ready[start + "listening=[".len()..];
-    let list = &list[..list
-        .find(']')
-        .unwrap_or_else(|| panic!("unterminated listening= in {ready}"))];
+    // The list ends at `"]`: a bare `]` also closes an IPv6 address.
+    let end = list
+        .find("\"]")
+        .unwrap_or_else(|| panic!("unterminated listening= in {ready}"));
+    let list = &list[..=end];
     list.split(", ")
         .map(|item| {
             let (transport, addr) = item

@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchyard_media::{LegId, MediaEvent};
-use switchyard_sip::{CallKey, EndCause, Endpoint, Event as SipEvent, IncomingCall, Transmit};
+use switchyard_sip::{
+    CallKey, EndCause, Endpoint, Event as SipEvent, IncomingCall, Transmit, Transport,
+};
 
 use crate::call::{Attachment, Call, CallId, Phase, Session};
 use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
@@ -135,12 +137,26 @@ impl CallCore {
         }
     }
 
-    /// A SIP datagram arrived from `remote` at our socket `local`. A socket
-    /// bound to an unspecified address is taken to have the address the
-    /// [`Network`] says `remote` sees.
+    /// A SIP datagram arrived from `remote` at our UDP socket `local`; see
+    /// [`CallCore::handle_message`].
     pub fn handle_datagram(
         &mut self,
         now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
+        self.handle_message(now, Transport::Udp, local, remote, data);
+    }
+
+    /// A SIP message arrived over `transport` from `remote` at our socket
+    /// `local` (over TCP, one whole message of the stream). A socket bound to
+    /// an unspecified address is taken to have the address the [`Network`]
+    /// says `remote` sees.
+    pub fn handle_message(
+        &mut self,
+        now: Instant,
+        transport: Transport,
         local: SocketAddr,
         remote: SocketAddr,
         data: &[u8],
@@ -150,7 +166,8 @@ impl CallCore {
         } else {
             local
         };
-        self.endpoint.handle_datagram(now, local, remote, data);
+        self.endpoint
+            .handle_message(now, transport, local, remote, data);
         self.drain_sip(now);
     }
 

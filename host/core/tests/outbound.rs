@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
 use switchyard_sip::testing::{Net, addr, rsip::Method};
-use switchyard_sip::{EndCause, Event as SipEvent};
+use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
 const CALLEE: &str = "127.0.0.1:7000";
 
@@ -143,7 +143,8 @@ fn hanging_up_while_resolving_ends_the_call_and_a_late_answer_is_ignored() {
     assert!(w.core.has_call(call));
     w.core.hangup(w.now, call).unwrap();
     assert!(!w.core.has_call(call));
-    w.core.resolved(w.now, call, Ok(addr("127.0.0.1:7000")));
+    w.core
+        .resolved(w.now, call, Ok((Transport::Udp, addr("127.0.0.1:7000"))));
     w.drain();
     let events = w.events_of(call);
     assert_eq!(

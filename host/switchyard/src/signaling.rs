@@ -5,12 +5,11 @@ use crate::executor::GuestExecutor;
 use crate::host_api::lock;
 use crate::media::MediaPool;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_core::{CallCore, CallId, Effect};
 use switchyard_media::MediaEvent;
-use switchyard_net::{Outgoing, Resolver, SipSockets, Target, Transport};
+use switchyard_net::{Outgoing, Resolver, SipSockets};
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, info, warn};
@@ -70,8 +69,13 @@ impl Signaling {
             let wake_at = [timer, give_up].into_iter().flatten().min();
             let wake_at = wake_at.unwrap_or_else(|| Instant::now() + IDLE);
             tokio::select! {
-                received = self.sockets.recv() => lock(&self.core).handle_datagram(
-                    Instant::now(), received.local, received.remote, &received.payload),
+                received = self.sockets.recv() => lock(&self.core).handle_message(
+                    Instant::now(),
+                    received.transport,
+                    received.local,
+                    received.remote,
+                    &received.payload,
+                ),
                 () = tokio::time::sleep_until(wake_at.into()) => {
                     lock(&self.core).handle_timeout(Instant::now());
                 }
@@ -112,7 +116,11 @@ impl Signaling {
         tokio::spawn(async move {
             let destination =
                 match tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(&uri)).await {
-                    Ok(Ok(targets)) => first_udp(&uri, &targets),
+                    // RFC 3263 §4.3: the most preferred target first.
+                    Ok(Ok(targets)) => targets
+                        .first()
+                        .map(|t| (t.transport, t.addr))
+                        .ok_or_else(|| format!("{uri} resolved to nothing")),
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(_) => Err(format!(
                         "no DNS answer for {uri} within {RESOLVE_TIMEOUT:?}"
@@ -138,8 +146,10 @@ impl Signaling {
             }
             for transmit in transmits {
                 let destination = transmit.destination;
+                // A response over TCP finds the connection its request came on by
+                // the peer's address (§18.2.2); a request reuses or opens one.
                 let outgoing = Outgoing {
-                    transport: Transport::Udp,
+                    transport: transmit.transport,
                     destination,
                     connection: None,
                     payload: transmit.payload,
@@ -157,13 +167,4 @@ impl Signaling {
             }
         }
     }
-}
-
-/// The first of the resolved targets of `uri` the endpoint can send to (UDP).
-fn first_udp(uri: &str, targets: &[Target]) -> Result<SocketAddr, String> {
-    targets
-        .iter()
-        .find(|t| t.transport == Transport::Udp)
-        .map(|t| t.addr)
-        .ok_or_else(|| format!("{uri} is reachable over TCP only"))
 }

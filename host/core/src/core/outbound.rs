@@ -72,14 +72,15 @@ impl CallCore {
         Ok(placed)
     }
 
-    /// The target of the placed call `call` resolved to `destination`, or not
-    /// (`Err` says why: the call fails with 478). Stale answers (the call was
-    /// hung up meanwhile) are ignored.
+    /// The target of the placed call `call` resolved to `destination`, the
+    /// transport and address its INVITE goes to, or not (`Err` says why: the
+    /// call fails with 478). Stale answers (the call was hung up meanwhile)
+    /// are ignored.
     pub fn resolved(
         &mut self,
         now: Instant,
         call: CallId,
-        destination: Result<SocketAddr, String>,
+        destination: Result<(Transport, SocketAddr), String>,
     ) {
         let Some(pending) = self.dialing.remove(&call) else {
             return;
@@ -135,7 +136,7 @@ impl CallCore {
         now: Instant,
         call: CallId,
         pending: &PendingDial,
-        destination: SocketAddr,
+        (transport, destination): (Transport, SocketAddr),
     ) -> Result<(), Failure> {
         let local_ip = self.network.local_ip_for(destination.ip());
         let port = self
@@ -171,7 +172,7 @@ impl CallCore {
                 .map(|proxy| format!("<{proxy}>"))
                 .collect(),
             destination,
-            transport: Transport::Udp,
+            transport,
             local: SocketAddr::new(local_ip, self.config.sip_port),
             sdp_offer: offer.clone(),
             credentials: request.credentials.clone(),

@@ -12,7 +12,7 @@ use switchyard_core::{
 };
 use switchyard_media::LegId;
 use switchyard_sip::testing::{Net, Uac, UacConfig, addr, epoch};
-use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent};
+use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent, Transport};
 
 /// The core's SIP address.
 pub const SUT: &str = "127.0.0.1:5060";
@@ -217,7 +217,8 @@ impl World {
                 match effect {
                     Effect::Media(op) => self.media.push(op),
                     Effect::Resolve { call, uri } => {
-                        self.core.resolved(self.now, call, resolve_literal(&uri));
+                        let target = resolve_literal(&uri).map(|addr| (Transport::Udp, addr));
+                        self.core.resolved(self.now, call, target);
                         self.resolutions.push((call, uri));
                     }
                     Effect::Guest(op) => {
