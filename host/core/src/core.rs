@@ -137,18 +137,6 @@ impl CallCore {
         }
     }
 
-    /// A SIP datagram arrived from `remote` at our UDP socket `local`; see
-    /// [`CallCore::handle_message`].
-    pub fn handle_datagram(
-        &mut self,
-        now: Instant,
-        local: SocketAddr,
-        remote: SocketAddr,
-        data: &[u8],
-    ) {
-        self.handle_message(now, Transport::Udp, local, remote, data);
-    }
-
     /// A SIP message arrived over `transport` from `remote` at our socket
     /// `local` (over TCP, one whole message of the stream). A socket bound to
     /// an unspecified address is taken to have the address the [`Network`]

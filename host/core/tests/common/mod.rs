@@ -154,8 +154,13 @@ impl World {
         self.now = self.now.max(next);
         while let Some(datagram) = self.net.deliver(self.now) {
             if datagram.to == sut {
-                self.core
-                    .handle_datagram(self.now, sut, datagram.from, &datagram.payload);
+                self.core.handle_message(
+                    self.now,
+                    Transport::Udp,
+                    sut,
+                    datagram.from,
+                    &datagram.payload,
+                );
             } else if let Some(n) = self.locals.iter().position(|l| *l == datagram.to) {
                 self.uacs[n].handle_datagram(self.now, &datagram.payload);
             } else if let Some(callee) = self.callees.iter_mut().find(|c| c.addr == datagram.to) {
