@@ -123,6 +123,10 @@ pub(crate) struct Call {
     pub(crate) local_rtp: Option<SocketAddr>,
     /// The other call of a forwarded call (B2BUA): the two end together.
     pub(crate) linked: Option<CallId>,
+    /// A placed call's limit on ringing, until it is answered or ends.
+    pub(crate) ring_timer: Option<TimerId>,
+    /// A placed call was cancelled because nobody answered in time.
+    pub(crate) unanswered: bool,
     pub(crate) attachment: Attachment,
     /// Its pending timers.
     pub(crate) timers: BTreeSet<TimerId>,

@@ -52,12 +52,17 @@ pub struct CoreConfig {
     pub outbound_proxy: Option<String>,
     /// The most calls being placed at once (resolving or waiting for an answer).
     pub max_dialing: usize,
+    /// How long a placed call may go unanswered before it is cancelled (its
+    /// INVITE client transaction only times out while nothing rings, RFC 3261
+    /// §17.1.1.2).
+    pub ring_timeout: Duration,
 }
 
 impl Default for CoreConfig {
     /// One worker, SEMS's expiry delays (10 s, 7,200 s), no predefined room,
     /// 10,000 empty rooms waiting at most, 64 timers a call; SIP on 5060, placed
-    /// calls from `switchyard` with no outbound proxy, 1,000 of them at once.
+    /// calls from `switchyard` with no outbound proxy, 1,000 of them at once,
+    /// each cancelled after 60 s without an answer.
     fn default() -> Self {
         CoreConfig {
             workers: 1,
@@ -70,6 +75,7 @@ impl Default for CoreConfig {
             dial_user: "switchyard".to_owned(),
             outbound_proxy: None,
             max_dialing: 1000,
+            ring_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -175,6 +181,7 @@ impl CallCore {
                     self.expire_participant(now, &room, call);
                 }
                 TimerKind::RoomExpiry(room) => self.expire_room(&room),
+                TimerKind::RingTimeout(call) => self.ring_timed_out(now, call),
             }
         }
     }
@@ -351,6 +358,8 @@ impl CallCore {
                 local_sdp: None,
                 local_rtp: None,
                 linked: None,
+                ring_timer: None,
+                unanswered: false,
                 phase: Phase::Offered,
                 worker: None,
                 attachment: Attachment::Alone,

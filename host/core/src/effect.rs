@@ -180,8 +180,8 @@ pub enum CallEvent {
     /// The callee answered a placed call.
     Answered,
     /// A placed call failed: the callee's final response, or a local one
-    /// (408 when nothing answered, 478 when the target did not resolve). The
-    /// call is over; `Hangup` follows.
+    /// (408 when nothing answered or it rang past `ring_timeout`, 478 when the
+    /// target did not resolve). The call is over; `Hangup` follows.
     Failed {
         /// The status code.
         code: u16,

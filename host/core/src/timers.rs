@@ -18,6 +18,8 @@ pub(crate) enum TimerKind {
     ParticipantExpiry { room: String, call: CallId },
     /// An empty room is deleted.
     RoomExpiry(String),
+    /// A placed call still unanswered is cancelled.
+    RingTimeout(CallId),
 }
 
 /// Pending timers in deadline order. Every entry is removed when it fires or is

@@ -375,3 +375,41 @@ fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
         .count();
     assert_eq!(legs_added, 1, "the caller's leg started once");
 }
+
+#[test]
+fn a_placed_call_ringing_past_the_ring_timeout_is_cancelled_and_fails_with_408() {
+    let config = CoreConfig {
+        ring_timeout: Duration::from_secs(20),
+        ..CoreConfig::default()
+    };
+    let mut w = World::new(config, Net::perfect(5), 5, idle());
+    // The callee rings and never answers.
+    let callee = w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                endpoint
+                    .progress(now, call.call, 180, "Ringing", None)
+                    .unwrap();
+            }
+        }),
+    );
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    let start = w.now;
+    w.run_for(Duration::from_secs(19));
+    assert!(w.core.has_call(call), "still ringing before the time-out");
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
+    let ended_after = w.now - start;
+    assert!(ended_after >= Duration::from_secs(20), "{ended_after:?}");
+    let (code, reason) = failed(&w.events_of(call)).expect("failed");
+    assert_eq!(code, 408);
+    assert_eq!(reason, "No answer within 20 s");
+    assert!(w.callees[callee].events.iter().any(|e| matches!(
+        e,
+        SipEvent::CallEnded {
+            cause: EndCause::Cancelled,
+            ..
+        }
+    )));
+    assert_eq!(w.core.footprint().timers, 0, "no timer is left behind");
+}

@@ -70,6 +70,9 @@ pub struct SipConfig {
     pub outbound_proxy: Option<String>,
     /// The user part of a placed call's From when the guest gives none.
     pub dial_user: String,
+    /// How long a placed call may ring unanswered before it is cancelled, in
+    /// seconds (1 to 3600).
+    pub ring_timeout_s: u64,
     /// The DNS server asked to resolve placed calls' targets; None: the
     /// system's resolver configuration (`/etc/resolv.conf`).
     pub dns_server: Option<SocketAddr>,
@@ -194,6 +197,7 @@ impl Default for SipConfig {
             max_requests_per_source_per_second: 10_000,
             outbound_proxy: None,
             dial_user: "switchyard".to_owned(),
+            ring_timeout_s: 60,
             dns_server: None,
         }
     }
@@ -417,6 +421,9 @@ impl Config {
                 "sip.dial_user",
                 "must be a non-empty SIP user part (letters, digits, -_.!~*'()&=+$,;?/)".to_owned(),
             );
+        }
+        if !(1..=3600).contains(&self.sip.ring_timeout_s) {
+            return fail("sip.ring_timeout_s", "must be 1 to 3600".to_owned());
         }
         if self.rtp.port_min == 0 {
             return fail("rtp.port_min", "must be at least 1".to_owned());
@@ -820,6 +827,10 @@ mod tests {
             (
                 "[sip]\noutbound_proxy = \"<sip:proxy.example.com;lr>\"\n",
                 "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"<sip:proxy.example.com;lr>\"",
+            ),
+            (
+                "[sip]\nring_timeout_s = 0\n",
+                "sip.ring_timeout_s: must be 1 to 3600",
             ),
             (
                 "[sip]\ndial_user = \"two words\"\n",

@@ -95,6 +95,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         sip_port: sip_addr.port(),
         dial_user: config.sip.dial_user.clone(),
         outbound_proxy: config.sip.outbound_proxy.clone(),
+        ring_timeout: Duration::from_secs(config.sip.ring_timeout_s),
         ..CoreConfig::default()
     };
     let core = Arc::new(Mutex::new(CallCore::new(

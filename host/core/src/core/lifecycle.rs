@@ -38,11 +38,24 @@ impl CallCore {
             return;
         };
         self.by_key.remove(&state.key);
+        let cause = if state.unanswered {
+            let (code, reason) = self.unanswered_failure();
+            self.guest_event(
+                call,
+                CallEvent::Failed {
+                    code,
+                    reason: reason.clone(),
+                },
+            );
+            Ending::Failed(format!("{code} {reason}"))
+        } else {
+            cause
+        };
         match &cause {
             Ending::Sip(cause) => tracing::info!(%call, ?cause, "call ended"),
             Ending::Failed(status) => tracing::info!(%call, status, "call ended"),
         }
-        for timer in &state.timers {
+        for timer in state.timers.iter().chain(&state.ring_timer) {
             self.timers.cancel(*timer);
         }
         if let Some(worker) = state.worker {

@@ -12,6 +12,7 @@ use crate::dial::DialRequest;
 use crate::effect::{CallEvent, Effect, GuestOp};
 use crate::error::CoreError;
 use crate::rooms::ParticipantStatus;
+use crate::timers::TimerKind;
 
 /// The payload type our offers give telephone-event (RFC 4733): the first
 /// dynamic one most peers use.
@@ -191,6 +192,12 @@ impl CallCore {
             offer,
             pending.linked,
         );
+        let ring_timer = self
+            .timers
+            .schedule(now + self.config.ring_timeout, TimerKind::RingTimeout(call));
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.ring_timer = Some(ring_timer);
+        }
         self.drain_sip(now);
         Ok(())
     }
@@ -212,6 +219,8 @@ impl CallCore {
                 local_sdp: Some(offer),
                 local_rtp: Some(local_rtp),
                 linked,
+                ring_timer: None,
+                unanswered: false,
                 phase: Phase::Dialing,
                 worker: None,
                 attachment: Attachment::Alone,
@@ -277,6 +286,9 @@ impl CallCore {
         };
         state.phase = Phase::Answered(now);
         let linked = state.linked;
+        if let Some(timer) = state.ring_timer.take() {
+            self.timers.cancel(timer);
+        }
         self.stats.connected += 1;
         self.set_participant_status(call, ParticipantStatus::Connected, Some("200 OK"));
         self.guest_event(call, CallEvent::Answered);
@@ -298,6 +310,27 @@ impl CallCore {
     ) {
         let linked = self.calls.get(&call).and_then(|c| c.linked);
         self.placed_call_failed(now, call, linked, Failure::new(code, reason));
+    }
+
+    /// A placed call rang for `ring_timeout` unanswered: it is cancelled (RFC
+    /// 3261 §9.1), and its guest hears it failed with 408 when it ends.
+    pub(super) fn ring_timed_out(&mut self, now: Instant, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        state.ring_timer = None;
+        if state.phase != Phase::Dialing {
+            return;
+        }
+        state.unanswered = true;
+        tracing::info!(%call, "no answer in time: cancelling");
+        let _ = self.hangup(now, call);
+    }
+
+    /// What a placed call cancelled for want of an answer failed with.
+    pub(super) fn unanswered_failure(&self) -> (u16, String) {
+        let limit = self.config.ring_timeout.as_secs();
+        (408, format!("No answer within {limit} s"))
     }
 
     /// Reports the failure to the call's guest, rejects a forwarded caller with
