@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
+use switchyard_core::{
+    CallEvent, CallId, CoreConfig, DialRequest, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
+};
 use switchyard_sip::testing::{Net, addr, rsip::Method};
 use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
@@ -412,4 +414,67 @@ fn a_placed_call_ringing_past_the_ring_timeout_is_cancelled_and_fails_with_408()
         }
     )));
     assert_eq!(w.core.footprint().timers, 0, "no timer is left behind");
+}
+
+fn join_options() -> JoinOptions {
+    JoinOptions {
+        number: "bob".into(),
+        reason: "INVITE".into(),
+        participant_id: "p-7".into(),
+    }
+}
+
+fn listed(w: &World, room: &str, call: CallId) -> Option<(ParticipantStatus, String)> {
+    let view = w.core.room_info(room)?;
+    view.participants
+        .iter()
+        .find(|p| p.call == call)
+        .map(|p| (p.status, p.reason.clone()))
+}
+
+#[test]
+fn a_call_joined_to_a_room_while_placed_is_listed_at_once_and_its_media_joins_on_answer() {
+    let mut w = world(idle());
+    w.callee(addr(CALLEE), answering_callee(true));
+    // Not drained: the call is still resolving its target.
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    assert_eq!(w.core.join(w.now, call, "42", join_options()), Ok(0));
+    assert_eq!(
+        listed(&w, "42", call),
+        Some((ParticipantStatus::Connecting, "INVITE".to_owned()))
+    );
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert_eq!(
+        listed(&w, "42", call),
+        Some((ParticipantStatus::Connected, "200 OK".to_owned()))
+    );
+    assert!(
+        w.media.iter().any(|op| matches!(op,
+            MediaOp::Join { leg, room, .. } if *leg == call.leg() && room.0 == "42")),
+        "its leg joined the room's mix"
+    );
+}
+
+#[test]
+fn a_call_listed_while_placed_that_fails_to_resolve_is_finished_with_the_reason() {
+    let mut w = world(idle());
+    let call = w.core.dial(request("sip:bob@nowhere.invalid")).unwrap();
+    w.core.join(w.now, call, "42", join_options()).unwrap();
+    w.drain();
+    let (status, reason) = listed(&w, "42", call).expect("still listed");
+    assert_eq!(status, ParticipantStatus::Finished);
+    assert!(reason.starts_with("478 "), "{reason}");
+}
+
+#[test]
+fn a_call_being_placed_can_be_kicked_from_its_room() {
+    let mut w = world(idle());
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.core.join(w.now, call, "42", join_options()).unwrap();
+    w.core.kick(w.now, call).unwrap();
+    assert!(!w.core.has_call(call));
+    let (status, _) = listed(&w, "42", call).expect("still listed");
+    assert_eq!(status, ParticipantStatus::Finished);
 }

@@ -138,7 +138,11 @@ impl CallCore {
 
     /// Hangs up a participant of a room; it is listed as "kicked".
     pub fn kick(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
-        if self.call(call)?.room().is_none() {
+        let in_room = match self.dialing.get(&call) {
+            Some(pending) => pending.room.is_some(),
+            None => self.call(call)?.room().is_some(),
+        };
+        if !in_room {
             return Err(CoreError::state(format!("{call} is not in a room")));
         }
         self.end(now, call, "kicked")
@@ -256,6 +260,9 @@ impl CallCore {
         options: JoinOptions,
     ) -> Result<u32, CoreError> {
         check_room_name(room)?;
+        if self.dialing.contains_key(&call) {
+            return Ok(self.join_while_placing(now, call, room, options));
+        }
         let state = self.call(call)?;
         if state.ending() {
             return Err(CoreError::state(format!("{call} is ending")));
@@ -265,15 +272,11 @@ impl CallCore {
         } else {
             ParticipantStatus::Connecting
         };
-        let answered = state.answered();
+        let media_started = state.worker.is_some();
         self.detach(now, call);
-        let expiry = self.rooms.entry(room.to_owned()).or_default().expiry.take();
-        self.cancel_room_expiry(expiry);
-        let entry = self.rooms.entry(room.to_owned()).or_default();
-        let others = entry.live();
-        entry.add(call, options, status);
+        let others = self.list_participant(room, call, options, status);
         self.call_mut(call)?.attachment = Attachment::Room(room.to_owned());
-        if answered {
+        if media_started {
             let worker = self.placement.room(room);
             self.move_to(call, worker);
             self.unmute_media(call);
@@ -283,7 +286,46 @@ impl CallCore {
                 room: RoomId(room.to_owned()),
             });
         }
-        Ok(u32::try_from(others).unwrap_or(u32::MAX))
+        Ok(others)
+    }
+
+    /// Lists a call still resolving its target in `room` (Connecting); its
+    /// media joins when it has some. It leaves any room it was listed in.
+    fn join_while_placing(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        room: &str,
+        options: JoinOptions,
+    ) -> u32 {
+        let previous = self
+            .dialing
+            .get_mut(&call)
+            .and_then(|pending| pending.room.replace(room.to_owned()));
+        if let Some(previous) = previous
+            && let Some(r) = self.rooms.get_mut(&previous)
+        {
+            r.remove(call);
+            self.schedule_room_expiry(now, &previous);
+        }
+        self.list_participant(room, call, options, ParticipantStatus::Connecting)
+    }
+
+    /// Adds `call` to the list of `room` (opening it, stopping its expiry);
+    /// returns how many others there have not finished.
+    fn list_participant(
+        &mut self,
+        room: &str,
+        call: CallId,
+        options: JoinOptions,
+        status: ParticipantStatus,
+    ) -> u32 {
+        let expiry = self.rooms.entry(room.to_owned()).or_default().expiry.take();
+        self.cancel_room_expiry(expiry);
+        let entry = self.rooms.entry(room.to_owned()).or_default();
+        let others = entry.live();
+        entry.add(call, options, status);
+        u32::try_from(others).unwrap_or(u32::MAX)
     }
 
     /// Takes the call out of its room; it is then alone.

@@ -135,7 +135,13 @@ impl CallCore {
 
     /// Marks a participant Finished (with a new reason, if given) and schedules
     /// its removal from the list.
-    fn finish_participant(&mut self, now: Instant, room: &str, call: CallId, reason: Option<&str>) {
+    pub(super) fn finish_participant(
+        &mut self,
+        now: Instant,
+        room: &str,
+        call: CallId,
+        reason: Option<&str>,
+    ) {
         let delay = self.config.participants_expire_delay;
         let Some(r) = self.rooms.get_mut(room) else {
             return;

@@ -23,6 +23,9 @@ const TELEPHONE_EVENT_PT: u8 = 101;
 pub(crate) struct PendingDial {
     request: DialRequest,
     linked: Option<CallId>,
+    /// The room it joined while being placed: listed already, its media
+    /// joins once it has some.
+    pub(super) room: Option<String>,
 }
 
 /// Why a call being placed ended before or instead of being answered.
@@ -90,7 +93,7 @@ impl CallCore {
             .map_err(|e| Failure::new(478, format!("Unresolvable destination: {e}")))
             .and_then(|destination| self.send_invite(now, call, &pending, destination));
         if let Err(failure) = outcome {
-            self.placed_call_failed(now, call, pending.linked, failure);
+            self.placed_call_failed(now, call, pending.linked, pending.room, failure);
         }
     }
 
@@ -124,7 +127,14 @@ impl CallCore {
             .unwrap_or_else(|| request.uri.clone());
         tracing::info!(%call, to = %request.uri, "placing a call");
         let context = request.context.clone();
-        self.dialing.insert(call, PendingDial { request, linked });
+        self.dialing.insert(
+            call,
+            PendingDial {
+                request,
+                linked,
+                room: None,
+            },
+        );
         self.effects
             .push_back(Effect::Guest(GuestOp::Dialed { call, context }));
         self.effects.push_back(Effect::Resolve { call, uri });
@@ -185,13 +195,7 @@ impl CallCore {
                 return Err(Failure::new(400, e.to_string()));
             }
         };
-        self.file_placed_call(
-            call,
-            key,
-            SocketAddr::new(local_ip, port),
-            offer,
-            pending.linked,
-        );
+        self.file_placed_call(call, key, SocketAddr::new(local_ip, port), offer, pending);
         let ring_timer = self
             .timers
             .schedule(now + self.config.ring_timeout, TimerKind::RingTimeout(call));
@@ -208,7 +212,7 @@ impl CallCore {
         key: CallKey,
         local_rtp: SocketAddr,
         offer: String,
-        linked: Option<CallId>,
+        pending: &PendingDial,
     ) {
         self.calls.insert(
             call,
@@ -218,12 +222,15 @@ impl CallCore {
                 local_ip: local_rtp.ip(),
                 local_sdp: Some(offer),
                 local_rtp: Some(local_rtp),
-                linked,
+                linked: pending.linked,
                 ring_timer: None,
                 unanswered: false,
                 phase: Phase::Dialing,
                 worker: None,
-                attachment: Attachment::Alone,
+                attachment: pending
+                    .room
+                    .clone()
+                    .map_or(Attachment::Alone, Attachment::Room),
                 timers: Default::default(),
                 handled: true,
                 media_muted: false,
@@ -309,7 +316,7 @@ impl CallCore {
         reason: String,
     ) {
         let linked = self.calls.get(&call).and_then(|c| c.linked);
-        self.placed_call_failed(now, call, linked, Failure::new(code, reason));
+        self.placed_call_failed(now, call, linked, None, Failure::new(code, reason));
     }
 
     /// A placed call rang for `ring_timeout` unanswered: it is cancelled (RFC
@@ -334,12 +341,14 @@ impl CallCore {
     }
 
     /// Reports the failure to the call's guest, rejects a forwarded caller with
-    /// the same code, and ends the call.
+    /// the same code, and ends the call; a call still resolving its target
+    /// leaves `room`, where it was listed, as Finished with the failure.
     fn placed_call_failed(
         &mut self,
         now: Instant,
         call: CallId,
         linked: Option<CallId>,
+        room: Option<String>,
         failure: Failure,
     ) {
         tracing::info!(%call, code = failure.code, reason = %failure.reason, "placed call failed");
@@ -367,6 +376,9 @@ impl CallCore {
             self.ended(now, call, super::Ending::Failed(status));
         } else {
             // Still resolving: it never had a SIP call.
+            if let Some(room) = room {
+                self.finish_participant(now, &room, call, Some(&status));
+            }
             self.guest_event(call, CallEvent::Hangup);
         }
     }
@@ -380,6 +392,7 @@ impl CallCore {
             now,
             call,
             pending.linked,
+            pending.room,
             Failure::new(487, "Request Terminated"),
         );
         true
