@@ -156,9 +156,7 @@ impl ControlBridge {
             ("bridged_transcodes".into(), count(stats.bridged_transcodes)),
         ])
     }
-}
 
-impl ControlBridge {
     /// `system.fn`: only `listMethods`, the names of every function
     /// answered, as an array of strings.
     fn system(&self, route: &Route) -> Result<Value, Fault> {
