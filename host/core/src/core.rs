@@ -15,6 +15,7 @@ use switchyard_sip::{
 };
 
 use crate::call::{Attachment, Call, CallId, Phase, Session};
+use crate::call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S};
 use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
 use crate::empty_rooms::EmptyRooms;
 use crate::network::Network;
@@ -95,6 +96,9 @@ pub struct CallStats {
     pub refused_no_codec: u64,
     /// Calls whose guest failed (trap or deadline) and got the fallback.
     pub guest_failures: u64,
+    /// Calls refused with 503 because they came over the limit of new calls
+    /// per second ([`CallCore::set_cps_limit`]).
+    pub refused_rate_limited: u64,
 }
 
 /// Every call, leg, bridge, room and participant of a host. See the crate docs.
@@ -112,6 +116,7 @@ pub struct CallCore {
     timers: Timers,
     effects: VecDeque<Effect>,
     stats: CallStats,
+    call_rate: CallRate,
     accepting: bool,
     next_call: u64,
 }
@@ -138,6 +143,7 @@ impl CallCore {
             timers: Timers::default(),
             effects: VecDeque::new(),
             stats: CallStats::default(),
+            call_rate: CallRate::default(),
             accepting: true,
             next_call: 0,
         }
@@ -227,6 +233,17 @@ impl CallCore {
     /// The counters.
     pub fn stats(&self) -> CallStats {
         self.stats
+    }
+
+    /// New and active calls per second, and the limit of new calls per second.
+    pub fn call_rate(&self) -> &CallRate {
+        &self.call_rate
+    }
+
+    /// Sets the most new calls admitted per second (0: no limit); a new INVITE
+    /// over it gets 503 with `Retry-After`.
+    pub fn set_cps_limit(&mut self, limit: u32) {
+        self.call_rate.set_limit(limit);
     }
 
     /// The SIP endpoint's counters (drops, rejections, retransmissions).
@@ -331,14 +348,28 @@ impl CallCore {
                 }
             }
         }
+        self.call_rate.sample_active(now, self.active_calls());
     }
 
-    /// A new INVITE: refused here (shutting down, no common codec), or handed to a guest.
+    /// A new INVITE: refused here (shutting down, over the limit of new calls
+    /// per second, no common codec), or handed to a guest.
     fn admit(&mut self, now: Instant, incoming: IncomingCall) {
         self.stats.total += 1;
         let key = incoming.call;
         if !self.accepting {
             let _ = self.endpoint.reject(now, key, 503, "Service Unavailable");
+            return;
+        }
+        if !self.call_rate.admit(now) {
+            self.stats.refused_rate_limited += 1;
+            let retry_after = RATE_LIMIT_RETRY_AFTER_S.to_string();
+            let _ = self.endpoint.reject_with(
+                now,
+                key,
+                503,
+                "Service Unavailable",
+                &[("Retry-After", &retry_after)],
+            );
             return;
         }
         let Some(session) = Session::agree(&incoming.offer) else {

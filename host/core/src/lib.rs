@@ -29,6 +29,7 @@
 //! whatever WIT version a guest speaks.
 
 mod call;
+mod call_rate;
 mod core;
 mod dial;
 mod effect;
@@ -42,6 +43,7 @@ mod timers;
 
 pub use crate::core::{CallCore, CallStats, CoreConfig, Footprint, RETRY_AFTER_S};
 pub use call::CallId;
+pub use call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S, WINDOW_S};
 pub use dial::{DialRequest, MAX_CONTEXT_BYTES, MAX_DIAL_HEADERS};
 pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
 pub use error::CoreError;

@@ -1,6 +1,6 @@
-//! XML-RPC functions: the host's own (`serverInfo`, `calls`, `stats`) and
-//! the app guest's, each webconference result with the server-info string
-//! appended as SEMS does.
+//! XML-RPC functions: the host's own (`serverInfo`, `calls`, `stats`, SEMS's
+//! session functions and `system.listMethods`) and the app guest's, each
+//! webconference result with the server-info string appended as SEMS does.
 //!
 //! Guest functions run in instances of their own, at most
 //! `limits.control_instances` at once: control requests never take instances
@@ -8,7 +8,10 @@
 
 use crate::executor::GuestExecutor;
 use crate::host_api::{CoreHost, lock};
+use crate::log_level::LogLevel;
 use crate::media::MediaPool;
+use crate::method_list::list_methods;
+use crate::session_functions::SessionFunctions;
 use std::sync::Arc;
 use std::time::Duration;
 use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value};
@@ -27,19 +30,23 @@ pub struct ControlBridge {
     media: Arc<MediaPool>,
     executor: Arc<GuestExecutor>,
     instances: Arc<Semaphore>,
+    session: SessionFunctions,
 }
 
 impl ControlBridge {
     /// Functions with no interface name, or the app guest's name, go to
-    /// `guest`, at most `instances` at once.
+    /// `guest`, at most `instances` at once, unless the host answers them;
+    /// `set_loglevel` changes the filter behind `log`.
     pub fn new(
         host: Arc<CoreHost>,
         guest: Arc<Guest>,
         media: Arc<MediaPool>,
         executor: Arc<GuestExecutor>,
         instances: usize,
+        log: LogLevel,
     ) -> ControlBridge {
         ControlBridge {
+            session: SessionFunctions::new(host.clone(), log),
             host,
             guest,
             media,
@@ -97,7 +104,8 @@ impl ControlBridge {
 
     /// What the host holds and has done: `stats()`. Calls, rooms, listed
     /// participants, pending timers, guest instances and mailboxes, refusals
-    /// and guest failures, and the media workers' counters summed.
+    /// (no instance, no codec, over the call rate limit) and guest failures,
+    /// and the media workers' counters summed.
     fn stats(&self) -> Value {
         let (footprint, calls, sip) = {
             let core = lock(self.host.core());
@@ -125,6 +133,10 @@ impl ControlBridge {
             ),
             ("refused_no_codec".into(), count(calls.refused_no_codec)),
             ("guest_failures".into(), count(calls.guest_failures)),
+            (
+                "refused_rate_limited".into(),
+                count(calls.refused_rate_limited),
+            ),
             ("sip_bad_requests_sent".into(), count(sip.bad_requests_sent)),
             ("sip_too_large_sent".into(), count(sip.too_large_sent)),
             ("sip_dropped_too_large".into(), count(sip.dropped_too_large)),
@@ -144,15 +156,40 @@ impl ControlBridge {
             ("bridged_transcodes".into(), count(stats.bridged_transcodes)),
         ])
     }
+
+    /// `system.fn`: only `listMethods`, the names of every function
+    /// answered, as an array of strings.
+    fn system(&self, route: &Route) -> Result<Value, Fault> {
+        let name = format!("system.{}", route.function);
+        if route.function != "listMethods" {
+            return Err(Fault::unknown_method(&name));
+        }
+        if !route.params.is_empty() {
+            return Err(Fault::bad_params(format!(
+                "{name}: expected 0 arguments, got {}",
+                route.params.len()
+            )));
+        }
+        let names = list_methods(self.guest.name());
+        Ok(Value::Array(names.into_iter().map(Value::String).collect()))
+    }
 }
 
 impl Dispatcher for ControlBridge {
     fn dispatch(&self, route: Route) -> DispatchFuture<'_> {
         Box::pin(async move {
+            if route.interface.as_deref() == Some("system") {
+                return self.system(&route);
+            }
             if let Some(interface) = &route.interface
                 && interface != self.guest.name()
             {
                 return Err(Fault::unknown_interface(interface));
+            }
+            if route.interface.is_none()
+                && let Some(answer) = self.session.answer(&route.function, &route.params)
+            {
+                return answer;
             }
             match route.function.as_str() {
                 "serverInfo" => {

@@ -5,19 +5,25 @@ mod config;
 mod control;
 mod executor;
 mod host_api;
+mod log_level;
 mod media;
+mod method_list;
 mod network;
 mod prompts;
 mod rtp_ports;
 mod server;
+mod session_functions;
 mod signaling;
 
 use clap::{Parser, Subcommand};
 use config::Config;
+use log_level::LogLevel;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, reload};
 
 /// A SIP softswitch whose call logic is WebAssembly.
 ///
@@ -78,10 +84,15 @@ fn serve(file: Option<&Path>) -> ExitCode {
     };
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+    // Reloadable, so that XML-RPC's set_loglevel can change it.
+    let (filter, filter_handle) = reload::Layer::new(filter);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -93,7 +104,11 @@ fn serve(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(server::run(config, shutdown_signal())) {
+    match runtime.block_on(server::run(
+        config,
+        LogLevel::new(filter_handle),
+        shutdown_signal(),
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");

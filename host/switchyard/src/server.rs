@@ -4,6 +4,7 @@ use crate::config::{Config, default_sip_listen};
 use crate::control::ControlBridge;
 use crate::executor::GuestExecutor;
 use crate::host_api::CoreHost;
+use crate::log_level::LogLevel;
 use crate::media::MediaPool;
 use crate::network::{PendingSockets, ShellNetwork};
 use crate::prompts::PromptLibrary;
@@ -24,8 +25,13 @@ use tokio::sync::{Notify, oneshot};
 use tracing::{info, warn};
 
 /// Runs a server with `config` until `shutdown` resolves; then hangs up every
-/// call and returns once they have ended.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+/// call and returns once they have ended. XML-RPC's `set_loglevel` changes
+/// the filter behind `log`.
+pub async fn run(
+    config: Config,
+    log: LogLevel,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let prompts = Arc::new(PromptLibrary::load(config.media.prompts_dir.as_deref())?);
     let call_instances = config.limits.max_instances;
     let control_instances = config.limits.control_instances;
@@ -142,6 +148,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         media,
         executor,
         control_instances as usize,
+        log,
     );
     let (stop_control, control_stopped) = oneshot::channel::<()>();
     let control_task = tokio::spawn(switchyard_control::serve(

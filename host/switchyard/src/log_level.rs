@@ -1,0 +1,72 @@
+//! The process's log filter, changed while it runs: SEMS's log levels 0 to 4
+//! over tracing's levels.
+
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::{EnvFilter, Registry, reload};
+
+/// SEMS's log levels by number: 0 error, 1 warn, 2 info, 3 debug, 4 trace.
+pub const LEVELS: [LevelFilter; 5] = [
+    LevelFilter::ERROR,
+    LevelFilter::WARN,
+    LevelFilter::INFO,
+    LevelFilter::DEBUG,
+    LevelFilter::TRACE,
+];
+
+/// A handle on the live log filter (a `reload` layer over the registry).
+#[derive(Clone)]
+pub struct LogLevel(reload::Handle<EnvFilter, Registry>);
+
+impl LogLevel {
+    /// Wraps the handle of the reloadable filter layer.
+    pub fn new(handle: reload::Handle<EnvFilter, Registry>) -> LogLevel {
+        LogLevel(handle)
+    }
+
+    /// The most verbose level the filter lets through for any target, as
+    /// SEMS numbers it (a filter that lets nothing through reads as 0).
+    pub fn get(&self) -> Result<i32, reload::Error> {
+        let most = self
+            .0
+            .with_current(|filter| filter.max_level_hint())?
+            .unwrap_or(LevelFilter::TRACE);
+        let number = LEVELS.iter().position(|level| *level == most).unwrap_or(0);
+        Ok(number as i32)
+    }
+
+    /// Sets every target to the level `number` (0–4), replacing the filter;
+    /// `None` if there is no such level.
+    pub fn set(&self, number: i32) -> Option<Result<LevelFilter, reload::Error>> {
+        let level = *LEVELS.get(usize::try_from(number).ok()?)?;
+        let filter = EnvFilter::default().add_directive(level.into());
+        Some(self.0.reload(filter).map(|()| level))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_trip_and_out_of_range_ones_are_refused() {
+        let (layer, handle) = reload::Layer::new(EnvFilter::new("info,switchyard=debug"));
+        let log = LogLevel::new(handle);
+        // The most verbose directive counts.
+        assert_eq!(log.get().unwrap(), 3);
+        for number in 0..5 {
+            assert_eq!(log.set(number).unwrap().unwrap(), LEVELS[number as usize]);
+            assert_eq!(log.get().unwrap(), number);
+        }
+        assert!(log.set(5).is_none());
+        assert!(log.set(-1).is_none());
+        assert_eq!(log.get().unwrap(), 4);
+        drop(layer);
+        assert!(log.get().is_err());
+    }
+
+    #[test]
+    fn a_filter_that_lets_nothing_through_reads_as_zero() {
+        let (_layer, handle) = reload::Layer::new(EnvFilter::new("off"));
+        assert_eq!(LogLevel::new(handle).get().unwrap(), 0);
+    }
+}
