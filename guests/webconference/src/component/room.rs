@@ -1,0 +1,101 @@
+//! A room as the admin functions see it: SEMS's (room, adminpin) lookup, the
+//! room's time-out, and its dial-outs in progress.
+
+use super::settings::Settings;
+use crate::adminpin::{self, PinDecision};
+use crate::{dialout, expiry};
+use std::time::{SystemTime, UNIX_EPOCH};
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::types::Error;
+use switchyard_sdk::{kv, rooms, signaling};
+
+/// The most dial-outs in progress read for one room.
+const MAX_DIALING_LISTED: u32 = 1024;
+
+/// The time now, in unix seconds.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Whether the room has run out of time (whether or not it is deleted for it).
+pub fn is_expired(room: &str) -> bool {
+    expiry::is_expired(rooms::get_meta(room, expiry::META_KEY).as_deref(), now())
+}
+
+/// Whether the room exists. A room that ran out of time is deleted first when
+/// `support_rooms_timeout` is set: control instances are short-lived, so the
+/// deletion waits for the room's next access.
+pub fn exists(settings: &Settings, room: &str) -> bool {
+    if rooms::info(room).is_none() {
+        return false;
+    }
+    if settings.support_rooms_timeout && is_expired(room) {
+        log(
+            Level::Info,
+            &format!("room {room:?} timed out: deleting it"),
+        );
+        if let Err(e) = close(room) {
+            log(Level::Warn, &format!("deleting room {room:?}: {e:?}"));
+        }
+        return false;
+    }
+    true
+}
+
+/// The room's admin pin: `None` if the room does not exist, "" if it has none.
+pub fn pin(settings: &Settings, room: &str) -> Option<String> {
+    exists(settings, room).then(|| rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default())
+}
+
+/// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
+/// An unknown room is opened with the pin given (unless rooms are private); a
+/// room without a pin takes it.
+pub fn open_with_pin(settings: &Settings, room: &str, pin_given: &str) -> bool {
+    let current = pin(settings, room);
+    match adminpin::decide(
+        current.as_deref(),
+        pin_given,
+        settings.private_rooms,
+        settings.ignore_pin,
+    ) {
+        PinDecision::OpenWithPin => {
+            rooms::open(room);
+            rooms::set_meta(room, adminpin::META_KEY, pin_given).is_ok()
+        }
+        PinDecision::TakePin => rooms::set_meta(room, adminpin::META_KEY, pin_given).is_ok(),
+        PinDecision::Accept => true,
+        PinDecision::Refuse => false,
+    }
+}
+
+/// Hangs up the room's dial-outs still being placed, then everyone in it,
+/// and deletes it.
+pub fn close(room: &str) -> Result<(), Error> {
+    for call in dialing(room) {
+        // It may have ended meanwhile; its own instance cleans up then.
+        let _ = signaling::hangup(&call);
+        kv::delete(&dialout::key(room, &call));
+    }
+    rooms::close(room)
+}
+
+/// The room's dial-outs being placed, not yet answered; stale records are
+/// deleted on the way.
+pub fn dialing(room: &str) -> Vec<String> {
+    let prefix = dialout::key_prefix(room);
+    let now = now();
+    kv::list(&prefix, MAX_DIALING_LISTED)
+        .into_iter()
+        .filter(|key| {
+            let started = kv::get(key).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let stale = dialout::is_stale(started, now);
+            if stale {
+                kv::delete(key);
+            }
+            !stale
+        })
+        .map(|key| dialout::call_of(&key[prefix.len()..]))
+        .collect()
+}
