@@ -24,12 +24,21 @@ pub fn is_expired(room: &str) -> bool {
     expiry::is_expired(rooms::get_meta(room, expiry::META_KEY).as_deref(), now())
 }
 
-/// Whether the room exists. A room that ran out of time is deleted first when
+/// Whether a room is there to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Missing,
+    /// It ran out of time and was deleted by this look.
+    TimedOut,
+    Present,
+}
+
+/// Looks the room up. A room that ran out of time is deleted first when
 /// `support_rooms_timeout` is set: control instances are short-lived, so the
 /// deletion waits for the room's next access.
-pub fn exists(settings: &Settings, room: &str) -> bool {
+fn presence(settings: &Settings, room: &str) -> Presence {
     if rooms::info(room).is_none() {
-        return false;
+        return Presence::Missing;
     }
     if settings.support_rooms_timeout && is_expired(room) {
         log(
@@ -39,21 +48,35 @@ pub fn exists(settings: &Settings, room: &str) -> bool {
         if let Err(e) = close(room) {
             log(Level::Warn, &format!("deleting room {room:?}: {e:?}"));
         }
-        return false;
+        return Presence::TimedOut;
     }
-    true
+    Presence::Present
+}
+
+/// Whether the room exists (after deleting it if it timed out).
+pub fn exists(settings: &Settings, room: &str) -> bool {
+    presence(settings, room) == Presence::Present
 }
 
 /// The room's admin pin: `None` if the room does not exist, "" if it has none.
 pub fn pin(settings: &Settings, room: &str) -> Option<String> {
-    exists(settings, room).then(|| rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default())
+    exists(settings, room).then(|| current_pin(room))
+}
+
+fn current_pin(room: &str) -> String {
+    rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default()
 }
 
 /// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
 /// An unknown room is opened with the pin given (unless rooms are private); a
-/// room without a pin takes it.
+/// room without a pin takes it. The lookup that finds a room timed out is
+/// refused, as in SEMS; the next one finds no room.
 pub fn open_with_pin(settings: &Settings, room: &str, pin_given: &str) -> bool {
-    let current = pin(settings, room);
+    let current = match presence(settings, room) {
+        Presence::Missing => None,
+        Presence::TimedOut => return false,
+        Presence::Present => Some(current_pin(room)),
+    };
     match adminpin::decide(
         current.as_deref(),
         pin_given,
