@@ -503,6 +503,22 @@ fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
         )
     };
     assert_eq!(dialout("bob"), "[2, 'callee not allowed', '']");
+    // Refused by the host (no host part in the Request-URI), or for a header
+    // line that is not one.
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, {pin:?}, '100', 'conf', '', '', '')")
+        ),
+        "[2, 'failed', '']"
+    );
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, {pin:?}, '100', 'conf', {domain:?}, '', '', 'oops')")
+        ),
+        "[2, 'bad header line \"oops\"', '']"
+    );
     let answer = dialout("100");
     let tag = answer
         .strip_prefix("[0, 'OK', '")

@@ -101,7 +101,10 @@ fn try_join(placed: &mut Placed, reason: &str) {
     match rooms::join(&placed.call, room, &options) {
         Ok(_) => placed.joined = true,
         // Still resolving its target: the next event tries again.
-        Err(Error::NoSuchCall) => {}
+        Err(Error::NoSuchCall) => log(
+            Level::Debug,
+            &format!("dial-out {} cannot join room {room:?} yet", placed.call),
+        ),
         Err(e) => {
             log(
                 Level::Warn,
