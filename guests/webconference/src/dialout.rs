@@ -31,17 +31,21 @@ pub struct Target {
 }
 
 /// The addressing of `dialout(…, callee, from_user, domain, …, headers,
-/// callee_domain)`. `callee_domain` defaults to `domain` when missing or
-/// empty; `headers` is header lines separated by `|`. Errors name a header
+/// callee_domain)`. An empty `callee_domain` (also when not given) is
+/// `domain`; `headers` is header lines separated by `|`. Errors name a header
 /// line that is not `Name: value`, or too many of them.
 pub fn target(
     callee: &str,
     from_user: &str,
     domain: &str,
-    callee_domain: Option<&str>,
+    callee_domain: &str,
     headers: &str,
 ) -> Result<Target, String> {
-    let callee_domain = callee_domain.filter(|d| !d.is_empty()).unwrap_or(domain);
+    let callee_domain = if callee_domain.is_empty() {
+        domain
+    } else {
+        callee_domain
+    };
     let uri = format!("sip:{callee}@{callee_domain}");
     Ok(Target {
         from: format!("<sip:{from_user}@{domain}>"),
@@ -192,7 +196,7 @@ mod tests {
 
     #[test]
     fn addresses_as_sems_does() {
-        let t = target("200", "conf", "example.com", None, "").unwrap();
+        let t = target("200", "conf", "example.com", "", "").unwrap();
         assert_eq!(t.uri, "sip:200@example.com");
         assert_eq!(t.from, "<sip:conf@example.com>");
         assert_eq!(t.to, "<sip:200@example.com>");
@@ -201,10 +205,10 @@ mod tests {
 
     #[test]
     fn the_callee_domain_overrides_the_domain_unless_empty() {
-        let t = target("200", "conf", "a.example", Some("b.example:5070"), "").unwrap();
+        let t = target("200", "conf", "a.example", "b.example:5070", "").unwrap();
         assert_eq!(t.uri, "sip:200@b.example:5070");
         assert_eq!(t.from, "<sip:conf@a.example>");
-        let t = target("200", "conf", "a.example", Some(""), "").unwrap();
+        let t = target("200", "conf", "a.example", "", "").unwrap();
         assert_eq!(t.uri, "sip:200@a.example");
     }
 

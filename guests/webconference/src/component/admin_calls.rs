@@ -70,10 +70,9 @@ pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Resul
 /// `[2, reason, ""]` when policy refuses it or the host cannot place it. The
 /// placed call joins the room from its own instance.
 pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result<Value, Fault> {
-    let [room, pin, callee, from_user, domain, auth_user, auth_pwd] =
-        [0, 1, 2, 3, 4, 5, 6].map(|i| params.string(i));
-    let (room, pin, callee) = (room?, pin?, callee?);
-    let (from_user, domain, auth_user, auth_pwd) = (from_user?, domain?, auth_user?, auth_pwd?);
+    let arg = |i: usize| params.string(i);
+    let (room, pin, callee, from_user) = (arg(0)?, arg(1)?, arg(2)?, arg(3)?);
+    let (domain, auth_user, auth_pwd) = (arg(4)?, arg(5)?, arg(6)?);
     let optional = |i: usize| -> Result<String, Fault> {
         if i < count {
             params.string(i)
@@ -88,8 +87,7 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
     if !room::open_with_pin(settings, &room, &pin) {
         return refused(1, WRONG_PIN);
     }
-    let target = match dialout::target(&callee, &from_user, &domain, Some(&callee_domain), &headers)
-    {
+    let target = match dialout::target(&callee, &from_user, &domain, &callee_domain, &headers) {
         Ok(target) => target,
         Err(reason) => return refused(2, &reason),
     };
