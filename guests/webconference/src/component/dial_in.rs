@@ -118,8 +118,8 @@ fn on_key(state: &mut CallState, key: char) -> Result<(), Error> {
         '#' | '*' => {
             let room = std::mem::take(digits);
             let attempts = *attempts;
-            let unknown_private =
-                !room::exists(&state.settings, &room) && state.settings.private_rooms;
+            room::sweep_if_timed_out(&state.settings, &room);
+            let unknown_private = state.settings.private_rooms && rooms::info(&room).is_none();
             if room.is_empty() || unknown_private {
                 return ask_for_room(state, attempts + 1);
             }
@@ -193,8 +193,10 @@ fn answer(state: &mut CallState) -> Result<(), Error> {
 /// Joins the room, then answers: the participant is listed before the caller
 /// hears the 200 OK, so nothing the caller does next can find it missing.
 fn enter_room(state: &mut CallState, room: &str, reason: &str) -> Result<(), Error> {
-    // Checked first: a room that ran out of time is deleted by the check.
-    if !room::exists(&state.settings, room) && state.settings.private_rooms {
+    // Only private rooms read the room first: the participant list of a big
+    // room is costly to copy on every join.
+    room::sweep_if_timed_out(&state.settings, room);
+    if state.settings.private_rooms && rooms::info(room).is_none() {
         return say_goodbye(state);
     }
     let others = rooms::join(

@@ -33,24 +33,35 @@ enum Presence {
     Present,
 }
 
-/// Looks the room up. A room that ran out of time is deleted first when
-/// `support_rooms_timeout` is set: control instances are short-lived, so the
-/// deletion waits for the room's next access.
+/// Looks the room up, deleting it first if it ran out of time (see
+/// [`sweep_if_timed_out`]).
 fn presence(settings: &Settings, room: &str) -> Presence {
-    if rooms::info(room).is_none() {
-        return Presence::Missing;
-    }
-    if settings.support_rooms_timeout && is_expired(room) {
-        log(
-            Level::Info,
-            &format!("room {room:?} timed out: deleting it"),
-        );
-        if let Err(e) = close(room) {
-            log(Level::Warn, &format!("deleting room {room:?}: {e:?}"));
-        }
+    if sweep_if_timed_out(settings, room) {
         return Presence::TimedOut;
     }
-    Presence::Present
+    if rooms::info(room).is_none() {
+        Presence::Missing
+    } else {
+        Presence::Present
+    }
+}
+
+/// Deletes the room if it ran out of time and `support_rooms_timeout` is set;
+/// true if it did. Control instances are short-lived, so the deletion waits
+/// for the room's next access. Cheap for rooms without a time-out: it reads
+/// one meta value, never the participant list.
+pub fn sweep_if_timed_out(settings: &Settings, room: &str) -> bool {
+    if !settings.support_rooms_timeout || !is_expired(room) {
+        return false;
+    }
+    log(
+        Level::Info,
+        &format!("room {room:?} timed out: deleting it"),
+    );
+    if let Err(e) = close(room) {
+        log(Level::Warn, &format!("deleting room {room:?}: {e:?}"));
+    }
+    true
 }
 
 /// Whether the room exists (after deleting it if it timed out).
