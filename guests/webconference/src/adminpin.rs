@@ -1,4 +1,14 @@
-//! SEMS's rule for looking a room up with (room, adminpin).
+//! Admin pins: SEMS's rule for looking a room up with (room, adminpin), and
+//! the pins `roomCreate` makes.
+
+/// The room meta key holding a room's admin pin ("" or missing: none yet).
+pub const META_KEY: &str = "adminpin";
+
+/// A new pin from a random number: six decimal digits, leading zeros kept, as
+/// SEMS makes them.
+pub fn new_pin(random: u64) -> String {
+    format!("{:06}", random % 1_000_000)
+}
 
 /// What to do with a (room, adminpin) lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +44,13 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_pins_have_six_digits() {
+        assert_eq!(new_pin(42), "000042");
+        assert_eq!(new_pin(u64::MAX), "551615");
+        assert_eq!(new_pin(1_999_999), "999999");
+    }
 
     #[test]
     fn unknown_rooms_open_unless_private() {

@@ -2,14 +2,23 @@
 //!
 //! Dial-in: a call is routed to a room by `P-App-Param` or `direct_room_re`, or
 //! asked for the room number by keypad (ended by `#` or `*`), and joins it; the
-//! first participant hears `first_participant`. Control: the SEMS XML-RPC
-//! functions, answered from the rooms the host keeps.
+//! first participant hears `first_participant`. Dial-out: `dialout` places a
+//! call whose own instance joins it to the room. Control: the SEMS XML-RPC
+//! functions, answered from the rooms the host keeps, with the guest's own
+//! state (pins, time-outs, invitations) in room meta and its key-value store.
 //!
-//! The decisions are plain functions ([`routing`], [`adminpin`]) tested natively;
-//! the component glue that calls the host is built for `wasm32` only, because a
-//! component's export names cannot be linked into a native library.
+//! The decisions are plain functions ([`routing`], [`adminpin`], [`call_tag`], [`expiry`],
+//! [`dialout`], [`invited`], [`master`]) tested natively; the component glue
+//! that calls the host is built for `wasm32` only, because a component's
+//! export names cannot be linked into a native library.
 
 pub mod adminpin;
+pub mod call_tag;
+pub mod dialout;
+pub mod expiry;
+pub mod fields;
+pub mod invited;
+pub mod master;
 pub mod routing;
 
 #[cfg(target_arch = "wasm32")]

@@ -14,7 +14,18 @@ const HOST: [&str; 3] = ["calls", "serverInfo", "stats"];
 const FORMS: [&str; 2] = ["di", "system.listMethods"];
 
 /// The functions the embedded webconference guest answers.
-pub const WEBCONFERENCE: [&str; 1] = ["roomInfo"];
+pub const WEBCONFERENCE: [&str; 10] = [
+    "addParticipant",
+    "changeRoomAdminpin",
+    "dialout",
+    "findParticipant",
+    "kickout",
+    "mute",
+    "roomCreate",
+    "roomDelete",
+    "roomInfo",
+    "unmute",
+];
 
 /// The names, sorted: the host's, the session functions, `di`,
 /// `system.listMethods`, and the webconference guest's if `guest` is it.

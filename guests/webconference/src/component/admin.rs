@@ -1,14 +1,15 @@
-//! The SEMS webconference XML-RPC functions.
+//! The SEMS webconference XML-RPC functions: which function does what.
 //!
 //! Results are the arrays SEMS returns, before the server-info string that the
-//! host appends to every one of them.
+//! host appends to every one of them. The feedback functions (`vq*Feedback`,
+//! `resetFeedback`, `flushFeedback`) write a file, which guests cannot yet: they
+//! are unknown functions, as `getRoomPassword` and `listRooms` are without a
+//! `master_password`.
 
 use super::settings::Settings;
-use crate::adminpin::{self, PinDecision};
+use super::{admin_calls, admin_master, admin_rooms};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::params::Params;
-use switchyard_sdk::rooms;
-use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{Value, fault};
 
 /// The fault for a function this guest does not serve.
@@ -16,8 +17,22 @@ const UNKNOWN_METHOD: i32 = 504;
 
 /// Answers one control function.
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
+    let settings = Settings::load();
+    let args = |min, max| Params::new(function, params, min, max);
+    let master = settings.master_password.is_some();
     match function {
-        "roomInfo" => room_info(Params::new(function, params, 2, 2)?),
+        "roomCreate" => admin_rooms::create(&settings, &args(1, 2)?, params.len() > 1),
+        "roomInfo" => admin_rooms::info(&settings, &args(2, 2)?),
+        "roomDelete" => admin_rooms::delete(&settings, &args(2, 2)?),
+        "changeRoomAdminpin" => admin_rooms::change_pin(&settings, &args(3, 3)?),
+        "addParticipant" => admin_rooms::add_participant(&settings, &args(3, 3)?),
+        "findParticipant" => admin_rooms::find_participant(&args(1, 1)?),
+        "kickout" => admin_calls::kickout(&settings, &args(3, 3)?),
+        "mute" => admin_calls::set_muted(&settings, &args(3, 3)?, true),
+        "unmute" => admin_calls::set_muted(&settings, &args(3, 3)?, false),
+        "dialout" => admin_calls::dialout(&settings, &args(7, 10)?, params.len()),
+        "getRoomPassword" if master => admin_master::room_password(&settings, &args(2, 2)?),
+        "listRooms" if master => admin_master::list_rooms(&settings, &args(1, 1)?),
         _ => Err(fault(
             UNKNOWN_METHOD,
             format!("unknown method name: {function}"),
@@ -25,66 +40,15 @@ pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     }
 }
 
-/// `roomInfo(room, adminpin)` → `[0, "OK", [participant…]]` or
-/// `[1, "wrong adminpin or inexisting room", []]`.
-fn room_info(params: Params<'_>) -> Result<Value, Fault> {
-    let room = params.string(0)?;
-    let pin = params.string(1)?;
-    if !open_with_pin(&Settings::load(), &room, &pin) {
-        return Ok(Value::Array(vec![
-            Value::Int(1),
-            "wrong adminpin or inexisting room".into(),
-            Value::Array(Vec::new()),
-        ]));
-    }
-    let participants = rooms::info(&room)
-        .map(|info| info.participants.iter().map(participant).collect())
-        .unwrap_or_default();
-    Ok(Value::Array(vec![
-        Value::Int(0),
-        "OK".into(),
-        Value::Array(participants),
-    ]))
+/// A result array.
+pub fn reply(items: Vec<Value>) -> Result<Value, Fault> {
+    Ok(Value::Array(items))
 }
 
-/// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
-fn open_with_pin(settings: &Settings, room: &str, pin: &str) -> bool {
-    let current = rooms::info(room).map(|_| rooms::get_meta(room, "adminpin").unwrap_or_default());
-    match adminpin::decide(
-        current.as_deref(),
-        pin,
-        settings.private_rooms,
-        settings.ignore_pin,
-    ) {
-        PinDecision::OpenWithPin => {
-            rooms::open(room);
-            rooms::set_meta(room, "adminpin", pin).is_ok()
-        }
-        PinDecision::TakePin => rooms::set_meta(room, "adminpin", pin).is_ok(),
-        PinDecision::Accept => true,
-        PinDecision::Refuse => false,
-    }
+/// `[code, text]`.
+pub fn status(code: i32, text: &str) -> Result<Value, Fault> {
+    reply(vec![Value::Int(code), text.into()])
 }
 
-/// `[call_tag, number, status, reason, muted, participant_id]`.
-fn participant(p: &ParticipantInfo) -> Value {
-    Value::Array(vec![
-        p.call.clone().into(),
-        p.number.clone().into(),
-        Value::Int(status_code(p.status)),
-        p.reason.clone().into(),
-        Value::Int(i32::from(p.muted)),
-        p.participant_id.clone().into(),
-    ])
-}
-
-fn status_code(status: ParticipantStatus) -> i32 {
-    match status {
-        ParticipantStatus::Disconnected => 0,
-        ParticipantStatus::Connecting => 1,
-        ParticipantStatus::Ringing => 2,
-        ParticipantStatus::Connected => 3,
-        ParticipantStatus::Disconnecting => 4,
-        ParticipantStatus::Finished => 5,
-    }
-}
+/// SEMS's answer to a lookup refused by [`super::room::open_with_pin`].
+pub const WRONG_PIN: &str = "wrong adminpin or inexisting room";

@@ -3,6 +3,7 @@
 //! Each call has its own guest instance, so the call's state is a plain
 //! thread-local of this instance.
 
+use super::room;
 use super::settings::Settings;
 use crate::routing::{self, Route};
 use std::cell::RefCell;
@@ -83,7 +84,8 @@ pub fn on_event(call: &str, event: Event) {
     let result = match event {
         Event::Dtmf(key) => on_key(&mut state, key),
         Event::PromptDone => on_prompt_done(&mut state),
-        // This flow starts no timers, makes no bridges and places no calls.
+        // This flow starts no timers, makes no bridges and places no calls
+        // (dial-outs are other instances).
         Event::Timer(_)
         | Event::Unbridged
         | Event::Dialed(_)
@@ -116,6 +118,7 @@ fn on_key(state: &mut CallState, key: char) -> Result<(), Error> {
         '#' | '*' => {
             let room = std::mem::take(digits);
             let attempts = *attempts;
+            room::sweep_if_timed_out(&state.settings, &room);
             let unknown_private = state.settings.private_rooms && rooms::info(&room).is_none();
             if room.is_empty() || unknown_private {
                 return ask_for_room(state, attempts + 1);
@@ -190,6 +193,9 @@ fn answer(state: &mut CallState) -> Result<(), Error> {
 /// Joins the room, then answers: the participant is listed before the caller
 /// hears the 200 OK, so nothing the caller does next can find it missing.
 fn enter_room(state: &mut CallState, room: &str, reason: &str) -> Result<(), Error> {
+    // Only private rooms read the room first: the participant list of a big
+    // room is costly to copy on every join.
+    room::sweep_if_timed_out(&state.settings, room);
     if state.settings.private_rooms && rooms::info(room).is_none() {
         return say_goodbye(state);
     }

@@ -1,7 +1,15 @@
 //! The component: the exports the host calls, and the flows behind them.
+//!
+//! Each call has its own instance: one that starts with `on_invite` runs the
+//! dial-in flow, one that starts with `dialed` is a dial-out.
 
 mod admin;
+mod admin_calls;
+mod admin_master;
+mod admin_rooms;
 mod dial_in;
+mod dial_out;
+mod room;
 mod settings;
 
 use switchyard_sdk::control::{Fault, ValueTree};
@@ -16,7 +24,11 @@ impl switchyard_sdk::handler::Guest for Webconference {
     }
 
     fn on_event(call: String, event: Event) {
-        dial_in::on_event(&call, event);
+        match event {
+            Event::Dialed(context) => dial_out::on_dialed(&call, &context),
+            event if dial_out::is_placed() => dial_out::on_event(event),
+            event => dial_in::on_event(&call, event),
+        }
     }
 }
 

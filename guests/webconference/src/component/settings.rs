@@ -1,5 +1,6 @@
 //! The guest's settings, read from its config table (SEMS webconference.conf keys).
 
+use crate::dialout::Allow;
 use crate::routing::{self, RoutingConfig};
 use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
@@ -20,6 +21,14 @@ pub struct Settings {
     pub loop_first_participant_prompt: bool,
     /// How many empty or wrong room entries a caller gets before being hung up.
     pub max_room_attempts: u32,
+    /// `master_password`: `getRoomPassword` and `listRooms` exist only with one.
+    pub master_password: Option<String>,
+    /// `support_rooms_timeout`: a room created with a timeout is deleted when
+    /// it runs out (on its next access).
+    pub support_rooms_timeout: bool,
+    /// `max_dialouts_per_room` (default 10): dial-outs of one room being
+    /// placed at once.
+    pub max_dialouts_per_room: usize,
 }
 
 impl Settings {
@@ -51,8 +60,26 @@ impl Settings {
             ignore_pin: flag("ignore_pin"),
             loop_first_participant_prompt: flag("loop_first_participant_prompt"),
             max_room_attempts: number("max_room_attempts", 3),
+            master_password: config::get("master_password").filter(|p| !p.is_empty()),
+            support_rooms_timeout: flag("support_rooms_timeout"),
+            max_dialouts_per_room: number("max_dialouts_per_room", 10),
         }
     }
+}
+
+/// `dialout_allow`: a regex the Request-URI of a dial-out must match (empty or
+/// missing: any). Read only by `dialout`, so that an invalid pattern is logged
+/// where it matters; it then allows nothing.
+pub fn dialout_allow() -> Allow {
+    let value = config::get("dialout_allow");
+    let (allow, error) = Allow::from_config(value.as_deref());
+    if let Some(e) = error {
+        log(
+            Level::Error,
+            &format!("dialout_allow {value:?} is not a valid regex: {e}; refusing every dial-out"),
+        );
+    }
+    allow
 }
 
 fn flag(key: &str) -> bool {

@@ -1,0 +1,199 @@
+//! The room functions: roomCreate, roomInfo, roomDelete, changeRoomAdminpin,
+//! addParticipant, findParticipant.
+
+use super::admin::{WRONG_PIN, reply, status};
+use super::room;
+use super::settings::Settings;
+use crate::invited::{self, Invited};
+use crate::{adminpin, expiry};
+use switchyard_sdk::control::Fault;
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::params::Params;
+use switchyard_sdk::rooms;
+use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
+use switchyard_sdk::{Value, fault};
+
+/// `roomCreate(room [, timeout_s])` → `[0, "OK", adminpin]` with a new random
+/// pin (also for an existing room without one), or `[1, "room already
+/// opened", ""]`. A positive timeout (`with_timeout`: it was given) gives a
+/// new room its end.
+pub fn create(
+    settings: &Settings,
+    params: &Params<'_>,
+    with_timeout: bool,
+) -> Result<Value, Fault> {
+    let room = params.string(0)?;
+    let timeout = if with_timeout {
+        Some(params.int(1)?)
+    } else {
+        None
+    };
+    let existed = room::pin(settings, &room);
+    if existed.as_deref().is_some_and(|pin| !pin.is_empty()) {
+        return reply(vec![Value::Int(1), "room already opened".into(), "".into()]);
+    }
+    let pin = adminpin::new_pin(random()?);
+    if existed.is_none() {
+        rooms::open(&room);
+        if let Some(at) = timeout.and_then(|t| expiry::expires_at(room::now(), t)) {
+            set_meta(&room, expiry::META_KEY, &at.to_string())?;
+        }
+    }
+    set_meta(&room, adminpin::META_KEY, &pin)?;
+    reply(vec![Value::Int(0), "OK".into(), pin.into()])
+}
+
+/// `roomInfo(room, adminpin)` → `[0, "OK", [participant…]]` or
+/// `[1, "wrong adminpin or inexisting room", []]`. Invited participants that
+/// have not called yet are listed with no call tag, Disconnected.
+pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
+    let room = params.string(0)?;
+    let pin = params.string(1)?;
+    if !room::open_with_pin(settings, &room, &pin) {
+        return reply(vec![
+            Value::Int(1),
+            WRONG_PIN.into(),
+            Value::Array(Vec::new()),
+        ]);
+    }
+    let listed = rooms::info(&room)
+        .map(|info| info.participants)
+        .unwrap_or_default();
+    let invited = invited_of(&room);
+    let joined: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
+    let waiting = invited::not_joined(&invited, &joined);
+    let participants = listed
+        .iter()
+        .map(participant)
+        .chain(waiting.into_iter().map(invitee))
+        .collect();
+    reply(vec![Value::Int(0), "OK".into(), Value::Array(participants)])
+}
+
+/// `roomDelete(room, adminpin)` → `[0, "OK"]` after hanging up everyone,
+/// `[2, "room does not exist\n"]`, or `[1, "wrong adminpin or inexisting room"]`.
+pub fn delete(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
+    let room = params.string(0)?;
+    let pin = params.string(1)?;
+    if !room::exists(settings, &room) {
+        return status(2, "room does not exist\n");
+    }
+    if !room::open_with_pin(settings, &room, &pin) {
+        return status(1, WRONG_PIN);
+    }
+    if let Err(e) = room::close(&room) {
+        // Only a room deleted meanwhile fails to close: it is gone either way.
+        log(Level::Info, &format!("closing room {room:?}: {e:?}"));
+    }
+    status(0, "OK")
+}
+
+/// `changeRoomAdminpin(room, adminpin, new_adminpin)` → `[0, "OK"]` or
+/// `[1, "wrong adminpin or inexisting room"]`.
+pub fn change_pin(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
+    let room = params.string(0)?;
+    let pin = params.string(1)?;
+    let new_pin = params.string(2)?;
+    if !room::open_with_pin(settings, &room, &pin) {
+        return status(1, WRONG_PIN);
+    }
+    set_meta(&room, adminpin::META_KEY, &new_pin)?;
+    status(0, "OK")
+}
+
+/// `addParticipant(room, participant_id, number)` → `[200, "OK"]`, or
+/// `[400, "Failed"]` for an unknown room when rooms are private. An unknown
+/// room is opened otherwise, without a pin.
+pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
+    let room = params.string(0)?;
+    let participant_id = params.string(1)?;
+    let number = params.string(2)?;
+    if !room::exists(settings, &room) {
+        if settings.private_rooms {
+            return status(400, "Failed");
+        }
+        rooms::open(&room);
+    }
+    let list = invited::add(
+        invited_of(&room),
+        Invited {
+            participant_id,
+            number,
+        },
+    );
+    set_meta(&room, invited::META_KEY, &invited::encode(&list))?;
+    status(200, "OK")
+}
+
+/// `findParticipant(participant_id)` → `[room…]`: the rooms listing that
+/// participant, as a call or as an invitation.
+pub fn find_participant(params: &Params<'_>) -> Result<Value, Fault> {
+    let participant_id = params.string(0)?;
+    let found = rooms::list()
+        .into_iter()
+        .filter(|room| {
+            let calls = rooms::info(room)
+                .map(|i| i.participants)
+                .unwrap_or_default();
+            calls.iter().any(|p| p.participant_id == participant_id)
+                || invited_of(room)
+                    .iter()
+                    .any(|i| i.participant_id == participant_id)
+        })
+        .map(Value::from)
+        .collect();
+    reply(found)
+}
+
+/// The room's invited participants.
+fn invited_of(room: &str) -> Vec<Invited> {
+    rooms::get_meta(room, invited::META_KEY)
+        .map(|meta| invited::decode(&meta))
+        .unwrap_or_default()
+}
+
+/// Sets a room meta value; the room vanishing meanwhile is an internal fault.
+fn set_meta(room: &str, key: &str, value: &str) -> Result<(), Fault> {
+    rooms::set_meta(room, key, value)
+        .map_err(|e| fault(500, format!("room {room:?} changed meanwhile: {e:?}")))
+}
+
+/// A random number from the host (WASI random).
+fn random() -> Result<u64, Fault> {
+    getrandom::u64().map_err(|e| fault(500, format!("no random number: {e}")))
+}
+
+/// `[call_tag, number, status, reason, muted, participant_id]`.
+fn participant(p: &ParticipantInfo) -> Value {
+    Value::Array(vec![
+        p.call.clone().into(),
+        p.number.clone().into(),
+        Value::Int(status_code(p.status)),
+        p.reason.clone().into(),
+        Value::Int(i32::from(p.muted)),
+        p.participant_id.clone().into(),
+    ])
+}
+
+/// An invited participant with no call yet: no tag, Disconnected, no reason.
+fn invitee(i: &Invited) -> Value {
+    Value::Array(vec![
+        "".into(),
+        i.number.clone().into(),
+        Value::Int(status_code(ParticipantStatus::Disconnected)),
+        "".into(),
+        Value::Int(0),
+        i.participant_id.clone().into(),
+    ])
+}
+
+fn status_code(status: ParticipantStatus) -> i32 {
+    match status {
+        ParticipantStatus::Disconnected => 0,
+        ParticipantStatus::Connecting => 1,
+        ParticipantStatus::Ringing => 2,
+        ParticipantStatus::Connected => 3,
+        ParticipantStatus::Disconnecting => 4,
+        ParticipantStatus::Finished => 5,
+    }
+}

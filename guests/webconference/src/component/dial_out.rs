@@ -1,0 +1,104 @@
+//! One call placed by `dialout`: it joins its room at its first event, while
+//! it is still being placed, so it is listed at once ("INVITE"); the host moves
+//! it to Ringing, Connected or Finished (with the SIP reason) as its SIP
+//! progresses, and its audio joins the room when it has some.
+
+use crate::dialout::{self, Context};
+use std::cell::RefCell;
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::rooms::{self, JoinOptions};
+use switchyard_sdk::types::Event;
+use switchyard_sdk::{kv, signaling};
+
+struct Placed {
+    call: String,
+    context: Context,
+}
+
+thread_local! {
+    static PLACED: RefCell<Option<Placed>> = const { RefCell::new(None) };
+}
+
+/// Whether this instance handles a call placed by `dialout`.
+pub fn is_placed() -> bool {
+    PLACED.with(|p| p.borrow().is_some())
+}
+
+/// The placed call's first event: its room, number and participant id.
+pub fn on_dialed(call: &str, context: &str) {
+    let Some(context) = Context::decode(context) else {
+        log(
+            Level::Warn,
+            &format!("call {call} was placed with an unknown context {context:?}; hanging up"),
+        );
+        let _ = signaling::hangup(call);
+        return;
+    };
+    let placed = Placed {
+        call: call.to_owned(),
+        context,
+    };
+    join(&placed);
+    PLACED.with(|p| *p.borrow_mut() = Some(placed));
+}
+
+/// The placed call's later events.
+pub fn on_event(event: Event) {
+    let Some(placed) = PLACED.with(|p| p.borrow_mut().take()) else {
+        return;
+    };
+    match event {
+        Event::Answered => no_longer_dialing(&placed),
+        Event::Failed(failure) => {
+            log(
+                Level::Info,
+                &format!(
+                    "dial-out {} to room {:?} failed: {} {}",
+                    placed.call, placed.context.room, failure.code, failure.reason
+                ),
+            );
+            no_longer_dialing(&placed);
+        }
+        Event::Hangup => {
+            no_longer_dialing(&placed);
+            return;
+        }
+        _ => {}
+    }
+    PLACED.with(|p| *p.borrow_mut() = Some(placed));
+}
+
+/// Joins the room; hangs up if the room was deleted meanwhile or the host
+/// refuses.
+fn join(placed: &Placed) {
+    let room = &placed.context.room;
+    if rooms::info(room).is_none() {
+        log(
+            Level::Info,
+            &format!("room {room:?} is gone: hanging up dial-out {}", placed.call),
+        );
+        let _ = signaling::hangup(&placed.call);
+        return;
+    }
+    let options = JoinOptions {
+        number: placed.context.number.clone(),
+        reason: "INVITE".to_owned(),
+        participant_id: placed.context.participant_id.clone(),
+    };
+    if let Err(e) = rooms::join(&placed.call, room, &options) {
+        log(
+            Level::Warn,
+            &format!(
+                "dial-out {} cannot join room {room:?}: {e:?}; hanging up",
+                placed.call
+            ),
+        );
+        let _ = signaling::hangup(&placed.call);
+    }
+}
+
+/// The call is answered or over: it no longer counts against the room's
+/// dial-outs in progress.
+fn no_longer_dialing(placed: &Placed) {
+    kv::delete(&dialout::key(&placed.context.room, &placed.call));
+}

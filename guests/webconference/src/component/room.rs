@@ -1,0 +1,135 @@
+//! A room as the admin functions see it: SEMS's (room, adminpin) lookup, the
+//! room's time-out, and its dial-outs in progress.
+
+use super::settings::Settings;
+use crate::adminpin::{self, PinDecision};
+use crate::{dialout, expiry};
+use std::time::{SystemTime, UNIX_EPOCH};
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::types::Error;
+use switchyard_sdk::{kv, rooms, signaling};
+
+/// The most dial-outs in progress read for one room.
+const MAX_DIALING_LISTED: u32 = 1024;
+
+/// The time now, in unix seconds.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Whether the room has run out of time (whether or not it is deleted for it).
+pub fn is_expired(room: &str) -> bool {
+    expiry::is_expired(rooms::get_meta(room, expiry::META_KEY).as_deref(), now())
+}
+
+/// Whether a room is there to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Missing,
+    /// It ran out of time and was deleted by this look.
+    TimedOut,
+    Present,
+}
+
+/// Looks the room up, deleting it first if it ran out of time (see
+/// [`sweep_if_timed_out`]).
+fn presence(settings: &Settings, room: &str) -> Presence {
+    if sweep_if_timed_out(settings, room) {
+        return Presence::TimedOut;
+    }
+    if rooms::info(room).is_none() {
+        Presence::Missing
+    } else {
+        Presence::Present
+    }
+}
+
+/// Deletes the room if it ran out of time and `support_rooms_timeout` is set;
+/// true if it did. Control instances are short-lived, so the deletion waits
+/// for the room's next access. Cheap for rooms without a time-out: it reads
+/// one meta value, never the participant list.
+pub fn sweep_if_timed_out(settings: &Settings, room: &str) -> bool {
+    if !settings.support_rooms_timeout || !is_expired(room) {
+        return false;
+    }
+    log(
+        Level::Info,
+        &format!("room {room:?} timed out: deleting it"),
+    );
+    if let Err(e) = close(room) {
+        log(Level::Warn, &format!("deleting room {room:?}: {e:?}"));
+    }
+    true
+}
+
+/// Whether the room exists (after deleting it if it timed out).
+pub fn exists(settings: &Settings, room: &str) -> bool {
+    presence(settings, room) == Presence::Present
+}
+
+/// The room's admin pin: `None` if the room does not exist, "" if it has none.
+pub fn pin(settings: &Settings, room: &str) -> Option<String> {
+    exists(settings, room).then(|| current_pin(room))
+}
+
+fn current_pin(room: &str) -> String {
+    rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default()
+}
+
+/// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
+/// An unknown room is opened with the pin given (unless rooms are private); a
+/// room without a pin takes it. The lookup that finds a room timed out is
+/// refused, as in SEMS; the next one finds no room.
+pub fn open_with_pin(settings: &Settings, room: &str, pin_given: &str) -> bool {
+    let current = match presence(settings, room) {
+        Presence::Missing => None,
+        Presence::TimedOut => return false,
+        Presence::Present => Some(current_pin(room)),
+    };
+    match adminpin::decide(
+        current.as_deref(),
+        pin_given,
+        settings.private_rooms,
+        settings.ignore_pin,
+    ) {
+        PinDecision::OpenWithPin => {
+            rooms::open(room);
+            rooms::set_meta(room, adminpin::META_KEY, pin_given).is_ok()
+        }
+        PinDecision::TakePin => rooms::set_meta(room, adminpin::META_KEY, pin_given).is_ok(),
+        PinDecision::Accept => true,
+        PinDecision::Refuse => false,
+    }
+}
+
+/// Hangs up the room's dial-outs still being placed, then everyone in it,
+/// and deletes it.
+pub fn close(room: &str) -> Result<(), Error> {
+    for call in dialing(room) {
+        // It may have ended meanwhile; its own instance cleans up then.
+        let _ = signaling::hangup(&call);
+        kv::delete(&dialout::key(room, &call));
+    }
+    rooms::close(room)
+}
+
+/// The room's dial-outs being placed, not yet answered; stale records are
+/// deleted on the way.
+pub fn dialing(room: &str) -> Vec<String> {
+    let prefix = dialout::key_prefix(room);
+    let now = now();
+    kv::list(&prefix, MAX_DIALING_LISTED)
+        .into_iter()
+        .filter(|key| {
+            let started = kv::get(key).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let stale = dialout::is_stale(started, now);
+            if stale {
+                kv::delete(key);
+            }
+            !stale
+        })
+        .map(|key| dialout::call_of(&key[prefix.len()..]))
+        .collect()
+}

@@ -1,0 +1,292 @@
+//! `dialout`: the call it places, the policy that may refuse it, and how the
+//! placed call finds its room again.
+
+use crate::fields;
+use regex_lite::Regex;
+
+/// The most extra header lines one dial-out may carry (the host's limit).
+pub const MAX_HEADERS: usize = 32;
+
+/// A dial-out that has not been answered after this long is no longer counted
+/// as in progress: its guest instance may have been lost without cleaning up,
+/// and the host gives up ringing long before.
+pub const STALE_AFTER_S: u64 = 300;
+
+/// The reason of a dial-out refused by `dialout_allow`.
+pub const NOT_ALLOWED: &str = "callee not allowed";
+/// The reason of a dial-out refused by `max_dialouts_per_room`.
+pub const TOO_MANY: &str = "too many dial-outs in progress in this room";
+
+/// The SIP addressing of one dial-out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Request-URI: `sip:callee@callee_domain`.
+    pub uri: String,
+    /// From: `<sip:from_user@domain>`.
+    pub from: String,
+    /// To: `<sip:callee@callee_domain>`.
+    pub to: String,
+    /// The extra header lines, as (name, value).
+    pub headers: Vec<(String, String)>,
+}
+
+/// The addressing of `dialout(…, callee, from_user, domain, …, headers,
+/// callee_domain)`. An empty `callee_domain` (also when not given) is
+/// `domain`; `headers` is header lines separated by `|`. Errors name a header
+/// line that is not `Name: value`, or too many of them.
+pub fn target(
+    callee: &str,
+    from_user: &str,
+    domain: &str,
+    callee_domain: &str,
+    headers: &str,
+) -> Result<Target, String> {
+    let callee_domain = if callee_domain.is_empty() {
+        domain
+    } else {
+        callee_domain
+    };
+    let uri = format!("sip:{callee}@{callee_domain}");
+    Ok(Target {
+        from: format!("<sip:{from_user}@{domain}>"),
+        to: format!("<{uri}>"),
+        uri,
+        headers: header_lines(headers)?,
+    })
+}
+
+/// The header lines of a `|`-separated list; empty entries are skipped.
+pub fn header_lines(text: &str) -> Result<Vec<(String, String)>, String> {
+    let lines: Vec<&str> = text
+        .split(['|', '\r', '\n'])
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    if lines.len() > MAX_HEADERS {
+        return Err(format!(
+            "too many headers ({}, at most {MAX_HEADERS})",
+            lines.len()
+        ));
+    }
+    lines
+        .into_iter()
+        .map(|line| {
+            let (name, value) = line
+                .split_once(':')
+                .filter(|(name, _)| is_token(name))
+                .ok_or_else(|| format!("bad header line {line:?}"))?;
+            Ok((name.to_owned(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// A SIP header name: a non-empty RFC 3261 token.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
+}
+
+/// Which callees `dialout` may call (config `dialout_allow`).
+#[derive(Debug, Clone)]
+pub enum Allow {
+    /// No pattern configured: any callee.
+    All,
+    /// Request-URIs matching the pattern.
+    Matching(Regex),
+    /// The configured pattern is not a valid regex: nobody, rather than anybody.
+    Nothing,
+}
+
+impl Allow {
+    /// The policy a `dialout_allow` value gives, and the regex error if it
+    /// does not compile.
+    pub fn from_config(value: Option<&str>) -> (Allow, Option<regex_lite::Error>) {
+        match value.filter(|v| !v.is_empty()) {
+            None => (Allow::All, None),
+            Some(pattern) => match Regex::new(pattern) {
+                Ok(re) => (Allow::Matching(re), None),
+                Err(e) => (Allow::Nothing, Some(e)),
+            },
+        }
+    }
+
+    /// Whether the Request-URI `uri` (`sip:callee@domain`) may be called.
+    pub fn permits(&self, uri: &str) -> bool {
+        match self {
+            Allow::All => true,
+            Allow::Matching(re) => re.is_match(uri),
+            Allow::Nothing => false,
+        }
+    }
+}
+
+/// Decides a dial-out to `uri` with `in_progress` dial-outs of its room not
+/// yet answered: `Err` is the reason SEMS clients see.
+pub fn check(
+    allow: &Allow,
+    uri: &str,
+    in_progress: usize,
+    max_per_room: usize,
+) -> Result<(), &'static str> {
+    if !allow.permits(uri) {
+        return Err(NOT_ALLOWED);
+    }
+    if in_progress >= max_per_room {
+        return Err(TOO_MANY);
+    }
+    Ok(())
+}
+
+/// Whether a dial-out started at `started` (unix seconds) is stale at `now`.
+pub fn is_stale(started: u64, now: u64) -> bool {
+    now.saturating_sub(started) > STALE_AFTER_S
+}
+
+/// The kv key prefix of the dial-outs in progress in `room`.
+pub fn key_prefix(room: &str) -> String {
+    format!("dialout/{}/", fields::escape(room))
+}
+
+/// The kv key of the dial-out `call` in progress in `room`; its value is the
+/// unix time it started.
+pub fn key(room: &str, call: &str) -> String {
+    format!("{}{}", key_prefix(room), fields::escape(call))
+}
+
+/// The call id a [`key`] names, given the key without its [`key_prefix`].
+pub fn call_of(key_rest: &str) -> String {
+    fields::unescape(key_rest)
+}
+
+/// What a placed call needs to join its room: given to the host as the dial
+/// request's context and back with the call's `dialed` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The room to join.
+    pub room: String,
+    /// The number to list the participant with (the callee).
+    pub number: String,
+    /// The participant id given to `dialout` ("" if none).
+    pub participant_id: String,
+}
+
+impl Context {
+    /// The context string.
+    pub fn encode(&self) -> String {
+        fields::join(&[&self.room, &self.number, &self.participant_id])
+    }
+
+    /// The context a string made by [`Context::encode`] holds; `None` if it
+    /// is not one (a call this guest did not place as a dial-out).
+    pub fn decode(text: &str) -> Option<Context> {
+        let [room, number, participant_id]: [String; 3] = fields::split(text).try_into().ok()?;
+        Some(Context {
+            room,
+            number,
+            participant_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_as_sems_does() {
+        let t = target("200", "conf", "example.com", "", "").unwrap();
+        assert_eq!(t.uri, "sip:200@example.com");
+        assert_eq!(t.from, "<sip:conf@example.com>");
+        assert_eq!(t.to, "<sip:200@example.com>");
+        assert!(t.headers.is_empty());
+    }
+
+    #[test]
+    fn the_callee_domain_overrides_the_domain_unless_empty() {
+        let t = target("200", "conf", "a.example", "b.example:5070", "").unwrap();
+        assert_eq!(t.uri, "sip:200@b.example:5070");
+        assert_eq!(t.from, "<sip:conf@a.example>");
+        let t = target("200", "conf", "a.example", "", "").unwrap();
+        assert_eq!(t.uri, "sip:200@a.example");
+    }
+
+    #[test]
+    fn headers_are_separated_by_bars() {
+        assert_eq!(
+            header_lines("X-A: 1|X-B:two words ||").unwrap(),
+            vec![
+                ("X-A".to_owned(), "1".to_owned()),
+                ("X-B".to_owned(), "two words".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_header_lines_are_refused() {
+        assert_eq!(
+            header_lines("X-A: 1|no colon").unwrap_err(),
+            "bad header line \"no colon\""
+        );
+        assert!(header_lines(": empty name").is_err());
+        assert!(header_lines("Bad Name: x").is_err());
+        // A line break cannot smuggle a header in: it separates lines too.
+        assert!(header_lines("X-A: 1\r\nInjected").is_err());
+        let many = vec!["X-A: 1"; MAX_HEADERS + 1].join("|");
+        assert!(header_lines(&many).is_err());
+    }
+
+    #[test]
+    fn the_allowlist_matches_the_request_uri() {
+        let (allow, error) = Allow::from_config(Some(r"^sip:1\d\d@"));
+        assert!(error.is_none());
+        assert!(allow.permits("sip:100@example.com"));
+        assert!(!allow.permits("sip:900@example.com"));
+        let (allow, _) = Allow::from_config(Some(""));
+        assert!(allow.permits("sip:900@example.com"));
+        let (allow, _) = Allow::from_config(None);
+        assert!(allow.permits("sip:900@example.com"));
+    }
+
+    #[test]
+    fn an_invalid_allowlist_allows_nothing() {
+        let (allow, error) = Allow::from_config(Some("("));
+        assert!(error.is_some());
+        assert!(!allow.permits("sip:100@example.com"));
+    }
+
+    #[test]
+    fn refusals_have_their_reasons() {
+        let all = Allow::All;
+        assert_eq!(check(&all, "sip:1@x", 9, 10), Ok(()));
+        assert_eq!(check(&all, "sip:1@x", 10, 10), Err(TOO_MANY));
+        assert_eq!(check(&Allow::Nothing, "sip:1@x", 0, 10), Err(NOT_ALLOWED));
+    }
+
+    #[test]
+    fn old_dial_outs_go_stale() {
+        assert!(!is_stale(1000, 1000 + STALE_AFTER_S));
+        assert!(is_stale(1000, 1001 + STALE_AFTER_S));
+        assert!(!is_stale(2000, 1000));
+    }
+
+    #[test]
+    fn keys_of_one_room_share_a_prefix_no_other_room_has() {
+        let key = key("a/b", "c7");
+        assert!(key.starts_with(&key_prefix("a/b")));
+        assert!(!key.starts_with(&key_prefix("a")));
+        assert_eq!(call_of(&key[key_prefix("a/b").len()..]), "c7");
+    }
+
+    #[test]
+    fn the_context_round_trips() {
+        let context = Context {
+            room: "12\t3".into(),
+            number: "200".into(),
+            participant_id: String::new(),
+        };
+        assert_eq!(Context::decode(&context.encode()), Some(context));
+        assert_eq!(Context::decode("just a string"), None);
+    }
+}

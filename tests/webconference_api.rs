@@ -1,0 +1,537 @@
+//! The SEMS webconference XML-RPC functions against the real binary, driven
+//! the way SEMS's pyqt GUI drives them (Python's stock `xmlrpc.client`), with
+//! SIPp callers and callees on loopback.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::server::{Server, base_config};
+use support::sipp::{Callee, free_port, scenario};
+use support::tools::require_sipp;
+use support::xmlrpc::python;
+
+/// How long one SIPp caller may take, SIPp's own time-out included.
+const SIPP_LIMIT: Duration = Duration::from_secs(40);
+
+/// The time-out of the rooms created to time out, in seconds.
+const TIMEOUT_S: u64 = 5;
+/// Long enough for such a room to have timed out (time-outs count whole seconds).
+const PAST_TIMEOUT: Duration = Duration::from_millis(TIMEOUT_S * 1000 + 1500);
+
+/// A room number no other test uses, as the GUI picks one at random.
+fn random_room() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .subsec_nanos();
+    format!("{}", 100_000 + (nanos ^ std::process::id()) % 900_000)
+}
+
+/// The result of one webconference call (`expression` on `s`), as a Python
+/// literal, without the server-info string the host appends (checked to be
+/// there).
+fn wc(server: &Server, expression: &str) -> String {
+    python(
+        server,
+        &format!(
+            "r = {expression}\n\
+             assert r[-1].startswith('Server: Switchyard ('), r\n\
+             print(repr(r[:-1]))\n"
+        ),
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// The fault `expression` answers with, as `(code, message)`.
+fn fault(server: &Server, expression: &str) -> String {
+    python(
+        server,
+        &format!(
+            "try:\n    print('no fault:', repr({expression}))\n\
+             except xmlrpc.client.Fault as f:\n    print(repr((f.faultCode, f.faultString)))\n"
+        ),
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// `roomCreate(room)`: checks the shape and returns the new pin.
+fn create_room(server: &Server, room: &str) -> String {
+    let answer = wc(server, &format!("s.roomCreate({room:?})"));
+    let pin = answer
+        .strip_prefix("[0, 'OK', '")
+        .and_then(|rest| rest.strip_suffix("']"))
+        .unwrap_or_else(|| panic!("expected roomCreate to answer [0, 'OK', pin], got {answer}"));
+    assert!(
+        pin.len() == 6 && pin.chars().all(|c| c.is_ascii_digit()),
+        "expected a 6-digit pin, got {pin:?}"
+    );
+    pin.to_owned()
+}
+
+/// Polls `roomInfo` (at most 10 s) until a participant for which the Python
+/// expression `condition` (on `p`) holds is listed; returns it as a literal.
+fn wait_for_participant(server: &Server, room: &str, pin: &str, condition: &str) -> String {
+    python(
+        server,
+        &format!(
+            "for _ in range(100):\n    \
+                 r = s.roomInfo({room:?}, {pin:?})\n    \
+                 found = [p for p in r[2] if {condition}]\n    \
+                 if found:\n        print(repr(found[0]))\n        break\n    \
+                 time.sleep(0.1)\n\
+             else:\n    raise SystemExit('no participant with ' + {condition:?} + ' in %r' % (r,))\n"
+        ),
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// The call tag (first field) of a participant literal.
+fn tag_of(participant: &str) -> String {
+    participant
+        .strip_prefix("['")
+        .and_then(|rest| rest.split_once('\''))
+        .map(|(tag, _)| tag.to_owned())
+        .unwrap_or_else(|| panic!("expected a participant ['tag', …], got {participant}"))
+}
+
+/// A SIPp caller in the background: dials `000777<room>` as `caller` and
+/// stays until the server sends it a BYE (`uac_wait_bye.xml`).
+struct Caller {
+    child: Child,
+    output: PathBuf,
+}
+
+impl Caller {
+    fn dial(server: &Server, room: &str, caller: &str) -> Caller {
+        require_sipp();
+        let port = free_port("127.0.0.1");
+        // A file, not a pipe: SIPp redraws its screen every second, and a pipe
+        // nobody reads would fill and stall it.
+        let output = std::env::temp_dir().join(format!("sipp-caller-{port}.out"));
+        let stdout = std::fs::File::create(&output).expect("creating SIPp's output file");
+        let stderr = stdout.try_clone().expect("cloning SIPp's output file");
+        let child = Command::new("sipp")
+            .args(["-sf", &scenario("uac_wait_bye.xml")])
+            .args(["-s", &format!("000777{room}"), "-key", "caller", caller])
+            .args([
+                "-p",
+                &port.to_string(),
+                "-i",
+                "127.0.0.1",
+                "-m",
+                "1",
+                "-nostdin",
+            ])
+            .args(["-timeout", "20s", "-timeout_error"])
+            .arg(server.sip.to_string())
+            .stdout(Stdio::from(stdout))
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .expect("starting sipp");
+        Caller { child, output }
+    }
+
+    /// Waits (bounded) for SIPp to end its call; panics unless it got its
+    /// BYE, saying what was `expected`.
+    fn finish(mut self, expected: &str, server: &Server) {
+        let deadline = Instant::now() + SIPP_LIMIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for sipp") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                break self.child.wait().expect("waiting for the killed sipp");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let out = std::fs::read(&self.output).unwrap_or_default();
+        let out = Output {
+            status,
+            stdout: out,
+            stderr: Vec::new(),
+        };
+        assert!(
+            out.status.success(),
+            "expected {expected}, but sipp failed ({}):\n{}\nserver log:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            server.log()
+        );
+    }
+}
+
+impl Drop for Caller {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.output);
+    }
+}
+
+#[test]
+fn a_gui_session_creates_a_room_mutes_kicks_out_and_deletes_it() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    assert_eq!(
+        wc(&server, &format!("s.roomCreate({room:?})")),
+        "[1, 'room already opened', '']"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.roomInfo({room:?}, {pin:?})")),
+        "[0, 'OK', []]"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.roomInfo({room:?}, 'wrong')")),
+        "[1, 'wrong adminpin or inexisting room', []]"
+    );
+
+    // A caller dials in and is listed, Connected.
+    let alice = Caller::dial(&server, &room, "alice");
+    let listed = wait_for_participant(&server, &room, &pin, "p[1] == 'alice' and p[2] == 3");
+    let tag = tag_of(&listed);
+    assert_eq!(
+        listed,
+        format!("['{tag}', 'alice', 3, 'direct access: entered', 0, '']")
+    );
+
+    // Mute and unmute by call tag.
+    assert_eq!(
+        wc(&server, &format!("s.mute({room:?}, {pin:?}, {tag:?})")),
+        "[0, 'OK']"
+    );
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[4] == 1"),
+    );
+    assert_eq!(
+        wc(&server, &format!("s.unmute({room:?}, {pin:?}, {tag:?})")),
+        "[0, 'OK']"
+    );
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[4] == 0"),
+    );
+
+    // Wrong pins and unknown calls.
+    assert_eq!(
+        wc(&server, &format!("s.mute({room:?}, 'wrong', {tag:?})")),
+        "[1, 'wrong adminpin or inexisting room']"
+    );
+    for function in ["mute", "unmute", "kickout"] {
+        assert_eq!(
+            wc(&server, &format!("s.{function}({room:?}, {pin:?}, 'c999')")),
+            "[2, 'call does not exist']",
+            "{function} of an unknown call"
+        );
+    }
+
+    // Kicked out: the caller gets a BYE; the participant then drops off.
+    assert_eq!(
+        wc(&server, &format!("s.kickout({room:?}, {pin:?}, {tag:?})")),
+        "[0, 'OK']"
+    );
+    alice.finish("a BYE after kickout", &server);
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[2] == 5"),
+    );
+    assert_eq!(
+        wc(&server, &format!("s.kickout({room:?}, {pin:?}, {tag:?})")),
+        "[2, 'call does not exist']",
+        "a finished call no longer exists"
+    );
+
+    // roomDelete hangs everyone up and removes the room.
+    let bob = Caller::dial(&server, &room, "bob");
+    wait_for_participant(&server, &room, &pin, "p[1] == 'bob' and p[2] == 3");
+    assert_eq!(
+        wc(&server, &format!("s.roomDelete({room:?}, 'wrong')")),
+        "[1, 'wrong adminpin or inexisting room']"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.roomDelete({room:?}, {pin:?})")),
+        "[0, 'OK']"
+    );
+    bob.finish("a BYE after roomDelete", &server);
+    assert_eq!(
+        wc(&server, &format!("s.roomDelete({room:?}, {pin:?})")),
+        "[2, 'room does not exist\\n']"
+    );
+    // The room is gone: a new roomCreate gets it, with a new pin.
+    create_room(&server, &room);
+}
+
+#[test]
+fn admin_pins_change_and_invited_participants_are_found_three_ways() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.changeRoomAdminpin({room:?}, 'wrong', '1')")
+        ),
+        "[1, 'wrong adminpin or inexisting room']"
+    );
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.webconference.changeRoomAdminpin({room:?}, {pin:?}, '4711')")
+        ),
+        "[0, 'OK']"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.roomInfo({room:?}, {pin:?})")),
+        "[1, 'wrong adminpin or inexisting room', []]",
+        "the old pin no longer opens the room"
+    );
+
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.addParticipant({room:?}, 'p-7', '555')")
+        ),
+        "[200, 'OK']"
+    );
+    let info = "[0, 'OK', [['', '555', 0, '', 0, 'p-7']]]";
+    for spelling in [
+        "s.roomInfo(",
+        "s.webconference.roomInfo(",
+        "s.di('webconference', 'roomInfo', ",
+    ] {
+        assert_eq!(
+            wc(&server, &format!("{spelling}{room:?}, '4711')")),
+            info,
+            "{spelling}"
+        );
+    }
+    for spelling in [
+        "s.findParticipant(",
+        "s.webconference.findParticipant(",
+        "s.di('webconference', 'findParticipant', ",
+    ] {
+        assert_eq!(
+            wc(&server, &format!("{spelling}'p-7')")),
+            format!("[{room:?}]").replace('"', "'"),
+            "{spelling}"
+        );
+        assert_eq!(wc(&server, &format!("{spelling}'nobody')")), "[]");
+    }
+    assert_eq!(
+        fault(&server, "s.changeRoomAdminpin('1', '2')"),
+        "(300, 'changeRoomAdminpin: expected 3 arguments, got 2')"
+    );
+}
+
+#[test]
+fn without_a_master_password_its_functions_and_feedback_are_unknown() {
+    let server = Server::start();
+    for (call, name) in [
+        ("s.listRooms('x')", "listRooms"),
+        ("s.getRoomPassword('x', '1')", "getRoomPassword"),
+        ("s.vqRoomFeedback('1', '2', 3)", "vqRoomFeedback"),
+        ("s.vqCallFeedback('1', '2', 'c1', 3)", "vqCallFeedback"),
+        (
+            "s.vqConferenceFeedback('1', '2', 'me', 'hi', 3)",
+            "vqConferenceFeedback",
+        ),
+        ("s.resetFeedback('/tmp/x')", "resetFeedback"),
+        ("s.flushFeedback()", "flushFeedback"),
+    ] {
+        assert_eq!(
+            fault(&server, call),
+            format!("(504, 'unknown method name: {name}')")
+        );
+    }
+}
+
+#[test]
+fn a_master_password_lists_rooms_and_tells_their_pins() {
+    let config = format!(
+        "{}[guests.webconference.config]\nmaster_password = \"m4ster\"\n",
+        base_config()
+    );
+    let server = Server::start_with(&config);
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let short = format!("{room}-short");
+    // Created and listed in one script, well within its time-out even on a
+    // loaded machine.
+    let listed = python(
+        &server,
+        &format!(
+            "s.roomCreate({short:?}, {TIMEOUT_S})\n\
+             print(repr(s.listRooms('m4ster')[:-1]))\n"
+        ),
+    );
+    assert!(listed.contains(&format!("'{room}'")), "{listed}");
+    assert!(listed.contains(&format!("'{short}'")), "{listed}");
+
+    assert_eq!(
+        wc(&server, &format!("s.getRoomPassword('m4ster', {room:?})")),
+        format!("[0, '{pin}']")
+    );
+    assert_eq!(
+        wc(&server, &format!("s.getRoomPassword('wrong', {room:?})")),
+        "[403, 'Wrong Master Password.']"
+    );
+    assert_eq!(
+        wc(&server, "s.getRoomPassword('m4ster', 'no-such-room')"),
+        "[404, 'Room does not exist.']"
+    );
+    assert_eq!(
+        wc(&server, "s.listRooms('wrong')"),
+        "[407, ['Wrong Master Password.']]"
+    );
+    // Once its time-out passes, the short room is left out.
+    std::thread::sleep(PAST_TIMEOUT);
+    let rooms = wc(&server, "s.listRooms('m4ster')");
+    assert!(rooms.contains(&format!("'{room}'")), "{rooms}");
+    assert!(!rooms.contains(&format!("'{short}'")), "{rooms}");
+}
+
+#[test]
+fn with_rooms_timeout_support_a_timed_out_room_is_deleted() {
+    let config = format!(
+        "{}[guests.webconference.config]\nsupport_rooms_timeout = true\n\
+         master_password = \"m4ster\"\n",
+        base_config()
+    );
+    let server = Server::start_with(&config);
+    let room = random_room();
+    // Created and looked at in one script, well within its time-out even on
+    // a loaded machine.
+    let pin = python(
+        &server,
+        &format!(
+            "pin = s.roomCreate({room:?}, {TIMEOUT_S})[2]\n\
+             assert s.roomInfo({room:?}, pin)[:-1] == [0, 'OK', []]\n\
+             print(pin)\n"
+        ),
+    );
+    let pin = pin.trim_end();
+    std::thread::sleep(PAST_TIMEOUT);
+    assert_eq!(
+        wc(&server, &format!("s.roomInfo({room:?}, {pin:?})")),
+        "[1, 'wrong adminpin or inexisting room', []]",
+        "the access that finds the room timed out deletes it"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.getRoomPassword('m4ster', {room:?})")),
+        "[404, 'Room does not exist.']"
+    );
+    // Gone for good: the room can be created anew.
+    create_room(&server, &room);
+}
+
+#[test]
+fn dialout_places_a_call_that_joins_the_room() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let callee = Callee::start("uas_answer_wait_bye.xml");
+    let domain = callee.addr.to_string();
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, 'wrong', 'bob', 'conf', 'switchyard.test', '', '')")
+        ),
+        "[1, 'wrong adminpin or inexisting room', '']"
+    );
+    let answer = wc(
+        &server,
+        &format!(
+            "s.dialout({room:?}, {pin:?}, 'bob', 'conf', 'switchyard.test', '', '', \
+             'X-Conference: {room}|X-Other: 1', {domain:?}, 'p-bob')"
+        ),
+    );
+    let tag = answer
+        .strip_prefix("[0, 'OK', '")
+        .and_then(|rest| rest.strip_suffix("']"))
+        .unwrap_or_else(|| panic!("expected dialout to answer [0, 'OK', tag], got {answer}"));
+    let listed = wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[2] == 3"),
+    );
+    assert_eq!(listed, format!("['{tag}', 'bob', 3, '200 OK', 0, 'p-bob']"));
+    assert_eq!(
+        wc(&server, "s.findParticipant('p-bob')"),
+        format!("['{room}']")
+    );
+    assert_eq!(
+        wc(&server, &format!("s.roomDelete({room:?}, {pin:?})")),
+        "[0, 'OK']"
+    );
+    callee.finish("a BYE when the room is deleted", &server);
+    assert_eq!(
+        fault(&server, "s.dialout('1', '2', '3')"),
+        "(300, 'dialout: expected 7 to 10 arguments, got 3')"
+    );
+}
+
+#[test]
+fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
+    let config = format!(
+        "{}[guests.webconference.config]\ndialout_allow = \"^sip:1[0-9]*@\"\n\
+         max_dialouts_per_room = 1\n",
+        base_config()
+    );
+    let server = Server::start_with(&config);
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let callee = Callee::start("uas_ring_until_cancel.xml");
+    let domain = callee.addr.to_string();
+    let dialout = |callee: &str| {
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, {pin:?}, {callee:?}, 'conf', {domain:?}, '', '')"),
+        )
+    };
+    assert_eq!(dialout("bob"), "[2, 'callee not allowed', '']");
+    // Refused by the host (no host part in the Request-URI), or for a header
+    // line that is not one.
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, {pin:?}, '100', 'conf', '', '', '')")
+        ),
+        "[2, 'failed', '']"
+    );
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, {pin:?}, '100', 'conf', {domain:?}, '', '', 'oops')")
+        ),
+        "[2, 'bad header line \"oops\"', '']"
+    );
+    let answer = dialout("100");
+    let tag = answer
+        .strip_prefix("[0, 'OK', '")
+        .and_then(|rest| rest.strip_suffix("']"))
+        .unwrap_or_else(|| panic!("expected dialout to answer [0, 'OK', tag], got {answer}"));
+    assert_eq!(
+        dialout("101"),
+        "[2, 'too many dial-outs in progress in this room', '']"
+    );
+    // Kicking the ringing dial-out out cancels it.
+    assert_eq!(
+        wc(&server, &format!("s.kickout({room:?}, {pin:?}, {tag:?})")),
+        "[0, 'OK']"
+    );
+    callee.finish("a CANCEL for the kicked-out dial-out", &server);
+}
