@@ -66,19 +66,6 @@ impl Sipp {
     }
 }
 
-/// The cumulative value of a counter (`Successful call`, `Failed call`) on
-/// SIPp's final statistics screen.
-fn sipp_counter(screen: &str, name: &str) -> Option<i64> {
-    screen
-        .lines()
-        .rfind(|line| line.trim_start().starts_with(name))?
-        .rsplit('|')
-        .next()?
-        .trim()
-        .parse()
-        .ok()
-}
-
 /// Polls `script`'s output (one line, `"1"` when done) until it prints 1,
 /// every ~200 ms, at most `timeout`; returns what it printed last.
 fn poll_python(server: &Server, script: &str, timeout: Duration) -> Result<String, String> {
@@ -218,12 +205,12 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
         "expected SIPp to exit 0 (every call successful), got {status}:\n{screen}"
     );
     assert_eq!(
-        sipp_counter(&screen, "Successful call"),
+        support::sipp::counter(&screen, "Successful call"),
         Some(CALLS),
         "expected {CALLS} successful calls on SIPp's screen:\n{screen}"
     );
     assert_eq!(
-        sipp_counter(&screen, "Failed call"),
+        support::sipp::counter(&screen, "Failed call"),
         Some(0),
         "expected 0 failed calls on SIPp's screen:\n{screen}"
     );

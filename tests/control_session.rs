@@ -150,19 +150,6 @@ fn set_loglevel_changes_what_is_logged_at_once() {
     );
 }
 
-/// The cumulative value of a counter (`Failed call`) on SIPp's final
-/// statistics screen.
-fn sipp_counter(screen: &str, name: &str) -> Option<i64> {
-    screen
-        .lines()
-        .rfind(|line| line.trim_start().starts_with(name))?
-        .rsplit('|')
-        .next()?
-        .trim()
-        .parse()
-        .ok()
-}
-
 #[test]
 fn new_calls_over_the_cps_limit_get_503_and_are_counted() {
     require_sipp();
@@ -185,7 +172,7 @@ fn new_calls_over_the_cps_limit_get_503_and_are_counted() {
         .output()
         .expect("running sipp");
     let screen = String::from_utf8_lossy(&output.stdout);
-    let failed = sipp_counter(&screen, "Failed call")
+    let failed = support::sipp::counter(&screen, "Failed call")
         .unwrap_or_else(|| panic!("no `Failed call` counter on SIPp's screen:\n{screen}"));
 
     let stats = stats(&server);

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 use support::server::{Server, misbehave_config};
-use support::sipp::{self, Callee, scenario};
+use support::sipp::{self, Sipp, scenario};
 use support::xmlrpc::rpc;
 
 /// How long the server may take to log what a finished exchange leads to.
@@ -27,7 +27,7 @@ fn dial(server: &Server, args: &str) -> String {
 /// the INVITE and answers the retried one, then hangs up.
 fn challenged_call(scenario_name: &str, expected: &str) {
     let server = Server::start_with(&misbehave_config());
-    let callee = Callee::start(scenario_name);
+    let callee = Sipp::callee(scenario_name);
     let call = dial(
         &server,
         &format!("{:?}, 'alice', 's3cret'", callee.uri("bob")),
@@ -63,7 +63,7 @@ fn a_placed_calls_digest_verifies_with_sipps_own() {
 #[test]
 fn a_busy_callee_fails_the_placed_call_with_486() {
     let server = Server::start_with(&misbehave_config());
-    let callee = Callee::start("uas_486.xml");
+    let callee = Sipp::callee("uas_486.xml");
     dial(&server, &format!("{:?}", callee.uri("bob")));
     callee.finish("486 and its ACK", &server);
     let failed = server
@@ -89,7 +89,7 @@ fn a_bad_dial_target_is_a_fault_naming_it() {
 }
 
 /// A caller (SIPp) through the misbehave guest's `forward` route to `callee`.
-fn forward_call(server: &Server, callee: &Callee, scenario_name: &str, expected: &str) {
+fn forward_call(server: &Server, callee: &Sipp, scenario_name: &str, expected: &str) {
     sipp::call(
         server,
         &[
@@ -108,7 +108,7 @@ fn forward_call(server: &Server, callee: &Callee, scenario_name: &str, expected:
 #[test]
 fn a_b2bua_call_ends_on_the_callers_bye() {
     let server = Server::start_with(&misbehave_config());
-    let callee = Callee::start("uas_answer_wait_bye.xml");
+    let callee = Sipp::callee("uas_answer_wait_bye.xml");
     forward_call(
         &server,
         &callee,
@@ -121,7 +121,7 @@ fn a_b2bua_call_ends_on_the_callers_bye() {
 #[test]
 fn a_b2bua_call_ends_on_the_callees_bye() {
     let server = Server::start_with(&misbehave_config());
-    let callee = Callee::start("uas_answer_send_bye.xml");
+    let callee = Sipp::callee("uas_answer_send_bye.xml");
     forward_call(
         &server,
         &callee,
@@ -134,7 +134,7 @@ fn a_b2bua_call_ends_on_the_callees_bye() {
 #[test]
 fn the_callers_cancel_cancels_the_forwarded_call() {
     let server = Server::start_with(&misbehave_config());
-    let callee = Callee::start("uas_ring_until_cancel.xml");
+    let callee = Sipp::callee("uas_ring_until_cancel.xml");
     forward_call(
         &server,
         &callee,

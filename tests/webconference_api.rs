@@ -4,16 +4,10 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::server::{Server, base_config};
-use support::sipp::{Callee, free_port, scenario};
-use support::tools::require_sipp;
+use support::sipp::{Sipp, scenario};
 use support::xmlrpc::python;
-
-/// How long one SIPp caller may take, SIPp's own time-out included.
-const SIPP_LIMIT: Duration = Duration::from_secs(40);
 
 /// The time-out of the rooms created to time out, in seconds.
 const TIMEOUT_S: u64 = 5;
@@ -101,77 +95,19 @@ fn tag_of(participant: &str) -> String {
 
 /// A SIPp caller in the background: dials `000777<room>` as `caller` and
 /// stays until the server sends it a BYE (`uac_wait_bye.xml`).
-struct Caller {
-    child: Child,
-    output: PathBuf,
-}
-
-impl Caller {
-    fn dial(server: &Server, room: &str, caller: &str) -> Caller {
-        require_sipp();
-        let port = free_port("127.0.0.1");
-        // A file, not a pipe: SIPp redraws its screen every second, and a pipe
-        // nobody reads would fill and stall it.
-        let output = std::env::temp_dir().join(format!("sipp-caller-{port}.out"));
-        let stdout = std::fs::File::create(&output).expect("creating SIPp's output file");
-        let stderr = stdout.try_clone().expect("cloning SIPp's output file");
-        let child = Command::new("sipp")
-            .args(["-sf", &scenario("uac_wait_bye.xml")])
-            .args(["-s", &format!("000777{room}"), "-key", "caller", caller])
-            .args([
-                "-p",
-                &port.to_string(),
-                "-i",
-                "127.0.0.1",
-                "-m",
-                "1",
-                "-nostdin",
-            ])
-            .args(["-timeout", "20s", "-timeout_error"])
-            .arg(server.sip.to_string())
-            .stdout(Stdio::from(stdout))
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .expect("starting sipp");
-        Caller { child, output }
-    }
-
-    /// Waits (bounded) for SIPp to end its call; panics unless it got its
-    /// BYE, saying what was `expected`.
-    fn finish(mut self, expected: &str, server: &Server) {
-        let deadline = Instant::now() + SIPP_LIMIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("waiting for sipp") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                break self.child.wait().expect("waiting for the killed sipp");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let out = std::fs::read(&self.output).unwrap_or_default();
-        let out = Output {
-            status,
-            stdout: out,
-            stderr: Vec::new(),
-        };
-        assert!(
-            out.status.success(),
-            "expected {expected}, but sipp failed ({}):\n{}\nserver log:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            server.log()
-        );
-    }
-}
-
-impl Drop for Caller {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.output);
-    }
+fn dial_in(server: &Server, room: &str, caller: &str) -> Sipp {
+    Sipp::spawn(
+        &[
+            "-sf",
+            &scenario("uac_wait_bye.xml"),
+            "-s",
+            &format!("000777{room}"),
+            "-key",
+            "caller",
+            caller,
+        ],
+        Some(server.sip),
+    )
 }
 
 #[test]
@@ -193,7 +129,7 @@ fn a_gui_session_creates_a_room_mutes_kicks_out_and_deletes_it() {
     );
 
     // A caller dials in and is listed, Connected.
-    let alice = Caller::dial(&server, &room, "alice");
+    let alice = dial_in(&server, &room, "alice");
     let listed = wait_for_participant(&server, &room, &pin, "p[1] == 'alice' and p[2] == 3");
     let tag = tag_of(&listed);
     assert_eq!(
@@ -255,7 +191,7 @@ fn a_gui_session_creates_a_room_mutes_kicks_out_and_deletes_it() {
     );
 
     // roomDelete hangs everyone up and removes the room.
-    let bob = Caller::dial(&server, &room, "bob");
+    let bob = dial_in(&server, &room, "bob");
     wait_for_participant(&server, &room, &pin, "p[1] == 'bob' and p[2] == 3");
     assert_eq!(
         wc(&server, &format!("s.roomDelete({room:?}, 'wrong')")),
@@ -442,7 +378,7 @@ fn dialout_places_a_call_that_joins_the_room() {
     let server = Server::start();
     let room = random_room();
     let pin = create_room(&server, &room);
-    let callee = Callee::start("uas_answer_wait_bye.xml");
+    let callee = Sipp::callee("uas_answer_wait_bye.xml");
     let domain = callee.addr.to_string();
     assert_eq!(
         wc(
@@ -494,7 +430,7 @@ fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
     let server = Server::start_with(&config);
     let room = random_room();
     let pin = create_room(&server, &room);
-    let callee = Callee::start("uas_ring_until_cancel.xml");
+    let callee = Sipp::callee("uas_ring_until_cancel.xml");
     let domain = callee.addr.to_string();
     let dialout = |callee: &str| {
         wc(

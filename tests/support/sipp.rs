@@ -72,8 +72,10 @@ fn check(output: Output, expected: &str, server: &Server) {
     );
 }
 
-/// A SIPp callee running a scenario for one call on a free loopback port.
-pub struct Callee {
+/// SIPp running one call in the background on a free loopback port: a
+/// callee waiting for the call the server places, or a caller that waits for
+/// what the server does to its call.
+pub struct Sipp {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
@@ -81,26 +83,36 @@ pub struct Callee {
     output: PathBuf,
 }
 
-impl Callee {
-    /// Starts SIPp with `scenario` (a file name under `tests/scenarios/`).
-    pub fn start(scenario_name: &str) -> Callee {
+impl Sipp {
+    /// A callee running `scenario_name` (a file under `tests/scenarios/`).
+    pub fn callee(scenario_name: &str) -> Sipp {
+        let sipp = Sipp::spawn(&["-sf", &scenario(scenario_name)], None);
+        // SIPp binds its socket before it reads the scenario's first message.
+        std::thread::sleep(Duration::from_millis(300));
+        sipp
+    }
+
+    /// SIPp with `args` for one call, towards `target` if given.
+    pub fn spawn(args: &[&str], target: Option<SocketAddr>) -> Sipp {
         require_sipp();
         let port = free_port("127.0.0.1");
         // Files, not pipes: SIPp redraws its screen every second, and a pipe
         // nobody reads would fill and stall it.
-        let output = std::env::temp_dir().join(format!("sipp-callee-{port}.out"));
+        let output = std::env::temp_dir().join(format!("sipp-{port}.out"));
         let stdout = std::fs::File::create(&output).expect("creating SIPp's output file");
         let stderr = stdout.try_clone().expect("cloning SIPp's output file");
         let mut command = Command::new("sipp");
         command
-            .args(["-sf", &scenario(scenario_name), "-p", &port.to_string()])
+            .args(args)
+            .args(["-p", &port.to_string()])
             .stdout(Stdio::from(stdout))
             .stderr(Stdio::from(stderr));
         one_call(&mut command, "127.0.0.1");
+        if let Some(target) = target {
+            command.arg(target.to_string());
+        }
         let child = command.spawn().expect("starting sipp");
-        // SIPp binds its socket before it reads the scenario's first message.
-        std::thread::sleep(Duration::from_millis(300));
-        Callee {
+        Sipp {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             output,
@@ -140,10 +152,23 @@ impl Callee {
     }
 }
 
-impl Drop for Callee {
+impl Drop for Sipp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.output);
     }
+}
+
+/// The cumulative value of a counter (`Successful call`, `Failed call`) on
+/// SIPp's final statistics screen.
+pub fn counter(screen: &str, name: &str) -> Option<i64> {
+    screen
+        .lines()
+        .rfind(|line| line.trim_start().starts_with(name))?
+        .rsplit('|')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }

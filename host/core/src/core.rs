@@ -362,14 +362,7 @@ impl CallCore {
         }
         if !self.call_rate.admit(now) {
             self.stats.refused_rate_limited += 1;
-            let retry_after = RATE_LIMIT_RETRY_AFTER_S.to_string();
-            let _ = self.endpoint.reject_with(
-                now,
-                key,
-                503,
-                "Service Unavailable",
-                &[("Retry-After", &retry_after)],
-            );
+            self.refuse_busy(now, key, RATE_LIMIT_RETRY_AFTER_S);
             return;
         }
         let Some(session) = Session::agree(&incoming.offer) else {
@@ -407,6 +400,19 @@ impl CallCore {
         };
         self.effects
             .push_back(Effect::Guest(GuestOp::Invite(Box::new(invite))));
+    }
+
+    /// Refuses an offered call with `503 Service Unavailable` asking the caller
+    /// to try again after `retry_after_s` seconds (RFC 3261 §20.33, §21.5.4).
+    fn refuse_busy(&mut self, now: Instant, key: CallKey, retry_after_s: u32) {
+        let retry_after = retry_after_s.to_string();
+        let _ = self.endpoint.reject_with(
+            now,
+            key,
+            503,
+            "Service Unavailable",
+            &[("Retry-After", &retry_after)],
+        );
     }
 
     fn guest_event(&mut self, call: CallId, event: CallEvent) {

@@ -30,6 +30,21 @@ fn idle() -> Script {
     Box::new(|_, _, _| {})
 }
 
+/// Dialing `uri` is refused with an error saying `words`.
+fn refused(w: &mut World, uri: &str, words: &str) {
+    let error = w.core.dial(request(uri)).unwrap_err();
+    assert!(error.to_string().contains(words), "{error}");
+}
+
+/// A callee that answers every call 486 Busy Here.
+fn busy_callee() -> CalleeScript {
+    Box::new(|endpoint, now, event| {
+        if let SipEvent::IncomingCall(call) = event {
+            endpoint.reject(now, call.call, 486, "Busy Here").unwrap();
+        }
+    })
+}
+
 fn failed(events: &[CallEvent]) -> Option<(u16, String)> {
     events.iter().find_map(|e| match e {
         CallEvent::Failed { code, reason } => Some((*code, reason.clone())),
@@ -102,14 +117,7 @@ fn a_placed_call_rings_is_answered_gets_media_and_ends_with_our_bye() {
 #[test]
 fn a_busy_callee_fails_the_call_with_its_code_and_the_port_is_released() {
     let mut w = world(idle());
-    w.callee(
-        addr(CALLEE),
-        Box::new(|endpoint, now, event| {
-            if let SipEvent::IncomingCall(call) = event {
-                endpoint.reject(now, call.call, 486, "Busy Here").unwrap();
-            }
-        }),
-    );
+    w.callee(addr(CALLEE), busy_callee());
     let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
     assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
     let events = w.events_of(call);
@@ -130,11 +138,7 @@ fn an_unresolvable_target_fails_with_478_and_a_bad_uri_is_refused_at_once() {
     assert!(reason.contains("nowhere.invalid"), "{reason}");
     assert_eq!(w.events_of(call).last(), Some(&CallEvent::Hangup));
 
-    let error = w.core.dial(request("tel:+15551234")).unwrap_err();
-    assert!(
-        error.to_string().contains("not a sip: or sips: URI"),
-        "{error}"
-    );
+    refused(&mut w, "tel:+15551234", "not a sip: or sips: URI");
 }
 
 #[test]
@@ -166,11 +170,7 @@ fn calls_being_placed_are_capped() {
     let mut w = World::new(config, Net::perfect(5), 5, idle());
     w.core.dial(request("sip:a@127.0.0.1:7000")).unwrap();
     w.core.dial(request("sip:b@127.0.0.1:7000")).unwrap();
-    let error = w.core.dial(request("sip:c@127.0.0.1:7000")).unwrap_err();
-    assert!(
-        error.to_string().contains("2 calls are being placed"),
-        "{error}"
-    );
+    refused(&mut w, "sip:c@127.0.0.1:7000", "2 calls are being placed");
 }
 
 #[test]
@@ -274,14 +274,7 @@ fn a_forwarded_call_rings_through_is_answered_bridged_and_ends_on_either_bye() {
 #[test]
 fn a_forwarded_callees_failure_rejects_the_caller_with_its_code() {
     let mut w = world(forwarding());
-    w.callee(
-        addr(CALLEE),
-        Box::new(|endpoint, now, event| {
-            if let SipEvent::IncomingCall(call) = event {
-                endpoint.reject(now, call.call, 486, "Busy Here").unwrap();
-            }
-        }),
-    );
+    w.callee(addr(CALLEE), busy_callee());
     let caller = w.dial("000777forward", "alice");
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&486)

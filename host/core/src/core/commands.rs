@@ -522,14 +522,7 @@ impl CallCore {
         }
         state.phase = Phase::Ending { answered: None };
         let key = state.key;
-        let retry_after = RETRY_AFTER_S.to_string();
-        let _ = self.endpoint.reject_with(
-            now,
-            key,
-            503,
-            "Service Unavailable",
-            &[("Retry-After", &retry_after)],
-        );
+        self.refuse_busy(now, key, RETRY_AFTER_S);
         self.drain_sip(now);
     }
 
