@@ -36,6 +36,17 @@ fn refused(w: &mut World, uri: &str, words: &str) {
     assert!(error.to_string().contains(words), "{error}");
 }
 
+/// A callee that rings (180) and never answers.
+fn ringing_callee() -> CalleeScript {
+    Box::new(|endpoint, now, event| {
+        if let SipEvent::IncomingCall(call) = event {
+            endpoint
+                .progress(now, call.call, 180, "Ringing", None)
+                .unwrap();
+        }
+    })
+}
+
 /// A callee that answers every call 486 Busy Here.
 fn busy_callee() -> CalleeScript {
     Box::new(|endpoint, now, event| {
@@ -285,17 +296,7 @@ fn a_forwarded_callees_failure_rejects_the_caller_with_its_code() {
 #[test]
 fn the_callers_cancel_cancels_the_forwarded_call() {
     let mut w = world(forwarding());
-    // The callee rings and never answers.
-    let callee = w.callee(
-        addr(CALLEE),
-        Box::new(|endpoint, now, event| {
-            if let SipEvent::IncomingCall(call) = event {
-                endpoint
-                    .progress(now, call.call, 180, "Ringing", None)
-                    .unwrap();
-            }
-        }),
-    );
+    let callee = w.callee(addr(CALLEE), ringing_callee());
     let caller = w.dial("000777forward", "alice");
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&180)
@@ -378,17 +379,7 @@ fn a_placed_call_ringing_past_the_ring_timeout_is_cancelled_and_fails_with_408()
         ..CoreConfig::default()
     };
     let mut w = World::new(config, Net::perfect(5), 5, idle());
-    // The callee rings and never answers.
-    let callee = w.callee(
-        addr(CALLEE),
-        Box::new(|endpoint, now, event| {
-            if let SipEvent::IncomingCall(call) = event {
-                endpoint
-                    .progress(now, call.call, 180, "Ringing", None)
-                    .unwrap();
-            }
-        }),
-    );
+    let callee = w.callee(addr(CALLEE), ringing_callee());
     let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
     let start = w.now;
     w.run_for(Duration::from_secs(19));
