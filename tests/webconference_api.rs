@@ -273,19 +273,11 @@ fn admin_pins_change_and_invited_participants_are_found_three_ways() {
 }
 
 #[test]
-fn without_a_master_password_its_functions_and_feedback_are_unknown() {
+fn without_a_master_password_its_functions_are_unknown() {
     let server = Server::start();
     for (call, name) in [
         ("s.listRooms('x')", "listRooms"),
         ("s.getRoomPassword('x', '1')", "getRoomPassword"),
-        ("s.vqRoomFeedback('1', '2', 3)", "vqRoomFeedback"),
-        ("s.vqCallFeedback('1', '2', 'c1', 3)", "vqCallFeedback"),
-        (
-            "s.vqConferenceFeedback('1', '2', 'me', 'hi', 3)",
-            "vqConferenceFeedback",
-        ),
-        ("s.resetFeedback('/tmp/x')", "resetFeedback"),
-        ("s.flushFeedback()", "flushFeedback"),
     ] {
         assert_eq!(
             fault(&server, call),

@@ -32,7 +32,9 @@ mod tree;
 
 pub use bindings::export;
 pub use bindings::exports::switchyard::call::{control, handler};
-pub use bindings::switchyard::call::{config, kv, log, media, rooms, signaling, timers, types};
+pub use bindings::switchyard::call::{
+    config, kv, log, media, records, rooms, signaling, timers, types,
+};
 pub use switchyard_value::Value;
 pub use tree::{from_tree, to_tree};
 

@@ -8,7 +8,7 @@
 //! state (pins, time-outs, invitations) in room meta and its key-value store.
 //!
 //! The decisions are plain functions ([`routing`], [`adminpin`], [`call_tag`], [`expiry`],
-//! [`dialout`], [`invited`], [`master`]) tested natively; the component glue
+//! [`dialout`], [`invited`], [`master`], [`feedback`]) tested natively; the component glue
 //! that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
@@ -16,6 +16,7 @@ pub mod adminpin;
 pub mod call_tag;
 pub mod dialout;
 pub mod expiry;
+pub mod feedback;
 pub mod fields;
 pub mod invited;
 pub mod master;

@@ -8,4 +8,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::switchyard::call::control;
-pub use switchyard::call::{config, kv, log, media, rooms, signaling, timers, types};
+pub use switchyard::call::{config, kv, log, media, records, rooms, signaling, timers, types};

@@ -1,6 +1,6 @@
 //! The per-instance store data: what a guest's imports reach.
 
-use crate::bindings::{config, kv, log, media, rooms, signaling, timers, types};
+use crate::bindings::{config, kv, log, media, records, rooms, signaling, timers, types};
 use crate::{DialRequest, Error, GuestConfig, HostApi, JoinOptions, RoomInfo};
 use std::sync::Arc;
 use wasmtime::StoreLimits;
@@ -157,6 +157,16 @@ impl kv::Host for Context {
 
     fn list(&mut self, prefix: String, limit: u32) -> Vec<String> {
         self.host.kv_list(&self.guest, &prefix, limit)
+    }
+}
+
+impl records::Host for Context {
+    fn append(&mut self, file: String, text: String) -> Result<(), Error> {
+        self.config.records().append(&file, &text)
+    }
+
+    fn truncate(&mut self, file: String) -> Result<(), Error> {
+        self.config.records().truncate(&file)
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::bindings::AppPre;
 use crate::context::Context;
 use crate::instance::{GuestError, Instance};
+use crate::records::RecordFiles;
 use crate::{HostApi, Limits};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,21 +11,38 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
 use wasmtime_wasi::WasiCtx;
 
-/// A guest's own configuration table, as the `config.get` import serves it:
-/// keys to values as text (strings unquoted; numbers and booleans as written).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GuestConfig(BTreeMap<String, String>);
+/// A guest's own configuration: its table, as the `config.get` import serves
+/// it (keys to values as text: strings unquoted; numbers and booleans as
+/// written), and the directory its `records` import writes in.
+#[derive(Debug, Clone, Default)]
+pub struct GuestConfig {
+    values: BTreeMap<String, String>,
+    records: RecordFiles,
+}
 
 impl GuestConfig {
     /// The value of `key`, if set.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// The same table, with its records kept in `records`.
+    pub fn with_records(self, records: RecordFiles) -> Self {
+        GuestConfig { records, ..self }
+    }
+
+    /// Where the guest's records go.
+    pub fn records(&self) -> &RecordFiles {
+        &self.records
     }
 }
 
 impl FromIterator<(String, String)> for GuestConfig {
     fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        GuestConfig(iter.into_iter().collect())
+        GuestConfig {
+            values: iter.into_iter().collect(),
+            records: RecordFiles::default(),
+        }
     }
 }
 

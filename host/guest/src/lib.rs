@@ -5,7 +5,8 @@
 //! call gets its own [`Instance`] of its guest, so a trap or a timeout ends that
 //! guest's part of one call only. Every call into a guest has a deadline (epoch
 //! interruption) and every instance a memory cap ([`Limits`]); guests get no
-//! filesystem, network, environment or arguments.
+//! filesystem (only the `records` import's files, see [`RecordFiles`]),
+//! network, environment or arguments.
 //!
 //! What a guest asks of the host goes to a [`HostApi`] that the embedder (the
 //! `switchyard` binary) implements; this crate owns the guest's config table and
@@ -17,6 +18,7 @@ mod context;
 mod guest;
 mod host_api;
 mod instance;
+mod records;
 mod runtime;
 mod values;
 
@@ -30,5 +32,6 @@ pub use bindings::types::{
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;
 pub use instance::{GuestError, Instance};
+pub use records::{MAX_APPEND_BYTES, RecordFiles};
 pub use runtime::{Limits, Runtime};
 pub use switchyard_value::Value;

@@ -32,6 +32,9 @@ pub struct Config {
     pub rooms: RoomsConfig,
     /// `[routing]`.
     pub routing: RoutingConfig,
+    /// `[records]`.
+    #[serde(default)]
+    pub records: RecordsConfig,
     /// `[guests.<name>]`: the guests to load. The embedded `webconference` is
     /// always listed, with an empty config table unless the file sets one; a
     /// guest's table holds only what the file sets, and the guest supplies its
@@ -152,6 +155,16 @@ pub struct RoutingConfig {
     pub guest: String,
 }
 
+/// `[records]`: what the host keeps on disk across restarts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordsConfig {
+    /// The directory of the `stats` file (SEMS's `stats_dir`): calls in
+    /// total, failed and connected seconds, carried across restarts. Unset:
+    /// counted from zero at each start and never written.
+    pub stats_dir: Option<PathBuf>,
+}
+
 /// `[guests.<name>]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +172,9 @@ pub struct GuestEntry {
     /// The component file; relative paths are relative to the config file.
     /// Without it the guest must be one embedded in the binary.
     pub wasm: Option<PathBuf>,
+    /// The directory the guest's `records` import writes in (relative to the
+    /// config file). Unset: the guest keeps no records.
+    pub records_dir: Option<PathBuf>,
     /// The guest's own table, served to it by the `config.get` import.
     #[serde(default)]
     pub config: toml::Table,
@@ -175,6 +191,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             rooms: RoomsConfig::default(),
             routing: RoutingConfig::default(),
+            records: RecordsConfig::default(),
             guests: default_guests(),
         }
     }
@@ -269,6 +286,7 @@ impl GuestEntry {
     fn embedded() -> GuestEntry {
         GuestEntry {
             wasm: None,
+            records_dir: None,
             config: toml::Table::new(),
         }
     }
@@ -375,8 +393,14 @@ impl Config {
             if let Some(wasm) = &mut entry.wasm {
                 *wasm = base.join(&*wasm);
             }
+            if let Some(dir) = &mut entry.records_dir {
+                *dir = base.join(&*dir);
+            }
         }
-        if let Some(dir) = &mut self.media.prompts_dir {
+        for dir in [&mut self.media.prompts_dir, &mut self.records.stats_dir]
+            .into_iter()
+            .flatten()
+        {
             *dir = base.join(&*dir);
         }
     }
@@ -437,13 +461,15 @@ impl Config {
         if self.media.workers > 1024 {
             return fail("media.workers", "must be at most 1024".to_owned());
         }
-        if let Some(dir) = &self.media.prompts_dir
-            && !dir.is_dir()
-        {
-            return fail(
-                "media.prompts_dir",
-                format!("{} is not a directory", dir.display()),
-            );
+        for (key, dir) in [
+            ("media.prompts_dir", &self.media.prompts_dir),
+            ("records.stats_dir", &self.records.stats_dir),
+        ] {
+            if let Some(dir) = dir
+                && !dir.is_dir()
+            {
+                return fail(key, format!("{} is not a directory", dir.display()));
+            }
         }
         if !(1..=10_000).contains(&self.limits.call_deadline_ms) {
             return fail("limits.call_deadline_ms", "must be 1 to 10000".to_owned());
@@ -513,6 +539,14 @@ impl Config {
                 return fail(
                     &format!("guests.{name}.wasm"),
                     format!("{} is not a file", wasm.display()),
+                );
+            }
+            if let Some(dir) = &entry.records_dir
+                && !dir.is_dir()
+            {
+                return fail(
+                    &format!("guests.{name}.records_dir"),
+                    format!("{} is not a directory", dir.display()),
                 );
             }
             for (key, value) in &entry.config {

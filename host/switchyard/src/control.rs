@@ -12,10 +12,10 @@ use crate::log_level::LogLevel;
 use crate::media::MediaPool;
 use crate::method_list::list_methods;
 use crate::session_functions::SessionFunctions;
+use crate::stats_file::Counters;
 use std::sync::Arc;
 use std::time::Duration;
 use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value};
-use switchyard_core::CallStats;
 use switchyard_guest::Guest;
 use tokio::sync::Semaphore;
 use tracing::error;
@@ -31,6 +31,8 @@ pub struct ControlBridge {
     executor: Arc<GuestExecutor>,
     instances: Arc<Semaphore>,
     session: SessionFunctions,
+    /// The counts of earlier runs (the stats file read at start).
+    stats_base: Counters,
 }
 
 impl ControlBridge {
@@ -44,6 +46,7 @@ impl ControlBridge {
         executor: Arc<GuestExecutor>,
         instances: usize,
         log: LogLevel,
+        stats_base: Counters,
     ) -> ControlBridge {
         ControlBridge {
             session: SessionFunctions::new(host.clone(), log),
@@ -52,12 +55,13 @@ impl ControlBridge {
             media,
             executor,
             instances: Arc::new(Semaphore::new(instances)),
+            stats_base,
         }
     }
 
     fn server_info(&self) -> String {
         let core = lock(self.host.core());
-        server_info(core.active_calls(), core.stats())
+        server_info(core.active_calls(), self.stats_base.plus(&core.stats()))
     }
 
     /// A function of the app guest: run on a blocking thread (a guest call
@@ -212,15 +216,15 @@ impl Dispatcher for ControlBridge {
 
 /// The server-info string, in SEMS's shape:
 /// `Server: <name> (<version> (<arch>/<os>)) calls: <active> active/<total> total/<connected> connect/<minutes> min`.
-pub fn server_info(active: usize, stats: CallStats) -> String {
+pub fn server_info(active: usize, counters: Counters) -> String {
     format!(
         "Server: Switchyard ({} ({}/{})) calls: {active} active/{} total/{} connect/{} min",
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH,
         std::env::consts::OS,
-        stats.total,
-        stats.connected,
-        stats.connected_seconds / 60,
+        counters.total,
+        counters.connected(),
+        counters.seconds / 60,
     )
 }
 
@@ -230,13 +234,12 @@ mod tests {
 
     #[test]
     fn server_info_has_the_sems_shape() {
-        let stats = CallStats {
+        let counters = Counters {
             total: 3,
-            connected: 2,
-            connected_seconds: 150,
-            ..CallStats::default()
+            failed: 1,
+            seconds: 150,
         };
-        let info = server_info(1, stats);
+        let info = server_info(1, counters);
         let expected_tail = " calls: 1 active/3 total/2 connect/2 min";
         assert!(info.starts_with("Server: Switchyard (0.1.0 ("), "{info}");
         assert!(info.ends_with(expected_tail), "{info}");

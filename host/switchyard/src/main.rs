@@ -14,6 +14,7 @@ mod rtp_ports;
 mod server;
 mod session_functions;
 mod signaling;
+mod stats_file;
 
 use clap::{Parser, Subcommand};
 use config::Config;

@@ -14,17 +14,22 @@ const HOST: [&str; 3] = ["calls", "serverInfo", "stats"];
 const FORMS: [&str; 2] = ["di", "system.listMethods"];
 
 /// The functions the embedded webconference guest answers.
-pub const WEBCONFERENCE: [&str; 10] = [
+pub const WEBCONFERENCE: [&str; 15] = [
     "addParticipant",
     "changeRoomAdminpin",
     "dialout",
     "findParticipant",
+    "flushFeedback",
     "kickout",
     "mute",
+    "resetFeedback",
     "roomCreate",
     "roomDelete",
     "roomInfo",
     "unmute",
+    "vqCallFeedback",
+    "vqConferenceFeedback",
+    "vqRoomFeedback",
 ];
 
 /// The names, sorted: the host's, the session functions, `di`,

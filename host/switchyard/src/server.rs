@@ -10,13 +10,15 @@ use crate::network::{PendingSockets, ShellNetwork};
 use crate::prompts::PromptLibrary;
 use crate::rtp_ports::RtpPorts;
 use crate::signaling::Signaling;
+use crate::stats_file::{Counters, StatsFile};
 use anyhow::{Context, anyhow};
 use std::future::Future;
 use std::num::NonZeroU32;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
-use switchyard_guest::{Guest, GuestConfig, Limits, Runtime, bundled};
+use switchyard_guest::{Guest, GuestConfig, Limits, RecordFiles, Runtime, bundled};
 use switchyard_media::WorkerConfig;
 use switchyard_net::{Resolver, SipSockets, SocketsConfig};
 use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits};
@@ -33,6 +35,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let prompts = Arc::new(PromptLibrary::load(config.media.prompts_dir.as_deref())?);
+    let stats_file = match &config.records.stats_dir {
+        Some(dir) => Some(Arc::new(StatsFile::open(dir)?)),
+        None => None,
+    };
     let call_instances = config.limits.max_instances;
     let control_instances = config.limits.control_instances;
     let runtime = Runtime::new(Limits {
@@ -135,7 +141,7 @@ pub async fn run(
         .collect();
     let signaling = Signaling::new(
         sip,
-        core,
+        core.clone(),
         wake,
         media.clone(),
         executor.clone(),
@@ -149,7 +155,16 @@ pub async fn run(
         executor,
         control_instances as usize,
         log,
+        stats_file
+            .as_ref()
+            .map_or_else(Counters::default, |file| file.base()),
     );
+    let (stop_stats, stats_stopped) = oneshot::channel::<()>();
+    let stats_task = stats_file.map(|file| {
+        tokio::spawn(file.keep(core.clone(), async {
+            let _ = stats_stopped.await;
+        }))
+    });
     let (stop_control, control_stopped) = oneshot::channel::<()>();
     let control_task = tokio::spawn(switchyard_control::serve(
         control,
@@ -173,6 +188,10 @@ pub async fn run(
 
     signaling.run(shutdown).await;
 
+    let _ = stop_stats.send(());
+    if let Some(task) = stats_task {
+        task.await.context("stats file task")?;
+    }
     let _ = stop_control.send(());
     control_task
         .await
@@ -226,7 +245,19 @@ fn load_guest(runtime: &Runtime, config: &Config, name: &str) -> anyhow::Result<
             }
         },
     };
-    let guest_config: GuestConfig = Config::guest_config(entry).collect();
+    let records = RecordFiles::new(entry.records_dir.as_deref()).with_context(|| {
+        format!(
+            "guests.{name}.records_dir: {}",
+            entry
+                .records_dir
+                .as_deref()
+                .unwrap_or(Path::new(""))
+                .display()
+        )
+    })?;
+    let guest_config = Config::guest_config(entry)
+        .collect::<GuestConfig>()
+        .with_records(records);
     Ok(runtime.load(name, &wasm, guest_config)?)
 }
 

@@ -1,13 +1,11 @@
 //! The SEMS webconference XML-RPC functions: which function does what.
 //!
 //! Results are the arrays SEMS returns, before the server-info string that the
-//! host appends to every one of them. The feedback functions (`vq*Feedback`,
-//! `resetFeedback`, `flushFeedback`) write a file, which guests cannot yet: they
-//! are unknown functions, as `getRoomPassword` and `listRooms` are without a
-//! `master_password`.
+//! host appends to every one of them. `getRoomPassword` and `listRooms` are
+//! unknown functions without a `master_password`, as in SEMS.
 
 use super::settings::Settings;
-use super::{admin_calls, admin_master, admin_rooms};
+use super::{admin_calls, admin_feedback, admin_master, admin_rooms};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::params::Params;
 use switchyard_sdk::{Value, fault};
@@ -31,6 +29,11 @@ pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
         "mute" => admin_calls::set_muted(&settings, &args(3, 3)?, true),
         "unmute" => admin_calls::set_muted(&settings, &args(3, 3)?, false),
         "dialout" => admin_calls::dialout(&settings, &args(7, 10)?, params.len()),
+        "vqRoomFeedback" => admin_feedback::room(&settings, &args(3, 3)?),
+        "vqCallFeedback" => admin_feedback::call(&settings, &args(4, 4)?),
+        "vqConferenceFeedback" => admin_feedback::conference(&settings, &args(5, 5)?),
+        "resetFeedback" => admin_feedback::reset(&args(1, 1)?),
+        "flushFeedback" => admin_feedback::flush(),
         "getRoomPassword" if master => admin_master::room_password(&settings, &args(2, 2)?),
         "listRooms" if master => admin_master::list_rooms(&settings, &args(1, 1)?),
         _ => Err(fault(

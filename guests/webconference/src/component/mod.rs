@@ -5,6 +5,7 @@
 
 mod admin;
 mod admin_calls;
+mod admin_feedback;
 mod admin_master;
 mod admin_rooms;
 mod dial_in;

@@ -29,6 +29,9 @@ pub struct Settings {
     /// `max_dialouts_per_room` (default 10): dial-outs of one room being
     /// placed at once.
     pub max_dialouts_per_room: usize,
+    /// `feedback_file`: where feedback lines go (a file of the guest's
+    /// records directory) until `resetFeedback` names another; unset: nowhere.
+    pub feedback_file: Option<String>,
 }
 
 impl Settings {
@@ -63,6 +66,7 @@ impl Settings {
             master_password: config::get("master_password").filter(|p| !p.is_empty()),
             support_rooms_timeout: flag("support_rooms_timeout"),
             max_dialouts_per_room: number("max_dialouts_per_room", 10),
+            feedback_file: config::get("feedback_file").filter(|f| !f.is_empty()),
         }
     }
 }

@@ -1,0 +1,105 @@
+//! The feedback functions: vqRoomFeedback, vqCallFeedback,
+//! vqConferenceFeedback, resetFeedback, flushFeedback.
+//!
+//! Lines go to the feedback file through the host's `records` import, each
+//! on disk before the function answers. The file is the config's
+//! `feedback_file` until `resetFeedback` names another; that choice is kept
+//! in the key-value store, so every instance of the guest writes to it.
+
+use super::admin::{reply, status};
+use super::room::now;
+use super::settings::Settings;
+use crate::feedback;
+use switchyard_sdk::control::Fault;
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::params::Params;
+use switchyard_sdk::{Value, fault, kv, records};
+
+/// The key-value key of the file `resetFeedback` chose.
+const CHOSEN_FILE_KEY: &str = "feedback_file";
+/// The fault when a line could not be written.
+const NOT_SAVED: i32 = 500;
+
+/// `vqRoomFeedback(room, adminpin, opinion)` → `[0, "OK"]`.
+pub fn room(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
+    let line = feedback::room_line(
+        &params.string(0)?,
+        &params.string(1)?,
+        params.int(2)?,
+        now(),
+    );
+    save(settings, &line)
+}
+
+/// `vqCallFeedback(room, adminpin, call_tag, opinion)` → `[0, "OK"]`.
+pub fn call(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
+    let line = feedback::call_line(
+        &params.string(0)?,
+        &params.string(1)?,
+        &params.string(2)?,
+        params.int(3)?,
+        now(),
+    );
+    save(settings, &line)
+}
+
+/// `vqConferenceFeedback(room, adminpin, sender, comment, opinion)` → `[0, "OK"]`.
+pub fn conference(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
+    let line = feedback::conference_line(
+        &params.string(0)?,
+        &params.string(1)?,
+        &params.string(2)?,
+        &params.string(3)?,
+        params.int(4)?,
+        now(),
+    );
+    save(settings, &line)
+}
+
+/// `resetFeedback(filename)`: empties that file and writes feedback to it
+/// from now on → `[0, "OK"]`, `[-1, "error opening new feedback file"]` or
+/// `[-2, "no filename given"]`. The file must be in the guest's records
+/// directory (a plain name, or an absolute path there).
+pub fn reset(params: &Params<'_>) -> Result<Value, Fault> {
+    let file = params.string(0)?;
+    if file.is_empty() {
+        return status(-2, "no filename given");
+    }
+    if let Err(e) = records::truncate(&file) {
+        log(
+            Level::Error,
+            &format!("resetFeedback: cannot open {file:?}: {e:?}"),
+        );
+        return status(-1, "error opening new feedback file");
+    }
+    if let Err(e) = kv::set(CHOSEN_FILE_KEY, &file) {
+        log(
+            Level::Error,
+            &format!("resetFeedback: cannot keep {file:?} as the feedback file: {e:?}"),
+        );
+        return status(-1, "error opening new feedback file");
+    }
+    status(0, "OK")
+}
+
+/// `flushFeedback()` → `[]`: every line is on disk when its function answers,
+/// so there is nothing left to flush.
+pub fn flush() -> Result<Value, Fault> {
+    reply(Vec::new())
+}
+
+/// Appends `line` to the feedback file; without one (no `feedback_file`
+/// configured, no `resetFeedback` yet) the line is dropped, as SEMS does. A
+/// line that cannot be written is a fault, so the client knows it is lost.
+fn save(settings: &Settings, line: &str) -> Result<Value, Fault> {
+    let Some(file) = kv::get(CHOSEN_FILE_KEY).or_else(|| settings.feedback_file.clone()) else {
+        return status(0, "OK");
+    };
+    match records::append(&file, line) {
+        Ok(()) => status(0, "OK"),
+        Err(e) => Err(fault(
+            NOT_SAVED,
+            format!("feedback not saved to {file:?}: {e:?}"),
+        )),
+    }
+}

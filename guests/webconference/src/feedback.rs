@@ -1,0 +1,95 @@
+//! Feedback records, one line each, in SEMS's format: fields separated and
+//! ended by `|||`, the time in unix seconds last.
+
+/// The field separator (and terminator) of a feedback line.
+const SEPARATOR: &str = "|||";
+
+/// Feedback on a room (`vqRoomFeedback`):
+/// `RO|||room|||pin|||opinion|||unixtime|||`.
+pub fn room_line(room: &str, pin: &str, opinion: i32, unix_time: u64) -> String {
+    line(&[
+        "RO",
+        room,
+        pin,
+        &opinion.to_string(),
+        &unix_time.to_string(),
+    ])
+}
+
+/// Feedback on one call (`vqCallFeedback`):
+/// `CA|||room|||pin|||tag|||opinion|||unixtime|||`.
+pub fn call_line(room: &str, pin: &str, call_tag: &str, opinion: i32, unix_time: u64) -> String {
+    line(&[
+        "CA",
+        room,
+        pin,
+        call_tag,
+        &opinion.to_string(),
+        &unix_time.to_string(),
+    ])
+}
+
+/// Feedback on the conference with a comment (`vqConferenceFeedback`):
+/// `CO|||room|||pin|||opinion|||sender|||comment|||unixtime|||`.
+pub fn conference_line(
+    room: &str,
+    pin: &str,
+    sender: &str,
+    comment: &str,
+    opinion: i32,
+    unix_time: u64,
+) -> String {
+    line(&[
+        "CO",
+        room,
+        pin,
+        &opinion.to_string(),
+        sender,
+        comment,
+        &unix_time.to_string(),
+    ])
+}
+
+/// The fields joined and ended by the separator, and a newline. A line break
+/// inside a field becomes a space: one record is always one line (SEMS writes
+/// it as given, so a comment with a line break splits its record).
+fn line(fields: &[&str]) -> String {
+    let mut line = String::new();
+    for field in fields {
+        line.extend(field.chars().map(|c| match c {
+            '\r' | '\n' => ' ',
+            c => c,
+        }));
+        line.push_str(SEPARATOR);
+    }
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_have_the_sems_shapes() {
+        assert_eq!(
+            room_line("123", "4711", 5, 1_700_000_000),
+            "RO|||123|||4711|||5|||1700000000|||\n"
+        );
+        assert_eq!(
+            call_line("123", "4711", "tag-1", -1, 1_700_000_000),
+            "CA|||123|||4711|||tag-1|||-1|||1700000000|||\n"
+        );
+        assert_eq!(
+            conference_line("123", "4711", "ann", "clear audio", 4, 1_700_000_000),
+            "CO|||123|||4711|||4|||ann|||clear audio|||1700000000|||\n"
+        );
+    }
+
+    #[test]
+    fn a_line_break_in_a_field_stays_inside_its_line() {
+        let line = conference_line("1", "", "bob", "one\r\ntwo\nthree", 1, 7);
+        assert_eq!(line, "CO|||1||||||1|||bob|||one  two three|||7|||\n");
+        assert_eq!(line.matches('\n').count(), 1);
+    }
+}

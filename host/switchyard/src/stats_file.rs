@@ -1,0 +1,229 @@
+//! The `stats` file, in SEMS's format: calls in total, failed calls and
+//! connected seconds, one number a line. Counts continue across restarts: the
+//! file read at start is the base the counters of this run are added to.
+//!
+//! The file is replaced whole (a temporary file, synced, renamed over it, the
+//! directory synced), so a crash at any moment leaves the old or the new
+//! counts, never a mix. It is written at most once a second while counts
+//! change, and once more at shutdown.
+
+use crate::host_api::lock;
+use anyhow::{Context, anyhow};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use switchyard_core::{CallCore, CallStats};
+use tracing::warn;
+
+/// The file's name inside its directory.
+const FILE_NAME: &str = "stats";
+/// Where a new version is written before it replaces the file.
+const TEMPORARY_NAME: &str = "stats.new";
+/// How often the counts are looked at, and written if they changed.
+const WRITE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The counters of SEMS's server-info string and stats file.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    /// Calls received.
+    pub total: u64,
+    /// Calls never answered.
+    pub failed: u64,
+    /// Seconds of answered calls that have ended.
+    pub seconds: u64,
+}
+
+impl Counters {
+    /// These counters plus what `stats` counted since start.
+    pub fn plus(self, stats: &CallStats) -> Counters {
+        Counters {
+            total: self.total + stats.total,
+            failed: self.failed + stats.total.saturating_sub(stats.connected),
+            seconds: self.seconds + stats.connected_seconds,
+        }
+    }
+
+    /// Calls answered.
+    pub fn connected(&self) -> u64 {
+        self.total.saturating_sub(self.failed)
+    }
+
+    /// Reads the file's text: three unsigned numbers, one a line.
+    pub fn parse(text: &str) -> Result<Counters, String> {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        let mut next = |what: &str, line: usize| -> Result<u64, String> {
+            let value = lines
+                .next()
+                .ok_or_else(|| format!("line {line}: the {what} count is missing"))?;
+            value
+                .parse()
+                .map_err(|_| format!("line {line}: {value:?} is not a count of {what}"))
+        };
+        let counters = Counters {
+            total: next("calls", 1)?,
+            failed: next("failed calls", 2)?,
+            seconds: next("connected seconds", 3)?,
+        };
+        if counters.failed > counters.total {
+            return Err(format!(
+                "{} failed calls of {} in total",
+                counters.failed, counters.total
+            ));
+        }
+        Ok(counters)
+    }
+
+    /// The file's text.
+    pub fn render(&self) -> String {
+        format!("{}\n{}\n{}\n", self.total, self.failed, self.seconds)
+    }
+}
+
+/// The stats file of a `records.stats_dir`.
+#[derive(Debug)]
+pub struct StatsFile {
+    dir: PathBuf,
+    base: Counters,
+}
+
+impl StatsFile {
+    /// Reads `<dir>/stats` (none yet: counts start at zero). A file that does
+    /// not hold three counts is an error naming it: counting on from zero would
+    /// overwrite the history it holds.
+    pub fn open(dir: &Path) -> anyhow::Result<StatsFile> {
+        let path = dir.join(FILE_NAME);
+        let base = match std::fs::read_to_string(&path) {
+            Ok(text) => Counters::parse(&text)
+                .map_err(|e| anyhow!("records.stats_dir: {}: {e}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Counters::default(),
+            Err(e) => {
+                return Err(e).with_context(|| format!("records.stats_dir: {}", path.display()));
+            }
+        };
+        Ok(StatsFile {
+            dir: dir.to_owned(),
+            base,
+        })
+    }
+
+    /// What the file held at start.
+    pub fn base(&self) -> Counters {
+        self.base
+    }
+
+    /// Replaces the file with `counters`, durably.
+    pub fn save(&self, counters: Counters) -> std::io::Result<()> {
+        let temporary = self.dir.join(TEMPORARY_NAME);
+        let mut file = File::create(&temporary)?;
+        file.write_all(counters.render().as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temporary, self.dir.join(FILE_NAME))?;
+        // The rename is durable only once the directory is (fsync(2)).
+        File::open(&self.dir)?.sync_all()
+    }
+
+    /// Writes the counts every second while they change, until `stop`
+    /// resolves; then once more, so the last calls of a run are kept.
+    pub async fn keep(
+        self: Arc<Self>,
+        core: Arc<Mutex<CallCore>>,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        let mut written = self.base;
+        let mut ticks = tokio::time::interval(WRITE_INTERVAL);
+        tokio::pin!(stop);
+        loop {
+            let stopping = tokio::select! {
+                _ = ticks.tick() => false,
+                () = &mut stop => true,
+            };
+            let counters = self.base.plus(&lock(&core).stats());
+            if counters != written {
+                let file = self.clone();
+                match tokio::task::spawn_blocking(move || file.save(counters)).await {
+                    Ok(Ok(())) => written = counters,
+                    Ok(Err(e)) => warn!("writing {}: {e}", self.dir.join(FILE_NAME).display()),
+                    Err(e) => warn!("writing the stats file: {e}"),
+                }
+            }
+            if stopping {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_continue_from_the_file() {
+        let base = Counters::parse("10\n4\n600\n").unwrap();
+        let run = CallStats {
+            total: 3,
+            connected: 2,
+            connected_seconds: 90,
+            ..CallStats::default()
+        };
+        let now = base.plus(&run);
+        assert_eq!(
+            now,
+            Counters {
+                total: 13,
+                failed: 5,
+                seconds: 690
+            }
+        );
+        assert_eq!(now.connected(), 8);
+        assert_eq!(Counters::parse(&now.render()), Ok(now));
+    }
+
+    #[test]
+    fn a_file_without_three_counts_is_refused_with_the_line() {
+        let missing = Counters::parse("10\n4\n").unwrap_err();
+        assert!(missing.contains("line 3"), "{missing}");
+        let garbage = Counters::parse("10\nfour\n5\n").unwrap_err();
+        assert!(
+            garbage.contains("line 2") && garbage.contains("four"),
+            "{garbage}"
+        );
+        assert!(
+            Counters::parse("1\n2\n3\n").is_err(),
+            "more failed than total"
+        );
+    }
+
+    #[test]
+    fn saving_replaces_the_file_and_opening_reads_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = StatsFile::open(dir.path()).unwrap();
+        assert_eq!(empty.base(), Counters::default());
+        let counters = Counters {
+            total: 7,
+            failed: 1,
+            seconds: 42,
+        };
+        empty.save(counters).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("stats")).unwrap(),
+            "7\n1\n42\n"
+        );
+        assert!(!dir.path().join(TEMPORARY_NAME).exists());
+        assert_eq!(StatsFile::open(dir.path()).unwrap().base(), counters);
+    }
+
+    #[test]
+    fn a_damaged_file_stops_the_start_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("stats"), "x\n").unwrap();
+        let error = StatsFile::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("records.stats_dir") && error.contains("stats"),
+            "{error}"
+        );
+    }
+}
