@@ -93,7 +93,9 @@ impl Conversion {
             "# Switchyard configuration converted from {} by\n\
              # `switchyard import-sems-config`; the keys it could not map were listed\n\
              # on stderr.\n\n{}",
-            self.source, self.table
+            // A comment ends at a line break, so the name must hold none.
+            self.source.escape_debug(),
+            self.table
         )
     }
 }
@@ -788,6 +790,23 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(error(text), expected, "for {text:?}");
         }
+    }
+
+    #[test]
+    fn unreadable_files_and_bytes_other_than_utf8_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.conf");
+        let err = read(&missing).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{}: cannot read: ", missing.display())),
+            "{err}"
+        );
+        let latin1 = dir.path().join("latin1.conf");
+        std::fs::write(&latin1, b"a=1\n# comment\nmaster_password=gr\xfcn\n").unwrap();
+        assert_eq!(
+            read(&latin1).unwrap_err().to_string(),
+            format!("{}:3: not UTF-8 text", latin1.display())
+        );
     }
 
     #[test]
