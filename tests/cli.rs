@@ -1,5 +1,5 @@
-//! The command line: version, help, config checking, start-up errors, and
-//! ending calls cleanly on SIGTERM/SIGINT.
+//! The command line: version, help, config checking, SEMS config import,
+//! start-up errors, and ending calls cleanly on SIGTERM/SIGINT.
 
 mod support;
 
@@ -51,8 +51,10 @@ fn version_and_help() {
     );
     let help = text(&help.stdout);
     assert!(
-        help.contains("check-config") && help.contains("--config <FILE>"),
-        "expected --help to name check-config and --config <FILE>:\n{help}"
+        help.contains("check-config")
+            && help.contains("import-sems-config")
+            && help.contains("--config <FILE>"),
+        "expected --help to name check-config, import-sems-config and --config <FILE>:\n{help}"
     );
 }
 
@@ -131,6 +133,289 @@ fn check_config_names_the_expected_value_in_words() {
              expected a port number, 1–65535\n"
         ),
         "expected the port problem in words, not as a Rust type"
+    );
+}
+
+/// A SEMS webconference.conf with every key of SEMS's example set; `prompt`
+/// gives each prompt key's value from the key and SEMS's file name for it
+/// (`digits_dir` has none), and `records` adds `feedback_file` and `stats_dir`.
+fn sems_conf(prompt: impl Fn(&str, &str) -> String, records: bool) -> String {
+    let mut conf = format!(
+        "# announcements\n\
+         first_participant={}\n\
+         join_sound={}\n\
+         drop_sound={}\n\
+         enter_pin={}\n\
+         wrong_pin={}\n\
+         wrong_pin_bye={}\n\
+         entering_conference={}\n\
+         \n\
+         tell_pin=yes\n\
+         digits_dir={}\n\
+         star_finishes_pin=yes\n\
+         direct_room_re=000777.*\n\
+         room_pin_split=4\n\
+         direct_room_strip=6\n\
+         lonely_user_timer=120\n\
+         master_password = \"very secret # not a comment\"\n\
+         ignore_pin=yes\n\
+         webconference_urlbase=https://webconference.example.com/openRoom.py?action=openRoom\n\
+         private_rooms=yes\n\
+         support_rooms_timeout=yes\n\
+         participants_expire=yes\n\
+         participants_expire_delay = 10\n\
+         rooms_expire=no\n\
+         rooms_expire_delay=7200\n\
+         room_sweep_interval=10\n\
+         predefined_rooms=discussion:some_pwd;support:other_pwd;\n\
+         participant_id_param=participantid\n\
+         participant_id_header=x-participantid\n\
+         loop_first_participant_prompt=yes\n\
+         # RFC 4028\n\
+         enable_session_timer=yes\n\
+         session_expires=240\n\
+         minimum_timer=90\n\
+         maximum_timer=900\n\
+         session_refresh_method=UPDATE\n\
+         accept_501_reply=no\n",
+        prompt("first_participant", "first_participant.wav"),
+        prompt("join_sound", "beep.wav"),
+        prompt("drop_sound", "beep.wav"),
+        prompt("enter_pin", "pin_prompt.wav"),
+        prompt("wrong_pin", "wrong_pin.wav"),
+        prompt("wrong_pin_bye", "wrong_pin_bye.wav"),
+        prompt("entering_conference", "entering_conference.wav"),
+        prompt("digits_dir", ""),
+    );
+    if records {
+        conf.push_str(
+            "feedback_file=/var/log/sems-webconference-feedback.txt\n\
+             stats_dir=/var/log/sems-webconference/\n",
+        );
+    }
+    conf
+}
+
+#[test]
+fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("webconference.conf");
+    std::fs::write(
+        &conf,
+        sems_conf(
+            |_, file| format!("/usr/local/lib/sems/audio/webconference/{file}"),
+            true,
+        ),
+    )
+    .unwrap();
+    let conf = conf.to_string_lossy().into_owned();
+    let out = run(&["import-sems-config", &conf]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "expected exit 0 with keys left unmapped: {}",
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!(
+            "# Switchyard configuration converted from {conf} by\n"
+        )),
+        "expected a header naming the SEMS file:\n{stdout}"
+    );
+    let table: toml::Table = stdout.parse().unwrap_or_else(|e| panic!("{e}\n{stdout}"));
+    let expected = toml::Table::from_iter([
+        (
+            "guests".to_owned(),
+            toml::toml! {
+                [webconference]
+                records_dir = "/var/log"
+                [webconference.config]
+                direct_room_re = "000777.*"
+                room_pin_split = 4
+                direct_room_strip = 6
+                lonely_user_timer = 120
+                master_password = "very secret # not a comment"
+                ignore_pin = true
+                private_rooms = true
+                support_rooms_timeout = true
+                predefined_rooms = "discussion:some_pwd;support:other_pwd;"
+                participant_id_param = "participantid"
+                participant_id_header = "x-participantid"
+                loop_first_participant_prompt = true
+                feedback_file = "sems-webconference-feedback.txt"
+            }
+            .into(),
+        ),
+        (
+            "rooms".to_owned(),
+            toml::toml! {
+                participants_expire_delay_s = 10
+                expire_delay_s = 31536000
+            }
+            .into(),
+        ),
+        (
+            "records".to_owned(),
+            toml::toml! { stats_dir = "/var/log/sems-webconference/" }.into(),
+        ),
+    ]);
+    assert_eq!(
+        table, expected,
+        "expected every mappable key mapped:\n{stdout}"
+    );
+
+    let stderr = text(&out.stderr);
+    let timers = "Switchyard always runs RFC 4028 session timers for callers that support \
+                  them (Min-SE 90 s; 1800 s when the caller asks for no interval), with no \
+                  config key";
+    let prompts = "SEMS's prompt files are not all <key>.wav in one absolute directory, \
+                   which Switchyard's media.prompts_dir needs";
+    let sems = "/usr/local/lib/sems/audio/webconference";
+    let expected = [
+        format!("2: first_participant: not mapped: {prompts}: copy {sems}/first_participant.wav to <media.prompts_dir>/first_participant.wav"),
+        format!("3: join_sound: not mapped: {prompts}: copy {sems}/beep.wav to <media.prompts_dir>/join_sound.wav"),
+        format!("4: drop_sound: not mapped: {prompts}: copy {sems}/beep.wav to <media.prompts_dir>/drop_sound.wav"),
+        format!("5: enter_pin: not mapped: {prompts}: copy {sems}/pin_prompt.wav to <media.prompts_dir>/enter_pin.wav"),
+        format!("6: wrong_pin: not mapped: {prompts}: copy {sems}/wrong_pin.wav to <media.prompts_dir>/wrong_pin.wav"),
+        format!("7: wrong_pin_bye: not mapped: {prompts}: copy {sems}/wrong_pin_bye.wav to <media.prompts_dir>/wrong_pin_bye.wav"),
+        format!("8: entering_conference: not mapped: {prompts}: copy {sems}/entering_conference.wav to <media.prompts_dir>/entering_conference.wav"),
+        "10: tell_pin: not mapped: the guest always reads the room number back before entering".to_owned(),
+        format!("11: digits_dir: not mapped: {prompts}: copy 0.wav … 9.wav from {sems}/ to media.prompts_dir"),
+        "12: star_finishes_pin: not mapped: the guest ends the room number at # or * alike".to_owned(),
+        "19: webconference_urlbase: not mapped: Switchyard's SDP carries no u= line".to_owned(),
+        "24: rooms_expire: note: SEMS never expires them, Switchyard always does: rooms.expire_delay_s is set to its longest, 31536000 (a year)".to_owned(),
+        "25: rooms_expire_delay: note: ignored, as rooms_expire = no (as in SEMS)".to_owned(),
+        "26: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule".to_owned(),
+        format!("32: enable_session_timer: not mapped: {timers}"),
+        format!("33: session_expires: not mapped: {timers}"),
+        format!("34: minimum_timer: not mapped: {timers}"),
+        format!("35: maximum_timer: not mapped: {timers}"),
+        format!("36: session_refresh_method: not mapped: {timers}"),
+        format!("37: accept_501_reply: not mapped: {timers}"),
+    ]
+    .map(|line| format!("{conf}:{line}\n"))
+    .concat();
+    assert_eq!(
+        stderr, expected,
+        "expected one line per key not mapped as it is"
+    );
+}
+
+#[test]
+fn import_sems_config_output_passes_check_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    std::fs::create_dir(&prompts).unwrap();
+    let conf = dir.path().join("webconference.conf");
+    // Each prompt file named after its key, so that prompts_dir carries them.
+    let named = |key: &str, _: &str| match key {
+        "digits_dir" => format!("{}/", prompts.display()),
+        key => format!("{}/{key}.wav", prompts.display()),
+    };
+    // The host does not read [records] or records_dir yet, so this file
+    // leaves feedback_file and stats_dir out.
+    std::fs::write(&conf, sems_conf(named, false)).unwrap();
+    let conf = conf.to_string_lossy().into_owned();
+    let output = dir.path().join("switchyard.toml");
+    let output = output.to_string_lossy().into_owned();
+
+    let out = run(&["import-sems-config", &conf, "-o", &output]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "expected exit 0: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "", "expected the TOML in the file only");
+    let stderr = text(&out.stderr);
+    for line in [
+        format!("{conf}:5: enter_pin: note: played as enter_pin.wav from media.prompts_dir\n"),
+        format!(
+            "{conf}:11: digits_dir: note: the digits are played as 0.wav … 9.wav from media.prompts_dir\n"
+        ),
+    ] {
+        assert!(stderr.contains(&line), "expected {line:?} in:\n{stderr}");
+    }
+    assert!(
+        !stderr.contains("prompt files are not all"),
+        "expected every prompt mapped:\n{stderr}"
+    );
+    let written = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        written.contains(&format!(
+            "[media]\nprompts_dir = \"{}\"\n",
+            prompts.display()
+        )),
+        "expected media.prompts_dir:\n{written}"
+    );
+
+    let check = run(&["check-config", &output]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "expected check-config to accept the import: {}\n{written}",
+        text(&check.stderr)
+    );
+    assert_eq!(text(&check.stdout), format!("{output}: OK\n"));
+}
+
+#[test]
+fn import_sems_config_refuses_bad_lines_unreadable_files_and_overwriting() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("webconference.conf");
+    std::fs::write(&conf, "direct_room_re=000777.*\nprivate_rooms yes\n").unwrap();
+    let conf = conf.to_string_lossy().into_owned();
+    let out = run(&["import-sems-config", &conf]);
+    assert_eq!(out.status.code(), Some(1), "expected exit 1 for a bad line");
+    assert_eq!(
+        text(&out.stderr),
+        format!("{conf}:2: expected key=value, not \"private_rooms yes\"\n"),
+        "expected the bad line named"
+    );
+    assert_eq!(text(&out.stdout), "", "expected no TOML for a bad file");
+
+    let missing = dir.path().join("missing.conf");
+    let missing = missing.to_string_lossy().into_owned();
+    let out = run(&["import-sems-config", &missing]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1 for a missing file"
+    );
+    assert!(
+        text(&out.stderr).starts_with(&format!("{missing}: cannot read:")),
+        "expected the file named: {}",
+        text(&out.stderr)
+    );
+
+    std::fs::write(&conf, "direct_room_re=000777.*\n").unwrap();
+    let output = dir.path().join("switchyard.toml");
+    std::fs::write(&output, "# mine\n").unwrap();
+    let output = output.to_string_lossy().into_owned();
+    let out = run(&["import-sems-config", &conf, "--output", &output]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1 for an existing output"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        format!("{output}: already exists; give --force to overwrite it\n")
+    );
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "# mine\n");
+    let out = run(&["import-sems-config", &conf, "-o", &output, "--force"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "expected --force to overwrite: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&output)
+            .unwrap()
+            .contains("direct_room_re = \"000777.*\""),
+        "expected the converted file in place of the old one"
     );
 }
 

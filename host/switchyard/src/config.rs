@@ -607,7 +607,7 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>
 }
 
 /// The longest `rooms.*_s` delay, in seconds: a year.
-const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
+pub const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
 
 /// The longest name of a predefined room, in characters.
 const MAX_ROOM_NAME: usize = 64;

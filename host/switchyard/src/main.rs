@@ -5,6 +5,7 @@ mod config;
 mod control;
 mod executor;
 mod host_api;
+mod import_sems;
 mod log_level;
 mod media;
 mod method_list;
@@ -49,12 +50,31 @@ enum Command {
         /// The file to check.
         file: PathBuf,
     },
+    /// Convert a SEMS webconference.conf into this configuration (TOML, on
+    /// stdout) and exit: 0 once converted, with `file:line: key: not mapped:
+    /// why` on stderr for each key that has no place here; 1 with
+    /// `file:line: problem` if the file cannot be read or a line is malformed.
+    ImportSemsConfig {
+        /// The SEMS webconference.conf.
+        file: PathBuf,
+        /// Write the TOML to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite the --output file if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(&file),
+        Some(Command::ImportSemsConfig {
+            file,
+            output,
+            force,
+        }) => import_sems_config(&file, output.as_deref(), force),
         None => serve(cli.config.as_deref()),
     }
 }
@@ -67,6 +87,49 @@ fn check_config(file: &Path) -> ExitCode {
         }
         Err(e) => {
             eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn import_sems_config(file: &Path, output: Option<&Path>, force: bool) -> ExitCode {
+    let conversion = match import_sems::read(file)
+        .and_then(|text| import_sems::convert(&file.display().to_string(), &text))
+    {
+        Ok(conversion) => conversion,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for note in &conversion.notes {
+        eprintln!("{note}");
+    }
+    let toml = conversion.to_toml();
+    let Some(output) = output else {
+        print!("{toml}");
+        return ExitCode::SUCCESS;
+    };
+    let mut options = std::fs::OpenOptions::new();
+    if force {
+        options.write(true).create(true).truncate(true);
+    } else {
+        options.write(true).create_new(true);
+    }
+    match options
+        .open(output)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, toml.as_bytes()))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "{}: already exists; give --force to overwrite it",
+                output.display()
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("{}: cannot write: {e}", output.display());
             ExitCode::FAILURE
         }
     }

@@ -1,0 +1,847 @@
+//! `switchyard import-sems-config`: a SEMS `webconference.conf` converted into
+//! Switchyard's configuration, with a note for every key that does not carry
+//! over unchanged.
+
+mod parse;
+mod prompts;
+
+use crate::config::MAX_DELAY_S;
+use parse::Setting;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use toml::{Table, Value};
+
+/// A SEMS config converted: Switchyard's configuration and what the
+/// conversion has to say about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversion {
+    /// The file converted, as named on the command line.
+    pub source: String,
+    /// Switchyard's configuration.
+    pub table: Table,
+    /// Keys not mapped, and remarks on keys mapped with a change, in line
+    /// order (remarks on keys the file does not set come last).
+    pub notes: Vec<Note>,
+}
+
+/// What the conversion says about one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The file converted.
+    pub file: String,
+    /// 1-based line of the key; None for a key the file does not set.
+    pub line: Option<usize>,
+    /// The SEMS key.
+    pub key: String,
+    /// Whether the key was left out or mapped with a remark.
+    pub kind: NoteKind,
+    /// Why, in words.
+    pub text: String,
+}
+
+/// Whether a [`Note`] is about a key left out or one mapped with a remark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// The key has no place in Switchyard's configuration.
+    NotMapped,
+    /// The key was mapped, but not one to one.
+    Remark,
+}
+
+/// Why a SEMS config cannot be converted, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    /// The file.
+    pub file: String,
+    /// 1-based line, when the problem is on one.
+    pub line: Option<usize>,
+    /// What is wrong, in words.
+    pub problem: String,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        let kind = match self.kind {
+            NoteKind::NotMapped => "not mapped",
+            NoteKind::Remark => "note",
+        };
+        write!(f, ": {}: {kind}: {}", self.key, self.text)
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.problem)
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+impl Conversion {
+    /// The configuration as TOML, under a comment naming the file it came from.
+    pub fn to_toml(&self) -> String {
+        format!(
+            "# Switchyard configuration converted from {} by\n\
+             # `switchyard import-sems-config`; the keys it could not map were listed\n\
+             # on stderr.\n\n{}",
+            // A comment ends at a line break, so the name must hold none.
+            self.source.escape_debug(),
+            self.table
+        )
+    }
+}
+
+/// Reads a SEMS config file as text; `file` names it in errors.
+pub fn read(file: &Path) -> Result<String, ImportError> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| ImportError {
+        file: name.clone(),
+        line: None,
+        problem: format!("cannot read: {e}"),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        ImportError {
+            file: name,
+            line: Some(valid.iter().filter(|&&b| b == b'\n').count() + 1),
+            problem: "not UTF-8 text".to_owned(),
+        }
+    })
+}
+
+/// Converts the text of SEMS's `webconference.conf`; `file` names it in
+/// notes and errors. A line that is not `key=value` or a value of the wrong
+/// kind for its key is an error; a key with no Switchyard equivalent is a
+/// [`NoteKind::NotMapped`] note.
+pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
+    let settings = parse::parse(text).map_err(|m| ImportError {
+        file: file.to_owned(),
+        line: Some(m.line),
+        problem: m.problem,
+    })?;
+    let mut converter = Converter {
+        file,
+        table: Table::new(),
+        notes: Vec::new(),
+    };
+    let settings = converter.last_of_each(&settings);
+    converter.map(&settings)?;
+    let mut notes = converter.notes;
+    notes.sort_by_key(|note| note.line.unwrap_or(usize::MAX));
+    Ok(Conversion {
+        source: file.to_owned(),
+        table: converter.table,
+        notes,
+    })
+}
+
+/// Where a SEMS key goes.
+enum Target {
+    /// The guest's table, same key, as text.
+    GuestText,
+    /// The guest's table, same key, as a boolean.
+    GuestFlag,
+    /// The guest's table, same key, as a whole number.
+    GuestNumber,
+    /// `no` keeps what expires as long as Switchyard allows, in `[rooms]` `host_key`.
+    ExpireSwitch { host_key: &'static str },
+    /// Seconds, in `[rooms]` `host_key`, unless `switch` is `no`.
+    ExpireDelay {
+        switch: &'static str,
+        host_key: &'static str,
+    },
+    /// `[records] stats_dir`.
+    StatsDir,
+    /// The guest's `records_dir` (the directory) and `feedback_file` (the name).
+    FeedbackFile,
+    /// A prompt file, or the digits' directory: see [`prompts`].
+    Prompt,
+    /// Nowhere, for this reason.
+    NotMapped(&'static str),
+}
+
+/// The guest's own table.
+const GUEST_CONFIG: &[&str] = &["guests", "webconference", "config"];
+
+/// Why the RFC 4028 keys have no place.
+const SESSION_TIMERS: &str = "Switchyard always runs RFC 4028 session timers for callers that \
+     support them (Min-SE 90 s; 1800 s when the caller asks for no interval), with no config key";
+
+fn target(key: &str) -> Target {
+    use Target::*;
+    match key {
+        "direct_room_re"
+        | "master_password"
+        | "predefined_rooms"
+        | "participant_id_param"
+        | "participant_id_header" => GuestText,
+        "ignore_pin"
+        | "private_rooms"
+        | "loop_first_participant_prompt"
+        | "support_rooms_timeout" => GuestFlag,
+        "direct_room_strip" | "room_pin_split" | "lonely_user_timer" => GuestNumber,
+        "participants_expire" => ExpireSwitch {
+            host_key: "participants_expire_delay_s",
+        },
+        "participants_expire_delay" => ExpireDelay {
+            switch: "participants_expire",
+            host_key: "participants_expire_delay_s",
+        },
+        "rooms_expire" => ExpireSwitch {
+            host_key: "expire_delay_s",
+        },
+        "rooms_expire_delay" => ExpireDelay {
+            switch: "rooms_expire",
+            host_key: "expire_delay_s",
+        },
+        "stats_dir" => StatsDir,
+        "feedback_file" => FeedbackFile,
+        prompts::DIGITS_DIR => Prompt,
+        key if prompts::PROMPT_KEYS.contains(&key) => Prompt,
+        "enable_session_timer"
+        | "session_expires"
+        | "minimum_timer"
+        | "maximum_timer"
+        | "session_refresh_method"
+        | "accept_501_reply" => NotMapped(SESSION_TIMERS),
+        "tell_pin" => NotMapped("the guest always reads the room number back before entering"),
+        "star_finishes_pin" => NotMapped("the guest ends the room number at # or * alike"),
+        "webconference_urlbase" => NotMapped("Switchyard's SDP carries no u= line"),
+        "room_sweep_interval" => {
+            NotMapped("each empty room expires on its own timer; there is no sweep to schedule")
+        }
+        "playout_type" => NotMapped("Switchyard has one jitter buffer and no choice of playout"),
+        "application" => NotMapped("every call goes to the guest named by [routing] guest"),
+        _ => NotMapped("no Switchyard equivalent"),
+    }
+}
+
+/// SEMS's `yes`/`no`, and the `true`/`false`/`1`/`0` the guest also reads.
+fn yes_no(value: &str) -> Option<bool> {
+    match value {
+        "yes" | "true" | "1" => Some(true),
+        "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Builds the table and the notes.
+struct Converter<'f> {
+    file: &'f str,
+    table: Table,
+    notes: Vec<Note>,
+}
+
+impl Converter<'_> {
+    /// The settings SEMS uses: of a key set more than once, the last (the
+    /// others get a remark).
+    fn last_of_each<'s>(&mut self, settings: &'s [Setting]) -> Vec<&'s Setting> {
+        let last: HashMap<&str, usize> =
+            settings.iter().map(|s| (s.key.as_str(), s.line)).collect();
+        settings
+            .iter()
+            .filter(|s| {
+                let used = last[s.key.as_str()];
+                if s.line != used {
+                    self.remark(s, format!("set again on line {used}, whose value is used"));
+                }
+                s.line == used
+            })
+            .collect()
+    }
+
+    fn map(&mut self, settings: &[&Setting]) -> Result<(), ImportError> {
+        let mut prompt_settings = Vec::new();
+        for &setting in settings {
+            let target = target(&setting.key);
+            // SEMS reads an empty value as an unset key, except a direct
+            // room regex, where both turn direct rooms off.
+            if !matches!(target, Target::NotMapped(_))
+                && setting.value.is_empty()
+                && setting.key != "direct_room_re"
+            {
+                self.remark(setting, "empty, so not set (as SEMS reads it)".to_owned());
+                continue;
+            }
+            match target {
+                Target::NotMapped(why) => self.not_mapped(setting, why.to_owned()),
+                Target::GuestText => self.set(
+                    GUEST_CONFIG,
+                    &setting.key,
+                    Value::String(setting.value.clone()),
+                ),
+                Target::GuestFlag => {
+                    let on = self.flag(setting)?;
+                    self.set(GUEST_CONFIG, &setting.key, Value::Boolean(on));
+                }
+                Target::GuestNumber => {
+                    let number = self.number(setting)?;
+                    self.set(GUEST_CONFIG, &setting.key, Value::Integer(number));
+                }
+                Target::ExpireSwitch { host_key } => {
+                    if !self.flag(setting)? {
+                        self.set(&["rooms"], host_key, Value::Integer(MAX_DELAY_S as i64));
+                        self.remark(
+                            setting,
+                            format!(
+                                "SEMS never expires them, Switchyard always does: rooms.{host_key} \
+                                 is set to its longest, {MAX_DELAY_S} (a year)"
+                            ),
+                        );
+                    }
+                }
+                Target::ExpireDelay { switch, host_key } => {
+                    let never = settings
+                        .iter()
+                        .any(|s| s.key == switch && yes_no(&s.value) == Some(false));
+                    if never {
+                        self.remark(setting, format!("ignored, as {switch} = no (as in SEMS)"));
+                    } else {
+                        let seconds = self.number(setting)?;
+                        if seconds > MAX_DELAY_S as i64 {
+                            return Err(self.error(
+                                setting,
+                                format!("must be at most {MAX_DELAY_S} (a year), not {seconds}"),
+                            ));
+                        }
+                        self.set(&["rooms"], host_key, Value::Integer(seconds));
+                    }
+                }
+                Target::StatsDir => {
+                    self.set(
+                        &["records"],
+                        "stats_dir",
+                        Value::String(setting.value.clone()),
+                    );
+                }
+                Target::FeedbackFile => self.feedback_file(setting),
+                Target::Prompt => prompt_settings.push(setting),
+            }
+        }
+        if !settings.iter().any(|s| s.key == "direct_room_re") {
+            self.set(GUEST_CONFIG, "direct_room_re", Value::String(String::new()));
+            self.notes.push(Note {
+                file: self.file.to_owned(),
+                line: None,
+                key: "direct_room_re".to_owned(),
+                kind: NoteKind::Remark,
+                text: "not set, so SEMS connects no caller to a room directly: set to \"\" \
+                       (the guest's own default is \"^000777\")"
+                    .to_owned(),
+            });
+        }
+        self.prompts(&prompt_settings);
+        Ok(())
+    }
+
+    /// `feedback_file`: SEMS's path split into the guest's records directory
+    /// and the file's name in it.
+    fn feedback_file(&mut self, setting: &Setting) {
+        let path = Path::new(&setting.value);
+        let (Some(dir), Some(name)) = (
+            path.parent()
+                .and_then(Path::to_str)
+                .filter(|dir| !dir.is_empty()),
+            path.file_name().and_then(|name| name.to_str()),
+        ) else {
+            self.not_mapped(
+                setting,
+                "Switchyard needs the file's directory, for [guests.webconference] \
+                 records_dir: give a path with a directory and a file name"
+                    .to_owned(),
+            );
+            return;
+        };
+        self.set(
+            &["guests", "webconference"],
+            "records_dir",
+            Value::String(dir.to_owned()),
+        );
+        self.set(
+            GUEST_CONFIG,
+            "feedback_file",
+            Value::String(name.to_owned()),
+        );
+    }
+
+    /// The prompt files and the digits' directory: one `media.prompts_dir`
+    /// when they all fit it, else each not mapped.
+    fn prompts(&mut self, settings: &[&Setting]) {
+        let shared = prompts::shared_dir(settings);
+        if let Some(dir) = &shared {
+            self.set(&["media"], "prompts_dir", Value::String(dir.clone()));
+        }
+        for &setting in settings {
+            let digits = setting.key == prompts::DIGITS_DIR;
+            match (&shared, digits) {
+                (Some(_), false) => self.remark(
+                    setting,
+                    format!("played as {}.wav from media.prompts_dir", setting.key),
+                ),
+                (Some(_), true) => self.remark(
+                    setting,
+                    "the digits are played as 0.wav … 9.wav from media.prompts_dir".to_owned(),
+                ),
+                (None, false) => self.not_mapped(
+                    setting,
+                    format!(
+                        "SEMS's prompt files are not all <key>.wav in one absolute directory, \
+                         which Switchyard's media.prompts_dir needs: copy {} to \
+                         <media.prompts_dir>/{}.wav",
+                        setting.value, setting.key
+                    ),
+                ),
+                (None, true) => self.not_mapped(
+                    setting,
+                    format!(
+                        "SEMS's prompt files are not all <key>.wav in one absolute directory, \
+                         which Switchyard's media.prompts_dir needs: copy 0.wav … 9.wav from {} \
+                         to media.prompts_dir",
+                        setting.value
+                    ),
+                ),
+            }
+        }
+    }
+
+    /// A yes/no value; values other than SEMS's own `yes` and `no` get a remark.
+    fn flag(&mut self, setting: &Setting) -> Result<bool, ImportError> {
+        let Some(on) = yes_no(&setting.value) else {
+            return Err(self.error(
+                setting,
+                format!(
+                    "expected yes or no (or true, false, 1, 0), not {:?}",
+                    setting.value
+                ),
+            ));
+        };
+        if !matches!(setting.value.as_str(), "yes" | "no") {
+            self.remark(
+                setting,
+                format!(
+                    "{:?} taken as {on}; SEMS itself reads only \"yes\" and \"no\"",
+                    setting.value
+                ),
+            );
+        }
+        Ok(on)
+    }
+
+    /// A whole number, 0 or more.
+    fn number(&self, setting: &Setting) -> Result<i64, ImportError> {
+        setting
+            .value
+            .parse()
+            .ok()
+            .filter(|number| *number >= 0)
+            .ok_or_else(|| {
+                self.error(
+                    setting,
+                    format!(
+                        "expected a whole number, 0 or more, not {:?}",
+                        setting.value
+                    ),
+                )
+            })
+    }
+
+    /// Sets `key` in the table at the path `tables`, making the tables on the way.
+    fn set(&mut self, tables: &[&str], key: &str, value: Value) {
+        let mut table = &mut self.table;
+        for name in tables {
+            table = table
+                .entry(*name)
+                .or_insert_with(|| Value::Table(Table::new()))
+                .as_table_mut()
+                .expect("the converter sets values only at the leaves of its table paths");
+        }
+        table.insert(key.to_owned(), value);
+    }
+
+    fn remark(&mut self, setting: &Setting, text: String) {
+        self.note(setting, NoteKind::Remark, text);
+    }
+
+    fn not_mapped(&mut self, setting: &Setting, text: String) {
+        self.note(setting, NoteKind::NotMapped, text);
+    }
+
+    fn note(&mut self, setting: &Setting, kind: NoteKind, text: String) {
+        self.notes.push(Note {
+            file: self.file.to_owned(),
+            line: Some(setting.line),
+            key: setting.key.clone(),
+            kind,
+            text,
+        });
+    }
+
+    fn error(&self, setting: &Setting, problem: String) -> ImportError {
+        ImportError {
+            file: self.file.to_owned(),
+            line: Some(setting.line),
+            problem: format!("{}: {problem}", setting.key),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convert(text: &str) -> Conversion {
+        super::convert("webconference.conf", text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn error(text: &str) -> String {
+        super::convert("webconference.conf", text)
+            .expect_err(text)
+            .to_string()
+    }
+
+    fn lines(conversion: &Conversion) -> Vec<String> {
+        conversion.notes.iter().map(Note::to_string).collect()
+    }
+
+    fn at<'t>(table: &'t Table, path: &str) -> Option<&'t Value> {
+        let (tables, key) = path.rsplit_once('.').unwrap_or(("", path));
+        let mut table = table;
+        for name in tables.split('.').filter(|name| !name.is_empty()) {
+            table = table.get(name)?.as_table()?;
+        }
+        table.get(key)
+    }
+
+    fn guest<'t>(conversion: &'t Conversion, key: &str) -> Option<&'t Value> {
+        at(
+            &conversion.table,
+            &format!("guests.webconference.config.{key}"),
+        )
+    }
+
+    #[test]
+    fn guest_keys_keep_their_names_with_typed_values() {
+        let conversion = convert(
+            "direct_room_re=000777.*\ndirect_room_strip = 6\nroom_pin_split=4\n\
+             master_password=\"very \\\"secret\\\" #1\"\nignore_pin=yes\nprivate_rooms=no\n\
+             predefined_rooms=discussion:some_pwd;support:other_pwd;\nlonely_user_timer=120\n\
+             loop_first_participant_prompt=yes\nparticipant_id_param=participantid\n\
+             participant_id_header=x-participantid\nsupport_rooms_timeout=yes\n",
+        );
+        let expected = [
+            ("direct_room_re", Value::from("000777.*")),
+            ("direct_room_strip", Value::from(6)),
+            ("room_pin_split", Value::from(4)),
+            ("master_password", Value::from("very \\\"secret\\\" #1")),
+            ("ignore_pin", Value::from(true)),
+            ("private_rooms", Value::from(false)),
+            (
+                "predefined_rooms",
+                Value::from("discussion:some_pwd;support:other_pwd;"),
+            ),
+            ("lonely_user_timer", Value::from(120)),
+            ("loop_first_participant_prompt", Value::from(true)),
+            ("participant_id_param", Value::from("participantid")),
+            ("participant_id_header", Value::from("x-participantid")),
+            ("support_rooms_timeout", Value::from(true)),
+        ];
+        for (key, value) in expected {
+            assert_eq!(guest(&conversion, key), Some(&value), "for {key}");
+        }
+        assert_eq!(
+            conversion.table.keys().collect::<Vec<_>>(),
+            ["guests"],
+            "expected only the guest's table"
+        );
+        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+    }
+
+    #[test]
+    fn flags_other_than_yes_and_no_are_taken_with_a_remark() {
+        let conversion =
+            convert("direct_room_re=\nignore_pin=true\nprivate_rooms=0\nsupport_rooms_timeout=1\n");
+        assert_eq!(guest(&conversion, "ignore_pin"), Some(&Value::from(true)));
+        assert_eq!(
+            guest(&conversion, "private_rooms"),
+            Some(&Value::from(false))
+        );
+        assert_eq!(
+            guest(&conversion, "support_rooms_timeout"),
+            Some(&Value::from(true))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: ignore_pin: note: \"true\" taken as true; SEMS itself reads only \"yes\" and \"no\"",
+                "webconference.conf:3: private_rooms: note: \"0\" taken as false; SEMS itself reads only \"yes\" and \"no\"",
+                "webconference.conf:4: support_rooms_timeout: note: \"1\" taken as true; SEMS itself reads only \"yes\" and \"no\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn expiry_delays_go_to_rooms_and_no_expiry_becomes_a_year() {
+        let conversion = convert(
+            "direct_room_re=\nparticipants_expire=yes\nparticipants_expire_delay = 30\n\
+             rooms_expire_delay=600\n",
+        );
+        assert_eq!(
+            at(&conversion.table, "rooms.participants_expire_delay_s"),
+            Some(&Value::from(30))
+        );
+        assert_eq!(
+            at(&conversion.table, "rooms.expire_delay_s"),
+            Some(&Value::from(600))
+        );
+        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+
+        let conversion = convert(
+            "direct_room_re=\nrooms_expire_delay=600\nrooms_expire=no\nparticipants_expire=no\n",
+        );
+        assert_eq!(
+            at(&conversion.table, "rooms.participants_expire_delay_s"),
+            Some(&Value::from(31_536_000))
+        );
+        assert_eq!(
+            at(&conversion.table, "rooms.expire_delay_s"),
+            Some(&Value::from(31_536_000))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: rooms_expire_delay: note: ignored, as rooms_expire = no (as in SEMS)",
+                "webconference.conf:3: rooms_expire: note: SEMS never expires them, Switchyard always does: rooms.expire_delay_s is set to its longest, 31536000 (a year)",
+                "webconference.conf:4: participants_expire: note: SEMS never expires them, Switchyard always does: rooms.participants_expire_delay_s is set to its longest, 31536000 (a year)",
+            ]
+        );
+    }
+
+    #[test]
+    fn records_go_to_the_stats_dir_and_the_guests_records_dir() {
+        let conversion = convert(
+            "direct_room_re=\nstats_dir=/var/log/sems-webconference/\n\
+             feedback_file=/var/log/sems-webconference-feedback.txt\n",
+        );
+        assert_eq!(
+            at(&conversion.table, "records.stats_dir"),
+            Some(&Value::from("/var/log/sems-webconference/"))
+        );
+        assert_eq!(
+            at(&conversion.table, "guests.webconference.records_dir"),
+            Some(&Value::from("/var/log"))
+        );
+        assert_eq!(
+            guest(&conversion, "feedback_file"),
+            Some(&Value::from("sems-webconference-feedback.txt"))
+        );
+        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+
+        for path in ["feedback.txt", "/var/log/.."] {
+            let conversion = convert(&format!("direct_room_re=\nfeedback_file={path}\n"));
+            assert_eq!(guest(&conversion, "feedback_file"), None, "for {path}");
+            assert_eq!(
+                lines(&conversion),
+                [
+                    "webconference.conf:2: feedback_file: not mapped: Switchyard needs the file's directory, \
+                     for [guests.webconference] records_dir: give a path with a directory and a file name"
+                ],
+                "for {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn prompts_named_after_their_key_in_one_directory_become_the_prompts_dir() {
+        let conversion = convert(
+            "direct_room_re=\nenter_pin=/srv/prompts/enter_pin.wav\n\
+             join_sound = \"/srv/prompts/join_sound.wav\"\ndigits_dir=/srv/prompts/\n",
+        );
+        assert_eq!(
+            at(&conversion.table, "media.prompts_dir"),
+            Some(&Value::from("/srv/prompts"))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: enter_pin: note: played as enter_pin.wav from media.prompts_dir",
+                "webconference.conf:3: join_sound: note: played as join_sound.wav from media.prompts_dir",
+                "webconference.conf:4: digits_dir: note: the digits are played as 0.wav … 9.wav from media.prompts_dir",
+            ]
+        );
+    }
+
+    #[test]
+    fn prompts_named_otherwise_are_not_mapped_each() {
+        let conversion = convert(
+            "direct_room_re=\nenter_pin=/srv/sems/pin_prompt.wav\nwrong_pin=/srv/sems/wrong_pin.wav\n\
+             digits_dir=/srv/sems/\n",
+        );
+        assert_eq!(at(&conversion.table, "media.prompts_dir"), None);
+        let why = "SEMS's prompt files are not all <key>.wav in one absolute directory, \
+                   which Switchyard's media.prompts_dir needs";
+        assert_eq!(
+            lines(&conversion),
+            [
+                format!(
+                    "webconference.conf:2: enter_pin: not mapped: {why}: copy /srv/sems/pin_prompt.wav \
+                     to <media.prompts_dir>/enter_pin.wav"
+                ),
+                format!(
+                    "webconference.conf:3: wrong_pin: not mapped: {why}: copy /srv/sems/wrong_pin.wav \
+                     to <media.prompts_dir>/wrong_pin.wav"
+                ),
+                format!(
+                    "webconference.conf:4: digits_dir: not mapped: {why}: copy 0.wav … 9.wav from \
+                     /srv/sems/ to media.prompts_dir"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn other_keys_are_not_mapped_with_their_line_and_reason() {
+        let conversion = convert(
+            "direct_room_re=\n# comment\n\ntell_pin=yes\nenable_session_timer=yes\n\
+             session_expires=240\nwebconference_urlbase=https://example.com/\nfoo=bar\n\
+             room_sweep_interval=\n",
+        );
+        assert_eq!(
+            conversion.table,
+            convert("direct_room_re=\n").table,
+            "expected nothing mapped"
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:4: tell_pin: not mapped: the guest always reads the room number back before entering".to_owned(),
+                format!("webconference.conf:5: enable_session_timer: not mapped: {SESSION_TIMERS}"),
+                format!("webconference.conf:6: session_expires: not mapped: {SESSION_TIMERS}"),
+                "webconference.conf:7: webconference_urlbase: not mapped: Switchyard's SDP carries no u= line".to_owned(),
+                "webconference.conf:8: foo: not mapped: no Switchyard equivalent".to_owned(),
+                "webconference.conf:9: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_key_and_empty_values_are_as_sems_reads_them() {
+        let conversion = convert(
+            "direct_room_strip=4\ndirect_room_strip=5\nmaster_password=\nlonely_user_timer=\"\"\n",
+        );
+        assert_eq!(
+            guest(&conversion, "direct_room_strip"),
+            Some(&Value::from(5))
+        );
+        assert_eq!(guest(&conversion, "master_password"), None);
+        assert_eq!(guest(&conversion, "lonely_user_timer"), None);
+        assert_eq!(guest(&conversion, "direct_room_re"), Some(&Value::from("")));
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:1: direct_room_strip: note: set again on line 2, whose value is used",
+                "webconference.conf:3: master_password: note: empty, so not set (as SEMS reads it)",
+                "webconference.conf:4: lonely_user_timer: note: empty, so not set (as SEMS reads it)",
+                "webconference.conf: direct_room_re: note: not set, so SEMS connects no caller to a \
+                 room directly: set to \"\" (the guest's own default is \"^000777\")",
+            ]
+        );
+        let conversion = convert("direct_room_re=\n");
+        assert_eq!(guest(&conversion, "direct_room_re"), Some(&Value::from("")));
+        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+    }
+
+    #[test]
+    fn bad_lines_and_values_are_errors_with_their_line() {
+        let cases = [
+            (
+                "a=1\n\nno equals sign\n",
+                "webconference.conf:3: expected key=value, not \"no equals sign\"",
+            ),
+            (
+                "ignore_pin=maybe\n",
+                "webconference.conf:1: ignore_pin: expected yes or no (or true, false, 1, 0), not \"maybe\"",
+            ),
+            (
+                "# x\ndirect_room_strip=-1\n",
+                "webconference.conf:2: direct_room_strip: expected a whole number, 0 or more, not \"-1\"",
+            ),
+            (
+                "lonely_user_timer=2m\n",
+                "webconference.conf:1: lonely_user_timer: expected a whole number, 0 or more, not \"2m\"",
+            ),
+            (
+                "rooms_expire_delay=31536001\n",
+                "webconference.conf:1: rooms_expire_delay: must be at most 31536000 (a year), not 31536001",
+            ),
+            (
+                "participants_expire=never\n",
+                "webconference.conf:1: participants_expire: expected yes or no (or true, false, 1, 0), not \"never\"",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(error(text), expected, "for {text:?}");
+        }
+    }
+
+    #[test]
+    fn unreadable_files_and_bytes_other_than_utf8_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.conf");
+        let err = read(&missing).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{}: cannot read: ", missing.display())),
+            "{err}"
+        );
+        let latin1 = dir.path().join("latin1.conf");
+        std::fs::write(&latin1, b"a=1\n# comment\nmaster_password=gr\xfcn\n").unwrap();
+        assert_eq!(
+            read(&latin1).unwrap_err().to_string(),
+            format!("{}:3: not UTF-8 text", latin1.display())
+        );
+    }
+
+    #[test]
+    fn the_toml_names_its_source_and_the_config_loader_takes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let prompts = dir.path().display();
+        let conversion = convert(&format!(
+            "direct_room_re=\"^(000777|\\\\+49)\"\nmaster_password=a \"b\" \\\\c\n\
+             ignore_pin=yes\nlonely_user_timer=120\nparticipants_expire=no\n\
+             rooms_expire_delay=600\nfirst_participant={prompts}/first_participant.wav\n"
+        ));
+        let text = conversion.to_toml();
+        assert!(
+            text.starts_with("# Switchyard configuration converted from webconference.conf by\n"),
+            "{text}"
+        );
+        let config = crate::config::Config::parse(&dir.path().join("switchyard.toml"), &text)
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(config.rooms.participants_expire_delay_s, 31_536_000);
+        assert_eq!(config.rooms.expire_delay_s, 600);
+        assert_eq!(config.media.prompts_dir.as_deref(), Some(dir.path()));
+        let guest: HashMap<_, _> =
+            crate::config::Config::guest_config(&config.guests["webconference"]).collect();
+        assert_eq!(
+            guest,
+            HashMap::from(
+                [
+                    ("direct_room_re", "^(000777|\\\\+49)"),
+                    ("master_password", "a \"b\" \\\\c"),
+                    ("ignore_pin", "true"),
+                    ("lonely_user_timer", "120"),
+                ]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            ),
+            "expected every value as written"
+        );
+    }
+}
