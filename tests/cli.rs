@@ -139,7 +139,7 @@ fn check_config_names_the_expected_value_in_words() {
 /// A SEMS webconference.conf with every key of SEMS's example set; `prompt`
 /// gives each prompt key's value from the key and SEMS's file name for it
 /// (`digits_dir` has none), and `records` adds `feedback_file` and `stats_dir`.
-fn sems_conf(prompt: impl Fn(&str, &str) -> String, records: bool) -> String {
+fn sems_conf(prompt: impl Fn(&str, &str) -> String, records: (&str, &str)) -> String {
     let mut conf = format!(
         "# announcements\n\
          first_participant={}\n\
@@ -187,12 +187,10 @@ fn sems_conf(prompt: impl Fn(&str, &str) -> String, records: bool) -> String {
         prompt("entering_conference", "entering_conference.wav"),
         prompt("digits_dir", ""),
     );
-    if records {
-        conf.push_str(
-            "feedback_file=/var/log/sems-webconference-feedback.txt\n\
-             stats_dir=/var/log/sems-webconference/\n",
-        );
-    }
+    let (feedback_file, stats_dir) = records;
+    conf.push_str(&format!(
+        "feedback_file={feedback_file}\nstats_dir={stats_dir}\n"
+    ));
     conf
 }
 
@@ -204,7 +202,10 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
         &conf,
         sems_conf(
             |_, file| format!("/usr/local/lib/sems/audio/webconference/{file}"),
-            true,
+            (
+                "/var/log/sems-webconference-feedback.txt",
+                "/var/log/sems-webconference/",
+            ),
         ),
     )
     .unwrap();
@@ -313,9 +314,18 @@ fn import_sems_config_output_passes_check_config() {
         "digits_dir" => format!("{}/", prompts.display()),
         key => format!("{}/{key}.wav", prompts.display()),
     };
-    // The host does not read [records] or records_dir yet, so this file
-    // leaves feedback_file and stats_dir out.
-    std::fs::write(&conf, sems_conf(named, false)).unwrap();
+    // The records directories must exist for check-config to accept them.
+    let records = dir.path().join("records");
+    std::fs::create_dir(&records).unwrap();
+    let feedback = records.join("feedback.txt");
+    std::fs::write(
+        &conf,
+        sems_conf(
+            named,
+            (&feedback.to_string_lossy(), &records.to_string_lossy()),
+        ),
+    )
+    .unwrap();
     let conf = conf.to_string_lossy().into_owned();
     let output = dir.path().join("switchyard.toml");
     let output = output.to_string_lossy().into_owned();
