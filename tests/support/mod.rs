@@ -11,4 +11,5 @@ pub mod raw_peer;
 pub mod server;
 pub mod sipp;
 pub mod tools;
+pub mod webconference;
 pub mod xmlrpc;

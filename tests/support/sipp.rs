@@ -86,7 +86,17 @@ pub struct Sipp {
 impl Sipp {
     /// A callee running `scenario_name` (a file under `tests/scenarios/`).
     pub fn callee(scenario_name: &str) -> Sipp {
-        let sipp = Sipp::spawn(&["-sf", &scenario(scenario_name)], None);
+        Sipp::callee_with(scenario_name, &[])
+    }
+
+    /// A callee running `scenario_name` with more SIPp arguments.
+    pub fn callee_with(scenario_name: &str, args: &[&str]) -> Sipp {
+        let scenario = scenario(scenario_name);
+        let args: Vec<&str> = ["-sf", scenario.as_str()]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let sipp = Sipp::spawn(&args, None);
         // SIPp binds its socket before it reads the scenario's first message.
         std::thread::sleep(Duration::from_millis(300));
         sipp

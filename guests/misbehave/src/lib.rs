@@ -181,6 +181,7 @@ mod component {
             headers: Vec::new(),
             credentials,
             context: String::new(),
+            room: None,
         }
     }
 

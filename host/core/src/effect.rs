@@ -1,7 +1,7 @@
 //! What the core asks the shell to do.
 
 use std::sync::Arc;
-use switchyard_media::{LegId, LegParams, Prompt, RoomId};
+use switchyard_media::{LegId, LegParams, Prompt, PromptRole, RoomId};
 use switchyard_sip::IncomingCall;
 
 use crate::call::CallId;
@@ -106,7 +106,7 @@ pub enum MediaOp {
         /// True: nothing it says is mixed or relayed.
         muted: bool,
     },
-    /// Play prompts to the leg only.
+    /// Play prompts to the leg only, or as its voice.
     Play {
         /// The worker.
         worker: usize,
@@ -116,13 +116,17 @@ pub enum MediaOp {
         prompts: Vec<Arc<Prompt>>,
         /// Start over at the end instead of reporting a prompt-done.
         looped: bool,
+        /// Who hears them.
+        role: PromptRole,
     },
-    /// Stop the leg's prompts.
+    /// Stop the leg's prompts of one role.
     Stop {
         /// The worker.
         worker: usize,
         /// The leg.
         leg: LegId,
+        /// Which prompts.
+        role: PromptRole,
     },
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use switchyard_core::{
     CallEvent, CallId, CoreConfig, DialRequest, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
 };
+use switchyard_media::MediaDirection;
 use switchyard_sip::testing::{Net, addr, rsip::Method};
 use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
@@ -84,14 +85,27 @@ fn a_placed_call_rings_is_answered_gets_media_and_ends_with_our_bye() {
         ]
     );
     assert_eq!(w.resolutions, [(call, "sip:bob@127.0.0.1:7000".to_owned())]);
-    let remote = w.media.iter().find_map(|op| match op {
-        MediaOp::AddLeg { leg, params, .. } if *leg == call.leg() => Some(params.remote),
-        _ => None,
-    });
+    let leg_params: Vec<_> = w
+        .media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::AddLeg { leg, params, .. } | MediaOp::UpdateLeg { leg, params, .. }
+                if *leg == call.leg() =>
+            {
+                Some(params.clone())
+            }
+            _ => None,
+        })
+        .collect();
     assert_eq!(
-        remote,
+        leg_params.first().map(|p| p.direction),
+        Some(MediaDirection::Inactive),
+        "while it rings, its leg neither sends nor receives: {leg_params:?}"
+    );
+    assert_eq!(
+        leg_params.last().map(|p| p.remote),
         Some(addr("127.0.0.1:7100")),
-        "RTP goes to the callee's answer"
+        "RTP goes to the callee's answer: {leg_params:?}"
     );
     let incoming = w.callees[callee].events.iter().find_map(|e| match e {
         SipEvent::IncomingCall(incoming) => Some(incoming.clone()),

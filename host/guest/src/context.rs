@@ -67,18 +67,32 @@ impl signaling::Host for Context {
 
 impl media::Host for Context {
     fn play(&mut self, call: String, prompts: Vec<String>, looped: bool) -> Result<(), Error> {
-        if prompts.len() > MAX_PROMPTS {
-            return Err(Error::InvalidArgument(format!(
-                "play takes at most {MAX_PROMPTS} prompts, got {}",
-                prompts.len()
-            )));
-        }
+        check_prompt_count("play", &prompts)?;
         self.host.play(&call, &prompts, looped)
     }
 
     fn stop(&mut self, call: String) -> Result<(), Error> {
         self.host.stop(&call)
     }
+
+    fn speak(&mut self, call: String, prompts: Vec<String>, looped: bool) -> Result<(), Error> {
+        check_prompt_count("speak", &prompts)?;
+        self.host.speak(&call, &prompts, looped)
+    }
+
+    fn stop_speaking(&mut self, call: String) -> Result<(), Error> {
+        self.host.stop_speaking(&call)
+    }
+}
+
+fn check_prompt_count(function: &str, prompts: &[String]) -> Result<(), Error> {
+    if prompts.len() > MAX_PROMPTS {
+        return Err(Error::InvalidArgument(format!(
+            "{function} takes at most {MAX_PROMPTS} prompts, got {}",
+            prompts.len()
+        )));
+    }
+    Ok(())
 }
 
 impl rooms::Host for Context {

@@ -34,6 +34,10 @@ pub trait HostApi: Send + Sync + 'static {
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
     /// `media.stop`.
     fn stop(&self, call: &str) -> Result<(), Error>;
+    /// `media.speak`: the named prompts, in order, as the call's voice.
+    fn speak(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
+    /// `media.stop-speaking`.
+    fn stop_speaking(&self, call: &str) -> Result<(), Error>;
     /// `rooms.open`: true if the room was created.
     fn open_room(&self, room: &str) -> bool;
     /// `rooms.info`.

@@ -50,6 +50,17 @@ impl HostApi for FakeHost {
         self.record(format!("stop {call}"));
         Ok(())
     }
+    fn speak(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
+        self.record(format!(
+            "speak {call} {} looped={looped}",
+            prompts.join(",")
+        ));
+        Ok(())
+    }
+    fn stop_speaking(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("stop-speaking {call}"));
+        Ok(())
+    }
     fn open_room(&self, room: &str) -> bool {
         self.record(format!("open {room}"));
         let mut rooms = self.rooms.lock().unwrap();

@@ -9,7 +9,7 @@ use rand::Rng;
 use rtp_rs::RtpReader;
 
 use crate::packetizer::Packetizer;
-use crate::playback::Playback;
+use crate::playback::{Playback, PromptRole};
 use crate::reframe::Reframer;
 use crate::rtp::RtpSender;
 use crate::{
@@ -85,6 +85,10 @@ pub(crate) struct Leg {
     reframer: Reframer,
     dtmf: DtmfReceiver,
     playback: Option<Playback>,
+    /// Prompts said in the leg's name (`PromptRole::Said`).
+    voice: Option<Playback>,
+    /// This tick's `frame` is the voice's, not the leg's input.
+    speaking: bool,
     last_heard: Instant,
     timed_out: bool,
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
@@ -115,6 +119,8 @@ impl Leg {
             reframer: Reframer::default(),
             dtmf: DtmfReceiver::new(),
             playback: None,
+            voice: None,
+            speaking: false,
             last_heard: now,
             timed_out: false,
             input: None,
@@ -159,12 +165,19 @@ impl Leg {
         self.jitter.take_stats()
     }
 
-    pub(crate) fn play(&mut self, prompts: Vec<Arc<Prompt>>, looped: bool) {
-        self.playback = Some(Playback::new(prompts, looped));
+    pub(crate) fn play(&mut self, prompts: Vec<Arc<Prompt>>, looped: bool, role: PromptRole) {
+        *self.playback_of(role) = Some(Playback::new(prompts, looped));
     }
 
-    pub(crate) fn stop_playback(&mut self) {
-        self.playback = None;
+    pub(crate) fn stop_playback(&mut self, role: PromptRole) {
+        *self.playback_of(role) = None;
+    }
+
+    fn playback_of(&mut self, role: PromptRole) -> &mut Option<Playback> {
+        match role {
+            PromptRole::Heard => &mut self.playback,
+            PromptRole::Said => &mut self.voice,
+        }
     }
 
     /// Takes one packet from the leg's socket.
@@ -231,6 +244,17 @@ impl Leg {
         if notes.prompt_done {
             self.playback = None;
         }
+        // A voice prompt replaces what the leg sends; it ends silently.
+        self.speaking = match &mut self.voice {
+            Some(voice) => {
+                if voice.fill(&mut self.frame) {
+                    self.voice = None;
+                }
+                self.input = None;
+                true
+            }
+            None => false,
+        };
         // RFC 3264 §5.1: the peer of a sendonly or inactive stream sends no RTP, so silence from
         // it is no sign of a dead call.
         if let Some(timeout) = rtp_timeout
@@ -256,12 +280,14 @@ impl Leg {
 
     /// Whether this leg says something this tick that its room or bridge peer hears.
     pub(crate) fn talking(&self) -> bool {
-        self.input.is_some() && !self.muted
+        (self.input.is_some() || self.speaking) && !self.muted
     }
 
-    /// Decodes this tick's input into `frame` and returns it (silence without input).
+    /// Decodes this tick's input into `frame` and returns it (silence without input); a voice
+    /// prompt's frame is there already.
     pub(crate) fn decode(&mut self) -> &[i16; FRAME_LEN] {
         match &self.input {
+            _ if self.speaking => {}
             Some(payload) => self.params.codec.decode_frame(payload, &mut self.frame),
             None => self.frame.fill(0),
         }
@@ -271,7 +297,16 @@ impl Leg {
     /// What the bridge peer hears from this leg this tick: its codec and payload, taken as they
     /// came from the jitter buffer; `None` when it is silent or muted.
     pub(crate) fn take_speech(&mut self) -> Option<(Codec, Vec<u8>)> {
-        let payload = self.input.take().filter(|_| !self.muted)?;
+        if self.muted {
+            self.input = None;
+            return None;
+        }
+        if self.speaking {
+            let mut payload = Vec::with_capacity(FRAME_LEN);
+            self.params.codec.encode(&self.frame, &mut payload);
+            return Some((self.params.codec, payload));
+        }
+        let payload = self.input.take()?;
         Some((self.params.codec, payload))
     }
 

@@ -15,7 +15,8 @@
 //!   ([`join`](Worker::join), [`leave`](Worker::leave); mixed mix-minus), or in a two-party
 //!   bridge ([`bridge`](Worker::bridge), [`unbridge`](Worker::unbridge); each leg's payload
 //!   relayed to the other as is when their codecs match, without the mixer).
-//! - Prompts to one leg: [`play`](Worker::play), [`stop_playback`](Worker::stop_playback).
+//! - Prompts to one leg: [`play`](Worker::play), [`stop_playback`](Worker::stop_playback);
+//!   prompts as a leg's voice: [`speak`](Worker::speak), [`stop_speaking`](Worker::stop_speaking).
 //! - Moving a leg to another worker without a glitch: [`detach`](Worker::detach) gives a
 //!   [`DetachedLeg`] (`Send`) with all its media state, [`attach`](Worker::attach) on the other
 //!   worker carries on with the same RTP stream, buffered audio and prompt.
@@ -52,6 +53,7 @@ pub use handover::DetachedLeg;
 pub use jitter::{JitterBuffer, JitterStats};
 pub use leg::{LegId, LegParams};
 pub use mixer::MixMinus;
+pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
 pub use worker::{
     MAX_CATCH_UP_TICKS, MediaEvent, MediaTransmit, RoomId, Worker, WorkerConfig, WorkerStats,

@@ -4,6 +4,16 @@ use std::sync::Arc;
 
 use crate::Prompt;
 
+/// Who hears a leg's prompts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptRole {
+    /// The leg itself hears them, on top of its room or bridge peer.
+    Heard,
+    /// They are the leg's voice: its room or bridge peer hears them in place of
+    /// what the leg sends (a callee's ringback, say, while it rings).
+    Said,
+}
+
 /// Plays a list of prompts in order, optionally looping.
 #[derive(Debug)]
 pub(crate) struct Playback {

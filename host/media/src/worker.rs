@@ -14,7 +14,7 @@ use crate::handover::DetachedLeg;
 use crate::leg::{Leg, Place, Received};
 use crate::output::Output;
 use crate::ticker::Ticker;
-use crate::{FRAME_LEN, JitterStats, LegId, LegParams, MixMinus, PACKET_TIME, Prompt};
+use crate::{FRAME_LEN, JitterStats, LegId, LegParams, MixMinus, PACKET_TIME, Prompt, PromptRole};
 
 /// The most overdue ticks one `handle_timeout` runs. When the shell wakes later than this many
 /// packet times, the older ticks are skipped: running them would burst that many packets at
@@ -348,14 +348,30 @@ impl Worker {
     /// samples at all: then it ends at the next tick).
     pub fn play(&mut self, leg: LegId, prompts: Vec<Arc<Prompt>>, looped: bool) {
         if let Some(state) = self.legs.get_mut(&leg) {
-            state.play(prompts, looped);
+            state.play(prompts, looped, PromptRole::Heard);
         }
     }
 
     /// Stops a leg's prompts without a [`MediaEvent::PromptDone`].
     pub fn stop_playback(&mut self, leg: LegId) {
         if let Some(state) = self.legs.get_mut(&leg) {
-            state.stop_playback();
+            state.stop_playback(PromptRole::Heard);
+        }
+    }
+
+    /// Plays `prompts` in order as the leg's voice: its room or bridge peer hears them instead
+    /// of what the leg sends (unless it is muted), replacing any voice prompts playing. They end
+    /// without an event; a looped list goes on until [`stop_speaking`](Self::stop_speaking).
+    pub fn speak(&mut self, leg: LegId, prompts: Vec<Arc<Prompt>>, looped: bool) {
+        if let Some(state) = self.legs.get_mut(&leg) {
+            state.play(prompts, looped, PromptRole::Said);
+        }
+    }
+
+    /// Ends a leg's voice prompts: what it sends is heard again.
+    pub fn stop_speaking(&mut self, leg: LegId) {
+        if let Some(state) = self.legs.get_mut(&leg) {
+            state.stop_playback(PromptRole::Said);
         }
     }
 

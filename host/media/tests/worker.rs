@@ -181,6 +181,85 @@ fn looped_prompt_never_ends_until_stopped() {
     assert!(events(&mut worker).is_empty());
 }
 
+#[test]
+fn a_spoken_prompt_replaces_the_legs_voice_in_its_room_until_stopped() {
+    let (mut worker, _) = worker_with(&[A, B], WorkerConfig::default());
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let mut a = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let ring = Arc::new(Prompt::from_pcm(tone(425.0, 5000.0, 0, 8000)));
+    worker.speak(A, vec![ring], true);
+    let mut b_heard = Vec::new();
+    let mut a_heard = Vec::new();
+    for _ in 0..50 {
+        a.send(&mut worker, Duration::from_millis(1));
+        let out = tick(&mut worker);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+        a_heard.extend(decode(Codec::Pcmu, sent_by(&out, A)[0]));
+    }
+    let settled = &b_heard[8 * FRAME_LEN..];
+    assert!(
+        goertzel(settled, 425.0, 8000.0) > 4000.0,
+        "B hears the prompt"
+    );
+    assert!(
+        goertzel(settled, 1000.0, 8000.0) < 100.0,
+        "B does not hear what A sends meanwhile"
+    );
+    assert!(
+        goertzel(&a_heard[8 * FRAME_LEN..], 425.0, 8000.0) < 100.0,
+        "A does not hear its own voice prompt"
+    );
+    assert!(
+        events(&mut worker).is_empty(),
+        "a voice prompt reports nothing"
+    );
+
+    worker.stop_speaking(A);
+    let mut b_heard = Vec::new();
+    for _ in 0..50 {
+        a.send(&mut worker, Duration::from_millis(1));
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    let settled = &b_heard[8 * FRAME_LEN..];
+    assert!(
+        goertzel(settled, 1000.0, 8000.0) > 4000.0,
+        "A is heard again"
+    );
+    assert!(
+        goertzel(settled, 425.0, 8000.0) < 100.0,
+        "the prompt stopped"
+    );
+}
+
+#[test]
+fn a_muted_leg_speaks_no_prompt_and_a_bridge_peer_hears_one() {
+    let (mut worker, _) = worker_with(&[A, B], WorkerConfig::default());
+    worker.bridge(A, B);
+    let ring = Arc::new(Prompt::from_pcm(tone(425.0, 5000.0, 0, 8000)));
+    worker.speak(A, vec![ring], true);
+    let mut b_heard = Vec::new();
+    for _ in 0..30 {
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    assert!(
+        goertzel(&b_heard[8 * FRAME_LEN..], 425.0, 8000.0) > 4000.0,
+        "the bridge peer hears the prompt"
+    );
+    worker.set_muted(A, true);
+    let mut b_heard = Vec::new();
+    for _ in 0..30 {
+        if let Some(payload) = sent_by(&tick(&mut worker), B).first() {
+            b_heard.extend(decode(Codec::Pcmu, payload));
+        }
+    }
+    assert!(
+        goertzel(&b_heard, 425.0, 8000.0) < 100.0,
+        "nothing of a muted leg is heard"
+    );
+}
+
 fn dtmf(seq: u16, ts: u32, event: u8, end: bool, duration: u16, marker: bool) -> Vec<u8> {
     let [hi, lo] = duration.to_be_bytes();
     let flags = if end { 0x80 | 10 } else { 10 };

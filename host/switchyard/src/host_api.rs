@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use switchyard_core::kv::{KvStore, MemoryKv};
 use switchyard_core::{CallCore, CoreError, TimerId};
 use switchyard_guest::{DialRequest, Error, HostApi, JoinOptions, RoomInfo};
+use switchyard_media::PromptRole;
 use tokio::sync::Notify;
 
 /// The [`HostApi`] of every guest instance: locks the core for each import
@@ -59,6 +60,21 @@ impl CoreHost {
         result
     }
 
+    /// `media.play` or `media.speak`: the prompts by name, to the call or as its voice.
+    fn play_as(
+        &self,
+        call: &str,
+        prompts: &[String],
+        looped: bool,
+        role: PromptRole,
+    ) -> Result<(), Error> {
+        let prompts = self
+            .prompts
+            .resolve(prompts)
+            .map_err(|name| Error::InvalidArgument(format!("no prompt named {name:?}")))?;
+        self.on_call(call, |core, call| core.play(call, prompts, looped, role))
+    }
+
     fn kv<T>(&self, guest: &str, f: impl FnOnce(&mut MemoryKv) -> T) -> T {
         let mut stores = self.kv.lock().unwrap_or_else(|p| p.into_inner());
         f(stores.entry(guest.to_owned()).or_default())
@@ -95,8 +111,23 @@ impl HostApi for CoreHost {
         self.on_call(call, |core, call| core.unbridge(Instant::now(), call))
     }
 
-    fn dial(&self, request: DialRequest) -> Result<String, Error> {
-        let result = lock(&self.core).dial(adapter::dial_request(request));
+    fn dial(&self, mut request: DialRequest) -> Result<String, Error> {
+        let room = request.room.take();
+        let result = {
+            let mut core = lock(&self.core);
+            core.dial(adapter::dial_request(request))
+                .and_then(|call| match room {
+                    None => Ok(call),
+                    Some((room, options)) => {
+                        let now = Instant::now();
+                        let joined = core.join(now, call, &room, adapter::join_options(options));
+                        joined.map(|_| call).inspect_err(|_| {
+                            // Not placed after all: nothing of it is left.
+                            let _ = core.hangup(now, call);
+                        })
+                    }
+                })
+        };
         self.wake();
         result.map(|call| call.to_string()).map_err(adapter::error)
     }
@@ -108,15 +139,19 @@ impl HostApi for CoreHost {
     }
 
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
-        let prompts = self
-            .prompts
-            .resolve(prompts)
-            .map_err(|name| Error::InvalidArgument(format!("no prompt named {name:?}")))?;
-        self.on_call(call, |core, call| core.play(call, prompts, looped))
+        self.play_as(call, prompts, looped, PromptRole::Heard)
     }
 
     fn stop(&self, call: &str) -> Result<(), Error> {
-        self.on_call(call, |core, call| core.stop(call))
+        self.on_call(call, |core, call| core.stop(call, PromptRole::Heard))
+    }
+
+    fn speak(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
+        self.play_as(call, prompts, looped, PromptRole::Said)
+    }
+
+    fn stop_speaking(&self, call: &str) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.stop(call, PromptRole::Said))
     }
 
     fn open_room(&self, room: &str) -> bool {

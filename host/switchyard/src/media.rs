@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::MediaOp;
 use switchyard_media::{
-    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, RoomId, Worker, WorkerConfig, WorkerStats,
+    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RoomId, Worker, WorkerConfig,
+    WorkerStats,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -58,8 +59,9 @@ enum WorkerCommand {
         leg: LegId,
         prompts: Vec<Arc<Prompt>>,
         looped: bool,
+        role: PromptRole,
     },
-    Stop(LegId),
+    Stop(LegId, PromptRole),
 }
 
 impl WorkerCommand {
@@ -78,7 +80,7 @@ impl WorkerCommand {
             | WorkerCommand::Unbridge(leg)
             | WorkerCommand::SetMuted(leg, _)
             | WorkerCommand::Update(leg, _)
-            | WorkerCommand::Stop(leg) => [Some(*leg), None],
+            | WorkerCommand::Stop(leg, _) => [Some(*leg), None],
         }
     }
 }
@@ -165,15 +167,19 @@ impl MediaPool {
                 leg,
                 prompts,
                 looped,
+                role,
             } => self.send(
                 worker,
                 WorkerCommand::Play {
                     leg,
                     prompts,
                     looped,
+                    role,
                 },
             ),
-            MediaOp::Stop { worker, leg } => self.send(worker, WorkerCommand::Stop(leg)),
+            MediaOp::Stop { worker, leg, role } => {
+                self.send(worker, WorkerCommand::Stop(leg, role));
+            }
             MediaOp::UpdateLeg {
                 worker,
                 leg,
@@ -319,8 +325,16 @@ impl WorkerIo {
                 leg,
                 prompts,
                 looped,
+                role: PromptRole::Heard,
             } => worker.play(leg, prompts, looped),
-            WorkerCommand::Stop(leg) => worker.stop_playback(leg),
+            WorkerCommand::Play {
+                leg,
+                prompts,
+                looped,
+                role: PromptRole::Said,
+            } => worker.speak(leg, prompts, looped),
+            WorkerCommand::Stop(leg, PromptRole::Heard) => worker.stop_playback(leg),
+            WorkerCommand::Stop(leg, PromptRole::Said) => worker.stop_speaking(leg),
             WorkerCommand::Expect(_) => unreachable!("handled in apply"),
         }
     }

@@ -8,6 +8,7 @@ use crate::dialout::{self, Context};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
+use switchyard_sdk::rooms::JoinOptions;
 use switchyard_sdk::signaling::{Credentials, DialRequest};
 use switchyard_sdk::types::{ParticipantStatus, SipHeader};
 use switchyard_sdk::{Value, kv, rooms, signaling};
@@ -107,6 +108,11 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
         );
         return refused(2, reason);
     }
+    let listing = JoinOptions {
+        number: callee.clone(),
+        reason: "INVITE".to_owned(),
+        participant_id: participant_id.clone(),
+    };
     let context = Context {
         room: room.clone(),
         number: callee,
@@ -126,6 +132,9 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
             password: auth_pwd,
         }),
         context: context.encode(),
+        // Listed at once, as Connecting "INVITE": the host moves the
+        // participant on as the call progresses, even if it fails at once.
+        room: Some((room.clone(), listing)),
     };
     let call = match signaling::dial(&request) {
         Ok(call) => call,

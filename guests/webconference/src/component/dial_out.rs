@@ -1,14 +1,14 @@
-//! One call placed by `dialout`: it joins its room at its first event, while
-//! it is still being placed, so it is listed at once ("INVITE"); the host moves
-//! it to Ringing, Connected or Finished (with the SIP reason) as its SIP
-//! progresses, and its audio joins the room when it has some.
+//! One call placed by `dialout`, which lists it in its room at once
+//! ("INVITE"); the host moves it to Ringing, Connected or Finished (with the
+//! SIP reason) as its SIP progresses, and its audio joins the room when it has
+//! some. This instance keeps the room's count of dial-outs in progress. While the callee
+//! rings without early media, the room hears a ringback tone from it.
 
 use crate::dialout::{self, Context};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::rooms::{self, JoinOptions};
 use switchyard_sdk::types::Event;
-use switchyard_sdk::{kv, signaling};
+use switchyard_sdk::{kv, media, signaling};
 
 struct Placed {
     call: String,
@@ -38,7 +38,6 @@ pub fn on_dialed(call: &str, context: &str) {
         call: call.to_owned(),
         context,
     };
-    join(&placed);
     PLACED.with(|p| *p.borrow_mut() = Some(placed));
 }
 
@@ -48,7 +47,11 @@ pub fn on_event(event: Event) {
         return;
     };
     match event {
-        Event::Answered => no_longer_dialing(&placed),
+        Event::Progress(progress) => ring_in_room(&placed, !progress.early_media),
+        Event::Answered => {
+            ring_in_room(&placed, false);
+            no_longer_dialing(&placed);
+        }
         Event::Failed(failure) => {
             log(
                 Level::Info,
@@ -68,32 +71,19 @@ pub fn on_event(event: Event) {
     PLACED.with(|p| *p.borrow_mut() = Some(placed));
 }
 
-/// Joins the room; hangs up if the room was deleted meanwhile or the host
-/// refuses.
-fn join(placed: &Placed) {
-    let room = &placed.context.room;
-    if rooms::info(room).is_none() {
-        log(
-            Level::Info,
-            &format!("room {room:?} is gone: hanging up dial-out {}", placed.call),
-        );
-        let _ = signaling::hangup(&placed.call);
-        return;
-    }
-    let options = JoinOptions {
-        number: placed.context.number.clone(),
-        reason: "INVITE".to_owned(),
-        participant_id: placed.context.participant_id.clone(),
+/// Starts or stops the ringback the room hears from the callee. Early media
+/// is the callee's own sound, so it ends the ringback.
+fn ring_in_room(placed: &Placed, ringing: bool) {
+    let result = if ringing {
+        media::speak(&placed.call, &["ringback".to_owned()], true)
+    } else {
+        media::stop_speaking(&placed.call)
     };
-    if let Err(e) = rooms::join(&placed.call, room, &options) {
+    if let Err(e) = result {
         log(
             Level::Warn,
-            &format!(
-                "dial-out {} cannot join room {room:?}: {e:?}; hanging up",
-                placed.call
-            ),
+            &format!("dial-out {}: ringback: {e:?}", placed.call),
         );
-        let _ = signaling::hangup(&placed.call);
     }
 }
 

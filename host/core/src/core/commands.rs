@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchyard_media::{Prompt, RoomId};
+use switchyard_media::{LegParams, Prompt, PromptRole, RoomId};
 use switchyard_sip::sdp;
 
 use super::{CallCore, RETRY_AFTER_S};
@@ -67,13 +67,24 @@ impl CallCore {
     /// `local_sdp` names (reserved already): in its room if it joined one, and
     /// muted if it was muted before.
     pub(super) fn start_leg(&mut self, call: CallId, local_sdp: String) -> Result<(), CoreError> {
-        let leg = call.leg();
-        let state = self.call(call)?;
-        let params = state
+        let params = self
+            .call(call)?
             .session
             .as_ref()
             .ok_or_else(|| CoreError::state(format!("{call} has no agreed audio yet")))?
             .leg_params();
+        self.start_leg_with(call, params, local_sdp)
+    }
+
+    /// Starts the call's media leg with `params`, in its room if it has one.
+    pub(super) fn start_leg_with(
+        &mut self,
+        call: CallId,
+        params: LegParams,
+        local_sdp: String,
+    ) -> Result<(), CoreError> {
+        let leg = call.leg();
+        let state = self.call(call)?;
         let room = state.room().map(str::to_owned);
         let muted = state.media_muted;
         let worker = match &room {
@@ -222,12 +233,14 @@ impl CallCore {
         Ok(())
     }
 
-    /// Plays prompts to an answered call only.
+    /// Plays prompts to a call with media: to it only ([`PromptRole::Heard`]),
+    /// or as its voice ([`PromptRole::Said`]).
     pub fn play(
         &mut self,
         call: CallId,
         prompts: Vec<Arc<Prompt>>,
         looped: bool,
+        role: PromptRole,
     ) -> Result<(), CoreError> {
         let worker = self.media_worker(call)?;
         self.media(MediaOp::Play {
@@ -235,16 +248,18 @@ impl CallCore {
             leg: call.leg(),
             prompts,
             looped,
+            role,
         });
         Ok(())
     }
 
-    /// Stops the call's prompts.
-    pub fn stop(&mut self, call: CallId) -> Result<(), CoreError> {
+    /// Stops the call's prompts of `role`.
+    pub fn stop(&mut self, call: CallId, role: PromptRole) -> Result<(), CoreError> {
         let worker = self.media_worker(call)?;
         self.media(MediaOp::Stop {
             worker,
             leg: call.leg(),
+            role,
         });
         Ok(())
     }
@@ -537,7 +552,7 @@ impl CallCore {
     fn media_worker(&self, call: CallId) -> Result<usize, CoreError> {
         self.call(call)?
             .worker
-            .ok_or_else(|| CoreError::state(format!("{call} is not answered")))
+            .ok_or_else(|| CoreError::state(format!("{call} has no media yet")))
     }
 
     /// Moves an answered call's leg to `worker` if it lives elsewhere.

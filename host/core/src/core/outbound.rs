@@ -1,15 +1,15 @@
 //! Calls the host places: dial-out, and forwarding an incoming call as a new
 //! outbound one (B2BUA), with their progress, answer and failure.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;
-use switchyard_media::{Codec, SUPPORTED_ENCODINGS};
+use switchyard_media::{Codec, LegParams, MediaDirection, SUPPORTED_ENCODINGS};
 use switchyard_sip::{CallKey, OutgoingCall, Transport, sdp};
 
 use super::CallCore;
 use crate::call::{Attachment, Call, CallId, Phase, Session};
 use crate::dial::DialRequest;
-use crate::effect::{CallEvent, Effect, GuestOp};
+use crate::effect::{CallEvent, Effect, GuestOp, MediaOp};
 use crate::error::CoreError;
 use crate::rooms::ParticipantStatus;
 use crate::timers::TimerKind;
@@ -249,7 +249,13 @@ impl CallCore {
         reason: String,
         answer: Option<sdp::Offer>,
     ) {
-        let early_media = answer.is_some_and(|answer| self.start_placed_media(call, &answer));
+        let early_media = match answer {
+            Some(answer) => self.start_placed_media(call, &answer),
+            None => {
+                self.start_silent_leg(call);
+                false
+            }
+        };
         let status = format!("{code} {reason}");
         self.set_participant_status(call, ParticipantStatus::Ringing, Some(&status));
         self.guest_event(
@@ -271,8 +277,8 @@ impl CallCore {
     /// The callee answered a placed call (our ACK is sent). Without a codec in
     /// common it is hung up and fails with 488.
     pub(super) fn placed_call_answered(&mut self, now: Instant, call: CallId, answer: sdp::Offer) {
-        let started = self.calls.get(&call).is_some_and(|c| c.worker.is_some());
-        if !started && !self.start_placed_media(call, &answer) {
+        let agreed = self.calls.get(&call).is_some_and(|c| c.session.is_some());
+        if !agreed && !self.start_placed_media(call, &answer) {
             tracing::info!(%call, "the callee's answer has no codec in common: hanging up");
             let linked = self.calls.get(&call).and_then(|c| c.linked);
             self.guest_event(
@@ -399,20 +405,55 @@ impl CallCore {
     }
 
     /// Agrees the audio with the callee's (early) answer and starts the leg
-    /// on the port our offer named; false without a codec in common.
+    /// on the port our offer named (or gives the silent leg of a ringing call
+    /// the agreed parameters); false without a codec in common.
     fn start_placed_media(&mut self, call: CallId, answer: &sdp::Offer) -> bool {
         let Some(state) = self.calls.get_mut(&call) else {
             return false;
         };
-        if state.worker.is_some() {
+        if state.session.is_some() {
             return true;
         }
         let Some(session) = Session::agree(answer) else {
             return false;
         };
+        let params = session.leg_params();
         state.session = Some(session);
+        if let Some(worker) = state.worker {
+            self.media(MediaOp::UpdateLeg {
+                worker,
+                leg: call.leg(),
+                params,
+            });
+            return true;
+        }
         let offer = state.local_sdp.clone().unwrap_or_default();
         self.start_leg(call, offer).is_ok()
+    }
+
+    /// Gives a placed call that rings without early media a leg that neither
+    /// sends nor receives (its audio is not agreed yet), so that its room can
+    /// hear prompts said in its name (a ringback); the callee's answer gives
+    /// it the agreed parameters.
+    fn start_silent_leg(&mut self, call: CallId) {
+        let Some(state) = self.calls.get(&call) else {
+            return;
+        };
+        if state.worker.is_some() {
+            return;
+        }
+        let params = LegParams {
+            codec: Codec::Pcmu,
+            payload_type: Codec::Pcmu.payload_type(),
+            telephone_event: None,
+            remote: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            direction: MediaDirection::Inactive,
+            ptime_ms: 20,
+        };
+        let offer = state.local_sdp.clone().unwrap_or_default();
+        if let Err(e) = self.start_leg_with(call, params, offer) {
+            tracing::debug!(%call, "no silent leg for the ringing call: {e}");
+        }
     }
 
     /// Tells a forwarded caller of the callee's progress: 183 with our SDP
@@ -425,7 +466,7 @@ impl CallCore {
         callee: CallId,
         code: u16,
     ) -> Result<(), CoreError> {
-        let callee_media = self.call(callee)?.worker.is_some();
+        let callee_media = self.call(callee)?.session.is_some();
         let state = self.call(caller)?;
         if state.phase != Phase::Offered {
             return Ok(());
