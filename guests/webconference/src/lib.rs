@@ -7,19 +7,23 @@
 //! functions, answered from the rooms the host keeps, with the guest's own
 //! state (pins, time-outs, invitations) in room meta and its key-value store.
 //!
-//! The decisions are plain functions ([`routing`], [`adminpin`], [`call_tag`], [`expiry`],
-//! [`dialout`], [`invited`], [`master`]) tested natively; the component glue
+//! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
+//! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
+//! [`predefined`], [`source_limit`]) tested natively; the component glue
 //! that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
 pub mod adminpin;
+pub mod admission;
 pub mod call_tag;
 pub mod dialout;
 pub mod expiry;
 pub mod fields;
 pub mod invited;
 pub mod master;
+pub mod predefined;
 pub mod routing;
+pub mod source_limit;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

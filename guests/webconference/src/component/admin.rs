@@ -6,6 +6,7 @@
 //! are unknown functions, as `getRoomPassword` and `listRooms` are without a
 //! `master_password`.
 
+use super::room;
 use super::settings::Settings;
 use super::{admin_calls, admin_master, admin_rooms};
 use switchyard_sdk::control::Fault;
@@ -18,6 +19,7 @@ const UNKNOWN_METHOD: i32 = 504;
 /// Answers one control function.
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     let settings = Settings::load();
+    room::ensure_predefined(&settings);
     let args = |min, max| Params::new(function, params, min, max);
     let master = settings.master_password.is_some();
     match function {

@@ -1,8 +1,12 @@
 //! One call placed by `dialout`: it joins its room at its first event, while
 //! it is still being placed, so it is listed at once ("INVITE"); the host moves
 //! it to Ringing, Connected or Finished (with the SIP reason) as its SIP
-//! progresses, and its audio joins the room when it has some.
+//! progresses, and its audio joins the room when it has some. The room's
+//! other participants hear `join_sound` when it answers and `drop_sound` when
+//! it ends after answering.
 
+use super::presence;
+use super::settings::Settings;
 use crate::dialout::{self, Context};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
@@ -13,6 +17,7 @@ use switchyard_sdk::{kv, signaling};
 struct Placed {
     call: String,
     context: Context,
+    answered: bool,
 }
 
 thread_local! {
@@ -37,6 +42,7 @@ pub fn on_dialed(call: &str, context: &str) {
     let placed = Placed {
         call: call.to_owned(),
         context,
+        answered: false,
     };
     join(&placed);
     PLACED.with(|p| *p.borrow_mut() = Some(placed));
@@ -44,11 +50,15 @@ pub fn on_dialed(call: &str, context: &str) {
 
 /// The placed call's later events.
 pub fn on_event(event: Event) {
-    let Some(placed) = PLACED.with(|p| p.borrow_mut().take()) else {
+    let Some(mut placed) = PLACED.with(|p| p.borrow_mut().take()) else {
         return;
     };
     match event {
-        Event::Answered => no_longer_dialing(&placed),
+        Event::Answered => {
+            no_longer_dialing(&placed);
+            placed.answered = true;
+            presence::joined(&placed.context.room, &placed.call);
+        }
         Event::Failed(failure) => {
             log(
                 Level::Info,
@@ -61,6 +71,10 @@ pub fn on_event(event: Event) {
         }
         Event::Hangup => {
             no_longer_dialing(&placed);
+            if placed.answered {
+                let lonely = Settings::load().lonely_user_timer_s > 0;
+                presence::left(&placed.context.room, &placed.call, lonely);
+            }
             return;
         }
         _ => {}
