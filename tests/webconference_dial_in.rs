@@ -291,13 +291,25 @@ fn the_others_hear_a_participant_join_and_leave() {
     anna.talk(TALK_HZ, Duration::from_secs(4));
 
     let mut bert = None;
+    let mut bert_heard = Vec::new();
     let (before, after) = listen_around(
         &anna,
         Duration::from_secs(1),
         Duration::from_secs(3),
-        || bert = Some(Phone::call(server.sip, "000777321", "bert", &[])),
+        || {
+            let phone = Phone::call(server.sip, "000777321", "bert", &[]);
+            bert_heard = phone.talk(TALK_HZ, Duration::from_secs(1));
+            bert = Some(phone);
+        },
     );
     assert_sound(&before, &after, "bert joining");
+    // The one joining hears the others, not its own join_sound.
+    let own = peak_power(&bert_heard, 880.0);
+    assert!(
+        bert_heard.len() > 4000 && own < HEARD,
+        "expected bert to hear the room but not the join_sound ({} samples, 880 Hz at {own})",
+        bert_heard.len()
+    );
 
     let bert = bert.expect("bert called");
     let (before, after) = listen_around(

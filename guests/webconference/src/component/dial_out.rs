@@ -3,10 +3,10 @@
 //! it to Ringing, Connected or Finished (with the SIP reason) as its SIP
 //! progresses, and its audio joins the room when it has some. The room's
 //! other participants hear `join_sound` when it answers and `drop_sound` when
-//! it ends after answering.
+//! it ends after answering; alone in the room, it has the `lonely_user_timer`
+//! of a dial-in participant.
 
-use super::presence;
-use super::settings::Settings;
+use super::presence::{self, Lonely};
 use crate::dialout::{self, Context};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
@@ -18,6 +18,9 @@ struct Placed {
     call: String,
     context: Context,
     answered: bool,
+    /// `lonely_user_timer`, in seconds (0: off).
+    lonely_s: u32,
+    lonely: Lonely,
 }
 
 thread_local! {
@@ -43,6 +46,8 @@ pub fn on_dialed(call: &str, context: &str) {
         call: call.to_owned(),
         context,
         answered: false,
+        lonely_s: super::settings::Settings::load().lonely_user_timer_s,
+        lonely: Lonely::default(),
     };
     join(&placed);
     PLACED.with(|p| *p.borrow_mut() = Some(placed));
@@ -57,7 +62,15 @@ pub fn on_event(event: Event) {
         Event::Answered => {
             no_longer_dialing(&placed);
             placed.answered = true;
-            presence::joined(&placed.context.room, &placed.call);
+            if presence::joined(&placed.context.room, &placed.call) == 0 {
+                placed.lonely.start(&placed.call, placed.lonely_s);
+            }
+        }
+        Event::PromptDone => placed.lonely.on_prompt_done(&placed.call, placed.lonely_s),
+        Event::Timer(timer) => {
+            placed
+                .lonely
+                .on_timer(&placed.call, &placed.context.room, timer);
         }
         Event::Failed(failure) => {
             log(
@@ -72,9 +85,9 @@ pub fn on_event(event: Event) {
         Event::Hangup => {
             no_longer_dialing(&placed);
             if placed.answered {
-                let lonely = Settings::load().lonely_user_timer_s > 0;
-                presence::left(&placed.context.room, &placed.call, lonely);
+                presence::left(&placed.context.room, &placed.call, placed.lonely_s > 0);
             }
+            Lonely::forget(&placed.call);
             return;
         }
         _ => {}
