@@ -1,8 +1,10 @@
 //! A drop-in replacement for the SEMS webconference application, as a Switchyard guest.
 //!
 //! Dial-in: a call is routed to a room by `P-App-Param` or `direct_room_re`, or
-//! asked for the room number by keypad (ended by `#` or `*`), and joins it; the
-//! first participant hears `first_participant`. Dial-out: `dialout` places a
+//! asked for the room number by keypad (ended by `#` or `*`; bounded by
+//! attempts, time-outs and a per-source limit on refused entries), and joins
+//! it; the first participant hears `first_participant`, the others
+//! `join_sound` and later `drop_sound`. Dial-out: `dialout` places a
 //! call whose own instance joins it to the room. Control: the SEMS XML-RPC
 //! functions, answered from the rooms the host keeps, with the guest's own
 //! state (pins, time-outs, invitations) in room meta and its key-value store.
