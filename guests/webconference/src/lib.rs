@@ -1,18 +1,22 @@
 //! A drop-in replacement for the SEMS webconference application, as a Switchyard guest.
 //!
 //! Dial-in: a call is routed to a room by `P-App-Param` or `direct_room_re`, or
-//! asked for the room number by keypad (ended by `#` or `*`), and joins it; the
-//! first participant hears `first_participant`. Dial-out: `dialout` places a
+//! asked for the room number by keypad (ended by `#` or `*`; bounded by
+//! attempts, time-outs and a per-source limit on refused entries), and joins
+//! it; the first participant hears `first_participant`, the others
+//! `join_sound` and later `drop_sound`. Dial-out: `dialout` places a
 //! call whose own instance joins it to the room. Control: the SEMS XML-RPC
 //! functions, answered from the rooms the host keeps, with the guest's own
 //! state (pins, time-outs, invitations) in room meta and its key-value store.
 //!
-//! The decisions are plain functions ([`routing`], [`adminpin`], [`call_tag`], [`expiry`],
-//! [`dialout`], [`invited`], [`master`], [`feedback`]) tested natively; the component glue
+//! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
+//! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
+//! [`predefined`], [`source_limit`], [`feedback`]) tested natively; the component glue
 //! that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
 pub mod adminpin;
+pub mod admission;
 pub mod call_tag;
 pub mod dialout;
 pub mod expiry;
@@ -20,7 +24,9 @@ pub mod feedback;
 pub mod fields;
 pub mod invited;
 pub mod master;
+pub mod predefined;
 pub mod routing;
+pub mod source_limit;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -4,6 +4,7 @@
 //! host appends to every one of them. `getRoomPassword` and `listRooms` are
 //! unknown functions without a `master_password`, as in SEMS.
 
+use super::room;
 use super::settings::Settings;
 use super::{admin_calls, admin_feedback, admin_master, admin_rooms};
 use switchyard_sdk::control::Fault;
@@ -16,6 +17,7 @@ const UNKNOWN_METHOD: i32 = 504;
 /// Answers one control function.
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     let settings = Settings::load();
+    room::ensure_predefined(&settings);
     let args = |min, max| Params::new(function, params, min, max);
     let master = settings.master_password.is_some();
     match function {

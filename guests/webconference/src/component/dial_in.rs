@@ -1,49 +1,61 @@
-//! One dial-in call: routing, room-number entry by keypad, joining the room.
+//! One dial-in call: routing, room-number entry by keypad (see [`super::keypad`]),
+//! joining the room, and what it hears there.
 //!
 //! Each call has its own guest instance, so the call's state is a plain
 //! thread-local of this instance.
 
-use super::room;
+use super::keypad::{self, EntryTimers};
+use super::presence::{self, Lonely};
 use super::settings::Settings;
+use super::{room, source_guard};
+use crate::admission::{self, Entry};
+use crate::invited;
 use crate::routing::{self, Route};
+use crate::source_limit;
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::rooms::{self, JoinOptions};
 use switchyard_sdk::types::{Error, Event, InviteInfo};
 use switchyard_sdk::{media, signaling};
 
-/// The longest room number accepted by keypad.
-const MAX_ROOM_DIGITS: usize = 32;
-
 /// Where the call is in its flow.
 #[derive(Debug)]
-enum Phase {
+pub(super) enum Phase {
     /// Collecting the room number's digits; `attempts` entries failed so far.
     EnteringRoom { digits: String, attempts: u32 },
     /// Reading the room number back; joins when the prompts end.
-    ReadingBack { room: String },
+    ReadingBack { entry: Entry },
     /// In the room.
-    InRoom,
-    /// Playing a goodbye; hangs up when it ends.
+    InRoom { room: String },
+    /// Playing a goodbye (or refused); hangs up when it ends.
     Leaving,
 }
 
-struct CallState {
-    call: String,
-    number: String,
-    participant_id: String,
-    settings: Settings,
-    phase: Phase,
-    answered: bool,
+/// One dial-in call's state.
+pub(super) struct CallState {
+    pub call: String,
+    pub number: String,
+    /// From `participant_id_param` or `participant_id_header`; an id carried
+    /// by the room number (`room_pin_split`) replaces it.
+    pub participant_id: String,
+    /// The address the INVITE came from, without its port.
+    pub source_ip: String,
+    pub settings: Settings,
+    pub phase: Phase,
+    pub answered: bool,
+    pub entry_timers: EntryTimers,
+    pub lonely: Lonely,
 }
 
 thread_local! {
     static CALL: RefCell<Option<CallState>> = const { RefCell::new(None) };
 }
 
-/// Routes a new call and starts its flow.
+/// Routes a new call and starts its flow. A call from a source over its limit
+/// of refused room entries is rejected with 403 at once.
 pub fn on_invite(invite: InviteInfo) {
     let settings = Settings::load();
+    room::ensure_predefined(&settings);
     let header = |name: &str| {
         invite
             .headers
@@ -51,22 +63,50 @@ pub fn on_invite(invite: InviteInfo) {
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| h.value.clone())
     };
+    let app_param = header("P-App-Param");
+    let participant_id = match &settings.participant_id_param {
+        Some(name) => routing::app_params(app_param.as_deref().unwrap_or(""))
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v),
+        None => header(&settings.participant_id_header),
+    };
     let route = routing::route(
         &settings.routing,
         &invite.request_user,
-        header("P-App-Param").as_deref(),
+        app_param.as_deref(),
     );
     let mut state = CallState {
         call: invite.call.clone(),
         number: invite.from_user.clone(),
-        participant_id: header(&settings.participant_id_header).unwrap_or_default(),
+        participant_id: participant_id.unwrap_or_default(),
+        source_ip: source_limit::source_ip(&invite.source).to_owned(),
         settings,
-        phase: Phase::InRoom,
+        phase: Phase::Leaving,
         answered: false,
+        entry_timers: EntryTimers::default(),
+        lonely: Lonely::default(),
     };
+    if source_guard::is_blocked(&state.settings, &state.source_ip) {
+        log(
+            Level::Info,
+            &format!(
+                "call {} from {}: too many refused room entries from there; 403",
+                state.call, state.source_ip
+            ),
+        );
+        let result = signaling::reject(&state.call, 403, "Forbidden");
+        return finish_step(state, result);
+    }
     let started = match route {
-        Route::Room { room, reason } => enter_room(&mut state, &room, reason),
-        Route::AskForRoom => ask_for_room(&mut state, 0),
+        Route::Room { room, reason } => {
+            match admission::parse(&room, state.settings.room_pin_split) {
+                Some(entry) => enter_room(&mut state, entry, reason),
+                // SEMS leaves such a call hanging; it is told so and hung up here.
+                None => refused(&mut state),
+            }
+        }
+        Route::AskForRoom => keypad::start(&mut state),
         Route::DirectRoomTooShort => say_goodbye(&mut state),
     };
     finish_step(state, started);
@@ -82,17 +122,17 @@ pub fn on_event(call: &str, event: Event) {
         return;
     };
     let result = match event {
-        Event::Dtmf(key) => on_key(&mut state, key),
+        Event::Dtmf(key) => keypad::on_key(&mut state, key),
         Event::PromptDone => on_prompt_done(&mut state),
-        // This flow starts no timers, makes no bridges and places no calls
-        // (dial-outs are other instances).
-        Event::Timer(_)
-        | Event::Unbridged
+        Event::Timer(timer) => on_timer(&mut state, timer),
+        // This flow makes no bridges and places no calls (dial-outs are
+        // other instances).
+        Event::Unbridged
         | Event::Dialed(_)
         | Event::Progress(_)
         | Event::Answered
         | Event::Failed(_) => Ok(()),
-        Event::Hangup => return,
+        Event::Hangup => return on_hangup(&state),
     };
     finish_step(state, result);
 }
@@ -110,79 +150,62 @@ fn finish_step(state: CallState, result: Result<(), Error>) {
     CALL.with(|c| *c.borrow_mut() = Some(state));
 }
 
-fn on_key(state: &mut CallState, key: char) -> Result<(), Error> {
-    let Phase::EnteringRoom { digits, attempts } = &mut state.phase else {
-        return Ok(());
-    };
-    match key {
-        '#' | '*' => {
-            let room = std::mem::take(digits);
-            let attempts = *attempts;
-            room::sweep_if_timed_out(&state.settings, &room);
-            let unknown_private = state.settings.private_rooms && rooms::info(&room).is_none();
-            if room.is_empty() || unknown_private {
-                return ask_for_room(state, attempts + 1);
-            }
-            let mut prompts: Vec<String> = room.chars().map(String::from).collect();
-            prompts.push("entering_conference".to_owned());
-            media::play(&state.call, &prompts, false)?;
-            state.phase = Phase::ReadingBack { room };
-            Ok(())
-        }
-        digit if digit.is_ascii_digit() => {
-            if digits.is_empty() {
-                // The caller started typing: the prompt has done its job.
-                media::stop(&state.call)?;
-            }
-            if digits.len() < MAX_ROOM_DIGITS {
-                digits.push(digit);
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
-
 fn on_prompt_done(state: &mut CallState) -> Result<(), Error> {
-    match std::mem::replace(&mut state.phase, Phase::InRoom) {
-        Phase::ReadingBack { room } => enter_room(state, &room, "entered"),
+    match std::mem::replace(&mut state.phase, Phase::Leaving) {
+        Phase::ReadingBack { entry } => enter_room(state, entry, "entered"),
         Phase::Leaving => signaling::hangup(&state.call),
         phase => {
             state.phase = phase;
-            Ok(())
+            match &state.phase {
+                Phase::EnteringRoom { .. } => keypad::on_prompt_done(state),
+                Phase::InRoom { .. } => {
+                    let seconds = state.settings.lonely_user_timer_s;
+                    state.lonely.on_prompt_done(&state.call, seconds);
+                    Ok(())
+                }
+                Phase::ReadingBack { .. } | Phase::Leaving => Ok(()),
+            }
         }
     }
 }
 
-/// Plays `enter_pin` (or `wrong_pin` after a failed entry) and collects digits;
-/// after `max_room_attempts` failures plays `wrong_pin_bye` and hangs up.
-fn ask_for_room(state: &mut CallState, attempts: u32) -> Result<(), Error> {
-    if attempts >= state.settings.max_room_attempts {
-        return say_goodbye(state);
+fn on_timer(state: &mut CallState, timer: u64) -> Result<(), Error> {
+    match &state.phase {
+        Phase::EnteringRoom { .. } => keypad::on_timer(state, timer),
+        Phase::InRoom { room } => {
+            state.lonely.on_timer(&state.call, room, timer);
+            Ok(())
+        }
+        Phase::ReadingBack { .. } | Phase::Leaving => Ok(()),
     }
-    answer(state)?;
-    let prompt = if attempts == 0 {
-        "enter_pin"
-    } else {
-        "wrong_pin"
-    };
-    media::play(&state.call, &[prompt.to_owned()], false)?;
-    state.phase = Phase::EnteringRoom {
-        digits: String::new(),
-        attempts,
-    };
-    Ok(())
 }
 
-fn say_goodbye(state: &mut CallState) -> Result<(), Error> {
+/// The call is over: the others in its room hear it leave.
+fn on_hangup(state: &CallState) {
+    if let Phase::InRoom { room } = &state.phase {
+        presence::left(room, &state.call, state.settings.lonely_user_timer_s > 0);
+    }
+    Lonely::forget(&state.call);
+}
+
+/// Plays `wrong_pin_bye` and hangs up when it ends.
+pub(super) fn say_goodbye(state: &mut CallState) -> Result<(), Error> {
+    state.entry_timers.cancel();
     answer(state)?;
     media::play(&state.call, &["wrong_pin_bye".to_owned()], false)?;
     state.phase = Phase::Leaving;
     Ok(())
 }
 
+/// A room entry was refused: it counts against the caller's source, and the
+/// caller hears `wrong_pin_bye` and is hung up.
+fn refused(state: &mut CallState) -> Result<(), Error> {
+    source_guard::record_failure(&state.settings, &state.source_ip);
+    say_goodbye(state)
+}
+
 /// Answers the call unless it already is.
-fn answer(state: &mut CallState) -> Result<(), Error> {
+pub(super) fn answer(state: &mut CallState) -> Result<(), Error> {
     if !state.answered {
         signaling::answer(&state.call)?;
         state.answered = true;
@@ -190,29 +213,55 @@ fn answer(state: &mut CallState) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether the caller may enter the room it asked for (see
+/// [`admission::admits`]), after deleting the room if it timed out. Only
+/// private rooms read the room: the participant list of a big room is costly
+/// to copy.
+pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
+    room::sweep_if_timed_out(settings, &entry.room);
+    if !settings.private_rooms {
+        return true;
+    }
+    let exists = rooms::info(&entry.room).is_some();
+    let meta = match &entry.participant_id {
+        Some(_) => rooms::get_meta(&entry.room, invited::META_KEY).unwrap_or_default(),
+        None => String::new(),
+    };
+    let invited = invited::decode(&meta);
+    let ids: Vec<&str> = invited.iter().map(|i| i.participant_id.as_str()).collect();
+    admission::admits(true, exists, entry, &ids)
+}
+
 /// Joins the room, then answers: the participant is listed before the caller
 /// hears the 200 OK, so nothing the caller does next can find it missing.
-fn enter_room(state: &mut CallState, room: &str, reason: &str) -> Result<(), Error> {
-    // Only private rooms read the room first: the participant list of a big
-    // room is costly to copy on every join.
-    room::sweep_if_timed_out(&state.settings, room);
-    if state.settings.private_rooms && rooms::info(room).is_none() {
-        return say_goodbye(state);
+/// The others hear `join_sound`; the first participant hears
+/// `first_participant`, and its lonely timer starts.
+fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), Error> {
+    if !admitted(&state.settings, &entry) {
+        return refused(state);
     }
+    let participant_id = entry
+        .participant_id
+        .unwrap_or_else(|| state.participant_id.clone());
     let others = rooms::join(
         &state.call,
-        room,
+        &entry.room,
         &JoinOptions {
             number: state.number.clone(),
             reason: reason.to_owned(),
-            participant_id: state.participant_id.clone(),
+            participant_id,
         },
     )?;
     answer(state)?;
-    state.phase = Phase::InRoom;
     if others == 0 {
         let looped = state.settings.loop_first_participant_prompt;
         media::play(&state.call, &["first_participant".to_owned()], looped)?;
     }
+    if presence::joined(&entry.room, &state.call) == 0 {
+        state
+            .lonely
+            .start(&state.call, state.settings.lonely_user_timer_s);
+    }
+    state.phase = Phase::InRoom { room: entry.room };
     Ok(())
 }

@@ -1,9 +1,13 @@
 //! One call placed by `dialout`, which lists it in its room at once
 //! ("INVITE"); the host moves it to Ringing, Connected or Finished (with the
 //! SIP reason) as its SIP progresses, and its audio joins the room when it has
-//! some. This instance keeps the room's count of dial-outs in progress. While the callee
-//! rings without early media, the room hears a ringback tone from it.
+//! some. This instance keeps the room's count of dial-outs in progress. While
+//! the callee rings without early media, the room hears a ringback tone from
+//! it. The room's other participants hear `join_sound` when it answers and
+//! `drop_sound` when it ends after answering; alone in the room, it has the
+//! `lonely_user_timer` of a dial-in participant.
 
+use super::presence::{self, Lonely};
 use crate::dialout::{self, Context};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
@@ -13,6 +17,10 @@ use switchyard_sdk::{kv, media, signaling};
 struct Placed {
     call: String,
     context: Context,
+    answered: bool,
+    /// `lonely_user_timer`, in seconds (0: off).
+    lonely_s: u32,
+    lonely: Lonely,
 }
 
 thread_local! {
@@ -37,13 +45,16 @@ pub fn on_dialed(call: &str, context: &str) {
     let placed = Placed {
         call: call.to_owned(),
         context,
+        answered: false,
+        lonely_s: super::settings::Settings::load().lonely_user_timer_s,
+        lonely: Lonely::default(),
     };
     PLACED.with(|p| *p.borrow_mut() = Some(placed));
 }
 
 /// The placed call's later events.
 pub fn on_event(event: Event) {
-    let Some(placed) = PLACED.with(|p| p.borrow_mut().take()) else {
+    let Some(mut placed) = PLACED.with(|p| p.borrow_mut().take()) else {
         return;
     };
     match event {
@@ -51,6 +62,16 @@ pub fn on_event(event: Event) {
         Event::Answered => {
             ring_in_room(&placed, false);
             no_longer_dialing(&placed);
+            placed.answered = true;
+            if presence::joined(&placed.context.room, &placed.call) == 0 {
+                placed.lonely.start(&placed.call, placed.lonely_s);
+            }
+        }
+        Event::PromptDone => placed.lonely.on_prompt_done(&placed.call, placed.lonely_s),
+        Event::Timer(timer) => {
+            placed
+                .lonely
+                .on_timer(&placed.call, &placed.context.room, timer);
         }
         Event::Failed(failure) => {
             log(
@@ -64,6 +85,10 @@ pub fn on_event(event: Event) {
         }
         Event::Hangup => {
             no_longer_dialing(&placed);
+            if placed.answered {
+                presence::left(&placed.context.room, &placed.call, placed.lonely_s > 0);
+            }
+            Lonely::forget(&placed.call);
             return;
         }
         _ => {}

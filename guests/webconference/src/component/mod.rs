@@ -10,8 +10,11 @@ mod admin_master;
 mod admin_rooms;
 mod dial_in;
 mod dial_out;
+mod keypad;
+mod presence;
 mod room;
 mod settings;
+mod source_guard;
 
 use switchyard_sdk::control::{Fault, ValueTree};
 use switchyard_sdk::types::{Event, InviteInfo};

@@ -1,9 +1,10 @@
-//! A room as the admin functions see it: SEMS's (room, adminpin) lookup, the
-//! room's time-out, and its dial-outs in progress.
+//! A room as the admin functions and dial-in see it: SEMS's (room, adminpin)
+//! lookup, the predefined rooms, the room's time-out, and its dial-outs in
+//! progress.
 
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
-use crate::{dialout, expiry};
+use crate::{dialout, expiry, predefined};
 use std::time::{SystemTime, UNIX_EPOCH};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
@@ -11,6 +12,42 @@ use switchyard_sdk::{kv, rooms, signaling};
 
 /// The most dial-outs in progress read for one room.
 const MAX_DIALING_LISTED: u32 = 1024;
+/// The key holding the `predefined_rooms` value whose rooms were opened.
+const PREDEFINED_KEY: &str = "predefined_rooms";
+
+/// Opens the `predefined_rooms` with their pins, once: the guest has no
+/// start-up hook, so every entry point (dial-in, each admin function) calls
+/// this first, and the first one after start-up opens them. As in SEMS, they
+/// are then rooms like any other (deleted by `roomDelete`, not reopened).
+/// Costs one key-value read once done. Bad entries are logged and skipped.
+pub fn ensure_predefined(settings: &Settings) {
+    let value = &settings.predefined_rooms;
+    if value.is_empty() || kv::get(PREDEFINED_KEY).as_deref() == Some(value.as_str()) {
+        return;
+    }
+    let (predefined, bad) = predefined::parse(value);
+    for entry in bad {
+        log(
+            Level::Error,
+            &format!("predefined_rooms: {entry:?} is not <room>:<pin>; skipped"),
+        );
+    }
+    for room in predefined {
+        rooms::open(&room.room);
+        if let Err(e) = rooms::set_meta(&room.room, adminpin::META_KEY, &room.pin) {
+            log(
+                Level::Error,
+                &format!("predefined room {:?} not opened: {e:?}", room.room),
+            );
+        }
+    }
+    if let Err(e) = kv::set(PREDEFINED_KEY, value) {
+        log(
+            Level::Warn,
+            &format!("predefined rooms opened but not remembered: {e:?}"),
+        );
+    }
+}
 
 /// The time now, in unix seconds.
 pub fn now() -> u64 {

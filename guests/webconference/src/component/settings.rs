@@ -2,6 +2,7 @@
 
 use crate::dialout::Allow;
 use crate::routing::{self, RoutingConfig};
+use crate::source_limit::Policy;
 use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
 
@@ -32,6 +33,31 @@ pub struct Settings {
     /// `feedback_file`: where feedback lines go (a file of the guest's
     /// records directory) until `resetFeedback` names another; unset: nowhere.
     pub feedback_file: Option<String>,
+    /// `room_entry_digit_timeout` (seconds, default 10; 0: none): the longest
+    /// wait for the next key of a room number, from the end of the prompt or
+    /// the last key. With digits typed it ends the entry as `#` would; with
+    /// none the caller hears `wrong_pin_bye` and is hung up.
+    pub room_entry_digit_timeout_s: u32,
+    /// `room_entry_timeout` (seconds, default 60; 0: none): the longest the
+    /// whole room entry may take, every attempt included, from its first
+    /// prompt; then `wrong_pin_bye` and hang-up.
+    pub room_entry_timeout_s: u32,
+    /// `max_failed_entries_per_source` (default 10; 0: no limit) refused room
+    /// entries within `failed_entries_window_s` (default 300) from one source
+    /// address refuse its calls (403) until they age out.
+    pub source_limit: Policy,
+    /// `lonely_user_timer` (seconds, default 0: off): a participant alone in
+    /// its room that long is hung up.
+    pub lonely_user_timer_s: u32,
+    /// `predefined_rooms` (`room:pin;room2:pin2`, default none): rooms that
+    /// exist from the start with those admin pins, as written.
+    pub predefined_rooms: String,
+    /// `room_pin_split` (a position; unset: off): the room number dialled or
+    /// typed is the room up to that position and the participant id after it.
+    pub room_pin_split: Option<usize>,
+    /// `participant_id_param` (unset: off): the `P-App-Param` parameter
+    /// carrying the participant id; when set, `participant_id_header` is not read.
+    pub participant_id_param: Option<String>,
 }
 
 impl Settings {
@@ -67,6 +93,29 @@ impl Settings {
             support_rooms_timeout: flag("support_rooms_timeout"),
             max_dialouts_per_room: number("max_dialouts_per_room", 10),
             feedback_file: config::get("feedback_file").filter(|f| !f.is_empty()),
+            room_entry_digit_timeout_s: number("room_entry_digit_timeout", 10),
+            room_entry_timeout_s: number("room_entry_timeout", 60),
+            source_limit: Policy {
+                max_failures: number("max_failed_entries_per_source", 10),
+                window_s: number("failed_entries_window_s", 300),
+            },
+            lonely_user_timer_s: number("lonely_user_timer", 0),
+            predefined_rooms: config::get("predefined_rooms").unwrap_or_default(),
+            room_pin_split: config::get("room_pin_split")
+                .filter(|v| !v.is_empty())
+                .and_then(|text| {
+                    text.parse()
+                        .map_err(|_| {
+                            log(
+                                Level::Error,
+                                &format!(
+                                    "room_pin_split = {text:?} is not a number; not splitting"
+                                ),
+                            );
+                        })
+                        .ok()
+                }),
+            participant_id_param: config::get("participant_id_param").filter(|p| !p.is_empty()),
         }
     }
 }

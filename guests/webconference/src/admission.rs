@@ -1,0 +1,98 @@
+//! Who may enter a room by dial-in: `room_pin_split` (the number entered is
+//! the room followed by the participant's id) and `private_rooms` (only rooms
+//! that exist; with the split, only participants invited by `addParticipant`).
+
+/// What a caller asked for: a room and, with `room_pin_split`, its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The room.
+    pub room: String,
+    /// The participant id the number carried; `None` without `room_pin_split`.
+    pub participant_id: Option<String>,
+}
+
+/// Splits what the caller dialled or typed: with `split_at` (`room_pin_split`)
+/// the first `split_at` characters are the room and the rest the participant
+/// id; `None` if nothing is left for the id (SEMS wants at least one
+/// character). Without `split_at` it is all room.
+pub fn parse(number: &str, split_at: Option<usize>) -> Option<Entry> {
+    let Some(at) = split_at else {
+        return Some(Entry {
+            room: number.to_owned(),
+            participant_id: None,
+        });
+    };
+    if number.chars().count() <= at {
+        return None;
+    }
+    let cut = number.char_indices().nth(at).map_or(0, |(i, _)| i);
+    Some(Entry {
+        room: number[..cut].to_owned(),
+        participant_id: Some(number[cut..].to_owned()),
+    })
+}
+
+/// Whether the caller may enter, as SEMS decides it: any room unless rooms are
+/// private; else only a room that exists, and with `room_pin_split` only when
+/// the id it carried is among the room's `invited` participant ids.
+pub fn admits(private_rooms: bool, room_exists: bool, entry: &Entry, invited: &[&str]) -> bool {
+    if !private_rooms {
+        return true;
+    }
+    room_exists
+        && entry
+            .participant_id
+            .as_deref()
+            .is_none_or(|id| invited.contains(&id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(room: &str, id: Option<&str>) -> Entry {
+        Entry {
+            room: room.to_owned(),
+            participant_id: id.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn without_split_the_number_is_the_room() {
+        assert_eq!(parse("1234", None), Some(entry("1234", None)));
+        assert_eq!(parse("", None), Some(entry("", None)));
+    }
+
+    #[test]
+    fn split_cuts_room_and_participant_id() {
+        assert_eq!(parse("123456", Some(4)), Some(entry("1234", Some("56"))));
+        assert_eq!(parse("12345", Some(4)), Some(entry("1234", Some("5"))));
+    }
+
+    #[test]
+    fn split_needs_a_participant_id() {
+        assert_eq!(parse("1234", Some(4)), None);
+        assert_eq!(parse("12", Some(4)), None);
+        assert_eq!(parse("", Some(0)), None);
+    }
+
+    #[test]
+    fn open_rooms_admit_anyone() {
+        assert!(admits(false, false, &entry("1", None), &[]));
+        assert!(admits(false, false, &entry("1", Some("9")), &[]));
+    }
+
+    #[test]
+    fn private_rooms_must_exist() {
+        assert!(!admits(true, false, &entry("1", None), &[]));
+        assert!(admits(true, true, &entry("1", None), &[]));
+    }
+
+    #[test]
+    fn private_split_rooms_admit_invited_ids_only() {
+        let invited = ["56", "77"];
+        assert!(admits(true, true, &entry("1234", Some("56")), &invited));
+        assert!(!admits(true, true, &entry("1234", Some("57")), &invited));
+        assert!(!admits(true, false, &entry("1234", Some("56")), &invited));
+    }
+}

@@ -1,0 +1,123 @@
+//! What a room's other participants notice of a dial-in participant:
+//! `join_sound` when it joins, `drop_sound` when it leaves, and the
+//! `lonely_user_timer` of the one it leaves alone.
+//!
+//! Only a call's own instance starts its timers, and an instance hears only
+//! its own call's events; so a participant that leaves one other behind marks
+//! that one alone in the key-value store (`lonely/<call>`), and the
+//! `prompt-done` of the `drop_sound` it played there makes that one's
+//! instance look at the mark and start its timer. Each join or leave costs one
+//! read of the room and one prompt per other participant; nothing polls.
+
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::types::ParticipantStatus;
+use switchyard_sdk::{kv, media, rooms, signaling, timers};
+
+/// The key prefix of the marks left for a participant left alone.
+const LONELY_PREFIX: &str = "lonely/";
+
+/// The longest timer the host starts, in seconds (a day).
+const MAX_TIMER_S: u32 = 86_400;
+
+fn lonely_key(call: &str) -> String {
+    format!("{LONELY_PREFIX}{call}")
+}
+
+/// The connected participants of `room` other than `me`: those who hear the
+/// room and its sounds.
+pub fn company(room: &str, me: &str) -> Vec<String> {
+    rooms::info(room)
+        .map(|info| info.participants)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.call != me && p.status == ParticipantStatus::Connected)
+        .map(|p| p.call)
+        .collect()
+}
+
+/// Plays `sound` to each of `calls`; a call that ended meanwhile is skipped.
+fn play_to(calls: &[String], sound: &str) {
+    for call in calls {
+        if let Err(e) = media::play(call, &[sound.to_owned()], false) {
+            log(
+                Level::Debug,
+                &format!("{sound} not played to {call}: {e:?}"),
+            );
+        }
+    }
+}
+
+/// `me` joined `room`: the others hear `join_sound` (which also ends a looped
+/// `first_participant`). Returns how many others there are.
+pub fn joined(room: &str, me: &str) -> usize {
+    let others = company(room, me);
+    play_to(&others, "join_sound");
+    others.len()
+}
+
+/// `me` left `room`: the others hear `drop_sound`, and with `lonely` set the
+/// only one left, if so, is marked alone.
+pub fn left(room: &str, me: &str, lonely: bool) {
+    let others = company(room, me);
+    if lonely && let [alone] = others.as_slice() {
+        let since = super::room::now().to_string();
+        if let Err(e) = kv::set(&lonely_key(alone), &since) {
+            log(Level::Warn, &format!("{alone} not marked alone: {e:?}"));
+        }
+    }
+    play_to(&others, "drop_sound");
+}
+
+/// The `lonely_user_timer` of one participant.
+#[derive(Debug, Default)]
+pub struct Lonely {
+    timer: Option<u64>,
+}
+
+impl Lonely {
+    /// Starts (or restarts) the timer: `seconds` from now `call` is hung up
+    /// if it is still alone. Zero seconds: off.
+    pub fn start(&mut self, call: &str, seconds: u32) {
+        if seconds == 0 {
+            return;
+        }
+        if let Some(old) = self.timer.take() {
+            timers::cancel(old);
+        }
+        match timers::start(call, seconds.min(MAX_TIMER_S) * 1000) {
+            Ok(id) => self.timer = Some(id),
+            Err(e) => log(Level::Warn, &format!("{call}: no lonely timer: {e:?}")),
+        }
+    }
+
+    /// A prompt ended for `call` in its room: starts the timer if a
+    /// participant who left marked it alone.
+    pub fn on_prompt_done(&mut self, call: &str, seconds: u32) {
+        if seconds > 0 && kv::delete(&lonely_key(call)) {
+            self.start(call, seconds);
+        }
+    }
+
+    /// Whether `timer` is this one; if so and `call` is still alone in
+    /// `room`, hangs it up (SEMS kicks a lonely user with a BYE).
+    pub fn on_timer(&mut self, call: &str, room: &str, timer: u64) -> bool {
+        if self.timer != Some(timer) {
+            return false;
+        }
+        self.timer = None;
+        if company(room, call).is_empty() {
+            log(
+                Level::Info,
+                &format!("{call} alone in room {room:?} too long: hanging up"),
+            );
+            // It may have ended meanwhile: nothing more to do then.
+            let _ = signaling::hangup(call);
+        }
+        true
+    }
+
+    /// The call ended: a mark left for it is deleted.
+    pub fn forget(call: &str) {
+        kv::delete(&lonely_key(call));
+    }
+}

@@ -1,0 +1,170 @@
+//! Failed room entries counted per source address, across calls, against
+//! guessing room numbers: a source with `max_failed_entries_per_source`
+//! failures within the last `failed_entries_window_s` seconds is refused until
+//! the oldest of them leaves the window.
+//!
+//! A source's failures are one key-value record, `failed_entries/<ip>`, whose
+//! value is the unix seconds of its most recent failures, oldest first,
+//! space-separated; at most `max_failures` are kept. Sources are tracked up to
+//! a bound: to track a new one when full, [`evict`] names the records to delete.
+
+/// The key prefix of the failure records.
+pub const KEY_PREFIX: &str = "failed_entries/";
+
+/// The limit, from the guest's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Failures within the window that refuse a source; 0 turns the limit off.
+    pub max_failures: u32,
+    /// How long a failure counts, in seconds.
+    pub window_s: u64,
+}
+
+impl Policy {
+    /// Whether failures are counted at all.
+    pub fn is_on(&self) -> bool {
+        self.max_failures > 0 && self.window_s > 0
+    }
+}
+
+/// The address of a `source` ("ip:port", "[v6]:port"), without the port.
+pub fn source_ip(source: &str) -> &str {
+    if let Some(rest) = source.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match source.rsplit_once(':') {
+        // More than one colon and no brackets: a bare IPv6 address.
+        Some((ip, _)) if !ip.contains(':') => ip,
+        _ => source,
+    }
+}
+
+/// The key of the failure record of source address `ip`.
+pub fn key(ip: &str) -> String {
+    format!("{KEY_PREFIX}{ip}")
+}
+
+/// The failures of a record still within the window at `now`, oldest first;
+/// a record that does not parse holds none.
+fn recent(policy: &Policy, record: Option<&str>, now: u64) -> Vec<u64> {
+    record
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|t| t.parse::<u64>().ok())
+        .filter(|&at| at.saturating_add(policy.window_s) > now)
+        .collect()
+}
+
+/// Whether a source whose record is `record` is refused at `now`.
+pub fn is_blocked(policy: &Policy, record: Option<&str>, now: u64) -> bool {
+    policy.is_on() && recent(policy, record, now).len() >= policy.max_failures as usize
+}
+
+/// Whether a record holds no failure within the window at `now` (it may be
+/// deleted).
+pub fn is_stale(policy: &Policy, record: &str, now: u64) -> bool {
+    recent(policy, Some(record), now).is_empty()
+}
+
+/// The record after one more failure at `now`: the failures still within the
+/// window plus this one, at most `max_failures` of them (the newest).
+pub fn record_failure(policy: &Policy, record: Option<&str>, now: u64) -> String {
+    let mut failures = recent(policy, record, now);
+    failures.push(now);
+    let keep = (policy.max_failures as usize).max(1);
+    let skip = failures.len().saturating_sub(keep);
+    failures[skip..]
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Which of the `records` (key, value) to delete so that at most `cap - 1`
+/// remain and a new source can be tracked: every record with no failure
+/// within the window, then, while still too many, those whose latest failure
+/// is oldest.
+pub fn evict(policy: &Policy, records: &[(String, String)], now: u64, cap: usize) -> Vec<String> {
+    let mut live: Vec<(u64, &str)> = Vec::new();
+    let mut evicted = Vec::new();
+    for (key, value) in records {
+        match recent(policy, Some(value), now).last() {
+            Some(&latest) => live.push((latest, key)),
+            None => evicted.push(key.clone()),
+        }
+    }
+    let excess = (live.len() + 1).saturating_sub(cap.max(1));
+    live.sort_unstable();
+    evicted.extend(live.iter().take(excess).map(|(_, key)| (*key).to_owned()));
+    evicted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: Policy = Policy {
+        max_failures: 3,
+        window_s: 100,
+    };
+
+    #[test]
+    fn source_ip_drops_the_port() {
+        assert_eq!(source_ip("192.0.2.7:5060"), "192.0.2.7");
+        assert_eq!(source_ip("[2001:db8::1]:5060"), "2001:db8::1");
+        assert_eq!(source_ip("2001:db8::1"), "2001:db8::1");
+        assert_eq!(source_ip("192.0.2.7"), "192.0.2.7");
+    }
+
+    #[test]
+    fn a_source_is_blocked_at_the_limit_within_the_window() {
+        let mut record = None;
+        let mut value;
+        for now in [1000, 1010] {
+            value = record_failure(&POLICY, record.as_deref(), now);
+            record = Some(value);
+            assert!(!is_blocked(&POLICY, record.as_deref(), now));
+        }
+        let value = record_failure(&POLICY, record.as_deref(), 1020);
+        assert_eq!(value, "1000 1010 1020");
+        assert!(is_blocked(&POLICY, Some(&value), 1020));
+        assert!(is_blocked(&POLICY, Some(&value), 1099));
+        // The first failure leaves the window at 1100.
+        assert!(!is_blocked(&POLICY, Some(&value), 1100));
+    }
+
+    #[test]
+    fn old_failures_are_dropped_and_the_record_stays_bounded() {
+        let value = record_failure(&POLICY, Some("1 2 3 950 960 970"), 1000);
+        assert_eq!(value, "960 970 1000");
+        let value = record_failure(&POLICY, Some("junk 990"), 1000);
+        assert_eq!(value, "990 1000");
+        assert!(!is_stale(&POLICY, &value, 1089));
+        assert!(is_stale(&POLICY, &value, 1100));
+        assert!(is_stale(&POLICY, "junk", 0));
+    }
+
+    #[test]
+    fn a_limit_of_zero_is_off() {
+        let off = Policy {
+            max_failures: 0,
+            window_s: 100,
+        };
+        assert!(!off.is_on());
+        assert!(!is_blocked(&off, Some("999 999 999"), 1000));
+        assert_eq!(record_failure(&off, None, 1000), "1000");
+    }
+
+    #[test]
+    fn eviction_takes_stale_records_first_then_the_oldest() {
+        let records: Vec<(String, String)> = [("a", "950"), ("b", "10"), ("c", "990"), ("d", "")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        // Room for 3: the stale b and d go; a and c stay (2 + the new one).
+        assert_eq!(evict(&POLICY, &records, 1000, 3), vec!["b", "d"]);
+        // Room for 2: a, whose latest failure is older, goes too.
+        assert_eq!(evict(&POLICY, &records, 1000, 2), vec!["b", "d", "a"]);
+        assert_eq!(evict(&POLICY, &records, 1000, 10), vec!["b", "d"]);
+    }
+}

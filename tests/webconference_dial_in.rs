@@ -1,0 +1,405 @@
+//! The webconference guest's dial-in, end to end through the real binary:
+//! room entry by keypad (RFC 4733) with its bounds (attempts, time-outs, the
+//! per-source limit on refused entries), the sounds and the lonely-user timer
+//! of a room, predefined rooms and `room_pin_split`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::audio::power;
+use support::phone::Phone;
+use support::server::{Server, base_config};
+use support::webconference::create_room;
+use support::xmlrpc::{python, rpc};
+
+/// How long a call waits for its BYE after the goodbye prompt starts: the
+/// prompt takes about 3 s.
+const BYE_WAIT: Duration = Duration::from_secs(15);
+/// The pause between two key presses.
+const KEY_GAP: Duration = Duration::from_millis(120);
+/// The tone the listening phone sends, away from the sounds' 880 and 1320 Hz.
+const TALK_HZ: f64 = 400.0;
+/// A sound heard reads about 0.16 (amplitude 0.4); silence reads ~0.
+const HEARD: f64 = 0.01;
+
+/// A server whose webconference guest has `keys` (TOML lines) in its config.
+fn server_with(keys: &str) -> Server {
+    Server::start_with(&format!(
+        "{}[guests.webconference.config]\n{keys}",
+        base_config()
+    ))
+}
+
+/// Presses `keys` one after the other.
+fn press(phone: &Phone, keys: &str) {
+    for key in keys.chars() {
+        phone.send_dtmf(key);
+        std::thread::sleep(KEY_GAP);
+    }
+}
+
+/// Calls the non-direct number 100 as `caller` and waits until its media runs.
+fn call_for_room_entry(server: &Server, caller: &str) -> Phone {
+    let phone = Phone::call(server.sip, "100", caller, &[]);
+    std::thread::sleep(Duration::from_millis(300));
+    phone
+}
+
+/// Polls `roomInfo(room, pin)` (at most 15 s) until `caller` is listed;
+/// returns its entry as a Python literal.
+fn await_participant(server: &Server, room: &str, pin: &str, caller: &str) -> String {
+    python(
+        server,
+        &format!(
+            "for _ in range(150):\n    \
+                 r = s.roomInfo({room:?}, {pin:?})\n    \
+                 found = [p for p in r[2] if p[1] == {caller:?}]\n    \
+                 if found:\n        print(repr(found[0]))\n        break\n    \
+                 time.sleep(0.1)\n\
+             else:\n    raise SystemExit('{caller} not in room {room}: %r' % (r,))\n"
+        ),
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// Listens on `phone` (sending [`TALK_HZ`]) until the server's BYE, at most
+/// [`BYE_WAIT`]; returns whether it came and what was heard meanwhile.
+fn listen_until_bye(phone: &Phone) -> (bool, Vec<i16>) {
+    std::thread::scope(|scope| {
+        let bye = scope.spawn(|| phone.await_bye(BYE_WAIT));
+        let mut heard = Vec::new();
+        while !bye.is_finished() {
+            heard.extend(phone.talk(TALK_HZ, Duration::from_millis(200)));
+        }
+        (bye.join().unwrap(), heard)
+    })
+}
+
+/// The root mean square of `samples`, full scale 1.
+fn rms(samples: &[i16]) -> f64 {
+    let sum: f64 = samples
+        .iter()
+        .map(|&s| (f64::from(s) / 32768.0).powi(2))
+        .sum();
+    (sum / samples.len().max(1) as f64).sqrt()
+}
+
+/// Asserts a goodbye: something (the `wrong_pin_bye` prompt) is heard, then
+/// the server's BYE comes.
+fn assert_goodbye(server: &Server, phone: &Phone, why: &str) {
+    let (bye, heard) = listen_until_bye(phone);
+    assert!(
+        bye,
+        "expected a BYE within {BYE_WAIT:?} {why}; log:\n{}",
+        server.log()
+    );
+    let level = rms(&heard);
+    eprintln!("{why}: heard {} samples at RMS {level:.4}", heard.len());
+    assert!(
+        level > 0.01,
+        "expected a goodbye prompt before the BYE {why}, heard RMS {level}"
+    );
+}
+
+#[test]
+fn a_caller_types_the_room_number_and_enters_that_room() {
+    let server = server_with("");
+    let phone = call_for_room_entry(&server, "alice");
+    press(&phone, "4711#");
+    let listed = await_participant(&server, "4711", "", "alice");
+    assert!(
+        listed.contains("'entered'"),
+        "expected alice listed in room 4711 with reason 'entered', got {listed}"
+    );
+    phone.hang_up();
+}
+
+#[test]
+fn a_wrong_room_then_the_right_one() {
+    let server = server_with("private_rooms = true\n");
+    let pin = create_room(&server, "555");
+    let phone = call_for_room_entry(&server, "bob");
+    press(&phone, "999#");
+    press(&phone, "555#");
+    let listed = await_participant(&server, "555", &pin, "bob");
+    assert!(
+        listed.contains("'entered'"),
+        "expected bob listed in room 555 with reason 'entered', got {listed}"
+    );
+    let missing = rpc(&server, "s.roomInfo('999', '')");
+    assert!(
+        missing.starts_with("[1, 'wrong adminpin or inexisting room'"),
+        "expected the wrong room 999 not to exist with private rooms, got {missing}"
+    );
+    phone.hang_up();
+}
+
+#[test]
+fn too_many_wrong_rooms_end_with_a_goodbye_and_a_bye() {
+    let server = server_with("private_rooms = true\nmax_room_attempts = 3\n");
+    let phone = call_for_room_entry(&server, "carol");
+    press(&phone, "1#2#");
+    // Two failures leave the call up, asking again.
+    assert!(
+        !phone.await_bye(Duration::from_secs(1)),
+        "expected no BYE after two of three attempts; log:\n{}",
+        server.log()
+    );
+    press(&phone, "3#");
+    assert_goodbye(&server, &phone, "after three wrong rooms");
+}
+
+#[test]
+fn an_entry_with_nothing_typed_times_out() {
+    let server = server_with("room_entry_digit_timeout = 1\nroom_entry_timeout = 0\n");
+    let phone = call_for_room_entry(&server, "dave");
+    let started = Instant::now();
+    assert_goodbye(&server, &phone, "after nothing was typed");
+    // enter_pin plays first (about 5 s); the digit time-out runs from its end.
+    assert!(
+        started.elapsed() > Duration::from_secs(4),
+        "expected the digit time-out to run from the end of enter_pin, BYE after {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_whole_entry_times_out_even_while_keys_are_pressed() {
+    let server = server_with("room_entry_digit_timeout = 0\nroom_entry_timeout = 2\n");
+    let phone = call_for_room_entry(&server, "erin");
+    let started = Instant::now();
+    // One key a second, never ending the entry.
+    while started.elapsed() < Duration::from_millis(2500) {
+        press(&phone, "1");
+        std::thread::sleep(Duration::from_millis(900));
+    }
+    assert_goodbye(&server, &phone, "after the room entry time-out");
+}
+
+#[test]
+fn a_digit_time_out_after_digits_ends_the_entry() {
+    let server = server_with("room_entry_digit_timeout = 1\n");
+    let phone = call_for_room_entry(&server, "fred");
+    // No `#`: the digit time-out ends the entry.
+    press(&phone, "4242");
+    let listed = await_participant(&server, "4242", "", "fred");
+    assert!(
+        listed.contains("'entered'"),
+        "expected fred listed in room 4242 with reason 'entered', got {listed}"
+    );
+    phone.hang_up();
+}
+
+#[test]
+fn refused_entries_are_limited_per_source_across_calls() {
+    let server = server_with(
+        "private_rooms = true\nmax_room_attempts = 5\n\
+         max_failed_entries_per_source = 2\nfailed_entries_window_s = 8\n",
+    );
+    let window = Duration::from_secs(8);
+    let first = call_for_room_entry(&server, "gus");
+    press(&first, "1#");
+    let first_failure = Instant::now();
+    assert!(
+        !first.await_bye(Duration::from_secs(1)),
+        "expected no BYE after one refused entry; log:\n{}",
+        server.log()
+    );
+    press(&first, "2#");
+    assert_goodbye(&server, &first, "at the source's second refused entry");
+
+    // Another call from the same address is refused before it is answered.
+    let status = Phone::dial(server.sip, "100", "gus2", &[]).await_answer();
+    assert_eq!(
+        status, 403,
+        "expected 403 to a call from a source over its limit"
+    );
+    assert!(
+        first_failure.elapsed() < window,
+        "the 403 came too late to be inside the window"
+    );
+
+    // Once the first failure leaves the window, the source may call again.
+    std::thread::sleep(
+        window.saturating_sub(first_failure.elapsed()) + Duration::from_millis(1500),
+    );
+    let status = Phone::dial(server.sip, "100", "gus3", &[]).await_answer();
+    assert_eq!(
+        status, 200,
+        "expected a call to be answered after the refused entries aged out"
+    );
+}
+
+/// The most power of `hz` in any 60 ms of `samples`.
+fn peak_power(samples: &[i16], hz: f64) -> f64 {
+    samples
+        .windows(480)
+        .step_by(160)
+        .map(|w| power(w, hz))
+        .fold(0.0, f64::max)
+}
+
+/// Listens on `phone` for `duration` while `during` runs after `lead`;
+/// returns what was heard before and after `lead`.
+fn listen_around(
+    phone: &Phone,
+    lead: Duration,
+    duration: Duration,
+    during: impl FnOnce() + Send,
+) -> (Vec<i16>, Vec<i16>) {
+    let heard = std::thread::scope(|scope| {
+        let listening = scope.spawn(|| phone.talk(TALK_HZ, duration));
+        std::thread::sleep(lead);
+        during();
+        listening.join().unwrap()
+    });
+    let cut = (lead.as_millis() as usize * 8).min(heard.len());
+    (heard[..cut].to_vec(), heard[cut..].to_vec())
+}
+
+/// Asserts `heard` holds the two-tone sound (880 and 1320 Hz) and `before` not.
+fn assert_sound(before: &[i16], heard: &[i16], what: &str) {
+    for hz in [880.0, 1320.0] {
+        let (quiet, loud) = (peak_power(before, hz), peak_power(heard, hz));
+        eprintln!("{what}: {hz} Hz peaks at {quiet:.2e} before, {loud:.2e} after");
+        assert!(
+            quiet < HEARD,
+            "expected no {hz} Hz before {what}, got {quiet}"
+        );
+        assert!(
+            loud > HEARD,
+            "expected {what} to be heard at {hz} Hz, got {loud}"
+        );
+    }
+}
+
+#[test]
+fn the_others_hear_a_participant_join_and_leave() {
+    let server = server_with("");
+    let anna = Phone::call(server.sip, "000777321", "anna", &[]);
+    // first_participant (about 3 s) ends before the listening starts.
+    anna.talk(TALK_HZ, Duration::from_secs(4));
+
+    let mut bert = None;
+    let mut bert_heard = Vec::new();
+    let (before, after) = listen_around(
+        &anna,
+        Duration::from_secs(1),
+        Duration::from_secs(3),
+        || {
+            let phone = Phone::call(server.sip, "000777321", "bert", &[]);
+            bert_heard = phone.talk(TALK_HZ, Duration::from_secs(1));
+            bert = Some(phone);
+        },
+    );
+    assert_sound(&before, &after, "bert joining");
+    // The one joining hears the others, not its own join_sound.
+    let own = peak_power(&bert_heard, 880.0);
+    assert!(
+        bert_heard.len() > 4000 && own < HEARD,
+        "expected bert to hear the room but not the join_sound ({} samples, 880 Hz at {own})",
+        bert_heard.len()
+    );
+
+    let bert = bert.expect("bert called");
+    let (before, after) = listen_around(
+        &anna,
+        Duration::from_secs(1),
+        Duration::from_secs(3),
+        || bert.hang_up(),
+    );
+    assert_sound(&before, &after, "bert leaving");
+    anna.hang_up();
+}
+
+#[test]
+fn a_lonely_participant_is_hung_up() {
+    let server = server_with("lonely_user_timer = 2\n");
+    let phone = Phone::call(server.sip, "000777654", "lone", &[]);
+    let joined = Instant::now();
+    assert!(
+        phone.await_bye(Duration::from_secs(10)),
+        "expected a BYE to the participant alone with lonely_user_timer = 2; log:\n{}",
+        server.log()
+    );
+    assert!(
+        joined.elapsed() > Duration::from_millis(1500),
+        "expected the BYE after about 2 s alone, got it after {:?}",
+        joined.elapsed()
+    );
+}
+
+#[test]
+fn a_participant_left_alone_is_hung_up() {
+    let server = server_with("lonely_user_timer = 3\n");
+    let anna = Phone::call(server.sip, "000777987", "anna", &[]);
+    let bert = Phone::call(server.sip, "000777987", "bert", &[]);
+    // Anna's first timer runs out while bert is there: she stays.
+    assert!(
+        !anna.await_bye(Duration::from_secs(5)),
+        "expected no BYE while another participant is in the room; log:\n{}",
+        server.log()
+    );
+    bert.hang_up();
+    let left = Instant::now();
+    let bye = anna.await_bye_at(Duration::from_secs(10));
+    let after = bye.map(|at| at.duration_since(left));
+    eprintln!("anna's BYE after bert left: {after:?}");
+    assert!(
+        after.is_some_and(|a| a > Duration::from_secs(2)),
+        "expected a BYE to anna about 3 s after she was left alone, got {after:?}; log:\n{}",
+        server.log()
+    );
+}
+
+#[test]
+fn predefined_rooms_exist_with_their_pins() {
+    let server =
+        server_with("private_rooms = true\npredefined_rooms = \"777:secret;bad;888:pw\"\n");
+    let room = rpc(&server, "s.roomInfo('777', 'secret')");
+    assert!(
+        room.starts_with("[0, 'OK', []"),
+        "expected predefined room 777 to exist with pin 'secret', got {room}"
+    );
+    let wrong = rpc(&server, "s.roomInfo('777', 'other')");
+    assert!(
+        wrong.starts_with("[1, 'wrong adminpin or inexisting room'"),
+        "expected a wrong pin to be refused for room 777, got {wrong}"
+    );
+    if let Err(e) = server.wait_for_log("is not <room>:<pin>; skipped", Duration::from_secs(5)) {
+        panic!("expected the bad predefined_rooms entry to be logged: {e}");
+    }
+    // A caller finds the other one, private as rooms are.
+    let phone = Phone::call(server.sip, "000777888", "pia", &[]);
+    let listed = await_participant(&server, "888", "pw", "pia");
+    assert!(
+        listed.contains("'direct access: entered'"),
+        "expected pia in predefined room 888, got {listed}"
+    );
+    phone.hang_up();
+}
+
+#[test]
+fn room_pin_split_admits_invited_participants_only() {
+    let server = server_with("private_rooms = true\nroom_pin_split = 4\n");
+    let pin = create_room(&server, "1234");
+    let invited = rpc(&server, "s.addParticipant('1234', '56', 'ivy')");
+    assert!(
+        invited.starts_with("[200, 'OK'"),
+        "expected addParticipant to answer [200, 'OK', …], got {invited}"
+    );
+    // 12345 is room 1234 with id 5: not invited.
+    let stranger = Phone::call(server.sip, "00077712345", "stranger", &[]);
+    assert_goodbye(&server, &stranger, "for an uninvited participant id");
+    let short = Phone::call(server.sip, "0007771234", "y", &[]);
+    assert_goodbye(&server, &short, "for a direct room too short to split");
+
+    let ivy = Phone::call(server.sip, "000777123456", "ivy", &[]);
+    let listed = await_participant(&server, "1234", &pin, "ivy");
+    assert!(
+        listed.ends_with("'56']"),
+        "expected ivy listed with participant id 56, got {listed}"
+    );
+    ivy.hang_up();
+}
