@@ -119,6 +119,15 @@ pub enum MediaOp {
         /// Who hears them.
         role: PromptRole,
     },
+    /// Play prompts once into a room: all of it hears them.
+    Announce {
+        /// The room's worker.
+        worker: usize,
+        /// The room.
+        room: RoomId,
+        /// The prompts, in order.
+        prompts: Vec<Arc<Prompt>>,
+    },
     /// Stop the leg's prompts of one role.
     Stop {
         /// The worker.

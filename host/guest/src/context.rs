@@ -108,6 +108,11 @@ impl rooms::Host for Context {
         self.host.list_rooms()
     }
 
+    fn announce(&mut self, room: String, prompts: Vec<String>) -> Result<(), Error> {
+        check_prompt_count("announce", &prompts)?;
+        self.host.announce(&room, &prompts)
+    }
+
     fn close(&mut self, room: String) -> Result<(), Error> {
         self.host.close_room(&room)
     }

@@ -17,6 +17,8 @@ struct FakeHost {
     log: Mutex<Vec<String>>,
     rooms: Mutex<Vec<FakeRoom>>,
     kv: Mutex<Vec<(String, String)>>,
+    /// Timers started so far: the next timer's id is one more.
+    timers: Mutex<u64>,
 }
 
 impl FakeHost {
@@ -55,6 +57,10 @@ impl HostApi for FakeHost {
             "speak {call} {} looped={looped}",
             prompts.join(",")
         ));
+        Ok(())
+    }
+    fn announce(&self, room: &str, prompts: &[String]) -> Result<(), Error> {
+        self.record(format!("announce {room} {}", prompts.join(",")));
         Ok(())
     }
     fn stop_speaking(&self, call: &str) -> Result<(), Error> {
@@ -169,8 +175,10 @@ impl HostApi for FakeHost {
         Ok(())
     }
     fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error> {
-        self.record(format!("start-timer {call} {ms}"));
-        Ok(1)
+        let mut timers = self.timers.lock().unwrap();
+        *timers += 1;
+        self.record(format!("start-timer {call} {ms} -> {timers}"));
+        Ok(*timers)
     }
     fn cancel_timer(&self, timer: u64) -> bool {
         self.record(format!("cancel-timer {timer}"));
@@ -273,11 +281,15 @@ fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
     assert_eq!(
         host.log(),
         [
+            "kv-get webconference failed_entries/127.0.0.1",
             "join c1 123 alice \"direct access: entered\"",
             "answer c1",
             "play c1 first_participant looped=false",
+            "kv-get webconference failed_entries/127.0.0.1",
             "join c2 123 alice \"direct access: entered\"",
             "answer c2",
+            // The first participant hears the second join, in place of its prompt.
+            "play c1 join_sound looped=false",
         ]
     );
     let info = host.room_info("123").unwrap();
@@ -297,10 +309,18 @@ fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
     assert_eq!(
         host.log(),
         [
+            "kv-get webconference failed_entries/127.0.0.1",
             "answer c1",
+            // The whole entry's time-out, then each prompt's digit time-out.
+            "start-timer c1 60000 -> 1",
             "play c1 enter_pin looped=false",
             "play c1 wrong_pin looped=false",
             "stop c1",
+            "start-timer c1 10000 -> 2",
+            "cancel-timer 2",
+            "start-timer c1 10000 -> 3",
+            "cancel-timer 3",
+            "cancel-timer 1",
             "play c1 4,2,entering_conference looped=false",
             "join c1 42 alice \"entered\"",
             "play c1 first_participant looped=false",
@@ -317,6 +337,7 @@ fn too_many_empty_entries_say_goodbye_and_hang_up() {
     assert_eq!(
         host.log(),
         [
+            "kv-get webconference failed_entries/127.0.0.1",
             "answer c1",
             "play c1 wrong_pin_bye looped=false",
             "hangup c1"

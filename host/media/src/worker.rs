@@ -13,6 +13,7 @@ use crate::bridge::Bridges;
 use crate::handover::DetachedLeg;
 use crate::leg::{Leg, Place, Received};
 use crate::output::Output;
+use crate::playback::Playback;
 use crate::ticker::Ticker;
 use crate::{FRAME_LEN, JitterStats, LegId, LegParams, MixMinus, PACKET_TIME, Prompt, PromptRole};
 
@@ -143,6 +144,13 @@ impl WorkerStats {
     }
 }
 
+/// Prompts a whole room hears, and the frame of them this tick.
+#[derive(Debug)]
+struct Announcement {
+    playback: Playback,
+    frame: [i16; FRAME_LEN],
+}
+
 /// One timing core: owns a set of rooms and their legs; ticks every packet time on absolute
 /// deadlines.
 ///
@@ -160,6 +168,9 @@ pub struct Worker {
     rng: SmallRng,
     legs: BTreeMap<LegId, Leg>,
     rooms: BTreeMap<RoomId, BTreeSet<LegId>>,
+    /// Prompts a whole room hears, mixed in as one more talker; gone when
+    /// they end or the room does.
+    announcements: BTreeMap<RoomId, Announcement>,
     bridges: Bridges,
     mixer: MixMinus<FRAME_LEN>,
     transmits: VecDeque<MediaTransmit>,
@@ -187,6 +198,7 @@ impl Worker {
             rng: SmallRng::seed_from_u64(seed),
             legs: BTreeMap::new(),
             rooms: BTreeMap::new(),
+            announcements: BTreeMap::new(),
             bridges: Bridges::default(),
             mixer: MixMinus::new(),
             transmits: VecDeque::new(),
@@ -293,6 +305,7 @@ impl Worker {
             members.remove(&leg);
             if members.is_empty() {
                 self.rooms.remove(&room);
+                self.announcements.remove(&room);
             }
         }
     }
@@ -349,6 +362,21 @@ impl Worker {
     pub fn play(&mut self, leg: LegId, prompts: Vec<Arc<Prompt>>, looped: bool) {
         if let Some(state) = self.legs.get_mut(&leg) {
             state.play(prompts, looped, PromptRole::Heard);
+        }
+    }
+
+    /// Plays `prompts` once, in order, into a room of this worker: every member hears them, as
+    /// if one more participant said them, replacing what the room was being played. Nothing is
+    /// reported when they end. Ignored for a room with no member here.
+    pub fn announce(&mut self, room: &RoomId, prompts: Vec<Arc<Prompt>>) {
+        if self.rooms.contains_key(room) {
+            self.announcements.insert(
+                room.clone(),
+                Announcement {
+                    playback: Playback::new(prompts, false),
+                    frame: [0; FRAME_LEN],
+                },
+            );
         }
     }
 
@@ -464,11 +492,18 @@ impl Worker {
             transmits: &mut self.transmits,
             stats: &mut self.stats,
         };
-        for members in self.rooms.values() {
+        for (room, members) in &self.rooms {
             self.mixer.begin();
             for id in members {
                 if let Some(leg) = self.legs.get_mut(id).filter(|leg| leg.talking()) {
                     self.mixer.add_talker(leg.decode());
+                }
+            }
+            if let Some(announcement) = self.announcements.get_mut(room) {
+                let ended = announcement.playback.fill(&mut announcement.frame);
+                self.mixer.add_talker(&announcement.frame);
+                if ended {
+                    self.announcements.remove(room);
                 }
             }
             for id in members {

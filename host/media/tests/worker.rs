@@ -260,6 +260,51 @@ fn a_muted_leg_speaks_no_prompt_and_a_bridge_peer_hears_one() {
     );
 }
 
+#[test]
+fn an_announcement_is_heard_once_by_the_whole_room() {
+    let (mut worker, _) = worker_with(&[A, B], WorkerConfig::default());
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room.clone());
+    let mut a = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    // 30 frames of 600 Hz.
+    worker.announce(
+        &room,
+        vec![Arc::new(Prompt::from_pcm(tone(
+            600.0,
+            5000.0,
+            0,
+            30 * FRAME_LEN,
+        )))],
+    );
+    worker.announce(&RoomId("elsewhere".into()), vec![prompt_of(160, 100)]);
+    let (mut a_heard, mut b_heard) = (Vec::new(), Vec::new());
+    for _ in 0..60 {
+        a.send(&mut worker, Duration::from_millis(1));
+        let out = tick(&mut worker);
+        a_heard.extend(decode(Codec::Pcmu, sent_by(&out, A)[0]));
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    for (who, heard) in [("A", &a_heard), ("B", &b_heard)] {
+        assert!(
+            goertzel(&heard[..30 * FRAME_LEN], 600.0, 8000.0) > 4000.0,
+            "{who} hears the announcement"
+        );
+        assert!(
+            goertzel(&heard[31 * FRAME_LEN..], 600.0, 8000.0) < 100.0,
+            "{who}: it is played once"
+        );
+    }
+    assert!(
+        goertzel(&b_heard[40 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0,
+        "the room goes on"
+    );
+    assert!(
+        events(&mut worker).is_empty(),
+        "an announcement reports nothing"
+    );
+}
+
 fn dtmf(seq: u16, ts: u32, event: u8, end: bool, duration: u16, marker: bool) -> Vec<u8> {
     let [hi, lo] = duration.to_be_bytes();
     let flags = if end { 0x80 | 10 } else { 10 };

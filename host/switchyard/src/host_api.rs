@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use switchyard_core::kv::{KvStore, MemoryKv};
 use switchyard_core::{CallCore, CoreError, TimerId};
 use switchyard_guest::{DialRequest, Error, HostApi, JoinOptions, RoomInfo};
-use switchyard_media::PromptRole;
+use switchyard_media::{Prompt, PromptRole};
 use tokio::sync::Notify;
 
 /// The [`HostApi`] of every guest instance: locks the core for each import
@@ -68,11 +68,15 @@ impl CoreHost {
         looped: bool,
         role: PromptRole,
     ) -> Result<(), Error> {
-        let prompts = self
-            .prompts
-            .resolve(prompts)
-            .map_err(|name| Error::InvalidArgument(format!("no prompt named {name:?}")))?;
+        let prompts = self.resolve_prompts(prompts)?;
         self.on_call(call, |core, call| core.play(call, prompts, looped, role))
+    }
+
+    /// The prompts named; an unknown name is an `invalid-argument` error.
+    fn resolve_prompts(&self, prompts: &[String]) -> Result<Vec<Arc<Prompt>>, Error> {
+        self.prompts
+            .resolve(prompts)
+            .map_err(|name| Error::InvalidArgument(format!("no prompt named {name:?}")))
     }
 
     fn kv<T>(&self, guest: &str, f: impl FnOnce(&mut MemoryKv) -> T) -> T {
@@ -166,6 +170,15 @@ impl HostApi for CoreHost {
 
     fn list_rooms(&self) -> Vec<String> {
         lock(&self.core).list_rooms()
+    }
+
+    fn announce(&self, room: &str, prompts: &[String]) -> Result<(), Error> {
+        let prompts = self.resolve_prompts(prompts)?;
+        let result = lock(&self.core)
+            .announce(room, prompts)
+            .map_err(adapter::error);
+        self.wake();
+        result
     }
 
     fn close_room(&self, room: &str) -> Result<(), Error> {

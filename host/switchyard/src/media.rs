@@ -62,6 +62,7 @@ enum WorkerCommand {
         role: PromptRole,
     },
     Stop(LegId, PromptRole),
+    Announce(RoomId, Vec<Arc<Prompt>>),
 }
 
 impl WorkerCommand {
@@ -81,6 +82,7 @@ impl WorkerCommand {
             | WorkerCommand::SetMuted(leg, _)
             | WorkerCommand::Update(leg, _)
             | WorkerCommand::Stop(leg, _) => [Some(*leg), None],
+            WorkerCommand::Announce(..) => [None, None],
         }
     }
 }
@@ -177,6 +179,11 @@ impl MediaPool {
                     role,
                 },
             ),
+            MediaOp::Announce {
+                worker,
+                room,
+                prompts,
+            } => self.send(worker, WorkerCommand::Announce(room, prompts)),
             MediaOp::Stop { worker, leg, role } => {
                 self.send(worker, WorkerCommand::Stop(leg, role));
             }
@@ -335,6 +342,7 @@ impl WorkerIo {
             } => worker.speak(leg, prompts, looped),
             WorkerCommand::Stop(leg, PromptRole::Heard) => worker.stop_playback(leg),
             WorkerCommand::Stop(leg, PromptRole::Said) => worker.stop_speaking(leg),
+            WorkerCommand::Announce(room, prompts) => worker.announce(&room, prompts),
             WorkerCommand::Expect(_) => unreachable!("handled in apply"),
         }
     }

@@ -257,7 +257,8 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
         let looped = state.settings.loop_first_participant_prompt;
         media::play(&state.call, &["first_participant".to_owned()], looped)?;
     }
-    if presence::joined(&entry.room, &state.call) == 0 {
+    presence::joined(&entry.room, &state.call, others as usize);
+    if others == 0 {
         state
             .lonely
             .start(&state.call, state.settings.lonely_user_timer_s);

@@ -63,7 +63,9 @@ pub fn on_event(event: Event) {
             ring_in_room(&placed, false);
             no_longer_dialing(&placed);
             placed.answered = true;
-            if presence::joined(&placed.context.room, &placed.call) == 0 {
+            let others = presence::company(&placed.context.room, &placed.call).len();
+            presence::joined(&placed.context.room, &placed.call, others);
+            if others == 0 {
                 placed.lonely.start(&placed.call, placed.lonely_s);
             }
         }

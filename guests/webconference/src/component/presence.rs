@@ -2,12 +2,18 @@
 //! `join_sound` when it joins, `drop_sound` when it leaves, and the
 //! `lonely_user_timer` of the one it leaves alone.
 //!
+//! A join costs the same in a room of two or of thousands: the joining call
+//! says `join_sound` (its room hears it as its voice; it does not hear itself),
+//! and only the first participant, the one that may be looping
+//! `first_participant`, is played to directly. A leave is announced into the
+//! room once (`drop_sound`).
+//!
 //! Only a call's own instance starts its timers, and an instance hears only
-//! its own call's events; so a participant that leaves one other behind marks
-//! that one alone in the key-value store (`lonely/<call>`), and the
-//! `prompt-done` of the `drop_sound` it played there makes that one's
-//! instance look at the mark and start its timer. Each join or leave costs one
-//! read of the room and one prompt per other participant; nothing polls.
+//! its own call's events; so with `lonely_user_timer` set, a participant that
+//! leaves one other behind marks that one alone in the key-value store
+//! (`lonely/<call>`) and plays it `drop_sound` directly, whose `prompt-done`
+//! makes that one's instance look at the mark and start its timer. Nothing
+//! polls.
 
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::ParticipantStatus;
@@ -35,37 +41,52 @@ pub fn company(room: &str, me: &str) -> Vec<String> {
         .collect()
 }
 
-/// Plays `sound` to each of `calls`; a call that ended meanwhile is skipped.
-fn play_to(calls: &[String], sound: &str) {
-    for call in calls {
-        if let Err(e) = media::play(call, &[sound.to_owned()], false) {
-            log(
-                Level::Debug,
-                &format!("{sound} not played to {call}: {e:?}"),
-            );
+/// Plays `sound` to `call` only; a call that ended meanwhile is skipped.
+fn play_to(call: &str, sound: &str) {
+    if let Err(e) = media::play(call, &[sound.to_owned()], false) {
+        log(
+            Level::Debug,
+            &format!("{sound} not played to {call}: {e:?}"),
+        );
+    }
+}
+
+/// `me` joined `room`, where `others` participants were: they hear
+/// `join_sound`. The first participant hears it in place of its prompts (a
+/// looped `first_participant` ends there).
+pub fn joined(room: &str, me: &str, others: usize) {
+    match others {
+        0 => {}
+        1 => {
+            for first in company(room, me) {
+                play_to(&first, "join_sound");
+            }
+        }
+        _ => {
+            if let Err(e) = media::speak(me, &["join_sound".to_owned()], false) {
+                log(Level::Debug, &format!("{me}: join_sound not said: {e:?}"));
+            }
         }
     }
 }
 
-/// `me` joined `room`: the others hear `join_sound` (which also ends a looped
-/// `first_participant`). Returns how many others there are.
-pub fn joined(room: &str, me: &str) -> usize {
-    let others = company(room, me);
-    play_to(&others, "join_sound");
-    others.len()
-}
-
-/// `me` left `room`: the others hear `drop_sound`, and with `lonely` set the
+/// `me` left `room`: the others hear `drop_sound`; with `lonely` set, the
 /// only one left, if so, is marked alone.
 pub fn left(room: &str, me: &str, lonely: bool) {
-    let others = company(room, me);
-    if lonely && let [alone] = others.as_slice() {
+    if lonely && let [alone] = company(room, me).as_slice() {
         let since = super::room::now().to_string();
         if let Err(e) = kv::set(&lonely_key(alone), &since) {
             log(Level::Warn, &format!("{alone} not marked alone: {e:?}"));
         }
+        play_to(alone, "drop_sound");
+        return;
     }
-    play_to(&others, "drop_sound");
+    if let Err(e) = rooms::announce(room, &["drop_sound".to_owned()]) {
+        log(
+            Level::Debug,
+            &format!("{room}: drop_sound not announced: {e:?}"),
+        );
+    }
 }
 
 /// The `lonely_user_timer` of one participant.

@@ -471,6 +471,20 @@ impl CallCore {
         Ok(())
     }
 
+    /// Plays prompts once into the room: every participant with media hears
+    /// them, as if one more participant said them.
+    pub fn announce(&mut self, room: &str, prompts: Vec<Arc<Prompt>>) -> Result<(), CoreError> {
+        if !self.rooms.contains_key(room) {
+            return Err(CoreError::NoSuchRoom);
+        }
+        self.media(MediaOp::Announce {
+            worker: self.placement.room(room),
+            room: RoomId(room.to_owned()),
+            prompts,
+        });
+        Ok(())
+    }
+
     /// Sets a value kept with the room.
     pub fn set_meta(&mut self, room: &str, key: &str, value: &str) -> Result<(), CoreError> {
         let room = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
