@@ -65,10 +65,8 @@ impl SipSockets {
         let mut listeners = Vec::new();
         let mut local_addrs = Vec::new();
         for &addr in &config.listen {
-            let socket = bind::udp(addr)?;
+            let (socket, listener) = bind::udp_and_tcp(addr)?;
             let local = socket.local_addr()?;
-            // §18: a server listens on the same port for UDP and TCP.
-            let listener = bind::tcp(local)?;
             local_addrs.push((Transport::Udp, local));
             local_addrs.push((Transport::Tcp, listener.local_addr()?));
             udp_sockets.push((local, Arc::new(socket)));
