@@ -1,5 +1,6 @@
 //! Rooms, end to end through the real binary: muting a participant over
-//! XML-RPC (the `misbehave` guest's `mute`/`unmute`), and finished
+//! XML-RPC (the `misbehave` guest's `mute`/`unmute`, and the webconference
+//! guest's, by room, pin and call tag, as SEMS clients call it), and finished
 //! participants leaving a room's list after `rooms.participants_expire_delay_s`
 //! (the webconference guest's `roomInfo`).
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, base_config, misbehave_config};
+use support::webconference::{create_room, random_room};
 use support::xmlrpc::{python, rpc};
 
 /// How long anything the tests wait for may take.
@@ -90,27 +92,20 @@ fn check(window: &str, heard: &[Vec<i16>], listener: usize, talker: usize, expec
     }
 }
 
-#[test]
-fn a_muted_participant_is_not_heard_until_unmuted() {
-    let server = Server::start_with(&misbehave_config());
-    // Any Request-URI user the misbehave guest does not treat specially joins room `ok`.
-    let phones: Vec<Phone> = CALLERS
-        .iter()
-        .map(|caller| Phone::call(server.sip, "conference", caller, &[]))
-        .collect();
-    let muted = server.call_id_of(CALLERS[0], DEADLINE);
-
+/// Three callers talk in three windows: before `mute` (a Python XML-RPC
+/// expression muting the first caller), while muted, and after `unmute`.
+fn mute_and_unmute_the_first_caller(server: &Server, phones: Vec<Phone>, mute: &str, unmute: &str) {
     let before = talk_window(&phones);
-    let answer = rpc(&server, &format!("s.mute({muted:?})"));
+    let answer = rpc(server, mute);
     assert!(
         answer.starts_with("[0, 'OK', "),
-        "expected mute({muted:?}) to answer [0, 'OK', info], got {answer}"
+        "expected {mute} to answer [0, 'OK', info], got {answer}"
     );
     let during = talk_window(&phones);
-    let answer = rpc(&server, &format!("s.unmute({muted:?})"));
+    let answer = rpc(server, unmute);
     assert!(
         answer.starts_with("[0, 'OK', "),
-        "expected unmute({muted:?}) to answer [0, 'OK', info], got {answer}"
+        "expected {unmute} to answer [0, 'OK', info], got {answer}"
     );
     let after = talk_window(&phones);
 
@@ -128,6 +123,41 @@ fn a_muted_participant_is_not_heard_until_unmuted() {
     for phone in phones {
         phone.hang_up();
     }
+}
+
+#[test]
+fn a_muted_participant_is_not_heard_until_unmuted() {
+    let server = Server::start_with(&misbehave_config());
+    // Any Request-URI user the misbehave guest does not treat specially joins room `ok`.
+    let phones: Vec<Phone> = CALLERS
+        .iter()
+        .map(|caller| Phone::call(server.sip, "conference", caller, &[]))
+        .collect();
+    let muted = server.call_id_of(CALLERS[0], DEADLINE);
+    mute_and_unmute_the_first_caller(
+        &server,
+        phones,
+        &format!("s.mute({muted:?})"),
+        &format!("s.unmute({muted:?})"),
+    );
+}
+
+#[test]
+fn webconference_mute_by_call_tag_silences_the_caller_until_unmute() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let phones: Vec<Phone> = CALLERS
+        .iter()
+        .map(|caller| Phone::call(server.sip, &format!("000777{room}"), caller, &[]))
+        .collect();
+    let tag = server.call_id_of(CALLERS[0], DEADLINE);
+    mute_and_unmute_the_first_caller(
+        &server,
+        phones,
+        &format!("s.mute({room:?}, {pin:?}, {tag:?})"),
+        &format!("s.unmute({room:?}, {pin:?}, {tag:?})"),
+    );
 }
 
 /// Looks up room 123 right away, then every 50 ms until its list is empty
