@@ -260,6 +260,16 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
             "records".to_owned(),
             toml::toml! { stats_dir = "/var/log/sems-webconference/" }.into(),
         ),
+        (
+            "sip".to_owned(),
+            toml::toml! {
+                session_timers = true
+                session_expires_s = 240
+                session_min_se_s = 90
+                session_max_s = 900
+            }
+            .into(),
+        ),
     ]);
     assert_eq!(
         table, expected,
@@ -267,9 +277,6 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
     );
 
     let stderr = text(&out.stderr);
-    let timers = "Switchyard always runs RFC 4028 session timers for callers that support \
-                  them (Min-SE 90 s; 1800 s when the caller asks for no interval), with no \
-                  config key";
     let prompts = "SEMS's prompt files are not all <key>.wav in one absolute directory, \
                    which Switchyard's media.prompts_dir needs";
     let sems = "/usr/local/lib/sems/audio/webconference";
@@ -288,12 +295,8 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
         "24: rooms_expire: note: SEMS never expires them, Switchyard always does: rooms.expire_delay_s is set to its longest, 31536000 (a year)".to_owned(),
         "25: rooms_expire_delay: note: ignored, as rooms_expire = no (as in SEMS)".to_owned(),
         "26: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule".to_owned(),
-        format!("32: enable_session_timer: not mapped: {timers}"),
-        format!("33: session_expires: not mapped: {timers}"),
-        format!("34: minimum_timer: not mapped: {timers}"),
-        format!("35: maximum_timer: not mapped: {timers}"),
-        format!("36: session_refresh_method: not mapped: {timers}"),
-        format!("37: accept_501_reply: not mapped: {timers}"),
+        "36: session_refresh_method: not mapped: Switchyard refreshes a session it refreshes with re-INVITE".to_owned(),
+        "37: accept_501_reply: not mapped: Switchyard's refreshes are re-INVITEs, which a peer cannot answer 501".to_owned(),
     ]
     .map(|line| format!("{conf}:{line}\n"))
     .concat();

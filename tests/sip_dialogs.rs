@@ -7,7 +7,8 @@ mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::server::{Server, misbehave_config};
+use support::raw_peer::RawPeer;
+use support::server::{Server, base_config, misbehave_config};
 use support::sipp::{call as sipp, free_port, scenario};
 use support::tools::require_sipp;
 
@@ -111,6 +112,45 @@ fn a_session_interval_below_min_se_gets_422_with_min_se_90() {
         "uac_session_interval_too_small.xml",
         "alone",
         "422 with Min-SE: 90 to the INVITE asking for 30 s",
+    );
+}
+
+/// A PCMU offer from a peer that sends no RTP.
+const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                     m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+#[test]
+fn the_configured_session_timers_are_served() {
+    // SEMS's minimum_timer and maximum_timer, as import-sems-config writes them.
+    let server = Server::start_with(&base_config().replace(
+        "[sip]\n",
+        "[sip]\nsession_min_se_s = 120\nsession_max_s = 1800\n",
+    ));
+    let peer = RawPeer::new(server.sip);
+    let invite = |peer: &RawPeer, expires: u32| {
+        peer.request(
+            "INVITE",
+            "1 INVITE",
+            "",
+            &format!(
+                "Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: {expires}\r\n\
+                 Content-Type: application/sdp\r\n"
+            ),
+            OFFER,
+        )
+    };
+    let refused = peer.exchange(&server, &invite(&peer, 100));
+    assert!(
+        refused.starts_with("SIP/2.0 422 ") && refused.contains("\r\nMin-SE: 120\r\n"),
+        "expected 422 with Min-SE: 120, got:\n{refused}"
+    );
+    let off =
+        Server::start_with(&base_config().replace("[sip]\n", "[sip]\nsession_timers = false\n"));
+    let peer = RawPeer::new(off.sip);
+    let answer = peer.exchange(&off, &invite(&peer, 30));
+    assert!(
+        answer.starts_with("SIP/2.0 200 ") && !answer.contains("Session-Expires"),
+        "with session timers off, no minimum applies and none is agreed:\n{answer}"
     );
 }
 

@@ -403,3 +403,37 @@ fn room_pin_split_admits_invited_participants_only() {
     );
     ivy.hang_up();
 }
+
+#[test]
+fn the_participant_id_comes_from_p_app_param_or_the_header() {
+    let cases: [(&str, &str, &str, &[&str], &str); 2] = [
+        (
+            "participant_id_param = \"participantid\"\n",
+            "100",
+            "4242",
+            &[
+                "P-App-Param: room=4242;participantid=p-quinn",
+                "X-ParticipantID: ignored",
+            ],
+            "p-quinn",
+        ),
+        (
+            "",
+            "0007774243",
+            "4243",
+            &["X-ParticipantID: p-rhea"],
+            "p-rhea",
+        ),
+    ];
+    for (keys, user, room, headers, id) in cases {
+        let server = server_with(keys);
+        let pin = create_room(&server, room);
+        let phone = Phone::call(server.sip, user, id, headers);
+        let listed = await_participant(&server, room, &pin, id);
+        assert!(
+            listed.ends_with(&format!(", '{id}']")),
+            "with {keys:?} and {headers:?}, expected the participant id {id}, got {listed}"
+        );
+        phone.hang_up();
+    }
+}

@@ -11,6 +11,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use switchyard_sip::SessionTimers;
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -33,7 +34,6 @@ pub struct Config {
     /// `[routing]`.
     pub routing: RoutingConfig,
     /// `[records]`.
-    #[serde(default)]
     pub records: RecordsConfig,
     /// `[guests.<name>]`: the guests to load. The embedded `webconference` is
     /// always listed, with an empty config table unless the file sets one; a
@@ -79,6 +79,18 @@ pub struct SipConfig {
     /// The DNS server asked to resolve placed calls' targets; None: the
     /// system's resolver configuration (`/etc/resolv.conf`).
     pub dns_server: Option<SocketAddr>,
+    /// Session timers (RFC 4028) for the calls the server answers (SEMS's
+    /// `enable_session_timer`).
+    pub session_timers: bool,
+    /// The session interval chosen when a caller supports session timers but
+    /// asks for none, in seconds (SEMS's `session_expires`).
+    pub session_expires_s: u32,
+    /// The smallest session interval accepted, in seconds: less gets 422
+    /// with this Min-SE (SEMS's `minimum_timer`; at least 90).
+    pub session_min_se_s: u32,
+    /// The largest session interval accepted, in seconds: a longer one is
+    /// shortened to it (SEMS's `maximum_timer`).
+    pub session_max_s: u32,
 }
 
 /// `[rtp]`.
@@ -216,6 +228,10 @@ impl Default for SipConfig {
             dial_user: "switchyard".to_owned(),
             ring_timeout_s: 60,
             dns_server: None,
+            session_timers: true,
+            session_expires_s: SessionTimers::DEFAULT_INTERVAL,
+            session_min_se_s: SessionTimers::DEFAULT_MIN_SE,
+            session_max_s: SessionTimers::DEFAULT_MAX_INTERVAL,
         }
     }
 }
@@ -449,6 +465,32 @@ impl Config {
         if !(1..=3600).contains(&self.sip.ring_timeout_s) {
             return fail("sip.ring_timeout_s", "must be 1 to 3600".to_owned());
         }
+        // RFC 4028 §5: a Min-SE below 90 s is not allowed.
+        let sip = &self.sip;
+        for (key, value, low, high) in [
+            (
+                "sip.session_min_se_s",
+                sip.session_min_se_s,
+                90,
+                MAX_SESSION_S,
+            ),
+            (
+                "sip.session_expires_s",
+                sip.session_expires_s,
+                sip.session_min_se_s,
+                MAX_SESSION_S,
+            ),
+            (
+                "sip.session_max_s",
+                sip.session_max_s,
+                sip.session_expires_s,
+                MAX_SESSION_S,
+            ),
+        ] {
+            if !(low..=high).contains(&value) {
+                return fail(key, format!("must be {low} to {high}"));
+            }
+        }
         if self.rtp.port_min == 0 {
             return fail("rtp.port_min", "must be at least 1".to_owned());
         }
@@ -611,6 +653,9 @@ pub const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
 
 /// The longest name of a predefined room, in characters.
 const MAX_ROOM_NAME: usize = 64;
+
+/// The longest session interval configurable, in seconds: a day.
+const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;
 
 /// Serde's `message` about `key` with the Rust type it expected (`u16`,
 /// `socket address`, …) put in words (`a port number, 1–65535`, …); other
@@ -845,6 +890,18 @@ mod tests {
             (
                 "[limits]\nguest_threads = 257\n",
                 "limits.guest_threads: must be at most 256",
+            ),
+            (
+                "[sip]\nsession_min_se_s = 60\n",
+                "sip.session_min_se_s: must be 90 to 86400",
+            ),
+            (
+                "[sip]\nsession_expires_s = 300\nsession_min_se_s = 600\n",
+                "sip.session_expires_s: must be 600 to 86400",
+            ),
+            (
+                "[sip]\nsession_max_s = 900\n",
+                "sip.session_max_s: must be 1800 to 86400",
             ),
             (
                 "[rooms]\nexpire_delay_s = 31536001\n",

@@ -21,7 +21,7 @@ use switchyard_core::{CallCore, CoreConfig};
 use switchyard_guest::{Guest, GuestConfig, Limits, RecordFiles, Runtime, bundled};
 use switchyard_media::WorkerConfig;
 use switchyard_net::{Resolver, SipSockets, SocketsConfig};
-use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits};
+use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits, SessionTimers};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 use tracing::{info, warn};
@@ -78,12 +78,19 @@ pub async fn run(
         sockets.clone(),
     );
     let media = Arc::new(media);
-    let endpoint = Endpoint::new(EndpointConfig { user_agent }, seed).with_limits(SipLimits {
-        max_message_bytes: config.sip.max_message_bytes,
-        max_requests_per_source_per_second: NonZeroU32::new(
-            config.sip.max_requests_per_source_per_second,
-        ),
-    });
+    let endpoint = Endpoint::new(EndpointConfig { user_agent }, seed)
+        .with_limits(SipLimits {
+            max_message_bytes: config.sip.max_message_bytes,
+            max_requests_per_source_per_second: NonZeroU32::new(
+                config.sip.max_requests_per_source_per_second,
+            ),
+        })
+        .with_session_timers(SessionTimers {
+            enabled: config.sip.session_timers,
+            min_se: config.sip.session_min_se_s,
+            default_interval: config.sip.session_expires_s,
+            max_interval: config.sip.session_max_s,
+        });
     let sip_addr = sip
         .local_addrs()
         .first()

@@ -14,6 +14,9 @@ pub(crate) const TIMER_TAG: &str = "timer";
 /// [`Endpoint::with_session_timers`](crate::Endpoint::with_session_timers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimers {
+    /// Whether the endpoint takes part at all. Off: it acts as a UAS without the extension
+    /// (§9 ignores the headers then) and no session expires. Default on.
+    pub enabled: bool,
     /// The smallest session interval accepted, in seconds: a request asking for less gets
     /// `422 Session Interval Too Small` naming it in Min-SE (§9). Default
     /// [`SessionTimers::DEFAULT_MIN_SE`].
@@ -22,6 +25,10 @@ pub struct SessionTimers {
     /// but asks for no interval (§9 leaves the choice to the UAS). Default
     /// [`SessionTimers::DEFAULT_INTERVAL`].
     pub default_interval: u32,
+    /// The largest interval the endpoint accepts, in seconds: a longer one asked for is
+    /// shortened to it (§9 lets the UAS reduce it, never below the Min-SE). Default
+    /// [`SessionTimers::DEFAULT_MAX_INTERVAL`].
+    pub max_interval: u32,
 }
 
 impl SessionTimers {
@@ -29,13 +36,17 @@ impl SessionTimers {
     pub const DEFAULT_MIN_SE: u32 = 90;
     /// 1800 s, the interval RFC 4028 §4 recommends.
     pub const DEFAULT_INTERVAL: u32 = 1800;
+    /// 86,400 s, a day.
+    pub const DEFAULT_MAX_INTERVAL: u32 = 86_400;
 }
 
 impl Default for SessionTimers {
     fn default() -> Self {
         Self {
+            enabled: true,
             min_se: Self::DEFAULT_MIN_SE,
             default_interval: Self::DEFAULT_INTERVAL,
+            max_interval: Self::DEFAULT_MAX_INTERVAL,
         }
     }
 }
@@ -61,14 +72,18 @@ pub(crate) fn negotiate(
     request: &impl HasHeaders,
     config: &SessionTimers,
 ) -> Result<Option<Agreed>, TooSmall> {
+    if !config.enabled {
+        return Ok(None);
+    }
     let peer_supports = has_tag(request, "Supported", TIMER_TAG);
     let their_min = header(request, "Min-SE")
         .and_then(delta_seconds)
         .unwrap_or(0);
     let floor = config.min_se.max(their_min);
+    let ceiling = config.max_interval.max(floor);
     let Some(value) = header(request, "Session-Expires") else {
         return Ok(peer_supports.then(|| Agreed {
-            interval: config.default_interval.max(floor),
+            interval: config.default_interval.clamp(floor, ceiling),
             // §9: the UAS may choose "uac" when the UAC supports the extension.
             we_refresh: false,
             peer_supports,
@@ -81,6 +96,7 @@ pub(crate) fn negotiate(
     if interval < config.min_se {
         return Err(TooSmall(floor));
     }
+    let interval = interval.min(ceiling);
     let we_refresh = match refresher(value) {
         Some("uac") => false,
         Some("uas") => true,
@@ -244,6 +260,36 @@ mod tests {
         assert!(proxy.we_refresh);
         assert_eq!(proxy.response_headers().len(), 1);
         assert_eq!(proxy.request_header(), "300;refresher=uac");
+    }
+
+    #[test]
+    fn off_there_is_no_timer_and_no_minimum() {
+        let off = SessionTimers {
+            enabled: false,
+            ..SessionTimers::default()
+        };
+        for extra in [
+            "Supported: timer\r\n",
+            "Session-Expires: 600;refresher=uas\r\n",
+            "Session-Expires: 30\r\n",
+        ] {
+            assert_eq!(negotiate(&request(extra), &off), Ok(None), "{extra}");
+        }
+    }
+
+    #[test]
+    fn a_longer_interval_is_shortened_to_the_maximum_but_never_below_min_se() {
+        let config = SessionTimers {
+            max_interval: 900,
+            ..SessionTimers::default()
+        };
+        let agreed = |extra| negotiate(&request(extra), &config).unwrap().unwrap();
+        assert_eq!(agreed("Session-Expires: 3600\r\n").interval, 900);
+        assert_eq!(agreed("Session-Expires: 600\r\n").interval, 600);
+        assert_eq!(
+            agreed("Session-Expires: 3600\r\nMin-SE: 1200\r\n").interval,
+            1200
+        );
     }
 
     #[test]

@@ -159,6 +159,10 @@ enum Target {
         switch: &'static str,
         host_key: &'static str,
     },
+    /// `[sip]` `host_key`, as a boolean.
+    SipFlag { host_key: &'static str },
+    /// `[sip]` `host_key`, as a whole number.
+    SipNumber { host_key: &'static str },
     /// `[records] stats_dir`.
     StatsDir,
     /// The guest's `records_dir` (the directory) and `feedback_file` (the name).
@@ -171,10 +175,6 @@ enum Target {
 
 /// The guest's own table.
 const GUEST_CONFIG: &[&str] = &["guests", "webconference", "config"];
-
-/// Why the RFC 4028 keys have no place.
-const SESSION_TIMERS: &str = "Switchyard always runs RFC 4028 session timers for callers that \
-     support them (Min-SE 90 s; 1800 s when the caller asks for no interval), with no config key";
 
 fn target(key: &str) -> Target {
     use Target::*;
@@ -207,12 +207,24 @@ fn target(key: &str) -> Target {
         "feedback_file" => FeedbackFile,
         prompts::DIGITS_DIR => Prompt,
         key if prompts::PROMPT_KEYS.contains(&key) => Prompt,
-        "enable_session_timer"
-        | "session_expires"
-        | "minimum_timer"
-        | "maximum_timer"
-        | "session_refresh_method"
-        | "accept_501_reply" => NotMapped(SESSION_TIMERS),
+        "enable_session_timer" => SipFlag {
+            host_key: "session_timers",
+        },
+        "session_expires" => SipNumber {
+            host_key: "session_expires_s",
+        },
+        "minimum_timer" => SipNumber {
+            host_key: "session_min_se_s",
+        },
+        "maximum_timer" => SipNumber {
+            host_key: "session_max_s",
+        },
+        "session_refresh_method" => {
+            NotMapped("Switchyard refreshes a session it refreshes with re-INVITE")
+        }
+        "accept_501_reply" => {
+            NotMapped("Switchyard's refreshes are re-INVITEs, which a peer cannot answer 501")
+        }
         "tell_pin" => NotMapped("the guest always reads the room number back before entering"),
         "star_finishes_pin" => NotMapped("the guest ends the room number at # or * alike"),
         "webconference_urlbase" => NotMapped("Switchyard's SDP carries no u= line"),
@@ -315,6 +327,14 @@ impl Converter<'_> {
                         }
                         self.set(&["rooms"], host_key, Value::Integer(seconds));
                     }
+                }
+                Target::SipFlag { host_key } => {
+                    let on = self.flag(setting)?;
+                    self.set(&["sip"], host_key, Value::Boolean(on));
+                }
+                Target::SipNumber { host_key } => {
+                    let number = self.number(setting)?;
+                    self.set(&["sip"], host_key, Value::Integer(number));
                 }
                 Target::StatsDir => {
                     self.set(
@@ -710,8 +730,8 @@ mod tests {
     #[test]
     fn other_keys_are_not_mapped_with_their_line_and_reason() {
         let conversion = convert(
-            "direct_room_re=\n# comment\n\ntell_pin=yes\nenable_session_timer=yes\n\
-             session_expires=240\nwebconference_urlbase=https://example.com/\nfoo=bar\n\
+            "direct_room_re=\n# comment\n\ntell_pin=yes\nsession_refresh_method=UPDATE\n\
+             accept_501_reply=no\nwebconference_urlbase=https://example.com/\nfoo=bar\n\
              room_sweep_interval=\n",
         );
         assert_eq!(
@@ -722,13 +742,33 @@ mod tests {
         assert_eq!(
             lines(&conversion),
             [
-                "webconference.conf:4: tell_pin: not mapped: the guest always reads the room number back before entering".to_owned(),
-                format!("webconference.conf:5: enable_session_timer: not mapped: {SESSION_TIMERS}"),
-                format!("webconference.conf:6: session_expires: not mapped: {SESSION_TIMERS}"),
-                "webconference.conf:7: webconference_urlbase: not mapped: Switchyard's SDP carries no u= line".to_owned(),
-                "webconference.conf:8: foo: not mapped: no Switchyard equivalent".to_owned(),
-                "webconference.conf:9: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule".to_owned(),
+                "webconference.conf:4: tell_pin: not mapped: the guest always reads the room number back before entering",
+                "webconference.conf:5: session_refresh_method: not mapped: Switchyard refreshes a session it refreshes with re-INVITE",
+                "webconference.conf:6: accept_501_reply: not mapped: Switchyard's refreshes are re-INVITEs, which a peer cannot answer 501",
+                "webconference.conf:7: webconference_urlbase: not mapped: Switchyard's SDP carries no u= line",
+                "webconference.conf:8: foo: not mapped: no Switchyard equivalent",
+                "webconference.conf:9: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule",
             ]
+        );
+    }
+
+    #[test]
+    fn session_timer_keys_go_to_sip() {
+        let conversion = convert(
+            "enable_session_timer=yes\nsession_expires=240\nminimum_timer=120\nmaximum_timer=900\n",
+        );
+        for (key, value) in [
+            ("sip.session_timers", Value::Boolean(true)),
+            ("sip.session_expires_s", Value::from(240)),
+            ("sip.session_min_se_s", Value::from(120)),
+            ("sip.session_max_s", Value::from(900)),
+        ] {
+            assert_eq!(at(&conversion.table, key), Some(&value), "{key}");
+        }
+        let off = convert("enable_session_timer=no\n");
+        assert_eq!(
+            at(&off.table, "sip.session_timers"),
+            Some(&Value::Boolean(false))
         );
     }
 
