@@ -9,7 +9,7 @@ mod renegotiation;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use switchyard_media::{LegId, MediaEvent};
+use switchyard_media::{LegId, MediaEvent, TalkChange};
 use switchyard_sip::{
     CallKey, EndCause, Endpoint, Event as SipEvent, IncomingCall, Transmit, Transport,
 };
@@ -197,6 +197,10 @@ impl CallCore {
         let (leg, event) = match event {
             MediaEvent::PromptDone { leg } => (leg, CallEvent::PromptDone),
             MediaEvent::Dtmf { leg, digit } => (leg, CallEvent::Dtmf(digit)),
+            MediaEvent::Talk { leg, change } => {
+                self.set_talking(call_of(leg), matches!(change, TalkChange::Started { .. }));
+                return;
+            }
             MediaEvent::RtpTimeout { leg } => {
                 let call = call_of(leg);
                 if self.calls.contains_key(&call) {

@@ -50,6 +50,8 @@ pub struct ParticipantView {
     pub participant_id: String,
     /// Listen-only by `set-listen-only`.
     pub listen_only: bool,
+    /// In a talkspurt now (the media's voice activity detection).
+    pub talking: bool,
 }
 
 /// A room and its list, in join order.
@@ -108,6 +110,7 @@ impl Room {
             muted: false,
             participant_id: options.participant_id,
             listen_only: false,
+            talking: false,
         };
         self.participants
             .insert(self.next_seq, Box::new(Participant { view, expiry: None }));

@@ -109,6 +109,7 @@ impl HostApi for FakeHost {
             muted: false,
             participant_id: options.participant_id,
             listen_only: false,
+            talking: false,
         };
         match rooms.iter_mut().find(|r| r.0 == room) {
             Some(r) => {

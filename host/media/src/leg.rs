@@ -12,6 +12,7 @@ use crate::packetizer::Packetizer;
 use crate::playback::{Playback, PromptRole};
 use crate::reframe::Reframer;
 use crate::rtp::RtpSender;
+use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
     Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, MediaDirection, PACKET_TIME, Prompt,
     RoomId,
@@ -89,6 +90,10 @@ pub(crate) struct Leg {
     voice: Option<Playback>,
     /// This tick's `frame` is the voice's, not the leg's input.
     speaking: bool,
+    /// Whether what the leg says is a talker's (in a room).
+    pub(crate) vad: VoiceActivity,
+    /// This tick's `frame` was summed into its room's mix.
+    pub(crate) summed: bool,
     last_heard: Instant,
     timed_out: bool,
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
@@ -121,6 +126,8 @@ impl Leg {
             playback: None,
             voice: None,
             speaking: false,
+            vad: VoiceActivity::default(),
+            summed: false,
             last_heard: now,
             timed_out: false,
             input: None,
@@ -278,20 +285,31 @@ impl Leg {
         held
     }
 
-    /// Whether this leg says something this tick that its room or bridge peer hears.
-    pub(crate) fn talking(&self) -> bool {
+    /// Whether this leg has sound this tick that its room or bridge peer may hear: a frame
+    /// (received or said for it) and not muted. In a room, voice activity decides whether it is
+    /// summed.
+    pub(crate) fn has_sound(&self) -> bool {
         (self.input.is_some() || self.speaking) && !self.muted
     }
 
-    /// Decodes this tick's input into `frame` and returns it (silence without input); a voice
-    /// prompt's frame is there already.
-    pub(crate) fn decode(&mut self) -> &[i16; FRAME_LEN] {
+    /// Decodes this tick's sound, if any, into `frame` and runs voice activity detection on it;
+    /// returns the change of talking state it makes.
+    pub(crate) fn detect_voice(&mut self) -> Option<TalkChange> {
+        if !self.has_sound() {
+            return self.vad.silent();
+        }
+        self.decode();
+        self.vad.update(&self.frame)
+    }
+
+    /// Decodes this tick's input into `frame` (silence without input); a voice prompt's frame
+    /// is there already.
+    fn decode(&mut self) {
         match &self.input {
             _ if self.speaking => {}
             Some(payload) => self.params.codec.decode_frame(payload, &mut self.frame),
             None => self.frame.fill(0),
         }
-        &self.frame
     }
 
     /// What the bridge peer hears from this leg this tick: its codec and payload, taken as they

@@ -42,6 +42,7 @@ mod reframe;
 mod resample;
 mod rtp;
 mod ticker;
+mod vad;
 mod worker;
 
 use std::time::Duration;
@@ -55,6 +56,7 @@ pub use leg::{LegId, LegParams};
 pub use mixer::MixMinus;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
+pub use vad::{HANGOVER_FRAMES, SILENCE_DBOV, TalkChange, VoiceActivity};
 pub use worker::{
     MAX_CATCH_UP_TICKS, MediaEvent, MediaTransmit, RoomId, Worker, WorkerConfig, WorkerStats,
 };

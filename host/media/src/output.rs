@@ -17,7 +17,7 @@ pub(crate) struct Output<'a> {
 
 impl Output<'_> {
     /// Sends `id` what `mixer` renders for it this tick: the mix, minus its own frame when it
-    /// is a talker `in_room`, plus its prompt.
+    /// was summed into it `in_room`, plus its prompt.
     pub(crate) fn mixed(
         &mut self,
         mixer: &mut MixMinus<FRAME_LEN>,
@@ -28,7 +28,7 @@ impl Output<'_> {
         if leg.held() {
             return;
         }
-        let own = (in_room && leg.talking()).then_some(&leg.frame);
+        let own = (in_room && leg.summed).then_some(&leg.frame);
         let payload = mixer.payload(own, leg.overlay(), leg.params.codec);
         self.send(id, leg, payload);
     }

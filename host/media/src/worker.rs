@@ -15,7 +15,9 @@ use crate::leg::{Leg, Place, Received};
 use crate::output::Output;
 use crate::playback::Playback;
 use crate::ticker::Ticker;
-use crate::{FRAME_LEN, JitterStats, LegId, LegParams, MixMinus, PACKET_TIME, Prompt, PromptRole};
+use crate::{
+    FRAME_LEN, JitterStats, LegId, LegParams, MixMinus, PACKET_TIME, Prompt, PromptRole, TalkChange,
+};
 
 /// The most overdue ticks one `handle_timeout` runs. When the shell wakes later than this many
 /// packet times, the older ticks are skipped: running them would burst that many packets at
@@ -37,15 +39,19 @@ pub struct WorkerConfig {
     pub rtp_timeout: Option<Duration>,
     /// Target playout delay of every leg's jitter buffer.
     pub jitter_delay: Duration,
+    /// The most talkers of one room summed into its mix each tick, the loudest first; 0 sums
+    /// every talker.
+    pub max_talkers: usize,
 }
 
 impl Default for WorkerConfig {
-    /// 20 ms packets, a 60 s RTP timeout and a 40 ms playout delay.
+    /// 20 ms packets, a 60 s RTP timeout, a 40 ms playout delay and every talker summed.
     fn default() -> Self {
         WorkerConfig {
             packet_time: PACKET_TIME,
             rtp_timeout: Some(Duration::from_secs(60)),
             jitter_delay: Duration::from_millis(40),
+            max_talkers: 0,
         }
     }
 }
@@ -83,6 +89,13 @@ pub enum MediaEvent {
     RtpTimeout {
         /// The silent leg.
         leg: LegId,
+    },
+    /// A leg in a room began or ended a talkspurt (voice activity with hangover).
+    Talk {
+        /// The leg.
+        leg: LegId,
+        /// What changed.
+        change: TalkChange,
     },
 }
 
@@ -171,6 +184,8 @@ pub struct Worker {
     /// Prompts a whole room hears, mixed in as one more talker; gone when
     /// they end or the room does.
     announcements: BTreeMap<RoomId, Announcement>,
+    /// This tick's talkers of the room being mixed, with their levels: kept to reuse its memory.
+    talkers: Vec<(i8, LegId)>,
     bridges: Bridges,
     mixer: MixMinus<FRAME_LEN>,
     transmits: VecDeque<MediaTransmit>,
@@ -199,6 +214,7 @@ impl Worker {
             legs: BTreeMap::new(),
             rooms: BTreeMap::new(),
             announcements: BTreeMap::new(),
+            talkers: Vec::new(),
             bridges: Bridges::default(),
             mixer: MixMinus::new(),
             transmits: VecDeque::new(),
@@ -494,9 +510,30 @@ impl Worker {
         };
         for (room, members) in &self.rooms {
             self.mixer.begin();
-            for id in members {
-                if let Some(leg) = self.legs.get_mut(id).filter(|leg| leg.talking()) {
-                    self.mixer.add_talker(leg.decode());
+            self.talkers.clear();
+            for &id in members {
+                let Some(leg) = self.legs.get_mut(&id) else {
+                    continue;
+                };
+                leg.summed = false;
+                if let Some(change) = leg.detect_voice() {
+                    self.events.push_back(MediaEvent::Talk { leg: id, change });
+                }
+                if leg.has_sound() && leg.vad.active() {
+                    self.talkers.push((leg.vad.level_dbov(), id));
+                }
+            }
+            let cap = self.config.max_talkers;
+            if cap > 0 && self.talkers.len() > cap {
+                // The loudest `cap`, in no particular order.
+                self.talkers
+                    .select_nth_unstable_by(cap - 1, |a, b| b.0.cmp(&a.0));
+                self.talkers.truncate(cap);
+            }
+            for (_, id) in &self.talkers {
+                if let Some(leg) = self.legs.get_mut(id) {
+                    self.mixer.add_talker(&leg.frame);
+                    leg.summed = true;
                 }
             }
             if let Some(announcement) = self.announcements.get_mut(room) {

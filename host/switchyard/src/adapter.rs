@@ -112,6 +112,7 @@ pub fn room(view: RoomView) -> RoomInfo {
                 muted: p.muted,
                 participant_id: p.participant_id,
                 listen_only: p.listen_only,
+                talking: p.talking,
             })
             .collect(),
     }

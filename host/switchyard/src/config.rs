@@ -123,6 +123,8 @@ pub struct MediaConfig {
     pub workers: usize,
     /// A directory of `<name>.wav` prompts that replace or add to the embedded ones.
     pub prompts_dir: Option<PathBuf>,
+    /// The most talkers of one room mixed at once, the loudest first; 0: all.
+    pub max_talkers: usize,
 }
 
 /// `[limits]`.
@@ -503,6 +505,12 @@ impl Config {
         if self.media.workers > 1024 {
             return fail("media.workers", "must be at most 1024".to_owned());
         }
+        if self.media.max_talkers > MAX_TALKERS {
+            return fail(
+                "media.max_talkers",
+                format!("must be at most {MAX_TALKERS} (0: every talker)"),
+            );
+        }
         for (key, dir) in [
             ("media.prompts_dir", &self.media.prompts_dir),
             ("records.stats_dir", &self.records.stats_dir),
@@ -653,6 +661,9 @@ pub const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
 
 /// The longest name of a predefined room, in characters.
 const MAX_ROOM_NAME: usize = 64;
+
+/// The largest cap on a room's talkers mixed at once.
+const MAX_TALKERS: usize = 1000;
 
 /// The longest session interval configurable, in seconds: a day.
 const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;

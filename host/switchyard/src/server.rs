@@ -67,6 +67,7 @@ pub async fn run(
     let (media_events_tx, media_events) = tokio::sync::mpsc::unbounded_channel();
     let worker_config = WorkerConfig {
         rtp_timeout: config.rtp.timeout(),
+        max_talkers: config.media.max_talkers,
         ..WorkerConfig::default()
     };
     let sockets = PendingSockets::default();

@@ -30,6 +30,16 @@ impl CallCore {
         }
     }
 
+    /// Marks the call's participant talking or not (its voice activity).
+    pub(super) fn set_talking(&mut self, call: CallId, talking: bool) {
+        let Some(room) = self.calls.get(&call).and_then(|c| c.room()) else {
+            return;
+        };
+        if let Some(participant) = self.rooms.get_mut(room).and_then(|r| r.get_mut(call)) {
+            participant.view.talking = talking;
+        }
+    }
+
     /// The call is over: everything it held goes, its participant is Finished
     /// (and expires), a bridge peer is told, a forwarded call's other side is
     /// hung up, its guest hears `Hangup`.

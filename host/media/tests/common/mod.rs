@@ -118,6 +118,8 @@ pub struct TonePeer {
     pub leg: LegId,
     pub codec: Codec,
     pub freq: f64,
+    /// The tone's amplitude: 6000 unless set (0 sends digital silence).
+    pub amplitude: f64,
     pub ssrc: u32,
     pub frames: usize,
 }
@@ -128,13 +130,14 @@ impl TonePeer {
             leg,
             codec,
             freq,
+            amplitude: 6000.0,
             ssrc: 0x1000 + leg.0 as u32,
             frames: 0,
         }
     }
 
     pub fn next_packet(&mut self) -> Vec<u8> {
-        let pcm = tone(self.freq, 6000.0, self.frames * 160, 160);
+        let pcm = tone(self.freq, self.amplitude, self.frames * 160, 160);
         let mut payload = Vec::new();
         self.codec.encode(&pcm, &mut payload);
         let seq = self.frames as u16;
