@@ -16,7 +16,8 @@ use crate::output::Output;
 use crate::playback::Playback;
 use crate::ticker::Ticker;
 use crate::{
-    FRAME_LEN, JitterStats, LegId, LegParams, MixMinus, PACKET_TIME, Prompt, PromptRole, TalkChange,
+    FRAME_LEN, JitterStats, Lateness, LegId, LegParams, MixMinus, PACKET_TIME, Prompt, PromptRole,
+    TalkChange,
 };
 
 /// The most overdue ticks one `handle_timeout` runs. When the shell wakes later than this many
@@ -108,6 +109,8 @@ pub struct WorkerStats {
     pub late_ticks: u64,
     /// Ticks skipped beyond the [`MAX_CATCH_UP_TICKS`] cap.
     pub skipped_ticks: u64,
+    /// How late each tick ran after its deadline.
+    pub lateness: Lateness,
     /// Valid RTP packets received for known legs.
     pub packets_received: u64,
     /// Packets dropped as invalid RTP or with an unreadable payload.
@@ -143,6 +146,7 @@ impl WorkerStats {
         self.ticks += other.ticks;
         self.late_ticks += other.late_ticks;
         self.skipped_ticks += other.skipped_ticks;
+        self.lateness.accumulate(&other.lateness);
         self.packets_received += other.packets_received;
         self.malformed_packets += other.malformed_packets;
         self.unknown_payload_type += other.unknown_payload_type;
@@ -463,6 +467,9 @@ impl Worker {
             if now >= deadline + period {
                 self.stats.late_ticks += 1;
             }
+            self.stats
+                .lateness
+                .record(now.saturating_duration_since(deadline));
             self.tick(deadline);
         }
     }

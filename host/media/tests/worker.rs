@@ -471,3 +471,17 @@ fn renegotiation_keeps_the_outgoing_stream() {
     );
     assert_eq!(out[0].destination.port(), 6000);
 }
+
+#[test]
+fn tick_lateness_is_counted_by_how_late() {
+    let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
+    // The ticks due at start and at 20 ms run at 25 ms: 25 and 5 ms late; the one due at
+    // 40 ms runs on time.
+    worker.handle_timeout(start + Duration::from_millis(25));
+    worker.handle_timeout(start + Duration::from_millis(40));
+    let lateness = worker.stats().lateness;
+    assert_eq!(lateness.buckets.iter().sum::<u64>(), 3);
+    assert_eq!(lateness.later_than(20), 1);
+    assert_eq!(lateness.later_than(2), 2);
+    assert_eq!(lateness.buckets[0], 1, "on time: {lateness:?}");
+}

@@ -153,6 +153,14 @@ impl ControlBridge {
                 count(sip.dropped_unparseable),
             ),
             ("ticks".into(), count(stats.ticks)),
+            (
+                "ticks_late_over_5ms".into(),
+                count(stats.lateness.later_than(5)),
+            ),
+            (
+                "ticks_late_over_20ms".into(),
+                count(stats.lateness.later_than(20)),
+            ),
             ("packets_received".into(), count(stats.packets_received)),
             ("packets_sent".into(), count(stats.packets_sent)),
             ("encodes".into(), count(stats.encodes)),
