@@ -278,3 +278,14 @@ fn packets_of_other_ptimes_are_received_as_20_ms_frames_and_relayed() {
         );
     }
 }
+
+#[test]
+fn ptime_60_sends_every_third_tick() {
+    let (mut worker, prompt) = alone_at(60);
+    let ticks = run(&mut worker, 18);
+    let counts: Vec<usize> = ticks.iter().map(Vec::len).collect();
+    assert_eq!(counts, [0, 0, 1].repeat(6));
+    let packets: Vec<_> = ticks.iter().flatten().collect();
+    let joined = one_stream(&packets, 480);
+    assert_eq!(joined, ulaw(&prompt[..18 * FRAME_LEN]));
+}
