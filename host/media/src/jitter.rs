@@ -1,22 +1,37 @@
 //! Receive-side jitter buffer: orders one leg's packets by RTP sequence number and releases one
-//! frame per tick after a target delay.
+//! frame per tick after an adaptive target delay.
 //!
 //! Policy:
 //! - Sequence numbers are extended to 64 bits against the highest one seen, so ordering survives
 //!   the 16-bit wraparound. A jump of more than `MAX_DROPOUT` ahead or `MAX_MISORDER` behind is
 //!   taken as a restarted source only when the next packet follows it (RFC 3550 Appendix A.1);
 //!   a lone stray is dropped. A new SSRC restarts the buffer at once.
-//! - The first packet of a talkspurt anchors playout; playout starts `target delay` after it
-//!   arrived. An earlier packet arriving meanwhile moves the anchor back.
-//! - Each tick then releases the next slot: the packet, or `None` when it is missing while later
-//!   ones are buffered (counted as lost). A packet whose slot was already released is late and
-//!   dropped, as is a second copy of a buffered one.
-//! - When a tick finds the buffer empty (underrun: the sender paused, or a delay spike), playout
-//!   stops and the next packet anchors a new talkspurt, so silence suppression and stalls do not
-//!   turn every later packet into a late one.
-//! - When the buffered span exceeds `2 × target + 2` frames (a burst after a stall, or a sender
-//!   clock running fast), the oldest packets are dropped down to the target depth, bounding both
-//!   latency and memory.
+//! - Every packet updates the interarrival jitter estimate J of RFC 3550 §6.4.1 (transit time =
+//!   arrival on the RTP clock − RTP timestamp; J moves 1/16 of the way to each |ΔD|). The target
+//!   delay is `min + reframing lag + 3 J`, clamped to `min..=max`: on a clean network it stays at
+//!   the minimum; uniform jitter of width W gives J ≈ W/3, so the target covers the whole width.
+//!   The reframing lag (10 ms for packets of 10, 30, 50 ms; none for multiples of the tick) is
+//!   what a frame cut across two packets waits for the second one.
+//! - The first packet of a talkspurt anchors playout: it plays at the first tick at least
+//!   `target − packet time` after it arrived, so it waits at most the target delay. An earlier
+//!   packet arriving meanwhile moves the anchor back.
+//! - Each tick then releases the next slot: [`Playout::Frame`], or [`Playout::Lost`] when its
+//!   packet is missing while later ones are buffered. A packet whose slot was already released
+//!   is late and dropped, as is a second copy of a buffered one.
+//! - When a tick finds the buffer empty (underrun: the sender paused, a delay spike, or a sender
+//!   clock running slow), playout stops and the next packet anchors a new talkspurt under the
+//!   current target, so the delay grows by stretching at this point and silence suppression does
+//!   not turn every later packet into a late one. Meanwhile a tick is [`Playout::Lost`] while
+//!   the last frame played at most `LOST_WINDOW` ago (mid-talkspurt: concealed), then
+//!   [`Playout::Idle`] (the sender paused: silence). Slots skipped by the new anchor count as
+//!   lost.
+//! - The buffer shrinks one packet at a time: a missing slot is skipped instead of concealed
+//!   when the buffered audio exceeds the target by more than a packet, and once per
+//!   `DEPTH_WINDOW` the next packet is dropped when the buffer stayed that deep all along (a
+//!   sender clock running fast, or a target that came down). Both bound the depth under drift
+//!   without a glitch larger than one packet.
+//! - When the buffered span exceeds `2 × target + 2` packets (a burst after a stall), the oldest
+//!   packets are dropped down to the target depth at once, bounding both latency and memory.
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -30,6 +45,53 @@ const MAX_MISORDER: i32 = 100;
 // Extended sequence numbers start here, a multiple of 2^16, so that their low 16 bits are the
 // wire sequence number and packets from before the first one stay positive.
 const EXT_BASE: u64 = 1 << 32;
+/// How long after the last frame played an empty buffer still means a lost frame rather than a
+/// paused sender: as long as G.711 Appendix I concealment lasts before it falls silent.
+const LOST_WINDOW: Duration = Duration::from_millis(60);
+/// How long the buffer must stay deeper than needed before a packet is dropped to shrink it.
+const DEPTH_WINDOW: Duration = Duration::from_secs(1);
+/// The target delay covers this many times the RFC 3550 jitter estimate.
+const JITTER_MARGIN: f64 = 3.0;
+/// RFC 3550 §6.4.1: the estimate moves 1/16 of the way to each new difference.
+const JITTER_GAIN: f64 = 1.0 / 16.0;
+
+/// One received RTP packet's header fields and arrival time, as the jitter buffer needs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    /// When the packet arrived.
+    pub at: Instant,
+    /// Its SSRC.
+    pub ssrc: u32,
+    /// Its RTP sequence number.
+    pub sequence: u16,
+    /// Its RTP timestamp.
+    pub timestamp: u32,
+    /// Samples (RTP clock units) of audio it carries.
+    pub samples: u32,
+}
+
+/// What one call to [`JitterBuffer::pop`] releases.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Playout<T> {
+    /// The next packet in sequence.
+    Frame(T),
+    /// A frame is missing mid-talkspurt (later packets exist, or the buffer ran dry less than
+    /// 60 ms after the last frame): conceal it.
+    Lost,
+    /// Nothing to play: before the first talkspurt, while one is buffering, or the sender paused
+    /// (silence suppression, DTX, hold). Play silence, not concealment.
+    Idle,
+}
+
+impl<T> Playout<T> {
+    /// The frame, if this is one.
+    pub fn frame(self) -> Option<T> {
+        match self {
+            Playout::Frame(item) => Some(item),
+            Playout::Lost | Playout::Idle => None,
+        }
+    }
+}
 
 /// Counters of one jitter buffer, or summed over several.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,7 +100,8 @@ pub struct JitterStats {
     pub received: u64,
     /// Frames released to playout.
     pub played: u64,
-    /// Slots released empty because their packet never came while later ones had.
+    /// Slots whose packet never came while later ones had: released as lost, skipped by a new
+    /// anchor after an underrun, or skipped to shrink the buffer.
     pub lost: u64,
     /// Ticks that found the buffer empty while playing (playout then restarts).
     pub underruns: u64,
@@ -48,14 +111,21 @@ pub struct JitterStats {
     pub duplicates: u64,
     /// Buffered packets dropped to bring an overfull buffer back to the target depth.
     pub overflow_dropped: u64,
+    /// Buffered packets dropped one at a time because the buffer stayed deeper than its target
+    /// (a sender clock running fast, or a target that came down).
+    pub skipped: u64,
     /// Restarts: a new SSRC, or a sequence jump confirmed by the packet after it.
     pub resyncs: u64,
     /// Packets dropped as unconfirmed sequence jumps.
     pub strays: u64,
+    /// Frames (or parts of frames) the leg filled with packet-loss concealment.
+    pub concealed: u64,
+    /// The highest target delay reached (a maximum, not a sum, across buffers).
+    pub peak_target_delay: Duration,
 }
 
 impl JitterStats {
-    /// Adds every counter of `other` to this one.
+    /// Adds every counter of `other` to this one; the peak target delay is the larger one.
     pub fn accumulate(&mut self, other: &JitterStats) {
         self.received += other.received;
         self.played += other.played;
@@ -64,13 +134,16 @@ impl JitterStats {
         self.late += other.late;
         self.duplicates += other.duplicates;
         self.overflow_dropped += other.overflow_dropped;
+        self.skipped += other.skipped;
         self.resyncs += other.resyncs;
         self.strays += other.strays;
+        self.concealed += other.concealed;
+        self.peak_target_delay = self.peak_target_delay.max(other.peak_target_delay);
     }
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Playout {
+enum Phase {
     Idle,
     Buffering { until: Instant },
     Playing,
@@ -84,67 +157,128 @@ struct Source {
     probation: Option<u16>,
 }
 
+/// RFC 3550 §6.4.1 interarrival jitter, in RTP clock units.
+#[derive(Clone, Copy, Debug, Default)]
+struct JitterEstimate {
+    origin: Option<Instant>,
+    last_transit: Option<u32>,
+    jitter: f64,
+}
+
+impl JitterEstimate {
+    fn update(&mut self, at: Instant, timestamp: u32, clock_rate: u32) {
+        let origin = *self.origin.get_or_insert(at);
+        let since = at.saturating_duration_since(origin).as_nanos();
+        // The arrival time on the RTP clock; only differences matter, so it may wrap.
+        let arrival = (since * u128::from(clock_rate) / 1_000_000_000) as u32;
+        let transit = arrival.wrapping_sub(timestamp);
+        if let Some(last) = self.last_transit {
+            let d = f64::from((transit.wrapping_sub(last) as i32).unsigned_abs());
+            self.jitter += (d - self.jitter) * JITTER_GAIN;
+        }
+        self.last_transit = Some(transit);
+    }
+}
+
 /// A jitter buffer for one incoming RTP stream, holding items of type `T` (usually the encoded
-/// payload) keyed by sequence number. Sans-IO: `push` on arrival, `pop` once per tick.
+/// payload) keyed by sequence number. Sans-IO: `push` on arrival, `pop` once per tick (or once
+/// per packet the tick's frame needs).
 #[derive(Debug)]
 pub struct JitterBuffer<T> {
-    delay: Duration,
-    delay_frames: u64,
-    high_water: u64,
+    packet_time: Duration,
+    clock_rate: u32,
+    min_delay: Duration,
+    max_delay: Duration,
+    target: Duration,
+    estimate: JitterEstimate,
+    // Samples in the latest packet: the buffer's unit of depth.
+    packet_samples: u32,
     source: Option<Source>,
-    playout: Playout,
+    phase: Phase,
     // Next extended sequence number to release (meaningful unless idle).
     next: u64,
     // Highest slot already released or given up: packets at or below it are late.
     floor: Option<u64>,
+    // When the last frame was released.
+    last_frame: Option<Instant>,
+    // The shallowest depth (packets, before release) seen since `window_start`.
+    window_start: Option<Instant>,
+    window_min: u64,
+    shrink: bool,
     packets: BTreeMap<u64, T>,
     stats: JitterStats,
 }
 
 impl<T> JitterBuffer<T> {
-    /// An empty buffer for frames of `packet_time` that holds each talkspurt `target_delay`
-    /// before playing it; its overflow bound counts the target as at least one frame.
+    /// An empty buffer popped every `packet_time` (the tick), for a stream on a `clock_rate` Hz
+    /// RTP clock, whose target delay adapts within `min_delay..=max_delay` (equal bounds fix
+    /// it). It starts at `min_delay`.
     ///
     /// # Panics
-    /// If `packet_time` is zero.
-    pub fn new(packet_time: Duration, target_delay: Duration) -> Self {
+    /// If `packet_time` or `clock_rate` is zero, or `min_delay > max_delay`.
+    pub fn new(
+        packet_time: Duration,
+        clock_rate: u32,
+        min_delay: Duration,
+        max_delay: Duration,
+    ) -> Self {
         assert!(!packet_time.is_zero(), "packet time must be positive");
-        let delay_frames = (target_delay.as_nanos().div_ceil(packet_time.as_nanos()) as u64).max(1);
+        assert!(clock_rate > 0, "clock rate must be positive");
+        assert!(min_delay <= max_delay, "delay bounds reversed");
+        let packet_samples =
+            (u128::from(clock_rate) * packet_time.as_nanos() / 1_000_000_000).max(1) as u32;
         JitterBuffer {
-            delay: target_delay,
-            delay_frames,
-            high_water: 2 * delay_frames + 2,
+            packet_time,
+            clock_rate,
+            min_delay,
+            max_delay,
+            target: min_delay,
+            estimate: JitterEstimate::default(),
+            packet_samples,
             source: None,
-            playout: Playout::Idle,
+            phase: Phase::Idle,
             next: 0,
             floor: None,
+            last_frame: None,
+            window_start: None,
+            window_min: u64::MAX,
+            shrink: false,
             packets: BTreeMap::new(),
-            stats: JitterStats::default(),
+            stats: JitterStats {
+                peak_target_delay: min_delay,
+                ..JitterStats::default()
+            },
         }
     }
 
-    /// Accepts a packet that arrived at `now` from source `ssrc` with sequence number `sequence`.
-    /// It is buffered, or dropped and counted (late, duplicate, stray).
-    pub fn push(&mut self, now: Instant, ssrc: u32, sequence: u16, item: T) {
+    /// Accepts a packet. It is buffered, or dropped and counted (late, duplicate, stray).
+    pub fn push(&mut self, arrival: Arrival, item: T) {
         self.stats.received += 1;
-        let Some(ext) = self.extend(ssrc, sequence) else {
+        let Some(ext) = self.extend(arrival.ssrc, arrival.sequence) else {
             self.stats.strays += 1;
             return;
         };
+        self.estimate
+            .update(arrival.at, arrival.timestamp, self.clock_rate);
+        if arrival.samples > 0 {
+            self.packet_samples = arrival.samples;
+        }
+        self.retarget();
         if self.floor.is_some_and(|floor| ext <= floor) {
             self.stats.late += 1;
             return;
         }
-        match self.playout {
-            Playout::Idle => {
-                self.playout = Playout::Buffering {
-                    until: now + self.delay,
+        match self.phase {
+            Phase::Idle => {
+                let wait = self.target.saturating_sub(self.packet_time);
+                self.phase = Phase::Buffering {
+                    until: arrival.at + wait,
                 };
                 self.next = ext;
             }
-            Playout::Buffering { .. } => self.next = self.next.min(ext),
+            Phase::Buffering { .. } => self.next = self.next.min(ext),
             // Playing keeps `floor == next - 1`, so `ext >= next` here.
-            Playout::Playing => {}
+            Phase::Playing => {}
         }
         match self.packets.entry(ext) {
             Entry::Vacant(slot) => {
@@ -158,34 +292,51 @@ impl<T> JitterBuffer<T> {
         self.trim(ext);
     }
 
-    /// Releases the next packet for playout at `now`: `Some` with it, or `None` for silence
-    /// (still buffering, idle, lost or underrun; see the module docs). Called once per tick, or
-    /// more when the peer's packets are shorter than a tick.
-    pub fn pop(&mut self, now: Instant) -> Option<T> {
-        if let Playout::Buffering { until } = self.playout {
-            if now < until {
-                return None;
-            }
-            self.playout = Playout::Playing;
+    /// Releases what plays at `now`: the next frame, a lost one, or idle (see the module docs
+    /// and [`Playout`]). Called once per tick, or more when the peer's packets are shorter than
+    /// a tick.
+    pub fn pop(&mut self, now: Instant) -> Playout<T> {
+        match self.phase {
+            Phase::Buffering { until } if now < until => return self.missing(now),
+            Phase::Buffering { .. } => self.start_playing(now),
+            Phase::Idle => return self.missing(now),
+            Phase::Playing => {}
         }
-        if !matches!(self.playout, Playout::Playing) {
-            return None;
-        }
-        if self.packets.is_empty() {
+        let Some((&newest, _)) = self.packets.last_key_value() else {
             self.stats.underruns += 1;
-            self.playout = Playout::Idle;
-            return None;
+            self.phase = Phase::Idle;
+            return self.missing(now);
+        };
+        let depth = newest + 1 - self.next;
+        self.watch_depth(now, depth);
+        let mut slot = self.next;
+        let missing = !self.packets.contains_key(&slot);
+        // Shrink at a concealment point, or when the window found the buffer too deep; only
+        // when the slot after is there to play instead.
+        if (self.shrink || (missing && self.exceeds_target(depth - 1)))
+            && self.packets.contains_key(&(slot + 1))
+        {
+            if self.packets.remove(&slot).is_some() {
+                self.stats.skipped += 1;
+            } else {
+                self.stats.lost += 1;
+            }
+            self.shrink = false;
+            slot += 1;
         }
-        let slot = self.next;
-        self.next += 1;
+        self.next = slot + 1;
         self.floor = Some(slot);
-        let item = self.packets.remove(&slot);
-        if item.is_some() {
-            self.stats.played += 1;
-        } else {
-            self.stats.lost += 1;
+        match self.packets.remove(&slot) {
+            Some(item) => {
+                self.stats.played += 1;
+                self.last_frame = Some(now);
+                Playout::Frame(item)
+            }
+            None => {
+                self.stats.lost += 1;
+                Playout::Lost
+            }
         }
-        item
     }
 
     /// Number of packets buffered.
@@ -198,15 +349,87 @@ impl<T> JitterBuffer<T> {
         self.packets.is_empty()
     }
 
+    /// The current target delay: how long a packet arriving on schedule waits at most.
+    pub fn target_delay(&self) -> Duration {
+        self.target
+    }
+
+    /// The RFC 3550 interarrival jitter estimate.
+    pub fn jitter(&self) -> Duration {
+        Duration::from_secs_f64(self.estimate.jitter / f64::from(self.clock_rate))
+    }
+
     /// The counters since construction or the last [`take_stats`](Self::take_stats).
     pub fn stats(&self) -> JitterStats {
         self.stats
     }
 
     /// The counters since construction or the last `take_stats`, which then start again from
-    /// zero; the buffered packets and playout are untouched.
+    /// zero (the peak target delay from the current one); the buffered packets and playout are
+    /// untouched.
     pub fn take_stats(&mut self) -> JitterStats {
-        std::mem::take(&mut self.stats)
+        let fresh = JitterStats {
+            peak_target_delay: self.target,
+            ..JitterStats::default()
+        };
+        std::mem::replace(&mut self.stats, fresh)
+    }
+
+    fn retarget(&mut self) {
+        let rate = f64::from(self.clock_rate);
+        let jitter = Duration::from_secs_f64(JITTER_MARGIN * self.estimate.jitter / rate);
+        let wanted = self.min_delay + self.reframing_lag() + jitter;
+        self.target = wanted.clamp(self.min_delay, self.max_delay);
+        self.stats.peak_target_delay = self.stats.peak_target_delay.max(self.target);
+    }
+
+    // How long a tick's frame cut across two packets waits for the second one: packets that are
+    // not a whole number of ticks end part-way through a tick.
+    fn reframing_lag(&self) -> Duration {
+        let packet = self.duration_of(1).as_nanos();
+        let tick = self.packet_time.as_nanos();
+        match packet % tick {
+            0 => Duration::ZERO,
+            rest => Duration::from_nanos((tick - rest) as u64),
+        }
+    }
+
+    fn duration_of(&self, packets: u64) -> Duration {
+        let samples = u128::from(packets) * u128::from(self.packet_samples);
+        Duration::from_nanos((samples * 1_000_000_000 / u128::from(self.clock_rate)) as u64)
+    }
+
+    // Whether `depth` packets hold more than a packet beyond the target.
+    fn exceeds_target(&self, depth: u64) -> bool {
+        depth >= 2 && self.duration_of(depth - 1) > self.target
+    }
+
+    fn watch_depth(&mut self, now: Instant, depth: u64) {
+        self.window_min = self.window_min.min(depth);
+        let start = *self.window_start.get_or_insert(now);
+        if now >= start + DEPTH_WINDOW {
+            self.shrink = self.exceeds_target(self.window_min);
+            self.window_start = Some(now);
+            self.window_min = u64::MAX;
+        }
+    }
+
+    fn start_playing(&mut self, now: Instant) {
+        if let Some(floor) = self.floor {
+            self.stats.lost += self.next.saturating_sub(floor + 1);
+        }
+        self.phase = Phase::Playing;
+        self.window_start = Some(now);
+        self.window_min = u64::MAX;
+        self.shrink = false;
+    }
+
+    // A tick with nothing to release: lost mid-talkspurt, idle otherwise.
+    fn missing(&self, now: Instant) -> Playout<T> {
+        match self.last_frame {
+            Some(at) if now.saturating_duration_since(at) <= LOST_WINDOW => Playout::Lost,
+            _ => Playout::Idle,
+        }
     }
 
     // Maps a wire sequence number to an extended one, or None for an unconfirmed jump.
@@ -240,17 +463,22 @@ impl<T> JitterBuffer<T> {
             probation: None,
         });
         self.packets.clear();
-        self.playout = Playout::Idle;
+        self.phase = Phase::Idle;
         self.floor = None;
+        // Transit times of a new source are not comparable with the old one's; J carries on.
+        self.estimate.last_transit = None;
         ext
     }
 
     // Drops the oldest packets when the span from `next` to the newest exceeds the high water.
     fn trim(&mut self, newest: u64) {
-        if newest + 1 - self.next <= self.high_water {
+        let target = self.target.as_nanos();
+        let packet = self.duration_of(1).as_nanos().max(1);
+        let target_packets = (target.div_ceil(packet) as u64).max(1);
+        if newest + 1 - self.next <= 2 * target_packets + 2 {
             return;
         }
-        let keep_from = newest + 1 - self.delay_frames;
+        let keep_from = newest + 1 - target_packets;
         let kept = self.packets.split_off(&keep_from);
         self.stats.overflow_dropped += self.packets.len() as u64;
         self.packets = kept;
@@ -264,69 +492,111 @@ mod tests {
     use super::*;
 
     const PT: Duration = Duration::from_millis(20);
+    const MS: Duration = Duration::from_millis(1);
 
     fn at(base: Instant, ms: u64) -> Instant {
         base + Duration::from_millis(ms)
     }
 
+    fn fixed(delay_ms: u64) -> JitterBuffer<u16> {
+        let delay = Duration::from_millis(delay_ms);
+        JitterBuffer::new(PT, 8000, delay, delay)
+    }
+
+    // A 20 ms packet from SSRC `ssrc` with timestamp 160 × `sequence`.
+    fn arrive(jb: &mut JitterBuffer<u16>, when: Instant, ssrc: u32, sequence: u16) {
+        let arrival = Arrival {
+            at: when,
+            ssrc,
+            sequence,
+            timestamp: u32::from(sequence) * 160,
+            samples: 160,
+        };
+        jb.push(arrival, sequence);
+    }
+
     #[test]
-    fn waits_the_target_delay_then_plays_in_order() {
+    fn waits_at_most_the_target_delay_then_plays_in_order() {
         let t0 = Instant::now();
-        let mut jb = JitterBuffer::new(PT, Duration::from_millis(40));
-        jb.push(at(t0, 0), 1, 11, 11);
-        jb.push(at(t0, 1), 1, 10, 10);
-        assert_eq!(jb.pop(at(t0, 20)), None);
-        jb.push(at(t0, 21), 1, 12, 12);
-        assert_eq!(jb.pop(at(t0, 40)), Some(10));
-        assert_eq!(jb.pop(at(t0, 60)), Some(11));
-        assert_eq!(jb.pop(at(t0, 80)), Some(12));
-        assert_eq!(jb.pop(at(t0, 100)), None);
+        let mut jb = fixed(60);
+        arrive(&mut jb, at(t0, 0), 1, 11);
+        arrive(&mut jb, at(t0, 1), 1, 10);
+        assert_eq!(jb.pop(at(t0, 20)), Playout::Idle);
+        arrive(&mut jb, at(t0, 21), 1, 12);
+        assert_eq!(jb.pop(at(t0, 40)), Playout::Frame(10));
+        assert_eq!(jb.pop(at(t0, 60)), Playout::Frame(11));
+        assert_eq!(jb.pop(at(t0, 80)), Playout::Frame(12));
+        assert_eq!(jb.pop(at(t0, 100)), Playout::Lost, "mid-talkspurt");
         assert_eq!(jb.stats().underruns, 1);
         assert_eq!(jb.stats().lost, 0);
     }
 
     #[test]
+    fn a_clean_stream_plays_at_the_first_tick_after_arrival() {
+        let t0 = Instant::now();
+        let mut jb = JitterBuffer::new(PT, 8000, PT, 10 * PT);
+        for k in 0..100u16 {
+            arrive(&mut jb, at(t0, 20 * u64::from(k) + 13), 1, k);
+            assert!(jb.len() <= 1);
+            assert_eq!(jb.pop(at(t0, 20 * u64::from(k) + 20)), Playout::Frame(k));
+        }
+        assert_eq!(jb.target_delay(), PT);
+        assert!(jb.jitter() < MS);
+    }
+
+    #[test]
     fn sequence_jump_needs_a_confirming_packet() {
         let t0 = Instant::now();
-        let mut jb = JitterBuffer::new(PT, PT);
-        jb.push(t0, 1, 100, 100);
-        jb.push(t0, 1, 30_000, 30_000);
+        let mut jb = fixed(20);
+        arrive(&mut jb, t0, 1, 100);
+        arrive(&mut jb, t0, 1, 30_000);
         assert_eq!(jb.stats().strays, 1);
         assert_eq!(jb.len(), 1);
-        jb.push(t0, 1, 30_001, 30_001);
+        arrive(&mut jb, t0, 1, 30_001);
         assert_eq!(jb.stats().resyncs, 1);
-        assert_eq!(jb.pop(at(t0, 20)), Some(30_001));
+        assert_eq!(jb.pop(at(t0, 20)), Playout::Frame(30_001));
     }
 
     #[test]
     fn new_ssrc_restarts_playout() {
         let t0 = Instant::now();
-        let mut jb = JitterBuffer::new(PT, PT);
-        jb.push(t0, 1, 5, 5);
-        assert_eq!(jb.pop(at(t0, 20)), Some(5));
-        jb.push(at(t0, 21), 1, 6, 6);
-        jb.push(at(t0, 22), 2, 900, 900);
+        let mut jb = fixed(40);
+        arrive(&mut jb, t0, 1, 5);
+        assert_eq!(jb.pop(at(t0, 20)), Playout::Frame(5));
+        arrive(&mut jb, at(t0, 21), 1, 6);
+        arrive(&mut jb, at(t0, 22), 2, 900);
         assert_eq!(jb.stats().resyncs, 1);
-        assert_eq!(jb.pop(at(t0, 40)), None, "buffering the new source");
-        assert_eq!(jb.pop(at(t0, 60)), Some(900));
+        assert_eq!(
+            jb.pop(at(t0, 40)),
+            Playout::Lost,
+            "buffering the new source"
+        );
+        assert_eq!(jb.pop(at(t0, 60)), Playout::Frame(900));
     }
 
     #[test]
     fn taking_the_counters_leaves_the_packets() {
         let t0 = Instant::now();
-        let mut jb = JitterBuffer::new(PT, PT);
-        jb.push(t0, 1, 5, 5);
-        jb.push(t0, 1, 5, 5);
+        let mut jb = fixed(20);
+        arrive(&mut jb, t0, 1, 5);
+        arrive(&mut jb, t0, 1, 5);
         let taken = jb.take_stats();
         assert_eq!(
             (taken.received, taken.duplicates),
             (2, 1),
             "the counters so far"
         );
-        assert_eq!(jb.stats(), JitterStats::default(), "counting starts over");
+        assert_eq!(
+            jb.stats(),
+            JitterStats {
+                peak_target_delay: PT,
+                ..JitterStats::default()
+            },
+            "counting starts over"
+        );
         assert_eq!(
             jb.pop(at(t0, 20)),
-            Some(5),
+            Playout::Frame(5),
             "the buffered packet still plays"
         );
         assert_eq!(jb.stats().played, 1, "and is counted afresh");
@@ -335,14 +605,29 @@ mod tests {
     #[test]
     fn overfull_buffer_drops_down_to_the_target() {
         let t0 = Instant::now();
-        let mut jb = JitterBuffer::new(PT, Duration::from_millis(40));
+        let mut jb = fixed(40);
         for seq in 0..20u16 {
-            jb.push(t0, 1, seq, seq);
+            arrive(&mut jb, t0, 1, seq);
         }
-        // High water is 2 × 2 + 2 = 6 frames; each overflow trims back to 2.
+        // High water is 2 × 2 + 2 = 6 packets; each overflow trims back to 2.
         assert!(jb.len() <= 6);
         assert_eq!(jb.stats().overflow_dropped + jb.len() as u64, 20);
-        let first = jb.pop(at(t0, 40)).unwrap();
+        let first = jb.pop(at(t0, 40)).frame().unwrap();
         assert!(first >= 14);
+    }
+
+    #[test]
+    fn the_target_covers_the_reframing_lag_of_30_ms_packets() {
+        let t0 = Instant::now();
+        let mut jb = JitterBuffer::new(PT, 8000, PT, 10 * PT);
+        let arrival = Arrival {
+            at: t0,
+            ssrc: 1,
+            sequence: 0,
+            timestamp: 0,
+            samples: 240,
+        };
+        jb.push(arrival, 0);
+        assert_eq!(jb.target_delay(), 30 * MS);
     }
 }

@@ -10,12 +10,13 @@ use rtp_rs::RtpReader;
 
 use crate::packetizer::Packetizer;
 use crate::playback::{Playback, PromptRole};
-use crate::reframe::Reframer;
+use crate::plc::Plc;
+use crate::reframe::{Gap, Reframer};
 use crate::rtp::RtpSender;
 use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
-    Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, MediaDirection, PACKET_TIME, Prompt,
-    RoomId,
+    Arrival, Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, MAX_JITTER_DELAY,
+    MediaDirection, PACKET_TIME, Prompt, RoomId,
 };
 
 /// Identifies a leg within a worker; the shell assigns it.
@@ -99,7 +100,16 @@ pub(crate) struct Leg {
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
     /// is missing), still encoded.
     input: Option<Vec<u8>>,
-    /// This tick's input decoded, valid after `decode` in the tick.
+    /// What the part of this tick's frame that `input` does not cover is.
+    gap: Gap,
+    /// G.711 Appendix I concealment, fed every tick (every codec here is G.711).
+    plc: Plc,
+    /// This tick's `frame` holds audible concealment.
+    concealing: bool,
+    /// Ticks whose frame was concealed in whole or part, since the last `take_jitter_stats`.
+    concealed: u64,
+    /// This tick's input decoded (concealed where lost), or the voice prompt's frame; valid
+    /// after `pull`.
     pub(crate) frame: [i16; FRAME_LEN],
     /// This tick's prompt frame, valid when `has_overlay`.
     overlay: [i16; FRAME_LEN],
@@ -114,12 +124,13 @@ impl Leg {
         rng: &mut impl Rng,
     ) -> Self {
         let sender = RtpSender::new(rng, params.payload_type);
+        let jitter = new_jitter(params.codec, jitter_delay);
         Leg {
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
             params,
             place: Place::Alone,
             muted: false,
-            jitter: JitterBuffer::new(PACKET_TIME, jitter_delay),
+            jitter,
             jitter_delay,
             reframer: Reframer::default(),
             dtmf: DtmfReceiver::new(),
@@ -131,6 +142,10 @@ impl Leg {
             last_heard: now,
             timed_out: false,
             input: None,
+            gap: Gap::Idle,
+            plc: Plc::default(),
+            concealing: false,
+            concealed: 0,
             frame: [0; FRAME_LEN],
             overlay: [0; FRAME_LEN],
             has_overlay: false,
@@ -149,7 +164,7 @@ impl Leg {
             || old.payload_type != params.payload_type
             || !params.direction.receives()
         {
-            let fresh = JitterBuffer::new(PACKET_TIME, self.jitter_delay);
+            let fresh = new_jitter(params.codec, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
             self.reframer.clear();
         }
@@ -163,13 +178,19 @@ impl Leg {
         replaced
     }
 
+    /// The jitter buffer's counters, with the frames this leg concealed.
     pub(crate) fn jitter_stats(&self) -> JitterStats {
-        self.jitter.stats()
+        let mut stats = self.jitter.stats();
+        stats.concealed += self.concealed;
+        stats
     }
 
-    /// The jitter buffer's counters so far; it counts from zero after this.
+    /// The jitter buffer's counters so far, with the frames concealed; they count from zero
+    /// after this.
     pub(crate) fn take_jitter_stats(&mut self) -> JitterStats {
-        self.jitter.take_stats()
+        let mut stats = self.jitter.take_stats();
+        stats.concealed += std::mem::take(&mut self.concealed);
+        stats
     }
 
     pub(crate) fn play(&mut self, prompts: Vec<Arc<Prompt>>, looped: bool, role: PromptRole) {
@@ -216,9 +237,14 @@ impl Leg {
         if rtp.payload().is_empty() {
             return Received::Malformed;
         }
-        let sequence = u16::from(rtp.sequence_number());
-        self.jitter
-            .push(now, rtp.ssrc(), sequence, rtp.payload().to_vec());
+        let arrival = Arrival {
+            at: now,
+            ssrc: rtp.ssrc(),
+            sequence: u16::from(rtp.sequence_number()),
+            timestamp: rtp.timestamp(),
+            samples: self.params.codec.payload_samples(rtp.payload()) as u32,
+        };
+        self.jitter.push(arrival, rtp.payload().to_vec());
         Received::Audio
     }
 
@@ -234,13 +260,15 @@ impl Leg {
     }
 
     /// Prepares the leg's input and prompt frames for the tick at `deadline`. The input stays
-    /// encoded: a bridge may relay it as is, and only room talkers need it decoded.
+    /// encoded too, for a bridge to relay as is; it is decoded into `frame` as well, since the
+    /// concealment of a later loss needs every frame's samples.
     pub(crate) fn pull(&mut self, deadline: Instant, rtp_timeout: Option<Duration>) -> TickNotes {
         let mut notes = TickNotes::default();
         let jitter = &mut self.jitter;
-        self.input = self
+        (self.input, self.gap) = self
             .reframer
             .next(self.params.codec, || jitter.pop(deadline));
+        self.render_input();
         self.has_overlay = match &mut self.playback {
             Some(playback) => {
                 notes.prompt_done = playback.fill(&mut self.overlay);
@@ -286,29 +314,42 @@ impl Leg {
     }
 
     /// Whether this leg has sound this tick that its room or bridge peer may hear: a frame
-    /// (received or said for it) and not muted. In a room, voice activity decides whether it is
-    /// summed.
+    /// (received, concealed or said for it) and not muted. In a room, voice activity decides
+    /// whether it is summed.
     pub(crate) fn has_sound(&self) -> bool {
-        (self.input.is_some() || self.speaking) && !self.muted
+        (self.input.is_some() || self.concealing || self.speaking) && !self.muted
     }
 
-    /// Decodes this tick's sound, if any, into `frame` and runs voice activity detection on it;
-    /// returns the change of talking state it makes.
+    /// Runs voice activity detection on this tick's frame (rendered by `pull`); returns the
+    /// change of talking state it makes.
     pub(crate) fn detect_voice(&mut self) -> Option<TalkChange> {
         if !self.has_sound() {
             return self.vad.silent();
         }
-        self.decode();
         self.vad.update(&self.frame)
     }
 
-    /// Decodes this tick's input into `frame` (silence without input); a voice prompt's frame
-    /// is there already.
-    fn decode(&mut self) {
-        match &self.input {
-            _ if self.speaking => {}
-            Some(payload) => self.params.codec.decode_frame(payload, &mut self.frame),
-            None => self.frame.fill(0),
+    // Decodes this tick's input into `frame`, filling what it does not cover by its gap:
+    // concealment when lost (G.711 Appendix I), silence when idle.
+    fn render_input(&mut self) {
+        let decoded = match &self.input {
+            Some(payload) => self.params.codec.decode(payload, &mut self.frame),
+            None => 0,
+        };
+        let (heard, rest) = self.frame.split_at_mut(decoded);
+        self.plc.good(heard);
+        self.concealing = false;
+        if rest.is_empty() {
+            return;
+        }
+        if self.gap == Gap::Lost {
+            self.concealing = self.plc.conceal(rest);
+            self.concealed += 1;
+        } else {
+            rest.fill(0);
+            // Silence is history too: a loss after a pause conceals silence, and one that ends
+            // in a pause fades out by the overlap-add.
+            self.plc.good(rest);
         }
     }
 
@@ -319,7 +360,9 @@ impl Leg {
             self.input = None;
             return None;
         }
-        if self.speaking {
+        // A voice prompt, or a frame concealed in whole or part, is sent as rendered here.
+        let concealed = self.gap == Gap::Lost && (self.concealing || self.input.is_some());
+        if self.speaking || concealed {
             let mut payload = Vec::with_capacity(FRAME_LEN);
             self.params.codec.encode(&self.frame, &mut payload);
             return Some((self.params.codec, payload));
@@ -332,4 +375,11 @@ impl Leg {
     pub(crate) fn overlay(&self) -> Option<&[i16; FRAME_LEN]> {
         self.has_overlay.then_some(&self.overlay)
     }
+}
+
+/// A jitter buffer for a leg of `codec` whose target delay adapts from `min_delay` up to
+/// [`MAX_JITTER_DELAY`].
+fn new_jitter(codec: Codec, min_delay: Duration) -> JitterBuffer<Vec<u8>> {
+    let max_delay = MAX_JITTER_DELAY.max(min_delay);
+    JitterBuffer::new(PACKET_TIME, codec.clock_rate(), min_delay, max_delay)
 }

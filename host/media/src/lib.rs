@@ -38,6 +38,7 @@ mod mixer;
 mod output;
 mod packetizer;
 mod playback;
+mod plc;
 mod prompt;
 mod reframe;
 mod resample;
@@ -52,7 +53,7 @@ pub use codec::{Codec, SUPPORTED_ENCODINGS};
 pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
 pub use handover::DetachedLeg;
-pub use jitter::{JitterBuffer, JitterStats};
+pub use jitter::{Arrival, JitterBuffer, JitterStats, Playout};
 pub use lateness::{LATENESS_BOUNDS_MS, Lateness};
 pub use leg::{LegId, LegParams};
 pub use mixer::MixMinus;
@@ -72,3 +73,7 @@ pub const PACKET_TIME: Duration = Duration::from_millis(20);
 
 /// Samples in one frame at [`ROOM_RATE`] and [`PACKET_TIME`] (160).
 pub const FRAME_LEN: usize = 160;
+
+/// The most a leg's jitter buffer delays playout, however bad the network's jitter: its target
+/// delay adapts between [`WorkerConfig::jitter_delay`] and this.
+pub const MAX_JITTER_DELAY: Duration = Duration::from_millis(200);

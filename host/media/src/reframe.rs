@@ -1,7 +1,18 @@
 //! The receive side of a peer's ptime: the payloads one leg's jitter buffer releases, of whatever
 //! packet time the peer sends, cut and joined into the worker's 20 ms frames.
 
-use crate::{Codec, FRAME_LEN};
+use crate::{Codec, FRAME_LEN, Playout};
+
+/// What covers the part of a tick's frame that no payload does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Gap {
+    /// Nothing: the payload is a whole frame.
+    None,
+    /// Missing audio mid-talkspurt: to be concealed.
+    Lost,
+    /// The sender is not sending: silence.
+    Idle,
+}
 
 /// Turns a leg's incoming payloads into one frame's payload per tick, carrying over what a
 /// longer packet holds beyond the frame.
@@ -10,37 +21,49 @@ use crate::{Codec, FRAME_LEN};
 /// is full: a 20 ms packet is one frame as is, a 40 ms packet two frames (the second tick pops
 /// nothing), 30 ms packets three frames per two packets, 10 ms packets two packets per frame.
 /// A tick that finds no packet while part of a frame is carried (a lost or late packet) gives
-/// that part alone; the decoder pads it with silence.
+/// that part alone, with the [`Gap`] the jitter buffer reported for the rest.
 #[derive(Debug, Default)]
 pub(crate) struct Reframer {
     carry: Vec<u8>,
 }
 
 impl Reframer {
-    /// This tick's payload in `codec`, from what is carried and what `pop` releases; `None` when
-    /// neither has anything.
+    /// This tick's payload in `codec`, from what is carried and what `pop` releases (`None` when
+    /// neither has anything), and what the rest of the frame is when the payload falls short.
     pub(crate) fn next(
         &mut self,
         codec: Codec,
-        mut pop: impl FnMut() -> Option<Vec<u8>>,
-    ) -> Option<Vec<u8>> {
+        mut pop: impl FnMut() -> Playout<Vec<u8>>,
+    ) -> (Option<Vec<u8>>, Gap) {
         let frame_len = codec.payload_len(FRAME_LEN);
         if self.carry.is_empty() {
-            let first = pop()?;
+            let first = match pop() {
+                Playout::Frame(payload) => payload,
+                Playout::Lost => return (None, Gap::Lost),
+                Playout::Idle => return (None, Gap::Idle),
+            };
             // The usual case: a 20 ms packet is the frame, no copy.
             if first.len() == frame_len {
-                return Some(first);
+                return (Some(first), Gap::None);
             }
             self.carry = first;
         }
+        let mut gap = Gap::None;
         while self.carry.len() < frame_len {
             match pop() {
-                Some(payload) => self.carry.extend_from_slice(&payload),
-                None => break,
+                Playout::Frame(payload) => self.carry.extend_from_slice(&payload),
+                Playout::Lost => {
+                    gap = Gap::Lost;
+                    break;
+                }
+                Playout::Idle => {
+                    gap = Gap::Idle;
+                    break;
+                }
             }
         }
         let rest = self.carry.split_off(frame_len.min(self.carry.len()));
-        Some(std::mem::replace(&mut self.carry, rest))
+        (Some(std::mem::replace(&mut self.carry, rest)), gap)
     }
 
     /// Forgets what is carried (the codec changed, or the leg stopped receiving).
@@ -58,8 +81,17 @@ mod tests {
         let mut queue = packets.iter().map(|&n| vec![0u8; n]);
         let mut reframer = Reframer::default();
         (0..ticks)
-            .map(|_| reframer.next(Codec::Pcmu, || queue.next()).map(|p| p.len()))
+            .map(|_| {
+                reframer
+                    .next(Codec::Pcmu, || pop(&mut queue))
+                    .0
+                    .map(|p| p.len())
+            })
             .collect()
+    }
+
+    fn pop(queue: &mut impl Iterator<Item = Vec<u8>>) -> Playout<Vec<u8>> {
+        queue.next().map_or(Playout::Idle, Playout::Frame)
     }
 
     #[test]
@@ -84,13 +116,28 @@ mod tests {
     fn the_bytes_stay_in_order() {
         let mut queue = [vec![1u8; 240], vec![2; 240]].into_iter();
         let mut reframer = Reframer::default();
-        let a = reframer.next(Codec::Pcma, || queue.next()).unwrap();
-        let b = reframer.next(Codec::Pcma, || queue.next()).unwrap();
-        let c = reframer.next(Codec::Pcma, || queue.next()).unwrap();
+        let a = reframer.next(Codec::Pcma, || pop(&mut queue)).0.unwrap();
+        let b = reframer.next(Codec::Pcma, || pop(&mut queue)).0.unwrap();
+        let c = reframer.next(Codec::Pcma, || pop(&mut queue)).0.unwrap();
         assert_eq!(a, [1; 160]);
         assert_eq!(b, [[1; 80], [2; 80]].concat());
         assert_eq!(c, [2; 160]);
         reframer.clear();
-        assert_eq!(reframer.next(Codec::Pcma, || None), None);
+        assert_eq!(
+            reframer.next(Codec::Pcma, || Playout::Idle),
+            (None, Gap::Idle)
+        );
+    }
+
+    #[test]
+    fn a_lost_packet_leaves_a_gap_to_conceal() {
+        let mut reframer = Reframer::default();
+        let mut pops = [Playout::Frame(vec![1u8; 80]), Playout::Lost].into_iter();
+        let (payload, gap) = reframer.next(Codec::Pcmu, || pops.next().unwrap());
+        assert_eq!((payload.map(|p| p.len()), gap), (Some(80), Gap::Lost));
+        assert_eq!(
+            reframer.next(Codec::Pcmu, || Playout::Lost),
+            (None, Gap::Lost)
+        );
     }
 }

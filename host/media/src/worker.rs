@@ -38,7 +38,9 @@ pub struct WorkerConfig {
     /// Silence from a leg that receives for this long raises [`MediaEvent::RtpTimeout`] once
     /// (re-armed when RTP arrives again); `None` never does.
     pub rtp_timeout: Option<Duration>,
-    /// Target playout delay of every leg's jitter buffer.
+    /// The lowest (and first) target playout delay of every leg's jitter buffer; it adapts to
+    /// the measured jitter up to [`MAX_JITTER_DELAY`](crate::MAX_JITTER_DELAY). A packet
+    /// arriving on schedule waits at most this long.
     pub jitter_delay: Duration,
     /// The most talkers of one room summed into its mix each tick, the loudest first; 0 sums
     /// every talker.
@@ -46,12 +48,13 @@ pub struct WorkerConfig {
 }
 
 impl Default for WorkerConfig {
-    /// 20 ms packets, a 60 s RTP timeout, a 40 ms playout delay and every talker summed.
+    /// 20 ms packets, a 60 s RTP timeout, a playout delay from 20 ms (at most one tick) and
+    /// every talker summed.
     fn default() -> Self {
         WorkerConfig {
             packet_time: PACKET_TIME,
             rtp_timeout: Some(Duration::from_secs(60)),
-            jitter_delay: Duration::from_millis(40),
+            jitter_delay: Duration::from_millis(20),
             max_talkers: 0,
         }
     }
@@ -129,7 +132,8 @@ pub struct WorkerStats {
     /// Frames encoded by the room mixer; a payload shared by the non-talkers of a room counts
     /// once per codec. Bridges do not use the mixer.
     pub encodes: u64,
-    /// Payloads a bridge relayed from one leg to the other as received (no decode, no encode).
+    /// Payloads a bridge relayed from one leg to the other as received (no decode, no encode),
+    /// or as the speaker's packet-loss concealment rendered them.
     pub relayed_frames: u64,
     /// Frames a bridge decoded and encoded for one leg (the legs' codecs differ, or a prompt
     /// plays on the listening leg).

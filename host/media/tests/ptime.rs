@@ -180,7 +180,8 @@ fn a_bridge_relays_each_way_at_the_listener_s_ptime() {
     worker.add_leg(now, A, with_ptime(Codec::Pcmu, A, 10));
     worker.add_leg(now, B, with_ptime(Codec::Pcmu, B, 40));
     worker.bridge(A, B);
-    // Both peers send 20 ms packets; with the 40 ms playout delay each is relayed 2 ticks on.
+    // Both peers send 20 ms packets just before a tick; on a clean network each is relayed at
+    // that tick.
     let mut peer_a = TonePeer::new(A, Codec::Pcmu, 1010.0);
     let mut peer_b = TonePeer::new(B, Codec::Pcmu, 730.0);
     let (mut said_a, mut said_b, mut to_a, mut to_b) = (vec![], vec![], vec![], vec![]);
@@ -193,11 +194,10 @@ fn a_bridge_relays_each_way_at_the_listener_s_ptime() {
     }
     let heard_a = one_stream(&to_a.iter().collect::<Vec<_>>(), 80);
     let heard_b = one_stream(&to_b.iter().collect::<Vec<_>>(), 320);
-    let delay = 2 * FRAME_LEN;
-    assert_eq!(heard_a[delay..], said_b[..heard_a.len() - delay]);
-    assert_eq!(heard_b[delay..], said_a[..heard_b.len() - delay]);
+    assert_eq!(heard_a, said_b[..heard_a.len()]);
+    assert_eq!(heard_b, said_a[..heard_b.len()]);
     let stats = worker.stats();
-    assert_eq!(stats.relayed_frames, 2 * 38, "relayed, not transcoded");
+    assert_eq!(stats.relayed_frames, 2 * 40, "relayed, not transcoded");
     assert_eq!(stats.bridged_transcodes, 0);
 }
 
@@ -256,19 +256,36 @@ fn relayed_from_packets_of(ptime_ms: usize) -> (Vec<u8>, Vec<u8>, Worker) {
 fn packets_of_other_ptimes_are_received_as_20_ms_frames_and_relayed() {
     for ptime_ms in [10, 30, 40, 60] {
         let (said, heard, worker) = relayed_from_packets_of(ptime_ms);
-        // Playout starts 40 ms after the first packet: at the third tick.
-        let delay = 2 * FRAME_LEN;
+        // Playout starts at the tick after the first packet, or one later when packets end
+        // part-way through a tick (10 and 30 ms): the first frame waits for its second part.
+        let delay_ticks = if ptime_ms % 20 == 0 { 0 } else { 1 };
+        let delay = delay_ticks * FRAME_LEN;
         assert_eq!(
             heard[delay..],
             said[..heard.len() - delay],
             "ptime {ptime_ms}: every byte, in order"
         );
         let stats = worker.stats();
-        assert_eq!(stats.relayed_frames, 28, "ptime {ptime_ms}");
+        assert_eq!(
+            stats.relayed_frames,
+            30 - delay_ticks as u64,
+            "ptime {ptime_ms}"
+        );
         assert_eq!(
             stats.jitter.underruns + stats.jitter.lost,
             0,
             "ptime {ptime_ms}"
         );
     }
+}
+
+#[test]
+fn ptime_60_sends_every_third_tick() {
+    let (mut worker, prompt) = alone_at(60);
+    let ticks = run(&mut worker, 18);
+    let counts: Vec<usize> = ticks.iter().map(Vec::len).collect();
+    assert_eq!(counts, [0, 0, 1].repeat(6));
+    let packets: Vec<_> = ticks.iter().flatten().collect();
+    let joined = one_stream(&packets, 480);
+    assert_eq!(joined, ulaw(&prompt[..18 * FRAME_LEN]));
 }

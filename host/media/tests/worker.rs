@@ -212,8 +212,10 @@ fn a_spoken_prompt_replaces_the_legs_voice_in_its_room_until_stopped() {
         "A does not hear its own voice prompt"
     );
     assert!(
-        events(&mut worker).is_empty(),
-        "a voice prompt reports nothing"
+        !events(&mut worker)
+            .iter()
+            .any(|e| matches!(e, MediaEvent::PromptDone { .. })),
+        "a voice prompt reports no prompt-done"
     );
 
     worker.stop_speaking(A);
@@ -300,8 +302,10 @@ fn an_announcement_is_heard_once_by_the_whole_room() {
         "the room goes on"
     );
     assert!(
-        events(&mut worker).is_empty(),
-        "an announcement reports nothing"
+        !events(&mut worker)
+            .iter()
+            .any(|e| matches!(e, MediaEvent::PromptDone { .. })),
+        "an announcement reports no prompt-done"
     );
 }
 
