@@ -3,19 +3,26 @@
 //! Work scales with talkers, not listeners: the talkers' frames are summed once into an i32
 //! total; a talker hears `total − own`; everyone else hears `total` itself, rendered and encoded
 //! once per codec and shared. Frames are fixed-size `[i16; N]` arrays so the loops vectorize;
-//! samples saturate to i16 only at the end.
+//! samples saturate to i16 only at the end, after the room's [`Limiter`] gain.
 
-use crate::Codec;
+use crate::{Codec, Limiter};
 
 /// One room's mixer for one tick at a time, generic over the frame length `N` (160 for
 /// 8 kHz × 20 ms; 320 or 960 for 16 and 48 kHz rooms).
 ///
 /// Per tick: [`begin`](Self::begin), [`add_talker`](Self::add_talker) for every leg that is
-/// talking (has a frame and is not muted), then [`payload`](Self::payload) for every listener.
+/// talking (has a frame and is not muted), optionally [`limit`](Self::limit) with the room's
+/// limiter, then [`payload`](Self::payload) for every listener.
 #[derive(Debug)]
 pub struct MixMinus<const N: usize> {
     total: [i32; N],
     talkers: usize,
+    // This tick's talker frames (the first `talkers`), kept so the limiter sees every
+    // mix-minus; the storage is reused from tick to tick.
+    frames: Vec<[i16; N]>,
+    // The limiter's gain per sample this tick, when `limited`.
+    ramp: [f32; N],
+    limited: bool,
     shared: Vec<(Codec, Vec<u8>)>,
     private: Vec<u8>,
     encodes: u64,
@@ -33,16 +40,20 @@ impl<const N: usize> MixMinus<N> {
         MixMinus {
             total: [0; N],
             talkers: 0,
+            frames: Vec::new(),
+            ramp: [1.0; N],
+            limited: false,
             shared: Vec::new(),
             private: Vec::with_capacity(N),
             encodes: 0,
         }
     }
 
-    /// Starts a new tick: no talkers, silence total, no shared payloads.
+    /// Starts a new tick: no talkers, silence total, no shared payloads, no gain.
     pub fn begin(&mut self) {
         self.total = [0; N];
         self.talkers = 0;
+        self.limited = false;
         self.shared.clear();
     }
 
@@ -52,7 +63,24 @@ impl<const N: usize> MixMinus<N> {
         for (t, &s) in self.total.iter_mut().zip(frame) {
             *t += i32::from(s);
         }
+        match self.frames.get_mut(self.talkers) {
+            Some(kept) => *kept = *frame,
+            None => self.frames.push(*frame),
+        }
         self.talkers += 1;
+    }
+
+    /// Runs `limiter` (the room's, kept from tick to tick) on this tick's mix: the gain it sets
+    /// applies to every listener's mix, from the loudest of the shared mix and each talker's
+    /// mix-minus, before any prompt is added. Call after the last `add_talker` and before the
+    /// first `payload` of the tick; without it the mix passes at unity.
+    pub fn limit(&mut self, limiter: &mut Limiter) {
+        let mut peak = peak(self.total.iter().copied());
+        for own in &self.frames[..self.talkers] {
+            let minus = self.total.iter().zip(own).map(|(&t, &s)| t - i32::from(s));
+            peak = peak.max(self::peak(minus));
+        }
+        self.limited = limiter.next_frame(peak, &mut self.ramp);
     }
 
     /// Number of talkers added this tick.
@@ -61,13 +89,18 @@ impl<const N: usize> MixMinus<N> {
     }
 
     /// Renders what a listener hears into `out`: the total, minus `own` (the listener's frame,
-    /// only if it was added as a talker this tick), plus `overlay` (a private prompt), saturated
-    /// to i16.
+    /// only if it was added as a talker this tick), times the limiter's gain, plus `overlay` (a
+    /// private prompt, at its own level), saturated to i16.
     pub fn render(&self, own: Option<&[i16; N]>, overlay: Option<&[i16; N]>, out: &mut [i16; N]) {
         let mut acc = self.total;
         if let Some(own) = own {
             for (a, &s) in acc.iter_mut().zip(own) {
                 *a -= i32::from(s);
+            }
+        }
+        if self.limited {
+            for (a, &g) in acc.iter_mut().zip(&self.ramp) {
+                *a = (*a as f32 * g).round() as i32;
             }
         }
         if let Some(overlay) = overlay {
@@ -120,6 +153,10 @@ impl<const N: usize> MixMinus<N> {
         };
         &self.shared[index].1
     }
+}
+
+fn peak(samples: impl Iterator<Item = i32>) -> i32 {
+    samples.map(i32::saturating_abs).max().unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -276,8 +276,13 @@ fn an_announcement_is_heard_once_by_the_whole_room() {
             0,
             30 * FRAME_LEN,
         )))],
+        false,
     );
-    worker.announce(&RoomId("elsewhere".into()), vec![prompt_of(160, 100)]);
+    worker.announce(
+        &RoomId("elsewhere".into()),
+        vec![prompt_of(160, 100)],
+        false,
+    );
     let (mut a_heard, mut b_heard) = (Vec::new(), Vec::new());
     for _ in 0..60 {
         a.send(&mut worker, Duration::from_millis(1));
@@ -335,7 +340,7 @@ fn rfc4733_events_give_one_digit_per_press() {
         packets.push(packets[4].clone());
         for packet in packets {
             now += Duration::from_millis(5);
-            worker.handle_rtp(now, A, &packet);
+            worker.handle_rtp(now, A, sdp_addr(A), &packet);
         }
     }
     let digits: Vec<char> = events(&mut worker)
@@ -402,11 +407,11 @@ fn bad_packets_are_counted_and_dropped() {
         &empty_audio,
         &short_event,
     ] {
-        worker.handle_rtp(start, A, packet);
+        worker.handle_rtp(start, A, sdp_addr(A), packet);
     }
-    worker.handle_rtp(start, A, &rtp(13, 4, 480, 5, false, &[0x40]));
-    worker.handle_rtp(start, LegId(77), &good);
-    worker.handle_rtp(start, A, &good);
+    worker.handle_rtp(start, A, sdp_addr(A), &rtp(13, 4, 480, 5, false, &[0x40]));
+    worker.handle_rtp(start, LegId(77), sdp_addr(A), &good);
+    worker.handle_rtp(start, A, sdp_addr(A), &good);
     let stats = worker.stats();
     assert_eq!(stats.malformed_packets, 6);
     assert_eq!(stats.unknown_payload_type, 1);

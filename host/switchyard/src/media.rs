@@ -230,7 +230,7 @@ async fn run(
                 for (leg, socket) in &io.sockets {
                     for _ in 0..MAX_READS_PER_TICK {
                         match socket.recv_from(&mut buffer) {
-                            Ok((len, _from)) => worker.handle_rtp(now, *leg, &buffer[..len]),
+                            Ok((len, from)) => worker.handle_rtp(now, *leg, from, &buffer[..len]),
                             Err(_) => break,
                         }
                     }
@@ -342,7 +342,7 @@ impl WorkerIo {
             } => worker.speak(leg, prompts, looped),
             WorkerCommand::Stop(leg, PromptRole::Heard) => worker.stop_playback(leg),
             WorkerCommand::Stop(leg, PromptRole::Said) => worker.stop_speaking(leg),
-            WorkerCommand::Announce(room, prompts) => worker.announce(&room, prompts),
+            WorkerCommand::Announce(room, prompts) => worker.announce(&room, prompts, false),
             WorkerCommand::Expect(_) => unreachable!("handled in apply"),
         }
     }
