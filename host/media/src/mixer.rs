@@ -162,6 +162,7 @@ fn peak(samples: impl Iterator<Item = i32>) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LIMIT_CEILING;
 
     #[test]
     fn talkers_hear_everyone_but_themselves() {
@@ -194,6 +195,50 @@ mod tests {
         assert_eq!(out, [30_000, -30_000]);
         mixer.render(Some(&[-30_000, 30_000]), None, &mut out);
         assert_eq!(out, [i16::MAX, i16::MIN]);
+    }
+
+    #[test]
+    fn the_limiter_keeps_every_mix_off_full_scale_after_its_attack() {
+        let mut mixer = MixMinus::<160>::new();
+        let mut limiter = Limiter::default();
+        let tone = |k: usize, frame: usize| -> [i16; 160] {
+            let freq = 310.0 + 290.0 * k as f64;
+            std::array::from_fn(|i| {
+                let t = (frame * 160 + i) as f64 / 8000.0;
+                (32_767.0 * (std::f64::consts::TAU * freq * t).sin()) as i16
+            })
+        };
+        let mut out = [0i16; 160];
+        for frame in 0..100 {
+            let talkers: Vec<[i16; 160]> = (0..10).map(|k| tone(k, frame)).collect();
+            mixer.begin();
+            for talker in &talkers {
+                mixer.add_talker(talker);
+            }
+            mixer.limit(&mut limiter);
+            for own in std::iter::once(None).chain(talkers.iter().map(Some)) {
+                mixer.render(own, None, &mut out);
+                let late = out[40..].iter().map(|s| s.saturating_abs()).max();
+                assert!(
+                    late <= Some(LIMIT_CEILING as i16),
+                    "frame {frame}: {late:?}"
+                );
+            }
+        }
+        assert!(limiter.gain() < 0.5, "limiting");
+    }
+
+    #[test]
+    fn at_unity_the_limiter_changes_nothing() {
+        let mut mixer = MixMinus::<4>::new();
+        let mut limiter = Limiter::default();
+        mixer.begin();
+        mixer.add_talker(&[29_000, -29_000, 7, -7]);
+        mixer.limit(&mut limiter);
+        let mut out = [0i16; 4];
+        mixer.render(None, Some(&[1, 1, 1, 1]), &mut out);
+        assert_eq!(out, [29_001, -28_999, 8, -6]);
+        assert_eq!(limiter.gain(), 1.0);
     }
 
     #[test]
