@@ -52,6 +52,11 @@ fn mix_minus(c: &mut Criterion) {
     group.finish();
 }
 
+/// Participant `i`'s RTP address, in its SDP and as the source of its packets.
+fn remote(i: usize) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 20_000 + i as u16))
+}
+
 fn worker_tick(c: &mut Criterion) {
     let mut group = c.benchmark_group("worker_tick");
     for &(participants, talkers) in ROOMS {
@@ -63,7 +68,7 @@ fn worker_tick(c: &mut Criterion) {
                 codec: Codec::Pcmu,
                 payload_type: 0,
                 telephone_event: Some(101),
-                remote: SocketAddr::from(([127, 0, 0, 1], 20_000 + i as u16)),
+                remote: remote(i),
                 direction: MediaDirection::SendRecv,
                 ptime_ms: 20,
             };
@@ -96,6 +101,7 @@ fn worker_tick(c: &mut Criterion) {
                         worker.handle_rtp(
                             deadline - Duration::from_millis(30),
                             LegId(t as u64),
+                            remote(t),
                             &packet,
                         );
                     }

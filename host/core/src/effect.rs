@@ -119,7 +119,7 @@ pub enum MediaOp {
         /// Who hears them.
         role: PromptRole,
     },
-    /// Play prompts once into a room: all of it hears them.
+    /// Play prompts into a room: all of it hears them.
     Announce {
         /// The room's worker.
         worker: usize,
@@ -127,6 +127,16 @@ pub enum MediaOp {
         room: RoomId,
         /// The prompts, in order.
         prompts: Vec<Arc<Prompt>>,
+        /// Start over at the end, for as long as the room exists (music on hold), instead of
+        /// playing them once.
+        looped: bool,
+    },
+    /// Stop what is played into a room, once or looped.
+    StopAnnouncement {
+        /// The room's worker.
+        worker: usize,
+        /// The room.
+        room: RoomId,
     },
     /// Stop the leg's prompts of one role.
     Stop {

@@ -250,3 +250,46 @@ fn past_the_cap_the_oldest_empty_rooms_expire_first() {
         "still five waiting rooms (and the predefined one) after twelve more emptied"
     );
 }
+
+#[test]
+fn a_looped_announcement_goes_to_the_rooms_worker_until_stopped() {
+    use std::sync::Arc;
+    use switchyard_core::CoreError;
+    use switchyard_media::Prompt;
+
+    let mut world = World::new(config(), Net::perfect(1), 1, conference());
+    let now = world.now;
+    assert_eq!(world.core.open_room(now, "hold"), Ok(true));
+    let music = vec![Arc::new(Prompt::from_pcm(vec![1000; 160]))];
+    world.core.announce("hold", music.clone(), true).unwrap();
+    world.core.stop_announcement("hold").unwrap();
+    world.drain();
+    let ops: Vec<_> = world
+        .media
+        .iter()
+        .filter(|op| {
+            matches!(
+                op,
+                MediaOp::Announce { .. } | MediaOp::StopAnnouncement { .. }
+            )
+        })
+        .collect();
+    assert!(
+        matches!(
+            ops.as_slice(),
+            [
+                MediaOp::Announce { worker: a, room: r1, looped: true, .. },
+                MediaOp::StopAnnouncement { worker: b, room: r2 },
+            ] if a == b && r1.0 == "hold" && r2.0 == "hold"
+        ),
+        "{ops:?}"
+    );
+    assert_eq!(
+        world.core.announce("nowhere", music, false),
+        Err(CoreError::NoSuchRoom)
+    );
+    assert_eq!(
+        world.core.stop_announcement("nowhere"),
+        Err(CoreError::NoSuchRoom)
+    );
+}

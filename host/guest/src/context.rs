@@ -108,9 +108,13 @@ impl rooms::Host for Context {
         self.host.list_rooms()
     }
 
-    fn announce(&mut self, room: String, prompts: Vec<String>) -> Result<(), Error> {
+    fn announce(&mut self, room: String, prompts: Vec<String>, looped: bool) -> Result<(), Error> {
         check_prompt_count("announce", &prompts)?;
-        self.host.announce(&room, &prompts)
+        self.host.announce(&room, &prompts, looped)
+    }
+
+    fn stop_announcement(&mut self, room: String) -> Result<(), Error> {
+        self.host.stop_announcement(&room)
     }
 
     fn close(&mut self, room: String) -> Result<(), Error> {

@@ -40,8 +40,10 @@ pub trait HostApi: Send + Sync + 'static {
     fn stop_speaking(&self, call: &str) -> Result<(), Error>;
     /// `rooms.open`: true if the room was created.
     fn open_room(&self, room: &str) -> bool;
-    /// `rooms.announce`: the named prompts, once, into the room.
-    fn announce(&self, room: &str, prompts: &[String]) -> Result<(), Error>;
+    /// `rooms.announce`: the named prompts into the room, once or looped.
+    fn announce(&self, room: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
+    /// `rooms.stop-announcement`.
+    fn stop_announcement(&self, room: &str) -> Result<(), Error>;
     /// `rooms.info`.
     fn room_info(&self, room: &str) -> Option<RoomInfo>;
     /// `rooms.list`.

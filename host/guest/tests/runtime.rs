@@ -59,8 +59,15 @@ impl HostApi for FakeHost {
         ));
         Ok(())
     }
-    fn announce(&self, room: &str, prompts: &[String]) -> Result<(), Error> {
-        self.record(format!("announce {room} {}", prompts.join(",")));
+    fn announce(&self, room: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
+        self.record(format!(
+            "announce {room} {} looped={looped}",
+            prompts.join(",")
+        ));
+        Ok(())
+    }
+    fn stop_announcement(&self, room: &str) -> Result<(), Error> {
+        self.record(format!("stop-announcement {room}"));
         Ok(())
     }
     fn stop_speaking(&self, call: &str) -> Result<(), Error> {

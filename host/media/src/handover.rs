@@ -9,7 +9,8 @@ use crate::leg::Leg;
 /// another one with [`Worker::attach`](crate::Worker::attach) exactly where it was: parameters,
 /// direction and ptime, outgoing RTP stream (SSRC, sequence number, timestamp, payload gathered
 /// towards its next packet), buffered incoming audio, DTMF
-/// receiver, prompt playback, mute flag and RTP-timeout bookkeeping. Opaque; `Send`, so the
+/// receiver, prompt playback, mute flag, gain, the source it latched onto and RTP-timeout
+/// bookkeeping. Opaque; `Send`, so the
 /// shell can pass it between tasks.
 #[derive(Debug)]
 pub struct DetachedLeg {

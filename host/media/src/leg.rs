@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rtp_rs::RtpReader;
 
+use crate::gain::Gain;
+use crate::latch::{Latch, Source};
 use crate::packetizer::Packetizer;
 use crate::playback::{Playback, PromptRole};
 use crate::plc::Plc;
@@ -32,7 +34,9 @@ pub struct LegParams {
     pub payload_type: u8,
     /// The payload type of RFC 4733 `telephone-event`, if negotiated.
     pub telephone_event: Option<u8>,
-    /// Where this leg's RTP goes.
+    /// The peer's RTP address from its SDP. The leg's RTP goes there until the leg latches onto
+    /// the source its peer's packets actually come from (symmetric RTP, see
+    /// [`LATCH_GRACE`](crate::LATCH_GRACE)); a changed `remote` latches afresh.
     pub remote: SocketAddr,
     /// Our direction for the stream, as in our SDP: whether the leg sends RTP and whether it
     /// takes (and expects) the peer's.
@@ -54,6 +58,9 @@ pub(crate) enum Received {
     UnknownPayloadType,
     /// A valid RTP packet for a leg that does not receive (our direction), dropped unread.
     NotReceiving,
+    /// A valid RTP packet from a source other than the one the leg latched onto (or before the
+    /// latching grace is over), dropped unread.
+    ForeignSource,
     /// Not a valid RTP packet, or an unreadable payload.
     Malformed,
 }
@@ -82,6 +89,10 @@ pub(crate) struct Leg {
     pub(crate) place: Place,
     pub(crate) muted: bool,
     pub(crate) out: Packetizer,
+    /// The source the leg takes packets from and sends its own to.
+    latch: Latch,
+    /// Applied to the peer's decoded audio before anyone hears it.
+    gain: Gain,
     jitter: JitterBuffer<Vec<u8>>,
     jitter_delay: Duration,
     reframer: Reframer,
@@ -131,6 +142,8 @@ impl Leg {
             place: Place::Alone,
             muted: false,
             jitter,
+            latch: Latch::default(),
+            gain: Gain::UNITY,
             jitter_delay,
             reframer: Reframer::default(),
             dtmf: DtmfReceiver::new(),
@@ -167,6 +180,9 @@ impl Leg {
             let fresh = new_jitter(params.codec, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
             self.reframer.clear();
+        }
+        if old.remote != params.remote {
+            self.latch.reset();
         }
         if params.direction.receives() && !old.direction.receives() {
             self.last_heard = now;
@@ -208,11 +224,26 @@ impl Leg {
         }
     }
 
-    /// Takes one packet from the leg's socket.
-    pub(crate) fn receive(&mut self, now: Instant, packet: &[u8]) -> Received {
+    /// Where the leg's RTP goes: the source it latched onto, else its SDP address.
+    pub(crate) fn destination(&self) -> SocketAddr {
+        self.latch.destination(self.params.remote)
+    }
+
+    /// Sets the gain applied to what the leg's peer says.
+    pub(crate) fn set_gain(&mut self, gain: Gain) {
+        self.gain = gain;
+    }
+
+    /// Takes one packet that came from `source` to the leg's socket.
+    pub(crate) fn receive(&mut self, now: Instant, source: SocketAddr, packet: &[u8]) -> Received {
         let Ok(rtp) = RtpReader::new(packet) else {
             return Received::Malformed;
         };
+        // Only valid RTP may latch; a foreign source neither refreshes the RTP timeout nor
+        // presses keys (RFC 4733 events are part of the stream).
+        if self.latch.check(now, source, self.params.remote) == Source::Foreign {
+            return Received::ForeignSource;
+        }
         // RFC 3264 §6.1: the direction is that of the media stream, and RFC 4733 events are one
         // of its payload formats; a leg that does not receive takes no DTMF either. Its peer
         // sends nothing (RFC 3264 §5.1) or was told we do not listen.
@@ -269,6 +300,8 @@ impl Leg {
             .reframer
             .next(self.params.codec, || jitter.pop(deadline));
         self.render_input();
+        // After concealment, whose history is what the peer sent.
+        self.gain.apply(&mut self.frame);
         self.has_overlay = match &mut self.playback {
             Some(playback) => {
                 notes.prompt_done = playback.fill(&mut self.overlay);
@@ -367,7 +400,15 @@ impl Leg {
             self.params.codec.encode(&self.frame, &mut payload);
             return Some((self.params.codec, payload));
         }
-        let payload = self.input.take()?;
+        let mut payload = self.input.take()?;
+        if !self.gain.is_unity() {
+            // The level changes, so the payload cannot be relayed untouched: it is re-encoded in
+            // place, in the same codec, and the bridge relays that.
+            // `pull` rendered the frame with the gain applied.
+            let codec = self.params.codec;
+            let samples = codec.payload_samples(&payload).min(FRAME_LEN);
+            codec.encode(&self.frame[..samples], &mut payload);
+        }
         Some((self.params.codec, payload))
     }
 

@@ -4,23 +4,29 @@
 //! Principle 1): time comes in as `now: Instant`, randomness from a seed given at construction,
 //! and output is drained through `poll_transmit` / `poll_event` / `poll_timeout`. A [`Worker`] is
 //! one timing core that owns rooms and their legs and ticks every packet time on absolute
-//! deadlines (Principle 5); its [`MixMinus`] scales with talkers, not listeners (Principle 6).
+//! deadlines (Principle 5); its [`MixMinus`] scales with talkers, not listeners (Principle 6),
+//! under each room's [`Limiter`].
 //!
 //! The [`Worker`] API, as the shell drives it:
 //!
 //! - Legs: [`add_leg`](Worker::add_leg), [`update_leg`](Worker::update_leg) (a re-negotiation:
 //!   codec, remote address, direction such as hold, ptime), [`remove_leg`](Worker::remove_leg),
-//!   [`set_muted`](Worker::set_muted) (also listen-only).
+//!   [`set_muted`](Worker::set_muted) (also listen-only), [`set_gain`](Worker::set_gain) (the
+//!   level of what it says).
 //! - Where a leg is, at most one of: alone (hearing only its prompts), in a room
 //!   ([`join`](Worker::join), [`leave`](Worker::leave); mixed mix-minus), or in a two-party
 //!   bridge ([`bridge`](Worker::bridge), [`unbridge`](Worker::unbridge); each leg's payload
 //!   relayed to the other as is when their codecs match, without the mixer).
 //! - Prompts to one leg: [`play`](Worker::play), [`stop_playback`](Worker::stop_playback);
-//!   prompts as a leg's voice: [`speak`](Worker::speak), [`stop_speaking`](Worker::stop_speaking).
+//!   prompts as a leg's voice: [`speak`](Worker::speak), [`stop_speaking`](Worker::stop_speaking);
+//!   prompts into a room, once or looped (music on hold): [`announce`](Worker::announce),
+//!   [`stop_announcement`](Worker::stop_announcement).
 //! - Moving a leg to another worker without a glitch: [`detach`](Worker::detach) gives a
 //!   [`DetachedLeg`] (`Send`) with all its media state, [`attach`](Worker::attach) on the other
 //!   worker carries on with the same RTP stream, buffered audio and prompt.
-//! - I/O: [`handle_rtp`](Worker::handle_rtp) for each packet received,
+//! - I/O: [`handle_rtp`](Worker::handle_rtp) for each packet received, with its source address
+//!   (a leg latches onto one source and takes packets from it only: symmetric RTP, see
+//!   [`LATCH_GRACE`]),
 //!   [`handle_timeout`](Worker::handle_timeout) at [`poll_timeout`](Worker::poll_timeout), then
 //!   [`poll_transmit`](Worker::poll_transmit) and [`poll_event`](Worker::poll_event) until
 //!   empty; [`stats`](Worker::stats) for the counters.
@@ -30,10 +36,13 @@ mod codec;
 mod direction;
 mod dtmf;
 pub mod g711;
+mod gain;
 mod handover;
 mod jitter;
+mod latch;
 mod lateness;
 mod leg;
+mod limiter;
 mod mixer;
 mod output;
 mod packetizer;
@@ -52,10 +61,13 @@ use std::time::Duration;
 pub use codec::{Codec, SUPPORTED_ENCODINGS};
 pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
+pub use gain::{MAX_GAIN_DB, MIN_GAIN_DB};
 pub use handover::DetachedLeg;
 pub use jitter::{Arrival, JitterBuffer, JitterStats, Playout};
+pub use latch::LATCH_GRACE;
 pub use lateness::{LATENESS_BOUNDS_MS, Lateness};
 pub use leg::{LegId, LegParams};
+pub use limiter::{LIMIT_CEILING, Limiter, RELEASE_DB_PER_FRAME};
 pub use mixer::MixMinus;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};

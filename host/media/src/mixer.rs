@@ -3,19 +3,26 @@
 //! Work scales with talkers, not listeners: the talkers' frames are summed once into an i32
 //! total; a talker hears `total − own`; everyone else hears `total` itself, rendered and encoded
 //! once per codec and shared. Frames are fixed-size `[i16; N]` arrays so the loops vectorize;
-//! samples saturate to i16 only at the end.
+//! samples saturate to i16 only at the end, after the room's [`Limiter`] gain.
 
-use crate::Codec;
+use crate::{Codec, Limiter};
 
 /// One room's mixer for one tick at a time, generic over the frame length `N` (160 for
 /// 8 kHz × 20 ms; 320 or 960 for 16 and 48 kHz rooms).
 ///
 /// Per tick: [`begin`](Self::begin), [`add_talker`](Self::add_talker) for every leg that is
-/// talking (has a frame and is not muted), then [`payload`](Self::payload) for every listener.
+/// talking (has a frame and is not muted), optionally [`limit`](Self::limit) with the room's
+/// limiter, then [`payload`](Self::payload) for every listener.
 #[derive(Debug)]
 pub struct MixMinus<const N: usize> {
     total: [i32; N],
     talkers: usize,
+    // This tick's talker frames (the first `talkers`), kept so the limiter sees every
+    // mix-minus; the storage is reused from tick to tick.
+    frames: Vec<[i16; N]>,
+    // The limiter's gain per sample this tick, when `limited`.
+    ramp: [f32; N],
+    limited: bool,
     shared: Vec<(Codec, Vec<u8>)>,
     private: Vec<u8>,
     encodes: u64,
@@ -33,16 +40,20 @@ impl<const N: usize> MixMinus<N> {
         MixMinus {
             total: [0; N],
             talkers: 0,
+            frames: Vec::new(),
+            ramp: [1.0; N],
+            limited: false,
             shared: Vec::new(),
             private: Vec::with_capacity(N),
             encodes: 0,
         }
     }
 
-    /// Starts a new tick: no talkers, silence total, no shared payloads.
+    /// Starts a new tick: no talkers, silence total, no shared payloads, no gain.
     pub fn begin(&mut self) {
         self.total = [0; N];
         self.talkers = 0;
+        self.limited = false;
         self.shared.clear();
     }
 
@@ -52,7 +63,24 @@ impl<const N: usize> MixMinus<N> {
         for (t, &s) in self.total.iter_mut().zip(frame) {
             *t += i32::from(s);
         }
+        match self.frames.get_mut(self.talkers) {
+            Some(kept) => *kept = *frame,
+            None => self.frames.push(*frame),
+        }
         self.talkers += 1;
+    }
+
+    /// Runs `limiter` (the room's, kept from tick to tick) on this tick's mix: the gain it sets
+    /// applies to every listener's mix, from the loudest of the shared mix and each talker's
+    /// mix-minus, before any prompt is added. Call after the last `add_talker` and before the
+    /// first `payload` of the tick; without it the mix passes at unity.
+    pub fn limit(&mut self, limiter: &mut Limiter) {
+        let mut peak = peak(self.total.iter().copied());
+        for own in &self.frames[..self.talkers] {
+            let minus = self.total.iter().zip(own).map(|(&t, &s)| t - i32::from(s));
+            peak = peak.max(self::peak(minus));
+        }
+        self.limited = limiter.next_frame(peak, &mut self.ramp);
     }
 
     /// Number of talkers added this tick.
@@ -61,13 +89,18 @@ impl<const N: usize> MixMinus<N> {
     }
 
     /// Renders what a listener hears into `out`: the total, minus `own` (the listener's frame,
-    /// only if it was added as a talker this tick), plus `overlay` (a private prompt), saturated
-    /// to i16.
+    /// only if it was added as a talker this tick), times the limiter's gain, plus `overlay` (a
+    /// private prompt, at its own level), saturated to i16.
     pub fn render(&self, own: Option<&[i16; N]>, overlay: Option<&[i16; N]>, out: &mut [i16; N]) {
         let mut acc = self.total;
         if let Some(own) = own {
             for (a, &s) in acc.iter_mut().zip(own) {
                 *a -= i32::from(s);
+            }
+        }
+        if self.limited {
+            for (a, &g) in acc.iter_mut().zip(&self.ramp) {
+                *a = (*a as f32 * g).round() as i32;
             }
         }
         if let Some(overlay) = overlay {
@@ -122,9 +155,14 @@ impl<const N: usize> MixMinus<N> {
     }
 }
 
+fn peak(samples: impl Iterator<Item = i32>) -> i32 {
+    samples.map(i32::saturating_abs).max().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LIMIT_CEILING;
 
     #[test]
     fn talkers_hear_everyone_but_themselves() {
@@ -157,6 +195,50 @@ mod tests {
         assert_eq!(out, [30_000, -30_000]);
         mixer.render(Some(&[-30_000, 30_000]), None, &mut out);
         assert_eq!(out, [i16::MAX, i16::MIN]);
+    }
+
+    #[test]
+    fn the_limiter_keeps_every_mix_off_full_scale_after_its_attack() {
+        let mut mixer = MixMinus::<160>::new();
+        let mut limiter = Limiter::default();
+        let tone = |k: usize, frame: usize| -> [i16; 160] {
+            let freq = 310.0 + 290.0 * k as f64;
+            std::array::from_fn(|i| {
+                let t = (frame * 160 + i) as f64 / 8000.0;
+                (32_767.0 * (std::f64::consts::TAU * freq * t).sin()) as i16
+            })
+        };
+        let mut out = [0i16; 160];
+        for frame in 0..100 {
+            let talkers: Vec<[i16; 160]> = (0..10).map(|k| tone(k, frame)).collect();
+            mixer.begin();
+            for talker in &talkers {
+                mixer.add_talker(talker);
+            }
+            mixer.limit(&mut limiter);
+            for own in std::iter::once(None).chain(talkers.iter().map(Some)) {
+                mixer.render(own, None, &mut out);
+                let late = out[40..].iter().map(|s| s.saturating_abs()).max();
+                assert!(
+                    late <= Some(LIMIT_CEILING as i16),
+                    "frame {frame}: {late:?}"
+                );
+            }
+        }
+        assert!(limiter.gain() < 0.5, "limiting");
+    }
+
+    #[test]
+    fn at_unity_the_limiter_changes_nothing() {
+        let mut mixer = MixMinus::<4>::new();
+        let mut limiter = Limiter::default();
+        mixer.begin();
+        mixer.add_talker(&[29_000, -29_000, 7, -7]);
+        mixer.limit(&mut limiter);
+        let mut out = [0i16; 4];
+        mixer.render(None, Some(&[1, 1, 1, 1]), &mut out);
+        assert_eq!(out, [29_001, -28_999, 8, -6]);
+        assert_eq!(limiter.gain(), 1.0);
     }
 
     #[test]

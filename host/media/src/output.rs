@@ -36,7 +36,7 @@ impl Output<'_> {
     /// Adds one frame's `payload` to the leg's outgoing stream and queues the packets it
     /// completes (none, one or two, as its ptime asks).
     pub(crate) fn send(&mut self, id: LegId, leg: &mut Leg, payload: &[u8]) {
-        let destination = leg.params.remote;
+        let destination = leg.destination();
         leg.out
             .push(payload, |packet| self.queue(id, destination, packet));
     }
@@ -44,7 +44,7 @@ impl Output<'_> {
     /// Queues the payload the leg's outgoing stream has gathered towards its next packet, as one
     /// shorter packet (before its parameters change).
     pub(crate) fn flush(&mut self, id: LegId, leg: &mut Leg) {
-        let destination = leg.params.remote;
+        let destination = leg.destination();
         leg.out.flush(|packet| self.queue(id, destination, packet));
     }
 

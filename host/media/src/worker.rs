@@ -10,14 +10,15 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 use crate::bridge::Bridges;
+use crate::gain::Gain;
 use crate::handover::DetachedLeg;
 use crate::leg::{Leg, Place, Received};
 use crate::output::Output;
 use crate::playback::Playback;
 use crate::ticker::Ticker;
 use crate::{
-    FRAME_LEN, JitterStats, Lateness, LegId, LegParams, MixMinus, PACKET_TIME, Prompt, PromptRole,
-    TalkChange,
+    FRAME_LEN, JitterStats, Lateness, LegId, LegParams, Limiter, MixMinus, PACKET_TIME, Prompt,
+    PromptRole, TalkChange,
 };
 
 /// The most overdue ticks one `handle_timeout` runs. When the shell wakes later than this many
@@ -65,7 +66,8 @@ impl Default for WorkerConfig {
 pub struct MediaTransmit {
     /// The leg whose socket sends it.
     pub leg: LegId,
-    /// The leg's remote RTP address.
+    /// Where the leg's RTP goes: the source its peer's packets come from once the leg latched
+    /// onto it (symmetric RTP), until then the SDP address ([`LegParams::remote`]).
     pub destination: SocketAddr,
     /// The whole RTP packet.
     pub payload: Vec<u8>,
@@ -125,6 +127,11 @@ pub struct WorkerStats {
     pub not_receiving: u64,
     /// Packets dropped because their leg is unknown.
     pub unknown_leg_packets: u64,
+    /// Valid RTP packets (audio and telephone-events) dropped because they came from a source
+    /// other than the one their leg latched onto, or from a source other than the SDP address
+    /// during the latching grace ([`LATCH_GRACE`](crate::LATCH_GRACE)): injection attempts,
+    /// strays, or a NAT-ed peer's first packets.
+    pub foreign_source_dropped: u64,
     /// RTP packets queued for sending.
     pub packets_sent: u64,
     /// Packets that could not be built (a negotiated payload type above 127).
@@ -156,6 +163,7 @@ impl WorkerStats {
         self.unknown_payload_type += other.unknown_payload_type;
         self.not_receiving += other.not_receiving;
         self.unknown_leg_packets += other.unknown_leg_packets;
+        self.foreign_source_dropped += other.foreign_source_dropped;
         self.packets_sent += other.packets_sent;
         self.build_errors += other.build_errors;
         self.encodes += other.encodes;
@@ -194,6 +202,8 @@ pub struct Worker {
     announcements: BTreeMap<RoomId, Announcement>,
     /// This tick's talkers of the room being mixed, with their levels: kept to reuse its memory.
     talkers: Vec<(i8, LegId)>,
+    /// Each room's limiter, as long as the room exists.
+    limiters: BTreeMap<RoomId, Limiter>,
     bridges: Bridges,
     mixer: MixMinus<FRAME_LEN>,
     transmits: VecDeque<MediaTransmit>,
@@ -223,6 +233,7 @@ impl Worker {
             rooms: BTreeMap::new(),
             announcements: BTreeMap::new(),
             talkers: Vec::new(),
+            limiters: BTreeMap::new(),
             bridges: Bridges::default(),
             mixer: MixMinus::new(),
             transmits: VecDeque::new(),
@@ -244,10 +255,11 @@ impl Worker {
     }
 
     /// Adopts re-negotiated parameters for a live leg (a re-INVITE or UPDATE), effective from the
-    /// next tick; an unknown leg or unchanged parameters are ignored. Room or bridge, mute and
-    /// playback carry on, and so does the outgoing RTP stream: same SSRC, next sequence number,
-    /// timestamp on the sampling clock (RFC 3550 §5.1, §8), whatever the new codec, payload type,
-    /// remote address or ptime.
+    /// next tick; an unknown leg or unchanged parameters are ignored. Room or bridge, mute, gain
+    /// and playback carry on, and so does the outgoing RTP stream: same SSRC, next sequence
+    /// number, timestamp on the sampling clock (RFC 3550 §5.1, §8), whatever the new codec,
+    /// payload type, remote address or ptime. A new remote address drops the source the leg
+    /// latched onto: it latches afresh, as a new leg does (see [`handle_rtp`](Self::handle_rtp)).
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
     /// one shorter packet under the old parameters. Incoming audio buffered in the old codec or
@@ -314,6 +326,7 @@ impl Worker {
         }
         self.isolate(leg);
         self.rooms.entry(room.clone()).or_default().insert(leg);
+        self.limiters.entry(room.clone()).or_default();
         if let Some(state) = self.legs.get_mut(&leg) {
             state.place = Place::Room(room);
         }
@@ -330,6 +343,7 @@ impl Worker {
             if members.is_empty() {
                 self.rooms.remove(&room);
                 self.announcements.remove(&room);
+                self.limiters.remove(&room);
             }
         }
     }
@@ -379,6 +393,17 @@ impl Worker {
         }
     }
 
+    /// Sets the gain, in dB, on what the leg's peer says, before its room or bridge peer hears
+    /// it: clamped to [`MIN_GAIN_DB`](crate::MIN_GAIN_DB)..=[`MAX_GAIN_DB`](crate::MAX_GAIN_DB),
+    /// saturating at full scale; 0 dB (the default) passes it bit-exact. Its voice prompts
+    /// ([`speak`](Self::speak)) keep their level. In a bridge, a leg with a gain other than
+    /// 0 dB is decoded and re-encoded instead of relayed as is.
+    pub fn set_gain(&mut self, leg: LegId, gain_db: f32) {
+        if let Some(state) = self.legs.get_mut(&leg) {
+            state.set_gain(Gain::from_db(gain_db));
+        }
+    }
+
     /// Plays `prompts` in order to this leg only, mixed on top of what it hears from its room or
     /// bridge peer, replacing whatever was playing (which then reports nothing). When the list
     /// ends, [`MediaEvent::PromptDone`] follows; a looped list never ends (unless it has no
@@ -389,19 +414,27 @@ impl Worker {
         }
     }
 
-    /// Plays `prompts` once, in order, into a room of this worker: every member hears them, as
-    /// if one more participant said them, replacing what the room was being played. Nothing is
-    /// reported when they end. Ignored for a room with no member here.
-    pub fn announce(&mut self, room: &RoomId, prompts: Vec<Arc<Prompt>>) {
+    /// Plays `prompts` in order into a room of this worker: every member hears them, as if one
+    /// more participant said them, replacing what the room was being played. Once, or `looped`
+    /// (music on hold): then they start over at the end for as long as the room exists, until
+    /// [`stop_announcement`](Self::stop_announcement) or another `announce` (a looped list
+    /// without samples ends at once). Nothing is reported when they end. Ignored for a room with
+    /// no member here.
+    pub fn announce(&mut self, room: &RoomId, prompts: Vec<Arc<Prompt>>, looped: bool) {
         if self.rooms.contains_key(room) {
             self.announcements.insert(
                 room.clone(),
                 Announcement {
-                    playback: Playback::new(prompts, false),
+                    playback: Playback::new(prompts, looped),
                     frame: [0; FRAME_LEN],
                 },
             );
         }
+    }
+
+    /// Stops what is being played into a room, once or looped; nothing if nothing is.
+    pub fn stop_announcement(&mut self, room: &RoomId) {
+        self.announcements.remove(room);
     }
 
     /// Stops a leg's prompts without a [`MediaEvent::PromptDone`].
@@ -427,18 +460,30 @@ impl Worker {
         }
     }
 
-    /// Takes a packet that arrived at `now` on the leg's socket. Audio in the negotiated payload
-    /// type goes to the leg's jitter buffer; RFC 4733 telephone-events become
+    /// Takes a packet that arrived at `now` on the leg's socket from `source`. Audio in the
+    /// negotiated payload type goes to the leg's jitter buffer; RFC 4733 telephone-events become
     /// [`MediaEvent::Dtmf`] (once per press) and are not mixed; anything else is counted and
     /// dropped, as is every packet of a leg that does not receive (its direction).
-    pub fn handle_rtp(&mut self, now: Instant, leg: LegId, packet: &[u8]) {
+    ///
+    /// Symmetric RTP (RFC 4961): a leg takes packets from one source only, and sends its own
+    /// there. It latches at once onto its SDP address ([`LegParams::remote`]) when the first
+    /// valid packet comes from there; a peer behind a NAT, whose packets come from elsewhere,
+    /// is latched onto at its first packet once [`LATCH_GRACE`](crate::LATCH_GRACE) has passed
+    /// since the leg's first packet. Valid RTP from any other source, telephone-events included,
+    /// is dropped unread ([`WorkerStats::foreign_source_dropped`]): it neither reaches the room
+    /// nor keeps the leg from timing out.
+    pub fn handle_rtp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;
             return;
         };
-        match state.receive(now, packet) {
+        match state.receive(now, source, packet) {
             Received::Malformed => {
                 self.stats.malformed_packets += 1;
+                return;
+            }
+            Received::ForeignSource => {
+                self.stats.foreign_source_dropped += 1;
                 return;
             }
             Received::UnknownPayloadType => self.stats.unknown_payload_type += 1,
@@ -553,6 +598,9 @@ impl Worker {
                 if ended {
                     self.announcements.remove(room);
                 }
+            }
+            if let Some(limiter) = self.limiters.get_mut(room) {
+                self.mixer.limit(limiter);
             }
             for id in members {
                 if let Some(leg) = self.legs.get_mut(id) {

@@ -352,7 +352,7 @@ fn ten_ms_payloads_are_joined_into_frames_and_relayed() {
         .collect();
     for (seq, half) in halves.iter().enumerate() {
         let packet = rtp(0, seq as u16, seq as u32 * 80, 0xA, seq == 0, half);
-        worker.handle_rtp(start, A, &packet);
+        worker.handle_rtp(start, A, sdp_addr(A), &packet);
     }
     let mut to_b = Vec::new();
     for _ in 0..7 {
@@ -391,7 +391,12 @@ fn dtmf_from_a_bridged_leg_is_reported_not_relayed() {
     worker.bridge(A, B);
     let now = worker.poll_timeout().unwrap();
     // Key 5, RFC 4733 event 5.
-    worker.handle_rtp(now, A, &rtp(101, 1, 0, 0xD7, true, &[5, 10, 0, 160]));
+    worker.handle_rtp(
+        now,
+        A,
+        sdp_addr(A),
+        &rtp(101, 1, 0, 0xD7, true, &[5, 10, 0, 160]),
+    );
     assert_eq!(
         events(&mut worker),
         vec![MediaEvent::Dtmf { leg: A, digit: '5' }],

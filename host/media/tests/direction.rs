@@ -110,7 +110,7 @@ fn a_leg_that_does_not_receive_ignores_audio_and_dtmf() {
     for k in 0..20u16 {
         peer.send(&mut worker, LEAD);
         let press = rtp(101, k, 0, 0xD7, k == 0, &[5, 10, 0, 160]);
-        worker.handle_rtp(start, A, &press);
+        worker.handle_rtp(start, A, sdp_addr(A), &press);
         let out = tick(&mut worker);
         assert_eq!(sent_by(&out, A).len(), 1, "A still hears the room");
         heard_b.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));

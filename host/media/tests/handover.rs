@@ -135,7 +135,7 @@ fn buffered_audio_survives_a_handover_and_is_counted_once() {
     let said: Vec<Vec<u8>> = (0..3)
         .map(|_| {
             let packet = peer.next_packet();
-            a.handle_rtp(t0 + ms(1), L, &packet);
+            a.handle_rtp(t0 + ms(1), L, sdp_addr(L), &packet);
             rtp_payload(&packet).to_vec()
         })
         .collect();

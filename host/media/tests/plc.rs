@@ -29,7 +29,7 @@ fn heard_through_the_room(lost: &[bool]) -> (Vec<Vec<i16>>, u64) {
         let packet = peer.next_packet();
         if !lost {
             let now = worker.poll_timeout().unwrap() - LEAD;
-            worker.handle_rtp(now, A, &packet);
+            worker.handle_rtp(now, A, sdp_addr(A), &packet);
         }
         heard.push(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
     }

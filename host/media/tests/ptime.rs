@@ -243,7 +243,7 @@ fn relayed_from_packets_of(ptime_ms: usize) -> (Vec<u8>, Vec<u8>, Worker) {
             let n = said.len() / samples;
             let payload = ulaw(&tone(730.0, 6000.0, said.len(), samples));
             let packet = rtp(0, n as u16, said.len() as u32, 0xB0B, n == 0, &payload);
-            worker.handle_rtp(due - LEAD, B, &packet);
+            worker.handle_rtp(due - LEAD, B, sdp_addr(B), &packet);
             said.extend(payload);
         }
         let out = tick(&mut worker);

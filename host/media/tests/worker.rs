@@ -278,8 +278,13 @@ fn an_announcement_is_heard_once_by_the_whole_room() {
             0,
             30 * FRAME_LEN,
         )))],
+        false,
     );
-    worker.announce(&RoomId("elsewhere".into()), vec![prompt_of(160, 100)]);
+    worker.announce(
+        &RoomId("elsewhere".into()),
+        vec![prompt_of(160, 100)],
+        false,
+    );
     let (mut a_heard, mut b_heard) = (Vec::new(), Vec::new());
     for _ in 0..60 {
         a.send(&mut worker, Duration::from_millis(1));
@@ -307,6 +312,52 @@ fn an_announcement_is_heard_once_by_the_whole_room() {
             .any(|e| matches!(e, MediaEvent::PromptDone { .. })),
         "an announcement reports no prompt-done"
     );
+}
+
+#[test]
+fn a_looped_announcement_plays_past_its_length_until_stopped() {
+    let (mut worker, _) = worker_with(&[A, B], WorkerConfig::default());
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room.clone());
+    // 10 frames of 600 Hz, phase-continuous around the loop (600 Hz is 12 cycles a frame).
+    let music = Arc::new(Prompt::from_pcm(tone(600.0, 5000.0, 0, 10 * FRAME_LEN)));
+    worker.announce(&room, vec![music], true);
+    let mut heard = Vec::new();
+    for _ in 0..100 {
+        heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    for lap in heard.chunks(10 * FRAME_LEN) {
+        assert!(goertzel(lap, 600.0, 8000.0) > 4000.0, "every lap plays");
+    }
+    assert!(events(&mut worker).is_empty(), "it never ends by itself");
+
+    worker.stop_announcement(&room);
+    let mut heard = Vec::new();
+    for _ in 0..20 {
+        heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), A)[0]));
+    }
+    assert!(heard.iter().all(|&s| s == 0), "stopped at once");
+}
+
+#[test]
+fn a_looped_announcement_ends_with_its_room() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.announce(&room, vec![prompt_of(FRAME_LEN, 3000)], true);
+    assert_ne!(
+        decode(Codec::Pcmu, &tick(&mut worker)[0]),
+        vec![0; FRAME_LEN]
+    );
+    worker.leave(A);
+    worker.join(A, room);
+    for _ in 0..5 {
+        assert_eq!(
+            decode(Codec::Pcmu, &tick(&mut worker)[0]),
+            vec![0; FRAME_LEN]
+        );
+    }
 }
 
 fn dtmf(seq: u16, ts: u32, event: u8, end: bool, duration: u16, marker: bool) -> Vec<u8> {
@@ -339,7 +390,7 @@ fn rfc4733_events_give_one_digit_per_press() {
         packets.push(packets[4].clone());
         for packet in packets {
             now += Duration::from_millis(5);
-            worker.handle_rtp(now, A, &packet);
+            worker.handle_rtp(now, A, sdp_addr(A), &packet);
         }
     }
     let digits: Vec<char> = events(&mut worker)
@@ -406,11 +457,11 @@ fn bad_packets_are_counted_and_dropped() {
         &empty_audio,
         &short_event,
     ] {
-        worker.handle_rtp(start, A, packet);
+        worker.handle_rtp(start, A, sdp_addr(A), packet);
     }
-    worker.handle_rtp(start, A, &rtp(13, 4, 480, 5, false, &[0x40]));
-    worker.handle_rtp(start, LegId(77), &good);
-    worker.handle_rtp(start, A, &good);
+    worker.handle_rtp(start, A, sdp_addr(A), &rtp(13, 4, 480, 5, false, &[0x40]));
+    worker.handle_rtp(start, LegId(77), sdp_addr(A), &good);
+    worker.handle_rtp(start, A, sdp_addr(A), &good);
     let stats = worker.stats();
     assert_eq!(stats.malformed_packets, 6);
     assert_eq!(stats.unknown_payload_type, 1);

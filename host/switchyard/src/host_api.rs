@@ -172,10 +172,18 @@ impl HostApi for CoreHost {
         lock(&self.core).list_rooms()
     }
 
-    fn announce(&self, room: &str, prompts: &[String]) -> Result<(), Error> {
+    fn announce(&self, room: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
         let prompts = self.resolve_prompts(prompts)?;
         let result = lock(&self.core)
-            .announce(room, prompts)
+            .announce(room, prompts, looped)
+            .map_err(adapter::error);
+        self.wake();
+        result
+    }
+
+    fn stop_announcement(&self, room: &str) -> Result<(), Error> {
+        let result = lock(&self.core)
+            .stop_announcement(room)
             .map_err(adapter::error);
         self.wake();
         result

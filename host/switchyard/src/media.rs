@@ -62,7 +62,12 @@ enum WorkerCommand {
         role: PromptRole,
     },
     Stop(LegId, PromptRole),
-    Announce(RoomId, Vec<Arc<Prompt>>),
+    Announce {
+        room: RoomId,
+        prompts: Vec<Arc<Prompt>>,
+        looped: bool,
+    },
+    StopAnnouncement(RoomId),
 }
 
 impl WorkerCommand {
@@ -82,7 +87,7 @@ impl WorkerCommand {
             | WorkerCommand::SetMuted(leg, _)
             | WorkerCommand::Update(leg, _)
             | WorkerCommand::Stop(leg, _) => [Some(*leg), None],
-            WorkerCommand::Announce(..) => [None, None],
+            WorkerCommand::Announce { .. } | WorkerCommand::StopAnnouncement(_) => [None, None],
         }
     }
 }
@@ -183,7 +188,18 @@ impl MediaPool {
                 worker,
                 room,
                 prompts,
-            } => self.send(worker, WorkerCommand::Announce(room, prompts)),
+                looped,
+            } => self.send(
+                worker,
+                WorkerCommand::Announce {
+                    room,
+                    prompts,
+                    looped,
+                },
+            ),
+            MediaOp::StopAnnouncement { worker, room } => {
+                self.send(worker, WorkerCommand::StopAnnouncement(room));
+            }
             MediaOp::Stop { worker, leg, role } => {
                 self.send(worker, WorkerCommand::Stop(leg, role));
             }
@@ -230,7 +246,7 @@ async fn run(
                 for (leg, socket) in &io.sockets {
                     for _ in 0..MAX_READS_PER_TICK {
                         match socket.recv_from(&mut buffer) {
-                            Ok((len, _from)) => worker.handle_rtp(now, *leg, &buffer[..len]),
+                            Ok((len, from)) => worker.handle_rtp(now, *leg, from, &buffer[..len]),
                             Err(_) => break,
                         }
                     }
@@ -342,7 +358,12 @@ impl WorkerIo {
             } => worker.speak(leg, prompts, looped),
             WorkerCommand::Stop(leg, PromptRole::Heard) => worker.stop_playback(leg),
             WorkerCommand::Stop(leg, PromptRole::Said) => worker.stop_speaking(leg),
-            WorkerCommand::Announce(room, prompts) => worker.announce(&room, prompts),
+            WorkerCommand::Announce {
+                room,
+                prompts,
+                looped,
+            } => worker.announce(&room, prompts, looped),
+            WorkerCommand::StopAnnouncement(room) => worker.stop_announcement(&room),
             WorkerCommand::Expect(_) => unreachable!("handled in apply"),
         }
     }

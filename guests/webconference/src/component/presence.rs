@@ -81,7 +81,7 @@ pub fn left(room: &str, me: &str, lonely: bool) {
         play_to(alone, "drop_sound");
         return;
     }
-    if let Err(e) = rooms::announce(room, &["drop_sound".to_owned()]) {
+    if let Err(e) = rooms::announce(room, &["drop_sound".to_owned()], false) {
         log(
             Level::Debug,
             &format!("{room}: drop_sound not announced: {e:?}"),

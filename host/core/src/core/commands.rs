@@ -471,9 +471,17 @@ impl CallCore {
         Ok(())
     }
 
-    /// Plays prompts once into the room: every participant with media hears
-    /// them, as if one more participant said them.
-    pub fn announce(&mut self, room: &str, prompts: Vec<Arc<Prompt>>) -> Result<(), CoreError> {
+    /// Plays prompts into the room: every participant with media hears them,
+    /// as if one more participant said them, in place of what was played into
+    /// it before. Once, or `looped` (music on hold): then they start over at
+    /// the end until [`stop_announcement`](Self::stop_announcement) or the
+    /// room is gone.
+    pub fn announce(
+        &mut self,
+        room: &str,
+        prompts: Vec<Arc<Prompt>>,
+        looped: bool,
+    ) -> Result<(), CoreError> {
         if !self.rooms.contains_key(room) {
             return Err(CoreError::NoSuchRoom);
         }
@@ -481,6 +489,19 @@ impl CallCore {
             worker: self.placement.room(room),
             room: RoomId(room.to_owned()),
             prompts,
+            looped,
+        });
+        Ok(())
+    }
+
+    /// Stops what is played into the room, once or looped.
+    pub fn stop_announcement(&mut self, room: &str) -> Result<(), CoreError> {
+        if !self.rooms.contains_key(room) {
+            return Err(CoreError::NoSuchRoom);
+        }
+        self.media(MediaOp::StopAnnouncement {
+            worker: self.placement.room(room),
+            room: RoomId(room.to_owned()),
         });
         Ok(())
     }

@@ -59,6 +59,12 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
     }
 }
 
+/// The SDP address of a leg made by [`worker_at`]: 127.0.0.1, port 5000 + its id. Its peer
+/// sends from there too, unless a test says otherwise.
+pub fn sdp_addr(leg: LegId) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 5000 + leg.0 as u16))
+}
+
 /// A worker with the default config whose first tick is at `start`, with `legs` added at
 /// `start` (each leg's remote port is 5000 + its id).
 pub fn worker_at(start: Instant, seed: u64, legs: &[(LegId, Codec)]) -> Worker {
@@ -122,6 +128,8 @@ pub struct TonePeer {
     pub amplitude: f64,
     pub ssrc: u32,
     pub frames: usize,
+    /// Where the packets come from ([`sdp_addr`] unless changed).
+    pub source: SocketAddr,
 }
 
 impl TonePeer {
@@ -133,6 +141,7 @@ impl TonePeer {
             amplitude: 6000.0,
             ssrc: 0x1000 + leg.0 as u32,
             frames: 0,
+            source: sdp_addr(leg),
         }
     }
 
@@ -158,7 +167,7 @@ impl TonePeer {
     pub fn send(&mut self, worker: &mut Worker, lead: Duration) -> Vec<u8> {
         let packet = self.next_packet();
         let now = worker.poll_timeout().unwrap() - lead;
-        worker.handle_rtp(now, self.leg, &packet);
+        worker.handle_rtp(now, self.leg, self.source, &packet);
         packet
     }
 }

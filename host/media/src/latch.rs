@@ -1,0 +1,131 @@
+//! Symmetric RTP: which source address a leg takes packets from, and where its own packets go.
+//!
+//! RFC 4961 (symmetric RTP) has an endpoint send from the address it receives on. A peer behind
+//! a NAT advertises a private address in its SDP that cannot be reached, but its packets arrive
+//! from the NAT's public mapping, and packets sent back there reach it. So a leg latches onto
+//! one source and then:
+//!
+//! - takes packets only from that source: anyone else who can reach the leg's port cannot inject
+//!   audio or key presses;
+//! - sends its own RTP there, not to the SDP address.
+//!
+//! The rule, as in the usual "symmetric RTP" / "comedia" practice of media relays:
+//!
+//! 1. A packet from the SDP address (`c=` and `m=` port) latches the leg at once.
+//! 2. A packet from any other source is held off for [`LATCH_GRACE`] after the first packet the
+//!    leg received: dropped (and counted), since the peer at its SDP address may simply be a
+//!    little slower than someone probing the port. The first such packet arriving when the
+//!    grace is over latches the leg to its source.
+//! 3. Once latched, packets from every other source are dropped.
+//!
+//! A changed SDP address (a re-INVITE) starts over ([`Latch::reset`]). Addresses compare on the
+//! canonical IP, so an IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) matches its SDP
+//! IPv4 address.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// How long after a leg's first packet a source other than its SDP address is refused before the
+/// leg latches to it: three 20 ms packet times, enough for a peer at the SDP address that
+/// starts together with a faster prober to be heard first, short enough that a caller behind
+/// a NAT loses only its first few packets, before its playout even starts.
+pub const LATCH_GRACE: Duration = Duration::from_millis(60);
+
+/// Whether a packet's source is the one the leg takes packets from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The latched source (or the packet that latched it): read it.
+    Accepted,
+    /// Any other source: drop the packet unread.
+    Foreign,
+}
+
+/// One leg's latching state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Latch {
+    latched: Option<SocketAddr>,
+    // When the first packet since the last reset arrived, from any source.
+    first_seen: Option<Instant>,
+}
+
+impl Latch {
+    /// Judges a valid RTP packet from `source` arriving at `now`, for a leg whose SDP address is
+    /// `sdp`, latching when the rule says so.
+    pub(crate) fn check(&mut self, now: Instant, source: SocketAddr, sdp: SocketAddr) -> Source {
+        if let Some(latched) = self.latched {
+            return if same(latched, source) {
+                Source::Accepted
+            } else {
+                Source::Foreign
+            };
+        }
+        let first = *self.first_seen.get_or_insert(now);
+        if same(source, sdp) || now >= first + LATCH_GRACE {
+            self.latched = Some(source);
+            Source::Accepted
+        } else {
+            Source::Foreign
+        }
+    }
+
+    /// Where the leg's RTP goes: the latched source, else the SDP address.
+    pub(crate) fn destination(&self, sdp: SocketAddr) -> SocketAddr {
+        self.latched.unwrap_or(sdp)
+    }
+
+    /// Forgets the latched source and the grace: the next packets latch afresh.
+    pub(crate) fn reset(&mut self) {
+        *self = Latch::default();
+    }
+}
+
+fn same(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() == b.port() && a.ip().to_canonical() == b.ip().to_canonical()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_sdp_address_latches_at_once_and_shuts_out_the_rest() {
+        let (t0, sdp) = (Instant::now(), addr("192.0.2.1:4000"));
+        let mut latch = Latch::default();
+        assert_eq!(latch.destination(sdp), sdp);
+        assert_eq!(
+            latch.check(t0, addr("[::ffff:192.0.2.1]:4000"), sdp),
+            Source::Accepted
+        );
+        let later = t0 + Duration::from_secs(5);
+        assert_eq!(
+            latch.check(later, addr("192.0.2.1:4001"), sdp),
+            Source::Foreign
+        );
+        assert_eq!(latch.check(later, sdp, sdp), Source::Accepted);
+        assert_eq!(latch.destination(sdp), addr("[::ffff:192.0.2.1]:4000"));
+    }
+
+    #[test]
+    fn another_source_latches_after_the_grace_unless_the_sdp_one_comes_first() {
+        let (t0, sdp) = (Instant::now(), addr("10.0.0.5:4000"));
+        let nat = addr("203.0.113.9:31000");
+        let mut latch = Latch::default();
+        assert_eq!(latch.check(t0, nat, sdp), Source::Foreign);
+        let almost = t0 + LATCH_GRACE - Duration::from_millis(1);
+        assert_eq!(latch.check(almost, nat, sdp), Source::Foreign);
+        assert_eq!(latch.check(t0 + LATCH_GRACE, nat, sdp), Source::Accepted);
+        assert_eq!(latch.destination(sdp), nat);
+        assert_eq!(latch.check(t0 + LATCH_GRACE, sdp, sdp), Source::Foreign);
+
+        latch.reset();
+        assert_eq!(latch.destination(sdp), sdp);
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(latch.check(t1, nat, sdp), Source::Foreign);
+        assert_eq!(latch.check(t1, sdp, sdp), Source::Accepted);
+        assert_eq!(latch.check(t1 + LATCH_GRACE, nat, sdp), Source::Foreign);
+    }
+}

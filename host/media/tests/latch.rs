@@ -1,0 +1,201 @@
+//! Symmetric RTP on virtual time: a leg takes packets from the source it latched onto only, and
+//! sends its own there.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::*;
+use switchyard_media::{
+    Codec, FRAME_LEN, LATCH_GRACE, LegId, LegParams, MediaDirection, MediaEvent, RoomId, Worker,
+};
+
+const A: LegId = LegId(1);
+const B: LegId = LegId(2);
+const LEAD: Duration = Duration::from_millis(1);
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn room_of_two() -> Worker {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    worker
+}
+
+/// Sends `peer`'s next packet, `lead` before the next tick, from `source`.
+fn send_from(worker: &mut Worker, peer: &mut TonePeer, source: SocketAddr) {
+    peer.source = source;
+    peer.send(worker, LEAD);
+}
+
+#[test]
+fn packets_from_anyone_but_the_latched_sdp_source_are_dropped_and_never_heard() {
+    let mut worker = room_of_two();
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    // Two injectors: another port of the peer's address, and another address with its port.
+    let mut other_port = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    other_port.ssrc = 0xBAD;
+    let mut other_host = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    other_host.ssrc = 0xBAD;
+    let mut b_heard = Vec::new();
+    for k in 0..50u16 {
+        // The injectors even come first.
+        send_from(&mut worker, &mut other_port, addr("127.0.0.1:6666"));
+        send_from(&mut worker, &mut other_host, addr("198.51.100.7:5001"));
+        let press = rtp(101, k, 0, 0xD7, k == 0, &[5, 10, 0, 160]);
+        let now = worker.poll_timeout().unwrap() - LEAD;
+        worker.handle_rtp(now, A, addr("127.0.0.1:6666"), &press);
+        peer.send(&mut worker, LEAD);
+        let out = tick(&mut worker);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+        assert!(
+            sent_by(&out, A)
+                .iter()
+                .all(|t| t.destination == sdp_addr(A))
+        );
+    }
+    let settled = &b_heard[4 * FRAME_LEN..];
+    assert!(goertzel(settled, 1000.0, 8000.0) > 4000.0, "B hears A");
+    assert!(
+        goertzel(settled, 2500.0, 8000.0) < 50.0,
+        "B hears nothing injected"
+    );
+    assert!(
+        !events(&mut worker)
+            .iter()
+            .any(|e| matches!(e, MediaEvent::Dtmf { .. })),
+        "no injected key press"
+    );
+    let stats = worker.stats();
+    assert_eq!(stats.foreign_source_dropped, 150);
+    assert_eq!(stats.packets_received, 50);
+    assert_eq!(stats.jitter.received, 50);
+}
+
+#[test]
+fn a_peer_behind_a_nat_is_latched_onto_after_the_grace_and_answered_there() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 7);
+    let private = addr("10.0.0.5:4000");
+    let public = addr("203.0.113.9:31000");
+    worker.add_leg(
+        start,
+        A,
+        LegParams {
+            remote: private,
+            ..params(Codec::Pcmu, 0)
+        },
+    );
+    worker.add_leg(start, B, params(Codec::Pcmu, sdp_addr(B).port()));
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let grace_packets = (LATCH_GRACE.as_millis() / TICK.as_millis()) as usize;
+    let mut destinations = Vec::new();
+    let mut b_heard = Vec::new();
+    for _ in 0..50 {
+        send_from(&mut worker, &mut peer, public);
+        let out = tick(&mut worker);
+        destinations.push(sent_by(&out, A)[0].destination);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    // Packets 0..grace arrive within the grace and are dropped; the next one latches.
+    assert_eq!(
+        worker.stats().foreign_source_dropped,
+        grace_packets as u64,
+        "only the packets within the grace are dropped"
+    );
+    assert!(destinations[..grace_packets].iter().all(|&d| d == private));
+    assert!(
+        destinations[grace_packets..].iter().all(|&d| d == public),
+        "replies go where the packets come from"
+    );
+    assert!(goertzel(&b_heard[10 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
+
+    // Latched: neither the SDP address nor anyone else gets in now.
+    let mut intruder = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    let before = worker.stats().foreign_source_dropped;
+    let mut b_heard = Vec::new();
+    for _ in 0..30 {
+        send_from(&mut worker, &mut intruder, private);
+        send_from(&mut worker, &mut peer, public);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    assert_eq!(worker.stats().foreign_source_dropped - before, 30);
+    assert!(goertzel(&b_heard, 2500.0, 8000.0) < 50.0);
+    assert!(goertzel(&b_heard, 1000.0, 8000.0) > 4000.0);
+}
+
+#[test]
+fn a_reinvite_with_a_new_address_latches_afresh_and_one_without_keeps_the_latch() {
+    let mut worker = room_of_two();
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let nat = addr("203.0.113.9:31000");
+    // A's peer is behind a NAT after all: latched onto its public address.
+    for _ in 0..10 {
+        send_from(&mut worker, &mut peer, nat);
+        tick(&mut worker);
+    }
+    assert_eq!(sent_by(&tick(&mut worker), A)[0].destination, nat);
+
+    // A re-INVITE that only puts A on hold and back keeps the latch.
+    let held = LegParams {
+        direction: MediaDirection::SendOnly,
+        ..params(Codec::Pcmu, sdp_addr(A).port())
+    };
+    let now = worker.poll_timeout().unwrap();
+    worker.update_leg(now, A, held);
+    worker.update_leg(now, A, params(Codec::Pcmu, sdp_addr(A).port()));
+    assert_eq!(sent_by(&tick(&mut worker), A)[0].destination, nat);
+
+    // One with a new address: RTP goes there, and the peer is latched onto afresh.
+    let moved = addr("192.0.2.7:40000");
+    let now = worker.poll_timeout().unwrap();
+    worker.update_leg(
+        now,
+        A,
+        LegParams {
+            remote: moved,
+            ..params(Codec::Pcmu, 0)
+        },
+    );
+    let before = worker.stats().foreign_source_dropped;
+    let mut b_heard = Vec::new();
+    for _ in 0..40 {
+        // The old source lingers; the new one latches at its first packet.
+        send_from(&mut worker, &mut TonePeer::new(A, Codec::Pcmu, 2500.0), nat);
+        send_from(&mut worker, &mut peer, moved);
+        let out = tick(&mut worker);
+        assert_eq!(sent_by(&out, A)[0].destination, moved);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    assert_eq!(worker.stats().foreign_source_dropped - before, 40);
+    assert!(goertzel(&b_heard[4 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
+    assert!(goertzel(&b_heard, 2500.0, 8000.0) < 50.0);
+}
+
+#[test]
+fn foreign_packets_neither_press_keys_nor_keep_a_leg_alive() {
+    let config = switchyard_media::WorkerConfig {
+        rtp_timeout: Some(Duration::from_millis(500)),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let mut worker = Worker::new(config, start, 7);
+    worker.add_leg(start, A, params(Codec::Pcmu, sdp_addr(A).port()));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    peer.send(&mut worker, LEAD);
+    let mut events_seen = Vec::new();
+    for k in 0..40u16 {
+        let now = worker.poll_timeout().unwrap() - LEAD;
+        let press = rtp(101, k, 0, 0xD7, k == 0, &[5, 10, 0, 160]);
+        worker.handle_rtp(now, A, addr("127.0.0.1:6666"), &press);
+        tick(&mut worker);
+        events_seen.extend(events(&mut worker));
+    }
+    assert_eq!(events_seen, vec![MediaEvent::RtpTimeout { leg: A }]);
+}
