@@ -97,6 +97,15 @@ pub enum MediaOp {
         /// Either leg.
         leg: LegId,
     },
+    /// The gain on what the leg says.
+    SetGain {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// The gain on what it says, in dB.
+        gain_db: f32,
+    },
     /// Whether what the leg says is heard.
     SetMuted {
         /// The worker.

@@ -128,3 +128,32 @@ fn a_participant_muted_before_it_is_answered_starts_muted() {
     );
     assert_eq!(flags(&world, CallId(1)), (false, true));
 }
+
+#[test]
+fn a_gain_reaches_the_legs_worker_and_one_out_of_range_is_refused() {
+    let mut world = two_in_room();
+    let alice = CallId(1);
+    world.core.set_gain(alice, -6.0).expect("a gain in range");
+    world.drain();
+    assert!(
+        world.media.iter().any(|op| matches!(
+            op,
+            MediaOp::SetGain { leg, gain_db, .. } if *leg == alice.leg() && *gain_db == -6.0
+        )),
+        "{:?}",
+        world.media
+    );
+    for bad in [-24.5, 12.5, f32::NAN] {
+        assert!(
+            matches!(
+                world.core.set_gain(alice, bad),
+                Err(CoreError::InvalidArgument(_))
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        world.core.set_gain(CallId(99), 0.0),
+        Err(CoreError::NoSuchCall)
+    ));
+}

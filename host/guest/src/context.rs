@@ -83,6 +83,10 @@ impl media::Host for Context {
     fn stop_speaking(&mut self, call: String) -> Result<(), Error> {
         self.host.stop_speaking(&call)
     }
+
+    fn set_gain(&mut self, call: String, gain_db: f32) -> Result<(), Error> {
+        self.host.set_gain(&call, gain_db)
+    }
 }
 
 fn check_prompt_count(function: &str, prompts: &[String]) -> Result<(), Error> {

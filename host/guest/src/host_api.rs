@@ -40,6 +40,8 @@ pub trait HostApi: Send + Sync + 'static {
     fn stop_speaking(&self, call: &str) -> Result<(), Error>;
     /// `rooms.open`: true if the room was created.
     fn open_room(&self, room: &str) -> bool;
+    /// `media.set-gain`: the gain on what the call says, in dB.
+    fn set_gain(&self, call: &str, gain_db: f32) -> Result<(), Error>;
     /// `rooms.announce`: the named prompts into the room, once or looped.
     fn announce(&self, room: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
     /// `rooms.stop-announcement`.

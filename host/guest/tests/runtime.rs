@@ -70,6 +70,10 @@ impl HostApi for FakeHost {
         self.record(format!("stop-announcement {room}"));
         Ok(())
     }
+    fn set_gain(&self, call: &str, gain_db: f32) -> Result<(), Error> {
+        self.record(format!("set-gain {call} {gain_db}"));
+        Ok(())
+    }
     fn stop_speaking(&self, call: &str) -> Result<(), Error> {
         self.record(format!("stop-speaking {call}"));
         Ok(())

@@ -206,6 +206,10 @@ impl HostApi for CoreHost {
         self.on_call(call, |core, call| core.leave(Instant::now(), call))
     }
 
+    fn set_gain(&self, call: &str, gain_db: f32) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.set_gain(call, gain_db))
+    }
+
     fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
         self.on_call(call, |core, call| core.set_muted(call, muted))
     }

@@ -53,6 +53,7 @@ enum WorkerCommand {
     Bridge(LegId, LegId),
     Unbridge(LegId),
     SetMuted(LegId, bool),
+    SetGain(LegId, f32),
     /// New parameters for a live leg (a re-negotiated session).
     Update(LegId, Box<LegParams>),
     Play {
@@ -85,6 +86,7 @@ impl WorkerCommand {
             | WorkerCommand::Leave(leg)
             | WorkerCommand::Unbridge(leg)
             | WorkerCommand::SetMuted(leg, _)
+            | WorkerCommand::SetGain(leg, _)
             | WorkerCommand::Update(leg, _)
             | WorkerCommand::Stop(leg, _) => [Some(*leg), None],
             WorkerCommand::Announce { .. } | WorkerCommand::StopAnnouncement(_) => [None, None],
@@ -169,6 +171,11 @@ impl MediaPool {
             MediaOp::SetMuted { worker, leg, muted } => {
                 self.send(worker, WorkerCommand::SetMuted(leg, muted));
             }
+            MediaOp::SetGain {
+                worker,
+                leg,
+                gain_db,
+            } => self.send(worker, WorkerCommand::SetGain(leg, gain_db)),
             MediaOp::Play {
                 worker,
                 leg,
@@ -343,6 +350,7 @@ impl WorkerIo {
             WorkerCommand::Bridge(a, b) => worker.bridge(a, b),
             WorkerCommand::Unbridge(leg) => worker.unbridge(leg),
             WorkerCommand::SetMuted(leg, muted) => worker.set_muted(leg, muted),
+            WorkerCommand::SetGain(leg, gain_db) => worker.set_gain(leg, gain_db),
             WorkerCommand::Update(leg, params) => worker.update_leg(Instant::now(), leg, *params),
             WorkerCommand::Play {
                 leg,

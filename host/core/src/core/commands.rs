@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchyard_media::{LegParams, Prompt, PromptRole, RoomId};
+use switchyard_media::{LegParams, MAX_GAIN_DB, MIN_GAIN_DB, Prompt, PromptRole, RoomId};
 use switchyard_sip::sdp;
 
 use super::{CallCore, RETRY_AFTER_S};
@@ -355,6 +355,23 @@ impl CallCore {
     /// Mutes or unmutes a participant.
     pub fn set_muted(&mut self, call: CallId, muted: bool) -> Result<(), CoreError> {
         self.set_participant_flag(call, |p| &mut p.muted, muted)
+    }
+
+    /// Sets the gain on what a call with media says, as its room or bridge
+    /// peer hears it: `MIN_GAIN_DB..=MAX_GAIN_DB` dB (0: as received).
+    pub fn set_gain(&mut self, call: CallId, gain_db: f32) -> Result<(), CoreError> {
+        if !(MIN_GAIN_DB..=MAX_GAIN_DB).contains(&gain_db) {
+            return Err(CoreError::InvalidArgument(format!(
+                "a gain is {MIN_GAIN_DB} to {MAX_GAIN_DB} dB, not {gain_db}"
+            )));
+        }
+        let worker = self.media_worker(call)?;
+        self.media(MediaOp::SetGain {
+            worker,
+            leg: call.leg(),
+            gain_db,
+        });
+        Ok(())
     }
 
     /// Makes a participant listen-only, or not.
