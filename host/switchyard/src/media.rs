@@ -250,10 +250,16 @@ async fn run(
         tokio::select! {
             () = tokio::time::sleep_until(deadline.into()) => {
                 let now = Instant::now();
+                // The sockets are read at the tick, so what they hold was there by its
+                // deadline (the wake-up comes a little after): stamped so, it plays in this
+                // tick, where `now` would hold it back a whole tick.
+                let arrived = deadline.min(now);
                 for (leg, socket) in &io.sockets {
                     for _ in 0..MAX_READS_PER_TICK {
                         match socket.recv_from(&mut buffer) {
-                            Ok((len, from)) => worker.handle_rtp(now, *leg, from, &buffer[..len]),
+                            Ok((len, from)) => {
+                                worker.handle_rtp(arrived, *leg, from, &buffer[..len]);
+                            }
                             Err(_) => break,
                         }
                     }
