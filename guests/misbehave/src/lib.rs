@@ -134,6 +134,7 @@ mod component {
                 }
                 Event::PromptDone
                 | Event::Unbridged
+                | Event::Talk(_)
                 | Event::Hangup
                 | Event::Dialed(_)
                 | Event::Progress(_)

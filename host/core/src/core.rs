@@ -9,7 +9,7 @@ mod renegotiation;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use switchyard_media::{LegId, MediaEvent, TalkChange};
+use switchyard_media::{LegId, MediaEvent, SILENCE_DBOV, TalkChange};
 use switchyard_sip::{
     CallKey, EndCause, Endpoint, Event as SipEvent, IncomingCall, Transmit, Transport,
 };
@@ -198,8 +198,18 @@ impl CallCore {
             MediaEvent::PromptDone { leg } => (leg, CallEvent::PromptDone),
             MediaEvent::Dtmf { leg, digit } => (leg, CallEvent::Dtmf(digit)),
             MediaEvent::Talk { leg, change } => {
-                self.set_talking(call_of(leg), matches!(change, TalkChange::Started { .. }));
-                return;
+                let (talking, level_dbov) = match change {
+                    TalkChange::Started { level_dbov } => (true, level_dbov),
+                    TalkChange::Stopped => (false, SILENCE_DBOV),
+                };
+                self.set_talking(call_of(leg), talking);
+                (
+                    leg,
+                    CallEvent::Talk {
+                        talking,
+                        level_dbov,
+                    },
+                )
             }
             MediaEvent::RtpTimeout { leg } => {
                 let call = call_of(leg);

@@ -228,6 +228,15 @@ pub enum CallEvent {
     Timer(TimerId),
     /// Its bridge ended because the peer hung up or left; it is alone now.
     Unbridged,
+    /// Its voice activity in its room changed: it began talking, at
+    /// `level_dbov` (0 is full scale, -127 silence), or stopped (after the
+    /// hangover).
+    Talk {
+        /// It talks now.
+        talking: bool,
+        /// The level of the frame that began the talkspurt; -127 when it ended.
+        level_dbov: i8,
+    },
     /// It is over; its guest instance goes after this.
     Hangup,
 }

@@ -5,8 +5,9 @@ mod common;
 use common::{World, conference};
 use std::time::Duration;
 use switchyard_core::{
-    CallId, CoreConfig, CoreError, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
+    CallEvent, CallId, CoreConfig, CoreError, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
 };
+use switchyard_media::{MediaEvent, TalkChange};
 use switchyard_sip::testing::{Net, rsip::Method};
 
 fn two_in_room() -> World {
@@ -156,4 +157,59 @@ fn a_gain_reaches_the_legs_worker_and_one_out_of_range_is_refused() {
         world.core.set_gain(CallId(99), 0.0),
         Err(CoreError::NoSuchCall)
     ));
+}
+
+#[test]
+fn a_talkspurt_reaches_the_guest_and_the_participants_talking_flag() {
+    let mut world = two_in_room();
+    let alice = CallId(1);
+    let now = world.now;
+    let talking = |world: &World| {
+        world
+            .core
+            .room_info("123")
+            .expect("room 123")
+            .participants
+            .iter()
+            .find(|p| p.call == alice)
+            .expect("listed")
+            .talking
+    };
+    assert!(!talking(&world));
+    world.core.handle_media_event(
+        now,
+        MediaEvent::Talk {
+            leg: alice.leg(),
+            change: TalkChange::Started { level_dbov: -18 },
+        },
+    );
+    world.drain();
+    assert!(talking(&world));
+    world.core.handle_media_event(
+        now,
+        MediaEvent::Talk {
+            leg: alice.leg(),
+            change: TalkChange::Stopped,
+        },
+    );
+    world.drain();
+    assert!(!talking(&world));
+    let talk: Vec<CallEvent> = world
+        .events_of(alice)
+        .into_iter()
+        .filter(|e| matches!(e, CallEvent::Talk { .. }))
+        .collect();
+    assert_eq!(
+        talk,
+        [
+            CallEvent::Talk {
+                talking: true,
+                level_dbov: -18
+            },
+            CallEvent::Talk {
+                talking: false,
+                level_dbov: -127
+            },
+        ]
+    );
 }

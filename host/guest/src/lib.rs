@@ -27,7 +27,7 @@ pub use bindings::rooms::JoinOptions;
 pub use bindings::signaling::{Credentials, DialRequest};
 pub use bindings::types::{
     CallFailure, CallProgress, Error, Event, InviteInfo, ParticipantInfo, ParticipantStatus,
-    RoomInfo, SipHeader,
+    RoomInfo, SipHeader, TalkState,
 };
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;

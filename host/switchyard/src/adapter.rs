@@ -4,7 +4,7 @@
 use switchyard_core::{CallEvent, CallId, CoreError, Invite, ParticipantStatus, RoomView};
 use switchyard_guest::{
     CallFailure, CallProgress, DialRequest, Error, Event, InviteInfo, JoinOptions, ParticipantInfo,
-    ParticipantStatus as WitStatus, RoomInfo, SipHeader,
+    ParticipantStatus as WitStatus, RoomInfo, SipHeader, TalkState,
 };
 
 /// A call id from a guest: `c<n>`; anything else names no call.
@@ -84,6 +84,13 @@ pub fn event(event: CallEvent) -> Event {
         CallEvent::Dtmf(digit) => Event::Dtmf(digit),
         CallEvent::Timer(id) => Event::Timer(id.0),
         CallEvent::Unbridged => Event::Unbridged,
+        CallEvent::Talk {
+            talking,
+            level_dbov,
+        } => Event::Talk(TalkState {
+            talking,
+            level_dbov,
+        }),
         CallEvent::Hangup => Event::Hangup,
     }
 }

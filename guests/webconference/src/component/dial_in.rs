@@ -128,6 +128,7 @@ pub fn on_event(call: &str, event: Event) {
         // This flow makes no bridges and places no calls (dial-outs are
         // other instances).
         Event::Unbridged
+        | Event::Talk(_)
         | Event::Dialed(_)
         | Event::Progress(_)
         | Event::Answered
