@@ -903,6 +903,10 @@ mod tests {
                 "limits.guest_threads: must be at most 256",
             ),
             (
+                "[media]\nmax_talkers = 1001\n",
+                "media.max_talkers: must be at most 1000 (0: every talker)",
+            ),
+            (
                 "[sip]\nsession_min_se_s = 60\n",
                 "sip.session_min_se_s: must be 90 to 86400",
             ),
