@@ -1,5 +1,6 @@
 //! Three callers in one room each hear the two others and never themselves
-//! (mix-minus), end to end through the real binary.
+//! (mix-minus), and RTP sent to a call's port from anywhere but its caller is
+//! dropped, end to end through the real binary.
 
 mod support;
 
@@ -61,4 +62,53 @@ fn each_caller_hears_the_two_others_and_not_itself() {
     for phone in phones {
         phone.hang_up();
     }
+}
+
+#[test]
+fn rtp_injected_from_elsewhere_is_dropped_and_never_heard() {
+    let server = Server::start();
+    let talker = Phone::call(server.sip, "000777321", "tala", &[]);
+    let listener = Phone::call(server.sip, "000777321", "lisa", &[]);
+    // The talker's first packets latch its leg onto the talker's socket.
+    talker.talk(TONES[0], Duration::from_millis(600));
+    let before = support::xmlrpc::stats(&server).get("packets_foreign_source");
+    let rogue = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    // What the talker said before is not what is measured.
+    std::thread::sleep(Duration::from_millis(200));
+    listener.discard_received();
+    let injected = 50;
+    let heard = std::thread::scope(|scope| {
+        let listening = scope.spawn(|| listener.talk(TONES[2], Duration::from_secs(2)));
+        for n in 0..injected {
+            let payload = [0x10u8; 160]; // loud µ-law codes
+            let packet = rtp_rs::RtpPacketBuilder::new()
+                .payload_type(0)
+                .ssrc(0xBAD)
+                .sequence(rtp_rs::Seq::from(n as u16))
+                .timestamp(n * 160)
+                .payload(&payload)
+                .build()
+                .unwrap();
+            rogue.send_to(&packet, talker.media_address()).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        listening.join().unwrap()
+    });
+    let dropped = support::xmlrpc::stats(&server).get("packets_foreign_source") - before;
+    assert_eq!(
+        dropped,
+        i64::from(injected),
+        "every injected packet is dropped"
+    );
+    // The rogue's packets decode to a loud constant level; with nobody
+    // talking, the listener hears near silence unless one got through.
+    // The first 200 ms may still carry the end of what the talker said.
+    let tail = &heard[heard.len().min(1600)..];
+    let level = tail.iter().map(|&s| i64::from(s).abs()).max().unwrap_or(0);
+    assert!(
+        level < 100,
+        "the listener hears nothing injected (peak {level})"
+    );
+    talker.hang_up();
+    listener.hang_up();
 }

@@ -307,6 +307,11 @@ impl Phone {
         heard
     }
 
+    /// The server's RTP address for this call (from its SDP answer).
+    pub fn media_address(&self) -> SocketAddr {
+        self.remote_rtp
+    }
+
     /// Presses `digit` (0-9, *, #, A-D) as RFC 4733 telephone-events on the
     /// phone's RTP stream: a start packet (marker set) and the end packet
     /// three times (§2.5.1.4), all with the event's timestamp.
