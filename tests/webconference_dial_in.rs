@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, base_config};
-use support::webconference::create_room;
-use support::xmlrpc::{python, rpc};
+use support::webconference::{create_room, wait_for_participant};
+use support::xmlrpc::rpc;
 
 /// How long a call waits for its BYE after the goodbye prompt starts: the
 /// prompt takes about 3 s.
@@ -45,22 +45,10 @@ fn call_for_room_entry(server: &Server, caller: &str) -> Phone {
     phone
 }
 
-/// Polls `roomInfo(room, pin)` (at most 15 s) until `caller` is listed;
-/// returns its entry as a Python literal.
+/// Polls `roomInfo(room, pin)` until `caller` is listed; returns its entry as
+/// a Python literal.
 fn await_participant(server: &Server, room: &str, pin: &str, caller: &str) -> String {
-    python(
-        server,
-        &format!(
-            "for _ in range(150):\n    \
-                 r = s.roomInfo({room:?}, {pin:?})\n    \
-                 found = [p for p in r[2] if p[1] == {caller:?}]\n    \
-                 if found:\n        print(repr(found[0]))\n        break\n    \
-                 time.sleep(0.1)\n\
-             else:\n    raise SystemExit('{caller} not in room {room}: %r' % (r,))\n"
-        ),
-    )
-    .trim_end()
-    .to_owned()
+    wait_for_participant(server, room, pin, &format!("p[1] == {caller:?}"))
 }
 
 /// Listens on `phone` (sending [`TALK_HZ`]) until the server's BYE, at most

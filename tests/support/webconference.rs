@@ -58,13 +58,13 @@ pub fn create_room(server: &Server, room: &str) -> String {
     pin.to_owned()
 }
 
-/// Polls `roomInfo` (at most 10 s) until a participant for which the Python
+/// Polls `roomInfo` (at most 15 s) until a participant for which the Python
 /// expression `condition` (on `p`) holds is listed; returns it as a literal.
 pub fn wait_for_participant(server: &Server, room: &str, pin: &str, condition: &str) -> String {
     python(
         server,
         &format!(
-            "for _ in range(100):\n    \
+            "for _ in range(150):\n    \
                  r = s.roomInfo({room:?}, {pin:?})\n    \
                  found = [p for p in r[2] if {condition}]\n    \
                  if found:\n        print(repr(found[0]))\n        break\n    \

@@ -6,7 +6,7 @@ use switchyard_sip::EndCause;
 use super::{CallCore, Ending};
 use crate::call::{Attachment, CallId};
 use crate::effect::{CallEvent, MediaOp};
-use crate::rooms::ParticipantStatus;
+use crate::rooms::{ParticipantStatus, Room};
 use crate::timers::{TimerId, TimerKind};
 
 impl CallCore {
@@ -22,20 +22,20 @@ impl CallCore {
         status: ParticipantStatus,
         reason: Option<&str>,
     ) {
-        let Some(room) = self.calls.get(&call).and_then(|c| c.room()) else {
-            return;
-        };
-        if let Some(room) = self.rooms.get_mut(room) {
+        if let Some(room) = self.room_of_mut(call) {
             room.set_status(call, status, reason);
         }
     }
 
+    /// The room the call is listed in, if any.
+    fn room_of_mut(&mut self, call: CallId) -> Option<&mut Room> {
+        let room = self.calls.get(&call)?.room()?;
+        self.rooms.get_mut(room)
+    }
+
     /// Marks the call's participant talking or not (its voice activity).
     pub(super) fn set_talking(&mut self, call: CallId, talking: bool) {
-        let Some(room) = self.calls.get(&call).and_then(|c| c.room()) else {
-            return;
-        };
-        if let Some(participant) = self.rooms.get_mut(room).and_then(|r| r.get_mut(call)) {
+        if let Some(participant) = self.room_of_mut(call).and_then(|r| r.get_mut(call)) {
             participant.view.talking = talking;
         }
     }
