@@ -11,32 +11,26 @@ pub const MAX_APPEND_BYTES: usize = 64 * 1024;
 /// The longest file name taken.
 const MAX_NAME_BYTES: usize = 255;
 
-/// A guest's records directory, or none when its config gives none.
+/// A guest's records directory, or none (`RecordFiles::default()`): then every
+/// call is refused.
 #[derive(Debug, Clone, Default)]
 pub struct RecordFiles {
     dir: Option<PathBuf>,
 }
 
 impl RecordFiles {
-    /// Records in `dir`, which must exist and be a directory; `None`: the
-    /// guest keeps no records and every call is refused. The directory is
-    /// resolved once (symbolic links followed), so absolute file names are
+    /// Records in `dir`, which must exist and be a directory. The directory
+    /// is resolved once (symbolic links followed), so absolute file names are
     /// compared against what it really is.
-    pub fn new(dir: Option<&Path>) -> std::io::Result<RecordFiles> {
-        let dir = match dir {
-            None => None,
-            Some(dir) => {
-                let dir = dir.canonicalize()?;
-                if !dir.is_dir() {
-                    return Err(std::io::Error::other(format!(
-                        "{} is not a directory",
-                        dir.display()
-                    )));
-                }
-                Some(dir)
-            }
-        };
-        Ok(RecordFiles { dir })
+    pub fn new(dir: &Path) -> std::io::Result<RecordFiles> {
+        let dir = dir.canonicalize()?;
+        if !dir.is_dir() {
+            return Err(std::io::Error::other(format!(
+                "{} is not a directory",
+                dir.display()
+            )));
+        }
+        Ok(RecordFiles { dir: Some(dir) })
     }
 
     /// Appends `text` to `file` in one write and syncs it to disk.
@@ -103,7 +97,7 @@ mod tests {
 
     fn records() -> (tempfile::TempDir, RecordFiles) {
         let dir = tempfile::tempdir().unwrap();
-        let records = RecordFiles::new(Some(dir.path())).unwrap();
+        let records = RecordFiles::new(dir.path()).unwrap();
         (dir, records)
     }
 
@@ -165,7 +159,7 @@ mod tests {
 
     #[test]
     fn without_a_directory_every_call_is_refused() {
-        let records = RecordFiles::new(None).unwrap();
+        let records = RecordFiles::default();
         assert!(matches!(
             records.append("f", "x"),
             Err(Error::WrongState(_))
@@ -178,7 +172,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("plain");
         std::fs::write(&file, "").unwrap();
-        assert!(RecordFiles::new(Some(&file)).is_err());
-        assert!(RecordFiles::new(Some(&dir.path().join("missing"))).is_err());
+        assert!(RecordFiles::new(&file).is_err());
+        assert!(RecordFiles::new(&dir.path().join("missing")).is_err());
     }
 }

@@ -14,7 +14,6 @@ use crate::stats_file::{Counters, StatsFile};
 use anyhow::{Context, anyhow};
 use std::future::Future;
 use std::num::NonZeroU32;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
@@ -253,16 +252,11 @@ fn load_guest(runtime: &Runtime, config: &Config, name: &str) -> anyhow::Result<
             }
         },
     };
-    let records = RecordFiles::new(entry.records_dir.as_deref()).with_context(|| {
-        format!(
-            "guests.{name}.records_dir: {}",
-            entry
-                .records_dir
-                .as_deref()
-                .unwrap_or(Path::new(""))
-                .display()
-        )
-    })?;
+    let records = match &entry.records_dir {
+        None => RecordFiles::default(),
+        Some(dir) => RecordFiles::new(dir)
+            .with_context(|| format!("guests.{name}.records_dir: {}", dir.display()))?,
+    };
     let guest_config = Config::guest_config(entry)
         .collect::<GuestConfig>()
         .with_records(records);
