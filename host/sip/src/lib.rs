@@ -70,6 +70,7 @@ pub use event::{EndCause, Event, IncomingCall};
 pub use framing::{FramingError, PONG, StreamFramer};
 pub use limits::Limits;
 pub use outgoing::OutgoingCall;
+pub use session::OfferMethod;
 pub use session::timer::SessionTimers;
 pub use transmit::Transmit;
 pub use transport::Transport;

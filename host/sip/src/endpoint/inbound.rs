@@ -13,6 +13,7 @@ use crate::message::{self, Rejection, Request};
 use crate::method::Method;
 use crate::reply::{Reply, required};
 use crate::sdp::{Offer, OfferError};
+use crate::session;
 use crate::session::timer::{self, TooSmall};
 use crate::transaction::{Absorbed, ServerKey, Transaction};
 use crate::transport::TransportAddr;
@@ -172,8 +173,10 @@ impl Endpoint {
         }
         let incoming = incoming_call(call, &request, offer);
         self.dialogs.insert(dialog.id().clone(), call);
+        let peer_allows_update = session::allows_update(&request.raw.headers);
         let mut state = Box::new(Call::new(request, tx, dialog, local));
         state.session.timer = timer;
+        state.session.peer_allows_update = peer_allows_update;
         self.calls.insert(call, state);
         self.stats.incoming_calls += 1;
         self.events.push_back(Event::IncomingCall(incoming));
@@ -373,19 +376,18 @@ impl Endpoint {
         {
             return self.on_invite_response(now, id, response);
         }
-        let Some(TxEntry {
-            tx: Transaction::NonInviteClient(client),
-            ..
-        }) = self.transactions.get_mut(&id)
-        else {
+        let Some(entry) = self.transactions.get_mut(&id) else {
+            return;
+        };
+        let request = entry.client_request();
+        let Transaction::NonInviteClient(client) = &mut entry.tx else {
             return;
         };
         let waiting = client.owner();
         let outcome = client.on_response(now, response.code);
         self.reschedule(Owner::Tx(id));
         if outcome.is_some() && !self.answer_bye_challenge(now, waiting, &response) {
-            let probe = response.method == rsip::Method::Options;
-            self.client_done(now, probe, waiting, Some(response.code));
+            self.client_done(now, request, waiting, Some(&response));
         }
     }
 }

@@ -10,6 +10,7 @@ mod progress;
 mod session;
 #[cfg(test)]
 mod tests;
+mod update;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::outgoing::Placed;
 use crate::rate::RateLimit;
+use crate::session::OfferMethod;
 use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
 use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
@@ -153,10 +155,24 @@ struct TxEntry {
     tx: Transaction,
 }
 
+/// What a non-INVITE client transaction of ours carries, which says who takes its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientRequest {
+    Bye,
+    /// The OPTIONS of [`Endpoint::probe`].
+    Probe,
+    /// Our UPDATE: a new offer or a session refresh.
+    Update,
+}
+
 impl TxEntry {
-    /// Whether this is the OPTIONS of [`Endpoint::probe`].
-    fn is_probe(&self) -> bool {
-        matches!(&self.key, TxKey::Client(key) if key.method == "OPTIONS")
+    /// What this transaction carries, if it is a non-INVITE client one of ours.
+    fn client_request(&self) -> ClientRequest {
+        match &self.key {
+            TxKey::Client(key) if key.method == "OPTIONS" => ClientRequest::Probe,
+            TxKey::Client(key) if key.method == "UPDATE" => ClientRequest::Update,
+            _ => ClientRequest::Bye,
+        }
     }
 }
 
@@ -181,6 +197,8 @@ pub struct Endpoint {
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
     session_timers: SessionTimers,
+    /// How our own offers and session refreshes are sent.
+    offer_method: OfferMethod,
     /// Calls we placed, from the INVITE until its final response (after a 2xx, until
     /// Timer M); an answered one is also in `calls`.
     placed: HashMap<CallKey, Box<Placed>>,
@@ -213,6 +231,7 @@ impl Endpoint {
             dialogs: HashMap::new(),
             reinvites: HashMap::new(),
             session_timers: SessionTimers::default(),
+            offer_method: OfferMethod::default(),
             placed: HashMap::new(),
             authenticators: HashMap::new(),
             transactions: HashMap::new(),
@@ -305,11 +324,11 @@ impl Endpoint {
                         continue;
                     }
                     let waiting = entry.tx.waiting_call();
-                    let probe = entry.is_probe();
+                    let request = entry.client_request();
                     let outcome = entry.tx.on_timeout(now, &mut self.out);
                     self.reschedule(owner);
                     if outcome.is_some() {
-                        self.client_done(now, probe, waiting, None);
+                        self.client_done(now, request, waiting, None);
                     }
                 }
                 Owner::Call(key) => {

@@ -16,7 +16,7 @@ use crate::message::{self, Rejection, Request, Response};
 use crate::outgoing::{Hangup, OutgoingCall, Placed, Stage};
 use crate::request::Head;
 use crate::sdp::Offer;
-use crate::session::timer;
+use crate::session::{self, timer};
 use crate::transaction::{ClientOutcome, InviteClient, NonInviteClient, Transaction, TxId};
 use crate::transport::TransportAddr;
 use crate::wire::{self, Datagram};
@@ -263,6 +263,7 @@ impl Endpoint {
         state
             .session
             .refreshed(now, timer::from_answer(&response.raw, None));
+        state.session.peer_allows_update = session::allows_update(&response.raw.headers);
         self.dialogs.insert(state.dialog.id().clone(), call);
         self.calls.insert(call, Box::new(state));
         if let Some(auth) = placed.auth.take() {

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::in_dialog::ok;
-use super::{CallError, ClientKey, Endpoint, Owner, TxKey, known, refusal};
+use super::{CallError, ClientKey, ClientRequest, Endpoint, Owner, TxKey, known, refusal};
 use crate::build::{ACCEPT, ResponseBuilder, contact_value};
 use crate::call::{CallKey, Phase};
 use crate::dialog::Parts;
@@ -14,12 +14,13 @@ use crate::message::Response;
 use crate::sdp::Offer;
 use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
-use crate::session::{Due, IncomingOffer, Retry, glare_wait};
+use crate::session::{Due, IncomingOffer, OfferMethod, Retry, glare_wait};
 use crate::transaction::{ClientOutcome, Machine, NonInviteClient, Transaction};
+use crate::transport::TransportAddr;
 
 /// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
 /// two peers that keep colliding must stop somewhere).
-const GLARE_ATTEMPTS: u32 = 3;
+pub(super) const GLARE_ATTEMPTS: u32 = 3;
 
 /// How long a due refresh waits for an offer/answer exchange under way to end.
 const REFRESH_POSTPONED: Duration = Duration::from_secs(2);
@@ -101,11 +102,22 @@ impl Endpoint {
         Ok(())
     }
 
-    /// Sends a re-INVITE offering `sdp_offer` (hold with `a=sendonly`, resume, a codec
-    /// change), its o= line rewritten to continue the call's (RFC 3264 §8). The outcome is
-    /// [`Event::OfferAnswered`] (ACK sent) or [`Event::OfferRefused`]; a 491 is retried after
-    /// the §14.1 wait. Possible only in a confirmed call with no offer/answer exchange under
-    /// way in either direction (§14.1), else [`CallError::InvalidState`].
+    /// The endpoint sending its own offers and session refreshes by `method` in place of
+    /// [`OfferMethod::default`].
+    pub fn with_offer_method(self, method: OfferMethod) -> Self {
+        Self {
+            offer_method: method,
+            ..self
+        }
+    }
+
+    /// Offers `sdp_offer` (hold with `a=sendonly`, resume, a codec change), its o= line
+    /// rewritten to continue the call's (RFC 3264 §8), by re-INVITE or UPDATE as
+    /// [`OfferMethod`] says. The outcome is [`Event::OfferAnswered`] (a re-INVITE's 2xx is
+    /// ACKed) or [`Event::OfferRefused`]; a 491 is retried after the §14.1 wait. Possible
+    /// only in a confirmed call with no offer/answer exchange under way in either direction
+    /// and no request of ours carrying one (§14.1, RFC 3311 §5.1), else
+    /// [`CallError::InvalidState`].
     pub fn reoffer(
         &mut self,
         now: Instant,
@@ -113,13 +125,13 @@ impl Endpoint {
         sdp_offer: String,
     ) -> Result<(), CallError> {
         let state = known(&mut self.calls, call)?;
-        if !can_offer(state) {
+        if !can_send_offer(state) {
             return Err(busy(call, state.phase));
         }
         let offer = state.session.stamp(&sdp_offer);
         state.session.retry = None;
         state.session.attempts = 0;
-        self.send_reinvite(now, call, offer);
+        self.send_offer(now, call, offer);
         Ok(())
     }
 
@@ -247,20 +259,25 @@ impl Endpoint {
                 self.send_bye(now, call);
                 return self.end_call(call, EndCause::SessionExpired);
             }
-            Some(Due::Retry(offer)) if can_offer(state) => self.send_reinvite(now, call, offer),
+            Some(Due::Retry(offer)) if can_send_offer(state) => self.send_offer(now, call, offer),
             // The peer's offer came first: ours is dropped.
             Some(Due::Retry(_)) => self.events.push_back(Event::OfferRefused {
                 call,
                 code: 491,
                 reason: "Request Pending".into(),
             }),
-            Some(Due::Refresh) if can_offer(state) => {
-                // RFC 4028 §7.4 via §9: a re-INVITE with the current session, which we
-                // answered or offered last.
-                let current = state.local_sdp.clone().unwrap_or_default();
-                let offer = state.session.stamp(&current);
+            Some(Due::Refresh) if can_send_offer(state) => {
                 state.session.attempts = 0;
-                self.send_reinvite(now, call, offer);
+                if state.session.by_update(self.offer_method) {
+                    // RFC 4028 §7.4: an UPDATE refresh carries no offer.
+                    self.send_update(now, call, None);
+                } else {
+                    // RFC 4028 §7.4 via §9: a re-INVITE with the current session, which we
+                    // answered or offered last.
+                    let current = state.local_sdp.clone().unwrap_or_default();
+                    let offer = state.session.stamp(&current);
+                    self.send_reinvite(now, call, offer);
+                }
             }
             // An exchange is under way: try again once it may be over.
             Some(Due::Refresh) => state.session.postpone_refresh(now + REFRESH_POSTPONED),
@@ -269,23 +286,24 @@ impl Endpoint {
         self.reschedule(Owner::Session(call));
     }
 
-    /// A non-INVITE client transaction that `waiting` waits for ended with the final status
-    /// `code` (`None`: timeout); `probe` if it was an OPTIONS of [`Endpoint::probe`], else it
-    /// was a BYE.
+    /// A non-INVITE client transaction carrying `request` that `waiting` waits for ended
+    /// with the final `response` (`None`: timeout).
     pub(super) fn client_done(
         &mut self,
         now: Instant,
-        probe: bool,
+        request: ClientRequest,
         waiting: Option<CallKey>,
-        code: Option<u16>,
+        response: Option<&Response>,
     ) {
-        if !probe {
-            return self.bye_done(waiting);
-        }
-        let Some(call) = waiting.filter(|call| self.calls.contains_key(call)) else {
+        let call = match request {
+            ClientRequest::Bye => return self.bye_done(waiting),
+            ClientRequest::Update => return self.update_done(now, waiting, response),
+            ClientRequest::Probe => waiting,
+        };
+        let Some(call) = call.filter(|call| self.calls.contains_key(call)) else {
             return;
         };
-        let code = code.unwrap_or(408);
+        let code = response.map_or(408, |r| r.code);
         self.events.push_back(Event::ProbeResult { call, code });
         if matches!(code, 408 | 481) {
             self.lose_dialog(now, call);
@@ -319,33 +337,35 @@ impl Endpoint {
     }
 
     /// The peer no longer knows `call`'s dialog (RFC 5057 §5.1): the call ends without BYE.
-    fn lose_dialog(&mut self, now: Instant, call: CallKey) {
+    pub(super) fn lose_dialog(&mut self, now: Instant, call: CallKey) {
         self.end_offer(now, call);
         self.end_call(call, EndCause::DialogGone);
     }
 
+    /// Sends `offer` (already stamped) in `call` by the request [`OfferMethod`] calls for.
+    fn send_offer(&mut self, now: Instant, call: CallKey, offer: String) {
+        match self.calls.get(&call) {
+            Some(state) if state.session.by_update(self.offer_method) => {
+                self.send_update(now, call, Some(offer))
+            }
+            Some(_) => self.send_reinvite(now, call, offer),
+            None => {}
+        }
+    }
+
     /// Sends our re-INVITE with `offer` (already stamped) in `call`.
-    fn send_reinvite(&mut self, now: Instant, call: CallKey, offer: String) {
+    pub(super) fn send_reinvite(&mut self, now: Instant, call: CallKey, offer: String) {
         let branch = self.ids.branch();
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
-        let mut headers = vec![
-            ("Contact", contact_value(state.local)),
-            ("Supported", TIMER_TAG.to_owned()),
-        ];
-        if let Some(agreed) = state.session.timer {
-            headers.push(("Session-Expires", agreed.request_header()));
-        }
-        let parts = Parts {
-            cseq: None,
-            headers: &headers,
-            body: Some((ACCEPT, &offer)),
-        };
-        let (request, destination) =
-            state
-                .dialog
-                .request_with(rsip::Method::Invite, &branch, &self.user_agent, &parts);
+        let (request, destination) = offer_request(
+            state,
+            rsip::Method::Invite,
+            &branch,
+            &self.user_agent,
+            Some(&offer),
+        );
         let cseq = state.dialog.local_cseq();
         if let Some(old) = state.session.outgoing.take() {
             self.reinvites.remove(&old.branch);
@@ -365,10 +385,43 @@ impl Endpoint {
     }
 }
 
+/// Our re-INVITE or UPDATE (`method`) in the call `state`, with Via branch `branch`, carrying
+/// `offer` (none: an UPDATE refresh), and where it goes. It states our Contact (§12.2.1.1: a
+/// target refresh) and the session timer we keep (RFC 4028 §7.4).
+pub(super) fn offer_request(
+    state: &mut crate::call::Call,
+    method: rsip::Method,
+    branch: &str,
+    user_agent: &str,
+    offer: Option<&str>,
+) -> (Vec<u8>, TransportAddr) {
+    let mut headers = vec![
+        ("Contact", contact_value(state.local)),
+        ("Supported", TIMER_TAG.to_owned()),
+    ];
+    if let Some(agreed) = state.session.timer {
+        headers.push(("Session-Expires", agreed.request_header()));
+    }
+    let parts = Parts {
+        cseq: None,
+        headers: &headers,
+        body: offer.map(|offer| (ACCEPT, offer)),
+    };
+    state
+        .dialog
+        .request_with(method, branch, user_agent, &parts)
+}
+
 /// Whether a new offer may start in the call (§14.1): confirmed, no 2xx awaiting its ACK, no
 /// exchange under way.
 pub(super) fn can_offer(state: &crate::call::Call) -> bool {
     state.phase == Phase::Confirmed && !state.awaiting_ack() && !state.session.negotiating()
+}
+
+/// Whether we may send a new offer or refresh in the call: as [`can_offer`], and no UPDATE
+/// of ours is under way (one refresh at a time).
+fn can_send_offer(state: &crate::call::Call) -> bool {
+    can_offer(state) && state.session.update.is_none()
 }
 
 fn busy(call: CallKey, phase: Phase) -> CallError {
@@ -390,7 +443,7 @@ fn no_offer(call: CallKey) -> CallError {
 
 /// The reason phrase of `response`. rsip keeps none for the codes it names, only a name in
 /// CamelCase ("NotAcceptableHere"), which is spelled out in words.
-fn reason_phrase(response: &rsip::Response) -> String {
+pub(super) fn reason_phrase(response: &rsip::Response) -> String {
     if let rsip::StatusCode::Other(_, reason) = &response.status_code {
         return reason.clone();
     }

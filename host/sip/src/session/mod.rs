@@ -1,12 +1,14 @@
 //! A call's session after the first offer/answer: the peer's offer waiting for the
-//! application (RFC 3264 §8, RFC 3311), our re-INVITE (`reinvite`), the session timer
-//! (`timer`, RFC 4028) and our SDP's o= line (`origin`).
+//! application (RFC 3264 §8, RFC 3311), our re-INVITE (`reinvite`) or UPDATE, the session
+//! timer (`timer`, RFC 4028) and our SDP's o= line (`origin`).
 
 mod origin;
 pub(crate) mod reinvite;
 pub(crate) mod timer;
 
 use std::time::{Duration, Instant};
+
+use rsip::headers::UntypedHeader;
 
 use origin::Origin;
 use reinvite::Reinvite;
@@ -45,11 +47,30 @@ pub(crate) struct UpdateReply {
     pub(crate) destination: TransportAddr,
 }
 
-/// A 491 to our re-INVITE: the offer to send again, and when (§14.1).
+/// A 491 to our re-INVITE or UPDATE: the offer to send again, and when (§14.1, RFC 3311
+/// §5.1).
 #[derive(Debug)]
 pub(crate) struct Retry {
     pub(crate) at: Instant,
     pub(crate) offer: String,
+}
+
+/// How the endpoint sends its own new offers and session refreshes in a confirmed call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OfferMethod {
+    /// re-INVITE (RFC 3261 §14), which every peer supports. The default.
+    #[default]
+    Reinvite,
+    /// UPDATE (RFC 3311) to a peer whose Allow header lists it, re-INVITE to any other: one
+    /// transaction without ACK. A refresh by UPDATE carries no offer (RFC 4028 §7.4).
+    Update,
+}
+
+/// Our UPDATE in a confirmed call, until its transaction ends.
+#[derive(Debug)]
+pub(crate) struct OutgoingUpdate {
+    /// The SDP offer it carries; `None` for a session refresh.
+    pub(crate) offer: Option<String>,
 }
 
 /// The mid-dialog state of one call.
@@ -62,9 +83,13 @@ pub(crate) struct Session {
     pub(crate) incoming_timer: Option<Agreed>,
     /// Our latest re-INVITE, until its transaction ends.
     pub(crate) outgoing: Option<Reinvite>,
-    /// Our re-INVITE to send again after a 491.
+    /// Our UPDATE, until its transaction ends.
+    pub(crate) update: Option<OutgoingUpdate>,
+    /// Whether the peer's Allow header (in its INVITE or its 2xx to ours) lists UPDATE.
+    pub(crate) peer_allows_update: bool,
+    /// Our offer to send again after a 491.
     pub(crate) retry: Option<Retry>,
-    /// Re-INVITEs sent with the offer of `outgoing` so far.
+    /// Requests sent with our latest offer so far.
     pub(crate) attempts: u32,
     /// Our offer in the 2xx to an offerless re-INVITE: the ACK brings the answer.
     pub(crate) offer_in_2xx: Option<String>,
@@ -81,7 +106,7 @@ pub(crate) struct Session {
 pub(crate) enum Due {
     /// The session interval ran out without a refresh (RFC 4028 §10).
     Expired,
-    /// Our re-INVITE with this offer after a 491 (§14.1).
+    /// Our offer again after a 491 (§14.1).
     Retry(String),
     /// Our refresh (RFC 4028 §10, half the interval).
     Refresh,
@@ -99,6 +124,7 @@ impl Session {
         self.incoming.is_some()
             || self.offer_in_2xx.is_some()
             || self.outgoing.as_ref().is_some_and(Reinvite::is_pending)
+            || self.update.as_ref().is_some_and(|u| u.offer.is_some())
     }
 
     /// The session was set up or refreshed at `now` (a 2xx to an INVITE or UPDATE either
@@ -108,6 +134,11 @@ impl Session {
         self.timer = agreed;
         self.refresh_at = self.timer.and_then(|t| t.refresh_at(now));
         self.expires_at = self.timer.map(|t| t.expires_at(now));
+    }
+
+    /// Whether our offers and refreshes go by UPDATE when the endpoint prefers `method`.
+    pub(crate) fn by_update(&self, method: OfferMethod) -> bool {
+        method == OfferMethod::Update && self.peer_allows_update
     }
 
     /// Moves our due refresh to `at`.
@@ -152,6 +183,18 @@ impl Session {
         .flatten()
         .min()
     }
+}
+
+/// Whether an Allow header among `headers` lists UPDATE (method names are case-sensitive,
+/// §7.1).
+pub(crate) fn allows_update(headers: &rsip::Headers) -> bool {
+    headers.iter().any(|header| match header {
+        rsip::Header::Allow(allow) => allow
+            .value()
+            .split(',')
+            .any(|method| method.trim() == "UPDATE"),
+        _ => false,
+    })
 }
 
 /// §14.1: the wait before re-sending a re-INVITE that got 491, from `random` (any u32). The

@@ -69,9 +69,10 @@ pub(super) struct Retransmission {
 /// hands received datagrams to [`Uac::handle_datagram`] and calls [`Uac::handle_timeout`] at
 /// [`Uac::poll_timeout`]. It retransmits INVITE (Timer A), BYE and CANCEL (Timer E) until a
 /// response stops them or 64*T1 passed, ACKs every final response to its INVITEs and answers
-/// the endpoint's BYE with 200 (both can be switched off), and the endpoint's re-INVITE and
-/// OPTIONS with the codes of [`Uac::invite_answers`] and [`Uac::options_answer`] (a 200 to a
-/// re-INVITE repeats its Session-Expires). Everything received is kept.
+/// the endpoint's BYE with 200 (both can be switched off), and the endpoint's re-INVITE,
+/// UPDATE and OPTIONS with the codes of [`Uac::invite_answers`], [`Uac::update_answers`] and
+/// [`Uac::options_answer`] (a 200 to a re-INVITE or UPDATE repeats its Session-Expires).
+/// Everything received is kept.
 #[derive(Debug)]
 pub struct Uac {
     pub(super) config: UacConfig,
@@ -84,6 +85,9 @@ pub struct Uac {
     pub invite_answers: VecDeque<u16>,
     /// The status code to answer the endpoint's OPTIONS with (default 200).
     pub options_answer: u16,
+    /// The status codes to answer the endpoint's next UPDATEs with, one each; 200 once
+    /// empty (with an SDP answer if the UPDATE offered one).
+    pub update_answers: VecDeque<u16>,
     pub(super) remote_tag: Option<String>,
     received: Vec<Received>,
     pub(super) outbox: VecDeque<Vec<u8>>,
@@ -106,6 +110,7 @@ impl Uac {
             answer_bye: true,
             invite_answers: VecDeque::new(),
             options_answer: 200,
+            update_answers: VecDeque::new(),
             remote_tag: None,
             received: Vec::new(),
             outbox: VecDeque::new(),
@@ -187,7 +192,7 @@ impl Uac {
                     let ok = ResponseBuilder::new(request, 200, "OK", None, "test-uac").build();
                     self.outbox.push_back(ok);
                 }
-                Method::Invite | Method::Options => self.answer_request(request),
+                Method::Invite | Method::Options | Method::Update => self.answer_request(request),
                 _ => {}
             },
         }

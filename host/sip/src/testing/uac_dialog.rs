@@ -1,5 +1,5 @@
 //! The test UAC's requests inside its call beyond BYE (re-INVITE with a new offer, UPDATE,
-//! INFO) and its answers to the endpoint's re-INVITE and OPTIONS.
+//! INFO) and its answers to the endpoint's re-INVITE, UPDATE and OPTIONS.
 
 use std::time::Instant;
 
@@ -60,50 +60,61 @@ impl Uac {
         self.start(now, method, request, true);
     }
 
-    /// Answers the endpoint's INVITE (with the next of [`Uac::invite_answers`]; a 200 carries
-    /// an offer of this UAC's address as the answer) or OPTIONS ([`Uac::options_answer`]).
+    /// Answers the endpoint's INVITE or UPDATE (with the next of [`Uac::invite_answers`] or
+    /// [`Uac::update_answers`]; a 200 repeats the request's Session-Expires, and carries an
+    /// offer of this UAC's address as the answer unless it answers an UPDATE without offer)
+    /// or OPTIONS ([`Uac::options_answer`]).
     pub(super) fn answer_request(&mut self, request: &Request) {
         let builder = |code, reason| ResponseBuilder::new(request, code, reason, None, "test-uac");
-        let response = if request.method == Method::Options {
-            builder(self.options_answer, "Probe Answer").build()
-        } else {
-            let cseq = request
-                .cseq_header()
-                .ok()
-                .and_then(|c| c.typed().ok())
-                .map_or(0, |c| c.seq);
-            let code = match self.answered_invite {
-                Some((seen, code)) if seen == cseq => code,
-                _ => self.invite_answers.pop_front().unwrap_or(200),
-            };
-            self.answered_invite = Some((cseq, code));
-            if code == 200 {
-                // A UAS that supports session timers states the interval (RFC 4028 §9).
-                let timer: Vec<(&str, String)> = request
-                    .headers
-                    .iter()
-                    .filter_map(|h| match h {
-                        rsip::Header::Other(name, value)
-                            if name.eq_ignore_ascii_case("Session-Expires") =>
-                        {
-                            Some(("Session-Expires", value.clone()))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                let lines: Vec<(&str, &str)> =
-                    timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
-                builder(200, "OK")
-                    .contact(TransportAddr {
-                        transport: self.config.transport,
-                        addr: self.config.local,
-                    })
-                    .extra_headers(&lines)
-                    .sdp(&audio_offer(self.config.local))
-                    .build()
-            } else {
-                builder(code, "Refused").build()
+        let code = match request.method {
+            Method::Options => {
+                let response = builder(self.options_answer, "Probe Answer").build();
+                return self.outbox.push_back(response);
             }
+            Method::Update => self.update_answers.pop_front().unwrap_or(200),
+            _ => {
+                let cseq = request
+                    .cseq_header()
+                    .ok()
+                    .and_then(|c| c.typed().ok())
+                    .map_or(0, |c| c.seq);
+                let code = match self.answered_invite {
+                    Some((seen, code)) if seen == cseq => code,
+                    _ => self.invite_answers.pop_front().unwrap_or(200),
+                };
+                self.answered_invite = Some((cseq, code));
+                code
+            }
+        };
+        let response = if code == 200 {
+            // A UAS that supports session timers states the interval (RFC 4028 §9).
+            let timer: Vec<(&str, String)> = request
+                .headers
+                .iter()
+                .filter_map(|h| match h {
+                    rsip::Header::Other(name, value)
+                        if name.eq_ignore_ascii_case("Session-Expires") =>
+                    {
+                        Some(("Session-Expires", value.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let lines: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let ok = builder(200, "OK")
+                .contact(TransportAddr {
+                    transport: self.config.transport,
+                    addr: self.config.local,
+                })
+                .extra_headers(&lines);
+            let offerless_update = request.method == Method::Update && request.body.is_empty();
+            if offerless_update {
+                ok.build()
+            } else {
+                ok.sdp(&audio_offer(self.config.local)).build()
+            }
+        } else {
+            builder(code, "Refused").build()
         };
         self.outbox.push_back(response);
     }

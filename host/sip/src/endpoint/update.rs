@@ -1,0 +1,108 @@
+//! Our UPDATE in a confirmed call (RFC 3311 §5.1): a new offer, or a session refresh without
+//! one (RFC 4028 §7.4), and its outcome. The peer's UPDATE is in `in_dialog`.
+
+use std::time::Instant;
+
+use super::session::{GLARE_ATTEMPTS, offer_request, reason_phrase};
+use super::{ClientKey, Endpoint, Owner, TxKey};
+use crate::call::CallKey;
+use crate::event::Event;
+use crate::message::Response;
+use crate::sdp::Offer;
+use crate::session::timer;
+use crate::session::{OutgoingUpdate, Retry, glare_wait};
+use crate::transaction::{NonInviteClient, Transaction};
+
+impl Endpoint {
+    /// Sends our UPDATE in `call`, with `offer` (already stamped) or, for a refresh, none.
+    pub(super) fn send_update(&mut self, now: Instant, call: CallKey, offer: Option<String>) {
+        let branch = self.ids.branch();
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let (request, destination) = offer_request(
+            state,
+            rsip::Method::Update,
+            &branch,
+            &self.user_agent,
+            offer.as_deref(),
+        );
+        state.session.attempts += u32::from(offer.is_some());
+        state.session.update = Some(OutgoingUpdate { offer });
+        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::Update.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+    }
+
+    /// Our UPDATE in `waiting` ended with the final `response` (`None`: timeout).
+    pub(super) fn update_done(
+        &mut self,
+        now: Instant,
+        waiting: Option<CallKey>,
+        response: Option<&Response>,
+    ) {
+        let Some(call) = waiting else {
+            return;
+        };
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(update) = state.session.update.take() else {
+            return;
+        };
+        let code = response.map_or(408, |r| r.code);
+        let success = (200..300).contains(&code);
+        if success && let Some(response) = response {
+            let agreed = timer::from_answer(&response.raw, state.session.timer);
+            match update.offer {
+                None => state.session.refreshed(now, agreed),
+                Some(offer) => match Offer::parse(&response.raw.body) {
+                    Ok(answer) => {
+                        state.local_sdp = Some(offer);
+                        state.session.refreshed(now, agreed);
+                        self.events.push_back(Event::OfferAnswered { call, answer });
+                    }
+                    Err(_) => self.events.push_back(Event::OfferRefused {
+                        call,
+                        code,
+                        reason: "No usable SDP answer".into(),
+                    }),
+                },
+            }
+            return self.reschedule(Owner::Session(call));
+        }
+        if matches!(code, 405 | 501) {
+            // The peer listed UPDATE but will not take it: re-INVITE from now on, this
+            // offer or refresh included.
+            state.session.peer_allows_update = false;
+            let offer = update.offer.unwrap_or_else(|| {
+                let current = state.local_sdp.clone().unwrap_or_default();
+                state.session.stamp(&current)
+            });
+            return self.send_reinvite(now, call, offer);
+        }
+        match update.offer {
+            // RFC 3311 §5.1 defers to §14.1 for a 491: wait, then offer again.
+            Some(offer) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
+                let at = now + glare_wait(self.ids.number());
+                state.session.retry = Some(Retry { at, offer });
+            }
+            Some(_) => self.events.push_back(Event::OfferRefused {
+                call,
+                code,
+                reason: response
+                    .map_or_else(|| "Request Timeout".to_owned(), |r| reason_phrase(&r.raw)),
+            }),
+            // A refused refresh leaves the session to expire as RFC 4028 §10 says, unless
+            // the dialog itself is gone.
+            None => {}
+        }
+        if matches!(code, 408 | 481) {
+            return self.lose_dialog(now, call);
+        }
+        self.reschedule(Owner::Session(call));
+    }
+}
