@@ -267,6 +267,7 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
                 session_expires_s = 240
                 session_min_se_s = 90
                 session_max_s = 900
+                offer_method = "update"
             }
             .into(),
         ),
@@ -295,8 +296,8 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
         "24: rooms_expire: note: SEMS never expires them, Switchyard always does: rooms.expire_delay_s is set to its longest, 31536000 (a year)".to_owned(),
         "25: rooms_expire_delay: note: ignored, as rooms_expire = no (as in SEMS)".to_owned(),
         "26: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule".to_owned(),
-        "36: session_refresh_method: not mapped: Switchyard refreshes a session it refreshes with re-INVITE".to_owned(),
-        "37: accept_501_reply: not mapped: Switchyard's refreshes are re-INVITEs, which a peer cannot answer 501".to_owned(),
+        "36: session_refresh_method: note: SEMS sends UPDATE to every peer; Switchyard sends it to peers that allow it and re-INVITE to the others".to_owned(),
+        "37: accept_501_reply: not mapped: a 501 to an UPDATE refresh makes Switchyard refresh that call by re-INVITE instead".to_owned(),
     ]
     .map(|line| format!("{conf}:{line}\n"))
     .concat();

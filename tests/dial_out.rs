@@ -1,11 +1,13 @@
 //! Calls the real binary places (dial-out, with digest) and forwards (B2BUA),
-//! against SIPp callers and callees on loopback.
+//! and holds and resumes, against SIPp callers and callees on loopback.
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use support::audio::power;
+use support::phone::Phone;
 use support::server::{Server, misbehave_config};
-use support::sipp::{self, Sipp, scenario};
+use support::sipp::{self, Sipp, free_port, scenario};
 use support::xmlrpc::rpc;
 
 /// How long the server may take to log what a finished exchange leads to.
@@ -142,4 +144,99 @@ fn the_callers_cancel_cancels_the_forwarded_call() {
         "180 passed through, then 200 for the CANCEL and 487 for the INVITE",
     );
     callee.finish("the CANCEL passed on, and the 487 acknowledged", &server);
+}
+
+/// Above this a tone is heard (a full-scale sine reads about 1).
+const HEARD: f64 = 1e-3;
+/// Below this a tone is absent.
+const ABSENT: f64 = 1e-4;
+/// What the test phone sends.
+const PHONE_HZ: f64 = 1000.0;
+
+/// How loud the phone hears its own tone come back over 2 s of talking,
+/// leaving out the first second (the path settling).
+fn echo_power(phone: &Phone) -> f64 {
+    let heard = phone.talk(PHONE_HZ, Duration::from_secs(2));
+    power(&heard[heard.len().min(8000)..], PHONE_HZ)
+}
+
+/// Calls the misbehave guest's control function `function` on `call`;
+/// panics unless it answers OK.
+fn call_function(server: &Server, function: &str, call: &str) {
+    let answer = rpc(server, &format!("s.{function}({call:?})"));
+    assert!(
+        answer.starts_with("[0, 'OK', "),
+        "expected {function}({call}) to answer [0, 'OK', …], got {answer}"
+    );
+}
+
+/// Waits (bounded) until the misbehave guest reports `outcome` as the last
+/// hold or resume of `call`.
+fn await_held(server: &Server, call: &str, outcome: &str) {
+    // Results end with the server's info string.
+    let expected = format!("[0, '{outcome}', ");
+    let deadline = Instant::now() + LOG_TIMEOUT;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        last = rpc(server, &format!("s.held({call:?})"));
+        if last.starts_with(&expected) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("expected held({call}) to be {expected} within {LOG_TIMEOUT:?}, last {last}");
+}
+
+/// A call placed to a SIPp callee running `scenario_name` (which checks each
+/// offer's direction and echoes RTP) is held and resumed with the server's
+/// `sip.offer_method` set to `offer_method`. A caller in the callee's room
+/// hears its tone come back before the hold and after the resume, and not
+/// while the call is held (the held call's audio is no longer taken).
+fn held_and_resumed(scenario_name: &str, offer_method: &str) {
+    let config = misbehave_config().replace(
+        "[sip]\n",
+        &format!("[sip]\noffer_method = {offer_method:?}\n"),
+    );
+    let server = Server::start_with(&config);
+    let media_port = free_port("127.0.0.1").to_string();
+    let callee = Sipp::callee_with(scenario_name, &["-rtp_echo", "-mp", &media_port]);
+    let phone = Phone::call(server.sip, "room", "carol", &[]);
+    let call = dial(&server, &format!("{:?}", callee.uri("bob")));
+
+    let before = echo_power(&phone);
+    assert!(
+        before > HEARD,
+        "expected the echo before the hold above {HEARD}, got {before:.2e}"
+    );
+    call_function(&server, "hold", &call);
+    await_held(&server, &call, "true");
+    let held = echo_power(&phone);
+    assert!(
+        held < ABSENT,
+        "expected no echo while held (below {ABSENT}), got {held:.2e}"
+    );
+    call_function(&server, "resume", &call);
+    await_held(&server, &call, "false");
+    let after = echo_power(&phone);
+    assert!(
+        after > HEARD,
+        "expected the echo after the resume above {HEARD}, got {after:.2e}"
+    );
+
+    call_function(&server, "hangup", &call);
+    callee.finish(
+        "a sendonly hold and a sendrecv resume, then our BYE",
+        &server,
+    );
+    phone.hang_up();
+}
+
+#[test]
+fn a_placed_call_is_held_and_resumed_by_reinvite() {
+    held_and_resumed("uas_hold_resume_by_reinvite.xml", "reinvite");
+}
+
+#[test]
+fn a_placed_call_is_held_and_resumed_by_update_when_configured_and_allowed() {
+    held_and_resumed("uas_hold_resume_by_update.xml", "update");
 }

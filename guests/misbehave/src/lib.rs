@@ -15,7 +15,10 @@
 //!
 //! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or
 //! panic, and 4 keeps it busy for 50 ms (a slow guest, within its deadline).
-//! Control functions: `mute(call)` and `unmute(call)`; `dial(uri)` or
+//! Control functions: `mute(call)`, `unmute(call)`, `hold(call)`,
+//! `resume(call)` and `hangup(call)`; `held(call)` answers the outcome of the last hold or
+//! resume (`"true"`, `"false"`, the peer's refusal, or `""` before any);
+//! `dial(uri)` or
 //! `dial(uri, user, password)` places a call that joins room `ok` when
 //! answered, and answers `[0, call]`; `spin`, `grow` and `panic` misbehave;
 //! anything else answers `[0, "OK"]`.
@@ -31,6 +34,11 @@ mod component {
     const WAITING: &str = "bridge/waiting";
 
     struct Misbehave;
+
+    thread_local! {
+        /// This call's instance stored a hold outcome, to delete at hangup.
+        static HELD_KEPT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
 
     fn misbehave(what: &str) {
         match what {
@@ -132,6 +140,17 @@ mod component {
                     };
                     let _ = rooms::join(&call, "ok", &options);
                 }
+                Event::Held(outcome) => {
+                    let text = match outcome {
+                        Ok(held) => held.to_string(),
+                        Err(refusal) => refusal,
+                    };
+                    let _ = kv::set(&held_key(&call), &text);
+                    HELD_KEPT.set(true);
+                }
+                Event::Hangup if HELD_KEPT.get() => {
+                    let _ = kv::delete(&held_key(&call));
+                }
                 Event::PromptDone
                 | Event::Unbridged
                 | Event::Talk(_)
@@ -149,25 +168,41 @@ mod component {
             if function == "dial" {
                 return dial(params);
             }
-            let muted = match function.as_str() {
-                "mute" => Some(true),
-                "unmute" => Some(false),
-                _ => None,
-            };
-            if let Some(muted) = muted {
-                let call = match from_tree(params)? {
-                    Value::Array(items) => match items.first() {
-                        Some(Value::String(call)) => call.clone(),
-                        _ => return Err(fault(300, format!("{function} takes a call id"))),
-                    },
-                    _ => return Err(fault(300, format!("{function} takes a call id"))),
-                };
-                if let Err(e) = rooms::set_muted(&call, muted) {
-                    return Err(fault(1, format!("{function} {call}: {e:?}")));
+            let on_call: fn(&str) -> Result<(), signaling::Error> = match function.as_str() {
+                "mute" => |call| rooms::set_muted(call, true),
+                "unmute" => |call| rooms::set_muted(call, false),
+                "hold" => |call| signaling::hold(call, true),
+                "resume" => |call| signaling::hold(call, false),
+                "hangup" => |call| signaling::hangup(call),
+                "held" => {
+                    let call = call_param(&function, params)?;
+                    let outcome = kv::get(&held_key(&call)).unwrap_or_default();
+                    return Ok(to_tree(&Value::Array(vec![Value::Int(0), outcome.into()])));
                 }
+                _ => return Ok(to_tree(&Value::Array(vec![Value::Int(0), "OK".into()]))),
+            };
+            let call = call_param(&function, params)?;
+            if let Err(e) = on_call(&call) {
+                return Err(fault(1, format!("{function} {call}: {e:?}")));
             }
             Ok(to_tree(&Value::Array(vec![Value::Int(0), "OK".into()])))
         }
+    }
+
+    /// The call id that is the only parameter of the control function `function`.
+    fn call_param(function: &str, params: ValueTree) -> Result<String, Fault> {
+        match from_tree(params)? {
+            Value::Array(items) => match items.first() {
+                Some(Value::String(call)) => Ok(call.clone()),
+                _ => Err(fault(300, format!("{function} takes a call id"))),
+            },
+            _ => Err(fault(300, format!("{function} takes a call id"))),
+        }
+    }
+
+    /// The key-value key holding the outcome of `call`'s last hold or resume.
+    fn held_key(call: &str) -> String {
+        format!("held/{call}")
     }
 
     /// A dial request to `uri`, with digest credentials if given.

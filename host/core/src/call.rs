@@ -134,6 +134,9 @@ pub(crate) struct Call {
     pub(crate) handled: bool,
     /// Its media leg is muted (a muted or listen-only participant).
     pub(crate) media_muted: bool,
+    /// The hold (true) or resume (false) its guest asked for, until the peer
+    /// answers or refuses the offer.
+    pub(crate) hold_asked: Option<bool>,
 }
 
 impl Call {

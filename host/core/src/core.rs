@@ -349,6 +349,9 @@ impl CallCore {
                 }
                 SipEvent::OfferRefused { call, code, reason } => {
                     tracing::info!(%call, code, reason, "our new offer was refused; the session stays");
+                    if let Some(&id) = self.by_key.get(&call) {
+                        self.offer_refused(id, code, &reason);
+                    }
                 }
                 SipEvent::Dtmf { call, digit, .. } => {
                     if let Some(&id) = self.by_key.get(&call)
@@ -404,6 +407,7 @@ impl CallCore {
                 timers: Default::default(),
                 handled: false,
                 media_muted: false,
+                hold_asked: None,
             },
         );
         self.by_key.insert(key, id);

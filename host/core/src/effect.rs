@@ -237,6 +237,10 @@ pub enum CallEvent {
         /// The level of the frame that began the talkspurt; -127 when it ended.
         level_dbov: i8,
     },
+    /// The outcome of its guest's [`CallCore::hold`](crate::CallCore::hold):
+    /// `Ok(held)` the peer took the new offer and the call is on hold (or off
+    /// it); `Err` the peer refused it (`code phrase`) and the session stays.
+    Held(Result<bool, String>),
     /// It is over; its guest instance goes after this.
     Hangup,
 }

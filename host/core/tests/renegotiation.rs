@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use std::time::Duration;
-use switchyard_core::{CallEvent, CoreConfig, MediaOp};
+use switchyard_core::{CallEvent, CoreConfig, GuestOp, MediaOp};
 use switchyard_media::{Codec, LegParams, MediaDirection};
 use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
 
@@ -105,4 +105,78 @@ fn dtmf_sent_as_sip_info_reaches_the_guest() {
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[0].codes(Method::Info).contains(&200)
     }));
+}
+
+/// The `Held` events of `call` so far.
+fn held_events(w: &World, call: switchyard_core::CallId) -> Vec<Result<bool, String>> {
+    w.events_of(call)
+        .into_iter()
+        .filter_map(|event| match event {
+            CallEvent::Held(outcome) => Some(outcome),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_guest_puts_a_call_on_hold_and_takes_it_off() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 1));
+    let reinvite = w.uacs[0].requests(Method::Invite);
+    let hold = reinvite.last().unwrap();
+    assert!(hold.body().contains("a=sendonly\r\n"), "{}", hold.body());
+    assert!(hold.body().contains("m=audio "), "{}", hold.body());
+    assert_eq!(held_events(&w, call), [Ok(true)]);
+    // RFC 3264 §6.1: the peer answered recvonly; we only send.
+    assert_eq!(
+        updates(&w).last().unwrap().direction,
+        MediaDirection::SendOnly
+    );
+
+    w.core.hold(w.now, call, false).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 2));
+    assert_eq!(held_events(&w, call), [Ok(true), Ok(false)]);
+    assert_eq!(
+        updates(&w).last().unwrap().direction,
+        MediaDirection::SendRecv
+    );
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_refused_hold_reaches_the_guest_and_the_session_stays() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    w.uacs[0].invite_answers.push_back(488);
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(
+        w.core.hold(w.now, call, false).is_err(),
+        "one hold or resume at a time"
+    );
+    assert!(w.run_until(Duration::from_secs(5), |w| !held_events(w, call).is_empty()));
+    assert_eq!(held_events(&w, call), [Err("488 Refused".to_owned())]);
+    assert!(updates(&w).is_empty(), "the leg keeps its session");
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn only_an_answered_call_can_be_held() {
+    let refusal = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let seen = refusal.clone();
+    let script: Script = Box::new(move |core, now, op| {
+        if let GuestOp::Invite(invite) = op {
+            *seen.borrow_mut() = core.hold(now, invite.call, true).err();
+            core.answer(now, invite.call).expect("answer");
+        }
+    });
+    let mut w = World::new(CoreConfig::default(), Net::perfect(9), 9, script);
+    w.dial("alone", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.invites().is_empty()));
+    let refused = refusal
+        .borrow()
+        .clone()
+        .expect("hold before the answer is refused");
+    assert!(refused.to_string().contains("not answered"), "{refused}");
 }

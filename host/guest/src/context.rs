@@ -56,6 +56,10 @@ impl signaling::Host for Context {
         self.host.unbridge(&call)
     }
 
+    fn hold(&mut self, call: String, held: bool) -> Result<(), Error> {
+        self.host.hold(&call, held)
+    }
+
     fn dial(&mut self, request: DialRequest) -> Result<String, Error> {
         self.host.dial(request)
     }

@@ -25,6 +25,8 @@ pub trait HostApi: Send + Sync + 'static {
     fn bridge(&self, a: &str, b: &str) -> Result<(), Error>;
     /// `signaling.unbridge`: the call and its peer are alone again.
     fn unbridge(&self, call: &str) -> Result<(), Error>;
+    /// `signaling.hold`: a new offer putting the call on hold or taking it off.
+    fn hold(&self, call: &str, held: bool) -> Result<(), Error>;
     /// `signaling.dial`: places a call; returns its id at once.
     fn dial(&self, request: DialRequest) -> Result<String, Error>;
     /// `signaling.forward`: forwards an unanswered incoming call as a placed

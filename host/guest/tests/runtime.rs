@@ -165,6 +165,10 @@ impl HostApi for FakeHost {
         self.record(format!("unbridge {call}"));
         Ok(())
     }
+    fn hold(&self, call: &str, held: bool) -> Result<(), Error> {
+        self.record(format!("hold {call} {held}"));
+        Ok(())
+    }
     fn dial(&self, request: DialRequest) -> Result<String, Error> {
         let user = request.credentials.map(|c| c.username).unwrap_or_default();
         self.record(format!("dial {} as {user:?}", request.uri));

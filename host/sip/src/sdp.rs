@@ -351,6 +351,23 @@ pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -
     session(local_rtp, session_id, media_descriptions)
 }
 
+/// A new offer in a call whose session is `negotiated` (RFC 3264 §8): its m= lines (those
+/// rejected stay rejected, port 0), its codec and telephone-event, at `local_rtp`, with our
+/// `direction` (sendonly to hold, sendrecv to resume, §8.4); o= as in [`answer`], which the
+/// endpoint rewrites to continue the call's.
+pub fn renewed_offer(
+    negotiated: &Negotiated,
+    direction: Direction,
+    local_rtp: SocketAddr,
+    session_id: u64,
+) -> String {
+    let renewed = Negotiated {
+        direction,
+        ..negotiated.clone()
+    };
+    answer(&renewed, local_rtp, session_id)
+}
+
 /// An SDP offer of one RTP/AVP audio stream at `local_rtp`: `formats` in order of preference
 /// with their rtpmap (and fmtp) lines, then telephone-event (RFC 4733, events 0-16) at
 /// payload type `telephone_event` and 8 kHz if given, `a=ptime:`[`DEFAULT_PTIME`] and

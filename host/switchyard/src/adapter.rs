@@ -91,6 +91,7 @@ pub fn event(event: CallEvent) -> Event {
             talking,
             level_dbov,
         }),
+        CallEvent::Held(outcome) => Event::Held(outcome),
         CallEvent::Hangup => Event::Hangup,
     }
 }

@@ -11,7 +11,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use switchyard_sip::SessionTimers;
+use switchyard_sip::{OfferMethod, SessionTimers};
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -91,6 +91,31 @@ pub struct SipConfig {
     /// The largest session interval accepted, in seconds: a longer one is
     /// shortened to it (SEMS's `maximum_timer`).
     pub session_max_s: u32,
+    /// How the host sends its own new offers (hold, resume) and session
+    /// refreshes in a call: `"reinvite"`, or `"update"` (RFC 3311) to peers
+    /// whose Allow lists UPDATE, re-INVITE to the others (SEMS's
+    /// `session_refresh_method`).
+    pub offer_method: OfferMethodConfig,
+}
+
+/// `sip.offer_method`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OfferMethodConfig {
+    /// re-INVITE.
+    #[default]
+    Reinvite,
+    /// UPDATE where the peer allows it.
+    Update,
+}
+
+impl From<OfferMethodConfig> for OfferMethod {
+    fn from(method: OfferMethodConfig) -> Self {
+        match method {
+            OfferMethodConfig::Reinvite => OfferMethod::Reinvite,
+            OfferMethodConfig::Update => OfferMethod::Update,
+        }
+    }
 }
 
 /// `[rtp]`.
@@ -234,6 +259,7 @@ impl Default for SipConfig {
             session_expires_s: SessionTimers::DEFAULT_INTERVAL,
             session_min_se_s: SessionTimers::DEFAULT_MIN_SE,
             session_max_s: SessionTimers::DEFAULT_MAX_INTERVAL,
+            offer_method: OfferMethodConfig::default(),
         }
     }
 }

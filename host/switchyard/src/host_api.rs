@@ -115,6 +115,10 @@ impl HostApi for CoreHost {
         self.on_call(call, |core, call| core.unbridge(Instant::now(), call))
     }
 
+    fn hold(&self, call: &str, held: bool) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.hold(Instant::now(), call, held))
+    }
+
     fn dial(&self, mut request: DialRequest) -> Result<String, Error> {
         let room = request.room.take();
         let result = {

@@ -90,7 +90,8 @@ pub async fn run(
             min_se: config.sip.session_min_se_s,
             default_interval: config.sip.session_expires_s,
             max_interval: config.sip.session_max_s,
-        });
+        })
+        .with_offer_method(config.sip.offer_method.into());
     let sip_addr = sip
         .local_addrs()
         .first()

@@ -129,6 +129,7 @@ pub fn on_event(call: &str, event: Event) {
         // other instances).
         Event::Unbridged
         | Event::Talk(_)
+        | Event::Held(_)
         | Event::Dialed(_)
         | Event::Progress(_)
         | Event::Answered

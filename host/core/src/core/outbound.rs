@@ -234,6 +234,7 @@ impl CallCore {
                 timers: Default::default(),
                 handled: true,
                 media_muted: false,
+                hold_asked: None,
             },
         );
         self.by_key.insert(key, call);

@@ -1,13 +1,15 @@
 //! A session re-negotiated in a call: the peer's new offer (re-INVITE or
 //! UPDATE: hold, resume, codec or address change) answered and applied to the
-//! media leg, and the answer to a new offer of ours applied likewise.
+//! media leg; our own offer to hold or resume the call, and its answer applied
+//! likewise.
 
 use std::time::Instant;
 use switchyard_sip::sdp;
 
 use super::CallCore;
 use crate::call::{CallId, Session};
-use crate::effect::MediaOp;
+use crate::effect::{CallEvent, MediaOp};
+use crate::error::CoreError;
 
 impl CallCore {
     /// The peer offers a new session: answered from the same RTP port, or
@@ -37,11 +39,59 @@ impl CallCore {
         self.apply_session(call, session);
     }
 
-    /// The peer answered a new offer of ours (or a session refresh).
+    /// Puts the answered `call` on hold (`held`) or takes it off: a new offer
+    /// of its session, `sendonly` (the peer stops sending; the call still gets
+    /// what it is played or its room's mix) or `sendrecv` (RFC 3264 §8.4), by
+    /// re-INVITE or UPDATE as the endpoint's offer method says. The outcome
+    /// reaches the guest as [`CallEvent::Held`]. Refused: a call not answered
+    /// or ending, or an offer already under way either way (RFC 3261 §14.1).
+    pub fn hold(&mut self, now: Instant, call: CallId, held: bool) -> Result<(), CoreError> {
+        let state = self.call(call)?;
+        let (Some(session), Some(local_rtp), true) =
+            (&state.session, state.local_rtp, state.answered())
+        else {
+            return Err(CoreError::state(format!("{call} is not answered")));
+        };
+        if state.hold_asked.is_some() {
+            return Err(CoreError::state(format!(
+                "{call} waits for the answer to its last hold or resume"
+            )));
+        }
+        let direction = if held {
+            sdp::Direction::SendOnly
+        } else {
+            sdp::Direction::SendRecv
+        };
+        let offer = sdp::renewed_offer(&session.negotiated, direction, local_rtp, call.0);
+        self.endpoint
+            .reoffer(now, state.key, offer)
+            .map_err(|e| CoreError::state(e.to_string()))?;
+        self.call_mut(call)?.hold_asked = Some(held);
+        Ok(())
+    }
+
+    /// The peer answered a new offer of ours (a hold, a resume, or a session
+    /// refresh).
     pub(super) fn offer_answered(&mut self, call: CallId, answer: &sdp::Offer) {
         match Session::agree(answer) {
             Some(session) => self.apply_session(call, session),
             None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
+        }
+        if let Some(held) = self.calls.get_mut(&call).and_then(|c| c.hold_asked.take()) {
+            self.guest_event(call, CallEvent::Held(Ok(held)));
+        }
+    }
+
+    /// The peer refused a new offer of ours with `code` and `reason`; the
+    /// session stays as it was.
+    pub(super) fn offer_refused(&mut self, call: CallId, code: u16, reason: &str) {
+        if self
+            .calls
+            .get_mut(&call)
+            .and_then(|c| c.hold_asked.take())
+            .is_some()
+        {
+            self.guest_event(call, CallEvent::Held(Err(format!("{code} {reason}"))));
         }
     }
 

@@ -10,6 +10,7 @@ use rsip::prelude::HeadersExt;
 use super::uac::Uac;
 use super::{Request, audio_offer};
 use crate::build::ResponseBuilder;
+use crate::sdp::{Direction, Offer};
 use crate::transport::TransportAddr;
 
 impl Uac {
@@ -111,11 +112,24 @@ impl Uac {
             if offerless_update {
                 ok.build()
             } else {
-                ok.sdp(&audio_offer(self.config.local)).build()
+                ok.sdp(&self.answer_to(request)).build()
             }
         } else {
             builder(code, "Refused").build()
         };
         self.outbox.push_back(response);
+    }
+
+    /// The SDP the UAC answers the endpoint's `request` with: an offer of its own address
+    /// whose direction answers the request's offer (RFC 3264 §6.1: sendonly gets recvonly);
+    /// with no readable offer, or a 2xx to an offerless INVITE (whose ACK answers), sendrecv.
+    fn answer_to(&self, request: &Request) -> String {
+        let direction = Offer::parse(&request.body)
+            .map_or(Direction::SendRecv, |offer| offer.direction.answer());
+        format!(
+            "{}a={}\r\n",
+            audio_offer(self.config.local),
+            direction.as_str()
+        )
     }
 }

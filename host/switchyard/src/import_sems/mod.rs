@@ -163,6 +163,8 @@ enum Target {
     SipFlag { host_key: &'static str },
     /// `[sip]` `host_key`, as a whole number.
     SipNumber { host_key: &'static str },
+    /// `[sip] offer_method`, from SEMS's refresh method.
+    SipOfferMethod,
     /// `[records] stats_dir`.
     StatsDir,
     /// The guest's `records_dir` (the directory) and `feedback_file` (the name).
@@ -219,12 +221,10 @@ fn target(key: &str) -> Target {
         "maximum_timer" => SipNumber {
             host_key: "session_max_s",
         },
-        "session_refresh_method" => {
-            NotMapped("Switchyard refreshes a session it refreshes with re-INVITE")
-        }
-        "accept_501_reply" => {
-            NotMapped("Switchyard's refreshes are re-INVITEs, which a peer cannot answer 501")
-        }
+        "session_refresh_method" => SipOfferMethod,
+        "accept_501_reply" => NotMapped(
+            "a 501 to an UPDATE refresh makes Switchyard refresh that call by re-INVITE instead",
+        ),
         "tell_pin" => NotMapped("the guest always reads the room number back before entering"),
         "star_finishes_pin" => NotMapped("the guest ends the room number at # or * alike"),
         "webconference_urlbase" => NotMapped("Switchyard's SDP carries no u= line"),
@@ -335,6 +335,30 @@ impl Converter<'_> {
                 Target::SipNumber { host_key } => {
                     let number = self.number(setting)?;
                     self.set(&["sip"], host_key, Value::Integer(number));
+                }
+                Target::SipOfferMethod => {
+                    let method = match setting.value.as_str() {
+                        "INVITE" => "reinvite",
+                        "UPDATE_FALLBACK_INVITE" => "update",
+                        "UPDATE" => {
+                            self.remark(
+                                setting,
+                                "SEMS sends UPDATE to every peer; Switchyard sends it to peers \
+                                 that allow it and re-INVITE to the others"
+                                    .to_owned(),
+                            );
+                            "update"
+                        }
+                        other => {
+                            return Err(self.error(
+                                setting,
+                                format!(
+                                    "expected INVITE, UPDATE or UPDATE_FALLBACK_INVITE, not {other:?}"
+                                ),
+                            ));
+                        }
+                    };
+                    self.set(&["sip"], "offer_method", Value::String(method.to_owned()));
                 }
                 Target::StatsDir => {
                     self.set(
@@ -730,7 +754,7 @@ mod tests {
     #[test]
     fn other_keys_are_not_mapped_with_their_line_and_reason() {
         let conversion = convert(
-            "direct_room_re=\n# comment\n\ntell_pin=yes\nsession_refresh_method=UPDATE\n\
+            "direct_room_re=\n# comment\n\ntell_pin=yes\nstar_finishes_pin=yes\n\
              accept_501_reply=no\nwebconference_urlbase=https://example.com/\nfoo=bar\n\
              room_sweep_interval=\n",
         );
@@ -743,8 +767,8 @@ mod tests {
             lines(&conversion),
             [
                 "webconference.conf:4: tell_pin: not mapped: the guest always reads the room number back before entering",
-                "webconference.conf:5: session_refresh_method: not mapped: Switchyard refreshes a session it refreshes with re-INVITE",
-                "webconference.conf:6: accept_501_reply: not mapped: Switchyard's refreshes are re-INVITEs, which a peer cannot answer 501",
+                "webconference.conf:5: star_finishes_pin: not mapped: the guest ends the room number at # or * alike",
+                "webconference.conf:6: accept_501_reply: not mapped: a 501 to an UPDATE refresh makes Switchyard refresh that call by re-INVITE instead",
                 "webconference.conf:7: webconference_urlbase: not mapped: Switchyard's SDP carries no u= line",
                 "webconference.conf:8: foo: not mapped: no Switchyard equivalent",
                 "webconference.conf:9: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule",
@@ -769,6 +793,35 @@ mod tests {
         assert_eq!(
             at(&off.table, "sip.session_timers"),
             Some(&Value::Boolean(false))
+        );
+    }
+
+    #[test]
+    fn the_refresh_method_becomes_the_offer_method() {
+        for (sems, ours) in [
+            ("INVITE", "reinvite"),
+            ("UPDATE_FALLBACK_INVITE", "update"),
+            ("UPDATE", "update"),
+        ] {
+            let conversion = convert(&format!("session_refresh_method={sems}\n"));
+            assert_eq!(
+                at(&conversion.table, "sip.offer_method"),
+                Some(&Value::from(ours)),
+                "{sems}"
+            );
+        }
+        let strict = convert("direct_room_re=\nsession_refresh_method=UPDATE\n");
+        assert_eq!(
+            lines(&strict),
+            [
+                "webconference.conf:2: session_refresh_method: note: SEMS sends UPDATE to every \
+                 peer; Switchyard sends it to peers that allow it and re-INVITE to the others"
+            ]
+        );
+        assert_eq!(
+            error("session_refresh_method=OPTIONS\n"),
+            "webconference.conf:1: session_refresh_method: expected INVITE, UPDATE or \
+             UPDATE_FALLBACK_INVITE, not \"OPTIONS\""
         );
     }
 
