@@ -66,14 +66,21 @@ pub(crate) struct Dialog {
 
 impl Dialog {
     /// The UAS side of the dialog that `invite` creates (§12.1.1), with our tag `local_tag`
-    /// and our advertised address `local` (with the transport the INVITE came over). `Err` holds the 400 reason phrase when the INVITE
-    /// has no usable Contact or Record-Route.
+    /// and our advertised address `local` (with the transport the INVITE came over). `Err` holds
+    /// the 400 reason phrase when the INVITE has no usable Contact (none is needed from an RFC
+    /// 2543 peer) or Record-Route.
     pub(crate) fn uas(
         invite: &Request,
         local_tag: String,
         local: TransportAddr,
     ) -> Result<Self, String> {
-        let remote_target = contact(&invite.raw.headers)?;
+        let remote_target = match contact(&invite.raw.headers)? {
+            Some(target) => target,
+            // RFC 4475 §3.4.1: an RFC 2543 INVITE may come without the Contact that §8.1.1.8
+            // requires; its From URI is then the one address of the peer it gives.
+            None if invite.rfc2543 => invite.from.uri.clone(),
+            None => return Err("Missing Contact header".into()),
+        };
         let route_set = record_route(&invite.raw.headers)?;
         // Both headers were checked by `validate_request`; their text is kept verbatim.
         let text = |header: Result<&str, rsip::Error>| header.unwrap_or_default().to_owned();
@@ -107,7 +114,7 @@ impl Dialog {
         cseq: u32,
         fallback: SocketAddr,
     ) -> Result<Self, &'static str> {
-        let remote_target = contact(&response.headers)?;
+        let remote_target = contact(&response.headers)?.ok_or("Missing Contact header")?;
         let mut route_set = record_route(&response.headers)?;
         route_set.reverse();
         let remote_uri = response
@@ -290,20 +297,19 @@ struct Route {
 }
 
 /// The URI of the first Contact value in `headers`, the remote target of a dialog (§12.1.1,
-/// §12.1.2); `Err` names a missing or unreadable Contact.
-fn contact(headers: &rsip::Headers) -> Result<String, &'static str> {
-    let value = headers
-        .iter()
-        .find_map(|h| match h {
-            rsip::Header::Contact(contact) => Some(contact.value()),
-            _ => None,
-        })
-        .ok_or("Missing Contact header")?;
+/// §12.1.2); `None` without Contact, `Err` if it is unreadable.
+fn contact(headers: &rsip::Headers) -> Result<Option<String>, &'static str> {
+    let Some(value) = headers.iter().find_map(|h| match h {
+        rsip::Header::Contact(contact) => Some(contact.value()),
+        _ => None,
+    }) else {
+        return Ok(None);
+    };
     let address = split_list(value)
         .next()
         .and_then(address::parse)
         .ok_or("Malformed Contact header")?;
-    Ok(address.uri.to_owned())
+    Ok(Some(address.uri.to_owned()))
 }
 
 /// The Record-Route values in `headers`, in order; `Err` if one is unreadable.
@@ -332,8 +338,13 @@ mod tests {
     use crate::wire::parse_request;
 
     fn invite(extra: &str) -> Request {
+        invite_via("SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK1", extra)
+    }
+
+    /// An INVITE with the top Via `via` and the header lines `extra`.
+    fn invite_via(via: &str, extra: &str) -> Request {
         let text = format!(
-            "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK1\r\n\
+            "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: {via}\r\n\
              From: \"A\" <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
              CSeq: 10 INVITE\r\n{extra}\r\n"
         );
@@ -462,6 +473,19 @@ mod tests {
         let mut dialog = uas("Contact: <sip:a@phone.example.com>\r\n", local());
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         assert_eq!(dest, local_udp("192.0.2.7:5062"));
+    }
+
+    #[test]
+    fn an_rfc_2543_invite_without_contact_targets_its_from_uri() {
+        let rfc2543 = invite_via("SIP/2.0/UDP 192.0.2.7:5062", "");
+        let mut dialog = Dialog::uas(&rfc2543, "lt".into(), local()).unwrap();
+        let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .starts_with("BYE sip:a@192.0.2.7 SIP/2.0\r\n")
+        );
+        assert_eq!(dest, local_udp("192.0.2.7:5060"));
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::net::{IpAddr, SocketAddr};
 /// A URI that passed [`parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Uri<'a> {
+    /// The scheme as written, e.g. `sip` or `tel`.
+    pub(crate) scheme: &'a str,
     /// The user of a SIP or SIPS URI (without a password, still escaped); "" if it has none
     /// or the URI has another scheme.
     pub(crate) user: &'a str,
@@ -86,6 +88,7 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
         .any(|s| scheme.eq_ignore_ascii_case(s))
     {
         return Some(Uri {
+            scheme,
             user: "",
             has_headers: false,
             host_port: "",
@@ -100,6 +103,7 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
     }
     let params_end = host_part.find('?').unwrap_or(host_part.len());
     Some(Uri {
+        scheme,
         user: userinfo.split_once(':').map_or(userinfo, |(user, _)| user),
         has_headers: host_part.contains('?'),
         host_port: &host_part[..host_end],

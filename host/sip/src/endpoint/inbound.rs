@@ -404,7 +404,8 @@ fn read_offer(request: &Request) -> Result<Offer, Refusal> {
 }
 
 /// The SDP body of `request` as an offer, or the response that refuses it: 415 for another
-/// body type, 400 for broken SDP, 488 for SDP without usable audio.
+/// body type, 406 if the request accepts no SDP answer, 400 for broken SDP, 488 for SDP
+/// without usable audio.
 pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
     let content_type = request.raw.headers.iter().find_map(|h| match h {
         rsip::Header::ContentType(ct) => Some(ct.value()),
@@ -415,6 +416,10 @@ pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
     if media_type.is_some_and(|mt| !mt.eq_ignore_ascii_case(ACCEPT)) {
         return Err(Refusal::new(415, "Unsupported Media Type"));
     }
+    // RFC 4475 §3.3.15: the answer could be given in no type the request accepts.
+    if !accepts_sdp(request) {
+        return Err(Refusal::new(406, "Accept header excludes application/sdp"));
+    }
     Offer::parse(body).map_err(|e| match e {
         OfferError::Malformed(_) => Refusal::new(400, "Malformed SDP body"),
         OfferError::NoAudio => Refusal::new(488, "No RTP/AVP audio stream in SDP offer"),
@@ -422,6 +427,31 @@ pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
             Refusal::new(488, "SDP connection address is not an IP address")
         }
     })
+}
+
+/// Whether a response to `request` may carry SDP: it has no Accept header, or a media range of
+/// one covers [`ACCEPT`] (§20.1; an empty Accept accepts nothing).
+fn accepts_sdp(request: &Request) -> bool {
+    let mut accepts = request
+        .raw
+        .headers
+        .iter()
+        .filter_map(|h| match h {
+            rsip::Header::Accept(accept) => Some(accept.value()),
+            _ => None,
+        })
+        .peekable();
+    if accepts.peek().is_none() {
+        return true;
+    }
+    accepts
+        .flat_map(|value| value.split(','))
+        .map(|range| range.split(';').next().unwrap_or_default().trim())
+        .any(|range| {
+            ["*/*", "application/*", ACCEPT]
+                .iter()
+                .any(|covering| range.eq_ignore_ascii_case(covering))
+        })
 }
 
 fn incoming_call(call: CallKey, request: &Request, offer: Offer) -> IncomingCall {

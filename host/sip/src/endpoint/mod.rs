@@ -56,7 +56,8 @@ pub struct Stats {
     pub dropped_rate_limited: u64,
     /// Requests without a readable top Via, dropped (no response can be routed).
     pub dropped_unroutable_requests: u64,
-    /// Responses with a missing or broken mandatory header or a short body, dropped.
+    /// Responses with a missing or broken mandatory header, a short body or more than one Via
+    /// (§8.1.3.3), dropped.
     pub dropped_malformed_responses: u64,
     /// Responses that match no client transaction, or 2xx responses from more forks of one
     /// of our INVITEs than the endpoint takes (16), dropped.

@@ -1,6 +1,7 @@
 //! The checks a request passes before the endpoint acts on it, in the order their failures
-//! are reported: size, start line, the headers every request needs (RFC 3261 §8.1.1), then
-//! the other headers the endpoint reads. Each failure is the response that names it.
+//! are reported: size, start line and Request-URI scheme, the headers every request needs
+//! (RFC 3261 §8.1.1), then the other headers the endpoint reads. Each failure is the response
+//! that names it.
 
 use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
@@ -26,6 +27,9 @@ pub(super) struct Checked {
     pub(super) max_forwards: Option<u8>,
 }
 
+/// The Request-URI schemes the endpoint serves: SIP, SIPS and telephone numbers (RFC 3966).
+const SCHEMES: [&str; 3] = ["sip", "sips", "tel"];
+
 /// A status code and reason phrase refusing a request.
 pub(super) type Refusal = (u16, String);
 
@@ -33,8 +37,9 @@ fn bad(reason: &str) -> Refusal {
     (400, reason.to_owned())
 }
 
-/// The checks, in the order their failures are reported: the size, then the start line, then
-/// the headers every request needs, then the others the endpoint reads.
+/// The checks, in the order their failures are reported: the size, then the start line and
+/// the Request-URI scheme, then the headers every request needs, then the others the endpoint
+/// reads.
 pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Checked, Refusal> {
     if too_large {
         return Err((513, "Message Too Large".into()));
@@ -52,6 +57,13 @@ pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Che
     let request_uri = crate::uri::parse(uri)
         .filter(|u| !u.has_headers)
         .ok_or_else(|| bad("Malformed Request-URI"))?;
+    // §8.2.2.1 (RFC 4475 §3.3.2, §3.3.3).
+    if !SCHEMES
+        .iter()
+        .any(|s| request_uri.scheme.eq_ignore_ascii_case(s))
+    {
+        return Err((416, "Unsupported URI Scheme".into()));
+    }
     let vias_ok = raw.headers.iter().all(|h| match h {
         rsip::Header::Via(via) => via::parse(via.value()).is_some_and(|v| v.params.is_some()),
         _ => true,
@@ -59,6 +71,7 @@ pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Che
     if !vias_ok {
         return Err(bad("Malformed Via header"));
     }
+    check_single(&raw.headers)?;
     let (from, from_tag) = party(raw.from_header().map(|h| h.value()), "From")?;
     let (to, to_tag) = party(raw.to_header().map(|h| h.value()), "To")?;
     let call_id = call_id(raw).map_err(|reason| bad(&reason))?;
@@ -97,6 +110,32 @@ pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Che
         cseq,
         max_forwards,
     })
+}
+
+/// Each header of [`single_name`] at most once (RFC 4475 §3.3.8); the first one repeated is
+/// named.
+fn check_single(headers: &rsip::Headers) -> Result<(), Refusal> {
+    let mut seen = Vec::new();
+    for name in headers.iter().filter_map(single_name) {
+        if seen.contains(&name) {
+            return Err(bad(&format!("Multiple {name} headers")));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+/// The name of `header` if the endpoint reads it and a request carries it at most once
+/// (§7.3.1: only a header whose value is a comma-separated list may repeat).
+fn single_name(header: &rsip::Header) -> Option<&'static str> {
+    match header {
+        rsip::Header::From(_) => Some("From"),
+        rsip::Header::To(_) => Some("To"),
+        rsip::Header::CallId(_) => Some("Call-ID"),
+        rsip::Header::CSeq(_) => Some("CSeq"),
+        rsip::Header::MaxForwards(_) => Some("Max-Forwards"),
+        _ => None,
+    }
 }
 
 /// The From or To header `header` named `name` as a party and its tag.

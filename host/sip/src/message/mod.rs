@@ -63,6 +63,9 @@ pub(crate) struct Request {
     pub(crate) cseq: u32,
     /// Max-Forwards, if present.
     pub(crate) max_forwards: Option<u8>,
+    /// Whether the top Via branch names no RFC 3261 transaction, as from an RFC 2543 peer
+    /// (§17.2.3; RFC 4475 §3.2.1, §3.4.1).
+    pub(crate) rfc2543: bool,
 }
 
 /// Why a request cannot be processed.
@@ -77,7 +80,7 @@ pub(crate) enum Rejection {
         raw: Box<RawRequest>,
         /// Where the response goes.
         destination: TransportAddr,
-        /// The status code: 400, 505 or 513.
+        /// The status code: 400, 416, 505 or 513.
         code: u16,
         /// The reason phrase naming the problem.
         reason: String,
@@ -130,22 +133,32 @@ pub(crate) fn validate_request(
         to_tag: checked.to_tag,
         cseq: checked.cseq,
         max_forwards: checked.max_forwards,
+        rfc2543: top.branch.is_none(),
     })
 }
 
 /// What the top Via says about the transaction.
 struct TopVia {
+    /// The branch, if it names an RFC 3261 transaction ([`is_rfc3261_branch`]).
     branch: Option<String>,
     sent_by: String,
 }
 
-/// §17.2.3: the branch identifies the transaction if it carries the magic cookie; otherwise
-/// the RFC 2543 rules apply, approximated by Call-ID, CSeq number, From tag, top Via and
+/// §17.2.3: whether `branch` identifies an RFC 3261 transaction, the magic cookie and more;
+/// the bare cookie identifies none (RFC 4475 §3.2.1).
+fn is_rfc3261_branch(branch: &str) -> bool {
+    branch
+        .strip_prefix(MAGIC_COOKIE)
+        .is_some_and(|id| !id.is_empty())
+}
+
+/// §17.2.3: the branch identifies the transaction if it names an RFC 3261 one; otherwise the
+/// RFC 2543 rules apply, approximated by Call-ID, CSeq number, From tag, top Via and
 /// Request-URI.
 fn transaction_id(checked: &Checked, top: &TopVia, raw: &RawRequest) -> String {
     let mut id = match &top.branch {
-        Some(branch) if branch.starts_with(MAGIC_COOKIE) => format!("{branch} {}", top.sent_by),
-        _ => format!(
+        Some(branch) => format!("{branch} {}", top.sent_by),
+        None => format!(
             "rfc2543 {} {} {} {} {}",
             checked.call_id,
             checked.cseq,
@@ -176,7 +189,10 @@ fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketA
         via.port.unwrap_or(5060)
     };
     let top = TopVia {
-        branch: via.branch().map(str::to_owned),
+        branch: via
+            .branch()
+            .filter(|b| is_rfc3261_branch(b))
+            .map(str::to_owned),
         sent_by: via.sent_by.to_owned(),
     };
     let mut value: Vec<String> = header.value().split(';').map(str::to_owned).collect();
@@ -208,19 +224,23 @@ fn call_id(message: &impl HeadersExt) -> Result<String, String> {
 
 /// RFC 3261 §18.3 for datagrams: without Content-Length the body is the rest of the datagram;
 /// extra bytes beyond Content-Length are discarded; a body shorter than Content-Length is an
-/// error.
+/// error, and so are Content-Length values that differ (RFC 4475 §3.3.9), as the stream
+/// framer has it.
 fn check_content_length(headers: &rsip::Headers, body: &mut Vec<u8>) -> Result<(), String> {
-    let Some(header) = headers.iter().find_map(|h| match h {
-        rsip::Header::ContentLength(cl) => Some(cl),
-        _ => None,
-    }) else {
+    let lengths = headers
+        .iter()
+        .filter_map(|h| match h {
+            rsip::Header::ContentLength(cl) => Some(cl.value().trim().parse::<usize>()),
+            _ => None,
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "Malformed Content-Length header")?;
+    let Some(&length) = lengths.first() else {
         return Ok(());
     };
-    let length = header
-        .value()
-        .trim()
-        .parse::<usize>()
-        .map_err(|_| "Malformed Content-Length header")?;
+    if lengths.iter().any(|&other| other != length) {
+        return Err("Conflicting Content-Length headers".into());
+    }
     if length > body.len() {
         return Err("Content-Length larger than message body".into());
     }
@@ -245,8 +265,17 @@ pub(crate) struct Response {
     pub(crate) raw: rsip::Response,
 }
 
-/// Checks a response; `None` if it is broken and must be dropped (§18.1.2, §18.3).
+/// Checks a response; `None` if it is broken and must be dropped (§18.1.2, §18.3), or has more
+/// than one Via and so was meant for a proxy, not for us (§8.1.3.3; RFC 4475 §3.3.10).
 pub(crate) fn validate_response(mut raw: rsip::Response) -> Option<Response> {
+    let vias = raw
+        .headers
+        .iter()
+        .filter(|h| matches!(h, rsip::Header::Via(_)))
+        .count();
+    if vias > 1 {
+        return None;
+    }
     let branch = via::parse(raw.via_header().ok()?.value())?
         .branch()?
         .to_owned();
@@ -456,6 +485,55 @@ mod tests {
     }
 
     #[test]
+    fn request_uris_of_other_schemes_than_sip_sips_and_tel_get_416() {
+        let valid = options(
+            "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1",
+            "CSeq: 1 OPTIONS\r\n\r\n",
+        );
+        let with_uri = |uri: &str| valid.replacen("sip:sut@192.0.2.1", uri, 1);
+        for uri in [
+            "nobodyKnowsThisScheme:opaque",
+            "soap.beep://192.0.2.103:3002",
+        ] {
+            assert_eq!(
+                refusal(&with_uri(uri)),
+                (416, "Unsupported URI Scheme".to_owned()),
+                "{uri}"
+            );
+        }
+        for uri in ["tel:+1-201-555-0123", "SIPS:sut@192.0.2.1"] {
+            assert!(
+                validate_request(request(&with_uri(uri)), udp_source(), false).is_ok(),
+                "{uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn repeated_single_value_headers_and_conflicting_lengths_are_named() {
+        let via = "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1";
+        let with = |extra: &str| options(via, &format!("CSeq: 1 OPTIONS\r\n{extra}\r\n"));
+        for (extra, expected) in [
+            ("t: <sip:other@192.0.2.1>\r\n", "Multiple To headers"),
+            ("i: cid@192.0.2.7\r\n", "Multiple Call-ID headers"),
+            ("CSeq: 1 OPTIONS\r\n", "Multiple CSeq headers"),
+            (
+                "Max-Forwards: 70\r\nMax-Forwards: 70\r\n",
+                "Multiple Max-Forwards headers",
+            ),
+            (
+                "Content-Length: 1\r\nl: 2\r\n\r\nab",
+                "Conflicting Content-Length headers",
+            ),
+        ] {
+            assert_eq!(reason(&with(extra)), expected, "{extra:?}");
+        }
+        let same = with("Content-Length: 2\r\nl: 02\r\n\r\nabc");
+        let req = validate_request(request(&same), udp_source(), false).unwrap();
+        assert_eq!(req.raw.body, b"ab", "equal lengths agree");
+    }
+
+    #[test]
     fn header_problems_are_named() {
         let via = "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1";
         let with = |extra: &str| options(via, &format!("CSeq: 1 OPTIONS\r\n{extra}\r\n"));
@@ -522,9 +600,36 @@ mod tests {
 
     #[test]
     fn rfc2543_branchless_requests_get_a_composite_transaction_id() {
-        let text = options("SIP/2.0/UDP 192.0.2.7", "CSeq: 9 OPTIONS\r\n\r\n");
-        let req = validate_request(request(&text), udp_source(), false).unwrap();
-        assert!(req.transaction_id.starts_with("rfc2543 cid@192.0.2.7 9 ft"));
+        for via in [
+            "SIP/2.0/UDP 192.0.2.7",
+            "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK",
+        ] {
+            let text = options(via, "CSeq: 9 OPTIONS\r\n\r\n");
+            let req = validate_request(request(&text), udp_source(), false).unwrap();
+            assert!(
+                req.transaction_id.starts_with("rfc2543 cid@192.0.2.7 9 ft"),
+                "{via}"
+            );
+            assert!(req.rfc2543, "{via}");
+        }
+    }
+
+    #[test]
+    fn responses_with_more_than_one_via_are_dropped() {
+        let response = |vias: &str| {
+            let text = format!(
+                "SIP/2.0 200 OK\r\n{vias}From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n\
+                 Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"
+            );
+            match crate::wire::parse(text.as_bytes()) {
+                Some(crate::wire::Datagram::Response(raw)) => validate_response(*raw),
+                _ => panic!("no response: {text}"),
+            }
+        };
+        let ours = "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n";
+        assert!(response(ours).is_some());
+        let broadcast = "Via: SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK2\r\n";
+        assert!(response(&format!("{ours}{broadcast}")).is_none());
     }
 
     #[test]
