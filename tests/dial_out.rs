@@ -90,6 +90,40 @@ fn a_bad_dial_target_is_a_fault_naming_it() {
     );
 }
 
+#[test]
+fn a_call_is_placed_over_tcp() {
+    let server = Server::start_with(&misbehave_config());
+    let callee = Sipp::callee_with("uas_answer_send_bye.xml", &["-t", "t1"]);
+    let uri = format!("{};transport=tcp", callee.uri("bob"));
+    dial(&server, &format!("{uri:?}"));
+    callee.finish(
+        "the INVITE and the ACK over TCP, and its BYE answered on the connection",
+        &server,
+    );
+    server
+        .wait_for_log("cause=RemoteBye", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the placed call to end with the callee's BYE: {e}"));
+}
+
+#[test]
+fn a_call_is_placed_over_ipv6() {
+    support::tools::require_ipv6_loopback();
+    let config = misbehave_config()
+        .replace(
+            "listen = \"127.0.0.1:0\"\n[control]",
+            "listen = [\"127.0.0.1:0\", \"[::1]:0\"]\n[control]",
+        )
+        .replace("address = \"127.0.0.1\"", "address = \"::1\"");
+    // RTP only on ::1: the offer can only carry IPv6 media.
+    let server = Server::start_with(&config);
+    let callee = Sipp::callee_on("::1", "uas_answer_send_bye.xml", &[]);
+    dial(&server, &format!("{:?}", callee.uri("bob")));
+    callee.finish("the INVITE over IPv6, and its BYE answered", &server);
+    server
+        .wait_for_log("cause=RemoteBye", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the placed call to end with the callee's BYE: {e}"));
+}
+
 /// A caller (SIPp) through the misbehave guest's `forward` route to `callee`.
 fn forward_call(server: &Server, callee: &Sipp, scenario_name: &str, expected: &str) {
     sipp::call(

@@ -170,23 +170,28 @@ fn info_with_dtmf_relay_and_options_in_a_call_get_200() {
 /// the 2xx, and the scenario waits 75 s for it.
 const EXPIRY_RUN_TIMEOUT: &str = "100s";
 
-/// The session-timer expiry takes a minute: SIPp is run here with a longer
-/// time-out than the helpers' 20 s, otherwise as they run it (one call from a
-/// free loopback port, no keyboard, the time-out a failure).
-#[test]
-fn an_unrefreshed_session_is_ended_by_the_servers_bye_after_60_s() {
+/// Runs SIPp's `scenario_name` as one call to the `alone` user of `server`,
+/// with a longer time-out than the helpers' 20 s (session timers take a
+/// minute), otherwise as they run it (a free loopback port, no keyboard, the
+/// time-out a failure); returns its output and how long it ran.
+fn long_call(server: &Server, scenario_name: &str) -> (std::process::Output, Duration) {
     require_sipp();
-    let server = Server::start_with(&misbehave_config());
     let started = Instant::now();
     let output = Command::new("sipp")
-        .args(["-sf", &scenario("uac_session_timer_expiry.xml")])
+        .args(["-sf", &scenario(scenario_name)])
         .args(["-s", "alone", "-i", "127.0.0.1", "-m", "1"])
         .args(["-p", &free_port("127.0.0.1").to_string()])
         .args(["-nostdin", "-timeout", EXPIRY_RUN_TIMEOUT, "-timeout_error"])
         .arg(server.sip.to_string())
         .output()
         .expect("running sipp");
-    let elapsed = started.elapsed();
+    (output, started.elapsed())
+}
+
+#[test]
+fn an_unrefreshed_session_is_ended_by_the_servers_bye_after_60_s() {
+    let server = Server::start_with(&misbehave_config());
+    let (output, elapsed) = long_call(&server, "uac_session_timer_expiry.xml");
     assert!(
         output.status.success(),
         "expected Session-Expires: 90;refresher=uac in the 200 and the server's BYE \
@@ -202,4 +207,28 @@ fn an_unrefreshed_session_is_ended_by_the_servers_bye_after_60_s() {
         "the server's BYE came after {elapsed:?} of the whole run, sooner than 55 s"
     );
     assert_call_ended(&server, "SessionExpired");
+}
+
+/// The refresh comes half the interval (45 s) after the answer, so this test
+/// takes as long; it runs beside the expiry test above.
+#[test]
+fn the_server_refreshes_a_session_by_update_when_configured() {
+    let config = misbehave_config().replace("[sip]\n", "[sip]\noffer_method = \"update\"\n");
+    let server = Server::start_with(&config);
+    let (output, elapsed) = long_call(&server, "uac_session_refresh_by_update.xml");
+    assert!(
+        output.status.success(),
+        "expected Session-Expires: 90;refresher=uas in the 200, then the server's UPDATE \
+         without a body and with Session-Expires: 90;refresher=uac, but sipp failed ({}) \
+         after {elapsed:?}:\n{}\n{}\nserver log:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    assert!(
+        elapsed >= Duration::from_secs(44),
+        "RFC 4028 §10: the refresh is due half the interval after the answer, not {elapsed:?}"
+    );
+    assert_call_ended(&server, "RemoteBye");
 }

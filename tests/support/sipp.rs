@@ -91,12 +91,18 @@ impl Sipp {
 
     /// A callee running `scenario_name` with more SIPp arguments.
     pub fn callee_with(scenario_name: &str, args: &[&str]) -> Sipp {
+        Sipp::callee_on("127.0.0.1", scenario_name, args)
+    }
+
+    /// A callee on the loopback address `ip` (`127.0.0.1` or `::1`) running
+    /// `scenario_name` with more SIPp arguments.
+    pub fn callee_on(ip: &str, scenario_name: &str, args: &[&str]) -> Sipp {
         let scenario = scenario(scenario_name);
         let args: Vec<&str> = ["-sf", scenario.as_str()]
             .into_iter()
             .chain(args.iter().copied())
             .collect();
-        let sipp = Sipp::spawn(&args, None);
+        let sipp = Sipp::spawn_on(ip, &args, None);
         // SIPp binds its socket before it reads the scenario's first message.
         std::thread::sleep(Duration::from_millis(300));
         sipp
@@ -104,8 +110,14 @@ impl Sipp {
 
     /// SIPp with `args` for one call, towards `target` if given.
     pub fn spawn(args: &[&str], target: Option<SocketAddr>) -> Sipp {
+        Sipp::spawn_on("127.0.0.1", args, target)
+    }
+
+    /// SIPp on the loopback address `ip` with `args` for one call, towards
+    /// `target` if given.
+    fn spawn_on(ip: &str, args: &[&str], target: Option<SocketAddr>) -> Sipp {
         require_sipp();
-        let port = free_port("127.0.0.1");
+        let port = free_port(ip);
         // Files, not pipes: SIPp redraws its screen every second, and a pipe
         // nobody reads would fill and stall it.
         let output = std::env::temp_dir().join(format!("sipp-{port}.out"));
@@ -117,14 +129,15 @@ impl Sipp {
             .args(["-p", &port.to_string()])
             .stdout(Stdio::from(stdout))
             .stderr(Stdio::from(stderr));
-        one_call(&mut command, "127.0.0.1");
+        one_call(&mut command, ip);
         if let Some(target) = target {
             command.arg(target.to_string());
         }
         let child = command.spawn().expect("starting sipp");
+        let ip: std::net::IpAddr = ip.parse().expect("an IP address");
         Sipp {
             child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            addr: SocketAddr::new(ip, port),
             output,
         }
     }

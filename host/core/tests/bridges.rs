@@ -6,6 +6,7 @@ mod common;
 use common::{World, answer_only};
 use std::time::Duration;
 use switchyard_core::{CallEvent, CallId, CoreConfig, CoreError, JoinOptions, MediaOp};
+use switchyard_media::{LegId, MediaEvent};
 use switchyard_sip::testing::{Net, rsip::Method};
 
 fn two_answered_calls(workers: usize) -> World {
@@ -161,4 +162,52 @@ fn bridges_refuse_what_cannot_be_bridged() {
         world.core.bridge(world.now, CallId(1), CallId(3)),
         Err(CoreError::WrongState(_))
     ));
+}
+
+#[test]
+fn key_presses_on_either_leg_of_a_bridge_reach_that_calls_guest() {
+    let mut world = two_answered_calls(1);
+    let (a, b) = (CallId(1), CallId(2));
+    world.core.bridge(world.now, a, b).unwrap();
+    // RFC 4733 from the media of each leg.
+    for (call, digit) in [(a, '1'), (b, '2')] {
+        world.core.handle_media_event(
+            world.now,
+            MediaEvent::Dtmf {
+                leg: LegId(call.0),
+                digit,
+            },
+        );
+    }
+    // SIP INFO from each caller.
+    for (caller, digit) in [(0, '3'), (1, '4')] {
+        world.uacs[caller].info(
+            world.now,
+            "Content-Type: application/dtmf-relay\r\n",
+            &format!("Signal={digit}\r\nDuration=160\r\n"),
+        );
+    }
+    let keys = |world: &World, call| -> Vec<char> {
+        world
+            .events_of(call)
+            .into_iter()
+            .filter_map(|e| match e {
+                CallEvent::Dtmf(digit) => Some(digit),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        keys(w, a).len() == 2 && keys(w, b).len() == 2
+    }));
+    assert_eq!(
+        (keys(&world, a), keys(&world, b)),
+        (vec!['1', '3'], vec!['2', '4'])
+    );
+    for call in [a, b] {
+        assert!(
+            !world.events_of(call).contains(&CallEvent::Unbridged),
+            "the bridge stands"
+        );
+    }
 }

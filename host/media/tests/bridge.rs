@@ -386,27 +386,32 @@ fn ten_ms_payloads_are_joined_into_frames_and_relayed() {
 }
 
 #[test]
-fn dtmf_from_a_bridged_leg_is_reported_not_relayed() {
-    let mut worker = worker(&[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
-    worker.bridge(A, B);
-    let now = worker.poll_timeout().unwrap();
-    // Key 5, RFC 4733 event 5.
-    worker.handle_rtp(
-        now,
-        A,
-        sdp_addr(A),
-        &rtp(101, 1, 0, 0xD7, true, &[5, 10, 0, 160]),
-    );
-    assert_eq!(
-        events(&mut worker),
-        vec![MediaEvent::Dtmf { leg: A, digit: '5' }],
-        "the key press is reported"
-    );
-    for _ in 0..5 {
-        assert_eq!(
-            heard(&tick(&mut worker), &[B]),
-            vec![ULAW_SILENCE.to_vec()],
-            "telephone-events are not audio"
+fn dtmf_from_either_bridged_leg_is_reported_not_relayed() {
+    for (presser, peer) in [(A, B), (B, A)] {
+        let mut worker = worker(&[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+        worker.bridge(A, B);
+        let now = worker.poll_timeout().unwrap();
+        // Key 5, RFC 4733 event 5.
+        worker.handle_rtp(
+            now,
+            presser,
+            sdp_addr(presser),
+            &rtp(101, 1, 0, 0xD7, true, &[5, 10, 0, 160]),
         );
+        assert_eq!(
+            events(&mut worker),
+            vec![MediaEvent::Dtmf {
+                leg: presser,
+                digit: '5'
+            }],
+            "the key press of {presser:?} is reported"
+        );
+        for _ in 0..5 {
+            assert_eq!(
+                heard(&tick(&mut worker), &[peer]),
+                vec![ULAW_SILENCE.to_vec()],
+                "telephone-events are not audio for {peer:?}"
+            );
+        }
     }
 }

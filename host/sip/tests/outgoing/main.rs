@@ -596,6 +596,31 @@ fn bye_from_the_scripted_callee_ends_the_call() {
 }
 
 #[test]
+fn a_placed_calls_route_set_is_the_record_route_of_its_2xx_reversed() {
+    let mut pair = Pair::new(Net::perfect(21), idle());
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    // §16.6 step 4: each proxy puts itself first, so the one nearest the callee leads.
+    let record_route = format!("Record-Route: <sip:192.0.2.60:5080;lr>, <sip:{P};lr>\r\n");
+    pair.peer
+        .reply(Method::Invite, 200, "OK", &record_route, &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    let ack = peer_wait(&mut pair, Method::Ack, 1);
+    pair.a.hangup(pair.now, call).unwrap();
+    // It reached P, the first route (§12.2.1.1, loose routing): the peer holds it.
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
+    // §12.1.2: the route set is the Record-Route in reverse; the Request-URI the Contact.
+    let routes = format!("Route: <sip:{P};lr>\r\nRoute: <sip:192.0.2.60:5080;lr>\r\n");
+    for request in [&ack, &bye] {
+        assert!(request.contains(&routes), "{request}");
+    }
+    assert!(
+        bye.starts_with(&format!("BYE sip:{P} SIP/2.0\r\n")),
+        "{bye}"
+    );
+}
+
+#[test]
 fn bad_arguments_are_named() {
     let mut pair = Pair::new(Net::perfect(17), idle());
     let err = pair
