@@ -3,12 +3,16 @@
 
 mod support;
 
+use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config};
 use support::sipp::{self, Sipp, free_port, scenario};
 use support::xmlrpc::rpc;
+use switchyard_net::testing::hickory_proto::rr::rdata::{A, SRV};
+use switchyard_net::testing::hickory_proto::rr::{RData, RecordType};
+use switchyard_net::testing::{DnsServer, Zone, name};
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,6 +78,54 @@ fn a_busy_callee_fails_the_placed_call_with_486() {
     assert!(
         failed.contains("code=486") && failed.contains("Busy Here"),
         "{failed}"
+    );
+}
+
+/// A zone where `sip:…@pool.test` is served over UDP by `first`, then by
+/// `second` (SRV priorities 1 and 2, RFC 2782), both on loopback.
+fn pool_zone(first: &Sipp, second: &Sipp) -> Zone {
+    let srv = |priority, callee: &Sipp, host: &str| {
+        RData::SRV(SRV::new(priority, 0, callee.addr.port(), name(host)))
+    };
+    let loopback = || vec![RData::A(A(Ipv4Addr::LOCALHOST))];
+    [
+        (
+            ("_sip._udp.pool.test", RecordType::SRV),
+            vec![srv(2, second, "b.pool.test"), srv(1, first, "a.pool.test")],
+        ),
+        (("a.pool.test", RecordType::A), loopback()),
+        (("b.pool.test", RecordType::A), loopback()),
+    ]
+    .into_iter()
+    .map(|((n, t), data)| ((n.to_owned(), t), data))
+    .collect()
+}
+
+#[test]
+fn a_placed_call_refused_with_503_by_the_first_srv_target_goes_to_the_next() {
+    let refusing = Sipp::callee("uas_503.xml");
+    let answering = Sipp::callee("uas_answer_send_bye.xml");
+    let dns = DnsServer::start(pool_zone(&refusing, &answering));
+    let config = misbehave_config().replacen(
+        "[sip]\n",
+        &format!("[sip]\ndns_server = \"{}\"\n", dns.addr()),
+        1,
+    );
+    let next = answering.addr.to_string();
+    let server = Server::start_with(&config);
+    let call = dial(&server, "'sip:bob@pool.test'");
+    refusing.finish("the INVITE refused with 503, and its ACK", &server);
+    answering.finish("the next INVITE answered, and its BYE answered", &server);
+    let retried = server
+        .wait_for_log("trying the next target", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the next target to be tried: {e}"));
+    assert!(retried.contains(&next), "{retried}");
+    server
+        .wait_for_log("cause=RemoteBye", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected {call} to end with the callee's BYE: {e}"));
+    assert!(
+        !server.log().contains("placed call failed"),
+        "the 503 must not fail the call"
     );
 }
 

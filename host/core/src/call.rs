@@ -9,6 +9,7 @@ use switchyard_media::{Codec, LegId, LegParams, MediaDirection, SUPPORTED_ENCODI
 use switchyard_sip::CallKey;
 use switchyard_sip::sdp::{self, Negotiated};
 
+use crate::failover::Failover;
 use crate::timers::TimerId;
 
 /// Identifies a call for as long as it exists; shown as `c<n>` (the "call tag").
@@ -127,6 +128,8 @@ pub(crate) struct Call {
     pub(crate) ring_timer: Option<TimerId>,
     /// A placed call was cancelled because nobody answered in time.
     pub(crate) unanswered: bool,
+    /// A placed call's targets left to try, until it is answered.
+    pub(crate) failover: Option<Box<Failover>>,
     pub(crate) attachment: Attachment,
     /// Its pending timers.
     pub(crate) timers: BTreeSet<TimerId>,

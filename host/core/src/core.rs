@@ -332,9 +332,14 @@ impl CallCore {
                         self.placed_call_answered(now, id, answer);
                     }
                 }
-                SipEvent::CallFailed { call, code, reason } => {
+                SipEvent::CallFailed {
+                    call,
+                    code,
+                    reason,
+                    try_next,
+                } => {
                     if let Some(id) = self.by_key.remove(&call) {
-                        self.placed_call_rejected(now, id, code, reason);
+                        self.placed_call_rejected(now, id, code, reason, try_next);
                     }
                 }
                 SipEvent::SessionOffer { call, offer } => {
@@ -401,6 +406,7 @@ impl CallCore {
                 linked: None,
                 ring_timer: None,
                 unanswered: false,
+                failover: None,
                 phase: Phase::Offered,
                 worker: None,
                 attachment: Attachment::Alone,

@@ -15,7 +15,8 @@ pub enum Effect {
     /// Work for a call's guest instance.
     Guest(GuestOp),
     /// Find where the INVITE of a call being placed goes: resolve `uri` as
-    /// RFC 3263 says (an IP-literal host needs no DNS), then tell the core with
+    /// RFC 3263 says (an IP-literal host needs no DNS), then tell the core
+    /// every target found, in order, with
     /// [`CallCore::resolved`](crate::CallCore::resolved).
     Resolve {
         /// The call.

@@ -174,8 +174,11 @@ fn hanging_up_while_resolving_ends_the_call_and_a_late_answer_is_ignored() {
     assert!(w.core.has_call(call));
     w.core.hangup(w.now, call).unwrap();
     assert!(!w.core.has_call(call));
-    w.core
-        .resolved(w.now, call, Ok((Transport::Udp, addr("127.0.0.1:7000"))));
+    w.core.resolved(
+        w.now,
+        call,
+        Ok(vec![(Transport::Udp, addr("127.0.0.1:7000"))]),
+    );
     w.drain();
     let events = w.events_of(call);
     assert_eq!(

@@ -17,6 +17,9 @@
 //! shell hands what it receives to the endpoint and sends what it yields without converting;
 //! it prints as in a Via header (`UDP`, `TCP`).
 //!
+//! Features:
+//! - `testing` (cargo feature `testing`): a DNS server for tests ([`testing::DnsServer`]).
+//!
 //! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
 //! with socket2), `udp`, `connections` (the TCP connection table), `tcp` (one connection's
 //! task and the accept loop), `sockets` ([`SipSockets`]), `route` ([`local_ip_for`]),
@@ -30,6 +33,8 @@ mod resolve;
 mod route;
 mod sockets;
 mod tcp;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 mod udp;
 

@@ -1,25 +1,12 @@
 //! The RFC 3263 resolver against a DNS server of the test's own on a loopback port: NAPTR to
 //! SRV to A/AAAA, SRV without NAPTR, A/AAAA without SRV, explicit ports and IP literals.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, NAPTR, SRV};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use switchyard_net::testing::hickory_proto::rr::rdata::{A, AAAA, NAPTR, SRV};
+use switchyard_net::testing::hickory_proto::rr::{RData, RecordType};
+use switchyard_net::testing::{DnsServer, Zone, name};
 use switchyard_net::{ResolveError, Resolver, Target, Transport};
-use tokio::net::UdpSocket;
-
-/// Records by (name without the trailing dot, type).
-type Zone = HashMap<(String, RecordType), Vec<RData>>;
-/// The questions the server was asked, in order.
-type Log = Arc<Mutex<Vec<(String, RecordType)>>>;
-
-fn name(text: &str) -> Name {
-    Name::from_ascii(format!("{text}.")).unwrap()
-}
 
 fn zone() -> Zone {
     let naptr = |order, services: &str, replacement: &str| {
@@ -70,46 +57,6 @@ fn zone() -> Zone {
     .collect()
 }
 
-/// Answers queries from `zone` on a free loopback port until the test ends; empty NOERROR
-/// answers for what it does not hold.
-async fn dns_server(zone: Zone) -> (SocketAddr, Log) {
-    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let addr = socket.local_addr().unwrap();
-    let log = Log::default();
-    let asked = Arc::clone(&log);
-    tokio::spawn(async move {
-        let mut buffer = vec![0; 4096];
-        while let Ok((len, from)) = socket.recv_from(&mut buffer).await {
-            let Ok(query) = Message::from_vec(&buffer[..len]) else {
-                continue;
-            };
-            let mut response = Message::response(query.metadata.id, query.metadata.op_code);
-            response.metadata.recursion_desired = query.metadata.recursion_desired;
-            response.metadata.recursion_available = true;
-            response.metadata.authoritative = true;
-            response.metadata.response_code = ResponseCode::NoError;
-            for question in &query.queries {
-                let text = question.name.to_ascii().to_ascii_lowercase();
-                let text = text.trim_end_matches('.').to_owned();
-                asked
-                    .lock()
-                    .unwrap()
-                    .push((text.clone(), question.query_type));
-                for data in zone.get(&(text, question.query_type)).into_iter().flatten() {
-                    response.add_answer(Record::from_rdata(
-                        question.name.clone(),
-                        60,
-                        data.clone(),
-                    ));
-                }
-            }
-            response.add_queries(query.queries.clone());
-            let _ = socket.send_to(&response.to_vec().unwrap(), from).await;
-        }
-    });
-    (addr, log)
-}
-
 fn target(transport: Transport, addr: &str) -> Target {
     Target {
         transport,
@@ -117,9 +64,13 @@ fn target(transport: Transport, addr: &str) -> Target {
     }
 }
 
-async fn resolver() -> (Resolver, Log) {
-    let (server, log) = dns_server(zone()).await;
-    (Resolver::with_name_server(server, 1).unwrap(), log)
+/// A resolver asking a server that holds [`zone`]; the server answers while it is kept.
+fn resolver() -> (Resolver, DnsServer) {
+    let server = DnsServer::start(zone());
+    (
+        Resolver::with_name_server(server.addr(), 1).unwrap(),
+        server,
+    )
 }
 
 async fn resolve(resolver: &Resolver, uri: &str) -> Result<Vec<Target>, ResolveError> {
@@ -128,13 +79,9 @@ async fn resolve(resolver: &Resolver, uri: &str) -> Result<Vec<Target>, ResolveE
         .unwrap_or_else(|_| panic!("{uri}: no answer within 10 s"))
 }
 
-fn asked(log: &Log) -> Vec<(String, RecordType)> {
-    std::mem::take(&mut *log.lock().unwrap())
-}
-
 #[tokio::test]
 async fn naptr_leads_to_srv_then_addresses_in_order() {
-    let (resolver, log) = resolver().await;
+    let (resolver, server) = resolver();
     let targets = resolve(&resolver, "sip:alice@naptr.test").await.unwrap();
     assert_eq!(
         targets,
@@ -144,7 +91,7 @@ async fn naptr_leads_to_srv_then_addresses_in_order() {
             target(Transport::Udp, "[2001:db8::10]:5080"),
         ]
     );
-    let questions = asked(&log);
+    let questions = server.take_asked();
     assert_eq!(questions[0], ("naptr.test".into(), RecordType::NAPTR));
     assert!(
         !questions.iter().any(|(n, _)| n.starts_with("_sips")),
@@ -154,10 +101,10 @@ async fn naptr_leads_to_srv_then_addresses_in_order() {
 
 #[tokio::test]
 async fn without_naptr_srv_is_asked_for_each_transport() {
-    let (resolver, log) = resolver().await;
+    let (resolver, server) = resolver();
     let targets = resolve(&resolver, "sip:srv.test").await.unwrap();
     assert_eq!(targets, [target(Transport::Tcp, "192.0.2.20:5090")]);
-    let questions: Vec<_> = asked(&log).into_iter().map(|(n, _)| n).collect();
+    let questions: Vec<_> = server.take_asked().into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         &questions[..3],
         ["srv.test", "_sip._udp.srv.test", "_sip._tcp.srv.test"]
@@ -166,7 +113,7 @@ async fn without_naptr_srv_is_asked_for_each_transport() {
 
 #[tokio::test]
 async fn without_srv_the_addresses_are_used_on_5060_over_udp() {
-    let (resolver, _) = resolver().await;
+    let (resolver, _server) = resolver();
     let mut targets = resolve(&resolver, "sip:plain.test").await.unwrap();
     targets.sort_by_key(|t| t.addr);
     assert_eq!(
@@ -180,12 +127,16 @@ async fn without_srv_the_addresses_are_used_on_5060_over_udp() {
 
 #[tokio::test]
 async fn an_explicit_port_asks_for_addresses_only() {
-    let (resolver, log) = resolver().await;
+    let (resolver, server) = resolver();
     let targets = resolve(&resolver, "sip:plain.test:5099;transport=tcp")
         .await
         .unwrap();
     assert!(targets.contains(&target(Transport::Tcp, "192.0.2.30:5099")));
-    let kinds: Vec<_> = asked(&log).into_iter().map(|(_, kind)| kind).collect();
+    let kinds: Vec<_> = server
+        .take_asked()
+        .into_iter()
+        .map(|(_, kind)| kind)
+        .collect();
     assert!(
         kinds
             .iter()
@@ -196,7 +147,7 @@ async fn an_explicit_port_asks_for_addresses_only() {
 
 #[tokio::test]
 async fn ip_literals_need_no_dns_and_unknown_names_are_not_found() {
-    let (resolver, log) = resolver().await;
+    let (resolver, server) = resolver();
     assert_eq!(
         resolve(&resolver, "sip:bob@[2001:db8::1]").await.unwrap(),
         [target(Transport::Udp, "[2001:db8::1]:5060")]
@@ -207,7 +158,7 @@ async fn ip_literals_need_no_dns_and_unknown_names_are_not_found() {
             .unwrap(),
         [target(Transport::Tcp, "192.0.2.1:5070")]
     );
-    assert!(asked(&log).is_empty(), "no DNS for IP literals");
+    assert!(server.take_asked().is_empty(), "no DNS for IP literals");
     assert_eq!(
         resolve(&resolver, "sip:nowhere.test").await,
         Err(ResolveError::NotFound("sip:nowhere.test".into()))

@@ -48,6 +48,10 @@ pub enum Event {
         code: u16,
         /// The reason phrase.
         reason: String,
+        /// The next hop failed rather than the request (RFC 3263 §4.3): no response came at
+        /// all (Timer B) or it answered 503 (RFC 3261 §21.5.4). The application may send a new
+        /// INVITE to the next target the URI resolved to.
+        try_next: bool,
     },
     /// The peer offers a new session description in the confirmed call: a re-INVITE or an
     /// UPDATE with SDP (RFC 3264 §8, RFC 3311). The application must settle it with

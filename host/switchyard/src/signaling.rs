@@ -108,25 +108,22 @@ impl Signaling {
     }
 
     /// Resolves the target of the placed call `call` in a task of its own and
-    /// tells the core where its INVITE goes. At most `max_dialing` calls are
-    /// being placed, so at most that many of these tasks run, each bounded by
-    /// [`RESOLVE_TIMEOUT`].
+    /// tells the core every place its INVITE may go, in order. At most
+    /// `max_dialing` calls are being placed, so at most that many of these
+    /// tasks run, each bounded by [`RESOLVE_TIMEOUT`].
     fn resolve(&self, call: CallId, uri: String) {
         let (resolver, core, wake) = (self.resolver.clone(), self.core.clone(), self.wake.clone());
         tokio::spawn(async move {
-            let destination =
-                match tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(&uri)).await {
-                    // RFC 3263 §4.3: the most preferred target first.
-                    Ok(Ok(targets)) => targets
-                        .first()
-                        .map(|t| (t.transport, t.addr))
-                        .ok_or_else(|| format!("{uri} resolved to nothing")),
-                    Ok(Err(e)) => Err(e.to_string()),
-                    Err(_) => Err(format!(
-                        "no DNS answer for {uri} within {RESOLVE_TIMEOUT:?}"
-                    )),
-                };
-            lock(&core).resolved(Instant::now(), call, destination);
+            let targets = match tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(&uri)).await
+            {
+                // RFC 3263 §4.3: the core tries them in this order.
+                Ok(Ok(targets)) => Ok(targets.iter().map(|t| (t.transport, t.addr)).collect()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!(
+                    "no DNS answer for {uri} within {RESOLVE_TIMEOUT:?}"
+                )),
+            };
+            lock(&core).resolved(Instant::now(), call, targets);
             wake.notify_one();
         });
     }

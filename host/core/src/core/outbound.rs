@@ -11,6 +11,7 @@ use crate::call::{Attachment, Call, CallId, Phase, Session};
 use crate::dial::DialRequest;
 use crate::effect::{CallEvent, Effect, GuestOp, MediaOp};
 use crate::error::CoreError;
+use crate::failover::{self, Failover, Target};
 use crate::rooms::ParticipantStatus;
 use crate::timers::TimerKind;
 
@@ -76,22 +77,28 @@ impl CallCore {
         Ok(placed)
     }
 
-    /// The target of the placed call `call` resolved to `destination`, the
-    /// transport and address its INVITE goes to, or not (`Err` says why: the
-    /// call fails with 478). Stale answers (the call was hung up meanwhile)
-    /// are ignored.
+    /// The target of the placed call `call` resolved to `targets`, the
+    /// transports and addresses its INVITE may go to, most preferred first
+    /// (RFC 3263 §4), or not (`Err` says why). The INVITE goes to the first;
+    /// while one fails as a next hop (no response at all, or 503) a new INVITE
+    /// goes to the next, at most [`MAX_TARGETS`](crate::MAX_TARGETS) in all,
+    /// passing over those our offer's address cannot reach (another address
+    /// family); the call fails as the last one did. `Err` or no target fails
+    /// the call with 478. Stale answers (the call was hung up meanwhile) are
+    /// ignored.
     pub fn resolved(
         &mut self,
         now: Instant,
         call: CallId,
-        destination: Result<(Transport, SocketAddr), String>,
+        targets: Result<Vec<(Transport, SocketAddr)>, String>,
     ) {
         let Some(pending) = self.dialing.remove(&call) else {
             return;
         };
-        let outcome = destination
+        let outcome = targets
+            .and_then(|targets| failover::first(targets).ok_or_else(|| "no target".to_owned()))
             .map_err(|e| Failure::new(478, format!("Unresolvable destination: {e}")))
-            .and_then(|destination| self.send_invite(now, call, &pending, destination));
+            .and_then(|(first, left)| self.send_invite(now, call, &pending, first, left));
         if let Err(failure) = outcome {
             self.placed_call_failed(now, call, pending.linked, pending.room, failure);
         }
@@ -141,13 +148,15 @@ impl CallCore {
         Ok(call)
     }
 
-    /// Reserves the RTP port, sends the INVITE and files the call.
+    /// Reserves the RTP port, sends the INVITE to `first` and files the call
+    /// with the targets `left` to try if it fails.
     fn send_invite(
         &mut self,
         now: Instant,
         call: CallId,
         pending: &PendingDial,
-        (transport, destination): (Transport, SocketAddr),
+        (transport, destination): Target,
+        left: std::vec::IntoIter<Target>,
     ) -> Result<(), Failure> {
         let local_ip = self.network.local_ip_for(destination.ip());
         let port = self
@@ -188,14 +197,16 @@ impl CallCore {
             sdp_offer: offer.clone(),
             credentials: request.credentials.clone(),
         };
-        let key = match self.endpoint.invite(now, outgoing) {
+        let key = match self.endpoint.invite(now, outgoing.clone()) {
             Ok(key) => key,
             Err(e) => {
                 self.network.close_rtp(call.leg());
                 return Err(Failure::new(400, e.to_string()));
             }
         };
-        self.file_placed_call(call, key, SocketAddr::new(local_ip, port), offer, pending);
+        let failover = Failover::new(outgoing, left);
+        let local_rtp = SocketAddr::new(local_ip, port);
+        self.file_placed_call(call, key, local_rtp, offer, failover, pending);
         let ring_timer = self
             .timers
             .schedule(now + self.config.ring_timeout, TimerKind::RingTimeout(call));
@@ -212,6 +223,7 @@ impl CallCore {
         key: CallKey,
         local_rtp: SocketAddr,
         offer: String,
+        failover: Failover,
         pending: &PendingDial,
     ) {
         self.calls.insert(
@@ -225,6 +237,7 @@ impl CallCore {
                 linked: pending.linked,
                 ring_timer: None,
                 unanswered: false,
+                failover: Some(Box::new(failover)),
                 phase: Phase::Dialing,
                 worker: None,
                 attachment: pending
@@ -299,6 +312,7 @@ impl CallCore {
             return;
         };
         state.phase = Phase::Answered(now);
+        state.failover = None;
         let linked = state.linked;
         if let Some(timer) = state.ring_timer.take() {
             self.timers.cancel(timer);
@@ -314,16 +328,65 @@ impl CallCore {
         }
     }
 
-    /// A placed call failed with a final response (or a local time-out).
+    /// A placed call failed with a final response (or a local time-out); a
+    /// failure of the next hop (`try_next`) sends the INVITE to the next
+    /// target instead, if there is one.
     pub(super) fn placed_call_rejected(
         &mut self,
         now: Instant,
         call: CallId,
         code: u16,
         reason: String,
+        try_next: bool,
     ) {
+        if try_next && self.try_next_target(now, call) {
+            return;
+        }
         let linked = self.calls.get(&call).and_then(|c| c.linked);
         self.placed_call_failed(now, call, linked, None, Failure::new(code, reason));
+    }
+
+    /// Sends a new INVITE of the placed call `call`, still dialing, to its next
+    /// target (RFC 3263 §4.3: a new transaction, the same offer); false if none
+    /// is left. Early media of the failed target stops until the new one's.
+    fn try_next_target(&mut self, now: Instant, call: CallId) -> bool {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        let Some(failover) = state
+            .failover
+            .as_mut()
+            .filter(|_| state.phase == Phase::Dialing)
+        else {
+            return false;
+        };
+        let (network, local_ip) = (&mut self.network, state.local_ip);
+        // Our offer, Via and Contact name `local_ip`: a target another local
+        // address reaches (another family, another interface) cannot use them.
+        let Some(invite) = failover.next(|ip| network.local_ip_for(ip) == local_ip) else {
+            return false;
+        };
+        let destination = invite.destination;
+        let key = match self.endpoint.invite(now, invite) {
+            Ok(key) => key,
+            Err(e) => {
+                tracing::warn!(%call, "the INVITE to the next target was refused: {e}");
+                return false;
+            }
+        };
+        tracing::info!(%call, to = %destination, "trying the next target");
+        state.key = key;
+        self.by_key.insert(key, call);
+        if state.session.take().is_some()
+            && let Some(worker) = state.worker
+        {
+            self.media(MediaOp::UpdateLeg {
+                worker,
+                leg: call.leg(),
+                params: silent_params(),
+            });
+        }
+        true
     }
 
     /// A placed call rang for `ring_timeout` unanswered: it is cancelled (RFC
@@ -443,16 +506,8 @@ impl CallCore {
         if state.worker.is_some() {
             return;
         }
-        let params = LegParams {
-            codec: Codec::Pcmu,
-            payload_type: Codec::Pcmu.payload_type(),
-            telephone_event: None,
-            remote: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
-            direction: MediaDirection::Inactive,
-            ptime_ms: 20,
-        };
         let offer = state.local_sdp.clone().unwrap_or_default();
-        if let Err(e) = self.start_leg_with(call, params, offer) {
+        if let Err(e) = self.start_leg_with(call, silent_params(), offer) {
             tracing::debug!(%call, "no silent leg for the ringing call: {e}");
         }
     }
@@ -505,6 +560,19 @@ impl CallCore {
             self.answer(now, caller)?;
         }
         self.connect_legs(now, caller, callee)
+    }
+}
+
+/// The parameters of a placed call's leg while its audio is not agreed: it
+/// neither sends nor receives.
+fn silent_params() -> LegParams {
+    LegParams {
+        codec: Codec::Pcmu,
+        payload_type: Codec::Pcmu.payload_type(),
+        telephone_event: None,
+        remote: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+        direction: MediaDirection::Inactive,
+        ptime_ms: 20,
     }
 }
 

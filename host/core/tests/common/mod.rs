@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test binary uses part of the harness")]
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -61,6 +62,9 @@ pub struct World {
     pub callees: Vec<Callee>,
     /// `(call, uri)` of every resolution the core asked for.
     pub resolutions: Vec<(CallId, String)>,
+    /// Host parts of URIs the harness's "DNS" knows (`name` or `name:port`),
+    /// each with the addresses it resolves to, in order, over UDP.
+    pub hosts: HashMap<String, Vec<SocketAddr>>,
     /// RTP ports reserved and not released by the core (opened minus closed;
     /// legs' ports are released by the media worker, not counted here).
     pub open_ports: Arc<AtomicI64>,
@@ -88,6 +92,7 @@ impl World {
             core: CallCore::new(config, endpoint, Box::new(network)),
             callees: Vec::new(),
             resolutions: Vec::new(),
+            hosts: HashMap::new(),
             open_ports,
             net,
             uacs: Vec::new(),
@@ -222,8 +227,8 @@ impl World {
                 match effect {
                     Effect::Media(op) => self.media.push(op),
                     Effect::Resolve { call, uri } => {
-                        let target = resolve_literal(&uri).map(|addr| (Transport::Udp, addr));
-                        self.core.resolved(self.now, call, target);
+                        let targets = self.resolve(&uri);
+                        self.core.resolved(self.now, call, targets);
                         self.resolutions.push((call, uri));
                     }
                     Effect::Guest(op) => {
@@ -263,6 +268,29 @@ impl World {
                 return;
             }
         }
+    }
+
+    /// What the harness's "DNS" makes of a URI: a host in [`World::hosts`]
+    /// resolves to its addresses, an IP-literal host (with its port, 5060 by
+    /// default) to itself; any other name fails.
+    fn resolve(&self, uri: &str) -> Result<Vec<(Transport, SocketAddr)>, String> {
+        let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
+        let host_port = rest.rsplit('@').next().unwrap_or(rest);
+        let host_port = host_port.split(';').next().unwrap_or(host_port);
+        let literal = host_port.parse().or_else(|_| {
+            host_port
+                .parse::<IpAddr>()
+                .map(|ip| SocketAddr::new(ip, 5060))
+        });
+        let addrs = match (literal, self.hosts.get(host_port)) {
+            (Ok(addr), _) => vec![addr],
+            (Err(_), Some(addrs)) => addrs.clone(),
+            (Err(_), None) => return Err(format!("no such host: {host_port}")),
+        };
+        Ok(addrs
+            .into_iter()
+            .map(|addr| (Transport::Udp, addr))
+            .collect())
     }
 
     /// The events the guest of `call` received, in order.
@@ -315,22 +343,6 @@ pub fn answer_only() -> Script {
             core.answer(now, invite.call).expect("answer");
         }
     })
-}
-
-/// What the harness's "DNS" makes of a URI: an IP-literal host (with its port,
-/// 5060 by default) resolves; any name fails.
-pub fn resolve_literal(uri: &str) -> Result<SocketAddr, String> {
-    let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
-    let host_port = rest.rsplit('@').next().unwrap_or(rest);
-    let host_port = host_port.split(';').next().unwrap_or(host_port);
-    host_port
-        .parse()
-        .or_else(|_| {
-            host_port
-                .parse::<IpAddr>()
-                .map(|ip| SocketAddr::new(ip, 5060))
-        })
-        .map_err(|_| format!("no such host: {host_port}"))
 }
 
 /// A callee that answers every call with a G.711 answer, after ringing (180)

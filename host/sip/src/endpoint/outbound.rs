@@ -225,7 +225,7 @@ impl Endpoint {
             // callee gives up after 64*T1 (§13.3.1.4).
             Err(problem) => {
                 if first {
-                    self.fail_placed(call, 502, problem.to_owned());
+                    self.fail_placed(call, 502, problem.to_owned(), false);
                 }
                 return;
             }
@@ -251,6 +251,7 @@ impl Endpoint {
                 call,
                 code: 488,
                 reason: "Not Acceptable Here".into(),
+                try_next: false,
             });
         }
         // The call becomes one of the endpoint's calls, confirmed, so in-dialog requests,
@@ -308,17 +309,24 @@ impl Endpoint {
             self.stats.auth_retries += 1;
             return self.resend_invite(now, call);
         }
-        self.fail_placed(call, response.code, response.reason);
+        // RFC 3263 §4.3: a 503 is the next hop's failure; the next target may serve.
+        let try_next = response.code == 503;
+        self.fail_placed(call, response.code, response.reason, try_next);
     }
 
-    /// Forgets the placed call `call` and reports its failure with `code` and `reason`, or
-    /// its end if the application hung up.
-    fn fail_placed(&mut self, call: CallKey, code: u16, reason: String) {
+    /// Forgets the placed call `call` and reports its failure with `code`, `reason` and
+    /// `try_next` (see [`Event::CallFailed`]), or its end if the application hung up.
+    fn fail_placed(&mut self, call: CallKey, code: u16, reason: String, try_next: bool) {
         let Some(placed) = self.placed.remove(&call) else {
             return;
         };
         self.events.push_back(match placed.hangup {
-            Hangup::No => Event::CallFailed { call, code, reason },
+            Hangup::No => Event::CallFailed {
+                call,
+                code,
+                reason,
+                try_next,
+            },
             Hangup::Wanted | Hangup::Cancelled => Event::CallEnded {
                 call,
                 cause: EndCause::LocalHangup,
@@ -327,7 +335,7 @@ impl Endpoint {
     }
 
     /// Runs the timers of the INVITE client transaction `id`. Timer B fails the call with
-    /// 408 (or ends it if the application hung up); once the transaction of a 2xx ends
+    /// 408, the next target worth a try (or ends it if the application hung up); once the transaction of a 2xx ends
     /// (Timer M), the call's record of it goes.
     pub(super) fn on_invite_client_timeout(&mut self, now: Instant, id: TxId) {
         let Some(tx) = invite_client(&mut self.transactions, id) else {
@@ -341,7 +349,7 @@ impl Endpoint {
             return;
         }
         if outcome == Some(ClientOutcome::Timeout) {
-            self.fail_placed(call, 408, "Request Timeout".into());
+            self.fail_placed(call, 408, "Request Timeout".into(), true);
         } else if !self.transactions.contains_key(&id) {
             self.placed.remove(&call);
         }

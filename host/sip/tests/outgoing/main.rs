@@ -36,12 +36,20 @@ fn answered(pair: &Pair) -> bool {
         .any(|e| matches!(e, Event::CallAnswered { .. }))
 }
 
-/// Asserts that the caller's only event is the failure of `call` with `code` and `reason`.
-fn assert_only_failure(pair: &Pair, call: switchyard_sip::CallKey, code: u16, reason: &str) {
+/// Asserts that the caller's only event is the failure of `call` with `code` and `reason`,
+/// a failure of the next hop if `try_next`.
+fn assert_only_failure(
+    pair: &Pair,
+    call: switchyard_sip::CallKey,
+    code: u16,
+    reason: &str,
+    try_next: bool,
+) {
     let failed = Event::CallFailed {
         call,
         code,
         reason: reason.into(),
+        try_next,
     };
     assert_eq!(pair.a_events, [failed]);
 }
@@ -205,7 +213,7 @@ fn busy_fails_the_call_and_is_acked_on_the_invite_branch() {
     );
     let call = pair.invite(call_to(B));
     pair.settle();
-    assert_only_failure(&pair, call, 486, "Busy Here");
+    assert_only_failure(&pair, call, 486, "Busy Here", false);
     let invite = pair.a_sent_starting("INVITE ")[0];
     let acks = pair.a_sent_starting("ACK ");
     assert_eq!(acks.len(), 1);
@@ -230,11 +238,26 @@ fn no_response_fails_the_call_with_408_after_timer_b() {
     pair.net.drop_if(|d| d.to == addr(B));
     let call = pair.invite(call_to(B));
     pair.settle();
-    assert_only_failure(&pair, call, 408, "Request Timeout");
+    assert_only_failure(&pair, call, 408, "Request Timeout", true);
     let sent: Vec<_> = pair.a_sent.iter().map(|(at, _)| at.as_millis()).collect();
     assert_eq!(sent, [0, 500, 1500, 3500, 7500, 15500, 31500]);
     assert_eq!(pair.elapsed(), Duration::from_secs(32));
     assert_eq!(pair.a.stats().retransmissions_sent, 6);
+}
+
+#[test]
+fn a_503_lets_the_next_target_be_tried_and_a_408_response_does_not() {
+    for (code, reason, try_next) in [
+        (503, "Service Unavailable", true),
+        (408, "Request Timeout", false),
+    ] {
+        let mut pair = Pair::new(Net::perfect(20), idle());
+        let call = pair.invite(call_to(P));
+        peer_wait(&mut pair, Method::Invite, 1);
+        pair.peer.reply(Method::Invite, code, reason, "", "");
+        pair.settle();
+        assert_only_failure(&pair, call, code, reason, try_next);
+    }
 }
 
 /// A pair over `net` whose callee rings (180) and whose caller hangs up `hangups` times on
@@ -474,7 +497,8 @@ fn second_challenge_fails_the_call_unless_stale() {
             [Event::CallFailed {
                 call,
                 code: 401,
-                reason: "Unauthorized".into()
+                reason: "Unauthorized".into(),
+                try_next: false,
             }],
             "stale {stale}"
         );
@@ -696,7 +720,7 @@ fn a_2xx_without_contact_fails_the_call_with_502() {
     pair.peer
         .reply(Method::Invite, 200, "OK", "", &callee_sdp());
     pair.settle();
-    assert_only_failure(&pair, call, 502, "Missing Contact header");
+    assert_only_failure(&pair, call, 502, "Missing Contact header", false);
     assert_eq!(pair.a.active_calls(), 0);
 }
 

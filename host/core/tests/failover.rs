@@ -1,0 +1,279 @@
+//! RFC 3263 §4.3: a placed call whose target resolved to several tries the
+//! next while one fails as a next hop (no response, or 503), on virtual time.
+
+mod common;
+
+use common::*;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
+use switchyard_media::MediaDirection;
+use switchyard_sip::testing::{Net, addr, rsip::Method};
+use switchyard_sip::{EndCause, Event as SipEvent};
+
+/// The name the harness's DNS resolves to [`TARGETS`].
+const POOL: &str = "pool.example.com";
+/// Three addresses, most preferred first; the first has no endpoint, so an
+/// INVITE sent there is never answered.
+const TARGETS: [&str; 3] = ["127.0.0.1:7004", "127.0.0.1:7000", "127.0.0.1:7002"];
+/// Timer B: 64*T1 without any response (RFC 3261 §17.1.1.2).
+const TIMER_B: Duration = Duration::from_secs(32);
+
+fn request() -> DialRequest {
+    DialRequest {
+        uri: format!("sip:bob@{POOL}"),
+        context: "ctx".to_owned(),
+        ..DialRequest::default()
+    }
+}
+
+/// A world whose DNS resolves [`POOL`] to `targets`.
+fn world(targets: &[&str], script: Script) -> World {
+    let mut w = World::new(CoreConfig::default(), Net::perfect(7), 7, script);
+    let addrs = targets.iter().map(|t| addr(t)).collect();
+    w.hosts.insert(POOL.to_owned(), addrs);
+    w
+}
+
+fn idle() -> Script {
+    Box::new(|_, _, _| {})
+}
+
+/// A callee that rejects every call with `code`, after early media (183 with
+/// SDP) if `early`.
+fn rejecting(code: u16, reason: &'static str, early: bool) -> CalleeScript {
+    Box::new(move |endpoint, now, event| {
+        if let SipEvent::IncomingCall(call) = event {
+            if early {
+                let sdp = callee_answer(&call.offer);
+                endpoint
+                    .progress(now, call.call, 183, "Session Progress", Some(sdp))
+                    .unwrap();
+            }
+            endpoint.reject(now, call.call, code, reason).unwrap();
+        }
+    })
+}
+
+/// A callee that rings (180) and never answers.
+fn ringing() -> CalleeScript {
+    Box::new(|endpoint, now, event| {
+        if let SipEvent::IncomingCall(call) = event {
+            endpoint
+                .progress(now, call.call, 180, "Ringing", None)
+                .unwrap();
+        }
+    })
+}
+
+/// How many INVITEs the callee `n` was offered.
+fn invites_to(w: &World, n: usize) -> usize {
+    w.callees[n]
+        .events
+        .iter()
+        .filter(|e| matches!(e, SipEvent::IncomingCall(_)))
+        .count()
+}
+
+fn failures(events: &[CallEvent]) -> Vec<(u16, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            CallEvent::Failed { code, reason } => Some((*code, reason.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_silent_first_target_times_out_and_the_second_answers() {
+    let mut w = world(&TARGETS[..2], idle());
+    let second = w.callee(addr(TARGETS[1]), answering_callee(true));
+    let call = w.core.dial(request()).unwrap();
+    let start = w.now;
+    assert!(w.run_until(Duration::from_secs(40), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert!(w.now - start >= TIMER_B, "{:?}", w.now - start);
+    assert_eq!(
+        w.events_of(call),
+        [
+            CallEvent::Dialed("ctx".into()),
+            CallEvent::Progress {
+                code: 180,
+                reason: "Ringing".into(),
+                early_media: false
+            },
+            CallEvent::Answered,
+        ]
+    );
+    assert_eq!(invites_to(&w, second), 1);
+    w.core.hangup(w.now, call).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
+    assert!(w.callees[second].events.iter().any(|e| matches!(
+        e,
+        SipEvent::CallEnded {
+            cause: EndCause::RemoteBye,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_503_tries_the_next_target_and_its_early_media_stops() {
+    let mut w = world(&TARGETS[1..], idle());
+    let first = w.callee(
+        addr(TARGETS[1]),
+        rejecting(503, "Service Unavailable", true),
+    );
+    let second = w.callee(addr(TARGETS[2]), answering_callee(false));
+    let call = w.core.dial(request()).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert!(failures(&w.events_of(call)).is_empty());
+    assert_eq!((invites_to(&w, first), invites_to(&w, second)), (1, 1));
+    let directions: Vec<_> = w
+        .media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::AddLeg { leg, params, .. } | MediaOp::UpdateLeg { leg, params, .. }
+                if *leg == call.leg() =>
+            {
+                Some(params.direction)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        directions,
+        [
+            MediaDirection::SendRecv,
+            MediaDirection::Inactive,
+            MediaDirection::SendRecv
+        ],
+        "early media from the first, none meanwhile, then the second's answer"
+    );
+}
+
+#[test]
+fn a_busy_first_target_fails_the_call_at_once() {
+    let mut w = world(&TARGETS[1..], idle());
+    w.callee(addr(TARGETS[1]), rejecting(486, "Busy Here", false));
+    let second = w.callee(addr(TARGETS[2]), answering_callee(false));
+    let call = w.core.dial(request()).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
+    assert_eq!(
+        failures(&w.events_of(call)),
+        [(486, "Busy Here".to_owned())]
+    );
+    assert_eq!(
+        invites_to(&w, second),
+        0,
+        "a 486 is not the next hop's failure"
+    );
+}
+
+#[test]
+fn when_every_target_fails_the_call_fails_as_the_last_did() {
+    let mut w = world(&TARGETS[..2], idle());
+    w.callee(
+        addr(TARGETS[1]),
+        rejecting(503, "Service Unavailable", false),
+    );
+    let call = w.core.dial(request()).unwrap();
+    assert!(w.run_until(Duration::from_secs(40), |w| !w.core.has_call(call)));
+    let events = w.events_of(call);
+    assert_eq!(
+        failures(&events),
+        [(503, "Service Unavailable".to_owned())],
+        "one failure, the last target's, after the first timed out"
+    );
+    assert_eq!(events.last(), Some(&CallEvent::Hangup));
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 0);
+    assert_eq!(w.core.dialing(), 0);
+    assert_eq!(w.core.footprint().timers, 0);
+}
+
+/// Dials a call to targets that answer 503, then `second` (none: silence),
+/// then answer; hangs up 2 s in, while the second target has the INVITE, and
+/// runs until it ended. Returns the world, the call and the third callee.
+fn hung_up_on_the_second_target(second: Option<CalleeScript>) -> (World, CallId, usize) {
+    let third_addr = "127.0.0.1:7006";
+    let mut w = world(&[TARGETS[1], TARGETS[2], third_addr], idle());
+    w.callee(
+        addr(TARGETS[1]),
+        rejecting(503, "Service Unavailable", false),
+    );
+    if let Some(second) = second {
+        w.callee(addr(TARGETS[2]), second);
+    }
+    let third = w.callee(addr(third_addr), answering_callee(false));
+    let call = w.core.dial(request()).unwrap();
+    w.run_for(Duration::from_secs(2));
+    w.core.hangup(w.now, call).unwrap();
+    assert!(w.run_until(Duration::from_secs(40), |w| !w.core.has_call(call)));
+    w.run_for(Duration::from_secs(5));
+    let events = w.events_of(call);
+    assert!(failures(&events).is_empty(), "{events:?}");
+    assert_eq!(events.last(), Some(&CallEvent::Hangup));
+    (w, call, third)
+}
+
+#[test]
+fn hanging_up_while_the_next_target_rings_cancels_it_and_tries_no_further() {
+    let (w, _, third) = hung_up_on_the_second_target(Some(ringing()));
+    assert!(w.callees[1].events.iter().any(|e| matches!(
+        e,
+        SipEvent::CallEnded {
+            cause: EndCause::Cancelled,
+            ..
+        }
+    )));
+    assert_eq!(invites_to(&w, third), 0);
+}
+
+#[test]
+fn hanging_up_before_the_next_target_responds_lets_timer_b_end_it_without_another_invite() {
+    let (w, _, third) = hung_up_on_the_second_target(None);
+    assert_eq!(invites_to(&w, third), 0);
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 0);
+}
+
+/// A guest that forwards every incoming call to [`POOL`].
+fn forwarding() -> Script {
+    Box::new(|core, _, op| {
+        if let GuestOp::Invite(invite) = op {
+            core.forward(invite.call, request()).expect("forward");
+        }
+    })
+}
+
+fn placed_of(w: &World) -> CallId {
+    w.guest
+        .iter()
+        .find_map(|op| match op {
+            GuestOp::Dialed { call, .. } => Some(*call),
+            _ => None,
+        })
+        .expect("a call was placed")
+}
+
+#[test]
+fn a_forwarded_call_fails_over_and_the_caller_never_hears_the_503() {
+    let mut w = world(&TARGETS[1..], forwarding());
+    w.callee(
+        addr(TARGETS[1]),
+        rejecting(503, "Service Unavailable", false),
+    );
+    w.callee(addr(TARGETS[2]), answering_callee(true));
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    assert!(!w.uacs[caller].codes(Method::Invite).contains(&503));
+    let incoming = w.invites()[0].call;
+    let placed = placed_of(&w);
+    assert!(w.media.iter().any(|op| matches!(op,
+        MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())));
+}

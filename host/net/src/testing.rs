@@ -1,0 +1,117 @@
+//! Test support, behind the `testing` cargo feature: a DNS server of the test's own on a
+//! loopback port ([`DnsServer`]) for a [`Resolver`](crate::Resolver) made with
+//! [`Resolver::with_name_server`](crate::Resolver::with_name_server), or for the binary's
+//! `sip.dns_server`. Not for production use. A crate's tests enable it with
+//! `switchyard-net = { workspace = true, features = ["testing"] }` under
+//! `[dev-dependencies]`; the records are `hickory_proto`'s, re-exported here.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use hickory_proto;
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+/// Records by (name without the trailing dot, type).
+pub type Zone = HashMap<(String, RecordType), Vec<RData>>;
+
+/// How often the server's thread looks whether it was dropped.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The absolute domain name `text` (given without the trailing dot), as records name hosts.
+pub fn name(text: &str) -> Name {
+    Name::from_ascii(format!("{text}.")).expect("a valid domain name")
+}
+
+/// A DNS server on a free loopback UDP port that answers every question from its [`Zone`]
+/// (an empty NOERROR answer for what it does not hold, so a resolver hears "no such
+/// record"), on a thread of its own until it is dropped. It notes each question it is asked.
+pub struct DnsServer {
+    addr: SocketAddr,
+    asked: Arc<Mutex<Vec<(String, RecordType)>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DnsServer {
+    /// Starts a server answering from `zone`. Panics if no loopback socket can be had.
+    pub fn start(zone: Zone) -> DnsServer {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP socket");
+        socket.set_read_timeout(Some(POLL)).expect("a read timeout");
+        let addr = socket.local_addr().expect("the socket's address");
+        let asked = Arc::default();
+        let stop = Arc::default();
+        let thread = std::thread::spawn({
+            let (asked, stop) = (Arc::clone(&asked), Arc::clone(&stop));
+            move || serve(&socket, &zone, &asked, &stop)
+        });
+        DnsServer {
+            addr,
+            asked,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The questions asked since the last call (name without the trailing dot, lower
+    /// case; type), in order.
+    pub fn take_asked(&self) -> Vec<(String, RecordType)> {
+        std::mem::take(&mut *self.asked.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Drop for DnsServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Answers queries on `socket` from `zone` until `stop`.
+fn serve(
+    socket: &UdpSocket,
+    zone: &Zone,
+    asked: &Mutex<Vec<(String, RecordType)>>,
+    stop: &AtomicBool,
+) {
+    let mut buffer = vec![0; 4096];
+    while !stop.load(Ordering::Relaxed) {
+        let Ok((len, from)) = socket.recv_from(&mut buffer) else {
+            continue;
+        };
+        let Ok(query) = Message::from_vec(&buffer[..len]) else {
+            continue;
+        };
+        let mut response = Message::response(query.metadata.id, query.metadata.op_code);
+        response.metadata.recursion_desired = query.metadata.recursion_desired;
+        response.metadata.recursion_available = true;
+        response.metadata.authoritative = true;
+        response.metadata.response_code = ResponseCode::NoError;
+        for question in &query.queries {
+            let text = question.name.to_ascii().to_ascii_lowercase();
+            let text = text.trim_end_matches('.').to_owned();
+            asked
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((text.clone(), question.query_type));
+            for data in zone.get(&(text, question.query_type)).into_iter().flatten() {
+                response.add_answer(Record::from_rdata(question.name.clone(), 60, data.clone()));
+            }
+        }
+        response.add_queries(query.queries.clone());
+        if let Ok(bytes) = response.to_vec() {
+            let _ = socket.send_to(&bytes, from);
+        }
+    }
+}
