@@ -81,38 +81,44 @@ fn a_busy_callee_fails_the_placed_call_with_486() {
     );
 }
 
-/// A zone where `sip:…@pool.test` is served over UDP by `first`, then by
-/// `second` (SRV priorities 1 and 2, RFC 2782), both on loopback.
-fn pool_zone(first: &Sipp, second: &Sipp) -> Zone {
-    let srv = |priority, callee: &Sipp, host: &str| {
-        RData::SRV(SRV::new(priority, 0, callee.addr.port(), name(host)))
-    };
+/// A zone where `sip:…@pool.test` is served over `transport` ("udp" or
+/// "tcp") at loopback port `first`, then at `second` (SRV priorities 1 and 2,
+/// RFC 2782).
+fn pool_zone(transport: &str, first: u16, second: u16) -> Zone {
+    let srv = |priority, port, host: &str| RData::SRV(SRV::new(priority, 0, port, name(host)));
     let loopback = || vec![RData::A(A(Ipv4Addr::LOCALHOST))];
     [
         (
-            ("_sip._udp.pool.test", RecordType::SRV),
+            (format!("_sip._{transport}.pool.test"), RecordType::SRV),
             vec![srv(2, second, "b.pool.test"), srv(1, first, "a.pool.test")],
         ),
-        (("a.pool.test", RecordType::A), loopback()),
-        (("b.pool.test", RecordType::A), loopback()),
+        (("a.pool.test".to_owned(), RecordType::A), loopback()),
+        (("b.pool.test".to_owned(), RecordType::A), loopback()),
     ]
     .into_iter()
-    .map(|((n, t), data)| ((n.to_owned(), t), data))
     .collect()
+}
+
+/// The misbehave config with `dns` as the DNS server.
+fn config_with_dns(dns: &DnsServer) -> String {
+    misbehave_config().replacen(
+        "[sip]\n",
+        &format!("[sip]\ndns_server = \"{}\"\n", dns.addr()),
+        1,
+    )
 }
 
 #[test]
 fn a_placed_call_refused_with_503_by_the_first_srv_target_goes_to_the_next() {
     let refusing = Sipp::callee("uas_503.xml");
     let answering = Sipp::callee("uas_answer_send_bye.xml");
-    let dns = DnsServer::start(pool_zone(&refusing, &answering));
-    let config = misbehave_config().replacen(
-        "[sip]\n",
-        &format!("[sip]\ndns_server = \"{}\"\n", dns.addr()),
-        1,
-    );
+    let dns = DnsServer::start(pool_zone(
+        "udp",
+        refusing.addr.port(),
+        answering.addr.port(),
+    ));
     let next = answering.addr.to_string();
-    let server = Server::start_with(&config);
+    let server = Server::start_with(&config_with_dns(&dns));
     let call = dial(&server, "'sip:bob@pool.test'");
     refusing.finish("the INVITE refused with 503, and its ACK", &server);
     answering.finish("the next INVITE answered, and its BYE answered", &server);
@@ -126,6 +132,33 @@ fn a_placed_call_refused_with_503_by_the_first_srv_target_goes_to_the_next() {
     assert!(
         !server.log().contains("placed call failed"),
         "the 503 must not fail the call"
+    );
+}
+
+#[test]
+fn a_first_srv_target_refusing_tcp_connections_is_left_at_once() {
+    // A port nobody listens on: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free TCP port")
+        .port();
+    let answering = Sipp::callee_with("uas_answer_send_bye.xml", &["-t", "t1"]);
+    let dns = DnsServer::start(pool_zone("tcp", closed, answering.addr.port()));
+    let server = Server::start_with(&config_with_dns(&dns));
+    let started = Instant::now();
+    dial(&server, "'sip:bob@pool.test;transport=tcp'");
+    server
+        .wait_for_log("trying the next target", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the next target to be tried: {e}"));
+    // Timer B would take 32 s; the refused connection is reported at once.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the next target was tried only after {:?}",
+        started.elapsed()
+    );
+    answering.finish(
+        "the INVITE over TCP answered, and its BYE answered",
+        &server,
     );
 }
 

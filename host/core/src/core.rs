@@ -171,6 +171,14 @@ impl CallCore {
         self.drain_sip(now);
     }
 
+    /// The shell's transport could not reach `addr` over `transport` (a TCP
+    /// connection that could not be opened): calls being placed whose INVITE
+    /// went there go on to their next target, or fail with 503.
+    pub fn transport_failed(&mut self, now: Instant, transport: Transport, addr: SocketAddr) {
+        self.endpoint.transport_failed(transport, addr);
+        self.drain_sip(now);
+    }
+
     /// Runs everything due at `now`: SIP timers, guest timers, expiries.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.endpoint.handle_timeout(now);

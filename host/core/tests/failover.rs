@@ -9,7 +9,7 @@ use std::time::Duration;
 use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
 use switchyard_media::MediaDirection;
 use switchyard_sip::testing::{Net, addr, rsip::Method};
-use switchyard_sip::{EndCause, Event as SipEvent};
+use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
 /// The name the harness's DNS resolves to [`TARGETS`].
 const POOL: &str = "pool.example.com";
@@ -117,6 +117,28 @@ fn a_silent_first_target_times_out_and_the_second_answers() {
             ..
         }
     )));
+}
+
+#[test]
+fn an_unreachable_first_target_is_left_at_once_for_the_second() {
+    let mut w = world(&TARGETS[..2], idle());
+    let second = w.callee(addr(TARGETS[1]), answering_callee(false));
+    let call = w.core.dial(request()).unwrap();
+    let start = w.now;
+    // The INVITE is on its way to the first target when its connection fails.
+    assert!(!w.run_until(Duration::from_millis(100), |w| invites_to(w, second) > 0));
+    w.core
+        .transport_failed(w.now, Transport::Udp, addr(TARGETS[0]));
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert!(
+        w.now - start < Duration::from_secs(1),
+        "no wait for Timer B: {:?}",
+        w.now - start
+    );
+    assert_eq!(invites_to(&w, second), 1);
+    assert!(failures(&w.events_of(call)).is_empty());
 }
 
 #[test]

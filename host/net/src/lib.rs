@@ -42,5 +42,5 @@ pub use config::SocketsConfig;
 pub use resolve::{ResolveError, Resolver, Target};
 
 pub use route::local_ip_for;
-pub use sockets::{SendError, SipSockets};
+pub use sockets::{SendError, SipSockets, SocketEvent};
 pub use transport::{ConnectionId, Outgoing, Received, Transport};

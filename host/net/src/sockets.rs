@@ -14,14 +14,29 @@ use crate::{Outgoing, Received, SocketsConfig, Transport, bind, tcp, udp};
 /// connection tasks wait, and the kernel's buffers (then TCP flow control) hold the rest.
 const RECEIVE_QUEUE: usize = 1024;
 
+/// Peers a TCP connection could not be opened to, waiting for [`SipSockets::recv`]; past this many, more are dropped (the SIP
+/// transaction's own timer still ends what waited on them).
+const UNREACHABLE_QUEUE: usize = 64;
+
 /// What the socket and connection tasks share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: SocketsConfig,
     pub(crate) table: Arc<Table>,
     pub(crate) received: mpsc::Sender<Received>,
+    /// Where a connection could not be opened to.
+    pub(crate) unreachable: mpsc::Sender<SocketAddr>,
     /// Changes never; fails once the [`SipSockets`] is dropped, which ends every task.
     pub(crate) shutdown: watch::Receiver<()>,
+}
+
+/// What [`SipSockets::recv`] yields.
+#[derive(Debug)]
+pub enum SocketEvent {
+    /// A message received.
+    Message(Received),
+    /// A TCP connection to this peer could not be opened.
+    Unreachable(SocketAddr),
 }
 
 /// Why a message could not be sent.
@@ -53,6 +68,7 @@ pub struct SipSockets {
     udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
     local_addrs: Vec<(Transport, SocketAddr)>,
     received: mpsc::Receiver<Received>,
+    unreachable: mpsc::Receiver<SocketAddr>,
     _shutdown: watch::Sender<()>,
 }
 
@@ -73,11 +89,13 @@ impl SipSockets {
             listeners.push(listener);
         }
         let (sender, received) = mpsc::channel(RECEIVE_QUEUE);
+        let (unreachable_sender, unreachable) = mpsc::channel(UNREACHABLE_QUEUE);
         let (shutdown, watch) = watch::channel(());
         let shared = Arc::new(Shared {
             table: Table::new(config.max_connections),
             config,
             received: sender,
+            unreachable: unreachable_sender,
             shutdown: watch,
         });
         for (local, socket) in &udp_sockets {
@@ -96,6 +114,7 @@ impl SipSockets {
             udp: udp_sockets,
             local_addrs,
             received,
+            unreachable,
             _shutdown: shutdown,
         })
     }
@@ -106,12 +125,17 @@ impl SipSockets {
         &self.local_addrs
     }
 
-    /// The next message received on any socket or connection. Cancel-safe.
-    pub async fn recv(&mut self) -> Received {
-        match self.received.recv().await {
-            Some(message) => message,
-            // `shared` holds a sender for as long as `self` lives.
-            None => std::future::pending().await,
+    /// What happened next on the sockets: a message received on any socket or connection,
+    /// or a peer a TCP connection could not be opened to (refused, or not established
+    /// within the connect timeout; what was queued for it is dropped, and RFC 3261 §18.4
+    /// wants the transaction layer told). Cancel-safe.
+    pub async fn recv(&mut self) -> SocketEvent {
+        tokio::select! {
+            biased;
+            Some(message) = self.received.recv() => SocketEvent::Message(message),
+            Some(remote) = self.unreachable.recv() => SocketEvent::Unreachable(remote),
+            // `shared` holds both senders for as long as `self` lives.
+            else => std::future::pending().await,
         }
     }
 

@@ -51,7 +51,8 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 
 /// Opens a connection to `remote` in the background and returns its queue at once, so that
 /// messages sent meanwhile go on it too (§18.1.1: later requests reuse it). If it cannot be
-/// established within the connect timeout, what was queued is dropped.
+/// established within the connect timeout, what was queued is dropped and `remote` is
+/// reported by [`SipSockets::recv`](crate::SipSockets::recv).
 pub(crate) fn connect(remote: SocketAddr, shared: &Arc<Shared>) -> Result<Queue, SendError> {
     let (queue, writes) = mpsc::channel(shared.config.max_write_queue);
     let registration = shared
@@ -61,10 +62,12 @@ pub(crate) fn connect(remote: SocketAddr, shared: &Arc<Shared>) -> Result<Queue,
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
         match timeout(shared.config.connect_timeout, TcpStream::connect(remote)).await {
-            Ok(Ok(stream)) => run(stream, registration, writes, shared).await,
+            Ok(Ok(stream)) => return run(stream, registration, writes, shared).await,
             Ok(Err(e)) => debug!(%remote, "TCP connect: {e}"),
             Err(_) => debug!(%remote, "TCP connect timed out"),
         }
+        // Full: dropped, and the transaction's own timer ends what waited on it.
+        let _ = shared.unreachable.try_send(remote);
     });
     Ok(queue)
 }

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchyard_net::{Outgoing, Received, SendError, SipSockets, SocketsConfig, Transport};
+use switchyard_net::{
+    Outgoing, Received, SendError, SipSockets, SocketEvent, SocketsConfig, Transport,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
@@ -16,6 +18,14 @@ async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
     tokio::time::timeout(WAIT, future)
         .await
         .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
+}
+
+/// The next message `sip` receives; panics on any other event.
+async fn message(sip: &mut SipSockets) -> Received {
+    match sip.recv().await {
+        SocketEvent::Message(message) => message,
+        other => panic!("expected a message, got {other:?}"),
+    }
 }
 
 fn options(n: u32) -> Vec<u8> {
@@ -103,7 +113,7 @@ async fn udp_on_ipv4_and_ipv6_loopback() {
         let client = UdpSocket::bind(client).await.unwrap();
         let server = addr_of(&sip, Transport::Udp, v6);
         client.send_to(&options(1), server).await.unwrap();
-        let received = within("datagram", sip.recv()).await;
+        let received = within("datagram", message(&mut sip)).await;
         assert_eq!(
             received,
             Received {
@@ -146,8 +156,8 @@ async fn pipelined_tcp_requests_arrive_in_order_and_responses_take_their_connect
     both.extend_from_slice(&options(1));
     both.extend_from_slice(&options(2));
     client.write_all(&both).await.unwrap();
-    let first = within("first", sip.recv()).await;
-    let second = within("second", sip.recv()).await;
+    let first = within("first", message(&mut sip)).await;
+    let second = within("second", message(&mut sip)).await;
     assert_eq!((first.payload, second.payload), (options(1), options(2)));
     assert_eq!(first.transport, Transport::Tcp);
     assert_eq!(first.remote, client.local_addr().unwrap());
@@ -197,7 +207,7 @@ async fn requests_to_one_destination_share_one_new_connection() {
     assert_eq!(sip.connections(), 1);
     // The peer's answer comes back on the same connection.
     stream.write_all(&options(3)).await.unwrap();
-    let answer = within("answer", sip.recv()).await;
+    let answer = within("answer", message(&mut sip)).await;
     assert_eq!((answer.remote, answer.payload), (destination, options(3)));
     assert!(
         tokio::time::timeout(Duration::from_millis(200), peer.accept())
@@ -238,7 +248,7 @@ async fn connections_beyond_the_cap_are_closed() {
     let server = addr_of(&sip, Transport::Tcp, false);
     let mut first = TcpStream::connect(server).await.unwrap();
     first.write_all(&options(1)).await.unwrap();
-    within("first", sip.recv()).await;
+    within("first", message(&mut sip)).await;
     let mut second = TcpStream::connect(server).await.unwrap();
     assert!(closes(&mut second).await, "second connection kept");
     let refused = send(
@@ -266,7 +276,7 @@ async fn a_framing_error_is_answered_and_closes_the_connection() {
           Content-Length: many\r\n\r\n",
     );
     client.write_all(&stream).await.unwrap();
-    assert_eq!(within("valid", sip.recv()).await.payload, options(1));
+    assert_eq!(within("valid", message(&mut sip)).await.payload, options(1));
     let mut answer = Vec::new();
     within("close", client.read_to_end(&mut answer))
         .await
@@ -304,4 +314,28 @@ async fn a_full_write_queue_refuses_more() {
         read_exactly(&mut stream, options(1).len()).await,
         options(1)
     );
+}
+
+#[tokio::test]
+async fn a_peer_refusing_the_connection_is_reported_unreachable() {
+    let mut sip = sockets(loopback(&["127.0.0.1:0"])).await;
+    // A port nobody listens on: bound, then closed.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let request = Outgoing {
+        transport: Transport::Tcp,
+        destination: closed,
+        connection: None,
+        payload: options(1),
+    };
+    sip.send(request)
+        .await
+        .expect("queued on the new connection");
+    match within("the refusal", sip.recv()).await {
+        SocketEvent::Unreachable(remote) => assert_eq!(remote, closed),
+        other => panic!("expected {closed} reported unreachable, got {other:?}"),
+    }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_core::{CallCore, CallId, Effect};
 use switchyard_media::MediaEvent;
-use switchyard_net::{Outgoing, Resolver, SipSockets};
+use switchyard_net::{Outgoing, Resolver, SipSockets, SocketEvent, Transport};
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, info, warn};
@@ -69,13 +69,18 @@ impl Signaling {
             let wake_at = [timer, give_up].into_iter().flatten().min();
             let wake_at = wake_at.unwrap_or_else(|| Instant::now() + IDLE);
             tokio::select! {
-                received = self.sockets.recv() => lock(&self.core).handle_message(
-                    Instant::now(),
-                    received.transport,
-                    received.local,
-                    received.remote,
-                    &received.payload,
-                ),
+                event = self.sockets.recv() => match event {
+                    SocketEvent::Message(received) => lock(&self.core).handle_message(
+                        Instant::now(),
+                        received.transport,
+                        received.local,
+                        received.remote,
+                        &received.payload,
+                    ),
+                    SocketEvent::Unreachable(remote) => {
+                        lock(&self.core).transport_failed(Instant::now(), Transport::Tcp, remote);
+                    }
+                },
                 () = tokio::time::sleep_until(wake_at.into()) => {
                     lock(&self.core).handle_timeout(Instant::now());
                 }

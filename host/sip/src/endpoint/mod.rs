@@ -64,6 +64,9 @@ pub struct Stats {
     pub dropped_stray_responses: u64,
     /// ACKs that match no transaction and no dialog, or are malformed or too large, dropped.
     pub dropped_acks: u64,
+    /// Calls being placed that failed because the transport could not reach their next hop
+    /// ([`Endpoint::transport_failed`]).
+    pub transport_failures: u64,
     /// `400 Bad Request` responses sent for malformed requests.
     pub bad_requests_sent: u64,
     /// `513 Message Too Large` responses sent for requests over

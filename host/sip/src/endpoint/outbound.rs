@@ -2,6 +2,7 @@
 //! (RFC 3261 §8.1, §9.1, §13.2, §22; RFC 6026 §7.2).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
@@ -18,7 +19,7 @@ use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::{self, timer};
 use crate::transaction::{ClientOutcome, InviteClient, NonInviteClient, Transaction, TxId};
-use crate::transport::TransportAddr;
+use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
 
 /// The most dialogs one INVITE may create (forks answering, RFC 6026 §7.2); 2xx responses with
@@ -312,6 +313,26 @@ impl Endpoint {
         // RFC 3263 §4.3: a 503 is the next hop's failure; the next target may serve.
         let try_next = response.code == 503;
         self.fail_placed(call, response.code, response.reason, try_next);
+    }
+
+    /// The transport could not reach `addr` over `transport` (a TCP connection to it could not
+    /// be opened): every call being placed whose INVITE went there and got no response yet
+    /// fails as if answered 503 (RFC 3261 §8.1.3.1), so the next target is worth a try (RFC
+    /// 3263 §4.3). Its INVITE client transaction ends at once instead of waiting for Timer B.
+    pub fn transport_failed(&mut self, transport: Transport, addr: SocketAddr) {
+        let destination = TransportAddr { transport, addr };
+        let failed: Vec<(CallKey, TxId)> = self
+            .placed
+            .iter()
+            .filter(|(_, p)| p.destination == destination && p.stage == Stage::Calling)
+            .map(|(&call, p)| (call, p.tx))
+            .collect();
+        for (call, tx) in failed {
+            self.remove_tx(tx);
+            self.stats.transport_failures += 1;
+            let reason = format!("Service Unavailable (cannot reach {})", destination.addr);
+            self.fail_placed(call, 503, reason, true);
+        }
     }
 
     /// Forgets the placed call `call` and reports its failure with `code`, `reason` and

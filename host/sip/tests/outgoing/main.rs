@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pair::*;
 use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
-use switchyard_sip::{CallError, Credentials, EndCause, Event};
+use switchyard_sip::{CallError, Credentials, EndCause, Event, Transport};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -258,6 +258,36 @@ fn a_503_lets_the_next_target_be_tried_and_a_408_response_does_not() {
         pair.settle();
         assert_only_failure(&pair, call, code, reason, try_next);
     }
+}
+
+#[test]
+fn an_unreachable_next_hop_fails_its_calls_at_once_with_503() {
+    let mut pair = Pair::new(Net::perfect(23), idle());
+    let call = pair.invite(call_to(P));
+    // Another call, to a next hop that stays reachable (and silent).
+    let other = pair.invite(call_to("127.0.0.1:5090"));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.a.transport_failed(Transport::Udp, addr(P));
+    let to_p = format!("INVITE sip:bob@{P} ");
+    let sent = pair.a_sent_starting(&to_p).len();
+    assert!(!pair.run_until(Duration::from_secs(5), |p| p.a_events.len() > 1));
+    assert_eq!(
+        pair.a_events,
+        [Event::CallFailed {
+            call,
+            code: 503,
+            reason: format!("Service Unavailable (cannot reach {P})"),
+            try_next: true,
+        }],
+        "only the call whose INVITE went to {P} failed, the next target worth a try; {other:?} goes on"
+    );
+    assert_eq!(
+        pair.a_sent_starting(&to_p).len(),
+        sent,
+        "its INVITE is not sent again"
+    );
+    assert!(pair.a_sent_starting("INVITE sip:bob@127.0.0.1:5090 ").len() > 1);
+    assert_eq!(pair.a.stats().transport_failures, 1);
 }
 
 /// A pair over `net` whose callee rings (180) and whose caller hangs up `hangups` times on
