@@ -14,7 +14,10 @@ end, its RSS, and reports per run and as medians over the runs, per size:
   - packets received more than 20 ms behind their stream's schedule (%),
   - RSS per participant: (RSS - RSS before any call) / participants,
   - packets lost (sequence gaps) and missing (fewer than 50/s per participant),
-  - the generator's own CPU per participant-second.
+  - the server's own view: its media ticks run more than 20 ms late (%),
+  - the generator's own CPU per participant-second, and its send slots (5 ms
+    each) that went out more than a slot late (%): when that is not near 0, the
+    generator did not get the CPU it needs and the run says little.
 
 Usage: benches/load/media.py [--participants 500,1000,2000,4000] [--runs 3]
        [--warmup 10] [--duration 30] [--binary target/release/switchyard]
@@ -31,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from calls import cpu_seconds, free_port, rss_kb, total_calls  # noqa: E402
@@ -44,7 +48,8 @@ SETTLE_S = 2
 
 
 def start_server(binary, workdir, participants):
-    """The server on loopback, sized for `participants` calls, and its idle RSS (kB)."""
+    """The server on loopback, sized for `participants` calls; its SIP and control
+    ports, and its idle RSS (kB)."""
     sip, control = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     config = os.path.join(workdir, "switchyard.toml")
     with open(config, "w") as f:
@@ -66,7 +71,7 @@ def start_server(binary, workdir, participants):
         try:
             total_calls(control)
             time.sleep(SETTLE_S)
-            return server, sip, rss_kb(server.pid)
+            return server, sip, control, rss_kb(server.pid)
         except OSError:
             time.sleep(0.2)
     server.kill()
@@ -75,7 +80,8 @@ def start_server(binary, workdir, participants):
 
 def run_once(args, participants, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-media-")
-    server, sip, idle_kb = start_server(args.binary, workdir, participants)
+    server, sip, control, idle_kb = start_server(args.binary, workdir, participants)
+    stats = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{control}/RPC2").stats
     marks = {}
     result = {}
     try:
@@ -91,7 +97,7 @@ def run_once(args, participants, number):
             word = line.split()[0] if line.strip() else ""
             if line.startswith("measure "):
                 marks[line.strip()] = (time.monotonic(), cpu_seconds(server.pid),
-                                       cpu_seconds(generator.pid), rss_kb(server.pid))
+                                       cpu_seconds(generator.pid), rss_kb(server.pid), stats())
             elif word == "result":
                 result = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
         generator.wait()
@@ -101,7 +107,9 @@ def run_once(args, participants, number):
         server.wait(timeout=30)
     if "measure end" not in marks or not result:
         sys.exit(f"run {number}: the generator stopped early (exit {generator.returncode})")
-    (t0, cpu0, gen0, _), (t1, cpu1, gen1, rss) = marks["measure start"], marks["measure end"]
+    (t0, cpu0, gen0, _, stats0), (t1, cpu1, gen1, rss, stats1) = (marks["measure start"],
+                                                                  marks["measure end"])
+    ticks = stats1["ticks"] - stats0["ticks"]
     n = result["participants"]
     figures = {
         "participants": n,
@@ -112,13 +120,18 @@ def run_once(args, participants, number):
         "lost": result["lost"],
         "missing": max(result["expected"] - result["received"], 0),
         "expected": result["expected"],
+        "behind_pct": 100 * result["slots_behind"] / max(result["slots"], 1),
+        "ticks_late_pct": 100 * (stats1["ticks_late_over_20ms"] - stats0["ticks_late_over_20ms"])
+        / max(ticks, 1),
     }
     print(f"run {number}, {participants} participants: {n} calls up, "
           f"{figures['cpu_us']:.0f} us CPU/participant-s ({(cpu1 - cpu0) / (t1 - t0):.2f} cores), "
           f"{figures['late_pct']:.3f}% > 20 ms late, {figures['rss_kib']:.1f} KiB RSS/participant "
           f"(idle {idle_kb / 1024:.0f} MiB), lost {figures['lost']}, "
           f"missing {figures['missing']} of {figures['expected']}, "
-          f"generator {figures['generator_us']:.0f} us/participant-s", flush=True)
+          f"server ticks > 20 ms late {figures['ticks_late_pct']:.2f}%, "
+          f"generator {figures['generator_us']:.0f} us/participant-s, "
+          f"{figures['behind_pct']:.1f}% of its slots behind", flush=True)
     return figures
 
 
@@ -141,13 +154,14 @@ def main():
     results = {n: [run_once(args, n, r + 1) for r in range(args.runs)] for n in sizes}
     print(f"\nmedians of {args.runs} runs, {args.duration} s measured after {args.warmup} s:")
     print(f"{'participants':>12} {'CPU us/p-s':>10} {'% late':>8} {'KiB RSS/p':>9} "
-          f"{'lost':>6} {'missing':>8} {'gen us/p-s':>10}")
+          f"{'lost':>6} {'missing':>8} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11}")
     for n, runs in results.items():
         def median(key):
             return statistics.median(r[key] for r in runs)
         print(f"{n:>12} {median('cpu_us'):>10.0f} {median('late_pct'):>8.3f} "
               f"{median('rss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
-              f"{median('generator_us'):>10.0f}")
+              f"{median('ticks_late_pct'):>11.2f} "
+              f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f}")
 
 
 if __name__ == "__main__":

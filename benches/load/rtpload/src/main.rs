@@ -130,7 +130,7 @@ fn run(args: &Args) -> io::Result<()> {
     let expected = participants.len() as u128 * duration.as_nanos() / media::PERIOD.as_nanos();
     println!(
         "result participants={} sent={} unsent={} received={} expected={expected} late={} \
-         lost={} silent_streams={} foreign={}",
+         lost={} silent_streams={} foreign={} slots={} slots_behind={}",
         participants.len(),
         totals.sent,
         totals.unsent,
@@ -139,6 +139,8 @@ fn run(args: &Args) -> io::Result<()> {
         totals.lost,
         totals.silent_streams,
         totals.foreign,
+        totals.slots,
+        totals.slots_behind,
     );
     let hung_up = agent.hang_up(&offers, &dialogs, args.setup_rate)?;
     println!("hung up {hung_up} of {}", participants.len());

@@ -49,6 +49,11 @@ pub struct Totals {
     pub silent_streams: u64,
     /// Datagrams from ports that are no participant's server leg.
     pub foreign: u64,
+    /// Send slots (a quarter of the participants each) that went out more than
+    /// a slot (5 ms) after their deadline: the generator fell behind.
+    pub slots_behind: u64,
+    /// Send slots in the measured interval.
+    pub slots: u64,
 }
 
 /// Sends for `warmup` and then `duration` more, tallying only the latter; `mark`
@@ -81,6 +86,10 @@ pub fn run(
         }
         if k == total_slots {
             break;
+        }
+        if receiver.tally {
+            totals.slots += 1;
+            totals.slots_behind += u64::from(Instant::now() > start + slot * (k + 1));
         }
         let frame = k / PHASES;
         let phase = (k % PHASES) as usize;
@@ -184,15 +193,16 @@ impl Receiver {
         }
     }
 
-    /// Reads whatever arrives until `deadline`.
+    /// Reads whatever arrives until `deadline`, and what is waiting even when
+    /// `deadline` has passed.
     fn receive_until(&mut self, sockets: &[UdpSocket], deadline: Instant) {
         loop {
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            if sys::wait_readable(&mut self.poll, deadline - now) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if sys::wait_readable(&mut self.poll, left) {
                 self.drain(sockets);
+            }
+            if left.is_zero() {
+                return;
             }
         }
     }
