@@ -10,7 +10,8 @@ as phones without VAD/DTX do) for --warmup seconds and --duration more. Over
 the measured interval it samples the server's CPU (utime+stime) and, at its
 end, its RSS, and reports per run and as medians over the runs, per size:
 
-  - server CPU in microseconds per participant-second,
+  - server CPU in microseconds per participant-second, and per participant-second
+    actually delivered (50 packets received; the same unless the server skipped ticks),
   - packets received more than 20 ms behind their stream's schedule (%),
   - RSS per participant: (RSS - RSS before any call) / participants,
   - packets lost (sequence gaps) and missing (fewer than 50/s per participant),
@@ -114,6 +115,7 @@ def run_once(args, participants, number):
     figures = {
         "participants": n,
         "cpu_us": (cpu1 - cpu0) / (t1 - t0) / n * 1e6,
+        "delivered_us": (cpu1 - cpu0) * 1e6 / max(result["received"] / 50, 1),
         "generator_us": (gen1 - gen0) / (t1 - t0) / n * 1e6,
         "late_pct": 100 * result["late"] / max(result["received"], 1),
         "rss_kib": (rss - idle_kb) / n,
@@ -125,7 +127,8 @@ def run_once(args, participants, number):
         / max(ticks, 1),
     }
     print(f"run {number}, {participants} participants: {n} calls up, "
-          f"{figures['cpu_us']:.0f} us CPU/participant-s ({(cpu1 - cpu0) / (t1 - t0):.2f} cores), "
+          f"{figures['cpu_us']:.0f} us CPU/participant-s ({(cpu1 - cpu0) / (t1 - t0):.2f} cores; "
+          f"{figures['delivered_us']:.0f} per delivered participant-s), "
           f"{figures['late_pct']:.3f}% > 20 ms late, {figures['rss_kib']:.1f} KiB RSS/participant "
           f"(idle {idle_kb / 1024:.0f} MiB), lost {figures['lost']}, "
           f"missing {figures['missing']} of {figures['expected']}, "
@@ -153,12 +156,13 @@ def main():
             sys.exit(f"{path} is missing: run cargo build --release -p switchyard -p rtpload")
     results = {n: [run_once(args, n, r + 1) for r in range(args.runs)] for n in sizes}
     print(f"\nmedians of {args.runs} runs, {args.duration} s measured after {args.warmup} s:")
-    print(f"{'participants':>12} {'CPU us/p-s':>10} {'% late':>8} {'KiB RSS/p':>9} "
+    print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} "
           f"{'lost':>6} {'missing':>8} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11}")
     for n, runs in results.items():
         def median(key):
             return statistics.median(r[key] for r in runs)
-        print(f"{n:>12} {median('cpu_us'):>10.0f} {median('late_pct'):>8.3f} "
+        print(f"{n:>12} {median('cpu_us'):>10.0f} {median('delivered_us'):>9.0f} "
+              f"{median('late_pct'):>8.3f} "
               f"{median('rss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
               f"{median('ticks_late_pct'):>11.2f} "
               f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f}")
