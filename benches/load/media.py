@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Media load benchmark: thousands of G.711 participants in rooms of 10, on loopback.
+
+Each run starts the release binary with a generated config (free ports, an RTP
+port range and instance limit for the load, session timers and RTP timeouts out
+of the way), and runs the rtpload generator against it: one SIP call per
+participant into rooms of 10 (Request-URI 000777<room>), then 20 ms PCMU from
+every participant (2 talkers per room send a tone, the others mu-law silence,
+as phones without VAD/DTX do) for --warmup seconds and --duration more. Over
+the measured interval it samples the server's CPU (utime+stime) and, at its
+end, its RSS, and reports per run and as medians over the runs, per size:
+
+  - server CPU in microseconds per participant-second, and per participant-second
+    actually delivered (50 packets received; the same unless the server skipped ticks),
+  - packets received more than 20 ms behind their stream's schedule (%),
+  - RSS per participant: (RSS - RSS before any call) / participants,
+  - packets lost (sequence gaps) and missing (fewer than 50/s per participant),
+  - the server's own view: its media ticks run more than 20 ms late (%),
+  - the generator's own CPU per participant-second, and its send slots (5 ms
+    each) that went out more than a slot late (%): when that is not near 0, the
+    generator did not get the CPU it needs and the run says little.
+
+Usage: benches/load/media.py [--participants 500,1000,2000,4000] [--runs 3]
+       [--warmup 10] [--duration 30] [--binary target/release/switchyard]
+       [--generator target/release/rtpload]
+Build first: cargo build --release -p switchyard -p rtpload
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xmlrpc.client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from calls import cpu_seconds, free_port, rss_kb, total_calls  # noqa: E402
+
+# Below the kernel's ephemeral range (32768 and up), where every other port here
+# comes from: 10,000 even ports, one per participant.
+RTP_PORT_MIN, RTP_PORT_MAX = 10000, 29999
+MAX_PARTICIPANTS = 9000
+SETUP_RATE = 500
+SETTLE_S = 2
+
+
+def start_server(binary, workdir, participants):
+    """The server on loopback, sized for `participants` calls; its SIP and control
+    ports, and its idle RSS (kB)."""
+    sip, control = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    config = os.path.join(workdir, "switchyard.toml")
+    with open(config, "w") as f:
+        f.write(
+            '[log]\nlevel = "warn"\n'
+            f'[sip]\nlisten = "127.0.0.1:{sip}"\nsession_timers = false\n'
+            f'[control]\nlisten = "127.0.0.1:{control}"\n'
+            # No call is silent for long here; the timeout only ends calls a dead
+            # generator left behind.
+            f'[rtp]\naddress = "127.0.0.1"\nport_min = {RTP_PORT_MIN}\n'
+            f"port_max = {RTP_PORT_MAX}\ntimeout_s = 300\n"
+            f"[limits]\nmax_instances = {participants + 100}\n"
+        )
+    log = open(os.path.join(workdir, "server.log"), "w")
+    server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
+                              stdout=log, stderr=log)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            total_calls(control)
+            time.sleep(SETTLE_S)
+            return server, sip, control, rss_kb(server.pid)
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit(f"the server did not start; see {log.name}")
+
+
+def run_once(args, participants, number):
+    workdir = tempfile.mkdtemp(prefix="switchyard-media-")
+    server, sip, control, idle_kb = start_server(args.binary, workdir, participants)
+    stats = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{control}/RPC2").stats
+    marks = {}
+    result = {}
+    try:
+        generator = subprocess.Popen(
+            [args.generator, "--sip", f"127.0.0.1:{sip}", "--participants", str(participants),
+             "--warmup-s", str(args.warmup), "--duration-s", str(args.duration),
+             "--setup-rate", str(SETUP_RATE)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        limit = 2 * participants / SETUP_RATE + args.warmup + args.duration + 90
+        watchdog = threading.Timer(limit, generator.kill)
+        watchdog.start()
+        for line in generator.stdout:
+            word = line.split()[0] if line.strip() else ""
+            if line.startswith("measure "):
+                marks[line.strip()] = (time.monotonic(), cpu_seconds(server.pid),
+                                       cpu_seconds(generator.pid), rss_kb(server.pid), stats())
+            elif word == "result":
+                result = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+        generator.wait()
+        watchdog.cancel()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if "measure end" not in marks or not result:
+        sys.exit(f"run {number}: the generator stopped early (exit {generator.returncode})")
+    (t0, cpu0, gen0, _, stats0), (t1, cpu1, gen1, rss, stats1) = (marks["measure start"],
+                                                                  marks["measure end"])
+    ticks = stats1["ticks"] - stats0["ticks"]
+    n = result["participants"]
+    figures = {
+        "participants": n,
+        "cpu_us": (cpu1 - cpu0) / (t1 - t0) / n * 1e6,
+        "delivered_us": (cpu1 - cpu0) * 1e6 / max(result["received"] / 50, 1),
+        "generator_us": (gen1 - gen0) / (t1 - t0) / n * 1e6,
+        "late_pct": 100 * result["late"] / max(result["received"], 1),
+        "rss_kib": (rss - idle_kb) / n,
+        "lost": result["lost"],
+        "missing": max(result["expected"] - result["received"], 0),
+        "expected": result["expected"],
+        "behind_pct": 100 * result["slots_behind"] / max(result["slots"], 1),
+        "ticks_late_pct": 100 * (stats1["ticks_late_over_20ms"] - stats0["ticks_late_over_20ms"])
+        / max(ticks, 1),
+    }
+    print(f"run {number}, {participants} participants: {n} calls up, "
+          f"{figures['cpu_us']:.0f} us CPU/participant-s ({(cpu1 - cpu0) / (t1 - t0):.2f} cores; "
+          f"{figures['delivered_us']:.0f} per delivered participant-s), "
+          f"{figures['late_pct']:.3f}% > 20 ms late, {figures['rss_kib']:.1f} KiB RSS/participant "
+          f"(idle {idle_kb / 1024:.0f} MiB), lost {figures['lost']}, "
+          f"missing {figures['missing']} of {figures['expected']}, "
+          f"server ticks > 20 ms late {figures['ticks_late_pct']:.2f}%, "
+          f"generator {figures['generator_us']:.0f} us/participant-s, "
+          f"{figures['behind_pct']:.1f}% of its slots behind", flush=True)
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--participants", default="500,1000,2000,4000",
+                        help="comma-separated sizes, each run --runs times")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=10, help="seconds before measuring")
+    parser.add_argument("--duration", type=int, default=30, help="seconds measured")
+    parser.add_argument("--binary", default="target/release/switchyard")
+    parser.add_argument("--generator", default="target/release/rtpload")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.participants.split(",")]
+    if not all(1 <= n <= MAX_PARTICIPANTS for n in sizes):
+        sys.exit(f"participants must be 1 to {MAX_PARTICIPANTS}")
+    for path in (args.binary, args.generator):
+        if not os.path.exists(path):
+            sys.exit(f"{path} is missing: run cargo build --release -p switchyard -p rtpload")
+    results = {n: [run_once(args, n, r + 1) for r in range(args.runs)] for n in sizes}
+    print(f"\nmedians of {args.runs} runs, {args.duration} s measured after {args.warmup} s:")
+    print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} "
+          f"{'lost':>6} {'missing':>8} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11}")
+    for n, runs in results.items():
+        def median(key):
+            return statistics.median(r[key] for r in runs)
+        print(f"{n:>12} {median('cpu_us'):>10.0f} {median('delivered_us'):>9.0f} "
+              f"{median('late_pct'):>8.3f} "
+              f"{median('rss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
+              f"{median('ticks_late_pct'):>11.2f} "
+              f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f}")
+
+
+if __name__ == "__main__":
+    main()

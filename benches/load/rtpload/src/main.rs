@@ -1,0 +1,148 @@
+//! rtpload: a media load generator for the server on loopback.
+//!
+//! It calls the server once per participant over SIP (UDP), into rooms of
+//! `--room-size` by the webconference's direct-room prefix (`000777<room>`), then
+//! has every participant send 20 ms PCMU on absolute deadlines: `--talkers` per
+//! room a tone, the others μ-law silence (phones without VAD or DTX). It reads
+//! what the server sends back and, after `--warmup-s`, tallies it for
+//! `--duration-s`: packets received, lost (by sequence number), and late (more
+//! than 20 ms behind their stream's schedule, by the kernel's receive stamps).
+//!
+//! Participants share a few sockets (`--per-socket` each); packets go out and
+//! come in by `sendmmsg`/`recvmmsg` from buffers allocated once.
+//!
+//! Output, one line each, in this order: `established <n> of <participants>`,
+//! `measure start`, `measure end`, `result key=value ...`, `hung up <n> of <n>`.
+
+mod media;
+mod sip;
+mod stream;
+mod sys;
+
+use clap::Parser;
+use std::io;
+use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Socket buffer size asked for (the kernel caps it at `net.core.[rw]mem_max`).
+const SOCKET_BUFFER: i32 = 4 << 20;
+/// INVITEs without a final response at once.
+const SETUP_WINDOW: usize = 64;
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(
+    about = "SIP calls into conference rooms, each sending 20 ms PCMU; counts what comes back"
+)]
+struct Args {
+    /// The server's SIP address (UDP, IPv4).
+    #[arg(long)]
+    sip: SocketAddrV4,
+    /// How many participants (calls).
+    #[arg(long, default_value_t = 500)]
+    participants: usize,
+    /// Participants per room.
+    #[arg(long, default_value_t = 10)]
+    room_size: usize,
+    /// Participants per room sending a tone.
+    #[arg(long, default_value_t = 2)]
+    talkers: usize,
+    /// The first room's number; the others follow.
+    #[arg(long, default_value_t = 1000)]
+    first_room: u32,
+    /// Seconds of media before the measured interval.
+    #[arg(long, default_value_t = 10)]
+    warmup_s: u64,
+    /// Seconds of the measured interval.
+    #[arg(long, default_value_t = 30)]
+    duration_s: u64,
+    /// Calls set up (and hung up) per second.
+    #[arg(long, default_value_t = 500)]
+    setup_rate: u32,
+    /// Participants sharing one RTP socket.
+    #[arg(long, default_value_t = 250)]
+    per_socket: usize,
+}
+
+fn main() -> ExitCode {
+    match run(&Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("rtpload: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> io::Result<()> {
+    if args.room_size == 0 || args.per_socket == 0 {
+        return Err(io::Error::other(
+            "--room-size and --per-socket must be at least 1",
+        ));
+    }
+    let sockets = (0..args.participants.div_ceil(args.per_socket))
+        .map(|_| {
+            let socket = UdpSocket::bind("127.0.0.1:0")?;
+            sys::prepare(&socket, SOCKET_BUFFER)?;
+            Ok(socket)
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    let addresses = sockets
+        .iter()
+        .map(|socket| match socket.local_addr()? {
+            SocketAddr::V4(address) => Ok(address),
+            SocketAddr::V6(_) => Err(io::Error::other("an IPv6 socket")),
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    let offers: Vec<sip::Offer> = (0..args.participants)
+        .map(|i| sip::Offer {
+            room: args.first_room + (i / args.room_size) as u32,
+            rtp: addresses[i / args.per_socket],
+        })
+        .collect();
+    let agent = sip::Agent::new(args.sip)?;
+    let dialogs = agent.establish(&offers, args.setup_rate, SETUP_WINDOW)?;
+    let participants: Vec<media::Participant> = dialogs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, dialog)| {
+            Some(media::Participant {
+                socket: i / args.per_socket,
+                server: dialog.as_ref()?.media,
+                talker: i % args.room_size < args.talkers,
+            })
+        })
+        .collect();
+    println!(
+        "established {} of {}",
+        participants.len(),
+        args.participants
+    );
+    let duration = Duration::from_secs(args.duration_s);
+    let totals = media::run(
+        &sockets,
+        &participants,
+        Duration::from_secs(args.warmup_s),
+        duration,
+        |mark| println!("{mark}"),
+    );
+    let expected = participants.len() as u128 * duration.as_nanos() / media::PERIOD.as_nanos();
+    println!(
+        "result participants={} sent={} unsent={} received={} expected={expected} late={} \
+         lost={} silent_streams={} foreign={} slots={} slots_behind={}",
+        participants.len(),
+        totals.sent,
+        totals.unsent,
+        totals.received,
+        totals.late,
+        totals.lost,
+        totals.silent_streams,
+        totals.foreign,
+        totals.slots,
+        totals.slots_behind,
+    );
+    let hung_up = agent.hang_up(&offers, &dialogs, args.setup_rate)?;
+    println!("hung up {hung_up} of {}", participants.len());
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! Minimal SIP over UDP: one INVITE/200/ACK dialog per participant, each into a
+//! room by its Request-URI user (`000777<room>`, the webconference default), and BYE.
+
+use std::io;
+use std::net::{SocketAddrV4, UdpSocket};
+use std::time::{Duration, Instant};
+
+/// How long an INVITE waits for a final response before it is sent again.
+const RETRANSMIT_AFTER: Duration = Duration::from_secs(1);
+/// How many times one INVITE is sent at most.
+const MAX_SENDS: u32 = 4;
+/// How long setup may run past its paced schedule.
+const SETUP_GRACE: Duration = Duration::from_secs(30);
+/// How long the BYEs' answers are awaited.
+const BYE_WAIT: Duration = Duration::from_secs(5);
+
+/// One participant's call to set up.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer {
+    /// The room the call goes into.
+    pub room: u32,
+    /// Where the participant takes RTP (its SDP `c=`/`m=` address).
+    pub rtp: SocketAddrV4,
+}
+
+/// An established call.
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    /// The server's RTP address for the call (its answer's SDP).
+    pub media: SocketAddrV4,
+    to_tag: String,
+}
+
+/// A SIP user agent on one UDP socket, calling one server.
+pub struct Agent {
+    socket: UdpSocket,
+    server: SocketAddrV4,
+    local: SocketAddrV4,
+    tag: String,
+}
+
+/// A setup's progress for one offer.
+enum Progress {
+    Waiting,
+    Invited { at: Instant, sends: u32 },
+    Answered(Dialog),
+    Refused,
+}
+
+impl Agent {
+    /// An agent on a fresh loopback port, calling `server`.
+    pub fn new(server: SocketAddrV4) -> io::Result<Self> {
+        let socket = UdpSocket::bind("127.0.0.1:0")?;
+        socket.set_read_timeout(Some(Duration::from_millis(2)))?;
+        let local = match socket.local_addr()? {
+            std::net::SocketAddr::V4(v4) => v4,
+            std::net::SocketAddr::V6(_) => unreachable!("bound to an IPv4 address"),
+        };
+        Ok(Agent {
+            socket,
+            server,
+            local,
+            tag: std::process::id().to_string(),
+        })
+    }
+
+    /// Calls every offer, at most `rate` new INVITEs a second and `window`
+    /// unanswered at once. Each result is the offer's dialog, or `None` when it was
+    /// refused or not answered within the paced schedule and 30 s more.
+    pub fn establish(
+        &self,
+        offers: &[Offer],
+        rate: u32,
+        window: usize,
+    ) -> io::Result<Vec<Option<Dialog>>> {
+        let start = Instant::now();
+        let interval = Duration::from_secs(1) / rate.max(1);
+        let deadline = start + interval * offers.len() as u32 + SETUP_GRACE;
+        let mut progress: Vec<Progress> = offers.iter().map(|_| Progress::Waiting).collect();
+        let (mut next, mut open, mut done) = (0, 0, 0);
+        let mut buffer = [0u8; 65_535];
+        while done < offers.len() && Instant::now() < deadline {
+            let now = Instant::now();
+            if next < offers.len() && open < window && now >= start + interval * next as u32 {
+                self.invite(next, offers[next])?;
+                progress[next] = Progress::Invited { at: now, sends: 1 };
+                (next, open) = (next + 1, open + 1);
+            }
+            for (index, state) in progress[..next].iter_mut().enumerate() {
+                if let Progress::Invited { at, sends } = state
+                    && now.duration_since(*at) >= RETRANSMIT_AFTER
+                {
+                    if *sends == MAX_SENDS {
+                        *state = Progress::Refused;
+                        (open, done) = (open - 1, done + 1);
+                    } else {
+                        self.invite(index, offers[index])?;
+                        (*at, *sends) = (now, *sends + 1);
+                    }
+                }
+            }
+            let Ok(len) = self.socket.recv(&mut buffer) else {
+                continue;
+            };
+            let message = String::from_utf8_lossy(&buffer[..len]);
+            let Some(response) = Response::parse(&message) else {
+                continue;
+            };
+            let (Some(state), Some(offer)) =
+                (progress.get_mut(response.index), offers.get(response.index))
+            else {
+                continue;
+            };
+            if response.method != "INVITE" || response.status < 200 {
+                continue;
+            }
+            if response.status >= 300 {
+                self.ack(response.index, offer.room, response.to_tag, response.status)?;
+                if matches!(state, Progress::Invited { .. }) {
+                    *state = Progress::Refused;
+                    (open, done) = (open - 1, done + 1);
+                }
+                continue;
+            }
+            // A retransmitted 200 (its ACK lost) is acknowledged again.
+            self.ack(response.index, offer.room, response.to_tag, response.status)?;
+            if let (Progress::Invited { .. }, Some(media)) = (&state, response.media) {
+                *state = Progress::Answered(Dialog {
+                    media,
+                    to_tag: response.to_tag.to_owned(),
+                });
+                (open, done) = (open - 1, done + 1);
+            }
+        }
+        Ok(progress
+            .into_iter()
+            .map(|state| match state {
+                Progress::Answered(dialog) => Some(dialog),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Hangs up every dialog (`Some` entries of [`establish`](Self::establish)'s
+    /// result), at most `rate` BYEs a second; returns how many were answered 200.
+    pub fn hang_up(
+        &self,
+        offers: &[Offer],
+        dialogs: &[Option<Dialog>],
+        rate: u32,
+    ) -> io::Result<usize> {
+        let interval = Duration::from_secs(1) / rate.max(1);
+        let mut buffer = [0u8; 65_535];
+        let mut answered = 0;
+        let mut drain = |answered: &mut usize| {
+            while let Ok(len) = self.socket.recv(&mut buffer) {
+                let message = String::from_utf8_lossy(&buffer[..len]);
+                if let Some(response) = Response::parse(&message)
+                    && response.method == "BYE"
+                    && response.status == 200
+                {
+                    *answered += 1;
+                }
+            }
+        };
+        let start = Instant::now();
+        for (index, (offer, dialog)) in offers.iter().zip(dialogs).enumerate() {
+            if let Some(dialog) = dialog {
+                self.socket.send_to(
+                    self.request("BYE", "BYE2", index, offer.room, &dialog.to_tag, "")
+                        .as_bytes(),
+                    self.server,
+                )?;
+            }
+            if let Some(wait) =
+                (start + interval * index as u32).checked_duration_since(Instant::now())
+            {
+                std::thread::sleep(wait);
+            }
+            if index % 64 == 63 {
+                drain(&mut answered);
+            }
+        }
+        let deadline = Instant::now() + BYE_WAIT;
+        let expected = dialogs.iter().flatten().count();
+        while answered < expected && Instant::now() < deadline {
+            drain(&mut answered);
+        }
+        Ok(answered)
+    }
+
+    fn invite(&self, index: usize, offer: Offer) -> io::Result<()> {
+        let sdp = format!(
+            "v=0\r\no=- {index} 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n\
+             m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n",
+            ip = offer.rtp.ip(),
+            port = offer.rtp.port(),
+        );
+        let request = self.request("INVITE", "INVITE1", index, offer.room, "", &sdp);
+        self.socket.send_to(request.as_bytes(), self.server)?;
+        Ok(())
+    }
+
+    /// ACKs a final response to INVITE: in a new transaction for a 2xx, in the
+    /// INVITE's own for any other (RFC 3261 §17.1.1.3).
+    fn ack(&self, index: usize, room: u32, to_tag: &str, status: u16) -> io::Result<()> {
+        let branch = if status < 300 { "ACK1" } else { "INVITE1" };
+        let request = self.request("ACK", branch, index, room, to_tag, "");
+        self.socket.send_to(request.as_bytes(), self.server)?;
+        Ok(())
+    }
+
+    /// A request of call `index` into `room`, in the transaction named `branch`.
+    /// Its CSeq is 2 for a BYE and 1 otherwise.
+    fn request(
+        &self,
+        method: &str,
+        branch: &str,
+        index: usize,
+        room: u32,
+        to_tag: &str,
+        body: &str,
+    ) -> String {
+        let cseq = if method == "BYE" { 2 } else { 1 };
+        let to_tag = if to_tag.is_empty() {
+            String::new()
+        } else {
+            format!(";tag={to_tag}")
+        };
+        let content_type = if body.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/sdp\r\n"
+        };
+        let (server, local, tag) = (self.server, self.local, &self.tag);
+        let user = format!("000777{room}");
+        format!(
+            "{method} sip:{user}@{server} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {local};branch=z9hG4bK-{tag}-{index}-{branch}\r\n\
+             From: <sip:p{index}@{local}>;tag=f{index}\r\n\
+             To: <sip:{user}@{server}>{to_tag}\r\n\
+             Call-ID: rtpload-{tag}-{index}\r\n\
+             CSeq: {cseq} {method}\r\n\
+             Contact: <sip:p{index}@{local}>\r\n\
+             Max-Forwards: 70\r\n\
+             {content_type}Content-Length: {len}\r\n\r\n{body}",
+            len = body.len(),
+        )
+    }
+}
+
+/// The parts of a response the agent reads.
+struct Response<'a> {
+    status: u16,
+    /// The call's index, from its Call-ID.
+    index: usize,
+    method: &'a str,
+    to_tag: &'a str,
+    /// The answer's RTP address, when it has SDP.
+    media: Option<SocketAddrV4>,
+}
+
+impl<'a> Response<'a> {
+    fn parse(message: &'a str) -> Option<Self> {
+        let (head, body) = message.split_once("\r\n\r\n")?;
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()?
+            .strip_prefix("SIP/2.0 ")?
+            .get(..3)?
+            .parse()
+            .ok()?;
+        let (mut index, mut method, mut to_tag) = (None, None, "");
+        for line in lines {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "call-id" | "i" => index = value.rsplit('-').next()?.parse().ok(),
+                "cseq" => method = value.split_whitespace().nth(1),
+                "to" | "t" => {
+                    to_tag = value
+                        .split(';')
+                        .find_map(|p| p.trim().strip_prefix("tag="))
+                        .unwrap_or("");
+                }
+                _ => {}
+            }
+        }
+        Some(Response {
+            status,
+            index: index?,
+            method: method?,
+            to_tag,
+            media: sdp_media(body),
+        })
+    }
+}
+
+/// The `c=` address and first `m=audio` port of an SDP body.
+fn sdp_media(body: &str) -> Option<SocketAddrV4> {
+    let ip = body
+        .lines()
+        .find_map(|l| l.strip_prefix("c=IN IP4 "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let port = body
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(SocketAddrV4::new(ip, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_200_with_its_answer() {
+        let message = "SIP/2.0 200 OK\r\nVia: x\r\nTo: <sip:000777123@h>;tag=abc\r\n\
+                       Call-ID: rtpload-7-42\r\nCSeq: 1 INVITE\r\n\r\n\
+                       v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 20000 RTP/AVP 0\r\n";
+        let response = Response::parse(message).expect("a response");
+        assert_eq!(
+            (
+                response.status,
+                response.index,
+                response.method,
+                response.to_tag
+            ),
+            (200, 42, "INVITE", "abc")
+        );
+        assert_eq!(response.media, Some("127.0.0.1:20000".parse().unwrap()));
+    }
+}
