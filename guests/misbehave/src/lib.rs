@@ -18,6 +18,7 @@
 //! Control functions: `mute(call)`, `unmute(call)`, `hold(call)`,
 //! `resume(call)` and `hangup(call)`; `held(call)` answers the outcome of the last hold or
 //! resume (`"true"`, `"false"`, the peer's refusal, or `""` before any);
+//! `record(room, name)` and `stoprecord(room)` start and stop recording a room;
 //! `dial(uri)` or
 //! `dial(uri, user, password)` places a call that joins room `ok` when
 //! answered, and answers `[0, call]`; `spin`, `grow` and `panic` misbehave;
@@ -165,8 +166,10 @@ mod component {
     impl switchyard_sdk::control::Guest for Misbehave {
         fn handle(function: String, params: ValueTree) -> Result<ValueTree, Fault> {
             misbehave(&function);
-            if function == "dial" {
-                return dial(params);
+            match function.as_str() {
+                "dial" => return dial(params),
+                "record" | "stoprecord" => return record(&function, params),
+                _ => {}
             }
             let on_call: fn(&str) -> Result<(), signaling::Error> = match function.as_str() {
                 "mute" => |call| rooms::set_muted(call, true),
@@ -197,6 +200,30 @@ mod component {
                 _ => Err(fault(300, format!("{function} takes a call id"))),
             },
             _ => Err(fault(300, format!("{function} takes a call id"))),
+        }
+    }
+
+    /// `record(room, name)` or `stoprecord(room)`: answers `[0, "OK"]`.
+    fn record(function: &str, params: ValueTree) -> Result<ValueTree, Fault> {
+        let usage = || {
+            fault(
+                300,
+                "record takes a room and a file name, stoprecord a room",
+            )
+        };
+        let Value::Array(items) = from_tree(params)? else {
+            return Err(usage());
+        };
+        let outcome = match (function, items.as_slice()) {
+            ("record", [Value::String(room), Value::String(name)]) => {
+                rooms::start_recording(room, name)
+            }
+            ("stoprecord", [Value::String(room)]) => rooms::stop_recording(room),
+            _ => return Err(usage()),
+        };
+        match outcome {
+            Ok(()) => Ok(to_tree(&Value::Array(vec![Value::Int(0), "OK".into()]))),
+            Err(e) => Err(fault(1, format!("{function}: {e:?}"))),
         }
     }
 

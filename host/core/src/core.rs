@@ -4,6 +4,7 @@
 mod commands;
 mod lifecycle;
 mod outbound;
+mod recording;
 mod renegotiation;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -57,13 +58,15 @@ pub struct CoreConfig {
     /// INVITE client transaction only times out while nothing rings, RFC 3261
     /// §17.1.1.2).
     pub ring_timeout: Duration,
+    /// The most rooms being recorded at once.
+    pub max_recordings: usize,
 }
 
 impl Default for CoreConfig {
     /// One worker, SEMS's expiry delays (10 s, 7,200 s), no predefined room,
     /// 10,000 empty rooms waiting at most, 64 timers a call; SIP on 5060, placed
     /// calls from `switchyard` with no outbound proxy, 1,000 of them at once,
-    /// each cancelled after 60 s without an answer.
+    /// each cancelled after 60 s without an answer; 32 recordings at once.
     fn default() -> Self {
         CoreConfig {
             workers: 1,
@@ -77,6 +80,7 @@ impl Default for CoreConfig {
             outbound_proxy: None,
             max_dialing: 1000,
             ring_timeout: Duration::from_secs(60),
+            max_recordings: 32,
         }
     }
 }

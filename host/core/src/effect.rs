@@ -1,7 +1,7 @@
 //! What the core asks the shell to do.
 
 use std::sync::Arc;
-use switchyard_media::{LegId, LegParams, Prompt, PromptRole, RoomId};
+use switchyard_media::{LegId, LegParams, Prompt, PromptRole, RecordingTap, RoomId};
 use switchyard_sip::IncomingCall;
 
 use crate::call::CallId;
@@ -143,6 +143,23 @@ pub enum MediaOp {
     },
     /// Stop what is played into a room, once or looped.
     StopAnnouncement {
+        /// The room's worker.
+        worker: usize,
+        /// The room.
+        room: RoomId,
+    },
+    /// Record the room's mix into `tap`'s queue, ending any recording of it
+    /// before (see [`Worker::start_recording`](switchyard_media::Worker::start_recording)).
+    StartRecording {
+        /// The room's worker.
+        worker: usize,
+        /// The room.
+        room: RoomId,
+        /// Where its frames go.
+        tap: RecordingTap,
+    },
+    /// End the room's recording: its queue's reader sees the end.
+    StopRecording {
         /// The room's worker.
         worker: usize,
         /// The room.

@@ -85,6 +85,8 @@ pub(crate) struct Room {
     pub(crate) predefined: bool,
     /// The timer that deletes it while it is empty.
     pub(crate) expiry: Option<TimerId>,
+    /// Its mix is being recorded.
+    pub(crate) recording: bool,
 }
 
 impl Room {

@@ -156,6 +156,14 @@ impl rooms::Host for Context {
     fn get_meta(&mut self, room: String, key: String) -> Option<String> {
         self.host.get_meta(&room, &key)
     }
+
+    fn start_recording(&mut self, room: String, name: String) -> Result<(), Error> {
+        self.host.start_recording(&room, &name)
+    }
+
+    fn stop_recording(&mut self, room: String) -> Result<(), Error> {
+        self.host.stop_recording(&room)
+    }
 }
 
 impl timers::Host for Context {

@@ -68,6 +68,13 @@ pub trait HostApi: Send + Sync + 'static {
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error>;
     /// `rooms.get-meta`.
     fn get_meta(&self, room: &str, key: &str) -> Option<String>;
+    /// `rooms.start-recording`: the room's mix to a new WAV file named
+    /// `name` (a plain file name, ".wav" added when missing) in the host's
+    /// recording directory, until `stop_recording` or the room is gone.
+    fn start_recording(&self, room: &str, name: &str) -> Result<(), Error>;
+    /// `rooms.stop-recording`: ends the room's recording; its file is completed
+    /// off the caller's thread.
+    fn stop_recording(&self, room: &str) -> Result<(), Error>;
     /// `timers.start`: a timer of `call` that fires after `ms` milliseconds.
     fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error>;
     /// `timers.cancel`: false if the timer is not pending.

@@ -81,14 +81,23 @@ impl RecordFiles {
         } else {
             file
         };
-        if name.is_empty() || name.len() > MAX_NAME_BYTES {
-            return invalid("a file name has 1 to 255 bytes");
-        }
-        if name.starts_with('.') || name.contains(['/', '\\', '\0']) {
-            return invalid("a file name has no '/', '\\' or NUL and does not start with '.'");
+        if let Err(why) = check_file_name(name) {
+            return invalid(why);
         }
         Ok(dir.join(name))
     }
+}
+
+/// Checks that `name` is a plain file name the host writes guests' files under: 1 to 255 bytes,
+/// no `/`, `\\` or NUL, not starting with `.` (so neither hidden nor `.` or `..`); else says why.
+pub fn check_file_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > MAX_NAME_BYTES {
+        return Err("a file name has 1 to 255 bytes");
+    }
+    if name.starts_with('.') || name.contains(['/', '\\', '\0']) {
+        return Err("a file name has no '/', '\\' or NUL and does not start with '.'");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -157,6 +157,14 @@ impl HostApi for FakeHost {
         let r = rooms.iter().find(|r| r.0 == room)?;
         r.2.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
+    fn start_recording(&self, room: &str, name: &str) -> Result<(), Error> {
+        self.record(format!("start-recording {room} {name}"));
+        Ok(())
+    }
+    fn stop_recording(&self, room: &str) -> Result<(), Error> {
+        self.record(format!("stop-recording {room}"));
+        Ok(())
+    }
     fn bridge(&self, a: &str, b: &str) -> Result<(), Error> {
         self.record(format!("bridge {a} {b}"));
         Ok(())

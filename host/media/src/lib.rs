@@ -21,6 +21,9 @@
 //!   prompts as a leg's voice: [`speak`](Worker::speak), [`stop_speaking`](Worker::stop_speaking);
 //!   prompts into a room, once or looped (music on hold): [`announce`](Worker::announce),
 //!   [`stop_announcement`](Worker::stop_announcement).
+//! - Recording a room's mix: [`start_recording`](Worker::start_recording) with the
+//!   [`RecordingTap`] of a bounded [`recording_queue`] whose reader writes the file off the
+//!   timing core, [`stop_recording`](Worker::stop_recording).
 //! - Moving a leg to another worker without a glitch: [`detach`](Worker::detach) gives a
 //!   [`DetachedLeg`] (`Send`) with all its media state, [`attach`](Worker::attach) on the other
 //!   worker carries on with the same RTP stream, buffered audio and prompt.
@@ -49,6 +52,7 @@ mod packetizer;
 mod playback;
 mod plc;
 mod prompt;
+mod recording;
 mod reframe;
 mod resample;
 mod rtp;
@@ -71,6 +75,7 @@ pub use limiter::{LIMIT_CEILING, Limiter, RELEASE_DB_PER_FRAME};
 pub use mixer::MixMinus;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
+pub use recording::{RecordedFrame, RecordingTap, recording_queue};
 pub use vad::{HANGOVER_FRAMES, SILENCE_DBOV, TalkChange, VoiceActivity};
 pub use worker::{
     MAX_CATCH_UP_TICKS, MediaEvent, MediaTransmit, RoomId, Worker, WorkerConfig, WorkerStats,

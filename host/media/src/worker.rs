@@ -15,10 +15,11 @@ use crate::handover::DetachedLeg;
 use crate::leg::{Leg, Place, Received};
 use crate::output::Output;
 use crate::playback::Playback;
+use crate::recording::{RecordingTap, Recordings};
 use crate::ticker::Ticker;
 use crate::{
     FRAME_LEN, JitterStats, Lateness, LegId, LegParams, Limiter, MixMinus, PACKET_TIME, Prompt,
-    PromptRole, TalkChange,
+    PromptRole, ROOM_RATE, TalkChange,
 };
 
 /// The most overdue ticks one `handle_timeout` runs. When the shell wakes later than this many
@@ -145,6 +146,11 @@ pub struct WorkerStats {
     /// Frames a bridge decoded and encoded for one leg (the legs' codecs differ, or a prompt
     /// plays on the listening leg).
     pub bridged_transcodes: u64,
+    /// Frames of room mixes queued for their recordings' writers.
+    pub recorded_frames: u64,
+    /// Frames of room mixes dropped because their recording's queue was full (its writer fell
+    /// behind).
+    pub recording_dropped_frames: u64,
     /// Jitter buffer counters summed over the legs while they were on this worker: removed
     /// legs included, a detached leg's counts up to its detach, an attached leg's from its
     /// attach (so summing over workers counts every packet once).
@@ -169,6 +175,8 @@ impl WorkerStats {
         self.encodes += other.encodes;
         self.relayed_frames += other.relayed_frames;
         self.bridged_transcodes += other.bridged_transcodes;
+        self.recorded_frames += other.recorded_frames;
+        self.recording_dropped_frames += other.recording_dropped_frames;
         self.jitter.accumulate(&other.jitter);
     }
 }
@@ -205,6 +213,7 @@ pub struct Worker {
     /// Each room's limiter, as long as the room exists.
     limiters: BTreeMap<RoomId, Limiter>,
     bridges: Bridges,
+    recordings: Recordings,
     mixer: MixMinus<FRAME_LEN>,
     transmits: VecDeque<MediaTransmit>,
     events: VecDeque<MediaEvent>,
@@ -235,6 +244,7 @@ impl Worker {
             talkers: Vec::new(),
             limiters: BTreeMap::new(),
             bridges: Bridges::default(),
+            recordings: Recordings::default(),
             mixer: MixMinus::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -437,6 +447,24 @@ impl Worker {
         self.announcements.remove(room);
     }
 
+    /// Records a room's mix from the next tick on, ending any recording of it before: each tick,
+    /// what a listener outside the room would hear (every talker and announcement summed, after
+    /// the room's limiter) goes into `tap`'s queue as one [`RecordedFrame`](crate::RecordedFrame)
+    /// at the room's mix rate, or silence while the room has no member here. A full queue never
+    /// holds the tick up: the frame is dropped and counted
+    /// ([`WorkerStats::recording_dropped_frames`]). The recording goes on, whoever joins or
+    /// leaves, until [`stop_recording`](Self::stop_recording) or until the queue's reader is
+    /// gone.
+    pub fn start_recording(&mut self, room: RoomId, tap: RecordingTap) {
+        self.recordings.start(room, tap);
+    }
+
+    /// Ends the recording of a room: its tap is dropped, so its reader sees the end once it has
+    /// read what is queued. Nothing if the room is not being recorded.
+    pub fn stop_recording(&mut self, room: &RoomId) {
+        self.recordings.stop(room);
+    }
+
     /// Stops a leg's prompts without a [`MediaEvent::PromptDone`].
     pub fn stop_playback(&mut self, leg: LegId) {
         if let Some(state) = self.legs.get_mut(&leg) {
@@ -542,6 +570,8 @@ impl Worker {
     pub fn stats(&self) -> WorkerStats {
         let mut stats = self.stats;
         stats.encodes = self.mixer.encodes();
+        stats.recorded_frames = self.recordings.queued;
+        stats.recording_dropped_frames = self.recordings.dropped;
         stats.jitter = self.retired;
         for leg in self.legs.values() {
             stats.jitter.accumulate(&leg.jitter_stats());
@@ -602,12 +632,20 @@ impl Worker {
             if let Some(limiter) = self.limiters.get_mut(room) {
                 self.mixer.limit(limiter);
             }
+            if self.recordings.contains(room) {
+                let mut mix = [0; FRAME_LEN];
+                self.mixer.render(None, None, &mut mix);
+                self.recordings.record(room, ROOM_RATE, &mix);
+            }
             for id in members {
                 if let Some(leg) = self.legs.get_mut(id) {
                     out.mixed(&mut self.mixer, *id, leg, true);
                 }
             }
         }
+        let rooms = &self.rooms;
+        self.recordings
+            .record_silence(|room| rooms.contains_key(room), ROOM_RATE, &[0; FRAME_LEN]);
         self.bridges.tick(&mut self.legs, &mut out);
         // Legs alone form one room without talkers, so their silence is shared too.
         self.mixer.begin();

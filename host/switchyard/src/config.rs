@@ -35,6 +35,8 @@ pub struct Config {
     pub routing: RoutingConfig,
     /// `[records]`.
     pub records: RecordsConfig,
+    /// `[recording]`: where rooms are recorded.
+    pub recording: RecordingConfig,
     /// `[guests.<name>]`: the guests to load. The embedded `webconference` is
     /// always listed, with an empty config table unless the file sets one; a
     /// guest's table holds only what the file sets, and the guest supplies its
@@ -204,6 +206,17 @@ pub struct RecordsConfig {
     pub stats_dir: Option<PathBuf>,
 }
 
+/// `[recording]`: rooms recorded to WAV files (`rooms.start-recording`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingConfig {
+    /// The directory recordings are written in (relative to the config file); it must exist.
+    /// Unset: every recording is refused.
+    pub dir: Option<PathBuf>,
+    /// The most rooms recorded at once (1 to 10,000).
+    pub max_active: usize,
+}
+
 /// `[guests.<name>]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -231,6 +244,7 @@ impl Default for Config {
             rooms: RoomsConfig::default(),
             routing: RoutingConfig::default(),
             records: RecordsConfig::default(),
+            recording: RecordingConfig::default(),
             guests: default_guests(),
         }
     }
@@ -302,6 +316,15 @@ impl Default for RoomsConfig {
             expire_delay_s: 7200,
             predefined: Vec::new(),
             max_empty: 10_000,
+        }
+    }
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        RecordingConfig {
+            dir: None,
+            max_active: 32,
         }
     }
 }
@@ -441,9 +464,13 @@ impl Config {
                 *dir = base.join(&*dir);
             }
         }
-        for dir in [&mut self.media.prompts_dir, &mut self.records.stats_dir]
-            .into_iter()
-            .flatten()
+        for dir in [
+            &mut self.media.prompts_dir,
+            &mut self.records.stats_dir,
+            &mut self.recording.dir,
+        ]
+        .into_iter()
+        .flatten()
         {
             *dir = base.join(&*dir);
         }
@@ -540,12 +567,16 @@ impl Config {
         for (key, dir) in [
             ("media.prompts_dir", &self.media.prompts_dir),
             ("records.stats_dir", &self.records.stats_dir),
+            ("recording.dir", &self.recording.dir),
         ] {
             if let Some(dir) = dir
                 && !dir.is_dir()
             {
                 return fail(key, format!("{} is not a directory", dir.display()));
             }
+        }
+        if !(1..=10_000).contains(&self.recording.max_active) {
+            return fail("recording.max_active", "must be 1 to 10000".to_owned());
         }
         if !(1..=10_000).contains(&self.limits.call_deadline_ms) {
             return fail("limits.call_deadline_ms", "must be 1 to 10000".to_owned());
@@ -931,6 +962,14 @@ mod tests {
             (
                 "[media]\nmax_talkers = 1001\n",
                 "media.max_talkers: must be at most 1000 (0: every talker)",
+            ),
+            (
+                "[recording]\nmax_active = 0\n",
+                "recording.max_active: must be 1 to 10000",
+            ),
+            (
+                "[recording]\ndir = \"/no/such/dir\"\n",
+                "recording.dir: /no/such/dir is not a directory",
             ),
             (
                 "[sip]\nsession_min_se_s = 60\n",

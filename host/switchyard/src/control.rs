@@ -174,6 +174,10 @@ impl ControlBridge {
             ("encodes".into(), count(stats.encodes)),
             ("relayed_frames".into(), count(stats.relayed_frames)),
             ("bridged_transcodes".into(), count(stats.bridged_transcodes)),
+            (
+                "recording_dropped_frames".into(),
+                count(stats.recording_dropped_frames),
+            ),
         ])
     }
 

@@ -3,6 +3,7 @@
 
 use crate::adapter;
 use crate::prompts::PromptLibrary;
+use crate::recording::Recorder;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -18,21 +19,25 @@ pub struct CoreHost {
     core: Arc<Mutex<CallCore>>,
     wake: Arc<Notify>,
     prompts: Arc<PromptLibrary>,
+    recorder: Recorder,
     /// Each guest's store, by guest name.
     kv: Mutex<HashMap<String, MemoryKv>>,
 }
 
 impl CoreHost {
-    /// A host API over `core`; `wake` is notified after every change.
+    /// A host API over `core`; `wake` is notified after every change; rooms are recorded by
+    /// `recorder`.
     pub fn new(
         core: Arc<Mutex<CallCore>>,
         wake: Arc<Notify>,
         prompts: Arc<PromptLibrary>,
+        recorder: Recorder,
     ) -> CoreHost {
         CoreHost {
             core,
             wake,
             prompts,
+            recorder,
             kv: Mutex::new(HashMap::new()),
         }
     }
@@ -234,6 +239,26 @@ impl HostApi for CoreHost {
 
     fn get_meta(&self, room: &str, key: &str) -> Option<String> {
         lock(&self.core).get_meta(room, key)
+    }
+
+    fn start_recording(&self, room: &str, name: &str) -> Result<(), Error> {
+        let (tap, recording) = self.recorder.create(name)?;
+        let started = lock(&self.core).start_recording(room, tap);
+        self.wake();
+        if let Err(e) = started {
+            recording.abandon();
+            return Err(adapter::error(e));
+        }
+        recording.start().inspect_err(|_| {
+            let _ = lock(&self.core).stop_recording(room);
+            self.wake();
+        })
+    }
+
+    fn stop_recording(&self, room: &str) -> Result<(), Error> {
+        let result = lock(&self.core).stop_recording(room);
+        self.wake();
+        result.map_err(adapter::error)
     }
 
     fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error> {

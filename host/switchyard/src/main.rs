@@ -11,6 +11,7 @@ mod media;
 mod method_list;
 mod network;
 mod prompts;
+mod recording;
 mod rtp_ports;
 mod server;
 mod session_functions;

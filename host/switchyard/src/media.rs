@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::MediaOp;
 use switchyard_media::{
-    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RoomId, Worker, WorkerConfig,
-    WorkerStats,
+    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RecordingTap, RoomId, Worker,
+    WorkerConfig, WorkerStats,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -69,6 +69,8 @@ enum WorkerCommand {
         looped: bool,
     },
     StopAnnouncement(RoomId),
+    StartRecording(RoomId, RecordingTap),
+    StopRecording(RoomId),
 }
 
 impl WorkerCommand {
@@ -89,7 +91,10 @@ impl WorkerCommand {
             | WorkerCommand::SetGain(leg, _)
             | WorkerCommand::Update(leg, _)
             | WorkerCommand::Stop(leg, _) => [Some(*leg), None],
-            WorkerCommand::Announce { .. } | WorkerCommand::StopAnnouncement(_) => [None, None],
+            WorkerCommand::Announce { .. }
+            | WorkerCommand::StopAnnouncement(_)
+            | WorkerCommand::StartRecording(..)
+            | WorkerCommand::StopRecording(_) => [None, None],
         }
     }
 }
@@ -206,6 +211,12 @@ impl MediaPool {
             ),
             MediaOp::StopAnnouncement { worker, room } => {
                 self.send(worker, WorkerCommand::StopAnnouncement(room));
+            }
+            MediaOp::StartRecording { worker, room, tap } => {
+                self.send(worker, WorkerCommand::StartRecording(room, tap));
+            }
+            MediaOp::StopRecording { worker, room } => {
+                self.send(worker, WorkerCommand::StopRecording(room));
             }
             MediaOp::Stop { worker, leg, role } => {
                 self.send(worker, WorkerCommand::Stop(leg, role));
@@ -378,6 +389,8 @@ impl WorkerIo {
                 looped,
             } => worker.announce(&room, prompts, looped),
             WorkerCommand::StopAnnouncement(room) => worker.stop_announcement(&room),
+            WorkerCommand::StartRecording(room, tap) => worker.start_recording(room, tap),
+            WorkerCommand::StopRecording(room) => worker.stop_recording(&room),
             WorkerCommand::Expect(_) => unreachable!("handled in apply"),
         }
     }

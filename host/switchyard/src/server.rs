@@ -8,6 +8,7 @@ use crate::log_level::LogLevel;
 use crate::media::MediaPool;
 use crate::network::{PendingSockets, ShellNetwork};
 use crate::prompts::PromptLibrary;
+use crate::recording::Recorder;
 use crate::rtp_ports::RtpPorts;
 use crate::signaling::Signaling;
 use crate::stats_file::{Counters, StatsFile};
@@ -116,6 +117,7 @@ pub async fn run(
         dial_user: config.sip.dial_user.clone(),
         outbound_proxy: config.sip.outbound_proxy.clone(),
         ring_timeout: Duration::from_secs(config.sip.ring_timeout_s),
+        max_recordings: config.recording.max_active,
         ..CoreConfig::default()
     };
     let core = Arc::new(Mutex::new(CallCore::new(
@@ -124,7 +126,8 @@ pub async fn run(
         Box::new(network),
     )));
     let wake = Arc::new(Notify::new());
-    let host = Arc::new(CoreHost::new(core.clone(), wake.clone(), prompts));
+    let recorder = Recorder::new(config.recording.dir.clone());
+    let host = Arc::new(CoreHost::new(core.clone(), wake.clone(), prompts, recorder));
     let executor = GuestExecutor::start(
         guest.clone(),
         host.clone(),

@@ -468,6 +468,7 @@ impl CallCore {
     /// Deletes the room (predefined ones too) and hangs up every call in it.
     pub fn close_room(&mut self, now: Instant, room: &str) -> Result<(), CoreError> {
         let mut removed = self.rooms.remove(room).ok_or(CoreError::NoSuchRoom)?;
+        self.room_removed(room, &removed);
         self.cancel_room_expiry(removed.expiry.take());
         for participant in removed.drain() {
             if let Some(expiry) = participant.expiry {

@@ -206,7 +206,9 @@ impl CallCore {
                 break;
             };
             self.timers.cancel(id);
-            self.rooms.remove(&oldest);
+            if let Some(removed) = self.rooms.remove(&oldest) {
+                self.room_removed(&oldest, &removed);
+            }
             self.empty_rooms.stopped();
             tracing::debug!(
                 room = oldest,
@@ -236,8 +238,10 @@ impl CallCore {
             return;
         };
         r.expiry = None;
-        if r.is_empty() {
-            self.rooms.remove(room);
+        if r.is_empty()
+            && let Some(removed) = self.rooms.remove(room)
+        {
+            self.room_removed(room, &removed);
             tracing::debug!(room, "empty room expired");
         }
         self.room_stopped_waiting();

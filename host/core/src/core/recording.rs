@@ -1,0 +1,69 @@
+//! Recording rooms: at most one recording per room, at most
+//! [`CoreConfig::max_recordings`](crate::CoreConfig::max_recordings) at once, each ending with
+//! its room.
+
+use switchyard_media::{RecordingTap, RoomId};
+
+use super::CallCore;
+use crate::effect::MediaOp;
+use crate::error::CoreError;
+use crate::rooms::Room;
+
+impl CallCore {
+    /// Records the room's mix into `tap` (what a listener outside the room would hear, see
+    /// [`Worker::start_recording`](switchyard_media::Worker::start_recording)) until
+    /// [`stop_recording`](Self::stop_recording) or until the room is gone (closed or expired),
+    /// whoever joins or leaves meanwhile. Refused, dropping `tap`, when the room does not exist
+    /// ([`CoreError::NoSuchRoom`]), is being recorded already or `max_recordings` rooms are
+    /// ([`CoreError::WrongState`]).
+    pub fn start_recording(&mut self, room: &str, tap: RecordingTap) -> Result<(), CoreError> {
+        let state = self.rooms.get(room).ok_or(CoreError::NoSuchRoom)?;
+        if state.recording {
+            return Err(CoreError::state(format!(
+                "room {room:?} is being recorded already"
+            )));
+        }
+        let active = self.rooms.values().filter(|r| r.recording).count();
+        if active >= self.config.max_recordings {
+            return Err(CoreError::state(format!(
+                "{active} rooms are being recorded, the most allowed at once"
+            )));
+        }
+        if let Some(state) = self.rooms.get_mut(room) {
+            state.recording = true;
+        }
+        self.media(MediaOp::StartRecording {
+            worker: self.placement.room(room),
+            room: RoomId(room.to_owned()),
+            tap,
+        });
+        Ok(())
+    }
+
+    /// Ends the room's recording.
+    pub fn stop_recording(&mut self, room: &str) -> Result<(), CoreError> {
+        let state = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
+        if !state.recording {
+            return Err(CoreError::state(format!(
+                "room {room:?} is not being recorded"
+            )));
+        }
+        state.recording = false;
+        self.end_recording(room);
+        Ok(())
+    }
+
+    /// `removed`, named `room`, is gone: its recording, if any, ends.
+    pub(super) fn room_removed(&mut self, room: &str, removed: &Room) {
+        if removed.recording {
+            self.end_recording(room);
+        }
+    }
+
+    fn end_recording(&mut self, room: &str) {
+        self.media(MediaOp::StopRecording {
+            worker: self.placement.room(room),
+            room: RoomId(room.to_owned()),
+        });
+    }
+}

@@ -1,0 +1,120 @@
+//! Recording rooms: one recording a room, a cap on how many at once, and the recording ends
+//! with its room however the room goes.
+
+mod common;
+
+use common::{World, conference};
+use std::sync::mpsc::TryRecvError;
+use std::time::Duration;
+use switchyard_core::{CoreConfig, CoreError, MediaOp};
+use switchyard_media::{RecordingTap, recording_queue};
+use switchyard_sip::testing::Net;
+
+fn world(max_recordings: usize) -> World {
+    let config = CoreConfig {
+        workers: 2,
+        rooms_expire_delay: Duration::from_secs(60),
+        max_recordings,
+        ..CoreConfig::default()
+    };
+    World::new(config, Net::perfect(1), 1, conference())
+}
+
+fn tap() -> RecordingTap {
+    recording_queue(1).0
+}
+
+fn open(world: &mut World, rooms: &[&str]) {
+    let now = world.now;
+    for room in rooms {
+        assert_eq!(world.core.open_room(now, room), Ok(true));
+    }
+}
+
+/// The recording commands queued so far, as ("start" | "stop", worker, room).
+fn recording_ops(world: &mut World) -> Vec<(&'static str, usize, String)> {
+    world.drain();
+    world
+        .media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::StartRecording { worker, room, .. } => {
+                Some(("start", *worker, room.0.clone()))
+            }
+            MediaOp::StopRecording { worker, room } => Some(("stop", *worker, room.0.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_room_has_one_recording_at_a_time_on_its_worker() {
+    let mut world = world(32);
+    assert_eq!(
+        world.core.start_recording("a", tap()),
+        Err(CoreError::NoSuchRoom)
+    );
+    open(&mut world, &["a"]);
+    world.core.start_recording("a", tap()).unwrap();
+    let (refused, receiver) = recording_queue(1);
+    assert!(matches!(
+        world.core.start_recording("a", refused),
+        Err(CoreError::WrongState(_))
+    ));
+    assert_eq!(
+        receiver.try_recv(),
+        Err(TryRecvError::Disconnected),
+        "a refused tap is dropped"
+    );
+    world.core.stop_recording("a").unwrap();
+    assert!(matches!(
+        world.core.stop_recording("a"),
+        Err(CoreError::WrongState(_))
+    ));
+    assert_eq!(world.core.stop_recording("b"), Err(CoreError::NoSuchRoom));
+    let ops = recording_ops(&mut world);
+    assert_eq!(ops.len(), 2, "{ops:?}");
+    assert_eq!((ops[0].0, ops[1].0), ("start", "stop"));
+    assert_eq!(ops[0].1, ops[1].1, "the room's worker");
+    assert!(ops.iter().all(|op| op.2 == "a"));
+}
+
+#[test]
+fn past_the_cap_a_recording_waits_for_another_to_stop() {
+    let mut world = world(2);
+    open(&mut world, &["a", "b", "c"]);
+    world.core.start_recording("a", tap()).unwrap();
+    world.core.start_recording("b", tap()).unwrap();
+    let refused = world.core.start_recording("c", tap());
+    assert!(
+        matches!(&refused, Err(CoreError::WrongState(why)) if why.contains("2 rooms")),
+        "{refused:?}"
+    );
+    world.core.stop_recording("a").unwrap();
+    world.core.start_recording("c", tap()).unwrap();
+}
+
+#[test]
+fn the_recording_ends_when_its_room_is_closed_or_expires() {
+    let mut world = world(32);
+    open(&mut world, &["closed", "expiring", "quiet"]);
+    world.core.start_recording("closed", tap()).unwrap();
+    world.core.start_recording("expiring", tap()).unwrap();
+    let now = world.now;
+    world.core.close_room(now, "closed").unwrap();
+    world.run_for(Duration::from_secs(61));
+    assert!(world.core.list_rooms().is_empty());
+    let stops: Vec<String> = recording_ops(&mut world)
+        .into_iter()
+        .filter(|op| op.0 == "stop")
+        .map(|op| op.2)
+        .collect();
+    assert_eq!(
+        stops,
+        ["closed", "expiring"],
+        "never for a room not recorded"
+    );
+    // Both slots are free again.
+    open(&mut world, &["closed"]);
+    world.core.start_recording("closed", tap()).unwrap();
+}

@@ -1,0 +1,166 @@
+//! Recording a room's mix: the worker pushes each tick's frame into a bounded queue that a
+//! writer drains off the timing core. The tick never waits for the writer: a frame the queue
+//! has no room for is dropped and counted.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+use crate::RoomId;
+
+/// One frame of a room's mix, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedFrame {
+    /// Samples per second of `samples`: the room's mix rate.
+    pub rate: u32,
+    /// Frames of this length dropped just before this one because the queue was full; a
+    /// writer that stands silence in for them keeps the recording in time.
+    pub dropped_before: u32,
+    /// Mono 16-bit PCM.
+    pub samples: Box<[i16]>,
+}
+
+/// The worker's end of a recording queue, given to
+/// [`Worker::start_recording`](crate::Worker::start_recording). The recording ends when every
+/// clone of it is dropped: the reader then gets what is queued, then a disconnection.
+#[derive(Clone, Debug)]
+pub struct RecordingTap {
+    sender: SyncSender<RecordedFrame>,
+    // Frames dropped since the last one queued.
+    dropped: u32,
+}
+
+/// A recording queue holding at most `capacity` frames (at least one): the tap for the worker
+/// and the receiver for the writer.
+pub fn recording_queue(capacity: usize) -> (RecordingTap, Receiver<RecordedFrame>) {
+    let (sender, receiver) = sync_channel(capacity.max(1));
+    (RecordingTap { sender, dropped: 0 }, receiver)
+}
+
+/// What became of a frame pushed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pushed {
+    Queued,
+    Dropped,
+    /// The reader is gone: nothing more will be read.
+    Closed,
+}
+
+impl RecordingTap {
+    fn push(&mut self, rate: u32, samples: &[i16]) -> Pushed {
+        let frame = RecordedFrame {
+            rate,
+            dropped_before: self.dropped,
+            samples: samples.into(),
+        };
+        match self.sender.try_send(frame) {
+            Ok(()) => {
+                self.dropped = 0;
+                Pushed::Queued
+            }
+            Err(TrySendError::Full(_)) => {
+                self.dropped = self.dropped.saturating_add(1);
+                Pushed::Dropped
+            }
+            Err(TrySendError::Disconnected(_)) => Pushed::Closed,
+        }
+    }
+}
+
+/// The recordings of a worker's rooms, at most one per room, and their counters.
+#[derive(Debug, Default)]
+pub(crate) struct Recordings {
+    taps: BTreeMap<RoomId, RecordingTap>,
+    /// Frames queued for a writer.
+    pub(crate) queued: u64,
+    /// Frames dropped because a queue was full.
+    pub(crate) dropped: u64,
+}
+
+impl Recordings {
+    /// Records `room` into `tap`, ending any recording of it before.
+    pub(crate) fn start(&mut self, room: RoomId, tap: RecordingTap) {
+        self.taps.insert(room, tap);
+    }
+
+    /// Ends the recording of `room`, if any.
+    pub(crate) fn stop(&mut self, room: &RoomId) {
+        self.taps.remove(room);
+    }
+
+    /// Whether `room` is being recorded.
+    pub(crate) fn contains(&self, room: &RoomId) -> bool {
+        self.taps.contains_key(room)
+    }
+
+    /// Pushes this tick's frame of `room`'s mix, if it is being recorded; a recording whose
+    /// reader is gone ends.
+    pub(crate) fn record(&mut self, room: &RoomId, rate: u32, frame: &[i16]) {
+        let Some(tap) = self.taps.get_mut(room) else {
+            return;
+        };
+        let pushed = tap.push(rate, frame);
+        if !self.count(pushed) {
+            self.taps.remove(room);
+        }
+    }
+
+    /// Pushes `silence` for every recorded room for which `sounding` is false (it has no
+    /// member on this worker this tick), so the recording keeps time.
+    pub(crate) fn record_silence(
+        &mut self,
+        sounding: impl Fn(&RoomId) -> bool,
+        rate: u32,
+        silence: &[i16],
+    ) {
+        let mut taps = std::mem::take(&mut self.taps);
+        taps.retain(|room, tap| sounding(room) || self.count(tap.push(rate, silence)));
+        self.taps = taps;
+    }
+
+    // Counts a push; false when the recording is over.
+    fn count(&mut self, pushed: Pushed) -> bool {
+        match pushed {
+            Pushed::Queued => self.queued += 1,
+            Pushed::Dropped => self.dropped += 1,
+            Pushed::Closed => return false,
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_drops_and_tells_the_next_frame_how_many() {
+        let (mut tap, receiver) = recording_queue(2);
+        for fill in 1..=5 {
+            tap.push(8000, &[fill; 4]);
+        }
+        assert_eq!(receiver.try_recv().unwrap().samples[0], 1);
+        assert_eq!(receiver.try_recv().unwrap().samples[0], 2);
+        assert_eq!(tap.push(8000, &[6; 4]), Pushed::Queued);
+        let next = receiver.try_recv().unwrap();
+        assert_eq!(
+            (next.samples[0], next.dropped_before, next.rate),
+            (6, 3, 8000)
+        );
+        drop(receiver);
+        assert_eq!(tap.push(8000, &[7; 4]), Pushed::Closed);
+    }
+
+    #[test]
+    fn a_recording_whose_reader_is_gone_ends() {
+        let mut recordings = Recordings::default();
+        let room = RoomId("r".into());
+        let (tap, receiver) = recording_queue(1);
+        recordings.start(room.clone(), tap);
+        recordings.record(&room, 8000, &[1; 4]);
+        recordings.record(&room, 8000, &[2; 4]);
+        assert_eq!((recordings.queued, recordings.dropped), (1, 1));
+        drop(receiver);
+        recordings.record_silence(|_| false, 8000, &[0; 4]);
+        assert!(!recordings.contains(&room));
+    }
+}

@@ -1,0 +1,143 @@
+//! Recording a room's mix through the worker, on virtual time.
+
+mod common;
+
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+use common::*;
+use switchyard_media::{
+    Codec, FRAME_LEN, LegId, ROOM_RATE, RecordedFrame, RoomId, Worker, recording_queue,
+};
+
+const A: LegId = LegId(1);
+const B: LegId = LegId(2);
+const C: LegId = LegId(3);
+
+fn room() -> RoomId {
+    RoomId("r".into())
+}
+
+/// A worker whose legs A, B (talking 440 Hz and 1000 Hz) and C (silent) are in room "r".
+fn conference() -> (Worker, Vec<TonePeer>) {
+    let mut worker = worker_at(
+        Instant::now(),
+        3,
+        &[(A, Codec::Pcmu), (B, Codec::Pcma), (C, Codec::Pcmu)],
+    );
+    for leg in [A, B, C] {
+        worker.join(leg, room());
+    }
+    let peers = vec![
+        TonePeer::new(A, Codec::Pcmu, 440.0),
+        TonePeer::new(B, Codec::Pcma, 1000.0),
+    ];
+    (worker, peers)
+}
+
+fn run(worker: &mut Worker, peers: &mut [TonePeer], ticks: usize) {
+    for _ in 0..ticks {
+        for peer in peers.iter_mut() {
+            peer.send(worker, Duration::from_millis(5));
+        }
+        tick(worker);
+    }
+}
+
+fn received(receiver: &Receiver<RecordedFrame>) -> Vec<RecordedFrame> {
+    receiver.try_iter().collect()
+}
+
+fn samples(frames: &[RecordedFrame]) -> Vec<i16> {
+    frames
+        .iter()
+        .flat_map(|f| f.samples.iter().copied())
+        .collect()
+}
+
+#[test]
+fn the_recording_holds_every_talker_at_the_room_rate() {
+    let (mut worker, mut peers) = conference();
+    run(&mut worker, &mut peers, 10);
+    let (tap, receiver) = recording_queue(100);
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut peers, 50);
+
+    let frames = received(&receiver);
+    assert_eq!(frames.len(), 50, "one frame a tick");
+    assert!(
+        frames
+            .iter()
+            .all(|f| f.rate == ROOM_RATE && f.samples.len() == FRAME_LEN && f.dropped_before == 0)
+    );
+    let pcm = samples(&frames);
+    let rate = f64::from(ROOM_RATE);
+    // Both talkers, unlike either talker's own mix-minus.
+    for freq in [440.0, 1000.0] {
+        let level = goertzel(&pcm, freq, rate);
+        assert!(level > 4000.0, "{freq} Hz at {level:.0}");
+    }
+    assert!(goertzel(&pcm, 1700.0, rate) < 200.0);
+    assert_eq!(worker.stats().recorded_frames, 50);
+}
+
+#[test]
+fn stopping_ends_the_queue_after_what_is_in_it() {
+    let (mut worker, mut peers) = conference();
+    let (tap, receiver) = recording_queue(100);
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut peers, 5);
+    worker.stop_recording(&room());
+    run(&mut worker, &mut peers, 5);
+    assert_eq!(received(&receiver).len(), 5);
+    assert_eq!(receiver.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn a_room_without_members_records_silence_and_goes_on_when_joined_again() {
+    let (mut worker, mut peers) = conference();
+    let (tap, receiver) = recording_queue(100);
+    worker.start_recording(room(), tap);
+    for leg in [A, B, C] {
+        worker.leave(leg);
+    }
+    run(&mut worker, &mut peers, 10);
+    let quiet = received(&receiver);
+    assert_eq!(quiet.len(), 10, "the recording keeps time");
+    assert!(samples(&quiet).iter().all(|&s| s == 0));
+
+    worker.join(A, room());
+    run(&mut worker, &mut peers, 25);
+    let pcm = samples(&received(&receiver));
+    assert!(goertzel(&pcm, 440.0, f64::from(ROOM_RATE)) > 4000.0);
+}
+
+#[test]
+fn a_full_queue_never_holds_the_tick_up() {
+    let (mut worker, mut peers) = conference();
+    let (tap, receiver) = recording_queue(10);
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut peers, 25);
+    let stats = worker.stats();
+    assert_eq!(
+        (stats.recorded_frames, stats.recording_dropped_frames),
+        (10, 15)
+    );
+    assert_eq!(stats.ticks, 25, "every tick ran");
+    assert_eq!(received(&receiver).len(), 10);
+    run(&mut worker, &mut peers, 1);
+    let next = received(&receiver);
+    assert_eq!(next[0].dropped_before, 15, "the writer learns of the gap");
+}
+
+#[test]
+fn a_recording_whose_writer_is_gone_ends() {
+    let (mut worker, mut peers) = conference();
+    let (tap, receiver) = recording_queue(100);
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut peers, 3);
+    drop(receiver);
+    run(&mut worker, &mut peers, 3);
+    assert_eq!(worker.stats().recorded_frames, 3);
+    assert_eq!(worker.stats().recording_dropped_frames, 0);
+}

@@ -1,0 +1,185 @@
+//! Recording rooms to WAV files in the configured directory. The room's media worker pushes
+//! its mix into a bounded queue ([`recording_queue`]); a thread per recording drains it into
+//! the file, so disk I/O never holds a tick up.
+
+mod wav_file;
+mod writer;
+
+use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use switchyard_guest::{Error, check_file_name};
+use switchyard_media::{RecordedFrame, RecordingTap, recording_queue};
+
+/// Frames a recording's queue holds (5 s of 20 ms frames): how long its writer may stall, on a
+/// slow disk, before frames are dropped.
+const QUEUE_FRAMES: usize = 250;
+
+/// What every recording file name ends with; added when a name lacks it.
+const EXTENSION: &str = ".wav";
+
+/// Creates recordings in one directory, or refuses them all when none is configured.
+#[derive(Debug)]
+pub struct Recorder {
+    dir: Option<PathBuf>,
+}
+
+/// A recording whose file exists, empty, before it has a writer.
+#[derive(Debug)]
+pub struct NewRecording {
+    path: PathBuf,
+    file: File,
+    frames: Receiver<RecordedFrame>,
+}
+
+impl Recorder {
+    /// Recordings in `dir` (an existing directory); `None` refuses every recording.
+    pub fn new(dir: Option<PathBuf>) -> Recorder {
+        Recorder { dir }
+    }
+
+    /// Creates the empty file `name` (`.wav` added when missing) in the directory, and its
+    /// queue: the tap for the room's worker, and the [`NewRecording`] that writes what comes
+    /// through. A path or a name already taken is [`Error::InvalidArgument`], no directory
+    /// configured [`Error::WrongState`], a file that cannot be created [`Error::Failed`].
+    pub fn create(&self, name: &str) -> Result<(RecordingTap, NewRecording), Error> {
+        let Some(dir) = &self.dir else {
+            return Err(Error::WrongState(
+                "recording: no recording directory is configured ([recording] dir)".to_owned(),
+            ));
+        };
+        let file_name = if has_extension(name) {
+            name.to_owned()
+        } else {
+            format!("{name}{EXTENSION}")
+        };
+        check_file_name(&file_name)
+            .map_err(|why| Error::InvalidArgument(format!("recording: {name:?}: {why}")))?;
+        let path = dir.join(&file_name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                ErrorKind::AlreadyExists => Error::InvalidArgument(format!(
+                    "recording: {file_name:?} exists already in {}",
+                    dir.display()
+                )),
+                _ => Error::Failed(format!("recording: {}: {e}", path.display())),
+            })?;
+        let (tap, frames) = recording_queue(QUEUE_FRAMES);
+        Ok((tap, NewRecording { path, file, frames }))
+    }
+}
+
+impl NewRecording {
+    /// Starts the thread that writes the recording until its tap is gone. When it cannot be
+    /// started the file is removed and the error is [`Error::Failed`].
+    pub fn start(self) -> Result<(), Error> {
+        let NewRecording { path, file, frames } = self;
+        let thread_path = path.clone();
+        std::thread::Builder::new()
+            .name("recording".to_owned())
+            .spawn(move || finish(&thread_path, writer::write(frames, file)))
+            .map(drop)
+            .map_err(|e| {
+                remove(&path);
+                Error::Failed(format!("recording: no writer thread: {e}"))
+            })
+    }
+
+    /// Gives the recording up before it started: its file is removed.
+    pub fn abandon(self) {
+        remove(&self.path);
+    }
+}
+
+/// Logs how the recording at `path` ended; one that never got a frame leaves no file.
+fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
+    match outcome {
+        Ok(Some(written)) => tracing::info!(
+            path = %path.display(),
+            seconds = written.samples as f64 / f64::from(written.rate),
+            dropped_frames = written.dropped_frames,
+            "recording complete"
+        ),
+        Ok(None) => {
+            remove(path);
+            tracing::info!(path = %path.display(), "recording ended before any audio: no file");
+        }
+        Err(e) => tracing::error!(
+            path = %path.display(),
+            "recording failed, the file holds what was written before: {e}"
+        ),
+    }
+}
+
+fn remove(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        tracing::warn!(path = %path.display(), "could not remove the recording: {e}");
+    }
+}
+
+fn has_extension(name: &str) -> bool {
+    name.len() >= EXTENSION.len()
+        && name.as_bytes()[name.len() - EXTENSION.len()..]
+            .eq_ignore_ascii_case(EXTENSION.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorder() -> (tempfile::TempDir, Recorder) {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::new(Some(dir.path().to_owned()));
+        (dir, recorder)
+    }
+
+    #[test]
+    fn names_are_plain_file_names_with_the_extension_added() {
+        let (dir, recorder) = recorder();
+        recorder.create("board").unwrap();
+        recorder.create("Loud.WAV").unwrap();
+        assert!(dir.path().join("board.wav").is_file());
+        assert!(dir.path().join("Loud.WAV").is_file());
+        for bad in ["", "../x", "a/b", ".hidden", "a\\b", ".wav"] {
+            assert!(
+                matches!(recorder.create(bad), Err(Error::InvalidArgument(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_existing_file_is_never_overwritten() {
+        let (dir, recorder) = recorder();
+        std::fs::write(dir.path().join("kept.wav"), b"precious").unwrap();
+        let refused = recorder.create("kept");
+        assert!(
+            matches!(&refused, Err(Error::InvalidArgument(why)) if why.contains("exists")),
+            "{refused:?}"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("kept.wav")).unwrap(),
+            b"precious"
+        );
+    }
+
+    #[test]
+    fn without_a_directory_every_recording_is_refused() {
+        assert!(matches!(
+            Recorder::new(None).create("x"),
+            Err(Error::WrongState(_))
+        ));
+    }
+
+    #[test]
+    fn an_abandoned_recording_leaves_no_file() {
+        let (dir, recorder) = recorder();
+        let (_tap, recording) = recorder.create("gone").unwrap();
+        recording.abandon();
+        assert!(!dir.path().join("gone.wav").exists());
+    }
+}

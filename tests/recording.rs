@@ -1,0 +1,142 @@
+//! Recording a room end to end: the misbehave guest's `record(room, name)` and
+//! `stoprecord(room)` control functions start and stop `rooms.start-recording`
+//! on room `ok`, a phone in the room talks, and the WAV file is read back.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::audio::power;
+use support::phone::Phone;
+use support::server::{Server, misbehave_config};
+use support::xmlrpc::{python, rpc};
+
+const TONE: f64 = 1000.0;
+const OTHER: f64 = 1700.0;
+const DEADLINE: Duration = Duration::from_secs(10);
+/// The rate of every room's mix (narrowband rooms).
+const RATE: u32 = 8000;
+
+/// The misbehave guest's config with recordings in `dir`.
+fn recording_config(dir: &Path) -> String {
+    format!(
+        "{}[recording]\ndir = {:?}\n",
+        misbehave_config(),
+        dir.display().to_string()
+    )
+}
+
+/// Checks that `expression` answers `[0, 'OK', …]`.
+fn assert_ok(server: &Server, expression: &str) {
+    let answer = rpc(server, expression);
+    assert!(answer.starts_with("[0, 'OK'"), "{expression}: {answer}");
+}
+
+/// The fault string of `expression`, or its answer when it succeeds.
+fn outcome(server: &Server, expression: &str) -> String {
+    python(
+        server,
+        &format!(
+            "try:\n    print(repr({expression}))\n\
+             except xmlrpc.client.Fault as fault:\n    print(fault.faultString)\n"
+        ),
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// The samples of a recording; panics unless it is a readable 16-bit mono WAV at the rooms' rate.
+fn read(path: &Path) -> Vec<i16> {
+    let mut reader = hound::WavReader::open(path)
+        .unwrap_or_else(|e| panic!("{} is not a readable WAV: {e}", path.display()));
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.channels, spec.bits_per_sample, spec.sample_rate),
+        (1, 16, RATE),
+        "16-bit mono at the room's rate"
+    );
+    reader
+        .samples::<i16>()
+        .collect::<Result<_, _>>()
+        .expect("every sample the header covers is there")
+}
+
+/// Checks that the second of `samples` from sample `from` on holds the tone and not another.
+fn assert_tone(samples: &[i16], from: usize) {
+    let second = &samples[from..from + RATE as usize];
+    let (tone, other) = (power(second, TONE), power(second, OTHER));
+    assert!(
+        tone > 0.01 && other < tone / 100.0,
+        "expected the {TONE} Hz tone: {tone:.2e} against {other:.2e} at {OTHER} Hz"
+    );
+}
+
+#[test]
+fn a_recording_holds_what_the_room_heard() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&recording_config(dir.path()));
+    // Any Request-URI user the misbehave guest does not treat specially joins room `ok`.
+    let phone = Phone::call(server.sip, "conference", "rita", &[]);
+    assert_ok(&server, "s.record('ok', 'meeting')");
+    phone.talk(TONE, Duration::from_secs(2));
+    for (expression, refusal) in [
+        ("s.record('ok', 'again')", "being recorded already"),
+        ("s.record('nowhere', 'x')", "NoSuchRoom"),
+        ("s.record('ok', '../escape')", "InvalidArgument"),
+        ("s.record('ok', 'meeting.wav')", "exists already"),
+    ] {
+        let answer = outcome(&server, expression);
+        assert!(answer.contains(refusal), "{expression}: {answer}");
+    }
+    assert_ok(&server, "s.stoprecord('ok')");
+    let stop_again = outcome(&server, "s.stoprecord('ok')");
+    assert!(stop_again.contains("not being recorded"), "{stop_again}");
+    server.wait_for_log("recording complete", DEADLINE).unwrap();
+    phone.hang_up();
+
+    let samples = read(&dir.path().join("meeting.wav"));
+    let seconds = samples.len() as f64 / f64::from(RATE);
+    assert!(
+        (2.0..6.0).contains(&seconds),
+        "the 2 s talked and the requests after: {seconds:.2} s"
+    );
+    // Within the talk, which began as the recording did.
+    assert_tone(&samples, RATE as usize / 4);
+    assert!(
+        !dir.path().join("again.wav").exists() && !dir.path().join("x.wav").exists(),
+        "a refused recording leaves no file"
+    );
+}
+
+#[test]
+fn a_server_killed_mid_recording_leaves_a_playable_file_up_to_the_last_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with(&recording_config(dir.path()));
+    let phone = Phone::call(server.sip, "conference", "kurt", &[]);
+    assert_ok(&server, "s.record('ok', 'crash')");
+    let started = Instant::now();
+    phone.talk(TONE, Duration::from_secs(3));
+    let elapsed = started.elapsed();
+    server.signal("KILL");
+    server.wait(DEADLINE);
+
+    let samples = read(&dir.path().join("crash.wav"));
+    let kept = Duration::from_secs_f64(samples.len() as f64 / f64::from(RATE));
+    eprintln!("{kept:?} of audio kept out of {elapsed:?} recorded");
+    assert!(
+        kept + Duration::from_secs(1) >= elapsed,
+        "{kept:?} of audio kept out of {elapsed:?} recorded"
+    );
+    assert_tone(&samples, samples.len() - RATE as usize);
+}
+
+#[test]
+fn without_a_recording_directory_recording_is_refused() {
+    let server = Server::start_with(&misbehave_config());
+    let _phone = Phone::call(server.sip, "conference", "nora", &[]);
+    let answer = outcome(&server, "s.record('ok', 'meeting')");
+    assert!(
+        answer.contains("WrongState") && answer.contains("[recording] dir"),
+        "{answer}"
+    );
+}
