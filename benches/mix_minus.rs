@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rtp_rs::{RtpPacketBuilder, Seq};
 use switchyard_media::{
-    Codec, FRAME_LEN, LegId, LegParams, MediaDirection, MixMinus, RoomId, Worker, WorkerConfig,
+    Codec, Encoder, FRAME_LEN, LegId, LegParams, MediaDirection, MixMinus, RoomEncoder, RoomId,
+    Worker, WorkerConfig,
 };
 
 // (participants, talkers)
@@ -26,8 +27,9 @@ fn mix_minus(c: &mut Criterion) {
     let mut group = c.benchmark_group("mix_minus");
     for &(participants, talkers) in ROOMS {
         let frames: Vec<[i16; FRAME_LEN]> = (0..talkers).map(voice).collect();
-        let codecs: Vec<Codec> = (0..participants)
+        let mut encoders: Vec<RoomEncoder> = (0..participants)
             .map(|i| if i % 4 == 3 { Codec::Pcma } else { Codec::Pcmu })
+            .map(|codec| RoomEncoder::new(codec, 8000))
             .collect();
         let mut mixer = MixMinus::<FRAME_LEN>::new();
         group.throughput(Throughput::Elements(participants as u64));
@@ -40,8 +42,8 @@ fn mix_minus(c: &mut Criterion) {
                         mixer.add_talker(frame);
                     }
                     let mut checksum = 0u32;
-                    for (i, &codec) in codecs.iter().enumerate() {
-                        let payload = mixer.payload(frames.get(i), None, codec);
+                    for (i, encoder) in encoders.iter_mut().enumerate() {
+                        let payload = mixer.payload(frames.get(i), None, encoder);
                         checksum = checksum.wrapping_add(u32::from(payload[i % FRAME_LEN]));
                     }
                     black_box(checksum)
@@ -78,7 +80,7 @@ fn worker_tick(c: &mut Criterion) {
         let payloads: Vec<Vec<u8>> = (0..talkers)
             .map(|t| {
                 let mut bytes = Vec::new();
-                Codec::Pcmu.encode(&voice(t), &mut bytes);
+                Encoder::new(Codec::Pcmu).encode(&voice(t), &mut bytes);
                 bytes
             })
             .collect();

@@ -2,16 +2,16 @@
 //!
 //! Per tick and direction, the speaker's payload is relayed as it came from its jitter buffer
 //! when the listener speaks the same codec and hears no prompt: no decode, no encode, only the
-//! listener's own RTP header, re-packetized to the listener's ptime (G.711 bytes are samples, so
-//! the payload is cut or joined as is). Otherwise that one frame is decoded, the prompt added,
-//! and encoded in the listener's codec. A silent (or muted) speaker gives a silence frame. A
+//! listener's own RTP header, re-packetized to the listener's ptime (G.711 and G.722 bytes are
+//! samples, so the payload is cut or joined as is; Opus packets go whole). Otherwise the
+//! speaker's decoded frame, with the prompt added, is encoded by the listener's encoder. A silent (or muted) speaker gives a silence frame. A
 //! listener that sends nothing (on hold) gets nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::leg::{Leg, LegId};
+use crate::leg::{Leg, LegId, Speech};
 use crate::output::Output;
-use crate::{Codec, FRAME_LEN, WorkerStats};
+use crate::{Codec, FRAME_LEN, PACKET_TIME, WorkerStats};
 
 /// The bridges of one worker and the scratch space to render them.
 #[derive(Debug, Default)]
@@ -56,47 +56,58 @@ fn pair(a: LegId, b: LegId) -> (LegId, LegId) {
     (a.min(b), a.max(b))
 }
 
-// The payload `listener` gets for `heard` (the peer's codec and payload) and its own prompt.
+// The payload `listener` gets for `heard` (what its peer said) and its own prompt.
 fn render<'a>(
     silence: &'a mut BTreeMap<Codec, Vec<u8>>,
     scratch: &'a mut Vec<u8>,
-    listener: &Leg,
-    heard: Option<(Codec, Vec<u8>)>,
+    listener: &mut Leg,
+    heard: Option<Speech>,
     stats: &mut WorkerStats,
 ) -> &'a [u8] {
-    let codec = listener.params.codec;
-    let overlay = listener.overlay();
+    let (_, overlay, encoder) = listener.mix_inputs(false);
+    let codec = encoder.codec();
+    let frame_samples = codec.samples_per_frame(PACKET_TIME);
     match heard {
         // Relayed only when it fills exactly one frame (the speaker's packets are cut to frames
         // on receipt; a short one lacks a lost packet's share), so each tick adds one frame of
         // media to the listener's stream; its packetizer re-cuts those bytes to the listener's
         // ptime without decoding them.
-        Some((from, payload))
-            if from == codec
-                && overlay.is_none()
-                && codec.payload_samples(&payload) == FRAME_LEN =>
+        Some(Speech {
+            codec: from,
+            payload: Some(payload),
+            ..
+        }) if from == codec
+            && overlay.is_none()
+            && codec.payload_samples(&payload) == Some(frame_samples) =>
         {
             stats.relayed_frames += 1;
             *scratch = payload;
             scratch
         }
-        None if overlay.is_none() => silence.entry(codec).or_insert_with(|| {
-            let mut bytes = Vec::with_capacity(FRAME_LEN);
-            codec.encode(&[0; FRAME_LEN], &mut bytes);
-            bytes
-        }),
+        // A stateless codec's silence is the same bytes every time.
+        None if overlay.is_none() && encoder.is_stateless() => {
+            silence.entry(codec).or_insert_with(|| {
+                let mut bytes = Vec::with_capacity(FRAME_LEN);
+                encoder.encode(&[0; FRAME_LEN], &mut bytes);
+                bytes
+            })
+        }
         heard => {
-            let mut pcm = [0; FRAME_LEN];
-            if let Some((from, payload)) = heard {
-                from.decode_frame(&payload, &mut pcm);
+            // The speaker's own rendering (concealment, voice prompt, gain) in its own codec
+            // counts as relayed: only the listener's encoder touched it.
+            let same = heard.as_ref().is_some_and(|speech| speech.codec == codec);
+            if same && overlay.is_none() {
+                stats.relayed_frames += 1;
+            } else {
+                stats.bridged_transcodes += 1;
             }
+            let mut pcm = heard.map_or([0; FRAME_LEN], |speech| speech.frame);
             if let Some(overlay) = overlay {
                 for (sample, &prompt) in pcm.iter_mut().zip(overlay) {
                     *sample = sample.saturating_add(prompt);
                 }
             }
-            codec.encode(&pcm, scratch);
-            stats.bridged_transcodes += 1;
+            encoder.encode(&pcm, scratch);
             scratch
         }
     }

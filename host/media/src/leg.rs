@@ -15,10 +15,11 @@ use crate::playback::{Playback, PromptRole};
 use crate::plc::Plc;
 use crate::reframe::{Gap, Reframer};
 use crate::rtp::RtpSender;
+use crate::transcode::{RoomDecoder, RoomEncoder};
 use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
     Arrival, Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, MAX_JITTER_DELAY,
-    MediaDirection, PACKET_TIME, Prompt, RoomId,
+    MediaDirection, PACKET_TIME, Prompt, ROOM_RATE, RoomId,
 };
 
 /// Identifies a leg within a worker; the shell assigns it.
@@ -89,6 +90,10 @@ pub(crate) struct Leg {
     pub(crate) place: Place,
     pub(crate) muted: bool,
     pub(crate) out: Packetizer,
+    /// Encodes what the leg hears, from the room's rate.
+    pub(crate) outbound: RoomEncoder,
+    /// Decodes what the leg receives, to the room's rate.
+    inbound: RoomDecoder,
     /// The source the leg takes packets from and sends its own to.
     latch: Latch,
     /// Applied to the peer's decoded audio before anyone hears it.
@@ -113,7 +118,8 @@ pub(crate) struct Leg {
     input: Option<Vec<u8>>,
     /// What the part of this tick's frame that `input` does not cover is.
     gap: Gap,
-    /// G.711 Appendix I concealment, fed every tick (every codec here is G.711).
+    /// G.711 Appendix I concealment at the room rate, fed every tick, for codecs that do not
+    /// conceal their own losses (all but Opus).
     plc: Plc,
     /// This tick's `frame` holds audible concealment.
     concealing: bool,
@@ -138,6 +144,8 @@ impl Leg {
         let jitter = new_jitter(params.codec, jitter_delay);
         Leg {
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
+            outbound: RoomEncoder::new(params.codec, ROOM_RATE),
+            inbound: RoomDecoder::new(params.codec, ROOM_RATE),
             params,
             place: Place::Alone,
             muted: false,
@@ -180,6 +188,10 @@ impl Leg {
             let fresh = new_jitter(params.codec, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
             self.reframer.clear();
+        }
+        if old.codec != params.codec {
+            self.inbound = RoomDecoder::new(params.codec, ROOM_RATE);
+            self.outbound = RoomEncoder::new(params.codec, ROOM_RATE);
         }
         if old.remote != params.remote {
             self.latch.reset();
@@ -265,7 +277,10 @@ impl Leg {
         if pt != self.params.payload_type {
             return Received::UnknownPayloadType;
         }
-        if rtp.payload().is_empty() {
+        let Some(samples) = self.params.codec.payload_samples(rtp.payload()) else {
+            return Received::Malformed;
+        };
+        if samples == 0 {
             return Received::Malformed;
         }
         let arrival = Arrival {
@@ -273,7 +288,7 @@ impl Leg {
             ssrc: rtp.ssrc(),
             sequence: u16::from(rtp.sequence_number()),
             timestamp: rtp.timestamp(),
-            samples: self.params.codec.payload_samples(rtp.payload()) as u32,
+            samples: samples as u32,
         };
         self.jitter.push(arrival, rtp.payload().to_vec());
         Received::Audio
@@ -341,7 +356,7 @@ impl Leg {
     pub(crate) fn held(&mut self) -> bool {
         let held = !self.params.direction.sends();
         if held {
-            self.out.skip(FRAME_LEN as u32);
+            self.out.skip_frames(1);
         }
         held
     }
@@ -363,59 +378,85 @@ impl Leg {
     }
 
     // Decodes this tick's input into `frame`, filling what it does not cover by its gap:
-    // concealment when lost (G.711 Appendix I), silence when idle.
+    // concealment when lost (the codec's own for Opus, G.711 Appendix I for the others),
+    // silence when idle.
     fn render_input(&mut self) {
         let decoded = match &self.input {
-            Some(payload) => self.params.codec.decode(payload, &mut self.frame),
+            Some(payload) => self.inbound.decode(payload, &mut self.frame),
             None => 0,
         };
         let (heard, rest) = self.frame.split_at_mut(decoded);
-        self.plc.good(heard);
+        let generic = !self.inbound.conceals();
+        if generic {
+            self.plc.good(heard);
+        }
         self.concealing = false;
         if rest.is_empty() {
             return;
         }
         if self.gap == Gap::Lost {
-            self.concealing = self.plc.conceal(rest);
+            self.concealing = if generic {
+                self.plc.conceal(rest)
+            } else {
+                // RFC 7587 §3.3: the packet after a loss may carry it as in-band FEC.
+                self.inbound
+                    .conceal(self.jitter.peek_next().map(Vec::as_slice), rest);
+                true
+            };
             self.concealed += 1;
         } else {
             rest.fill(0);
             // Silence is history too: a loss after a pause conceals silence, and one that ends
             // in a pause fades out by the overlap-add.
-            self.plc.good(rest);
+            if generic {
+                self.plc.good(rest);
+            }
         }
     }
 
-    /// What the bridge peer hears from this leg this tick: its codec and payload, taken as they
-    /// came from the jitter buffer; `None` when it is silent or muted.
-    pub(crate) fn take_speech(&mut self) -> Option<(Codec, Vec<u8>)> {
-        if self.muted {
+    /// What the bridge peer hears from this leg this tick; `None` when it is silent or muted.
+    pub(crate) fn take_speech(&mut self) -> Option<Speech> {
+        if !self.has_sound() {
             self.input = None;
             return None;
         }
-        // A voice prompt, or a frame concealed in whole or part, is sent as rendered here.
-        let concealed = self.gap == Gap::Lost && (self.concealing || self.input.is_some());
-        if self.speaking || concealed {
-            let mut payload = Vec::with_capacity(FRAME_LEN);
-            self.params.codec.encode(&self.frame, &mut payload);
-            return Some((self.params.codec, payload));
-        }
-        let mut payload = self.input.take()?;
-        if !self.gain.is_unity() {
-            // The level changes, so the payload cannot be relayed untouched: it is re-encoded in
-            // place, in the same codec, and the bridge relays that.
-            // `pull` rendered the frame with the gain applied.
-            let codec = self.params.codec;
-            let samples = codec.payload_samples(&payload).min(FRAME_LEN);
-            codec.encode(&self.frame[..samples], &mut payload);
-        }
-        Some((self.params.codec, payload))
+        let input = self.input.take();
+        // Only what came in, whole and untouched, can be relayed as is: not a voice prompt, a
+        // frame concealed in whole or part, nor one whose level the gain changed.
+        let concealed = self.gap == Gap::Lost;
+        let relayable = !self.speaking && !concealed && self.gain.is_unity();
+        Some(Speech {
+            codec: self.params.codec,
+            payload: input.filter(|_| relayable),
+            frame: self.frame,
+        })
     }
 
-    /// This tick's prompt frame, if a prompt is playing.
-    pub(crate) fn overlay(&self) -> Option<&[i16; FRAME_LEN]> {
-        self.has_overlay.then_some(&self.overlay)
+    /// What the mixer needs to render and encode this leg's payload: its own frame if it was
+    /// summed into its room's mix (`in_room`), its prompt frame, and its encoder.
+    pub(crate) fn mix_inputs(
+        &mut self,
+        in_room: bool,
+    ) -> (
+        Option<&[i16; FRAME_LEN]>,
+        Option<&[i16; FRAME_LEN]>,
+        &mut RoomEncoder,
+    ) {
+        let own = (in_room && self.summed).then_some(&self.frame);
+        let overlay = self.has_overlay.then_some(&self.overlay);
+        (own, overlay, &mut self.outbound)
     }
+}
+
+/// What a bridged leg said this tick.
+#[derive(Debug)]
+pub(crate) struct Speech {
+    /// The speaker's codec.
+    pub(crate) codec: Codec,
+    /// The payload as received, when it may be relayed as is (a whole or partial frame).
+    pub(crate) payload: Option<Vec<u8>>,
+    /// What it said, decoded (or concealed, or its voice prompt) at the room rate, gain applied.
+    pub(crate) frame: [i16; FRAME_LEN],
 }
 
 /// A jitter buffer for a leg of `codec` whose target delay adapts from `min_delay` up to

@@ -1,4 +1,5 @@
-//! Sans-IO media for Switchyard: RTP, jitter buffer, G.711, mixer, prompts, timing.
+//! Sans-IO media for Switchyard: RTP, jitter buffer, G.711, G.722 and Opus, mixer, prompts,
+//! timing.
 //!
 //! Nothing in this crate opens a socket, spawns a thread or reads a clock (DESIGN.md,
 //! Principle 1): time comes in as `now: Instant`, randomness from a seed given at construction,
@@ -33,9 +34,12 @@
 
 mod bridge;
 mod codec;
+mod decoder;
 mod direction;
 mod dtmf;
+mod encoder;
 pub mod g711;
+mod g722;
 mod gain;
 mod handover;
 mod jitter;
@@ -44,23 +48,28 @@ mod lateness;
 mod leg;
 mod limiter;
 mod mixer;
+mod opus;
 mod output;
 mod packetizer;
 mod playback;
 mod plc;
 mod prompt;
+mod rate;
 mod reframe;
 mod resample;
 mod rtp;
 mod ticker;
+mod transcode;
 mod vad;
 mod worker;
 
 use std::time::Duration;
 
 pub use codec::{Codec, SUPPORTED_ENCODINGS};
+pub use decoder::Decoder;
 pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
+pub use encoder::Encoder;
 pub use gain::{MAX_GAIN_DB, MIN_GAIN_DB};
 pub use handover::DetachedLeg;
 pub use jitter::{Arrival, JitterBuffer, JitterStats, Playout};
@@ -71,6 +80,7 @@ pub use limiter::{LIMIT_CEILING, Limiter, RELEASE_DB_PER_FRAME};
 pub use mixer::MixMinus;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
+pub use transcode::RoomEncoder;
 pub use vad::{HANGOVER_FRAMES, SILENCE_DBOV, TalkChange, VoiceActivity};
 pub use worker::{
     MAX_CATCH_UP_TICKS, MediaEvent, MediaTransmit, RoomId, Worker, WorkerConfig, WorkerStats,

@@ -28,8 +28,8 @@ impl Output<'_> {
         if leg.held() {
             return;
         }
-        let own = (in_room && leg.summed).then_some(&leg.frame);
-        let payload = mixer.payload(own, leg.overlay(), leg.params.codec);
+        let (own, overlay, encoder) = leg.mix_inputs(in_room);
+        let payload = mixer.payload(own, overlay, encoder);
         self.send(id, leg, payload);
     }
 

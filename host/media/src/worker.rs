@@ -505,9 +505,8 @@ impl Worker {
         let due = self.ticker.due(now, MAX_CATCH_UP_TICKS);
         if due.skipped > 0 {
             self.stats.skipped_ticks += due.skipped;
-            let samples = (due.skipped as u32).wrapping_mul(FRAME_LEN as u32);
             for leg in self.legs.values_mut() {
-                leg.out.skip(samples);
+                leg.out.skip_frames(due.skipped as u32);
             }
         }
         let period = self.ticker.period();
