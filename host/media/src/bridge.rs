@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::leg::{Leg, LegId, Speech};
 use crate::output::Output;
-use crate::{Codec, FRAME_LEN, PACKET_TIME, WorkerStats};
+use crate::{Codec, MAX_FRAME_LEN, PACKET_TIME, WorkerStats};
 
 /// The bridges of one worker and the scratch space to render them.
 #[derive(Debug, Default)]
@@ -56,7 +56,8 @@ fn pair(a: LegId, b: LegId) -> (LegId, LegId) {
     (a.min(b), a.max(b))
 }
 
-// The payload `listener` gets for `heard` (what its peer said) and its own prompt.
+// The payload `listener` gets for `heard` (what its peer said, at the pair's rate) and its
+// own prompt.
 fn render<'a>(
     silence: &'a mut BTreeMap<Codec, Vec<u8>>,
     scratch: &'a mut Vec<u8>,
@@ -64,7 +65,13 @@ fn render<'a>(
     heard: Option<Speech>,
     stats: &mut WorkerStats,
 ) -> &'a [u8] {
-    let (_, overlay, encoder) = listener.mix_inputs(false);
+    let len = listener.frame().len();
+    let mut pcm = [0i16; MAX_FRAME_LEN];
+    if let Some(overlay) = listener.overlay() {
+        pcm[..len].copy_from_slice(overlay);
+    }
+    let prompted = listener.overlay().is_some();
+    let encoder = &mut listener.outbound;
     let codec = encoder.codec();
     let frame_samples = codec.samples_per_frame(PACKET_TIME);
     match heard {
@@ -77,7 +84,7 @@ fn render<'a>(
             payload: Some(payload),
             ..
         }) if from == codec
-            && overlay.is_none()
+            && !prompted
             && codec.payload_samples(&payload) == Some(frame_samples) =>
         {
             stats.relayed_frames += 1;
@@ -85,29 +92,26 @@ fn render<'a>(
             scratch
         }
         // A stateless codec's silence is the same bytes every time.
-        None if overlay.is_none() && encoder.is_stateless() => {
-            silence.entry(codec).or_insert_with(|| {
-                let mut bytes = Vec::with_capacity(FRAME_LEN);
-                encoder.encode(&[0; FRAME_LEN], &mut bytes);
-                bytes
-            })
-        }
+        None if !prompted && encoder.is_stateless() => silence.entry(codec).or_insert_with(|| {
+            let mut bytes = Vec::with_capacity(len);
+            encoder.encode(&pcm[..len], &mut bytes);
+            bytes
+        }),
         heard => {
             // The speaker's own rendering (concealment, voice prompt, gain) in its own codec
             // counts as relayed: only the listener's encoder touched it.
             let same = heard.as_ref().is_some_and(|speech| speech.codec == codec);
-            if same && overlay.is_none() {
+            if same && !prompted {
                 stats.relayed_frames += 1;
             } else {
                 stats.bridged_transcodes += 1;
             }
-            let mut pcm = heard.map_or([0; FRAME_LEN], |speech| speech.frame);
-            if let Some(overlay) = overlay {
-                for (sample, &prompt) in pcm.iter_mut().zip(overlay) {
-                    *sample = sample.saturating_add(prompt);
+            if let Some(speech) = heard {
+                for (sample, &said) in pcm.iter_mut().zip(&speech.frame) {
+                    *sample = sample.saturating_add(said);
                 }
             }
-            encoder.encode(&pcm, scratch);
+            encoder.encode(&pcm[..len], scratch);
             scratch
         }
     }

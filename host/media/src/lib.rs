@@ -6,7 +6,10 @@
 //! and output is drained through `poll_transmit` / `poll_event` / `poll_timeout`. A [`Worker`] is
 //! one timing core that owns rooms and their legs and ticks every packet time on absolute
 //! deadlines (Principle 5); its [`MixMinus`] scales with talkers, not listeners (Principle 6),
-//! under each room's [`Limiter`].
+//! under each room's [`Limiter`]. Each room mixes at the highest audio rate among its legs'
+//! codecs (8 kHz for G.711, 16 kHz with G.722, 48 kHz with Opus); each leg decodes with its own
+//! [`Decoder`] and converts to its room's rate, and hears the mix converted back to its codec's
+//! rate and encoded by its own [`Encoder`] (G.711 listeners of a narrowband room share one).
 //!
 //! The [`Worker`] API, as the shell drives it:
 //!
@@ -48,6 +51,7 @@ mod lateness;
 mod leg;
 mod limiter;
 mod mixer;
+mod mixing;
 mod opus;
 mod output;
 mod packetizer;
@@ -86,15 +90,19 @@ pub use worker::{
     MAX_CATCH_UP_TICKS, MediaEvent, MediaTransmit, RoomId, Worker, WorkerConfig, WorkerStats,
 };
 
-/// Sample rate of every room's mix, in Hz (narrowband now; 16 and 48 kHz rooms later).
-pub const ROOM_RATE: u32 = 8000;
+/// Sample rate of prompts, in Hz; rooms and legs at a higher rate convert them.
+pub const PROMPT_RATE: u32 = 8000;
 
 /// The only tick period the worker runs at now: one frame every 20 ms. Each leg's packets still
 /// carry the ptime its peer asked for ([`LegParams::ptime_ms`]).
 pub const PACKET_TIME: Duration = Duration::from_millis(20);
 
-/// Samples in one frame at [`ROOM_RATE`] and [`PACKET_TIME`] (160).
+/// Samples in one [`PACKET_TIME`] frame at 8 kHz (160): a narrowband room's, a G.711 leg's
+/// and a prompt's.
 pub const FRAME_LEN: usize = 160;
+
+/// Samples in one [`PACKET_TIME`] frame at the highest room rate, 48 kHz (960).
+pub const MAX_FRAME_LEN: usize = 960;
 
 /// The most a leg's jitter buffer delays playout, however bad the network's jitter: its target
 /// delay adapts between [`WorkerConfig::jitter_delay`] and this.

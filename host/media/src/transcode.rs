@@ -1,53 +1,97 @@
-//! A leg's codec at the room's rate: what it receives decoded and converted to the room rate,
-//! what it hears converted to its codec's rate and encoded.
+//! A leg's codec at its room's rate: what it receives decoded, concealed where lost and
+//! converted to the room rate; what it hears converted to its codec's rate and encoded.
 
+use crate::plc::Plc;
 use crate::rate::RateConverter;
+use crate::reframe::Gap;
 use crate::{Codec, Decoder, Encoder};
 
 /// The longest Opus packet decoded (RFC 6716 §3.2.5: 120 ms), in samples at 48 kHz.
 const MAX_DECODED: usize = 5760;
 
-/// Decodes a leg's incoming payloads into room-rate frames.
+/// What [`RoomDecoder::render`] made of a tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Rendered {
+    /// Some of the frame was lost and concealed.
+    pub(crate) concealed: bool,
+    /// That concealment is audible.
+    pub(crate) audible: bool,
+}
+
+/// Decodes a leg's incoming payloads into frames at its room's rate, concealing what is lost.
+///
+/// Everything happens at the codec's own rate first (decode, concealment, silence), then the
+/// whole frame is converted, so the converter sees one continuous signal. Concealment is the
+/// codec's own for Opus (RFC 6716 §4.4, with in-band FEC from the next packet when there is
+/// one) and G.711 Appendix I for the others (for G.722 at 16 kHz, where its pitch search spans
+/// 2.5–7.5 ms).
 #[derive(Debug)]
 pub(crate) struct RoomDecoder {
     decoder: Decoder,
     to_room: RateConverter,
+    plc: Option<Plc>,
     pcm: Vec<i16>,
 }
 
 impl RoomDecoder {
     /// A fresh decoder for `codec`, converting to `room_rate` Hz.
     pub(crate) fn new(codec: Codec, room_rate: u32) -> Self {
+        let decoder = Decoder::new(codec);
         RoomDecoder {
-            decoder: Decoder::new(codec),
+            plc: (!decoder.conceals()).then(Plc::default),
+            decoder,
             to_room: RateConverter::new(codec.audio_rate(), room_rate),
             pcm: vec![0; MAX_DECODED],
         }
     }
 
-    /// Decodes `payload` into the start of `frame` (room rate); returns the samples written. An
-    /// Opus packet longer than the frame is decoded whole and cut to it.
-    pub(crate) fn decode(&mut self, payload: &[u8], frame: &mut [i16]) -> usize {
-        let decoded = self.decoder.decode(payload, &mut self.pcm);
-        let input = decoded.min(self.to_room.input_len(frame.len()));
-        let out = self.to_room.output_len(input);
-        self.to_room.process(&self.pcm[..input], &mut frame[..out]);
-        out
+    /// Converts to `room_rate` Hz from now on; the codec's state carries on.
+    pub(crate) fn set_room_rate(&mut self, room_rate: u32) {
+        self.to_room = RateConverter::new(self.decoder.codec().audio_rate(), room_rate);
     }
 
-    /// Whether the codec conceals its own losses (Opus), so [`conceal`](Self::conceal) is to be
-    /// used rather than generic concealment.
-    pub(crate) fn conceals(&self) -> bool {
-        self.decoder.conceals()
-    }
-
-    /// Fills `frame` for a lost packet with the codec's own concealment, from `next`'s in-band
-    /// FEC when it has some.
-    pub(crate) fn conceal(&mut self, next: Option<&[u8]>, frame: &mut [i16]) {
-        let input = self.to_room.input_len(frame.len());
-        let pcm = &mut self.pcm[..input];
-        self.decoder.conceal(next, pcm);
-        self.to_room.process(pcm, frame);
+    /// Renders one room-rate `frame`: `payload` decoded (an Opus packet longer than the frame is
+    /// cut to it), the rest concealed when `gap` is [`Gap::Lost`] (Opus from `next`'s in-band
+    /// FEC when it has some), silence otherwise.
+    pub(crate) fn render(
+        &mut self,
+        payload: Option<&[u8]>,
+        gap: Gap,
+        next: Option<&[u8]>,
+        frame: &mut [i16],
+    ) -> Rendered {
+        let len = self.to_room.input_len(frame.len());
+        let decoded = match payload {
+            Some(payload) => self.decoder.decode(payload, &mut self.pcm),
+            None => 0,
+        }
+        .min(len);
+        let (heard, rest) = self.pcm[..len].split_at_mut(decoded);
+        if let Some(plc) = &mut self.plc {
+            plc.good(heard);
+        }
+        let mut rendered = Rendered::default();
+        if !rest.is_empty() {
+            if gap == Gap::Lost {
+                rendered.concealed = true;
+                rendered.audible = match &mut self.plc {
+                    Some(plc) => plc.conceal(rest),
+                    None => {
+                        self.decoder.conceal(next, rest);
+                        true
+                    }
+                };
+            } else {
+                rest.fill(0);
+                // Silence is history too: a loss after a pause conceals silence, and one that
+                // ends in a pause fades out by the overlap-add.
+                if let Some(plc) = &mut self.plc {
+                    plc.good(rest);
+                }
+            }
+        }
+        self.to_room.process(&self.pcm[..len], frame);
+        rendered
     }
 }
 
@@ -83,6 +127,11 @@ impl RoomEncoder {
     /// conversion keep no state: G.711 in a room at its rate).
     pub fn is_stateless(&self) -> bool {
         self.encoder.is_stateless() && self.from_room.is_identity()
+    }
+
+    /// Takes frames at `room_rate` Hz from now on; the codec's state carries on.
+    pub fn set_room_rate(&mut self, room_rate: u32) {
+        self.from_room = RateConverter::new(room_rate, self.encoder.codec().audio_rate());
     }
 
     /// Encodes one room-rate frame into `out`, replacing its contents.

@@ -144,3 +144,42 @@ fn a_listener_starting_and_stopping_talking_hears_a_continuous_stream() {
         }
     }
 }
+
+#[test]
+fn a_room_with_wideband_legs_mixes_wideband_and_narrowband_legs_hear_no_alias() {
+    let (g722, opus, pcmu) = (LegId(1), LegId(2), LegId(3));
+    let mut worker = room(
+        &[
+            (g722, Codec::G722),
+            (opus, Codec::Opus),
+            (pcmu, Codec::Pcmu),
+        ],
+        WorkerConfig::default(),
+    );
+    // 5 kHz: above narrowband, within G.722's band.
+    let mut peer = TonePeer::new(g722, Codec::G722, 5000.0);
+    let mut heard = [
+        Listener::new(opus, Codec::Opus),
+        Listener::new(pcmu, Codec::Pcmu),
+    ];
+    for _ in 0..100 {
+        peer.send(&mut worker, LEAD);
+        let out = tick(&mut worker);
+        for listener in &mut heard {
+            listener.take(&out);
+        }
+    }
+    let settled = |pcm: &[i16]| pcm[pcm.len() / 2..].to_vec();
+    let wide = goertzel(&settled(&heard[0].heard), 5000.0, 48_000.0);
+    assert!(
+        (4500.0..7000.0).contains(&wide),
+        "the Opus leg hears 5 kHz at {wide}"
+    );
+    // At 8 kHz, 5 kHz would fold to 3 kHz: the PCMU leg hears nothing of it above −50 dB.
+    let narrow = settled(&heard[1].heard);
+    let folded = goertzel(&narrow, 3000.0, 8000.0);
+    assert!(
+        folded < 6000.0 * 10f64.powf(-50.0 / 20.0),
+        "alias at {folded}"
+    );
+}
