@@ -137,8 +137,9 @@ pub struct WorkerStats {
     pub packets_sent: u64,
     /// Packets that could not be built (a negotiated payload type above 127).
     pub build_errors: u64,
-    /// Frames encoded by the room mixer; a payload shared by the non-talkers of a room counts
-    /// once per codec. Bridges do not use the mixer.
+    /// Frames encoded by the room mixers; a payload shared by the non-talkers of a narrowband
+    /// room (G.711) counts once per codec, G.722 and Opus listeners once each. Bridges do not
+    /// use the mixers.
     pub encodes: u64,
     /// Payloads a bridge relayed from one leg to the other as received (no decode, no encode),
     /// or as the speaker's packet-loss concealment rendered them.
@@ -177,8 +178,10 @@ impl WorkerStats {
 /// One timing core: owns a set of rooms and their legs; ticks every packet time on absolute
 /// deadlines.
 ///
-/// Every tick pulls one frame per leg from its jitter buffer, mixes each room (mix-minus over
-/// the decoded talkers, non-talkers sharing one encode per codec), adds each leg's private
+/// Every tick pulls one frame per leg from its jitter buffer, mixes each room at the highest
+/// audio rate among its legs' codecs (mix-minus over the decoded talkers; G.711 non-talkers of
+/// a narrowband room share one encode per codec, G.722 and Opus listeners keep their own
+/// encoder), adds each leg's private
 /// prompt, encodes and packetizes at each leg's ptime. Two bridged legs hear each other without
 /// a mixer (see [`bridge`](Self::bridge)). Every leg that sends gets a packet every ptime,
 /// comfort silence included, so NATs and peers stay happy; a leg on hold (by its direction)
