@@ -2,17 +2,21 @@
 //!
 //! `mix_minus`: sum the talkers, then produce every participant's encoded payload (talkers get
 //! a private `total − own`, everyone else the shared per-codec encode). `worker_tick`: the same
-//! room through a whole `Worker` tick, RTP in and out included. Throughput is per participant,
-//! so criterion's elements/s is participant-frames per second.
+//! room through a whole `Worker` tick, RTP in and out included. `mix_rate`: the mix alone (sum,
+//! limiter, every participant's mix-minus rendered, no encode) at 8, 16 and 48 kHz frame
+//! lengths. Throughput is per participant, so criterion's elements/s is participant-frames per
+//! second.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use criterion::measurement::WallTime;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rtp_rs::{RtpPacketBuilder, Seq};
 use switchyard_media::{
-    Codec, FRAME_LEN, LegId, LegParams, MediaDirection, MixMinus, RoomId, Worker, WorkerConfig,
+    Codec, Encoder, FRAME_LEN, LegId, LegParams, Limiter, MediaDirection, MixMinus, RoomEncoder,
+    RoomId, Worker, WorkerConfig,
 };
 
 // (participants, talkers)
@@ -26,8 +30,9 @@ fn mix_minus(c: &mut Criterion) {
     let mut group = c.benchmark_group("mix_minus");
     for &(participants, talkers) in ROOMS {
         let frames: Vec<[i16; FRAME_LEN]> = (0..talkers).map(voice).collect();
-        let codecs: Vec<Codec> = (0..participants)
+        let mut encoders: Vec<RoomEncoder> = (0..participants)
             .map(|i| if i % 4 == 3 { Codec::Pcma } else { Codec::Pcmu })
+            .map(|codec| RoomEncoder::new(codec, 8000))
             .collect();
         let mut mixer = MixMinus::<FRAME_LEN>::new();
         group.throughput(Throughput::Elements(participants as u64));
@@ -40,8 +45,8 @@ fn mix_minus(c: &mut Criterion) {
                         mixer.add_talker(frame);
                     }
                     let mut checksum = 0u32;
-                    for (i, &codec) in codecs.iter().enumerate() {
-                        let payload = mixer.payload(frames.get(i), None, codec);
+                    for (i, encoder) in encoders.iter_mut().enumerate() {
+                        let payload = mixer.payload(frames.get(i), None, encoder);
                         checksum = checksum.wrapping_add(u32::from(payload[i % FRAME_LEN]));
                     }
                     black_box(checksum)
@@ -49,6 +54,42 @@ fn mix_minus(c: &mut Criterion) {
             },
         );
     }
+    group.finish();
+}
+
+// 10 participants, 3 of them talking, mixed at one frame length (160, 320, 960: 20 ms at 8, 16
+// and 48 kHz).
+fn mix_at<const N: usize>(group: &mut criterion::BenchmarkGroup<'_, WallTime>) {
+    let (participants, talkers) = (10, 3);
+    let frames: Vec<[i16; N]> = (0..talkers)
+        .map(|t| std::array::from_fn(|i| (((i * 7919 + t * 104_729) % 16_001) as i16) - 8000))
+        .collect();
+    let mut mixer = MixMinus::<N>::new();
+    let mut limiter = Limiter::default();
+    let mut out = [0i16; N];
+    group.throughput(Throughput::Elements(participants as u64));
+    group.bench_function(BenchmarkId::from_parameter(N * 50), |b| {
+        b.iter(|| {
+            mixer.begin();
+            for frame in &frames {
+                mixer.add_talker(frame);
+            }
+            mixer.limit(&mut limiter);
+            let mut checksum = 0i32;
+            for i in 0..participants {
+                mixer.render(frames.get(i), None, &mut out);
+                checksum = checksum.wrapping_add(i32::from(out[i]));
+            }
+            black_box(checksum)
+        })
+    });
+}
+
+fn mix_rate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mix_rate");
+    mix_at::<160>(&mut group);
+    mix_at::<320>(&mut group);
+    mix_at::<960>(&mut group);
     group.finish();
 }
 
@@ -78,7 +119,7 @@ fn worker_tick(c: &mut Criterion) {
         let payloads: Vec<Vec<u8>> = (0..talkers)
             .map(|t| {
                 let mut bytes = Vec::new();
-                Codec::Pcmu.encode(&voice(t), &mut bytes);
+                Encoder::new(Codec::Pcmu).encode(&voice(t), &mut bytes);
                 bytes
             })
             .collect();
@@ -119,5 +160,5 @@ fn worker_tick(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mix_minus, worker_tick);
+criterion_group!(benches, mix_minus, mix_rate, worker_tick);
 criterion_main!(benches);

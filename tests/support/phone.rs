@@ -1,11 +1,12 @@
 //! A minimal SIP phone over UDP (RFC 3261 UAC with hand-written messages) that
-//! sends a tone as PCMU RTP and records what it hears.
+//! sends a tone as RTP (PCMU unless told another codec) and records what it
+//! hears.
 
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use switchyard_media::g711;
+use switchyard_media::{Codec, Decoder, Encoder};
 
 /// How long the phone waits for any one SIP answer.
 const SIP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,9 +34,12 @@ pub struct Phone {
     answered_at: Option<Instant>,
     /// The final answer to the INVITE, once it came.
     final_answer: String,
-    /// The next RTP frame: sequence number and timestamp (× 160) of what the
-    /// phone sends next, so later talk and key presses continue the stream.
+    /// The next RTP frame: sequence number and timestamp (× one frame) of
+    /// what the phone sends next, so later talk and key presses continue the
+    /// stream.
     next_frame: AtomicU32,
+    /// The only audio codec it offers.
+    codec: Codec,
 }
 
 /// A SIP message as text.
@@ -63,7 +67,19 @@ impl Phone {
     /// lines), and completes the INVITE/200/ACK exchange. Panics unless the
     /// call is answered.
     pub fn call(server: SocketAddr, user: &str, caller: &str, extra_headers: &[&str]) -> Phone {
-        let mut phone = Phone::dial(server, user, caller, extra_headers);
+        Phone::call_with(server, user, caller, extra_headers, Codec::Pcmu)
+    }
+
+    /// [`Phone::call`] offering `codec` only (with telephone-event at its
+    /// clock rate).
+    pub fn call_with(
+        server: SocketAddr,
+        user: &str,
+        caller: &str,
+        extra_headers: &[&str],
+        codec: Codec,
+    ) -> Phone {
+        let mut phone = Phone::dial_with(server, user, caller, extra_headers, codec);
         let status = phone.await_answer();
         assert_eq!(
             status, 200,
@@ -76,6 +92,17 @@ impl Phone {
     /// Sends an INVITE to `sip:<user>@server` from `caller` and returns at
     /// once; [`Phone::await_answer`] waits for its final answer.
     pub fn dial(server: SocketAddr, user: &str, caller: &str, extra_headers: &[&str]) -> Phone {
+        Phone::dial_with(server, user, caller, extra_headers, Codec::Pcmu)
+    }
+
+    /// [`Phone::dial`] offering `codec` only.
+    pub fn dial_with(
+        server: SocketAddr,
+        user: &str,
+        caller: &str,
+        extra_headers: &[&str],
+        codec: Codec,
+    ) -> Phone {
         let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
         let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
         sip.set_read_timeout(Some(Duration::from_millis(200)))
@@ -95,15 +122,27 @@ impl Phone {
             answered_at: None,
             final_answer: String::new(),
             next_frame: AtomicU32::new(0),
+            codec,
             sip,
             rtp,
         };
         let sip_port = phone.sip.local_addr().unwrap().port();
         let rtp_port = phone.rtp.local_addr().unwrap().port();
+        let (pt, name, rate) = (
+            codec.payload_type(),
+            codec.encoding_name(),
+            codec.clock_rate(),
+        );
+        let rtpmap = match codec {
+            Codec::Opus => {
+                format!("a=rtpmap:{pt} {name}/{rate}/2\r\na=fmtp:{pt} useinbandfec=1\r\n")
+            }
+            _ => format!("a=rtpmap:{pt} {name}/{rate}\r\n"),
+        };
         let sdp = format!(
             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-             m=audio {rtp_port} RTP/AVP 0 {TELEPHONE_EVENT}\r\na=rtpmap:0 PCMU/8000\r\n\
-             a=rtpmap:{TELEPHONE_EVENT} telephone-event/8000\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n\
+             m=audio {rtp_port} RTP/AVP {pt} {TELEPHONE_EVENT}\r\n{rtpmap}\
+             a=rtpmap:{TELEPHONE_EVENT} telephone-event/{rate}\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n\
              a=ptime:20\r\na=sendrecv\r\n"
         );
         let mut extra = String::new();
@@ -268,25 +307,41 @@ impl Phone {
         self.next_frame.fetch_add(count, Ordering::Relaxed)
     }
 
-    /// Sends `tone_hz` for `duration` as 20 ms PCMU packets on absolute
-    /// deadlines, and returns what it heard meanwhile, decoded. A later call
-    /// continues the same RTP stream (sequence numbers and timestamps).
+    /// The sampling rate of what [`Phone::talk`] returns: its codec's.
+    pub fn audio_rate(&self) -> u32 {
+        self.codec.audio_rate()
+    }
+
+    /// RTP timestamp units in one 20 ms frame of its codec.
+    fn frame_units(&self) -> u32 {
+        self.codec.samples_per_frame(Duration::from_millis(20)) as u32
+    }
+
+    /// Sends `tone_hz` for `duration` as 20 ms packets of its codec on
+    /// absolute deadlines, and returns what it heard meanwhile, decoded (at
+    /// [`Phone::audio_rate`]). A later call continues the same RTP stream
+    /// (sequence numbers and timestamps).
     pub fn talk(&self, tone_hz: f64, duration: Duration) -> Vec<i16> {
         let frames = (duration.as_millis() / 20) as usize;
         let ssrc = self.ssrc();
         let first = self.take_frames(frames as u32) as usize;
         let started = Instant::now();
-        let mut heard = Vec::with_capacity(frames * 160);
+        let rate = self.audio_rate();
+        let samples = rate as usize / 50;
+        let (mut encoder, mut decoder) = (Encoder::new(self.codec), Decoder::new(self.codec));
+        let pt = self.codec.payload_type();
+        let mut heard = Vec::with_capacity(frames * samples);
         let mut buffer = [0u8; 2048];
+        let mut payload = Vec::new();
+        let mut decoded = vec![0i16; 5760];
         for frame in 0..frames {
-            let pcm = super::audio::tone(tone_hz, 8000.0, frame * 160, 160);
-            let mut payload = [0u8; 160];
-            g711::encode_ulaw_slice(&pcm, &mut payload);
+            let pcm = super::audio::tone_at(rate, tone_hz, 8000.0, frame * samples, samples);
+            encoder.encode(&pcm, &mut payload);
             let packet = RtpPacketBuilder::new()
-                .payload_type(0)
+                .payload_type(pt)
                 .ssrc(ssrc)
                 .sequence(Seq::from((first + frame) as u16))
-                .timestamp(((first + frame) * 160) as u32)
+                .timestamp((first + frame) as u32 * self.frame_units())
                 .marked(frame == 0)
                 .payload(&payload)
                 .build()
@@ -296,11 +351,10 @@ impl Phone {
             while Instant::now() < next {
                 if let Ok((len, _)) = self.rtp.recv_from(&mut buffer)
                     && let Ok(rtp) = RtpReader::new(&buffer[..len])
-                    && rtp.payload_type() == 0
+                    && rtp.payload_type() == pt
                 {
-                    let mut decoded = vec![0i16; rtp.payload().len()];
-                    g711::decode_ulaw_slice(rtp.payload(), &mut decoded);
-                    heard.extend_from_slice(&decoded);
+                    let n = decoder.decode(rtp.payload(), &mut decoded);
+                    heard.extend_from_slice(&decoded[..n]);
                 }
             }
         }
@@ -325,14 +379,15 @@ impl Phone {
         for n in 0..packets {
             let end = n > 0;
             // Volume 10 (-10 dBm0); duration in timestamp units, 100 ms at the end.
-            let duration: u16 = if end { 800 } else { 160 };
+            let units = self.frame_units() as u16;
+            let duration: u16 = if end { 5 * units } else { units };
             let [high, low] = duration.to_be_bytes();
             let payload = [code as u8, if end { 0x80 | 10 } else { 10 }, high, low];
             let packet = RtpPacketBuilder::new()
                 .payload_type(TELEPHONE_EVENT)
                 .ssrc(ssrc)
                 .sequence(Seq::from((first + n) as u16))
-                .timestamp(first.wrapping_mul(160))
+                .timestamp(first.wrapping_mul(self.frame_units()))
                 .marked(n == 0)
                 .payload(&payload)
                 .build()

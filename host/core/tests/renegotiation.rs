@@ -180,3 +180,29 @@ fn only_an_answered_call_can_be_held() {
         .expect("hold before the answer is refused");
     assert!(refused.to_string().contains("not answered"), "{refused}");
 }
+
+#[test]
+fn an_opus_reoffer_switches_the_leg_to_opus_with_our_fmtp() {
+    let mut w = answered_call();
+    let opus = "v=0\r\no=user1 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+        m=audio 30300 RTP/AVP 96 9 0 101 102\r\na=rtpmap:96 opus/48000/2\r\n\
+        a=fmtp:96 stereo=1; sprop-stereo=1; useinbandfec=1\r\na=rtpmap:9 G722/8000\r\n\
+        a=rtpmap:101 telephone-event/8000\r\na=rtpmap:102 telephone-event/48000\r\n";
+    w.uacs[0].reoffer(w.now, "", opus);
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    let params = &updates(&w)[0];
+    assert_eq!(params.codec, Codec::Opus);
+    assert_eq!(params.payload_type, 96);
+    assert_eq!(
+        params.telephone_event,
+        Some(102),
+        "events on the codec's clock"
+    );
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].last_response(Method::Invite).is_some_and(|r| {
+            let body = r.body();
+            body.contains("a=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\n")
+                && body.contains("a=rtpmap:102 telephone-event/48000\r\n")
+        })
+    }));
+}

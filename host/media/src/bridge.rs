@@ -2,16 +2,16 @@
 //!
 //! Per tick and direction, the speaker's payload is relayed as it came from its jitter buffer
 //! when the listener speaks the same codec and hears no prompt: no decode, no encode, only the
-//! listener's own RTP header, re-packetized to the listener's ptime (G.711 bytes are samples, so
-//! the payload is cut or joined as is). Otherwise that one frame is decoded, the prompt added,
-//! and encoded in the listener's codec. A silent (or muted) speaker gives a silence frame. A
+//! listener's own RTP header, re-packetized to the listener's ptime (G.711 and G.722 bytes are
+//! samples, so the payload is cut or joined as is; Opus packets go whole). Otherwise the
+//! speaker's decoded frame, with the prompt added, is encoded by the listener's encoder. A silent (or muted) speaker gives a silence frame. A
 //! listener that sends nothing (on hold) gets nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::leg::{Leg, LegId};
+use crate::leg::{Leg, LegId, Speech};
 use crate::output::Output;
-use crate::{Codec, FRAME_LEN, WorkerStats};
+use crate::{Codec, MAX_FRAME_LEN, PACKET_TIME, WorkerStats};
 
 /// The bridges of one worker and the scratch space to render them.
 #[derive(Debug, Default)]
@@ -56,47 +56,62 @@ fn pair(a: LegId, b: LegId) -> (LegId, LegId) {
     (a.min(b), a.max(b))
 }
 
-// The payload `listener` gets for `heard` (the peer's codec and payload) and its own prompt.
+// The payload `listener` gets for `heard` (what its peer said, at the pair's rate) and its
+// own prompt.
 fn render<'a>(
     silence: &'a mut BTreeMap<Codec, Vec<u8>>,
     scratch: &'a mut Vec<u8>,
-    listener: &Leg,
-    heard: Option<(Codec, Vec<u8>)>,
+    listener: &mut Leg,
+    heard: Option<Speech>,
     stats: &mut WorkerStats,
 ) -> &'a [u8] {
-    let codec = listener.params.codec;
-    let overlay = listener.overlay();
+    let len = listener.frame().len();
+    let mut pcm = [0i16; MAX_FRAME_LEN];
+    if let Some(overlay) = listener.overlay() {
+        pcm[..len].copy_from_slice(overlay);
+    }
+    let prompted = listener.overlay().is_some();
+    let encoder = &mut listener.outbound;
+    let codec = encoder.codec();
+    let frame_samples = codec.samples_per_frame(PACKET_TIME);
     match heard {
         // Relayed only when it fills exactly one frame (the speaker's packets are cut to frames
         // on receipt; a short one lacks a lost packet's share), so each tick adds one frame of
         // media to the listener's stream; its packetizer re-cuts those bytes to the listener's
         // ptime without decoding them.
-        Some((from, payload))
-            if from == codec
-                && overlay.is_none()
-                && codec.payload_samples(&payload) == FRAME_LEN =>
+        Some(Speech {
+            codec: from,
+            payload: Some(payload),
+            ..
+        }) if from == codec
+            && !prompted
+            && codec.payload_samples(&payload) == Some(frame_samples) =>
         {
             stats.relayed_frames += 1;
             *scratch = payload;
             scratch
         }
-        None if overlay.is_none() => silence.entry(codec).or_insert_with(|| {
-            let mut bytes = Vec::with_capacity(FRAME_LEN);
-            codec.encode(&[0; FRAME_LEN], &mut bytes);
+        // A stateless codec's silence is the same bytes every time.
+        None if !prompted && encoder.is_stateless() => silence.entry(codec).or_insert_with(|| {
+            let mut bytes = Vec::with_capacity(len);
+            encoder.encode(&pcm[..len], &mut bytes);
             bytes
         }),
         heard => {
-            let mut pcm = [0; FRAME_LEN];
-            if let Some((from, payload)) = heard {
-                from.decode_frame(&payload, &mut pcm);
+            // The speaker's own rendering (concealment, voice prompt, gain) in its own codec
+            // counts as relayed: only the listener's encoder touched it.
+            let same = heard.as_ref().is_some_and(|speech| speech.codec == codec);
+            if same && !prompted {
+                stats.relayed_frames += 1;
+            } else {
+                stats.bridged_transcodes += 1;
             }
-            if let Some(overlay) = overlay {
-                for (sample, &prompt) in pcm.iter_mut().zip(overlay) {
-                    *sample = sample.saturating_add(prompt);
+            if let Some(speech) = heard {
+                for (sample, &said) in pcm.iter_mut().zip(&speech.frame) {
+                    *sample = sample.saturating_add(said);
                 }
             }
-            codec.encode(&pcm, scratch);
-            stats.bridged_transcodes += 1;
+            encoder.encode(&pcm[..len], scratch);
             scratch
         }
     }

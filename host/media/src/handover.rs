@@ -2,7 +2,6 @@
 
 use std::time::{Duration, Instant};
 
-use crate::FRAME_LEN;
 use crate::leg::Leg;
 
 /// A leg taken out of a worker by [`Worker::detach`](crate::Worker::detach), to carry on in
@@ -37,9 +36,7 @@ impl DetachedLeg {
     /// sampling clock (RFC 3550 §5.1).
     pub(crate) fn land(mut self, next: Instant, period: Duration) -> Leg {
         let missed = next.saturating_duration_since(self.due).as_nanos() / period.as_nanos();
-        self.leg
-            .out
-            .skip((missed as u32).wrapping_mul(FRAME_LEN as u32));
+        self.leg.out.skip_frames(missed as u32);
         self.leg
     }
 }

@@ -339,6 +339,12 @@ impl<T> JitterBuffer<T> {
         }
     }
 
+    /// The packet that plays next, if it is buffered: after a [`Playout::Lost`], the one
+    /// following the loss (whose Opus in-band FEC may recover it).
+    pub fn peek_next(&self) -> Option<&T> {
+        self.packets.get(&self.next)
+    }
+
     /// Number of packets buffered.
     pub fn len(&self) -> usize {
         self.packets.len()

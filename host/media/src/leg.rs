@@ -12,13 +12,14 @@ use crate::gain::Gain;
 use crate::latch::{Latch, Source};
 use crate::packetizer::Packetizer;
 use crate::playback::{Playback, PromptRole};
-use crate::plc::Plc;
+use crate::rate::RateConverter;
 use crate::reframe::{Gap, Reframer};
 use crate::rtp::RtpSender;
+use crate::transcode::{RoomDecoder, RoomEncoder};
 use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
-    Arrival, Codec, DtmfReceiver, FRAME_LEN, JitterBuffer, JitterStats, MAX_JITTER_DELAY,
-    MediaDirection, PACKET_TIME, Prompt, RoomId,
+    Arrival, Codec, DtmfReceiver, JitterBuffer, JitterStats, MAX_FRAME_LEN, MAX_JITTER_DELAY,
+    MediaDirection, PACKET_TIME, PROMPT_RATE, Prompt, RoomId,
 };
 
 /// Identifies a leg within a worker; the shell assigns it.
@@ -89,6 +90,10 @@ pub(crate) struct Leg {
     pub(crate) place: Place,
     pub(crate) muted: bool,
     pub(crate) out: Packetizer,
+    /// Encodes what the leg hears, from the room's rate.
+    pub(crate) outbound: RoomEncoder,
+    /// Decodes what the leg receives, to the room's rate.
+    inbound: RoomDecoder,
     /// The source the leg takes packets from and sends its own to.
     latch: Latch,
     /// Applied to the peer's decoded audio before anyone hears it.
@@ -113,18 +118,22 @@ pub(crate) struct Leg {
     input: Option<Vec<u8>>,
     /// What the part of this tick's frame that `input` does not cover is.
     gap: Gap,
-    /// G.711 Appendix I concealment, fed every tick (every codec here is G.711).
-    plc: Plc,
     /// This tick's `frame` holds audible concealment.
     concealing: bool,
     /// Ticks whose frame was concealed in whole or part, since the last `take_jitter_stats`.
     concealed: u64,
-    /// This tick's input decoded (concealed where lost), or the voice prompt's frame; valid
-    /// after `pull`.
-    pub(crate) frame: [i16; FRAME_LEN],
-    /// This tick's prompt frame, valid when `has_overlay`.
-    overlay: [i16; FRAME_LEN],
+    /// The rate the leg's frames are rendered at: its room's, the pair's in a bridge, its
+    /// codec's alone.
+    rate: u32,
+    /// This tick's input decoded (concealed where lost), or the voice prompt's frame, at `rate`
+    /// (the first `rate / 50` samples); valid after `pull`.
+    frame: [i16; MAX_FRAME_LEN],
+    /// This tick's prompt frame at `rate`, valid when `has_overlay`.
+    overlay: [i16; MAX_FRAME_LEN],
     has_overlay: bool,
+    /// Prompts (at [`PROMPT_RATE`]) to `rate`: those the leg hears, and its voice prompts.
+    overlay_rate: RateConverter,
+    voice_rate: RateConverter,
 }
 
 impl Leg {
@@ -136,8 +145,11 @@ impl Leg {
     ) -> Self {
         let sender = RtpSender::new(rng, params.payload_type);
         let jitter = new_jitter(params.codec, jitter_delay);
+        let rate = params.codec.audio_rate();
         Leg {
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
+            outbound: RoomEncoder::new(params.codec, rate),
+            inbound: RoomDecoder::new(params.codec, rate),
             params,
             place: Place::Alone,
             muted: false,
@@ -156,13 +168,42 @@ impl Leg {
             timed_out: false,
             input: None,
             gap: Gap::Idle,
-            plc: Plc::default(),
             concealing: false,
             concealed: 0,
-            frame: [0; FRAME_LEN],
-            overlay: [0; FRAME_LEN],
+            rate,
+            frame: [0; MAX_FRAME_LEN],
+            overlay: [0; MAX_FRAME_LEN],
             has_overlay: false,
+            overlay_rate: RateConverter::new(PROMPT_RATE, rate),
+            voice_rate: RateConverter::new(PROMPT_RATE, rate),
         }
+    }
+
+    /// The rate its frames are rendered at.
+    pub(crate) fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Renders its frames at `rate` Hz (8, 16 or 48 kHz) from the next `pull` on: its room's
+    /// rate, or its own codec's. Codec state carries on; only the conversions change.
+    pub(crate) fn set_rate(&mut self, rate: u32) {
+        if rate == self.rate {
+            return;
+        }
+        self.rate = rate;
+        self.inbound.set_room_rate(rate);
+        self.outbound.set_room_rate(rate);
+        self.overlay_rate = RateConverter::new(PROMPT_RATE, rate);
+        self.voice_rate = RateConverter::new(PROMPT_RATE, rate);
+    }
+
+    /// This tick's frame (valid after `pull`), at [`rate`](Self::rate).
+    pub(crate) fn frame(&self) -> &[i16] {
+        &self.frame[..self.frame_len()]
+    }
+
+    fn frame_len(&self) -> usize {
+        self.rate as usize / 50
     }
 
     /// Adopts re-negotiated parameters at `now`, after the worker flushed the outgoing payload
@@ -180,6 +221,10 @@ impl Leg {
             let fresh = new_jitter(params.codec, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
             self.reframer.clear();
+        }
+        if old.codec != params.codec {
+            self.inbound = RoomDecoder::new(params.codec, self.rate);
+            self.outbound = RoomEncoder::new(params.codec, self.rate);
         }
         if old.remote != params.remote {
             self.latch.reset();
@@ -265,7 +310,10 @@ impl Leg {
         if pt != self.params.payload_type {
             return Received::UnknownPayloadType;
         }
-        if rtp.payload().is_empty() {
+        let Some(samples) = self.params.codec.payload_samples(rtp.payload()) else {
+            return Received::Malformed;
+        };
+        if samples == 0 {
             return Received::Malformed;
         }
         let arrival = Arrival {
@@ -273,7 +321,7 @@ impl Leg {
             ssrc: rtp.ssrc(),
             sequence: u16::from(rtp.sequence_number()),
             timestamp: rtp.timestamp(),
-            samples: self.params.codec.payload_samples(rtp.payload()) as u32,
+            samples: samples as u32,
         };
         self.jitter.push(arrival, rtp.payload().to_vec());
         Received::Audio
@@ -299,12 +347,23 @@ impl Leg {
         (self.input, self.gap) = self
             .reframer
             .next(self.params.codec, || jitter.pop(deadline));
-        self.render_input();
+        let len = self.frame_len();
+        // RFC 7587 §3.3: the packet after a loss may carry it as in-band FEC.
+        let next = self.jitter.peek_next().map(Vec::as_slice);
+        let rendered = self.inbound.render(
+            self.input.as_deref(),
+            self.gap,
+            next,
+            &mut self.frame[..len],
+        );
+        self.concealing = rendered.audible;
+        self.concealed += u64::from(rendered.concealed);
         // After concealment, whose history is what the peer sent.
-        self.gain.apply(&mut self.frame);
+        self.gain.apply(&mut self.frame[..len]);
         self.has_overlay = match &mut self.playback {
             Some(playback) => {
-                notes.prompt_done = playback.fill(&mut self.overlay);
+                notes.prompt_done =
+                    playback.fill_at(&mut self.overlay_rate, &mut self.overlay[..len]);
                 true
             }
             None => false,
@@ -315,7 +374,7 @@ impl Leg {
         // A voice prompt replaces what the leg sends; it ends silently.
         self.speaking = match &mut self.voice {
             Some(voice) => {
-                if voice.fill(&mut self.frame) {
+                if voice.fill_at(&mut self.voice_rate, &mut self.frame[..len]) {
                     self.voice = None;
                 }
                 self.input = None;
@@ -341,7 +400,7 @@ impl Leg {
     pub(crate) fn held(&mut self) -> bool {
         let held = !self.params.direction.sends();
         if held {
-            self.out.skip(FRAME_LEN as u32);
+            self.out.skip_frames(1);
         }
         held
     }
@@ -359,63 +418,61 @@ impl Leg {
         if !self.has_sound() {
             return self.vad.silent();
         }
-        self.vad.update(&self.frame)
+        let len = self.frame_len();
+        self.vad.update(&self.frame[..len])
     }
 
-    // Decodes this tick's input into `frame`, filling what it does not cover by its gap:
-    // concealment when lost (G.711 Appendix I), silence when idle.
-    fn render_input(&mut self) {
-        let decoded = match &self.input {
-            Some(payload) => self.params.codec.decode(payload, &mut self.frame),
-            None => 0,
-        };
-        let (heard, rest) = self.frame.split_at_mut(decoded);
-        self.plc.good(heard);
-        self.concealing = false;
-        if rest.is_empty() {
-            return;
-        }
-        if self.gap == Gap::Lost {
-            self.concealing = self.plc.conceal(rest);
-            self.concealed += 1;
-        } else {
-            rest.fill(0);
-            // Silence is history too: a loss after a pause conceals silence, and one that ends
-            // in a pause fades out by the overlap-add.
-            self.plc.good(rest);
-        }
-    }
-
-    /// What the bridge peer hears from this leg this tick: its codec and payload, taken as they
-    /// came from the jitter buffer; `None` when it is silent or muted.
-    pub(crate) fn take_speech(&mut self) -> Option<(Codec, Vec<u8>)> {
-        if self.muted {
+    /// What the bridge peer hears from this leg this tick; `None` when it is silent or muted.
+    pub(crate) fn take_speech(&mut self) -> Option<Speech> {
+        if !self.has_sound() {
             self.input = None;
             return None;
         }
-        // A voice prompt, or a frame concealed in whole or part, is sent as rendered here.
-        let concealed = self.gap == Gap::Lost && (self.concealing || self.input.is_some());
-        if self.speaking || concealed {
-            let mut payload = Vec::with_capacity(FRAME_LEN);
-            self.params.codec.encode(&self.frame, &mut payload);
-            return Some((self.params.codec, payload));
-        }
-        let mut payload = self.input.take()?;
-        if !self.gain.is_unity() {
-            // The level changes, so the payload cannot be relayed untouched: it is re-encoded in
-            // place, in the same codec, and the bridge relays that.
-            // `pull` rendered the frame with the gain applied.
-            let codec = self.params.codec;
-            let samples = codec.payload_samples(&payload).min(FRAME_LEN);
-            codec.encode(&self.frame[..samples], &mut payload);
-        }
-        Some((self.params.codec, payload))
+        let input = self.input.take();
+        // Only what came in, whole and untouched, can be relayed as is: not a voice prompt, a
+        // frame concealed in whole or part, nor one whose level the gain changed.
+        let concealed = self.gap == Gap::Lost;
+        let relayable = !self.speaking && !concealed && self.gain.is_unity();
+        Some(Speech {
+            codec: self.params.codec,
+            payload: input.filter(|_| relayable),
+            frame: self.frame()[..].to_vec(),
+        })
     }
 
-    /// This tick's prompt frame, if a prompt is playing.
-    pub(crate) fn overlay(&self) -> Option<&[i16; FRAME_LEN]> {
-        self.has_overlay.then_some(&self.overlay)
+    /// What the mixer needs to render and encode this leg's payload: its own frame if it was
+    /// summed into its room's mix (`in_room`), its prompt frame, and its encoder. `N` must be
+    /// its frame length ([`rate`](Self::rate) / 50).
+    pub(crate) fn mix_inputs<const N: usize>(
+        &mut self,
+        in_room: bool,
+    ) -> (Option<&[i16; N]>, Option<&[i16; N]>, &mut RoomEncoder) {
+        debug_assert_eq!(N, self.frame_len());
+        let own = (in_room && self.summed).then(|| first::<N>(&self.frame));
+        let overlay = self.has_overlay.then(|| first::<N>(&self.overlay));
+        (own, overlay, &mut self.outbound)
     }
+
+    /// Its prompt frame this tick, if a prompt is playing, at [`rate`](Self::rate).
+    pub(crate) fn overlay(&self) -> Option<&[i16]> {
+        self.has_overlay.then(|| &self.overlay[..self.frame_len()])
+    }
+}
+
+/// What a bridged leg said this tick.
+#[derive(Debug)]
+pub(crate) struct Speech {
+    /// The speaker's codec.
+    pub(crate) codec: Codec,
+    /// The payload as received, when it may be relayed as is (a whole or partial frame).
+    pub(crate) payload: Option<Vec<u8>>,
+    /// What it said, decoded (or concealed, or its voice prompt) at its rate, gain applied.
+    pub(crate) frame: Vec<i16>,
+}
+
+// The first `N` samples of a frame buffer.
+fn first<const N: usize>(samples: &[i16; MAX_FRAME_LEN]) -> &[i16; N] {
+    samples.first_chunk().expect("a frame fits MAX_FRAME_LEN")
 }
 
 /// A jitter buffer for a leg of `codec` whose target delay adapts from `min_delay` up to

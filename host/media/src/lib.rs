@@ -1,11 +1,15 @@
-//! Sans-IO media for Switchyard: RTP, jitter buffer, G.711, mixer, prompts, timing.
+//! Sans-IO media for Switchyard: RTP, jitter buffer, G.711, G.722 and Opus, mixer, prompts,
+//! timing.
 //!
 //! Nothing in this crate opens a socket, spawns a thread or reads a clock (DESIGN.md,
 //! Principle 1): time comes in as `now: Instant`, randomness from a seed given at construction,
 //! and output is drained through `poll_transmit` / `poll_event` / `poll_timeout`. A [`Worker`] is
 //! one timing core that owns rooms and their legs and ticks every packet time on absolute
 //! deadlines (Principle 5); its [`MixMinus`] scales with talkers, not listeners (Principle 6),
-//! under each room's [`Limiter`].
+//! under each room's [`Limiter`]. Each room mixes at the highest audio rate among its legs'
+//! codecs (8 kHz for G.711, 16 kHz with G.722, 48 kHz with Opus); each leg decodes with its own
+//! [`Decoder`] and converts to its room's rate, and hears the mix converted back to its codec's
+//! rate and encoded by its own [`Encoder`] (G.711 listeners of a narrowband room share one).
 //!
 //! The [`Worker`] API, as the shell drives it:
 //!
@@ -36,9 +40,12 @@
 
 mod bridge;
 mod codec;
+mod decoder;
 mod direction;
 mod dtmf;
+mod encoder;
 pub mod g711;
+mod g722;
 mod gain;
 mod handover;
 mod jitter;
@@ -47,24 +54,30 @@ mod lateness;
 mod leg;
 mod limiter;
 mod mixer;
+mod mixing;
+mod opus;
 mod output;
 mod packetizer;
 mod playback;
 mod plc;
 mod prompt;
+mod rate;
 mod recording;
 mod reframe;
 mod resample;
 mod rtp;
 mod ticker;
+mod transcode;
 mod vad;
 mod worker;
 
 use std::time::Duration;
 
 pub use codec::{Codec, SUPPORTED_ENCODINGS};
+pub use decoder::Decoder;
 pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
+pub use encoder::Encoder;
 pub use gain::{MAX_GAIN_DB, MIN_GAIN_DB};
 pub use handover::DetachedLeg;
 pub use jitter::{Arrival, JitterBuffer, JitterStats, Playout};
@@ -76,20 +89,25 @@ pub use mixer::MixMinus;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
 pub use recording::{RecordedFrame, RecordingTap, recording_queue};
+pub use transcode::RoomEncoder;
 pub use vad::{HANGOVER_FRAMES, SILENCE_DBOV, TalkChange, VoiceActivity};
 pub use worker::{
     MAX_CATCH_UP_TICKS, MediaEvent, MediaTransmit, RoomId, Worker, WorkerConfig, WorkerStats,
 };
 
-/// Sample rate of every room's mix, in Hz (narrowband now; 16 and 48 kHz rooms later).
-pub const ROOM_RATE: u32 = 8000;
+/// Sample rate of prompts, in Hz; rooms and legs at a higher rate convert them.
+pub const PROMPT_RATE: u32 = 8000;
 
 /// The only tick period the worker runs at now: one frame every 20 ms. Each leg's packets still
 /// carry the ptime its peer asked for ([`LegParams::ptime_ms`]).
 pub const PACKET_TIME: Duration = Duration::from_millis(20);
 
-/// Samples in one frame at [`ROOM_RATE`] and [`PACKET_TIME`] (160).
+/// Samples in one [`PACKET_TIME`] frame at 8 kHz (160): a narrowband room's, a G.711 leg's
+/// and a prompt's.
 pub const FRAME_LEN: usize = 160;
+
+/// Samples in one [`PACKET_TIME`] frame at the highest room rate, 48 kHz (960).
+pub const MAX_FRAME_LEN: usize = 960;
 
 /// The most a leg's jitter buffer delays playout, however bad the network's jitter: its target
 /// delay adapts between [`WorkerConfig::jitter_delay`] and this.

@@ -1,11 +1,14 @@
 //! Mix-minus for one room and one tick (DESIGN.md, Principle 6).
 //!
 //! Work scales with talkers, not listeners: the talkers' frames are summed once into an i32
-//! total; a talker hears `total − own`; everyone else hears `total` itself, rendered and encoded
-//! once per codec and shared. Frames are fixed-size `[i16; N]` arrays so the loops vectorize;
+//! total; a talker hears `total − own`; everyone else hears `total` itself, rendered once and,
+//! for G.711 (stateless), encoded once per codec and shared. A stateful codec (G.722, Opus)
+//! encodes every listener's frames with that listener's own encoder, shared mix or not: its
+//! decoder at the far end follows that one encoder's state, so moving between the shared mix and
+//! its own (starting or stopping talking) cannot glitch. Frames are fixed-size `[i16; N]` arrays so the loops vectorize;
 //! samples saturate to i16 only at the end, after the room's [`Limiter`] gain.
 
-use crate::{Codec, Limiter};
+use crate::{Codec, Limiter, RoomEncoder};
 
 /// One room's mixer for one tick at a time, generic over the frame length `N` (160 for
 /// 8 kHz × 20 ms; 320 or 960 for 16 and 48 kHz rooms).
@@ -113,22 +116,22 @@ impl<const N: usize> MixMinus<N> {
         }
     }
 
-    /// The encoded payload a listener gets this tick, with `own` and `overlay` as for
-    /// [`render`](Self::render). A listener with neither gets the room's shared payload for its
-    /// codec, encoded on first request in the tick and the same bytes for everyone after; any
-    /// other listener gets a private encode.
+    /// The encoded payload a listener gets this tick from `encoder` (its own), with `own` and
+    /// `overlay` as for [`render`](Self::render). A listener with neither, whose encoder keeps
+    /// no state, gets the room's shared payload for its codec, encoded on first request in the
+    /// tick and the same bytes for everyone after; any other listener gets a private encode.
     pub fn payload(
         &mut self,
         own: Option<&[i16; N]>,
         overlay: Option<&[i16; N]>,
-        codec: Codec,
+        encoder: &mut RoomEncoder,
     ) -> &[u8] {
-        if own.is_none() && overlay.is_none() {
-            return self.shared_payload(codec);
+        if own.is_none() && overlay.is_none() && encoder.is_stateless() {
+            return self.shared_payload(encoder);
         }
         let mut pcm = [0; N];
         self.render(own, overlay, &mut pcm);
-        codec.encode(&pcm, &mut self.private);
+        encoder.encode(&pcm, &mut self.private);
         self.encodes += 1;
         &self.private
     }
@@ -138,14 +141,15 @@ impl<const N: usize> MixMinus<N> {
         self.encodes
     }
 
-    fn shared_payload(&mut self, codec: Codec) -> &[u8] {
+    fn shared_payload(&mut self, encoder: &mut RoomEncoder) -> &[u8] {
+        let codec = encoder.codec();
         let index = match self.shared.iter().position(|(c, _)| *c == codec) {
             Some(index) => index,
             None => {
                 let mut pcm = [0; N];
                 self.render(None, None, &mut pcm);
                 let mut bytes = Vec::with_capacity(N);
-                codec.encode(&pcm, &mut bytes);
+                encoder.encode(&pcm, &mut bytes);
                 self.encodes += 1;
                 self.shared.push((codec, bytes));
                 self.shared.len() - 1
@@ -244,24 +248,30 @@ mod tests {
     #[test]
     fn listeners_share_one_encode_per_codec() {
         let mut mixer = MixMinus::<160>::new();
+        let [mut pcmu, mut pcma, mut g722, mut opus] =
+            [Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::Opus].map(|c| RoomEncoder::new(c, 8000));
         mixer.begin();
         let voice = [1234i16; 160];
         mixer.add_talker(&voice);
-        let shared = mixer.payload(None, None, Codec::Pcmu).to_vec();
-        assert_eq!(mixer.payload(None, None, Codec::Pcmu), &shared[..]);
+        let shared = mixer.payload(None, None, &mut pcmu).to_vec();
+        assert_eq!(mixer.payload(None, None, &mut pcmu), &shared[..]);
         assert_eq!(mixer.encodes(), 1);
-        mixer.payload(None, None, Codec::Pcma);
+        mixer.payload(None, None, &mut pcma);
         assert_eq!(mixer.encodes(), 2);
         // The talker and a listener with a prompt each get their own encode.
         assert_eq!(
-            mixer.payload(Some(&voice), None, Codec::Pcmu),
+            mixer.payload(Some(&voice), None, &mut pcmu),
             &[0xFF; 160][..]
         );
-        mixer.payload(None, Some(&voice), Codec::Pcmu);
+        mixer.payload(None, Some(&voice), &mut pcmu);
         assert_eq!(mixer.encodes(), 4);
+        // Stateful codecs encode for each listener.
+        mixer.payload(None, None, &mut g722);
+        mixer.payload(None, None, &mut opus);
+        assert_eq!(mixer.encodes(), 6);
         // A new tick encodes afresh.
         mixer.begin();
-        assert_eq!(mixer.payload(None, None, Codec::Pcmu), &[0xFF; 160][..]);
-        assert_eq!(mixer.encodes(), 5);
+        assert_eq!(mixer.payload(None, None, &mut pcmu), &[0xFF; 160][..]);
+        assert_eq!(mixer.encodes(), 7);
     }
 }

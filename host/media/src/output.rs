@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use rtp_rs::RtpPacketBuildError;
 
 use crate::leg::{Leg, LegId};
-use crate::{FRAME_LEN, MediaTransmit, MixMinus, WorkerStats};
+use crate::{MediaTransmit, MixMinus, WorkerStats};
 
 /// The worker's transmit queue and counters, borrowed apart from its legs, rooms and bridges.
 pub(crate) struct Output<'a> {
@@ -18,9 +18,9 @@ pub(crate) struct Output<'a> {
 impl Output<'_> {
     /// Sends `id` what `mixer` renders for it this tick: the mix, minus its own frame when it
     /// was summed into it `in_room`, plus its prompt.
-    pub(crate) fn mixed(
+    pub(crate) fn mixed<const N: usize>(
         &mut self,
-        mixer: &mut MixMinus<FRAME_LEN>,
+        mixer: &mut MixMinus<N>,
         id: LegId,
         leg: &mut Leg,
         in_room: bool,
@@ -28,8 +28,8 @@ impl Output<'_> {
         if leg.held() {
             return;
         }
-        let own = (in_room && leg.summed).then_some(&leg.frame);
-        let payload = mixer.payload(own, leg.overlay(), leg.params.codec);
+        let (own, overlay, encoder) = leg.mix_inputs(in_room);
+        let payload = mixer.payload(own, overlay, encoder);
         self.send(id, leg, payload);
     }
 

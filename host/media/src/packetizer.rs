@@ -3,8 +3,8 @@
 
 use rtp_rs::RtpPacketBuildError;
 
-use crate::Codec;
 use crate::rtp::RtpSender;
+use crate::{Codec, PACKET_TIME};
 
 /// The shortest packet time served, in ms: half a tick, two packets per tick.
 const MIN_PTIME_MS: u32 = 10;
@@ -29,13 +29,14 @@ pub(crate) fn served_ptime_ms(ptime_ms: u32) -> u32 {
 /// 40 ms one every other tick, at 30 ms two in every three ticks (the 2nd and 3rd), at 10 ms two
 /// per tick, back to back (a tick-driven worker has no half-tick; the peer's jitter buffer
 /// absorbs the 10 ms). Every packet's timestamp is that of its first sample and advances by the
-/// samples it carries (RFC 3550 §5.1).
+/// samples it carries (RFC 3550 §5.1). Opus frames cannot be joined or cut as bytes: each frame
+/// is a 20 ms packet of its own, whatever the ptime (RFC 7587 §4: ptime is only a preference).
 #[derive(Debug)]
 pub(crate) struct Packetizer {
     sender: RtpSender,
     codec: Codec,
-    // Bytes of `codec` payload in one packet.
-    packet_len: usize,
+    // Bytes of `codec` payload in one packet; `None` for Opus, one packet per frame.
+    packet_len: Option<usize>,
     // Payload gathered towards the next packet, shorter than `packet_len` between calls.
     pending: Vec<u8>,
 }
@@ -68,12 +69,16 @@ impl Packetizer {
     ) {
         let codec = self.codec;
         let mut packetize = |sender: &mut RtpSender, bytes: &[u8]| {
-            let samples = codec.payload_samples(bytes) as u32;
+            let samples = codec.payload_samples(bytes).unwrap_or(0) as u32;
             emit(sender.packetize(bytes, samples));
+        };
+        let Some(packet_len) = self.packet_len else {
+            packetize(&mut self.sender, payload);
+            return;
         };
         if self.pending.is_empty() {
             // The usual case (20 ms, or 10 ms): whole packets straight from the frame.
-            let mut chunks = payload.chunks_exact(self.packet_len);
+            let mut chunks = payload.chunks_exact(packet_len);
             for chunk in &mut chunks {
                 packetize(&mut self.sender, chunk);
             }
@@ -81,8 +86,8 @@ impl Packetizer {
             return;
         }
         self.pending.extend_from_slice(payload);
-        let whole = self.pending.len() / self.packet_len * self.packet_len;
-        for chunk in self.pending[..whole].chunks_exact(self.packet_len) {
+        let whole = self.pending.len() / packet_len * packet_len;
+        for chunk in self.pending[..whole].chunks_exact(packet_len) {
             packetize(&mut self.sender, chunk);
         }
         self.pending.drain(..whole);
@@ -93,26 +98,29 @@ impl Packetizer {
         if self.pending.is_empty() {
             return;
         }
-        let samples = self.codec.payload_samples(&self.pending) as u32;
+        let samples = self.codec.payload_samples(&self.pending).unwrap_or(0) as u32;
         emit(self.sender.packetize(&self.pending, samples));
         self.pending.clear();
     }
 
-    /// Accounts for `samples` of media time that are not sent (skipped ticks, a leg that sends
-    /// nothing): the timestamp moves on past them (RFC 3550 §5.1), the sequence number does not.
-    /// Payload still gathered is dropped with them, its samples counted too: what follows the gap
-    /// cannot share a packet (and its one timestamp) with it. No samples, no gap: nothing changes.
-    pub(crate) fn skip(&mut self, samples: u32) {
-        if samples == 0 {
+    /// Accounts for `frames` 20 ms frames of media time that are not sent (skipped ticks, a leg
+    /// that sends nothing): the timestamp moves on past them (RFC 3550 §5.1), the sequence number
+    /// does not. Payload still gathered is dropped with them, its samples counted too: what
+    /// follows the gap cannot share a packet (and its one timestamp) with it. No frames, no gap:
+    /// nothing changes.
+    pub(crate) fn skip_frames(&mut self, frames: u32) {
+        if frames == 0 {
             return;
         }
-        let gathered = self.codec.payload_samples(&self.pending) as u32;
+        let per_frame = self.codec.samples_per_frame(PACKET_TIME) as u32;
+        let samples = frames.wrapping_mul(per_frame);
+        let gathered = self.codec.payload_samples(&self.pending).unwrap_or(0) as u32;
         self.pending.clear();
         self.sender.skip(gathered.wrapping_add(samples));
     }
 }
 
-fn packet_len(codec: Codec, ptime_ms: u32) -> usize {
+fn packet_len(codec: Codec, ptime_ms: u32) -> Option<usize> {
     let samples = codec.clock_rate() / 1000 * served_ptime_ms(ptime_ms);
     codec.payload_len(samples as usize)
 }
@@ -189,9 +197,9 @@ mod tests {
         packetizer.flush(|p| out.push(p.unwrap()));
         packetizer.flush(|p| out.push(p.unwrap()));
         packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
-        packetizer.skip(0);
+        packetizer.skip_frames(0);
         packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
-        packetizer.skip(320);
+        packetizer.skip_frames(2);
         packetizer.configure(Codec::Pcma, 8, 20);
         packetizer.push(&[3; 160], |p| out.push(p.unwrap()));
         let read: Vec<_> = out.iter().map(|p| RtpReader::new(p).unwrap()).collect();

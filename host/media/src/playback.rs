@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::Prompt;
+use crate::rate::RateConverter;
+use crate::{FRAME_LEN, Prompt};
 
 /// Who hears a leg's prompts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,17 @@ impl Playback {
         }
         out[written..].fill(0);
         self.index == self.prompts.len()
+    }
+
+    /// Fills `out` at another rate than the prompts' ([`PROMPT_RATE`](crate::PROMPT_RATE))
+    /// through `converter`, as
+    /// [`fill`](Self::fill) does.
+    pub(crate) fn fill_at(&mut self, converter: &mut RateConverter, out: &mut [i16]) -> bool {
+        let mut pcm = [0i16; FRAME_LEN];
+        let len = converter.input_len(out.len()).min(FRAME_LEN);
+        let ended = self.fill(&mut pcm[..len]);
+        converter.process(&pcm[..len], out);
+        ended
     }
 
     // Moves past finished and empty prompts, wrapping around when looped.

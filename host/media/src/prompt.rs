@@ -1,4 +1,4 @@
-//! Prompts: decoded mono PCM at the room rate, loaded from WAV.
+//! Prompts: decoded mono PCM at the prompt rate (8 kHz), loaded from WAV.
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use dasp::sample::I24;
 use hound::{SampleFormat, WavReader};
 use thiserror::Error;
 
-use crate::{ROOM_RATE, resample};
+use crate::{PROMPT_RATE, resample};
 
 /// Why a WAV file could not become a prompt.
 #[derive(Debug, Error)]
@@ -26,7 +26,7 @@ pub enum PromptError {
     },
 }
 
-/// A prompt: mono 16-bit PCM at [`ROOM_RATE`] (8 kHz), ready to be played to a leg. Shared
+/// A prompt: mono 16-bit PCM at [`PROMPT_RATE`] (8 kHz), ready to be played to a leg. Shared
 /// between legs as `Arc<Prompt>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
@@ -59,19 +59,19 @@ impl Prompt {
         )))
     }
 
-    /// A prompt from mono 16-bit PCM already at [`ROOM_RATE`].
+    /// A prompt from mono 16-bit PCM already at [`PROMPT_RATE`].
     pub fn from_pcm(samples: Vec<i16>) -> Prompt {
         Prompt { samples }
     }
 
-    /// The samples, mono at [`ROOM_RATE`].
+    /// The samples, mono at [`PROMPT_RATE`].
     pub fn samples(&self) -> &[i16] {
         &self.samples
     }
 
     /// How long the prompt plays.
     pub fn duration(&self) -> Duration {
-        Duration::from_nanos(self.samples.len() as u64 * 1_000_000_000 / u64::from(ROOM_RATE))
+        Duration::from_nanos(self.samples.len() as u64 * 1_000_000_000 / u64::from(PROMPT_RATE))
     }
 }
 

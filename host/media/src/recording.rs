@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
-use crate::RoomId;
+use crate::rate::RateConverter;
+use crate::{MAX_FRAME_LEN, PROMPT_RATE, RoomId};
 
 /// One frame of a room's mix, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,10 +67,54 @@ impl RecordingTap {
     }
 }
 
+/// One room's recording: its queue and the rate it records at, the room's at its first frame.
+/// A room's rate changes as legs of other codecs come and go; later frames are converted, so
+/// the file keeps one rate.
+#[derive(Debug)]
+struct Recording {
+    tap: RecordingTap,
+    rate: Option<u32>,
+    /// The rate converted from, and its converter, while the room's rate differs.
+    converter: Option<(u32, RateConverter)>,
+    converted: Vec<i16>,
+}
+
+impl Recording {
+    fn new(tap: RecordingTap) -> Self {
+        Recording {
+            tap,
+            rate: None,
+            converter: None,
+            converted: Vec::with_capacity(MAX_FRAME_LEN),
+        }
+    }
+
+    /// Pushes `frame`, at `rate`, converted to the recording's rate.
+    fn push(&mut self, rate: u32, frame: &[i16]) -> Pushed {
+        let recorded = *self.rate.get_or_insert(rate);
+        if rate == recorded {
+            return self.tap.push(rate, frame);
+        }
+        if self
+            .converter
+            .as_ref()
+            .is_none_or(|(from, _)| *from != rate)
+        {
+            self.converter = Some((rate, RateConverter::new(rate, recorded)));
+        }
+        let Some((_, converter)) = self.converter.as_mut() else {
+            unreachable!("set just above");
+        };
+        self.converted.resize(converter.output_len(frame.len()), 0);
+        converter.process(frame, &mut self.converted);
+        self.tap.push(recorded, &self.converted)
+    }
+}
+
 /// The recordings of a worker's rooms, at most one per room, and their counters.
 #[derive(Debug, Default)]
 pub(crate) struct Recordings {
-    taps: BTreeMap<RoomId, RecordingTap>,
+    taps: BTreeMap<RoomId, Recording>,
     /// Frames queued for a writer.
     pub(crate) queued: u64,
     /// Frames dropped because a queue was full.
@@ -79,7 +124,7 @@ pub(crate) struct Recordings {
 impl Recordings {
     /// Records `room` into `tap`, ending any recording of it before.
     pub(crate) fn start(&mut self, room: RoomId, tap: RecordingTap) {
-        self.taps.insert(room, tap);
+        self.taps.insert(room, Recording::new(tap));
     }
 
     /// Ends the recording of `room`, if any.
@@ -95,25 +140,25 @@ impl Recordings {
     /// Pushes this tick's frame of `room`'s mix, if it is being recorded; a recording whose
     /// reader is gone ends.
     pub(crate) fn record(&mut self, room: &RoomId, rate: u32, frame: &[i16]) {
-        let Some(tap) = self.taps.get_mut(room) else {
+        let Some(recording) = self.taps.get_mut(room) else {
             return;
         };
-        let pushed = tap.push(rate, frame);
+        let pushed = recording.push(rate, frame);
         if !self.count(pushed) {
             self.taps.remove(room);
         }
     }
 
-    /// Pushes `silence` for every recorded room for which `sounding` is false (it has no
-    /// member on this worker this tick), so the recording keeps time.
-    pub(crate) fn record_silence(
-        &mut self,
-        sounding: impl Fn(&RoomId) -> bool,
-        rate: u32,
-        silence: &[i16],
-    ) {
+    /// Pushes a frame of silence for every recorded room for which `sounding` is false (it
+    /// has no member on this worker this tick), so the recording keeps time.
+    pub(crate) fn record_silence(&mut self, sounding: impl Fn(&RoomId) -> bool) {
+        const SILENCE: [i16; MAX_FRAME_LEN] = [0; MAX_FRAME_LEN];
         let mut taps = std::mem::take(&mut self.taps);
-        taps.retain(|room, tap| sounding(room) || self.count(tap.push(rate, silence)));
+        taps.retain(|room, recording| {
+            let rate = recording.rate.unwrap_or(PROMPT_RATE);
+            let frame = &SILENCE[..rate as usize / 50];
+            sounding(room) || self.count(recording.push(rate, frame))
+        });
         self.taps = taps;
     }
 
@@ -160,7 +205,24 @@ mod tests {
         recordings.record(&room, 8000, &[2; 4]);
         assert_eq!((recordings.queued, recordings.dropped), (1, 1));
         drop(receiver);
-        recordings.record_silence(|_| false, 8000, &[0; 4]);
+        recordings.record_silence(|_| false);
         assert!(!recordings.contains(&room));
+    }
+
+    #[test]
+    fn a_recording_keeps_the_rate_of_its_first_frame() {
+        let mut recordings = Recordings::default();
+        let room = RoomId("r".into());
+        let (tap, receiver) = recording_queue(8);
+        recordings.start(room.clone(), tap);
+        recordings.record(&room, 16_000, &[100; 320]);
+        // A 48 kHz leg joined: the room mixes at 48 kHz now.
+        recordings.record(&room, 48_000, &[100; 960]);
+        // Everyone left this worker.
+        recordings.record_silence(|_| false);
+        let frames: Vec<_> = receiver.try_iter().collect();
+        let shapes: Vec<_> = frames.iter().map(|f| (f.rate, f.samples.len())).collect();
+        assert_eq!(shapes, [(16_000, 320), (16_000, 320), (16_000, 320)]);
+        assert!(frames[2].samples.iter().all(|&s| s == 0));
     }
 }

@@ -1,7 +1,7 @@
 //! The receive side of a peer's ptime: the payloads one leg's jitter buffer releases, of whatever
 //! packet time the peer sends, cut and joined into the worker's 20 ms frames.
 
-use crate::{Codec, FRAME_LEN, Playout};
+use crate::{Codec, PACKET_TIME, Playout};
 
 /// What covers the part of a tick's frame that no payload does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +21,9 @@ pub(crate) enum Gap {
 /// is full: a 20 ms packet is one frame as is, a 40 ms packet two frames (the second tick pops
 /// nothing), 30 ms packets three frames per two packets, 10 ms packets two packets per frame.
 /// A tick that finds no packet while part of a frame is carried (a lost or late packet) gives
-/// that part alone, with the [`Gap`] the jitter buffer reported for the rest.
+/// that part alone, with the [`Gap`] the jitter buffer reported for the rest. Opus packets cannot
+/// be cut: each tick takes one whole packet (peers send 20 ms ones; a longer one is decoded for
+/// its first 20 ms only).
 #[derive(Debug, Default)]
 pub(crate) struct Reframer {
     carry: Vec<u8>,
@@ -35,7 +37,14 @@ impl Reframer {
         codec: Codec,
         mut pop: impl FnMut() -> Playout<Vec<u8>>,
     ) -> (Option<Vec<u8>>, Gap) {
-        let frame_len = codec.payload_len(FRAME_LEN);
+        // Opus packets are decoded whole: each is one tick's payload.
+        let Some(frame_len) = codec.payload_len(codec.samples_per_frame(PACKET_TIME)) else {
+            return match pop() {
+                Playout::Frame(payload) => (Some(payload), Gap::None),
+                Playout::Lost => (None, Gap::Lost),
+                Playout::Idle => (None, Gap::Idle),
+            };
+        };
         if self.carry.is_empty() {
             let first = match pop() {
                 Playout::Frame(payload) => payload,

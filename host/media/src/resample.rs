@@ -1,11 +1,11 @@
-//! Sample-rate conversion of mono audio to the room rate, for prompts.
+//! Sample-rate conversion of mono audio to the prompt rate, for prompts.
 
 use std::f64::consts::PI;
 
 use dasp::interpolate::sinc::Sinc;
 use dasp::{Sample, Signal, ring_buffer, signal};
 
-use crate::ROOM_RATE;
+use crate::PROMPT_RATE;
 
 // Sinc interpolation depth in source frames each side (ring buffer holds twice this).
 const SINC_DEPTH: usize = 16;
@@ -13,29 +13,29 @@ const SINC_DEPTH: usize = 16;
 // filter's transition band.
 const CUTOFF_HZ: f64 = 3600.0;
 
-/// Converts mono samples in [-1, 1] at `rate` Hz to 16-bit PCM at [`ROOM_RATE`], saturating.
+/// Converts mono samples in [-1, 1] at `rate` Hz to 16-bit PCM at [`PROMPT_RATE`], saturating.
 ///
 /// dasp's sinc interpolator reconstructs the signal at the source rate and does not band-limit
 /// it to the target rate, so when downsampling a windowed-sinc low-pass runs first; without it a
 /// 6 kHz component of a 44.1 kHz prompt would fold down to 2 kHz.
 pub(crate) fn to_room_rate(mono: &[f64], rate: u32) -> Vec<i16> {
-    if rate == ROOM_RATE {
+    if rate == PROMPT_RATE {
         return mono.iter().map(|s| s.to_sample::<i16>()).collect();
     }
     let filtered;
-    let source = if rate > ROOM_RATE {
+    let source = if rate > PROMPT_RATE {
         filtered = low_pass(mono, rate);
         &filtered[..]
     } else {
         mono
     };
-    let out_len = (source.len() as u64 * u64::from(ROOM_RATE)).div_ceil(u64::from(rate)) as usize;
+    let out_len = (source.len() as u64 * u64::from(PROMPT_RATE)).div_ceil(u64::from(rate)) as usize;
     let sinc = Sinc::new(ring_buffer::Fixed::from([0.0f64; 2 * SINC_DEPTH]));
     // The interpolator's ring buffer delays the signal by SINC_DEPTH − 1 source frames (measured
     // in the test below): drop that much from the start and read as much further at the end.
-    let lead = (SINC_DEPTH - 1) as f64 * f64::from(ROOM_RATE) / f64::from(rate);
+    let lead = (SINC_DEPTH - 1) as f64 * f64::from(PROMPT_RATE) / f64::from(rate);
     let mut converted = signal::from_iter(source.iter().copied())
-        .from_hz_to_hz(sinc, f64::from(rate), f64::from(ROOM_RATE))
+        .from_hz_to_hz(sinc, f64::from(rate), f64::from(PROMPT_RATE))
         .take(out_len + lead.ceil() as usize + 1);
     (&mut converted).take(lead.round() as usize).for_each(drop);
     converted

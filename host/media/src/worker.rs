@@ -13,13 +13,14 @@ use crate::bridge::Bridges;
 use crate::gain::Gain;
 use crate::handover::DetachedLeg;
 use crate::leg::{Leg, Place, Received};
+use crate::mixing::{Announcement, Mixers, RoomTick};
 use crate::output::Output;
 use crate::playback::Playback;
 use crate::recording::{RecordingTap, Recordings};
 use crate::ticker::Ticker;
 use crate::{
-    FRAME_LEN, JitterStats, Lateness, LegId, LegParams, Limiter, MixMinus, PACKET_TIME, Prompt,
-    PromptRole, ROOM_RATE, TalkChange,
+    JitterStats, Lateness, LegId, LegParams, Limiter, PACKET_TIME, PROMPT_RATE, Prompt, PromptRole,
+    TalkChange,
 };
 
 /// The most overdue ticks one `handle_timeout` runs. When the shell wakes later than this many
@@ -35,7 +36,7 @@ pub struct RoomId(pub String);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WorkerConfig {
     /// The tick period and frame duration; must be [`PACKET_TIME`] (20 ms), the only frame
-    /// length ([`FRAME_LEN`] samples at 8 kHz) the worker runs now.
+    /// length the worker runs now (160, 320 or 960 samples at 8, 16 or 48 kHz).
     pub packet_time: Duration,
     /// Silence from a leg that receives for this long raises [`MediaEvent::RtpTimeout`] once
     /// (re-armed when RTP arrives again); `None` never does.
@@ -137,8 +138,9 @@ pub struct WorkerStats {
     pub packets_sent: u64,
     /// Packets that could not be built (a negotiated payload type above 127).
     pub build_errors: u64,
-    /// Frames encoded by the room mixer; a payload shared by the non-talkers of a room counts
-    /// once per codec. Bridges do not use the mixer.
+    /// Frames encoded by the room mixers; a payload shared by the non-talkers of a narrowband
+    /// room (G.711) counts once per codec, G.722 and Opus listeners once each. Bridges do not
+    /// use the mixers.
     pub encodes: u64,
     /// Payloads a bridge relayed from one leg to the other as received (no decode, no encode),
     /// or as the speaker's packet-loss concealment rendered them.
@@ -181,18 +183,13 @@ impl WorkerStats {
     }
 }
 
-/// Prompts a whole room hears, and the frame of them this tick.
-#[derive(Debug)]
-struct Announcement {
-    playback: Playback,
-    frame: [i16; FRAME_LEN],
-}
-
 /// One timing core: owns a set of rooms and their legs; ticks every packet time on absolute
 /// deadlines.
 ///
-/// Every tick pulls one frame per leg from its jitter buffer, mixes each room (mix-minus over
-/// the decoded talkers, non-talkers sharing one encode per codec), adds each leg's private
+/// Every tick pulls one frame per leg from its jitter buffer, mixes each room at the highest
+/// audio rate among its legs' codecs (mix-minus over the decoded talkers; G.711 non-talkers of
+/// a narrowband room share one encode per codec, G.722 and Opus listeners keep their own
+/// encoder), adds each leg's private
 /// prompt, encodes and packetizes at each leg's ptime. Two bridged legs hear each other without
 /// a mixer (see [`bridge`](Self::bridge)). Every leg that sends gets a packet every ptime,
 /// comfort silence included, so NATs and peers stay happy; a leg on hold (by its direction)
@@ -208,13 +205,13 @@ pub struct Worker {
     /// Prompts a whole room hears, mixed in as one more talker; gone when
     /// they end or the room does.
     announcements: BTreeMap<RoomId, Announcement>,
-    /// This tick's talkers of the room being mixed, with their levels: kept to reuse its memory.
-    talkers: Vec<(i8, LegId)>,
     /// Each room's limiter, as long as the room exists.
     limiters: BTreeMap<RoomId, Limiter>,
     bridges: Bridges,
     recordings: Recordings,
-    mixer: MixMinus<FRAME_LEN>,
+    mixers: Mixers,
+    /// Bridged legs and the rate each renders at this tick: kept to reuse its memory.
+    bridged_rates: Vec<(LegId, u32)>,
     transmits: VecDeque<MediaTransmit>,
     events: VecDeque<MediaEvent>,
     stats: WorkerStats,
@@ -232,7 +229,7 @@ impl Worker {
     pub fn new(config: WorkerConfig, start: Instant, seed: u64) -> Self {
         assert_eq!(
             config.packet_time, PACKET_TIME,
-            "the worker runs {FRAME_LEN}-sample frames at 8 kHz only"
+            "the worker runs 20 ms frames only"
         );
         Worker {
             config,
@@ -241,11 +238,11 @@ impl Worker {
             legs: BTreeMap::new(),
             rooms: BTreeMap::new(),
             announcements: BTreeMap::new(),
-            talkers: Vec::new(),
             limiters: BTreeMap::new(),
             bridges: Bridges::default(),
             recordings: Recordings::default(),
-            mixer: MixMinus::new(),
+            mixers: Mixers::default(),
+            bridged_rates: Vec::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: WorkerStats::default(),
@@ -434,10 +431,7 @@ impl Worker {
         if self.rooms.contains_key(room) {
             self.announcements.insert(
                 room.clone(),
-                Announcement {
-                    playback: Playback::new(prompts, looped),
-                    frame: [0; FRAME_LEN],
-                },
+                Announcement::new(Playback::new(prompts, looped)),
             );
         }
     }
@@ -533,9 +527,8 @@ impl Worker {
         let due = self.ticker.due(now, MAX_CATCH_UP_TICKS);
         if due.skipped > 0 {
             self.stats.skipped_ticks += due.skipped;
-            let samples = (due.skipped as u32).wrapping_mul(FRAME_LEN as u32);
             for leg in self.legs.values_mut() {
-                leg.out.skip(samples);
+                leg.out.skip_frames(due.skipped as u32);
             }
         }
         let period = self.ticker.period();
@@ -569,7 +562,7 @@ impl Worker {
     /// The counters since construction.
     pub fn stats(&self) -> WorkerStats {
         let mut stats = self.stats;
-        stats.encodes = self.mixer.encodes();
+        stats.encodes = self.mixers.encodes();
         stats.recorded_frames = self.recordings.queued;
         stats.recording_dropped_frames = self.recordings.dropped;
         stats.jitter = self.retired;
@@ -581,6 +574,7 @@ impl Worker {
 
     fn tick(&mut self, deadline: Instant) {
         self.stats.ticks += 1;
+        self.set_rates();
         for (&id, leg) in &mut self.legs {
             let notes = leg.pull(deadline, self.config.rtp_timeout);
             if notes.prompt_done {
@@ -595,63 +589,72 @@ impl Worker {
             stats: &mut self.stats,
         };
         for (room, members) in &self.rooms {
-            self.mixer.begin();
-            self.talkers.clear();
-            for &id in members {
-                let Some(leg) = self.legs.get_mut(&id) else {
-                    continue;
-                };
-                leg.summed = false;
-                if let Some(change) = leg.detect_voice() {
-                    self.events.push_back(MediaEvent::Talk { leg: id, change });
-                }
-                if leg.has_sound() && leg.vad.active() {
-                    self.talkers.push((leg.vad.level_dbov(), id));
-                }
-            }
-            let cap = self.config.max_talkers;
-            if cap > 0 && self.talkers.len() > cap {
-                // The loudest `cap`, in no particular order.
-                self.talkers
-                    .select_nth_unstable_by(cap - 1, |a, b| b.0.cmp(&a.0));
-                self.talkers.truncate(cap);
-            }
-            for (_, id) in &self.talkers {
-                if let Some(leg) = self.legs.get_mut(id) {
-                    self.mixer.add_talker(&leg.frame);
-                    leg.summed = true;
-                }
-            }
-            if let Some(announcement) = self.announcements.get_mut(room) {
-                let ended = announcement.playback.fill(&mut announcement.frame);
-                self.mixer.add_talker(&announcement.frame);
-                if ended {
-                    self.announcements.remove(room);
-                }
-            }
-            if let Some(limiter) = self.limiters.get_mut(room) {
-                self.mixer.limit(limiter);
-            }
-            if self.recordings.contains(room) {
-                let mut mix = [0; FRAME_LEN];
-                self.mixer.render(None, None, &mut mix);
-                self.recordings.record(room, ROOM_RATE, &mix);
-            }
-            for id in members {
-                if let Some(leg) = self.legs.get_mut(id) {
-                    out.mixed(&mut self.mixer, *id, leg, true);
-                }
+            let Some(rate) = members
+                .first()
+                .and_then(|id| self.legs.get(id))
+                .map(Leg::rate)
+            else {
+                continue;
+            };
+            let recording = self
+                .recordings
+                .contains(room)
+                .then_some((&mut self.recordings, room));
+            let tick = RoomTick {
+                members,
+                announcement: self.announcements.get_mut(room),
+                limiter: self.limiters.get_mut(room),
+                max_talkers: self.config.max_talkers,
+                recording,
+            };
+            let ended = self
+                .mixers
+                .room(rate, tick, &mut self.legs, &mut self.events, &mut out);
+            if ended {
+                self.announcements.remove(room);
             }
         }
         let rooms = &self.rooms;
         self.recordings
-            .record_silence(|room| rooms.contains_key(room), ROOM_RATE, &[0; FRAME_LEN]);
+            .record_silence(|room| rooms.contains_key(room));
         self.bridges.tick(&mut self.legs, &mut out);
-        // Legs alone form one room without talkers, so their silence is shared too.
-        self.mixer.begin();
-        for (&id, leg) in &mut self.legs {
-            if leg.place == Place::Alone {
-                out.mixed(&mut self.mixer, id, leg, false);
+        self.mixers.alone(&mut self.legs, &mut out);
+    }
+
+    // Sets the rate every leg renders at this tick: its room's (the highest audio rate among
+    // its members' codecs), its bridge's (the higher of the pair's), or its codec's when alone.
+    fn set_rates(&mut self) {
+        for members in self.rooms.values() {
+            let rate = members
+                .iter()
+                .filter_map(|id| self.legs.get(id))
+                .map(|leg| leg.params.codec.audio_rate())
+                .max()
+                .unwrap_or(PROMPT_RATE);
+            for id in members {
+                if let Some(leg) = self.legs.get_mut(id) {
+                    leg.set_rate(rate);
+                }
+            }
+        }
+        self.bridged_rates.clear();
+        for (&id, leg) in &self.legs {
+            let own = leg.params.codec.audio_rate();
+            match leg.place {
+                Place::Bridge(peer) => {
+                    let theirs = self
+                        .legs
+                        .get(&peer)
+                        .map_or(own, |p| p.params.codec.audio_rate());
+                    self.bridged_rates.push((id, own.max(theirs)));
+                }
+                Place::Alone => self.bridged_rates.push((id, own)),
+                Place::Room(_) => {}
+            }
+        }
+        for &(id, rate) in &self.bridged_rates {
+            if let Some(leg) = self.legs.get_mut(&id) {
+                leg.set_rate(rate);
             }
         }
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use switchyard_media::g711::{decode_ulaw, encode_ulaw};
-use switchyard_media::{Codec, FRAME_LEN, LegId, RoomId, Worker};
+use switchyard_media::{Codec, Decoder, FRAME_LEN, LegId, RoomId, Worker};
 
 const LEAD: Duration = Duration::from_millis(1);
 const LISTENER: LegId = LegId(20);
@@ -123,7 +123,7 @@ fn a_legs_gain_scales_what_the_room_hears_from_it() {
             .iter()
             .flat_map(|p| {
                 let mut pcm = vec![0; p.len()];
-                Codec::Pcmu.decode(p, &mut pcm);
+                Decoder::new(Codec::Pcmu).decode(p, &mut pcm);
                 pcm
             })
             .collect();

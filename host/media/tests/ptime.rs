@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use rtp_rs::RtpReader;
-use switchyard_media::{Codec, FRAME_LEN, LegId, LegParams, MediaTransmit, Prompt, Worker};
+use switchyard_media::{
+    Codec, Encoder, FRAME_LEN, LegId, LegParams, MediaTransmit, Prompt, Worker,
+};
 
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
@@ -62,7 +64,7 @@ fn one_stream(packets: &[&MediaTransmit], samples: usize) -> Vec<u8> {
 
 fn ulaw(pcm: &[i16]) -> Vec<u8> {
     let mut bytes = Vec::new();
-    Codec::Pcmu.encode(pcm, &mut bytes);
+    Encoder::new(Codec::Pcmu).encode(pcm, &mut bytes);
     bytes
 }
 
@@ -145,7 +147,7 @@ fn a_codec_change_flushes_the_old_payload_and_carries_the_stream_on() {
         ]
     );
     let mut alaw = Vec::new();
-    Codec::Pcma.encode(&prompt[480..800], &mut alaw);
+    Encoder::new(Codec::Pcma).encode(&prompt[480..800], &mut alaw);
     assert_eq!(rtp_payload(&after[0].payload), alaw, "PCMA from then on");
 }
 

@@ -6,9 +6,10 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 use common::*;
-use switchyard_media::{
-    Codec, FRAME_LEN, LegId, ROOM_RATE, RecordedFrame, RoomId, Worker, recording_queue,
-};
+use switchyard_media::{Codec, FRAME_LEN, LegId, RecordedFrame, RoomId, Worker, recording_queue};
+
+/// The rate of a room of PCMU legs, and so of its recording.
+const NARROWBAND: u32 = 8000;
 
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
@@ -68,10 +69,10 @@ fn the_recording_holds_every_talker_at_the_room_rate() {
     assert!(
         frames
             .iter()
-            .all(|f| f.rate == ROOM_RATE && f.samples.len() == FRAME_LEN && f.dropped_before == 0)
+            .all(|f| f.rate == NARROWBAND && f.samples.len() == FRAME_LEN && f.dropped_before == 0)
     );
     let pcm = samples(&frames);
-    let rate = f64::from(ROOM_RATE);
+    let rate = f64::from(NARROWBAND);
     // Both talkers, unlike either talker's own mix-minus.
     for freq in [440.0, 1000.0] {
         let level = goertzel(&pcm, freq, rate);
@@ -109,7 +110,7 @@ fn a_room_without_members_records_silence_and_goes_on_when_joined_again() {
     worker.join(A, room());
     run(&mut worker, &mut peers, 25);
     let pcm = samples(&received(&receiver));
-    assert!(goertzel(&pcm, 440.0, f64::from(ROOM_RATE)) > 4000.0);
+    assert!(goertzel(&pcm, 440.0, f64::from(NARROWBAND)) > 4000.0);
 }
 
 #[test]

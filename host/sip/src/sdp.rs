@@ -19,6 +19,11 @@ use ::sdp::description::session::{Origin, TimeDescription, Timing};
 pub const DEFAULT_PTIME: u32 = 20;
 /// The telephone events the answer accepts: DTMF 0-9 * # A-D and flash (RFC 4733 §3.2).
 pub const TELEPHONE_EVENTS: &str = "0-16";
+/// The Opus format parameters we send, in offers and answers alike: what we want to receive
+/// (RFC 7587 §7.1). In-band FEC, so a lost packet can be recovered from the next one; no
+/// `stereo=1` (we prefer mono, and down-mix a stereo stream); the default `maxplaybackrate`
+/// (48 kHz).
+pub const OPUS_FMTP: &str = "useinbandfec=1";
 
 /// The audio part of a remote offer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,9 +300,10 @@ pub enum NegotiationError {
 const TELEPHONE_EVENT: &str = "telephone-event";
 
 /// Chooses the first format of the offer (the offerer's preference order, RFC 3264 §6.1)
-/// whose (encoding, clock rate) is in `supported` (names compared case-insensitively), plus
-/// telephone-event at the same clock rate if offered (RFC 4733 events share the audio
-/// stream's RTP clock). `Err` if no format is supported.
+/// whose (encoding, clock rate) is in `supported` (names compared case-insensitively) and whose
+/// `a=fmtp` is valid for it (see [`valid_fmtp`]), plus telephone-event at the same clock rate if
+/// offered (RFC 4733 events share the audio stream's RTP clock). An encoding at a clock rate not
+/// listed (G722/16000, opus/16000) is not supported. `Err` if no format is supported.
 pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated, NegotiationError> {
     let audio = offer
         .formats
@@ -307,6 +313,7 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
             supported
                 .iter()
                 .any(|(name, rate)| f.encoding.eq_ignore_ascii_case(name) && f.clock_rate == *rate)
+                && valid_fmtp(f)
         })
         .ok_or(NegotiationError::NoCommonCodec)?
         .clone();
@@ -328,9 +335,55 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
     })
 }
 
+/// Whether `format`'s `a=fmtp` parameters are ones we can honour. For Opus (RFC 7587 §6.1):
+/// `stereo`, `sprop-stereo`, `cbr`, `useinbandfec` and `usedtx` must be 0 or 1,
+/// `maxplaybackrate` and `sprop-maxcapturerate` within 8000..=48000 Hz, `maxaveragebitrate`
+/// within 6000..=510000 bit/s, `ptime`, `minptime` and `maxptime` whole ms; every parameter is
+/// `name=value`, separated by `;`. Unknown parameters are ignored, as RFC 7587 §6.1 asks.
+/// Other encodings' parameters are not interpreted: always valid.
+pub fn valid_fmtp(format: &Format) -> bool {
+    if !format.encoding.eq_ignore_ascii_case("opus") {
+        return true;
+    }
+    let Some(fmtp) = &format.fmtp else {
+        return true;
+    };
+    fmtp.split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .all(|parameter| {
+            let Some((name, value)) = parameter.split_once('=') else {
+                return false;
+            };
+            let number = value.trim().parse::<u32>();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "stereo" | "sprop-stereo" | "cbr" | "useinbandfec" | "usedtx" => {
+                    matches!(number, Ok(0 | 1))
+                }
+                "maxplaybackrate" | "sprop-maxcapturerate" => {
+                    number.is_ok_and(|n| (8000..=48_000).contains(&n))
+                }
+                "maxaveragebitrate" => number.is_ok_and(|n| (6000..=510_000).contains(&n)),
+                "ptime" | "minptime" | "maxptime" => number.is_ok(),
+                _ => true,
+            }
+        })
+}
+
+/// The fmtp we write for the chosen audio format: ours for Opus ([`OPUS_FMTP`]; its parameters
+/// describe what each side receives, RFC 7587 §7), the offer's verbatim for others.
+fn local_fmtp(format: &Format) -> Option<String> {
+    if format.encoding.eq_ignore_ascii_case("opus") {
+        Some(OPUS_FMTP.to_owned())
+    } else {
+        format.fmtp.clone()
+    }
+}
+
 /// The full SDP answer: v=, o= (session id and version `session_id`), s=, c= and m= for
 /// `local_rtp`, t=0 0, the audio m= line with the chosen payload type (and telephone-event),
-/// its rtpmap and fmtp lines, `a=fmtp:<te> 0-16`, a=ptime and the direction. Every other m= line
+/// its rtpmap and fmtp lines (for Opus our own, [`OPUS_FMTP`]; else the offer's),
+/// `a=fmtp:<te> 0-16`, a=ptime and the direction. Every other m= line
 /// of the offer is rejected with port 0 (RFC 3264 §6).
 pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -> String {
     let media_descriptions = negotiated
@@ -369,12 +422,13 @@ pub fn renewed_offer(
 }
 
 /// An SDP offer of one RTP/AVP audio stream at `local_rtp`: `formats` in order of preference
-/// with their rtpmap (and fmtp) lines, then telephone-event (RFC 4733, events 0-16) at
-/// payload type `telephone_event` and 8 kHz if given, `a=ptime:`[`DEFAULT_PTIME`] and
+/// with their rtpmap (and fmtp) lines, then telephone-event (RFC 4733, events 0-16) at each
+/// `(payload type, clock rate)` of `telephone_events` (one per audio clock rate offered: RFC
+/// 4733 §2.5.1.1, events run on their audio codec's clock), `a=ptime:`[`DEFAULT_PTIME`] and
 /// `a=sendrecv`; o= session id and version `session_id`.
 pub fn offer(
     formats: &[Format],
-    telephone_event: Option<u8>,
+    telephone_events: &[(u8, u32)],
     local_rtp: SocketAddr,
     session_id: u64,
 ) -> String {
@@ -388,9 +442,9 @@ pub fn offer(
             attributes.push(value("fmtp", format!("{} {fmtp}", format.payload_type)));
         }
     }
-    if let Some(te) = telephone_event {
+    for (te, rate) in telephone_events {
         payload_types.push(te.to_string());
-        attributes.push(value("rtpmap", format!("{te} {TELEPHONE_EVENT}/8000")));
+        attributes.push(value("rtpmap", format!("{te} {TELEPHONE_EVENT}/{rate}")));
         attributes.push(value("fmtp", format!("{te} {TELEPHONE_EVENTS}")));
     }
     attributes.push(value("ptime", DEFAULT_PTIME.to_string()));
@@ -479,7 +533,7 @@ fn audio_description(negotiated: &Negotiated, line: &MediaLine, port: u16) -> Me
     let mut formats = vec![audio.payload_type.to_string()];
     let value = |key: &str, value: String| Attribute::new(key.into(), Some(value));
     let mut attributes = vec![value("rtpmap", rtpmap(audio))];
-    if let Some(fmtp) = &audio.fmtp {
+    if let Some(fmtp) = local_fmtp(audio) {
         attributes.push(value("fmtp", format!("{} {fmtp}", audio.payload_type)));
     }
     if let Some(te) = negotiated.telephone_event {
@@ -546,7 +600,12 @@ mod tests {
                 fmtp: None,
             },
         ];
-        let text = offer(&formats, Some(101), "192.0.2.1:40000".parse().unwrap(), 7);
+        let text = offer(
+            &formats,
+            &[(101, 8000)],
+            "192.0.2.1:40000".parse().unwrap(),
+            7,
+        );
         assert!(text.contains("m=audio 40000 RTP/AVP 0 8 101\r\n"), "{text}");
         for line in [
             "o=switchyard 7 7 IN IP4 192.0.2.1\r\n",
@@ -732,7 +791,7 @@ mod tests {
     }
 
     #[test]
-    fn answer_echoes_codec_fmtp_channels_and_ipv6() {
+    fn answer_gives_our_opus_fmtp_channels_and_ipv6() {
         let offer = Offer::parse(LINPHONE.as_bytes()).unwrap();
         let negotiated = negotiate(&offer, &[("opus", 48000)]).unwrap();
         let text = answer(&negotiated, "[2001:db8::1]:4000".parse().unwrap(), 7);
@@ -744,6 +803,117 @@ mod tests {
         assert!(
             text.contains("a=rtpmap:101 telephone-event/48000\r\n"),
             "{text}"
+        );
+    }
+
+    fn opus(fmtp: Option<&str>) -> Format {
+        Format {
+            payload_type: 111,
+            encoding: "opus".into(),
+            clock_rate: 48_000,
+            channels: 2,
+            fmtp: fmtp.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn our_wideband_offer_lists_events_at_every_clock_rate() {
+        let formats = [
+            Format {
+                fmtp: Some(OPUS_FMTP.into()),
+                ..opus(None)
+            },
+            Format {
+                payload_type: 9,
+                encoding: "G722".into(),
+                clock_rate: 8000,
+                channels: 1,
+                fmtp: None,
+            },
+        ];
+        let text = offer(
+            &formats,
+            &[(101, 8000), (110, 48_000)],
+            "192.0.2.1:40000".parse().unwrap(),
+            7,
+        );
+        for line in [
+            "m=audio 40000 RTP/AVP 111 9 101 110\r\n",
+            "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\n",
+            "a=rtpmap:9 G722/8000\r\n",
+            "a=rtpmap:101 telephone-event/8000\r\n",
+            "a=rtpmap:110 telephone-event/48000\r\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in {text}");
+        }
+        let parsed = Offer::parse(text.as_bytes()).unwrap();
+        let g722 = negotiate(&parsed, &[("G722", 8000)]).unwrap();
+        assert_eq!(g722.audio.payload_type, 9);
+        assert_eq!(g722.telephone_event, Some(101));
+        let opus = negotiate(&parsed, &[("opus", 48_000), ("G722", 8000)]).unwrap();
+        assert_eq!(opus.audio.payload_type, 111);
+        assert_eq!(opus.telephone_event, Some(110));
+    }
+
+    #[test]
+    fn a_stereo_opus_offer_is_answered_with_our_mono_fmtp() {
+        let stereo = LINPHONE.replace(
+            "a=fmtp:96 useinbandfec=1",
+            "a=fmtp:96 stereo=1; sprop-stereo=1; maxplaybackrate=16000; useinbandfec=1",
+        );
+        let offer = Offer::parse(stereo.as_bytes()).unwrap();
+        assert_eq!(
+            offer.formats[0].fmtp.as_deref(),
+            Some("stereo=1; sprop-stereo=1; maxplaybackrate=16000; useinbandfec=1")
+        );
+        let negotiated = negotiate(&offer, &[("opus", 48_000)]).unwrap();
+        // The offer's parameters are kept: they say what the offerer receives.
+        assert_eq!(negotiated.audio.fmtp, offer.formats[0].fmtp);
+        let text = answer(&negotiated, "192.0.2.1:4000".parse().unwrap(), 7);
+        assert!(
+            text.contains("a=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\n"),
+            "{text}"
+        );
+        assert!(!text.contains("stereo"), "{text}");
+    }
+
+    #[test]
+    fn bad_opus_fmtp_and_unsupported_rates_fall_to_the_next_codec() {
+        for fmtp in [
+            "stereo=2",
+            "useinbandfec",
+            "maxplaybackrate=96000",
+            "maxplaybackrate=fast",
+            "maxaveragebitrate=100",
+            "ptime=-20",
+        ] {
+            assert!(!valid_fmtp(&opus(Some(fmtp))), "{fmtp}");
+            let offer = Offer::parse(
+                LINPHONE
+                    .replace("a=fmtp:96 useinbandfec=1", &format!("a=fmtp:96 {fmtp}"))
+                    .as_bytes(),
+            )
+            .unwrap();
+            let negotiated = negotiate(&offer, &[("opus", 48_000), ("PCMU", 8000)]).unwrap();
+            assert_eq!(negotiated.audio.encoding, "PCMU", "{fmtp}");
+        }
+        for fmtp in [
+            "useinbandfec=1; usedtx=0",
+            "maxplaybackrate=8000;sprop-maxcapturerate=48000",
+            "x-unknown=whatever; cbr=1",
+            "",
+        ] {
+            assert!(valid_fmtp(&opus(Some(fmtp))), "{fmtp}");
+        }
+        // opus and G.722 only exist at their RFC clock rates.
+        let odd = SIPP_UAC.replace(
+            "RTP/AVP 0\r\na=rtpmap:0 PCMU/8000",
+            "RTP/AVP 96 97\r\na=rtpmap:96 opus/16000\r\na=rtpmap:97 G722/16000",
+        );
+        let offer = Offer::parse(odd.as_bytes()).unwrap();
+        assert_eq!(
+            negotiate(&offer, &[("opus", 48_000), ("G722", 8000)]),
+            Err(NegotiationError::NoCommonCodec)
         );
     }
 }

@@ -15,9 +15,10 @@ use crate::failover::{self, Failover, Target};
 use crate::rooms::ParticipantStatus;
 use crate::timers::TimerKind;
 
-/// The payload type our offers give telephone-event (RFC 4733): the first
-/// dynamic one most peers use.
-const TELEPHONE_EVENT_PT: u8 = 101;
+/// The payload types our offers give telephone-event (RFC 4733) at each audio
+/// clock rate offered: 101 (the one most peers use) at 8 kHz for G.711 and
+/// G.722, 110 at 48 kHz for Opus.
+const TELEPHONE_EVENTS: &[(u8, u32)] = &[(101, 8000), (110, 48_000)];
 
 /// A placed call whose target is being resolved; it has no SIP call yet.
 #[derive(Debug)]
@@ -165,7 +166,7 @@ impl CallCore {
             .map_err(|e| Failure::new(503, format!("No RTP port: {e}")))?;
         let offer = sdp::offer(
             &offered_formats(),
-            Some(TELEPHONE_EVENT_PT),
+            TELEPHONE_EVENTS,
             SocketAddr::new(local_ip, port),
             call.0,
         );
@@ -577,7 +578,8 @@ fn silent_params() -> LegParams {
 }
 
 /// What our offers list, in order of preference: every codec the media
-/// workers support, at its static payload type.
+/// workers support, at its static payload type (Opus at a dynamic one, with
+/// our format parameters).
 fn offered_formats() -> Vec<sdp::Format> {
     SUPPORTED_ENCODINGS
         .iter()
@@ -586,8 +588,8 @@ fn offered_formats() -> Vec<sdp::Format> {
             payload_type: codec.payload_type(),
             encoding: codec.encoding_name().to_owned(),
             clock_rate: codec.clock_rate(),
-            channels: 1,
-            fmtp: None,
+            channels: codec.sdp_channels(),
+            fmtp: (codec == Codec::Opus).then(|| sdp::OPUS_FMTP.to_owned()),
         })
         .collect()
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use switchyard_media::{
-    Codec, LegId, LegParams, MediaDirection, MediaEvent, MediaTransmit, Worker, WorkerConfig,
+    Codec, Decoder, Encoder, LegId, LegParams, MediaDirection, MediaEvent, MediaTransmit, Worker,
+    WorkerConfig,
 };
 
 pub const TICK: Duration = Duration::from_millis(20);
@@ -17,8 +18,13 @@ pub const TICK: Duration = Duration::from_millis(20);
 /// `n` samples of a sine of `freq` Hz and `amplitude` at 8 kHz, starting at absolute sample
 /// `start` (so consecutive frames are phase-continuous).
 pub fn tone(freq: f64, amplitude: f64, start: usize, n: usize) -> Vec<i16> {
+    tone_at(8000, freq, amplitude, start, n)
+}
+
+/// [`tone`] at `rate` Hz.
+pub fn tone_at(rate: u32, freq: f64, amplitude: f64, start: usize, n: usize) -> Vec<i16> {
     (start..start + n)
-        .map(|i| (amplitude * (2.0 * PI * freq * i as f64 / 8000.0).sin()).round() as i16)
+        .map(|i| (amplitude * (2.0 * PI * freq * i as f64 / f64::from(rate)).sin()).round() as i16)
         .collect()
 }
 
@@ -100,8 +106,37 @@ pub fn events(worker: &mut Worker) -> Vec<MediaEvent> {
 pub fn decode(codec: Codec, transmit: &MediaTransmit) -> Vec<i16> {
     let rtp = RtpReader::new(&transmit.payload).unwrap();
     let mut pcm = vec![0; rtp.payload().len()];
-    codec.decode(rtp.payload(), &mut pcm);
+    Decoder::new(codec).decode(rtp.payload(), &mut pcm);
     pcm
+}
+
+/// Decodes what one leg is sent, packet after packet, with one decoder (as its phone would).
+pub struct Listener {
+    pub leg: LegId,
+    decoder: Decoder,
+    /// Everything decoded so far, at the codec's audio rate.
+    pub heard: Vec<i16>,
+}
+
+impl Listener {
+    pub fn new(leg: LegId, codec: Codec) -> Self {
+        Listener {
+            leg,
+            decoder: Decoder::new(codec),
+            heard: Vec::new(),
+        }
+    }
+
+    /// Decodes this leg's packets among `transmits`.
+    pub fn take(&mut self, transmits: &[MediaTransmit]) {
+        for transmit in sent_by(transmits, self.leg) {
+            let mut pcm = vec![0; 5760];
+            let n = self
+                .decoder
+                .decode(rtp_payload(&transmit.payload), &mut pcm);
+            self.heard.extend_from_slice(&pcm[..n]);
+        }
+    }
 }
 
 /// Runs the tick due at the worker's next deadline (on time) and returns what it sent.
@@ -119,7 +154,8 @@ pub fn sent_by(transmits: &[MediaTransmit], leg: LegId) -> Vec<&MediaTransmit> {
     transmits.iter().filter(|t| t.leg == leg).collect()
 }
 
-/// A peer sending a phase-continuous tone as 20 ms RTP packets.
+/// A peer sending a phase-continuous tone as 20 ms RTP packets, at its codec's audio rate, from
+/// its own encoder.
 pub struct TonePeer {
     pub leg: LegId,
     pub codec: Codec,
@@ -130,6 +166,7 @@ pub struct TonePeer {
     pub frames: usize,
     /// Where the packets come from ([`sdp_addr`] unless changed).
     pub source: SocketAddr,
+    encoder: Encoder,
 }
 
 impl TonePeer {
@@ -142,18 +179,21 @@ impl TonePeer {
             ssrc: 0x1000 + leg.0 as u32,
             frames: 0,
             source: sdp_addr(leg),
+            encoder: Encoder::new(codec),
         }
     }
 
     pub fn next_packet(&mut self) -> Vec<u8> {
-        let pcm = tone(self.freq, self.amplitude, self.frames * 160, 160);
+        let rate = self.codec.audio_rate();
+        let n = rate as usize / 50;
+        let pcm = tone_at(rate, self.freq, self.amplitude, self.frames * n, n);
         let mut payload = Vec::new();
-        self.codec.encode(&pcm, &mut payload);
+        self.encoder.encode(&pcm, &mut payload);
         let seq = self.frames as u16;
         let packet = rtp(
             self.codec.payload_type(),
             seq.wrapping_add(60_000),
-            (self.frames * 160) as u32,
+            (self.frames * self.codec.samples_per_frame(TICK)) as u32,
             self.ssrc,
             self.frames == 0,
             &payload,

@@ -1,0 +1,249 @@
+//! Streaming sample-rate conversion by whole factors (8 ↔ 16 ↔ 48 kHz), for each leg between
+//! its codec's audio rate and its room's rate.
+//!
+//! A Kaiser-windowed sinc low-pass at the higher rate does both jobs: after zero-stuffing it
+//! removes the images (upsampling), before decimation it removes what would alias
+//! (downsampling). Its passband ends at 42.5 % of the lower rate and its stopband starts at the
+//! lower rate's Nyquist frequency with at least 70 dB of attenuation, so nothing folds back above
+//! −70 dB and a tone in the passband comes through unchanged.
+
+use std::f64::consts::PI;
+
+/// Filter taps per output phase: with a transition band of 7.5 % of the lower rate, Kaiser's
+/// estimate for 70 dB is 57.6 taps per unit of the factor (Oppenheim & Schafer, eq. 7.63).
+const TAPS_PER_PHASE: usize = 58;
+/// Stopband attenuation the window is shaped for, in dB.
+const ATTENUATION_DB: f64 = 70.0;
+/// The cutoff (−6 dB) of the filter, as a fraction of the lower rate: midway between the
+/// passband edge (0.425) and Nyquist (0.5).
+const CUTOFF: f64 = 0.4625;
+
+/// Converts one stream of 16-bit samples from one rate to another whose ratio is a whole
+/// number, keeping the filter history from call to call (no click at frame edges).
+#[derive(Debug)]
+pub(crate) struct RateConverter {
+    factor: usize,
+    up: bool,
+    // The low-pass, at the higher rate (`TAPS_PER_PHASE * factor` taps), laid out so that each
+    // output is one dot product with the history, oldest sample first: reversed, and when
+    // upsampling split into `factor` phases of `TAPS_PER_PHASE` taps each.
+    taps: Vec<f32>,
+    // The last inputs (newest last): `TAPS_PER_PHASE` at the lower rate when upsampling, the
+    // whole filter length at the higher rate when downsampling, followed by the current input.
+    history: Vec<f32>,
+}
+
+impl RateConverter {
+    /// A converter from `from` Hz to `to` Hz.
+    ///
+    /// # Panics
+    /// If neither rate is a whole multiple of the other.
+    pub(crate) fn new(from: u32, to: u32) -> Self {
+        let (low, high) = (from.min(to), from.max(to));
+        assert!(
+            low > 0 && high % low == 0,
+            "no whole-factor conversion from {from} Hz to {to} Hz"
+        );
+        let factor = (high / low) as usize;
+        let up = to > from;
+        let taps = match factor {
+            1 => Vec::new(),
+            _ if up => {
+                let taps = low_pass(factor);
+                (0..factor)
+                    .flat_map(|p| (0..TAPS_PER_PHASE).rev().map(move |j| p + j * factor))
+                    .map(|i| taps[i])
+                    .collect()
+            }
+            _ => low_pass(factor).into_iter().rev().collect(),
+        };
+        let kept = if up { TAPS_PER_PHASE } else { taps.len() };
+        RateConverter {
+            factor,
+            up,
+            taps,
+            history: vec![0.0; kept],
+        }
+    }
+
+    /// Samples out for `input` samples in (the output rate's share of them).
+    pub(crate) fn output_len(&self, input: usize) -> usize {
+        if self.up {
+            input * self.factor
+        } else {
+            input / self.factor
+        }
+    }
+
+    /// Samples in for `output` samples out (`output` a whole number of `factor` samples when
+    /// upsampling).
+    pub(crate) fn input_len(&self, output: usize) -> usize {
+        if self.up {
+            output / self.factor
+        } else {
+            output * self.factor
+        }
+    }
+
+    /// Whether the rates are the same: samples pass unchanged and no state is kept.
+    pub(crate) fn is_identity(&self) -> bool {
+        self.factor == 1
+    }
+
+    /// Converts `input` into `output`, which must hold [`output_len`](Self::output_len) samples;
+    /// when downsampling, `input` must be a whole number of `factor` samples.
+    pub(crate) fn process(&mut self, input: &[i16], output: &mut [i16]) {
+        debug_assert_eq!(output.len(), self.output_len(input.len()));
+        if self.factor == 1 {
+            output.copy_from_slice(input);
+            return;
+        }
+        let kept = self.history.len();
+        self.history.extend(input.iter().map(|&s| f32::from(s)));
+        let factor = self.factor;
+        if self.up {
+            // Output sample `m·factor + p` sums input `m − j` times tap `p + j·factor`; the
+            // zero-stuffed samples between contribute nothing. The gain of `factor` restores the
+            // level the zeros took away.
+            for (m, chunk) in output.chunks_exact_mut(factor).enumerate() {
+                let window = &self.history[m + 1..=kept + m];
+                for (phase, out) in self.taps.chunks_exact(TAPS_PER_PHASE).zip(chunk) {
+                    *out = saturate(dot(phase, window) * factor as f32);
+                }
+            }
+        } else {
+            let len = self.taps.len();
+            for (m, out) in output.iter_mut().enumerate() {
+                let newest = kept + (m + 1) * factor - 1;
+                let window = &self.history[newest + 1 - len..=newest];
+                *out = saturate(dot(&self.taps, window));
+            }
+        }
+        self.history.drain(..self.history.len() - kept);
+    }
+}
+
+// The dot product of two slices of one length, in eight lanes so that it vectorizes.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let (a8, a_rest) = a.as_chunks::<8>();
+    let (b8, b_rest) = b.as_chunks::<8>();
+    let mut lanes = [0.0f32; 8];
+    for (x, y) in a8.iter().zip(b8) {
+        for lane in 0..8 {
+            lanes[lane] += x[lane] * y[lane];
+        }
+    }
+    let tail: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
+    lanes.iter().sum::<f32>() + tail
+}
+
+fn saturate(x: f32) -> i16 {
+    x.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
+}
+
+// The Kaiser-windowed sinc low-pass at `factor` times the lower rate, unity DC gain.
+fn low_pass(factor: usize) -> Vec<f32> {
+    let len = TAPS_PER_PHASE * factor;
+    let centre = (len - 1) as f64 / 2.0;
+    let fc = CUTOFF / factor as f64;
+    let beta = 0.1102 * (ATTENUATION_DB - 8.7);
+    let taps: Vec<f64> = (0..len)
+        .map(|i| {
+            let x = i as f64 - centre;
+            let sinc = if x == 0.0 {
+                2.0 * fc
+            } else {
+                (2.0 * PI * fc * x).sin() / (PI * x)
+            };
+            let r = x / centre;
+            sinc * bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / bessel_i0(beta)
+        })
+        .collect();
+    let gain: f64 = taps.iter().sum();
+    taps.iter().map(|t| (t / gain) as f32).collect()
+}
+
+// The zeroth-order modified Bessel function of the first kind, by its power series.
+fn bessel_i0(x: f64) -> f64 {
+    let (mut sum, mut term) = (1.0, 1.0);
+    for k in 1..50 {
+        term *= (x / (2.0 * k as f64)).powi(2);
+        sum += term;
+        if term < sum * 1e-12 {
+            break;
+        }
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(freq: f64, rate: u32, n: usize) -> Vec<i16> {
+        (0..n)
+            .map(|i| (10_000.0 * (2.0 * PI * freq * i as f64 / f64::from(rate)).sin()) as i16)
+            .collect()
+    }
+
+    // Amplitude of `freq` in `pcm` at `rate` (Goertzel, normalised to the sine's amplitude).
+    fn level(pcm: &[i16], freq: f64, rate: u32) -> f64 {
+        let coeff = 2.0 * (2.0 * PI * freq / f64::from(rate)).cos();
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for &x in pcm {
+            let s = f64::from(x) + coeff * s1 - s2;
+            (s2, s1) = (s1, s);
+        }
+        2.0 * (s1 * s1 + s2 * s2 - coeff * s1 * s2).max(0.0).sqrt() / pcm.len() as f64
+    }
+
+    // Converts `input` frame by frame (20 ms at `from`), as a leg does.
+    fn convert(input: &[i16], from: u32, to: u32) -> Vec<i16> {
+        let mut converter = RateConverter::new(from, to);
+        let mut out = Vec::new();
+        for frame in input.chunks(from as usize / 50) {
+            let mut converted = vec![0; converter.output_len(frame.len())];
+            converter.process(frame, &mut converted);
+            out.extend(converted);
+        }
+        out
+    }
+
+    #[test]
+    fn tones_pass_at_their_level_across_frames() {
+        for (from, to, freq) in [
+            (8000, 16_000, 1000.0),
+            (16_000, 8000, 3000.0),
+            (8000, 48_000, 440.0),
+            (48_000, 8000, 3300.0),
+            (16_000, 48_000, 6000.0),
+            (48_000, 16_000, 6000.0),
+        ] {
+            let out = convert(&tone(freq, from, from as usize), from, to);
+            // Past the filter's delay, in whole cycles' worth of samples.
+            let settled = &out[out.len() / 2..];
+            let got = level(settled, freq, to);
+            assert!((9700.0..10_300.0).contains(&got), "{from}→{to}: {got}");
+            // No other tone: the whole signal has the power of the one sine.
+            let power =
+                settled.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / settled.len() as f64;
+            let tone_power = got * got / 2.0;
+            assert!(power < tone_power * 1.01, "{from}→{to}: extra power");
+        }
+    }
+
+    #[test]
+    fn what_would_alias_is_removed() {
+        // 5 kHz and 11 kHz cannot be represented at 8 kHz: nothing of them may fold down (to 3
+        // and 3 kHz) above −50 dB relative to their level.
+        for (from, freq, folded) in [(16_000, 5000.0, 3000.0), (48_000, 11_000.0, 3000.0)] {
+            let out = convert(&tone(freq, from, from as usize), from, 8000);
+            let got = level(&out[out.len() / 2..], folded, 8000);
+            assert!(got < 10_000.0 * 10f64.powf(-50.0 / 20.0), "{from}: {got}");
+        }
+        // An 8 kHz tone at 3.9 kHz upsampled leaves no image at 4.1 kHz.
+        let out = convert(&tone(3900.0, 8000, 8000), 8000, 48_000);
+        let image = level(&out[out.len() / 2..], 4100.0, 48_000);
+        assert!(image < 10_000.0 * 10f64.powf(-50.0 / 20.0), "image {image}");
+    }
+}

@@ -1,0 +1,143 @@
+//! A leg's codec at its room's rate: what it receives decoded, concealed where lost and
+//! converted to the room rate; what it hears converted to its codec's rate and encoded.
+
+use crate::plc::Plc;
+use crate::rate::RateConverter;
+use crate::reframe::Gap;
+use crate::{Codec, Decoder, Encoder};
+
+/// The longest Opus packet decoded (RFC 6716 §3.2.5: 120 ms), in samples at 48 kHz.
+const MAX_DECODED: usize = 5760;
+
+/// What [`RoomDecoder::render`] made of a tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Rendered {
+    /// Some of the frame was lost and concealed.
+    pub(crate) concealed: bool,
+    /// That concealment is audible.
+    pub(crate) audible: bool,
+}
+
+/// Decodes a leg's incoming payloads into frames at its room's rate, concealing what is lost.
+///
+/// Everything happens at the codec's own rate first (decode, concealment, silence), then the
+/// whole frame is converted, so the converter sees one continuous signal. Concealment is the
+/// codec's own for Opus (RFC 6716 §4.4, with in-band FEC from the next packet when there is
+/// one) and G.711 Appendix I for the others (for G.722 at 16 kHz, where its pitch search spans
+/// 2.5–7.5 ms).
+#[derive(Debug)]
+pub(crate) struct RoomDecoder {
+    decoder: Decoder,
+    to_room: RateConverter,
+    plc: Option<Plc>,
+    pcm: Vec<i16>,
+}
+
+impl RoomDecoder {
+    /// A fresh decoder for `codec`, converting to `room_rate` Hz.
+    pub(crate) fn new(codec: Codec, room_rate: u32) -> Self {
+        let decoder = Decoder::new(codec);
+        RoomDecoder {
+            plc: (!decoder.conceals()).then(Plc::default),
+            decoder,
+            to_room: RateConverter::new(codec.audio_rate(), room_rate),
+            pcm: vec![0; MAX_DECODED],
+        }
+    }
+
+    /// Converts to `room_rate` Hz from now on; the codec's state carries on.
+    pub(crate) fn set_room_rate(&mut self, room_rate: u32) {
+        self.to_room = RateConverter::new(self.decoder.codec().audio_rate(), room_rate);
+    }
+
+    /// Renders one room-rate `frame`: `payload` decoded (an Opus packet longer than the frame is
+    /// cut to it), the rest concealed when `gap` is [`Gap::Lost`] (Opus from `next`'s in-band
+    /// FEC when it has some), silence otherwise.
+    pub(crate) fn render(
+        &mut self,
+        payload: Option<&[u8]>,
+        gap: Gap,
+        next: Option<&[u8]>,
+        frame: &mut [i16],
+    ) -> Rendered {
+        let len = self.to_room.input_len(frame.len());
+        let decoded = match payload {
+            Some(payload) => self.decoder.decode(payload, &mut self.pcm),
+            None => 0,
+        }
+        .min(len);
+        let (heard, rest) = self.pcm[..len].split_at_mut(decoded);
+        if let Some(plc) = &mut self.plc {
+            plc.good(heard);
+        }
+        let mut rendered = Rendered::default();
+        if !rest.is_empty() {
+            if gap == Gap::Lost {
+                rendered.concealed = true;
+                rendered.audible = match &mut self.plc {
+                    Some(plc) => plc.conceal(rest),
+                    None => {
+                        self.decoder.conceal(next, rest);
+                        true
+                    }
+                };
+            } else {
+                rest.fill(0);
+                // Silence is history too: a loss after a pause conceals silence, and one that
+                // ends in a pause fades out by the overlap-add.
+                if let Some(plc) = &mut self.plc {
+                    plc.good(rest);
+                }
+            }
+        }
+        self.to_room.process(&self.pcm[..len], frame);
+        rendered
+    }
+}
+
+/// Encodes one listener's stream from room-rate frames: converts each to the codec's audio rate
+/// and encodes it with the stream's own [`Encoder`].
+#[derive(Debug)]
+pub struct RoomEncoder {
+    encoder: Encoder,
+    from_room: RateConverter,
+    pcm: Vec<i16>,
+}
+
+impl RoomEncoder {
+    /// A fresh encoder for `codec`, fed at `room_rate` Hz.
+    ///
+    /// # Panics
+    /// If `room_rate` and the codec's audio rate are not whole multiples of each other (rooms
+    /// run at 8, 16 or 48 kHz).
+    pub fn new(codec: Codec, room_rate: u32) -> Self {
+        RoomEncoder {
+            encoder: Encoder::new(codec),
+            from_room: RateConverter::new(room_rate, codec.audio_rate()),
+            pcm: Vec::new(),
+        }
+    }
+
+    /// Its codec.
+    pub fn codec(&self) -> Codec {
+        self.encoder.codec()
+    }
+
+    /// Whether one encode can serve every listener of this codec (the encoder and the
+    /// conversion keep no state: G.711 in a room at its rate).
+    pub fn is_stateless(&self) -> bool {
+        self.encoder.is_stateless() && self.from_room.is_identity()
+    }
+
+    /// Takes frames at `room_rate` Hz from now on; the codec's state carries on.
+    pub fn set_room_rate(&mut self, room_rate: u32) {
+        self.from_room = RateConverter::new(room_rate, self.encoder.codec().audio_rate());
+    }
+
+    /// Encodes one room-rate frame into `out`, replacing its contents.
+    pub fn encode(&mut self, frame: &[i16], out: &mut Vec<u8>) {
+        self.pcm.resize(self.from_room.output_len(frame.len()), 0);
+        self.from_room.process(frame, &mut self.pcm);
+        self.encoder.encode(&self.pcm, out);
+    }
+}

@@ -1,0 +1,185 @@
+//! Rooms mixing G.711, G.722 and Opus legs: each hears the others and not itself, through its
+//! own decoder; Opus under loss; a listener's stream stays continuous as it starts and stops
+//! talking.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use switchyard_media::{Codec, LegId, RoomId, Worker, WorkerConfig};
+
+const LEAD: Duration = Duration::from_millis(5);
+
+// Goertzel level of `freq` in each 20 ms frame of `pcm` at `rate`.
+fn frame_levels(pcm: &[i16], freq: f64, rate: u32) -> Vec<f64> {
+    pcm.chunks_exact(rate as usize / 50)
+        .map(|frame| goertzel(frame, freq, f64::from(rate)))
+        .collect()
+}
+
+fn room(codecs: &[(LegId, Codec)], config: WorkerConfig) -> Worker {
+    let start = Instant::now();
+    let mut worker = Worker::new(config, start, 9);
+    for &(leg, codec) in codecs {
+        worker.add_leg(start, leg, params(codec, 5000 + leg.0 as u16));
+        worker.join(leg, RoomId("r".into()));
+    }
+    worker
+}
+
+#[test]
+fn g711_g722_and_opus_legs_hear_each_other_and_not_themselves() {
+    let talkers = [
+        (LegId(1), Codec::Pcmu, 440.0),
+        (LegId(2), Codec::Pcma, 700.0),
+        (LegId(3), Codec::G722, 1000.0),
+        (LegId(4), Codec::Opus, 1700.0),
+    ];
+    let codecs: Vec<(LegId, Codec)> = talkers.iter().map(|&(l, c, _)| (l, c)).collect();
+    let mut worker = room(&codecs, WorkerConfig::default());
+    let mut peers: Vec<TonePeer> = talkers
+        .iter()
+        .map(|&(leg, codec, freq)| TonePeer::new(leg, codec, freq))
+        .collect();
+    let mut listeners: Vec<Listener> = codecs.iter().map(|&(l, c)| Listener::new(l, c)).collect();
+    for _ in 0..100 {
+        for peer in &mut peers {
+            peer.send(&mut worker, LEAD);
+        }
+        let out = tick(&mut worker);
+        for listener in &mut listeners {
+            listener.take(&out);
+        }
+    }
+    for (listener, &(leg, codec, own)) in listeners.iter().zip(&talkers) {
+        let rate = codec.audio_rate();
+        // The last second, past the jitter buffer's and the codecs' start-up.
+        let settled = &listener.heard[listener.heard.len() / 2..];
+        for &(_, _, freq) in &talkers {
+            let level = goertzel(settled, freq, f64::from(rate));
+            if freq == own {
+                assert!(level < 150.0, "{leg:?} ({codec:?}) hears itself: {level}");
+            } else {
+                assert!(
+                    (4500.0..7000.0).contains(&level),
+                    "{leg:?} ({codec:?}) hears {freq} Hz at {level}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn opus_under_five_percent_loss_stays_steady() {
+    let (talker, listener) = (LegId(1), LegId(2));
+    // A playout delay of two frames, so the packet after a loss is there to recover it from.
+    let config = WorkerConfig {
+        jitter_delay: Duration::from_millis(40),
+        ..WorkerConfig::default()
+    };
+    let mut worker = room(&[(talker, Codec::Opus), (listener, Codec::Pcmu)], config);
+    let mut peer = TonePeer::new(talker, Codec::Opus, 1000.0);
+    let mut heard = Listener::new(listener, Codec::Pcmu);
+    for frame in 0..200 {
+        let packet = peer.next_packet();
+        // Every 20th packet lost: 5 %.
+        if frame % 20 != 10 {
+            let now = worker.poll_timeout().unwrap() - LEAD;
+            worker.handle_rtp(now, talker, peer.source, &packet);
+        }
+        heard.take(&tick(&mut worker));
+    }
+    let stats = worker.stats().jitter;
+    assert!(stats.lost >= 9, "losses seen: {}", stats.lost);
+    let levels = frame_levels(&heard.heard, 1000.0, 8000);
+    // Past start-up, every frame carries the tone near its level: lost ones were recovered
+    // (in-band FEC) or concealed, with no drop-out.
+    for (i, level) in levels.iter().enumerate().skip(20) {
+        assert!((4000.0..7500.0).contains(level), "frame {i}: {level}");
+    }
+}
+
+#[test]
+fn a_listener_starting_and_stopping_talking_hears_a_continuous_stream() {
+    for codec in [Codec::G722, Codec::Opus] {
+        let (talker, listener) = (LegId(1), LegId(2));
+        let mut worker = room(
+            &[(talker, Codec::Pcmu), (listener, codec)],
+            WorkerConfig::default(),
+        );
+        let mut voice = TonePeer::new(talker, Codec::Pcmu, 440.0);
+        let mut own = TonePeer::new(listener, codec, 1500.0);
+        let mut heard = Listener::new(listener, codec);
+        for frame in 0..150 {
+            voice.send(&mut worker, LEAD);
+            // It talks for a second in the middle: its stream moves from the room's shared mix
+            // to its own mix-minus and back.
+            own.amplitude = if (50..100).contains(&frame) {
+                6000.0
+            } else {
+                0.0
+            };
+            own.send(&mut worker, LEAD);
+            heard.take(&tick(&mut worker));
+        }
+        let rate = codec.audio_rate();
+        let samples = &heard.heard[heard.heard.len() / 5..];
+        // A 440 Hz sine of amplitude A moves at most 2π·440/rate·A per sample; a glitch
+        // (a restarted encoder's or decoder's transient) jumps well beyond that.
+        let slope = std::f64::consts::TAU * 440.0 / f64::from(rate) * 6000.0;
+        let worst = samples
+            .windows(2)
+            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 2.0 * slope,
+            "{codec:?}: jump of {worst} (slope {slope})"
+        );
+        for (i, level) in frame_levels(samples, 440.0, rate).iter().enumerate() {
+            assert!(
+                (4500.0..7000.0).contains(level),
+                "{codec:?} frame {i}: {level}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_room_with_wideband_legs_mixes_wideband_and_narrowband_legs_hear_no_alias() {
+    let (g722, opus, pcmu) = (LegId(1), LegId(2), LegId(3));
+    let mut worker = room(
+        &[
+            (g722, Codec::G722),
+            (opus, Codec::Opus),
+            (pcmu, Codec::Pcmu),
+        ],
+        WorkerConfig::default(),
+    );
+    // 5 kHz: above narrowband, within G.722's band.
+    let mut peer = TonePeer::new(g722, Codec::G722, 5000.0);
+    let mut heard = [
+        Listener::new(opus, Codec::Opus),
+        Listener::new(pcmu, Codec::Pcmu),
+    ];
+    for _ in 0..100 {
+        peer.send(&mut worker, LEAD);
+        let out = tick(&mut worker);
+        for listener in &mut heard {
+            listener.take(&out);
+        }
+    }
+    let settled = |pcm: &[i16]| pcm[pcm.len() / 2..].to_vec();
+    let wide = goertzel(&settled(&heard[0].heard), 5000.0, 48_000.0);
+    assert!(
+        (4500.0..7000.0).contains(&wide),
+        "the Opus leg hears 5 kHz at {wide}"
+    );
+    // At 8 kHz, 5 kHz would fold to 3 kHz: the PCMU leg hears nothing of it above −50 dB.
+    let narrow = settled(&heard[1].heard);
+    let folded = goertzel(&narrow, 3000.0, 8000.0);
+    assert!(
+        folded < 6000.0 * 10f64.powf(-50.0 / 20.0),
+        "alias at {folded}"
+    );
+}
