@@ -179,7 +179,8 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
     assert_eq!(
         first.get("guest_instances"),
         CALLS,
-        "expected one guest instance per call"
+        "expected one guest instance per call; the server's errors:\n{}",
+        errors(&server)
     );
     let sent = second.get("packets_sent") - first.get("packets_sent");
     eprintln!("{sent} packets sent in {elapsed:.3} s");
@@ -228,4 +229,14 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
         released.elapsed(),
         parse_stats(&out)
     );
+}
+
+/// The server's log lines at WARN or ERROR level.
+fn errors(server: &Server) -> String {
+    server
+        .log()
+        .lines()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
