@@ -64,15 +64,19 @@ def total_calls(control):
     return int(re.search(r"(\d+) total", info).group(1))
 
 
-def start_server(binary, workdir, extra):
+def start_server(binary, workdir, extra, sip_keys="",
+                 rtp_keys="port_min = 30000\nport_max = 39998\n"):
+    """The server on loopback with `sip_keys` and `rtp_keys` added to its [sip]
+    and [rtp] tables and `extra` (more TOML, `\\n` read as a newline) after
+    them; once it answers XML-RPC, the process and its SIP and control ports."""
     sip, control = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     config = os.path.join(workdir, "switchyard.toml")
     with open(config, "w") as f:
         f.write(
             f'[log]\nlevel = "warn"\n'
-            f'[sip]\nlisten = "127.0.0.1:{sip}"\n'
+            f'[sip]\nlisten = "127.0.0.1:{sip}"\n{sip_keys}'
             f'[control]\nlisten = "127.0.0.1:{control}"\n'
-            f'[rtp]\naddress = "127.0.0.1"\nport_min = 30000\nport_max = 39998\n'
+            f'[rtp]\naddress = "127.0.0.1"\n{rtp_keys}'
             + extra.replace("\\n", "\n") + "\n"
         )
     log = open(os.path.join(workdir, "server.log"), "w")

@@ -28,7 +28,6 @@ Build first: cargo build --release -p switchyard -p rtpload
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,8 @@ import time
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from calls import cpu_seconds, free_port, rss_kb, total_calls  # noqa: E402
+import calls  # noqa: E402
+from calls import cpu_seconds, rss_kb, total_calls  # noqa: E402
 
 # Below the kernel's ephemeral range (32768 and up), where every other port here
 # comes from: 10,000 even ports, one per participant.
@@ -51,32 +51,16 @@ SETTLE_S = 2
 def start_server(binary, workdir, participants):
     """The server on loopback, sized for `participants` calls; its SIP and control
     ports, and its idle RSS (kB)."""
-    sip, control = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
-    config = os.path.join(workdir, "switchyard.toml")
-    with open(config, "w") as f:
-        f.write(
-            '[log]\nlevel = "warn"\n'
-            f'[sip]\nlisten = "127.0.0.1:{sip}"\nsession_timers = false\n'
-            f'[control]\nlisten = "127.0.0.1:{control}"\n'
-            # No call is silent for long here; the timeout only ends calls a dead
-            # generator left behind.
-            f'[rtp]\naddress = "127.0.0.1"\nport_min = {RTP_PORT_MIN}\n'
-            f"port_max = {RTP_PORT_MAX}\ntimeout_s = 300\n"
-            f"[limits]\nmax_instances = {participants + 100}\n"
-        )
-    log = open(os.path.join(workdir, "server.log"), "w")
-    server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
-                              stdout=log, stderr=log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            total_calls(control)
-            time.sleep(SETTLE_S)
-            return server, sip, control, rss_kb(server.pid)
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit(f"the server did not start; see {log.name}")
+    server, sip, control = calls.start_server(
+        binary, workdir,
+        f"[limits]\nmax_instances = {participants + 100}",
+        sip_keys="session_timers = false\n",
+        # No call is silent for long here; the timeout only ends calls a dead
+        # generator left behind.
+        rtp_keys=f"port_min = {RTP_PORT_MIN}\nport_max = {RTP_PORT_MAX}\ntimeout_s = 300\n",
+    )
+    time.sleep(SETTLE_S)
+    return server, sip, control, rss_kb(server.pid)
 
 
 def run_once(args, participants, number):

@@ -271,16 +271,6 @@ fn forwarding() -> Script {
     })
 }
 
-fn placed_of(w: &World) -> CallId {
-    w.guest
-        .iter()
-        .find_map(|op| match op {
-            GuestOp::Dialed { call, .. } => Some(*call),
-            _ => None,
-        })
-        .expect("a call was placed")
-}
-
 #[test]
 fn a_forwarded_call_fails_over_and_the_caller_never_hears_the_503() {
     let mut w = world(&TARGETS[1..], forwarding());
@@ -295,7 +285,7 @@ fn a_forwarded_call_fails_over_and_the_caller_never_hears_the_503() {
     }));
     assert!(!w.uacs[caller].codes(Method::Invite).contains(&503));
     let incoming = w.invites()[0].call;
-    let placed = placed_of(&w);
+    let placed = w.placed();
     assert!(w.media.iter().any(|op| matches!(op,
         MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())));
 }

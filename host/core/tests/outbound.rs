@@ -237,16 +237,6 @@ fn forwarding() -> Script {
     })
 }
 
-fn placed_of(w: &World) -> CallId {
-    w.guest
-        .iter()
-        .find_map(|op| match op {
-            GuestOp::Dialed { call, .. } => Some(*call),
-            _ => None,
-        })
-        .expect("a call was placed")
-}
-
 #[test]
 fn a_forwarded_call_rings_through_is_answered_bridged_and_ends_on_either_bye() {
     for callee_hangs_up in [true, false] {
@@ -261,7 +251,7 @@ fn a_forwarded_call_rings_through_is_answered_bridged_and_ends_on_either_bye() {
             "the callee's ringing reached the caller"
         );
         let incoming = w.invites()[0].call;
-        let placed = placed_of(&w);
+        let placed = w.placed();
         assert!(w.media.iter().any(|op| matches!(op,
             MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())));
         w.run_for(Duration::from_secs(1));
@@ -363,7 +353,7 @@ fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
         "the 183 carries our SDP: {early}"
     );
     let incoming = w.invites()[0].call;
-    let placed = placed_of(&w);
+    let placed = w.placed();
     assert!(
         w.media.iter().any(|op| matches!(op,
             MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())),

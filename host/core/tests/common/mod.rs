@@ -308,6 +308,17 @@ impl World {
     }
 
     /// The calls the guest was offered, in order.
+    /// The call the guest placed first (its `Dialed`); panics if none was.
+    pub fn placed(&self) -> CallId {
+        self.guest
+            .iter()
+            .find_map(|op| match op {
+                GuestOp::Dialed { call, .. } => Some(*call),
+                _ => None,
+            })
+            .expect("a call was placed")
+    }
+
     pub fn invites(&self) -> Vec<Invite> {
         self.guest
             .iter()

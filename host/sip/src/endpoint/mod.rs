@@ -162,6 +162,7 @@ struct TxEntry {
 /// What a non-INVITE client transaction of ours carries, which says who takes its outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ClientRequest {
+    /// A BYE, or a CANCEL, which no call waits for.
     Bye,
     /// The OPTIONS of [`Endpoint::probe`].
     Probe,
