@@ -1,14 +1,14 @@
 //! Three callers in one room each hear the two others and never themselves
-//! (mix-minus), in one codec or in Opus, G.722 and PCMU at once; and RTP sent
-//! to a call's port from anywhere but its caller is dropped, end to end
-//! through the real binary.
+//! (mix-minus), in one codec or in Opus, G.722 and PCMU at once, with packets
+//! moved by io_uring or by the sweep; and RTP sent to a call's port from
+//! anywhere but its caller is dropped, end to end through the real binary.
 
 mod support;
 
 use std::time::Duration;
 use support::audio::power_at;
 use support::phone::Phone;
-use support::server::Server;
+use support::server::{Server, base_config};
 use switchyard_media::Codec;
 
 /// The tones the three callers send, chosen apart from each other and from
@@ -21,10 +21,25 @@ const TALK: Duration = Duration::from_secs(7);
 const TAIL_SAMPLES: usize = 12_000;
 
 /// Three callers, each offering its codec only, call `user` (a direct room)
-/// and send `TONES` at once: each hears the two others and not itself, in the
-/// last 1.5 s of what it heard.
-fn three_callers_hear_each_other_and_not_themselves(user: &str, callers: [(&str, Codec); 3]) {
-    let server = Server::start();
+/// of a server whose `media.packet_io` is `packet_io` and send `TONES` at
+/// once: each hears the two others and not itself, in the last 1.5 s of what
+/// it heard. `auto` must choose io_uring: the machines this suite runs on
+/// allow it.
+fn three_callers_hear_each_other_and_not_themselves(
+    packet_io: &str,
+    user: &str,
+    callers: [(&str, Codec); 3],
+) {
+    // The base config ends in `[media]`.
+    let server = Server::start_with(&format!("{}packet_io = \"{packet_io}\"\n", base_config()));
+    let used = if packet_io == "auto" {
+        "io_uring"
+    } else {
+        packet_io
+    };
+    if let Err(log) = server.wait_for_log(&format!("packet_io={used}"), Duration::from_secs(5)) {
+        panic!("the media workers do not use {used}; the kernel may refuse io_uring:\n{log}");
+    }
     let phones: Vec<Phone> = callers
         .iter()
         .map(|&(caller, codec)| Phone::call_with(server.sip, user, caller, &[], codec))
@@ -70,6 +85,7 @@ fn three_callers_hear_each_other_and_not_themselves(user: &str, callers: [(&str,
 #[test]
 fn each_caller_hears_the_two_others_and_not_itself() {
     three_callers_hear_each_other_and_not_themselves(
+        "auto",
         "000777123",
         [
             ("alice", Codec::Pcmu),
@@ -82,11 +98,25 @@ fn each_caller_hears_the_two_others_and_not_itself() {
 #[test]
 fn opus_g722_and_pcmu_callers_hear_each_other_and_not_themselves() {
     three_callers_hear_each_other_and_not_themselves(
+        "auto",
         "000777124",
         [
             ("olga", Codec::Opus),
             ("gina", Codec::G722),
             ("paul", Codec::Pcmu),
+        ],
+    );
+}
+
+#[test]
+fn the_sweep_mixes_as_io_uring_does() {
+    three_callers_hear_each_other_and_not_themselves(
+        "sweep",
+        "000777125",
+        [
+            ("sam", Codec::Pcmu),
+            ("sue", Codec::Pcma),
+            ("sid", Codec::Pcmu),
         ],
     );
 }

@@ -18,11 +18,13 @@ end, its RSS, and reports per run and as medians over the runs, per size:
   - the server's own view: its media ticks run more than 20 ms late (%),
   - the generator's own CPU per participant-second, and its send slots (5 ms
     each) that went out more than a slot late (%): when that is not near 0, the
-    generator did not get the CPU it needs and the run says little.
+    generator did not get the CPU it needs and the run says little,
+  - with --syscalls (needs `perf`), the server's system calls per RTP packet it
+    received or sent over the measured interval.
 
 Usage: benches/load/media.py [--participants 500,1000,2000,4000] [--runs 3]
        [--warmup 10] [--duration 30] [--binary target/release/switchyard]
-       [--generator target/release/rtpload]
+       [--generator target/release/rtpload] [--syscalls]
 Build first: cargo build --release -p switchyard -p rtpload
 """
 
@@ -63,12 +65,31 @@ def start_server(binary, workdir, participants):
     return server, sip, control, rss_kb(server.pid)
 
 
+def start_syscall_count(pid):
+    """`perf stat` counting every system call of `pid`'s threads from now on."""
+    return subprocess.Popen(
+        ["perf", "stat", "-x", ",", "-e", "raw_syscalls:sys_enter", "-p", str(pid)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def stop_syscall_count(counter):
+    """The system calls `counter` counted, once stopped."""
+    counter.send_signal(2)
+    _, err = counter.communicate(timeout=30)
+    for line in err.splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[2] == "raw_syscalls:sys_enter":
+            return int(fields[0])
+    sys.exit(f"perf stat counted nothing: {err.strip()}")
+
+
 def run_once(args, participants, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-media-")
     server, sip, control, idle_kb = start_server(args.binary, workdir, participants)
     stats = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{control}/RPC2").stats
     marks = {}
     result = {}
+    result_syscalls = None
     try:
         generator = subprocess.Popen(
             [args.generator, "--sip", f"127.0.0.1:{sip}", "--participants", str(participants),
@@ -83,6 +104,10 @@ def run_once(args, participants, number):
             if line.startswith("measure "):
                 marks[line.strip()] = (time.monotonic(), cpu_seconds(server.pid),
                                        cpu_seconds(generator.pid), rss_kb(server.pid), stats())
+                if args.syscalls and line.startswith("measure start"):
+                    counter = start_syscall_count(server.pid)
+                elif args.syscalls:
+                    result_syscalls = stop_syscall_count(counter)
             elif word == "result":
                 result = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
         generator.wait()
@@ -96,8 +121,12 @@ def run_once(args, participants, number):
                                                                   marks["measure end"])
     ticks = stats1["ticks"] - stats0["ticks"]
     n = result["participants"]
+    packets = stats1["packets_received"] - stats0["packets_received"] + (
+        stats1["packets_sent"] - stats0["packets_sent"])
     figures = {
         "participants": n,
+        "syscalls_per_packet": (result_syscalls / max(packets, 1)
+                                if result_syscalls is not None else float("nan")),
         "cpu_us": (cpu1 - cpu0) / (t1 - t0) / n * 1e6,
         "delivered_us": (cpu1 - cpu0) * 1e6 / max(result["received"] / 50, 1),
         "generator_us": (gen1 - gen0) / (t1 - t0) / n * 1e6,
@@ -118,7 +147,8 @@ def run_once(args, participants, number):
           f"missing {figures['missing']} of {figures['expected']}, "
           f"server ticks > 20 ms late {figures['ticks_late_pct']:.2f}%, "
           f"generator {figures['generator_us']:.0f} us/participant-s, "
-          f"{figures['behind_pct']:.1f}% of its slots behind", flush=True)
+          f"{figures['behind_pct']:.1f}% of its slots behind, "
+          f"{figures['syscalls_per_packet']:.3f} system calls per packet", flush=True)
     return figures
 
 
@@ -131,6 +161,8 @@ def main():
     parser.add_argument("--duration", type=int, default=30, help="seconds measured")
     parser.add_argument("--binary", default="target/release/switchyard")
     parser.add_argument("--generator", default="target/release/rtpload")
+    parser.add_argument("--syscalls", action="store_true",
+                        help="count the server's system calls per packet with perf")
     args = parser.parse_args()
     sizes = [int(n) for n in args.participants.split(",")]
     if not all(1 <= n <= MAX_PARTICIPANTS for n in sizes):
@@ -141,7 +173,8 @@ def main():
     results = {n: [run_once(args, n, r + 1) for r in range(args.runs)] for n in sizes}
     print(f"\nmedians of {args.runs} runs, {args.duration} s measured after {args.warmup} s:")
     print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} "
-          f"{'lost':>6} {'missing':>8} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11}")
+          f"{'lost':>6} {'missing':>8} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11} "
+          f"{'syscalls/pkt':>12}")
     for n, runs in results.items():
         def median(key):
             return statistics.median(r[key] for r in runs)
@@ -149,7 +182,8 @@ def main():
               f"{median('late_pct'):>8.3f} "
               f"{median('rss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
               f"{median('ticks_late_pct'):>11.2f} "
-              f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f}")
+              f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f} "
+              f"{median('syscalls_per_packet'):>12.3f}")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,8 @@ pub(crate) struct Leg {
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
     /// is missing), still encoded.
     input: Option<Vec<u8>>,
+    /// Emptied payload buffers of earlier ticks, for the packets received next.
+    spare_payloads: Vec<Vec<u8>>,
     /// What the part of this tick's frame that `input` does not cover is.
     gap: Gap,
     /// This tick's `frame` holds audible concealment.
@@ -167,6 +169,7 @@ impl Leg {
             last_heard: now,
             timed_out: false,
             input: None,
+            spare_payloads: Vec::new(),
             gap: Gap::Idle,
             concealing: false,
             concealed: 0,
@@ -323,7 +326,9 @@ impl Leg {
             timestamp: rtp.timestamp(),
             samples: samples as u32,
         };
-        self.jitter.push(arrival, rtp.payload().to_vec());
+        let mut payload = self.spare_payloads.pop().unwrap_or_default();
+        payload.extend_from_slice(rtp.payload());
+        self.jitter.push(arrival, payload);
         Received::Audio
     }
 
@@ -343,6 +348,12 @@ impl Leg {
     /// concealment of a later loss needs every frame's samples.
     pub(crate) fn pull(&mut self, deadline: Instant, rtp_timeout: Option<Duration>) -> TickNotes {
         let mut notes = TickNotes::default();
+        if let Some(mut spent) = self.input.take()
+            && self.spare_payloads.len() < MAX_SPARE_PAYLOADS
+        {
+            spent.clear();
+            self.spare_payloads.push(spent);
+        }
         let jitter = &mut self.jitter;
         (self.input, self.gap) = self
             .reframer
@@ -458,6 +469,10 @@ impl Leg {
         self.has_overlay.then(|| &self.overlay[..self.frame_len()])
     }
 }
+
+/// The most emptied payload buffers a leg keeps: a tick releases one frame's packets (two at a
+/// 10 ms ptime), so a few cover every steady state.
+const MAX_SPARE_PAYLOADS: usize = 4;
 
 /// What a bridged leg said this tick.
 #[derive(Debug)]

@@ -57,6 +57,7 @@ mod mixer;
 mod mixing;
 mod opus;
 mod output;
+mod packet_pool;
 mod packetizer;
 mod playback;
 mod plc;

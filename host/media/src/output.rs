@@ -7,11 +7,14 @@ use std::net::SocketAddr;
 use rtp_rs::RtpPacketBuildError;
 
 use crate::leg::{Leg, LegId};
+use crate::packet_pool::PacketPool;
 use crate::{MediaTransmit, MixMinus, WorkerStats};
 
-/// The worker's transmit queue and counters, borrowed apart from its legs, rooms and bridges.
+/// The worker's transmit queue, packet buffers and counters, borrowed apart from its legs, rooms
+/// and bridges.
 pub(crate) struct Output<'a> {
     pub(crate) transmits: &'a mut VecDeque<MediaTransmit>,
+    pub(crate) pool: &'a mut PacketPool,
     pub(crate) stats: &'a mut WorkerStats,
 }
 
@@ -37,33 +40,39 @@ impl Output<'_> {
     /// completes (none, one or two, as its ptime asks).
     pub(crate) fn send(&mut self, id: LegId, leg: &mut Leg, payload: &[u8]) {
         let destination = leg.destination();
-        leg.out
-            .push(payload, |packet| self.queue(id, destination, packet));
+        let (transmits, stats) = (&mut *self.transmits, &mut *self.stats);
+        leg.out.push(payload, self.pool, |packet| {
+            queue(transmits, stats, id, destination, packet);
+        });
     }
 
     /// Queues the payload the leg's outgoing stream has gathered towards its next packet, as one
     /// shorter packet (before its parameters change).
     pub(crate) fn flush(&mut self, id: LegId, leg: &mut Leg) {
         let destination = leg.destination();
-        leg.out.flush(|packet| self.queue(id, destination, packet));
+        let (transmits, stats) = (&mut *self.transmits, &mut *self.stats);
+        leg.out.flush(self.pool, |packet| {
+            queue(transmits, stats, id, destination, packet);
+        });
     }
+}
 
-    fn queue(
-        &mut self,
-        leg: LegId,
-        destination: SocketAddr,
-        packet: Result<Vec<u8>, RtpPacketBuildError>,
-    ) {
-        match packet {
-            Ok(payload) => {
-                self.stats.packets_sent += 1;
-                self.transmits.push_back(MediaTransmit {
-                    leg,
-                    destination,
-                    payload,
-                });
-            }
-            Err(_) => self.stats.build_errors += 1,
+fn queue(
+    transmits: &mut VecDeque<MediaTransmit>,
+    stats: &mut WorkerStats,
+    leg: LegId,
+    destination: SocketAddr,
+    packet: Result<Vec<u8>, RtpPacketBuildError>,
+) {
+    match packet {
+        Ok(payload) => {
+            stats.packets_sent += 1;
+            transmits.push_back(MediaTransmit {
+                leg,
+                destination,
+                payload,
+            });
         }
+        Err(_) => stats.build_errors += 1,
     }
 }

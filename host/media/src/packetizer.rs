@@ -3,6 +3,7 @@
 
 use rtp_rs::RtpPacketBuildError;
 
+use crate::packet_pool::PacketPool;
 use crate::rtp::RtpSender;
 use crate::{Codec, PACKET_TIME};
 
@@ -61,16 +62,18 @@ impl Packetizer {
         self.packet_len = packet_len(codec, ptime_ms);
     }
 
-    /// Adds one frame's `payload` and hands `emit` every packet now complete, in order.
+    /// Adds one frame's `payload` and hands `emit` every packet now complete, in order, each
+    /// built in a buffer taken from `pool`.
     pub(crate) fn push(
         &mut self,
         payload: &[u8],
+        pool: &mut PacketPool,
         mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
     ) {
         let codec = self.codec;
         let mut packetize = |sender: &mut RtpSender, bytes: &[u8]| {
             let samples = codec.payload_samples(bytes).unwrap_or(0) as u32;
-            emit(sender.packetize(bytes, samples));
+            emit(sender.packetize(bytes, samples, pool.take()));
         };
         let Some(packet_len) = self.packet_len else {
             packetize(&mut self.sender, payload);
@@ -93,13 +96,18 @@ impl Packetizer {
         self.pending.drain(..whole);
     }
 
-    /// Hands `emit` the payload gathered so far as one shorter packet, if there is any.
-    pub(crate) fn flush(&mut self, mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>)) {
+    /// Hands `emit` the payload gathered so far as one shorter packet, if there is any, built in
+    /// a buffer taken from `pool`.
+    pub(crate) fn flush(
+        &mut self,
+        pool: &mut PacketPool,
+        mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+    ) {
         if self.pending.is_empty() {
             return;
         }
         let samples = self.codec.payload_samples(&self.pending).unwrap_or(0) as u32;
-        emit(self.sender.packetize(&self.pending, samples));
+        emit(self.sender.packetize(&self.pending, samples, pool.take()));
         self.pending.clear();
     }
 
@@ -164,9 +172,10 @@ mod tests {
     fn packets(ptime_ms: u32) -> Vec<(usize, u32)> {
         let sender = RtpSender::new(&mut SmallRng::seed_from_u64(1), 0);
         let mut packetizer = Packetizer::new(sender, Codec::Pcmu, ptime_ms);
+        let mut pool = PacketPool::default();
         let mut out = Vec::new();
         for frame in 0..4u8 {
-            packetizer.push(&[frame; 160], |packet| out.push(packet.unwrap()));
+            packetizer.push(&[frame; 160], &mut pool, |packet| out.push(packet.unwrap()));
         }
         let mut previous = None;
         out.iter()
@@ -192,16 +201,17 @@ mod tests {
     fn flush_sends_the_rest_and_skip_drops_it() {
         let sender = RtpSender::new(&mut SmallRng::seed_from_u64(1), 0);
         let mut packetizer = Packetizer::new(sender, Codec::Pcmu, 60);
+        let mut pool = PacketPool::default();
         let mut out = Vec::new();
-        packetizer.push(&[1; 160], |p| out.push(p.unwrap()));
-        packetizer.flush(|p| out.push(p.unwrap()));
-        packetizer.flush(|p| out.push(p.unwrap()));
-        packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
+        packetizer.push(&[1; 160], &mut pool, |p| out.push(p.unwrap()));
+        packetizer.flush(&mut pool, |p| out.push(p.unwrap()));
+        packetizer.flush(&mut pool, |p| out.push(p.unwrap()));
+        packetizer.push(&[2; 160], &mut pool, |p| out.push(p.unwrap()));
         packetizer.skip_frames(0);
-        packetizer.push(&[2; 160], |p| out.push(p.unwrap()));
+        packetizer.push(&[2; 160], &mut pool, |p| out.push(p.unwrap()));
         packetizer.skip_frames(2);
         packetizer.configure(Codec::Pcma, 8, 20);
-        packetizer.push(&[3; 160], |p| out.push(p.unwrap()));
+        packetizer.push(&[3; 160], &mut pool, |p| out.push(p.unwrap()));
         let read: Vec<_> = out.iter().map(|p| RtpReader::new(p).unwrap()).collect();
         assert_eq!(read.len(), 2);
         assert_eq!(read[0].payload(), &[1; 160][..]);

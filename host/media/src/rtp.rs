@@ -31,22 +31,28 @@ impl RtpSender {
         self.payload_type = payload_type;
     }
 
-    /// Builds the next packet carrying `payload`, which covers `samples` timestamp units, and
-    /// advances the sequence number by one and the timestamp by `samples`. The marker bit is set
-    /// on the first packet of the stream (RFC 3551 §4.1: start of a talkspurt).
+    /// Builds the next packet carrying `payload`, which covers `samples` timestamp units, into
+    /// `buffer` (its contents replaced), and advances the sequence number by one and the
+    /// timestamp by `samples`. The marker bit is set on the first packet of the stream
+    /// (RFC 3551 §4.1: start of a talkspurt).
     pub(crate) fn packetize(
         &mut self,
         payload: &[u8],
         samples: u32,
+        mut buffer: Vec<u8>,
     ) -> Result<Vec<u8>, RtpPacketBuildError> {
-        let packet = RtpPacketBuilder::new()
+        let builder = RtpPacketBuilder::new()
             .payload_type(self.payload_type)
             .marked(self.first)
             .sequence(self.sequence)
             .timestamp(self.timestamp)
             .ssrc(self.ssrc)
-            .payload(payload)
-            .build()?;
+            .payload(payload);
+        buffer.clear();
+        buffer.resize(builder.target_length(), 0);
+        let len = builder.build_into(&mut buffer)?;
+        buffer.truncate(len);
+        let packet = buffer;
         self.first = false;
         self.sequence = self.sequence.next();
         self.timestamp = self.timestamp.wrapping_add(samples);
@@ -70,9 +76,9 @@ mod tests {
     #[test]
     fn numbers_packets_and_marks_the_first() {
         let mut sender = RtpSender::new(&mut SmallRng::seed_from_u64(7), 0);
-        let a = sender.packetize(&[0xFF; 160], 160).unwrap();
+        let a = sender.packetize(&[0xFF; 160], 160, Vec::new()).unwrap();
         sender.skip(320);
-        let b = sender.packetize(&[0xFF; 160], 160).unwrap();
+        let b = sender.packetize(&[0xFF; 160], 160, Vec::new()).unwrap();
         let (a, b) = (RtpReader::new(&a).unwrap(), RtpReader::new(&b).unwrap());
         assert!(a.mark() && !b.mark());
         assert_eq!(a.ssrc(), b.ssrc());
@@ -85,6 +91,6 @@ mod tests {
     #[test]
     fn rejects_payload_types_above_127() {
         let mut sender = RtpSender::new(&mut SmallRng::seed_from_u64(7), 200);
-        assert!(sender.packetize(&[0; 4], 4).is_err());
+        assert!(sender.packetize(&[0; 4], 4, Vec::new()).is_err());
     }
 }

@@ -15,6 +15,7 @@ use crate::handover::DetachedLeg;
 use crate::leg::{Leg, Place, Received};
 use crate::mixing::{Announcement, Mixers, RoomTick};
 use crate::output::Output;
+use crate::packet_pool::PacketPool;
 use crate::playback::Playback;
 use crate::recording::{RecordingTap, Recordings};
 use crate::ticker::Ticker;
@@ -213,6 +214,8 @@ pub struct Worker {
     /// Bridged legs and the rate each renders at this tick: kept to reuse its memory.
     bridged_rates: Vec<(LegId, u32)>,
     transmits: VecDeque<MediaTransmit>,
+    /// Buffers for outgoing packets, given back by the shell once sent.
+    pool: PacketPool,
     events: VecDeque<MediaEvent>,
     stats: WorkerStats,
     // Jitter counters of removed and detached legs and of replaced buffers.
@@ -244,6 +247,7 @@ impl Worker {
             mixers: Mixers::default(),
             bridged_rates: Vec::new(),
             transmits: VecDeque::new(),
+            pool: PacketPool::default(),
             events: VecDeque::new(),
             stats: WorkerStats::default(),
             retired: JitterStats::default(),
@@ -285,6 +289,7 @@ impl Worker {
         };
         let mut out = Output {
             transmits: &mut self.transmits,
+            pool: &mut self.pool,
             stats: &mut self.stats,
         };
         out.flush(leg, state);
@@ -554,6 +559,13 @@ impl Worker {
         self.transmits.pop_front()
     }
 
+    /// Takes back the buffer of a packet from [`poll_transmit`](Self::poll_transmit) once it is
+    /// sent (or dropped), to build a later packet in: steady-state sending then allocates
+    /// nothing. Giving it back is optional; a bounded number of buffers are kept.
+    pub fn recycle(&mut self, payload: Vec<u8>) {
+        self.pool.give(payload);
+    }
+
     /// The next event, in the order produced.
     pub fn poll_event(&mut self) -> Option<MediaEvent> {
         self.events.pop_front()
@@ -586,6 +598,7 @@ impl Worker {
         }
         let mut out = Output {
             transmits: &mut self.transmits,
+            pool: &mut self.pool,
             stats: &mut self.stats,
         };
         for (room, members) in &self.rooms {

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard_sip::{OfferMethod, SessionTimers};
 
+use crate::media::PacketIoChoice;
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -152,6 +154,9 @@ pub struct MediaConfig {
     pub prompts_dir: Option<PathBuf>,
     /// The most talkers of one room mixed at once, the loudest first; 0: all.
     pub max_talkers: usize,
+    /// How RTP is read and sent: `"auto"` (io_uring where the kernel allows it), `"io_uring"`
+    /// or `"sweep"`.
+    pub packet_io: PacketIoChoice,
 }
 
 /// `[limits]`.
@@ -1074,6 +1079,10 @@ mod tests {
             (
                 "limits = 5\n",
                 "test.toml:1:10: limits: invalid type: integer `5`, expected a table",
+            ),
+            (
+                "[media]\npacket_io = \"epoll\"\n",
+                "test.toml:2:13: media.packet_io: unknown variant `epoll`, expected one of `auto`, `io_uring`, `sweep`",
             ),
         ];
         for (text, expected) in cases {

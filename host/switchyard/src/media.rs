@@ -1,14 +1,23 @@
-//! The timing cores: one task per media worker, each driving a sans-IO
-//! [`Worker`] on absolute 20 ms deadlines and owning its legs' RTP sockets.
+//! The timing cores: one thread per media worker, each driving a sans-IO
+//! [`Worker`] on absolute 20 ms deadlines and owning its legs' RTP sockets,
+//! which it reads and writes through io_uring where the kernel allows it
+//! ([`uring`]), else by a sweep of every socket each tick ([`sweep`]).
 //!
 //! The core names a worker in every [`MediaOp`]. A leg that moves between
 //! workers is detached with all its state and attached on the other: the core
 //! tells the new worker to [`WorkerCommand::Expect`] it, which holds every
 //! command for the leg until it arrives; commands sent meanwhile apply in order.
 
+mod packet_io;
+mod sweep;
+mod uring;
+
 use crate::network::PendingSockets;
+use packet_io::PacketIo;
 use std::collections::HashMap;
+use std::io;
 use std::net::UdpSocket;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::MediaOp;
@@ -16,15 +25,9 @@ use switchyard_media::{
     DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RecordingTap, RoomId, Worker,
     WorkerConfig, WorkerStats,
 };
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc::UnboundedSender;
 
-/// The largest datagram read from an RTP socket.
-const MAX_DATAGRAM: usize = 2048;
-/// The most datagrams read from one socket per tick: a flood on one leg cannot starve the tick.
-const MAX_READS_PER_TICK: usize = 64;
-
-/// A command to one media worker's task.
+/// A command to one media worker's thread.
 #[derive(Debug)]
 enum WorkerCommand {
     /// A new leg with its socket.
@@ -46,7 +49,7 @@ enum WorkerCommand {
     /// Hand the leg over to the worker behind `to`.
     Detach {
         leg: LegId,
-        to: UnboundedSender<WorkerCommand>,
+        to: Sender<WorkerCommand>,
     },
     Join(LegId, RoomId),
     Leave(LegId),
@@ -99,48 +102,81 @@ impl WorkerCommand {
     }
 }
 
+/// How the workers move packets (`media.packet_io`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PacketIoChoice {
+    /// io_uring when the kernel gives one, else the sweep.
+    #[default]
+    Auto,
+    /// io_uring, or the server does not start.
+    IoUring,
+    /// Every socket read each tick, one system call per packet.
+    Sweep,
+}
+
 /// The media workers.
 #[derive(Debug)]
 pub struct MediaPool {
-    workers: Vec<UnboundedSender<WorkerCommand>>,
+    workers: Vec<Sender<WorkerCommand>>,
     stats: Vec<Arc<Mutex<WorkerStats>>>,
     sockets: PendingSockets,
 }
 
 impl MediaPool {
-    /// Starts `count` workers; their events go to `events`; sockets reserved
-    /// for new legs are taken from `sockets`.
+    /// Starts `count` worker threads moving packets as `packet_io` asks; their events go to
+    /// `events`; sockets reserved for new legs are taken from `sockets`. Fails when io_uring is
+    /// asked for and the kernel refuses it, or a thread cannot start. The threads end once the
+    /// pool is dropped.
     pub fn start(
         count: usize,
         config: WorkerConfig,
         seed: u64,
         events: UnboundedSender<MediaEvent>,
         sockets: PendingSockets,
-    ) -> (MediaPool, Vec<JoinHandle<()>>) {
+        packet_io: PacketIoChoice,
+    ) -> io::Result<MediaPool> {
+        let use_uring = match packet_io {
+            PacketIoChoice::Sweep => false,
+            PacketIoChoice::Auto => uring::available(),
+            PacketIoChoice::IoUring => {
+                uring::UringIo::new().map_err(|error| {
+                    io::Error::new(
+                        error.kind(),
+                        format!("media.packet_io = \"io_uring\": the kernel refuses it: {error}"),
+                    )
+                })?;
+                true
+            }
+        };
         let mut workers = Vec::with_capacity(count);
         let mut stats = Vec::with_capacity(count);
-        let mut tasks = Vec::with_capacity(count);
         for index in 0..count {
-            let (sender, receiver) = unbounded_channel();
-            let worker = Worker::new(config, Instant::now(), seed ^ index as u64);
+            let (sender, receiver) = channel();
             let published = Arc::new(Mutex::new(WorkerStats::default()));
-            tasks.push(tokio::spawn(run(
-                worker,
-                receiver,
-                events.clone(),
-                published.clone(),
-            )));
+            let thread = WorkerThread {
+                commands: receiver,
+                events: events.clone(),
+                published: published.clone(),
+            };
+            std::thread::Builder::new()
+                .name(format!("media-{index}"))
+                .spawn(move || {
+                    let io = packet_io_for(use_uring);
+                    if index == 0 {
+                        tracing::info!(packet_io = %io.name(), "media workers started");
+                    }
+                    let worker = Worker::new(config, Instant::now(), seed ^ index as u64);
+                    thread.run(worker, io);
+                })?;
             workers.push(sender);
             stats.push(published);
         }
-        (
-            MediaPool {
-                workers,
-                stats,
-                sockets,
-            },
-            tasks,
-        )
+        Ok(MediaPool {
+            workers,
+            stats,
+            sockets,
+        })
     }
 
     /// Carries out a media command of the core.
@@ -246,66 +282,77 @@ impl MediaPool {
     }
 }
 
-/// A worker's loop: tick on the worker's deadlines, reading every leg's socket
-/// just before each tick; apply commands as they come.
-async fn run(
-    mut worker: Worker,
-    mut commands: UnboundedReceiver<WorkerCommand>,
+// io_uring, unless it was not chosen or this thread cannot have one.
+fn packet_io_for(use_uring: bool) -> Box<dyn PacketIo> {
+    if use_uring {
+        match uring::UringIo::new() {
+            Ok(io) => return Box::new(io),
+            Err(error) => tracing::warn!(%error, "no io_uring for a media worker: sweeping"),
+        }
+    }
+    Box::new(sweep::SweepIo::default())
+}
+
+/// What a worker thread talks to.
+struct WorkerThread {
+    commands: Receiver<WorkerCommand>,
     events: UnboundedSender<MediaEvent>,
     published: Arc<Mutex<WorkerStats>>,
-) {
-    let mut io = WorkerIo::default();
-    let mut buffer = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let deadline = worker.poll_timeout().unwrap_or_else(Instant::now);
-        tokio::select! {
-            () = tokio::time::sleep_until(deadline.into()) => {
-                let now = Instant::now();
-                // The sockets are read at the tick, so what they hold was there by its
-                // deadline (the wake-up comes a little after): stamped so, it plays in this
-                // tick, where `now` would hold it back a whole tick.
-                let arrived = deadline.min(now);
-                for (leg, socket) in &io.sockets {
-                    for _ in 0..MAX_READS_PER_TICK {
-                        match socket.recv_from(&mut buffer) {
-                            Ok((len, from)) => {
-                                worker.handle_rtp(arrived, *leg, from, &buffer[..len]);
-                            }
-                            Err(_) => break,
+}
+
+impl WorkerThread {
+    /// Ticks on the worker's deadlines, reading every leg's packets just before each tick and
+    /// sending what it makes right after; applies commands as they come in between. Returns when
+    /// the pool or the event receiver is gone.
+    fn run(self, mut worker: Worker, mut io: Box<dyn PacketIo>) {
+        let mut held = HeldCommands::default();
+        loop {
+            let deadline = worker.poll_timeout().unwrap_or_else(Instant::now);
+            while let Some(wait) = deadline.checked_duration_since(Instant::now()) {
+                match self.commands.recv_timeout(wait) {
+                    Ok(command) => {
+                        held.apply(&mut worker, io.as_mut(), command);
+                        if !self.deliver(&mut worker, io.as_mut()) {
+                            return;
                         }
                     }
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
                 }
-                worker.handle_timeout(now);
-                *published.lock().unwrap_or_else(|p| p.into_inner()) = worker.stats();
             }
-            command = commands.recv() => match command {
-                Some(command) => io.apply(&mut worker, command),
-                None => return,
-            },
-        }
-        while let Some(transmit) = worker.poll_transmit() {
-            if let Some(socket) = io.sockets.get(&transmit.leg) {
-                // UDP is best effort: a full socket buffer drops the packet, as the network would.
-                let _ = socket.send_to(&transmit.payload, transmit.destination);
-            }
-        }
-        while let Some(event) = worker.poll_event() {
-            if events.send(event).is_err() {
+            let now = Instant::now();
+            // The packets are read at the tick, so what arrived was there by its deadline (the
+            // wake-up comes a little after): stamped so, it plays in this tick, where `now`
+            // would hold it back a whole tick.
+            io.receive(&mut worker, deadline.min(now));
+            worker.handle_timeout(now);
+            *self.published.lock().unwrap_or_else(|p| p.into_inner()) = worker.stats();
+            if !self.deliver(&mut worker, io.as_mut()) {
                 return;
             }
         }
     }
+
+    // Sends the worker's packets and passes on its events; false once nobody listens.
+    fn deliver(&self, worker: &mut Worker, io: &mut dyn PacketIo) -> bool {
+        io.send(worker);
+        while let Some(event) = worker.poll_event() {
+            if self.events.send(event).is_err() {
+                return false;
+            }
+        }
+        true
+    }
 }
 
-/// A worker's sockets and the commands held for legs on their way to it.
+/// The commands held for legs on their way to a worker.
 #[derive(Default)]
-struct WorkerIo {
-    sockets: HashMap<LegId, UdpSocket>,
+struct HeldCommands {
     held: HashMap<LegId, Vec<WorkerCommand>>,
 }
 
-impl WorkerIo {
-    fn apply(&mut self, worker: &mut Worker, command: WorkerCommand) {
+impl HeldCommands {
+    fn apply(&mut self, worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
         if let WorkerCommand::Expect(leg) = command {
             self.held.entry(leg).or_default();
             return;
@@ -324,74 +371,73 @@ impl WorkerIo {
             self.held.entry(held).or_default().push(command);
             return;
         }
-        self.execute(worker, command);
+        execute(worker, io, command);
         if let Some(leg) = arriving
             && let Some(queue) = self.held.remove(&leg)
         {
             for command in queue {
-                self.apply(worker, command);
+                self.apply(worker, io, command);
             }
         }
     }
+}
 
-    fn execute(&mut self, worker: &mut Worker, command: WorkerCommand) {
-        match command {
-            WorkerCommand::AddLeg {
-                leg,
-                params,
-                socket,
-            } => {
-                worker.add_leg(Instant::now(), leg, params);
-                self.sockets.insert(leg, socket);
-            }
-            WorkerCommand::Attach { leg, state, socket } => {
-                worker.attach(leg, *state);
-                self.sockets.insert(leg, socket);
-            }
-            WorkerCommand::RemoveLeg(leg) => {
-                worker.remove_leg(leg);
-                self.sockets.remove(&leg);
-            }
-            WorkerCommand::Detach { leg, to } => {
-                if let (Some(state), Some(socket)) = (worker.detach(leg), self.sockets.remove(&leg))
-                {
-                    let _ = to.send(WorkerCommand::Attach {
-                        leg,
-                        state: Box::new(state),
-                        socket,
-                    });
-                }
-            }
-            WorkerCommand::Join(leg, room) => worker.join(leg, room),
-            WorkerCommand::Leave(leg) => worker.leave(leg),
-            WorkerCommand::Bridge(a, b) => worker.bridge(a, b),
-            WorkerCommand::Unbridge(leg) => worker.unbridge(leg),
-            WorkerCommand::SetMuted(leg, muted) => worker.set_muted(leg, muted),
-            WorkerCommand::SetGain(leg, gain_db) => worker.set_gain(leg, gain_db),
-            WorkerCommand::Update(leg, params) => worker.update_leg(Instant::now(), leg, *params),
-            WorkerCommand::Play {
-                leg,
-                prompts,
-                looped,
-                role: PromptRole::Heard,
-            } => worker.play(leg, prompts, looped),
-            WorkerCommand::Play {
-                leg,
-                prompts,
-                looped,
-                role: PromptRole::Said,
-            } => worker.speak(leg, prompts, looped),
-            WorkerCommand::Stop(leg, PromptRole::Heard) => worker.stop_playback(leg),
-            WorkerCommand::Stop(leg, PromptRole::Said) => worker.stop_speaking(leg),
-            WorkerCommand::Announce {
-                room,
-                prompts,
-                looped,
-            } => worker.announce(&room, prompts, looped),
-            WorkerCommand::StopAnnouncement(room) => worker.stop_announcement(&room),
-            WorkerCommand::StartRecording(room, tap) => worker.start_recording(room, tap),
-            WorkerCommand::StopRecording(room) => worker.stop_recording(&room),
-            WorkerCommand::Expect(_) => unreachable!("handled in apply"),
+fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
+    match command {
+        WorkerCommand::AddLeg {
+            leg,
+            params,
+            socket,
+        } => {
+            worker.add_leg(Instant::now(), leg, params);
+            io.add(leg, socket);
         }
+        WorkerCommand::Attach { leg, state, socket } => {
+            worker.attach(leg, *state);
+            io.add(leg, socket);
+        }
+        WorkerCommand::RemoveLeg(leg) => {
+            worker.remove_leg(leg);
+            io.remove(leg);
+        }
+        WorkerCommand::Detach { leg, to } => {
+            if let (Some(state), Some(socket)) = (worker.detach(leg), io.remove(leg)) {
+                let _ = to.send(WorkerCommand::Attach {
+                    leg,
+                    state: Box::new(state),
+                    socket,
+                });
+            }
+        }
+        WorkerCommand::Join(leg, room) => worker.join(leg, room),
+        WorkerCommand::Leave(leg) => worker.leave(leg),
+        WorkerCommand::Bridge(a, b) => worker.bridge(a, b),
+        WorkerCommand::Unbridge(leg) => worker.unbridge(leg),
+        WorkerCommand::SetMuted(leg, muted) => worker.set_muted(leg, muted),
+        WorkerCommand::SetGain(leg, gain_db) => worker.set_gain(leg, gain_db),
+        WorkerCommand::Update(leg, params) => worker.update_leg(Instant::now(), leg, *params),
+        WorkerCommand::Play {
+            leg,
+            prompts,
+            looped,
+            role: PromptRole::Heard,
+        } => worker.play(leg, prompts, looped),
+        WorkerCommand::Play {
+            leg,
+            prompts,
+            looped,
+            role: PromptRole::Said,
+        } => worker.speak(leg, prompts, looped),
+        WorkerCommand::Stop(leg, PromptRole::Heard) => worker.stop_playback(leg),
+        WorkerCommand::Stop(leg, PromptRole::Said) => worker.stop_speaking(leg),
+        WorkerCommand::Announce {
+            room,
+            prompts,
+            looped,
+        } => worker.announce(&room, prompts, looped),
+        WorkerCommand::StopAnnouncement(room) => worker.stop_announcement(&room),
+        WorkerCommand::StartRecording(room, tap) => worker.start_recording(room, tap),
+        WorkerCommand::StopRecording(room) => worker.stop_recording(&room),
+        WorkerCommand::Expect(_) => unreachable!("handled in apply"),
     }
 }

@@ -71,13 +71,15 @@ pub async fn run(
         ..WorkerConfig::default()
     };
     let sockets = PendingSockets::default();
-    let (media, media_tasks) = MediaPool::start(
+    let media = MediaPool::start(
         workers,
         worker_config,
         seed,
         media_events_tx,
         sockets.clone(),
-    );
+        config.media.packet_io,
+    )
+    .context("media workers")?;
     let media = Arc::new(media);
     let endpoint = Endpoint::new(EndpointConfig { user_agent }, seed)
         .with_limits(SipLimits {
@@ -208,9 +210,6 @@ pub async fn run(
         .await
         .context("control task")?
         .context("control endpoint")?;
-    for task in media_tasks {
-        task.abort();
-    }
     info!("switchyard stopped");
     Ok(())
 }

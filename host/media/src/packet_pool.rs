@@ -1,0 +1,66 @@
+//! Spare packet buffers: the worker builds every outgoing RTP packet in one taken from here and
+//! the shell gives it back once sent, so steady-state sending allocates nothing.
+
+/// The most spare buffers kept: more than a worker's packets in one tick in any sane
+/// configuration; beyond it, returned buffers are freed.
+const MAX_SPARE: usize = 1 << 14;
+
+/// Room reserved in a new buffer: an RTP header and 20 ms of G.711 or G.722, or a typical Opus
+/// frame, without growing.
+const NEW_CAPACITY: usize = 256;
+
+/// A bounded stack of emptied packet buffers.
+#[derive(Debug, Default)]
+pub(crate) struct PacketPool {
+    spare: Vec<Vec<u8>>,
+}
+
+impl PacketPool {
+    /// An empty buffer: a spare one when there is one, else a new one.
+    pub(crate) fn take(&mut self) -> Vec<u8> {
+        self.spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(NEW_CAPACITY))
+    }
+
+    /// Keeps `buffer` (emptied) for a later [`take`](Self::take), unless [`MAX_SPARE`] are kept.
+    pub(crate) fn give(&mut self, mut buffer: Vec<u8>) {
+        if self.spare.len() < MAX_SPARE {
+            buffer.clear();
+            self.spare.push(buffer);
+        }
+    }
+
+    /// How many spare buffers are kept.
+    #[cfg(test)]
+    pub(crate) fn spare(&self) -> usize {
+        self.spare.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_given_buffers_emptied() {
+        let mut pool = PacketPool::default();
+        let mut buffer = pool.take();
+        buffer.extend_from_slice(&[1; 300]);
+        let address = buffer.as_ptr();
+        pool.give(buffer);
+        let again = pool.take();
+        assert!(again.is_empty());
+        assert_eq!(again.as_ptr(), address);
+        assert!(again.capacity() >= 300);
+    }
+
+    #[test]
+    fn keeps_at_most_max_spare() {
+        let mut pool = PacketPool::default();
+        for _ in 0..MAX_SPARE + 10 {
+            pool.give(Vec::with_capacity(1));
+        }
+        assert_eq!(pool.spare(), MAX_SPARE);
+    }
+}

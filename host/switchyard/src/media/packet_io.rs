@@ -1,0 +1,126 @@
+//! How a worker thread moves its legs' RTP: io_uring where the kernel allows it, else a sweep
+//! of every socket each tick.
+
+use std::net::UdpSocket;
+use std::time::Instant;
+
+use switchyard_media::{LegId, Worker};
+
+/// The largest datagram read from an RTP socket; a longer one is cut (no audio payload we
+/// negotiate comes near it).
+pub(super) const MAX_DATAGRAM: usize = 2048;
+/// The most datagrams read from one socket per tick: a flood on one leg cannot starve the tick.
+pub(super) const MAX_READS_PER_TICK: usize = 64;
+
+/// A worker's RTP sockets and how it reads and writes them.
+pub(super) trait PacketIo {
+    /// What it is, for the log.
+    fn name(&self) -> &'static str;
+    /// Takes the leg's socket and starts receiving on it.
+    fn add(&mut self, leg: LegId, socket: UdpSocket);
+    /// Stops using the leg's socket and returns it (to hand it to another worker); `None` for an
+    /// unknown leg. A packet the kernel was delivering at that moment may be lost with it.
+    fn remove(&mut self, leg: LegId) -> Option<UdpSocket>;
+    /// Hands `worker` every packet that arrived since the last call, stamped `arrived`.
+    fn receive(&mut self, worker: &mut Worker, arrived: Instant);
+    /// Sends every packet `worker` has queued, giving their buffers back to it.
+    fn send(&mut self, worker: &mut Worker);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::{sweep::SweepIo, uring::UringIo};
+    use std::net::SocketAddr;
+    use std::time::Duration;
+    use switchyard_media::{Codec, LegParams, MediaDirection, WorkerConfig};
+
+    const LEG: LegId = LegId(7);
+
+    fn rtp(sequence: u16) -> Vec<u8> {
+        rtp_rs::RtpPacketBuilder::new()
+            .payload_type(0)
+            .ssrc(0x5EED)
+            .sequence(rtp_rs::Seq::from(sequence))
+            .timestamp(u32::from(sequence) * 160)
+            .payload(&[0xFF; 160])
+            .build()
+            .expect("a valid packet")
+    }
+
+    fn params(remote: SocketAddr) -> LegParams {
+        LegParams {
+            codec: Codec::Pcmu,
+            payload_type: 0,
+            telephone_event: None,
+            remote,
+            direction: MediaDirection::SendRecv,
+            ptime_ms: 20,
+        }
+    }
+
+    // Reads what `worker` receives through `io` until `count` packets came, `attempts` times at
+    // most, 10 ms apart.
+    fn receive_until(io: &mut dyn PacketIo, worker: &mut Worker, count: u64, attempts: u32) -> u64 {
+        for _ in 0..attempts {
+            io.receive(worker, Instant::now());
+            if worker.stats().packets_received >= count {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        worker.stats().packets_received
+    }
+
+    // A peer and a leg on loopback: what the peer sends reaches the worker, what the worker
+    // makes reaches the peer, a removed leg's socket comes back and is read no more.
+    fn moves_packets_both_ways(io: &mut dyn PacketIo) {
+        let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let leg_address = socket.local_addr().unwrap();
+        let start = Instant::now();
+        let mut worker = Worker::new(WorkerConfig::default(), start, 1);
+        worker.add_leg(start, LEG, params(peer.local_addr().unwrap()));
+        io.add(LEG, socket);
+        for sequence in 0..3 {
+            peer.send_to(&rtp(sequence), leg_address).unwrap();
+        }
+        assert_eq!(receive_until(io, &mut worker, 3, 200), 3, "{}", io.name());
+
+        worker.handle_timeout(start);
+        io.send(&mut worker);
+        let mut buffer = [0u8; 2048];
+        let (len, from) = peer.recv_from(&mut buffer).expect("the leg's packet");
+        assert_eq!(from, leg_address);
+        let packet = rtp_rs::RtpReader::new(&buffer[..len]).expect("RTP");
+        assert_eq!(packet.payload().len(), 160);
+
+        let socket = io.remove(LEG).expect("the leg's socket back");
+        assert_eq!(socket.local_addr().unwrap(), leg_address);
+        assert!(io.remove(LEG).is_none());
+        peer.send_to(&rtp(3), leg_address).unwrap();
+        assert_eq!(receive_until(io, &mut worker, 4, 20), 3, "{}", io.name());
+        socket.set_nonblocking(false).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let (len, _) = socket
+            .recv_from(&mut buffer)
+            .expect("the packet for its next owner");
+        assert_eq!(&buffer[..len], &rtp(3)[..]);
+    }
+
+    #[test]
+    fn io_uring_moves_packets_both_ways() {
+        let mut io = UringIo::new()
+            .expect("this kernel refuses io_uring (kernel.io_uring_disabled, or a seccomp filter)");
+        moves_packets_both_ways(&mut io);
+    }
+
+    #[test]
+    fn the_sweep_moves_packets_both_ways() {
+        moves_packets_both_ways(&mut SweepIo::default());
+    }
+}
