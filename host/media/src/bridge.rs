@@ -21,6 +21,8 @@ pub(crate) struct Bridges {
     // One silent frame per codec, encoded once.
     silence: BTreeMap<Codec, Vec<u8>>,
     payload: Vec<u8>,
+    // What each leg of the pair being rendered said.
+    said: [Speech; 2],
 }
 
 impl Bridges {
@@ -36,9 +38,11 @@ impl Bridges {
 
     /// Sends every bridged leg one frame of what its peer said this tick (after `Leg::pull`).
     pub(crate) fn tick(&mut self, legs: &mut BTreeMap<LegId, Leg>, out: &mut Output<'_>) {
+        let [said_a, said_b] = &mut self.said;
         for &(a, b) in &self.pairs {
-            let from_a = legs.get_mut(&a).and_then(Leg::take_speech);
-            let from_b = legs.get_mut(&b).and_then(Leg::take_speech);
+            let a_speaks = legs.get(&a).is_some_and(|leg| leg.say(said_a));
+            let b_speaks = legs.get(&b).is_some_and(|leg| leg.say(said_b));
+            let (from_a, from_b) = (a_speaks.then_some(&*said_a), b_speaks.then_some(&*said_b));
             for (id, heard) in [(a, from_b), (b, from_a)] {
                 if let Some(leg) = legs.get_mut(&id)
                     && !leg.held()
@@ -62,7 +66,7 @@ fn render<'a>(
     silence: &'a mut BTreeMap<Codec, Vec<u8>>,
     scratch: &'a mut Vec<u8>,
     listener: &mut Leg,
-    heard: Option<Speech>,
+    heard: Option<&'a Speech>,
     stats: &mut WorkerStats,
 ) -> &'a [u8] {
     let len = listener.frame().len();
@@ -79,17 +83,14 @@ fn render<'a>(
         // on receipt; a short one lacks a lost packet's share), so each tick adds one frame of
         // media to the listener's stream; its packetizer re-cuts those bytes to the listener's
         // ptime without decoding them.
-        Some(Speech {
-            codec: from,
-            payload: Some(payload),
-            ..
-        }) if from == codec
-            && !prompted
-            && codec.payload_samples(&payload) == Some(frame_samples) =>
+        Some(speech)
+            if speech.relayable
+                && speech.codec == codec
+                && !prompted
+                && codec.payload_samples(&speech.payload) == Some(frame_samples) =>
         {
             stats.relayed_frames += 1;
-            *scratch = payload;
-            scratch
+            &speech.payload
         }
         // A stateless codec's silence is the same bytes every time.
         None if !prompted && encoder.is_stateless() => silence.entry(codec).or_insert_with(|| {
@@ -107,7 +108,7 @@ fn render<'a>(
                 stats.bridged_transcodes += 1;
             }
             if let Some(speech) = heard {
-                for (sample, &said) in pcm.iter_mut().zip(&speech.frame) {
+                for (sample, &said) in pcm.iter_mut().zip(speech.frame()) {
                     *sample = sample.saturating_add(said);
                 }
             }

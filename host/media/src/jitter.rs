@@ -33,11 +33,11 @@
 //! - When the buffered span exceeds `2 × target + 2` packets (a burst after a stall), the oldest
 //!   packets are dropped down to the target depth at once, bounding both latency and memory.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 use std::time::{Duration, Instant};
 
 use rtp_rs::Seq;
+
+use crate::seq_map::SeqMap;
 
 // RFC 3550 Appendix A.1 defaults.
 const MAX_DROPOUT: i32 = 3000;
@@ -205,7 +205,7 @@ pub struct JitterBuffer<T> {
     window_start: Option<Instant>,
     window_min: u64,
     shrink: bool,
-    packets: BTreeMap<u64, T>,
+    packets: SeqMap<T>,
     stats: JitterStats,
 }
 
@@ -243,7 +243,7 @@ impl<T> JitterBuffer<T> {
             window_start: None,
             window_min: u64::MAX,
             shrink: false,
-            packets: BTreeMap::new(),
+            packets: SeqMap::default(),
             stats: JitterStats {
                 peak_target_delay: min_delay,
                 ..JitterStats::default()
@@ -280,14 +280,9 @@ impl<T> JitterBuffer<T> {
             // Playing keeps `floor == next - 1`, so `ext >= next` here.
             Phase::Playing => {}
         }
-        match self.packets.entry(ext) {
-            Entry::Vacant(slot) => {
-                slot.insert(item);
-            }
-            Entry::Occupied(_) => {
-                self.stats.duplicates += 1;
-                return;
-            }
+        if self.packets.insert(ext, item).is_err() {
+            self.stats.duplicates += 1;
+            return;
         }
         self.trim(ext);
     }
@@ -302,7 +297,7 @@ impl<T> JitterBuffer<T> {
             Phase::Idle => return self.missing(now),
             Phase::Playing => {}
         }
-        let Some((&newest, _)) = self.packets.last_key_value() else {
+        let Some(newest) = self.packets.last_key() else {
             self.stats.underruns += 1;
             self.phase = Phase::Idle;
             return self.missing(now);
@@ -310,13 +305,13 @@ impl<T> JitterBuffer<T> {
         let depth = newest + 1 - self.next;
         self.watch_depth(now, depth);
         let mut slot = self.next;
-        let missing = !self.packets.contains_key(&slot);
+        let missing = !self.packets.contains_key(slot);
         // Shrink at a concealment point, or when the window found the buffer too deep; only
         // when the slot after is there to play instead.
         if (self.shrink || (missing && self.exceeds_target(depth - 1)))
-            && self.packets.contains_key(&(slot + 1))
+            && self.packets.contains_key(slot + 1)
         {
-            if self.packets.remove(&slot).is_some() {
+            if self.packets.remove(slot).is_some() {
                 self.stats.skipped += 1;
             } else {
                 self.stats.lost += 1;
@@ -326,7 +321,7 @@ impl<T> JitterBuffer<T> {
         }
         self.next = slot + 1;
         self.floor = Some(slot);
-        match self.packets.remove(&slot) {
+        match self.packets.remove(slot) {
             Some(item) => {
                 self.stats.played += 1;
                 self.last_frame = Some(now);
@@ -342,7 +337,7 @@ impl<T> JitterBuffer<T> {
     /// The packet that plays next, if it is buffered: after a [`Playout::Lost`], the one
     /// following the loss (whose Opus in-band FEC may recover it).
     pub fn peek_next(&self) -> Option<&T> {
-        self.packets.get(&self.next)
+        self.packets.get(self.next)
     }
 
     /// Number of packets buffered.
@@ -485,9 +480,7 @@ impl<T> JitterBuffer<T> {
             return;
         }
         let keep_from = newest + 1 - target_packets;
-        let kept = self.packets.split_off(&keep_from);
-        self.stats.overflow_dropped += self.packets.len() as u64;
-        self.packets = kept;
+        self.stats.overflow_dropped += self.packets.remove_below(keep_from) as u64;
         self.next = keep_from;
         self.floor = Some(keep_from - 1);
     }

@@ -433,22 +433,27 @@ impl Leg {
         self.vad.update(&self.frame[..len])
     }
 
-    /// What the bridge peer hears from this leg this tick; `None` when it is silent or muted.
-    pub(crate) fn take_speech(&mut self) -> Option<Speech> {
+    /// Puts what the bridge peer hears from this leg this tick into `speech`; false (and
+    /// `speech` untouched) when the leg is silent or muted.
+    pub(crate) fn say(&self, speech: &mut Speech) -> bool {
         if !self.has_sound() {
-            self.input = None;
-            return None;
+            return false;
         }
-        let input = self.input.take();
         // Only what came in, whole and untouched, can be relayed as is: not a voice prompt, a
         // frame concealed in whole or part, nor one whose level the gain changed.
         let concealed = self.gap == Gap::Lost;
         let relayable = !self.speaking && !concealed && self.gain.is_unity();
-        Some(Speech {
-            codec: self.params.codec,
-            payload: input.filter(|_| relayable),
-            frame: self.frame()[..].to_vec(),
-        })
+        speech.codec = self.params.codec;
+        speech.payload.clear();
+        speech.relayable = false;
+        if relayable && let Some(input) = &self.input {
+            speech.payload.extend_from_slice(input);
+            speech.relayable = true;
+        }
+        let frame = self.frame();
+        speech.frame[..frame.len()].copy_from_slice(frame);
+        speech.len = frame.len();
+        true
     }
 
     /// What the mixer needs to render and encode this leg's payload: its own frame if it was
@@ -474,15 +479,38 @@ impl Leg {
 /// 10 ms ptime), so a few cover every steady state.
 const MAX_SPARE_PAYLOADS: usize = 4;
 
-/// What a bridged leg said this tick.
+/// What a bridged leg said this tick; kept from tick to tick to reuse its memory.
 #[derive(Debug)]
 pub(crate) struct Speech {
     /// The speaker's codec.
     pub(crate) codec: Codec,
-    /// The payload as received, when it may be relayed as is (a whole or partial frame).
-    pub(crate) payload: Option<Vec<u8>>,
-    /// What it said, decoded (or concealed, or its voice prompt) at its rate, gain applied.
-    pub(crate) frame: Vec<i16>,
+    /// `payload` holds the payload as received and may be relayed as is (a whole or partial
+    /// frame).
+    pub(crate) relayable: bool,
+    pub(crate) payload: Vec<u8>,
+    /// What it said, decoded (or concealed, or its voice prompt) at its rate, gain applied: the
+    /// first `len` samples.
+    frame: [i16; MAX_FRAME_LEN],
+    len: usize,
+}
+
+impl Default for Speech {
+    fn default() -> Self {
+        Speech {
+            codec: Codec::Pcmu,
+            relayable: false,
+            payload: Vec::new(),
+            frame: [0; MAX_FRAME_LEN],
+            len: 0,
+        }
+    }
+}
+
+impl Speech {
+    /// What it said, at the speaker's rate.
+    pub(crate) fn frame(&self) -> &[i16] {
+        &self.frame[..self.len]
+    }
 }
 
 // The first `N` samples of a frame buffer.

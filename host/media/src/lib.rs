@@ -67,6 +67,7 @@ mod recording;
 mod reframe;
 mod resample;
 mod rtp;
+mod seq_map;
 mod ticker;
 mod transcode;
 mod vad;

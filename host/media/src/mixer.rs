@@ -26,7 +26,9 @@ pub struct MixMinus<const N: usize> {
     // The limiter's gain per sample this tick, when `limited`.
     ramp: [f32; N],
     limited: bool,
+    // The first `shared_len` entries are this tick's; the rest keep their memory for later ticks.
     shared: Vec<(Codec, Vec<u8>)>,
+    shared_len: usize,
     private: Vec<u8>,
     encodes: u64,
 }
@@ -47,6 +49,7 @@ impl<const N: usize> MixMinus<N> {
             ramp: [1.0; N],
             limited: false,
             shared: Vec::new(),
+            shared_len: 0,
             private: Vec::with_capacity(N),
             encodes: 0,
         }
@@ -57,7 +60,7 @@ impl<const N: usize> MixMinus<N> {
         self.total = [0; N];
         self.talkers = 0;
         self.limited = false;
-        self.shared.clear();
+        self.shared_len = 0;
     }
 
     /// Adds a talker's decoded frame to the total. Call before the first `payload` of the tick.
@@ -143,16 +146,21 @@ impl<const N: usize> MixMinus<N> {
 
     fn shared_payload(&mut self, encoder: &mut RoomEncoder) -> &[u8] {
         let codec = encoder.codec();
-        let index = match self.shared.iter().position(|(c, _)| *c == codec) {
+        let current = &self.shared[..self.shared_len];
+        let index = match current.iter().position(|(c, _)| *c == codec) {
             Some(index) => index,
             None => {
                 let mut pcm = [0; N];
                 self.render(None, None, &mut pcm);
-                let mut bytes = Vec::with_capacity(N);
-                encoder.encode(&pcm, &mut bytes);
+                if self.shared_len == self.shared.len() {
+                    self.shared.push((codec, Vec::with_capacity(N)));
+                }
+                let (slot_codec, bytes) = &mut self.shared[self.shared_len];
+                *slot_codec = codec;
+                encoder.encode(&pcm, bytes);
                 self.encodes += 1;
-                self.shared.push((codec, bytes));
-                self.shared.len() - 1
+                self.shared_len += 1;
+                self.shared_len - 1
             }
         };
         &self.shared[index].1

@@ -44,8 +44,10 @@ const CLOSE_STEP: usize = 32;
 /// Concealment state of one 8 kHz G.711 stream.
 #[derive(Clone, Debug)]
 pub(crate) struct Plc {
-    // The last `HISTORY` good (or concealed-then-closed) samples, oldest first.
+    // The last `HISTORY` good (or concealed-then-closed) samples, a ring whose oldest sample
+    // is at `head` (recording a frame writes over the oldest, no shifting).
     history: [f32; HISTORY],
+    head: usize,
     // The history as the erasure began, its last period's end overlap-added to loop.
     pitch_buf: [f32; HISTORY],
     pitch: usize,
@@ -61,6 +63,7 @@ impl Default for Plc {
     fn default() -> Self {
         Plc {
             history: [0.0; HISTORY],
+            head: 0,
             pitch_buf: [0.0; HISTORY],
             pitch: PITCH_MIN,
             periods: 1,
@@ -111,17 +114,30 @@ impl Plc {
     }
 
     fn remember(&mut self, pcm: &[i16]) {
-        let n = pcm.len().min(HISTORY);
-        self.history.copy_within(n.., 0);
-        let tail = &mut self.history[HISTORY - n..];
-        for (h, &s) in tail.iter_mut().zip(&pcm[pcm.len() - n..]) {
-            *h = f32::from(s);
+        let mut rest = &pcm[pcm.len() - pcm.len().min(HISTORY)..];
+        while !rest.is_empty() {
+            let take = (HISTORY - self.head).min(rest.len());
+            let slots = &mut self.history[self.head..self.head + take];
+            for (slot, &sample) in slots.iter_mut().zip(&rest[..take]) {
+                *slot = f32::from(sample);
+            }
+            self.head = (self.head + take) % HISTORY;
+            rest = &rest[take..];
         }
     }
 
+    // The history oldest first, into `out`.
+    fn unroll_history(&self, out: &mut [f32; HISTORY]) {
+        let (newer, older) = self.history.split_at(self.head);
+        out[..older.len()].copy_from_slice(older);
+        out[older.len()..].copy_from_slice(newer);
+    }
+
     fn begin_erasure(&mut self) {
-        self.pitch = find_pitch(&self.history);
-        self.pitch_buf = self.history;
+        let mut history = [0.0; HISTORY];
+        self.unroll_history(&mut history);
+        self.pitch = find_pitch(&history);
+        self.pitch_buf = history;
         let (p, overlap) = (self.pitch, self.pitch / 4);
         // Blend the end of the last period into the samples one period before it, whose
         // successor is where each repetition starts again.
@@ -198,7 +214,9 @@ mod tests {
         // 100 Hz: an 80-sample period, within 40..=120.
         sine(100.0, 0, &mut frame);
         plc.good(&mut frame);
-        assert_eq!(find_pitch(&plc.history), 80);
+        let mut history = [0.0; HISTORY];
+        plc.unroll_history(&mut history);
+        assert_eq!(find_pitch(&history), 80);
     }
 
     #[test]

@@ -24,6 +24,9 @@ const SQ_ENTRIES: u32 = 4096;
 /// Completion queue entries: room for a receive of every leg and a tick's sends of several
 /// thousand legs; more wait in the kernel's overflow list, lost to nobody.
 const CQ_ENTRIES: u32 = 32768;
+/// Sockets registered with the ring (fixed files: no file lookup per operation); legs beyond
+/// are served by their descriptors.
+const FIXED_FILES: u32 = 16384;
 /// The most packets in flight to the kernel at once; beyond, a packet is dropped as a full
 /// socket buffer would drop it.
 const MAX_SENDS_IN_FLIGHT: usize = 1 << 16;
@@ -51,6 +54,8 @@ struct Receiver {
     open: bool,
     /// Tells this receiver's completions from those of an earlier one in the same place.
     generation: u32,
+    /// The socket is the ring's fixed file at this receiver's index.
+    fixed: bool,
     slot: Box<ReceiveSlot>,
 }
 
@@ -78,6 +83,8 @@ pub(super) struct UringIo {
     free_sends: Vec<u32>,
     sends_in_flight: usize,
     next_generation: u32,
+    /// The ring has a table of [`FIXED_FILES`] fixed files.
+    fixed_files: bool,
 }
 
 impl UringIo {
@@ -110,7 +117,9 @@ impl UringIo {
                 ));
             }
         }
+        let fixed_files = ring.submitter().register_files_sparse(FIXED_FILES).is_ok();
         Ok(UringIo {
+            fixed_files,
             ring,
             receivers: Vec::new(),
             free_receivers: Vec::new(),
@@ -153,6 +162,21 @@ impl UringIo {
             // EBUSY: the completion queue overflowed; reaping it makes room.
             tracing::debug!(%error, "io_uring enter");
         }
+    }
+
+    // Makes the receiver's socket the fixed file at its index, when there is room.
+    fn register(&mut self, index: u32) {
+        if !self.fixed_files || index >= FIXED_FILES {
+            return;
+        }
+        let Some(receiver) = self.receivers[index as usize].as_mut() else {
+            return;
+        };
+        receiver.fixed = self
+            .ring
+            .submitter()
+            .register_files_update(index, &[receiver.socket.as_raw_fd()])
+            .is_ok();
     }
 
     fn arm(&mut self, index: u32) {
@@ -278,6 +302,7 @@ impl PacketIo for UringIo {
             socket,
             open: true,
             generation,
+            fixed: false,
             slot,
         };
         let index = match self.free_receivers.pop() {
@@ -291,6 +316,7 @@ impl PacketIo for UringIo {
             }
         };
         self.legs.insert(leg, index);
+        self.register(index);
         self.arm(index);
     }
 
@@ -298,12 +324,17 @@ impl PacketIo for UringIo {
         let index = self.legs.remove(&leg)?;
         let receiver = self.receivers[index as usize].as_mut()?;
         receiver.open = false;
+        let fixed = std::mem::take(&mut receiver.fixed);
         let handed = receiver.socket.try_clone();
         let cancel = opcode::AsyncCancel::new(receive_data(index, receiver.generation))
             .build()
             .user_data(KIND_CANCEL << KIND_SHIFT);
         self.push(&cancel);
         self.enter();
+        // Operations in flight keep their own reference to the socket.
+        if fixed {
+            let _ = self.ring.submitter().register_files_update(index, &[-1]);
+        }
         match handed {
             Ok(socket) => Some(socket),
             Err(error) => {
@@ -326,12 +357,10 @@ impl PacketIo for UringIo {
 
     fn send(&mut self, worker: &mut Worker) {
         while let Some(transmit) = worker.poll_transmit() {
-            let Some(fd) = self
-                .legs
-                .get(&transmit.leg)
-                .and_then(|&index| self.receivers[index as usize].as_ref())
-                .map(|receiver| receiver.socket.as_raw_fd())
-            else {
+            let Some((socket_index, fixed, fd)) = self.legs.get(&transmit.leg).and_then(|&index| {
+                let receiver = self.receivers[index as usize].as_ref()?;
+                Some((index, receiver.fixed, receiver.socket.as_raw_fd()))
+            }) else {
                 worker.recycle(transmit.payload);
                 continue;
             };
@@ -370,9 +399,13 @@ impl PacketIo for UringIo {
             slot.header.msg_namelen = destination_len;
             slot.header.msg_iov = &raw mut slot.iov;
             slot.header.msg_iovlen = 1;
-            let entry = opcode::SendMsg::new(types::Fd(fd), &raw const slot.header)
-                .build()
-                .user_data((KIND_SEND << KIND_SHIFT) | u64::from(index));
+            let header = &raw const slot.header;
+            let entry = if fixed {
+                opcode::SendMsg::new(types::Fixed(socket_index), header).build()
+            } else {
+                opcode::SendMsg::new(types::Fd(fd), header).build()
+            }
+            .user_data((KIND_SEND << KIND_SHIFT) | u64::from(index));
             self.sends_in_flight += 1;
             self.push(&entry);
         }

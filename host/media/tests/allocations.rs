@@ -1,0 +1,156 @@
+//! A worker in steady state allocates nothing: not per packet received or sent, not per frame
+//! mixed, encoded or relayed. Every allocation on the test's thread is counted while it runs a
+//! room and two bridges fed with continuous RTP, after a warm-up.
+//!
+//! Counting needs a global allocator, which only unsafe code can be.
+#![allow(unsafe_code)]
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use common::*;
+use switchyard_media::{Codec, LegId, RoomId, Worker};
+
+/// Counts the allocations (and reallocations) of threads that ask for it.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is passed to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const LEAD: Duration = Duration::from_millis(1);
+const WARM_UP_TICKS: usize = 100;
+const COUNTED_TICKS: usize = 100;
+
+/// A room of eight PCMU legs (two talking, six sending silence), a PCMU bridge that relays and a
+/// PCMU–PCMA bridge that transcodes. The codec libraries of G.722 and Opus are left out: they
+/// allocate inside (`ezk-g722` returns each frame in a new `Vec`; `unsafe-libopus`, a
+/// translation of libopus, turns its stack arrays into heap ones).
+fn legs() -> Vec<(LegId, Codec, f64)> {
+    let mut legs: Vec<_> = (1..=8)
+        .map(|id| {
+            (
+                LegId(id),
+                Codec::Pcmu,
+                if id <= 2 { 400.0 * id as f64 } else { 0.0 },
+            )
+        })
+        .collect();
+    legs.extend([
+        (LegId(20), Codec::Pcmu, 700.0),
+        (LegId(21), Codec::Pcmu, 1100.0),
+        (LegId(30), Codec::Pcmu, 900.0),
+        (LegId(31), Codec::Pcma, 1300.0),
+    ]);
+    legs
+}
+
+// One tick: every peer's packet (built beforehand) in, the tick, every packet out and its
+// buffer given back, every event read.
+fn run_tick(worker: &mut Worker, packets: &[(LegId, std::net::SocketAddr, Vec<u8>)]) -> usize {
+    let deadline = worker.poll_timeout().unwrap();
+    for (leg, source, packet) in packets {
+        worker.handle_rtp(deadline - LEAD, *leg, *source, packet);
+    }
+    worker.handle_timeout(deadline);
+    let mut sent = 0;
+    while let Some(transmit) = worker.poll_transmit() {
+        sent += 1;
+        worker.recycle(transmit.payload);
+    }
+    while worker.poll_event().is_some() {}
+    sent
+}
+
+#[test]
+fn steady_state_allocates_nothing() {
+    let legs = legs();
+    let ids: Vec<_> = legs.iter().map(|&(leg, codec, _)| (leg, codec)).collect();
+    let mut worker = worker_at(std::time::Instant::now(), 3, &ids);
+    for &(leg, _, _) in &legs[..8] {
+        worker.join(leg, RoomId("r".into()));
+    }
+    worker.bridge(LegId(20), LegId(21));
+    worker.bridge(LegId(30), LegId(31));
+    let mut peers: Vec<TonePeer> = legs
+        .iter()
+        .map(|&(leg, codec, freq)| {
+            let mut peer = TonePeer::new(leg, codec, freq.max(1.0));
+            if freq == 0.0 {
+                peer.amplitude = 0.0;
+            }
+            peer
+        })
+        .collect();
+    let ticks: Vec<Vec<_>> = (0..WARM_UP_TICKS + COUNTED_TICKS)
+        .map(|_| {
+            peers
+                .iter_mut()
+                .map(|peer| (peer.leg, peer.source, peer.next_packet()))
+                .collect()
+        })
+        .collect();
+    for packets in &ticks[..WARM_UP_TICKS] {
+        assert_eq!(run_tick(&mut worker, packets), legs.len());
+    }
+    COUNTING.with(|c| c.set(true));
+    let mut sent = 0;
+    for packets in &ticks[WARM_UP_TICKS..] {
+        sent += run_tick(&mut worker, packets);
+    }
+    COUNTING.with(|c| c.set(false));
+    assert_eq!(
+        sent,
+        legs.len() * COUNTED_TICKS,
+        "every leg got a packet each tick"
+    );
+    let stats = worker.stats();
+    assert!(stats.relayed_frames > 0 && stats.bridged_transcodes > 0);
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed),
+        0,
+        "allocations in {COUNTED_TICKS} steady ticks of {} legs",
+        legs.len()
+    );
+}
