@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use switchyard_media::{Codec, Decoder, Encoder, RoomEncoder};
+use switchyard_media::{Codec, Decoder, Encoder, OpusParams, RoomEncoder};
 
 const CODECS: [Codec; 3] = [Codec::Pcmu, Codec::G722, Codec::Opus];
 
@@ -70,7 +70,7 @@ fn room_encode(c: &mut Criterion) {
     let mut group = c.benchmark_group("room_encode_8k");
     let frames: Vec<Vec<i16>> = (0..50).map(|i| frame(8000, i)).collect();
     for codec in CODECS {
-        let mut encoder = RoomEncoder::new(codec, 8000);
+        let mut encoder = RoomEncoder::new(codec, &OpusParams::default(), 8000);
         let mut out = Vec::new();
         let mut i = 0;
         group.bench_function(BenchmarkId::from_parameter(codec.encoding_name()), |b| {

@@ -15,8 +15,8 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rtp_rs::{RtpPacketBuilder, Seq};
 use switchyard_media::{
-    Codec, Encoder, FRAME_LEN, LegId, LegParams, Limiter, MediaDirection, MixMinus, RoomEncoder,
-    RoomId, Worker, WorkerConfig,
+    Codec, Encoder, FRAME_LEN, LegId, LegParams, Limiter, MediaDirection, MixMinus, OpusParams,
+    RoomEncoder, RoomId, Worker, WorkerConfig,
 };
 
 // (participants, talkers)
@@ -32,7 +32,7 @@ fn mix_minus(c: &mut Criterion) {
         let frames: Vec<[i16; FRAME_LEN]> = (0..talkers).map(voice).collect();
         let mut encoders: Vec<RoomEncoder> = (0..participants)
             .map(|i| if i % 4 == 3 { Codec::Pcma } else { Codec::Pcmu })
-            .map(|codec| RoomEncoder::new(codec, 8000))
+            .map(|codec| RoomEncoder::new(codec, &OpusParams::default(), 8000))
             .collect();
         let mut mixer = MixMinus::<FRAME_LEN>::new();
         group.throughput(Throughput::Elements(participants as u64));
@@ -112,6 +112,7 @@ fn worker_tick(c: &mut Criterion) {
                 remote: remote(i),
                 direction: MediaDirection::SendRecv,
                 ptime_ms: 20,
+                opus: OpusParams::default(),
             };
             worker.add_leg(start, leg, params);
             worker.join(leg, RoomId("bench".into()));

@@ -5,7 +5,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Instant;
-use switchyard_media::{Codec, LegId, LegParams, MediaDirection, SUPPORTED_ENCODINGS};
+use switchyard_media::{Codec, LegId, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS};
 use switchyard_sip::CallKey;
 use switchyard_sip::sdp::{self, Negotiated};
 
@@ -67,6 +67,23 @@ pub(crate) enum Phase {
     Ending { answered: Option<Instant> },
 }
 
+/// What the peer's Opus format parameters ask of what we send it; RFC 7587's defaults for a
+/// peer that gave none (or another codec). The fmtp was checked when the session was agreed.
+fn opus_params(format: &sdp::Format) -> OpusParams {
+    let fmtp = format
+        .fmtp
+        .as_deref()
+        .and_then(sdp::opus_fmtp)
+        .unwrap_or_default();
+    let default = OpusParams::default();
+    OpusParams {
+        max_playback_rate: fmtp.max_playback_rate.unwrap_or(default.max_playback_rate),
+        inband_fec: fmtp.use_inband_fec,
+        max_average_bitrate: fmtp.max_average_bitrate,
+        cbr: fmtp.cbr,
+    }
+}
+
 /// What the two sides of a call agreed for its audio.
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
@@ -90,6 +107,7 @@ impl Session {
                 sdp::Direction::Inactive => MediaDirection::Inactive,
             },
             ptime_ms: negotiated.ptime,
+            opus: opus_params(&negotiated.audio),
         }
     }
 
@@ -179,5 +197,28 @@ mod tests {
         for bad in ["42", "c", "cx", "c-1", "c+1", "C1", ""] {
             assert_eq!(bad.parse::<CallId>(), Err(()), "{bad:?} must not parse");
         }
+    }
+
+    #[test]
+    fn the_peers_opus_fmtp_configures_what_we_send_it() {
+        let format = |fmtp: Option<&str>| sdp::Format {
+            payload_type: 111,
+            encoding: "opus".into(),
+            clock_rate: 48_000,
+            channels: 2,
+            fmtp: fmtp.map(str::to_owned),
+        };
+        assert_eq!(opus_params(&format(None)), OpusParams::default());
+        assert_eq!(
+            opus_params(&format(Some(
+                "maxplaybackrate=8000;useinbandfec=1;maxaveragebitrate=12000;cbr=1"
+            ))),
+            OpusParams {
+                max_playback_rate: 8000,
+                inband_fec: true,
+                max_average_bitrate: Some(12_000),
+                cbr: true,
+            }
+        );
     }
 }

@@ -64,15 +64,12 @@ impl Decoder {
 
     /// Fills `pcm` (a whole number of 2.5 ms at the audio rate) for a lost packet: Opus recovers
     /// it from the in-band FEC of `next` (the packet after the loss, RFC 7587 §3.3) when that
-    /// carries some, else runs its own concealment. Returns whether it was recovered from FEC.
-    /// Codecs that do not [`conceal`](Self::conceals) fill silence.
-    pub fn conceal(&mut self, next: Option<&[u8]>, pcm: &mut [i16]) -> bool {
+    /// carries some, else runs its own concealment. Codecs that do not
+    /// [`conceal`](Self::conceals) fill silence.
+    pub fn conceal(&mut self, next: Option<&[u8]>, pcm: &mut [i16]) {
         match &mut self.state {
             State::Opus(decoder) => decoder.conceal(next, pcm),
-            State::Stateless | State::G722(_) => {
-                pcm.fill(0);
-                false
-            }
+            State::Stateless | State::G722(_) => pcm.fill(0),
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::Codec;
 use crate::g711;
 use crate::g722::G722Encoder;
-use crate::opus::OpusEncoder;
+use crate::opus::{OpusEncoder, OpusParams};
 
 /// Encodes one RTP stream's frames. G.711 keeps no state; G.722 and Opus do, so each stream
 /// needs its own encoder, fed every frame in order.
@@ -21,14 +21,28 @@ enum State {
 }
 
 impl Encoder {
-    /// A fresh encoder for `codec` (Opus: mono, 32 kbit/s, in-band FEC on).
+    /// A fresh encoder for `codec` (Opus: mono, 32 kbit/s, with RFC 7587's default
+    /// parameters).
     pub fn new(codec: Codec) -> Self {
+        Self::with_opus(codec, &OpusParams::default())
+    }
+
+    /// A fresh encoder for `codec`; an Opus one sends what the peer's `opus` parameters ask.
+    pub fn with_opus(codec: Codec, opus: &OpusParams) -> Self {
         let state = match codec {
             Codec::Pcmu | Codec::Pcma => State::Stateless,
             Codec::G722 => State::G722(Box::new(G722Encoder::new())),
-            Codec::Opus => State::Opus(OpusEncoder::new()),
+            Codec::Opus => State::Opus(OpusEncoder::new(opus)),
         };
         Encoder { codec, state }
+    }
+
+    /// Sends what the peer's `opus` parameters ask from the next frame on (nothing for other
+    /// codecs); the stream's state carries on.
+    pub fn configure_opus(&mut self, opus: &OpusParams) {
+        if let State::Opus(encoder) = &mut self.state {
+            encoder.configure(opus);
+        }
     }
 
     /// Its codec.

@@ -10,6 +10,7 @@ use rtp_rs::RtpReader;
 
 use crate::gain::Gain;
 use crate::latch::{Latch, Source};
+use crate::opus::OpusParams;
 use crate::packetizer::Packetizer;
 use crate::playback::{Playback, PromptRole};
 use crate::rate::RateConverter;
@@ -46,6 +47,8 @@ pub struct LegParams {
     /// none). Served as the nearest multiple of 10 ms (halves round up) within 10..=200 ms: 0–14
     /// → 10, 25 → 30, anything above 200 → 200.
     pub ptime_ms: u32,
+    /// What the peer's Opus parameters ask of the stream we send it (ignored for other codecs).
+    pub opus: OpusParams,
 }
 
 /// What a packet from the leg's socket turned out to be, when it was not simply audio.
@@ -150,7 +153,7 @@ impl Leg {
         let rate = params.codec.audio_rate();
         Leg {
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
-            outbound: RoomEncoder::new(params.codec, rate),
+            outbound: RoomEncoder::new(params.codec, &params.opus, rate),
             inbound: RoomDecoder::new(params.codec, rate),
             params,
             place: Place::Alone,
@@ -227,7 +230,9 @@ impl Leg {
         }
         if old.codec != params.codec {
             self.inbound = RoomDecoder::new(params.codec, self.rate);
-            self.outbound = RoomEncoder::new(params.codec, self.rate);
+            self.outbound = RoomEncoder::new(params.codec, &params.opus, self.rate);
+        } else if old.opus != params.opus {
+            self.outbound.configure_opus(&params.opus);
         }
         if old.remote != params.remote {
             self.latch.reset();

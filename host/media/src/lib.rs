@@ -88,6 +88,7 @@ pub use lateness::{LATENESS_BOUNDS_MS, Lateness};
 pub use leg::{LegId, LegParams};
 pub use limiter::{LIMIT_CEILING, Limiter, RELEASE_DB_PER_FRAME};
 pub use mixer::MixMinus;
+pub use opus::OpusParams;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
 pub use recording::{RecordedFrame, RecordingTap, recording_queue};

@@ -174,7 +174,7 @@ fn peak(samples: impl Iterator<Item = i32>) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::LIMIT_CEILING;
+    use crate::{LIMIT_CEILING, OpusParams};
 
     #[test]
     fn talkers_hear_everyone_but_themselves() {
@@ -257,7 +257,8 @@ mod tests {
     fn listeners_share_one_encode_per_codec() {
         let mut mixer = MixMinus::<160>::new();
         let [mut pcmu, mut pcma, mut g722, mut opus] =
-            [Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::Opus].map(|c| RoomEncoder::new(c, 8000));
+            [Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::Opus]
+                .map(|c| RoomEncoder::new(c, &OpusParams::default(), 8000));
         mixer.begin();
         let voice = [1234i16; 160];
         mixer.add_talker(&voice);

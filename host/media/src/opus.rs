@@ -9,20 +9,71 @@
 use std::fmt;
 
 use unsafe_libopus::{
-    OPUS_APPLICATION_VOIP, OPUS_OK, OPUS_SET_BITRATE_REQUEST, OPUS_SET_INBAND_FEC_REQUEST,
-    OPUS_SET_PACKET_LOSS_PERC_REQUEST, opus_decode, opus_decoder_create, opus_decoder_destroy,
-    opus_encode, opus_encoder_create, opus_encoder_destroy, opus_packet_get_nb_samples,
+    OPUS_APPLICATION_VOIP, OPUS_BANDWIDTH_FULLBAND, OPUS_BANDWIDTH_MEDIUMBAND,
+    OPUS_BANDWIDTH_NARROWBAND, OPUS_BANDWIDTH_SUPERWIDEBAND, OPUS_BANDWIDTH_WIDEBAND, OPUS_OK,
+    OPUS_SET_BITRATE_REQUEST, OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_MAX_BANDWIDTH_REQUEST,
+    OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_VBR_REQUEST, opus_decode, opus_decoder_create,
+    opus_decoder_destroy, opus_encode, opus_encoder_create, opus_encoder_destroy,
+    opus_packet_get_nb_samples,
 };
 
 /// The rate every Opus stream here is encoded and decoded at (RFC 7587 §4.1: the RTP clock is
 /// 48 kHz whatever the audio bandwidth).
 pub(crate) const OPUS_RATE: u32 = 48_000;
 
-/// Bit rate of what we send: wideband speech with room for in-band FEC.
-const BITRATE: i32 = 32_000;
-/// The loss the encoder protects against with in-band FEC (RFC 7587 §3.3: `useinbandfec=1` is
-/// what we ask of peers, and we send it too).
+/// Bit rate of what we send, unless the peer's `maxaveragebitrate` is lower: wideband speech
+/// with room for in-band FEC.
+const BITRATE: u32 = 32_000;
+/// The loss the encoder protects against with in-band FEC, for a peer that uses it.
 const EXPECTED_LOSS_PERCENT: i32 = 5;
+
+/// What a peer's Opus format parameters (`a=fmtp`, RFC 7587 §6.1) ask of the stream we send it;
+/// each describes the peer's receiving side. `stereo` needs nothing: we always send mono, which
+/// every Opus decoder takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpusParams {
+    /// `maxplaybackrate`: the highest audio rate the peer plays, in Hz; the encoder keeps to
+    /// the audio bandwidth it allows (8000: narrowband … above 24000: fullband).
+    pub max_playback_rate: u32,
+    /// `useinbandfec=1`: the peer can recover a lost packet from the next one's in-band FEC,
+    /// so we send some.
+    pub inband_fec: bool,
+    /// `maxaveragebitrate`: a cap on our bit rate, in bit/s.
+    pub max_average_bitrate: Option<u32>,
+    /// `cbr=1`: the peer asks for constant bit rate.
+    pub cbr: bool,
+}
+
+impl Default for OpusParams {
+    /// RFC 7587's defaults: 48 kHz playback, no in-band FEC, no bit rate cap, variable bit rate.
+    fn default() -> Self {
+        OpusParams {
+            max_playback_rate: OPUS_RATE,
+            inband_fec: false,
+            max_average_bitrate: None,
+            cbr: false,
+        }
+    }
+}
+
+impl OpusParams {
+    // The widest audio bandwidth a decoder playing at `max_playback_rate` can use (RFC 7587
+    // §6.1; RFC 6716 §2 table 1).
+    fn max_bandwidth(&self) -> i32 {
+        match self.max_playback_rate {
+            ..=8000 => OPUS_BANDWIDTH_NARROWBAND,
+            8001..=12_000 => OPUS_BANDWIDTH_MEDIUMBAND,
+            12_001..=16_000 => OPUS_BANDWIDTH_WIDEBAND,
+            16_001..=24_000 => OPUS_BANDWIDTH_SUPERWIDEBAND,
+            _ => OPUS_BANDWIDTH_FULLBAND,
+        }
+    }
+
+    fn bitrate(&self) -> i32 {
+        self.max_average_bitrate
+            .map_or(BITRATE, |cap| cap.min(BITRATE)) as i32
+    }
+}
 /// The largest Opus packet (RFC 6716 §3.4, R5: 1275 bytes per frame, a few more for the TOC).
 const MAX_PACKET: usize = 1500;
 
@@ -33,8 +84,8 @@ pub(crate) struct OpusEncoder(*mut unsafe_libopus::OpusEncoder);
 unsafe impl Send for OpusEncoder {}
 
 impl OpusEncoder {
-    /// A VoIP encoder at 48 kHz mono, 32 kbit/s, with in-band FEC for 5 % loss.
-    pub(crate) fn new() -> Self {
+    /// A VoIP encoder at 48 kHz mono, 32 kbit/s (or less), sending what `params` ask.
+    pub(crate) fn new(params: &OpusParams) -> Self {
         let mut error = 0;
         // SAFETY: `error` outlives the call; the arguments are valid constants.
         let state =
@@ -43,17 +94,31 @@ impl OpusEncoder {
             error == OPUS_OK && !state.is_null(),
             "opus encoder: {error}"
         );
-        // SAFETY: `state` was just created and is valid.
+        let mut encoder = OpusEncoder(state);
+        encoder.configure(params);
+        encoder
+    }
+
+    /// Sends what `params` ask from the next frame on; the stream's state carries on.
+    pub(crate) fn configure(&mut self, params: &OpusParams) {
+        let fec = i32::from(params.inband_fec);
+        let loss = if params.inband_fec {
+            EXPECTED_LOSS_PERCENT
+        } else {
+            0
+        };
+        // SAFETY: the state is live; each request takes one i32.
         unsafe {
-            unsafe_libopus::opus_encoder_ctl!(state, OPUS_SET_BITRATE_REQUEST, BITRATE);
-            unsafe_libopus::opus_encoder_ctl!(state, OPUS_SET_INBAND_FEC_REQUEST, 1);
+            unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_BITRATE_REQUEST, params.bitrate());
+            unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_INBAND_FEC_REQUEST, fec);
+            unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_PACKET_LOSS_PERC_REQUEST, loss);
             unsafe_libopus::opus_encoder_ctl!(
-                state,
-                OPUS_SET_PACKET_LOSS_PERC_REQUEST,
-                EXPECTED_LOSS_PERCENT
+                self.0,
+                OPUS_SET_MAX_BANDWIDTH_REQUEST,
+                params.max_bandwidth()
             );
+            unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_VBR_REQUEST, i32::from(!params.cbr));
         }
-        OpusEncoder(state)
     }
 
     /// Encodes one frame of 48 kHz PCM (2.5 to 60 ms: 120 to 2880 samples) into `out`,
@@ -123,15 +188,14 @@ impl OpusDecoder {
 
     /// Fills `pcm` (a whole number of 2.5 ms) with the audio of a lost packet: recovered from
     /// the in-band FEC of `next` (the packet after the lost one) when it carries some, else
-    /// concealed (RFC 6716 §4.4). Returns whether it was recovered from FEC.
-    pub(crate) fn conceal(&mut self, next: Option<&[u8]>, pcm: &mut [i16]) -> bool {
+    /// concealed (RFC 6716 §4.4; libopus conceals by itself when `next` has no FEC).
+    pub(crate) fn conceal(&mut self, next: Option<&[u8]>, pcm: &mut [i16]) {
         if let Some(next) = next
             && self.run(next, pcm, true) == Some(pcm.len())
         {
-            return true;
+            return;
         }
         self.run(&[], pcm, false);
-        false
     }
 
     fn run(&mut self, packet: &[u8], pcm: &mut [i16], fec: bool) -> Option<usize> {
@@ -197,7 +261,8 @@ mod tests {
 
     #[test]
     fn frames_round_trip_and_report_their_length() {
-        let (mut encoder, mut decoder) = (OpusEncoder::new(), OpusDecoder::new());
+        let (mut encoder, mut decoder) =
+            (OpusEncoder::new(&OpusParams::default()), OpusDecoder::new());
         let mut packet = Vec::new();
         let mut pcm = [0i16; 960];
         for frame in 0..10 {
@@ -211,23 +276,102 @@ mod tests {
         assert_eq!(decoder.decode(&[0xFF, 0xFF, 0xFF], &mut pcm), None);
     }
 
-    #[test]
-    fn a_lost_frame_comes_back_from_the_next_ones_fec() {
-        let (mut encoder, mut decoder) = (OpusEncoder::new(), OpusDecoder::new());
-        let packets: Vec<Vec<u8>> = (0..20)
+    // Frames of a 440 Hz tone, but frame 10 a 1200 Hz one.
+    fn signal(frame: usize) -> Vec<i16> {
+        let freq = if frame == 10 { 1200.0 } else { 440.0 };
+        (0..960)
+            .map(|i| {
+                let t = (frame * 960 + i) as f64 / 48_000.0;
+                (8000.0 * (std::f64::consts::TAU * freq * t).sin()) as i16
+            })
+            .collect()
+    }
+
+    // The amplitude of `freq` in `pcm` at 48 kHz (Goertzel).
+    fn level_at(pcm: &[i16], freq: f64) -> f64 {
+        let coeff = 2.0 * (std::f64::consts::TAU * freq / 48_000.0).cos();
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for &x in pcm {
+            let s = f64::from(x) + coeff * s1 - s2;
+            (s2, s1) = (s1, s);
+        }
+        2.0 * (s1 * s1 + s2 * s2 - coeff * s1 * s2).max(0.0).sqrt() / pcm.len() as f64
+    }
+
+    // The packets of 20 frames of `source` encoded for a peer with `params`.
+    fn packets_with(params: &OpusParams, source: impl Fn(usize) -> Vec<i16>) -> Vec<Vec<u8>> {
+        let mut encoder = OpusEncoder::new(params);
+        (0..20)
             .map(|frame| {
                 let mut packet = Vec::new();
-                encoder.encode(&tone(frame), &mut packet);
+                encoder.encode(&source(frame), &mut packet);
                 packet
             })
-            .collect();
+            .collect()
+    }
+
+    // What a decoder renders for frame 10 of `signal` lost, with the packets encoded for a
+    // peer with `params`: the 1200 Hz level of it.
+    fn recovered_level(params: &OpusParams) -> f64 {
+        let packets = packets_with(params, signal);
+        let mut decoder = OpusDecoder::new();
         let mut pcm = [0i16; 960];
         for packet in &packets[..10] {
             decoder.decode(packet, &mut pcm);
         }
-        assert!(decoder.conceal(Some(&packets[11]), &mut pcm));
-        let peak = pcm.iter().map(|s| s.unsigned_abs()).max().unwrap();
-        assert!(peak > 3000, "recovered peak {peak}");
-        assert!(!decoder.conceal(None, &mut pcm));
+        decoder.conceal(Some(&packets[11]), &mut pcm);
+        level_at(&pcm, 1200.0)
+    }
+
+    #[test]
+    fn a_lost_frame_comes_back_from_the_next_ones_fec_for_a_peer_that_uses_it() {
+        let fec = OpusParams {
+            inband_fec: true,
+            ..OpusParams::default()
+        };
+        // Concealment continues the 440 Hz tone; only FEC knows the lost frame was 1200 Hz.
+        let with_fec = recovered_level(&fec);
+        let without = recovered_level(&OpusParams::default());
+        assert!(with_fec > 2000.0, "recovered from FEC: {with_fec}");
+        assert!(without < 500.0, "concealed without FEC: {without}");
+    }
+
+    #[test]
+    fn max_playback_rate_bounds_the_audio_bandwidth() {
+        for (rate, widest) in [
+            (8000, OPUS_BANDWIDTH_NARROWBAND),
+            (16_000, OPUS_BANDWIDTH_WIDEBAND),
+            (48_000, OPUS_BANDWIDTH_FULLBAND),
+        ] {
+            let params = OpusParams {
+                max_playback_rate: rate,
+                ..OpusParams::default()
+            };
+            for packet in packets_with(&params, tone) {
+                // SAFETY: the packet holds at least its TOC byte.
+                let bandwidth =
+                    unsafe { unsafe_libopus::opus_packet_get_bandwidth(packet.as_ptr()) };
+                assert!(bandwidth <= widest, "{rate} Hz: bandwidth {bandwidth}");
+            }
+        }
+    }
+
+    #[test]
+    fn max_average_bitrate_and_cbr_shape_the_packets() {
+        let capped = OpusParams {
+            max_average_bitrate: Some(8000),
+            ..OpusParams::default()
+        };
+        // 8 kbit/s is 20 bytes per 20 ms frame; 32 kbit/s, 80.
+        let mean =
+            |packets: &[Vec<u8>]| packets.iter().map(Vec::len).sum::<usize>() / packets.len();
+        assert!(mean(&packets_with(&capped, tone)) <= 24);
+        assert!(mean(&packets_with(&OpusParams::default(), tone)) >= 60);
+        let cbr = OpusParams {
+            cbr: true,
+            ..OpusParams::default()
+        };
+        let sizes: Vec<usize> = packets_with(&cbr, tone).iter().map(Vec::len).collect();
+        assert!(sizes[1..].iter().all(|&n| n == sizes[1]), "{sizes:?}");
     }
 }

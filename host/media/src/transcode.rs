@@ -4,7 +4,7 @@
 use crate::plc::Plc;
 use crate::rate::RateConverter;
 use crate::reframe::Gap;
-use crate::{Codec, Decoder, Encoder};
+use crate::{Codec, Decoder, Encoder, OpusParams};
 
 /// The longest Opus packet decoded (RFC 6716 §3.2.5: 120 ms), in samples at 48 kHz.
 const MAX_DECODED: usize = 5760;
@@ -105,14 +105,15 @@ pub struct RoomEncoder {
 }
 
 impl RoomEncoder {
-    /// A fresh encoder for `codec`, fed at `room_rate` Hz.
+    /// A fresh encoder for `codec` (an Opus one sending what the peer's `opus` parameters ask),
+    /// fed at `room_rate` Hz.
     ///
     /// # Panics
     /// If `room_rate` and the codec's audio rate are not whole multiples of each other (rooms
     /// run at 8, 16 or 48 kHz).
-    pub fn new(codec: Codec, room_rate: u32) -> Self {
+    pub fn new(codec: Codec, opus: &OpusParams, room_rate: u32) -> Self {
         RoomEncoder {
-            encoder: Encoder::new(codec),
+            encoder: Encoder::with_opus(codec, opus),
             from_room: RateConverter::new(room_rate, codec.audio_rate()),
             pcm: Vec::new(),
         }
@@ -127,6 +128,12 @@ impl RoomEncoder {
     /// conversion keep no state: G.711 in a room at its rate).
     pub fn is_stateless(&self) -> bool {
         self.encoder.is_stateless() && self.from_room.is_identity()
+    }
+
+    /// Sends what the peer's `opus` parameters ask from the next frame on; the stream's state
+    /// carries on.
+    pub fn configure_opus(&mut self, opus: &OpusParams) {
+        self.encoder.configure_opus(opus);
     }
 
     /// Takes frames at `room_rate` Hz from now on; the codec's state carries on.

@@ -335,39 +335,73 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
     })
 }
 
-/// Whether `format`'s `a=fmtp` parameters are ones we can honour. For Opus (RFC 7587 §6.1):
-/// `stereo`, `sprop-stereo`, `cbr`, `useinbandfec` and `usedtx` must be 0 or 1,
-/// `maxplaybackrate` and `sprop-maxcapturerate` within 8000..=48000 Hz, `maxaveragebitrate`
-/// within 6000..=510000 bit/s, `ptime`, `minptime` and `maxptime` whole ms; every parameter is
-/// `name=value`, separated by `;`. Unknown parameters are ignored, as RFC 7587 §6.1 asks.
-/// Other encodings' parameters are not interpreted: always valid.
+/// Whether `format`'s `a=fmtp` parameters are ones we can honour: for Opus, those
+/// [`opus_fmtp`] reads; other encodings' parameters are not interpreted: always valid.
 pub fn valid_fmtp(format: &Format) -> bool {
     if !format.encoding.eq_ignore_ascii_case("opus") {
         return true;
     }
-    let Some(fmtp) = &format.fmtp else {
-        return true;
-    };
-    fmtp.split(';')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .all(|parameter| {
-            let Some((name, value)) = parameter.split_once('=') else {
-                return false;
-            };
-            let number = value.trim().parse::<u32>();
-            match name.trim().to_ascii_lowercase().as_str() {
-                "stereo" | "sprop-stereo" | "cbr" | "useinbandfec" | "usedtx" => {
-                    matches!(number, Ok(0 | 1))
-                }
-                "maxplaybackrate" | "sprop-maxcapturerate" => {
-                    number.is_ok_and(|n| (8000..=48_000).contains(&n))
-                }
-                "maxaveragebitrate" => number.is_ok_and(|n| (6000..=510_000).contains(&n)),
-                "ptime" | "minptime" | "maxptime" => number.is_ok(),
-                _ => true,
+    format
+        .fmtp
+        .as_deref()
+        .is_none_or(|fmtp| opus_fmtp(fmtp).is_some())
+}
+
+/// What one side's Opus format parameters say about what it receives (RFC 7587 §6.1); absent
+/// parameters have the RFC's defaults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpusFmtp {
+    /// `maxplaybackrate`, in Hz (8000..=48000); `None`: 48000.
+    pub max_playback_rate: Option<u32>,
+    /// `useinbandfec=1`: it decodes in-band FEC.
+    pub use_inband_fec: bool,
+    /// `maxaveragebitrate`, in bit/s (6000..=510000).
+    pub max_average_bitrate: Option<u32>,
+    /// `cbr=1`: it asks for constant bit rate.
+    pub cbr: bool,
+    /// `stereo=1`: it prefers stereo (mono is always allowed).
+    pub stereo: bool,
+}
+
+/// Reads Opus format parameters (RFC 7587 §6.1); `None` when they are not ones we can honour:
+/// `stereo`, `sprop-stereo`, `cbr`, `useinbandfec` and `usedtx` must be 0 or 1,
+/// `maxplaybackrate` and `sprop-maxcapturerate` within 8000..=48000 Hz, `maxaveragebitrate`
+/// within 6000..=510000 bit/s, `ptime`, `minptime` and `maxptime` whole ms; every parameter is
+/// `name=value`, separated by `;`. Unknown parameters are ignored, as RFC 7587 §6.1 asks.
+pub fn opus_fmtp(fmtp: &str) -> Option<OpusFmtp> {
+    let mut read = OpusFmtp::default();
+    for parameter in fmtp.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = parameter.split_once('=')?;
+        let number = value.trim().parse::<u32>();
+        let flag = || match number {
+            Ok(0) => Some(false),
+            Ok(1) => Some(true),
+            _ => None,
+        };
+        match name.trim().to_ascii_lowercase().as_str() {
+            "stereo" => read.stereo = flag()?,
+            "cbr" => read.cbr = flag()?,
+            "useinbandfec" => read.use_inband_fec = flag()?,
+            "sprop-stereo" | "usedtx" => {
+                flag()?;
             }
-        })
+            "maxplaybackrate" => {
+                read.max_playback_rate = Some(number.ok().filter(|n| (8000..=48_000).contains(n))?);
+            }
+            "sprop-maxcapturerate" => {
+                number.ok().filter(|n| (8000..=48_000).contains(n))?;
+            }
+            "maxaveragebitrate" => {
+                read.max_average_bitrate =
+                    Some(number.ok().filter(|n| (6000..=510_000).contains(n))?);
+            }
+            "ptime" | "minptime" | "maxptime" => {
+                number.ok()?;
+            }
+            _ => {}
+        }
+    }
+    Some(read)
 }
 
 /// The fmtp we write for the chosen audio format: ours for Opus ([`OPUS_FMTP`]; its parameters
@@ -813,6 +847,35 @@ mod tests {
             clock_rate: 48_000,
             channels: 2,
             fmtp: fmtp.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn opus_fmtp_reads_what_the_peer_receives() {
+        assert_eq!(
+            opus_fmtp(
+                "maxplaybackrate=16000; useinbandfec=1;stereo=1; cbr=1;maxaveragebitrate=20000"
+            ),
+            Some(OpusFmtp {
+                max_playback_rate: Some(16_000),
+                use_inband_fec: true,
+                max_average_bitrate: Some(20_000),
+                cbr: true,
+                stereo: true,
+            })
+        );
+        assert_eq!(
+            opus_fmtp("x-unknown=7; usedtx=1"),
+            Some(OpusFmtp::default())
+        );
+        for bad in [
+            "stereo=2",
+            "maxplaybackrate=96000",
+            "maxaveragebitrate=100",
+            "ptime",
+            "cbr=yes",
+        ] {
+            assert_eq!(opus_fmtp(bad), None, "{bad}");
         }
     }
 

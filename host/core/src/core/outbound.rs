@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;
-use switchyard_media::{Codec, LegParams, MediaDirection, SUPPORTED_ENCODINGS};
+use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS};
 use switchyard_sip::{CallKey, OutgoingCall, Transport, sdp};
 
 use super::CallCore;
@@ -574,6 +574,7 @@ fn silent_params() -> LegParams {
         remote: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
         direction: MediaDirection::Inactive,
         ptime_ms: 20,
+        opus: OpusParams::default(),
     }
 }
 

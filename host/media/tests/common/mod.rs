@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use switchyard_media::{
-    Codec, Decoder, Encoder, LegId, LegParams, MediaDirection, MediaEvent, MediaTransmit, Worker,
-    WorkerConfig,
+    Codec, Decoder, Encoder, LegId, LegParams, MediaDirection, MediaEvent, MediaTransmit,
+    OpusParams, Worker, WorkerConfig,
 };
 
 pub const TICK: Duration = Duration::from_millis(20);
@@ -62,6 +62,7 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
         remote: SocketAddr::from(([127, 0, 0, 1], port)),
         direction: MediaDirection::SendRecv,
         ptime_ms: 20,
+        opus: OpusParams::default(),
     }
 }
 

@@ -33,7 +33,7 @@ mod tests {
     use crate::media::{sweep::SweepIo, uring::UringIo};
     use std::net::SocketAddr;
     use std::time::Duration;
-    use switchyard_media::{Codec, LegParams, MediaDirection, WorkerConfig};
+    use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, WorkerConfig};
 
     const LEG: LegId = LegId(7);
 
@@ -56,6 +56,7 @@ mod tests {
             remote,
             direction: MediaDirection::SendRecv,
             ptime_ms: 20,
+            opus: OpusParams::default(),
         }
     }
 
