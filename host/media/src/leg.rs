@@ -20,7 +20,7 @@ use crate::transcode::{RoomDecoder, RoomEncoder};
 use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
     Arrival, Codec, DtmfReceiver, JitterBuffer, JitterStats, MAX_FRAME_LEN, MAX_JITTER_DELAY,
-    MediaDirection, PACKET_TIME, PROMPT_RATE, Prompt, RoomId,
+    MediaDirection, PACKET_TIME, PROMPT_RATE, Playout, Prompt, RoomId,
 };
 
 /// Identifies a leg within a worker; the shell assigns it.
@@ -125,6 +125,8 @@ pub(crate) struct Leg {
     gap: Gap,
     /// This tick's `frame` holds audible concealment.
     concealing: bool,
+    /// This tick's `frame` opens with audio of an earlier (longer) Opus packet.
+    carried_audio: bool,
     /// Ticks whose frame was concealed in whole or part, since the last `take_jitter_stats`.
     concealed: u64,
     /// The rate the leg's frames are rendered at: its room's, the pair's in a bridge, its
@@ -175,6 +177,7 @@ impl Leg {
             spare_payloads: Vec::new(),
             gap: Gap::Idle,
             concealing: false,
+            carried_audio: false,
             concealed: 0,
             rate,
             frame: [0; MAX_FRAME_LEN],
@@ -359,20 +362,26 @@ impl Leg {
             spent.clear();
             self.spare_payloads.push(spent);
         }
-        let jitter = &mut self.jitter;
-        (self.input, self.gap) = self
-            .reframer
-            .next(self.params.codec, || jitter.pop(deadline));
+        (self.input, self.gap) = match self.params.codec {
+            Codec::Opus => self.take_opus(deadline),
+            codec => {
+                let jitter = &mut self.jitter;
+                self.reframer.next(codec, || jitter.pop(deadline))
+            }
+        };
         let len = self.frame_len();
         // RFC 7587 §3.3: the packet after a loss may carry it as in-band FEC.
         let next = self.jitter.peek_next().map(Vec::as_slice);
-        let rendered = self.inbound.render(
-            self.input.as_deref(),
-            self.gap,
-            next,
-            &mut self.frame[..len],
-        );
+        // Opus packets were decoded as they were taken.
+        let undecoded = match self.params.codec {
+            Codec::Opus => None,
+            _ => self.input.as_deref(),
+        };
+        let rendered = self
+            .inbound
+            .render(undecoded, self.gap, next, &mut self.frame[..len]);
         self.concealing = rendered.audible;
+        self.carried_audio = rendered.carried;
         self.concealed += u64::from(rendered.concealed);
         // After concealment, whose history is what the peer sent.
         self.gain.apply(&mut self.frame[..len]);
@@ -411,6 +420,33 @@ impl Leg {
         notes
     }
 
+    // Decodes Opus packets until a frame's worth is carried, or the jitter buffer has none to
+    // give: packets of any duration, 10 ms ones two per tick, a 60 ms one every third tick.
+    // The payload returned (for a bridge to relay) is a packet that is exactly this frame.
+    fn take_opus(&mut self, deadline: Instant) -> (Option<Vec<u8>>, Gap) {
+        let frame = Codec::Opus.samples_per_frame(PACKET_TIME);
+        let mut taken: Option<Vec<u8>> = None;
+        let mut whole = true;
+        while self.inbound.carried() < frame {
+            match self.jitter.pop(deadline) {
+                Playout::Frame(packet) => {
+                    whole = taken.is_none() && self.inbound.carried() == 0;
+                    self.inbound.take_packet(&packet);
+                    if let Some(mut spent) = taken.replace(packet)
+                        && self.spare_payloads.len() < MAX_SPARE_PAYLOADS
+                    {
+                        spent.clear();
+                        self.spare_payloads.push(spent);
+                    }
+                }
+                Playout::Lost => return (None, Gap::Lost),
+                Playout::Idle => return (None, Gap::Idle),
+            }
+        }
+        let exact = whole && self.inbound.carried() == frame;
+        (taken.filter(|_| exact), Gap::None)
+    }
+
     /// Whether this leg sends nothing (its direction: it is on hold). Then this tick's media time
     /// is accounted on its outgoing stream and nothing is to be rendered for it.
     pub(crate) fn held(&mut self) -> bool {
@@ -425,7 +461,8 @@ impl Leg {
     /// (received, concealed or said for it) and not muted. In a room, voice activity decides
     /// whether it is summed.
     pub(crate) fn has_sound(&self) -> bool {
-        (self.input.is_some() || self.concealing || self.speaking) && !self.muted
+        (self.input.is_some() || self.carried_audio || self.concealing || self.speaking)
+            && !self.muted
     }
 
     /// Runs voice activity detection on this tick's frame (rendered by `pull`); returns the

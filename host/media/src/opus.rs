@@ -14,7 +14,8 @@ use unsafe_libopus::{
     OPUS_SET_BITRATE_REQUEST, OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_MAX_BANDWIDTH_REQUEST,
     OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_VBR_REQUEST, opus_decode, opus_decoder_create,
     opus_decoder_destroy, opus_encode, opus_encoder_create, opus_encoder_destroy,
-    opus_packet_get_nb_samples,
+    opus_packet_get_nb_samples, opus_repacketizer_cat, opus_repacketizer_create,
+    opus_repacketizer_destroy, opus_repacketizer_init, opus_repacketizer_out,
 };
 
 /// The rate every Opus stream here is encoded and decoded at (RFC 7587 §4.1: the RTP clock is
@@ -233,6 +234,72 @@ impl fmt::Debug for OpusDecoder {
     }
 }
 
+/// The longest Opus packet: 120 ms (RFC 6716 §3.2.5), in samples at 48 kHz.
+pub(crate) const MAX_PACKET_SAMPLES: usize = 5760;
+
+/// Joins consecutive Opus packets into one (RFC 6716 §3.2: a code 3 packet of their frames), as
+/// a peer asking for a ptime above 20 ms wants them, or to decode short packets as one.
+pub(crate) struct OpusJoiner(*mut unsafe_libopus::OpusRepacketizer);
+
+// SAFETY: the state is owned by this value alone and touched only through `&mut self`.
+unsafe impl Send for OpusJoiner {}
+
+impl OpusJoiner {
+    pub(crate) fn new() -> Self {
+        // SAFETY: no arguments; the result is checked.
+        let state = unsafe { opus_repacketizer_create() };
+        assert!(!state.is_null(), "opus repacketizer");
+        OpusJoiner(state)
+    }
+
+    /// Joins the packets that `bytes` holds back to back, `lens` long each, into `out` (its
+    /// contents replaced); false, with `out` unspecified, when they cannot be one packet: their
+    /// modes, bandwidths or frame sizes differ (RFC 6716 §3.2.5), they are malformed, or they
+    /// hold more than 120 ms.
+    pub(crate) fn join(&mut self, bytes: &[u8], lens: &[usize], out: &mut Vec<u8>) -> bool {
+        // SAFETY: the state is live; each packet slice lies within `bytes`, which outlives
+        // the join (the repacketizer keeps pointers into it until `out` is written), and `out`
+        // has `capacity` bytes.
+        unsafe {
+            opus_repacketizer_init(self.0);
+            let mut at = 0;
+            for &len in lens {
+                let Some(packet) = bytes.get(at..at + len) else {
+                    return false;
+                };
+                if opus_repacketizer_cat(self.0, packet.as_ptr(), len as i32) != OPUS_OK {
+                    return false;
+                }
+                at += len;
+            }
+            let capacity = bytes.len() + 8 * lens.len() + 8;
+            out.clear();
+            out.resize(capacity, 0);
+            let written = opus_repacketizer_out(self.0, out.as_mut_ptr(), capacity as i32);
+            match usize::try_from(written) {
+                Ok(written) if written > 0 => {
+                    out.truncate(written);
+                    true
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+impl Drop for OpusJoiner {
+    fn drop(&mut self) {
+        // SAFETY: created by `opus_repacketizer_create`, destroyed once.
+        unsafe { opus_repacketizer_destroy(self.0) }
+    }
+}
+
+impl fmt::Debug for OpusJoiner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OpusJoiner")
+    }
+}
+
 /// Samples at 48 kHz (RTP timestamp units) an Opus packet holds, from its TOC byte and frame
 /// count (RFC 6716 §3.1); `None` for a packet too short or malformed to tell.
 pub(crate) fn packet_samples(packet: &[u8]) -> Option<usize> {
@@ -334,6 +401,34 @@ mod tests {
         let without = recovered_level(&OpusParams::default());
         assert!(with_fec > 2000.0, "recovered from FEC: {with_fec}");
         assert!(without < 500.0, "concealed without FEC: {without}");
+    }
+
+    #[test]
+    fn joined_packets_decode_as_their_frames_in_order() {
+        let packets = packets_with(&OpusParams::default(), tone);
+        let mut joiner = OpusJoiner::new();
+        let mut joined = Vec::new();
+        let bytes = packets[..3].concat();
+        let lens: Vec<usize> = packets[..3].iter().map(Vec::len).collect();
+        assert!(joiner.join(&bytes, &lens, &mut joined));
+        assert_eq!(packet_samples(&joined), Some(3 * 960));
+        let (mut whole, mut parts) = (OpusDecoder::new(), OpusDecoder::new());
+        let mut from_joined = vec![0i16; 3 * 960];
+        assert_eq!(whole.decode(&joined, &mut from_joined), Some(3 * 960));
+        let mut one_by_one = Vec::new();
+        for packet in &packets[..3] {
+            let mut pcm = [0i16; 960];
+            parts.decode(packet, &mut pcm);
+            one_by_one.extend_from_slice(&pcm);
+        }
+        assert_eq!(from_joined, one_by_one);
+        // Seven 20 ms frames are over 120 ms; a code 3 packet needs its frame count byte; a
+        // length beyond the bytes is refused.
+        let seven: Vec<u8> = packets[..7].concat();
+        let lens: Vec<usize> = packets[..7].iter().map(Vec::len).collect();
+        assert!(!joiner.join(&seven, &lens, &mut joined));
+        assert!(!joiner.join(&[0x03], &[1], &mut joined));
+        assert!(!joiner.join(&bytes[..2], &[5], &mut joined));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use rtp_rs::RtpPacketBuildError;
 
+use crate::opus::{MAX_PACKET_SAMPLES, OpusJoiner};
 use crate::packet_pool::PacketPool;
 use crate::rtp::RtpSender;
 use crate::{Codec, PACKET_TIME};
@@ -30,26 +31,51 @@ pub(crate) fn served_ptime_ms(ptime_ms: u32) -> u32 {
 /// 40 ms one every other tick, at 30 ms two in every three ticks (the 2nd and 3rd), at 10 ms two
 /// per tick, back to back (a tick-driven worker has no half-tick; the peer's jitter buffer
 /// absorbs the 10 ms). Every packet's timestamp is that of its first sample and advances by the
-/// samples it carries (RFC 3550 §5.1). Opus frames cannot be joined or cut as bytes: each frame
-/// is a 20 ms packet of its own, whatever the ptime (RFC 7587 §4: ptime is only a preference).
+/// samples it carries (RFC 3550 §5.1). Opus frames cannot be cut: a packet holds whole 20 ms
+/// frames, joined into one Opus packet (RFC 6716 §3.2) up to the ptime, at most 120 ms; a
+/// ptime under 20 ms gets 20 ms packets (RFC 7587 §4 makes ptime a preference).
 #[derive(Debug)]
 pub(crate) struct Packetizer {
     sender: RtpSender,
     codec: Codec,
-    // Bytes of `codec` payload in one packet; `None` for Opus, one packet per frame.
+    // Bytes of `codec` payload in one packet; `None` for Opus, whose packets are whole frames.
     packet_len: Option<usize>,
-    // Payload gathered towards the next packet, shorter than `packet_len` between calls.
+    // Opus frames per packet: 1 to 6.
+    opus_frames: usize,
+    // Payload gathered towards the next packet, shorter than `packet_len` between calls; for
+    // Opus the frames gathered, back to back, `pending_frames` long each.
     pending: Vec<u8>,
+    pending_frames: Vec<usize>,
+    joiner: Option<OpusJoiner>,
+    joined: Vec<u8>,
 }
 
 impl Packetizer {
     /// Packets of `codec` and `ptime_ms` (as [`served_ptime_ms`] serves it) on `sender`.
     pub(crate) fn new(sender: RtpSender, codec: Codec, ptime_ms: u32) -> Self {
-        Packetizer {
+        let mut packetizer = Packetizer {
             sender,
             codec,
-            packet_len: packet_len(codec, ptime_ms),
+            packet_len: None,
+            opus_frames: 1,
             pending: Vec::new(),
+            pending_frames: Vec::new(),
+            joiner: None,
+            joined: Vec::new(),
+        };
+        packetizer.cut_for(codec, ptime_ms);
+        packetizer
+    }
+
+    fn cut_for(&mut self, codec: Codec, ptime_ms: u32) {
+        self.codec = codec;
+        self.packet_len = packet_len(codec, ptime_ms);
+        self.opus_frames = match codec {
+            Codec::Opus => opus_frames(ptime_ms),
+            _ => 1,
+        };
+        if self.opus_frames > 1 && self.joiner.is_none() {
+            self.joiner = Some(OpusJoiner::new());
         }
     }
 
@@ -58,8 +84,7 @@ impl Packetizer {
     /// would otherwise go out under the new payload type.
     pub(crate) fn configure(&mut self, codec: Codec, payload_type: u8, ptime_ms: u32) {
         self.sender.set_payload_type(payload_type);
-        self.codec = codec;
-        self.packet_len = packet_len(codec, ptime_ms);
+        self.cut_for(codec, ptime_ms);
     }
 
     /// Adds one frame's `payload` and hands `emit` every packet now complete, in order, each
@@ -76,7 +101,15 @@ impl Packetizer {
             emit(sender.packetize(bytes, samples, pool.take()));
         };
         let Some(packet_len) = self.packet_len else {
-            packetize(&mut self.sender, payload);
+            if self.opus_frames <= 1 {
+                packetize(&mut self.sender, payload);
+                return;
+            }
+            self.pending.extend_from_slice(payload);
+            self.pending_frames.push(payload.len());
+            if self.pending_frames.len() >= self.opus_frames {
+                self.send_opus(&mut packetize);
+            }
             return;
         };
         if self.pending.is_empty() {
@@ -106,9 +139,37 @@ impl Packetizer {
         if self.pending.is_empty() {
             return;
         }
-        let samples = self.codec.payload_samples(&self.pending).unwrap_or(0) as u32;
-        emit(self.sender.packetize(&self.pending, samples, pool.take()));
+        let codec = self.codec;
+        let mut packetize = |sender: &mut RtpSender, bytes: &[u8]| {
+            let samples = codec.payload_samples(bytes).unwrap_or(0) as u32;
+            emit(sender.packetize(bytes, samples, pool.take()));
+        };
+        if self.packet_len.is_none() {
+            self.send_opus(&mut packetize);
+            return;
+        }
+        packetize(&mut self.sender, &self.pending);
         self.pending.clear();
+    }
+
+    // Sends the Opus frames gathered as one packet, or one packet each when they cannot be
+    // joined (the encoder changed mode or bandwidth between them).
+    fn send_opus(&mut self, packetize: &mut impl FnMut(&mut RtpSender, &[u8])) {
+        let joined = match &mut self.joiner {
+            Some(joiner) => joiner.join(&self.pending, &self.pending_frames, &mut self.joined),
+            None => false,
+        };
+        if joined {
+            packetize(&mut self.sender, &self.joined);
+        } else {
+            let mut at = 0;
+            for &len in &self.pending_frames {
+                packetize(&mut self.sender, &self.pending[at..at + len]);
+                at += len;
+            }
+        }
+        self.pending.clear();
+        self.pending_frames.clear();
     }
 
     /// Accounts for `frames` 20 ms frames of media time that are not sent (skipped ticks, a leg
@@ -122,10 +183,22 @@ impl Packetizer {
         }
         let per_frame = self.codec.samples_per_frame(PACKET_TIME) as u32;
         let samples = frames.wrapping_mul(per_frame);
-        let gathered = self.codec.payload_samples(&self.pending).unwrap_or(0) as u32;
+        let gathered = match self.packet_len {
+            Some(_) => self.codec.payload_samples(&self.pending).unwrap_or(0) as u32,
+            None => self.pending_frames.len() as u32 * per_frame,
+        };
         self.pending.clear();
+        self.pending_frames.clear();
         self.sender.skip(gathered.wrapping_add(samples));
     }
+}
+
+// The 20 ms Opus frames in one packet at `ptime_ms`: the served ptime's nearest whole number
+// of frames (halves round up), 1 to 6 (120 ms, the longest Opus packet).
+fn opus_frames(ptime_ms: u32) -> usize {
+    let frame_ms = PACKET_TIME.as_millis() as u32;
+    let most = MAX_PACKET_SAMPLES as u32 / (Codec::Opus.clock_rate() / 1000) / frame_ms;
+    ((served_ptime_ms(ptime_ms) + frame_ms / 2) / frame_ms).clamp(1, most) as usize
 }
 
 fn packet_len(codec: Codec, ptime_ms: u32) -> Option<usize> {
@@ -195,6 +268,57 @@ mod tests {
         assert_eq!(packets(30), [(240, 0), (240, 240)]);
         assert_eq!(packets(10).len(), 8);
         assert!(packets(10).iter().skip(1).all(|&p| p == (80, 80)));
+    }
+
+    #[test]
+    fn opus_frames_are_joined_up_to_the_ptime() {
+        let mut encoder = crate::Encoder::new(Codec::Opus);
+        let frames: Vec<Vec<u8>> = (0..12)
+            .map(|_| {
+                let mut frame = Vec::new();
+                encoder.encode(&[0; 960], &mut frame);
+                frame
+            })
+            .collect();
+        for (ptime, per_packet) in [
+            (10, 1),
+            (20, 1),
+            (30, 2),
+            (40, 2),
+            (60, 3),
+            (120, 6),
+            (200, 6),
+        ] {
+            let sender = RtpSender::new(&mut SmallRng::seed_from_u64(1), 111);
+            let mut packetizer = Packetizer::new(sender, Codec::Opus, ptime);
+            let mut pool = PacketPool::default();
+            let mut out = Vec::new();
+            for frame in &frames {
+                packetizer.push(frame, &mut pool, |p| out.push(p.unwrap()));
+            }
+            packetizer.flush(&mut pool, |p| out.push(p.unwrap()));
+            let samples: Vec<usize> = out
+                .iter()
+                .map(|p| {
+                    Codec::Opus
+                        .payload_samples(RtpReader::new(p).unwrap().payload())
+                        .unwrap()
+                })
+                .collect();
+            let whole = vec![960 * per_packet; 12 / per_packet];
+            assert_eq!(samples, whole, "ptime {ptime}");
+            let steps: Vec<u32> = out
+                .windows(2)
+                .map(|w| {
+                    let [a, b] = [&w[0], &w[1]].map(|p| RtpReader::new(p).unwrap().timestamp());
+                    b.wrapping_sub(a)
+                })
+                .collect();
+            assert!(
+                steps.iter().all(|&s| s == 960 * per_packet as u32),
+                "ptime {ptime}"
+            );
+        }
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub(crate) enum Gap {
 /// nothing), 30 ms packets three frames per two packets, 10 ms packets two packets per frame.
 /// A tick that finds no packet while part of a frame is carried (a lost or late packet) gives
 /// that part alone, with the [`Gap`] the jitter buffer reported for the rest. Opus packets cannot
-/// be cut: each tick takes one whole packet (peers send 20 ms ones; a longer one is decoded for
-/// its first 20 ms only).
+/// be cut: each call takes one whole packet (a leg of Opus takes its packets itself, decoding
+/// each whole and carrying its audio beyond the frame; see `RoomDecoder::take_packet`).
 #[derive(Debug, Default)]
 pub(crate) struct Reframer {
     carry: Vec<u8>,

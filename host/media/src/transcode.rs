@@ -1,13 +1,15 @@
 //! A leg's codec at its room's rate: what it receives decoded, concealed where lost and
 //! converted to the room rate; what it hears converted to its codec's rate and encoded.
 
+use crate::opus::MAX_PACKET_SAMPLES;
 use crate::plc::Plc;
 use crate::rate::RateConverter;
 use crate::reframe::Gap;
 use crate::{Codec, Decoder, Encoder, OpusParams};
 
-/// The longest Opus packet decoded (RFC 6716 §3.2.5: 120 ms), in samples at 48 kHz.
-const MAX_DECODED: usize = 5760;
+/// Room for the longest Opus packet (RFC 6716 §3.2.5: 120 ms) decoded after what a shorter
+/// frame's worth carried from the packet before, in samples at 48 kHz.
+const MAX_DECODED: usize = MAX_PACKET_SAMPLES + 960;
 
 /// What [`RoomDecoder::render`] made of a tick.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,6 +18,8 @@ pub(crate) struct Rendered {
     pub(crate) concealed: bool,
     /// That concealment is audible.
     pub(crate) audible: bool,
+    /// Some of the frame is audio decoded from an earlier packet, one longer than a frame.
+    pub(crate) carried: bool,
 }
 
 /// Decodes a leg's incoming payloads into frames at its room's rate, concealing what is lost.
@@ -31,6 +35,9 @@ pub(crate) struct RoomDecoder {
     to_room: RateConverter,
     plc: Option<Plc>,
     pcm: Vec<i16>,
+    /// The first `carried` samples of `pcm`: decoded from a packet longer than a frame, not yet
+    /// rendered (Opus only; the others' payloads are cut to frames before decoding).
+    carried: usize,
 }
 
 impl RoomDecoder {
@@ -42,7 +49,21 @@ impl RoomDecoder {
             decoder,
             to_room: RateConverter::new(codec.audio_rate(), room_rate),
             pcm: vec![0; MAX_DECODED],
+            carried: 0,
         }
+    }
+
+    /// Samples (at the codec's rate, its RTP clock for Opus) decoded from earlier packets and
+    /// not yet rendered: they open the next frame.
+    pub(crate) fn carried(&self) -> usize {
+        self.carried
+    }
+
+    /// Decodes a whole Opus `packet` (any duration up to 120 ms) after what is carried, to be
+    /// rendered from the next frame on. Call only while less than a frame is carried.
+    pub(crate) fn take_packet(&mut self, packet: &[u8]) {
+        let room = &mut self.pcm[self.carried..];
+        self.carried += self.decoder.decode(packet, room);
     }
 
     /// Converts to `room_rate` Hz from now on; the codec's state carries on.
@@ -50,9 +71,10 @@ impl RoomDecoder {
         self.to_room = RateConverter::new(self.decoder.codec().audio_rate(), room_rate);
     }
 
-    /// Renders one room-rate `frame`: `payload` decoded (an Opus packet longer than the frame is
-    /// cut to it), the rest concealed when `gap` is [`Gap::Lost`] (Opus from `next`'s in-band
-    /// FEC when it has some), silence otherwise.
+    /// Renders one room-rate `frame`: what was [`carried`](Self::carried), then `payload`
+    /// decoded (what an Opus packet holds beyond the frame is carried to the next), the rest
+    /// concealed when `gap` is [`Gap::Lost`] (Opus from `next`'s in-band FEC when it has some),
+    /// silence otherwise.
     pub(crate) fn render(
         &mut self,
         payload: Option<&[u8]>,
@@ -61,16 +83,21 @@ impl RoomDecoder {
         frame: &mut [i16],
     ) -> Rendered {
         let len = self.to_room.input_len(frame.len());
-        let decoded = match payload {
-            Some(payload) => self.decoder.decode(payload, &mut self.pcm),
-            None => 0,
-        }
-        .min(len);
-        let (heard, rest) = self.pcm[..len].split_at_mut(decoded);
+        let mut rendered = Rendered {
+            carried: self.carried > 0,
+            ..Rendered::default()
+        };
+        let carried = std::mem::take(&mut self.carried);
+        let decoded = carried
+            + match payload {
+                Some(payload) => self.decoder.decode(payload, &mut self.pcm[carried..]),
+                None => 0,
+            };
+        let used = decoded.min(len);
+        let (heard, rest) = self.pcm[..len].split_at_mut(used);
         if let Some(plc) = &mut self.plc {
             plc.good(heard);
         }
-        let mut rendered = Rendered::default();
         if !rest.is_empty() {
             if gap == Gap::Lost {
                 rendered.concealed = true;
@@ -91,6 +118,10 @@ impl RoomDecoder {
             }
         }
         self.to_room.process(&self.pcm[..len], frame);
+        if decoded > len {
+            self.pcm.copy_within(len..decoded, 0);
+            self.carried = decoded - len;
+        }
         rendered
     }
 }

@@ -291,3 +291,95 @@ fn ptime_60_sends_every_third_tick() {
     let joined = one_stream(&packets, 480);
     assert_eq!(joined, ulaw(&prompt[..18 * FRAME_LEN]));
 }
+
+/// The level of `freq` in each 20 ms frame of `pcm` at `rate`.
+fn frame_levels(pcm: &[i16], freq: f64, rate: u32) -> Vec<f64> {
+    pcm.chunks_exact(rate as usize / 50)
+        .map(|frame| goertzel(frame, freq, f64::from(rate)))
+        .collect()
+}
+
+/// A room of an Opus talker (A) sending a 1 kHz tone in packets of `ptime_ms` and a PCMU
+/// listener (B, at `listener_ptime` ms): what B heard, and the worker.
+fn opus_talker_at(ptime_ms: usize, listener: (Codec, u32)) -> (Vec<i16>, Worker) {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 5);
+    worker.add_leg(start, A, with_ptime(Codec::Opus, A, 20));
+    worker.add_leg(start, B, with_ptime(listener.0, B, listener.1));
+    for leg in [A, B] {
+        worker.join(leg, switchyard_media::RoomId("r".into()));
+    }
+    let mut encoder = Encoder::new(Codec::Opus);
+    let per_packet = 48 * ptime_ms;
+    let mut heard = Listener::new(B, listener.0);
+    let (mut sent_samples, mut sequence) = (0, 0u16);
+    for tick_index in 0..150 {
+        // Every packet whose last sample is due by this tick's end goes before it.
+        while sent_samples + per_packet <= (tick_index + 1) * 960 {
+            let pcm = tone_at(48_000, 1000.0, 6000.0, sent_samples, per_packet);
+            let mut payload = Vec::new();
+            encoder.encode(&pcm, &mut payload);
+            let packet = rtp(
+                111,
+                sequence,
+                sent_samples as u32,
+                0xA,
+                sequence == 0,
+                &payload,
+            );
+            let now = worker.poll_timeout().unwrap() - LEAD;
+            worker.handle_rtp(now, A, sdp_addr(A), &packet);
+            sent_samples += per_packet;
+            sequence += 1;
+        }
+        heard.take(&tick(&mut worker));
+    }
+    (heard.heard, worker)
+}
+
+#[test]
+fn opus_packets_of_10_to_60_ms_are_heard_whole() {
+    for ptime in [10, 40, 60] {
+        let (heard, worker) = opus_talker_at(ptime, (Codec::Pcmu, 20));
+        let stats = worker.stats().jitter;
+        assert_eq!((stats.lost, stats.late), (0, 0), "ptime {ptime}: {stats:?}");
+        // Past start-up, every 20 ms carries the tone at its level: no frame missing, none
+        // repeated or cut short.
+        for (i, level) in frame_levels(&heard, 1000.0, 8000)
+            .iter()
+            .enumerate()
+            .skip(10)
+        {
+            assert!(
+                (4500.0..7500.0).contains(level),
+                "ptime {ptime}, frame {i}: {level}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_opus_listener_asking_for_40_ms_gets_two_frames_per_packet() {
+    let (heard, mut worker) = opus_talker_at(20, (Codec::Opus, 40));
+    let packets: Vec<MediaTransmit> = (0..10)
+        .flat_map(|_| {
+            sent_by(&tick(&mut worker), B)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(packets.len(), 5, "one packet every other tick");
+    for pair in packets.windows(2) {
+        let [a, b] = [&pair[0], &pair[1]].map(|t| RtpReader::new(&t.payload).unwrap());
+        assert_eq!(b.timestamp().wrapping_sub(a.timestamp()), 1920);
+        assert_eq!(b.sequence_number() - a.sequence_number(), 1);
+    }
+    for (i, level) in frame_levels(&heard, 1000.0, 48_000)
+        .iter()
+        .enumerate()
+        .skip(10)
+    {
+        assert!((4500.0..7500.0).contains(level), "frame {i}: {level}");
+    }
+}
