@@ -50,6 +50,24 @@ impl Encoder {
         self.codec
     }
 
+    /// Whether [`copy_state_from`](Self::copy_state_from) works for it: it keeps state that
+    /// can be copied (Opus).
+    pub(crate) fn copies_state(&self) -> bool {
+        matches!(self.state, State::Opus(_))
+    }
+
+    /// Takes `other`'s state, so that this encoder goes on exactly where `other` is; false (and
+    /// nothing changes) unless both are Opus encoders.
+    pub(crate) fn copy_state_from(&mut self, other: &Encoder) -> bool {
+        match (&mut self.state, &other.state) {
+            (State::Opus(own), State::Opus(theirs)) => {
+                own.copy_state_from(theirs);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Whether it keeps no state between frames, so one encode can serve several streams.
     pub fn is_stateless(&self) -> bool {
         matches!(self.state, State::Stateless)

@@ -16,6 +16,7 @@ use crate::playback::{Playback, PromptRole};
 use crate::rate::RateConverter;
 use crate::reframe::{Gap, Reframer};
 use crate::rtp::RtpSender;
+use crate::shared_encoders::SharedEncoders;
 use crate::transcode::{RoomDecoder, RoomEncoder};
 use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
@@ -95,6 +96,11 @@ pub(crate) struct Leg {
     pub(crate) out: Packetizer,
     /// Encodes what the leg hears, from the room's rate.
     pub(crate) outbound: RoomEncoder,
+    /// Its stream comes from its room's shared encoder, not `outbound` (see
+    /// [`SharedEncoders`]).
+    pub(crate) on_shared: bool,
+    /// It has been sent a frame.
+    pub(crate) stream_started: bool,
     /// Decodes what the leg receives, to the room's rate.
     inbound: RoomDecoder,
     /// The source the leg takes packets from and sends its own to.
@@ -156,6 +162,8 @@ impl Leg {
         Leg {
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
             outbound: RoomEncoder::new(params.codec, &params.opus, rate),
+            on_shared: false,
+            stream_started: false,
             inbound: RoomDecoder::new(params.codec, rate),
             params,
             place: Place::Alone,
@@ -230,6 +238,10 @@ impl Leg {
             let fresh = new_jitter(params.codec, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
             self.reframer.clear();
+        }
+        if old.codec != params.codec || old.opus != params.opus {
+            // A shared stream of other parameters is no longer this leg's.
+            self.on_shared = false;
         }
         if old.codec != params.codec {
             self.inbound = RoomDecoder::new(params.codec, self.rate);
@@ -509,6 +521,28 @@ impl Leg {
         let own = (in_room && self.summed).then(|| first::<N>(&self.frame));
         let overlay = self.has_overlay.then(|| first::<N>(&self.overlay));
         (own, overlay, &mut self.outbound)
+    }
+
+    /// The Opus parameters of the room's shared stream this leg takes this tick, if it takes
+    /// it: it hears the plain mix (nothing of its own summed, no prompt), its codec keeps state
+    /// that can be handed over, and its far end cannot tell a jump to the shared stream (it is
+    /// on it already, its stream starts now, or the room is `quiet`).
+    pub(crate) fn shared_stream(&self, quiet: bool) -> Option<OpusParams> {
+        let plain = !self.summed && !self.has_overlay;
+        let unnoticed = self.on_shared || !self.stream_started || quiet;
+        (plain && unnoticed && self.outbound.copies_state()).then(|| *self.outbound.opus())
+    }
+
+    /// Moves the leg's stream from its room's shared encoder to its own, which goes on from the
+    /// shared one's state (as it was after the last tick): nothing if it is not on it.
+    pub(crate) fn leave_shared_stream(&mut self, shared: Option<&SharedEncoders>) {
+        if !self.on_shared {
+            return;
+        }
+        if let Some(encoder) = shared.and_then(|shared| shared.get(self.outbound.opus())) {
+            self.outbound.continue_from(encoder);
+        }
+        self.on_shared = false;
     }
 
     /// Its prompt frame this tick, if a prompt is playing, at [`rate`](Self::rate).

@@ -68,6 +68,7 @@ mod reframe;
 mod resample;
 mod rtp;
 mod seq_map;
+mod shared_encoders;
 mod ticker;
 mod transcode;
 mod vad;

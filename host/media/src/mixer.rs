@@ -2,10 +2,10 @@
 //!
 //! Work scales with talkers, not listeners: the talkers' frames are summed once into an i32
 //! total; a talker hears `total − own`; everyone else hears `total` itself, rendered once and,
-//! for G.711 (stateless), encoded once per codec and shared. A stateful codec (G.722, Opus)
-//! encodes every listener's frames with that listener's own encoder, shared mix or not: its
-//! decoder at the far end follows that one encoder's state, so moving between the shared mix and
-//! its own (starting or stopping talking) cannot glitch. Frames are fixed-size `[i16; N]` arrays so the loops vectorize;
+//! for G.711 (stateless), encoded once per codec and shared. Opus listeners of the plain mix
+//! share a room's encoder too, whose state a listener's own encoder takes over when it needs
+//! its own mix (see `SharedEncoders`); G.722 encodes every listener's frames with that
+//! listener's own encoder. Frames are fixed-size `[i16; N]` arrays so the loops vectorize;
 //! samples saturate to i16 only at the end, after the room's [`Limiter`] gain.
 
 use crate::{Codec, Limiter, RoomEncoder};
@@ -31,6 +31,8 @@ pub struct MixMinus<const N: usize> {
     shared_len: usize,
     private: Vec<u8>,
     encodes: u64,
+    // Whether this tick's total is quiet, once asked.
+    quiet: Option<bool>,
 }
 
 impl<const N: usize> Default for MixMinus<N> {
@@ -52,6 +54,7 @@ impl<const N: usize> MixMinus<N> {
             shared_len: 0,
             private: Vec::with_capacity(N),
             encodes: 0,
+            quiet: None,
         }
     }
 
@@ -61,6 +64,20 @@ impl<const N: usize> MixMinus<N> {
         self.talkers = 0;
         self.limited = false;
         self.shared_len = 0;
+        self.quiet = None;
+    }
+
+    /// Whether this tick's mix (every talker and announcement summed) stays below -60 dBFS: a
+    /// listener's decoder cannot tell one encoder's rendering of it from another's.
+    pub fn quiet(&mut self) -> bool {
+        *self
+            .quiet
+            .get_or_insert_with(|| peak(self.total.iter().copied()) < QUIET_PEAK)
+    }
+
+    /// Counts an encode of this tick's mix done elsewhere (a room's shared stateful encoder).
+    pub(crate) fn count_encode(&mut self) {
+        self.encodes += 1;
     }
 
     /// Adds a talker's decoded frame to the total. Call before the first `payload` of the tick.
@@ -166,6 +183,9 @@ impl<const N: usize> MixMinus<N> {
         &self.shared[index].1
     }
 }
+
+/// The peak below which a mix is quiet: -60 dBFS.
+const QUIET_PEAK: i32 = 33;
 
 fn peak(samples: impl Iterator<Item = i32>) -> i32 {
     samples.map(i32::saturating_abs).max().unwrap_or(0)

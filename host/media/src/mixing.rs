@@ -11,6 +11,7 @@ use crate::output::Output;
 use crate::playback::Playback;
 use crate::rate::RateConverter;
 use crate::recording::Recordings;
+use crate::shared_encoders::SharedEncoders;
 use crate::{LegId, Limiter, MAX_FRAME_LEN, MediaEvent, MixMinus, PROMPT_RATE, RoomId};
 
 /// Prompts a whole room hears, converted to the room's rate, and the frame of them this tick.
@@ -59,6 +60,8 @@ pub(crate) struct RoomTick<'a> {
     pub(crate) max_talkers: usize,
     /// The room's recording, which takes the mix as a listener outside the room hears it.
     pub(crate) recording: Option<(&'a mut Recordings, &'a RoomId)>,
+    /// The room's shared encoders of stateful codecs.
+    pub(crate) shared: Option<&'a mut SharedEncoders>,
 }
 
 /// A mixer per room rate, and the scratch space of a tick.
@@ -115,6 +118,10 @@ fn mix_room<const N: usize>(
 ) -> bool {
     mixer.begin();
     talkers.clear();
+    let mut shared = room.shared;
+    if let Some(shared) = shared.as_deref_mut() {
+        shared.begin(rate);
+    }
     for &id in room.members {
         let Some(leg) = legs.get_mut(&id) else {
             continue;
@@ -154,9 +161,19 @@ fn mix_room<const N: usize>(
         mixer.render(None, None, &mut mix);
         recordings.record(id, rate, &mix);
     }
+    // Before any shared encode of this tick: a listener that now needs its own mix takes the
+    // shared encoder's state first.
+    for id in room.members {
+        if let Some(leg) = legs.get_mut(id)
+            && leg.on_shared
+            && (leg.summed || leg.overlay().is_some())
+        {
+            leg.leave_shared_stream(shared.as_deref());
+        }
+    }
     for id in room.members {
         if let Some(leg) = legs.get_mut(id) {
-            out.mixed(mixer, *id, leg, true);
+            out.mixed(mixer, *id, leg, true, shared.as_deref_mut());
         }
     }
     ended
@@ -170,7 +187,7 @@ fn alone<const N: usize>(
     mixer.begin();
     for (&id, leg) in legs.iter_mut() {
         if leg.place == Place::Alone && leg.rate() as usize / 50 == N {
-            out.mixed(mixer, id, leg, false);
+            out.mixed(mixer, id, leg, false, None);
         }
     }
 }

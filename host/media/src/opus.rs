@@ -14,8 +14,9 @@ use unsafe_libopus::{
     OPUS_SET_BITRATE_REQUEST, OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_MAX_BANDWIDTH_REQUEST,
     OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_VBR_REQUEST, opus_decode, opus_decoder_create,
     opus_decoder_destroy, opus_encode, opus_encoder_create, opus_encoder_destroy,
-    opus_packet_get_nb_samples, opus_repacketizer_cat, opus_repacketizer_create,
-    opus_repacketizer_destroy, opus_repacketizer_init, opus_repacketizer_out,
+    opus_encoder_get_size, opus_packet_get_nb_samples, opus_repacketizer_cat,
+    opus_repacketizer_create, opus_repacketizer_destroy, opus_repacketizer_init,
+    opus_repacketizer_out,
 };
 
 /// The rate every Opus stream here is encoded and decoded at (RFC 7587 §4.1: the RTP clock is
@@ -98,6 +99,19 @@ impl OpusEncoder {
         let mut encoder = OpusEncoder(state);
         encoder.configure(params);
         encoder
+    }
+
+    /// Takes `other`'s whole state (its parameters included), so that this encoder goes on
+    /// exactly where `other` is: the next frame encodes to the same bytes on both.
+    pub(crate) fn copy_state_from(&mut self, other: &OpusEncoder) {
+        // SAFETY: both states were made by `opus_encoder_create` for one channel, so both are
+        // `opus_encoder_get_size(1)` bytes; libopus keeps no pointer into its own state (its
+        // parts are found by offsets; the CELT mode pointer is to static data), so a byte copy
+        // is a valid state.
+        unsafe {
+            let size = opus_encoder_get_size(1) as usize;
+            std::ptr::copy_nonoverlapping(other.0.cast::<u8>(), self.0.cast::<u8>(), size);
+        }
     }
 
     /// Sends what `params` ask from the next frame on; the stream's state carries on.
@@ -429,6 +443,25 @@ mod tests {
         assert!(!joiner.join(&seven, &lens, &mut joined));
         assert!(!joiner.join(&[0x03], &[1], &mut joined));
         assert!(!joiner.join(&bytes[..2], &[5], &mut joined));
+    }
+
+    #[test]
+    fn a_copied_state_encodes_the_same_bytes() {
+        let params = OpusParams {
+            inband_fec: true,
+            ..OpusParams::default()
+        };
+        let (mut shared, mut own) = (OpusEncoder::new(&params), OpusEncoder::new(&params));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for frame in 0..5 {
+            shared.encode(&tone(frame), &mut a);
+        }
+        own.copy_state_from(&shared);
+        for frame in 5..15 {
+            shared.encode(&tone(frame), &mut a);
+            own.encode(&tone(frame), &mut b);
+            assert_eq!(a, b, "frame {frame}");
+        }
     }
 
     #[test]

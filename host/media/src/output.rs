@@ -8,6 +8,7 @@ use rtp_rs::RtpPacketBuildError;
 
 use crate::leg::{Leg, LegId};
 use crate::packet_pool::PacketPool;
+use crate::shared_encoders::SharedEncoders;
 use crate::{MediaTransmit, MixMinus, WorkerStats};
 
 /// The worker's transmit queue, packet buffers and counters, borrowed apart from its legs, rooms
@@ -20,15 +21,29 @@ pub(crate) struct Output<'a> {
 
 impl Output<'_> {
     /// Sends `id` what `mixer` renders for it this tick: the mix, minus its own frame when it
-    /// was summed into it `in_room`, plus its prompt.
+    /// was summed into it `in_room`, plus its prompt; the bytes of the room's `shared` encode
+    /// when it takes them (see [`Leg::shared_stream`]).
     pub(crate) fn mixed<const N: usize>(
         &mut self,
         mixer: &mut MixMinus<N>,
         id: LegId,
         leg: &mut Leg,
         in_room: bool,
+        shared: Option<&mut SharedEncoders>,
     ) {
         if leg.held() {
+            return;
+        }
+        if let Some(shared) = shared
+            && let Some(opus) = leg.shared_stream(mixer.quiet())
+        {
+            let (payload, encoded) =
+                shared.payload::<N>(&opus, leg.rate(), |pcm| mixer.render(None, None, pcm));
+            if encoded {
+                mixer.count_encode();
+            }
+            leg.on_shared = true;
+            self.send(id, leg, payload);
             return;
         }
         let (own, overlay, encoder) = leg.mix_inputs(in_room);
@@ -40,6 +55,7 @@ impl Output<'_> {
     /// completes (none, one or two, as its ptime asks).
     pub(crate) fn send(&mut self, id: LegId, leg: &mut Leg, payload: &[u8]) {
         let destination = leg.destination();
+        leg.stream_started = true;
         let (transmits, stats) = (&mut *self.transmits, &mut *self.stats);
         leg.out.push(payload, self.pool, |packet| {
             queue(transmits, stats, id, destination, packet);

@@ -34,6 +34,14 @@ pub(crate) struct RateConverter {
 }
 
 impl RateConverter {
+    /// Takes `other`'s filter history (a converter between the same rates), so that it goes on
+    /// exactly where `other` is.
+    pub(crate) fn copy_state_from(&mut self, other: &RateConverter) {
+        if self.history.len() == other.history.len() {
+            self.history.copy_from_slice(&other.history);
+        }
+    }
+
     /// A converter from `from` Hz to `to` Hz.
     ///
     /// # Panics

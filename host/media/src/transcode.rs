@@ -131,6 +131,7 @@ impl RoomDecoder {
 #[derive(Debug)]
 pub struct RoomEncoder {
     encoder: Encoder,
+    opus: OpusParams,
     from_room: RateConverter,
     pcm: Vec<i16>,
 }
@@ -145,6 +146,7 @@ impl RoomEncoder {
     pub fn new(codec: Codec, opus: &OpusParams, room_rate: u32) -> Self {
         RoomEncoder {
             encoder: Encoder::with_opus(codec, opus),
+            opus: *opus,
             from_room: RateConverter::new(room_rate, codec.audio_rate()),
             pcm: Vec::new(),
         }
@@ -164,7 +166,28 @@ impl RoomEncoder {
     /// Sends what the peer's `opus` parameters ask from the next frame on; the stream's state
     /// carries on.
     pub fn configure_opus(&mut self, opus: &OpusParams) {
+        self.opus = *opus;
         self.encoder.configure_opus(opus);
+    }
+
+    /// The Opus parameters it sends with.
+    pub(crate) fn opus(&self) -> &OpusParams {
+        &self.opus
+    }
+
+    /// Whether its state can be handed from one stream to another (see
+    /// [`continue_from`](Self::continue_from)): Opus.
+    pub(crate) fn copies_state(&self) -> bool {
+        self.encoder.copies_state()
+    }
+
+    /// Goes on exactly where `other` (of the same codec, parameters and rates) is: its next
+    /// frame encodes to the bytes `other`'s would. A listener whose stream came from a shared
+    /// encoder moves to its own this way without a glitch at its decoder.
+    pub(crate) fn continue_from(&mut self, other: &RoomEncoder) {
+        if self.encoder.copy_state_from(&other.encoder) {
+            self.from_room.copy_state_from(&other.from_room);
+        }
     }
 
     /// Takes frames at `room_rate` Hz from now on; the codec's state carries on.

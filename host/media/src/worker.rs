@@ -18,6 +18,7 @@ use crate::output::Output;
 use crate::packet_pool::PacketPool;
 use crate::playback::Playback;
 use crate::recording::{RecordingTap, Recordings};
+use crate::shared_encoders::SharedEncoders;
 use crate::ticker::Ticker;
 use crate::{
     JitterStats, Lateness, LegId, LegParams, Limiter, PACKET_TIME, PROMPT_RATE, Prompt, PromptRole,
@@ -208,6 +209,8 @@ pub struct Worker {
     announcements: BTreeMap<RoomId, Announcement>,
     /// Each room's limiter, as long as the room exists.
     limiters: BTreeMap<RoomId, Limiter>,
+    /// Each room's shared encoders of stateful codecs, as long as the room exists.
+    shared_encoders: BTreeMap<RoomId, SharedEncoders>,
     bridges: Bridges,
     recordings: Recordings,
     mixers: Mixers,
@@ -242,6 +245,7 @@ impl Worker {
             rooms: BTreeMap::new(),
             announcements: BTreeMap::new(),
             limiters: BTreeMap::new(),
+            shared_encoders: BTreeMap::new(),
             bridges: Bridges::default(),
             recordings: Recordings::default(),
             mixers: Mixers::default(),
@@ -339,6 +343,7 @@ impl Worker {
         self.isolate(leg);
         self.rooms.entry(room.clone()).or_default().insert(leg);
         self.limiters.entry(room.clone()).or_default();
+        self.shared_encoders.entry(room.clone()).or_default();
         if let Some(state) = self.legs.get_mut(&leg) {
             state.place = Place::Room(room);
         }
@@ -347,15 +352,20 @@ impl Worker {
     /// Takes a leg out of its room (a room left empty is gone). It then hears only its prompts.
     /// A leg in a bridge stays there (see [`unbridge`](Self::unbridge)).
     pub fn leave(&mut self, leg: LegId) {
-        let Some(room) = self.legs.get_mut(&leg).and_then(Leg::take_room) else {
+        let Some(state) = self.legs.get_mut(&leg) else {
             return;
         };
+        let Some(room) = state.take_room() else {
+            return;
+        };
+        state.leave_shared_stream(self.shared_encoders.get(&room));
         if let Some(members) = self.rooms.get_mut(&room) {
             members.remove(&leg);
             if members.is_empty() {
                 self.rooms.remove(&room);
                 self.announcements.remove(&room);
                 self.limiters.remove(&room);
+                self.shared_encoders.remove(&room);
             }
         }
     }
@@ -619,6 +629,7 @@ impl Worker {
                 limiter: self.limiters.get_mut(room),
                 max_talkers: self.config.max_talkers,
                 recording,
+                shared: self.shared_encoders.get_mut(room),
             };
             let ended = self
                 .mixers

@@ -1,13 +1,13 @@
 //! Rooms mixing G.711, G.722 and Opus legs: each hears the others and not itself, through its
 //! own decoder; Opus under loss; a listener's stream stays continuous as it starts and stops
-//! talking.
+//! talking; Opus listeners hearing the plain mix share one encode per set of parameters.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
-use switchyard_media::{Codec, LegId, RoomId, Worker, WorkerConfig};
+use switchyard_media::{Codec, LegId, LegParams, OpusParams, RoomId, Worker, WorkerConfig};
 
 const LEAD: Duration = Duration::from_millis(5);
 
@@ -182,4 +182,69 @@ fn a_room_with_wideband_legs_mixes_wideband_and_narrowband_legs_hear_no_alias() 
         folded < 6000.0 * 10f64.powf(-50.0 / 20.0),
         "alias at {folded}"
     );
+}
+
+#[test]
+fn opus_listeners_hearing_the_plain_mix_share_one_encode_per_parameter_set() {
+    let start = Instant::now();
+    let mut worker = Worker::new(WorkerConfig::default(), start, 4);
+    let talker = LegId(1);
+    let listeners: Vec<LegId> = (10..18).map(LegId).collect();
+    worker.add_leg(start, talker, params(Codec::Pcmu, 5001));
+    for &leg in &listeners {
+        // Half of them decode in-band FEC: two sets of parameters, two shared encoders.
+        let opus = OpusParams {
+            inband_fec: leg.0 % 2 == 0,
+            ..OpusParams::default()
+        };
+        let leg_params = LegParams {
+            opus,
+            ..params(Codec::Opus, 5000 + leg.0 as u16)
+        };
+        worker.add_leg(start, leg, leg_params);
+    }
+    for &leg in std::iter::once(&talker).chain(&listeners) {
+        worker.join(leg, RoomId("r".into()));
+    }
+    let mut voice = TonePeer::new(talker, Codec::Pcmu, 440.0);
+    let mut silent: Vec<TonePeer> = listeners
+        .iter()
+        .map(|&leg| {
+            let mut peer = TonePeer::new(leg, Codec::Opus, 440.0);
+            peer.amplitude = 0.0;
+            peer
+        })
+        .collect();
+    let mut heard: Vec<Listener> = listeners
+        .iter()
+        .map(|&leg| Listener::new(leg, Codec::Opus))
+        .collect();
+    let mut encodes_per_tick = Vec::new();
+    for _ in 0..60 {
+        voice.send(&mut worker, LEAD);
+        for peer in &mut silent {
+            peer.send(&mut worker, LEAD);
+        }
+        let before = worker.stats().encodes;
+        let out = tick(&mut worker);
+        encodes_per_tick.push(worker.stats().encodes - before);
+        for listener in &mut heard {
+            listener.take(&out);
+        }
+    }
+    // The talker's own mix (PCMU), and one Opus encode per parameter set.
+    assert!(
+        encodes_per_tick[5..].iter().all(|&n| n == 3),
+        "{encodes_per_tick:?}"
+    );
+    for listener in &heard {
+        let levels = frame_levels(&listener.heard, 440.0, 48_000);
+        for (i, level) in levels.iter().enumerate().skip(10) {
+            assert!(
+                (4000.0..7500.0).contains(level),
+                "{:?} frame {i}: {level}",
+                listener.leg
+            );
+        }
+    }
 }
