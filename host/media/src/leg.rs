@@ -138,11 +138,11 @@ pub(crate) struct Leg {
     /// The rate the leg's frames are rendered at: its room's, the pair's in a bridge, its
     /// codec's alone.
     rate: u32,
-    /// This tick's input decoded (concealed where lost), or the voice prompt's frame, at `rate`
-    /// (the first `rate / 50` samples); valid after `pull`.
-    frame: [i16; MAX_FRAME_LEN],
+    /// This tick's input decoded (concealed where lost), or the voice prompt's frame: one
+    /// frame at `rate` (`rate / 50` samples); valid after `pull`.
+    frame: Vec<i16>,
     /// This tick's prompt frame at `rate`, valid when `has_overlay`.
-    overlay: [i16; MAX_FRAME_LEN],
+    overlay: Vec<i16>,
     has_overlay: bool,
     /// Prompts (at [`PROMPT_RATE`]) to `rate`: those the leg hears, and its voice prompts.
     overlay_rate: RateConverter,
@@ -188,8 +188,8 @@ impl Leg {
             carried_audio: false,
             concealed: 0,
             rate,
-            frame: [0; MAX_FRAME_LEN],
-            overlay: [0; MAX_FRAME_LEN],
+            frame: vec![0; frame_len(rate)],
+            overlay: vec![0; frame_len(rate)],
             has_overlay: false,
             overlay_rate: RateConverter::new(PROMPT_RATE, rate),
             voice_rate: RateConverter::new(PROMPT_RATE, rate),
@@ -208,6 +208,8 @@ impl Leg {
             return;
         }
         self.rate = rate;
+        self.frame.resize(frame_len(rate), 0);
+        self.overlay.resize(frame_len(rate), 0);
         self.inbound.set_room_rate(rate);
         self.outbound.set_room_rate(rate);
         self.overlay_rate = RateConverter::new(PROMPT_RATE, rate);
@@ -220,7 +222,7 @@ impl Leg {
     }
 
     fn frame_len(&self) -> usize {
-        self.rate as usize / 50
+        frame_len(self.rate)
     }
 
     /// Adopts re-negotiated parameters at `now`, after the worker flushed the outgoing payload
@@ -590,8 +592,13 @@ impl Speech {
 }
 
 // The first `N` samples of a frame buffer.
-fn first<const N: usize>(samples: &[i16; MAX_FRAME_LEN]) -> &[i16; N] {
-    samples.first_chunk().expect("a frame fits MAX_FRAME_LEN")
+fn first<const N: usize>(samples: &[i16]) -> &[i16; N] {
+    samples.first_chunk().expect("a frame is N samples")
+}
+
+/// Samples of one 20 ms frame at `rate` Hz.
+fn frame_len(rate: u32) -> usize {
+    rate as usize / 50
 }
 
 /// A jitter buffer for a leg of `codec` whose target delay adapts from `min_delay` up to

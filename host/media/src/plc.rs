@@ -48,8 +48,9 @@ pub(crate) struct Plc {
     // is at `head` (recording a frame writes over the oldest, no shifting).
     history: [f32; HISTORY],
     head: usize,
-    // The history as the erasure began, its last period's end overlap-added to loop.
-    pitch_buf: [f32; HISTORY],
+    // The history as the erasure began, its last period's end overlap-added to loop; made at
+    // the first erasure (a stream that loses nothing never needs it).
+    pitch_buf: Option<Box<[f32; HISTORY]>>,
     pitch: usize,
     // Periods of `pitch_buf`'s end that repeat: 1 to `MAX_PERIODS`.
     periods: usize,
@@ -64,7 +65,7 @@ impl Default for Plc {
         Plc {
             history: [0.0; HISTORY],
             head: 0,
-            pitch_buf: [0.0; HISTORY],
+            pitch_buf: None,
             pitch: PITCH_MIN,
             periods: 1,
             pos: 0,
@@ -137,15 +138,17 @@ impl Plc {
         let mut history = [0.0; HISTORY];
         self.unroll_history(&mut history);
         self.pitch = find_pitch(&history);
-        self.pitch_buf = history;
         let (p, overlap) = (self.pitch, self.pitch / 4);
         // Blend the end of the last period into the samples one period before it, whose
         // successor is where each repetition starts again.
         for i in 0..overlap {
             let at = HISTORY - overlap + i;
             let w = (i + 1) as f32 / (overlap + 1) as f32;
-            self.pitch_buf[at] = self.pitch_buf[at] * (1.0 - w) + self.pitch_buf[at - p] * w;
+            history[at] = history[at] * (1.0 - w) + history[at - p] * w;
         }
+        **self
+            .pitch_buf
+            .get_or_insert_with(|| Box::new([0.0; HISTORY])) = history;
         self.periods = 1;
         self.pos = 0;
     }
@@ -163,7 +166,11 @@ impl Plc {
             self.pos += self.pitch;
         }
         let span = self.periods * self.pitch;
-        let sample = self.pitch_buf[HISTORY - span + self.pos];
+        let Some(pitch_buf) = &self.pitch_buf else {
+            // No erasure began: nothing to repeat.
+            return 0.0;
+        };
+        let sample = pitch_buf[HISTORY - span + self.pos];
         self.pos = (self.pos + 1) % span;
         let gain = 1.0 - self.erased.saturating_sub(STEP) as f32 * FADE_PER_SAMPLE;
         self.erased += 1;

@@ -7,9 +7,9 @@ use crate::rate::RateConverter;
 use crate::reframe::Gap;
 use crate::{Codec, Decoder, Encoder, OpusParams};
 
-/// Room for the longest Opus packet (RFC 6716 §3.2.5: 120 ms) decoded after what a shorter
-/// frame's worth carried from the packet before, in samples at 48 kHz.
-const MAX_DECODED: usize = MAX_PACKET_SAMPLES + 960;
+/// Room for the longest Opus packet (RFC 6716 §3.2.5: 120 ms) decoded after less than a
+/// frame carried from the packet before, in samples at 48 kHz.
+const MAX_OPUS_DECODED: usize = MAX_PACKET_SAMPLES + 960;
 
 /// What [`RoomDecoder::render`] made of a tick.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,7 +48,14 @@ impl RoomDecoder {
             plc: (!decoder.conceals()).then(Plc::default),
             decoder,
             to_room: RateConverter::new(codec.audio_rate(), room_rate),
-            pcm: vec![0; MAX_DECODED],
+            // The other codecs' payloads come cut to one frame.
+            pcm: vec![
+                0;
+                match codec {
+                    Codec::Opus => MAX_OPUS_DECODED,
+                    _ => codec.audio_rate() as usize / 50,
+                }
+            ],
             carried: 0,
         }
     }
