@@ -21,9 +21,18 @@ impl<T> Default for SeqMap<T> {
 impl<T> SeqMap<T> {
     // Where `key` is, or would go.
     fn position(&self, key: u64) -> Result<usize, usize> {
-        // In order, packets arrive newest last: check the back before searching.
-        match self.entries.back() {
-            Some(&(last, _)) if last < key => Err(self.entries.len()),
+        // In order, packets arrive newest last and play oldest first: check both ends before
+        // searching.
+        match (self.entries.front(), self.entries.back()) {
+            (None, _) => Err(0),
+            (_, Some(&(last, _))) if last < key => Err(self.entries.len()),
+            (Some(&(first, _)), _) if first >= key => {
+                if first == key {
+                    Ok(0)
+                } else {
+                    Err(0)
+                }
+            }
             _ => self.entries.binary_search_by_key(&key, |&(k, _)| k),
         }
     }
