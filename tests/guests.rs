@@ -21,15 +21,20 @@ const TAIL_SAMPLES: usize = 8_000;
 
 /// Polls `stats()` until `guest_instances` is `expected`, at most [`DEADLINE`].
 fn await_guest_instances(server: &Server, expected: i64) {
+    await_stat(server, "guest_instances", expected);
+}
+
+/// Waits until the `stats()` counter `name` reads `expected`, for at most `DEADLINE`.
+fn await_stat(server: &Server, name: &str, expected: i64) {
     let started = Instant::now();
     loop {
-        let now = stats(server).get("guest_instances");
+        let now = stats(server).get(name);
         if now == expected {
             return;
         }
         assert!(
             started.elapsed() < DEADLINE,
-            "expected {expected} guest instances within {DEADLINE:?}, still {now}; log:\n{}",
+            "expected {name} {expected} within {DEADLINE:?}, still {now}; log:\n{}",
             server.log()
         );
         std::thread::sleep(Duration::from_millis(50));
@@ -223,9 +228,7 @@ fn a_guest_that_falls_behind_loses_events_not_memory() {
     assert_eq!(calls(&server), 1, "expected the call to stay up");
     phone.hang_up();
     await_guest_instances(&server, 0);
-    assert_eq!(
-        stats(&server).get("guest_mailboxes"),
-        0,
-        "expected the call's mailbox gone with the call"
-    );
+    // An instance over its deadline under load is gone before the queued events behind it
+    // are drained; the mailbox goes once the hang-up is through.
+    await_stat(&server, "guest_mailboxes", 0);
 }
