@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, exit};
 
 /// The guests built here, by package name: `webconference` is embedded in the
-/// host; `misbehave` is only for tests of limits and fallbacks, which find it
-/// through the `SWITCHYARD_GUEST_MISBEHAVE` path this script sets.
-const BUNDLED: &[&str] = &["webconference", "misbehave"];
+/// host; `misbehave` (for tests of limits and fallbacks) and `draft` (a guest
+/// of the draft WIT 0.1.0, for tests of older versions) are only for tests,
+/// which find them through the `SWITCHYARD_GUEST_MISBEHAVE` and
+/// `SWITCHYARD_GUEST_DRAFT` paths this script sets.
+const BUNDLED: &[&str] = &["webconference", "misbehave", "draft"];
 const TARGET: &str = "wasm32-wasip2";
 
 /// Environment passed through to the nested cargo; everything else the outer

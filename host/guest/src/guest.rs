@@ -1,10 +1,10 @@
 //! A compiled guest, ready to be instantiated per call.
 
-use crate::bindings::AppPre;
 use crate::context::Context;
+use crate::exports::AppPre;
 use crate::instance::{GuestError, Instance};
 use crate::records::RecordFiles;
-use crate::{HostApi, Limits};
+use crate::{HostApi, Limits, WitVersion};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
@@ -46,27 +46,42 @@ impl FromIterator<(String, String)> for GuestConfig {
     }
 }
 
-/// A guest component compiled and linked against the host's imports.
+/// A guest component compiled and linked against the host's imports of the
+/// WIT version it targets.
 pub struct Guest {
     name: Arc<str>,
     config: Arc<GuestConfig>,
-    pre: AppPre<Context>,
+    pre: AppPre,
+    version: WitVersion,
+    from_cache: bool,
     engine: Engine,
     limits: Limits,
 }
 
+/// What [`Guest::new`] is made of besides its name and config.
+pub(crate) struct Linked {
+    pub(crate) pre: AppPre,
+    pub(crate) version: WitVersion,
+    pub(crate) from_cache: bool,
+    pub(crate) engine: Engine,
+    pub(crate) limits: Limits,
+}
+
 impl Guest {
-    pub(crate) fn new(
-        name: &str,
-        config: GuestConfig,
-        pre: AppPre<Context>,
-        engine: Engine,
-        limits: Limits,
-    ) -> Self {
+    pub(crate) fn new(name: &str, config: GuestConfig, linked: Linked) -> Self {
+        let Linked {
+            pre,
+            version,
+            from_cache,
+            engine,
+            limits,
+        } = linked;
         Guest {
             name: name.into(),
             config: Arc::new(config),
             pre,
+            version,
+            from_cache,
             engine,
             limits,
         }
@@ -75,6 +90,17 @@ impl Guest {
     /// The name the guest was loaded under.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The WIT version the guest targets.
+    pub fn wit_version(&self) -> WitVersion {
+        self.version
+    }
+
+    /// Whether its compiled code came from the runtime's on-disk cache rather
+    /// than from compiling it.
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
     }
 
     /// A fresh instance, with its own memory, whose imports go to `host`.

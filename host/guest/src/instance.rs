@@ -1,8 +1,7 @@
 //! One instance of a guest: the exports the host calls, each under a deadline.
 
-use crate::bindings::App;
 use crate::context::Context;
-use crate::values::{from_tree, to_tree};
+use crate::exports::App;
 use crate::{Event, Fault, InviteInfo, Value};
 use std::sync::Arc;
 use thiserror::Error;
@@ -95,8 +94,7 @@ impl Instance {
     pub fn on_invite(&mut self, invite: &InviteInfo) -> Result<(), GuestError> {
         self.store.set_epoch_deadline(self.deadline_ticks);
         self.app
-            .switchyard_call_handler()
-            .call_on_invite(&mut self.store, invite)
+            .on_invite(&mut self.store, invite)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-invite", e))
     }
 
@@ -104,8 +102,7 @@ impl Instance {
     pub fn on_event(&mut self, call: &str, event: Event) -> Result<(), GuestError> {
         self.store.set_epoch_deadline(self.deadline_ticks);
         self.app
-            .switchyard_call_handler()
-            .call_on_event(&mut self.store, &call.to_owned(), &event)
+            .on_event(&mut self.store, call, &event)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-event", e))
     }
 
@@ -117,14 +114,13 @@ impl Instance {
         params: &[Value],
     ) -> Result<Result<Value, Fault>, GuestError> {
         self.store.set_epoch_deadline(self.deadline_ticks);
-        let params = to_tree(&Value::Array(params.to_vec()));
+        let params = Value::Array(params.to_vec());
         let answer = self
             .app
-            .switchyard_call_control()
-            .call_handle(&mut self.store, function, &params)
+            .handle(&mut self.store, function, &params)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "handle", e))?;
         match answer {
-            Ok(tree) => from_tree(&tree).map(Ok).map_err(|e| GuestError::BadResult {
+            Ok(value) => value.map(Ok).map_err(|e| GuestError::BadResult {
                 guest: self.guest.to_string(),
                 message: e.to_string(),
             }),

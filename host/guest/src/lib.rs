@@ -1,7 +1,10 @@
 //! The Wasm guest runtime of Switchyard.
 //!
 //! Guests are WebAssembly components of the `switchyard:call` WIT package (see
-//! `wit/`). A [`Runtime`] compiles them ([`Runtime::load`]) into [`Guest`]s; each
+//! `wit/`), of any version in [`WitVersion::SUPPORTED`]: each version has its
+//! bindings, and one implementation of the imports serves them all. A
+//! [`Runtime`] compiles guests ([`Runtime::load`], through a [`CompileCache`]
+//! on disk when it has one) and pre-instantiates them into [`Guest`]s; each
 //! call gets its own [`Instance`] of its guest, so a trap or a timeout ends that
 //! guest's part of one call only. Every call into a guest has a deadline (epoch
 //! interruption) and every instance a memory cap ([`Limits`]); guests get no
@@ -14,13 +17,17 @@
 
 mod bindings;
 pub mod bundled;
+mod cache;
 mod context;
+mod exports;
 mod guest;
 mod host_api;
+mod imports;
 mod instance;
 mod records;
 mod runtime;
 mod values;
+mod version;
 
 pub use bindings::control::Fault;
 pub use bindings::rooms::JoinOptions;
@@ -29,9 +36,11 @@ pub use bindings::types::{
     CallFailure, CallProgress, Error, Event, InviteInfo, ParticipantInfo, ParticipantStatus,
     RoomInfo, SipHeader, TalkState,
 };
+pub use cache::CompileCache;
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;
 pub use instance::{GuestError, Instance};
 pub use records::{MAX_APPEND_BYTES, RecordFiles, check_file_name};
 pub use runtime::{Limits, Runtime};
 pub use switchyard_value::Value;
+pub use version::WitVersion;

@@ -1,14 +1,16 @@
 //! The engine every guest runs on: compilation, linking, limits, deadlines.
 
-use crate::bindings::{App, AppPre};
+use crate::cache::CompileCache;
 use crate::context::Context;
-use crate::guest::{Guest, GuestConfig};
+use crate::exports::{AppPre, add_to_linker};
+use crate::guest::{Guest, GuestConfig, Linked};
 use crate::instance::GuestError;
+use crate::version::WitVersion;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the epoch advances; call deadlines are counted in these ticks.
@@ -58,6 +60,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<Context>,
     limits: Limits,
+    cache: Option<CompileCache>,
     /// Held for its `Drop`, which stops the deadline thread with the runtime.
     _epoch: EpochTicker,
 }
@@ -93,37 +96,56 @@ impl Runtime {
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
-        App::add_to_linker::<_, HasSelf<_>>(&mut linker, |context| context)
-            .map_err(engine_error)?;
+        add_to_linker(&mut linker).map_err(engine_error)?;
         let epoch = EpochTicker::start(engine.clone());
         Ok(Runtime {
             engine,
             linker,
             limits,
+            cache: None,
             _epoch: epoch,
         })
     }
 
-    /// Compiles `wasm` (a component of world `switchyard:call/app`) as the guest
-    /// `name` with its config table.
+    /// The same runtime, keeping compiled guests in `cache` (none: compiling
+    /// every guest at every load).
+    pub fn with_cache(self, cache: Option<CompileCache>) -> Runtime {
+        Runtime { cache, ..self }
+    }
+
+    /// Compiles `wasm` (a component of world `app` of a supported version of
+    /// `switchyard:call`, see [`WitVersion`]) as the guest `name` with its
+    /// config table, or takes it compiled from the cache.
     pub fn load(&self, name: &str, wasm: &[u8], config: GuestConfig) -> Result<Guest, GuestError> {
-        let load_error = |e: wasmtime::Error| GuestError::Load {
+        let load_error = |message: String| GuestError::Load {
             guest: name.to_owned(),
-            message: format!("{e:#}"),
+            message,
         };
-        let component = Component::new(&self.engine, wasm).map_err(load_error)?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(load_error)?;
-        let pre = AppPre::new(pre).map_err(load_error)?;
-        Ok(Guest::new(
-            name,
-            config,
+        let wasmtime_error = |e: wasmtime::Error| load_error(format!("{e:#}"));
+        let (component, from_cache) = match &self.cache {
+            Some(cache) => cache.component(&self.engine, wasm),
+            None => Component::new(&self.engine, wasm).map(|component| (component, false)),
+        }
+        .map_err(wasmtime_error)?;
+        let version = self.version(&component).map_err(load_error)?;
+        let pre = AppPre::new(&self.linker, &component, version).map_err(wasmtime_error)?;
+        let linked = Linked {
             pre,
-            self.engine.clone(),
-            self.limits,
-        ))
+            version,
+            from_cache,
+            engine: self.engine.clone(),
+            limits: self.limits,
+        };
+        Ok(Guest::new(name, config, linked))
+    }
+
+    /// The WIT version `component` targets, by the names of its imports and
+    /// exports.
+    fn version(&self, component: &Component) -> Result<WitVersion, String> {
+        let ty = component.component_type();
+        let imports = ty.imports(&self.engine).map(|(name, _)| name);
+        let exports = ty.exports(&self.engine).map(|(name, _)| name);
+        WitVersion::detect(imports.chain(exports))
     }
 }
 

@@ -1,0 +1,218 @@
+//! The host's imports, served to every supported WIT version by one
+//! implementation: [`serve_imports!`] implements a version's `Host` traits on
+//! [`Context`], and the types a version declares itself become the host's
+//! through `From`.
+
+use crate::bindings::{v0_1, v0_2};
+use crate::context::{Context, check_prompt_count, check_timer};
+use crate::{Error, RoomInfo};
+
+/// Implements the import traits of the bindings module `$v` on [`Context`].
+macro_rules! serve_imports {
+    ($v:ident) => {
+        impl $v::switchyard::call::signaling::Host for Context {
+            fn answer(&mut self, call: String) -> Result<(), Error> {
+                self.host.answer(&call)
+            }
+
+            fn reject(&mut self, call: String, code: u16, reason: String) -> Result<(), Error> {
+                self.host.reject(&call, code, &reason)
+            }
+
+            fn hangup(&mut self, call: String) -> Result<(), Error> {
+                self.host.hangup(&call)
+            }
+
+            fn bridge(&mut self, a: String, b: String) -> Result<(), Error> {
+                self.host.bridge(&a, &b)
+            }
+
+            fn unbridge(&mut self, call: String) -> Result<(), Error> {
+                self.host.unbridge(&call)
+            }
+
+            fn hold(&mut self, call: String, held: bool) -> Result<(), Error> {
+                self.host.hold(&call, held)
+            }
+
+            fn dial(
+                &mut self,
+                request: $v::switchyard::call::signaling::DialRequest,
+            ) -> Result<String, Error> {
+                self.host.dial(request.into())
+            }
+
+            fn forward(
+                &mut self,
+                call: String,
+                request: $v::switchyard::call::signaling::DialRequest,
+            ) -> Result<String, Error> {
+                self.host.forward(&call, request.into())
+            }
+        }
+
+        impl $v::switchyard::call::media::Host for Context {
+            fn play(
+                &mut self,
+                call: String,
+                prompts: Vec<String>,
+                looped: bool,
+            ) -> Result<(), Error> {
+                check_prompt_count("play", &prompts)?;
+                self.host.play(&call, &prompts, looped)
+            }
+
+            fn stop(&mut self, call: String) -> Result<(), Error> {
+                self.host.stop(&call)
+            }
+
+            fn speak(
+                &mut self,
+                call: String,
+                prompts: Vec<String>,
+                looped: bool,
+            ) -> Result<(), Error> {
+                check_prompt_count("speak", &prompts)?;
+                self.host.speak(&call, &prompts, looped)
+            }
+
+            fn stop_speaking(&mut self, call: String) -> Result<(), Error> {
+                self.host.stop_speaking(&call)
+            }
+
+            fn set_gain(&mut self, call: String, gain_db: f32) -> Result<(), Error> {
+                self.host.set_gain(&call, gain_db)
+            }
+        }
+
+        impl $v::switchyard::call::rooms::Host for Context {
+            fn open(&mut self, room: String) -> bool {
+                self.host.open_room(&room)
+            }
+
+            fn info(&mut self, room: String) -> Option<RoomInfo> {
+                self.host.room_info(&room)
+            }
+
+            fn list(&mut self) -> Vec<String> {
+                self.host.list_rooms()
+            }
+
+            fn announce(
+                &mut self,
+                room: String,
+                prompts: Vec<String>,
+                looped: bool,
+            ) -> Result<(), Error> {
+                check_prompt_count("announce", &prompts)?;
+                self.host.announce(&room, &prompts, looped)
+            }
+
+            fn stop_announcement(&mut self, room: String) -> Result<(), Error> {
+                self.host.stop_announcement(&room)
+            }
+
+            fn close(&mut self, room: String) -> Result<(), Error> {
+                self.host.close_room(&room)
+            }
+
+            fn join(
+                &mut self,
+                call: String,
+                room: String,
+                options: $v::switchyard::call::rooms::JoinOptions,
+            ) -> Result<u32, Error> {
+                self.host.join(&call, &room, options.into())
+            }
+
+            fn leave(&mut self, call: String) -> Result<(), Error> {
+                self.host.leave(&call)
+            }
+
+            fn set_muted(&mut self, call: String, muted: bool) -> Result<(), Error> {
+                self.host.set_muted(&call, muted)
+            }
+
+            fn set_listen_only(&mut self, call: String, listen_only: bool) -> Result<(), Error> {
+                self.host.set_listen_only(&call, listen_only)
+            }
+
+            fn kick(&mut self, call: String) -> Result<(), Error> {
+                self.host.kick(&call)
+            }
+
+            fn set_meta(&mut self, room: String, key: String, value: String) -> Result<(), Error> {
+                self.host.set_meta(&room, &key, &value)
+            }
+
+            fn get_meta(&mut self, room: String, key: String) -> Option<String> {
+                self.host.get_meta(&room, &key)
+            }
+
+            fn start_recording(&mut self, room: String, name: String) -> Result<(), Error> {
+                self.host.start_recording(&room, &name)
+            }
+
+            fn stop_recording(&mut self, room: String) -> Result<(), Error> {
+                self.host.stop_recording(&room)
+            }
+        }
+
+        impl $v::switchyard::call::timers::Host for Context {
+            fn start(&mut self, call: String, ms: u32) -> Result<u64, Error> {
+                check_timer(ms)?;
+                self.host.start_timer(&call, ms)
+            }
+
+            fn cancel(&mut self, timer: u64) -> bool {
+                self.host.cancel_timer(timer)
+            }
+        }
+
+        impl $v::switchyard::call::kv::Host for Context {
+            fn get(&mut self, key: String) -> Option<String> {
+                self.host.kv_get(&self.guest, &key)
+            }
+
+            fn set(&mut self, key: String, value: String) -> Result<(), Error> {
+                self.host.kv_set(&self.guest, &key, &value)
+            }
+
+            fn delete(&mut self, key: String) -> bool {
+                self.host.kv_delete(&self.guest, &key)
+            }
+
+            fn list(&mut self, prefix: String, limit: u32) -> Vec<String> {
+                self.host.kv_list(&self.guest, &prefix, limit)
+            }
+        }
+
+        impl $v::switchyard::call::records::Host for Context {
+            fn append(&mut self, file: String, text: String) -> Result<(), Error> {
+                self.config.records().append(&file, &text)
+            }
+
+            fn truncate(&mut self, file: String) -> Result<(), Error> {
+                self.config.records().truncate(&file)
+            }
+        }
+
+        impl $v::switchyard::call::config::Host for Context {
+            fn get(&mut self, key: String) -> Option<String> {
+                self.config.get(&key).map(str::to_owned)
+            }
+        }
+
+        impl $v::switchyard::call::log::Host for Context {
+            fn log(&mut self, level: $v::switchyard::call::log::Level, message: String) {
+                self.write_log(level.into(), message);
+            }
+        }
+    };
+}
+
+// 0.1.0's `types` is 0.2.0's (see `bindings::v0_1`), so one impl serves both.
+impl v0_2::switchyard::call::types::Host for Context {}
+
+serve_imports!(v0_1);
+serve_imports!(v0_2);

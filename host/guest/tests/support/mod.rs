@@ -1,0 +1,278 @@
+//! What the guest runtime's tests share: a fake host and the test guests.
+
+use std::sync::Mutex;
+use std::time::Duration;
+use switchyard_guest::{
+    DialRequest, Error, HostApi, InviteInfo, JoinOptions, Limits, ParticipantInfo,
+    ParticipantStatus, RoomInfo, SipHeader,
+};
+
+/// A room of the fake host: name, participants, meta values.
+type FakeRoom = (String, Vec<ParticipantInfo>, Vec<(String, String)>);
+
+/// A host that records what guests ask of it and keeps rooms in memory.
+#[derive(Default)]
+pub struct FakeHost {
+    log: Mutex<Vec<String>>,
+    rooms: Mutex<Vec<FakeRoom>>,
+    kv: Mutex<Vec<(String, String)>>,
+    /// Timers started so far: the next timer's id is one more.
+    timers: Mutex<u64>,
+}
+
+impl FakeHost {
+    fn record(&self, line: String) {
+        self.log.lock().unwrap().push(line);
+    }
+
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl HostApi for FakeHost {
+    fn answer(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("answer {call}"));
+        Ok(())
+    }
+    fn reject(&self, call: &str, code: u16, reason: &str) -> Result<(), Error> {
+        self.record(format!("reject {call} {code} {reason}"));
+        Ok(())
+    }
+    fn hangup(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("hangup {call}"));
+        Ok(())
+    }
+    fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
+        self.record(format!("play {call} {} looped={looped}", prompts.join(",")));
+        Ok(())
+    }
+    fn stop(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("stop {call}"));
+        Ok(())
+    }
+    fn speak(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
+        self.record(format!(
+            "speak {call} {} looped={looped}",
+            prompts.join(",")
+        ));
+        Ok(())
+    }
+    fn announce(&self, room: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
+        self.record(format!(
+            "announce {room} {} looped={looped}",
+            prompts.join(",")
+        ));
+        Ok(())
+    }
+    fn stop_announcement(&self, room: &str) -> Result<(), Error> {
+        self.record(format!("stop-announcement {room}"));
+        Ok(())
+    }
+    fn set_gain(&self, call: &str, gain_db: f32) -> Result<(), Error> {
+        self.record(format!("set-gain {call} {gain_db}"));
+        Ok(())
+    }
+    fn stop_speaking(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("stop-speaking {call}"));
+        Ok(())
+    }
+    fn open_room(&self, room: &str) -> bool {
+        self.record(format!("open {room}"));
+        let mut rooms = self.rooms.lock().unwrap();
+        if rooms.iter().any(|r| r.0 == room) {
+            return false;
+        }
+        rooms.push((room.to_owned(), Vec::new(), Vec::new()));
+        true
+    }
+    fn room_info(&self, room: &str) -> Option<RoomInfo> {
+        let rooms = self.rooms.lock().unwrap();
+        rooms.iter().find(|r| r.0 == room).map(|r| RoomInfo {
+            room: r.0.clone(),
+            participants: r.1.clone(),
+        })
+    }
+    fn list_rooms(&self) -> Vec<String> {
+        self.rooms
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.0.clone())
+            .collect()
+    }
+    fn close_room(&self, room: &str) -> Result<(), Error> {
+        self.record(format!("close {room}"));
+        Ok(())
+    }
+    fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<u32, Error> {
+        self.record(format!(
+            "join {call} {room} {} {:?}",
+            options.number, options.reason
+        ));
+        let mut rooms = self.rooms.lock().unwrap();
+        let participant = ParticipantInfo {
+            call: call.to_owned(),
+            number: options.number,
+            status: ParticipantStatus::Connected,
+            reason: options.reason,
+            muted: false,
+            participant_id: options.participant_id,
+            listen_only: false,
+            talking: false,
+        };
+        match rooms.iter_mut().find(|r| r.0 == room) {
+            Some(r) => {
+                let others =
+                    r.1.iter()
+                        .filter(|p| p.status != ParticipantStatus::Finished)
+                        .count();
+                r.1.push(participant);
+                Ok(u32::try_from(others).unwrap_or(u32::MAX))
+            }
+            None => {
+                rooms.push((room.to_owned(), vec![participant], Vec::new()));
+                Ok(0)
+            }
+        }
+    }
+    fn leave(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("leave {call}"));
+        Ok(())
+    }
+    fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
+        self.record(format!("set-meta {room} {key}={value}"));
+        let mut rooms = self.rooms.lock().unwrap();
+        let r = rooms
+            .iter_mut()
+            .find(|r| r.0 == room)
+            .ok_or(Error::NoSuchRoom)?;
+        r.2.retain(|(k, _)| k != key);
+        r.2.push((key.to_owned(), value.to_owned()));
+        Ok(())
+    }
+    fn get_meta(&self, room: &str, key: &str) -> Option<String> {
+        let rooms = self.rooms.lock().unwrap();
+        let r = rooms.iter().find(|r| r.0 == room)?;
+        r.2.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+    fn start_recording(&self, room: &str, name: &str) -> Result<(), Error> {
+        self.record(format!("start-recording {room} {name}"));
+        Ok(())
+    }
+    fn stop_recording(&self, room: &str) -> Result<(), Error> {
+        self.record(format!("stop-recording {room}"));
+        Ok(())
+    }
+    fn bridge(&self, a: &str, b: &str) -> Result<(), Error> {
+        self.record(format!("bridge {a} {b}"));
+        Ok(())
+    }
+    fn unbridge(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("unbridge {call}"));
+        Ok(())
+    }
+    fn hold(&self, call: &str, held: bool) -> Result<(), Error> {
+        self.record(format!("hold {call} {held}"));
+        Ok(())
+    }
+    fn dial(&self, request: DialRequest) -> Result<String, Error> {
+        let user = request.credentials.map(|c| c.username).unwrap_or_default();
+        self.record(format!("dial {} as {user:?}", request.uri));
+        Ok("c99".to_owned())
+    }
+    fn forward(&self, call: &str, request: DialRequest) -> Result<String, Error> {
+        self.record(format!("forward {call} {}", request.uri));
+        Ok("c98".to_owned())
+    }
+    fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
+        self.record(format!("set-muted {call} {muted}"));
+        Ok(())
+    }
+    fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error> {
+        self.record(format!("set-listen-only {call} {listen_only}"));
+        Ok(())
+    }
+    fn kick(&self, call: &str) -> Result<(), Error> {
+        self.record(format!("kick {call}"));
+        Ok(())
+    }
+    fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error> {
+        let mut timers = self.timers.lock().unwrap();
+        *timers += 1;
+        self.record(format!("start-timer {call} {ms} -> {timers}"));
+        Ok(*timers)
+    }
+    fn cancel_timer(&self, timer: u64) -> bool {
+        self.record(format!("cancel-timer {timer}"));
+        true
+    }
+    fn kv_get(&self, guest: &str, key: &str) -> Option<String> {
+        self.record(format!("kv-get {guest} {key}"));
+        self.kv
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+    fn kv_set(&self, guest: &str, key: &str, value: &str) -> Result<(), Error> {
+        self.record(format!("kv-set {guest} {key}={value}"));
+        let mut kv = self.kv.lock().unwrap();
+        kv.retain(|(k, _)| k != key);
+        kv.push((key.to_owned(), value.to_owned()));
+        Ok(())
+    }
+    fn kv_delete(&self, guest: &str, key: &str) -> bool {
+        self.record(format!("kv-delete {guest} {key}"));
+        let mut kv = self.kv.lock().unwrap();
+        let before = kv.len();
+        kv.retain(|(k, _)| k != key);
+        kv.len() != before
+    }
+    fn kv_list(&self, _guest: &str, prefix: &str, limit: u32) -> Vec<String> {
+        let kv = self.kv.lock().unwrap();
+        kv.iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| k.starts_with(prefix))
+            .take(limit as usize)
+            .collect()
+    }
+}
+
+pub fn invite(call: &str, user: &str, headers: &[(&str, &str)]) -> InviteInfo {
+    InviteInfo {
+        call: call.to_owned(),
+        request_uri: format!("sip:{user}@127.0.0.1"),
+        request_user: user.to_owned(),
+        from_uri: "sip:alice@127.0.0.1".to_owned(),
+        from_user: "alice".to_owned(),
+        from_display_name: None,
+        to_uri: format!("sip:{user}@127.0.0.1"),
+        sip_call_id: "abc@127.0.0.1".to_owned(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| SipHeader {
+                name: (*n).to_owned(),
+                value: (*v).to_owned(),
+            })
+            .collect(),
+        source: "127.0.0.1:5062".to_owned(),
+    }
+}
+
+/// The `misbehave` test guest, as the build script built it.
+pub fn misbehave_wasm() -> Vec<u8> {
+    std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE"))
+        .expect("the build script built the misbehave guest")
+}
+
+/// Limits small enough for tests that hit them.
+pub fn small_limits() -> Limits {
+    Limits {
+        call_deadline: Duration::from_millis(50),
+        memory_bytes: 8 << 20,
+        max_instances: 8,
+        ..Limits::default()
+    }
+}
