@@ -33,19 +33,19 @@ pub fn loopback_config(log_level: &str, port_min: u16, port_max: u16) -> String 
     )
 }
 
-/// The `misbehave` test guest's component, built by host/guest's build
-/// script; panics with what to do if it is missing.
-pub fn misbehave_wasm() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../target/guests/wasm32-wasip2/release/misbehave.wasm"
+/// A test guest's component (`misbehave`, `draft`), built by host/guest's
+/// build script; panics with what to do if it is missing.
+pub fn test_guest_wasm(name: &str) -> String {
+    let path = format!(
+        "{}/../../target/guests/wasm32-wasip2/release/{name}.wasm",
+        env!("CARGO_MANIFEST_DIR")
     );
     assert!(
-        std::path::Path::new(path).is_file(),
-        "expected the misbehave guest at {path}; it is built with the host \
+        std::path::Path::new(&path).is_file(),
+        "expected the {name} guest at {path}; it is built with the host \
          (cargo build -p switchyard-guest, which needs rustup target add wasm32-wasip2)"
     );
-    path.to_owned()
+    path
 }
 
 /// [`base_config`] with every call and XML-RPC function routed to the
@@ -54,7 +54,7 @@ pub fn misbehave_config() -> String {
     format!(
         "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\n",
         base_config(),
-        misbehave_wasm()
+        test_guest_wasm("misbehave")
     )
 }
 

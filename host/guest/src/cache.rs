@@ -52,11 +52,6 @@ impl CompileCache {
         Some(base.join("switchyard").join("components"))
     }
 
-    /// The directory of the entries.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// `wasm` compiled for `engine`: from its entry when there is a usable
     /// one (then `true`), else compiled and stored (`false`). Only compiling
     /// fails; a cache that cannot be read or written is logged and bypassed.

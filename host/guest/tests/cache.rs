@@ -64,16 +64,23 @@ fn a_restart_takes_the_compiled_guest_from_the_cache() {
     assert_eq!(entries(dir.path()).len(), 1);
 }
 
+/// A cache directory holding the one entry of the misbehave guest, compiled
+/// by a runtime under `limits`; the guest's bytes; the entry.
+fn one_entry(limits: Limits) -> (tempfile::TempDir, Vec<u8>, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = misbehave_wasm();
+    load(&runtime(limits, dir.path(), 4), &wasm);
+    let [entry] = entries(dir.path()).try_into().unwrap();
+    (dir, wasm, entry)
+}
+
 /// Something that happens to an entry's bytes.
 type Damage = fn(&mut Vec<u8>);
 
 #[test]
 fn a_corrupt_or_torn_entry_is_ignored_and_replaced() {
-    let dir = tempfile::tempdir().unwrap();
-    let wasm = misbehave_wasm();
+    let (dir, wasm, entry) = one_entry(small_limits());
     let runtime = runtime(small_limits(), dir.path(), 4);
-    load(&runtime, &wasm);
-    let [entry] = entries(dir.path()).try_into().unwrap();
     let damages: [(&str, Damage); 3] = [
         ("a flipped byte", |bytes| {
             let middle = bytes.len() / 2;
@@ -95,11 +102,8 @@ fn a_corrupt_or_torn_entry_is_ignored_and_replaced() {
 
 #[test]
 fn an_entry_of_another_engine_configuration_is_ignored_and_replaced() {
-    let dir = tempfile::tempdir().unwrap();
-    let wasm = misbehave_wasm();
+    let (dir, wasm, small_entry) = one_entry(small_limits());
     let small = runtime(small_limits(), dir.path(), 4);
-    load(&small, &wasm);
-    let [small_entry] = entries(dir.path()).try_into().unwrap();
     let default = runtime(Limits::default(), dir.path(), 4);
     assert!(!load(&default, &wasm).from_cache());
     let default_entry = entries(dir.path())

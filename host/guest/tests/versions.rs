@@ -6,10 +6,18 @@ mod support;
 
 use std::sync::Arc;
 use support::{FakeHost, invite, misbehave_wasm, small_limits};
-use switchyard_guest::{Event, GuestConfig, HostApi, Runtime, Value, WitVersion, bundled};
+use switchyard_guest::{Event, Guest, GuestConfig, HostApi, Runtime, Value, WitVersion, bundled};
 
-fn draft_wasm() -> Vec<u8> {
-    std::fs::read(env!("SWITCHYARD_GUEST_DRAFT")).expect("the build script built the draft guest")
+/// The draft guest, loaded; the runtime is returned to keep its deadline
+/// thread alive.
+fn draft() -> (Runtime, Guest) {
+    let wasm = std::fs::read(env!("SWITCHYARD_GUEST_DRAFT"))
+        .expect("the build script built the draft guest");
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let guest = runtime
+        .load("draft", &wasm, GuestConfig::default())
+        .unwrap();
+    (runtime, guest)
 }
 
 #[test]
@@ -28,10 +36,7 @@ fn the_bundled_guests_target_the_current_version() {
 
 #[test]
 fn a_draft_guest_handles_calls_through_the_same_imports() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("draft", &draft_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = draft();
     assert_eq!(guest.wit_version(), WitVersion::V0_1);
     let host = Arc::new(FakeHost::default());
     let mut call = guest.instantiate(host.clone()).unwrap();
@@ -52,10 +57,7 @@ fn a_draft_guest_handles_calls_through_the_same_imports() {
 
 #[test]
 fn a_draft_guest_serves_control_values_and_faults() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("draft", &draft_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = draft();
     let mut control = guest.instantiate(Arc::new(FakeHost::default())).unwrap();
     let params = vec![
         Value::Int(7),

@@ -39,6 +39,8 @@ pub struct Config {
     pub records: RecordsConfig,
     /// `[recording]`: where rooms are recorded.
     pub recording: RecordingConfig,
+    /// `[guest_cache]`: compiled guests kept on disk.
+    pub guest_cache: GuestCacheConfig,
     /// `[guests.<name>]`: the guests to load. The embedded `webconference` is
     /// always listed, with an empty config table unless the file sets one; a
     /// guest's table holds only what the file sets, and the guest supplies its
@@ -222,6 +224,22 @@ pub struct RecordingConfig {
     pub max_active: usize,
 }
 
+/// `[guest_cache]`: compiled guests kept on disk, so that a restart does not
+/// compile them again.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuestCacheConfig {
+    /// Whether compiled guests are kept.
+    pub enabled: bool,
+    /// Their directory (relative to the config file), created when first
+    /// written. Unset: `switchyard/components` in the user's cache directory
+    /// (`$XDG_CACHE_HOME`, else `~/.cache`).
+    pub dir: Option<PathBuf>,
+    /// The most compiled guests kept (1 to 1000); past it the least recently
+    /// used go.
+    pub max_entries: usize,
+}
+
 /// `[guests.<name>]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -250,6 +268,7 @@ impl Default for Config {
             routing: RoutingConfig::default(),
             records: RecordsConfig::default(),
             recording: RecordingConfig::default(),
+            guest_cache: GuestCacheConfig::default(),
             guests: default_guests(),
         }
     }
@@ -330,6 +349,16 @@ impl Default for RecordingConfig {
         RecordingConfig {
             dir: None,
             max_active: 32,
+        }
+    }
+}
+
+impl Default for GuestCacheConfig {
+    fn default() -> Self {
+        GuestCacheConfig {
+            enabled: true,
+            dir: None,
+            max_entries: 16,
         }
     }
 }
@@ -473,6 +502,7 @@ impl Config {
             &mut self.media.prompts_dir,
             &mut self.records.stats_dir,
             &mut self.recording.dir,
+            &mut self.guest_cache.dir,
         ]
         .into_iter()
         .flatten()
@@ -582,6 +612,9 @@ impl Config {
         }
         if !(1..=10_000).contains(&self.recording.max_active) {
             return fail("recording.max_active", "must be 1 to 10000".to_owned());
+        }
+        if !(1..=1000).contains(&self.guest_cache.max_entries) {
+            return fail("guest_cache.max_entries", "must be 1 to 1000".to_owned());
         }
         if !(1..=10_000).contains(&self.limits.call_deadline_ms) {
             return fail("limits.call_deadline_ms", "must be 1 to 10000".to_owned());
@@ -971,6 +1004,10 @@ mod tests {
             (
                 "[recording]\nmax_active = 0\n",
                 "recording.max_active: must be 1 to 10000",
+            ),
+            (
+                "[guest_cache]\nmax_entries = 0\n",
+                "guest_cache.max_entries: must be 1 to 1000",
             ),
             (
                 "[recording]\ndir = \"/no/such/dir\"\n",

@@ -18,7 +18,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
-use switchyard_guest::{Guest, GuestConfig, Limits, RecordFiles, Runtime, bundled};
+use switchyard_guest::{CompileCache, Guest, GuestConfig, Limits, RecordFiles, Runtime, bundled};
 use switchyard_media::WorkerConfig;
 use switchyard_net::{Resolver, SipSockets, SocketsConfig};
 use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits, SessionTimers};
@@ -46,7 +46,8 @@ pub async fn run(
         memory_bytes: config.limits.memory_mb as usize * 1024 * 1024,
         max_instances: call_instances.saturating_add(control_instances),
         ..Limits::default()
-    })?;
+    })?
+    .with_cache(compile_cache(&config));
     let guest = Arc::new(load_guest(&runtime, &config, &config.routing.guest)?);
 
     let user_agent = format!("Switchyard {}", env!("CARGO_PKG_VERSION"));
@@ -237,6 +238,23 @@ async fn bind_sip(config: &Config, user_agent: &str) -> anyhow::Result<SipSocket
     }
 }
 
+/// The cache of compiled guests `[guest_cache]` asks for, if any.
+fn compile_cache(config: &Config) -> Option<CompileCache> {
+    let cache = &config.guest_cache;
+    if !cache.enabled {
+        return None;
+    }
+    let Some(dir) = cache.dir.clone().or_else(CompileCache::default_dir) else {
+        warn!(
+            "guest_cache: neither $XDG_CACHE_HOME nor $HOME is set and guest_cache.dir is not; \
+             guests are compiled at every start"
+        );
+        return None;
+    };
+    info!("guest_cache: compiled guests kept in {}", dir.display());
+    Some(CompileCache::new(dir, cache.max_entries))
+}
+
 /// Compiles the guest `name`: its configured file, else the embedded one.
 fn load_guest(runtime: &Runtime, config: &Config, name: &str) -> anyhow::Result<Guest> {
     let entry = config
@@ -263,7 +281,19 @@ fn load_guest(runtime: &Runtime, config: &Config, name: &str) -> anyhow::Result<
     let guest_config = Config::guest_config(entry)
         .collect::<GuestConfig>()
         .with_records(records);
-    Ok(runtime.load(name, &wasm, guest_config)?)
+    let started = std::time::Instant::now();
+    let guest = runtime.load(name, &wasm, guest_config)?;
+    info!(
+        "guest {name}: {}, {} in {} ms",
+        guest.wit_version(),
+        if guest.from_cache() {
+            "taken from the compile cache"
+        } else {
+            "compiled"
+        },
+        started.elapsed().as_millis()
+    );
+    Ok(guest)
 }
 
 /// A seed for SIP tags, branches and RTP SSRCs: unpredictable to peers, so

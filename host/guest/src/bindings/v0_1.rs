@@ -19,14 +19,20 @@ wasmtime::component::bindgen!({
 use exports::switchyard::call::control;
 use switchyard::call::{log, rooms, signaling};
 
-impl From<signaling::Credentials> for current::signaling::Credentials {
-    fn from(c: signaling::Credentials) -> Self {
-        current::signaling::Credentials {
-            username: c.username,
-            password: c.password,
+/// `From` between two records with the same fields of the same types.
+macro_rules! same_fields {
+    ($from:path => $to:path { $($field:ident),* }) => {
+        impl From<$from> for $to {
+            fn from(value: $from) -> Self {
+                Self { $($field: value.$field),* }
+            }
         }
-    }
+    };
 }
+
+same_fields!(signaling::Credentials => current::signaling::Credentials { username, password });
+same_fields!(rooms::JoinOptions => current::rooms::JoinOptions { number, reason, participant_id });
+same_fields!(control::Fault => current_control::Fault { code, message });
 
 impl From<signaling::DialRequest> for current::signaling::DialRequest {
     fn from(r: signaling::DialRequest) -> Self {
@@ -42,16 +48,6 @@ impl From<signaling::DialRequest> for current::signaling::DialRequest {
     }
 }
 
-impl From<rooms::JoinOptions> for current::rooms::JoinOptions {
-    fn from(o: rooms::JoinOptions) -> Self {
-        current::rooms::JoinOptions {
-            number: o.number,
-            reason: o.reason,
-            participant_id: o.participant_id,
-        }
-    }
-}
-
 impl From<log::Level> for current::log::Level {
     fn from(level: log::Level) -> Self {
         match level {
@@ -60,15 +56,6 @@ impl From<log::Level> for current::log::Level {
             log::Level::Info => current::log::Level::Info,
             log::Level::Warn => current::log::Level::Warn,
             log::Level::Error => current::log::Level::Error,
-        }
-    }
-}
-
-impl From<control::Fault> for current_control::Fault {
-    fn from(fault: control::Fault) -> Self {
-        current_control::Fault {
-            code: fault.code,
-            message: fault.message,
         }
     }
 }
