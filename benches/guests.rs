@@ -12,6 +12,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use switchyard_guest::{CompileCache, Event, GuestConfig, Limits, Runtime, TalkState, bundled};
 
+// The fake host of the runtime's tests; the bench uses only part of the module.
+#[allow(dead_code)]
 #[path = "../host/guest/tests/support/mod.rs"]
 mod support;
 

@@ -11,6 +11,7 @@
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use wasmtime::Engine;
@@ -132,8 +133,8 @@ impl CompileCache {
         entry.extend_from_slice(&Sha256::digest(&serialized));
         entry.extend_from_slice(&serialized);
         fs::create_dir_all(&self.dir)?;
-        let aside = tempfile::NamedTempFile::new_in(&self.dir)?;
-        fs::write(aside.path(), &entry)?;
+        let mut aside = tempfile::NamedTempFile::new_in(&self.dir)?;
+        aside.write_all(&entry)?;
         aside.persist(path)?;
         self.evict()?;
         Ok(())

@@ -7,7 +7,7 @@ use crate::values::{ValueTree, from_tree, to_tree};
 use crate::{Event, Fault, InviteInfo, Value, WitVersion};
 use switchyard_value::TreeError;
 use wasmtime::Store;
-use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 
 /// A component linked against the host's imports of its version, ready to be
 /// instantiated per call.
@@ -18,7 +18,6 @@ pub(crate) enum AppPre {
 
 /// The linker with the host's imports for every supported version.
 pub(crate) fn add_to_linker(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
-    use wasmtime::component::HasSelf;
     v0_1::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
     v0_2::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)
 }
