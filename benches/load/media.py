@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Media load benchmark: thousands of G.711 participants in rooms of 10, on loopback.
+"""Media load benchmark: thousands of G.711 or Opus participants in rooms of 10, on loopback.
 
 Each run starts the release binary with a generated config (free ports, an RTP
 port range and instance limit for the load, session timers and RTP timeouts out
 of the way), and runs the rtpload generator against it: one SIP call per
-participant into rooms of 10 (Request-URI 000777<room>), then 20 ms PCMU from
-every participant (2 talkers per room send a tone, the others mu-law silence,
-as phones without VAD/DTX do) for --warmup seconds and --duration more. Over
-the measured interval it samples the server's CPU (utime+stime) and, at its
-end, its RSS, and reports per run and as medians over the runs, per size:
+participant into rooms of 10 (Request-URI 000777<room>), then 20 ms frames of
+--codec from every participant: PCMU (the default) or, with --codec opus, Opus
+at 48 kHz (payload type 111, in-band FEC asked for; the generator stops if the
+server answers another codec). Two talkers per room send a tone, the others
+digital silence, as phones without VAD/DTX do, for --warmup seconds and
+--duration more. Over the measured interval it samples the server's CPU
+(utime+stime) and, at its end, its RSS, and reports per run and as medians over
+the runs, per size:
 
   - server CPU in microseconds per participant-second, and per participant-second
     actually delivered (50 packets received; the same unless the server skipped ticks),
@@ -23,8 +26,9 @@ end, its RSS, and reports per run and as medians over the runs, per size:
     received or sent over the measured interval.
 
 Usage: benches/load/media.py [--participants 500,1000,2000,4000] [--runs 3]
-       [--warmup 10] [--duration 30] [--binary target/release/switchyard]
-       [--generator target/release/rtpload] [--syscalls]
+       [--warmup 10] [--duration 30] [--codec pcmu|opus]
+       [--binary target/release/switchyard] [--generator target/release/rtpload]
+       [--syscalls]
 Build first: cargo build --release -p switchyard -p rtpload
 """
 
@@ -94,7 +98,7 @@ def run_once(args, participants, number):
         generator = subprocess.Popen(
             [args.generator, "--sip", f"127.0.0.1:{sip}", "--participants", str(participants),
              "--warmup-s", str(args.warmup), "--duration-s", str(args.duration),
-             "--setup-rate", str(SETUP_RATE)],
+             "--setup-rate", str(SETUP_RATE), "--codec", args.codec],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
         limit = 2 * participants / SETUP_RATE + args.warmup + args.duration + 90
         watchdog = threading.Timer(limit, generator.kill)
@@ -139,7 +143,7 @@ def run_once(args, participants, number):
         "ticks_late_pct": 100 * (stats1["ticks_late_over_20ms"] - stats0["ticks_late_over_20ms"])
         / max(ticks, 1),
     }
-    print(f"run {number}, {participants} participants: {n} calls up, "
+    print(f"run {number}, {participants} {args.codec} participants: {n} calls up, "
           f"{figures['cpu_us']:.0f} us CPU/participant-s ({(cpu1 - cpu0) / (t1 - t0):.2f} cores; "
           f"{figures['delivered_us']:.0f} per delivered participant-s), "
           f"{figures['late_pct']:.3f}% > 20 ms late, {figures['rss_kib']:.1f} KiB RSS/participant "
@@ -159,6 +163,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=10, help="seconds before measuring")
     parser.add_argument("--duration", type=int, default=30, help="seconds measured")
+    parser.add_argument("--codec", choices=("pcmu", "opus"), default="pcmu",
+                        help="what every participant offers and sends")
     parser.add_argument("--binary", default="target/release/switchyard")
     parser.add_argument("--generator", default="target/release/rtpload")
     parser.add_argument("--syscalls", action="store_true",
@@ -171,7 +177,8 @@ def main():
         if not os.path.exists(path):
             sys.exit(f"{path} is missing: run cargo build --release -p switchyard -p rtpload")
     results = {n: [run_once(args, n, r + 1) for r in range(args.runs)] for n in sizes}
-    print(f"\nmedians of {args.runs} runs, {args.duration} s measured after {args.warmup} s:")
+    print(f"\nmedians of {args.runs} runs of {args.codec}, "
+          f"{args.duration} s measured after {args.warmup} s:")
     print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} "
           f"{'lost':>6} {'missing':>8} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11} "
           f"{'syscalls/pkt':>12}")

@@ -2,8 +2,11 @@
 //!
 //! It calls the server once per participant over SIP (UDP), into rooms of
 //! `--room-size` by the webconference's direct-room prefix (`000777<room>`), then
-//! has every participant send 20 ms PCMU on absolute deadlines: `--talkers` per
-//! room a tone, the others μ-law silence (phones without VAD or DTX). It reads
+//! has every participant send 20 ms frames of `--codec` (PCMU, or Opus at 48 kHz)
+//! on absolute deadlines: `--talkers` per room a tone, the others digital silence
+//! (phones without VAD or DTX), a second of frames encoded at start-up and sent
+//! over and over. It stops when the server takes none of the calls or answers
+//! another codec than the one offered. It reads
 //! what the server sends back and, after `--warmup-s`, tallies it for
 //! `--duration-s`: packets received, lost (by sequence number), and late (more
 //! than 20 ms behind their stream's schedule, by the kernel's receive stamps).
@@ -19,21 +22,40 @@ mod sip;
 mod stream;
 mod sys;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use std::io;
 use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
 use std::process::ExitCode;
 use std::time::Duration;
+use switchyard_media::Codec;
 
 /// Socket buffer size asked for (the kernel caps it at `net.core.[rw]mem_max`).
 const SOCKET_BUFFER: i32 = 4 << 20;
 /// INVITEs without a final response at once.
 const SETUP_WINDOW: usize = 64;
 
+/// The codecs the generator sends.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CodecName {
+    /// G.711 μ-law, 8 kHz.
+    Pcmu,
+    /// Opus, 48 kHz.
+    Opus,
+}
+
+impl From<CodecName> for Codec {
+    fn from(name: CodecName) -> Self {
+        match name {
+            CodecName::Pcmu => Codec::Pcmu,
+            CodecName::Opus => Codec::Opus,
+        }
+    }
+}
+
 /// Command-line options.
 #[derive(Debug, Parser)]
 #[command(
-    about = "SIP calls into conference rooms, each sending 20 ms PCMU; counts what comes back"
+    about = "SIP calls into conference rooms, each sending 20 ms PCMU or Opus; counts what comes back"
 )]
 struct Args {
     /// The server's SIP address (UDP, IPv4).
@@ -63,6 +85,9 @@ struct Args {
     /// Participants sharing one RTP socket.
     #[arg(long, default_value_t = 250)]
     per_socket: usize,
+    /// The codec offered and sent.
+    #[arg(long, value_enum, default_value_t = CodecName::Pcmu)]
+    codec: CodecName,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +98,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Why the server's answers to calls offering `codec` leave nothing to measure:
+/// no call was established, or one was answered with another payload type.
+fn refusal(codec: Codec, dialogs: &[Option<sip::Dialog>]) -> Option<String> {
+    let name = codec.encoding_name();
+    if dialogs.iter().flatten().next().is_none() {
+        return Some(format!(
+            "the server established none of the {} calls offering {name}",
+            dialogs.len()
+        ));
+    }
+    let other = dialogs
+        .iter()
+        .flatten()
+        .find(|dialog| dialog.payload_type != codec.payload_type())?;
+    Some(format!(
+        "the server answered payload type {} to an offer of {} ({name}): it did not accept {name}",
+        other.payload_type,
+        codec.payload_type(),
+    ))
 }
 
 fn run(args: &Args) -> io::Result<()> {
@@ -101,8 +147,13 @@ fn run(args: &Args) -> io::Result<()> {
             rtp: addresses[i / args.per_socket],
         })
         .collect();
-    let agent = sip::Agent::new(args.sip)?;
+    let codec = Codec::from(args.codec);
+    let agent = sip::Agent::new(args.sip, codec)?;
     let dialogs = agent.establish(&offers, args.setup_rate, SETUP_WINDOW)?;
+    if let Some(reason) = refusal(codec, &dialogs) {
+        let hung_up = agent.hang_up(&offers, &dialogs, args.setup_rate)?;
+        return Err(io::Error::other(format!("{reason} (hung up {hung_up})")));
+    }
     let participants: Vec<media::Participant> = dialogs
         .iter()
         .enumerate()
@@ -123,6 +174,7 @@ fn run(args: &Args) -> io::Result<()> {
     let totals = media::run(
         &sockets,
         &participants,
+        codec,
         Duration::from_secs(args.warmup_s),
         duration,
         |mark| println!("{mark}"),

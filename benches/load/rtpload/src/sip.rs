@@ -4,6 +4,7 @@
 use std::io;
 use std::net::{SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant};
+use switchyard_media::Codec;
 
 /// How long an INVITE waits for a final response before it is sent again.
 const RETRANSMIT_AFTER: Duration = Duration::from_secs(1);
@@ -28,6 +29,8 @@ pub struct Offer {
 pub struct Dialog {
     /// The server's RTP address for the call (its answer's SDP).
     pub media: SocketAddrV4,
+    /// The payload type the server answered (the first of its `m=audio` line).
+    pub payload_type: u8,
     to_tag: String,
 }
 
@@ -37,6 +40,7 @@ pub struct Agent {
     server: SocketAddrV4,
     local: SocketAddrV4,
     tag: String,
+    codec: Codec,
 }
 
 /// A setup's progress for one offer.
@@ -48,8 +52,8 @@ enum Progress {
 }
 
 impl Agent {
-    /// An agent on a fresh loopback port, calling `server`.
-    pub fn new(server: SocketAddrV4) -> io::Result<Self> {
+    /// An agent on a fresh loopback port, calling `server` and offering `codec` alone.
+    pub fn new(server: SocketAddrV4, codec: Codec) -> io::Result<Self> {
         let socket = UdpSocket::bind("127.0.0.1:0")?;
         socket.set_read_timeout(Some(Duration::from_millis(2)))?;
         let local = match socket.local_addr()? {
@@ -61,6 +65,7 @@ impl Agent {
             server,
             local,
             tag: std::process::id().to_string(),
+            codec,
         })
     }
 
@@ -124,9 +129,12 @@ impl Agent {
             }
             // A retransmitted 200 (its ACK lost) is acknowledged again.
             self.ack(response.index, offer.room, response.to_tag, response.status)?;
-            if let (Progress::Invited { .. }, Some(media)) = (&state, response.media) {
+            if let (Progress::Invited { .. }, Some((media, payload_type))) =
+                (&state, response.media)
+            {
                 *state = Progress::Answered(Dialog {
                     media,
+                    payload_type,
                     to_tag: response.to_tag.to_owned(),
                 });
                 (open, done) = (open - 1, done + 1);
@@ -190,12 +198,7 @@ impl Agent {
     }
 
     fn invite(&self, index: usize, offer: Offer) -> io::Result<()> {
-        let sdp = format!(
-            "v=0\r\no=- {index} 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n\
-             m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n",
-            ip = offer.rtp.ip(),
-            port = offer.rtp.port(),
-        );
+        let sdp = offer_sdp(index, offer.rtp, self.codec);
         let request = self.request("INVITE", "INVITE1", index, offer.room, "", &sdp);
         self.socket.send_to(request.as_bytes(), self.server)?;
         Ok(())
@@ -256,8 +259,8 @@ struct Response<'a> {
     index: usize,
     method: &'a str,
     to_tag: &'a str,
-    /// The answer's RTP address, when it has SDP.
-    media: Option<SocketAddrV4>,
+    /// The answer's RTP address and payload type, when it has SDP.
+    media: Option<(SocketAddrV4, u8)>,
 }
 
 impl<'a> Response<'a> {
@@ -298,22 +301,42 @@ impl<'a> Response<'a> {
     }
 }
 
-/// The `c=` address and first `m=audio` port of an SDP body.
-fn sdp_media(body: &str) -> Option<SocketAddrV4> {
+/// Call `index`'s SDP offer: `codec` alone, in 20 ms packets, to be sent to `rtp`.
+fn offer_sdp(index: usize, rtp: SocketAddrV4, codec: Codec) -> String {
+    let (ip, port, pt) = (rtp.ip(), rtp.port(), codec.payload_type());
+    let channels = match codec.sdp_channels() {
+        1 => String::new(),
+        n => format!("/{n}"),
+    };
+    let fmtp = if codec == Codec::Opus {
+        format!("a=fmtp:{pt} useinbandfec=1\r\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "v=0\r\no=- {index} 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP {pt}\r\na=rtpmap:{pt} {name}/{rate}{channels}\r\n\
+         {fmtp}a=ptime:20\r\n",
+        name = codec.encoding_name(),
+        rate = codec.clock_rate(),
+    )
+}
+
+/// The `c=` address, and the first `m=audio` line's port and payload type, of an SDP body.
+fn sdp_media(body: &str) -> Option<(SocketAddrV4, u8)> {
     let ip = body
         .lines()
         .find_map(|l| l.strip_prefix("c=IN IP4 "))?
         .trim()
         .parse()
         .ok()?;
-    let port = body
+    let mut media = body
         .lines()
         .find_map(|l| l.strip_prefix("m=audio "))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(SocketAddrV4::new(ip, port))
+        .split_whitespace();
+    let port = media.next()?.parse().ok()?;
+    let payload_type = media.nth(1)?.parse().ok()?;
+    Some((SocketAddrV4::new(ip, port), payload_type))
 }
 
 #[cfg(test)]
@@ -335,6 +358,26 @@ mod tests {
             ),
             (200, 42, "INVITE", "abc")
         );
-        assert_eq!(response.media, Some("127.0.0.1:20000".parse().unwrap()));
+        assert_eq!(
+            response.media,
+            Some(("127.0.0.1:20000".parse().unwrap(), 0))
+        );
+    }
+
+    #[test]
+    fn offers_opus_alone_and_reads_the_answers_payload_type() {
+        let sdp = offer_sdp(7, "127.0.0.1:4000".parse().unwrap(), Codec::Opus);
+        assert!(sdp.ends_with(
+            "m=audio 4000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n\
+             a=fmtp:111 useinbandfec=1\r\na=ptime:20\r\n"
+        ));
+        let pcmu = offer_sdp(7, "127.0.0.1:4000".parse().unwrap(), Codec::Pcmu);
+        assert!(pcmu.ends_with("m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n"));
+        let answer = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 20002 RTP/AVP 111\r\n\
+                      a=rtpmap:111 opus/48000/2\r\n";
+        assert_eq!(
+            sdp_media(answer),
+            Some(("127.0.0.1:20002".parse().unwrap(), 111))
+        );
     }
 }

@@ -1,19 +1,22 @@
 //! What one participant receives: its lateness against the stream's own 20 ms
 //! schedule, and its losses by sequence number.
 
-/// Nanoseconds of one sample at PCMU's 8 kHz clock.
-const NS_PER_SAMPLE: i64 = 125_000;
+/// Nanoseconds in a second.
+const NS_PER_S: i64 = 1_000_000_000;
 /// A packet is late when it arrives more than this after its schedule.
 pub const LATE_NS: i64 = 20_000_000;
 
 /// One received RTP stream.
 ///
 /// Its schedule is set by its RTP timestamps: a packet of timestamp `t` is due at
-/// `anchor + (t - t0) / 8 kHz`, where `anchor` is the arrival of the stream's
+/// `anchor + (t - t0) / clock`, with the codec's RTP clock (8 kHz for PCMU, 48 kHz
+/// for Opus), where `anchor` is the arrival of the stream's
 /// earliest packet relative to that schedule (a packet that comes earlier than its
 /// due time moves the anchor to it). Lateness is arrival minus due time.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Stream {
+    /// The RTP clock rate in Hz.
+    clock_hz: i64,
     /// The first packet's RTP timestamp, the schedule's origin.
     origin_ts: Option<u32>,
     /// When a packet of timestamp `origin_ts` was due, in ns since the epoch.
@@ -29,6 +32,19 @@ pub struct Stream {
 }
 
 impl Stream {
+    /// A stream that has received nothing yet, whose RTP timestamps count `clock_hz`.
+    pub fn new(clock_hz: u32) -> Self {
+        Stream {
+            clock_hz: i64::from(clock_hz),
+            origin_ts: None,
+            anchor_ns: 0,
+            last_seq: 0,
+            received: 0,
+            late: 0,
+            tallied_seqs: None,
+        }
+    }
+
     /// Takes an RTP packet (`bytes`, of at least 12) that arrived at `arrived_ns`;
     /// it counts in the tallies when `tally`. Shorter datagrams are ignored.
     pub fn record(&mut self, bytes: &[u8], arrived_ns: i64, tally: bool) {
@@ -44,7 +60,8 @@ impl Stream {
         });
         // Signed differences: either way across a wraparound.
         let samples = i64::from(ts.wrapping_sub(origin) as i32);
-        let due_ns = self.anchor_ns + samples * NS_PER_SAMPLE;
+        // At most 2^31 samples of 1e9 ns: within an i64, and exact to the ns.
+        let due_ns = self.anchor_ns + samples * NS_PER_S / self.clock_hz;
         let mut lateness = arrived_ns - due_ns;
         if lateness < 0 {
             self.anchor_ns += lateness;
@@ -96,7 +113,7 @@ mod tests {
 
     #[test]
     fn on_schedule_is_not_late_and_a_late_packet_is() {
-        let mut stream = Stream::default();
+        let mut stream = Stream::new(8000);
         for k in 0..10u16 {
             let extra = if k == 5 { 25 * MS } else { 0 };
             stream.record(
@@ -112,8 +129,26 @@ mod tests {
     }
 
     #[test]
+    fn lateness_follows_a_48_khz_clock_without_drift() {
+        let mut stream = Stream::new(48_000);
+        for k in 0..3000u16 {
+            stream.record(&packet(k, u32::from(k) * 960), i64::from(k) * 20 * MS, true);
+        }
+        assert_eq!(stream.late(), 0);
+        // A minute on (2,880,000 samples, where 20,833 ns a sample would be 1 ms off), 19.9 ms
+        // behind is on time and 20.1 ms late.
+        stream.record(&packet(3000, 3000 * 960), 60_000 * MS + 19_900_000, true);
+        assert_eq!(stream.late(), 0);
+        stream.record(&packet(3001, 3001 * 960), 60_020 * MS + 20_100_000, true);
+        assert_eq!(
+            (stream.received(), stream.late(), stream.lost()),
+            (3002, 1, 0)
+        );
+    }
+
+    #[test]
     fn an_early_packet_moves_the_schedule() {
-        let mut stream = Stream::default();
+        let mut stream = Stream::new(8000);
         stream.record(&packet(0, 0), 30 * MS, true);
         stream.record(&packet(1, 160), 20 * MS, true);
         // Due at 20 ms + 40 ms: 21 ms later is late, though only 11 ms after the first schedule.
@@ -123,16 +158,16 @@ mod tests {
 
     #[test]
     fn losses_count_across_a_sequence_wraparound() {
-        let mut stream = Stream::default();
+        let mut stream = Stream::new(8000);
         for (seq, ts) in [(65534u16, 0u32), (65535, 160), (1, 480)] {
-            stream.record(&packet(seq, ts), i64::from(ts) * NS_PER_SAMPLE, true);
+            stream.record(&packet(seq, ts), i64::from(ts) * 125_000, true);
         }
         assert_eq!((stream.received(), stream.lost()), (3, 1));
     }
 
     #[test]
     fn untallied_packets_set_the_schedule_only() {
-        let mut stream = Stream::default();
+        let mut stream = Stream::new(8000);
         stream.record(&packet(0, 0), 0, false);
         stream.record(&packet(1, 160), 50 * MS, true);
         assert_eq!((stream.received(), stream.late(), stream.lost()), (1, 1, 0));

@@ -10,8 +10,6 @@ use std::ops::Range;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Bytes of one outgoing packet: a 12-byte RTP header and 160 bytes of PCMU.
-pub const PACKET_LEN: usize = 172;
 /// The most messages one `sendmmsg` or `recvmmsg` takes (the kernel's `UIO_MAXIOV`).
 pub const MAX_BATCH: usize = 1024;
 /// Room for one incoming datagram; a longer one is truncated (and still counted).
@@ -72,31 +70,43 @@ fn empty_iovec() -> libc::iovec {
 }
 
 /// One packet per stream, each with its destination, for `sendmmsg`. Callers
-/// write the packets in place between sends.
+/// write the packets in place between sends: each has a buffer of the same room
+/// and a length of its own.
 pub struct Outgoing {
-    packets: Box<[[u8; PACKET_LEN]]>,
+    /// The packets' buffers, `room` bytes apart.
+    packets: Box<[u8]>,
+    room: usize,
+    lengths: Box<[usize]>,
     destinations: Box<[libc::sockaddr_in]>,
     iovecs: Box<[libc::iovec]>,
     headers: Box<[libc::mmsghdr]>,
 }
 
 impl Outgoing {
-    /// One packet per `(packet, destination)`, in order.
-    pub fn new(streams: impl ExactSizeIterator<Item = ([u8; PACKET_LEN], SocketAddrV4)>) -> Self {
-        let count = streams.len();
-        let (packets, destinations): (Vec<_>, Vec<_>) =
-            streams.map(|(packet, to)| (packet, sockaddr(to))).unzip();
+    /// One packet of at most `room` bytes per destination, in order, each empty
+    /// until [`write`](Self::write) fills it.
+    pub fn new(room: usize, destinations: impl ExactSizeIterator<Item = SocketAddrV4>) -> Self {
+        let count = destinations.len();
         Outgoing {
-            packets: packets.into(),
-            destinations: destinations.into(),
+            packets: vec![0; count * room].into(),
+            room,
+            lengths: vec![0; count].into(),
+            destinations: destinations.map(sockaddr).collect(),
             iovecs: (0..count).map(|_| empty_iovec()).collect(),
             headers: (0..count).map(|_| empty_header()).collect(),
         }
     }
 
-    /// The packet of stream `index`, to change before its next send.
-    pub fn packet_mut(&mut self, index: usize) -> &mut [u8; PACKET_LEN] {
-        &mut self.packets[index]
+    /// Changes the packet of stream `index` before its next send: `write` gets its
+    /// whole buffer, as the last write left it, and returns the packet's new length.
+    ///
+    /// # Panics
+    /// If that length is more than the buffer's room.
+    pub fn write(&mut self, index: usize, write: impl FnOnce(&mut [u8]) -> usize) {
+        let start = index * self.room;
+        let len = write(&mut self.packets[start..start + self.room]);
+        assert!(len <= self.room, "a packet of at most {} bytes", self.room);
+        self.lengths[index] = len;
     }
 
     /// Sends the packets of `range` (at most [`MAX_BATCH`]) from `socket`, without
@@ -105,8 +115,8 @@ impl Outgoing {
         assert!(range.len() <= MAX_BATCH, "a batch of at most {MAX_BATCH}");
         for i in range.clone() {
             self.iovecs[i] = libc::iovec {
-                iov_base: self.packets[i].as_mut_ptr().cast(),
-                iov_len: PACKET_LEN,
+                iov_base: self.packets[i * self.room..].as_mut_ptr().cast(),
+                iov_len: self.lengths[i],
             };
             let header = &mut self.headers[i].msg_hdr;
             header.msg_name = (&raw mut self.destinations[i]).cast();
@@ -119,7 +129,8 @@ impl Outgoing {
         while sent < range.end {
             let headers = &mut self.headers[sent..range.end];
             // SAFETY: every header in `headers` points at this struct's own destination,
-            // iovec and packet of the same index, all alive and unmoved for the call.
+            // iovec and packet of the same index, all alive and unmoved for the call; each
+            // iovec's length is within its packet's buffer (`write` checks it).
             let result = unsafe {
                 libc::sendmmsg(
                     socket.as_raw_fd(),
