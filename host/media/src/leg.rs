@@ -99,8 +99,10 @@ pub(crate) struct Leg {
     /// Its stream comes from its room's shared encoder, not `outbound` (see
     /// [`SharedEncoders`]).
     pub(crate) on_shared: bool,
-    /// It has been sent a frame.
-    pub(crate) stream_started: bool,
+    /// Its next frame begins a new passage of what it hears: its first, or its first in the
+    /// room it just entered. Its far end cannot tell the shared stream's state taking over
+    /// there from the cut itself.
+    pub(crate) at_cut: bool,
     /// Decodes what the leg receives, to the room's rate.
     inbound: RoomDecoder,
     /// The source the leg takes packets from and sends its own to.
@@ -163,7 +165,7 @@ impl Leg {
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
             outbound: RoomEncoder::new(params.codec, &params.opus, rate),
             on_shared: false,
-            stream_started: false,
+            at_cut: true,
             inbound: RoomDecoder::new(params.codec, rate),
             params,
             place: Place::Alone,
@@ -528,10 +530,10 @@ impl Leg {
     /// The Opus parameters of the room's shared stream this leg takes this tick, if it takes
     /// it: it hears the plain mix (nothing of its own summed, no prompt), its codec keeps state
     /// that can be handed over, and its far end cannot tell a jump to the shared stream (it is
-    /// on it already, its stream starts now, or the room is `quiet`).
+    /// on it already, it is [`at_cut`](Self::at_cut), or the room is `quiet`).
     pub(crate) fn shared_stream(&self, quiet: bool) -> Option<OpusParams> {
         let plain = !self.summed && !self.has_overlay;
-        let unnoticed = self.on_shared || !self.stream_started || quiet;
+        let unnoticed = self.on_shared || self.at_cut || quiet;
         (plain && unnoticed && self.outbound.copies_state()).then(|| *self.outbound.opus())
     }
 

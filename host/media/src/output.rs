@@ -55,7 +55,7 @@ impl Output<'_> {
     /// completes (none, one or two, as its ptime asks).
     pub(crate) fn send(&mut self, id: LegId, leg: &mut Leg, payload: &[u8]) {
         let destination = leg.destination();
-        leg.stream_started = true;
+        leg.at_cut = false;
         let (transmits, stats) = (&mut *self.transmits, &mut *self.stats);
         leg.out.push(payload, self.pool, |packet| {
             queue(transmits, stats, id, destination, packet);

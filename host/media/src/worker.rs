@@ -346,6 +346,7 @@ impl Worker {
         self.shared_encoders.entry(room.clone()).or_default();
         if let Some(state) = self.legs.get_mut(&leg) {
             state.place = Place::Room(room);
+            state.at_cut = true;
         }
     }
 
