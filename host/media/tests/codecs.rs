@@ -7,7 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use switchyard_media::{Codec, LegId, LegParams, OpusParams, RoomId, Worker, WorkerConfig};
+use switchyard_media::{
+    Codec, Encoder, LegId, LegParams, OpusParams, RoomId, Worker, WorkerConfig,
+};
 
 const LEAD: Duration = Duration::from_millis(5);
 
@@ -79,7 +81,13 @@ fn opus_under_five_percent_loss_stays_steady() {
         ..WorkerConfig::default()
     };
     let mut worker = room(&[(talker, Codec::Opus), (listener, Codec::Pcmu)], config);
-    let mut peer = TonePeer::new(talker, Codec::Opus, 1000.0);
+    // A peer that sends in-band FEC, as we ask of Opus peers (`useinbandfec=1`).
+    let fec = OpusParams {
+        inband_fec: true,
+        ..OpusParams::default()
+    };
+    let mut peer = TonePeer::new(talker, Codec::Opus, 1000.0)
+        .with_encoder(Encoder::with_opus(Codec::Opus, &fec));
     let mut heard = Listener::new(listener, Codec::Pcmu);
     for frame in 0..200 {
         let packet = peer.next_packet();

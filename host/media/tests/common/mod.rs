@@ -203,6 +203,11 @@ impl TonePeer {
         packet
     }
 
+    /// The same peer encoding with `encoder` (one sending in-band FEC, say).
+    pub fn with_encoder(self, encoder: Encoder) -> Self {
+        TonePeer { encoder, ..self }
+    }
+
     /// Sends the next packet so that it arrives `lead` before the worker's next tick, and
     /// returns it.
     pub fn send(&mut self, worker: &mut Worker, lead: Duration) -> Vec<u8> {
