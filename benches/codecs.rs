@@ -38,6 +38,24 @@ fn encode(c: &mut Criterion) {
             })
         });
     }
+    // For a peer that decodes in-band FEC, which it is sent.
+    let frames: Vec<Vec<i16>> = (0..50)
+        .map(|i| frame(Codec::Opus.audio_rate(), i))
+        .collect();
+    let fec = OpusParams {
+        inband_fec: true,
+        ..OpusParams::default()
+    };
+    let mut encoder = Encoder::with_opus(Codec::Opus, &fec);
+    let mut out = Vec::new();
+    let mut i = 0;
+    group.bench_function("opus-fec", |b| {
+        b.iter(|| {
+            encoder.encode(&frames[i % frames.len()], &mut out);
+            i += 1;
+            black_box(out.len())
+        })
+    });
     group.finish();
 }
 

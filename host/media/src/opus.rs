@@ -11,10 +11,10 @@ use std::fmt;
 use unsafe_libopus::{
     OPUS_APPLICATION_VOIP, OPUS_BANDWIDTH_FULLBAND, OPUS_BANDWIDTH_MEDIUMBAND,
     OPUS_BANDWIDTH_NARROWBAND, OPUS_BANDWIDTH_SUPERWIDEBAND, OPUS_BANDWIDTH_WIDEBAND, OPUS_OK,
-    OPUS_SET_BITRATE_REQUEST, OPUS_SET_COMPLEXITY_REQUEST, OPUS_SET_INBAND_FEC_REQUEST,
-    OPUS_SET_MAX_BANDWIDTH_REQUEST, OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_VBR_REQUEST,
-    opus_decode, opus_decoder_create, opus_decoder_destroy, opus_encode, opus_encoder_create,
-    opus_encoder_destroy, opus_encoder_get_size, opus_packet_get_nb_samples, opus_repacketizer_cat,
+    OPUS_SET_BITRATE_REQUEST, OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_MAX_BANDWIDTH_REQUEST,
+    OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_VBR_REQUEST, opus_decode, opus_decoder_create,
+    opus_decoder_destroy, opus_encode, opus_encoder_create, opus_encoder_destroy,
+    opus_encoder_get_size, opus_packet_get_nb_samples, opus_repacketizer_cat,
     opus_repacketizer_create, opus_repacketizer_destroy, opus_repacketizer_init,
     opus_repacketizer_out,
 };
@@ -26,13 +26,6 @@ pub(crate) const OPUS_RATE: u32 = 48_000;
 /// Bit rate of what we send, unless the peer's `maxaveragebitrate` is lower: wideband speech
 /// with room for in-band FEC.
 const BITRATE: u32 = 32_000;
-/// The encoder's complexity (0–10; libopus defaults to 9) for a peer that takes no in-band
-/// FEC. From 7 up libopus runs a tonality analysis that nearly doubles the cost of a frame, for
-/// little gain on speech; a room encodes a frame per talker every 20 ms.
-const COMPLEXITY: i32 = 5;
-/// The complexity for a peer that decodes in-band FEC: libopus's default. Below 7 it codes
-/// none, and its choice of mode for FEC needs the analysis.
-const FEC_COMPLEXITY: i32 = 9;
 /// The loss the encoder protects against with in-band FEC, for a peer that uses it.
 const EXPECTED_LOSS_PERCENT: i32 = 5;
 
@@ -124,16 +117,15 @@ impl OpusEncoder {
     /// Sends what `params` ask from the next frame on; the stream's state carries on.
     pub(crate) fn configure(&mut self, params: &OpusParams) {
         let fec = i32::from(params.inband_fec);
-        let (loss, complexity) = if params.inband_fec {
-            (EXPECTED_LOSS_PERCENT, FEC_COMPLEXITY)
+        let loss = if params.inband_fec {
+            EXPECTED_LOSS_PERCENT
         } else {
-            (0, COMPLEXITY)
+            0
         };
         // SAFETY: the state is live; each request takes one i32.
         unsafe {
             unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_BITRATE_REQUEST, params.bitrate());
             unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_INBAND_FEC_REQUEST, fec);
-            unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_COMPLEXITY_REQUEST, complexity);
             unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_PACKET_LOSS_PERC_REQUEST, loss);
             unsafe_libopus::opus_encoder_ctl!(
                 self.0,
