@@ -1,12 +1,13 @@
 //! The command line: version, help, config checking, SEMS config import,
-//! start-up errors, and ending calls cleanly on SIGTERM/SIGINT.
+//! start-up errors, ending calls cleanly on SIGTERM/SIGINT, and the guest
+//! commands against a running server.
 
 mod support;
 
 use std::process::{Command, Output};
 use std::time::Duration;
 use support::phone::Phone;
-use support::server::{Server, base_config, binary};
+use support::server::{Server, base_config, binary, test_guest_wasm};
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -488,5 +489,77 @@ fn sigint_without_calls_exits_0() {
         Some(0),
         "expected exit 0 after SIGINT; the log:\n{}",
         server.log()
+    );
+}
+
+#[test]
+fn the_guest_commands_load_and_list_versions_on_a_running_server() {
+    let server = Server::start();
+    let control = server.control.to_string();
+    let component = test_guest_wasm("webconference");
+
+    let listed = run(&["guest", "list", "--control", &control]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let table = text(&listed.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("GUEST"), "{table}");
+    assert_eq!(lines.len(), 2, "{table}");
+    for word in ["webconference", "1", "0.2.0", "current", "(embedded)"] {
+        assert!(
+            lines[1].split_whitespace().any(|w| w == word),
+            "{word} in {table}"
+        );
+    }
+
+    let loaded = run(&[
+        "guest",
+        "load",
+        "webconference",
+        &component,
+        "--control",
+        &control,
+    ]);
+    assert!(loaded.status.success(), "{}", text(&loaded.stderr));
+    assert!(
+        text(&loaded.stdout).contains("version 2 loaded"),
+        "{}",
+        text(&loaded.stdout)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.wasm");
+    std::fs::write(&garbage, b"junk").unwrap();
+    let refused = run(&[
+        "guest",
+        "load",
+        "webconference",
+        &garbage.display().to_string(),
+        "--control",
+        &control,
+    ]);
+    assert!(!refused.status.success());
+    let error = text(&refused.stderr);
+    assert!(error.contains("not loaded: guestLoad: refused"), "{error}");
+
+    // The address from the configuration's control.listen.
+    let config = dir.path().join("client.toml");
+    std::fs::write(&config, format!("[control]\nlisten = \"{control}\"\n")).unwrap();
+    let listed = run(&["--config", &config.display().to_string(), "guest", "list"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let table = text(&listed.stdout);
+    assert_eq!(
+        table.lines().count(),
+        2,
+        "v1 had no call and is gone:\n{table}"
+    );
+    assert!(table.contains(&component), "{table}");
+
+    drop(server);
+    let unreachable = run(&["guest", "list", "--control", &control]);
+    assert!(!unreachable.status.success());
+    let error = text(&unreachable.stderr);
+    assert!(
+        error.contains(&format!("cannot reach the control API at {control}")),
+        "{error}"
     );
 }

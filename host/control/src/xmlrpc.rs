@@ -37,13 +37,43 @@ pub const MAX_DEPTH: usize = 64;
 /// Any problem (not UTF-8, not well-formed XML, not a `methodCall`, a bad value) is
 /// `Fault { code: -32700, message: "parse error: <what>" }`.
 pub fn parse_method_call(body: &[u8]) -> Result<(String, Vec<Value>), Fault> {
-    let text = std::str::from_utf8(body).map_err(|e| {
+    let text = utf8(body)?;
+    Parser::new(text).method_call().map_err(Fault::parse_error)
+}
+
+/// The body as text; not UTF-8 is a parse error.
+fn utf8(body: &[u8]) -> Result<&str, Fault> {
+    std::str::from_utf8(body).map_err(|e| {
         Fault::parse_error(format_args!(
             "the body is not UTF-8 (invalid byte at {})",
             e.valid_up_to()
         ))
-    })?;
-    Parser::new(text).method_call().map_err(Fault::parse_error)
+    })
+}
+
+/// Parses an XML-RPC `methodResponse`: its value, or the fault it carries.
+///
+/// A body that is not a `methodResponse` (or whose fault has no `faultCode` and
+/// `faultString`) is the outer error, a fault `-32700` as in [`parse_method_call`].
+pub fn parse_method_response(body: &[u8]) -> Result<Result<Value, Fault>, Fault> {
+    let text = utf8(body)?;
+    Parser::new(text)
+        .method_response()
+        .map_err(Fault::parse_error)
+}
+
+/// Writes a `methodCall` of `name` with `params`, values as [`encode_value`] writes them.
+pub fn encode_method_call(name: &str, params: &[Value]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\"?>\n<methodCall><methodName>");
+    escape_into(&mut out, name);
+    out.push_str("</methodName><params>");
+    for param in params {
+        out.push_str("<param>");
+        encode_value(&mut out, param);
+        out.push_str("</param>");
+    }
+    out.push_str("</params></methodCall>\n");
+    out
 }
 
 /// Writes a `methodResponse`: the value as its single param, or a fault as
@@ -183,6 +213,18 @@ impl Tok {
 
 fn is_blank(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// The fault a response's `<fault>` value describes.
+fn fault_of(value: Value) -> Option<Fault> {
+    let Value::Struct(members) = value else {
+        return None;
+    };
+    let member = |name: &str| members.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    match (member("faultCode")?, member("faultString")?) {
+        (Value::Int(code), Value::String(message)) => Some(Fault::new(*code, message.clone())),
+        _ => None,
+    }
 }
 
 struct Parser<'a> {
@@ -345,6 +387,34 @@ impl<'a> Parser<'a> {
         match self.next_markup()? {
             Tok::Eof => Ok((name, params)),
             tok => Err(self.unexpected(&tok, "nothing after </methodCall>")),
+        }
+    }
+
+    fn method_response(&mut self) -> PResult<Result<Value, Fault>> {
+        self.expect_open("methodResponse")?;
+        let result = match self.next_markup()? {
+            Tok::Open(n) if n == "params" => {
+                self.expect_open("param")?;
+                self.expect_open("value")?;
+                let value = self.value_body(0)?;
+                self.expect_close("param")?;
+                self.expect_close("params")?;
+                Ok(value)
+            }
+            Tok::Open(n) if n == "fault" => {
+                self.expect_open("value")?;
+                let value = self.value_body(0)?;
+                self.expect_close("fault")?;
+                Err(fault_of(value).ok_or_else(|| {
+                    format!("a fault without faultCode and faultString{}", self.at())
+                })?)
+            }
+            tok => return Err(self.unexpected(&tok, "<params> or <fault>")),
+        };
+        self.expect_close("methodResponse")?;
+        match self.next_markup()? {
+            Tok::Eof => Ok(result),
+            tok => Err(self.unexpected(&tok, "nothing after </methodResponse>")),
         }
     }
 

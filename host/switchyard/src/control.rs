@@ -1,12 +1,13 @@
-//! XML-RPC functions: the host's own (`serverInfo`, `calls`, `stats`, SEMS's
-//! session functions and `system.listMethods`) and the app guest's, each
+//! XML-RPC functions: the host's own (`serverInfo`, `calls`, `stats`,
+//! `guestLoad`, `guestList`, SEMS's session functions and `system.listMethods`) and the app guest's, each
 //! webconference result with the server-info string appended as SEMS does.
 //!
 //! Guest functions run in instances of their own, at most
 //! `limits.control_instances` at once: control requests never take instances
-//! from calls, nor calls from them.
+//! from calls, nor calls from them. Each runs in the guest's current version.
 
 use crate::executor::GuestExecutor;
+use crate::guest_control::GuestSwitch;
 use crate::host_api::{CoreHost, lock};
 use crate::log_level::LogLevel;
 use crate::media::MediaPool;
@@ -16,9 +17,8 @@ use crate::stats_file::Counters;
 use std::sync::Arc;
 use std::time::Duration;
 use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value};
-use switchyard_guest::Guest;
 use tokio::sync::Semaphore;
-use tracing::error;
+use tracing::{error, info_span};
 
 /// How long a control request waits for a free control instance before its fault.
 const INSTANCE_WAIT: Duration = Duration::from_secs(2);
@@ -26,7 +26,7 @@ const INSTANCE_WAIT: Duration = Duration::from_secs(2);
 /// Routes XML-RPC calls.
 pub struct ControlBridge {
     host: Arc<CoreHost>,
-    guest: Arc<Guest>,
+    guests: GuestSwitch,
     media: Arc<MediaPool>,
     executor: Arc<GuestExecutor>,
     instances: Arc<Semaphore>,
@@ -37,11 +37,12 @@ pub struct ControlBridge {
 
 impl ControlBridge {
     /// Functions with no interface name, or the app guest's name, go to
-    /// `guest`, at most `instances` at once, unless the host answers them;
+    /// the current version of `guests`' routing guest, at most `instances`
+    /// at once, unless the host answers them;
     /// `set_loglevel` changes the filter behind `log`.
     pub fn new(
         host: Arc<CoreHost>,
-        guest: Arc<Guest>,
+        guests: GuestSwitch,
         media: Arc<MediaPool>,
         executor: Arc<GuestExecutor>,
         instances: usize,
@@ -51,7 +52,7 @@ impl ControlBridge {
         ControlBridge {
             session: SessionFunctions::new(host.clone(), log),
             host,
-            guest,
+            guests,
             media,
             executor,
             instances: Arc::new(Semaphore::new(instances)),
@@ -76,10 +77,12 @@ impl ControlBridge {
                 ))
             })?
             .map_err(|_| Fault::internal("shutting down"))?;
-        let guest = self.guest.clone();
+        let (version, guest) = self.guests.current()?;
         let host = self.host.clone();
+        let span = info_span!("guest", name = guest.name(), version);
         let outcome = tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            let _entered = span.entered();
             let mut instance = guest.instantiate(host)?;
             instance.handle_control(&function, &params)
         })
@@ -93,14 +96,14 @@ impl ControlBridge {
             }
             Ok(Ok(_)) => Err(Fault::internal(format!(
                 "guest {} answered with something other than an array",
-                self.guest.name()
+                self.guests.routing()
             ))),
             Ok(Err(fault)) => Err(Fault::new(fault.code, fault.message)),
             Err(e) => {
                 error!("{e}");
                 Err(Fault::internal(format!(
                     "guest {} failed",
-                    self.guest.name()
+                    self.guests.routing()
                 )))
             }
         }
@@ -194,7 +197,7 @@ impl ControlBridge {
                 route.params.len()
             )));
         }
-        let names = list_methods(self.guest.name());
+        let names = list_methods(self.guests.routing());
         Ok(Value::Array(names.into_iter().map(Value::String).collect()))
     }
 }
@@ -206,7 +209,7 @@ impl Dispatcher for ControlBridge {
                 return self.system(&route);
             }
             if let Some(interface) = &route.interface
-                && interface != self.guest.name()
+                && interface != self.guests.routing()
             {
                 return Err(Fault::unknown_interface(interface));
             }
@@ -228,6 +231,10 @@ impl Dispatcher for ControlBridge {
                     Ok(Value::Int(i32::try_from(active).unwrap_or(i32::MAX)))
                 }
                 "stats" if route.interface.is_none() => Ok(self.stats()),
+                "guestLoad" if route.interface.is_none() => {
+                    self.guests.load(&route.params, self.host.clone()).await
+                }
+                "guestList" if route.interface.is_none() => self.guests.list(&route.params),
                 _ => self.guest_function(route.function, route.params).await,
             }
         })

@@ -2,8 +2,13 @@
 //! the SIP loop. A call's work runs in order, one piece at a time, on whichever
 //! thread is free; different calls run in parallel. A guest that spins until its
 //! deadline holds one thread, never the SIP loop or another call.
+//!
+//! A new call gets an instance of its guest's current version and keeps it,
+//! with a [`Lease`] on that version, until it ends: a version loaded while
+//! the call is up takes only later calls.
 
 use crate::adapter;
+use crate::guest_registry::{Lease, Registry};
 use crate::host_api::{CoreHost, lock};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -11,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 use switchyard_core::{CallEvent, CallId, GuestOp};
 use switchyard_guest::{Guest, Instance};
-use tracing::{debug, error, warn};
+use tracing::{Span, debug, error, info_span, warn};
 
 /// The most pieces of work one call may have queued (a key press every
 /// 20 ms for over a second); see [`GuestExecutor::submit`].
@@ -24,7 +29,9 @@ pub struct GuestExecutor {
 }
 
 struct Shared {
-    guest: Arc<Guest>,
+    guests: Arc<Registry<Guest>>,
+    /// The guest calls are routed to.
+    guest: String,
     host: Arc<CoreHost>,
     /// The most call instances alive at once.
     max_instances: usize,
@@ -49,28 +56,49 @@ struct State {
 #[derive(Default)]
 struct Mailbox {
     queue: VecDeque<GuestOp>,
-    instance: Option<Instance>,
+    instance: Option<CallInstance>,
     running: bool,
+}
+
+/// A call's instance and its hold on the version it was made from.
+struct CallInstance {
+    instance: Instance,
+    lease: Lease<Guest>,
+}
+
+impl CallInstance {
+    /// The span its guest's work and log lines run in: guest, version, call.
+    fn span(&self, call: CallId) -> Span {
+        info_span!(
+            "guest",
+            name = self.lease.name(),
+            version = self.lease.version(),
+            %call
+        )
+    }
 }
 
 /// What one piece of work left behind.
 enum Outcome {
     /// The instance goes on.
-    Keep(Instance),
+    Keep(CallInstance),
     /// The instance is gone (after a hang-up, a failure, or none could be had).
     Gone,
 }
 
 impl GuestExecutor {
-    /// Starts `threads` threads running instances of `guest`, at most
-    /// `max_instances` of them alive at once, whose imports go to `host`.
+    /// Starts `threads` threads running instances of the current version of
+    /// `guests`' `guest`, at most `max_instances` of them alive at once,
+    /// whose imports go to `host`.
     pub fn start(
-        guest: Arc<Guest>,
+        guests: Arc<Registry<Guest>>,
+        guest: String,
         host: Arc<CoreHost>,
         threads: usize,
         max_instances: usize,
     ) -> std::io::Result<GuestExecutor> {
         let shared = Arc::new(Shared {
+            guests,
             guest,
             host,
             max_instances,
@@ -204,7 +232,7 @@ impl Shared {
         &self,
         call: CallId,
         op: GuestOp,
-        instance: Option<Instance>,
+        instance: Option<CallInstance>,
         reserved: bool,
     ) -> Outcome {
         match op {
@@ -212,7 +240,8 @@ impl Shared {
                 let Some(mut instance) = self.new_instance(call, reserved) else {
                     return Outcome::Gone;
                 };
-                match instance.on_invite(&adapter::invite(&invite)) {
+                let _entered = instance.span(call).entered();
+                match instance.instance.on_invite(&adapter::invite(&invite)) {
                     Ok(()) => {
                         lock(self.host.core()).invite_done(Instant::now(), call);
                         Outcome::Keep(instance)
@@ -240,14 +269,23 @@ impl Shared {
 
     /// A new instance for a new call in the slot `reserved` for it; without
     /// one, the core is told and `None` returned.
-    fn new_instance(&self, call: CallId, reserved: bool) -> Option<Instance> {
+    fn new_instance(&self, call: CallId, reserved: bool) -> Option<CallInstance> {
         if !reserved {
             warn!(%call, limit = self.max_instances, "no guest instance free");
             lock(self.host.core()).guest_unavailable(Instant::now(), call);
             return None;
         }
-        match self.guest.instantiate(self.host.clone()) {
-            Ok(instance) => Some(instance),
+        let Some(lease) = self.guests.lease(&self.guest) else {
+            error!(%call, "guest {} is not loaded", self.guest);
+            lock(self.host.core()).guest_unavailable(Instant::now(), call);
+            return None;
+        };
+        match lease.guest().instantiate(self.host.clone()) {
+            Ok(instance) => {
+                let instance = CallInstance { instance, lease };
+                debug!(parent: &instance.span(call), "new instance");
+                Some(instance)
+            }
             Err(e) => {
                 error!(%call, "{e}");
                 lock(self.host.core()).guest_unavailable(Instant::now(), call);
@@ -257,9 +295,13 @@ impl Shared {
     }
 
     /// Runs the instance's `on-event`; it goes after a hang-up or a failure.
-    fn deliver(&self, call: CallId, mut instance: Instance, event: CallEvent) -> Outcome {
+    fn deliver(&self, call: CallId, mut instance: CallInstance, event: CallEvent) -> Outcome {
         let hangup = event == CallEvent::Hangup;
-        match instance.on_event(&call.to_string(), adapter::event(event)) {
+        let _entered = instance.span(call).entered();
+        match instance
+            .instance
+            .on_event(&call.to_string(), adapter::event(event))
+        {
             Ok(()) if hangup => Outcome::Gone,
             Ok(()) => Outcome::Keep(instance),
             Err(e) => {

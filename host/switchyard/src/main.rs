@@ -3,7 +3,12 @@
 mod adapter;
 mod config;
 mod control;
+mod control_client;
 mod executor;
+mod guest_cli;
+mod guest_control;
+mod guest_loader;
+mod guest_registry;
 mod host_api;
 mod import_sems;
 mod log_level;
@@ -22,6 +27,7 @@ use clap::{Parser, Subcommand};
 use config::Config;
 use log_level::LogLevel;
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -65,6 +71,29 @@ enum Command {
         #[arg(long, requires = "output")]
         force: bool,
     },
+    /// The guests of a running server, through its control API.
+    Guest {
+        #[command(subcommand)]
+        command: GuestCommand,
+        /// The server's control API (default: control.listen of --config,
+        /// else 127.0.0.1:8090).
+        #[arg(long, value_name = "ADDR", global = true)]
+        control: Option<SocketAddr>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GuestCommand {
+    /// Load FILE as a new version of the guest NAME: new calls go to it,
+    /// calls in progress stay on the version they started with.
+    Load {
+        /// The guest's name, as configured under [guests].
+        name: String,
+        /// The component file.
+        file: PathBuf,
+    },
+    /// List every loaded version of every guest, with its live calls.
+    List,
 }
 
 fn main() -> ExitCode {
@@ -76,8 +105,34 @@ fn main() -> ExitCode {
             output,
             force,
         }) => import_sems_config(&file, output.as_deref(), force),
+        Some(Command::Guest { command, control }) => guest(cli.config.as_deref(), control, command),
         None => serve(cli.config.as_deref()),
     }
+}
+
+/// `guest load|list` against the control API at `control`, else at the
+/// configuration's `control.listen`.
+fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand) -> ExitCode {
+    let control = match control {
+        Some(control) => control,
+        None => match load_config(file) {
+            Ok(config) => guest_cli::reachable(config.control.listen),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    match command {
+        GuestCommand::Load { name, file } => guest_cli::load(control, &name, &file),
+        GuestCommand::List => guest_cli::list(control),
+    }
+}
+
+/// The configuration in `file`, else the default one.
+fn load_config(file: Option<&Path>) -> Result<Config, config::ConfigError> {
+    file.map(Config::load)
+        .unwrap_or_else(|| Ok(Config::default()))
 }
 
 fn check_config(file: &Path) -> ExitCode {
@@ -137,10 +192,7 @@ fn import_sems_config(file: &Path, output: Option<&Path>, force: bool) -> ExitCo
 }
 
 fn serve(file: Option<&Path>) -> ExitCode {
-    let config = match file
-        .map(Config::load)
-        .unwrap_or_else(|| Ok(Config::default()))
-    {
+    let config = match load_config(file) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("{e}");

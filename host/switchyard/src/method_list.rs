@@ -8,7 +8,7 @@
 use crate::session_functions;
 
 /// The host's own functions, besides the session functions.
-const HOST: [&str; 3] = ["calls", "serverInfo", "stats"];
+const HOST: [&str; 5] = ["calls", "guestList", "guestLoad", "serverInfo", "stats"];
 
 /// The call forms that are not function names of their own.
 const FORMS: [&str; 2] = ["di", "system.listMethods"];
@@ -61,6 +61,8 @@ mod tests {
         assert!(names.is_sorted());
         for name in [
             "calls",
+            "guestLoad",
+            "guestList",
             "get_cpsmax",
             "set_loglevel",
             "roomInfo",

@@ -3,6 +3,9 @@
 use crate::config::{Config, default_sip_listen};
 use crate::control::ControlBridge;
 use crate::executor::GuestExecutor;
+use crate::guest_control::GuestSwitch;
+use crate::guest_loader::GuestLoader;
+use crate::guest_registry::Registry;
 use crate::host_api::CoreHost;
 use crate::log_level::LogLevel;
 use crate::media::MediaPool;
@@ -18,7 +21,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
-use switchyard_guest::{CompileCache, Guest, GuestConfig, Limits, RecordFiles, Runtime, bundled};
+use switchyard_guest::{CompileCache, Limits, Runtime};
 use switchyard_media::WorkerConfig;
 use switchyard_net::{Resolver, SipSockets, SocketsConfig};
 use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits, SessionTimers};
@@ -48,7 +51,11 @@ pub async fn run(
         ..Limits::default()
     })?
     .with_cache(compile_cache(&config));
-    let guest = Arc::new(load_guest(&runtime, &config, &config.routing.guest)?);
+    let loader = Arc::new(GuestLoader::new(runtime, &config));
+    let guest_name = config.routing.guest.clone();
+    let (guest, file) = loader.load_configured(&guest_name)?;
+    let guests = Arc::new(Registry::default());
+    guests.add(&guest_name, guest, file);
 
     let user_agent = format!("Switchyard {}", env!("CARGO_PKG_VERSION"));
     let sip = bind_sip(&config, &user_agent).await?;
@@ -132,7 +139,8 @@ pub async fn run(
     let recorder = Recorder::new(config.recording.dir.clone());
     let host = Arc::new(CoreHost::new(core.clone(), wake.clone(), prompts, recorder));
     let executor = GuestExecutor::start(
-        guest.clone(),
+        guests.clone(),
+        guest_name.clone(),
         host.clone(),
         guest_threads,
         call_instances as usize,
@@ -164,7 +172,7 @@ pub async fn run(
     );
     let bridge = ControlBridge::new(
         host,
-        guest.clone(),
+        GuestSwitch::new(guests, loader, guest_name.clone()),
         media,
         executor,
         control_instances as usize,
@@ -196,7 +204,7 @@ pub async fn run(
         guest_threads,
         call_instances,
         control_instances,
-        guest = guest.name(),
+        guest = guest_name.as_str(),
         "switchyard ready"
     );
 
@@ -253,47 +261,6 @@ fn compile_cache(config: &Config) -> Option<CompileCache> {
     };
     info!("guest_cache: compiled guests kept in {}", dir.display());
     Some(CompileCache::new(dir, cache.max_entries))
-}
-
-/// Compiles the guest `name`: its configured file, else the embedded one.
-fn load_guest(runtime: &Runtime, config: &Config, name: &str) -> anyhow::Result<Guest> {
-    let entry = config
-        .guests
-        .get(name)
-        .ok_or_else(|| anyhow!("no guest named {name:?} is configured"))?;
-    let wasm = match &entry.wasm {
-        Some(path) => std::fs::read(path)
-            .with_context(|| format!("guest {name}: reading {}", path.display()))?,
-        None => match name {
-            "webconference" => bundled::WEBCONFERENCE.to_vec(),
-            _ => {
-                return Err(anyhow!(
-                    "guest {name}: no `wasm` file is configured and none is embedded under that name"
-                ));
-            }
-        },
-    };
-    let records = match &entry.records_dir {
-        None => RecordFiles::default(),
-        Some(dir) => RecordFiles::new(dir)
-            .with_context(|| format!("guests.{name}.records_dir: {}", dir.display()))?,
-    };
-    let guest_config = Config::guest_config(entry)
-        .collect::<GuestConfig>()
-        .with_records(records);
-    let started = std::time::Instant::now();
-    let guest = runtime.load(name, &wasm, guest_config)?;
-    info!(
-        "guest {name}: {}, {} in {} ms",
-        guest.wit_version(),
-        if guest.from_cache() {
-            "taken from the compile cache"
-        } else {
-            "compiled"
-        },
-        started.elapsed().as_millis()
-    );
-    Ok(guest)
 }
 
 /// A seed for SIP tags, branches and RTP SSRCs: unpredictable to peers, so

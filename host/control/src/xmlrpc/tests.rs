@@ -429,6 +429,36 @@ fn encoded_values_parse_back_identically() {
     assert_eq!(one(&x), s("a\u{fffd}b\u{fffd}\u{fffd}"));
 }
 
+#[test]
+fn calls_and_responses_round_trip() {
+    let params = sample_values();
+    let (name, parsed) =
+        parse_method_call(encode_method_call("guestLoad", &params).as_bytes()).unwrap();
+    assert_eq!((name.as_str(), parsed), ("guestLoad", params.clone()));
+    for v in params {
+        let response = encode_response(&Ok(v.clone()));
+        assert_eq!(parse_method_response(response.as_bytes()).unwrap(), Ok(v));
+    }
+    let fault = Fault::new(-32500, "guestLoad: refused: a<b");
+    let response = encode_response(&Err(fault.clone()));
+    assert_eq!(
+        parse_method_response(response.as_bytes()).unwrap(),
+        Err(fault)
+    );
+}
+
+#[test]
+fn malformed_responses_are_parse_errors() {
+    for body in [
+        "<methodCall><methodName>m</methodName></methodCall>",
+        "<methodResponse><fault><value><struct></struct></value></fault></methodResponse>",
+        "<methodResponse><params><param><value>1</value></param></params>",
+    ] {
+        let fault = parse_method_response(body.as_bytes()).unwrap_err();
+        assert_eq!(fault.code, -32700, "{body}: {fault}");
+    }
+}
+
 /// Runs `python3 -c script` with `stdin`, bounded in time; panics with a clear message when
 /// python3 is missing (the test plays the stock client and must not be skipped).
 pub(crate) fn run_python(script: &str, stdin: &[u8]) -> String {

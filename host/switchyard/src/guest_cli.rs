@@ -1,0 +1,159 @@
+//! `switchyard guest load|list`: the control API's guest functions from
+//! the command line, with human output.
+
+use crate::control_client;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::process::ExitCode;
+use switchyard_control::Value;
+
+/// Where to reach the control API of a server listening on `listen`: the
+/// loopback address of its family when it listens on every address.
+pub fn reachable(listen: SocketAddr) -> SocketAddr {
+    match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, listen.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, listen.port()).into(),
+        _ => listen,
+    }
+}
+
+/// `guestLoad(name, file)`, `file` made absolute (the server reads it).
+pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
+    let file = match std::path::absolute(file) {
+        Ok(file) => file,
+        Err(e) => return fail(format!("{}: {e}", file.display())),
+    };
+    let params = [
+        Value::String(name.to_owned()),
+        Value::String(file.display().to_string()),
+    ];
+    match control_client::call(control, "guestLoad", &params) {
+        Ok(Ok(Value::Int(version))) => {
+            println!(
+                "guest {name}: version {version} loaded from {}; new calls go to it",
+                file.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(other)) => fail(format!(
+            "guestLoad answered {other:?}, not a version number"
+        )),
+        Ok(Err(fault)) => fail(format!("guest {name}: not loaded: {}", fault.message)),
+        Err(e) => fail(format!("{e:#}")),
+    }
+}
+
+/// `guestList()`, as a table: one line per version.
+pub fn list(control: SocketAddr) -> ExitCode {
+    match control_client::call(control, "guestList", &[]) {
+        Ok(Ok(Value::Array(versions))) => {
+            print!("{}", table(&versions));
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(other)) => fail(format!("guestList answered {other:?}, not an array")),
+        Ok(Err(fault)) => fail(format!("guestList: {}", fault.message)),
+        Err(e) => fail(format!("{e:#}")),
+    }
+}
+
+const COLUMNS: [(&str, &str); 7] = [
+    ("GUEST", "name"),
+    ("VERSION", "version"),
+    ("WIT", "wit_version"),
+    ("STATE", "state"),
+    ("CALLS", "live_calls"),
+    ("LOADED AT (UTC)", "loaded_at"),
+    ("FILE", "file"),
+];
+
+/// `guestList`'s versions as aligned columns under a header.
+fn table(versions: &[Value]) -> String {
+    let rows: Vec<Vec<String>> =
+        std::iter::once(COLUMNS.map(|(title, _)| title.to_owned()).to_vec())
+            .chain(
+                versions
+                    .iter()
+                    .map(|version| COLUMNS.map(|(_, member)| cell(version, member)).to_vec()),
+            )
+            .collect();
+    let widths: Vec<usize> = (0..COLUMNS.len())
+        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// One member of a version struct as text.
+fn cell(version: &Value, member: &str) -> String {
+    let Value::Struct(members) = version else {
+        return "?".into();
+    };
+    match members.iter().find(|(name, _)| name == member) {
+        Some((_, Value::String(text) | Value::DateTime(text))) => text.clone(),
+        Some((_, Value::Int(n))) => n.to_string(),
+        _ => "?".into(),
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("switchyard: {message}");
+    ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_shown_in_aligned_columns() {
+        let version = |n: i32, state: &str, calls: i32| {
+            Value::Struct(vec![
+                ("name".into(), Value::String("webconference".into())),
+                ("version".into(), Value::Int(n)),
+                ("wit_version".into(), Value::String("0.2.0".into())),
+                ("file".into(), Value::String("/a.wasm".into())),
+                (
+                    "loaded_at".into(),
+                    Value::DateTime("20261202T02:33:00".into()),
+                ),
+                ("live_calls".into(), Value::Int(calls)),
+                ("state".into(), Value::String(state.into())),
+            ])
+        };
+        let shown = table(&[version(1, "draining", 12), version(2, "current", 0)]);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), 3, "{shown}");
+        assert!(
+            lines[0].starts_with("GUEST          VERSION  WIT    STATE     CALLS"),
+            "{shown}"
+        );
+        assert!(
+            lines[1]
+                .starts_with("webconference  1        0.2.0  draining  12     20261202T02:33:00"),
+            "{shown}"
+        );
+        assert!(
+            lines[2].ends_with("current   0      20261202T02:33:00  /a.wasm"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_server_on_every_address_is_reached_on_loopback() {
+        let any: SocketAddr = "0.0.0.0:8090".parse().unwrap();
+        assert_eq!(reachable(any), "127.0.0.1:8090".parse().unwrap());
+        let any6: SocketAddr = "[::]:9000".parse().unwrap();
+        assert_eq!(reachable(any6), "[::1]:9000".parse().unwrap());
+        let one: SocketAddr = "10.0.0.5:8090".parse().unwrap();
+        assert_eq!(reachable(one), one);
+    }
+}

@@ -1,0 +1,237 @@
+//! The guests' versions behind the control API: which version serves a
+//! control request, `guestLoad(name, path)` and `guestList()`.
+
+use crate::guest_loader::GuestLoader;
+use crate::guest_registry::{Registry, VersionInfo};
+use crate::host_api::CoreHost;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use switchyard_control::{Fault, Value};
+use switchyard_guest::Guest;
+use tracing::{info, warn};
+
+/// The loaded guests, the loader of new versions, and the guest that
+/// answers control requests.
+pub struct GuestSwitch {
+    registry: Arc<Registry<Guest>>,
+    loader: Arc<GuestLoader>,
+    routing: String,
+}
+
+impl GuestSwitch {
+    /// Control requests go to the current version of `routing` in `registry`;
+    /// new versions are compiled by `loader`.
+    pub fn new(
+        registry: Arc<Registry<Guest>>,
+        loader: Arc<GuestLoader>,
+        routing: String,
+    ) -> GuestSwitch {
+        GuestSwitch {
+            registry,
+            loader,
+            routing,
+        }
+    }
+
+    /// The name of the guest that answers control requests.
+    pub fn routing(&self) -> &str {
+        &self.routing
+    }
+
+    /// The version a new control request runs in, and its number.
+    pub fn current(&self) -> Result<(u32, Arc<Guest>), Fault> {
+        self.registry
+            .current(&self.routing)
+            .ok_or_else(|| Fault::internal(format!("guest {} is not loaded", self.routing)))
+    }
+
+    /// `guestLoad(name, path)`: the new version's number, or a fault saying
+    /// why the component was refused (the current version keeps serving).
+    /// Compiling takes a blocking thread; `host` serves the trial instance.
+    pub async fn load(&self, params: &[Value], host: Arc<CoreHost>) -> Result<Value, Fault> {
+        let [Value::String(name), Value::String(path)] = params else {
+            return Err(Fault::bad_params(
+                "guestLoad: expected 2 strings, the guest's name and the component's path",
+            ));
+        };
+        let (name, path) = (name.clone(), PathBuf::from(path));
+        let registry = self.registry.clone();
+        let loader = self.loader.clone();
+        let version = tokio::task::spawn_blocking(move || {
+            let file = path.display().to_string();
+            add_version(&registry, &name, file, || {
+                loader.load_file(&name, &path, host)
+            })
+        })
+        .await
+        .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))??;
+        Ok(Value::Int(i32::try_from(version).unwrap_or(i32::MAX)))
+    }
+
+    /// `guestList()`: every loaded version, as [`version_value`] shows it.
+    pub fn list(&self, params: &[Value]) -> Result<Value, Fault> {
+        if !params.is_empty() {
+            return Err(Fault::bad_params(format!(
+                "guestList: expected 0 arguments, got {}",
+                params.len()
+            )));
+        }
+        let versions = self.registry.list();
+        Ok(Value::Array(
+            versions
+                .iter()
+                .map(|info| version_value(info, info.guest.wit_version().number()))
+                .collect(),
+        ))
+    }
+}
+
+/// Loads a new version of `name` (already loaded) from `file` with `load`
+/// and makes it the current one; a load that fails leaves the registry as
+/// it was, and its error is the fault's message.
+fn add_version<T>(
+    registry: &Registry<T>,
+    name: &str,
+    file: String,
+    load: impl FnOnce() -> anyhow::Result<T>,
+) -> Result<u32, Fault> {
+    if registry.current(name).is_none() {
+        return Err(Fault::bad_params(format!(
+            "guestLoad: no guest named {name:?} is loaded (loaded: {})",
+            registry.names().join(", ")
+        )));
+    }
+    match load() {
+        Ok(guest) => {
+            let version = registry.add(name, guest, file.clone());
+            info!(
+                guest = name,
+                version, file, "guest version loaded: new calls go to it"
+            );
+            Ok(version)
+        }
+        Err(e) => {
+            warn!(guest = name, file, "guest version refused: {e:#}");
+            Err(Fault::internal(format!("guestLoad: refused: {e:#}")))
+        }
+    }
+}
+
+/// One version as `guestList` answers it: a struct of `name`, `version`,
+/// `wit_version`, `file`, `loaded_at` (UTC), `live_calls` and `state`
+/// (`current` or `draining`).
+fn version_value<T>(info: &VersionInfo<T>, wit_version: &str) -> Value {
+    let count = |n: usize| Value::Int(i32::try_from(n).unwrap_or(i32::MAX));
+    Value::Struct(vec![
+        ("name".into(), Value::String(info.name.clone())),
+        ("version".into(), count(info.version as usize)),
+        ("wit_version".into(), Value::String(wit_version.to_owned())),
+        ("file".into(), Value::String(info.file.clone())),
+        ("loaded_at".into(), Value::DateTime(iso8601(info.loaded_at))),
+        ("live_calls".into(), count(info.live_calls)),
+        (
+            "state".into(),
+            Value::String(if info.current { "current" } else { "draining" }.into()),
+        ),
+    ])
+}
+
+/// `time` in XML-RPC's `dateTime.iso8601` form, UTC: `20261202T02:33:00`.
+fn iso8601(time: SystemTime) -> String {
+    let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, of_day) = ((seconds / 86_400) as i64, seconds % 86_400);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let of_era = z - era * 146_097;
+    let year_of_era = (of_era - of_era / 1460 + of_era / 36_524 - of_era / 146_096) / 365;
+    let day_of_year = of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}:{:02}:{:02}",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_refused_component_leaves_the_current_version_serving() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        let fault = add_version(&registry, "conf", "bad.wasm".into(), || {
+            Err(anyhow::anyhow!("not a component"))
+        })
+        .unwrap_err();
+        assert!(
+            fault.message.contains("refused: not a component"),
+            "{fault:?}"
+        );
+        let (version, guest) = registry.current("conf").unwrap();
+        assert_eq!((version, *guest), (1, "one"));
+        assert_eq!(registry.list().len(), 1);
+
+        let version = add_version(&registry, "conf", "two.wasm".into(), || Ok("two")).unwrap();
+        assert_eq!(version, 2, "a refusal takes no version number");
+    }
+
+    #[test]
+    fn only_a_loaded_guest_gets_a_new_version() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        let fault = add_version(&registry, "ivr", "ivr.wasm".into(), || {
+            panic!("nothing is compiled for a name that is not loaded")
+        })
+        .unwrap_err();
+        assert!(
+            fault
+                .message
+                .contains("no guest named \"ivr\" is loaded (loaded: conf)"),
+            "{fault:?}"
+        );
+    }
+
+    #[test]
+    fn versions_are_listed_with_their_state() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        let _call = registry.lease("conf").unwrap();
+        registry.add("conf", "two", "two.wasm".into());
+        let values: Vec<Value> = registry
+            .list()
+            .iter()
+            .map(|info| version_value(info, "0.2.0"))
+            .collect();
+        let Value::Struct(first) = &values[0] else {
+            panic!("{values:?}")
+        };
+        let member = |name: &str| first.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        assert_eq!(member("version"), Value::Int(1));
+        assert_eq!(member("live_calls"), Value::Int(1));
+        assert_eq!(member("state"), Value::String("draining".into()));
+        assert_eq!(member("file"), Value::String("one.wasm".into()));
+        assert_eq!(member("wit_version"), Value::String("0.2.0".into()));
+    }
+
+    #[test]
+    fn times_are_written_in_utc() {
+        assert_eq!(iso8601(UNIX_EPOCH), "19700101T00:00:00");
+        let leap_day = UNIX_EPOCH + Duration::from_secs(951_782_400 + 3_723);
+        assert_eq!(iso8601(leap_day), "20000229T01:02:03");
+        let new_year = UNIX_EPOCH + Duration::from_secs(1_798_761_599);
+        assert_eq!(iso8601(new_year), "20261231T23:59:59");
+    }
+}

@@ -1,0 +1,92 @@
+//! Loading guests: a configured one at start, or a new version of one from
+//! a file while the server runs, each with its `[guests.<name>]` table.
+
+use crate::config::{Config, GuestEntry};
+use crate::host_api::CoreHost;
+use anyhow::{Context, anyhow};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+use switchyard_guest::{Guest, GuestConfig, RecordFiles, Runtime, bundled};
+use tracing::info;
+
+/// What the registry shows as the file of a guest embedded in the binary.
+pub const EMBEDDED: &str = "(embedded)";
+
+/// Compiles guests with one runtime and the configured guests' tables.
+pub struct GuestLoader {
+    runtime: Runtime,
+    entries: BTreeMap<String, GuestEntry>,
+}
+
+impl GuestLoader {
+    /// Loads with `runtime`, each guest with its entry in `config.guests`.
+    pub fn new(runtime: Runtime, config: &Config) -> GuestLoader {
+        GuestLoader {
+            runtime,
+            entries: config.guests.clone(),
+        }
+    }
+
+    /// The guest `name` from its configured file, else the embedded one;
+    /// with the file's name as the registry shows it.
+    pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String)> {
+        let entry = self.entry(name)?;
+        let (wasm, file) = match &entry.wasm {
+            Some(path) => (read(name, path)?, path.display().to_string()),
+            None => match name {
+                "webconference" => (bundled::WEBCONFERENCE.to_vec(), EMBEDDED.to_owned()),
+                _ => {
+                    return Err(anyhow!(
+                        "guest {name}: no `wasm` file is configured and none is embedded under that name"
+                    ));
+                }
+            },
+        };
+        Ok((self.compile(name, entry, &wasm)?, file))
+    }
+
+    /// A new version of `name` from the component at `path`, instantiated
+    /// once with `host` so that a component which cannot start is refused.
+    pub fn load_file(&self, name: &str, path: &Path, host: Arc<CoreHost>) -> anyhow::Result<Guest> {
+        let entry = self.entry(name)?;
+        let guest = self.compile(name, entry, &read(name, path)?)?;
+        guest.instantiate(host)?;
+        Ok(guest)
+    }
+
+    fn entry(&self, name: &str) -> anyhow::Result<&GuestEntry> {
+        self.entries
+            .get(name)
+            .ok_or_else(|| anyhow!("no guest named {name:?} is configured"))
+    }
+
+    fn compile(&self, name: &str, entry: &GuestEntry, wasm: &[u8]) -> anyhow::Result<Guest> {
+        let records = match &entry.records_dir {
+            None => RecordFiles::default(),
+            Some(dir) => RecordFiles::new(dir)
+                .with_context(|| format!("guests.{name}.records_dir: {}", dir.display()))?,
+        };
+        let guest_config = Config::guest_config(entry)
+            .collect::<GuestConfig>()
+            .with_records(records);
+        let started = Instant::now();
+        let guest = self.runtime.load(name, wasm, guest_config)?;
+        info!(
+            "guest {name}: {}, {} in {} ms",
+            guest.wit_version(),
+            if guest.from_cache() {
+                "taken from the compile cache"
+            } else {
+                "compiled"
+            },
+            started.elapsed().as_millis()
+        );
+        Ok(guest)
+    }
+}
+
+fn read(name: &str, path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("guest {name}: reading {}", path.display()))
+}

@@ -1,0 +1,264 @@
+//! The loaded guests by name, each with its versions: the newest takes new
+//! calls; an older one keeps the calls it has until they end and is unloaded
+//! (dropped) when its last call goes.
+//!
+//! A call holds a [`Lease`] on the version it started with for as long as it
+//! lasts; the lease counts the call and, when it is dropped, unloads a
+//! version that is no longer the newest and has no call left.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+/// The versions of every loaded guest; `T` is the compiled guest.
+pub struct Registry<T> {
+    guests: Arc<Mutex<BTreeMap<String, Versions<T>>>>,
+}
+
+/// One guest's versions, oldest first: the last is the current one.
+struct Versions<T> {
+    /// The number the next version gets.
+    next: u32,
+    loaded: Vec<Loaded<T>>,
+}
+
+struct Loaded<T> {
+    version: u32,
+    file: String,
+    loaded_at: SystemTime,
+    guest: Arc<T>,
+    live: usize,
+}
+
+/// One version as [`Registry::list`] shows it.
+pub struct VersionInfo<T> {
+    /// The guest's name.
+    pub name: String,
+    /// Its number: 1 for the one loaded at start, then counting up.
+    pub version: u32,
+    /// The file it was read from.
+    pub file: String,
+    /// When it was loaded.
+    pub loaded_at: SystemTime,
+    /// The calls on it now.
+    pub live_calls: usize,
+    /// Whether new calls go to it (else it is draining).
+    pub current: bool,
+    /// The compiled guest.
+    pub guest: Arc<T>,
+}
+
+/// A call's hold on the version it started with; see the module docs.
+pub struct Lease<T> {
+    guests: Arc<Mutex<BTreeMap<String, Versions<T>>>>,
+    name: String,
+    version: u32,
+    guest: Arc<T>,
+}
+
+impl<T> Default for Registry<T> {
+    fn default() -> Self {
+        Registry {
+            guests: Arc::default(),
+        }
+    }
+}
+
+impl<T> Registry<T> {
+    /// Adds `guest`, read from `file`, as the newest version of `name` and
+    /// returns its number. The version it replaces is unloaded now if it has
+    /// no call, else when its last call ends.
+    pub fn add(&self, name: &str, guest: T, file: String) -> u32 {
+        let mut guests = lock(&self.guests);
+        let versions = guests.entry(name.to_owned()).or_insert(Versions {
+            next: 1,
+            loaded: Vec::new(),
+        });
+        let version = versions.next;
+        versions.next += 1;
+        versions.loaded.retain(|loaded| loaded.live > 0);
+        versions.loaded.push(Loaded {
+            version,
+            file,
+            loaded_at: SystemTime::now(),
+            guest: Arc::new(guest),
+            live: 0,
+        });
+        version
+    }
+
+    /// The current version of `name` and its number, held for as long as
+    /// the caller keeps it, uncounted (for a control request).
+    pub fn current(&self, name: &str) -> Option<(u32, Arc<T>)> {
+        let guests = lock(&self.guests);
+        let current = guests.get(name)?.loaded.last()?;
+        Some((current.version, current.guest.clone()))
+    }
+
+    /// The current version of `name`, counted as one more live call until
+    /// the lease is dropped.
+    pub fn lease(&self, name: &str) -> Option<Lease<T>> {
+        let mut guests = lock(&self.guests);
+        let current = guests.get_mut(name)?.loaded.last_mut()?;
+        current.live += 1;
+        Some(Lease {
+            guests: self.guests.clone(),
+            name: name.to_owned(),
+            version: current.version,
+            guest: current.guest.clone(),
+        })
+    }
+
+    /// The names loaded, sorted.
+    pub fn names(&self) -> Vec<String> {
+        lock(&self.guests).keys().cloned().collect()
+    }
+
+    /// Every loaded version, by name, then oldest first.
+    pub fn list(&self) -> Vec<VersionInfo<T>> {
+        let guests = lock(&self.guests);
+        guests
+            .iter()
+            .flat_map(|(name, versions)| {
+                let newest = versions.loaded.last().map(|loaded| loaded.version);
+                versions.loaded.iter().map(move |loaded| VersionInfo {
+                    name: name.clone(),
+                    version: loaded.version,
+                    file: loaded.file.clone(),
+                    loaded_at: loaded.loaded_at,
+                    live_calls: loaded.live,
+                    current: Some(loaded.version) == newest,
+                    guest: loaded.guest.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+impl<T> Lease<T> {
+    /// The guest's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of the version held.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The compiled guest of the version held.
+    pub fn guest(&self) -> &T {
+        &self.guest
+    }
+}
+
+impl<T> Drop for Lease<T> {
+    fn drop(&mut self) {
+        let mut guests = lock(&self.guests);
+        let Some(versions) = guests.get_mut(&self.name) else {
+            return;
+        };
+        let newest = versions.loaded.last().map(|loaded| loaded.version);
+        if let Some(loaded) = versions
+            .loaded
+            .iter_mut()
+            .find(|loaded| loaded.version == self.version)
+        {
+            loaded.live -= 1;
+        }
+        versions
+            .loaded
+            .retain(|loaded| loaded.live > 0 || Some(loaded.version) == newest);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (version, live calls, current) of every version of `name`.
+    fn shown(registry: &Registry<&'static str>, name: &str) -> Vec<(u32, usize, bool)> {
+        registry
+            .list()
+            .into_iter()
+            .filter(|info| info.name == name)
+            .map(|info| (info.version, info.live_calls, info.current))
+            .collect()
+    }
+
+    #[test]
+    fn new_calls_go_to_the_newest_version_and_old_ones_drain() {
+        let registry = Registry::default();
+        assert_eq!(registry.add("conf", "one", "one.wasm".into()), 1);
+        let first = registry.lease("conf").unwrap();
+        assert_eq!((first.version(), *first.guest()), (1, "one"));
+
+        assert_eq!(registry.add("conf", "two", "two.wasm".into()), 2);
+        let second = registry.lease("conf").unwrap();
+        assert_eq!((second.version(), *second.guest()), (2, "two"));
+        assert_eq!(shown(&registry, "conf"), [(1, 1, false), (2, 1, true)]);
+
+        drop(first);
+        assert_eq!(shown(&registry, "conf"), [(2, 1, true)], "v1 unloaded");
+        drop(second);
+        assert_eq!(
+            shown(&registry, "conf"),
+            [(2, 0, true)],
+            "the current stays"
+        );
+    }
+
+    #[test]
+    fn a_version_without_calls_is_unloaded_as_soon_as_it_is_replaced() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        registry.add("conf", "two", "two.wasm".into());
+        assert_eq!(shown(&registry, "conf"), [(2, 0, true)]);
+        let info = &registry.list()[0];
+        assert_eq!((info.file.as_str(), *info.guest), ("two.wasm", "two"));
+    }
+
+    #[test]
+    fn the_guest_itself_is_dropped_with_its_last_holder() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        let lease = registry.lease("conf").unwrap();
+        let (_, control) = registry.current("conf").unwrap();
+        let weak = Arc::downgrade(&control);
+        registry.add("conf", "two", "two.wasm".into());
+        drop(lease);
+        assert!(weak.upgrade().is_some(), "a control request still holds v1");
+        drop(control);
+        assert!(weak.upgrade().is_none(), "v1 freed");
+    }
+
+    #[test]
+    fn several_calls_on_one_version_keep_it_until_the_last_ends() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        let calls: Vec<_> = (0..3).map(|_| registry.lease("conf").unwrap()).collect();
+        registry.add("conf", "two", "two.wasm".into());
+        let mut calls = calls.into_iter();
+        drop(calls.next());
+        assert_eq!(shown(&registry, "conf"), [(1, 2, false), (2, 0, true)]);
+        drop(calls);
+        assert_eq!(shown(&registry, "conf"), [(2, 0, true)]);
+    }
+
+    #[test]
+    fn guests_are_apart_and_an_unknown_name_has_nothing() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        registry.add("ivr", "menu", "menu.wasm".into());
+        let _call = registry.lease("ivr").unwrap();
+        registry.add("conf", "two", "two.wasm".into());
+        assert_eq!(shown(&registry, "ivr"), [(1, 1, true)]);
+        assert_eq!(registry.names(), ["conf", "ivr"]);
+        assert!(registry.lease("nope").is_none());
+        assert!(registry.current("nope").is_none());
+    }
+}

@@ -1,0 +1,148 @@
+//! Hot swap of a guest while calls are up, through `guestLoad` and
+//! `guestList` over XML-RPC.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::phone::Phone;
+use support::server::{Server, test_guest_wasm};
+use support::xmlrpc::{python, rpc};
+
+/// How long a hang-up may take to reach the registry.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// One loaded version as `guestList()` shows it.
+#[derive(Debug, PartialEq)]
+struct Version {
+    name: String,
+    version: i64,
+    live_calls: i64,
+    state: String,
+}
+
+fn version(name: &str, version: i64, live_calls: i64, state: &str) -> Version {
+    Version {
+        name: name.into(),
+        version,
+        live_calls,
+        state: state.into(),
+    }
+}
+
+/// `guestList()`, now; also checks every version's WIT version and load time.
+fn versions(server: &Server) -> Vec<Version> {
+    let script = "for v in s.guestList():\n    \
+                  print(v['name'], v['version'], v['live_calls'], v['state'], v['wit_version'], v['loaded_at'].value, v['file'])\n";
+    python(server, script)
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert_eq!(fields[4], "0.2.0", "{line}");
+            assert!(
+                fields[5].len() == 17 && fields[5].as_bytes()[8] == b'T',
+                "{line}"
+            );
+            version(
+                fields[0],
+                fields[1].parse().unwrap(),
+                fields[2].parse().unwrap(),
+                fields[3],
+            )
+        })
+        .collect()
+}
+
+/// Waits until `guestList()` is `expected`; panics with the last answer if it does not get there.
+fn await_versions(server: &Server, expected: &[Version]) {
+    let started = Instant::now();
+    loop {
+        let now = versions(server);
+        if now == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < SETTLE,
+            "expected {expected:?}, guestList shows {now:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The fault string of `guestLoad(name, path)`; panics if it succeeded.
+fn load_fault(server: &Server, name: &str, path: &str) -> String {
+    let script = format!(
+        "try:\n    print('loaded', s.guestLoad({name:?}, {path:?}))\n\
+         except xmlrpc.client.Fault as f:\n    print(f.faultString)\n"
+    );
+    let answer = python(server, &script);
+    assert!(
+        !answer.starts_with("loaded"),
+        "expected a refusal, got {answer}"
+    );
+    answer.trim_end().to_owned()
+}
+
+#[test]
+fn calls_stay_on_their_version_and_an_old_version_unloads_with_its_last_call() {
+    let server = Server::start();
+    let component = test_guest_wasm("webconference");
+    await_versions(&server, &[version("webconference", 1, 0, "current")]);
+
+    let first = Phone::call(server.sip, "000777123", "alice", &[]);
+    await_versions(&server, &[version("webconference", 1, 1, "current")]);
+
+    let loaded = rpc(
+        &server,
+        &format!("s.guestLoad('webconference', {component:?})"),
+    );
+    assert_eq!(loaded, "2");
+    let second = Phone::call(server.sip, "000777123", "bob", &[]);
+    await_versions(
+        &server,
+        &[
+            version("webconference", 1, 1, "draining"),
+            version("webconference", 2, 1, "current"),
+        ],
+    );
+    let line = server
+        .wait_for_log("guest{name=\"webconference\" version=2 call=", SETTLE)
+        .unwrap_or_else(|e| panic!("the new call's guest lines name their version: {e}"));
+    assert!(line.contains("new instance"), "{line}");
+
+    first.hang_up();
+    await_versions(&server, &[version("webconference", 2, 1, "current")]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.wasm");
+    std::fs::write(&garbage, b"this is not WebAssembly").unwrap();
+    let module = dir.path().join("module.wasm");
+    // An empty core module: WebAssembly, but not a component.
+    std::fs::write(&module, b"\0asm\x01\0\0\0").unwrap();
+    for (path, why) in [
+        (garbage.display().to_string(), "garbage"),
+        (module.display().to_string(), "a core module"),
+        (
+            dir.path().join("missing.wasm").display().to_string(),
+            "a missing file",
+        ),
+    ] {
+        let fault = load_fault(&server, "webconference", &path);
+        assert!(
+            fault.contains("guestLoad: refused: guest webconference"),
+            "{why}: {fault}"
+        );
+    }
+    let fault = load_fault(&server, "nosuch", &component);
+    assert!(
+        fault.contains("no guest named \"nosuch\" is loaded"),
+        "{fault}"
+    );
+
+    let third = Phone::call(server.sip, "000777123", "carol", &[]);
+    await_versions(&server, &[version("webconference", 2, 2, "current")]);
+    second.hang_up();
+    third.hang_up();
+    await_versions(&server, &[version("webconference", 2, 0, "current")]);
+    let methods = rpc(&server, "s.system.listMethods()");
+    assert!(methods.contains("'guestList', 'guestLoad'"), "{methods}");
+}
