@@ -239,6 +239,8 @@ fn list_methods_names_every_function_answered() {
         "get_cpsmax",
         "get_loglevel",
         "get_sessioncount",
+        "guestList",
+        "guestLoad",
         "roomInfo",
         "serverInfo",
         "set_cpslimit",
