@@ -6,7 +6,7 @@ mod support;
 use std::time::{Duration, Instant};
 use support::phone::Phone;
 use support::server::{Server, misbehave_config, test_guest_wasm};
-use support::xmlrpc::{python, rpc};
+use support::xmlrpc::{calls, python, rpc};
 
 /// How long a hang-up may take to reach the registry.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -178,4 +178,39 @@ fn a_new_version_may_target_another_wit_version_and_takes_control_requests() {
     first.hang_up();
     await_versions(&server, &[draft_version("misbehave", 2, 1, "current")]);
     second.hang_up();
+}
+
+#[test]
+fn a_fault_in_one_version_leaves_the_calls_of_another_alone() {
+    let server = Server::start_with(&misbehave_config());
+    let component = test_guest_wasm("misbehave");
+    let steady = Phone::call(server.sip, "alone", "steady", &[]);
+    let loaded = rpc(&server, &format!("s.guestLoad('misbehave', {component:?})"));
+    assert_eq!(loaded, "2");
+    let faulty = Phone::call(server.sip, "alone", "faulty", &[]);
+    await_versions(
+        &server,
+        &[
+            version("misbehave", 1, 1, "draining"),
+            version("misbehave", 2, 1, "current"),
+        ],
+    );
+    // Its guest panics on '3': the call on version 2 is hung up, the one on version 1 is not.
+    faulty.send_dtmf('3');
+    assert!(
+        faulty.await_bye(SETTLE),
+        "expected a BYE to the call whose guest panicked; log:\n{}",
+        server.log()
+    );
+    await_versions(
+        &server,
+        &[
+            version("misbehave", 1, 1, "draining"),
+            version("misbehave", 2, 0, "current"),
+        ],
+    );
+    assert_eq!(calls(&server), 1, "the call on version 1 stays up");
+    // Its hang-up reaches its guest, and the version goes with it.
+    steady.hang_up();
+    await_versions(&server, &[version("misbehave", 2, 0, "current")]);
 }
