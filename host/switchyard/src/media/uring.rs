@@ -1,5 +1,5 @@
 //! Packet I/O over io_uring: every leg's socket has one `recvmsg` in flight, and a tick's
-//! packets go out as one batch of `sendmsg`s, so a worker makes a few system calls per tick
+//! packets go out as one batch of sends, so a worker makes a few system calls per tick
 //! instead of two or three per packet. A socket with nothing to read costs nothing: its receive
 //! waits in the kernel until a packet comes.
 //!
@@ -59,12 +59,9 @@ struct Receiver {
     slot: Box<ReceiveSlot>,
 }
 
-/// One packet on its way out; its header points into the same (boxed) allocation and into
-/// `payload`'s heap buffer, both unmoving until the send completes.
-#[repr(C)]
+/// One packet on its way out: its destination (boxed) and `payload`'s heap buffer stay in
+/// place until the send completes.
 struct SendSlot {
-    header: libc::msghdr,
-    iov: libc::iovec,
     destination: SockAddrStorage,
     payload: Vec<u8>,
 }
@@ -105,9 +102,11 @@ impl UringIo {
             })?;
         let mut probe = Probe::new();
         ring.submitter().register_probe(&mut probe)?;
+        // A send with its destination (`send` with an address, as `sendto`, with no `msghdr`
+        // to copy in) came with zero-copy sends, kernel 6.0.
         for code in [
             opcode::RecvMsg::CODE,
-            opcode::SendMsg::CODE,
+            opcode::SendZc::CODE,
             opcode::AsyncCancel::CODE,
         ] {
             if !probe.is_supported(code) {
@@ -372,12 +371,6 @@ impl PacketIo for UringIo {
                 Some(index) => index,
                 None => {
                     self.sends.push(Box::new(SendSlot {
-                        // SAFETY: all zeros is a valid msghdr.
-                        header: unsafe { mem::zeroed() },
-                        iov: libc::iovec {
-                            iov_base: std::ptr::null_mut(),
-                            iov_len: 0,
-                        },
                         destination: SockAddrStorage::zeroed(),
                         payload: Vec::new(),
                     }));
@@ -389,22 +382,16 @@ impl PacketIo for UringIo {
             let destination_len = destination.len();
             slot.destination = destination.as_storage();
             slot.payload = transmit.payload;
-            slot.iov = libc::iovec {
-                iov_base: slot.payload.as_mut_ptr().cast(),
-                iov_len: slot.payload.len(),
-            };
-            // SAFETY: all zeros is a valid msghdr.
-            slot.header = unsafe { mem::zeroed() };
-            slot.header.msg_name = (&raw mut slot.destination).cast();
-            slot.header.msg_namelen = destination_len;
-            slot.header.msg_iov = &raw mut slot.iov;
-            slot.header.msg_iovlen = 1;
-            let header = &raw const slot.header;
+            let (buffer, len) = (slot.payload.as_ptr(), slot.payload.len() as u32);
+            let address = (&raw const slot.destination).cast::<libc::sockaddr>();
             let entry = if fixed {
-                opcode::SendMsg::new(types::Fixed(socket_index), header).build()
+                opcode::Send::new(types::Fixed(socket_index), buffer, len)
             } else {
-                opcode::SendMsg::new(types::Fd(fd), header).build()
+                opcode::Send::new(types::Fd(fd), buffer, len)
             }
+            .dest_addr(address)
+            .dest_addr_len(destination_len)
+            .build()
             .user_data((KIND_SEND << KIND_SHIFT) | u64::from(index));
             self.sends_in_flight += 1;
             self.push(&entry);
