@@ -11,6 +11,7 @@ use rtp_rs::RtpReader;
 use crate::gain::Gain;
 use crate::latch::{Latch, Source};
 use crate::opus::OpusParams;
+use crate::packet_pool::PacketPool;
 use crate::packetizer::Packetizer;
 use crate::playback::{Playback, PromptRole};
 use crate::rate::RateConverter;
@@ -128,7 +129,7 @@ pub(crate) struct Leg {
     /// is missing), still encoded.
     input: Option<Vec<u8>>,
     /// Emptied payload buffers of earlier ticks, for the packets received next.
-    spare_payloads: Vec<Vec<u8>>,
+    spare_payloads: PacketPool,
     /// What the part of this tick's frame that `input` does not cover is.
     gap: Gap,
     /// This tick's `frame` holds audible concealment.
@@ -184,7 +185,7 @@ impl Leg {
             last_heard: now,
             timed_out: false,
             input: None,
-            spare_payloads: Vec::new(),
+            spare_payloads: PacketPool::with_limit(MAX_SPARE_PAYLOADS),
             gap: Gap::Idle,
             concealing: false,
             carried_audio: false,
@@ -350,7 +351,7 @@ impl Leg {
             timestamp: rtp.timestamp(),
             samples: samples as u32,
         };
-        let mut payload = self.spare_payloads.pop().unwrap_or_default();
+        let mut payload = self.spare_payloads.take();
         payload.extend_from_slice(rtp.payload());
         self.jitter.push(arrival, payload);
         Received::Audio
@@ -372,11 +373,8 @@ impl Leg {
     /// concealment of a later loss needs every frame's samples.
     pub(crate) fn pull(&mut self, deadline: Instant, rtp_timeout: Option<Duration>) -> TickNotes {
         let mut notes = TickNotes::default();
-        if let Some(mut spent) = self.input.take()
-            && self.spare_payloads.len() < MAX_SPARE_PAYLOADS
-        {
-            spent.clear();
-            self.spare_payloads.push(spent);
+        if let Some(spent) = self.input.take() {
+            self.spare_payloads.give(spent);
         }
         (self.input, self.gap) = match self.params.codec {
             Codec::Opus => self.take_opus(deadline),
@@ -448,11 +446,8 @@ impl Leg {
                 Playout::Frame(packet) => {
                     whole = taken.is_none() && self.inbound.carried() == 0;
                     self.inbound.take_packet(&packet);
-                    if let Some(mut spent) = taken.replace(packet)
-                        && self.spare_payloads.len() < MAX_SPARE_PAYLOADS
-                    {
-                        spent.clear();
-                        self.spare_payloads.push(spent);
+                    if let Some(spent) = taken.replace(packet) {
+                        self.spare_payloads.give(spent);
                     }
                 }
                 Playout::Lost => return (None, Gap::Lost),
@@ -532,9 +527,15 @@ impl Leg {
     /// that can be handed over, and its far end cannot tell a jump to the shared stream (it is
     /// on it already, it is [`at_cut`](Self::at_cut), or the room is `quiet`).
     pub(crate) fn shared_stream(&self, quiet: bool) -> Option<OpusParams> {
-        let plain = !self.summed && !self.has_overlay;
+        let plain = self.hears_plain_mix();
         let unnoticed = self.on_shared || self.at_cut || quiet;
         (plain && unnoticed && self.outbound.copies_state()).then(|| *self.outbound.opus())
+    }
+
+    /// Whether it hears its room's mix as it is this tick: nothing of its own summed in, no
+    /// prompt on top.
+    pub(crate) fn hears_plain_mix(&self) -> bool {
+        !self.summed && !self.has_overlay
     }
 
     /// Moves the leg's stream from its room's shared encoder to its own, which goes on from the

@@ -166,7 +166,7 @@ fn mix_room<const N: usize>(
     for id in room.members {
         if let Some(leg) = legs.get_mut(id)
             && leg.on_shared
-            && (leg.summed || leg.overlay().is_some())
+            && !leg.hears_plain_mix()
         {
             leg.leave_shared_stream(shared.as_deref());
         }

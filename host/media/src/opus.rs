@@ -331,13 +331,18 @@ pub(crate) fn packet_samples(packet: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn tone(frame: usize) -> Vec<i16> {
+    // Frame `frame` of a phase-continuous sine of `freq` Hz at 48 kHz.
+    fn sine(freq: f64, frame: usize) -> Vec<i16> {
         (0..960)
             .map(|i| {
                 let t = (frame * 960 + i) as f64 / 48_000.0;
-                (8000.0 * (std::f64::consts::TAU * 440.0 * t).sin()) as i16
+                (8000.0 * (std::f64::consts::TAU * freq * t).sin()) as i16
             })
             .collect()
+    }
+
+    fn tone(frame: usize) -> Vec<i16> {
+        sine(440.0, frame)
     }
 
     #[test]
@@ -359,13 +364,7 @@ mod tests {
 
     // Frames of a 440 Hz tone, but frame 10 a 1200 Hz one.
     fn signal(frame: usize) -> Vec<i16> {
-        let freq = if frame == 10 { 1200.0 } else { 440.0 };
-        (0..960)
-            .map(|i| {
-                let t = (frame * 960 + i) as f64 / 48_000.0;
-                (8000.0 * (std::f64::consts::TAU * freq * t).sin()) as i16
-            })
-            .collect()
+        sine(if frame == 10 { 1200.0 } else { 440.0 }, frame)
     }
 
     // The amplitude of `freq` in `pcm` at 48 kHz (Goertzel).

@@ -1,7 +1,8 @@
 //! Spare packet buffers: the worker builds every outgoing RTP packet in one taken from here and
-//! the shell gives it back once sent, so steady-state sending allocates nothing.
+//! the shell gives it back once sent, so steady-state sending allocates nothing; a leg keeps
+//! the payload buffers of packets it played for the packets it receives next.
 
-/// The most spare buffers kept: more than a worker's packets in one tick in any sane
+/// The most spare buffers a worker keeps: more than its packets in one tick in any sane
 /// configuration; beyond it, returned buffers are freed.
 const MAX_SPARE: usize = 1 << 14;
 
@@ -10,12 +11,28 @@ const MAX_SPARE: usize = 1 << 14;
 const NEW_CAPACITY: usize = 256;
 
 /// A bounded stack of emptied packet buffers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PacketPool {
     spare: Vec<Vec<u8>>,
+    limit: usize,
+}
+
+impl Default for PacketPool {
+    /// A worker's pool: up to [`MAX_SPARE`] buffers.
+    fn default() -> Self {
+        Self::with_limit(MAX_SPARE)
+    }
 }
 
 impl PacketPool {
+    /// A pool keeping at most `limit` spare buffers.
+    pub(crate) fn with_limit(limit: usize) -> Self {
+        PacketPool {
+            spare: Vec::new(),
+            limit,
+        }
+    }
+
     /// An empty buffer: a spare one when there is one, else a new one.
     pub(crate) fn take(&mut self) -> Vec<u8> {
         self.spare
@@ -23,9 +40,10 @@ impl PacketPool {
             .unwrap_or_else(|| Vec::with_capacity(NEW_CAPACITY))
     }
 
-    /// Keeps `buffer` (emptied) for a later [`take`](Self::take), unless [`MAX_SPARE`] are kept.
+    /// Keeps `buffer` (emptied) for a later [`take`](Self::take), unless the pool's limit is
+    /// reached.
     pub(crate) fn give(&mut self, mut buffer: Vec<u8>) {
-        if self.spare.len() < MAX_SPARE {
+        if self.spare.len() < self.limit {
             buffer.clear();
             self.spare.push(buffer);
         }

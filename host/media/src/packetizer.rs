@@ -93,13 +93,9 @@ impl Packetizer {
         &mut self,
         payload: &[u8],
         pool: &mut PacketPool,
-        mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+        emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
     ) {
-        let codec = self.codec;
-        let mut packetize = |sender: &mut RtpSender, bytes: &[u8]| {
-            let samples = codec.payload_samples(bytes).unwrap_or(0) as u32;
-            emit(sender.packetize(bytes, samples, pool.take()));
-        };
+        let mut packetize = packetize_into(self.codec, pool, emit);
         let Some(packet_len) = self.packet_len else {
             if self.opus_frames <= 1 {
                 packetize(&mut self.sender, payload);
@@ -134,16 +130,12 @@ impl Packetizer {
     pub(crate) fn flush(
         &mut self,
         pool: &mut PacketPool,
-        mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+        emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
     ) {
         if self.pending.is_empty() {
             return;
         }
-        let codec = self.codec;
-        let mut packetize = |sender: &mut RtpSender, bytes: &[u8]| {
-            let samples = codec.payload_samples(bytes).unwrap_or(0) as u32;
-            emit(sender.packetize(bytes, samples, pool.take()));
-        };
+        let mut packetize = packetize_into(self.codec, pool, emit);
         if self.packet_len.is_none() {
             self.send_opus(&mut packetize);
             return;
@@ -190,6 +182,19 @@ impl Packetizer {
         self.pending.clear();
         self.pending_frames.clear();
         self.sender.skip(gathered.wrapping_add(samples));
+    }
+}
+
+// Numbers and builds each packet of `codec` on the sender it is given, in a buffer taken from
+// `pool`, and hands it to `emit`.
+fn packetize_into(
+    codec: Codec,
+    pool: &mut PacketPool,
+    mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+) -> impl FnMut(&mut RtpSender, &[u8]) {
+    move |sender, bytes| {
+        let samples = codec.payload_samples(bytes).unwrap_or(0) as u32;
+        emit(sender.packetize(bytes, samples, pool.take()));
     }
 }
 

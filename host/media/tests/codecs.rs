@@ -13,13 +13,6 @@ use switchyard_media::{
 
 const LEAD: Duration = Duration::from_millis(5);
 
-// Goertzel level of `freq` in each 20 ms frame of `pcm` at `rate`.
-fn frame_levels(pcm: &[i16], freq: f64, rate: u32) -> Vec<f64> {
-    pcm.chunks_exact(rate as usize / 50)
-        .map(|frame| goertzel(frame, freq, f64::from(rate)))
-        .collect()
-}
-
 fn room(codecs: &[(LegId, Codec)], config: WorkerConfig) -> Worker {
     let start = Instant::now();
     let mut worker = Worker::new(config, start, 9);

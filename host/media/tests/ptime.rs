@@ -292,13 +292,6 @@ fn ptime_60_sends_every_third_tick() {
     assert_eq!(joined, ulaw(&prompt[..18 * FRAME_LEN]));
 }
 
-/// The level of `freq` in each 20 ms frame of `pcm` at `rate`.
-fn frame_levels(pcm: &[i16], freq: f64, rate: u32) -> Vec<f64> {
-    pcm.chunks_exact(rate as usize / 50)
-        .map(|frame| goertzel(frame, freq, f64::from(rate)))
-        .collect()
-}
-
 /// A room of an Opus talker (A) sending a 1 kHz tone in packets of `ptime_ms` and a PCMU
 /// listener (B, at `listener_ptime` ms): what B heard, and the worker.
 fn opus_talker_at(ptime_ms: usize, listener: (Codec, u32)) -> (Vec<i16>, Worker) {

@@ -138,9 +138,9 @@ impl MediaPool {
     ) -> io::Result<MediaPool> {
         let use_uring = match packet_io {
             PacketIoChoice::Sweep => false,
-            PacketIoChoice::Auto => uring::available(),
+            PacketIoChoice::Auto => uring::available().is_ok(),
             PacketIoChoice::IoUring => {
-                uring::UringIo::new().map_err(|error| {
+                uring::available().map_err(|error| {
                     io::Error::new(
                         error.kind(),
                         format!("media.packet_io = \"io_uring\": the kernel refuses it: {error}"),

@@ -42,6 +42,13 @@ pub fn goertzel(samples: &[i16], freq: f64, rate: f64) -> f64 {
     2.0 * power.max(0.0).sqrt() / samples.len() as f64
 }
 
+/// The Goertzel level of `freq` in each 20 ms frame of `pcm` at `rate` Hz.
+pub fn frame_levels(pcm: &[i16], freq: f64, rate: u32) -> Vec<f64> {
+    pcm.chunks_exact(rate as usize / 50)
+        .map(|frame| goertzel(frame, freq, f64::from(rate)))
+        .collect()
+}
+
 pub fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32, marker: bool, payload: &[u8]) -> Vec<u8> {
     RtpPacketBuilder::new()
         .payload_type(pt)

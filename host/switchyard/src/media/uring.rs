@@ -78,7 +78,6 @@ pub(super) struct UringIo {
     )]
     sends: Vec<Box<SendSlot>>,
     free_sends: Vec<u32>,
-    sends_in_flight: usize,
     next_generation: u32,
     /// The ring has a table of [`FIXED_FILES`] fixed files.
     fixed_files: bool,
@@ -125,7 +124,6 @@ impl UringIo {
             legs: std::collections::HashMap::new(),
             sends: Vec::new(),
             free_sends: Vec::new(),
-            sends_in_flight: 0,
             next_generation: 0,
         })
     }
@@ -213,7 +211,6 @@ impl UringIo {
                 let slot = &mut self.sends[(data as u32) as usize];
                 worker.recycle(mem::take(&mut slot.payload));
                 self.free_sends.push(data as u32);
-                self.sends_in_flight -= 1;
                 false
             }
             KIND_RECEIVE => self.received(worker, arrived, data, cqe.result()),
@@ -363,7 +360,8 @@ impl PacketIo for UringIo {
                 worker.recycle(transmit.payload);
                 continue;
             };
-            if self.sends_in_flight >= MAX_SENDS_IN_FLIGHT {
+            // Every slot not free is a send in flight.
+            if self.sends.len() - self.free_sends.len() >= MAX_SENDS_IN_FLIGHT {
                 worker.recycle(transmit.payload);
                 continue;
             }
@@ -393,7 +391,6 @@ impl PacketIo for UringIo {
             .dest_addr_len(destination_len)
             .build()
             .user_data((KIND_SEND << KIND_SHIFT) | u64::from(index));
-            self.sends_in_flight += 1;
             self.push(&entry);
         }
         // UDP is best effort: a send that fails (a full socket buffer) drops its packet, as the
@@ -402,7 +399,7 @@ impl PacketIo for UringIo {
     }
 }
 
-/// Whether this kernel gives a worker an io_uring (for the `auto` choice).
-pub(super) fn available() -> bool {
-    UringIo::new().is_ok()
+/// Whether this kernel gives a worker an io_uring, or why not.
+pub(super) fn available() -> io::Result<()> {
+    UringIo::new().map(drop)
 }
