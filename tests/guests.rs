@@ -5,7 +5,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::audio::power;
+use support::audio::assert_each_hears_the_other;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config};
 use support::xmlrpc::{calls, rpc, stats};
@@ -16,8 +16,6 @@ const DEADLINE: Duration = Duration::from_secs(10);
 const NO_BYE_WATCH: Duration = Duration::from_secs(2);
 /// The tones of the two room participants.
 const TONES: [f64; 2] = [600.0, 1100.0];
-/// The analysed tail of what a participant heard: the last second.
-const TAIL_SAMPLES: usize = 8_000;
 
 /// Polls `stats()` until `guest_instances` is `expected`, at most [`DEADLINE`].
 fn await_guest_instances(server: &Server, expected: i64) {
@@ -26,19 +24,7 @@ fn await_guest_instances(server: &Server, expected: i64) {
 
 /// Waits until the `stats()` counter `name` reads `expected`, for at most `DEADLINE`.
 fn await_stat(server: &Server, name: &str, expected: i64) {
-    let started = Instant::now();
-    loop {
-        let now = stats(server).get(name);
-        if now == expected {
-            return;
-        }
-        assert!(
-            started.elapsed() < DEADLINE,
-            "expected {name} {expected} within {DEADLINE:?}, still {now}; log:\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.await_value(name, &expected, DEADLINE, || stats(server).get(name));
 }
 
 /// Dials `user` and returns the final status code of the INVITE.
@@ -86,21 +72,7 @@ fn guest_faults_fall_back_safely() {
         2,
         "expected calls() to still count both participants"
     );
-    for (index, samples) in heard.iter().enumerate() {
-        assert!(
-            samples.len() > TAIL_SAMPLES,
-            "expected participant {index} to keep hearing the room, heard {} samples",
-            samples.len()
-        );
-        let tail = &samples[samples.len() - TAIL_SAMPLES..];
-        let other = TONES[1 - index];
-        let theirs = power(tail, other);
-        eprintln!("participant {index} hears {other} Hz at {theirs:.2e}");
-        assert!(
-            theirs > 0.01,
-            "expected participant {index} to hear the other's {other} Hz above 0.01, got {theirs}"
-        );
-    }
+    assert_each_hears_the_other(&heard, TONES);
     anna.hang_up();
     bert.hang_up();
 

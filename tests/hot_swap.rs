@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config, test_guest_wasm};
 use support::xmlrpc::{calls, python, rpc};
@@ -12,7 +12,7 @@ use support::xmlrpc::{calls, python, rpc};
 const SETTLE: Duration = Duration::from_secs(10);
 
 /// One loaded version as `guestList()` shows it.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Version {
     name: String,
     version: i64,
@@ -40,6 +40,12 @@ fn draft_version(name: &str, version_number: i64, live_calls: i64, state: &str) 
     }
 }
 
+/// The embedded webconference guest, loaded beside every other guest and
+/// idle in the tests of another.
+fn idle_webconference() -> Version {
+    version("webconference", 1, 0, "current")
+}
+
 /// `guestList()`, now; also checks every version's load time.
 fn versions(server: &Server) -> Vec<Version> {
     let script = "for v in s.guestList():\n    \
@@ -65,18 +71,7 @@ fn versions(server: &Server) -> Vec<Version> {
 
 /// Waits until `guestList()` is `expected`; panics with the last answer if it does not get there.
 fn await_versions(server: &Server, expected: &[Version]) {
-    let started = Instant::now();
-    loop {
-        let now = versions(server);
-        if now == expected {
-            return;
-        }
-        assert!(
-            started.elapsed() < SETTLE,
-            "expected {expected:?}, guestList shows {now:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.await_value("guestList", &expected.to_vec(), SETTLE, || versions(server));
 }
 
 /// The fault string of `guestLoad(name, path)`; panics if it succeeded.
@@ -173,10 +168,17 @@ fn a_new_version_may_target_another_wit_version_and_takes_control_requests() {
         &[
             version("misbehave", 1, 1, "draining"),
             draft_version("misbehave", 2, 1, "current"),
+            idle_webconference(),
         ],
     );
     first.hang_up();
-    await_versions(&server, &[draft_version("misbehave", 2, 1, "current")]);
+    await_versions(
+        &server,
+        &[
+            draft_version("misbehave", 2, 1, "current"),
+            idle_webconference(),
+        ],
+    );
     second.hang_up();
 }
 
@@ -193,6 +195,7 @@ fn a_fault_in_one_version_leaves_the_calls_of_another_alone() {
         &[
             version("misbehave", 1, 1, "draining"),
             version("misbehave", 2, 1, "current"),
+            idle_webconference(),
         ],
     );
     // Its guest panics on '3': the call on version 2 is hung up, the one on version 1 is not.
@@ -207,10 +210,14 @@ fn a_fault_in_one_version_leaves_the_calls_of_another_alone() {
         &[
             version("misbehave", 1, 1, "draining"),
             version("misbehave", 2, 0, "current"),
+            idle_webconference(),
         ],
     );
     assert_eq!(calls(&server), 1, "the call on version 1 stays up");
     // Its hang-up reaches its guest, and the version goes with it.
     steady.hang_up();
-    await_versions(&server, &[version("misbehave", 2, 0, "current")]);
+    await_versions(
+        &server,
+        &[version("misbehave", 2, 0, "current"), idle_webconference()],
+    );
 }

@@ -33,3 +33,24 @@ pub fn power_at(rate: u32, samples: &[i16], frequency: f64) -> f64 {
     let n = samples.len() as f64;
     (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / (n * n / 4.0)
 }
+
+/// Asserts that each of two participants, who sent `tones` (8 kHz), heard
+/// the other's tone (power above 0.01) in the last second of what it heard.
+pub fn assert_each_hears_the_other(heard: &[Vec<i16>; 2], tones: [f64; 2]) {
+    const TAIL_SAMPLES: usize = 8_000;
+    for (index, samples) in heard.iter().enumerate() {
+        assert!(
+            samples.len() > TAIL_SAMPLES,
+            "expected participant {index} to keep hearing the room, heard {} samples",
+            samples.len()
+        );
+        let tail = &samples[samples.len() - TAIL_SAMPLES..];
+        let other = tones[1 - index];
+        let theirs = power(tail, other);
+        eprintln!("participant {index} hears {other} Hz at {theirs:.2e}");
+        assert!(
+            theirs > 0.01,
+            "expected participant {index} to hear the other's {other} Hz above 0.01, got {theirs}"
+        );
+    }
+}

@@ -103,6 +103,30 @@ pub fn binary() -> PathBuf {
 }
 
 impl Server {
+    /// Polls `read` every 50 ms until it returns `expected`, for at most
+    /// `timeout`; panics with `what`, the last value read and the log.
+    pub fn await_value<T: PartialEq + std::fmt::Debug>(
+        &self,
+        what: &str,
+        expected: &T,
+        timeout: Duration,
+        mut read: impl FnMut() -> T,
+    ) {
+        let started = Instant::now();
+        loop {
+            let now = read();
+            if &now == expected {
+                return;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "expected {what} {expected:?} within {timeout:?}, still {now:?}; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The SIP socket of `transport` ("UDP", "TCP") in the family of `ipv6`.
     pub fn sip_on(&self, transport: &str, ipv6: bool) -> SocketAddr {
         self.listening

@@ -4,7 +4,8 @@ use crate::context::Context;
 use crate::exports::AppPre;
 use crate::instance::{GuestError, Instance};
 use crate::records::RecordFiles;
-use crate::{HostApi, Limits, WitVersion};
+use crate::runtime::Resolved;
+use crate::{GuestLimits, HostApi, WitVersion};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
@@ -13,11 +14,12 @@ use wasmtime_wasi::WasiCtx;
 
 /// A guest's own configuration: its table, as the `config.get` import serves
 /// it (keys to values as text: strings unquoted; numbers and booleans as
-/// written), and the directory its `records` import writes in.
+/// written), the directory its `records` import writes in, and its limits.
 #[derive(Debug, Clone, Default)]
 pub struct GuestConfig {
     values: BTreeMap<String, String>,
     records: RecordFiles,
+    limits: GuestLimits,
 }
 
 impl GuestConfig {
@@ -35,6 +37,16 @@ impl GuestConfig {
     pub fn records(&self) -> &RecordFiles {
         &self.records
     }
+
+    /// The same table, with limits of the guest's own.
+    pub fn with_limits(self, limits: GuestLimits) -> Self {
+        GuestConfig { limits, ..self }
+    }
+
+    /// The guest's own limits.
+    pub fn limits(&self) -> GuestLimits {
+        self.limits
+    }
 }
 
 impl FromIterator<(String, String)> for GuestConfig {
@@ -42,6 +54,7 @@ impl FromIterator<(String, String)> for GuestConfig {
         GuestConfig {
             values: iter.into_iter().collect(),
             records: RecordFiles::default(),
+            limits: GuestLimits::default(),
         }
     }
 }
@@ -55,7 +68,7 @@ pub struct Guest {
     version: WitVersion,
     from_cache: bool,
     engine: Engine,
-    limits: Limits,
+    limits: Resolved,
 }
 
 /// What [`Guest::new`] is made of besides its name and config.
@@ -64,7 +77,7 @@ pub(crate) struct Linked {
     pub(crate) version: WitVersion,
     pub(crate) from_cache: bool,
     pub(crate) engine: Engine,
-    pub(crate) limits: Limits,
+    pub(crate) limits: Resolved,
 }
 
 impl Guest {
@@ -111,7 +124,7 @@ impl Guest {
             config: self.config.clone(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(self.limits.memory_bytes)
-                .instances(self.limits.max_core_instances_per_guest)
+                .instances(self.limits.max_core_instances)
                 .trap_on_grow_failure(true)
                 .build(),
             // No preopened directories, no sockets, no environment, no stdio.
@@ -120,16 +133,22 @@ impl Guest {
         };
         let mut store = Store::new(&self.engine, context);
         store.limiter(|context| &mut context.limits);
-        store.set_epoch_deadline(self.limits.deadline_ticks());
+        store.set_epoch_deadline(self.limits.deadline_ticks);
+        if let Some(fuel) = self.limits.fuel {
+            set_fuel(&mut store, fuel);
+        }
         let app = self
             .pre
             .instantiate(&mut store)
             .map_err(|e| GuestError::from_wasmtime(&self.name, "instantiate", e))?;
-        Ok(Instance::new(
-            self.name.clone(),
-            store,
-            app,
-            self.limits.deadline_ticks(),
-        ))
+        Ok(Instance::new(self.name.clone(), store, app, self.limits))
     }
+}
+
+/// Gives `store` `fuel` to burn; only called on a metering engine, where
+/// setting fuel cannot fail.
+pub(crate) fn set_fuel(store: &mut Store<Context>, fuel: u64) {
+    store
+        .set_fuel(fuel)
+        .expect("the engine meters fuel when a guest has a budget");
 }

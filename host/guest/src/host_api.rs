@@ -27,11 +27,13 @@ pub trait HostApi: Send + Sync + 'static {
     fn unbridge(&self, call: &str) -> Result<(), Error>;
     /// `signaling.hold`: a new offer putting the call on hold or taking it off.
     fn hold(&self, call: &str, held: bool) -> Result<(), Error>;
-    /// `signaling.dial`: places a call; returns its id at once.
-    fn dial(&self, request: DialRequest) -> Result<String, Error>;
-    /// `signaling.forward`: forwards an unanswered incoming call as a placed
-    /// one (B2BUA); returns the placed call's id.
-    fn forward(&self, call: &str, request: DialRequest) -> Result<String, Error>;
+    /// `signaling.dial` by the guest named `guest`, whose instance serves
+    /// the placed call: places a call; returns its id at once.
+    fn dial(&self, guest: &str, request: DialRequest) -> Result<String, Error>;
+    /// `signaling.forward` by the guest named `guest`, whose instance serves
+    /// the placed call: forwards an unanswered incoming call as a placed one
+    /// (B2BUA); returns the placed call's id.
+    fn forward(&self, guest: &str, call: &str, request: DialRequest) -> Result<String, Error>;
     /// `media.play`: the named prompts, in order, to this call only.
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
     /// `media.stop`.

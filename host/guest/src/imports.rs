@@ -39,7 +39,7 @@ macro_rules! serve_imports {
                 &mut self,
                 request: $v::switchyard::call::signaling::DialRequest,
             ) -> Result<String, Error> {
-                self.host.dial(request.into())
+                self.host.dial(&self.guest, request.into())
             }
 
             fn forward(
@@ -47,7 +47,7 @@ macro_rules! serve_imports {
                 call: String,
                 request: $v::switchyard::call::signaling::DialRequest,
             ) -> Result<String, Error> {
-                self.host.forward(&call, request.into())
+                self.host.forward(&self.guest, &call, request.into())
             }
         }
 

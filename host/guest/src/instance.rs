@@ -2,6 +2,8 @@
 
 use crate::context::Context;
 use crate::exports::App;
+use crate::guest::set_fuel;
+use crate::runtime::Resolved;
 use crate::{Event, Fault, InviteInfo, Value};
 use std::sync::Arc;
 use thiserror::Error;
@@ -32,6 +34,14 @@ pub enum GuestError {
         /// The export that was running.
         export: &'static str,
     },
+    /// The export burnt its fuel budget and was stopped.
+    #[error("guest {guest}: {export} used up its fuel and was stopped")]
+    OutOfFuel {
+        /// The guest's name.
+        guest: String,
+        /// The export that was running.
+        export: &'static str,
+    },
     /// The guest trapped (a panic, an out-of-bounds access, memory exhausted, …).
     #[error("guest {guest}: {export} failed: {message}")]
     Trap {
@@ -55,8 +65,11 @@ pub enum GuestError {
 impl GuestError {
     pub(crate) fn from_wasmtime(guest: &str, export: &'static str, error: wasmtime::Error) -> Self {
         let guest = guest.to_owned();
-        if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        let trap = error.downcast_ref::<Trap>();
+        if trap == Some(&Trap::Interrupt) {
             GuestError::Timeout { guest, export }
+        } else if trap == Some(&Trap::OutOfFuel) {
+            GuestError::OutOfFuel { guest, export }
         } else {
             GuestError::Trap {
                 guest,
@@ -72,27 +85,30 @@ pub struct Instance {
     guest: Arc<str>,
     store: Store<Context>,
     app: App,
-    deadline_ticks: u64,
+    limits: Resolved,
 }
 
 impl Instance {
-    pub(crate) fn new(
-        guest: Arc<str>,
-        store: Store<Context>,
-        app: App,
-        deadline_ticks: u64,
-    ) -> Self {
+    pub(crate) fn new(guest: Arc<str>, store: Store<Context>, app: App, limits: Resolved) -> Self {
         Instance {
             guest,
             store,
             app,
-            deadline_ticks,
+            limits,
+        }
+    }
+
+    /// A fresh deadline and fuel budget for the next call into the guest.
+    fn arm(&mut self) {
+        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        if let Some(fuel) = self.limits.fuel {
+            set_fuel(&mut self.store, fuel);
         }
     }
 
     /// `handler.on-invite`.
     pub fn on_invite(&mut self, invite: &InviteInfo) -> Result<(), GuestError> {
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.arm();
         self.app
             .on_invite(&mut self.store, invite)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-invite", e))
@@ -100,7 +116,7 @@ impl Instance {
 
     /// `handler.on-event`.
     pub fn on_event(&mut self, call: &str, event: Event) -> Result<(), GuestError> {
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.arm();
         self.app
             .on_event(&mut self.store, call, &event)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-event", e))
@@ -113,7 +129,7 @@ impl Instance {
         function: &str,
         params: &[Value],
     ) -> Result<Result<Value, Fault>, GuestError> {
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.arm();
         let params = Value::Array(params.to_vec());
         let answer = self
             .app

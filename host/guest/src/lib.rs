@@ -41,6 +41,6 @@ pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;
 pub use instance::{GuestError, Instance};
 pub use records::{MAX_APPEND_BYTES, RecordFiles, check_file_name};
-pub use runtime::{Limits, Runtime};
+pub use runtime::{GuestLimits, Limits, Runtime};
 pub use switchyard_value::Value;
 pub use version::WitVersion;

@@ -16,13 +16,20 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// How often the epoch advances; call deadlines are counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
-/// The limits every guest instance runs under.
+/// The limits of the runtime: those every guest instance runs under, and the
+/// defaults of what each guest may set for itself ([`GuestLimits`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// How long one call into a guest export may run before it is interrupted.
+    /// How long one call into a guest export may run before it is
+    /// interrupted, for a guest that sets no deadline of its own.
     pub call_deadline: Duration,
-    /// The most linear memory one instance may have, in bytes.
+    /// The most linear memory one instance of any guest may have, in bytes:
+    /// the size of the pool's memory slots, and the cap of a guest that sets
+    /// none of its own.
     pub memory_bytes: usize,
+    /// Whether the engine meters fuel, so that a guest may be given a fuel
+    /// budget per call into it; metering makes every guest a little slower.
+    pub fuel: bool,
     /// How many guest instances may exist at once (calls plus control requests).
     pub max_instances: u32,
     /// How many core instances one component may create (a Rust guest needs a few).
@@ -34,20 +41,64 @@ impl Default for Limits {
         Limits {
             call_deadline: Duration::from_millis(100),
             memory_bytes: 32 << 20,
+            fuel: false,
             max_instances: 1000,
             max_core_instances_per_guest: 16,
         }
     }
 }
 
+/// What one guest may set for itself, each in place of the runtime's
+/// [`Limits`] (unset: the runtime's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GuestLimits {
+    /// How long one call into the guest may run before it is interrupted.
+    pub call_deadline: Option<Duration>,
+    /// The most linear memory one of its instances may have, in bytes; at
+    /// most the runtime's [`Limits::memory_bytes`].
+    pub memory_bytes: Option<usize>,
+    /// The fuel (roughly, Wasm instructions) one call into the guest may
+    /// burn before it traps; needs a runtime with [`Limits::fuel`].
+    pub fuel: Option<u64>,
+}
+
+/// A guest's limits with the runtime's defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    pub(crate) deadline_ticks: u64,
+    pub(crate) memory_bytes: usize,
+    pub(crate) max_core_instances: usize,
+    /// The fuel each call starts with; `None` on a runtime without metering.
+    pub(crate) fuel: Option<u64>,
+}
+
 impl Limits {
-    /// The call deadline in epoch ticks, rounded up, at least one.
-    pub(crate) fn deadline_ticks(&self) -> u64 {
-        let ticks = self
-            .call_deadline
-            .as_nanos()
-            .div_ceil(EPOCH_TICK.as_nanos());
-        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+    /// `guest`'s limits over these defaults, or why they cannot be had.
+    fn resolve(&self, guest: GuestLimits) -> Result<Resolved, String> {
+        let memory_bytes = guest.memory_bytes.unwrap_or(self.memory_bytes);
+        if memory_bytes > self.memory_bytes {
+            return Err(format!(
+                "its memory limit ({} MiB) is over the runtime's ({} MiB)",
+                memory_bytes >> 20,
+                self.memory_bytes >> 20
+            ));
+        }
+        let fuel = match (self.fuel, guest.fuel) {
+            (false, Some(_)) => {
+                return Err("it has a fuel budget but the runtime does not meter fuel".to_owned());
+            }
+            (false, None) => None,
+            // A guest without a budget on a metering runtime runs unmetered in effect.
+            (true, budget) => Some(budget.unwrap_or(u64::MAX)),
+        };
+        let deadline = guest.call_deadline.unwrap_or(self.call_deadline);
+        let ticks = deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+        Ok(Resolved {
+            deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX).max(1),
+            memory_bytes,
+            max_core_instances: self.max_core_instances_per_guest,
+            fuel,
+        })
     }
 }
 
@@ -87,6 +138,7 @@ impl Runtime {
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
+            .consume_fuel(limits.fuel)
             // Guests are call logic, not number crunching: explicit bounds checks
             // cost little, and a reservation of the cap instead of 4 GiB per
             // memory keeps thousands of instances cheap.
@@ -115,7 +167,7 @@ impl Runtime {
 
     /// Compiles `wasm` (a component of world `app` of a supported version of
     /// `switchyard:call`, see [`WitVersion`]) as the guest `name` with its
-    /// config table, or takes it compiled from the cache.
+    /// config table and limits, or takes it compiled from the cache.
     pub fn load(&self, name: &str, wasm: &[u8], config: GuestConfig) -> Result<Guest, GuestError> {
         let load_error = |message: String| GuestError::Load {
             guest: name.to_owned(),
@@ -127,6 +179,7 @@ impl Runtime {
             None => Component::new(&self.engine, wasm).map(|component| (component, false)),
         }
         .map_err(wasmtime_error)?;
+        let limits = self.limits.resolve(config.limits()).map_err(load_error)?;
         let version = self.version(&component).map_err(load_error)?;
         let pre = AppPre::new(&self.linker, &component, version).map_err(wasmtime_error)?;
         let linked = Linked {
@@ -134,7 +187,7 @@ impl Runtime {
             version,
             from_cache,
             engine: self.engine.clone(),
-            limits: self.limits,
+            limits,
         };
         Ok(Guest::new(name, config, linked))
     }

@@ -11,8 +11,10 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use switchyard_guest::{GuestLimits, Limits};
 use switchyard_sip::{OfferMethod, SessionTimers};
 
+use crate::call_routing::{CallRoutes, RouteRule};
 use crate::media::PacketIoChoice;
 
 /// The whole configuration.
@@ -198,9 +200,12 @@ pub struct RoomsConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoutingConfig {
-    /// The guest every incoming call goes to; also the guest that answers
-    /// XML-RPC functions called without an interface name.
+    /// The guest of the incoming calls no rule matches; also the guest that
+    /// answers XML-RPC functions called without an interface name.
     pub guest: String,
+    /// `[[routing.rules]]`: tried in order; the first that matches a call
+    /// names its guest.
+    pub rules: Vec<RouteRule>,
 }
 
 /// `[records]`: what the host keeps on disk across restarts.
@@ -253,6 +258,22 @@ pub struct GuestEntry {
     /// The guest's own table, served to it by the `config.get` import.
     #[serde(default)]
     pub config: toml::Table,
+    /// `[guests.<name>.limits]`: the guest's own, in place of `[limits]`.
+    #[serde(default)]
+    pub limits: GuestLimitsConfig,
+}
+
+/// `[guests.<name>.limits]`: each unset key is `[limits]`' value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestLimitsConfig {
+    /// How long one call into the guest may run, in milliseconds.
+    pub call_deadline_ms: Option<u64>,
+    /// The most memory one instance of the guest may use, in MiB.
+    pub memory_mb: Option<u32>,
+    /// The fuel (about one per Wasm instruction) one call into the guest may
+    /// burn. Unset: no fuel limit, only the deadline.
+    pub fuel: Option<u64>,
 }
 
 impl Default for Config {
@@ -367,6 +388,7 @@ impl Default for RoutingConfig {
     fn default() -> Self {
         RoutingConfig {
             guest: "webconference".to_owned(),
+            rules: Vec::new(),
         }
     }
 }
@@ -389,8 +411,13 @@ impl GuestEntry {
             wasm: None,
             records_dir: None,
             config: toml::Table::new(),
+            limits: GuestLimitsConfig::default(),
         }
     }
+}
+
+fn mib(mb: u32) -> usize {
+    mb as usize * 1024 * 1024
 }
 
 impl RtpConfig {
@@ -677,6 +704,18 @@ impl Config {
                 ),
             );
         }
+        self.call_routes()?;
+        for (index, rule) in self.routing.rules.iter().enumerate() {
+            if !self.guests.contains_key(&rule.guest) {
+                return fail(
+                    &format!("routing.rules[{index}].guest"),
+                    format!(
+                        "no guest named {:?} is configured under [guests]",
+                        rule.guest
+                    ),
+                );
+            }
+        }
         for (name, entry) in &self.guests {
             if let Some(wasm) = &entry.wasm
                 && !wasm.is_file()
@@ -702,8 +741,77 @@ impl Config {
                     );
                 }
             }
+            let limits = &entry.limits;
+            if let Some(ms) = limits.call_deadline_ms
+                && !(1..=10_000).contains(&ms)
+            {
+                return fail(
+                    &format!("guests.{name}.limits.call_deadline_ms"),
+                    "must be 1 to 10000".to_owned(),
+                );
+            }
+            if let Some(mb) = limits.memory_mb
+                && !(1..=4096).contains(&mb)
+            {
+                return fail(
+                    &format!("guests.{name}.limits.memory_mb"),
+                    "must be 1 to 4096".to_owned(),
+                );
+            }
+            if limits.fuel == Some(0) {
+                return fail(
+                    &format!("guests.{name}.limits.fuel"),
+                    "must be at least 1".to_owned(),
+                );
+            }
         }
         Ok(())
+    }
+
+    /// `[routing]` compiled; an error gives the key and what is wrong.
+    pub fn call_routes(&self) -> Result<CallRoutes, (String, String)> {
+        CallRoutes::new(&self.routing.rules, &self.routing.guest)
+    }
+
+    /// The limits `name` runs under: its own over `[limits]`' (none of its
+    /// own for a guest not configured).
+    pub fn guest_limits(&self, name: &str) -> GuestLimits {
+        let own = self
+            .guests
+            .get(name)
+            .map(|entry| entry.limits)
+            .unwrap_or_default();
+        let global = &self.limits;
+        GuestLimits {
+            call_deadline: Some(Duration::from_millis(
+                own.call_deadline_ms.unwrap_or(global.call_deadline_ms),
+            )),
+            memory_bytes: Some(mib(own.memory_mb.unwrap_or(global.memory_mb))),
+            fuel: own.fuel,
+        }
+    }
+
+    /// The runtime's limits: the most memory any guest may have, and fuel
+    /// metered when any guest has a fuel budget.
+    pub fn runtime_limits(&self) -> Limits {
+        let memory_mb = self
+            .guests
+            .values()
+            .filter_map(|entry| entry.limits.memory_mb)
+            .fold(self.limits.memory_mb, u32::max);
+        Limits {
+            call_deadline: Duration::from_millis(self.limits.call_deadline_ms),
+            memory_bytes: mib(memory_mb),
+            fuel: self
+                .guests
+                .values()
+                .any(|entry| entry.limits.fuel.is_some()),
+            max_instances: self
+                .limits
+                .max_instances
+                .saturating_add(self.limits.control_instances),
+            ..Limits::default()
+        }
     }
 
     /// A guest's config table as the text values `config.get` serves.
@@ -1154,6 +1262,66 @@ mod tests {
         ];
         for (message, expected) in cases {
             assert_eq!(in_words("x", message), expected, "for {message:?}");
+        }
+    }
+
+    #[test]
+    fn routing_rules_name_configured_guests_and_are_checked_in_place() {
+        let file = "[guests.ivr]\nwasm = \"Cargo.toml\"\n\
+                    [[routing.rules]]\nguest = \"ivr\"\nuri = \"^sip:1\"\n\
+                    [[routing.rules]]\nguest = \"ivr\"\nuri = \"(\"\n";
+        let err = Config::parse(Path::new("/nonexistent/test.toml"), file).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("routing.rules[1].uri"), "{err}");
+        assert_eq!(err.position.map(|p| p.0), Some(8), "{err}");
+        assert!(err.message.starts_with("not a regular expression"), "{err}");
+
+        let err = parse("[[routing.rules]]\nguest = \"nway\"\nuri = \"^sip:9\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("routing.rules[0].guest"), "{err}");
+        assert_eq!(
+            err.message,
+            "no guest named \"nway\" is configured under [guests]"
+        );
+        let err = parse("[[routing.rules]]\nguest = \"webconference\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("routing.rules[0]"), "{err}");
+    }
+
+    #[test]
+    fn a_guests_own_limits_replace_the_global_ones() {
+        let config = parse(
+            "[limits]\ncall_deadline_ms = 200\nmemory_mb = 16\n\
+             [guests.webconference.limits]\nmemory_mb = 64\nfuel = 5000\n",
+        )
+        .unwrap();
+        let own = config.guest_limits("webconference");
+        assert_eq!(own.call_deadline, Some(Duration::from_millis(200)));
+        assert_eq!(own.memory_bytes, Some(64 << 20));
+        assert_eq!(own.fuel, Some(5000));
+        let runtime = config.runtime_limits();
+        assert_eq!(runtime.memory_bytes, 64 << 20, "sized for the largest");
+        assert!(runtime.fuel, "metered when a guest has fuel");
+        assert!(!Config::default().runtime_limits().fuel);
+
+        for (file, key, message) in [
+            (
+                "[guests.webconference.limits]\nmemory_mb = 0\n",
+                "guests.webconference.limits.memory_mb",
+                "must be 1 to 4096",
+            ),
+            (
+                "[guests.webconference.limits]\ncall_deadline_ms = 10001\n",
+                "guests.webconference.limits.call_deadline_ms",
+                "must be 1 to 10000",
+            ),
+            (
+                "[guests.webconference.limits]\nfuel = 0\n",
+                "guests.webconference.limits.fuel",
+                "must be at least 1",
+            ),
+        ] {
+            let err = parse(file).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some(key), "{err}");
+            assert_eq!(err.message, message);
+            assert_eq!(err.position.map(|p| p.0), Some(2), "{err}");
         }
     }
 

@@ -1,6 +1,9 @@
 //! XML-RPC functions: the host's own (`serverInfo`, `calls`, `stats`,
-//! `guestLoad`, `guestList`, SEMS's session functions and `system.listMethods`) and the app guest's, each
-//! webconference result with the server-info string appended as SEMS does.
+//! `guestLoad`, `guestList`, SEMS's session functions and `system.listMethods`) and the guests':
+//! `iface.fn(…)` and `di("iface", "fn", …)` go to the guest loaded under the
+//! name `iface`, a function without an interface name to the routing guest.
+//! A guest's array result gets the server-info string appended, as SEMS's
+//! webconference does.
 //!
 //! Guest functions run in instances of their own, at most
 //! `limits.control_instances` at once: control requests never take instances
@@ -65,9 +68,15 @@ impl ControlBridge {
         server_info(core.active_calls(), self.stats_base.plus(&core.stats()))
     }
 
-    /// A function of the app guest: run on a blocking thread (a guest call
-    /// holds its thread for up to its deadline), in a fresh instance.
-    async fn guest_function(&self, function: String, params: Vec<Value>) -> Result<Value, Fault> {
+    /// A function of the guest `name`, loaded (checked by the caller): run on
+    /// a blocking thread (a guest call holds its thread for up to its
+    /// deadline), in a fresh instance of its current version.
+    async fn guest_function(
+        &self,
+        name: &str,
+        function: String,
+        params: Vec<Value>,
+    ) -> Result<Value, Fault> {
         let permit = tokio::time::timeout(INSTANCE_WAIT, self.instances.clone().acquire_owned())
             .await
             .map_err(|_| {
@@ -77,7 +86,10 @@ impl ControlBridge {
                 ))
             })?
             .map_err(|_| Fault::internal("shutting down"))?;
-        let (version, guest) = self.guests.current()?;
+        let (version, guest) = self
+            .guests
+            .current(name)
+            .ok_or_else(|| Fault::unknown_interface(name))?;
         let host = self.host.clone();
         let span = info_span!("guest", name = guest.name(), version);
         let outcome = tokio::task::spawn_blocking(move || {
@@ -94,17 +106,11 @@ impl ControlBridge {
                 items.push(Value::String(self.server_info()));
                 Ok(Value::Array(items))
             }
-            Ok(Ok(_)) => Err(Fault::internal(format!(
-                "guest {} answered with something other than an array",
-                self.guests.routing()
-            ))),
+            Ok(Ok(value)) => Ok(value),
             Ok(Err(fault)) => Err(Fault::new(fault.code, fault.message)),
             Err(e) => {
                 error!("{e}");
-                Err(Fault::internal(format!(
-                    "guest {} failed",
-                    self.guests.routing()
-                )))
+                Err(Fault::internal(format!("guest {name} failed")))
             }
         }
     }
@@ -208,10 +214,12 @@ impl Dispatcher for ControlBridge {
             if route.interface.as_deref() == Some("system") {
                 return self.system(&route);
             }
-            if let Some(interface) = &route.interface
-                && interface != self.guests.routing()
-            {
-                return Err(Fault::unknown_interface(interface));
+            let guest = route
+                .interface
+                .clone()
+                .unwrap_or_else(|| self.guests.routing().to_owned());
+            if self.guests.current(&guest).is_none() {
+                return Err(Fault::unknown_interface(&guest));
             }
             if route.interface.is_none()
                 && let Some(answer) = self.session.answer(&route.function, &route.params)
@@ -235,7 +243,10 @@ impl Dispatcher for ControlBridge {
                     self.guests.load(&route.params, self.host.clone()).await
                 }
                 "guestList" if route.interface.is_none() => self.guests.list(&route.params),
-                _ => self.guest_function(route.function, route.params).await,
+                _ => {
+                    self.guest_function(&guest, route.function, route.params)
+                        .await
+                }
             }
         })
     }

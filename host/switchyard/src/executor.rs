@@ -3,11 +3,13 @@
 //! thread is free; different calls run in parallel. A guest that spins until its
 //! deadline holds one thread, never the SIP loop or another call.
 //!
-//! A new call gets an instance of its guest's current version and keeps it,
-//! with a [`Lease`] on that version, until it ends: a version loaded while
-//! the call is up takes only later calls.
+//! A new call gets an instance of the current version of its guest (the one
+//! `[routing]` picks for an incoming call, the one that placed it for a
+//! placed call) and keeps it, with a [`Lease`] on that version, until it
+//! ends: a version loaded while the call is up takes only later calls.
 
 use crate::adapter;
+use crate::call_routing::CallRoutes;
 use crate::guest_registry::{Lease, Registry};
 use crate::host_api::{CoreHost, lock};
 use std::collections::{HashMap, VecDeque};
@@ -30,8 +32,8 @@ pub struct GuestExecutor {
 
 struct Shared {
     guests: Arc<Registry<Guest>>,
-    /// The guest calls are routed to.
-    guest: String,
+    /// Which guest an incoming call goes to.
+    routes: CallRoutes,
     host: Arc<CoreHost>,
     /// The most call instances alive at once.
     max_instances: usize,
@@ -87,19 +89,19 @@ enum Outcome {
 }
 
 impl GuestExecutor {
-    /// Starts `threads` threads running instances of the current version of
-    /// `guests`' `guest`, at most `max_instances` of them alive at once,
-    /// whose imports go to `host`.
+    /// Starts `threads` threads running instances of the current versions of
+    /// `guests`, incoming calls routed by `routes`, at most `max_instances`
+    /// instances alive at once, whose imports go to `host`.
     pub fn start(
         guests: Arc<Registry<Guest>>,
-        guest: String,
+        routes: CallRoutes,
         host: Arc<CoreHost>,
         threads: usize,
         max_instances: usize,
     ) -> std::io::Result<GuestExecutor> {
         let shared = Arc::new(Shared {
             guests,
-            guest,
+            routes,
             host,
             max_instances,
             state: Mutex::new(State::default()),
@@ -237,7 +239,9 @@ impl Shared {
     ) -> Outcome {
         match op {
             GuestOp::Invite(invite) => {
-                let Some(mut instance) = self.new_instance(call, reserved) else {
+                let sip = &invite.sip;
+                let guest = self.routes.guest_for(&sip.request_uri, &sip.headers);
+                let Some(mut instance) = self.new_instance(call, reserved, guest) else {
                     return Outcome::Gone;
                 };
                 let _entered = instance.span(call).entered();
@@ -254,7 +258,11 @@ impl Shared {
                 }
             }
             GuestOp::Dialed { context, .. } => {
-                let Some(instance) = self.new_instance(call, reserved) else {
+                let placer = self.host.take_placer(call);
+                let guest = placer
+                    .as_deref()
+                    .unwrap_or_else(|| self.routes.default_guest());
+                let Some(instance) = self.new_instance(call, reserved, guest) else {
                     return Outcome::Gone;
                 };
                 self.deliver(call, instance, CallEvent::Dialed(context))
@@ -267,16 +275,16 @@ impl Shared {
         }
     }
 
-    /// A new instance for a new call in the slot `reserved` for it; without
-    /// one, the core is told and `None` returned.
-    fn new_instance(&self, call: CallId, reserved: bool) -> Option<CallInstance> {
+    /// A new instance of `guest` for a new call in the slot `reserved` for
+    /// it; without one, the core is told and `None` returned.
+    fn new_instance(&self, call: CallId, reserved: bool, guest: &str) -> Option<CallInstance> {
         if !reserved {
             warn!(%call, limit = self.max_instances, "no guest instance free");
             lock(self.host.core()).guest_unavailable(Instant::now(), call);
             return None;
         }
-        let Some(lease) = self.guests.lease(&self.guest) else {
-            error!(%call, "guest {} is not loaded", self.guest);
+        let Some(lease) = self.guests.lease(guest) else {
+            error!(%call, "guest {guest} is not loaded");
             lock(self.host.core()).guest_unavailable(Instant::now(), call);
             return None;
         };

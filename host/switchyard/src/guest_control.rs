@@ -39,11 +39,10 @@ impl GuestSwitch {
         &self.routing
     }
 
-    /// The version a new control request runs in, and its number.
-    pub fn current(&self) -> Result<(u32, Arc<Guest>), Fault> {
-        self.registry
-            .current(&self.routing)
-            .ok_or_else(|| Fault::internal(format!("guest {} is not loaded", self.routing)))
+    /// The current version of the guest `name` (a control request runs in
+    /// it), and its number; `None` when no guest of that name is loaded.
+    pub fn current(&self, name: &str) -> Option<(u32, Arc<Guest>)> {
+        self.registry.current(name)
     }
 
     /// `guestLoad(name, path)`: the new version's number, or a fault saying

@@ -8,32 +8,41 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
-use switchyard_guest::{Guest, GuestConfig, RecordFiles, Runtime, bundled};
+use switchyard_guest::{Guest, GuestConfig, GuestLimits, RecordFiles, Runtime, bundled};
 use tracing::info;
 
 /// What the registry shows as the file of a guest embedded in the binary.
 pub const EMBEDDED: &str = "(embedded)";
 
-/// Compiles guests with one runtime and the configured guests' tables.
+/// Compiles guests with one runtime and the configured guests' tables and
+/// limits.
 pub struct GuestLoader {
     runtime: Runtime,
-    entries: BTreeMap<String, GuestEntry>,
+    entries: BTreeMap<String, (GuestEntry, GuestLimits)>,
 }
 
 impl GuestLoader {
-    /// Loads with `runtime`, each guest with its entry in `config.guests`.
+    /// Loads with `runtime`, each guest with its entry in `config.guests`
+    /// and its limits.
     pub fn new(runtime: Runtime, config: &Config) -> GuestLoader {
-        GuestLoader {
-            runtime,
-            entries: config.guests.clone(),
-        }
+        let entries = config
+            .guests
+            .iter()
+            .map(|(name, entry)| (name.clone(), (entry.clone(), config.guest_limits(name))))
+            .collect();
+        GuestLoader { runtime, entries }
+    }
+
+    /// The names of the configured guests, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
     }
 
     /// The guest `name` from its configured file, else the embedded one;
     /// with the file's name as the registry shows it.
     pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String)> {
         let entry = self.entry(name)?;
-        let (wasm, file) = match &entry.wasm {
+        let (wasm, file) = match &entry.0.wasm {
             Some(path) => (read(name, path)?, path.display().to_string()),
             None => match name {
                 "webconference" => (bundled::WEBCONFERENCE.to_vec(), EMBEDDED.to_owned()),
@@ -56,13 +65,18 @@ impl GuestLoader {
         Ok(guest)
     }
 
-    fn entry(&self, name: &str) -> anyhow::Result<&GuestEntry> {
+    fn entry(&self, name: &str) -> anyhow::Result<&(GuestEntry, GuestLimits)> {
         self.entries
             .get(name)
             .ok_or_else(|| anyhow!("no guest named {name:?} is configured"))
     }
 
-    fn compile(&self, name: &str, entry: &GuestEntry, wasm: &[u8]) -> anyhow::Result<Guest> {
+    fn compile(
+        &self,
+        name: &str,
+        (entry, limits): &(GuestEntry, GuestLimits),
+        wasm: &[u8],
+    ) -> anyhow::Result<Guest> {
         let records = match &entry.records_dir {
             None => RecordFiles::default(),
             Some(dir) => RecordFiles::new(dir)
@@ -70,7 +84,8 @@ impl GuestLoader {
         };
         let guest_config = Config::guest_config(entry)
             .collect::<GuestConfig>()
-            .with_records(records);
+            .with_records(records)
+            .with_limits(*limits);
         let started = Instant::now();
         let guest = self.runtime.load(name, wasm, guest_config)?;
         info!(

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use switchyard_core::kv::{KvStore, MemoryKv};
-use switchyard_core::{CallCore, CoreError, TimerId};
+use switchyard_core::{CallCore, CallId, CoreError, TimerId};
 use switchyard_guest::{DialRequest, Error, HostApi, JoinOptions, RoomInfo};
 use switchyard_media::{Prompt, PromptRole};
 use tokio::sync::Notify;
@@ -22,6 +22,10 @@ pub struct CoreHost {
     recorder: Recorder,
     /// Each guest's store, by guest name.
     kv: Mutex<HashMap<String, MemoryKv>>,
+    /// The guest that placed each call until the executor takes it
+    /// ([`CoreHost::take_placer`]), which it does at the call's one
+    /// `Dialed` op.
+    placers: Mutex<HashMap<CallId, String>>,
 }
 
 impl CoreHost {
@@ -39,7 +43,20 @@ impl CoreHost {
             prompts,
             recorder,
             kv: Mutex::new(HashMap::new()),
+            placers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The guest that placed `call` (by `signaling.dial` or `forward`), whose
+    /// instance serves it; asked once, when the call's instance is made.
+    pub fn take_placer(&self, call: CallId) -> Option<String> {
+        lock_any(&self.placers).remove(&call)
+    }
+
+    /// Notes that `guest` placed `call`; called with the core locked, before
+    /// the core's `Dialed` op can reach the executor.
+    fn placed(&self, guest: &str, call: CallId) {
+        lock_any(&self.placers).insert(call, guest.to_owned());
     }
 
     /// The core.
@@ -57,7 +74,7 @@ impl CoreHost {
     fn on_call<T>(
         &self,
         call: &str,
-        f: impl FnOnce(&mut CallCore, switchyard_core::CallId) -> Result<T, CoreError>,
+        f: impl FnOnce(&mut CallCore, CallId) -> Result<T, CoreError>,
     ) -> Result<T, Error> {
         let call = adapter::call_id(call)?;
         let result = f(&mut lock(&self.core), call).map_err(adapter::error);
@@ -85,9 +102,14 @@ impl CoreHost {
     }
 
     fn kv<T>(&self, guest: &str, f: impl FnOnce(&mut MemoryKv) -> T) -> T {
-        let mut stores = self.kv.lock().unwrap_or_else(|p| p.into_inner());
-        f(stores.entry(guest.to_owned()).or_default())
+        f(lock_any(&self.kv).entry(guest.to_owned()).or_default())
     }
+}
+
+/// Locks a map of the host's; a panic while it was held left it whole (each
+/// change is one insert or remove).
+fn lock_any<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Locks the core. A panic while it was held is a bug that already took its
@@ -124,11 +146,12 @@ impl HostApi for CoreHost {
         self.on_call(call, |core, call| core.hold(Instant::now(), call, held))
     }
 
-    fn dial(&self, mut request: DialRequest) -> Result<String, Error> {
+    fn dial(&self, guest: &str, mut request: DialRequest) -> Result<String, Error> {
         let room = request.room.take();
         let result = {
             let mut core = lock(&self.core);
             core.dial(adapter::dial_request(request))
+                .inspect(|&call| self.placed(guest, call))
                 .and_then(|call| match room {
                     None => Ok(call),
                     Some((room, options)) => {
@@ -145,10 +168,13 @@ impl HostApi for CoreHost {
         result.map(|call| call.to_string()).map_err(adapter::error)
     }
 
-    fn forward(&self, call: &str, request: DialRequest) -> Result<String, Error> {
+    fn forward(&self, guest: &str, call: &str, request: DialRequest) -> Result<String, Error> {
         let request = adapter::dial_request(request);
-        self.on_call(call, |core, call| core.forward(call, request))
-            .map(|placed| placed.to_string())
+        self.on_call(call, |core, call| {
+            core.forward(call, request)
+                .inspect(|&placed| self.placed(guest, placed))
+        })
+        .map(|placed| placed.to_string())
     }
 
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {

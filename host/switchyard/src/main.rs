@@ -1,6 +1,7 @@
 //! `switchyard`: a SIP softswitch whose call logic is WebAssembly.
 
 mod adapter;
+mod call_routing;
 mod config;
 mod control;
 mod control_client;

@@ -21,7 +21,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchyard_core::{CallCore, CoreConfig};
-use switchyard_guest::{CompileCache, Limits, Runtime};
+use switchyard_guest::{CompileCache, Runtime};
 use switchyard_media::WorkerConfig;
 use switchyard_net::{Resolver, SipSockets, SocketsConfig};
 use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits, SessionTimers};
@@ -44,18 +44,17 @@ pub async fn run(
     };
     let call_instances = config.limits.max_instances;
     let control_instances = config.limits.control_instances;
-    let runtime = Runtime::new(Limits {
-        call_deadline: Duration::from_millis(config.limits.call_deadline_ms),
-        memory_bytes: config.limits.memory_mb as usize * 1024 * 1024,
-        max_instances: call_instances.saturating_add(control_instances),
-        ..Limits::default()
-    })?
-    .with_cache(compile_cache(&config));
+    let runtime = Runtime::new(config.runtime_limits())?.with_cache(compile_cache(&config));
+    let routes = config
+        .call_routes()
+        .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
+    let routing_guest = routes.default_guest().to_owned();
     let loader = Arc::new(GuestLoader::new(runtime, &config));
-    let guest_name = config.routing.guest.clone();
-    let (guest, file) = loader.load_configured(&guest_name)?;
     let guests = Arc::new(Registry::default());
-    guests.add(&guest_name, guest, file);
+    for name in loader.names() {
+        let (guest, file) = loader.load_configured(name)?;
+        guests.add(name, guest, file);
+    }
 
     let user_agent = format!("Switchyard {}", env!("CARGO_PKG_VERSION"));
     let sip = bind_sip(&config, &user_agent).await?;
@@ -140,7 +139,7 @@ pub async fn run(
     let host = Arc::new(CoreHost::new(core.clone(), wake.clone(), prompts, recorder));
     let executor = GuestExecutor::start(
         guests.clone(),
-        guest_name.clone(),
+        routes,
         host.clone(),
         guest_threads,
         call_instances as usize,
@@ -172,7 +171,7 @@ pub async fn run(
     );
     let bridge = ControlBridge::new(
         host,
-        GuestSwitch::new(guests, loader, guest_name.clone()),
+        GuestSwitch::new(guests, loader, routing_guest.clone()),
         media,
         executor,
         control_instances as usize,
@@ -204,7 +203,7 @@ pub async fn run(
         guest_threads,
         call_instances,
         control_instances,
-        guest = guest_name.as_str(),
+        guest = routing_guest.as_str(),
         "switchyard ready"
     );
 

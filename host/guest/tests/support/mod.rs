@@ -176,12 +176,12 @@ impl HostApi for FakeHost {
         self.record(format!("hold {call} {held}"));
         Ok(())
     }
-    fn dial(&self, request: DialRequest) -> Result<String, Error> {
+    fn dial(&self, _guest: &str, request: DialRequest) -> Result<String, Error> {
         let user = request.credentials.map(|c| c.username).unwrap_or_default();
         self.record(format!("dial {} as {user:?}", request.uri));
         Ok("c99".to_owned())
     }
-    fn forward(&self, call: &str, request: DialRequest) -> Result<String, Error> {
+    fn forward(&self, _guest: &str, call: &str, request: DialRequest) -> Result<String, Error> {
         self.record(format!("forward {call} {}", request.uri));
         Ok("c98".to_owned())
     }
