@@ -68,6 +68,14 @@ impl Encoder {
         }
     }
 
+    /// Codes the next frames without prediction from earlier ones, or with it again (see
+    /// [`OpusEncoder::set_independent`]); nothing for codecs other than Opus.
+    pub(crate) fn set_independent(&mut self, independent: bool) {
+        if let State::Opus(encoder) = &mut self.state {
+            encoder.set_independent(independent);
+        }
+    }
+
     /// Whether it keeps no state between frames, so one encode can serve several streams.
     pub fn is_stateless(&self) -> bool {
         matches!(self.state, State::Stateless)

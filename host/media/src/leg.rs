@@ -104,6 +104,8 @@ pub(crate) struct Leg {
     /// room it just entered. Its far end cannot tell the shared stream's state taking over
     /// there from the cut itself.
     pub(crate) at_cut: bool,
+    /// It heard the plain mix last tick (see [`SharedEncoders`]).
+    pub(crate) plain_before: bool,
     /// Decodes what the leg receives, to the room's rate.
     inbound: RoomDecoder,
     /// The source the leg takes packets from and sends its own to.
@@ -167,6 +169,7 @@ impl Leg {
             outbound: RoomEncoder::new(params.codec, &params.opus, rate),
             on_shared: false,
             at_cut: true,
+            plain_before: false,
             inbound: RoomDecoder::new(params.codec, rate),
             params,
             place: Place::Alone,
@@ -522,14 +525,16 @@ impl Leg {
         (own, overlay, &mut self.outbound)
     }
 
-    /// The Opus parameters of the room's shared stream this leg takes this tick, if it takes
-    /// it: it hears the plain mix (nothing of its own summed, no prompt), its codec keeps state
-    /// that can be handed over, and its far end cannot tell a jump to the shared stream (it is
-    /// on it already, it is [`at_cut`](Self::at_cut), or the room is `quiet`).
-    pub(crate) fn shared_stream(&self, quiet: bool) -> Option<OpusParams> {
-        let plain = self.hears_plain_mix();
-        let unnoticed = self.on_shared || self.at_cut || quiet;
-        (plain && unnoticed && self.outbound.copies_state()).then(|| *self.outbound.opus())
+    /// The Opus parameters of a room's shared stream this leg could take this tick: it hears
+    /// the plain mix (nothing of its own summed, no prompt) and its codec keeps state that can
+    /// be handed over.
+    pub(crate) fn shareable(&self) -> Option<OpusParams> {
+        (self.hears_plain_mix() && self.outbound.copies_state()).then(|| *self.outbound.opus())
+    }
+
+    /// Its own encoder.
+    pub(crate) fn encoder(&self) -> &RoomEncoder {
+        &self.outbound
     }
 
     /// Whether it hears its room's mix as it is this tick: nothing of its own summed in, no

@@ -12,9 +12,9 @@ use unsafe_libopus::{
     OPUS_APPLICATION_VOIP, OPUS_BANDWIDTH_FULLBAND, OPUS_BANDWIDTH_MEDIUMBAND,
     OPUS_BANDWIDTH_NARROWBAND, OPUS_BANDWIDTH_SUPERWIDEBAND, OPUS_BANDWIDTH_WIDEBAND, OPUS_OK,
     OPUS_SET_BITRATE_REQUEST, OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_MAX_BANDWIDTH_REQUEST,
-    OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_VBR_REQUEST, opus_decode, opus_decoder_create,
-    opus_decoder_destroy, opus_encode, opus_encoder_create, opus_encoder_destroy,
-    opus_encoder_get_size, opus_packet_get_nb_samples, opus_repacketizer_cat,
+    OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_PREDICTION_DISABLED_REQUEST, OPUS_SET_VBR_REQUEST,
+    opus_decode, opus_decoder_create, opus_decoder_destroy, opus_encode, opus_encoder_create,
+    opus_encoder_destroy, opus_encoder_get_size, opus_packet_get_nb_samples, opus_repacketizer_cat,
     opus_repacketizer_create, opus_repacketizer_destroy, opus_repacketizer_init,
     opus_repacketizer_out,
 };
@@ -133,6 +133,21 @@ impl OpusEncoder {
                 params.max_bandwidth()
             );
             unsafe_libopus::opus_encoder_ctl!(self.0, OPUS_SET_VBR_REQUEST, i32::from(!params.cbr));
+        }
+    }
+
+    /// Codes the next frames without prediction from earlier ones (`true`): a decoder that
+    /// decoded another stream of the same audio until now decodes them as this stream's own
+    /// decoder would, but for the overlap with the last frame; or with prediction again
+    /// (`false`, the default).
+    pub(crate) fn set_independent(&mut self, independent: bool) {
+        // SAFETY: the state is live; the request takes one i32.
+        unsafe {
+            unsafe_libopus::opus_encoder_ctl!(
+                self.0,
+                OPUS_SET_PREDICTION_DISABLED_REQUEST,
+                i32::from(independent)
+            );
         }
     }
 

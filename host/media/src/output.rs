@@ -22,7 +22,8 @@ pub(crate) struct Output<'a> {
 impl Output<'_> {
     /// Sends `id` what `mixer` renders for it this tick: the mix, minus its own frame when it
     /// was summed into it `in_room`, plus its prompt; the bytes of the room's `shared` encode
-    /// when it takes them (see [`Leg::shared_stream`]).
+    /// when it hears the plain mix with a stateful codec and its far end cannot tell the jump
+    /// to the shared stream (see [`SharedEncoders`]).
     pub(crate) fn mixed<const N: usize>(
         &mut self,
         mixer: &mut MixMinus<N>,
@@ -34,18 +35,30 @@ impl Output<'_> {
         if leg.held() {
             return;
         }
+        let plain = leg.hears_plain_mix();
         if let Some(shared) = shared
-            && let Some(opus) = leg.shared_stream(mixer.quiet())
+            && let Some(opus) = leg.shareable()
         {
-            let (payload, encoded) =
-                shared.payload::<N>(&opus, leg.rate(), |pcm| mixer.render(None, None, pcm));
-            if encoded {
-                mixer.count_encode();
+            // In the order of their cost: the last makes an encoder.
+            let unnoticed = leg.on_shared
+                || leg.at_cut
+                || mixer.quiet()
+                || (leg.plain_before && shared.independent(&opus))
+                || shared.adopt(leg.encoder(), leg.rate());
+            if unnoticed {
+                let (payload, encoded) =
+                    shared.payload::<N>(&opus, leg.rate(), |pcm| mixer.render(None, None, pcm));
+                if encoded {
+                    mixer.count_encode();
+                }
+                leg.on_shared = true;
+                leg.plain_before = true;
+                self.send(id, leg, payload);
+                return;
             }
-            leg.on_shared = true;
-            self.send(id, leg, payload);
-            return;
+            shared.ask_independent(&opus);
         }
+        leg.plain_before = plain;
         let (own, overlay, encoder) = leg.mix_inputs(in_room);
         let payload = mixer.payload(own, overlay, encoder);
         self.send(id, leg, payload);

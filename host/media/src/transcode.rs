@@ -197,6 +197,22 @@ impl RoomEncoder {
         }
     }
 
+    /// A new encoder of `other`'s codec and parameters, fed at `room_rate` Hz, that goes on
+    /// where `other` is (see [`continue_from`](Self::continue_from)).
+    pub(crate) fn continuing(other: &RoomEncoder, room_rate: u32) -> RoomEncoder {
+        let mut encoder = RoomEncoder::new(other.codec(), &other.opus, room_rate);
+        encoder.continue_from(other);
+        encoder
+    }
+
+    /// Codes the next frame without prediction from earlier ones (Opus), so that a decoder
+    /// that followed another stream of the same audio until now takes it without a glitch.
+    pub(crate) fn encode_independent(&mut self, frame: &[i16], out: &mut Vec<u8>) {
+        self.encoder.set_independent(true);
+        self.encode(frame, out);
+        self.encoder.set_independent(false);
+    }
+
     /// Takes frames at `room_rate` Hz from now on; the codec's state carries on.
     pub fn set_room_rate(&mut self, room_rate: u32) {
         self.from_room = RateConverter::new(room_rate, self.encoder.codec().audio_rate());

@@ -1,6 +1,7 @@
 //! Rooms mixing G.711, G.722 and Opus legs: each hears the others and not itself, through its
 //! own decoder; Opus under loss; a listener's stream stays continuous as it starts and stops
-//! talking; Opus listeners hearing the plain mix share one encode per set of parameters.
+//! talking, and an Opus one goes back to the shared stream while the room still talks; Opus
+//! listeners hearing the plain mix share one encode per set of parameters.
 
 mod common;
 
@@ -126,13 +127,7 @@ fn a_listener_starting_and_stopping_talking_hears_a_continuous_stream() {
         }
         let rate = codec.audio_rate();
         let samples = &heard.heard[heard.heard.len() / 5..];
-        // A 440 Hz sine of amplitude A moves at most 2π·440/rate·A per sample; a glitch
-        // (a restarted encoder's or decoder's transient) jumps well beyond that.
-        let slope = std::f64::consts::TAU * 440.0 / f64::from(rate) * 6000.0;
-        let worst = samples
-            .windows(2)
-            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
-            .fold(0.0, f64::max);
+        let (worst, slope) = worst_jump(samples, rate);
         assert!(
             worst < 2.0 * slope,
             "{codec:?}: jump of {worst} (slope {slope})"
@@ -141,6 +136,102 @@ fn a_listener_starting_and_stopping_talking_hears_a_continuous_stream() {
             assert!(
                 (4500.0..7000.0).contains(level),
                 "{codec:?} frame {i}: {level}"
+            );
+        }
+    }
+}
+
+/// The largest jump between consecutive samples of `samples`, against the most a 440 Hz sine of
+/// amplitude 6000 moves at `rate` (a glitch, a restarted encoder's or decoder's transient,
+/// jumps well beyond it).
+fn worst_jump(samples: &[i16], rate: u32) -> (f64, f64) {
+    let slope = std::f64::consts::TAU * 440.0 / f64::from(rate) * 6000.0;
+    let worst = samples
+        .windows(2)
+        .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
+        .fold(0.0, f64::max);
+    (worst, slope)
+}
+
+#[test]
+fn an_opus_listener_that_stops_talking_rejoins_the_shared_stream_while_the_room_talks() {
+    let (talker, speaker, silent) = (LegId(1), LegId(2), LegId(3));
+    let mut worker = room(
+        &[
+            (talker, Codec::Pcmu),
+            (speaker, Codec::Opus),
+            (silent, Codec::Opus),
+        ],
+        WorkerConfig::default(),
+    );
+    let mut voice = TonePeer::new(talker, Codec::Pcmu, 440.0);
+    let mut own = TonePeer::new(speaker, Codec::Opus, 1500.0);
+    let mut quiet = TonePeer::new(silent, Codec::Opus, 440.0);
+    quiet.amplitude = 0.0;
+    let mut heard = [
+        Listener::new(speaker, Codec::Opus),
+        Listener::new(silent, Codec::Opus),
+    ];
+    let mut encodes_per_tick = Vec::new();
+    for frame in 0..150 {
+        voice.send(&mut worker, LEAD);
+        // The speaker talks for a second; the talker never stops, so the room is never quiet.
+        own.amplitude = if (50..100).contains(&frame) {
+            6000.0
+        } else {
+            0.0
+        };
+        own.send(&mut worker, LEAD);
+        quiet.send(&mut worker, LEAD);
+        let before = worker.stats().encodes;
+        let out = tick(&mut worker);
+        encodes_per_tick.push(worker.stats().encodes - before);
+        for listener in &mut heard {
+            listener.take(&out);
+        }
+    }
+    // While the speaker talks: the talker's PCMU, the speaker's own Opus mix and the shared
+    // Opus stream; once it stopped (talking ends after its hangover), two: both Opus listeners
+    // on the shared stream.
+    assert!(
+        encodes_per_tick[60..95].iter().all(|&n| n == 3),
+        "{encodes_per_tick:?}"
+    );
+    assert!(
+        encodes_per_tick[130..].iter().all(|&n| n == 2),
+        "{encodes_per_tick:?}"
+    );
+    // From its return on, the speaker's decoder takes the bytes the silent listener's takes,
+    // and (the frame it returned at coded without prediction) decodes exactly the same audio.
+    let returned = 100
+        + encodes_per_tick[100..]
+            .iter()
+            .position(|&n| n == 2)
+            .expect("the speaker returned to the shared stream");
+    for frame in returned + 1..150 {
+        let samples = frame * 960..(frame + 1) * 960;
+        assert_eq!(
+            heard[0].heard[samples.clone()],
+            heard[1].heard[samples],
+            "frame {frame} (returned at {returned})"
+        );
+    }
+    // The speaker hears the talker alone all along; the silent listener hears the speaker too
+    // until frame 100 (and its abrupt end): judged from frame 103 on, across the speaker's
+    // return to the shared stream.
+    for (listener, from_frame) in heard.iter().zip([30, 103]) {
+        let samples = &listener.heard[from_frame * 960..];
+        let (worst, slope) = worst_jump(samples, 48_000);
+        assert!(
+            worst < 2.0 * slope,
+            "{:?}: jump of {worst} (slope {slope})",
+            listener.leg
+        );
+        for (i, level) in frame_levels(samples, 440.0, 48_000).iter().enumerate() {
+            assert!(
+                (4500.0..7000.0).contains(level),
+                "{:?} frame {i}: {level}",
+                listener.leg
             );
         }
     }
