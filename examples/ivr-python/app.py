@@ -131,21 +131,27 @@ class Handler(wit_world.exports.Handler):
             hang_up()
 
 
-def array(nodes: list, members: list) -> int:
-    """Appends an array of the node indices `members`; returns its index."""
-    nodes.append(control.ValueNode_Array(members))
-    return len(nodes) - 1
+def tree(value) -> control.ValueTree:
+    """`value` (lists, dicts of str keys, str, bool, int) as a value tree:
+    nodes in pre-order, each container before its members."""
+    nodes: list = []
 
+    def add(v) -> int:
+        index = len(nodes)
+        nodes.append(control.ValueNode_Nil())
+        if isinstance(v, list):
+            nodes[index] = control.ValueNode_Array([add(x) for x in v])
+        elif isinstance(v, dict):
+            nodes[index] = control.ValueNode_Struct([(k, add(x)) for k, x in v.items()])
+        elif isinstance(v, bool):
+            nodes[index] = control.ValueNode_Boolean(v)
+        elif isinstance(v, int):
+            nodes[index] = control.ValueNode_Int(v)
+        else:
+            nodes[index] = control.ValueNode_Text(str(v))
+        return index
 
-def text(nodes: list, value: str) -> int:
-    nodes.append(control.ValueNode_Text(value))
-    return len(nodes) - 1
-
-
-def tree(build) -> control.ValueTree:
-    """A value tree whose root is the array `build(nodes)` fills in."""
-    nodes = [control.ValueNode_Nil()]
-    nodes[0] = control.ValueNode_Array(build(nodes))
+    add(value)
     return control.ValueTree(nodes)
 
 
@@ -153,30 +159,15 @@ def fault(code: int, message: str) -> Err:
     return Err(control.Fault(code, message))
 
 
-def menu(nodes: list) -> list:
-    return [array(nodes, [text(nodes, key), text(nodes, room)]) for key, room in ROOMS.items()]
-
-
-def participants(room: RoomInfo):
-    def build(nodes: list) -> list:
-        members = []
-        for p in room.participants:
-            fields = [
-                ("call", text(nodes, p.call)),
-                ("number", text(nodes, p.number)),
-                ("reason", text(nodes, p.reason)),
-            ]
-            nodes.append(control.ValueNode_Int(p.status.value))
-            fields.append(("status", len(nodes) - 1))
-            nodes.append(control.ValueNode_Struct(fields))
-            members.append(len(nodes) - 1)
-        return members
-
-    return build
+def participants(room: RoomInfo) -> list:
+    return [
+        {"call": p.call, "number": p.number, "status": p.status.value, "reason": p.reason}
+        for p in room.participants
+    ]
 
 
 def arguments(params: control.ValueTree) -> list:
-    """The root array's members as Python values (text only, which is all `room` takes)."""
+    """The nodes of the arguments (the members of the root array)."""
     root = params.nodes[0]
     if not isinstance(root, control.ValueNode_Array):
         return []
@@ -189,7 +180,7 @@ class Control(wit_world.exports.Control):
         if function == "menu":
             if args:
                 raise fault(300, "menu: expected no arguments")
-            return tree(menu)
+            return tree([[key, room] for key, room in ROOMS.items()])
         if function == "room":
             if len(args) != 1 or not isinstance(args[0], control.ValueNode_Text):
                 raise fault(300, "room: expected one argument, the room's name")

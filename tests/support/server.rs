@@ -148,6 +148,12 @@ impl Server {
 
     /// Starts the binary with this config text and waits until it is ready.
     pub fn start_with(config: &str) -> Server {
+        Server::start_within(config, START_TIMEOUT)
+    }
+
+    /// [`Server::start_with`], waiting up to `timeout` for it to be ready
+    /// (a large guest compiles for longer than [`START_TIMEOUT`]).
+    pub fn start_within(config: &str, timeout: Duration) -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("switchyard.toml");
         std::fs::write(&path, config).expect("writing the config");
@@ -187,8 +193,8 @@ impl Server {
                 );
             }
             assert!(
-                started.elapsed() < START_TIMEOUT,
-                "switchyard not ready after {START_TIMEOUT:?}:\n{}",
+                started.elapsed() < timeout,
+                "switchyard not ready after {timeout:?}:\n{}",
                 log.lock().unwrap()
             );
             std::thread::sleep(Duration::from_millis(20));
