@@ -37,7 +37,10 @@ install_toolchain() {
     exit 1
   }
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "componentize-py==$COMPONENTIZE_PY_VERSION"
+    "componentize-py==$COMPONENTIZE_PY_VERSION" || {
+    echo "build.sh: pip could not install componentize-py==$COMPONENTIZE_PY_VERSION (it needs PyPI)" >&2
+    exit 1
+  }
   "$componentize_py" --version >&2
 }
 
