@@ -84,36 +84,6 @@ fn room(server: &Server, name: &str) -> Vec<String> {
     python(server, &script).lines().map(str::to_owned).collect()
 }
 
-/// Waits until `room(name)` is `expected`; panics with the last answer if it does not get there.
-fn await_room(server: &Server, name: &str, expected: &[String]) {
-    let started = Instant::now();
-    loop {
-        let now = room(server, name);
-        if now == expected {
-            return;
-        }
-        assert!(
-            started.elapsed() < SETTLE,
-            "expected room {name} to list {expected:?}, the IVR answers {now:?}; the log:\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Waits until `calls()` is `expected`.
-fn await_calls(server: &Server, expected: i64) {
-    let started = Instant::now();
-    while calls(server) != expected {
-        assert!(
-            started.elapsed() < SETTLE,
-            "expected {expected} calls, calls() says {}",
-            calls(server)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The mean absolute sample of what the phone hears for `duration`.
 fn loudness(phone: &Phone, duration: Duration) -> f64 {
     let heard = phone.talk(1000.0, duration);
@@ -151,14 +121,24 @@ fn the_python_ivr_puts_callers_in_the_room_they_choose_and_hangs_up_on_silence()
         "expected alice to hear the menu prompt, she heard a mean level of {level:.1}"
     );
     alice.send_dtmf('1');
-    await_room(&server, "100", &[format!("{alice_call} alice 3")]);
+    server.await_value(
+        "room 100",
+        &vec![format!("{alice_call} alice 3")],
+        SETTLE,
+        || room(&server, "100"),
+    );
     assert_eq!(room(&server, "200"), ["fault 404 room 200: no such room"]);
 
     // Key 2: room 200; room 100 is as it was.
     let bob = Phone::call(server.sip, "ivr", "bob", &[]);
     let bob_call = server.call_id_of("bob", SETTLE);
     bob.send_dtmf('2');
-    await_room(&server, "200", &[format!("{bob_call} bob 3")]);
+    server.await_value(
+        "room 200",
+        &vec![format!("{bob_call} bob 3")],
+        SETTLE,
+        || room(&server, "200"),
+    );
     assert_eq!(room(&server, "100"), [format!("{alice_call} alice 3")]);
 
     // Another key plays the menu again and restarts the timer; then nothing:
@@ -185,14 +165,14 @@ fn the_python_ivr_puts_callers_in_the_room_they_choose_and_hangs_up_on_silence()
             && log.contains(&format!("{carol_call}: no choice, goodbye")),
         "expected the IVR to log both of carol's time-outs; the log:\n{log}"
     );
-    await_calls(&server, 2);
+    server.await_value("calls()", &2, SETTLE, || calls(&server));
     assert_eq!(room(&server, "100"), [format!("{alice_call} alice 3")]);
     assert_eq!(room(&server, "200"), [format!("{bob_call} bob 3")]);
     assert_eq!(stats(&server).get("participants"), 2);
 
     alice.hang_up();
     bob.hang_up();
-    await_calls(&server, 0);
+    server.await_value("calls()", &0, SETTLE, || calls(&server));
     assert_eq!(stats(&server).get("guest_failures"), 0);
     eprintln!(
         "the Python IVR test took {:.1} s with the server",
