@@ -2,19 +2,53 @@
 //!
 //! It generates the bindings of the `switchyard:call@0.2.0` WIT package (world `app`)
 //! once, so a guest crate depends on this crate instead of running
-//! `wit-bindgen` itself, and adds what every control API needs: XML-RPC values
-//! ([`Value`]) converted to and from the WIT value tree, and argument checking
-//! that answers with the faults SEMS clients expect ([`params`]).
+//! `wit-bindgen` itself, and adds two layers over them.
 //!
-//! A guest implements [`handler::Guest`] and [`control::Guest`] on a type and
-//! names it with [`export!`]:
+//! **Call flows as state machines.** A [`CallFlow`] is one value per call:
+//! [`CallFlow::on_invite`] creates it, [`CallFlow::on_event`] advances it on
+//! each typed [`Event`] (a key, a prompt's end, a [`TimerId`] firing, the
+//! hang-up), and the [`Call`] handle's methods are the commands (answer,
+//! reject, hang up, play, join a room, leave, start and cancel timers, …).
+//! [`store::Entry`] reads and writes typed values of the guest's key-value
+//! store. [`call_flow!`] makes the flow the guest, keeping one value per
+//! live call:
 //!
 //! ```text
-//! struct App;
-//! impl switchyard_sdk::handler::Guest for App { /* on_invite, on_event */ }
-//! impl switchyard_sdk::control::Guest for App { /* handle */ }
-//! switchyard_sdk::export!(App);
+//! use std::time::Duration;
+//! use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, TimerId, types::InviteInfo};
+//!
+//! struct Room { room: String, timer: Option<TimerId> }
+//!
+//! impl CallFlow for Room {
+//!     fn on_invite(call: &Call, invite: InviteInfo) -> Self {
+//!         let _ = call.answer();
+//!         let _ = call.play(&["entering_conference"]);
+//!         Room { room: invite.request_user, timer: None }
+//!     }
+//!
+//!     fn on_event(&mut self, call: &Call, event: Event) {
+//!         match event {
+//!             Event::PromptDone => {
+//!                 let _ = call.join(&self.room, &JoinOptions::number("guest"));
+//!                 self.timer = call.start_timer(Duration::from_secs(60)).ok();
+//!             }
+//!             Event::Timer(id) if Some(id) == self.timer => { let _ = call.hangup(); }
+//!             _ => {}
+//!         }
+//!     }
+//! }
+//!
+//! switchyard_sdk::call_flow!(Room);
 //! ```
+//!
+//! **Control APIs.** A [`ControlApi`] answers XML-RPC functions on
+//! [`Value`]s (`call_flow!(Room, control: Api)`); [`params`] checks
+//! arguments with the faults SEMS clients expect. Without one, every
+//! function is fault 504 ([`NoControl`]).
+//!
+//! The raw bindings stay available ([`handler`], [`control`], [`signaling`],
+//! [`rooms`], …) for a guest that implements [`handler::Guest`] and
+//! [`control::Guest`] itself and names its type with [`export!`].
 
 #[allow(missing_docs, unsafe_code, clippy::all)]
 pub mod bindings {
@@ -27,7 +61,10 @@ pub mod bindings {
     });
 }
 
+mod call;
+mod flow;
 pub mod params;
+pub mod store;
 mod tree;
 
 pub use bindings::export;
@@ -35,6 +72,12 @@ pub use bindings::exports::switchyard::call::{control, handler};
 pub use bindings::switchyard::call::{
     config, kv, log, media, records, rooms, signaling, timers, types,
 };
+pub use call::{Call, MAX_TIMER, TimerId, dial};
+pub use flow::{
+    CallFlow, ControlApi, Event, Flows, NoControl, UNKNOWN_FUNCTION, assert_guest, handle_control,
+};
+pub use rooms::JoinOptions;
+pub use signaling::DialRequest;
 pub use switchyard_value::Value;
 pub use tree::{from_tree, to_tree};
 

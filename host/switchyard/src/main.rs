@@ -9,6 +9,7 @@ mod executor;
 mod guest_cli;
 mod guest_control;
 mod guest_loader;
+mod guest_new;
 mod guest_registry;
 mod host_api;
 mod import_sems;
@@ -72,7 +73,8 @@ enum Command {
         #[arg(long, requires = "output")]
         force: bool,
     },
-    /// The guests of a running server, through its control API.
+    /// The guests of a running server, through its control API; or a new
+    /// guest crate (`guest new`).
     Guest {
         #[command(subcommand)]
         command: GuestCommand,
@@ -95,6 +97,16 @@ enum GuestCommand {
     },
     /// List every loaded version of every guest, with its live calls.
     List,
+    /// Create a new guest crate NAME: an example call flow on the Rust SDK,
+    /// with the SDK and the WIT files, that builds on its own with
+    /// `cargo build --target wasm32-wasip2 --release`.
+    New {
+        /// The crate's name (letters, digits, - and _, starting with a letter).
+        name: String,
+        /// The directory to create (default: ./NAME); it must not exist.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -112,21 +124,27 @@ fn main() -> ExitCode {
 }
 
 /// `guest load|list` against the control API at `control`, else at the
-/// configuration's `control.listen`.
+/// configuration's `control.listen`; `guest new` on its own.
 fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand) -> ExitCode {
-    let control = match control {
-        Some(control) => control,
+    let control = || match control {
+        Some(control) => Some(control),
         None => match load_config(file) {
-            Ok(config) => guest_cli::reachable(config.control.listen),
+            Ok(config) => Some(guest_cli::reachable(config.control.listen)),
             Err(e) => {
                 eprintln!("{e}");
-                return ExitCode::FAILURE;
+                None
             }
         },
     };
     match command {
-        GuestCommand::Load { name, file } => guest_cli::load(control, &name, &file),
-        GuestCommand::List => guest_cli::list(control),
+        GuestCommand::Load { name, file } => control().map_or(ExitCode::FAILURE, |control| {
+            guest_cli::load(control, &name, &file)
+        }),
+        GuestCommand::List => control().map_or(ExitCode::FAILURE, guest_cli::list),
+        GuestCommand::New { name, dir } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
+            guest_new::new(&name, &dir)
+        }
     }
 }
 

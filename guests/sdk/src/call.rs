@@ -1,0 +1,235 @@
+//! [`Call`]: one call, with the host's commands on it as methods.
+
+use crate::rooms::JoinOptions;
+use crate::signaling::DialRequest;
+use crate::types::Error;
+use crate::{media, rooms, signaling, timers};
+use std::fmt;
+use std::time::Duration;
+
+/// One call, by its id: the commands a flow gives the host about it.
+///
+/// Every method is one host call of the WIT API and returns what the host
+/// answered: an [`Error`] says the command was not carried out (the call is
+/// gone, is in the wrong state, or an argument was refused).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Call {
+    id: String,
+}
+
+/// A timer started with [`Call::start_timer`]; [`Event::Timer`](crate::Event::Timer)
+/// carries it back when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimerId(u64);
+
+impl TimerId {
+    /// The timer of the host's id (as the raw WIT API numbers timers).
+    pub const fn from_raw(id: u64) -> Self {
+        TimerId(id)
+    }
+
+    /// The host's id of the timer.
+    pub const fn raw(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TimerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timer {}", self.0)
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+/// The longest timer the host accepts: a day.
+pub const MAX_TIMER: Duration = Duration::from_secs(86_400);
+
+impl Call {
+    /// The call with the host's id `id` (an [`InviteInfo::call`](crate::types::InviteInfo),
+    /// or an id a control function was given).
+    pub fn new(id: impl Into<String>) -> Self {
+        Call { id: id.into() }
+    }
+
+    /// The host's id of the call (its "call tag").
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Answers the call (200 OK).
+    pub fn answer(&self) -> Result<(), Error> {
+        signaling::answer(&self.id)
+    }
+
+    /// Rejects the unanswered call with a final response (300-699), e.g.
+    /// `reject(486, "Busy Here")`.
+    pub fn reject(&self, code: u16, reason: &str) -> Result<(), Error> {
+        signaling::reject(&self.id, code, reason)
+    }
+
+    /// Ends the call: BYE if it was answered, a rejection otherwise.
+    /// [`Event::Hangup`](crate::Event::Hangup) follows.
+    pub fn hangup(&self) -> Result<(), Error> {
+        signaling::hangup(&self.id)
+    }
+
+    /// Plays the named prompts to this call, once, one after the other,
+    /// replacing what it was playing; [`Event::PromptDone`](crate::Event::PromptDone)
+    /// follows the last one.
+    pub fn play(&self, prompts: &[&str]) -> Result<(), Error> {
+        media::play(&self.id, &owned(prompts), false)
+    }
+
+    /// Plays the named prompts to this call over and over (no
+    /// [`Event::PromptDone`](crate::Event::PromptDone)), until [`Call::stop_playing`]
+    /// or another [`Call::play`].
+    pub fn play_looped(&self, prompts: &[&str]) -> Result<(), Error> {
+        media::play(&self.id, &owned(prompts), true)
+    }
+
+    /// Stops what the call is played (no [`Event::PromptDone`](crate::Event::PromptDone)).
+    pub fn stop_playing(&self) -> Result<(), Error> {
+        media::stop(&self.id)
+    }
+
+    /// Puts the call into `room` (opening it if needed), leaving any room or
+    /// bridge it was in; returns how many others in the room have not
+    /// finished (0: the call is alone there).
+    pub fn join(&self, room: &str, options: &JoinOptions) -> Result<u32, Error> {
+        rooms::join(&self.id, room, options)
+    }
+
+    /// Takes the call out of its room; it then hears only its prompts.
+    pub fn leave(&self) -> Result<(), Error> {
+        rooms::leave(&self.id)
+    }
+
+    /// Mutes or unmutes the call in its room.
+    pub fn set_muted(&self, muted: bool) -> Result<(), Error> {
+        rooms::set_muted(&self.id, muted)
+    }
+
+    /// Connects this answered call to another, two-party.
+    pub fn bridge(&self, other: &Call) -> Result<(), Error> {
+        signaling::bridge(&self.id, &other.id)
+    }
+
+    /// Takes the call and its peer out of their bridge.
+    pub fn unbridge(&self) -> Result<(), Error> {
+        signaling::unbridge(&self.id)
+    }
+
+    /// Puts the answered call on hold (`true`) or takes it off hold;
+    /// [`Event::Held`](crate::Event::Held) reports the outcome.
+    pub fn hold(&self, held: bool) -> Result<(), Error> {
+        signaling::hold(&self.id, held)
+    }
+
+    /// Forwards this unanswered call to `request`'s target (B2BUA) and returns
+    /// the placed call; its own instance starts with [`CallFlow::on_dialed`](crate::CallFlow::on_dialed).
+    pub fn forward(&self, request: &DialRequest) -> Result<Call, Error> {
+        signaling::forward(&self.id, request).map(Call::new)
+    }
+
+    /// Starts a timer that fires once, `after` from now, as
+    /// [`Event::Timer`](crate::Event::Timer) with the id returned. The host
+    /// takes at most [`MAX_TIMER`], in whole milliseconds, and 64 pending
+    /// timers per call; a longer time is an `invalid-argument` error.
+    pub fn start_timer(&self, after: Duration) -> Result<TimerId, Error> {
+        let ms = timer_ms(after)?;
+        timers::start(&self.id, ms).map(TimerId)
+    }
+
+    /// Cancels a pending timer; false if it already fired, was cancelled or
+    /// never existed.
+    pub fn cancel_timer(&self, timer: TimerId) -> bool {
+        timers::cancel(timer.0)
+    }
+}
+
+/// Places a call (`sip:` or `sips:` URI in `request`) and returns it at once;
+/// its own instance starts with [`CallFlow::on_dialed`](crate::CallFlow::on_dialed)
+/// given `request.context`.
+pub fn dial(request: &DialRequest) -> Result<Call, Error> {
+    signaling::dial(request).map(Call::new)
+}
+
+impl JoinOptions {
+    /// A participant shown as `number`, with reason "entered" and no
+    /// participant id.
+    pub fn number(number: impl Into<String>) -> Self {
+        JoinOptions {
+            number: number.into(),
+            reason: "entered".to_owned(),
+            participant_id: String::new(),
+        }
+    }
+}
+
+impl DialRequest {
+    /// A call to `uri` from the host's own identity, with no extra headers, no
+    /// credentials, an empty context and no room; set the fields to change that.
+    pub fn to(uri: impl Into<String>) -> Self {
+        DialRequest {
+            uri: uri.into(),
+            from: String::new(),
+            to: String::new(),
+            headers: Vec::new(),
+            credentials: None,
+            context: String::new(),
+            room: None,
+        }
+    }
+}
+
+fn owned(prompts: &[&str]) -> Vec<String> {
+    prompts.iter().map(|p| (*p).to_owned()).collect()
+}
+
+/// `after` in whole milliseconds for `timers.start`; more than
+/// [`MAX_TIMER`] is refused here, as the host would refuse it.
+fn timer_ms(after: Duration) -> Result<u32, Error> {
+    if after > MAX_TIMER {
+        return Err(Error::InvalidArgument(format!(
+            "a timer of {after:?} is longer than a day"
+        )));
+    }
+    Ok(u32::try_from(after.as_millis()).expect("a day fits in u32 milliseconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_are_whole_milliseconds_up_to_a_day() {
+        assert_eq!(timer_ms(Duration::from_millis(1500)).unwrap(), 1500);
+        assert_eq!(timer_ms(Duration::from_micros(2999)).unwrap(), 2);
+        assert_eq!(timer_ms(MAX_TIMER).unwrap(), 86_400_000);
+        assert!(matches!(
+            timer_ms(MAX_TIMER + Duration::from_millis(1)),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+
+    #[test]
+    fn helpers_fill_in_the_defaults() {
+        let options = JoinOptions::number("alice");
+        assert_eq!(
+            (options.number.as_str(), options.reason.as_str()),
+            ("alice", "entered")
+        );
+        assert!(options.participant_id.is_empty());
+        let request = DialRequest::to("sip:bob@example.com");
+        assert_eq!(request.uri, "sip:bob@example.com");
+        assert!(request.from.is_empty() && request.credentials.is_none() && request.room.is_none());
+        let call = Call::new("c1");
+        assert_eq!((call.id(), call.to_string()), ("c1", "c1".to_owned()));
+        assert_eq!(TimerId::from_raw(7).raw(), 7);
+    }
+}

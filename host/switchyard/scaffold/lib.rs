@@ -1,0 +1,104 @@
+//! {{name}}: a Switchyard call flow.
+//!
+//! A call is answered and hears `entering_conference`; when the prompt ends it
+//! joins the room named by the dialled number (the Request-URI's user part,
+//! `lobby` if it has none), and hears `first_participant` if nobody else is
+//! there. After `time_limit_s` seconds (the guest's config, default 3600) it
+//! hears `goodbye` and is hung up. The guest's key-value store counts the
+//! calls each room has had.
+
+use std::time::Duration;
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::store::Entry;
+use switchyard_sdk::types::InviteInfo;
+use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, TimerId, config};
+
+/// One call's state.
+struct Flow {
+    /// The room the call is for.
+    room: String,
+    /// How the call is listed in its room.
+    number: String,
+    /// Where the call is.
+    phase: Phase,
+}
+
+/// Where a call is in its flow.
+enum Phase {
+    /// Hearing the greeting; joins the room when it ends.
+    Greeting,
+    /// In the room until the timer fires.
+    InRoom { time_limit: TimerId },
+    /// Hearing goodbye; hung up when it ends.
+    Leaving,
+}
+
+impl CallFlow for Flow {
+    fn on_invite(call: &Call, invite: InviteInfo) -> Self {
+        let room = match invite.request_user.as_str() {
+            "" => "lobby".to_owned(),
+            user => user.to_owned(),
+        };
+        let flow = Flow {
+            room,
+            number: invite.from_user,
+            phase: Phase::Greeting,
+        };
+        if let Err(e) = call
+            .answer()
+            .and_then(|()| call.play(&["entering_conference"]))
+        {
+            log(Level::Warn, &format!("call {call}: cannot answer: {e}"));
+            let _ = call.hangup();
+        }
+        flow
+    }
+
+    fn on_event(&mut self, call: &Call, event: Event) {
+        let step = match (&self.phase, event) {
+            (Phase::Greeting, Event::PromptDone) => self.join(call),
+            (Phase::InRoom { time_limit }, Event::Timer(fired)) if fired == *time_limit => {
+                self.phase = Phase::Leaving;
+                call.play(&["goodbye"])
+            }
+            (Phase::Leaving, Event::PromptDone) => call.hangup(),
+            (_, Event::Hangup) => {
+                log(Level::Info, &format!("call {call} left room {}", self.room));
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = step {
+            log(Level::Warn, &format!("call {call}: {e}; hanging up"));
+            let _ = call.hangup();
+        }
+    }
+}
+
+impl Flow {
+    /// Puts the call into its room, counts it, and starts its time limit.
+    fn join(&mut self, call: &Call) -> Result<(), switchyard_sdk::types::Error> {
+        let others = call.join(&self.room, &JoinOptions::number(&self.number))?;
+        let calls = Entry::<u64>::new(format!("calls/{}", self.room));
+        let count = calls.get().ok().flatten().unwrap_or(0) + 1;
+        calls.set(&count)?;
+        log(
+            Level::Info,
+            &format!(
+                "call {call} joined room {} with {others} others (call {count} to it)",
+                self.room
+            ),
+        );
+        if others == 0 {
+            call.play(&["first_participant"])?;
+        }
+        let limit_s = config::get("time_limit_s")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3600);
+        let time_limit = call.start_timer(Duration::from_secs(limit_s))?;
+        self.phase = Phase::InRoom { time_limit };
+        Ok(())
+    }
+}
+
+switchyard_sdk::call_flow!(Flow);
