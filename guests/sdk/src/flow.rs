@@ -119,21 +119,6 @@ impl<F> Flows<F> {
             calls: BTreeMap::new(),
         }
     }
-
-    /// How many calls have a flow value.
-    pub fn len(&self) -> usize {
-        self.calls.len()
-    }
-
-    /// Whether no call has a flow value.
-    pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
-    }
-
-    /// The flow value of the call `id`, if it has one.
-    pub fn get(&self, id: &str) -> Option<&F> {
-        self.calls.get(id)
-    }
 }
 
 impl<F: CallFlow> Flows<F> {
@@ -302,6 +287,16 @@ mod tests {
         }
     }
 
+    impl<F> Flows<F> {
+        fn len(&self) -> usize {
+            self.calls.len()
+        }
+
+        fn get(&self, id: &str) -> Option<&F> {
+            self.calls.get(id)
+        }
+    }
+
     fn invite(call: &str, from: &str) -> InviteInfo {
         InviteInfo {
             call: call.into(),
@@ -337,7 +332,7 @@ mod tests {
         assert_eq!(table.borrow().len(), 1);
         assert!(table.borrow().get("a").is_none());
         Flows::on_event(&table, "b".into(), types::Event::Hangup);
-        assert!(table.borrow().is_empty());
+        assert_eq!(table.borrow().len(), 0);
     }
 
     #[test]
