@@ -1,6 +1,7 @@
 //! `switchyard guest new`: the crate it writes builds on its own, outside
-//! this repository, and its component takes calls into rooms; bad names and
-//! existing directories are refused.
+//! this repository, and its component takes calls into rooms (and answers
+//! control functions with the SDK's default fault); bad names and existing
+//! directories are refused.
 
 mod support;
 
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, base_config, binary};
+use support::xmlrpc::python;
 
 /// How long a guest's log line may take to appear.
 const LOG_TIMEOUT: Duration = Duration::from_secs(20);
@@ -112,6 +114,16 @@ fn a_new_guest_builds_on_its_own_and_its_calls_meet_in_the_dialled_room() {
         TIME_LIMIT.as_secs()
     );
     let server = Server::start_with(&config);
+    let fault = python(
+        &server,
+        "try:\n    print('answered', s.roomInfo('4711'))\n\
+         except xmlrpc.client.Fault as f:\n    print(f.faultCode, f.faultString)\n",
+    );
+    assert_eq!(
+        fault.trim_end(),
+        "504 unknown method name 'roomInfo': this guest has no control functions",
+        "a guest without control functions refuses them"
+    );
     let alice = Phone::call(server.sip, "4711", "alice", &[]);
     server
         .wait_for_log("joined room 4711 with 0 others (call 1 to it)", LOG_TIMEOUT)
