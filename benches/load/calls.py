@@ -35,62 +35,11 @@ import threading
 import time
 import xmlrpc.client
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import cpu_seconds, free_port, rss_kb, start_server, total_calls  # noqa: E402
+
 TAIL_S = 5
 SCENARIO_PER_CALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "room_per_call.xml")
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-
-
-def free_port(kind):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/statm") as f:
-        return int(f.read().split()[1]) * PAGE_KB
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # Fields 14 and 15 of stat (utime, stime), counted after the command name.
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def total_calls(control):
-    info = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{control}/RPC2").serverInfo()[0]
-    return int(re.search(r"(\d+) total", info).group(1))
-
-
-def start_server(binary, workdir, extra, sip_keys="",
-                 rtp_keys="port_min = 30000\nport_max = 39998\n"):
-    """The server on loopback with `sip_keys` and `rtp_keys` added to its [sip]
-    and [rtp] tables and `extra` (more TOML, `\\n` read as a newline) after
-    them; once it answers XML-RPC, the process and its SIP and control ports."""
-    sip, control = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
-    config = os.path.join(workdir, "switchyard.toml")
-    with open(config, "w") as f:
-        f.write(
-            f'[log]\nlevel = "warn"\n'
-            f'[sip]\nlisten = "127.0.0.1:{sip}"\n{sip_keys}'
-            f'[control]\nlisten = "127.0.0.1:{control}"\n'
-            f'[rtp]\naddress = "127.0.0.1"\n{rtp_keys}'
-            + extra.replace("\\n", "\n") + "\n"
-        )
-    log = open(os.path.join(workdir, "server.log"), "w")
-    server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
-                              stdout=log, stderr=log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            total_calls(control)
-            return server, sip, control
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit(f"the server did not start; see {log.name}")
 
 
 def run_once(args, number):

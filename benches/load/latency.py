@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from calls import start_server  # noqa: E402
+from harness import start_server  # noqa: E402
 
 FRAME = 160
 SILENCE = bytes([0xFF]) * FRAME

@@ -38,35 +38,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import calls  # noqa: E402
-from calls import cpu_seconds, rss_kb, total_calls  # noqa: E402
+from harness import (SETUP_RATE, Generator, control, cpu_seconds, rss_kb,  # noqa: E402
+                     start_media_server)
 
-# Below the kernel's ephemeral range (32768 and up), where every other port here
-# comes from: 10,000 even ports, one per participant.
-RTP_PORT_MIN, RTP_PORT_MAX = 10000, 29999
 MAX_PARTICIPANTS = 9000
-SETUP_RATE = 500
-SETTLE_S = 2
-
-
-def start_server(binary, workdir, participants):
-    """The server on loopback, sized for `participants` calls; its SIP and control
-    ports, and its idle RSS (kB)."""
-    server, sip, control = calls.start_server(
-        binary, workdir,
-        f"[limits]\nmax_instances = {participants + 100}",
-        sip_keys="session_timers = false\n",
-        # No call is silent for long here; the timeout only ends calls a dead
-        # generator left behind.
-        rtp_keys=f"port_min = {RTP_PORT_MIN}\nport_max = {RTP_PORT_MAX}\ntimeout_s = 300\n",
-    )
-    time.sleep(SETTLE_S)
-    return server, sip, control, rss_kb(server.pid)
 
 
 def start_syscall_count(pid):
@@ -77,50 +55,48 @@ def start_syscall_count(pid):
 
 
 def stop_syscall_count(counter):
-    """The system calls `counter` counted, once stopped."""
+    """The system calls `counter` counted, once stopped; None if it counted none."""
     counter.send_signal(2)
     _, err = counter.communicate(timeout=30)
     for line in err.splitlines():
         fields = line.split(",")
         if len(fields) > 2 and fields[2] == "raw_syscalls:sys_enter":
             return int(fields[0])
-    sys.exit(f"perf stat counted nothing: {err.strip()}")
+    print(f"perf stat counted nothing: {err.strip()}", file=sys.stderr)
+    return None
 
 
 def run_once(args, participants, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-media-")
-    server, sip, control, idle_kb = start_server(args.binary, workdir, participants)
-    stats = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{control}/RPC2").stats
+    server, sip, control_port, idle_kb = start_media_server(args.binary, workdir, participants)
+    stats = control(control_port).stats
     marks = {}
-    result = {}
-    result_syscalls = None
+    syscalls = {}
+
+    def on_line(generator, line):
+        if line.startswith("measure "):
+            marks[line] = (time.monotonic(), cpu_seconds(server.pid),
+                           cpu_seconds(generator.process.pid), rss_kb(server.pid), stats())
+            if args.syscalls and line == "measure start":
+                syscalls["counter"] = start_syscall_count(server.pid)
+            elif args.syscalls:
+                syscalls["count"] = stop_syscall_count(syscalls["counter"])
+
     try:
-        generator = subprocess.Popen(
-            [args.generator, "--sip", f"127.0.0.1:{sip}", "--participants", str(participants),
-             "--warmup-s", str(args.warmup), "--duration-s", str(args.duration),
-             "--setup-rate", str(SETUP_RATE), "--codec", args.codec],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
-        limit = 2 * participants / SETUP_RATE + args.warmup + args.duration + 90
-        watchdog = threading.Timer(limit, generator.kill)
-        watchdog.start()
-        for line in generator.stdout:
-            word = line.split()[0] if line.strip() else ""
-            if line.startswith("measure "):
-                marks[line.strip()] = (time.monotonic(), cpu_seconds(server.pid),
-                                       cpu_seconds(generator.pid), rss_kb(server.pid), stats())
-                if args.syscalls and line.startswith("measure start"):
-                    counter = start_syscall_count(server.pid)
-                elif args.syscalls:
-                    result_syscalls = stop_syscall_count(counter)
-            elif word == "result":
-                result = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
-        generator.wait()
-        watchdog.cancel()
+        generator = Generator(args.generator, sip, participants, args.warmup, args.duration,
+                              codec=args.codec, on_line=on_line)
+        generator.finish(timeout=2 * participants / SETUP_RATE + args.warmup
+                         + args.duration + 90)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    result = generator.result
+    result_syscalls = syscalls.get("count")
     if "measure end" not in marks or not result:
-        sys.exit(f"run {number}: the generator stopped early (exit {generator.returncode})")
+        sys.exit(f"run {number}: the generator stopped early "
+                 f"(exit {generator.process.returncode})")
+    if args.syscalls and result_syscalls is None:
+        sys.exit(f"run {number}: perf stat counted no system calls")
     (t0, cpu0, gen0, _, stats0), (t1, cpu1, gen1, rss, stats1) = (marks["measure start"],
                                                                   marks["measure end"])
     ticks = stats1["ticks"] - stats0["ticks"]

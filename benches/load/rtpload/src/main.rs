@@ -8,14 +8,19 @@
 //! over and over. It stops when the server takes none of the calls or answers
 //! another codec than the one offered. It reads
 //! what the server sends back and, after `--warmup-s`, tallies it for
-//! `--duration-s`: packets received, lost (by sequence number), and late (more
-//! than 20 ms behind their stream's schedule, by the kernel's receive stamps).
+//! `--duration-s`: packets received, lost (by sequence number), late (more
+//! than 20 ms behind their stream's schedule, by the kernel's receive stamps),
+//! and gaps (the longest time a participant went without a packet, and how
+//! often that was more than 60 ms). Meanwhile it answers the server's requests
+//! and counts its BYEs: calls the server ended.
 //!
 //! Participants share a few sockets (`--per-socket` each); packets go out and
 //! come in by `sendmmsg`/`recvmmsg` from buffers allocated once.
 //!
 //! Output, one line each, in this order: `established <n> of <participants>`,
-//! `measure start`, `measure end`, `result key=value ...`, `hung up <n> of <n>`.
+//! `measure start`, `measure end`, `result key=value ...`,
+//! `hung up <n> of <n> (<m> refused)` (a refused BYE: a call the server no
+//! longer had).
 
 mod media;
 mod sip;
@@ -26,6 +31,7 @@ use clap::{Parser, ValueEnum};
 use std::io;
 use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use switchyard_media::Codec;
 
@@ -33,6 +39,8 @@ use switchyard_media::Codec;
 const SOCKET_BUFFER: i32 = 4 << 20;
 /// INVITEs without a final response at once.
 const SETUP_WINDOW: usize = 64;
+/// How long the server's requests are answered past the media phase's planned end.
+const WATCH_GRACE: Duration = Duration::from_secs(60);
 
 /// The codecs the generator sends.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -152,7 +160,10 @@ fn run(args: &Args) -> io::Result<()> {
     let dialogs = agent.establish(&offers, args.setup_rate, SETUP_WINDOW)?;
     if let Some(reason) = refusal(codec, &dialogs) {
         let hung_up = agent.hang_up(&offers, &dialogs, args.setup_rate)?;
-        return Err(io::Error::other(format!("{reason} (hung up {hung_up})")));
+        return Err(io::Error::other(format!(
+            "{reason} (hung up {})",
+            hung_up.ok
+        )));
     }
     let participants: Vec<media::Participant> = dialogs
         .iter()
@@ -170,19 +181,25 @@ fn run(args: &Args) -> io::Result<()> {
         participants.len(),
         args.participants
     );
-    let duration = Duration::from_secs(args.duration_s);
-    let totals = media::run(
-        &sockets,
-        &participants,
-        codec,
+    let (warmup, duration) = (
         Duration::from_secs(args.warmup_s),
-        duration,
-        |mark| println!("{mark}"),
+        Duration::from_secs(args.duration_s),
     );
+    let stop = AtomicBool::new(false);
+    let (totals, watched) = std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| agent.watch(&offers, &stop, warmup + duration + WATCH_GRACE));
+        let totals = media::run(&sockets, &participants, codec, warmup, duration, |mark| {
+            println!("{mark}")
+        });
+        stop.store(true, Ordering::Relaxed);
+        (totals, watcher.join())
+    });
+    let watched = watched.map_err(|_| io::Error::other("the SIP watcher panicked"))??;
     let expected = participants.len() as u128 * duration.as_nanos() / media::PERIOD.as_nanos();
     println!(
         "result participants={} sent={} unsent={} received={} expected={expected} late={} \
-         lost={} silent_streams={} foreign={} slots={} slots_behind={}",
+         lost={} silent_streams={} foreign={} slots={} slots_behind={} max_gap_us={} \
+         gaps_over_60ms={} gap_streams={} byes_received={} other_requests={}",
         participants.len(),
         totals.sent,
         totals.unsent,
@@ -193,8 +210,18 @@ fn run(args: &Args) -> io::Result<()> {
         totals.foreign,
         totals.slots,
         totals.slots_behind,
+        totals.max_gap_ns / 1000,
+        totals.gaps,
+        totals.gap_streams,
+        watched.byes,
+        watched.other_requests,
     );
     let hung_up = agent.hang_up(&offers, &dialogs, args.setup_rate)?;
-    println!("hung up {hung_up} of {}", participants.len());
+    println!(
+        "hung up {} of {} ({} refused)",
+        hung_up.ok,
+        participants.len(),
+        hung_up.refused
+    );
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The media phase: every participant sends 20 ms frames (PCMU or Opus) on
 //! absolute deadlines, while what the server sends back is read in batches,
-//! stamped by the kernel and tallied per stream.
+//! stamped by the kernel and tallied per stream: lateness, losses and gaps.
 
 use crate::stream::Stream;
 use crate::sys::{self, Incoming, MAX_BATCH, Outgoing};
@@ -55,6 +55,12 @@ pub struct Totals {
     pub lost: u64,
     /// Participants that received nothing.
     pub silent_streams: u64,
+    /// The longest time any participant went without a packet, in ns.
+    pub max_gap_ns: i64,
+    /// Times without a packet longer than [`GAP_NS`](crate::stream::GAP_NS), over all participants.
+    pub gaps: u64,
+    /// Participants with at least one of those.
+    pub gap_streams: u64,
     /// Datagrams from ports that are no participant's server leg.
     pub foreign: u64,
     /// Send slots (a quarter of the participants each) that went out more than
@@ -93,6 +99,8 @@ pub fn run(
         receiver.receive_until(sockets, start + slot * k);
         if k == warmup_slots {
             receiver.tally = true;
+            let now = sys::now_ns();
+            receiver.streams.iter_mut().for_each(|s| s.open(now));
             mark("measure start");
         }
         if k == total_slots {
@@ -128,12 +136,17 @@ pub fn run(
         }
     }
     receiver.tally = false;
+    let now = sys::now_ns();
+    receiver.streams.iter_mut().for_each(|s| s.close(now));
     mark("measure end");
     for stream in &receiver.streams {
         totals.received += stream.received();
         totals.late += stream.late();
         totals.lost += stream.lost();
         totals.silent_streams += u64::from(stream.received() == 0);
+        totals.max_gap_ns = totals.max_gap_ns.max(stream.max_gap_ns());
+        totals.gaps += stream.gaps();
+        totals.gap_streams += u64::from(stream.gaps() > 0);
     }
     totals.foreign = receiver.foreign;
     totals

@@ -1,8 +1,11 @@
 //! Minimal SIP over UDP: one INVITE/200/ACK dialog per participant, each into a
 //! room by its Request-URI user (`000777<room>`, the webconference default), and BYE.
+//! While the media runs, requests from the server are answered and counted: a
+//! BYE from it is a call it ended.
 
 use std::io;
 use std::net::{SocketAddrV4, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use switchyard_media::Codec;
 
@@ -14,6 +17,10 @@ const MAX_SENDS: u32 = 4;
 const SETUP_GRACE: Duration = Duration::from_secs(30);
 /// How long the BYEs' answers are awaited.
 const BYE_WAIT: Duration = Duration::from_secs(5);
+/// How long one read waits while the media runs: how soon [`Agent::watch`] sees its stop.
+const WATCH_READ: Duration = Duration::from_millis(20);
+/// How long one read waits otherwise.
+const READ: Duration = Duration::from_millis(2);
 
 /// One participant's call to set up.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +50,24 @@ pub struct Agent {
     codec: Codec,
 }
 
+/// What the server sent while [`Agent::watch`] ran.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Watched {
+    /// BYEs from the server (retransmissions included): calls it ended.
+    pub byes: u64,
+    /// Other requests from the server.
+    pub other_requests: u64,
+}
+
+/// How the hang-up went.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HungUp {
+    /// BYEs answered 200: calls that were still up.
+    pub ok: usize,
+    /// BYEs answered otherwise (481: the server had no such call any more).
+    pub refused: usize,
+}
+
 /// A setup's progress for one offer.
 enum Progress {
     Waiting,
@@ -55,7 +80,7 @@ impl Agent {
     /// An agent on a fresh loopback port, calling `server` and offering `codec` alone.
     pub fn new(server: SocketAddrV4, codec: Codec) -> io::Result<Self> {
         let socket = UdpSocket::bind("127.0.0.1:0")?;
-        socket.set_read_timeout(Some(Duration::from_millis(2)))?;
+        socket.set_read_timeout(Some(READ))?;
         let local = match socket.local_addr()? {
             std::net::SocketAddr::V4(v4) => v4,
             std::net::SocketAddr::V6(_) => unreachable!("bound to an IPv4 address"),
@@ -150,24 +175,27 @@ impl Agent {
     }
 
     /// Hangs up every dialog (`Some` entries of [`establish`](Self::establish)'s
-    /// result), at most `rate` BYEs a second; returns how many were answered 200.
+    /// result), at most `rate` BYEs a second; returns how the BYEs were answered.
     pub fn hang_up(
         &self,
         offers: &[Offer],
         dialogs: &[Option<Dialog>],
         rate: u32,
-    ) -> io::Result<usize> {
+    ) -> io::Result<HungUp> {
         let interval = Duration::from_secs(1) / rate.max(1);
         let mut buffer = [0u8; 65_535];
-        let mut answered = 0;
-        let mut drain = |answered: &mut usize| {
+        let mut answered = HungUp::default();
+        let mut drain = |answered: &mut HungUp| {
             while let Ok(len) = self.socket.recv(&mut buffer) {
                 let message = String::from_utf8_lossy(&buffer[..len]);
-                if let Some(response) = Response::parse(&message)
-                    && response.method == "BYE"
-                    && response.status == 200
-                {
-                    *answered += 1;
+                match Response::parse(&message) {
+                    Some(response) if response.method == "BYE" && response.status == 200 => {
+                        answered.ok += 1;
+                    }
+                    Some(response) if response.method == "BYE" && response.status >= 300 => {
+                        answered.refused += 1;
+                    }
+                    _ => {}
                 }
             }
         };
@@ -191,10 +219,58 @@ impl Agent {
         }
         let deadline = Instant::now() + BYE_WAIT;
         let expected = dialogs.iter().flatten().count();
-        while answered < expected && Instant::now() < deadline {
+        while answered.ok + answered.refused < expected && Instant::now() < deadline {
             drain(&mut answered);
         }
         Ok(answered)
+    }
+
+    /// Until `stop` is set, or `limit` has passed: answers the server's requests
+    /// 200 (a BYE, an OPTIONS) or 501 (anything else) and counts them, and
+    /// acknowledges again a 200 to an INVITE of `offers` that comes again (its ACK
+    /// was lost).
+    pub fn watch(
+        &self,
+        offers: &[Offer],
+        stop: &AtomicBool,
+        limit: Duration,
+    ) -> io::Result<Watched> {
+        let deadline = Instant::now() + limit;
+        let mut watched = Watched::default();
+        let mut buffer = [0u8; 65_535];
+        self.socket.set_read_timeout(Some(WATCH_READ))?;
+        while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+            let Ok(len) = self.socket.recv(&mut buffer) else {
+                continue;
+            };
+            let message = String::from_utf8_lossy(&buffer[..len]);
+            if let Some(method) = request_method(&message) {
+                let status = match method {
+                    "BYE" => {
+                        watched.byes += 1;
+                        "200 OK"
+                    }
+                    "OPTIONS" => {
+                        watched.other_requests += 1;
+                        "200 OK"
+                    }
+                    _ => {
+                        watched.other_requests += 1;
+                        "501 Not Implemented"
+                    }
+                };
+                self.socket
+                    .send_to(reply(&message, status).as_bytes(), self.server)?;
+            } else if let Some(response) = Response::parse(&message)
+                && response.method == "INVITE"
+                && response.status == 200
+                && let Some(offer) = offers.get(response.index)
+            {
+                self.ack(response.index, offer.room, response.to_tag, response.status)?;
+            }
+        }
+        self.socket.set_read_timeout(Some(READ))?;
+        Ok(watched)
     }
 
     fn invite(&self, index: usize, offer: Offer) -> io::Result<()> {
@@ -301,6 +377,37 @@ impl<'a> Response<'a> {
     }
 }
 
+/// The method of `message` when it is a request.
+fn request_method(message: &str) -> Option<&str> {
+    let (method, rest) = message.split_once(' ')?;
+    let first_line = rest.split("\r\n").next()?;
+    (first_line.ends_with(" SIP/2.0") && !method.starts_with("SIP/")).then_some(method)
+}
+
+/// A `status` response (`"200 OK"`) to `request`, with its Via, From, To,
+/// Call-ID and CSeq as they came.
+fn reply(request: &str, status: &str) -> String {
+    let head = request.split("\r\n\r\n").next().unwrap_or("");
+    let mut response = format!("SIP/2.0 {status}\r\n");
+    for line in head.split("\r\n").skip(1) {
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if matches!(
+            name.as_str(),
+            "via" | "v" | "from" | "f" | "to" | "t" | "call-id" | "i" | "cseq"
+        ) {
+            response.push_str(line);
+            response.push_str("\r\n");
+        }
+    }
+    response.push_str("Content-Length: 0\r\n\r\n");
+    response
+}
+
 /// Call `index`'s SDP offer: `codec` alone, in 20 ms packets, to be sent to `rtp`.
 fn offer_sdp(index: usize, rtp: SocketAddrV4, codec: Codec) -> String {
     let (ip, port, pt) = (rtp.ip(), rtp.port(), codec.payload_type());
@@ -361,6 +468,24 @@ mod tests {
         assert_eq!(
             response.media,
             Some(("127.0.0.1:20000".parse().unwrap(), 0))
+        );
+    }
+
+    #[test]
+    fn answers_a_bye_with_its_own_headers() {
+        let bye = "BYE sip:p3@127.0.0.1:5000 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n\
+                   Max-Forwards: 70\r\nFrom: <sip:000777123@h>;tag=abc\r\nTo: <sip:p3@h>;tag=f3\r\n\
+                   Call-ID: rtpload-7-3\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(request_method(bye), Some("BYE"));
+        assert_eq!(
+            reply(bye, "200 OK"),
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n\
+             From: <sip:000777123@h>;tag=abc\r\nTo: <sip:p3@h>;tag=f3\r\n\
+             Call-ID: rtpload-7-3\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n"
+        );
+        assert_eq!(
+            request_method("SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n\r\n"),
+            None
         );
     }
 

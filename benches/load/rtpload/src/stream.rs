@@ -1,10 +1,13 @@
 //! What one participant receives: its lateness against the stream's own 20 ms
-//! schedule, and its losses by sequence number.
+//! schedule, its losses by sequence number, and its gaps (the longest time
+//! without a packet).
 
 /// Nanoseconds in a second.
 const NS_PER_S: i64 = 1_000_000_000;
 /// A packet is late when it arrives more than this after its schedule.
 pub const LATE_NS: i64 = 20_000_000;
+/// A time without a packet longer than this is an audio gap (three packets' worth).
+pub const GAP_NS: i64 = 60_000_000;
 
 /// One received RTP stream.
 ///
@@ -29,6 +32,12 @@ pub struct Stream {
     late: u64,
     /// The lowest and highest extended sequence numbers tallied.
     tallied_seqs: Option<(i64, i64)>,
+    /// The latest arrival (or the tallies' start, before any), in ns since the epoch.
+    last_arrival_ns: Option<i64>,
+    /// The longest time without a packet tallied.
+    max_gap_ns: i64,
+    /// Times without a packet longer than [`GAP_NS`] tallied.
+    gaps: u64,
 }
 
 impl Stream {
@@ -42,7 +51,29 @@ impl Stream {
             received: 0,
             late: 0,
             tallied_seqs: None,
+            last_arrival_ns: None,
+            max_gap_ns: 0,
+            gaps: 0,
         }
+    }
+
+    /// Marks the start of the tallies at `now_ns`: a stream that has received
+    /// nothing yet counts its first gap from here.
+    pub fn open(&mut self, now_ns: i64) {
+        self.last_arrival_ns.get_or_insert(now_ns);
+    }
+
+    /// Marks the end of the tallies at `now_ns`: the time since the latest
+    /// packet counts as a gap too, so a stream that stopped shows as one.
+    pub fn close(&mut self, now_ns: i64) {
+        if let Some(last) = self.last_arrival_ns {
+            self.note_gap(now_ns - last);
+        }
+    }
+
+    fn note_gap(&mut self, gap_ns: i64) {
+        self.max_gap_ns = self.max_gap_ns.max(gap_ns);
+        self.gaps += u64::from(gap_ns > GAP_NS);
     }
 
     /// Takes an RTP packet (`bytes`, of at least 12) that arrived at `arrived_ns`;
@@ -68,7 +99,12 @@ impl Stream {
             lateness = 0;
         }
         self.last_seq += i64::from(seq.wrapping_sub(self.last_seq as u16) as i16);
+        let previous = self.last_arrival_ns;
+        self.last_arrival_ns = Some(previous.map_or(arrived_ns, |p| p.max(arrived_ns)));
         if tally {
+            if let Some(previous) = previous {
+                self.note_gap(arrived_ns - previous);
+            }
             self.received += 1;
             self.late += u64::from(lateness > LATE_NS);
             let (low, high) = self
@@ -87,6 +123,18 @@ impl Stream {
     /// Tallied packets more than [`LATE_NS`] late.
     pub fn late(&self) -> u64 {
         self.late
+    }
+
+    /// The longest time without a packet tallied, in ns: between two packets
+    /// (the first may precede the tallies), or between the tallies' start or
+    /// end and the nearest packet.
+    pub fn max_gap_ns(&self) -> i64 {
+        self.max_gap_ns
+    }
+
+    /// Times without a packet longer than [`GAP_NS`] tallied.
+    pub fn gaps(&self) -> u64 {
+        self.gaps
     }
 
     /// Packets missing between the lowest and highest sequence numbers tallied
@@ -163,6 +211,30 @@ mod tests {
             stream.record(&packet(seq, ts), i64::from(ts) * 125_000, true);
         }
         assert_eq!((stream.received(), stream.lost()), (3, 1));
+    }
+
+    #[test]
+    fn gaps_are_timed_between_arrivals_and_at_both_ends() {
+        let mut stream = Stream::new(8000);
+        stream.record(&packet(0, 0), 0, false);
+        stream.open(10 * MS);
+        // 20 ms apart, then a 70 ms hole (a gap), 20 ms, then 61 ms before the end.
+        for (k, at) in [(1u16, 20), (2, 40), (3, 110), (4, 130)] {
+            stream.record(&packet(k, u32::from(k) * 160), at * MS, true);
+        }
+        stream.close(191 * MS);
+        assert_eq!((stream.max_gap_ns(), stream.gaps()), (70 * MS, 2));
+    }
+
+    #[test]
+    fn a_stream_silent_throughout_is_one_gap() {
+        let mut stream = Stream::new(8000);
+        stream.open(0);
+        stream.close(5_000 * MS);
+        assert_eq!((stream.max_gap_ns(), stream.gaps()), (5_000 * MS, 1));
+        let mut never_opened = Stream::new(8000);
+        never_opened.close(MS);
+        assert_eq!((never_opened.max_gap_ns(), never_opened.gaps()), (0, 0));
     }
 
     #[test]

@@ -252,7 +252,7 @@ fn kernel_stamp(header: &libc::msghdr) -> Option<i64> {
 }
 
 /// Nanoseconds since the Unix epoch, the kernel stamps' clock.
-fn now_ns() -> i64 {
+pub fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64)

@@ -1,0 +1,190 @@
+"""What the load benchmarks share: the server on loopback with a generated
+config, the XML-RPC control client, /proc samples of a process, and the rtpload
+generator run in the background with its output read as it comes."""
+
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.client
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+# Below the kernel's ephemeral range (32768 and up), where every other port here
+# comes from: 10,000 even ports, one per participant.
+RTP_PORT_MIN, RTP_PORT_MAX = 10000, 29999
+# rtpload's calls set up (and hung up) per second.
+SETUP_RATE = 500
+# Seconds a fresh media server is left to settle before it is measured.
+SETTLE_S = 2
+
+
+def free_port(kind):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * PAGE_KB
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # Fields 14 and 15 of stat (utime, stime), counted after the command name.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+class _TimeoutTransport(xmlrpc.client.Transport):
+    def __init__(self, timeout):
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host):
+        connection = super().make_connection(host)
+        connection.timeout = self._timeout
+        return connection
+
+
+def control(port, timeout=60):
+    """An XML-RPC client of the server's control port; a call that takes more
+    than `timeout` seconds raises OSError."""
+    return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/RPC2",
+                                     transport=_TimeoutTransport(timeout))
+
+
+def total_calls(port):
+    info = control(port).serverInfo()[0]
+    return int(re.search(r"(\d+) total", info).group(1))
+
+
+def start_server(binary, workdir, extra, sip_keys="",
+                 rtp_keys="port_min = 30000\nport_max = 39998\n"):
+    """The server on loopback with `sip_keys` and `rtp_keys` added to its [sip]
+    and [rtp] tables and `extra` (more TOML, `\\n` read as a newline) after
+    them; once it answers XML-RPC, the process and its SIP and control ports."""
+    sip, control_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    config = os.path.join(workdir, "switchyard.toml")
+    with open(config, "w") as f:
+        f.write(
+            f'[log]\nlevel = "warn"\n'
+            f'[sip]\nlisten = "127.0.0.1:{sip}"\n{sip_keys}'
+            f'[control]\nlisten = "127.0.0.1:{control_port}"\n'
+            f'[rtp]\naddress = "127.0.0.1"\n{rtp_keys}'
+            + extra.replace("\\n", "\n") + "\n"
+        )
+    log = open(os.path.join(workdir, "server.log"), "w")
+    server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
+                              stdout=log, stderr=log)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            total_calls(control_port)
+            return server, sip, control_port
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit(f"the server did not start; see {log.name}")
+
+
+def start_media_server(binary, workdir, participants, extra=""):
+    """The server on loopback sized for `participants` media calls (an RTP port
+    range below the ephemeral one, instances to spare, session timers off), with
+    `extra` TOML; after SETTLE_S, the process, its SIP and control ports and its
+    idle RSS (kB)."""
+    server, sip, control_port = start_server(
+        binary, workdir,
+        f"[limits]\nmax_instances = {participants + 100}\n{extra}",
+        sip_keys="session_timers = false\n",
+        # No call is silent for long here; the timeout only ends calls a dead
+        # generator left behind.
+        rtp_keys=f"port_min = {RTP_PORT_MIN}\nport_max = {RTP_PORT_MAX}\ntimeout_s = 300\n",
+    )
+    time.sleep(SETTLE_S)
+    return server, sip, control_port, rss_kb(server.pid)
+
+
+class Generator:
+    """One rtpload run in the background, its output read as it comes.
+
+    `on_line(generator, line)` is called in the reading thread as each line arrives (for
+    samples that must be taken at that moment); `wait_for` waits for a line;
+    once it has ended, `established`, `result` (the `result` line's numbers)
+    and `hung_up` (BYEs answered 200, and refused) hold what it printed. A
+    watchdog kills it if it runs past its schedule by more than a minute."""
+
+    def __init__(self, path, sip, participants, warmup, duration, *, first_room=1000,
+                 codec="pcmu", setup_rate=SETUP_RATE, on_line=None):
+        self.participants = participants
+        self.on_line = on_line
+        self.established = None
+        self.result = {}
+        self.hung_up = None
+        self._lines = queue.Queue()
+        self._seen = []
+        self.process = subprocess.Popen(
+            [path, "--sip", f"127.0.0.1:{sip}", "--participants", str(participants),
+             "--warmup-s", str(warmup), "--duration-s", str(duration),
+             "--setup-rate", str(setup_rate), "--codec", codec,
+             "--first-room", str(first_room)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        limit = 2 * participants / setup_rate + warmup + duration + 90
+        self._watchdog = threading.Timer(limit, self.process.kill)
+        self._watchdog.start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            line = line.strip()
+            if self.on_line:
+                self.on_line(self, line)
+            words = line.split()
+            if line.startswith("established "):
+                self.established = int(words[1])
+            elif line.startswith("result "):
+                self.result = {k: int(v) for k, v in (kv.split("=") for kv in words[1:])}
+            elif line.startswith("hung up "):
+                self.hung_up = (int(words[2]), int(words[5].lstrip("(")))
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def wait_for(self, prefix, timeout):
+        """Waits up to `timeout` s for a line starting with `prefix` (skipping
+        the others); the line, or None if the generator ended or time ran out."""
+        deadline = time.monotonic() + timeout
+        if any(line.startswith(prefix) for line in self._seen):
+            return next(line for line in self._seen if line.startswith(prefix))
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                return None
+            if line is None:
+                self._lines.put(None)
+                return None
+            self._seen.append(line)
+            if line.startswith(prefix):
+                return line
+        return None
+
+    def running(self):
+        return self.process.poll() is None
+
+    def finish(self, timeout):
+        """Waits up to `timeout` s for the generator to end (killing it after);
+        its exit status."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._watchdog.cancel()
+        self._reader.join(timeout=10)
+        return self.process.returncode
