@@ -115,8 +115,10 @@ class Generator:
 
     `on_line(generator, line)` is called in the reading thread as each line arrives (for
     samples that must be taken at that moment); `wait_for` waits for a line;
-    once it has ended, `established`, `result` (the `result` line's numbers)
-    and `hung_up` (BYEs answered 200, and refused) hold what it printed. A
+    once it has ended, `established`, `result` (the `result` line's numbers),
+    `gaps_by_second` (gaps over 60 ms by the second of the measured interval
+    they ended in) and `hung_up` (BYEs answered 200, and refused) hold what it
+    printed. A
     watchdog kills it if it runs past its schedule by more than a minute."""
 
     def __init__(self, path, sip, participants, warmup, duration, *, first_room=1000,
@@ -125,6 +127,7 @@ class Generator:
         self.on_line = on_line
         self.established = None
         self.result = {}
+        self.gaps_by_second = []
         self.hung_up = None
         self._lines = queue.Queue()
         self._seen = []
@@ -148,6 +151,8 @@ class Generator:
             words = line.split()
             if line.startswith("established "):
                 self.established = int(words[1])
+            elif line.startswith("gaps_by_second"):
+                self.gaps_by_second = [int(n) for n in words[1:]]
             elif line.startswith("result "):
                 self.result = {k: int(v) for k, v in (kv.split("=") for kv in words[1:])}
             elif line.startswith("hung up "):

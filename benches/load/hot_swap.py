@@ -2,8 +2,9 @@
 """Hot swap under load: the webconference guest swapped while 1,000 calls with media stay up.
 
 Each run starts the release binary on loopback (the embedded webconference
-guest is version 1; the compile cache is off, so every load compiles), sized
-for the load, and:
+guest is version 1; the compile cache is off, so every load compiles, unless
+--compile-cache turns it on in the run's own directory), sized for the load,
+and:
 
   1. brings up --calls calls with the rtpload generator: PCMU, rooms of 10
      (Request-URI 000777<room>), 20 ms packets both ways without a pause, two
@@ -37,7 +38,8 @@ that is not near 0 the machine was short of CPU). It exits 1 if any run
 misses a target.
 
 Usage: benches/load/hot_swap.py [--calls 1000] [--swaps 5] [--interval 5]
-       [--new-calls 10] [--refuse-after 3] [--warmup 5] [--runs 1]
+       [--new-calls 10] [--refuse-after 3] [--warmup 5] [--slack 15]
+       [--compile-cache] [--runs 1]
        [--binary target/release/switchyard] [--generator target/release/rtpload]
        [--component target/guests/wasm32-wasip2/release/webconference.wasm]
 Build first: cargo build --release -p switchyard -p rtpload (the build also
@@ -115,6 +117,19 @@ def check_versions(rpc, current, batches, timeout=SETTLE_S):
         time.sleep(0.1)
 
 
+def gap_timeline(gaps_by_second, events, start):
+    """`second[events]:gaps` for every second of the measured interval (from
+    monotonic time `start`) with gaps or events."""
+    labels = {}
+    for at, label in events:
+        second = int(at - start)
+        labels[second] = labels.get(second, "") + label
+    seconds = range(max([len(gaps_by_second)] + [s + 1 for s in labels]))
+    counts = [gaps_by_second[s] if s < len(gaps_by_second) else 0 for s in seconds]
+    return " ".join(f"{s}{labels.get(s, '')}:{n}" for s, n in zip(seconds, counts)
+                    if n or s in labels) or "none"
+
+
 def show(versions):
     return ", ".join(f"v{v} {state} {calls}" for v, calls, state in versions) or "nothing"
 
@@ -126,15 +141,15 @@ def start_new_calls(args, sip, batches, current, duration):
                           first_room=NEW_ROOMS + 10 * len(batches))
     generator.wait_for("established", 2 * args.new_calls / SETUP_RATE + 40)
     batches.append((generator, current))
-    return generator
 
 
 def run_once(args, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-swap-")
     broken = broken_components(workdir, args.component)
+    cache = (f'enabled = true\ndir = "{os.path.join(workdir, "cache")}"' if args.compile_cache
+             else "enabled = false")
     server, sip, control_port, _ = start_media_server(
-        args.binary, workdir, args.calls + 3 * args.new_calls,
-        extra="[guest_cache]\nenabled = false")
+        args.binary, workdir, args.calls + 3 * args.new_calls, extra=f"[guest_cache]\n{cache}")
     rpc = control(control_port, timeout=LOAD_TIMEOUT_S)
     stats = control(control_port).stats  # a client of its own: called from another thread
     marks = {}
@@ -145,6 +160,7 @@ def run_once(args, number):
 
     steps = []  # (what, matched, listing)
     loads = []  # (version or None, seconds, while the calls were up)
+    events = []  # (monotonic time, "L" for a load or "R" for the refusals)
     refusals = []  # (what, refused, message)
     batches = []  # (new-call generator, version)
     failures = []
@@ -167,6 +183,7 @@ def run_once(args, number):
         for k in range(1, args.swaps + 1):
             time.sleep(max(0.0, start + k * args.interval - time.monotonic()))
             began = time.monotonic()
+            events.append((began, "L"))
             try:
                 current = rpc.guestLoad(GUEST, args.component)
                 loads.append((current, time.monotonic() - began,
@@ -178,6 +195,7 @@ def run_once(args, number):
             steps.append((f"load {k}, then {args.new_calls} new calls",)
                          + check_versions(rpc, current, [(main, 1)] + batches))
             if k == args.refuse_after:
+                events.append((time.monotonic(), "R"))
                 for what, path in broken:
                     try:
                         version = rpc.guestLoad(GUEST, path)
@@ -261,6 +279,9 @@ def run_once(args, number):
     print(f"  server {figures['cores']:.2f} cores over the measured {t1 - t0:.0f} s, media ticks "
           f"> 20 ms late {figures['ticks_late_pct']:.2f}%; generator behind on "
           f"{figures['behind_pct']:.1f}% of its send slots")
+    print(f"  gaps over {MAX_GAP_MS} ms of the {figures['calls']} calls by second of the measured "
+          f"interval (L: a load began, R: the broken components were tried): "
+          + gap_timeline(main.gaps_by_second, events, t0))
     print("  guestList():")
     for what, ok, seen in steps:
         print(f"    {what + ':':<48} {show(seen)}{'' if ok else '   <- NOT as expected'}")
@@ -286,6 +307,8 @@ def main():
                         help="seconds of media before the measured interval")
     parser.add_argument("--slack", type=int, default=15,
                         help="seconds the calls stay up after the last load is due")
+    parser.add_argument("--compile-cache", action="store_true",
+                        help="loads take the compiled guest from the cache instead of compiling")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--binary", default="target/release/switchyard")
     parser.add_argument("--generator", default="target/release/rtpload")

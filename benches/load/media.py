@@ -18,6 +18,8 @@ the runs, per size:
   - packets received more than 20 ms behind their stream's schedule (%),
   - RSS per participant: (RSS - RSS before any call) / participants,
   - packets lost (sequence gaps) and missing (fewer than 50/s per participant),
+  - audio gaps: the longest time a participant went without a packet, and how
+    many times that was more than 60 ms,
   - the server's own view: its media ticks run more than 20 ms late (%),
   - the generator's own CPU per participant-second, and its send slots (5 ms
     each) that went out more than a slot late (%): when that is not near 0, the
@@ -113,6 +115,8 @@ def run_once(args, participants, number):
         "late_pct": 100 * result["late"] / max(result["received"], 1),
         "rss_kib": (rss - idle_kb) / n,
         "lost": result["lost"],
+        "max_gap_ms": result["max_gap_us"] / 1000,
+        "gaps": result["gaps_over_60ms"],
         "missing": max(result["expected"] - result["received"], 0),
         "expected": result["expected"],
         "behind_pct": 100 * result["slots_behind"] / max(result["slots"], 1),
@@ -125,6 +129,7 @@ def run_once(args, participants, number):
           f"{figures['late_pct']:.3f}% > 20 ms late, {figures['rss_kib']:.1f} KiB RSS/participant "
           f"(idle {idle_kb / 1024:.0f} MiB), lost {figures['lost']}, "
           f"missing {figures['missing']} of {figures['expected']}, "
+          f"longest gap {figures['max_gap_ms']:.1f} ms, {figures['gaps']} gaps > 60 ms, "
           f"server ticks > 20 ms late {figures['ticks_late_pct']:.2f}%, "
           f"generator {figures['generator_us']:.0f} us/participant-s, "
           f"{figures['behind_pct']:.1f}% of its slots behind, "
@@ -156,7 +161,7 @@ def main():
     print(f"\nmedians of {args.runs} runs of {args.codec}, "
           f"{args.duration} s measured after {args.warmup} s:")
     print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} "
-          f"{'lost':>6} {'missing':>8} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11} "
+          f"{'lost':>6} {'missing':>8} {'max gap ms':>10} {'gaps>60':>7} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11} "
           f"{'syscalls/pkt':>12}")
     for n, runs in results.items():
         def median(key):
@@ -164,6 +169,7 @@ def main():
         print(f"{n:>12} {median('cpu_us'):>10.0f} {median('delivered_us'):>9.0f} "
               f"{median('late_pct'):>8.3f} "
               f"{median('rss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
+              f"{median('max_gap_ms'):>10.1f} {median('gaps'):>7.0f} "
               f"{median('ticks_late_pct'):>11.2f} "
               f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f} "
               f"{median('syscalls_per_packet'):>12.3f}")

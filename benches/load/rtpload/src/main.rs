@@ -18,7 +18,8 @@
 //! come in by `sendmmsg`/`recvmmsg` from buffers allocated once.
 //!
 //! Output, one line each, in this order: `established <n> of <participants>`,
-//! `measure start`, `measure end`, `result key=value ...`,
+//! `measure start`, `measure end`, `gaps_by_second <n> <n> ...` (the gaps over
+//! 60 ms by the second of the measured interval they ended in), `result key=value ...`,
 //! `hung up <n> of <n> (<m> refused)` (a refused BYE: a call the server no
 //! longer had).
 
@@ -196,6 +197,8 @@ fn run(args: &Args) -> io::Result<()> {
     });
     let watched = watched.map_err(|_| io::Error::other("the SIP watcher panicked"))??;
     let expected = participants.len() as u128 * duration.as_nanos() / media::PERIOD.as_nanos();
+    let by_second: Vec<String> = totals.gaps_by_second.iter().map(u64::to_string).collect();
+    println!("gaps_by_second {}", by_second.join(" "));
     println!(
         "result participants={} sent={} unsent={} received={} expected={expected} late={} \
          lost={} silent_streams={} foreign={} slots={} slots_behind={} max_gap_us={} \

@@ -26,6 +26,8 @@ const TONE_AMPLITUDE: f64 = 8000.0;
 const RECV_BATCH: usize = 256;
 /// The most batches read from one socket per wake-up.
 const MAX_BATCHES_PER_WAKE: usize = 64;
+/// The last second [`Totals::gaps_by_second`] counts: later gaps count in it.
+const MAX_GAP_SECOND: usize = 86_400;
 /// Marks a source port that is no participant's.
 const NOBODY: u32 = u32::MAX;
 
@@ -41,7 +43,7 @@ pub struct Participant {
 }
 
 /// Totals over the measured interval.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Totals {
     /// Packets the kernel took for sending.
     pub sent: u64,
@@ -61,6 +63,8 @@ pub struct Totals {
     pub gaps: u64,
     /// Participants with at least one of those.
     pub gap_streams: u64,
+    /// Those gaps by the second of the measured interval they ended in.
+    pub gaps_by_second: Vec<u64>,
     /// Datagrams from ports that are no participant's server leg.
     pub foreign: u64,
     /// Send slots (a quarter of the participants each) that went out more than
@@ -101,6 +105,7 @@ pub fn run(
             receiver.tally = true;
             let now = sys::now_ns();
             receiver.streams.iter_mut().for_each(|s| s.open(now));
+            receiver.gaps_from_ns = now;
             mark("measure start");
         }
         if k == total_slots {
@@ -137,7 +142,11 @@ pub fn run(
     }
     receiver.tally = false;
     let now = sys::now_ns();
-    receiver.streams.iter_mut().for_each(|s| s.close(now));
+    for index in 0..receiver.streams.len() {
+        if receiver.streams[index].close(now) {
+            receiver.note_gap_at(now);
+        }
+    }
     mark("measure end");
     for stream in &receiver.streams {
         totals.received += stream.received();
@@ -149,6 +158,7 @@ pub fn run(
         totals.gap_streams += u64::from(stream.gaps() > 0);
     }
     totals.foreign = receiver.foreign;
+    totals.gaps_by_second = receiver.gaps_by_second;
     totals
 }
 
@@ -248,6 +258,10 @@ struct Receiver {
     poll: Vec<libc::pollfd>,
     foreign: u64,
     tally: bool,
+    /// The tallies' start, in ns since the epoch.
+    gaps_from_ns: i64,
+    /// Long gaps by the second since `gaps_from_ns` they ended in.
+    gaps_by_second: Vec<u64>,
 }
 
 impl Receiver {
@@ -264,7 +278,20 @@ impl Receiver {
             poll: sys::poll_set(sockets),
             foreign: 0,
             tally: false,
+            gaps_from_ns: 0,
+            gaps_by_second: Vec::new(),
         }
+    }
+
+    /// Counts a long gap that ended at `at_ns` in its second.
+    fn note_gap_at(&mut self, at_ns: i64) {
+        let second = usize::try_from((at_ns - self.gaps_from_ns) / 1_000_000_000)
+            .unwrap_or(0)
+            .min(MAX_GAP_SECOND);
+        if self.gaps_by_second.len() <= second {
+            self.gaps_by_second.resize(second + 1, 0);
+        }
+        self.gaps_by_second[second] += 1;
     }
 
     /// Reads whatever arrives until `deadline`, and what is waiting even when
@@ -290,11 +317,16 @@ impl Receiver {
                     let datagram = self.incoming.datagram(i);
                     match self.by_port[usize::from(datagram.source_port)] {
                         NOBODY => self.foreign += u64::from(self.tally),
-                        index => self.streams[index as usize].record(
-                            datagram.bytes,
-                            datagram.arrived_ns,
-                            self.tally,
-                        ),
+                        index => {
+                            let arrived_ns = datagram.arrived_ns;
+                            if self.streams[index as usize].record(
+                                datagram.bytes,
+                                arrived_ns,
+                                self.tally,
+                            ) {
+                                self.note_gap_at(arrived_ns);
+                            }
+                        }
                     }
                 }
                 if count < RECV_BATCH {

@@ -65,22 +65,26 @@ impl Stream {
 
     /// Marks the end of the tallies at `now_ns`: the time since the latest
     /// packet counts as a gap too, so a stream that stopped shows as one.
-    pub fn close(&mut self, now_ns: i64) {
-        if let Some(last) = self.last_arrival_ns {
-            self.note_gap(now_ns - last);
-        }
+    /// Returns whether that was a gap longer than [`GAP_NS`].
+    pub fn close(&mut self, now_ns: i64) -> bool {
+        self.last_arrival_ns
+            .is_some_and(|last| self.note_gap(now_ns - last))
     }
 
-    fn note_gap(&mut self, gap_ns: i64) {
+    /// Tallies a time without a packet; whether it is longer than [`GAP_NS`].
+    fn note_gap(&mut self, gap_ns: i64) -> bool {
         self.max_gap_ns = self.max_gap_ns.max(gap_ns);
-        self.gaps += u64::from(gap_ns > GAP_NS);
+        let long = gap_ns > GAP_NS;
+        self.gaps += u64::from(long);
+        long
     }
 
     /// Takes an RTP packet (`bytes`, of at least 12) that arrived at `arrived_ns`;
     /// it counts in the tallies when `tally`. Shorter datagrams are ignored.
-    pub fn record(&mut self, bytes: &[u8], arrived_ns: i64, tally: bool) {
+    /// Returns whether the packet ended a tallied gap longer than [`GAP_NS`].
+    pub fn record(&mut self, bytes: &[u8], arrived_ns: i64, tally: bool) -> bool {
         let (Some(seq), Some(ts)) = (bytes.get(2..4), bytes.get(4..8)) else {
-            return;
+            return false;
         };
         let seq = u16::from_be_bytes([seq[0], seq[1]]);
         let ts = u32::from_be_bytes([ts[0], ts[1], ts[2], ts[3]]);
@@ -101,9 +105,10 @@ impl Stream {
         self.last_seq += i64::from(seq.wrapping_sub(self.last_seq as u16) as i16);
         let previous = self.last_arrival_ns;
         self.last_arrival_ns = Some(previous.map_or(arrived_ns, |p| p.max(arrived_ns)));
+        let mut long_gap = false;
         if tally {
             if let Some(previous) = previous {
-                self.note_gap(arrived_ns - previous);
+                long_gap = self.note_gap(arrived_ns - previous);
             }
             self.received += 1;
             self.late += u64::from(lateness > LATE_NS);
@@ -113,6 +118,7 @@ impl Stream {
             *low = (*low).min(self.last_seq);
             *high = (*high).max(self.last_seq);
         }
+        long_gap
     }
 
     /// Packets tallied.
@@ -219,10 +225,12 @@ mod tests {
         stream.record(&packet(0, 0), 0, false);
         stream.open(10 * MS);
         // 20 ms apart, then a 70 ms hole (a gap), 20 ms, then 61 ms before the end.
-        for (k, at) in [(1u16, 20), (2, 40), (3, 110), (4, 130)] {
-            stream.record(&packet(k, u32::from(k) * 160), at * MS, true);
-        }
-        stream.close(191 * MS);
+        let ended_gaps: Vec<bool> = [(1u16, 20), (2, 40), (3, 110), (4, 130)]
+            .into_iter()
+            .map(|(k, at)| stream.record(&packet(k, u32::from(k) * 160), at * MS, true))
+            .collect();
+        assert_eq!(ended_gaps, [false, false, true, false]);
+        assert!(stream.close(191 * MS));
         assert_eq!((stream.max_gap_ns(), stream.gaps()), (70 * MS, 2));
     }
 
@@ -230,10 +238,10 @@ mod tests {
     fn a_stream_silent_throughout_is_one_gap() {
         let mut stream = Stream::new(8000);
         stream.open(0);
-        stream.close(5_000 * MS);
+        assert!(stream.close(5_000 * MS));
         assert_eq!((stream.max_gap_ns(), stream.gaps()), (5_000 * MS, 1));
         let mut never_opened = Stream::new(8000);
-        never_opened.close(MS);
+        assert!(!never_opened.close(MS));
         assert_eq!((never_opened.max_gap_ns(), never_opened.gaps()), (0, 0));
     }
 
