@@ -29,6 +29,19 @@ def free_port(kind):
         return s.getsockname()[1]
 
 
+def free_sip_port():
+    """A loopback port free for UDP and TCP both, as SIP listens on both."""
+    for _ in range(50):
+        port = free_port(socket.SOCK_DGRAM)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    sys.exit("no loopback port is free for both UDP and TCP")
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/statm") as f:
         return int(f.read().split()[1]) * PAGE_KB
@@ -69,7 +82,7 @@ def start_server(binary, workdir, extra, sip_keys="",
     """The server on loopback with `sip_keys` and `rtp_keys` added to its [sip]
     and [rtp] tables and `extra` (more TOML, `\\n` read as a newline) after
     them; once it answers XML-RPC, the process and its SIP and control ports."""
-    sip, control_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    sip, control_port = free_sip_port(), free_port(socket.SOCK_STREAM)
     config = os.path.join(workdir, "switchyard.toml")
     with open(config, "w") as f:
         f.write(
