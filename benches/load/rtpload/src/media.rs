@@ -142,11 +142,13 @@ pub fn run(
     }
     receiver.tally = false;
     let now = sys::now_ns();
-    for index in 0..receiver.streams.len() {
-        if receiver.streams[index].close(now) {
-            receiver.note_gap_at(now);
-        }
-    }
+    let ended_in_gaps = receiver
+        .streams
+        .iter_mut()
+        .map(|s| s.close(now))
+        .filter(|&ended| ended)
+        .count();
+    receiver.note_gaps_at(now, ended_in_gaps as u64);
     mark("measure end");
     for stream in &receiver.streams {
         totals.received += stream.received();
@@ -283,15 +285,15 @@ impl Receiver {
         }
     }
 
-    /// Counts a long gap that ended at `at_ns` in its second.
-    fn note_gap_at(&mut self, at_ns: i64) {
+    /// Counts `count` long gaps that ended at `at_ns` in their second.
+    fn note_gaps_at(&mut self, at_ns: i64, count: u64) {
         let second = usize::try_from((at_ns - self.gaps_from_ns) / 1_000_000_000)
             .unwrap_or(0)
             .min(MAX_GAP_SECOND);
         if self.gaps_by_second.len() <= second {
             self.gaps_by_second.resize(second + 1, 0);
         }
-        self.gaps_by_second[second] += 1;
+        self.gaps_by_second[second] += count;
     }
 
     /// Reads whatever arrives until `deadline`, and what is waiting even when
@@ -324,7 +326,7 @@ impl Receiver {
                                 arrived_ns,
                                 self.tally,
                             ) {
-                                self.note_gap_at(arrived_ns);
+                                self.note_gaps_at(arrived_ns, 1);
                             }
                         }
                     }
