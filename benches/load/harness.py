@@ -126,17 +126,16 @@ def start_media_server(binary, workdir, participants, extra=""):
 class Generator:
     """One rtpload run in the background, its output read as it comes.
 
-    `on_line(generator, line)` is called in the reading thread as each line arrives (for
-    samples that must be taken at that moment); `wait_for` waits for a line;
-    once it has ended, `established`, `result` (the `result` line's numbers),
-    `gaps_by_second` (gaps over 60 ms by the second of the measured interval
-    they ended in) and `hung_up` (BYEs answered 200, and refused) hold what it
-    printed. A
-    watchdog kills it if it runs past its schedule by more than a minute."""
+    `on_line(generator, line)` is called in the reading thread as each line
+    arrives (for samples that must be taken at that moment); `wait_for` waits
+    for a line. Once it has ended, `established`, `result` (the `result`
+    line's numbers), `gaps_by_second` (gaps over 60 ms by the second of the
+    measured interval they ended in) and `hung_up` (BYEs answered 200, and
+    refused) hold what it printed. A watchdog kills it if it runs more than
+    90 s past its schedule."""
 
     def __init__(self, path, sip, participants, warmup, duration, *, first_room=1000,
                  codec="pcmu", setup_rate=SETUP_RATE, on_line=None):
-        self.participants = participants
         self.on_line = on_line
         self.established = None
         self.result = {}
@@ -177,8 +176,9 @@ class Generator:
         """Waits up to `timeout` s for a line starting with `prefix` (skipping
         the others); the line, or None if the generator ended or time ran out."""
         deadline = time.monotonic() + timeout
-        if any(line.startswith(prefix) for line in self._seen):
-            return next(line for line in self._seen if line.startswith(prefix))
+        seen = [line for line in self._seen if line.startswith(prefix)]
+        if seen:
+            return seen[0]
         while (left := deadline - time.monotonic()) > 0:
             try:
                 line = self._lines.get(timeout=left)
