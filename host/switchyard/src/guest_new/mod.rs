@@ -1,0 +1,327 @@
+//! `switchyard guest new NAME`: a new guest crate that builds on its own,
+//! anywhere, with `cargo build --target wasm32-wasip2 --release`.
+//!
+//! The crate holds an example call flow on the SDK, and carries the SDK, the
+//! `switchyard-value` crate it depends on and the WIT files (embedded in this
+//! binary) as path dependencies of its own small workspace. Its `Cargo.toml`
+//! takes the dependency versions, package settings and lints of this
+//! repository's workspace, and its `Cargo.lock` the locked versions of
+//! everything the SDK needs, so it builds with the same crates (offline, if
+//! the registry cache has them).
+
+use std::path::Path;
+use std::process::ExitCode;
+use toml::{Table, Value};
+
+mod lock;
+mod manifest;
+
+use lock::lock;
+use manifest::manifest;
+
+/// Where an embedded file goes in the new crate, and its text.
+type File = (&'static str, &'static str);
+
+/// The SDK's crate, as `sdk/` (checked against the disk by a test).
+const SDK: [File; 7] = [
+    (
+        "sdk/Cargo.toml",
+        include_str!("../../../../guests/sdk/Cargo.toml"),
+    ),
+    (
+        "sdk/src/call.rs",
+        include_str!("../../../../guests/sdk/src/call.rs"),
+    ),
+    (
+        "sdk/src/flow.rs",
+        include_str!("../../../../guests/sdk/src/flow.rs"),
+    ),
+    (
+        "sdk/src/lib.rs",
+        include_str!("../../../../guests/sdk/src/lib.rs"),
+    ),
+    (
+        "sdk/src/params.rs",
+        include_str!("../../../../guests/sdk/src/params.rs"),
+    ),
+    (
+        "sdk/src/store.rs",
+        include_str!("../../../../guests/sdk/src/store.rs"),
+    ),
+    (
+        "sdk/src/tree.rs",
+        include_str!("../../../../guests/sdk/src/tree.rs"),
+    ),
+];
+
+/// The `switchyard-value` crate, as `value/`.
+const VALUE: [File; 3] = [
+    (
+        "value/Cargo.toml",
+        include_str!("../../../../guests/value/Cargo.toml"),
+    ),
+    (
+        "value/src/lib.rs",
+        include_str!("../../../../guests/value/src/lib.rs"),
+    ),
+    (
+        "value/src/value.rs",
+        include_str!("../../../../guests/value/src/value.rs"),
+    ),
+];
+
+/// The WIT package the SDK binds, as `wit/`.
+const WIT: [File; 1] = [(
+    "wit/v0.2.0/call.wit",
+    include_str!("../../../../wit/v0.2.0/call.wit"),
+)];
+
+/// The toolchain this repository builds with (it installs the wasm32-wasip2 target).
+const TOOLCHAIN: File = (
+    "rust-toolchain.toml",
+    include_str!("../../../../rust-toolchain.toml"),
+);
+
+/// The example flow, `src/lib.rs`; `{{name}}` is the crate's name.
+const EXAMPLE: &str = include_str!("../../scaffold/lib.rs");
+/// The crate's README; `{{name}}` is its name, `{{file}}` its component's file name.
+const README: &str = include_str!("../../scaffold/README.md");
+
+/// This repository's workspace manifest and lock file, the source of versions.
+const WORKSPACE_MANIFEST: &str = include_str!("../../../../Cargo.toml");
+const WORKSPACE_LOCK: &str = include_str!("../../../../Cargo.lock");
+
+/// The embedded crates: their directory in this repository and in the new crate.
+const CRATES: [(&str, &str); 2] = [("guests/sdk", "sdk"), ("guests/value", "value")];
+
+/// How the SDK names the WIT directory here, and in the new crate.
+const WIT_PATH: (&str, &str) = ("path: \"../../wit/v0.2.0\"", "path: \"../wit/v0.2.0\"");
+
+/// `guest new`: writes the crate `name` into `dir`, which must not exist.
+pub fn new(name: &str, dir: &Path) -> ExitCode {
+    if let Err(problem) = check_name(name) {
+        eprintln!("switchyard: {name:?} is not a valid crate name: {problem}");
+        return ExitCode::FAILURE;
+    }
+    let files = match files(name) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("switchyard: cannot make the crate: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(parent)
+    {
+        eprintln!("switchyard: {}: {e}", parent.display());
+        return ExitCode::FAILURE;
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "switchyard: {} already exists; give a new directory (--dir)",
+                dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("switchyard: {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Err(e) = write(dir, &files) {
+        eprintln!("switchyard: {e}");
+        // The directory is new: nothing of anyone else's is in it.
+        let _ = std::fs::remove_dir_all(dir);
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "created guest {name} in {}; build it there with: cargo build --target wasm32-wasip2 --release",
+        dir.display()
+    );
+    ExitCode::SUCCESS
+}
+
+fn write(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+    for (path, text) in files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Why `name` cannot name a crate (Cargo's rules, plus the embedded crates' names).
+fn check_name(name: &str) -> Result<(), String> {
+    let Some(first) = name.chars().next() else {
+        return Err("it is empty".into());
+    };
+    if !first.is_ascii_alphabetic() {
+        return Err("it must start with a letter".into());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "{bad:?} is not allowed (letters, digits, - and _ only)"
+        ));
+    }
+    if name.len() > 64 {
+        return Err("it is longer than 64 characters".into());
+    }
+    let normalized = name.replace('-', "_");
+    if KEYWORDS.contains(&normalized.as_str()) {
+        return Err("it is a Rust keyword".into());
+    }
+    if ["std", "core", "alloc", "proc_macro", "test"].contains(&normalized.as_str()) {
+        return Err("it is the name of a Rust built-in crate".into());
+    }
+    if ["switchyard_sdk", "switchyard_value"].contains(&normalized.as_str()) {
+        return Err("the new crate carries a crate of that name".into());
+    }
+    Ok(())
+}
+
+/// Rust's keywords, reserved ones included.
+const KEYWORDS: [&str; 51] = [
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while",
+];
+
+/// Every file of the crate `name`: path in the crate, text.
+fn files(name: &str) -> Result<Vec<(String, String)>, String> {
+    let workspace: Table =
+        toml::from_str(WORKSPACE_MANIFEST).map_err(|e| format!("the workspace manifest: {e}"))?;
+    let mut files: Vec<(String, String)> = SDK
+        .iter()
+        .chain(&VALUE)
+        .chain(&WIT)
+        .chain([&TOOLCHAIN])
+        .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
+        .collect();
+    let lib = files
+        .iter_mut()
+        .find(|(path, _)| path == "sdk/src/lib.rs")
+        .expect("the SDK has a lib.rs");
+    if lib.1.matches(WIT_PATH.0).count() != 1 {
+        return Err(format!(
+            "the SDK does not name its WIT files as {}",
+            WIT_PATH.0
+        ));
+    }
+    lib.1 = lib.1.replace(WIT_PATH.0, WIT_PATH.1);
+    let members: Vec<Table> = SDK
+        .iter()
+        .chain(&VALUE)
+        .filter(|(path, _)| path.ends_with("/Cargo.toml"))
+        .map(|(path, text)| toml::from_str(text).map_err(|e| format!("{path}: {e}")))
+        .collect::<Result<_, _>>()?;
+    let names: Vec<&str> = members
+        .iter()
+        .map(|member| {
+            member
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(Value::as_str)
+                .ok_or("an embedded manifest names no package")
+        })
+        .collect::<Result<_, _>>()?;
+    files.push(("Cargo.toml".into(), manifest(name, &workspace, &members)?));
+    files.push(("Cargo.lock".into(), lock(name, WORKSPACE_LOCK, &names)?));
+    files.push(("src/lib.rs".into(), EXAMPLE.replace("{{name}}", name)));
+    files.push((
+        "README.md".into(),
+        README
+            .replace("{{name}}", name)
+            .replace("{{file}}", &format!("{}.wasm", name.replace('-', "_"))),
+    ));
+    files.push((".gitignore".into(), "/target\n".into()));
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn repository() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// Every file under `dir` of the repository, as repository paths, sorted.
+    fn on_disk(dir: &str) -> Vec<String> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else {
+                    let relative = path.strip_prefix(root).unwrap();
+                    out.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let root = repository();
+        let mut out = Vec::new();
+        walk(&root, &root.join(dir), &mut out);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_embedded_files_are_every_file_of_the_sdk_value_and_wit_directories() {
+        for (dir, files, here) in [
+            ("guests/sdk", &SDK[..], "sdk/"),
+            ("guests/value", &VALUE[..], "value/"),
+            ("wit/v0.2.0", &WIT[..], "wit/v0.2.0/"),
+        ] {
+            let embedded: Vec<String> = files
+                .iter()
+                .map(|(path, _)| {
+                    let relative = path.strip_prefix(here).unwrap();
+                    format!("{dir}/{relative}")
+                })
+                .collect();
+            assert_eq!(embedded, on_disk(dir), "the files embedded from {dir}");
+            for (path, text) in files {
+                let relative = path.strip_prefix(here).unwrap();
+                let disk = std::fs::read_to_string(repository().join(dir).join(relative)).unwrap();
+                assert_eq!(*text, disk, "{path} is {dir}/{relative}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_follow_cargo_rules() {
+        for good in ["demo", "my-flow", "flow_2", "A1"] {
+            assert_eq!(check_name(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("", "it is empty"),
+            ("2fast", "it must start with a letter"),
+            ("-x", "it must start with a letter"),
+            (
+                "my flow",
+                "' ' is not allowed (letters, digits, - and _ only)",
+            ),
+            ("../x", "it must start with a letter"),
+            ("a/b", "'/' is not allowed (letters, digits, - and _ only)"),
+            ("fn", "it is a Rust keyword"),
+            ("std", "it is the name of a Rust built-in crate"),
+            (
+                "switchyard-sdk",
+                "the new crate carries a crate of that name",
+            ),
+        ] {
+            assert_eq!(check_name(bad), Err(why.to_owned()), "{bad:?}");
+        }
+        assert!(check_name(&"a".repeat(65)).is_err());
+    }
+}
