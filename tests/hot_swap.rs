@@ -183,7 +183,7 @@ fn a_new_version_may_target_another_wit_version_and_takes_control_requests() {
 }
 
 #[test]
-fn a_fault_in_one_version_leaves_the_calls_of_another_alone() {
+fn a_trap_or_a_spin_in_one_version_leaves_the_calls_of_another_alone() {
     let server = Server::start_with(&misbehave_config());
     let component = test_guest_wasm("misbehave");
     let steady = Phone::call(server.sip, "alone", "steady", &[]);
@@ -213,6 +213,11 @@ fn a_fault_in_one_version_leaves_the_calls_of_another_alone() {
             idle_webconference(),
         ],
     );
+    assert_eq!(calls(&server), 1, "the call on version 1 stays up");
+    // A new call spins in version 2 until its deadline: refused, the other untouched.
+    let mut spinning = Phone::dial(server.sip, "spin", "spinner", &[]);
+    assert_eq!(spinning.await_answer(), 500, "{}", server.log());
+    assert!(!steady.await_bye(Duration::from_millis(500)));
     assert_eq!(calls(&server), 1, "the call on version 1 stays up");
     // Its hang-up reaches its guest, and the version goes with it.
     steady.hang_up();
