@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 use support::phone::Phone;
-use support::server::{Server, misbehave_config, test_guest_wasm};
+use support::server::{Server, base_config, misbehave_config, test_guest_wasm};
 use support::xmlrpc::{calls, python, rpc};
 
 /// How long a hang-up may take to reach the registry.
@@ -225,4 +225,47 @@ fn a_trap_or_a_spin_in_one_version_leaves_the_calls_of_another_alone() {
         &server,
         &[version("misbehave", 2, 0, "current"), idle_webconference()],
     );
+}
+
+#[test]
+fn a_watched_file_that_changes_is_loaded_as_the_next_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("guest.wasm");
+    let next = dir.path().join("next.wasm");
+    std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
+    let config = format!(
+        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
+        base_config(),
+        file.display()
+    );
+    let server = Server::start_with(&config);
+    await_versions(
+        &server,
+        &[version("misbehave", 1, 0, "current"), idle_webconference()],
+    );
+    // Replaced by a rename, as deployment tools do.
+    std::fs::copy(test_guest_wasm("draft"), &next).unwrap();
+    std::fs::rename(&next, &file).unwrap();
+    await_versions(
+        &server,
+        &[
+            draft_version("misbehave", 2, 0, "current"),
+            idle_webconference(),
+        ],
+    );
+    // A broken file is refused, and version 2 keeps serving.
+    std::fs::write(&next, b"not a component").unwrap();
+    std::fs::rename(&next, &file).unwrap();
+    server
+        .wait_for_log("guestLoad: refused", SETTLE)
+        .unwrap_or_else(|e| panic!("expected the broken file refused: {e}"));
+    assert_eq!(
+        versions(&server),
+        [
+            draft_version("misbehave", 2, 0, "current"),
+            idle_webconference()
+        ]
+    );
+    let echo = rpc(&server, "s.echo(1)");
+    assert!(echo.starts_with("[1, 'Server: Switchyard"), "{echo}");
 }

@@ -255,6 +255,10 @@ pub struct GuestEntry {
     /// The directory the guest's `records` import writes in (relative to the
     /// config file). Unset: the guest keeps no records.
     pub records_dir: Option<PathBuf>,
+    /// Whether `wasm` is watched: a changed file is loaded as the guest's
+    /// next version (see `guest_watch.rs`).
+    #[serde(default)]
+    pub watch: bool,
     /// The guest's own table, served to it by the `config.get` import.
     #[serde(default)]
     pub config: toml::Table,
@@ -410,6 +414,7 @@ impl GuestEntry {
         GuestEntry {
             wasm: None,
             records_dir: None,
+            watch: false,
             config: toml::Table::new(),
             limits: GuestLimitsConfig::default(),
         }
@@ -723,6 +728,12 @@ impl Config {
                 return fail(
                     &format!("guests.{name}.wasm"),
                     format!("{} is not a file", wasm.display()),
+                );
+            }
+            if entry.watch && entry.wasm.is_none() {
+                return fail(
+                    &format!("guests.{name}.watch"),
+                    "needs `wasm`: the embedded guest has no file to watch".to_owned(),
                 );
             }
             if let Some(dir) = &entry.records_dir
@@ -1283,6 +1294,13 @@ mod tests {
         );
         let err = parse("[[routing.rules]]\nguest = \"webconference\"\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("routing.rules[0]"), "{err}");
+    }
+
+    #[test]
+    fn only_a_guest_with_a_file_can_be_watched() {
+        let err = parse("[guests.webconference]\nwatch = true\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("guests.webconference.watch"));
+        assert_eq!(err.position.map(|p| p.0), Some(2), "{err}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tracing::{info, warn};
 
 /// The loaded guests, the loader of new versions, and the guest that
 /// answers control requests.
+#[derive(Clone)]
 pub struct GuestSwitch {
     registry: Arc<Registry<Guest>>,
     loader: Arc<GuestLoader>,
@@ -54,18 +55,32 @@ impl GuestSwitch {
                 "guestLoad: expected 2 strings, the guest's name and the component's path",
             ));
         };
-        let (name, path) = (name.clone(), PathBuf::from(path));
+        let version = self
+            .load_file(name.clone(), PathBuf::from(path), host)
+            .await?;
+        Ok(Value::Int(i32::try_from(version).unwrap_or(i32::MAX)))
+    }
+
+    /// Loads a new version of `name` from the component at `path` and makes
+    /// it the current one: its number, or a fault saying why it was refused
+    /// (the current version keeps serving). Compiling takes a blocking
+    /// thread; `host` serves the trial instance.
+    pub async fn load_file(
+        &self,
+        name: String,
+        path: PathBuf,
+        host: Arc<CoreHost>,
+    ) -> Result<u32, Fault> {
         let registry = self.registry.clone();
         let loader = self.loader.clone();
-        let version = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let file = path.display().to_string();
             add_version(&registry, &name, file, || {
                 loader.load_file(&name, &path, host)
             })
         })
         .await
-        .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))??;
-        Ok(Value::Int(i32::try_from(version).unwrap_or(i32::MAX)))
+        .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))?
     }
 
     /// `guestList()`: every loaded version, as [`version_value`] shows it.

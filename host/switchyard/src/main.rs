@@ -11,6 +11,7 @@ mod guest_control;
 mod guest_loader;
 mod guest_new;
 mod guest_registry;
+mod guest_watch;
 mod host_api;
 mod import_sems;
 mod log_level;

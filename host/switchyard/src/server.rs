@@ -6,6 +6,7 @@ use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
 use crate::guest_loader::GuestLoader;
 use crate::guest_registry::Registry;
+use crate::guest_watch;
 use crate::host_api::CoreHost;
 use crate::log_level::LogLevel;
 use crate::media::MediaPool;
@@ -169,9 +170,24 @@ pub async fn run(
         media_events,
         resolver,
     );
+    let switch = GuestSwitch::new(guests, loader, routing_guest.clone());
+    let watchers: Vec<_> = config
+        .guests
+        .iter()
+        .filter(|(_, entry)| entry.watch)
+        .filter_map(|(name, entry)| Some((name, entry.wasm.clone()?)))
+        .map(|(name, path)| {
+            tokio::spawn(guest_watch::watch(
+                switch.clone(),
+                name.clone(),
+                path,
+                host.clone(),
+            ))
+        })
+        .collect();
     let bridge = ControlBridge::new(
         host,
-        GuestSwitch::new(guests, loader, routing_guest.clone()),
+        switch,
         media,
         executor,
         control_instances as usize,
@@ -208,6 +224,9 @@ pub async fn run(
     );
 
     signaling.run(shutdown).await;
+    for watcher in watchers {
+        watcher.abort();
+    }
 
     let _ = stop_stats.send(());
     if let Some(task) = stats_task {

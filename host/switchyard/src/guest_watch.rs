@@ -1,0 +1,109 @@
+//! `[guests.<name>] watch = true`: the guest's component file is watched,
+//! and a changed file is loaded as the guest's next version, as
+//! `guestLoad(name, file)` would load it.
+//!
+//! The file is looked at every [`POLL`]; a change (of modification time or
+//! size) is loaded once the file has stayed the same for one more look, so a
+//! file still being written is not taken half-written. A component that is
+//! refused is logged, the running version keeps serving, and the file is
+//! looked at again only when it changes once more.
+
+use crate::guest_control::GuestSwitch;
+use crate::host_api::CoreHost;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tracing::{info, warn};
+
+/// How often a watched file is looked at.
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// What a look at the file saw: modification time and size, or nothing (the
+/// file is missing or unreadable).
+type Seen = Option<(SystemTime, u64)>;
+
+/// Watches `path`, the component of the guest `name`, for as long as the
+/// returned future runs (the server aborts it at shutdown).
+pub async fn watch(switch: GuestSwitch, name: String, path: PathBuf, host: Arc<CoreHost>) {
+    let mut loaded = look(&path);
+    let mut pending: Option<Seen> = None;
+    let mut ticks = tokio::time::interval(POLL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let seen = look(&path);
+        match next_step(loaded, pending, seen) {
+            Step::Wait(next) => pending = next,
+            Step::Load => {
+                pending = None;
+                loaded = seen;
+                info!(guest = name, file = %path.display(), "watched file changed: loading it");
+                if let Err(fault) = switch
+                    .load_file(name.clone(), path.clone(), host.clone())
+                    .await
+                {
+                    warn!(guest = name, file = %path.display(), "{}", fault.message);
+                }
+            }
+        }
+    }
+}
+
+/// What to do after a look.
+#[derive(Debug, PartialEq)]
+enum Step {
+    /// Nothing to load yet; the change seen so far, if any.
+    Wait(Option<Seen>),
+    /// The file changed and has stayed the same since: load it.
+    Load,
+}
+
+/// The step after seeing `seen`, with `loaded` the file as last loaded (or
+/// as at start) and `pending` a change seen at the last look.
+fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
+    if seen == loaded || seen.is_none() {
+        // Unchanged, or gone for now (a file replaced by rename is missing for a moment).
+        return Step::Wait(None);
+    }
+    if pending == Some(seen) {
+        Step::Load
+    } else {
+        Step::Wait(Some(seen))
+    }
+}
+
+fn look(path: &PathBuf) -> Seen {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.modified().ok()?, metadata.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: u64, size: u64) -> Seen {
+        Some((SystemTime::UNIX_EPOCH + Duration::from_secs(seconds), size))
+    }
+
+    #[test]
+    fn a_change_is_loaded_once_it_holds_still_for_one_look() {
+        let loaded = at(1, 100);
+        assert_eq!(next_step(loaded, None, loaded), Step::Wait(None));
+        let changed = at(2, 50);
+        assert_eq!(next_step(loaded, None, changed), Step::Wait(Some(changed)));
+        // Still being written: it grew since the last look.
+        let grown = at(2, 120);
+        assert_eq!(
+            next_step(loaded, Some(changed), grown),
+            Step::Wait(Some(grown))
+        );
+        assert_eq!(next_step(loaded, Some(grown), grown), Step::Load);
+    }
+
+    #[test]
+    fn a_missing_file_or_a_change_undone_loads_nothing() {
+        let loaded = at(1, 100);
+        assert_eq!(next_step(loaded, Some(at(2, 5)), None), Step::Wait(None));
+        assert_eq!(next_step(loaded, Some(at(2, 5)), loaded), Step::Wait(None));
+    }
+}
