@@ -46,7 +46,7 @@ const CLOSE_STEP: usize = 32;
 pub(crate) struct Plc {
     // The last `HISTORY` good (or concealed-then-closed) samples, a ring whose oldest sample
     // is at `head` (recording a frame writes over the oldest, no shifting).
-    history: [f32; HISTORY],
+    history: [i16; HISTORY],
     head: usize,
     // The history as the erasure began, its last period's end overlap-added to loop; made at
     // the first erasure (a stream that loses nothing never needs it).
@@ -63,7 +63,7 @@ pub(crate) struct Plc {
 impl Default for Plc {
     fn default() -> Self {
         Plc {
-            history: [0.0; HISTORY],
+            history: [0; HISTORY],
             head: 0,
             pitch_buf: None,
             pitch: PITCH_MIN,
@@ -118,10 +118,7 @@ impl Plc {
         let mut rest = &pcm[pcm.len() - pcm.len().min(HISTORY)..];
         while !rest.is_empty() {
             let take = (HISTORY - self.head).min(rest.len());
-            let slots = &mut self.history[self.head..self.head + take];
-            for (slot, &sample) in slots.iter_mut().zip(&rest[..take]) {
-                *slot = f32::from(sample);
-            }
+            self.history[self.head..self.head + take].copy_from_slice(&rest[..take]);
             self.head = (self.head + take) % HISTORY;
             rest = &rest[take..];
         }
@@ -130,8 +127,9 @@ impl Plc {
     // The history oldest first, into `out`.
     fn unroll_history(&self, out: &mut [f32; HISTORY]) {
         let (newer, older) = self.history.split_at(self.head);
-        out[..older.len()].copy_from_slice(older);
-        out[older.len()..].copy_from_slice(newer);
+        for (slot, &sample) in out.iter_mut().zip(older.iter().chain(newer)) {
+            *slot = f32::from(sample);
+        }
     }
 
     fn begin_erasure(&mut self) {
