@@ -133,10 +133,7 @@ impl Guest {
         };
         let mut store = Store::new(&self.engine, context);
         store.limiter(|context| &mut context.limits);
-        store.set_epoch_deadline(self.limits.deadline_ticks);
-        if let Some(fuel) = self.limits.fuel {
-            set_fuel(&mut store, fuel);
-        }
+        arm(&mut store, &self.limits);
         let app = self
             .pre
             .instantiate(&mut store)
@@ -145,10 +142,14 @@ impl Guest {
     }
 }
 
-/// Gives `store` `fuel` to burn; only called on a metering engine, where
-/// setting fuel cannot fail.
-pub(crate) fn set_fuel(store: &mut Store<Context>, fuel: u64) {
-    store
-        .set_fuel(fuel)
-        .expect("the engine meters fuel when a guest has a budget");
+/// A fresh deadline and fuel budget in `store` for the next call into its
+/// guest, as `limits` give them.
+pub(crate) fn arm(store: &mut Store<Context>, limits: &Resolved) {
+    store.set_epoch_deadline(limits.deadline_ticks);
+    if let Some(fuel) = limits.fuel {
+        // Fuel is only `Some` on a metering engine, where setting it cannot fail.
+        store
+            .set_fuel(fuel)
+            .expect("the engine meters fuel when a guest has a budget");
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::context::Context;
 use crate::exports::App;
-use crate::guest::set_fuel;
+use crate::guest::arm;
 use crate::runtime::Resolved;
 use crate::{Event, Fault, InviteInfo, Value};
 use std::sync::Arc;
@@ -98,17 +98,9 @@ impl Instance {
         }
     }
 
-    /// A fresh deadline and fuel budget for the next call into the guest.
-    fn arm(&mut self) {
-        self.store.set_epoch_deadline(self.limits.deadline_ticks);
-        if let Some(fuel) = self.limits.fuel {
-            set_fuel(&mut self.store, fuel);
-        }
-    }
-
     /// `handler.on-invite`.
     pub fn on_invite(&mut self, invite: &InviteInfo) -> Result<(), GuestError> {
-        self.arm();
+        arm(&mut self.store, &self.limits);
         self.app
             .on_invite(&mut self.store, invite)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-invite", e))
@@ -116,7 +108,7 @@ impl Instance {
 
     /// `handler.on-event`.
     pub fn on_event(&mut self, call: &str, event: Event) -> Result<(), GuestError> {
-        self.arm();
+        arm(&mut self.store, &self.limits);
         self.app
             .on_event(&mut self.store, call, &event)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-event", e))
@@ -129,7 +121,7 @@ impl Instance {
         function: &str,
         params: &[Value],
     ) -> Result<Result<Value, Fault>, GuestError> {
-        self.arm();
+        arm(&mut self.store, &self.limits);
         let params = Value::Array(params.to_vec());
         let answer = self
             .app
