@@ -36,6 +36,7 @@ impl Output<'_> {
             return;
         }
         let plain = leg.hears_plain_mix();
+        let plain_before = std::mem::replace(&mut leg.plain_before, plain);
         if let Some(shared) = shared
             && let Some(opus) = leg.shareable()
         {
@@ -43,7 +44,7 @@ impl Output<'_> {
             let unnoticed = leg.on_shared
                 || leg.at_cut
                 || mixer.quiet()
-                || (leg.plain_before && shared.independent(&opus))
+                || (plain_before && shared.independent(&opus))
                 || shared.adopt(leg.encoder(), leg.rate());
             if unnoticed {
                 let (payload, encoded) =
@@ -52,13 +53,11 @@ impl Output<'_> {
                     mixer.count_encode();
                 }
                 leg.on_shared = true;
-                leg.plain_before = true;
                 self.send(id, leg, payload);
                 return;
             }
             shared.ask_independent(&opus);
         }
-        leg.plain_before = plain;
         let (own, overlay, encoder) = leg.mix_inputs(in_room);
         let payload = mixer.payload(own, overlay, encoder);
         self.send(id, leg, payload);

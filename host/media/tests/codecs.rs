@@ -141,6 +141,16 @@ fn a_listener_starting_and_stopping_talking_hears_a_continuous_stream() {
     }
 }
 
+/// Runs one tick, gives every listener what was sent to it, and returns the encodes it took.
+fn tick_to(worker: &mut Worker, listeners: &mut [Listener]) -> u64 {
+    let before = worker.stats().encodes;
+    let out = tick(worker);
+    for listener in listeners {
+        listener.take(&out);
+    }
+    worker.stats().encodes - before
+}
+
 /// The largest jump between consecutive samples of `samples`, against the most a 440 Hz sine of
 /// amplitude 6000 moves at `rate` (a glitch, a restarted encoder's or decoder's transient,
 /// jumps well beyond it).
@@ -183,12 +193,7 @@ fn an_opus_listener_that_stops_talking_rejoins_the_shared_stream_while_the_room_
         };
         own.send(&mut worker, LEAD);
         quiet.send(&mut worker, LEAD);
-        let before = worker.stats().encodes;
-        let out = tick(&mut worker);
-        encodes_per_tick.push(worker.stats().encodes - before);
-        for listener in &mut heard {
-            listener.take(&out);
-        }
+        encodes_per_tick.push(tick_to(&mut worker, &mut heard));
     }
     // While the speaker talks: the talker's PCMU, the speaker's own Opus mix and the shared
     // Opus stream; once it stopped (talking ends after its hangover), two: both Opus listeners
@@ -322,12 +327,7 @@ fn opus_listeners_hearing_the_plain_mix_share_one_encode_per_parameter_set() {
         for peer in &mut silent {
             peer.send(&mut worker, LEAD);
         }
-        let before = worker.stats().encodes;
-        let out = tick(&mut worker);
-        encodes_per_tick.push(worker.stats().encodes - before);
-        for listener in &mut heard {
-            listener.take(&out);
-        }
+        encodes_per_tick.push(tick_to(&mut worker, &mut heard));
     }
     // The talker's own mix (PCMU), and one Opus encode per parameter set.
     assert!(
