@@ -21,32 +21,20 @@ pub(super) fn manifest(name: &str, workspace: &Table, members: &[Table]) -> Resu
     let mut inherited_package = BTreeMap::new();
     let mut inherited_dependencies = BTreeMap::new();
     for member in members {
-        for (key, value) in member
-            .get("package")
-            .and_then(Value::as_table)
-            .into_iter()
-            .flatten()
-        {
-            if inherits(value) {
-                let value = package
-                    .get(key)
-                    .ok_or_else(|| format!("[workspace.package] has no {key}"))?;
-                inherited_package.insert(key.clone(), value.clone());
-            }
-        }
-        for (key, value) in member
-            .get("dependencies")
-            .and_then(Value::as_table)
-            .into_iter()
-            .flatten()
-        {
-            if inherits(value) {
-                let value = dependencies
-                    .get(key)
-                    .ok_or_else(|| format!("[workspace.dependencies] has no {key}"))?;
-                inherited_dependencies.insert(key.clone(), relocated(key, value)?);
-            }
-        }
+        inherit(
+            member,
+            "package",
+            package,
+            &mut inherited_package,
+            |_, value| Ok(value.clone()),
+        )?;
+        inherit(
+            member,
+            "dependencies",
+            dependencies,
+            &mut inherited_dependencies,
+            relocated,
+        )?;
     }
     let edition = inherited_package
         .get("edition")
@@ -78,6 +66,32 @@ pub(super) fn manifest(name: &str, workspace: &Table, members: &[Table]) -> Resu
         table(&mut out, &format!("workspace.lints.{group}"), entries);
     }
     Ok(out)
+}
+
+/// Copies into `into` what `member`'s `[section]` inherits (`key.workspace
+/// = true`) from this workspace's `[workspace.section]`, `from`, each value
+/// passed through `value`.
+fn inherit(
+    member: &Table,
+    section: &str,
+    from: &Table,
+    into: &mut BTreeMap<String, Value>,
+    value: impl Fn(&str, &Value) -> Result<Value, String>,
+) -> Result<(), String> {
+    for (key, own) in member
+        .get(section)
+        .and_then(Value::as_table)
+        .into_iter()
+        .flatten()
+    {
+        if inherits(own) {
+            let inherited = from
+                .get(key)
+                .ok_or_else(|| format!("[workspace.{section}] has no {key}"))?;
+            into.insert(key.clone(), value(key, inherited)?);
+        }
+    }
+    Ok(())
 }
 
 /// `[name]` and its entries, inline.
