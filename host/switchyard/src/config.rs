@@ -421,6 +421,29 @@ impl GuestEntry {
     }
 }
 
+/// Checks a call deadline and a memory cap (each if set), `[limits]`' or a
+/// guest's own, whose table is `table`: the key path and the problem.
+fn check_guest_limits(
+    table: &str,
+    call_deadline_ms: Option<u64>,
+    memory_mb: Option<u32>,
+) -> Result<(), (String, String)> {
+    if let Some(ms) = call_deadline_ms
+        && !(1..=10_000).contains(&ms)
+    {
+        return Err((
+            format!("{table}.call_deadline_ms"),
+            "must be 1 to 10000".to_owned(),
+        ));
+    }
+    if let Some(mb) = memory_mb
+        && !(1..=4096).contains(&mb)
+    {
+        return Err((format!("{table}.memory_mb"), "must be 1 to 4096".to_owned()));
+    }
+    Ok(())
+}
+
 fn mib(mb: u32) -> usize {
     mb as usize * 1024 * 1024
 }
@@ -648,12 +671,11 @@ impl Config {
         if !(1..=1000).contains(&self.guest_cache.max_entries) {
             return fail("guest_cache.max_entries", "must be 1 to 1000".to_owned());
         }
-        if !(1..=10_000).contains(&self.limits.call_deadline_ms) {
-            return fail("limits.call_deadline_ms", "must be 1 to 10000".to_owned());
-        }
-        if !(1..=4096).contains(&self.limits.memory_mb) {
-            return fail("limits.memory_mb", "must be 1 to 4096".to_owned());
-        }
+        check_guest_limits(
+            "limits",
+            Some(self.limits.call_deadline_ms),
+            Some(self.limits.memory_mb),
+        )?;
         if !(1..=100_000).contains(&self.limits.max_instances) {
             return fail("limits.max_instances", "must be 1 to 100000".to_owned());
         }
@@ -700,26 +722,20 @@ impl Config {
                 );
             }
         }
-        if !self.guests.contains_key(&self.routing.guest) {
-            return fail(
-                "routing.guest",
-                format!(
-                    "no guest named {:?} is configured under [guests]",
-                    self.routing.guest
-                ),
-            );
-        }
+        let configured = |key: &str, guest: &str| {
+            if self.guests.contains_key(guest) {
+                Ok(())
+            } else {
+                fail(
+                    key,
+                    format!("no guest named {guest:?} is configured under [guests]"),
+                )
+            }
+        };
+        configured("routing.guest", &self.routing.guest)?;
         self.call_routes()?;
         for (index, rule) in self.routing.rules.iter().enumerate() {
-            if !self.guests.contains_key(&rule.guest) {
-                return fail(
-                    &format!("routing.rules[{index}].guest"),
-                    format!(
-                        "no guest named {:?} is configured under [guests]",
-                        rule.guest
-                    ),
-                );
-            }
+            configured(&format!("routing.rules[{index}].guest"), &rule.guest)?;
         }
         for (name, entry) in &self.guests {
             if let Some(wasm) = &entry.wasm
@@ -753,22 +769,11 @@ impl Config {
                 }
             }
             let limits = &entry.limits;
-            if let Some(ms) = limits.call_deadline_ms
-                && !(1..=10_000).contains(&ms)
-            {
-                return fail(
-                    &format!("guests.{name}.limits.call_deadline_ms"),
-                    "must be 1 to 10000".to_owned(),
-                );
-            }
-            if let Some(mb) = limits.memory_mb
-                && !(1..=4096).contains(&mb)
-            {
-                return fail(
-                    &format!("guests.{name}.limits.memory_mb"),
-                    "must be 1 to 4096".to_owned(),
-                );
-            }
+            check_guest_limits(
+                &format!("guests.{name}.limits"),
+                limits.call_deadline_ms,
+                limits.memory_mb,
+            )?;
             if limits.fuel == Some(0) {
                 return fail(
                     &format!("guests.{name}.limits.fuel"),
