@@ -9,10 +9,7 @@ use super::settings::Settings;
 use super::{admin_calls, admin_feedback, admin_master, admin_rooms};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::params::Params;
-use switchyard_sdk::{Value, fault};
-
-/// The fault for a function this guest does not serve.
-const UNKNOWN_METHOD: i32 = 504;
+use switchyard_sdk::{UNKNOWN_FUNCTION, Value, fault};
 
 /// Answers one control function.
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
@@ -39,7 +36,7 @@ pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
         "getRoomPassword" if master => admin_master::room_password(&settings, &args(2, 2)?),
         "listRooms" if master => admin_master::list_rooms(&settings, &args(1, 1)?),
         _ => Err(fault(
-            UNKNOWN_METHOD,
+            UNKNOWN_FUNCTION,
             format!("unknown method name: {function}"),
         )),
     }
