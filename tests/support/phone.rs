@@ -42,6 +42,28 @@ pub struct Phone {
     codec: Codec,
 }
 
+/// One RTP packet the phone was sent, as [`Phone::receive`] read it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Its payload type.
+    pub payload_type: u8,
+    /// Its sequence number.
+    pub sequence: u16,
+    /// Its timestamp.
+    pub timestamp: u32,
+    /// Its marker bit.
+    pub marker: bool,
+    /// Its payload.
+    pub payload: Vec<u8>,
+}
+
+impl Received {
+    /// Whether it is an RFC 4733 telephone-event (the payload type the phone offers).
+    pub fn is_event(&self) -> bool {
+        self.payload_type == TELEPHONE_EVENT
+    }
+}
+
 /// A SIP message as text.
 fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
     message.lines().find_map(|line| {
@@ -394,6 +416,28 @@ impl Phone {
                 .unwrap();
             self.rtp.send_to(&packet, self.remote_rtp).unwrap();
         }
+    }
+
+    /// Reads every RTP packet the phone is sent for `duration` (sending
+    /// nothing), in the order they arrive.
+    pub fn receive(&self, duration: Duration) -> Vec<Received> {
+        let started = Instant::now();
+        let mut buffer = [0u8; 2048];
+        let mut received = Vec::new();
+        while started.elapsed() < duration {
+            if let Ok((len, _)) = self.rtp.recv_from(&mut buffer)
+                && let Ok(rtp) = RtpReader::new(&buffer[..len])
+            {
+                received.push(Received {
+                    payload_type: rtp.payload_type(),
+                    sequence: u16::from(rtp.sequence_number()),
+                    timestamp: rtp.timestamp(),
+                    marker: rtp.mark(),
+                    payload: rtp.payload().to_vec(),
+                });
+            }
+        }
+        received
     }
 
     /// Throws away the RTP queued on the phone's socket (what it was sent

@@ -155,6 +155,9 @@ pub(crate) struct Call {
     pub(crate) handled: bool,
     /// Its media leg is muted (a muted or listen-only participant).
     pub(crate) media_muted: bool,
+    /// When the DTMF keys its guest sent will all have been sent, as far as
+    /// the core can tell.
+    pub(crate) keys_until: Option<Instant>,
     /// The hold (true) or resume (false) its guest asked for, until the peer
     /// answers or refuses the offer.
     pub(crate) hold_asked: Option<bool>,

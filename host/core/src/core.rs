@@ -1,8 +1,11 @@
 //! The core: state, inputs from SIP, media and time, and the drained outputs.
-//! Guest and control commands are in `commands`; lifecycles in `lifecycle`.
+//! Guest and control commands are in `commands` (keys sent in `dtmf`,
+//! messages between calls in `messages`); lifecycles in `lifecycle`.
 
 mod commands;
+mod dtmf;
 mod lifecycle;
+mod messages;
 mod outbound;
 mod recording;
 mod renegotiation;
@@ -23,6 +26,8 @@ use crate::network::Network;
 use crate::placement::Placement;
 use crate::rooms::Room;
 use crate::timers::{TimerKind, Timers};
+
+pub use messages::MAX_MESSAGE_BYTES;
 
 /// What the 503 sent when no guest instance is free asks the caller to wait,
 /// in seconds (RFC 3261 §20.33).
@@ -425,6 +430,7 @@ impl CallCore {
                 timers: Default::default(),
                 handled: false,
                 media_muted: false,
+                keys_until: None,
                 hold_asked: None,
             },
         );

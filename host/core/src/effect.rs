@@ -116,6 +116,25 @@ pub enum MediaOp {
         /// True: nothing it says is mixed or relayed.
         muted: bool,
     },
+    /// Whether the leg, in its room, hears nothing of it (only its prompts).
+    SetDeaf {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// True: deaf until it leaves the room.
+        deaf: bool,
+    },
+    /// Send DTMF keys to the leg's peer after those it is still sending (see
+    /// [`Worker::send_dtmf`](switchyard_media::Worker::send_dtmf)).
+    SendDtmf {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+        /// The keys, checked by [`switchyard_media::check_dtmf`].
+        digits: String,
+    },
     /// Play prompts to the leg only, or as its voice.
     Play {
         /// The worker.
@@ -201,6 +220,28 @@ pub enum GuestOp {
         /// What.
         event: CallEvent,
     },
+    /// A message to the call's instance from another instance, queued with
+    /// the call's events: deliver it only if the call's instance is of the
+    /// guest named `guest` and takes messages.
+    Message {
+        /// The call.
+        call: CallId,
+        /// The message and who sent it.
+        message: Box<Message>,
+    },
+}
+
+/// A message from one guest instance to the instance serving another call
+/// (`messages.send`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The guest whose instance sent it.
+    pub guest: String,
+    /// The call the sending instance serves; `None` for an instance serving
+    /// a control request.
+    pub from: Option<CallId>,
+    /// What it says, at most [`MAX_MESSAGE_BYTES`](crate::MAX_MESSAGE_BYTES).
+    pub text: String,
 }
 
 /// A new incoming call, as its guest is told of it.

@@ -42,11 +42,13 @@ mod placement;
 mod rooms;
 mod timers;
 
-pub use crate::core::{CallCore, CallStats, CoreConfig, Footprint, RETRY_AFTER_S};
+pub use crate::core::{
+    CallCore, CallStats, CoreConfig, Footprint, MAX_MESSAGE_BYTES, RETRY_AFTER_S,
+};
 pub use call::CallId;
 pub use call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S, WINDOW_S};
 pub use dial::{DialRequest, MAX_CONTEXT_BYTES, MAX_DIAL_HEADERS};
-pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
+pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, Message};
 pub use error::CoreError;
 pub use failover::MAX_TARGETS;
 pub use network::Network;

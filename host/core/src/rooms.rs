@@ -50,6 +50,8 @@ pub struct ParticipantView {
     pub participant_id: String,
     /// Listen-only by `set-listen-only`.
     pub listen_only: bool,
+    /// Deaf by `set-deaf`: it hears nothing of the room until it leaves it.
+    pub deaf: bool,
     /// In a talkspurt now (the media's voice activity detection).
     pub talking: bool,
 }
@@ -112,6 +114,7 @@ impl Room {
             muted: false,
             participant_id: options.participant_id,
             listen_only: false,
+            deaf: false,
             talking: false,
         };
         self.participants
@@ -126,6 +129,11 @@ impl Room {
             self.live -= 1;
         }
         Some(participant)
+    }
+
+    pub(crate) fn get(&self, call: CallId) -> Option<&Participant> {
+        let seq = self.by_call.get(&call)?;
+        self.participants.get(seq).map(|p| &**p)
     }
 
     pub(crate) fn get_mut(&mut self, call: CallId) -> Option<&mut Participant> {

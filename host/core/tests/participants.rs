@@ -1,26 +1,15 @@
-//! Mute, listen-only and kick of room participants.
+//! Mute, listen-only, deaf and kick of room participants.
 
 mod common;
 
-use common::{World, conference};
+use common::{World, two_in_room};
 use std::time::Duration;
 use switchyard_core::{
-    CallEvent, CallId, CoreConfig, CoreError, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
+    CallCore, CallEvent, CallId, CoreConfig, CoreError, GuestOp, JoinOptions, MediaOp,
+    ParticipantStatus,
 };
 use switchyard_media::{MediaEvent, TalkChange};
 use switchyard_sip::testing::{Net, rsip::Method};
-
-fn two_in_room() -> World {
-    let mut world = World::new(CoreConfig::default(), Net::perfect(4), 4, conference());
-    world.dial("000777123", "alice");
-    world.dial("000777123", "bob");
-    assert!(world.run_until(Duration::from_secs(10), |w| {
-        w.uacs
-            .iter()
-            .all(|u| u.codes(Method::Invite).contains(&200))
-    }));
-    world
-}
 
 fn flags(world: &World, call: CallId) -> (bool, bool) {
     let room = world.core.room_info("123").expect("room 123");
@@ -99,14 +88,14 @@ fn a_kicked_participant_is_hung_up_and_listed_as_kicked() {
     assert_eq!(bob.reason, "kicked", "the reason says why it ended");
 }
 
-#[test]
-fn a_participant_muted_before_it_is_answered_starts_muted() {
-    let script = Box::new(|core: &mut switchyard_core::CallCore, now, op: &GuestOp| {
+/// Alice's call, joined to room 123 and given `flag` before it is answered,
+/// then answered.
+fn flagged_before_answer(flag: fn(&mut CallCore, CallId)) -> World {
+    let script = Box::new(move |core: &mut CallCore, now, op: &GuestOp| {
         if let GuestOp::Invite(invite) = op {
             core.join(now, invite.call, "123", JoinOptions::default())
                 .expect("join");
-            core.set_listen_only(invite.call, true)
-                .expect("listen-only");
+            flag(core, invite.call);
             core.answer(now, invite.call).expect("answer");
         }
     });
@@ -115,6 +104,14 @@ fn a_participant_muted_before_it_is_answered_starts_muted() {
     assert!(world.run_until(Duration::from_secs(10), |w| {
         w.uacs[0].codes(Method::Invite).contains(&200)
     }));
+    world
+}
+
+#[test]
+fn a_participant_muted_before_it_is_answered_starts_muted() {
+    let world = flagged_before_answer(|core, call| {
+        core.set_listen_only(call, true).expect("listen-only");
+    });
     assert!(
         matches!(
             world.media.as_slice(),
@@ -211,5 +208,70 @@ fn a_talkspurt_reaches_the_guest_and_the_participants_talking_flag() {
                 level_dbov: -127
             },
         ]
+    );
+}
+
+fn deaf(world: &World, call: CallId) -> bool {
+    let room = world.core.room_info("123").expect("room 123");
+    room.participants
+        .iter()
+        .find(|p| p.call == call)
+        .expect("listed")
+        .deaf
+}
+
+#[test]
+fn deaf_is_listed_reaches_the_leg_and_ends_with_leaving_the_room() {
+    let mut world = two_in_room();
+    let alice = CallId(1);
+    world.core.set_deaf(alice, true).expect("deaf");
+    world.drain();
+    assert!(deaf(&world, alice));
+    assert!(matches!(
+        world.media.last(),
+        Some(MediaOp::SetDeaf { leg, deaf: true, .. }) if *leg == alice.leg()
+    ));
+    world.core.leave(world.now, alice).expect("leave");
+    assert!(
+        matches!(
+            world.core.set_deaf(alice, true),
+            Err(CoreError::WrongState(_))
+        ),
+        "only a participant is made deaf"
+    );
+    world
+        .core
+        .join(world.now, alice, "123", JoinOptions::default())
+        .expect("join again");
+    world.drain();
+    assert!(!deaf(&world, alice), "a new join starts not deaf");
+    assert!(
+        !world
+            .media
+            .iter()
+            .rev()
+            .take_while(|op| !matches!(op, MediaOp::Leave { .. }))
+            .any(|op| matches!(op, MediaOp::SetDeaf { deaf: true, .. })),
+        "nothing made the leg deaf again: {:?}",
+        world.media
+    );
+}
+
+#[test]
+fn a_participant_made_deaf_before_it_is_answered_starts_deaf() {
+    let world = flagged_before_answer(|core, call| {
+        core.set_deaf(call, true).expect("deaf");
+    });
+    assert!(
+        matches!(
+            world.media.as_slice(),
+            [
+                MediaOp::AddLeg { .. },
+                MediaOp::Join { .. },
+                MediaOp::SetDeaf { deaf: true, .. }
+            ]
+        ),
+        "expected the leg added, joined and made deaf: {:?}",
+        world.media
     );
 }

@@ -19,6 +19,9 @@ const MAX_LOG_LINE: usize = 4096;
 pub(crate) struct Context {
     pub(crate) host: Arc<dyn HostApi>,
     pub(crate) guest: Arc<str>,
+    /// The call the instance serves, as its handler was last called for it;
+    /// "" for an instance serving control requests.
+    pub(crate) call: String,
     pub(crate) config: Arc<GuestConfig>,
     pub(crate) limits: StoreLimits,
     pub(crate) wasi: WasiCtx,

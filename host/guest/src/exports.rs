@@ -1,7 +1,7 @@
 //! A guest's exports, whichever supported WIT version it targets: the
 //! pre-instantiated component, and an instance's `handler` and `control`.
 
-use crate::bindings::{v0_1, v0_2};
+use crate::bindings::{v0_1, v0_2, v0_3};
 use crate::context::Context;
 use crate::values::{ValueTree, from_tree, to_tree};
 use crate::{Event, Fault, InviteInfo, Value, WitVersion};
@@ -14,12 +14,14 @@ use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 pub(crate) enum AppPre {
     V0_1(v0_1::AppPre<Context>),
     V0_2(v0_2::AppPre<Context>),
+    V0_3(v0_3::AppPre<Context>),
 }
 
 /// The linker with the host's imports for every supported version.
 pub(crate) fn add_to_linker(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
     v0_1::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
-    v0_2::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)
+    v0_2::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
+    v0_3::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)
 }
 
 impl AppPre {
@@ -33,6 +35,7 @@ impl AppPre {
         Ok(match version {
             WitVersion::V0_1 => AppPre::V0_1(v0_1::AppPre::new(pre)?),
             WitVersion::V0_2 => AppPre::V0_2(v0_2::AppPre::new(pre)?),
+            WitVersion::V0_3 => AppPre::V0_3(v0_3::AppPre::new(pre)?),
         })
     }
 
@@ -41,6 +44,7 @@ impl AppPre {
         Ok(match self {
             AppPre::V0_1(pre) => App::V0_1(pre.instantiate(store)?),
             AppPre::V0_2(pre) => App::V0_2(pre.instantiate(store)?),
+            AppPre::V0_3(pre) => App::V0_3(pre.instantiate(store)?),
         })
     }
 }
@@ -53,6 +57,7 @@ pub(crate) type ControlAnswer = Result<Result<Value, TreeError>, Fault>;
 pub(crate) enum App {
     V0_1(v0_1::App),
     V0_2(v0_2::App),
+    V0_3(v0_3::App),
 }
 
 impl App {
@@ -65,6 +70,7 @@ impl App {
         match self {
             App::V0_1(app) => app.switchyard_call_handler().call_on_invite(store, invite),
             App::V0_2(app) => app.switchyard_call_handler().call_on_invite(store, invite),
+            App::V0_3(app) => app.switchyard_call_handler().call_on_invite(store, invite),
         }
     }
 
@@ -83,6 +89,27 @@ impl App {
             App::V0_2(app) => app
                 .switchyard_call_handler()
                 .call_on_event(store, &call, event),
+            App::V0_3(app) => app
+                .switchyard_call_handler()
+                .call_on_event(store, &call, event),
+        }
+    }
+
+    /// `handler.on-message`; `Ok(false)` for a version without it (before
+    /// 0.3.0), whose instance is not called.
+    pub(crate) fn on_message(
+        &self,
+        store: &mut Store<Context>,
+        call: &str,
+        from: &str,
+        message: &str,
+    ) -> wasmtime::Result<bool> {
+        match self {
+            App::V0_1(_) | App::V0_2(_) => Ok(false),
+            App::V0_3(app) => app
+                .switchyard_call_handler()
+                .call_on_message(store, &call.to_owned(), &from.to_owned(), message)
+                .map(|()| true),
         }
     }
 
@@ -101,6 +128,12 @@ impl App {
                 Ok(value_of(answer.map_err(Fault::from)))
             }
             App::V0_2(app) => {
+                let answer =
+                    app.switchyard_call_control()
+                        .call_handle(store, function, &to_tree(params))?;
+                Ok(value_of(answer.map_err(Fault::from)))
+            }
+            App::V0_3(app) => {
                 let answer =
                     app.switchyard_call_control()
                         .call_handle(store, function, &to_tree(params))?;

@@ -121,6 +121,7 @@ impl Guest {
         let context = Context {
             host,
             guest: self.name.clone(),
+            call: String::new(),
             config: self.config.clone(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(self.limits.memory_bytes)

@@ -2,8 +2,8 @@
 
 use crate::{DialRequest, Error, JoinOptions, RoomInfo};
 
-/// The host side of the `signaling`, `media`, `rooms`, `timers` and `kv`
-/// imports, implemented by the embedder. Calls come from guest code running on
+/// The host side of the `signaling`, `media`, `rooms`, `timers`, `kv` and
+/// `messages` imports, implemented by the embedder. Calls come from guest code running on
 /// one of the embedder's guest threads, one at a time per instance, and must
 /// return promptly: they change the host's state and queue the I/O, they never
 /// wait for the network.
@@ -46,6 +46,10 @@ pub trait HostApi: Send + Sync + 'static {
     fn open_room(&self, room: &str) -> bool;
     /// `media.set-gain`: the gain on what the call says, in dB.
     fn set_gain(&self, call: &str, gain_db: f32) -> Result<(), Error>;
+    /// `media.send-dtmf`: `digits` (1 to 32 of 0-9, *, #, A-D) to the call's
+    /// peer after the keys it is still sending, as RFC 4733 events or
+    /// in-band tones; more than 32 keys waiting is [`Error::InvalidArgument`].
+    fn send_dtmf(&self, call: &str, digits: &str) -> Result<(), Error>;
     /// `rooms.announce`: the named prompts into the room, once or looped.
     fn announce(&self, room: &str, prompts: &[String], looped: bool) -> Result<(), Error>;
     /// `rooms.stop-announcement`.
@@ -64,6 +68,9 @@ pub trait HostApi: Send + Sync + 'static {
     fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error>;
     /// `rooms.set-listen-only`.
     fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error>;
+    /// `rooms.set-deaf`: the participant hears nothing of its room (its own
+    /// prompts still play) until it leaves it.
+    fn set_deaf(&self, call: &str, deaf: bool) -> Result<(), Error>;
     /// `rooms.kick`.
     fn kick(&self, call: &str) -> Result<(), Error>;
     /// `rooms.set-meta`.
@@ -90,4 +97,11 @@ pub trait HostApi: Send + Sync + 'static {
     /// `kv.list` in `guest`'s store: keys starting with `prefix`, in byte order,
     /// at most `limit`.
     fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String>;
+    /// `messages.send` by an instance of the guest named `guest` serving the
+    /// call `from` ("" for an instance serving a control request): `message`
+    /// (at most 4 KiB) goes to `call`'s instance after the events queued for
+    /// it, and is delivered only if that instance is of the same guest and
+    /// takes messages.
+    fn send_message(&self, guest: &str, from: &str, call: &str, message: &str)
+    -> Result<(), Error>;
 }

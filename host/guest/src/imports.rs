@@ -3,13 +3,15 @@
 //! [`Context`], and the types a version declares itself become the host's
 //! through `From`.
 
-use crate::bindings::{v0_1, v0_2};
+use crate::bindings::{v0_1, v0_2, v0_3};
 use crate::context::{Context, check_prompt_count, check_timer};
 use crate::{Error, RoomInfo};
 
-/// Implements the import traits of the bindings module `$v` on [`Context`].
+/// Implements the import traits of the bindings module `$v` on [`Context`];
+/// a version's functions the older ones lack go in its `media` and `rooms`
+/// blocks.
 macro_rules! serve_imports {
-    ($v:ident) => {
+    ($v:ident $(, media: { $($media:tt)* }, rooms: { $($rooms:tt)* })?) => {
         impl $v::switchyard::call::signaling::Host for Context {
             fn answer(&mut self, call: String) -> Result<(), Error> {
                 self.host.answer(&call)
@@ -83,6 +85,8 @@ macro_rules! serve_imports {
             fn set_gain(&mut self, call: String, gain_db: f32) -> Result<(), Error> {
                 self.host.set_gain(&call, gain_db)
             }
+
+            $($($media)*)?
         }
 
         impl $v::switchyard::call::rooms::Host for Context {
@@ -156,6 +160,8 @@ macro_rules! serve_imports {
             fn stop_recording(&mut self, room: String) -> Result<(), Error> {
                 self.host.stop_recording(&room)
             }
+
+            $($($rooms)*)?
         }
 
         impl $v::switchyard::call::timers::Host for Context {
@@ -211,8 +217,25 @@ macro_rules! serve_imports {
     };
 }
 
-// 0.1.0's `types` is 0.2.0's (see `bindings::v0_1`), so one impl serves both.
-impl v0_2::switchyard::call::types::Host for Context {}
+// 0.1.0's and 0.2.0's `types` are 0.3.0's (see `bindings`), so one impl
+// serves them all.
+impl v0_3::switchyard::call::types::Host for Context {}
 
 serve_imports!(v0_1);
 serve_imports!(v0_2);
+serve_imports!(v0_3, media: {
+    fn send_dtmf(&mut self, call: String, digits: String) -> Result<(), Error> {
+        self.host.send_dtmf(&call, &digits)
+    }
+}, rooms: {
+    fn set_deaf(&mut self, call: String, deaf: bool) -> Result<(), Error> {
+        self.host.set_deaf(&call, deaf)
+    }
+});
+
+impl v0_3::switchyard::call::messages::Host for Context {
+    fn send(&mut self, call: String, message: String) -> Result<(), Error> {
+        self.host
+            .send_message(&self.guest, &self.call, &call, &message)
+    }
+}

@@ -98,20 +98,47 @@ impl Instance {
         }
     }
 
-    /// `handler.on-invite`.
+    /// `handler.on-invite`. The instance serves `invite.call` from now on.
     pub fn on_invite(&mut self, invite: &InviteInfo) -> Result<(), GuestError> {
+        self.serve(&invite.call);
         arm(&mut self.store, &self.limits);
         self.app
             .on_invite(&mut self.store, invite)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-invite", e))
     }
 
-    /// `handler.on-event`.
+    /// `handler.on-event`. The instance serves `call` from now on.
     pub fn on_event(&mut self, call: &str, event: Event) -> Result<(), GuestError> {
+        self.serve(call);
         arm(&mut self.store, &self.limits);
         self.app
             .on_event(&mut self.store, call, &event)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-event", e))
+    }
+
+    /// `handler.on-message`: the instance serving `from` ("" for a control
+    /// request's) sent `message` to `call`, which this instance serves from
+    /// now on. `Ok(false)`, and the guest is not called, when its WIT version
+    /// has no `on-message` (before 0.3.0).
+    pub fn on_message(
+        &mut self,
+        call: &str,
+        from: &str,
+        message: &str,
+    ) -> Result<bool, GuestError> {
+        self.serve(call);
+        arm(&mut self.store, &self.limits);
+        self.app
+            .on_message(&mut self.store, call, from, message)
+            .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-message", e))
+    }
+
+    // The call its `messages.send` names as the sender.
+    fn serve(&mut self, call: &str) {
+        let served = &mut self.store.data_mut().call;
+        if served != call {
+            call.clone_into(served);
+        }
     }
 
     /// `control.handle`: the guest's answer to a control function, which is either

@@ -12,19 +12,23 @@ const PACKAGE: &str = "switchyard:call";
 pub enum WitVersion {
     /// `switchyard:call@0.1.0`, the draft (`wit/v0.1.0/`).
     V0_1,
-    /// `switchyard:call@0.2.0`, the current release (`wit/v0.2.0/`).
+    /// `switchyard:call@0.2.0` (`wit/v0.2.0/`).
     V0_2,
+    /// `switchyard:call@0.3.0`, the current release (`wit/v0.3.0/`): adds
+    /// `rooms.set-deaf`, `media.send-dtmf` and `messages`.
+    V0_3,
 }
 
 impl WitVersion {
     /// Every version the host serves, oldest first.
-    pub const SUPPORTED: [WitVersion; 2] = [WitVersion::V0_1, WitVersion::V0_2];
+    pub const SUPPORTED: [WitVersion; 3] = [WitVersion::V0_1, WitVersion::V0_2, WitVersion::V0_3];
 
-    /// The version number, e.g. "0.2.0".
+    /// The version number, e.g. "0.3.0".
     pub fn number(self) -> &'static str {
         match self {
             WitVersion::V0_1 => "0.1.0",
             WitVersion::V0_2 => "0.2.0",
+            WitVersion::V0_3 => "0.3.0",
         }
     }
 
@@ -71,7 +75,7 @@ impl fmt::Display for WitVersion {
     }
 }
 
-/// "switchyard:call@0.1.0 and switchyard:call@0.2.0".
+/// "switchyard:call@0.1.0, switchyard:call@0.2.0 and switchyard:call@0.3.0".
 fn supported_list() -> String {
     let all: Vec<String> = WitVersion::SUPPORTED
         .iter()
@@ -99,14 +103,22 @@ mod tests {
         assert_eq!(WitVersion::detect(v0_1), Ok(WitVersion::V0_1));
         let v0_2 = ["switchyard:call/log@0.2.0", "switchyard:call/control@0.2.0"];
         assert_eq!(WitVersion::detect(v0_2), Ok(WitVersion::V0_2));
+        let v0_3 = [
+            "wasi:io/streams@0.2.6",
+            "switchyard:call/types@0.3.0",
+            "switchyard:call/messages@0.3.0",
+            "switchyard:call/handler@0.3.0",
+        ];
+        assert_eq!(WitVersion::detect(v0_3), Ok(WitVersion::V0_3));
     }
 
     #[test]
     fn other_versions_are_refused_naming_the_supported_ones() {
-        let served = "this host serves switchyard:call@0.1.0 and switchyard:call@0.2.0";
+        let served = "this host serves switchyard:call@0.1.0, switchyard:call@0.2.0 \
+                      and switchyard:call@0.3.0";
         assert_eq!(
-            WitVersion::detect(["switchyard:call/handler@0.3.0"]),
-            Err(format!("it targets switchyard:call@0.3.0; {served}"))
+            WitVersion::detect(["switchyard:call/handler@0.4.0"]),
+            Err(format!("it targets switchyard:call@0.4.0; {served}"))
         );
         assert_eq!(
             WitVersion::detect(["switchyard:call/handler"]),
@@ -121,6 +133,15 @@ mod tests {
             ))
         );
         assert_eq!(
+            WitVersion::detect([
+                "switchyard:call/log@0.2.0",
+                "switchyard:call/messages@0.3.0"
+            ]),
+            Err(format!(
+                "it mixes switchyard:call versions (0.2.0, 0.3.0); {served}"
+            ))
+        );
+        assert_eq!(
             WitVersion::detect(["wasi:http/handler@0.2.0", "switchyard:callx/handler@0.2.0"]),
             Err(format!("it uses no switchyard:call interface; {served}"))
         );
@@ -129,6 +150,7 @@ mod tests {
     #[test]
     fn versions_read_as_their_package_name() {
         assert_eq!(WitVersion::V0_2.to_string(), "switchyard:call@0.2.0");
-        assert_eq!(WitVersion::SUPPORTED.last(), Some(&WitVersion::V0_2));
+        assert_eq!(WitVersion::V0_3.to_string(), "switchyard:call@0.3.0");
+        assert_eq!(WitVersion::SUPPORTED.last(), Some(&WitVersion::V0_3));
     }
 }

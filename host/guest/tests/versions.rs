@@ -1,6 +1,7 @@
 //! Each supported WIT version through the real runtime: the bundled guests
-//! target the current one, and a guest built for the draft 0.1.0 still loads
-//! and is served by the same host implementation.
+//! target the SDK's, a guest built for the draft 0.1.0 still loads and is
+//! served by the same host implementation, and a guest of 0.3.0 reaches what
+//! that version added (deaf, keys, messages).
 
 mod support;
 
@@ -8,16 +9,18 @@ use std::sync::Arc;
 use support::{FakeHost, invite, misbehave_wasm, small_limits};
 use switchyard_guest::{Event, Guest, GuestConfig, HostApi, Runtime, Value, WitVersion, bundled};
 
-/// The draft guest, loaded; the runtime is returned to keep its deadline
-/// thread alive.
-fn draft() -> (Runtime, Guest) {
-    let wasm = std::fs::read(env!("SWITCHYARD_GUEST_DRAFT"))
-        .expect("the build script built the draft guest");
+/// The test guest the build script built at `path`, loaded as `name`; the
+/// runtime is returned to keep its deadline thread alive.
+fn load(name: &str, path: &str) -> (Runtime, Guest) {
+    let wasm = std::fs::read(path).expect("the build script built the test guests");
     let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("draft", &wasm, GuestConfig::default())
-        .unwrap();
+    let guest = runtime.load(name, &wasm, GuestConfig::default()).unwrap();
     (runtime, guest)
+}
+
+/// The draft guest, loaded.
+fn draft() -> (Runtime, Guest) {
+    load("draft", env!("SWITCHYARD_GUEST_DRAFT"))
 }
 
 #[test]
@@ -74,4 +77,61 @@ fn a_draft_guest_serves_control_values_and_faults() {
         (fault.code, fault.message.as_str()),
         (504, "other: no such function")
     );
+}
+
+/// The 0.3.0 probe guest, loaded as `probe`.
+fn probe() -> (Runtime, Guest) {
+    load("probe", env!("SWITCHYARD_GUEST_WIT03_PROBE"))
+}
+
+#[test]
+fn a_guest_of_0_3_0_reaches_deaf_keys_and_messages() {
+    let (_runtime, guest) = probe();
+    assert_eq!(guest.wit_version(), WitVersion::V0_3);
+    let host = Arc::new(FakeHost::default());
+    let mut deaf = guest.instantiate(host.clone()).unwrap();
+    deaf.on_invite(&invite("c1", "deaf", &[])).unwrap();
+    let mut keys = guest.instantiate(host.clone()).unwrap();
+    keys.on_invite(&invite("c2", "probe", &[])).unwrap();
+    keys.on_event("c2", Event::Dtmf('5')).unwrap();
+    let mut lobby = guest.instantiate(host.clone()).unwrap();
+    lobby.on_invite(&invite("c3", "lobby", &[])).unwrap();
+    let mut notify = guest.instantiate(host.clone()).unwrap();
+    notify.on_invite(&invite("c4", "notify", &[])).unwrap();
+    assert!(lobby.on_message("c3", "c4", "play").unwrap());
+    let mut control = guest.instantiate(host.clone()).unwrap();
+    control
+        .handle_control("message", &["c3".into(), "hi".into()])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        host.log(),
+        [
+            "answer c1",
+            "join c1 probe alice \"entered\"",
+            "set-deaf c1 true",
+            "play c1 dial_tone looped=true",
+            "answer c2",
+            "join c2 probe alice \"entered\"",
+            "send-dtmf c2 1x",
+            &format!("send-dtmf c2 {}", "1".repeat(33)),
+            "send-dtmf c2 19#D",
+            "answer c3",
+            "join c3 lobby alice \"entered\"",
+            "answer c4",
+            "send-message probe c4 c3 play",
+            "play c3 dial_tone looped=true",
+            "send-message probe  c3 hi",
+        ]
+    );
+}
+
+#[test]
+fn a_guest_before_0_3_0_is_not_called_with_messages() {
+    let (_runtime, guest) = draft();
+    let host = Arc::new(FakeHost::default());
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    call.on_invite(&invite("c1", "100", &[])).unwrap();
+    assert!(!call.on_message("c1", "c2", "play").unwrap());
+    assert_eq!(host.log().len(), 2, "{:?}", host.log());
 }

@@ -54,11 +54,12 @@ impl DtmfReceiver {
     }
 }
 
-// RFC 4733 §3.2, Table 3: event codes 0–15 are the DTMF keys.
+/// The 16 DTMF keys, each at its RFC 4733 event code (§3.2, Table 3: codes 0–15).
+pub(crate) const KEYS: &[u8; 16] = b"0123456789*#ABCD";
+
+// The key of an RFC 4733 event code, if it is a DTMF key's.
 fn key(event: u8) -> Option<char> {
-    b"0123456789*#ABCD"
-        .get(usize::from(event))
-        .map(|&b| char::from(b))
+    KEYS.get(usize::from(event)).map(|&b| char::from(b))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rtp_rs::RtpReader;
 
+use crate::dtmf_send::{DtmfSendError, DtmfSender, DtmfStep, EventPacket};
 use crate::gain::Gain;
 use crate::latch::{Latch, Source};
 use crate::opus::OpusParams;
@@ -94,6 +95,8 @@ pub(crate) struct Leg {
     pub(crate) params: LegParams,
     pub(crate) place: Place,
     pub(crate) muted: bool,
+    /// In a room, it hears nothing of it: only its own prompts and in-band keys.
+    pub(crate) deaf: bool,
     pub(crate) out: Packetizer,
     /// Encodes what the leg hears, from the room's rate.
     pub(crate) outbound: RoomEncoder,
@@ -116,6 +119,10 @@ pub(crate) struct Leg {
     jitter_delay: Duration,
     reframer: Reframer,
     dtmf: DtmfReceiver,
+    /// The keys it sends its peer.
+    keys: DtmfSender,
+    /// What sending keys asks of this tick; valid after `pull`.
+    key_step: Option<DtmfStep>,
     playback: Option<Playback>,
     /// Prompts said in the leg's name (`PromptRole::Said`).
     voice: Option<Playback>,
@@ -174,12 +181,15 @@ impl Leg {
             params,
             place: Place::Alone,
             muted: false,
+            deaf: false,
             jitter,
             latch: Latch::default(),
             gain: Gain::UNITY,
             jitter_delay,
             reframer: Reframer::default(),
             dtmf: DtmfReceiver::new(),
+            keys: DtmfSender::default(),
+            key_step: None,
             playback: None,
             voice: None,
             speaking: false,
@@ -300,6 +310,21 @@ impl Leg {
         }
     }
 
+    /// Queues `digits` to send its peer after the keys waiting (see
+    /// [`Worker::send_dtmf`](crate::Worker::send_dtmf)).
+    pub(crate) fn send_dtmf(&mut self, digits: &str) -> Result<(), DtmfSendError> {
+        self.keys.push(digits)
+    }
+
+    /// The telephone-event packet to send this tick in place of its audio, if a key goes as
+    /// RFC 4733 events now.
+    pub(crate) fn dtmf_event(&self) -> Option<EventPacket> {
+        match self.key_step {
+            Some(DtmfStep::Event(event)) => Some(event),
+            _ => None,
+        }
+    }
+
     /// Where the leg's RTP goes: the source it latched onto, else its SDP address.
     pub(crate) fn destination(&self) -> SocketAddr {
         self.latch.destination(self.params.remote)
@@ -412,6 +437,15 @@ impl Leg {
         };
         if notes.prompt_done {
             self.playback = None;
+        }
+        // A key sent in-band is heard on top of everything else the leg hears.
+        self.key_step = self.keys.next(self.params.telephone_event);
+        if self.key_step == Some(DtmfStep::Tone) {
+            if !self.has_overlay {
+                self.overlay[..len].fill(0);
+            }
+            self.keys.add_tone(self.rate, &mut self.overlay[..len]);
+            self.has_overlay = true;
         }
         // A voice prompt replaces what the leg sends; it ends silently.
         self.speaking = match &mut self.voice {
@@ -538,9 +572,9 @@ impl Leg {
     }
 
     /// Whether it hears its room's mix as it is this tick: nothing of its own summed in, no
-    /// prompt on top.
+    /// prompt on top, not deaf.
     pub(crate) fn hears_plain_mix(&self) -> bool {
-        !self.summed && !self.has_overlay
+        !self.summed && !self.has_overlay && !self.deaf
     }
 
     /// Moves the leg's stream from its room's shared encoder to its own, which goes on from the

@@ -16,9 +16,11 @@
 //! - Legs: [`add_leg`](Worker::add_leg), [`update_leg`](Worker::update_leg) (a re-negotiation:
 //!   codec, remote address, direction such as hold, ptime), [`remove_leg`](Worker::remove_leg),
 //!   [`set_muted`](Worker::set_muted) (also listen-only), [`set_gain`](Worker::set_gain) (the
-//!   level of what it says).
+//!   level of what it says), [`send_dtmf`](Worker::send_dtmf) (keys to its peer, as RFC 4733
+//!   events or in-band tones).
 //! - Where a leg is, at most one of: alone (hearing only its prompts), in a room
-//!   ([`join`](Worker::join), [`leave`](Worker::leave); mixed mix-minus), or in a two-party
+//!   ([`join`](Worker::join), [`leave`](Worker::leave); mixed mix-minus; deaf, hearing only
+//!   its prompts, by [`set_deaf`](Worker::set_deaf)), or in a two-party
 //!   bridge ([`bridge`](Worker::bridge), [`unbridge`](Worker::unbridge); each leg's payload
 //!   relayed to the other as is when their codecs match, without the mixer).
 //! - Prompts to one leg: [`play`](Worker::play), [`stop_playback`](Worker::stop_playback);
@@ -43,6 +45,8 @@ mod codec;
 mod decoder;
 mod direction;
 mod dtmf;
+mod dtmf_send;
+mod dtmf_tone;
 mod encoder;
 pub mod g711;
 mod g722;
@@ -80,6 +84,8 @@ pub use codec::{Codec, SUPPORTED_ENCODINGS};
 pub use decoder::Decoder;
 pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
+pub use dtmf_send::{DTMF_GAP_TIME, DTMF_KEY_TIME, DtmfSendError, MAX_PENDING_KEYS, check_dtmf};
+pub use dtmf_tone::{Q23_HIGH_HZ, Q23_LOW_HZ, q23_frequencies};
 pub use encoder::Encoder;
 pub use gain::{MAX_GAIN_DB, MIN_GAIN_DB};
 pub use handover::DetachedLeg;

@@ -171,9 +171,25 @@ fn mix_room<const N: usize>(
             leg.leave_shared_stream(shared.as_deref());
         }
     }
+    let mut deaf = false;
     for id in room.members {
         if let Some(leg) = legs.get_mut(id) {
-            out.mixed(mixer, *id, leg, true, shared.as_deref_mut());
+            if leg.deaf {
+                deaf = true;
+            } else {
+                out.mixed(mixer, *id, leg, true, shared.as_deref_mut());
+            }
+        }
+    }
+    if deaf {
+        // A deaf member hears none of the room: an empty mix, under its own prompt.
+        mixer.begin();
+        for id in room.members {
+            if let Some(leg) = legs.get_mut(id)
+                && leg.deaf
+            {
+                out.mixed(mixer, *id, leg, false, None);
+            }
         }
     }
     ended

@@ -64,14 +64,17 @@ impl Output<'_> {
     }
 
     /// Adds one frame's `payload` to the leg's outgoing stream and queues the packets it
-    /// completes (none, one or two, as its ptime asks).
+    /// completes (none, one or two, as its ptime asks); while the leg sends a key as RFC 4733
+    /// events, the tick's event packet goes instead.
     pub(crate) fn send(&mut self, id: LegId, leg: &mut Leg, payload: &[u8]) {
         let destination = leg.destination();
         leg.at_cut = false;
         let (transmits, stats) = (&mut *self.transmits, &mut *self.stats);
-        leg.out.push(payload, self.pool, |packet| {
-            queue(transmits, stats, id, destination, packet);
-        });
+        let emit = |packet| queue(transmits, stats, id, destination, packet);
+        match leg.dtmf_event() {
+            Some(event) => leg.out.push_event(&event, self.pool, emit),
+            None => leg.out.push(payload, self.pool, emit),
+        }
     }
 
     /// Queues the payload the leg's outgoing stream has gathered towards its next packet, as one

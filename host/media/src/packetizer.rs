@@ -3,6 +3,7 @@
 
 use rtp_rs::RtpPacketBuildError;
 
+use crate::dtmf_send::EventPacket;
 use crate::opus::{MAX_PACKET_SAMPLES, OpusJoiner};
 use crate::packet_pool::PacketPool;
 use crate::rtp::RtpSender;
@@ -48,6 +49,8 @@ pub(crate) struct Packetizer {
     pending_frames: Vec<usize>,
     joiner: Option<OpusJoiner>,
     joined: Vec<u8>,
+    // The timestamp of the telephone-event being sent: where its first packet found the stream.
+    event_start: u32,
 }
 
 impl Packetizer {
@@ -62,6 +65,7 @@ impl Packetizer {
             pending_frames: Vec::new(),
             joiner: None,
             joined: Vec::new(),
+            event_start: 0,
         };
         packetizer.cut_for(codec, ptime_ms);
         packetizer
@@ -142,6 +146,32 @@ impl Packetizer {
         }
         packetize(&mut self.sender, &self.pending);
         self.pending.clear();
+    }
+
+    /// Sends one RFC 4733 telephone-event packet in place of one frame of audio (RFC 4733
+    /// §2.5.1.2 lets events replace the audio while they last) and hands it to `emit`, built in
+    /// a buffer taken from `pool`. Before an event's first packet the audio gathered so far goes
+    /// out as one shorter packet. Every packet of the event carries the timestamp of its start
+    /// (§2.3.1) and the stream's next sequence number; the frame's media time passes.
+    pub(crate) fn push_event(
+        &mut self,
+        event: &EventPacket,
+        pool: &mut PacketPool,
+        mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+    ) {
+        if event.first {
+            self.flush(pool, &mut emit);
+            self.event_start = self.sender.timestamp();
+        }
+        let frame = self.codec.samples_per_frame(PACKET_TIME) as u32;
+        emit(self.sender.packetize_event(
+            event.payload_type,
+            self.event_start,
+            event.first,
+            &event.payload(frame),
+            pool.take(),
+        ));
+        self.sender.skip(frame);
     }
 
     // Sends the Opus frames gathered as one packet, or one packet each when they cannot be

@@ -39,24 +39,56 @@ impl RtpSender {
         &mut self,
         payload: &[u8],
         samples: u32,
+        buffer: Vec<u8>,
+    ) -> Result<Vec<u8>, RtpPacketBuildError> {
+        let (payload_type, timestamp, marked) = (self.payload_type, self.timestamp, self.first);
+        let packet = self.build(payload_type, timestamp, marked, payload, buffer)?;
+        self.timestamp = self.timestamp.wrapping_add(samples);
+        Ok(packet)
+    }
+
+    /// Builds the next packet of the stream with its own `payload_type`, `timestamp` and marker
+    /// bit into `buffer`, and advances the sequence number only: a telephone-event packet, all
+    /// of whose event's packets carry the event's start time (RFC 4733 §2.3.1) while the media
+    /// time is accounted with [`skip`](Self::skip).
+    pub(crate) fn packetize_event(
+        &mut self,
+        payload_type: u8,
+        timestamp: u32,
+        marked: bool,
+        payload: &[u8],
+        buffer: Vec<u8>,
+    ) -> Result<Vec<u8>, RtpPacketBuildError> {
+        self.build(payload_type, timestamp, marked, payload, buffer)
+    }
+
+    /// The timestamp the next audio packet carries.
+    pub(crate) fn timestamp(&self) -> u32 {
+        self.timestamp
+    }
+
+    fn build(
+        &mut self,
+        payload_type: u8,
+        timestamp: u32,
+        marked: bool,
+        payload: &[u8],
         mut buffer: Vec<u8>,
     ) -> Result<Vec<u8>, RtpPacketBuildError> {
         let builder = RtpPacketBuilder::new()
-            .payload_type(self.payload_type)
-            .marked(self.first)
+            .payload_type(payload_type)
+            .marked(marked)
             .sequence(self.sequence)
-            .timestamp(self.timestamp)
+            .timestamp(timestamp)
             .ssrc(self.ssrc)
             .payload(payload);
         buffer.clear();
         buffer.resize(builder.target_length(), 0);
         let len = builder.build_into(&mut buffer)?;
         buffer.truncate(len);
-        let packet = buffer;
         self.first = false;
         self.sequence = self.sequence.next();
-        self.timestamp = self.timestamp.wrapping_add(samples);
-        Ok(packet)
+        Ok(buffer)
     }
 
     /// Accounts for `samples` of media time that were not sent (skipped ticks): the timestamp

@@ -10,6 +10,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 use crate::bridge::Bridges;
+use crate::dtmf_send::DtmfSendError;
 use crate::gain::Gain;
 use crate::handover::DetachedLeg;
 use crate::leg::{Leg, Place, Received};
@@ -334,8 +335,8 @@ impl Worker {
         self.legs.insert(leg, state);
     }
 
-    /// Puts a leg in a room (created on first join), out of any room or bridge it was in (a
-    /// bridge peer is then alone).
+    /// Puts a leg in a room (created on first join), not deaf, out of any room or bridge it was
+    /// in (a bridge peer is then alone).
     pub fn join(&mut self, leg: LegId, room: RoomId) {
         if !self.legs.contains_key(&leg) {
             return;
@@ -347,10 +348,12 @@ impl Worker {
         if let Some(state) = self.legs.get_mut(&leg) {
             state.place = Place::Room(room);
             state.at_cut = true;
+            state.deaf = false;
         }
     }
 
-    /// Takes a leg out of its room (a room left empty is gone). It then hears only its prompts.
+    /// Takes a leg out of its room (a room left empty is gone), no longer deaf. It then hears
+    /// only its prompts.
     /// A leg in a bridge stays there (see [`unbridge`](Self::unbridge)).
     pub fn leave(&mut self, leg: LegId) {
         let Some(state) = self.legs.get_mut(&leg) else {
@@ -359,6 +362,7 @@ impl Worker {
         let Some(room) = state.take_room() else {
             return;
         };
+        state.deaf = false;
         state.leave_shared_stream(self.shared_encoders.get(&room));
         if let Some(members) = self.rooms.get_mut(&room) {
             members.remove(&leg);
@@ -413,6 +417,35 @@ impl Worker {
     pub fn set_muted(&mut self, leg: LegId, muted: bool) {
         if let Some(state) = self.legs.get_mut(&leg) {
             state.muted = muted;
+        }
+    }
+
+    /// Makes a leg in a room deaf, or not: a deaf leg hears nothing of its room, only its own
+    /// prompts ([`play`](Self::play)) and the keys it sends in-band; what it says is mixed for
+    /// the others as before. It stays deaf until it leaves the room (or joins another); a leg
+    /// in no room is left as it is.
+    pub fn set_deaf(&mut self, leg: LegId, deaf: bool) {
+        if let Some(state) = self.legs.get_mut(&leg)
+            && matches!(state.place, Place::Room(_))
+        {
+            state.deaf = deaf;
+        }
+    }
+
+    /// Sends `digits` (DTMF keys: 0-9, *, #, A-D) to the leg's peer after the keys it is still
+    /// sending, each key 100 ms ([`DTMF_KEY_TIME`](crate::DTMF_KEY_TIME)) with 60 ms
+    /// ([`DTMF_GAP_TIME`](crate::DTMF_GAP_TIME)) after it. A key goes as RFC 4733
+    /// telephone-events when the leg has their payload type at the key's start: one packet per
+    /// tick on the leg's stream (its SSRC, its next sequence numbers) in place of its audio, all
+    /// with the timestamp of the key's start, the first marked, the duration growing, the last
+    /// (end bit set) sent three times (RFC 4733 §2.5). Otherwise it goes in-band as its two
+    /// ITU-T Q.23 tones added to whatever the leg hears. Nothing is queued, with an error
+    /// saying why, when `digits` is empty, holds anything but keys, or would make more than
+    /// [`MAX_PENDING_KEYS`](crate::MAX_PENDING_KEYS) keys wait; an unknown leg is ignored.
+    pub fn send_dtmf(&mut self, leg: LegId, digits: &str) -> Result<(), DtmfSendError> {
+        match self.legs.get_mut(&leg) {
+            Some(state) => state.send_dtmf(digits),
+            None => Ok(()),
         }
     }
 

@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
-use switchyard_core::{CallEvent, CallId, GuestOp};
+use switchyard_core::{CallEvent, CallId, GuestOp, Message};
 use switchyard_guest::{Guest, Instance};
 use tracing::{Span, debug, error, info_span, warn};
 
@@ -124,7 +124,9 @@ impl GuestExecutor {
     pub fn submit(&self, op: GuestOp) {
         let call = match &op {
             GuestOp::Invite(invite) => invite.call,
-            GuestOp::Dialed { call, .. } | GuestOp::Event { call, .. } => *call,
+            GuestOp::Dialed { call, .. }
+            | GuestOp::Event { call, .. }
+            | GuestOp::Message { call, .. } => *call,
         };
         let droppable = !matches!(
             op,
@@ -272,6 +274,13 @@ impl Shared {
                 // The call has no guest (it failed, or none could be had).
                 None => Outcome::Gone,
             },
+            GuestOp::Message { message, .. } => match instance {
+                Some(instance) => self.deliver_message(call, instance, &message),
+                None => {
+                    debug!(%call, "the call has no instance (any more): message dropped");
+                    Outcome::Gone
+                }
+            },
         }
     }
 
@@ -298,6 +307,41 @@ impl Shared {
                 error!(%call, "{e}");
                 lock(self.host.core()).guest_unavailable(Instant::now(), call);
                 None
+            }
+        }
+    }
+
+    /// Runs the instance's `on-message` when it is an instance of the guest
+    /// that sent the message and its version takes messages; drops the
+    /// message with a log line otherwise. It goes after a failure.
+    fn deliver_message(
+        &self,
+        call: CallId,
+        mut instance: CallInstance,
+        message: &Message,
+    ) -> Outcome {
+        let _entered = instance.span(call).entered();
+        if instance.lease.name() != message.guest {
+            warn!(%call, sender = message.guest, "a message from another guest: dropped");
+            return Outcome::Keep(instance);
+        }
+        let from = message
+            .from
+            .map(|from| from.to_string())
+            .unwrap_or_default();
+        match instance
+            .instance
+            .on_message(&call.to_string(), &from, &message.text)
+        {
+            Ok(true) => Outcome::Keep(instance),
+            Ok(false) => {
+                debug!(%call, "its guest's version takes no messages: message dropped");
+                Outcome::Keep(instance)
+            }
+            Err(e) => {
+                error!(%call, "{e}");
+                lock(self.host.core()).guest_failed(Instant::now(), call);
+                Outcome::Gone
             }
         }
     }

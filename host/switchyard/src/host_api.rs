@@ -245,12 +245,22 @@ impl HostApi for CoreHost {
         self.on_call(call, |core, call| core.set_gain(call, gain_db))
     }
 
+    fn send_dtmf(&self, call: &str, digits: &str) -> Result<(), Error> {
+        self.on_call(call, |core, call| {
+            core.send_dtmf(Instant::now(), call, digits)
+        })
+    }
+
     fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
         self.on_call(call, |core, call| core.set_muted(call, muted))
     }
 
     fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error> {
         self.on_call(call, |core, call| core.set_listen_only(call, listen_only))
+    }
+
+    fn set_deaf(&self, call: &str, deaf: bool) -> Result<(), Error> {
+        self.on_call(call, |core, call| core.set_deaf(call, deaf))
     }
 
     fn kick(&self, call: &str) -> Result<(), Error> {
@@ -314,5 +324,22 @@ impl HostApi for CoreHost {
     fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String> {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         self.kv(guest, |kv| kv.list(prefix, limit))
+    }
+
+    fn send_message(
+        &self,
+        guest: &str,
+        from: &str,
+        call: &str,
+        message: &str,
+    ) -> Result<(), Error> {
+        // "": an instance serving a control request, which serves no call.
+        let from = match from {
+            "" => None,
+            from => Some(adapter::call_id(from)?),
+        };
+        self.on_call(call, |core, call| {
+            core.send_message(guest, from, call, message)
+        })
     }
 }

@@ -56,7 +56,9 @@ enum WorkerCommand {
     Bridge(LegId, LegId),
     Unbridge(LegId),
     SetMuted(LegId, bool),
+    SetDeaf(LegId, bool),
     SetGain(LegId, f32),
+    SendDtmf(LegId, String),
     /// New parameters for a live leg (a re-negotiated session).
     Update(LegId, Box<LegParams>),
     Play {
@@ -91,7 +93,9 @@ impl WorkerCommand {
             | WorkerCommand::Leave(leg)
             | WorkerCommand::Unbridge(leg)
             | WorkerCommand::SetMuted(leg, _)
+            | WorkerCommand::SetDeaf(leg, _)
             | WorkerCommand::SetGain(leg, _)
+            | WorkerCommand::SendDtmf(leg, _)
             | WorkerCommand::Update(leg, _)
             | WorkerCommand::Stop(leg, _) => [Some(*leg), None],
             WorkerCommand::Announce { .. }
@@ -212,6 +216,14 @@ impl MediaPool {
             MediaOp::SetMuted { worker, leg, muted } => {
                 self.send(worker, WorkerCommand::SetMuted(leg, muted));
             }
+            MediaOp::SetDeaf { worker, leg, deaf } => {
+                self.send(worker, WorkerCommand::SetDeaf(leg, deaf));
+            }
+            MediaOp::SendDtmf {
+                worker,
+                leg,
+                digits,
+            } => self.send(worker, WorkerCommand::SendDtmf(leg, digits)),
             MediaOp::SetGain {
                 worker,
                 leg,
@@ -414,6 +426,14 @@ fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
         WorkerCommand::Bridge(a, b) => worker.bridge(a, b),
         WorkerCommand::Unbridge(leg) => worker.unbridge(leg),
         WorkerCommand::SetMuted(leg, muted) => worker.set_muted(leg, muted),
+        WorkerCommand::SetDeaf(leg, deaf) => worker.set_deaf(leg, deaf),
+        WorkerCommand::SendDtmf(leg, digits) => {
+            // The core checked the keys against its estimate of those waiting; the worker
+            // only refuses them if it fell a key behind that estimate.
+            if let Err(e) = worker.send_dtmf(leg, &digits) {
+                tracing::warn!(?leg, "keys not sent: {e}");
+            }
+        }
         WorkerCommand::SetGain(leg, gain_db) => worker.set_gain(leg, gain_db),
         WorkerCommand::Update(leg, params) => worker.update_leg(Instant::now(), leg, *params),
         WorkerCommand::Play {

@@ -65,7 +65,7 @@ impl CallCore {
 
     /// Starts the media leg of a call whose audio is agreed, on the port its
     /// `local_sdp` names (reserved already): in its room if it joined one, and
-    /// muted if it was muted before.
+    /// muted or deaf if it was before.
     pub(super) fn start_leg(&mut self, call: CallId, local_sdp: String) -> Result<(), CoreError> {
         let params = self
             .call(call)?
@@ -87,6 +87,10 @@ impl CallCore {
         let state = self.call(call)?;
         let room = state.room().map(str::to_owned);
         let muted = state.media_muted;
+        let deaf = room
+            .as_deref()
+            .and_then(|room| self.rooms.get(room)?.get(call))
+            .is_some_and(|participant| participant.view.deaf);
         let worker = match &room {
             Some(room) => self.placement.room(room),
             None => self.placement.leg(leg),
@@ -106,6 +110,10 @@ impl CallCore {
         // A participant muted before it was answered starts muted.
         if muted {
             self.media(MediaOp::SetMuted { worker, leg, muted });
+        }
+        // A participant made deaf before it had media starts deaf.
+        if deaf {
+            self.media(MediaOp::SetDeaf { worker, leg, deaf });
         }
         let state = self.call_mut(call)?;
         state.worker = Some(worker);
@@ -379,12 +387,26 @@ impl CallCore {
         self.set_participant_flag(call, |p| &mut p.listen_only, listen_only)
     }
 
-    fn set_participant_flag(
+    /// Makes a participant deaf, or not: it hears nothing of its room (its
+    /// own prompts still play) until it leaves the room.
+    pub fn set_deaf(&mut self, call: CallId, deaf: bool) -> Result<(), CoreError> {
+        let (participant, worker) = self.participant_mut(call)?;
+        participant.deaf = deaf;
+        if let Some(worker) = worker {
+            self.media(MediaOp::SetDeaf {
+                worker,
+                leg: call.leg(),
+                deaf,
+            });
+        }
+        Ok(())
+    }
+
+    /// A call's entry in its room's list, and its media worker if it has media.
+    fn participant_mut(
         &mut self,
         call: CallId,
-        flag: fn(&mut crate::ParticipantView) -> &mut bool,
-        value: bool,
-    ) -> Result<(), CoreError> {
+    ) -> Result<(&mut crate::ParticipantView, Option<usize>), CoreError> {
         let state = self.call(call)?;
         let room = state
             .room()
@@ -396,8 +418,18 @@ impl CallCore {
             .get_mut(&room)
             .and_then(|r| r.get_mut(call))
             .ok_or(CoreError::NoSuchRoom)?;
-        *flag(&mut participant.view) = value;
-        let muted = participant.view.muted || participant.view.listen_only;
+        Ok((&mut participant.view, worker))
+    }
+
+    fn set_participant_flag(
+        &mut self,
+        call: CallId,
+        flag: fn(&mut crate::ParticipantView) -> &mut bool,
+        value: bool,
+    ) -> Result<(), CoreError> {
+        let (participant, worker) = self.participant_mut(call)?;
+        *flag(participant) = value;
+        let muted = participant.muted || participant.listen_only;
         if let Some(worker) = worker {
             self.media(MediaOp::SetMuted {
                 worker,
@@ -602,7 +634,7 @@ impl CallCore {
         self.calls.get_mut(&call).ok_or(CoreError::NoSuchCall)
     }
 
-    fn media_worker(&self, call: CallId) -> Result<usize, CoreError> {
+    pub(super) fn media_worker(&self, call: CallId) -> Result<usize, CoreError> {
         self.call(call)?
             .worker
             .ok_or_else(|| CoreError::state(format!("{call} has no media yet")))

@@ -248,6 +248,7 @@ impl CallCore {
                 timers: Default::default(),
                 handled: true,
                 media_muted: false,
+                keys_until: None,
                 hold_asked: None,
             },
         );

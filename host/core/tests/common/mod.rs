@@ -12,6 +12,7 @@ use switchyard_core::{
     CallCore, CallEvent, CallId, CoreConfig, Effect, GuestOp, Invite, MediaOp, Network,
 };
 use switchyard_media::LegId;
+use switchyard_sip::testing::rsip::Method;
 use switchyard_sip::testing::{Net, Uac, UacConfig, addr, epoch};
 use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent, Transport};
 
@@ -324,10 +325,23 @@ impl World {
             .iter()
             .filter_map(|op| match op {
                 GuestOp::Invite(invite) => Some((**invite).clone()),
-                GuestOp::Dialed { .. } | GuestOp::Event { .. } => None,
+                GuestOp::Dialed { .. } | GuestOp::Event { .. } | GuestOp::Message { .. } => None,
             })
             .collect()
     }
+}
+
+/// Alice and Bob called room 123 of a [`conference`] and were answered.
+pub fn two_in_room() -> World {
+    let mut world = World::new(CoreConfig::default(), Net::perfect(4), 4, conference());
+    world.dial("000777123", "alice");
+    world.dial("000777123", "bob");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs
+            .iter()
+            .all(|u| u.codes(Method::Invite).contains(&200))
+    }));
+    world
 }
 
 /// A guest that answers every call and puts it in the room its Request-URI

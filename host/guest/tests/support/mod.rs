@@ -193,6 +193,24 @@ impl HostApi for FakeHost {
         self.record(format!("set-listen-only {call} {listen_only}"));
         Ok(())
     }
+    fn set_deaf(&self, call: &str, deaf: bool) -> Result<(), Error> {
+        self.record(format!("set-deaf {call} {deaf}"));
+        Ok(())
+    }
+    fn send_dtmf(&self, call: &str, digits: &str) -> Result<(), Error> {
+        self.record(format!("send-dtmf {call} {digits}"));
+        Ok(())
+    }
+    fn send_message(
+        &self,
+        guest: &str,
+        from: &str,
+        call: &str,
+        message: &str,
+    ) -> Result<(), Error> {
+        self.record(format!("send-message {guest} {from} {call} {message}"));
+        Ok(())
+    }
     fn kick(&self, call: &str) -> Result<(), Error> {
         self.record(format!("kick {call}"));
         Ok(())

@@ -1,0 +1,232 @@
+//! Keys a leg sends to its peer: a bounded queue of DTMF keys played one after the other, each
+//! as RFC 4733 telephone-events when the leg negotiated them, as ITU-T Q.23 tones in-band
+//! otherwise (see [`DualTone`]).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::PACKET_TIME;
+use crate::dtmf::KEYS;
+use crate::dtmf_tone::DualTone;
+
+/// The most keys a leg may have waiting to be sent (the one being sent included).
+pub const MAX_PENDING_KEYS: usize = 32;
+
+/// How long each key sounds.
+pub const DTMF_KEY_TIME: Duration = Duration::from_millis(100);
+/// The silence between two keys.
+pub const DTMF_GAP_TIME: Duration = Duration::from_millis(60);
+
+/// Ticks a key sounds (100 ms) and ticks of silence after it (60 ms).
+const KEY_TICKS: u16 = (DTMF_KEY_TIME.as_millis() / PACKET_TIME.as_millis()) as u16;
+const GAP_TICKS: u16 = (DTMF_GAP_TIME.as_millis() / PACKET_TIME.as_millis()) as u16;
+/// RFC 4733 §2.5.1.4: the final packet of an event is sent three times.
+const END_PACKETS: u16 = 3;
+
+/// Why keys cannot be sent.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum DtmfSendError {
+    /// No keys at all.
+    #[error("send-dtmf needs at least one key")]
+    Empty,
+    /// A character that is no DTMF key.
+    #[error("{0:?} is not a DTMF key (0-9, *, #, A-D)")]
+    NotAKey(char),
+    /// The keys would make more than [`MAX_PENDING_KEYS`] wait.
+    #[error(
+        "{pending} keys are waiting and {asked} more would pass the limit of {max}",
+        max = MAX_PENDING_KEYS
+    )]
+    TooMany {
+        /// Keys waiting already.
+        pending: usize,
+        /// Keys asked for.
+        asked: usize,
+    },
+}
+
+/// Checks `digits` as keys to send after `pending` keys still waiting: 1 to
+/// [`MAX_PENDING_KEYS`] of 0-9, *, #, A-D, and no more than [`MAX_PENDING_KEYS`] waiting in
+/// all. Returns how many keys they are.
+pub fn check_dtmf(digits: &str, pending: usize) -> Result<usize, DtmfSendError> {
+    if let Some(bad) = digits.chars().find(|&c| event_code(c).is_none()) {
+        return Err(DtmfSendError::NotAKey(bad));
+    }
+    let asked = digits.len();
+    if asked == 0 {
+        return Err(DtmfSendError::Empty);
+    }
+    if pending + asked > MAX_PENDING_KEYS {
+        return Err(DtmfSendError::TooMany { pending, asked });
+    }
+    Ok(asked)
+}
+
+// The RFC 4733 event code of a DTMF key.
+fn event_code(key: char) -> Option<u8> {
+    let key = u8::try_from(key).ok()?;
+    KEYS.iter().position(|&k| k == key).map(|code| code as u8)
+}
+
+/// What a leg's key sending asks of one tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DtmfStep {
+    /// Add the key's tones to what the leg hears.
+    Tone,
+    /// Send this telephone-event packet in place of the tick's audio.
+    Event(EventPacket),
+}
+
+/// One RFC 4733 telephone-event packet (§2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EventPacket {
+    /// The telephone-event payload type.
+    pub(crate) payload_type: u8,
+    /// The event code.
+    pub(crate) event: u8,
+    /// The first packet of the event: marker bit set, the event's timestamp taken here.
+    pub(crate) first: bool,
+    /// The end bit.
+    pub(crate) end: bool,
+    /// The event's duration so far, in 20 ms frames.
+    pub(crate) frames: u16,
+}
+
+impl EventPacket {
+    /// The payload (RFC 4733 §2.3): event, E bit and volume (-10 dBm0), duration in timestamp
+    /// units of `frame_samples` per frame.
+    pub(crate) fn payload(&self, frame_samples: u32) -> [u8; 4] {
+        /// The volume field: the power level of the tone, as -dBm0 (RFC 4733 §2.3.4).
+        const VOLUME: u8 = 10;
+        let duration = (u32::from(self.frames) * frame_samples).min(u32::from(u16::MAX)) as u16;
+        let [hi, lo] = duration.to_be_bytes();
+        let end = if self.end { 0x80 } else { 0 };
+        [self.event, end | VOLUME, hi, lo]
+    }
+}
+
+/// The key being sent and how far it is.
+#[derive(Clone, Copy, Debug)]
+struct Sending {
+    event: u8,
+    /// The telephone-event payload type when it goes as RFC 4733 events, else in-band.
+    payload_type: Option<u8>,
+    /// Ticks done.
+    tick: u16,
+}
+
+/// A leg's keys to send, one per 100 ms with 60 ms between, each on one of the leg's ticks.
+#[derive(Debug)]
+pub(crate) struct DtmfSender {
+    queue: VecDeque<u8>,
+    sending: Option<Sending>,
+    tone: DualTone,
+}
+
+impl Default for DtmfSender {
+    fn default() -> Self {
+        DtmfSender {
+            queue: VecDeque::with_capacity(MAX_PENDING_KEYS),
+            sending: None,
+            tone: DualTone::default(),
+        }
+    }
+}
+
+impl DtmfSender {
+    /// Keys not sent to the end yet, the one being sent included.
+    pub(crate) fn pending(&self) -> usize {
+        self.queue.len() + usize::from(self.sending.is_some())
+    }
+
+    /// Queues `digits` after the keys waiting (see [`check_dtmf`]); nothing is queued on error.
+    pub(crate) fn push(&mut self, digits: &str) -> Result<(), DtmfSendError> {
+        check_dtmf(digits, self.pending())?;
+        self.queue.extend(digits.chars().filter_map(event_code));
+        Ok(())
+    }
+
+    /// Moves on one tick. A key starting now goes as RFC 4733 events when the leg has a
+    /// `telephone_event` payload type, in-band otherwise; it keeps its way to the end.
+    pub(crate) fn next(&mut self, telephone_event: Option<u8>) -> Option<DtmfStep> {
+        let sending = match &mut self.sending {
+            Some(sending) => {
+                sending.tick += 1;
+                sending
+            }
+            None => {
+                let event = self.queue.pop_front()?;
+                self.tone.restart();
+                self.sending.insert(Sending {
+                    event,
+                    payload_type: telephone_event,
+                    tick: 0,
+                })
+            }
+        };
+        let tick = sending.tick;
+        let step = match sending.payload_type {
+            // RFC 4733 §2.5.1.2: one packet per tick while the key sounds, its duration
+            // growing; then §2.5.1.4: the last one, with the end bit, twice more.
+            Some(payload_type) if tick < KEY_TICKS + END_PACKETS - 1 => {
+                Some(DtmfStep::Event(EventPacket {
+                    payload_type,
+                    event: sending.event,
+                    first: tick == 0,
+                    end: tick + 1 >= KEY_TICKS,
+                    frames: (tick + 1).min(KEY_TICKS),
+                }))
+            }
+            None if tick < KEY_TICKS => Some(DtmfStep::Tone),
+            _ => None,
+        };
+        if tick + 1 >= KEY_TICKS + GAP_TICKS {
+            self.sending = None;
+        }
+        step
+    }
+
+    /// Adds this tick's tones of the key being sent in-band to `out`, at `rate` Hz.
+    pub(crate) fn add_tone(&mut self, rate: u32, out: &mut [i16]) {
+        if let Some(sending) = &self.sending {
+            self.tone.add(sending.event, rate, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_checked() {
+        assert_eq!(check_dtmf("0123456789*#ABCD", 0), Ok(16));
+        assert_eq!(check_dtmf("", 0), Err(DtmfSendError::Empty));
+        assert_eq!(check_dtmf("12a", 0), Err(DtmfSendError::NotAKey('a')));
+        assert_eq!(check_dtmf("1 2", 0), Err(DtmfSendError::NotAKey(' ')));
+        assert_eq!(check_dtmf("é", 0), Err(DtmfSendError::NotAKey('é')));
+        assert_eq!(check_dtmf("12", 30), Ok(2));
+        assert_eq!(
+            check_dtmf("123", 30),
+            Err(DtmfSendError::TooMany {
+                pending: 30,
+                asked: 3
+            })
+        );
+    }
+
+    #[test]
+    fn a_key_is_five_ticks_then_three_of_silence() {
+        let mut sender = DtmfSender::default();
+        sender.push("1").unwrap();
+        let steps: Vec<_> = (0..9).map(|_| sender.next(None)).collect();
+        let tone = Some(DtmfStep::Tone);
+        assert_eq!(
+            steps,
+            [tone, tone, tone, tone, tone, None, None, None, None]
+        );
+        assert_eq!(sender.pending(), 0);
+    }
+}

@@ -1,0 +1,169 @@
+//! Keys sent to a leg's peer: RFC 4733 telephone-events on its stream, or ITU-T Q.23 tones
+//! in-band on top of what it hears.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use rtp_rs::RtpReader;
+use switchyard_media::{
+    Codec, DtmfReceiver, DtmfSendError, LegId, MAX_PENDING_KEYS, MediaTransmit, Q23_HIGH_HZ,
+    Q23_LOW_HZ, RoomId, Worker, q23_frequencies,
+};
+
+const A: LegId = LegId(1);
+const B: LegId = LegId(2);
+
+/// One packet A was sent: payload type, sequence number, timestamp, marker, payload.
+#[derive(Debug)]
+struct Sent {
+    pt: u8,
+    seq: u16,
+    ts: u32,
+    marker: bool,
+    payload: Vec<u8>,
+}
+
+fn read(transmit: &MediaTransmit) -> Sent {
+    let rtp = RtpReader::new(&transmit.payload).unwrap();
+    Sent {
+        pt: rtp.payload_type(),
+        seq: u16::from(rtp.sequence_number()),
+        ts: rtp.timestamp(),
+        marker: rtp.mark(),
+        payload: rtp.payload().to_vec(),
+    }
+}
+
+fn ticks(worker: &mut Worker, n: usize) -> Vec<Sent> {
+    (0..n)
+        .flat_map(|_| tick(worker))
+        .filter(|t| t.leg == A)
+        .map(|t| read(&t))
+        .collect()
+}
+
+#[test]
+fn keys_go_as_rfc_4733_events_on_the_legs_stream() {
+    let mut worker = worker_at(Instant::now(), 9, &[(A, Codec::Pcmu)]);
+    let before = ticks(&mut worker, 3);
+    worker.send_dtmf(A, "1#").unwrap();
+    let sent = ticks(&mut worker, 20);
+    let all: Vec<&Sent> = before.iter().chain(&sent).collect();
+
+    // One packet per tick; the sequence numbers go on through the events.
+    assert_eq!(all.len(), 23);
+    for pair in all.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq.wrapping_add(1));
+    }
+    let audio_ts = before.last().unwrap().ts;
+    let mut receiver = DtmfReceiver::new();
+    let keys: Vec<char> = sent
+        .iter()
+        .filter(|s| s.pt == 101)
+        .filter_map(|s| receiver.receive(1, s.ts, &s.payload).unwrap())
+        .collect();
+    assert_eq!(keys, ['1', '#']);
+
+    // Each key: 5 packets while it sounds, then the end packet twice more, then 60 ms of
+    // silence of which the last 20 ms is audio again.
+    for (key, code) in [(0, 1u8), (1, 11)] {
+        let event = &sent[key * 8..key * 8 + 8];
+        let start = audio_ts.wrapping_add(160 * (1 + 8 * key as u32));
+        for (i, packet) in event[..7].iter().enumerate() {
+            assert_eq!(packet.pt, 101, "key {key} packet {i}");
+            assert_eq!(packet.ts, start, "an event's packets share its start time");
+            assert_eq!(packet.marker, i == 0, "the marker on the first packet only");
+            let duration = u16::from_be_bytes([packet.payload[2], packet.payload[3]]);
+            assert_eq!(duration, 160 * (i as u16 + 1).min(5));
+            assert_eq!(packet.payload[0], code);
+            assert_eq!(
+                packet.payload[1] & 0x80 != 0,
+                i >= 4,
+                "the end bit on the last three"
+            );
+        }
+        assert_eq!(event[7].pt, 0, "audio between the keys");
+        assert_eq!(
+            event[7].ts,
+            start.wrapping_add(7 * 160),
+            "media time went on"
+        );
+    }
+    assert!(sent[16..].iter().all(|s| s.pt == 0 && !s.marker));
+}
+
+#[test]
+fn keys_go_in_band_on_top_of_what_the_leg_hears() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 4);
+    let mut without_events = params(Codec::Pcmu, 5001);
+    without_events.telephone_event = None;
+    worker.add_leg(start, A, without_events);
+    worker.add_leg(start, B, params(Codec::Pcmu, 5002));
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let mut peer = TonePeer::new(B, Codec::Pcmu, 440.0);
+    let mut run = |worker: &mut Worker, ticks: usize| {
+        let mut listener = Listener::new(A, Codec::Pcmu);
+        for _ in 0..ticks {
+            peer.send(worker, Duration::from_millis(5));
+            let sent = tick(worker);
+            assert!(sent_by(&sent, A).iter().all(|t| header_pt(t) == 0));
+            listener.take(&sent);
+        }
+        listener.heard
+    };
+    run(&mut worker, 30);
+    worker.send_dtmf(A, "1D").unwrap();
+    let heard = run(&mut worker, 16);
+    for (key, code) in [(0, 1u8), (1, 15)] {
+        let sounding = &heard[key * 8 * 160..(key * 8 + 5) * 160];
+        let (low, high) = q23_frequencies(code);
+        for freq in Q23_LOW_HZ.into_iter().chain(Q23_HIGH_HZ) {
+            let level = goertzel(sounding, f64::from(freq), 8000.0);
+            if freq == low || freq == high {
+                assert!(level > 4000.0, "key {key}: {freq} Hz at {level}");
+            } else {
+                assert!(level < 1000.0, "key {key}: {freq} Hz at {level}");
+            }
+        }
+        assert!(
+            goertzel(sounding, 440.0, 8000.0) > 3000.0,
+            "the room is still heard under the key"
+        );
+        let gap = &heard[(key * 8 + 5) * 160..(key * 8 + 8) * 160];
+        assert!(
+            goertzel(gap, f64::from(low), 8000.0) < 1000.0,
+            "silent between keys"
+        );
+    }
+}
+
+fn header_pt(transmit: &MediaTransmit) -> u8 {
+    RtpReader::new(&transmit.payload).unwrap().payload_type()
+}
+
+#[test]
+fn at_most_32_keys_wait_and_only_keys_are_taken() {
+    let mut worker = worker_at(Instant::now(), 2, &[(A, Codec::Pcmu)]);
+    let keys = "0123456789*#ABCD".repeat(2);
+    assert_eq!(keys.len(), MAX_PENDING_KEYS);
+    worker.send_dtmf(A, &keys).unwrap();
+    assert_eq!(
+        worker.send_dtmf(A, "1"),
+        Err(DtmfSendError::TooMany {
+            pending: 32,
+            asked: 1
+        })
+    );
+    assert_eq!(worker.send_dtmf(A, "9x"), Err(DtmfSendError::NotAKey('x')));
+    assert_eq!(worker.send_dtmf(A, "a"), Err(DtmfSendError::NotAKey('a')));
+    assert_eq!(worker.send_dtmf(A, ""), Err(DtmfSendError::Empty));
+    // Once the first key is sent to its end, one more fits.
+    ticks(&mut worker, 8);
+    assert_eq!(worker.send_dtmf(A, "1"), Ok(()));
+    assert!(worker.send_dtmf(A, "1").is_err());
+}
