@@ -3,7 +3,8 @@
 //! hears its prompt and nothing of its room, keys sent to a phone arrive as
 //! RFC 4733 events, and a message from one call's instance makes another
 //! call's instance of the same guest play a prompt, while an instance of
-//! another guest never gets it.
+//! another guest never gets it; an instance serving a control request sends
+//! from no call.
 
 mod support;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 use support::audio::power;
 use support::phone::{Phone, Received};
 use support::server::{Server, base_config, test_guest_wasm};
+use support::xmlrpc::rpc;
 use switchyard_media::DtmfReceiver;
 
 /// How long anything the tests wait for may take.
@@ -143,4 +145,10 @@ fn a_message_reaches_an_instance_of_the_same_guest_only() {
         dial_tone_power(&heard[1]) < 1e-4,
         "the stranger's instance got no message"
     );
+    // An instance serving a control request sends from no call.
+    let sent = rpc(&server, "s.message('c1', 'hi')");
+    assert!(sent.contains("Ok(())"), "{sent}");
+    server
+        .wait_for_log("message from \"\" to c1: hi", DEADLINE)
+        .unwrap();
 }

@@ -42,9 +42,9 @@ impl AppPre {
     /// A fresh instance in `store`.
     pub(crate) fn instantiate(&self, store: &mut Store<Context>) -> wasmtime::Result<App> {
         Ok(match self {
-            AppPre::V0_1(pre) => App::V0_1(pre.instantiate(store)?),
-            AppPre::V0_2(pre) => App::V0_2(pre.instantiate(store)?),
-            AppPre::V0_3(pre) => App::V0_3(pre.instantiate(store)?),
+            AppPre::V0_1(pre) => App::V0_1(Box::new(pre.instantiate(store)?)),
+            AppPre::V0_2(pre) => App::V0_2(Box::new(pre.instantiate(store)?)),
+            AppPre::V0_3(pre) => App::V0_3(Box::new(pre.instantiate(store)?)),
         })
     }
 }
@@ -53,11 +53,12 @@ impl AppPre {
 /// returned is not a tree) or a fault of the guest's choosing.
 pub(crate) type ControlAnswer = Result<Result<Value, TreeError>, Fault>;
 
-/// One instance's exports.
+/// One instance's exports (boxed: a version's export indices are a few
+/// hundred bytes, and an instance is moved on every piece of its call's work).
 pub(crate) enum App {
-    V0_1(v0_1::App),
-    V0_2(v0_2::App),
-    V0_3(v0_3::App),
+    V0_1(Box<v0_1::App>),
+    V0_2(Box<v0_2::App>),
+    V0_3(Box<v0_3::App>),
 }
 
 impl App {
