@@ -1,6 +1,7 @@
 //! A worker in steady state allocates nothing: not per packet received or sent, not per frame
-//! mixed, encoded or relayed. Every allocation on the test's thread is counted while it runs a
-//! room and two bridges fed with continuous RTP, after a warm-up.
+//! mixed, encoded or relayed, nor for keys sent or a deaf participant. Every allocation on the
+//! test's thread is counted while it runs a room and two bridges fed with continuous RTP, after
+//! a warm-up.
 //!
 //! Counting needs a global allocator, which only unsafe code can be.
 #![allow(unsafe_code)]
@@ -113,6 +114,11 @@ fn steady_state_allocates_nothing() {
     }
     worker.bridge(LegId(20), LegId(21));
     worker.bridge(LegId(30), LegId(31));
+    // Leg 3 sends keys as RFC 4733 events, leg 4 in-band; leg 5 is deaf.
+    let mut in_band = params(Codec::Pcmu, 5004);
+    in_band.telephone_event = None;
+    worker.update_leg(std::time::Instant::now(), LegId(4), in_band);
+    worker.set_deaf(LegId(5), true);
     let mut peers: Vec<TonePeer> = legs
         .iter()
         .map(|&(leg, codec, freq)| {
@@ -131,10 +137,19 @@ fn steady_state_allocates_nothing() {
                 .collect()
         })
         .collect();
+    // A first key in the warm-up: a leg's own encoder sizes its buffer at its first frame of
+    // its own (the in-band key's), as it does at a first prompt.
+    for leg in [LegId(3), LegId(4)] {
+        worker.send_dtmf(leg, "5").unwrap();
+    }
     for packets in &ticks[..WARM_UP_TICKS] {
         assert_eq!(run_tick(&mut worker, packets), legs.len());
     }
     COUNTING.with(|c| c.set(true));
+    // Ten keys of 160 ms each: they sound through most of the counted ticks.
+    for leg in [LegId(3), LegId(4)] {
+        worker.send_dtmf(leg, "1234567890").unwrap();
+    }
     let mut sent = 0;
     for packets in &ticks[WARM_UP_TICKS..] {
         sent += run_tick(&mut worker, packets);
