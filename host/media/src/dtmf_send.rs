@@ -168,8 +168,9 @@ impl DtmfSender {
         };
         let tick = sending.tick;
         let step = match sending.payload_type {
-            // RFC 4733 §2.5.1.2: one packet per tick while the key sounds, its duration
-            // growing; then §2.5.1.4: the last one, with the end bit, twice more.
+            // RFC 4733 §2.5.1.2: an update each tick while the key sounds (the packetizer
+            // sends those due at the leg's ptime), its duration growing; then §2.5.1.4: the
+            // last one, with the end bit, twice more.
             Some(payload_type) if tick < KEY_TICKS + END_PACKETS - 1 => {
                 Some(DtmfStep::Event(EventPacket {
                     payload_type,

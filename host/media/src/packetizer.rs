@@ -51,6 +51,8 @@ pub(crate) struct Packetizer {
     joined: Vec<u8>,
     // The timestamp of the telephone-event being sent: where its first packet found the stream.
     event_start: u32,
+    // Frames between two updates of an event: the ptime's whole frames, at least one.
+    event_every: u16,
 }
 
 impl Packetizer {
@@ -66,6 +68,7 @@ impl Packetizer {
             joiner: None,
             joined: Vec::new(),
             event_start: 0,
+            event_every: 1,
         };
         packetizer.cut_for(codec, ptime_ms);
         packetizer
@@ -74,6 +77,8 @@ impl Packetizer {
     fn cut_for(&mut self, codec: Codec, ptime_ms: u32) {
         self.codec = codec;
         self.packet_len = packet_len(codec, ptime_ms);
+        let frame_ms = PACKET_TIME.as_millis() as u32;
+        self.event_every = (served_ptime_ms(ptime_ms) / frame_ms).max(1) as u16;
         self.opus_frames = match codec {
             Codec::Opus => opus_frames(ptime_ms),
             _ => 1,
@@ -148,11 +153,13 @@ impl Packetizer {
         self.pending.clear();
     }
 
-    /// Sends one RFC 4733 telephone-event packet in place of one frame of audio (RFC 4733
-    /// §2.5.1.2 lets events replace the audio while they last) and hands it to `emit`, built in
-    /// a buffer taken from `pool`. Before an event's first packet the audio gathered so far goes
-    /// out as one shorter packet. Every packet of the event carries the timestamp of its start
-    /// (§2.3.1) and the stream's next sequence number; the frame's media time passes.
+    /// Sends the RFC 4733 telephone-event in place of one frame of audio (RFC 4733 §2.5.1.2
+    /// lets events replace the audio while they last): its packet goes to `emit`, built in a
+    /// buffer taken from `pool`, when it is the event's first or an end packet, or an update
+    /// due at the packet time (§2.5.1.2: updates at the audio's packetization interval; every
+    /// frame at a ptime under 40 ms). Before an event's first packet the audio gathered so far
+    /// goes out as one shorter packet. Every packet of the event carries the timestamp of its
+    /// start (§2.3.1) and the stream's next sequence number; the frame's media time passes.
     pub(crate) fn push_event(
         &mut self,
         event: &EventPacket,
@@ -164,13 +171,16 @@ impl Packetizer {
             self.event_start = self.sender.timestamp();
         }
         let frame = self.codec.samples_per_frame(PACKET_TIME) as u32;
-        emit(self.sender.packetize_event(
-            event.payload_type,
-            self.event_start,
-            event.first,
-            &event.payload(frame),
-            pool.take(),
-        ));
+        let due = event.first || event.end || (event.frames - 1).is_multiple_of(self.event_every);
+        if due {
+            emit(self.sender.packetize_event(
+                event.payload_type,
+                self.event_start,
+                event.first,
+                &event.payload(frame),
+                pool.take(),
+            ));
+        }
         self.sender.skip(frame);
     }
 

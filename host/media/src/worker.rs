@@ -435,10 +435,11 @@ impl Worker {
     /// Sends `digits` (DTMF keys: 0-9, *, #, A-D) to the leg's peer after the keys it is still
     /// sending, each key 100 ms ([`DTMF_KEY_TIME`](crate::DTMF_KEY_TIME)) with 60 ms
     /// ([`DTMF_GAP_TIME`](crate::DTMF_GAP_TIME)) after it. A key goes as RFC 4733
-    /// telephone-events when the leg has their payload type at the key's start: one packet per
-    /// tick on the leg's stream (its SSRC, its next sequence numbers) in place of its audio, all
-    /// with the timestamp of the key's start, the first marked, the duration growing, the last
-    /// (end bit set) sent three times (RFC 4733 §2.5). Otherwise it goes in-band as its two
+    /// telephone-events when the leg has their payload type at the key's start: a packet at
+    /// each of the leg's packet times (each tick up to a 30 ms ptime) on the leg's stream (its
+    /// SSRC, its next sequence numbers) in place of its audio, all with the timestamp of the
+    /// key's start, the first marked, the duration growing, the last (end bit set) sent three
+    /// times, one per tick (RFC 4733 §2.5). Otherwise it goes in-band as its two
     /// ITU-T Q.23 tones added to whatever the leg hears. Nothing is queued, with an error
     /// saying why, when `digits` is empty, holds anything but keys, or would make more than
     /// [`MAX_PENDING_KEYS`](crate::MAX_PENDING_KEYS) keys wait; an unknown leg is ignored.

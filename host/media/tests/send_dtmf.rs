@@ -95,6 +95,40 @@ fn keys_go_as_rfc_4733_events_on_the_legs_stream() {
 }
 
 #[test]
+fn events_are_updated_at_the_legs_packet_time() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 6);
+    let mut at_40_ms = params(Codec::Pcmu, 5001);
+    at_40_ms.ptime_ms = 40;
+    worker.add_leg(start, A, at_40_ms);
+    let before = ticks(&mut worker, 4);
+    worker.send_dtmf(A, "7").unwrap();
+    let sent = ticks(&mut worker, 10);
+    let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 101).collect();
+    let durations: Vec<u16> = events
+        .iter()
+        .map(|e| u16::from_be_bytes([e.payload[2], e.payload[3]]))
+        .collect();
+    assert_eq!(
+        durations,
+        [160, 480, 800, 800, 800],
+        "an update every 40 ms"
+    );
+    let ends: Vec<bool> = events.iter().map(|e| e.payload[1] & 0x80 != 0).collect();
+    assert_eq!(ends, [false, false, true, true, true]);
+    let start_ts = before.last().unwrap().ts.wrapping_add(320);
+    assert!(events.iter().all(|e| e.ts == start_ts));
+    let after = &sent[events.len()];
+    assert_eq!(after.pt, 0);
+    assert_eq!(after.payload.len(), 320, "40 ms audio packets again");
+    assert_eq!(after.ts, start_ts.wrapping_add(7 * 160));
+    let all: Vec<&Sent> = before.iter().chain(&sent).collect();
+    for pair in all.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq.wrapping_add(1));
+    }
+}
+
+#[test]
 fn keys_go_in_band_on_top_of_what_the_leg_hears() {
     let start = Instant::now();
     let mut worker = Worker::new(Default::default(), start, 4);
