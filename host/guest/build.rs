@@ -10,13 +10,13 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, exit};
 
-/// The guests built here, by package name: `webconference` is embedded in the
-/// host; `misbehave` (for tests of limits and fallbacks), `draft` (a guest of
-/// the draft WIT 0.1.0, for tests of older versions) and `wit03-probe` (a
-/// guest of WIT 0.3.0 written without the SDK) are only for tests, which find
-/// them through the `SWITCHYARD_GUEST_<NAME>` paths this script sets (`-` in
-/// a name becomes `_`, as in the component's file name).
-const BUNDLED: &[&str] = &["webconference", "misbehave", "draft", "wit03-probe"];
+/// The guests built here, by package name: `webconference` and `nway` are
+/// embedded in the host; `misbehave` (for tests of limits and fallbacks),
+/// `draft` (a guest of the draft WIT 0.1.0, for tests of older versions) and
+/// `wit03-probe` (a guest of WIT 0.3.0 written without the SDK) are only for
+/// tests, which find them through the `SWITCHYARD_GUEST_<NAME>` paths this
+/// script sets (`-` in a name becomes `_`, as in the component's file name).
+const BUNDLED: &[&str] = &["webconference", "nway", "misbehave", "draft", "wit03-probe"];
 const TARGET: &str = "wasm32-wasip2";
 
 /// Environment passed through to the nested cargo; everything else the outer

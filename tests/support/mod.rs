@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod nway;
 pub mod phone;
 pub mod raw_peer;
 pub mod server;

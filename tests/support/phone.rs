@@ -125,12 +125,7 @@ impl Phone {
         extra_headers: &[&str],
         codec: Codec,
     ) -> Phone {
-        let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sip.set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        rtp.set_read_timeout(Some(Duration::from_millis(5)))
-            .unwrap();
+        let Listening { sip, rtp } = Listening::new();
         let phone = Phone {
             server,
             user: user.to_owned(),
@@ -149,24 +144,7 @@ impl Phone {
             rtp,
         };
         let sip_port = phone.sip.local_addr().unwrap().port();
-        let rtp_port = phone.rtp.local_addr().unwrap().port();
-        let (pt, name, rate) = (
-            codec.payload_type(),
-            codec.encoding_name(),
-            codec.clock_rate(),
-        );
-        let rtpmap = match codec {
-            Codec::Opus => {
-                format!("a=rtpmap:{pt} {name}/{rate}/2\r\na=fmtp:{pt} useinbandfec=1\r\n")
-            }
-            _ => format!("a=rtpmap:{pt} {name}/{rate}\r\n"),
-        };
-        let sdp = format!(
-            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-             m=audio {rtp_port} RTP/AVP {pt} {TELEPHONE_EVENT}\r\n{rtpmap}\
-             a=rtpmap:{TELEPHONE_EVENT} telephone-event/{rate}\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n\
-             a=ptime:20\r\na=sendrecv\r\n"
-        );
+        let sdp = sdp_offer(phone.rtp.local_addr().unwrap().port(), codec);
         let mut extra = String::new();
         for line in extra_headers {
             extra.push_str(line);
@@ -492,6 +470,148 @@ impl Phone {
             ok.push_str("Content-Length: 0\r\n\r\n");
             self.sip.send_to(ok.as_bytes(), from).unwrap();
             return Some(arrived);
+        }
+        None
+    }
+}
+
+/// The phone's SDP: `codec` and telephone-event at its clock rate, on `rtp_port`.
+fn sdp_offer(rtp_port: u16, codec: Codec) -> String {
+    let (pt, name, rate) = (
+        codec.payload_type(),
+        codec.encoding_name(),
+        codec.clock_rate(),
+    );
+    let rtpmap = match codec {
+        Codec::Opus => format!("a=rtpmap:{pt} {name}/{rate}/2\r\na=fmtp:{pt} useinbandfec=1\r\n"),
+        _ => format!("a=rtpmap:{pt} {name}/{rate}\r\n"),
+    };
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {rtp_port} RTP/AVP {pt} {TELEPHONE_EVENT}\r\n{rtpmap}\
+         a=rtpmap:{TELEPHONE_EVENT} telephone-event/{rate}\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n\
+         a=ptime:20\r\na=sendrecv\r\n"
+    )
+}
+
+/// A phone waiting for one call on its own SIP port: a callee.
+pub struct Listening {
+    sip: UdpSocket,
+    rtp: UdpSocket,
+}
+
+impl Default for Listening {
+    fn default() -> Self {
+        Listening::new()
+    }
+}
+
+impl Listening {
+    /// Binds the phone's SIP and RTP sockets on free loopback ports.
+    pub fn new() -> Listening {
+        let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sip.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        rtp.set_read_timeout(Some(Duration::from_millis(5)))
+            .unwrap();
+        Listening { sip, rtp }
+    }
+
+    /// The SIP URI it is called at, with `user`.
+    pub fn uri(&self, user: &str) -> String {
+        format!("sip:{user}@{}", self.sip.local_addr().unwrap())
+    }
+
+    /// Waits up to `timeout` for an INVITE, rings (180) and answers it
+    /// (200 with PCMU), and returns the phone with the call up once the
+    /// ACK came. A retransmitted INVITE gets the 200 again. Panics if no
+    /// INVITE or no ACK comes in time.
+    pub fn answer(self, timeout: Duration) -> Phone {
+        let (invite, server) = self
+            .receive(timeout, |m| m.starts_with("INVITE "))
+            .unwrap_or_else(|| panic!("no INVITE within {timeout:?}"));
+        let tag = random_token("callee");
+        let answer = |code: &str, body: &str| {
+            let mut response = format!("SIP/2.0 {code}\r\n");
+            for name in ["Via", "From", "Call-ID", "CSeq"] {
+                let value =
+                    header(&invite, name).unwrap_or_else(|| panic!("no {name} in:\n{invite}"));
+                response.push_str(&format!("{name}: {value}\r\n"));
+            }
+            let to = header(&invite, "To").expect("a To header");
+            let contact = self.uri("callee");
+            response.push_str(&format!("To: {to};tag={tag}\r\nContact: <{contact}>\r\n"));
+            if body.is_empty() {
+                response.push_str("Content-Length: 0\r\n\r\n");
+            } else {
+                response.push_str(&format!(
+                    "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                ));
+            }
+            response
+        };
+        let sdp = sdp_offer(self.rtp.local_addr().unwrap().port(), Codec::Pcmu);
+        self.sip
+            .send_to(answer("180 Ringing", "").as_bytes(), server)
+            .unwrap();
+        let ok = answer("200 OK", &sdp);
+        self.sip.send_to(ok.as_bytes(), server).unwrap();
+        let acked = (0..10).any(|_| {
+            let got = self.receive(Duration::from_millis(500), |m| {
+                m.starts_with("ACK ") || m.starts_with("INVITE ")
+            });
+            match got {
+                Some((message, _)) if message.starts_with("ACK ") => true,
+                _ => {
+                    self.sip.send_to(ok.as_bytes(), server).unwrap();
+                    false
+                }
+            }
+        });
+        assert!(acked, "no ACK to the 200 OK");
+        let caller_tag = header(&invite, "From")
+            .and_then(|from| from.split("tag=").nth(1))
+            .and_then(|t| t.split(';').next())
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        Phone {
+            server,
+            user: "caller".to_owned(),
+            call_id: header(&invite, "Call-ID").expect("a Call-ID").to_owned(),
+            from_tag: tag,
+            to_tag: caller_tag,
+            remote_rtp: sdp_audio_address(&invite),
+            cseq: 1,
+            invite_branch: String::new(),
+            invited_at: Instant::now(),
+            answered_at: Some(Instant::now()),
+            final_answer: invite,
+            next_frame: AtomicU32::new(0),
+            codec: Codec::Pcmu,
+            sip: self.sip,
+            rtp: self.rtp,
+        }
+    }
+
+    /// The first message `wanted` takes within `timeout`, and where it came from.
+    fn receive(
+        &self,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Option<(String, SocketAddr)> {
+        let started = Instant::now();
+        let mut buffer = [0u8; 8192];
+        while started.elapsed() < timeout {
+            let Ok((len, from)) = self.sip.recv_from(&mut buffer) else {
+                continue;
+            };
+            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
+            if wanted(&message) {
+                return Some((message, from));
+            }
         }
         None
     }

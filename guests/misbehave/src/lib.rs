@@ -161,6 +161,9 @@ mod component {
                 | Event::Failed(_) => {}
             }
         }
+
+        // Its calls send each other no messages.
+        fn on_message(_call: String, _from: String, _message: String) {}
     }
 
     impl switchyard_sdk::control::Guest for Misbehave {

@@ -3,7 +3,7 @@
 use crate::rooms::JoinOptions;
 use crate::signaling::DialRequest;
 use crate::types::Error;
-use crate::{media, rooms, signaling, timers};
+use crate::{media, messages, rooms, signaling, timers};
 use std::fmt;
 use std::time::Duration;
 
@@ -112,6 +112,38 @@ impl Call {
     /// Mutes or unmutes the call in its room.
     pub fn set_muted(&self, muted: bool) -> Result<(), Error> {
         rooms::set_muted(&self.id, muted)
+    }
+
+    /// Makes the call listen-only in its room (it hears, it is never mixed), or not.
+    pub fn set_listen_only(&self, listen_only: bool) -> Result<(), Error> {
+        rooms::set_listen_only(&self.id, listen_only)
+    }
+
+    /// Makes the call talk-only in its room (it hears nothing of the room,
+    /// only its own prompts; it is mixed as before), or not. Leaving the
+    /// room ends it.
+    pub fn set_deaf(&self, deaf: bool) -> Result<(), Error> {
+        rooms::set_deaf(&self.id, deaf)
+    }
+
+    /// Hangs the call up as a participant removed from its room (its
+    /// reason becomes "kicked").
+    pub fn kick(&self) -> Result<(), Error> {
+        rooms::kick(&self.id)
+    }
+
+    /// Sends keys (0-9, *, #, A-D; at most 32 waiting) to the call's peer,
+    /// as RFC 4733 events or in-band tones, whichever its session takes.
+    pub fn send_dtmf(&self, digits: &str) -> Result<(), Error> {
+        media::send_dtmf(&self.id, digits)
+    }
+
+    /// Sends `message` (at most 4 KiB) to the flow of this call in its own
+    /// instance of this guest, as [`CallFlow::on_message`](crate::CallFlow::on_message)
+    /// after the events queued for it. The host drops it if the call is
+    /// served by another guest or ends first.
+    pub fn send_message(&self, message: &str) -> Result<(), Error> {
+        messages::send(&self.id, message)
     }
 
     /// Connects this answered call to another, two-party.

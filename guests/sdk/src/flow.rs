@@ -43,6 +43,12 @@ pub trait CallFlow: Sized {
     /// Something happened to the call. [`Event::Hangup`] is the last event:
     /// the flow's value is dropped after it.
     fn on_event(&mut self, call: &Call, event: Event);
+
+    /// The flow of call `from` sent `message` to this call with
+    /// [`Call::send_message`]. The default ignores it.
+    fn on_message(&mut self, call: &Call, from: Call, message: String) {
+        let _ = (call, from, message);
+    }
 }
 
 /// Something that happened to a call after it began: the WIT `event`, with
@@ -142,16 +148,32 @@ impl<F: CallFlow> Flows<F> {
                 }
             }
             Incoming::Event(event) => {
-                let Some(mut flow) = table.borrow_mut().calls.remove(call.id()) else {
-                    return;
-                };
                 let over = matches!(event, Event::Hangup);
-                flow.on_event(&call, event);
-                if !over {
-                    table.borrow_mut().calls.insert(call.id().to_owned(), flow);
+                Self::advance(table, &call, |flow| flow.on_event(&call, event));
+                if over {
+                    table.borrow_mut().calls.remove(call.id());
                 }
             }
         }
+    }
+
+    /// `handler.on-message`: gives the message to the call's flow; a
+    /// message for a call without a value is dropped.
+    pub fn on_message(table: &RefCell<Self>, id: String, from: String, message: String) {
+        let call = Call::new(id);
+        Self::advance(table, &call, |flow| {
+            flow.on_message(&call, Call::new(from), message);
+        });
+    }
+
+    /// Runs `step` on the call's flow, if it has one. The value is out of
+    /// the table while the step runs, so the table is not borrowed then.
+    fn advance(table: &RefCell<Self>, call: &Call, step: impl FnOnce(&mut F)) {
+        let Some(mut flow) = table.borrow_mut().calls.remove(call.id()) else {
+            return;
+        };
+        step(&mut flow);
+        table.borrow_mut().calls.insert(call.id().to_owned(), flow);
     }
 }
 
@@ -231,6 +253,14 @@ macro_rules! call_flow {
                 fn on_event(call: ::std::string::String, event: $crate::types::Event) {
                     FLOWS.with(|flows| $crate::Flows::on_event(flows, call, event));
                 }
+
+                fn on_message(
+                    call: ::std::string::String,
+                    from: ::std::string::String,
+                    message: ::std::string::String,
+                ) {
+                    FLOWS.with(|flows| $crate::Flows::on_message(flows, call, from, message));
+                }
             }
 
             impl $crate::control::Guest for Exports {
@@ -285,6 +315,10 @@ mod tests {
         fn on_event(&mut self, call: &Call, event: Event) {
             self.seen.push(format!("{call}:{event:?}"));
         }
+
+        fn on_message(&mut self, call: &Call, from: Call, message: String) {
+            self.seen.push(format!("{call}:{from} says {message}"));
+        }
     }
 
     impl<F> Flows<F> {
@@ -320,13 +354,18 @@ mod tests {
         Flows::on_event(&table, "a".into(), types::Event::Dtmf('5'));
         Flows::on_event(&table, "b".into(), types::Event::Timer(9));
         Flows::on_event(&table, "a".into(), types::Event::PromptDone);
+        Flows::on_message(&table, "b".into(), "a".into(), "hello".into());
+        Flows::on_message(&table, "nobody".into(), "a".into(), "lost".into());
         {
             let flows = table.borrow();
             assert_eq!(flows.len(), 2);
             let a = flows.get("a").unwrap();
             assert_eq!(a.from, "alice");
             assert_eq!(a.seen, ["a:Dtmf('5')", "a:PromptDone"]);
-            assert_eq!(flows.get("b").unwrap().seen, ["b:Timer(TimerId(9))"]);
+            assert_eq!(
+                flows.get("b").unwrap().seen,
+                ["b:Timer(TimerId(9))", "b:a says hello"]
+            );
         }
         Flows::on_event(&table, "a".into(), types::Event::Hangup);
         assert_eq!(table.borrow().len(), 1);

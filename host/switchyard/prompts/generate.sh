@@ -36,6 +36,12 @@ speak participants "participants in this conference."
 speak wait_for_leader "Please wait for the conference leader to join."
 speak kicked "You have been removed from this conference."
 speak goodbye "Goodbye."
+speak enter_conference_number "Please enter the conference number, followed by the pound key."
+speak enter_conference_pin "Please enter the conference pin, followed by the pound key."
+speak enter_new_pin "Please enter a pin for this conference, followed by the pound key, or just the pound key for none."
+speak wrong_conference_pin "That pin is not correct."
+speak conference_unlocked "This conference is unlocked."
+speak call_failed "The call could not be completed."
 
 # Tones (ITU-T E.180 / North American precise tones).
 tone() { # file seconds frequency
@@ -48,3 +54,11 @@ sox "$tmp/high.wav" "$tmp/low.wav" "$out/drop_sound.wav"
 sox -n -r 8000 -c 1 -b 16 "$out/beep.wav" synth 0.2 sine 1000 vol 0.4
 sox -n -r 8000 -c 1 -b 16 "$out/dial_tone.wav" synth 2 sine 350 sine 440 remix 1-2 vol 0.3
 sox -n -r 8000 -c 1 -b 16 "$out/ringback.wav" synth 2 sine 440 sine 480 remix 1-2 vol 0.3 pad 0 4
+
+# Music on hold: a C major arpeggio (C5 E5 G5 E5), a quarter second a note.
+notes=()
+for f in 523.25 659.25 783.99 659.25; do
+  sox -n -r 8000 -c 1 -b 16 "$tmp/note$f.wav" synth 0.25 sine "$f" vol 0.3 fade 0.02 0.25 0.05
+  notes+=("$tmp/note$f.wav")
+done
+sox "${notes[@]}" "$out/music_on_hold.wav"

@@ -46,6 +46,7 @@ impl GuestLoader {
             Some(path) => (read(name, path)?, path.display().to_string()),
             None => match name {
                 "webconference" => (bundled::WEBCONFERENCE.to_vec(), EMBEDDED.to_owned()),
+                "nway" => (bundled::NWAY.to_vec(), EMBEDDED.to_owned()),
                 _ => {
                     return Err(anyhow!(
                         "guest {name}: no `wasm` file is configured and none is embedded under that name"

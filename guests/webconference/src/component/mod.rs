@@ -34,6 +34,10 @@ impl switchyard_sdk::handler::Guest for Webconference {
             event => dial_in::on_event(&call, event),
         }
     }
+
+    // Its calls send each other no messages: their shared state is the
+    // host's rooms and the key-value store.
+    fn on_message(_call: String, _from: String, _message: String) {}
 }
 
 impl switchyard_sdk::control::Guest for Webconference {

@@ -1,0 +1,200 @@
+//! The control API (XML-RPC, as `nway.<function>`): what MeetMeAdmin and
+//! MeetMeCount do, for people and scripts.
+//!
+//! | function | answers |
+//! |---|---|
+//! | `listRooms()` | `[{room, members, locked}]` of every room with someone in it |
+//! | `listMembers(room)` | `[{call, number, muted, talking, listenOnly, options, admin, marked}]` |
+//! | `count(room)` | the number of participants |
+//! | `kick(room, call)` / `kickAll(room)` | `1` / how many were kicked |
+//! | `mute(room, call)`, `unmute(room, call)` | `1` |
+//! | `muteAll(room)`, `unmuteAll(room)` | how many changed (admins are left alone) |
+//! | `lock(room)`, `unlock(room)` | `1` |
+//! | `startRecording(room[, name])` | the file name; `stopRecording(room)`: `1` |
+//! | `merge(from, into)` | how many moved from room `from` to room `into` |
+//!
+//! Faults: 300 for wrong arguments (a recording name that is a path), 404 for a room nobody is in or a call
+//! not in the room, 409 when the host refuses (a recording already
+//! running, none to stop), 504 for an unknown function.
+
+use crate::message::Message;
+use crate::participant::recording_name;
+use crate::room;
+use switchyard_sdk::control::Fault;
+use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
+use switchyard_sdk::types::{Error, ParticipantInfo};
+use switchyard_sdk::{Call, ControlApi, JoinOptions, UNKNOWN_FUNCTION, Value, fault, rooms};
+
+/// The fault code of a room nobody is in, or a call not in the room.
+const NOT_FOUND: i32 = 404;
+/// The fault code of a request the host refused in the room's state.
+const CONFLICT: i32 = 409;
+
+/// The guest's control API.
+pub struct Admin;
+
+impl ControlApi for Admin {
+    fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
+        let args = |min, max| Params::new(function, params, min, max);
+        match function {
+            "listRooms" => {
+                args(0, 0)?;
+                Ok(list_rooms())
+            }
+            "listMembers" => members(&args(1, 1)?.string(0)?)
+                .map(|all| Value::Array(all.iter().map(member).collect())),
+            "count" => members(&args(1, 1)?.string(0)?).map(|all| count(all.len())),
+            "kick" => on_member(&args(2, 2)?, |call| call.kick()),
+            "mute" => on_member(&args(2, 2)?, |call| call.set_muted(true)),
+            "unmute" => on_member(&args(2, 2)?, |call| call.set_muted(false)),
+            "kickAll" => on_all(&args(1, 1)?.string(0)?, |_| true, |call| call.kick()),
+            "muteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |c| c.set_muted(true)),
+            "unmuteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |c| c.set_muted(false)),
+            "lock" | "unlock" => {
+                let room = args(1, 1)?.string(0)?;
+                members(&room)?;
+                room::set_locked(&room, function == "lock");
+                Ok(Value::Int(1))
+            }
+            "startRecording" => {
+                let given = args(1, 2)?;
+                let room = given.string(0)?;
+                let name = match params.len() {
+                    2 => given.string(1)?,
+                    _ => recording_name(&room),
+                };
+                members(&room)?;
+                rooms::start_recording(&room, &name).map_err(host_fault)?;
+                Ok(Value::String(name))
+            }
+            "stopRecording" => {
+                let room = args(1, 1)?.string(0)?;
+                rooms::stop_recording(&room).map_err(host_fault)?;
+                Ok(Value::Int(1))
+            }
+            "merge" => {
+                let params = args(2, 2)?;
+                merge(&params.string(0)?, &params.string(1)?)
+            }
+            _ => Err(fault(
+                UNKNOWN_FUNCTION,
+                format!("unknown method name '{function}'"),
+            )),
+        }
+    }
+}
+
+fn list_rooms() -> Value {
+    Value::Array(
+        rooms::list()
+            .into_iter()
+            .filter_map(|name| {
+                let present = room::present(&name);
+                (!present.is_empty()).then(|| {
+                    Value::Struct(vec![
+                        ("members".into(), count(present.len())),
+                        ("locked".into(), Value::Bool(room::is_locked(&name))),
+                        ("room".into(), Value::String(name)),
+                    ])
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The participants of `room`; fault 404 when nobody is in it.
+fn members(room: &str) -> Result<Vec<ParticipantInfo>, Fault> {
+    let present = room::present(room);
+    if present.is_empty() {
+        return Err(fault(NOT_FOUND, format!("nobody is in room {room}")));
+    }
+    Ok(present)
+}
+
+fn member(p: &ParticipantInfo) -> Value {
+    let options = room::options_of(p);
+    Value::Struct(vec![
+        ("call".into(), Value::String(p.call.clone())),
+        ("number".into(), Value::String(p.number.clone())),
+        ("muted".into(), Value::Bool(p.muted)),
+        ("talking".into(), Value::Bool(p.talking)),
+        ("listenOnly".into(), Value::Bool(p.listen_only)),
+        ("options".into(), Value::String(options.to_string())),
+        ("admin".into(), Value::Bool(options.admin)),
+        ("marked".into(), Value::Bool(options.marked)),
+    ])
+}
+
+fn count(n: usize) -> Value {
+    Value::Int(i32::try_from(n).unwrap_or(i32::MAX))
+}
+
+fn not_admin(p: &ParticipantInfo) -> bool {
+    !room::options_of(p).admin
+}
+
+/// Runs `action` on the call `params[1]` of room `params[0]`.
+fn on_member(
+    params: &Params<'_>,
+    action: impl FnOnce(&Call) -> Result<(), Error>,
+) -> Result<Value, Fault> {
+    let (room, call) = (params.string(0)?, params.string(1)?);
+    if !members(&room)?.iter().any(|p| p.call == call) {
+        return Err(fault(NOT_FOUND, format!("{call} is not in room {room}")));
+    }
+    action(&Call::new(call)).map_err(host_fault)?;
+    Ok(Value::Int(1))
+}
+
+/// Runs `action` on every participant of `room` that is `chosen`; how many it succeeded on.
+fn on_all(
+    room: &str,
+    chosen: impl Fn(&ParticipantInfo) -> bool,
+    action: impl Fn(&Call) -> Result<(), Error>,
+) -> Result<Value, Fault> {
+    let done = members(room)?
+        .iter()
+        .filter(|p| chosen(p))
+        .filter(|p| action(&Call::new(p.call.clone())).is_ok())
+        .count();
+    Ok(count(done))
+}
+
+/// Moves everyone in room `from` into room `into`, listed as they were;
+/// each participant's flow is told its new room.
+fn merge(from: &str, into: &str) -> Result<Value, Fault> {
+    if from == into {
+        return Err(fault(
+            CONFLICT,
+            format!("room {from} cannot merge into itself"),
+        ));
+    }
+    let moved = members(from)?
+        .into_iter()
+        .filter(|p| {
+            let listed = JoinOptions {
+                number: p.number.clone(),
+                reason: "merged".to_owned(),
+                participant_id: p.participant_id.clone(),
+            };
+            let call = Call::new(p.call.clone());
+            let joined = call.join(into, &listed).is_ok();
+            if joined {
+                // A flow that cannot be told keeps the old room's name; the call is moved all the same.
+                let _ = call.send_message(&Message::Moved(into.to_owned()).encode());
+            }
+            joined
+        })
+        .count();
+    Ok(count(moved))
+}
+
+/// A host error as a fault.
+fn host_fault(error: Error) -> Fault {
+    match error {
+        Error::NoSuchCall | Error::NoSuchRoom => fault(NOT_FOUND, format!("{error:?}")),
+        Error::WrongState(why) => fault(CONFLICT, why),
+        Error::InvalidArgument(why) => fault(WRONG_ARGUMENTS, why),
+        Error::Failed(why) => fault(500, why),
+    }
+}

@@ -1,0 +1,251 @@
+//! A caller entering a conference: the room (dialled, typed, or the first
+//! empty one), its pin, a new room's pin, and the room's admission (locked,
+//! full) before it joins.
+
+use crate::digits::{Digits, Typing};
+use crate::options::Options;
+use crate::participant::Participant;
+use crate::room;
+use crate::settings::{RoomProfile, Settings};
+use std::time::Duration;
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::{Call, Event};
+
+/// The longest wait for each key of a room number or pin.
+const KEY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A caller on its way into a room.
+#[derive(Debug)]
+pub struct Entry {
+    number: String,
+    stage: Stage,
+}
+
+#[derive(Debug)]
+enum Stage {
+    /// Typing the room number.
+    Room(Digits),
+    /// Typing the room's pin; `tries` wrong ones so far.
+    Pin {
+        room: String,
+        profile: RoomProfile,
+        pin: String,
+        digits: Digits,
+        tries: u32,
+    },
+    /// The first caller of a room typing a pin for it (`#` for none).
+    NewPin {
+        room: String,
+        profile: RoomProfile,
+        digits: Digits,
+    },
+    /// Hearing why it is refused; hung up when the prompt ends.
+    Refused,
+}
+
+/// Where an entry went.
+enum Next {
+    Stay(Stage),
+    Enter(Participant),
+}
+
+/// How a conference call begins.
+pub enum Start {
+    /// It was rejected (an unknown room, no empty room).
+    Rejected,
+    /// It is asked for a room number or pin, or hears why it is refused.
+    Entering(Entry),
+    /// It went straight into its room.
+    Entered(Participant),
+}
+
+impl Entry {
+    /// A caller (`number`) dialled the conference access with `room` ("": none).
+    pub fn start(call: &Call, settings: &Settings, room: &str, number: String) -> Start {
+        let picking = settings.conference_options;
+        let room = match room {
+            "" if picking.pick_empty || picking.pick_empty_without_pin => {
+                let (first, last) = settings.free_rooms;
+                let without_pin = picking.pick_empty_without_pin;
+                let free = room::first_free(first, last, |room| {
+                    !without_pin
+                        || settings.profile(room).is_some_and(|p| p.pin.is_none())
+                            && room::own_pin(room).is_none()
+                });
+                let Some(free) = free else {
+                    let _ = call.reject(486, "No Empty Conference");
+                    return Start::Rejected;
+                };
+                Some(free)
+            }
+            "" => None,
+            room => Some(room.to_owned()),
+        };
+        if let Some(room) = &room
+            && settings.profile(room).is_none()
+        {
+            let _ = call.reject(404, "No Such Conference");
+            return Start::Rejected;
+        }
+        let _ = call.answer();
+        let mut entry = Entry {
+            number,
+            stage: Stage::Refused,
+        };
+        let Some(room) = room else {
+            let _ = call.play(&["enter_conference_number"]);
+            entry.stage = Stage::Room(Digits::start(call, KEY_TIMEOUT));
+            return Start::Entering(entry);
+        };
+        match entry.admit(call, settings, room) {
+            Next::Stay(stage) => {
+                entry.stage = stage;
+                Start::Entering(entry)
+            }
+            Next::Enter(participant) => Start::Entered(participant),
+        }
+    }
+
+    /// Something happened to the caller: a participant once it is in.
+    pub fn on_event(
+        &mut self,
+        call: &Call,
+        settings: &Settings,
+        event: Event,
+    ) -> Option<Participant> {
+        let typing = match (&mut self.stage, event) {
+            (Stage::Refused, Event::PromptDone) => {
+                let _ = call.hangup();
+                return None;
+            }
+            (
+                Stage::Room(d) | Stage::Pin { digits: d, .. } | Stage::NewPin { digits: d, .. },
+                Event::Dtmf(key),
+            ) => {
+                if d.is_empty() {
+                    let _ = call.stop_playing();
+                }
+                d.press(call, key)
+            }
+            (
+                Stage::Room(d) | Stage::Pin { digits: d, .. } | Stage::NewPin { digits: d, .. },
+                Event::Timer(id),
+            ) => d.timed_out(call, id)?,
+            _ => return None,
+        };
+        if typing == Typing::More {
+            return None;
+        }
+        let stage = std::mem::replace(&mut self.stage, Stage::Refused);
+        match self.typed(call, settings, stage, typing) {
+            Next::Stay(stage) => {
+                self.stage = stage;
+                None
+            }
+            Next::Enter(participant) => Some(participant),
+        }
+    }
+
+    /// A number or pin was typed (or abandoned) in `stage`.
+    fn typed(&mut self, call: &Call, settings: &Settings, stage: Stage, typing: Typing) -> Next {
+        let typed = match typing {
+            Typing::Done(typed) => typed,
+            _ => String::new(),
+        };
+        match stage {
+            Stage::Room(_) if settings.profile(&typed).is_some() && !typed.is_empty() => {
+                self.admit(call, settings, typed)
+            }
+            Stage::Room(_) => refuse(call, &["wrong_pin_bye"]),
+            Stage::Pin {
+                room,
+                profile,
+                pin,
+                tries,
+                ..
+            } => {
+                if typed == pin {
+                    return self.check_admission(call, room, &profile);
+                }
+                if tries + 1 >= settings.pin_attempts {
+                    return refuse(call, &["wrong_conference_pin", "goodbye"]);
+                }
+                let _ = call.play(&["wrong_conference_pin", "enter_conference_pin"]);
+                Next::Stay(Stage::Pin {
+                    room,
+                    profile,
+                    pin,
+                    digits: Digits::start(call, KEY_TIMEOUT),
+                    tries: tries + 1,
+                })
+            }
+            Stage::NewPin { room, profile, .. } => {
+                room::set_own_pin(&room, &typed);
+                self.check_admission(call, room, &profile)
+            }
+            Stage::Refused => Next::Stay(Stage::Refused),
+        }
+    }
+
+    /// The room is known: its pin is asked, or a new pin, or it is entered.
+    fn admit(&mut self, call: &Call, settings: &Settings, room: String) -> Next {
+        let Some(profile) = settings.profile(&room) else {
+            return refuse(call, &["wrong_pin_bye"]);
+        };
+        let options = profile.options_of(&self.number);
+        if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room)) {
+            let _ = call.play(&["enter_conference_pin"]);
+            return Next::Stay(Stage::Pin {
+                room,
+                profile,
+                pin,
+                digits: Digits::start(call, KEY_TIMEOUT),
+                tries: 0,
+            });
+        }
+        if options.ask_new_pin && room::present(&room).is_empty() {
+            let _ = call.play(&["enter_new_pin"]);
+            return Next::Stay(Stage::NewPin {
+                room,
+                profile,
+                digits: Digits::start(call, KEY_TIMEOUT),
+            });
+        }
+        self.check_admission(call, room, &profile)
+    }
+
+    /// Lets the caller in unless the room is locked (admins pass) or full.
+    fn check_admission(&mut self, call: &Call, room: String, profile: &RoomProfile) -> Next {
+        let options: Options = profile.options_of(&self.number);
+        let why = if room::is_locked(&room) && !options.admin {
+            Some(("locked", "conference_locked"))
+        } else if profile.max_members > 0
+            && room::present(&room).len() >= profile.max_members as usize
+        {
+            Some(("full", "conference_full"))
+        } else {
+            None
+        };
+        if let Some((why, prompt)) = why {
+            log(
+                Level::Info,
+                &format!("room {room}: {} refused: {why}", self.number),
+            );
+            return refuse(call, &[prompt]);
+        }
+        Next::Enter(Participant::enter(
+            call,
+            room,
+            std::mem::take(&mut self.number),
+            options,
+        ))
+    }
+}
+
+/// Plays why the caller is refused; it is hung up when the prompts end.
+fn refuse(call: &Call, prompts: &[&str]) -> Next {
+    if call.play(prompts).is_err() {
+        let _ = call.hangup();
+    }
+    Next::Stay(Stage::Refused)
+}

@@ -1,0 +1,52 @@
+//! Someone a participant invited: its call rings, then talks privately
+//! with the participant, then joins the room when the participant leaves
+//! their talk (by the join code, or by hanging up).
+
+use crate::message::Message;
+use crate::participant::Participant;
+use crate::settings::Settings;
+use switchyard_sdk::{Call, Event};
+
+/// An invited call, before it is in the room.
+#[derive(Debug)]
+pub struct Invitee {
+    /// The inviting participant.
+    holder: Call,
+    /// The room it is invited to.
+    room: String,
+    /// The number it was called at, as it is listed in the room.
+    number: String,
+}
+
+impl Invitee {
+    /// The invited call of `holder`, to `room`.
+    pub fn new(holder: String, room: String, number: String) -> Invitee {
+        Invitee {
+            holder: Call::new(holder),
+            room,
+            number,
+        }
+    }
+
+    /// Something happened to the invited call: a participant when it joins.
+    pub fn on_event(&self, call: &Call, settings: &Settings, event: Event) -> Option<Participant> {
+        let tell = |message: Message| {
+            let _ = self.holder.send_message(&message.encode());
+        };
+        match event {
+            Event::Answered => tell(Message::Answered),
+            Event::Failed(failure) => tell(Message::Failed(failure.code)),
+            // The holder joined the room, or hung up: the invitee joins it.
+            Event::Unbridged => {
+                return Some(Participant::enter(
+                    call,
+                    self.room.clone(),
+                    self.number.clone(),
+                    settings.escalated_options,
+                ));
+            }
+            _ => {}
+        }
+        None
+    }
+}

@@ -1,0 +1,140 @@
+//! Feature codes typed on the keypad: which code the keys so far spell, if
+//! any. Keys count as one code only when each comes within the inter-digit
+//! time-out of the one before; the flow clears the buffer when it runs out.
+
+/// The codes one state of a flow listens for, each with what it means.
+#[derive(Debug, Clone)]
+pub struct Codes<A> {
+    codes: Vec<(String, A)>,
+}
+
+/// What the keys typed so far amount to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<A> {
+    /// They spell this code; the buffer is empty again.
+    Code(A),
+    /// They begin one or more codes: wait for the next key (within the time-out).
+    Partial,
+    /// They begin no code; the buffer is empty again.
+    NoCode,
+}
+
+impl<A: Copy> Codes<A> {
+    /// Codes and their meanings; empty codes are left out (a code turned off).
+    pub fn new(codes: impl IntoIterator<Item = (String, A)>) -> Self {
+        Codes {
+            codes: codes
+                .into_iter()
+                .filter(|(code, _)| !code.is_empty())
+                .collect(),
+        }
+    }
+
+    fn exact(&self, typed: &str) -> Option<A> {
+        self.codes
+            .iter()
+            .find(|(code, _)| code == typed)
+            .map(|(_, action)| *action)
+    }
+
+    fn begins_one(&self, typed: &str) -> bool {
+        self.codes.iter().any(|(code, _)| code.starts_with(typed))
+    }
+}
+
+/// The keys typed towards a code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyBuffer {
+    typed: String,
+}
+
+impl KeyBuffer {
+    /// Adds `key` and says what the keys now spell. A key that makes the
+    /// buffer begin no code starts a new one on its own (so `**0` still finds
+    /// `*0` when `**` is no code).
+    pub fn press<A: Copy>(&mut self, key: char, codes: &Codes<A>) -> Step<A> {
+        self.typed.push(key);
+        if let Some(step) = self.step(codes) {
+            return step;
+        }
+        self.typed.clear();
+        self.typed.push(key);
+        self.step(codes).unwrap_or_else(|| {
+            self.typed.clear();
+            Step::NoCode
+        })
+    }
+
+    /// Forgets the keys typed (the inter-digit time-out ran out).
+    pub fn clear(&mut self) {
+        self.typed.clear();
+    }
+
+    fn step<A: Copy>(&mut self, codes: &Codes<A>) -> Option<Step<A>> {
+        if let Some(action) = codes.exact(&self.typed) {
+            self.typed.clear();
+            Some(Step::Code(action))
+        } else if codes.begins_one(&self.typed) {
+            Some(Step::Partial)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes() -> Codes<u8> {
+        Codes::new([
+            ("*0".to_owned(), 0),
+            ("*7".to_owned(), 7),
+            ("**".to_owned(), 7),
+            ("*#".to_owned(), 9),
+            (String::new(), 1),
+        ])
+    }
+
+    fn type_keys(buffer: &mut KeyBuffer, keys: &str) -> Vec<Step<u8>> {
+        keys.chars()
+            .map(|key| buffer.press(key, &codes()))
+            .collect()
+    }
+
+    #[test]
+    fn codes_are_found_key_by_key() {
+        let mut buffer = KeyBuffer::default();
+        assert_eq!(type_keys(&mut buffer, "*0"), [Step::Partial, Step::Code(0)]);
+        assert!(buffer.typed.is_empty());
+        assert_eq!(type_keys(&mut buffer, "**"), [Step::Partial, Step::Code(7)]);
+        assert_eq!(type_keys(&mut buffer, "*#"), [Step::Partial, Step::Code(9)]);
+    }
+
+    #[test]
+    fn a_stray_key_starts_over() {
+        let mut buffer = KeyBuffer::default();
+        assert_eq!(type_keys(&mut buffer, "5"), [Step::NoCode]);
+        assert_eq!(
+            type_keys(&mut buffer, "*5*0"),
+            [Step::Partial, Step::NoCode, Step::Partial, Step::Code(0)]
+        );
+        // `*1` begins no code, and neither does `1` alone.
+        assert_eq!(type_keys(&mut buffer, "*1"), [Step::Partial, Step::NoCode]);
+    }
+
+    #[test]
+    fn a_cleared_buffer_forgets_the_keys() {
+        let mut buffer = KeyBuffer::default();
+        assert_eq!(type_keys(&mut buffer, "*"), [Step::Partial]);
+        assert_eq!(buffer.typed, "*");
+        buffer.clear();
+        assert_eq!(type_keys(&mut buffer, "0"), [Step::NoCode]);
+    }
+
+    #[test]
+    fn empty_codes_are_turned_off() {
+        let mut buffer = KeyBuffer::default();
+        assert_eq!(buffer.press('1', &codes()), Step::NoCode);
+    }
+}

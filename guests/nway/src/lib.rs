@@ -1,0 +1,173 @@
+//! MeetMe-style conferences and ad-hoc n-way calls, as a Switchyard guest.
+//!
+//! A new call's Request-URI user picks what it is:
+//! - `conference_pattern` (default `^8([0-9]*)$`): a caller entering a
+//!   conference room ([`entry`]): the room dialled, typed or picked, its
+//!   pin, its admission, then a [`participant`] with the room's MeetMe
+//!   [`options`].
+//! - `call_pattern` (default `^[0-9]+$`): a two-party call forwarded to that
+//!   number ([`party`]); the holder of the feature codes escalates it into a
+//!   room and invites others ([`participant`], [`invitee`]).
+//! - anything else is rejected with 404.
+//!
+//! The calls' flows tell each other what happened with host messages
+//! ([`message`]); the rooms, their participants and their lock are the
+//! host's. The control API is [`admin`].
+
+mod admin;
+mod digits;
+mod entry;
+mod invitee;
+mod keys;
+mod message;
+mod options;
+mod participant;
+mod party;
+mod placed;
+mod room;
+mod settings;
+
+use entry::{Entry, Start};
+use invitee::Invitee;
+use message::Message;
+use participant::Participant;
+use party::Party;
+use placed::Placed;
+use settings::Settings;
+use std::sync::OnceLock;
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::types::InviteInfo;
+use switchyard_sdk::{Call, CallFlow, Event, config};
+
+/// What one call is to this guest.
+#[derive(Debug)]
+enum Nway {
+    /// A side of a two-party call.
+    Party(Party),
+    /// Entering a conference room.
+    Entry(Entry),
+    /// Invited, not yet in the room.
+    Invitee(Invitee),
+    /// In a room (or out of it for a while, inviting someone).
+    Participant(Participant),
+    /// Refused; it only waits for its hang-up.
+    Refused,
+}
+
+/// The guest's settings, read once per instance; the error names the bad key.
+fn settings() -> Result<&'static Settings, &'static str> {
+    static SETTINGS: OnceLock<Result<Settings, String>> = OnceLock::new();
+    SETTINGS
+        .get_or_init(|| Settings::load(config::get))
+        .as_ref()
+        .map_err(String::as_str)
+}
+
+/// Logs the config error; the caller refuses or ends the call.
+fn misconfigured(error: &str) -> Nway {
+    log(Level::Error, &format!("config: {error}"));
+    Nway::Refused
+}
+
+impl CallFlow for Nway {
+    fn on_invite(call: &Call, invite: InviteInfo) -> Self {
+        let settings = match settings() {
+            Ok(settings) => settings,
+            Err(error) => {
+                let _ = call.reject(500, "Conference Service Misconfigured");
+                return misconfigured(error);
+            }
+        };
+        let user = invite.request_user.as_str();
+        if let Some(found) = settings.conference_pattern.captures(user) {
+            let room = found.get(1).map_or("", |m| m.as_str());
+            return match Entry::start(call, settings, room, invite.from_user.clone()) {
+                Start::Rejected => Nway::Refused,
+                Start::Entering(entry) => Nway::Entry(entry),
+                Start::Entered(participant) => Nway::Participant(participant),
+            };
+        }
+        if settings.call_pattern.is_match(user) {
+            return Party::forward(call, settings, &invite).map_or(Nway::Refused, Nway::Party);
+        }
+        let _ = call.reject(404, "Not Found");
+        Nway::Refused
+    }
+
+    fn on_dialed(call: &Call, context: String) -> Option<Self> {
+        let settings = match settings() {
+            Ok(settings) => settings,
+            Err(error) => {
+                let _ = call.hangup();
+                return Some(misconfigured(error));
+            }
+        };
+        match Placed::decode(&context) {
+            Some(Placed::Party {
+                caller,
+                caller_number,
+                callee_number,
+            }) => Some(Nway::Party(Party::callee(
+                settings,
+                caller,
+                caller_number,
+                callee_number,
+            ))),
+            Some(Placed::Invitee {
+                holder,
+                room,
+                number,
+            }) => Some(Nway::Invitee(Invitee::new(holder, room, number))),
+            None => {
+                log(
+                    Level::Warn,
+                    &format!("{call}: placed with an unknown context"),
+                );
+                let _ = call.hangup();
+                None
+            }
+        }
+    }
+
+    fn on_event(&mut self, call: &Call, event: Event) {
+        let Ok(settings) = settings() else {
+            return;
+        };
+        let next = match self {
+            Nway::Party(party) => party.on_event(call, settings, event),
+            Nway::Entry(entry) => entry.on_event(call, settings, event),
+            Nway::Invitee(invitee) => invitee.on_event(call, settings, event),
+            Nway::Participant(participant) => {
+                participant.on_event(call, settings, event);
+                None
+            }
+            Nway::Refused => None,
+        };
+        if let Some(participant) = next {
+            *self = Nway::Participant(participant);
+        }
+    }
+
+    fn on_message(&mut self, call: &Call, from: Call, text: String) {
+        let (Ok(settings), Some(message)) = (settings(), Message::decode(&text)) else {
+            log(
+                Level::Warn,
+                &format!("{call}: unknown message {text:?} from {from}"),
+            );
+            return;
+        };
+        let next = match self {
+            Nway::Party(party) => party.on_message(call, settings, message),
+            Nway::Participant(participant) => {
+                participant.on_message(call, message);
+                None
+            }
+            Nway::Entry(_) | Nway::Invitee(_) | Nway::Refused => None,
+        };
+        if let Some(participant) = next {
+            *self = Nway::Participant(participant);
+        }
+    }
+}
+
+switchyard_sdk::call_flow!(Nway, control: admin::Admin);

@@ -1,0 +1,462 @@
+//! A participant of a room: what it and the room hear when it joins, its
+//! keys in the room (leave, the `*` menu, invite), inviting someone (dial
+//! tone, the number, a private talk with the invitee, then join or drop),
+//! and what the room hears when it leaves.
+
+use crate::digits::{Digits, Typing};
+use crate::keys::{Codes, KeyBuffer, Step};
+use crate::message::Message;
+use crate::options::Options;
+use crate::placed::Placed;
+use crate::room;
+use crate::settings::Settings;
+use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::types::TalkState;
+use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId, dial, rooms};
+
+/// A call in a room, or out of it for a while to invite someone.
+#[derive(Debug)]
+pub struct Participant {
+    room: String,
+    number: String,
+    options: Options,
+    muted: bool,
+    /// It is in the room's list (joined and not left to invite).
+    joined: bool,
+    stage: Stage,
+    keys: KeyBuffer,
+    key_timer: Option<TimerId>,
+}
+
+#[derive(Debug)]
+enum Stage {
+    /// In the room, deaf and muted, hearing music until a marked user joins.
+    Waiting,
+    /// In the room.
+    InRoom,
+    /// Out of the room, typing the number to invite (dial tone until the first key).
+    Dialing(Digits),
+    /// Out of the room, calling or talking privately with the invitee.
+    Consulting {
+        /// The invitee's call.
+        invitee: Call,
+        /// It answered and the two are bridged.
+        answered: bool,
+    },
+}
+
+/// The keys of a participant in its room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoomKey {
+    Leave,
+    ToggleMute,
+    ToggleLock,
+    KickLast,
+    Invite,
+}
+
+/// The keys of a participant talking privately with its invitee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConsultKey {
+    Join,
+    Drop,
+}
+
+impl Participant {
+    /// Puts `call` into `room` as `number` with `options`.
+    pub fn enter(call: &Call, room: String, number: String, options: Options) -> Participant {
+        let mut participant = Participant::new(room, number, options, Stage::InRoom);
+        participant.join(call);
+        participant
+    }
+
+    /// A participant of `room` that is out of it, typing a number to invite
+    /// (the holder of an escalated two-party call).
+    pub fn dialing(
+        call: &Call,
+        settings: &Settings,
+        room: String,
+        number: String,
+        options: Options,
+    ) -> Participant {
+        let stage = Stage::Dialing(start_dialing(call, settings));
+        Participant::new(room, number, options, stage)
+    }
+
+    fn new(room: String, number: String, options: Options, stage: Stage) -> Participant {
+        Participant {
+            room,
+            number,
+            options,
+            muted: false,
+            joined: false,
+            stage,
+            keys: KeyBuffer::default(),
+            key_timer: None,
+        }
+    }
+
+    /// Something happened to the call.
+    pub fn on_event(&mut self, call: &Call, settings: &Settings, event: Event) {
+        match event {
+            Event::Dtmf(key) => self.on_key(call, settings, key),
+            Event::Timer(id) if Some(id) == self.key_timer => {
+                self.key_timer = None;
+                self.keys.clear();
+            }
+            Event::Timer(id) => {
+                if let Stage::Dialing(digits) = &mut self.stage
+                    && let Some(typing) = digits.timed_out(call, id)
+                {
+                    self.dialled(call, settings, typing);
+                }
+            }
+            Event::PromptDone if matches!(self.stage, Stage::Waiting) => {
+                let _ = call.play_looped(&["music_on_hold"]);
+            }
+            // The invitee hung up after it answered.
+            Event::Unbridged if matches!(self.stage, Stage::Consulting { .. }) => {
+                self.back_to_room(call);
+            }
+            Event::Talk(talk) if self.options.talker_events => self.log_talk(call, talk),
+            Event::Hangup => self.left(call),
+            _ => {}
+        }
+    }
+
+    /// Another call's flow told this one something.
+    pub fn on_message(&mut self, call: &Call, message: Message) {
+        match (&self.stage, message) {
+            (Stage::Waiting, Message::MarkedJoined) => self.stop_waiting(call),
+            (Stage::Consulting { invitee, .. }, Message::Answered) => {
+                let invitee = invitee.clone();
+                let _ = call.stop_playing();
+                if call.bridge(&invitee).is_ok() {
+                    self.stage = Stage::Consulting {
+                        invitee,
+                        answered: true,
+                    };
+                }
+            }
+            (Stage::Consulting { .. }, Message::Failed(code)) => {
+                log(
+                    Level::Info,
+                    &format!("{call}: the invitee's call failed ({code})"),
+                );
+                self.back_to_room(call);
+                let _ = call.play(&["call_failed"]);
+            }
+            // An admin merged the room into another and moved the call there.
+            (_, Message::Moved(room)) => self.room = room,
+            _ => {}
+        }
+    }
+
+    fn join(&mut self, call: &Call) {
+        let listed = JoinOptions {
+            number: self.number.clone(),
+            reason: "entered".to_owned(),
+            participant_id: self.options.to_string(),
+        };
+        let others = match call.join(&self.room, &listed) {
+            Ok(others) => others,
+            Err(e) => {
+                log(
+                    Level::Error,
+                    &format!("{call}: cannot join room {}: {e:?}", self.room),
+                );
+                let _ = call.hangup();
+                return;
+            }
+        };
+        self.joined = true;
+        self.muted = false;
+        if self.options.listen_only {
+            let _ = call.set_listen_only(true);
+        }
+        if self.options.talk_only {
+            let _ = call.set_deaf(true);
+        }
+        if self.options.record {
+            // The room may be recorded already: then this is refused and it goes on.
+            let _ = rooms::start_recording(&self.room, &recording_name(&self.room));
+        }
+        if self.options.wait_marked
+            && !self.options.marked
+            && !room::marked_present(&self.room, call.id())
+        {
+            self.stage = Stage::Waiting;
+            let _ = call.set_muted(true);
+            let _ = call.set_deaf(true);
+            let _ = call.play(&["wait_for_leader"]);
+            return;
+        }
+        self.stage = Stage::InRoom;
+        self.greet(call, others);
+    }
+
+    /// A marked user joined: the waiting participant hears and is heard.
+    fn stop_waiting(&mut self, call: &Call) {
+        let _ = call.stop_playing();
+        let _ = call.set_muted(false);
+        let _ = call.set_deaf(self.options.talk_only);
+        self.stage = Stage::InRoom;
+    }
+
+    /// What the participant and the room hear when it joins, with `others`
+    /// in the room already.
+    fn greet(&self, call: &Call, others: u32) {
+        if self.options.marked {
+            for other in room::others(&self.room, call.id()) {
+                let _ = Call::new(other.call).send_message(&Message::MarkedJoined.encode());
+            }
+        }
+        let mut prompts = Vec::new();
+        if self.options.announce_count {
+            let count = (others + 1).to_string();
+            prompts.push("there_are".to_owned());
+            prompts.extend(count.chars().map(String::from));
+            prompts.push("participants".to_owned());
+        }
+        if others == 0 && !self.options.no_only_person {
+            prompts.push("only_person".to_owned());
+        }
+        if !prompts.is_empty() {
+            let prompts: Vec<&str> = prompts.iter().map(String::as_str).collect();
+            let _ = call.play(&prompts);
+        }
+        // An announcement replaces the one before: a join sound ends the
+        // music the lone participant heard.
+        let _ = match (others, self.options.music_alone, self.options.quiet) {
+            (0, true, _) => rooms::announce(&self.room, &["music_on_hold".into()], true),
+            (0, false, _) => Ok(()),
+            (_, _, true) => rooms::stop_announcement(&self.room),
+            (_, _, false) => rooms::announce(&self.room, &["join_sound".into()], false),
+        };
+    }
+
+    /// The call is over: what the room hears, or its end when the last
+    /// marked user left a room whose participants end with it.
+    fn left(&mut self, call: &Call) {
+        if let Stage::Consulting {
+            invitee,
+            answered: false,
+        } = &self.stage
+        {
+            // Nobody would be there to talk to.
+            let _ = invitee.hangup();
+        }
+        if !self.joined {
+            return;
+        }
+        let others = room::others(&self.room, call.id());
+        if self.options.marked
+            && !others.iter().any(|p| room::options_of(p).marked)
+            && (self.options.end_on_marked_leave
+                || others
+                    .iter()
+                    .any(|p| room::options_of(p).end_on_marked_leave))
+        {
+            log(
+                Level::Info,
+                &format!("room {}: the last marked user left; closing it", self.room),
+            );
+            let _ = rooms::close(&self.room);
+            return;
+        }
+        let _ = match (others.len(), self.options.music_alone, self.options.quiet) {
+            (0, _, _) => Ok(()),
+            (1, true, _) => rooms::announce(&self.room, &["music_on_hold".into()], true),
+            (_, _, true) => Ok(()),
+            (_, _, false) => rooms::announce(&self.room, &["drop_sound".into()], false),
+        };
+    }
+
+    fn on_key(&mut self, call: &Call, settings: &Settings, key: char) {
+        match &mut self.stage {
+            Stage::Dialing(digits) => {
+                if digits.is_empty() {
+                    let _ = call.stop_playing();
+                }
+                let typing = digits.press(call, key);
+                self.dialled(call, settings, typing);
+            }
+            Stage::Consulting { answered, .. } => {
+                let answered = *answered;
+                let codes = Codes::new(
+                    settings
+                        .codes
+                        .join
+                        .iter()
+                        .map(|code| (code.clone(), ConsultKey::Join))
+                        .chain([(settings.codes.drop.clone(), ConsultKey::Drop)]),
+                );
+                match self.press(call, settings, key, &codes) {
+                    Some(ConsultKey::Join) if answered => self.back_to_room(call),
+                    Some(ConsultKey::Join) => {
+                        let _ = call.play(&["beep"]);
+                    }
+                    Some(ConsultKey::Drop) => {
+                        if let Stage::Consulting { invitee, .. } = &self.stage {
+                            let _ = invitee.hangup();
+                        }
+                        self.back_to_room(call);
+                    }
+                    None => {}
+                }
+            }
+            Stage::InRoom | Stage::Waiting => {
+                if self.options.pass_dtmf {
+                    for other in room::others(&self.room, call.id()) {
+                        let _ = Call::new(other.call).send_dtmf(&key.to_string());
+                    }
+                }
+                let codes = self.room_codes(settings);
+                if let Some(action) = self.press(call, settings, key, &codes) {
+                    self.room_key(call, settings, action);
+                }
+            }
+        }
+    }
+
+    /// Feeds `key` to the code buffer; the code it completes, if any.
+    fn press<A: Copy>(
+        &mut self,
+        call: &Call,
+        settings: &Settings,
+        key: char,
+        codes: &Codes<A>,
+    ) -> Option<A> {
+        if let Some(timer) = self.key_timer.take() {
+            call.cancel_timer(timer);
+        }
+        match self.keys.press(key, codes) {
+            Step::Code(action) => Some(action),
+            Step::Partial => {
+                self.key_timer = call.start_timer(settings.codes.interdigit).ok();
+                None
+            }
+            Step::NoCode => None,
+        }
+    }
+
+    fn room_codes(&self, settings: &Settings) -> Codes<RoomKey> {
+        let mut codes = Vec::new();
+        if self.options.hash_leaves {
+            codes.push(("#".to_owned(), RoomKey::Leave));
+        }
+        if self.options.menu {
+            codes.push(("*1".to_owned(), RoomKey::ToggleMute));
+            if self.options.admin {
+                codes.push(("*2".to_owned(), RoomKey::ToggleLock));
+                codes.push(("*3".to_owned(), RoomKey::KickLast));
+            }
+        }
+        if self.options.invite && matches!(self.stage, Stage::InRoom) {
+            codes.push((settings.codes.invite.clone(), RoomKey::Invite));
+        }
+        Codes::new(codes)
+    }
+
+    fn room_key(&mut self, call: &Call, settings: &Settings, action: RoomKey) {
+        match action {
+            RoomKey::Leave => {
+                let _ = call.hangup();
+            }
+            RoomKey::ToggleMute => {
+                self.muted = !self.muted;
+                let _ = call.set_muted(self.muted);
+                let _ = call.play(&[if self.muted { "muted" } else { "unmuted" }]);
+            }
+            RoomKey::ToggleLock => {
+                let locked = !room::is_locked(&self.room);
+                room::set_locked(&self.room, locked);
+                let _ = call.play(&[if locked {
+                    "conference_locked"
+                } else {
+                    "conference_unlocked"
+                }]);
+            }
+            RoomKey::KickLast => {
+                if let Some(last) = room::others(&self.room, call.id()).pop() {
+                    let _ = Call::new(last.call).kick();
+                    let _ = call.play(&["beep"]);
+                }
+            }
+            RoomKey::Invite => {
+                let _ = call.leave();
+                self.joined = false;
+                self.stage = Stage::Dialing(start_dialing(call, settings));
+            }
+        }
+    }
+
+    /// The number being dialled ended (or was abandoned).
+    fn dialled(&mut self, call: &Call, settings: &Settings, typing: Typing) {
+        let number = match typing {
+            Typing::More => return,
+            Typing::Done(number) if !number.is_empty() => number,
+            Typing::Done(_) | Typing::Cancelled => return self.back_to_room(call),
+        };
+        let Some(uri) = settings.uri_of(&number) else {
+            log(Level::Info, &format!("{call}: no route to {number}"));
+            self.back_to_room(call);
+            let _ = call.play(&["call_failed"]);
+            return;
+        };
+        let request = DialRequest {
+            context: Placed::Invitee {
+                holder: call.id().to_owned(),
+                room: self.room.clone(),
+                number,
+            }
+            .encode(),
+            ..DialRequest::to(uri)
+        };
+        match dial(&request) {
+            Ok(invitee) => {
+                let _ = call.play_looped(&["ringback"]);
+                self.stage = Stage::Consulting {
+                    invitee,
+                    answered: false,
+                };
+            }
+            Err(e) => {
+                log(Level::Warn, &format!("{call}: cannot invite: {e:?}"));
+                self.back_to_room(call);
+                let _ = call.play(&["call_failed"]);
+            }
+        }
+    }
+
+    /// Ends an invitation: the participant is in its room again. (An
+    /// answered invitee whose bridge this ends joins the room itself.)
+    fn back_to_room(&mut self, call: &Call) {
+        let _ = call.stop_playing();
+        self.keys.clear();
+        self.join(call);
+    }
+
+    fn log_talk(&self, call: &Call, talk: TalkState) {
+        let what = if talk.talking {
+            format!("talks ({} dBov)", talk.level_dbov)
+        } else {
+            "stopped talking".to_owned()
+        };
+        log(Level::Info, &format!("room {}: {call} {what}", self.room));
+    }
+}
+
+/// Dial tone, and the keypad waiting for a number.
+fn start_dialing(call: &Call, settings: &Settings) -> Digits {
+    let _ = call.play_looped(&["dial_tone"]);
+    Digits::start(call, settings.codes.dial_timeout)
+}
+
+/// A recording's file name: the room and the time, e.g. `nway-9000-1767225600`.
+pub fn recording_name(room: &str) -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("nway-{room}-{seconds}")
+}

@@ -1,0 +1,397 @@
+//! The guest's settings, read from its config table (`[guests.nway.config]`).
+
+use crate::options::Options;
+use regex_lite::Regex;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Who may use the feature codes of a two-party call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// The caller (`holder = "caller"`, the default).
+    Caller,
+    /// The callee (`"callee"`).
+    Callee,
+    /// Either of them (`"both"`).
+    Both,
+}
+
+/// How the room an escalated call moves to is numbered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomScheme {
+    /// `room_scheme = "first_free"`: the first room of `room_first..=room_last`
+    /// that is free.
+    FirstFree,
+    /// `"offset"`: `room_offset` plus the caller's number (10000 + 100 is
+    /// room 10100); a caller whose number is not a number gets a free room.
+    Offset(u64),
+}
+
+/// The feature codes (each a string of keys; an empty one is turned off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureCodes {
+    /// `escalate_code` (default `*0`): a two-party call becomes a room.
+    pub escalate: String,
+    /// `join_codes` (default `*7,**`): the invitee joins the room.
+    pub join: Vec<String>,
+    /// `drop_code` (default `*#`): the invitee is hung up.
+    pub drop: String,
+    /// `invite_code` (default `0`): a participant with option `X` leaves the
+    /// room to invite someone.
+    pub invite: String,
+    /// `interdigit_ms` (default 3000): the keys of one code come at most this far apart.
+    pub interdigit: Duration,
+    /// `dial_timeout_ms` (default 10000): the longest wait for the next key
+    /// of a number being dialled (then the dialler is back in its room).
+    pub dial_timeout: Duration,
+}
+
+/// One room's own settings (`[guests.nway.config.rooms.<room>]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomProfile {
+    /// `pin`: the pin callers must type to enter.
+    pub pin: Option<String>,
+    /// `options`: every participant's options.
+    pub options: Options,
+    /// `callers`: more options for callers by number, e.g. `{ "100" = "aA" }`.
+    pub callers: BTreeMap<String, Options>,
+    /// `max_members`: the most participants at once (0: no limit).
+    pub max_members: u32,
+}
+
+/// Everything the guest reads from its config table.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `call_pattern` (default `^[0-9]+$`): a Request-URI user it matches is
+    /// a two-party call to that number.
+    pub call_pattern: Regex,
+    /// `route` (e.g. `sip:{number}@192.0.2.7`): where a number is called,
+    /// `{number}` replaced; unset: only `directory` numbers can be called.
+    pub route: Option<String>,
+    /// `directory`: numbers with a URI of their own, e.g. `{ "102" = "sip:bob@192.0.2.9" }`.
+    pub directory: BTreeMap<String, String>,
+    /// `holder`.
+    pub holder: Holder,
+    /// The feature codes.
+    pub codes: FeatureCodes,
+    /// `room_scheme`.
+    pub room_scheme: RoomScheme,
+    /// `room_first` and `room_last` (default 9000 and 9999): the rooms
+    /// escalated calls and `e`/`E` callers are given.
+    pub free_rooms: (u64, u64),
+    /// `escalated_options` (default `X`): the options of everyone in a room
+    /// made from a two-party call.
+    pub escalated_options: Options,
+    /// `conference_pattern` (default `^8([0-9]*)$`; tried before
+    /// `call_pattern`): a Request-URI user it matches enters a conference,
+    /// the room being its first group ("" asks for one, or picks one with `e`/`E`).
+    pub conference_pattern: Regex,
+    /// `conference_options` (default none): the options of participants of
+    /// rooms without a profile.
+    pub conference_options: Options,
+    /// `dynamic_rooms` (default true): callers may open rooms that have no
+    /// profile; false: such rooms are refused.
+    pub dynamic_rooms: bool,
+    /// `pin_attempts` (default 3): wrong pins before the caller is hung up.
+    pub pin_attempts: u32,
+    /// `rooms`: rooms with settings of their own.
+    pub rooms: BTreeMap<String, RoomProfile>,
+}
+
+impl Settings {
+    /// Reads the settings from `get` (the config table's values as text).
+    /// Unset keys take the defaults above; a value that does not parse is an
+    /// error naming the key and what is wrong.
+    pub fn load(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let text = |key: &str, default: &str| get(key).unwrap_or_else(|| default.to_owned());
+        let options = |key: &str, default: &str| {
+            Options::parse(&text(key, default)).map_err(|e| format!("{key}: {e}"))
+        };
+        Ok(Settings {
+            call_pattern: regex("call_pattern", &text("call_pattern", "^[0-9]+$"))?,
+            route: get("route").filter(|r| !r.is_empty()),
+            directory: string_table("directory", get("directory"))?,
+            holder: match text("holder", "caller").as_str() {
+                "caller" => Holder::Caller,
+                "callee" => Holder::Callee,
+                "both" => Holder::Both,
+                other => {
+                    return Err(format!(
+                        "holder: {other:?} is not \"caller\", \"callee\" or \"both\""
+                    ));
+                }
+            },
+            codes: FeatureCodes {
+                escalate: code("escalate_code", &text("escalate_code", "*0"))?,
+                join: text("join_codes", "*7,**")
+                    .split(',')
+                    .map(|c| code("join_codes", c.trim()))
+                    .collect::<Result<_, _>>()?,
+                drop: code("drop_code", &text("drop_code", "*#"))?,
+                invite: code("invite_code", &text("invite_code", "0"))?,
+                interdigit: millis("interdigit_ms", &text("interdigit_ms", "3000"))?,
+                dial_timeout: millis("dial_timeout_ms", &text("dial_timeout_ms", "10000"))?,
+            },
+            room_scheme: match text("room_scheme", "first_free").as_str() {
+                "first_free" => RoomScheme::FirstFree,
+                "offset" => {
+                    RoomScheme::Offset(number("room_offset", &text("room_offset", "10000"))?)
+                }
+                other => {
+                    return Err(format!(
+                        "room_scheme: {other:?} is not \"first_free\" or \"offset\""
+                    ));
+                }
+            },
+            free_rooms: match (
+                number("room_first", &text("room_first", "9000"))?,
+                number("room_last", &text("room_last", "9999"))?,
+            ) {
+                (first, last) if first <= last && last - first < 100_000 => (first, last),
+                (first, last) => {
+                    return Err(format!(
+                        "room_first, room_last: {first}..={last} is not a range of at most 100000 rooms"
+                    ));
+                }
+            },
+            escalated_options: options("escalated_options", "X")?,
+            conference_pattern: regex(
+                "conference_pattern",
+                &text("conference_pattern", "^8([0-9]*)$"),
+            )?,
+            conference_options: options("conference_options", "")?,
+            dynamic_rooms: flag("dynamic_rooms", &text("dynamic_rooms", "true"))?,
+            pin_attempts: match number("pin_attempts", &text("pin_attempts", "3"))? {
+                n @ 1..=10 => n as u32,
+                n => return Err(format!("pin_attempts: {n} is not 1 to 10")),
+            },
+            rooms: room_profiles(get("rooms"))?,
+        })
+    }
+
+    /// The SIP URI `number` is called at: its directory entry, else `route`.
+    pub fn uri_of(&self, number: &str) -> Option<String> {
+        self.directory
+            .get(number)
+            .cloned()
+            .or_else(|| Some(self.route.as_ref()?.replace("{number}", number)))
+    }
+
+    /// The profile of `room`: its own, or one with `conference_options` for
+    /// a room without (`None` there when `dynamic_rooms` is off).
+    pub fn profile(&self, room: &str) -> Option<RoomProfile> {
+        match self.rooms.get(room) {
+            Some(profile) => Some(profile.clone()),
+            None if self.dynamic_rooms => Some(RoomProfile {
+                options: self.conference_options,
+                ..RoomProfile::default()
+            }),
+            None => None,
+        }
+    }
+}
+
+impl RoomProfile {
+    /// The options of the caller `number` in this room.
+    pub fn options_of(&self, number: &str) -> Options {
+        self.callers
+            .get(number)
+            .map_or(self.options, |own| self.options.with(*own))
+    }
+}
+
+fn regex(key: &str, text: &str) -> Result<Regex, String> {
+    Regex::new(text).map_err(|e| format!("{key}: {text:?} is not a regular expression: {e}"))
+}
+
+fn code(key: &str, text: &str) -> Result<String, String> {
+    match text
+        .chars()
+        .find(|c| !matches!(c, '0'..='9' | '*' | '#' | 'A'..='D'))
+    {
+        Some(c) => Err(format!("{key}: {text:?} has {c:?}, which is no key")),
+        None if text.len() > 8 => Err(format!("{key}: {text:?} is longer than 8 keys")),
+        None => Ok(text.to_owned()),
+    }
+}
+
+fn number(key: &str, text: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("{key}: {text:?} is not a whole number"))
+}
+
+fn millis(key: &str, text: &str) -> Result<Duration, String> {
+    match number(key, text)? {
+        ms @ 100..=600_000 => Ok(Duration::from_millis(ms)),
+        ms => Err(format!("{key}: {ms} is not 100 to 600000 ms")),
+    }
+}
+
+fn flag(key: &str, text: &str) -> Result<bool, String> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("{key}: {other:?} is not true or false")),
+    }
+}
+
+/// A table value as the host gives it (TOML text, e.g. `{ "102" = "sip:…" }`).
+fn table(key: &str, text: Option<String>) -> Result<toml::Table, String> {
+    let Some(text) = text else {
+        return Ok(toml::Table::new());
+    };
+    let document: toml::Table = format!("value = {text}")
+        .parse()
+        .map_err(|e| format!("{key}: not a table: {e}"))?;
+    match document.get("value") {
+        Some(toml::Value::Table(table)) => Ok(table.clone()),
+        _ => Err(format!("{key}: not a table")),
+    }
+}
+
+fn string_table(key: &str, text: Option<String>) -> Result<BTreeMap<String, String>, String> {
+    table(key, text)?
+        .into_iter()
+        .map(|(name, value)| match value {
+            toml::Value::String(s) => Ok((name, s)),
+            other => Err(format!("{key}.{name}: {other} is not a string")),
+        })
+        .collect()
+}
+
+fn room_profiles(text: Option<String>) -> Result<BTreeMap<String, RoomProfile>, String> {
+    table("rooms", text)?
+        .into_iter()
+        .map(|(room, value)| {
+            let key = format!("rooms.{room}");
+            let toml::Value::Table(fields) = value else {
+                return Err(format!("{key}: not a table"));
+            };
+            let mut profile = RoomProfile::default();
+            for (field, value) in fields {
+                let at = format!("{key}.{field}");
+                match (field.as_str(), value) {
+                    ("pin", toml::Value::String(pin)) if !pin.is_empty() => {
+                        profile.pin = Some(code(&at, &pin)?);
+                    }
+                    ("options", toml::Value::String(letters)) => {
+                        profile.options = Options::parse(&letters).map_err(|e| format!("{at}: {e}"))?;
+                    }
+                    ("max_members", toml::Value::Integer(n)) if (0..=10_000).contains(&n) => {
+                        profile.max_members = n as u32;
+                    }
+                    ("callers", callers @ toml::Value::Table(_)) => {
+                        for (number, letters) in string_table(&at, Some(callers.to_string()))? {
+                            let options = Options::parse(&letters)
+                                .map_err(|e| format!("{at}.{number}: {e}"))?;
+                            profile.callers.insert(number, options);
+                        }
+                    }
+                    (_, value) => {
+                        return Err(format!(
+                            "{at}: {value} is not taken (a room has pin, options, max_members 0-10000 and callers)"
+                        ));
+                    }
+                }
+            }
+            Ok((room, profile))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        let table: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load(|key| table.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_caller_holding_the_usual_codes() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.holder, Holder::Caller);
+        assert_eq!(settings.codes.escalate, "*0");
+        assert_eq!(settings.codes.join, ["*7", "**"]);
+        assert_eq!(settings.codes.drop, "*#");
+        assert_eq!(settings.codes.interdigit, Duration::from_millis(3000));
+        assert_eq!(settings.room_scheme, RoomScheme::FirstFree);
+        assert_eq!(settings.free_rooms, (9000, 9999));
+        assert!(settings.escalated_options.invite);
+        assert!(settings.conference_pattern.is_match("8101"));
+        assert!(settings.call_pattern.is_match("102"));
+        assert_eq!(settings.uri_of("102"), None);
+    }
+
+    #[test]
+    fn numbers_are_routed_by_directory_then_template() {
+        let settings = load(&[
+            ("route", "sip:{number}@192.0.2.7:5070"),
+            ("directory", r#"{ "102" = "sip:bob@192.0.2.9" }"#),
+        ])
+        .unwrap();
+        assert_eq!(settings.uri_of("102").as_deref(), Some("sip:bob@192.0.2.9"));
+        assert_eq!(
+            settings.uri_of("103").as_deref(),
+            Some("sip:103@192.0.2.7:5070")
+        );
+    }
+
+    #[test]
+    fn room_profiles_give_each_caller_its_options() {
+        let settings = load(&[
+            ("dynamic_rooms", "false"),
+            (
+                "rooms",
+                r#"{ "101" = { pin = "1234", options = "wx", max_members = 5, callers = { "100" = "aA" } } }"#,
+            ),
+        ])
+        .unwrap();
+        let profile = settings.profile("101").unwrap();
+        assert_eq!(profile.pin.as_deref(), Some("1234"));
+        assert_eq!(profile.max_members, 5);
+        assert_eq!(profile.options_of("100").to_string(), "aAwx");
+        assert_eq!(profile.options_of("200").to_string(), "wx");
+        assert!(settings.profile("102").is_none(), "dynamic rooms are off");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            (("holder", "boss"), "holder: \"boss\" is not"),
+            (("escalate_code", "*x"), "escalate_code: \"*x\" has 'x'"),
+            (
+                ("interdigit_ms", "5"),
+                "interdigit_ms: 5 is not 100 to 600000 ms",
+            ),
+            (
+                ("call_pattern", "("),
+                "call_pattern: \"(\" is not a regular expression",
+            ),
+            (
+                ("escalated_options", "Xz"),
+                "escalated_options: unknown option 'z'",
+            ),
+            (
+                ("rooms", r#"{ "1" = { pin = "12a" } }"#),
+                "rooms.1.pin: \"12a\" has 'a'",
+            ),
+            (
+                ("rooms", r#"{ "1" = { colour = "red" } }"#),
+                "rooms.1.colour: \"red\" is not taken",
+            ),
+            (
+                ("room_first", "20000"),
+                "room_first, room_last: 20000..=9999 is not a range",
+            ),
+        ];
+        for ((key, value), expected) in cases {
+            let error = load(&[(key, value)]).unwrap_err();
+            assert!(error.starts_with(expected), "{key} = {value}: {error}");
+        }
+    }
+}

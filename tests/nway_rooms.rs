@@ -1,0 +1,355 @@
+//! The nway guest's MeetMe-style rooms, end to end with test phones: each
+//! option is checked by what the phones hear or by the SIP outcome (a BYE,
+//! a caller let in or not), and the admin functions over XML-RPC.
+
+mod support;
+
+use std::time::Duration;
+use support::audio::power;
+use support::nway::{
+    DEADLINE, assert_hears, assert_not_hears, last_second, nway_config, press, talk_together,
+};
+use support::phone::Phone;
+use support::server::Server;
+use support::xmlrpc::{python, rpc};
+
+/// The participants' tones.
+const TONES: [f64; 4] = [600.0, 900.0, 1150.0, 1450.0];
+/// The notes of the music on hold (C5 E5 G5).
+const MUSIC: [f64; 3] = [523.25, 659.25, 783.99];
+/// How long each check talks.
+const TALK: Duration = Duration::from_secs(2);
+
+/// The rooms the tests use: 100 is marked (`A`) or admin (`a`) where it matters.
+const ROOMS: &str = r#"
+[guests.nway.config.rooms.201]
+options = "wq1"
+callers = { "100" = "A" }
+[guests.nway.config.rooms.202]
+options = "xq1"
+callers = { "100" = "A" }
+[guests.nway.config.rooms.203]
+options = "q1T"
+callers = { "301" = "m", "302" = "t" }
+[guests.nway.config.rooms.204]
+options = "sq1"
+max_members = 3
+callers = { "100" = "a" }
+[guests.nway.config.rooms.205]
+pin = "4321"
+options = "q1"
+[guests.nway.config.rooms.206]
+options = "Mpq1"
+"#;
+
+fn server() -> Server {
+    Server::start_with(&nway_config("", ROOMS))
+}
+
+/// The music's strength in the last second of `heard`.
+fn music(heard: &[i16]) -> f64 {
+    MUSIC.iter().map(|&note| last_second(heard, note)).sum()
+}
+
+/// A caller enters `room` (through the access number `8<room>`) as `number`.
+fn enter(server: &Server, room: &str, number: &str) -> Phone {
+    Phone::call(server.sip, &format!("8{room}"), number, &[])
+}
+
+#[test]
+fn a_caller_waiting_for_the_marked_user_hears_music_until_it_joins() {
+    let server = server();
+    let waiting = enter(&server, "201", "300");
+    // "Please wait for the conference leader to join", then music.
+    let heard = waiting.talk(TONES[0], Duration::from_secs(6));
+    let before = music(&heard);
+    eprintln!("the waiting caller hears music at {before:.2e}");
+    assert!(
+        before > 0.01,
+        "expected music while waiting, got {before:.2e}"
+    );
+
+    let marked = enter(&server, "201", "100");
+    let heard = talk_together(&[&waiting, &marked], &TONES[..2], TALK);
+    assert_hears(
+        &heard[0],
+        TONES[1],
+        "the waiting caller once the marked user is in",
+    );
+    assert_hears(&heard[1], TONES[0], "the marked user");
+    let after = music(&heard[0]);
+    assert!(
+        after < before / 10.0,
+        "the music stops: {after:.2e} against {before:.2e}"
+    );
+}
+
+#[test]
+fn everyone_gets_a_bye_when_the_last_marked_user_leaves() {
+    let server = server();
+    let marked = enter(&server, "202", "100");
+    let others = [enter(&server, "202", "300"), enter(&server, "202", "301")];
+    let heard = talk_together(&[&marked, &others[0]], &TONES[..2], TALK);
+    assert_hears(&heard[1], TONES[0], "a participant with the marked user");
+    marked.hang_up();
+    for (index, phone) in others.iter().enumerate() {
+        assert!(phone.await_bye(DEADLINE), "participant {index} gets a BYE");
+    }
+}
+
+#[test]
+fn a_listen_only_participant_is_never_heard_and_a_talk_only_one_hears_nothing() {
+    let server = server();
+    let phones = [
+        enter(&server, "203", "300"),
+        enter(&server, "203", "301"),
+        enter(&server, "203", "302"),
+    ];
+    let [normal, listen_only, talk_only] = &phones;
+    let heard = talk_together(&[normal, listen_only, talk_only], &TONES[..3], TALK);
+    assert_hears(
+        &heard[0],
+        TONES[2],
+        "the ordinary participant (the talk-only one)",
+    );
+    assert_not_hears(
+        &heard[0],
+        TONES[1],
+        "the ordinary participant (the listen-only one)",
+    );
+    assert_hears(&heard[1], TONES[0], "the listen-only participant");
+    assert_hears(&heard[1], TONES[2], "the listen-only participant");
+    assert_not_hears(&heard[2], TONES[0], "the talk-only participant");
+    assert_not_hears(&heard[2], TONES[1], "the talk-only participant");
+    // Option T: who talks is logged, with the level.
+    let line = server
+        .wait_for_log("room 203: ", DEADLINE)
+        .expect("talkers are logged in a room with option T");
+    assert!(line.contains(" talks (") && line.contains("dBov)"), "{line}");
+}
+
+#[test]
+fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
+    let server = server();
+    let admin = enter(&server, "204", "100");
+    let member = enter(&server, "204", "300");
+    press(&member, "*1");
+    let heard = talk_together(&[&admin, &member], &TONES[..2], Duration::from_secs(3));
+    assert_not_hears(&heard[0], TONES[1], "the admin, the member muted");
+    press(&member, "*1");
+    let heard = talk_together(&[&admin, &member], &TONES[..2], Duration::from_secs(3));
+    assert_hears(&heard[0], TONES[1], "the admin, the member unmuted");
+
+    // *2 locks: the next caller hears why and is hung up; unlocked, one gets in.
+    press(&admin, "*2");
+    let refused = enter(&server, "204", "301");
+    assert!(
+        refused.await_bye(DEADLINE),
+        "a caller to a locked room is hung up"
+    );
+    server
+        .wait_for_log("room 204: 301 refused: locked", DEADLINE)
+        .expect("the refusal is logged");
+    press(&admin, "*2");
+    let last = enter(&server, "204", "302");
+    let heard = talk_together(&[&admin, &last], &[TONES[0], TONES[2]], TALK);
+    assert_hears(&heard[1], TONES[0], "a caller once the room is unlocked");
+
+    // The room holds 3: a fourth is refused as full.
+    let full = enter(&server, "204", "303");
+    assert!(
+        full.await_bye(DEADLINE),
+        "a caller over max_members is hung up"
+    );
+    server
+        .wait_for_log("room 204: 303 refused: full", DEADLINE)
+        .expect("the refusal is logged");
+
+    // *3 kicks the last joined.
+    press(&admin, "*3");
+    assert!(last.await_bye(DEADLINE), "the last joined is kicked");
+    let heard = talk_together(&[&admin, &member], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "the admin still hears the member");
+}
+
+#[test]
+fn a_pin_protected_room_takes_only_its_pin() {
+    let server = server();
+    let inside = enter(&server, "205", "300");
+    press(&inside, "4321#");
+    let caller = enter(&server, "205", "301");
+    press(&caller, "1111#");
+    let heard = talk_together(&[&inside, &caller], &TONES[..2], TALK);
+    assert_not_hears(&heard[0], TONES[1], "a participant, the caller's pin wrong");
+    press(&caller, "4321#");
+    let heard = talk_together(&[&inside, &caller], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "a participant, the caller's pin right");
+    assert_hears(&heard[1], TONES[0], "the caller let in");
+    let wrong = enter(&server, "205", "302");
+    for _ in 0..3 {
+        press(&wrong, "9#");
+    }
+    assert!(wrong.await_bye(DEADLINE), "three wrong pins hang up");
+}
+
+#[test]
+fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
+    let server = server();
+    let phones = [
+        enter(&server, "301", "300"),
+        enter(&server, "301", "301"),
+        enter(&server, "302", "302"),
+    ];
+    let calls: Vec<String> = python(
+        &server,
+        "for m in s.nway.listMembers('301'): print(m['call'])",
+    )
+    .lines()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(calls.len(), 2, "two members in room 301: {calls:?}");
+    assert_eq!(rpc(&server, "s.nway.count('301')"), "2");
+    assert_eq!(
+        rpc(
+            &server,
+            "sorted((r['room'], r['members']) for r in s.nway.listRooms())"
+        ),
+        "[('301', 2), ('302', 1)]"
+    );
+
+    rpc(&server, &format!("s.nway.mute('301', '{}')", calls[1]));
+    let heard = talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
+    assert_not_hears(
+        &heard[0],
+        TONES[1],
+        "a participant, the other muted by the admin",
+    );
+    assert_eq!(rpc(&server, "s.nway.unmuteAll('301')"), "2");
+    let heard = talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "a participant, the other unmuted");
+
+    // Room 302 merged into 301: its participant hears the others.
+    assert_eq!(rpc(&server, "s.nway.merge('302', '301')"), "1");
+    let heard = talk_together(&[&phones[0], &phones[2]], &[TONES[0], TONES[2]], TALK);
+    assert_hears(&heard[1], TONES[0], "the merged participant");
+    assert_hears(&heard[0], TONES[2], "a participant of the room merged into");
+
+    let faults = python(
+        &server,
+        "for call in ['s.nway.count(\"999\")', 's.nway.kick(\"301\", \"c0\")', 's.nway.count()', 's.nway.nothing()']:\n\
+         \x20   try:\n        eval(call)\n    except xmlrpc.client.Fault as f:\n        print(f.faultCode, f.faultString)\n",
+    );
+    let faults: Vec<&str> = faults.lines().collect();
+    assert_eq!(faults.len(), 4, "{faults:?}");
+    assert!(
+        faults[0].starts_with("404 nobody is in room 999"),
+        "{faults:?}"
+    );
+    assert!(
+        faults[1].starts_with("404 c0 is not in room 301"),
+        "{faults:?}"
+    );
+    assert!(
+        faults[2].starts_with("300 count: expected 1 arguments"),
+        "{faults:?}"
+    );
+    assert!(
+        faults[3].starts_with("504 unknown method name"),
+        "{faults:?}"
+    );
+
+    assert_eq!(rpc(&server, "s.nway.kickAll('301')"), "3");
+    for (index, phone) in phones.iter().enumerate() {
+        assert!(phone.await_bye(DEADLINE), "participant {index} is kicked");
+    }
+}
+
+#[test]
+fn a_recording_started_and_stopped_by_the_api_holds_the_mixed_tones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = format!("[recording]\ndir = \"{}\"\n", dir.path().display());
+    let server = Server::start_with(&nway_config("", &tables));
+    let phones = [enter(&server, "401", "300"), enter(&server, "401", "301")];
+    assert_eq!(
+        rpc(&server, "s.nway.startRecording('401', 'board')"),
+        "'board'"
+    );
+    talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
+    assert_eq!(rpc(&server, "s.nway.stopRecording('401')"), "1");
+    server
+        .wait_for_log("recording complete", DEADLINE)
+        .expect("the recording completes");
+    let mut reader = hound::WavReader::open(dir.path().join("board.wav")).unwrap();
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    assert!(
+        samples.len() >= 8_000,
+        "at least a second: {}",
+        samples.len()
+    );
+    let middle = &samples[samples.len() / 2 - 4_000..samples.len() / 2 + 4_000];
+    for tone in &TONES[..2] {
+        let level = power(middle, *tone);
+        assert!(level > 0.01, "the recording holds {tone} Hz: {level:.2e}");
+    }
+}
+
+#[test]
+fn a_lone_participant_hears_music_and_the_hash_key_leaves() {
+    let server = server();
+    let first = enter(&server, "206", "300");
+    let alone = music(&first.talk(TONES[0], TALK));
+    assert!(alone > 0.01, "expected music while alone, got {alone:.2e}");
+    let second = enter(&server, "206", "301");
+    let heard = talk_together(&[&first, &second], &TONES[..2], TALK);
+    assert_hears(
+        &heard[0],
+        TONES[1],
+        "the first participant, no longer alone",
+    );
+    let together = music(&heard[0]);
+    assert!(
+        together < alone / 10.0,
+        "the music stops: {together:.2e} against {alone:.2e}"
+    );
+    press(&second, "#");
+    assert!(second.await_bye(DEADLINE), "# leaves the room");
+    let again = music(&first.talk(TONES[0], TALK));
+    assert!(
+        again > 0.01,
+        "the music is back once alone again: {again:.2e}"
+    );
+}
+
+#[test]
+fn a_caller_naming_no_room_gets_an_empty_one_and_sets_its_pin() {
+    let server = Server::start_with(&nway_config("conference_options = \"eDq1\"", ""));
+    let first = enter(&server, "", "300");
+    press(&first, "55#");
+    assert_eq!(
+        rpc(&server, "[m['number'] for m in s.nway.listMembers('9000')]"),
+        "['300']",
+        "the first empty room is 9000"
+    );
+    let second = enter(&server, "9000", "301");
+    press(&second, "12#");
+    let heard = talk_together(&[&first, &second], &TONES[..2], TALK);
+    assert_not_hears(
+        &heard[0],
+        TONES[1],
+        "the first caller, the second's pin wrong",
+    );
+    press(&second, "55#");
+    let heard = talk_together(&[&first, &second], &TONES[..2], TALK);
+    assert_hears(
+        &heard[0],
+        TONES[1],
+        "the first caller, the second let in by the pin it set",
+    );
+    let third = enter(&server, "", "302");
+    press(&third, "#");
+    assert_eq!(
+        rpc(&server, "[m['number'] for m in s.nway.listMembers('9001')]"),
+        "['302']",
+        "the next caller naming no room gets the next empty one"
+    );
+}

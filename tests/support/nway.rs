@@ -1,0 +1,94 @@
+//! The nway guest end to end: a server routing every call to it, callers
+//! and callees, and what they hear.
+
+use super::audio::power;
+use super::phone::{Listening, Phone};
+use super::server::base_config;
+use std::time::Duration;
+
+/// How long anything the tests wait for may take.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+/// One second of 8 kHz audio.
+const SECOND: usize = 8_000;
+/// A tone at least this strong is heard.
+pub const HEARD: f64 = 0.01;
+/// A tone at most this strong is not.
+pub const NOT_HEARD: f64 = 0.001;
+
+/// [`base_config`] with every call and control function routed to the
+/// embedded nway guest, whose config table holds `keys` (lines of
+/// `key = value`) and is followed by `tables` (e.g. room profiles). Joins and
+/// leaves are quiet and nobody hears "only person", so what a phone hears
+/// is the others' tones.
+pub fn nway_config(keys: &str, tables: &str) -> String {
+    format!(
+        "{}[routing]\nguest = \"nway\"\n[guests.nway]\n[guests.nway.config]\n\
+         escalated_options = \"Xq1\"\nconference_options = \"q1\"\n{keys}\n{tables}",
+        base_config()
+    )
+}
+
+/// A `directory` entry for each (number, callee).
+pub fn directory(callees: &[(&str, &Listening)]) -> String {
+    let entries: Vec<String> = callees
+        .iter()
+        .map(|(number, callee)| format!("\"{number}\" = \"{}\"", callee.uri(number)))
+        .collect();
+    format!("directory = {{ {} }}", entries.join(", "))
+}
+
+/// Presses `keys` one after the other, 120 ms apart (the phone sends
+/// silence in between, as a phone's stream goes on).
+pub fn press(phone: &Phone, keys: &str) {
+    for key in keys.chars() {
+        phone.send_dtmf(key);
+        phone.talk(0.0, Duration::from_millis(120));
+    }
+}
+
+/// Every phone talks its tone for `duration` at once; what each heard.
+pub fn talk_together(phones: &[&Phone], tones: &[f64], duration: Duration) -> Vec<Vec<i16>> {
+    std::thread::scope(|scope| {
+        let talkers: Vec<_> = phones
+            .iter()
+            .zip(tones)
+            .map(|(phone, &tone)| scope.spawn(move || phone.talk(tone, duration)))
+            .collect();
+        talkers.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+}
+
+/// The power of `tone` in the last second of `heard`.
+pub fn last_second(heard: &[i16], tone: f64) -> f64 {
+    assert!(
+        heard.len() >= SECOND,
+        "expected a second of audio at least, heard {} samples",
+        heard.len()
+    );
+    power(&heard[heard.len() - SECOND..], tone)
+}
+
+/// Asserts that `who` heard `tone` in its last second.
+pub fn assert_hears(heard: &[i16], tone: f64, who: &str) {
+    let level = last_second(heard, tone);
+    eprintln!("{who} hears {tone} Hz at {level:.2e}");
+    assert!(
+        level > HEARD,
+        "expected {who} to hear {tone} Hz above {HEARD}, got {level:.2e}"
+    );
+}
+
+/// Asserts that `who` did not hear `tone` in its last second.
+pub fn assert_not_hears(heard: &[i16], tone: f64, who: &str) {
+    let level = last_second(heard, tone);
+    eprintln!("{who} hears {tone} Hz at {level:.2e}");
+    assert!(
+        level < NOT_HEARD,
+        "expected {who} not to hear {tone} Hz (below {NOT_HEARD}), got {level:.2e}"
+    );
+}
+
+/// A callee answering on its own thread: the phone once it answered.
+pub fn answer_in_background(callee: Listening) -> std::thread::JoinHandle<Phone> {
+    std::thread::spawn(move || callee.answer(DEADLINE))
+}
