@@ -125,7 +125,10 @@ fn a_listen_only_participant_is_never_heard_and_a_talk_only_one_hears_nothing() 
     let line = server
         .wait_for_log("room 203: ", DEADLINE)
         .expect("talkers are logged in a room with option T");
-    assert!(line.contains(" talks (") && line.contains("dBov)"), "{line}");
+    assert!(
+        line.contains(" talks (") && line.contains("dBov)"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -203,22 +203,11 @@ impl Phone {
     /// Waits up to `timeout` for a provisional answer (1xx) to the INVITE and
     /// returns its status code, or `None` if none came (or a final one did).
     pub fn await_provisional(&self, timeout: Duration) -> Option<u16> {
-        let started = Instant::now();
-        let mut buffer = [0u8; 8192];
-        while started.elapsed() < timeout {
-            let Ok((len, _)) = self.sip.recv_from(&mut buffer) else {
-                continue;
-            };
-            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
-            if header(&message, "CSeq").is_some_and(|c| c.ends_with("INVITE")) {
-                match status(&message) {
-                    Some(code) if code < 200 => return Some(code),
-                    Some(_) => return None,
-                    None => {}
-                }
-            }
-        }
-        None
+        let (answer, _) = receive(&self.sip, timeout, |message| {
+            header(message, "CSeq").is_some_and(|c| c.ends_with("INVITE"))
+                && status(message).is_some()
+        })?;
+        status(&answer).filter(|&code| code < 200)
     }
 
     /// When the INVITE was sent.
@@ -259,21 +248,15 @@ impl Phone {
     /// Waits for the final response to our `method` request; returns it and
     /// when it arrived.
     fn await_final(&self, method: &str) -> (String, Instant) {
-        let started = Instant::now();
-        let mut buffer = [0u8; 8192];
-        while started.elapsed() < SIP_TIMEOUT {
-            let Ok((len, _)) = self.sip.recv_from(&mut buffer) else {
-                continue;
-            };
-            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
-            let for_us = header(&message, "CSeq").is_some_and(|c| c.ends_with(method));
-            if for_us && status(&message).is_some_and(|code| code >= 200) {
-                return (message, Instant::now());
-            }
-        }
-        panic!("no final response to {method} within {SIP_TIMEOUT:?}");
+        let (answer, _) = receive(&self.sip, SIP_TIMEOUT, |message| {
+            header(message, "CSeq").is_some_and(|c| c.ends_with(method))
+                && status(message).is_some_and(|code| code >= 200)
+        })
+        .unwrap_or_else(|| panic!("no final response to {method} within {SIP_TIMEOUT:?}"));
+        (answer, Instant::now())
     }
 
+    /// Sends `method` in the call's dialog with CSeq `cseq`.
     fn send_in_dialog(&self, method: &str, cseq: u32) {
         let sip_port = self.sip.local_addr().unwrap().port();
         let request = format!(
@@ -446,32 +429,21 @@ impl Phone {
     /// Waits up to `timeout` for the server's BYE, answers it 200, and
     /// returns when it arrived, or `None` if it did not.
     pub fn await_bye_at(&self, timeout: Duration) -> Option<Instant> {
-        let started = Instant::now();
-        let mut buffer = [0u8; 8192];
-        while started.elapsed() < timeout {
-            let Ok((len, from)) = self.sip.recv_from(&mut buffer) else {
-                continue;
-            };
-            let arrived = Instant::now();
-            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
-            if !message.starts_with("BYE ") {
-                continue;
+        let (message, from) = receive(&self.sip, timeout, |m| m.starts_with("BYE "))?;
+        let arrived = Instant::now();
+        let mut ok = String::from("SIP/2.0 200 OK\r\n");
+        for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
+            for line in message.lines().filter(|l| {
+                l.split_once(':')
+                    .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            }) {
+                ok.push_str(line);
+                ok.push_str("\r\n");
             }
-            let mut ok = String::from("SIP/2.0 200 OK\r\n");
-            for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
-                for line in message.lines().filter(|l| {
-                    l.split_once(':')
-                        .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-                }) {
-                    ok.push_str(line);
-                    ok.push_str("\r\n");
-                }
-            }
-            ok.push_str("Content-Length: 0\r\n\r\n");
-            self.sip.send_to(ok.as_bytes(), from).unwrap();
-            return Some(arrived);
         }
-        None
+        ok.push_str("Content-Length: 0\r\n\r\n");
+        self.sip.send_to(ok.as_bytes(), from).unwrap();
+        Some(arrived)
     }
 }
 
@@ -528,8 +500,7 @@ impl Listening {
     /// ACK came. A retransmitted INVITE gets the 200 again. Panics if no
     /// INVITE or no ACK comes in time.
     pub fn answer(self, timeout: Duration) -> Phone {
-        let (invite, server) = self
-            .receive(timeout, |m| m.starts_with("INVITE "))
+        let (invite, server) = receive(&self.sip, timeout, |m| m.starts_with("INVITE "))
             .unwrap_or_else(|| panic!("no INVITE within {timeout:?}"));
         let tag = random_token("callee");
         let answer = |code: &str, body: &str| {
@@ -559,7 +530,7 @@ impl Listening {
         let ok = answer("200 OK", &sdp);
         self.sip.send_to(ok.as_bytes(), server).unwrap();
         let acked = (0..10).any(|_| {
-            let got = self.receive(Duration::from_millis(500), |m| {
+            let got = receive(&self.sip, Duration::from_millis(500), |m| {
                 m.starts_with("ACK ") || m.starts_with("INVITE ")
             });
             match got {
@@ -595,26 +566,27 @@ impl Listening {
             rtp: self.rtp,
         }
     }
+}
 
-    /// The first message `wanted` takes within `timeout`, and where it came from.
-    fn receive(
-        &self,
-        timeout: Duration,
-        wanted: impl Fn(&str) -> bool,
-    ) -> Option<(String, SocketAddr)> {
-        let started = Instant::now();
-        let mut buffer = [0u8; 8192];
-        while started.elapsed() < timeout {
-            let Ok((len, from)) = self.sip.recv_from(&mut buffer) else {
-                continue;
-            };
-            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
-            if wanted(&message) {
-                return Some((message, from));
-            }
+/// The first SIP message on `sip` that `wanted` takes within `timeout`, and
+/// where it came from; others are dropped.
+fn receive(
+    sip: &UdpSocket,
+    timeout: Duration,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<(String, SocketAddr)> {
+    let started = Instant::now();
+    let mut buffer = [0u8; 8192];
+    while started.elapsed() < timeout {
+        let Ok((len, from)) = sip.recv_from(&mut buffer) else {
+            continue;
+        };
+        let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
+        if wanted(&message) {
+            return Some((message, from));
         }
-        None
     }
+    None
 }
 
 /// The RTP address of the audio stream in a message's SDP body.
