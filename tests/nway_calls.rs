@@ -141,10 +141,10 @@ fn the_drop_code_hangs_up_the_invitee_and_the_holder_is_back_in_the_room() {
 }
 
 #[test]
-fn the_callee_may_hold_the_codes_and_the_room_is_numbered_after_the_caller() {
+fn the_callee_may_hold_the_codes_keyed_in_time_and_the_room_is_numbered_after_the_caller() {
     let b = Listening::new();
     let keys = format!(
-        "{}\nholder = \"callee\"\nroom_scheme = \"offset\"\nroom_offset = 10000",
+        "{}\nholder = \"callee\"\nroom_scheme = \"offset\"\nroom_offset = 10000\ninterdigit_ms = 1000",
         directory(&[("102", &b)])
     );
     let server = Server::start_with(&nway_config(&keys, ""));
@@ -153,6 +153,13 @@ fn the_callee_may_hold_the_codes_and_the_room_is_numbered_after_the_caller() {
     press(&a, "*0");
     let heard = talk_together(&[&a, &b], &[A, B], TALK);
     assert_hears(&heard[0], B, "A after its own *0");
+
+    // Keys further apart than the inter-digit time-out are no code.
+    press(&b, "*");
+    b.talk(B, Duration::from_millis(1500));
+    press(&b, "0");
+    let heard = talk_together(&[&a, &b], &[A, B], TALK);
+    assert_hears(&heard[0], B, "A after B's * and 0 1.5 s apart");
 
     press(&b, "*0");
     let heard = talk_together(&[&a, &b], &[A, B], TALK);

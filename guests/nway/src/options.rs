@@ -17,7 +17,10 @@ pub struct Options {
     pub end_on_marked_leave: bool,
     /// `c`: hears how many are in the room when it joins.
     pub announce_count: bool,
-    /// `q`: quiet: no join and leave sounds.
+    /// `I`: joins and leaves are announced in words ("a participant has
+    /// joined"), not by sounds.
+    pub announce_joins: bool,
+    /// `q`: quiet: no join and leave sounds or words.
     pub quiet: bool,
     /// `M`: music on hold while alone in the room.
     pub music_alone: bool,
@@ -49,7 +52,7 @@ pub struct Options {
 }
 
 /// Every letter [`Options::parse`] takes, in the order [`Options`] writes them.
-const LETTERS: &str = "aAwxcqMmtpsDeErTFX1";
+const LETTERS: &str = "aAwxcIqMmtpsDeErTFX1";
 
 impl Options {
     /// The options of `letters`; an unknown letter is an error naming it.
@@ -81,6 +84,7 @@ impl Options {
             'w' => &mut self.wait_marked,
             'x' => &mut self.end_on_marked_leave,
             'c' => &mut self.announce_count,
+            'I' => &mut self.announce_joins,
             'q' => &mut self.quiet,
             'M' => &mut self.music_alone,
             'm' => &mut self.listen_only,

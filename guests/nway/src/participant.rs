@@ -231,7 +231,11 @@ impl Participant {
             (0, true, _) => rooms::announce(&self.room, &["music_on_hold".into()], true),
             (0, false, _) => Ok(()),
             (_, _, true) => rooms::stop_announcement(&self.room),
-            (_, _, false) => rooms::announce(&self.room, &["join_sound".into()], false),
+            (_, _, false) => rooms::announce(
+                &self.room,
+                &[self.sound("join_sound", "participant_joined")],
+                false,
+            ),
         };
     }
 
@@ -268,8 +272,22 @@ impl Participant {
             (0, _, _) => Ok(()),
             (1, true, _) => rooms::announce(&self.room, &["music_on_hold".into()], true),
             (_, _, true) => Ok(()),
-            (_, _, false) => rooms::announce(&self.room, &["drop_sound".into()], false),
+            (_, _, false) => rooms::announce(
+                &self.room,
+                &[self.sound("drop_sound", "participant_left")],
+                false,
+            ),
         };
+    }
+
+    /// The prompt announcing a join or a leave: the `sound`, or the `words` with option `I`.
+    fn sound(&self, sound: &str, words: &str) -> String {
+        if self.options.announce_joins {
+            words
+        } else {
+            sound
+        }
+        .to_owned()
     }
 
     fn on_key(&mut self, call: &Call, settings: &Settings, key: char) {

@@ -42,6 +42,8 @@ speak enter_new_pin "Please enter a pin for this conference, followed by the pou
 speak wrong_conference_pin "That pin is not correct."
 speak conference_unlocked "This conference is unlocked."
 speak call_failed "The call could not be completed."
+speak participant_joined "A participant has joined the conference."
+speak participant_left "A participant has left the conference."
 
 # Tones (ITU-T E.180 / North American precise tones).
 tone() { # file seconds frequency

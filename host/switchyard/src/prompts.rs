@@ -47,6 +47,8 @@ const EMBEDDED: &[(&str, &[u8])] = embedded![
     "wrong_conference_pin",
     "conference_unlocked",
     "call_failed",
+    "participant_joined",
+    "participant_left",
     "music_on_hold",
     "join_sound",
     "drop_sound",
