@@ -110,7 +110,7 @@ fn a_two_party_call_becomes_a_room_of_three_then_four() {
     }
     let rooms = rpc(
         &server,
-        "[(r['room'], r['members']) for r in s.nway.listRooms()]",
+        "[(r['room'], r['members']) for r in s.nway.listRooms()['rooms']]",
     );
     assert_eq!(rooms, "[('9000', 4)]", "the first free room holds all four");
 }
@@ -169,7 +169,7 @@ fn the_callee_may_hold_the_codes_keyed_in_time_and_the_room_is_numbered_after_th
     assert_not_hears(&heard[0], B, "A moved to the room");
     let members = rpc(
         &server,
-        "[m['number'] for m in s.nway.listMembers('10100')]",
+        "[m['number'] for m in s.nway.listMembers('10100')['members']]",
     );
     assert_eq!(members, "['100']", "A is alone in room 10000 + 100");
 }

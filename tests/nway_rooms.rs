@@ -205,7 +205,7 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
     ];
     let calls: Vec<String> = python(
         &server,
-        "for m in s.nway.listMembers('301'): print(m['call'])",
+        "for m in s.nway.listMembers('301')['members']: print(m['call'])",
     )
     .lines()
     .map(str::to_owned)
@@ -215,7 +215,7 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
     assert_eq!(
         rpc(
             &server,
-            "sorted((r['room'], r['members']) for r in s.nway.listRooms())"
+            "sorted((r['room'], r['members']) for r in s.nway.listRooms()['rooms'])"
         ),
         "[('301', 2), ('302', 1)]"
     );
@@ -329,7 +329,10 @@ fn a_caller_naming_no_room_gets_an_empty_one_and_sets_its_pin() {
     let first = enter(&server, "", "300");
     press(&first, "55#");
     assert_eq!(
-        rpc(&server, "[m['number'] for m in s.nway.listMembers('9000')]"),
+        rpc(
+            &server,
+            "[m['number'] for m in s.nway.listMembers('9000')['members']]"
+        ),
         "['300']",
         "the first empty room is 9000"
     );
@@ -351,7 +354,10 @@ fn a_caller_naming_no_room_gets_an_empty_one_and_sets_its_pin() {
     let third = enter(&server, "", "302");
     press(&third, "#");
     assert_eq!(
-        rpc(&server, "[m['number'] for m in s.nway.listMembers('9001')]"),
+        rpc(
+            &server,
+            "[m['number'] for m in s.nway.listMembers('9001')['members']]"
+        ),
         "['302']",
         "the next caller naming no room gets the next empty one"
     );

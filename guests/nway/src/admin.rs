@@ -3,8 +3,8 @@
 //!
 //! | function | answers |
 //! |---|---|
-//! | `listRooms()` | `[{room, members, locked}]` of every room with someone in it |
-//! | `listMembers(room)` | `[{call, number, muted, talking, listenOnly, options, admin, marked}]` |
+//! | `listRooms()` | `{rooms: [{room, members, locked}]}`, every room with someone in it |
+//! | `listMembers(room)` | `{room, members: [{call, number, muted, talking, listenOnly, options, admin, marked}]}` |
 //! | `count(room)` | the number of participants |
 //! | `kick(room, call)` / `kickAll(room)` | `1` / how many were kicked |
 //! | `mute(room, call)`, `unmute(room, call)` | `1` |
@@ -12,6 +12,10 @@
 //! | `lock(room)`, `unlock(room)` | `1` |
 //! | `startRecording(room[, name])` | the file name; `stopRecording(room)`: `1` |
 //! | `merge(from, into)` | how many moved from room `from` to room `into` |
+//!
+//! Lists come in a struct: the host appends its server-info string to a
+//! guest's array answer, as SEMS clients of the webconference functions
+//! expect.
 //!
 //! Faults: 300 for wrong arguments (a recording name that is a path), 404 for a room nobody is in or a call
 //! not in the room, 409 when the host refuses (a recording already
@@ -85,7 +89,7 @@ impl ControlApi for Admin {
 }
 
 fn list_rooms() -> Value {
-    Value::Array(
+    let rooms = Value::Array(
         rooms::list()
             .into_iter()
             .filter_map(|name| {
@@ -99,7 +103,8 @@ fn list_rooms() -> Value {
                 })
             })
             .collect(),
-    )
+    );
+    Value::Struct(vec![("rooms".into(), rooms)])
 }
 
 /// The participants of `room`; fault 404 when nobody is in it.
