@@ -12,11 +12,14 @@ use support::nway::{
 use support::phone::Phone;
 use support::server::Server;
 use support::xmlrpc::{python, rpc};
+use switchyard_media::DtmfReceiver;
 
 /// The participants' tones.
 const TONES: [f64; 4] = [600.0, 900.0, 1150.0, 1450.0];
 /// The notes of the music on hold (C5 E5 G5).
 const MUSIC: [f64; 3] = [523.25, 659.25, 783.99];
+/// Music at least this strong is heard (its notes come and go within a second).
+const MUSIC_HEARD: f64 = 0.004;
 /// How long each check talks.
 const TALK: Duration = Duration::from_secs(2);
 
@@ -40,6 +43,8 @@ pin = "4321"
 options = "q1"
 [guests.nway.config.rooms.206]
 options = "Mpq1"
+[guests.nway.config.rooms.207]
+options = "Fq1"
 "#;
 
 fn server() -> Server {
@@ -65,7 +70,7 @@ fn a_caller_waiting_for_the_marked_user_hears_music_until_it_joins() {
     let before = music(&heard);
     eprintln!("the waiting caller hears music at {before:.2e}");
     assert!(
-        before > 0.01,
+        before > MUSIC_HEARD,
         "expected music while waiting, got {before:.2e}"
     );
 
@@ -301,7 +306,10 @@ fn a_lone_participant_hears_music_and_the_hash_key_leaves() {
     let server = server();
     let first = enter(&server, "206", "300");
     let alone = music(&first.talk(TONES[0], TALK));
-    assert!(alone > 0.01, "expected music while alone, got {alone:.2e}");
+    assert!(
+        alone > MUSIC_HEARD,
+        "expected music while alone, got {alone:.2e}"
+    );
     let second = enter(&server, "206", "301");
     let heard = talk_together(&[&first, &second], &TONES[..2], TALK);
     assert_hears(
@@ -318,7 +326,7 @@ fn a_lone_participant_hears_music_and_the_hash_key_leaves() {
     assert!(second.await_bye(DEADLINE), "# leaves the room");
     let again = music(&first.talk(TONES[0], TALK));
     assert!(
-        again > 0.01,
+        again > MUSIC_HEARD,
         "the music is back once alone again: {again:.2e}"
     );
 }
@@ -360,5 +368,30 @@ fn a_caller_naming_no_room_gets_an_empty_one_and_sets_its_pin() {
         ),
         "['302']",
         "the next caller naming no room gets the next empty one"
+    );
+}
+
+#[test]
+fn keys_pressed_in_a_room_with_option_f_reach_the_others() {
+    let server = server();
+    let (presser, listener) = (enter(&server, "207", "300"), enter(&server, "207", "301"));
+    listener.discard_received();
+    let received = std::thread::scope(|scope| {
+        scope.spawn(|| press(&presser, "57#"));
+        listener.receive(Duration::from_secs(3))
+    });
+    let mut receiver = DtmfReceiver::new();
+    let keys: String = received
+        .iter()
+        .filter(|packet| packet.is_event())
+        .filter_map(|event| {
+            receiver
+                .receive(1, event.timestamp, &event.payload)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        keys, "57#",
+        "the other participant gets the keys as RFC 4733 events"
     );
 }

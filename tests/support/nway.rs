@@ -17,13 +17,19 @@ pub const NOT_HEARD: f64 = 0.001;
 
 /// [`base_config`] with every call and control function routed to the
 /// embedded nway guest, whose config table holds `keys` (lines of
-/// `key = value`) and is followed by `tables` (e.g. room profiles). Joins and
-/// leaves are quiet and nobody hears "only person", so what a phone hears
-/// is the others' tones.
+/// `key = value`) and is followed by `tables` (e.g. room profiles). Unless
+/// `keys` set them, joins and leaves are quiet and nobody hears "only
+/// person" (`escalated_options = "Xq1"`, `conference_options = "q1"`), so
+/// what a phone hears is the others' tones.
 pub fn nway_config(keys: &str, tables: &str) -> String {
+    let mut table = String::new();
+    for (key, value) in [("escalated_options", "Xq1"), ("conference_options", "q1")] {
+        if !keys.lines().any(|line| line.trim_start().starts_with(key)) {
+            table.push_str(&format!("{key} = \"{value}\"\n"));
+        }
+    }
     format!(
-        "{}[routing]\nguest = \"nway\"\n[guests.nway]\n[guests.nway.config]\n\
-         escalated_options = \"Xq1\"\nconference_options = \"q1\"\n{keys}\n{tables}",
+        "{}[routing]\nguest = \"nway\"\n[guests.nway]\n[guests.nway.config]\n{table}{keys}\n{tables}",
         base_config()
     )
 }

@@ -45,8 +45,17 @@ impl ControlApi for Admin {
                 args(0, 0)?;
                 Ok(list_rooms())
             }
-            "listMembers" => members(&args(1, 1)?.string(0)?)
-                .map(|all| Value::Array(all.iter().map(member).collect())),
+            "listMembers" => {
+                let room = args(1, 1)?.string(0)?;
+                let all = members(&room)?;
+                Ok(Value::Struct(vec![
+                    ("room".into(), Value::String(room)),
+                    (
+                        "members".into(),
+                        Value::Array(all.iter().map(member).collect()),
+                    ),
+                ]))
+            }
             "count" => members(&args(1, 1)?.string(0)?).map(|all| count(all.len())),
             "kick" => on_member(&args(2, 2)?, |call| call.kick()),
             "mute" => on_member(&args(2, 2)?, |call| call.set_muted(true)),

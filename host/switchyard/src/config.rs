@@ -760,14 +760,6 @@ impl Config {
                     format!("{} is not a directory", dir.display()),
                 );
             }
-            for (key, value) in &entry.config {
-                if value.is_table() || value.is_array() {
-                    return fail(
-                        &format!("guests.{name}.config.{key}"),
-                        "guest config values must be strings, numbers or booleans".to_owned(),
-                    );
-                }
-            }
             let limits = &entry.limits;
             check_guest_limits(
                 &format!("guests.{name}.limits"),
@@ -830,7 +822,9 @@ impl Config {
         }
     }
 
-    /// A guest's config table as the text values `config.get` serves.
+    /// A guest's config table as the text values `config.get` serves: a
+    /// string as it is, anything else (a number, a boolean, a table, an
+    /// array) as its TOML text, a table inline (`{ "102" = "sip:…" }`).
     pub fn guest_config(entry: &GuestEntry) -> impl Iterator<Item = (String, String)> + '_ {
         entry.config.iter().map(|(key, value)| {
             let text = match value {
@@ -1004,6 +998,24 @@ mod tests {
             table,
             BTreeMap::from([("private_rooms".to_owned(), "true".to_owned())]),
             "expected exactly the one key the file sets"
+        );
+    }
+
+    #[test]
+    fn guest_tables_and_arrays_reach_the_guest_as_toml_text() {
+        let config = parse(
+            "[guests.webconference.config]\nlist = [1, 2]\n\
+             [guests.webconference.config.rooms.101]\npin = \"12\"\n",
+        )
+        .unwrap();
+        let table: BTreeMap<_, _> = Config::guest_config(&config.guests["webconference"]).collect();
+        assert_eq!(table["list"], "[1, 2]");
+        let rooms: toml::Table = format!("v = {}", table["rooms"]).parse().unwrap();
+        assert_eq!(
+            rooms["v"]["101"]["pin"].as_str(),
+            Some("12"),
+            "{}",
+            table["rooms"]
         );
     }
 
