@@ -72,8 +72,8 @@ const VALUE: [File; 3] = [
 
 /// The WIT package the SDK binds, as `wit/`.
 const WIT: [File; 1] = [(
-    "wit/v0.2.0/call.wit",
-    include_str!("../../../../wit/v0.2.0/call.wit"),
+    "wit/v0.3.0/call.wit",
+    include_str!("../../../../wit/v0.3.0/call.wit"),
 )];
 
 /// The toolchain this repository builds with (it installs the wasm32-wasip2 target).
@@ -95,7 +95,7 @@ const WORKSPACE_LOCK: &str = include_str!("../../../../Cargo.lock");
 const CRATES: [(&str, &str); 2] = [("guests/sdk", "sdk"), ("guests/value", "value")];
 
 /// How the SDK names the WIT directory here, and in the new crate.
-const WIT_PATH: (&str, &str) = ("path: \"../../wit/v0.2.0\"", "path: \"../wit/v0.2.0\"");
+const WIT_PATH: (&str, &str) = ("path: \"../../wit/v0.3.0\"", "path: \"../wit/v0.3.0\"");
 
 /// `guest new`: writes the crate `name` into `dir`, which must not exist.
 pub fn new(name: &str, dir: &Path) -> ExitCode {
@@ -280,7 +280,7 @@ mod tests {
         for (dir, files, here) in [
             ("guests/sdk", &SDK[..], "sdk/"),
             ("guests/value", &VALUE[..], "value/"),
-            ("wit/v0.2.0", &WIT[..], "wit/v0.2.0/"),
+            ("wit/v0.3.0", &WIT[..], "wit/v0.3.0/"),
         ] {
             let embedded: Vec<String> = files
                 .iter()
