@@ -38,7 +38,7 @@ fn a_restart_takes_the_guest_from_the_compile_cache() {
         cache.path().display()
     );
     let loaded = |server: &Server, how: &str| {
-        let line = format!("guest webconference: switchyard:call@0.2.0, {how}");
+        let line = format!("guest webconference: switchyard:call@0.3.0, {how}");
         assert!(server.log().contains(&line), "{}", server.log());
     };
     loaded(&Server::start_with(&config), "compiled");

@@ -33,8 +33,10 @@ fn the_bundled_guests_target_the_current_version() {
     let misbehave = runtime
         .load("misbehave", &misbehave_wasm(), config())
         .unwrap();
-    assert_eq!(webconference.wit_version(), WitVersion::V0_2);
-    assert_eq!(misbehave.wit_version(), WitVersion::V0_2);
+    let nway = runtime.load("nway", bundled::NWAY, config()).unwrap();
+    assert_eq!(webconference.wit_version(), WitVersion::V0_3);
+    assert_eq!(misbehave.wit_version(), WitVersion::V0_3);
+    assert_eq!(nway.wit_version(), WitVersion::V0_3);
 }
 
 #[test]
