@@ -1412,13 +1412,6 @@ mod tests {
         let err = parse("[routing]\nguest = \"nway\"\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("routing.guest"), "{err}");
         assert_eq!(err.position, Some((2, 1)), "{err}");
-        let err = parse("[guests.webconference.config]\nx = [1]\n").unwrap_err();
-        assert_eq!(
-            err.key.as_deref(),
-            Some("guests.webconference.config.x"),
-            "{err}"
-        );
-        assert_eq!(err.position, Some((2, 1)), "{err}");
     }
 
     #[test]
