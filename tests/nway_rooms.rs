@@ -151,6 +151,12 @@ fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
     // *2 locks: the next caller hears why and is hung up; unlocked, one gets in.
     press(&admin, "*2");
     let refused = enter(&server, "204", "301");
+    let told = refused.talk(0.0, Duration::from_millis(1500));
+    let loudest = told.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    assert!(
+        loudest > 1000,
+        "the refused caller hears why (loudest sample {loudest})"
+    );
     assert!(
         refused.await_bye(DEADLINE),
         "a caller to a locked room is hung up"
@@ -265,6 +271,37 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
         faults[3].starts_with("504 unknown method name"),
         "{faults:?}"
     );
+
+    // Locked by the API: a new caller is refused; unlocked, one gets in and
+    // is kicked alone.
+    assert_eq!(rpc(&server, "s.nway.lock('301')"), "1");
+    let refused = enter(&server, "301", "303");
+    assert!(
+        refused.await_bye(DEADLINE),
+        "a caller to a locked room is hung up"
+    );
+    assert_eq!(rpc(&server, "s.nway.unlock('301')"), "1");
+    let late = enter(&server, "301", "304");
+    let late_call = python(
+        &server,
+        "print([m['call'] for m in s.nway.listMembers('301')['members'] if m['number'] == '304'][0])",
+    );
+    assert_eq!(
+        rpc(
+            &server,
+            &format!("s.nway.kick('301', '{}')", late_call.trim())
+        ),
+        "1"
+    );
+    assert!(
+        late.await_bye(DEADLINE),
+        "the kicked participant gets a BYE"
+    );
+
+    assert_eq!(rpc(&server, "s.nway.muteAll('301')"), "3");
+    let heard = talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
+    assert_not_hears(&heard[0], TONES[1], "a participant, everyone muted");
+    assert_not_hears(&heard[1], TONES[0], "a participant, everyone muted");
 
     assert_eq!(rpc(&server, "s.nway.kickAll('301')"), "3");
     for (index, phone) in phones.iter().enumerate() {
