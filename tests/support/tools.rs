@@ -35,3 +35,48 @@ pub fn require_ipv6_loopback() {
         bound.err()
     );
 }
+
+/// The Python of a virtual environment under the target directory holding
+/// `package` at `version` (pip installs it the first time); panics, with what
+/// to do, if that cannot be done.
+pub fn python_with(package: &str, version: &str) -> std::path::PathBuf {
+    require_python();
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target")
+        .join(format!("python-{package}-{version}"));
+    let python = venv.join("bin/python");
+    let installed = Command::new(&python)
+        .args(["-m", "pip", "show", "--quiet", package])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !installed {
+        let made = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .output()
+            .expect("running python3 -m venv");
+        assert!(
+            made.status.success(),
+            "python3 -m venv failed (on Debian: apt-get install -y python3-venv): {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let pip = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .arg(format!("{package}=={version}"))
+            .output()
+            .expect("running pip");
+        assert!(
+            pip.status.success(),
+            "pip could not install {package} {version}: {}",
+            String::from_utf8_lossy(&pip.stderr)
+        );
+    }
+    python
+}

@@ -29,6 +29,10 @@
 //! hand-built XML that Python's `xmlrpc.client.loads` reads back (checked by the tests).
 
 mod fault;
+pub mod json;
+pub mod openapi;
+pub mod problem;
+pub mod rest;
 mod route;
 mod server;
 pub mod xmlrpc;

@@ -21,7 +21,9 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, info, warn};
 
-use crate::{Fault, Route, Value, route, xmlrpc};
+use crate::problem::Problem;
+use crate::rest::{self, Mismatch};
+use crate::{Fault, Route, Value, json, route, xmlrpc};
 
 /// The future a [`Dispatcher`] returns: boxed so the trait stays object-safe
 /// (`Arc<dyn Dispatcher>`), `Send` so it can run on any worker thread, and allowed to borrow
@@ -225,10 +227,26 @@ async fn handle(
     options: &ServeOptions,
     peer: SocketAddr,
 ) -> HttpResponse {
-    if !matches!(request.uri().path(), "/" | "/RPC2") {
+    let path = request.uri().path();
+    if path.starts_with("/api/") {
+        return rest_answer(request, dispatcher, options, peer).await;
+    }
+    if path == "/openapi.json" {
+        if request.method() != Method::GET {
+            return not_allowed("GET");
+        }
+        let document = crate::openapi::document()
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        return with_type(
+            Response::new(Full::new(Bytes::from(document))),
+            "application/json",
+        );
+    }
+    if !matches!(path, "/" | "/RPC2") {
         return plain(
             StatusCode::NOT_FOUND,
-            "not found: XML-RPC is served at / and /RPC2\n",
+            "not found: XML-RPC is served at / and /RPC2, REST under /api/v1 (see /openapi.json)\n",
         );
     }
     if request.method() != Method::POST {
@@ -241,6 +259,51 @@ async fn handle(
             .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    let body = match read_body(request, options, peer).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let result = answer(&body, dispatcher, peer).await;
+    with_type(
+        Response::new(Full::new(Bytes::from(xmlrpc::encode_response(&result)))),
+        "text/xml",
+    )
+}
+
+/// `response` with its content type and the server's name.
+fn with_type(mut response: HttpResponse, content_type: &'static str) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(SERVER, HeaderValue::from_static(SERVER_NAME));
+    response
+}
+
+/// `405` naming the methods allowed.
+fn not_allowed(allowed: &str) -> HttpResponse {
+    let mut response = problem(&Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("this path takes {allowed}"),
+    ));
+    if let Ok(value) = HeaderValue::from_str(allowed) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
+/// An RFC 9457 problem response.
+fn problem(problem: &Problem) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from(problem.to_json().to_string())));
+    *response.status_mut() = problem.status;
+    with_type(response, "application/problem+json")
+}
+
+/// The whole request body, within the size and time limits; the error is
+/// the response to send instead.
+async fn read_body(
+    request: Request<Incoming>,
+    options: &ServeOptions,
+    peer: SocketAddr,
+) -> Result<Bytes, HttpResponse> {
     const TOO_LARGE: &str = "request body too large\n";
     let declared = request
         .headers()
@@ -248,27 +311,81 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > options.max_body_bytes as u64) {
-        return closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE);
+        return Err(closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE));
     }
     let body = Limited::new(request.into_body(), options.max_body_bytes);
-    let body = match tokio::time::timeout(options.body_read_timeout, body.collect()).await {
-        Err(_) => return closing(StatusCode::REQUEST_TIMEOUT, "request body timed out\n"),
+    match tokio::time::timeout(options.body_read_timeout, body.collect()).await {
+        Err(_) => Err(closing(
+            StatusCode::REQUEST_TIMEOUT,
+            "request body timed out\n",
+        )),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE);
+            Err(closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE))
         }
         Ok(Err(e)) => {
-            debug!(%peer, "XML-RPC request body failed: {e}");
-            return closing(StatusCode::BAD_REQUEST, "could not read the request body\n");
+            debug!(%peer, "request body failed: {e}");
+            Err(closing(
+                StatusCode::BAD_REQUEST,
+                "could not read the request body\n",
+            ))
         }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
 
-    let result = answer(&body, dispatcher, peer).await;
-    let mut response = Response::new(Full::new(Bytes::from(xmlrpc::encode_response(&result))));
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    headers.insert(SERVER, HeaderValue::from_static(SERVER_NAME));
-    response
+/// A REST request: its route's function, called as XML-RPC would call it,
+/// answered as JSON or as a problem.
+async fn rest_answer(
+    request: Request<Incoming>,
+    dispatcher: Arc<dyn Dispatcher>,
+    options: &ServeOptions,
+    peer: SocketAddr,
+) -> HttpResponse {
+    let (route, path) = match rest::find(request.method().as_str(), request.uri().path()) {
+        Ok(found) => found,
+        Err(Mismatch::NoPath) => {
+            return problem(&Problem::new(
+                StatusCode::NOT_FOUND,
+                format!("no route {} (see /openapi.json)", request.uri().path()),
+            ));
+        }
+        Err(Mismatch::Methods(allowed)) => return not_allowed(&allowed.join(", ")),
+    };
+    let body = if rest::takes_body(route) {
+        let bytes = match read_body(request, options, peer).await {
+            Ok(bytes) => bytes,
+            Err(response) => return response,
+        };
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(json) if json.is_object() => Some(json),
+            Ok(_) => {
+                return problem(&Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "the body must be a JSON object",
+                ));
+            }
+            Err(e) => {
+                return problem(&Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body is not JSON: {e}"),
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    let call = match rest::call(route, &path, body.as_ref()) {
+        Ok(call) => call,
+        Err(why) => return problem(&Problem::new(StatusCode::BAD_REQUEST, why)),
+    };
+    debug!(%peer, function = route.function, "REST call");
+    match dispatch(call, dispatcher, peer).await {
+        Ok(value) => with_type(
+            Response::new(Full::new(Bytes::from(json::to_json(&value).to_string()))),
+            "application/json",
+        ),
+        Err(fault) => problem(&Problem::from(fault)),
+    }
 }
 
 async fn answer(
@@ -280,14 +397,22 @@ async fn answer(
         debug!(%peer, "XML-RPC request rejected: {}", fault.message);
     })?;
     debug!(%peer, method = ?method, "XML-RPC call");
-    let route = route(&method, params)?;
-    let call = AbortOnDrop(tokio::spawn(
-        async move { dispatcher.dispatch(route).await },
-    ));
-    match call.await {
+    dispatch(route(&method, params)?, dispatcher, peer).await
+}
+
+/// Runs one call on its own task: a panic is fault -32603, a client that
+/// goes away aborts it.
+async fn dispatch(
+    call: Route,
+    dispatcher: Arc<dyn Dispatcher>,
+    peer: SocketAddr,
+) -> Result<Value, Fault> {
+    let function = call.function.clone();
+    let task = AbortOnDrop(tokio::spawn(async move { dispatcher.dispatch(call).await }));
+    match task.await {
         Ok(result) => result,
         Err(e) => {
-            warn!(%peer, method = ?method, "XML-RPC dispatcher failed: {e}");
+            warn!(%peer, function, "dispatcher failed: {e}");
             Err(Fault::internal("internal error"))
         }
     }

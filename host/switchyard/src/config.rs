@@ -397,6 +397,10 @@ impl Default for RoutingConfig {
     }
 }
 
+/// Control interfaces the host answers itself (`system.listMethods`,
+/// `switchyard.rooms`), which no guest may be named.
+const RESERVED_INTERFACES: [&str; 2] = ["system", switchyard_control::rest::HOST_INTERFACE];
+
 /// The guests embedded in the binary.
 const EMBEDDED_GUESTS: [&str; 1] = ["webconference"];
 
@@ -738,6 +742,12 @@ impl Config {
             configured(&format!("routing.rules[{index}].guest"), &rule.guest)?;
         }
         for (name, entry) in &self.guests {
+            if RESERVED_INTERFACES.contains(&name.as_str()) {
+                return fail(
+                    &format!("guests.{name}"),
+                    format!("{name:?} names the host's own control functions; choose another name"),
+                );
+            }
             if let Some(wasm) = &entry.wasm
                 && !wasm.is_file()
             {
@@ -998,6 +1008,16 @@ mod tests {
             table,
             BTreeMap::from([("private_rooms".to_owned(), "true".to_owned())]),
             "expected exactly the one key the file sets"
+        );
+    }
+
+    #[test]
+    fn the_host_s_interface_names_are_no_guest_names() {
+        let err = parse("[guests.switchyard]\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("guests.switchyard"), "{err}");
+        assert!(
+            err.message.contains("host's own control functions"),
+            "{err}"
         );
     }
 

@@ -1,5 +1,6 @@
-//! XML-RPC functions: the host's own (`serverInfo`, `calls`, `stats`,
-//! `guestLoad`, `guestList`, SEMS's session functions and `system.listMethods`) and the guests':
+//! XML-RPC functions (and the REST routes, which call them): the host's own
+//! (`serverInfo`, `calls`, `stats`, `guestLoad`, `guestList`, SEMS's session
+//! functions, `system.listMethods` and `switchyard.*`) and the guests':
 //! `iface.fn(…)` and `di("iface", "fn", …)` go to the guest loaded under the
 //! name `iface`, a function without an interface name to the routing guest.
 //! A guest's array result gets the server-info string appended, as SEMS's
@@ -12,6 +13,7 @@
 use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
 use crate::host_api::{CoreHost, lock};
+use crate::host_functions;
 use crate::log_level::LogLevel;
 use crate::media::MediaPool;
 use crate::method_list::list_methods;
@@ -19,6 +21,7 @@ use crate::session_functions::SessionFunctions;
 use crate::stats_file::Counters;
 use std::sync::Arc;
 use std::time::Duration;
+use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value};
 use tokio::sync::Semaphore;
 use tracing::{error, info_span};
@@ -213,6 +216,13 @@ impl Dispatcher for ControlBridge {
         Box::pin(async move {
             if route.interface.as_deref() == Some("system") {
                 return self.system(&route);
+            }
+            if route.interface.as_deref() == Some(HOST_INTERFACE) {
+                let answer =
+                    host_functions::answer(self.host.as_ref(), &route.function, &route.params);
+                // Its commands queued effects for the signaling loop.
+                self.host.wake();
+                return answer;
             }
             let guest = route
                 .interface

@@ -13,6 +13,7 @@ mod guest_new;
 mod guest_registry;
 mod guest_watch;
 mod host_api;
+mod host_functions;
 mod import_sems;
 mod log_level;
 mod media;

@@ -5,7 +5,7 @@
 //! the routing guest is named `webconference`; another guest's functions are
 //! reachable but not listed.
 
-use crate::session_functions;
+use crate::{host_functions, session_functions};
 
 /// The host's own functions, besides the session functions.
 const HOST: [&str; 5] = ["calls", "guestList", "guestLoad", "serverInfo", "stats"];
@@ -43,6 +43,7 @@ pub fn list_methods(guest: &str) -> Vec<String> {
     let mut names: Vec<String> = HOST
         .iter()
         .chain(&session_functions::NAMES)
+        .chain(&host_functions::NAMES)
         .chain(&FORMS)
         .chain(guest_functions)
         .map(|name| (*name).to_owned())

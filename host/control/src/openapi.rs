@@ -1,0 +1,219 @@
+//! The OpenAPI 3 document of the control endpoint, served at
+//! `/openapi.json`: every REST route of [`crate::rest::ROUTES`] and every
+//! other route the endpoint serves ([`OTHER_ROUTES`]), built from the same
+//! tables the router uses so that the two cannot drift apart.
+
+use crate::rest::{Arg, ROUTES, Verb};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder,
+    Required, ResponseBuilder,
+};
+
+/// A route of the endpoint that is not a REST route: its method, path,
+/// what it does and the media type of its answer.
+pub struct OtherRoute {
+    /// Its method.
+    pub verb: Verb,
+    /// Its path.
+    pub path: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+    /// The media type of a successful answer.
+    pub answers: &'static str,
+}
+
+/// The routes besides the REST ones.
+pub const OTHER_ROUTES: &[OtherRoute] = &[
+    OtherRoute {
+        verb: Verb::Post,
+        path: "/",
+        summary: "XML-RPC (SEMS's xmlrpc2di path): a methodCall in, a methodResponse out",
+        answers: "text/xml",
+    },
+    OtherRoute {
+        verb: Verb::Post,
+        path: "/RPC2",
+        summary: "XML-RPC, as at /",
+        answers: "text/xml",
+    },
+    OtherRoute {
+        verb: Verb::Get,
+        path: "/openapi.json",
+        summary: "This document",
+        answers: "application/json",
+    },
+];
+
+/// The security scheme a server with a token requires of every request.
+const BEARER: &str = "bearer";
+
+fn method(verb: Verb) -> HttpMethod {
+    match verb {
+        Verb::Get => HttpMethod::Get,
+        Verb::Post => HttpMethod::Post,
+        Verb::Put => HttpMethod::Put,
+        Verb::Delete => HttpMethod::Delete,
+    }
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn problem_response() -> ResponseBuilder {
+    let problem = ObjectBuilder::new()
+        .property("type", string())
+        .property("title", string())
+        .property("status", ObjectBuilder::new().schema_type(Type::Integer))
+        .property("detail", string())
+        .property(
+            "fault_code",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .description(Some("The XML-RPC fault code of the same failure")),
+        )
+        .required("status")
+        .required("detail");
+    ResponseBuilder::new()
+        .description("An RFC 9457 problem: what went wrong")
+        .content(
+            "application/problem+json",
+            ContentBuilder::new().schema(Some(problem)).build(),
+        )
+}
+
+/// The document.
+pub fn document() -> OpenApi {
+    let mut paths = PathsBuilder::new();
+    let mut items: Vec<(&str, PathItem)> = Vec::new();
+    let mut add =
+        |path: &'static str, verb: Verb, operation: utoipa::openapi::path::Operation| match items
+            .iter_mut()
+            .find(|(p, _)| *p == path)
+        {
+            Some((_, item)) => item.merge_operations(PathItem::new(method(verb), operation)),
+            None => items.push((path, PathItem::new(method(verb), operation))),
+        };
+    for route in ROUTES {
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(route.function))
+            .summary(Some(route.summary))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description(format!(
+                        "The value of {}{}(…), as JSON",
+                        route.interface.map(|i| format!("{i}.")).unwrap_or_default(),
+                        route.function
+                    ))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(ObjectBuilder::new()))
+                            .build(),
+                    ),
+            )
+            .response("default", problem_response());
+        let mut body = ObjectBuilder::new().schema_type(Type::Object);
+        for arg in route.args {
+            match arg {
+                Arg::Path(name) => {
+                    operation = operation.parameter(
+                        ParameterBuilder::new()
+                            .name(*name)
+                            .parameter_in(ParameterIn::Path)
+                            .required(Required::True)
+                            .schema(Some(string())),
+                    );
+                }
+                Arg::Body(name) => body = body.property(*name, string()).required(*name),
+            }
+        }
+        if crate::rest::takes_body(route) {
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(body)).build(),
+                    )
+                    .build(),
+            ));
+        }
+        add(route.path, route.verb, operation.build());
+    }
+    for other in OTHER_ROUTES {
+        let operation = OperationBuilder::new()
+            .summary(Some(other.summary))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("The answer")
+                    .content(other.answers, ContentBuilder::new().build()),
+            )
+            .build();
+        add(other.path, other.verb, operation);
+    }
+    for (path, item) in items {
+        paths = paths.path(path, item);
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Switchyard control")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "The control endpoint: REST/JSON under /api/v1, XML-RPC at / and /RPC2. \
+                     A server configured with a token requires it of every request.",
+                )),
+        )
+        .paths(paths)
+        .components(Some(
+            ComponentsBuilder::new()
+                .security_scheme(
+                    BEARER,
+                    SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+                )
+                .build(),
+        ))
+        .security(Some([SecurityRequirement::new(
+            BEARER,
+            Vec::<String>::new(),
+        )]))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_in_the_document_once() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let paths = json["paths"].as_object().unwrap();
+        let documented: usize = paths
+            .values()
+            .map(|item| item.as_object().unwrap().len())
+            .sum();
+        assert_eq!(documented, ROUTES.len() + OTHER_ROUTES.len());
+        for route in ROUTES {
+            let method = route.verb.name().to_lowercase();
+            let operation = &paths[route.path][&method];
+            assert_eq!(operation["operationId"], route.function, "{}", route.path);
+        }
+        for other in OTHER_ROUTES {
+            assert!(
+                paths[other.path]
+                    .get(other.verb.name().to_lowercase())
+                    .is_some()
+            );
+        }
+        assert!(json["openapi"].as_str().unwrap().starts_with("3."));
+    }
+}

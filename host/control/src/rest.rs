@@ -1,0 +1,319 @@
+//! The REST routes (`/api/v1/…`, JSON): each calls the function XML-RPC
+//! reaches under the same name, with its arguments taken from the path and
+//! the JSON body, so both protocols answer the same. The answer is the
+//! function's value as JSON ([`crate::json`]); a fault is a problem
+//! ([`crate::problem`]).
+
+use crate::{Route, Value};
+
+/// An HTTP method of a REST route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// `GET`: reads, changes nothing.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `DELETE`.
+    Delete,
+}
+
+impl Verb {
+    /// The method's name, e.g. "GET".
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+/// Where one argument of a route's function comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    /// The path segment `{name}`.
+    Path(&'static str),
+    /// The string member `name` of the JSON body, required.
+    Body(&'static str),
+}
+
+/// One REST route.
+#[derive(Debug, Clone, Copy)]
+pub struct RestRoute {
+    /// Its method.
+    pub verb: Verb,
+    /// Its path, with `{name}` for each path argument.
+    pub path: &'static str,
+    /// The interface of the function it calls (`None`: a bare host function).
+    pub interface: Option<&'static str>,
+    /// The function it calls.
+    pub function: &'static str,
+    /// The function's arguments, in order.
+    pub args: &'static [Arg],
+    /// What it does, for the OpenAPI document.
+    pub summary: &'static str,
+}
+
+/// The host's own functions, as XML-RPC names them (`switchyard.rooms()`).
+pub const HOST_INTERFACE: &str = "switchyard";
+
+const fn host(
+    verb: Verb,
+    path: &'static str,
+    function: &'static str,
+    args: &'static [Arg],
+    summary: &'static str,
+) -> RestRoute {
+    RestRoute {
+        verb,
+        path,
+        interface: Some(HOST_INTERFACE),
+        function,
+        args,
+        summary,
+    }
+}
+
+const ROOM: Arg = Arg::Path("room");
+const CALL: Arg = Arg::Path("call");
+
+/// Every REST route.
+pub const ROUTES: &[RestRoute] = &[
+    host(
+        Verb::Get,
+        "/api/v1/rooms",
+        "rooms",
+        &[],
+        "Every room, with its participant count",
+    ),
+    host(
+        Verb::Get,
+        "/api/v1/rooms/{room}",
+        "room",
+        &[ROOM],
+        "A room and its participants",
+    ),
+    host(
+        Verb::Post,
+        "/api/v1/rooms/{room}/participants/{call}/mute",
+        "mute",
+        &[ROOM, CALL],
+        "Mutes a participant: it hears the room, nothing it says is mixed",
+    ),
+    host(
+        Verb::Post,
+        "/api/v1/rooms/{room}/participants/{call}/unmute",
+        "unmute",
+        &[ROOM, CALL],
+        "Unmutes a participant",
+    ),
+    host(
+        Verb::Delete,
+        "/api/v1/rooms/{room}/participants/{call}",
+        "kick",
+        &[ROOM, CALL],
+        "Hangs up a participant (its reason becomes \"kicked\")",
+    ),
+    host(
+        Verb::Post,
+        "/api/v1/rooms/{room}/recording",
+        "startRecording",
+        &[ROOM, Arg::Body("name")],
+        "Records the room's mix to a new WAV file named `name`",
+    ),
+    host(
+        Verb::Delete,
+        "/api/v1/rooms/{room}/recording",
+        "stopRecording",
+        &[ROOM],
+        "Ends the room's recording",
+    ),
+    RestRoute {
+        verb: Verb::Get,
+        path: "/api/v1/guests",
+        interface: None,
+        function: "guestList",
+        args: &[],
+        summary: "Every guest version, with its live calls",
+    },
+    RestRoute {
+        verb: Verb::Post,
+        path: "/api/v1/guests/{guest}/versions",
+        interface: None,
+        function: "guestLoad",
+        args: &[Arg::Path("guest"), Arg::Body("path")],
+        summary: "Loads the component at `path` as the guest's next version",
+    },
+    RestRoute {
+        verb: Verb::Get,
+        path: "/api/v1/stats",
+        interface: None,
+        function: "stats",
+        args: &[],
+        summary: "What the host holds and has done",
+    },
+];
+
+/// The path arguments of a request: each `{name}` and its decoded value.
+pub type PathArgs = Vec<(&'static str, String)>;
+
+/// Why a request matches no route's call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mismatch {
+    /// No route has this path.
+    NoPath,
+    /// Routes have this path, with these methods only.
+    Methods(Vec<&'static str>),
+}
+
+/// The routes by path, built once.
+fn router() -> &'static matchit::Router<Vec<usize>> {
+    static ROUTER: std::sync::OnceLock<matchit::Router<Vec<usize>>> = std::sync::OnceLock::new();
+    ROUTER.get_or_init(|| {
+        let mut by_path: Vec<(&str, Vec<usize>)> = Vec::new();
+        for (index, route) in ROUTES.iter().enumerate() {
+            match by_path.iter_mut().find(|(path, _)| *path == route.path) {
+                Some((_, indices)) => indices.push(index),
+                None => by_path.push((route.path, vec![index])),
+            }
+        }
+        let mut router = matchit::Router::new();
+        for (path, indices) in by_path {
+            router
+                .insert(path, indices)
+                .expect("the route table has no conflicting paths");
+        }
+        router
+    })
+}
+
+/// The route of `verb` on `path`, and its path arguments (percent-decoded).
+pub fn find(
+    verb: &str,
+    path: &str,
+) -> Result<(&'static RestRoute, PathArgs), Mismatch> {
+    let matched = router().at(path).map_err(|_| Mismatch::NoPath)?;
+    let routes = matched.value.iter().map(|&i| &ROUTES[i]);
+    let Some(route) = routes.clone().find(|r| r.verb.name() == verb) else {
+        return Err(Mismatch::Methods(routes.map(|r| r.verb.name()).collect()));
+    };
+    let params = route
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            Arg::Path(name) => Some((*name, decode(matched.params.get(*name).unwrap_or("")))),
+            Arg::Body(_) => None,
+        })
+        .collect();
+    Ok((route, params))
+}
+
+/// The call `route` makes with `path` arguments and the JSON `body` (an
+/// object, or nothing when the route takes no body member). The error says
+/// which argument is missing or wrong.
+pub fn call(
+    route: &RestRoute,
+    path: &[(&'static str, String)],
+    body: Option<&serde_json::Value>,
+) -> Result<Route, String> {
+    let params = route
+        .args
+        .iter()
+        .map(|arg| match arg {
+            Arg::Path(name) => Ok(Value::String(
+                path.iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+            )),
+            Arg::Body(name) => match body.and_then(|b| b.get(*name)) {
+                Some(serde_json::Value::String(s)) => Ok(Value::String(s.clone())),
+                Some(other) => Err(format!(
+                    "body member \"{name}\" must be a string, not {other}"
+                )),
+                None => Err(format!("the JSON body needs a string member \"{name}\"")),
+            },
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Route {
+        interface: route.interface.map(str::to_owned),
+        function: route.function.to_owned(),
+        params,
+    })
+}
+
+/// Whether the route takes a JSON body.
+pub fn takes_body(route: &RestRoute) -> bool {
+    route.args.iter().any(|a| matches!(a, Arg::Body(_)))
+}
+
+/// `%XX` sequences decoded (a path segment as the client wrote it).
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn routes_resolve_to_their_functions() {
+        let (route, path) = find("POST", "/api/v1/rooms/12%203/participants/c7/mute").unwrap();
+        assert_eq!(route.function, "mute");
+        assert_eq!(
+            path,
+            [("room", "12 3".to_owned()), ("call", "c7".to_owned())]
+        );
+        let call = call(route, &path, None).unwrap();
+        assert_eq!(call.interface.as_deref(), Some("switchyard"));
+        assert_eq!(
+            call.params,
+            [Value::String("12 3".into()), Value::String("c7".into())]
+        );
+        assert_eq!(
+            find("GET", "/api/v1/nothing").unwrap_err(),
+            Mismatch::NoPath
+        );
+        assert_eq!(
+            find("PATCH", "/api/v1/rooms/1/recording").unwrap_err(),
+            Mismatch::Methods(vec!["POST", "DELETE"])
+        );
+    }
+
+    #[test]
+    fn body_members_are_named_arguments() {
+        let (route, path) = find("POST", "/api/v1/rooms/9/recording").unwrap();
+        assert!(takes_body(route));
+        let made = call(route, &path, Some(&json!({"name": "board"}))).unwrap();
+        assert_eq!(made.params[1], Value::String("board".into()));
+        assert_eq!(
+            call(route, &path, Some(&json!({}))).unwrap_err(),
+            "the JSON body needs a string member \"name\""
+        );
+        assert_eq!(
+            call(route, &path, Some(&json!({"name": 3}))).unwrap_err(),
+            "body member \"name\" must be a string, not 3"
+        );
+    }
+
+    #[test]
+    fn every_path_argument_is_in_its_path() {
+        for route in ROUTES {
+            for arg in route.args {
+                if let Arg::Path(name) = arg {
+                    assert!(
+                        route.path.contains(&format!("{{{name}}}")),
+                        "{}",
+                        route.path
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The host's own control functions, `switchyard.<function>(…)` over
+//! XML-RPC and the REST routes under `/api/v1/rooms`: an operator's view of
+//! the host's rooms, with no guest in between. They act as a guest's
+//! commands would (the same `HostApi` calls), so a guest sees their effects
+//! as its own.
+
+use switchyard_control::rest::HOST_INTERFACE;
+use switchyard_control::{Fault, Value};
+use switchyard_guest::{Error, HostApi, ParticipantInfo, ParticipantStatus, RoomInfo};
+
+/// The functions, for `system.listMethods`.
+pub const NAMES: [&str; 7] = [
+    "switchyard.kick",
+    "switchyard.mute",
+    "switchyard.room",
+    "switchyard.rooms",
+    "switchyard.startRecording",
+    "switchyard.stopRecording",
+    "switchyard.unmute",
+];
+
+/// The fault code of a room or call that does not exist.
+const NOT_FOUND: i32 = 404;
+/// The fault code of a request the room's state refuses.
+const CONFLICT: i32 = 409;
+
+/// Answers `switchyard.<function>(params)` on `host`.
+pub fn answer(host: &dyn HostApi, function: &str, params: &[Value]) -> Result<Value, Fault> {
+    let name = format!("{HOST_INTERFACE}.{function}");
+    let args = |count: usize| -> Result<Vec<&str>, Fault> {
+        if params.len() != count {
+            return Err(Fault::bad_params(format!(
+                "{name}: expected {count} arguments, got {}",
+                params.len()
+            )));
+        }
+        params
+            .iter()
+            .enumerate()
+            .map(|(i, value)| match value {
+                Value::String(s) => Ok(s.as_str()),
+                other => Err(Fault::bad_params(format!(
+                    "{name}: argument {} must be a string, got {}",
+                    i + 1,
+                    other.kind()
+                ))),
+            })
+            .collect()
+    };
+    match function {
+        "rooms" => {
+            args(0)?;
+            let mut names = host.list_rooms();
+            names.sort();
+            Ok(Value::Array(
+                names
+                    .iter()
+                    .filter_map(|room| host.room_info(room))
+                    .map(|info| room_summary(&info))
+                    .collect(),
+            ))
+        }
+        "room" => {
+            let room = args(1)?[0];
+            host.room_info(room)
+                .map(|info| room_value(&info))
+                .ok_or_else(|| Fault::new(NOT_FOUND, format!("no room {room}")))
+        }
+        "mute" | "unmute" | "kick" => {
+            let [room, call] = args(2)?[..] else {
+                unreachable!("args(2) has two items")
+            };
+            in_room(host, room, call)?;
+            match function {
+                "kick" => host.kick(call),
+                _ => host.set_muted(call, function == "mute"),
+            }
+            .map_err(fault)?;
+            Ok(Value::Bool(true))
+        }
+        "startRecording" => {
+            let [room, file] = args(2)?[..] else {
+                unreachable!("args(2) has two items")
+            };
+            host.start_recording(room, file).map_err(fault)?;
+            Ok(Value::Bool(true))
+        }
+        "stopRecording" => {
+            host.stop_recording(args(1)?[0]).map_err(fault)?;
+            Ok(Value::Bool(true))
+        }
+        _ => Err(Fault::unknown_method(&name)),
+    }
+}
+
+/// Checks that `call` is a participant of `room` that has not finished.
+fn in_room(host: &dyn HostApi, room: &str, call: &str) -> Result<(), Fault> {
+    let info = host
+        .room_info(room)
+        .ok_or_else(|| Fault::new(NOT_FOUND, format!("no room {room}")))?;
+    let present = info
+        .participants
+        .iter()
+        .any(|p| p.call == call && p.status != ParticipantStatus::Finished);
+    if present {
+        Ok(())
+    } else {
+        Err(Fault::new(
+            NOT_FOUND,
+            format!("{call} is not in room {room}"),
+        ))
+    }
+}
+
+/// A host error as a fault.
+fn fault(error: Error) -> Fault {
+    match error {
+        Error::NoSuchCall => Fault::new(NOT_FOUND, "no such call"),
+        Error::NoSuchRoom => Fault::new(NOT_FOUND, "no such room"),
+        Error::WrongState(why) => Fault::new(CONFLICT, why),
+        Error::InvalidArgument(why) => Fault::bad_params(why),
+        Error::Failed(why) => Fault::internal(why),
+    }
+}
+
+/// `{room, participants}`: the room and how many are in it (not finished).
+fn room_summary(info: &RoomInfo) -> Value {
+    let present = info
+        .participants
+        .iter()
+        .filter(|p| p.status != ParticipantStatus::Finished)
+        .count();
+    Value::Struct(vec![
+        ("room".into(), Value::String(info.room.clone())),
+        (
+            "participants".into(),
+            Value::Int(i32::try_from(present).unwrap_or(i32::MAX)),
+        ),
+    ])
+}
+
+/// `{room, participants: [...]}` with every listed participant.
+fn room_value(info: &RoomInfo) -> Value {
+    Value::Struct(vec![
+        ("room".into(), Value::String(info.room.clone())),
+        (
+            "participants".into(),
+            Value::Array(info.participants.iter().map(participant).collect()),
+        ),
+    ])
+}
+
+fn participant(p: &ParticipantInfo) -> Value {
+    Value::Struct(vec![
+        ("call".into(), Value::String(p.call.clone())),
+        ("number".into(), Value::String(p.number.clone())),
+        // SEMS's numbers: 0 disconnected … 3 connected … 5 finished.
+        ("status".into(), Value::Int(p.status as i32)),
+        ("reason".into(), Value::String(p.reason.clone())),
+        ("muted".into(), Value::Bool(p.muted)),
+        ("listen_only".into(), Value::Bool(p.listen_only)),
+        ("talking".into(), Value::Bool(p.talking)),
+        (
+            "participant_id".into(),
+            Value::String(p.participant_id.clone()),
+        ),
+    ])
+}

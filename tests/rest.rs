@@ -1,0 +1,124 @@
+//! The REST/JSON control routes against the real binary, with Python's
+//! standard library as the client: they answer what XML-RPC answers for the
+//! same function, their errors are RFC 9457 problems, and the OpenAPI
+//! document at /openapi.json validates and covers every route.
+
+mod support;
+
+use std::process::Command;
+use support::phone::Phone;
+use support::server::Server;
+use support::tools::python_with;
+use support::xmlrpc::python;
+
+/// What every REST script starts with: `rest(method, path, body=None)`
+/// returns the status, the content type and the decoded JSON of the answer.
+const REST: &str = "import json, urllib.request, urllib.error\n\
+    base = sys.argv[1].rsplit('/', 1)[0]\n\
+    def rest(method, path, body=None):\n\
+    \x20   data = None if body is None else json.dumps(body).encode()\n\
+    \x20   request = urllib.request.Request(base + path, data=data, method=method)\n\
+    \x20   request.add_header('Content-Type', 'application/json')\n\
+    \x20   try:\n\
+    \x20       with urllib.request.urlopen(request, timeout=30) as answer:\n\
+    \x20           return answer.status, answer.headers['Content-Type'], json.loads(answer.read())\n\
+    \x20   except urllib.error.HTTPError as error:\n\
+    \x20       return error.code, error.headers['Content-Type'], json.loads(error.read()), error.headers.get('Allow')\n";
+
+fn script(server: &Server, body: &str) -> String {
+    python(server, &format!("{REST}{body}"))
+}
+
+#[test]
+fn rest_and_xmlrpc_answer_the_same_for_the_same_function() {
+    let server = Server::start();
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    let out = script(
+        &server,
+        "status, kind, room = rest('GET', '/api/v1/rooms/123')\n\
+         assert (status, kind) == (200, 'application/json'), (status, kind)\n\
+         assert room == s.switchyard.room('123'), (room, s.switchyard.room('123'))\n\
+         assert rest('GET', '/api/v1/rooms')[2] == s.switchyard.rooms()\n\
+         call = room['participants'][0]['call']\n\
+         assert rest('POST', f'/api/v1/rooms/123/participants/{call}/mute')[2] is True\n\
+         assert s.switchyard.room('123')['participants'][0]['muted'] is True\n\
+         assert s.switchyard.unmute('123', call) is True\n\
+         assert rest('GET', '/api/v1/rooms/123')[2]['participants'][0]['muted'] is False\n\
+         assert rest('GET', '/api/v1/stats')[2]['rooms'] == s.stats()['rooms']\n\
+         print(room['participants'][0]['number'], rest('GET', '/api/v1/rooms')[2])\n",
+    );
+    assert_eq!(
+        out.trim(),
+        "alice [{'room': '123', 'participants': 1}]",
+        "the room as both protocols show it"
+    );
+    let out = script(
+        &server,
+        "status, kind, problem = rest('GET', '/api/v1/rooms/999')[:3]\n\
+         try:\n    s.switchyard.room('999')\n\
+         except xmlrpc.client.Fault as fault:\n    same = (fault.faultCode, fault.faultString) == (problem['fault_code'], problem['detail'])\n\
+         print(status, kind, problem['title'], problem['detail'], same)\n\
+         print(*rest('POST', '/api/v1/rooms/123/recording', {'name': 7})[::2])\n\
+         print(*rest('POST', '/api/v1/rooms/123/recording', {})[::2])\n\
+         status, kind, problem, allowed = rest('PATCH', '/api/v1/rooms/123/recording')\n\
+         print(status, allowed)\n\
+         print(rest('GET', '/api/v1/nothing')[0])\n\
+         request = urllib.request.Request(base + '/api/v1/rooms/123/recording', data=b'{', method='POST')\n\
+         try:\n    urllib.request.urlopen(request)\n\
+         except urllib.error.HTTPError as error:\n    print(error.code, json.loads(error.read())['detail'][:20])\n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "404 application/problem+json Not Found no room 999 True",
+            "400 {'type': 'about:blank', 'title': 'Bad Request', 'status': 400, 'detail': 'body member \"name\" must be a string, not 7'}",
+            "400 {'type': 'about:blank', 'title': 'Bad Request', 'status': 400, 'detail': 'the JSON body needs a string member \"name\"'}",
+            "405 POST, DELETE",
+            "404",
+            "400 the body is not JSON",
+        ],
+        "{out}"
+    );
+    phone.hang_up();
+}
+
+#[test]
+fn the_openapi_document_validates_and_every_route_in_it_is_served() {
+    let server = Server::start();
+    let validator = python_with("openapi-spec-validator", "0.9.0");
+    let url = format!("http://{}/openapi.json", server.control);
+    let checked = Command::new(&validator)
+        .args([
+            "-c",
+            "import json, sys, urllib.request\n\
+             from openapi_spec_validator import validate\n\
+             document = json.load(urllib.request.urlopen(sys.argv[1], timeout=30))\n\
+             validate(document)\n\
+             base = sys.argv[1].rsplit('/', 1)[0]\n\
+             for path, item in document['paths'].items():\n\
+             \x20   for method in item:\n\
+             \x20       concrete = path.replace('{', 'x').replace('}', '')\n\
+             \x20       request = urllib.request.Request(base + concrete, data=b'{}' if method != 'get' else None, method=method.upper())\n\
+             \x20       try:\n\
+             \x20           status = urllib.request.urlopen(request, timeout=30).status\n\
+             \x20       except urllib.error.HTTPError as error:\n\
+             \x20           status = error.code\n\
+             \x20           body = error.read().decode()\n\
+             \x20           assert status != 405 and 'no route' not in body, (method, path, status, body)\n\
+             \x20       print(method, path, status)\n",
+            &url,
+        ])
+        .output()
+        .expect("running the validator");
+    let out = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success(),
+        "the document must validate and each route be served:\n{out}{}\nserver log:\n{}",
+        String::from_utf8_lossy(&checked.stderr),
+        server.log()
+    );
+    let served = out.lines().count();
+    assert!(served >= 13, "every documented route was tried: {out}");
+    assert!(out.contains("get /api/v1/rooms 200"), "{out}");
+}
