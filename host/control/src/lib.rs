@@ -28,6 +28,7 @@
 //! (a string), whitespace, comments, CDATA and character references. Responses are written by
 //! hand-built XML that Python's `xmlrpc.client.loads` reads back (checked by the tests).
 
+pub mod access;
 mod fault;
 pub mod json;
 pub mod openapi;
@@ -35,6 +36,7 @@ pub mod problem;
 pub mod rest;
 mod route;
 mod server;
+pub mod tls;
 pub mod xmlrpc;
 
 pub use fault::Fault;

@@ -191,10 +191,7 @@ fn router() -> &'static matchit::Router<Vec<usize>> {
 }
 
 /// The route of `verb` on `path`, and its path arguments (percent-decoded).
-pub fn find(
-    verb: &str,
-    path: &str,
-) -> Result<(&'static RestRoute, PathArgs), Mismatch> {
+pub fn find(verb: &str, path: &str) -> Result<(&'static RestRoute, PathArgs), Mismatch> {
     let matched = router().at(path).map_err(|_| Mismatch::NoPath)?;
     let routes = matched.value.iter().map(|&i| &ROUTES[i]);
     let Some(route) = routes.clone().find(|r| r.verb.name() == verb) else {

@@ -11,7 +11,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, SERVER};
+use hyper::header::{
+    ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, SERVER, WWW_AUTHENTICATE,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -19,8 +21,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
+use crate::access::Access;
 use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
 use crate::{Fault, Route, Value, json, route, xmlrpc};
@@ -59,8 +63,12 @@ pub trait Dispatcher: Send + Sync + 'static {
 }
 
 /// Limits of the endpoint. [`ServeOptions::default`] gives the values documented per field.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServeOptions {
+    /// Who may use the endpoint. Default: anyone who reaches it.
+    pub access: Access,
+    /// HTTPS with this acceptor, or plain HTTP (the default).
+    pub tls: Option<TlsAcceptor>,
     /// The largest request body accepted; larger gets `413`. Default 1 MiB.
     pub max_body_bytes: usize,
     /// How long a connection may take to deliver a request's headers, counted from when the
@@ -74,9 +82,24 @@ pub struct ServeOptions {
     pub shutdown_grace: Duration,
 }
 
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("access", &self.access)
+            .field("tls", &self.tls.is_some())
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .finish()
+    }
+}
+
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
+            access: Access::open(),
+            tls: None,
             max_body_bytes: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
@@ -167,9 +190,34 @@ async fn serve_connection(
     peer: SocketAddr,
     dispatcher: Arc<dyn Dispatcher>,
     options: Arc<ServeOptions>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    match options.tls.clone() {
+        None => serve_http(stream, peer, dispatcher, options, stop).await,
+        Some(acceptor) => {
+            // The handshake gets as long as a request's headers would.
+            let handshake =
+                tokio::time::timeout(options.header_read_timeout, acceptor.accept(stream)).await;
+            match handshake {
+                Ok(Ok(tls)) => serve_http(tls, peer, dispatcher, options, stop).await,
+                Ok(Err(e)) => debug!(%peer, "TLS handshake failed: {e}"),
+                Err(_) => debug!(%peer, "TLS handshake timed out"),
+            }
+        }
+    }
+}
+
+/// HTTP/1.1 on one connection, plain or TLS, until it ends or the server stops.
+async fn serve_http<I>(
+    io: I,
+    peer: SocketAddr,
+    dispatcher: Arc<dyn Dispatcher>,
+    options: Arc<ServeOptions>,
+    mut stop: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service_options = options.clone();
     let service = service_fn(move |request| {
         let dispatcher = dispatcher.clone();
@@ -181,7 +229,7 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .keep_alive(true);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let connection = builder.serve_connection(TokioIo::new(io), service);
     let mut connection = std::pin::pin!(connection);
     let stopping = async move {
         // Stop when told to, or when the server is gone.
@@ -195,7 +243,7 @@ async fn serve_connection(
         }
     };
     if let Err(e) = result {
-        debug!(%peer, "XML-RPC connection ended: {e}");
+        debug!(%peer, "control connection ended: {e}");
     }
 }
 
@@ -227,6 +275,17 @@ async fn handle(
     options: &ServeOptions,
     peer: SocketAddr,
 ) -> HttpResponse {
+    if !options.access.allows(request.headers()) {
+        debug!(%peer, "request without the bearer token refused");
+        let mut response = problem(&Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "this server requires `Authorization: Bearer <token>`",
+        ));
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
     let path = request.uri().path();
     if path.starts_with("/api/") {
         return rest_answer(request, dispatcher, options, peer).await;

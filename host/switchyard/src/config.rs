@@ -144,8 +144,59 @@ pub struct RtpConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ControlConfig {
-    /// Where the XML-RPC endpoint listens (paths `/` and `/RPC2`).
+    /// Where the control endpoint listens (XML-RPC at `/` and `/RPC2`, REST
+    /// under `/api/v1`). Anything but a loopback address needs `token_file`.
     pub listen: SocketAddr,
+    /// A file whose first line is the bearer token every request must
+    /// carry (`Authorization: Bearer <token>`), at least 16 characters.
+    /// Unset: no token, which only a loopback `listen` allows.
+    pub token_file: Option<PathBuf>,
+    /// HTTPS: the PEM certificate chain (with `tls_key`). Unset: plain HTTP.
+    pub tls_cert: Option<PathBuf>,
+    /// HTTPS: the PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+}
+
+/// The shortest bearer token taken.
+const MIN_TOKEN_CHARS: usize = 16;
+
+impl ControlConfig {
+    /// The token of `token_file`, if set; the error says what is wrong with the file.
+    pub fn token(&self) -> Result<Option<String>, String> {
+        let Some(file) = &self.token_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let token = text.lines().next().unwrap_or("").trim();
+        if token.chars().count() < MIN_TOKEN_CHARS {
+            return Err(format!(
+                "{}: the token on its first line has {} characters; at least {MIN_TOKEN_CHARS} are needed",
+                file.display(),
+                token.chars().count()
+            ));
+        }
+        Ok(Some(token.to_owned()))
+    }
+
+    /// The HTTPS acceptor, if `tls_cert` and `tls_key` are set; the error
+    /// names the key at fault.
+    pub fn tls(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, (String, String)> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => switchyard_control::tls::acceptor(cert, key)
+                .map(Some)
+                .map_err(|e| ("control.tls_cert".to_owned(), e)),
+            (Some(_), None) => Err((
+                "control.tls_key".to_owned(),
+                "tls_cert needs tls_key".to_owned(),
+            )),
+            (None, Some(_)) => Err((
+                "control.tls_cert".to_owned(),
+                "tls_key needs tls_cert".to_owned(),
+            )),
+        }
+    }
 }
 
 /// `[media]`.
@@ -342,6 +393,9 @@ impl Default for ControlConfig {
     fn default() -> Self {
         ControlConfig {
             listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 8090),
+            token_file: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -558,6 +612,9 @@ impl Config {
             }
         }
         for dir in [
+            &mut self.control.token_file,
+            &mut self.control.tls_cert,
+            &mut self.control.tls_key,
             &mut self.media.prompts_dir,
             &mut self.records.stats_dir,
             &mut self.recording.dir,
@@ -579,6 +636,21 @@ impl Config {
         if self.sip.listen.is_empty() {
             return fail("sip.listen", "needs at least one address".to_owned());
         }
+        let token = self
+            .control
+            .token()
+            .map_err(|e| ("control.token_file".to_owned(), e))?;
+        if token.is_none() && !self.control.listen.ip().is_loopback() {
+            return fail(
+                "control.listen",
+                format!(
+                    "{} is not a loopback address: requests from the network need a bearer \
+                     token; set control.token_file",
+                    self.control.listen
+                ),
+            );
+        }
+        self.control.tls()?;
         if !(1024..=65_535).contains(&self.sip.max_message_bytes) {
             return fail("sip.max_message_bytes", "must be 1024 to 65535".to_owned());
         }

@@ -1,6 +1,6 @@
 //! Starting and stopping a server: sockets, tasks, guests.
 
-use crate::config::{Config, default_sip_listen};
+use crate::config::{Config, ControlConfig, default_sip_listen};
 use crate::control::ControlBridge;
 use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
@@ -21,6 +21,8 @@ use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use switchyard_control::ServeOptions;
+use switchyard_control::access::Access;
 use switchyard_core::{CallCore, CoreConfig};
 use switchyard_guest::{CompileCache, Runtime};
 use switchyard_media::WorkerConfig;
@@ -203,12 +205,14 @@ pub async fn run(
         }))
     });
     let (stop_control, control_stopped) = oneshot::channel::<()>();
-    let control_task = tokio::spawn(switchyard_control::serve(
+    let control_options = control_options(&config.control)?;
+    let control_task = tokio::spawn(switchyard_control::serve_with(
         control,
         Arc::new(bridge),
         async {
             let _ = control_stopped.await;
         },
+        control_options,
     ));
     info!(
         sip = %sip_addr,
@@ -288,4 +292,25 @@ fn seed() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+/// The control endpoint's access rule and HTTPS, as `[control]` sets them
+/// (checked when the config was read, so an error here is a file that
+/// changed since).
+fn control_options(control: &ControlConfig) -> anyhow::Result<ServeOptions> {
+    let access = match control
+        .token()
+        .map_err(|e| anyhow!("control.token_file: {e}"))?
+    {
+        Some(token) => Access::token(&token),
+        None => Access::open(),
+    };
+    let tls = control
+        .tls()
+        .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
+    Ok(ServeOptions {
+        access,
+        tls,
+        ..ServeOptions::default()
+    })
 }

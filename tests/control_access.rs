@@ -1,0 +1,175 @@
+//! Who may use the control endpoint, against the real binary: without a
+//! token it listens on loopback only; with one, every request (REST,
+//! XML-RPC, the OpenAPI document) must carry it; HTTPS with a configured
+//! certificate.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::server::{Server, base_config, binary};
+use support::tools::require_python;
+
+/// The token the tests configure.
+const TOKEN: &str = "correct-horse-battery-staple";
+
+/// Runs a Python script with the control URL as its argument; its output,
+/// or a panic with its error and the server's log.
+fn client(server: &Server, url: &str, script: &str) -> String {
+    require_python();
+    let output = Command::new("python3")
+        .args(["-c", script, url])
+        .output()
+        .expect("running python3");
+    assert!(
+        output.status.success(),
+        "the client failed:\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A Python function `status(path, token, context=None)`: the HTTP status of
+/// GET `path`, with `Authorization: Bearer <token>` unless `token` is None.
+const STATUS: &str = "import sys, urllib.request, urllib.error, xmlrpc.client, ssl\n\
+    def status(path, token, context=None):\n\
+    \x20   request = urllib.request.Request(sys.argv[1] + path)\n\
+    \x20   if token is not None:\n\
+    \x20       request.add_header('Authorization', 'Bearer ' + token)\n\
+    \x20   try:\n\
+    \x20       return urllib.request.urlopen(request, timeout=30, context=context).status\n\
+    \x20   except urllib.error.HTTPError as error:\n\
+    \x20       return (error.code, error.headers.get('WWW-Authenticate'), error.headers.get('Content-Type'))\n";
+
+fn token_config(dir: &Path, extra: &str) -> String {
+    let file = dir.join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    format!(
+        "{}{extra}",
+        base_config().replace(
+            "[control]\nlisten = \"127.0.0.1:0\"\n",
+            &format!(
+                "[control]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{}\"\n",
+                file.display()
+            )
+        )
+    )
+}
+
+/// `switchyard check-config` of `config` (written to `dir`): whether it
+/// passed, and what it said.
+fn check_config(dir: &Path, config: &str) -> (bool, String) {
+    let file = dir.join("checked.toml");
+    std::fs::write(&file, config).unwrap();
+    let checked = Command::new(binary())
+        .arg("check-config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    (
+        checked.status.success(),
+        String::from_utf8_lossy(&checked.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn without_a_token_only_loopback_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = base_config().replace(
+        "[control]\nlisten = \"127.0.0.1:0\"\n",
+        "[control]\nlisten = \"0.0.0.0:0\"\n",
+    );
+    let (passed, said) = check_config(dir.path(), &open);
+    assert!(!passed, "a non-loopback listen without a token is refused");
+    assert!(
+        said.contains("control.listen: 0.0.0.0:0 is not a loopback address"),
+        "{said}"
+    );
+    std::fs::write(dir.path().join("short"), "tooshort\n").unwrap();
+    let short = open.replace(
+        "listen = \"0.0.0.0:0\"\n",
+        &format!(
+            "listen = \"0.0.0.0:0\"\ntoken_file = \"{}\"\n",
+            dir.path().join("short").display()
+        ),
+    );
+    let (passed, said) = check_config(dir.path(), &short);
+    assert!(
+        !passed && said.contains("control.token_file") && said.contains("at least 16"),
+        "{said}"
+    );
+}
+
+#[test]
+fn with_a_token_every_request_must_carry_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&token_config(dir.path(), ""));
+    let url = format!("http://{}", server.control);
+    let out = client(
+        &server,
+        &url,
+        &format!(
+            "{STATUS}\
+             print(status('/api/v1/rooms', None))\n\
+             print(status('/api/v1/rooms', 'wrong-token-of-some-length'))\n\
+             print(status('/openapi.json', None)[0])\n\
+             print(status('/api/v1/rooms', '{TOKEN}'))\n\
+             try:\n    xmlrpc.client.ServerProxy(sys.argv[1] + '/RPC2').calls()\n\
+             except xmlrpc.client.ProtocolError as error:\n    print('xmlrpc', error.errcode)\n\
+             authorized = xmlrpc.client.ServerProxy(sys.argv[1] + '/RPC2', headers=[('Authorization', 'Bearer {TOKEN}')])\n\
+             print('xmlrpc', authorized.calls())\n"
+        ),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "(401, 'Bearer', 'application/problem+json')",
+            "(401, 'Bearer', 'application/problem+json')",
+            "401",
+            "200",
+            "xmlrpc 401",
+            "xmlrpc 0",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn https_serves_with_the_configured_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let tls = format!(
+        "tls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert.display(),
+        key.display()
+    );
+    let config = token_config(dir.path(), "").replace("token_file", &format!("{tls}token_file"));
+    let server = Server::start_with(&config);
+    let url = format!("https://localhost:{}", server.control.port());
+    let out = client(
+        &server,
+        &url,
+        &format!(
+            "{STATUS}\
+             trusted = ssl.create_default_context(cafile='{}')\n\
+             print(status('/api/v1/rooms', '{TOKEN}', trusted))\n\
+             try:\n    status('/api/v1/rooms', '{TOKEN}', ssl.create_default_context())\n\
+             except urllib.error.URLError as error:\n    print('untrusted', type(error.reason).__name__)\n\
+             plain = sys.argv[1].replace('https://', 'http://')\n\
+             try:\n    urllib.request.urlopen(plain + '/api/v1/rooms', timeout=30)\n\
+             except Exception as error:\n    print('plain refused')\n",
+            cert.display()
+        ),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        ["200", "untrusted SSLCertVerificationError", "plain refused"],
+        "{out}"
+    );
+}
