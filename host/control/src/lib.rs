@@ -29,7 +29,10 @@
 //! hand-built XML that Python's `xmlrpc.client.loads` reads back (checked by the tests).
 
 pub mod access;
+pub mod events;
 mod fault;
+mod handle;
+mod http;
 pub mod json;
 pub mod openapi;
 pub mod problem;

@@ -44,6 +44,14 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
     },
     OtherRoute {
         verb: Verb::Get,
+        path: crate::handle::EVENTS_PATH,
+        summary: "Server-sent events of rooms, participants, placed calls and guests \
+                  (`room=<room>` keeps one room's, `dtmf=1` adds key presses); each has an \
+                  id, and `Last-Event-ID` (or `after=<id>`) resumes after it",
+        answers: "text/event-stream",
+    },
+    OtherRoute {
+        verb: Verb::Get,
         path: "/openapi.json",
         summary: "This document",
         answers: "application/json",

@@ -1,33 +1,26 @@
-//! The tokio/hyper shell: accept, read, parse, route, dispatch, answer.
+//! The tokio/hyper shell: accept connections (plain or TLS), serve HTTP/1.1
+//! on each, stop gracefully.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
-use hyper::header::{
-    ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, SERVER, WWW_AUTHENTICATE,
-};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
 use crate::access::Access;
-use crate::problem::Problem;
-use crate::rest::{self, Mismatch};
-use crate::{Fault, Route, Value, json, route, xmlrpc};
+use crate::events::EventLog;
+use crate::handle::handle;
+use crate::{Fault, Route, Value};
 
 /// The future a [`Dispatcher`] returns: boxed so the trait stays object-safe
 /// (`Arc<dyn Dispatcher>`), `Send` so it can run on any worker thread, and allowed to borrow
@@ -69,6 +62,8 @@ pub struct ServeOptions {
     pub access: Access,
     /// HTTPS with this acceptor, or plain HTTP (the default).
     pub tls: Option<TlsAcceptor>,
+    /// The events `GET /api/v1/events` streams; none: that path is 404.
+    pub events: Option<Arc<EventLog>>,
     /// The largest request body accepted; larger gets `413`. Default 1 MiB.
     pub max_body_bytes: usize,
     /// How long a connection may take to deliver a request's headers, counted from when the
@@ -87,6 +82,7 @@ impl std::fmt::Debug for ServeOptions {
         f.debug_struct("ServeOptions")
             .field("access", &self.access)
             .field("tls", &self.tls.is_some())
+            .field("events", &self.events.is_some())
             .field("max_body_bytes", &self.max_body_bytes)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
@@ -100,6 +96,7 @@ impl Default for ServeOptions {
         ServeOptions {
             access: Access::open(),
             tls: None,
+            events: None,
             max_body_bytes: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
@@ -244,253 +241,5 @@ async fn serve_http<I>(
     };
     if let Err(e) = result {
         debug!(%peer, "control connection ended: {e}");
-    }
-}
-
-type HttpResponse = Response<Full<Bytes>>;
-
-fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-    headers.insert(SERVER, HeaderValue::from_static(SERVER_NAME));
-    response
-}
-
-/// `status` with `Connection: close`, for requests whose body is left unread.
-fn closing(status: StatusCode, text: &'static str) -> HttpResponse {
-    let mut response = plain(status, text);
-    response
-        .headers_mut()
-        .insert(CONNECTION, HeaderValue::from_static("close"));
-    response
-}
-
-const SERVER_NAME: &str = concat!("Switchyard/", env!("CARGO_PKG_VERSION"));
-
-async fn handle(
-    request: Request<Incoming>,
-    dispatcher: Arc<dyn Dispatcher>,
-    options: &ServeOptions,
-    peer: SocketAddr,
-) -> HttpResponse {
-    if !options.access.allows(request.headers()) {
-        debug!(%peer, "request without the bearer token refused");
-        let mut response = problem(&Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "this server requires `Authorization: Bearer <token>`",
-        ));
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
-    }
-    let path = request.uri().path();
-    if path.starts_with("/api/") {
-        return rest_answer(request, dispatcher, options, peer).await;
-    }
-    if path == "/openapi.json" {
-        if request.method() != Method::GET {
-            return not_allowed("GET");
-        }
-        let document = crate::openapi::document()
-            .to_json()
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        return with_type(
-            Response::new(Full::new(Bytes::from(document))),
-            "application/json",
-        );
-    }
-    if !matches!(path, "/" | "/RPC2") {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "not found: XML-RPC is served at / and /RPC2, REST under /api/v1 (see /openapi.json)\n",
-        );
-    }
-    if request.method() != Method::POST {
-        let mut response = plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed: XML-RPC takes POST\n",
-        );
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    let body = match read_body(request, options, peer).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let result = answer(&body, dispatcher, peer).await;
-    with_type(
-        Response::new(Full::new(Bytes::from(xmlrpc::encode_response(&result)))),
-        "text/xml",
-    )
-}
-
-/// `response` with its content type and the server's name.
-fn with_type(mut response: HttpResponse, content_type: &'static str) -> HttpResponse {
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(SERVER, HeaderValue::from_static(SERVER_NAME));
-    response
-}
-
-/// `405` naming the methods allowed.
-fn not_allowed(allowed: &str) -> HttpResponse {
-    let mut response = problem(&Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("this path takes {allowed}"),
-    ));
-    if let Ok(value) = HeaderValue::from_str(allowed) {
-        response.headers_mut().insert(ALLOW, value);
-    }
-    response
-}
-
-/// An RFC 9457 problem response.
-fn problem(problem: &Problem) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::from(problem.to_json().to_string())));
-    *response.status_mut() = problem.status;
-    with_type(response, "application/problem+json")
-}
-
-/// The whole request body, within the size and time limits; the error is
-/// the response to send instead.
-async fn read_body(
-    request: Request<Incoming>,
-    options: &ServeOptions,
-    peer: SocketAddr,
-) -> Result<Bytes, HttpResponse> {
-    const TOO_LARGE: &str = "request body too large\n";
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > options.max_body_bytes as u64) {
-        return Err(closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE));
-    }
-    let body = Limited::new(request.into_body(), options.max_body_bytes);
-    match tokio::time::timeout(options.body_read_timeout, body.collect()).await {
-        Err(_) => Err(closing(
-            StatusCode::REQUEST_TIMEOUT,
-            "request body timed out\n",
-        )),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE))
-        }
-        Ok(Err(e)) => {
-            debug!(%peer, "request body failed: {e}");
-            Err(closing(
-                StatusCode::BAD_REQUEST,
-                "could not read the request body\n",
-            ))
-        }
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-    }
-}
-
-/// A REST request: its route's function, called as XML-RPC would call it,
-/// answered as JSON or as a problem.
-async fn rest_answer(
-    request: Request<Incoming>,
-    dispatcher: Arc<dyn Dispatcher>,
-    options: &ServeOptions,
-    peer: SocketAddr,
-) -> HttpResponse {
-    let (route, path) = match rest::find(request.method().as_str(), request.uri().path()) {
-        Ok(found) => found,
-        Err(Mismatch::NoPath) => {
-            return problem(&Problem::new(
-                StatusCode::NOT_FOUND,
-                format!("no route {} (see /openapi.json)", request.uri().path()),
-            ));
-        }
-        Err(Mismatch::Methods(allowed)) => return not_allowed(&allowed.join(", ")),
-    };
-    let body = if rest::takes_body(route) {
-        let bytes = match read_body(request, options, peer).await {
-            Ok(bytes) => bytes,
-            Err(response) => return response,
-        };
-        match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(json) if json.is_object() => Some(json),
-            Ok(_) => {
-                return problem(&Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    "the body must be a JSON object",
-                ));
-            }
-            Err(e) => {
-                return problem(&Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("the body is not JSON: {e}"),
-                ));
-            }
-        }
-    } else {
-        None
-    };
-    let call = match rest::call(route, &path, body.as_ref()) {
-        Ok(call) => call,
-        Err(why) => return problem(&Problem::new(StatusCode::BAD_REQUEST, why)),
-    };
-    debug!(%peer, function = route.function, "REST call");
-    match dispatch(call, dispatcher, peer).await {
-        Ok(value) => with_type(
-            Response::new(Full::new(Bytes::from(json::to_json(&value).to_string()))),
-            "application/json",
-        ),
-        Err(fault) => problem(&Problem::from(fault)),
-    }
-}
-
-async fn answer(
-    body: &[u8],
-    dispatcher: Arc<dyn Dispatcher>,
-    peer: SocketAddr,
-) -> Result<Value, Fault> {
-    let (method, params) = xmlrpc::parse_method_call(body).inspect_err(|fault| {
-        debug!(%peer, "XML-RPC request rejected: {}", fault.message);
-    })?;
-    debug!(%peer, method = ?method, "XML-RPC call");
-    dispatch(route(&method, params)?, dispatcher, peer).await
-}
-
-/// Runs one call on its own task: a panic is fault -32603, a client that
-/// goes away aborts it.
-async fn dispatch(
-    call: Route,
-    dispatcher: Arc<dyn Dispatcher>,
-    peer: SocketAddr,
-) -> Result<Value, Fault> {
-    let function = call.function.clone();
-    let task = AbortOnDrop(tokio::spawn(async move { dispatcher.dispatch(call).await }));
-    match task.await {
-        Ok(result) => result,
-        Err(e) => {
-            warn!(%peer, function, "dispatcher failed: {e}");
-            Err(Fault::internal("internal error"))
-        }
-    }
-}
-
-/// A task handle that aborts its task when dropped (when the client goes away, or the
-/// connection is dropped at the end of the shutdown grace).
-struct AbortOnDrop<T>(JoinHandle<T>);
-
-impl<T> Future for AbortOnDrop<T> {
-    type Output = Result<T, tokio::task::JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
 use switchyard_core::{CallEvent, CallId, GuestOp, Message};
-use switchyard_guest::{Guest, Instance};
+use switchyard_guest::{Guest, GuestError, Instance};
 use tracing::{Span, debug, error, info_span, warn};
 
 /// The most pieces of work one call may have queued (a key press every
@@ -253,8 +253,7 @@ impl Shared {
                         Outcome::Keep(instance)
                     }
                     Err(e) => {
-                        error!(%call, "{e}");
-                        lock(self.host.core()).guest_failed(Instant::now(), call);
+                        self.guest_failed(call, &instance.lease, &e);
                         Outcome::Gone
                     }
                 }
@@ -267,13 +266,18 @@ impl Shared {
                 let Some(instance) = self.new_instance(call, reserved, guest) else {
                     return Outcome::Gone;
                 };
-                self.deliver(call, instance, CallEvent::Dialed(context))
+                let dialed = CallEvent::Dialed(context);
+                self.host.events().call_event(&call.to_string(), &dialed);
+                self.deliver(call, instance, dialed)
             }
-            GuestOp::Event { event, .. } => match instance {
-                Some(instance) => self.deliver(call, instance, event),
-                // The call has no guest (it failed, or none could be had).
-                None => Outcome::Gone,
-            },
+            GuestOp::Event { event, .. } => {
+                self.host.events().call_event(&call.to_string(), &event);
+                match instance {
+                    Some(instance) => self.deliver(call, instance, event),
+                    // The call has no guest (it failed, or none could be had).
+                    None => Outcome::Gone,
+                }
+            }
             GuestOp::Message { message, .. } => match instance {
                 Some(instance) => self.deliver_message(call, instance, &message),
                 None => {
@@ -339,11 +343,23 @@ impl Shared {
                 Outcome::Keep(instance)
             }
             Err(e) => {
-                error!(%call, "{e}");
-                lock(self.host.core()).guest_failed(Instant::now(), call);
+                self.guest_failed(call, &instance.lease, &e);
                 Outcome::Gone
             }
         }
+    }
+
+    /// A call into `lease`'s guest failed on `call`: logged, told to the
+    /// event stream and to the core (which falls back safely).
+    fn guest_failed(&self, call: CallId, lease: &Lease<Guest>, error: &GuestError) {
+        error!(%call, "{error}");
+        self.host.events().guest_fault(
+            lease.name(),
+            lease.version(),
+            &call.to_string(),
+            &error.to_string(),
+        );
+        lock(self.host.core()).guest_failed(Instant::now(), call);
     }
 
     /// Runs the instance's `on-event`; it goes after a hang-up or a failure.
@@ -357,8 +373,7 @@ impl Shared {
             Ok(()) if hangup => Outcome::Gone,
             Ok(()) => Outcome::Keep(instance),
             Err(e) => {
-                error!(%call, "{e}");
-                lock(self.host.core()).guest_failed(Instant::now(), call);
+                self.guest_failed(call, &instance.lease, &e);
                 Outcome::Gone
             }
         }

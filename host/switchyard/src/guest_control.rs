@@ -73,14 +73,20 @@ impl GuestSwitch {
     ) -> Result<u32, Fault> {
         let registry = self.registry.clone();
         let loader = self.loader.clone();
-        tokio::task::spawn_blocking(move || {
+        let events = host.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
             let file = path.display().to_string();
             add_version(&registry, &name, file, || {
                 loader.load_file(&name, &path, host)
             })
+            .map(|version| (name, version))
         })
         .await
-        .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))?
+        .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))?;
+        loaded.map(|(name, version)| {
+            events.events().guest_loaded(&name, version);
+            version
+        })
     }
 
     /// `guestList()`: every loaded version, as [`version_value`] shows it.

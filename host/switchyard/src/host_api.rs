@@ -2,6 +2,7 @@
 //! the guest's key-value store.
 
 use crate::adapter;
+use crate::events::Events;
 use crate::prompts::PromptLibrary;
 use crate::recording::Recorder;
 use std::collections::HashMap;
@@ -22,6 +23,8 @@ pub struct CoreHost {
     recorder: Recorder,
     /// Each guest's store, by guest name.
     kv: Mutex<HashMap<String, MemoryKv>>,
+    /// What the event stream is told.
+    events: Arc<Events>,
     /// The guest that placed each call until the executor takes it
     /// ([`CoreHost::take_placer`]), which it does at the call's one
     /// `Dialed` op.
@@ -30,21 +33,28 @@ pub struct CoreHost {
 
 impl CoreHost {
     /// A host API over `core`; `wake` is notified after every change; rooms are recorded by
-    /// `recorder`.
+    /// `recorder`; what happens in rooms is told to `events`.
     pub fn new(
         core: Arc<Mutex<CallCore>>,
         wake: Arc<Notify>,
         prompts: Arc<PromptLibrary>,
         recorder: Recorder,
+        events: Arc<Events>,
     ) -> CoreHost {
         CoreHost {
             core,
             wake,
             prompts,
             recorder,
+            events,
             kv: Mutex::new(HashMap::new()),
             placers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// What the event stream is told.
+    pub fn events(&self) -> &Events {
+        &self.events
     }
 
     /// The guest that placed `call` (by `signaling.dial` or `forward`), whose
@@ -156,11 +166,15 @@ impl HostApi for CoreHost {
                     None => Ok(call),
                     Some((room, options)) => {
                         let now = Instant::now();
+                        let number = options.number.clone();
                         let joined = core.join(now, call, &room, adapter::join_options(options));
-                        joined.map(|_| call).inspect_err(|_| {
-                            // Not placed after all: nothing of it is left.
-                            let _ = core.hangup(now, call);
-                        })
+                        joined
+                            .map(|_| call)
+                            .inspect(|call| self.events.joined(&call.to_string(), &room, &number))
+                            .inspect_err(|_| {
+                                // Not placed after all: nothing of it is left.
+                                let _ = core.hangup(now, call);
+                            })
                     }
                 })
         };
@@ -231,14 +245,17 @@ impl HostApi for CoreHost {
     }
 
     fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<u32, Error> {
+        let number = options.number.clone();
         let options = adapter::join_options(options);
         self.on_call(call, |core, call| {
             core.join(Instant::now(), call, room, options)
         })
+        .inspect(|_| self.events.joined(call, room, &number))
     }
 
     fn leave(&self, call: &str) -> Result<(), Error> {
         self.on_call(call, |core, call| core.leave(Instant::now(), call))
+            .inspect(|()| self.events.left(call, "left"))
     }
 
     fn set_gain(&self, call: &str, gain_db: f32) -> Result<(), Error> {
@@ -253,6 +270,7 @@ impl HostApi for CoreHost {
 
     fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
         self.on_call(call, |core, call| core.set_muted(call, muted))
+            .inspect(|()| self.events.muted(call, muted))
     }
 
     fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error> {
@@ -265,6 +283,7 @@ impl HostApi for CoreHost {
 
     fn kick(&self, call: &str) -> Result<(), Error> {
         self.on_call(call, |core, call| core.kick(Instant::now(), call))
+            .inspect(|()| self.events.left(call, "kicked"))
     }
 
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
@@ -285,16 +304,21 @@ impl HostApi for CoreHost {
             recording.abandon();
             return Err(adapter::error(e));
         }
-        recording.start().inspect_err(|_| {
-            let _ = lock(&self.core).stop_recording(room);
-            self.wake();
-        })
+        recording
+            .start()
+            .inspect(|()| self.events.recording(room, Some(name), true))
+            .inspect_err(|_| {
+                let _ = lock(&self.core).stop_recording(room);
+                self.wake();
+            })
     }
 
     fn stop_recording(&self, room: &str) -> Result<(), Error> {
         let result = lock(&self.core).stop_recording(room);
         self.wake();
-        result.map_err(adapter::error)
+        result
+            .map_err(adapter::error)
+            .inspect(|()| self.events.recording(room, None, false))
     }
 
     fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error> {

@@ -5,6 +5,7 @@ mod call_routing;
 mod config;
 mod control;
 mod control_client;
+mod events;
 mod executor;
 mod guest_cli;
 mod guest_control;

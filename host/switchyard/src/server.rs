@@ -2,6 +2,7 @@
 
 use crate::config::{Config, ControlConfig, default_sip_listen};
 use crate::control::ControlBridge;
+use crate::events::Events;
 use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
 use crate::guest_loader::GuestLoader;
@@ -139,7 +140,14 @@ pub async fn run(
     )));
     let wake = Arc::new(Notify::new());
     let recorder = Recorder::new(config.recording.dir.clone());
-    let host = Arc::new(CoreHost::new(core.clone(), wake.clone(), prompts, recorder));
+    let events = Arc::new(Events::default());
+    let host = Arc::new(CoreHost::new(
+        core.clone(),
+        wake.clone(),
+        prompts,
+        recorder,
+        events.clone(),
+    ));
     let executor = GuestExecutor::start(
         guests.clone(),
         routes,
@@ -205,7 +213,10 @@ pub async fn run(
         }))
     });
     let (stop_control, control_stopped) = oneshot::channel::<()>();
-    let control_options = control_options(&config.control)?;
+    let control_options = ServeOptions {
+        events: Some(events.log()),
+        ..control_options(&config.control)?
+    };
     let control_task = tokio::spawn(switchyard_control::serve_with(
         control,
         Arc::new(bridge),

@@ -1,0 +1,298 @@
+//! The live event stream: room and participant events (joins, leaves,
+//! talking, mute, keys, recordings, placed calls' progress, guest versions
+//! and faults) kept in a bounded log with ids, served as server-sent events
+//! at `GET /api/v1/events` so a client can resume where it stopped.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use hyper::body::{Body, Frame};
+use hyper::header::{CACHE_CONTROL, HeaderValue};
+use hyper::{HeaderMap, Response};
+use serde_json::{Value as Json, json};
+use tokio::sync::{mpsc, watch};
+
+use crate::http::{HttpResponse, with_type};
+
+/// One event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlEvent {
+    /// Its id: 1, 2, 3, … in the order the host published them.
+    pub id: u64,
+    /// What happened (the SSE event name): `join`, `leave`, `talking`, …
+    pub kind: &'static str,
+    /// The room it happened in, if any.
+    pub room: Option<String>,
+    /// The details, a JSON object.
+    pub data: Json,
+}
+
+/// The most recent events, at most `capacity` of them, and a signal for
+/// subscribers. Publishing never waits for a subscriber.
+#[derive(Debug)]
+pub struct EventLog {
+    capacity: usize,
+    events: Mutex<VecDeque<ControlEvent>>,
+    newest: watch::Sender<u64>,
+}
+
+/// The events after an id that a subscriber asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backlog {
+    /// The events kept after the id, oldest first.
+    pub events: Vec<ControlEvent>,
+    /// Events after the id have been dropped from the log (or the id is
+    /// from before a restart): the subscriber missed some.
+    pub missed: bool,
+}
+
+impl EventLog {
+    /// A log keeping the last `capacity` events (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        EventLog {
+            capacity: capacity.max(1),
+            events: Mutex::new(VecDeque::new()),
+            newest: watch::Sender::new(0),
+        }
+    }
+
+    /// Adds an event; returns its id.
+    pub fn publish(&self, kind: &'static str, room: Option<&str>, data: Json) -> u64 {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let id = self.newest.borrow().wrapping_add(1);
+        if events.len() == self.capacity {
+            events.pop_front();
+        }
+        events.push_back(ControlEvent {
+            id,
+            kind,
+            room: room.map(str::to_owned),
+            data,
+        });
+        // Under the lock, so ids reach subscribers in order.
+        self.newest.send_replace(id);
+        id
+    }
+
+    /// The events after `after` (0: from the oldest kept).
+    pub fn since(&self, after: u64) -> Backlog {
+        let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let newest = *self.newest.borrow();
+        let oldest = events.front().map_or(newest + 1, |e| e.id);
+        Backlog {
+            events: events.iter().filter(|e| e.id > after).cloned().collect(),
+            missed: after > newest || (after > 0 && after + 1 < oldest),
+        }
+    }
+
+    /// Resolves each time an event is published.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.newest.subscribe()
+    }
+}
+
+/// What a subscriber wants: events of one room only, keys or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only events of this room (and those of no room: guest events).
+    pub room: Option<String>,
+    /// Key presses too (`dtmf` events), which are left out unless asked for.
+    pub dtmf: bool,
+}
+
+impl Filter {
+    /// The filter of a query string: `room=<room>` and `dtmf=1`.
+    pub fn from_query(query: Option<&str>) -> Self {
+        let mut filter = Filter::default();
+        for pair in query.unwrap_or("").split('&') {
+            match pair.split_once('=') {
+                Some(("room", room)) => {
+                    filter.room = Some(
+                        percent_encoding::percent_decode_str(room)
+                            .decode_utf8_lossy()
+                            .into_owned(),
+                    );
+                }
+                Some(("dtmf", "1" | "true")) => filter.dtmf = true,
+                _ => {}
+            }
+        }
+        filter
+    }
+
+    fn takes(&self, event: &ControlEvent) -> bool {
+        (self.dtmf || event.kind != "dtmf")
+            && match (&self.room, &event.room) {
+                (Some(wanted), Some(room)) => wanted == room,
+                _ => true,
+            }
+    }
+}
+
+/// The id a reconnecting client resumes after: `Last-Event-ID` (what a
+/// browser's `EventSource` sends), else `after=<id>` in the query, else 0.
+pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> u64 {
+    let header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let query = query.and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("after=")?.parse().ok())
+    });
+    header.or(query).unwrap_or(0)
+}
+
+/// How often an idle stream sends a comment, so proxies keep it open.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+/// Frames queued for a slow client before the stream waits for it.
+const QUEUE: usize = 64;
+
+/// The SSE answer: the backlog after `after`, then each new event, for as
+/// long as the client stays. A client that missed events first gets a
+/// `reset` event.
+pub fn stream(log: std::sync::Arc<EventLog>, after: u64, filter: Filter) -> HttpResponse {
+    let (frames, body) = mpsc::channel::<Bytes>(QUEUE);
+    tokio::spawn(async move {
+        let mut newest = log.watch();
+        let mut last = after;
+        let mut first = true;
+        loop {
+            let backlog = log.since(last);
+            if first && backlog.missed {
+                let reset =
+                    json!({"missed": true, "resume_from": backlog.events.first().map(|e| e.id)});
+                if frames.send(sse(None, "reset", &reset)).await.is_err() {
+                    return;
+                }
+            }
+            first = false;
+            for event in backlog.events {
+                last = event.id;
+                if filter.takes(&event)
+                    && frames
+                        .send(sse(Some(event.id), event.kind, &event_data(&event)))
+                        .await
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            tokio::select! {
+                changed = newest.changed() => if changed.is_err() { return },
+                () = tokio::time::sleep(KEEPALIVE) => {
+                    if frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let mut response = with_type(
+        Response::new(ChannelBody { frames: body }.boxed()),
+        "text/event-stream",
+    );
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The event's data as sent: its details, with its room.
+fn event_data(event: &ControlEvent) -> Json {
+    let mut data = event.data.clone();
+    if let (Some(room), Json::Object(members)) = (&event.room, &mut data) {
+        members.insert("room".into(), Json::String(room.clone()));
+    }
+    data
+}
+
+/// One SSE message (the WHATWG HTML "server-sent events" format).
+fn sse(id: Option<u64>, kind: &str, data: &Json) -> Bytes {
+    let id = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
+    Bytes::from(format!("{id}event: {kind}\ndata: {data}\n\n"))
+}
+
+/// A response body fed by a channel: each message one frame, the end when
+/// the sender is gone.
+struct ChannelBody {
+    frames: mpsc::Receiver<Bytes>,
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.frames
+            .poll_recv(cx)
+            .map(|frame| frame.map(|bytes| Ok(Frame::data(bytes))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_the_last_events_and_tells_a_late_subscriber_it_missed_some() {
+        let log = EventLog::new(3);
+        for n in 0..5 {
+            log.publish("join", Some("1"), json!({"n": n}));
+        }
+        let all = log.since(0);
+        assert_eq!(
+            all.events.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [3, 4, 5]
+        );
+        assert!(!all.missed, "0 asks for whatever is kept");
+        assert!(!log.since(2).missed, "2 is just before the oldest kept");
+        assert!(log.since(1).missed, "event 2 is gone");
+        assert!(log.since(9).missed, "an id from before a restart");
+        assert_eq!(log.since(4).events.len(), 1);
+    }
+
+    #[test]
+    fn filters_take_their_room_and_keys_only_when_asked() {
+        let event = |kind, room: Option<&str>| ControlEvent {
+            id: 1,
+            kind,
+            room: room.map(str::to_owned),
+            data: json!({}),
+        };
+        let room = Filter::from_query(Some("room=12%203&x=y"));
+        assert_eq!(room.room.as_deref(), Some("12 3"));
+        assert!(room.takes(&event("join", Some("12 3"))));
+        assert!(!room.takes(&event("join", Some("4"))));
+        assert!(room.takes(&event("guest_loaded", None)));
+        assert!(!room.takes(&event("dtmf", Some("12 3"))));
+        assert!(Filter::from_query(Some("dtmf=1")).takes(&event("dtmf", Some("4"))));
+    }
+
+    #[test]
+    fn clients_resume_after_the_last_id_they_saw() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(resume_point(&headers, Some("after=7")), 7);
+        headers.insert("last-event-id", HeaderValue::from_static("9"));
+        assert_eq!(resume_point(&headers, Some("after=7")), 9);
+        assert_eq!(resume_point(&HeaderMap::new(), None), 0);
+    }
+
+    #[test]
+    fn messages_have_the_sse_shape() {
+        let bytes = sse(Some(4), "leave", &json!({"call": "c1"}));
+        assert_eq!(
+            &bytes[..],
+            b"id: 4\nevent: leave\ndata: {\"call\":\"c1\"}\n\n"
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! What the endpoint answers, by path: REST under `/api/`, the OpenAPI
+//! document, and XML-RPC at `/` and `/RPC2`; every request first passes the
+//! access rule.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, HeaderValue, WWW_AUTHENTICATE};
+use hyper::{Method, Request, StatusCode};
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
+
+use crate::events;
+use crate::http::{HttpResponse, json, not_allowed, plain, problem, read_body, whole, with_type};
+use crate::problem::Problem;
+use crate::rest::{self, Mismatch};
+use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
+
+/// The path of the event stream.
+pub const EVENTS_PATH: &str = "/api/v1/events";
+
+pub(crate) async fn handle(
+    request: Request<Incoming>,
+    dispatcher: Arc<dyn Dispatcher>,
+    options: &ServeOptions,
+    peer: SocketAddr,
+) -> HttpResponse {
+    if !options.access.allows(request.headers()) {
+        debug!(%peer, "request without the bearer token refused");
+        let mut response = problem(&Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "this server requires `Authorization: Bearer <token>`",
+        ));
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
+    let path = request.uri().path();
+    if path == EVENTS_PATH {
+        if request.method() != Method::GET {
+            return not_allowed("GET");
+        }
+        let Some(log) = options.events.clone() else {
+            return problem(&Problem::new(
+                StatusCode::NOT_FOUND,
+                "this server keeps no events",
+            ));
+        };
+        let query = request.uri().query();
+        let after = events::resume_point(request.headers(), query);
+        return events::stream(log, after, events::Filter::from_query(query));
+    }
+    if path.starts_with("/api/") {
+        return rest_answer(request, dispatcher, options, peer).await;
+    }
+    if path == "/openapi.json" {
+        if request.method() != Method::GET {
+            return not_allowed("GET");
+        }
+        let document = crate::openapi::document()
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        return with_type(whole(document), "application/json");
+    }
+    if !matches!(path, "/" | "/RPC2") {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "not found: XML-RPC is served at / and /RPC2, REST under /api/v1 (see /openapi.json)\n",
+        );
+    }
+    if request.method() != Method::POST {
+        let mut response = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: XML-RPC takes POST\n",
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let body = match read_body(request, options, peer).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let result = answer(&body, dispatcher, peer).await;
+    with_type(whole(xmlrpc::encode_response(&result)), "text/xml")
+}
+
+/// A REST request: its route's function, called as XML-RPC would call it,
+/// answered as JSON or as a problem.
+async fn rest_answer(
+    request: Request<Incoming>,
+    dispatcher: Arc<dyn Dispatcher>,
+    options: &ServeOptions,
+    peer: SocketAddr,
+) -> HttpResponse {
+    let (route, path) = match rest::find(request.method().as_str(), request.uri().path()) {
+        Ok(found) => found,
+        Err(Mismatch::NoPath) => {
+            return problem(&Problem::new(
+                StatusCode::NOT_FOUND,
+                format!("no route {} (see /openapi.json)", request.uri().path()),
+            ));
+        }
+        Err(Mismatch::Methods(allowed)) => return not_allowed(&allowed.join(", ")),
+    };
+    let body = if rest::takes_body(route) {
+        let bytes = match read_body(request, options, peer).await {
+            Ok(bytes) => bytes,
+            Err(response) => return response,
+        };
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(json) if json.is_object() => Some(json),
+            Ok(_) => {
+                return problem(&Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "the body must be a JSON object",
+                ));
+            }
+            Err(e) => {
+                return problem(&Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body is not JSON: {e}"),
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    let call = match rest::call(route, &path, body.as_ref()) {
+        Ok(call) => call,
+        Err(why) => return problem(&Problem::new(StatusCode::BAD_REQUEST, why)),
+    };
+    debug!(%peer, function = route.function, "REST call");
+    match dispatch(call, dispatcher, peer).await {
+        Ok(value) => json(&crate::json::to_json(&value)),
+        Err(fault) => problem(&Problem::from(fault)),
+    }
+}
+
+async fn answer(
+    body: &[u8],
+    dispatcher: Arc<dyn Dispatcher>,
+    peer: SocketAddr,
+) -> Result<Value, Fault> {
+    let (method, params) = xmlrpc::parse_method_call(body).inspect_err(|fault| {
+        debug!(%peer, "XML-RPC request rejected: {}", fault.message);
+    })?;
+    debug!(%peer, method = ?method, "XML-RPC call");
+    dispatch(route(&method, params)?, dispatcher, peer).await
+}
+
+/// Runs one call on its own task: a panic is fault -32603, a client that
+/// goes away aborts it.
+async fn dispatch(
+    call: Route,
+    dispatcher: Arc<dyn Dispatcher>,
+    peer: SocketAddr,
+) -> Result<Value, Fault> {
+    let function = call.function.clone();
+    let task = AbortOnDrop(tokio::spawn(async move { dispatcher.dispatch(call).await }));
+    match task.await {
+        Ok(result) => result,
+        Err(e) => {
+            warn!(%peer, function, "dispatcher failed: {e}");
+            Err(Fault::internal("internal error"))
+        }
+    }
+}
+
+/// A task handle that aborts its task when dropped (when the client goes away, or the
+/// connection is dropped at the end of the shutdown grace).
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,113 @@
+//! HTTP answers of the control endpoint: plain text, JSON, RFC 9457
+//! problems, and reading a request body within its limits.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, SERVER};
+use hyper::{Request, Response, StatusCode};
+use tracing::debug;
+
+use crate::ServeOptions;
+use crate::problem::Problem;
+
+/// Every answer: a whole body, or a stream (server-sent events).
+pub(crate) type HttpResponse = Response<BoxBody<Bytes, Infallible>>;
+
+/// The `Server` header.
+const SERVER_NAME: &str = concat!("Switchyard/", env!("CARGO_PKG_VERSION"));
+
+/// A response with the whole `body`.
+pub(crate) fn whole(body: impl Into<Bytes>) -> HttpResponse {
+    Response::new(Full::new(body.into()).boxed())
+}
+
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
+    let mut response = with_type(whole(text), "text/plain");
+    *response.status_mut() = status;
+    response
+}
+
+/// `status` with `Connection: close`, for requests whose body is left unread.
+pub(crate) fn closing(status: StatusCode, text: &'static str) -> HttpResponse {
+    let mut response = plain(status, text);
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// `response` with its content type and the server's name.
+pub(crate) fn with_type(mut response: HttpResponse, content_type: &'static str) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(SERVER, HeaderValue::from_static(SERVER_NAME));
+    response
+}
+
+/// A JSON answer.
+pub(crate) fn json(value: &serde_json::Value) -> HttpResponse {
+    with_type(whole(value.to_string()), "application/json")
+}
+
+/// `405` naming the methods allowed.
+pub(crate) fn not_allowed(allowed: &str) -> HttpResponse {
+    let mut response = problem(&Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("this path takes {allowed}"),
+    ));
+    if let Ok(value) = HeaderValue::from_str(allowed) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
+/// An RFC 9457 problem response.
+pub(crate) fn problem(problem: &Problem) -> HttpResponse {
+    let mut response = with_type(
+        whole(problem.to_json().to_string()),
+        "application/problem+json",
+    );
+    *response.status_mut() = problem.status;
+    response
+}
+
+/// The whole request body, within the size and time limits; the error is
+/// the response to send instead.
+pub(crate) async fn read_body(
+    request: Request<Incoming>,
+    options: &ServeOptions,
+    peer: SocketAddr,
+) -> Result<Bytes, HttpResponse> {
+    const TOO_LARGE: &str = "request body too large\n";
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > options.max_body_bytes as u64) {
+        return Err(closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE));
+    }
+    let body = Limited::new(request.into_body(), options.max_body_bytes);
+    match tokio::time::timeout(options.body_read_timeout, body.collect()).await {
+        Err(_) => Err(closing(
+            StatusCode::REQUEST_TIMEOUT,
+            "request body timed out\n",
+        )),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE))
+        }
+        Ok(Err(e)) => {
+            debug!(%peer, "request body failed: {e}");
+            Err(closing(
+                StatusCode::BAD_REQUEST,
+                "could not read the request body\n",
+            ))
+        }
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}

@@ -1,0 +1,187 @@
+//! What the host tells the event stream (`GET /api/v1/events`): who joins
+//! and leaves which room, talks, is muted or presses a key, recordings,
+//! placed calls' progress, guest versions loaded and guest faults.
+//!
+//! The room each call is in is kept here from its join to its leave or
+//! hang-up, so the stream can name the room of a call's later events; the
+//! table holds only calls that are in a room.
+
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use switchyard_control::events::EventLog;
+use switchyard_core::CallEvent;
+
+/// The events kept for clients that reconnect.
+pub const EVENTS_KEPT: usize = 4096;
+
+/// The host's publisher of events.
+#[derive(Debug)]
+pub struct Events {
+    log: Arc<EventLog>,
+    rooms: Mutex<HashMap<String, String>>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events::new(Arc::new(EventLog::new(EVENTS_KEPT)))
+    }
+}
+
+impl Events {
+    /// A publisher into `log`.
+    pub fn new(log: Arc<EventLog>) -> Self {
+        Events {
+            log,
+            rooms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The log the control endpoint streams.
+    pub fn log(&self) -> Arc<EventLog> {
+        self.log.clone()
+    }
+
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `call` joined `room`, listed as `number` (leaving the room it was in).
+    pub fn joined(&self, call: &str, room: &str, number: &str) {
+        let before = self.rooms().insert(call.to_owned(), room.to_owned());
+        if let Some(before) = before.filter(|before| before != room) {
+            self.log.publish(
+                "leave",
+                Some(&before),
+                json!({"call": call, "reason": "moved"}),
+            );
+        }
+        self.log
+            .publish("join", Some(room), json!({"call": call, "number": number}));
+    }
+
+    /// `call` left its room (if it was in one) because of `reason`.
+    pub fn left(&self, call: &str, reason: &str) {
+        if let Some(room) = self.rooms().remove(call) {
+            self.log.publish(
+                "leave",
+                Some(&room),
+                json!({"call": call, "reason": reason}),
+            );
+        }
+    }
+
+    /// `call` was muted or unmuted.
+    pub fn muted(&self, call: &str, muted: bool) {
+        let room = self.rooms().get(call).cloned();
+        self.log.publish(
+            "mute",
+            room.as_deref(),
+            json!({"call": call, "muted": muted}),
+        );
+    }
+
+    /// A recording of `room` started or stopped.
+    pub fn recording(&self, room: &str, name: Option<&str>, recording: bool) {
+        self.log.publish(
+            "recording",
+            Some(room),
+            json!({"recording": recording, "name": name}),
+        );
+    }
+
+    /// Something happened to `call`: its talking, keys, a placed call's
+    /// progress, its hang-up.
+    pub fn call_event(&self, call: &str, event: &CallEvent) {
+        let room = || self.rooms().get(call).cloned();
+        match event {
+            CallEvent::Talk {
+                talking,
+                level_dbov,
+            } => {
+                self.log.publish(
+                    "talking",
+                    room().as_deref(),
+                    json!({"call": call, "talking": talking, "level_dbov": level_dbov}),
+                );
+            }
+            CallEvent::Dtmf(key) => {
+                self.log.publish(
+                    "dtmf",
+                    room().as_deref(),
+                    json!({"call": call, "key": key.to_string()}),
+                );
+            }
+            CallEvent::Dialed(_) => self.dial(call, room(), "dialing", None),
+            CallEvent::Progress { code, .. } => self.dial(call, room(), "progress", Some(*code)),
+            CallEvent::Answered => self.dial(call, room(), "answered", None),
+            CallEvent::Failed { code, .. } => self.dial(call, room(), "failed", Some(*code)),
+            CallEvent::Hangup => self.left(call, "hangup"),
+            _ => {}
+        }
+    }
+
+    fn dial(&self, call: &str, room: Option<String>, state: &str, code: Option<u16>) {
+        self.log.publish(
+            "dialout",
+            room.as_deref(),
+            json!({"call": call, "state": state, "code": code}),
+        );
+    }
+
+    /// Version `version` of `guest` was loaded and serves new calls.
+    pub fn guest_loaded(&self, guest: &str, version: u32) {
+        self.log.publish(
+            "guest_loaded",
+            None,
+            json!({"guest": guest, "version": version}),
+        );
+    }
+
+    /// A guest's version failed (trapped, ran past its deadline, …) on `call`.
+    pub fn guest_fault(&self, guest: &str, version: u32, call: &str, error: &str) {
+        self.log.publish(
+            "guest_fault",
+            None,
+            json!({"guest": guest, "version": version, "call": call, "error": error}),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_s_events_name_its_room_until_it_leaves() {
+        let events = Events::default();
+        events.joined("c1", "7", "alice");
+        events.call_event(
+            "c1",
+            &CallEvent::Talk {
+                talking: true,
+                level_dbov: -20,
+            },
+        );
+        events.joined("c1", "8", "alice");
+        events.call_event("c1", &CallEvent::Hangup);
+        events.call_event("c1", &CallEvent::Hangup);
+        let kept = events.log().since(0).events;
+        let seen: Vec<(&str, Option<&str>)> =
+            kept.iter().map(|e| (e.kind, e.room.as_deref())).collect();
+        assert_eq!(
+            seen,
+            [
+                ("join", Some("7")),
+                ("talking", Some("7")),
+                ("leave", Some("7")),
+                ("join", Some("8")),
+                ("leave", Some("8")),
+            ]
+        );
+        assert!(
+            events.rooms().is_empty(),
+            "a call that hung up is forgotten"
+        );
+    }
+}

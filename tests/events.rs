@@ -1,0 +1,129 @@
+//! The live event stream against the real binary: a client following one
+//! room sees a real call's join, talking and leave in order, and a client
+//! that reconnects with the last id it saw gets every event after it.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::phone::Phone;
+use support::server::Server;
+use support::tools::require_python;
+
+/// Follows `/api/v1/events` (argv: control address, query, Last-Event-ID or
+/// "", the event kind to stop after): prints "connected", then `id kind
+/// call` per event, and stops after the first event of that kind or 20 s.
+const FOLLOW: &str = "import sys, json, socket, http.client\n\
+    connection = http.client.HTTPConnection(sys.argv[1], timeout=20)\n\
+    headers = {'Last-Event-ID': sys.argv[3]} if sys.argv[3] else {}\n\
+    connection.request('GET', '/api/v1/events' + sys.argv[2], headers=headers)\n\
+    answer = connection.getresponse()\n\
+    assert answer.status == 200 and answer.headers['Content-Type'] == 'text/event-stream', answer.status\n\
+    print('connected', flush=True)\n\
+    event = {}\n\
+    try:\n\
+    \x20   while True:\n\
+    \x20       line = answer.fp.readline().decode().rstrip('\\n')\n\
+    \x20       if line.startswith(':'):\n\
+    \x20           continue\n\
+    \x20       if line:\n\
+    \x20           name, _, value = line.partition(': ')\n\
+    \x20           event[name] = value\n\
+    \x20           continue\n\
+    \x20       data = json.loads(event.get('data', '{}'))\n\
+    \x20       print(event.get('id', '-'), event.get('event'), data.get('call', data.get('missed')), flush=True)\n\
+    \x20       if event.get('event') == sys.argv[4]:\n\
+    \x20           break\n\
+    \x20       event = {}\n\
+    except socket.timeout:\n\
+    \x20   print('timed out', flush=True)\n";
+
+/// One follower, started; its output lines are read as they come.
+struct Follower {
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    child: std::process::Child,
+}
+
+impl Follower {
+    fn start(server: &Server, query: &str, last_id: &str, until: &str) -> Follower {
+        require_python();
+        let mut child = Command::new("python3")
+            .args([
+                "-c",
+                FOLLOW,
+                &server.control.to_string(),
+                query,
+                last_id,
+                until,
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("running python3");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().and_then(Result::ok);
+        assert_eq!(first.as_deref(), Some("connected"), "{}", server.log());
+        Follower { lines, child }
+    }
+
+    /// Every line until it stops: `(id, kind, call)`.
+    fn events(self) -> Vec<(String, String, String)> {
+        let Follower { lines, mut child } = self;
+        let events = lines
+            .map_while(Result::ok)
+            .map(|line| {
+                let mut words = line.split(' ').map(str::to_owned);
+                (
+                    words.next().unwrap_or_default(),
+                    words.next().unwrap_or_default(),
+                    words.next().unwrap_or_default(),
+                )
+            })
+            .collect();
+        child.wait().unwrap();
+        events
+    }
+}
+
+#[test]
+fn a_room_s_follower_sees_a_call_join_talk_and_leave_and_a_reconnect_loses_nothing() {
+    let server = Server::start();
+    let follower = Follower::start(&server, "?room=123", "", "leave");
+    let first = Follower::start(&server, "?room=123", "", "join");
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    let joined = first.events();
+    assert_eq!(joined.len(), 1, "{joined:?}");
+    let (join_id, kind, call) = joined[0].clone();
+    assert_eq!(kind, "join");
+    phone.talk(700.0, Duration::from_secs(2));
+    phone.hang_up();
+
+    let seen = follower.events();
+    let kinds: Vec<&str> = seen.iter().map(|(_, kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"join"), "{seen:?}");
+    assert_eq!(kinds.last(), Some(&"leave"), "{seen:?}");
+    let talked = kinds.iter().position(|k| *k == "talking");
+    assert!(
+        talked.is_some(),
+        "a talking event between join and leave: {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|(_, _, c)| *c == call),
+        "all of the one call: {seen:?}"
+    );
+    let ids: Vec<u64> = seen.iter().map(|(id, _, _)| id.parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+
+    // Reconnecting after the join: every event after it, as the first
+    // follower saw them.
+    let resumed = Follower::start(&server, "?room=123", &join_id, "leave").events();
+    assert_eq!(resumed, seen[1..], "resumed after {join_id}");
+
+    // An id the server no longer has: told so first.
+    let lost = Follower::start(&server, "?room=123", "999999", "reset").events();
+    assert_eq!(
+        lost.first().map(|e| e.1.as_str()),
+        Some("reset"),
+        "{lost:?}"
+    );
+}
