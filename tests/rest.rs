@@ -122,3 +122,66 @@ fn the_openapi_document_validates_and_every_route_in_it_is_served() {
     assert!(served >= 13, "every documented route was tried: {out}");
     assert!(out.contains("get /api/v1/rooms 200"), "{out}");
 }
+
+#[test]
+fn a_recording_is_listed_and_downloads_whole_or_by_range_as_an_attachment() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}[recording]\ndir = \"{}\"\n",
+        support::server::base_config(),
+        dir.path().display()
+    );
+    let server = Server::start_with(&config);
+    let phone = Phone::call(server.sip, "000777123", "rita", &[]);
+    let started = script(
+        &server,
+        "print(rest('POST', '/api/v1/rooms/123/recording', {'name': 'board'})[:3])\n",
+    );
+    assert_eq!(started.trim(), "(200, 'application/json', True)");
+    phone.talk(700.0, std::time::Duration::from_millis(1500));
+    let stopped = script(
+        &server,
+        "print(rest('DELETE', '/api/v1/rooms/123/recording')[2])\n",
+    );
+    assert_eq!(stopped.trim(), "True");
+    server
+        .wait_for_log("recording complete", std::time::Duration::from_secs(10))
+        .expect("the recording completes");
+    let file = dir.path().join("board.wav");
+    let size = std::fs::metadata(&file).unwrap().len();
+    let out = script(
+        &server,
+        &format!(
+            "listed = rest('GET', '/api/v1/recordings')[2]\n\
+             assert listed == s.switchyard.recordings(), (listed, s.switchyard.recordings())\n\
+             print([(r['name'], r['bytes']) for r in listed])\n\
+             disk = open('{}', 'rb').read()\n\
+             with urllib.request.urlopen(base + '/api/v1/recordings/board.wav', timeout=30) as answer:\n\
+             \x20   body = answer.read()\n\
+             \x20   print(answer.status, answer.headers['Content-Length'], answer.headers['Content-Disposition'], answer.headers['Accept-Ranges'], body == disk)\n\
+             request = urllib.request.Request(base + '/api/v1/recordings/board.wav', headers={{'Range': 'bytes=0-43'}})\n\
+             with urllib.request.urlopen(request, timeout=30) as answer:\n\
+             \x20   body = answer.read()\n\
+             \x20   print(answer.status, answer.headers['Content-Range'], len(body), body == disk[:44])\n\
+             request = urllib.request.Request(base + '/api/v1/recordings/board.wav', headers={{'Range': 'bytes=%d-' % len(disk)}})\n\
+             try:\n    urllib.request.urlopen(request, timeout=30)\n\
+             except urllib.error.HTTPError as error:\n    print(error.code, error.headers['Content-Range'])\n\
+             try:\n    urllib.request.urlopen(base + '/api/v1/recordings/..%2Fswitchyard.toml', timeout=30)\n\
+             except urllib.error.HTTPError as error:\n    print(error.code)\n",
+            file.display()
+        ),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("[('board.wav', {size})]"),
+            format!("200 {size} attachment; filename=\"board.wav\" bytes True"),
+            format!("206 bytes 0-43/{size} 44 True"),
+            format!("416 bytes */{size}"),
+            "404".to_owned(),
+        ],
+        "{out}"
+    );
+    phone.hang_up();
+}

@@ -4,21 +4,17 @@
 //! at `GET /api/v1/events` so a client can resume where it stopped.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
-use hyper::body::{Body, Frame};
 use hyper::header::{CACHE_CONTROL, HeaderValue};
 use hyper::{HeaderMap, Response};
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, watch};
 
-use crate::http::{HttpResponse, with_type};
+use crate::http::{ChannelBody, HttpResponse, with_type};
 
 /// One event.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +191,7 @@ pub fn stream(log: std::sync::Arc<EventLog>, after: u64, filter: Filter) -> Http
         }
     });
     let mut response = with_type(
-        Response::new(ChannelBody { frames: body }.boxed()),
+        Response::new(ChannelBody::new(body).boxed()),
         "text/event-stream",
     );
     response
@@ -217,26 +213,6 @@ fn event_data(event: &ControlEvent) -> Json {
 fn sse(id: Option<u64>, kind: &str, data: &Json) -> Bytes {
     let id = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
     Bytes::from(format!("{id}event: {kind}\ndata: {data}\n\n"))
-}
-
-/// A response body fed by a channel: each message one frame, the end when
-/// the sender is gone.
-struct ChannelBody {
-    frames: mpsc::Receiver<Bytes>,
-}
-
-impl Body for ChannelBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.frames
-            .poll_recv(cx)
-            .map(|frame| frame.map(|bytes| Ok(Frame::data(bytes))))
-    }
 }
 
 #[cfg(test)]

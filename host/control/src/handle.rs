@@ -14,11 +14,11 @@ use hyper::{Method, Request, StatusCode};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
-use crate::events;
 use crate::http::{HttpResponse, json, not_allowed, plain, problem, read_body, whole, with_type};
 use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
 use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
+use crate::{events, files};
 
 /// The path of the event stream.
 pub const EVENTS_PATH: &str = "/api/v1/events";
@@ -54,6 +54,18 @@ pub(crate) async fn handle(
         let query = request.uri().query();
         let after = events::resume_point(request.headers(), query);
         return events::stream(log, after, events::Filter::from_query(query));
+    }
+    if let Some(name) = path.strip_prefix(files::DOWNLOAD_PREFIX) {
+        if request.method() != Method::GET {
+            return not_allowed("GET");
+        }
+        let Some(dir) = &options.recordings else {
+            return problem(&Problem::new(
+                StatusCode::NOT_FOUND,
+                "this server keeps no recordings",
+            ));
+        };
+        return files::download(dir, name, request.headers()).await;
     }
     if path.starts_with("/api/") {
         return rest_answer(request, dispatcher, options, peer).await;

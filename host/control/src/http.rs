@@ -3,13 +3,16 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Frame, Incoming};
 use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, SERVER};
 use hyper::{Request, Response, StatusCode};
+use tokio::sync::mpsc;
 use tracing::debug;
 
 use crate::ServeOptions;
@@ -109,5 +112,31 @@ pub(crate) async fn read_body(
             ))
         }
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// A response body fed by a channel: each message one frame, the end when
+/// the sender is gone.
+pub(crate) struct ChannelBody {
+    frames: mpsc::Receiver<Bytes>,
+}
+
+impl ChannelBody {
+    pub(crate) fn new(frames: mpsc::Receiver<Bytes>) -> Self {
+        ChannelBody { frames }
+    }
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.frames
+            .poll_recv(cx)
+            .map(|frame| frame.map(|bytes| Ok(Frame::data(bytes))))
     }
 }

@@ -31,6 +31,7 @@
 pub mod access;
 pub mod events;
 mod fault;
+pub mod files;
 mod handle;
 mod http;
 pub mod json;

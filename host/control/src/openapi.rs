@@ -52,6 +52,12 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
     },
     OtherRoute {
         verb: Verb::Get,
+        path: "/api/v1/recordings/{name}",
+        summary: "A recording as an attachment, whole or the byte range `Range` asks for",
+        answers: "audio/wav",
+    },
+    OtherRoute {
+        verb: Verb::Get,
         path: "/openapi.json",
         summary: "This document",
         answers: "application/json",
@@ -72,6 +78,21 @@ fn method(verb: Verb) -> HttpMethod {
 
 fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
+}
+
+/// The `{name}` segments of a path template.
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
+/// A required string path parameter.
+fn path_parameter(name: &str) -> ParameterBuilder {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .schema(Some(string()))
 }
 
 fn problem_response() -> ResponseBuilder {
@@ -131,15 +152,7 @@ pub fn document() -> OpenApi {
         let mut body = ObjectBuilder::new().schema_type(Type::Object);
         for arg in route.args {
             match arg {
-                Arg::Path(name) => {
-                    operation = operation.parameter(
-                        ParameterBuilder::new()
-                            .name(*name)
-                            .parameter_in(ParameterIn::Path)
-                            .required(Required::True)
-                            .schema(Some(string())),
-                    );
-                }
+                Arg::Path(name) => operation = operation.parameter(path_parameter(name)),
                 Arg::Body(name) => body = body.property(*name, string()).required(*name),
             }
         }
@@ -157,7 +170,11 @@ pub fn document() -> OpenApi {
         add(route.path, route.verb, operation.build());
     }
     for other in OTHER_ROUTES {
-        let operation = OperationBuilder::new()
+        let mut operation = OperationBuilder::new();
+        for name in path_parameters(other.path) {
+            operation = operation.parameter(path_parameter(name));
+        }
+        let operation = operation
             .summary(Some(other.summary))
             .response(
                 "200",

@@ -131,6 +131,13 @@ pub const ROUTES: &[RestRoute] = &[
         &[ROOM],
         "Ends the room's recording",
     ),
+    host(
+        Verb::Get,
+        "/api/v1/recordings",
+        "recordings",
+        &[],
+        "The recordings, by name: bytes and time of the last change",
+    ),
     RestRoute {
         verb: Verb::Get,
         path: "/api/v1/guests",

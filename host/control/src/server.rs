@@ -64,6 +64,8 @@ pub struct ServeOptions {
     pub tls: Option<TlsAcceptor>,
     /// The events `GET /api/v1/events` streams; none: that path is 404.
     pub events: Option<Arc<EventLog>>,
+    /// The directory `GET /api/v1/recordings/{name}` downloads from; none: 404.
+    pub recordings: Option<std::path::PathBuf>,
     /// The largest request body accepted; larger gets `413`. Default 1 MiB.
     pub max_body_bytes: usize,
     /// How long a connection may take to deliver a request's headers, counted from when the
@@ -83,6 +85,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("access", &self.access)
             .field("tls", &self.tls.is_some())
             .field("events", &self.events.is_some())
+            .field("recordings", &self.recordings)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
@@ -97,6 +100,7 @@ impl Default for ServeOptions {
             access: Access::open(),
             tls: None,
             events: None,
+            recordings: None,
             max_body_bytes: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),

@@ -52,6 +52,11 @@ impl CoreHost {
         }
     }
 
+    /// The directory recordings are written in, if one is configured.
+    pub fn recordings_dir(&self) -> Option<&std::path::Path> {
+        self.recorder.dir()
+    }
+
     /// What the event stream is told.
     pub fn events(&self) -> &Events {
         &self.events

@@ -4,14 +4,17 @@
 //! commands would (the same `HostApi` calls), so a guest sees their effects
 //! as its own.
 
+use crate::host_api::CoreHost;
+use switchyard_control::files;
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_control::{Fault, Value};
 use switchyard_guest::{Error, HostApi, ParticipantInfo, ParticipantStatus, RoomInfo};
 
 /// The functions, for `system.listMethods`.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "switchyard.kick",
     "switchyard.mute",
+    "switchyard.recordings",
     "switchyard.room",
     "switchyard.rooms",
     "switchyard.startRecording",
@@ -25,7 +28,7 @@ const NOT_FOUND: i32 = 404;
 const CONFLICT: i32 = 409;
 
 /// Answers `switchyard.<function>(params)` on `host`.
-pub fn answer(host: &dyn HostApi, function: &str, params: &[Value]) -> Result<Value, Fault> {
+pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value, Fault> {
     let name = format!("{HOST_INTERFACE}.{function}");
     let args = |count: usize| -> Result<Vec<&str>, Fault> {
         if params.len() != count {
@@ -85,6 +88,16 @@ pub fn answer(host: &dyn HostApi, function: &str, params: &[Value]) -> Result<Va
             host.start_recording(room, file).map_err(fault)?;
             Ok(Value::Bool(true))
         }
+        "recordings" => {
+            args(0)?;
+            let dir = host.recordings_dir().ok_or_else(|| {
+                Fault::new(
+                    CONFLICT,
+                    "no recording directory is configured ([recording] dir)",
+                )
+            })?;
+            files::list(dir).map_err(Fault::internal)
+        }
         "stopRecording" => {
             host.stop_recording(args(1)?[0]).map_err(fault)?;
             Ok(Value::Bool(true))
@@ -94,7 +107,7 @@ pub fn answer(host: &dyn HostApi, function: &str, params: &[Value]) -> Result<Va
 }
 
 /// Checks that `call` is a participant of `room` that has not finished.
-fn in_room(host: &dyn HostApi, room: &str, call: &str) -> Result<(), Fault> {
+fn in_room(host: &CoreHost, room: &str, call: &str) -> Result<(), Fault> {
     let info = host
         .room_info(room)
         .ok_or_else(|| Fault::new(NOT_FOUND, format!("no room {room}")))?;

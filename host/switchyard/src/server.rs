@@ -215,6 +215,7 @@ pub async fn run(
     let (stop_control, control_stopped) = oneshot::channel::<()>();
     let control_options = ServeOptions {
         events: Some(events.log()),
+        recordings: config.recording.dir.clone(),
         ..control_options(&config.control)?
     };
     let control_task = tokio::spawn(switchyard_control::serve_with(

@@ -39,6 +39,11 @@ impl Recorder {
         Recorder { dir }
     }
 
+    /// The directory recordings are written in, if one is configured.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_deref()
+    }
+
     /// Creates the empty file `name` (`.wav` added when missing) in the directory, and its
     /// queue: the tap for the room's worker, and the [`NewRecording`] that writes what comes
     /// through. A path or a name already taken is [`Error::InvalidArgument`], no directory

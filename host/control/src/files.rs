@@ -1,0 +1,197 @@
+//! Recordings as files: their list, and `GET /api/v1/recordings/{name}`
+//! sending one whole or a byte range of it (RFC 9110 §14) as an attachment,
+//! streamed in chunks.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use hyper::header::{
+    ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, HeaderMap, HeaderValue,
+    RANGE,
+};
+use hyper::{Response, StatusCode};
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+use tokio::sync::mpsc;
+
+use crate::Value;
+use crate::http::{ChannelBody, HttpResponse, problem, with_type};
+use crate::problem::Problem;
+
+/// The path prefix of a recording's download.
+pub const DOWNLOAD_PREFIX: &str = "/api/v1/recordings/";
+/// The bytes read and sent at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// Whether `name` can name a recording: a plain `.wav` file name.
+fn plain_wav(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && name.ends_with(".wav")
+}
+
+/// The recordings in `dir`, by name: `[{name, bytes, modified}]`
+/// (`modified` in seconds since 1970), or why the directory cannot be read.
+pub fn list(dir: &Path) -> Result<Value, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("{}: cannot be read: {e}", dir.display()))?;
+    let mut found: Vec<(String, u64, u64)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let meta = entry.metadata().ok().filter(|m| m.is_file())?;
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs());
+            plain_wav(&name).then_some((name, meta.len(), modified))
+        })
+        .collect();
+    found.sort();
+    let number = |n: u64| i32::try_from(n).map_or(Value::Double(n as f64), Value::Int);
+    Ok(Value::Array(
+        found
+            .into_iter()
+            .map(|(name, bytes, modified)| {
+                Value::Struct(vec![
+                    ("name".into(), Value::String(name)),
+                    ("bytes".into(), number(bytes)),
+                    ("modified".into(), number(modified)),
+                ])
+            })
+            .collect(),
+    ))
+}
+
+/// The recording `name` of `dir`: whole (200), or the one byte range the
+/// request's `Range` asks for (206; an unsatisfiable one is 416, a header
+/// that is no range or asks for several ranges gets the whole file).
+pub async fn download(dir: &Path, name: &str, headers: &HeaderMap) -> HttpResponse {
+    let name = percent_encoding::percent_decode_str(name)
+        .decode_utf8_lossy()
+        .into_owned();
+    let not_found = || {
+        problem(&Problem::new(
+            StatusCode::NOT_FOUND,
+            format!("no recording {name}"),
+        ))
+    };
+    if !plain_wav(&name) {
+        return not_found();
+    }
+    let Ok(mut file) = tokio::fs::File::open(dir.join(&name)).await else {
+        return not_found();
+    };
+    let Ok(length) = file.metadata().await.map(|m| m.len()) else {
+        return not_found();
+    };
+    let asked = headers
+        .get(RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| http_range_header::parse_range_header(v).ok());
+    let (status, start, end) = match asked.map(|ranges| ranges.validate(length)) {
+        Some(Ok(ranges)) if ranges.len() == 1 => (
+            StatusCode::PARTIAL_CONTENT,
+            *ranges[0].start(),
+            *ranges[0].end() + 1,
+        ),
+        Some(Err(_)) => {
+            let mut response = problem(&Problem::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                format!("{name} has {length} bytes"),
+            ));
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{length}")) {
+                response.headers_mut().insert(CONTENT_RANGE, value);
+            }
+            return response;
+        }
+        _ => (StatusCode::OK, 0, length),
+    };
+    if file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
+        return not_found();
+    }
+    let (chunks, body) = mpsc::channel::<Bytes>(4);
+    tokio::spawn(async move {
+        let mut left = end - start;
+        let mut buffer = vec![0u8; CHUNK];
+        while left > 0 {
+            let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
+            match file.read(&mut buffer[..want]).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => {
+                    left -= read as u64;
+                    if chunks
+                        .send(Bytes::copy_from_slice(&buffer[..read]))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let mut response = with_type(Response::new(ChannelBody::new(body).boxed()), "audio/wav");
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(end - start));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{}/{length}", end - 1))
+    {
+        headers.insert(CONTENT_RANGE, value);
+    }
+    // A plain name (checked above): quotes and backslashes cannot occur.
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_wav_names_are_recordings() {
+        assert!(plain_wav("board-2026.wav"));
+        for name in [
+            "",
+            ".hidden.wav",
+            "../x.wav",
+            "a/b.wav",
+            "a\\b.wav",
+            "notes.txt",
+        ] {
+            assert!(!plain_wav(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn the_list_holds_the_wav_files_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.wav"), [0u8; 10]).unwrap();
+        std::fs::write(dir.path().join("a.wav"), [0u8; 3]).unwrap();
+        std::fs::write(dir.path().join("c.txt"), [0u8; 3]).unwrap();
+        let Value::Array(items) = list(dir.path()).unwrap() else {
+            panic!("an array");
+        };
+        let names: Vec<_> = items
+            .iter()
+            .map(|item| match item {
+                Value::Struct(members) => (members[0].1.clone(), members[1].1.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (Value::String("a.wav".into()), Value::Int(3)),
+                (Value::String("b.wav".into()), Value::Int(10))
+            ]
+        );
+        assert!(list(&dir.path().join("none")).is_err());
+    }
+}
