@@ -49,7 +49,7 @@ fn rest_and_xmlrpc_answer_the_same_for_the_same_function() {
     );
     assert_eq!(
         out.trim(),
-        "alice [{'room': '123', 'participants': 1}]",
+        "alice [{'room': '123', 'participants': 1, 'locked': False}]",
         "the room as both protocols show it"
     );
     let out = script(
@@ -184,4 +184,59 @@ fn a_recording_is_listed_and_downloads_whole_or_by_range_as_an_attachment() {
         "{out}"
     );
     phone.hang_up();
+}
+
+#[test]
+fn a_locked_room_admits_nobody_new_and_a_dial_out_joins_the_room_when_answered() {
+    use support::audio::assert_each_hears_the_other;
+    use support::phone::Listening;
+
+    let server = Server::start();
+    let alice = Phone::call(server.sip, "000777123", "alice", &[]);
+    let locked = script(
+        &server,
+        "print(rest('PUT', '/api/v1/rooms/123/lock')[2], s.switchyard.room('123')['locked'])\n",
+    );
+    assert_eq!(locked.trim(), "True True");
+    let mut refused = Phone::dial(server.sip, "000777123", "mallory", &[]);
+    let code = refused.await_answer();
+    let bye = code == 200 && refused.await_bye(std::time::Duration::from_secs(10));
+    assert!(
+        code != 200 || bye,
+        "a caller to a locked room is refused or hung up ({code})"
+    );
+    let count = script(
+        &server,
+        "print(rest('GET', '/api/v1/rooms')[2][0]['participants'])\n",
+    );
+    assert_eq!(count.trim(), "1", "nobody new joined the locked room");
+    let unlocked = script(
+        &server,
+        "print(rest('DELETE', '/api/v1/rooms/123/lock')[2])\n",
+    );
+    assert_eq!(unlocked.trim(), "True");
+
+    let bob = Listening::new();
+    let uri = bob.uri("bob");
+    let answering = std::thread::spawn(move || bob.answer(std::time::Duration::from_secs(10)));
+    let placed = script(
+        &server,
+        &format!("print(rest('POST', '/api/v1/rooms/123/dialout', {{'uri': '{uri}'}})[2])\n"),
+    );
+    assert!(
+        placed.trim().starts_with('c'),
+        "the new call's id: {placed}"
+    );
+    let bob = answering.join().unwrap();
+    let heard = std::thread::scope(|scope| {
+        let a = scope.spawn(|| alice.talk(700.0, std::time::Duration::from_secs(2)));
+        let b = scope.spawn(|| bob.talk(1200.0, std::time::Duration::from_secs(2)));
+        [a.join().unwrap(), b.join().unwrap()]
+    });
+    assert_each_hears_the_other(&heard, [700.0, 1200.0]);
+    let numbers = script(
+        &server,
+        "print(sorted(p['number'] for p in s.switchyard.room('123')['participants'] if p['status'] == 3))\n",
+    );
+    assert_eq!(numbers.trim(), "['alice', 'bob']");
 }

@@ -118,6 +118,27 @@ pub const ROUTES: &[RestRoute] = &[
         "Hangs up a participant (its reason becomes \"kicked\")",
     ),
     host(
+        Verb::Put,
+        "/api/v1/rooms/{room}/lock",
+        "lock",
+        &[ROOM],
+        "Locks the room: nobody new may join it",
+    ),
+    host(
+        Verb::Delete,
+        "/api/v1/rooms/{room}/lock",
+        "unlock",
+        &[ROOM],
+        "Unlocks the room",
+    ),
+    host(
+        Verb::Post,
+        "/api/v1/rooms/{room}/dialout",
+        "dialout",
+        &[ROOM, Arg::Body("uri")],
+        "Calls `uri` into the room; answers the new call's id",
+    ),
+    host(
         Verb::Post,
         "/api/v1/rooms/{room}/recording",
         "startRecording",

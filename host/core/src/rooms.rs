@@ -89,6 +89,8 @@ pub(crate) struct Room {
     pub(crate) expiry: Option<TimerId>,
     /// Its mix is being recorded.
     pub(crate) recording: bool,
+    /// It admits nobody new (participants listed already stay and may rejoin).
+    pub(crate) locked: bool,
 }
 
 impl Room {

@@ -275,3 +275,36 @@ fn a_participant_made_deaf_before_it_is_answered_starts_deaf() {
         world.media
     );
 }
+
+#[test]
+fn a_locked_room_admits_nobody_new_and_keeps_who_is_in() {
+    let mut world = two_in_room();
+    let (alice, carol) = (CallId(1), CallId(3));
+    assert_eq!(world.core.is_locked("123"), Some(false));
+    world.core.set_locked("123", true).expect("lock");
+    assert_eq!(world.core.is_locked("123"), Some(true));
+    assert_eq!(
+        world.core.set_locked("nowhere", true),
+        Err(CoreError::NoSuchRoom)
+    );
+    // Alice, listed already, may join again; Carol, new, may not.
+    let now = world.now;
+    world
+        .core
+        .join(now, alice, "123", JoinOptions::default())
+        .expect("a participant rejoins a locked room");
+    world.dial("000777999", "carol");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.core.room_info("999").is_some()
+    }));
+    let refused = world.core.join(now, carol, "123", JoinOptions::default());
+    assert_eq!(
+        refused,
+        Err(CoreError::WrongState("room 123 is locked".into()))
+    );
+    world.core.set_locked("123", false).expect("unlock");
+    world
+        .core
+        .join(now, carol, "123", JoinOptions::default())
+        .expect("an unlocked room admits her");
+}

@@ -16,6 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
+use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_core::{CallEvent, CallId, GuestOp, Message};
 use switchyard_guest::{Guest, GuestError, Instance};
 use tracing::{Span, debug, error, info_span, warn};
@@ -260,6 +261,14 @@ impl Shared {
             }
             GuestOp::Dialed { context, .. } => {
                 let placer = self.host.take_placer(call);
+                if placer.as_deref() == Some(HOST_INTERFACE) {
+                    // Placed by the host (a REST or XML-RPC dial-out): no
+                    // guest serves it; its events only reach the event stream.
+                    self.host
+                        .events()
+                        .call_event(&call.to_string(), &CallEvent::Dialed(context));
+                    return Outcome::Gone;
+                }
                 let guest = placer
                     .as_deref()
                     .unwrap_or_else(|| self.routes.default_guest());

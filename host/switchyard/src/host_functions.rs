@@ -4,21 +4,26 @@
 //! commands would (the same `HostApi` calls), so a guest sees their effects
 //! as its own.
 
-use crate::host_api::CoreHost;
+use crate::host_api::{CoreHost, lock};
 use switchyard_control::files;
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_control::{Fault, Value};
-use switchyard_guest::{Error, HostApi, ParticipantInfo, ParticipantStatus, RoomInfo};
+use switchyard_guest::{
+    DialRequest, Error, HostApi, JoinOptions, ParticipantInfo, ParticipantStatus, RoomInfo,
+};
 
 /// The functions, for `system.listMethods`.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 11] = [
+    "switchyard.dialout",
     "switchyard.kick",
+    "switchyard.lock",
     "switchyard.mute",
     "switchyard.recordings",
     "switchyard.room",
     "switchyard.rooms",
     "switchyard.startRecording",
     "switchyard.stopRecording",
+    "switchyard.unlock",
     "switchyard.unmute",
 ];
 
@@ -59,14 +64,14 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
                 names
                     .iter()
                     .filter_map(|room| host.room_info(room))
-                    .map(|info| room_summary(&info))
+                    .map(|info| room_summary(host, &info))
                     .collect(),
             ))
         }
         "room" => {
             let room = args(1)?[0];
             host.room_info(room)
-                .map(|info| room_value(&info))
+                .map(|info| room_value(host, &info))
                 .ok_or_else(|| Fault::new(NOT_FOUND, format!("no room {room}")))
         }
         "mute" | "unmute" | "kick" => {
@@ -80,6 +85,37 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
             }
             .map_err(fault)?;
             Ok(Value::Bool(true))
+        }
+        "lock" | "unlock" => {
+            let room = args(1)?[0];
+            lock(host.core())
+                .set_locked(room, function == "lock")
+                .map_err(|_| Fault::new(NOT_FOUND, format!("no room {room}")))?;
+            Ok(Value::Bool(true))
+        }
+        "dialout" => {
+            let [room, uri] = args(2)?[..] else {
+                unreachable!("args(2) has two items")
+            };
+            let listed = JoinOptions {
+                number: uri_user(uri).to_owned(),
+                reason: "dialout".to_owned(),
+                participant_id: String::new(),
+            };
+            let request = DialRequest {
+                uri: uri.to_owned(),
+                from: String::new(),
+                to: String::new(),
+                headers: Vec::new(),
+                credentials: None,
+                context: String::new(),
+                room: Some((room.to_owned(), listed)),
+            };
+            // Placed by the host itself: no guest serves the call; it joins
+            // the room when answered, as it is listed there.
+            host.dial(HOST_INTERFACE, request)
+                .map(Value::String)
+                .map_err(fault)
         }
         "startRecording" => {
             let [room, file] = args(2)?[..] else {
@@ -136,8 +172,14 @@ fn fault(error: Error) -> Fault {
     }
 }
 
-/// `{room, participants}`: the room and how many are in it (not finished).
-fn room_summary(info: &RoomInfo) -> Value {
+/// The user part of a SIP URI (`sip:bob@host` → `bob`), or the URI.
+fn uri_user(uri: &str) -> &str {
+    let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
+    rest.split_once('@').map_or(uri, |(user, _)| user)
+}
+
+/// `{room, participants, locked}`: the room and how many are in it (not finished).
+fn room_summary(host: &CoreHost, info: &RoomInfo) -> Value {
     let present = info
         .participants
         .iter()
@@ -149,13 +191,19 @@ fn room_summary(info: &RoomInfo) -> Value {
             "participants".into(),
             Value::Int(i32::try_from(present).unwrap_or(i32::MAX)),
         ),
+        ("locked".into(), Value::Bool(locked(host, &info.room))),
     ])
 }
 
-/// `{room, participants: [...]}` with every listed participant.
-fn room_value(info: &RoomInfo) -> Value {
+fn locked(host: &CoreHost, room: &str) -> bool {
+    lock(host.core()).is_locked(room).unwrap_or(false)
+}
+
+/// `{room, locked, participants: [...]}` with every listed participant.
+fn room_value(host: &CoreHost, info: &RoomInfo) -> Value {
     Value::Struct(vec![
         ("room".into(), Value::String(info.room.clone())),
+        ("locked".into(), Value::Bool(locked(host, &info.room))),
         (
             "participants".into(),
             Value::Array(info.participants.iter().map(participant).collect()),
@@ -178,4 +226,16 @@ fn participant(p: &ParticipantInfo) -> Value {
             Value::String(p.participant_id.clone()),
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_user;
+
+    #[test]
+    fn the_number_of_a_dial_out_is_its_uri_s_user() {
+        assert_eq!(uri_user("sip:bob@192.0.2.9:5070"), "bob");
+        assert_eq!(uri_user("sips:200@example.com"), "200");
+        assert_eq!(uri_user("sip:example.com"), "sip:example.com");
+    }
 }

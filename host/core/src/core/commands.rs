@@ -283,6 +283,12 @@ impl CallCore {
         options: JoinOptions,
     ) -> Result<u32, CoreError> {
         check_room_name(room)?;
+        if let Some(r) = self.rooms.get(room)
+            && r.locked
+            && r.get(call).is_none()
+        {
+            return Err(CoreError::state(format!("room {room} is locked")));
+        }
         if self.dialing.contains_key(&call) {
             return Ok(self.join_while_placing(now, call, room, options));
         }
@@ -554,6 +560,21 @@ impl CallCore {
             room: RoomId(room.to_owned()),
         });
         Ok(())
+    }
+
+    /// Locks the room (nobody new may join it; those listed stay) or
+    /// unlocks it.
+    pub fn set_locked(&mut self, room: &str, locked: bool) -> Result<(), CoreError> {
+        self.rooms
+            .get_mut(room)
+            .ok_or(CoreError::NoSuchRoom)?
+            .locked = locked;
+        Ok(())
+    }
+
+    /// Whether the room is locked; `None` if it does not exist.
+    pub fn is_locked(&self, room: &str) -> Option<bool> {
+        self.rooms.get(room).map(|r| r.locked)
     }
 
     /// Sets a value kept with the room.
