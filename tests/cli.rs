@@ -563,3 +563,70 @@ fn the_guest_commands_load_and_list_versions_on_a_running_server() {
         "{error}"
     );
 }
+
+#[test]
+fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "a-token-of-twenty-chars\n").unwrap();
+    let config = base_config().replace(
+        "[control]\nlisten = \"127.0.0.1:0\"\n",
+        &format!(
+            "[control]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{}\"\n",
+            token.display()
+        ),
+    );
+    let server = Server::start_with(&config);
+    let control = server.control.to_string();
+    let token = token.display().to_string();
+    let ctl = |args: &[&str]| {
+        let mut all = vec!["ctl", "--control", &control, "--token-file", &token];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+
+    let rooms = ctl(&["rooms"]);
+    assert!(rooms.status.success(), "{}", text(&rooms.stderr));
+    assert_eq!(
+        text(&rooms.stdout),
+        "ROOM  PARTICIPANTS  LOCKED\n123   1             no\n"
+    );
+    let room = ctl(&["--json", "room", "123"]);
+    let json = text(&room.stdout);
+    let call = json
+        .split("\"call\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a call in {json}"))
+        .to_owned();
+    assert!(json.contains("\"number\": \"alice\""), "{json}");
+    let muted = ctl(&["mute", "123", &call]);
+    assert_eq!(text(&muted.stdout), "ok\n", "{}", text(&muted.stderr));
+    let shown = text(&ctl(&["room", "123"]).stdout);
+    assert!(
+        shown
+            .lines()
+            .nth(1)
+            .is_some_and(|line| line.contains(" yes ")),
+        "muted shows: {shown}"
+    );
+    let unknown = ctl(&["kick", "123", "c999"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("c999 is not in room 123 (fault 404)"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let kicked = ctl(&["kick", "123", &call]);
+    assert!(kicked.status.success(), "{}", text(&kicked.stderr));
+    assert!(phone.await_bye(LOG_TIMEOUT), "the kicked caller gets a BYE");
+
+    let without = run(&["ctl", "--control", &control, "rooms"]);
+    assert_eq!(without.status.code(), Some(1));
+    assert!(
+        text(&without.stderr).contains("401"),
+        "{}",
+        text(&without.stderr)
+    );
+}

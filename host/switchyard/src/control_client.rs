@@ -15,10 +15,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Calls `method` with `params` on the server whose control API is at
-/// `addr`: its answer, or the fault it answered with. The outer error is a
-/// server that cannot be reached or does not speak XML-RPC.
+/// `addr`, with `Authorization: Bearer <token>` if given: its answer, or the
+/// fault it answered with. The outer error is a server that cannot be
+/// reached, refuses the token or does not speak XML-RPC.
 pub fn call(
     addr: SocketAddr,
+    token: Option<&str>,
     method: &str,
     params: &[Value],
 ) -> anyhow::Result<Result<Value, Fault>> {
@@ -27,8 +29,11 @@ pub fn call(
         format!("cannot reach the control API at {addr} (is the server running, and is that its control.listen?)")
     })?;
     stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
     let request = format!(
-        "POST /RPC2 HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml\r\n\
+        "POST /RPC2 HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml\r\n{authorization}\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
@@ -80,7 +85,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let error = call(addr, "guestList", &[]).unwrap_err().to_string();
+        let error = call(addr, None, "guestList", &[]).unwrap_err().to_string();
         assert!(error.contains("cannot reach the control API"), "{error}");
     }
 }

@@ -1,6 +1,7 @@
 //! `switchyard guest load|list`: the control API's guest functions from
 //! the command line, with human output.
 
+use crate::cli_table::table;
 use crate::control_client;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -27,7 +28,7 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
         Value::String(name.to_owned()),
         Value::String(file.display().to_string()),
     ];
-    match control_client::call(control, "guestLoad", &params) {
+    match control_client::call(control, None, "guestLoad", &params) {
         Ok(Ok(Value::Int(version))) => {
             println!(
                 "guest {name}: version {version} loaded from {}; new calls go to it",
@@ -45,9 +46,9 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
 
 /// `guestList()`, as a table: one line per version.
 pub fn list(control: SocketAddr) -> ExitCode {
-    match control_client::call(control, "guestList", &[]) {
+    match control_client::call(control, None, "guestList", &[]) {
         Ok(Ok(Value::Array(versions))) => {
-            print!("{}", table(&versions));
+            print!("{}", table(&COLUMNS, &versions));
             ExitCode::SUCCESS
         }
         Ok(Ok(other)) => fail(format!("guestList answered {other:?}, not an array")),
@@ -56,7 +57,8 @@ pub fn list(control: SocketAddr) -> ExitCode {
     }
 }
 
-const COLUMNS: [(&str, &str); 7] = [
+/// `guestList`'s columns: title and struct member.
+pub const COLUMNS: [(&str, &str); 7] = [
     ("GUEST", "name"),
     ("VERSION", "version"),
     ("WIT", "wit_version"),
@@ -66,45 +68,8 @@ const COLUMNS: [(&str, &str); 7] = [
     ("FILE", "file"),
 ];
 
-/// `guestList`'s versions as aligned columns under a header.
-fn table(versions: &[Value]) -> String {
-    let rows: Vec<Vec<String>> =
-        std::iter::once(COLUMNS.map(|(title, _)| title.to_owned()).to_vec())
-            .chain(
-                versions
-                    .iter()
-                    .map(|version| COLUMNS.map(|(_, member)| cell(version, member)).to_vec()),
-            )
-            .collect();
-    let widths: Vec<usize> = (0..COLUMNS.len())
-        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// One member of a version struct as text.
-fn cell(version: &Value, member: &str) -> String {
-    let Value::Struct(members) = version else {
-        return "?".into();
-    };
-    match members.iter().find(|(name, _)| name == member) {
-        Some((_, Value::String(text) | Value::DateTime(text))) => text.clone(),
-        Some((_, Value::Int(n))) => n.to_string(),
-        _ => "?".into(),
-    }
-}
-
-fn fail(message: String) -> ExitCode {
+/// Prints `message` as the command's error; exit 1.
+pub fn fail(message: String) -> ExitCode {
     eprintln!("switchyard: {message}");
     ExitCode::FAILURE
 }
@@ -129,7 +94,10 @@ mod tests {
                 ("state".into(), Value::String(state.into())),
             ])
         };
-        let shown = table(&[version(1, "draining", 12), version(2, "current", 0)]);
+        let shown = table(
+            &COLUMNS,
+            &[version(1, "draining", 12), version(2, "current", 0)],
+        );
         let lines: Vec<&str> = shown.lines().collect();
         assert_eq!(lines.len(), 3, "{shown}");
         assert!(

@@ -2,9 +2,11 @@
 
 mod adapter;
 mod call_routing;
+mod cli_table;
 mod config;
 mod control;
 mod control_client;
+mod ctl;
 mod events;
 mod executor;
 mod guest_cli;
@@ -76,6 +78,23 @@ enum Command {
         #[arg(long, requires = "output")]
         force: bool,
     },
+    /// Rooms, participants, recordings and guests of a running server,
+    /// through its control API: tables, or JSON with --json.
+    Ctl {
+        #[command(subcommand)]
+        command: ctl::CtlCommand,
+        /// The server's control API (default: control.listen of --config,
+        /// else 127.0.0.1:8090).
+        #[arg(long, value_name = "ADDR", global = true)]
+        control: Option<SocketAddr>,
+        /// A file whose first line is the server's bearer token (default:
+        /// control.token_file of --config, if any).
+        #[arg(long, value_name = "FILE", global = true)]
+        token_file: Option<PathBuf>,
+        /// Print the answer as JSON.
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// The guests of a running server, through its control API; or a new
     /// guest crate (`guest new`).
     Guest {
@@ -122,6 +141,12 @@ fn main() -> ExitCode {
             force,
         }) => import_sems_config(&file, output.as_deref(), force),
         Some(Command::Guest { command, control }) => guest(cli.config.as_deref(), control, command),
+        Some(Command::Ctl {
+            command,
+            control,
+            token_file,
+            json,
+        }) => ctl(cli.config.as_deref(), control, token_file, json, command),
         None => serve(cli.config.as_deref()),
     }
 }
@@ -149,6 +174,38 @@ fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand
             guest_new::new(&name, &dir)
         }
     }
+}
+
+/// `ctl …` against the control API at `control` (else the configuration's
+/// `control.listen`), with the token of `token_file` (else the
+/// configuration's `control.token_file`).
+fn ctl(
+    file: Option<&Path>,
+    control: Option<SocketAddr>,
+    token_file: Option<PathBuf>,
+    json: bool,
+    command: ctl::CtlCommand,
+) -> ExitCode {
+    let config = match load_config(file) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut control_config = config.control;
+    if token_file.is_some() {
+        control_config.token_file = token_file;
+    }
+    let token = match control_config.token() {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("switchyard: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let control = control.unwrap_or_else(|| guest_cli::reachable(control_config.listen));
+    ctl::run(control, token.as_deref(), json, command)
 }
 
 /// The configuration in `file`, else the default one.

@@ -1,0 +1,240 @@
+//! `switchyard ctl …`: the control API from the command line: rooms,
+//! participants, mute, kick, lock, dial-out, recordings and guests, as
+//! tables for people or JSON (`--json`) for scripts. Each command is one
+//! XML-RPC call of the host's functions, so it answers what REST and
+//! XML-RPC answer.
+
+use crate::cli_table::table;
+use crate::control_client;
+use crate::guest_cli::{self, fail};
+use clap::Subcommand;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use switchyard_control::Value;
+
+/// A command of `switchyard ctl`.
+#[derive(Debug, Subcommand)]
+pub enum CtlCommand {
+    /// Every room: its participants and whether it is locked.
+    Rooms,
+    /// A room's participants.
+    Room {
+        /// The room.
+        room: String,
+    },
+    /// Mutes a participant (it hears the room, nothing it says is mixed).
+    Mute {
+        /// The room.
+        room: String,
+        /// The participant's call (as `room` lists it, e.g. c12).
+        call: String,
+    },
+    /// Unmutes a participant.
+    Unmute {
+        /// The room.
+        room: String,
+        /// The participant's call.
+        call: String,
+    },
+    /// Hangs up a participant.
+    Kick {
+        /// The room.
+        room: String,
+        /// The participant's call.
+        call: String,
+    },
+    /// Locks a room: nobody new may join it.
+    Lock {
+        /// The room.
+        room: String,
+    },
+    /// Unlocks a room.
+    Unlock {
+        /// The room.
+        room: String,
+    },
+    /// Calls a SIP URI into a room; prints the new call's id.
+    Dialout {
+        /// The room.
+        room: String,
+        /// The URI to call, e.g. sip:bob@192.0.2.9.
+        uri: String,
+    },
+    /// Records a room's mix into NAME (a .wav file of recording.dir).
+    Record {
+        /// The room.
+        room: String,
+        /// The file name.
+        name: String,
+    },
+    /// Ends a room's recording.
+    StopRecording {
+        /// The room.
+        room: String,
+    },
+    /// The recordings: name, size and time.
+    Recordings,
+    /// Every loaded version of every guest, with its live calls.
+    Guests,
+}
+
+/// What a command calls, and how its answer is shown to a person.
+struct Call {
+    method: &'static str,
+    params: Vec<String>,
+    shown: Shown,
+}
+
+/// How an answer is shown to a person.
+enum Shown {
+    /// A table of the answer's array, or of one member of its struct.
+    Table(
+        &'static [(&'static str, &'static str)],
+        Option<&'static str>,
+    ),
+    /// "ok".
+    Done,
+    /// The answer as it is (a call id).
+    Text,
+}
+
+const ROOMS: &[(&str, &str)] = &[
+    ("ROOM", "room"),
+    ("PARTICIPANTS", "participants"),
+    ("LOCKED", "locked"),
+];
+const PARTICIPANTS: &[(&str, &str)] = &[
+    ("CALL", "call"),
+    ("NUMBER", "number"),
+    ("STATUS", "status"),
+    ("REASON", "reason"),
+    ("MUTED", "muted"),
+    ("TALKING", "talking"),
+];
+const RECORDINGS: &[(&str, &str)] = &[
+    ("NAME", "name"),
+    ("BYTES", "bytes"),
+    ("MODIFIED (s since 1970)", "modified"),
+];
+
+impl CtlCommand {
+    fn call(self) -> Call {
+        let host = |method: &'static str, params: Vec<String>, shown| Call {
+            method,
+            params,
+            shown,
+        };
+        match self {
+            CtlCommand::Rooms => host("switchyard.rooms", vec![], Shown::Table(ROOMS, None)),
+            CtlCommand::Room { room } => host(
+                "switchyard.room",
+                vec![room],
+                Shown::Table(PARTICIPANTS, Some("participants")),
+            ),
+            CtlCommand::Mute { room, call } => {
+                host("switchyard.mute", vec![room, call], Shown::Done)
+            }
+            CtlCommand::Unmute { room, call } => {
+                host("switchyard.unmute", vec![room, call], Shown::Done)
+            }
+            CtlCommand::Kick { room, call } => {
+                host("switchyard.kick", vec![room, call], Shown::Done)
+            }
+            CtlCommand::Lock { room } => host("switchyard.lock", vec![room], Shown::Done),
+            CtlCommand::Unlock { room } => host("switchyard.unlock", vec![room], Shown::Done),
+            CtlCommand::Dialout { room, uri } => {
+                host("switchyard.dialout", vec![room, uri], Shown::Text)
+            }
+            CtlCommand::Record { room, name } => {
+                host("switchyard.startRecording", vec![room, name], Shown::Done)
+            }
+            CtlCommand::StopRecording { room } => {
+                host("switchyard.stopRecording", vec![room], Shown::Done)
+            }
+            CtlCommand::Recordings => host(
+                "switchyard.recordings",
+                vec![],
+                Shown::Table(RECORDINGS, None),
+            ),
+            CtlCommand::Guests => {
+                host("guestList", vec![], Shown::Table(&guest_cli::COLUMNS, None))
+            }
+        }
+    }
+}
+
+/// Runs `command` against the control API at `control` (with `token`):
+/// exit 0 with the answer on stdout, or 1 with the fault or the reason the
+/// server could not be asked on stderr.
+pub fn run(control: SocketAddr, token: Option<&str>, json: bool, command: CtlCommand) -> ExitCode {
+    let Call {
+        method,
+        params,
+        shown,
+    } = command.call();
+    let params: Vec<Value> = params.into_iter().map(Value::String).collect();
+    let answer = match control_client::call(control, token, method, &params) {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(fault)) => {
+            return fail(format!(
+                "{method}: {} (fault {})",
+                fault.message, fault.code
+            ));
+        }
+        Err(e) => return fail(format!("{e:#}")),
+    };
+    if json {
+        println!("{:#}", switchyard_control::json::to_json(&answer));
+        return ExitCode::SUCCESS;
+    }
+    print!("{}", shown_to_person(&shown, &answer));
+    ExitCode::SUCCESS
+}
+
+fn shown_to_person(shown: &Shown, answer: &Value) -> String {
+    match (shown, answer) {
+        (Shown::Table(columns, None), Value::Array(rows)) => table(columns, rows),
+        (Shown::Table(columns, Some(member)), Value::Struct(members)) => {
+            match members.iter().find(|(name, _)| name == member) {
+                Some((_, Value::Array(rows))) => table(columns, rows),
+                _ => format!("{answer:?}\n"),
+            }
+        }
+        (Shown::Text, Value::String(text)) => format!("{text}\n"),
+        (Shown::Done, _) => "ok\n".to_owned(),
+        _ => format!("{answer:?}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_room_is_shown_as_its_participants() {
+        let room = Value::Struct(vec![
+            ("room".into(), Value::String("123".into())),
+            (
+                "participants".into(),
+                Value::Array(vec![Value::Struct(vec![
+                    ("call".into(), Value::String("c1".into())),
+                    ("number".into(), Value::String("alice".into())),
+                    ("status".into(), Value::Int(3)),
+                    ("reason".into(), Value::String("entered".into())),
+                    ("muted".into(), Value::Bool(true)),
+                    ("talking".into(), Value::Bool(false)),
+                ])]),
+            ),
+        ]);
+        let shown = shown_to_person(&Shown::Table(PARTICIPANTS, Some("participants")), &room);
+        assert_eq!(
+            shown,
+            "CALL  NUMBER  STATUS  REASON   MUTED  TALKING\nc1    alice   3       entered  yes    no\n"
+        );
+        assert_eq!(shown_to_person(&Shown::Done, &Value::Bool(true)), "ok\n");
+        assert_eq!(
+            shown_to_person(&Shown::Text, &Value::String("c9".into())),
+            "c9\n"
+        );
+    }
+}
