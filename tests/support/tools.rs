@@ -80,3 +80,46 @@ pub fn python_with(package: &str, version: &str) -> std::path::PathBuf {
     }
     python
 }
+
+/// The `node_modules` directory of an npm prefix under the target directory
+/// holding `package` at `version` (npm installs it the first time); panics,
+/// with what to do, if node or npm is missing or the install fails.
+pub fn node_with(package: &str, version: &str) -> std::path::PathBuf {
+    require(
+        "node",
+        "--version",
+        "apt-get install -y nodejs npm (or run tests/run)",
+    );
+    let prefix = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target")
+        .join(format!("node-{package}-{version}"));
+    let modules = prefix.join("node_modules");
+    if !modules.join(package).join("package.json").is_file() {
+        let npm = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("{package}@{version}"))
+            .output()
+            .expect("running npm (apt-get install -y npm)");
+        assert!(
+            npm.status.success(),
+            "npm could not install {package} {version}: {}",
+            String::from_utf8_lossy(&npm.stderr)
+        );
+    }
+    modules
+}
+
+/// The path of the headless browser the console tests drive: Debian's
+/// chromium, found on the PATH.
+pub fn require_chromium() -> std::path::PathBuf {
+    require(
+        "chromium",
+        "--version",
+        "apt-get install -y chromium (or run tests/run)",
+    );
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("chromium"))
+        .find(|path| path.is_file())
+        .expect("chromium runs, so it is on the PATH")
+}

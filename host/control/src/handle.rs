@@ -20,6 +20,10 @@ use crate::rest::{self, Mismatch};
 use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
 use crate::{events, files};
 
+/// The web console: one page, its script and style inline, on the REST
+/// routes and the event stream.
+const CONSOLE: &str = include_str!("../console/index.html");
+
 /// The path of the event stream.
 pub const EVENTS_PATH: &str = "/api/v1/events";
 
@@ -79,6 +83,9 @@ pub(crate) async fn handle(
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         return with_type(whole(document), "application/json");
     }
+    if path == "/" && request.method() == Method::GET {
+        return with_type(whole(CONSOLE), "text/html; charset=utf-8");
+    }
     if !matches!(path, "/" | "/RPC2") {
         return plain(
             StatusCode::NOT_FOUND,
@@ -88,7 +95,7 @@ pub(crate) async fn handle(
     if request.method() != Method::POST {
         let mut response = plain(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed: XML-RPC takes POST\n",
+            "method not allowed: XML-RPC takes POST (GET / is the web console)\n",
         );
         response
             .headers_mut()

@@ -31,6 +31,12 @@ pub struct OtherRoute {
 /// The routes besides the REST ones.
 pub const OTHER_ROUTES: &[OtherRoute] = &[
     OtherRoute {
+        verb: Verb::Get,
+        path: "/",
+        summary: "The web console: rooms, participants, recordings and guests",
+        answers: "text/html",
+    },
+    OtherRoute {
         verb: Verb::Post,
         path: "/",
         summary: "XML-RPC (SEMS's xmlrpc2di path): a methodCall in, a methodResponse out",

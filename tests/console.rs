@@ -1,0 +1,104 @@
+//! The web console end to end in headless Chromium (driven by
+//! playwright-core): a real call appears with its talking indicator lit,
+//! the page's Mute and Kick act on the call, a recording made from the page
+//! downloads whole, and a screenshot of the page is saved and checked.
+
+mod support;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use support::phone::Phone;
+use support::server::{Server, base_config};
+use support::tools::{node_with, require_chromium};
+
+/// The most the caller talks while the page is driven.
+const MOST_TALK: usize = 120;
+
+#[test]
+fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
+    let chromium = require_chromium();
+    let modules = node_with("playwright-core", "1.65.1");
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("recordings");
+    std::fs::create_dir(&recordings).unwrap();
+    let config = format!(
+        "{}[recording]\ndir = \"{}\"\n",
+        base_config(),
+        recordings.display()
+    );
+    let server = Server::start_with(&config);
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    let screenshot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/console-screenshot.png");
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir(&downloads).unwrap();
+    let stop = AtomicBool::new(false);
+
+    let driven = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // The caller talks until the page is done (at most a minute).
+            for _ in 0..MOST_TALK {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                phone.talk(700.0, Duration::from_millis(500));
+            }
+        });
+        let driven = Command::new("node")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/console/drive.js"
+            ))
+            .arg(format!("http://{}/", server.control))
+            .arg(chromium)
+            .arg(&screenshot)
+            .arg(&downloads)
+            .env("NODE_PATH", &modules)
+            .output()
+            .expect("running node");
+        stop.store(true, Ordering::Relaxed);
+        driven
+    });
+    let steps = String::from_utf8_lossy(&driven.stdout).into_owned();
+    assert!(
+        driven.status.success(),
+        "the page was not driven through: {steps}\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&driven.stderr),
+        server.log()
+    );
+    let lines: Vec<&str> = steps.lines().collect();
+    assert_eq!(lines.len(), 5, "{steps}");
+    assert!(lines[0].starts_with("talking c"), "{steps}");
+    assert_eq!(
+        lines[1..],
+        ["screenshot", "muted", "downloaded console.wav", "kicked"]
+    );
+
+    assert!(
+        phone.await_bye(Duration::from_secs(10)),
+        "Kick on the page hung the caller up"
+    );
+    let recorded = std::fs::read(recordings.join("console.wav")).unwrap();
+    let downloaded = std::fs::read(downloads.join("console.wav")).unwrap();
+    assert!(
+        recorded.len() > 8_000,
+        "a recording of the call: {} bytes",
+        recorded.len()
+    );
+    assert!(
+        downloaded == recorded,
+        "the download is the whole recording"
+    );
+    let png = std::fs::read(&screenshot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "the screenshot is a PNG"
+    );
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    assert!(
+        width >= 800 && png.len() > 10_000,
+        "a full page: {width} px, {} bytes",
+        png.len()
+    );
+}

@@ -1,0 +1,47 @@
+// Drives the web console in headless Chromium (playwright-core):
+//   node drive.js <console url> <chromium> <screenshot file> <download dir>
+// and prints one line per step it saw happen; any failure exits 1.
+"use strict";
+const { chromium } = require("playwright-core");
+
+const [url, executablePath, screenshot, downloads] = process.argv.slice(2);
+const step = (text) => console.log(text);
+
+(async () => {
+  const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage({ acceptDownloads: true });
+    page.setDefaultTimeout(15000);
+    await page.goto(url);
+    await page.click('#rooms tr[data-room="123"]');
+    const row = page.locator("#participants tr[data-call]").first();
+    await row.locator(".talking-indicator.on").waitFor();
+    step("talking " + (await row.getAttribute("data-call")));
+    await page.screenshot({ path: screenshot, fullPage: true });
+    step("screenshot");
+
+    await row.getByRole("button", { name: "Mute", exact: true }).click();
+    await page.locator("#participants tr[data-call] td.muted", { hasText: "yes" }).waitFor();
+    step("muted");
+
+    await page.fill("#recording-name", "console");
+    await page.click("#record");
+    await page.waitForTimeout(1500);
+    await page.click("#stop-recording");
+    const link = page.locator('#recordings a.download[download="console.wav"]');
+    await link.waitFor();
+    await page.waitForTimeout(1000);
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    await download.saveAs(downloads + "/console.wav");
+    step("downloaded " + download.suggestedFilename());
+
+    await page.locator("#participants tr[data-call]").first()
+      .getByRole("button", { name: "Kick" }).click();
+    // The kicked call is being hung up, or gone.
+    await page.locator("#participants tr[data-call]", { hasText: /disconnecting|finished/ })
+      .or(page.locator("#room-view[hidden]")).first().waitFor();
+    step("kicked");
+  } finally {
+    await browser.close();
+  }
+})().catch((e) => { console.error(e); process.exit(1); });
