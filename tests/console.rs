@@ -1,13 +1,16 @@
 //! The web console end to end in headless Chromium (driven by
 //! playwright-core): a real call appears with its talking indicator lit,
-//! the page's Mute and Kick act on the call, a recording made from the page
-//! downloads whole, and a screenshot of the page is saved and checked.
+//! the page's Mute silences it for the others in its room (checked by
+//! audio) and Kick hangs it up, a recording made from the page downloads
+//! whole, and a screenshot of the page is saved and checked.
 
 mod support;
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, base_config};
 use support::tools::{node_with, require_chromium};
@@ -29,6 +32,7 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
     );
     let server = Server::start_with(&config);
     let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    let listener = Phone::call(server.sip, "000777123", "bob", &[]);
     let screenshot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/console-screenshot.png");
     let downloads = dir.path().join("downloads");
@@ -45,22 +49,48 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
                 phone.talk(700.0, Duration::from_millis(500));
             }
         });
-        let driven = Command::new("node")
+        let heard = listener.talk(0.0, Duration::from_millis(1500));
+        let level = power(&heard[heard.len() - 4_000..], 700.0);
+        assert!(
+            level > 0.01,
+            "bob hears alice before the page mutes her: {level:.2e}"
+        );
+        let mut node = Command::new("node")
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/../../tests/console/drive.js"
             ))
             .arg(format!("http://{}/", server.control))
-            .arg(chromium)
+            .arg(&chromium)
             .arg(&screenshot)
             .arg(&downloads)
             .env("NODE_PATH", &modules)
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("running node");
+        let mut steps = String::new();
+        let mut input = node.stdin.take().unwrap();
+        for line in BufReader::new(node.stdout.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+        {
+            steps.push_str(&line);
+            steps.push('\n');
+            if line == "muted" {
+                // Muted from the page: the room no longer hears the caller.
+                let heard = listener.talk(0.0, Duration::from_millis(1500));
+                let level = power(&heard[heard.len() - 4_000..], 700.0);
+                assert!(level < 0.001, "bob hears muted alice at {level:.2e}");
+                writeln!(input, "go").unwrap();
+            }
+        }
+        let driven = node.wait_with_output().expect("node ran");
         stop.store(true, Ordering::Relaxed);
-        driven
+        (driven, steps)
     });
-    let steps = String::from_utf8_lossy(&driven.stdout).into_owned();
+    let (driven, steps) = driven;
     assert!(
         driven.status.success(),
         "the page was not driven through: {steps}\n{}\nserver log:\n{}",

@@ -1,8 +1,13 @@
 // Drives the web console in headless Chromium (playwright-core):
 //   node drive.js <console url> <chromium> <screenshot file> <download dir>
-// and prints one line per step it saw happen; any failure exits 1.
+// and prints one line per step it saw happen; after "muted" it waits for a
+// line on stdin (the test checks the call by audio meanwhile). Any failure
+// exits 1.
 "use strict";
 const { chromium } = require("playwright-core");
+const readline = require("readline");
+
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
 const [url, executablePath, screenshot, downloads] = process.argv.slice(2);
 const step = (text) => console.log(text);
@@ -14,15 +19,16 @@ const step = (text) => console.log(text);
     page.setDefaultTimeout(15000);
     await page.goto(url);
     await page.click('#rooms tr[data-room="123"]');
-    const row = page.locator("#participants tr[data-call]").first();
+    const row = page.locator("#participants tr", { hasText: "alice" });
     await row.locator(".talking-indicator.on").waitFor();
     step("talking " + (await row.getAttribute("data-call")));
     await page.screenshot({ path: screenshot, fullPage: true });
     step("screenshot");
 
     await row.getByRole("button", { name: "Mute", exact: true }).click();
-    await page.locator("#participants tr[data-call] td.muted", { hasText: "yes" }).waitFor();
+    await row.locator("td.muted", { hasText: "yes" }).waitFor();
     step("muted");
+    await lines.next();
 
     await page.fill("#recording-name", "console");
     await page.click("#record");
@@ -35,13 +41,12 @@ const step = (text) => console.log(text);
     await download.saveAs(downloads + "/console.wav");
     step("downloaded " + download.suggestedFilename());
 
-    await page.locator("#participants tr[data-call]").first()
-      .getByRole("button", { name: "Kick" }).click();
+    await row.getByRole("button", { name: "Kick" }).click();
     // The kicked call is being hung up, or gone.
-    await page.locator("#participants tr[data-call]", { hasText: /disconnecting|finished/ })
+    await page.locator("#participants tr", { hasText: "alice" }).filter({ hasText: /disconnecting|finished/ })
       .or(page.locator("#room-view[hidden]")).first().waitFor();
     step("kicked");
   } finally {
     await browser.close();
   }
-})().catch((e) => { console.error(e); process.exit(1); });
+})().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
