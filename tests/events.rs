@@ -1,6 +1,7 @@
 //! The live event stream against the real binary: a client following one
 //! room sees a real call's join, talking and leave in order, and a client
-//! that reconnects with the last id it saw gets every event after it.
+//! that reconnects with the last id it saw gets every event after it; the
+//! same events come over WebSocket.
 
 mod support;
 
@@ -9,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::phone::Phone;
 use support::server::Server;
-use support::tools::require_python;
+use support::tools::{python_with, require_python};
 
 /// Follows `/api/v1/events` (argv: control address, query, Last-Event-ID or
 /// "", the event kind to stop after): prints "connected", then `id kind
@@ -126,4 +127,49 @@ fn a_room_s_follower_sees_a_call_join_talk_and_leave_and_a_reconnect_loses_nothi
         Some("reset"),
         "{lost:?}"
     );
+}
+
+#[test]
+fn the_same_events_come_over_websocket() {
+    let server = Server::start();
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    phone.talk(700.0, Duration::from_secs(1));
+    phone.hang_up();
+    let python = python_with("websocket-client", "1.9.2");
+    let read = |path: &str| {
+        let out = Command::new(&python)
+            .args([
+                "-c",
+                "import sys, json, websocket\n\
+                 socket = websocket.create_connection('ws://' + sys.argv[1] + sys.argv[2], timeout=10)\n\
+                 while True:\n\
+                 \x20   message = json.loads(socket.recv())\n\
+                 \x20   print(message['id'], message['event'], message['data'].get('call'))\n\
+                 \x20   if message['event'] == 'leave':\n\
+                 \x20       break\n\
+                 socket.close()\n",
+                &server.control.to_string(),
+                path,
+            ])
+            .output()
+            .expect("running python");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let over_websocket = read("/api/v1/events/ws?room=123");
+    let kinds: Vec<&str> = over_websocket
+        .lines()
+        .map(|line| line.split(' ').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(kinds.first(), Some(&"join"), "{over_websocket}");
+    assert!(kinds.contains(&"talking"), "{over_websocket}");
+    assert_eq!(kinds.last(), Some(&"leave"), "{over_websocket}");
+    let first_id = over_websocket.split(' ').next().unwrap();
+    let resumed = read(&format!("/api/v1/events/ws?room=123&after={first_id}"));
+    let expected: Vec<&str> = over_websocket.lines().skip(1).collect();
+    assert_eq!(resumed.lines().collect::<Vec<_>>(), expected);
 }

@@ -145,10 +145,66 @@ pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> u64 {
     header.or(query).unwrap_or(0)
 }
 
-/// How often an idle stream sends a comment, so proxies keep it open.
-const KEEPALIVE: Duration = Duration::from_secs(15);
+/// How often an idle stream sends a comment (SSE) or a ping (WebSocket),
+/// so proxies keep it open.
+pub(crate) const KEEPALIVE: Duration = Duration::from_secs(15);
 /// Frames queued for a slow client before the stream waits for it.
 const QUEUE: usize = 64;
+
+/// A subscriber's place in the log: what it has been sent, and what it wants.
+#[derive(Debug)]
+pub struct Cursor {
+    last: u64,
+    first: bool,
+    filter: Filter,
+}
+
+/// One message for a subscriber: an event (with its id), or `reset` (none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// The event's id; none for `reset`.
+    pub id: Option<u64>,
+    /// The event's kind, or "reset".
+    pub kind: &'static str,
+    /// Its data, with its room.
+    pub data: Json,
+}
+
+impl Cursor {
+    /// A subscriber that has seen the events up to `after`.
+    pub fn new(after: u64, filter: Filter) -> Self {
+        Cursor {
+            last: after,
+            first: true,
+            filter,
+        }
+    }
+
+    /// What to send now: the events it wants after the last one sent, led
+    /// by a `reset` the first time if it missed some.
+    pub fn take(&mut self, log: &EventLog) -> Vec<Outgoing> {
+        let backlog = log.since(self.last);
+        let mut out = Vec::new();
+        if std::mem::take(&mut self.first) && backlog.missed {
+            out.push(Outgoing {
+                id: None,
+                kind: "reset",
+                data: json!({"missed": true, "resume_from": backlog.events.first().map(|e| e.id)}),
+            });
+        }
+        for event in backlog.events {
+            self.last = event.id;
+            if self.filter.takes(&event) {
+                out.push(Outgoing {
+                    id: Some(event.id),
+                    kind: event.kind,
+                    data: event_data(&event),
+                });
+            }
+        }
+        out
+    }
+}
 
 /// The SSE answer: the backlog after `after`, then each new event, for as
 /// long as the client stays. A client that missed events first gets a
@@ -157,25 +213,13 @@ pub fn stream(log: std::sync::Arc<EventLog>, after: u64, filter: Filter) -> Http
     let (frames, body) = mpsc::channel::<Bytes>(QUEUE);
     tokio::spawn(async move {
         let mut newest = log.watch();
-        let mut last = after;
-        let mut first = true;
+        let mut cursor = Cursor::new(after, filter);
         loop {
-            let backlog = log.since(last);
-            if first && backlog.missed {
-                let reset =
-                    json!({"missed": true, "resume_from": backlog.events.first().map(|e| e.id)});
-                if frames.send(sse(None, "reset", &reset)).await.is_err() {
-                    return;
-                }
-            }
-            first = false;
-            for event in backlog.events {
-                last = event.id;
-                if filter.takes(&event)
-                    && frames
-                        .send(sse(Some(event.id), event.kind, &event_data(&event)))
-                        .await
-                        .is_err()
+            for message in cursor.take(&log) {
+                if frames
+                    .send(sse(message.id, message.kind, &message.data))
+                    .await
+                    .is_err()
                 {
                     return;
                 }

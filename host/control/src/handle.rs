@@ -18,7 +18,7 @@ use crate::http::{HttpResponse, json, not_allowed, plain, problem, read_body, wh
 use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
 use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
-use crate::{events, files};
+use crate::{events, files, websocket};
 
 /// The web console: one page, its script and style inline, on the REST
 /// routes and the event stream.
@@ -45,6 +45,18 @@ pub(crate) async fn handle(
         return response;
     }
     let path = request.uri().path();
+    if path == websocket::PATH {
+        if request.method() != Method::GET {
+            return not_allowed("GET");
+        }
+        let Some(log) = options.events.clone() else {
+            return problem(&Problem::new(
+                StatusCode::NOT_FOUND,
+                "this server keeps no events",
+            ));
+        };
+        return websocket::upgrade(request, log);
+    }
     if path == EVENTS_PATH {
         if request.method() != Method::GET {
             return not_allowed("GET");

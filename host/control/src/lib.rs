@@ -41,6 +41,7 @@ pub mod rest;
 mod route;
 mod server;
 pub mod tls;
+mod websocket;
 pub mod xmlrpc;
 
 pub use fault::Fault;

@@ -58,6 +58,13 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
     },
     OtherRoute {
         verb: Verb::Get,
+        path: "/api/v1/events/ws",
+        summary: "The event stream over WebSocket: one JSON text message per event, \
+                  {id, event, data}; the same filter and resume point",
+        answers: "application/json",
+    },
+    OtherRoute {
+        verb: Verb::Get,
         path: "/api/v1/recordings/{name}",
         summary: "A recording as an attachment, whole or the byte range `Range` asks for",
         answers: "audio/wav",
