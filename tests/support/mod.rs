@@ -8,6 +8,7 @@
 pub mod audio;
 pub mod nway;
 pub mod phone;
+pub mod prometheus;
 pub mod raw_peer;
 pub mod server;
 pub mod sipp;

@@ -1,6 +1,6 @@
 //! What the endpoint answers, by path: REST under `/api/`, the OpenAPI
-//! document, and XML-RPC at `/` and `/RPC2`; every request first passes the
-//! access rule.
+//! document, Prometheus metrics at `/metrics`, and XML-RPC at `/` and
+//! `/RPC2`; every request first passes the access rule.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 use crate::http::{HttpResponse, json, not_allowed, plain, problem, read_body, whole, with_type};
+use crate::metrics;
 use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
 use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
@@ -45,6 +46,14 @@ pub(crate) async fn handle(
         return response;
     }
     let path = request.uri().path();
+    if let Some(source) = &options.metrics
+        && path == metrics::PATH
+    {
+        if request.method() != Method::GET {
+            return not_allowed("GET");
+        }
+        return with_type(whole(source.render()), metrics::CONTENT_TYPE_TEXT);
+    }
     if path == websocket::PATH {
         if request.method() != Method::GET {
             return not_allowed("GET");

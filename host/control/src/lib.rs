@@ -14,6 +14,8 @@
 //! | `POST` with malformed XML, or XML that is not a `methodCall` | `200` with fault `-32700` `"parse error: <what>"` (the xmlrpc-epi convention) |
 //! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
 //! | any other HTTP method on `/` or `/RPC2` | `405`, `Allow: POST` |
+//! | `GET /metrics`, when [`ServeOptions::metrics`] is set | `200`, the [`MetricsSource`]'s Prometheus text |
+//! | any other HTTP method on `/metrics`, when it is set | `405`, `Allow: GET` |
 //! | any other path | `404` |
 //! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
 //! | a body that does not arrive within [`ServeOptions::body_read_timeout`] | `408`, connection closed |
@@ -35,6 +37,7 @@ pub mod files;
 mod handle;
 mod http;
 pub mod json;
+mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod rest;
@@ -45,6 +48,7 @@ mod websocket;
 pub mod xmlrpc;
 
 pub use fault::Fault;
+pub use metrics::{CONTENT_TYPE_TEXT, MetricsSource};
 pub use route::{Route, route};
 pub use server::{DispatchFuture, Dispatcher, ServeOptions, serve, serve_with};
 pub use switchyard_value::Value;

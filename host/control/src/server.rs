@@ -20,7 +20,7 @@ use tracing::{debug, info, warn};
 use crate::access::Access;
 use crate::events::EventLog;
 use crate::handle::handle;
-use crate::{Fault, Route, Value};
+use crate::{Fault, MetricsSource, Route, Value};
 
 /// The future a [`Dispatcher`] returns: boxed so the trait stays object-safe
 /// (`Arc<dyn Dispatcher>`), `Send` so it can run on any worker thread, and allowed to borrow
@@ -77,6 +77,8 @@ pub struct ServeOptions {
     /// After shutdown, how long requests in flight get to finish before their connections
     /// are dropped. Default 5 s.
     pub shutdown_grace: Duration,
+    /// What `GET /metrics` serves; `None` (the default): `/metrics` is not found.
+    pub metrics: Option<Arc<dyn MetricsSource>>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -90,6 +92,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("metrics", &self.metrics.is_some())
             .finish()
     }
 }
@@ -105,6 +108,7 @@ impl Default for ServeOptions {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
+            metrics: None,
         }
     }
 }

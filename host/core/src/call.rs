@@ -126,6 +126,8 @@ impl Session {
 #[derive(Debug)]
 pub(crate) struct Call {
     pub(crate) key: CallKey,
+    /// When its INVITE arrived (an incoming call) or was first sent (a placed one).
+    pub(crate) started: Instant,
     /// The audio agreed: an incoming call's from its offer; a placed call's once
     /// the callee's (early) answer arrives.
     pub(crate) session: Option<Session>,

@@ -25,6 +25,7 @@ use crate::empty_rooms::EmptyRooms;
 use crate::network::Network;
 use crate::placement::Placement;
 use crate::rooms::Room;
+use crate::setup_times::SetupTimes;
 use crate::timers::{TimerKind, Timers};
 
 pub use messages::MAX_MESSAGE_BYTES;
@@ -90,13 +91,19 @@ impl Default for CoreConfig {
     }
 }
 
-/// Counters since start (SEMS's server-info string, and refusals).
+/// Counters since start (SEMS's server-info string, refusals, outcomes).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct CallStats {
     /// Calls received.
     pub total: u64,
-    /// Calls answered.
+    /// Calls placed ([`CallCore::dial`], [`CallCore::forward`]).
+    pub placed: u64,
+    /// Calls answered, received or placed.
     pub connected: u64,
+    /// Calls, received or placed, that ended or were refused without being answered.
+    pub failed: u64,
+    /// How long the answered calls took to be answered.
+    pub setup: SetupTimes,
     /// Seconds of answered calls that have ended.
     pub connected_seconds: u64,
     /// Calls refused with 503 because no guest instance was free.
@@ -108,6 +115,14 @@ pub struct CallStats {
     /// Calls refused with 503 because they came over the limit of new calls
     /// per second ([`CallCore::set_cps_limit`]).
     pub refused_rate_limited: u64,
+}
+
+impl CallStats {
+    /// Counts a call answered at `now` whose setup began at `started`.
+    pub(crate) fn answered(&mut self, started: Instant, now: Instant) {
+        self.connected += 1;
+        self.setup.record(now.saturating_duration_since(started));
+    }
 }
 
 /// Every call, leg, bridge, room and participant of a host. See the crate docs.
@@ -396,15 +411,18 @@ impl CallCore {
         self.stats.total += 1;
         let key = incoming.call;
         if !self.accepting {
+            self.stats.failed += 1;
             let _ = self.endpoint.reject(now, key, 503, "Service Unavailable");
             return;
         }
         if !self.call_rate.admit(now) {
+            self.stats.failed += 1;
             self.stats.refused_rate_limited += 1;
             self.refuse_busy(now, key, RATE_LIMIT_RETRY_AFTER_S);
             return;
         }
         let Some(session) = Session::agree(&incoming.offer) else {
+            self.stats.failed += 1;
             self.stats.refused_no_codec += 1;
             let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
             return;
@@ -416,6 +434,7 @@ impl CallCore {
             id,
             Call {
                 key,
+                started: now,
                 session: Some(session),
                 local_ip,
                 local_sdp: None,

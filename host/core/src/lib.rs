@@ -40,6 +40,7 @@ pub mod kv;
 mod network;
 mod placement;
 mod rooms;
+mod setup_times;
 mod timers;
 
 pub use crate::core::{
@@ -53,4 +54,5 @@ pub use error::CoreError;
 pub use failover::MAX_TARGETS;
 pub use network::Network;
 pub use rooms::{JoinOptions, ParticipantStatus, ParticipantView, RoomView};
+pub use setup_times::{SETUP_BOUNDS_S, SetupTimes};
 pub use timers::TimerId;

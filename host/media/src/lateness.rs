@@ -12,6 +12,8 @@ pub struct Lateness {
     /// `buckets[i]` counts ticks later than `LATENESS_BOUNDS_MS[i - 1]` (0 for the first) and
     /// no later than `LATENESS_BOUNDS_MS[i]`; the last counts those later than every bound.
     pub buckets: [u64; LATENESS_BOUNDS_MS.len() + 1],
+    /// The lateness of every tick counted, added up.
+    pub sum: Duration,
 }
 
 impl Lateness {
@@ -23,6 +25,7 @@ impl Lateness {
             .position(|&bound| millis <= bound as f64)
             .unwrap_or(LATENESS_BOUNDS_MS.len());
         self.buckets[bucket] += 1;
+        self.sum += late;
     }
 
     /// Ticks later than `millis` (one of [`LATENESS_BOUNDS_MS`]; others count from the next
@@ -40,6 +43,7 @@ impl Lateness {
         for (mine, theirs) in self.buckets.iter_mut().zip(other.buckets) {
             *mine += theirs;
         }
+        self.sum += other.sum;
     }
 }
 
@@ -58,8 +62,10 @@ mod tests {
         assert_eq!(lateness.later_than(5), 3);
         assert_eq!(lateness.later_than(20), 2);
         assert_eq!(lateness.later_than(50), 1);
+        assert_eq!(lateness.sum, Duration::from_micros(447_500));
         let mut sum = lateness;
         sum.accumulate(&lateness);
         assert_eq!(sum.later_than(20), 4);
+        assert_eq!(sum.sum, 2 * lateness.sum);
     }
 }

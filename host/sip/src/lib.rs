@@ -35,6 +35,7 @@ mod address;
 mod auth;
 mod build;
 mod call;
+mod counts;
 mod dialog;
 mod dtmf_relay;
 mod endpoint;
@@ -65,6 +66,7 @@ mod wire;
 
 pub use auth::Credentials;
 pub use call::CallKey;
+pub use counts::{RequestCounts, ResponseCounts};
 pub use endpoint::{CallError, Endpoint, EndpointConfig, Stats};
 pub use event::{EndCause, Event, IncomingCall};
 pub use framing::{FramingError, PONG, StreamFramer};

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
+use crate::counts::ResponseCounts;
 use crate::transport::{Transport, TransportAddr};
 
 /// One message the shell must send.
@@ -18,27 +19,33 @@ pub struct Transmit {
     pub payload: Vec<u8>,
 }
 
-/// The queue of messages to send, counting retransmissions.
+/// The queue of messages to send, counting retransmissions and responses.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     queue: VecDeque<Transmit>,
     retransmissions: u64,
+    responses: ResponseCounts,
 }
 
 impl Outbox {
     /// Queues a first transmission of `payload` to `to`.
     pub(crate) fn send(&mut self, to: TransportAddr, payload: Vec<u8>) {
-        self.queue.push_back(Transmit {
-            transport: to.transport,
-            destination: to.addr,
-            payload,
-        });
+        self.responses.count(&payload);
+        self.push(to, payload);
     }
 
     /// Queues a retransmission of `payload` to `to`.
     pub(crate) fn resend(&mut self, to: TransportAddr, payload: &[u8]) {
         self.retransmissions += 1;
-        self.send(to, payload.to_vec());
+        self.push(to, payload.to_vec());
+    }
+
+    fn push(&mut self, to: TransportAddr, payload: Vec<u8>) {
+        self.queue.push_back(Transmit {
+            transport: to.transport,
+            destination: to.addr,
+            payload,
+        });
     }
 
     /// The next message to send, oldest first.
@@ -49,5 +56,10 @@ impl Outbox {
     /// How many retransmissions were queued so far.
     pub(crate) fn retransmissions(&self) -> u64 {
         self.retransmissions
+    }
+
+    /// The responses queued so far for their first transmission.
+    pub(crate) fn responses(&self) -> ResponseCounts {
+        self.responses
     }
 }

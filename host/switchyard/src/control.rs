@@ -89,17 +89,23 @@ impl ControlBridge {
                 ))
             })?
             .map_err(|_| Fault::internal("shutting down"))?;
-        let (version, guest) = self
+        let current = self
             .guests
             .current(name)
             .ok_or_else(|| Fault::unknown_interface(name))?;
         let host = self.host.clone();
-        let span = info_span!("guest", name = guest.name(), version);
+        let span = info_span!(
+            "guest",
+            name = current.guest.name(),
+            version = current.version
+        );
         let outcome = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _entered = span.entered();
-            let mut instance = guest.instantiate(host)?;
-            instance.handle_control(&function, &params)
+            let mut instance = current.guest.instantiate(host)?;
+            current
+                .metrics
+                .time(|| instance.handle_control(&function, &params))
         })
         .await
         .map_err(|e| Fault::internal(format!("control task failed: {e}")))?;

@@ -248,7 +248,11 @@ impl Shared {
                     return Outcome::Gone;
                 };
                 let _entered = instance.span(call).entered();
-                match instance.instance.on_invite(&adapter::invite(&invite)) {
+                let invited = instance
+                    .lease
+                    .metrics()
+                    .time(|| instance.instance.on_invite(&adapter::invite(&invite)));
+                match invited {
                     Ok(()) => {
                         lock(self.host.core()).invite_done(Instant::now(), call);
                         Outcome::Keep(instance)
@@ -342,10 +346,12 @@ impl Shared {
             .from
             .map(|from| from.to_string())
             .unwrap_or_default();
-        match instance
-            .instance
-            .on_message(&call.to_string(), &from, &message.text)
-        {
+        let call_id = call.to_string();
+        let delivered = instance
+            .lease
+            .metrics()
+            .time(|| instance.instance.on_message(&call_id, &from, &message.text));
+        match delivered {
             Ok(true) => Outcome::Keep(instance),
             Ok(false) => {
                 debug!(%call, "its guest's version takes no messages: message dropped");
@@ -375,10 +381,13 @@ impl Shared {
     fn deliver(&self, call: CallId, mut instance: CallInstance, event: CallEvent) -> Outcome {
         let hangup = event == CallEvent::Hangup;
         let _entered = instance.span(call).entered();
-        match instance
-            .instance
-            .on_event(&call.to_string(), adapter::event(event))
-        {
+        let call_id = call.to_string();
+        let event = adapter::event(event);
+        let delivered = instance
+            .lease
+            .metrics()
+            .time(|| instance.instance.on_event(&call_id, event));
+        match delivered {
             Ok(()) if hangup => Outcome::Gone,
             Ok(()) => Outcome::Keep(instance),
             Err(e) => {

@@ -2,7 +2,7 @@
 //! control request, `guestLoad(name, path)` and `guestList()`.
 
 use crate::guest_loader::GuestLoader;
-use crate::guest_registry::{Registry, VersionInfo};
+use crate::guest_registry::{Current, Registry, VersionInfo};
 use crate::host_api::CoreHost;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,8 +41,8 @@ impl GuestSwitch {
     }
 
     /// The current version of the guest `name` (a control request runs in
-    /// it), and its number; `None` when no guest of that name is loaded.
-    pub fn current(&self, name: &str) -> Option<(u32, Arc<Guest>)> {
+    /// it), its number and its metrics; `None` when no guest of that name is loaded.
+    pub fn current(&self, name: &str) -> Option<Current<Guest>> {
         self.registry.current(name)
     }
 
@@ -200,7 +200,7 @@ mod tests {
             fault.message.contains("refused: not a component"),
             "{fault:?}"
         );
-        let (version, guest) = registry.current("conf").unwrap();
+        let Current { version, guest, .. } = registry.current("conf").unwrap();
         assert_eq!((version, *guest), (1, "one"));
         assert_eq!(registry.list().len(), 1);
 

@@ -5,7 +5,11 @@
 //! A call holds a [`Lease`] on the version it started with for as long as it
 //! lasts; the lease counts the call and, when it is dropped, unloads a
 //! version that is no longer the newest and has no call left.
+//!
+//! Each version keeps its own [`GuestMetrics`], which go with it: the label
+//! sets of the guest metrics are bounded by the versions loaded.
 
+use crate::metrics::GuestMetrics;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
@@ -28,6 +32,17 @@ struct Loaded<T> {
     loaded_at: SystemTime,
     guest: Arc<T>,
     live: usize,
+    metrics: GuestMetrics,
+}
+
+/// The current version of a guest, as [`Registry::current`] gives it.
+pub struct Current<T> {
+    /// Its number.
+    pub version: u32,
+    /// The compiled guest.
+    pub guest: Arc<T>,
+    /// Its metrics.
+    pub metrics: GuestMetrics,
 }
 
 /// One version as [`Registry::list`] shows it.
@@ -46,6 +61,8 @@ pub struct VersionInfo<T> {
     pub current: bool,
     /// The compiled guest.
     pub guest: Arc<T>,
+    /// Its metrics.
+    pub metrics: GuestMetrics,
 }
 
 /// A call's hold on the version it started with; see the module docs.
@@ -54,6 +71,7 @@ pub struct Lease<T> {
     name: String,
     version: u32,
     guest: Arc<T>,
+    metrics: GuestMetrics,
 }
 
 impl<T> Default for Registry<T> {
@@ -83,16 +101,21 @@ impl<T> Registry<T> {
             loaded_at: SystemTime::now(),
             guest: Arc::new(guest),
             live: 0,
+            metrics: GuestMetrics::default(),
         });
         version
     }
 
-    /// The current version of `name` and its number, held for as long as
-    /// the caller keeps it, uncounted (for a control request).
-    pub fn current(&self, name: &str) -> Option<(u32, Arc<T>)> {
+    /// The current version of `name`, held for as long as the caller keeps
+    /// it, uncounted (for a control request).
+    pub fn current(&self, name: &str) -> Option<Current<T>> {
         let guests = lock(&self.guests);
         let current = guests.get(name)?.loaded.last()?;
-        Some((current.version, current.guest.clone()))
+        Some(Current {
+            version: current.version,
+            guest: current.guest.clone(),
+            metrics: current.metrics.clone(),
+        })
     }
 
     /// The current version of `name`, counted as one more live call until
@@ -106,6 +129,7 @@ impl<T> Registry<T> {
             name: name.to_owned(),
             version: current.version,
             guest: current.guest.clone(),
+            metrics: current.metrics.clone(),
         })
     }
 
@@ -129,6 +153,7 @@ impl<T> Registry<T> {
                     live_calls: loaded.live,
                     current: Some(loaded.version) == newest,
                     guest: loaded.guest.clone(),
+                    metrics: loaded.metrics.clone(),
                 })
             })
             .collect()
@@ -149,6 +174,11 @@ impl<T> Lease<T> {
     /// The compiled guest of the version held.
     pub fn guest(&self) -> &T {
         &self.guest
+    }
+
+    /// The metrics of the version held.
+    pub fn metrics(&self) -> &GuestMetrics {
+        &self.metrics
     }
 }
 
@@ -227,7 +257,7 @@ mod tests {
         let registry = Registry::default();
         registry.add("conf", "one", "one.wasm".into());
         let lease = registry.lease("conf").unwrap();
-        let (_, control) = registry.current("conf").unwrap();
+        let control = registry.current("conf").unwrap().guest;
         let weak = Arc::downgrade(&control);
         registry.add("conf", "two", "two.wasm".into());
         drop(lease);

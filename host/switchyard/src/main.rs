@@ -21,6 +21,7 @@ mod import_sems;
 mod log_level;
 mod media;
 mod method_list;
+mod metrics;
 mod network;
 mod prompts;
 mod recording;

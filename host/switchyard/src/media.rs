@@ -280,10 +280,18 @@ impl MediaPool {
     /// Every worker's counters, summed, as of each worker's last tick.
     pub fn stats(&self) -> WorkerStats {
         let mut total = WorkerStats::default();
-        for stats in &self.stats {
-            total.accumulate(&stats.lock().unwrap_or_else(|p| p.into_inner()));
+        for stats in self.worker_stats() {
+            total.accumulate(&stats);
         }
         total
+    }
+
+    /// Each worker's counters, in worker order, as of its last tick.
+    pub fn worker_stats(&self) -> Vec<WorkerStats> {
+        self.stats
+            .iter()
+            .map(|stats| *stats.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect()
     }
 
     /// A worker that has stopped (only at exit) drops the command.

@@ -11,6 +11,7 @@ use crate::guest_watch;
 use crate::host_api::CoreHost;
 use crate::log_level::LogLevel;
 use crate::media::MediaPool;
+use crate::metrics::{Metrics, Sources};
 use crate::network::{PendingSockets, ShellNetwork};
 use crate::prompts::PromptLibrary;
 use crate::recording::Recorder;
@@ -180,6 +181,15 @@ pub async fn run(
         media_events,
         resolver,
     );
+    let metrics = Metrics::new(
+        Sources {
+            host: host.clone(),
+            media: media.clone(),
+            executor: executor.clone(),
+            instance_limit: call_instances as usize,
+        },
+        guests.clone(),
+    );
     let switch = GuestSwitch::new(guests, loader, routing_guest.clone());
     let watchers: Vec<_> = config
         .guests
@@ -216,6 +226,7 @@ pub async fn run(
     let control_options = ServeOptions {
         events: Some(events.log()),
         recordings: config.recording.dir.clone(),
+        metrics: Some(Arc::new(metrics)),
         ..control_options(&config.control)?
     };
     let control_task = tokio::spawn(switchyard_control::serve_with(

@@ -40,7 +40,8 @@ impl CallCore {
         let state = self.call_mut(call)?;
         state.phase = Phase::Answered(now);
         state.handled = true;
-        self.stats.connected += 1;
+        let started = state.started;
+        self.stats.answered(started, now);
         Ok(())
     }
 

@@ -79,8 +79,11 @@ impl CallCore {
             // offer named.
             self.network.close_rtp(call.leg());
         }
-        if let Some(answered) = state.answered_at() {
-            self.stats.connected_seconds += now.saturating_duration_since(answered).as_secs();
+        match state.answered_at() {
+            Some(answered) => {
+                self.stats.connected_seconds += now.saturating_duration_since(answered).as_secs();
+            }
+            None => self.stats.failed += 1,
         }
         match state.attachment {
             Attachment::Alone => {}

@@ -127,6 +127,7 @@ impl CallCore {
             )));
         }
         self.next_call += 1;
+        self.stats.placed += 1;
         let call = CallId(self.next_call);
         let uri = self
             .config
@@ -207,7 +208,7 @@ impl CallCore {
         };
         let failover = Failover::new(outgoing, left);
         let local_rtp = SocketAddr::new(local_ip, port);
-        self.file_placed_call(call, key, local_rtp, offer, failover, pending);
+        self.file_placed_call(now, call, key, local_rtp, offer, failover, pending);
         let ring_timer = self
             .timers
             .schedule(now + self.config.ring_timeout, TimerKind::RingTimeout(call));
@@ -218,8 +219,11 @@ impl CallCore {
         Ok(())
     }
 
+    // Each argument is one part of the call it files.
+    #[allow(clippy::too_many_arguments)]
     fn file_placed_call(
         &mut self,
+        now: Instant,
         call: CallId,
         key: CallKey,
         local_rtp: SocketAddr,
@@ -231,6 +235,7 @@ impl CallCore {
             call,
             Call {
                 key,
+                started: now,
                 session: None,
                 local_ip: local_rtp.ip(),
                 local_sdp: Some(offer),
@@ -315,11 +320,11 @@ impl CallCore {
         };
         state.phase = Phase::Answered(now);
         state.failover = None;
-        let linked = state.linked;
+        let (linked, started) = (state.linked, state.started);
         if let Some(timer) = state.ring_timer.take() {
             self.timers.cancel(timer);
         }
-        self.stats.connected += 1;
+        self.stats.answered(started, now);
         self.set_participant_status(call, ParticipantStatus::Connected, Some("200 OK"));
         self.guest_event(call, CallEvent::Answered);
         if let Some(caller) = linked
@@ -448,6 +453,7 @@ impl CallCore {
             self.ended(now, call, super::Ending::Failed(status));
         } else {
             // Still resolving: it never had a SIP call.
+            self.stats.failed += 1;
             if let Some(room) = room {
                 self.finish_participant(now, &room, call, Some(&status));
             }

@@ -59,6 +59,7 @@ impl Endpoint {
             }) => return self.refuse_stateless(now, source.addr, &raw, destination, code, &reason),
         };
         let method = request.method;
+        self.stats.requests_received.count(method);
         // §17.2.3: a request matching a server transaction is a retransmission, or the ACK
         // of a non-2xx final response.
         let tx_method = match method {

@@ -19,6 +19,7 @@ use std::time::Instant;
 use crate::auth::Authenticator;
 use crate::build::{ResponseBuilder, check_extra_header};
 use crate::call::{Call, CallKey, Phase};
+use crate::counts::{RequestCounts, ResponseCounts};
 use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
 use crate::ids::Ids;
@@ -86,6 +87,10 @@ pub struct Stats {
     pub response_retransmissions_received: u64,
     /// 2xx responses from a second fork of our INVITE, ACKed and released with a BYE.
     pub forked_2xx_released: u64,
+    /// Well-formed requests received (retransmissions included), by method.
+    pub requests_received: RequestCounts,
+    /// Responses sent (retransmissions not included), by status class.
+    pub responses_sent: ResponseCounts,
 }
 
 /// Why the application's request about a call cannot be carried out.
@@ -485,6 +490,7 @@ impl Endpoint {
     pub fn stats(&self) -> Stats {
         Stats {
             retransmissions_sent: self.out.retransmissions(),
+            responses_sent: self.out.responses(),
             ..self.stats
         }
     }

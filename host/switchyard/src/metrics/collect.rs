@@ -1,0 +1,295 @@
+//! Reading the host's counters at scrape time: the call core's, the SIP endpoint's, the media
+//! workers' and the guest executor's.
+
+use crate::executor::GuestExecutor;
+use crate::host_api::{CoreHost, lock};
+use crate::media::MediaPool;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use std::sync::Arc;
+use std::time::Duration;
+use switchyard_core::SETUP_BOUNDS_S;
+use switchyard_media::{LATENESS_BOUNDS_MS, WorkerStats};
+
+/// What the metrics are read from.
+pub struct Sources {
+    /// The call core and its SIP endpoint.
+    pub host: Arc<CoreHost>,
+    /// The media workers.
+    pub media: Arc<MediaPool>,
+    /// The guest threads and their call instances.
+    pub executor: Arc<GuestExecutor>,
+    /// The most call instances alive at once.
+    pub instance_limit: usize,
+}
+
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sources")
+    }
+}
+
+type Encoded = Result<(), std::fmt::Error>;
+
+/// A family of counters with one label: name, help, the label's name, and each label value
+/// with its count.
+type Labelled<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, u64)]);
+
+impl Collector for Sources {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Encoded {
+        let (active, footprint, calls, sip) = {
+            let core = lock(self.host.core());
+            (
+                core.active_calls(),
+                core.footprint(),
+                core.stats(),
+                core.sip_stats(),
+            )
+        };
+        let workers = self.media.worker_stats();
+        let mut rtp = WorkerStats::default();
+        for stats in &workers {
+            rtp.accumulate(stats);
+        }
+        let e = &mut encoder;
+        let gauges = [
+            ("calls_active", "Calls in progress.", active),
+            ("rooms", "Conference rooms open.", footprint.rooms),
+            (
+                "participants",
+                "Room participants listed, finished ones until they expire.",
+                footprint.participants,
+            ),
+            (
+                "guest_instances",
+                "Guest instances held by calls.",
+                self.executor.instances(),
+            ),
+            (
+                "guest_instances_limit",
+                "The most guest instances calls may hold at once.",
+                self.instance_limit,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            let value = i64::try_from(value).unwrap_or(i64::MAX);
+            ConstGauge::new(value).encode(e.encode_descriptor(
+                name,
+                help,
+                None,
+                MetricType::Gauge,
+            )?)?;
+        }
+        let counters = [
+            ("calls_answered", "Calls answered.", calls.connected),
+            (
+                "calls_failed",
+                "Calls that ended or were refused without being answered.",
+                calls.failed,
+            ),
+            (
+                "rtp_packets_received",
+                "Valid RTP packets received for known legs.",
+                rtp.packets_received,
+            ),
+            (
+                "rtp_packets_sent",
+                "RTP packets queued for sending.",
+                rtp.packets_sent,
+            ),
+            (
+                "rtp_packets_lost",
+                "RTP packets that never arrived (sequence gaps).",
+                rtp.jitter.lost,
+            ),
+            (
+                "rtp_packets_late",
+                "RTP packets that arrived too late to be played.",
+                rtp.jitter.late,
+            ),
+            (
+                "rtp_packets_duplicate",
+                "RTP packets received twice.",
+                rtp.jitter.duplicates,
+            ),
+            (
+                "rtp_frames_concealed",
+                "Audio frames concealed for missing packets.",
+                rtp.jitter.concealed,
+            ),
+            (
+                "guest_events_dropped",
+                "Call events dropped because their guest was too far behind.",
+                self.executor.dropped(),
+            ),
+        ];
+        for (name, help, value) in counters {
+            ConstCounter::new(value).encode(e.encode_descriptor(
+                name,
+                help,
+                None,
+                MetricType::Counter,
+            )?)?;
+        }
+        let labelled: [Labelled<'_>; 6] = [
+            (
+                "calls_started",
+                "Calls started: received (incoming) or placed (outgoing).",
+                "direction",
+                &[("incoming", calls.total), ("outgoing", calls.placed)],
+            ),
+            (
+                "calls_refused",
+                "Incoming calls refused by the host, by cause.",
+                "cause",
+                &[
+                    ("no_instance", calls.refused_no_instance),
+                    ("no_codec", calls.refused_no_codec),
+                    ("rate_limited", calls.refused_rate_limited),
+                ],
+            ),
+            (
+                "sip_requests_received",
+                "Well-formed SIP requests received, retransmissions included, by method.",
+                "method",
+                &sip.requests_received.by_method(),
+            ),
+            (
+                "sip_responses_sent",
+                "SIP responses sent, retransmissions not included, by status class.",
+                "class",
+                &sip.responses_sent.by_class(),
+            ),
+            (
+                "sip_messages_dropped",
+                "SIP messages dropped unanswered, by cause.",
+                "cause",
+                &[
+                    ("too_large", sip.dropped_too_large),
+                    ("rate_limited", sip.dropped_rate_limited),
+                    ("unparseable", sip.dropped_unparseable),
+                    ("unroutable", sip.dropped_unroutable_requests),
+                    ("malformed_response", sip.dropped_malformed_responses),
+                    ("stray_response", sip.dropped_stray_responses),
+                    ("stray_ack", sip.dropped_acks),
+                ],
+            ),
+            (
+                "rtp_packets_dropped",
+                "RTP packets dropped, by cause.",
+                "cause",
+                &[
+                    ("unlatched_source", rtp.foreign_source_dropped),
+                    ("malformed", rtp.malformed_packets),
+                    ("unknown_payload_type", rtp.unknown_payload_type),
+                    ("not_receiving", rtp.not_receiving),
+                    ("unknown_leg", rtp.unknown_leg_packets),
+                ],
+            ),
+        ];
+        for (name, help, label, values) in labelled {
+            let mut family = e.encode_descriptor(name, help, None, MetricType::Counter)?;
+            for &(value, count) in values {
+                ConstCounter::new(count).encode(family.encode_family(&[(label, value)])?)?;
+            }
+        }
+        encode_histogram(
+            e.encode_descriptor(
+                "call_setup_seconds",
+                "Time to answer: from the INVITE received to the 200 OK sent (incoming), from \
+                 the INVITE sent to the answer received (outgoing); unanswered calls are not \
+                 observed.",
+                None,
+                MetricType::Histogram,
+            )?,
+            &buckets(&SETUP_BOUNDS_S, &calls.setup.buckets),
+            calls.setup.sum,
+        )?;
+        let bounds = LATENESS_BOUNDS_MS.map(|ms| ms as f64 / 1000.0);
+        let mut lateness = e.encode_descriptor(
+            "media_tick_lateness_seconds",
+            "How late each media tick ran after its deadline, per worker.",
+            None,
+            MetricType::Histogram,
+        )?;
+        for (worker, stats) in workers.iter().enumerate() {
+            encode_histogram(
+                lateness.encode_family(&[("worker", worker)])?,
+                &buckets(&bounds, &stats.lateness.buckets),
+                stats.lateness.sum,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A histogram of fixed `buckets` (see [`buckets`]) whose observations add up to `sum`.
+fn encode_histogram(
+    mut encoder: MetricEncoder<'_>,
+    buckets: &[(f64, u64)],
+    sum: Duration,
+) -> Encoded {
+    let count = buckets.iter().map(|&(_, n)| n).sum();
+    encoder.encode_histogram::<NoLabelSet>(sum.as_secs_f64(), count, buckets, None)
+}
+
+/// Fixed buckets as the encoder takes them: each upper bound with its own (not cumulative)
+/// count, the last, over every bound, at +Inf.
+fn buckets(bounds: &[f64], counts: &[u64]) -> Vec<(f64, u64)> {
+    bounds
+        .iter()
+        .copied()
+        .chain([f64::INFINITY])
+        .zip(counts.iter().copied())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prometheus_client::encoding::prometheus_text;
+    use prometheus_client::registry::Registry;
+
+    #[derive(Debug)]
+    struct Fixed;
+
+    impl Collector for Fixed {
+        fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Encoded {
+            encode_histogram(
+                encoder.encode_descriptor(
+                    "fixed_seconds",
+                    "Fixed.",
+                    None,
+                    MetricType::Histogram,
+                )?,
+                &buckets(&[0.5, 1.0], &[3, 0, 2]),
+                Duration::from_millis(7250),
+            )
+        }
+    }
+
+    #[test]
+    fn fixed_buckets_render_cumulative_with_an_overflow_bucket() {
+        assert_eq!(
+            buckets(&[0.5, 1.0], &[3, 0, 2]),
+            [(0.5, 3), (1.0, 0), (f64::INFINITY, 2)]
+        );
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(Fixed));
+        let mut text = String::new();
+        prometheus_text::encode(&mut text, &registry).unwrap();
+        assert_eq!(
+            text,
+            "# HELP fixed_seconds Fixed.\n\
+             # TYPE fixed_seconds histogram\n\
+             fixed_seconds_bucket{le=\"0.5\"} 3\n\
+             fixed_seconds_bucket{le=\"1\"} 3\n\
+             fixed_seconds_bucket{le=\"+Inf\"} 5\n\
+             fixed_seconds_sum 7.25\n\
+             fixed_seconds_count 5\n"
+        );
+    }
+}
