@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchyard_control::{
-    DispatchFuture, Dispatcher, Fault, Route, ServeOptions, Value, serve, serve_with,
+    DispatchFuture, Dispatcher, Fault, MetricsSource, Route, ServeOptions, Value, serve, serve_with,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -455,4 +455,54 @@ async fn serve_with_defaults_answers() {
     assert_alive(addr).await;
     let _ = stop.send(());
     timeout(LIMIT, task).await.unwrap().unwrap().unwrap();
+}
+
+/// Renders one fixed gauge.
+struct TestMetrics;
+
+impl MetricsSource for TestMetrics {
+    fn render(&self) -> String {
+        "# HELP up Up.\n# TYPE up gauge\nup 1\n".to_owned()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_by_get_only_when_a_source_is_given() {
+    let server = Server::start(ServeOptions {
+        metrics: Some(Arc::new(TestMetrics)),
+        ..ServeOptions::default()
+    })
+    .await;
+    let reply = raw(
+        server.addr,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    assert!(
+        reply
+            .head
+            .contains("content-type: text/plain; version=0.0.4; charset=utf-8"),
+        "{}",
+        reply.head
+    );
+    assert_eq!(reply.body, "# HELP up Up.\n# TYPE up gauge\nup 1\n");
+    let reply = raw(
+        server.addr,
+        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply.status, 405, "{}", reply.head);
+    assert!(reply.head.contains("allow: get"), "{}", reply.head);
+    assert_alive(server.addr).await;
+    server.stop().await;
+
+    let server = Server::start(ServeOptions::default()).await;
+    let reply = raw(
+        server.addr,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply.status, 404, "{}", reply.head);
+    server.stop().await;
 }
