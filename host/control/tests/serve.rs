@@ -506,3 +506,27 @@ async fn metrics_are_served_by_get_only_when_a_source_is_given() {
     assert_eq!(reply.status, 404, "{}", reply.head);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_take_the_bearer_token_like_every_request() {
+    const TOKEN: &str = "a-token-of-enough-length";
+    let server = Server::start(ServeOptions {
+        access: switchyard_control::access::Access::token(TOKEN),
+        metrics: Some(Arc::new(TestMetrics)),
+        ..ServeOptions::default()
+    })
+    .await;
+    let reply = raw(
+        server.addr,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply.status, 401, "{}", reply.head);
+    let request = format!(
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    let reply = raw(server.addr, request.as_bytes()).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    assert_eq!(reply.body, "# HELP up Up.\n# TYPE up gauge\nup 1\n");
+    server.stop().await;
+}
