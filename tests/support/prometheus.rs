@@ -1,12 +1,12 @@
 //! Scraping `GET /metrics` and reading it with the Prometheus project's Python client's
 //! parser (`prometheus_client.parser.text_string_to_metric_families`), installed with pip
-//! into a virtual environment in the target directory unless it is there.
+//! into a virtual environment in the target directory unless it is there
+//! ([`python_with`]).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Command;
 
-use super::tools::require_python;
+use super::tools::python_with;
 
 /// The `prometheus_client` release the tests parse with.
 const VERSION: &str = "0.21.1";
@@ -114,8 +114,7 @@ except urllib.error.HTTPError as e:
 
 /// Runs `script` with `arg` in the virtual environment; returns what it printed.
 fn run(script: &str, arg: &str) -> String {
-    let python = python();
-    let output = Command::new(&python)
+    let output = Command::new(python_with("prometheus_client", VERSION))
         .args(["-c", script, arg])
         .output()
         .expect("running the virtual environment's python");
@@ -125,39 +124,4 @@ fn run(script: &str, arg: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).expect("the script printed UTF-8")
-}
-
-/// The virtual environment's python, with `prometheus_client` installed.
-fn python() -> PathBuf {
-    require_python();
-    let venv =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("prometheus-client-{VERSION}"));
-    let python = venv.join("bin/python");
-    if succeeds(Command::new(&python).args(["-c", "import prometheus_client"])) {
-        return python;
-    }
-    let _ = std::fs::remove_dir_all(&venv);
-    assert!(
-        succeeds(Command::new("python3").args(["-m", "venv"]).arg(&venv)),
-        "python3 -m venv {} failed (on Debian: apt-get install -y python3-venv)",
-        venv.display()
-    );
-    assert!(
-        succeeds(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("prometheus_client=={VERSION}"),
-        ])),
-        "pip could not install prometheus_client=={VERSION} into {} (it needs PyPI)",
-        venv.display()
-    );
-    python
-}
-
-/// Whether `command` ran and exited 0.
-fn succeeds(command: &mut Command) -> bool {
-    command.status().is_ok_and(|status| status.success())
 }

@@ -457,27 +457,37 @@ async fn serve_with_defaults_answers() {
     timeout(LIMIT, task).await.unwrap().unwrap().unwrap();
 }
 
+/// What [`TestMetrics`] renders.
+const RENDERED: &str = "# HELP up Up.\n# TYPE up gauge\nup 1\n";
+
 /// Renders one fixed gauge.
 struct TestMetrics;
 
 impl MetricsSource for TestMetrics {
     fn render(&self) -> String {
-        "# HELP up Up.\n# TYPE up gauge\nup 1\n".to_owned()
+        RENDERED.to_owned()
     }
+}
+
+/// A server serving [`TestMetrics`], with `options` otherwise.
+async fn metrics_server(options: ServeOptions) -> Server {
+    Server::start(ServeOptions {
+        metrics: Some(Arc::new(TestMetrics)),
+        ..options
+    })
+    .await
+}
+
+/// `GET /metrics` with the extra header lines `headers` (each ending in CRLF).
+async fn get_metrics(addr: SocketAddr, headers: &str) -> HttpReply {
+    let request = format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n");
+    raw(addr, request.as_bytes()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_by_get_only_when_a_source_is_given() {
-    let server = Server::start(ServeOptions {
-        metrics: Some(Arc::new(TestMetrics)),
-        ..ServeOptions::default()
-    })
-    .await;
-    let reply = raw(
-        server.addr,
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let server = metrics_server(ServeOptions::default()).await;
+    let reply = get_metrics(server.addr, "").await;
     assert_eq!(reply.status, 200, "{}", reply.head);
     assert!(
         reply
@@ -486,7 +496,7 @@ async fn metrics_are_served_by_get_only_when_a_source_is_given() {
         "{}",
         reply.head
     );
-    assert_eq!(reply.body, "# HELP up Up.\n# TYPE up gauge\nup 1\n");
+    assert_eq!(reply.body, RENDERED);
     let reply = raw(
         server.addr,
         b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -498,11 +508,7 @@ async fn metrics_are_served_by_get_only_when_a_source_is_given() {
     server.stop().await;
 
     let server = Server::start(ServeOptions::default()).await;
-    let reply = raw(
-        server.addr,
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let reply = get_metrics(server.addr, "").await;
     assert_eq!(reply.status, 404, "{}", reply.head);
     server.stop().await;
 }
@@ -510,23 +516,15 @@ async fn metrics_are_served_by_get_only_when_a_source_is_given() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_take_the_bearer_token_like_every_request() {
     const TOKEN: &str = "a-token-of-enough-length";
-    let server = Server::start(ServeOptions {
+    let server = metrics_server(ServeOptions {
         access: switchyard_control::access::Access::token(TOKEN),
-        metrics: Some(Arc::new(TestMetrics)),
         ..ServeOptions::default()
     })
     .await;
-    let reply = raw(
-        server.addr,
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let reply = get_metrics(server.addr, "").await;
     assert_eq!(reply.status, 401, "{}", reply.head);
-    let request = format!(
-        "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
-    );
-    let reply = raw(server.addr, request.as_bytes()).await;
+    let reply = get_metrics(server.addr, &format!("Authorization: Bearer {TOKEN}\r\n")).await;
     assert_eq!(reply.status, 200, "{}", reply.head);
-    assert_eq!(reply.body, "# HELP up Up.\n# TYPE up gauge\nup 1\n");
+    assert_eq!(reply.body, RENDERED);
     server.stop().await;
 }

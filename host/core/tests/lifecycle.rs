@@ -293,3 +293,29 @@ fn a_looped_announcement_goes_to_the_rooms_worker_until_stopped() {
         Err(CoreError::NoSuchRoom)
     );
 }
+
+#[test]
+fn outcomes_count_answered_and_failed_calls_and_time_the_answer() {
+    let mut world = World::new(config(), Net::perfect(1), 1, common::answer_only());
+    let alice = world.dial("000777123", "alice");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[alice].codes(Method::Invite).contains(&200)
+    }));
+    let stats = world.core.stats();
+    assert_eq!((stats.total, stats.connected, stats.failed), (1, 1, 0));
+    assert_eq!(stats.setup.count(), 1);
+    assert!(stats.setup.sum < Duration::from_secs(1), "{stats:?}");
+    world.uacs[alice].bye(world.now);
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    assert_eq!(world.core.stats().failed, 0, "an answered call never fails");
+
+    // A guest that leaves its call untouched gets it rejected: failed, and not timed.
+    let mut world = World::new(config(), Net::perfect(1), 1, Box::new(|_, _, _| {}));
+    let bob = world.dial("000777123", "bob");
+    assert!(world.run_until(Duration::from_secs(40), |w| {
+        w.uacs[bob].codes(Method::Invite).contains(&500) && w.core.active_calls() == 0
+    }));
+    let stats = world.core.stats();
+    assert_eq!((stats.total, stats.connected, stats.failed), (1, 0, 1));
+    assert_eq!(stats.setup.count(), 0);
+}

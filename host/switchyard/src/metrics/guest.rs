@@ -40,12 +40,15 @@ impl GuestMetrics {
         let start = Instant::now();
         let result = export();
         self.dispatch.observe(start.elapsed().as_secs_f64());
-        match &result {
-            Err(GuestError::Trap { .. }) => self.traps.inc(),
-            Err(GuestError::Timeout { .. }) => self.timeouts.inc(),
-            Err(GuestError::OutOfFuel { .. }) => self.out_of_fuel.inc(),
-            _ => 0,
+        let failure = match &result {
+            Err(GuestError::Trap { .. }) => Some(&self.traps),
+            Err(GuestError::Timeout { .. }) => Some(&self.timeouts),
+            Err(GuestError::OutOfFuel { .. }) => Some(&self.out_of_fuel),
+            _ => None,
         };
+        if let Some(counter) = failure {
+            counter.inc();
+        }
         result
     }
 }
