@@ -48,7 +48,7 @@ mod websocket;
 pub mod xmlrpc;
 
 pub use fault::Fault;
-pub use metrics::{CONTENT_TYPE_TEXT, MetricsSource};
+pub use metrics::MetricsSource;
 pub use route::{Route, route};
 pub use server::{DispatchFuture, Dispatcher, ServeOptions, serve, serve_with};
 pub use switchyard_value::Value;

@@ -4,17 +4,11 @@
 pub(crate) const PATH: &str = "/metrics";
 
 /// The `Content-Type` of the Prometheus text exposition format, version 0.0.4.
-pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// What the binary implements to serve `GET /metrics` ([`ServeOptions::metrics`](crate::ServeOptions::metrics)).
 pub trait MetricsSource: Send + Sync + 'static {
     /// The metrics now, in the Prometheus text exposition format (version 0.0.4). Called once
     /// per scrape, on the control endpoint's runtime: it must not block for long.
     fn render(&self) -> String;
-}
-
-impl std::fmt::Debug for dyn MetricsSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MetricsSource")
-    }
 }
