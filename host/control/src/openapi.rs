@@ -71,6 +71,12 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
     },
     OtherRoute {
         verb: Verb::Get,
+        path: crate::metrics::PATH,
+        summary: "Prometheus metrics (text exposition format 0.0.4)",
+        answers: "text/plain",
+    },
+    OtherRoute {
+        verb: Verb::Get,
         path: "/openapi.json",
         summary: "This document",
         answers: "application/json",
