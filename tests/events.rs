@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::phone::Phone;
-use support::server::Server;
+use support::server::{Server, misbehave_config};
 use support::tools::{python_with, require_python};
 
 /// Follows `/api/v1/events` (argv: control address, query, Last-Event-ID or
@@ -172,4 +172,20 @@ fn the_same_events_come_over_websocket() {
     let resumed = read(&format!("/api/v1/events/ws?room=123&after={first_id}"));
     let expected: Vec<&str> = over_websocket.lines().skip(1).collect();
     assert_eq!(resumed.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn a_guest_that_traps_is_a_guest_fault_event() {
+    let server = Server::start_with(&misbehave_config());
+    let follower = Follower::start(&server, "", "", "guest_fault");
+    let mut phone = Phone::dial(server.sip, "panic", "eve", &[]);
+    assert_eq!(
+        phone.await_answer(),
+        500,
+        "a call its guest fails on is refused"
+    );
+    let seen = follower.events();
+    let fault = seen.last().expect("an event");
+    assert_eq!(fault.1, "guest_fault", "{seen:?}");
+    assert!(fault.2.starts_with('c'), "the call it failed on: {seen:?}");
 }

@@ -321,7 +321,7 @@ impl Shared {
                 Some(instance)
             }
             Err(e) => {
-                error!(%call, "{e}");
+                self.report_fault(call, &lease, &e);
                 lock(self.host.core()).guest_unavailable(Instant::now(), call);
                 None
             }
@@ -364,9 +364,15 @@ impl Shared {
         }
     }
 
-    /// A call into `lease`'s guest failed on `call`: logged, told to the
-    /// event stream and to the core (which falls back safely).
+    /// A call into `lease`'s guest failed on `call`: reported, and told to
+    /// the core (which falls back safely).
     fn guest_failed(&self, call: CallId, lease: &Lease<Guest>, error: &GuestError) {
+        self.report_fault(call, lease, error);
+        lock(self.host.core()).guest_failed(Instant::now(), call);
+    }
+
+    /// Logs a fault of `lease`'s guest on `call` and tells the event stream.
+    fn report_fault(&self, call: CallId, lease: &Lease<Guest>, error: &GuestError) {
         error!(%call, "{error}");
         self.host.events().guest_fault(
             lease.name(),
@@ -374,7 +380,6 @@ impl Shared {
             &call.to_string(),
             &error.to_string(),
         );
-        lock(self.host.core()).guest_failed(Instant::now(), call);
     }
 
     /// Runs the instance's `on-event`; it goes after a hang-up or a failure.
