@@ -109,11 +109,7 @@ impl Filter {
         for pair in query.unwrap_or("").split('&') {
             match pair.split_once('=') {
                 Some(("room", room)) => {
-                    filter.room = Some(
-                        percent_encoding::percent_decode_str(room)
-                            .decode_utf8_lossy()
-                            .into_owned(),
-                    );
+                    filter.room = Some(crate::rest::decode(room));
                 }
                 Some(("dtmf", "1" | "true")) => filter.dtmf = true,
                 _ => {}

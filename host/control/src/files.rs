@@ -69,9 +69,7 @@ pub fn list(dir: &Path) -> Result<Value, String> {
 /// request's `Range` asks for (206; an unsatisfiable one is 416, a header
 /// that is no range or asks for several ranges gets the whole file).
 pub async fn download(dir: &Path, name: &str, headers: &HeaderMap) -> HttpResponse {
-    let name = percent_encoding::percent_decode_str(name)
-        .decode_utf8_lossy()
-        .into_owned();
+    let name = crate::rest::decode(name);
     let not_found = || {
         problem(&Problem::new(
             StatusCode::NOT_FOUND,

@@ -54,19 +54,7 @@ pub(crate) async fn handle(
         }
         return with_type(whole(source.render()), metrics::CONTENT_TYPE_TEXT);
     }
-    if path == websocket::PATH {
-        if request.method() != Method::GET {
-            return not_allowed("GET");
-        }
-        let Some(log) = options.events.clone() else {
-            return problem(&Problem::new(
-                StatusCode::NOT_FOUND,
-                "this server keeps no events",
-            ));
-        };
-        return websocket::upgrade(request, log);
-    }
-    if path == EVENTS_PATH {
+    if path == websocket::PATH || path == EVENTS_PATH {
         if request.method() != Method::GET {
             return not_allowed("GET");
         }
@@ -78,7 +66,11 @@ pub(crate) async fn handle(
         };
         let query = request.uri().query();
         let after = events::resume_point(request.headers(), query);
-        return events::stream(log, after, events::Filter::from_query(query));
+        let filter = events::Filter::from_query(query);
+        if path == websocket::PATH {
+            return websocket::upgrade(request, log, after, filter);
+        }
+        return events::stream(log, after, filter);
     }
     if let Some(name) = path.strip_prefix(files::DOWNLOAD_PREFIX) {
         if request.method() != Method::GET {

@@ -275,8 +275,9 @@ pub fn takes_body(route: &RestRoute) -> bool {
     route.args.iter().any(|a| matches!(a, Arg::Body(_)))
 }
 
-/// `%XX` sequences decoded (a path segment as the client wrote it).
-fn decode(segment: &str) -> String {
+/// `%XX` sequences decoded (a path segment or query value as the client
+/// wrote it).
+pub(crate) fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()

@@ -18,16 +18,22 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tracing::debug;
 
-use crate::events::{self, Cursor, EventLog, Filter, KEEPALIVE};
+use crate::events::{Cursor, EventLog, Filter, KEEPALIVE};
 use crate::http::{HttpResponse, problem, whole};
 use crate::problem::Problem;
 
 /// The path of the event stream over WebSocket.
 pub const PATH: &str = "/api/v1/events/ws";
 
-/// Answers the upgrade request (101) and serves the socket once upgraded;
-/// a request that is no WebSocket handshake is 426.
-pub fn upgrade(mut request: Request<Incoming>, log: Arc<EventLog>) -> HttpResponse {
+/// Answers the upgrade request (101) and serves the socket, once upgraded,
+/// the events after `after` that `filter` takes; a request that is no
+/// WebSocket handshake is 426.
+pub fn upgrade(
+    mut request: Request<Incoming>,
+    log: Arc<EventLog>,
+    after: u64,
+    filter: Filter,
+) -> HttpResponse {
     let headers = request.headers();
     let wants_websocket = headers
         .get(UPGRADE)
@@ -50,9 +56,6 @@ pub fn upgrade(mut request: Request<Incoming>, log: Arc<EventLog>) -> HttpRespon
         return response;
     };
     let accept = derive_accept_key(key.as_bytes());
-    let query = request.uri().query().map(str::to_owned);
-    let after = events::resume_point(request.headers(), query.as_deref());
-    let filter = Filter::from_query(query.as_deref());
     let upgraded = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
         match upgraded.await {

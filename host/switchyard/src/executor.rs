@@ -264,13 +264,12 @@ impl Shared {
                 }
             }
             GuestOp::Dialed { context, .. } => {
+                let dialed = CallEvent::Dialed(context);
+                self.host.events().call_event(&call.to_string(), &dialed);
                 let placer = self.host.take_placer(call);
                 if placer.as_deref() == Some(HOST_INTERFACE) {
                     // Placed by the host (a REST or XML-RPC dial-out): no
                     // guest serves it; its events only reach the event stream.
-                    self.host
-                        .events()
-                        .call_event(&call.to_string(), &CallEvent::Dialed(context));
                     return Outcome::Gone;
                 }
                 let guest = placer
@@ -279,8 +278,6 @@ impl Shared {
                 let Some(instance) = self.new_instance(call, reserved, guest) else {
                     return Outcome::Gone;
                 };
-                let dialed = CallEvent::Dialed(context);
-                self.host.events().call_event(&call.to_string(), &dialed);
                 self.deliver(call, instance, dialed)
             }
             GuestOp::Event { event, .. } => {

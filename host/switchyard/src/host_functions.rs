@@ -35,29 +35,9 @@ const CONFLICT: i32 = 409;
 /// Answers `switchyard.<function>(params)` on `host`.
 pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value, Fault> {
     let name = format!("{HOST_INTERFACE}.{function}");
-    let args = |count: usize| -> Result<Vec<&str>, Fault> {
-        if params.len() != count {
-            return Err(Fault::bad_params(format!(
-                "{name}: expected {count} arguments, got {}",
-                params.len()
-            )));
-        }
-        params
-            .iter()
-            .enumerate()
-            .map(|(i, value)| match value {
-                Value::String(s) => Ok(s.as_str()),
-                other => Err(Fault::bad_params(format!(
-                    "{name}: argument {} must be a string, got {}",
-                    i + 1,
-                    other.kind()
-                ))),
-            })
-            .collect()
-    };
     match function {
         "rooms" => {
-            args(0)?;
+            strings::<0>(&name, params)?;
             let mut names = host.list_rooms();
             names.sort();
             Ok(Value::Array(
@@ -69,15 +49,13 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
             ))
         }
         "room" => {
-            let room = args(1)?[0];
+            let [room] = strings(&name, params)?;
             host.room_info(room)
                 .map(|info| room_value(host, &info))
                 .ok_or_else(|| Fault::new(NOT_FOUND, format!("no room {room}")))
         }
         "mute" | "unmute" | "kick" => {
-            let [room, call] = args(2)?[..] else {
-                unreachable!("args(2) has two items")
-            };
+            let [room, call] = strings(&name, params)?;
             in_room(host, room, call)?;
             match function {
                 "kick" => host.kick(call),
@@ -87,16 +65,14 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
             Ok(Value::Bool(true))
         }
         "lock" | "unlock" => {
-            let room = args(1)?[0];
+            let [room] = strings(&name, params)?;
             lock(host.core())
                 .set_locked(room, function == "lock")
                 .map_err(|_| Fault::new(NOT_FOUND, format!("no room {room}")))?;
             Ok(Value::Bool(true))
         }
         "dialout" => {
-            let [room, uri] = args(2)?[..] else {
-                unreachable!("args(2) has two items")
-            };
+            let [room, uri] = strings(&name, params)?;
             let listed = JoinOptions {
                 number: uri_user(uri).to_owned(),
                 reason: "dialout".to_owned(),
@@ -118,14 +94,12 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
                 .map_err(fault)
         }
         "startRecording" => {
-            let [room, file] = args(2)?[..] else {
-                unreachable!("args(2) has two items")
-            };
+            let [room, file] = strings(&name, params)?;
             host.start_recording(room, file).map_err(fault)?;
             Ok(Value::Bool(true))
         }
         "recordings" => {
-            args(0)?;
+            strings::<0>(&name, params)?;
             let dir = host.recordings_dir().ok_or_else(|| {
                 Fault::new(
                     CONFLICT,
@@ -135,11 +109,35 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
             files::list(dir).map_err(Fault::internal)
         }
         "stopRecording" => {
-            host.stop_recording(args(1)?[0]).map_err(fault)?;
+            let [room] = strings(&name, params)?;
+            host.stop_recording(room).map_err(fault)?;
             Ok(Value::Bool(true))
         }
         _ => Err(Fault::unknown_method(&name)),
     }
+}
+
+/// The `N` string arguments of `name`; fault 300 for another count or a
+/// value that is not a string.
+fn strings<'a, const N: usize>(name: &str, params: &'a [Value]) -> Result<[&'a str; N], Fault> {
+    let params: &[Value; N] = params.try_into().map_err(|_| {
+        Fault::bad_params(format!(
+            "{name}: expected {N} arguments, got {}",
+            params.len()
+        ))
+    })?;
+    let mut strings = [""; N];
+    for (i, (value, string)) in params.iter().zip(&mut strings).enumerate() {
+        let Value::String(text) = value else {
+            return Err(Fault::bad_params(format!(
+                "{name}: argument {} must be a string, got {}",
+                i + 1,
+                value.kind()
+            )));
+        };
+        *string = text;
+    }
+    Ok(strings)
 }
 
 /// Checks that `call` is a participant of `room` that has not finished.
@@ -230,7 +228,20 @@ fn participant(p: &ParticipantInfo) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::uri_user;
+    use super::{Value, strings, uri_user};
+
+    #[test]
+    fn arguments_are_counted_then_typed() {
+        let two = [Value::String("1".into()), Value::String("c2".into())];
+        assert_eq!(strings::<2>("f", &two).unwrap(), ["1", "c2"]);
+        let fault = strings::<1>("f", &two).unwrap_err();
+        assert_eq!(
+            (fault.code, fault.message.as_str()),
+            (300, "f: expected 1 arguments, got 2")
+        );
+        let fault = strings::<1>("f", &[Value::Int(7)]).unwrap_err();
+        assert_eq!(fault.message, "f: argument 1 must be a string, got int");
+    }
 
     #[test]
     fn the_number_of_a_dial_out_is_its_uri_s_user() {
