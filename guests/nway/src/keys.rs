@@ -1,6 +1,9 @@
 //! Feature codes typed on the keypad: which code the keys so far spell, if
 //! any. Keys count as one code only when each comes within the inter-digit
-//! time-out of the one before; the flow clears the buffer when it runs out.
+//! time-out of the one before ([`TimedKeys`] forgets them when it runs out).
+
+use std::time::Duration;
+use switchyard_sdk::{Call, TimerId};
 
 /// The codes one state of a flow listens for, each with what it means.
 #[derive(Debug, Clone)]
@@ -79,6 +82,53 @@ impl KeyBuffer {
         } else {
             None
         }
+    }
+}
+
+/// A call's keys towards a code, with the inter-digit timer that forgets
+/// them.
+#[derive(Debug, Default)]
+pub struct TimedKeys {
+    keys: KeyBuffer,
+    timer: Option<TimerId>,
+}
+
+impl TimedKeys {
+    /// Feeds `key` of `call`; the code it completes, if any. Keys that only
+    /// begin a code are forgotten unless the next comes within `interdigit`.
+    pub fn press<A: Copy>(
+        &mut self,
+        call: &Call,
+        key: char,
+        codes: &Codes<A>,
+        interdigit: Duration,
+    ) -> Option<A> {
+        if let Some(timer) = self.timer.take() {
+            call.cancel_timer(timer);
+        }
+        match self.keys.press(key, codes) {
+            Step::Code(action) => Some(action),
+            Step::Partial => {
+                self.timer = call.start_timer(interdigit).ok();
+                None
+            }
+            Step::NoCode => None,
+        }
+    }
+
+    /// Timer `id` fired: true (and the keys forgotten) if it was this one's.
+    pub fn timed_out(&mut self, id: TimerId) -> bool {
+        if self.timer != Some(id) {
+            return false;
+        }
+        self.timer = None;
+        self.keys.clear();
+        true
+    }
+
+    /// Forgets the keys typed.
+    pub fn clear(&mut self) {
+        self.keys.clear();
     }
 }
 

@@ -4,7 +4,7 @@
 //! and what the room hears when it leaves.
 
 use crate::digits::{Digits, Typing};
-use crate::keys::{Codes, KeyBuffer, Step};
+use crate::keys::{Codes, TimedKeys};
 use crate::message::Message;
 use crate::options::Options;
 use crate::placed::Placed;
@@ -12,7 +12,7 @@ use crate::room;
 use crate::settings::Settings;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::TalkState;
-use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId, dial, rooms};
+use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, dial, rooms};
 
 /// A call in a room, or out of it for a while to invite someone.
 #[derive(Debug)]
@@ -24,8 +24,7 @@ pub struct Participant {
     /// It is in the room's list (joined and not left to invite).
     joined: bool,
     stage: Stage,
-    keys: KeyBuffer,
-    key_timer: Option<TimerId>,
+    keys: TimedKeys,
 }
 
 #[derive(Debug)]
@@ -91,8 +90,7 @@ impl Participant {
             muted: false,
             joined: false,
             stage,
-            keys: KeyBuffer::default(),
-            key_timer: None,
+            keys: TimedKeys::default(),
         }
     }
 
@@ -100,10 +98,7 @@ impl Participant {
     pub fn on_event(&mut self, call: &Call, settings: &Settings, event: Event) {
         match event {
             Event::Dtmf(key) => self.on_key(call, settings, key),
-            Event::Timer(id) if Some(id) == self.key_timer => {
-                self.key_timer = None;
-                self.keys.clear();
-            }
+            Event::Timer(id) if self.keys.timed_out(id) => {}
             Event::Timer(id) => {
                 if let Stage::Dialing(digits) = &mut self.stage
                     && let Some(typing) = digits.timed_out(call, id)
@@ -309,7 +304,10 @@ impl Participant {
                         .map(|code| (code.clone(), ConsultKey::Join))
                         .chain([(settings.codes.drop.clone(), ConsultKey::Drop)]),
                 );
-                match self.press(call, settings, key, &codes) {
+                match self
+                    .keys
+                    .press(call, key, &codes, settings.codes.interdigit)
+                {
                     Some(ConsultKey::Join) if answered => self.back_to_room(call),
                     Some(ConsultKey::Join) => {
                         let _ = call.play(&["beep"]);
@@ -330,31 +328,13 @@ impl Participant {
                     }
                 }
                 let codes = self.room_codes(settings);
-                if let Some(action) = self.press(call, settings, key, &codes) {
+                if let Some(action) = self
+                    .keys
+                    .press(call, key, &codes, settings.codes.interdigit)
+                {
                     self.room_key(call, settings, action);
                 }
             }
-        }
-    }
-
-    /// Feeds `key` to the code buffer; the code it completes, if any.
-    fn press<A: Copy>(
-        &mut self,
-        call: &Call,
-        settings: &Settings,
-        key: char,
-        codes: &Codes<A>,
-    ) -> Option<A> {
-        if let Some(timer) = self.key_timer.take() {
-            call.cancel_timer(timer);
-        }
-        match self.keys.press(key, codes) {
-            Step::Code(action) => Some(action),
-            Step::Partial => {
-                self.key_timer = call.start_timer(settings.codes.interdigit).ok();
-                None
-            }
-            Step::NoCode => None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! escalates it into a room with the escalate code (`*0`): the other party
 //! goes into a new room, the holder hears dial tone to invite someone.
 
-use crate::keys::{Codes, KeyBuffer, Step};
+use crate::keys::{Codes, TimedKeys};
 use crate::message::Message;
 use crate::participant::Participant;
 use crate::placed::Placed;
@@ -11,7 +11,7 @@ use crate::room;
 use crate::settings::{Holder, RoomScheme, Settings};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::InviteInfo;
-use switchyard_sdk::{Call, DialRequest, Event, TimerId};
+use switchyard_sdk::{Call, DialRequest, Event};
 
 /// One side of a two-party call.
 #[derive(Debug)]
@@ -24,8 +24,7 @@ pub struct Party {
     own_number: String,
     /// This side may use the feature codes.
     holds_codes: bool,
-    keys: KeyBuffer,
-    key_timer: Option<TimerId>,
+    keys: TimedKeys,
 }
 
 /// The only code of a two-party call.
@@ -56,8 +55,7 @@ impl Party {
                 caller_number: invite.from_user.clone(),
                 own_number: invite.from_user.clone(),
                 holds_codes: settings.holder != Holder::Callee,
-                keys: KeyBuffer::default(),
-                key_timer: None,
+                keys: TimedKeys::default(),
             }),
             Err(e) => {
                 log(Level::Warn, &format!("{call}: cannot forward: {e:?}"));
@@ -79,8 +77,7 @@ impl Party {
             caller_number,
             own_number: callee_number,
             holds_codes: settings.holder != Holder::Caller,
-            keys: KeyBuffer::default(),
-            key_timer: None,
+            keys: TimedKeys::default(),
         }
     }
 
@@ -93,21 +90,16 @@ impl Party {
     ) -> Option<Participant> {
         match event {
             Event::Dtmf(key) if self.holds_codes => {
-                if let Some(timer) = self.key_timer.take() {
-                    call.cancel_timer(timer);
-                }
                 let codes = Codes::new([(settings.codes.escalate.clone(), Escalate)]);
-                match self.keys.press(key, &codes) {
-                    Step::Code(Escalate) => return self.escalate(call, settings),
-                    Step::Partial => {
-                        self.key_timer = call.start_timer(settings.codes.interdigit).ok();
-                    }
-                    Step::NoCode => {}
+                if let Some(Escalate) =
+                    self.keys
+                        .press(call, key, &codes, settings.codes.interdigit)
+                {
+                    return self.escalate(call, settings);
                 }
             }
-            Event::Timer(id) if Some(id) == self.key_timer => {
-                self.key_timer = None;
-                self.keys.clear();
+            Event::Timer(id) => {
+                self.keys.timed_out(id);
             }
             _ => {}
         }
