@@ -50,32 +50,21 @@ pub fn python_with(package: &str, version: &str) -> std::path::PathBuf {
         .output()
         .is_ok_and(|out| out.status.success());
     if !installed {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .output()
-            .expect("running python3 -m venv");
-        assert!(
-            made.status.success(),
-            "python3 -m venv failed (on Debian: apt-get install -y python3-venv): {}",
-            String::from_utf8_lossy(&made.stderr)
+        run_ok(
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            "python3 -m venv failed (on Debian: apt-get install -y python3-venv)",
         );
-        let pip = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .arg(format!("{package}=={version}"))
-            .output()
-            .expect("running pip");
-        assert!(
-            pip.status.success(),
-            "pip could not install {package} {version}: {}",
-            String::from_utf8_lossy(&pip.stderr)
+        run_ok(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .arg(format!("{package}=={version}")),
+            &format!("pip could not install {package} {version}"),
         );
     }
     python
@@ -95,16 +84,12 @@ pub fn node_with(package: &str, version: &str) -> std::path::PathBuf {
         .join(format!("node-{package}-{version}"));
     let modules = prefix.join("node_modules");
     if !modules.join(package).join("package.json").is_file() {
-        let npm = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("{package}@{version}"))
-            .output()
-            .expect("running npm (apt-get install -y npm)");
-        assert!(
-            npm.status.success(),
-            "npm could not install {package} {version}: {}",
-            String::from_utf8_lossy(&npm.stderr)
+        run_ok(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(&prefix)
+                .arg(format!("{package}@{version}")),
+            &format!("npm could not install {package} {version}"),
         );
     }
     modules
@@ -122,4 +107,17 @@ pub fn require_chromium() -> std::path::PathBuf {
         .map(|dir| dir.join("chromium"))
         .find(|path| path.is_file())
         .expect("chromium runs, so it is on the PATH")
+}
+
+/// Runs `command` to its end; panics with `failure` and what it wrote on
+/// stderr unless it ran and succeeded.
+fn run_ok(command: &mut Command, failure: &str) {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{failure}: it could not be run: {e}"));
+    assert!(
+        out.status.success(),
+        "{failure}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
