@@ -79,6 +79,11 @@ pub fn node_with(package: &str, version: &str) -> std::path::PathBuf {
         "--version",
         "apt-get install -y nodejs npm (or run tests/run)",
     );
+    require(
+        "npm",
+        "--version",
+        "apt-get install -y npm (or run tests/run)",
+    );
     let prefix = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target")
         .join(format!("node-{package}-{version}"));
