@@ -5,12 +5,10 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+use support::load::{Load, rtp_range};
 use support::server::{Server, loopback_config};
-use support::tools::require_sipp;
-use support::xmlrpc::{Stats, calls, parse_stats, python};
+use support::xmlrpc::{Stats, parse_stats, python};
 
 /// The calls SIPp places, all at once at the end of the ramp.
 const CALLS: i64 = 2000;
@@ -28,43 +26,6 @@ const SIPP_TIMEOUT_S: u64 = 80;
 /// The least packets the server sends in one second with every call up: half
 /// the 50 packets per second every leg is due.
 const MIN_PACKETS_PER_SECOND: i64 = CALLS * 25;
-
-/// An RTP range of 4,500 ports (2,250 even ones, 250 to spare) of this
-/// test's own: below the kernel's ephemeral ports (32768–60999), clear of
-/// base_config's 20000–27999, and one of four slots picked by the process id,
-/// so two runs at once rarely share one. A port something else holds (SIPp
-/// takes 5060, 6000, 8888 and up) is skipped by the server's allocator.
-fn rtp_range() -> (u16, u16) {
-    let slots = [1500u16, 6100, 10600, 15100];
-    let port_min = slots[std::process::id() as usize % slots.len()];
-    (port_min, port_min + 4499)
-}
-
-/// SIPp, killed if the test ends before it does.
-struct Sipp(Child);
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-impl Sipp {
-    /// Waits for SIPp to exit, at most `timeout`.
-    fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let started = Instant::now();
-        while started.elapsed() < timeout {
-            if let Some(status) = self.0.try_wait().expect("waiting for sipp") {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
-    }
-}
 
 /// Polls `script`'s output (one line, `"1"` when done) until it prints 1,
 /// every ~200 ms, at most `timeout`; returns what it printed last.
@@ -110,48 +71,20 @@ for k, v in st.items(): print(k, v)
 
 #[test]
 fn two_thousand_concurrent_calls_at_the_default_limits() {
-    require_sipp();
     let (port_min, port_max) = rtp_range();
     // Loopback, free ports and a large RTP range; [media] and [limits] at
     // their defaults.
     let server = Server::start_with(&loopback_config("info", port_min, port_max));
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let screen_path = dir.path().join("sipp.out");
-    let screen = std::fs::File::create(&screen_path).expect("SIPp's output file");
     let started = Instant::now();
-    let mut sipp = Sipp(
-        Command::new("sipp")
-            .args(["-sn", "uac", "-s", "000777123"])
-            .args(["-i", "127.0.0.1", "-t", "u1"])
-            .args(["-p", &support::sipp::free_port("127.0.0.1").to_string()])
-            .args(["-r", &RATE.to_string(), "-m", &CALLS.to_string()])
-            .args(["-l", &CALLS.to_string(), "-d", &HOLD_MS.to_string()])
-            .args(["-nostdin", "-timeout", &format!("{SIPP_TIMEOUT_S}s")])
-            .arg("-timeout_error")
-            .arg(server.sip.to_string())
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(screen)
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting sipp"),
+    let hold = HOLD_MS.to_string();
+    let load = Load::start(
+        &server,
+        &["-sn", "uac", "-s", "000777123", "-d", &hold],
+        CALLS,
+        RATE,
+        Duration::from_secs(SIPP_TIMEOUT_S),
     );
-    let sipp_screen = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
-
-    // Every call up.
-    let started_up = Instant::now();
-    let mut active = 0;
-    while active < CALLS {
-        active = calls(&server);
-        assert!(
-            started_up.elapsed() < ALL_UP,
-            "expected {CALLS} calls up within {ALL_UP:?}, {active} are; SIPp:\n{}",
-            sipp_screen(&screen_path)
-        );
-        if active < CALLS {
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
+    load.await_up(&server, ALL_UP);
     eprintln!(
         "{CALLS} calls up {:?} after SIPp started",
         started.elapsed()
@@ -191,30 +124,8 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
     );
 
     // SIPp hangs every call up after its hold, and every call succeeded.
-    let status = sipp
-        .wait(Duration::from_secs(SIPP_TIMEOUT_S))
-        .unwrap_or_else(|| {
-            panic!(
-                "expected SIPp to finish within {SIPP_TIMEOUT_S} s; SIPp:\n{}",
-                sipp_screen(&screen_path)
-            )
-        });
-    let screen = sipp_screen(&screen_path);
+    load.finish(Duration::from_secs(SIPP_TIMEOUT_S));
     eprintln!("SIPp finished {:?} after it started", started.elapsed());
-    assert!(
-        status.success(),
-        "expected SIPp to exit 0 (every call successful), got {status}:\n{screen}"
-    );
-    assert_eq!(
-        support::sipp::counter(&screen, "Successful call"),
-        Some(CALLS),
-        "expected {CALLS} successful calls on SIPp's screen:\n{screen}"
-    );
-    assert_eq!(
-        support::sipp::counter(&screen, "Failed call"),
-        Some(0),
-        "expected 0 failed calls on SIPp's screen:\n{screen}"
-    );
 
     // Nothing held afterwards.
     let released = Instant::now();

@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::audio::power;
 use support::nway::{
     DEADLINE, assert_hears, assert_not_hears, last_second, nway_config, press, talk_together,
@@ -204,6 +204,49 @@ fn a_pin_protected_room_takes_only_its_pin() {
         press(&wrong, "9#");
     }
     assert!(wrong.await_bye(DEADLINE), "three wrong pins hang up");
+}
+
+#[test]
+fn wrong_pins_from_one_source_lock_it_out_across_calls_until_they_age_out() {
+    let window = Duration::from_secs(4);
+    let server = Server::start_with(&nway_config(
+        "pin_failures_per_source = 3\npin_failures_window_s = 4",
+        ROOMS,
+    ));
+    let guessing = enter(&server, "205", "310");
+    let first_failure = Instant::now();
+    press(&guessing, "1#");
+    press(&guessing, "2#");
+    let second = enter(&server, "205", "311");
+    // The third wrong pin from this address, in another call, locks it out:
+    // that call is hung up before its own pin_attempts (3) run out.
+    press(&second, "3#");
+    assert!(
+        second.await_bye(DEADLINE),
+        "the caller whose wrong pin reached the source's limit is hung up"
+    );
+    let mut refused = Phone::dial(server.sip, "8205", "312", &[]);
+    assert_eq!(
+        refused.await_answer(),
+        403,
+        "a new call from a locked-out source is refused; log:\n{}",
+        server.log()
+    );
+    server
+        .wait_for_log("too many wrong pins from there; 403", DEADLINE)
+        .unwrap();
+    // The lock-out expires with the failures.
+    std::thread::sleep(window.saturating_sub(first_failure.elapsed()) + Duration::from_secs(1));
+    let inside = enter(&server, "205", "313");
+    press(&inside, "4321#");
+    let late = enter(&server, "205", "314");
+    press(&late, "4321#");
+    let heard = talk_together(&[&inside, &late], &TONES[..2], TALK);
+    assert_hears(
+        &heard[0],
+        TONES[1],
+        "the caller let in once the lock-out expired",
+    );
 }
 
 #[test]

@@ -6,6 +6,8 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod impair;
+pub mod load;
 pub mod nway;
 pub mod phone;
 pub mod prometheus;

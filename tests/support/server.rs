@@ -103,6 +103,18 @@ pub fn binary() -> PathBuf {
 }
 
 impl Server {
+    /// The process id of the running binary.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// How many file descriptors the binary has open (sockets among them).
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .expect("the server's /proc entry")
+            .count()
+    }
+
     /// Polls `read` every 50 ms until it returns `expected`, for at most
     /// `timeout`; panics with `what`, the last value read and the log.
     pub fn await_value<T: PartialEq + std::fmt::Debug>(

@@ -23,6 +23,26 @@
 //! `dial(uri, user, password)` places a call that joins room `ok` when
 //! answered, and answers `[0, call]`; `spin`, `grow` and `panic` misbehave;
 //! anything else answers `[0, "OK"]`.
+//!
+//! A version that misbehaves on every call is this component with the bytes
+//! of [`FAULT_ON_EVERY_CALL`] changed in a copy of its file (the tests write
+//! `fault-on-every-call:panic` and so on over them, padded with `.`): every
+//! call then spins, grows or panics before anything else.
+
+/// What every call does first, as written in the component's data: `none`, or
+/// `spin`, `grow` or `panic` in a copy whose bytes were changed.
+#[used]
+pub static FAULT_ON_EVERY_CALL: [u8; 40] = *b"fault-on-every-call:none................";
+
+/// The fault [`FAULT_ON_EVERY_CALL`] names, read from the component's data
+/// as it is (not as it was compiled: the read goes through `black_box`).
+pub fn fault_on_every_call() -> String {
+    let bytes: &[u8; 40] = std::hint::black_box(&FAULT_ON_EVERY_CALL);
+    let text = String::from_utf8_lossy(bytes);
+    text.trim_start_matches("fault-on-every-call:")
+        .trim_end_matches('.')
+        .to_owned()
+}
 
 #[cfg(target_arch = "wasm32")]
 mod component {
@@ -71,6 +91,7 @@ mod component {
     // The host's answers are what the tests check; errors need no handling here.
     impl switchyard_sdk::handler::Guest for Misbehave {
         fn on_invite(invite: InviteInfo) {
+            misbehave(&crate::fault_on_every_call());
             misbehave(&invite.request_user);
             let call = &invite.call;
             match invite.request_user.as_str() {
@@ -279,4 +300,12 @@ mod component {
     }
 
     switchyard_sdk::export!(Misbehave);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_compiled_component_faults_on_no_call() {
+        assert_eq!(super::fault_on_every_call(), "none");
+    }
 }

@@ -18,6 +18,8 @@ const KEY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Entry {
     number: String,
+    /// The caller's source address, whose wrong pins count across calls.
+    source: String,
     stage: Stage,
 }
 
@@ -60,8 +62,24 @@ pub enum Start {
 }
 
 impl Entry {
-    /// A caller (`number`) dialled the conference access with `room` ("": none).
-    pub fn start(call: &Call, settings: &Settings, room: &str, number: String) -> Start {
+    /// A caller (`number`, from address `source`) dialled the conference
+    /// access with `room` ("": none). A source with too many wrong pins of
+    /// late is refused with 403.
+    pub fn start(
+        call: &Call,
+        settings: &Settings,
+        room: &str,
+        number: String,
+        source: String,
+    ) -> Start {
+        if settings.source_guard.is_blocked(&source) {
+            log(
+                Level::Info,
+                &format!("call from {source}: too many wrong pins from there; 403"),
+            );
+            let _ = call.reject(403, "Too Many Wrong Pins");
+            return Start::Rejected;
+        }
         let picking = settings.conference_options;
         let room = match room {
             "" if picking.pick_empty || picking.pick_empty_without_pin => {
@@ -90,6 +108,7 @@ impl Entry {
         let _ = call.answer();
         let mut entry = Entry {
             number,
+            source,
             stage: Stage::Refused,
         };
         let Some(room) = room else {
@@ -156,7 +175,10 @@ impl Entry {
             Stage::Room(_) if settings.profile(&typed).is_some() && !typed.is_empty() => {
                 self.admit(call, settings, typed)
             }
-            Stage::Room(_) => refuse(call, &["wrong_pin_bye"]),
+            Stage::Room(_) => {
+                settings.source_guard.record_failure(&self.source);
+                refuse(call, &["wrong_pin_bye"])
+            }
             Stage::Pin {
                 room,
                 profile,
@@ -167,7 +189,14 @@ impl Entry {
                 if typed == pin {
                     return self.check_admission(call, room, &profile);
                 }
-                if tries + 1 >= settings.pin_attempts {
+                let locked_out = settings.source_guard.record_failure(&self.source);
+                if locked_out {
+                    log(
+                        Level::Info,
+                        &format!("{}: too many wrong pins; locked out for now", self.source),
+                    );
+                }
+                if locked_out || tries + 1 >= settings.pin_attempts {
                     return refuse(call, &["wrong_conference_pin", "goodbye"]);
                 }
                 let _ = call.play(&["wrong_conference_pin", "enter_conference_pin"]);

@@ -4,6 +4,10 @@ use crate::options::Options;
 use regex_lite::Regex;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use switchyard_sdk::source_limit::{Policy, SourceGuard};
+
+/// The key prefix of the per-source records of wrong pins.
+const PIN_FAILURES_PREFIX: &str = "pin_failures/";
 
 /// Who may use the feature codes of a two-party call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +98,11 @@ pub struct Settings {
     pub dynamic_rooms: bool,
     /// `pin_attempts` (default 3): wrong pins before the caller is hung up.
     pub pin_attempts: u32,
+    /// `pin_failures_per_source` (default 10; 0: no limit) wrong pins and
+    /// unknown rooms typed within `pin_failures_window_s` (default 300) from
+    /// one source address, across calls, refuse its calls (403) until they
+    /// age out.
+    pub source_guard: SourceGuard,
     /// `rooms`: rooms with settings of their own.
     pub rooms: BTreeMap<String, RoomProfile>,
 }
@@ -164,6 +173,25 @@ impl Settings {
             pin_attempts: match number("pin_attempts", &text("pin_attempts", "3"))? {
                 n @ 1..=10 => n as u32,
                 n => return Err(format!("pin_attempts: {n} is not 1 to 10")),
+            },
+            source_guard: SourceGuard {
+                policy: Policy {
+                    max_failures: match number(
+                        "pin_failures_per_source",
+                        &text("pin_failures_per_source", "10"),
+                    )? {
+                        n @ 0..=1000 => n as u32,
+                        n => return Err(format!("pin_failures_per_source: {n} is not 0 to 1000")),
+                    },
+                    window_s: match number(
+                        "pin_failures_window_s",
+                        &text("pin_failures_window_s", "300"),
+                    )? {
+                        n @ 1..=86_400 => n,
+                        n => return Err(format!("pin_failures_window_s: {n} is not 1 to 86400")),
+                    },
+                },
+                prefix: PIN_FAILURES_PREFIX,
             },
             rooms: room_profiles(get("rooms"))?,
         })
@@ -325,6 +353,9 @@ mod tests {
         assert!(settings.conference_pattern.is_match("8101"));
         assert!(settings.call_pattern.is_match("102"));
         assert_eq!(settings.uri_of("102"), None);
+        assert_eq!(settings.source_guard.policy.max_failures, 10);
+        assert_eq!(settings.source_guard.policy.window_s, 300);
+        assert_eq!(settings.source_guard.prefix, "pin_failures/");
     }
 
     #[test]
@@ -383,6 +414,14 @@ mod tests {
             (
                 ("rooms", r#"{ "1" = { colour = "red" } }"#),
                 "rooms.1.colour: \"red\" is not taken",
+            ),
+            (
+                ("pin_failures_per_source", "5000"),
+                "pin_failures_per_source: 5000 is not 0 to 1000",
+            ),
+            (
+                ("pin_failures_window_s", "0"),
+                "pin_failures_window_s: 0 is not 1 to 86400",
             ),
             (
                 ("room_first", "20000"),

@@ -66,6 +66,7 @@ pub mod bindings {
 mod call;
 mod flow;
 pub mod params;
+pub mod source_limit;
 pub mod store;
 mod tree;
 

@@ -11,7 +11,7 @@
 //!
 //! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
 //! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
-//! [`predefined`], [`source_limit`], [`feedback`]) tested natively; the component glue
+//! [`predefined`], [`feedback`]) tested natively; the component glue
 //! that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
@@ -26,7 +26,6 @@ pub mod invited;
 pub mod master;
 pub mod predefined;
 pub mod routing;
-pub mod source_limit;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

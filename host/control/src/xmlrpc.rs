@@ -169,6 +169,11 @@ pub fn encode_value(out: &mut String, value: &Value) {
     out.push_str("</value>");
 }
 
+/// Whether XML 1.0 allows `c` in a document (§2.2, `Char`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
 fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
@@ -177,7 +182,7 @@ fn escape_into(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#13;"),
             '\t' | '\n' => out.push(c),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c if !is_xml_char(c) => out.push('\u{fffd}'),
             _ => out.push(c),
         }
     }
@@ -279,11 +284,15 @@ impl<'a> Parser<'a> {
                     Tok::Open(name)
                 }
                 Event::Text(t) => {
-                    text.get_or_insert_default().push_str(&t.xml10_content());
+                    let content = t.xml10_content();
+                    self.check_chars(&content)?;
+                    text.get_or_insert_default().push_str(&content);
                     continue;
                 }
                 Event::CData(c) => {
-                    text.get_or_insert_default().push_str(&c.xml10_content());
+                    let content = c.xml10_content();
+                    self.check_chars(&content)?;
+                    text.get_or_insert_default().push_str(&content);
                     continue;
                 }
                 Event::GeneralRef(r) => {
@@ -299,6 +308,7 @@ impl<'a> Parser<'a> {
                         },
                         Err(e) => return Err(format!("bad character reference: {e}{}", self.at())),
                     };
+                    self.check_chars(c.encode_utf8(&mut [0; 4]))?;
                     text.get_or_insert_default().push(c);
                     continue;
                 }
@@ -312,6 +322,20 @@ impl<'a> Parser<'a> {
                 }
                 None => tok,
             });
+        }
+    }
+
+    /// An error unless every character of `text` is one XML 1.0 allows (§2.2,
+    /// the `Char` production; a character reference must name one too, WFC:
+    /// Legal Character), so that whatever is read can be written back.
+    fn check_chars(&self, text: &str) -> PResult<()> {
+        match text.chars().find(|&c| !is_xml_char(c)) {
+            Some(c) => Err(format!(
+                "character U+{:04X} is not allowed in XML{}",
+                u32::from(c),
+                self.at()
+            )),
+            None => Ok(()),
         }
     }
 

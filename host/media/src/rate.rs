@@ -8,6 +8,7 @@
 //! −70 dB and a tone in the passband comes through unchanged.
 
 use std::f64::consts::PI;
+use std::sync::{Arc, Mutex};
 
 /// Filter taps per output phase: with a transition band of 7.5 % of the lower rate, Kaiser's
 /// estimate for 70 dB is 57.6 taps per unit of the factor (Oppenheim & Schafer, eq. 7.63).
@@ -26,8 +27,9 @@ pub(crate) struct RateConverter {
     up: bool,
     // The low-pass, at the higher rate (`TAPS_PER_PHASE * factor` taps), laid out so that each
     // output is one dot product with the history, oldest sample first: reversed, and when
-    // upsampling split into `factor` phases of `TAPS_PER_PHASE` taps each.
-    taps: Vec<f32>,
+    // upsampling split into `factor` phases of `TAPS_PER_PHASE` taps each. Designed once per
+    // (factor, direction) and shared by every converter of that kind.
+    taps: Arc<[f32]>,
     // The last inputs (newest last): `TAPS_PER_PHASE` at the lower rate when upsampling, the
     // whole filter length at the higher rate when downsampling, followed by the current input.
     history: Vec<f32>,
@@ -54,17 +56,7 @@ impl RateConverter {
         );
         let factor = (high / low) as usize;
         let up = to > from;
-        let taps = match factor {
-            1 => Vec::new(),
-            _ if up => {
-                let taps = low_pass(factor);
-                (0..factor)
-                    .flat_map(|p| (0..TAPS_PER_PHASE).rev().map(move |j| p + j * factor))
-                    .map(|i| taps[i])
-                    .collect()
-            }
-            _ => low_pass(factor).into_iter().rev().collect(),
-        };
+        let taps = shared_taps(factor, up);
         let kept = if up { TAPS_PER_PHASE } else { taps.len() };
         RateConverter {
             factor,
@@ -149,6 +141,32 @@ fn saturate(x: f32) -> i16 {
     x.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
 }
 
+// The taps of a converter by `factor`, up or down, laid out as `RateConverter::taps` says:
+// designed the first time they are asked for, then shared. The rates are 8, 16 and 48 kHz, so
+// the cache holds at most six filters.
+fn shared_taps(factor: usize, up: bool) -> Arc<[f32]> {
+    /// A filter's key: the factor, and whether it converts up.
+    type Kind = (usize, bool);
+    static DESIGNED: Mutex<Vec<(Kind, Arc<[f32]>)>> = Mutex::new(Vec::new());
+    let mut designed = DESIGNED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, taps)) = designed.iter().find(|(key, _)| *key == (factor, up)) {
+        return taps.clone();
+    }
+    let taps: Arc<[f32]> = match factor {
+        1 => Arc::from([]),
+        _ if up => {
+            let taps = low_pass(factor);
+            (0..factor)
+                .flat_map(|p| (0..TAPS_PER_PHASE).rev().map(move |j| p + j * factor))
+                .map(|i| taps[i])
+                .collect()
+        }
+        _ => low_pass(factor).into_iter().rev().collect(),
+    };
+    designed.push(((factor, up), taps.clone()));
+    taps
+}
+
 // The Kaiser-windowed sinc low-pass at `factor` times the lower rate, unity DC gain.
 fn low_pass(factor: usize) -> Vec<f32> {
     let len = TAPS_PER_PHASE * factor;
@@ -215,6 +233,19 @@ mod tests {
             out.extend(converted);
         }
         out
+    }
+
+    #[test]
+    fn converters_of_one_kind_share_their_filter() {
+        let a = RateConverter::new(8000, 48000);
+        let b = RateConverter::new(8000, 48000);
+        assert!(Arc::ptr_eq(&a.taps, &b.taps));
+        assert_eq!(a.taps.len(), TAPS_PER_PHASE * 6);
+        let down = RateConverter::new(48000, 8000);
+        assert!(
+            !Arc::ptr_eq(&a.taps, &down.taps),
+            "down and up are laid out apart"
+        );
     }
 
     #[test]

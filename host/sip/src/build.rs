@@ -40,7 +40,8 @@ pub(crate) struct ResponseBuilder {
 impl ResponseBuilder {
     /// A response to `request` with status `code` and reason phrase `reason`. Per §8.2.6.2 it
     /// copies every Via (in order), From, Call-ID, CSeq and To, adding `to_tag` to the To
-    /// header when the request's To has no tag; it carries `server` as the Server header.
+    /// header when the request's To has no tag; it carries `server` as the Server header
+    /// (none when `server` is empty).
     pub(crate) fn new(
         request: &impl HasHeaders,
         code: u16,
@@ -67,7 +68,9 @@ impl ResponseBuilder {
         }) {
             headers.push(rsip::Header::To(with_tag(to, to_tag)));
         }
-        headers.push(rsip::headers::Server::new(server).into());
+        if !server.is_empty() {
+            headers.push(rsip::headers::Server::new(server).into());
+        }
         Self {
             response: rsip::Response {
                 // rsip's named status codes print CamelCase reasons ("RequestTerminated"); the

@@ -266,10 +266,12 @@ impl Dialog {
         }
         let _ = write!(
             text,
-            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n\
-             User-Agent: {user_agent}\r\n",
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n",
             self.local_uri, self.id.local_tag, self.remote_uri, self.id.call_id
         );
+        if !user_agent.is_empty() {
+            let _ = write!(text, "User-Agent: {user_agent}\r\n");
+        }
         for (name, value) in parts.headers {
             let _ = write!(text, "{name}: {value}\r\n");
         }

@@ -83,7 +83,9 @@ impl Head {
     }
 
     fn finish(&self, mut text: String, sdp: Option<&str>) -> Vec<u8> {
-        let _ = write!(text, "User-Agent: {}\r\n", self.user_agent);
+        if !self.user_agent.is_empty() {
+            let _ = write!(text, "User-Agent: {}\r\n", self.user_agent);
+        }
         let body = sdp.unwrap_or_default();
         if sdp.is_some() {
             let _ = write!(text, "Content-Type: {ACCEPT}\r\n");

@@ -81,6 +81,10 @@ pub struct SipConfig {
     pub outbound_proxy: Option<String>,
     /// The user part of a placed call's From when the guest gives none.
     pub dial_user: String,
+    /// The Server header of responses and the User-Agent header of requests;
+    /// empty (the default): neither is sent, so that a scan learns no product
+    /// or version.
+    pub user_agent: String,
     /// How long a placed call may ring unanswered before it is cancelled, in
     /// seconds (1 to 3600).
     pub ring_timeout_s: u64,
@@ -368,6 +372,7 @@ impl Default for SipConfig {
             outbound_proxy: None,
             dial_user: "switchyard".to_owned(),
             ring_timeout_s: 60,
+            user_agent: String::new(),
             dns_server: None,
             session_timers: true,
             session_expires_s: SessionTimers::DEFAULT_INTERVAL,
@@ -685,6 +690,13 @@ impl Config {
         }
         if !(1..=3600).contains(&self.sip.ring_timeout_s) {
             return fail("sip.ring_timeout_s", "must be 1 to 3600".to_owned());
+        }
+        // RFC 3261 §25.1: a header value is TEXT-UTF8 on one line.
+        if self.sip.user_agent.len() > 256 || self.sip.user_agent.chars().any(char::is_control) {
+            return fail(
+                "sip.user_agent",
+                "must be one line of at most 256 bytes without control characters".to_owned(),
+            );
         }
         // RFC 4028 §5: a Min-SE below 90 s is not allowed.
         let sip = &self.sip;
@@ -1252,6 +1264,10 @@ mod tests {
             (
                 "[sip]\nsession_max_s = 900\n",
                 "sip.session_max_s: must be 1800 to 86400",
+            ),
+            (
+                "[sip]\nuser_agent = \"a\\r\\nX-Injected: 1\"\n",
+                "sip.user_agent: must be one line of at most 256 bytes without control characters",
             ),
             (
                 "[rooms]\nexpire_delay_s = 31536001\n",

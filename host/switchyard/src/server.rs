@@ -61,7 +61,7 @@ pub async fn run(
         guests.add(name, guest, file);
     }
 
-    let user_agent = format!("Switchyard {}", env!("CARGO_PKG_VERSION"));
+    let user_agent = config.sip.user_agent.clone();
     let sip = bind_sip(&config, &user_agent).await?;
     let control = TcpListener::bind(config.control.listen)
         .await

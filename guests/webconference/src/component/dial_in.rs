@@ -6,15 +6,15 @@
 
 use super::keypad::{self, EntryTimers};
 use super::presence::{self, Lonely};
+use super::room;
 use super::settings::Settings;
-use super::{room, source_guard};
 use crate::admission::{self, Entry};
 use crate::invited;
 use crate::routing::{self, Route};
-use crate::source_limit;
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::rooms::{self, JoinOptions};
+use switchyard_sdk::source_limit;
 use switchyard_sdk::types::{Error, Event, InviteInfo};
 use switchyard_sdk::{media, signaling};
 
@@ -87,7 +87,7 @@ pub fn on_invite(invite: InviteInfo) {
         entry_timers: EntryTimers::default(),
         lonely: Lonely::default(),
     };
-    if source_guard::is_blocked(&state.settings, &state.source_ip) {
+    if state.settings.source_guard.is_blocked(&state.source_ip) {
         log(
             Level::Info,
             &format!(
@@ -202,7 +202,7 @@ pub(super) fn say_goodbye(state: &mut CallState) -> Result<(), Error> {
 /// A room entry was refused: it counts against the caller's source, and the
 /// caller hears `wrong_pin_bye` and is hung up.
 fn refused(state: &mut CallState) -> Result<(), Error> {
-    source_guard::record_failure(&state.settings, &state.source_ip);
+    state.settings.source_guard.record_failure(&state.source_ip);
     say_goodbye(state)
 }
 

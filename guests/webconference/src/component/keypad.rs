@@ -9,7 +9,6 @@
 //! ends the entry as `#` would: a caller who forgot `#` gets in.
 
 use super::dial_in::{self, CallState, Phase};
-use super::source_guard;
 use crate::admission;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
@@ -154,7 +153,7 @@ fn evaluate(state: &mut CallState, typed: String, attempts: u32) -> Result<(), E
     let entry = admission::parse(&typed, state.settings.room_pin_split)
         .filter(|entry| dial_in::admitted(&state.settings, entry));
     let Some(entry) = entry else {
-        if source_guard::record_failure(&state.settings, &state.source_ip) {
+        if state.settings.source_guard.record_failure(&state.source_ip) {
             log(
                 Level::Info,
                 &format!(

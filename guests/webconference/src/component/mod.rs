@@ -14,7 +14,6 @@ mod keypad;
 mod presence;
 mod room;
 mod settings;
-mod source_guard;
 
 use switchyard_sdk::control::{Fault, ValueTree};
 use switchyard_sdk::types::{Event, InviteInfo};

@@ -2,9 +2,12 @@
 
 use crate::dialout::Allow;
 use crate::routing::{self, RoutingConfig};
-use crate::source_limit::Policy;
 use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::source_limit::{Policy, SourceGuard};
+
+/// The key prefix of the per-source records of refused room entries.
+const FAILED_ENTRIES_PREFIX: &str = "failed_entries/";
 
 /// Everything the guest reads from its config table.
 #[derive(Debug, Clone)]
@@ -45,7 +48,7 @@ pub struct Settings {
     /// `max_failed_entries_per_source` (default 10; 0: no limit) refused room
     /// entries within `failed_entries_window_s` (default 300) from one source
     /// address refuse its calls (403) until they age out.
-    pub source_limit: Policy,
+    pub source_guard: SourceGuard,
     /// `lonely_user_timer` (seconds, default 0: off): a participant alone in
     /// its room that long is hung up.
     pub lonely_user_timer_s: u32,
@@ -95,9 +98,12 @@ impl Settings {
             feedback_file: config::get("feedback_file").filter(|f| !f.is_empty()),
             room_entry_digit_timeout_s: number("room_entry_digit_timeout", 10),
             room_entry_timeout_s: number("room_entry_timeout", 60),
-            source_limit: Policy {
-                max_failures: number("max_failed_entries_per_source", 10),
-                window_s: number("failed_entries_window_s", 300),
+            source_guard: SourceGuard {
+                policy: Policy {
+                    max_failures: number("max_failed_entries_per_source", 10),
+                    window_s: number("failed_entries_window_s", 300),
+                },
+                prefix: FAILED_ENTRIES_PREFIX,
             },
             lonely_user_timer_s: number("lonely_user_timer", 0),
             predefined_rooms: config::get("predefined_rooms").unwrap_or_default(),

@@ -37,7 +37,8 @@ use crate::wire::{self, Datagram};
 /// How the endpoint presents itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointConfig {
-    /// The Server header of responses and the User-Agent header of requests.
+    /// The Server header of responses and the User-Agent header of requests;
+    /// empty: neither is sent.
     pub user_agent: String,
 }
 

@@ -1,15 +1,103 @@
-//! Failed room entries counted per source address, across calls, against
-//! guessing room numbers: a source with `max_failed_entries_per_source`
-//! failures within the last `failed_entries_window_s` seconds is refused until
-//! the oldest of them leaves the window.
+//! Failures counted per source address, across calls, against guessing (room
+//! numbers, pins): a source with `max_failures` failures within the last
+//! `window_s` seconds is refused until the oldest of them leaves the window, so
+//! the lock-out expires by itself.
 //!
-//! A source's failures are one key-value record, `failed_entries/<ip>`, whose
-//! value is the unix seconds of its most recent failures, oldest first,
-//! space-separated; at most `max_failures` are kept. Sources are tracked up to
-//! a bound: to track a new one when full, [`evict`] names the records to delete.
+//! A [`SourceGuard`] keeps a source's failures as one record of the guest's
+//! key-value store, `<prefix><ip>`, whose value is the unix seconds of its most
+//! recent failures, oldest first, space-separated; at most `max_failures` are
+//! kept. Sources are tracked up to [`MAX_TRACKED_SOURCES`]: to track a new one
+//! when full, [`evict`] names the records to delete. The record logic is plain
+//! functions, tested natively.
 
-/// The key prefix of the failure records.
-pub const KEY_PREFIX: &str = "failed_entries/";
+use crate::{
+    kv,
+    log::{Level, log},
+};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The most source addresses one guard tracks at once; a new one past it
+/// evicts the records that matter least.
+pub const MAX_TRACKED_SOURCES: u32 = 1000;
+
+/// A per-source failure limit over the key-value store, shared by every call
+/// of the guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceGuard {
+    /// The limit.
+    pub policy: Policy,
+    /// The key prefix of its records (one guard per prefix).
+    pub prefix: &'static str,
+}
+
+impl SourceGuard {
+    /// Whether calls from source address `ip` are refused now. A record whose
+    /// failures all aged out is deleted on the way.
+    pub fn is_blocked(&self, ip: &str) -> bool {
+        if !self.policy.is_on() {
+            return false;
+        }
+        let key = self.key(ip);
+        let Some(record) = kv::get(&key) else {
+            return false;
+        };
+        let now = now();
+        if is_stale(&self.policy, &record, now) {
+            kv::delete(&key);
+            return false;
+        }
+        is_blocked(&self.policy, Some(&record), now)
+    }
+
+    /// Counts one failure from `ip`; true if that puts the source at its limit.
+    pub fn record_failure(&self, ip: &str) -> bool {
+        if !self.policy.is_on() {
+            return false;
+        }
+        let key = self.key(ip);
+        let record = kv::get(&key);
+        let now = now();
+        if record.is_none() {
+            self.make_room(now);
+        }
+        let record = record_failure(&self.policy, record.as_deref(), now);
+        if let Err(e) = kv::set(&key, &record) {
+            log(
+                Level::Warn,
+                &format!("failure from {ip} not counted: {e:?}"),
+            );
+        }
+        is_blocked(&self.policy, Some(&record), now)
+    }
+
+    /// The key of the failure record of source address `ip`.
+    pub fn key(&self, ip: &str) -> String {
+        format!("{}{ip}", self.prefix)
+    }
+
+    /// Makes room for one more tracked source when [`MAX_TRACKED_SOURCES`] are.
+    fn make_room(&self, now: u64) {
+        let keys = kv::list(self.prefix, MAX_TRACKED_SOURCES);
+        if keys.len() < MAX_TRACKED_SOURCES as usize {
+            return;
+        }
+        let records: Vec<(String, String)> = keys
+            .into_iter()
+            .filter_map(|key| kv::get(&key).map(|value| (key, value)))
+            .collect();
+        let cap = MAX_TRACKED_SOURCES as usize;
+        for key in evict(&self.policy, &records, now, cap) {
+            kv::delete(&key);
+        }
+    }
+}
+
+/// Unix seconds now.
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// The limit, from the guest's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +125,6 @@ pub fn source_ip(source: &str) -> &str {
         Some((ip, _)) if !ip.contains(':') => ip,
         _ => source,
     }
-}
-
-/// The key of the failure record of source address `ip`.
-pub fn key(ip: &str) -> String {
-    format!("{KEY_PREFIX}{ip}")
 }
 
 /// The failures of a record still within the window at `now`, oldest first;

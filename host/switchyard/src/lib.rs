@@ -1,0 +1,336 @@
+//! `switchyard`: a SIP softswitch whose call logic is WebAssembly.
+//!
+//! The binary's whole program: [`run`] is its `main`. The library exists so that
+//! [`config`], the configuration loader, can be driven in-process (the fuzz targets
+//! under `host/fuzz`); nothing else is public.
+
+mod adapter;
+mod call_routing;
+mod cli_table;
+pub mod config;
+mod control;
+mod control_client;
+mod ctl;
+mod events;
+mod executor;
+mod guest_cli;
+mod guest_control;
+mod guest_loader;
+mod guest_new;
+mod guest_registry;
+mod guest_watch;
+mod host_api;
+mod host_functions;
+mod import_sems;
+mod log_level;
+mod media;
+mod method_list;
+mod metrics;
+mod network;
+mod prompts;
+mod recording;
+mod rtp_ports;
+mod server;
+mod session_functions;
+mod signaling;
+mod stats_file;
+
+use clap::{Parser, Subcommand};
+use config::Config;
+use log_level::LogLevel;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, reload};
+
+/// A SIP softswitch whose call logic is WebAssembly.
+///
+/// With no arguments it runs with the embedded default configuration: SIP on
+/// UDP 0.0.0.0:5060, RTP on 10000-20000, XML-RPC control on 127.0.0.1:8090,
+/// and the embedded webconference guest.
+#[derive(Debug, Parser)]
+#[command(name = "switchyard", version)]
+struct Cli {
+    /// Read the configuration from this TOML file (every key is optional).
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a configuration file and exit: 0 if it is valid, 1 with
+    /// `file:line:column: key: problem` if not.
+    CheckConfig {
+        /// The file to check.
+        file: PathBuf,
+    },
+    /// Convert a SEMS webconference.conf into this configuration (TOML, on
+    /// stdout) and exit: 0 once converted, with `file:line: key: not mapped:
+    /// why` on stderr for each key that has no place here; 1 with
+    /// `file:line: problem` if the file cannot be read or a line is malformed.
+    ImportSemsConfig {
+        /// The SEMS webconference.conf.
+        file: PathBuf,
+        /// Write the TOML to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite the --output file if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
+    /// Rooms, participants, recordings and guests of a running server,
+    /// through its control API: tables, or JSON with --json.
+    Ctl {
+        #[command(subcommand)]
+        command: ctl::CtlCommand,
+        /// The server's control API (default: control.listen of --config,
+        /// else 127.0.0.1:8090).
+        #[arg(long, value_name = "ADDR", global = true)]
+        control: Option<SocketAddr>,
+        /// A file whose first line is the server's bearer token (default:
+        /// control.token_file of --config, if any).
+        #[arg(long, value_name = "FILE", global = true)]
+        token_file: Option<PathBuf>,
+        /// Print the answer as JSON.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// The guests of a running server, through its control API; or a new
+    /// guest crate (`guest new`).
+    Guest {
+        #[command(subcommand)]
+        command: GuestCommand,
+        /// The server's control API (default: control.listen of --config,
+        /// else 127.0.0.1:8090).
+        #[arg(long, value_name = "ADDR", global = true)]
+        control: Option<SocketAddr>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GuestCommand {
+    /// Load FILE as a new version of the guest NAME: new calls go to it,
+    /// calls in progress stay on the version they started with.
+    Load {
+        /// The guest's name, as configured under [guests].
+        name: String,
+        /// The component file.
+        file: PathBuf,
+    },
+    /// List every loaded version of every guest, with its live calls.
+    List,
+    /// Create a new guest crate NAME: an example call flow on the Rust SDK,
+    /// with the SDK and the WIT files, that builds on its own with
+    /// `cargo build --target wasm32-wasip2 --release`.
+    New {
+        /// The crate's name (letters, digits, - and _, starting with a letter).
+        name: String,
+        /// The directory to create (default: ./NAME); it must not exist.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The `switchyard` command: parses the command line and runs what it asks for.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::CheckConfig { file }) => check_config(&file),
+        Some(Command::ImportSemsConfig {
+            file,
+            output,
+            force,
+        }) => import_sems_config(&file, output.as_deref(), force),
+        Some(Command::Guest { command, control }) => guest(cli.config.as_deref(), control, command),
+        Some(Command::Ctl {
+            command,
+            control,
+            token_file,
+            json,
+        }) => ctl(cli.config.as_deref(), control, token_file, json, command),
+        None => serve(cli.config.as_deref()),
+    }
+}
+
+/// `guest load|list` against the control API at `control`, else at the
+/// configuration's `control.listen`; `guest new` on its own.
+fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand) -> ExitCode {
+    let control = || match control {
+        Some(control) => Some(control),
+        None => match load_config(file) {
+            Ok(config) => Some(guest_cli::reachable(config.control.listen)),
+            Err(e) => {
+                eprintln!("{e}");
+                None
+            }
+        },
+    };
+    match command {
+        GuestCommand::Load { name, file } => control().map_or(ExitCode::FAILURE, |control| {
+            guest_cli::load(control, &name, &file)
+        }),
+        GuestCommand::List => control().map_or(ExitCode::FAILURE, guest_cli::list),
+        GuestCommand::New { name, dir } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
+            guest_new::new(&name, &dir)
+        }
+    }
+}
+
+/// `ctl …` against the control API at `control` (else the configuration's
+/// `control.listen`), with the token of `token_file` (else the
+/// configuration's `control.token_file`).
+fn ctl(
+    file: Option<&Path>,
+    control: Option<SocketAddr>,
+    token_file: Option<PathBuf>,
+    json: bool,
+    command: ctl::CtlCommand,
+) -> ExitCode {
+    let config = match load_config(file) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut control_config = config.control;
+    if token_file.is_some() {
+        control_config.token_file = token_file;
+    }
+    let token = match control_config.token() {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("switchyard: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let control = control.unwrap_or_else(|| guest_cli::reachable(control_config.listen));
+    ctl::run(control, token.as_deref(), json, command)
+}
+
+/// The configuration in `file`, else the default one.
+fn load_config(file: Option<&Path>) -> Result<Config, config::ConfigError> {
+    file.map(Config::load)
+        .unwrap_or_else(|| Ok(Config::default()))
+}
+
+fn check_config(file: &Path) -> ExitCode {
+    match Config::load(file) {
+        Ok(_) => {
+            println!("{}: OK", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn import_sems_config(file: &Path, output: Option<&Path>, force: bool) -> ExitCode {
+    let conversion = match import_sems::read(file)
+        .and_then(|text| import_sems::convert(&file.display().to_string(), &text))
+    {
+        Ok(conversion) => conversion,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for note in &conversion.notes {
+        eprintln!("{note}");
+    }
+    let toml = conversion.to_toml();
+    let Some(output) = output else {
+        print!("{toml}");
+        return ExitCode::SUCCESS;
+    };
+    let mut options = std::fs::OpenOptions::new();
+    if force {
+        options.write(true).create(true).truncate(true);
+    } else {
+        options.write(true).create_new(true);
+    }
+    match options
+        .open(output)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, toml.as_bytes()))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "{}: already exists; give --force to overwrite it",
+                output.display()
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("{}: cannot write: {e}", output.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(file: Option<&Path>) -> ExitCode {
+    let config = match load_config(file) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    // Reloadable, so that XML-RPC's set_loglevel can change it.
+    let (filter, filter_handle) = reload::Layer::new(filter);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::run(
+        config,
+        LogLevel::new(filter_handle),
+        shutdown_signal(),
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+}

@@ -1,0 +1,217 @@
+//! Abuse from the network against the real binary: a SIPVicious-style scan
+//! (OPTIONS, REGISTER and INVITE sweeps) learns nothing beyond what is
+//! configured, and a flood from one source is rate-limited and counted while
+//! other sources get through.
+
+mod support;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+use support::server::{Server, base_config};
+use support::xmlrpc::stats;
+
+/// How long an answer may take.
+const ANSWER_WAIT: Duration = Duration::from_secs(3);
+
+/// A scanner's socket on `ip`.
+fn scanner(ip: &str) -> UdpSocket {
+    let socket = UdpSocket::bind((ip, 0)).expect("a loopback socket");
+    socket.set_read_timeout(Some(ANSWER_WAIT)).unwrap();
+    socket
+}
+
+/// A request as SIPVicious sends it: its own User-Agent, a fresh branch and
+/// Call-ID per probe.
+fn probe(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    method: &str,
+    user: &str,
+    n: usize,
+    body: &str,
+) -> String {
+    let local = socket.local_addr().unwrap();
+    let content_type = if body.is_empty() {
+        ""
+    } else {
+        "Content-Type: application/sdp\r\n"
+    };
+    format!(
+        "{method} sip:{user}@{server} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {local};branch=z9hG4bK-scan-{n};rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: \"{user}\" <sip:{user}@{server}>;tag=scan{n}\r\n\
+         To: \"{user}\" <sip:{user}@{server}>\r\n\
+         Call-ID: scan-{n}@{local}\r\n\
+         CSeq: 1 {method}\r\n\
+         Contact: <sip:{user}@{local}>\r\n\
+         User-Agent: friendly-scanner\r\n\
+         Accept: application/sdp\r\n\
+         {content_type}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// The next answer that is not provisional.
+fn final_answer(socket: &UdpSocket) -> Option<String> {
+    let mut buffer = [0u8; 8192];
+    loop {
+        let (len, _) = socket.recv_from(&mut buffer).ok()?;
+        let text = String::from_utf8_lossy(&buffer[..len]).into_owned();
+        if !text.starts_with("SIP/2.0 1") {
+            return Some(text);
+        }
+    }
+}
+
+/// An answer with what differs from probe to probe (the probe's own
+/// identifiers, the server's tags) taken out: what a scanner learns.
+fn fingerprint(answer: &str, user: &str, n: usize) -> String {
+    answer
+        .lines()
+        .map(|line| {
+            let line = line.replace(user, "USER").replace(&format!("-{n}"), "-N");
+            let line = line.replace(&format!("scan{n}"), "scanN");
+            match line.split_once(";tag=") {
+                Some((head, _)) if line.starts_with("To:") => format!("{head};tag=…"),
+                _ => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                   m=audio 9 RTP/AVP 0\r\n";
+
+#[test]
+fn a_sipvicious_style_scan_learns_nothing_beyond_what_is_configured() {
+    let server = Server::start();
+    let socket = scanner("127.0.0.1");
+    let users: Vec<String> = (100..110)
+        .map(|n| n.to_string())
+        .chain(["admin", "000777123", "sems", "1000"].map(String::from))
+        .collect();
+    for method in ["OPTIONS", "REGISTER", "INVITE"] {
+        let mut seen: Vec<String> = Vec::new();
+        for (n, user) in users.iter().enumerate() {
+            let body = if method == "INVITE" { SDP } else { "" };
+            let request = probe(&socket, server.sip, method, user, n, body);
+            socket.send_to(request.as_bytes(), server.sip).unwrap();
+            let answer = final_answer(&socket).unwrap_or_else(|| {
+                panic!("no answer to {method} for {user}; log:\n{}", server.log())
+            });
+            for header in ["Server:", "User-Agent:"] {
+                assert!(
+                    !answer.lines().any(|l| l.starts_with(header)),
+                    "the answer to {method} names the product ({header}):\n{answer}"
+                );
+            }
+            let status = answer.lines().next().unwrap_or("").to_owned();
+            if method == "INVITE" {
+                // Every number is answered the same way (room entry by
+                // keypad, or a direct room): nothing tells a user from none.
+                assert!(
+                    status.starts_with("SIP/2.0 200"),
+                    "{method} {user}: {answer}"
+                );
+                hang_up(&socket, server.sip, &answer, user, n);
+                seen.push(status);
+            } else {
+                seen.push(fingerprint(&answer, user, n));
+            }
+        }
+        seen.dedup();
+        assert_eq!(
+            seen.len(),
+            1,
+            "{method} answers tell users apart:\n{}",
+            seen.join("\n---\n")
+        );
+        eprintln!("{method}: every probe answered\n{}", seen[0]);
+    }
+    assert!(
+        stats(&server).get("sip_dropped_rate_limited") == 0,
+        "a scan at this pace is not a flood"
+    );
+}
+
+/// ACKs a 200 to the scanner's INVITE and hangs the call up.
+fn hang_up(socket: &UdpSocket, server: SocketAddr, answer: &str, user: &str, n: usize) {
+    let to = answer
+        .lines()
+        .find(|l| l.starts_with("To:"))
+        .expect("a To header");
+    let local = socket.local_addr().unwrap();
+    for (cseq, method) in [(1, "ACK"), (2, "BYE")] {
+        let request = format!(
+            "{method} sip:{user}@{server} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {local};branch=z9hG4bK-scan-{n}-{method};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: \"{user}\" <sip:{user}@{server}>;tag=scan{n}\r\n\
+             {to}\r\n\
+             Call-ID: scan-{n}@{local}\r\n\
+             CSeq: {cseq} {method}\r\n\
+             Content-Length: 0\r\n\r\n"
+        );
+        socket.send_to(request.as_bytes(), server).unwrap();
+    }
+    let answer = final_answer(socket).expect("an answer to the BYE");
+    assert!(answer.starts_with("SIP/2.0 200"), "BYE: {answer}");
+}
+
+#[test]
+fn a_flood_from_one_source_is_dropped_and_counted_while_other_sources_get_through() {
+    const LIMIT: usize = 20;
+    const FLOOD: usize = 400;
+    let config = base_config().replace(
+        "[sip]\n",
+        &format!("[sip]\nmax_requests_per_source_per_second = {LIMIT}\n"),
+    );
+    let server = Server::start_with(&config);
+    let flooder = scanner("127.0.0.1");
+    flooder
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let started = Instant::now();
+    for n in 0..FLOOD {
+        let request = probe(&flooder, server.sip, "OPTIONS", "100", n, "");
+        flooder.send_to(request.as_bytes(), server.sip).unwrap();
+        // 2,000 a second: a flood 100 times over the limit, paced so that
+        // the kernel's socket buffer drops none of it uncounted.
+        if n % 10 == 9 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let sent_in = started.elapsed();
+    // Meanwhile another source is answered.
+    let other = scanner("127.0.0.2");
+    let request = probe(&other, server.sip, "OPTIONS", "100", 0, "");
+    other.send_to(request.as_bytes(), server.sip).unwrap();
+    let answer = final_answer(&other).unwrap_or_else(|| {
+        panic!(
+            "another source is not answered during the flood; log:\n{}",
+            server.log()
+        )
+    });
+    assert!(answer.starts_with("SIP/2.0 200"), "{answer}");
+
+    let answered = (0..FLOOD)
+        .take_while(|_| final_answer(&flooder).is_some())
+        .count();
+    let dropped = stats(&server).get("sip_dropped_rate_limited");
+    eprintln!(
+        "{FLOOD} OPTIONS sent in {sent_in:?}: {answered} answered, {dropped} dropped and counted"
+    );
+    // The limit's bucket holds a second's worth, and the flood may straddle
+    // two seconds.
+    assert!(
+        answered <= 3 * LIMIT,
+        "{answered} of {FLOOD} flooding requests were answered, limit {LIMIT}/s"
+    );
+    assert_eq!(
+        answered + dropped as usize,
+        FLOOD,
+        "every request is either answered or dropped and counted"
+    );
+}

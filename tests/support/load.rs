@@ -1,0 +1,134 @@
+//! Load: SIPp placing many calls at once against the server, and an RTP port
+//! range large enough for them.
+
+use super::server::Server;
+use super::sipp::{counter, free_port};
+use super::tools::require_sipp;
+use super::xmlrpc::calls;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// An RTP range of 4,500 ports (2,250 even ones) of a load test's own: below
+/// the kernel's ephemeral ports (32768–60999), clear of base_config's
+/// 20000–27999, and one of four slots picked by the process id, so two runs at
+/// once rarely share one. A port something else holds (SIPp takes 5060, 6000,
+/// 8888 and up) is skipped by the server's allocator.
+pub fn rtp_range() -> (u16, u16) {
+    let slots = [1500u16, 6100, 10600, 15100];
+    let port_min = slots[std::process::id() as usize % slots.len()];
+    (port_min, port_min + 4499)
+}
+
+/// SIPp placing `calls` calls; killed if the test ends before it does.
+pub struct Load {
+    child: Child,
+    calls: i64,
+    screen: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Load {
+    /// Starts SIPp with `scenario` (its `-sn`/`-sf` arguments and keys)
+    /// placing `calls` calls at `rate` a second, all of them up at once
+    /// (`-l`), within SIPp's own `-timeout` of `timeout`.
+    pub fn start(
+        server: &Server,
+        scenario: &[&str],
+        calls: i64,
+        rate: u32,
+        timeout: Duration,
+    ) -> Load {
+        require_sipp();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let screen = dir.path().join("sipp.out");
+        let output = std::fs::File::create(&screen).expect("SIPp's output file");
+        let child = Command::new("sipp")
+            .args(scenario)
+            .args(["-i", "127.0.0.1", "-t", "u1"])
+            .args(["-p", &free_port("127.0.0.1").to_string()])
+            .args(["-r", &rate.to_string(), "-m", &calls.to_string()])
+            .args(["-l", &calls.to_string()])
+            .args(["-nostdin", "-timeout", &format!("{}s", timeout.as_secs())])
+            .arg("-timeout_error")
+            .arg(server.sip.to_string())
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(output)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting sipp");
+        Load {
+            child,
+            calls,
+            screen,
+            _dir: dir,
+        }
+    }
+
+    /// What SIPp's screen shows now.
+    pub fn screen(&self) -> String {
+        std::fs::read_to_string(&self.screen).unwrap_or_default()
+    }
+
+    /// Waits until the server counts every call up; panics after `within`.
+    pub fn await_up(&self, server: &Server, within: Duration) {
+        let started = Instant::now();
+        loop {
+            let active = calls(server);
+            if active >= self.calls {
+                return;
+            }
+            assert!(
+                started.elapsed() < within,
+                "expected {} calls up within {within:?}, {active} are; SIPp:\n{}",
+                self.calls,
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Waits for SIPp to end, at most `within`, and returns its last screen;
+    /// panics unless it exited 0 with every call successful.
+    pub fn finish(mut self, within: Duration) -> String {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for sipp") {
+                break status;
+            }
+            assert!(
+                started.elapsed() < within,
+                "expected SIPp to finish within {within:?}; SIPp:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let screen = self.screen();
+        assert!(
+            status.success(),
+            "expected SIPp to exit 0 (every call successful), got {status}:\n{screen}"
+        );
+        assert_eq!(
+            counter(&screen, "Successful call"),
+            Some(self.calls),
+            "expected {} successful calls on SIPp's screen:\n{screen}",
+            self.calls
+        );
+        assert_eq!(
+            counter(&screen, "Failed call"),
+            Some(0),
+            "expected 0 failed calls on SIPp's screen:\n{screen}"
+        );
+        screen
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
