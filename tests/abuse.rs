@@ -215,3 +215,54 @@ fn a_flood_from_one_source_is_dropped_and_counted_while_other_sources_get_throug
         "every request is either answered or dropped and counted"
     );
 }
+
+#[test]
+fn dial_outs_are_held_to_the_allowlist_and_the_rate() {
+    let config = format!(
+        "{}[dialout]\nallow = '^sip:ok-[0-9]+@127\\.0\\.0\\.1:9$'\nmax_per_second = 2\n",
+        base_config()
+    );
+    let server = Server::start_with(&config);
+    let caller = support::phone::Phone::call(server.sip, "000777555", "inside", &[]);
+    let answers = support::xmlrpc::python(
+        &server,
+        "def out(uri):\n\
+         \x20   try:\n\
+         \x20       return 'placed ' + s.switchyard.dialout('555', uri)\n\
+         \x20   except xmlrpc.client.Fault as f:\n\
+         \x20       return 'fault: ' + f.faultString\n\
+         print(out('sip:0900123456@127.0.0.1:9'))\n\
+         for n in range(5): print(out('sip:ok-%d@127.0.0.1:9' % n))\n",
+    );
+    let lines: Vec<&str> = answers.lines().collect();
+    assert_eq!(lines.len(), 6, "{answers}");
+    assert!(
+        lines[0].contains("sip:0900123456@127.0.0.1:9 is not allowed by dialout.allow"),
+        "a number off the allowlist is refused: {answers}"
+    );
+    assert!(
+        lines[1].starts_with("placed c"),
+        "an allowed number is placed: {answers}"
+    );
+    // Five within a few milliseconds span at most two seconds: at most four
+    // are placed at 2 a second, and the rest are refused for the rate.
+    let placed = lines[1..]
+        .iter()
+        .filter(|l| l.starts_with("placed c"))
+        .count();
+    let over_rate = lines[1..]
+        .iter()
+        .filter(|l| l.contains("more than dialout.max_per_second (2) calls placed this second"))
+        .count();
+    assert!(
+        (2..=4).contains(&placed) && placed + over_rate == 5,
+        "{answers}"
+    );
+    server
+        .wait_for_log(
+            "call not placed: sip:0900123456@127.0.0.1:9 is not allowed",
+            ANSWER_WAIT,
+        )
+        .unwrap();
+    caller.hang_up();
+}

@@ -13,10 +13,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for format in &offer.formats {
-        if format.encoding.eq_ignore_ascii_case("opus") {
-            if let Some(fmtp) = &format.fmtp {
-                let _ = sdp::opus_fmtp(fmtp);
-            }
+        if format.encoding.eq_ignore_ascii_case("opus")
+            && let Some(fmtp) = &format.fmtp
+        {
+            let _ = sdp::opus_fmtp(fmtp);
         }
     }
     let Ok(negotiated) = sdp::negotiate(&offer, SUPPORTED_ENCODINGS) else {

@@ -126,7 +126,8 @@ fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (String, Stri
     })
 }
 
-fn pattern_of(key: &str, pattern: &str) -> Result<Regex, (String, String)> {
+/// `pattern` compiled; too long or not a regular expression is an error naming `key`.
+pub(crate) fn pattern_of(key: &str, pattern: &str) -> Result<Regex, (String, String)> {
     if pattern.len() > MAX_PATTERN_BYTES {
         return Err((
             key.to_owned(),

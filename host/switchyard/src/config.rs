@@ -15,6 +15,7 @@ use switchyard_guest::{GuestLimits, Limits};
 use switchyard_sip::{OfferMethod, SessionTimers};
 
 use crate::call_routing::{CallRoutes, RouteRule};
+use crate::dial_policy::DialPolicy;
 use crate::media::PacketIoChoice;
 
 /// The whole configuration.
@@ -41,6 +42,8 @@ pub struct Config {
     pub records: RecordsConfig,
     /// `[recording]`: where rooms are recorded.
     pub recording: RecordingConfig,
+    /// `[dialout]`: which calls the host places, and how many a second.
+    pub dialout: DialoutConfig,
     /// `[guest_cache]`: compiled guests kept on disk.
     pub guest_cache: GuestCacheConfig,
     /// `[guests.<name>]`: the guests to load. The embedded `webconference` is
@@ -273,6 +276,27 @@ pub struct RecordsConfig {
     pub stats_dir: Option<PathBuf>,
 }
 
+/// `[dialout]`: the calls the host places for anyone (guests' dials and
+/// forwards, the control API's dial-outs), against toll fraud.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DialoutConfig {
+    /// A regular expression every placed call's Request-URI must match.
+    /// Unset: any.
+    pub allow: Option<String>,
+    /// The most calls placed in one second; 0 lifts the limit.
+    pub max_per_second: u32,
+}
+
+impl Default for DialoutConfig {
+    fn default() -> Self {
+        DialoutConfig {
+            allow: None,
+            max_per_second: 20,
+        }
+    }
+}
+
 /// `[recording]`: rooms recorded to WAV files (`rooms.start-recording`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -348,6 +372,7 @@ impl Default for Config {
             routing: RoutingConfig::default(),
             records: RecordsConfig::default(),
             recording: RecordingConfig::default(),
+            dialout: DialoutConfig::default(),
             guest_cache: GuestCacheConfig::default(),
             guests: default_guests(),
         }
@@ -822,6 +847,7 @@ impl Config {
         };
         configured("routing.guest", &self.routing.guest)?;
         self.call_routes()?;
+        self.dial_policy()?;
         for (index, rule) in self.routing.rules.iter().enumerate() {
             configured(&format!("routing.rules[{index}].guest"), &rule.guest)?;
         }
@@ -868,6 +894,11 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// `[dialout]` compiled; an error gives the key and what is wrong.
+    pub fn dial_policy(&self) -> Result<DialPolicy, (String, String)> {
+        DialPolicy::new(self.dialout.allow.as_deref(), self.dialout.max_per_second)
     }
 
     /// `[routing]` compiled; an error gives the key and what is wrong.

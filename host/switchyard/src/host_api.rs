@@ -2,6 +2,7 @@
 //! the guest's key-value store.
 
 use crate::adapter;
+use crate::dial_policy::DialPolicy;
 use crate::events::Events;
 use crate::prompts::PromptLibrary;
 use crate::recording::Recorder;
@@ -29,17 +30,21 @@ pub struct CoreHost {
     /// ([`CoreHost::take_placer`]), which it does at the call's one
     /// `Dialed` op.
     placers: Mutex<HashMap<CallId, String>>,
+    /// Which calls may be placed, and how many a second.
+    dial_policy: DialPolicy,
 }
 
 impl CoreHost {
     /// A host API over `core`; `wake` is notified after every change; rooms are recorded by
-    /// `recorder`; what happens in rooms is told to `events`.
+    /// `recorder`; what happens in rooms is told to `events`; calls are placed within
+    /// `dial_policy`.
     pub fn new(
         core: Arc<Mutex<CallCore>>,
         wake: Arc<Notify>,
         prompts: Arc<PromptLibrary>,
         recorder: Recorder,
         events: Arc<Events>,
+        dial_policy: DialPolicy,
     ) -> CoreHost {
         CoreHost {
             core,
@@ -49,7 +54,19 @@ impl CoreHost {
             events,
             kv: Mutex::new(HashMap::new()),
             placers: Mutex::new(HashMap::new()),
+            dial_policy,
         }
+    }
+
+    /// Whether `guest` may place a call to `uri` now (the dial-out policy);
+    /// a refusal is logged and is `invalid-argument` with the reason.
+    fn admit_dial(&self, guest: &str, uri: &str) -> Result<(), Error> {
+        self.dial_policy
+            .admit(uri, Instant::now())
+            .map_err(|reason| {
+                tracing::warn!(guest, "call not placed: {reason}");
+                Error::InvalidArgument(reason)
+            })
     }
 
     /// The directory recordings are written in, if one is configured.
@@ -162,6 +179,7 @@ impl HostApi for CoreHost {
     }
 
     fn dial(&self, guest: &str, mut request: DialRequest) -> Result<String, Error> {
+        self.admit_dial(guest, &request.uri)?;
         let room = request.room.take();
         let result = {
             let mut core = lock(&self.core);
@@ -188,6 +206,7 @@ impl HostApi for CoreHost {
     }
 
     fn forward(&self, guest: &str, call: &str, request: DialRequest) -> Result<String, Error> {
+        self.admit_dial(guest, &request.uri)?;
         let request = adapter::dial_request(request);
         self.on_call(call, |core, call| {
             core.forward(call, request)

@@ -11,6 +11,7 @@ pub mod config;
 mod control;
 mod control_client;
 mod ctl;
+mod dial_policy;
 mod events;
 mod executor;
 mod guest_cli;

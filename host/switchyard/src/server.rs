@@ -54,6 +54,9 @@ pub async fn run(
         .call_routes()
         .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
     let routing_guest = routes.default_guest().to_owned();
+    let dial_policy = config
+        .dial_policy()
+        .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
     let loader = Arc::new(GuestLoader::new(runtime, &config));
     let guests = Arc::new(Registry::default());
     for name in loader.names() {
@@ -148,6 +151,7 @@ pub async fn run(
         prompts,
         recorder,
         events.clone(),
+        dial_policy,
     ));
     let executor = GuestExecutor::start(
         guests.clone(),

@@ -23,7 +23,7 @@ use manifest::manifest;
 type File = (&'static str, &'static str);
 
 /// The SDK's crate, as `sdk/` (checked against the disk by a test).
-const SDK: [File; 7] = [
+const SDK: [File; 8] = [
     (
         "sdk/Cargo.toml",
         include_str!("../../../../guests/sdk/Cargo.toml"),
@@ -43,6 +43,10 @@ const SDK: [File; 7] = [
     (
         "sdk/src/params.rs",
         include_str!("../../../../guests/sdk/src/params.rs"),
+    ),
+    (
+        "sdk/src/source_limit.rs",
+        include_str!("../../../../guests/sdk/src/source_limit.rs"),
     ),
     (
         "sdk/src/store.rs",
