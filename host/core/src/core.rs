@@ -9,6 +9,7 @@ mod messages;
 mod outbound;
 mod recording;
 mod renegotiation;
+mod room_state;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use crate::setup_times::SetupTimes;
 use crate::timers::{TimerKind, Timers};
 
 pub use messages::MAX_MESSAGE_BYTES;
+pub use room_state::RoomState;
 
 /// What the 503 sent when no guest instance is free asks the caller to wait,
 /// in seconds (RFC 3261 §20.33).
@@ -136,6 +138,8 @@ pub struct CallCore {
     dialing: HashMap<CallId, outbound::PendingDial>,
     by_key: HashMap<CallKey, CallId>,
     rooms: BTreeMap<String, Room>,
+    /// Counts every change to what [`RoomState`] keeps of the rooms.
+    rooms_version: u64,
     empty_rooms: EmptyRooms,
     timers: Timers,
     effects: VecDeque<Effect>,
@@ -163,6 +167,7 @@ impl CallCore {
             dialing: HashMap::new(),
             by_key: HashMap::new(),
             rooms,
+            rooms_version: 0,
             empty_rooms: EmptyRooms::default(),
             timers: Timers::default(),
             effects: VecDeque::new(),

@@ -44,7 +44,7 @@ mod setup_times;
 mod timers;
 
 pub use crate::core::{
-    CallCore, CallStats, CoreConfig, Footprint, MAX_MESSAGE_BYTES, RETRY_AFTER_S,
+    CallCore, CallStats, CoreConfig, Footprint, MAX_MESSAGE_BYTES, RETRY_AFTER_S, RoomState,
 };
 pub use call::CallId;
 pub use call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S, WINDOW_S};

@@ -319,3 +319,52 @@ fn outcomes_count_answered_and_failed_calls_and_time_the_answer() {
     assert_eq!((stats.total, stats.connected, stats.failed), (1, 0, 1));
     assert_eq!(stats.setup.count(), 0);
 }
+
+#[test]
+fn the_room_state_version_moves_with_every_kept_change_and_restores_a_room() {
+    let mut world = World::new(config(), Net::perfect(1), 1, conference());
+    let now = world.now;
+    let mut seen = world.core.rooms_version();
+    let mut moved = |world: &World, what: &str| {
+        let version = world.core.rooms_version();
+        assert_ne!(version, seen, "{what} moves the version");
+        seen = version;
+    };
+    world.core.open_room(now, "pins").unwrap();
+    moved(&world, "opening a room");
+    world.core.set_meta("pins", "adminpin", "123456").unwrap();
+    moved(&world, "setting meta");
+    world.core.set_locked("pins", true).unwrap();
+    moved(&world, "locking");
+    world.dial("000777joined", "ann");
+    world.run_for(Duration::from_secs(1));
+    moved(&world, "a room made by a join");
+    let kept = world.core.room_states();
+    assert_eq!(
+        kept.iter().map(|r| r.room.as_str()).collect::<Vec<_>>(),
+        ["joined", "pins"]
+    );
+    assert_eq!(
+        kept[1].meta.get("adminpin").map(String::as_str),
+        Some("123456")
+    );
+    assert!(kept[1].locked);
+    // The empty room expires: the version moves, and a new core takes it back.
+    world.run_for(Duration::from_secs(61));
+    moved(&world, "an expiry");
+    let mut fresh = World::new(config(), Net::perfect(2), 2, conference());
+    let at = fresh.now;
+    fresh.core.restore_room(at, &kept[1]).unwrap();
+    assert_eq!(
+        fresh.core.get_meta("pins", "adminpin").as_deref(),
+        Some("123456")
+    );
+    assert_eq!(fresh.core.is_locked("pins"), Some(true));
+    assert_eq!(fresh.core.room_states()[0], kept[1]);
+    // A restored room is empty, so it expires like any empty room.
+    fresh.run_for(Duration::from_secs(61));
+    assert!(
+        fresh.core.room_states().is_empty(),
+        "the restored room expired"
+    );
+}

@@ -252,6 +252,10 @@ pub struct RoomsConfig {
     /// The most empty rooms kept waiting for their expiry; past it the oldest
     /// is deleted at once (1 to 10,000,000).
     pub max_empty: usize,
+    /// The file the rooms (names, meta such as pins, locks) are kept in, so
+    /// that they come back after a restart or a crash (relative to the config
+    /// file; its directory must exist). Unset: rooms end with the process.
+    pub state_file: Option<PathBuf>,
 }
 
 /// `[routing]`.
@@ -449,6 +453,7 @@ impl Default for RoomsConfig {
             expire_delay_s: 7200,
             predefined: Vec::new(),
             max_empty: 10_000,
+            state_file: None,
         }
     }
 }
@@ -649,6 +654,7 @@ impl Config {
             &mut self.records.stats_dir,
             &mut self.recording.dir,
             &mut self.guest_cache.dir,
+            &mut self.rooms.state_file,
         ]
         .into_iter()
         .flatten()
@@ -777,6 +783,14 @@ impl Config {
             {
                 return fail(key, format!("{} is not a directory", dir.display()));
             }
+        }
+        if let Some(file) = &self.rooms.state_file
+            && !file.parent().is_some_and(Path::is_dir)
+        {
+            return fail(
+                "rooms.state_file",
+                format!("{} is not in an existing directory", file.display()),
+            );
         }
         if !(1..=10_000).contains(&self.recording.max_active) {
             return fail("recording.max_active", "must be 1 to 10000".to_owned());

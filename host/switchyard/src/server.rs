@@ -15,6 +15,7 @@ use crate::metrics::{Metrics, Sources};
 use crate::network::{PendingSockets, ShellNetwork};
 use crate::prompts::PromptLibrary;
 use crate::recording::Recorder;
+use crate::room_state_file::RoomStateFile;
 use crate::rtp_ports::RtpPorts;
 use crate::signaling::Signaling;
 use crate::stats_file::{Counters, StatsFile};
@@ -142,6 +143,10 @@ pub async fn run(
         endpoint,
         Box::new(network),
     )));
+    let room_state_file = match &config.rooms.state_file {
+        Some(path) => Some(Arc::new(RoomStateFile::open(path, &core)?)),
+        None => None,
+    };
     let wake = Arc::new(Notify::new());
     let recorder = Recorder::new(config.recording.dir.clone());
     let events = Arc::new(Events::default());
@@ -226,6 +231,12 @@ pub async fn run(
             let _ = stats_stopped.await;
         }))
     });
+    let (stop_rooms, rooms_stopped) = oneshot::channel::<()>();
+    let rooms_task = room_state_file.map(|file| {
+        tokio::spawn(file.keep(core.clone(), async {
+            let _ = rooms_stopped.await;
+        }))
+    });
     let (stop_control, control_stopped) = oneshot::channel::<()>();
     let control_options = ServeOptions {
         events: Some(events.log()),
@@ -262,6 +273,10 @@ pub async fn run(
     let _ = stop_stats.send(());
     if let Some(task) = stats_task {
         task.await.context("stats file task")?;
+    }
+    let _ = stop_rooms.send(());
+    if let Some(task) = rooms_task {
+        task.await.context("room state file task")?;
     }
     let _ = stop_control.send(());
     control_task

@@ -2,25 +2,20 @@
 //! connected seconds, one number a line. Counts continue across restarts: the
 //! file read at start is the base the counters of this run are added to.
 //!
-//! The file is replaced whole (a temporary file, synced, renamed over it, the
-//! directory synced), so a crash at any moment leaves the old or the new
-//! counts, never a mix. It is written at most once a second while counts
+//! The file is replaced whole ([`durable_file::replace`]), so a crash at any
+//! moment leaves the old or the new counts, never a mix. It is written at most once a second while counts
 //! change, and once more at shutdown.
 
+use crate::durable_file;
 use crate::host_api::lock;
 use anyhow::{Context, anyhow};
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchyard_core::{CallCore, CallStats};
-use tracing::warn;
 
 /// The file's name inside its directory.
 const FILE_NAME: &str = "stats";
-/// Where a new version is written before it replaces the file.
-const TEMPORARY_NAME: &str = "stats.new";
 /// How often the counts are looked at, and written if they changed.
 const WRITE_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -113,18 +108,6 @@ impl StatsFile {
         self.base
     }
 
-    /// Replaces the file with `counters`, durably.
-    pub fn save(&self, counters: Counters) -> std::io::Result<()> {
-        let temporary = self.dir.join(TEMPORARY_NAME);
-        let mut file = File::create(&temporary)?;
-        file.write_all(counters.render().as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temporary, self.dir.join(FILE_NAME))?;
-        // The rename is durable only once the directory is (fsync(2)).
-        File::open(&self.dir)?.sync_all()
-    }
-
     /// Writes the counts every second while they change, until `stop`
     /// resolves; then once more, so the last calls of a run are kept.
     pub async fn keep(
@@ -132,27 +115,14 @@ impl StatsFile {
         core: Arc<Mutex<CallCore>>,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        let mut written = self.base;
-        let mut ticks = tokio::time::interval(WRITE_INTERVAL);
-        tokio::pin!(stop);
-        loop {
-            let stopping = tokio::select! {
-                _ = ticks.tick() => false,
-                () = &mut stop => true,
-            };
-            let counters = self.base.plus(&lock(&core).stats());
-            if counters != written {
-                let file = self.clone();
-                match tokio::task::spawn_blocking(move || file.save(counters)).await {
-                    Ok(Ok(())) => written = counters,
-                    Ok(Err(e)) => warn!("writing {}: {e}", self.dir.join(FILE_NAME).display()),
-                    Err(e) => warn!("writing the stats file: {e}"),
-                }
-            }
-            if stopping {
-                return;
-            }
-        }
+        let base = self.base;
+        let path = self.dir.join(FILE_NAME);
+        durable_file::keep(path, WRITE_INTERVAL, stop, |written| {
+            let counters = base.plus(&lock(&core).stats());
+            (written.unwrap_or(&base) != &counters)
+                .then(|| (counters, counters.render().into_bytes()))
+        })
+        .await;
     }
 }
 
@@ -198,7 +168,7 @@ mod tests {
     }
 
     #[test]
-    fn saving_replaces_the_file_and_opening_reads_it_back() {
+    fn a_written_file_is_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let empty = StatsFile::open(dir.path()).unwrap();
         assert_eq!(empty.base(), Counters::default());
@@ -207,12 +177,12 @@ mod tests {
             failed: 1,
             seconds: 42,
         };
-        empty.save(counters).unwrap();
+        durable_file::replace(&dir.path().join(FILE_NAME), counters.render().as_bytes()).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("stats")).unwrap(),
             "7\n1\n42\n"
         );
-        assert!(!dir.path().join(TEMPORARY_NAME).exists());
+        assert!(!dir.path().join("stats.new").exists());
         assert_eq!(StatsFile::open(dir.path()).unwrap().base(), counters);
     }
 

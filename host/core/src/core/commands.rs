@@ -350,6 +350,9 @@ impl CallCore {
         options: JoinOptions,
         status: ParticipantStatus,
     ) -> u32 {
+        if !self.rooms.contains_key(room) {
+            self.rooms_version += 1;
+        }
         let expiry = self.rooms.entry(room.to_owned()).or_default().expiry.take();
         self.cancel_room_expiry(expiry);
         let entry = self.rooms.entry(room.to_owned()).or_default();
@@ -490,6 +493,7 @@ impl CallCore {
             return Ok(false);
         }
         self.rooms.insert(room.to_owned(), Room::default());
+        self.rooms_version += 1;
         self.schedule_room_expiry(now, room);
         Ok(true)
     }
@@ -570,6 +574,7 @@ impl CallCore {
             .get_mut(room)
             .ok_or(CoreError::NoSuchRoom)?
             .locked = locked;
+        self.rooms_version += 1;
         Ok(())
     }
 
@@ -582,6 +587,7 @@ impl CallCore {
     pub fn set_meta(&mut self, room: &str, key: &str, value: &str) -> Result<(), CoreError> {
         let room = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
         room.meta.insert(key.to_owned(), value.to_owned());
+        self.rooms_version += 1;
         Ok(())
     }
 

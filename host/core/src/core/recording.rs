@@ -55,6 +55,7 @@ impl CallCore {
 
     /// `removed`, named `room`, is gone: its recording, if any, ends.
     pub(super) fn room_removed(&mut self, room: &str, removed: &Room) {
+        self.rooms_version += 1;
         if removed.recording {
             self.end_recording(room);
         }

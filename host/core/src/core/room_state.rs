@@ -1,0 +1,57 @@
+//! What of the rooms outlives the process: each room's name, its meta (a
+//! guest's pins, expiry and invitations live there) and its lock. The shell
+//! writes it out when [`CallCore::rooms_version`] moves and gives it back with
+//! [`CallCore::restore_room`] at start, so rooms come back after a restart or a
+//! crash; their participants do not (calls end with the process).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use super::CallCore;
+use crate::CoreError;
+
+/// One room as it is kept across restarts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomState {
+    /// The room's name.
+    pub room: String,
+    /// Its meta values.
+    pub meta: BTreeMap<String, String>,
+    /// Whether it admits nobody new.
+    pub locked: bool,
+}
+
+impl CallCore {
+    /// A number that changes whenever a room is opened or deleted, or its meta
+    /// or lock is set: when it has not moved, [`room_states`](Self::room_states)
+    /// has not changed.
+    pub fn rooms_version(&self) -> u64 {
+        self.rooms_version
+    }
+
+    /// Every room's state, in name order.
+    pub fn room_states(&self) -> Vec<RoomState> {
+        self.rooms
+            .iter()
+            .map(|(name, room)| RoomState {
+                room: name.clone(),
+                meta: room.meta.clone(),
+                locked: room.locked,
+            })
+            .collect()
+    }
+
+    /// Brings a room back: opened (empty, so its expiry starts) unless it
+    /// exists, then given `state`'s meta and lock. An invalid name is refused.
+    pub fn restore_room(&mut self, now: Instant, state: &RoomState) -> Result<(), CoreError> {
+        self.open_room(now, &state.room)?;
+        let room = self
+            .rooms
+            .get_mut(&state.room)
+            .ok_or(CoreError::NoSuchRoom)?;
+        room.meta.extend(state.meta.clone());
+        room.locked = state.locked;
+        self.rooms_version += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! The rooms kept across restarts (`rooms.state_file`): every room's name,
+//! meta (a guest's pins live there) and lock, as JSON. Read at start, where
+//! the rooms come back (empty, so they expire unless joined); written, whole
+//! ([`durable_file::replace`]), within a quarter of a second of any change and
+//! once more at shutdown, so a crash loses at most that quarter second.
+
+use crate::durable_file;
+use crate::host_api::lock;
+use anyhow::{Context, anyhow};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use switchyard_core::{CallCore, RoomState};
+use tracing::{info, warn};
+
+/// How often the rooms are looked at, and written if they changed.
+const WRITE_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The file's content.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Kept {
+    rooms: Vec<KeptRoom>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeptRoom {
+    room: String,
+    #[serde(default)]
+    meta: BTreeMap<String, String>,
+    #[serde(default)]
+    locked: bool,
+}
+
+/// A `rooms.state_file`.
+#[derive(Debug)]
+pub struct RoomStateFile {
+    path: PathBuf,
+}
+
+impl RoomStateFile {
+    /// Reads `path` (none yet: no rooms) and brings its rooms back in `core`.
+    /// A file that does not parse is an error naming it: starting without its
+    /// rooms would overwrite them.
+    pub fn open(path: &Path, core: &Mutex<CallCore>) -> anyhow::Result<RoomStateFile> {
+        let kept: Kept = match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| anyhow!("rooms.state_file: {}: {e}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Kept::default(),
+            Err(e) => {
+                return Err(e).with_context(|| format!("rooms.state_file: {}", path.display()));
+            }
+        };
+        let now = Instant::now();
+        let mut core = lock(core);
+        let mut restored = 0;
+        for kept in kept.rooms {
+            let state = RoomState {
+                room: kept.room,
+                meta: kept.meta,
+                locked: kept.locked,
+            };
+            match core.restore_room(now, &state) {
+                Ok(()) => restored += 1,
+                Err(e) => warn!(room = state.room, "room not restored: {e}"),
+            }
+        }
+        if restored > 0 {
+            info!(rooms = restored, file = %path.display(), "rooms restored");
+        }
+        Ok(RoomStateFile {
+            path: path.to_owned(),
+        })
+    }
+
+    /// The file's bytes for `rooms`.
+    fn render(rooms: Vec<RoomState>) -> Vec<u8> {
+        let kept = Kept {
+            rooms: rooms
+                .into_iter()
+                .map(|r| KeptRoom {
+                    room: r.room,
+                    meta: r.meta,
+                    locked: r.locked,
+                })
+                .collect(),
+        };
+        serde_json::to_vec(&kept).expect("strings and booleans serialize")
+    }
+
+    /// Writes the rooms whenever they change, until `stop` resolves; then once
+    /// more, so that the last changes of a run are kept.
+    pub async fn keep(
+        self: Arc<Self>,
+        core: Arc<Mutex<CallCore>>,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        durable_file::keep(self.path.clone(), WRITE_INTERVAL, stop, |written| {
+            let (version, rooms) = {
+                let core = lock(&core);
+                let version = core.rooms_version();
+                if written == Some(&version) {
+                    return None;
+                }
+                (version, core.room_states())
+            };
+            Some((version, Self::render(rooms)))
+        })
+        .await;
+    }
+}
