@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Soak: an hour at 1,000 participants with joins and leaves churning, on loopback.
+
+Starts the release binary sized for the load (harness.start_media_server), then:
+
+  - a steady load: --steady participants (rtpload, PCMU, rooms of 10, two
+    talkers each) for the whole soak;
+  - churn: batches of --churn participants (rtpload, rooms of their own) that
+    set up, send media for --churn-hold seconds and hang up, one after the
+    other, so that calls join and leave all along;
+  - every --sample seconds, between two churn batches (when only the steady
+    calls are up), a sample of the server: RSS, open file descriptors, calls,
+    rooms, and the 99th percentile of its media ticks' lateness over the
+    interval since the last sample (from the /metrics histogram
+    switchyard_media_tick_lateness_seconds: the upper bound of the bucket it
+    falls in).
+
+The report: every sample, then the figures the soak is judged by, after
+--warmup minutes: RSS at the end against RSS after the warm-up (flat within
+±5%), file descriptors at the end against after the warm-up (no growth), and
+tick lateness p99 over the last --window minutes against the first --window
+after the warm-up. It exits 1 if RSS or file descriptors grew, or the steady
+generator reported calls lost or gaps over 60 ms.
+
+Usage: benches/load/soak.py [--minutes 60] [--steady 900] [--churn 100]
+       [--churn-hold 20] [--sample 60] [--warmup 5] [--window 5]
+       [--binary target/release/switchyard] [--generator target/release/rtpload]
+Build first: cargo build --release -p switchyard -p rtpload
+"""
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Generator, control, rss_kb, start_media_server  # noqa: E402
+
+HISTOGRAM = "switchyard_media_tick_lateness_seconds"
+
+
+def lateness_buckets(control_port):
+    """The tick-lateness histogram's cumulative bucket counts, {upper bound: count}."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{control_port}/metrics", timeout=30) as r:
+        text = r.read().decode()
+    buckets = {}
+    for line in text.splitlines():
+        m = re.match(HISTOGRAM + r'_bucket\{.*le="([^"]+)".*\} (\S+)', line)
+        if m:
+            bound = float("inf") if m.group(1) == "+Inf" else float(m.group(1))
+            buckets[bound] = buckets.get(bound, 0) + float(m.group(2))
+    return buckets
+
+
+def p99(before, after):
+    """The 99th percentile's bucket bound of the ticks between two scrapes, in ms."""
+    deltas = sorted((bound, after[bound] - before.get(bound, 0)) for bound in after)
+    total = deltas[-1][1] if deltas else 0
+    if total <= 0:
+        return None
+    for bound, count in deltas:
+        if count >= 0.99 * total:
+            return bound * 1000
+    return float("inf")
+
+
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--steady", type=int, default=900)
+    parser.add_argument("--churn", type=int, default=100)
+    parser.add_argument("--churn-hold", type=int, default=20)
+    parser.add_argument("--sample", type=int, default=60)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--window", type=float, default=5)
+    parser.add_argument("--binary", default="target/release/switchyard")
+    parser.add_argument("--generator", default="target/release/rtpload")
+    args = parser.parse_args()
+    soak_s = int(args.minutes * 60)
+
+    with tempfile.TemporaryDirectory() as work:
+        server, sip, control_port, idle_rss = start_media_server(
+            args.binary, work, args.steady + args.churn)
+        steady = Generator(args.generator, sip, args.steady, 10, soak_s, first_room=1000)
+        if steady.wait_for("established", 120) is None:
+            server.kill()
+            sys.exit("the steady load was not established")
+        started = time.monotonic()
+        samples = []
+        last_buckets = lateness_buckets(control_port)
+        next_sample = started + args.sample
+        churn_batches = 0
+        while time.monotonic() - started < soak_s and steady.running():
+            # One churn batch: set up, media, hang up.
+            churn = Generator(args.generator, sip, args.churn, 1, args.churn_hold,
+                              first_room=5000 + 100 * (churn_batches % 50))
+            churn.finish(args.churn_hold + 120)
+            churn_batches += 1
+            now = time.monotonic()
+            if now >= next_sample:
+                buckets = lateness_buckets(control_port)
+                stats = control(control_port).stats()
+                sample = {
+                    "minute": (now - started) / 60,
+                    "rss_mib": rss_kb(server.pid) / 1024,
+                    "fds": open_fds(server.pid),
+                    "calls": control(control_port).calls(),
+                    "rooms": stats["rooms"],
+                    "p99_ms": p99(last_buckets, buckets),
+                }
+                last_buckets = buckets
+                samples.append(sample)
+                print(f"{sample['minute']:6.1f} min: RSS {sample['rss_mib']:.1f} MiB, "
+                      f"{sample['fds']} fds, {sample['calls']} calls, {sample['rooms']} rooms, "
+                      f"tick lateness p99 {sample['p99_ms']} ms", flush=True)
+                next_sample = now + args.sample
+        steady.finish(180)
+        result = steady.result
+        server.terminate()
+        server.wait(timeout=30)
+
+    after_warmup = [s for s in samples if s["minute"] >= args.warmup]
+    if len(after_warmup) < 2:
+        sys.exit("too few samples after the warm-up to judge")
+    first, last = after_warmup[0], after_warmup[-1]
+    early = [s["p99_ms"] for s in after_warmup if s["minute"] < first["minute"] + args.window]
+    late = [s["p99_ms"] for s in after_warmup if s["minute"] > last["minute"] - args.window]
+    rss_change = 100 * (last["rss_mib"] - first["rss_mib"]) / first["rss_mib"]
+    print(f"\n{churn_batches} churn batches of {args.churn} calls; idle RSS {idle_rss / 1024:.1f} MiB")
+    print(f"RSS after the warm-up {first['rss_mib']:.1f} MiB, at the end {last['rss_mib']:.1f} MiB "
+          f"({rss_change:+.1f}%)")
+    print(f"open fds after the warm-up {first['fds']}, at the end {last['fds']}")
+    print(f"tick lateness p99: first {args.window:g} min {max(early)} ms, "
+          f"last {args.window:g} min {max(late)} ms")
+    print(f"steady generator: {result}")
+    failed = []
+    if abs(rss_change) > 5:
+        failed.append(f"RSS changed {rss_change:+.1f}%")
+    if last["fds"] > first["fds"]:
+        failed.append(f"file descriptors grew from {first['fds']} to {last['fds']}")
+    if result.get("gaps_over_60ms", 0) > 0 or result.get("lost", 0) > 0:
+        failed.append("the steady calls lost packets or had gaps over 60 ms")
+    if failed:
+        sys.exit("soak failed: " + "; ".join(failed))
+
+
+if __name__ == "__main__":
+    main()
