@@ -5,32 +5,25 @@
 
 mod support;
 
-use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
+use support::raw_peer::RawPeer;
 use support::server::{Server, base_config};
 use support::xmlrpc::stats;
 
 /// How long an answer may take.
 const ANSWER_WAIT: Duration = Duration::from_secs(3);
 
-/// A scanner's socket on `ip`.
-fn scanner(ip: &str) -> UdpSocket {
-    let socket = UdpSocket::bind((ip, 0)).expect("a loopback socket");
-    socket.set_read_timeout(Some(ANSWER_WAIT)).unwrap();
-    socket
-}
-
-/// A request as SIPVicious sends it: its own User-Agent, a fresh branch and
-/// Call-ID per probe.
+/// A request from `peer` as SIPVicious sends it: its own User-Agent, a fresh
+/// branch and Call-ID per probe.
 fn probe(
-    socket: &UdpSocket,
-    server: SocketAddr,
+    peer: &RawPeer,
+    server: &Server,
     method: &str,
     user: &str,
     n: usize,
     body: &str,
 ) -> String {
-    let local = socket.local_addr().unwrap();
+    let (local, server) = (peer.local_addr(), server.sip);
     let content_type = if body.is_empty() {
         ""
     } else {
@@ -50,18 +43,6 @@ fn probe(
          {content_type}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
-}
-
-/// The next answer that is not provisional.
-fn final_answer(socket: &UdpSocket) -> Option<String> {
-    let mut buffer = [0u8; 8192];
-    loop {
-        let (len, _) = socket.recv_from(&mut buffer).ok()?;
-        let text = String::from_utf8_lossy(&buffer[..len]).into_owned();
-        if !text.starts_with("SIP/2.0 1") {
-            return Some(text);
-        }
-    }
 }
 
 /// An answer with what differs from probe to probe (the probe's own
@@ -87,7 +68,7 @@ const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\
 #[test]
 fn a_sipvicious_style_scan_learns_nothing_beyond_what_is_configured() {
     let server = Server::start();
-    let socket = scanner("127.0.0.1");
+    let scanner = RawPeer::new(server.sip);
     let users: Vec<String> = (100..110)
         .map(|n| n.to_string())
         .chain(["admin", "000777123", "sems", "1000"].map(String::from))
@@ -96,9 +77,8 @@ fn a_sipvicious_style_scan_learns_nothing_beyond_what_is_configured() {
         let mut seen: Vec<String> = Vec::new();
         for (n, user) in users.iter().enumerate() {
             let body = if method == "INVITE" { SDP } else { "" };
-            let request = probe(&socket, server.sip, method, user, n, body);
-            socket.send_to(request.as_bytes(), server.sip).unwrap();
-            let answer = final_answer(&socket).unwrap_or_else(|| {
+            scanner.send(probe(&scanner, &server, method, user, n, body).as_bytes());
+            let answer = scanner.final_answer().unwrap_or_else(|| {
                 panic!("no answer to {method} for {user}; log:\n{}", server.log())
             });
             for header in ["Server:", "User-Agent:"] {
@@ -115,7 +95,7 @@ fn a_sipvicious_style_scan_learns_nothing_beyond_what_is_configured() {
                     status.starts_with("SIP/2.0 200"),
                     "{method} {user}: {answer}"
                 );
-                hang_up(&socket, server.sip, &answer, user, n);
+                hang_up(&scanner, &server, &answer, user, n);
                 seen.push(status);
             } else {
                 seen.push(fingerprint(&answer, user, n));
@@ -137,12 +117,12 @@ fn a_sipvicious_style_scan_learns_nothing_beyond_what_is_configured() {
 }
 
 /// ACKs a 200 to the scanner's INVITE and hangs the call up.
-fn hang_up(socket: &UdpSocket, server: SocketAddr, answer: &str, user: &str, n: usize) {
+fn hang_up(scanner: &RawPeer, server: &Server, answer: &str, user: &str, n: usize) {
     let to = answer
         .lines()
         .find(|l| l.starts_with("To:"))
         .expect("a To header");
-    let local = socket.local_addr().unwrap();
+    let (local, server) = (scanner.local_addr(), server.sip);
     for (cseq, method) in [(1, "ACK"), (2, "BYE")] {
         let request = format!(
             "{method} sip:{user}@{server} SIP/2.0\r\n\
@@ -154,9 +134,9 @@ fn hang_up(socket: &UdpSocket, server: SocketAddr, answer: &str, user: &str, n: 
              CSeq: {cseq} {method}\r\n\
              Content-Length: 0\r\n\r\n"
         );
-        socket.send_to(request.as_bytes(), server).unwrap();
+        scanner.send(request.as_bytes());
     }
-    let answer = final_answer(socket).expect("an answer to the BYE");
+    let answer = scanner.final_answer().expect("an answer to the BYE");
     assert!(answer.starts_with("SIP/2.0 200"), "BYE: {answer}");
 }
 
@@ -169,14 +149,11 @@ fn a_flood_from_one_source_is_dropped_and_counted_while_other_sources_get_throug
         &format!("[sip]\nmax_requests_per_source_per_second = {LIMIT}\n"),
     );
     let server = Server::start_with(&config);
-    let flooder = scanner("127.0.0.1");
-    flooder
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
+    let flooder = RawPeer::new(server.sip);
+    flooder.wait_at_most(Duration::from_millis(300));
     let started = Instant::now();
     for n in 0..FLOOD {
-        let request = probe(&flooder, server.sip, "OPTIONS", "100", n, "");
-        flooder.send_to(request.as_bytes(), server.sip).unwrap();
+        flooder.send(probe(&flooder, &server, "OPTIONS", "100", n, "").as_bytes());
         // 2,000 a second: a flood 100 times over the limit, paced so that
         // the kernel's socket buffer drops none of it uncounted.
         if n % 10 == 9 {
@@ -185,10 +162,9 @@ fn a_flood_from_one_source_is_dropped_and_counted_while_other_sources_get_throug
     }
     let sent_in = started.elapsed();
     // Meanwhile another source is answered.
-    let other = scanner("127.0.0.2");
-    let request = probe(&other, server.sip, "OPTIONS", "100", 0, "");
-    other.send_to(request.as_bytes(), server.sip).unwrap();
-    let answer = final_answer(&other).unwrap_or_else(|| {
+    let other = RawPeer::on("127.0.0.2", server.sip);
+    other.send(probe(&other, &server, "OPTIONS", "100", 0, "").as_bytes());
+    let answer = other.final_answer().unwrap_or_else(|| {
         panic!(
             "another source is not answered during the flood; log:\n{}",
             server.log()
@@ -197,7 +173,7 @@ fn a_flood_from_one_source_is_dropped_and_counted_while_other_sources_get_throug
     assert!(answer.starts_with("SIP/2.0 200"), "{answer}");
 
     let answered = (0..FLOOD)
-        .take_while(|_| final_answer(&flooder).is_some())
+        .take_while(|_| flooder.final_answer().is_some())
         .count();
     let dropped = stats(&server).get("sip_dropped_rate_limited");
     eprintln!(

@@ -3,8 +3,11 @@
 //! seconds, with no crash, no timeout and no memory blow-up. The long runs (ten
 //! million executions each) are `benches/fuzz/run.sh`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::tools::run_ok;
 
 /// The cargo-fuzz release the targets are built with (installed under the
 /// target directory if missing).
@@ -47,7 +50,7 @@ fn every_fuzz_target_replays_its_seeds_and_fuzzes_clean() {
             ])
             .arg("--target-dir")
             .arg(&out),
-        "cargo fuzz build",
+        "cargo fuzz build failed",
     );
     let host = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
     let bin = out.join(host).join("release");
@@ -128,21 +131,8 @@ fn cargo_fuzz() -> PathBuf {
                 ])
                 .arg("--root")
                 .arg(&install),
-            "cargo install cargo-fuzz",
+            "cargo install cargo-fuzz failed",
         );
     }
     binary
-}
-
-/// Runs `command` to its end; panics with what it wrote unless it succeeded.
-fn run_ok(command: &mut Command, what: &str) {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what} could not be run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

@@ -3,7 +3,7 @@
 
 use super::server::Server;
 use super::sipp::{counter, free_port};
-use super::tools::require_sipp;
+use super::tools::{exit_within, require_sipp};
 use super::xmlrpc::calls;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -92,18 +92,12 @@ impl Load {
     /// Waits for SIPp to end, at most `within`, and returns its last screen;
     /// panics unless it exited 0 with every call successful.
     pub fn finish(mut self, within: Duration) -> String {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("waiting for sipp") {
-                break status;
-            }
-            assert!(
-                started.elapsed() < within,
+        let status = exit_within(&mut self.child, within).unwrap_or_else(|| {
+            panic!(
                 "expected SIPp to finish within {within:?}; SIPp:\n{}",
                 self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        };
+            )
+        });
         let screen = self.screen();
         assert!(
             status.success(),

@@ -14,11 +14,26 @@ pub struct RawPeer {
 impl RawPeer {
     /// A peer on a free loopback port; it waits up to 3 s for each answer.
     pub fn new(server: SocketAddr) -> RawPeer {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(3)))
-            .unwrap();
-        RawPeer { socket, server }
+        RawPeer::on("127.0.0.1", server)
+    }
+
+    /// A peer on a free port of the loopback address `ip` (`127.0.0.2` is
+    /// another source than `127.0.0.1`); it waits up to 3 s for each answer.
+    pub fn on(ip: &str, server: SocketAddr) -> RawPeer {
+        let socket = UdpSocket::bind((ip, 0)).unwrap();
+        let peer = RawPeer { socket, server };
+        peer.wait_at_most(Duration::from_secs(3));
+        peer
+    }
+
+    /// Waits up to `timeout` for each answer from now on.
+    pub fn wait_at_most(&self, timeout: Duration) {
+        self.socket.set_read_timeout(Some(timeout)).unwrap();
+    }
+
+    /// The peer's own address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.socket.local_addr().unwrap()
     }
 
     /// Sends one datagram to the server.
@@ -28,11 +43,22 @@ impl RawPeer {
 
     /// The next datagram that is not `100 Trying`, or `None` after the timeout.
     pub fn answer(&self) -> Option<String> {
-        let mut buffer = [0u8; 4096];
+        self.next_unless(|message| message.starts_with("SIP/2.0 100 "))
+    }
+
+    /// The next datagram that is not a provisional response (1xx), or `None`
+    /// after the timeout.
+    pub fn final_answer(&self) -> Option<String> {
+        self.next_unless(|message| message.starts_with("SIP/2.0 1"))
+    }
+
+    /// The next datagram `skip` does not pass over.
+    fn next_unless(&self, skip: impl Fn(&str) -> bool) -> Option<String> {
+        let mut buffer = [0u8; 8192];
         loop {
             let (len, _) = self.socket.recv_from(&mut buffer).ok()?;
             let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
-            if !message.starts_with("SIP/2.0 100 ") {
+            if !skip(&message) {
                 return Some(message);
             }
         }

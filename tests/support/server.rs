@@ -1,5 +1,6 @@
 //! Starting the real binary on free loopback ports.
 
+use super::tools::exit_within;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -273,18 +274,12 @@ impl Server {
 
     /// Waits for it to exit, at most `timeout`.
     pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waiting for switchyard") {
-                return status;
-            }
-            assert!(
-                started.elapsed() < timeout,
+        exit_within(&mut self.child, timeout).unwrap_or_else(|| {
+            panic!(
                 "switchyard still running after {timeout:?}:\n{}",
                 self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            )
+        })
     }
 }
 

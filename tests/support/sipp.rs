@@ -2,11 +2,11 @@
 //! waiting in the background for the call the server places.
 
 use super::server::Server;
-use super::tools::require_sipp;
+use super::tools::{exit_within, require_sipp};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long one SIPp run may take, SIPp's own time-out included.
 const RUN_LIMIT: Duration = Duration::from_secs(40);
@@ -151,17 +151,10 @@ impl Sipp {
     /// succeeded, saying what `expected`, with SIPp's output and the server's
     /// log.
     pub fn finish(mut self, expected: &str, server: &Server) {
-        let deadline = Instant::now() + RUN_LIMIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("waiting for sipp") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                break self.child.wait().expect("waiting for the killed sipp");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let status = exit_within(&mut self.child, RUN_LIMIT).unwrap_or_else(|| {
+            let _ = self.child.kill();
+            self.child.wait().expect("waiting for the killed sipp")
+        });
         let stdout = std::fs::read(&self.output).unwrap_or_default();
         check(
             Output {

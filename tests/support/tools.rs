@@ -116,7 +116,7 @@ pub fn require_chromium() -> std::path::PathBuf {
 
 /// Runs `command` to its end; panics with `failure` and what it wrote on
 /// stderr unless it ran and succeeded.
-fn run_ok(command: &mut Command, failure: &str) {
+pub fn run_ok(command: &mut Command, failure: &str) {
     let out = command
         .output()
         .unwrap_or_else(|e| panic!("{failure}: it could not be run: {e}"));
@@ -125,4 +125,22 @@ fn run_ok(command: &mut Command, failure: &str) {
         "{failure}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Waits for `child` to exit, at most `timeout`: its status, or `None` if it
+/// is still running then.
+pub fn exit_within(
+    child: &mut std::process::Child,
+    timeout: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for a child process") {
+            return Some(status);
+        }
+        if started.elapsed() >= timeout {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
