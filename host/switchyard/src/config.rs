@@ -1338,6 +1338,10 @@ mod tests {
                 "[sip]\ndial_user = \"two words\"\n",
                 "sip.dial_user: must be a non-empty SIP user part (letters, digits, -_.!~*'()&=+$,;?/)",
             ),
+            (
+                "[rooms]\nstate_file = \"/no/such/dir/rooms.json\"\n",
+                "rooms.state_file: /no/such/dir/rooms.json is not in an existing directory",
+            ),
         ];
         for (text, expected) in cases {
             let err = parse(text).expect_err(expected);
@@ -1347,6 +1351,11 @@ mod tests {
                 "for {text:?}"
             );
         }
+        let bad_allow = parse("[dialout]\nallow = \"(\"\n").unwrap_err().to_string();
+        assert!(
+            bad_allow.starts_with("test.toml:2:1: dialout.allow: not a regular expression"),
+            "{bad_allow}"
+        );
         let limits = parse(
             "[limits]\nmax_instances = 100000\ncontrol_instances = 1024\nguest_threads = 256\n",
         )

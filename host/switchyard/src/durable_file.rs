@@ -41,9 +41,12 @@ pub async fn keep<K>(
         };
         if let Some((key, bytes)) = changed(written.as_ref()) {
             let target = path.clone();
-            match tokio::task::spawn_blocking(move || replace(&target, &bytes)).await {
-                Ok(Ok(())) => written = Some(key),
-                Ok(Err(e)) => tracing::warn!("writing {}: {e}", path.display()),
+            let result = tokio::task::spawn_blocking(move || replace(&target, &bytes))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|replaced| replaced);
+            match result {
+                Ok(()) => written = Some(key),
                 Err(e) => tracing::warn!("writing {}: {e}", path.display()),
             }
         }

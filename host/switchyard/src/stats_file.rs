@@ -3,8 +3,8 @@
 //! file read at start is the base the counters of this run are added to.
 //!
 //! The file is replaced whole ([`durable_file::replace`]), so a crash at any
-//! moment leaves the old or the new counts, never a mix. It is written at most once a second while counts
-//! change, and once more at shutdown.
+//! moment leaves the old or the new counts, never a mix. It is written at most
+//! once a second while counts change, and once more at shutdown.
 
 use crate::durable_file;
 use crate::host_api::lock;
