@@ -110,7 +110,7 @@ fn a_call_through_loss_jitter_reordering_duplicates_and_an_outage_sounds_continu
     let tail = |heard: &[i16]| heard[heard.len().saturating_sub(6 * 8000)..].to_vec();
     let (share_beside, gap_beside) = presence(&tail(&heard_beside), TONES[0]);
     let (share_behind, gap_behind) = presence(&tail(&heard_behind), TONES[1]);
-    let counts = &relay.counts;
+    let counts = relay.counts();
     eprintln!(
         "relay: {} RTP packets, {} lost; the caller beside hears the other in {:.1}% of frames \
          (longest gap {} frames), the caller behind in {:.1}% (longest gap {})",
@@ -180,7 +180,7 @@ fn sip_messages_lost_once_are_sent_again_and_the_call_completes() {
         "a call whose INVITE, 200 and BYE were each lost once",
     );
     let sip_lost = relay
-        .counts
+        .counts()
         .sip_lost
         .load(std::sync::atomic::Ordering::Relaxed);
     eprintln!(

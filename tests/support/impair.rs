@@ -52,13 +52,18 @@ pub struct RelayCounts {
 pub struct Relay {
     /// Where the phone sends its SIP (dial this as the server).
     pub sip: SocketAddr,
-    /// What it did so far.
-    pub counts: Arc<RelayCounts>,
-    /// Nothing gets through either way until this many µs after `started`.
-    cut_until: Arc<AtomicU64>,
-    started: Instant,
-    stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// What the relay's thread shares with the test.
+#[derive(Debug)]
+struct Shared {
+    started: Instant,
+    /// Nothing gets through either way until this many µs after `started`.
+    cut_until: AtomicU64,
+    stop: AtomicBool,
+    counts: RelayCounts,
 }
 
 /// The relay's sockets: `front` faces the phone, `back` the server.
@@ -118,51 +123,38 @@ impl Relay {
             socket.set_nonblocking(true).unwrap();
         }
         let sip = sockets.sip_front.local_addr().unwrap();
-        let counts = Arc::new(RelayCounts::default());
-        let cut_until = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let started = Instant::now();
+        let shared = Arc::new(Shared {
+            started: Instant::now(),
+            cut_until: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            counts: RelayCounts::default(),
+        });
         let thread = {
-            let (counts, cut_until, stop) = (counts.clone(), cut_until.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let link = Link {
-                    started,
-                    cut_until: &cut_until,
-                    counts: &counts,
-                    stop: &stop,
-                };
-                run(sockets, server, impairment, &link)
-            })
+            let shared = shared.clone();
+            std::thread::spawn(move || run(sockets, server, impairment, &shared))
         };
         Relay {
             sip,
-            counts,
-            cut_until,
-            started,
-            stop,
+            shared,
             thread: Some(thread),
         }
     }
 
+    /// What it did so far.
+    pub fn counts(&self) -> &RelayCounts {
+        &self.shared.counts
+    }
+
     /// Cuts the link both ways for `span` from now (an outage).
     pub fn cut(&self, span: Duration) {
-        let until = (self.started.elapsed() + span).as_micros() as u64;
-        self.cut_until.store(until, Ordering::Relaxed);
+        let until = (self.shared.started.elapsed() + span).as_micros() as u64;
+        self.shared.cut_until.store(until, Ordering::Relaxed);
     }
-}
-
-/// What the relay's loop shares with the test.
-#[derive(Clone, Copy)]
-struct Link<'a> {
-    started: Instant,
-    cut_until: &'a AtomicU64,
-    counts: &'a RelayCounts,
-    stop: &'a AtomicBool,
 }
 
 impl Drop for Relay {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.shared.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -181,13 +173,13 @@ impl Sockets {
 }
 
 /// The relay's loop: read whatever arrived, schedule it, send what is due.
-fn run(sockets: Sockets, server: SocketAddr, impairment: Impairment, link: &Link<'_>) {
-    let Link {
+fn run(sockets: Sockets, server: SocketAddr, impairment: Impairment, shared: &Shared) {
+    let Shared {
         started,
         cut_until,
-        counts,
         stop,
-    } = *link;
+        counts,
+    } = shared;
     let mut random = Random(impairment.seed | 1);
     let mut peers = Peers::default();
     let mut queue = BinaryHeap::new();
@@ -205,7 +197,7 @@ fn run(sockets: Sockets, server: SocketAddr, impairment: Impairment, link: &Link
             };
             idle = false;
             let now = Instant::now();
-            let in_outage = (now.duration_since(started).as_micros() as u64)
+            let in_outage = (now.duration_since(*started).as_micros() as u64)
                 < cut_until.load(Ordering::Relaxed);
             let bytes = &buffer[..len];
             match index {
