@@ -71,6 +71,22 @@ def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def settled_fds(pid, limit_s=10):
+    """Open file descriptors once the last churn batch's are closed: a call's
+    sockets close a few ticks after its BYE (the media worker lets go of the
+    leg, its ring cancels the pending receive), so the count is read until it
+    stops falling, for limit_s at most."""
+    count = open_fds(pid)
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = open_fds(pid)
+        if now >= count:
+            return now
+        count = now
+    return count
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=60)
@@ -108,12 +124,15 @@ def main():
             churn_batches += 1
             now = time.monotonic()
             if now >= next_sample:
+                # Descriptors first: the control queries below open connections of
+                # their own.
+                fds = settled_fds(server.pid)
                 buckets = lateness_buckets(control_port)
                 stats = control(control_port).stats()
                 sample = {
                     "minute": (now - started) / 60,
                     "rss_mib": rss_kb(server.pid) / 1024,
-                    "fds": open_fds(server.pid),
+                    "fds": fds,
                     "calls": control(control_port).calls(),
                     "rooms": stats["rooms"],
                     "p99_ms": p99(last_buckets, buckets),
@@ -143,6 +162,12 @@ def main():
     print(f"tick lateness p99: first {args.window:g} min {max(early)} ms, "
           f"last {args.window:g} min {max(late)} ms")
     print(f"steady generator: {result}")
+    # When the steady calls' gaps over 60 ms ended, by the second of the
+    # generator's measured interval (which starts 10 s after the soak's clock),
+    # to set against the samples above: a stall of the server or of the machine
+    # shows as every stream's gap in the same second.
+    stalls = [f"{s // 60}:{s % 60:02d} ({n})" for s, n in enumerate(steady.gaps_by_second) if n]
+    print("gaps over 60 ms ended at (min:s, streams): " + (", ".join(stalls) or "none"))
     failed = []
     if abs(rss_change) > 5:
         failed.append(f"RSS changed {rss_change:+.1f}%")

@@ -666,7 +666,7 @@ impl Config {
     /// Checks what types alone cannot: returns the key path and the problem.
     fn check(&self) -> Result<(), (String, String)> {
         let fail = |key: &str, message: String| Err((key.to_owned(), message));
-        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+        if let Err(e) = crate::log_level::parse_filter(&self.log.level) {
             return fail("log.level", format!("not a log filter: {e}"));
         }
         if self.sip.listen.is_empty() {

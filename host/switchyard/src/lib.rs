@@ -46,8 +46,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::reload;
 use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::{EnvFilter, reload};
 
 /// A SIP softswitch whose call logic is WebAssembly.
 ///
@@ -287,8 +287,12 @@ fn serve(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    // RUST_LOG, when set and valid, overrides log.level (which the config check parsed).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| log_level::parse_filter(&spec).ok())
+        .or_else(|| log_level::parse_filter(&config.log.level).ok())
+        .unwrap_or_default();
     // Reloadable, so that XML-RPC's set_loglevel can change it.
     let (filter, filter_handle) = reload::Layer::new(filter);
     tracing_subscriber::registry()

@@ -1,7 +1,7 @@
 //! The process's log filter, changed while it runs: SEMS's log levels 0 to 4
 //! over tracing's levels.
 
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, ParseError};
 use tracing_subscriber::{EnvFilter, Registry, reload};
 
 /// SEMS's log levels by number: 0 error, 1 warn, 2 info, 3 debug, 4 trace.
@@ -12,6 +12,16 @@ pub const LEVELS: [LevelFilter; 5] = [
     LevelFilter::DEBUG,
     LevelFilter::TRACE,
 ];
+
+/// Parses a filter in `RUST_LOG`'s syntax (`info,switchyard=debug`).
+///
+/// Each directive is trimmed before tracing-subscriber sees it: it walks a
+/// directive's trimmed text but slices the untrimmed one at those offsets, and
+/// panics when leading whitespace shifts a slice into a multi-byte character.
+pub fn parse_filter(spec: &str) -> Result<EnvFilter, ParseError> {
+    let directives: Vec<&str> = spec.split(',').map(str::trim).collect();
+    EnvFilter::try_new(directives.join(","))
+}
 
 /// A handle on the live log filter (a `reload` layer over the registry).
 #[derive(Clone)]
@@ -62,6 +72,18 @@ mod tests {
         assert_eq!(log.get().unwrap(), 4);
         drop(layer);
         assert!(log.get().is_err());
+    }
+
+    #[test]
+    fn directives_with_leading_whitespace_parse_or_are_refused_without_a_panic() {
+        let filter = parse_filter(" warn , switchyard=debug").unwrap();
+        assert_eq!(filter.max_level_hint(), Some(LevelFilter::DEBUG));
+        // Found by the config fuzz target: a space, then a target with a multi-byte
+        // character and a span; tracing-subscriber alone panics on it.
+        let spec = "info, a\u{FFFD}[x]";
+        assert!(std::panic::catch_unwind(|| EnvFilter::try_new(spec)).is_err());
+        assert!(parse_filter(spec).is_ok());
+        assert!(parse_filter(" sSSSSSSSS\u{FFFD}[[SS").is_err());
     }
 
     #[test]
