@@ -40,6 +40,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Generator, control, rss_kb, start_media_server  # noqa: E402
 
 HISTOGRAM = "switchyard_media_tick_lateness_seconds"
+# Seconds the steady generator waits after its calls are up before it measures.
+STEADY_WARMUP_S = 10
 
 
 def lateness_buckets(control_port):
@@ -104,7 +106,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         server, sip, control_port, idle_rss = start_media_server(
             args.binary, work, args.steady + args.churn)
-        steady = Generator(args.generator, sip, args.steady, 10, soak_s, first_room=1000)
+        steady = Generator(args.generator, sip, args.steady, STEADY_WARMUP_S, soak_s, first_room=1000)
         if steady.wait_for("established", 120) is None:
             server.kill()
             sys.exit("the steady load was not established")
@@ -163,7 +165,7 @@ def main():
           f"last {args.window:g} min {max(late)} ms")
     print(f"steady generator: {result}")
     # When the steady calls' gaps over 60 ms ended, by the second of the
-    # generator's measured interval (which starts 10 s after the soak's clock),
+    # generator's measured interval (which starts STEADY_WARMUP_S after the soak's clock),
     # to set against the samples above: a stall of the server or of the machine
     # shows as every stream's gap in the same second.
     stalls = [f"{s // 60}:{s % 60:02d} ({n})" for s, n in enumerate(steady.gaps_by_second) if n]
