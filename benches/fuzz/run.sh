@@ -7,11 +7,12 @@
 #   benches/fuzz/run.sh [EXECUTIONS] [TARGET ...]
 # Builds with cargo fuzz (installed under target/tools if missing), without a
 # sanitizer: the project's code has no unsafe blocks, so what a run looks for is
-# panics, overflows, hangs and unbounded memory. Also without comparison tracing,
-# where half of the SIP endpoint target's time went: coverage still guides the runs, and
-# the seeds already hold the keywords the tracing would find. That build has a
-# target directory of its own (target/fuzz-long, with the corpora, logs and
-# crashing inputs), apart from the test suite's traced one (target/fuzz).
+# panics, overflows, hangs and unbounded memory. Also without comparison
+# tracing, where half of the SIP endpoint target's time went: coverage still
+# guides the runs, and the seeds already hold the keywords the tracing would
+# find. That build has a target directory of its own (target/fuzz-long, with the
+# corpora, logs and crashing inputs), apart from the test suite's traced one
+# (target/fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

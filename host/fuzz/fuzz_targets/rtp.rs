@@ -16,7 +16,8 @@ use libfuzzer_sys::fuzz_target;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchyard_media::{
-    Codec, LegId, LegParams, MediaDirection, OpusParams, PACKET_TIME, RoomId, Worker, WorkerConfig,
+    Codec, LegId, LegParams, MAX_JITTER_DELAY, MediaDirection, OpusParams, PACKET_TIME, RoomId,
+    Worker, WorkerConfig,
 };
 
 /// The legs: codec, payload type, peer address.
@@ -27,9 +28,11 @@ const LEGS: [(Codec, u8, &str); 4] = [
     (Codec::Pcma, 8, "127.0.0.1:4006"),
 ];
 const FOREIGN: &str = "127.0.0.9:9999";
-/// The most virtual time one input plays: 16 ticks, past the jitter buffer's first
+/// The most virtual time one input plays: 16 ticks, past the jitter buffer's longest
 /// playout delay and long enough for loss, reordering, concealment and a key's events.
 const MAX_SPAN: Duration = Duration::from_millis(320);
+// Packets held for the longest delay must still play out within an input.
+const _: () = assert!(MAX_SPAN.as_millis() > MAX_JITTER_DELAY.as_millis());
 
 fuzz_target!(|data: &[u8]| {
     let start = Instant::now();
