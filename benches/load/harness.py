@@ -47,6 +47,17 @@ def rss_kb(pid):
         return int(f.read().split()[1]) * PAGE_KB
 
 
+def pss_kb(pid):
+    """The process's proportional set size: each resident page divided by the
+    number of mappings of it, so a page mapped many times (a guest's
+    copy-on-write image, once per instance) counts once in all."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no Pss line in /proc/{pid}/smaps_rollup")
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()

@@ -16,7 +16,9 @@ the runs, per size:
   - server CPU in microseconds per participant-second, and per participant-second
     actually delivered (50 packets received; the same unless the server skipped ticks),
   - packets received more than 20 ms behind their stream's schedule (%),
-  - RSS per participant: (RSS - RSS before any call) / participants,
+  - RSS per participant: (RSS - RSS before any call) / participants, and the
+    same of PSS, which counts a page mapped many times once (the guest's
+    copy-on-write image is mapped once per call's instance),
   - packets lost (sequence gaps) and missing (fewer than 50/s per participant),
   - audio gaps: the longest time a participant went without a packet, and how
     many times that was more than 60 ms,
@@ -43,8 +45,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (SETUP_RATE, Generator, control, cpu_seconds, rss_kb,  # noqa: E402
-                     start_media_server)
+from harness import (SETUP_RATE, Generator, control, cpu_seconds, pss_kb,  # noqa: E402
+                     rss_kb, start_media_server)
 
 MAX_PARTICIPANTS = 9000
 
@@ -71,6 +73,7 @@ def stop_syscall_count(counter):
 def run_once(args, participants, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-media-")
     server, sip, control_port, idle_kb = start_media_server(args.binary, workdir, participants)
+    idle_pss_kb = pss_kb(server.pid)
     stats = control(control_port).stats
     marks = {}
     syscalls = {}
@@ -78,7 +81,8 @@ def run_once(args, participants, number):
     def on_line(generator, line):
         if line.startswith("measure "):
             marks[line] = (time.monotonic(), cpu_seconds(server.pid),
-                           cpu_seconds(generator.process.pid), rss_kb(server.pid), stats())
+                           cpu_seconds(generator.process.pid), rss_kb(server.pid),
+                           pss_kb(server.pid), stats())
             if args.syscalls and line == "measure start":
                 syscalls["counter"] = start_syscall_count(server.pid)
             elif args.syscalls:
@@ -99,8 +103,8 @@ def run_once(args, participants, number):
                  f"(exit {generator.process.returncode})")
     if args.syscalls and result_syscalls is None:
         sys.exit(f"run {number}: perf stat counted no system calls")
-    (t0, cpu0, gen0, _, stats0), (t1, cpu1, gen1, rss, stats1) = (marks["measure start"],
-                                                                  marks["measure end"])
+    (t0, cpu0, gen0, _, _, stats0), (t1, cpu1, gen1, rss, pss, stats1) = (
+        marks["measure start"], marks["measure end"])
     ticks = stats1["ticks"] - stats0["ticks"]
     n = result["participants"]
     packets = stats1["packets_received"] - stats0["packets_received"] + (
@@ -114,6 +118,7 @@ def run_once(args, participants, number):
         "generator_us": (gen1 - gen0) / (t1 - t0) / n * 1e6,
         "late_pct": 100 * result["late"] / max(result["received"], 1),
         "rss_kib": (rss - idle_kb) / n,
+        "pss_kib": (pss - idle_pss_kb) / n,
         "lost": result["lost"],
         "max_gap_ms": result["max_gap_us"] / 1000,
         "gaps": result["gaps_over_60ms"],
@@ -127,7 +132,7 @@ def run_once(args, participants, number):
           f"{figures['cpu_us']:.0f} us CPU/participant-s ({(cpu1 - cpu0) / (t1 - t0):.2f} cores; "
           f"{figures['delivered_us']:.0f} per delivered participant-s), "
           f"{figures['late_pct']:.3f}% > 20 ms late, {figures['rss_kib']:.1f} KiB RSS/participant "
-          f"(idle {idle_kb / 1024:.0f} MiB), lost {figures['lost']}, "
+          f"(idle {idle_kb / 1024:.0f} MiB), {figures['pss_kib']:.1f} KiB PSS/participant, lost {figures['lost']}, "
           f"missing {figures['missing']} of {figures['expected']}, "
           f"longest gap {figures['max_gap_ms']:.1f} ms, {figures['gaps']} gaps > 60 ms, "
           f"server ticks > 20 ms late {figures['ticks_late_pct']:.2f}%, "
@@ -160,7 +165,7 @@ def main():
     results = {n: [run_once(args, n, r + 1) for r in range(args.runs)] for n in sizes}
     print(f"\nmedians of {args.runs} runs of {args.codec}, "
           f"{args.duration} s measured after {args.warmup} s:")
-    print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} "
+    print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} {'KiB PSS/p':>9} "
           f"{'lost':>6} {'missing':>8} {'max gap ms':>10} {'gaps>60':>7} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11} "
           f"{'syscalls/pkt':>12}")
     for n, runs in results.items():
@@ -168,7 +173,7 @@ def main():
             return statistics.median(r[key] for r in runs)
         print(f"{n:>12} {median('cpu_us'):>10.0f} {median('delivered_us'):>9.0f} "
               f"{median('late_pct'):>8.3f} "
-              f"{median('rss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
+              f"{median('rss_kib'):>9.1f} {median('pss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
               f"{median('max_gap_ms'):>10.1f} {median('gaps'):>7.0f} "
               f"{median('ticks_late_pct'):>11.2f} "
               f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f} "
