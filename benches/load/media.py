@@ -23,9 +23,11 @@ the runs, per size:
   - audio gaps: the longest time a participant went without a packet, and how
     many times that was more than 60 ms,
   - the server's own view: its media ticks run more than 20 ms late (%),
-  - the generator's own CPU per participant-second, and its send slots (5 ms
-    each) that went out more than a slot late (%): when that is not near 0, the
-    generator did not get the CPU it needs and the run says little,
+  - the generator's own CPU per participant-second, the server's CPU as a
+    multiple of it (the generator moves the same packets with no audio work, so
+    the ratio holds while the shared machine's speed changes), and its send
+    slots (5 ms each) that went out more than a slot late (%): when that is not
+    near 0, the generator did not get the CPU it needs and the run says little,
   - with --syscalls (needs `perf`), the server's system calls per RTP packet it
     received or sent over the measured interval.
 
@@ -116,6 +118,7 @@ def run_once(args, participants, number):
         "cpu_us": (cpu1 - cpu0) / (t1 - t0) / n * 1e6,
         "delivered_us": (cpu1 - cpu0) * 1e6 / max(result["received"] / 50, 1),
         "generator_us": (gen1 - gen0) / (t1 - t0) / n * 1e6,
+        "server_per_generator": (cpu1 - cpu0) / max(gen1 - gen0, 1e-9),
         "late_pct": 100 * result["late"] / max(result["received"], 1),
         "rss_kib": (rss - idle_kb) / n,
         "pss_kib": (pss - idle_pss_kb) / n,
@@ -136,7 +139,8 @@ def run_once(args, participants, number):
           f"missing {figures['missing']} of {figures['expected']}, "
           f"longest gap {figures['max_gap_ms']:.1f} ms, {figures['gaps']} gaps > 60 ms, "
           f"server ticks > 20 ms late {figures['ticks_late_pct']:.2f}%, "
-          f"generator {figures['generator_us']:.0f} us/participant-s, "
+          f"generator {figures['generator_us']:.0f} us/participant-s "
+          f"(server/generator {figures['server_per_generator']:.2f}), "
           f"{figures['behind_pct']:.1f}% of its slots behind, "
           f"{figures['syscalls_per_packet']:.3f} system calls per packet", flush=True)
     return figures
@@ -166,7 +170,7 @@ def main():
     print(f"\nmedians of {args.runs} runs of {args.codec}, "
           f"{args.duration} s measured after {args.warmup} s:")
     print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} {'KiB PSS/p':>9} "
-          f"{'lost':>6} {'missing':>8} {'max gap ms':>10} {'gaps>60':>7} {'ticks late%':>11} {'gen us/p-s':>10} {'gen behind%':>11} "
+          f"{'lost':>6} {'missing':>8} {'max gap ms':>10} {'gaps>60':>7} {'ticks late%':>11} {'gen us/p-s':>10} {'srv/gen':>7} {'gen behind%':>11} "
           f"{'syscalls/pkt':>12}")
     for n, runs in results.items():
         def median(key):
@@ -176,7 +180,8 @@ def main():
               f"{median('rss_kib'):>9.1f} {median('pss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
               f"{median('max_gap_ms'):>10.1f} {median('gaps'):>7.0f} "
               f"{median('ticks_late_pct'):>11.2f} "
-              f"{median('generator_us'):>10.0f} {median('behind_pct'):>11.1f} "
+              f"{median('generator_us'):>10.0f} {median('server_per_generator'):>7.2f} "
+              f"{median('behind_pct'):>11.1f} "
               f"{median('syscalls_per_packet'):>12.3f}")
 
 

@@ -9,6 +9,7 @@
 //! command for the leg until it arrives; commands sent meanwhile apply in order.
 
 mod packet_io;
+mod receive_buffers;
 mod sweep;
 mod uring;
 

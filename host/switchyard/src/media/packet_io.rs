@@ -9,7 +9,9 @@ use switchyard_media::{LegId, Worker};
 /// The largest datagram read from an RTP socket; a longer one is cut (no audio payload we
 /// negotiate comes near it).
 pub(super) const MAX_DATAGRAM: usize = 2048;
-/// The most datagrams read from one socket per tick: a flood on one leg cannot starve the tick.
+/// The most datagrams the sweep reads from one socket per tick, and the most rounds of
+/// completions io_uring reaps per tick (each round at most a buffer per leg and a few): a
+/// flood on one leg cannot hold the tick.
 pub(super) const MAX_READS_PER_TICK: usize = 64;
 
 /// A worker's RTP sockets and how it reads and writes them.
@@ -75,7 +77,9 @@ mod tests {
 
     // A peer and a leg on loopback: what the peer sends reaches the worker, what the worker
     // makes reaches the peer, a removed leg's socket comes back and is read no more.
-    fn moves_packets_both_ways(io: &mut dyn PacketIo) {
+    // A worker with leg `LEG`, whose socket `io` reads, and the leg's peer (reads time out
+    // after 2 s); with the leg's address and the worker's start.
+    fn leg_and_peer(io: &mut dyn PacketIo) -> (Worker, UdpSocket, SocketAddr, Instant) {
         let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
         peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -85,6 +89,11 @@ mod tests {
         let mut worker = Worker::new(WorkerConfig::default(), start, 1);
         worker.add_leg(start, LEG, params(peer.local_addr().unwrap()));
         io.add(LEG, socket);
+        (worker, peer, leg_address, start)
+    }
+
+    fn moves_packets_both_ways(io: &mut dyn PacketIo) {
+        let (mut worker, peer, leg_address, start) = leg_and_peer(io);
         for sequence in 0..3 {
             peer.send_to(&rtp(sequence), leg_address).unwrap();
         }
@@ -118,6 +127,36 @@ mod tests {
         let mut io = UringIo::new()
             .expect("this kernel refuses io_uring (kernel.io_uring_disabled, or a seccomp filter)");
         moves_packets_both_ways(&mut io);
+    }
+
+    // A burst of more packets than the ring holds buffers (one per leg and 64 spare) ends the
+    // leg's multishot receive; armed again, it reads the rest from the socket, all in one
+    // call. One packet at a time, the same few buffers go round however many packets come.
+    #[test]
+    fn io_uring_reads_a_burst_larger_than_its_buffers_and_reuses_few() {
+        let mut io = UringIo::new().expect("this kernel refuses io_uring");
+        let (mut worker, peer, leg_address, _) = leg_and_peer(&mut io);
+        const BURST: u16 = 200;
+        for sequence in 0..BURST {
+            peer.send_to(&rtp(sequence), leg_address).unwrap();
+        }
+        // Let the whole burst reach the socket before the one read.
+        std::thread::sleep(Duration::from_millis(50));
+        io.receive(&mut worker, Instant::now());
+        assert_eq!(worker.stats().packets_received, u64::from(BURST));
+
+        let lent = io.receive_buffers_lent();
+        for sequence in BURST..BURST + 500 {
+            peer.send_to(&rtp(sequence), leg_address).unwrap();
+            let expected = u64::from(sequence) + 1;
+            assert_eq!(receive_until(&mut io, &mut worker, expected, 200), expected);
+        }
+        assert_eq!(
+            io.receive_buffers_lent(),
+            lent,
+            "500 packets one at a time took buffers never lent before"
+        );
+        assert!(lent <= 1 + 64 + 1, "{lent} buffers lent for one leg");
     }
 
     #[test]

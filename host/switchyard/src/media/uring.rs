@@ -1,23 +1,27 @@
-//! Packet I/O over io_uring: every leg's socket has one `recvmsg` in flight, and a tick's
-//! packets go out as one batch of sends, so a worker makes a few system calls per tick
-//! instead of two or three per packet. A socket with nothing to read costs nothing: its receive
-//! waits in the kernel until a packet comes.
+//! Packet I/O over io_uring: every leg's socket has one multishot `recvmsg` in flight, which
+//! completes once per packet and stays armed, taking its buffers from the worker's
+//! [`ReceiveBuffers`]; a tick's packets go out as one batch of sends. A worker so makes a few
+//! system calls per tick instead of two or three per packet, and a packet costs the kernel no
+//! new request. A socket with nothing to read costs nothing: its receive waits in the kernel
+//! until a packet comes.
 //!
-//! The only unsafe code of the server is here: io_uring lends buffers to the kernel, which
-//! the compiler cannot check. Every buffer lent lives in a boxed slot that neither moves nor is
-//! freed or reused until the kernel's completion for it is reaped.
+//! The only unsafe code of the server is here and in [`ReceiveBuffers`]: io_uring lends
+//! memory to the kernel, which the compiler cannot check. Every buffer lent is neither moved
+//! nor freed nor reused until the kernel's completion for it is reaped.
 #![allow(unsafe_code)]
 
 use std::io;
 use std::mem;
-use std::net::UdpSocket;
+use std::net::{SocketAddr, SocketAddrV6, UdpSocket};
 use std::os::fd::AsRawFd;
 
+use io_uring::types::RecvMsgOut;
 use io_uring::{EnterFlags, IoUring, Probe, cqueue, opcode, squeue, types};
 use socket2::{SockAddr, SockAddrStorage};
 use switchyard_media::{LegId, Worker};
 
-use super::packet_io::{MAX_DATAGRAM, MAX_READS_PER_TICK, PacketIo};
+use super::packet_io::{MAX_READS_PER_TICK, PacketIo};
+use super::receive_buffers::{BUFFER_GROUP, NAME_LEN, ReceiveBuffers};
 
 /// Submission queue entries: a tick's sends are submitted in batches of at most this many.
 const SQ_ENTRIES: u32 = 4096;
@@ -37,15 +41,6 @@ const KIND_RECEIVE: u64 = 0;
 const KIND_SEND: u64 = 1;
 const KIND_CANCEL: u64 = 2;
 
-/// Where one receive lands: its header points into the same (boxed, so unmoving) allocation.
-#[repr(C)]
-struct ReceiveSlot {
-    header: libc::msghdr,
-    iov: libc::iovec,
-    source: SockAddrStorage,
-    data: [u8; MAX_DATAGRAM],
-}
-
 /// One leg's socket and its receive in flight.
 struct Receiver {
     leg: LegId,
@@ -56,7 +51,6 @@ struct Receiver {
     generation: u32,
     /// The socket is the ring's fixed file at this receiver's index.
     fixed: bool,
-    slot: Box<ReceiveSlot>,
 }
 
 /// One packet on its way out: its destination (boxed) and `payload`'s heap buffer stay in
@@ -68,7 +62,12 @@ struct SendSlot {
 
 /// A worker's io_uring and the sockets of its legs.
 pub(super) struct UringIo {
+    // Dropped before `buffers`, which the kernel may write until the ring is gone.
     ring: IoUring,
+    buffers: ReceiveBuffers,
+    /// What every multishot receive is given: only its lengths of source address (and of
+    /// control data, none) count, and they say where a buffer's datagram starts.
+    receive_header: Box<libc::msghdr>,
     receivers: Vec<Option<Receiver>>,
     free_receivers: Vec<u32>,
     legs: std::collections::HashMap<LegId, u32>,
@@ -116,9 +115,15 @@ impl UringIo {
             }
         }
         let fixed_files = ring.submitter().register_files_sparse(FIXED_FILES).is_ok();
+        let buffers = ReceiveBuffers::register(&ring)?;
+        // SAFETY: all zeros is a valid msghdr.
+        let mut receive_header: Box<libc::msghdr> = Box::new(unsafe { mem::zeroed() });
+        receive_header.msg_namelen = NAME_LEN as libc::socklen_t;
         Ok(UringIo {
             fixed_files,
             ring,
+            buffers,
+            receive_header,
             receivers: Vec::new(),
             free_receivers: Vec::new(),
             legs: std::collections::HashMap::new(),
@@ -177,25 +182,23 @@ impl UringIo {
     }
 
     fn arm(&mut self, index: u32) {
-        let Some(receiver) = self.receivers[index as usize].as_mut() else {
+        let Some(receiver) = self.receivers[index as usize].as_ref() else {
             return;
         };
-        let slot = &mut *receiver.slot;
-        slot.iov = libc::iovec {
-            iov_base: slot.data.as_mut_ptr().cast(),
-            iov_len: MAX_DATAGRAM,
-        };
-        // SAFETY: all zeros is a valid msghdr.
-        slot.header = unsafe { mem::zeroed() };
-        slot.header.msg_name = (&raw mut slot.source).cast();
-        slot.header.msg_namelen = slot.source.size_of();
-        slot.header.msg_iov = &raw mut slot.iov;
-        slot.header.msg_iovlen = 1;
-        let entry =
-            opcode::RecvMsg::new(types::Fd(receiver.socket.as_raw_fd()), &raw mut slot.header)
-                .build()
-                .user_data(receive_data(index, receiver.generation));
+        let entry = opcode::RecvMsgMulti::new(
+            types::Fd(receiver.socket.as_raw_fd()),
+            &raw const *self.receive_header,
+            BUFFER_GROUP,
+        )
+        .build()
+        .user_data(receive_data(index, receiver.generation));
         self.push(&entry);
+    }
+
+    /// How many receive buffers have ever been lent to the kernel.
+    #[cfg(test)]
+    pub(super) fn receive_buffers_lent(&self) -> usize {
+        self.buffers.lent()
     }
 
     // Handles one completion; returns whether it brought a packet.
@@ -213,7 +216,7 @@ impl UringIo {
                 self.free_sends.push(data as u32);
                 false
             }
-            KIND_RECEIVE => self.received(worker, arrived, data, cqe.result()),
+            KIND_RECEIVE => self.received(worker, arrived, data, cqe),
             _ => false,
         }
     }
@@ -223,41 +226,39 @@ impl UringIo {
         worker: &mut Worker,
         arrived: std::time::Instant,
         data: u64,
-        result: i32,
+        cqe: &cqueue::Entry,
     ) -> bool {
         let index = data as u32;
         let generation = ((data >> 32) as u32) & GENERATION_MASK;
-        let Some(receiver) = self.receivers[index as usize]
-            .as_mut()
-            .filter(|r| r.generation == generation)
-        else {
-            return false;
-        };
-        if !receiver.open {
-            self.receivers[index as usize] = None;
-            self.free_receivers.push(index);
-            return false;
-        }
+        let buffer = cqueue::buffer_select(cqe.flags());
+        let armed = cqueue::more(cqe.flags());
+        let receiver = self.receivers[index as usize]
+            .as_ref()
+            .filter(|r| r.generation == generation);
         let mut got = false;
-        if let Ok(len) = usize::try_from(result) {
-            let slot = &receiver.slot;
-            // SAFETY: the kernel wrote `msg_namelen` bytes of a socket address of its family.
-            let source =
-                unsafe { SockAddr::new(std::ptr::read(&slot.source), slot.header.msg_namelen) }
-                    .as_socket();
-            if let Some(source) = source {
-                worker.handle_rtp(
-                    arrived,
-                    receiver.leg,
-                    source,
-                    &slot.data[..len.min(MAX_DATAGRAM)],
-                );
+        if let (Some(id), Ok(len)) = (buffer, usize::try_from(cqe.result())) {
+            let filled = self.buffers.taken(id, len);
+            if let Some(receiver) = receiver.filter(|r| r.open)
+                && let Ok(packet) = RecvMsgOut::parse(filled, &self.receive_header)
+                && let Some(source) = source_address(packet.name_data())
+            {
+                // A datagram longer than a buffer is cut, as a plain `recvmsg` cuts it.
+                worker.handle_rtp(arrived, receiver.leg, source, packet.payload_data());
                 got = true;
             }
+            self.buffers.give_back(id);
         }
-        // An error (an ICMP port unreachable reported on the socket) is read and gone; the
-        // socket goes on receiving.
-        self.arm(index);
+        if !armed && let Some(receiver) = receiver {
+            if receiver.open {
+                // Ended: cancelled, out of buffers (its packet waits in the socket), or an
+                // error such as an ICMP port unreachable reported on the socket.
+                self.arm(index);
+            } else {
+                // The last completion of a leg gone: the socket closes now.
+                self.receivers[index as usize] = None;
+                self.free_receivers.push(index);
+            }
+        }
         got
     }
 
@@ -276,6 +277,32 @@ impl UringIo {
 
 const GENERATION_MASK: u32 = (1 << 30) - 1;
 
+/// The address in a `sockaddr_in` or `sockaddr_in6` as the kernel wrote it (ports and IPv4
+/// addresses in network order), or `None` for another family or too short a field.
+fn source_address(name: &[u8]) -> Option<SocketAddr> {
+    let bytes = |range: std::ops::Range<usize>| name.get(range);
+    let family = i32::from(u16::from_ne_bytes(bytes(0..2)?.try_into().ok()?));
+    let port = u16::from_be_bytes(bytes(2..4)?.try_into().ok()?);
+    match family {
+        libc::AF_INET => {
+            let ip: [u8; 4] = bytes(4..8)?.try_into().ok()?;
+            Some(SocketAddr::from((ip, port)))
+        }
+        libc::AF_INET6 => {
+            let flow = u32::from_be_bytes(bytes(4..8)?.try_into().ok()?);
+            let ip: [u8; 16] = bytes(8..24)?.try_into().ok()?;
+            let scope = u32::from_ne_bytes(bytes(24..28)?.try_into().ok()?);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip.into(),
+                port,
+                flow,
+                scope,
+            )))
+        }
+        _ => None,
+    }
+}
+
 fn receive_data(index: u32, generation: u32) -> u64 {
     (KIND_RECEIVE << KIND_SHIFT)
         | (u64::from(generation & GENERATION_MASK) << 32)
@@ -291,15 +318,12 @@ impl PacketIo for UringIo {
         self.remove(leg);
         let generation = self.next_generation;
         self.next_generation = self.next_generation.wrapping_add(1) & GENERATION_MASK;
-        // SAFETY: all zeros is a valid msghdr, iovec and socket address storage.
-        let slot: Box<ReceiveSlot> = Box::new(unsafe { mem::zeroed() });
         let receiver = Receiver {
             leg,
             socket,
             open: true,
             generation,
             fixed: false,
-            slot,
         };
         let index = match self.free_receivers.pop() {
             Some(index) => {
@@ -312,6 +336,7 @@ impl PacketIo for UringIo {
             }
         };
         self.legs.insert(leg, index);
+        self.buffers.provide(self.legs.len());
         self.register(index);
         self.arm(index);
     }
@@ -341,9 +366,11 @@ impl PacketIo for UringIo {
     }
 
     fn receive(&mut self, worker: &mut Worker, arrived: std::time::Instant) {
-        // The first round reaps what arrived since the last tick; each receive then re-armed
-        // completes at once if its socket holds more, up to a bound per tick.
+        // Rounds of completions until one brings no packet, a bound of them per tick: a
+        // packet that comes while the tick reads still plays in it, and a receive that ended
+        // (out of buffers) and was armed again reads what its socket holds in the next round.
         for _ in 0..MAX_READS_PER_TICK {
+            self.buffers.provide(self.legs.len());
             self.enter();
             if self.reap(worker, arrived) == 0 {
                 return;
