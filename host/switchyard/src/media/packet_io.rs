@@ -75,8 +75,6 @@ mod tests {
         worker.stats().packets_received
     }
 
-    // A peer and a leg on loopback: what the peer sends reaches the worker, what the worker
-    // makes reaches the peer, a removed leg's socket comes back and is read no more.
     // A worker with leg `LEG`, whose socket `io` reads, and the leg's peer (reads time out
     // after 2 s); with the leg's address and the worker's start.
     fn leg_and_peer(io: &mut dyn PacketIo) -> (Worker, UdpSocket, SocketAddr, Instant) {
@@ -92,6 +90,8 @@ mod tests {
         (worker, peer, leg_address, start)
     }
 
+    // A peer and a leg on loopback: what the peer sends reaches the worker, what the worker
+    // makes reaches the peer, a removed leg's socket comes back and is read no more.
     fn moves_packets_both_ways(io: &mut dyn PacketIo) {
         let (mut worker, peer, leg_address, start) = leg_and_peer(io);
         for sequence in 0..3 {

@@ -131,14 +131,7 @@ impl ReceiveBuffers {
                     .as_ptr()
                     .add(usize::from(self.tail & mask))
             };
-            // SAFETY: buffer `id` lies inside the allocation.
-            let buffer = unsafe {
-                self.buffers
-                    .start
-                    .as_ptr()
-                    .add(usize::from(id) * BUFFER_LEN)
-            };
-            entry.set_addr(buffer as u64);
+            entry.set_addr(self.buffer(id) as u64);
             entry.set_len(BUFFER_LEN as u32);
             entry.set_bid(id);
             self.tail = self.tail.wrapping_add(1);
@@ -163,16 +156,19 @@ impl ReceiveBuffers {
         if id >= ENTRIES {
             return &[];
         }
-        // SAFETY: buffer `id` lies inside the allocation, and the kernel reported it used: it
-        // writes it no more until it is put in the ring again.
+        // SAFETY: the kernel reported buffer `id` used: it writes it no more until it is put in
+        // the ring again.
+        unsafe { std::slice::from_raw_parts(self.buffer(id), len.min(BUFFER_LEN)) }
+    }
+
+    // Where buffer `id` (below `ENTRIES`) starts.
+    fn buffer(&self, id: u16) -> *mut u8 {
+        // SAFETY: `ENTRIES` buffers of `BUFFER_LEN` bytes fill the mapping.
         unsafe {
-            std::slice::from_raw_parts(
-                self.buffers
-                    .start
-                    .as_ptr()
-                    .add(usize::from(id) * BUFFER_LEN),
-                len.min(BUFFER_LEN),
-            )
+            self.buffers
+                .start
+                .as_ptr()
+                .add(usize::from(id) * BUFFER_LEN)
         }
     }
 

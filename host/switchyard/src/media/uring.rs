@@ -12,7 +12,7 @@
 
 use std::io;
 use std::mem;
-use std::net::{SocketAddr, SocketAddrV6, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 
 use io_uring::types::RecvMsgOut;
@@ -277,30 +277,19 @@ impl UringIo {
 
 const GENERATION_MASK: u32 = (1 << 30) - 1;
 
-/// The address in a `sockaddr_in` or `sockaddr_in6` as the kernel wrote it (ports and IPv4
-/// addresses in network order), or `None` for another family or too short a field.
+/// The address in the source field a multishot `recvmsg` filled (a `sockaddr_in` or
+/// `sockaddr_in6`, zero-padded to [`NAME_LEN`]), decoded by socket2; `None` for another
+/// family.
 fn source_address(name: &[u8]) -> Option<SocketAddr> {
-    let bytes = |range: std::ops::Range<usize>| name.get(range);
-    let family = i32::from(u16::from_ne_bytes(bytes(0..2)?.try_into().ok()?));
-    let port = u16::from_be_bytes(bytes(2..4)?.try_into().ok()?);
-    match family {
-        libc::AF_INET => {
-            let ip: [u8; 4] = bytes(4..8)?.try_into().ok()?;
-            Some(SocketAddr::from((ip, port)))
-        }
-        libc::AF_INET6 => {
-            let flow = u32::from_be_bytes(bytes(4..8)?.try_into().ok()?);
-            let ip: [u8; 16] = bytes(8..24)?.try_into().ok()?;
-            let scope = u32::from_ne_bytes(bytes(24..28)?.try_into().ok()?);
-            Some(SocketAddr::V6(SocketAddrV6::new(
-                ip.into(),
-                port,
-                flow,
-                scope,
-            )))
-        }
-        _ => None,
+    let mut storage = SockAddrStorage::zeroed();
+    let len = name.len().min(storage.size_of() as usize);
+    // SAFETY: the storage is plain bytes (`sockaddr_storage`) at least `len` long, and `name`
+    // is a distinct slice.
+    unsafe {
+        std::ptr::copy_nonoverlapping(name.as_ptr(), (&raw mut storage).cast::<u8>(), len);
     }
+    // SAFETY: the storage holds the kernel's address, its family first.
+    unsafe { SockAddr::new(storage, len as socket2::socklen_t) }.as_socket()
 }
 
 fn receive_data(index: u32, generation: u32) -> u64 {
