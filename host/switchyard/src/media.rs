@@ -418,11 +418,14 @@ fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
             io.add(leg, socket);
         }
         WorkerCommand::RemoveLeg(leg) => {
+            io.remove(worker, leg);
             worker.remove_leg(leg);
-            io.remove(leg);
         }
         WorkerCommand::Detach { leg, to } => {
-            if let (Some(state), Some(socket)) = (worker.detach(leg), io.remove(leg)) {
+            // The socket first: the packets the kernel already took from it reach the leg
+            // before its state moves.
+            let socket = io.remove(worker, leg);
+            if let (Some(state), Some(socket)) = (worker.detach(leg), socket) {
                 let _ = to.send(WorkerCommand::Attach {
                     leg,
                     state: Box::new(state),

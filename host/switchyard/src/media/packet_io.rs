@@ -21,8 +21,10 @@ pub(super) trait PacketIo {
     /// Takes the leg's socket and starts receiving on it.
     fn add(&mut self, leg: LegId, socket: UdpSocket);
     /// Stops using the leg's socket and returns it (to hand it to another worker); `None` for an
-    /// unknown leg. A packet the kernel was delivering at that moment may be lost with it.
-    fn remove(&mut self, leg: LegId) -> Option<UdpSocket>;
+    /// unknown leg. Every packet already taken from the socket is handed to `worker` first (call
+    /// it while the worker still holds the leg); what arrives later waits in the socket for its
+    /// next owner.
+    fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<UdpSocket>;
     /// Hands `worker` every packet that arrived since the last call, stamped `arrived`.
     fn receive(&mut self, worker: &mut Worker, arrived: Instant);
     /// Sends every packet `worker` has queued, giving their buffers back to it.
@@ -107,9 +109,9 @@ mod tests {
         let packet = rtp_rs::RtpReader::new(&buffer[..len]).expect("RTP");
         assert_eq!(packet.payload().len(), 160);
 
-        let socket = io.remove(LEG).expect("the leg's socket back");
+        let socket = io.remove(&mut worker, LEG).expect("the leg's socket back");
         assert_eq!(socket.local_addr().unwrap(), leg_address);
-        assert!(io.remove(LEG).is_none());
+        assert!(io.remove(&mut worker, LEG).is_none());
         peer.send_to(&rtp(3), leg_address).unwrap();
         assert_eq!(receive_until(io, &mut worker, 4, 20), 3, "{}", io.name());
         socket.set_nonblocking(false).unwrap();
@@ -120,6 +122,45 @@ mod tests {
             .recv_from(&mut buffer)
             .expect("the packet for its next owner");
         assert_eq!(&buffer[..len], &rtp(3)[..]);
+    }
+
+    // Packets that reached a leg's socket before it is handed over reach either the worker
+    // (which still holds the leg) or the socket's next owner: none is lost on the way.
+    fn hands_a_leg_over_losing_no_packet(io: &mut dyn PacketIo) {
+        let (mut worker, peer, leg_address, _) = leg_and_peer(io);
+        io.receive(&mut worker, Instant::now());
+        const SENT: u16 = 10;
+        for sequence in 0..SENT {
+            peer.send_to(&rtp(sequence), leg_address).unwrap();
+        }
+        // Let them all reach the socket, and the tick's sends enter the kernel (which may then
+        // take them from the socket), before the leg is handed over.
+        std::thread::sleep(Duration::from_millis(50));
+        io.send(&mut worker);
+        let socket = io.remove(&mut worker, LEG).expect("the leg's socket back");
+        let delivered = worker.stats().packets_received;
+        let mut buffer = [0u8; 2048];
+        let mut waiting = 0;
+        while socket.recv_from(&mut buffer).is_ok() {
+            waiting += 1;
+        }
+        assert_eq!(
+            (delivered + waiting, worker.stats().unknown_leg_packets),
+            (u64::from(SENT), 0),
+            "{}: {delivered} delivered and {waiting} left in the socket",
+            io.name()
+        );
+    }
+
+    #[test]
+    fn io_uring_hands_a_leg_over_losing_no_packet() {
+        let mut io = UringIo::new().expect("this kernel refuses io_uring");
+        hands_a_leg_over_losing_no_packet(&mut io);
+    }
+
+    #[test]
+    fn the_sweep_hands_a_leg_over_losing_no_packet() {
+        hands_a_leg_over_losing_no_packet(&mut SweepIo::default());
     }
 
     #[test]

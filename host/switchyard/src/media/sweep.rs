@@ -33,7 +33,7 @@ impl PacketIo for SweepIo {
         self.sockets.insert(leg, socket);
     }
 
-    fn remove(&mut self, leg: LegId) -> Option<UdpSocket> {
+    fn remove(&mut self, _worker: &mut Worker, leg: LegId) -> Option<UdpSocket> {
         self.sockets.remove(&leg)
     }
 

@@ -34,6 +34,9 @@ const FIXED_FILES: u32 = 16384;
 /// The most packets in flight to the kernel at once; beyond, a packet is dropped as a full
 /// socket buffer would drop it.
 const MAX_SENDS_IN_FLIGHT: usize = 1 << 16;
+/// Rounds of completions reaped for a cancelled receive's last one before its leg is handed
+/// over regardless (the kernel ends a cancelled receive within one or two).
+const MAX_ROUNDS_TO_END_A_RECEIVE: usize = 8;
 
 // What a completion is for, in the top bits of its user data.
 const KIND_SHIFT: u32 = 62;
@@ -45,7 +48,8 @@ const KIND_CANCEL: u64 = 2;
 struct Receiver {
     leg: LegId,
     socket: UdpSocket,
-    /// Cleared when the leg leaves: the socket then closes when its receive completes.
+    /// Cleared when the leg leaves: its receive is not armed again, and the socket closes at
+    /// the receive's last completion.
     open: bool,
     /// Tells this receiver's completions from those of an earlier one in the same place.
     generation: u32,
@@ -195,6 +199,28 @@ impl UringIo {
         self.push(&entry);
     }
 
+    // Closes the receiver at `index` and cancels its receive; the socket closes at the
+    // receive's last completion. A copy of the socket (the same socket, to hand over) or
+    // `None` when the descriptor cannot be duplicated.
+    fn end_receive(&mut self, index: u32) -> Option<UdpSocket> {
+        let receiver = self.receivers[index as usize].as_mut()?;
+        receiver.open = false;
+        let fixed = mem::take(&mut receiver.fixed);
+        let handed = receiver.socket.try_clone();
+        let cancel = opcode::AsyncCancel::new(receive_data(index, receiver.generation))
+            .build()
+            .user_data(KIND_CANCEL << KIND_SHIFT);
+        let leg = receiver.leg;
+        self.push(&cancel);
+        // Operations in flight keep their own reference to the socket.
+        if fixed {
+            let _ = self.ring.submitter().register_files_update(index, &[-1]);
+        }
+        handed
+            .inspect_err(|error| tracing::warn!(?leg, %error, "cannot hand over an RTP socket"))
+            .ok()
+    }
+
     /// How many receive buffers have ever been lent to the kernel.
     #[cfg(test)]
     pub(super) fn receive_buffers_lent(&self) -> usize {
@@ -238,7 +264,8 @@ impl UringIo {
         let mut got = false;
         if let (Some(id), Ok(len)) = (buffer, usize::try_from(cqe.result())) {
             let filled = self.buffers.taken(id, len);
-            if let Some(receiver) = receiver.filter(|r| r.open)
+            // A leg leaving still gets what its receive took before it ended (see `remove`).
+            if let Some(receiver) = receiver
                 && let Ok(packet) = RecvMsgOut::parse(filled, &self.receive_header)
                 && let Some(source) = source_address(packet.name_data())
             {
@@ -304,7 +331,10 @@ impl PacketIo for UringIo {
     }
 
     fn add(&mut self, leg: LegId, socket: UdpSocket) {
-        self.remove(leg);
+        // A leg added again replaces its socket; what the old one held is dropped with it.
+        if let Some(index) = self.legs.remove(&leg) {
+            self.end_receive(index);
+        }
         let generation = self.next_generation;
         self.next_generation = self.next_generation.wrapping_add(1) & GENERATION_MASK;
         let receiver = Receiver {
@@ -330,28 +360,20 @@ impl PacketIo for UringIo {
         self.arm(index);
     }
 
-    fn remove(&mut self, leg: LegId) -> Option<UdpSocket> {
+    fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<UdpSocket> {
         let index = self.legs.remove(&leg)?;
-        let receiver = self.receivers[index as usize].as_mut()?;
-        receiver.open = false;
-        let fixed = std::mem::take(&mut receiver.fixed);
-        let handed = receiver.socket.try_clone();
-        let cancel = opcode::AsyncCancel::new(receive_data(index, receiver.generation))
-            .build()
-            .user_data(KIND_CANCEL << KIND_SHIFT);
-        self.push(&cancel);
-        self.enter();
-        // Operations in flight keep their own reference to the socket.
-        if fixed {
-            let _ = self.ring.submitter().register_files_update(index, &[-1]);
-        }
-        match handed {
-            Ok(socket) => Some(socket),
-            Err(error) => {
-                tracing::warn!(?leg, %error, "cannot hand over an RTP socket");
-                None
+        let handed = self.end_receive(index)?;
+        // A multishot receive takes every packet that reaches its socket until its last
+        // completion: reap up to that one, so that none of those packets is lost with the leg.
+        for _ in 0..MAX_ROUNDS_TO_END_A_RECEIVE {
+            self.enter();
+            self.reap(worker, std::time::Instant::now());
+            if self.receivers[index as usize].is_none() {
+                return Some(handed);
             }
         }
+        tracing::debug!(?leg, "a receive cancelled did not end at once");
+        Some(handed)
     }
 
     fn receive(&mut self, worker: &mut Worker, arrived: std::time::Instant) {
