@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy};
 
 /// How often the epoch advances; call deadlines are counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -24,14 +24,12 @@ pub struct Limits {
     /// interrupted, for a guest that sets no deadline of its own.
     pub call_deadline: Duration,
     /// The most linear memory one instance of any guest may have, in bytes:
-    /// the size of the pool's memory slots, and the cap of a guest that sets
-    /// none of its own.
+    /// what each memory reserves of address space, and the cap of a guest that
+    /// sets none of its own.
     pub memory_bytes: usize,
     /// Whether the engine meters fuel, so that a guest may be given a fuel
     /// budget per call into it; metering makes every guest a little slower.
     pub fuel: bool,
-    /// How many guest instances may exist at once (calls plus control requests).
-    pub max_instances: u32,
     /// How many core instances one component may create (a Rust guest needs a few).
     pub max_core_instances_per_guest: usize,
 }
@@ -42,7 +40,6 @@ impl Default for Limits {
             call_deadline: Duration::from_millis(100),
             memory_bytes: 32 << 20,
             fuel: false,
-            max_instances: 1000,
             max_core_instances_per_guest: 16,
         }
     }
@@ -117,23 +114,11 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// An engine with the component model, epoch interruption and a pooling
-    /// allocator sized by `limits`, and a linker with the host's imports (WASI
+    /// An engine with the component model, epoch interruption and memory
+    /// caps from `limits`, and a linker with the host's imports (WASI
     /// included, with nothing granted).
     pub fn new(limits: Limits) -> Result<Runtime, GuestError> {
         let engine_error = |e: wasmtime::Error| GuestError::Engine(format!("{e:#}"));
-        let per_guest = u32::try_from(limits.max_core_instances_per_guest).unwrap_or(u32::MAX);
-        let instances = limits.max_instances;
-        let mut pool = PoolingAllocationConfig::default();
-        // A Rust guest has one linear memory and a table or two, whatever its
-        // number of core instances; slots are sized to the memory cap so the pool
-        // reserves address space in proportion to what guests may really use.
-        pool.total_component_instances(instances)
-            .total_core_instances(instances.saturating_mul(per_guest))
-            .total_memories(instances.saturating_mul(2))
-            .total_tables(instances.saturating_mul(4))
-            .max_memory_size(limits.memory_bytes)
-            .max_core_instances_per_component(per_guest);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -144,7 +129,11 @@ impl Runtime {
             // memory keeps thousands of instances cheap.
             .memory_reservation(limits.memory_bytes as u64)
             .memory_guard_size(64 << 10)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            // Each instance's memories and tables are allocated for it alone: a
+            // pooling slot would hold every table in a page of its own, 8 KiB
+            // more per call for a Rust guest's two small tables. The executor
+            // caps the instances alive, and each store's limiter their memory.
+            .allocation_strategy(InstanceAllocationStrategy::OnDemand);
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;

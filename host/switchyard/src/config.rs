@@ -953,10 +953,6 @@ impl Config {
                 .guests
                 .values()
                 .any(|entry| entry.limits.fuel.is_some()),
-            max_instances: self
-                .limits
-                .max_instances
-                .saturating_add(self.limits.control_instances),
             ..Limits::default()
         }
     }

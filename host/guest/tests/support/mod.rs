@@ -290,7 +290,6 @@ pub fn small_limits() -> Limits {
     Limits {
         call_deadline: Duration::from_millis(50),
         memory_bytes: 8 << 20,
-        max_instances: 8,
         ..Limits::default()
     }
 }
