@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::leg::{Leg, LegId, Speech};
+use crate::leg::{Leg, LegId, Legs, Speech};
 use crate::output::Output;
 use crate::{Codec, MAX_FRAME_LEN, PACKET_TIME, WorkerStats};
 
@@ -37,7 +37,7 @@ impl Bridges {
     }
 
     /// Sends every bridged leg one frame of what its peer said this tick (after `Leg::pull`).
-    pub(crate) fn tick(&mut self, legs: &mut BTreeMap<LegId, Leg>, out: &mut Output<'_>) {
+    pub(crate) fn tick(&mut self, legs: &mut Legs, out: &mut Output<'_>) {
         let [said_a, said_b] = &mut self.said;
         for &(a, b) in &self.pairs {
             let a_speaks = legs.get(&a).is_some_and(|leg| leg.say(said_a));

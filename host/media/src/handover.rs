@@ -13,14 +13,14 @@ use crate::leg::Leg;
 /// shell can pass it between tasks.
 #[derive(Debug)]
 pub struct DetachedLeg {
-    leg: Leg,
+    leg: Box<Leg>,
     // The detaching worker's next deadline: where the leg's next packet was due.
     due: Instant,
 }
 
 impl DetachedLeg {
     /// Wraps a leg whose next packet was due at `due` on its worker's schedule.
-    pub(crate) fn new(leg: Leg, due: Instant) -> Self {
+    pub(crate) fn new(leg: Box<Leg>, due: Instant) -> Self {
         DetachedLeg { leg, due }
     }
 
@@ -34,7 +34,7 @@ impl DetachedLeg {
     /// no packet (a slow handover) are media time: they are added to the timestamp as for skipped
     /// ticks (dropping any payload gathered towards the next packet), so it keeps tracking the
     /// sampling clock (RFC 3550 §5.1).
-    pub(crate) fn land(mut self, next: Instant, period: Duration) -> Leg {
+    pub(crate) fn land(mut self, next: Instant, period: Duration) -> Box<Leg> {
         let missed = next.saturating_duration_since(self.due).as_nanos() / period.as_nanos();
         self.leg.out.skip_frames(missed as u32);
         self.leg

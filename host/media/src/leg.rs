@@ -90,6 +90,10 @@ pub(crate) struct TickNotes {
     pub(crate) timed_out: bool,
 }
 
+/// A worker's legs. Each is boxed: a map node holds eleven entries, and a leg is a couple of
+/// KiB, so inline most of a node would be empty legs, and every insertion would move them.
+pub(crate) type Legs = std::collections::BTreeMap<LegId, Box<Leg>>;
+
 #[derive(Debug)]
 pub(crate) struct Leg {
     pub(crate) params: LegParams,

@@ -4,9 +4,9 @@
 //! rendered at that rate (converted at the leg), so narrowband rooms pay nothing for wideband
 //! ones. One [`MixMinus`] per frame length serves every room of that rate in turn.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
-use crate::leg::{Leg, Place};
+use crate::leg::{Legs, Place};
 use crate::output::Output;
 use crate::playback::Playback;
 use crate::rate::RateConverter;
@@ -86,7 +86,7 @@ impl Mixers {
         &mut self,
         rate: u32,
         room: RoomTick<'_>,
-        legs: &mut BTreeMap<LegId, Leg>,
+        legs: &mut Legs,
         events: &mut VecDeque<MediaEvent>,
         out: &mut Output<'_>,
     ) -> bool {
@@ -100,7 +100,7 @@ impl Mixers {
 
     /// Sends every leg in no room and no bridge its prompt, or silence (shared per codec where
     /// the codec allows, as in a room without talkers).
-    pub(crate) fn alone(&mut self, legs: &mut BTreeMap<LegId, Leg>, out: &mut Output<'_>) {
+    pub(crate) fn alone(&mut self, legs: &mut Legs, out: &mut Output<'_>) {
         alone(&mut self.narrow, legs, out);
         alone(&mut self.wide, legs, out);
         alone(&mut self.full, legs, out);
@@ -112,7 +112,7 @@ fn mix_room<const N: usize>(
     talkers: &mut Vec<(i8, LegId)>,
     rate: u32,
     room: RoomTick<'_>,
-    legs: &mut BTreeMap<LegId, Leg>,
+    legs: &mut Legs,
     events: &mut VecDeque<MediaEvent>,
     out: &mut Output<'_>,
 ) -> bool {
@@ -195,11 +195,7 @@ fn mix_room<const N: usize>(
     ended
 }
 
-fn alone<const N: usize>(
-    mixer: &mut MixMinus<N>,
-    legs: &mut BTreeMap<LegId, Leg>,
-    out: &mut Output<'_>,
-) {
+fn alone<const N: usize>(mixer: &mut MixMinus<N>, legs: &mut Legs, out: &mut Output<'_>) {
     mixer.begin();
     for (&id, leg) in legs.iter_mut() {
         if leg.place == Place::Alone && leg.rate() as usize / 50 == N {

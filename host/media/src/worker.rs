@@ -13,7 +13,7 @@ use crate::bridge::Bridges;
 use crate::dtmf_send::DtmfSendError;
 use crate::gain::Gain;
 use crate::handover::DetachedLeg;
-use crate::leg::{Leg, Place, Received};
+use crate::leg::{Leg, Legs, Place, Received};
 use crate::mixing::{Announcement, Mixers, RoomTick};
 use crate::output::Output;
 use crate::packet_pool::PacketPool;
@@ -203,7 +203,7 @@ pub struct Worker {
     config: WorkerConfig,
     ticker: Ticker,
     rng: SmallRng,
-    legs: BTreeMap<LegId, Leg>,
+    legs: Legs,
     rooms: BTreeMap<RoomId, BTreeSet<LegId>>,
     /// Prompts a whole room hears, mixed in as one more talker; gone when
     /// they end or the room does.
@@ -267,7 +267,7 @@ impl Worker {
             return;
         }
         let state = Leg::new(now, params, self.config.jitter_delay, &mut self.rng);
-        self.legs.insert(leg, state);
+        self.legs.insert(leg, Box::new(state));
     }
 
     /// Adopts re-negotiated parameters for a live leg (a re-INVITE or UPDATE), effective from the
@@ -650,7 +650,7 @@ impl Worker {
             let Some(rate) = members
                 .first()
                 .and_then(|id| self.legs.get(id))
-                .map(Leg::rate)
+                .map(|leg| leg.rate())
             else {
                 continue;
             };
