@@ -40,7 +40,7 @@ enum WorkerCommand {
     /// A leg arriving from another worker, with its state and socket.
     Attach {
         leg: LegId,
-        state: Box<DetachedLeg>,
+        state: DetachedLeg,
         socket: UdpSocket,
     },
     /// The leg is gone; its socket closes.
@@ -414,7 +414,7 @@ fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
             io.add(leg, socket);
         }
         WorkerCommand::Attach { leg, state, socket } => {
-            worker.attach(leg, *state);
+            worker.attach(leg, state);
             io.add(leg, socket);
         }
         WorkerCommand::RemoveLeg(leg) => {
@@ -426,11 +426,7 @@ fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
             // before its state moves.
             let socket = io.remove(worker, leg);
             if let (Some(state), Some(socket)) = (worker.detach(leg), socket) {
-                let _ = to.send(WorkerCommand::Attach {
-                    leg,
-                    state: Box::new(state),
-                    socket,
-                });
+                let _ = to.send(WorkerCommand::Attach { leg, state, socket });
             }
         }
         WorkerCommand::Join(leg, room) => worker.join(leg, room),
