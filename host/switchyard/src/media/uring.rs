@@ -362,18 +362,19 @@ impl PacketIo for UringIo {
 
     fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<UdpSocket> {
         let index = self.legs.remove(&leg)?;
-        let handed = self.end_receive(index)?;
+        let handed = self.end_receive(index);
         // A multishot receive takes every packet that reaches its socket until its last
-        // completion: reap up to that one, so that none of those packets is lost with the leg.
-        for _ in 0..MAX_ROUNDS_TO_END_A_RECEIVE {
+        // completion: reap up to that one, so that none of those packets is lost with the leg
+        // (whether or not its socket can be handed over).
+        let ended = (0..MAX_ROUNDS_TO_END_A_RECEIVE).any(|_| {
             self.enter();
             self.reap(worker, std::time::Instant::now());
-            if self.receivers[index as usize].is_none() {
-                return Some(handed);
-            }
+            self.receivers[index as usize].is_none()
+        });
+        if !ended {
+            tracing::debug!(?leg, "a receive cancelled did not end at once");
         }
-        tracing::debug!(?leg, "a receive cancelled did not end at once");
-        Some(handed)
+        handed
     }
 
     fn receive(&mut self, worker: &mut Worker, arrived: std::time::Instant) {
