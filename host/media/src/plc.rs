@@ -1,11 +1,11 @@
 //! Packet-loss concealment for G.711 after ITU-T G.711 Appendix I: pitch-period waveform
-//! substitution with overlap-add, on fixed buffers (no allocation).
+//! substitution with overlap-add, on one fixed buffer (no allocation).
 //!
 //! - Every good sample goes into a 48.75 ms history.
 //! - At the start of an erasure the pitch period P (5–15 ms) is the lag whose 20 ms window best
-//!   matches the last 20 ms of history (normalised cross-correlation). The history becomes the
-//!   pitch buffer, and its last P/4 samples are overlap-added with those one period earlier, so
-//!   the repeated period loops without a click.
+//!   matches the last 20 ms of history (normalised cross-correlation). The history, which no
+//!   sample enters until the erasure ends, is the pitch buffer; its last P/4 samples are read
+//!   overlap-added with those one period earlier, so the repeated period loops without a click.
 //! - The erasure is filled by repeating the last period; from 10 ms on the last two periods,
 //!   from 20 ms the last three (Appendix I: fewer repeats of one period sound less buzzy).
 //! - From the second 10 ms the output fades linearly by 20 % per 10 ms, so it is silent from
@@ -45,16 +45,14 @@ const CLOSE_STEP: usize = 32;
 #[derive(Clone, Debug)]
 pub(crate) struct Plc {
     // The last `HISTORY` good (or concealed-then-closed) samples, a ring whose oldest sample
-    // is at `head` (recording a frame writes over the oldest, no shifting).
+    // is at `head` (recording a frame writes over the oldest, no shifting). During an erasure
+    // it holds still: it is the pitch buffer (see `pitch_sample`).
     history: [i16; HISTORY],
     head: usize,
-    // The history as the erasure began, its last period's end overlap-added to loop; made at
-    // the first erasure (a stream that loses nothing never needs it).
-    pitch_buf: Option<Box<[f32; HISTORY]>>,
     pitch: usize,
-    // Periods of `pitch_buf`'s end that repeat: 1 to `MAX_PERIODS`.
+    // Periods of the pitch buffer's end that repeat: 1 to `MAX_PERIODS`.
     periods: usize,
-    // Position in the repeating span `pitch_buf[HISTORY - periods × pitch..]`.
+    // Position in the repeating span, the pitch buffer's `HISTORY - periods × pitch..`.
     pos: usize,
     // Samples concealed in the current erasure; 0 when there is none.
     erased: usize,
@@ -65,7 +63,6 @@ impl Default for Plc {
         Plc {
             history: [0; HISTORY],
             head: 0,
-            pitch_buf: None,
             pitch: PITCH_MIN,
             periods: 1,
             pos: 0,
@@ -136,19 +133,22 @@ impl Plc {
         let mut history = [0.0; HISTORY];
         self.unroll_history(&mut history);
         self.pitch = find_pitch(&history);
-        let (p, overlap) = (self.pitch, self.pitch / 4);
-        // Blend the end of the last period into the samples one period before it, whose
-        // successor is where each repetition starts again.
-        for i in 0..overlap {
-            let at = HISTORY - overlap + i;
-            let w = (i + 1) as f32 / (overlap + 1) as f32;
-            history[at] = history[at] * (1.0 - w) + history[at - p] * w;
-        }
-        **self
-            .pitch_buf
-            .get_or_insert_with(|| Box::new([0.0; HISTORY])) = history;
         self.periods = 1;
         self.pos = 0;
+    }
+
+    // Sample `at` (oldest first) of the pitch buffer: the history as the erasure began, the
+    // end of its last period blended into the samples one period before it, whose successor is
+    // where each repetition starts again.
+    fn pitch_sample(&self, at: usize) -> f32 {
+        let sample = |at: usize| f32::from(self.history[(self.head + at) % HISTORY]);
+        let overlap = self.pitch / 4;
+        let Some(i) = at.checked_sub(HISTORY - overlap) else {
+            return sample(at);
+        };
+        let w = (i + 1) as f32 / (overlap + 1) as f32;
+        // A period is at least 4 overlaps long, so `at - pitch` is never itself blended.
+        sample(at) * (1.0 - w) + sample(at - self.pitch) * w
     }
 
     // The next concealment sample, faded; advances the erasure by one sample.
@@ -164,11 +164,7 @@ impl Plc {
             self.pos += self.pitch;
         }
         let span = self.periods * self.pitch;
-        let Some(pitch_buf) = &self.pitch_buf else {
-            // No erasure began: nothing to repeat.
-            return 0.0;
-        };
-        let sample = pitch_buf[HISTORY - span + self.pos];
+        let sample = self.pitch_sample(HISTORY - span + self.pos);
         self.pos = (self.pos + 1) % span;
         let gain = 1.0 - self.erased.saturating_sub(STEP) as f32 * FADE_PER_SAMPLE;
         self.erased += 1;
