@@ -52,10 +52,10 @@ def run_once(args, number):
     stop = threading.Event()
 
     def sample():
-        start = time.time()
+        start = time.monotonic()
         while not stop.is_set():
             try:
-                samples.append((time.time() - start, total_calls(control),
+                samples.append((time.monotonic() - start, total_calls(control),
                                 rss_kb(server.pid), cpu_seconds(server.pid)))
             except (OSError, xmlrpc.client.Error):
                 pass
@@ -63,7 +63,7 @@ def run_once(args, number):
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    started = time.time()
+    started = time.monotonic()
     scenario = (["-sn", "uac", "-s", "000777123"] if args.rooms == "one"
                 else ["-sf", SCENARIO_PER_CALL, "-s", "000777"])
     sipp = subprocess.run(
@@ -73,7 +73,7 @@ def run_once(args, number):
          "-d", str(args.hold_ms), "-t", "u1", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
          "-timeout", str(args.duration + 120), "-timeout_error"],
         cwd=workdir, capture_output=True, text=True)
-    wall = time.time() - started
+    wall = time.monotonic() - started
     stop.set()
     sampler.join()
     server.terminate()

@@ -106,8 +106,8 @@ def start_server(binary, workdir, extra, sip_keys="",
     log = open(os.path.join(workdir, "server.log"), "w")
     server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
                               stdout=log, stderr=log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
             total_calls(control_port)
             return server, sip, control_port

@@ -260,7 +260,7 @@ struct Receiver {
     poll: Vec<libc::pollfd>,
     foreign: u64,
     tally: bool,
-    /// The tallies' start, in ns since the epoch.
+    /// The tallies' start, on the [`sys::now_ns`] timeline.
     gaps_from_ns: i64,
     /// Long gaps by the second since `gaps_from_ns` they ended in.
     gaps_by_second: Vec<u64>,

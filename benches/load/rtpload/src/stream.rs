@@ -22,7 +22,7 @@ pub struct Stream {
     clock_hz: i64,
     /// The first packet's RTP timestamp, the schedule's origin.
     origin_ts: Option<u32>,
-    /// When a packet of timestamp `origin_ts` was due, in ns since the epoch.
+    /// When a packet of timestamp `origin_ts` was due, in ns on the arrivals' timeline.
     anchor_ns: i64,
     /// The last packet's sequence number, extended past wraparound.
     last_seq: i64,
@@ -32,7 +32,7 @@ pub struct Stream {
     late: u64,
     /// The lowest and highest extended sequence numbers tallied.
     tallied_seqs: Option<(i64, i64)>,
-    /// The latest arrival (or the tallies' start, before any), in ns since the epoch.
+    /// The latest arrival (or the tallies' start, before any), in ns on the same timeline.
     last_arrival_ns: Option<i64>,
     /// The longest time without a packet tallied.
     max_gap_ns: i64,

@@ -8,7 +8,8 @@ use std::mem::size_of;
 use std::net::{SocketAddrV4, UdpSocket};
 use std::ops::Range;
 use std::os::fd::AsRawFd;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The most messages one `sendmmsg` or `recvmmsg` takes (the kernel's `UIO_MAXIOV`).
 pub const MAX_BATCH: usize = 1024;
@@ -154,8 +155,8 @@ pub struct Datagram<'a> {
     pub source_port: u16,
     /// The datagram's bytes (at most 256 of them).
     pub bytes: &'a [u8],
-    /// When it arrived, in nanoseconds since the Unix epoch: the kernel's stamp,
-    /// or the time it was read when there is none.
+    /// When it arrived, on the [`now_ns`] timeline: the kernel's stamp, or the
+    /// time it was read when there is none.
     pub arrived_ns: i64,
 }
 
@@ -167,6 +168,8 @@ pub struct Incoming {
     iovecs: Box<[libc::iovec]>,
     headers: Box<[libc::mmsghdr]>,
     read_ns: i64,
+    /// The wall clock minus the [`now_ns`] timeline when the batch was read.
+    wall_offset_ns: i64,
 }
 
 impl Incoming {
@@ -183,6 +186,7 @@ impl Incoming {
             iovecs: (0..batch).map(|_| empty_iovec()).collect(),
             headers: (0..batch).map(|_| empty_header()).collect(),
             read_ns: 0,
+            wall_offset_ns: 0,
         }
     }
 
@@ -215,6 +219,7 @@ impl Incoming {
             )
         };
         self.read_ns = now_ns();
+        self.wall_offset_ns = wall_ns() - self.read_ns;
         usize::try_from(result).unwrap_or(0)
     }
 
@@ -225,7 +230,8 @@ impl Incoming {
         Datagram {
             source_port: u16::from_be(self.sources[index].sin_port),
             bytes: &self.buffers[index][..len],
-            arrived_ns: kernel_stamp(&header.msg_hdr).unwrap_or(self.read_ns),
+            arrived_ns: kernel_stamp(&header.msg_hdr)
+                .map_or(self.read_ns, |stamp| stamp - self.wall_offset_ns),
         }
     }
 }
@@ -251,8 +257,18 @@ fn kernel_stamp(header: &libc::msghdr) -> Option<i64> {
     None
 }
 
-/// Nanoseconds since the Unix epoch, the kernel stamps' clock.
+/// Nanoseconds on the monotonic clock since the generator first asked: the
+/// timeline arrivals are judged on. The kernel stamps datagrams with the wall
+/// clock, which can be stepped or slewed while a run lasts (a step of 20 ms would
+/// make every later packet late); each batch's stamps are moved onto this
+/// timeline by the two clocks' difference as the batch is read.
 pub fn now_ns() -> i64 {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    ORIGIN.get_or_init(Instant::now).elapsed().as_nanos() as i64
+}
+
+/// Nanoseconds since the Unix epoch, the kernel stamps' clock.
+fn wall_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64)
@@ -286,4 +302,35 @@ pub fn wait_readable(set: &mut [libc::pollfd], timeout: Duration) -> bool {
         )
     };
     ready > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_arrival_is_stamped_on_the_monotonic_timeline() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        prepare(&receiver, 1 << 16).unwrap();
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let before = now_ns();
+        sender
+            .send_to(&[0x80; 12], receiver.local_addr().unwrap())
+            .unwrap();
+        let mut incoming = Incoming::new(4);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut count = 0;
+        while count == 0 && Instant::now() < deadline {
+            count = incoming.receive(&receiver);
+        }
+        let after = now_ns();
+        assert_eq!(count, 1, "the datagram arrived");
+        let arrived = incoming.datagram(0).arrived_ns;
+        // The kernel's wall-clock stamp, moved onto the timeline: between the send and the
+        // read (a millisecond of slack for the two clocks being read one after the other).
+        assert!(
+            (before - 1_000_000..=after + 1_000_000).contains(&arrived),
+            "{before} <= {arrived} <= {after}"
+        );
+    }
 }
