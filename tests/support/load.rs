@@ -91,7 +91,29 @@ impl Load {
 
     /// Waits for SIPp to end, at most `within`, and returns its last screen;
     /// panics unless it exited 0 with every call successful.
-    pub fn finish(mut self, within: Duration) -> String {
+    pub fn finish(self, within: Duration) -> String {
+        let calls = self.calls;
+        let (status, outcome) = self.end(within);
+        let screen = outcome.screen;
+        assert!(
+            status.success(),
+            "expected SIPp to exit 0 (every call successful), got {status}:\n{screen}"
+        );
+        assert_eq!(
+            (outcome.successful, outcome.failed),
+            (calls, 0),
+            "expected {calls} successful calls and 0 failed on SIPp's screen:\n{screen}"
+        );
+        screen
+    }
+
+    /// Waits for SIPp to end, at most `within`, and returns how its calls
+    /// went, successful or not.
+    pub fn outcome(self, within: Duration) -> Outcome {
+        self.end(within).1
+    }
+
+    fn end(mut self, within: Duration) -> (std::process::ExitStatus, Outcome) {
         let status = exit_within(&mut self.child, within).unwrap_or_else(|| {
             panic!(
                 "expected SIPp to finish within {within:?}; SIPp:\n{}",
@@ -99,23 +121,28 @@ impl Load {
             )
         });
         let screen = self.screen();
-        assert!(
-            status.success(),
-            "expected SIPp to exit 0 (every call successful), got {status}:\n{screen}"
-        );
-        assert_eq!(
-            counter(&screen, "Successful call"),
-            Some(self.calls),
-            "expected {} successful calls on SIPp's screen:\n{screen}",
-            self.calls
-        );
-        assert_eq!(
-            counter(&screen, "Failed call"),
-            Some(0),
-            "expected 0 failed calls on SIPp's screen:\n{screen}"
-        );
-        screen
+        let count = |name: &str| {
+            counter(&screen, name)
+                .unwrap_or_else(|| panic!("no {name:?} counter on SIPp's screen:\n{screen}"))
+        };
+        let (successful, failed) = (count("Successful call"), count("Failed call"));
+        let outcome = Outcome {
+            successful,
+            failed,
+            screen,
+        };
+        (status, outcome)
     }
+}
+
+/// How SIPp's calls went, from its last screen.
+pub struct Outcome {
+    /// Calls that went through their scenario.
+    pub successful: i64,
+    /// Calls that did not.
+    pub failed: i64,
+    /// The screen itself.
+    pub screen: String,
 }
 
 impl Drop for Load {

@@ -167,10 +167,25 @@ impl Server {
     /// [`Server::start_with`], waiting up to `timeout` for it to be ready
     /// (a large guest compiles for longer than [`START_TIMEOUT`]).
     pub fn start_within(config: &str, timeout: Duration) -> Server {
+        Server::launch(Command::new(binary()), config, timeout)
+    }
+
+    /// [`Server::start_with`], with the process's open-files limit (soft and
+    /// hard) set to `limit` by the shell that starts it.
+    pub fn start_with_open_files(config: &str, limit: u64) -> Server {
+        let mut shell = Command::new("sh");
+        shell.args(["-c", "ulimit -n \"$0\" && exec \"$@\""]);
+        shell.arg(limit.to_string()).arg(binary());
+        Server::launch(shell, config, START_TIMEOUT)
+    }
+
+    // Runs `command` (the binary, or what execs it) with `--config` and the
+    // config's path appended, and waits until it is ready.
+    fn launch(mut command: Command, config: &str, timeout: Duration) -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("switchyard.toml");
         std::fs::write(&path, config).expect("writing the config");
-        let mut child = Command::new(binary())
+        let mut child = command
             .arg("--config")
             .arg(&path)
             .env_remove("RUST_LOG")

@@ -37,6 +37,7 @@ mod server;
 mod session_functions;
 mod signaling;
 mod stats_file;
+mod system_limits;
 
 use clap::{Parser, Subcommand};
 use config::Config;

@@ -1,5 +1,6 @@
 //! RTP port allocation from the configured range.
 
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 /// Hands out RTP sockets on even ports of a range (RFC 3550 §11: RTP on an even
@@ -33,8 +34,9 @@ impl RtpPorts {
     /// A non-blocking socket on the next free even port, for a call whose
     /// SDP names `local`: bound to the configured address, or, when that is
     /// unspecified, to the unspecified address of `local`'s family. `Err` says
-    /// why there is none: every port is taken, or the configured address is of
-    /// the other family.
+    /// why there is none: every port is taken, the configured address is of
+    /// the other family, or the system refuses a socket (out of descriptors or
+    /// memory, with its reason; the range is then not searched on).
     pub fn allocate(&mut self, local: IpAddr) -> Result<UdpSocket, String> {
         let address = match self.address {
             any if any.is_unspecified() && local.is_ipv6() => Ipv6Addr::UNSPECIFIED.into(),
@@ -52,14 +54,28 @@ impl RtpPorts {
             let Ok(port) = u16::try_from(u32::from(self.first) + 2 * offset) else {
                 break;
             };
-            if let Ok(socket) = UdpSocket::bind(SocketAddr::new(address, port))
-                && socket.set_nonblocking(true).is_ok()
-            {
-                return Ok(socket);
+            match UdpSocket::bind(SocketAddr::new(address, port)) {
+                Ok(socket) => {
+                    socket
+                        .set_nonblocking(true)
+                        .map_err(|e| format!("RTP socket on port {port}: {e}"))?;
+                    return Ok(socket);
+                }
+                // This port is another socket's, or not ours to take: the next may be free.
+                Err(e) if port_taken(&e) => {}
+                Err(e) => return Err(format!("cannot open an RTP socket: {e}")),
             }
         }
         Err("every port of the RTP range is in use".to_owned())
     }
+}
+
+/// Whether binding failed for the port itself, so that another port may do.
+fn port_taken(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
+    )
 }
 
 #[cfg(test)]
@@ -85,6 +101,16 @@ mod tests {
         assert!(ports.allocate(localhost).is_err());
         held.pop();
         assert!(ports.allocate(localhost).is_ok());
+    }
+
+    #[test]
+    fn only_a_port_of_its_own_sends_the_search_on() {
+        assert!(port_taken(&io::Error::from_raw_os_error(libc::EADDRINUSE)));
+        assert!(port_taken(&io::Error::from_raw_os_error(libc::EACCES)));
+        // Out of descriptors or kernel memory: every port would fail alike.
+        for errno in [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM] {
+            assert!(!port_taken(&io::Error::from_raw_os_error(errno)), "{errno}");
+        }
     }
 
     #[test]

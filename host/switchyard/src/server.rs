@@ -19,6 +19,7 @@ use crate::room_state_file::RoomStateFile;
 use crate::rtp_ports::RtpPorts;
 use crate::signaling::Signaling;
 use crate::stats_file::{Counters, StatsFile};
+use crate::system_limits;
 use anyhow::{Context, anyhow};
 use std::future::Future;
 use std::num::NonZeroU32;
@@ -50,6 +51,7 @@ pub async fn run(
     };
     let call_instances = config.limits.max_instances;
     let control_instances = config.limits.control_instances;
+    system_limits::raise_open_files_limit();
     let runtime = Runtime::new(config.runtime_limits())?.with_cache(compile_cache(&config));
     let routes = config
         .call_routes()
@@ -252,6 +254,7 @@ pub async fn run(
         },
         control_options,
     ));
+    system_limits::warn_of_shortfalls(call_instances, control_instances);
     info!(
         sip = %sip_addr,
         listening = ?listening,
