@@ -4,6 +4,7 @@
 use crate::bindings::log::Level;
 use crate::{Error, GuestConfig, HostApi};
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -26,6 +27,9 @@ pub(crate) struct Context {
     pub(crate) limits: StoreLimits,
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
+    /// The CPU time of the calling thread when the current call into the
+    /// guest began (see [`crate::deadline`]).
+    pub(crate) armed_at: Duration,
 }
 
 impl WasiView for Context {

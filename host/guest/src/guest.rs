@@ -1,6 +1,7 @@
 //! A compiled guest, ready to be instantiated per call.
 
 use crate::context::Context;
+use crate::deadline;
 use crate::exports::AppPre;
 use crate::instance::{GuestError, Instance};
 use crate::records::RecordFiles;
@@ -8,6 +9,7 @@ use crate::runtime::Resolved;
 use crate::{GuestLimits, HostApi, WitVersion};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
 use wasmtime_wasi::WasiCtx;
@@ -131,9 +133,14 @@ impl Guest {
             // No preopened directories, no sockets, no environment, no stdio.
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
+            armed_at: Duration::ZERO,
         };
         let mut store = Store::new(&self.engine, context);
         store.limiter(|context| &mut context.limits);
+        let limit = self.limits.deadline;
+        store.epoch_deadline_callback(move |store| {
+            deadline::on_epoch_deadline(store.data().armed_at, limit)
+        });
         arm(&mut store, &self.limits);
         let app = self
             .pre
@@ -144,9 +151,11 @@ impl Guest {
 }
 
 /// A fresh deadline and fuel budget in `store` for the next call into its
-/// guest, as `limits` give them.
+/// guest, as `limits` give them. The call must run on this thread: its
+/// deadline counts this thread's CPU time from now (see [`deadline`]).
 pub(crate) fn arm(store: &mut Store<Context>, limits: &Resolved) {
-    store.set_epoch_deadline(limits.deadline_ticks);
+    store.data_mut().armed_at = deadline::thread_cpu_time();
+    store.set_epoch_deadline(deadline::ticks_for(limits.deadline));
     if let Some(fuel) = limits.fuel {
         // Fuel is only `Some` on a metering engine, where setting it cannot fail.
         store

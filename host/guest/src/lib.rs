@@ -19,6 +19,7 @@ mod bindings;
 pub mod bundled;
 mod cache;
 mod context;
+mod deadline;
 mod exports;
 mod guest;
 mod host_api;

@@ -2,6 +2,7 @@
 
 use crate::cache::CompileCache;
 use crate::context::Context;
+use crate::deadline::EPOCH_TICK;
 use crate::exports::{AppPre, add_to_linker};
 use crate::guest::{Guest, GuestConfig, Linked};
 use crate::instance::GuestError;
@@ -13,15 +14,13 @@ use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy};
 
-/// How often the epoch advances; call deadlines are counted in these ticks.
-const EPOCH_TICK: Duration = Duration::from_millis(5);
-
 /// The limits of the runtime: those every guest instance runs under, and the
 /// defaults of what each guest may set for itself ([`GuestLimits`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// How long one call into a guest export may run before it is
-    /// interrupted, for a guest that sets no deadline of its own.
+    /// interrupted, for a guest that sets no deadline of its own: CPU time of
+    /// the thread that runs it, so that waiting for a core does not count.
     pub call_deadline: Duration,
     /// The most linear memory one instance of any guest may have, in bytes:
     /// what each memory reserves of address space, and the cap of a guest that
@@ -62,7 +61,8 @@ pub struct GuestLimits {
 /// A guest's limits with the runtime's defaults filled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Resolved {
-    pub(crate) deadline_ticks: u64,
+    /// The CPU time one call may run (see [`crate::deadline`]).
+    pub(crate) deadline: Duration,
     pub(crate) memory_bytes: usize,
     pub(crate) max_core_instances: usize,
     /// The fuel each call starts with; `None` on a runtime without metering.
@@ -88,10 +88,8 @@ impl Limits {
             // A guest without a budget on a metering runtime runs unmetered in effect.
             (true, budget) => Some(budget.unwrap_or(u64::MAX)),
         };
-        let deadline = guest.call_deadline.unwrap_or(self.call_deadline);
-        let ticks = deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
         Ok(Resolved {
-            deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX).max(1),
+            deadline: guest.call_deadline.unwrap_or(self.call_deadline),
             memory_bytes,
             max_core_instances: self.max_core_instances_per_guest,
             fuel,

@@ -213,6 +213,27 @@ fn a_spinning_guest_is_stopped_at_its_deadline() {
 }
 
 #[test]
+fn a_guest_whose_thread_waits_past_its_deadline_is_not_stopped() {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
+    // Four deadlines of waiting inside the call, none of them running.
+    let mut host = FakeHost::default();
+    host.answer_stall = Duration::from_millis(200);
+    let host = Arc::new(host);
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    let started = Instant::now();
+    call.on_invite(&invite("c1", "alone", &[]))
+        .expect("a call that waited, not ran, goes on past its wall-clock deadline");
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(host.log(), ["answer c1"]);
+    // A call that spins is still stopped at its deadline.
+    let err = call.on_invite(&invite("c2", "spin", &[])).unwrap_err();
+    assert!(matches!(err, GuestError::Timeout { .. }), "{err}");
+}
+
+#[test]
 fn a_guest_that_exhausts_its_memory_traps_without_harming_others() {
     let runtime = Runtime::new(small_limits()).unwrap();
     let guest = runtime

@@ -18,6 +18,9 @@ pub struct FakeHost {
     kv: Mutex<Vec<(String, String)>>,
     /// Timers started so far: the next timer's id is one more.
     timers: Mutex<u64>,
+    /// How long `answer` keeps the guest's thread waiting, as a thread that
+    /// gets no core for that long.
+    pub answer_stall: Duration,
 }
 
 impl FakeHost {
@@ -32,6 +35,9 @@ impl FakeHost {
 
 impl HostApi for FakeHost {
     fn answer(&self, call: &str) -> Result<(), Error> {
+        if !self.answer_stall.is_zero() {
+            std::thread::sleep(self.answer_stall);
+        }
         self.record(format!("answer {call}"));
         Ok(())
     }
