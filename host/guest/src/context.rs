@@ -2,9 +2,9 @@
 //! and log formatting every version of the imports shares.
 
 use crate::bindings::log::Level;
+use crate::deadline::CallClock;
 use crate::{Error, GuestConfig, HostApi};
 use std::sync::Arc;
-use std::time::Duration;
 use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -27,9 +27,9 @@ pub(crate) struct Context {
     pub(crate) limits: StoreLimits,
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
-    /// The CPU time of the calling thread when the current call into the
-    /// guest began (see [`crate::deadline`]).
-    pub(crate) armed_at: Duration,
+    /// Where the current call into the guest stands against its deadline
+    /// (see [`crate::deadline`]).
+    pub(crate) clock: CallClock,
 }
 
 impl WasiView for Context {

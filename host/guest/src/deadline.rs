@@ -1,17 +1,34 @@
 //! Call deadlines counted in the CPU time of the thread that runs the call.
 //!
-//! The engine's epoch advances every [`EPOCH_TICK`] of wall-clock time, and a
-//! call reaching its epoch deadline asks [`on_epoch_deadline`] whether to go
-//! on: only when its thread has spent the whole deadline running (the guest's
-//! code and the host functions it called) is the call interrupted. A guest
-//! that loops is stopped as soon as it has burnt its deadline; a healthy guest
-//! whose thread waited for a core on a starved machine is not.
+//! The engine's epoch advances every [`EPOCH_TICK`] of wall-clock time. A call
+//! is checked first at the next epoch ([`FIRST_CHECK_TICKS`]): most calls end
+//! before it and cost nothing more. At the first check the call's thread reads
+//! its CPU clock as the call's start ([`on_epoch_deadline`]); from then on the
+//! call goes on until its thread has run for the deadline, checked at each
+//! epoch the rest could have passed by. A guest that loops is stopped once it
+//! has burnt its deadline plus what it ran before its first check (about a
+//! tick at most: the epoch advanced meanwhile); a healthy guest whose thread
+//! waited for a core on a starved machine is not.
 
 use std::time::Duration;
 use wasmtime::{Trap, UpdateDeadline};
 
 /// How often the epoch advances; deadlines are checked at this grain.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Where a call into a guest stands against its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum CallClock {
+    /// Not checked yet: the call began less than a tick ago, or its thread
+    /// has not run guest code since the epoch advanced.
+    #[default]
+    Unchecked,
+    /// The calling thread's CPU time at the call's first check.
+    CheckedAt(Duration),
+}
+
+/// The epoch deadline a call begins with, in ticks: the next epoch checks it.
+pub(crate) const FIRST_CHECK_TICKS: u64 = 1;
 
 /// The CPU time the calling thread has run so far.
 pub(crate) fn thread_cpu_time() -> Duration {
@@ -28,14 +45,21 @@ pub(crate) fn ticks_for(time: Duration) -> u64 {
     u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
 }
 
-/// At a call's epoch deadline: interrupt it if its thread has run for
-/// `limit` since `armed_at` (its CPU time when the call began), or else let
-/// it go on until the rest of `limit` could have passed.
+/// At a call's epoch deadline: the first time, start its clock and let it go
+/// on for `limit`; later, interrupt it if its thread has run for `limit`
+/// since, or else let it go on until the rest could have passed.
 pub(crate) fn on_epoch_deadline(
-    armed_at: Duration,
+    clock: &mut CallClock,
     limit: Duration,
 ) -> wasmtime::Result<UpdateDeadline> {
-    decide(thread_cpu_time().saturating_sub(armed_at), limit)
+    let now = thread_cpu_time();
+    match *clock {
+        CallClock::Unchecked => {
+            *clock = CallClock::CheckedAt(now);
+            Ok(UpdateDeadline::Continue(ticks_for(limit)))
+        }
+        CallClock::CheckedAt(start) => decide(now.saturating_sub(start), limit),
+    }
 }
 
 // The decision for a call that has run `used` of its `limit`.
@@ -77,6 +101,22 @@ mod tests {
         assert_eq!(continues_for(0, 100), Some(20));
         // Under a tick left: one more tick.
         assert_eq!(continues_for(99, 100), Some(1));
+    }
+
+    #[test]
+    fn the_first_check_starts_the_clock_and_gives_the_whole_deadline() {
+        let mut clock = CallClock::default();
+        let limit = Duration::from_millis(100);
+        let first = on_epoch_deadline(&mut clock, limit).unwrap();
+        assert!(matches!(first, UpdateDeadline::Continue(20)));
+        let CallClock::CheckedAt(start) = clock else {
+            panic!("the first check starts the clock: {clock:?}");
+        };
+        assert!(start <= thread_cpu_time());
+        // Checked again at once: almost nothing run, so nearly the whole deadline is left.
+        let again = on_epoch_deadline(&mut clock, limit).unwrap();
+        assert!(matches!(again, UpdateDeadline::Continue(19 | 20)));
+        assert_eq!(clock, CallClock::CheckedAt(start), "the start stays");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A compiled guest, ready to be instantiated per call.
 
 use crate::context::Context;
-use crate::deadline;
+use crate::deadline::{self, CallClock};
 use crate::exports::AppPre;
 use crate::instance::{GuestError, Instance};
 use crate::records::RecordFiles;
@@ -9,7 +9,6 @@ use crate::runtime::Resolved;
 use crate::{GuestLimits, HostApi, WitVersion};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
 use wasmtime_wasi::WasiCtx;
@@ -133,13 +132,13 @@ impl Guest {
             // No preopened directories, no sockets, no environment, no stdio.
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            armed_at: Duration::ZERO,
+            clock: CallClock::default(),
         };
         let mut store = Store::new(&self.engine, context);
         store.limiter(|context| &mut context.limits);
         let limit = self.limits.deadline;
-        store.epoch_deadline_callback(move |store| {
-            deadline::on_epoch_deadline(store.data().armed_at, limit)
+        store.epoch_deadline_callback(move |mut store| {
+            deadline::on_epoch_deadline(&mut store.data_mut().clock, limit)
         });
         arm(&mut store, &self.limits);
         let app = self
@@ -152,10 +151,10 @@ impl Guest {
 
 /// A fresh deadline and fuel budget in `store` for the next call into its
 /// guest, as `limits` give them. The call must run on this thread: its
-/// deadline counts this thread's CPU time from now (see [`deadline`]).
+/// deadline counts this thread's CPU time (see [`deadline`]).
 pub(crate) fn arm(store: &mut Store<Context>, limits: &Resolved) {
-    store.data_mut().armed_at = deadline::thread_cpu_time();
-    store.set_epoch_deadline(deadline::ticks_for(limits.deadline));
+    store.data_mut().clock = CallClock::Unchecked;
+    store.set_epoch_deadline(deadline::FIRST_CHECK_TICKS);
     if let Some(fuel) = limits.fuel {
         // Fuel is only `Some` on a metering engine, where setting it cannot fail.
         store
