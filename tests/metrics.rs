@@ -58,6 +58,13 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_guest_traps",
         "switchyard_guest_timeouts",
         "switchyard_guest_out_of_fuel",
+        "process_cpu_seconds",
+        "process_open_fds",
+        "process_max_fds",
+        "process_resident_memory_bytes",
+        "process_virtual_memory_bytes",
+        "process_start_time_seconds",
+        "process_threads",
     ] {
         assert!(
             before.families.iter().any(|f| f.name == name),
@@ -69,6 +76,14 @@ fn metrics_are_described_and_move_with_a_call() {
     for worker in ["worker=0", "worker=1"] {
         before.value("switchyard_media_tick_lateness_seconds_count", worker);
     }
+    // The standard process metrics are the server's own.
+    let open = before.value("process_open_fds", "");
+    assert!(
+        (open - server.open_fds() as f64).abs() <= 2.0,
+        "process_open_fds {open}, /proc says {}",
+        server.open_fds()
+    );
+    assert!(before.value("process_resident_memory_bytes", "") > 1e6);
     assert_eq!(before.value("switchyard_calls_active", ""), 0.0);
     assert_eq!(before.value("switchyard_participants", ""), 0.0);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Reading the host's counters at scrape time: the call core's, the SIP endpoint's, the media
 //! workers' and the guest executor's.
 
+use super::encode_unlabelled;
 use crate::executor::GuestExecutor;
 use crate::host_api::{CoreHost, lock};
 use crate::media::MediaPool;
@@ -76,12 +77,7 @@ impl Collector for Sources {
         ];
         for (name, help, value) in gauges {
             let value = i64::try_from(value).unwrap_or(i64::MAX);
-            ConstGauge::new(value).encode(e.encode_descriptor(
-                name,
-                help,
-                None,
-                MetricType::Gauge,
-            )?)?;
+            encode_unlabelled(e, name, help, &ConstGauge::new(value))?;
         }
         let counters = [
             ("calls_answered", "Calls answered.", calls.connected),
@@ -127,12 +123,7 @@ impl Collector for Sources {
             ),
         ];
         for (name, help, value) in counters {
-            ConstCounter::new(value).encode(e.encode_descriptor(
-                name,
-                help,
-                None,
-                MetricType::Counter,
-            )?)?;
+            encode_unlabelled(e, name, help, &ConstCounter::new(value))?;
         }
         let labelled: [Labelled<'_>; 6] = [
             (
