@@ -64,11 +64,12 @@ fn calls_past_the_open_files_limit_are_refused_and_the_rest_carried() {
         "expected about {room} of {placed} calls carried and the rest refused:\n{}",
         outcome.screen
     );
-    let log = server.log();
-    assert!(
-        log.contains("cannot open an RTP socket: Too many open files"),
-        "the refusals' reason in the log:\n{log}"
-    );
+    server
+        .wait_for_log(
+            "cannot open an RTP socket: Too many open files",
+            Duration::from_secs(5),
+        )
+        .expect("the refusals' reason in the log");
 
     // Every call has ended, so there is room again: nothing is held.
     server.await_value("calls", &0, Duration::from_secs(10), || calls(&server));

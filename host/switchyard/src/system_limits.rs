@@ -6,7 +6,8 @@
 //! naming the setting to raise. Past such a limit calls are refused one by one
 //! with the system's reason; nothing else breaks.
 
-use std::io;
+use procfs::ProcResult;
+use procfs::process::{LimitValue, Process};
 use tracing::{info, warn};
 
 /// Descriptors a call holds while it is up: its RTP socket.
@@ -16,8 +17,6 @@ const DESCRIPTORS_PER_CALL: u64 = 1;
 /// splits these make (measured: 2,110 mappings at 500 live calls of the
 /// webconference guest against 100 idle).
 const MAPPINGS_PER_INSTANCE: u64 = 4;
-/// Where Linux publishes the most memory mappings a process may have.
-const MAX_MAP_COUNT: &str = "/proc/sys/vm/max_map_count";
 
 /// This process's use of the two limits, and the limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,13 +33,15 @@ pub(crate) struct Headroom {
 
 impl Headroom {
     /// Reads the limits and this process's use of them from `/proc`.
-    pub(crate) fn of_this_process() -> io::Result<Headroom> {
-        let (open_files_limit, _) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
-        let open_files = std::fs::read_dir("/proc/self/fd")?.count() as u64;
-        let mappings = std::fs::read_to_string("/proc/self/maps")?.lines().count() as u64;
-        let mappings_limit = std::fs::read_to_string(MAX_MAP_COUNT)
-            .ok()
-            .and_then(|text| text.trim().parse().ok());
+    pub(crate) fn of_this_process() -> ProcResult<Headroom> {
+        let process = Process::myself()?;
+        let open_files_limit = match process.limits()?.max_open_files.soft_limit {
+            LimitValue::Value(limit) => limit,
+            LimitValue::Unlimited => u64::MAX,
+        };
+        let open_files = process.fd_count()? as u64;
+        let mappings = process.maps()?.len() as u64;
+        let mappings_limit = procfs::sys::vm::max_map_count().ok();
         Ok(Headroom {
             open_files_limit,
             open_files,
