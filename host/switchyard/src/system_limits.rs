@@ -18,6 +18,14 @@ const DESCRIPTORS_PER_CALL: u64 = 1;
 /// webconference guest against 100 idle).
 const MAPPINGS_PER_INSTANCE: u64 = 4;
 
+/// `process`'s soft limit on open files (`RLIMIT_NOFILE`); unlimited reads as `u64::MAX`.
+pub(crate) fn open_files_limit(process: &Process) -> ProcResult<u64> {
+    Ok(match process.limits()?.max_open_files.soft_limit {
+        LimitValue::Value(limit) => limit,
+        LimitValue::Unlimited => u64::MAX,
+    })
+}
+
 /// This process's use of the two limits, and the limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Headroom {
@@ -35,10 +43,7 @@ impl Headroom {
     /// Reads the limits and this process's use of them from `/proc`.
     pub(crate) fn of_this_process() -> ProcResult<Headroom> {
         let process = Process::myself()?;
-        let open_files_limit = match process.limits()?.max_open_files.soft_limit {
-            LimitValue::Value(limit) => limit,
-            LimitValue::Unlimited => u64::MAX,
-        };
+        let open_files_limit = open_files_limit(&process)?;
         let open_files = process.fd_count()? as u64;
         let mappings = process.maps()?.len() as u64;
         let mappings_limit = procfs::sys::vm::max_map_count().ok();

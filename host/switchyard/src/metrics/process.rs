@@ -4,8 +4,9 @@
 //! that the memory and descriptors each call costs can be watched beside the calls.
 
 use super::encode_unlabelled;
+use crate::system_limits::open_files_limit;
 use procfs::WithCurrentSystemInfo;
-use procfs::process::{LimitValue, Process};
+use procfs::process::Process;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::metrics::counter::ConstCounter;
@@ -25,7 +26,7 @@ impl Collector for ProcessMetrics {
                 return Ok(());
             }
         };
-        let mut gauges: Vec<(&str, &str, i64)> = Vec::new();
+        let mut gauges: Vec<(&str, &str, u64)> = Vec::new();
         if let Ok(stat) = process.stat() {
             let ticks = procfs::ticks_per_second() as f64;
             encode_unlabelled(
@@ -34,21 +35,20 @@ impl Collector for ProcessMetrics {
                 "Total user and system CPU time spent in seconds.",
                 &ConstCounter::new((stat.utime + stat.stime) as f64 / ticks),
             )?;
-            let bytes = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
             gauges.push((
                 "virtual_memory_bytes",
                 "Virtual memory size in bytes.",
-                bytes(stat.vsize),
+                stat.vsize,
             ));
             gauges.push((
                 "resident_memory_bytes",
                 "Resident memory size in bytes.",
-                bytes(stat.rss_bytes().get()),
+                stat.rss_bytes().get(),
             ));
             gauges.push((
                 "threads",
                 "Number of OS threads in the process.",
-                stat.num_threads,
+                stat.num_threads.max(0) as u64,
             ));
             if let Ok(boot) = procfs::boot_time_secs() {
                 let started = boot as f64 + stat.starttime as f64 / ticks;
@@ -61,21 +61,14 @@ impl Collector for ProcessMetrics {
             }
         }
         if let Ok(open) = process.fd_count() {
-            gauges.push((
-                "open_fds",
-                "Number of open file descriptors.",
-                i64::try_from(open).unwrap_or(i64::MAX),
-            ));
+            gauges.push(("open_fds", "Number of open file descriptors.", open as u64));
         }
-        if let Ok(limits) = process.limits() {
-            // Unlimited is shown as the largest value, not left out.
-            let max = match limits.max_open_files.soft_limit {
-                LimitValue::Value(max) => i64::try_from(max).unwrap_or(i64::MAX),
-                LimitValue::Unlimited => i64::MAX,
-            };
+        // Unlimited is shown as the largest value, not left out.
+        if let Ok(max) = open_files_limit(&process) {
             gauges.push(("max_fds", "Maximum number of open file descriptors.", max));
         }
         for (name, help, value) in gauges {
+            let value = i64::try_from(value).unwrap_or(i64::MAX);
             encode_unlabelled(&mut encoder, name, help, &ConstGauge::new(value))?;
         }
         Ok(())
