@@ -50,7 +50,7 @@ fn every_session_function_answers_an_integer_and_checks_its_arguments() {
         ],
     );
     // The test config logs at info, and debug for switchyard's own crates.
-    assert_eq!(idle, ["3", "0", "0", "0", "0", "0", "0"]);
+    assert_eq!(idle, ["3", "0", "0", "0", "0", "0", "'0 0'"]);
 
     let phone = Phone::call(server.sip, ROOM, "alice", &[]);
     let one_call = each(
@@ -97,7 +97,8 @@ fn every_session_function_answers_an_integer_and_checks_its_arguments() {
             "s.get_cpslimit()",
         ],
     );
-    assert_eq!(limit, ["'200 OK'", "12", "'200 OK'", "0"]);
+    // SEMS answers its hard and current limits as one string.
+    assert_eq!(limit, ["'200 OK'", "'12 12'", "'200 OK'", "'0 0'"]);
 }
 
 #[test]
@@ -139,7 +140,7 @@ fn set_loglevel_changes_what_is_logged_at_once() {
     assert_eq!(rpc(&server, "s.set_loglevel(1)"), "'200 OK'");
     assert_eq!(rpc(&server, "s.get_sessioncount()"), "0");
     assert_eq!(rpc(&server, "s.set_loglevel(3)"), "'200 OK'");
-    assert_eq!(rpc(&server, "s.get_cpslimit()"), "0");
+    assert_eq!(rpc(&server, "s.get_cpslimit()"), "'0 0'");
     server
         .wait_for_log("method=\"get_cpslimit\"", Duration::from_secs(5))
         .unwrap();

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, base_config};
-use support::webconference::{create_room, wait_for_participant};
-use support::xmlrpc::rpc;
+use support::webconference::{create_room, wait_for_participant, wc};
+use support::xmlrpc::{python, rpc};
 
 /// How long a call waits for its BYE after the goodbye prompt starts: the
 /// prompt takes about 3 s.
@@ -390,6 +390,53 @@ fn room_pin_split_admits_invited_participants_only() {
         "expected ivy listed with participant id 56, got {listed}"
     );
     ivy.hang_up();
+}
+
+#[test]
+fn an_invitation_is_taken_by_the_call_that_uses_it() {
+    // Finished calls leave the list after 2 s.
+    let server = Server::start_with(&format!(
+        "{}[rooms]\nparticipants_expire_delay_s = 2\n\
+         [guests.webconference.config]\nprivate_rooms = true\nroom_pin_split = 4\n",
+        base_config()
+    ));
+    let pin = create_room(&server, "1234");
+    let invited = rpc(&server, "s.addParticipant('1234', '56', 'ivy')");
+    assert!(
+        invited.starts_with("[200, 'OK'"),
+        "expected addParticipant to answer [200, 'OK', …], got {invited}"
+    );
+    let ivy = Phone::call(server.sip, "000777123456", "ivy", &[]);
+    await_participant(&server, "1234", &pin, "ivy");
+    ivy.hang_up();
+    // While its finished call is listed, the id may come back, as in SEMS.
+    let again = Phone::call(server.sip, "000777123456", "ivy-again", &[]);
+    let listed = await_participant(&server, "1234", &pin, "ivy-again");
+    assert!(
+        listed.ends_with("'56']"),
+        "expected ivy's second call listed with participant id 56, got {listed}"
+    );
+    again.hang_up();
+    // Once both calls drop off, neither the invitation nor the id is left.
+    let gone = python(
+        &server,
+        &format!(
+            "for _ in range(100):\n    \
+                 r = s.roomInfo('1234', {pin:?})\n    \
+                 if not r[2]:\n        \
+                     break\n    \
+                 time.sleep(0.2)\n\
+             print(repr(r[:-1]))\n"
+        ),
+    );
+    assert_eq!(
+        gone.trim_end(),
+        "[0, 'OK', []]",
+        "the invitation is not listed again"
+    );
+    assert_eq!(wc(&server, "s.findParticipant('56')"), "[[]]");
+    let late = Phone::call(server.sip, "000777123456", "ivy-late", &[]);
+    assert_goodbye(&server, &late, "for an id no longer listed");
 }
 
 #[test]

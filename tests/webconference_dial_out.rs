@@ -62,7 +62,10 @@ fn a_challenged_dial_out_is_connected_with_audio_both_ways() {
         &pin,
         &format!("p[0] == {tag:?} and p[2] == 3"),
     );
-    assert_eq!(listed, format!("['{tag}', 'bob', 3, '200 OK', 0, '']"));
+    assert_eq!(
+        listed,
+        format!("['{tag}', 'sip:bob@{}', 3, '200 OK', 0, '']", callee.addr)
+    );
 
     // The callee sends back what it gets: a caller in the room hears its own
     // tone only if audio flows from the room to the callee and back.
@@ -105,7 +108,10 @@ fn a_declined_dial_out_is_finished_with_its_reason() {
     );
     assert_eq!(
         listed,
-        format!("['{tag}', 'bob', 5, '606 Declined', 0, '']")
+        format!(
+            "['{tag}', 'sip:bob@{}', 5, '606 Declined', 0, '']",
+            callee.addr
+        )
     );
     callee.finish("a 606 answered with an ACK", &server);
 }
@@ -123,7 +129,13 @@ fn a_ringing_dial_out_rings_in_the_room_until_room_delete_cancels_it() {
         &pin,
         &format!("p[0] == {tag:?} and p[2] == 2"),
     );
-    assert_eq!(listed, format!("['{tag}', 'bob', 2, '180 Ringing', 0, '']"));
+    assert_eq!(
+        listed,
+        format!(
+            "['{tag}', 'sip:bob@{}', 2, '180 Ringing', 0, '']",
+            callee.addr
+        )
+    );
 
     let phone = Phone::call(server.sip, &format!("000777{room}"), "carol", &[]);
     let heard = phone.talk(PHONE_HZ, RINGBACK_CYCLE);

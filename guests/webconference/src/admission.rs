@@ -1,6 +1,7 @@
 //! Who may enter a room by dial-in: `room_pin_split` (the number entered is
 //! the room followed by the participant's id) and `private_rooms` (only rooms
-//! that exist; with the split, only participants invited by `addParticipant`).
+//! that exist; with the split, only participants the room lists: invited by
+//! `addParticipant`, or a call of theirs not yet dropped off).
 
 /// What a caller asked for: a room and, with `room_pin_split`, its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +35,9 @@ pub fn parse(number: &str, split_at: Option<usize>) -> Option<Entry> {
 
 /// Whether the caller may enter, as SEMS decides it: any room unless rooms are
 /// private; else only a room that exists, and with `room_pin_split` only when
-/// the id it carried is among the room's `invited` participant ids.
-pub fn admits(private_rooms: bool, room_exists: bool, entry: &Entry, invited: &[&str]) -> bool {
+/// the id it carried is among the room's participant ids (`ids`: those invited
+/// and those of the calls listed, Finished ones too until they drop off).
+pub fn admits(private_rooms: bool, room_exists: bool, entry: &Entry, ids: &[&str]) -> bool {
     if !private_rooms {
         return true;
     }
@@ -43,7 +45,7 @@ pub fn admits(private_rooms: bool, room_exists: bool, entry: &Entry, invited: &[
         && entry
             .participant_id
             .as_deref()
-            .is_none_or(|id| invited.contains(&id))
+            .is_none_or(|id| ids.contains(&id))
 }
 
 #[cfg(test)]
@@ -89,10 +91,10 @@ mod tests {
     }
 
     #[test]
-    fn private_split_rooms_admit_invited_ids_only() {
-        let invited = ["56", "77"];
-        assert!(admits(true, true, &entry("1234", Some("56")), &invited));
-        assert!(!admits(true, true, &entry("1234", Some("57")), &invited));
-        assert!(!admits(true, false, &entry("1234", Some("56")), &invited));
+    fn private_split_rooms_admit_the_rooms_ids_only() {
+        let ids = ["56", "77"];
+        assert!(admits(true, true, &entry("1234", Some("56")), &ids));
+        assert!(!admits(true, true, &entry("1234", Some("57")), &ids));
+        assert!(!admits(true, false, &entry("1234", Some("56")), &ids));
     }
 }

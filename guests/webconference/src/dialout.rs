@@ -166,7 +166,7 @@ pub fn call_of(key_rest: &str) -> String {
 pub struct Context {
     /// The room to join.
     pub room: String,
-    /// The number to list the participant with (the callee).
+    /// The number to list the participant with (the URI called, as SEMS lists it).
     pub number: String,
     /// The participant id given to `dialout` ("" if none).
     pub participant_id: String,

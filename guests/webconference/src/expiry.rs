@@ -13,11 +13,16 @@ pub fn expires_at(now: u64, timeout_s: i32) -> Option<u64> {
         .map(|t| now.saturating_add(t))
 }
 
-/// Whether a room whose `expires_at` meta value is `meta` has expired at
-/// `now`. A room without one, or with one that does not parse, never expires.
-pub fn is_expired(meta: Option<&str>, now: u64) -> bool {
+/// The unix time a room whose `expires_at` meta value is `meta` expires at:
+/// none for a room without one, or with one that does not parse.
+pub fn end(meta: Option<&str>) -> Option<u64> {
     meta.and_then(|m| m.parse::<u64>().ok())
-        .is_some_and(|at| at <= now)
+}
+
+/// Whether a room whose `expires_at` meta value is `meta` has expired at
+/// `now`. A room without an [`end`] never expires.
+pub fn is_expired(meta: Option<&str>, now: u64) -> bool {
+    end(meta).is_some_and(|at| at <= now)
 }
 
 #[cfg(test)]

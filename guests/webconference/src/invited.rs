@@ -42,9 +42,18 @@ pub fn encode(invited: &[Invited]) -> String {
 /// `invited` with `new` added; an earlier invitation of the same participant
 /// id is replaced.
 pub fn add(mut invited: Vec<Invited>, new: Invited) -> Vec<Invited> {
-    invited.retain(|i| i.participant_id != new.participant_id);
+    remove(&mut invited, &new.participant_id);
     invited.push(new);
     invited
+}
+
+/// Removes the invitation of `participant_id`; whether there was one. A call
+/// that joins with an invited id takes the invitation's place in the room's
+/// list, as in SEMS, so it is not listed again once the call is over.
+pub fn remove(invited: &mut Vec<Invited>, participant_id: &str) -> bool {
+    let before = invited.len();
+    invited.retain(|i| i.participant_id != participant_id);
+    invited.len() != before
 }
 
 /// The invited participants still to be listed: those whose participant id no
@@ -72,6 +81,15 @@ mod tests {
         let list = vec![invited("p1", "100"), invited("p\t2", "sip:200@example.com")];
         assert_eq!(decode(&encode(&list)), list);
         assert_eq!(decode(""), Vec::<Invited>::new());
+    }
+
+    #[test]
+    fn a_joining_participant_takes_its_invitation() {
+        let mut list = vec![invited("p1", "100"), invited("p2", "200")];
+        assert!(remove(&mut list, "p1"));
+        assert_eq!(list, vec![invited("p2", "200")]);
+        assert!(!remove(&mut list, "p1"), "taken once");
+        assert_eq!(list, vec![invited("p2", "200")]);
     }
 
     #[test]

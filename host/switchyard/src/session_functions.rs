@@ -11,7 +11,7 @@
 //! | `get_callsmax()` | the most calls active at once since start |
 //! | `get_cpsavg()` | new calls per second averaged over the last 10 s |
 //! | `get_cpsmax()` | the most new calls in one second since start |
-//! | `get_cpslimit()` | the limit of new calls per second, 0: none |
+//! | `get_cpslimit()` | `"<hard> <current>"`, SEMS's two limits of new calls per second (here the same; 0: none) |
 //! | `set_cpslimit(n)` | `"200 OK"`; new calls over `n` a second get 503 (0: no limit) |
 //!
 //! Averages are rounded to the nearest integer, as SEMS answers integers.
@@ -72,8 +72,7 @@ impl SessionFunctions {
             }),
             "get_cpsmax" => no_arguments(function, params)
                 .map(|()| self.read(|core| core.call_rate().new_calls_max() as usize)),
-            "get_cpslimit" => no_arguments(function, params)
-                .map(|()| self.read(|core| core.call_rate().limit() as usize)),
+            "get_cpslimit" => no_arguments(function, params).map(|()| self.cps_limit()),
             "set_cpslimit" => {
                 one_integer(function, params).and_then(|limit| self.set_cps_limit(limit))
             }
@@ -86,6 +85,14 @@ impl SessionFunctions {
     fn read(&self, f: impl FnOnce(&switchyard_core::CallCore) -> usize) -> Value {
         let n = f(&lock(self.host.core()));
         Value::Int(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+
+    /// SEMS answers its hard limit and the current one (which it may lower under load) as
+    /// one string, `"<hard> <current>"`; here the limit never moves on its own, so both
+    /// are the one set.
+    fn cps_limit(&self) -> Value {
+        let limit = lock(self.host.core()).call_rate().limit();
+        Value::from(format!("{limit} {limit}"))
     }
 
     fn log_level(&self) -> Result<Value, Fault> {

@@ -108,15 +108,16 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
         );
         return refused(2, reason);
     }
+    // SEMS lists a dial-out by the URI it calls, not the bare callee.
     let listing = JoinOptions {
-        number: callee.clone(),
+        number: target.uri.clone(),
         reason: "INVITE".to_owned(),
         participant_id: participant_id.clone(),
     };
     let context = Context {
         room: room.clone(),
-        number: callee,
-        participant_id,
+        number: target.uri.clone(),
+        participant_id: participant_id.clone(),
     };
     let request = DialRequest {
         uri: target.uri,
@@ -149,6 +150,7 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
     if let Err(e) = kv::set(&dialout::key(&room, &call), &room::now().to_string()) {
         log(Level::Warn, &format!("dial-out {call} not counted: {e:?}"));
     }
+    room::take_invitation(&room, &participant_id);
     reply(vec![Value::Int(0), "OK".into(), call.into()])
 }
 

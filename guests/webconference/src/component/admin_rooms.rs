@@ -125,8 +125,9 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
     status(200, "OK")
 }
 
-/// `findParticipant(participant_id)` → `[room…]`: the rooms listing that
-/// participant, as a call or as an invitation.
+/// `findParticipant(participant_id)` → `[[room…]]`: the rooms listing that
+/// participant, as a call or as an invitation, as one array (SEMS's clients read
+/// the result's first element as the list).
 pub fn find_participant(params: &Params<'_>) -> Result<Value, Fault> {
     let participant_id = params.string(0)?;
     let found = rooms::list()
@@ -142,7 +143,7 @@ pub fn find_participant(params: &Params<'_>) -> Result<Value, Fault> {
         })
         .map(Value::from)
         .collect();
-    reply(found)
+    reply(vec![Value::Array(found)])
 }
 
 /// The room's invited participants.

@@ -7,6 +7,7 @@
 use super::keypad::{self, EntryTimers};
 use super::presence::{self, Lonely};
 use super::room;
+use super::room_end::RoomEnd;
 use super::settings::Settings;
 use crate::admission::{self, Entry};
 use crate::invited;
@@ -45,6 +46,7 @@ pub(super) struct CallState {
     pub answered: bool,
     pub entry_timers: EntryTimers,
     pub lonely: Lonely,
+    pub room_end: RoomEnd,
 }
 
 thread_local! {
@@ -86,6 +88,7 @@ pub fn on_invite(invite: InviteInfo) {
         answered: false,
         entry_timers: EntryTimers::default(),
         lonely: Lonely::default(),
+        room_end: RoomEnd::default(),
     };
     if state.settings.source_guard.is_blocked(&state.source_ip) {
         log(
@@ -175,7 +178,11 @@ fn on_timer(state: &mut CallState, timer: u64) -> Result<(), Error> {
     match &state.phase {
         Phase::EnteringRoom { .. } => keypad::on_timer(state, timer),
         Phase::InRoom { room } => {
-            state.lonely.on_timer(&state.call, room, timer);
+            if !state.lonely.on_timer(&state.call, room, timer) {
+                state
+                    .room_end
+                    .on_timer(&state.call, room, timer, &state.settings);
+            }
             Ok(())
         }
         Phase::ReadingBack { .. } | Phase::Leaving => Ok(()),
@@ -224,20 +231,26 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
     if !settings.private_rooms {
         return true;
     }
-    let exists = rooms::info(&entry.room).is_some();
+    let info = rooms::info(&entry.room);
     let meta = match &entry.participant_id {
         Some(_) => rooms::get_meta(&entry.room, invited::META_KEY).unwrap_or_default(),
         None => String::new(),
     };
     let invited = invited::decode(&meta);
-    let ids: Vec<&str> = invited.iter().map(|i| i.participant_id.as_str()).collect();
-    admission::admits(true, exists, entry, &ids)
+    let listed = info.iter().flat_map(|info| &info.participants);
+    let ids: Vec<&str> = invited
+        .iter()
+        .map(|i| i.participant_id.as_str())
+        .chain(listed.map(|p| p.participant_id.as_str()))
+        .collect();
+    admission::admits(true, info.is_some(), entry, &ids)
 }
 
 /// Joins the room, then answers: the participant is listed before the caller
 /// hears the 200 OK, so nothing the caller does next can find it missing.
 /// The others hear `join_sound`; the first participant hears
-/// `first_participant`, and its lonely timer starts.
+/// `first_participant`, and its lonely timer starts. In a room with a
+/// time-out, the timer for the room's end starts.
 fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), Error> {
     if !admitted(&state.settings, &entry) {
         return refused(state);
@@ -251,9 +264,10 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
         &JoinOptions {
             number: state.number.clone(),
             reason: reason.to_owned(),
-            participant_id,
+            participant_id: participant_id.clone(),
         },
     )?;
+    room::take_invitation(&entry.room, &participant_id);
     answer(state)?;
     if others == 0 {
         let looped = state.settings.loop_first_participant_prompt;
@@ -265,6 +279,9 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
             .lonely
             .start(&state.call, state.settings.lonely_user_timer_s);
     }
+    state
+        .room_end
+        .start(&state.call, &entry.room, &state.settings);
     state.phase = Phase::InRoom { room: entry.room };
     Ok(())
 }

@@ -5,9 +5,12 @@
 //! the callee rings without early media, the room hears a ringback tone from
 //! it. The room's other participants hear `join_sound` when it answers and
 //! `drop_sound` when it ends after answering; alone in the room, it has the
-//! `lonely_user_timer` of a dial-in participant.
+//! `lonely_user_timer` of a dial-in participant, and in a room with a time-out
+//! its timer for the room's end.
 
 use super::presence::{self, Lonely};
+use super::room_end::RoomEnd;
+use super::settings::Settings;
 use crate::dialout::{self, Context};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
@@ -18,9 +21,9 @@ struct Placed {
     call: String,
     context: Context,
     answered: bool,
-    /// `lonely_user_timer`, in seconds (0: off).
-    lonely_s: u32,
+    settings: Settings,
     lonely: Lonely,
+    room_end: RoomEnd,
 }
 
 thread_local! {
@@ -46,8 +49,9 @@ pub fn on_dialed(call: &str, context: &str) {
         call: call.to_owned(),
         context,
         answered: false,
-        lonely_s: super::settings::Settings::load().lonely_user_timer_s,
+        settings: Settings::load(),
         lonely: Lonely::default(),
+        room_end: RoomEnd::default(),
     };
     PLACED.with(|p| *p.borrow_mut() = Some(placed));
 }
@@ -66,14 +70,24 @@ pub fn on_event(event: Event) {
             let others = presence::company(&placed.context.room, &placed.call).len();
             presence::joined(&placed.context.room, &placed.call, others);
             if others == 0 {
-                placed.lonely.start(&placed.call, placed.lonely_s);
+                placed
+                    .lonely
+                    .start(&placed.call, placed.settings.lonely_user_timer_s);
             }
-        }
-        Event::PromptDone => placed.lonely.on_prompt_done(&placed.call, placed.lonely_s),
-        Event::Timer(timer) => {
             placed
-                .lonely
-                .on_timer(&placed.call, &placed.context.room, timer);
+                .room_end
+                .start(&placed.call, &placed.context.room, &placed.settings);
+        }
+        Event::PromptDone => placed
+            .lonely
+            .on_prompt_done(&placed.call, placed.settings.lonely_user_timer_s),
+        Event::Timer(timer) => {
+            let (call, room) = (&placed.call, &placed.context.room);
+            if !placed.lonely.on_timer(call, room, timer) {
+                placed
+                    .room_end
+                    .on_timer(call, room, timer, &placed.settings);
+            }
         }
         Event::Failed(failure) => {
             log(
@@ -88,7 +102,8 @@ pub fn on_event(event: Event) {
         Event::Hangup => {
             no_longer_dialing(&placed);
             if placed.answered {
-                presence::left(&placed.context.room, &placed.call, placed.lonely_s > 0);
+                let lonely = placed.settings.lonely_user_timer_s > 0;
+                presence::left(&placed.context.room, &placed.call, lonely);
             }
             Lonely::forget(&placed.call);
             return;

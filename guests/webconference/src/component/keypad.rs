@@ -16,8 +16,6 @@ use switchyard_sdk::{media, timers};
 
 /// The longest room number accepted by keypad.
 const MAX_ROOM_DIGITS: usize = 32;
-/// The longest timer the host starts, in seconds (a day).
-const MAX_TIMER_S: u32 = 86_400;
 
 /// The entry's pending time-outs.
 #[derive(Debug, Default)]
@@ -40,7 +38,7 @@ fn start_timer(call: &str, seconds: u32) -> Result<Option<u64>, Error> {
     if seconds == 0 {
         return Ok(None);
     }
-    timers::start(call, seconds.min(MAX_TIMER_S) * 1000).map(Some)
+    super::start_timer_s(call, seconds).map(Some)
 }
 
 /// Answers and asks for the room number; the whole entry's time-out starts.

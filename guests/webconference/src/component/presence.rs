@@ -22,9 +22,6 @@ use switchyard_sdk::{kv, media, rooms, signaling, timers};
 /// The key prefix of the marks left for a participant left alone.
 const LONELY_PREFIX: &str = "lonely/";
 
-/// The longest timer the host starts, in seconds (a day).
-const MAX_TIMER_S: u32 = 86_400;
-
 fn lonely_key(call: &str) -> String {
     format!("{LONELY_PREFIX}{call}")
 }
@@ -105,7 +102,7 @@ impl Lonely {
         if let Some(old) = self.timer.take() {
             timers::cancel(old);
         }
-        match timers::start(call, seconds.min(MAX_TIMER_S) * 1000) {
+        match super::start_timer_s(call, seconds) {
             Ok(id) => self.timer = Some(id),
             Err(e) => log(Level::Warn, &format!("{call}: no lonely timer: {e:?}")),
         }

@@ -4,7 +4,7 @@
 
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
-use crate::{dialout, expiry, predefined};
+use crate::{dialout, expiry, invited, predefined};
 use std::time::{SystemTime, UNIX_EPOCH};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
@@ -56,37 +56,23 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// The unix time the room runs out of time at, if it was created with a
+/// time-out.
+pub fn end(room: &str) -> Option<u64> {
+    expiry::end(rooms::get_meta(room, expiry::META_KEY).as_deref())
+}
+
 /// Whether the room has run out of time (whether or not it is deleted for it).
 pub fn is_expired(room: &str) -> bool {
     expiry::is_expired(rooms::get_meta(room, expiry::META_KEY).as_deref(), now())
 }
 
-/// Whether a room is there to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Presence {
-    Missing,
-    /// It ran out of time and was deleted by this look.
-    TimedOut,
-    Present,
-}
-
-/// Looks the room up, deleting it first if it ran out of time (see
-/// [`sweep_if_timed_out`]).
-fn presence(settings: &Settings, room: &str) -> Presence {
-    if sweep_if_timed_out(settings, room) {
-        return Presence::TimedOut;
-    }
-    if rooms::info(room).is_none() {
-        Presence::Missing
-    } else {
-        Presence::Present
-    }
-}
-
 /// Deletes the room if it ran out of time and `support_rooms_timeout` is set;
-/// true if it did. Control instances are short-lived, so the deletion waits
-/// for the room's next access. Cheap for rooms without a time-out: it reads
-/// one meta value, never the participant list.
+/// true if it did. A room with participants is deleted at its end by their
+/// timers (see [`super::room_end`]); an empty one by the next look at it, which
+/// then finds no room, as it would in SEMS, whose cleaner deleted it at its end.
+/// Cheap for rooms without a time-out: it reads one meta value, never the
+/// participant list.
 pub fn sweep_if_timed_out(settings: &Settings, room: &str) -> bool {
     if !settings.support_rooms_timeout || !is_expired(room) {
         return false;
@@ -103,30 +89,21 @@ pub fn sweep_if_timed_out(settings: &Settings, room: &str) -> bool {
 
 /// Whether the room exists (after deleting it if it timed out).
 pub fn exists(settings: &Settings, room: &str) -> bool {
-    presence(settings, room) == Presence::Present
+    sweep_if_timed_out(settings, room);
+    rooms::info(room).is_some()
 }
 
 /// The room's admin pin: `None` if the room does not exist, "" if it has none.
 pub fn pin(settings: &Settings, room: &str) -> Option<String> {
-    exists(settings, room).then(|| current_pin(room))
-}
-
-fn current_pin(room: &str) -> String {
-    rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default()
+    exists(settings, room).then(|| rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default())
 }
 
 /// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
 /// An unknown room is opened with the pin given (unless rooms are private); a
-/// room without a pin takes it. The lookup that finds a room timed out is
-/// refused, as in SEMS; the next one finds no room.
+/// room without a pin takes it. A room that timed out is unknown.
 pub fn open_with_pin(settings: &Settings, room: &str, pin_given: &str) -> bool {
-    let current = match presence(settings, room) {
-        Presence::Missing => None,
-        Presence::TimedOut => return false,
-        Presence::Present => Some(current_pin(room)),
-    };
     match adminpin::decide(
-        current.as_deref(),
+        pin(settings, room).as_deref(),
         pin_given,
         settings.private_rooms,
         settings.ignore_pin,
@@ -169,4 +146,22 @@ pub fn dialing(room: &str) -> Vec<String> {
         })
         .map(|key| dialout::call_of(&key[prefix.len()..]))
         .collect()
+}
+
+/// A call joined `room` with `participant_id`: an invitation of that id is
+/// taken off the room's list (the call is listed in its place).
+pub fn take_invitation(room: &str, participant_id: &str) {
+    if participant_id.is_empty() {
+        return;
+    }
+    let mut list = invited::decode(&rooms::get_meta(room, invited::META_KEY).unwrap_or_default());
+    if !invited::remove(&mut list, participant_id) {
+        return;
+    }
+    if let Err(e) = rooms::set_meta(room, invited::META_KEY, &invited::encode(&list)) {
+        log(
+            Level::Warn,
+            &format!("room {room:?}: invitation of {participant_id:?} not taken off: {e:?}"),
+        );
+    }
 }
