@@ -76,13 +76,15 @@ impl EventLog {
         id
     }
 
-    /// The events after `after` (0: from the oldest kept).
+    /// The events after `after` (0: from the oldest kept). An id past the
+    /// newest is from before a restart: every event kept is after it.
     pub fn since(&self, after: u64) -> Backlog {
         let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         let newest = *self.newest.borrow();
         let oldest = events.front().map_or(newest + 1, |e| e.id);
+        let from = if after > newest { 0 } else { after };
         Backlog {
-            events: events.iter().filter(|e| e.id > after).cloned().collect(),
+            events: events.iter().filter(|e| e.id > from).cloned().collect(),
             missed: after > newest || (after > 0 && after + 1 < oldest),
         }
     }
@@ -275,6 +277,27 @@ mod tests {
         assert!(log.since(1).missed, "event 2 is gone");
         assert!(log.since(9).missed, "an id from before a restart");
         assert_eq!(log.since(4).events.len(), 1);
+    }
+
+    #[test]
+    fn a_subscriber_from_before_a_restart_gets_every_event_kept_and_then_the_new_ones() {
+        let log = EventLog::new(8);
+        for n in 0..3 {
+            log.publish("join", Some("1"), json!({"n": n}));
+        }
+        let mut cursor = Cursor::new(500, Filter::default());
+        let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
+        assert_eq!(
+            ids(cursor.take(&log)),
+            [
+                ("reset", None),
+                ("join", Some(1)),
+                ("join", Some(2)),
+                ("join", Some(3))
+            ]
+        );
+        log.publish("leave", Some("1"), json!({}));
+        assert_eq!(ids(cursor.take(&log)), [("leave", Some(4))]);
     }
 
     #[test]

@@ -467,7 +467,10 @@ impl Leg {
         if let Some(timeout) = rtp_timeout
             && self.params.direction.receives()
             && !self.timed_out
-            && deadline >= self.last_heard + timeout
+            && self
+                .last_heard
+                .checked_add(timeout)
+                .is_some_and(|silent_until| deadline >= silent_until)
         {
             self.timed_out = true;
             notes.timed_out = true;

@@ -437,6 +437,21 @@ fn silence_raises_one_rtp_timeout_rearmed_by_traffic() {
 }
 
 #[test]
+fn an_rtp_timeout_past_the_clocks_end_never_fires() {
+    let config = WorkerConfig {
+        rtp_timeout: Some(Duration::from_secs(u64::MAX)),
+        ..WorkerConfig::default()
+    };
+    let (mut worker, _) = worker_with(&[A], config);
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 500.0);
+    peer.send(&mut worker, Duration::ZERO);
+    for _ in 0..100 {
+        tick(&mut worker);
+        assert_eq!(events(&mut worker), Vec::new());
+    }
+}
+
+#[test]
 fn bad_packets_are_counted_and_dropped() {
     let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
     let good = rtp(0, 1, 0, 5, false, &[0xFF; 160]);

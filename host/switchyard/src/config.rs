@@ -764,6 +764,16 @@ impl Config {
                 format!("must not be below rtp.port_min ({})", self.rtp.port_min),
             );
         }
+        // RFC 3550 §11: RTP takes even ports.
+        if self.rtp.port_min == self.rtp.port_max && self.rtp.port_min % 2 == 1 {
+            return fail(
+                "rtp.port_max",
+                format!(
+                    "the range {}..={} holds no even port, and RTP takes even ports",
+                    self.rtp.port_min, self.rtp.port_max
+                ),
+            );
+        }
         if self.media.workers > 1024 {
             return fail("media.workers", "must be at most 1024".to_owned());
         }
@@ -819,6 +829,7 @@ impl Config {
                 self.rooms.participants_expire_delay_s,
             ),
             ("rooms.expire_delay_s", self.rooms.expire_delay_s),
+            ("rtp.timeout_s", self.rtp.timeout_s),
         ] {
             if seconds > MAX_DELAY_S {
                 return fail(key, format!("must be at most {MAX_DELAY_S} (a year)"));
@@ -1317,6 +1328,14 @@ mod tests {
             (
                 "[rooms]\nparticipants_expire_delay_s = 31536001\n",
                 "rooms.participants_expire_delay_s: must be at most 31536000 (a year)",
+            ),
+            (
+                "[rtp]\ntimeout_s = 9223372036854775807\n",
+                "rtp.timeout_s: must be at most 31536000 (a year)",
+            ),
+            (
+                "[rtp]\nport_max = 65535\nport_min = 65535\n",
+                "rtp.port_max: the range 65535..=65535 holds no even port, and RTP takes even ports",
             ),
             (
                 "[sip]\noutbound_proxy = \"proxy.example.com\"\n",

@@ -15,17 +15,20 @@ pub struct RtpPorts {
 }
 
 impl RtpPorts {
-    /// A range `min..=max` on `address`; odd bounds are rounded inwards.
+    /// A range `min..=max` on `address`; odd bounds are rounded inwards, so
+    /// a range without an even port (65535 alone) has no port to give.
     pub fn new(address: IpAddr, min: u16, max: u16) -> RtpPorts {
-        let first = min + (min % 2);
+        let first = u32::from(min) + u32::from(min % 2);
+        let max = u32::from(max);
         let count = if max >= first {
-            u32::from(max - first) / 2 + 1
+            (max - first) / 2 + 1
         } else {
             0
         };
         RtpPorts {
             address,
-            first,
+            // An empty range never reads `first`.
+            first: u16::try_from(first).unwrap_or(u16::MAX),
             count,
             next: 0,
         }
@@ -111,6 +114,12 @@ mod tests {
         for errno in [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM] {
             assert!(!port_taken(&io::Error::from_raw_os_error(errno)), "{errno}");
         }
+    }
+
+    #[test]
+    fn a_range_without_an_even_port_gives_none() {
+        let mut ports = RtpPorts::new(Ipv4Addr::LOCALHOST.into(), 65_535, 65_535);
+        assert!(ports.allocate(Ipv4Addr::LOCALHOST.into()).is_err());
     }
 
     #[test]

@@ -262,9 +262,10 @@ impl Endpoint {
         // Our offer fixes the o= line later descriptions keep (RFC 3264 §8), and the 2xx
         // the session timer (RFC 4028 §7.2: the UAS has the last word).
         state.local_sdp = Some(state.session.stamp(&placed.sdp_offer));
-        state
-            .session
-            .refreshed(now, timer::from_answer(&response.raw, None));
+        state.session.refreshed(
+            now,
+            timer::from_answer(&response.raw, None, &self.session_timers),
+        );
         state.session.peer_allows_update = session::allows_update(&response.raw.headers);
         self.dialogs.insert(state.dialog.id().clone(), call);
         self.calls.insert(call, Box::new(state));

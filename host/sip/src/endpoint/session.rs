@@ -205,7 +205,8 @@ impl Endpoint {
         match (success, answer) {
             (true, Ok(answer)) => {
                 state.local_sdp = Some(offer);
-                let agreed = timer::from_answer(&response.raw, state.session.timer);
+                let agreed =
+                    timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
                 state.session.refreshed(now, agreed);
                 self.events.push_back(Event::OfferAnswered { call, answer });
             }

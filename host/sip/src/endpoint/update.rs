@@ -56,7 +56,8 @@ impl Endpoint {
         let code = response.map_or(408, |r| r.code);
         let success = (200..300).contains(&code);
         if success && let Some(response) = response {
-            let agreed = timer::from_answer(&response.raw, state.session.timer);
+            let agreed =
+                timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
             match update.offer {
                 None => state.session.refreshed(now, agreed),
                 Some(offer) => match Offer::parse(&response.raw.body) {

@@ -112,10 +112,16 @@ pub(crate) fn negotiate(
 
 /// The session timer the peer's 2xx to our own re-INVITE states in its Session-Expires: the
 /// peer, UAS of that request, has the last word. `None` without one: §7.2 turns the timer
-/// off ("there is no session expiration").
-pub(crate) fn from_answer(response: &impl HasHeaders, previous: Option<Agreed>) -> Option<Agreed> {
+/// off ("there is no session expiration"). An interval below our Min-SE, which §9 forbids
+/// the UAS, is raised to it: taken as it is, 0 would end the call at once and 1 refresh it
+/// in a loop.
+pub(crate) fn from_answer(
+    response: &impl HasHeaders,
+    previous: Option<Agreed>,
+    config: &SessionTimers,
+) -> Option<Agreed> {
     let value = header(response, "Session-Expires")?;
-    let interval = delta_seconds(value)?;
+    let interval = delta_seconds(value)?.max(config.min_se);
     Some(Agreed {
         interval,
         // We are the UAC of our own request.
@@ -303,6 +309,35 @@ mod tests {
             agree("Session-Expires: soon\r\nSupported: timer\r\n"),
             Ok(None)
         );
+    }
+
+    fn answered(session_expires: &str) -> Option<Agreed> {
+        let text = format!(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+             From: <sip:sut@192.0.2.1>;tag=a\r\nTo: <sip:b@192.0.2.7>;tag=b\r\n\
+             Call-ID: cid\r\nCSeq: 2 INVITE\r\nSession-Expires: {session_expires}\r\n\r\n"
+        );
+        let Some(crate::wire::Datagram::Response(response)) = crate::wire::parse(text.as_bytes())
+        else {
+            panic!("not a response: {text}");
+        };
+        from_answer(&*response, None, &SessionTimers::default())
+    }
+
+    #[test]
+    fn an_answers_interval_below_min_se_is_raised_to_it() {
+        let at = |interval, we_refresh| {
+            Some(Agreed {
+                interval,
+                we_refresh,
+                peer_supports: false,
+            })
+        };
+        assert_eq!(answered("1800;refresher=uas"), at(1800, false));
+        // 0 would expire the session at once, 1 refresh it in a loop.
+        assert_eq!(answered("0"), at(90, true));
+        assert_eq!(answered("1;refresher=uac"), at(90, true));
+        assert_eq!(answered("soon"), None);
     }
 
     #[test]
