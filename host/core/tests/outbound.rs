@@ -380,6 +380,50 @@ fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
 }
 
 #[test]
+fn the_answer_in_the_2xx_replaces_an_early_one() {
+    let mut w = world(forwarding());
+    // A 183 whose answer names one address; the 200 (another fork's, say) names another.
+    let pending = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let later = pending.clone();
+    w.callee(
+        addr(CALLEE),
+        Box::new(move |endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                let sdp = callee_answer(&call.offer);
+                endpoint
+                    .progress(now, call.call, 183, "Session Progress", Some(sdp.clone()))
+                    .unwrap();
+                let moved = sdp.replace("m=audio 7100 ", "m=audio 7200 ");
+                *later.lock().unwrap() = Some((call.call, moved));
+            }
+        }),
+    );
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&183)
+    }));
+    let (key, sdp) = pending.lock().unwrap().take().unwrap();
+    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    let placed = w.placed().leg();
+    let remotes: Vec<_> = w
+        .media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::AddLeg { leg, params, .. } | MediaOp::UpdateLeg { leg, params, .. }
+                if *leg == placed =>
+            {
+                Some(params.remote.port())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(remotes, [7100, 7200], "the leg follows the 2xx's answer");
+}
+
+#[test]
 fn a_placed_call_ringing_past_the_ring_timeout_is_cancelled_and_fails_with_408() {
     let config = CoreConfig {
         ring_timeout: Duration::from_secs(20),

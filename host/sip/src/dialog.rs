@@ -62,6 +62,8 @@ pub(crate) struct Dialog {
     /// Our address in the dialog and the transport it was created over.
     local: TransportAddr,
     fallback: SocketAddr,
+    /// Whether we sent the INVITE that created it, and so chose its Call-ID.
+    ours: bool,
 }
 
 impl Dialog {
@@ -100,7 +102,23 @@ impl Dialog {
             remote_cseq: invite.cseq,
             local,
             fallback: invite.destination.addr,
+            ours: false,
         })
+    }
+
+    /// Whether we created the dialog (sent its INVITE) and so its Call-ID, which sets the
+    /// wait after a 491 (§14.1).
+    pub(crate) fn call_id_is_ours(&self) -> bool {
+        self.ours
+    }
+
+    /// A target refresh (§12.2.2 for the peer's re-INVITE or UPDATE, §12.2.1.2 for the 2xx to
+    /// ours): the Contact of `headers`, if it has a readable one, becomes the remote target that
+    /// later requests go to. A peer that moved (a new address, a re-anchoring SBC) is followed.
+    pub(crate) fn refresh_target(&mut self, headers: &rsip::Headers) {
+        if let Ok(Some(target)) = contact(headers) {
+            self.remote_target = target;
+        }
     }
 
     /// The UAC side of the dialog that `response`, a 2xx to our INVITE with CSeq `cseq` and
@@ -137,6 +155,7 @@ impl Dialog {
             remote_cseq: 0,
             local: head.local,
             fallback,
+            ours: true,
         })
     }
 
@@ -393,6 +412,24 @@ mod tests {
                 .unwrap()
                 .contains("CSeq: 2 BYE\r\n")
         );
+    }
+
+    #[test]
+    fn a_target_refresh_moves_later_requests_to_the_new_contact() {
+        let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070>\r\n", local());
+        let refresh = invite("Contact: <sip:a@198.51.100.9:5070>\r\n");
+        dialog.refresh_target(&refresh.raw.headers);
+        let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert_eq!(dest, local_udp("198.51.100.9:5070"));
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.starts_with("BYE sip:a@198.51.100.9:5070 SIP/2.0\r\n"),
+            "{text}"
+        );
+        // Without a Contact the target stays.
+        dialog.refresh_target(&invite("").raw.headers);
+        let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKc", "ua");
+        assert_eq!(dest, local_udp("198.51.100.9:5070"));
     }
 
     #[test]

@@ -82,6 +82,15 @@ impl Direction {
         }
     }
 
+    /// The direction of a side that also does not receive: sendrecv becomes sendonly and
+    /// recvonly inactive.
+    pub fn without_receiving(self) -> Self {
+        match self {
+            Self::SendRecv | Self::SendOnly => Self::SendOnly,
+            Self::RecvOnly | Self::Inactive => Self::Inactive,
+        }
+    }
+
     /// The attribute name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -137,17 +146,14 @@ pub enum OfferError {
 impl Offer {
     /// Parses an SDP offer and picks its first audio stream over plain RTP.
     pub fn parse(body: &[u8]) -> Result<Self, OfferError> {
-        let session = SessionDescription::unmarshal(&mut Cursor::new(body))
+        let body = std::str::from_utf8(body)
+            .map_err(|_| OfferError::Malformed("the body is not UTF-8 text".into()))?;
+        let (usable, media) = media_lines(body)?;
+        let session = SessionDescription::unmarshal(&mut Cursor::new(usable.as_bytes()))
             .map_err(|e| OfferError::Malformed(e.to_string()))?;
-        let media: Vec<MediaLine> = session
-            .media_descriptions
-            .iter()
-            .map(|m| MediaLine {
-                media: m.media_name.media.clone(),
-                proto: m.media_name.protos.join("/"),
-                formats: m.media_name.formats.clone(),
-            })
-            .collect();
+        if session.media_descriptions.len() != media.len() {
+            return Err(OfferError::Malformed("unreadable m= line".into()));
+        }
         let (audio_index, audio) = session
             .media_descriptions
             .iter()
@@ -187,9 +193,15 @@ impl Offer {
         let ptime = attribute(&audio.attributes, "ptime")
             .or_else(|| attribute(&session.attributes, "ptime"))
             .and_then(|v| v.trim().parse().ok());
-        let direction = Direction::from_attributes(&audio.attributes)
+        let stated = Direction::from_attributes(&audio.attributes)
             .or_else(|| Direction::from_attributes(&session.attributes))
             .unwrap_or(Direction::SendRecv);
+        // RFC 3264 §8.4: c=0.0.0.0 (RFC 2543's hold) means nothing is to be sent to the peer.
+        let direction = if ip.is_unspecified() {
+            stated.without_receiving()
+        } else {
+            stated
+        };
         Ok(Self {
             connection: SocketAddr::new(ip, port),
             formats,
@@ -199,6 +211,43 @@ impl Offer {
             audio_index,
         })
     }
+}
+
+/// Every m= line of `body` as written, and `body` with each one that cannot carry our audio
+/// (anything but `audio` over RTP/AVP or RTP/AVPF) replaced by a rejected audio line. The sdp
+/// crate refuses transports it does not list (TCP/BFCP, TCP/MSRP, UDPTL), and one such stream
+/// would make the whole offer unreadable, where RFC 3264 §6 answers it with port 0 and keeps
+/// the rest.
+fn media_lines(body: &str) -> Result<(String, Vec<MediaLine>), OfferError> {
+    let mut usable = String::with_capacity(body.len());
+    let mut media = Vec::new();
+    for line in body.split_inclusive('\n') {
+        let Some(value) = line.strip_prefix("m=") else {
+            usable.push_str(line);
+            continue;
+        };
+        let fields: Vec<&str> = value.split_whitespace().collect();
+        let [kind, _port, proto, formats @ ..] = fields.as_slice() else {
+            return Err(OfferError::Malformed(format!("m={}", value.trim_end())));
+        };
+        if formats.is_empty() {
+            return Err(OfferError::Malformed(format!("m={}", value.trim_end())));
+        }
+        let carries_audio = *kind == "audio" && matches!(*proto, "RTP/AVP" | "RTP/AVPF");
+        if carries_audio {
+            usable.push_str(line);
+        } else {
+            let end = &line[line.trim_end_matches(['\r', '\n']).len()..];
+            usable.push_str("m=audio 0 RTP/AVP 0");
+            usable.push_str(end);
+        }
+        media.push(MediaLine {
+            media: (*kind).to_owned(),
+            proto: (*proto).to_owned(),
+            formats: formats.iter().map(|f| (*f).to_owned()).collect(),
+        });
+    }
+    Ok((usable, media))
 }
 
 fn attribute<'a>(attributes: &'a [Attribute], key: &str) -> Option<&'a str> {
@@ -659,6 +708,26 @@ mod tests {
     }
 
     #[test]
+    fn an_unspecified_address_is_a_hold_that_receives_nothing() {
+        // RFC 2543's hold: no direction attribute, c=0.0.0.0.
+        let held = SIPP_UAC.replace("c=IN IP4 127.0.0.1", "c=IN IP4 0.0.0.0");
+        let offer = Offer::parse(held.as_bytes()).unwrap();
+        assert_eq!(offer.direction, Direction::SendOnly);
+        let negotiated = negotiate(&offer, G711).unwrap();
+        assert_eq!(negotiated.direction, Direction::RecvOnly);
+        let recvonly = held.replace(
+            "a=rtpmap:0 PCMU/8000\r\n",
+            "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n",
+        );
+        let offer = Offer::parse(recvonly.as_bytes()).unwrap();
+        assert_eq!(offer.direction, Direction::Inactive);
+        assert_eq!(
+            negotiate(&offer, G711).unwrap().direction,
+            Direction::Inactive
+        );
+    }
+
+    #[test]
     fn parses_sipp_offer() {
         let offer = Offer::parse(SIPP_UAC.as_bytes()).unwrap();
         assert_eq!(offer.connection, "127.0.0.1:6000".parse().unwrap());
@@ -718,6 +787,35 @@ mod tests {
         let opus = negotiate(&offer, &[("OPUS", 48000), ("PCMU", 8000)]).unwrap();
         assert_eq!(opus.audio.payload_type, 96);
         assert_eq!(opus.telephone_event, Some(101));
+    }
+
+    #[test]
+    fn streams_of_transports_the_parser_does_not_know_are_answered_with_port_0() {
+        // A video phone's offer: BFCP over TCP, then audio, then T.38 over UDPTL.
+        let offer_text = format!(
+            "{}m=application 5070 TCP/BFCP *\r\na=floorctrl:c-s\r\n\
+             m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n\
+             m=image 6002 UDPTL t38\r\n",
+            SIPP_UAC.split("m=audio").next().unwrap()
+        );
+        let offer = Offer::parse(offer_text.as_bytes()).unwrap();
+        assert_eq!(offer.connection, "127.0.0.1:6000".parse().unwrap());
+        assert_eq!(offer.audio_index, 1);
+        let negotiated = negotiate(&offer, G711).unwrap();
+        let text = answer(&negotiated, "192.0.2.1:40000".parse().unwrap(), 7);
+        let media: Vec<&str> = text.lines().filter(|l| l.starts_with("m=")).collect();
+        assert_eq!(
+            media,
+            [
+                "m=application 0 TCP/BFCP *",
+                "m=audio 40000 RTP/AVP 0",
+                "m=image 0 UDPTL t38"
+            ]
+        );
+        assert_eq!(
+            Offer::parse(b"v=0\r\nm=audio 6000\r\n"),
+            Err(OfferError::Malformed("m=audio 6000".into()))
+        );
     }
 
     #[test]

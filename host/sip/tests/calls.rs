@@ -135,6 +135,53 @@ fn cancel_before_answer_gets_487_and_ends_the_call() {
 }
 
 #[test]
+fn a_bye_on_the_early_dialog_gets_200_and_the_invite_487() {
+    let mut sim = Sim::new(Net::perfect(2), 2, idle_shell());
+    sim.invite();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.run_for(Duration::from_millis(100));
+    sim.uac.bye(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(RemoteBye)")
+    }));
+    sim.settle();
+    assert_eq!(sim.uac.codes(Method::Bye), [200]);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 180, 487]);
+    assert_eq!(
+        sim.ep.active_transactions(),
+        0,
+        "the INVITE's transaction ended"
+    );
+}
+
+#[test]
+fn a_ringing_response_copies_the_record_route() {
+    let mut sim = Sim::new(Net::perfect(2), 2, idle_shell());
+    let record_route = "<sip:proxy.example.com;lr>";
+    sim.uac.invite(
+        sim.now,
+        &format!("Record-Route: {record_route}\r\n"),
+        &offer(),
+    );
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.run_for(Duration::from_millis(100));
+    let ringing = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(ringing.code(), Some(180));
+    assert_eq!(
+        ringing.header("Record-Route").as_deref(),
+        Some(record_route)
+    );
+}
+
+#[test]
 fn missing_ack_retransmits_2xx_with_backoff_then_byes() {
     let mut sim = Sim::new(Net::perfect(3), 3, answering_shell());
     sim.uac.ack_2xx = false;

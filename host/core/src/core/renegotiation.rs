@@ -96,7 +96,7 @@ impl CallCore {
     }
 
     /// Makes `session` the call's and hands its parameters to the live leg.
-    fn apply_session(&mut self, call: CallId, session: Session) {
+    pub(super) fn apply_session(&mut self, call: CallId, session: Session) {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };

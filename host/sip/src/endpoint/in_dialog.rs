@@ -43,6 +43,8 @@ impl Endpoint {
         if !can_offer(state) {
             return self.reply(now, key, &request, Reply::RequestPending);
         }
+        // §12.2.2: a re-INVITE refreshes the remote target.
+        state.dialog.refresh_target(&request.raw.headers);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
@@ -108,6 +110,8 @@ impl Endpoint {
         if has_offer && state.session.negotiating() {
             return self.reply(now, key, &request, Reply::RequestPending);
         }
+        // RFC 3311 §5.2: UPDATE is a target refresh request (RFC 3261 §12.2.2).
+        state.dialog.refresh_target(&request.raw.headers);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {

@@ -207,11 +207,22 @@ impl Endpoint {
         }
         match request.method {
             Method::BYE => {
-                let ending = state.phase == Phase::Ending;
+                let phase = state.phase;
                 self.end_offer(now, call);
                 self.reply(now, key, &request, Reply::Ok);
-                if !ending {
-                    self.end_call(call, EndCause::RemoteBye);
+                match phase {
+                    Phase::Ending => {}
+                    // §15.1.2: a BYE on the early dialog; the INVITE still gets its final
+                    // response, and 487 is the one recommended.
+                    Phase::Offered => self.reject_offered(
+                        now,
+                        call,
+                        487,
+                        "Request Terminated",
+                        &[],
+                        EndCause::RemoteBye,
+                    ),
+                    Phase::Answered | Phase::Confirmed => self.end_call(call, EndCause::RemoteBye),
                 }
             }
             // A call that is ending takes no new offer: its dialog is as good as gone.

@@ -34,7 +34,10 @@ impl Endpoint {
             Some(&state.dialog.id().local_tag),
             &self.user_agent,
         )
-        .contact(state.local);
+        .contact(state.local)
+        // §12.1.1: a response that makes a dialog (an early one here, with our To tag) copies
+        // the Record-Route, so the caller's requests in it take the proxies' path.
+        .record_route(&state.invite.raw);
         let response = match &sdp {
             Some(sdp) => builder.sdp(sdp),
             None => builder,

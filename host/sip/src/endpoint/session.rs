@@ -193,6 +193,8 @@ impl Endpoint {
         }
         let success = (200..300).contains(&code);
         if success {
+            // §12.2.1.2: the 2xx to our target refresh names the peer's target.
+            state.dialog.refresh_target(&response.raw.headers);
             // §13.2.2.4: the ACK of a 2xx is a new transaction, with a branch of its own.
             let ack = state
                 .dialog
@@ -216,7 +218,7 @@ impl Endpoint {
                 reason: "No usable SDP answer".into(),
             }),
             (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
-                let at = now + glare_wait(self.ids.number());
+                let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
                 state.session.retry = Some(Retry { at, offer });
             }
             (false, _) => {

@@ -56,6 +56,8 @@ impl Endpoint {
         let code = response.map_or(408, |r| r.code);
         let success = (200..300).contains(&code);
         if success && let Some(response) = response {
+            // RFC 3261 §12.2.1.2: the 2xx to our target refresh names the peer's target.
+            state.dialog.refresh_target(&response.raw.headers);
             let agreed =
                 timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
             match update.offer {
@@ -88,7 +90,7 @@ impl Endpoint {
         match update.offer {
             // RFC 3311 §5.1 defers to §14.1 for a 491: wait, then offer again.
             Some(offer) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
-                let at = now + glare_wait(self.ids.number());
+                let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
                 state.session.retry = Some(Retry { at, offer });
             }
             Some(_) => self.events.push_back(Event::OfferRefused {

@@ -197,11 +197,16 @@ pub(crate) fn allows_update(headers: &rsip::Headers) -> bool {
     })
 }
 
-/// §14.1: the wait before re-sending a re-INVITE that got 491, from `random` (any u32). The
-/// endpoint answers calls, so the peer owns the dialog's Call-ID and the wait is 0 to 2 s in
-/// units of 10 ms.
-pub(crate) fn glare_wait(random: u32) -> Duration {
-    Duration::from_millis(u64::from(random % 201) * 10)
+/// §14.1: the wait before re-sending a re-INVITE that got 491, from `random` (any u32), in
+/// units of 10 ms: 2.1 to 4 s when we chose the dialog's Call-ID (`call_id_is_ours`), 0 to 2 s
+/// when the peer did, so the two sides of a glare do not retry together.
+pub(crate) fn glare_wait(random: u32, call_id_is_ours: bool) -> Duration {
+    let (from_ms, steps) = if call_id_is_ours {
+        (2100, 191)
+    } else {
+        (0, 201)
+    };
+    Duration::from_millis(from_ms + u64::from(random % steps) * 10)
 }
 
 #[cfg(test)]
@@ -239,11 +244,20 @@ mod tests {
     }
 
     #[test]
-    fn glare_wait_is_0_to_2_s_in_10_ms_steps() {
-        assert_eq!(glare_wait(0), Duration::ZERO);
-        assert_eq!(glare_wait(200), Duration::from_secs(2));
-        assert_eq!(glare_wait(201), Duration::ZERO);
-        assert_eq!(glare_wait(u32::MAX).as_millis() % 10, 0);
-        assert!(glare_wait(u32::MAX) <= Duration::from_secs(2));
+    fn glare_wait_is_0_to_2_s_in_10_ms_steps_for_the_peers_call_id() {
+        assert_eq!(glare_wait(0, false), Duration::ZERO);
+        assert_eq!(glare_wait(200, false), Duration::from_secs(2));
+        assert_eq!(glare_wait(201, false), Duration::ZERO);
+        assert_eq!(glare_wait(u32::MAX, false).as_millis() % 10, 0);
+        assert!(glare_wait(u32::MAX, false) <= Duration::from_secs(2));
+    }
+
+    #[test]
+    fn glare_wait_is_2_1_to_4_s_in_10_ms_steps_for_our_call_id() {
+        assert_eq!(glare_wait(0, true), Duration::from_millis(2100));
+        assert_eq!(glare_wait(190, true), Duration::from_secs(4));
+        assert_eq!(glare_wait(191, true), Duration::from_millis(2100));
+        assert_eq!(glare_wait(u32::MAX, true).as_millis() % 10, 0);
+        assert!(glare_wait(u32::MAX, true) <= Duration::from_secs(4));
     }
 }

@@ -273,7 +273,10 @@ impl Uac {
             Some(Method::Invite) => {
                 // §17.1.1.2: any response stops INVITE retransmissions.
                 self.stop(Method::Invite);
-                if (200..300).contains(&code) {
+                if (101..200).contains(&code) && self.remote_tag.is_none() {
+                    // §12.1.2: a provisional response with a To tag makes an early dialog.
+                    self.remote_tag = response.to_tag();
+                } else if (200..300).contains(&code) {
                     self.remote_tag = response.to_tag();
                     if self.ack_2xx {
                         // §13.2.2.4: every 2xx (retransmission included) is ACKed, new branch.
