@@ -320,24 +320,33 @@ fn the_callers_cancel_cancels_the_forwarded_call() {
     assert!(w.uacs[caller].codes(Method::Invite).contains(&487));
 }
 
+/// The call of a callee that answers early (183 with SDP) and whose 2xx is the
+/// test's to send, with the SDP for it: the early one through `final_sdp`.
+type LaterAnswer = std::sync::Arc<std::sync::Mutex<Option<(switchyard_sip::CallKey, String)>>>;
+
+/// A callee script that sends 183 with its answer and leaves the 2xx to the
+/// test (see [`LaterAnswer`]).
+fn answering_early(final_sdp: fn(String) -> String) -> (CalleeScript, LaterAnswer) {
+    let pending = LaterAnswer::default();
+    let later = pending.clone();
+    let script: CalleeScript = Box::new(move |endpoint, now, event| {
+        if let SipEvent::IncomingCall(call) = event {
+            let sdp = callee_answer(&call.offer);
+            endpoint
+                .progress(now, call.call, 183, "Session Progress", Some(sdp.clone()))
+                .unwrap();
+            *later.lock().unwrap() = Some((call.call, final_sdp(sdp)));
+        }
+    });
+    (script, pending)
+}
+
 #[test]
 fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
     let mut w = world(forwarding());
-    // 183 with SDP, then the answer two seconds later.
-    let pending = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let later = pending.clone();
-    w.callee(
-        addr(CALLEE),
-        Box::new(move |endpoint, now, event| {
-            if let SipEvent::IncomingCall(call) = event {
-                let sdp = callee_answer(&call.offer);
-                endpoint
-                    .progress(now, call.call, 183, "Session Progress", Some(sdp.clone()))
-                    .unwrap();
-                *later.lock().unwrap() = Some((call.call, sdp));
-            }
-        }),
-    );
+    // 183 with SDP, then the answer, the same, later.
+    let (script, pending) = answering_early(|sdp| sdp);
+    w.callee(addr(CALLEE), script);
     let caller = w.dial("000777forward", "alice");
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&183)
@@ -383,21 +392,8 @@ fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
 fn the_answer_in_the_2xx_replaces_an_early_one() {
     let mut w = world(forwarding());
     // A 183 whose answer names one address; the 200 (another fork's, say) names another.
-    let pending = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let later = pending.clone();
-    w.callee(
-        addr(CALLEE),
-        Box::new(move |endpoint, now, event| {
-            if let SipEvent::IncomingCall(call) = event {
-                let sdp = callee_answer(&call.offer);
-                endpoint
-                    .progress(now, call.call, 183, "Session Progress", Some(sdp.clone()))
-                    .unwrap();
-                let moved = sdp.replace("m=audio 7100 ", "m=audio 7200 ");
-                *later.lock().unwrap() = Some((call.call, moved));
-            }
-        }),
-    );
+    let (script, pending) = answering_early(|sdp| sdp.replace("m=audio 7100 ", "m=audio 7200 "));
+    w.callee(addr(CALLEE), script);
     let caller = w.dial("000777forward", "alice");
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&183)

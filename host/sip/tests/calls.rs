@@ -136,10 +136,7 @@ fn cancel_before_answer_gets_487_and_ends_the_call() {
 
 #[test]
 fn a_bye_on_the_early_dialog_gets_200_and_the_invite_487() {
-    let mut sim = Sim::new(Net::perfect(2), 2, idle_shell());
-    sim.invite();
-    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
-    let call = first_call(&sim);
+    let (mut sim, call) = offered_call(2);
     sim.ep
         .progress(sim.now, call, 180, "Ringing", None)
         .unwrap();
@@ -205,6 +202,15 @@ fn missing_ack_retransmits_2xx_with_backoff_then_byes() {
 }
 
 /// Establishes a call without loss and returns the simulation with the call confirmed.
+/// A call whose INVITE reached the endpoint, which has not answered it.
+fn offered_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
+    let mut sim = Sim::new(Net::perfect(seed), seed, idle_shell());
+    sim.invite();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    (sim, call)
+}
+
 fn confirmed_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
     let mut sim = Sim::new(Net::perfect(seed), seed, answering_shell());
     sim.invite();
@@ -283,10 +289,7 @@ fn hangup_before_ack_waits_for_the_ack() {
 
 #[test]
 fn reject_is_retransmitted_until_ack() {
-    let mut sim = Sim::new(Net::perfect(7), 7, idle_shell());
-    sim.invite();
-    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
-    let call = first_call(&sim);
+    let (mut sim, call) = offered_call(7);
     assert_eq!(
         sim.ep.reject(sim.now, call, 200, "OK"),
         Err(switchyard_sip::CallError::InvalidStatus(200))
@@ -311,10 +314,7 @@ fn reject_is_retransmitted_until_ack() {
 
 #[test]
 fn reject_with_retry_after_is_retransmitted_until_ack() {
-    let mut sim = Sim::new(Net::perfect(16), 16, idle_shell());
-    sim.invite();
-    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
-    let call = first_call(&sim);
+    let (mut sim, call) = offered_call(16);
     let unavailable = |sim: &mut Sim, headers: &[(&str, &str)]| {
         sim.ep
             .reject_with(sim.now, call, 503, "Service Unavailable", headers)
@@ -484,10 +484,7 @@ fn invites_the_endpoint_refuses_itself() {
 
 #[test]
 fn hangup_of_an_unanswered_call_rejects_with_480() {
-    let mut sim = Sim::new(Net::perfect(15), 15, idle_shell());
-    sim.invite();
-    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
-    let call = first_call(&sim);
+    let (mut sim, call) = offered_call(15);
     sim.ep.hangup(sim.now, call).unwrap();
     sim.settle();
     assert_eq!(
