@@ -36,9 +36,9 @@ fn final_status(server: &Server, user: &str) -> u16 {
 fn guest_faults_fall_back_safely() {
     let server = Server::start_with(&misbehave_config());
 
-    // (a) Unanswered calls whose guest panics, spins past its deadline or
-    // runs out of memory are rejected 500.
-    for user in ["panic", "spin", "grow"] {
+    // (a) Unanswered calls whose guest panics, spins past its deadline, runs
+    // out of memory or tries to sleep (block its thread) are rejected 500.
+    for user in ["panic", "spin", "grow", "sleep"] {
         let status = final_status(&server, user);
         assert_eq!(
             status, 500,

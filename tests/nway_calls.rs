@@ -2,7 +2,9 @@
 //! two-party call through the server escalated into a room by the holder of
 //! the feature codes (`*0`), the invitee dialled (`number#`), brought in
 //! (`*7`) or dropped (`*#`), and a fourth caller invited from inside the
-//! room (`0`). Each step is checked by what the phones hear.
+//! room (`0`); the room private and outliving the caller who escalated; an
+//! invitation refused by the room's lock, its size or a time-out. Each step
+//! is checked by what the phones hear, or by who is called.
 
 mod support;
 
@@ -38,6 +40,18 @@ fn two_party_call(server: &Server, b: Listening) -> (Phone, Phone) {
     assert_hears(&heard[0], B, "A in the two-party call");
     assert_hears(&heard[1], A, "B in the two-party call");
     (a, b)
+}
+
+/// A (100) called B (102), escalated the call and invited C (103), who
+/// answered and talks privately with A: the server and the three phones.
+fn escalated_and_invited() -> (Server, Phone, Phone, Phone) {
+    let (b, c) = (Listening::new(), Listening::new());
+    let config = nway_config(&directory(&[("102", &b), ("103", &c)]), "");
+    let server = Server::start_with(&config);
+    let (a, b) = two_party_call(&server, b);
+    escalate(&a, &b);
+    let c = invite((&a, A), (&b, B), "103", c, C);
+    (server, a, b, c)
 }
 
 /// `*0`: B is alone in a new room and A hears dial tone, not B.
@@ -117,12 +131,7 @@ fn a_two_party_call_becomes_a_room_of_three_then_four() {
 
 #[test]
 fn the_drop_code_hangs_up_the_invitee_and_the_holder_is_back_in_the_room() {
-    let (b, c) = (Listening::new(), Listening::new());
-    let config = nway_config(&directory(&[("102", &b), ("103", &c)]), "");
-    let server = Server::start_with(&config);
-    let (a, b) = two_party_call(&server, b);
-    escalate(&a, &b);
-    let c = invite((&a, A), (&b, B), "103", c, C);
+    let (server, a, b, c) = escalated_and_invited();
 
     press(&a, "*#");
     assert!(c.await_bye(DEADLINE), "the dropped invitee gets a BYE");
@@ -172,4 +181,119 @@ fn the_callee_may_hold_the_codes_keyed_in_time_and_the_room_is_numbered_after_th
         "[m['number'] for m in s.nway.listMembers('10100')['members']]",
     );
     assert_eq!(members, "['100']", "A is alone in room 10000 + 100");
+}
+
+#[test]
+fn the_room_goes_on_when_the_caller_who_escalated_hangs_up() {
+    let (_server, a, b, c) = escalated_and_invited();
+    press(&a, "*7");
+    let heard = talk_together(&[&a, &b, &c], &[A, B, C], TALK);
+    assert_hears(&heard[1], A, "B in the room of three");
+
+    a.hang_up();
+    assert!(
+        !b.await_bye(Duration::from_secs(2)),
+        "B, once forwarded from A, stays when A hangs up"
+    );
+    let heard = talk_together(&[&b, &c], &[B, C], TALK);
+    assert_hears(&heard[0], C, "B after A left");
+    assert_hears(&heard[1], B, "C after A left");
+}
+
+#[test]
+fn an_escalated_room_cannot_be_dialled_into() {
+    let b = Listening::new();
+    let config = nway_config(&directory(&[("102", &b)]), "");
+    let server = Server::start_with(&config);
+    let (a, b) = two_party_call(&server, b);
+    escalate(&a, &b);
+
+    let mut intruder = Phone::dial(server.sip, "89000", "200", &[]);
+    assert_eq!(
+        intruder.await_answer(),
+        404,
+        "a caller dialling the escalated room 9000 is refused"
+    );
+    let members = rpc(
+        &server,
+        "[m['number'] for m in s.nway.listMembers('9000')['members']]",
+    );
+    assert_eq!(members, "['102']", "B is alone in its room");
+}
+
+/// A room whose participants invite (`X`), of at most 3, where invitee 103
+/// is marked (`A`).
+const INVITING_ROOM: &str = r#"
+[guests.nway.config.rooms.208]
+options = "Xq1"
+max_members = 3
+callers = { "103" = "A" }
+"#;
+
+/// `number` is never called (within 3 s).
+fn never_called(callee: &Listening, number: &str) {
+    assert!(
+        !callee.invited_within(Duration::from_secs(3)),
+        "{number} is not called"
+    );
+}
+
+#[test]
+fn invitations_respect_the_rooms_lock_and_size_and_invitees_get_its_options() {
+    let (c, d) = (Listening::new(), Listening::new());
+    let config = nway_config(&directory(&[("103", &c), ("104", &d)]), INVITING_ROOM);
+    let server = Server::start_with(&config);
+    let first = Phone::call(server.sip, "8208", "300", &[]);
+    let second = Phone::call(server.sip, "8208", "301", &[]);
+
+    assert_eq!(rpc(&server, "s.nway.lock('208')"), "1");
+    press(&first, "0103#");
+    never_called(&c, "103, the room locked,");
+    server
+        .wait_for_log("room 208: 300 may not invite 103: locked", DEADLINE)
+        .expect("the refusal is logged");
+    let heard = talk_together(&[&first, &second], &[A, B], TALK);
+    assert_hears(&heard[1], A, "the room, the refused inviter back");
+
+    assert_eq!(rpc(&server, "s.nway.unlock('208')"), "1");
+    press(&first, "0");
+    let c = invite((&first, A), (&second, B), "103", c, C);
+    press(&first, "*7");
+    let heard = talk_together(&[&first, &second, &c], &[A, B, C], TALK);
+    assert_hears(&heard[1], C, "the room with the invitee in");
+    let options = rpc(
+        &server,
+        "[m['options'] for m in s.nway.listMembers('208')['members'] if m['number'] == '103']",
+    );
+    assert_eq!(
+        options, "['AqX1']",
+        "the invitee has the room's options for 103"
+    );
+
+    // Three are in: one more would be a fourth.
+    press(&second, "0104#");
+    never_called(&d, "104, the room full,");
+    server
+        .wait_for_log("room 208: 301 may not invite 104: full", DEADLINE)
+        .expect("the refusal is logged");
+    let heard = talk_together(&[&first, &second], &[A, B], TALK);
+    assert_hears(&heard[0], B, "the room, the refused inviter back");
+}
+
+#[test]
+fn a_number_left_unfinished_times_out_and_is_not_called() {
+    let callee = Listening::new();
+    let keys = format!(
+        "route = \"{}\"\ndial_timeout_ms = 1000",
+        callee.uri("{number}")
+    );
+    let server = Server::start_with(&nway_config(&keys, INVITING_ROOM));
+    let first = Phone::call(server.sip, "8208", "300", &[]);
+    let second = Phone::call(server.sip, "8208", "301", &[]);
+
+    press(&first, "010");
+    never_called(&callee, "the number typed before the time-out");
+    let heard = talk_together(&[&first, &second], &[A, B], TALK);
+    assert_hears(&heard[0], B, "the inviter back in the room");
+    assert_hears(&heard[1], A, "the room with the inviter back");
 }

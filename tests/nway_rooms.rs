@@ -45,6 +45,12 @@ options = "q1"
 options = "Mpq1"
 [guests.nway.config.rooms.207]
 options = "Fq1"
+[guests.nway.config.rooms.208]
+options = "q1"
+callers = { "300" = "M" }
+[guests.nway.config.rooms.209]
+options = "sq1"
+callers = { "300" = "w", "100" = "A" }
 "#;
 
 fn server() -> Server {
@@ -477,4 +483,74 @@ fn keys_pressed_in_a_room_with_option_f_reach_the_others() {
         keys, "57#",
         "the other participant gets the keys as RFC 4733 events"
     );
+}
+
+#[test]
+fn music_for_a_lone_participant_follows_its_own_option() {
+    let server = server();
+    let with_music = enter(&server, "208", "300");
+    let leaving = enter(&server, "208", "301");
+    leaving.hang_up();
+    let alone = music(&with_music.talk(TONES[0], TALK));
+    assert!(
+        alone > MUSIC_HEARD,
+        "300 (option M) alone hears music: {alone:.2e}"
+    );
+
+    let without_music = enter(&server, "208", "302");
+    with_music.hang_up();
+    let alone = music(&without_music.talk(TONES[0], TALK));
+    assert!(
+        alone < MUSIC_HEARD / 10.0,
+        "302 (no option M) alone hears no music: {alone:.2e}"
+    );
+}
+
+#[test]
+fn a_caller_waiting_for_the_marked_user_cannot_unmute_itself() {
+    let server = server();
+    let waiting = enter(&server, "209", "300");
+    let inside = enter(&server, "209", "301");
+    press(&waiting, "*1");
+    press(&waiting, "*1");
+    let heard = talk_together(&[&waiting, &inside], &TONES[..2], TALK);
+    assert_not_hears(&heard[1], TONES[0], "the room, the other caller waiting");
+
+    // The two presses left it unmuted: it is heard once the marked user is in.
+    let marked = enter(&server, "209", "100");
+    let heard = talk_together(&[&waiting, &inside, &marked], &TONES[..3], TALK);
+    assert_hears(&heard[1], TONES[0], "the room, the marked user in");
+}
+
+#[test]
+fn a_rooms_pin_and_lock_end_with_its_last_participant() {
+    let server = Server::start_with(&nway_config("conference_options = \"Dq1\"", ROOMS));
+    let setter = enter(&server, "500", "300");
+    press(&setter, "55#");
+    setter.hang_up();
+    // The next caller opens the room anew: asked for a new pin, it sets none.
+    let opener = enter(&server, "500", "301");
+    press(&opener, "#");
+    let joining = enter(&server, "500", "302");
+    let heard = talk_together(&[&opener, &joining], &TONES[..2], TALK);
+    assert_hears(
+        &heard[0],
+        TONES[1],
+        "the room's opener, the next caller let in without a pin",
+    );
+
+    // Room 204 locked by its admin, who then leaves: the next callers get in.
+    let admin = enter(&server, "204", "100");
+    press(&admin, "*2");
+    server.await_value("room 204 locked", &"[True]".to_owned(), DEADLINE, || {
+        rpc(
+            &server,
+            "[r['locked'] for r in s.nway.listRooms()['rooms'] if r['room'] == '204']",
+        )
+    });
+    admin.hang_up();
+    let phones = [enter(&server, "204", "300"), enter(&server, "204", "301")];
+    let heard = talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "a caller of the room its locker left");
+    assert_hears(&heard[1], TONES[0], "a caller of the room its locker left");
 }

@@ -495,6 +495,12 @@ impl Listening {
         format!("sip:{user}@{}", self.sip.local_addr().unwrap())
     }
 
+    /// Waits up to `timeout` for an INVITE, which it leaves unanswered; true
+    /// if one came (the phone was called).
+    pub fn invited_within(&self, timeout: Duration) -> bool {
+        receive(&self.sip, timeout, |m| m.starts_with("INVITE ")).is_some()
+    }
+
     /// Waits up to `timeout` for an INVITE, rings (180) and answers it
     /// (200 with PCMU), and returns the phone with the call up once the
     /// ACK came. A retransmitted INVITE gets the 200 again. Panics if no

@@ -3,14 +3,14 @@
 //! mute), so the tests can watch them end to end.
 //!
 //! The Request-URI user of a call picks what happens:
-//! - `spin`, `grow`, `panic`: loop forever, allocate until memory runs out, or
-//!   panic, before answering;
+//! - `spin`, `grow`, `panic`, `sleep`: loop forever, allocate until memory runs
+//!   out, panic, or sleep for an hour, before answering;
 //! - `alone`: answer and stay alone;
 //! - `timer`: answer, start a 500 ms timer, hang up when it fires;
 //! - `bridge`: answer; the first such call waits (its id kept in the
 //!   key-value store), the next one is bridged to it;
 //! - `forward`: forward the call (B2BUA) to the URI of its `X-Forward-To`
-//!   header, or reject it with 400 when there is none;
+//!   header (the two stay bridged), or reject it with 400 when there is none;
 //! - anything else: answer and join room `ok`.
 //!
 //! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or
@@ -56,9 +56,15 @@ mod component {
 
     struct Misbehave;
 
+    /// The context of a call placed by `dial`, which joins room `ok` when
+    /// answered (a forwarded call stays bridged to its caller).
+    const JOIN_WHEN_ANSWERED: &str = "join ok when answered";
+
     thread_local! {
         /// This call's instance stored a hold outcome, to delete at hangup.
         static HELD_KEPT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        /// This call was placed by `dial`.
+        static JOINS_WHEN_ANSWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
     fn misbehave(what: &str) {
@@ -77,6 +83,7 @@ mod component {
                 }
             }
             "panic" => panic!("asked to panic"),
+            "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
             "slow" => {
                 // Busy, but well within the deadline.
                 let started = std::time::Instant::now();
@@ -109,7 +116,8 @@ mod component {
                         .find(|h| h.name.eq_ignore_ascii_case("X-Forward-To"));
                     let result = match target {
                         Some(target) => {
-                            signaling::forward(call, &dial_request(&target.value, None)).map(|_| ())
+                            signaling::forward(call, &dial_request(&target.value, None, ""))
+                                .map(|_| ())
                         }
                         None => signaling::reject(call, 400, "X-Forward-To header missing"),
                     };
@@ -154,7 +162,10 @@ mod component {
                     '4' => "slow",
                     _ => "",
                 }),
-                Event::Answered => {
+                Event::Dialed(context) => {
+                    JOINS_WHEN_ANSWERED.set(context == JOIN_WHEN_ANSWERED);
+                }
+                Event::Answered if JOINS_WHEN_ANSWERED.get() => {
                     let options = JoinOptions {
                         number: "dialed".to_owned(),
                         reason: "answered".to_owned(),
@@ -177,7 +188,7 @@ mod component {
                 | Event::Unbridged
                 | Event::Talk(_)
                 | Event::Hangup
-                | Event::Dialed(_)
+                | Event::Answered
                 | Event::Progress(_)
                 | Event::Failed(_) => {}
             }
@@ -260,6 +271,7 @@ mod component {
     fn dial_request(
         uri: &str,
         credentials: Option<signaling::Credentials>,
+        context: &str,
     ) -> signaling::DialRequest {
         signaling::DialRequest {
             uri: uri.to_owned(),
@@ -267,7 +279,7 @@ mod component {
             to: String::new(),
             headers: Vec::new(),
             credentials,
-            context: String::new(),
+            context: context.to_owned(),
             room: None,
         }
     }
@@ -293,7 +305,7 @@ mod component {
             (None, None) => None,
             _ => return Err(usage()),
         };
-        match signaling::dial(&dial_request(&uri, credentials)) {
+        match signaling::dial(&dial_request(&uri, credentials, JOIN_WHEN_ANSWERED)) {
             Ok(call) => Ok(to_tree(&Value::Array(vec![Value::Int(0), call.into()]))),
             Err(e) => Err(fault(1, format!("dial {uri}: {e:?}"))),
         }

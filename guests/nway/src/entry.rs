@@ -1,6 +1,7 @@
 //! A caller entering a conference: the room (dialled, typed, or the first
 //! empty one), its pin, a new room's pin, and the room's admission (locked,
-//! full) before it joins.
+//! full) before it joins. Rooms made by escalating a two-party call are no
+//! conference one can dial into.
 
 use crate::digits::{Digits, Typing};
 use crate::options::Options;
@@ -86,9 +87,10 @@ impl Entry {
                 let (first, last) = settings.free_rooms;
                 let without_pin = picking.pick_empty_without_pin;
                 let free = room::first_free(first, last, |room| {
-                    !without_pin
-                        || settings.profile(room).is_some_and(|p| p.pin.is_none())
-                            && room::own_pin(room).is_none()
+                    !room::is_adhoc(room)
+                        && (!without_pin
+                            || settings.profile(room).is_some_and(|p| p.pin.is_none())
+                                && room::own_pin(room).is_none())
                 });
                 let Some(free) = free else {
                     let _ = call.reject(486, "No Empty Conference");
@@ -100,7 +102,7 @@ impl Entry {
             room => Some(room.to_owned()),
         };
         if let Some(room) = &room
-            && settings.profile(room).is_none()
+            && (settings.profile(room).is_none() || room::is_adhoc(room))
         {
             let _ = call.reject(404, "No Such Conference");
             return Start::Rejected;
@@ -172,7 +174,11 @@ impl Entry {
             _ => String::new(),
         };
         match stage {
-            Stage::Room(_) if settings.profile(&typed).is_some() && !typed.is_empty() => {
+            Stage::Room(_)
+                if settings.profile(&typed).is_some()
+                    && !typed.is_empty()
+                    && !room::is_adhoc(&typed) =>
+            {
                 self.admit(call, settings, typed)
             }
             Stage::Room(_) => {
@@ -222,6 +228,12 @@ impl Entry {
             return refuse(call, &["wrong_pin_bye"]);
         };
         let options = profile.options_of(&self.number);
+        if room::present(&room).is_empty() {
+            // A lock or pin kept with a room nobody is in (its last
+            // participant hung up while out inviting, or the host restarted)
+            // belongs to a conference that is over.
+            room::forget_conference(&room);
+        }
         if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room)) {
             let _ = call.play(&["enter_conference_pin"]);
             return Next::Stay(Stage::Pin {
@@ -246,16 +258,7 @@ impl Entry {
     /// Lets the caller in unless the room is locked (admins pass) or full.
     fn check_admission(&mut self, call: &Call, room: String, profile: &RoomProfile) -> Next {
         let options: Options = profile.options_of(&self.number);
-        let why = if room::is_locked(&room) && !options.admin {
-            Some(("locked", "conference_locked"))
-        } else if profile.max_members > 0
-            && room::present(&room).len() >= profile.max_members as usize
-        {
-            Some(("full", "conference_full"))
-        } else {
-            None
-        };
-        if let Some((why, prompt)) = why {
+        if let Some((why, prompt)) = room::refusal(&room, profile.max_members, 1, options.admin) {
             log(
                 Level::Info,
                 &format!("room {room}: {} refused: {why}", self.number),

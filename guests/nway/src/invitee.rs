@@ -3,7 +3,9 @@
 //! their talk (by the join code, or by hanging up).
 
 use crate::message::Message;
+use crate::options::Options;
 use crate::participant::Participant;
+use crate::room;
 use crate::settings::Settings;
 use switchyard_sdk::{Call, Event};
 
@@ -42,11 +44,20 @@ impl Invitee {
                     call,
                     self.room.clone(),
                     self.number.clone(),
-                    settings.escalated_options,
+                    options(settings, &self.room, &self.number),
                 ));
             }
             _ => {}
         }
         None
+    }
+}
+
+/// The options of an invitee at `number` in `room`: those of an escalated
+/// room, or those a caller of that number dialling in would have.
+pub fn options(settings: &Settings, room: &str, number: &str) -> Options {
+    match settings.profile(room) {
+        Some(profile) if !room::is_adhoc(room) => profile.options_of(number),
+        _ => settings.escalated_options,
     }
 }

@@ -17,8 +17,8 @@ pub struct Options {
     pub end_on_marked_leave: bool,
     /// `c`: hears how many are in the room when it joins.
     pub announce_count: bool,
-    /// `I`: joins and leaves are announced in words ("a participant has
-    /// joined"), not by sounds.
+    /// `I` (or MeetMe's `i`): joins and leaves are announced in words ("a
+    /// participant has joined"), not by sounds.
     pub announce_joins: bool,
     /// `q`: quiet: no join and leave sounds or words.
     pub quiet: bool,
@@ -51,17 +51,34 @@ pub struct Options {
     pub no_only_person: bool,
 }
 
-/// Every letter [`Options::parse`] takes, in the order [`Options`] writes them.
+/// Every letter of an option [`Options`] holds, in the order it writes them.
 const LETTERS: &str = "aAwxcIqMmtpsDeErTFX1";
+
+/// MeetMe's letters [`Options::parse`] takes besides [`LETTERS`]: `d` and
+/// `P`, which change nothing, and `i`, read as `I`.
+const MEETME_LETTERS: &str = "dPi";
 
 impl Options {
     /// The options of `letters`; an unknown letter is an error naming it.
     pub fn parse(letters: &str) -> Result<Options, String> {
         let mut options = Options::default();
         for letter in letters.chars() {
-            *options.flag(letter).ok_or_else(|| {
-                format!("unknown option {letter:?} (options are letters of {LETTERS:?})")
-            })? = true;
+            match letter {
+                // Every room is dynamic (`d`) unless the config says
+                // otherwise, and a room's pin is always asked (`P`).
+                'd' | 'P' => {}
+                // Nothing records a caller's name, so joins are announced
+                // in words as with `I`.
+                'i' => options.announce_joins = true,
+                letter => {
+                    *options.flag(letter).ok_or_else(|| {
+                        format!(
+                            "unknown option {letter:?} (options are letters of {LETTERS:?} \
+                             or {MEETME_LETTERS:?})"
+                        )
+                    })? = true;
+                }
+            }
         }
         Ok(options)
     }
@@ -132,6 +149,17 @@ mod tests {
         assert_eq!(Options::parse("").unwrap(), Options::default());
         let all = Options::parse(LETTERS).unwrap();
         assert_eq!(all.to_string(), LETTERS);
+    }
+
+    #[test]
+    fn meetme_letters_with_no_option_of_their_own_are_taken() {
+        for letters in ["1pdMX", "pdMX", "aApdxXM", "P"] {
+            assert!(Options::parse(letters).is_ok(), "{letters}");
+        }
+        assert_eq!(Options::parse("1pdMX").unwrap().to_string(), "MpX1");
+        let named = Options::parse("i").unwrap();
+        assert!(named.announce_joins);
+        assert_eq!(named.to_string(), "I");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! and what the room hears when it leaves.
 
 use crate::digits::{Digits, Typing};
+use crate::invitee;
 use crate::keys::{Codes, TimedKeys};
 use crate::message::Message;
 use crate::options::Options;
@@ -100,10 +101,11 @@ impl Participant {
             Event::Dtmf(key) => self.on_key(call, settings, key),
             Event::Timer(id) if self.keys.timed_out(id) => {}
             Event::Timer(id) => {
+                // Only `#` dials a number: a time-out, after keys or none, goes back.
                 if let Stage::Dialing(digits) = &mut self.stage
-                    && let Some(typing) = digits.timed_out(call, id)
+                    && digits.timed_out(call, id).is_some()
                 {
-                    self.dialled(call, settings, typing);
+                    self.dialled(call, settings, Typing::Cancelled);
                 }
             }
             Event::PromptDone if matches!(self.stage, Stage::Waiting) => {
@@ -190,10 +192,11 @@ impl Participant {
         self.greet(call, others);
     }
 
-    /// A marked user joined: the waiting participant hears and is heard.
+    /// A marked user joined: the waiting participant hears, and is heard
+    /// unless it muted itself meanwhile.
     fn stop_waiting(&mut self, call: &Call) {
         let _ = call.stop_playing();
-        let _ = call.set_muted(false);
+        let _ = call.set_muted(self.muted);
         let _ = call.set_deaf(self.options.talk_only);
         self.stage = Stage::InRoom;
     }
@@ -234,8 +237,10 @@ impl Participant {
         };
     }
 
-    /// The call is over: what the room hears, or its end when the last
-    /// marked user left a room whose participants end with it.
+    /// The call is over: what the room hears (music for one left alone
+    /// with option `M`), the room's lock and pin forgotten when it is
+    /// empty, or its end when the last marked user left a room whose
+    /// participants end with it.
     fn left(&mut self, call: &Call) {
         if let Stage::Consulting {
             invitee,
@@ -263,11 +268,16 @@ impl Participant {
             let _ = rooms::close(&self.room);
             return;
         }
-        let _ = match (others.len(), self.options.music_alone, self.options.quiet) {
-            (0, _, _) => Ok(()),
-            (1, true, _) => rooms::announce(&self.room, &["music_on_hold".into()], true),
-            (_, _, true) => Ok(()),
-            (_, _, false) => rooms::announce(
+        let _ = match (others.as_slice(), self.options.quiet) {
+            ([], _) => {
+                room::forget_conference(&self.room);
+                Ok(())
+            }
+            ([alone], _) if room::options_of(alone).music_alone => {
+                rooms::announce(&self.room, &["music_on_hold".into()], true)
+            }
+            (_, true) => Ok(()),
+            (_, false) => rooms::announce(
                 &self.room,
                 &[self.sound("drop_sound", "participant_left")],
                 false,
@@ -363,7 +373,10 @@ impl Participant {
             }
             RoomKey::ToggleMute => {
                 self.muted = !self.muted;
-                let _ = call.set_muted(self.muted);
+                // A waiting participant stays muted until a marked user joins.
+                if !matches!(self.stage, Stage::Waiting) {
+                    let _ = call.set_muted(self.muted);
+                }
                 let _ = call.play(&[if self.muted { "muted" } else { "unmuted" }]);
             }
             RoomKey::ToggleLock => {
@@ -389,13 +402,29 @@ impl Participant {
         }
     }
 
-    /// The number being dialled ended (or was abandoned).
+    /// The number being dialled ended (or was abandoned). A room that is
+    /// locked, or full with this participant and the invitee back, refuses
+    /// the invitation: the participant hears why, in the room again.
     fn dialled(&mut self, call: &Call, settings: &Settings, typing: Typing) {
         let number = match typing {
             Typing::More => return,
             Typing::Done(number) if !number.is_empty() => number,
             Typing::Done(_) | Typing::Cancelled => return self.back_to_room(call),
         };
+        let max_members = settings.profile(&self.room).map_or(0, |p| p.max_members);
+        let admin = invitee::options(settings, &self.room, &number).admin;
+        if let Some((why, prompt)) = room::refusal(&self.room, max_members, 2, admin) {
+            log(
+                Level::Info,
+                &format!(
+                    "room {}: {} may not invite {number}: {why}",
+                    self.room, self.number
+                ),
+            );
+            self.back_to_room(call);
+            let _ = call.play(&[prompt]);
+            return;
+        }
         let Some(uri) = settings.uri_of(&number) else {
             log(Level::Info, &format!("{call}: no route to {number}"));
             self.back_to_room(call);

@@ -132,6 +132,7 @@ impl Party {
             let _ = call.play(&["conference_full"]);
             return None;
         };
+        room::open_adhoc(&room);
         log(Level::Info, &format!("{call}: escalated into room {room}"));
         let _ = self
             .peer

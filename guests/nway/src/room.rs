@@ -1,5 +1,6 @@
 //! The host's rooms as this guest reads them: who is present, with which
-//! options, and the state the guest keeps with a room (lock, pin).
+//! options, and the state the guest keeps with a room (lock, pin, made by
+//! escalation).
 
 use crate::options::Options;
 use switchyard_sdk::rooms;
@@ -9,6 +10,8 @@ use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
 const LOCKED: &str = "nway-locked";
 /// The room meta key of a pin set by the room's first caller (option `D`).
 const PIN: &str = "nway-pin";
+/// The room meta key marking a room made by escalating a two-party call ("1").
+const ADHOC: &str = "nway-adhoc";
 
 /// The participants of `room` in it now (connected), in the order they joined.
 pub fn present(room: &str) -> Vec<ParticipantInfo> {
@@ -59,6 +62,50 @@ pub fn set_own_pin(room: &str, pin: &str) {
     rooms::open(room);
     // The room was just opened, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, PIN, pin);
+}
+
+/// Why `room` takes no more participants, as a word for the log and the
+/// prompt that says it: locked (an `admin` still gets in), or full with
+/// `joining` more than those in it (`max_members` 0: no limit).
+pub fn refusal(
+    room: &str,
+    max_members: u32,
+    joining: usize,
+    admin: bool,
+) -> Option<(&'static str, &'static str)> {
+    if is_locked(room) && !admin {
+        Some(("locked", "conference_locked"))
+    } else if max_members > 0 && present(room).len() + joining > max_members as usize {
+        Some(("full", "conference_full"))
+    } else {
+        None
+    }
+}
+
+/// Forgets the room's lock and pin: as MeetMe's, they belong to one
+/// conference, which is over once nobody is in the room.
+pub fn forget_conference(room: &str) {
+    // A room that is gone has nothing to forget.
+    let _ = rooms::set_meta(room, LOCKED, "");
+    let _ = rooms::set_meta(room, PIN, "");
+}
+
+/// Opens `room` (if it is not open) for an escalated two-party call, so
+/// that nobody may dial into it; a room nobody is in starts a new
+/// conference, without lock or pin.
+pub fn open_adhoc(room: &str) {
+    rooms::open(room);
+    if present(room).is_empty() {
+        forget_conference(room);
+    }
+    // The room is open now, so setting its meta cannot fail.
+    let _ = rooms::set_meta(room, ADHOC, "1");
+}
+
+/// Whether `room` was opened for an escalated two-party call: only its
+/// calls' invitations bring people in.
+pub fn is_adhoc(room: &str) -> bool {
+    rooms::get_meta(room, ADHOC).as_deref() == Some("1")
 }
 
 /// The first free room of `first..=last` that is `acceptable`: one this

@@ -65,7 +65,16 @@ pub enum TreeError {
     /// A node is a member of more than one container, or of none.
     #[error("node {0} is used {1} times; every node but the root must be used exactly once")]
     NotATree(usize, usize),
+    /// An array or struct nests more than [`MAX_DEPTH`] deep.
+    #[error("node {0} nests arrays and structs more than {MAX_DEPTH} deep")]
+    TooDeep(usize),
 }
+
+/// The most arrays and structs a value may nest (the root counts as one). XML-RPC
+/// requests are held to it as they are parsed, and a tree is held to it as it is
+/// rebuilt: a value nested without bound would cost its recursive handling (rebuilding,
+/// encoding, dropping) all of its thread's stack.
+pub const MAX_DEPTH: usize = 64;
 
 /// Writes `value` as a pre-order list of nodes, root first.
 pub fn flatten(value: &Value) -> Vec<Node> {
@@ -118,7 +127,13 @@ pub fn unflatten(nodes: &[Node]) -> Result<Value, TreeError> {
         return Err(TreeError::Empty);
     }
     let mut uses = vec![0usize; nodes.len()];
+    // Containers above each node, itself included; final for a parent before its members
+    // are reached, as they come after it.
+    let mut depth = vec![1usize; nodes.len()];
     for (parent, node) in nodes.iter().enumerate() {
+        if is_container(node) && depth[parent] > MAX_DEPTH {
+            return Err(TreeError::TooDeep(parent));
+        }
         for child in members(node) {
             let slot = uses
                 .get_mut(child as usize)
@@ -127,12 +142,17 @@ pub fn unflatten(nodes: &[Node]) -> Result<Value, TreeError> {
                 return Err(TreeError::NotPreOrder { parent, child });
             }
             *slot += 1;
+            depth[child as usize] = depth[parent] + 1;
         }
     }
     if let Some((index, &count)) = uses.iter().enumerate().skip(1).find(|(_, n)| **n != 1) {
         return Err(TreeError::NotATree(index, count));
     }
     Ok(build(nodes, 0))
+}
+
+fn is_container(node: &Node) -> bool {
+    matches!(node, Node::Array(_) | Node::Struct(_))
 }
 
 fn members(node: &Node) -> Vec<u32> {
@@ -190,6 +210,33 @@ mod tests {
                 ("n".into(), Value::Nil),
             ]),
         ])
+    }
+
+    /// `levels` arrays, each holding the next, the innermost empty.
+    fn nested(levels: usize) -> Vec<Node> {
+        (0..levels)
+            .map(|level| {
+                if level + 1 < levels {
+                    Node::Array(vec![level as u32 + 1])
+                } else {
+                    Node::Array(Vec::new())
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trees_nest_at_most_max_depth_deep() {
+        assert!(unflatten(&nested(MAX_DEPTH)).is_ok());
+        assert_eq!(
+            unflatten(&nested(MAX_DEPTH + 1)),
+            Err(TreeError::TooDeep(MAX_DEPTH))
+        );
+        // Deep enough to overflow a recursive rebuild's stack.
+        assert_eq!(
+            unflatten(&nested(1_000_000)),
+            Err(TreeError::TooDeep(MAX_DEPTH))
+        );
     }
 
     #[test]

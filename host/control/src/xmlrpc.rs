@@ -29,8 +29,8 @@ use quick_xml::events::Event;
 
 use crate::{Fault, Value};
 
-/// How many arrays/structs deep a request value may nest.
-pub const MAX_DEPTH: usize = 64;
+/// How many arrays/structs deep a request value may nest: as deep as any value.
+pub const MAX_DEPTH: usize = switchyard_value::MAX_DEPTH;
 
 /// Parses an XML-RPC `methodCall` into its method name and params.
 ///
@@ -109,8 +109,8 @@ pub fn encode_response(result: &Result<Value, Fault>) -> String {
 
 /// Appends one `<value>…</value>` element.
 ///
-/// Recursion depth follows the value's own nesting; values built by the dispatcher are trusted
-/// not to be absurdly deep.
+/// Recursion depth follows the value's own nesting, which [`MAX_DEPTH`] bounds for every value
+/// that comes from outside the host: parsed requests and guests' answers alike.
 pub fn encode_value(out: &mut String, value: &Value) {
     out.push_str("<value>");
     match value {

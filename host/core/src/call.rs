@@ -142,7 +142,8 @@ pub(crate) struct Call {
     pub(crate) local_sdp: Option<String>,
     /// Our RTP address, once a port is reserved for the call.
     pub(crate) local_rtp: Option<SocketAddr>,
-    /// The other call of a forwarded call (B2BUA): the two end together.
+    /// The other call of a forwarded call (B2BUA): the two end together until
+    /// the guest parts them once both are answered.
     pub(crate) linked: Option<CallId>,
     /// A placed call's limit on ringing, until it is answered or ends.
     pub(crate) ring_timer: Option<TimerId>,

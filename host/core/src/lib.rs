@@ -16,7 +16,9 @@
 //!   and is alone, in a two-party **bridge** with another call, or a
 //!   **participant** of a **room**. A forwarded call (B2BUA) is an inbound
 //!   call linked to the call placed for it: the callee's progress reaches the
-//!   caller, its answer bridges them, and either side ending ends both.
+//!   caller, its answer bridges them, and either side ending ends both until
+//!   the guest parts them (unbridges them, or moves either to a room or
+//!   another bridge) once both are answered.
 //! - A room lists its participants, finished ones included, until
 //!   `participants_expire_delay` after they finished; an empty room is deleted
 //!   after `rooms_expire_delay` unless predefined, or earlier, oldest first,
@@ -53,6 +55,9 @@ pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, Message};
 pub use error::CoreError;
 pub use failover::MAX_TARGETS;
 pub use network::Network;
-pub use rooms::{JoinOptions, ParticipantStatus, ParticipantView, RoomView};
+pub use rooms::{
+    JoinOptions, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME,
+    ParticipantStatus, ParticipantView, RoomView,
+};
 pub use setup_times::{SETUP_BOUNDS_S, SetupTimes};
 pub use timers::TimerId;

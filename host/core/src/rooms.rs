@@ -5,6 +5,15 @@ use std::collections::{BTreeMap, HashMap};
 use crate::call::CallId;
 use crate::timers::TimerId;
 
+/// The longest room name, in characters.
+pub const MAX_ROOM_NAME: usize = 64;
+/// The longest key of a value kept with a room, in bytes.
+pub const MAX_META_KEY_BYTES: usize = 256;
+/// The longest value kept with a room, in bytes.
+pub const MAX_META_VALUE_BYTES: usize = 64 << 10;
+/// The most values kept with one room.
+pub const MAX_META_ENTRIES: usize = 64;
+
 /// A participant's state, numbered as SEMS numbers it (0 … 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParticipantStatus {

@@ -3,11 +3,14 @@
 
 mod common;
 
-use common::{World, answer_only};
+use common::{Script, World, answer_only, answering_callee};
 use std::time::Duration;
-use switchyard_core::{CallEvent, CallId, CoreConfig, CoreError, JoinOptions, MediaOp};
+use switchyard_core::{
+    CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, MediaOp,
+};
 use switchyard_media::{LegId, MediaEvent};
-use switchyard_sip::testing::{Net, rsip::Method};
+use switchyard_sip::Event as SipEvent;
+use switchyard_sip::testing::{Net, addr, rsip::Method};
 
 fn two_answered_calls(workers: usize) -> World {
     let config = CoreConfig {
@@ -208,6 +211,76 @@ fn key_presses_on_either_leg_of_a_bridge_reach_that_calls_guest() {
         assert!(
             !world.events_of(call).contains(&CallEvent::Unbridged),
             "the bridge stands"
+        );
+    }
+}
+
+/// A guest that forwards calls to `forward` to the callee at 127.0.0.1:7000
+/// and answers the others.
+fn forwarding() -> Script {
+    Box::new(|core, now, op| {
+        let GuestOp::Invite(invite) = op else {
+            return;
+        };
+        if invite.sip.request_user != "forward" {
+            core.answer(now, invite.call).expect("answer");
+            return;
+        }
+        let request = DialRequest {
+            uri: "sip:bob@127.0.0.1:7000".to_owned(),
+            ..DialRequest::default()
+        };
+        core.forward(invite.call, request).expect("forward");
+    })
+}
+
+#[test]
+fn a_forwarded_call_parted_from_its_callee_ends_on_its_own() {
+    for parting in ["unbridge", "join", "bridge"] {
+        let mut world = World::new(CoreConfig::default(), Net::perfect(5), 5, forwarding());
+        let callee = world.callee(addr("127.0.0.1:7000"), answering_callee(false));
+        let caller = world.dial("forward", "alice");
+        let third = world.dial("carol", "carol");
+        assert!(
+            world.run_until(Duration::from_secs(5), |w| {
+                w.uacs[caller].codes(Method::Invite).contains(&200)
+                    && w.uacs[third].codes(Method::Invite).contains(&200)
+            }),
+            "{parting}: both callers are answered, one through the callee"
+        );
+        let invites = world.invites();
+        let incoming = invites[0].call;
+        let other = invites[1].call;
+        let placed = world.placed();
+        let now = world.now;
+        let parted = match parting {
+            "unbridge" => world.core.unbridge(now, placed),
+            "join" => world
+                .core
+                .join(now, placed, "9000", JoinOptions::default())
+                .map(drop),
+            _ => world.core.bridge(now, placed, other),
+        };
+        assert_eq!(parted, Ok(()), "{parting}");
+
+        world.uacs[caller].bye(world.now);
+        assert!(
+            world.run_until(Duration::from_secs(10), |w| !w.core.has_call(incoming)),
+            "{parting}: the caller ends"
+        );
+        world.run_for(Duration::from_secs(2));
+        assert!(
+            world.core.has_call(placed),
+            "{parting}: the placed call goes on without the caller"
+        );
+        let ended = world.callees[callee]
+            .events
+            .iter()
+            .filter(|e| matches!(e, SipEvent::CallEnded { .. }))
+            .count();
+        assert_eq!(
+            ended, 0,
+            "{parting}: the callee got no BYE for the caller's"
         );
     }
 }

@@ -6,7 +6,10 @@ mod common;
 
 use common::{World, conference};
 use std::time::Duration;
-use switchyard_core::{CallId, CoreConfig, MediaOp, ParticipantStatus};
+use switchyard_core::{
+    CallId, CoreConfig, CoreError, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES,
+    MAX_ROOM_NAME, MediaOp, ParticipantStatus,
+};
 use switchyard_sip::testing::{Net, rsip::Method};
 
 fn config() -> CoreConfig {
@@ -203,6 +206,46 @@ fn predefined_rooms_never_expire_and_opened_rooms_do_unless_joined() {
     assert!(
         world.core.open_room(world.now, "").is_err(),
         "an empty room name is refused"
+    );
+}
+
+#[test]
+fn room_names_and_the_values_kept_with_rooms_are_bounded() {
+    let mut world = World::new(config(), Net::perfect(1), 1, conference());
+    let now = world.now;
+    let longest = "r".repeat(MAX_ROOM_NAME);
+    assert_eq!(world.core.open_room(now, &longest), Ok(true));
+    let refused = world.core.open_room(now, &format!("{longest}r"));
+    assert!(
+        matches!(refused, Err(CoreError::InvalidArgument(_))),
+        "{refused:?}"
+    );
+    let set = |world: &mut World, key: &str, value: &str| world.core.set_meta(&longest, key, value);
+    assert_eq!(
+        set(&mut world, &"k".repeat(MAX_META_KEY_BYTES), "v"),
+        Ok(())
+    );
+    assert!(set(&mut world, &"k".repeat(MAX_META_KEY_BYTES + 1), "v").is_err());
+    assert_eq!(
+        set(&mut world, "big", &"v".repeat(MAX_META_VALUE_BYTES)),
+        Ok(())
+    );
+    assert!(set(&mut world, "big", &"v".repeat(MAX_META_VALUE_BYTES + 1)).is_err());
+    for n in 2..MAX_META_ENTRIES {
+        assert_eq!(set(&mut world, &format!("key{n}"), "v"), Ok(()));
+    }
+    assert!(
+        set(&mut world, "one too many", "v").is_err(),
+        "at most {MAX_META_ENTRIES} values"
+    );
+    assert_eq!(
+        set(&mut world, "big", "replaced"),
+        Ok(()),
+        "a kept key may change"
+    );
+    assert_eq!(
+        world.core.get_meta(&longest, "big").as_deref(),
+        Some("replaced")
     );
 }
 

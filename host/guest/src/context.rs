@@ -2,10 +2,10 @@
 //! and log formatting every version of the imports shares.
 
 use crate::bindings::log::Level;
+use crate::budget::InstanceBudget;
 use crate::deadline::CallClock;
 use crate::{Error, GuestConfig, HostApi};
 use std::sync::Arc;
-use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -24,7 +24,7 @@ pub(crate) struct Context {
     /// "" for an instance serving control requests.
     pub(crate) call: String,
     pub(crate) config: Arc<GuestConfig>,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: InstanceBudget,
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     /// Where the current call into the guest stands against its deadline

@@ -1,5 +1,6 @@
 //! A compiled guest, ready to be instantiated per call.
 
+use crate::budget::InstanceBudget;
 use crate::context::Context;
 use crate::deadline::{self, CallClock};
 use crate::exports::AppPre;
@@ -10,7 +11,7 @@ use crate::{GuestLimits, HostApi, WitVersion};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
-use wasmtime::{Engine, Store, StoreLimitsBuilder};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::WasiCtx;
 
 /// A guest's own configuration: its table, as the `config.get` import serves
@@ -124,11 +125,7 @@ impl Guest {
             guest: self.name.clone(),
             call: String::new(),
             config: self.config.clone(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .instances(self.limits.max_core_instances)
-                .trap_on_grow_failure(true)
-                .build(),
+            limits: InstanceBudget::new(self.limits.memory_bytes, self.limits.max_core_instances),
             // No preopened directories, no sockets, no environment, no stdio.
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),

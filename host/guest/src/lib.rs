@@ -16,6 +16,7 @@
 //! its log lines.
 
 mod bindings;
+mod budget;
 pub mod bundled;
 mod cache;
 mod context;
@@ -25,6 +26,7 @@ mod guest;
 mod host_api;
 mod imports;
 mod instance;
+mod no_blocking;
 mod records;
 mod runtime;
 mod values;

@@ -6,6 +6,7 @@ use crate::deadline::EPOCH_TICK;
 use crate::exports::{AppPre, add_to_linker};
 use crate::guest::{Guest, GuestConfig, Linked};
 use crate::instance::GuestError;
+use crate::no_blocking::forbid_blocking;
 use crate::version::WitVersion;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,9 +23,9 @@ pub struct Limits {
     /// interrupted, for a guest that sets no deadline of its own: CPU time of
     /// the thread that runs it, so that waiting for a core does not count.
     pub call_deadline: Duration,
-    /// The most linear memory one instance of any guest may have, in bytes:
-    /// what each memory reserves of address space, and the cap of a guest that
-    /// sets none of its own.
+    /// The most linear memory one instance of any guest may have, in bytes, in
+    /// all its memories together: what each memory reserves of address space,
+    /// and the cap of a guest that sets none of its own.
     pub memory_bytes: usize,
     /// Whether the engine meters fuel, so that a guest may be given a fuel
     /// budget per call into it; metering makes every guest a little slower.
@@ -135,6 +136,7 @@ impl Runtime {
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
+        forbid_blocking(&mut linker).map_err(engine_error)?;
         add_to_linker(&mut linker).map_err(engine_error)?;
         let epoch = EpochTicker::start(engine.clone());
         Ok(Runtime {

@@ -844,10 +844,13 @@ impl Config {
                 return fail(&key, "a room name must not be empty".to_owned());
             }
             let length = room.chars().count();
-            if length > MAX_ROOM_NAME {
+            if length > switchyard_core::MAX_ROOM_NAME {
                 return fail(
                     &key,
-                    format!("a room name must be at most {MAX_ROOM_NAME} characters, not {length}"),
+                    format!(
+                        "a room name must be at most {} characters, not {length}",
+                        switchyard_core::MAX_ROOM_NAME
+                    ),
                 );
             }
             if let Some(first) = self.rooms.predefined[..index]
@@ -1017,9 +1020,6 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>
 
 /// The longest `rooms.*_s` delay, in seconds: a year.
 pub const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
-
-/// The longest name of a predefined room, in characters.
-const MAX_ROOM_NAME: usize = 64;
 
 /// The largest cap on a room's talkers mixed at once.
 const MAX_TALKERS: usize = 1000;

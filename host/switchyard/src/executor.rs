@@ -24,6 +24,24 @@ use tracing::{Span, debug, error, info_span, warn};
 /// The most pieces of work one call may have queued (a key press every
 /// 20 ms for over a second); see [`GuestExecutor::submit`].
 pub const MAX_QUEUED: usize = 64;
+/// The most queued work after which a message from another call is dropped:
+/// half the queue, so that a flood of messages never crowds out the call's
+/// own events.
+const MAX_QUEUED_FOR_MESSAGES: usize = MAX_QUEUED / 2;
+
+/// Whether `op` may join a mailbox holding `queued` pieces of work: a hang-up
+/// always, messages while fewer than [`MAX_QUEUED_FOR_MESSAGES`] wait, anything
+/// else while fewer than [`MAX_QUEUED`] do.
+fn fits(op: &GuestOp, queued: usize) -> bool {
+    match op {
+        GuestOp::Event {
+            event: CallEvent::Hangup,
+            ..
+        } => true,
+        GuestOp::Message { .. } => queued < MAX_QUEUED_FOR_MESSAGES,
+        GuestOp::Invite(_) | GuestOp::Dialed { .. } | GuestOp::Event { .. } => queued < MAX_QUEUED,
+    }
+}
 
 /// Runs guest work for calls; see the module docs.
 pub struct GuestExecutor {
@@ -121,7 +139,8 @@ impl GuestExecutor {
 
     /// Queues work for its call; it runs after the call's earlier work.
     /// A call whose guest falls [`MAX_QUEUED`] pieces of work behind loses new
-    /// events (counted) until it catches up; its hang-up is always delivered.
+    /// events (counted) until it catches up, and messages from other calls
+    /// half as far behind; its hang-up is always delivered.
     pub fn submit(&self, op: GuestOp) {
         let call = match &op {
             GuestOp::Invite(invite) => invite.call,
@@ -129,16 +148,9 @@ impl GuestExecutor {
             | GuestOp::Event { call, .. }
             | GuestOp::Message { call, .. } => *call,
         };
-        let droppable = !matches!(
-            op,
-            GuestOp::Event {
-                event: CallEvent::Hangup,
-                ..
-            }
-        );
         let mut state = self.shared.lock();
         let mailbox = state.mailboxes.entry(call).or_default();
-        if droppable && mailbox.queue.len() >= MAX_QUEUED {
+        if !fits(&op, mailbox.queue.len()) {
             state.dropped += 1;
             debug!(%call, "the guest is {MAX_QUEUED} events behind: event dropped");
             return;
@@ -397,5 +409,30 @@ impl Shared {
                 Outcome::Gone
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_take_at_most_half_the_queue_and_a_hang_up_always_fits() {
+        let call = CallId(1);
+        let message = GuestOp::Message {
+            call,
+            message: Box::new(Message {
+                guest: "g".into(),
+                from: Some(CallId(2)),
+                text: "hi".into(),
+            }),
+        };
+        let event = |event| GuestOp::Event { call, event };
+        assert!(fits(&message, MAX_QUEUED_FOR_MESSAGES - 1));
+        assert!(!fits(&message, MAX_QUEUED_FOR_MESSAGES));
+        // A call flooded with messages still takes its own events.
+        assert!(fits(&event(CallEvent::Answered), MAX_QUEUED_FOR_MESSAGES));
+        assert!(!fits(&event(CallEvent::Answered), MAX_QUEUED));
+        assert!(fits(&event(CallEvent::Hangup), MAX_QUEUED * 2));
     }
 }

@@ -11,7 +11,10 @@ use super::{CallCore, RETRY_AFTER_S};
 use crate::call::{Attachment, Call, CallId, Phase};
 use crate::effect::MediaOp;
 use crate::error::CoreError;
-use crate::rooms::{JoinOptions, ParticipantStatus, Room, RoomView};
+use crate::rooms::{
+    JoinOptions, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME,
+    ParticipantStatus, Room, RoomView,
+};
 use crate::timers::{TimerId, TimerKind};
 
 impl CallCore {
@@ -202,6 +205,11 @@ impl CallCore {
                 return Err(CoreError::state(format!("{call} is not answered")));
             }
         }
+        for (call, peer) in [(a, b), (b, a)] {
+            if self.call(call)?.linked != Some(peer) {
+                self.unlink(call);
+            }
+        }
         self.connect_legs(now, a, b)
     }
 
@@ -238,6 +246,7 @@ impl CallCore {
         if !matches!(self.call(call)?.attachment, Attachment::Bridge(_)) {
             return Err(CoreError::state(format!("{call} is not bridged")));
         }
+        self.unlink(call);
         self.detach(now, call);
         Ok(())
     }
@@ -303,6 +312,7 @@ impl CallCore {
             ParticipantStatus::Connecting
         };
         let media_started = state.worker.is_some();
+        self.unlink(call);
         self.detach(now, call);
         let others = self.list_participant(room, call, options, status);
         self.call_mut(call)?.attachment = Attachment::Room(room.to_owned());
@@ -583,9 +593,27 @@ impl CallCore {
         self.rooms.get(room).map(|r| r.locked)
     }
 
-    /// Sets a value kept with the room.
+    /// Sets a value kept with the room: a key of at most [`MAX_META_KEY_BYTES`], a
+    /// value of at most [`MAX_META_VALUE_BYTES`], at most [`MAX_META_ENTRIES`] keys
+    /// (past them, [`CoreError::InvalidArgument`] and nothing changes).
     pub fn set_meta(&mut self, room: &str, key: &str, value: &str) -> Result<(), CoreError> {
         let room = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
+        let too_long = |what: &str, length: usize, limit: usize| {
+            CoreError::InvalidArgument(format!(
+                "a room's {what} must be at most {limit} bytes, not {length}"
+            ))
+        };
+        if key.len() > MAX_META_KEY_BYTES {
+            return Err(too_long("key", key.len(), MAX_META_KEY_BYTES));
+        }
+        if value.len() > MAX_META_VALUE_BYTES {
+            return Err(too_long("value", value.len(), MAX_META_VALUE_BYTES));
+        }
+        if room.meta.len() >= MAX_META_ENTRIES && !room.meta.contains_key(key) {
+            return Err(CoreError::InvalidArgument(format!(
+                "a room keeps at most {MAX_META_ENTRIES} values"
+            )));
+        }
         room.meta.insert(key.to_owned(), value.to_owned());
         self.rooms_version += 1;
         Ok(())
@@ -707,6 +735,12 @@ fn check_room_name(room: &str) -> Result<(), CoreError> {
         return Err(CoreError::InvalidArgument(
             "a room name cannot be empty".to_owned(),
         ));
+    }
+    let length = room.chars().count();
+    if length > MAX_ROOM_NAME {
+        return Err(CoreError::InvalidArgument(format!(
+            "a room name must be at most {MAX_ROOM_NAME} characters, not {length}"
+        )));
     }
     Ok(())
 }

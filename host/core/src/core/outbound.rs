@@ -60,7 +60,9 @@ impl CallCore {
     /// (B2BUA): the callee's ringing reaches the caller as 180, its early media
     /// as 183 with our SDP; when it answers, the caller is answered and the two
     /// are bridged; its failure rejects the caller with the same code; a BYE or
-    /// CANCEL from either side ends both. Returns the new call.
+    /// CANCEL from either side ends both, until the guest parts the two once
+    /// both are answered (unbridges them, or moves either into a room or
+    /// another bridge). Returns the new call.
     pub fn forward(&mut self, call: CallId, request: DialRequest) -> Result<CallId, CoreError> {
         let state = self.call(call)?;
         if state.phase != Phase::Offered {
@@ -76,6 +78,26 @@ impl CallCore {
         state.linked = Some(placed);
         state.handled = true;
         Ok(placed)
+    }
+
+    /// Ends the link between a forwarded call and the other side when both are
+    /// answered: the guest is taking `call` out of their bridge (`unbridge`,
+    /// `join`, or a bridge to a third call), so from then on each call ends on
+    /// its own. Before the answer the link stays: the answer still answers
+    /// and bridges the caller, and a CANCEL still ends both.
+    pub(super) fn unlink(&mut self, call: CallId) {
+        let Some(other) = self.calls.get(&call).and_then(|c| c.linked) else {
+            return;
+        };
+        let answered = |id: CallId| self.calls.get(&id).is_some_and(Call::answered);
+        if !answered(call) || !answered(other) {
+            return;
+        }
+        for id in [call, other] {
+            if let Some(state) = self.calls.get_mut(&id) {
+                state.linked = None;
+            }
+        }
     }
 
     /// The target of the placed call `call` resolved to `targets`, the
