@@ -109,6 +109,7 @@ fn worker_tick(c: &mut Criterion) {
                 codec: Codec::Pcmu,
                 payload_type: 0,
                 telephone_event: Some(101),
+                incoming: None,
                 remote: remote(i),
                 direction: MediaDirection::SendRecv,
                 ptime_ms: 20,

@@ -5,7 +5,9 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Instant;
-use switchyard_media::{Codec, LegId, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS};
+use switchyard_media::{
+    Codec, IncomingPayloadTypes, LegId, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS,
+};
 use switchyard_sip::CallKey;
 use switchyard_sip::sdp::{self, Negotiated};
 
@@ -89,6 +91,9 @@ fn opus_params(format: &sdp::Format) -> OpusParams {
 pub(crate) struct Session {
     pub(crate) negotiated: Negotiated,
     pub(crate) codec: Codec,
+    /// The payload types the peer sends with when they are not `negotiated`'s
+    /// (see [`Session::agree_answer`]).
+    pub(crate) incoming: Option<IncomingPayloadTypes>,
 }
 
 impl Session {
@@ -99,6 +104,7 @@ impl Session {
             codec: self.codec,
             payload_type: negotiated.audio.payload_type,
             telephone_event: negotiated.telephone_event,
+            incoming: self.incoming,
             remote: negotiated.remote_rtp,
             direction: match negotiated.direction {
                 sdp::Direction::SendRecv => MediaDirection::SendRecv,
@@ -118,8 +124,52 @@ impl Session {
         let negotiated = sdp::negotiate(remote, SUPPORTED_ENCODINGS).ok()?;
         // negotiate() picks from SUPPORTED_ENCODINGS, so every pick has a codec.
         let codec = Codec::from_encoding(&negotiated.audio.encoding, negotiated.audio.clock_rate)?;
-        Some(Session { negotiated, codec })
+        Some(Session {
+            negotiated,
+            codec,
+            incoming: None,
+        })
     }
+
+    /// The audio of our offer `ours` as the peer's `answer` agreed it. The peer
+    /// sends with the payload types `ours` gave the agreed codec and
+    /// telephone-event (RFC 3264 §5.1), which the answer need not repeat (§6.1
+    /// only recommends it); `None` if there is no codec in common.
+    pub(crate) fn agree_answer(answer: &sdp::Offer, ours: &str) -> Option<Session> {
+        let mut session = Session::agree(answer)?;
+        session.incoming = sdp::Offer::parse(ours.as_bytes())
+            .ok()
+            .and_then(|ours| incoming(&ours, answer, &session.negotiated));
+        Some(session)
+    }
+}
+
+/// The payload types `ours` gives the codec and telephone-event `agreed` from
+/// `answer`, when they differ from the answer's.
+fn incoming(
+    ours: &sdp::Offer,
+    answer: &sdp::Offer,
+    agreed: &Negotiated,
+) -> Option<IncomingPayloadTypes> {
+    let same = |a: &sdp::Format, b: &sdp::Format| {
+        a.encoding.eq_ignore_ascii_case(&b.encoding) && a.clock_rate == b.clock_rate
+    };
+    let ours_for = |theirs: &sdp::Format| {
+        ours.formats
+            .iter()
+            .find(|f| same(f, theirs))
+            .map(|f| f.payload_type)
+    };
+    let audio = ours_for(&agreed.audio)?;
+    let telephone_event = agreed.telephone_event.and_then(|pt| {
+        let theirs = answer.formats.iter().find(|f| f.payload_type == pt)?;
+        ours_for(theirs)
+    });
+    let differ = audio != agreed.audio.payload_type || telephone_event != agreed.telephone_event;
+    differ.then_some(IncomingPayloadTypes {
+        audio,
+        telephone_event,
+    })
 }
 
 /// One call.

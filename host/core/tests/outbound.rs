@@ -9,7 +9,7 @@ use std::time::Duration;
 use switchyard_core::{
     CallEvent, CallId, CoreConfig, DialRequest, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
 };
-use switchyard_media::MediaDirection;
+use switchyard_media::{IncomingPayloadTypes, LegParams, MediaDirection};
 use switchyard_sip::testing::{Net, addr, rsip::Method};
 use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
@@ -64,6 +64,21 @@ fn failed(events: &[CallEvent]) -> Option<(u16, String)> {
     })
 }
 
+/// The parameters `call`'s leg was started and then updated with, in order.
+fn leg_params_of(w: &World, call: CallId) -> Vec<LegParams> {
+    w.media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::AddLeg { leg, params, .. } | MediaOp::UpdateLeg { leg, params, .. }
+                if *leg == call.leg() =>
+            {
+                Some(params.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn a_placed_call_rings_is_answered_gets_media_and_ends_with_our_bye() {
     let mut w = world(idle());
@@ -85,18 +100,7 @@ fn a_placed_call_rings_is_answered_gets_media_and_ends_with_our_bye() {
         ]
     );
     assert_eq!(w.resolutions, [(call, "sip:bob@127.0.0.1:7000".to_owned())]);
-    let leg_params: Vec<_> = w
-        .media
-        .iter()
-        .filter_map(|op| match op {
-            MediaOp::AddLeg { leg, params, .. } | MediaOp::UpdateLeg { leg, params, .. }
-                if *leg == call.leg() =>
-            {
-                Some(params.clone())
-            }
-            _ => None,
-        })
-        .collect();
+    let leg_params = leg_params_of(&w, call);
     assert_eq!(
         leg_params.first().map(|p| p.direction),
         Some(MediaDirection::Inactive),
@@ -403,20 +407,46 @@ fn the_answer_in_the_2xx_replaces_an_early_one() {
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
-    let placed = w.placed().leg();
-    let remotes: Vec<_> = w
-        .media
+    let remotes: Vec<_> = leg_params_of(&w, w.placed())
         .iter()
-        .filter_map(|op| match op {
-            MediaOp::AddLeg { leg, params, .. } | MediaOp::UpdateLeg { leg, params, .. }
-                if *leg == placed =>
-            {
-                Some(params.remote.port())
-            }
-            _ => None,
-        })
+        .map(|params| params.remote.port())
         .collect();
     assert_eq!(remotes, [7100, 7200], "the leg follows the 2xx's answer");
+}
+
+#[test]
+fn a_callee_numbering_telephone_event_otherwise_is_heard_with_our_number() {
+    let mut w = world(idle());
+    // The answer numbers telephone-event 100 where our offer said 101.
+    w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                let ours = callee_answer(&call.offer);
+                assert!(ours.contains("a=rtpmap:101 telephone-event/8000"), "{ours}");
+                let theirs = ours.replace(" 101", " 100").replace(":101 ", ":100 ");
+                endpoint.answer(now, call.call, theirs).expect("answer");
+            }
+        }),
+    );
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    let params = leg_params_of(&w, call).pop().expect("the leg's parameters");
+    assert_eq!(
+        params.telephone_event,
+        Some(100),
+        "sent with the callee's number"
+    );
+    assert_eq!(
+        params.incoming,
+        Some(IncomingPayloadTypes {
+            audio: params.payload_type,
+            telephone_event: Some(101),
+        }),
+        "received with ours"
+    );
 }
 
 #[test]

@@ -43,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
             codec: *codec,
             payload_type: *payload_type,
             telephone_event: Some(101),
+            incoming: None,
             remote: remote.parse().unwrap(),
             direction: if *codec == Codec::Opus {
                 MediaDirection::RecvOnly

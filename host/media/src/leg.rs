@@ -39,6 +39,10 @@ pub struct LegParams {
     pub payload_type: u8,
     /// The payload type of RFC 4733 `telephone-event`, if negotiated.
     pub telephone_event: Option<u8>,
+    /// The payload types the peer's RTP comes with when they are not those above (`None`:
+    /// the same). RFC 3264 §5.1: each side receives with the numbers of its own description,
+    /// and the answer to our offer may number a codec otherwise than our offer did.
+    pub incoming: Option<IncomingPayloadTypes>,
     /// The peer's RTP address from its SDP. The leg's RTP goes there until the leg latches onto
     /// the source its peer's packets actually come from (symmetric RTP, see
     /// [`LATCH_GRACE`](crate::LATCH_GRACE)); a changed `remote` latches afresh.
@@ -52,6 +56,25 @@ pub struct LegParams {
     pub ptime_ms: u32,
     /// What the peer's Opus parameters ask of the stream we send it (ignored for other codecs).
     pub opus: OpusParams,
+}
+
+/// The payload types a leg's peer sends with (see [`LegParams::incoming`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IncomingPayloadTypes {
+    /// The audio codec's.
+    pub audio: u8,
+    /// RFC 4733 `telephone-event`'s, if negotiated.
+    pub telephone_event: Option<u8>,
+}
+
+impl LegParams {
+    /// The payload types the peer's RTP comes with.
+    fn incoming(&self) -> IncomingPayloadTypes {
+        self.incoming.unwrap_or(IncomingPayloadTypes {
+            audio: self.payload_type,
+            telephone_event: self.telephone_event,
+        })
+    }
 }
 
 /// What a packet from the leg's socket turned out to be, when it was not simply audio.
@@ -254,7 +277,7 @@ impl Leg {
         let old = &self.params;
         let mut replaced = JitterStats::default();
         if old.codec != params.codec
-            || old.payload_type != params.payload_type
+            || old.incoming().audio != params.incoming().audio
             || !params.direction.receives()
         {
             let fresh = new_jitter(params.codec, self.jitter_delay);
@@ -358,7 +381,8 @@ impl Leg {
         self.last_heard = now;
         self.timed_out = false;
         let pt = rtp.payload_type();
-        if Some(pt) == self.params.telephone_event {
+        let incoming = self.params.incoming();
+        if Some(pt) == incoming.telephone_event {
             return match self
                 .dtmf
                 .receive(rtp.ssrc(), rtp.timestamp(), rtp.payload())
@@ -367,7 +391,7 @@ impl Leg {
                 Err(_) => Received::Malformed,
             };
         }
-        if pt != self.params.payload_type {
+        if pt != incoming.audio {
             return Received::UnknownPayloadType;
         }
         let Some(samples) = self.params.codec.payload_samples(rtp.payload()) else {

@@ -92,7 +92,7 @@ pub use handover::DetachedLeg;
 pub use jitter::{Arrival, JitterBuffer, JitterStats, Playout};
 pub use latch::LATCH_GRACE;
 pub use lateness::{LATENESS_BOUNDS_MS, Lateness};
-pub use leg::{LegId, LegParams};
+pub use leg::{IncomingPayloadTypes, LegId, LegParams};
 pub use limiter::{LIMIT_CEILING, Limiter, RELEASE_DB_PER_FRAME};
 pub use mixer::MixMinus;
 pub use opus::OpusParams;

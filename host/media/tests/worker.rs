@@ -10,7 +10,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rtp_rs::RtpReader;
 use switchyard_media::{
-    Codec, FRAME_LEN, LegId, MAX_CATCH_UP_TICKS, MediaEvent, Prompt, RoomId, Worker, WorkerConfig,
+    Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS, MediaEvent,
+    Prompt, RoomId, Worker, WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -449,6 +450,48 @@ fn an_rtp_timeout_past_the_clocks_end_never_fires() {
         tick(&mut worker);
         assert_eq!(events(&mut worker), Vec::new());
     }
+}
+
+#[test]
+fn a_peer_numbering_its_payload_types_otherwise_is_heard_with_its_own() {
+    // We offered PCMU as 98 and telephone-event as 101; the answer numbered them 0 and
+    // 100. The peer sends with our numbers, and is sent its own.
+    let (mut worker, start) = worker_with(&[], WorkerConfig::default());
+    let params = LegParams {
+        telephone_event: Some(100),
+        incoming: Some(IncomingPayloadTypes {
+            audio: 98,
+            telephone_event: Some(101),
+        }),
+        ..params(Codec::Pcmu, 5000 + A.0 as u16)
+    };
+    worker.add_leg(start, A, params);
+    worker.handle_rtp(
+        start,
+        A,
+        sdp_addr(A),
+        &rtp(98, 1, 0, 5, false, &[0xFF; 160]),
+    );
+    worker.handle_rtp(
+        start,
+        A,
+        sdp_addr(A),
+        &rtp(0, 2, 160, 5, false, &[0xFF; 160]),
+    );
+    worker.handle_rtp(start, A, sdp_addr(A), &dtmf(3, 320, 5, true, 800, true));
+    let stats = worker.stats();
+    assert_eq!(
+        stats.jitter.received, 1,
+        "the audio in our numbering is taken"
+    );
+    assert_eq!(
+        stats.unknown_payload_type, 1,
+        "the answer's number is not what the peer sends"
+    );
+    assert_eq!(
+        events(&mut worker),
+        [MediaEvent::Dtmf { leg: A, digit: '5' }]
+    );
 }
 
 #[test]

@@ -324,7 +324,8 @@ impl CallCore {
     pub(super) fn placed_call_answered(&mut self, now: Instant, call: CallId, answer: sdp::Offer) {
         let early = self.calls.get(&call).is_some_and(|c| c.session.is_some());
         let agreed = if early {
-            Session::agree(&answer)
+            let ours = self.calls.get(&call).and_then(|c| c.local_sdp.clone());
+            Session::agree_answer(&answer, &ours.unwrap_or_default())
                 .map(|session| self.apply_session(call, session))
                 .is_some()
         } else {
@@ -517,7 +518,8 @@ impl CallCore {
         if state.session.is_some() {
             return true;
         }
-        let Some(session) = Session::agree(answer) else {
+        let ours = state.local_sdp.as_deref().unwrap_or_default();
+        let Some(session) = Session::agree_answer(answer, ours) else {
             return false;
         };
         let params = session.leg_params();
@@ -609,6 +611,7 @@ fn silent_params() -> LegParams {
         codec: Codec::Pcmu,
         payload_type: Codec::Pcmu.payload_type(),
         telephone_event: None,
+        incoming: None,
         remote: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
         direction: MediaDirection::Inactive,
         ptime_ms: 20,

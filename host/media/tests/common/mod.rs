@@ -66,6 +66,7 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
         codec,
         payload_type: codec.payload_type(),
         telephone_event: Some(101),
+        incoming: None,
         remote: SocketAddr::from(([127, 0, 0, 1], port)),
         direction: MediaDirection::SendRecv,
         ptime_ms: 20,

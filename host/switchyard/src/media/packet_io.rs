@@ -57,6 +57,7 @@ mod tests {
             codec: Codec::Pcmu,
             payload_type: 0,
             telephone_event: None,
+            incoming: None,
             remote,
             direction: MediaDirection::SendRecv,
             ptime_ms: 20,
