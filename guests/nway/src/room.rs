@@ -88,6 +88,7 @@ pub fn forget_conference(room: &str) {
     // A room that is gone has nothing to forget.
     let _ = rooms::set_meta(room, LOCKED, "");
     let _ = rooms::set_meta(room, PIN, "");
+    let _ = rooms::set_meta(room, ADHOC, "");
 }
 
 /// Opens `room` (if it is not open) for an escalated two-party call, so

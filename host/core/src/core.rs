@@ -384,9 +384,13 @@ impl CallCore {
                         self.session_offer(now, id, offer);
                     }
                 }
-                SipEvent::OfferAnswered { call, answer } => {
+                SipEvent::OfferAnswered {
+                    call,
+                    answer,
+                    offer,
+                } => {
                     if let Some(&id) = self.by_key.get(&call) {
-                        self.offer_answered(id, &answer);
+                        self.offer_answered(id, &answer, &offer);
                     }
                 }
                 SipEvent::OfferRefused { call, code, reason } => {

@@ -73,6 +73,9 @@ pub enum Event {
         call: CallKey,
         /// The answer.
         answer: Offer,
+        /// Our offer it answers, as sent: the peer sends with its payload types (RFC 3264
+        /// §5.1), which the answer need not repeat.
+        offer: String,
     },
     /// The peer refused our re-INVITE with a final non-2xx response (already ACKed), or
     /// its 2xx carried no usable SDP; the previous session stays (§14.1). A 491 is retried

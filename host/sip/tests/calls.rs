@@ -201,7 +201,6 @@ fn missing_ack_retransmits_2xx_with_backoff_then_byes() {
     assert_eq!(sim.ep.poll_timeout(), None);
 }
 
-/// Establishes a call without loss and returns the simulation with the call confirmed.
 /// A call whose INVITE reached the endpoint, which has not answered it.
 fn offered_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
     let mut sim = Sim::new(Net::perfect(seed), seed, idle_shell());
@@ -211,6 +210,7 @@ fn offered_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
     (sim, call)
 }
 
+/// Establishes a call without loss and returns the simulation with the call confirmed.
 fn confirmed_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
     let mut sim = Sim::new(Net::perfect(seed), seed, answering_shell());
     sim.invite();

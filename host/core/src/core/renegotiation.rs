@@ -70,10 +70,10 @@ impl CallCore {
         Ok(())
     }
 
-    /// The peer answered a new offer of ours (a hold, a resume, or a session
-    /// refresh).
-    pub(super) fn offer_answered(&mut self, call: CallId, answer: &sdp::Offer) {
-        match Session::agree(answer) {
+    /// The peer answered `offer`, a new offer of ours (a hold, a resume, or a
+    /// session refresh).
+    pub(super) fn offer_answered(&mut self, call: CallId, answer: &sdp::Offer, offer: &str) {
+        match Session::agree_answer(answer, offer) {
             Some(session) => self.apply_session(call, session),
             None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
         }

@@ -201,8 +201,12 @@ impl Endpoint {
             return;
         };
         if let Ok(answer) = Offer::parse(&ack.raw.body) {
-            state.local_sdp = Some(offer);
-            self.events.push_back(Event::OfferAnswered { call, answer });
+            state.local_sdp = Some(offer.clone());
+            self.events.push_back(Event::OfferAnswered {
+                call,
+                answer,
+                offer,
+            });
         }
     }
 

@@ -206,11 +206,15 @@ impl Endpoint {
         let answer = Offer::parse(&response.raw.body);
         match (success, answer) {
             (true, Ok(answer)) => {
-                state.local_sdp = Some(offer);
+                state.local_sdp = Some(offer.clone());
                 let agreed =
                     timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
                 state.session.refreshed(now, agreed);
-                self.events.push_back(Event::OfferAnswered { call, answer });
+                self.events.push_back(Event::OfferAnswered {
+                    call,
+                    answer,
+                    offer,
+                });
             }
             (true, Err(_)) => self.events.push_back(Event::OfferRefused {
                 call,

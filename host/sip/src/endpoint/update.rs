@@ -64,9 +64,13 @@ impl Endpoint {
                 None => state.session.refreshed(now, agreed),
                 Some(offer) => match Offer::parse(&response.raw.body) {
                     Ok(answer) => {
-                        state.local_sdp = Some(offer);
+                        state.local_sdp = Some(offer.clone());
                         state.session.refreshed(now, agreed);
-                        self.events.push_back(Event::OfferAnswered { call, answer });
+                        self.events.push_back(Event::OfferAnswered {
+                            call,
+                            answer,
+                            offer,
+                        });
                     }
                     Err(_) => self.events.push_back(Event::OfferRefused {
                         call,
