@@ -6,7 +6,7 @@
 //! memories. Going over traps the guest: an instance that ran out of memory is
 //! not left to limp on.
 
-use wasmtime::ResourceLimiter;
+use wasmtime::{ResourceLimiter, Result};
 
 /// The most tables one instance may create (a Rust guest has two).
 const MAX_TABLES: usize = 32;
@@ -20,8 +20,8 @@ pub(crate) const MAX_TABLE_ELEMENTS: usize = 1 << 18;
 /// The limiter of one instance's store.
 #[derive(Debug)]
 pub(crate) struct InstanceBudget {
-    memory_left: usize,
-    table_elements_left: usize,
+    memory: Pool,
+    table_elements: Pool,
     max_core_instances: usize,
 }
 
@@ -30,62 +30,47 @@ impl InstanceBudget {
     /// instances.
     pub(crate) fn new(memory_bytes: usize, max_core_instances: usize) -> Self {
         InstanceBudget {
-            memory_left: memory_bytes,
-            table_elements_left: MAX_TABLE_ELEMENTS,
+            memory: Pool::new(memory_bytes, "linear memory bytes"),
+            table_elements: Pool::new(MAX_TABLE_ELEMENTS, "table elements"),
             max_core_instances,
         }
     }
 }
 
-/// Takes `desired - current` from `left`, within the declared `maximum`; the
-/// error names what ran out.
-fn take(
-    left: &mut usize,
-    current: usize,
-    desired: usize,
-    maximum: Option<usize>,
-    what: &str,
-) -> wasmtime::Result<bool> {
-    let more = desired.saturating_sub(current);
-    if maximum.is_some_and(|max| desired > max) || more > *left {
-        return Err(wasmtime::Error::msg(format!(
-            "the instance is out of its {what}: growing to {desired} needs {more} more, {} left",
-            *left
-        )));
+/// What is left of one budget, and what it counts.
+#[derive(Debug)]
+struct Pool {
+    left: usize,
+    what: &'static str,
+}
+
+impl Pool {
+    fn new(left: usize, what: &'static str) -> Self {
+        Pool { left, what }
     }
-    *left -= more;
-    Ok(true)
+
+    /// Takes `desired - current` for a memory or table growing to `desired`,
+    /// within its declared `maximum`; the error names what ran out.
+    fn grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> Result<bool> {
+        let more = desired.saturating_sub(current);
+        if maximum.is_some_and(|max| desired > max) || more > self.left {
+            return Err(wasmtime::Error::msg(format!(
+                "the instance is out of its {}: growing to {desired} needs {more} more, {} left",
+                self.what, self.left
+            )));
+        }
+        self.left -= more;
+        Ok(true)
+    }
 }
 
 impl ResourceLimiter for InstanceBudget {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        take(
-            &mut self.memory_left,
-            current,
-            desired,
-            maximum,
-            "linear memory bytes",
-        )
+    fn memory_growing(&mut self, now: usize, to: usize, max: Option<usize>) -> Result<bool> {
+        self.memory.grow(now, to, max)
     }
 
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        take(
-            &mut self.table_elements_left,
-            current,
-            desired,
-            maximum,
-            "table elements",
-        )
+    fn table_growing(&mut self, now: usize, to: usize, max: Option<usize>) -> Result<bool> {
+        self.table_elements.grow(now, to, max)
     }
 
     fn instances(&self) -> usize {
