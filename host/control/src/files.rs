@@ -22,6 +22,20 @@ use crate::problem::Problem;
 pub const DOWNLOAD_PREFIX: &str = "/api/v1/recordings/";
 /// The bytes read and sent at a time.
 const CHUNK: usize = 64 * 1024;
+/// What RFC 8187's `attr-char` leaves out, percent-encoded in a `filename*`.
+const ATTR_CHAR_COMPLEMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
 
 /// Whether `name` can name a recording: a plain `.wav` file name.
 fn plain_wav(name: &str) -> bool {
@@ -141,8 +155,20 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap) -> HttpRespon
     {
         headers.insert(CONTENT_RANGE, value);
     }
-    // A plain name (checked above): quotes and backslashes cannot occur.
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    // A plain name (checked above, and a recording's name has no '"' or control
+    // characters): only a name beyond ASCII needs RFC 6266's `filename*` as well.
+    let disposition = if name.is_ascii() {
+        format!("attachment; filename=\"{name}\"")
+    } else {
+        let ascii: String = name
+            .chars()
+            .map(|c| if c.is_ascii() { c } else { '_' })
+            .collect();
+        // RFC 8187 §3.2.1: attr-char is ALPHA / DIGIT and "!#$&+-.^_`|~".
+        let encoded = percent_encoding::utf8_percent_encode(&name, ATTR_CHAR_COMPLEMENT);
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    };
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(CONTENT_DISPOSITION, value);
     }
     response
@@ -165,6 +191,29 @@ mod tests {
         ] {
             assert!(!plain_wav(name), "{name:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_download_is_an_attachment_named_in_ascii_and_in_utf_8() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["board.wav", "réunion.wav"] {
+            std::fs::write(dir.path().join(name), [0u8; 4]).unwrap();
+        }
+        let mut dispositions = Vec::new();
+        for name in ["board.wav", "réunion.wav"] {
+            let response = download(dir.path(), name, &HeaderMap::new()).await;
+            dispositions.push(
+                response.headers()[CONTENT_DISPOSITION]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        assert_eq!(dispositions[0], "attachment; filename=\"board.wav\"");
+        assert_eq!(
+            dispositions[1],
+            "attachment; filename=\"r_union.wav\"; filename*=UTF-8''r%C3%A9union.wav"
+        );
     }
 
     #[test]

@@ -34,7 +34,12 @@ pub(crate) async fn handle(
     options: &ServeOptions,
     peer: SocketAddr,
 ) -> HttpResponse {
-    if !options.access.allows(request.headers()) {
+    let path = request.uri().path().to_owned();
+    let path = path.as_str();
+    // The console page holds no data: it asks for the token and sends it with its requests,
+    // and a browser sends none when it opens the page.
+    let console = path == "/" && request.method() == Method::GET;
+    if !console && !options.access.allows(request.headers()) {
         debug!(%peer, "request without the bearer token refused");
         let mut response = problem(&Problem::new(
             StatusCode::UNAUTHORIZED,
@@ -45,7 +50,6 @@ pub(crate) async fn handle(
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     }
-    let path = request.uri().path();
     if let Some(source) = &options.metrics
         && path == metrics::PATH
     {
@@ -110,9 +114,11 @@ pub(crate) async fn handle(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed: XML-RPC takes POST (GET / is the web console)\n",
         );
+        // GET / is the console.
+        let allow = if path == "/" { "GET, POST" } else { "POST" };
         response
             .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("POST"));
+            .insert(ALLOW, HeaderValue::from_static(allow));
         return response;
     }
     let body = match read_body(request, options, peer).await {

@@ -8,7 +8,7 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder,
@@ -162,8 +162,10 @@ pub fn document() -> OpenApi {
                     ))
                     .content(
                         "application/json",
+                        // Answers are of every JSON type: `true`, a call id, a list of
+                        // rooms, an object.
                         ContentBuilder::new()
-                            .schema(Some(ObjectBuilder::new()))
+                            .schema(Some(ObjectBuilder::new().schema_type(SchemaType::AnyValue)))
                             .build(),
                     ),
             )
@@ -259,5 +261,15 @@ mod tests {
             );
         }
         assert!(json["openapi"].as_str().unwrap().starts_with("3."));
+    }
+
+    #[test]
+    fn a_routes_answer_may_be_any_json_value() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        // `true`, not an object.
+        let lock = &json["paths"]["/api/v1/rooms/{room}/lock"]["put"];
+        let schema = &lock["responses"]["200"]["content"]["application/json"]["schema"];
+        assert!(schema.is_object(), "{lock}");
+        assert!(schema.get("type").is_none(), "any type: {schema}");
     }
 }

@@ -252,7 +252,11 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     )
     .await;
     assert_eq!(reply.status, 405);
-    assert!(reply.head.contains("\r\nallow: post"), "{}", reply.head);
+    assert!(
+        reply.head.contains("\r\nallow: get, post"),
+        "{}",
+        reply.head
+    );
     assert_alive(addr).await;
     let reply = raw(
         addr,
@@ -526,5 +530,41 @@ async fn metrics_take_the_bearer_token_like_every_request() {
     let reply = get_metrics(server.addr, &format!("Authorization: Bearer {TOKEN}\r\n")).await;
     assert_eq!(reply.status, 200, "{}", reply.head);
     assert_eq!(reply.body, RENDERED);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_page_opens_without_the_token_and_nothing_else_does() {
+    const TOKEN: &str = "a-token-of-enough-length";
+    let server = Server::start(ServeOptions {
+        access: switchyard_control::access::Access::token(TOKEN),
+        ..ServeOptions::default()
+    })
+    .await;
+    let page = raw(
+        server.addr,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(
+        (page.status, page.head.contains("text/html")),
+        (200, true),
+        "{}",
+        page.head
+    );
+    let xmlrpc = raw(server.addr, &post("/", "<methodCall/>")).await;
+    assert_eq!(xmlrpc.status, 401, "{}", xmlrpc.head);
+    // A 405 on / names both methods it takes.
+    let put = raw(
+        server.addr,
+        format!(
+            "PUT / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(put.status, 405, "{}", put.head);
+    assert!(put.head.contains("allow: get, post"), "{}", put.head);
     server.stop().await;
 }

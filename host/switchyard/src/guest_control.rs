@@ -133,7 +133,9 @@ fn add_version<T>(
         }
         Err(e) => {
             warn!(guest = name, file, "guest version refused: {e:#}");
-            Err(Fault::internal(format!("guestLoad: refused: {e:#}")))
+            // The file named is the caller's: missing, not a component, of a WIT version not
+            // served, or failing to start.
+            Err(Fault::bad_params(format!("guestLoad: refused: {e:#}")))
         }
     }
 }

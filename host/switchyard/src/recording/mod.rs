@@ -54,12 +54,15 @@ impl Recorder {
                 "recording: no recording directory is configured ([recording] dir)".to_owned(),
             ));
         };
-        let file_name = if has_extension(name) {
-            name.to_owned()
+        // `.WAV` is written `.wav`, the name the recordings are listed and served by.
+        let stem = if has_extension(name) {
+            &name[..name.len() - EXTENSION.len()]
         } else {
-            format!("{name}{EXTENSION}")
+            name
         };
+        let file_name = format!("{stem}{EXTENSION}");
         check_file_name(&file_name)
+            .and_then(|()| quotable(&file_name))
             .map_err(|why| Error::InvalidArgument(format!("recording: {name:?}: {why}")))?;
         let path = dir.join(&file_name);
         let file = OpenOptions::new()
@@ -126,6 +129,15 @@ fn remove(path: &Path) {
     }
 }
 
+/// A recording's name goes into its download's `Content-Disposition` as a quoted string
+/// (RFC 6266): no `"` and no control characters.
+fn quotable(name: &str) -> Result<(), &'static str> {
+    if name.contains(|c: char| c == '"' || c.is_control()) {
+        return Err("a recording's name has no '\"' and no control characters");
+    }
+    Ok(())
+}
+
 fn has_extension(name: &str) -> bool {
     name.len() >= EXTENSION.len()
         && name.as_bytes()[name.len() - EXTENSION.len()..]
@@ -148,8 +160,15 @@ mod tests {
         recorder.create("board").unwrap();
         recorder.create("Loud.WAV").unwrap();
         assert!(dir.path().join("board.wav").is_file());
-        assert!(dir.path().join("Loud.WAV").is_file());
-        for bad in ["", "../x", "a/b", ".hidden", "a\\b", ".wav"] {
+        // Listed and served by `.wav`, whatever case it was asked for in.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.contains(&"Loud.wav".to_owned()), "{names:?}");
+        for bad in [
+            "", "../x", "a/b", ".hidden", "a\\b", ".wav", "a\"b", "tab\tbed",
+        ] {
             assert!(
                 matches!(recorder.create(bad), Err(Error::InvalidArgument(_))),
                 "{bad:?}"
