@@ -238,6 +238,29 @@ fn never_called(callee: &Listening, number: &str) {
     );
 }
 
+/// `inviter` (caller `from`, sending `tone`) invites `number` in room 208,
+/// which refuses it for `why`: `callee` is never called, the refusal is
+/// logged, and `other` (sending `other_tone`) hears the inviter back in the
+/// room.
+fn invitation_refused(
+    server: &Server,
+    (inviter, from, tone): (&Phone, &str, f64),
+    (other, other_tone): (&Phone, f64),
+    (number, callee): (&str, &Listening),
+    why: &str,
+) {
+    press(inviter, &format!("0{number}#"));
+    never_called(callee, &format!("{number}, the room {why},"));
+    server
+        .wait_for_log(
+            &format!("room 208: {from} may not invite {number}: {why}"),
+            DEADLINE,
+        )
+        .expect("the refusal is logged");
+    let heard = talk_together(&[inviter, other], &[tone, other_tone], TALK);
+    assert_hears(&heard[1], tone, "the room, the refused inviter back");
+}
+
 #[test]
 fn invitations_respect_the_rooms_lock_and_size_and_invitees_get_its_options() {
     let (c, d) = (Listening::new(), Listening::new());
@@ -247,13 +270,13 @@ fn invitations_respect_the_rooms_lock_and_size_and_invitees_get_its_options() {
     let second = Phone::call(server.sip, "8208", "301", &[]);
 
     assert_eq!(rpc(&server, "s.nway.lock('208')"), "1");
-    press(&first, "0103#");
-    never_called(&c, "103, the room locked,");
-    server
-        .wait_for_log("room 208: 300 may not invite 103: locked", DEADLINE)
-        .expect("the refusal is logged");
-    let heard = talk_together(&[&first, &second], &[A, B], TALK);
-    assert_hears(&heard[1], A, "the room, the refused inviter back");
+    invitation_refused(
+        &server,
+        (&first, "300", A),
+        (&second, B),
+        ("103", &c),
+        "locked",
+    );
 
     assert_eq!(rpc(&server, "s.nway.unlock('208')"), "1");
     press(&first, "0");
@@ -271,13 +294,13 @@ fn invitations_respect_the_rooms_lock_and_size_and_invitees_get_its_options() {
     );
 
     // Three are in: one more would be a fourth.
-    press(&second, "0104#");
-    never_called(&d, "104, the room full,");
-    server
-        .wait_for_log("room 208: 301 may not invite 104: full", DEADLINE)
-        .expect("the refusal is logged");
-    let heard = talk_together(&[&first, &second], &[A, B], TALK);
-    assert_hears(&heard[0], B, "the room, the refused inviter back");
+    invitation_refused(
+        &server,
+        (&second, "301", B),
+        (&first, A),
+        ("104", &d),
+        "full",
+    );
 }
 
 #[test]

@@ -5,10 +5,10 @@
 mod support;
 
 use std::time::Duration;
-use support::server::{Server, base_config};
+use support::server::Server;
 use support::sipp::Sipp;
 use support::webconference::{
-    create_room, dial_in, fault, random_room, tag_of, wait_for_participant, wc,
+    create_room, dial_in, fault, random_room, server_with, tag_of, wait_for_participant, wc,
 };
 use support::xmlrpc::python;
 
@@ -195,11 +195,7 @@ fn without_a_master_password_its_functions_are_unknown() {
 
 #[test]
 fn a_master_password_lists_rooms_and_tells_their_pins() {
-    let config = format!(
-        "{}[guests.webconference.config]\nmaster_password = \"m4ster\"\n",
-        base_config()
-    );
-    let server = Server::start_with(&config);
+    let server = server_with("master_password = \"m4ster\"\n");
     let room = random_room();
     let pin = create_room(&server, &room);
     let short = format!("{room}-short");
@@ -240,12 +236,10 @@ fn a_master_password_lists_rooms_and_tells_their_pins() {
 
 #[test]
 fn with_rooms_timeout_support_a_timed_out_room_is_deleted() {
-    let config = format!(
-        "{}[guests.webconference.config]\nsupport_rooms_timeout = true\n\
+    let server = server_with(
+        "support_rooms_timeout = true\n\
          master_password = \"m4ster\"\n",
-        base_config()
     );
-    let server = Server::start_with(&config);
     let room = random_room();
     // Created and looked at in one script, well within its time-out even on
     // a loaded machine.
@@ -277,11 +271,7 @@ fn with_rooms_timeout_support_a_timed_out_room_is_deleted() {
 
 #[test]
 fn with_rooms_timeout_support_a_room_with_callers_ends_at_its_time_out() {
-    let config = format!(
-        "{}[guests.webconference.config]\nsupport_rooms_timeout = true\n",
-        base_config()
-    );
-    let server = Server::start_with(&config);
+    let server = server_with("support_rooms_timeout = true\n");
     let room = random_room();
     let pin = wc(&server, &format!("s.roomCreate({room:?}, {TIMEOUT_S})"));
     assert!(pin.starts_with("[0, 'OK', '"), "{pin}");
@@ -348,12 +338,10 @@ fn dialout_places_a_call_that_joins_the_room() {
 
 #[test]
 fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
-    let config = format!(
-        "{}[guests.webconference.config]\ndialout_allow = \"^sip:1[0-9]*@\"\n\
+    let server = server_with(
+        "dialout_allow = \"^sip:1[0-9]*@\"\n\
          max_dialouts_per_room = 1\n",
-        base_config()
     );
-    let server = Server::start_with(&config);
     let room = random_room();
     let pin = create_room(&server, &room);
     let callee = Sipp::callee("uas_ring_until_cancel.xml");

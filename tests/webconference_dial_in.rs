@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, base_config};
-use support::webconference::{create_room, wait_for_participant, wc};
+use support::webconference::{create_room, server_with, wait_for_participant, wc};
 use support::xmlrpc::{python, rpc};
 
 /// How long a call waits for its BYE after the goodbye prompt starts: the
@@ -21,14 +21,6 @@ const KEY_GAP: Duration = Duration::from_millis(120);
 const TALK_HZ: f64 = 400.0;
 /// A sound heard reads about 0.16 (amplitude 0.4); silence reads ~0.
 const HEARD: f64 = 0.01;
-
-/// A server whose webconference guest has `keys` (TOML lines) in its config.
-fn server_with(keys: &str) -> Server {
-    Server::start_with(&format!(
-        "{}[guests.webconference.config]\n{keys}",
-        base_config()
-    ))
-}
 
 /// Presses `keys` one after the other.
 fn press(phone: &Phone, keys: &str) {
@@ -368,15 +360,21 @@ fn predefined_rooms_exist_with_their_pins() {
     phone.hang_up();
 }
 
-#[test]
-fn room_pin_split_admits_invited_participants_only() {
-    let server = server_with("private_rooms = true\nroom_pin_split = 4\n");
-    let pin = create_room(&server, "1234");
-    let invited = rpc(&server, "s.addParticipant('1234', '56', 'ivy')");
+/// Creates room 1234 and invites ivy with participant id 56; the room's pin.
+fn room_1234_inviting_ivy_as_56(server: &Server) -> String {
+    let pin = create_room(server, "1234");
+    let invited = rpc(server, "s.addParticipant('1234', '56', 'ivy')");
     assert!(
         invited.starts_with("[200, 'OK'"),
         "expected addParticipant to answer [200, 'OK', …], got {invited}"
     );
+    pin
+}
+
+#[test]
+fn room_pin_split_admits_invited_participants_only() {
+    let server = server_with("private_rooms = true\nroom_pin_split = 4\n");
+    let pin = room_1234_inviting_ivy_as_56(&server);
     // 12345 is room 1234 with id 5: not invited.
     let stranger = Phone::call(server.sip, "00077712345", "stranger", &[]);
     assert_goodbye(&server, &stranger, "for an uninvited participant id");
@@ -400,12 +398,7 @@ fn an_invitation_is_taken_by_the_call_that_uses_it() {
          [guests.webconference.config]\nprivate_rooms = true\nroom_pin_split = 4\n",
         base_config()
     ));
-    let pin = create_room(&server, "1234");
-    let invited = rpc(&server, "s.addParticipant('1234', '56', 'ivy')");
-    assert!(
-        invited.starts_with("[200, 'OK'"),
-        "expected addParticipant to answer [200, 'OK', …], got {invited}"
-    );
+    let pin = room_1234_inviting_ivy_as_56(&server);
     let ivy = Phone::call(server.sip, "000777123456", "ivy", &[]);
     await_participant(&server, "1234", &pin, "ivy");
     ivy.hang_up();

@@ -1,10 +1,18 @@
 //! Driving the webconference guest as SEMS's clients do: its XML-RPC
 //! functions through Python's stock `xmlrpc.client`, and SIPp callers.
 
-use super::server::Server;
+use super::server::{Server, base_config};
 use super::sipp::{Sipp, scenario};
 use super::xmlrpc::python;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A server whose webconference guest has `keys` (TOML lines) in its config.
+pub fn server_with(keys: &str) -> Server {
+    Server::start_with(&format!(
+        "{}[guests.webconference.config]\n{keys}",
+        base_config()
+    ))
+}
 
 /// A room number no other test uses, as the GUI picks one at random.
 pub fn random_room() -> String {

@@ -82,8 +82,8 @@ pub fn refusal(
     }
 }
 
-/// Forgets the room's lock and pin: as MeetMe's, they belong to one
-/// conference, which is over once nobody is in the room.
+/// Forgets the room's lock, pin and escalated mark: as MeetMe's, they
+/// belong to one conference, which is over once nobody is in the room.
 pub fn forget_conference(room: &str) {
     // A room that is gone has nothing to forget.
     let _ = rooms::set_meta(room, LOCKED, "");

@@ -7,12 +7,23 @@ use crate::timers::TimerId;
 
 /// The longest room name, in characters.
 pub const MAX_ROOM_NAME: usize = 64;
-/// The longest key of a value kept with a room, in bytes.
-pub const MAX_META_KEY_BYTES: usize = 256;
-/// The longest value kept with a room, in bytes.
-pub const MAX_META_VALUE_BYTES: usize = 64 << 10;
+/// The longest key of a value kept with a room, in bytes: a key-value store's.
+pub const MAX_META_KEY_BYTES: usize = crate::kv::MAX_KEY_BYTES;
+/// The longest value kept with a room, in bytes: a key-value store's.
+pub const MAX_META_VALUE_BYTES: usize = crate::kv::MAX_VALUE_BYTES;
 /// The most values kept with one room.
 pub const MAX_META_ENTRIES: usize = 64;
+
+/// What is wrong with `room` as a room name, if anything: it is empty, or longer
+/// than [`MAX_ROOM_NAME`] characters.
+pub fn room_name_problem(room: &str) -> Option<String> {
+    if room.is_empty() {
+        return Some("a room name must not be empty".to_owned());
+    }
+    let length = room.chars().count();
+    (length > MAX_ROOM_NAME)
+        .then(|| format!("a room name must be at most {MAX_ROOM_NAME} characters, not {length}"))
+}
 
 /// A participant's state, numbered as SEMS numbers it (0 … 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -840,18 +840,8 @@ impl Config {
         }
         for (index, room) in self.rooms.predefined.iter().enumerate() {
             let key = format!("rooms.predefined[{index}]");
-            if room.is_empty() {
-                return fail(&key, "a room name must not be empty".to_owned());
-            }
-            let length = room.chars().count();
-            if length > switchyard_core::MAX_ROOM_NAME {
-                return fail(
-                    &key,
-                    format!(
-                        "a room name must be at most {} characters, not {length}",
-                        switchyard_core::MAX_ROOM_NAME
-                    ),
-                );
+            if let Some(problem) = switchyard_core::room_name_problem(room) {
+                return fail(&key, problem);
             }
             if let Some(first) = self.rooms.predefined[..index]
                 .iter()

@@ -59,7 +59,7 @@ pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let listed = rooms::info(&room)
         .map(|info| info.participants)
         .unwrap_or_default();
-    let invited = invited_of(&room);
+    let invited = room::invited(&room);
     let joined: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
     let waiting = invited::not_joined(&invited, &joined);
     let participants = listed
@@ -115,7 +115,7 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         rooms::open(&room);
     }
     let list = invited::add(
-        invited_of(&room),
+        room::invited(&room),
         Invited {
             participant_id,
             number,
@@ -137,20 +137,13 @@ pub fn find_participant(params: &Params<'_>) -> Result<Value, Fault> {
                 .map(|i| i.participants)
                 .unwrap_or_default();
             calls.iter().any(|p| p.participant_id == participant_id)
-                || invited_of(room)
+                || room::invited(room)
                     .iter()
                     .any(|i| i.participant_id == participant_id)
         })
         .map(Value::from)
         .collect();
     reply(vec![Value::Array(found)])
-}
-
-/// The room's invited participants.
-fn invited_of(room: &str) -> Vec<Invited> {
-    rooms::get_meta(room, invited::META_KEY)
-        .map(|meta| invited::decode(&meta))
-        .unwrap_or_default()
 }
 
 /// Sets a room meta value; the room vanishing meanwhile is an internal fault.

@@ -10,7 +10,6 @@ use super::room;
 use super::room_end::RoomEnd;
 use super::settings::Settings;
 use crate::admission::{self, Entry};
-use crate::invited;
 use crate::routing::{self, Route};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
@@ -232,11 +231,10 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
         return true;
     }
     let info = rooms::info(&entry.room);
-    let meta = match &entry.participant_id {
-        Some(_) => rooms::get_meta(&entry.room, invited::META_KEY).unwrap_or_default(),
-        None => String::new(),
+    let invited = match &entry.participant_id {
+        Some(_) => room::invited(&entry.room),
+        None => Vec::new(),
     };
-    let invited = invited::decode(&meta);
     let listed = info.iter().flat_map(|info| &info.participants);
     let ids: Vec<&str> = invited
         .iter()

@@ -4,7 +4,8 @@
 
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
-use crate::{dialout, expiry, invited, predefined};
+use crate::invited::{self, Invited};
+use crate::{dialout, expiry, predefined};
 use std::time::{SystemTime, UNIX_EPOCH};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
@@ -148,13 +149,20 @@ pub fn dialing(room: &str) -> Vec<String> {
         .collect()
 }
 
+/// The room's invited participants.
+pub fn invited(room: &str) -> Vec<Invited> {
+    rooms::get_meta(room, invited::META_KEY)
+        .map(|meta| invited::decode(&meta))
+        .unwrap_or_default()
+}
+
 /// A call joined `room` with `participant_id`: an invitation of that id is
 /// taken off the room's list (the call is listed in its place).
 pub fn take_invitation(room: &str, participant_id: &str) {
     if participant_id.is_empty() {
         return;
     }
-    let mut list = invited::decode(&rooms::get_meta(room, invited::META_KEY).unwrap_or_default());
+    let mut list = invited(room);
     if !invited::remove(&mut list, participant_id) {
         return;
     }

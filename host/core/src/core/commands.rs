@@ -12,8 +12,8 @@ use crate::call::{Attachment, Call, CallId, Phase};
 use crate::effect::MediaOp;
 use crate::error::CoreError;
 use crate::rooms::{
-    JoinOptions, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME,
-    ParticipantStatus, Room, RoomView,
+    JoinOptions, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, ParticipantStatus,
+    Room, RoomView, room_name_problem,
 };
 use crate::timers::{TimerId, TimerKind};
 
@@ -729,18 +729,7 @@ impl CallCore {
     }
 }
 
-/// A room needs a name.
+/// A room needs a name (see [`room_name_problem`]).
 fn check_room_name(room: &str) -> Result<(), CoreError> {
-    if room.is_empty() {
-        return Err(CoreError::InvalidArgument(
-            "a room name cannot be empty".to_owned(),
-        ));
-    }
-    let length = room.chars().count();
-    if length > MAX_ROOM_NAME {
-        return Err(CoreError::InvalidArgument(format!(
-            "a room name must be at most {MAX_ROOM_NAME} characters, not {length}"
-        )));
-    }
-    Ok(())
+    room_name_problem(room).map_or(Ok(()), |problem| Err(CoreError::InvalidArgument(problem)))
 }
