@@ -15,6 +15,10 @@ pub struct SocketsConfig {
     /// A TCP connection with no byte read or written for this long is closed. Default
     /// [`SocketsConfig::DEFAULT_IDLE_TIMEOUT`].
     pub idle_timeout: Duration,
+    /// A message read from a TCP connection must arrive whole within this long of its first
+    /// byte, however its bytes trickle in; otherwise the connection is closed. Default
+    /// [`SocketsConfig::DEFAULT_MESSAGE_TIMEOUT`].
+    pub message_timeout: Duration,
     /// How long an outgoing TCP connection may take to be established. Default
     /// [`SocketsConfig::DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
@@ -22,6 +26,12 @@ pub struct SocketsConfig {
     /// connections are closed at once and sends needing a new one fail. Default
     /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
     pub max_connections: usize,
+    /// Accepted TCP connections from one IP address at most: beyond it, more from that
+    /// address are closed at once, so that one host cannot take every connection. Connections
+    /// opened from here do not count: where they go is the call core's choice, not the
+    /// peer's, and `max_connections` bounds them. Default
+    /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS`].
+    pub max_connections_per_address: usize,
     /// Messages waiting to be written on one TCP connection at most; a send beyond it fails.
     /// Default [`SocketsConfig::DEFAULT_MAX_WRITE_QUEUE`].
     pub max_write_queue: usize,
@@ -41,12 +51,19 @@ impl SocketsConfig {
     /// carry transactions that end within 64*T1 = 32 s (§17), so they still go within
     /// minutes.
     pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(180);
+    /// 32 s, 64*T1: the sender's client transaction has given up by then (Timers B and F,
+    /// RFC 3261 §17.1.1.2, §17.1.2.2), so a message still incomplete could no longer be of use.
+    pub const DEFAULT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(32);
     /// 5 s: a TCP handshake that has not completed by then (three SYN retransmissions on
     /// Linux take 1 + 2 + 4 s) is unlikely to, and the transaction's own timers retry.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
     /// 1,024 connections, each holding a socket and one framing buffer of up to
     /// `max_message_bytes` (16 MiB at most with the default limits).
     pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+    /// 64 connections, a sixteenth of the default `max_connections`: the phones of an office
+    /// behind one NAT address each keep a connection open (RFC 5626 flows), so the cap must
+    /// leave room for dozens; a proxy or SBC in front of many users multiplexes them on a few.
+    pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
     /// 64 messages: a call's transactions put a handful in flight; more means the peer is not
     /// reading.
     pub const DEFAULT_MAX_WRITE_QUEUE: usize = 64;
@@ -64,8 +81,10 @@ impl SocketsConfig {
         Self {
             listen,
             idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
+            message_timeout: Self::DEFAULT_MESSAGE_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: Self::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             max_write_queue: Self::DEFAULT_MAX_WRITE_QUEUE,
             max_message_bytes: Limits::DEFAULT_MAX_MESSAGE_BYTES,
             server: "switchyard".to_owned(),
@@ -90,5 +109,7 @@ mod tests {
         let listen: Vec<String> = config.listen.iter().map(ToString::to_string).collect();
         assert_eq!(listen, ["0.0.0.0:5060", "[::]:5060"]);
         assert!(config.idle_timeout > Duration::from_secs(120));
+        assert!(config.message_timeout < config.idle_timeout);
+        assert!(config.max_connections_per_address < config.max_connections);
     }
 }

@@ -1,7 +1,8 @@
-//! The table of open TCP connections: how a message finds its connection.
+//! The table of open TCP connections: how a message finds its connection, and how many each
+//! peer address may hold.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc;
@@ -10,6 +11,15 @@ use crate::ConnectionId;
 
 /// The write queue of one connection: messages its task writes in order.
 pub(crate) type Queue = mpsc::Sender<Vec<u8>>;
+
+/// Why a connection has no place in the [`Table`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The table holds its maximum of connections.
+    Full,
+    /// The peer's IP address has its maximum of accepted connections.
+    AddressFull,
+}
 
 /// Open connections by id and by peer address, at most `max` of them. Each entry is owned
 /// by a [`Registration`], held by the connection's task, which removes it when the task ends
@@ -23,9 +33,19 @@ pub(crate) struct Table {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
-    by_id: HashMap<ConnectionId, (SocketAddr, Queue)>,
+    by_id: HashMap<ConnectionId, Entry>,
     /// The newest connection to each peer address.
     by_remote: HashMap<SocketAddr, ConnectionId>,
+    /// How many accepted connections each peer IP address has open; none is listed at 0.
+    accepted: HashMap<IpAddr, usize>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    remote: SocketAddr,
+    queue: Queue,
+    /// Whether the peer opened it, so that it counts in `Inner::accepted`.
+    accepted: bool,
 }
 
 impl Table {
@@ -37,24 +57,25 @@ impl Table {
         })
     }
 
-    /// Adds a connection to `remote` writing from `queue`; `None` when the table is full.
+    /// Adds a connection opened from here to `remote`, writing from `queue`; `None` when the
+    /// table is full.
     pub(crate) fn register(
         self: &Arc<Self>,
         remote: SocketAddr,
         queue: Queue,
     ) -> Option<Registration> {
-        let mut inner = self.lock();
-        if inner.by_id.len() >= self.max {
-            return None;
-        }
-        inner.next_id += 1;
-        let id = ConnectionId(inner.next_id);
-        inner.by_id.insert(id, (remote, queue));
-        inner.by_remote.insert(remote, id);
-        Some(Registration {
-            table: Arc::clone(self),
-            id,
-        })
+        self.add(remote, queue, None).ok()
+    }
+
+    /// Adds a connection accepted from `remote`, writing from `queue`, unless the table is
+    /// full or `remote`'s IP address has `per_address` accepted connections open already.
+    pub(crate) fn accept(
+        self: &Arc<Self>,
+        remote: SocketAddr,
+        queue: Queue,
+        per_address: usize,
+    ) -> Result<Registration, Refused> {
+        self.add(remote, queue, Some(per_address))
     }
 
     /// The queue of connection `id` if it is open, else of the newest connection to
@@ -63,7 +84,7 @@ impl Table {
         let inner = self.lock();
         id.and_then(|id| inner.by_id.get(&id))
             .or_else(|| inner.by_id.get(inner.by_remote.get(&remote)?))
-            .map(|(_, queue)| queue.clone())
+            .map(|entry| entry.queue.clone())
     }
 
     /// How many connections are open.
@@ -71,8 +92,40 @@ impl Table {
         self.lock().by_id.len()
     }
 
+    /// Adds a connection, accepted with that cap per address if `per_address` is set.
+    fn add(
+        self: &Arc<Self>,
+        remote: SocketAddr,
+        queue: Queue,
+        per_address: Option<usize>,
+    ) -> Result<Registration, Refused> {
+        let mut inner = self.lock();
+        if inner.by_id.len() >= self.max {
+            return Err(Refused::Full);
+        }
+        if let Some(cap) = per_address {
+            if inner.accepted.get(&remote.ip()).copied().unwrap_or(0) >= cap {
+                return Err(Refused::AddressFull);
+            }
+            *inner.accepted.entry(remote.ip()).or_default() += 1;
+        }
+        inner.next_id += 1;
+        let id = ConnectionId(inner.next_id);
+        let entry = Entry {
+            remote,
+            queue,
+            accepted: per_address.is_some(),
+        };
+        inner.by_id.insert(id, entry);
+        inner.by_remote.insert(remote, id);
+        Ok(Registration {
+            table: Arc::clone(self),
+            id,
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // The table stays consistent across a panic: every change is a single insert or remove.
+        // The table stays consistent across a panic: no step of a change can panic.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -94,15 +147,25 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         let mut inner = self.table.lock();
-        if let Some((remote, _)) = inner.by_id.remove(&self.id)
-            && inner.by_remote.get(&remote) == Some(&self.id)
-        {
+        let Some(Entry {
+            remote, accepted, ..
+        }) = inner.by_id.remove(&self.id)
+        else {
+            return;
+        };
+        if accepted && let Some(count) = inner.accepted.get_mut(&remote.ip()) {
+            *count -= 1;
+            if *count == 0 {
+                inner.accepted.remove(&remote.ip());
+            }
+        }
+        if inner.by_remote.get(&remote) == Some(&self.id) {
             // Another connection to the same peer, if any, takes over (a scan of at most
             // `max` entries, once per closed connection).
             let other = inner
                 .by_id
                 .iter()
-                .filter(|(_, (r, _))| *r == remote)
+                .filter(|(_, entry)| entry.remote == remote)
                 .map(|(id, _)| *id)
                 .max();
             match other {
@@ -137,5 +200,41 @@ mod tests {
         drop(first);
         assert!(table.queue(None, a).is_none());
         assert_eq!(table.len(), 0);
+    }
+
+    #[test]
+    fn accepted_connections_are_capped_per_ip_address_until_one_closes() {
+        let table = Table::new(5);
+        let (queue, _rx) = mpsc::channel(1);
+        let from = |ip: &str, port| SocketAddr::new(ip.parse().unwrap(), port);
+        let accept = |remote| table.accept(remote, queue.clone(), 2);
+        let first = accept(from("192.0.2.1", 1)).unwrap();
+        let second = accept(from("192.0.2.1", 2)).unwrap();
+        assert_eq!(
+            accept(from("192.0.2.1", 3)).unwrap_err(),
+            Refused::AddressFull,
+            "whatever the port"
+        );
+        let other = accept(from("192.0.2.2", 1)).expect("another address has its own count");
+        let ours = table
+            .register(from("192.0.2.1", 5060), queue.clone())
+            .expect("connections opened from here do not count");
+        drop(first);
+        let third = accept(from("192.0.2.1", 3)).expect("a closed one frees its place");
+        let fifth = accept(from("192.0.2.3", 1)).unwrap();
+        assert_eq!(
+            accept(from("192.0.2.4", 1)).unwrap_err(),
+            Refused::Full,
+            "the global cap still holds"
+        );
+        drop((third, fifth));
+        let fourth = accept(from("192.0.2.1", 4)).expect("refusals took no place");
+        assert_eq!(
+            accept(from("192.0.2.1", 5)).unwrap_err(),
+            Refused::AddressFull
+        );
+        drop((second, other, ours, fourth));
+        assert_eq!(table.len(), 0);
+        assert!(table.lock().accepted.is_empty(), "no address left at 0");
     }
 }

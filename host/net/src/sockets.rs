@@ -139,25 +139,33 @@ impl SipSockets {
         }
     }
 
-    /// Sends `message`. UDP goes from the first socket of the destination's family. TCP goes
-    /// on `message.connection` if it is open, else on the newest open connection to the
-    /// destination, else on a new connection (§18.1.1, §18.2.2); the message is queued, not
+    /// Sends `message`. UDP goes from the socket bound to `message.source`, else from a
+    /// wildcard socket on its port, else from the first socket of the destination's family.
+    /// TCP goes on `message.connection` if it is open, else on the newest open connection to
+    /// the destination, else to `message.reopen` (on an open connection or a new one), else
+    /// on a new connection to the destination (§18.1.1, §18.2.2); the message is queued, not
     /// yet written, when this returns. An IPv4-mapped IPv6 destination is sent to as IPv4.
     pub async fn send(&self, message: Outgoing) -> Result<(), SendError> {
         let destination = unmapped(message.destination);
         match message.transport {
             Transport::Udp => {
-                let (_, socket) = self
-                    .udp
-                    .iter()
-                    .find(|(local, _)| local.is_ipv4() == destination.is_ipv4())
+                let socket = self
+                    .udp_socket(message.source, destination)
                     .ok_or(SendError::NoSocket(destination))?;
                 socket.send_to(&message.payload, destination).await?;
             }
             Transport::Tcp => {
-                let queue = match self.shared.table.queue(message.connection, destination) {
+                let table = &self.shared.table;
+                let reopen = message.reopen.map(unmapped);
+                let queue = match table.queue(message.connection, destination) {
                     Some(queue) => queue,
-                    None => tcp::connect(destination, &self.shared)?,
+                    None => match reopen {
+                        Some(reopen) => match table.queue(None, reopen) {
+                            Some(queue) => queue,
+                            None => tcp::connect(reopen, &self.shared)?,
+                        },
+                        None => tcp::connect(destination, &self.shared)?,
+                    },
                 };
                 queue.try_send(message.payload).map_err(|e| match e {
                     mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
@@ -166,6 +174,24 @@ impl SipSockets {
             }
         }
         Ok(())
+    }
+
+    /// The UDP socket to send to `destination` from `source`: the one bound to it, else a
+    /// wildcard one on its port, else the first of the destination's family.
+    fn udp_socket(
+        &self,
+        source: Option<SocketAddr>,
+        destination: SocketAddr,
+    ) -> Option<&Arc<UdpSocket>> {
+        let family = |local: &SocketAddr| local.is_ipv4() == destination.is_ipv4();
+        let sockets = || self.udp.iter().filter(|(local, _)| family(local));
+        let bound = source.map(unmapped).and_then(|source| {
+            sockets().find(|(local, _)| *local == source).or_else(|| {
+                sockets()
+                    .find(|(local, _)| local.ip().is_unspecified() && local.port() == source.port())
+            })
+        });
+        bound.or_else(|| sockets().next()).map(|(_, socket)| socket)
     }
 
     /// How many TCP connections are open (or being opened).

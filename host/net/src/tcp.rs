@@ -1,6 +1,8 @@
 //! TCP connections (RFC 3261 §18): accepting them, opening them, and each one's task, which
 //! frames what it reads and writes what its queue holds.
 
+mod deadline;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,16 +15,18 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tracing::debug;
 
-use crate::connections::{Queue, Registration};
+use crate::connections::{Queue, Refused, Registration};
 use crate::sockets::{SendError, Shared};
 use crate::{Received, Transport};
+use deadline::{Deadlines, Stall};
 
 /// Bytes read from a connection at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
 /// Accepts connections on `listener` until the sockets are dropped; each gets its own task,
 /// or is closed at once when [`SocketsConfig::max_connections`](crate::SocketsConfig) are
-/// open.
+/// open, or [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted
+/// ones from the peer's IP address.
 pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.clone();
     loop {
@@ -33,11 +37,15 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         match accepted {
             Ok((stream, remote)) => {
                 let (queue, writes) = mpsc::channel(shared.config.max_write_queue);
-                match shared.table.register(remote, queue) {
-                    Some(registration) => {
+                let per_address = shared.config.max_connections_per_address;
+                match shared.table.accept(remote, queue, per_address) {
+                    Ok(registration) => {
                         tokio::spawn(run(stream, registration, writes, Arc::clone(&shared)));
                     }
-                    None => debug!(%remote, "TCP connection refused: too many open"),
+                    Err(Refused::Full) => debug!(%remote, "TCP connection refused: too many open"),
+                    Err(Refused::AddressFull) => {
+                        debug!(%remote, "TCP connection refused: too many from its address");
+                    }
                 }
             }
             Err(e) => {
@@ -72,9 +80,9 @@ pub(crate) fn connect(remote: SocketAddr, shared: &Arc<Shared>) -> Result<Queue,
     Ok(queue)
 }
 
-/// One connection until it closes: the peer closes it, it idles for the idle timeout, a read
-/// or write fails, its framing fails, or the sockets are dropped. Its registration goes with
-/// it.
+/// One connection until it closes: the peer closes it, it idles for the idle timeout, a
+/// message read takes longer than the message timeout, a read or write fails, its framing
+/// fails, or the sockets are dropped. Its registration goes with it.
 async fn run(
     stream: TcpStream,
     registration: Registration,
@@ -89,12 +97,16 @@ async fn run(
     let mut framer = StreamFramer::new(config.max_message_bytes);
     let mut buffer = vec![0; READ_CHUNK];
     let mut shutdown = shared.shutdown.clone();
-    let mut deadline = Instant::now() + config.idle_timeout;
+    let mut deadlines = Deadlines::new(now(), config.idle_timeout, config.message_timeout);
     loop {
+        let (deadline, stall) = deadlines.next();
         tokio::select! {
             _ = shutdown.changed() => return,
-            () = sleep_until(deadline) => {
-                debug!(%remote, "TCP connection idle: closed");
+            () = sleep_until(Instant::from_std(deadline)) => {
+                match stall {
+                    Stall::Idle => debug!(%remote, "TCP connection idle: closed"),
+                    Stall::Message => debug!(%remote, "TCP message incomplete in time: closed"),
+                }
                 return;
             }
             read = reader.read(&mut buffer) => {
@@ -106,14 +118,18 @@ async fn run(
                         return;
                     }
                 };
-                deadline = Instant::now() + config.idle_timeout;
+                deadlines.read(now());
                 framer.push(&buffer[..len]);
                 loop {
                     let payload = match framer.next_message() {
                         Ok(Some(payload)) => payload,
-                        Ok(None) => break,
+                        Ok(None) => {
+                            deadlines.settled(framer.is_mid_message());
+                            break;
+                        }
                         Err(error) => return refuse(&mut writer, &error, remote, &shared).await,
                     };
+                    deadlines.framed();
                     let message = Received {
                         transport: Transport::Tcp,
                         local,
@@ -137,7 +153,7 @@ async fn run(
                 if !write(&mut writer, &message, config.idle_timeout).await {
                     return;
                 }
-                deadline = Instant::now() + config.idle_timeout;
+                deadlines.wrote(now());
             }
         }
     }
@@ -164,4 +180,9 @@ async fn refuse(
 /// peer that stops reading must not hold a task forever).
 async fn write(writer: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> bool {
     matches!(timeout(limit, writer.write_all(bytes)).await, Ok(Ok(())))
+}
+
+/// The time now, as [`Deadlines`] take it.
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
 }

@@ -5,7 +5,7 @@
 //! `switchyard-net = { workspace = true, features = ["testing"] }` under
 //! `[dev-dependencies]`; the records are `hickory_proto`'s, re-exported here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,9 @@ pub fn name(text: &str) -> Name {
     Name::from_ascii(format!("{text}.")).expect("a valid domain name")
 }
 
+/// Questions by (name without the trailing dot, type).
+pub type Questions = HashSet<(String, RecordType)>;
+
 /// A DNS server on a free loopback UDP port that answers every question from its [`Zone`]
 /// (an empty NOERROR answer for what it does not hold, so a resolver hears "no such
 /// record"), on a thread of its own until it is dropped. It notes each question it is asked.
@@ -40,6 +43,13 @@ pub struct DnsServer {
 impl DnsServer {
     /// Starts a server answering from `zone`. Panics if no loopback socket can be had.
     pub fn start(zone: Zone) -> DnsServer {
+        Self::start_failing(zone, Questions::new())
+    }
+
+    /// Starts a server answering from `zone`, except that it answers each question of
+    /// `failing` with SERVFAIL, as a server that cannot reach a zone's authority does.
+    /// Panics if no loopback socket can be had.
+    pub fn start_failing(zone: Zone, failing: Questions) -> DnsServer {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP socket");
         socket.set_read_timeout(Some(POLL)).expect("a read timeout");
         let addr = socket.local_addr().expect("the socket's address");
@@ -47,7 +57,7 @@ impl DnsServer {
         let stop = Arc::default();
         let thread = std::thread::spawn({
             let (asked, stop) = (Arc::clone(&asked), Arc::clone(&stop));
-            move || serve(&socket, &zone, &asked, &stop)
+            move || serve(&socket, &zone, &failing, &asked, &stop)
         });
         DnsServer {
             addr,
@@ -78,10 +88,12 @@ impl Drop for DnsServer {
     }
 }
 
-/// Answers queries on `socket` from `zone` until `stop`.
+/// Answers queries on `socket` from `zone`, or with SERVFAIL to those in `failing`, until
+/// `stop`.
 fn serve(
     socket: &UdpSocket,
     zone: &Zone,
+    failing: &Questions,
     asked: &Mutex<Vec<(String, RecordType)>>,
     stop: &AtomicBool,
 ) {
@@ -105,7 +117,11 @@ fn serve(
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push((text.clone(), question.query_type));
-            for data in zone.get(&(text, question.query_type)).into_iter().flatten() {
+            let key = (text, question.query_type);
+            if failing.contains(&key) {
+                response.metadata.response_code = ResponseCode::ServFail;
+            }
+            for data in zone.get(&key).into_iter().flatten() {
                 response.add_answer(Record::from_rdata(question.name.clone(), 60, data.clone()));
             }
         }

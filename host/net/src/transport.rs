@@ -37,6 +37,14 @@ pub struct Outgoing {
     /// For TCP, the connection to prefer (a request's, for its responses, §18.2.2); if it is
     /// gone, the message goes like one without a connection. Ignored for UDP.
     pub connection: Option<ConnectionId>,
+    /// For UDP, the local address to send from (a response's: where its request arrived,
+    /// RFC 3581 §4): the socket bound to it, or else a wildcard socket on its port. `None`,
+    /// or no such socket: the first socket of the destination's family.
+    pub source: Option<SocketAddr>,
+    /// For TCP, where to open a connection when none to `destination` is open (a response's
+    /// whose request's connection closed: the source IP at the Via's sent-by port, §18.2.2).
+    /// `None`: to `destination`.
+    pub reopen: Option<SocketAddr>,
     /// A complete SIP message.
     pub payload: Vec<u8>,
 }

@@ -1,11 +1,12 @@
 //! The RFC 3263 resolver against a DNS server of the test's own on a loopback port: NAPTR to
-//! SRV to A/AAAA, SRV without NAPTR, A/AAAA without SRV, explicit ports and IP literals.
+//! SRV to A/AAAA, SRV without NAPTR, A/AAAA without SRV, explicit ports, IP literals and
+//! lookups that fail.
 
 use std::time::Duration;
 
 use switchyard_net::testing::hickory_proto::rr::rdata::{A, AAAA, NAPTR, SRV};
 use switchyard_net::testing::hickory_proto::rr::{RData, RecordType};
-use switchyard_net::testing::{DnsServer, Zone, name};
+use switchyard_net::testing::{DnsServer, Questions, Zone, name};
 use switchyard_net::{ResolveError, Resolver, Target, Transport};
 
 fn zone() -> Zone {
@@ -166,5 +167,56 @@ async fn ip_literals_need_no_dns_and_unknown_names_are_not_found() {
     assert_eq!(
         resolve(&resolver, "sips:plain.test").await,
         Err(ResolveError::TlsUnsupported)
+    );
+}
+
+/// A resolver asking a server that holds [`zone`] but answers SERVFAIL to `failing`.
+fn failing_resolver(failing: &[(&str, RecordType)]) -> (Resolver, DnsServer) {
+    let failing: Questions = failing.iter().map(|(n, t)| ((*n).to_owned(), *t)).collect();
+    let server = DnsServer::start_failing(zone(), failing);
+    (
+        Resolver::with_name_server(server.addr(), 1).unwrap(),
+        server,
+    )
+}
+
+#[tokio::test]
+async fn a_failing_lookup_is_skipped_and_the_other_names_still_tried() {
+    let (resolver, server) = failing_resolver(&[
+        ("a.naptr.test", RecordType::A),
+        ("a.naptr.test", RecordType::AAAA),
+        ("_sip._udp.naptr.test", RecordType::SRV),
+    ]);
+    let targets = resolve(&resolver, "sip:alice@naptr.test").await.unwrap();
+    assert_eq!(
+        targets,
+        [target(Transport::Tcp, "[2001:db8::10]:5072")],
+        "the first SRV target and the UDP service failed"
+    );
+    let names: Vec<_> = server.take_asked().into_iter().map(|(n, _)| n).collect();
+    for asked in ["a.naptr.test", "b.naptr.test", "_sip._udp.naptr.test"] {
+        assert!(names.iter().any(|n| n == asked), "{asked} in {names:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_failing_naptr_lookup_falls_back_to_srv() {
+    let (resolver, _server) = failing_resolver(&[("srv.test", RecordType::NAPTR)]);
+    let targets = resolve(&resolver, "sip:srv.test").await.unwrap();
+    assert_eq!(targets, [target(Transport::Tcp, "192.0.2.20:5090")]);
+}
+
+#[tokio::test]
+async fn a_failure_is_the_error_only_when_nothing_is_found() {
+    let (resolver, _server) = failing_resolver(&[
+        ("plain.test", RecordType::A),
+        ("plain.test", RecordType::AAAA),
+    ]);
+    let result = resolve(&resolver, "sip:plain.test:5099").await;
+    assert!(matches!(result, Err(ResolveError::Dns(_))), "{result:?}");
+    assert_eq!(
+        resolve(&resolver, "sip:nowhere.test:5099").await,
+        Err(ResolveError::NotFound("sip:nowhere.test:5099".into())),
+        "a name without records is no failure"
     );
 }

@@ -1,5 +1,5 @@
 //! SipSockets on loopback: UDP on both families, TCP framing, connection reuse, idle close,
-//! the connection cap and framing errors. Every port is picked by the kernel, every wait is
+//! messages trickling in, the connection caps and framing errors. Every port is picked by the kernel, every wait is
 //! bounded.
 
 use std::future::Future;
@@ -10,7 +10,8 @@ use switchyard_net::{
     Outgoing, Received, SendError, SipSockets, SocketEvent, SocketsConfig, Transport,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
+use tokio::time::Instant;
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -67,6 +68,8 @@ async fn send(
         transport,
         destination,
         connection: None,
+        source: None,
+        reopen: None,
         payload,
     })
     .await
@@ -88,6 +91,35 @@ async fn closes(stream: &mut TcpStream) -> bool {
         tokio::time::timeout(WAIT, stream.read_to_end(&mut sink)).await,
         Ok(Ok(_))
     )
+}
+
+/// A connection to `server` from `source` (an address of the loopback network, port 0).
+async fn connect_from(source: &str, server: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(source.parse().unwrap()).unwrap();
+    within("connect", socket.connect(server)).await.unwrap()
+}
+
+/// Writes `bytes` to `stream` one at a time, `gap` apart, until all are written or the peer
+/// closes the connection; how long the peer took to close it, if it did.
+async fn trickle(stream: &mut TcpStream, bytes: &[u8], gap: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut sink = [0; 64];
+    for byte in bytes {
+        tokio::select! {
+            read = stream.read(&mut sink) => {
+                if matches!(read, Ok(0) | Err(_)) {
+                    return Some(start.elapsed());
+                }
+            }
+            () = tokio::time::sleep(gap) => {
+                if stream.write_all(&[*byte]).await.is_err() {
+                    return Some(start.elapsed());
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Waits until `sip` has `count` connections open: a connection's task leaves the table just
@@ -175,6 +207,8 @@ async fn pipelined_tcp_requests_arrive_in_order_and_responses_take_their_connect
             // A destination that matches no connection: the connection decides.
             destination: "[::1]:9".parse().unwrap(),
             connection: first.connection,
+            source: None,
+            reopen: None,
             payload: format!("response {n}\r\n").into_bytes(),
         })
         .await
@@ -195,6 +229,8 @@ async fn requests_to_one_destination_share_one_new_connection() {
             transport: Transport::Tcp,
             destination,
             connection: None,
+            source: None,
+            reopen: None,
             payload: options(n),
         })
         .await
@@ -266,6 +302,95 @@ async fn connections_beyond_the_cap_are_closed() {
 }
 
 #[tokio::test]
+async fn a_message_trickling_in_is_cut_off_at_the_message_timeout() {
+    let timeout = Duration::from_millis(300);
+    let idle = Duration::from_secs(2);
+    let config = SocketsConfig {
+        idle_timeout: idle,
+        message_timeout: timeout,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut steady = TcpStream::connect(server).await.unwrap();
+    for n in 1..=4 {
+        let whole = options(n);
+        let (head, body) = whole.split_at(whole.len() - 3);
+        steady.write_all(head).await.unwrap();
+        tokio::time::sleep(timeout / 3).await;
+        steady.write_all(body).await.unwrap();
+        let received = within("a message in two parts", message(&mut sip)).await;
+        assert_eq!(received.payload, whole, "each message has its own deadline");
+    }
+    let mut trickling = TcpStream::connect(server).await.unwrap();
+    let endless_head = [b'a'; 200];
+    let gap = Duration::from_millis(20);
+    let closed = trickle(&mut trickling, &endless_head, gap)
+        .await
+        .expect("closed before 4 s of bytes, each well within the idle timeout");
+    assert!(
+        closed >= timeout && closed < idle,
+        "closed after {closed:?}"
+    );
+    settles_at(&sip, 1).await;
+    steady.write_all(&options(5)).await.unwrap();
+    assert_eq!(
+        within("the steady one", message(&mut sip)).await.payload,
+        options(5)
+    );
+}
+
+#[tokio::test]
+async fn one_address_gets_its_share_of_connections_and_another_still_gets_in() {
+    let config = SocketsConfig {
+        max_connections_per_address: 2,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut first = connect_from("127.0.0.1:0", server).await;
+    let mut second = connect_from("127.0.0.1:0", server).await;
+    for (n, stream) in [(1, &mut first), (2, &mut second)] {
+        stream.write_all(&options(n)).await.unwrap();
+        assert_eq!(
+            within("accepted", message(&mut sip)).await.payload,
+            options(n)
+        );
+    }
+    let mut third = connect_from("127.0.0.1:0", server).await;
+    assert!(closes(&mut third).await, "a third from 127.0.0.1 kept");
+
+    let mut other = connect_from("127.0.0.2:0", server).await;
+    other.write_all(&options(3)).await.unwrap();
+    let received = within("from 127.0.0.2", message(&mut sip)).await;
+    assert_eq!(
+        (received.remote, received.payload),
+        (other.local_addr().unwrap(), options(3))
+    );
+
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    send(&sip, Transport::Tcp, peer.local_addr().unwrap(), options(4))
+        .await
+        .expect("connections opened from here do not count");
+    let (mut opened, _) = within("connect", peer.accept()).await.unwrap();
+    assert_eq!(
+        read_exactly(&mut opened, options(4).len()).await,
+        options(4)
+    );
+
+    drop(first);
+    settles_at(&sip, 3).await;
+    let mut again = connect_from("127.0.0.1:0", server).await;
+    again.write_all(&options(5)).await.unwrap();
+    assert_eq!(
+        within("in the freed place", message(&mut sip))
+            .await
+            .payload,
+        options(5)
+    );
+}
+
+#[tokio::test]
 async fn a_framing_error_is_answered_and_closes_the_connection() {
     let mut sip = sockets(loopback(&["127.0.0.1:0"])).await;
     let server = addr_of(&sip, Transport::Tcp, false);
@@ -302,6 +427,8 @@ async fn a_full_write_queue_refuses_more() {
         transport: Transport::Tcp,
         destination: peer.local_addr().unwrap(),
         connection: None,
+        source: None,
+        reopen: None,
         payload: options(n),
     };
     // The test runtime has one thread: the connection's task cannot take the first message
@@ -329,6 +456,8 @@ async fn a_peer_refusing_the_connection_is_reported_unreachable() {
         transport: Transport::Tcp,
         destination: closed,
         connection: None,
+        source: None,
+        reopen: None,
         payload: options(1),
     };
     sip.send(request)

@@ -268,13 +268,12 @@ impl Dialog {
         let hop = uri::parse(next_hop);
         // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
         // without one, the dialog keeps the transport it was created over.
-        let destination = TransportAddr {
-            transport: hop
-                .and_then(|u| u.transport())
+        let destination = TransportAddr::new(
+            hop.and_then(|u| u.transport())
                 .and_then(Transport::from_param)
                 .unwrap_or(self.local.transport),
-            addr: hop.and_then(|u| u.socket_addr()).unwrap_or(self.fallback),
-        };
+            hop.and_then(|u| u.socket_addr()).unwrap_or(self.fallback),
+        );
         let mut text = format!(
             "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
              Max-Forwards: 70\r\n",
@@ -369,7 +368,13 @@ mod tests {
              From: \"A\" <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
              CSeq: 10 INVITE\r\n{extra}\r\n"
         );
-        validate_request(parse_request(&text), local_udp("192.0.2.7:5062"), false).unwrap()
+        validate_request(
+            parse_request(&text),
+            local().addr,
+            local_udp("192.0.2.7:5062"),
+            false,
+        )
+        .unwrap()
     }
 
     fn local_udp(addr: &str) -> TransportAddr {
@@ -485,10 +490,7 @@ mod tests {
 
     #[test]
     fn a_tcp_dialog_sends_over_tcp_unless_the_next_hop_names_a_transport() {
-        let tcp = TransportAddr {
-            transport: Transport::Tcp,
-            addr: local().addr,
-        };
+        let tcp = TransportAddr::new(Transport::Tcp, local().addr);
         let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070;transport=tcp>\r\n", tcp);
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();

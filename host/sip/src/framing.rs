@@ -132,6 +132,13 @@ impl StreamFramer {
         }
     }
 
+    /// Whether part of a message is buffered: once [`next_message`](Self::next_message) has
+    /// returned `Ok(None)`, the buffer holds nothing but CR and LF (keepalives, the start of
+    /// a ping) unless a message has begun, and a message starts with neither.
+    pub fn is_mid_message(&self) -> bool {
+        self.buffer.iter().any(|b| !matches!(b, b'\r' | b'\n'))
+    }
+
     /// How many keepalive pings arrived since the last call; the shell answers each with
     /// [`PONG`].
     pub fn take_pings(&mut self) -> usize {
@@ -325,6 +332,21 @@ mod tests {
             (vec![first, second], 3),
             "byte by byte"
         );
+    }
+
+    #[test]
+    fn only_the_start_of_a_message_counts_as_being_mid_message() {
+        let mut framer = StreamFramer::new(MAX);
+        framer.push(b"\r\n\r\n\r\n\r");
+        assert_eq!(framer.next_message(), Ok(None));
+        assert!(!framer.is_mid_message(), "keepalives and half a ping");
+        framer.push(b"\nOPT");
+        assert_eq!(framer.next_message(), Ok(None));
+        assert!(framer.is_mid_message());
+        let mut framer = StreamFramer::new(MAX);
+        framer.push(&request("x"));
+        assert!(framer.next_message().unwrap().is_some());
+        assert!(!framer.is_mid_message(), "a whole message was taken");
     }
 
     #[test]

@@ -186,10 +186,7 @@ impl Placed {
             head,
             headers: call.headers,
             sdp_offer: call.sdp_offer,
-            destination: TransportAddr {
-                transport: call.transport,
-                addr: call.destination,
-            },
+            destination: TransportAddr::new(call.transport, call.destination),
             auth: call.credentials.map(Authenticator::new),
             credential_lines: Vec::new(),
             cseq: 0,

@@ -23,6 +23,9 @@ pub(crate) enum Reply {
     BadExtension,
     /// `481 Call/Transaction Does Not Exist` (§12.2.2, §9.2).
     NoSuchCall,
+    /// `482 Loop Detected` to a request merged on its way: a copy, on another branch, of an
+    /// INVITE the endpoint already has (§8.2.2.2).
+    LoopDetected,
     /// `483 Too Many Hops` to a request with Max-Forwards 0 (§16.3 step 3, §20.22).
     TooManyHops,
     /// `491 Request Pending` (§14.2).
@@ -44,6 +47,7 @@ impl Reply {
             Self::MethodNotAllowed => 405,
             Self::BadExtension => 420,
             Self::NoSuchCall => 481,
+            Self::LoopDetected => 482,
             Self::TooManyHops => 483,
             Self::RequestPending => 491,
             Self::CSeqOutOfOrder => 500,
@@ -58,6 +62,7 @@ impl Reply {
             Self::MethodNotAllowed => "Method Not Allowed",
             Self::BadExtension => "Bad Extension",
             Self::NoSuchCall => "Call/Transaction Does Not Exist",
+            Self::LoopDetected => "Loop Detected",
             Self::TooManyHops => "Too Many Hops",
             Self::RequestPending => "Request Pending",
             Self::CSeqOutOfOrder => "CSeq out of order",
@@ -83,6 +88,7 @@ impl Reply {
             Self::UnsupportedInfo => builder.header(rsip::headers::Accept::new(DTMF_RELAY)),
             Self::Ok
             | Self::NoSuchCall
+            | Self::LoopDetected
             | Self::TooManyHops
             | Self::RequestPending
             | Self::CSeqOutOfOrder

@@ -15,6 +15,14 @@ pub struct Transmit {
     pub transport: Transport,
     /// Where to send it.
     pub destination: SocketAddr,
+    /// For a response, the local address its request arrived at: over UDP it leaves from
+    /// the socket bound there (RFC 3581 §4), so that a NAT that let the request in lets it
+    /// out. `None` for a request, which leaves from any socket of the destination's family.
+    pub source: Option<SocketAddr>,
+    /// For a response over TCP, where to open a connection when its request's connection
+    /// has closed (§18.2.2: the source IP at the Via's sent-by port). `None` for a request,
+    /// whose connection is opened to `destination`.
+    pub reopen: Option<SocketAddr>,
     /// A complete SIP message.
     pub payload: Vec<u8>,
 }
@@ -44,6 +52,11 @@ impl Outbox {
         self.queue.push_back(Transmit {
             transport: to.transport,
             destination: to.addr,
+            source: to.reply.map(|reply| reply.local),
+            reopen: to
+                .reply
+                .and_then(|reply| reply.reopen_port)
+                .map(|port| SocketAddr::new(to.addr.ip(), port)),
             payload,
         });
     }
@@ -61,5 +74,29 @@ impl Outbox {
     /// The responses queued so far for their first transmission.
     pub(crate) fn responses(&self) -> ResponseCounts {
         self.responses
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::ReplyPath;
+
+    #[test]
+    fn a_response_names_where_it_leaves_from_and_where_to_reconnect() {
+        let mut out = Outbox::default();
+        let local: SocketAddr = "192.0.2.1:5060".parse().unwrap();
+        let mut to = TransportAddr::new(Transport::Tcp, "192.0.2.7:40000".parse().unwrap());
+        to.reply = Some(ReplyPath {
+            local,
+            reopen_port: Some(5062),
+        });
+        out.send(to, b"SIP/2.0 200 OK\r\n\r\n".to_vec());
+        let response = out.pop().unwrap();
+        assert_eq!(response.source, Some(local));
+        assert_eq!(response.reopen, Some("192.0.2.7:5062".parse().unwrap()));
+        out.send(TransportAddr::new(Transport::Tcp, to.addr), b"BYE".to_vec());
+        let request = out.pop().unwrap();
+        assert_eq!((request.source, request.reopen), (None, None));
     }
 }

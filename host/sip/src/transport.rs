@@ -47,16 +47,37 @@ pub(crate) struct TransportAddr {
     pub(crate) transport: Transport,
     /// The socket address.
     pub(crate) addr: SocketAddr,
+    /// For the responses to a received request: how they leave and where they go when
+    /// `addr` alone does not do. `None` for every other destination.
+    pub(crate) reply: Option<ReplyPath>,
+}
+
+/// What the shell needs beyond the destination to send the responses to a request
+/// (RFC 3261 §18.2.2, RFC 3581 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReplyPath {
+    /// The local address the request arrived at: responses leave from it, so that a NAT
+    /// that let the request in lets them out.
+    pub(crate) local: SocketAddr,
+    /// Over TCP, the port to open a connection to, at the request's source IP (the Via's
+    /// `received`), when its connection has closed: the Via's sent-by port.
+    pub(crate) reopen_port: Option<u16>,
 }
 
 impl TransportAddr {
+    /// `addr` over `transport`, not a reply path.
+    pub(crate) fn new(transport: Transport, addr: SocketAddr) -> Self {
+        Self {
+            transport,
+            addr,
+            reply: None,
+        }
+    }
+
     /// `addr` over UDP.
     #[cfg(test)]
     pub(crate) fn udp(addr: SocketAddr) -> Self {
-        Self {
-            transport: Transport::Udp,
-            addr,
-        }
+        Self::new(Transport::Udp, addr)
     }
 }
 

@@ -147,17 +147,22 @@ impl Signaling {
                 return;
             }
             for transmit in transmits {
-                let destination = transmit.destination;
+                let (transport, destination) = (transmit.transport, transmit.destination);
                 // A response over TCP finds the connection its request came on by
                 // the peer's address (§18.2.2); a request reuses or opens one.
                 let outgoing = Outgoing {
-                    transport: transmit.transport,
+                    transport,
                     destination,
                     connection: None,
+                    source: transmit.source,
+                    reopen: transmit.reopen,
                     payload: transmit.payload,
                 };
                 if let Err(e) = self.sockets.send(outgoing).await {
                     debug!(to = %destination, "SIP send failed: {e}");
+                    // §18.4: the transaction layer hears of it, so that a call being
+                    // placed goes on to its next target at once.
+                    lock(&self.core).transport_failed(Instant::now(), transport, destination);
                 }
             }
             for effect in effects {

@@ -14,6 +14,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use tracing::debug;
 
 use crate::Transport;
 use select::{Naptr, Plan, Srv};
@@ -110,24 +111,30 @@ impl Resolver {
     /// records pick the transports, SRV records the hosts and ports (by priority, then at
     /// random by weight), and A/AAAA records the addresses, falling back to SRV for UDP and
     /// TCP without NAPTR, then to A/AAAA on port 5060 over UDP without SRV. A `maddr`
-    /// parameter replaces the host. Never an empty list.
+    /// parameter replaces the host. A lookup that fails counts as one that found nothing, so
+    /// that the other names are still tried; if nothing is found at all, the first failure is
+    /// the error. Never an empty list.
     pub async fn resolve(&self, uri: &str) -> Result<Vec<Target>, ResolveError> {
         let destination = uri::parse(uri)?;
-        let targets = self.follow(select::plan(&destination)).await?;
+        let mut failures = Failures::default();
+        let targets = self.follow(select::plan(&destination), &mut failures).await;
         if targets.is_empty() {
-            return Err(ResolveError::NotFound(uri.to_owned()));
+            return Err(failures
+                .first
+                .unwrap_or_else(|| ResolveError::NotFound(uri.to_owned())));
         }
         Ok(targets)
     }
 
-    async fn follow(&self, plan: Plan) -> Result<Vec<Target>, ResolveError> {
+    /// The targets `plan` leads to, with the failed lookups skipped and noted in `failures`.
+    async fn follow(&self, plan: Plan, failures: &mut Failures) -> Vec<Target> {
         let (naptr, srv, fallback) = match plan {
-            Plan::Literal(target) => return Ok(vec![target]),
+            Plan::Literal(target) => return vec![target],
             Plan::Addresses {
                 name,
                 port,
                 transport,
-            } => return self.addresses(&name, port, transport).await,
+            } => return failures.skip(&name, self.addresses(&name, port, transport).await),
             Plan::Discover {
                 naptr,
                 srv,
@@ -135,7 +142,7 @@ impl Resolver {
             } => (naptr, srv, fallback),
         };
         let mut services = match naptr {
-            Some(name) => select::naptr_services(&self.naptr(&name).await?),
+            Some(name) => select::naptr_services(&failures.skip(&name, self.naptr(&name).await)),
             None => Vec::new(),
         };
         if services.is_empty() {
@@ -144,23 +151,21 @@ impl Resolver {
         let mut found_srv = false;
         let mut targets = Vec::new();
         for (transport, name) in services {
-            let records = self.srv(&name).await?;
+            let records = failures.skip(&name, self.srv(&name).await);
             found_srv |= !records.is_empty();
             let ordered = {
                 let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
                 select::order_srv(records, &mut *rng)
             };
             for record in ordered {
-                targets.extend(
-                    self.addresses(&record.target, record.port, transport)
-                        .await?,
-                );
+                let found = self.addresses(&record.target, record.port, transport).await;
+                targets.extend(failures.skip(&record.target, found));
             }
         }
         if found_srv {
-            Ok(targets)
+            targets
         } else {
-            Box::pin(self.follow(*fallback)).await
+            Box::pin(self.follow(*fallback, failures)).await
         }
     }
 
@@ -227,6 +232,25 @@ impl Resolver {
                 .collect()),
             Err(e) => none_if_absent(e),
         }
+    }
+}
+
+/// The lookups of one resolution that failed. RFC 3263 §4.3 has the client try each target in
+/// turn, so one name whose lookup fails must not keep the others from being tried.
+#[derive(Debug, Default)]
+struct Failures {
+    /// The first failure: the error reported if nothing is found.
+    first: Option<ResolveError>,
+}
+
+impl Failures {
+    /// What the lookup of `name` found; nothing if it failed, which is logged and noted.
+    fn skip<T: Default>(&mut self, name: &str, found: Result<T, ResolveError>) -> T {
+        found.unwrap_or_else(|error| {
+            debug!(name, "DNS lookup failed, skipped: {error}");
+            self.first.get_or_insert(error);
+            T::default()
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
 
-use super::{ClientKey, Endpoint, Owner, TxEntry, TxId};
+use super::{ClientKey, Endpoint, MergeKey, Owner, TxEntry, TxId};
 use crate::build::{ACCEPT, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
 use crate::dialog::{Dialog, DialogId};
@@ -41,7 +41,7 @@ impl Endpoint {
         raw: RawRequest,
         too_large: bool,
     ) {
-        let request = match message::validate_request(raw, source, too_large) {
+        let request = match message::validate_request(raw, local.addr, source, too_large) {
             Ok(request) => request,
             Err(Rejection::Unroutable) if too_large => {
                 self.stats.dropped_too_large += 1;
@@ -107,6 +107,10 @@ impl Endpoint {
                 Method::INVITE | Method::BYE | Method::OPTIONS | Method::UPDATE | Method::INFO,
                 true,
             ) => self.on_in_dialog(now, key, request),
+            // §8.2.2.2: another copy of an INVITE already here, forked to us twice upstream.
+            (Method::INVITE, false) if self.offered.contains_key(&MergeKey::of(&request)) => {
+                self.reply(now, key, &request, Reply::LoopDetected)
+            }
             (Method::INVITE, false) => self.on_invite(now, local, key, request),
             (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options),
             // §12.2.2, RFC 3311 §5.2, RFC 6086 §4.2.2: these only exist inside a dialog.
@@ -174,6 +178,7 @@ impl Endpoint {
         }
         let incoming = incoming_call(call, &request, offer);
         self.dialogs.insert(dialog.id().clone(), call);
+        self.offered.insert(MergeKey::of(&request), call);
         let peer_allows_update = session::allows_update(&request.raw.headers);
         let mut state = Box::new(Call::new(request, tx, dialog, local));
         state.session.timer = timer;

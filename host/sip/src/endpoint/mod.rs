@@ -24,6 +24,7 @@ use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
 use crate::ids::Ids;
 use crate::limits::Limits;
+use crate::message::Request;
 use crate::outgoing::Placed;
 use crate::rate::RateLimit;
 use crate::session::OfferMethod;
@@ -153,6 +154,24 @@ struct ClientKey {
     method: String,
 }
 
+/// What a request merged on its way shares with its other copies (§8.2.2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct MergeKey {
+    call_id: String,
+    from_tag: String,
+    cseq: u32,
+}
+
+impl MergeKey {
+    fn of(request: &Request) -> Self {
+        Self {
+            call_id: request.call_id.clone(),
+            from_tag: request.from_tag.clone(),
+            cseq: request.cseq,
+        }
+    }
+}
+
 #[derive(Debug)]
 enum TxKey {
     Server(ServerKey),
@@ -205,6 +224,10 @@ pub struct Endpoint {
     // most calls it ever held.
     calls: HashMap<CallKey, Box<Call>>,
     dialogs: HashMap<DialogId, CallKey>,
+    /// The calls offered to us, by their INVITE's Call-ID, From tag and CSeq, for as long
+    /// as they last: a later INVITE with the same three and no To tag, on another branch, is
+    /// the same request merged on its way (§8.2.2.2).
+    offered: HashMap<MergeKey, CallKey>,
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
     session_timers: SessionTimers,
@@ -240,6 +263,7 @@ impl Endpoint {
             ids: Ids::new(seed),
             calls: HashMap::new(),
             dialogs: HashMap::new(),
+            offered: HashMap::new(),
             reinvites: HashMap::new(),
             session_timers: SessionTimers::default(),
             offer_method: OfferMethod::default(),
@@ -301,14 +325,8 @@ impl Endpoint {
         self.stats.datagrams_received += 1;
         let too_large = data.len() > self.max_message_bytes;
         let (local, remote) = (
-            TransportAddr {
-                transport,
-                addr: local,
-            },
-            TransportAddr {
-                transport,
-                addr: remote,
-            },
+            TransportAddr::new(transport, local),
+            TransportAddr::new(transport, remote),
         );
         match wire::parse(data) {
             Some(Datagram::Request(request)) => {
@@ -582,6 +600,10 @@ impl Endpoint {
     fn end_call(&mut self, call: CallKey, cause: EndCause) {
         if let Some(state) = self.calls.remove(&call) {
             self.dialogs.remove(state.dialog.id());
+            let merge_key = MergeKey::of(&state.invite);
+            if self.offered.get(&merge_key) == Some(&call) {
+                self.offered.remove(&merge_key);
+            }
             if let Some(reinvite) = &state.session.outgoing {
                 self.reinvites.remove(&reinvite.branch);
             }

@@ -41,10 +41,7 @@ impl Endpoint {
     /// would itself refuse (say, a malformed Date header), and nothing is sent then.
     pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<CallKey, CallError> {
         call.check()?;
-        let local = TransportAddr {
-            transport: call.transport,
-            addr: call.local,
-        };
+        let local = TransportAddr::new(call.transport, call.local);
         let head = Head {
             uri: call.request_uri.clone(),
             from: call.from.clone(),
@@ -321,7 +318,7 @@ impl Endpoint {
     /// fails as if answered 503 (RFC 3261 §8.1.3.1), so the next target is worth a try (RFC
     /// 3263 §4.3). Its INVITE client transaction ends at once instead of waiting for Timer B.
     pub fn transport_failed(&mut self, transport: Transport, addr: SocketAddr) {
-        let destination = TransportAddr { transport, addr };
+        let destination = TransportAddr::new(transport, addr);
         let failed: Vec<(CallKey, TxId)> = self
             .placed
             .iter()
@@ -385,7 +382,7 @@ fn read_back(invite: &[u8], local: TransportAddr) -> Result<Request, CallError> 
     let Some(Datagram::Request(raw)) = wire::parse(invite) else {
         return Err(refused("Unreadable request".into()));
     };
-    message::validate_request(*raw, local, false).map_err(|rejection| match rejection {
+    message::validate_request(*raw, local.addr, local, false).map_err(|rejection| match rejection {
         Rejection::Refused { reason, .. } => refused(reason),
         Rejection::Unroutable => refused("Unroutable request".into()),
     })

@@ -231,11 +231,16 @@ fn a_retransmitted_invite_after_the_2xx_is_absorbed_until_timer_l() {
     ep.handle_timeout(end);
     assert_eq!(ep.active_transactions(), 0);
     let later = caller.replay(&mut ep, end, &invite);
-    assert!(
-        matches!(ep.poll_event(), Some(Event::IncomingCall(_))),
-        "forgotten: the copy is a new INVITE"
+    assert_eq!(
+        ep.poll_event(),
+        None,
+        "the transaction is forgotten, the call is not: still no second call"
     );
-    assert!(text(&later)[0].starts_with("SIP/2.0 100 Trying\r\n"));
+    assert!(
+        text(&later)[0].starts_with("SIP/2.0 482 Loop Detected\r\n"),
+        "{:?}",
+        text(&later)
+    );
 }
 
 #[test]
@@ -345,4 +350,30 @@ fn ten_thousand_calls_linger_64_t1_in_order_then_leave_nothing_behind() {
             && ep.schedule.next().is_none(),
         "something was left behind: {ep:?}"
     );
+}
+
+#[test]
+fn a_copy_of_an_invite_on_another_branch_gets_482_and_starts_no_call() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    let invite = String::from_utf8(caller.answered_call(&mut ep, t0)).unwrap();
+    let branch = invite
+        .split("branch=")
+        .nth(1)
+        .and_then(|rest| rest.split([';', '\r']).next())
+        .unwrap();
+    // A proxy upstream forked the INVITE twice to us: same Call-ID, From tag and CSeq.
+    let merged = invite.replace(branch, "z9hG4bK-second-fork");
+    let later = t0 + Duration::from_secs(1);
+    let answers = caller.replay(&mut ep, later, merged.as_bytes());
+    assert!(
+        text(&answers)[0].starts_with("SIP/2.0 482 Loop Detected\r\n"),
+        "{:?}",
+        text(&answers)
+    );
+    assert_eq!(ep.poll_event(), None, "no second call");
+    assert_eq!(ep.active_calls(), 1);
+    caller.uac.bye(later);
+    caller.exchange(&mut ep, later);
+    assert!(ep.offered.is_empty(), "forgotten with its call");
 }

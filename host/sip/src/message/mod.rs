@@ -15,7 +15,7 @@ use checks::Checked;
 use crate::address;
 use crate::ids::MAGIC_COOKIE;
 use crate::method::Method;
-use crate::transport::TransportAddr;
+use crate::transport::{ReplyPath, TransportAddr};
 use crate::via;
 use crate::wire::RawRequest;
 
@@ -87,24 +87,33 @@ pub(crate) enum Rejection {
     },
 }
 
-/// Checks `raw`, received from `source`; `too_large` when the message exceeded the size
-/// limit (only its head is looked at then: the answer is `513 Message Too Large`, §21.5.11).
+/// Checks `raw`, received from `source` at `local`; `too_large` when the message exceeded the
+/// size limit (only its head is looked at then: the answer is `513 Message Too Large`,
+/// §21.5.11).
 pub(crate) fn validate_request(
     mut raw: RawRequest,
+    local: SocketAddr,
     source: TransportAddr,
     too_large: bool,
 ) -> Result<Request, Rejection> {
-    let (via_destination, top) =
+    let (via_destination, sent_by_port, top) =
         annotate_top_via(&mut raw, source.addr).ok_or(Rejection::Unroutable)?;
     // §18.2.2: over a reliable transport the response goes back the way the request came,
-    // on its connection, whatever the Via's sent-by says; over UDP, where the Via says.
+    // on its connection, whatever the Via's sent-by says, and on a new connection to the
+    // source at the sent-by port once that one has closed; over UDP, where the Via says,
+    // from the address the request came to (RFC 3581 §4).
+    let reliable = source.transport.is_reliable();
     let destination = TransportAddr {
         transport: source.transport,
-        addr: if source.transport.is_reliable() {
+        addr: if reliable {
             source.addr
         } else {
             via_destination
         },
+        reply: Some(ReplyPath {
+            local,
+            reopen_port: reliable.then_some(sent_by_port),
+        }),
     };
     let checked = match checks::check_request(&mut raw, too_large) {
         Ok(checked) => checked,
@@ -175,19 +184,16 @@ fn transaction_id(checked: &Checked, top: &TopVia, raw: &RawRequest) -> String {
 }
 
 /// Reads the top Via, adds `received` and fills `rport` (§18.2.1, RFC 3581 §4) and returns
-/// where responses go (§18.2.2: the source address, and the source port if `rport` was asked
-/// for, else the sent-by port) and what identifies the transaction; `None` if there is no
-/// readable top Via.
-fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketAddr, TopVia)> {
+/// where responses over UDP go (§18.2.2: the source address, and the source port if `rport`
+/// was asked for, else the sent-by port), the sent-by port, and what identifies the
+/// transaction; `None` if there is no readable top Via.
+fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketAddr, u16, TopVia)> {
     let header = raw.via_header_mut().ok()?;
     let via = via::parse(header.value())?;
     let rport = via.param("rport") == Some(None);
     let same_host = via.host.parse::<IpAddr>().is_ok_and(|ip| ip == source.ip());
-    let port = if rport {
-        source.port()
-    } else {
-        via.port.unwrap_or(5060)
-    };
+    let sent_by_port = via.port.unwrap_or(5060);
+    let port = if rport { source.port() } else { sent_by_port };
     let top = TopVia {
         branch: via
             .branch()
@@ -207,7 +213,7 @@ fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketA
         value.push(format!("received={}", source.ip()));
     }
     header.replace(value.join(";"));
-    Some((SocketAddr::new(source.ip(), port), top))
+    Some((SocketAddr::new(source.ip(), port), sent_by_port, top))
 }
 
 fn call_id(message: &impl HeadersExt) -> Result<String, String> {
@@ -341,6 +347,10 @@ mod tests {
 
     const SOURCE: &str = "192.0.2.7:40000";
 
+    fn local() -> SocketAddr {
+        "192.0.2.1:5060".parse().unwrap()
+    }
+
     fn udp_source() -> TransportAddr {
         TransportAddr::udp(SOURCE.parse().unwrap())
     }
@@ -354,7 +364,7 @@ mod tests {
     }
 
     fn refusal(text: &str) -> (u16, String) {
-        match validate_request(request(text), udp_source(), false) {
+        match validate_request(request(text), local(), udp_source(), false) {
             Err(Rejection::Refused { code, reason, .. }) => (code, reason),
             other => panic!("not refused: {other:?}"),
         }
@@ -372,8 +382,18 @@ mod tests {
             "SIP/2.0/UDP 10.0.0.9:5062;branch=z9hG4bKabc;rport",
             "CSeq: 5 OPTIONS\r\nContent-Length: 2\r\n\r\nhiEXTRA",
         );
-        let req = validate_request(request(&text), udp_source(), false).unwrap();
-        assert_eq!(req.destination, udp_source());
+        let req = validate_request(request(&text), local(), udp_source(), false).unwrap();
+        assert_eq!(
+            (req.destination.transport, req.destination.addr),
+            (udp_source().transport, udp_source().addr)
+        );
+        let reply = req.destination.reply.unwrap();
+        assert_eq!(
+            reply.local,
+            local(),
+            "responses leave where the request came"
+        );
+        assert_eq!(reply.reopen_port, None, "UDP has no connection to reopen");
         assert_eq!(
             req.raw.via_header().unwrap().value(),
             "SIP/2.0/UDP 10.0.0.9:5062;branch=z9hG4bKabc;rport=40000;received=192.0.2.7"
@@ -391,7 +411,7 @@ mod tests {
             "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKabc",
             "CSeq: 5 OPTIONS\r\n\r\n",
         );
-        let req = validate_request(request(&text), udp_source(), false).unwrap();
+        let req = validate_request(request(&text), local(), udp_source(), false).unwrap();
         assert_eq!(req.destination.addr, "192.0.2.7:5060".parse().unwrap());
         assert!(!req.raw.via_header().unwrap().value().contains("received"));
     }
@@ -402,12 +422,18 @@ mod tests {
             "SIP/2.0/TCP 10.0.0.9:5062;branch=z9hG4bKabc",
             "CSeq: 5 OPTIONS\r\n\r\n",
         );
-        let source = TransportAddr {
-            transport: crate::Transport::Tcp,
-            addr: SOURCE.parse().unwrap(),
-        };
-        let req = validate_request(request(&text), source, false).unwrap();
-        assert_eq!(req.destination, source);
+        let source = TransportAddr::new(crate::Transport::Tcp, SOURCE.parse().unwrap());
+        let req = validate_request(request(&text), local(), source, false).unwrap();
+        assert_eq!(
+            (req.destination.transport, req.destination.addr),
+            (source.transport, source.addr),
+            "on the request's connection"
+        );
+        assert_eq!(
+            req.destination.reply.unwrap().reopen_port,
+            Some(5062),
+            "once it has closed: the source IP at the sent-by port"
+        );
         assert_eq!(
             req.raw.via_header().unwrap().value(),
             "SIP/2.0/TCP 10.0.0.9:5062;branch=z9hG4bKabc;received=192.0.2.7"
@@ -477,7 +503,7 @@ mod tests {
             let request = valid.replacen("OPTIONS sip:sut@192.0.2.1 SIP/2.0", line, 1);
             assert_eq!(refusal(&request), (code, text.to_owned()), "{line:?}");
         }
-        let large = validate_request(request(&valid), udp_source(), true);
+        let large = validate_request(request(&valid), local(), udp_source(), true);
         assert!(
             matches!(&large, Err(Rejection::Refused { code: 513, .. })),
             "{large:?}"
@@ -503,7 +529,7 @@ mod tests {
         }
         for uri in ["tel:+1-201-555-0123", "SIPS:sut@192.0.2.1"] {
             assert!(
-                validate_request(request(&with_uri(uri)), udp_source(), false).is_ok(),
+                validate_request(request(&with_uri(uri)), local(), udp_source(), false).is_ok(),
                 "{uri}"
             );
         }
@@ -529,7 +555,7 @@ mod tests {
             assert_eq!(reason(&with(extra)), expected, "{extra:?}");
         }
         let same = with("Content-Length: 2\r\nl: 02\r\n\r\nabc");
-        let req = validate_request(request(&same), udp_source(), false).unwrap();
+        let req = validate_request(request(&same), local(), udp_source(), false).unwrap();
         assert_eq!(req.raw.body, b"ab", "equal lengths agree");
     }
 
@@ -556,7 +582,7 @@ mod tests {
         assert_eq!(reason(&unbalanced), "Malformed To header");
         let fine =
             with("Max-Forwards: 0070\r\nContact: *\r\nDate: Sat, 15 Oct 2005 04:44:56 GMT\r\n");
-        let req = validate_request(request(&fine), udp_source(), false).unwrap();
+        let req = validate_request(request(&fine), local(), udp_source(), false).unwrap();
         assert_eq!(req.max_forwards, Some(70));
     }
 
@@ -564,7 +590,7 @@ mod tests {
     fn extension_methods_are_read_and_their_cseq_must_match() {
         let via = "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1";
         let text = options(via, "CSeq: 7 FROBNICATE\r\n\r\n").replacen("OPTIONS", "FROBNICATE", 1);
-        let req = validate_request(request(&text), udp_source(), false).unwrap();
+        let req = validate_request(request(&text), local(), udp_source(), false).unwrap();
         assert_eq!((req.method, req.cseq), (Method::Extension, 7));
         assert_eq!(req.transaction_id, "z9hG4bK1 192.0.2.7 FROBNICATE");
         let lower = text.replace("CSeq: 7 FROBNICATE", "CSeq: 7 frobnicate");
@@ -584,7 +610,7 @@ mod tests {
             "CSeq: 5 OPTIONS\r\n\r\n",
         )
         .replace(";tag=ft\r\n", "\r\n ;tag=folded\r\n");
-        let req = validate_request(request(&text), udp_source(), false).unwrap();
+        let req = validate_request(request(&text), local(), udp_source(), false).unwrap();
         assert_eq!(req.from_tag, "folded");
     }
 
@@ -593,7 +619,7 @@ mod tests {
         let text = "OPTIONS sip:a@b SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\n\
                     Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
         assert!(matches!(
-            validate_request(request(text), udp_source(), false),
+            validate_request(request(text), local(), udp_source(), false),
             Err(Rejection::Unroutable)
         ));
     }
@@ -605,7 +631,7 @@ mod tests {
             "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK",
         ] {
             let text = options(via, "CSeq: 9 OPTIONS\r\n\r\n");
-            let req = validate_request(request(&text), udp_source(), false).unwrap();
+            let req = validate_request(request(&text), local(), udp_source(), false).unwrap();
             assert!(
                 req.transaction_id.starts_with("rfc2543 cid@192.0.2.7 9 ft"),
                 "{via}"

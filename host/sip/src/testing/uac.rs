@@ -205,6 +205,8 @@ impl Uac {
         Some(Transmit {
             transport: self.config.transport,
             destination: self.config.remote,
+            source: None,
+            reopen: None,
             payload,
         })
     }

@@ -103,10 +103,7 @@ impl Uac {
                 .collect();
             let lines: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
             let ok = builder(200, "OK")
-                .contact(TransportAddr {
-                    transport: self.config.transport,
-                    addr: self.config.local,
-                })
+                .contact(TransportAddr::new(self.config.transport, self.config.local))
                 .extra_headers(&lines);
             let offerless_update = request.method == Method::Update && request.body.is_empty();
             if offerless_update {

@@ -102,6 +102,8 @@ impl Uas {
         self.outbox.push_back(Transmit {
             transport: self.transport,
             destination: source,
+            source: None,
+            reopen: None,
             payload: builder.build(),
         });
     }
@@ -131,16 +133,15 @@ impl Uas {
         self.outbox.push_back(Transmit {
             transport: self.transport,
             destination: source,
+            source: None,
+            reopen: None,
             payload: bye.into_bytes(),
         });
     }
 
     /// Its address and transport, for Contact.
     fn local_addr(&self) -> TransportAddr {
-        TransportAddr {
-            transport: self.transport,
-            addr: self.local,
-        }
+        TransportAddr::new(self.transport, self.local)
     }
 
     /// The next message to send, oldest first.

@@ -230,10 +230,7 @@ mod tests {
     fn over_tcp_nothing_is_retransmitted_and_timer_d_is_zero() {
         let mut out = Outbox::default();
         let t0 = test_epoch();
-        let tcp = TransportAddr {
-            transport: crate::Transport::Tcp,
-            addr: "192.0.2.1:5060".parse().unwrap(),
-        };
+        let tcp = TransportAddr::new(crate::Transport::Tcp, "192.0.2.1:5060".parse().unwrap());
         let mut tx = InviteClient::new(t0, tcp, b"INVITE".to_vec(), CallKey::new(1), &mut out);
         assert_eq!(tx.deadline(), Some(t0 + Timer::B.duration()), "no Timer A");
         let at = t0 + Duration::from_secs(1);

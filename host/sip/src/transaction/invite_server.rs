@@ -187,10 +187,7 @@ mod tests {
     fn over_tcp_a_non_2xx_is_not_retransmitted() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
-        let tcp = TransportAddr {
-            transport: Transport::Tcp,
-            ..dest()
-        };
+        let tcp = TransportAddr::new(Transport::Tcp, dest().addr);
         let mut tx = InviteServer::new(tcp, None);
         tx.send_final(t0, 486, b"486".to_vec(), &mut out);
         assert_eq!(tx.deadline(), Some(t0 + Timer::H.duration()), "no Timer G");

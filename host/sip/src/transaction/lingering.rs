@@ -133,10 +133,12 @@ impl Lingering {
     }
 
     /// The INVITE server transaction `id` of `call` over `transport`, which entered `state` at
-    /// `now` and lingers until Timer L ("Accepted") or Timer I ("Confirmed"). Over a reliable
-    /// transport it ends at once: Timer I is zero (§17.2.1), and the INVITE retransmissions
-    /// "Accepted" waits for (RFC 6026 §8.7) never come, as the client sends none (§17.1.1.2);
-    /// the ACK of a 2xx goes to the core either way.
+    /// `now` and lingers until Timer L ("Accepted") or Timer I ("Confirmed"). "Confirmed"
+    /// over a reliable transport ends at once (Timer I is zero, §17.2.1). "Accepted" lingers
+    /// over every transport (RFC 6026 §8.7): a stateless proxy that takes the INVITE from UDP
+    /// to TCP forwards the caller's retransmissions, which must not start a second call, and
+    /// a CANCEL after the 2xx gets its 200 (§9.2). The ACK of a 2xx goes to the core either
+    /// way.
     pub(crate) fn invite(
         &mut self,
         now: Instant,
@@ -145,7 +147,7 @@ impl Lingering {
         transport: Transport,
         call: Option<CallKey>,
     ) {
-        if transport.is_reliable() {
+        if transport.is_reliable() && state == InviteLinger::Confirmed {
             return;
         }
         let fingerprint = self.fingerprint(&id, Method::INVITE);
@@ -409,21 +411,29 @@ mod tests {
     }
 
     #[test]
-    fn nothing_lingers_over_a_reliable_transport() {
+    fn over_a_reliable_transport_only_accepted_lingers() {
         let t0 = test_epoch();
         let mut table = Lingering::default();
         table.completed(t0, key(Method::BYE), Transport::Tcp, Reply::Ok, None);
-        for state in [InviteLinger::Accepted, InviteLinger::Confirmed] {
-            table.invite(
-                t0,
-                "z9hG4bK1 192.0.2.7:5062".into(),
-                state,
-                Transport::Tcp,
-                None,
-            );
-        }
-        assert!(table.is_empty());
-        assert_eq!(table.next_expiry(), None);
+        table.invite(
+            t0,
+            "z9hG4bK1 192.0.2.7:5062".into(),
+            InviteLinger::Confirmed,
+            Transport::Tcp,
+            None,
+        );
+        assert!(table.is_empty(), "Timers J and I are zero over TCP");
+        let id = key(Method::INVITE).id;
+        table.invite(t0, id.clone(), InviteLinger::Accepted, Transport::Tcp, None);
+        let mut out = Outbox::default();
+        let (absorbed, _) = retransmitted_invite_and_ack(&table, &mut out);
+        assert_eq!(
+            absorbed,
+            Some(Absorbed::Retransmission),
+            "an INVITE a proxy forwards again after the 2xx is no new call (RFC 6026 §8.7)"
+        );
+        assert_eq!(table.invite_call(&id), Some(None));
+        assert_eq!(table.next_expiry(), Some(t0 + Timer::L.duration()));
     }
 
     #[test]

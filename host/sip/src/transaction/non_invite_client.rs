@@ -139,10 +139,7 @@ mod tests {
     fn over_tcp_nothing_is_retransmitted_and_timer_k_is_zero() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
-        let tcp = TransportAddr {
-            transport: crate::Transport::Tcp,
-            addr: "192.0.2.1:5060".parse().unwrap(),
-        };
+        let tcp = TransportAddr::new(crate::Transport::Tcp, "192.0.2.1:5060".parse().unwrap());
         let mut tx = NonInviteClient::new(t0, tcp, b"BYE".to_vec(), None, &mut out);
         assert_eq!(tx.deadline(), Some(t0 + Timer::F.duration()), "no Timer E");
         let at = t0 + Duration::from_secs(1);

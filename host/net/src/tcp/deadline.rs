@@ -1,0 +1,156 @@
+//! When a TCP connection has gone too long without progress: idle, or stuck inside a message.
+//! Sans-IO: the connection's task reports what it read, framed and wrote, and when.
+
+use std::time::{Duration, Instant};
+
+/// Why a connection is closed for want of progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stall {
+    /// Nothing was read or written for the idle timeout.
+    Idle,
+    /// A message began and was not complete within the message timeout.
+    Message,
+}
+
+/// A connection's two deadlines. Every byte read or written moves the idle deadline; a
+/// message must be complete within the message timeout of the read that brought its first
+/// byte, and bytes of it arriving meanwhile do not move that deadline: otherwise a peer
+/// sending one byte before each idle deadline would hold the connection for ever.
+#[derive(Debug)]
+pub(crate) struct Deadlines {
+    idle_timeout: Duration,
+    message_timeout: Duration,
+    idle: Instant,
+    last_read: Instant,
+    /// A message was framed from the last read: whatever follows it began in that read.
+    framed_since_read: bool,
+    /// When the first byte of the message being read arrived, while one is.
+    started: Option<Instant>,
+}
+
+impl Deadlines {
+    /// The deadlines of a connection opened at `now`, with nothing read yet.
+    pub(crate) fn new(now: Instant, idle_timeout: Duration, message_timeout: Duration) -> Self {
+        Self {
+            idle_timeout,
+            message_timeout,
+            idle: now + idle_timeout,
+            last_read: now,
+            framed_since_read: false,
+            started: None,
+        }
+    }
+
+    /// Bytes were read at `now` (and are to be framed next).
+    pub(crate) fn read(&mut self, now: Instant) {
+        self.idle = now + self.idle_timeout;
+        self.last_read = now;
+        self.framed_since_read = false;
+    }
+
+    /// A message was framed from what was read.
+    pub(crate) fn framed(&mut self) {
+        self.framed_since_read = true;
+    }
+
+    /// What was read is framed as far as it goes; the framer holds part of a message if
+    /// `mid_message`.
+    pub(crate) fn settled(&mut self, mid_message: bool) {
+        self.started = match self.started {
+            _ if !mid_message => None,
+            Some(started) if !self.framed_since_read => Some(started),
+            _ => Some(self.last_read),
+        };
+    }
+
+    /// Bytes were written at `now`.
+    pub(crate) fn wrote(&mut self, now: Instant) {
+        self.idle = now + self.idle_timeout;
+    }
+
+    /// The earlier deadline, and what it is for.
+    pub(crate) fn next(&self) -> (Instant, Stall) {
+        match self.started {
+            Some(started) if started + self.message_timeout < self.idle => {
+                (started + self.message_timeout, Stall::Message)
+            }
+            _ => (self.idle, Stall::Idle),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IDLE: Duration = Duration::from_secs(180);
+    const MESSAGE: Duration = Duration::from_secs(32);
+
+    fn at(start: Instant, secs: u64) -> Instant {
+        start + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn keepalives_and_writes_move_only_the_idle_deadline() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::new(start, IDLE, MESSAGE);
+        assert_eq!(deadlines.next(), (at(start, 180), Stall::Idle));
+        deadlines.read(at(start, 100));
+        deadlines.settled(false);
+        assert_eq!(deadlines.next(), (at(start, 280), Stall::Idle));
+        deadlines.wrote(at(start, 200));
+        assert_eq!(deadlines.next(), (at(start, 380), Stall::Idle));
+    }
+
+    #[test]
+    fn a_trickled_message_must_end_within_the_message_timeout_of_its_first_byte() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::new(start, IDLE, MESSAGE);
+        deadlines.read(at(start, 10));
+        deadlines.settled(true);
+        assert_eq!(deadlines.next(), (at(start, 42), Stall::Message));
+        for secs in 11..40 {
+            deadlines.read(at(start, secs));
+            deadlines.settled(true);
+            deadlines.wrote(at(start, secs));
+        }
+        assert_eq!(
+            deadlines.next(),
+            (at(start, 42), Stall::Message),
+            "later bytes do not extend it"
+        );
+        deadlines.read(at(start, 40));
+        deadlines.framed();
+        deadlines.settled(false);
+        assert_eq!(
+            deadlines.next(),
+            (at(start, 220), Stall::Idle),
+            "only the idle deadline once it is framed"
+        );
+    }
+
+    #[test]
+    fn the_next_message_in_the_same_read_starts_its_own_deadline() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::new(start, IDLE, MESSAGE);
+        deadlines.read(at(start, 1));
+        deadlines.settled(true);
+        deadlines.read(at(start, 20));
+        deadlines.framed();
+        deadlines.settled(true);
+        assert_eq!(deadlines.next(), (at(start, 52), Stall::Message));
+        deadlines.read(at(start, 30));
+        deadlines.framed();
+        deadlines.settled(false);
+        assert_eq!(deadlines.next(), (at(start, 210), Stall::Idle));
+    }
+
+    #[test]
+    fn a_message_timeout_beyond_the_idle_deadline_leaves_the_idle_one() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::new(start, Duration::from_secs(5), MESSAGE);
+        deadlines.read(start);
+        deadlines.settled(true);
+        assert_eq!(deadlines.next(), (at(start, 5), Stall::Idle));
+    }
+}
