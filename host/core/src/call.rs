@@ -106,14 +106,19 @@ impl Session {
             telephone_event: negotiated.telephone_event,
             incoming: self.incoming,
             remote: negotiated.remote_rtp,
-            direction: match negotiated.direction {
-                sdp::Direction::SendRecv => MediaDirection::SendRecv,
-                sdp::Direction::SendOnly => MediaDirection::SendOnly,
-                sdp::Direction::RecvOnly => MediaDirection::RecvOnly,
-                sdp::Direction::Inactive => MediaDirection::Inactive,
-            },
+            direction: self.direction(),
             ptime_ms: negotiated.ptime,
             opus: opus_params(&negotiated.audio),
+        }
+    }
+
+    /// Our side's direction of the audio stream (RFC 3264 §6.1).
+    pub(crate) fn direction(&self) -> MediaDirection {
+        match self.negotiated.direction {
+            sdp::Direction::SendRecv => MediaDirection::SendRecv,
+            sdp::Direction::SendOnly => MediaDirection::SendOnly,
+            sdp::Direction::RecvOnly => MediaDirection::RecvOnly,
+            sdp::Direction::Inactive => MediaDirection::Inactive,
         }
     }
 
@@ -214,6 +219,9 @@ pub(crate) struct Call {
     /// The hold (true) or resume (false) its guest asked for, until the peer
     /// answers or refuses the offer.
     pub(crate) hold_asked: Option<bool>,
+    /// The next probe of its peer, while it is answered and receives no RTP
+    /// (see `CallCore::watch_peer`).
+    pub(crate) probe_timer: Option<TimerId>,
 }
 
 impl Call {

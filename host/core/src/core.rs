@@ -5,6 +5,7 @@
 mod commands;
 mod dtmf;
 mod lifecycle;
+mod liveness;
 mod messages;
 mod outbound;
 mod recording;
@@ -68,13 +69,20 @@ pub struct CoreConfig {
     pub ring_timeout: Duration,
     /// The most rooms being recorded at once.
     pub max_recordings: usize,
+    /// How often the peer of an answered call that receives no RTP from it
+    /// (held, or holding us with `a=inactive`) is asked whether the call is
+    /// still alive, by an in-dialog OPTIONS; the call ends when the peer
+    /// answers 408 or 481, or not at all. Less than a second is taken as one.
+    pub peer_probe_interval: Duration,
 }
 
 impl Default for CoreConfig {
     /// One worker, SEMS's expiry delays (10 s, 7,200 s), no predefined room,
     /// 10,000 empty rooms waiting at most, 64 timers a call; SIP on 5060, placed
     /// calls from `switchyard` with no outbound proxy, 1,000 of them at once,
-    /// each cancelled after 60 s without an answer; 32 recordings at once.
+    /// each cancelled after 60 s without an answer; 32 recordings at once;
+    /// peers that send no RTP probed every 60 s, the media workers' default
+    /// RTP timeout.
     fn default() -> Self {
         CoreConfig {
             workers: 1,
@@ -89,6 +97,7 @@ impl Default for CoreConfig {
             max_dialing: 1000,
             ring_timeout: Duration::from_secs(60),
             max_recordings: 32,
+            peer_probe_interval: Duration::from_secs(60),
         }
     }
 }
@@ -225,6 +234,7 @@ impl CallCore {
                 }
                 TimerKind::RoomExpiry(room) => self.expire_room(&room),
                 TimerKind::RingTimeout(call) => self.ring_timed_out(now, call),
+                TimerKind::PeerProbe(call) => self.probe_peer(now, call),
             }
         }
     }
@@ -390,7 +400,7 @@ impl CallCore {
                     offer,
                 } => {
                     if let Some(&id) = self.by_key.get(&call) {
-                        self.offer_answered(id, &answer, &offer);
+                        self.offer_answered(now, id, &answer, &offer);
                     }
                 }
                 SipEvent::OfferRefused { call, code, reason } => {
@@ -460,6 +470,7 @@ impl CallCore {
                 media_muted: false,
                 keys_until: None,
                 hold_asked: None,
+                probe_timer: None,
             },
         );
         self.by_key.insert(key, id);

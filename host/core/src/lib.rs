@@ -24,6 +24,8 @@
 //!   after `rooms_expire_delay` unless predefined, or earlier, oldest first,
 //!   when more than `max_empty_rooms` wait.
 //! - A call's **timers** fire as events to its guest and end with the call.
+//! - An answered call whose peer sends no RTP (held either way, or inactive)
+//!   is probed with in-dialog OPTIONS, and ends when the peer is gone.
 //! - Each room lives on one media worker (timing core); a call that joins a room
 //!   or a bridge on another worker moves there.
 //!

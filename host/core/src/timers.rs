@@ -20,6 +20,8 @@ pub(crate) enum TimerKind {
     RoomExpiry(String),
     /// A placed call still unanswered is cancelled.
     RingTimeout(CallId),
+    /// The peer of a call that sends no RTP is asked whether it is alive.
+    PeerProbe(CallId),
 }
 
 /// Pending timers in deadline order. Every entry is removed when it fires or is

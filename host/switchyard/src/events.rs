@@ -10,7 +10,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use switchyard_control::events::EventLog;
-use switchyard_core::CallEvent;
+use switchyard_core::{CallEvent, CallId};
 
 /// The events kept for clients that reconnect.
 pub const EVENTS_KEPT: usize = 4096;
@@ -47,8 +47,11 @@ impl Events {
     }
 
     /// `call` joined `room`, listed as `number` (leaving the room it was in).
-    pub fn joined(&self, call: &str, room: &str, number: &str) {
-        let before = self.rooms().insert(call.to_owned(), room.to_owned());
+    /// Call it with the core still locked by the join: a hang-up the core
+    /// handles after it then finds the call here ([`Events::call_event`]).
+    pub fn joined(&self, call: CallId, room: &str, number: &str) {
+        let call = call.to_string();
+        let before = self.rooms().insert(call.clone(), room.to_owned());
         if let Some(before) = before.filter(|before| before != room) {
             self.log.publish(
                 "leave",
@@ -61,7 +64,12 @@ impl Events {
     }
 
     /// `call` left its room (if it was in one) because of `reason`.
-    pub fn left(&self, call: &str, reason: &str) {
+    pub fn left(&self, call: CallId, reason: &str) {
+        self.left_as(&call.to_string(), reason);
+    }
+
+    /// [`Events::left`] of the call whose tag is `call`.
+    fn left_as(&self, call: &str, reason: &str) {
         if let Some(room) = self.rooms().remove(call) {
             self.log.publish(
                 "leave",
@@ -72,8 +80,9 @@ impl Events {
     }
 
     /// `call` was muted or unmuted.
-    pub fn muted(&self, call: &str, muted: bool) {
-        let room = self.rooms().get(call).cloned();
+    pub fn muted(&self, call: CallId, muted: bool) {
+        let call = call.to_string();
+        let room = self.rooms().get(&call).cloned();
         self.log.publish(
             "mute",
             room.as_deref(),
@@ -90,8 +99,8 @@ impl Events {
         );
     }
 
-    /// Something happened to `call`: its talking, keys, a placed call's
-    /// progress, its hang-up.
+    /// Something happened to the call whose tag (as [`CallId`] shows it) is
+    /// `call`: its talking, keys, a placed call's progress, its hang-up.
     pub fn call_event(&self, call: &str, event: &CallEvent) {
         let room = || self.rooms().get(call).cloned();
         match event {
@@ -116,7 +125,7 @@ impl Events {
             CallEvent::Progress { code, .. } => self.dial(call, room(), "progress", Some(*code)),
             CallEvent::Answered => self.dial(call, room(), "answered", None),
             CallEvent::Failed { code, .. } => self.dial(call, room(), "failed", Some(*code)),
-            CallEvent::Hangup => self.left(call, "hangup"),
+            CallEvent::Hangup => self.left_as(call, "hangup"),
             _ => {}
         }
     }
@@ -155,7 +164,7 @@ mod tests {
     #[test]
     fn a_call_s_events_name_its_room_until_it_leaves() {
         let events = Events::default();
-        events.joined("c1", "7", "alice");
+        events.joined(CallId(1), "7", "alice");
         events.call_event(
             "c1",
             &CallEvent::Talk {
@@ -163,7 +172,7 @@ mod tests {
                 level_dbov: -20,
             },
         );
-        events.joined("c1", "8", "alice");
+        events.joined(CallId(1), "8", "alice");
         events.call_event("c1", &CallEvent::Hangup);
         events.call_event("c1", &CallEvent::Hangup);
         let kept = events.log().since(0).events;

@@ -193,7 +193,7 @@ impl HostApi for CoreHost {
                         let joined = core.join(now, call, &room, adapter::join_options(options));
                         joined
                             .map(|_| call)
-                            .inspect(|call| self.events.joined(&call.to_string(), &room, &number))
+                            .inspect(|&call| self.events.joined(call, &room, &number))
                             .inspect_err(|_| {
                                 // Not placed after all: nothing of it is left.
                                 let _ = core.hangup(now, call);
@@ -271,15 +271,19 @@ impl HostApi for CoreHost {
     fn join(&self, call: &str, room: &str, options: JoinOptions) -> Result<u32, Error> {
         let number = options.number.clone();
         let options = adapter::join_options(options);
+        // Told with the core locked, so that a hang-up after the join finds
+        // the call in the stream's table and takes it out.
         self.on_call(call, |core, call| {
             core.join(Instant::now(), call, room, options)
+                .inspect(|_| self.events.joined(call, room, &number))
         })
-        .inspect(|_| self.events.joined(call, room, &number))
     }
 
     fn leave(&self, call: &str) -> Result<(), Error> {
-        self.on_call(call, |core, call| core.leave(Instant::now(), call))
-            .inspect(|()| self.events.left(call, "left"))
+        self.on_call(call, |core, call| {
+            core.leave(Instant::now(), call)
+                .inspect(|()| self.events.left(call, "left"))
+        })
     }
 
     fn set_gain(&self, call: &str, gain_db: f32) -> Result<(), Error> {
@@ -293,8 +297,10 @@ impl HostApi for CoreHost {
     }
 
     fn set_muted(&self, call: &str, muted: bool) -> Result<(), Error> {
-        self.on_call(call, |core, call| core.set_muted(call, muted))
-            .inspect(|()| self.events.muted(call, muted))
+        self.on_call(call, |core, call| {
+            core.set_muted(call, muted)
+                .inspect(|()| self.events.muted(call, muted))
+        })
     }
 
     fn set_listen_only(&self, call: &str, listen_only: bool) -> Result<(), Error> {
@@ -306,8 +312,10 @@ impl HostApi for CoreHost {
     }
 
     fn kick(&self, call: &str) -> Result<(), Error> {
-        self.on_call(call, |core, call| core.kick(Instant::now(), call))
-            .inspect(|()| self.events.left(call, "kicked"))
+        self.on_call(call, |core, call| {
+            core.kick(Instant::now(), call)
+                .inspect(|()| self.events.left(call, "kicked"))
+        })
     }
 
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
@@ -389,5 +397,86 @@ impl HostApi for CoreHost {
         self.on_call(call, |core, call| {
             core.send_message(guest, from, call, message)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+    use switchyard_core::{CoreConfig, Effect, GuestOp, Network};
+    use switchyard_media::LegId;
+    use switchyard_sip::{Endpoint, EndpointConfig};
+
+    /// Addresses on the loopback interface and RTP ports that are never bound.
+    struct NoSockets;
+
+    impl Network for NoSockets {
+        fn local_ip_for(&mut self, _peer: IpAddr) -> IpAddr {
+            Ipv4Addr::LOCALHOST.into()
+        }
+
+        fn open_rtp(&mut self, _leg: LegId, _local: IpAddr) -> Result<u16, String> {
+            Ok(40_000)
+        }
+
+        fn close_rtp(&mut self, _leg: LegId) {}
+    }
+
+    fn host() -> CoreHost {
+        let endpoint = Endpoint::new(
+            EndpointConfig {
+                user_agent: "test".into(),
+            },
+            1,
+        );
+        let core = CallCore::new(CoreConfig::default(), endpoint, Box::new(NoSockets));
+        CoreHost::new(
+            Arc::new(Mutex::new(core)),
+            Arc::new(Notify::new()),
+            Arc::default(),
+            Recorder::new(None),
+            Arc::new(Events::default()),
+            DialPolicy::new(None, 0).expect("no pattern"),
+        )
+    }
+
+    #[test]
+    fn a_call_named_with_leading_zeros_leaves_the_event_stream_s_table_at_its_hang_up() {
+        let host = host();
+        let request = switchyard_core::DialRequest {
+            uri: "sip:bob@192.0.2.9".into(),
+            ..Default::default()
+        };
+        let call = lock(host.core()).dial(request).expect("placed");
+        assert_eq!(call, CallId(1));
+        let options = JoinOptions {
+            number: "bob".into(),
+            reason: String::new(),
+            participant_id: String::new(),
+        };
+        host.join("c01", "7", options).expect("joined");
+        host.hangup("c1").expect("hung up");
+        // As the executor does with the core's guest work.
+        let effects: Vec<Effect> = std::iter::from_fn(|| lock(host.core()).poll_effect()).collect();
+        for effect in effects {
+            if let Effect::Guest(GuestOp::Event { call, event }) = effect {
+                host.events().call_event(&call.to_string(), &event);
+            }
+        }
+        let log = host.events().log().since(0).events;
+        let seen: Vec<(&str, Option<&str>, &serde_json::Value)> = log
+            .iter()
+            .filter(|e| e.kind != "dialout")
+            .map(|e| (e.kind, e.room.as_deref(), &e.data["call"]))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("join", Some("7"), &"c1".into()),
+                ("leave", Some("7"), &"c1".into())
+            ],
+            "the call is named by its tag, and its hang-up takes it out"
+        );
     }
 }

@@ -7,15 +7,18 @@
 //! workers is detached with all its state and attached on the other: the core
 //! tells the new worker to [`WorkerCommand::Expect`] it, which holds every
 //! command for the leg until it arrives; commands sent meanwhile apply in order.
+//! A leg that cannot move is lost: the new worker is told
+//! ([`WorkerCommand::Lost`]) and the core ends its call.
 
+mod held;
 mod packet_io;
 mod receive_buffers;
 mod sweep;
 mod uring;
 
 use crate::network::PendingSockets;
+use held::HeldCommands;
 use packet_io::PacketIo;
-use std::collections::HashMap;
 use std::io;
 use std::net::UdpSocket;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -47,6 +50,9 @@ enum WorkerCommand {
     RemoveLeg(LegId),
     /// The leg is on its way here: hold its commands until it arrives.
     Expect(LegId),
+    /// The leg on its way here will not come (its handover failed): drop
+    /// what is held for it.
+    Lost(LegId),
     /// Hand the leg over to the worker behind `to`.
     Detach {
         leg: LegId,
@@ -90,6 +96,7 @@ impl WorkerCommand {
             | WorkerCommand::Play { leg, .. }
             | WorkerCommand::RemoveLeg(leg)
             | WorkerCommand::Expect(leg)
+            | WorkerCommand::Lost(leg)
             | WorkerCommand::Join(leg, _)
             | WorkerCommand::Leave(leg)
             | WorkerCommand::Unbridge(leg)
@@ -332,7 +339,7 @@ impl WorkerThread {
             while let Some(wait) = deadline.checked_duration_since(Instant::now()) {
                 match self.commands.recv_timeout(wait) {
                     Ok(command) => {
-                        held.apply(&mut worker, io.as_mut(), command);
+                        held.apply(&mut worker, io.as_mut(), &self.events, command);
                         if !self.deliver(&mut worker, io.as_mut()) {
                             return;
                         }
@@ -366,44 +373,14 @@ impl WorkerThread {
     }
 }
 
-/// The commands held for legs on their way to a worker.
-#[derive(Default)]
-struct HeldCommands {
-    held: HashMap<LegId, Vec<WorkerCommand>>,
-}
-
-impl HeldCommands {
-    fn apply(&mut self, worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
-        if let WorkerCommand::Expect(leg) = command {
-            self.held.entry(leg).or_default();
-            return;
-        }
-        let arriving = match &command {
-            WorkerCommand::AddLeg { leg, .. } | WorkerCommand::Attach { leg, .. } => Some(*leg),
-            _ => None,
-        };
-        if arriving.is_none()
-            && let Some(held) = command
-                .legs()
-                .into_iter()
-                .flatten()
-                .find(|l| self.held.contains_key(l))
-        {
-            self.held.entry(held).or_default().push(command);
-            return;
-        }
-        execute(worker, io, command);
-        if let Some(leg) = arriving
-            && let Some(queue) = self.held.remove(&leg)
-        {
-            for command in queue {
-                self.apply(worker, io, command);
-            }
-        }
-    }
-}
-
-fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
+/// Carries out `command` on the worker and its sockets; a leg lost in a
+/// handover is reported to `events`.
+fn execute(
+    worker: &mut Worker,
+    io: &mut dyn PacketIo,
+    events: &UnboundedSender<MediaEvent>,
+    command: WorkerCommand,
+) {
     match command {
         WorkerCommand::AddLeg {
             leg,
@@ -427,7 +404,17 @@ fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
             let socket = io.remove(worker, leg);
             if let (Some(state), Some(socket)) = (worker.detach(leg), socket) {
                 let _ = to.send(WorkerCommand::Attach { leg, state, socket });
+                return;
             }
+            // Without its state, or a socket (io_uring's copy of it needs a free descriptor),
+            // the leg is gone: what the other worker holds for it goes, and its call ends as
+            // one whose RTP stopped, since none can reach it any more.
+            tracing::warn!(
+                ?leg,
+                "the leg could not move to another worker: ending its call"
+            );
+            let _ = to.send(WorkerCommand::Lost(leg));
+            let _ = events.send(MediaEvent::RtpTimeout { leg });
         }
         WorkerCommand::Join(leg, room) => worker.join(leg, room),
         WorkerCommand::Leave(leg) => worker.leave(leg),
@@ -466,6 +453,8 @@ fn execute(worker: &mut Worker, io: &mut dyn PacketIo, command: WorkerCommand) {
         WorkerCommand::StopAnnouncement(room) => worker.stop_announcement(&room),
         WorkerCommand::StartRecording(room, tap) => worker.start_recording(room, tap),
         WorkerCommand::StopRecording(room) => worker.stop_recording(&room),
-        WorkerCommand::Expect(_) => unreachable!("handled in apply"),
+        WorkerCommand::Expect(_) | WorkerCommand::Lost(_) => {
+            unreachable!("held commands are handled before execution")
+        }
     }
 }

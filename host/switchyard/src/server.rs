@@ -138,6 +138,12 @@ pub async fn run(
         outbound_proxy: config.sip.outbound_proxy.clone(),
         ring_timeout: Duration::from_secs(config.sip.ring_timeout_s),
         max_recordings: config.recording.max_active,
+        // A held call, where no RTP is expected, is given as long to show it is
+        // alive as a call that goes silent.
+        peer_probe_interval: config
+            .rtp
+            .timeout()
+            .unwrap_or(CoreConfig::default().peer_probe_interval),
         ..CoreConfig::default()
     };
     let core = Arc::new(Mutex::new(CallCore::new(

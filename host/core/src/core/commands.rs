@@ -45,6 +45,7 @@ impl CallCore {
         state.handled = true;
         let started = state.started;
         self.stats.answered(started, now);
+        self.watch_peer(now, call);
         Ok(())
     }
 

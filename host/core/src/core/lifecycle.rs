@@ -65,7 +65,12 @@ impl CallCore {
             Ending::Sip(cause) => tracing::info!(%call, ?cause, "call ended"),
             Ending::Failed(status) => tracing::info!(%call, status, "call ended"),
         }
-        for timer in state.timers.iter().chain(&state.ring_timer) {
+        for timer in state
+            .timers
+            .iter()
+            .chain(&state.ring_timer)
+            .chain(&state.probe_timer)
+        {
             self.timers.cancel(*timer);
         }
         if let Some(worker) = state.worker {

@@ -277,6 +277,7 @@ impl CallCore {
                 media_muted: false,
                 keys_until: None,
                 hold_asked: None,
+                probe_timer: None,
             },
         );
         self.by_key.insert(key, call);
@@ -326,7 +327,7 @@ impl CallCore {
         let agreed = if early {
             let ours = self.calls.get(&call).and_then(|c| c.local_sdp.clone());
             Session::agree_answer(&answer, &ours.unwrap_or_default())
-                .map(|session| self.apply_session(call, session))
+                .map(|session| self.apply_session(now, call, session))
                 .is_some()
         } else {
             self.start_placed_media(call, &answer)
@@ -357,6 +358,7 @@ impl CallCore {
             self.timers.cancel(timer);
         }
         self.stats.answered(started, now);
+        self.watch_peer(now, call);
         self.set_participant_status(call, ParticipantStatus::Connected, Some("200 OK"));
         self.guest_event(call, CallEvent::Answered);
         if let Some(caller) = linked

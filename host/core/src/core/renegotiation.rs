@@ -36,7 +36,7 @@ impl CallCore {
             tracing::warn!(%call, "answering the new offer: {e}");
             return;
         }
-        self.apply_session(call, session);
+        self.apply_session(now, call, session);
     }
 
     /// Puts the answered `call` on hold (`held`) or takes it off: a new offer
@@ -72,9 +72,15 @@ impl CallCore {
 
     /// The peer answered `offer`, a new offer of ours (a hold, a resume, or a
     /// session refresh).
-    pub(super) fn offer_answered(&mut self, call: CallId, answer: &sdp::Offer, offer: &str) {
+    pub(super) fn offer_answered(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        answer: &sdp::Offer,
+        offer: &str,
+    ) {
         match Session::agree_answer(answer, offer) {
-            Some(session) => self.apply_session(call, session),
+            Some(session) => self.apply_session(now, call, session),
             None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
         }
         if let Some(held) = self.calls.get_mut(&call).and_then(|c| c.hold_asked.take()) {
@@ -95,8 +101,10 @@ impl CallCore {
         }
     }
 
-    /// Makes `session` the call's and hands its parameters to the live leg.
-    pub(super) fn apply_session(&mut self, call: CallId, session: Session) {
+    /// Makes `session` the call's and hands its parameters to the live leg;
+    /// its peer is probed from now on if it sends no RTP any more, and no
+    /// longer if it does again.
+    pub(super) fn apply_session(&mut self, now: Instant, call: CallId, session: Session) {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
@@ -109,5 +117,6 @@ impl CallCore {
                 params,
             });
         }
+        self.watch_peer(now, call);
     }
 }

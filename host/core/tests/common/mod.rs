@@ -13,7 +13,7 @@ use switchyard_core::{
 };
 use switchyard_media::LegId;
 use switchyard_sip::testing::rsip::Method;
-use switchyard_sip::testing::{Net, Uac, UacConfig, addr, epoch};
+use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, epoch};
 use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent, Transport};
 
 /// The core's SIP address.
@@ -105,15 +105,22 @@ impl World {
         }
     }
 
-    /// A new caller at 127.0.0.1:(6000 + 2n) dialling `user`; returns its index.
+    /// A new caller at 127.0.0.1:(6000 + 2n) dialling `user`, offering RTP at
+    /// 127.0.0.1:(30000 + 2n); returns its index.
     pub fn dial(&mut self, user: &str, from: &str) -> usize {
+        let rtp = addr(&format!("127.0.0.1:{}", 30_000 + 2 * self.uacs.len()));
+        self.dial_offering(user, from, &audio_offer(rtp))
+    }
+
+    /// Like [`World::dial`], with `offer` as the INVITE's SDP.
+    pub fn dial_offering(&mut self, user: &str, from: &str, offer: &str) -> usize {
         let n = self.uacs.len();
         let local = addr(&format!("127.0.0.1:{}", 6000 + 2 * n));
         let mut config = UacConfig::new(local, addr(SUT), user, from);
         config.call_id = format!("call-{n}@test");
         config.from_tag = format!("tag-{n}");
         let mut uac = Uac::new(config);
-        uac.call(self.now, addr(&format!("127.0.0.1:{}", 30_000 + 2 * n)));
+        uac.invite(self.now, "", offer);
         self.uacs.push(uac);
         self.locals.push(local);
         n

@@ -1,0 +1,213 @@
+//! The commands a worker holds for legs on their way to it, until they arrive
+//! or are lost on the way.
+
+use std::collections::HashMap;
+
+use switchyard_media::{LegId, MediaEvent, Worker};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::packet_io::PacketIo;
+use super::{WorkerCommand, execute};
+
+/// The commands held for legs on their way to a worker, by leg. An entry
+/// lives from the leg's [`WorkerCommand::Expect`] to its arrival
+/// ([`WorkerCommand::AddLeg`], [`WorkerCommand::Attach`]) or its loss
+/// ([`WorkerCommand::Lost`]).
+#[derive(Default)]
+pub(super) struct HeldCommands {
+    held: HashMap<LegId, Vec<WorkerCommand>>,
+}
+
+impl HeldCommands {
+    /// Carries out `command` (see [`execute`]), or holds it while a leg it
+    /// concerns is on its way; an arriving leg's held commands follow it in
+    /// order.
+    pub(super) fn apply(
+        &mut self,
+        worker: &mut Worker,
+        io: &mut dyn PacketIo,
+        events: &UnboundedSender<MediaEvent>,
+        command: WorkerCommand,
+    ) {
+        let command = match command {
+            WorkerCommand::Expect(leg) => {
+                self.held.entry(leg).or_default();
+                return;
+            }
+            WorkerCommand::Lost(leg) => return self.lost(leg),
+            command => command,
+        };
+        let arriving = match &command {
+            WorkerCommand::AddLeg { leg, .. } | WorkerCommand::Attach { leg, .. } => Some(*leg),
+            _ => None,
+        };
+        if arriving.is_none()
+            && let Some(held) = command
+                .legs()
+                .into_iter()
+                .flatten()
+                .find(|l| self.held.contains_key(l))
+        {
+            self.held.entry(held).or_default().push(command);
+            return;
+        }
+        execute(worker, io, events, command);
+        if let Some(leg) = arriving
+            && let Some(queue) = self.held.remove(&leg)
+        {
+            for command in queue {
+                self.apply(worker, io, events, command);
+            }
+        }
+    }
+
+    /// The leg expected here will not come: what is held for it concerns a
+    /// leg this worker never had (its removal included), so it goes; a worker
+    /// it was to move on to is told in turn.
+    fn lost(&mut self, leg: LegId) {
+        for command in self.held.remove(&leg).into_iter().flatten() {
+            if let WorkerCommand::Detach { to, .. } = command {
+                let _ = to.send(WorkerCommand::Lost(leg));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{SocketAddr, UdpSocket};
+    use std::sync::mpsc::{Receiver, channel};
+    use std::time::Instant;
+    use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, WorkerConfig};
+    use tokio::sync::mpsc::unbounded_channel;
+
+    const LEG: LegId = LegId(7);
+
+    /// Packet I/O whose sockets cannot be handed over, as io_uring's when no
+    /// descriptor is free to duplicate one.
+    struct NoHandover;
+
+    impl PacketIo for NoHandover {
+        fn name(&self) -> &'static str {
+            "no handover"
+        }
+
+        fn add(&mut self, _leg: LegId, _socket: UdpSocket) {}
+
+        fn remove(&mut self, _worker: &mut Worker, _leg: LegId) -> Option<UdpSocket> {
+            None
+        }
+
+        fn receive(&mut self, _worker: &mut Worker, _arrived: Instant) {}
+
+        fn send(&mut self, _worker: &mut Worker) {}
+    }
+
+    fn params() -> LegParams {
+        LegParams {
+            codec: Codec::Pcmu,
+            payload_type: 0,
+            telephone_event: None,
+            incoming: None,
+            remote: SocketAddr::from(([127, 0, 0, 1], 9)),
+            direction: MediaDirection::SendRecv,
+            ptime_ms: 20,
+            opus: OpusParams::default(),
+        }
+    }
+
+    /// A worker thread's state, without the thread: its worker, the commands
+    /// it holds, and its inbox.
+    struct Side {
+        worker: Worker,
+        held: HeldCommands,
+        inbox: Receiver<WorkerCommand>,
+        address: std::sync::mpsc::Sender<WorkerCommand>,
+    }
+
+    impl Side {
+        fn new() -> Side {
+            let (address, inbox) = channel();
+            Side {
+                worker: Worker::new(WorkerConfig::default(), Instant::now(), 1),
+                held: HeldCommands::default(),
+                inbox,
+                address,
+            }
+        }
+
+        fn apply(&mut self, events: &UnboundedSender<MediaEvent>, command: WorkerCommand) {
+            self.held
+                .apply(&mut self.worker, &mut NoHandover, events, command);
+        }
+
+        /// Applies everything in its inbox.
+        fn run(&mut self, events: &UnboundedSender<MediaEvent>) {
+            while let Ok(command) = self.inbox.try_recv() {
+                self.apply(events, command);
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_handover_frees_what_the_new_worker_held_and_ends_the_call() {
+        let (events, mut reported) = unbounded_channel();
+        let (mut from, mut to) = (Side::new(), Side::new());
+        from.worker.add_leg(Instant::now(), LEG, params());
+        // The core moves the leg, then hangs up before it arrives.
+        to.apply(&events, WorkerCommand::Expect(LEG));
+        to.apply(&events, WorkerCommand::SetMuted(LEG, true));
+        to.apply(&events, WorkerCommand::RemoveLeg(LEG));
+        assert_eq!(to.held.held[&LEG].len(), 2, "held until the leg comes");
+        let detach = WorkerCommand::Detach {
+            leg: LEG,
+            to: to.address.clone(),
+        };
+        from.apply(&events, detach);
+        to.run(&events);
+        assert!(to.held.held.is_empty(), "nothing is held for the lost leg");
+        assert_eq!(
+            reported.try_recv().ok(),
+            Some(MediaEvent::RtpTimeout { leg: LEG }),
+            "the core hears the leg is gone"
+        );
+        assert!(
+            from.worker.detach(LEG).is_none(),
+            "the old worker let the leg go"
+        );
+    }
+
+    #[test]
+    fn a_leg_lost_before_it_moved_on_frees_the_worker_after_too() {
+        let (events, mut reported) = unbounded_channel();
+        let (mut first, mut second, mut third) = (Side::new(), Side::new(), Side::new());
+        // Moved from the first worker to the second, then on to the third
+        // before it reached the second.
+        second.apply(&events, WorkerCommand::Expect(LEG));
+        first.apply(
+            &events,
+            WorkerCommand::Detach {
+                leg: LEG,
+                to: second.address.clone(),
+            },
+        );
+        third.apply(&events, WorkerCommand::Expect(LEG));
+        second.apply(
+            &events,
+            WorkerCommand::Detach {
+                leg: LEG,
+                to: third.address.clone(),
+            },
+        );
+        second.run(&events);
+        third.run(&events);
+        assert!(second.held.held.is_empty());
+        assert!(third.held.held.is_empty());
+        assert_eq!(
+            reported.try_recv().ok(),
+            Some(MediaEvent::RtpTimeout { leg: LEG })
+        );
+        assert!(reported.try_recv().is_err(), "the loss is reported once");
+    }
+}
