@@ -1,6 +1,6 @@
 //! What a guest costs the host: loading the webconference guest by compiling
 //! it or from the on-disk compile cache (`load`), creating a call's instance
-//! from the pre-instantiated guest with the pooling allocator (`instantiate`),
+//! from the pre-instantiated guest, its memory allocated for it (`instantiate`),
 //! and delivering one event into a live instance (`dispatch`: a `talk` event
 //! the guest takes without calling the host, for a guest of each WIT
 //! version).

@@ -6,7 +6,9 @@
 # ran out of memory; libFuzzer then names the input it saved.
 #   benches/fuzz/run.sh [EXECUTIONS] [TARGET ...]
 # Builds with cargo fuzz (installed under target/tools if missing), without a
-# sanitizer: the project's code has no unsafe blocks, so what a run looks for is
+# sanitizer: the server's code denies unsafe except in four modules (the Opus
+# bindings, the two io_uring modules and the loading of compiled components), of
+# which the targets reach only the Opus bindings. What a run looks for is
 # panics, overflows, hangs and unbounded memory. Also without comparison
 # tracing, where half of the SIP endpoint target's time went: coverage still
 # guides the runs, and the seeds already hold the keywords the tracing would

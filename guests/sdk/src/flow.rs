@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 /// in that instance and needs no locking; state shared between calls is the
 /// host's (rooms, [`store`](crate::store)).
 pub trait CallFlow: Sized {
-    /// A new incoming call. Before returning, the flow must answer it, reject
-    /// it, or start something on it (a prompt, a timer); a call left
-    /// untouched is rejected by the host with 500.
+    /// A new incoming call. Before returning, the flow must answer, reject,
+    /// forward or hang up the call (a prompt needs the call answered first);
+    /// a call left unanswered and unrejected is rejected by the host with 500.
     fn on_invite(call: &Call, invite: InviteInfo) -> Self;
 
     /// A call this guest placed ([`dial`](crate::dial) or [`Call::forward`]),
