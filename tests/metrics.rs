@@ -88,7 +88,7 @@ fn metrics_are_described_and_move_with_a_call() {
     assert_eq!(before.value("switchyard_participants", ""), 0.0);
     assert_eq!(
         support::prometheus::post(server.control),
-        "405 GET",
+        "405 GET, HEAD",
         "POST /metrics"
     );
 

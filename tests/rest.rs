@@ -63,7 +63,7 @@ fn rest_and_xmlrpc_answer_the_same_for_the_same_function() {
          status, kind, problem, allowed = rest('PATCH', '/api/v1/rooms/123/recording')\n\
          print(status, allowed)\n\
          print(rest('GET', '/api/v1/nothing')[0])\n\
-         request = urllib.request.Request(base + '/api/v1/rooms/123/recording', data=b'{', method='POST')\n\
+         request = urllib.request.Request(base + '/api/v1/rooms/123/recording', data=b'{', method='POST', headers={'Content-Type': 'application/json'})\n\
          try:\n    urllib.request.urlopen(request)\n\
          except urllib.error.HTTPError as error:\n    print(error.code, json.loads(error.read())['detail'][:20])\n",
     );
@@ -99,7 +99,7 @@ fn the_openapi_document_validates_and_every_route_in_it_is_served() {
              for path, item in document['paths'].items():\n\
              \x20   for method in item:\n\
              \x20       concrete = path.replace('{', 'x').replace('}', '')\n\
-             \x20       request = urllib.request.Request(base + concrete, data=b'{}' if method != 'get' else None, method=method.upper())\n\
+             \x20       request = urllib.request.Request(base + concrete, data=b'{}' if method != 'get' else None, method=method.upper(), headers={'Content-Type': 'application/json'})\n\
              \x20       try:\n\
              \x20           status = urllib.request.urlopen(request, timeout=30).status\n\
              \x20       except urllib.error.HTTPError as error:\n\

@@ -12,7 +12,7 @@ use http_body_util::BodyExt as _;
 use hyper::header::{CACHE_CONTROL, HeaderValue};
 use hyper::{HeaderMap, Response};
 use serde_json::{Value as Json, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 
 use crate::http::{ChannelBody, HttpResponse, with_type};
 
@@ -83,8 +83,13 @@ impl EventLog {
         let newest = *self.newest.borrow();
         let oldest = events.front().map_or(newest + 1, |e| e.id);
         let from = if after > newest { 0 } else { after };
+        // Ids are contiguous (each event's is the one before's + 1), so the first event after
+        // `from` is at its distance from the oldest: no scan of the log.
+        let first = usize::try_from((from + 1).saturating_sub(oldest))
+            .unwrap_or(usize::MAX)
+            .min(events.len());
         Backlog {
-            events: events.iter().filter(|e| e.id > from).cloned().collect(),
+            events: events.range(first..).cloned().collect(),
             missed: after > newest || (after > 0 && after + 1 < oldest),
         }
     }
@@ -205,11 +210,17 @@ impl Cursor {
 }
 
 /// The SSE answer: the backlog after `after`, then each new event, for as
-/// long as the client stays. A client that missed events first gets a
-/// `reset` event.
-pub fn stream(log: std::sync::Arc<EventLog>, after: u64, filter: Filter) -> HttpResponse {
+/// long as the client stays (holding its subscriber's `permit` as long). A
+/// client that missed events first gets a `reset` event.
+pub(crate) fn stream(
+    log: std::sync::Arc<EventLog>,
+    after: u64,
+    filter: Filter,
+    permit: OwnedSemaphorePermit,
+) -> HttpResponse {
     let (frames, body) = mpsc::channel::<Bytes>(QUEUE);
     tokio::spawn(async move {
+        let _permit = permit;
         let mut newest = log.watch();
         let mut cursor = Cursor::new(after, filter);
         loop {
@@ -224,6 +235,8 @@ pub fn stream(log: std::sync::Arc<EventLog>, after: u64, filter: Filter) -> Http
             }
             tokio::select! {
                 changed = newest.changed() => if changed.is_err() { return },
+                // A client gone frees its permit now, not at the next event or keep-alive.
+                () = frames.closed() => return,
                 () = tokio::time::sleep(KEEPALIVE) => {
                     if frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
                         return;
@@ -277,6 +290,22 @@ mod tests {
         assert!(log.since(1).missed, "event 2 is gone");
         assert!(log.since(9).missed, "an id from before a restart");
         assert_eq!(log.since(4).events.len(), 1);
+    }
+
+    #[test]
+    fn the_events_after_any_id_are_found_by_their_place_in_the_log() {
+        let log = EventLog::new(3);
+        for n in 0..5 {
+            log.publish("join", None, json!({"n": n}));
+        }
+        let kept = [3, 4, 5];
+        for after in 0..8u64 {
+            let from = if after > 5 { 0 } else { after };
+            let expected: Vec<u64> = kept.into_iter().filter(|&id| id > from).collect();
+            let ids: Vec<u64> = log.since(after).events.iter().map(|e| e.id).collect();
+            assert_eq!(ids, expected, "after {after}");
+        }
+        assert!(EventLog::new(2).since(0).events.is_empty());
     }
 
     #[test]

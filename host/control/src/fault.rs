@@ -19,6 +19,9 @@ impl Fault {
     pub const PARSE_ERROR: i32 = -32700;
     /// Something went wrong inside the server (the xmlrpc-epi convention).
     pub const INTERNAL_ERROR: i32 = -32603;
+    /// A well-formed request with a parameter the server cannot take, e.g. an `<i8>` beyond
+    /// 32 bits (the xmlrpc-epi convention).
+    pub const INVALID_PARAMS: i32 = -32602;
     /// SEMS xmlrpc2di: wrong parameter count or type.
     pub const BAD_PARAMS: i32 = 300;
     /// SEMS xmlrpc2di: `di` called with fewer than two params, or with a non-string
@@ -40,6 +43,11 @@ impl Fault {
     /// `-32700 "parse error: <what>"`.
     pub fn parse_error(what: impl fmt::Display) -> Self {
         Fault::new(Self::PARSE_ERROR, format!("parse error: {what}"))
+    }
+
+    /// `-32602 "invalid params: <what>"`.
+    pub fn invalid_params(what: impl fmt::Display) -> Self {
+        Fault::new(Self::INVALID_PARAMS, format!("invalid params: {what}"))
     }
 
     /// `-32603` with a message.
@@ -92,5 +100,9 @@ mod tests {
         assert_eq!(Fault::bad_params("z"), Fault::new(300, "z"));
         assert_eq!(Fault::bad_di_call("d").code, 400);
         assert_eq!(Fault::internal("i").code, -32603);
+        assert_eq!(
+            Fault::invalid_params("<i8> value 1"),
+            Fault::new(-32602, "invalid params: <i8> value 1")
+        );
     }
 }

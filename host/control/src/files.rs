@@ -81,8 +81,9 @@ pub fn list(dir: &Path) -> Result<Value, String> {
 
 /// The recording `name` of `dir`: whole (200), or the one byte range the
 /// request's `Range` asks for (206; an unsatisfiable one is 416, a header
-/// that is no range or asks for several ranges gets the whole file).
-pub async fn download(dir: &Path, name: &str, headers: &HeaderMap) -> HttpResponse {
+/// that is no range or asks for several ranges gets the whole file). With
+/// `head` (a `HEAD` request) the same headers, and no body.
+pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -> HttpResponse {
     let name = crate::rest::decode(name);
     let not_found = || {
         problem(&Problem::new(
@@ -125,26 +126,9 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap) -> HttpRespon
         return not_found();
     }
     let (chunks, body) = mpsc::channel::<Bytes>(4);
-    tokio::spawn(async move {
-        let mut left = end - start;
-        let mut buffer = vec![0u8; CHUNK];
-        while left > 0 {
-            let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
-            match file.read(&mut buffer[..want]).await {
-                Ok(0) | Err(_) => return,
-                Ok(read) => {
-                    left -= read as u64;
-                    if chunks
-                        .send(Bytes::copy_from_slice(&buffer[..read]))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            }
-        }
-    });
+    if !head {
+        tokio::spawn(send(file, end - start, chunks));
+    }
     let mut response = with_type(Response::new(ChannelBody::new(body).boxed()), "audio/wav");
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -174,6 +158,28 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap) -> HttpRespon
     response
 }
 
+/// Sends `left` bytes of `file`, from where it stands, in chunks, until they are sent or the
+/// client goes away.
+async fn send(mut file: tokio::fs::File, mut left: u64, chunks: mpsc::Sender<Bytes>) {
+    let mut buffer = vec![0u8; CHUNK];
+    while left > 0 {
+        let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
+        match file.read(&mut buffer[..want]).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => {
+                left -= read as u64;
+                if chunks
+                    .send(Bytes::copy_from_slice(&buffer[..read]))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,7 +207,7 @@ mod tests {
         }
         let mut dispositions = Vec::new();
         for name in ["board.wav", "réunion.wav"] {
-            let response = download(dir.path(), name, &HeaderMap::new()).await;
+            let response = download(dir.path(), name, &HeaderMap::new(), false).await;
             dispositions.push(
                 response.headers()[CONTENT_DISPOSITION]
                     .to_str()

@@ -1,6 +1,7 @@
 //! What the endpoint answers, by path: REST under `/api/`, the OpenAPI
 //! document, Prometheus metrics at `/metrics`, and XML-RPC at `/` and
-//! `/RPC2`; every request first passes the access rule.
+//! `/RPC2`; every request first passes the origin checks, then the access
+//! rule.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,18 +9,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use hyper::body::Incoming;
-use hyper::header::{ALLOW, HeaderValue, WWW_AUTHENTICATE};
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{ALLOW, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 use crate::http::{HttpResponse, json, not_allowed, plain, problem, read_body, whole, with_type};
-use crate::metrics;
 use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
+use crate::server::Endpoint;
 use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
-use crate::{events, files, websocket};
+use crate::{access, events, files, media, metrics, origin, websocket};
 
 /// The web console: one page, its script and style inline, on the REST
 /// routes and the event stream.
@@ -28,33 +29,41 @@ const CONSOLE: &str = include_str!("../console/index.html");
 /// The path of the event stream.
 pub const EVENTS_PATH: &str = "/api/v1/events";
 
+/// The methods of a path that serves a document: `HEAD` is `GET` without the body
+/// (RFC 9110 §9.3.2), which hyper leaves out of a `HEAD`'s answer.
+const READ: &str = "GET, HEAD";
+
 pub(crate) async fn handle(
     request: Request<Incoming>,
     dispatcher: Arc<dyn Dispatcher>,
-    options: &ServeOptions,
+    endpoint: &Endpoint,
     peer: SocketAddr,
 ) -> HttpResponse {
+    let options = &endpoint.options;
     let path = request.uri().path().to_owned();
     let path = path.as_str();
+    if let Err(refusal) = origin::check(
+        request.headers(),
+        request.uri(),
+        endpoint.loopback,
+        options.tls.is_some(),
+    ) {
+        debug!(%peer, "request refused: {}", refusal.detail);
+        return problem(&refusal);
+    }
     // The console page holds no data: it asks for the token and sends it with its requests,
     // and a browser sends none when it opens the page.
     let console = path == "/" && request.method() == Method::GET;
     if !console && !options.access.allows(request.headers()) {
-        debug!(%peer, "request without the bearer token refused");
-        let mut response = problem(&Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "this server requires `Authorization: Bearer <token>`",
-        ));
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
+        debug!(%peer, "request without the token refused");
+        return access::refusal(matches!(path, "/" | "/RPC2"));
     }
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
     if let Some(source) = &options.metrics
         && path == metrics::PATH
     {
-        if request.method() != Method::GET {
-            return not_allowed("GET");
+        if !reads {
+            return not_allowed(READ);
         }
         return with_type(whole(source.render()), metrics::CONTENT_TYPE_TEXT);
     }
@@ -68,17 +77,26 @@ pub(crate) async fn handle(
                 "this server keeps no events",
             ));
         };
+        let Ok(permit) = endpoint.subscribers.clone().try_acquire_owned() else {
+            return problem(&Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "already serving the most event subscribers ({}); try again later",
+                    options.max_subscribers
+                ),
+            ));
+        };
         let query = request.uri().query();
         let after = events::resume_point(request.headers(), query);
         let filter = events::Filter::from_query(query);
         if path == websocket::PATH {
-            return websocket::upgrade(request, log, after, filter);
+            return websocket::upgrade(request, log, after, filter, permit);
         }
-        return events::stream(log, after, filter);
+        return events::stream(log, after, filter, permit);
     }
     if let Some(name) = path.strip_prefix(files::DOWNLOAD_PREFIX) {
-        if request.method() != Method::GET {
-            return not_allowed("GET");
+        if !reads {
+            return not_allowed(READ);
         }
         let Some(dir) = &options.recordings else {
             return problem(&Problem::new(
@@ -86,14 +104,15 @@ pub(crate) async fn handle(
                 "this server keeps no recordings",
             ));
         };
-        return files::download(dir, name, request.headers()).await;
+        let head = request.method() == Method::HEAD;
+        return files::download(dir, name, request.headers(), head).await;
     }
     if path.starts_with("/api/") {
         return rest_answer(request, dispatcher, options, peer).await;
     }
     if path == "/openapi.json" {
-        if request.method() != Method::GET {
-            return not_allowed("GET");
+        if !reads {
+            return not_allowed(READ);
         }
         let document = crate::openapi::document()
             .to_json()
@@ -121,6 +140,9 @@ pub(crate) async fn handle(
             .insert(ALLOW, HeaderValue::from_static(allow));
         return response;
     }
+    if let Some(refusal) = media::refusal(request.headers(), media::XML, "XML-RPC") {
+        return refusal;
+    }
     let body = match read_body(request, options, peer).await {
         Ok(body) => body,
         Err(response) => return response,
@@ -147,6 +169,12 @@ async fn rest_answer(
         }
         Err(Mismatch::Methods(allowed)) => return not_allowed(&allowed.join(", ")),
     };
+    // A request without a body (the console's POSTs) needs no type.
+    if !request.body().is_end_stream()
+        && let Some(refusal) = media::refusal(request.headers(), media::JSON, "a REST body")
+    {
+        return refusal;
+    }
     let body = if rest::takes_body(route) {
         let bytes = match read_body(request, options, peer).await {
             Ok(bytes) => bytes,

@@ -12,11 +12,20 @@
 //! |---|---|
 //! | `POST /` or `POST /RPC2` with a well-formed `methodCall` | `200`, `text/xml`, the dispatcher's result or fault |
 //! | `POST` with malformed XML, or XML that is not a `methodCall` | `200` with fault `-32700` `"parse error: <what>"` (the xmlrpc-epi convention) |
+//! | `POST` of a well-formed `methodCall` with an `<i8>` beyond 32 bits | `200` with fault `-32602` `"invalid params: <what>"` |
+//! | `POST` whose `Content-Type` is not `text/xml` or `application/xml` | `415`, a problem naming both |
 //! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
 //! | any other HTTP method on `/` or `/RPC2` | `405`, `Allow: POST` |
-//! | `GET /metrics`, when [`ServeOptions::metrics`] is set | `200`, the [`MetricsSource`]'s Prometheus text |
-//! | any other HTTP method on `/metrics`, when it is set | `405`, `Allow: GET` |
+//! | `GET` or `HEAD /metrics`, when [`ServeOptions::metrics`] is set | `200`, the [`MetricsSource`]'s Prometheus text |
+//! | any other HTTP method on `/metrics`, when it is set | `405`, `Allow: GET, HEAD` |
+//! | a REST request with a body whose `Content-Type` is not `application/json` | `415` |
+//! | an `Origin` that is not the request's own host and port (another site's page) | `403` |
+//! | on a loopback listener, a `Host` that is not `localhost` or a loopback address | `421` |
+//! | without the token, when one is configured | `401`, `WWW-Authenticate: Bearer` (on `/` and `/RPC2` also `Basic realm="switchyard"`) |
+//! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64) | `503` |
 //! | any other path | `404` |
+//! | a request head over 16 KiB | `431`, connection closed |
+//! | a connection beyond [`ServeOptions::max_connections`] (256) | closed unanswered |
 //! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
 //! | a body that does not arrive within [`ServeOptions::body_read_timeout`] | `408`, connection closed |
 //! | request headers that do not arrive within [`ServeOptions::header_read_timeout`] (also an idle keep-alive connection) | connection closed |
@@ -27,8 +36,9 @@
 //! Requests are parsed with `quick-xml`'s pull reader by a small XML-RPC grammar in [`xmlrpc`]:
 //! typed values (`i4`, `int`, `i8` when it fits 32 bits, `boolean`, `double`, `string`, `base64`,
 //! `dateTime.iso8601`, `array`, `struct`, `nil` and `ex:nil`), untyped `<value>text</value>`
-//! (a string), whitespace, comments, CDATA and character references. Responses are written by
-//! hand-built XML that Python's `xmlrpc.client.loads` reads back (checked by the tests).
+//! (a string), whitespace, comments, CDATA and character references. A [`Value`] holds no int
+//! wider than 32 bits, so a wider `i8` is fault `-32602`. Responses are written by hand-built
+//! XML that Python's `xmlrpc.client.loads` reads back (checked by the tests).
 
 pub mod access;
 pub mod events;
@@ -37,8 +47,10 @@ pub mod files;
 mod handle;
 mod http;
 pub mod json;
+mod media;
 mod metrics;
 pub mod openapi;
+mod origin;
 pub mod problem;
 pub mod rest;
 mod route;

@@ -43,12 +43,14 @@ impl Problem {
 }
 
 impl From<Fault> for Problem {
-    /// A fault's status: wrong arguments and parse errors are 400; an
+    /// A fault's status: wrong or invalid arguments and parse errors are 400; an
     /// unknown function 404; a code that is an HTTP error status (404, 409,
     /// 500, …) that status; anything else 500.
     fn from(fault: Fault) -> Self {
         let status = match fault.code {
-            Fault::BAD_PARAMS | Fault::BAD_DI_CALL | Fault::PARSE_ERROR => StatusCode::BAD_REQUEST,
+            Fault::BAD_PARAMS | Fault::BAD_DI_CALL | Fault::PARSE_ERROR | Fault::INVALID_PARAMS => {
+                StatusCode::BAD_REQUEST
+            }
             Fault::UNKNOWN_METHOD => StatusCode::NOT_FOUND,
             code @ 400..=599 => u16::try_from(code)
                 .ok()
@@ -73,6 +75,7 @@ mod tests {
         let status = |code| Problem::from(Fault::new(code, "x")).status.as_u16();
         assert_eq!(status(300), 400);
         assert_eq!(status(-32700), 400);
+        assert_eq!(status(-32602), 400);
         assert_eq!(status(504), 404);
         assert_eq!(status(500), 500);
         assert_eq!(status(404), 404);

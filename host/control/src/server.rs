@@ -12,7 +12,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
@@ -55,6 +55,10 @@ pub trait Dispatcher: Send + Sync + 'static {
     fn dispatch(&self, route: Route) -> DispatchFuture<'_>;
 }
 
+/// The most bytes hyper buffers of a connection: a request head (request line and headers)
+/// larger than this is answered `431`.
+const MAX_BUFFER: usize = 16 * 1024;
+
 /// Limits of the endpoint. [`ServeOptions::default`] gives the values documented per field.
 #[derive(Clone)]
 pub struct ServeOptions {
@@ -79,6 +83,13 @@ pub struct ServeOptions {
     pub shutdown_grace: Duration,
     /// What `GET /metrics` serves; `None` (the default): `/metrics` is not found.
     pub metrics: Option<Arc<dyn MetricsSource>>,
+    /// The most connections served at once; a connection accepted beyond it is closed at
+    /// once. (A connection upgraded to a WebSocket leaves this count for
+    /// [`ServeOptions::max_subscribers`].) Default 256.
+    pub max_connections: usize,
+    /// The most event-stream subscribers (server-sent events and WebSocket together) served
+    /// at once; one more is answered `503`. Default 64.
+    pub max_subscribers: usize,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -93,6 +104,8 @@ impl std::fmt::Debug for ServeOptions {
             .field("body_read_timeout", &self.body_read_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("metrics", &self.metrics.is_some())
+            .field("max_connections", &self.max_connections)
+            .field("max_subscribers", &self.max_subscribers)
             .finish()
     }
 }
@@ -109,6 +122,8 @@ impl Default for ServeOptions {
             body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
             metrics: None,
+            max_connections: 256,
+            max_subscribers: 64,
         }
     }
 }
@@ -124,6 +139,18 @@ pub async fn serve(
     serve_with(listener, dispatcher, shutdown, ServeOptions::default()).await
 }
 
+/// What every request of one server sees: its options, where it listens, and the limits its
+/// requests share.
+pub(crate) struct Endpoint {
+    /// The options it was started with.
+    pub(crate) options: ServeOptions,
+    /// Whether it listens on a loopback address: then it answers only requests that name a
+    /// loopback host.
+    pub(crate) loopback: bool,
+    /// One permit per event-stream subscriber, [`ServeOptions::max_subscribers`] in all.
+    pub(crate) subscribers: Arc<Semaphore>,
+}
+
 /// [`serve`] with explicit limits.
 ///
 /// Accept errors (e.g. out of file descriptors) are logged and retried after a short pause;
@@ -134,12 +161,19 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send,
     options: ServeOptions,
 ) -> std::io::Result<()> {
-    let options = Arc::new(options);
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut connections = JoinSet::new();
-    if let Ok(addr) = listener.local_addr() {
+    let local = listener.local_addr();
+    if let Ok(addr) = local {
         info!(%addr, "XML-RPC control endpoint listening");
     }
+    let permits = |wanted: usize| Arc::new(Semaphore::new(wanted.min(Semaphore::MAX_PERMITS)));
+    let open_connections = permits(options.max_connections);
+    let endpoint = Arc::new(Endpoint {
+        loopback: local.is_ok_and(|addr| addr.ip().to_canonical().is_loopback()),
+        subscribers: permits(options.max_subscribers),
+        options,
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -154,13 +188,21 @@ pub async fn serve_with(
             }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(
+                    let Ok(permit) = open_connections.clone().try_acquire_owned() else {
+                        debug!(%peer, "connection closed: already serving the most connections");
+                        continue;
+                    };
+                    let connection = serve_connection(
                         stream,
                         peer,
                         dispatcher.clone(),
-                        options.clone(),
+                        endpoint.clone(),
                         stop_rx.clone(),
-                    ));
+                    );
+                    connections.spawn(async move {
+                        connection.await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     warn!("XML-RPC accept failed: {e}");
@@ -175,7 +217,7 @@ pub async fn serve_with(
     if busy > 0 {
         debug!(busy, "XML-RPC shutdown: finishing requests in flight");
     }
-    let drained = tokio::time::timeout(options.shutdown_grace, async {
+    let drained = tokio::time::timeout(endpoint.options.shutdown_grace, async {
         while connections.join_next().await.is_some() {}
     })
     .await;
@@ -194,18 +236,21 @@ async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     dispatcher: Arc<dyn Dispatcher>,
-    options: Arc<ServeOptions>,
+    endpoint: Arc<Endpoint>,
     stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
-    match options.tls.clone() {
-        None => serve_http(stream, peer, dispatcher, options, stop).await,
+    match endpoint.options.tls.clone() {
+        None => serve_http(stream, peer, dispatcher, endpoint, stop).await,
         Some(acceptor) => {
             // The handshake gets as long as a request's headers would.
-            let handshake =
-                tokio::time::timeout(options.header_read_timeout, acceptor.accept(stream)).await;
+            let handshake = tokio::time::timeout(
+                endpoint.options.header_read_timeout,
+                acceptor.accept(stream),
+            )
+            .await;
             match handshake {
-                Ok(Ok(tls)) => serve_http(tls, peer, dispatcher, options, stop).await,
+                Ok(Ok(tls)) => serve_http(tls, peer, dispatcher, endpoint, stop).await,
                 Ok(Err(e)) => debug!(%peer, "TLS handshake failed: {e}"),
                 Err(_) => debug!(%peer, "TLS handshake timed out"),
             }
@@ -218,21 +263,23 @@ async fn serve_http<I>(
     io: I,
     peer: SocketAddr,
     dispatcher: Arc<dyn Dispatcher>,
-    options: Arc<ServeOptions>,
+    endpoint: Arc<Endpoint>,
     mut stop: watch::Receiver<bool>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service_options = options.clone();
+    let header_read_timeout = endpoint.options.header_read_timeout;
     let service = service_fn(move |request| {
         let dispatcher = dispatcher.clone();
-        let options = service_options.clone();
-        async move { Ok::<_, Infallible>(handle(request, dispatcher, &options, peer).await) }
+        let endpoint = endpoint.clone();
+        async move { Ok::<_, Infallible>(handle(request, dispatcher, &endpoint, peer).await) }
     });
     let mut builder = http1::Builder::new();
+    // hyper's own limit of 100 header fields (more is 431) stays.
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout)
+        .header_read_timeout(header_read_timeout)
+        .max_buf_size(MAX_BUFFER)
         .keep_alive(true);
     let connection = builder
         .serve_connection(TokioIo::new(io), service)

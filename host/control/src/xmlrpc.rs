@@ -4,7 +4,8 @@
 //! attribute syntax, entity and character references) under a small recursive-descent grammar
 //! for XML-RPC. It takes what real clients send:
 //!
-//! - typed values: `i4`, `int`, `i8` (when it fits 32 bits), `boolean` (`0`/`1`, also
+//! - typed values: `i4`, `int`, `i8` (when it fits 32 bits: a [`Value`] holds no wider int,
+//!   so a wider one is fault `-32602`), `boolean` (`0`/`1`, also
 //!   `true`/`false`), `double`, `string`, `base64` (line breaks and missing padding allowed),
 //!   `dateTime.iso8601` (kept as text), `array` (with or without `<data>`), `struct`, and
 //!   `nil` / `ex:nil` (namespace prefixes are ignored on every element);
@@ -35,10 +36,11 @@ pub const MAX_DEPTH: usize = switchyard_value::MAX_DEPTH;
 /// Parses an XML-RPC `methodCall` into its method name and params.
 ///
 /// Any problem (not UTF-8, not well-formed XML, not a `methodCall`, a bad value) is
-/// `Fault { code: -32700, message: "parse error: <what>" }`.
+/// `Fault { code: -32700, message: "parse error: <what>" }`; a well-formed call with an
+/// `<i8>` beyond 32 bits is `Fault { code: -32602, message: "invalid params: <what>" }`.
 pub fn parse_method_call(body: &[u8]) -> Result<(String, Vec<Value>), Fault> {
     let text = utf8(body)?;
-    Parser::new(text).method_call().map_err(Fault::parse_error)
+    Parser::new(text).parse(Parser::method_call)
 }
 
 /// The body as text; not UTF-8 is a parse error.
@@ -54,12 +56,11 @@ fn utf8(body: &[u8]) -> Result<&str, Fault> {
 /// Parses an XML-RPC `methodResponse`: its value, or the fault it carries.
 ///
 /// A body that is not a `methodResponse` (or whose fault has no `faultCode` and
-/// `faultString`) is the outer error, a fault `-32700` as in [`parse_method_call`].
+/// `faultString`) is the outer error, a fault `-32700` as in [`parse_method_call`]; so is
+/// an `<i8>` beyond 32 bits, a fault `-32602`.
 pub fn parse_method_response(body: &[u8]) -> Result<Result<Value, Fault>, Fault> {
     let text = utf8(body)?;
-    Parser::new(text)
-        .method_response()
-        .map_err(Fault::parse_error)
+    Parser::new(text).parse(Parser::method_response)
 }
 
 /// Writes a `methodCall` of `name` with `params`, values as [`encode_value`] writes them.
@@ -236,6 +237,9 @@ struct Parser<'a> {
     reader: Reader<&'a [u8]>,
     /// Tokens read ahead, next first.
     peeked: VecDeque<Tok>,
+    /// The first well-formed value a [`Value`] cannot hold, if any: the document is read to
+    /// its end all the same, so a malformed one is still a parse error.
+    unrepresentable: Option<String>,
 }
 
 type PResult<T> = Result<T, String>;
@@ -251,6 +255,17 @@ impl<'a> Parser<'a> {
         Parser {
             reader,
             peeked: VecDeque::new(),
+            unrepresentable: None,
+        }
+    }
+
+    /// The document `read` reads: a malformed one is a parse error, a well-formed one with a
+    /// value no [`Value`] holds is an invalid-params fault.
+    fn parse<T>(mut self, read: impl FnOnce(&mut Self) -> PResult<T>) -> Result<T, Fault> {
+        let read = read(&mut self).map_err(Fault::parse_error)?;
+        match self.unrepresentable {
+            Some(what) => Err(Fault::invalid_params(what)),
+            None => Ok(read),
         }
     }
 
@@ -477,9 +492,18 @@ impl<'a> Parser<'a> {
             "i8" => {
                 let t = self.text_until_close(tag)?;
                 let wide: i64 = t.trim().parse().map_err(|_| bad(self, &t))?;
-                Value::Int(i32::try_from(wide).map_err(|_| {
-                    format!("<i8> value {wide} does not fit in 32 bits{}", self.at())
-                })?)
+                match i32::try_from(wide) {
+                    Ok(int) => Value::Int(int),
+                    Err(_) => {
+                        let what = format!(
+                            "<i8> value {wide} does not fit in 32 bits, the widest int this \
+                             server takes{}",
+                            self.at()
+                        );
+                        self.unrepresentable.get_or_insert(what);
+                        Value::Nil
+                    }
+                }
             }
             "boolean" => {
                 let t = self.text_until_close(tag)?;

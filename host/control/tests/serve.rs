@@ -1,170 +1,22 @@
 //! The endpoint end to end: Python's stock `xmlrpc.client.ServerProxy` against `serve`, and
 //! raw HTTP for the bad-input cases. Every wait is bounded.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use switchyard_control::{
-    DispatchFuture, Dispatcher, Fault, MetricsSource, Route, ServeOptions, Value, serve, serve_with,
+use support::{
+    ECHO_CALL, HttpReply, LIMIT, Server, TestDispatcher, assert_alive, assert_fault, parse_reply,
+    post, raw,
 };
+use switchyard_control::{MetricsSource, ServeOptions, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio::time::timeout;
-
-const LIMIT: Duration = Duration::from_secs(20);
-
-/// Answers `echo`-style calls with `[interface or "-", function, [params…]]`; `fail` with fault
-/// 504; `slow` after 300 ms; `hang` never; `panic` by panicking.
-struct TestDispatcher;
-
-impl Dispatcher for TestDispatcher {
-    fn dispatch(&self, route: Route) -> DispatchFuture<'_> {
-        Box::pin(async move {
-            match route.function.as_str() {
-                "fail" => Err(Fault::unknown_method("fail")),
-                "slow" => {
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                    Ok(Value::from("slow done"))
-                }
-                "hang" => std::future::pending().await,
-                "panic" => panic!("test dispatcher panics on purpose"),
-                _ => Ok(Value::Array(vec![
-                    Value::String(route.interface.unwrap_or_else(|| "-".into())),
-                    Value::String(route.function),
-                    Value::Array(route.params),
-                ])),
-            }
-        })
-    }
-}
-
-struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(options: ServeOptions) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let shutdown = async move {
-            let _ = stopped.await;
-        };
-        let task = tokio::spawn(serve_with(
-            listener,
-            Arc::new(TestDispatcher),
-            shutdown,
-            options,
-        ));
-        Server {
-            addr,
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    /// Shuts down and returns how long `serve` took to return.
-    async fn stop(mut self) -> Duration {
-        let started = Instant::now();
-        let _ = self.stop.take().unwrap().send(());
-        timeout(LIMIT, &mut self.task)
-            .await
-            .expect("serve did not return after shutdown")
-            .unwrap()
-            .unwrap();
-        started.elapsed()
-    }
-}
-
-struct HttpReply {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-fn parse_reply(raw: &[u8]) -> HttpReply {
-    let text = String::from_utf8_lossy(raw).into_owned();
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP response in {text:?}"));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    HttpReply {
-        status,
-        head: head.to_ascii_lowercase(),
-        body: body.to_owned(),
-    }
-}
-
-/// Sends `request` on a fresh connection and reads until the server closes it.
-async fn raw(addr: SocketAddr, request: &[u8]) -> HttpReply {
-    let mut stream = timeout(LIMIT, TcpStream::connect(addr))
-        .await
-        .unwrap()
-        .unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut buf = Vec::new();
-    // An error after the response (a reset for unread body bytes) still leaves it in `buf`.
-    let _ = timeout(LIMIT, stream.read_to_end(&mut buf))
-        .await
-        .expect("the server did not close the connection");
-    parse_reply(&buf)
-}
-
-fn post(path: &str, body: &str) -> Vec<u8> {
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
-const ECHO_CALL: &str = "<?xml version='1.0'?>\n<methodCall>\n<methodName>webconference.echo</methodName>\n\
-    <params>\n<param>\n<value><string>alive</string></value>\n</param>\n</params>\n</methodCall>\n";
-
-/// The server still answers a good call.
-async fn assert_alive(addr: SocketAddr) {
-    let reply = raw(addr, &post("/RPC2", ECHO_CALL)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(
-        reply.head.contains("content-type: text/xml"),
-        "{}",
-        reply.head
-    );
-    assert_eq!(
-        reply.body,
-        "<?xml version=\"1.0\"?>\n<methodResponse><params><param><value><array><data>\
-         <value><string>webconference</string></value><value><string>echo</string></value>\
-         <value><array><data><value><string>alive</string></value></data></array></value>\
-         </data></array></value></param></params></methodResponse>\n"
-    );
-}
-
-fn assert_fault(reply: &HttpReply, code: i32, message_part: &str) {
-    assert_eq!(
-        reply.status, 200,
-        "faults travel as HTTP 200: {}",
-        reply.body
-    );
-    let code_xml = format!("<member><name>faultCode</name><value><i4>{code}</i4></value></member>");
-    assert!(
-        reply.body.contains("<methodResponse><fault>"),
-        "{}",
-        reply.body
-    );
-    assert!(reply.body.contains(&code_xml), "{}", reply.body);
-    assert!(reply.body.contains(message_part), "{}", reply.body);
-}
 
 const PY_CLIENT: &str = r#"
 import socket, sys, xmlrpc.client as x
@@ -248,7 +100,7 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     // Wrong HTTP method (GET / is the web console).
     let reply = raw(
         addr,
-        b"DELETE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(reply.status, 405);
@@ -260,7 +112,7 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     assert_alive(addr).await;
     let reply = raw(
         addr,
-        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(reply.status, 200);
@@ -268,7 +120,7 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     assert_alive(addr).await;
     let reply = raw(
         addr,
-        b"PUT /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        b"PUT /RPC2 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(reply.status, 405);
@@ -301,7 +153,8 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     // A declared body over the limit is refused before it is read.
     let reply = raw(
         addr,
-        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n<methodCall>",
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n\
+          Content-Length: 2097152\r\n\r\n<methodCall>",
     )
     .await;
     assert_eq!(reply.status, 413);
@@ -312,7 +165,10 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     let (mut rd, mut wr) = stream.split();
     let writer = async {
         let _ = wr
-            .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .write_all(
+                b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n\
+                  Transfer-Encoding: chunked\r\n\r\n",
+            )
             .await;
         let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
         for _ in 0..24 {
@@ -360,7 +216,7 @@ async fn slow_clients_time_out_without_blocking_others() {
     let started = Instant::now();
     let mut slow_head = TcpStream::connect(addr).await.unwrap();
     slow_head
-        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\n")
+        .write_all(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         .await
         .unwrap();
     // A connection that never sends anything.
@@ -368,7 +224,10 @@ async fn slow_clients_time_out_without_blocking_others() {
     // A body that never finishes.
     let mut slow_body = TcpStream::connect(addr).await.unwrap();
     slow_body
-        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<methodCall>")
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n\
+              Content-Length: 100\r\n\r\n<methodCall>",
+        )
         .await
         .unwrap();
 
@@ -484,7 +343,8 @@ async fn metrics_server(options: ServeOptions) -> Server {
 
 /// `GET /metrics` with the extra header lines `headers` (each ending in CRLF).
 async fn get_metrics(addr: SocketAddr, headers: &str) -> HttpReply {
-    let request = format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n");
+    let request =
+        format!("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Connection: close\r\n\r\n");
     raw(addr, request.as_bytes()).await
 }
 
@@ -503,7 +363,7 @@ async fn metrics_are_served_by_get_only_when_a_source_is_given() {
     assert_eq!(reply.body, RENDERED);
     let reply = raw(
         server.addr,
-        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        b"POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(reply.status, 405, "{}", reply.head);
@@ -543,7 +403,7 @@ async fn the_console_page_opens_without_the_token_and_nothing_else_does() {
     .await;
     let page = raw(
         server.addr,
-        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(
@@ -558,7 +418,7 @@ async fn the_console_page_opens_without_the_token_and_nothing_else_does() {
     let put = raw(
         server.addr,
         format!(
-            "PUT / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+            "PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\
              Content-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .as_bytes(),

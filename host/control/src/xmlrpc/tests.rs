@@ -291,10 +291,6 @@ fn parse_errors_say_what() {
             "invalid <i4>",
         ),
         (
-            &call("<param><value><i8>99999999999</i8></value></param>"),
-            "does not fit in 32 bits",
-        ),
-        (
             &call("<param><value><boolean>2</boolean></value></param>"),
             "invalid <boolean>",
         ),
@@ -358,6 +354,34 @@ fn parse_errors_say_what() {
     }
     // Positions are reported.
     assert!(parse_err("<methodResponse/>").contains(" at byte "));
+}
+
+#[test]
+fn a_well_formed_i8_beyond_32_bits_is_an_invalid_param_not_a_parse_error() {
+    let wide = call(
+        "<param><value><i8>99999999999</i8></value></param>\
+         <param><value><i8>-4294967296</i8></value></param>",
+    );
+    let fault = parse(&wide).unwrap_err();
+    assert_eq!(fault.code, Fault::INVALID_PARAMS);
+    assert!(
+        fault
+            .message
+            .starts_with("invalid params: <i8> value 99999999999 does not fit in 32 bits"),
+        "{}",
+        fault.message
+    );
+    // A malformed document is a parse error first.
+    let malformed = call("<param><value><i8>99999999999</i8></value></param><x>");
+    assert_eq!(parse(&malformed).unwrap_err().code, Fault::PARSE_ERROR);
+    let response = "<methodResponse><params><param><value><i8>4294967296</i8></value>\
+                    </param></params></methodResponse>";
+    let fault = parse_method_response(response.as_bytes()).unwrap_err();
+    assert_eq!(fault.code, Fault::INVALID_PARAMS, "{}", fault.message);
+    assert_eq!(
+        one("<value><i8>-2147483648</i8></value>"),
+        Value::Int(i32::MIN)
+    );
 }
 
 #[test]

@@ -1,0 +1,119 @@
+//! What one client, or many, can hold of the endpoint: connections up to
+//! [`ServeOptions::max_connections`], request heads up to 16 KiB, event
+//! subscribers up to [`ServeOptions::max_subscribers`].
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::{LIMIT, Server, answer, open, raw, request};
+use switchyard_control::ServeOptions;
+use switchyard_control::events::EventLog;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// How long a freed connection or subscriber may take to be usable again.
+const FREED_WITHIN: Duration = Duration::from_secs(5);
+
+/// Retries `GET path` until it is answered 200, for at most [`FREED_WITHIN`]; a connection
+/// closed unanswered counts as not yet.
+async fn until_ok(server: &Server, path: &str) {
+    let started = Instant::now();
+    loop {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        let _ = stream.write_all(&request("GET", path, "", "")).await;
+        let mut status = [0u8; 12];
+        let read = timeout(LIMIT, stream.read_exact(&mut status))
+            .await
+            .expect("neither answered nor closed");
+        if read.is_ok() && &status == b"HTTP/1.1 200" {
+            return;
+        }
+        assert!(
+            started.elapsed() < FREED_WITHIN,
+            "{path} still answers {}",
+            String::from_utf8_lossy(&status)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_beyond_the_limit_is_closed_until_one_is_free() {
+    let server = Server::start(ServeOptions {
+        max_connections: 2,
+        ..ServeOptions::default()
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        // A request on it, so it is surely accepted before the next one connects.
+        stream
+            .write_all(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .await
+            .unwrap();
+        let mut first = [0u8; 12];
+        timeout(LIMIT, stream.read_exact(&mut first))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&first, b"HTTP/1.1 200");
+        held.push(stream);
+    }
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    let _ = third
+        .write_all(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await;
+    let mut buf = Vec::new();
+    let _ = timeout(LIMIT, third.read_to_end(&mut buf))
+        .await
+        .expect("a connection beyond the limit is closed");
+    assert!(buf.is_empty(), "{}", String::from_utf8_lossy(&buf));
+    drop(held.pop());
+    until_ok(&server, "/openapi.json").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_over_16_kib_is_refused() {
+    let server = Server::start(ServeOptions::default()).await;
+    let padding = format!("X-Padding: {}\r\n", "x".repeat(20 * 1024));
+    let reply = raw(server.addr, &request("GET", "/openapi.json", &padding, "")).await;
+    assert_eq!(reply.status, 431, "{}", reply.head);
+    let padding = format!("X-Padding: {}\r\n", "x".repeat(8 * 1024));
+    let reply = raw(server.addr, &request("GET", "/openapi.json", &padding, "")).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_beyond_the_limit_is_answered_503_until_one_leaves() {
+    let server = Server::start(ServeOptions {
+        events: Some(Arc::new(EventLog::new(16))),
+        max_subscribers: 1,
+        ..ServeOptions::default()
+    })
+    .await;
+    let (stream, reply) = open(server.addr, &request("GET", "/api/v1/events", "", "")).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    let websocket = "Upgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    for (path, headers) in [("/api/v1/events", ""), ("/api/v1/events/ws", websocket)] {
+        let reply = answer(server.addr, &request("GET", path, headers, "")).await;
+        assert_eq!(reply.status, 503, "{path}: {}", reply.head);
+        assert!(
+            reply
+                .head
+                .contains("content-type: application/problem+json"),
+            "{}",
+            reply.head
+        );
+        assert!(reply.body.contains("subscribers"), "{}", reply.body);
+    }
+    drop(stream);
+    until_ok(&server, "/api/v1/events").await;
+    server.stop().await;
+}

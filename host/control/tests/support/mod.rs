@@ -1,0 +1,246 @@
+//! What the endpoint's tests share: a dispatcher that echoes, a server on a
+//! free loopback port, and raw HTTP/1.1 requests. Each test binary uses part
+//! of this module.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use switchyard_control::{
+    DispatchFuture, Dispatcher, Fault, Route, ServeOptions, Value, serve_with,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+/// The longest any wait of a test takes.
+pub const LIMIT: Duration = Duration::from_secs(20);
+
+/// Answers `echo`-style calls with `[interface or "-", function, [params…]]`; `fail` with fault
+/// 504; `slow` after 300 ms; `hang` never; `panic` by panicking.
+pub struct TestDispatcher;
+
+impl Dispatcher for TestDispatcher {
+    fn dispatch(&self, route: Route) -> DispatchFuture<'_> {
+        Box::pin(async move {
+            match route.function.as_str() {
+                "fail" => Err(Fault::unknown_method("fail")),
+                "slow" => {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    Ok(Value::from("slow done"))
+                }
+                "hang" => std::future::pending().await,
+                "panic" => panic!("test dispatcher panics on purpose"),
+                _ => Ok(Value::Array(vec![
+                    Value::String(route.interface.unwrap_or_else(|| "-".into())),
+                    Value::String(route.function),
+                    Value::Array(route.params),
+                ])),
+            }
+        })
+    }
+}
+
+/// A server on a free port, stopped by [`Server::stop`].
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Serves [`TestDispatcher`] on a free loopback port.
+    pub async fn start(options: ServeOptions) -> Server {
+        Server::start_on("127.0.0.1:0", options).await
+    }
+
+    /// Serves [`TestDispatcher`] on `bind`; `addr` is then a loopback address of its port.
+    pub async fn start_on(bind: &str, options: ServeOptions) -> Server {
+        let listener = TcpListener::bind(bind).await.unwrap();
+        let mut addr = listener.local_addr().unwrap();
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = tokio::spawn(serve_with(
+            listener,
+            Arc::new(TestDispatcher),
+            shutdown,
+            options,
+        ));
+        Server {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Shuts down and returns how long `serve` took to return.
+    pub async fn stop(mut self) -> Duration {
+        let started = Instant::now();
+        let _ = self.stop.take().unwrap().send(());
+        timeout(LIMIT, &mut self.task)
+            .await
+            .expect("serve did not return after shutdown")
+            .unwrap()
+            .unwrap();
+        started.elapsed()
+    }
+}
+
+/// A response as raw HTTP: its status, its head lowercased, its body.
+pub struct HttpReply {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+pub fn parse_reply(raw: &[u8]) -> HttpReply {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP response in {text:?}"));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    HttpReply {
+        status,
+        head: head.to_ascii_lowercase(),
+        body: body.to_owned(),
+    }
+}
+
+/// Sends `request` on a fresh connection and reads until the server closes it.
+pub async fn raw(addr: SocketAddr, request: &[u8]) -> HttpReply {
+    let mut stream = sent(addr, request).await;
+    let mut buf = Vec::new();
+    // An error after the response (a reset for unread body bytes) still leaves it in `buf`.
+    let _ = timeout(LIMIT, stream.read_to_end(&mut buf))
+        .await
+        .expect("the server did not close the connection");
+    parse_reply(&buf)
+}
+
+/// Sends `request` on a fresh connection and reads the response's head only: for answers
+/// that go on (a stream, a WebSocket). Returns the open connection too.
+pub async fn open(addr: SocketAddr, request: &[u8]) -> (TcpStream, HttpReply) {
+    let mut stream = sent(addr, request).await;
+    let mut buf = Vec::new();
+    while !buf.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8];
+        let read = timeout(LIMIT, stream.read(&mut byte))
+            .await
+            .expect("no response head")
+            .unwrap();
+        assert_eq!(read, 1, "closed after {:?}", String::from_utf8_lossy(&buf));
+        buf.push(byte[0]);
+    }
+    (stream, parse_reply(&buf))
+}
+
+/// Sends `request` on a fresh connection and reads one response: its head, and as much body
+/// as its `Content-Length` says (none without one; not for `HEAD`).
+pub async fn answer(addr: SocketAddr, request: &[u8]) -> HttpReply {
+    let (mut stream, mut reply) = open(addr, request).await;
+    let length = reply
+        .head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    timeout(LIMIT, stream.read_exact(&mut body))
+        .await
+        .expect("the body did not arrive")
+        .unwrap();
+    reply.body = String::from_utf8_lossy(&body).into_owned();
+    reply
+}
+
+/// `method path` with the extra header lines `headers` (each ending in CRLF) and `body`
+/// (its length declared when not empty), and `Connection: close` unless `headers` have a
+/// `Connection` line of their own.
+pub fn request(method: &str, path: &str, headers: &str, body: &str) -> Vec<u8> {
+    request_for("127.0.0.1", method, path, headers, body)
+}
+
+/// [`request`] with `Host: <host>`.
+pub fn request_for(host: &str, method: &str, path: &str, headers: &str, body: &str) -> Vec<u8> {
+    let length = if body.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Length: {}\r\n", body.len())
+    };
+    let close = if headers.to_ascii_lowercase().contains("connection:") {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
+    format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}{length}{close}\r\n{body}")
+        .into_bytes()
+}
+
+/// An XML-RPC `POST` of `body` to `path`.
+pub fn post(path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+pub const ECHO_CALL: &str = "<?xml version='1.0'?>\n<methodCall>\n<methodName>webconference.echo</methodName>\n\
+    <params>\n<param>\n<value><string>alive</string></value>\n</param>\n</params>\n</methodCall>\n";
+
+/// The server still answers a good call.
+pub async fn assert_alive(addr: SocketAddr) {
+    let reply = raw(addr, &post("/RPC2", ECHO_CALL)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.head.contains("content-type: text/xml"),
+        "{}",
+        reply.head
+    );
+    assert_eq!(
+        reply.body,
+        "<?xml version=\"1.0\"?>\n<methodResponse><params><param><value><array><data>\
+         <value><string>webconference</string></value><value><string>echo</string></value>\
+         <value><array><data><value><string>alive</string></value></data></array></value>\
+         </data></array></value></param></params></methodResponse>\n"
+    );
+}
+
+pub fn assert_fault(reply: &HttpReply, code: i32, message_part: &str) {
+    assert_eq!(
+        reply.status, 200,
+        "faults travel as HTTP 200: {}",
+        reply.body
+    );
+    let code_xml = format!("<member><name>faultCode</name><value><i4>{code}</i4></value></member>");
+    assert!(
+        reply.body.contains("<methodResponse><fault>"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains(&code_xml), "{}", reply.body);
+    assert!(reply.body.contains(message_part), "{}", reply.body);
+}
+
+/// A fresh connection to `addr` with `request` written on it.
+async fn sent(addr: SocketAddr, request: &[u8]) -> TcpStream {
+    let mut stream = timeout(LIMIT, TcpStream::connect(addr))
+        .await
+        .unwrap()
+        .unwrap();
+    stream.write_all(request).await.unwrap();
+    stream
+}

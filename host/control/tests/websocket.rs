@@ -1,0 +1,114 @@
+//! The event stream over WebSocket against a client: the handshake's errors
+//! (RFC 6455 §4.2.1, §4.4), the close handshake (§5.5.1), and how large a
+//! message the server reads.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use support::{LIMIT, Server, answer, open, request};
+use switchyard_control::ServeOptions;
+use switchyard_control::events::EventLog;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::{WebSocketStream, client_async};
+
+const PATH: &str = "/api/v1/events/ws";
+
+async fn server() -> Server {
+    Server::start(ServeOptions {
+        events: Some(Arc::new(EventLog::new(16))),
+        ..ServeOptions::default()
+    })
+    .await
+}
+
+/// A client socket on the event stream of `server`.
+async fn connect(server: &Server) -> WebSocketStream<TcpStream> {
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let url = format!("ws://{}{PATH}", server.addr);
+    let (socket, _) = timeout(
+        LIMIT,
+        client_async(url.into_client_request().unwrap(), stream),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    socket
+}
+
+/// A handshake's lines but for `connection` and `version`.
+fn handshake(connection: &str, version: &str) -> Vec<u8> {
+    let headers = format!(
+        "Upgrade: websocket\r\nConnection: {connection}\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: {version}\r\n"
+    );
+    request("GET", PATH, &headers, "")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_close_is_answered_with_a_close() {
+    let server = server().await;
+    let mut socket = connect(&server).await;
+    socket.send(Message::Close(None)).await.unwrap();
+    let reply = timeout(LIMIT, socket.next()).await.unwrap();
+    assert!(
+        matches!(reply, Some(Ok(Message::Close(_)))),
+        "the server answers a Close with a Close: {reply:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_4_kib_ends_the_socket() {
+    let server = server().await;
+    let mut socket = connect(&server).await;
+    socket
+        .send(Message::text("x".repeat(3 * 1024)))
+        .await
+        .unwrap();
+    socket
+        .send(Message::text("x".repeat(8 * 1024)))
+        .await
+        .unwrap();
+    let ended = timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_) | Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the server still holds the socket");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handshake_needs_the_upgrade_token_and_version_13() {
+    let server = server().await;
+    let reply = answer(server.addr, &handshake("Upgrade", "8")).await;
+    assert_eq!(reply.status, 426, "{}", reply.head);
+    assert!(
+        reply.head.contains("\r\nsec-websocket-version: 13"),
+        "{}",
+        reply.head
+    );
+    let reply = answer(server.addr, &handshake("keep-alive", "13")).await;
+    assert_eq!(reply.status, 400, "{}", reply.head);
+    assert!(reply.body.contains("Upgrade"), "{}", reply.body);
+    let reply = answer(server.addr, &request("GET", PATH, "", "")).await;
+    assert_eq!(reply.status, 426, "{}", reply.head);
+    assert!(
+        reply.head.contains("\r\nsec-websocket-version: 13"),
+        "{}",
+        reply.head
+    );
+    let (_socket, reply) = open(server.addr, &handshake("keep-alive, Upgrade", "13")).await;
+    assert_eq!(reply.status, 101, "{}", reply.head);
+    server.stop().await;
+}
