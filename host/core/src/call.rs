@@ -219,6 +219,10 @@ pub(crate) struct Call {
     /// The hold (true) or resume (false) its guest asked for, until the peer
     /// answers or refuses the offer.
     pub(crate) hold_asked: Option<bool>,
+    /// Its guest holds it: the peer agreed to our `sendonly`. Answers to the
+    /// peer's own offers keep it held until the guest resumes (RFC 3264 §8.4,
+    /// RFC 6337 §5.3).
+    pub(crate) held: bool,
     /// The next probe of its peer, while it is answered and receives no RTP
     /// (see `CallCore::watch_peer`).
     pub(crate) probe_timer: Option<TimerId>,

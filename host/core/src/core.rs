@@ -470,6 +470,7 @@ impl CallCore {
                 media_muted: false,
                 keys_until: None,
                 hold_asked: None,
+                held: false,
                 probe_timer: None,
             },
         );

@@ -1,4 +1,4 @@
-//! A call whose peer sends no RTP (held either way, or inactive) is probed
+//! A call whose peer need not send RTP (held either way, or inactive) is probed
 //! with in-dialog OPTIONS: it ends when the peer is gone, and goes on while
 //! the peer answers anything but 408 or 481.
 
@@ -88,6 +88,17 @@ fn a_call_offered_recvonly_whose_peer_vanished_is_ended() {
     // We only send from the start: the media workers' RTP timeout never fires.
     let (mut w, call) = answered_call("a=recvonly");
     peer_vanishes(&mut w);
+    assert!(w.run_until(PROBE_AND_TIMEOUT, |w| !w.core.has_call(call)));
+    assert_torn_down(&w, call);
+}
+
+#[test]
+fn a_call_whose_peer_holds_it_sending_nothing_is_probed_and_ended_once_it_vanished() {
+    // The peer only sends (its hold, music on hold off): silence from it is no
+    // sign it is gone, so the RTP timeout does not judge it, the probe does.
+    let (mut w, call) = answered_call("a=sendonly");
+    peer_vanishes(&mut w);
+    // No media worker runs here: only the probe can end it.
     assert!(w.run_until(PROBE_AND_TIMEOUT, |w| !w.core.has_call(call)));
     assert_torn_down(&w, call);
 }

@@ -146,6 +146,38 @@ fn a_guest_puts_a_call_on_hold_and_takes_it_off() {
 }
 
 #[test]
+fn a_call_we_hold_stays_held_whatever_the_peer_offers_until_we_resume() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 1));
+    // The peer holds too, then takes its own hold off, offering sendrecv.
+    for (extra, answered, ours) in [
+        ("a=inactive\r\n", "a=inactive", MediaDirection::Inactive),
+        ("a=sendrecv\r\n", "a=sendonly", MediaDirection::SendOnly),
+    ] {
+        w.run_for(Duration::from_secs(1));
+        let before = updates(&w).len();
+        w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", extra));
+        assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() > before));
+        assert_eq!(updates(&w).last().unwrap().direction, ours, "{extra}");
+        assert!(w.run_until(Duration::from_secs(5), |w| {
+            w.uacs[0]
+                .last_response(Method::Invite)
+                .is_some_and(|r| r.code() == Some(200) && r.body().contains(answered))
+        }));
+    }
+    w.run_for(Duration::from_secs(1));
+    w.core.hold(w.now, call, false).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 2));
+    assert_eq!(
+        updates(&w).last().unwrap().direction,
+        MediaDirection::SendRecv,
+        "resumed by us"
+    );
+}
+
+#[test]
 fn a_refused_hold_reaches_the_guest_and_the_session_stays() {
     let mut w = answered_call();
     let call = w.invites()[0].call;

@@ -28,6 +28,14 @@ impl MediaDirection {
     pub const fn receives(self) -> bool {
         matches!(self, MediaDirection::SendRecv | MediaDirection::RecvOnly)
     }
+
+    /// Whether the peer sends RTP all the time, so that its silence means it is gone: only
+    /// `SendRecv`. A peer that put us on hold (`RecvOnly`) may send nothing, as phones do with
+    /// their music on hold off (RFC 3264 §8.4 only says it sends no media it was not asked
+    /// for); whether it is still there is asked by other means.
+    pub const fn expects_steady_rtp(self) -> bool {
+        matches!(self, MediaDirection::SendRecv)
+    }
 }
 
 #[cfg(test)]
@@ -40,6 +48,12 @@ mod tests {
         assert_eq!(
             table,
             [(true, true), (true, false), (false, true), (false, false)]
+        );
+        let steady = [SendRecv, SendOnly, RecvOnly, Inactive].map(|d| d.expects_steady_rtp());
+        assert_eq!(
+            steady,
+            [true, false, false, false],
+            "a peer on hold may be silent"
         );
     }
 }

@@ -15,11 +15,36 @@ pub enum DtmfError {
 /// A sender marks every packet of one event with the same RTP timestamp (the event's start,
 /// RFC 4733 §2.3.1) and repeats the final packet three times (§2.5.1.4), so a digit is reported
 /// on the first packet carrying a newer timestamp than the last event, and never again for
-/// that timestamp. Events other than the 16 DTMF keys (§3.2: flash, tones) are consumed silently.
+/// that timestamp. An event too long for the 16-bit duration goes on in a new segment, stamped
+/// where the last one's duration ended (§2.5.1.3): the same press, not reported again. An
+/// older timestamp is a late packet of an earlier event, unless it is so much older that
+/// the stream's clock has simply run on past half its range since the last event. Events other
+/// than the 16 DTMF keys (§3.2: flash, tones) are consumed silently.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DtmfReceiver {
-    last: Option<(u32, u32)>,
+    last: Option<LastEvent>,
 }
+
+/// The latest event of a stream, as its packets have told it so far.
+#[derive(Clone, Copy, Debug)]
+struct LastEvent {
+    ssrc: u32,
+    timestamp: u32,
+    code: u8,
+    /// The longest duration reported for it.
+    duration: u16,
+    /// Its end bit was seen.
+    ended: bool,
+}
+
+/// How far short of the 16-bit maximum a segment's last duration seen may be for the next
+/// segment to continue it: three 20 ms packets at 48 kHz, in case its last packets were lost.
+const SEGMENT_SLACK: u16 = 2880;
+
+/// How much older than the last event a timestamp may be and still be a late packet of an
+/// earlier one: 2^24 clock units, about 6 minutes at 48 kHz and 35 at 8 kHz. Beyond, it is
+/// a new event on a clock that ran on past half the 32-bit range since.
+const MAX_LATE: i32 = 1 << 24;
 
 impl DtmfReceiver {
     /// A receiver that has seen no event.
@@ -29,28 +54,50 @@ impl DtmfReceiver {
 
     /// Reads one telephone-event payload sent by `ssrc` with RTP `timestamp`. Returns the key
     /// ('0'–'9', '*', '#', 'A'–'D') when the packet starts a new press, `None` for a repeat of a
-    /// known event, an older event, or a non-DTMF event.
+    /// known event or a further segment of it, an older event, or a non-DTMF event.
     pub fn receive(
         &mut self,
         ssrc: u32,
         timestamp: u32,
         payload: &[u8],
     ) -> Result<Option<char>, DtmfError> {
-        let Some(&event) = payload.first().filter(|_| payload.len() >= 4) else {
+        let &[code, flags, high, low, ..] = payload else {
             return Err(DtmfError::TooShort(payload.len()));
         };
-        let is_new = match self.last {
-            Some((last_ssrc, last_ts)) if last_ssrc == ssrc => {
-                // Wraparound-safe "later than" on 32-bit RTP timestamps.
-                (timestamp.wrapping_sub(last_ts) as i32) > 0
-            }
-            _ => true,
+        let ended = flags & 0x80 != 0;
+        let duration = u16::from_be_bytes([high, low]);
+        let this = LastEvent {
+            ssrc,
+            timestamp,
+            code,
+            duration,
+            ended,
         };
-        if !is_new {
+        let Some(last) = self.last.as_mut().filter(|last| last.ssrc == ssrc) else {
+            self.last = Some(this);
+            return Ok(key(code));
+        };
+        // Wraparound-safe distance between 32-bit RTP timestamps.
+        let delta = timestamp.wrapping_sub(last.timestamp) as i32;
+        if delta == 0 {
+            last.duration = last.duration.max(duration);
+            last.ended |= ended;
             return Ok(None);
         }
-        self.last = Some((ssrc, timestamp));
-        Ok(key(event))
+        let next_segment = !last.ended
+            && code == last.code
+            && last.duration >= u16::MAX - SEGMENT_SLACK
+            && delta > 0
+            && delta <= i32::from(u16::MAX);
+        if next_segment {
+            *last = this;
+            return Ok(None);
+        }
+        if (-MAX_LATE..0).contains(&delta) {
+            return Ok(None);
+        }
+        *last = this;
+        Ok(key(code))
     }
 }
 
@@ -96,6 +143,38 @@ mod tests {
         );
         assert_eq!(rx.receive(1, 150, &event(1, false, 0)), Ok(Some('1')));
         assert_eq!(rx.receive(2, 150, &event(1, false, 0)), Ok(Some('1')));
+    }
+
+    #[test]
+    fn a_press_longer_than_one_segment_is_one_digit() {
+        let mut rx = DtmfReceiver::new();
+        let start = 48_000;
+        assert_eq!(rx.receive(9, start, &event(7, false, 960)), Ok(Some('7')));
+        assert_eq!(rx.receive(9, start, &event(7, false, 64_320)), Ok(None));
+        // §2.5.1.3: the duration is full; the press goes on in a segment stamped where it ended.
+        let next = start + u32::from(u16::MAX);
+        assert_eq!(rx.receive(9, next, &event(7, false, 960)), Ok(None));
+        assert_eq!(rx.receive(9, next, &event(7, true, 4_800)), Ok(None));
+        // The same key pressed again after the end: a new digit.
+        let again = next + 9_600;
+        assert_eq!(rx.receive(9, again, &event(7, false, 960)), Ok(Some('7')));
+    }
+
+    #[test]
+    fn a_press_after_half_the_clock_range_of_quiet_is_still_a_digit() {
+        let mut rx = DtmfReceiver::new();
+        assert_eq!(rx.receive(3, 1_000, &event(2, true, 800)), Ok(Some('2')));
+        // 12.4 h later at 48 kHz the timestamp looks older by the wrapping distance.
+        let much_later = 1_000u32.wrapping_add(3_000_000_000);
+        assert_eq!(
+            rx.receive(3, much_later, &event(3, false, 160)),
+            Ok(Some('3'))
+        );
+        // A late packet of the press before is still only a repeat.
+        assert_eq!(
+            rx.receive(3, much_later.wrapping_sub(4_000), &event(2, true, 800)),
+            Ok(None)
+        );
     }
 
     #[test]

@@ -166,15 +166,21 @@ struct JitterEstimate {
 }
 
 impl JitterEstimate {
-    fn update(&mut self, at: Instant, timestamp: u32, clock_rate: u32) {
+    /// Takes a packet stamped `timestamp` arriving `at`. A change of transit time beyond
+    /// `max_delay` is no jitter any buffer could absorb but a new timeline (a source switched
+    /// behind the same SSRC, a timestamp jump): the estimate goes on from it unchanged.
+    fn update(&mut self, at: Instant, timestamp: u32, clock_rate: u32, max_delay: Duration) {
         let origin = *self.origin.get_or_insert(at);
         let since = at.saturating_duration_since(origin).as_nanos();
         // The arrival time on the RTP clock; only differences matter, so it may wrap.
         let arrival = (since * u128::from(clock_rate) / 1_000_000_000) as u32;
         let transit = arrival.wrapping_sub(timestamp);
+        let max_step = max_delay.as_nanos() * u128::from(clock_rate) / 1_000_000_000;
         if let Some(last) = self.last_transit {
-            let d = f64::from((transit.wrapping_sub(last) as i32).unsigned_abs());
-            self.jitter += (d - self.jitter) * JITTER_GAIN;
+            let d = (transit.wrapping_sub(last) as i32).unsigned_abs();
+            if u128::from(d) <= max_step {
+                self.jitter += (f64::from(d) - self.jitter) * JITTER_GAIN;
+            }
         }
         self.last_transit = Some(transit);
     }
@@ -258,8 +264,12 @@ impl<T> JitterBuffer<T> {
             self.stats.strays += 1;
             return;
         };
-        self.estimate
-            .update(arrival.at, arrival.timestamp, self.clock_rate);
+        self.estimate.update(
+            arrival.at,
+            arrival.timestamp,
+            self.clock_rate,
+            self.max_delay,
+        );
         if arrival.samples > 0 {
             self.packet_samples = arrival.samples;
         }
@@ -541,6 +551,28 @@ mod tests {
         }
         assert_eq!(jb.target_delay(), PT);
         assert!(jb.jitter() < MS);
+    }
+
+    #[test]
+    fn a_timestamp_jump_under_the_same_ssrc_is_no_jitter() {
+        let t0 = Instant::now();
+        let mut jb = JitterBuffer::new(PT, 8000, PT, 10 * PT);
+        for k in 0..200u16 {
+            // Halfway, a new source goes on behind the same SSRC and sequence numbers, its
+            // timestamps from another base.
+            let base = if k < 100 { 0 } else { 1 << 31 };
+            let arrival = Arrival {
+                at: at(t0, 20 * u64::from(k) + 13),
+                ssrc: 1,
+                sequence: k,
+                timestamp: base + u32::from(k) * 160,
+                samples: 160,
+            };
+            jb.push(arrival, k);
+            assert_eq!(jb.pop(at(t0, 20 * u64::from(k) + 20)), Playout::Frame(k));
+        }
+        assert!(jb.jitter() < MS, "{:?}", jb.jitter());
+        assert_eq!(jb.target_delay(), PT, "the delay stays at one packet");
     }
 
     #[test]

@@ -18,9 +18,13 @@
 //!    grace is over latches the leg to its source.
 //! 3. Once latched, packets from every other source are dropped.
 //!
-//! A changed SDP address (a re-INVITE) starts over ([`Latch::reset`]). Addresses compare on the
-//! canonical IP, so an IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) matches its SDP
-//! IPv4 address.
+//! Every re-negotiation of the peer's session (a re-INVITE or UPDATE: a resume, a move, a
+//! refresh) starts over ([`Latch::relearn`]): a NAT that forgot its mapping while the call was
+//! on hold maps the resumed stream to a new port. While the SDP address stays the same, the
+//! source latched before goes on receiving the leg's RTP and is latched again at its first
+//! packet, so a refresh costs a peer behind a NAT nothing. Addresses compare on the canonical
+//! IP, so an IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) matches its SDP IPv4
+//! address.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -44,6 +48,8 @@ pub(crate) enum Source {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Latch {
     latched: Option<SocketAddr>,
+    // The source latched before the last re-negotiation, while the SDP address is unchanged.
+    previous: Option<SocketAddr>,
     // When the first packet since the last reset arrived, from any source.
     first_seen: Option<Instant>,
 }
@@ -60,7 +66,8 @@ impl Latch {
             };
         }
         let first = *self.first_seen.get_or_insert(now);
-        if same(source, sdp) || now >= first + LATCH_GRACE {
+        let known = self.previous.is_some_and(|previous| same(previous, source));
+        if same(source, sdp) || known || now >= first + LATCH_GRACE {
             self.latched = Some(source);
             Source::Accepted
         } else {
@@ -68,14 +75,25 @@ impl Latch {
         }
     }
 
-    /// Where the leg's RTP goes: the latched source, else the SDP address.
+    /// Where the leg's RTP goes: the latched source, else the one latched before the last
+    /// re-negotiation, else the SDP address.
     pub(crate) fn destination(&self, sdp: SocketAddr) -> SocketAddr {
-        self.latched.unwrap_or(sdp)
+        self.latched.or(self.previous).unwrap_or(sdp)
     }
 
-    /// Forgets the latched source and the grace: the next packets latch afresh.
-    pub(crate) fn reset(&mut self) {
-        *self = Latch::default();
+    /// The peer's session was re-negotiated, its SDP address `moved` or not: the next packets
+    /// latch afresh. Unless it moved, the source latched so far stays the destination and
+    /// latches again at its first packet.
+    pub(crate) fn relearn(&mut self, moved: bool) {
+        let previous = if moved {
+            None
+        } else {
+            self.latched.or(self.previous)
+        };
+        *self = Latch {
+            previous,
+            ..Latch::default()
+        };
     }
 }
 
@@ -121,11 +139,37 @@ mod tests {
         assert_eq!(latch.destination(sdp), nat);
         assert_eq!(latch.check(t0 + LATCH_GRACE, sdp, sdp), Source::Foreign);
 
-        latch.reset();
-        assert_eq!(latch.destination(sdp), sdp);
+        latch.relearn(true);
+        assert_eq!(latch.destination(sdp), sdp, "moved: the new SDP address");
         let t1 = t0 + Duration::from_secs(1);
         assert_eq!(latch.check(t1, nat, sdp), Source::Foreign);
         assert_eq!(latch.check(t1, sdp, sdp), Source::Accepted);
         assert_eq!(latch.check(t1 + LATCH_GRACE, nat, sdp), Source::Foreign);
+    }
+
+    #[test]
+    fn a_resumed_stream_from_a_new_nat_mapping_is_latched_again() {
+        let (t0, sdp) = (Instant::now(), addr("10.0.0.5:4000"));
+        let (before, after) = (addr("203.0.113.9:31000"), addr("203.0.113.9:31522"));
+        let mut latch = Latch::default();
+        latch.check(t0, before, sdp);
+        assert_eq!(latch.check(t0 + LATCH_GRACE, before, sdp), Source::Accepted);
+        // A refresh with the same SDP: the mapping latched so far comes back at once.
+        latch.relearn(false);
+        assert_eq!(latch.destination(sdp), before);
+        let t1 = t0 + Duration::from_secs(60);
+        assert_eq!(latch.check(t1, before, sdp), Source::Accepted);
+        // A resume after a hold the NAT outlived: the same SDP, packets from a new port.
+        latch.relearn(false);
+        let t2 = t1 + Duration::from_secs(300);
+        assert_eq!(
+            latch.destination(sdp),
+            before,
+            "until the new source is heard"
+        );
+        assert_eq!(latch.check(t2, after, sdp), Source::Foreign);
+        assert_eq!(latch.check(t2 + LATCH_GRACE, after, sdp), Source::Accepted);
+        assert_eq!(latch.destination(sdp), after);
+        assert_eq!(latch.check(t2 + LATCH_GRACE, before, sdp), Source::Foreign);
     }
 }

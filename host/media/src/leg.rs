@@ -294,10 +294,10 @@ impl Leg {
         } else if old.opus != params.opus {
             self.outbound.configure_opus(&params.opus);
         }
-        if old.remote != params.remote {
-            self.latch.reset();
-        }
-        if params.direction.receives() && !old.direction.receives() {
+        // RFC 3264 §8: a new offer may come from a new place, though its SDP address is the
+        // same (a NAT that forgot its mapping while the call was on hold).
+        self.latch.relearn(old.remote != params.remote);
+        if params.direction.expects_steady_rtp() && !old.direction.expects_steady_rtp() {
             self.last_heard = now;
             self.timed_out = false;
         }
@@ -486,10 +486,10 @@ impl Leg {
             }
             None => false,
         };
-        // RFC 3264 §5.1: the peer of a sendonly or inactive stream sends no RTP, so silence from
-        // it is no sign of a dead call.
+        // RFC 3264 §5.1: the peer of a sendonly or inactive stream sends no RTP, and one that
+        // holds the call may send none, so silence from it is no sign of a dead call.
         if let Some(timeout) = rtp_timeout
-            && self.params.direction.receives()
+            && self.params.direction.expects_steady_rtp()
             && !self.timed_out
             && self
                 .last_heard

@@ -221,7 +221,7 @@ impl Packetizer {
         };
         self.pending.clear();
         self.pending_frames.clear();
-        self.sender.skip(gathered.wrapping_add(samples));
+        self.sender.skip_gap(gathered.wrapping_add(samples));
     }
 }
 

@@ -10,7 +10,8 @@ pub(crate) struct RtpSender {
     sequence: Seq,
     timestamp: u32,
     payload_type: u8,
-    first: bool,
+    // The next audio packet starts a talkspurt: the stream's first, or the first after a gap.
+    mark_next: bool,
 }
 
 impl RtpSender {
@@ -22,7 +23,7 @@ impl RtpSender {
             sequence: Seq::from(rng.random::<u16>()),
             timestamp: rng.random(),
             payload_type,
-            first: true,
+            mark_next: true,
         }
     }
 
@@ -33,15 +34,15 @@ impl RtpSender {
 
     /// Builds the next packet carrying `payload`, which covers `samples` timestamp units, into
     /// `buffer` (its contents replaced), and advances the sequence number by one and the
-    /// timestamp by `samples`. The marker bit is set on the first packet of the stream
-    /// (RFC 3551 §4.1: start of a talkspurt).
+    /// timestamp by `samples`. The marker bit is set on the first packet of the stream and the
+    /// first after a gap (RFC 3551 §4.1: start of a talkspurt).
     pub(crate) fn packetize(
         &mut self,
         payload: &[u8],
         samples: u32,
         buffer: Vec<u8>,
     ) -> Result<Vec<u8>, RtpPacketBuildError> {
-        let (payload_type, timestamp, marked) = (self.payload_type, self.timestamp, self.first);
+        let (payload_type, timestamp, marked) = (self.payload_type, self.timestamp, self.mark_next);
         let packet = self.build(payload_type, timestamp, marked, payload, buffer)?;
         self.timestamp = self.timestamp.wrapping_add(samples);
         Ok(packet)
@@ -86,7 +87,7 @@ impl RtpSender {
         buffer.resize(builder.target_length(), 0);
         let len = builder.build_into(&mut buffer)?;
         buffer.truncate(len);
-        self.first = false;
+        self.mark_next = false;
         self.sequence = self.sequence.next();
         Ok(buffer)
     }
@@ -96,6 +97,14 @@ impl RtpSender {
     /// not, since it counts packets sent.
     pub(crate) fn skip(&mut self, samples: u32) {
         self.timestamp = self.timestamp.wrapping_add(samples);
+    }
+
+    /// [`skip`](Self::skip)s `samples` of media time the stream was silent for (a hold,
+    /// skipped ticks): the next packet starts a talkspurt and is marked (RFC 3551 §4.1), so the
+    /// peer's jitter buffer takes the gap as one, not as late packets.
+    pub(crate) fn skip_gap(&mut self, samples: u32) {
+        self.skip(samples);
+        self.mark_next = true;
     }
 }
 

@@ -61,14 +61,15 @@ fn on_hold_a_leg_sends_nothing_stays_in_its_room_and_resumes_its_stream() {
             seq0.wrapping_add(1),
             ts0.wrapping_add(11 * FRAME_LEN as u32),
             ssrc0,
-            false
+            true
         ),
-        "next sequence number, same SSRC, timestamp on past the held media time"
+        "next sequence number, same SSRC, timestamp on past the held media time, marked"
     );
 }
 
 #[test]
-fn a_leg_that_does_not_receive_has_no_rtp_timeout_until_it_receives_again() {
+fn a_held_leg_has_no_rtp_timeout_until_it_is_resumed() {
+    const C: LegId = LegId(3);
     let config = WorkerConfig {
         rtp_timeout: Some(Duration::from_secs(1)),
         ..WorkerConfig::default()
@@ -77,10 +78,13 @@ fn a_leg_that_does_not_receive_has_no_rtp_timeout_until_it_receives_again() {
     let mut worker = Worker::new(config, start, 7);
     worker.add_leg(start, A, directed(A, MediaDirection::SendOnly));
     worker.add_leg(start, B, directed(B, MediaDirection::Inactive));
+    // Its peer holds the call (a=sendonly) with its music on hold off: it sends nothing.
+    worker.add_leg(start, C, directed(C, MediaDirection::RecvOnly));
     for _ in 0..150 {
         let out = tick(&mut worker);
         assert_eq!(sent_by(&out, A).len(), 1, "a sendonly leg sends");
         assert!(sent_by(&out, B).is_empty(), "an inactive leg does not");
+        assert!(sent_by(&out, C).is_empty(), "nor does a recvonly one");
     }
     assert!(events(&mut worker).is_empty(), "3 s of silence, no timeout");
     let resumed = worker.poll_timeout().unwrap();

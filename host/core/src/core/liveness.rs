@@ -2,7 +2,8 @@
 //!
 //! The media workers hang up a call whose peer stops sending RTP, but a leg
 //! that does not receive (we hold the call, or the peer offered `a=recvonly`
-//! or `a=inactive`) expects none (RFC 3264 §5.1), and a session timer
+//! or `a=inactive`) expects none (RFC 3264 §5.1), a peer that holds the call
+//! (`a=sendonly`) may send none, and a session timer
 //! (RFC 4028) runs only if the peer asks for one. Such a call is probed with
 //! an OPTIONS in its dialog (RFC 3261 §11) every
 //! [`CoreConfig::peer_probe_interval`]. A 481 or 408, or no response within
@@ -30,7 +31,7 @@ const MIN_PROBE_INTERVAL: Duration = Duration::from_secs(1);
 
 impl CallCore {
     /// Starts or stops the probes of `call`'s peer as its state now asks:
-    /// probed while the call is answered and its leg receives nothing. A probe
+    /// probed while the call is answered and its peer need not send RTP. A probe
     /// already scheduled keeps its time.
     pub(super) fn watch_peer(&mut self, now: Instant, call: CallId) {
         let interval = self.config.peer_probe_interval.max(MIN_PROBE_INTERVAL);
@@ -41,7 +42,7 @@ impl CallCore {
             && state
                 .session
                 .as_ref()
-                .is_some_and(|session| !session.direction().receives());
+                .is_some_and(|session| !session.direction().expects_steady_rtp());
         match (silent, state.probe_timer) {
             (true, None) => {
                 let timer = self
@@ -58,7 +59,7 @@ impl CallCore {
     }
 
     /// The probe of `call`'s peer is due: an OPTIONS goes out if the call
-    /// still receives nothing, and the next probe is scheduled.
+    /// still need not send RTP, and the next probe is scheduled.
     pub(super) fn probe_peer(&mut self, now: Instant, call: CallId) {
         let Some(state) = self.calls.get_mut(&call) else {
             return;

@@ -20,7 +20,8 @@ impl CallCore {
             return;
         };
         let key = state.key;
-        let (Some(session), Some(local_rtp)) = (Session::agree(&offer), state.local_rtp) else {
+        let held = state.held;
+        let (Some(mut session), Some(local_rtp)) = (Session::agree(&offer), state.local_rtp) else {
             tracing::info!(%call, "new offer without a codec in common: 488, the session stays");
             if let Err(e) = self
                 .endpoint
@@ -30,6 +31,11 @@ impl CallCore {
             }
             return;
         };
+        if held {
+            // A call we hold stays held whatever the peer offers: we still do not
+            // take its media (a mutual hold when it holds too).
+            session.negotiated.direction = session.negotiated.direction.without_receiving();
+        }
         // The endpoint keeps the o= line and raises its version (RFC 3264 §8).
         let answer = sdp::answer(&session.negotiated, local_rtp, call.0);
         if let Err(e) = self.endpoint.accept_offer(now, key, answer) {
@@ -83,7 +89,10 @@ impl CallCore {
             Some(session) => self.apply_session(now, call, session),
             None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
         }
-        if let Some(held) = self.calls.get_mut(&call).and_then(|c| c.hold_asked.take()) {
+        if let Some(state) = self.calls.get_mut(&call)
+            && let Some(held) = state.hold_asked.take()
+        {
+            state.held = held;
             self.guest_event(call, CallEvent::Held(Ok(held)));
         }
     }
