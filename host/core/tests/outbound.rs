@@ -194,6 +194,28 @@ fn hanging_up_while_resolving_ends_the_call_and_a_late_answer_is_ignored() {
 }
 
 #[test]
+fn a_guest_failing_while_its_call_is_resolved_leaves_nothing_to_send() {
+    let mut w = world(idle());
+    // Not drained: the resolution is still pending when the guest traps on `dialed`.
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.core.guest_failed(w.now, call);
+    assert!(!w.core.has_call(call));
+    w.core.resolved(
+        w.now,
+        call,
+        Ok(vec![(Transport::Udp, addr("127.0.0.1:7000"))]),
+    );
+    w.drain();
+    assert_eq!(w.core.dialing(), 0);
+    assert_eq!(
+        w.open_ports.load(Ordering::Relaxed),
+        0,
+        "no INVITE, no port"
+    );
+    assert_eq!(w.core.stats().guest_failures, 1);
+}
+
+#[test]
 fn calls_being_placed_are_capped() {
     let config = CoreConfig {
         max_dialing: 2,

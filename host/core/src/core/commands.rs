@@ -641,8 +641,15 @@ impl CallCore {
 
     /// The call's guest trapped or overran its deadline and is gone. The safe
     /// fallback: a participant of a room stays there (the call goes on without
-    /// call logic); an unanswered call is rejected with 500; any other is hung up.
+    /// call logic); an unanswered call is rejected with 500; a placed call not
+    /// yet sent (its target still being resolved) is dropped; any other is hung
+    /// up.
     pub fn guest_failed(&mut self, now: Instant, call: CallId) {
+        // A placed call whose target is still being resolved is not sent at all.
+        if self.cancel_pending(now, call) {
+            self.stats.guest_failures += 1;
+            return;
+        }
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };

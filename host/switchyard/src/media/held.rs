@@ -1,7 +1,7 @@
 //! The commands a worker holds for legs on their way to it, until they arrive
 //! or are lost on the way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use switchyard_media::{LegId, MediaEvent, Worker};
 use tokio::sync::mpsc::UnboundedSender;
@@ -9,13 +9,15 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::packet_io::PacketIo;
 use super::{WorkerCommand, execute};
 
-/// The commands held for legs on their way to a worker, by leg. An entry
-/// lives from the leg's [`WorkerCommand::Expect`] to its arrival
+/// The commands held for legs on their way to a worker, by leg: one queue per
+/// arrival expected, from the leg's [`WorkerCommand::Expect`] to its arrival
 /// ([`WorkerCommand::AddLeg`], [`WorkerCommand::Attach`]) or its loss
-/// ([`WorkerCommand::Lost`]).
+/// ([`WorkerCommand::Lost`]). A leg may be expected again before it first
+/// arrived (moved here, away and back): what was sent after the second
+/// `Expect` waits for the second arrival.
 #[derive(Default)]
 pub(super) struct HeldCommands {
-    held: HashMap<LegId, Vec<WorkerCommand>>,
+    held: HashMap<LegId, VecDeque<Vec<WorkerCommand>>>,
 }
 
 impl HeldCommands {
@@ -29,9 +31,22 @@ impl HeldCommands {
         events: &UnboundedSender<MediaEvent>,
         command: WorkerCommand,
     ) {
+        self.dispatch(worker, io, events, command, None);
+    }
+
+    /// [`apply`](Self::apply), with the commands held for `arrived`'s arrival
+    /// now carried out for it, even while it is expected again later.
+    fn dispatch(
+        &mut self,
+        worker: &mut Worker,
+        io: &mut dyn PacketIo,
+        events: &UnboundedSender<MediaEvent>,
+        command: WorkerCommand,
+        arrived: Option<LegId>,
+    ) {
         let command = match command {
             WorkerCommand::Expect(leg) => {
-                self.held.entry(leg).or_default();
+                self.held.entry(leg).or_default().push_back(Vec::new());
                 return;
             }
             WorkerCommand::Lost(leg) => return self.lost(leg),
@@ -46,26 +61,39 @@ impl HeldCommands {
                 .legs()
                 .into_iter()
                 .flatten()
-                .find(|l| self.held.contains_key(l))
+                .find(|l| Some(*l) != arrived && self.held.contains_key(l))
         {
-            self.held.entry(held).or_default().push(command);
+            if let Some(queue) = self.held.get_mut(&held).and_then(VecDeque::back_mut) {
+                queue.push(command);
+            }
             return;
         }
         execute(worker, io, events, command);
         if let Some(leg) = arriving
-            && let Some(queue) = self.held.remove(&leg)
+            && let Some(queue) = self.next_arrival(leg)
         {
             for command in queue {
-                self.apply(worker, io, events, command);
+                self.dispatch(worker, io, events, command, Some(leg));
             }
         }
+    }
+
+    /// The commands held for `leg`'s arrival now; the leg's entry goes with
+    /// its last expected arrival.
+    fn next_arrival(&mut self, leg: LegId) -> Option<Vec<WorkerCommand>> {
+        let arrivals = self.held.get_mut(&leg)?;
+        let queue = arrivals.pop_front();
+        if arrivals.is_empty() {
+            self.held.remove(&leg);
+        }
+        queue
     }
 
     /// The leg expected here will not come: what is held for it concerns a
     /// leg this worker never had (its removal included), so it goes; a worker
     /// it was to move on to is told in turn.
     fn lost(&mut self, leg: LegId) {
-        for command in self.held.remove(&leg).into_iter().flatten() {
+        for command in self.next_arrival(leg).into_iter().flatten() {
             if let WorkerCommand::Detach { to, .. } = command {
                 let _ = to.send(WorkerCommand::Lost(leg));
             }
@@ -159,7 +187,7 @@ mod tests {
         to.apply(&events, WorkerCommand::Expect(LEG));
         to.apply(&events, WorkerCommand::SetMuted(LEG, true));
         to.apply(&events, WorkerCommand::RemoveLeg(LEG));
-        assert_eq!(to.held.held[&LEG].len(), 2, "held until the leg comes");
+        assert_eq!(to.held.held[&LEG][0].len(), 2, "held until the leg comes");
         let detach = WorkerCommand::Detach {
             leg: LEG,
             to: to.address.clone(),
@@ -176,6 +204,69 @@ mod tests {
             from.worker.detach(LEG).is_none(),
             "the old worker let the leg go"
         );
+    }
+
+    /// Packet I/O that keeps each leg's socket and hands it over.
+    #[derive(Default)]
+    struct Sockets(HashMap<LegId, UdpSocket>);
+
+    impl PacketIo for Sockets {
+        fn name(&self) -> &'static str {
+            "sockets kept"
+        }
+
+        fn add(&mut self, leg: LegId, socket: UdpSocket) {
+            self.0.insert(leg, socket);
+        }
+
+        fn remove(&mut self, _worker: &mut Worker, leg: LegId) -> Option<UdpSocket> {
+            self.0.remove(&leg)
+        }
+
+        fn receive(&mut self, _worker: &mut Worker, _arrived: Instant) {}
+
+        fn send(&mut self, _worker: &mut Worker) {}
+    }
+
+    #[test]
+    fn what_was_sent_after_a_second_expect_waits_for_the_second_arrival() {
+        let (events, _reported) = unbounded_channel();
+        let mut worker = Worker::new(WorkerConfig::default(), Instant::now(), 1);
+        let (mut held, mut io) = (HeldCommands::default(), Sockets::default());
+        let (elsewhere, away) = channel();
+        // The leg is moved here, away again and back, before it first arrives.
+        for command in [
+            WorkerCommand::Expect(LEG),
+            WorkerCommand::SetMuted(LEG, true),
+            WorkerCommand::Detach {
+                leg: LEG,
+                to: elsewhere,
+            },
+            WorkerCommand::Expect(LEG),
+            WorkerCommand::SetMuted(LEG, false),
+        ] {
+            held.apply(&mut worker, &mut io, &events, command);
+        }
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let arrival = WorkerCommand::AddLeg {
+            leg: LEG,
+            params: params(),
+            socket,
+        };
+        held.apply(&mut worker, &mut io, &events, arrival);
+        assert!(
+            matches!(away.try_recv(), Ok(WorkerCommand::Attach { leg: LEG, .. })),
+            "the first arrival's commands ran: the leg moved on"
+        );
+        assert_eq!(
+            held.held[&LEG].len(),
+            1,
+            "the second arrival's commands wait for it"
+        );
+        assert!(matches!(
+            held.held[&LEG][0][..],
+            [WorkerCommand::SetMuted(LEG, false)]
+        ));
     }
 
     #[test]
