@@ -1,6 +1,6 @@
 //! The command line: version, help, config checking, SEMS config import,
-//! start-up errors, ending calls cleanly on SIGTERM/SIGINT, and the guest
-//! commands against a running server.
+//! start-up errors, ending calls cleanly on SIGTERM/SIGINT, SIGHUP ignored,
+//! and the guest commands against a running server.
 
 mod support;
 
@@ -198,14 +198,18 @@ fn sems_conf(prompt: impl Fn(&str, &str) -> String, records: (&str, &str)) -> St
 #[test]
 fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
     let dir = tempfile::tempdir().unwrap();
+    // The records' directories exist, as the conversion must load here.
+    let log = dir.path().join("log");
+    let stats = format!("{}/sems-webconference/", log.display());
+    std::fs::create_dir_all(&stats).unwrap();
     let conf = dir.path().join("webconference.conf");
     std::fs::write(
         &conf,
         sems_conf(
             |_, file| format!("/usr/local/lib/sems/audio/webconference/{file}"),
             (
-                "/var/log/sems-webconference-feedback.txt",
-                "/var/log/sems-webconference/",
+                &format!("{}/sems-webconference-feedback.txt", log.display()),
+                &stats,
             ),
         ),
     )
@@ -226,12 +230,11 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
         "expected a header naming the SEMS file:\n{stdout}"
     );
     let table: toml::Table = stdout.parse().unwrap_or_else(|e| panic!("{e}\n{stdout}"));
-    let expected = toml::Table::from_iter([
+    let mut expected = toml::Table::from_iter([
         (
             "guests".to_owned(),
             toml::toml! {
                 [webconference]
-                records_dir = "/var/log"
                 [webconference.config]
                 direct_room_re = "000777.*"
                 room_pin_split = 4
@@ -257,10 +260,7 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
             }
             .into(),
         ),
-        (
-            "records".to_owned(),
-            toml::toml! { stats_dir = "/var/log/sems-webconference/" }.into(),
-        ),
+        ("records".to_owned(), toml::toml! { stats_dir = "" }.into()),
         (
             "sip".to_owned(),
             toml::toml! {
@@ -273,6 +273,11 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
             .into(),
         ),
     ]);
+    expected["guests"]["webconference"]
+        .as_table_mut()
+        .unwrap()
+        .insert("records_dir".to_owned(), log.display().to_string().into());
+    expected["records"]["stats_dir"] = stats.clone().into();
     assert_eq!(
         table, expected,
         "expected every mappable key mapped:\n{stdout}"
@@ -404,7 +409,12 @@ fn import_sems_config_refuses_bad_lines_unreadable_files_and_overwriting() {
         text(&out.stderr)
     );
 
-    std::fs::write(&conf, "direct_room_re=000777.*\n").unwrap();
+    // Set in full, so that stderr holds no remark on a default.
+    std::fs::write(
+        &conf,
+        "direct_room_re=000777.*\ndirect_room_strip=6\nenable_session_timer=no\n",
+    )
+    .unwrap();
     let output = dir.path().join("switchyard.toml");
     std::fs::write(&output, "# mine\n").unwrap();
     let output = output.to_string_lossy().into_owned();
@@ -431,6 +441,95 @@ fn import_sems_config_refuses_bad_lines_unreadable_files_and_overwriting() {
             .unwrap()
             .contains("direct_room_re = \"000777.*\""),
         "expected the converted file in place of the old one"
+    );
+}
+
+#[test]
+fn import_sems_config_writes_only_what_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("webconference.conf");
+    let conf_name = conf.to_string_lossy().into_owned();
+    let output = dir.path().join("switchyard.toml");
+    let output_name = output.to_string_lossy().into_owned();
+
+    // SEMS's own session timer defaults where Switchyard's would not fit.
+    std::fs::write(
+        &conf,
+        "direct_room_re=000777.*\nenable_session_timer=yes\nmaximum_timer=900\n",
+    )
+    .unwrap();
+    let out = run(&["import-sems-config", &conf_name, "-o", &output_name]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let check = run(&["check-config", &output_name]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "expected the converted file to load: {}\n{}",
+        text(&check.stderr),
+        std::fs::read_to_string(&output).unwrap()
+    );
+    std::fs::remove_file(&output).unwrap();
+
+    // A stats directory that does not exist here: nothing is written.
+    let missing = dir.path().join("no-such-dir");
+    std::fs::write(
+        &conf,
+        format!("direct_room_re=000777.*\nstats_dir={}\n", missing.display()),
+    )
+    .unwrap();
+    for args in [vec![], vec!["-o", &output_name]] {
+        let out = run(&[&["import-sems-config", &conf_name][..], &args].concat());
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.ends_with(&format!(
+                "{conf_name}:2: stats_dir: the converted configuration does not load: \
+                 records.stats_dir: {} is not a directory\n",
+                missing.display()
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+        assert!(!output.exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn import_sems_config_force_replaces_the_file_whole_and_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("webconference.conf");
+    std::fs::write(&conf, "direct_room_re=000777.*\nmaster_password=secret\n").unwrap();
+    let output = dir.path().join("switchyard.toml");
+    std::fs::write(&output, "# mine\n").unwrap();
+    std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = std::fs::metadata(&output).unwrap().ino();
+    let conf = conf.to_string_lossy().into_owned();
+    let output_name = output.to_string_lossy().into_owned();
+    let out = run(&["import-sems-config", &conf, "-o", &output_name, "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let after = std::fs::metadata(&output).unwrap();
+    assert_ne!(
+        after.ino(),
+        before,
+        "a new file renamed over the old one, never the old one truncated"
+    );
+    assert_eq!(after.mode() & 0o777, 0o600, "it holds the master password");
+    assert!(!dir.path().join("switchyard.toml.new").exists());
+    assert!(
+        std::fs::read_to_string(&output)
+            .unwrap()
+            .contains("master_password = \"secret\"")
+    );
+
+    let fresh = dir.path().join("fresh.toml");
+    let fresh_name = fresh.to_string_lossy().into_owned();
+    let out = run(&["import-sems-config", &conf, "-o", &fresh_name]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::metadata(&fresh).unwrap().mode() & 0o777,
+        0o600,
+        "a new file is private too"
     );
 }
 
@@ -488,6 +587,29 @@ fn sigint_without_calls_exits_0() {
         server.wait(Duration::from_secs(10)).code(),
         Some(0),
         "expected exit 0 after SIGINT; the log:\n{}",
+        server.log()
+    );
+}
+
+#[test]
+fn sighup_is_logged_and_ignored() {
+    let mut server = Server::start_with(&base_config());
+    server.signal("HUP");
+    server
+        .wait_for_log("SIGHUP ignored", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected SIGHUP to be logged: {e}"));
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    server.signal("HUP");
+    server.signal("TERM");
+    assert!(
+        phone.await_bye(Duration::from_secs(10)),
+        "the server still ran its call after two SIGHUPs; the log:\n{}",
+        server.log()
+    );
+    assert_eq!(
+        server.wait(Duration::from_secs(10)).code(),
+        Some(0),
+        "expected exit 0 after SIGTERM; the log:\n{}",
         server.log()
     );
 }

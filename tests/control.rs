@@ -50,8 +50,10 @@ fn server_info_and_room_info_answer_in_the_sems_shapes() {
     assert_eq!(lines.len(), 6, "{out}");
 
     // serverInfo: the info string, twice (once as the result, once appended).
+    // As in SEMS, a call counts in the total once it is over: the call still
+    // up is only active.
     let info =
-        "'Server: Switchyard (0.1.0 (x86_64/linux)) calls: 1 active/1 total/1 connect/0 min'";
+        "'Server: Switchyard (0.1.0 (x86_64/linux)) calls: 1 active/0 total/0 connect/0 min'";
     assert_eq!(lines[0], format!("[{info}, {info}]"));
 
     // roomInfo: [0, "OK", [participant], info]; a participant has 6 fields and

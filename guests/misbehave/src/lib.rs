@@ -6,6 +6,9 @@
 //! - `spin`, `grow`, `panic`, `sleep`: loop forever, allocate until memory runs
 //!   out, panic, or sleep for an hour, before answering;
 //! - `alone`: answer and stay alone;
+//! - `aliased-prompts`: play 256 prompts that all point at one string of a
+//!   mebibyte (through the canonical ABI, as no binding writes it); answer if
+//!   the host took them, else reject with 400;
 //! - `timer`: answer, start a 500 ms timer, hang up when it fires;
 //! - `bridge`: answer; the first such call waits (its id kept in the
 //!   key-value store), the next one is bridged to it;
@@ -67,6 +70,40 @@ mod component {
         static JOINS_WHEN_ANSWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
+    /// `media.play` through the canonical ABI with `count` prompts that all point at one
+    /// string of `len` bytes, as no binding would write it; whether the host took them.
+    #[allow(unsafe_code)]
+    fn play_aliased(call: &str, count: usize, len: usize) -> bool {
+        #[link(wasm_import_module = "switchyard:call/media@0.3.0")]
+        unsafe extern "C" {
+            #[link_name = "play"]
+            fn play(
+                call: *const u8,
+                call_len: usize,
+                prompts: *const [usize; 2],
+                prompts_len: usize,
+                looped: i32,
+                result: *mut u8,
+            );
+        }
+        let name = vec![b'x'; len];
+        let prompts = vec![[name.as_ptr() as usize, len]; count];
+        let mut result = [0u32; 8];
+        // SAFETY: every pointer names memory that lives across the call, and the host
+        // writes the result (a discriminant and an error, under 32 bytes) into `result`.
+        unsafe {
+            play(
+                call.as_ptr(),
+                call.len(),
+                prompts.as_ptr(),
+                count,
+                0,
+                result.as_mut_ptr().cast(),
+            );
+        }
+        result[0] & 0xff == 0
+    }
+
     fn misbehave(what: &str) {
         match what {
             "spin" => {
@@ -104,6 +141,13 @@ mod component {
             match invite.request_user.as_str() {
                 "alone" => {
                     let _ = signaling::answer(call);
+                }
+                "aliased-prompts" => {
+                    if play_aliased(call, 256, 1 << 20) {
+                        let _ = signaling::answer(call);
+                    } else {
+                        let _ = signaling::reject(call, 400, "prompts refused");
+                    }
                 }
                 "timer" => {
                     let _ = signaling::answer(call);

@@ -107,6 +107,32 @@ pub struct Settings {
     pub rooms: BTreeMap<String, RoomProfile>,
 }
 
+// What the host checks the config table against when it loads the guest.
+switchyard_sdk::config_keys! {
+    "call_pattern": regex,
+    "route": text,
+    "directory": text,
+    "holder": text,
+    "escalate_code": text,
+    "join_codes": text,
+    "drop_code": text,
+    "invite_code": text,
+    "interdigit_ms": number,
+    "dial_timeout_ms": number,
+    "room_scheme": text,
+    "room_offset": number,
+    "room_first": number,
+    "room_last": number,
+    "escalated_options": text,
+    "conference_pattern": regex,
+    "conference_options": text,
+    "dynamic_rooms": flag,
+    "pin_attempts": number,
+    "pin_failures_per_source": number,
+    "pin_failures_window_s": number,
+    "rooms": text,
+}
+
 impl Settings {
     /// Reads the settings from `get` (the config table's values as text).
     /// Unset keys take the defaults above; a value that does not parse is an
@@ -257,8 +283,8 @@ fn millis(key: &str, text: &str) -> Result<Duration, String> {
 
 fn flag(key: &str, text: &str) -> Result<bool, String> {
     match text {
-        "true" => Ok(true),
-        "false" => Ok(false),
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
         other => Err(format!("{key}: {other:?} is not true or false")),
     }
 }

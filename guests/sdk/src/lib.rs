@@ -64,6 +64,7 @@ pub mod bindings {
 }
 
 mod call;
+mod config_keys;
 mod flow;
 pub mod params;
 pub mod source_limit;
@@ -76,6 +77,8 @@ pub use bindings::switchyard::call::{
     config, kv, log, media, messages, records, rooms, signaling, timers, types,
 };
 pub use call::{Call, MAX_TIMER, TimerId, dial};
+#[doc(hidden)]
+pub use config_keys::config_section;
 pub use flow::{
     CallFlow, ControlApi, Event, Flows, NoControl, UNKNOWN_FUNCTION, assert_guest, handle_control,
 };

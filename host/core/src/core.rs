@@ -12,7 +12,7 @@ mod recording;
 mod renegotiation;
 mod room_state;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchyard_media::{LegId, MediaEvent, SILENCE_DBOV, TalkChange};
@@ -28,7 +28,7 @@ use crate::network::Network;
 use crate::placement::Placement;
 use crate::rooms::Room;
 use crate::setup_times::SetupTimes;
-use crate::timers::{TimerKind, Timers};
+use crate::timers::{TimerId, TimerKind, Timers};
 
 pub use messages::MAX_MESSAGE_BYTES;
 pub use room_state::RoomState;
@@ -113,6 +113,10 @@ pub struct CallStats {
     pub connected: u64,
     /// Calls, received or placed, that ended or were refused without being answered.
     pub failed: u64,
+    /// Calls, received or placed, that have ended or were refused, answered
+    /// or not: `failed` of them were never answered, and `connected_seconds`
+    /// is how long the others were up.
+    pub finished: u64,
     /// How long the answered calls took to be answered.
     pub setup: SetupTimes,
     /// Seconds of answered calls that have ended.
@@ -134,6 +138,18 @@ impl CallStats {
         self.connected += 1;
         self.setup.record(now.saturating_duration_since(started));
     }
+
+    /// Counts a call that ended or was refused without being answered.
+    pub(crate) fn ended_unanswered(&mut self) {
+        self.finished += 1;
+        self.failed += 1;
+    }
+
+    /// Counts an answered call that ended after `seconds` up.
+    pub(crate) fn ended_answered(&mut self, seconds: u64) {
+        self.finished += 1;
+        self.connected_seconds += seconds;
+    }
 }
 
 /// Every call, leg, bridge, room and participant of a host. See the crate docs.
@@ -150,6 +166,9 @@ pub struct CallCore {
     /// Counts every change to what [`RoomState`] keeps of the rooms.
     rooms_version: u64,
     empty_rooms: EmptyRooms,
+    /// The expiry timers of rooms restored at start that have not been
+    /// joined since: not counted in `empty_rooms`.
+    restored_expiries: HashSet<TimerId>,
     timers: Timers,
     effects: VecDeque<Effect>,
     stats: CallStats,
@@ -178,6 +197,7 @@ impl CallCore {
             rooms,
             rooms_version: 0,
             empty_rooms: EmptyRooms::default(),
+            restored_expiries: HashSet::new(),
             timers: Timers::default(),
             effects: VecDeque::new(),
             stats: CallStats::default(),
@@ -430,18 +450,18 @@ impl CallCore {
         self.stats.total += 1;
         let key = incoming.call;
         if !self.accepting {
-            self.stats.failed += 1;
+            self.stats.ended_unanswered();
             let _ = self.endpoint.reject(now, key, 503, "Service Unavailable");
             return;
         }
         if !self.call_rate.admit(now) {
-            self.stats.failed += 1;
+            self.stats.ended_unanswered();
             self.stats.refused_rate_limited += 1;
             self.refuse_busy(now, key, RATE_LIMIT_RETRY_AFTER_S);
             return;
         }
         let Some(session) = Session::agree(&incoming.offer) else {
-            self.stats.failed += 1;
+            self.stats.ended_unanswered();
             self.stats.refused_no_codec += 1;
             let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
             return;

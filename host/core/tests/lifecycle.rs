@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{World, conference};
+use common::{World, answering_callee, conference};
 use std::time::Duration;
 use switchyard_core::{
-    CallId, CoreConfig, CoreError, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES,
-    MAX_ROOM_NAME, MediaOp, ParticipantStatus,
+    CallEvent, CallId, CoreConfig, CoreError, DialRequest, MAX_META_ENTRIES, MAX_META_KEY_BYTES,
+    MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp, ParticipantStatus, RoomState,
 };
-use switchyard_sip::testing::{Net, rsip::Method};
+use switchyard_sip::testing::{Net, addr, rsip::Method};
 
 fn config() -> CoreConfig {
     CoreConfig {
@@ -291,6 +291,114 @@ fn past_the_cap_the_oldest_empty_rooms_expire_first() {
         (footprint.rooms, footprint.timers),
         (6, 5),
         "still five waiting rooms (and the predefined one) after twelve more emptied"
+    );
+}
+
+#[test]
+fn every_restored_room_comes_back_past_the_cap_and_rooms_emptied_later_are_capped() {
+    let config = CoreConfig {
+        max_empty_rooms: 2,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let now = world.now;
+    for n in 0..5 {
+        let state = RoomState {
+            room: format!("kept{n}"),
+            meta: [("adminpin".to_owned(), format!("{n}{n}{n}"))].into(),
+            locked: false,
+        };
+        world.core.restore_room(now, &state).unwrap();
+    }
+    assert_eq!(
+        world.core.list_rooms(),
+        ["kept0", "kept1", "kept2", "kept3", "kept4"],
+        "five restored rooms, though only two empty rooms may wait"
+    );
+    for n in 0..3 {
+        let now = world.now;
+        world.core.open_room(now, &format!("new{n}")).unwrap();
+    }
+    assert_eq!(
+        world.core.list_rooms(),
+        ["kept0", "kept1", "kept2", "kept3", "kept4", "new1", "new2"],
+        "the cap deletes the oldest room emptied since the start, no restored one"
+    );
+    // A restored room joined and left again counts like any other.
+    let ann = world.dial("000777kept0", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    world.uacs[ann].bye(world.now);
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    let left = world.now;
+    world.run_to(left + Duration::from_secs(11));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["kept0", "kept1", "kept2", "kept3", "kept4", "new2"],
+        "kept0 emptied again and pushed out the oldest waiting room"
+    );
+    assert_eq!(
+        world.core.get_meta("kept4", "adminpin").as_deref(),
+        Some("444")
+    );
+    // Restored rooms still expire on their own timers.
+    world.run_for(Duration::from_secs(61));
+    assert!(
+        world.core.list_rooms().is_empty(),
+        "{:?}",
+        world.core.list_rooms()
+    );
+    assert!(
+        world
+            .core
+            .restore_room(
+                world.now,
+                &RoomState {
+                    room: String::new(),
+                    meta: Default::default(),
+                    locked: false,
+                }
+            )
+            .is_err(),
+        "a room without a name is refused"
+    );
+}
+
+#[test]
+fn the_calls_finished_count_unanswered_received_and_answered_placed_calls_alike() {
+    // A guest that leaves its incoming call untouched gets it rejected (500).
+    let mut world = World::new(config(), Net::perfect(1), 1, Box::new(|_, _, _| {}));
+    let bob = world.dial("000777123", "bob");
+    assert!(world.run_until(Duration::from_secs(40), |w| {
+        w.uacs[bob].codes(Method::Invite).contains(&500) && w.core.active_calls() == 0
+    }));
+    // A placed call, answered, up for three seconds.
+    world.callee(addr("127.0.0.1:7000"), answering_callee(true));
+    let placed = world
+        .core
+        .dial(DialRequest {
+            uri: "sip:carol@127.0.0.1:7000".to_owned(),
+            ..DialRequest::default()
+        })
+        .unwrap();
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.events_of(placed).contains(&CallEvent::Answered)
+    }));
+    world.run_for(Duration::from_secs(3));
+    let now = world.now;
+    world.core.hangup(now, placed).unwrap();
+    assert!(world.run_until(Duration::from_secs(5), |w| !w.core.has_call(placed)));
+    let stats = world.core.stats();
+    assert_eq!(
+        (stats.total, stats.placed, stats.connected),
+        (1, 1, 1),
+        "{stats:?}"
+    );
+    assert_eq!(
+        (stats.finished, stats.failed, stats.connected_seconds),
+        (2, 1, 3),
+        "two calls over, the received one never answered: {stats:?}"
     );
 }
 

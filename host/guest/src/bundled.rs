@@ -5,3 +5,12 @@ pub const WEBCONFERENCE: &[u8] = include_bytes!(env!("SWITCHYARD_GUEST_WEBCONFER
 
 /// The `nway` guest (MeetMe-style conferences and n-way calls), as a component.
 pub const NWAY: &[u8] = include_bytes!(env!("SWITCHYARD_GUEST_NWAY"));
+
+/// The guest embedded under `name`, if one is.
+pub fn named(name: &str) -> Option<&'static [u8]> {
+    match name {
+        "webconference" => Some(WEBCONFERENCE),
+        "nway" => Some(NWAY),
+        _ => None,
+    }
+}

@@ -65,11 +65,10 @@ impl Context {
 }
 
 /// Refuses more than [`MAX_PROMPTS`] prompts for `function`.
-pub(crate) fn check_prompt_count(function: &str, prompts: &[String]) -> Result<(), Error> {
-    if prompts.len() > MAX_PROMPTS {
+pub(crate) fn check_prompt_count(function: &str, prompts: usize) -> Result<(), Error> {
+    if prompts > MAX_PROMPTS {
         return Err(Error::InvalidArgument(format!(
-            "{function} takes at most {MAX_PROMPTS} prompts, got {}",
-            prompts.len()
+            "{function} takes at most {MAX_PROMPTS} prompts, got {prompts}"
         )));
     }
     Ok(())

@@ -14,6 +14,10 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::WasiCtx;
 
+/// The WASI handles (streams, pollables) one instance may hold at once: a guest
+/// takes a few, and each is host memory outside its budget.
+const MAX_RESOURCES: usize = 1024;
+
 /// A guest's own configuration: its table, as the `config.get` import serves
 /// it (keys to values as text: strings unquoted; numbers and booleans as
 /// written), the directory its `records` import writes in, and its limits.
@@ -28,6 +32,11 @@ impl GuestConfig {
     /// The value of `key`, if set.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values.get(key).map(String::as_str)
+    }
+
+    /// Every key and its value, in key order.
+    pub fn values(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// The same table, with its records kept in `records`.
@@ -128,7 +137,11 @@ impl Guest {
             limits: InstanceBudget::new(self.limits.memory_bytes, self.limits.max_core_instances),
             // No preopened directories, no sockets, no environment, no stdio.
             wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
+            table: {
+                let mut table = ResourceTable::new();
+                table.set_max_capacity(MAX_RESOURCES);
+                table
+            },
             clock: CallClock::default(),
         };
         let mut store = Store::new(&self.engine, context);

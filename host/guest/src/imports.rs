@@ -60,7 +60,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                check_prompt_count("play", &prompts)?;
+                check_prompt_count("play", prompts.len())?;
                 self.host.play(&call, &prompts, looped)
             }
 
@@ -74,7 +74,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                check_prompt_count("speak", &prompts)?;
+                check_prompt_count("speak", prompts.len())?;
                 self.host.speak(&call, &prompts, looped)
             }
 
@@ -108,7 +108,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                check_prompt_count("announce", &prompts)?;
+                check_prompt_count("announce", prompts.len())?;
                 self.host.announce(&room, &prompts, looped)
             }
 

@@ -16,9 +16,11 @@
 //! its log lines.
 
 mod bindings;
+mod bounded_lists;
 mod budget;
 pub mod bundled;
 mod cache;
+mod config_keys;
 mod context;
 mod deadline;
 mod exports;
@@ -40,6 +42,7 @@ pub use bindings::types::{
     RoomInfo, SipHeader, TalkState,
 };
 pub use cache::CompileCache;
+pub use config_keys::ConfigKeys;
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;
 pub use instance::{GuestError, Instance};

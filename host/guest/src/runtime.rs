@@ -1,6 +1,8 @@
 //! The engine every guest runs on: compilation, linking, limits, deadlines.
 
+use crate::bounded_lists::bound_prompt_lists;
 use crate::cache::CompileCache;
+use crate::config_keys::ConfigKeys;
 use crate::context::Context;
 use crate::deadline::EPOCH_TICK;
 use crate::exports::{AppPre, add_to_linker};
@@ -138,6 +140,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
         forbid_blocking(&mut linker).map_err(engine_error)?;
         add_to_linker(&mut linker).map_err(engine_error)?;
+        bound_prompt_lists(&mut linker).map_err(engine_error)?;
         let epoch = EpochTicker::start(engine.clone());
         Ok(Runtime {
             engine,
@@ -156,13 +159,22 @@ impl Runtime {
 
     /// Compiles `wasm` (a component of world `app` of a supported version of
     /// `switchyard:call`, see [`WitVersion`]) as the guest `name` with its
-    /// config table and limits, or takes it compiled from the cache.
+    /// config table and limits, or takes it compiled from the cache. A table
+    /// that does not fit the keys the guest declares ([`ConfigKeys`]) is an
+    /// error naming the key.
     pub fn load(&self, name: &str, wasm: &[u8], config: GuestConfig) -> Result<Guest, GuestError> {
         let load_error = |message: String| GuestError::Load {
             guest: name.to_owned(),
             message,
         };
         let wasmtime_error = |e: wasmtime::Error| load_error(format!("{e:#}"));
+        if let Some(keys) = ConfigKeys::declared_by(wasm).map_err(load_error)? {
+            for (key, value) in config.values() {
+                if let Some(problem) = keys.problem(key, value) {
+                    return Err(load_error(format!("config key {key}: {problem}")));
+                }
+            }
+        }
         let (component, from_cache) = match &self.cache {
             Some(cache) => cache.component(&self.engine, wasm),
             None => Component::new(&self.engine, wasm).map(|component| (component, false)),

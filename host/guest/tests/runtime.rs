@@ -280,3 +280,73 @@ fn bytes_that_are_not_a_component_fail_to_load_with_a_message() {
     let message = err.to_string();
     assert!(message.starts_with("guest junk: cannot load:"), "{message}");
 }
+
+#[test]
+fn a_config_table_the_guest_does_not_declare_is_refused_at_load_naming_the_key() {
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let table = |key: &str, value: &str| -> GuestConfig {
+        [(key.to_owned(), value.to_owned())].into_iter().collect()
+    };
+    for (guest, wasm, key, value, problem) in [
+        (
+            "webconference",
+            bundled::WEBCONFERENCE,
+            "privte_rooms",
+            "true",
+            "not a key of this guest",
+        ),
+        (
+            "webconference",
+            bundled::WEBCONFERENCE,
+            "private_rooms",
+            "on",
+            "\"on\" is not true, false, yes or no",
+        ),
+        (
+            "webconference",
+            bundled::WEBCONFERENCE,
+            "direct_room_re",
+            "(",
+            "is not a regular expression",
+        ),
+        (
+            "nway",
+            bundled::NWAY,
+            "pin_attempts",
+            "-1",
+            "is not a whole number",
+        ),
+    ] {
+        let refused = runtime.load(guest, wasm, table(key, value)).err();
+        let message = refused.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("guest {guest}: cannot load: config key {key}: "))
+                && message.contains(problem),
+            "{key} = {value:?}: {message}"
+        );
+    }
+    assert!(
+        runtime
+            .load(
+                "webconference",
+                bundled::WEBCONFERENCE,
+                table("private_rooms", "yes")
+            )
+            .is_ok()
+    );
+}
+
+#[test]
+fn prompts_that_all_point_at_one_large_string_are_refused_before_the_host_copies_them() {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    // 256 prompts of a mebibyte each, in a guest of 8 MiB: a list the canonical ABI allows
+    // when every entry points at the same string.
+    call.on_invite(&invite("c1", "aliased-prompts", &[]))
+        .unwrap();
+    assert_eq!(host.log(), ["reject c1 400 prompts refused"]);
+}

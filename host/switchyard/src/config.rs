@@ -11,7 +11,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use switchyard_guest::{GuestLimits, Limits};
+use switchyard_guest::{ConfigKeys, GuestLimits, Limits, bundled};
 use switchyard_sip::{OfferMethod, SessionTimers};
 
 use crate::call_routing::{CallRoutes, RouteRule};
@@ -187,13 +187,25 @@ impl ControlConfig {
     }
 
     /// The HTTPS acceptor, if `tls_cert` and `tls_key` are set; the error
-    /// names the key at fault.
+    /// names the key at fault: `control.tls_key` for a key file that cannot
+    /// be read as a PEM private key, else `control.tls_cert` (a certificate
+    /// chain that cannot be read, or does not fit the key).
     pub fn tls(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, (String, String)> {
+        use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
         match (&self.tls_cert, &self.tls_key) {
             (None, None) => Ok(None),
-            (Some(cert), Some(key)) => switchyard_control::tls::acceptor(cert, key)
-                .map(Some)
-                .map_err(|e| ("control.tls_cert".to_owned(), e)),
+            (Some(cert), Some(key)) => {
+                PrivateKeyDer::from_pem_file(key).map_err(|e| {
+                    (
+                        "control.tls_key".to_owned(),
+                        format!("{}: not a PEM private key: {e}", key.display()),
+                    )
+                })?;
+                switchyard_control::tls::acceptor(cert, key)
+                    .map(Some)
+                    .map_err(|e| ("control.tls_cert".to_owned(), e))
+            }
             (Some(_), None) => Err((
                 "control.tls_key".to_owned(),
                 "tls_cert needs tls_key".to_owned(),
@@ -729,13 +741,12 @@ impl Config {
                 "must be one line of at most 256 bytes without control characters".to_owned(),
             );
         }
-        // RFC 4028 §5: a Min-SE below 90 s is not allowed.
         let sip = &self.sip;
         for (key, value, low, high) in [
             (
                 "sip.session_min_se_s",
                 sip.session_min_se_s,
-                90,
+                MIN_SESSION_MIN_SE_S,
                 MAX_SESSION_S,
             ),
             (
@@ -801,6 +812,26 @@ impl Config {
                 "rooms.state_file",
                 format!("{} is not in an existing directory", file.display()),
             );
+        }
+        // Both are replaced by renaming a new file into their directory.
+        for (key, dir) in [
+            ("records.stats_dir", self.records.stats_dir.as_deref()),
+            (
+                "rooms.state_file",
+                self.rooms.state_file.as_deref().and_then(Path::parent),
+            ),
+        ] {
+            if let Some(dir) = dir
+                && let Err(e) = writable(dir)
+            {
+                return fail(
+                    key,
+                    format!(
+                        "the directory {} is not writable by this process: {e}",
+                        dir.display()
+                    ),
+                );
+            }
         }
         if !(1..=10_000).contains(&self.recording.max_active) {
             return fail("recording.max_active", "must be 1 to 10000".to_owned());
@@ -870,6 +901,18 @@ impl Config {
             configured(&format!("routing.rules[{index}].guest"), &rule.guest)?;
         }
         for (name, entry) in &self.guests {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return fail(
+                    &format!("guests.{name:?}"),
+                    "a guest's name is made of letters, digits, - and _ only: control \
+                     functions are called as <guest>.<function>"
+                        .to_owned(),
+                );
+            }
             if RESERVED_INTERFACES.contains(&name.as_str()) {
                 return fail(
                     &format!("guests.{name}"),
@@ -898,6 +941,7 @@ impl Config {
                     format!("{} is not a directory", dir.display()),
                 );
             }
+            check_guest_config(name, entry)?;
             let limits = &entry.limits;
             check_guest_limits(
                 &format!("guests.{name}.limits"),
@@ -975,6 +1019,18 @@ impl Config {
     }
 }
 
+/// Whether this process may create and rename files in `dir` (its effective
+/// user and groups), asked of the kernel without writing.
+fn writable(dir: &Path) -> rustix::io::Result<()> {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    accessat(
+        CWD,
+        dir,
+        Access::WRITE_OK | Access::EXEC_OK,
+        AtFlags::EACCESS,
+    )
+}
+
 /// Where SIP listens unless configured: both families on 5060.
 pub fn default_sip_listen() -> Vec<SocketAddr> {
     vec![
@@ -1015,7 +1071,11 @@ pub const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
 const MAX_TALKERS: usize = 1000;
 
 /// The longest session interval configurable, in seconds: a day.
-const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;
+pub const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;
+
+/// The smallest `sip.session_min_se_s` taken: RFC 4028 §5 allows no Min-SE
+/// below 90 s.
+pub const MIN_SESSION_MIN_SE_S: u32 = 90;
 
 /// Serde's `message` about `key` with the Rust type it expected (`u16`,
 /// `socket address`, …) put in words (`a port number, 1–65535`, …); other
@@ -1087,12 +1147,77 @@ fn locate(text: &str, key: &str) -> Option<(usize, usize)> {
     position_of(text, found)
 }
 
+/// `[guests.<name>.config]` against the keys the guest declares (see
+/// [`ConfigKeys`]): the first key it does not declare, or whose value is not of
+/// its kind, is the error. A guest that declares nothing, or has no component
+/// to read (a missing file is `wasm`'s error), passes.
+fn check_guest_config(name: &str, entry: &GuestEntry) -> Result<(), (String, String)> {
+    let fail = |key: String, message: String| Err((key, message));
+    if entry.config.is_empty() {
+        return Ok(());
+    }
+    let wasm = match &entry.wasm {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => std::borrow::Cow::Owned(bytes),
+            Err(e) => {
+                return fail(
+                    format!("guests.{name}.wasm"),
+                    format!("{}: {e}", path.display()),
+                );
+            }
+        },
+        None => match bundled::named(name) {
+            Some(bytes) => std::borrow::Cow::Borrowed(bytes),
+            None => return Ok(()),
+        },
+    };
+    let keys = match ConfigKeys::declared_by(&wasm) {
+        Ok(Some(keys)) => keys,
+        Ok(None) => return Ok(()),
+        Err(e) => return fail(format!("guests.{name}.wasm"), e),
+    };
+    for (key, value) in Config::guest_config(entry) {
+        if let Some(problem) = keys.problem(&key, &value) {
+            return fail(format!("guests.{name}.config.{key}"), problem);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("test.toml"), text)
+    }
+
+    #[test]
+    fn a_guest_config_key_the_guest_does_not_declare_is_an_error_with_its_line() {
+        for (text, key, words) in [
+            (
+                "[guests.webconference.config]\nprivate_rooms = true\nprivte_rooms = true\n",
+                "guests.webconference.config.privte_rooms",
+                "not a key of this guest",
+            ),
+            (
+                "[guests.webconference.config]\n\nmax_room_attempts = -1\n",
+                "guests.webconference.config.max_room_attempts",
+                "is not a whole number",
+            ),
+            (
+                "[guests.nway]\n[guests.nway.config]\ndynamic_rooms = \"on\"\n",
+                "guests.nway.config.dynamic_rooms",
+                "is not true, false, yes or no",
+            ),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some(key), "{err}");
+            let line = text.lines().count();
+            assert_eq!(err.position.map(|(l, _)| l), Some(line), "{err}");
+            assert!(err.message.contains(words), "{err}");
+        }
+        assert!(parse("[guests.webconference.config]\nprivate_rooms = \"yes\"\n").is_ok());
     }
 
     #[test]
@@ -1579,6 +1704,145 @@ mod tests {
         let err = parse("[routing]\nguest = \"nway\"\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("routing.guest"), "{err}");
         assert_eq!(err.position, Some((2, 1)), "{err}");
+    }
+
+    #[test]
+    fn a_bad_tls_key_is_named_as_control_tls_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+        let file = dir.path().join("switchyard.toml");
+        let config = |cert: &str, key: &str| {
+            format!("[control]\ntls_cert = \"{cert}\"\ntls_key = \"{key}\"\n")
+        };
+        assert!(Config::parse(&file, &config("cert.pem", "key.pem")).is_ok());
+
+        for key in ["cert.pem", "missing.pem"] {
+            let err = Config::parse(&file, &config("cert.pem", key)).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("control.tls_key"), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+            assert!(
+                err.message
+                    .contains(&format!("{key}: not a PEM private key")),
+                "{err}"
+            );
+        }
+        let err = Config::parse(&file, &config("key.pem", "key.pem")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("control.tls_cert"), "{err}");
+        assert!(err.message.contains("holds no certificate"), "{err}");
+        let other = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        std::fs::write(
+            dir.path().join("other.pem"),
+            other.signing_key.serialize_pem(),
+        )
+        .unwrap();
+        let err = Config::parse(&file, &config("cert.pem", "other.pem")).unwrap_err();
+        assert_eq!(
+            err.key.as_deref(),
+            Some("control.tls_cert"),
+            "a certificate that does not fit its key: {err}"
+        );
+    }
+
+    #[test]
+    fn guest_names_are_letters_digits_dashes_and_underscores() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("g.wasm"), b"").unwrap();
+        let file = dir.path().join("switchyard.toml");
+        for good in ["ivr", "Nway_2", "dial-out"] {
+            let text = format!("[guests.{good}]\nwasm = \"g.wasm\"\n");
+            assert!(Config::parse(&file, &text).is_ok(), "{good}");
+        }
+        for (header, name) in [
+            ("[guests.\"a.b\"]", "a.b"),
+            ("[guests.\"\"]", ""),
+            ("[guests.\"a b\"]", "a b"),
+            ("[guests.\"ивр\"]", "ивр"),
+        ] {
+            let text = format!("[rooms]\nmax_empty = 5\n{header}\nwasm = \"g.wasm\"\n");
+            let err = Config::parse(&file, &text).unwrap_err();
+            assert_eq!(err.key, Some(format!("guests.{name:?}")), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+            assert!(
+                err.message
+                    .starts_with("a guest's name is made of letters, digits, - and _ only"),
+                "{err}"
+            );
+        }
+    }
+
+    /// A directory this process cannot write in, whoever it runs as: no
+    /// write permission, and for root (who needs none) the immutable
+    /// attribute; dropping it makes the directory writable again.
+    struct Unwritable(tempfile::TempDir);
+
+    impl Unwritable {
+        fn new() -> Unwritable {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+            if std::fs::write(dir.path().join("probe"), b"").is_ok() {
+                std::fs::remove_file(dir.path().join("probe")).unwrap();
+                let status = std::process::Command::new("chattr")
+                    .arg("+i")
+                    .arg(dir.path())
+                    .status()
+                    .expect("running chattr, to make a directory root cannot write in");
+                assert!(status.success(), "chattr +i {}", dir.path().display());
+            }
+            assert!(
+                std::fs::write(dir.path().join("probe"), b"").is_err(),
+                "{} is still writable",
+                dir.path().display()
+            );
+            Unwritable(dir)
+        }
+    }
+
+    impl Drop for Unwritable {
+        fn drop(&mut self) {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(self.0.path())
+                .stderr(std::process::Stdio::null())
+                .status();
+            let _ = std::fs::set_permissions(self.0.path(), std::fs::Permissions::from_mode(0o755));
+        }
+    }
+
+    #[test]
+    fn the_stats_and_room_state_directories_must_be_writable() {
+        let locked = Unwritable::new();
+        let dir = locked.0.path().display().to_string();
+        for (text, key) in [
+            (
+                format!("# stats\n[records]\nstats_dir = \"{dir}\"\n"),
+                "records.stats_dir",
+            ),
+            (
+                format!("# rooms\n[rooms]\nstate_file = \"{dir}/rooms.json\"\n"),
+                "rooms.state_file",
+            ),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some(key), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+            assert!(
+                err.message.starts_with(&format!(
+                    "the directory {dir} is not writable by this process: "
+                )),
+                "{err}"
+            );
+        }
+        let open = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[records]\nstats_dir = \"{0}\"\n[rooms]\nstate_file = \"{0}/rooms.json\"\n",
+            open.path().display()
+        );
+        assert!(parse(&text).is_ok());
     }
 
     #[test]

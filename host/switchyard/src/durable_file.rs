@@ -1,21 +1,64 @@
 //! Files replaced whole: a crash at any moment leaves the old content or the
 //! new, never a mix.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The mode of a file only its owner may read: one holding rooms' PINs or a
+/// configuration's passwords.
+pub const PRIVATE: u32 = 0o600;
+
+/// How often a write that keeps failing is logged again.
+const FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Replaces `path` with `bytes` durably: written to `<path>.new`, synced,
 /// renamed over `path`, and the directory synced, since the rename is durable
 /// only once the directory is (fsync(2)).
-pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+///
+/// The new file has `mode`, less what the replaced file's mode does not
+/// grant: a file made stricter by hand stays so.
+pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let mode = match std::fs::metadata(path) {
+        Ok(existing) => existing.permissions().mode() & mode,
+        Err(_) => mode,
+    };
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".new");
-    let mut file = File::create(&temporary)?;
+    // One left by a crash may have another mode; the mode is set only on creation.
+    match std::fs::remove_file(&temporary) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&temporary)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
     std::fs::rename(&temporary, path)?;
+    sync_dir(path)
+}
+
+/// Writes `bytes` to `path`, which must not exist (else `AlreadyExists`),
+/// with `mode`, and syncs it and its directory.
+pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    sync_dir(path)
+}
+
+/// Syncs the directory `path` is in.
+fn sync_dir(path: &Path) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     File::open(dir.unwrap_or(Path::new(".")))?.sync_all()
 }
@@ -23,15 +66,18 @@ pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Keeps `path` up to date until `stop` resolves, and once more after it:
 /// every `interval`, `changed` is given the key of what was last written (none
 /// yet at first) and returns the key and bytes of a new content, or none when
-/// nothing changed. The file is replaced off the async threads; a failed write
-/// is logged and tried again at the next look.
+/// nothing changed. The file is replaced ([`replace`], with `mode`) off the
+/// async threads; a failed write is tried again at the next look, and logged
+/// as [`FailureLog`] says.
 pub async fn keep<K>(
     path: std::path::PathBuf,
-    interval: std::time::Duration,
+    mode: u32,
+    interval: Duration,
     stop: impl std::future::Future<Output = ()>,
     mut changed: impl FnMut(Option<&K>) -> Option<(K, Vec<u8>)>,
 ) {
     let mut written = None;
+    let mut failures = FailureLog::default();
     let mut ticks = tokio::time::interval(interval);
     tokio::pin!(stop);
     loop {
@@ -41,13 +87,32 @@ pub async fn keep<K>(
         };
         if let Some((key, bytes)) = changed(written.as_ref()) {
             let target = path.clone();
-            let result = tokio::task::spawn_blocking(move || replace(&target, &bytes))
+            let result = tokio::task::spawn_blocking(move || replace(&target, &bytes, mode))
                 .await
                 .map_err(std::io::Error::other)
                 .and_then(|replaced| replaced);
+            let now = Instant::now();
             match result {
-                Ok(()) => written = Some(key),
-                Err(e) => tracing::warn!("writing {}: {e}", path.display()),
+                Ok(()) => {
+                    written = Some(key);
+                    if let Some(failed_for) = failures.succeeded(now) {
+                        tracing::info!(
+                            "writing {} works again, after failing for {} s",
+                            path.display(),
+                            failed_for.as_secs()
+                        );
+                    }
+                }
+                Err(e) => {
+                    if let Some(again) = failures.failed(now) {
+                        tracing::warn!(
+                            "writing {}: {e}; trying again every {} ms{}",
+                            path.display(),
+                            interval.as_millis(),
+                            if again { ", still failing" } else { "" }
+                        );
+                    }
+                }
             }
         }
         if stopping {
@@ -56,15 +121,102 @@ pub async fn keep<K>(
     }
 }
 
+/// When a write that keeps failing is logged: at its first failure, then at
+/// most once every [`FAILURE_LOG_INTERVAL`] while it fails; its recovery
+/// once.
+#[derive(Debug, Default)]
+struct FailureLog {
+    /// Since when, and when it was last logged, while writes fail.
+    failing: Option<(Instant, Instant)>,
+}
+
+impl FailureLog {
+    /// A write failed at `now`: whether to log it (`Some`), and whether it
+    /// had failed before (`Some(true)`).
+    fn failed(&mut self, now: Instant) -> Option<bool> {
+        match &mut self.failing {
+            None => {
+                self.failing = Some((now, now));
+                Some(false)
+            }
+            Some((_, logged)) if now.duration_since(*logged) >= FAILURE_LOG_INTERVAL => {
+                *logged = now;
+                Some(true)
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// A write succeeded at `now`: how long writes had failed, if they had.
+    fn succeeded(&mut self, now: Instant) -> Option<Duration> {
+        self.failing
+            .take()
+            .map(|(since, _)| now.duration_since(since))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
     #[test]
     fn a_replaced_file_holds_the_new_bytes_and_no_temporary_is_left() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state");
-        super::replace(&path, b"old").unwrap();
-        super::replace(&path, b"new").unwrap();
+        replace(&path, b"old", PRIVATE).unwrap();
+        replace(&path, b"new", PRIVATE).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert!(!dir.path().join("state.new").exists());
+    }
+
+    #[test]
+    fn written_files_have_their_mode_and_a_stricter_one_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rooms.json");
+        replace(&path, b"{}", PRIVATE).unwrap();
+        assert_eq!(mode(&path), 0o600, "a new file");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        replace(&path, b"{}", PRIVATE).unwrap();
+        assert_eq!(mode(&path), 0o600, "a readable one becomes private");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        replace(&path, b"{}", PRIVATE).unwrap();
+        assert_eq!(mode(&path), 0o400, "a stricter one stays so");
+        // A temporary left behind by a crash, readable by all, is not reused.
+        let stats = dir.path().join("stats");
+        std::fs::write(dir.path().join("stats.new"), b"").unwrap();
+        std::fs::set_permissions(
+            dir.path().join("stats.new"),
+            std::fs::Permissions::from_mode(0o666),
+        )
+        .unwrap();
+        replace(&stats, b"1\n0\n0\n", PRIVATE).unwrap();
+        assert_eq!(mode(&stats), 0o600);
+
+        let created = dir.path().join("switchyard.toml");
+        create_new(&created, b"x", PRIVATE).unwrap();
+        assert_eq!(mode(&created), 0o600);
+        let again = create_new(&created, b"y", PRIVATE).unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&created).unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_failing_write_is_logged_once_a_minute_and_its_recovery_once() {
+        let mut log = FailureLog::default();
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        assert_eq!(log.failed(at(0)), Some(false), "the first failure");
+        for ms in (250..60_000).step_by(250) {
+            assert_eq!(log.failed(at(ms)), None, "at {ms} ms");
+        }
+        assert_eq!(log.failed(at(60_000)), Some(true), "a minute on");
+        assert_eq!(log.failed(at(60_250)), None);
+        assert_eq!(log.succeeded(at(61_000)), Some(Duration::from_secs(61)));
+        assert_eq!(log.succeeded(at(61_250)), None, "recovered once");
+        assert_eq!(log.failed(at(62_000)), Some(false), "a new failure");
     }
 }

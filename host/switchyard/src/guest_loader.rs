@@ -44,10 +44,9 @@ impl GuestLoader {
         let entry = self.entry(name)?;
         let (wasm, file) = match &entry.0.wasm {
             Some(path) => (read(name, path)?, path.display().to_string()),
-            None => match name {
-                "webconference" => (bundled::WEBCONFERENCE.to_vec(), EMBEDDED.to_owned()),
-                "nway" => (bundled::NWAY.to_vec(), EMBEDDED.to_owned()),
-                _ => {
+            None => match bundled::named(name) {
+                Some(wasm) => (wasm.to_vec(), EMBEDDED.to_owned()),
+                None => {
                     return Err(anyhow!(
                         "guest {name}: no `wasm` file is configured and none is embedded under that name"
                     ));

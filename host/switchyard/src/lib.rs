@@ -76,7 +76,8 @@ enum Command {
     /// Convert a SEMS webconference.conf into this configuration (TOML, on
     /// stdout) and exit: 0 once converted, with `file:line: key: not mapped:
     /// why` on stderr for each key that has no place here; 1 with
-    /// `file:line: problem` if the file cannot be read or a line is malformed.
+    /// `file:line: problem` if the file cannot be read, a line is malformed,
+    /// or the result would not load here (nothing is written then).
     ImportSemsConfig {
         /// The SEMS webconference.conf.
         file: PathBuf,
@@ -237,6 +238,10 @@ fn check_config(file: &Path) -> ExitCode {
     }
 }
 
+/// `import-sems-config`: the conversion, checked to load as it would from
+/// where it goes (`output`, else a file in the current directory), then
+/// written to stdout or to `output`: created, or with `force` replaced whole,
+/// readable by its owner only (it may hold the master password).
 fn import_sems_config(file: &Path, output: Option<&Path>, force: bool) -> ExitCode {
     let conversion = match import_sems::read(file)
         .and_then(|text| import_sems::convert(&file.display().to_string(), &text))
@@ -250,21 +255,22 @@ fn import_sems_config(file: &Path, output: Option<&Path>, force: bool) -> ExitCo
     for note in &conversion.notes {
         eprintln!("{note}");
     }
+    let destination = output.unwrap_or(Path::new("switchyard.toml"));
+    if let Err(e) = conversion.check(destination) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
     let toml = conversion.to_toml();
     let Some(output) = output else {
         print!("{toml}");
         return ExitCode::SUCCESS;
     };
-    let mut options = std::fs::OpenOptions::new();
-    if force {
-        options.write(true).create(true).truncate(true);
+    let written = if force {
+        durable_file::replace(output, toml.as_bytes(), durable_file::PRIVATE)
     } else {
-        options.write(true).create_new(true);
-    }
-    match options
-        .open(output)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, toml.as_bytes()))
-    {
+        durable_file::create_new(output, toml.as_bytes(), durable_file::PRIVATE)
+    };
+    match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             eprintln!(
@@ -288,12 +294,10 @@ fn serve(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // RUST_LOG, when set and valid, overrides log.level (which the config check parsed).
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|spec| log_level::parse_filter(&spec).ok())
-        .or_else(|| log_level::parse_filter(&config.log.level).ok())
-        .unwrap_or_default();
+    let (filter, refused) = log_filter(std::env::var("RUST_LOG").ok(), &config.log.level);
+    if let Some(refused) = refused {
+        eprintln!("switchyard: warning: {refused}");
+    }
     // Reloadable, so that XML-RPC's set_loglevel can change it.
     let (filter, filter_handle) = reload::Layer::new(filter);
     tracing_subscriber::registry()
@@ -314,11 +318,13 @@ fn serve(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(server::run(
-        config,
-        LogLevel::new(filter_handle),
-        shutdown_signal(),
-    )) {
+    // The handlers go in before anything else starts, so that no signal
+    // meets the default action (which ends the process) while it starts.
+    let shutdown = {
+        let _runtime = runtime.enter();
+        shutdown_signal()
+    };
+    match runtime.block_on(server::run(config, LogLevel::new(filter_handle), shutdown)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -327,18 +333,91 @@ fn serve(file: Option<&Path>) -> ExitCode {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// The log filter: `rust_log` (`RUST_LOG`) when set and valid, else
+/// `level` (`log.level`, which the config check parsed). A `rust_log` that is
+/// not a filter comes back with the filter of `level` and a warning naming
+/// its first bad directive.
+fn log_filter(
+    rust_log: Option<String>,
+    level: &str,
+) -> (tracing_subscriber::EnvFilter, Option<String>) {
+    let from_level = || log_level::parse_filter(level).unwrap_or_default();
+    let Some(spec) = rust_log else {
+        return (from_level(), None);
+    };
+    match log_level::parse_filter(&spec) {
+        Ok(filter) => (filter, None),
+        Err(e) => {
+            let bad = spec
+                .split(',')
+                .find(|directive| log_level::parse_filter(directive).is_err())
+                .unwrap_or(&spec);
+            let warning = format!(
+                "RUST_LOG: {bad:?} is not a log directive ({e}); the whole of RUST_LOG is \
+                 ignored and log.level {level:?} is used"
+            );
+            (from_level(), Some(warning))
+        }
+    }
+}
+
+/// Installs the signal handlers (within a Tokio runtime) and returns what
+/// resolves on SIGINT or SIGTERM. SIGHUP is logged and ignored: the
+/// configuration is read only at start, and a closed terminal or a log
+/// rotation script must not end the server.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
+    let signals = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
-    ) else {
-        tracing::error!("cannot install signal handlers; stop with SIGKILL");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
+        signal(SignalKind::hangup()),
+    );
+    async move {
+        let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = signals else {
+            tracing::error!("cannot install signal handlers; stop with SIGKILL");
+            return std::future::pending().await;
+        };
+        loop {
+            tokio::select! {
+                _ = interrupt.recv() => return,
+                _ = terminate.recv() => return,
+                _ = hangup.recv() => tracing::info!(
+                    "SIGHUP ignored: the configuration is read only at start; \
+                     restart to apply a changed one"
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn a_bad_rust_log_is_named_and_log_level_used_instead() {
+        let (filter, warning) = log_filter(Some("info,switchyard=loud,warn".into()), "debug");
+        assert_eq!(filter.max_level_hint(), Some(LevelFilter::DEBUG));
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.starts_with("RUST_LOG: \"switchyard=loud\" is not a log directive"),
+            "{warning}"
+        );
+        assert!(
+            warning.ends_with("log.level \"debug\" is used"),
+            "{warning}"
+        );
+
+        let (filter, warning) = log_filter(Some("trace".into()), "debug");
+        assert_eq!(
+            (filter.max_level_hint(), warning),
+            (Some(LevelFilter::TRACE), None)
+        );
+        let (filter, warning) = log_filter(None, "warn");
+        assert_eq!(
+            (filter.max_level_hint(), warning),
+            (Some(LevelFilter::WARN), None)
+        );
     }
 }

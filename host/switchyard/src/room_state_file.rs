@@ -2,7 +2,8 @@
 //! meta (a guest's pins live there) and lock, as JSON. Read at start, where
 //! the rooms come back (empty, so they expire unless joined); written, whole
 //! ([`durable_file::replace`]), within a quarter of a second of any change and
-//! once more at shutdown, so a crash loses at most that quarter second.
+//! once more at shutdown, so a crash loses at most that quarter second. Only
+//! its owner may read it (mode 0600): it holds the rooms' PINs.
 
 use crate::durable_file;
 use crate::host_api::lock;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_core::{CallCore, RoomState};
-use tracing::{info, warn};
+use tracing::info;
 
 /// How often the rooms are looked at, and written if they changed.
 const WRITE_INTERVAL: Duration = Duration::from_millis(250);
@@ -42,9 +43,11 @@ pub struct RoomStateFile {
 }
 
 impl RoomStateFile {
-    /// Reads `path` (none yet: no rooms) and brings its rooms back in `core`.
-    /// A file that does not parse is an error naming it: starting without its
-    /// rooms would overwrite them.
+    /// Reads `path` (none yet: no rooms) and brings every room of it back in
+    /// `core`, however many (`rooms.max_empty` applies to rooms emptied
+    /// later). A file that does not parse, or holds a room that cannot come
+    /// back (a name the rooms do not take), is an error naming the file and
+    /// the entry: starting without its rooms would overwrite them.
     pub fn open(path: &Path, core: &Mutex<CallCore>) -> anyhow::Result<RoomStateFile> {
         let kept: Kept = match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
@@ -56,17 +59,23 @@ impl RoomStateFile {
         };
         let now = Instant::now();
         let mut core = lock(core);
-        let mut restored = 0;
-        for kept in kept.rooms {
+        let restored = kept.rooms.len();
+        for (index, kept) in kept.rooms.into_iter().enumerate() {
             let state = RoomState {
                 room: kept.room,
                 meta: kept.meta,
                 locked: kept.locked,
             };
-            match core.restore_room(now, &state) {
-                Ok(()) => restored += 1,
-                Err(e) => warn!(room = state.room, "room not restored: {e}"),
-            }
+            // Nothing is written unless the start succeeds, so a refused file
+            // is left as it is.
+            core.restore_room(now, &state).map_err(|e| {
+                anyhow!(
+                    "rooms.state_file: {}: rooms[{index}] ({:?}) cannot be restored: {e}; \
+                     correct or remove the entry",
+                    path.display(),
+                    state.room
+                )
+            })?;
         }
         if restored > 0 {
             info!(rooms = restored, file = %path.display(), "rooms restored");
@@ -98,17 +107,23 @@ impl RoomStateFile {
         core: Arc<Mutex<CallCore>>,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        durable_file::keep(self.path.clone(), WRITE_INTERVAL, stop, |written| {
-            let (version, rooms) = {
-                let core = lock(&core);
-                let version = core.rooms_version();
-                if written == Some(&version) {
-                    return None;
-                }
-                (version, core.room_states())
-            };
-            Some((version, Self::render(rooms)))
-        })
+        durable_file::keep(
+            self.path.clone(),
+            durable_file::PRIVATE,
+            WRITE_INTERVAL,
+            stop,
+            |written| {
+                let (version, rooms) = {
+                    let core = lock(&core);
+                    let version = core.rooms_version();
+                    if written == Some(&version) {
+                        return None;
+                    }
+                    (version, core.room_states())
+                };
+                Some((version, Self::render(rooms)))
+            },
+        )
         .await;
     }
 }

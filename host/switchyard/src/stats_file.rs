@@ -1,10 +1,15 @@
 //! The `stats` file, in SEMS's format: calls in total, failed calls and
-//! connected seconds, one number a line. Counts continue across restarts: the
-//! file read at start is the base the counters of this run are added to.
+//! connected seconds, one number a line. As in SEMS, a call counts once it is
+//! over, received or placed alike: in the total, and then among the failed
+//! if it was never answered, else with its seconds. Counts continue across
+//! restarts: the file read at start is the base the counters of this run are
+//! added to.
 //!
 //! The file is replaced whole ([`durable_file::replace`]), so a crash at any
-//! moment leaves the old or the new counts, never a mix. It is written at most
-//! once a second while counts change, and once more at shutdown.
+//! moment leaves the old or the new counts, never a mix. It is written at
+//! start (so that it exists, and a directory that cannot take it shows at
+//! once), at most once a second while counts change, and once more at
+//! shutdown.
 
 use crate::durable_file;
 use crate::host_api::lock;
@@ -18,15 +23,18 @@ use switchyard_core::{CallCore, CallStats};
 const FILE_NAME: &str = "stats";
 /// How often the counts are looked at, and written if they changed.
 const WRITE_INTERVAL: Duration = Duration::from_secs(1);
+/// The file's mode: readable by all, as SEMS's is, since it holds only
+/// counts and monitoring reads it.
+const FILE_MODE: u32 = 0o644;
 
 /// The counters of SEMS's server-info string and stats file.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counters {
-    /// Calls received.
+    /// Calls over (ended or refused), received or placed.
     pub total: u64,
-    /// Calls never answered.
+    /// Calls over that were never answered.
     pub failed: u64,
-    /// Seconds of answered calls that have ended.
+    /// Seconds the answered calls that are over were up.
     pub seconds: u64,
 }
 
@@ -34,13 +42,13 @@ impl Counters {
     /// These counters plus what `stats` counted since start.
     pub fn plus(self, stats: &CallStats) -> Counters {
         Counters {
-            total: self.total + stats.total,
-            failed: self.failed + stats.total.saturating_sub(stats.connected),
+            total: self.total + stats.finished,
+            failed: self.failed + stats.failed,
             seconds: self.seconds + stats.connected_seconds,
         }
     }
 
-    /// Calls answered.
+    /// Calls over that were answered.
     pub fn connected(&self) -> u64 {
         self.total.saturating_sub(self.failed)
     }
@@ -108,8 +116,8 @@ impl StatsFile {
         self.base
     }
 
-    /// Writes the counts every second while they change, until `stop`
-    /// resolves; then once more, so the last calls of a run are kept.
+    /// Writes the counts at once, then every second while they change, until
+    /// `stop` resolves; then once more, so the last calls of a run are kept.
     pub async fn keep(
         self: Arc<Self>,
         core: Arc<Mutex<CallCore>>,
@@ -117,10 +125,9 @@ impl StatsFile {
     ) {
         let base = self.base;
         let path = self.dir.join(FILE_NAME);
-        durable_file::keep(path, WRITE_INTERVAL, stop, |written| {
+        durable_file::keep(path, FILE_MODE, WRITE_INTERVAL, stop, |written| {
             let counters = base.plus(&lock(&core).stats());
-            (written.unwrap_or(&base) != &counters)
-                .then(|| (counters, counters.render().into_bytes()))
+            (written != Some(&counters)).then(|| (counters, counters.render().into_bytes()))
         })
         .await;
     }
@@ -136,6 +143,8 @@ mod tests {
         let run = CallStats {
             total: 3,
             connected: 2,
+            finished: 3,
+            failed: 1,
             connected_seconds: 90,
             ..CallStats::default()
         };
@@ -150,6 +159,31 @@ mod tests {
         );
         assert_eq!(now.connected(), 8);
         assert_eq!(Counters::parse(&now.render()), Ok(now));
+    }
+
+    #[test]
+    fn placed_calls_count_as_sems_counts_its_dial_outs() {
+        // One received call never answered, one placed call answered and over,
+        // one received call answered and still up.
+        let run = CallStats {
+            total: 2,
+            placed: 1,
+            connected: 2,
+            finished: 2,
+            failed: 1,
+            connected_seconds: 30,
+            ..CallStats::default()
+        };
+        let now = Counters::default().plus(&run);
+        assert_eq!(
+            now,
+            Counters {
+                total: 2,
+                failed: 1,
+                seconds: 30
+            }
+        );
+        assert_eq!(now.connected(), 1, "the call still up is not counted yet");
     }
 
     #[test]
@@ -177,7 +211,12 @@ mod tests {
             failed: 1,
             seconds: 42,
         };
-        durable_file::replace(&dir.path().join(FILE_NAME), counters.render().as_bytes()).unwrap();
+        durable_file::replace(
+            &dir.path().join(FILE_NAME),
+            counters.render().as_bytes(),
+            FILE_MODE,
+        )
+        .unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("stats")).unwrap(),
             "7\n1\n42\n"

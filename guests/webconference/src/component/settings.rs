@@ -6,6 +6,30 @@ use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::source_limit::{Policy, SourceGuard};
 
+// What the host checks the config table against when it loads the guest.
+switchyard_sdk::config_keys! {
+    "direct_room_re": regex,
+    "direct_room_strip": number,
+    "participant_id_header": text,
+    "participant_id_param": text,
+    "private_rooms": flag,
+    "ignore_pin": flag,
+    "loop_first_participant_prompt": flag,
+    "max_room_attempts": number,
+    "master_password": text,
+    "support_rooms_timeout": flag,
+    "max_dialouts_per_room": number,
+    "feedback_file": text,
+    "room_entry_digit_timeout": number,
+    "room_entry_timeout": number,
+    "max_failed_entries_per_source": number,
+    "failed_entries_window_s": number,
+    "lonely_user_timer": number,
+    "predefined_rooms": text,
+    "room_pin_split": number,
+    "dialout_allow": regex,
+}
+
 /// The key prefix of the per-source records of refused room entries.
 const FAILED_ENTRIES_PREFIX: &str = "failed_entries/";
 

@@ -85,10 +85,10 @@ impl CallCore {
             self.network.close_rtp(call.leg());
         }
         match state.answered_at() {
-            Some(answered) => {
-                self.stats.connected_seconds += now.saturating_duration_since(answered).as_secs();
-            }
-            None => self.stats.failed += 1,
+            Some(answered) => self
+                .stats
+                .ended_answered(now.saturating_duration_since(answered).as_secs()),
+            None => self.stats.ended_unanswered(),
         }
         match state.attachment {
             Attachment::Alone => {}
@@ -193,17 +193,9 @@ impl CallCore {
     /// Starts the expiry of `room` if it is empty, not predefined and not
     /// already expiring; past `max_empty_rooms` waiting, the oldest goes now.
     pub(super) fn schedule_room_expiry(&mut self, now: Instant, room: &str) {
-        let delay = self.config.rooms_expire_delay;
-        let Some(r) = self.rooms.get_mut(room) else {
+        let Some(id) = self.start_room_expiry(now, room) else {
             return;
         };
-        if r.predefined || !r.is_empty() || r.expiry.is_some() {
-            return;
-        }
-        let id = self
-            .timers
-            .schedule(now + delay, TimerKind::RoomExpiry(room.to_owned()));
-        r.expiry = Some(id);
         self.empty_rooms.started(id, room);
         while self.empty_rooms.waiting() > self.config.max_empty_rooms {
             let rooms = &self.rooms;
@@ -225,15 +217,44 @@ impl CallCore {
         }
     }
 
+    /// Starts the expiry of a room restored at start: it expires after the
+    /// same delay, but is not one of the `max_empty_rooms` waiting, so that
+    /// no restored room deletes another; the limit applies once it has been
+    /// joined and emptied again.
+    pub(super) fn schedule_restored_room_expiry(&mut self, now: Instant, room: &str) {
+        if let Some(id) = self.start_room_expiry(now, room) {
+            self.restored_expiries.insert(id);
+        }
+    }
+
+    /// Schedules the expiry timer of `room` if it is empty, not predefined
+    /// and not already expiring.
+    fn start_room_expiry(&mut self, now: Instant, room: &str) -> Option<TimerId> {
+        let delay = self.config.rooms_expire_delay;
+        let r = self.rooms.get_mut(room)?;
+        if r.predefined || !r.is_empty() || r.expiry.is_some() {
+            return None;
+        }
+        let id = self
+            .timers
+            .schedule(now + delay, TimerKind::RoomExpiry(room.to_owned()));
+        r.expiry = Some(id);
+        Some(id)
+    }
+
     /// Stops the expiry of a room that is joined or closed.
     pub(super) fn cancel_room_expiry(&mut self, expiry: Option<TimerId>) {
         if let Some(id) = expiry {
             self.timers.cancel(id);
-            self.room_stopped_waiting();
+            self.room_stopped_waiting(id);
         }
     }
 
-    fn room_stopped_waiting(&mut self) {
+    /// The room expiring under `id` no longer waits.
+    fn room_stopped_waiting(&mut self, id: TimerId) {
+        if self.restored_expiries.remove(&id) {
+            return;
+        }
         self.empty_rooms.stopped();
         let rooms = &self.rooms;
         self.empty_rooms
@@ -245,13 +266,15 @@ impl CallCore {
         let Some(r) = self.rooms.get_mut(room) else {
             return;
         };
-        r.expiry = None;
+        let Some(id) = r.expiry.take() else {
+            return;
+        };
         if r.is_empty()
             && let Some(removed) = self.rooms.remove(room)
         {
             self.room_removed(room, &removed);
             tracing::debug!(room, "empty room expired");
         }
-        self.room_stopped_waiting();
+        self.room_stopped_waiting(id);
     }
 }

@@ -488,7 +488,7 @@ impl CallCore {
             self.ended(now, call, super::Ending::Failed(status));
         } else {
             // Still resolving: it never had a SIP call.
-            self.stats.failed += 1;
+            self.stats.ended_unanswered();
             if let Some(room) = room {
                 self.finish_participant(now, &room, call, Some(&status));
             }

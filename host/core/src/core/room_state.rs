@@ -43,15 +43,19 @@ impl CallCore {
 
     /// Brings a room back: opened (empty, so its expiry starts) unless it
     /// exists, then given `state`'s meta and lock. An invalid name is refused.
+    ///
+    /// A restored room deletes no other: it does not count towards
+    /// `max_empty_rooms` until it has been joined and emptied again, so every
+    /// room of a restart comes back, however many there are.
     pub fn restore_room(&mut self, now: Instant, state: &RoomState) -> Result<(), CoreError> {
-        self.open_room(now, &state.room)?;
-        let room = self
-            .rooms
-            .get_mut(&state.room)
-            .ok_or(CoreError::NoSuchRoom)?;
+        if let Some(problem) = crate::room_name_problem(&state.room) {
+            return Err(CoreError::InvalidArgument(problem));
+        }
+        let room = self.rooms.entry(state.room.clone()).or_default();
         room.meta.extend(state.meta.clone());
         room.locked = state.locked;
         self.rooms_version += 1;
+        self.schedule_restored_room_expiry(now, &state.room);
         Ok(())
     }
 }

@@ -4,8 +4,9 @@
 
 mod parse;
 mod prompts;
+mod session_timers;
 
-use crate::config::MAX_DELAY_S;
+use crate::config::{Config, MAX_DELAY_S};
 use parse::Setting;
 use std::collections::HashMap;
 use std::fmt;
@@ -23,6 +24,10 @@ pub struct Conversion {
     /// Keys not mapped, and remarks on keys mapped with a change, in line
     /// order (remarks on keys the file does not set come last).
     pub notes: Vec<Note>,
+    /// The SEMS setting each key of `table` (by its dotted path) came from,
+    /// as line and SEMS key; keys set for a SEMS key the file does not set
+    /// are absent.
+    origins: HashMap<String, (usize, String)>,
 }
 
 /// What the conversion says about one key.
@@ -87,6 +92,31 @@ impl fmt::Display for ImportError {
 impl std::error::Error for ImportError {}
 
 impl Conversion {
+    /// Checks that [`to_toml`](Self::to_toml) loads as Switchyard's
+    /// configuration saved at `path` (relative paths in it are relative to
+    /// `path`'s directory), as `check-config` and a start would load it: the
+    /// error names the SEMS key it came from, if any, the Switchyard key and
+    /// the problem.
+    pub fn check(&self, path: &Path) -> Result<(), ImportError> {
+        let Err(e) = Config::parse(path, &self.to_toml()) else {
+            return Ok(());
+        };
+        let origin = e.key.as_ref().and_then(|key| self.origins.get(key));
+        let key = e.key.map(|key| format!("{key}: ")).unwrap_or_default();
+        let problem = format!(
+            "the converted configuration does not load: {key}{}",
+            e.message
+        );
+        Err(ImportError {
+            file: self.source.clone(),
+            line: origin.map(|(line, _)| *line),
+            problem: match origin {
+                Some((_, sems_key)) => format!("{sems_key}: {problem}"),
+                None => problem,
+            },
+        })
+    }
+
     /// The configuration as TOML, under a comment naming the file it came from.
     pub fn to_toml(&self) -> String {
         format!(
@@ -132,6 +162,7 @@ pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
         file,
         table: Table::new(),
         notes: Vec::new(),
+        origins: HashMap::new(),
     };
     let settings = converter.last_of_each(&settings);
     converter.map(&settings)?;
@@ -141,6 +172,7 @@ pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
         source: file.to_owned(),
         table: converter.table,
         notes,
+        origins: converter.origins,
     })
 }
 
@@ -148,21 +180,20 @@ pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
 enum Target {
     /// The guest's table, same key, as text.
     GuestText,
-    /// The guest's table, same key, as a boolean.
+    /// The guest's table, same key, as a boolean: on for `yes` only.
     GuestFlag,
     /// The guest's table, same key, as a whole number.
     GuestNumber,
-    /// `no` keeps what expires as long as Switchyard allows, in `[rooms]` `host_key`.
+    /// `no` (only) keeps what expires as long as Switchyard allows, in
+    /// `[rooms]` `host_key`.
     ExpireSwitch { host_key: &'static str },
     /// Seconds, in `[rooms]` `host_key`, unless `switch` is `no`.
     ExpireDelay {
         switch: &'static str,
         host_key: &'static str,
     },
-    /// `[sip]` `host_key`, as a boolean.
-    SipFlag { host_key: &'static str },
-    /// `[sip]` `host_key`, as a whole number.
-    SipNumber { host_key: &'static str },
+    /// `[sip]`'s session timers: see [`session_timers`].
+    SessionTimer,
     /// `[sip] offer_method`, from SEMS's refresh method.
     SipOfferMethod,
     /// `[records] stats_dir`.
@@ -209,18 +240,7 @@ fn target(key: &str) -> Target {
         "feedback_file" => FeedbackFile,
         prompts::DIGITS_DIR => Prompt,
         key if prompts::PROMPT_KEYS.contains(&key) => Prompt,
-        "enable_session_timer" => SipFlag {
-            host_key: "session_timers",
-        },
-        "session_expires" => SipNumber {
-            host_key: "session_expires_s",
-        },
-        "minimum_timer" => SipNumber {
-            host_key: "session_min_se_s",
-        },
-        "maximum_timer" => SipNumber {
-            host_key: "session_max_s",
-        },
+        key if session_timers::is_key(key) => SessionTimer,
         "session_refresh_method" => SipOfferMethod,
         "accept_501_reply" => NotMapped(
             "a 501 to an UPDATE refresh makes Switchyard refresh that call by re-INVITE instead",
@@ -237,20 +257,13 @@ fn target(key: &str) -> Target {
     }
 }
 
-/// SEMS's `yes`/`no`, and the `true`/`false`/`1`/`0` the guest also reads.
-fn yes_no(value: &str) -> Option<bool> {
-    match value {
-        "yes" | "true" | "1" => Some(true),
-        "no" | "false" | "0" => Some(false),
-        _ => None,
-    }
-}
-
 /// Builds the table and the notes.
 struct Converter<'f> {
     file: &'f str,
     table: Table,
     notes: Vec<Note>,
+    /// See [`Conversion::origins`].
+    origins: HashMap<String, (usize, String)>,
 }
 
 impl Converter<'_> {
@@ -273,6 +286,7 @@ impl Converter<'_> {
 
     fn map(&mut self, settings: &[&Setting]) -> Result<(), ImportError> {
         let mut prompt_settings = Vec::new();
+        let mut timer_settings = Vec::new();
         for &setting in settings {
             let target = target(&setting.key);
             // SEMS reads an empty value as an unset key, except a direct
@@ -287,21 +301,37 @@ impl Converter<'_> {
             match target {
                 Target::NotMapped(why) => self.not_mapped(setting, why.to_owned()),
                 Target::GuestText => self.set(
+                    Some(setting),
                     GUEST_CONFIG,
                     &setting.key,
                     Value::String(setting.value.clone()),
                 ),
                 Target::GuestFlag => {
-                    let on = self.flag(setting)?;
-                    self.set(GUEST_CONFIG, &setting.key, Value::Boolean(on));
+                    let on = self.sems_yes(setting);
+                    self.set(
+                        Some(setting),
+                        GUEST_CONFIG,
+                        &setting.key,
+                        Value::Boolean(on),
+                    );
                 }
                 Target::GuestNumber => {
                     let number = self.number(setting)?;
-                    self.set(GUEST_CONFIG, &setting.key, Value::Integer(number));
+                    self.set(
+                        Some(setting),
+                        GUEST_CONFIG,
+                        &setting.key,
+                        Value::Integer(number),
+                    );
                 }
                 Target::ExpireSwitch { host_key } => {
-                    if !self.flag(setting)? {
-                        self.set(&["rooms"], host_key, Value::Integer(MAX_DELAY_S as i64));
+                    if self.sems_no(setting) {
+                        self.set(
+                            Some(setting),
+                            &["rooms"],
+                            host_key,
+                            Value::Integer(MAX_DELAY_S as i64),
+                        );
                         self.remark(
                             setting,
                             format!(
@@ -312,9 +342,7 @@ impl Converter<'_> {
                     }
                 }
                 Target::ExpireDelay { switch, host_key } => {
-                    let never = settings
-                        .iter()
-                        .any(|s| s.key == switch && yes_no(&s.value) == Some(false));
+                    let never = settings.iter().any(|s| s.key == switch && s.value == "no");
                     if never {
                         self.remark(setting, format!("ignored, as {switch} = no (as in SEMS)"));
                     } else {
@@ -325,17 +353,10 @@ impl Converter<'_> {
                                 format!("must be at most {MAX_DELAY_S} (a year), not {seconds}"),
                             ));
                         }
-                        self.set(&["rooms"], host_key, Value::Integer(seconds));
+                        self.set(Some(setting), &["rooms"], host_key, Value::Integer(seconds));
                     }
                 }
-                Target::SipFlag { host_key } => {
-                    let on = self.flag(setting)?;
-                    self.set(&["sip"], host_key, Value::Boolean(on));
-                }
-                Target::SipNumber { host_key } => {
-                    let number = self.number(setting)?;
-                    self.set(&["sip"], host_key, Value::Integer(number));
-                }
+                Target::SessionTimer => timer_settings.push(setting),
                 Target::SipOfferMethod => {
                     let method = match setting.value.as_str() {
                         "INVITE" => "reinvite",
@@ -358,10 +379,16 @@ impl Converter<'_> {
                             ));
                         }
                     };
-                    self.set(&["sip"], "offer_method", Value::String(method.to_owned()));
+                    self.set(
+                        Some(setting),
+                        &["sip"],
+                        "offer_method",
+                        Value::String(method.to_owned()),
+                    );
                 }
                 Target::StatsDir => {
                     self.set(
+                        Some(setting),
                         &["records"],
                         "stats_dir",
                         Value::String(setting.value.clone()),
@@ -371,20 +398,48 @@ impl Converter<'_> {
                 Target::Prompt => prompt_settings.push(setting),
             }
         }
-        if !settings.iter().any(|s| s.key == "direct_room_re") {
-            self.set(GUEST_CONFIG, "direct_room_re", Value::String(String::new()));
-            self.notes.push(Note {
-                file: self.file.to_owned(),
-                line: None,
-                key: "direct_room_re".to_owned(),
-                kind: NoteKind::Remark,
-                text: "not set, so SEMS connects no caller to a room directly: set to \"\" \
-                       (the guest's own default is \"^000777\")"
-                    .to_owned(),
-            });
+        match settings.iter().find(|s| s.key == "direct_room_re") {
+            None => {
+                self.set(
+                    None,
+                    GUEST_CONFIG,
+                    "direct_room_re",
+                    Value::String(String::new()),
+                );
+                self.unset_remark(
+                    "direct_room_re",
+                    "not set, so SEMS connects no caller to a room directly: set to \"\" \
+                     (the guest's own default is \"^000777\")"
+                        .to_owned(),
+                );
+            }
+            Some(re) if !re.value.is_empty() => self.direct_room_strip(settings),
+            Some(_) => {}
         }
+        self.session_timers(&timer_settings)?;
         self.prompts(&prompt_settings);
         Ok(())
+    }
+
+    /// With direct rooms on, SEMS strips nothing from the called user unless
+    /// `direct_room_strip` says how much (an empty value included): its
+    /// default, 0, is written, the guest's own being 6.
+    fn direct_room_strip(&mut self, settings: &[&Setting]) {
+        let strip = settings
+            .iter()
+            .copied()
+            .find(|s| s.key == "direct_room_strip");
+        if strip.is_some_and(|s| !s.value.is_empty()) {
+            return;
+        }
+        self.set(strip, GUEST_CONFIG, "direct_room_strip", Value::Integer(0));
+        let text = "not set, so SEMS takes a direct room's number as the whole called user: \
+                    set to 0 (the guest's own default is 6)"
+            .to_owned();
+        match strip {
+            Some(setting) => self.remark(setting, text),
+            None => self.unset_remark("direct_room_strip", text),
+        }
     }
 
     /// `feedback_file`: SEMS's path split into the guest's records directory
@@ -406,11 +461,13 @@ impl Converter<'_> {
             return;
         };
         self.set(
+            Some(setting),
             &["guests", "webconference"],
             "records_dir",
             Value::String(dir.to_owned()),
         );
         self.set(
+            Some(setting),
             GUEST_CONFIG,
             "feedback_file",
             Value::String(name.to_owned()),
@@ -422,7 +479,18 @@ impl Converter<'_> {
     fn prompts(&mut self, settings: &[&Setting]) {
         let shared = prompts::shared_dir(settings);
         if let Some(dir) = &shared {
-            self.set(&["media"], "prompts_dir", Value::String(dir.clone()));
+            // The digits' directory names it most directly, else the first prompt.
+            let origin = settings
+                .iter()
+                .copied()
+                .find(|s| s.key == prompts::DIGITS_DIR)
+                .or(settings.first().copied());
+            self.set(
+                origin,
+                &["media"],
+                "prompts_dir",
+                Value::String(dir.clone()),
+            );
         }
         for &setting in settings {
             let digits = setting.key == prompts::DIGITS_DIR;
@@ -457,27 +525,36 @@ impl Converter<'_> {
         }
     }
 
-    /// A yes/no value; values other than SEMS's own `yes` and `no` get a remark.
-    fn flag(&mut self, setting: &Setting) -> Result<bool, ImportError> {
-        let Some(on) = yes_no(&setting.value) else {
-            return Err(self.error(
-                setting,
-                format!(
-                    "expected yes or no (or true, false, 1, 0), not {:?}",
-                    setting.value
-                ),
-            ));
-        };
+    /// A switch SEMS turns on for exactly `yes`: whether it is on. Any other
+    /// value is off there, with a remark unless it is `no`.
+    fn sems_yes(&mut self, setting: &Setting) -> bool {
+        let on = setting.value == "yes";
         if !matches!(setting.value.as_str(), "yes" | "no") {
             self.remark(
                 setting,
                 format!(
-                    "{:?} taken as {on}; SEMS itself reads only \"yes\" and \"no\"",
-                    setting.value
+                    "{:?} is off: SEMS turns {} on only for \"yes\"",
+                    setting.value, setting.key
                 ),
             );
         }
-        Ok(on)
+        on
+    }
+
+    /// A switch SEMS turns off for exactly `no`: whether it is off. Any
+    /// other value is on there, with a remark unless it is `yes`.
+    fn sems_no(&mut self, setting: &Setting) -> bool {
+        let off = setting.value == "no";
+        if !matches!(setting.value.as_str(), "yes" | "no") {
+            self.remark(
+                setting,
+                format!(
+                    "{:?} is on: SEMS turns {} off only for \"no\"",
+                    setting.value, setting.key
+                ),
+            );
+        }
+        off
     }
 
     /// A whole number, 0 or more.
@@ -498,8 +575,14 @@ impl Converter<'_> {
             })
     }
 
-    /// Sets `key` in the table at the path `tables`, making the tables on the way.
-    fn set(&mut self, tables: &[&str], key: &str, value: Value) {
+    /// Sets `key` in the table at the path `tables`, making the tables on
+    /// the way; `origin` is the SEMS setting it comes from, if the file has one.
+    fn set(&mut self, origin: Option<&Setting>, tables: &[&str], key: &str, value: Value) {
+        if let Some(setting) = origin {
+            let path = [tables, &[key]].concat().join(".");
+            self.origins
+                .insert(path, (setting.line, setting.key.clone()));
+        }
         let mut table = &mut self.table;
         for name in tables {
             table = table
@@ -513,6 +596,17 @@ impl Converter<'_> {
 
     fn remark(&mut self, setting: &Setting, text: String) {
         self.note(setting, NoteKind::Remark, text);
+    }
+
+    /// A remark on `key`, which the file does not set.
+    fn unset_remark(&mut self, key: &str, text: String) {
+        self.notes.push(Note {
+            file: self.file.to_owned(),
+            line: None,
+            key: key.to_owned(),
+            kind: NoteKind::Remark,
+            text,
+        });
     }
 
     fn not_mapped(&mut self, setting: &Setting, text: String) {
@@ -546,6 +640,12 @@ mod tests {
         super::convert("webconference.conf", text).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// [`convert`] of `text` with session timers set off on a line after it:
+    /// no line of `text` moves, and no remark on the unset key is made.
+    fn quiet(text: &str) -> Conversion {
+        convert(&format!("{text}enable_session_timer=no\n"))
+    }
+
     fn error(text: &str) -> String {
         super::convert("webconference.conf", text)
             .expect_err(text)
@@ -574,7 +674,7 @@ mod tests {
 
     #[test]
     fn guest_keys_keep_their_names_with_typed_values() {
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_re=000777.*\ndirect_room_strip = 6\nroom_pin_split=4\n\
              master_password=\"very \\\"secret\\\" #1\"\nignore_pin=yes\nprivate_rooms=no\n\
              predefined_rooms=discussion:some_pwd;support:other_pwd;\nlonely_user_timer=120\n\
@@ -603,38 +703,56 @@ mod tests {
         }
         assert_eq!(
             conversion.table.keys().collect::<Vec<_>>(),
-            ["guests"],
-            "expected only the guest's table"
+            ["guests", "sip"],
+            "expected only the guest's table, and session timers off"
         );
         assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
     }
 
     #[test]
-    fn flags_other_than_yes_and_no_are_taken_with_a_remark() {
-        let conversion =
-            convert("direct_room_re=\nignore_pin=true\nprivate_rooms=0\nsupport_rooms_timeout=1\n");
-        assert_eq!(guest(&conversion, "ignore_pin"), Some(&Value::from(true)));
+    fn switches_are_on_and_off_as_sems_reads_them() {
+        let conversion = quiet(
+            "direct_room_re=\nignore_pin=true\nprivate_rooms=yes\nsupport_rooms_timeout=1\n\
+             loop_first_participant_prompt=Yes\nparticipants_expire=false\nrooms_expire=no\n",
+        );
+        for (key, on) in [
+            ("ignore_pin", false),
+            ("private_rooms", true),
+            ("support_rooms_timeout", false),
+            ("loop_first_participant_prompt", false),
+        ] {
+            assert_eq!(guest(&conversion, key), Some(&Value::from(on)), "{key}");
+        }
         assert_eq!(
-            guest(&conversion, "private_rooms"),
-            Some(&Value::from(false))
+            at(&conversion.table, "rooms.participants_expire_delay_s"),
+            None,
+            "participants still expire, after Switchyard's default delay as SEMS's"
         );
         assert_eq!(
-            guest(&conversion, "support_rooms_timeout"),
-            Some(&Value::from(true))
+            at(&conversion.table, "rooms.expire_delay_s"),
+            Some(&Value::from(31_536_000))
         );
         assert_eq!(
             lines(&conversion),
             [
-                "webconference.conf:2: ignore_pin: note: \"true\" taken as true; SEMS itself reads only \"yes\" and \"no\"",
-                "webconference.conf:3: private_rooms: note: \"0\" taken as false; SEMS itself reads only \"yes\" and \"no\"",
-                "webconference.conf:4: support_rooms_timeout: note: \"1\" taken as true; SEMS itself reads only \"yes\" and \"no\"",
+                "webconference.conf:2: ignore_pin: note: \"true\" is off: SEMS turns ignore_pin on only for \"yes\"",
+                "webconference.conf:4: support_rooms_timeout: note: \"1\" is off: SEMS turns support_rooms_timeout on only for \"yes\"",
+                "webconference.conf:5: loop_first_participant_prompt: note: \"Yes\" is off: SEMS turns loop_first_participant_prompt on only for \"yes\"",
+                "webconference.conf:6: participants_expire: note: \"false\" is on: SEMS turns participants_expire off only for \"no\"",
+                "webconference.conf:7: rooms_expire: note: SEMS never expires them, Switchyard always does: rooms.expire_delay_s is set to its longest, 31536000 (a year)",
             ]
+        );
+        let never = quiet("direct_room_re=\nrooms_expire=0\nrooms_expire_delay=600\n");
+        assert_eq!(
+            at(&never.table, "rooms.expire_delay_s"),
+            Some(&Value::from(600)),
+            "\"0\" leaves rooms expiring, so their delay counts"
         );
     }
 
     #[test]
     fn expiry_delays_go_to_rooms_and_no_expiry_becomes_a_year() {
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_re=\nparticipants_expire=yes\nparticipants_expire_delay = 30\n\
              rooms_expire_delay=600\n",
         );
@@ -648,7 +766,7 @@ mod tests {
         );
         assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
 
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_re=\nrooms_expire_delay=600\nrooms_expire=no\nparticipants_expire=no\n",
         );
         assert_eq!(
@@ -671,7 +789,7 @@ mod tests {
 
     #[test]
     fn records_go_to_the_stats_dir_and_the_guests_records_dir() {
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_re=\nstats_dir=/var/log/sems-webconference/\n\
              feedback_file=/var/log/sems-webconference-feedback.txt\n",
         );
@@ -690,7 +808,7 @@ mod tests {
         assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
 
         for path in ["feedback.txt", "/var/log/.."] {
-            let conversion = convert(&format!("direct_room_re=\nfeedback_file={path}\n"));
+            let conversion = quiet(&format!("direct_room_re=\nfeedback_file={path}\n"));
             assert_eq!(guest(&conversion, "feedback_file"), None, "for {path}");
             assert_eq!(
                 lines(&conversion),
@@ -705,7 +823,7 @@ mod tests {
 
     #[test]
     fn prompts_named_after_their_key_in_one_directory_become_the_prompts_dir() {
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_re=\nenter_pin=/srv/prompts/enter_pin.wav\n\
              join_sound = \"/srv/prompts/join_sound.wav\"\ndigits_dir=/srv/prompts/\n",
         );
@@ -725,7 +843,7 @@ mod tests {
 
     #[test]
     fn prompts_named_otherwise_are_not_mapped_each() {
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_re=\nenter_pin=/srv/sems/pin_prompt.wav\nwrong_pin=/srv/sems/wrong_pin.wav\n\
              digits_dir=/srv/sems/\n",
         );
@@ -753,14 +871,14 @@ mod tests {
 
     #[test]
     fn other_keys_are_not_mapped_with_their_line_and_reason() {
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_re=\n# comment\n\ntell_pin=yes\nstar_finishes_pin=yes\n\
              accept_501_reply=no\nwebconference_urlbase=https://example.com/\nfoo=bar\n\
              room_sweep_interval=\n",
         );
         assert_eq!(
             conversion.table,
-            convert("direct_room_re=\n").table,
+            quiet("direct_room_re=\n").table,
             "expected nothing mapped"
         );
         assert_eq!(
@@ -797,6 +915,171 @@ mod tests {
     }
 
     #[test]
+    fn without_enable_session_timer_yes_session_timers_are_off_as_in_sems() {
+        let unset = convert("direct_room_re=\nmaximum_timer=900\n");
+        let notes = lines(&unset);
+        assert_eq!(
+            notes,
+            [
+                "webconference.conf:2: maximum_timer: note: ignored, as enable_session_timer is not yes (as in SEMS)",
+                "webconference.conf: enable_session_timer: note: not set, so SEMS runs without session \
+                 timers: sip.session_timers is set to false (Switchyard's own default is true)",
+            ]
+        );
+        let sip = at(&unset.table, "sip").and_then(Value::as_table).unwrap();
+        assert_eq!(
+            sip,
+            &Table::from_iter([("session_timers".to_owned(), Value::Boolean(false))])
+        );
+        for value in ["true", "1", "Yes"] {
+            let conversion = convert(&format!("direct_room_re=\nenable_session_timer={value}\n"));
+            assert_eq!(
+                at(&conversion.table, "sip.session_timers"),
+                Some(&Value::Boolean(false)),
+                "{value}"
+            );
+            assert_eq!(
+                lines(&conversion),
+                [format!(
+                    "webconference.conf:2: enable_session_timer: note: {value:?} is off: SEMS \
+                     turns enable_session_timer on only for \"yes\""
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn session_timers_take_sems_defaults_fitted_into_switchyards_ranges() {
+        // SEMS's defaults (120, 90, 900) where the file sets nothing.
+        let defaults = convert("direct_room_re=\nenable_session_timer=yes\n");
+        for (key, value) in [
+            ("sip.session_min_se_s", 90),
+            ("sip.session_expires_s", 120),
+            ("sip.session_max_s", 900),
+        ] {
+            assert_eq!(at(&defaults.table, key), Some(&Value::from(value)), "{key}");
+        }
+        assert_eq!(
+            lines(&defaults),
+            [
+                "webconference.conf: minimum_timer: note: not set, so SEMS uses 90: \
+                 sip.session_min_se_s is set to it (Switchyard's own default is 90)",
+                "webconference.conf: session_expires: note: not set, so SEMS uses 120: \
+                 sip.session_expires_s is set to it (Switchyard's own default is 1800)",
+                "webconference.conf: maximum_timer: note: not set, so SEMS uses 900: \
+                 sip.session_max_s is set to it (Switchyard's own default is 86400)",
+            ]
+        );
+        // Values Switchyard does not take are moved into range, each with a remark.
+        let fitted = convert(
+            "direct_room_re=\nenable_session_timer=yes\nminimum_timer=30\nmaximum_timer=100000\n",
+        );
+        for (key, value) in [
+            ("sip.session_min_se_s", 90),
+            ("sip.session_expires_s", 120),
+            ("sip.session_max_s", 86_400),
+        ] {
+            assert_eq!(at(&fitted.table, key), Some(&Value::from(value)), "{key}");
+        }
+        let notes = lines(&fitted);
+        assert_eq!(
+            notes[..2],
+            [
+                "webconference.conf:3: minimum_timer: note: 30 is out of range (it must be 90 \
+                 to 86400): sip.session_min_se_s is set to 90",
+                "webconference.conf:4: maximum_timer: note: 100000 is out of range (it must be \
+                 120 to 86400): sip.session_max_s is set to 86400",
+            ]
+        );
+        let raised = convert("direct_room_re=\nenable_session_timer=yes\nminimum_timer=600\n");
+        assert_eq!(
+            at(&raised.table, "sip.session_expires_s"),
+            Some(&Value::from(600))
+        );
+        assert!(
+            lines(&raised).contains(
+                &"webconference.conf: session_expires: note: not set, so SEMS uses 120, which is \
+                  out of range (it must be 600 to 86400): sip.session_expires_s is set to 600"
+                    .to_owned()
+            ),
+            "{:?}",
+            lines(&raised)
+        );
+        // Whatever the values, the result loads.
+        for text in [
+            "enable_session_timer=yes\nmaximum_timer=900\n",
+            "enable_session_timer=yes\nsession_expires=0\nminimum_timer=0\nmaximum_timer=0\n",
+            "enable_session_timer=yes\nsession_expires=999999\nminimum_timer=999999\n",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            convert(text)
+                .check(&dir.path().join("switchyard.toml"))
+                .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn direct_rooms_strip_nothing_unless_sems_is_told_to() {
+        let conversion = quiet("direct_room_re=^000777\n");
+        assert_eq!(
+            guest(&conversion, "direct_room_strip"),
+            Some(&Value::from(0))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf: direct_room_strip: note: not set, so SEMS takes a direct \
+                 room's number as the whole called user: set to 0 (the guest's own default is 6)"
+            ]
+        );
+        let empty = quiet("direct_room_re=^000777\ndirect_room_strip=\n");
+        assert_eq!(guest(&empty, "direct_room_strip"), Some(&Value::from(0)));
+        assert_eq!(
+            lines(&empty),
+            [
+                "webconference.conf:2: direct_room_strip: note: empty, so not set (as SEMS reads it)",
+                "webconference.conf:2: direct_room_strip: note: not set, so SEMS takes a direct \
+                 room's number as the whole called user: set to 0 (the guest's own default is 6)",
+            ]
+        );
+        let set = quiet("direct_room_re=^000777\ndirect_room_strip=6\n");
+        assert_eq!(guest(&set, "direct_room_strip"), Some(&Value::from(6)));
+        assert!(set.notes.is_empty(), "{:?}", lines(&set));
+        let off = quiet("direct_room_re=\n");
+        assert_eq!(
+            guest(&off, "direct_room_strip"),
+            None,
+            "no direct rooms, nothing to strip"
+        );
+    }
+
+    #[test]
+    fn a_conversion_that_would_not_load_is_an_error_naming_the_sems_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let conversion = quiet(&format!(
+            "direct_room_re=\n# stats\nstats_dir={}\n",
+            missing.display()
+        ));
+        let error = conversion
+            .check(&dir.path().join("switchyard.toml"))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "webconference.conf:3: stats_dir: the converted configuration does not load: \
+                 records.stats_dir: {} is not a directory",
+                missing.display()
+            )
+        );
+        std::fs::create_dir(&missing).unwrap();
+        assert_eq!(
+            conversion.check(&dir.path().join("switchyard.toml")),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn the_refresh_method_becomes_the_offer_method() {
         for (sems, ours) in [
             ("INVITE", "reinvite"),
@@ -810,7 +1093,7 @@ mod tests {
                 "{sems}"
             );
         }
-        let strict = convert("direct_room_re=\nsession_refresh_method=UPDATE\n");
+        let strict = quiet("direct_room_re=\nsession_refresh_method=UPDATE\n");
         assert_eq!(
             lines(&strict),
             [
@@ -827,7 +1110,7 @@ mod tests {
 
     #[test]
     fn the_last_of_a_repeated_key_and_empty_values_are_as_sems_reads_them() {
-        let conversion = convert(
+        let conversion = quiet(
             "direct_room_strip=4\ndirect_room_strip=5\nmaster_password=\nlonely_user_timer=\"\"\n",
         );
         assert_eq!(
@@ -847,7 +1130,7 @@ mod tests {
                  room directly: set to \"\" (the guest's own default is \"^000777\")",
             ]
         );
-        let conversion = convert("direct_room_re=\n");
+        let conversion = quiet("direct_room_re=\n");
         assert_eq!(guest(&conversion, "direct_room_re"), Some(&Value::from("")));
         assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
     }
@@ -860,10 +1143,6 @@ mod tests {
                 "webconference.conf:3: expected key=value, not \"no equals sign\"",
             ),
             (
-                "ignore_pin=maybe\n",
-                "webconference.conf:1: ignore_pin: expected yes or no (or true, false, 1, 0), not \"maybe\"",
-            ),
-            (
                 "# x\ndirect_room_strip=-1\n",
                 "webconference.conf:2: direct_room_strip: expected a whole number, 0 or more, not \"-1\"",
             ),
@@ -874,10 +1153,6 @@ mod tests {
             (
                 "rooms_expire_delay=31536001\n",
                 "webconference.conf:1: rooms_expire_delay: must be at most 31536000 (a year), not 31536001",
-            ),
-            (
-                "participants_expire=never\n",
-                "webconference.conf:1: participants_expire: expected yes or no (or true, false, 1, 0), not \"never\"",
             ),
         ];
         for (text, expected) in cases {
@@ -928,6 +1203,7 @@ mod tests {
             HashMap::from(
                 [
                     ("direct_room_re", "^(000777|\\\\+49)"),
+                    ("direct_room_strip", "0"),
                     ("master_password", "a \"b\" \\\\c"),
                     ("ignore_pin", "true"),
                     ("lonely_user_timer", "120"),

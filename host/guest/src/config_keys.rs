@@ -1,0 +1,173 @@
+//! The keys a guest declares for its config table, and the check of a table against them.
+//!
+//! A guest built with the SDK declares them with `switchyard_sdk::config_keys!`, which writes a
+//! custom section named [`SECTION`] into its component: one `key kind` line per key. A guest
+//! that declares nothing (another language, a guest without the macro) gets its table
+//! unchecked.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use wasmparser::{Parser, Payload};
+
+/// The name of the custom section holding the declared keys.
+pub const SECTION: &str = "switchyard-config";
+
+/// What a key's value may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `true`, `false`, `yes`, `no`, `1` or `0`.
+    Flag,
+    /// A whole number from 0 to 4294967295.
+    Number,
+    /// A regular expression in `regex-lite`'s syntax (the guests' regex crate); empty
+    /// matches everything.
+    Regex,
+    /// Anything.
+    Text,
+}
+
+impl Kind {
+    fn named(name: &str) -> Option<Kind> {
+        match name {
+            "flag" => Some(Kind::Flag),
+            "number" => Some(Kind::Number),
+            "regex" => Some(Kind::Regex),
+            "text" => Some(Kind::Text),
+            _ => None,
+        }
+    }
+
+    /// Why `value` is not of this kind, if it is not.
+    fn problem(self, value: &str) -> Option<String> {
+        match self {
+            Kind::Flag => (!matches!(value, "true" | "false" | "yes" | "no" | "1" | "0"))
+                .then(|| format!("{value:?} is not true, false, yes or no")),
+            Kind::Number => value
+                .parse::<u32>()
+                .is_err()
+                .then(|| format!("{value:?} is not a whole number from 0 to 4294967295")),
+            Kind::Regex => regex_lite::Regex::new(value)
+                .err()
+                .map(|e| format!("{value:?} is not a regular expression: {e}")),
+            Kind::Text => None,
+        }
+    }
+}
+
+/// The keys a guest declares, each with its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigKeys {
+    kinds: BTreeMap<String, Kind>,
+}
+
+impl ConfigKeys {
+    /// The keys the component `wasm` declares; `Ok(None)` when it declares none, `Err` when
+    /// the component or its declaration cannot be read.
+    pub fn declared_by(wasm: &[u8]) -> Result<Option<ConfigKeys>, String> {
+        let mut kinds = BTreeMap::new();
+        let mut declared = false;
+        for payload in Parser::new(0).parse_all(wasm) {
+            let payload = payload.map_err(|e| format!("not a readable component: {e}"))?;
+            let Payload::CustomSection(section) = payload else {
+                continue;
+            };
+            if section.name() != SECTION {
+                continue;
+            }
+            declared = true;
+            let text = std::str::from_utf8(section.data())
+                .map_err(|_| format!("its {SECTION} section is not UTF-8"))?;
+            for line in text.lines().filter(|line| !line.trim().is_empty()) {
+                let (key, kind) = line.split_once(' ').unwrap_or((line, ""));
+                let kind = Kind::named(kind.trim()).ok_or_else(|| {
+                    format!("its {SECTION} section gives key {key:?} an unknown kind {kind:?}")
+                })?;
+                kinds.insert(key.to_owned(), kind);
+            }
+        }
+        Ok(declared.then_some(ConfigKeys { kinds }))
+    }
+
+    /// Why `value` cannot be the value of `key`, if it cannot: a key not declared, or a value
+    /// not of the key's kind.
+    pub fn problem(&self, key: &str, value: &str) -> Option<String> {
+        match self.kinds.get(key) {
+            Some(kind) => kind.problem(value),
+            None => Some(format!("not a key of this guest (its keys: {self})")),
+        }
+    }
+}
+
+impl fmt::Display for ConfigKeys {
+    /// The keys, comma-separated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
+        f.write_str(&keys.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module with a custom section `name` holding `data`.
+    fn module_with(name: &str, data: &str) -> Vec<u8> {
+        let mut section = vec![u8::try_from(name.len()).unwrap()];
+        section.extend_from_slice(name.as_bytes());
+        section.extend_from_slice(data.as_bytes());
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.push(0);
+        wasm.push(u8::try_from(section.len()).unwrap());
+        wasm.extend(section);
+        wasm
+    }
+
+    #[test]
+    fn declared_keys_are_checked_by_kind_and_others_refused() {
+        let wasm = module_with(
+            SECTION,
+            "private_rooms flag\nmax_room_attempts number\ndirect_room_re regex\nheader text\n",
+        );
+        let keys = ConfigKeys::declared_by(&wasm).unwrap().unwrap();
+        for (key, value) in [
+            ("private_rooms", "yes"),
+            ("private_rooms", "false"),
+            ("max_room_attempts", "3"),
+            ("direct_room_re", "^000777"),
+            ("direct_room_re", ""),
+            ("header", "X-Anything"),
+        ] {
+            assert_eq!(keys.problem(key, value), None, "{key} = {value:?}");
+        }
+        assert_eq!(
+            keys.problem("private_rooms", "on").as_deref(),
+            Some(r#""on" is not true, false, yes or no"#)
+        );
+        assert!(keys.problem("max_room_attempts", "-1").is_some());
+        assert!(keys.problem("max_room_attempts", "").is_some());
+        assert!(keys.problem("direct_room_re", "(").is_some());
+        assert_eq!(
+            keys.problem("privte_rooms", "true").as_deref(),
+            Some(
+                "not a key of this guest (its keys: direct_room_re, header, max_room_attempts, \
+                 private_rooms)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_guest_that_declares_nothing_is_unchecked_and_a_bad_declaration_is_an_error() {
+        assert_eq!(
+            ConfigKeys::declared_by(&module_with("other", "x")),
+            Ok(None)
+        );
+        let bad = ConfigKeys::declared_by(&module_with(SECTION, "key colour\n"));
+        assert_eq!(
+            bad,
+            Err(format!(
+                "its {SECTION} section gives key \"key\" an unknown kind \"colour\""
+            ))
+        );
+    }
+}

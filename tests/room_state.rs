@@ -1,0 +1,111 @@
+//! The rooms file (`rooms.state_file`) against the real binary: every room of
+//! it comes back with its pin however low `rooms.max_empty` is, only its
+//! owner may read it, and a room that cannot come back stops the start,
+//! naming the file and the entry, and leaves the file as it was.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+use support::server::{Server, base_config, binary};
+use support::webconference::{create_room, wc};
+
+/// How long a stopping server may take to hang up and exit.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How many rooms the file holds: more than the `rooms.max_empty` of the
+/// restart.
+const ROOMS: usize = 5;
+
+fn config(state_file: &Path, max_empty: usize) -> String {
+    format!(
+        "{}[rooms]\nstate_file = {state_file:?}\nmax_empty = {max_empty}\n",
+        base_config()
+    )
+}
+
+/// The rooms the file lists.
+fn rooms_in(file: &Path) -> Vec<String> {
+    let kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(file).expect("the rooms file")).unwrap();
+    kept["rooms"]
+        .as_array()
+        .expect("a list of rooms")
+        .iter()
+        .map(|room| room["room"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn every_room_comes_back_with_its_pin_past_max_empty_and_the_file_is_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rooms.json");
+    let mut server = Server::start_with(&config(&file, 100));
+    let rooms: Vec<(String, String)> = (0..ROOMS)
+        .map(|n| {
+            let room = format!("70{n}");
+            let pin = create_room(&server, &room);
+            (room, pin)
+        })
+        .collect();
+    server.signal("TERM");
+    assert_eq!(server.wait(EXIT_TIMEOUT).code(), Some(0));
+    assert_eq!(rooms_in(&file).len(), ROOMS);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the file holds the pins");
+
+    let server = Server::start_with(&config(&file, 2));
+    for (room, pin) in &rooms {
+        // A lookup of a room that does not exist would open it with the pin
+        // given: a wrong pin refused shows the room came back.
+        let wrong = wc(&server, &format!("s.roomInfo({room:?}, '000000')"));
+        assert!(wrong.starts_with("[1, "), "a wrong pin for {room}: {wrong}");
+        let info = wc(&server, &format!("s.roomInfo({room:?}, {pin:?})"));
+        assert!(
+            info.starts_with("[0, 'OK'"),
+            "room {room} came back with its pin {pin}: {info}"
+        );
+    }
+    // Well past the quarter second in which a change is written.
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        rooms_in(&file),
+        rooms
+            .iter()
+            .map(|(room, _)| room.clone())
+            .collect::<Vec<_>>(),
+        "the file still holds every room"
+    );
+}
+
+#[test]
+fn a_room_that_cannot_come_back_stops_the_start_and_the_file_is_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rooms.json");
+    let kept = format!(
+        "{{\"rooms\":[{{\"room\":\"701\",\"meta\":{{\"adminpin\":\"1234\"}}}},\
+         {{\"room\":\"{}\"}}]}}",
+        "9".repeat(65)
+    );
+    std::fs::write(&file, &kept).unwrap();
+    let config_file = dir.path().join("switchyard.toml");
+    std::fs::write(&config_file, config(&file, 100)).unwrap();
+    let out = Command::new(binary())
+        .arg("--config")
+        .arg(&config_file)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("running switchyard");
+    assert_eq!(out.status.code(), Some(1), "expected the start to fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "rooms.state_file: {}: rooms[1] (\"{}\") cannot be restored: ",
+            file.display(),
+            "9".repeat(65)
+        )) && stderr.contains("correct or remove the entry"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), kept);
+}
