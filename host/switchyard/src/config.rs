@@ -1275,12 +1275,12 @@ mod tests {
     #[test]
     fn guest_tables_and_arrays_reach_the_guest_as_toml_text() {
         let config = parse(
-            "[guests.webconference.config]\nlist = [1, 2]\n\
-             [guests.webconference.config.rooms.101]\npin = \"12\"\n",
+            "[guests.nway.config]\ndirectory = [1, 2]\n\
+             [guests.nway.config.rooms.101]\npin = \"12\"\n",
         )
         .unwrap();
-        let table: BTreeMap<_, _> = Config::guest_config(&config.guests["webconference"]).collect();
-        assert_eq!(table["list"], "[1, 2]");
+        let table: BTreeMap<_, _> = Config::guest_config(&config.guests["nway"]).collect();
+        assert_eq!(table["directory"], "[1, 2]");
         let rooms: toml::Table = format!("v = {}", table["rooms"]).parse().unwrap();
         assert_eq!(
             rooms["v"]["101"]["pin"].as_str(),
