@@ -6,6 +6,9 @@
 //! - `spin`, `grow`, `panic`, `sleep`: loop forever, allocate until memory runs
 //!   out, panic, or sleep for an hour, before answering;
 //! - `alone`: answer and stay alone;
+//! - `aliased-headers`: place a call with 200 extra headers whose values all
+//!   point at one string of a mebibyte; answer if the host placed it, else
+//!   reject with 400;
 //! - `aliased-prompts`: play 256 prompts that all point at one string of a
 //!   mebibyte (through the canonical ABI, as no binding writes it); answer if
 //!   the host took them, else reject with 400;
@@ -104,6 +107,54 @@ mod component {
         result[0] & 0xff == 0
     }
 
+    /// `signaling.dial` through the canonical ABI with `count` extra headers whose values all
+    /// point at one string of `len` bytes; whether the host placed the call.
+    #[allow(unsafe_code)]
+    fn dial_aliased(count: usize, len: usize) -> bool {
+        #[link(wasm_import_module = "switchyard:call/signaling@0.3.0")]
+        unsafe extern "C" {
+            #[link_name = "dial"]
+            fn dial(request: *const DialRequest, result: *mut u8);
+        }
+        /// `dial-request` as the canonical ABI lays it out: strings and lists are a pointer
+        /// and a length, and the options (`credentials`, `room`) are none, all zeros.
+        #[repr(C)]
+        struct DialRequest {
+            uri: [usize; 2],
+            from: [usize; 2],
+            to: [usize; 2],
+            headers: [usize; 2],
+            credentials: [u32; 5],
+            context: [usize; 2],
+            room: [u32; 9],
+        }
+        let uri = "sip:bob@192.0.2.9";
+        let (name, value) = ("X-Aliased", vec![b'x'; len]);
+        let headers = vec![
+            [
+                name.as_ptr() as usize,
+                name.len(),
+                value.as_ptr() as usize,
+                len
+            ];
+            count
+        ];
+        let request = DialRequest {
+            uri: [uri.as_ptr() as usize, uri.len()],
+            from: [0, 0],
+            to: [0, 0],
+            headers: [headers.as_ptr() as usize, count],
+            credentials: [0; 5],
+            context: [0, 0],
+            room: [0; 9],
+        };
+        let mut result = [0u32; 8];
+        // SAFETY: every pointer names memory that lives across the call, and the host
+        // writes the result (a discriminant and a call id or an error) into `result`.
+        unsafe { dial(&request, result.as_mut_ptr().cast()) };
+        result[0] & 0xff == 0
+    }
+
     fn misbehave(what: &str) {
         match what {
             "spin" => {
@@ -141,6 +192,13 @@ mod component {
             match invite.request_user.as_str() {
                 "alone" => {
                     let _ = signaling::answer(call);
+                }
+                "aliased-headers" => {
+                    if dial_aliased(200, 1 << 20) {
+                        let _ = signaling::answer(call);
+                    } else {
+                        let _ = signaling::reject(call, 400, "headers refused");
+                    }
                 }
                 "aliased-prompts" => {
                     if play_aliased(call, 256, 1 << 20) {

@@ -11,9 +11,12 @@ pub const MAX_KEY_BYTES: usize = 256;
 pub const MAX_VALUE_BYTES: usize = 64 << 10;
 /// The most keys one store holds.
 pub const MAX_KEYS: usize = 100_000;
+/// The most bytes of keys and values one store holds together: 64 MiB, so that a guest's
+/// state costs the host a bounded share of its memory, whatever the sizes of its keys.
+pub const MAX_STORE_BYTES: usize = 64 << 20;
 
 /// A guest's key-value store. Implementations keep [`MAX_KEY_BYTES`],
-/// [`MAX_VALUE_BYTES`] and [`MAX_KEYS`] (a write past them is an
+/// [`MAX_VALUE_BYTES`], [`MAX_KEYS`] and [`MAX_STORE_BYTES`] (a write past them is an
 /// [`CoreError::InvalidArgument`] and changes nothing), and list keys in byte
 /// order. [`MemoryKv`] is the in-memory one; a durable store implements the
 /// same trait.
@@ -32,6 +35,8 @@ pub trait KvStore: Send {
 #[derive(Debug, Default)]
 pub struct MemoryKv {
     entries: BTreeMap<String, String>,
+    /// The bytes of every key and value.
+    bytes: usize,
 }
 
 impl MemoryKv {
@@ -64,17 +69,31 @@ impl KvStore for MemoryKv {
                 value.len()
             )));
         }
-        if self.entries.len() >= MAX_KEYS && !self.entries.contains_key(key) {
+        let replaced = self.entries.get(key).map(|old| key.len() + old.len());
+        if self.entries.len() >= MAX_KEYS && replaced.is_none() {
             return Err(CoreError::InvalidArgument(format!(
                 "the store is full ({MAX_KEYS} keys)"
             )));
         }
+        let bytes = self.bytes - replaced.unwrap_or(0) + key.len() + value.len();
+        if bytes > MAX_STORE_BYTES {
+            return Err(CoreError::InvalidArgument(format!(
+                "the store is full ({MAX_STORE_BYTES} bytes of keys and values)"
+            )));
+        }
         self.entries.insert(key.to_owned(), value.to_owned());
+        self.bytes = bytes;
         Ok(())
     }
 
     fn delete(&mut self, key: &str) -> bool {
-        self.entries.remove(key).is_some()
+        match self.entries.remove(key) {
+            Some(value) => {
+                self.bytes -= key.len() + value.len();
+                true
+            }
+            None => false,
+        }
     }
 
     fn list(&self, prefix: &str, limit: usize) -> Vec<String> {
@@ -133,5 +152,27 @@ mod tests {
         );
         assert!(kv.set("0", "updated").is_ok(), "a full store still updates");
         assert_eq!(kv.len(), MAX_KEYS);
+    }
+
+    #[test]
+    fn the_store_holds_at_most_its_bytes_and_deleting_frees_them() {
+        let mut kv = MemoryKv::default();
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        let fits = MAX_STORE_BYTES / (MAX_VALUE_BYTES + 8);
+        for n in 0..fits {
+            kv.set(&format!("k{n:07}"), &value).unwrap();
+        }
+        let refused = kv.set("one-more", &value);
+        assert!(
+            matches!(&refused, Err(CoreError::InvalidArgument(m)) if m.contains("bytes")),
+            "{refused:?}"
+        );
+        assert!(kv.set("k0000000", "").is_ok(), "a smaller value replaces");
+        assert!(kv.set("one-more", &value).is_ok(), "room was freed");
+        assert!(kv.delete("one-more"));
+        assert!(
+            kv.set("another", &value).is_ok(),
+            "deleting frees its bytes"
+        );
     }
 }

@@ -13,6 +13,9 @@ pub const MAX_META_KEY_BYTES: usize = crate::kv::MAX_KEY_BYTES;
 pub const MAX_META_VALUE_BYTES: usize = crate::kv::MAX_VALUE_BYTES;
 /// The most values kept with one room.
 pub const MAX_META_ENTRIES: usize = 64;
+/// The most bytes of keys and values kept with one room together: two of the longest
+/// values, so that the rooms a guest can keep open cost the host a bounded share of memory.
+pub const MAX_META_BYTES: usize = 2 * MAX_META_VALUE_BYTES;
 
 /// What is wrong with `room` as a room name, if anything: it is empty, or longer
 /// than [`MAX_ROOM_NAME`] characters.

@@ -7,8 +7,8 @@ mod common;
 use common::{World, answering_callee, conference};
 use std::time::Duration;
 use switchyard_core::{
-    CallEvent, CallId, CoreConfig, CoreError, DialRequest, MAX_META_ENTRIES, MAX_META_KEY_BYTES,
-    MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp, ParticipantStatus, RoomState,
+    CallEvent, CallId, CoreConfig, CoreError, DialRequest, MAX_META_BYTES, MAX_META_ENTRIES,
+    MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp, ParticipantStatus, RoomState,
 };
 use switchyard_sip::testing::{Net, addr, rsip::Method};
 
@@ -246,6 +246,18 @@ fn room_names_and_the_values_kept_with_rooms_are_bounded() {
     assert_eq!(
         world.core.get_meta(&longest, "big").as_deref(),
         Some("replaced")
+    );
+    world.core.open_room(now, "full").unwrap();
+    let value = "v".repeat(MAX_META_VALUE_BYTES);
+    assert_eq!(world.core.set_meta("full", "a", &value), Ok(()));
+    assert!(
+        world.core.set_meta("full", "b", &value).is_err(),
+        "at most {MAX_META_BYTES} bytes a room"
+    );
+    assert_eq!(
+        world.core.set_meta("full", "a", &value),
+        Ok(()),
+        "a value may be replaced by one as large"
     );
 }
 

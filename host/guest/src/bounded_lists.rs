@@ -1,26 +1,30 @@
-//! The lists of prompts a guest passes to `media.play`, `media.speak` and `rooms.announce`,
-//! checked before they are copied. The canonical ABI lets every entry of a list point at the
-//! same string in the guest's memory, so a list of a million entries naming one string of a
-//! mebibyte would have the host copy a tebibyte out of a few mebibytes, in host code, where
-//! no deadline reaches. These functions replace the generated ones of every WIT version: they
-//! take the list as it lies in the guest's memory, and copy it only once its length and its
-//! strings' bytes are within bounds.
+//! The lists a guest passes to the host's imports, checked before they are copied: the
+//! prompts of `media.play`, `media.speak` and `rooms.announce`, and the extra headers of
+//! `signaling.dial` and `signaling.forward`. The canonical ABI lets every entry of a list
+//! point at the same string in the guest's memory, so a list of a million entries naming one
+//! string of a mebibyte would have the host copy a tebibyte out of a few mebibytes, in host
+//! code, where no deadline reaches. These functions replace the generated ones of every WIT
+//! version: they take the list as it lies in the guest's memory, and copy it only once its
+//! length and its strings' bytes are within bounds.
 
 use wasmtime::StoreContextMut;
-use wasmtime::component::{Linker, WasmList, WasmStr};
+use wasmtime::component::{ComponentType, Lift, Linker, WasmList, WasmStr};
 
-use crate::Error;
 use crate::context::{Context, check_prompt_count};
+use crate::{Credentials, DialRequest, Error, JoinOptions, SipHeader};
 
-/// The most bytes the prompts of one call may name together: 256 prompts of 256 bytes.
-const MAX_PROMPT_BYTES: usize = 64 * 1024;
+/// The most bytes the strings of one list may hold together: 256 entries of 256 bytes.
+const MAX_LIST_BYTES: usize = 64 * 1024;
 
-/// The WIT versions whose `media` and `rooms` imports are replaced.
+/// The most entries of one list of headers read at all (the host takes far fewer).
+const MAX_HEADERS_READ: usize = 256;
+
+/// The WIT versions whose imports are replaced.
 const VERSIONS: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
 
-/// Replaces `play`, `speak` and `announce` of every version in `linker` with ones that
-/// check their list of prompts before copying it.
-pub(crate) fn bound_prompt_lists(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
+/// Replaces `play`, `speak`, `announce`, `dial` and `forward` of every version in `linker`
+/// with ones that check their lists before copying them.
+pub(crate) fn bound_lists(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
     let replaced = VERSIONS
         .into_iter()
@@ -29,20 +33,43 @@ pub(crate) fn bound_prompt_lists(linker: &mut Linker<Context>) -> wasmtime::Resu
     replaced
 }
 
+type Store<'a> = StoreContextMut<'a, Context>;
 type PromptArgs = (String, WasmList<WasmStr>, bool);
+
+/// `dial-request` as it lies in the guest's memory: the same record in every version, its
+/// headers not yet copied.
+#[derive(ComponentType, Lift)]
+#[component(record)]
+struct DialArgs {
+    uri: String,
+    from: String,
+    to: String,
+    headers: WasmList<HeaderRef>,
+    credentials: Option<Credentials>,
+    context: String,
+    room: Option<(String, JoinOptions)>,
+}
+
+/// `sip-header` as it lies in the guest's memory.
+#[derive(ComponentType, Lift)]
+#[component(record)]
+struct HeaderRef {
+    name: WasmStr,
+    value: WasmStr,
+}
 
 fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> {
     let mut media = linker.instance(&format!("switchyard:call/media@{version}"))?;
     media.func_wrap(
         "play",
-        |mut store: StoreContextMut<'_, Context>, (call, prompts, looped): PromptArgs| {
+        |mut store: Store<'_>, (call, prompts, looped): PromptArgs| {
             let prompts = prompt_list(&mut store, &prompts, "play")?;
             Ok((prompts.and_then(|p| store.data().host.play(&call, &p, looped)),))
         },
     )?;
     media.func_wrap(
         "speak",
-        |mut store: StoreContextMut<'_, Context>, (call, prompts, looped): PromptArgs| {
+        |mut store: Store<'_>, (call, prompts, looped): PromptArgs| {
             let prompts = prompt_list(&mut store, &prompts, "speak")?;
             Ok((prompts.and_then(|p| store.data().host.speak(&call, &p, looped)),))
         },
@@ -50,44 +77,120 @@ fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> 
     let mut rooms = linker.instance(&format!("switchyard:call/rooms@{version}"))?;
     rooms.func_wrap(
         "announce",
-        |mut store: StoreContextMut<'_, Context>, (room, prompts, looped): PromptArgs| {
+        |mut store: Store<'_>, (room, prompts, looped): PromptArgs| {
             let prompts = prompt_list(&mut store, &prompts, "announce")?;
             Ok((prompts.and_then(|p| store.data().host.announce(&room, &p, looped)),))
+        },
+    )?;
+    let mut signaling = linker.instance(&format!("switchyard:call/signaling@{version}"))?;
+    signaling.func_wrap("dial", |mut store: Store<'_>, (request,): (DialArgs,)| {
+        let request = dial_request(&mut store, request, "dial")?;
+        let context = store.data();
+        Ok((request.and_then(|r| context.host.dial(&context.guest, r)),))
+    })?;
+    signaling.func_wrap(
+        "forward",
+        |mut store: Store<'_>, (call, request): (String, DialArgs)| {
+            let request = dial_request(&mut store, request, "forward")?;
+            let context = store.data();
+            Ok((request.and_then(|r| context.host.forward(&context.guest, &call, r)),))
         },
     )?;
     Ok(())
 }
 
 /// The prompts of `list`, copied once they are known to be at most [`check_prompt_count`]'s
-/// number and [`MAX_PROMPT_BYTES`] together; the refusal for `function` otherwise. A list
+/// number and [`MAX_LIST_BYTES`] together; the refusal for `function` otherwise. A list
 /// that does not lie in the guest's memory is a trap.
 fn prompt_list(
-    store: &mut StoreContextMut<'_, Context>,
+    store: &mut Store<'_>,
     list: &WasmList<WasmStr>,
     function: &str,
 ) -> wasmtime::Result<Result<Vec<String>, Error>> {
     if let Err(refused) = check_prompt_count(function, list.len()) {
         return Ok(Err(refused));
     }
-    let mut names = Vec::with_capacity(list.len());
+    copy_bounded(store, list, function, |name, store| {
+        Ok(name.to_str(store)?.into_owned())
+    })
+}
+
+/// The request of `dial` or `forward` (`function`) with its headers copied, once they are at
+/// most [`MAX_HEADERS_READ`] and [`MAX_LIST_BYTES`] together.
+fn dial_request(
+    store: &mut Store<'_>,
+    request: DialArgs,
+    function: &str,
+) -> wasmtime::Result<Result<DialRequest, Error>> {
+    if request.headers.len() > MAX_HEADERS_READ {
+        return Ok(Err(Error::InvalidArgument(format!(
+            "{function}: {} extra headers, more than {MAX_HEADERS_READ}",
+            request.headers.len()
+        ))));
+    }
+    let headers = copy_bounded(store, &request.headers, function, |header, store| {
+        Ok(SipHeader {
+            name: header.name.to_str(store)?.into_owned(),
+            value: header.value.to_str(store)?.into_owned(),
+        })
+    })?;
+    Ok(headers.map(|headers| DialRequest {
+        uri: request.uri,
+        from: request.from,
+        to: request.to,
+        headers,
+        credentials: request.credentials,
+        context: request.context,
+        room: request.room,
+    }))
+}
+
+/// What a list entry costs the host to copy.
+trait Entry: Lift + Sized {
+    /// The bytes of its strings, read in place.
+    fn bytes(&self, store: &Store<'_>) -> wasmtime::Result<usize>;
+}
+
+impl Entry for WasmStr {
+    fn bytes(&self, store: &Store<'_>) -> wasmtime::Result<usize> {
+        Ok(self.to_str(store)?.len())
+    }
+}
+
+impl Entry for HeaderRef {
+    fn bytes(&self, store: &Store<'_>) -> wasmtime::Result<usize> {
+        Ok(self.name.to_str(store)?.len() + self.value.to_str(store)?.len())
+    }
+}
+
+/// The entries of `list` (already known to be few), each copied by `own`, once their
+/// strings are known to hold at most [`MAX_LIST_BYTES`] together; the refusal for
+/// `function` otherwise.
+fn copy_bounded<T: Entry, U>(
+    store: &mut Store<'_>,
+    list: &WasmList<T>,
+    function: &str,
+    own: impl Fn(&T, &Store<'_>) -> wasmtime::Result<U>,
+) -> wasmtime::Result<Result<Vec<U>, Error>> {
+    let mut entries = Vec::with_capacity(list.len());
     for index in 0..list.len() {
-        let name = list
+        let entry = list
             .get(&mut *store, index)
-            .ok_or_else(|| wasmtime::Error::msg("a prompt list shorter than its length"))??;
-        names.push(name);
+            .ok_or_else(|| wasmtime::Error::msg("a list shorter than its length"))??;
+        entries.push(entry);
     }
     let mut bytes = 0;
-    for name in &names {
-        bytes += name.to_str(&*store)?.len();
-        if bytes > MAX_PROMPT_BYTES {
+    for entry in &entries {
+        bytes += entry.bytes(store)?;
+        if bytes > MAX_LIST_BYTES {
             return Ok(Err(Error::InvalidArgument(format!(
-                "{function}'s prompts name more than {MAX_PROMPT_BYTES} bytes together"
+                "{function}: a list of strings of more than {MAX_LIST_BYTES} bytes together"
             ))));
         }
     }
-    let owned = names
+    let owned = entries
         .iter()
-        .map(|name| Ok(name.to_str(&*store)?.into_owned()))
+        .map(|entry| own(entry, store))
         .collect::<wasmtime::Result<_>>()?;
     Ok(Ok(owned))
 }

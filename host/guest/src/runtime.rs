@@ -1,6 +1,6 @@
 //! The engine every guest runs on: compilation, linking, limits, deadlines.
 
-use crate::bounded_lists::bound_prompt_lists;
+use crate::bounded_lists::bound_lists;
 use crate::cache::CompileCache;
 use crate::config_keys::ConfigKeys;
 use crate::context::Context;
@@ -140,7 +140,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
         forbid_blocking(&mut linker).map_err(engine_error)?;
         add_to_linker(&mut linker).map_err(engine_error)?;
-        bound_prompt_lists(&mut linker).map_err(engine_error)?;
+        bound_lists(&mut linker).map_err(engine_error)?;
         let epoch = EpochTicker::start(engine.clone());
         Ok(Runtime {
             engine,

@@ -337,16 +337,20 @@ fn a_config_table_the_guest_does_not_declare_is_refused_at_load_naming_the_key()
 }
 
 #[test]
-fn prompts_that_all_point_at_one_large_string_are_refused_before_the_host_copies_them() {
+fn lists_whose_entries_all_point_at_one_large_string_are_refused_before_the_host_copies_them() {
     let runtime = Runtime::new(small_limits()).unwrap();
     let guest = runtime
         .load("misbehave", &misbehave_wasm(), GuestConfig::default())
         .unwrap();
-    let host = Arc::new(FakeHost::default());
-    let mut call = guest.instantiate(host.clone()).unwrap();
-    // 256 prompts of a mebibyte each, in a guest of 8 MiB: a list the canonical ABI allows
-    // when every entry points at the same string.
-    call.on_invite(&invite("c1", "aliased-prompts", &[]))
-        .unwrap();
-    assert_eq!(host.log(), ["reject c1 400 prompts refused"]);
+    // 256 prompts, or 200 extra headers of a dial, of a mebibyte each, in a guest of 8 MiB:
+    // lists the canonical ABI allows when every entry points at the same string.
+    for (user, refusal) in [
+        ("aliased-prompts", "reject c1 400 prompts refused"),
+        ("aliased-headers", "reject c1 400 headers refused"),
+    ] {
+        let host = Arc::new(FakeHost::default());
+        let mut call = guest.instantiate(host.clone()).unwrap();
+        call.on_invite(&invite("c1", user, &[])).unwrap();
+        assert_eq!(host.log(), [refusal], "{user}");
+    }
 }

@@ -12,8 +12,8 @@ use crate::call::{Attachment, Call, CallId, Phase};
 use crate::effect::MediaOp;
 use crate::error::CoreError;
 use crate::rooms::{
-    JoinOptions, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, ParticipantStatus,
-    Room, RoomView, room_name_problem,
+    JoinOptions, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES,
+    ParticipantStatus, Room, RoomView, room_name_problem,
 };
 use crate::timers::{TimerId, TimerKind};
 
@@ -595,7 +595,8 @@ impl CallCore {
     }
 
     /// Sets a value kept with the room: a key of at most [`MAX_META_KEY_BYTES`], a
-    /// value of at most [`MAX_META_VALUE_BYTES`], at most [`MAX_META_ENTRIES`] keys
+    /// value of at most [`MAX_META_VALUE_BYTES`], at most [`MAX_META_BYTES`] of both
+    /// together, at most [`MAX_META_ENTRIES`] keys
     /// (past them, [`CoreError::InvalidArgument`] and nothing changes).
     pub fn set_meta(&mut self, room: &str, key: &str, value: &str) -> Result<(), CoreError> {
         let room = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
@@ -613,6 +614,17 @@ impl CallCore {
         if room.meta.len() >= MAX_META_ENTRIES && !room.meta.contains_key(key) {
             return Err(CoreError::InvalidArgument(format!(
                 "a room keeps at most {MAX_META_ENTRIES} values"
+            )));
+        }
+        let others: usize = room
+            .meta
+            .iter()
+            .filter(|(k, _)| k.as_str() != key)
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        if others + key.len() + value.len() > MAX_META_BYTES {
+            return Err(CoreError::InvalidArgument(format!(
+                "a room keeps at most {MAX_META_BYTES} bytes of keys and values"
             )));
         }
         room.meta.insert(key.to_owned(), value.to_owned());
