@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use wasmtime::Engine;
@@ -95,6 +96,13 @@ impl CompileCache {
     /// The component in the entry at `path`: none if there is no entry, an
     /// error saying what is wrong with one that cannot be used.
     fn read(&self, engine: &Engine, path: &Path) -> Result<Option<Component>, String> {
+        // Entries are native code the host runs: only a directory nobody else can write in
+        // holds entries it may trust.
+        match fs::metadata(&self.dir) {
+            Ok(dir) => trusted(&dir).map_err(|why| format!("{}: {why}", self.dir.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        }
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -108,7 +116,8 @@ impl CompileCache {
             .ok_or("not a complete entry (torn or corrupt)")?;
         // SAFETY: `deserialize` trusts its input to be wasmtime's own output.
         // These bytes are: the checksum shows they are what `write` stored,
-        // and `write` stores only `Component::serialize`'s output. Wasmtime
+        // nobody but this user can write in the directory (see `trusted`), and
+        // `write` stores only `Component::serialize`'s output. Wasmtime
         // itself refuses output of another version or engine configuration.
         #[allow(unsafe_code)]
         let component =
@@ -132,7 +141,10 @@ impl CompileCache {
         entry.extend_from_slice(MAGIC);
         entry.extend_from_slice(&Sha256::digest(&serialized));
         entry.extend_from_slice(&serialized);
-        fs::create_dir_all(&self.dir)?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)?;
         let mut aside = tempfile::NamedTempFile::new_in(&self.dir)?;
         aside.write_all(&entry)?;
         aside.persist(path)?;
@@ -155,4 +167,15 @@ impl CompileCache {
         }
         Ok(())
     }
+}
+/// Whether a directory with metadata `dir` may hold entries the host trusts: owned by the
+/// user the host runs as, and writable by nobody else.
+fn trusted(dir: &fs::Metadata) -> Result<(), &'static str> {
+    if dir.uid() != rustix::process::geteuid().as_raw() {
+        return Err("not owned by the user the server runs as: its entries are not trusted");
+    }
+    if dir.mode() & 0o022 != 0 {
+        return Err("writable by others: its entries are not trusted");
+    }
+    Ok(())
 }

@@ -64,6 +64,25 @@ fn a_restart_takes_the_compiled_guest_from_the_cache() {
     assert_eq!(entries(dir.path()).len(), 1);
 }
 
+#[test]
+fn the_cache_is_created_for_its_user_alone_and_a_directory_others_may_write_is_not_trusted() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("components");
+    let wasm = misbehave_wasm();
+    load(&runtime(small_limits(), &dir, 4), &wasm);
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    assert!(load(&runtime(small_limits(), &dir, 4), &wasm).from_cache());
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let untrusted = load(&runtime(small_limits(), &dir, 4), &wasm);
+    assert!(
+        !untrusted.from_cache(),
+        "an entry anyone could have written is native code nobody vouches for"
+    );
+    assert_serves(&untrusted);
+}
+
 /// A cache directory holding the one entry of the misbehave guest, compiled
 /// by a runtime under `limits`; the guest's bytes; the entry.
 fn one_entry(limits: Limits) -> (tempfile::TempDir, Vec<u8>, PathBuf) {

@@ -220,7 +220,12 @@ impl Shared {
             }
             let had_instance = instance.is_some() || reserved;
             drop(state);
-            let outcome = self.execute(call, op, instance, reserved);
+            let outcome = unless_panicked(call, || self.execute(call, op, instance, reserved))
+                .unwrap_or_else(|| {
+                    // The call goes on without call logic, as after a trap.
+                    lock(self.host.core()).guest_failed(Instant::now(), call);
+                    Outcome::Gone
+                });
             self.host.wake();
             state = self.lock();
             let gone = matches!(outcome, Outcome::Gone);
@@ -412,9 +417,34 @@ impl Shared {
     }
 }
 
+/// What `work` for `call` returns, or `None` if it panicked: the panic is logged, and the
+/// executor thread, the call's mailbox and its instance slot carry on (a panic escaping
+/// here would leave the mailbox marked running forever and the slot taken).
+fn unless_panicked<T>(call: CallId, work: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(outcome) => Some(outcome),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            error!(%call, "guest work panicked in the host: {what}");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_in_guest_work_is_caught_and_reported_as_none() {
+        assert_eq!(unless_panicked(CallId(1), || 7), Some(7));
+        let caught = unless_panicked(CallId(1), || -> u32 { panic!("a bug in an import") });
+        assert_eq!(caught, None);
+    }
 
     #[test]
     fn messages_take_at_most_half_the_queue_and_a_hang_up_always_fits() {
