@@ -286,6 +286,10 @@ impl CallCore {
                 }
                 return;
             }
+            MediaEvent::RecordingEnded { room } => {
+                self.recording_ended(&room.0);
+                return;
+            }
         };
         let call = call_of(leg);
         if self.calls.get(&call).is_some_and(|c| !c.ending()) {

@@ -7,7 +7,7 @@ use common::{World, conference};
 use std::sync::mpsc::TryRecvError;
 use std::time::Duration;
 use switchyard_core::{CoreConfig, CoreError, MediaOp};
-use switchyard_media::{RecordingTap, recording_queue};
+use switchyard_media::{MediaEvent, RecordingTap, RoomId, recording_queue};
 use switchyard_sip::testing::Net;
 
 fn world(max_recordings: usize) -> World {
@@ -117,4 +117,48 @@ fn the_recording_ends_when_its_room_is_closed_or_expires() {
     // Both slots are free again.
     open(&mut world, &["closed"]);
     world.core.start_recording("closed", tap()).unwrap();
+}
+
+#[test]
+fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
+    let mut world = world(1);
+    open(&mut world, &["a", "b"]);
+    world.core.start_recording("a", tap()).unwrap();
+    assert!(world.core.start_recording("b", tap()).is_err(), "the cap");
+    let now = world.now;
+    // The writer failed: its worker stopped recording and says so.
+    world.core.handle_media_event(
+        now,
+        MediaEvent::RecordingEnded {
+            room: RoomId("a".into()),
+        },
+    );
+    assert!(
+        matches!(
+            world.core.stop_recording("a"),
+            Err(CoreError::WrongState(_))
+        ),
+        "not recorded any more"
+    );
+    world.core.start_recording("b", tap()).unwrap();
+    world.core.stop_recording("b").unwrap();
+    world.core.start_recording("a", tap()).unwrap();
+    // A late report of a room gone, or not recorded, changes nothing.
+    for room in ["b", "gone"] {
+        world.core.handle_media_event(
+            now,
+            MediaEvent::RecordingEnded {
+                room: RoomId(room.into()),
+            },
+        );
+    }
+    world.core.stop_recording("a").unwrap();
+    let ops = recording_ops(&mut world);
+    let starts = ops.iter().filter(|op| op.0 == "start").count();
+    let stops = ops.iter().filter(|op| op.0 == "stop").count();
+    assert_eq!(
+        (starts, stops),
+        (3, 2),
+        "the worker is not told to stop again: {ops:?}"
+    );
 }

@@ -2,11 +2,11 @@
 //! writer drains off the timing core. The tick never waits for the writer: a frame the queue
 //! has no room for is dropped and counted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use crate::rate::RateConverter;
-use crate::{MAX_FRAME_LEN, PROMPT_RATE, RoomId};
+use crate::{MAX_FRAME_LEN, MediaEvent, PROMPT_RATE, RoomId};
 
 /// One frame of a room's mix, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +22,9 @@ pub struct RecordedFrame {
 
 /// The worker's end of a recording queue, given to
 /// [`Worker::start_recording`](crate::Worker::start_recording). The recording ends when every
-/// clone of it is dropped: the reader then gets what is queued, then a disconnection.
+/// clone of it is dropped: the reader then gets what is queued, then a disconnection. When the
+/// reader is dropped first, the worker ends the recording and raises
+/// [`MediaEvent::RecordingEnded`].
 #[derive(Clone, Debug)]
 pub struct RecordingTap {
     sender: SyncSender<RecordedFrame>,
@@ -115,6 +117,8 @@ impl Recording {
 #[derive(Debug, Default)]
 pub(crate) struct Recordings {
     taps: BTreeMap<RoomId, Recording>,
+    /// Rooms whose recording ended because its reader was gone, not yet reported.
+    ended: Vec<RoomId>,
     /// Frames queued for a writer.
     pub(crate) queued: u64,
     /// Frames dropped because a queue was full.
@@ -146,20 +150,36 @@ impl Recordings {
         let pushed = recording.push(rate, frame);
         if !self.count(pushed) {
             self.taps.remove(room);
+            self.ended.push(room.clone());
         }
     }
 
     /// Pushes a frame of silence for every recorded room for which `sounding` is false (it
-    /// has no member on this worker this tick), so the recording keeps time.
+    /// has no member on this worker this tick), so the recording keeps time; a recording whose
+    /// reader is gone ends.
     pub(crate) fn record_silence(&mut self, sounding: impl Fn(&RoomId) -> bool) {
         const SILENCE: [i16; MAX_FRAME_LEN] = [0; MAX_FRAME_LEN];
         let mut taps = std::mem::take(&mut self.taps);
         taps.retain(|room, recording| {
             let rate = recording.rate.unwrap_or(PROMPT_RATE);
             let frame = &SILENCE[..rate as usize / 50];
-            sounding(room) || self.count(recording.push(rate, frame))
+            let going_on = sounding(room) || self.count(recording.push(rate, frame));
+            if !going_on {
+                self.ended.push(room.clone());
+            }
+            going_on
         });
         self.taps = taps;
+    }
+
+    /// Raises [`MediaEvent::RecordingEnded`] into `events` for each recording that ended
+    /// because its reader was gone since the last call: once per recording.
+    pub(crate) fn report_ended(&mut self, events: &mut VecDeque<MediaEvent>) {
+        events.extend(
+            self.ended
+                .drain(..)
+                .map(|room| MediaEvent::RecordingEnded { room }),
+        );
     }
 
     // Counts a push; false when the recording is over.
@@ -207,6 +227,10 @@ mod tests {
         drop(receiver);
         recordings.record_silence(|_| false);
         assert!(!recordings.contains(&room));
+        let mut events = VecDeque::new();
+        recordings.report_ended(&mut events);
+        recordings.report_ended(&mut events);
+        assert_eq!(events, [MediaEvent::RecordingEnded { room }]);
     }
 
     #[test]

@@ -108,6 +108,14 @@ pub enum MediaEvent {
         /// What changed.
         change: TalkChange,
     },
+    /// The room's recording ended on its own: the reader of its queue was gone (its writer
+    /// failed or finished the file), so the worker stopped recording it. Raised once per
+    /// recording; never for one ended by [`Worker::stop_recording`] or replaced by
+    /// [`Worker::start_recording`].
+    RecordingEnded {
+        /// The room that was being recorded.
+        room: RoomId,
+    },
 }
 
 /// Counters of a worker since construction.
@@ -498,7 +506,7 @@ impl Worker {
     /// holds the tick up: the frame is dropped and counted
     /// ([`WorkerStats::recording_dropped_frames`]). The recording goes on, whoever joins or
     /// leaves, until [`stop_recording`](Self::stop_recording) or until the queue's reader is
-    /// gone.
+    /// gone, which raises [`MediaEvent::RecordingEnded`].
     pub fn start_recording(&mut self, room: RoomId, tap: RecordingTap) {
         self.recordings.start(room, tap);
     }
@@ -676,6 +684,7 @@ impl Worker {
         let rooms = &self.rooms;
         self.recordings
             .record_silence(|room| rooms.contains_key(room));
+        self.recordings.report_ended(&mut self.events);
         self.bridges.tick(&mut self.legs, &mut out);
         self.mixers.alone(&mut self.legs, &mut out);
     }

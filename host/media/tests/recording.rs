@@ -6,7 +6,9 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 use common::*;
-use switchyard_media::{Codec, FRAME_LEN, LegId, RecordedFrame, RoomId, Worker, recording_queue};
+use switchyard_media::{
+    Codec, FRAME_LEN, LegId, MediaEvent, RecordedFrame, RoomId, Worker, recording_queue,
+};
 
 /// The rate of a room of PCMU legs, and so of its recording.
 const NARROWBAND: u32 = 8000;
@@ -131,14 +133,46 @@ fn a_full_queue_never_holds_the_tick_up() {
     assert_eq!(next[0].dropped_before, 15, "the writer learns of the gap");
 }
 
+fn recordings_ended(worker: &mut Worker) -> Vec<RoomId> {
+    events(worker)
+        .into_iter()
+        .filter_map(|event| match event {
+            MediaEvent::RecordingEnded { room } => Some(room),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn a_recording_whose_writer_is_gone_ends() {
+fn a_recording_whose_writer_is_gone_ends_and_says_so_once() {
     let (mut worker, mut peers) = conference();
     let (tap, receiver) = recording_queue(100);
     worker.start_recording(room(), tap);
+    // A room with no member here is recorded as silence, and ends the same way.
+    let empty = RoomId("empty".into());
+    let (empty_tap, empty_receiver) = recording_queue(100);
+    worker.start_recording(empty.clone(), empty_tap);
     run(&mut worker, &mut peers, 3);
+    assert_eq!(recordings_ended(&mut worker), []);
     drop(receiver);
+    drop(empty_receiver);
     run(&mut worker, &mut peers, 3);
-    assert_eq!(worker.stats().recorded_frames, 3);
+    assert_eq!(worker.stats().recorded_frames, 6);
     assert_eq!(worker.stats().recording_dropped_frames, 0);
+    assert_eq!(recordings_ended(&mut worker), [room(), empty]);
+    run(&mut worker, &mut peers, 3);
+    assert_eq!(recordings_ended(&mut worker), [], "once");
+}
+
+#[test]
+fn a_recording_stopped_or_replaced_raises_nothing() {
+    let (mut worker, mut peers) = conference();
+    let (first, _first_receiver) = recording_queue(100);
+    worker.start_recording(room(), first);
+    let (second, _second_receiver) = recording_queue(100);
+    worker.start_recording(room(), second);
+    run(&mut worker, &mut peers, 3);
+    worker.stop_recording(&room());
+    run(&mut worker, &mut peers, 3);
+    assert_eq!(recordings_ended(&mut worker), []);
 }

@@ -20,12 +20,19 @@ pub const POLL: Duration = Duration::from_secs(1);
 
 /// What a look at the file saw: modification time and size, or nothing (the
 /// file is missing or unreadable).
-type Seen = Option<(SystemTime, u64)>;
+pub type Seen = Option<(SystemTime, u64)>;
 
-/// Watches `path`, the component of the guest `name`, for as long as the
-/// returned future runs (the server aborts it at shutdown).
-pub async fn watch(switch: GuestSwitch, name: String, path: PathBuf, host: Arc<CoreHost>) {
-    let mut loaded = look(&path);
+/// Watches `path`, the component of the guest `name`, loaded as `loaded` saw
+/// it (a [`look`] taken before it was read, so that a change written while the
+/// server started is loaded too), for as long as the returned future runs (the
+/// server aborts it at shutdown).
+pub async fn watch(
+    switch: GuestSwitch,
+    name: String,
+    path: PathBuf,
+    mut loaded: Seen,
+    host: Arc<CoreHost>,
+) {
     let mut pending: Option<Seen> = None;
     let mut ticks = tokio::time::interval(POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -72,7 +79,8 @@ fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
     }
 }
 
-fn look(path: &PathBuf) -> Seen {
+/// How `path` is now.
+pub fn look(path: &PathBuf) -> Seen {
     let metadata = std::fs::metadata(path).ok()?;
     Some((metadata.modified().ok()?, metadata.len()))
 }

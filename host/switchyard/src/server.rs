@@ -62,6 +62,17 @@ pub async fn run(
         .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
     let loader = Arc::new(GuestLoader::new(runtime, &config));
     let guests = Arc::new(Registry::default());
+    // Taken before the files are read: a change written meanwhile is a change.
+    let watched: Vec<_> = config
+        .guests
+        .iter()
+        .filter(|(_, entry)| entry.watch)
+        .filter_map(|(name, entry)| Some((name.clone(), entry.wasm.clone()?)))
+        .map(|(name, path)| {
+            let seen = guest_watch::look(&path);
+            (name, path, seen)
+        })
+        .collect();
     for name in loader.names() {
         let (guest, file) = loader.load_configured(name)?;
         guests.add(name, guest, file);
@@ -208,16 +219,14 @@ pub async fn run(
         guests.clone(),
     );
     let switch = GuestSwitch::new(guests, loader, routing_guest.clone());
-    let watchers: Vec<_> = config
-        .guests
-        .iter()
-        .filter(|(_, entry)| entry.watch)
-        .filter_map(|(name, entry)| Some((name, entry.wasm.clone()?)))
-        .map(|(name, path)| {
+    let watchers: Vec<_> = watched
+        .into_iter()
+        .map(|(name, path, seen)| {
             tokio::spawn(guest_watch::watch(
                 switch.clone(),
-                name.clone(),
+                name,
                 path,
+                seen,
                 host.clone(),
             ))
         })

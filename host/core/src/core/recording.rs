@@ -1,6 +1,6 @@
 //! Recording rooms: at most one recording per room, at most
 //! [`CoreConfig::max_recordings`](crate::CoreConfig::max_recordings) at once, each ending with
-//! its room.
+//! its room or when its file takes no more.
 
 use switchyard_media::{RecordingTap, RoomId};
 
@@ -12,10 +12,12 @@ use crate::rooms::Room;
 impl CallCore {
     /// Records the room's mix into `tap` (what a listener outside the room would hear, see
     /// [`Worker::start_recording`](switchyard_media::Worker::start_recording)) until
-    /// [`stop_recording`](Self::stop_recording) or until the room is gone (closed or expired),
-    /// whoever joins or leaves meanwhile. Refused, dropping `tap`, when the room does not exist
-    /// ([`CoreError::NoSuchRoom`]), is being recorded already or `max_recordings` rooms are
-    /// ([`CoreError::WrongState`]).
+    /// [`stop_recording`](Self::stop_recording), until the room is gone (closed or expired), or
+    /// until the worker reports
+    /// [`MediaEvent::RecordingEnded`](switchyard_media::MediaEvent::RecordingEnded) (its writer
+    /// is gone), whoever joins or leaves meanwhile. Refused, dropping `tap`, when the room does
+    /// not exist ([`CoreError::NoSuchRoom`]), is being recorded already or `max_recordings`
+    /// rooms are ([`CoreError::WrongState`]).
     pub fn start_recording(&mut self, room: &str, tap: RecordingTap) -> Result<(), CoreError> {
         let state = self.rooms.get(room).ok_or(CoreError::NoSuchRoom)?;
         if state.recording {
@@ -51,6 +53,17 @@ impl CallCore {
         state.recording = false;
         self.end_recording(room);
         Ok(())
+    }
+
+    /// The room's worker ended its recording on its own (the file could not be written
+    /// further, or reached its size limit): the room is not being recorded any more, and it no
+    /// longer counts toward `max_recordings`. Nothing for a room gone or not being recorded.
+    pub(super) fn recording_ended(&mut self, room: &str) {
+        let Some(state) = self.rooms.get_mut(room).filter(|state| state.recording) else {
+            return;
+        };
+        state.recording = false;
+        tracing::warn!(room, "the room's recording ended: its file takes no more");
     }
 
     /// `removed`, named `room`, is gone: its recording, if any, ends.

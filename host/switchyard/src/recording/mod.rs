@@ -89,7 +89,10 @@ impl NewRecording {
         let thread_path = path.clone();
         std::thread::Builder::new()
             .name("recording".to_owned())
-            .spawn(move || finish(&thread_path, writer::write(frames, file)))
+            .spawn(move || {
+                let outcome = writer::write(frames, file, wav_file::MAX_SAMPLES);
+                finish(&thread_path, outcome);
+            })
             .map(drop)
             .map_err(|e| {
                 remove(&path);
@@ -106,6 +109,12 @@ impl NewRecording {
 /// Logs how the recording at `path` ended; one that never got a frame leaves no file.
 fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
     match outcome {
+        Ok(Some(written)) if written.full => tracing::warn!(
+            path = %path.display(),
+            seconds = written.samples as f64 / f64::from(written.rate),
+            dropped_frames = written.dropped_frames,
+            "recording stopped at the WAV size limit (4 GiB): the file is complete up to there"
+        ),
         Ok(Some(written)) => tracing::info!(
             path = %path.display(),
             seconds = written.samples as f64 / f64::from(written.rate),

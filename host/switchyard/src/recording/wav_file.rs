@@ -6,6 +6,14 @@ use hound::{SampleFormat, WavSpec, WavWriter};
 use std::fs::File;
 use std::io::BufWriter;
 
+/// The most samples a file can hold: its header's RIFF and data sizes are 32-bit byte counts
+/// (the RIFF size covering the rest of the header too), so the data of 16-bit samples must
+/// stay within `u32::MAX` less the longest header written. About 12.4 h at 48 kHz.
+pub const MAX_SAMPLES: u64 = (u32::MAX as u64 - LONGEST_HEADER) / 2;
+
+// hound's longest header (WAVE_FORMAT_EXTENSIBLE); this file's is shorter.
+const LONGEST_HEADER: u64 = 68;
+
 /// A growing WAV file.
 pub struct WavFile {
     writer: WavWriter<BufWriter<File>>,
@@ -36,7 +44,8 @@ impl WavFile {
         Ok(wav)
     }
 
-    /// Appends `samples`; they are in the file's header from the next checkpoint on.
+    /// Appends `samples`; they are in the file's header from the next checkpoint on. The
+    /// caller keeps the file within [`MAX_SAMPLES`]: past it, the header's sizes wrap.
     pub fn write(&mut self, samples: &[i16]) -> hound::Result<()> {
         let mut out = self.writer.get_i16_writer(samples.len() as u32);
         for &sample in samples {

@@ -1,7 +1,7 @@
 //! The writer of one recording: drains its queue into its WAV file on a thread of its own,
 //! off the timing cores, checkpointing the file every [`CHECKPOINT_INTERVAL`].
 
-use super::wav_file::WavFile;
+use super::wav_file::{MAX_SAMPLES, WavFile};
 use std::fs::File;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -20,15 +20,23 @@ pub struct Written {
     pub rate: u32,
     /// Frames dropped on the way (the queue was full) and written as silence.
     pub dropped_frames: u64,
+    /// The file reached the most samples it may hold and was completed there, while the
+    /// recording was still going on.
+    pub full: bool,
 }
 
 /// Writes every frame from `frames` into `file` (empty, open for writing) until the queue's
-/// tap is gone, then completes the file. The WAV header is written at the first frame, at its
+/// tap is gone or the file holds `max_samples` (at most [`MAX_SAMPLES`], what a WAV header can
+/// describe), then completes the file. The WAV header is written at the first frame, at its
 /// rate; a frame's dropped predecessors become silence of its length. `None`: no frame came,
-/// and the file is left empty. On an error the queue is
-/// dropped with the rest unread, so the worker stops recording; the file holds what was written
-/// up to the last checkpoint.
-pub fn write(frames: Receiver<RecordedFrame>, file: File) -> hound::Result<Option<Written>> {
+/// and the file is left empty. The queue is dropped on return, with the rest unread, so the
+/// worker stops recording: on a full file, and on an error, after which the file holds what was
+/// written up to the last checkpoint.
+pub fn write(
+    frames: Receiver<RecordedFrame>,
+    file: File,
+    max_samples: u64,
+) -> hound::Result<Option<Written>> {
     let Ok(first) = frames.recv() else {
         return Ok(None);
     };
@@ -36,16 +44,25 @@ pub fn write(frames: Receiver<RecordedFrame>, file: File) -> hound::Result<Optio
         samples: 0,
         rate: first.rate,
         dropped_frames: 0,
+        full: false,
     };
+    let max_samples = max_samples.min(MAX_SAMPLES);
     let mut wav = WavFile::create(file, first.rate)?;
     let mut frame = Some(first);
     let mut checkpointed = Instant::now();
     loop {
         if let Some(frame) = frame.take() {
-            let gap = frame.dropped_before as usize * frame.samples.len();
-            wav.write_silence(gap)?;
-            wav.write(&frame.samples)?;
+            let gap = u64::from(frame.dropped_before) * frame.samples.len() as u64;
+            let room = max_samples - wav.samples();
+            wav.write_silence(gap.min(room) as usize)?;
+            let room = max_samples - wav.samples();
+            let fits = frame.samples.len().min(room as usize);
+            wav.write(&frame.samples[..fits])?;
             written.dropped_frames += u64::from(frame.dropped_before);
+            if wav.samples() == max_samples {
+                written.full = true;
+                break;
+            }
         }
         if checkpointed.elapsed() >= CHECKPOINT_INTERVAL {
             wav.checkpoint()?;
@@ -84,13 +101,14 @@ mod tests {
         sender.send(frame(16_000, 100, 0)).unwrap();
         sender.send(frame(16_000, 200, 2)).unwrap();
         drop(sender);
-        let written = write(frames, File::create(&path).unwrap()).unwrap();
+        let written = write(frames, File::create(&path).unwrap(), MAX_SAMPLES).unwrap();
         assert_eq!(
             written,
             Some(Written {
                 samples: 4 * 320,
                 rate: 16_000,
-                dropped_frames: 2
+                dropped_frames: 2,
+                full: false,
             })
         );
         let mut reader = WavReader::open(&path).unwrap();
@@ -106,7 +124,47 @@ mod tests {
         let path = dir.path().join("empty.wav");
         let (tap, frames) = recording_queue(8);
         drop(tap);
-        assert_eq!(write(frames, File::create(&path).unwrap()).unwrap(), None);
+        assert_eq!(
+            write(frames, File::create(&path).unwrap(), MAX_SAMPLES).unwrap(),
+            None
+        );
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_full_file_is_completed_at_the_limit_and_the_recording_ends() {
+        const LIMIT: u64 = 1000;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full.wav");
+        let (sender, frames) = std::sync::mpsc::sync_channel(8);
+        sender.send(frame(8000, 100, 0)).unwrap();
+        sender.send(frame(8000, 200, 1)).unwrap();
+        sender.send(frame(8000, 300, 0)).unwrap();
+        let file = File::create(&path).unwrap();
+        // The tap is still there: the writer ends on its own, or never.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(write(frames, file, LIMIT).unwrap()));
+        let written = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the writer stops at the limit");
+        assert_eq!(
+            written,
+            Some(Written {
+                samples: LIMIT,
+                rate: 8000,
+                dropped_frames: 1,
+                full: true,
+            })
+        );
+        assert!(
+            sender.send(frame(8000, 400, 0)).is_err(),
+            "the queue is gone, so the worker ends the recording"
+        );
+        let mut reader = WavReader::open(&path).unwrap();
+        assert_eq!(reader.len(), LIMIT as u32);
+        let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+        let expected: Vec<i16> =
+            [vec![100; 320], vec![0; 320], vec![200; 320], vec![300; 40]].concat();
+        assert_eq!(samples, expected);
     }
 }
