@@ -170,6 +170,17 @@ fn an_unresolvable_target_fails_with_478_and_a_bad_uri_is_refused_at_once() {
     refused(&mut w, "tel:+15551234", "not a sip: or sips: URI");
 }
 
+/// The DNS answer for `call`, a placed call resolving 127.0.0.1:7000, arrives
+/// after the call is gone; the core carries on.
+fn resolved_late(w: &mut World, call: CallId) {
+    w.core.resolved(
+        w.now,
+        call,
+        Ok(vec![(Transport::Udp, addr("127.0.0.1:7000"))]),
+    );
+    w.drain();
+}
+
 #[test]
 fn hanging_up_while_resolving_ends_the_call_and_a_late_answer_is_ignored() {
     let mut w = world(idle());
@@ -178,12 +189,7 @@ fn hanging_up_while_resolving_ends_the_call_and_a_late_answer_is_ignored() {
     assert!(w.core.has_call(call));
     w.core.hangup(w.now, call).unwrap();
     assert!(!w.core.has_call(call));
-    w.core.resolved(
-        w.now,
-        call,
-        Ok(vec![(Transport::Udp, addr("127.0.0.1:7000"))]),
-    );
-    w.drain();
+    resolved_late(&mut w, call);
     let events = w.events_of(call);
     assert_eq!(
         failed(&events),
@@ -200,12 +206,7 @@ fn a_guest_failing_while_its_call_is_resolved_leaves_nothing_to_send() {
     let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
     w.core.guest_failed(w.now, call);
     assert!(!w.core.has_call(call));
-    w.core.resolved(
-        w.now,
-        call,
-        Ok(vec![(Transport::Udp, addr("127.0.0.1:7000"))]),
-    );
-    w.drain();
+    resolved_late(&mut w, call);
     assert_eq!(w.core.dialing(), 0);
     assert_eq!(
         w.open_ports.load(Ordering::Relaxed),

@@ -11,7 +11,7 @@ use wasmtime::StoreContextMut;
 use wasmtime::component::{ComponentType, Lift, Linker, WasmList, WasmStr};
 
 use crate::context::{Context, check_prompt_count};
-use crate::{Credentials, DialRequest, Error, JoinOptions, SipHeader};
+use crate::{Credentials, DialRequest, Error, HostApi, JoinOptions, SipHeader};
 
 /// The most bytes the strings of one list may hold together: 256 entries of 256 bytes.
 const MAX_LIST_BYTES: usize = 64 * 1024;
@@ -58,30 +58,34 @@ struct HeaderRef {
     value: WasmStr,
 }
 
+/// A host function taking a call or room, a list of prompts and whether to loop them.
+type PlayPrompts = fn(&dyn HostApi, &str, &[String], bool) -> Result<(), Error>;
+
+/// The imports taking a list of prompts: interface, function, and what the host does.
+const PROMPT_FUNCTIONS: [(&str, &str, PlayPrompts); 3] = [
+    ("media", "play", |host, call, prompts, looped| {
+        host.play(call, prompts, looped)
+    }),
+    ("media", "speak", |host, call, prompts, looped| {
+        host.speak(call, prompts, looped)
+    }),
+    ("rooms", "announce", |host, room, prompts, looped| {
+        host.announce(room, prompts, looped)
+    }),
+];
+
 fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> {
-    let mut media = linker.instance(&format!("switchyard:call/media@{version}"))?;
-    media.func_wrap(
-        "play",
-        |mut store: Store<'_>, (call, prompts, looped): PromptArgs| {
-            let prompts = prompt_list(&mut store, &prompts, "play")?;
-            Ok((prompts.and_then(|p| store.data().host.play(&call, &p, looped)),))
-        },
-    )?;
-    media.func_wrap(
-        "speak",
-        |mut store: Store<'_>, (call, prompts, looped): PromptArgs| {
-            let prompts = prompt_list(&mut store, &prompts, "speak")?;
-            Ok((prompts.and_then(|p| store.data().host.speak(&call, &p, looped)),))
-        },
-    )?;
-    let mut rooms = linker.instance(&format!("switchyard:call/rooms@{version}"))?;
-    rooms.func_wrap(
-        "announce",
-        |mut store: Store<'_>, (room, prompts, looped): PromptArgs| {
-            let prompts = prompt_list(&mut store, &prompts, "announce")?;
-            Ok((prompts.and_then(|p| store.data().host.announce(&room, &p, looped)),))
-        },
-    )?;
+    for (interface, function, play) in PROMPT_FUNCTIONS {
+        let mut instance = linker.instance(&format!("switchyard:call/{interface}@{version}"))?;
+        instance.func_wrap(
+            function,
+            move |mut store: Store<'_>, (target, prompts, looped): PromptArgs| {
+                let prompts = prompt_list(&mut store, &prompts, function)?;
+                let host = &*store.data().host;
+                Ok((prompts.and_then(|p| play(host, &target, &p, looped)),))
+            },
+        )?;
+    }
     let mut signaling = linker.instance(&format!("switchyard:call/signaling@{version}"))?;
     signaling.func_wrap("dial", |mut store: Store<'_>, (request,): (DialArgs,)| {
         let request = dial_request(&mut store, request, "dial")?;
