@@ -16,7 +16,7 @@ use utoipa::openapi::{
 };
 
 /// A route of the endpoint that is not a REST route: its method, path,
-/// what it does and the media type of its answer.
+/// what it does and what it answers.
 pub struct OtherRoute {
     /// Its method.
     pub verb: Verb,
@@ -24,8 +24,12 @@ pub struct OtherRoute {
     pub path: &'static str,
     /// What it does.
     pub summary: &'static str,
-    /// The media type of a successful answer.
-    pub answers: &'static str,
+    /// Its successful answers: status, what it means and media type.
+    pub answers: &'static [(&'static str, &'static str, &'static str)],
+    /// The refusals of this route alone (an RFC 9457 problem each): status and
+    /// what it means. Those of every route (401, 403, 404, 415, 421, …) are
+    /// the `default` answer.
+    pub refusals: &'static [(&'static str, &'static str)],
 }
 
 /// The routes besides the REST ones.
@@ -34,19 +38,22 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         verb: Verb::Get,
         path: "/",
         summary: "The web console: rooms, participants, recordings and guests",
-        answers: "text/html",
+        answers: &[("200", "The console's page", "text/html")],
+        refusals: &[],
     },
     OtherRoute {
         verb: Verb::Post,
         path: "/",
         summary: "XML-RPC (SEMS's xmlrpc2di path): a methodCall in, a methodResponse out",
-        answers: "text/xml",
+        answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
+        refusals: &[],
     },
     OtherRoute {
         verb: Verb::Post,
         path: "/RPC2",
         summary: "XML-RPC, as at /",
-        answers: "text/xml",
+        answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
+        refusals: &[],
     },
     OtherRoute {
         verb: Verb::Get,
@@ -54,32 +61,62 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         summary: "Server-sent events of rooms, participants, placed calls and guests \
                   (`room=<room>` keeps one room's, `dtmf=1` adds key presses); each has an \
                   id, and `Last-Event-ID` (or `after=<id>`) resumes after it",
-        answers: "text/event-stream",
+        answers: &[("200", "The events, as they happen", "text/event-stream")],
+        refusals: &[("503", "As many clients as the server serves are subscribed")],
     },
     OtherRoute {
         verb: Verb::Get,
         path: "/api/v1/events/ws",
         summary: "The event stream over WebSocket: one JSON text message per event, \
                   {id, event, data}; the same filter and resume point",
-        answers: "application/json",
+        answers: &[(
+            "101",
+            "The connection becomes a WebSocket carrying the events as JSON text messages",
+            "application/json",
+        )],
+        refusals: &[
+            (
+                "400",
+                "A WebSocket handshake without `Connection: Upgrade` or a valid key",
+            ),
+            (
+                "426",
+                "No WebSocket upgrade, or not of version 13 (`Sec-WebSocket-Version: 13` \
+                 says which)",
+            ),
+            ("503", "As many clients as the server serves are subscribed"),
+        ],
     },
     OtherRoute {
         verb: Verb::Get,
         path: "/api/v1/recordings/{name}",
         summary: "A recording as an attachment, whole or the byte range `Range` asks for",
-        answers: "audio/wav",
+        answers: &[
+            ("200", "The whole recording", "audio/wav"),
+            (
+                "206",
+                "The byte range asked for (`Content-Range`)",
+                "audio/wav",
+            ),
+        ],
+        refusals: &[(
+            "416",
+            "A range beyond the file (`Content-Range: bytes */<length>`)",
+        )],
     },
     OtherRoute {
         verb: Verb::Get,
         path: crate::metrics::PATH,
         summary: "Prometheus metrics (text exposition format 0.0.4)",
-        answers: "text/plain",
+        answers: &[("200", "The metrics", "text/plain")],
+        refusals: &[],
     },
     OtherRoute {
         verb: Verb::Get,
         path: "/openapi.json",
         summary: "This document",
-        answers: "application/json",
+        answers: &[("200", "The document", "application/json")],
+        refusals: &[],
     },
 ];
 
@@ -195,15 +232,19 @@ pub fn document() -> OpenApi {
         for name in path_parameters(other.path) {
             operation = operation.parameter(path_parameter(name));
         }
-        let operation = operation
-            .summary(Some(other.summary))
-            .response(
-                "200",
+        operation = operation.summary(Some(other.summary));
+        for &(status, what, media_type) in other.answers {
+            operation = operation.response(
+                status,
                 ResponseBuilder::new()
-                    .description("The answer")
-                    .content(other.answers, ContentBuilder::new().build()),
-            )
-            .build();
+                    .description(what)
+                    .content(media_type, ContentBuilder::new().build()),
+            );
+        }
+        for &(status, what) in other.refusals {
+            operation = operation.response(status, problem_response().description(what));
+        }
+        let operation = operation.response("default", problem_response()).build();
         add(other.path, other.verb, operation);
     }
     for (path, item) in items {
@@ -271,5 +312,27 @@ mod tests {
         let schema = &lock["responses"]["200"]["content"]["application/json"]["schema"];
         assert!(schema.is_object(), "{lock}");
         assert!(schema.get("type").is_none(), "any type: {schema}");
+    }
+
+    #[test]
+    fn ranges_and_upgrades_are_documented_with_their_statuses() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let statuses = |path: &str| -> Vec<String> {
+            let responses = json["paths"][path]["get"]["responses"].as_object().unwrap();
+            responses.keys().cloned().collect()
+        };
+        assert_eq!(
+            statuses("/api/v1/recordings/{name}"),
+            ["200", "206", "416", "default"]
+        );
+        assert_eq!(
+            statuses("/api/v1/events/ws"),
+            ["101", "400", "426", "503", "default"]
+        );
+        let refusal = &json["paths"]["/api/v1/recordings/{name}"]["get"]["responses"]["416"];
+        assert!(
+            refusal["content"]["application/problem+json"].is_object(),
+            "{refusal}"
+        );
     }
 }

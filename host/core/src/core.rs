@@ -286,8 +286,8 @@ impl CallCore {
                 }
                 return;
             }
-            MediaEvent::RecordingEnded { room } => {
-                self.recording_ended(&room.0);
+            MediaEvent::RecordingEnded { room, recording } => {
+                self.recording_ended(&room.0, recording);
                 return;
             }
         };

@@ -24,6 +24,12 @@ pub enum Effect {
         /// The SIP URI to resolve: the outbound proxy, else the Request-URI.
         uri: String,
     },
+    /// The room's recording ended on its own (its file takes no more); nothing is asked of
+    /// the shell but to tell whoever watches the room.
+    RecordingEnded {
+        /// The room.
+        room: String,
+    },
 }
 
 /// A command to the media worker numbered `worker` (0-based).

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::call::CallId;
 use crate::timers::TimerId;
+use switchyard_media::RecordingId;
 
 /// The longest room name, in characters.
 pub const MAX_ROOM_NAME: usize = 64;
@@ -110,8 +111,8 @@ pub(crate) struct Room {
     pub(crate) predefined: bool,
     /// The timer that deletes it while it is empty.
     pub(crate) expiry: Option<TimerId>,
-    /// Its mix is being recorded.
-    pub(crate) recording: bool,
+    /// The recording of its mix, while it is being recorded.
+    pub(crate) recording: Option<RecordingId>,
     /// It admits nobody new (participants listed already stay and may rejoin).
     pub(crate) locked: bool,
 }

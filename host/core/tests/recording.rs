@@ -123,7 +123,9 @@ fn the_recording_ends_when_its_room_is_closed_or_expires() {
 fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
     let mut world = world(1);
     open(&mut world, &["a", "b"]);
-    world.core.start_recording("a", tap()).unwrap();
+    let first = tap();
+    let ended = first.id();
+    world.core.start_recording("a", first).unwrap();
     assert!(world.core.start_recording("b", tap()).is_err(), "the cap");
     let now = world.now;
     // The writer failed: its worker stopped recording and says so.
@@ -131,8 +133,11 @@ fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
         now,
         MediaEvent::RecordingEnded {
             room: RoomId("a".into()),
+            recording: ended,
         },
     );
+    world.drain();
+    assert_eq!(world.recordings_ended, ["a"], "the shell is told");
     assert!(
         matches!(
             world.core.stop_recording("a"),
@@ -140,18 +145,24 @@ fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
         ),
         "not recorded any more"
     );
-    world.core.start_recording("b", tap()).unwrap();
+    let second = tap();
+    let stopped = second.id();
+    world.core.start_recording("b", second).unwrap();
     world.core.stop_recording("b").unwrap();
     world.core.start_recording("a", tap()).unwrap();
-    // A late report of a room gone, or not recorded, changes nothing.
-    for room in ["b", "gone"] {
+    // A late report of a room gone, or not recorded, or of the recording before this one
+    // (the report crossed a stop and a new start), changes nothing.
+    for (room, recording) in [("b", stopped), ("gone", stopped), ("a", ended)] {
         world.core.handle_media_event(
             now,
             MediaEvent::RecordingEnded {
                 room: RoomId(room.into()),
+                recording,
             },
         );
     }
+    world.drain();
+    assert_eq!(world.recordings_ended, ["a"], "nothing more is told");
     world.core.stop_recording("a").unwrap();
     let ops = recording_ops(&mut world);
     let starts = ops.iter().filter(|op| op.0 == "start").count();

@@ -97,6 +97,17 @@ impl ConfigKeys {
             None => Some(format!("not a key of this guest (its keys: {self})")),
         }
     }
+
+    /// The first of `values` (key, value) that cannot be, with its [`ConfigKeys::problem`].
+    pub fn first_problem<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Option<(K, String)> {
+        values.into_iter().find_map(|(key, value)| {
+            self.problem(key.as_ref(), value.as_ref())
+                .map(|problem| (key, problem))
+        })
+    }
 }
 
 impl fmt::Display for ConfigKeys {

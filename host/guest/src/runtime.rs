@@ -168,12 +168,10 @@ impl Runtime {
             message,
         };
         let wasmtime_error = |e: wasmtime::Error| load_error(format!("{e:#}"));
-        if let Some(keys) = ConfigKeys::declared_by(wasm).map_err(load_error)? {
-            for (key, value) in config.values() {
-                if let Some(problem) = keys.problem(key, value) {
-                    return Err(load_error(format!("config key {key}: {problem}")));
-                }
-            }
+        if let Some(keys) = ConfigKeys::declared_by(wasm).map_err(load_error)?
+            && let Some((key, problem)) = keys.first_problem(config.values())
+        {
+            return Err(load_error(format!("config key {key}: {problem}")));
         }
         let (component, from_cache) = match &self.cache {
             Some(cache) => cache.component(&self.engine, wasm),

@@ -98,7 +98,7 @@ pub use mixer::MixMinus;
 pub use opus::OpusParams;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
-pub use recording::{RecordedFrame, RecordingTap, recording_queue};
+pub use recording::{RecordedFrame, RecordingId, RecordingTap, recording_queue};
 pub use transcode::RoomEncoder;
 pub use vad::{HANGOVER_FRAMES, SILENCE_DBOV, TalkChange, VoiceActivity};
 pub use worker::{

@@ -3,6 +3,7 @@
 //! has no room for is dropped and counted.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use crate::rate::RateConverter;
@@ -28,15 +29,28 @@ pub struct RecordedFrame {
 #[derive(Clone, Debug)]
 pub struct RecordingTap {
     sender: SyncSender<RecordedFrame>,
+    id: RecordingId,
     // Frames dropped since the last one queued.
     dropped: u32,
 }
 
+/// Which recording a [`RecordingTap`] feeds: unique in the process, the same in every clone of
+/// the tap, so that a report of a recording's end is not taken for a later recording's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecordingId(u64);
+
 /// A recording queue holding at most `capacity` frames (at least one): the tap for the worker
 /// and the receiver for the writer.
 pub fn recording_queue(capacity: usize) -> (RecordingTap, Receiver<RecordedFrame>) {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
     let (sender, receiver) = sync_channel(capacity.max(1));
-    (RecordingTap { sender, dropped: 0 }, receiver)
+    let id = RecordingId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
+    let tap = RecordingTap {
+        sender,
+        id,
+        dropped: 0,
+    };
+    (tap, receiver)
 }
 
 /// What became of a frame pushed.
@@ -49,6 +63,11 @@ enum Pushed {
 }
 
 impl RecordingTap {
+    /// The recording this tap feeds.
+    pub fn id(&self) -> RecordingId {
+        self.id
+    }
+
     fn push(&mut self, rate: u32, samples: &[i16]) -> Pushed {
         let frame = RecordedFrame {
             rate,
@@ -117,8 +136,8 @@ impl Recording {
 #[derive(Debug, Default)]
 pub(crate) struct Recordings {
     taps: BTreeMap<RoomId, Recording>,
-    /// Rooms whose recording ended because its reader was gone, not yet reported.
-    ended: Vec<RoomId>,
+    /// Recordings that ended because their reader was gone, not yet reported.
+    ended: Vec<(RoomId, RecordingId)>,
     /// Frames queued for a writer.
     pub(crate) queued: u64,
     /// Frames dropped because a queue was full.
@@ -147,10 +166,10 @@ impl Recordings {
         let Some(recording) = self.taps.get_mut(room) else {
             return;
         };
-        let pushed = recording.push(rate, frame);
+        let (pushed, id) = (recording.push(rate, frame), recording.tap.id);
         if !self.count(pushed) {
             self.taps.remove(room);
-            self.ended.push(room.clone());
+            self.ended.push((room.clone(), id));
         }
     }
 
@@ -165,7 +184,7 @@ impl Recordings {
             let frame = &SILENCE[..rate as usize / 50];
             let going_on = sounding(room) || self.count(recording.push(rate, frame));
             if !going_on {
-                self.ended.push(room.clone());
+                self.ended.push((room.clone(), recording.tap.id));
             }
             going_on
         });
@@ -178,7 +197,7 @@ impl Recordings {
         events.extend(
             self.ended
                 .drain(..)
-                .map(|room| MediaEvent::RecordingEnded { room }),
+                .map(|(room, recording)| MediaEvent::RecordingEnded { room, recording }),
         );
     }
 
@@ -220,6 +239,8 @@ mod tests {
         let mut recordings = Recordings::default();
         let room = RoomId("r".into());
         let (tap, receiver) = recording_queue(1);
+        let recording = tap.id();
+        assert_ne!(recording, recording_queue(1).0.id(), "each its own");
         recordings.start(room.clone(), tap);
         recordings.record(&room, 8000, &[1; 4]);
         recordings.record(&room, 8000, &[2; 4]);
@@ -230,7 +251,7 @@ mod tests {
         let mut events = VecDeque::new();
         recordings.report_ended(&mut events);
         recordings.report_ended(&mut events);
-        assert_eq!(events, [MediaEvent::RecordingEnded { room }]);
+        assert_eq!(events, [MediaEvent::RecordingEnded { room, recording }]);
     }
 
     #[test]

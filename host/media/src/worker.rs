@@ -18,7 +18,7 @@ use crate::mixing::{Announcement, Mixers, RoomTick};
 use crate::output::Output;
 use crate::packet_pool::PacketPool;
 use crate::playback::Playback;
-use crate::recording::{RecordingTap, Recordings};
+use crate::recording::{RecordingId, RecordingTap, Recordings};
 use crate::shared_encoders::SharedEncoders;
 use crate::ticker::Ticker;
 use crate::{
@@ -115,6 +115,8 @@ pub enum MediaEvent {
     RecordingEnded {
         /// The room that was being recorded.
         room: RoomId,
+        /// The recording, as its tap names it.
+        recording: RecordingId,
     },
 }
 

@@ -137,7 +137,7 @@ fn recordings_ended(worker: &mut Worker) -> Vec<RoomId> {
     events(worker)
         .into_iter()
         .filter_map(|event| match event {
-            MediaEvent::RecordingEnded { room } => Some(room),
+            MediaEvent::RecordingEnded { room, .. } => Some(room),
             _ => None,
         })
         .collect()

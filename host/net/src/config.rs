@@ -26,8 +26,9 @@ pub struct SocketsConfig {
     /// connections are closed at once and sends needing a new one fail. Default
     /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
     pub max_connections: usize,
-    /// Accepted TCP connections from one IP address at most: beyond it, more from that
-    /// address are closed at once, so that one host cannot take every connection. Connections
+    /// Accepted TCP connections from one host at most (an IPv4 address, or an IPv6 /64):
+    /// beyond it, more from that host are closed at once, so that one host cannot take every
+    /// connection. Connections
     /// opened from here do not count: where they go is the call core's choice, not the
     /// peer's, and `max_connections` bounds them. Default
     /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS`].

@@ -36,7 +36,8 @@ struct Inner {
     by_id: HashMap<ConnectionId, Entry>,
     /// The newest connection to each peer address.
     by_remote: HashMap<SocketAddr, ConnectionId>,
-    /// How many accepted connections each peer IP address has open; none is listed at 0.
+    /// How many accepted connections each peer host has open (its [`host_of`]); none is
+    /// listed at 0.
     accepted: HashMap<IpAddr, usize>,
 }
 
@@ -68,7 +69,8 @@ impl Table {
     }
 
     /// Adds a connection accepted from `remote`, writing from `queue`, unless the table is
-    /// full or `remote`'s IP address has `per_address` accepted connections open already.
+    /// full or `remote`'s host ([`host_of`]: its IPv4 address, or its IPv6 /64) has
+    /// `per_address` accepted connections open already.
     pub(crate) fn accept(
         self: &Arc<Self>,
         remote: SocketAddr,
@@ -104,10 +106,11 @@ impl Table {
             return Err(Refused::Full);
         }
         if let Some(cap) = per_address {
-            if inner.accepted.get(&remote.ip()).copied().unwrap_or(0) >= cap {
+            let host = host_of(remote.ip());
+            if inner.accepted.get(&host).copied().unwrap_or(0) >= cap {
                 return Err(Refused::AddressFull);
             }
-            *inner.accepted.entry(remote.ip()).or_default() += 1;
+            *inner.accepted.entry(host).or_default() += 1;
         }
         inner.next_id += 1;
         let id = ConnectionId(inner.next_id);
@@ -127,6 +130,19 @@ impl Table {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // The table stays consistent across a panic: no step of a change can panic.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The host an address belongs to, as the per-address cap counts it: an IPv4 address is one
+/// host, also when written IPv4-mapped (`::ffff:a.b.c.d`); an IPv6 address counts as its /64,
+/// the subnet one host is given and may pick any address of (RFC 4291 §2.5.1, RFC 8981).
+fn host_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((v6.to_bits() & !u128::from(u64::MAX)).into()),
+        },
     }
 }
 
@@ -153,10 +169,11 @@ impl Drop for Registration {
         else {
             return;
         };
-        if accepted && let Some(count) = inner.accepted.get_mut(&remote.ip()) {
+        let host = host_of(remote.ip());
+        if accepted && let Some(count) = inner.accepted.get_mut(&host) {
             *count -= 1;
             if *count == 0 {
-                inner.accepted.remove(&remote.ip());
+                inner.accepted.remove(&host);
             }
         }
         if inner.by_remote.get(&remote) == Some(&self.id) {
@@ -236,5 +253,30 @@ mod tests {
         drop((second, other, ours, fourth));
         assert_eq!(table.len(), 0);
         assert!(table.lock().accepted.is_empty(), "no address left at 0");
+    }
+
+    #[test]
+    fn an_ipv6_host_is_capped_by_its_64_and_a_mapped_ipv4_address_as_itself() {
+        let table = Table::new(10);
+        let (queue, _rx) = mpsc::channel(1);
+        let from = |ip: &str| SocketAddr::new(ip.parse().unwrap(), 5060);
+        let accept = |remote| table.accept(remote, queue.clone(), 2);
+        let first = accept(from("2001:db8:1:2::1")).unwrap();
+        let _second = accept(from("2001:db8:1:2:ffff::9")).unwrap();
+        assert_eq!(
+            accept(from("2001:db8:1:2:abcd::1")).unwrap_err(),
+            Refused::AddressFull,
+            "any address of the same /64"
+        );
+        let _neighbour = accept(from("2001:db8:1:3::1")).expect("the next /64 is another host");
+        let _v4 = accept(from("192.0.2.7")).unwrap();
+        let _mapped = accept(from("::ffff:192.0.2.7")).unwrap();
+        assert_eq!(
+            accept(from("::ffff:192.0.2.7")).unwrap_err(),
+            Refused::AddressFull,
+            "an IPv4 address counts once, however it is written"
+        );
+        drop(first);
+        accept(from("2001:db8:1:2:abcd::1")).expect("a closed one frees its /64's place");
     }
 }

@@ -26,7 +26,7 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Accepts connections on `listener` until the sockets are dropped; each gets its own task,
 /// or is closed at once when [`SocketsConfig::max_connections`](crate::SocketsConfig) are
 /// open, or [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted
-/// ones from the peer's IP address.
+/// ones from the peer's host (its IPv4 address or IPv6 /64).
 pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.clone();
     loop {
@@ -44,7 +44,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                     }
                     Err(Refused::Full) => debug!(%remote, "TCP connection refused: too many open"),
                     Err(Refused::AddressFull) => {
-                        debug!(%remote, "TCP connection refused: too many from its address");
+                        debug!(%remote, "TCP connection refused: too many from its host");
                     }
                 }
             }

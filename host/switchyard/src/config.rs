@@ -1176,12 +1176,10 @@ fn check_guest_config(name: &str, entry: &GuestEntry) -> Result<(), (String, Str
         Ok(None) => return Ok(()),
         Err(e) => return fail(format!("guests.{name}.wasm"), e),
     };
-    for (key, value) in Config::guest_config(entry) {
-        if let Some(problem) = keys.problem(&key, &value) {
-            return fail(format!("guests.{name}.config.{key}"), problem);
-        }
+    match keys.first_problem(Config::guest_config(entry)) {
+        Some((key, problem)) => fail(format!("guests.{name}.config.{key}"), problem),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

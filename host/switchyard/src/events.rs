@@ -99,6 +99,16 @@ impl Events {
         );
     }
 
+    /// The recording of `room` ended on its own: its file takes no more (it could not be
+    /// written, or reached the WAV size limit).
+    pub fn recording_ended(&self, room: &str) {
+        self.log.publish(
+            "recording",
+            Some(room),
+            json!({"recording": false, "name": null, "reason": "file"}),
+        );
+    }
+
     /// Something happened to the call whose tag (as [`CallId`] shows it) is
     /// `call`: its talking, keys, a placed call's progress, its hang-up.
     pub fn call_event(&self, call: &str, event: &CallEvent) {

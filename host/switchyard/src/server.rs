@@ -208,6 +208,7 @@ pub async fn run(
         executor.clone(),
         media_events,
         resolver,
+        events.clone(),
     );
     let metrics = Metrics::new(
         Sources {

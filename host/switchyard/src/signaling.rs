@@ -1,6 +1,7 @@
 //! The signaling task: the SIP socket, the core's timers, and the hand-off of
 //! everything the core asks for (media commands, guest work).
 
+use crate::events::Events;
 use crate::executor::GuestExecutor;
 use crate::host_api::lock;
 use crate::media::MediaPool;
@@ -31,13 +32,16 @@ pub struct Signaling {
     executor: Arc<GuestExecutor>,
     media_events: UnboundedReceiver<MediaEvent>,
     resolver: Arc<Resolver>,
+    events: Arc<Events>,
 }
 
 impl Signaling {
     /// A signaling task on `sockets` for `core`; guest work goes to
     /// `executor`, media commands to `media`, targets of placed calls are
-    /// found by `resolver`, and `wake` is notified whenever the core has
-    /// something new to carry out.
+    /// found by `resolver`, what the core tells of rooms goes to `events`,
+    /// and `wake` is notified whenever the core has something new to carry
+    /// out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         sockets: SipSockets,
         core: Arc<Mutex<CallCore>>,
@@ -46,6 +50,7 @@ impl Signaling {
         executor: Arc<GuestExecutor>,
         media_events: UnboundedReceiver<MediaEvent>,
         resolver: Arc<Resolver>,
+        events: Arc<Events>,
     ) -> Signaling {
         Signaling {
             sockets,
@@ -55,6 +60,7 @@ impl Signaling {
             executor,
             media_events,
             resolver,
+            events,
         }
     }
 
@@ -170,6 +176,7 @@ impl Signaling {
                     Effect::Media(op) => self.media.apply(op),
                     Effect::Guest(op) => self.executor.submit(op),
                     Effect::Resolve { call, uri } => self.resolve(call, uri),
+                    Effect::RecordingEnded { room } => self.events.recording_ended(&room),
                 }
             }
         }

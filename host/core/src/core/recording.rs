@@ -2,10 +2,10 @@
 //! [`CoreConfig::max_recordings`](crate::CoreConfig::max_recordings) at once, each ending with
 //! its room or when its file takes no more.
 
-use switchyard_media::{RecordingTap, RoomId};
+use switchyard_media::{RecordingId, RecordingTap, RoomId};
 
 use super::CallCore;
-use crate::effect::MediaOp;
+use crate::effect::{Effect, MediaOp};
 use crate::error::CoreError;
 use crate::rooms::Room;
 
@@ -20,19 +20,23 @@ impl CallCore {
     /// rooms are ([`CoreError::WrongState`]).
     pub fn start_recording(&mut self, room: &str, tap: RecordingTap) -> Result<(), CoreError> {
         let state = self.rooms.get(room).ok_or(CoreError::NoSuchRoom)?;
-        if state.recording {
+        if state.recording.is_some() {
             return Err(CoreError::state(format!(
                 "room {room:?} is being recorded already"
             )));
         }
-        let active = self.rooms.values().filter(|r| r.recording).count();
+        let active = self
+            .rooms
+            .values()
+            .filter(|r| r.recording.is_some())
+            .count();
         if active >= self.config.max_recordings {
             return Err(CoreError::state(format!(
                 "{active} rooms are being recorded, the most allowed at once"
             )));
         }
         if let Some(state) = self.rooms.get_mut(room) {
-            state.recording = true;
+            state.recording = Some(tap.id());
         }
         self.media(MediaOp::StartRecording {
             worker: self.placement.room(room),
@@ -45,31 +49,39 @@ impl CallCore {
     /// Ends the room's recording.
     pub fn stop_recording(&mut self, room: &str) -> Result<(), CoreError> {
         let state = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
-        if !state.recording {
+        if state.recording.take().is_none() {
             return Err(CoreError::state(format!(
                 "room {room:?} is not being recorded"
             )));
         }
-        state.recording = false;
         self.end_recording(room);
         Ok(())
     }
 
-    /// The room's worker ended its recording on its own (the file could not be written
-    /// further, or reached its size limit): the room is not being recorded any more, and it no
-    /// longer counts toward `max_recordings`. Nothing for a room gone or not being recorded.
-    pub(super) fn recording_ended(&mut self, room: &str) {
-        let Some(state) = self.rooms.get_mut(room).filter(|state| state.recording) else {
+    /// The room's worker ended `recording` on its own (the file could not be written further,
+    /// or reached its size limit): the room is not being recorded any more, it no longer counts
+    /// toward `max_recordings`, and [`Effect::RecordingEnded`] says so. Nothing for a room gone
+    /// or not being recorded, or whose recording now is another (the report crossed a stop and
+    /// a new start).
+    pub(super) fn recording_ended(&mut self, room: &str, recording: RecordingId) {
+        let Some(state) = self
+            .rooms
+            .get_mut(room)
+            .filter(|state| state.recording == Some(recording))
+        else {
             return;
         };
-        state.recording = false;
+        state.recording = None;
         tracing::warn!(room, "the room's recording ended: its file takes no more");
+        self.effects.push_back(Effect::RecordingEnded {
+            room: room.to_owned(),
+        });
     }
 
     /// `removed`, named `room`, is gone: its recording, if any, ends.
     pub(super) fn room_removed(&mut self, room: &str, removed: &Room) {
         self.rooms_version += 1;
-        if removed.recording {
+        if removed.recording.is_some() {
             self.end_recording(room);
         }
     }

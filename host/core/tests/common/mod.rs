@@ -63,6 +63,8 @@ pub struct World {
     pub callees: Vec<Callee>,
     /// `(call, uri)` of every resolution the core asked for.
     pub resolutions: Vec<(CallId, String)>,
+    /// The rooms whose recording the core said ended on its own, in order.
+    pub recordings_ended: Vec<String>,
     /// Host parts of URIs the harness's "DNS" knows (`name` or `name:port`),
     /// each with the addresses it resolves to, in order, over UDP.
     pub hosts: HashMap<String, Vec<SocketAddr>>,
@@ -93,6 +95,7 @@ impl World {
             core: CallCore::new(config, endpoint, Box::new(network)),
             callees: Vec::new(),
             resolutions: Vec::new(),
+            recordings_ended: Vec::new(),
             hosts: HashMap::new(),
             open_ports,
             net,
@@ -234,6 +237,7 @@ impl World {
                 progressed = true;
                 match effect {
                     Effect::Media(op) => self.media.push(op),
+                    Effect::RecordingEnded { room } => self.recordings_ended.push(room),
                     Effect::Resolve { call, uri } => {
                         let targets = self.resolve(&uri);
                         self.core.resolved(self.now, call, targets);
