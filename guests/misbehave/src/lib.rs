@@ -155,6 +155,22 @@ mod component {
         result[0] & 0xff == 0
     }
 
+    /// Makes 4,096 pollables with WASI's clock (which does not block) and drops none, so the
+    /// instance holds every one until the host's table refuses more.
+    #[allow(unsafe_code)]
+    fn hoard_handles() {
+        #[link(wasm_import_module = "wasi:clocks/monotonic-clock@0.2.6")]
+        unsafe extern "C" {
+            #[link_name = "subscribe-duration"]
+            fn subscribe_duration(nanoseconds: i64) -> i32;
+        }
+        for _ in 0..4096 {
+            // SAFETY: the import takes a duration and returns a handle; it reads and writes
+            // no memory.
+            std::hint::black_box(unsafe { subscribe_duration(1_000_000_000) });
+        }
+    }
+
     fn misbehave(what: &str) {
         match what {
             "spin" => {
@@ -172,6 +188,7 @@ mod component {
             }
             "panic" => panic!("asked to panic"),
             "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
+            "handles" => hoard_handles(),
             "slow" => {
                 // Busy, but well within the deadline.
                 let started = std::time::Instant::now();

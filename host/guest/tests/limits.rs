@@ -48,6 +48,21 @@ fn a_guest_is_stopped_at_its_own_deadline() {
 }
 
 #[test]
+fn an_instance_holding_more_wasi_handles_than_its_table_takes_traps() {
+    let runtime = runtime(false);
+    let guest = load(&runtime, GuestLimits::default()).unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut hoarder = guest.instantiate(host.clone()).unwrap();
+    let err = hoarder
+        .on_invite(&invite("c1", "handles", &[]))
+        .unwrap_err();
+    assert!(matches!(err, GuestError::Trap { .. }), "{err}");
+    let mut fine = guest.instantiate(host.clone()).unwrap();
+    fine.on_invite(&invite("c2", "hello", &[])).unwrap();
+    assert_eq!(host.log(), ["join c2 ok alice \"entered\"", "answer c2"]);
+}
+
+#[test]
 fn a_guest_is_held_to_its_own_memory_and_cannot_exceed_the_runtimes() {
     let runtime = runtime(false);
     let small = load(
