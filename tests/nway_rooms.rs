@@ -51,6 +51,9 @@ callers = { "300" = "M" }
 [guests.nway.config.rooms.209]
 options = "sq1"
 callers = { "300" = "w", "100" = "A" }
+[guests.nway.config.rooms.211]
+options = "q1"
+callers = { "300" = "r" }
 "#;
 
 fn server() -> Server {
@@ -370,6 +373,161 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
     for (index, phone) in phones.iter().enumerate() {
         assert!(phone.await_bye(DEADLINE), "participant {index} is kicked");
     }
+}
+
+/// The call of the member of `room` whose number is `number`.
+fn member_call(server: &Server, room: &str, number: &str) -> String {
+    python(
+        server,
+        &format!(
+            "print([m['call'] for m in s.nway.listMembers('{room}')['members'] if m['number'] == '{number}'][0])"
+        ),
+    )
+    .trim()
+    .to_owned()
+}
+
+#[test]
+fn a_member_muted_by_the_admin_cannot_unmute_itself_and_star_3_spares_admins() {
+    let server = server();
+    let member = enter(&server, "204", "300");
+    let admin = enter(&server, "204", "100");
+    // The admin joined last: `*3` would kick itself, so it kicks nobody.
+    press(&admin, "*3");
+    assert!(
+        !member.await_bye(Duration::from_secs(2)),
+        "the member is not kicked when the admin joined last"
+    );
+    let muted = member_call(&server, "204", "300");
+    assert_eq!(rpc(&server, &format!("s.nway.mute('204', '{muted}')")), "1");
+    // Each press would toggle a self-mute; neither undoes the admin's.
+    press(&member, "*1");
+    press(&member, "*1");
+    let heard = talk_together(&[&admin, &member], &TONES[..2], TALK);
+    assert_not_hears(&heard[0], TONES[1], "the admin, the member muted by it");
+    assert_eq!(
+        rpc(&server, &format!("s.nway.unmute('204', '{muted}')")),
+        "1"
+    );
+    let heard = talk_together(&[&admin, &member], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "the admin, the member unmuted by it");
+}
+
+#[test]
+fn a_merge_keeps_listen_only_and_talk_only_participants_so() {
+    let server = server();
+    let phones = [
+        enter(&server, "203", "300"),
+        enter(&server, "203", "301"),
+        enter(&server, "203", "302"),
+    ];
+    assert_eq!(rpc(&server, "s.nway.merge('203', '299')"), "3");
+    let heard = talk_together(&[&phones[0], &phones[1], &phones[2]], &TONES[..3], TALK);
+    assert_hears(&heard[1], TONES[0], "the listen-only participant, merged");
+    assert_not_hears(
+        &heard[0],
+        TONES[1],
+        "a participant, the listen-only one merged with it",
+    );
+    assert_hears(
+        &heard[0],
+        TONES[2],
+        "a participant, the talk-only one merged with it",
+    );
+    assert_not_hears(&heard[2], TONES[0], "the talk-only participant, merged");
+}
+
+#[test]
+fn the_admin_cannot_unmute_a_participant_waiting_for_the_marked_user() {
+    let server = server();
+    let waiting = enter(&server, "209", "300");
+    let inside = enter(&server, "209", "301");
+    let call = member_call(&server, "209", "300");
+    let fault = python(
+        &server,
+        &format!(
+            "try:\n    s.nway.unmute('209', '{call}')\nexcept xmlrpc.client.Fault as f:\n    print(f.faultCode, f.faultString)\n"
+        ),
+    );
+    assert!(fault.starts_with("409 "), "{fault}");
+    assert_eq!(
+        rpc(&server, "s.nway.unmuteAll('209')"),
+        "1",
+        "only the participant not waiting"
+    );
+    let heard = talk_together(&[&inside, &waiting], &TONES[..2], TALK);
+    assert_not_hears(&heard[0], TONES[1], "a participant, the other waiting");
+}
+
+#[test]
+fn a_waiting_participant_waits_again_once_the_marked_user_leaves() {
+    let server = server();
+    let waiting = enter(&server, "209", "300");
+    let inside = enter(&server, "209", "301");
+    let marked = enter(&server, "209", "100");
+    let heard = talk_together(&[&inside, &waiting], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "a participant, the marked user in");
+    marked.hang_up();
+    // "Please wait for the conference leader", then music; muted meanwhile.
+    let heard = talk_together(&[&inside, &waiting], &TONES[..2], Duration::from_secs(4));
+    assert_not_hears(&heard[0], TONES[1], "a participant, the marked user gone");
+    assert_not_hears(&heard[1], TONES[0], "the participant waiting again");
+}
+
+#[test]
+fn a_room_number_that_leads_nowhere_is_asked_again() {
+    let server = server();
+    let inside = enter(&server, "205", "300");
+    press(&inside, "4321#");
+    let caller = Phone::call(server.sip, "8", "301", &[]);
+    // `#` alone names no room (any number names one: rooms need not be listed).
+    press(&caller, "#");
+    assert!(
+        !caller.await_bye(Duration::from_secs(2)),
+        "a room number that leads nowhere is asked again"
+    );
+    press(&caller, "205#");
+    press(&caller, "4321#");
+    let heard = talk_together(&[&inside, &caller], &TONES[..2], TALK);
+    assert_hears(
+        &heard[0],
+        TONES[1],
+        "a participant, the caller in at its second try",
+    );
+    let hesitant = Phone::call(server.sip, "8", "302", &[]);
+    for _ in 0..3 {
+        press(&hesitant, "#");
+    }
+    assert!(
+        hesitant.await_bye(DEADLINE),
+        "three numbers leading nowhere hang up"
+    );
+}
+
+#[test]
+fn a_rooms_recording_ends_with_its_conference() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = format!("{ROOMS}[recording]\ndir = \"{}\"\n", dir.path().display());
+    let server = Server::start_with(&nway_config("", &tables));
+    let recorded = enter(&server, "211", "300");
+    recorded.talk(TONES[0], TALK);
+    recorded.hang_up();
+    server
+        .wait_for_log("recording complete", DEADLINE)
+        .expect("the recording ends when the last participant leaves");
+    let stop = || {
+        python(
+            &server,
+            "try:\n    print(s.nway.stopRecording('211'))\nexcept xmlrpc.client.Fault as f:\n    print(f.faultCode)\n",
+        )
+        .trim()
+        .to_owned()
+    };
+    assert_eq!(stop(), "409", "nothing is being recorded any more");
+    // The next conference, whose caller has no `r`, is not recorded.
+    let next = enter(&server, "211", "301");
+    next.talk(TONES[1], TALK);
+    assert_eq!(stop(), "409", "the next conference is not recorded");
 }
 
 #[test]

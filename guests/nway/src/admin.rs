@@ -57,12 +57,29 @@ impl ControlApi for Admin {
                 ]))
             }
             "count" => members(&args(1, 1)?.string(0)?).map(|all| count(all.len())),
-            "kick" => on_member(&args(2, 2)?, |call| call.kick()),
-            "mute" => on_member(&args(2, 2)?, |call| call.set_muted(true)),
-            "unmute" => on_member(&args(2, 2)?, |call| call.set_muted(false)),
+            "kick" => on_member(&args(2, 2)?, |_, p| host(Call::new(p.call.clone()).kick())),
+            "mute" => on_member(&args(2, 2)?, |_, p| {
+                host(Call::new(p.call.clone()).set_muted(true))
+            }),
+            "unmute" => on_member(&args(2, 2)?, |room, p| {
+                if room::is_waiting(room, p) {
+                    return Err(fault(
+                        CONFLICT,
+                        format!(
+                            "{} waits for the marked user, muted until one joins",
+                            p.call
+                        ),
+                    ));
+                }
+                host(Call::new(p.call.clone()).set_muted(false))
+            }),
             "kickAll" => on_all(&args(1, 1)?.string(0)?, |_| true, |call| call.kick()),
             "muteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |c| c.set_muted(true)),
-            "unmuteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |c| c.set_muted(false)),
+            "unmuteAll" => {
+                let room = args(1, 1)?.string(0)?;
+                let chosen = |p: &ParticipantInfo| not_admin(p) && !room::is_waiting(&room, p);
+                on_all(&room, chosen, |c| c.set_muted(false))
+            }
             "lock" | "unlock" => {
                 let room = args(1, 1)?.string(0)?;
                 members(&room)?;
@@ -147,17 +164,23 @@ fn not_admin(p: &ParticipantInfo) -> bool {
     !room::options_of(p).admin
 }
 
-/// Runs `action` on the call `params[1]` of room `params[0]`.
+/// Runs `action` on the participant whose call is `params[1]` in room `params[0]`.
 fn on_member(
     params: &Params<'_>,
-    action: impl FnOnce(&Call) -> Result<(), Error>,
+    action: impl FnOnce(&str, &ParticipantInfo) -> Result<(), Fault>,
 ) -> Result<Value, Fault> {
     let (room, call) = (params.string(0)?, params.string(1)?);
-    if !members(&room)?.iter().any(|p| p.call == call) {
+    let members = members(&room)?;
+    let Some(member) = members.iter().find(|p| p.call == call) else {
         return Err(fault(NOT_FOUND, format!("{call} is not in room {room}")));
-    }
-    action(&Call::new(call)).map_err(host_fault)?;
+    };
+    action(&room, member)?;
     Ok(Value::Int(1))
+}
+
+/// What the host did, with its error as a fault.
+fn host(done: Result<(), Error>) -> Result<(), Fault> {
+    done.map_err(host_fault)
 }
 
 /// Runs `action` on every participant of `room` that is `chosen`; how many it succeeded on.
@@ -174,8 +197,9 @@ fn on_all(
     Ok(count(done))
 }
 
-/// Moves everyone in room `from` into room `into`, listed as they were;
-/// each participant's flow is told its new room.
+/// Moves everyone in room `from` into room `into`, listed, muted,
+/// listen-only and deaf as they were; each participant's flow is told its
+/// new room.
 fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     if from == into {
         return Err(fault(
@@ -192,8 +216,15 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
                 participant_id: p.participant_id.clone(),
             };
             let call = Call::new(p.call.clone());
+            let options = room::options_of(p);
+            // Deaf is not listed: it is talk-only, or waiting for a marked user.
+            let deaf = options.talk_only || room::is_waiting(from, p);
             let joined = call.join(into, &listed).is_ok();
             if joined {
+                // A join lists the call afresh: what it was set to must be set again.
+                let _ = call.set_muted(p.muted);
+                let _ = call.set_listen_only(p.listen_only);
+                let _ = call.set_deaf(deaf);
                 // A flow that cannot be told keeps the old room's name; the call is moved all the same.
                 let _ = call.send_message(&Message::Moved(into.to_owned()).encode());
             }

@@ -14,6 +14,9 @@ use switchyard_sdk::{Call, Event};
 
 /// The longest wait for each key of a room number or pin.
 const KEY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many times a room number is asked for before the caller is hung up
+/// (MeetMe's three).
+const ROOM_ATTEMPTS: u32 = 3;
 
 /// A caller on its way into a room.
 #[derive(Debug)]
@@ -21,6 +24,8 @@ pub struct Entry {
     number: String,
     /// The caller's source address, whose wrong pins count across calls.
     source: String,
+    /// Room numbers typed that led nowhere (nothing typed included).
+    room_tries: u32,
     stage: Stage,
 }
 
@@ -111,6 +116,7 @@ impl Entry {
         let mut entry = Entry {
             number,
             source,
+            room_tries: 0,
             stage: Stage::Refused,
         };
         let Some(room) = room else {
@@ -182,8 +188,16 @@ impl Entry {
                 self.admit(call, settings, typed)
             }
             Stage::Room(_) => {
-                settings.source_guard.record_failure(&self.source);
-                refuse(call, &["wrong_pin_bye"])
+                // A wrong number counts against the source as a wrong pin does (both are
+                // guessed); a caller who typed nothing has only hesitated.
+                let locked_out =
+                    !typed.is_empty() && settings.source_guard.record_failure(&self.source);
+                self.room_tries += 1;
+                if locked_out || self.room_tries >= ROOM_ATTEMPTS {
+                    return refuse(call, &["wrong_pin_bye"]);
+                }
+                let _ = call.play(&["enter_conference_number"]);
+                Next::Stay(Stage::Room(Digits::start(call, KEY_TIMEOUT)))
             }
             Stage::Pin {
                 room,
@@ -215,7 +229,15 @@ impl Entry {
                 })
             }
             Stage::NewPin { room, profile, .. } => {
-                room::set_own_pin(&room, &typed);
+                // Another first caller may have got in while this one typed: one who
+                // set a pin made the room theirs, and its pin is asked.
+                if let Some(pin) = room::own_pin(&room) {
+                    return ask_pin(call, room, profile, pin);
+                }
+                // One who got in without a pin meanwhile has opened the room as it is.
+                if room::present(&room).is_empty() {
+                    room::set_own_pin(&room, &typed);
+                }
                 self.check_admission(call, room, &profile)
             }
             Stage::Refused => Next::Stay(Stage::Refused),
@@ -235,14 +257,7 @@ impl Entry {
             room::forget_conference(&room);
         }
         if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room)) {
-            let _ = call.play(&["enter_conference_pin"]);
-            return Next::Stay(Stage::Pin {
-                room,
-                profile,
-                pin,
-                digits: Digits::start(call, KEY_TIMEOUT),
-                tries: 0,
-            });
+            return ask_pin(call, room, profile, pin);
         }
         if options.ask_new_pin && room::present(&room).is_empty() {
             let _ = call.play(&["enter_new_pin"]);
@@ -272,6 +287,18 @@ impl Entry {
             options,
         ))
     }
+}
+
+/// Asks the caller for `pin`, the pin of `room`.
+fn ask_pin(call: &Call, room: String, profile: RoomProfile, pin: String) -> Next {
+    let _ = call.play(&["enter_conference_pin"]);
+    Next::Stay(Stage::Pin {
+        room,
+        profile,
+        pin,
+        digits: Digits::start(call, KEY_TIMEOUT),
+        tries: 0,
+    })
 }
 
 /// Plays why the caller is refused; it is hung up when the prompts end.

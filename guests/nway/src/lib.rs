@@ -161,7 +161,7 @@ impl CallFlow for Nway {
         let next = match self {
             Nway::Party(party) => party.on_message(call, settings, message),
             Nway::Participant(participant) => {
-                participant.on_message(call, message);
+                participant.on_message(call, &from, message);
                 None
             }
             Nway::Entry(_) | Nway::Invitee(_) | Nway::Refused => None,

@@ -13,6 +13,8 @@ pub enum Message {
     Failed(u16),
     /// To the participants of a room: a marked user is in it now.
     MarkedJoined,
+    /// To the participants of a room: the last marked user left it.
+    MarkedLeft,
     /// To a participant: its room was merged into this one.
     Moved(String),
 }
@@ -25,6 +27,7 @@ impl Message {
             Message::Answered => "answered".to_owned(),
             Message::Failed(code) => format!("failed {code}"),
             Message::MarkedJoined => "marked-joined".to_owned(),
+            Message::MarkedLeft => "marked-left".to_owned(),
             Message::Moved(room) => format!("moved {room}"),
         }
     }
@@ -37,6 +40,7 @@ impl Message {
             ("answered", "") => Message::Answered,
             ("failed", code) => Message::Failed(code.parse().ok()?),
             ("marked-joined", "") => Message::MarkedJoined,
+            ("marked-left", "") => Message::MarkedLeft,
             ("moved", room) if !room.is_empty() => Message::Moved(room.to_owned()),
             _ => return None,
         })
@@ -54,6 +58,7 @@ mod tests {
             Message::Answered,
             Message::Failed(486),
             Message::MarkedJoined,
+            Message::MarkedLeft,
             Message::Moved("7".into()),
         ];
         for message in all {

@@ -38,8 +38,9 @@ pub struct Options {
     pub pick_empty: bool,
     /// `E`: as `e`, an empty room without a pin.
     pub pick_empty_without_pin: bool,
-    /// `r`: the room is recorded while this participant is in it (from its
-    /// join until the room closes or an admin stops it).
+    /// `r`: the room is recorded from this participant's join until the
+    /// conference ends (its last participant leaves), the room closes or an
+    /// admin stops it.
     pub record: bool,
     /// `T`: talk start and stop are logged with the level.
     pub talker_events: bool,
@@ -59,6 +60,12 @@ const LETTERS: &str = "aAwxcIqMmtpsDeErTFX1";
 const MEETME_LETTERS: &str = "dPi";
 
 impl Options {
+    /// Whether the participant hears and is heard only while a marked user is in the room
+    /// (`w`, not marked itself).
+    pub fn waits_for_marked(&self) -> bool {
+        self.wait_marked && !self.marked
+    }
+
     /// The options of `letters`; an unknown letter is an error naming it.
     pub fn parse(letters: &str) -> Result<Options, String> {
         let mut options = Options::default();

@@ -40,6 +40,8 @@ enum Stage {
     Consulting {
         /// The invitee's call.
         invitee: Call,
+        /// The invitee is an admin of the room (it passes the room's lock).
+        admin: bool,
         /// It answered and the two are bridged.
         answered: bool,
     },
@@ -121,16 +123,34 @@ impl Participant {
         }
     }
 
-    /// Another call's flow told this one something.
-    pub fn on_message(&mut self, call: &Call, message: Message) {
+    /// Another call's flow, `from`, told this one something. What an
+    /// invitee says counts only from the one consulted now: an earlier
+    /// one's late failure (its CANCEL waits for a provisional response)
+    /// must not end this consultation.
+    pub fn on_message(&mut self, call: &Call, from: &Call, message: Message) {
         match (&self.stage, message) {
             (Stage::Waiting, Message::MarkedJoined) => self.stop_waiting(call),
-            (Stage::Consulting { invitee, .. }, Message::Answered) => {
-                let invitee = invitee.clone();
+            (Stage::InRoom, Message::MarkedLeft)
+                if self.options.waits_for_marked()
+                    && !room::marked_present(&self.room, call.id()) =>
+            {
+                self.start_waiting(call);
+            }
+            (Stage::Consulting { invitee, .. }, Message::Answered | Message::Failed(_))
+                if invitee.id() != from.id() =>
+            {
+                log(
+                    Level::Info,
+                    &format!("{call}: {from} is no longer the invitee; its news is dropped"),
+                );
+            }
+            (Stage::Consulting { invitee, admin, .. }, Message::Answered) => {
+                let (invitee, admin) = (invitee.clone(), *admin);
                 let _ = call.stop_playing();
                 if call.bridge(&invitee).is_ok() {
                     self.stage = Stage::Consulting {
                         invitee,
+                        admin,
                         answered: true,
                     };
                 }
@@ -143,9 +163,29 @@ impl Participant {
                 self.back_to_room(call);
                 let _ = call.play(&["call_failed"]);
             }
-            // An admin merged the room into another and moved the call there.
-            (_, Message::Moved(room)) => self.room = room,
+            (_, Message::Moved(room)) => self.moved(call, room),
             _ => {}
+        }
+    }
+
+    /// An admin merged the room into `room` and moved the call there, muted,
+    /// listen-only and deaf as it was (the admin saw to that): a waiting
+    /// participant that finds a marked user there stops waiting, and a
+    /// marked user ends the wait of those there.
+    fn moved(&mut self, call: &Call, room: String) {
+        self.room = room;
+        if matches!(self.stage, Stage::Waiting) && room::marked_present(&self.room, call.id()) {
+            self.stop_waiting(call);
+        }
+        if self.options.marked {
+            self.tell_waiting(call);
+        }
+    }
+
+    /// Tells the others in the room that a marked user (this one) is there.
+    fn tell_waiting(&self, call: &Call) {
+        for other in room::others(&self.room, call.id()) {
+            let _ = Call::new(other.call).send_message(&Message::MarkedJoined.encode());
         }
     }
 
@@ -178,18 +218,21 @@ impl Participant {
             // The room may be recorded already: then this is refused and it goes on.
             let _ = rooms::start_recording(&self.room, &recording_name(&self.room));
         }
-        if self.options.wait_marked
-            && !self.options.marked
-            && !room::marked_present(&self.room, call.id())
-        {
-            self.stage = Stage::Waiting;
-            let _ = call.set_muted(true);
-            let _ = call.set_deaf(true);
-            let _ = call.play(&["wait_for_leader"]);
+        if self.options.waits_for_marked() && !room::marked_present(&self.room, call.id()) {
+            self.start_waiting(call);
             return;
         }
         self.stage = Stage::InRoom;
         self.greet(call, others);
+    }
+
+    /// No marked user is in the room: the participant is muted and deaf, and hears that it
+    /// waits, then music, until one joins.
+    fn start_waiting(&mut self, call: &Call) {
+        self.stage = Stage::Waiting;
+        let _ = call.set_muted(true);
+        let _ = call.set_deaf(true);
+        let _ = call.play(&["wait_for_leader"]);
     }
 
     /// A marked user joined: the waiting participant hears, and is heard
@@ -205,9 +248,7 @@ impl Participant {
     /// in the room already.
     fn greet(&self, call: &Call, others: u32) {
         if self.options.marked {
-            for other in room::others(&self.room, call.id()) {
-                let _ = Call::new(other.call).send_message(&Message::MarkedJoined.encode());
-            }
+            self.tell_waiting(call);
         }
         let mut prompts = Vec::new();
         if self.options.announce_count {
@@ -245,6 +286,7 @@ impl Participant {
         if let Stage::Consulting {
             invitee,
             answered: false,
+            ..
         } = &self.stage
         {
             // Nobody would be there to talk to.
@@ -268,8 +310,15 @@ impl Participant {
             let _ = rooms::close(&self.room);
             return;
         }
+        if self.options.marked && !others.iter().any(|p| room::options_of(p).marked) {
+            for other in &others {
+                let _ = Call::new(other.call.clone()).send_message(&Message::MarkedLeft.encode());
+            }
+        }
         let _ = match (others.as_slice(), self.options.quiet) {
             ([], _) => {
+                // As MeetMe's, a recording belongs to the conference, over now.
+                let _ = rooms::stop_recording(&self.room);
                 room::forget_conference(&self.room);
                 Ok(())
             }
@@ -304,8 +353,10 @@ impl Participant {
                 let typing = digits.press(call, key);
                 self.dialled(call, settings, typing);
             }
-            Stage::Consulting { answered, .. } => {
-                let answered = *answered;
+            Stage::Consulting {
+                answered, admin, ..
+            } => {
+                let (answered, admin) = (*answered, *admin);
                 let codes = Codes::new(
                     settings
                         .codes
@@ -318,7 +369,22 @@ impl Participant {
                     .keys
                     .press(call, key, &codes, settings.codes.interdigit)
                 {
-                    Some(ConsultKey::Join) if answered => self.back_to_room(call),
+                    Some(ConsultKey::Join) if answered => {
+                        // The room may have been locked, or filled up, while the two talked.
+                        match self.refusal(settings, admin) {
+                            Some((why, prompt)) => {
+                                log(
+                                    Level::Info,
+                                    &format!(
+                                        "room {}: {call} may not bring its invitee in: {why}",
+                                        self.room
+                                    ),
+                                );
+                                let _ = call.play(&[prompt]);
+                            }
+                            None => self.back_to_room(call),
+                        }
+                    }
                     Some(ConsultKey::Join) => {
                         let _ = call.play(&["beep"]);
                     }
@@ -371,14 +437,7 @@ impl Participant {
             RoomKey::Leave => {
                 let _ = call.hangup();
             }
-            RoomKey::ToggleMute => {
-                self.muted = !self.muted;
-                // A waiting participant stays muted until a marked user joins.
-                if !matches!(self.stage, Stage::Waiting) {
-                    let _ = call.set_muted(self.muted);
-                }
-                let _ = call.play(&[if self.muted { "muted" } else { "unmuted" }]);
-            }
+            RoomKey::ToggleMute => self.toggle_mute(call),
             RoomKey::ToggleLock => {
                 let locked = !room::is_locked(&self.room);
                 room::set_locked(&self.room, locked);
@@ -388,18 +447,66 @@ impl Participant {
                     "conference_unlocked"
                 }]);
             }
-            RoomKey::KickLast => {
-                if let Some(last) = room::others(&self.room, call.id()).pop() {
-                    let _ = Call::new(last.call).kick();
-                    let _ = call.play(&["beep"]);
-                }
-            }
+            RoomKey::KickLast => self.kick_last(call),
             RoomKey::Invite => {
                 let _ = call.leave();
                 self.joined = false;
                 self.stage = Stage::Dialing(start_dialing(call, settings));
             }
         }
+    }
+
+    /// `*1`: the participant mutes or unmutes itself. One listen-only, or
+    /// muted by an admin, cannot: it hears that it is muted. A waiting one
+    /// stays muted until a marked user joins, and is then as it chose.
+    fn toggle_mute(&mut self, call: &Call) {
+        let muted = match self.stage {
+            Stage::Waiting => {
+                self.muted = !self.muted;
+                self.muted
+            }
+            _ if self.options.listen_only => true,
+            _ => {
+                let listed_muted = room::present(&self.room)
+                    .iter()
+                    .any(|p| p.call == call.id() && p.muted);
+                // Muted in the host but not by itself: by an admin, who alone may unmute it.
+                if listed_muted && !self.muted {
+                    true
+                } else {
+                    self.muted = !listed_muted;
+                    let _ = call.set_muted(self.muted);
+                    self.muted
+                }
+            }
+        };
+        let _ = call.play(&[if muted { "muted" } else { "unmuted" }]);
+    }
+
+    /// `*3`: an admin kicks the participant that joined last, unless that is
+    /// itself or another admin (as MeetMe's menu, which then kicks nobody).
+    fn kick_last(&self, call: &Call) {
+        let present = room::present(&self.room);
+        match present.last() {
+            Some(last) if last.call != call.id() && !room::options_of(last).admin => {
+                let _ = Call::new(last.call.clone()).kick();
+                let _ = call.play(&["beep"]);
+            }
+            _ => log(
+                Level::Info,
+                &format!(
+                    "room {}: {call} may not kick the last to join: itself or an admin",
+                    self.room
+                ),
+            ),
+        }
+    }
+
+    /// Why the room would not take this participant back with its invitee
+    /// (`admin`: the invitee is an admin, which passes a lock), if it would not.
+    fn refusal(&self, settings: &Settings, admin: bool) -> Option<(&'static str, &'static str)> {
+        let max_members = settings.profile(&self.room).map_or(0, |p| p.max_members);
+        room::refusal(&self.room, max_members, 2, admin)
     }
 
     /// The number being dialled ended (or was abandoned). A room that is
@@ -411,9 +518,8 @@ impl Participant {
             Typing::Done(number) if !number.is_empty() => number,
             Typing::Done(_) | Typing::Cancelled => return self.back_to_room(call),
         };
-        let max_members = settings.profile(&self.room).map_or(0, |p| p.max_members);
         let admin = invitee::options(settings, &self.room, &number).admin;
-        if let Some((why, prompt)) = room::refusal(&self.room, max_members, 2, admin) {
+        if let Some((why, prompt)) = self.refusal(settings, admin) {
             log(
                 Level::Info,
                 &format!(
@@ -445,6 +551,7 @@ impl Participant {
                 let _ = call.play_looped(&["ringback"]);
                 self.stage = Stage::Consulting {
                     invitee,
+                    admin,
                     answered: false,
                 };
             }

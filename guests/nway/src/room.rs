@@ -42,6 +42,12 @@ pub fn marked_present(room: &str, me: &str) -> bool {
     others(room, me).iter().any(|p| options_of(p).marked)
 }
 
+/// Whether `participant` waits for a marked user (option `w`) in `room`: it
+/// hears music, and is muted and deaf, until one is there.
+pub fn is_waiting(room: &str, participant: &ParticipantInfo) -> bool {
+    options_of(participant).waits_for_marked() && !marked_present(room, &participant.call)
+}
+
 /// Whether the room is locked.
 pub fn is_locked(room: &str) -> bool {
     rooms::get_meta(room, LOCKED).as_deref() == Some("1")
