@@ -151,7 +151,7 @@ fn kill_9_under_load_leaves_whole_files_and_rooms_with_their_pins_and_frees_the_
         assert!(
             feedback
                 .lines()
-                .all(|l| l.starts_with("RO|||") && l.ends_with("|||")),
+                .all(|l| l.starts_with("RO ") && l.ends_with("|||")),
             "{feedback}"
         );
         let wav = hound::WavReader::open(recordings.join(&recording))

@@ -93,8 +93,13 @@ fn a_gui_session_creates_a_room_mutes_kicks_out_and_deletes_it() {
     );
     assert_eq!(
         wc(&server, &format!("s.kickout({room:?}, {pin:?}, {tag:?})")),
+        "[0, 'OK']",
+        "a finished call is found, as in SEMS, until it expires"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.kickout({room:?}, {pin:?}, 'c999999')")),
         "[2, 'call does not exist']",
-        "a finished call no longer exists"
+        "a call never listed does not exist"
     );
 
     // roomDelete hangs everyone up and removes the room.
@@ -173,23 +178,38 @@ fn admin_pins_change_and_invited_participants_are_found_three_ways() {
         );
         assert_eq!(wc(&server, &format!("{spelling}'nobody')")), "[[]]");
     }
+    // SEMS reads the arguments it needs and ignores any more.
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.roomInfo({room:?}, '4711', 'extra', 7)")
+        ),
+        info,
+        "extra arguments"
+    );
     assert_eq!(
         fault(&server, "s.changeRoomAdminpin('1', '2')"),
-        "(300, 'changeRoomAdminpin: expected 3 arguments, got 2')"
+        "(300, 'changeRoomAdminpin: expected at least 3 arguments, got 2')"
+    );
+}
+
+/// Both functions of the master password refuse `password`, as SEMS answers.
+fn assert_master_password_refused(server: &Server, password: &str) {
+    assert_eq!(
+        wc(server, &format!("s.getRoomPassword({password:?}, '1')")),
+        "[403, 'Wrong Master Password.']"
+    );
+    assert_eq!(
+        wc(server, &format!("s.listRooms({password:?})")),
+        "[407, ['Wrong Master Password.']]"
     );
 }
 
 #[test]
-fn without_a_master_password_its_functions_are_unknown() {
+fn without_a_master_password_every_password_is_wrong() {
     let server = Server::start();
-    for (call, name) in [
-        ("s.listRooms('x')", "listRooms"),
-        ("s.getRoomPassword('x', '1')", "getRoomPassword"),
-    ] {
-        assert_eq!(
-            fault(&server, call),
-            format!("(504, 'unknown method name: {name}')")
-        );
+    for password in ["", "x"] {
+        assert_master_password_refused(&server, password);
     }
 }
 
@@ -215,23 +235,17 @@ fn a_master_password_lists_rooms_and_tells_their_pins() {
         wc(&server, &format!("s.getRoomPassword('m4ster', {room:?})")),
         format!("[0, '{pin}']")
     );
-    assert_eq!(
-        wc(&server, &format!("s.getRoomPassword('wrong', {room:?})")),
-        "[403, 'Wrong Master Password.']"
-    );
+    assert_master_password_refused(&server, "wrong");
     assert_eq!(
         wc(&server, "s.getRoomPassword('m4ster', 'no-such-room')"),
         "[404, 'Room does not exist.']"
     );
-    assert_eq!(
-        wc(&server, "s.listRooms('wrong')"),
-        "[407, ['Wrong Master Password.']]"
-    );
-    // Once its time-out passes, the short room is left out.
+    // Past its time-out the short room is still listed: without
+    // `support_rooms_timeout` a time-out ends nothing.
     std::thread::sleep(PAST_TIMEOUT);
     let rooms = wc(&server, "s.listRooms('m4ster')");
     assert!(rooms.contains(&format!("'{room}'")), "{rooms}");
-    assert!(!rooms.contains(&format!("'{short}'")), "{rooms}");
+    assert!(rooms.contains(&format!("'{short}'")), "{rooms}");
 }
 
 #[test]
@@ -332,7 +346,7 @@ fn dialout_places_a_call_that_joins_the_room() {
     callee.finish("a BYE when the room is deleted", &server);
     assert_eq!(
         fault(&server, "s.dialout('1', '2', '3')"),
-        "(300, 'dialout: expected 7 to 10 arguments, got 3')"
+        "(300, 'dialout: expected at least 7 arguments, got 3')"
     );
 }
 

@@ -462,6 +462,11 @@ fn the_participant_id_comes_from_p_app_param_or_the_header() {
             listed.ends_with(&format!(", '{id}']")),
             "with {keys:?} and {headers:?}, expected the participant id {id}, got {listed}"
         );
+        // A room named by P-App-Param is entered as a direct room is, as in SEMS.
+        assert!(
+            listed.contains("'direct access: entered'"),
+            "with {headers:?}, expected the reason of a direct room, got {listed}"
+        );
         phone.hang_up();
     }
 }

@@ -63,13 +63,12 @@ fn whole_feedback_lines(text: &str) -> usize {
     for line in text.lines() {
         let fields: Vec<&str> = line.split("|||").collect();
         assert!(
-            fields.len() == 6
-                && fields[0] == "RO"
-                && fields[1] == "123"
-                && fields[2] == "4711"
-                && fields[3].parse::<i32>().is_ok()
-                && fields[4].parse::<u64>().is_ok()
-                && fields[5].is_empty(),
+            fields.len() == 5
+                && fields[0] == "RO 123"
+                && fields[1] == "4711"
+                && fields[2].parse::<i32>().is_ok()
+                && fields[3].parse::<u64>().is_ok()
+                && fields[4].is_empty(),
             "not a whole feedback record: {line:?}"
         );
     }
@@ -106,7 +105,7 @@ fn feedback_lines_have_the_sems_format_and_reset_feedback_moves_them() {
         );
     }
     let t = stamp(lines[0]);
-    assert_eq!(lines[0], format!("RO|||123|||4711|||5|||{t}|||"));
+    assert_eq!(lines[0], format!("RO 123|||4711|||5|||{t}|||"));
     let t = stamp(lines[1]);
     assert_eq!(lines[1], format!("CA|||123|||4711|||c7|||2|||{t}|||"));
     let t = stamp(lines[2]);
@@ -136,7 +135,7 @@ fn feedback_lines_have_the_sems_format_and_reset_feedback_moves_them() {
     assert!(
         std::fs::read_to_string(&absolute)
             .unwrap()
-            .starts_with("RO|||9||||||1|||")
+            .starts_with("RO 9||||||1|||")
     );
     assert_eq!(
         std::fs::read_to_string(records.path().join("feedback.txt"))

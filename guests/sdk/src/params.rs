@@ -42,6 +42,21 @@ impl<'a> Params<'a> {
         Ok(Params { function, values })
     }
 
+    /// Checks that `function` got at least `min` arguments; more are ignored, as SEMS's
+    /// functions ignore them.
+    pub fn at_least(function: &'a str, values: &'a [Value], min: usize) -> Result<Self, Fault> {
+        if values.len() < min {
+            return Err(fault(
+                WRONG_ARGUMENTS,
+                format!(
+                    "{function}: expected at least {min} arguments, got {}",
+                    values.len()
+                ),
+            ));
+        }
+        Ok(Params { function, values })
+    }
+
     /// The string at `index`. Integers are accepted and written in decimal, as
     /// SEMS clients send room numbers and pins either way.
     pub fn string(&self, index: usize) -> Result<String, Fault> {

@@ -5,6 +5,9 @@
 pub enum Found {
     /// A participant whose call has not finished.
     Participant,
+    /// A participant whose call has finished, listed until it expires: SEMS
+    /// still finds it (and answers OK to what can no longer be done).
+    Finished,
     /// A dial-out of the room not yet in its list (still being placed); it
     /// can be hung up, not muted.
     Dialing,
@@ -15,11 +18,12 @@ pub enum Found {
 /// Finds `tag` among the room's participants (`listed`: call tag and whether
 /// that participant has finished) and its dial-outs in progress.
 pub fn find(tag: &str, listed: &[(&str, bool)], dialing: &[String]) -> Found {
-    if listed
-        .iter()
-        .any(|&(call, finished)| call == tag && !finished)
-    {
-        Found::Participant
+    if let Some(&(_, finished)) = listed.iter().find(|&&(call, _)| call == tag) {
+        if finished {
+            Found::Finished
+        } else {
+            Found::Participant
+        }
     } else if dialing.iter().any(|call| call == tag) {
         Found::Dialing
     } else {
@@ -37,8 +41,8 @@ mod tests {
     }
 
     #[test]
-    fn finished_participants_no_longer_exist() {
-        assert_eq!(find("c1", &[("c1", true)], &[]), Found::Unknown);
+    fn finished_participants_are_found_until_they_expire() {
+        assert_eq!(find("c1", &[("c1", true)], &[]), Found::Finished);
     }
 
     #[test]

@@ -1,15 +1,15 @@
 //! Feedback records, one line each, in SEMS's format: fields separated and
-//! ended by `|||`, the time in unix seconds last.
+//! ended by `|||`, the time in unix seconds last; a room's record starts
+//! `RO ` and the room, with a space, as SEMS writes it.
 
 /// The field separator (and terminator) of a feedback line.
 const SEPARATOR: &str = "|||";
 
 /// Feedback on a room (`vqRoomFeedback`):
-/// `RO|||room|||pin|||opinion|||unixtime|||`.
+/// `RO room|||pin|||opinion|||unixtime|||`.
 pub fn room_line(room: &str, pin: &str, opinion: i32, unix_time: u64) -> String {
     line(&[
-        "RO",
-        room,
+        &format!("RO {room}"),
         pin,
         &opinion.to_string(),
         &unix_time.to_string(),
@@ -74,7 +74,7 @@ mod tests {
     fn lines_have_the_sems_shapes() {
         assert_eq!(
             room_line("123", "4711", 5, 1_700_000_000),
-            "RO|||123|||4711|||5|||1700000000|||\n"
+            "RO 123|||4711|||5|||1700000000|||\n"
         );
         assert_eq!(
             call_line("123", "4711", "tag-1", -1, 1_700_000_000),

@@ -42,9 +42,6 @@ pub enum Route {
     },
     /// The caller is asked for the room number.
     AskForRoom,
-    /// `direct_room_re` matched but nothing is left after stripping: SEMS leaves
-    /// such a call hanging; it is told so and hung up here.
-    DirectRoomTooShort,
 }
 
 /// The parameters of a `P-App-Param` header value (`a=b;c=d`), in order.
@@ -66,7 +63,9 @@ pub fn app_params(value: &str) -> Vec<(String, String)> {
 }
 
 /// Routes a call by, in SEMS's order: `P-App-Param: enter_room=true` (ask),
-/// `P-App-Param: room=<r>`, `direct_room_re` on the Request-URI user, else ask.
+/// `P-App-Param: room=<r>`, `direct_room_re` on the Request-URI user (its first
+/// `direct_room_strip` characters stripped when it is longer, else whole), else
+/// ask. Both named rooms enter with SEMS's reason "direct access: entered".
 pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>) -> Route {
     let params = app_param.map(app_params).unwrap_or_default();
     let param = |name: &str| {
@@ -81,19 +80,20 @@ pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>
     if let Some(room) = param("room").filter(|r| !r.is_empty()) {
         return Route::Room {
             room: room.to_owned(),
-            reason: "entered",
+            reason: "direct access: entered",
         };
     }
     if let Some(re) = &config.direct_room_re
         && re.is_match(request_user)
     {
-        let room: String = request_user
-            .chars()
-            .skip(config.direct_room_strip)
-            .collect();
-        if room.is_empty() {
-            return Route::DirectRoomTooShort;
-        }
+        let room: String = if request_user.chars().count() > config.direct_room_strip {
+            request_user
+                .chars()
+                .skip(config.direct_room_strip)
+                .collect()
+        } else {
+            request_user.to_owned()
+        };
         return Route::Room {
             room,
             reason: "direct access: entered",
@@ -153,10 +153,13 @@ mod tests {
     }
 
     #[test]
-    fn direct_room_with_nothing_left_is_refused() {
+    fn a_direct_room_no_longer_than_the_strip_is_the_whole_user() {
         assert_eq!(
             route(&RoutingConfig::default(), "000777", None),
-            Route::DirectRoomTooShort
+            Route::Room {
+                room: "000777".into(),
+                reason: "direct access: entered"
+            }
         );
     }
 
@@ -178,7 +181,7 @@ mod tests {
             route(&RoutingConfig::default(), "000777123", Some("room=42;x=y")),
             Route::Room {
                 room: "42".into(),
-                reason: "entered"
+                reason: "direct access: entered"
             }
         );
     }

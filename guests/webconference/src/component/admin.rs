@@ -1,8 +1,9 @@
 //! The SEMS webconference XML-RPC functions: which function does what.
 //!
 //! Results are the arrays SEMS returns, before the server-info string that the
-//! host appends to every one of them. `getRoomPassword` and `listRooms` are
-//! unknown functions without a `master_password`, as in SEMS.
+//! host appends to every one of them. Without a `master_password`,
+//! `getRoomPassword` and `listRooms` refuse every password, as SEMS's code
+//! does.
 
 use super::room;
 use super::settings::Settings;
@@ -15,26 +16,26 @@ use switchyard_sdk::{UNKNOWN_FUNCTION, Value, fault};
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     let settings = Settings::load();
     room::ensure_predefined(&settings);
-    let args = |min, max| Params::new(function, params, min, max);
-    let master = settings.master_password.is_some();
+    // SEMS reads the arguments it needs and ignores any more.
+    let args = |min| Params::at_least(function, params, min);
     match function {
-        "roomCreate" => admin_rooms::create(&settings, &args(1, 2)?, params.len() > 1),
-        "roomInfo" => admin_rooms::info(&settings, &args(2, 2)?),
-        "roomDelete" => admin_rooms::delete(&settings, &args(2, 2)?),
-        "changeRoomAdminpin" => admin_rooms::change_pin(&settings, &args(3, 3)?),
-        "addParticipant" => admin_rooms::add_participant(&settings, &args(3, 3)?),
-        "findParticipant" => admin_rooms::find_participant(&args(1, 1)?),
-        "kickout" => admin_calls::kickout(&settings, &args(3, 3)?),
-        "mute" => admin_calls::set_muted(&settings, &args(3, 3)?, true),
-        "unmute" => admin_calls::set_muted(&settings, &args(3, 3)?, false),
-        "dialout" => admin_calls::dialout(&settings, &args(7, 10)?, params.len()),
-        "vqRoomFeedback" => admin_feedback::room(&settings, &args(3, 3)?),
-        "vqCallFeedback" => admin_feedback::call(&settings, &args(4, 4)?),
-        "vqConferenceFeedback" => admin_feedback::conference(&settings, &args(5, 5)?),
-        "resetFeedback" => admin_feedback::reset(&args(1, 1)?),
+        "roomCreate" => admin_rooms::create(&settings, &args(1)?, params.len() > 1),
+        "roomInfo" => admin_rooms::info(&settings, &args(2)?),
+        "roomDelete" => admin_rooms::delete(&settings, &args(2)?),
+        "changeRoomAdminpin" => admin_rooms::change_pin(&settings, &args(3)?),
+        "addParticipant" => admin_rooms::add_participant(&settings, &args(3)?),
+        "findParticipant" => admin_rooms::find_participant(&args(1)?),
+        "kickout" => admin_calls::kickout(&settings, &args(3)?),
+        "mute" => admin_calls::set_muted(&settings, &args(3)?, true),
+        "unmute" => admin_calls::set_muted(&settings, &args(3)?, false),
+        "dialout" => admin_calls::dialout(&settings, &args(7)?, params.len()),
+        "vqRoomFeedback" => admin_feedback::room(&settings, &args(3)?),
+        "vqCallFeedback" => admin_feedback::call(&settings, &args(4)?),
+        "vqConferenceFeedback" => admin_feedback::conference(&settings, &args(5)?),
+        "resetFeedback" => admin_feedback::reset(&args(1)?),
         "flushFeedback" => admin_feedback::flush(),
-        "getRoomPassword" if master => admin_master::room_password(&settings, &args(2, 2)?),
-        "listRooms" if master => admin_master::list_rooms(&settings, &args(1, 1)?),
+        "getRoomPassword" => admin_master::room_password(&settings, &args(2)?),
+        "listRooms" => admin_master::list_rooms(&settings, &args(1)?),
         _ => Err(fault(
             UNKNOWN_FUNCTION,
             format!("unknown method name: {function}"),

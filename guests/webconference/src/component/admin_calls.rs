@@ -37,12 +37,14 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<(String, Foun
 
 /// `kickout(room, adminpin, call_tag)` → `[0, "OK"]` (the call is hung up),
 /// `[1, "wrong adminpin or inexisting room"]` or `[2, "call does not exist"]`.
-/// A dial-out still being placed is cancelled.
+/// A dial-out still being placed is cancelled; a finished participant still
+/// listed is `[0, "OK"]`, as in SEMS.
 pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let outcome = match find(settings, params)? {
         None => return status(1, WRONG_PIN),
         Some((tag, Found::Participant)) => rooms::kick(&tag),
         Some((tag, Found::Dialing)) => signaling::hangup(&tag),
+        Some((_, Found::Finished)) => Ok(()),
         Some((_, Found::Unknown)) => return status(2, NO_CALL),
     };
     match outcome {
@@ -52,7 +54,8 @@ pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault>
     }
 }
 
-/// `mute` / `unmute(room, adminpin, call_tag)` → `[0, "OK"]`,
+/// `mute` / `unmute(room, adminpin, call_tag)` → `[0, "OK"]` (also for a
+/// finished participant still listed, as in SEMS),
 /// `[1, "wrong adminpin or inexisting room"]` or `[2, "call does not exist"]`.
 pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Result<Value, Fault> {
     match find(settings, params)? {
@@ -61,6 +64,7 @@ pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Resul
             Ok(()) => status(0, "OK"),
             Err(_) => status(2, NO_CALL),
         },
+        Some((_, Found::Finished)) => status(0, "OK"),
         Some((_, Found::Dialing | Found::Unknown)) => status(2, NO_CALL),
     }
 }
@@ -74,16 +78,17 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
     let arg = |i: usize| params.string(i);
     let (room, pin, callee, from_user) = (arg(0)?, arg(1)?, arg(2)?, arg(3)?);
     let (domain, auth_user, auth_pwd) = (arg(4)?, arg(5)?, arg(6)?);
-    let optional = |i: usize| -> Result<String, Fault> {
+    // SEMS takes an optional argument that is not a string as not given.
+    let optional = |i: usize| {
         if i < count {
-            params.string(i)
+            params.string(i).unwrap_or_default()
         } else {
-            Ok(String::new())
+            String::new()
         }
     };
-    let headers = optional(7)?;
-    let callee_domain = optional(8)?;
-    let participant_id = optional(9)?;
+    let headers = optional(7);
+    let callee_domain = optional(8);
+    let participant_id = optional(9);
 
     if !room::open_with_pin(settings, &room, &pin) {
         return refused(1, WRONG_PIN);

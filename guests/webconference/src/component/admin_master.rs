@@ -22,8 +22,9 @@ pub fn room_password(settings: &Settings, params: &Params<'_>) -> Result<Value, 
     }
 }
 
-/// `listRooms(master_pwd)` → `[200, [room…]]` without the rooms that ran out
-/// of time, or `[407, ["Wrong Master Password."]]`.
+/// `listRooms(master_pwd)` → `[200, [room…]]` (with `support_rooms_timeout`,
+/// without the rooms that ran out of time: SEMS's cleaner has deleted them),
+/// or `[407, ["Wrong Master Password."]]`.
 pub fn list_rooms(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let password = params.string(0)?;
     if !master::accepts(settings.master_password.as_deref(), &password) {
@@ -34,7 +35,9 @@ pub fn list_rooms(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
     }
     let live = rooms::list()
         .into_iter()
-        .filter(|r| room::exists(settings, r) && !room::is_expired(r))
+        .filter(|r| {
+            room::exists(settings, r) && !(settings.support_rooms_timeout && room::is_expired(r))
+        })
         .map(Value::from)
         .collect();
     reply(vec![Value::Int(200), Value::Array(live)])

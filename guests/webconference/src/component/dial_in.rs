@@ -109,7 +109,6 @@ pub fn on_invite(invite: InviteInfo) {
             }
         }
         Route::AskForRoom => keypad::start(&mut state),
-        Route::DirectRoomTooShort => say_goodbye(&mut state),
     };
     finish_step(state, started);
 }
