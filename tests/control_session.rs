@@ -240,14 +240,17 @@ fn list_methods_names_every_function_answered() {
         "get_cpsmax",
         "get_loglevel",
         "get_sessioncount",
+        "get_shutdownmode",
         "guestList",
         "guestLoad",
         "roomInfo",
         "serverInfo",
         "set_cpslimit",
         "set_loglevel",
+        "set_shutdownmode",
         "stats",
         "system.listMethods",
+        "system.multicall",
     ] {
         assert!(listed.contains(&format!("'{name}'")), "{name} in {listed}");
     }
@@ -285,5 +288,71 @@ fn list_methods_names_every_function_answered() {
             "(504, \"unknown method name 'system.methodHelp'\")",
             "(300, 'system.listMethods: expected 0 arguments, got 1')",
         ]
+    );
+}
+
+#[test]
+fn shutdown_mode_refuses_new_calls_and_lets_the_calls_up_go_on() {
+    let server = Server::start();
+    let up = Phone::call(server.sip, ROOM, "early", &[]);
+    let answers = each(
+        &server,
+        &[
+            "s.get_shutdownmode()",
+            "s.set_shutdownmode(True)",
+            "s.get_shutdownmode()",
+            "s.set_shutdownmode('yes')",
+        ],
+    );
+    assert_eq!(
+        answers,
+        [
+            "False",
+            "'200 OK'",
+            "True",
+            "(300, 'set_shutdownmode: argument 1 must be a boolean, got String(\"yes\")')",
+        ]
+    );
+    let mut refused = Phone::dial(server.sip, ROOM, "late", &[]);
+    assert_eq!(refused.await_answer(), 503, "a new call in shutdown mode");
+    assert!(
+        !up.await_bye(Duration::from_secs(1)),
+        "the call up before goes on"
+    );
+    assert_eq!(rpc(&server, "s.set_shutdownmode(0)"), "'200 OK'");
+    let mut admitted = Phone::dial(server.sip, ROOM, "later", &[]);
+    assert_eq!(admitted.await_answer(), 200, "a new call once it is off");
+    admitted.hang_up();
+    up.hang_up();
+}
+
+#[test]
+fn a_multicall_answers_each_call_in_turn_and_any_path_takes_xml_rpc() {
+    let server = Server::start();
+    let out = python(
+        &server,
+        "print(s.system.multicall([\n\
+         \x20   {'methodName': 'set_cpslimit', 'params': [3]},\n\
+         \x20   {'methodName': 'get_cpslimit', 'params': []},\n\
+         \x20   {'methodName': 'nothing', 'params': []},\n\
+         \x20   {'methodName': 'system.multicall', 'params': [[]]},\n\
+         ]))\n\
+         m = xmlrpc.client.MultiCall(s)\n\
+         m.get_cpslimit()\n\
+         m.get_sessioncount()\n\
+         print(list(m()))\n\
+         other = xmlrpc.client.ServerProxy(sys.argv[1].replace('/RPC2', '/control'))\n\
+         print(other.get_cpslimit())\n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "[['200 OK'], ['3 3'], {'faultCode': 504, 'faultString': 'unknown method name: nothing'}, \
+             {'faultCode': 300, 'faultString': 'system.multicall: calls may not be nested'}]",
+            "['3 3', 0]",
+            "3 3",
+        ],
+        "{out}"
     );
 }

@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
 use crate::server::Endpoint;
 use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
-use crate::{access, events, files, media, metrics, origin, websocket};
+use crate::{access, events, files, media, metrics, multicall, origin, websocket};
 
 /// The web console: one page, its script and style inline, on the REST
 /// routes and the event stream.
@@ -56,7 +56,9 @@ pub(crate) async fn handle(
     let console = path == "/" && request.method() == Method::GET;
     if !console && !options.access.allows(request.headers()) {
         debug!(%peer, "request without the token refused");
-        return access::refusal(matches!(path, "/" | "/RPC2"));
+        // XML-RPC clients know Basic credentials; every path but these takes XML-RPC.
+        let xmlrpc = !path.starts_with("/api/") && !matches!(path, metrics::PATH | "/openapi.json");
+        return access::refusal(xmlrpc);
     }
     let reads = matches!(*request.method(), Method::GET | Method::HEAD);
     if let Some(source) = &options.metrics
@@ -122,13 +124,15 @@ pub(crate) async fn handle(
     if path == "/" && request.method() == Method::GET {
         return with_type(whole(CONSOLE), "text/html; charset=utf-8");
     }
-    if !matches!(path, "/" | "/RPC2") {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "not found: XML-RPC is served at / and /RPC2, REST under /api/v1 (see /openapi.json)\n",
-        );
-    }
+    // As SEMS's XML-RPC server, any other path takes a POSTed methodCall.
     if request.method() != Method::POST {
+        if !matches!(path, "/" | "/RPC2") {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "not found: XML-RPC is POSTed to any other path (/ and /RPC2 are usual), \
+                 REST is under /api/v1 (see /openapi.json)\n",
+            );
+        }
         let mut response = plain(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed: XML-RPC takes POST (GET / is the web console)\n",
@@ -218,6 +222,17 @@ async fn answer(
         debug!(%peer, "XML-RPC request rejected: {}", fault.message);
     })?;
     debug!(%peer, method = ?method, "XML-RPC call");
+    if method == multicall::METHOD {
+        let mut answers = Vec::new();
+        for call in multicall::calls(params)? {
+            let answer = match call {
+                Ok(call) => dispatch(call, Arc::clone(&dispatcher), peer).await,
+                Err(refused) => Err(refused),
+            };
+            answers.push(multicall::entry(answer));
+        }
+        return Ok(Value::Array(answers));
+    }
     dispatch(route(&method, params)?, dispatcher, peer).await
 }
 

@@ -10,7 +10,8 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `POST /` or `POST /RPC2` with a well-formed `methodCall` | `200`, `text/xml`, the dispatcher's result or fault |
+//! | `POST` of a well-formed `methodCall` to `/`, `/RPC2` or any path not named below (SEMS's server reads no path) | `200`, `text/xml`, the dispatcher's result or fault |
+//! | `system.multicall([{methodName, params}, …])` (at most 256) | `200`, each call's value in a one-element array, or its fault as `{faultCode, faultString}` |
 //! | `POST` with malformed XML, or XML that is not a `methodCall` | `200` with fault `-32700` `"parse error: <what>"` (the xmlrpc-epi convention) |
 //! | `POST` of a well-formed `methodCall` with an `<i8>` beyond 32 bits | `200` with fault `-32602` `"invalid params: <what>"` |
 //! | `POST` whose `Content-Type` is not `text/xml` or `application/xml` | `415`, a problem naming both |
@@ -21,9 +22,9 @@
 //! | a REST request with a body whose `Content-Type` is not `application/json` | `415` |
 //! | an `Origin` that is not the request's own host and port (another site's page) | `403` |
 //! | on a loopback listener, a `Host` that is not `localhost` or a loopback address | `421` |
-//! | without the token, when one is configured | `401`, `WWW-Authenticate: Bearer` (on `/` and `/RPC2` also `Basic realm="switchyard"`) |
+//! | without the token, when one is configured | `401`, `WWW-Authenticate: Bearer` (on the XML-RPC paths also `Basic realm="switchyard"`) |
 //! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64) | `503` |
-//! | any other path | `404` |
+//! | a method other than `POST` on any other path | `404` |
 //! | a request head over 16 KiB | `431`, connection closed |
 //! | a connection beyond [`ServeOptions::max_connections`] (256) | closed unanswered |
 //! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
@@ -49,6 +50,7 @@ mod http;
 pub mod json;
 mod media;
 mod metrics;
+mod multicall;
 pub mod openapi;
 mod origin;
 pub mod problem;

@@ -174,6 +174,8 @@ pub struct CallCore {
     stats: CallStats,
     call_rate: CallRate,
     accepting: bool,
+    /// New calls are refused while the calls up go on ([`CallCore::set_shutdown_mode`]).
+    shutdown_mode: bool,
     next_call: u64,
 }
 
@@ -203,6 +205,7 @@ impl CallCore {
             stats: CallStats::default(),
             call_rate: CallRate::default(),
             accepting: true,
+            shutdown_mode: false,
             next_call: 0,
         }
     }
@@ -331,6 +334,17 @@ impl CallCore {
         self.call_rate.set_limit(limit);
     }
 
+    /// Sets SEMS's shutdown mode: while it is on, a new INVITE gets `503 Server shutting
+    /// down` and the calls up go on, so that a server can be drained before it is stopped.
+    pub fn set_shutdown_mode(&mut self, on: bool) {
+        self.shutdown_mode = on;
+    }
+
+    /// Whether new calls are refused ([`CallCore::set_shutdown_mode`]).
+    pub fn shutdown_mode(&self) -> bool {
+        self.shutdown_mode
+    }
+
     /// The SIP endpoint's counters (drops, rejections, retransmissions).
     pub fn sip_stats(&self) -> switchyard_sip::Stats {
         self.endpoint.stats()
@@ -448,14 +462,19 @@ impl CallCore {
         self.call_rate.sample_active(now, self.active_calls());
     }
 
-    /// A new INVITE: refused here (shutting down, over the limit of new calls
-    /// per second, no common codec), or handed to a guest.
+    /// A new INVITE: refused here (shutting down, in shutdown mode, over the
+    /// limit of new calls per second, no common codec), or handed to a guest.
     fn admit(&mut self, now: Instant, incoming: IncomingCall) {
         self.stats.total += 1;
         let key = incoming.call;
         if !self.accepting {
             self.stats.ended_unanswered();
             let _ = self.endpoint.reject(now, key, 503, "Service Unavailable");
+            return;
+        }
+        if self.shutdown_mode {
+            self.stats.ended_unanswered();
+            let _ = self.endpoint.reject(now, key, 503, "Server shutting down");
             return;
         }
         if !self.call_rate.admit(now) {

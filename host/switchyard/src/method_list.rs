@@ -11,7 +11,7 @@ use crate::{host_functions, session_functions};
 const HOST: [&str; 5] = ["calls", "guestList", "guestLoad", "serverInfo", "stats"];
 
 /// The call forms that are not function names of their own.
-const FORMS: [&str; 2] = ["di", "system.listMethods"];
+const FORMS: [&str; 3] = ["di", "system.listMethods", "system.multicall"];
 
 /// The functions the embedded webconference guest answers.
 pub const WEBCONFERENCE: [&str; 15] = [
@@ -33,7 +33,8 @@ pub const WEBCONFERENCE: [&str; 15] = [
 ];
 
 /// The names, sorted: the host's, the session functions, `di`,
-/// `system.listMethods`, and the webconference guest's if `guest` is it.
+/// `system.listMethods`, `system.multicall`, and the webconference guest's if
+/// `guest` is it.
 pub fn list_methods(guest: &str) -> Vec<String> {
     let guest_functions: &[&str] = if guest == "webconference" {
         &WEBCONFERENCE

@@ -13,6 +13,8 @@
 //! | `get_cpsmax()` | the most new calls in one second since start |
 //! | `get_cpslimit()` | `"<hard> <current>"`, SEMS's two limits of new calls per second (here the same; 0: none) |
 //! | `set_cpslimit(n)` | `"200 OK"`; new calls over `n` a second get 503 (0: no limit) |
+//! | `get_shutdownmode()` | whether new calls are refused |
+//! | `set_shutdownmode(b)` | `"200 OK"`; while `b` is true, new calls get `503 Server shutting down` and the calls up go on |
 //!
 //! Averages are rounded to the nearest integer, as SEMS answers integers.
 
@@ -24,7 +26,7 @@ use switchyard_control::{Fault, Value};
 use tracing::info;
 
 /// The functions answered here.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 11] = [
     "get_loglevel",
     "set_loglevel",
     "get_sessioncount",
@@ -34,6 +36,8 @@ pub const NAMES: [&str; 9] = [
     "get_cpsmax",
     "get_cpslimit",
     "set_cpslimit",
+    "get_shutdownmode",
+    "set_shutdownmode",
 ];
 
 /// What SEMS's setters answer.
@@ -76,6 +80,9 @@ impl SessionFunctions {
             "set_cpslimit" => {
                 one_integer(function, params).and_then(|limit| self.set_cps_limit(limit))
             }
+            "get_shutdownmode" => no_arguments(function, params)
+                .map(|()| Value::Bool(lock(self.host.core()).shutdown_mode())),
+            "set_shutdownmode" => one_flag(function, params).map(|on| self.set_shutdown_mode(on)),
             _ => return None,
         };
         Some(answer)
@@ -130,6 +137,15 @@ impl SessionFunctions {
         );
         Ok(Value::from(OK))
     }
+
+    fn set_shutdown_mode(&self, on: bool) -> Value {
+        lock(self.host.core()).set_shutdown_mode(on);
+        info!(
+            on,
+            "shutdown mode set over XML-RPC: new calls are refused while it is on"
+        );
+        Value::from(OK)
+    }
 }
 
 fn rounded(average: f64) -> usize {
@@ -141,6 +157,19 @@ fn no_arguments(function: &str, params: &[Value]) -> Result<(), Fault> {
         Ok(())
     } else {
         Err(wrong_count(function, 0, params.len()))
+    }
+}
+
+/// The single boolean argument; an integer is taken too (0 is false), as
+/// XML-RPC clients without booleans send one.
+fn one_flag(function: &str, params: &[Value]) -> Result<bool, Fault> {
+    match params {
+        [Value::Bool(on)] => Ok(*on),
+        [Value::Int(n)] => Ok(*n != 0),
+        [other] => Err(Fault::bad_params(format!(
+            "{function}: argument 1 must be a boolean, got {other:?}"
+        ))),
+        _ => Err(wrong_count(function, 1, params.len())),
     }
 }
 
