@@ -266,7 +266,12 @@ impl Endpoint {
                 self.send_bye(now, call);
                 return self.end_call(call, EndCause::SessionExpired);
             }
-            Some(Due::Retry(offer)) if can_send_offer(state) => self.send_offer(now, call, offer),
+            Some(Due::Retry(offer)) if can_send_offer(state) => {
+                // §14.1's wait may have let the peer's offer through, answered by us: the
+                // retried offer must not take the version back (RFC 3264 §8).
+                let offer = state.session.restamp(&offer);
+                self.send_offer(now, call, offer);
+            }
             // The peer's offer came first: ours is dropped.
             Some(Due::Retry(_)) => self.events.push_back(Event::OfferRefused {
                 call,

@@ -118,6 +118,11 @@ impl Session {
         self.origin.stamp(sdp)
     }
 
+    /// `sdp`, sent before, as it must be sent again (see [`Origin::restamp`]).
+    pub(crate) fn restamp(&mut self, sdp: &str) -> String {
+        self.origin.restamp(sdp)
+    }
+
     /// Whether an offer/answer exchange is open in either direction, so that no new offer
     /// can start (§14.1, RFC 3311 §5.1).
     pub(crate) fn negotiating(&self) -> bool {

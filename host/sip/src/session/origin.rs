@@ -27,6 +27,21 @@ impl Origin {
         self.sent = Some((head, version, tail));
         format!("{}{line}{}", &sdp[..start], &sdp[end..])
     }
+
+    /// `sdp`, stamped and sent before, as it must be sent again: unchanged while it is the
+    /// last description sent, stamped anew when another has been sent since, so that the
+    /// version never goes back.
+    pub(crate) fn restamp(&mut self, sdp: &str) -> String {
+        let sent_last = match (find_origin(sdp), &self.sent) {
+            (Some((_, _, (_, version, _))), Some((_, last, _))) => version == *last,
+            _ => true,
+        };
+        if sent_last {
+            sdp.to_owned()
+        } else {
+            self.stamp(sdp)
+        }
+    }
 }
 
 /// The byte range of the o= line's text (without its line end) and its fields.
@@ -68,5 +83,18 @@ mod tests {
         let third = origin.stamp("v=0\no=switchyard 42 42 IN IP4 192.0.2.1\ns=z\n");
         assert_eq!(third, "v=0\no=switchyard 42 44 IN IP4 192.0.2.1\ns=z\n");
         assert_eq!(origin.stamp("v=0\r\ns=none\r\n"), "v=0\r\ns=none\r\n");
+    }
+
+    #[test]
+    fn a_description_sent_again_keeps_its_version_only_while_it_is_the_last_sent() {
+        let mut origin = Origin::default();
+        let ours = origin.stamp("v=0\r\no=switchyard 42 42 IN IP4 192.0.2.1\r\ns=hold\r\n");
+        assert_eq!(origin.restamp(&ours), ours, "nothing sent since");
+        // An answer to the peer's offer went out in between (v43): ours follows it.
+        origin.stamp("v=0\r\no=switchyard 42 42 IN IP4 192.0.2.1\r\ns=answer\r\n");
+        assert_eq!(
+            origin.restamp(&ours),
+            "v=0\r\no=switchyard 42 44 IN IP4 192.0.2.1\r\ns=hold\r\n"
+        );
     }
 }
