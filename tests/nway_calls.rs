@@ -304,6 +304,25 @@ fn invitations_respect_the_rooms_lock_and_size_and_invitees_get_its_options() {
 }
 
 #[test]
+fn a_marked_user_hanging_up_while_out_inviting_ends_a_room_that_ends_with_it() {
+    let room = r#"
+[guests.nway.config.rooms.210]
+options = "xXq1"
+callers = { "100" = "A" }
+"#;
+    let server = Server::start_with(&nway_config("", room));
+    let marked = Phone::call(server.sip, "8210", "100", &[]);
+    let other = Phone::call(server.sip, "8210", "300", &[]);
+    // Dial tone: the marked user is out of the room, inviting.
+    press(&marked, "0");
+    marked.hang_up();
+    assert!(
+        other.await_bye(DEADLINE),
+        "the room ends with its last marked user, also one out inviting"
+    );
+}
+
+#[test]
 fn a_number_left_unfinished_times_out_and_is_not_called() {
     let callee = Listening::new();
     let keys = format!(

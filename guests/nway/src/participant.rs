@@ -292,7 +292,10 @@ impl Participant {
             // Nobody would be there to talk to.
             let _ = invitee.hangup();
         }
-        if !self.joined {
+        // One out inviting has left the room's mix but not its conference: its leaving
+        // counts as anyone's (a marked user's ends an `x` room; the last one ends it all).
+        let inviting = matches!(self.stage, Stage::Dialing(_) | Stage::Consulting { .. });
+        if !self.joined && !inviting {
             return;
         }
         let others = room::others(&self.room, call.id());
