@@ -12,7 +12,7 @@ use crate::placed::Placed;
 use crate::room;
 use crate::settings::Settings;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::types::TalkState;
+use switchyard_sdk::types::{ParticipantInfo, TalkState};
 use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, dial, rooms};
 
 /// A call in a room, or out of it for a while to invite someone.
@@ -178,14 +178,7 @@ impl Participant {
             self.stop_waiting(call);
         }
         if self.options.marked {
-            self.tell_waiting(call);
-        }
-    }
-
-    /// Tells the others in the room that a marked user (this one) is there.
-    fn tell_waiting(&self, call: &Call) {
-        for other in room::others(&self.room, call.id()) {
-            let _ = Call::new(other.call).send_message(&Message::MarkedJoined.encode());
+            tell(&room::others(&self.room, call.id()), &Message::MarkedJoined);
         }
     }
 
@@ -248,7 +241,7 @@ impl Participant {
     /// in the room already.
     fn greet(&self, call: &Call, others: u32) {
         if self.options.marked {
-            self.tell_waiting(call);
+            tell(&room::others(&self.room, call.id()), &Message::MarkedJoined);
         }
         let mut prompts = Vec::new();
         if self.options.announce_count {
@@ -299,8 +292,8 @@ impl Participant {
             return;
         }
         let others = room::others(&self.room, call.id());
-        if self.options.marked
-            && !others.iter().any(|p| room::options_of(p).marked)
+        let last_marked = self.options.marked && !others.iter().any(|p| room::options_of(p).marked);
+        if last_marked
             && (self.options.end_on_marked_leave
                 || others
                     .iter()
@@ -313,10 +306,8 @@ impl Participant {
             let _ = rooms::close(&self.room);
             return;
         }
-        if self.options.marked && !others.iter().any(|p| room::options_of(p).marked) {
-            for other in &others {
-                let _ = Call::new(other.call.clone()).send_message(&Message::MarkedLeft.encode());
-            }
+        if last_marked {
+            tell(&others, &Message::MarkedLeft);
         }
         let _ = match (others.as_slice(), self.options.quiet) {
             ([], _) => {
@@ -581,6 +572,14 @@ impl Participant {
             "stopped talking".to_owned()
         };
         log(Level::Info, &format!("room {}: {call} {what}", self.room));
+    }
+}
+
+/// Tells each of `participants` (their flows) `message`.
+fn tell(participants: &[ParticipantInfo], message: &Message) {
+    let text = message.encode();
+    for participant in participants {
+        let _ = Call::new(participant.call.clone()).send_message(&text);
     }
 }
 

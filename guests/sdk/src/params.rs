@@ -31,13 +31,7 @@ impl<'a> Params<'a> {
             } else {
                 format!("{min} to {max}")
             };
-            return Err(fault(
-                WRONG_ARGUMENTS,
-                format!(
-                    "{function}: expected {wanted} arguments, got {}",
-                    values.len()
-                ),
-            ));
+            return Err(wrong_count(function, &wanted, values.len()));
         }
         Ok(Params { function, values })
     }
@@ -46,12 +40,10 @@ impl<'a> Params<'a> {
     /// functions ignore them.
     pub fn at_least(function: &'a str, values: &'a [Value], min: usize) -> Result<Self, Fault> {
         if values.len() < min {
-            return Err(fault(
-                WRONG_ARGUMENTS,
-                format!(
-                    "{function}: expected at least {min} arguments, got {}",
-                    values.len()
-                ),
+            return Err(wrong_count(
+                function,
+                &format!("at least {min}"),
+                values.len(),
             ));
         }
         Ok(Params { function, values })
@@ -92,6 +84,14 @@ impl<'a> Params<'a> {
             ),
         )
     }
+}
+
+/// Fault 300: `function` wanted `wanted` arguments and got `got`.
+fn wrong_count(function: &str, wanted: &str, got: usize) -> Fault {
+    fault(
+        WRONG_ARGUMENTS,
+        format!("{function}: expected {wanted} arguments, got {got}"),
+    )
 }
 
 #[cfg(test)]

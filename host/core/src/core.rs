@@ -467,14 +467,14 @@ impl CallCore {
     fn admit(&mut self, now: Instant, incoming: IncomingCall) {
         self.stats.total += 1;
         let key = incoming.call;
-        if !self.accepting {
+        let closed = match (self.accepting, self.shutdown_mode) {
+            (false, _) => Some("Service Unavailable"),
+            (true, true) => Some("Server shutting down"),
+            (true, false) => None,
+        };
+        if let Some(reason) = closed {
             self.stats.ended_unanswered();
-            let _ = self.endpoint.reject(now, key, 503, "Service Unavailable");
-            return;
-        }
-        if self.shutdown_mode {
-            self.stats.ended_unanswered();
-            let _ = self.endpoint.reject(now, key, 503, "Server shutting down");
+            let _ = self.endpoint.reject(now, key, 503, reason);
             return;
         }
         if !self.call_rate.admit(now) {
