@@ -134,7 +134,9 @@ pub enum EndCause {
     /// The session interval ran out without a refresh (RFC 4028 §10); a BYE was sent.
     SessionExpired,
     /// The peer answered one of our in-dialog requests with 481, or it timed out
-    /// (RFC 5057 §5.1): the dialog no longer exists on its side.
+    /// (RFC 5057 §5.1): the dialog no longer exists on its side. A re-INVITE of ours that
+    /// got a provisional response and no final one within 64*T1 ends the call this way too,
+    /// with a BYE sent.
     DialogGone,
 }
 

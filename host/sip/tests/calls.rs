@@ -135,6 +135,28 @@ fn cancel_before_answer_gets_487_and_ends_the_call() {
 }
 
 #[test]
+fn a_cancel_after_the_final_response_gets_200_with_a_to_tag() {
+    let (mut sim, call) = offered_call(3);
+    sim.ep.hangup(sim.now, call).unwrap();
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(LocalHangup)")
+    }));
+    // The CANCEL crosses the 480: the INVITE's transaction still absorbs its ACK's
+    // retransmissions (Timer I).
+    sim.run_for(Duration::from_millis(100));
+    sim.uac.cancel(sim.now);
+    sim.settle();
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 480]);
+    assert_eq!(sim.uac.codes(Method::Cancel), [200], "the INVITE is known");
+    let cancel_ok = sim.uac.last_response(Method::Cancel).unwrap();
+    assert!(
+        cancel_ok.to_tag().is_some_and(|tag| !tag.is_empty()),
+        "§8.2.6.2: {}",
+        cancel_ok.text
+    );
+}
+
+#[test]
 fn a_bye_on_the_early_dialog_gets_200_and_the_invite_487() {
     let (mut sim, call) = offered_call(2);
     sim.ep

@@ -261,6 +261,96 @@ fn our_reinvite_refused_keeps_the_call() {
 }
 
 #[test]
+fn our_reinvite_answered_only_provisionally_ends_the_call_with_a_bye() {
+    let (mut sim, call) = confirmed(40);
+    sim.uac.invite_answers.push_back(180);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(40), |s| s
+            .has_event("CallEnded(DialogGone)")),
+        "{:?}",
+        sim.event_names()
+    );
+    assert!(sim.has_event("OfferRefused(408)"));
+    assert_eq!(
+        sim.uac.requests(Method::Invite).len(),
+        1,
+        "the 180 stopped the re-INVITE's retransmissions"
+    );
+    sim.run_for(Duration::from_secs(5));
+    assert_eq!(
+        sim.uac.requests(Method::Bye).len(),
+        1,
+        "the peer, which still holds the dialog, is told it ended"
+    );
+    assert_eq!(sim.ep.active_calls(), 0);
+}
+
+/// A response `status` (e.g. "487 Request Terminated") to the request `request` (its text),
+/// with the request's Via, From, To, Call-ID and CSeq lines, as a peer sends it.
+fn response_to(request: &str, status: &str) -> Vec<u8> {
+    let mut response = format!("SIP/2.0 {status}\r\n");
+    for line in request.lines().skip(1).take_while(|line| !line.is_empty()) {
+        let name = line.split(':').next().unwrap_or("").trim();
+        if ["Via", "From", "To", "Call-ID", "CSeq"]
+            .iter()
+            .any(|wanted| wanted.eq_ignore_ascii_case(name))
+        {
+            response.push_str(line);
+            response.push_str("\r\n");
+        }
+    }
+    response.push_str("Content-Length: 0\r\n\r\n");
+    response.into_bytes()
+}
+
+#[test]
+fn a_final_response_to_our_reinvite_after_the_call_ended_is_still_acknowledged() {
+    let (mut sim, call) = confirmed(41);
+    sim.uac.invite_answers.push_back(180);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.uac.requests(Method::Invite).len() == 1
+    }));
+    sim.ep.hangup(sim.now, call).unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(LocalHangup)")
+    }));
+    // The peer answers its re-INVITE 487 after our BYE ended the call (§15.1.2), and sends
+    // the 487 again, as if the first ACK were lost.
+    let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+    let branch = reinvite
+        .split("branch=")
+        .nth(1)
+        .and_then(|rest| rest.split([';', '\r']).next())
+        .unwrap()
+        .to_owned();
+    for _ in 0..2 {
+        sim.uac
+            .send_raw(response_to(&reinvite, "487 Request Terminated"));
+        sim.run_for(Duration::from_secs(1));
+    }
+    let acks = sim.uac.requests(Method::Ack);
+    let acks: Vec<_> = acks
+        .iter()
+        .filter(|ack| ack.text.contains(&branch))
+        .collect();
+    assert_eq!(acks.len(), 2, "each 487 is acknowledged in its transaction");
+    assert!(acks[0].text.contains(" ACK\r\n"), "{}", acks[0].text);
+    // Past 64*T1 the re-INVITE is forgotten.
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.ep.active_transactions(), 0);
+    sim.uac
+        .send_raw(response_to(&reinvite, "487 Request Terminated"));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.requests(Method::Ack).len(), 2);
+}
+
+#[test]
 fn reoffer_is_refused_while_an_exchange_is_open() {
     let (mut sim, call) = confirmed(25);
     sim.ep.reoffer(sim.now, call, offer()).unwrap();

@@ -227,7 +227,9 @@ impl Endpoint {
                         &[],
                         EndCause::RemoteBye,
                     ),
-                    Phase::Answered | Phase::Confirmed => self.end_call(call, EndCause::RemoteBye),
+                    Phase::Answered | Phase::Confirmed => {
+                        self.end_call(now, call, EndCause::RemoteBye)
+                    }
                 }
             }
             // A call that is ending takes no new offer: its dialog is as good as gone.
@@ -270,10 +272,13 @@ impl Endpoint {
             return self.reply(now, key, &request, Reply::NoSuchCall);
         };
         let call = call.filter(|call| self.calls.contains_key(call));
-        // §9.2: the 200 to CANCEL carries the same To tag as the INVITE's responses.
+        // §9.2: the 200 to CANCEL carries the same To tag as the INVITE's responses. Once the
+        // call is gone that tag is too, and a fresh one keeps §8.2.6.2's rule that a final
+        // response to a request without one has one.
         let tag = call
             .and_then(|c| self.calls.get(&c))
-            .map(|c| c.dialog.id().local_tag.clone());
+            .map(|c| c.dialog.id().local_tag.clone())
+            .or_else(|| request.to_tag.is_none().then(|| self.ids.tag()));
         self.reply_tagged(now, key, &request, Reply::Ok, tag.as_deref());
         if let (true, Some(call)) = (proceeding, call) {
             self.reject_offered(
@@ -377,6 +382,16 @@ impl Endpoint {
             && let Some(&call) = self.reinvites.get(&response.branch)
         {
             return self.on_reinvite_response(now, call, response);
+        }
+        if response.method == rsip::Method::Invite
+            && self.orphaned_reinvites.contains(&response.branch)
+        {
+            if let Some((ack, destination)) =
+                self.orphaned_reinvites.ack(&response.branch, response.code)
+            {
+                self.out.resend(*destination, ack);
+            }
+            return;
         }
         let key = ClientKey {
             branch: response.branch.clone(),

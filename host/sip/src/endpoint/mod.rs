@@ -28,9 +28,12 @@ use crate::message::Request;
 use crate::outgoing::Placed;
 use crate::rate::RateLimit;
 use crate::session::OfferMethod;
+use crate::session::reinvite::OrphanedReinvites;
 use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
-use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
+use crate::transaction::{
+    InviteServer, Lingering, Machine, NonInviteClient, ServerKey, Transaction, TxId,
+};
 use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
@@ -230,6 +233,8 @@ pub struct Endpoint {
     offered: HashMap<MergeKey, CallKey>,
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
+    /// Our re-INVITEs whose call ended first, still acknowledged for a while.
+    orphaned_reinvites: OrphanedReinvites,
     session_timers: SessionTimers,
     /// How our own offers and session refreshes are sent.
     offer_method: OfferMethod,
@@ -265,6 +270,7 @@ impl Endpoint {
             dialogs: HashMap::new(),
             offered: HashMap::new(),
             reinvites: HashMap::new(),
+            orphaned_reinvites: OrphanedReinvites::default(),
             session_timers: SessionTimers::default(),
             offer_method: OfferMethod::default(),
             placed: HashMap::new(),
@@ -342,6 +348,7 @@ impl Endpoint {
     /// Runs every timer due at `now` (retransmissions, transaction and ACK timeouts).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.lingering.expire(now);
+        self.orphaned_reinvites.expire(now);
         while let Some(owner) = self.schedule.pop_due(now) {
             match owner {
                 Owner::Tx(id) => {
@@ -367,7 +374,7 @@ impl Endpoint {
                     if call.on_timeout(now, &mut self.out) {
                         // §13.3.1.4: no ACK within 64*T1 — end the session with a BYE.
                         self.send_bye(now, key);
-                        self.end_call(key, EndCause::NoAck);
+                        self.end_call(now, key, EndCause::NoAck);
                     } else {
                         self.reschedule(owner);
                     }
@@ -389,10 +396,14 @@ impl Endpoint {
 
     /// When [`Endpoint::handle_timeout`] must next be called; `None` when no timer runs.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.schedule.next(), self.lingering.next_expiry()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.schedule.next(),
+            self.lingering.next_expiry(),
+            self.orphaned_reinvites.next_expiry(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Answers an offered call: 200 OK with `sdp_answer` and a Contact, retransmitted per
@@ -502,7 +513,7 @@ impl Endpoint {
     /// Transactions not yet terminated (each lingers its RFC 3261 §17 time after its final
     /// response, e.g. Timer J for a BYE, RFC 6026 Timer L for an answered INVITE).
     pub fn active_transactions(&self) -> usize {
-        self.transactions.len() + self.lingering.len()
+        self.transactions.len() + self.lingering.len() + self.orphaned_reinvites.len()
     }
 
     /// The counters so far.
@@ -552,7 +563,7 @@ impl Endpoint {
         .build();
         let tx = state.invite_tx;
         self.send_invite_final(now, tx, code, response);
-        self.end_call(call, cause);
+        self.end_call(now, call, cause);
     }
 
     fn send_invite_final(&mut self, now: Instant, tx: TxId, code: u16, response: Vec<u8>) {
@@ -590,22 +601,31 @@ impl Endpoint {
     }
 
     /// Our BYE got a final response or timed out: either way the call is over.
-    fn bye_done(&mut self, waiting: Option<CallKey>) {
+    fn bye_done(&mut self, now: Instant, waiting: Option<CallKey>) {
         if let Some(call) = waiting {
-            self.end_call(call, EndCause::LocalHangup);
+            self.end_call(now, call, EndCause::LocalHangup);
         }
     }
 
-    /// Forgets a call and reports its end (if it still exists).
-    fn end_call(&mut self, call: CallKey, cause: EndCause) {
+    /// Forgets a call and reports its end (if it still exists) at `now`.
+    fn end_call(&mut self, now: Instant, call: CallKey, cause: EndCause) {
         if let Some(state) = self.calls.remove(&call) {
             self.dialogs.remove(state.dialog.id());
             let merge_key = MergeKey::of(&state.invite);
             if self.offered.get(&merge_key) == Some(&call) {
                 self.offered.remove(&merge_key);
             }
-            if let Some(reinvite) = &state.session.outgoing {
+            if let Some(reinvite) = state.session.outgoing {
                 self.reinvites.remove(&reinvite.branch);
+                if !reinvite.tx.is_terminated() {
+                    let ua = &self.user_agent;
+                    let non_2xx = state.dialog.ack(reinvite.cseq, &reinvite.branch, ua, &[]);
+                    let ok = reinvite.ack.unwrap_or_else(|| {
+                        state.dialog.ack(reinvite.cseq, &self.ids.branch(), ua, &[])
+                    });
+                    self.orphaned_reinvites
+                        .insert(now, reinvite.branch, non_2xx, ok);
+                }
             }
             self.authenticators.remove(&call);
             self.schedule.set(Owner::Call(call), None);

@@ -246,6 +246,7 @@ impl Endpoint {
             return;
         };
         if let Some(reinvite) = state.session.outgoing.as_mut() {
+            let heard_back = reinvite.tx.heard_back();
             let outcome = reinvite.tx.on_timeout(now, &mut self.out);
             if reinvite.tx.is_terminated() {
                 self.reinvites.remove(&reinvite.branch);
@@ -257,6 +258,13 @@ impl Endpoint {
                     code: 408,
                     reason: "Request Timeout".into(),
                 });
+                if heard_back {
+                    // A peer that answered only 1xx is there and still holds the dialog
+                    // (§12.2.1.2 ends it on our side only): a BYE ends it on the peer's too,
+                    // which answers its re-INVITE 487 (§15.1.2).
+                    self.send_bye(now, call);
+                    return self.end_call(now, call, EndCause::DialogGone);
+                }
                 return self.lose_dialog(now, call);
             }
         }
@@ -264,7 +272,7 @@ impl Endpoint {
             Some(Due::Expired) => {
                 // RFC 4028 §10: no refresh in time — the session is over.
                 self.send_bye(now, call);
-                return self.end_call(call, EndCause::SessionExpired);
+                return self.end_call(now, call, EndCause::SessionExpired);
             }
             Some(Due::Retry(offer)) if can_send_offer(state) => {
                 // §14.1's wait may have let the peer's offer through, answered by us: the
@@ -308,7 +316,7 @@ impl Endpoint {
         response: Option<&Response>,
     ) {
         let call = match request {
-            ClientRequest::Bye => return self.bye_done(waiting),
+            ClientRequest::Bye => return self.bye_done(now, waiting),
             ClientRequest::Update => return self.update_done(now, waiting, response),
             ClientRequest::Probe => waiting,
         };
@@ -351,7 +359,7 @@ impl Endpoint {
     /// The peer no longer knows `call`'s dialog (RFC 5057 §5.1): the call ends without BYE.
     pub(super) fn lose_dialog(&mut self, now: Instant, call: CallKey) {
         self.end_offer(now, call);
-        self.end_call(call, EndCause::DialogGone);
+        self.end_call(now, call, EndCause::DialogGone);
     }
 
     /// Sends `offer` (already stamped) in `call` by the request [`OfferMethod`] calls for.

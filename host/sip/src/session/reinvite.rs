@@ -1,9 +1,11 @@
 //! Our re-INVITE (RFC 3261 §14.1): its offer, its CSeq number, the INVITE client transaction
-//! that carries it and the ACK of its 2xx.
+//! that carries it and the ACK of its 2xx, and the ACKs it still needs once its call ended.
 
+use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
 use crate::call::CallKey;
+use crate::timer::Timer;
 use crate::transaction::{InviteClient, Machine};
 use crate::transmit::Outbox;
 use crate::transport::TransportAddr;
@@ -58,5 +60,117 @@ impl Reinvite {
     /// When the transaction next needs its timers run.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.tx.deadline()
+    }
+}
+
+/// Orphaned re-INVITEs kept at most: each is a pair of ACKs, and calls that end with one
+/// under way are few; past this the oldest go first.
+const ORPHANS_MAX: usize = 4096;
+
+/// An ACK and where it goes.
+type Ack = (Vec<u8>, TransportAddr);
+
+/// The ACKs one re-INVITE still needs once its call is gone.
+#[derive(Debug)]
+struct Orphan {
+    /// Of a 300-699, with the INVITE's branch (§17.1.1.3).
+    non_2xx: Ack,
+    /// Of a 2xx, a transaction of its own (§13.2.2.4).
+    ok: Ack,
+}
+
+/// Re-INVITEs of ours whose call ended before their transaction did, by Via branch. The peer
+/// may still answer one (a 487 after our BYE, §15.1.2) or send its final response again, and
+/// a final response nobody acknowledges is retransmitted for 64*T1 (§17.2.1, §13.3.1.4), so
+/// each is acknowledged as the call would have, for 64*T1 after the call's end.
+#[derive(Debug, Default)]
+pub(crate) struct OrphanedReinvites {
+    by_branch: HashMap<String, Orphan>,
+    /// Branches oldest first, with when each is forgotten.
+    expiries: VecDeque<(Instant, String)>,
+}
+
+impl OrphanedReinvites {
+    /// Keeps the ACKs of the re-INVITE with branch `branch`, whose call ended at `now`: of a
+    /// 300-699 (`non_2xx`) and of a 2xx (`ok`).
+    pub(crate) fn insert(&mut self, now: Instant, branch: String, non_2xx: Ack, ok: Ack) {
+        if self.expiries.len() == ORPHANS_MAX
+            && let Some((_, oldest)) = self.expiries.pop_front()
+        {
+            self.by_branch.remove(&oldest);
+        }
+        self.expiries
+            .push_back((now + Timer::H.duration(), branch.clone()));
+        self.by_branch.insert(branch, Orphan { non_2xx, ok });
+    }
+
+    /// Whether the re-INVITE with branch `branch` is kept.
+    pub(crate) fn contains(&self, branch: &str) -> bool {
+        self.by_branch.contains_key(branch)
+    }
+
+    /// The ACK of a final response with status `code` to the orphaned re-INVITE with branch
+    /// `branch`, if it is kept (a provisional response needs none).
+    pub(crate) fn ack(&self, branch: &str, code: u16) -> Option<&Ack> {
+        let orphan = self.by_branch.get(branch)?;
+        match code {
+            ..=199 => None,
+            200..=299 => Some(&orphan.ok),
+            _ => Some(&orphan.non_2xx),
+        }
+    }
+
+    /// Forgets the re-INVITEs whose 64*T1 ran out by `now`.
+    pub(crate) fn expire(&mut self, now: Instant) {
+        while let Some((_, branch)) = self.expiries.front().filter(|(at, _)| *at <= now) {
+            self.by_branch.remove(branch);
+            self.expiries.pop_front();
+        }
+    }
+
+    /// When the oldest is forgotten.
+    pub(crate) fn next_expiry(&self) -> Option<Instant> {
+        self.expiries.front().map(|(at, _)| *at)
+    }
+
+    /// How many are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.expiries.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::timer::test_epoch;
+
+    fn ack(text: &str) -> Ack {
+        (
+            text.as_bytes().to_vec(),
+            TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
+        )
+    }
+
+    #[test]
+    fn orphans_are_kept_64_t1_and_at_most_their_cap() {
+        let t0 = test_epoch();
+        let mut orphans = OrphanedReinvites::default();
+        for n in 0..=ORPHANS_MAX {
+            orphans.insert(t0, format!("z9hG4bK{n}"), ack("non-2xx"), ack("2xx"));
+        }
+        assert_eq!(orphans.len(), ORPHANS_MAX);
+        assert!(!orphans.contains("z9hG4bK0"), "the oldest went first");
+        let last = format!("z9hG4bK{ORPHANS_MAX}");
+        assert_eq!(orphans.ack(&last, 487).unwrap().0, b"non-2xx");
+        assert_eq!(orphans.ack(&last, 200).unwrap().0, b"2xx");
+        assert!(orphans.ack(&last, 180).is_none());
+        orphans.expire(t0 + Timer::H.duration() - Duration::from_millis(1));
+        assert_eq!(orphans.len(), ORPHANS_MAX);
+        orphans.expire(t0 + Timer::H.duration());
+        assert_eq!(orphans.len(), 0);
+        assert!(!orphans.contains(&last));
+        assert_eq!(orphans.next_expiry(), None);
     }
 }
