@@ -722,7 +722,10 @@ fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_else(|| panic!("a call in {json}"))
         .to_owned();
-    assert!(json.contains("\"number\": \"alice\""), "{json}");
+    assert!(
+        json.contains("\"number\": \"<sip:alice@127.0.0.1>\""),
+        "{json}"
+    );
     let muted = ctl(&["mute", "123", &call]);
     assert_eq!(text(&muted.stdout), "ok\n", "{}", text(&muted.stderr));
     let shown = text(&ctl(&["room", "123"]).stdout);

@@ -58,8 +58,9 @@ fn server_info_and_room_info_answer_in_the_sems_shapes() {
 
     // roomInfo: [0, "OK", [participant], info]; a participant has 6 fields and
     // status 3 (Connected). The same three ways.
-    let expected =
-        format!("[0, 'OK', [['c1', 'alice', 3, 'direct access: entered', 0, 'p-42']], {info}]");
+    let expected = format!(
+        "[0, 'OK', [['c1', '<sip:alice@127.0.0.1>', 3, 'direct access: entered', 0, 'p-42']], {info}]"
+    );
     for line in &lines[1..4] {
         assert_eq!(*line, expected, "{out}");
     }

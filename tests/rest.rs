@@ -49,7 +49,7 @@ fn rest_and_xmlrpc_answer_the_same_for_the_same_function() {
     );
     assert_eq!(
         out.trim(),
-        "alice [{'room': '123', 'participants': 1, 'locked': False}]",
+        "<sip:alice@127.0.0.1> [{'room': '123', 'participants': 1, 'locked': False}]",
         "the room as both protocols show it"
     );
     let out = script(
@@ -238,5 +238,5 @@ fn a_locked_room_admits_nobody_new_and_a_dial_out_joins_the_room_when_answered()
         &server,
         "print(sorted(p['number'] for p in s.switchyard.room('123')['participants'] if p['status'] == 3))\n",
     );
-    assert_eq!(numbers.trim(), "['alice', 'bob']");
+    assert_eq!(numbers.trim(), "['<sip:alice@127.0.0.1>', 'bob']");
 }

@@ -40,7 +40,12 @@ fn call_for_room_entry(server: &Server, caller: &str) -> Phone {
 /// Polls `roomInfo(room, pin)` until `caller` is listed; returns its entry as
 /// a Python literal.
 fn await_participant(server: &Server, room: &str, pin: &str, caller: &str) -> String {
-    wait_for_participant(server, room, pin, &format!("p[1] == {caller:?}"))
+    wait_for_participant(
+        server,
+        room,
+        pin,
+        &format!("p[1] == '<sip:{caller}@127.0.0.1>'"),
+    )
 }
 
 /// Listens on `phone` (sending [`TALK_HZ`]) until the server's BYE, at most

@@ -11,7 +11,7 @@
 //!
 //! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
 //! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
-//! [`predefined`], [`feedback`]) tested natively; the component glue
+//! [`predefined`], [`feedback`], [`remote_party`]) tested natively; the component glue
 //! that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
@@ -25,6 +25,7 @@ pub mod fields;
 pub mod invited;
 pub mod master;
 pub mod predefined;
+pub mod remote_party;
 pub mod routing;
 
 #[cfg(target_arch = "wasm32")]

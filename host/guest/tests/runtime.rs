@@ -40,11 +40,11 @@ fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
         host.log(),
         [
             "kv-get webconference failed_entries/127.0.0.1",
-            "join c1 123 alice \"direct access: entered\"",
+            "join c1 123 <sip:alice@127.0.0.1> \"direct access: entered\"",
             "answer c1",
             "play c1 first_participant looped=false",
             "kv-get webconference failed_entries/127.0.0.1",
-            "join c2 123 alice \"direct access: entered\"",
+            "join c2 123 <sip:alice@127.0.0.1> \"direct access: entered\"",
             "answer c2",
             // The first participant hears the second join, in place of its prompt.
             "play c1 join_sound looped=false",
@@ -80,7 +80,7 @@ fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
             "cancel-timer 3",
             "cancel-timer 1",
             "play c1 4,2,entering_conference looped=false",
-            "join c1 42 alice \"entered\"",
+            "join c1 42 <sip:alice@127.0.0.1> \"entered\"",
             "play c1 first_participant looped=false",
         ]
     );

@@ -10,6 +10,7 @@ use super::room;
 use super::room_end::RoomEnd;
 use super::settings::Settings;
 use crate::admission::{self, Entry};
+use crate::remote_party;
 use crate::routing::{self, Route};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
@@ -79,7 +80,7 @@ pub fn on_invite(invite: InviteInfo) {
     );
     let mut state = CallState {
         call: invite.call.clone(),
-        number: invite.from_user.clone(),
+        number: remote_party::listing(header("From").as_deref(), &invite.from_uri),
         participant_id: participant_id.unwrap_or_default(),
         source_ip: source_limit::source_ip(&invite.source).to_owned(),
         settings,
