@@ -55,7 +55,7 @@ mod component {
     use switchyard_sdk::control::{Fault, ValueTree};
     use switchyard_sdk::rooms::{self, JoinOptions};
     use switchyard_sdk::types::{Event, InviteInfo};
-    use switchyard_sdk::{Value, fault, from_tree, kv, signaling, timers, to_tree};
+    use switchyard_sdk::{Value, fault, from_tree, kv, records, signaling, timers, to_tree};
 
     /// The key-value key holding the call that waits for a bridge.
     const WAITING: &str = "bridge/waiting";
@@ -189,6 +189,12 @@ mod component {
             "panic" => panic!("asked to panic"),
             "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
             "handles" => hoard_handles(),
+            "records" => {
+                // Far more record writes than one call may make; the host refuses the rest.
+                for _ in 0..1000 {
+                    let _ = records::append("flood", "x\n");
+                }
+            }
             "slow" => {
                 // Busy, but well within the deadline.
                 let started = std::time::Instant::now();

@@ -3,6 +3,7 @@
 
 use crate::bindings::log::Level;
 use crate::budget::InstanceBudget;
+use crate::call_allowance::{CallAllowance, LogLine, MAX_LOG_LINES};
 use crate::deadline::CallClock;
 use crate::{Error, GuestConfig, HostApi};
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub(crate) struct Context {
     /// Where the current call into the guest stands against its deadline
     /// (see [`crate::deadline`]).
     pub(crate) clock: CallClock,
+    /// The waiting imports the current call into the guest has used.
+    pub(crate) allowance: CallAllowance,
 }
 
 impl WasiView for Context {
@@ -43,8 +46,21 @@ impl WasiView for Context {
 
 impl Context {
     /// `log.log`: the line, cut to [`MAX_LOG_LINE`], in the host's log under
-    /// the guest's name.
-    pub(crate) fn write_log(&self, level: Level, mut message: String) {
+    /// the guest's name, unless the current call wrote its
+    /// [`MAX_LOG_LINES`] already.
+    pub(crate) fn write_log(&mut self, level: Level, mut message: String) {
+        let guest = &*self.guest;
+        match self.allowance.log_line() {
+            LogLine::Write => {}
+            LogLine::FirstDropped => {
+                tracing::warn!(
+                    guest,
+                    "more than {MAX_LOG_LINES} log lines in one call; the rest of this call's are dropped"
+                );
+                return;
+            }
+            LogLine::Dropped => return,
+        }
         if message.len() > MAX_LOG_LINE {
             let cut = (0..=MAX_LOG_LINE)
                 .rev()
@@ -53,7 +69,6 @@ impl Context {
             message.truncate(cut);
             message.push('…');
         }
-        let guest = &*self.guest;
         match level {
             Level::Trace => tracing::trace!(guest, "{message}"),
             Level::Debug => tracing::debug!(guest, "{message}"),

@@ -1,6 +1,7 @@
 //! A compiled guest, ready to be instantiated per call.
 
 use crate::budget::InstanceBudget;
+use crate::call_allowance::CallAllowance;
 use crate::context::Context;
 use crate::deadline::{self, CallClock};
 use crate::exports::AppPre;
@@ -143,6 +144,7 @@ impl Guest {
                 table
             },
             clock: CallClock::default(),
+            allowance: CallAllowance::default(),
         };
         let mut store = Store::new(&self.engine, context);
         store.limiter(|context| &mut context.limits);
@@ -164,6 +166,7 @@ impl Guest {
 /// deadline counts this thread's CPU time (see [`deadline`]).
 pub(crate) fn arm(store: &mut Store<Context>, limits: &Resolved) {
     store.data_mut().clock = CallClock::Unchecked;
+    store.data_mut().allowance = CallAllowance::default();
     store.set_epoch_deadline(deadline::FIRST_CHECK_TICKS);
     if let Some(fuel) = limits.fuel {
         // Fuel is only `Some` on a metering engine, where setting it cannot fail.

@@ -195,10 +195,12 @@ macro_rules! serve_imports {
 
         impl $v::switchyard::call::records::Host for Context {
             fn append(&mut self, file: String, text: String) -> Result<(), Error> {
+                self.allowance.record_write()?;
                 self.config.records().append(&file, &text)
             }
 
             fn truncate(&mut self, file: String) -> Result<(), Error> {
+                self.allowance.record_write()?;
                 self.config.records().truncate(&file)
             }
         }

@@ -1,5 +1,6 @@
 //! The `records` import: files a guest appends to or empties, inside the one
-//! directory its config gives it, each change on disk before the call returns.
+//! directory its config gives it, each change on disk before the call returns,
+//! none grown past its cap.
 
 use crate::Error;
 use std::fs::{File, OpenOptions};
@@ -10,12 +11,26 @@ use std::path::{Path, PathBuf};
 pub const MAX_APPEND_BYTES: usize = 64 * 1024;
 /// The longest file name taken.
 const MAX_NAME_BYTES: usize = 255;
+/// The size a record file may grow to unless [`RecordFiles::with_max_file_bytes`]
+/// says otherwise: 1 GiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// A guest's records directory, or none (`RecordFiles::default()`): then every
 /// call is refused.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RecordFiles {
     dir: Option<PathBuf>,
+    /// No append takes a file past this.
+    max_file_bytes: u64,
+}
+
+impl Default for RecordFiles {
+    fn default() -> Self {
+        RecordFiles {
+            dir: None,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
 }
 
 impl RecordFiles {
@@ -30,10 +45,23 @@ impl RecordFiles {
                 dir.display()
             )));
         }
-        Ok(RecordFiles { dir: Some(dir) })
+        Ok(RecordFiles {
+            dir: Some(dir),
+            ..RecordFiles::default()
+        })
     }
 
-    /// Appends `text` to `file` in one write and syncs it to disk.
+    /// The same records, with no file grown past `bytes` in place of
+    /// [`DEFAULT_MAX_FILE_BYTES`]: an append that would is refused whole.
+    pub fn with_max_file_bytes(self, bytes: u64) -> RecordFiles {
+        RecordFiles {
+            max_file_bytes: bytes,
+            ..self
+        }
+    }
+
+    /// Appends `text` to `file` in one write and syncs it to disk; refused if
+    /// the file would grow past its cap.
     pub fn append(&self, file: &str, text: &str) -> Result<(), Error> {
         if text.len() > MAX_APPEND_BYTES {
             return Err(Error::InvalidArgument(format!(
@@ -48,6 +76,14 @@ impl RecordFiles {
             .append(true)
             .open(&path)
             .map_err(failed)?;
+        let size = handle.metadata().map_err(failed)?.len();
+        if size.saturating_add(text.len() as u64) > self.max_file_bytes {
+            return Err(Error::Failed(format!(
+                "records: {file}: {} more bytes would take it past its cap of {} bytes",
+                text.len(),
+                self.max_file_bytes
+            )));
+        }
         // One write of the whole text: a process killed meanwhile leaves all of
         // it or none (O_APPEND writes of a regular file are not split).
         handle.write_all(text.as_bytes()).map_err(failed)?;
@@ -164,6 +200,23 @@ mod tests {
             Err(Error::InvalidArgument(_))
         ));
         assert!(!dir.path().join("f").exists());
+    }
+
+    #[test]
+    fn an_append_past_the_file_cap_is_refused_whole() {
+        let (dir, records) = records();
+        let records = records.with_max_file_bytes(10);
+        records.append("f", "12345").unwrap();
+        records.append("f", "67890").unwrap();
+        let refused = records.append("f", "x");
+        assert!(
+            matches!(&refused, Err(Error::Failed(why)) if why.contains("cap of 10 bytes")),
+            "{refused:?}"
+        );
+        let path = dir.path().join("f");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "1234567890");
+        records.truncate("f").unwrap();
+        records.append("f", "x").unwrap();
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{FakeHost, invite, misbehave_wasm, small_limits};
-use switchyard_guest::{Guest, GuestConfig, GuestError, GuestLimits, Limits, Runtime};
+use switchyard_guest::{Guest, GuestConfig, GuestError, GuestLimits, Limits, RecordFiles, Runtime};
 
 /// A runtime whose own deadline is far longer than any test waits.
 fn runtime(fuel: bool) -> Runtime {
@@ -156,4 +156,30 @@ fn a_fuel_budget_needs_a_metering_runtime() {
         err.to_string(),
         "guest misbehave: cannot load: it has a fuel budget but the runtime does not meter fuel"
     );
+}
+
+#[test]
+fn one_call_into_a_guest_makes_at_most_16_record_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime(false);
+    let guest = runtime
+        .load(
+            "misbehave",
+            &misbehave_wasm(),
+            GuestConfig::default().with_records(RecordFiles::new(dir.path()).unwrap()),
+        )
+        .unwrap();
+    let host = Arc::new(FakeHost::default());
+    let lines = || {
+        std::fs::read_to_string(dir.path().join("flood"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    let mut first = guest.instantiate(host.clone()).unwrap();
+    first.on_invite(&invite("c1", "records", &[])).unwrap();
+    assert_eq!(lines(), 16, "each of 1,000 appends waits for the disk");
+    let mut second = guest.instantiate(host.clone()).unwrap();
+    second.on_invite(&invite("c2", "records", &[])).unwrap();
+    assert_eq!(lines(), 32, "the next call has its own 16");
 }

@@ -350,6 +350,9 @@ pub struct GuestEntry {
     /// The directory the guest's `records` import writes in (relative to the
     /// config file). Unset: the guest keeps no records.
     pub records_dir: Option<PathBuf>,
+    /// The size, in MiB, past which no append grows a file in `records_dir`
+    /// (1 to 1048576). Unset: 1024.
+    pub records_max_file_mb: Option<u64>,
     /// Whether `wasm` is watched: a changed file is loaded as the guest's
     /// next version (see `guest_watch.rs`).
     #[serde(default)]
@@ -519,6 +522,7 @@ impl GuestEntry {
         GuestEntry {
             wasm: None,
             records_dir: None,
+            records_max_file_mb: None,
             watch: false,
             config: toml::Table::new(),
             limits: GuestLimitsConfig::default(),
@@ -941,6 +945,15 @@ impl Config {
                     format!("{} is not a directory", dir.display()),
                 );
             }
+            if entry
+                .records_max_file_mb
+                .is_some_and(|mb| !(1..=MAX_RECORDS_FILE_MB).contains(&mb))
+            {
+                return fail(
+                    &format!("guests.{name}.records_max_file_mb"),
+                    format!("must be 1 to {MAX_RECORDS_FILE_MB}"),
+                );
+            }
             check_guest_config(name, entry)?;
             let limits = &entry.limits;
             check_guest_limits(
@@ -1069,6 +1082,9 @@ pub const MAX_DELAY_S: u64 = 365 * 24 * 60 * 60;
 
 /// The largest cap on a room's talkers mixed at once.
 const MAX_TALKERS: usize = 1000;
+
+/// The largest `guests.<name>.records_max_file_mb`: 1 TiB.
+const MAX_RECORDS_FILE_MB: u64 = 1 << 20;
 
 /// The longest session interval configurable, in seconds: a day.
 pub const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;
@@ -1413,6 +1429,10 @@ mod tests {
             (
                 "[guest_cache]\nmax_entries = 0\n",
                 "guest_cache.max_entries: must be 1 to 1000",
+            ),
+            (
+                "[guests.webconference]\nrecords_max_file_mb = 0\n",
+                "guests.webconference.records_max_file_mb: must be 1 to 1048576",
             ),
             (
                 "[recording]\ndir = \"/no/such/dir\"\n",

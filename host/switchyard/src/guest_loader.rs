@@ -82,6 +82,10 @@ impl GuestLoader {
             Some(dir) => RecordFiles::new(dir)
                 .with_context(|| format!("guests.{name}.records_dir: {}", dir.display()))?,
         };
+        let records = match entry.records_max_file_mb {
+            Some(mb) => records.with_max_file_bytes(mb << 20),
+            None => records,
+        };
         let guest_config = Config::guest_config(entry)
             .collect::<GuestConfig>()
             .with_records(records)
