@@ -247,8 +247,8 @@ impl CallCore {
         while let Some((id, kind)) = self.timers.pop_due(now) {
             match kind {
                 TimerKind::Guest(call) => {
-                    if let Some(state) = self.calls.get_mut(&call) {
-                        state.timers.remove(&id);
+                    if let Ok(timers) = self.guest_timers_mut(call) {
+                        timers.remove(&id);
                         self.guest_event(call, CallEvent::Timer(id));
                     }
                 }

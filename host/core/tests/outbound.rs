@@ -562,3 +562,98 @@ fn a_call_being_placed_can_be_kicked_from_its_room() {
     let (status, _) = listed(&w, "42", call).expect("still listed");
     assert_eq!(status, ParticipantStatus::Finished);
 }
+
+#[test]
+fn a_call_still_resolving_takes_timers_messages_and_mutes_and_keeps_them_once_placed() {
+    let mut w = world(idle());
+    w.callee(addr(CALLEE), answering_callee(true));
+    // Not drained: the call is still resolving its target, as its guest's
+    // `dialed` handler runs.
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.core.join(w.now, call, "42", join_options()).unwrap();
+    let timer = w
+        .core
+        .start_timer(w.now, call, Duration::from_secs(3))
+        .unwrap();
+    assert_eq!(w.core.send_message("conf", None, call, "hello"), Ok(()));
+    assert_eq!(w.core.set_muted(call, true), Ok(()));
+    let view = w.core.room_info("42").unwrap();
+    assert!(view.participants.iter().any(|p| p.call == call && p.muted));
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert!(
+        w.media.iter().any(|op| matches!(op,
+            MediaOp::SetMuted { leg, muted: true, .. } if *leg == call.leg())),
+        "muted before it had media, it starts muted"
+    );
+    w.run_for(Duration::from_secs(3));
+    assert!(
+        w.events_of(call).contains(&CallEvent::Timer(timer)),
+        "{:?}",
+        w.events_of(call)
+    );
+}
+
+#[test]
+fn the_timers_of_a_call_that_fails_to_resolve_end_with_it() {
+    let mut w = world(idle());
+    let call = w.core.dial(request("sip:bob@nowhere.invalid")).unwrap();
+    w.core
+        .start_timer(w.now, call, Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(w.core.footprint().timers, 1);
+    w.drain();
+    assert!(!w.core.has_call(call));
+    assert_eq!(w.core.footprint().timers, 0, "no timer is left behind");
+}
+
+#[test]
+fn a_call_still_resolving_can_leave_its_room() {
+    let mut w = world(idle());
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.core.join(w.now, call, "42", join_options()).unwrap();
+    assert_eq!(w.core.leave(w.now, call), Ok(()));
+    assert_eq!(listed(&w, "42", call), None);
+    assert!(w.core.leave(w.now, call).is_err(), "it is in no room now");
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_dial_into_a_locked_room_places_nothing() {
+    let mut w = world(idle());
+    w.core.open_room(w.now, "42").unwrap();
+    w.core.set_locked("42", true).unwrap();
+    let refused = w.core.dial_into_room(
+        w.now,
+        request("sip:bob@127.0.0.1:7000"),
+        "42",
+        join_options(),
+    );
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("room 42 is locked")),
+        "{refused:?}"
+    );
+    w.drain();
+    assert_eq!(w.core.dialing(), 0);
+    assert!(
+        w.guest.is_empty(),
+        "no instance is asked for: {:?}",
+        w.guest
+    );
+    assert!(w.resolutions.is_empty(), "nothing is resolved");
+    w.core.set_locked("42", false).unwrap();
+    let call = w
+        .core
+        .dial_into_room(
+            w.now,
+            request("sip:bob@127.0.0.1:7000"),
+            "42",
+            join_options(),
+        )
+        .unwrap();
+    assert_eq!(
+        listed(&w, "42", call),
+        Some((ParticipantStatus::Connecting, "INVITE".to_owned()))
+    );
+}

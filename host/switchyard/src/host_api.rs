@@ -183,23 +183,18 @@ impl HostApi for CoreHost {
         let room = request.room.take();
         let result = {
             let mut core = lock(&self.core);
-            core.dial(adapter::dial_request(request))
-                .inspect(|&call| self.placed(guest, call))
-                .and_then(|call| match room {
-                    None => Ok(call),
-                    Some((room, options)) => {
-                        let now = Instant::now();
-                        let number = options.number.clone();
-                        let joined = core.join(now, call, &room, adapter::join_options(options));
-                        joined
-                            .map(|_| call)
-                            .inspect(|&call| self.events.joined(call, &room, &number))
-                            .inspect_err(|_| {
-                                // Not placed after all: nothing of it is left.
-                                let _ = core.hangup(now, call);
-                            })
-                    }
-                })
+            let request = adapter::dial_request(request);
+            match room {
+                None => core.dial(request),
+                // A room that cannot take the call refuses the dial whole.
+                Some((room, options)) => {
+                    let number = options.number.clone();
+                    let options = adapter::join_options(options);
+                    core.dial_into_room(Instant::now(), request, &room, options)
+                        .inspect(|&call| self.events.joined(call, &room, &number))
+                }
+            }
+            .inspect(|&call| self.placed(guest, call))
         };
         self.wake();
         result.map(|call| call.to_string()).map_err(adapter::error)

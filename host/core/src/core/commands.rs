@@ -1,6 +1,7 @@
 //! What guests and control requests ask of the core. Every command either
 //! changes state and queues effects, or returns an error and changes nothing.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use switchyard_sip::sdp;
 
 use super::{CallCore, RETRY_AFTER_S};
 use crate::call::{Attachment, Call, CallId, Phase};
+use crate::dial::DialRequest;
 use crate::effect::MediaOp;
 use crate::error::CoreError;
 use crate::rooms::{
@@ -293,13 +295,7 @@ impl CallCore {
         room: &str,
         options: JoinOptions,
     ) -> Result<u32, CoreError> {
-        check_room_name(room)?;
-        if let Some(r) = self.rooms.get(room)
-            && r.locked
-            && r.get(call).is_none()
-        {
-            return Err(CoreError::state(format!("room {room} is locked")));
-        }
+        self.check_joinable(Some(call), room)?;
         if self.dialing.contains_key(&call) {
             return Ok(self.join_while_placing(now, call, room, options));
         }
@@ -330,6 +326,35 @@ impl CallCore {
         Ok(others)
     }
 
+    /// Places a call (as [`dial`](Self::dial) does) listed in `room` at once,
+    /// Connecting, as [`join`](Self::join) would list it; its media joins
+    /// when it has some. A room it may not join refuses the whole: nothing is
+    /// placed.
+    pub fn dial_into_room(
+        &mut self,
+        now: Instant,
+        request: DialRequest,
+        room: &str,
+        options: JoinOptions,
+    ) -> Result<CallId, CoreError> {
+        self.check_joinable(None, room)?;
+        let call = self.dial(request)?;
+        self.join_while_placing(now, call, room, options);
+        Ok(call)
+    }
+
+    /// Whether `call` (`None`: a call not placed yet) may join `room`: a
+    /// valid name, and a room not locked unless it lists the call already.
+    fn check_joinable(&self, call: Option<CallId>, room: &str) -> Result<(), CoreError> {
+        check_room_name(room)?;
+        match self.rooms.get(room) {
+            Some(r) if r.locked && call.is_none_or(|call| r.get(call).is_none()) => {
+                Err(CoreError::state(format!("room {room} is locked")))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Lists a call still resolving its target in `room` (Connecting); its
     /// media joins when it has some. It leaves any room it was listed in.
     fn join_while_placing(
@@ -339,17 +364,28 @@ impl CallCore {
         room: &str,
         options: JoinOptions,
     ) -> u32 {
-        let previous = self
-            .dialing
-            .get_mut(&call)
-            .and_then(|pending| pending.room.replace(room.to_owned()));
-        if let Some(previous) = previous
-            && let Some(r) = self.rooms.get_mut(&previous)
-        {
-            r.remove(call);
-            self.schedule_room_expiry(now, &previous);
+        self.unlist_while_placing(now, call);
+        if let Some(pending) = self.dialing.get_mut(&call) {
+            pending.room = Some(room.to_owned());
         }
         self.list_participant(room, call, options, ParticipantStatus::Connecting)
+    }
+
+    /// Takes a call still resolving its target off the list of the room it
+    /// joined; false if it joined none.
+    fn unlist_while_placing(&mut self, now: Instant, call: CallId) -> bool {
+        let Some(room) = self
+            .dialing
+            .get_mut(&call)
+            .and_then(|pending| pending.room.take())
+        else {
+            return false;
+        };
+        if let Some(r) = self.rooms.get_mut(&room) {
+            r.remove(call);
+            self.schedule_room_expiry(now, &room);
+        }
+        true
     }
 
     /// Adds `call` to the list of `room` (opening it, stopping its expiry);
@@ -374,6 +410,12 @@ impl CallCore {
 
     /// Takes the call out of its room; it is then alone.
     pub fn leave(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
+        if self.dialing.contains_key(&call) {
+            return match self.unlist_while_placing(now, call) {
+                true => Ok(()),
+                false => Err(CoreError::state(format!("{call} is not in a room"))),
+            };
+        }
         if self.call(call)?.room().is_none() {
             return Err(CoreError::state(format!("{call} is not in a room")));
         }
@@ -428,12 +470,14 @@ impl CallCore {
         &mut self,
         call: CallId,
     ) -> Result<(&mut crate::ParticipantView, Option<usize>), CoreError> {
-        let state = self.call(call)?;
-        let room = state
-            .room()
-            .ok_or_else(|| CoreError::state(format!("{call} is not in a room")))?
-            .to_owned();
-        let worker = state.worker;
+        let (room, worker) = match self.dialing.get(&call) {
+            Some(dialing) => (dialing.room.clone(), None),
+            None => {
+                let state = self.call(call)?;
+                (state.room().map(str::to_owned), state.worker)
+            }
+        };
+        let room = room.ok_or_else(|| CoreError::state(format!("{call} is not in a room")))?;
         let participant = self
             .rooms
             .get_mut(&room)
@@ -458,11 +502,15 @@ impl CallCore {
                 muted,
             });
         }
-        self.call_mut(call)?.media_muted = muted;
+        // A call still resolving takes the flag from its listing once filed.
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.media_muted = muted;
+        }
         Ok(())
     }
 
-    /// Starts a timer of `call` that fires as [`CallEvent::Timer`](crate::CallEvent::Timer)
+    /// Starts a timer of `call` (a placed call still resolving its target
+    /// included) that fires as [`CallEvent::Timer`](crate::CallEvent::Timer)
     /// after `after`, unless the call ends or the timer is cancelled first.
     pub fn start_timer(
         &mut self,
@@ -471,18 +519,46 @@ impl CallCore {
         after: Duration,
     ) -> Result<TimerId, CoreError> {
         let max = self.config.max_timers_per_call;
-        let state = self.call(call)?;
-        if state.ending() {
-            return Err(CoreError::state(format!("{call} is ending")));
-        }
-        if state.timers.len() >= max {
+        let pending = match self.dialing.get(&call) {
+            Some(dialing) => dialing.timers.len(),
+            None => {
+                let state = self.call(call)?;
+                if state.ending() {
+                    return Err(CoreError::state(format!("{call} is ending")));
+                }
+                state.timers.len()
+            }
+        };
+        if pending >= max {
             return Err(CoreError::InvalidArgument(format!(
                 "{call} already has {max} timers pending"
             )));
         }
         let id = self.timers.schedule(now + after, TimerKind::Guest(call));
-        self.call_mut(call)?.timers.insert(id);
+        self.guest_timers_mut(call)?.insert(id);
         Ok(id)
+    }
+
+    /// The guest timers pending of `call`, placed and resolving or not.
+    pub(super) fn guest_timers_mut(
+        &mut self,
+        call: CallId,
+    ) -> Result<&mut BTreeSet<TimerId>, CoreError> {
+        match self.dialing.get_mut(&call) {
+            Some(dialing) => Ok(&mut dialing.timers),
+            None => self
+                .calls
+                .get_mut(&call)
+                .map(|state| &mut state.timers)
+                .ok_or(CoreError::NoSuchCall),
+        }
+    }
+
+    /// Cancels every timer of `timers`.
+    pub(super) fn cancel_timers(&mut self, timers: &BTreeSet<TimerId>) {
+        for timer in timers {
+            self.timers.cancel(*timer);
+        }
     }
 
     /// Cancels a guest timer; false if it is not pending (or is not a guest's).
@@ -491,8 +567,8 @@ impl CallCore {
             return false;
         };
         self.timers.cancel(timer);
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.timers.remove(&timer);
+        if let Ok(timers) = self.guest_timers_mut(call) {
+            timers.remove(&timer);
         }
         true
     }

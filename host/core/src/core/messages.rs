@@ -20,7 +20,10 @@ impl CallCore {
         call: CallId,
         text: &str,
     ) -> Result<(), CoreError> {
-        self.call(call)?;
+        // A placed call still resolving its target has its instance already.
+        if !self.has_call(call) {
+            return Err(CoreError::NoSuchCall);
+        }
         if text.len() > MAX_MESSAGE_BYTES {
             return Err(CoreError::InvalidArgument(format!(
                 "a message is at most {MAX_MESSAGE_BYTES} bytes, not {}",

@@ -1,6 +1,7 @@
 //! Calls the host places: dial-out, and forwarding an incoming call as a new
 //! outbound one (B2BUA), with their progress, answer and failure.
 
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;
 use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS};
@@ -13,7 +14,7 @@ use crate::effect::{CallEvent, Effect, GuestOp, MediaOp};
 use crate::error::CoreError;
 use crate::failover::{self, Failover, Target};
 use crate::rooms::ParticipantStatus;
-use crate::timers::TimerKind;
+use crate::timers::{TimerId, TimerKind};
 
 /// The payload types our offers give telephone-event (RFC 4733) at each audio
 /// clock rate offered: 101 (the one most peers use) at 8 kHz for G.711 and
@@ -28,6 +29,9 @@ pub(crate) struct PendingDial {
     /// The room it joined while being placed: listed already, its media
     /// joins once it has some.
     pub(super) room: Option<String>,
+    /// Its guest's timers pending, which the call keeps once it has a SIP
+    /// call, and which end with it if it fails first.
+    pub(super) timers: BTreeSet<TimerId>,
 }
 
 /// Why a call being placed ended before or instead of being answered.
@@ -123,6 +127,7 @@ impl CallCore {
             .map_err(|e| Failure::new(478, format!("Unresolvable destination: {e}")))
             .and_then(|(first, left)| self.send_invite(now, call, &pending, first, left));
         if let Err(failure) = outcome {
+            self.cancel_timers(&pending.timers);
             self.placed_call_failed(now, call, pending.linked, pending.room, failure);
         }
     }
@@ -164,6 +169,7 @@ impl CallCore {
                 request,
                 linked,
                 room: None,
+                timers: BTreeSet::new(),
             },
         );
         self.effects
@@ -253,6 +259,12 @@ impl CallCore {
         failover: Failover,
         pending: &PendingDial,
     ) {
+        // A participant muted or made listen-only while being placed starts so.
+        let media_muted = pending
+            .room
+            .as_deref()
+            .and_then(|room| self.rooms.get(room)?.get(call))
+            .is_some_and(|p| p.view.muted || p.view.listen_only);
         self.calls.insert(
             call,
             Call {
@@ -272,9 +284,9 @@ impl CallCore {
                     .room
                     .clone()
                     .map_or(Attachment::Alone, Attachment::Room),
-                timers: Default::default(),
+                timers: pending.timers.clone(),
                 handled: true,
-                media_muted: false,
+                media_muted,
                 keys_until: None,
                 hold_asked: None,
                 held: false,
@@ -501,6 +513,7 @@ impl CallCore {
         let Some(pending) = self.dialing.remove(&call) else {
             return false;
         };
+        self.cancel_timers(&pending.timers);
         self.placed_call_failed(
             now,
             call,
