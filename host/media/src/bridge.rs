@@ -1,11 +1,19 @@
 //! Two-party bridges: each leg hears the other directly, without a room mixer.
 //!
 //! Per tick and direction, the speaker's payload is relayed as it came from its jitter buffer
-//! when the listener speaks the same codec and hears no prompt: no decode, no encode, only the
-//! listener's own RTP header, re-packetized to the listener's ptime (G.711 and G.722 bytes are
-//! samples, so the payload is cut or joined as is; Opus packets go whole). Otherwise the
-//! speaker's decoded frame, with the prompt added, is encoded by the listener's encoder. A silent (or muted) speaker gives a silence frame. A
-//! listener that sends nothing (on hold) gets nothing.
+//! when both legs speak the same G.711 codec and the listener hears no prompt: no decode, no
+//! encode, only the listener's own RTP header, re-packetized to the listener's ptime (G.711
+//! bytes are samples, so the payload is cut or joined as is). Otherwise the speaker's decoded
+//! frame, with the prompt added, is encoded by the listener's encoder. A silent (or muted)
+//! speaker gives a silence frame. A listener that sends nothing (on hold) gets nothing.
+//!
+//! G.722 and Opus are never relayed, though both legs speak them: their decoders keep state
+//! that the bytes they took built (ADPCM predictors, Opus' prediction across frames), so the
+//! listener's far end must get every frame from one encoder. A relayed frame comes from the
+//! speaker's; a frame that cannot be relayed (a lost packet concealed, a DTX pause, a gain, a
+//! prompt) would come from the listener's own, and each switch between the two is heard as a
+//! click. Their frames are decoded anyway (concealment needs every frame's samples), so what
+//! this costs is one encode per frame and direction.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -78,13 +86,16 @@ fn render<'a>(
     let encoder = &mut listener.outbound;
     let codec = encoder.codec();
     let frame_samples = codec.samples_per_frame(PACKET_TIME);
+    // A stateless stream may take any encoder's bytes; a stateful one only its own encoder's.
+    let stateless = encoder.is_stateless();
     match heard {
         // Relayed only when it fills exactly one frame (the speaker's packets are cut to frames
         // on receipt; a short one lacks a lost packet's share), so each tick adds one frame of
         // media to the listener's stream; its packetizer re-cuts those bytes to the listener's
         // ptime without decoding them.
         Some(speech)
-            if speech.relayable
+            if stateless
+                && speech.relayable
                 && speech.codec == codec
                 && !prompted
                 && codec.payload_samples(&speech.payload) == Some(frame_samples) =>
@@ -93,16 +104,17 @@ fn render<'a>(
             &speech.payload
         }
         // A stateless codec's silence is the same bytes every time.
-        None if !prompted && encoder.is_stateless() => silence.entry(codec).or_insert_with(|| {
+        None if !prompted && stateless => silence.entry(codec).or_insert_with(|| {
             let mut bytes = Vec::with_capacity(len);
             encoder.encode(&pcm[..len], &mut bytes);
             bytes
         }),
         heard => {
-            // The speaker's own rendering (concealment, voice prompt, gain) in its own codec
-            // counts as relayed: only the listener's encoder touched it.
+            // The speaker's own rendering (concealment, voice prompt, gain) in its own G.711
+            // codec counts as relayed: only the listener's encoder touched it, and that keeps
+            // no state. A stateful codec's frames are all decoded and encoded again.
             let same = heard.as_ref().is_some_and(|speech| speech.codec == codec);
-            if same && !prompted {
+            if same && !prompted && stateless {
                 stats.relayed_frames += 1;
             } else {
                 stats.bridged_transcodes += 1;

@@ -18,11 +18,14 @@ pub enum DtmfError {
 /// that timestamp. An event too long for the 16-bit duration goes on in a new segment, stamped
 /// where the last one's duration ended (§2.5.1.3): the same press, not reported again. An
 /// older timestamp is a late packet of an earlier event, unless it is so much older that
-/// the stream's clock has simply run on past half its range since the last event. Events other
-/// than the 16 DTMF keys (§3.2: flash, tones) are consumed silently.
+/// the stream's clock has simply run on past half its range since the last event, or the
+/// stream was [`rebased`](Self::rebase) onto a new timeline since. Events other than the 16 DTMF
+/// keys (§3.2: flash, tones) are consumed silently.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DtmfReceiver {
     last: Option<LastEvent>,
+    /// The stream's timestamps may have started again from elsewhere since `last`.
+    rebased: bool,
 }
 
 /// The latest event of a stream, as its packets have told it so far.
@@ -52,6 +55,14 @@ impl DtmfReceiver {
         Self::default()
     }
 
+    /// Takes the stream's timestamps to start a new timeline from here (the same SSRC's source
+    /// changed: a re-negotiation, a jump of its audio's timestamps): the next event with another
+    /// timestamp than the last one's is a new press, however old it looks; a repeat of the last
+    /// one (same timestamp) is still only a repeat.
+    pub fn rebase(&mut self) {
+        self.rebased = self.last.is_some();
+    }
+
     /// Reads one telephone-event payload sent by `ssrc` with RTP `timestamp`. Returns the key
     /// ('0'–'9', '*', '#', 'A'–'D') when the packet starts a new press, `None` for a repeat of a
     /// known event or a further segment of it, an older event, or a non-DTMF event.
@@ -75,6 +86,7 @@ impl DtmfReceiver {
         };
         let Some(last) = self.last.as_mut().filter(|last| last.ssrc == ssrc) else {
             self.last = Some(this);
+            self.rebased = false;
             return Ok(key(code));
         };
         // Wraparound-safe distance between 32-bit RTP timestamps.
@@ -93,10 +105,11 @@ impl DtmfReceiver {
             *last = this;
             return Ok(None);
         }
-        if (-MAX_LATE..0).contains(&delta) {
+        if !self.rebased && (-MAX_LATE..0).contains(&delta) {
             return Ok(None);
         }
         *last = this;
+        self.rebased = false;
         Ok(key(code))
     }
 }
@@ -175,6 +188,24 @@ mod tests {
             rx.receive(3, much_later.wrapping_sub(4_000), &event(2, true, 800)),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn after_a_rebase_an_older_timestamp_is_a_new_press_and_a_repeat_still_a_repeat() {
+        let mut rx = DtmfReceiver::new();
+        assert_eq!(rx.receive(4, 900_000, &event(1, true, 800)), Ok(Some('1')));
+        rx.rebase();
+        assert_eq!(
+            rx.receive(4, 900_000, &event(1, true, 800)),
+            Ok(None),
+            "the last press's end, repeated"
+        );
+        // The new timeline starts far behind the old one.
+        assert_eq!(rx.receive(4, 3_200, &event(2, false, 160)), Ok(Some('2')));
+        assert_eq!(rx.receive(4, 3_200, &event(2, true, 800)), Ok(None));
+        // From then on, older is late again.
+        assert_eq!(rx.receive(4, 1_600, &event(3, true, 800)), Ok(None));
+        assert_eq!(rx.receive(4, 9_600, &event(3, false, 160)), Ok(Some('3')));
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //! - Sequence numbers are extended to 64 bits against the highest one seen, so ordering survives
 //!   the 16-bit wraparound. A jump of more than `MAX_DROPOUT` ahead or `MAX_MISORDER` behind is
 //!   taken as a restarted source only when the next packet follows it (RFC 3550 Appendix A.1);
-//!   a lone stray is dropped. A new SSRC restarts the buffer at once.
+//!   a lone stray is dropped. A new SSRC restarts the buffer at once; a packet of the SSRC it
+//!   replaced that arrives within `max_delay` of the switch is a straggler of that stream,
+//!   dropped as late (RFC 3550 Appendix A.1: sequence state is kept per SSRC, so the old
+//!   stream's packets neither restart nor disturb the new one's). Later, the old SSRC coming
+//!   back is a switch like any other.
 //! - Every packet updates the interarrival jitter estimate J of RFC 3550 §6.4.1 (transit time =
 //!   arrival on the RTP clock − RTP timestamp; J moves 1/16 of the way to each |ΔD|). The target
 //!   delay is `min + reframing lag + 3 J`, clamped to `min..=max`: on a clean network it stays at
@@ -105,7 +109,8 @@ pub struct JitterStats {
     pub lost: u64,
     /// Ticks that found the buffer empty while playing (playout then restarts).
     pub underruns: u64,
-    /// Packets that arrived after their slot was released (including copies of played packets).
+    /// Packets that arrived after their slot was released (including copies of played packets),
+    /// and stragglers of the SSRC the stream just switched from.
     pub late: u64,
     /// Second copies of a packet still buffered.
     pub duplicates: u64,
@@ -157,6 +162,14 @@ struct Source {
     probation: Option<u16>,
 }
 
+/// A packet's place in its stream.
+struct Sequenced {
+    /// Its extended sequence number.
+    ext: u64,
+    /// It confirmed a jump of its SSRC's sequence numbers, which restarted the buffer.
+    jumped: bool,
+}
+
 /// RFC 3550 §6.4.1 interarrival jitter, in RTP clock units.
 #[derive(Clone, Copy, Debug, Default)]
 struct JitterEstimate {
@@ -168,21 +181,32 @@ struct JitterEstimate {
 impl JitterEstimate {
     /// Takes a packet stamped `timestamp` arriving `at`. A change of transit time beyond
     /// `max_delay` is no jitter any buffer could absorb but a new timeline (a source switched
-    /// behind the same SSRC, a timestamp jump): the estimate goes on from it unchanged.
-    fn update(&mut self, at: Instant, timestamp: u32, clock_rate: u32, max_delay: Duration) {
+    /// behind the same SSRC, a timestamp jump): the estimate goes on from it unchanged, and
+    /// true is returned.
+    fn update(
+        &mut self,
+        at: Instant,
+        timestamp: u32,
+        clock_rate: u32,
+        max_delay: Duration,
+    ) -> bool {
         let origin = *self.origin.get_or_insert(at);
         let since = at.saturating_duration_since(origin).as_nanos();
         // The arrival time on the RTP clock; only differences matter, so it may wrap.
         let arrival = (since * u128::from(clock_rate) / 1_000_000_000) as u32;
         let transit = arrival.wrapping_sub(timestamp);
         let max_step = max_delay.as_nanos() * u128::from(clock_rate) / 1_000_000_000;
+        let mut jumped = false;
         if let Some(last) = self.last_transit {
             let d = (transit.wrapping_sub(last) as i32).unsigned_abs();
             if u128::from(d) <= max_step {
                 self.jitter += (f64::from(d) - self.jitter) * JITTER_GAIN;
+            } else {
+                jumped = true;
             }
         }
         self.last_transit = Some(transit);
+        jumped
     }
 }
 
@@ -200,6 +224,8 @@ pub struct JitterBuffer<T> {
     // Samples in the latest packet: the buffer's unit of depth.
     packet_samples: u32,
     source: Option<Source>,
+    // The SSRC the stream last switched from, and until when its packets are stragglers.
+    replaced: Option<(u32, Instant)>,
     phase: Phase,
     // Next extended sequence number to release (meaningful unless idle).
     next: u64,
@@ -242,6 +268,7 @@ impl<T> JitterBuffer<T> {
             estimate: JitterEstimate::default(),
             packet_samples,
             source: None,
+            replaced: None,
             phase: Phase::Idle,
             next: 0,
             floor: None,
@@ -258,25 +285,40 @@ impl<T> JitterBuffer<T> {
     }
 
     /// Accepts a packet. It is buffered, or dropped and counted (late, duplicate, stray).
-    pub fn push(&mut self, arrival: Arrival, item: T) {
+    ///
+    /// Returns true when it puts its SSRC's stream on a new timeline: a sequence jump confirmed
+    /// by this packet, or a timestamp moved against its arrival time by more than the maximum
+    /// delay (a source switched behind the same SSRC). Whatever else is stamped on the stream's
+    /// clock (its RFC 4733 events) may have moved too.
+    pub fn push(&mut self, arrival: Arrival, item: T) -> bool {
         self.stats.received += 1;
-        let Some(ext) = self.extend(arrival.ssrc, arrival.sequence) else {
+        if self
+            .replaced
+            .is_some_and(|(ssrc, until)| ssrc == arrival.ssrc && arrival.at < until)
+        {
+            self.stats.late += 1;
+            return false;
+        }
+        let Some(Sequenced { ext, jumped }) =
+            self.extend(arrival.at, arrival.ssrc, arrival.sequence)
+        else {
             self.stats.strays += 1;
-            return;
+            return false;
         };
-        self.estimate.update(
+        let moved = self.estimate.update(
             arrival.at,
             arrival.timestamp,
             self.clock_rate,
             self.max_delay,
         );
+        let new_timeline = jumped || moved;
         if arrival.samples > 0 {
             self.packet_samples = arrival.samples;
         }
         self.retarget();
         if self.floor.is_some_and(|floor| ext <= floor) {
             self.stats.late += 1;
-            return;
+            return new_timeline;
         }
         match self.phase {
             Phase::Idle => {
@@ -292,9 +334,10 @@ impl<T> JitterBuffer<T> {
         }
         if self.packets.insert(ext, item).is_err() {
             self.stats.duplicates += 1;
-            return;
+            return new_timeline;
         }
         self.trim(ext);
+        new_timeline
     }
 
     /// Releases what plays at `now`: the next frame, a lost one, or idle (see the module docs
@@ -443,23 +486,27 @@ impl<T> JitterBuffer<T> {
         }
     }
 
-    // Maps a wire sequence number to an extended one, or None for an unconfirmed jump.
-    fn extend(&mut self, ssrc: u32, sequence: u16) -> Option<u64> {
+    // Maps a wire sequence number arriving `at` to an extended one, or None for an unconfirmed
+    // jump.
+    fn extend(&mut self, at: Instant, ssrc: u32, sequence: u16) -> Option<Sequenced> {
         let Some(source) = self.source.as_mut().filter(|s| s.ssrc == ssrc) else {
-            if self.source.is_some() {
+            if let Some(old) = &self.source {
                 self.stats.resyncs += 1;
+                self.replaced = Some((old.ssrc, at + self.max_delay));
             }
-            return Some(self.restart(ssrc, sequence));
+            let ext = self.restart(ssrc, sequence);
+            return Some(Sequenced { ext, jumped: false });
         };
         let delta = Seq::from(sequence) - Seq::from(source.highest as u16);
         if (-MAX_MISORDER..=MAX_DROPOUT).contains(&delta) {
             source.probation = None;
             let ext = source.highest.wrapping_add_signed(i64::from(delta));
             source.highest = source.highest.max(ext);
-            Some(ext)
+            Some(Sequenced { ext, jumped: false })
         } else if source.probation == Some(sequence) {
             self.stats.resyncs += 1;
-            Some(self.restart(ssrc, sequence))
+            let ext = self.restart(ssrc, sequence);
+            Some(Sequenced { ext, jumped: true })
         } else {
             source.probation = Some(sequence.wrapping_add(1));
             None
@@ -568,7 +615,7 @@ mod tests {
                 timestamp: base + u32::from(k) * 160,
                 samples: 160,
             };
-            jb.push(arrival, k);
+            assert_eq!(jb.push(arrival, k), k == 100, "a new timeline at {k}");
             assert_eq!(jb.pop(at(t0, 20 * u64::from(k) + 20)), Playout::Frame(k));
         }
         assert!(jb.jitter() < MS, "{:?}", jb.jitter());
@@ -603,6 +650,38 @@ mod tests {
             "buffering the new source"
         );
         assert_eq!(jb.pop(at(t0, 60)), Playout::Frame(900));
+    }
+
+    #[test]
+    fn a_straggler_of_the_replaced_ssrc_is_late_and_the_new_stream_plays_on() {
+        let t0 = Instant::now();
+        let mut jb = fixed(20);
+        for k in 0..3u16 {
+            let now = at(t0, 20 * u64::from(k));
+            arrive(&mut jb, now + MS, 1, 118 + k);
+            assert_eq!(
+                jb.pop(at(t0, 20 * u64::from(k) + 20)),
+                Playout::Frame(118 + k)
+            );
+        }
+        // The source switches at 61 ms; the old one's last packet comes after the new one's
+        // first two.
+        arrive(&mut jb, at(t0, 61), 2, 5000);
+        arrive(&mut jb, at(t0, 62), 2, 5001);
+        arrive(&mut jb, at(t0, 63), 1, 121);
+        arrive(&mut jb, at(t0, 64), 2, 5002);
+        let played: Vec<_> = (4..7).map(|k| jb.pop(at(t0, 20 * k))).collect();
+        assert_eq!(
+            played,
+            [5000, 5001, 5002].map(Playout::Frame),
+            "the new stream, whole"
+        );
+        let stats = jb.stats();
+        assert_eq!((stats.resyncs, stats.late), (1, 1), "{stats:?}");
+        // Past the maximum delay after the switch, the old SSRC coming back is a switch.
+        arrive(&mut jb, at(t0, 121), 1, 122);
+        assert_eq!(jb.stats().resyncs, 2);
+        assert_eq!(jb.pop(at(t0, 140)), Playout::Frame(122));
     }
 
     #[test]

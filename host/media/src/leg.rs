@@ -297,6 +297,9 @@ impl Leg {
         // RFC 3264 §8: a new offer may come from a new place, though its SDP address is the
         // same (a NAT that forgot its mapping while the call was on hold).
         self.latch.relearn(old.remote != params.remote);
+        // The same place may send from a new source under the same SSRC, its RFC 4733 events
+        // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
+        self.dtmf.rebase();
         if params.direction.expects_steady_rtp() && !old.direction.expects_steady_rtp() {
             self.last_heard = now;
             self.timed_out = false;
@@ -409,7 +412,10 @@ impl Leg {
         };
         let mut payload = self.spare_payloads.take();
         payload.extend_from_slice(rtp.payload());
-        self.jitter.push(arrival, payload);
+        if self.jitter.push(arrival, payload) {
+            // RFC 4733 §2.3.1: events are stamped on the audio's clock, which just moved.
+            self.dtmf.rebase();
+        }
         Received::Audio
     }
 
@@ -504,7 +510,7 @@ impl Leg {
 
     // Decodes Opus packets until a frame's worth is carried, or the jitter buffer has none to
     // give: packets of any duration, 10 ms ones two per tick, a 60 ms one every third tick.
-    // The payload returned (for a bridge to relay) is a packet that is exactly this frame.
+    // The payload returned is the packet when it is exactly this frame.
     fn take_opus(&mut self, deadline: Instant) -> (Option<Vec<u8>>, Gap) {
         let frame = Codec::Opus.samples_per_frame(PACKET_TIME);
         let mut taken: Option<Vec<u8>> = None;

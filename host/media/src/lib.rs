@@ -22,7 +22,8 @@
 //!   ([`join`](Worker::join), [`leave`](Worker::leave); mixed mix-minus; deaf, hearing only
 //!   its prompts, by [`set_deaf`](Worker::set_deaf)), or in a two-party
 //!   bridge ([`bridge`](Worker::bridge), [`unbridge`](Worker::unbridge); each leg's payload
-//!   relayed to the other as is when their codecs match, without the mixer).
+//!   relayed to the other as is when both speak one G.711 codec, without the mixer; G.722
+//!   and Opus ones decoded and encoded again by the listener's own encoder).
 //! - Prompts to one leg: [`play`](Worker::play), [`stop_playback`](Worker::stop_playback);
 //!   prompts as a leg's voice: [`speak`](Worker::speak), [`stop_speaking`](Worker::stop_speaking);
 //!   prompts into a room, once or looped (music on hold): [`announce`](Worker::announce),

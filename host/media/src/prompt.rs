@@ -24,7 +24,14 @@ pub enum PromptError {
         /// Whether samples are floating point.
         float: bool,
     },
+    /// A sample rate outside 1–192 kHz, 0 among them: no audio, or more samples a second than
+    /// any recording holds, whose conversion would take a filter of as many taps.
+    #[error("unsupported WAV sample rate: {0} Hz (not within 1–192 kHz)")]
+    UnsupportedRate(u32),
 }
+
+/// The sample rates a WAV prompt may have, in Hz.
+const WAV_RATES: std::ops::RangeInclusive<u32> = 1_000..=192_000;
 
 /// A prompt: mono 16-bit PCM at [`PROMPT_RATE`] (8 kHz), ready to be played to a leg. Shared
 /// between legs as `Arc<Prompt>`.
@@ -34,11 +41,16 @@ pub struct Prompt {
 }
 
 impl Prompt {
-    /// Decodes a WAV file of any rate, channel count and bit depth hound reads (8/16/24/32-bit
-    /// integer, 32-bit float): channels are averaged to mono and the rate converted to 8 kHz.
+    /// Decodes a WAV file of any rate from 1 to 192 kHz, channel count and bit depth hound
+    /// reads (8/16/24/32-bit integer, 32-bit float): channels are averaged to mono and the rate
+    /// converted to 8 kHz.
     pub fn from_wav(bytes: &[u8]) -> Result<Prompt, PromptError> {
         let reader = WavReader::new(Cursor::new(bytes))?;
         let spec = reader.spec();
+        // hound takes any rate the header states, 0 included.
+        if !WAV_RATES.contains(&spec.sample_rate) {
+            return Err(PromptError::UnsupportedRate(spec.sample_rate));
+        }
         let float = spec.sample_format == SampleFormat::Float;
         let interleaved: Vec<f64> = match (float, spec.bits_per_sample) {
             (true, 32) => read(reader, |s: f32| s.to_sample())?,

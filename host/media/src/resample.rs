@@ -13,7 +13,8 @@ const SINC_DEPTH: usize = 16;
 // filter's transition band.
 const CUTOFF_HZ: f64 = 3600.0;
 
-/// Converts mono samples in [-1, 1] at `rate` Hz to 16-bit PCM at [`PROMPT_RATE`], saturating.
+/// Converts mono samples in [-1, 1] at `rate` Hz (not 0; the filter below has `rate / 250`
+/// taps) to 16-bit PCM at [`PROMPT_RATE`], saturating.
 ///
 /// dasp's sinc interpolator reconstructs the signal at the source rate and does not band-limit
 /// it to the target rate, so when downsampling a windowed-sinc low-pass runs first; without it a

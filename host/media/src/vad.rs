@@ -5,7 +5,8 @@
 //! A frame is voiced when its level is above the noise floor by [`ABOVE_FLOOR_DB`], within
 //! [`MIN_THRESHOLD_DBOV`]..=[`MAX_THRESHOLD_DBOV`]: steady background noise is not a talker, and
 //! anything louder than the upper bound always is (a tone or music held for minutes keeps being
-//! heard). A talkspurt ends [`HANGOVER_FRAMES`] unvoiced frames after the last voiced one.
+//! heard). A talkspurt takes in up to [`HANGOVER_FRAMES`] unvoiced frames after its last voiced
+//! one; the unvoiced frame after those ends it.
 
 /// How far above the noise floor a frame must be to be voiced, in dB.
 const ABOVE_FLOOR_DB: f32 = 10.0;
@@ -29,7 +30,7 @@ pub enum TalkChange {
         /// The level of the frame that began it.
         level_dbov: i8,
     },
-    /// The talkspurt ended (after the hangover).
+    /// The talkspurt ended, at the unvoiced frame after the hangover's [`HANGOVER_FRAMES`].
     Stopped,
 }
 

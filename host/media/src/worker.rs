@@ -155,11 +155,11 @@ pub struct WorkerStats {
     /// room (G.711) counts once per codec, G.722 and Opus listeners once each. Bridges do not
     /// use the mixers.
     pub encodes: u64,
-    /// Payloads a bridge relayed from one leg to the other as received (no decode, no encode),
-    /// or as the speaker's packet-loss concealment rendered them.
+    /// Payloads a bridge relayed from one G.711 leg to the other as received (no decode, no
+    /// encode), or as the speaker's packet-loss concealment rendered them.
     pub relayed_frames: u64,
-    /// Frames a bridge decoded and encoded for one leg (the legs' codecs differ, or a prompt
-    /// plays on the listening leg).
+    /// Frames a bridge decoded and encoded for one leg (the legs' codecs differ, a prompt plays
+    /// on the listening leg, or the codec is G.722 or Opus, whose streams are never relayed).
     pub bridged_transcodes: u64,
     /// Frames of room mixes queued for their recordings' writers.
     pub recorded_frames: u64,
@@ -390,10 +390,13 @@ impl Worker {
     /// or both are the same.
     ///
     /// A bridge does not go through the room mixer. When the listening leg speaks the speaker's
-    /// codec and hears no prompt, the speaker's payload is relayed as received, under the
+    /// G.711 codec and hears no prompt, the speaker's payload is relayed as received, under the
     /// listener's own SSRC, sequence number and timestamp ([`WorkerStats::relayed_frames`]);
     /// otherwise that frame is decoded, the prompt added, and encoded in the listener's codec
-    /// ([`WorkerStats::bridged_transcodes`]). A silent or muted speaker gives a silence frame.
+    /// by the listener's own encoder ([`WorkerStats::bridged_transcodes`]). G.722 and Opus
+    /// frames always take the second way, so that the listener's far end decodes one encoder's
+    /// stream throughout, without a click where relayed frames and encoded ones would meet. A
+    /// silent or muted speaker gives a silence frame.
     pub fn bridge(&mut self, a: LegId, b: LegId) {
         if a == b || !self.legs.contains_key(&a) || !self.legs.contains_key(&b) {
             return;

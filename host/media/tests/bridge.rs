@@ -415,3 +415,48 @@ fn dtmf_from_either_bridged_leg_is_reported_not_relayed() {
         }
     }
 }
+
+#[test]
+fn a_stateful_codec_s_stream_stays_continuous_through_gain_changes_and_a_loss() {
+    for codec in [Codec::G722, Codec::Opus] {
+        let mut worker = worker(&[(A, codec), (B, codec)]);
+        worker.bridge(A, B);
+        let mut peer_a = TonePeer::new(A, codec, 440.0);
+        let mut heard_b = Listener::new(B, codec);
+        for frame in 0..150 {
+            // Each of these makes a frame other than the one A's peer sent whole: a gain for a
+            // while, then a lost packet.
+            match frame {
+                40 => worker.set_gain(A, 0.5),
+                60 => worker.set_gain(A, 0.0),
+                _ => {}
+            }
+            let packet = peer_a.next_packet();
+            if frame != 100 {
+                let now = worker.poll_timeout().unwrap() - LEAD;
+                worker.handle_rtp(now, A, peer_a.source, &packet);
+            }
+            heard_b.take(&tick(&mut worker));
+        }
+        let rate = codec.audio_rate();
+        // Past the codecs' start-up.
+        let samples = &heard_b.heard[10 * rate as usize / 50..];
+        let (worst, slope) = worst_jump(samples, rate);
+        assert!(
+            worst < 2.0 * slope,
+            "{codec:?}: jump of {worst} (slope {slope})"
+        );
+        for (i, level) in frame_levels(samples, 440.0, rate).iter().enumerate() {
+            assert!(
+                (4500.0..7000.0).contains(level),
+                "{codec:?} frame {i}: {level}"
+            );
+        }
+        let stats = worker.stats();
+        assert_eq!(
+            (stats.relayed_frames, stats.bridged_transcodes),
+            (0, 2 * 150),
+            "{codec:?}: every frame, both ways, from the listener's own encoder"
+        );
+    }
+}

@@ -151,18 +151,6 @@ fn tick_to(worker: &mut Worker, listeners: &mut [Listener]) -> u64 {
     worker.stats().encodes - before
 }
 
-/// The largest jump between consecutive samples of `samples`, against the most a 440 Hz sine of
-/// amplitude 6000 moves at `rate` (a glitch, a restarted encoder's or decoder's transient,
-/// jumps well beyond it).
-fn worst_jump(samples: &[i16], rate: u32) -> (f64, f64) {
-    let slope = std::f64::consts::TAU * 440.0 / f64::from(rate) * 6000.0;
-    let worst = samples
-        .windows(2)
-        .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
-        .fold(0.0, f64::max);
-    (worst, slope)
-}
-
 #[test]
 fn an_opus_listener_that_stops_talking_rejoins_the_shared_stream_while_the_room_talks() {
     let (talker, speaker, silent) = (LegId(1), LegId(2), LegId(3));

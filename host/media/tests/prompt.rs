@@ -94,3 +94,20 @@ fn garbage_is_an_error() {
         Err(PromptError::Wav(_))
     ));
 }
+
+#[test]
+fn a_rate_of_zero_or_beyond_192_khz_is_an_error() {
+    for rate in [0u32, 999, 192_001, 1_000_000_000] {
+        // hound writes no such header, but reads one: a valid file's rate fields rewritten.
+        let mut bytes = wav(8000, 1, 16, false, 1000.0, 0.0);
+        bytes[24..28].copy_from_slice(&rate.to_le_bytes());
+        bytes[28..32].copy_from_slice(&(2 * rate).to_le_bytes());
+        assert!(
+            matches!(
+                Prompt::from_wav(&bytes),
+                Err(PromptError::UnsupportedRate(r)) if r == rate
+            ),
+            "{rate} Hz"
+        );
+    }
+}

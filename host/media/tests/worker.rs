@@ -10,8 +10,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rtp_rs::RtpReader;
 use switchyard_media::{
-    Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS, MediaEvent,
-    Prompt, RoomId, Worker, WorkerConfig,
+    Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS, MediaDirection,
+    MediaEvent, Prompt, RoomId, Worker, WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -407,6 +407,81 @@ fn rfc4733_events_give_one_digit_per_press() {
         let out = tick(&mut worker);
         assert_eq!(decode(Codec::Pcmu, sent_by(&out, B)[0]), vec![0; FRAME_LEN]);
     }
+}
+
+/// The digits of the RFC 4733 events among `worker`'s events for leg A.
+fn digits(worker: &mut Worker) -> Vec<char> {
+    events(worker)
+        .into_iter()
+        .filter_map(|e| match e {
+            MediaEvent::Dtmf { leg: A, digit } => Some(digit),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Sends A's peer's press of `event` stamped `ts` (sequence numbers from `seq`), its end sent
+/// three times, just before the next tick, and runs the tick.
+fn press(worker: &mut Worker, seq: &mut u16, ts: u32, event: u8) {
+    let now = worker.poll_timeout().unwrap() - Duration::from_millis(1);
+    for (end, duration, marker) in [(false, 160, true), (true, 800, false), (true, 800, false)] {
+        worker.handle_rtp(
+            now,
+            A,
+            sdp_addr(A),
+            &dtmf(*seq, ts, event, end, duration, marker),
+        );
+        *seq = seq.wrapping_add(1);
+    }
+    tick(worker);
+}
+
+/// Sends A's peer's 20 ms audio packets stamped from `ts` on (sequence numbers from `seq`, the
+/// SSRC of its events), one a tick, for `ticks` ticks.
+fn talk(worker: &mut Worker, seq: &mut u16, ts: u32, ticks: u32) {
+    for k in 0..ticks {
+        let now = worker.poll_timeout().unwrap() - Duration::from_millis(1);
+        let packet = rtp(0, *seq, ts + 160 * k, 0xD7, false, &[0xFF; FRAME_LEN]);
+        worker.handle_rtp(now, A, sdp_addr(A), &packet);
+        *seq = seq.wrapping_add(1);
+        tick(worker);
+    }
+}
+
+#[test]
+fn a_key_after_a_re_negotiation_is_reported_though_stamped_earlier() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    let mut seq = 0;
+    talk(&mut worker, &mut seq, 900_000, 5);
+    press(&mut worker, &mut seq, 900_800, 1);
+    assert_eq!(digits(&mut worker), ['1']);
+    // A hold and a resume by re-INVITE; the stream resumes under the same SSRC from a source
+    // on a clock of its own.
+    let resumed = params(Codec::Pcmu, 5000 + A.0 as u16);
+    let held = LegParams {
+        direction: MediaDirection::SendOnly,
+        ..resumed.clone()
+    };
+    for leg_params in [held, resumed] {
+        let now = worker.poll_timeout().unwrap();
+        worker.update_leg(now, A, leg_params);
+        tick(&mut worker);
+    }
+    press(&mut worker, &mut seq, 3_200, 2);
+    assert_eq!(digits(&mut worker), ['2']);
+}
+
+#[test]
+fn a_key_after_the_audio_s_timestamps_jump_is_reported_though_stamped_earlier() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    let mut seq = 0;
+    talk(&mut worker, &mut seq, 900_000, 5);
+    press(&mut worker, &mut seq, 900_800, 1);
+    talk(&mut worker, &mut seq, 901_600, 5);
+    // A new source behind the same SSRC and sequence numbers, its timestamps from elsewhere.
+    talk(&mut worker, &mut seq, 1_600, 5);
+    press(&mut worker, &mut seq, 2_400, 2);
+    assert_eq!(digits(&mut worker), ['1', '2']);
 }
 
 #[test]

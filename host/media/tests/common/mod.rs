@@ -49,6 +49,18 @@ pub fn frame_levels(pcm: &[i16], freq: f64, rate: u32) -> Vec<f64> {
         .collect()
 }
 
+/// The largest jump between consecutive samples of `samples`, against the most a 440 Hz sine of
+/// amplitude 6000 moves at `rate` (a glitch, a restarted encoder's or decoder's transient,
+/// jumps well beyond it).
+pub fn worst_jump(samples: &[i16], rate: u32) -> (f64, f64) {
+    let slope = std::f64::consts::TAU * 440.0 / f64::from(rate) * 6000.0;
+    let worst = samples
+        .windows(2)
+        .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
+        .fold(0.0, f64::max);
+    (worst, slope)
+}
+
 pub fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32, marker: bool, payload: &[u8]) -> Vec<u8> {
     RtpPacketBuilder::new()
         .payload_type(pt)
