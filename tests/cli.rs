@@ -755,3 +755,60 @@ fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
         text(&without.stderr)
     );
 }
+
+#[test]
+fn ctl_speaks_https_to_a_server_with_a_certificate_and_trusts_only_that_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A certificate and its key, and the [control] section that serves them.
+    let section = |name: &str| {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let cert = dir.path().join(format!("{name}.pem"));
+        let key = dir.path().join(format!("{name}-key.pem"));
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+        format!(
+            "[control]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+            cert.display(),
+            key.display()
+        )
+    };
+    let config = |section: &str, name: &str| {
+        let text = base_config().replace("[control]\nlisten = \"127.0.0.1:0\"\n", section);
+        let path = dir.path().join(name);
+        std::fs::write(&path, &text).unwrap();
+        (text, path.display().to_string())
+    };
+    let (served, own) = config(&section("server"), "server.toml");
+    let (_, other) = config(&section("other"), "other.toml");
+    let server = Server::start_with(&served);
+    let control = server.control.to_string();
+    let ctl = |config: Option<&str>| {
+        let mut args = Vec::new();
+        if let Some(config) = config {
+            args.extend(["--config", config]);
+        }
+        args.extend(["ctl", "--control", &control, "rooms"]);
+        run(&args)
+    };
+
+    let rooms = ctl(Some(&own));
+    assert!(rooms.status.success(), "{}", text(&rooms.stderr));
+    assert_eq!(text(&rooms.stdout), "ROOM  PARTICIPANTS  LOCKED\n");
+
+    let untrusted = ctl(Some(&other));
+    assert_eq!(untrusted.status.code(), Some(1));
+    let error = text(&untrusted.stderr);
+    assert!(
+        error.contains("the server's certificate is not the one in control.tls_cert")
+            && error.contains("other.pem"),
+        "{error}"
+    );
+
+    let plain = ctl(None);
+    assert_eq!(plain.status.code(), Some(1));
+    let error = text(&plain.stderr);
+    assert!(
+        error.contains("serves HTTPS") && error.contains("control.tls_cert"),
+        "{error}"
+    );
+}

@@ -4,11 +4,13 @@
 //! at `GET /api/v1/events` so a client can resume where it stopped.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
+use http_body_util::combinators::BoxBody;
 use hyper::header::{CACHE_CONTROL, HeaderValue};
 use hyper::{HeaderMap, Response};
 use serde_json::{Value as Json, json};
@@ -19,7 +21,8 @@ use crate::http::{ChannelBody, HttpResponse, with_type};
 /// One event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlEvent {
-    /// Its id: 1, 2, 3, … in the order the host published them.
+    /// Its id: one more than the event before's; the first is one more than the time its
+    /// log was made, in microseconds since 1970 (below 2^53, so exact as a JSON number).
     pub id: u64,
     /// What happened (the SSE event name): `join`, `leave`, `talking`, …
     pub kind: &'static str,
@@ -49,12 +52,23 @@ pub struct Backlog {
 }
 
 impl EventLog {
-    /// A log keeping the last `capacity` events (at least 1).
+    /// A log keeping the last `capacity` events (at least 1), whose ids go on from the time
+    /// it is made in microseconds since 1970: an id an earlier process gave (whose log was
+    /// made earlier) is older than any of this log's, so a client resuming after it is told
+    /// it missed events rather than given those after the same number here.
     pub fn new(capacity: usize) -> Self {
+        let micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_micros());
+        EventLog::after(capacity, u64::try_from(micros).unwrap_or(0))
+    }
+
+    /// A log keeping the last `capacity` events (at least 1), the first with the id `base + 1`.
+    fn after(capacity: usize, base: u64) -> Self {
         EventLog {
             capacity: capacity.max(1),
             events: Mutex::new(VecDeque::new()),
-            newest: watch::Sender::new(0),
+            newest: watch::Sender::new(base),
         }
     }
 
@@ -76,8 +90,10 @@ impl EventLog {
         id
     }
 
-    /// The events after `after` (0: from the oldest kept). An id past the
-    /// newest is from before a restart: every event kept is after it.
+    /// The events after `after` (0: from the oldest kept). An id before the
+    /// oldest kept (or before the first, as one from an earlier process) or
+    /// past the newest (from a process whose clock was ahead) missed some:
+    /// every event kept is after it.
     pub fn since(&self, after: u64) -> Backlog {
         let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         let newest = *self.newest.borrow();
@@ -245,10 +261,17 @@ pub(crate) fn stream(
             }
         }
     });
-    let mut response = with_type(
-        Response::new(ChannelBody::new(body).boxed()),
-        "text/event-stream",
-    );
+    answer(ChannelBody::new(body).boxed())
+}
+
+/// The answer to `HEAD`: the stream's headers, with no subscriber behind them.
+pub(crate) fn head() -> HttpResponse {
+    answer(http_body_util::Empty::new().boxed())
+}
+
+/// The stream's headers, over `body`.
+fn answer(body: BoxBody<Bytes, Infallible>) -> HttpResponse {
+    let mut response = with_type(Response::new(body), "text/event-stream");
     response
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -276,7 +299,7 @@ mod tests {
 
     #[test]
     fn the_log_keeps_the_last_events_and_tells_a_late_subscriber_it_missed_some() {
-        let log = EventLog::new(3);
+        let log = EventLog::after(3, 0);
         for n in 0..5 {
             log.publish("join", Some("1"), json!({"n": n}));
         }
@@ -294,7 +317,7 @@ mod tests {
 
     #[test]
     fn the_events_after_any_id_are_found_by_their_place_in_the_log() {
-        let log = EventLog::new(3);
+        let log = EventLog::after(3, 0);
         for n in 0..5 {
             log.publish("join", None, json!({"n": n}));
         }
@@ -310,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_subscriber_from_before_a_restart_gets_every_event_kept_and_then_the_new_ones() {
-        let log = EventLog::new(8);
+        let log = EventLog::after(8, 0);
         for n in 0..3 {
             log.publish("join", Some("1"), json!({"n": n}));
         }
@@ -327,6 +350,57 @@ mod tests {
         );
         log.publish("leave", Some("1"), json!({}));
         assert_eq!(ids(cursor.take(&log)), [("leave", Some(4))]);
+    }
+
+    #[test]
+    fn ids_go_on_from_the_time_the_log_was_made_in_microseconds() {
+        let micros = || {
+            let since = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap();
+            u64::try_from(since.as_micros()).unwrap()
+        };
+        let before = micros();
+        let log = EventLog::new(8);
+        let after = micros();
+        let first = log.publish("join", None, json!({}));
+        assert!(
+            before < first && first <= after + 1,
+            "{before} {first} {after}"
+        );
+        assert!(first < 1 << 53, "exact as a JSON number");
+        assert_eq!(log.publish("leave", None, json!({})), first + 1);
+    }
+
+    #[test]
+    fn an_id_from_an_earlier_process_is_missed_even_when_this_one_has_passed_its_number() {
+        let earlier = EventLog::new(8);
+        let seen: Vec<u64> = (0..5)
+            .map(|n| earlier.publish("join", None, json!({"n": n})))
+            .collect();
+        // The next process starts at least a millisecond later.
+        std::thread::sleep(Duration::from_millis(2));
+        let log = EventLog::new(8);
+        let ids: Vec<u64> = (0..5)
+            .map(|n| log.publish("join", None, json!({"n": n})))
+            .collect();
+        let resumed = log.since(seen[2]);
+        assert!(resumed.missed, "{seen:?} then {ids:?}");
+        assert_eq!(resumed.events.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+        let mut cursor = Cursor::new(seen[2], Filter::default());
+        let out = cursor.take(&log);
+        assert_eq!(out[0].kind, "reset");
+        assert_eq!(out[0].data["resume_from"], ids[0]);
+        assert_eq!(out.len(), 6);
+        assert!(!log.since(ids[1]).missed);
+        assert!(
+            log.since(seen[4]).missed,
+            "before the first, with none dropped"
+        );
+        assert!(
+            EventLog::new(8).since(seen[4]).missed,
+            "and with none published"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use hyper::header::{
     ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, HeaderMap, HeaderValue,
-    RANGE,
+    IF_RANGE, RANGE,
 };
 use hyper::{Response, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
@@ -79,10 +79,14 @@ pub fn list(dir: &Path) -> Result<Value, String> {
     ))
 }
 
-/// The recording `name` of `dir`: whole (200), or the one byte range the
-/// request's `Range` asks for (206; an unsatisfiable one is 416, a header
-/// that is no range or asks for several ranges gets the whole file). With
-/// `head` (a `HEAD` request) the same headers, and no body.
+/// The recording `name` of `dir` (a regular file; anything else is 404):
+/// whole (200), or the one byte range the request's `Range` asks for (206;
+/// an unsatisfiable one is 416, a header that is no range or asks for
+/// several ranges gets the whole file). With `head` (a `HEAD` request) the
+/// headers of the whole file, and no body: only `GET` takes a range (RFC
+/// 9110 §14.2). A request with `If-Range` gets the whole file: no validator
+/// is sent (no `ETag` or `Last-Modified`), so none it names can match (RFC
+/// 9110 §13.1.5).
 pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -> HttpResponse {
     let name = crate::rest::decode(name);
     let not_found = || {
@@ -97,11 +101,17 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
     let Ok(mut file) = tokio::fs::File::open(dir.join(&name)).await else {
         return not_found();
     };
-    let Ok(length) = file.metadata().await.map(|m| m.len()) else {
+    let Ok(meta) = file.metadata().await else {
         return not_found();
     };
+    // A directory opens too: only a regular file is a recording, as in `list`.
+    if !meta.is_file() {
+        return not_found();
+    }
+    let length = meta.len();
     let asked = headers
         .get(RANGE)
+        .filter(|_| !head && !headers.contains_key(IF_RANGE))
         .and_then(|v| v.to_str().ok())
         .and_then(|v| http_range_header::parse_range_header(v).ok());
     let (status, start, end) = match asked.map(|ranges| ranges.validate(length)) {
@@ -220,6 +230,74 @@ mod tests {
             dispositions[1],
             "attachment; filename=\"r_union.wav\"; filename*=UTF-8''r%C3%A9union.wav"
         );
+    }
+
+    /// The status, `Content-Length`, `Content-Range` and body of a download.
+    async fn fetched(
+        dir: &Path,
+        name: &str,
+        asked: &[(&'static str, &'static str)],
+        head: bool,
+    ) -> (u16, String, Option<String>, Vec<u8>) {
+        let mut headers = HeaderMap::new();
+        for (field, value) in asked {
+            headers.insert(*field, HeaderValue::from_static(value));
+        }
+        let response = download(dir, name, &headers, head).await;
+        let field = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v: &HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let (length, range) = (
+            field(CONTENT_LENGTH).unwrap_or_default(),
+            field(CONTENT_RANGE),
+        );
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, length, range, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn only_get_is_served_a_range_and_if_range_gets_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes: Vec<u8> = (0..100).collect();
+        std::fs::write(dir.path().join("board.wav"), &bytes).unwrap();
+        let range = ("range", "bytes=10-19");
+        let ranged = fetched(dir.path(), "board.wav", &[range], false).await;
+        assert_eq!(
+            ranged,
+            (
+                206,
+                "10".into(),
+                Some("bytes 10-19/100".into()),
+                bytes[10..20].to_vec()
+            )
+        );
+        let head = fetched(dir.path(), "board.wav", &[range], true).await;
+        assert_eq!(head, (200, "100".into(), None, Vec::new()));
+        let beyond = fetched(dir.path(), "board.wav", &[("range", "bytes=500-")], true).await;
+        assert_eq!(beyond.0, 200, "HEAD ignores even a range beyond the file");
+        for validator in ["\"v1\"", "Tue, 01 Dec 2026 10:00:00 GMT"] {
+            let headers = [range, ("if-range", validator)];
+            let whole = fetched(dir.path(), "board.wav", &headers, false).await;
+            assert_eq!(
+                whole,
+                (200, "100".into(), None, bytes.clone()),
+                "{validator}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_directory_named_like_a_recording_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("folder.wav")).unwrap();
+        for head in [false, true] {
+            let (status, ..) = fetched(dir.path(), "folder.wav", &[], head).await;
+            assert_eq!(status, 404, "head: {head}");
+        }
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub const EVENTS_PATH: &str = "/api/v1/events";
 /// (RFC 9110 §9.3.2), which hyper leaves out of a `HEAD`'s answer.
 const READ: &str = "GET, HEAD";
 
+/// The methods of `/`: the console is read, XML-RPC is posted.
+const ROOT: &str = "GET, HEAD, POST";
+
 pub(crate) async fn handle(
     request: Request<Incoming>,
     dispatcher: Arc<dyn Dispatcher>,
@@ -51,16 +54,18 @@ pub(crate) async fn handle(
         debug!(%peer, "request refused: {}", refusal.detail);
         return problem(&refusal);
     }
+    // Every path that answers GET answers HEAD as GET, without the body.
+    let head = request.method() == Method::HEAD;
+    let reads = head || request.method() == Method::GET;
     // The console page holds no data: it asks for the token and sends it with its requests,
     // and a browser sends none when it opens the page.
-    let console = path == "/" && request.method() == Method::GET;
+    let console = path == "/" && reads;
     if !console && !options.access.allows(request.headers()) {
         debug!(%peer, "request without the token refused");
         // XML-RPC clients know Basic credentials; every path but these takes XML-RPC.
         let xmlrpc = !path.starts_with("/api/") && !matches!(path, metrics::PATH | "/openapi.json");
         return access::refusal(xmlrpc);
     }
-    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
     if let Some(source) = &options.metrics
         && path == metrics::PATH
     {
@@ -70,8 +75,8 @@ pub(crate) async fn handle(
         return with_type(whole(source.render()), metrics::CONTENT_TYPE_TEXT);
     }
     if path == websocket::PATH || path == EVENTS_PATH {
-        if request.method() != Method::GET {
-            return not_allowed("GET");
+        if !reads {
+            return not_allowed(READ);
         }
         let Some(log) = options.events.clone() else {
             return problem(&Problem::new(
@@ -79,14 +84,27 @@ pub(crate) async fn handle(
                 "this server keeps no events",
             ));
         };
-        let Ok(permit) = endpoint.subscribers.clone().try_acquire_owned() else {
-            return problem(&Problem::new(
+        let busy = || {
+            problem(&Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!(
                     "already serving the most event subscribers ({}); try again later",
                     options.max_subscribers
                 ),
-            ));
+            ))
+        };
+        if head {
+            // What a GET would be answered, without subscribing.
+            if endpoint.subscribers.available_permits() == 0 {
+                return busy();
+            }
+            if path == websocket::PATH {
+                return websocket::head(request.headers());
+            }
+            return events::head();
+        }
+        let Ok(permit) = endpoint.subscribers.clone().try_acquire_owned() else {
+            return busy();
         };
         let query = request.uri().query();
         let after = events::resume_point(request.headers(), query);
@@ -106,7 +124,6 @@ pub(crate) async fn handle(
                 "this server keeps no recordings",
             ));
         };
-        let head = request.method() == Method::HEAD;
         return files::download(dir, name, request.headers(), head).await;
     }
     if path.starts_with("/api/") {
@@ -121,7 +138,7 @@ pub(crate) async fn handle(
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         return with_type(whole(document), "application/json");
     }
-    if path == "/" && request.method() == Method::GET {
+    if console {
         return with_type(whole(CONSOLE), "text/html; charset=utf-8");
     }
     // As SEMS's XML-RPC server, any other path takes a POSTed methodCall.
@@ -138,7 +155,7 @@ pub(crate) async fn handle(
             "method not allowed: XML-RPC takes POST (GET / is the web console)\n",
         );
         // GET / is the console.
-        let allow = if path == "/" { "GET, POST" } else { "POST" };
+        let allow = if path == "/" { ROOT } else { "POST" };
         response
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static(allow));

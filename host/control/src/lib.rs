@@ -16,7 +16,9 @@
 //! | `POST` of a well-formed `methodCall` with an `<i8>` beyond 32 bits | `200` with fault `-32602` `"invalid params: <what>"` |
 //! | `POST` whose `Content-Type` is not `text/xml` or `application/xml` | `415`, a problem naming both |
 //! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
-//! | any other HTTP method on `/` or `/RPC2` | `405`, `Allow: POST` |
+//! | `GET` or `HEAD /` | `200`, the web console's page, with or without the token |
+//! | any other HTTP method on `/` or `/RPC2` | `405`, `Allow: GET, HEAD, POST` (on `/`) or `Allow: POST` |
+//! | `HEAD` of any path that answers `GET` | what `GET` answers, without the body (RFC 9110 §9.3.2); of the event stream without subscribing |
 //! | `GET` or `HEAD /metrics`, when [`ServeOptions::metrics`] is set | `200`, the [`MetricsSource`]'s Prometheus text |
 //! | any other HTTP method on `/metrics`, when it is set | `405`, `Allow: GET, HEAD` |
 //! | a REST request with a body whose `Content-Type` is not `application/json` | `415` |
@@ -29,6 +31,7 @@
 //! | a connection beyond [`ServeOptions::max_connections`] (256) | closed unanswered |
 //! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
 //! | a body that does not arrive within [`ServeOptions::body_read_timeout`] | `408`, connection closed |
+//! | a client that takes nothing sent to it for [`ServeOptions::write_stall_timeout`] (30 s) | connection closed, its event subscription ended |
 //! | request headers that do not arrive within [`ServeOptions::header_read_timeout`] (also an idle keep-alive connection) | connection closed |
 //! | a dispatcher that panics | `200` with fault `-32603` `"internal error"`; the server keeps serving |
 //!
@@ -57,6 +60,7 @@ pub mod problem;
 pub mod rest;
 mod route;
 mod server;
+mod stall;
 pub mod tls;
 mod websocket;
 pub mod xmlrpc;

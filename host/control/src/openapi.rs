@@ -30,6 +30,20 @@ pub struct OtherRoute {
     /// what it means. Those of every route (401, 403, 404, 415, 421, …) are
     /// the `default` answer.
     pub refusals: &'static [(&'static str, &'static str)],
+    /// The credentials it takes from a server with a token.
+    pub credentials: Credentials,
+}
+
+/// The credentials a route takes from a server configured with a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// None: it is served to anyone (the console page, which asks for the token itself).
+    None,
+    /// The token as a bearer token, as every REST route takes it.
+    Bearer,
+    /// The token as a bearer token, or as the password of Basic credentials (what stock
+    /// XML-RPC clients send for a URL's `user:password@`).
+    BearerOrBasic,
 }
 
 /// The routes besides the REST ones.
@@ -40,6 +54,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         summary: "The web console: rooms, participants, recordings and guests",
         answers: &[("200", "The console's page", "text/html")],
         refusals: &[],
+        credentials: Credentials::None,
     },
     OtherRoute {
         verb: Verb::Post,
@@ -47,6 +62,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         summary: "XML-RPC (SEMS's xmlrpc2di path): a methodCall in, a methodResponse out",
         answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
         refusals: &[],
+        credentials: Credentials::BearerOrBasic,
     },
     OtherRoute {
         verb: Verb::Post,
@@ -54,6 +70,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         summary: "XML-RPC, as at /",
         answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
         refusals: &[],
+        credentials: Credentials::BearerOrBasic,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -63,6 +80,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
                   id, and `Last-Event-ID` (or `after=<id>`) resumes after it",
         answers: &[("200", "The events, as they happen", "text/event-stream")],
         refusals: &[("503", "As many clients as the server serves are subscribed")],
+        credentials: Credentials::Bearer,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -86,6 +104,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
             ),
             ("503", "As many clients as the server serves are subscribed"),
         ],
+        credentials: Credentials::Bearer,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -103,6 +122,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
             "416",
             "A range beyond the file (`Content-Range: bytes */<length>`)",
         )],
+        credentials: Credentials::Bearer,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -110,6 +130,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         summary: "Prometheus metrics (text exposition format 0.0.4)",
         answers: &[("200", "The metrics", "text/plain")],
         refusals: &[],
+        credentials: Credentials::Bearer,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -117,11 +138,19 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         summary: "This document",
         answers: &[("200", "The document", "application/json")],
         refusals: &[],
+        credentials: Credentials::Bearer,
     },
 ];
 
-/// The security scheme a server with a token requires of every request.
+/// The security scheme a server with a token requires of every request but the console's.
 const BEARER: &str = "bearer";
+/// The security scheme the XML-RPC paths take as well: the token as a Basic password.
+const BASIC: &str = "basic";
+
+/// A requirement of the one scheme `name`.
+fn requirement(name: &str) -> SecurityRequirement {
+    SecurityRequirement::new(name, Vec::<String>::new())
+}
 
 fn method(verb: Verb) -> HttpMethod {
     match verb {
@@ -244,6 +273,15 @@ pub fn document() -> OpenApi {
         for &(status, what) in other.refusals {
             operation = operation.response(status, problem_response().description(what));
         }
+        // An operation's `security` replaces the document's; an empty list requires nothing
+        // (OpenAPI 3.1 §4.8.10.1), and several requirements are alternatives.
+        operation = match other.credentials {
+            Credentials::None => operation.securities(Some(Vec::new())),
+            Credentials::Bearer => operation,
+            Credentials::BearerOrBasic => {
+                operation.securities(Some([requirement(BEARER), requirement(BASIC)]))
+            }
+        };
         let operation = operation.response("default", problem_response()).build();
         add(other.path, other.verb, operation);
     }
@@ -257,7 +295,9 @@ pub fn document() -> OpenApi {
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
                     "The control endpoint: REST/JSON under /api/v1, XML-RPC at / and /RPC2. \
-                     A server configured with a token requires it of every request.",
+                     A server configured with a token requires it of every request but the \
+                     console page's (GET /): as a bearer token, or on the XML-RPC paths also \
+                     as the password of Basic credentials.",
                 )),
         )
         .paths(paths)
@@ -267,12 +307,13 @@ pub fn document() -> OpenApi {
                     BEARER,
                     SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
                 )
+                .security_scheme(
+                    BASIC,
+                    SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+                )
                 .build(),
         ))
-        .security(Some([SecurityRequirement::new(
-            BEARER,
-            Vec::<String>::new(),
-        )]))
+        .security(Some([requirement(BEARER)]))
         .build()
 }
 
@@ -302,6 +343,21 @@ mod tests {
             );
         }
         assert!(json["openapi"].as_str().unwrap().starts_with("3."));
+    }
+
+    #[test]
+    fn the_console_needs_no_credentials_and_xml_rpc_takes_basic_as_well() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let paths = &json["paths"];
+        assert_eq!(paths["/"]["get"]["security"], serde_json::json!([]));
+        let either = serde_json::json!([{"bearer": []}, {"basic": []}]);
+        assert_eq!(paths["/"]["post"]["security"], either);
+        assert_eq!(paths["/RPC2"]["post"]["security"], either);
+        assert!(paths["/api/v1/rooms"]["get"].get("security").is_none());
+        assert_eq!(json["security"], serde_json::json!([{"bearer": []}]));
+        let schemes = &json["components"]["securitySchemes"];
+        assert_eq!(schemes["basic"]["scheme"], "basic", "{schemes}");
+        assert_eq!(schemes["bearer"]["scheme"], "bearer", "{schemes}");
     }
 
     #[test]

@@ -193,7 +193,7 @@ pub type PathArgs = Vec<(&'static str, String)>;
 pub enum Mismatch {
     /// No route has this path.
     NoPath,
-    /// Routes have this path, with these methods only.
+    /// Routes have this path, with these methods only (`HEAD` with `GET`).
     Methods(Vec<&'static str>),
 }
 
@@ -218,12 +218,21 @@ fn router() -> &'static matchit::Router<Vec<usize>> {
     })
 }
 
-/// The route of `verb` on `path`, and its path arguments (percent-decoded).
+/// The route of `verb` on `path`, and its path arguments (percent-decoded). `HEAD` finds the
+/// `GET` route: its answer without the body (RFC 9110 §9.3.2).
 pub fn find(verb: &str, path: &str) -> Result<(&'static RestRoute, PathArgs), Mismatch> {
     let matched = router().at(path).map_err(|_| Mismatch::NoPath)?;
     let routes = matched.value.iter().map(|&i| &ROUTES[i]);
+    let verb = if verb == "HEAD" { "GET" } else { verb };
     let Some(route) = routes.clone().find(|r| r.verb.name() == verb) else {
-        return Err(Mismatch::Methods(routes.map(|r| r.verb.name()).collect()));
+        let mut allowed = Vec::new();
+        for route in routes {
+            allowed.push(route.verb.name());
+            if route.verb == Verb::Get {
+                allowed.push("HEAD");
+            }
+        }
+        return Err(Mismatch::Methods(allowed));
     };
     let params = route
         .args
@@ -309,6 +318,21 @@ mod tests {
         assert_eq!(
             find("PATCH", "/api/v1/rooms/1/recording").unwrap_err(),
             Mismatch::Methods(vec!["POST", "DELETE"])
+        );
+    }
+
+    #[test]
+    fn head_finds_the_get_route_and_is_allowed_beside_it() {
+        let (route, path) = find("HEAD", "/api/v1/rooms/12").unwrap();
+        assert_eq!((route.verb, route.function), (Verb::Get, "room"));
+        assert_eq!(path, [("room", "12".to_owned())]);
+        assert_eq!(
+            find("POST", "/api/v1/rooms").unwrap_err(),
+            Mismatch::Methods(vec!["GET", "HEAD"])
+        );
+        assert_eq!(
+            find("HEAD", "/api/v1/rooms/1/lock").unwrap_err(),
+            Mismatch::Methods(vec!["PUT", "DELETE"])
         );
     }
 

@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 use crate::access::Access;
 use crate::events::EventLog;
 use crate::handle::handle;
+use crate::stall::StallLimit;
 use crate::{Fault, MetricsSource, Route, Value};
 
 /// The future a [`Dispatcher`] returns: boxed so the trait stays object-safe
@@ -78,6 +79,10 @@ pub struct ServeOptions {
     /// How long a request body may take to arrive after its headers; slower gets `408`.
     /// Default 30 s.
     pub body_read_timeout: Duration,
+    /// How long sending to a client may wait on it without progress (a client that does not
+    /// read what it is sent, e.g. pipelining requests and never reading their answers); then
+    /// its connection is closed, and a subscriber's place freed. Default 30 s.
+    pub write_stall_timeout: Duration,
     /// After shutdown, how long requests in flight get to finish before their connections
     /// are dropped. Default 5 s.
     pub shutdown_grace: Duration,
@@ -102,6 +107,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
+            .field("write_stall_timeout", &self.write_stall_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("metrics", &self.metrics.is_some())
             .field("max_connections", &self.max_connections)
@@ -120,6 +126,7 @@ impl Default for ServeOptions {
             max_body_bytes: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
+            write_stall_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
             metrics: None,
             max_connections: 256,
@@ -240,6 +247,8 @@ async fn serve_connection(
     stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    // Beneath TLS, and beneath hyper so that an upgraded WebSocket keeps it.
+    let stream = StallLimit::new(stream, endpoint.options.write_stall_timeout);
     match endpoint.options.tls.clone() {
         None => serve_http(stream, peer, dispatcher, endpoint, stop).await,
         Some(acceptor) => {

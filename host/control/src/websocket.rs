@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use base64::Engine as _;
 use futures_util::{SinkExt as _, StreamExt as _};
 use hyper::body::Incoming;
 use hyper::header::{
@@ -39,7 +40,8 @@ const MAX_MESSAGE: usize = 4 * 1024;
 /// the events after `after` that `filter` takes, holding its subscriber's
 /// `permit` as long. A request that is no WebSocket upgrade is 426, one whose
 /// version is not 13 is 426 naming 13 (RFC 6455 §4.4), a malformed handshake
-/// is 400 (§4.2.1).
+/// (no `Connection: Upgrade`, or a key that is not 16 bytes in base64) is 400
+/// (§4.2.1).
 pub(crate) fn upgrade(
     mut request: Request<Incoming>,
     log: Arc<EventLog>,
@@ -56,6 +58,14 @@ pub(crate) fn upgrade(
             "a WebSocket handshake needs `Sec-WebSocket-Key`",
         ));
     };
+    // §4.2.1 item 5: the key is a nonce of 16 bytes, base64-encoded (24 characters).
+    let nonce = base64::engine::general_purpose::STANDARD.decode(key.as_bytes());
+    if !nonce.is_ok_and(|nonce| nonce.len() == 16) {
+        return problem(&Problem::new(
+            StatusCode::BAD_REQUEST,
+            "`Sec-WebSocket-Key` must be 16 bytes in base64 (RFC 6455 §4.2.1)",
+        ));
+    }
     let accept = derive_accept_key(key.as_bytes());
     let upgraded = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
@@ -85,6 +95,13 @@ pub(crate) fn upgrade(
         headers.insert(SEC_WEBSOCKET_ACCEPT, value);
     }
     response
+}
+
+/// The answer to `HEAD`: what `GET` with the same headers gets, but the connection is never
+/// upgraded, since an opening handshake is a `GET` (RFC 6455 §4.1).
+pub(crate) fn head(headers: &HeaderMap) -> HttpResponse {
+    handshake_refusal(headers)
+        .unwrap_or_else(|| upgrade_required("a WebSocket opening handshake is a GET, not a HEAD"))
 }
 
 /// The answer refusing an opening handshake that is no WebSocket upgrade, lacks the `Upgrade`

@@ -1,11 +1,14 @@
-//! `HEAD` is answered like `GET` without the body (RFC 9110 §9.3.2) where
-//! `GET` fetches a document: metrics, the OpenAPI document, a recording.
+//! `HEAD` is answered like `GET` without the body (RFC 9110 §9.3.2) on every
+//! path that answers `GET`: metrics, the OpenAPI document, a recording, the
+//! REST reads, the console and the event stream.
 
 mod support;
 
 use std::sync::Arc;
 
 use support::{Server, raw, request};
+use switchyard_control::access::Access;
+use switchyard_control::events::EventLog;
 use switchyard_control::{MetricsSource, ServeOptions};
 
 /// What [`Gauge`] renders.
@@ -31,25 +34,7 @@ async fn head_answers_the_headers_of_get_and_allow_names_it() {
     })
     .await;
     for path in ["/metrics", "/openapi.json", "/api/v1/recordings/board.wav"] {
-        let get = raw(server.addr, &request("GET", path, "", "")).await;
-        let head = raw(server.addr, &request("HEAD", path, "", "")).await;
-        assert_eq!(
-            (get.status, head.status),
-            (200, 200),
-            "{path}: {}",
-            head.head
-        );
-        assert_eq!(head.body, "", "{path}");
-        let length = format!("content-length: {}", get.body.len());
-        assert!(head.head.contains(&length), "{path}: {}", head.head);
-        let kind = |reply: &support::HttpReply| {
-            reply
-                .head
-                .lines()
-                .find(|line| line.starts_with("content-type:"))
-                .map(str::to_owned)
-        };
-        assert_eq!(kind(&head), kind(&get), "{path}");
+        head_is_get_without_the_body(&server, path, "").await;
         let post = raw(server.addr, &request("POST", path, "", "")).await;
         assert_eq!(post.status, 405, "{path}");
         assert!(
@@ -68,8 +53,114 @@ async fn head_answers_the_headers_of_get_and_allow_names_it() {
         ),
     )
     .await;
-    assert_eq!(range.status, 206, "{}", range.head);
-    assert!(range.head.contains("content-length: 10"), "{}", range.head);
+    // RFC 9110 §14.2: only GET is served a range.
+    assert_eq!(range.status, 200, "{}", range.head);
+    assert!(
+        range.head.contains("content-length: 1000"),
+        "{}",
+        range.head
+    );
+    assert!(!range.head.contains("content-range"), "{}", range.head);
     assert_eq!(range.body, "");
+    server.stop().await;
+}
+
+/// The content type of a reply, if any.
+fn kind(reply: &support::HttpReply) -> Option<&str> {
+    reply
+        .head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-type: "))
+}
+
+/// Checks that `HEAD path` (with the header lines `headers`) answers 200 with
+/// the length and type of `GET path`'s answer and no body.
+async fn head_is_get_without_the_body(server: &Server, path: &str, headers: &str) {
+    let get = raw(server.addr, &request("GET", path, headers, "")).await;
+    let head = raw(server.addr, &request("HEAD", path, headers, "")).await;
+    assert_eq!(
+        (get.status, head.status),
+        (200, 200),
+        "{path}: {}",
+        head.head
+    );
+    assert_eq!(head.body, "", "{path}");
+    let length = format!("content-length: {}", get.body.len());
+    assert!(head.head.contains(&length), "{path}: {}", head.head);
+    assert_eq!(kind(&head), kind(&get), "{path}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_is_get_without_the_body_on_the_rest_reads_and_the_console() {
+    let server = Server::start(ServeOptions {
+        access: Access::token("a-token-of-twenty-chars"),
+        ..ServeOptions::default()
+    })
+    .await;
+    let token = "Authorization: Bearer a-token-of-twenty-chars\r\n";
+    for (path, headers) in [
+        ("/", ""),
+        ("/api/v1/rooms", token),
+        ("/api/v1/stats", token),
+    ] {
+        head_is_get_without_the_body(&server, path, headers).await;
+    }
+    // The console needs no token, whether read with GET or HEAD; nothing else does.
+    let refused = raw(server.addr, &request("HEAD", "/api/v1/rooms", "", "")).await;
+    assert_eq!(refused.status, 401, "{}", refused.head);
+    for (method, path, allow) in [
+        ("PUT", "/", "get, head, post"),
+        ("POST", "/api/v1/rooms", "get, head"),
+        ("HEAD", "/api/v1/rooms/1/lock", "put, delete"),
+    ] {
+        let reply = raw(server.addr, &request(method, path, token, "")).await;
+        assert_eq!(reply.status, 405, "{method} {path}: {}", reply.head);
+        let allowed = format!("allow: {allow}\r\n");
+        assert!(
+            reply.head.contains(&allowed),
+            "{method} {path}: {}",
+            reply.head
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_of_the_event_stream_answers_its_headers_and_subscribes_nobody() {
+    let server = Server::start(ServeOptions {
+        events: Some(Arc::new(EventLog::new(16))),
+        max_subscribers: 1,
+        ..ServeOptions::default()
+    })
+    .await;
+    for _ in 0..3 {
+        let head = raw(server.addr, &request("HEAD", "/api/v1/events", "", "")).await;
+        assert_eq!(head.status, 200, "{}", head.head);
+        assert_eq!(kind(&head), Some("text/event-stream"));
+        assert!(
+            head.head.contains("cache-control: no-cache"),
+            "{}",
+            head.head
+        );
+        assert_eq!(head.body, "");
+    }
+    let websocket = raw(server.addr, &request("HEAD", "/api/v1/events/ws", "", "")).await;
+    assert_eq!(websocket.status, 426, "{}", websocket.head);
+    assert_eq!(websocket.body, "");
+    let (subscriber, reply) =
+        support::open(server.addr, &request("GET", "/api/v1/events", "", "")).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    let busy = raw(server.addr, &request("HEAD", "/api/v1/events", "", "")).await;
+    assert_eq!(busy.status, 503, "as GET would be: {}", busy.head);
+    for path in ["/api/v1/events", "/api/v1/events/ws"] {
+        let post = raw(server.addr, &request("POST", path, "", "")).await;
+        assert_eq!(post.status, 405, "{path}");
+        assert!(
+            post.head.contains("allow: get, head\r\n"),
+            "{path}: {}",
+            post.head
+        );
+    }
+    drop(subscriber);
     server.stop().await;
 }

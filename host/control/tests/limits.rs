@@ -5,40 +5,13 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use support::{LIMIT, Server, answer, open, raw, request};
+use support::{LIMIT, Server, answer, open, raw, request, until_ok};
 use switchyard_control::ServeOptions;
 use switchyard_control::events::EventLog;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
-
-/// How long a freed connection or subscriber may take to be usable again.
-const FREED_WITHIN: Duration = Duration::from_secs(5);
-
-/// Retries `GET path` until it is answered 200, for at most [`FREED_WITHIN`]; a connection
-/// closed unanswered counts as not yet.
-async fn until_ok(server: &Server, path: &str) {
-    let started = Instant::now();
-    loop {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        let _ = stream.write_all(&request("GET", path, "", "")).await;
-        let mut status = [0u8; 12];
-        let read = timeout(LIMIT, stream.read_exact(&mut status))
-            .await
-            .expect("neither answered nor closed");
-        if read.is_ok() && &status == b"HTTP/1.1 200" {
-            return;
-        }
-        assert!(
-            started.elapsed() < FREED_WITHIN,
-            "{path} still answers {}",
-            String::from_utf8_lossy(&status)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_beyond_the_limit_is_closed_until_one_is_free() {

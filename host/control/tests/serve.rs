@@ -105,7 +105,7 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     .await;
     assert_eq!(reply.status, 405);
     assert!(
-        reply.head.contains("\r\nallow: get, post"),
+        reply.head.contains("\r\nallow: get, head, post"),
         "{}",
         reply.head
     );
@@ -421,7 +421,7 @@ async fn the_console_page_opens_without_the_token_and_nothing_else_does() {
     );
     let xmlrpc = raw(server.addr, &post("/", "<methodCall/>")).await;
     assert_eq!(xmlrpc.status, 401, "{}", xmlrpc.head);
-    // A 405 on / names both methods it takes.
+    // A 405 on / names the methods it takes.
     let put = raw(
         server.addr,
         format!(
@@ -432,6 +432,6 @@ async fn the_console_page_opens_without_the_token_and_nothing_else_does() {
     )
     .await;
     assert_eq!(put.status, 405, "{}", put.head);
-    assert!(put.head.contains("allow: get, post"), "{}", put.head);
+    assert!(put.head.contains("allow: get, head, post"), "{}", put.head);
     server.stop().await;
 }

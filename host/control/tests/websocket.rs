@@ -43,9 +43,14 @@ async fn connect(server: &Server) -> WebSocketStream<TcpStream> {
 
 /// A handshake's lines but for `connection` and `version`.
 fn handshake(connection: &str, version: &str) -> Vec<u8> {
+    keyed_handshake(connection, version, "dGhlIHNhbXBsZSBub25jZQ==")
+}
+
+/// A handshake's lines but for `connection`, `version` and `key`.
+fn keyed_handshake(connection: &str, version: &str, key: &str) -> Vec<u8> {
     let headers = format!(
         "Upgrade: websocket\r\nConnection: {connection}\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: {version}\r\n"
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: {version}\r\n"
     );
     request("GET", PATH, &headers, "")
 }
@@ -110,5 +115,35 @@ async fn a_handshake_needs_the_upgrade_token_and_version_13() {
     );
     let (_socket, reply) = open(server.addr, &handshake("keep-alive, Upgrade", "13")).await;
     assert_eq!(reply.status, 101, "{}", reply.head);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handshake_key_must_be_16_bytes_in_base64() {
+    let server = server().await;
+    for key in [
+        "dGhlIHNhbXBsZSBub25j",     // 15 bytes
+        "dGhlIHNhbXBsZSBub25jZSE=", // 17 bytes
+        "dGhlIHNhbXBsZSBub25jZQ",   // unpadded
+        "dGhl!HNhbXBsZSBub25jZQ==", // not base64
+        "the sample nonce",         // 16 bytes, not encoded
+    ] {
+        let reply = answer(server.addr, &keyed_handshake("Upgrade", "13", key)).await;
+        assert_eq!(reply.status, 400, "{key}: {}", reply.head);
+        assert!(reply.body.contains("Sec-WebSocket-Key"), "{}", reply.body);
+    }
+    let (_socket, reply) = open(
+        server.addr,
+        &keyed_handshake("Upgrade", "13", "AAAAAAAAAAAAAAAAAAAAAA=="),
+    )
+    .await;
+    assert_eq!(reply.status, 101, "{}", reply.head);
+    assert!(
+        reply
+            .head
+            .contains("sec-websocket-accept: icx+yqv66kxgm0fcwalwlflwtai="),
+        "{}",
+        reply.head
+    );
     server.stop().await;
 }

@@ -1,9 +1,12 @@
 //! A client of the control API: one XML-RPC call, over one HTTP/1.1
-//! connection, to a running server.
+//! connection (HTTPS when the configuration has `control.tls_cert`), to a
+//! running server.
 
+use crate::control_tls;
 use anyhow::{Context, anyhow, bail};
-use std::io::{Read as _, Write as _};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::time::Duration;
 use switchyard_control::xmlrpc::{encode_method_call, parse_method_response};
 use switchyard_control::{Fault, Value};
@@ -14,22 +17,47 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the answer may take (loading a guest compiles it).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Calls `method` with `params` on the server whose control API is at
-/// `addr`, with `Authorization: Bearer <token>` if given: its answer, or the
-/// fault it answered with. The outer error is a server that cannot be
-/// reached, refuses the token or does not speak XML-RPC.
+/// A running server's control API, as a client reaches it.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlApi<'a> {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Sent as `Authorization: Bearer <token>`, if any.
+    pub token: Option<&'a str>,
+    /// HTTPS trusting only this PEM certificate (the server's `control.tls_cert`); none:
+    /// plain HTTP.
+    pub tls_cert: Option<&'a Path>,
+}
+
+impl ControlApi<'static> {
+    /// The API at `addr`, over plain HTTP, with no token.
+    pub fn plain(addr: SocketAddr) -> Self {
+        ControlApi {
+            addr,
+            token: None,
+            tls_cert: None,
+        }
+    }
+}
+
+/// Calls `method` with `params` on the server whose control API is `api`:
+/// its answer, or the fault it answered with. The outer error is a server
+/// that cannot be reached, refuses the token or its certificate is not
+/// trusted, or does not speak XML-RPC (over HTTPS when `api` has a
+/// certificate, else over plain HTTP).
 pub fn call(
-    addr: SocketAddr,
-    token: Option<&str>,
+    api: &ControlApi<'_>,
     method: &str,
     params: &[Value],
 ) -> anyhow::Result<Result<Value, Fault>> {
+    let addr = api.addr;
     let body = encode_method_call(method, params);
-    let mut stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).with_context(|| {
+    let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).with_context(|| {
         format!("cannot reach the control API at {addr} (is the server running, and is that its control.listen?)")
     })?;
     stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
-    let authorization = token
+    let authorization = api
+        .token
         .map(|token| format!("Authorization: Bearer {token}\r\n"))
         .unwrap_or_default();
     let request = format!(
@@ -37,13 +65,12 @@ pub fn call(
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream
-        .write_all(request.as_bytes())
-        .with_context(|| format!("control API at {addr}: sending the request"))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .with_context(|| format!("control API at {addr}: reading the answer"))?;
+    let response = match api.tls_cert {
+        None => exchange(stream, request.as_bytes()),
+        Some(cert) => control_tls::connect(addr, cert, stream)
+            .and_then(|tls| exchange(tls, request.as_bytes())),
+    }
+    .with_context(|| format!("control API at {addr}"))?;
     let answer = http_body(&response).with_context(|| format!("control API at {addr}"))?;
     parse_method_response(answer).map_err(|fault| {
         anyhow!(
@@ -53,8 +80,28 @@ pub fn call(
     })
 }
 
+/// Sends `request` on `stream` and reads the answer to the connection's end.
+fn exchange(mut stream: impl Read + Write, request: &[u8]) -> anyhow::Result<Vec<u8>> {
+    stream
+        .write_all(request)
+        .and_then(|()| stream.flush())
+        .context("sending the request")?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .context("reading the answer")?;
+    Ok(response)
+}
+
 /// The body of a complete `200` response (read to its connection's end).
 fn http_body(response: &[u8]) -> anyhow::Result<&[u8]> {
+    // A TLS record: an alert (21) or a handshake (22), of version 3.x (RFC 8446 §5.1).
+    if let [21 | 22, 3, ..] = response {
+        bail!(
+            "the answer is TLS, not plain HTTP: the control API serves HTTPS, which a client \
+             speaks when the --config it is given sets control.tls_cert"
+        );
+    }
     let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
         bail!("the answer is not HTTP");
     };
@@ -78,6 +125,9 @@ mod tests {
         let error = http_body(missing).unwrap_err().to_string();
         assert!(error.contains("404 Not Found"), "{error}");
         assert!(http_body(b"SSH-2.0-OpenSSH").is_err());
+        let alert = http_body(&[21, 3, 3, 0, 2, 2, 50]).unwrap_err().to_string();
+        assert!(alert.contains("serves HTTPS"), "{alert}");
+        assert!(alert.contains("control.tls_cert"), "{alert}");
     }
 
     #[test]
@@ -85,7 +135,9 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let error = call(addr, None, "guestList", &[]).unwrap_err().to_string();
+        let error = call(&ControlApi::plain(addr), "guestList", &[])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("cannot reach the control API"), "{error}");
     }
 }

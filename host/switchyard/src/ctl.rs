@@ -5,10 +5,9 @@
 //! XML-RPC answer.
 
 use crate::cli_table::table;
-use crate::control_client;
+use crate::control_client::{self, ControlApi};
 use crate::guest_cli::{self, fail};
 use clap::Subcommand;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use switchyard_control::Value;
 
@@ -163,17 +162,17 @@ impl CtlCommand {
     }
 }
 
-/// Runs `command` against the control API at `control` (with `token`):
-/// exit 0 with the answer on stdout, or 1 with the fault or the reason the
-/// server could not be asked on stderr.
-pub fn run(control: SocketAddr, token: Option<&str>, json: bool, command: CtlCommand) -> ExitCode {
+/// Runs `command` against the control API `api`: exit 0 with the answer on
+/// stdout, or 1 with the fault or the reason the server could not be asked
+/// on stderr.
+pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
     let Call {
         method,
         params,
         shown,
     } = command.call();
     let params: Vec<Value> = params.into_iter().map(Value::String).collect();
-    let answer = match control_client::call(control, token, method, &params) {
+    let answer = match control_client::call(api, method, &params) {
         Ok(Ok(answer)) => answer,
         Ok(Err(fault)) => {
             return fail(format!(

@@ -2,7 +2,7 @@
 //! the command line, with human output.
 
 use crate::cli_table::table;
-use crate::control_client;
+use crate::control_client::{self, ControlApi};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
@@ -28,7 +28,7 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
         Value::String(name.to_owned()),
         Value::String(file.display().to_string()),
     ];
-    match control_client::call(control, None, "guestLoad", &params) {
+    match control_client::call(&ControlApi::plain(control), "guestLoad", &params) {
         Ok(Ok(Value::Int(version))) => {
             println!(
                 "guest {name}: version {version} loaded from {}; new calls go to it",
@@ -46,7 +46,7 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
 
 /// `guestList()`, as a table: one line per version.
 pub fn list(control: SocketAddr) -> ExitCode {
-    match control_client::call(control, None, "guestList", &[]) {
+    match control_client::call(&ControlApi::plain(control), "guestList", &[]) {
         Ok(Ok(Value::Array(versions))) => {
             print!("{}", table(&COLUMNS, &versions));
             ExitCode::SUCCESS

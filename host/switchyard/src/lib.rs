@@ -10,6 +10,7 @@ mod cli_table;
 pub mod config;
 mod control;
 mod control_client;
+mod control_tls;
 mod ctl;
 mod dial_policy;
 mod durable_file;
@@ -89,7 +90,8 @@ enum Command {
         force: bool,
     },
     /// Rooms, participants, recordings and guests of a running server,
-    /// through its control API: tables, or JSON with --json.
+    /// through its control API: tables, or JSON with --json. HTTPS when
+    /// --config sets control.tls_cert, trusting that certificate only.
     Ctl {
         #[command(subcommand)]
         command: ctl::CtlCommand,
@@ -189,7 +191,8 @@ fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand
 
 /// `ctl …` against the control API at `control` (else the configuration's
 /// `control.listen`), with the token of `token_file` (else the
-/// configuration's `control.token_file`).
+/// configuration's `control.token_file`), over HTTPS trusting the
+/// configuration's `control.tls_cert` when it has one.
 fn ctl(
     file: Option<&Path>,
     control: Option<SocketAddr>,
@@ -215,8 +218,12 @@ fn ctl(
             return ExitCode::FAILURE;
         }
     };
-    let control = control.unwrap_or_else(|| guest_cli::reachable(control_config.listen));
-    ctl::run(control, token.as_deref(), json, command)
+    let api = control_client::ControlApi {
+        addr: control.unwrap_or_else(|| guest_cli::reachable(control_config.listen)),
+        token: token.as_deref(),
+        tls_cert: control_config.tls_cert.as_deref(),
+    };
+    ctl::run(&api, json, command)
 }
 
 /// The configuration in `file`, else the default one.

@@ -94,6 +94,32 @@ impl Server {
     }
 }
 
+/// How long a freed connection or subscriber may take to be usable again.
+pub const FREED_WITHIN: Duration = Duration::from_secs(5);
+
+/// Retries `GET path` until it is answered 200, for at most [`FREED_WITHIN`]; a connection
+/// closed unanswered counts as not yet.
+pub async fn until_ok(server: &Server, path: &str) {
+    let started = Instant::now();
+    loop {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        let _ = stream.write_all(&request("GET", path, "", "")).await;
+        let mut status = [0u8; 12];
+        let read = timeout(LIMIT, stream.read_exact(&mut status))
+            .await
+            .expect("neither answered nor closed");
+        if read.is_ok() && &status == b"HTTP/1.1 200" {
+            return;
+        }
+        assert!(
+            started.elapsed() < FREED_WITHIN,
+            "{path} still answers {}",
+            String::from_utf8_lossy(&status)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A response as raw HTTP: its status, its head lowercased, its body.
 pub struct HttpReply {
     pub status: u16,

@@ -1,0 +1,196 @@
+//! A client that takes nothing it is sent is let go after
+//! [`ServeOptions::write_stall_timeout`]: one that pipelines requests and
+//! never reads their answers gives back its connection, over HTTP and HTTPS,
+//! and an event subscriber that stops reading, of server-sent events or of a
+//! WebSocket, gives back its place.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::{FREED_WITHIN, LIMIT, Server, answer, request, until_ok};
+use switchyard_control::ServeOptions;
+use switchyard_control::events::EventLog;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+use tokio_rustls::rustls;
+
+/// How long the tests' servers wait on a client that takes nothing.
+const STALL: Duration = Duration::from_millis(500);
+
+/// A request for a document of some size, as a pipelining client sends it.
+const PIPELINED: &[u8] = b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+/// How many requests the client pipelines: their answers are far more than the sockets buffer.
+const REQUESTS: usize = 4000;
+
+/// A connection to `addr` that buffers little of what it is sent, so that the server's
+/// writes soon wait on it.
+async fn narrow(addr: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    timeout(LIMIT, socket.connect(addr)).await.unwrap().unwrap()
+}
+
+/// Whether a new connection is served: one beyond the limit is closed at once, one served
+/// is left open for its request.
+async fn served(addr: SocketAddr) -> bool {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut byte = [0u8];
+    timeout(Duration::from_millis(300), stream.read(&mut byte))
+        .await
+        .is_err()
+}
+
+/// Waits until a new connection is served, for at most [`FREED_WITHIN`].
+async fn until_served(addr: SocketAddr) {
+    let started = Instant::now();
+    while !served(addr).await {
+        assert!(
+            started.elapsed() < FREED_WITHIN,
+            "the connection is still held"
+        );
+    }
+}
+
+/// Reads a response head off `stream`, byte by byte (nothing of what follows).
+async fn head_of(stream: &mut (impl AsyncRead + Unpin)) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8];
+        let read = timeout(LIMIT, stream.read(&mut byte))
+            .await
+            .expect("no response head")
+            .unwrap();
+        assert_eq!(read, 1, "closed after {:?}", String::from_utf8_lossy(&head));
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// On `stream`: one request answered (so the server surely holds the connection), then
+/// [`REQUESTS`] more whose answers are never read. Returns the task writing them, and
+/// what reads the stream, to be kept open.
+async fn pipeline_and_never_read<S>(stream: S) -> (JoinHandle<()>, tokio::io::ReadHalf<S>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    writer.write_all(PIPELINED).await.unwrap();
+    let head = head_of(&mut reader).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let writing = tokio::spawn(async move {
+        // The server stops reading once it cannot write: this waits, then fails when it
+        // closes the connection.
+        let _ = writer.write_all(&PIPELINED.repeat(REQUESTS)).await;
+        std::future::pending::<()>().await;
+    });
+    (writing, reader)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_pipelines_and_never_reads_gives_back_its_connection() {
+    let server = Server::start(ServeOptions {
+        max_connections: 1,
+        write_stall_timeout: STALL,
+        ..ServeOptions::default()
+    })
+    .await;
+    let (writing, _reader) = pipeline_and_never_read(narrow(server.addr).await).await;
+    assert!(!served(server.addr).await, "the one connection is held");
+    until_served(server.addr).await;
+    until_ok(&server, "/openapi.json").await;
+    writing.abort();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_pipelines_over_https_and_never_reads_gives_back_its_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let server = Server::start(ServeOptions {
+        tls: Some(switchyard_control::tls::acceptor(&cert, &key).unwrap()),
+        max_connections: 1,
+        write_stall_timeout: STALL,
+        ..ServeOptions::default()
+    })
+    .await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(made.cert.der().clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = timeout(LIMIT, connector.connect(name, narrow(server.addr).await))
+        .await
+        .unwrap()
+        .unwrap();
+    let (writing, _reader) = pipeline_and_never_read(tls).await;
+    assert!(!served(server.addr).await, "the one connection is held");
+    until_served(server.addr).await;
+    writing.abort();
+    server.stop().await;
+}
+
+/// A server keeping `log`'s events for one subscriber at most.
+async fn one_subscriber(log: &Arc<EventLog>) -> Server {
+    Server::start(ServeOptions {
+        events: Some(log.clone()),
+        max_subscribers: 1,
+        write_stall_timeout: STALL,
+        ..ServeOptions::default()
+    })
+    .await
+}
+
+/// Publishes far more than the sockets buffer.
+fn flood(log: &EventLog) {
+    let padding = "x".repeat(64 * 1024);
+    for _ in 0..256 {
+        log.publish("join", Some("1"), json!({ "padding": padding }));
+    }
+}
+
+/// Subscribes with `path` and `headers`, as `status`, and never reads again; the place is
+/// given back once the server has waited on it for [`STALL`].
+async fn a_stuck_subscriber_gives_back_its_place(path: &str, headers: &str, status: &str) {
+    let log = Arc::new(EventLog::new(512));
+    let server = one_subscriber(&log).await;
+    let mut stuck = narrow(server.addr).await;
+    stuck
+        .write_all(&request("GET", path, headers, ""))
+        .await
+        .unwrap();
+    let head = head_of(&mut stuck).await;
+    assert!(head.starts_with(status), "{head}");
+    let busy = answer(server.addr, &request("GET", "/api/v1/events", "", "")).await;
+    assert_eq!(busy.status, 503, "the one place is held: {}", busy.head);
+    flood(&log);
+    until_ok(&server, "/api/v1/events").await;
+    drop(stuck);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_subscriber_that_stops_reading_gives_back_its_place() {
+    a_stuck_subscriber_gives_back_its_place("/api/v1/events", "", "HTTP/1.1 200").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_subscriber_that_stops_reading_gives_back_its_place() {
+    let handshake = "Upgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    a_stuck_subscriber_gives_back_its_place("/api/v1/events/ws", handshake, "HTTP/1.1 101").await;
+}

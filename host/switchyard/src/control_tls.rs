@@ -1,0 +1,137 @@
+//! HTTPS to a server's control API from its own configuration: the client
+//! trusts exactly the certificate of `control.tls_cert`, whatever name or
+//! address it reaches the server by (the server's certificate is pinned
+//! rather than chained to an authority).
+
+use anyhow::{Context as _, bail};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::crypto::{
+    CryptoProvider, verify_tls12_signature, verify_tls13_signature,
+};
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_rustls::rustls::{
+    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme,
+    StreamOwned,
+};
+
+/// HTTPS on `stream`, to the server at `addr`, trusting only the leaf certificate (the
+/// first) of the PEM file `cert`, with the handshake done. The error names the file when it
+/// cannot be read or the server's certificate is not it.
+pub fn connect(
+    addr: SocketAddr,
+    cert: &Path,
+    mut stream: TcpStream,
+) -> anyhow::Result<StreamOwned<ClientConnection, TcpStream>> {
+    let mut tls = connection(addr, cert)?;
+    while tls.is_handshaking() {
+        if let Err(e) = tls.complete_io(&mut stream) {
+            let refused = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+            if let Some(rustls::Error::InvalidCertificate(refusal)) = refused
+                && *refusal == NOT_PINNED
+            {
+                bail!(
+                    "the server's certificate is not the one in control.tls_cert ({})",
+                    cert.display()
+                );
+            }
+            return Err(e)
+                .context("TLS handshake (control.tls_cert is set: does the server serve HTTPS?)");
+        }
+    }
+    Ok(StreamOwned::new(tls, stream))
+}
+
+/// How [`Pinned`] refuses a certificate that is not its own.
+const NOT_PINNED: CertificateError = CertificateError::ApplicationVerificationFailure;
+
+/// A TLS client of the server at `addr` that trusts only the leaf certificate of `cert`.
+fn connection(addr: SocketAddr, cert: &Path) -> anyhow::Result<ClientConnection> {
+    let pinned = CertificateDer::pem_file_iter(cert)
+        .and_then(|mut certs| certs.next().transpose())
+        .with_context(|| format!("control.tls_cert {}: not a PEM certificate", cert.display()))?;
+    let Some(pinned) = pinned else {
+        bail!("control.tls_cert {}: holds no certificate", cert.display());
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Pinned {
+        certificate: pinned,
+        provider: provider.clone(),
+    };
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS")?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    // The name the certificate is checked against is no matter (it is pinned); an address
+    // sends no SNI (RFC 6066 §3).
+    let name = ServerName::IpAddress(addr.ip().into());
+    ClientConnection::new(Arc::new(config), name).context("TLS")
+}
+
+/// Trusts one certificate: the server's must be it, byte for byte, and its handshake
+/// signed by that certificate's key.
+#[derive(Debug)]
+struct Pinned {
+    certificate: CertificateDer<'static>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.certificate.as_ref() {
+            return Ok(ServerCertVerified::assertion());
+        }
+        Err(rustls::Error::InvalidCertificate(NOT_PINNED))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
