@@ -70,7 +70,7 @@ fn calls_and_control_functions_reach_the_guest_named_for_them() {
     // and dora in room 123.
     let room = rpc(&server, "s.webconference.roomInfo('123', '')");
     assert!(
-        room.contains("'bert'") && room.contains("'dora'") && !room.contains("'carl'"),
+        room.contains("<sip:bert@") && room.contains("<sip:dora@") && !room.contains("carl"),
         "expected room 123 to list bert and dora only, got {room}"
     );
 

@@ -403,6 +403,12 @@ impl<T> JitterBuffer<T> {
         self.packets.is_empty()
     }
 
+    /// Samples (RTP clock units) of the latest packet received: what a lost one is taken to
+    /// have held.
+    pub fn packet_samples(&self) -> u32 {
+        self.packet_samples
+    }
+
     /// The current target delay: how long a packet arriving on schedule waits at most.
     pub fn target_delay(&self) -> Duration {
         self.target

@@ -145,6 +145,9 @@ pub(crate) struct Leg {
     jitter: JitterBuffer<Vec<u8>>,
     jitter_delay: Duration,
     reframer: Reframer,
+    /// Ticks still to conceal of the last lost packet: one longer than a tick (40 or 60 ms) is
+    /// concealed for as long as it lasted, so the packets after it play in their own ticks.
+    lost_ticks: u32,
     dtmf: DtmfReceiver,
     /// The keys it sends its peer.
     keys: DtmfSender,
@@ -214,6 +217,7 @@ impl Leg {
             gain: Gain::UNITY,
             jitter_delay,
             reframer: Reframer::default(),
+            lost_ticks: 0,
             dtmf: DtmfReceiver::new(),
             keys: DtmfSender::default(),
             key_step: None,
@@ -283,6 +287,7 @@ impl Leg {
             let fresh = new_jitter(params.codec, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
             self.reframer.clear();
+            self.lost_ticks = 0;
         }
         if old.codec != params.codec || old.opus != params.opus {
             // A shared stream of other parameters is no longer this leg's.
@@ -438,16 +443,30 @@ impl Leg {
         if let Some(spent) = self.input.take() {
             self.spare_payloads.give(spent);
         }
-        (self.input, self.gap) = match self.params.codec {
-            Codec::Opus => self.take_opus(deadline),
-            codec => {
-                let jitter = &mut self.jitter;
-                self.reframer.next(codec, || jitter.pop(deadline))
+        (self.input, self.gap) = if self.lost_ticks > 0 {
+            // The rest of a lost packet; the jitter buffer keeps the packets after it.
+            self.lost_ticks -= 1;
+            (None, Gap::Lost)
+        } else {
+            let taken = match self.params.codec {
+                Codec::Opus => self.take_opus(deadline),
+                codec => {
+                    let jitter = &mut self.jitter;
+                    self.reframer.next(codec, || jitter.pop(deadline))
+                }
+            };
+            if taken.1 == Gap::Lost {
+                self.lost_ticks = self.ticks_after_loss(taken.0.as_deref());
             }
+            taken
         };
         let len = self.frame_len();
-        // RFC 7587 §3.3: the packet after a loss may carry it as in-band FEC.
-        let next = self.jitter.peek_next().map(Vec::as_slice);
+        // RFC 7587 §3.3: the packet after a loss may carry it as in-band FEC, which is the
+        // audio just before that packet: the last tick of the loss.
+        let next = match self.lost_ticks {
+            0 => self.jitter.peek_next().map(Vec::as_slice),
+            _ => None,
+        };
         // Opus packets were decoded as they were taken.
         let undecoded = match self.params.codec {
             Codec::Opus => None,
@@ -506,6 +525,26 @@ impl Leg {
             notes.timed_out = true;
         }
         notes
+    }
+
+    // The ticks after this one that a loss reported this tick still covers: the lost packet is
+    // taken to be as long as the last one received, less what this tick conceals of it (the
+    // part of the tick not `heard`, the payload or Opus audio carried before the loss), to the
+    // nearest tick. At most `MAX_LOST_TICKS`.
+    fn ticks_after_loss(&self, heard: Option<&[u8]>) -> u32 {
+        let codec = self.params.codec;
+        // Both in RTP clock units.
+        let heard = match codec {
+            Codec::Opus => self.inbound.carried(),
+            _ => heard
+                .and_then(|payload| codec.payload_samples(payload))
+                .unwrap_or(0),
+        } as u64;
+        let tick = u64::from(codec.clock_rate()) * PACKET_TIME.as_millis() as u64 / 1000;
+        let concealed_now = tick.saturating_sub(heard);
+        let rest = u64::from(self.jitter.packet_samples()).saturating_sub(concealed_now);
+        let ticks = (rest + tick / 2) / tick;
+        u32::try_from(ticks).unwrap_or(u32::MAX).min(MAX_LOST_TICKS)
     }
 
     // Decodes Opus packets until a frame's worth is carried, or the jitter buffer has none to
@@ -635,6 +674,10 @@ impl Leg {
 /// The most emptied payload buffers a leg keeps: a tick releases one frame's packets (two at a
 /// 10 ms ptime), so a few cover every steady state.
 const MAX_SPARE_PAYLOADS: usize = 4;
+
+/// Ticks concealed after the one a loss is reported in, at most: a lost packet is concealed
+/// for up to 120 ms, the longest an Opus packet lasts (RFC 6716 §3.2.1).
+const MAX_LOST_TICKS: u32 = 5;
 
 /// What a bridged leg said this tick; kept from tick to tick to reuse its memory.
 #[derive(Debug)]

@@ -117,3 +117,82 @@ fn a_paused_talker_is_heard_as_silence_not_concealment() {
         "A heard again"
     );
 }
+
+/// The 1 kHz tone that marks the packet after the lost one.
+const MARK: f64 = 1000.0;
+
+/// What B hears, tick by tick, of A in a room when A sends PCMU packets of `ptime_ms`, each
+/// just before the tick its first sample plays in: a 400 Hz tone, except packet 21, a 1 kHz
+/// one, which comes a packet early. With `lose_20`, packet 20 is lost. Also the worker's
+/// counts of concealed frames and of underruns.
+fn one_long_packet_lost(ptime_ms: usize, lose_20: bool) -> (Vec<Vec<i16>>, u64, u64) {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let ticks_per_packet = ptime_ms / 20;
+    let samples = 8 * ptime_ms;
+    let packet = |i: usize| {
+        let freq = if i == 21 { MARK } else { TONE };
+        let mut payload = Vec::new();
+        switchyard_media::Encoder::new(Codec::Pcmu)
+            .encode(&tone(freq, 6000.0, i * samples, samples), &mut payload);
+        rtp(0, i as u16, (i * samples) as u32, 0xA, i == 0, &payload)
+    };
+    let mut heard = Vec::new();
+    for k in 0..40 * ticks_per_packet {
+        let due = (k % ticks_per_packet == 0).then_some(k / ticks_per_packet);
+        // Packet 21 comes with packet 20, before packet 20's first tick.
+        let sent: &[usize] = match due {
+            Some(20) => &[20, 21],
+            Some(21) => &[],
+            Some(i) => &[i][..],
+            None => &[],
+        };
+        let now = worker.poll_timeout().unwrap() - LEAD;
+        for &i in sent.iter().filter(|&&i| !(lose_20 && i == 20)) {
+            worker.handle_rtp(now, A, sdp_addr(A), &packet(i));
+        }
+        heard.push(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    let stats = worker.stats().jitter;
+    (heard, stats.concealed, stats.underruns)
+}
+
+#[test]
+fn a_lost_packet_longer_than_a_tick_is_concealed_for_as_long_as_it_lasted() {
+    for ptime_ms in [40, 60] {
+        let ticks_per_packet = ptime_ms / 20;
+        let marked = |heard: &[Vec<i16>]| -> Vec<usize> {
+            (0..heard.len())
+                .filter(|&k| goertzel(&heard[k], MARK, 8000.0) > 4000.0)
+                .collect()
+        };
+        let (clean, none, clean_underruns) = one_long_packet_lost(ptime_ms, false);
+        assert_eq!(none, 0);
+        let (lossy, concealed, underruns) = one_long_packet_lost(ptime_ms, true);
+        assert_eq!(
+            concealed, ticks_per_packet as u64,
+            "{ptime_ms} ms: one tick of concealment per 20 ms lost"
+        );
+        assert_eq!(
+            marked(&lossy),
+            marked(&clean),
+            "{ptime_ms} ms: the packet after the loss plays when it would have"
+        );
+        assert_eq!(marked(&clean).len(), ticks_per_packet);
+        assert_eq!(underruns, clean_underruns, "{ptime_ms} ms");
+        let first_lost = 20 * ticks_per_packet;
+        for (k, frame) in lossy
+            .iter()
+            .enumerate()
+            .skip(first_lost)
+            .take(ticks_per_packet)
+        {
+            assert!(
+                goertzel(frame, TONE, 8000.0) > 1000.0,
+                "{ptime_ms} ms: tick {k} conceals the tone"
+            );
+        }
+    }
+}
