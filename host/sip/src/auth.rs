@@ -184,8 +184,67 @@ fn find_challenge(response: &rsip::Response, from: Challenger) -> Option<WwwAuth
             if !scheme.eq_ignore_ascii_case("Digest") || !params.is_ascii() {
                 return None;
             }
-            WwwAuthenticateHeader::parse(params).ok()
+            WwwAuthenticateHeader::parse(&canonical_params(params)?).ok()
         })
+}
+
+/// The algorithms `digest_auth` knows, as it spells them.
+const ALGORITHMS: [&str; 6] = [
+    "MD5",
+    "MD5-sess",
+    "SHA-256",
+    "SHA-256-sess",
+    "SHA-512-256",
+    "SHA-512-256-sess",
+];
+
+/// A challenge's parameters as `digest_auth` reads them: names in lower case with no space
+/// around `=`, `algorithm` and `qop` spelled as it spells them. RFC 3261 §25.1 makes the
+/// names and those values case-insensitive and allows linear white space around `=`
+/// (`EQUAL = SWS "=" SWS`); quoted values are kept as they are. `None` if a parameter has no
+/// `=` or an unclosed quote.
+fn canonical_params(params: &str) -> Option<String> {
+    let mut rest = params.trim();
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (name, after) = rest.split_once('=')?;
+        let name = name.trim().to_ascii_lowercase();
+        let after = after.trim_start();
+        let (value, tail) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let end = closing_quote(quoted)?;
+                (&after[..end + 2], &quoted[end + 1..])
+            }
+            None => after.split_at(after.find(',').unwrap_or(after.len())),
+        };
+        let value = value.trim();
+        let value = match name.as_str() {
+            "algorithm" => ALGORITHMS
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(value.trim_matches('"')))
+                .map_or_else(|| value.to_owned(), |known| (*known).to_owned()),
+            "qop" => value.to_ascii_lowercase(),
+            _ => value.to_owned(),
+        };
+        out.push(format!("{name}={value}"));
+        rest = tail.trim_start().trim_start_matches(',').trim_start();
+    }
+    Some(out.join(", "))
+}
+
+/// Where the quoted string that `quoted` continues (after its opening quote) ends: the index
+/// of its closing quote, past `\` escapes (§25.1 quoted-pair).
+fn closing_quote(quoted: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (at, c) in quoted.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(at),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The credentials value answering `challenge` for `method` to `uri` with client nonce
@@ -289,6 +348,40 @@ mod tests {
             }
             assert!(!value.contains("Circle"));
         }
+    }
+
+    #[test]
+    fn a_challenge_is_read_whatever_the_case_of_its_names_and_the_space_around_equals() {
+        let response = challenge(
+            401,
+            "WWW-Authenticate",
+            &format!(
+                "Digest Realm = \"http-auth@example.org\" ,QOP=\"Auth, auth-int\", \
+                 algorithm=md5, NONCE=\"{NONCE}\", opaque =\"{OPAQUE}\""
+            ),
+        );
+        let mut auth = Authenticator::new(mufasa());
+        assert!(auth.on_challenge(&response, Challenger::Server, "INVITE"));
+        let headers = auth.headers("GET", "/dir/index.html", || CNONCE.into());
+        let [(_, value)] = headers.as_slice() else {
+            panic!("{headers:?}");
+        };
+        // The same answer as to RFC 7616's own spelling of the challenge.
+        assert_eq!(
+            param(value, "response"),
+            Some("8ca523f5e9506fed4657c9700eebdbec"),
+            "{value}"
+        );
+    }
+
+    #[test]
+    fn canonical_params_keep_quoted_values_and_refuse_broken_ones() {
+        assert_eq!(
+            canonical_params(r#"Realm="a, \"b\" = c" , algorithm = "sha-256""#).as_deref(),
+            Some(r#"realm="a, \"b\" = c", algorithm=SHA-256"#)
+        );
+        assert_eq!(canonical_params(r#"realm="open"#), None);
+        assert_eq!(canonical_params("nonce"), None);
     }
 
     #[test]

@@ -38,6 +38,19 @@ pub(crate) struct ResponseBuilder {
 }
 
 impl ResponseBuilder {
+    /// The response with `request`'s Timestamp header, as a 100 (Trying) carries it
+    /// (§8.2.6.1), so the client can measure the round trip.
+    pub(crate) fn timestamp_of(mut self, request: &impl HasHeaders) -> Self {
+        let timestamp = request
+            .headers()
+            .iter()
+            .find(|h| matches!(h, rsip::Header::Timestamp(_)));
+        if let Some(timestamp) = timestamp {
+            self.response.headers.push(timestamp.clone());
+        }
+        self
+    }
+
     /// A response to `request` with status `code` and reason phrase `reason`. Per §8.2.6.2 it
     /// copies every Via (in order), From, Call-ID, CSeq and To, adding `to_tag` to the To
     /// header when the request's To has no tag; it carries `server` as the Server header

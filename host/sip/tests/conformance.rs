@@ -86,6 +86,43 @@ fn an_unknown_method_gets_405_with_allow_and_its_retransmission_the_same_bytes()
 }
 
 #[test]
+fn a_method_not_implemented_gets_405_before_its_headers_are_checked() {
+    let mut sim = sim(32);
+    for (branch, extra) in [("g1", "Max-Forwards: 0\r\n"), ("g2", "Require: foo\r\n")] {
+        let subscribe = request("SUBSCRIBE", "SUBSCRIBE", branch, extra);
+        assert_status(
+            &answer(&mut sim, subscribe),
+            "SIP/2.0 405 Method Not Allowed",
+        );
+    }
+}
+
+#[test]
+fn a_100_trying_carries_the_invites_timestamp() {
+    let mut sim = sim(33);
+    let sdp = offer();
+    let invite = request(
+        "INVITE",
+        "INVITE",
+        "t1",
+        &format!(
+            "Contact: <sip:alice@{PEER}>\r\nTimestamp: 54\r\nContent-Type: application/sdp\r\n"
+        ),
+    )
+    .replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!("Content-Length: {}\r\n\r\n{sdp}", sdp.len()),
+    );
+    let sent = exchange(&mut sim, invite);
+    let trying = sent.first().expect("a 100 Trying");
+    assert_status(trying, "SIP/2.0 100 Trying");
+    assert!(
+        trying.contains("\r\nTimestamp: 54\r\n"),
+        "§8.2.6.1: {trying}"
+    );
+}
+
+#[test]
 fn an_unknown_method_with_another_cseq_method_gets_400_and_one_without_via_is_dropped() {
     let mut sim = sim(31);
     let mismatch = answer(&mut sim, request("FROBNICATE", "INVITE", "m1", ""));

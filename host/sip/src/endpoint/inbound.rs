@@ -92,6 +92,20 @@ impl Endpoint {
         if !self.admit(now, source.addr) {
             return;
         }
+        // §8.2.1: a method the endpoint does not implement (extension methods included) gets
+        // 405 before any of §8.2.2's checks of the request's headers.
+        let implemented = matches!(
+            method,
+            Method::INVITE
+                | Method::BYE
+                | Method::OPTIONS
+                | Method::UPDATE
+                | Method::INFO
+                | Method::CANCEL
+        );
+        if !implemented {
+            return self.reply(now, key, &request, Reply::MethodNotAllowed);
+        }
         match (method, request.to_tag.is_some()) {
             (Method::CANCEL, _) => self.on_cancel(now, key, request),
             // §16.3 step 3: a request out of hops goes no further and gets 483, but OPTIONS
@@ -113,12 +127,9 @@ impl Endpoint {
             }
             (Method::INVITE, false) => self.on_invite(now, local, key, request),
             (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options),
-            // §12.2.2, RFC 3311 §5.2, RFC 6086 §4.2.2: these only exist inside a dialog.
-            (Method::BYE | Method::UPDATE | Method::INFO, false) => {
-                self.reply(now, key, &request, Reply::NoSuchCall)
-            }
-            // §8.2.1: methods the endpoint does not implement, extension methods included.
-            _ => self.reply(now, key, &request, Reply::MethodNotAllowed),
+            // BYE, UPDATE and INFO outside a dialog (§12.2.2, RFC 3311 §5.2, RFC 6086 §4.2.2):
+            // they only exist inside one.
+            _ => self.reply(now, key, &request, Reply::NoSuchCall),
         }
     }
 
@@ -167,8 +178,9 @@ impl Endpoint {
         let call = CallKey::new(self.next_id());
         let tx = self.new_invite_server(key, request.destination, Some(call));
         // §17.2.1: the endpoint always answers 100 Trying at once.
-        let trying =
-            ResponseBuilder::new(&request.raw, 100, "Trying", None, &self.user_agent).build();
+        let trying = ResponseBuilder::new(&request.raw, 100, "Trying", None, &self.user_agent)
+            .timestamp_of(&request.raw)
+            .build();
         if let Some(TxEntry {
             tx: Transaction::InviteServer(invite),
             ..
