@@ -52,9 +52,6 @@ pub struct CoreConfig {
     pub max_empty_rooms: usize,
     /// The most timers one call may have pending.
     pub max_timers_per_call: usize,
-    /// The port our SIP socket listens on, advertised in placed calls' Via and
-    /// Contact.
-    pub sip_port: u16,
     /// The user part of a placed call's From when its request gives none.
     pub dial_user: String,
     /// The SIP URI every placed call goes through (RFC 3261 §8.1.2: it becomes
@@ -91,7 +88,6 @@ impl Default for CoreConfig {
             predefined_rooms: Vec::new(),
             max_empty_rooms: 10_000,
             max_timers_per_call: 64,
-            sip_port: 5060,
             dial_user: "switchyard".to_owned(),
             outbound_proxy: None,
             max_dialing: 1000,

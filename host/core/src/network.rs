@@ -8,6 +8,14 @@ use switchyard_media::LegId;
 pub trait Network: Send {
     /// Our address as `peer` sees it, for Contact and SDP.
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr;
+    /// Whether the host has a route to `peer`: a placed call's target it has
+    /// none to (an IPv6 address on a host without IPv6 connectivity) is passed
+    /// over, as RFC 3263 §4.3 passes over a target that fails.
+    fn reaches(&mut self, peer: IpAddr) -> bool;
+    /// The port of our SIP socket on `local` (an address
+    /// [`local_ip_for`](Network::local_ip_for) gave), which a placed call's Via
+    /// and Contact name.
+    fn sip_port_for(&self, local: IpAddr) -> u16;
     /// Reserves an RTP port for `leg`, whose SDP names our address `local`
     /// (so the socket is of its family), and returns it; the shell hands the
     /// socket to the media worker when it applies

@@ -289,3 +289,35 @@ fn a_forwarded_call_fails_over_and_the_caller_never_hears_the_503() {
     assert!(w.media.iter().any(|op| matches!(op,
         MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())));
 }
+
+#[test]
+fn a_target_the_host_has_no_route_to_is_passed_over_at_once() {
+    let mut w = world(&["198.51.100.1:7000", TARGETS[1]], idle());
+    let second = w.callee(addr(TARGETS[1]), answering_callee(false));
+    let call = w.core.dial(request()).unwrap();
+    let start = w.now;
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert!(
+        w.now - start < Duration::from_secs(1),
+        "{:?}",
+        w.now - start
+    );
+    assert_eq!(invites_to(&w, second), 1);
+}
+
+#[test]
+fn a_call_with_no_route_to_any_target_fails_with_478() {
+    let mut w = world(&["198.51.100.1:7000", "198.51.100.2:7000"], idle());
+    let call = w.core.dial(request()).unwrap();
+    w.drain();
+    assert_eq!(
+        failures(&w.events_of(call)),
+        [(
+            478,
+            "Unresolvable destination: no route to any of its addresses".to_owned()
+        )]
+    );
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 0, "no port was taken");
+}

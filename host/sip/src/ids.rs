@@ -1,6 +1,10 @@
-//! Random identifiers (tags, branches) from a seeded PRNG, so runs are reproducible.
+//! Random identifiers (tags, branches) from a seeded cryptographically secure generator
+//! (ChaCha12): RFC 3261 §19.3 wants tags cryptographically random, so that a peer who sees
+//! some cannot tell the next and forge a request in a dialog. Its output is as unpredictable
+//! as its seed, which the caller takes from the operating system; a test's fixed seed makes a
+//! run reproducible.
 
-use rand::rngs::SmallRng;
+use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 /// The RFC 3261 branch prefix that marks an RFC 3261 client transaction (§8.1.1.7).
@@ -9,14 +13,14 @@ pub(crate) const MAGIC_COOKIE: &str = "z9hG4bK";
 /// Generator of tags and branches.
 #[derive(Debug)]
 pub(crate) struct Ids {
-    rng: SmallRng,
+    rng: StdRng,
 }
 
 impl Ids {
     /// A generator whose output depends only on `seed`.
     pub(crate) fn new(seed: u64) -> Self {
         Self {
-            rng: SmallRng::seed_from_u64(seed),
+            rng: StdRng::seed_from_u64(seed),
         }
     }
 

@@ -722,6 +722,12 @@ impl Config {
                     format!("not a SIP URI like sip:proxy.example.com;lr: {proxy:?}"),
                 );
             }
+            if let Err(e) = switchyard_net::check_routable(proxy) {
+                return fail(
+                    "sip.outbound_proxy",
+                    format!("no call could be placed through {proxy:?}: {e}"),
+                );
+            }
         }
         if self.sip.dial_user.is_empty()
             || !self
@@ -789,6 +795,13 @@ impl Config {
                 ),
             );
         }
+        // An address this host does not have would fail every call's RTP socket.
+        if let Err(e) = std::net::UdpSocket::bind((self.rtp.address, 0)) {
+            return fail(
+                "rtp.address",
+                format!("no RTP socket can be bound to {}: {e}", self.rtp.address),
+            );
+        }
         if self.media.workers > 1024 {
             return fail("media.workers", "must be at most 1024".to_owned());
         }
@@ -817,9 +830,11 @@ impl Config {
                 format!("{} is not in an existing directory", file.display()),
             );
         }
-        // Both are replaced by renaming a new file into their directory.
+        // The first two are replaced by renaming a new file into their directory; recordings
+        // are new files there.
         for (key, dir) in [
             ("records.stats_dir", self.records.stats_dir.as_deref()),
+            ("recording.dir", self.recording.dir.as_deref()),
             (
                 "rooms.state_file",
                 self.rooms.state_file.as_deref().and_then(Path::parent),
@@ -929,6 +944,14 @@ impl Config {
                 return fail(
                     &format!("guests.{name}.wasm"),
                     format!("{} is not a file", wasm.display()),
+                );
+            }
+            if entry.wasm.is_none() && bundled::named(name).is_none() {
+                return fail(
+                    &format!("guests.{name}"),
+                    "no `wasm` file is configured and no guest of this name is embedded \
+                     (the embedded ones: webconference, nway)"
+                        .to_owned(),
                 );
             }
             if entry.watch && entry.wasm.is_none() {
@@ -1479,6 +1502,18 @@ mod tests {
                 "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"<sip:proxy.example.com;lr>\"",
             ),
             (
+                "[sip]\noutbound_proxy = \"sips:proxy.example.com;lr\"\n",
+                "sip.outbound_proxy: no call could be placed through \"sips:proxy.example.com;lr\": TLS is not supported",
+            ),
+            (
+                "[sip]\noutbound_proxy = \"sip:proxy.example.com:99999\"\n",
+                "sip.outbound_proxy: no call could be placed through \"sip:proxy.example.com:99999\": not a SIP URI with a usable host: sip:proxy.example.com:99999",
+            ),
+            (
+                "[rtp]\naddress = \"192.0.2.1\"\n",
+                "rtp.address: no RTP socket can be bound to 192.0.2.1: Cannot assign requested address (os error 99)",
+            ),
+            (
                 "[sip]\nring_timeout_s = 0\n",
                 "sip.ring_timeout_s: must be 1 to 3600",
             ),
@@ -1499,6 +1534,12 @@ mod tests {
                 "for {text:?}"
             );
         }
+        let misspelt = parse("[guests.webconfernce.config]\nx = 1\n").unwrap_err();
+        assert_eq!(
+            misspelt.to_string(),
+            "test.toml:1:9: guests.webconfernce: no `wasm` file is configured and no guest of \
+             this name is embedded (the embedded ones: webconference, nway)"
+        );
         let bad_allow = parse("[dialout]\nallow = \"(\"\n").unwrap_err().to_string();
         assert!(
             bad_allow.starts_with("test.toml:2:1: dialout.allow: not a regular expression"),
@@ -1832,7 +1873,7 @@ mod tests {
     }
 
     #[test]
-    fn the_stats_and_room_state_directories_must_be_writable() {
+    fn the_stats_recording_and_room_state_directories_must_be_writable() {
         let locked = Unwritable::new();
         let dir = locked.0.path().display().to_string();
         for (text, key) in [
@@ -1843,6 +1884,10 @@ mod tests {
             (
                 format!("# rooms\n[rooms]\nstate_file = \"{dir}/rooms.json\"\n"),
                 "rooms.state_file",
+            ),
+            (
+                format!("# recordings\n[recording]\ndir = \"{dir}\"\n"),
+                "recording.dir",
             ),
         ] {
             let err = parse(&text).unwrap_err();

@@ -411,6 +411,14 @@ mod tests {
             Ipv4Addr::LOCALHOST.into()
         }
 
+        fn reaches(&mut self, _peer: IpAddr) -> bool {
+            true
+        }
+
+        fn sip_port_for(&self, _local: IpAddr) -> u16 {
+            5060
+        }
+
         fn open_rtp(&mut self, _leg: LegId, _local: IpAddr) -> Result<u16, String> {
             Ok(40_000)
         }

@@ -2,7 +2,7 @@
 
 use crate::rtp_ports::RtpPorts;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use switchyard_core::Network;
 use switchyard_media::LegId;
@@ -35,11 +35,12 @@ impl PendingSockets {
 pub struct ShellNetwork {
     /// The configured address for Contact and SDP, if any.
     advertise: Option<IpAddr>,
-    /// The addresses the SIP sockets listen on.
-    listen: Vec<IpAddr>,
-    /// Routes looked up so far, by peer. Bounded by the peers a host talks to;
-    /// cleared when it reaches [`MAX_ROUTES`].
-    routes: HashMap<IpAddr, IpAddr>,
+    /// The addresses the SIP sockets listen on, in the order configured.
+    listen: Vec<SocketAddr>,
+    /// Routes looked up so far, by peer: the local address the kernel sends
+    /// from towards it, or none. Bounded by the peers a host talks to; cleared
+    /// when it reaches [`MAX_ROUTES`].
+    routes: HashMap<IpAddr, Option<IpAddr>>,
     ports: RtpPorts,
     pending: PendingSockets,
 }
@@ -48,12 +49,14 @@ pub struct ShellNetwork {
 const MAX_ROUTES: usize = 4096;
 
 impl ShellNetwork {
-    /// Our address: `advertise` if set, else a specified `listen` address of
-    /// the peer's family, else the route towards each peer. RTP sockets come
-    /// from `ports` and wait in `pending` for their leg.
+    /// Our address: `advertise` if set, else the local address of the route
+    /// towards each peer when a `listen` socket takes it (a wildcard one of its
+    /// family, or one bound to it), else the first `listen` address of the
+    /// peer's family. RTP sockets come from `ports` and wait in `pending` for
+    /// their leg.
     pub fn new(
         advertise: Option<IpAddr>,
-        listen: Vec<IpAddr>,
+        listen: Vec<SocketAddr>,
         ports: RtpPorts,
         pending: PendingSockets,
     ) -> ShellNetwork {
@@ -72,29 +75,47 @@ impl Network for ShellNetwork {
         if let Some(ip) = self.advertise {
             return ip;
         }
-        let same_family = |ip: &&IpAddr| ip.is_ipv4() == peer.is_ipv4();
-        if let Some(ip) = self
+        let route = self.route(peer);
+        let family: Vec<IpAddr> = self
             .listen
             .iter()
-            .filter(same_family)
-            .find(|ip| !ip.is_unspecified())
-        {
-            return *ip;
+            .map(SocketAddr::ip)
+            .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
+            .collect();
+        let taken = |ip: IpAddr| family.iter().any(|l| l.is_unspecified() || *l == ip);
+        match route {
+            Some(ip) if taken(ip) => ip,
+            _ => match family.iter().find(|ip| !ip.is_unspecified()) {
+                Some(ip) => *ip,
+                None => route.unwrap_or_else(|| {
+                    let fallback = if peer.is_ipv4() {
+                        IpAddr::from(Ipv4Addr::LOCALHOST)
+                    } else {
+                        IpAddr::from(Ipv6Addr::LOCALHOST)
+                    };
+                    warn!(%peer, "no route to peer; advertising {fallback}");
+                    fallback
+                }),
+            },
         }
-        if self.routes.len() >= MAX_ROUTES {
-            self.routes.clear();
-        }
-        *self.routes.entry(peer).or_insert_with(|| {
-            switchyard_net::local_ip_for(peer).unwrap_or_else(|e| {
-                let fallback = if peer.is_ipv4() {
-                    IpAddr::from(Ipv4Addr::LOCALHOST)
-                } else {
-                    IpAddr::from(Ipv6Addr::LOCALHOST)
-                };
-                warn!(%peer, "no route to peer ({e}); advertising {fallback}");
-                fallback
-            })
-        })
+    }
+
+    fn reaches(&mut self, peer: IpAddr) -> bool {
+        self.route(peer).is_some()
+    }
+
+    fn sip_port_for(&self, local: IpAddr) -> u16 {
+        let family = || {
+            self.listen
+                .iter()
+                .filter(|l| l.is_ipv4() == local.is_ipv4())
+        };
+        family()
+            .find(|l| l.ip() == local)
+            .or_else(|| family().find(|l| l.ip().is_unspecified()))
+            .or_else(|| family().next())
+            .or(self.listen.first())
+            .map_or(5060, SocketAddr::port)
     }
 
     fn open_rtp(&mut self, leg: LegId, local: IpAddr) -> Result<u16, String> {
@@ -109,5 +130,80 @@ impl Network for ShellNetwork {
 
     fn close_rtp(&mut self, leg: LegId) {
         self.pending.take(leg);
+    }
+}
+
+impl ShellNetwork {
+    /// The local address the kernel routes towards `peer` from, or none: no
+    /// route (an IPv6 peer on a host without IPv6 connectivity).
+    fn route(&mut self, peer: IpAddr) -> Option<IpAddr> {
+        if self.routes.len() >= MAX_ROUTES {
+            self.routes.clear();
+        }
+        *self
+            .routes
+            .entry(peer)
+            .or_insert_with(|| match switchyard_net::local_ip_for(peer) {
+                Ok(ip) => Some(ip),
+                Err(e) => {
+                    warn!(%peer, "no route to peer: {e}");
+                    None
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn network(advertise: Option<IpAddr>, listen: &[&str]) -> ShellNetwork {
+        ShellNetwork::new(
+            advertise,
+            listen.iter().map(|a| a.parse().unwrap()).collect(),
+            RtpPorts::new(Ipv4Addr::LOCALHOST.into(), 40_000, 40_010),
+            PendingSockets::default(),
+        )
+    }
+
+    const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn the_address_a_listener_takes_on_the_route_to_the_peer_is_ours() {
+        // The route to a loopback peer leaves from 127.0.0.1, which the second
+        // listener is bound to: not the first listener's address.
+        let mut two = network(None, &["192.0.2.1:5060", "127.0.0.1:5070"]);
+        assert_eq!(two.local_ip_for(LOOPBACK), LOOPBACK);
+        assert_eq!(two.sip_port_for(LOOPBACK), 5070);
+        assert_eq!(two.sip_port_for("192.0.2.1".parse().unwrap()), 5060);
+        // A wildcard listener takes any address of its family.
+        let mut wildcard = network(None, &["0.0.0.0:5080"]);
+        assert_eq!(wildcard.local_ip_for(LOOPBACK), LOOPBACK);
+        assert_eq!(wildcard.sip_port_for(LOOPBACK), 5080);
+        // A route no listener takes gives the first listener of the family.
+        let mut other = network(None, &["192.0.2.1:5060"]);
+        assert_eq!(
+            other.local_ip_for(LOOPBACK),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        // `advertise` wins.
+        let public: IpAddr = "203.0.113.5".parse().unwrap();
+        assert_eq!(
+            network(Some(public), &["0.0.0.0:5060"]).local_ip_for(LOOPBACK),
+            public
+        );
+    }
+
+    #[test]
+    fn each_family_has_the_port_of_its_own_listener() {
+        let net = network(None, &["0.0.0.0:5060", "[::]:5070"]);
+        assert_eq!(net.sip_port_for(LOOPBACK), 5060);
+        assert_eq!(net.sip_port_for(IpAddr::V6(Ipv6Addr::LOCALHOST)), 5070);
+    }
+
+    #[test]
+    fn a_peer_the_host_has_a_route_to_is_reached() {
+        let mut net = network(None, &["0.0.0.0:5060"]);
+        assert!(net.reaches(LOOPBACK));
     }
 }

@@ -21,10 +21,12 @@ use crate::signaling::Signaling;
 use crate::stats_file::{Counters, StatsFile};
 use crate::system_limits;
 use anyhow::{Context, anyhow};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use switchyard_control::ServeOptions;
 use switchyard_control::access::Access;
 use switchyard_core::{CallCore, CoreConfig};
@@ -83,7 +85,7 @@ pub async fn run(
     let control = TcpListener::bind(config.control.listen)
         .await
         .with_context(|| format!("control: cannot listen on {}", config.control.listen))?;
-    let seed = seed();
+    let seed = seed().context("SIP identifiers")?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = match config.media.workers {
         0 => cores,
@@ -103,7 +105,8 @@ pub async fn run(
     let media = MediaPool::start(
         workers,
         worker_config,
-        seed,
+        // Its own: SSRCs and sequence numbers must tell nothing of the SIP identifiers.
+        self::seed().context("RTP identifiers")?,
         media_events_tx,
         sockets.clone(),
         config.media.packet_io,
@@ -131,10 +134,7 @@ pub async fn run(
         .ok_or_else(|| anyhow!("SIP: no socket is listening"))?;
     let network = ShellNetwork::new(
         config.sip.advertise,
-        sip.local_addrs()
-            .iter()
-            .map(|(_, addr)| addr.ip())
-            .collect(),
+        sip.local_addrs().iter().map(|(_, addr)| *addr).collect(),
         RtpPorts::new(config.rtp.address, config.rtp.port_min, config.rtp.port_max),
         sockets,
     );
@@ -144,7 +144,6 @@ pub async fn run(
         rooms_expire_delay: config.rooms.expire_delay(),
         predefined_rooms: config.rooms.predefined.clone(),
         max_empty_rooms: config.rooms.max_empty,
-        sip_port: sip_addr.port(),
         dial_user: config.sip.dial_user.clone(),
         outbound_proxy: config.sip.outbound_proxy.clone(),
         ring_timeout: Duration::from_secs(config.sip.ring_timeout_s),
@@ -187,10 +186,11 @@ pub async fn run(
     .context("starting the guest threads")?;
     let executor = Arc::new(executor);
 
+    let dns_seed = self::seed().context("DNS query ids")?;
     let resolver = Arc::new(
         match config.sip.dns_server {
-            Some(server) => Resolver::with_name_server(server, seed),
-            None => Resolver::from_system_conf(seed),
+            Some(server) => Resolver::with_name_server(server, dns_seed),
+            None => Resolver::from_system_conf(dns_seed),
         }
         .map_err(|e| anyhow!("DNS: {e}; set sip.dns_server to the address of a DNS server"))?,
     );
@@ -346,13 +346,13 @@ fn compile_cache(config: &Config) -> Option<CompileCache> {
     Some(CompileCache::new(dir, cache.max_entries))
 }
 
-/// A seed for SIP tags, branches and RTP SSRCs: unpredictable to peers, so
-/// taken from the clock and the process id.
-fn seed() -> u64 {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    nanos ^ (u64::from(std::process::id()) << 32)
+/// A seed from the operating system's random source, unpredictable to peers:
+/// each generator (SIP identifiers, RTP identifiers, DNS query ids) gets its
+/// own, so what one shows tells nothing of another.
+fn seed() -> anyhow::Result<u64> {
+    OsRng
+        .try_next_u64()
+        .context("the operating system's random source failed")
 }
 
 /// The control endpoint's access rule and HTTPS, as `[control]` sets them

@@ -122,8 +122,19 @@ impl CallCore {
         let Some(pending) = self.dialing.remove(&call) else {
             return;
         };
+        let network = &mut self.network;
         let outcome = targets
-            .and_then(|targets| failover::first(targets).ok_or_else(|| "no target".to_owned()))
+            .and_then(|targets| match targets.is_empty() {
+                true => Err("no target".to_owned()),
+                false => Ok(targets
+                    .into_iter()
+                    .filter(|(_, addr)| network.reaches(addr.ip()))
+                    .collect::<Vec<_>>()),
+            })
+            .and_then(|targets| {
+                failover::first(targets)
+                    .ok_or_else(|| "no route to any of its addresses".to_owned())
+            })
             .map_err(|e| Failure::new(478, format!("Unresolvable destination: {e}")))
             .and_then(|(first, left)| self.send_invite(now, call, &pending, first, left));
         if let Err(failure) = outcome {
@@ -223,7 +234,7 @@ impl CallCore {
                 .collect(),
             destination,
             transport,
-            local: SocketAddr::new(local_ip, self.config.sip_port),
+            local: SocketAddr::new(local_ip, self.network.sip_port_for(local_ip)),
             sdp_offer: offer.clone(),
             credentials: request.credentials.clone(),
         };

@@ -26,9 +26,23 @@ pub struct FakeNetwork {
     open: Arc<AtomicI64>,
 }
 
+/// Whether the [`FakeNetwork`] has no route to `peer`: an address of
+/// 198.51.100.0/24 (TEST-NET-2, RFC 5737).
+pub fn is_unroutable(peer: IpAddr) -> bool {
+    matches!(peer, IpAddr::V4(v4) if v4.octets()[..3] == [198, 51, 100])
+}
+
 impl Network for FakeNetwork {
     fn local_ip_for(&mut self, _peer: IpAddr) -> IpAddr {
         Ipv4Addr::LOCALHOST.into()
+    }
+
+    fn reaches(&mut self, peer: IpAddr) -> bool {
+        !is_unroutable(peer)
+    }
+
+    fn sip_port_for(&self, _local: IpAddr) -> u16 {
+        5060
     }
 
     fn open_rtp(&mut self, _leg: LegId, _local: IpAddr) -> Result<u16, String> {

@@ -49,6 +49,12 @@ pub enum ResolveError {
     Dns(String),
 }
 
+/// Checks that `uri` is one a [`Resolver`] can locate: a `sip:` URI with a host, a valid
+/// port and a transport this crate offers; the error says why not.
+pub fn check_routable(uri: &str) -> Result<(), ResolveError> {
+    uri::parse(uri).map(|_| ())
+}
+
 /// RFC 3263 server location over DNS, with `hickory-resolver` on tokio. Its methods take
 /// `&self`, so one resolver (in an `Arc`) serves every task; hickory caches answers for their
 /// TTL.
