@@ -66,6 +66,7 @@ mod tests {
             local: SocketAddr::from(([192, 0, 2, 9], 5060)),
             sdp_offer: String::new(),
             credentials: None,
+            max_forwards: switchyard_sip::MAX_FORWARDS,
         }
     }
 

@@ -657,3 +657,26 @@ fn a_dial_into_a_locked_room_places_nothing() {
         Some((ParticipantStatus::Connecting, "INVITE".to_owned()))
     );
 }
+
+#[test]
+fn a_forwarded_invite_carries_one_hop_fewer_than_the_callers() {
+    let mut w = world(forwarding());
+    let callee = w.callee(addr(CALLEE), ringing_callee());
+    w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.callees[callee]
+            .events
+            .iter()
+            .any(|e| matches!(e, SipEvent::IncomingCall(_)))
+    }));
+    let max_forwards = w.callees[callee].events.iter().find_map(|e| match e {
+        SipEvent::IncomingCall(call) => call
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("Max-Forwards"))
+            .map(|(_, value)| value.clone()),
+        _ => None,
+    });
+    // The caller's INVITE came with 70 (RFC 3261 §8.1.1.6).
+    assert_eq!(max_forwards.as_deref(), Some("69"));
+}

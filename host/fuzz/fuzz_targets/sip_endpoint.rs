@@ -120,6 +120,7 @@ fn step(run: &mut Run, chunk: &[u8]) {
                     username: "a".into(),
                     password: "secret".into(),
                 }),
+                max_forwards: switchyard_sip::MAX_FORWARDS,
             };
             if let Ok(key) = run.endpoint.invite(now, call) {
                 run.calls.push(key);

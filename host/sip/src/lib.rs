@@ -71,7 +71,7 @@ pub use endpoint::{CallError, Endpoint, EndpointConfig, Stats};
 pub use event::{EndCause, Event, IncomingCall};
 pub use framing::{FramingError, PONG, StreamFramer};
 pub use limits::Limits;
-pub use outgoing::OutgoingCall;
+pub use outgoing::{MAX_FORWARDS, OutgoingCall};
 pub use session::OfferMethod;
 pub use session::timer::SessionTimers;
 pub use transmit::Transmit;

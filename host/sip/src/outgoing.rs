@@ -45,7 +45,15 @@ pub struct OutgoingCall {
     /// them a challenge fails the call. A user name with a quote, backslash or control
     /// character is refused as [`CallError::InvalidHeader`] named `Authorization`.
     pub credentials: Option<Credentials>,
+    /// The INVITE's Max-Forwards: [`MAX_FORWARDS`] for a new call (§8.1.1.6); for a call
+    /// forwarded on behalf of an incoming one, that one's less one
+    /// ([`Endpoint::forwarded_max_forwards`](crate::Endpoint::forwarded_max_forwards)), so
+    /// that a loop of forwards runs out of hops (§16.6 step 3, §20.22).
+    pub max_forwards: u8,
 }
+
+/// The Max-Forwards of a request that starts its way here (RFC 3261 §8.1.1.6).
+pub const MAX_FORWARDS: u8 = 70;
 
 /// Header names the endpoint writes on requests besides those of responses.
 const REQUEST_HEADERS: &[&str] = &[
@@ -248,6 +256,7 @@ mod tests {
             local: "192.0.2.1:5060".parse().unwrap(),
             sdp_offer: String::new(),
             credentials: None,
+            max_forwards: MAX_FORWARDS,
         }
     }
 

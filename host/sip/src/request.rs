@@ -27,6 +27,8 @@ pub(crate) struct Head {
     pub(crate) local: TransportAddr,
     /// The User-Agent header value.
     pub(crate) user_agent: String,
+    /// The Max-Forwards every request of the transaction carries.
+    pub(crate) max_forwards: u8,
 }
 
 impl Head {
@@ -68,8 +70,8 @@ impl Head {
     fn start(&self, method: &str, branch: &str, cseq: u32, to: &str) -> String {
         let mut text = format!(
             "{method} {} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
-             Max-Forwards: 70\r\n",
-            self.uri, self.local.transport, self.local.addr
+             Max-Forwards: {}\r\n",
+            self.uri, self.local.transport, self.local.addr, self.max_forwards
         );
         for route in &self.route {
             let _ = write!(text, "Route: {route}\r\n");
@@ -109,6 +111,7 @@ mod tests {
             route: vec!["<sip:proxy.example.com;lr>".into()],
             local: TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             user_agent: "ua".into(),
+            max_forwards: 70,
         }
     }
 

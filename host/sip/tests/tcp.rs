@@ -188,6 +188,7 @@ fn a_call_placed_over_tcp_speaks_tcp_throughout() {
                 local: ep_addr,
                 sdp_offer: offer(),
                 credentials: None,
+                max_forwards: switchyard_sip::MAX_FORWARDS,
             },
         )
         .unwrap();

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;
 use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS};
-use switchyard_sip::{CallKey, OutgoingCall, Transport, sdp};
+use switchyard_sip::{CallKey, MAX_FORWARDS, OutgoingCall, Transport, sdp};
 
 use super::CallCore;
 use crate::call::{Attachment, Call, CallId, Phase, Session};
@@ -237,6 +237,11 @@ impl CallCore {
             local: SocketAddr::new(local_ip, self.network.sip_port_for(local_ip)),
             sdp_offer: offer.clone(),
             credentials: request.credentials.clone(),
+            max_forwards: pending
+                .linked
+                .and_then(|incoming| self.calls.get(&incoming))
+                .and_then(|incoming| self.endpoint.forwarded_max_forwards(incoming.key))
+                .unwrap_or(MAX_FORWARDS),
         };
         let key = match self.endpoint.invite(now, outgoing.clone()) {
             Ok(key) => key,

@@ -25,7 +25,7 @@ use crate::event::{EndCause, Event};
 use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::message::Request;
-use crate::outgoing::Placed;
+use crate::outgoing::{MAX_FORWARDS, Placed};
 use crate::rate::RateLimit;
 use crate::session::OfferMethod;
 use crate::session::reinvite::OrphanedReinvites;
@@ -508,6 +508,21 @@ impl Endpoint {
             Phase::Ending => {}
         }
         Ok(())
+    }
+
+    /// The Max-Forwards of an INVITE forwarded on behalf of the offered call `call`, as a
+    /// proxy forwards a request (§16.6 step 3; §20.22 asks a B2BUA for the same, so that a
+    /// loop of forwards ends): its INVITE's less one, [`MAX_FORWARDS`] less one when it had
+    /// none. `None` for a call the endpoint does not know.
+    pub fn forwarded_max_forwards(&self, call: CallKey) -> Option<u8> {
+        let state = self.calls.get(&call)?;
+        Some(
+            state
+                .invite
+                .max_forwards
+                .unwrap_or(MAX_FORWARDS)
+                .saturating_sub(1),
+        )
     }
 
     /// Transactions not yet terminated (each lingers its RFC 3261 §17 time after its final

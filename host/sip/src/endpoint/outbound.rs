@@ -51,6 +51,7 @@ impl Endpoint {
             route: call.route.clone(),
             local,
             user_agent: self.user_agent.clone(),
+            max_forwards: call.max_forwards,
         };
         let mut placed = Placed::new(call, head);
         let branch = self.ids.branch();

@@ -42,6 +42,7 @@ pub fn call_to(to: &str) -> OutgoingCall {
         local: addr(A),
         sdp_offer: audio_offer(addr("127.0.0.1:6000")),
         credentials: None,
+        max_forwards: switchyard_sip::MAX_FORWARDS,
     }
 }
 
