@@ -83,6 +83,9 @@ pub struct StreamFramer {
     max_message_bytes: usize,
     /// How far the search for the end of the head has looked without finding it.
     scanned: usize,
+    /// The length of the message whose head has been read, while its body arrives: the head
+    /// is read once, however slowly the body trickles in.
+    framed: Option<usize>,
     pings: usize,
     failed: bool,
 }
@@ -95,6 +98,7 @@ impl StreamFramer {
             buffer: Vec::new(),
             max_message_bytes,
             scanned: 0,
+            framed: None,
             pings: 0,
             failed: false,
         }
@@ -121,6 +125,7 @@ impl StreamFramer {
         match self.frame() {
             Ok(Some(length)) => {
                 self.scanned = 0;
+                self.framed = None;
                 Ok(Some(self.buffer.drain(..length).collect()))
             }
             Ok(None) => Ok(None),
@@ -170,6 +175,9 @@ impl StreamFramer {
 
     /// The length of the message at the start of the buffer once it is all there.
     fn frame(&mut self) -> Result<Option<usize>, FramingError> {
+        if let Some(length) = self.framed {
+            return Ok((self.buffer.len() >= length).then_some(length));
+        }
         let limit = self.max_message_bytes;
         let Some(head_len) = self.find_head_end() else {
             return if self.buffer.len() > limit {
@@ -203,6 +211,7 @@ impl StreamFramer {
                 head: head.to_vec(),
             });
         }
+        self.framed = Some(length);
         Ok((self.buffer.len() >= length).then_some(length))
     }
 
