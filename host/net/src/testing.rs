@@ -50,6 +50,13 @@ impl DnsServer {
     /// `failing` with SERVFAIL, as a server that cannot reach a zone's authority does.
     /// Panics if no loopback socket can be had.
     pub fn start_failing(zone: Zone, failing: Questions) -> DnsServer {
+        Self::start_with(zone, failing, Questions::new())
+    }
+
+    /// Starts a server answering from `zone`, except that it answers each question of
+    /// `failing` with SERVFAIL and never answers a query with a question of `silent`, as a
+    /// server behind a broken firewall does. Panics if no loopback socket can be had.
+    pub fn start_with(zone: Zone, failing: Questions, silent: Questions) -> DnsServer {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP socket");
         socket.set_read_timeout(Some(POLL)).expect("a read timeout");
         let addr = socket.local_addr().expect("the socket's address");
@@ -57,7 +64,7 @@ impl DnsServer {
         let stop = Arc::default();
         let thread = std::thread::spawn({
             let (asked, stop) = (Arc::clone(&asked), Arc::clone(&stop));
-            move || serve(&socket, &zone, &failing, &asked, &stop)
+            move || serve(&socket, &zone, (&failing, &silent), &asked, &stop)
         });
         DnsServer {
             addr,
@@ -88,12 +95,12 @@ impl Drop for DnsServer {
     }
 }
 
-/// Answers queries on `socket` from `zone`, or with SERVFAIL to those in `failing`, until
-/// `stop`.
+/// Answers queries on `socket` from `zone`, or with SERVFAIL to those in `failing`, or not
+/// at all to those in `silent`, until `stop`.
 fn serve(
     socket: &UdpSocket,
     zone: &Zone,
-    failing: &Questions,
+    (failing, silent): (&Questions, &Questions),
     asked: &Mutex<Vec<(String, RecordType)>>,
     stop: &AtomicBool,
 ) {
@@ -124,6 +131,13 @@ fn serve(
             for data in zone.get(&key).into_iter().flatten() {
                 response.add_answer(Record::from_rdata(question.name.clone(), 60, data.clone()));
             }
+        }
+        let unanswered = query.queries.iter().any(|question| {
+            let text = question.name.to_ascii().to_ascii_lowercase();
+            silent.contains(&(text.trim_end_matches('.').to_owned(), question.query_type))
+        });
+        if unanswered {
+            continue;
         }
         response.add_queries(query.queries.clone());
         if let Ok(bytes) = response.to_vec() {

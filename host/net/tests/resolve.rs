@@ -220,3 +220,13 @@ async fn a_failure_is_the_error_only_when_nothing_is_found() {
         "a name without records is no failure"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_naptr_leaves_time_for_srv_and_addresses() {
+    let silent: Questions = [("srv.test".to_owned(), RecordType::NAPTR)].into();
+    let server = DnsServer::start_with(zone(), Questions::new(), silent);
+    let resolver = Resolver::with_name_server(server.addr(), 1).unwrap();
+    // Within the 10 s `resolve` gives it, as a call gives its resolution.
+    let targets = resolve(&resolver, "sip:srv.test").await.unwrap();
+    assert_eq!(targets, [target(Transport::Tcp, "192.0.2.20:5090")]);
+}

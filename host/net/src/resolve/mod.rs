@@ -49,6 +49,15 @@ pub enum ResolveError {
     Dns(String),
 }
 
+/// How long one DNS query waits for its answer. A resolution asks in turn for NAPTR, SRV and
+/// A/AAAA records; hickory's own 5 s, tried three times, would let one server that never
+/// answers a NAPTR query use up the time a call gives its resolution (10 s) before SRV and
+/// A/AAAA are asked, and those are the records most domains have.
+const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// How often an unanswered DNS query is sent again.
+const QUERY_RETRIES: usize = 1;
+
 /// Checks that `uri` is one a [`Resolver`] can locate: a `sip:` URI with a host, a valid
 /// port and a transport this crate offers; the error says why not.
 pub fn check_routable(uri: &str) -> Result<(), ResolveError> {
@@ -101,9 +110,12 @@ impl Resolver {
     }
 
     fn build(
-        builder: hickory_resolver::ResolverBuilder<TokioRuntimeProvider>,
+        mut builder: hickory_resolver::ResolverBuilder<TokioRuntimeProvider>,
         seed: u64,
     ) -> Result<Self, ResolveError> {
+        let options = builder.options_mut();
+        options.timeout = QUERY_TIMEOUT;
+        options.attempts = QUERY_RETRIES;
         Ok(Self {
             dns: builder
                 .build()
