@@ -111,6 +111,12 @@ impl Authenticator {
         }
     }
 
+    /// Starts a new request, though of the method the last was (a re-INVITE after the call's
+    /// INVITE): its challenges are answered as a first request's are.
+    pub(crate) fn next_request(&mut self) {
+        self.method.clear();
+    }
+
     /// Takes the challenge in `response` (status 401 or 407 from `from`) to a request of
     /// `method`; returns whether the request is to be sent again with
     /// [`Authenticator::headers`]. A response without a Digest challenge of a known algorithm

@@ -1,4 +1,5 @@
-//! Digest challenges to the BYE of a call we placed (RFC 3261 §22.2, §22.3).
+//! Digest challenges to the BYE and the re-INVITEs of a call we placed (RFC 3261 §22.2,
+//! §22.3).
 
 use std::time::Instant;
 
@@ -20,22 +21,16 @@ impl Endpoint {
         call: Option<CallKey>,
         response: &Response,
     ) -> bool {
-        let (Some(call), Some(from)) = (call, Challenger::of(response.code)) else {
+        let Some(call) = call.filter(|_| response.method == rsip::Method::Bye) else {
             return false;
         };
-        let (Some(auth), Some(state)) = (
-            self.authenticators.get_mut(&call),
-            self.calls.get_mut(&call),
-        ) else {
+        let Some(credentials) = self.credentials_for(call, response, "BYE") else {
             return false;
         };
-        if response.method != rsip::Method::Bye || !auth.on_challenge(&response.raw, from, "BYE") {
+        let Some(state) = self.calls.get_mut(&call) else {
             return false;
-        }
+        };
         let branch = self.ids.branch();
-        let ids = &mut self.ids;
-        let uri = state.dialog.request_uri();
-        let credentials = auth.headers("BYE", &uri, || ids.tag());
         let (request, destination) = state.dialog.request_with(
             rsip::Method::Bye,
             &branch,
@@ -53,5 +48,45 @@ impl Endpoint {
         self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
         self.stats.auth_retries += 1;
         true
+    }
+
+    /// `response` is the final response to the re-INVITE of `call` carrying `offer` (a hold,
+    /// a resume, a session refresh). If it is a 401 or 407 that the call's credentials may
+    /// answer, the re-INVITE is sent again with credentials, the next CSeq and a new branch
+    /// (the first one's transaction acknowledged the challenge), and `true` is returned: the
+    /// offer is still under way.
+    pub(super) fn answer_reinvite_challenge(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        response: &Response,
+        offer: String,
+    ) -> bool {
+        let Some(credentials) = self.credentials_for(call, response, "INVITE") else {
+            return false;
+        };
+        self.send_reinvite_with(now, call, offer, credentials);
+        self.stats.auth_retries += 1;
+        true
+    }
+
+    /// The credentials header lines answering `response`, a 401 or 407 to `call`'s request of
+    /// `method`, if the call's credentials may answer it (see
+    /// [`Authenticator`](crate::auth::Authenticator)); counted as a use of each nonce.
+    fn credentials_for(
+        &mut self,
+        call: CallKey,
+        response: &Response,
+        method: &str,
+    ) -> Option<Vec<(&'static str, String)>> {
+        let from = Challenger::of(response.code)?;
+        let auth = self.authenticators.get_mut(&call)?;
+        let state = self.calls.get(&call)?;
+        if !auth.on_challenge(&response.raw, from, method) {
+            return None;
+        }
+        let ids = &mut self.ids;
+        let uri = state.dialog.request_uri();
+        Some(auth.headers(method, &uri, || ids.tag()))
     }
 }

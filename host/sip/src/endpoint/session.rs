@@ -196,9 +196,12 @@ impl Endpoint {
             // §12.2.1.2: the 2xx to our target refresh names the peer's target.
             state.dialog.refresh_target(&response.raw.headers);
             // §13.2.2.4: the ACK of a 2xx is a new transaction, with a branch of its own.
-            let ack = state
-                .dialog
-                .ack(reinvite.cseq, &self.ids.branch(), &self.user_agent, &[]);
+            let ack = state.dialog.ack(
+                reinvite.cseq,
+                &self.ids.branch(),
+                &self.user_agent,
+                &reinvite.credentials,
+            );
             self.out.send(ack.1, ack.0.clone());
             reinvite.ack = Some(ack);
         }
@@ -225,6 +228,8 @@ impl Endpoint {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
                 state.session.retry = Some(Retry { at, offer });
             }
+            // §22.2, §22.3: a challenge the call's credentials answer sends it again.
+            (false, _) if self.answer_reinvite_challenge(now, call, &response, offer.clone()) => {}
             (false, _) => {
                 self.events.push_back(Event::OfferRefused {
                     call,
@@ -375,6 +380,21 @@ impl Endpoint {
 
     /// Sends our re-INVITE with `offer` (already stamped) in `call`.
     pub(super) fn send_reinvite(&mut self, now: Instant, call: CallKey, offer: String) {
+        if let Some(auth) = self.authenticators.get_mut(&call) {
+            auth.next_request();
+        }
+        self.send_reinvite_with(now, call, offer, Vec::new());
+    }
+
+    /// Sends our re-INVITE with `offer` (already stamped) and the credentials header lines
+    /// `credentials` in `call`.
+    pub(super) fn send_reinvite_with(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        offer: String,
+        credentials: Vec<(&'static str, String)>,
+    ) {
         let branch = self.ids.branch();
         let Some(state) = self.calls.get_mut(&call) else {
             return;
@@ -384,7 +404,7 @@ impl Endpoint {
             rsip::Method::Invite,
             &branch,
             &self.user_agent,
-            Some(&offer),
+            (Some(&offer), &credentials),
         );
         let cseq = state.dialog.local_cseq();
         if let Some(old) = state.session.outgoing.take() {
@@ -397,7 +417,7 @@ impl Endpoint {
             destination,
             request,
             (branch.clone(), cseq),
-            offer,
+            (offer, credentials),
             &mut self.out,
         ));
         self.reinvites.insert(branch, call);
@@ -406,19 +426,21 @@ impl Endpoint {
 }
 
 /// Our re-INVITE or UPDATE (`method`) in the call `state`, with Via branch `branch`, carrying
-/// `offer` (none: an UPDATE refresh), and where it goes. It states our Contact (§12.2.1.1: a
-/// target refresh) and the session timer we keep (RFC 4028 §7.4).
+/// `offer` (none: an UPDATE refresh) and the header lines `credentials`, and where it goes.
+/// It states our Contact (§12.2.1.1: a target refresh) and the session timer we keep
+/// (RFC 4028 §7.4).
 pub(super) fn offer_request(
     state: &mut crate::call::Call,
     method: rsip::Method,
     branch: &str,
     user_agent: &str,
-    offer: Option<&str>,
+    (offer, credentials): (Option<&str>, &[(&'static str, String)]),
 ) -> (Vec<u8>, TransportAddr) {
     let mut headers = vec![
         ("Contact", contact_value(state.local)),
         ("Supported", TIMER_TAG.to_owned()),
     ];
+    headers.extend(credentials.iter().cloned());
     if let Some(agreed) = state.session.timer {
         headers.push(("Session-Expires", agreed.request_header()));
     }

@@ -25,7 +25,7 @@ impl Endpoint {
             rsip::Method::Update,
             &branch,
             &self.user_agent,
-            offer.as_deref(),
+            (offer.as_deref(), &[]),
         );
         state.session.attempts += u32::from(offer.is_some());
         state.session.update = Some(OutgoingUpdate { offer });

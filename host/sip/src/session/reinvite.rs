@@ -24,11 +24,15 @@ pub(crate) struct Reinvite {
     /// The ACK of the 2xx and where it went, sent again for each retransmission of the 2xx
     /// (§13.2.2.4): the transaction passes those on rather than absorbing them.
     pub(crate) ack: Option<(Vec<u8>, TransportAddr)>,
+    /// The credentials header lines the request carries (answering a challenge to the one
+    /// before), which the ACK of its 2xx repeats (§13.2.2.4).
+    pub(crate) credentials: Vec<(&'static str, String)>,
 }
 
 impl Reinvite {
     /// Sends `request`, `call`'s re-INVITE with Via branch `branch` and CSeq number `cseq`
-    /// carrying `offer`, to `destination` at `now`.
+    /// carrying `offer` and the credentials header lines `credentials`, to `destination` at
+    /// `now`.
     ///
     /// Timer B bounds "Proceeding" too: §17.1.1.2 leaves a provisionally answered INVITE
     /// unbounded, but a re-INVITE is answered at once by a working peer (§14.2), so one
@@ -40,7 +44,7 @@ impl Reinvite {
         destination: TransportAddr,
         request: Vec<u8>,
         (branch, cseq): (String, u32),
-        offer: String,
+        (offer, credentials): (String, Vec<(&'static str, String)>),
         out: &mut Outbox,
     ) -> Self {
         Self {
@@ -49,6 +53,7 @@ impl Reinvite {
             offer,
             tx: InviteClient::new(now, destination, request, call, out).bounded(),
             ack: None,
+            credentials,
         }
     }
 

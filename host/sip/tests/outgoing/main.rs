@@ -496,6 +496,58 @@ fn proxy_challenge_is_answered_with_digest_on_a_new_branch() {
     assert_eq!(pair.a.stats().auth_retries, 2);
 }
 
+#[test]
+fn a_challenge_to_our_reinvite_is_answered_and_the_ack_carries_the_credentials() {
+    let mut pair = Pair::new(Net::perfect(14), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    peer_wait(&mut pair, Method::Invite, 1);
+    // The proxy challenges the call's INVITE, then its re-INVITE too.
+    let challenge = |nonce: &str| {
+        format!("Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"{nonce}\"\r\n")
+    };
+    pair.peer.reply(
+        Method::Invite,
+        407,
+        "Proxy Authentication Required",
+        &challenge("n1"),
+        "",
+    );
+    peer_wait(&mut pair, Method::Invite, 2);
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    let held = format!("{}a=sendonly\r\n", audio_offer(addr("127.0.0.1:6000")));
+    pair.a.reoffer(pair.now, call, held).unwrap();
+    let reinvite = peer_wait(&mut pair, Method::Invite, 3);
+    assert_eq!(header(&reinvite, "Proxy-Authorization"), None);
+    pair.peer.reply(
+        Method::Invite,
+        407,
+        "Proxy Authentication Required",
+        &challenge("n2"),
+        "",
+    );
+    let again = peer_wait(&mut pair, Method::Invite, 4);
+    assert_ne!(branch(&again), branch(&reinvite));
+    assert_eq!(header(&again, "CSeq"), Some("4 INVITE"));
+    let auth = header(&again, "Proxy-Authorization").expect("credentials");
+    assert!(auth.contains("nonce=\"n2\""), "{auth}");
+    assert!(again.contains("a=sendonly"), "the same offer: {again}");
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, |p| {
+        p.a_names().iter().any(|n| n.starts_with("OfferAnswered"))
+    }));
+    let ack = peer_wait(&mut pair, Method::Ack, 4);
+    assert_eq!(header(&ack, "CSeq"), Some("4 ACK"));
+    assert_eq!(
+        header(&ack, "Proxy-Authorization"),
+        Some(auth),
+        "§13.2.2.4: the re-INVITE's credentials"
+    );
+    assert_eq!(pair.a.stats().auth_retries, 2);
+}
+
 fn challenge(stale: bool) -> String {
     format!(
         "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n{}\"{}\r\n",
