@@ -1,5 +1,5 @@
-//! Digest challenges to the BYE and the re-INVITEs of a call we placed (RFC 3261 §22.2,
-//! §22.3).
+//! Digest challenges to the BYE, the re-INVITEs and the UPDATEs of a call we placed
+//! (RFC 3261 §22.2, §22.3).
 
 use std::time::Instant;
 
@@ -73,7 +73,7 @@ impl Endpoint {
     /// The credentials header lines answering `response`, a 401 or 407 to `call`'s request of
     /// `method`, if the call's credentials may answer it (see
     /// [`Authenticator`](crate::auth::Authenticator)); counted as a use of each nonce.
-    fn credentials_for(
+    pub(super) fn credentials_for(
         &mut self,
         call: CallKey,
         response: &Response,

@@ -16,6 +16,21 @@ use crate::transaction::{NonInviteClient, Transaction};
 impl Endpoint {
     /// Sends our UPDATE in `call`, with `offer` (already stamped) or, for a refresh, none.
     pub(super) fn send_update(&mut self, now: Instant, call: CallKey, offer: Option<String>) {
+        if let Some(auth) = self.authenticators.get_mut(&call) {
+            auth.next_request();
+        }
+        self.send_update_with(now, call, offer, &[]);
+    }
+
+    /// Sends our UPDATE in `call`, with `offer` (already stamped) or none, and the
+    /// credentials header lines `credentials`.
+    fn send_update_with(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        offer: Option<String>,
+        credentials: &[(&'static str, String)],
+    ) {
         let branch = self.ids.branch();
         let Some(state) = self.calls.get_mut(&call) else {
             return;
@@ -25,7 +40,7 @@ impl Endpoint {
             rsip::Method::Update,
             &branch,
             &self.user_agent,
-            (offer.as_deref(), &[]),
+            (offer.as_deref(), credentials),
         );
         state.session.attempts += u32::from(offer.is_some());
         state.session.update = Some(OutgoingUpdate { offer });
@@ -91,6 +106,17 @@ impl Endpoint {
             });
             return self.send_reinvite(now, call, offer);
         }
+        // §22.2, §22.3: a challenge the call's credentials answer sends it again.
+        if let Some(response) = response
+            && let Some(credentials) = self.credentials_for(call, response, "UPDATE")
+        {
+            self.send_update_with(now, call, update.offer, &credentials);
+            self.stats.auth_retries += 1;
+            return self.reschedule(Owner::Session(call));
+        }
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
         match update.offer {
             // RFC 3311 §5.1 defers to §14.1 for a 491: wait, then offer again.
             Some(offer) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {

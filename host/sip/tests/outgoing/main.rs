@@ -548,6 +548,39 @@ fn a_challenge_to_our_reinvite_is_answered_and_the_ack_carries_the_credentials()
     assert_eq!(pair.a.stats().auth_retries, 2);
 }
 
+#[test]
+fn a_challenge_to_our_update_is_answered_with_the_calls_credentials() {
+    let mut pair = Pair::new(Net::perfect(15), idle());
+    let config = switchyard_sip::EndpointConfig {
+        user_agent: "caller".into(),
+    };
+    pair.a = switchyard_sip::Endpoint::new(config, 11)
+        .with_offer_method(switchyard_sip::OfferMethod::Update);
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    peer_wait(&mut pair, Method::Invite, 1);
+    let allow = "Allow: INVITE, ACK, CANCEL, BYE, UPDATE\r\n";
+    pair.peer
+        .reply(Method::Invite, 200, "OK", allow, &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    let held = format!("{}a=sendonly\r\n", audio_offer(addr("127.0.0.1:6000")));
+    pair.a.reoffer(pair.now, call, held).unwrap();
+    let update = peer_wait(&mut pair, Method::Update, 1);
+    assert_eq!(header(&update, "Authorization"), None);
+    pair.peer
+        .reply(Method::Update, 401, "Unauthorized", &challenge(false), "");
+    let again = peer_wait(&mut pair, Method::Update, 2);
+    assert_ne!(branch(&again), branch(&update));
+    let auth = header(&again, "Authorization").expect("credentials");
+    assert!(auth.contains("nonce=\"n0\""), "{auth}");
+    assert!(again.contains("a=sendonly"), "the same offer: {again}");
+    pair.peer
+        .reply(Method::Update, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, |p| {
+        p.a_names().iter().any(|n| n.starts_with("OfferAnswered"))
+    }));
+    assert_eq!(pair.a.stats().auth_retries, 1);
+}
+
 fn challenge(stale: bool) -> String {
     format!(
         "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n{}\"{}\r\n",
