@@ -288,6 +288,16 @@ fn our_reinvite_answered_only_provisionally_ends_the_call_with_a_bye() {
     assert_eq!(sim.ep.active_calls(), 0);
 }
 
+/// The top Via branch of the request `request` (its text).
+fn branch_of(request: &str) -> String {
+    request
+        .split("branch=")
+        .nth(1)
+        .and_then(|rest| rest.split([';', '\r']).next())
+        .unwrap()
+        .to_owned()
+}
+
 /// A response `status` (e.g. "487 Request Terminated") to the request `request` (its text),
 /// with the request's Via, From, To, Call-ID and CSeq lines, as a peer sends it.
 fn response_to(request: &str, status: &str) -> Vec<u8> {
@@ -323,12 +333,7 @@ fn a_final_response_to_our_reinvite_after_the_call_ended_is_still_acknowledged()
     // The peer answers its re-INVITE 487 after our BYE ended the call (§15.1.2), and sends
     // the 487 again, as if the first ACK were lost.
     let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
-    let branch = reinvite
-        .split("branch=")
-        .nth(1)
-        .and_then(|rest| rest.split([';', '\r']).next())
-        .unwrap()
-        .to_owned();
+    let branch = branch_of(&reinvite);
     for _ in 0..2 {
         sim.uac
             .send_raw(response_to(&reinvite, "487 Request Terminated"));
@@ -348,6 +353,33 @@ fn a_final_response_to_our_reinvite_after_the_call_ended_is_still_acknowledged()
         .send_raw(response_to(&reinvite, "487 Request Terminated"));
     sim.run_for(Duration::from_secs(1));
     assert_eq!(sim.uac.requests(Method::Ack).len(), 2);
+}
+
+#[test]
+fn a_final_response_to_a_reinvite_sent_again_after_491_is_still_acknowledged() {
+    let (mut sim, call) = confirmed(42);
+    sim.uac.invite_answers.push_back(491);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    // §14.1: the re-INVITE is sent again after a wait of up to 4 s.
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(10), |s| {
+        s.uac.requests(Method::Invite).len() == 2
+    }));
+    let first = sim.uac.requests(Method::Invite)[0].text.clone();
+    let branch = branch_of(&first);
+    let acked = |sim: &Sim| {
+        sim.uac
+            .requests(Method::Ack)
+            .iter()
+            .filter(|ack| ack.text.contains(&branch))
+            .count()
+    };
+    let before = acked(&sim);
+    // The peer sends its 491 again, as if our ACK were lost.
+    sim.uac.send_raw(response_to(&first, "491 Request Pending"));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(acked(&sim), before + 1, "the 491 is acknowledged again");
 }
 
 #[test]

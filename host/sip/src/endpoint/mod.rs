@@ -31,9 +31,7 @@ use crate::session::OfferMethod;
 use crate::session::reinvite::OrphanedReinvites;
 use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
-use crate::transaction::{
-    InviteServer, Lingering, Machine, NonInviteClient, ServerKey, Transaction, TxId,
-};
+use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
 use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
@@ -632,15 +630,13 @@ impl Endpoint {
             }
             if let Some(reinvite) = state.session.outgoing {
                 self.reinvites.remove(&reinvite.branch);
-                if !reinvite.tx.is_terminated() {
-                    let ua = &self.user_agent;
-                    let non_2xx = state.dialog.ack(reinvite.cseq, &reinvite.branch, ua, &[]);
-                    let ok = reinvite.ack.unwrap_or_else(|| {
-                        state.dialog.ack(reinvite.cseq, &self.ids.branch(), ua, &[])
-                    });
-                    self.orphaned_reinvites
-                        .insert(now, reinvite.branch, non_2xx, ok);
-                }
+                self.orphaned_reinvites.adopt(
+                    now,
+                    reinvite,
+                    &state.dialog,
+                    &mut self.ids,
+                    &self.user_agent,
+                );
             }
             self.authenticators.remove(&call);
             self.schedule.set(Owner::Call(call), None);

@@ -408,7 +408,10 @@ impl Endpoint {
         );
         let cseq = state.dialog.local_cseq();
         if let Some(old) = state.session.outgoing.take() {
+            // A 491 or a challenge ended it; its final response may come again.
             self.reinvites.remove(&old.branch);
+            self.orphaned_reinvites
+                .adopt(now, old, &state.dialog, &mut self.ids, &self.user_agent);
         }
         state.session.attempts += 1;
         state.session.outgoing = Some(Reinvite::send(

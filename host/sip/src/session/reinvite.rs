@@ -5,6 +5,8 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
 use crate::call::CallKey;
+use crate::dialog::Dialog;
+use crate::ids::Ids;
 use crate::timer::Timer;
 use crate::transaction::{InviteClient, Machine};
 use crate::transmit::Outbox;
@@ -107,6 +109,32 @@ impl OrphanedReinvites {
         self.expiries
             .push_back((now + Timer::H.duration(), branch.clone()));
         self.by_branch.insert(branch, Orphan { non_2xx, ok });
+    }
+
+    /// Keeps the ACKs of `reinvite`, a re-INVITE of the dialog `dialog` that the call dropped
+    /// at `now` (the call ended, or a new re-INVITE replaced it) while its transaction may
+    /// still see a final response; `ids` gives the branch of an ACK of a 2xx not yet sent.
+    pub(crate) fn adopt(
+        &mut self,
+        now: Instant,
+        reinvite: Reinvite,
+        dialog: &Dialog,
+        ids: &mut Ids,
+        user_agent: &str,
+    ) {
+        if reinvite.tx.is_terminated() {
+            return;
+        }
+        let non_2xx = dialog.ack(reinvite.cseq, &reinvite.branch, user_agent, &[]);
+        let ok = reinvite.ack.unwrap_or_else(|| {
+            dialog.ack(
+                reinvite.cseq,
+                &ids.branch(),
+                user_agent,
+                &reinvite.credentials,
+            )
+        });
+        self.insert(now, reinvite.branch, non_2xx, ok);
     }
 
     /// Whether the re-INVITE with branch `branch` is kept.
