@@ -19,14 +19,19 @@ pub fn scenario(name: &str) -> String {
     )
 }
 
-/// A port free on `ip` now, for SIPp to bind a moment later (SIPp takes `-p 0` as
-/// "not given" and counts up from 5060).
+/// A port free on `ip` now for UDP and TCP alike (SIPp binds the one its `-t`
+/// names, and the kernel's two port spaces are apart), for SIPp to bind a moment
+/// later (SIPp takes `-p 0` as "not given" and counts up from 5060). At most 50
+/// ports are tried.
 pub fn free_port(ip: &str) -> u16 {
     let ip: std::net::IpAddr = ip.parse().expect("an IP address");
-    UdpSocket::bind((ip, 0))
-        .and_then(|s| s.local_addr())
-        .expect("a free loopback port")
-        .port()
+    (0..50)
+        .find_map(|_| {
+            let udp = UdpSocket::bind((ip, 0)).ok()?;
+            let port = udp.local_addr().ok()?.port();
+            std::net::TcpListener::bind((ip, port)).ok().map(|_| port)
+        })
+        .expect("a loopback port free for both UDP and TCP")
 }
 
 /// The common arguments of every run: one call from `local_ip`, no keyboard,
