@@ -76,28 +76,29 @@ impl Network for ShellNetwork {
             return ip;
         }
         let route = self.route(peer);
-        let family: Vec<IpAddr> = self
-            .listen
-            .iter()
-            .map(SocketAddr::ip)
-            .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
-            .collect();
-        let taken = |ip: IpAddr| family.iter().any(|l| l.is_unspecified() || *l == ip);
-        match route {
-            Some(ip) if taken(ip) => ip,
-            _ => match family.iter().find(|ip| !ip.is_unspecified()) {
-                Some(ip) => *ip,
-                None => route.unwrap_or_else(|| {
-                    let fallback = if peer.is_ipv4() {
-                        IpAddr::from(Ipv4Addr::LOCALHOST)
-                    } else {
-                        IpAddr::from(Ipv6Addr::LOCALHOST)
-                    };
-                    warn!(%peer, "no route to peer; advertising {fallback}");
-                    fallback
-                }),
-            },
+        let family = || {
+            self.listen
+                .iter()
+                .map(SocketAddr::ip)
+                .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
+        };
+        if let Some(ip) = route
+            && family().any(|l| l.is_unspecified() || l == ip)
+        {
+            return ip;
         }
+        if let Some(ip) = family().find(|ip| !ip.is_unspecified()) {
+            return ip;
+        }
+        route.unwrap_or_else(|| {
+            let fallback = if peer.is_ipv4() {
+                IpAddr::from(Ipv4Addr::LOCALHOST)
+            } else {
+                IpAddr::from(Ipv6Addr::LOCALHOST)
+            };
+            warn!(%peer, "no route to peer; advertising {fallback}");
+            fallback
+        })
     }
 
     fn reaches(&mut self, peer: IpAddr) -> bool {

@@ -554,13 +554,6 @@ impl CallCore {
         }
     }
 
-    /// Cancels every timer of `timers`.
-    pub(super) fn cancel_timers(&mut self, timers: &BTreeSet<TimerId>) {
-        for timer in timers {
-            self.timers.cancel(*timer);
-        }
-    }
-
     /// Cancels a guest timer; false if it is not pending (or is not a guest's).
     pub fn cancel_timer(&mut self, timer: TimerId) -> bool {
         let Some(&TimerKind::Guest(call)) = self.timers.get(timer) else {

@@ -124,22 +124,22 @@ impl CallCore {
         };
         let network = &mut self.network;
         let outcome = targets
-            .and_then(|targets| match targets.is_empty() {
-                true => Err("no target".to_owned()),
-                false => Ok(targets
+            .and_then(|targets| {
+                let none = if targets.is_empty() {
+                    "no target"
+                } else {
+                    "no route to any of its addresses"
+                };
+                let reached = targets
                     .into_iter()
                     .filter(|(_, addr)| network.reaches(addr.ip()))
-                    .collect::<Vec<_>>()),
-            })
-            .and_then(|targets| {
-                failover::first(targets)
-                    .ok_or_else(|| "no route to any of its addresses".to_owned())
+                    .collect();
+                failover::first(reached).ok_or_else(|| none.to_owned())
             })
             .map_err(|e| Failure::new(478, format!("Unresolvable destination: {e}")))
             .and_then(|(first, left)| self.send_invite(now, call, &pending, first, left));
         if let Err(failure) = outcome {
-            self.cancel_timers(&pending.timers);
-            self.placed_call_failed(now, call, pending.linked, pending.room, failure);
+            self.pending_failed(now, call, pending, failure);
         }
     }
 
@@ -529,15 +529,23 @@ impl CallCore {
         let Some(pending) = self.dialing.remove(&call) else {
             return false;
         };
-        self.cancel_timers(&pending.timers);
-        self.placed_call_failed(
-            now,
-            call,
-            pending.linked,
-            pending.room,
-            Failure::new(487, "Request Terminated"),
-        );
+        self.pending_failed(now, call, pending, Failure::new(487, "Request Terminated"));
         true
+    }
+
+    /// The call `pending` was placing, still resolving its target, fails with
+    /// `failure`; its guest's timers end with it.
+    fn pending_failed(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        pending: PendingDial,
+        failure: Failure,
+    ) {
+        for timer in &pending.timers {
+            self.timers.cancel(*timer);
+        }
+        self.placed_call_failed(now, call, pending.linked, pending.room, failure);
     }
 
     /// Agrees the audio with the callee's (early) answer and starts the leg

@@ -49,10 +49,27 @@ pub fn frame_levels(pcm: &[i16], freq: f64, rate: u32) -> Vec<f64> {
         .collect()
 }
 
+/// Checks that `samples`, at `rate` Hz, are the 440 Hz tone of amplitude 6000 throughout: no
+/// step between two samples beyond twice the sine's steepest, and every 20 ms frame's level
+/// 4500 to 7000. `what` names the stream in a failure.
+pub fn assert_continuous_tone(what: &dyn std::fmt::Debug, samples: &[i16], rate: u32) {
+    let (worst, slope) = worst_jump(samples, rate);
+    assert!(
+        worst < 2.0 * slope,
+        "{what:?}: jump of {worst} (slope {slope})"
+    );
+    for (i, level) in frame_levels(samples, 440.0, rate).iter().enumerate() {
+        assert!(
+            (4500.0..7000.0).contains(level),
+            "{what:?} frame {i}: {level}"
+        );
+    }
+}
+
 /// The largest jump between consecutive samples of `samples`, against the most a 440 Hz sine of
 /// amplitude 6000 moves at `rate` (a glitch, a restarted encoder's or decoder's transient,
 /// jumps well beyond it).
-pub fn worst_jump(samples: &[i16], rate: u32) -> (f64, f64) {
+fn worst_jump(samples: &[i16], rate: u32) -> (f64, f64) {
     let slope = std::f64::consts::TAU * 440.0 / f64::from(rate) * 6000.0;
     let worst = samples
         .windows(2)

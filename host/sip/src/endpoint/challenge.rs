@@ -46,7 +46,6 @@ impl Endpoint {
             method: rsip::Method::Bye.to_string(),
         };
         self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
-        self.stats.auth_retries += 1;
         true
     }
 
@@ -66,13 +65,21 @@ impl Endpoint {
             return false;
         };
         self.send_reinvite_with(now, call, offer, credentials);
-        self.stats.auth_retries += 1;
         true
+    }
+
+    /// A new request of `call` (not one sent again with credentials) starts: its challenges
+    /// are answered as a first request's are.
+    pub(super) fn new_request(&mut self, call: CallKey) {
+        if let Some(auth) = self.authenticators.get_mut(&call) {
+            auth.next_request();
+        }
     }
 
     /// The credentials header lines answering `response`, a 401 or 407 to `call`'s request of
     /// `method`, if the call's credentials may answer it (see
-    /// [`Authenticator`](crate::auth::Authenticator)); counted as a use of each nonce.
+    /// [`Authenticator`](crate::auth::Authenticator)); counted as a use of each nonce, and in
+    /// `auth_retries`, since the request is sent again with them.
     pub(super) fn credentials_for(
         &mut self,
         call: CallKey,
@@ -87,6 +94,7 @@ impl Endpoint {
         }
         let ids = &mut self.ids;
         let uri = state.dialog.request_uri();
+        self.stats.auth_retries += 1;
         Some(auth.headers(method, &uri, || ids.tag()))
     }
 }

@@ -396,11 +396,9 @@ impl Endpoint {
             return self.on_reinvite_response(now, call, response);
         }
         if response.method == rsip::Method::Invite
-            && self.orphaned_reinvites.contains(&response.branch)
+            && let Some(orphan) = self.orphaned_reinvites.get(&response.branch)
         {
-            if let Some((ack, destination)) =
-                self.orphaned_reinvites.ack(&response.branch, response.code)
-            {
+            if let Some((ack, destination)) = orphan.ack(response.code) {
                 self.out.resend(*destination, ack);
             }
             return;

@@ -380,9 +380,7 @@ impl Endpoint {
 
     /// Sends our re-INVITE with `offer` (already stamped) in `call`.
     pub(super) fn send_reinvite(&mut self, now: Instant, call: CallKey, offer: String) {
-        if let Some(auth) = self.authenticators.get_mut(&call) {
-            auth.next_request();
-        }
+        self.new_request(call);
         self.send_reinvite_with(now, call, offer, Vec::new());
     }
 

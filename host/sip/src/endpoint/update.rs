@@ -16,9 +16,7 @@ use crate::transaction::{NonInviteClient, Transaction};
 impl Endpoint {
     /// Sends our UPDATE in `call`, with `offer` (already stamped) or, for a refresh, none.
     pub(super) fn send_update(&mut self, now: Instant, call: CallKey, offer: Option<String>) {
-        if let Some(auth) = self.authenticators.get_mut(&call) {
-            auth.next_request();
-        }
+        self.new_request(call);
         self.send_update_with(now, call, offer, &[]);
     }
 
@@ -111,7 +109,6 @@ impl Endpoint {
             && let Some(credentials) = self.credentials_for(call, response, "UPDATE")
         {
             self.send_update_with(now, call, update.offer, &credentials);
-            self.stats.auth_retries += 1;
             return self.reschedule(Owner::Session(call));
         }
         let Some(state) = self.calls.get_mut(&call) else {

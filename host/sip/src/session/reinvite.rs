@@ -77,19 +77,32 @@ const ORPHANS_MAX: usize = 4096;
 /// An ACK and where it goes.
 type Ack = (Vec<u8>, TransportAddr);
 
-/// The ACKs one re-INVITE still needs once its call is gone.
+/// The ACKs one re-INVITE still needs once its call dropped it.
 #[derive(Debug)]
-struct Orphan {
+pub(crate) struct Orphan {
     /// Of a 300-699, with the INVITE's branch (§17.1.1.3).
     non_2xx: Ack,
     /// Of a 2xx, a transaction of its own (§13.2.2.4).
     ok: Ack,
 }
 
-/// Re-INVITEs of ours whose call ended before their transaction did, by Via branch. The peer
-/// may still answer one (a 487 after our BYE, §15.1.2) or send its final response again, and
-/// a final response nobody acknowledges is retransmitted for 64*T1 (§17.2.1, §13.3.1.4), so
-/// each is acknowledged as the call would have, for 64*T1 after the call's end.
+impl Orphan {
+    /// The ACK of a final response with status `code` (a provisional response needs none).
+    pub(crate) fn ack(&self, code: u16) -> Option<&Ack> {
+        match code {
+            ..=199 => None,
+            200..=299 => Some(&self.ok),
+            _ => Some(&self.non_2xx),
+        }
+    }
+}
+
+/// Re-INVITEs of ours that their call dropped before their transaction ended (the call
+/// ended, or a new re-INVITE replaced one refused with 491 or a challenge), by Via branch.
+/// The peer may still answer one (a 487 after our BYE, §15.1.2) or send its final response
+/// again, and a final response nobody acknowledges is retransmitted for 64*T1 (§17.2.1,
+/// §13.3.1.4), so each is acknowledged as the call would have, for 64*T1 after it was
+/// dropped.
 #[derive(Debug, Default)]
 pub(crate) struct OrphanedReinvites {
     by_branch: HashMap<String, Orphan>,
@@ -98,9 +111,9 @@ pub(crate) struct OrphanedReinvites {
 }
 
 impl OrphanedReinvites {
-    /// Keeps the ACKs of the re-INVITE with branch `branch`, whose call ended at `now`: of a
-    /// 300-699 (`non_2xx`) and of a 2xx (`ok`).
-    pub(crate) fn insert(&mut self, now: Instant, branch: String, non_2xx: Ack, ok: Ack) {
+    /// Keeps the ACKs of the re-INVITE with branch `branch`, dropped at `now`: of a 300-699
+    /// (`non_2xx`) and of a 2xx (`ok`).
+    fn insert(&mut self, now: Instant, branch: String, non_2xx: Ack, ok: Ack) {
         if self.expiries.len() == ORPHANS_MAX
             && let Some((_, oldest)) = self.expiries.pop_front()
         {
@@ -137,20 +150,9 @@ impl OrphanedReinvites {
         self.insert(now, reinvite.branch, non_2xx, ok);
     }
 
-    /// Whether the re-INVITE with branch `branch` is kept.
-    pub(crate) fn contains(&self, branch: &str) -> bool {
-        self.by_branch.contains_key(branch)
-    }
-
-    /// The ACK of a final response with status `code` to the orphaned re-INVITE with branch
-    /// `branch`, if it is kept (a provisional response needs none).
-    pub(crate) fn ack(&self, branch: &str, code: u16) -> Option<&Ack> {
-        let orphan = self.by_branch.get(branch)?;
-        match code {
-            ..=199 => None,
-            200..=299 => Some(&orphan.ok),
-            _ => Some(&orphan.non_2xx),
-        }
+    /// The re-INVITE with branch `branch`, if it is kept.
+    pub(crate) fn get(&self, branch: &str) -> Option<&Orphan> {
+        self.by_branch.get(branch)
     }
 
     /// Forgets the re-INVITEs whose 64*T1 ran out by `now`.
@@ -194,16 +196,16 @@ mod tests {
             orphans.insert(t0, format!("z9hG4bK{n}"), ack("non-2xx"), ack("2xx"));
         }
         assert_eq!(orphans.len(), ORPHANS_MAX);
-        assert!(!orphans.contains("z9hG4bK0"), "the oldest went first");
+        assert!(orphans.get("z9hG4bK0").is_none(), "the oldest went first");
         let last = format!("z9hG4bK{ORPHANS_MAX}");
-        assert_eq!(orphans.ack(&last, 487).unwrap().0, b"non-2xx");
-        assert_eq!(orphans.ack(&last, 200).unwrap().0, b"2xx");
-        assert!(orphans.ack(&last, 180).is_none());
+        assert_eq!(orphans.get(&last).unwrap().ack(487).unwrap().0, b"non-2xx");
+        assert_eq!(orphans.get(&last).unwrap().ack(200).unwrap().0, b"2xx");
+        assert!(orphans.get(&last).unwrap().ack(180).is_none());
         orphans.expire(t0 + Timer::H.duration() - Duration::from_millis(1));
         assert_eq!(orphans.len(), ORPHANS_MAX);
         orphans.expire(t0 + Timer::H.duration());
         assert_eq!(orphans.len(), 0);
-        assert!(!orphans.contains(&last));
+        assert!(orphans.get(&last).is_none());
         assert_eq!(orphans.next_expiry(), None);
     }
 }
