@@ -396,7 +396,8 @@ fn a_member_muted_by_the_admin_cannot_unmute_itself_and_star_3_spares_admins() {
     press(&admin, "*3");
     assert!(
         !member.await_bye(Duration::from_secs(2)),
-        "the member is not kicked when the admin joined last"
+        "the member is not kicked when the admin joined last; log:\n{}",
+        server.log()
     );
     let muted = member_call(&server, "204", "300");
     assert_eq!(rpc(&server, &format!("s.nway.mute('204', '{muted}')")), "1");

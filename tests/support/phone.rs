@@ -426,10 +426,16 @@ impl Phone {
         self.await_bye_at(timeout).is_some()
     }
 
-    /// Waits up to `timeout` for the server's BYE, answers it 200, and
-    /// returns when it arrived, or `None` if it did not.
+    /// Waits up to `timeout` for the server's BYE of this call, answers it
+    /// 200, and returns when it arrived, or `None` if it did not. A BYE of
+    /// another dialog (sent by an earlier user of the phone's port) is
+    /// passed over.
     pub fn await_bye_at(&self, timeout: Duration) -> Option<Instant> {
-        let (message, from) = receive(&self.sip, timeout, |m| m.starts_with("BYE "))?;
+        let ours = |m: &str| {
+            m.starts_with("BYE ")
+                && header(m, "Call-ID").or_else(|| header(m, "i")) == Some(self.call_id.as_str())
+        };
+        let (message, from) = receive(&self.sip, timeout, ours)?;
         let arrived = Instant::now();
         let mut ok = String::from("SIP/2.0 200 OK\r\n");
         for name in ["Via", "From", "To", "Call-ID", "CSeq"] {

@@ -5,16 +5,28 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long the binary may take to start (it compiles its guest first).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How many servers this test process configured: each gets the next block
+/// of RTP ports.
+static SERVERS_CONFIGURED: AtomicU16 = AtomicU16::new(0);
+/// RTP blocks of 40 ports from 20000, all below the kernel's ephemeral
+/// ports (32768 on), where the test phones bind.
+const RTP_BLOCKS: u16 = 300;
+
 /// The config every test server starts from: loopback only, ports chosen by the
-/// kernel, a small RTP range of its own.
+/// kernel, a small RTP range of its own. Servers of one test process get
+/// blocks of their own, so a port one closed is never another's new leg
+/// while a phone still sends to it (the leg would latch to that phone).
 pub fn base_config() -> String {
-    let port_min = 20000 + (std::process::id() % 200) as u16 * 40;
+    let started = SERVERS_CONFIGURED.fetch_add(1, Ordering::Relaxed);
+    let block = (std::process::id() % u32::from(RTP_BLOCKS)) as u16;
+    let port_min = 20000 + (block + started % RTP_BLOCKS) % RTP_BLOCKS * 40;
     format!(
         "{}[media]\nworkers = 2\n",
         loopback_config("info,switchyard=debug", port_min, port_min + 39)
