@@ -88,7 +88,13 @@ fn guest_faults_fall_back_safely() {
 
 #[test]
 fn a_spinning_guest_does_not_hold_up_other_calls() {
-    let server = Server::start_with(&misbehave_config());
+    // A second of spinning: however slow this machine is at starting the
+    // other call's instance, its answer can only come first if the SIP loop
+    // goes on meanwhile.
+    let server = Server::start_with(&format!(
+        "{}[guests.misbehave.limits]\ncall_deadline_ms = 1000\n",
+        misbehave_config()
+    ));
     let mut spinning = Phone::dial(server.sip, "spin", "spinner", &[]);
     // The server has taken the INVITE; its guest is starting to spin.
     assert_eq!(
@@ -179,10 +185,13 @@ fn a_guest_that_falls_behind_loses_events_not_memory() {
     let phone = Phone::call(server.sip, "alone", "presser", &[]);
     // Each press keeps the guest busy 50 ms: 100 presses in half a second
     // queue far more than the 64 a call may have waiting. (Paced, so the
-    // kernel's socket buffer takes them all.)
-    for _ in 0..100 {
+    // kernel's socket buffer takes them all; each press is due at its own
+    // time, so sleeps that overrun on a busy machine do not add up.)
+    let pacing = Instant::now();
+    for press in 1..=100u32 {
         phone.send_dtmf('4');
-        std::thread::sleep(Duration::from_millis(5));
+        let due = pacing + Duration::from_millis(5) * press;
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
     }
     let started = Instant::now();
     let dropped = loop {

@@ -10,8 +10,8 @@ mod support;
 
 use std::time::Duration;
 use support::nway::{
-    DEADLINE, answer_in_background, assert_hears, assert_not_hears, directory, nway_config, press,
-    talk_together,
+    DEADLINE, answer_in_background, assert_hears, assert_not_hears, await_listed, directory,
+    nway_config, press, talk_together,
 };
 use support::phone::{Listening, Phone};
 use support::server::Server;
@@ -184,6 +184,27 @@ fn the_callee_may_hold_the_codes_keyed_in_time_and_the_room_is_numbered_after_th
 }
 
 #[test]
+fn an_invitee_whose_holder_hangs_up_is_refused_by_a_room_locked_meanwhile() {
+    let (server, a, _b, c) = escalated_and_invited();
+    assert_eq!(rpc(&server, "s.nway.lock('9000')"), "1");
+    a.hang_up();
+    let told = c.talk(0.0, Duration::from_millis(1500));
+    let loudest = told.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    assert!(
+        loudest > 1000,
+        "the invitee hears why (loudest sample {loudest})"
+    );
+    assert!(
+        c.await_bye(DEADLINE),
+        "the invitee is hung up, not let into the locked room"
+    );
+    server
+        .wait_for_log("room 9000: invitee 103 refused: locked", DEADLINE)
+        .expect("the refusal is logged");
+    assert_eq!(rpc(&server, "s.nway.count('9000')"), "1", "B alone");
+}
+
+#[test]
 fn the_room_goes_on_when_the_caller_who_escalated_hangs_up() {
     let (_server, a, b, c) = escalated_and_invited();
     press(&a, "*7");
@@ -313,6 +334,7 @@ callers = { "100" = "A" }
     let server = Server::start_with(&nway_config("", room));
     let marked = Phone::call(server.sip, "8210", "100", &[]);
     let other = Phone::call(server.sip, "8210", "300", &[]);
+    await_listed(&server, "210", &["100", "300"]);
     // Dial tone: the marked user is out of the room, inviting.
     press(&marked, "0");
     marked.hang_up();

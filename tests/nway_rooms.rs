@@ -7,7 +7,8 @@ mod support;
 use std::time::{Duration, Instant};
 use support::audio::power;
 use support::nway::{
-    DEADLINE, assert_hears, assert_not_hears, last_second, nway_config, press, talk_together,
+    DEADLINE, assert_hears, assert_not_hears, await_listed, await_locked, last_second, nway_config,
+    press, talk_together,
 };
 use support::phone::Phone;
 use support::server::Server;
@@ -149,7 +150,9 @@ fn a_listen_only_participant_is_never_heard_and_a_talk_only_one_hears_nothing() 
 fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
     let server = server();
     let admin = enter(&server, "204", "100");
+    await_listed(&server, "204", &["100"]);
     let member = enter(&server, "204", "300");
+    await_listed(&server, "204", &["100", "300"]);
     press(&member, "*1");
     let heard = talk_together(&[&admin, &member], &TONES[..2], Duration::from_secs(3));
     assert_not_hears(&heard[0], TONES[1], "the admin, the member muted");
@@ -159,6 +162,7 @@ fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
 
     // *2 locks: the next caller hears why and is hung up; unlocked, one gets in.
     press(&admin, "*2");
+    await_locked(&server, "204", true);
     let refused = enter(&server, "204", "301");
     let told = refused.talk(0.0, Duration::from_millis(1500));
     let loudest = told.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
@@ -174,7 +178,9 @@ fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
         .wait_for_log("room 204: 301 refused: locked", DEADLINE)
         .expect("the refusal is logged");
     press(&admin, "*2");
+    await_locked(&server, "204", false);
     let last = enter(&server, "204", "302");
+    await_listed(&server, "204", &["100", "300", "302"]);
     let heard = talk_together(&[&admin, &last], &[TONES[0], TONES[2]], TALK);
     assert_hears(&heard[1], TONES[0], "a caller once the room is unlocked");
 
@@ -213,6 +219,22 @@ fn a_pin_protected_room_takes_only_its_pin() {
         press(&wrong, "9#");
     }
     assert!(wrong.await_bye(DEADLINE), "three wrong pins hang up");
+}
+
+#[test]
+fn a_pin_entry_left_empty_uses_a_try_but_not_the_sources_allowance() {
+    let server = Server::start_with(&nway_config("pin_failures_per_source = 2", ROOMS));
+    let hesitant = enter(&server, "205", "310");
+    // Three empty entries use up the call's pin_attempts (3)...
+    press(&hesitant, "###");
+    assert!(
+        hesitant.await_bye(DEADLINE),
+        "the caller out of tries is hung up"
+    );
+    // ...but no wrong pin came from its address: the next call is answered.
+    let next = enter(&server, "205", "311");
+    press(&next, "4321#");
+    await_listed(&server, "205", &["311"]);
 }
 
 #[test]
@@ -269,6 +291,8 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
         enter(&server, "301", "301"),
         enter(&server, "302", "302"),
     ];
+    await_listed(&server, "301", &["300", "301"]);
+    await_listed(&server, "302", &["302"]);
     // Members are listed in the order they joined the room, which need not
     // be the order their calls were answered in: name them by number.
     let members = python(
@@ -316,11 +340,11 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
 
     let faults = python(
         &server,
-        "for call in ['s.nway.count(\"999\")', 's.nway.kick(\"301\", \"c0\")', 's.nway.count()', 's.nway.nothing()']:\n\
+        "for call in ['s.nway.count(\"999\")', 's.nway.kick(\"301\", \"c0\")', 's.nway.count()', 's.nway.nothing()', 's.nway.merge(\"301\", \"\")']:\n\
          \x20   try:\n        eval(call)\n    except xmlrpc.client.Fault as f:\n        print(f.faultCode, f.faultString)\n",
     );
     let faults: Vec<&str> = faults.lines().collect();
-    assert_eq!(faults.len(), 4, "{faults:?}");
+    assert_eq!(faults.len(), 5, "{faults:?}");
     assert!(
         faults[0].starts_with("404 nobody is in room 999"),
         "{faults:?}"
@@ -337,6 +361,10 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
         faults[3].starts_with("504 unknown method name"),
         "{faults:?}"
     );
+    assert!(
+        faults[4].starts_with("300 a room name must not be empty"),
+        "a merge into no room is refused, not answered 0: {faults:?}"
+    );
 
     // Locked by the API: a new caller is refused; unlocked, one gets in and
     // is kicked alone.
@@ -348,6 +376,7 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
     );
     assert_eq!(rpc(&server, "s.nway.unlock('301')"), "1");
     let late = enter(&server, "301", "304");
+    await_listed(&server, "301", &["300", "301", "302", "304"]);
     let late_call = python(
         &server,
         "print([m['call'] for m in s.nway.listMembers('301')['members'] if m['number'] == '304'][0])",
@@ -391,7 +420,9 @@ fn member_call(server: &Server, room: &str, number: &str) -> String {
 fn a_member_muted_by_the_admin_cannot_unmute_itself_and_star_3_spares_admins() {
     let server = server();
     let member = enter(&server, "204", "300");
+    await_listed(&server, "204", &["300"]);
     let admin = enter(&server, "204", "100");
+    await_listed(&server, "204", &["100", "300"]);
     // The admin joined last: `*3` would kick itself, so it kicks nobody.
     press(&admin, "*3");
     assert!(
@@ -422,6 +453,7 @@ fn a_merge_keeps_listen_only_and_talk_only_participants_so() {
         enter(&server, "203", "301"),
         enter(&server, "203", "302"),
     ];
+    await_listed(&server, "203", &["300", "301", "302"]);
     assert_eq!(rpc(&server, "s.nway.merge('203', '299')"), "3");
     let heard = talk_together(&[&phones[0], &phones[1], &phones[2]], &TONES[..3], TALK);
     assert_hears(&heard[1], TONES[0], "the listen-only participant, merged");
@@ -439,10 +471,53 @@ fn a_merge_keeps_listen_only_and_talk_only_participants_so() {
 }
 
 #[test]
+fn a_merge_moving_the_marked_user_first_leaves_nobody_waiting_for_it() {
+    let server = server();
+    let marked = enter(&server, "209", "100");
+    await_listed(&server, "209", &["100"]);
+    let waits = enter(&server, "209", "300");
+    await_listed(&server, "209", &["100", "300"]);
+    // The marked user moves first; 300 (option w) came with it, so it does
+    // not wait, and hears.
+    assert_eq!(rpc(&server, "s.nway.merge('209', '298')"), "2");
+    let heard = talk_together(&[&marked, &waits], &TONES[..2], TALK);
+    assert_hears(
+        &heard[1],
+        TONES[0],
+        "a `w` participant merged with the marked user",
+    );
+    assert_hears(&heard[0], TONES[1], "the marked user, merged");
+}
+
+#[test]
+fn a_participant_the_admin_muted_while_it_waited_stays_muted_once_the_marked_user_is_in() {
+    let server = server();
+    let waiting = enter(&server, "209", "300");
+    let inside = enter(&server, "209", "301");
+    await_listed(&server, "209", &["300", "301"]);
+    let call = member_call(&server, "209", "300");
+    assert_eq!(rpc(&server, &format!("s.nway.mute('209', '{call}')")), "1");
+    let marked = enter(&server, "209", "100");
+    await_listed(&server, "209", &["100", "300", "301"]);
+    let heard = talk_together(&[&waiting, &inside, &marked], &TONES[..3], TALK);
+    assert_not_hears(
+        &heard[1],
+        TONES[0],
+        "the room, the one the admin muted while it waited",
+    );
+    assert_hears(
+        &heard[0],
+        TONES[1],
+        "the one the admin muted, no longer waiting",
+    );
+}
+
+#[test]
 fn the_admin_cannot_unmute_a_participant_waiting_for_the_marked_user() {
     let server = server();
     let waiting = enter(&server, "209", "300");
     let inside = enter(&server, "209", "301");
+    await_listed(&server, "209", &["300", "301"]);
     let call = member_call(&server, "209", "300");
     let fault = python(
         &server,
@@ -595,14 +670,8 @@ fn a_caller_naming_no_room_gets_an_empty_one_and_sets_its_pin() {
     let server = Server::start_with(&nway_config("conference_options = \"eDq1\"", ""));
     let first = enter(&server, "", "300");
     press(&first, "55#");
-    assert_eq!(
-        rpc(
-            &server,
-            "[m['number'] for m in s.nway.listMembers('9000')['members']]"
-        ),
-        "['300']",
-        "the first empty room is 9000"
-    );
+    // The first empty room is 9000.
+    await_listed(&server, "9000", &["300"]);
     let second = enter(&server, "9000", "301");
     press(&second, "12#");
     let heard = talk_together(&[&first, &second], &TONES[..2], TALK);
@@ -620,14 +689,8 @@ fn a_caller_naming_no_room_gets_an_empty_one_and_sets_its_pin() {
     );
     let third = enter(&server, "", "302");
     press(&third, "#");
-    assert_eq!(
-        rpc(
-            &server,
-            "[m['number'] for m in s.nway.listMembers('9001')['members']]"
-        ),
-        "['302']",
-        "the next caller naming no room gets the next empty one"
-    );
+    // The next caller naming no room gets the next empty one.
+    await_listed(&server, "9001", &["302"]);
 }
 
 #[test]
@@ -668,6 +731,7 @@ fn music_for_a_lone_participant_follows_its_own_option() {
     );
 
     let without_music = enter(&server, "208", "302");
+    await_listed(&server, "208", &["300", "302"]);
     with_music.hang_up();
     let alone = music(&without_music.talk(TONES[0], TALK));
     assert!(
@@ -701,6 +765,7 @@ fn a_rooms_pin_and_lock_end_with_its_last_participant() {
     // The next caller opens the room anew: asked for a new pin, it sets none.
     let opener = enter(&server, "500", "301");
     press(&opener, "#");
+    await_listed(&server, "500", &["301"]);
     let joining = enter(&server, "500", "302");
     let heard = talk_together(&[&opener, &joining], &TONES[..2], TALK);
     assert_hears(
@@ -712,12 +777,7 @@ fn a_rooms_pin_and_lock_end_with_its_last_participant() {
     // Room 204 locked by its admin, who then leaves: the next callers get in.
     let admin = enter(&server, "204", "100");
     press(&admin, "*2");
-    server.await_value("room 204 locked", &"[True]".to_owned(), DEADLINE, || {
-        rpc(
-            &server,
-            "[r['locked'] for r in s.nway.listRooms()['rooms'] if r['room'] == '204']",
-        )
-    });
+    await_locked(&server, "204", true);
     admin.hang_up();
     let phones = [enter(&server, "204", "300"), enter(&server, "204", "301")];
     let heard = talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);

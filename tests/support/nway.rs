@@ -3,7 +3,8 @@
 
 use super::audio::power;
 use super::phone::{Listening, Phone};
-use super::server::base_config;
+use super::server::{Server, base_config};
+use super::xmlrpc::python;
 use std::time::Duration;
 
 /// How long anything the tests wait for may take.
@@ -97,4 +98,38 @@ pub fn assert_not_hears(heard: &[i16], tone: f64, who: &str) {
 /// A callee answering on its own thread: the phone once it answered.
 pub fn answer_in_background(callee: Listening) -> std::thread::JoinHandle<Phone> {
     std::thread::spawn(move || callee.answer(DEADLINE))
+}
+
+/// Waits until exactly `numbers` are listed in `room` (in any order; none
+/// for a room not open). The guest answers a caller before it joins the
+/// room, so only the listing says it is in, and which joined last.
+pub fn await_listed(server: &Server, room: &str, numbers: &[&str]) {
+    let mut expected: Vec<String> = numbers.iter().map(|n| format!("'{n}'")).collect();
+    expected.sort();
+    let expected = format!("[{}]", expected.join(", "));
+    let script = format!(
+        "try:\n    print(sorted(m['number'] for m in s.nway.listMembers('{room}')['members']))\n\
+         except xmlrpc.client.Fault:\n    print([])\n"
+    );
+    server.await_value(
+        &format!("the members of room {room}"),
+        &expected,
+        DEADLINE,
+        || python(server, &script).trim().to_owned(),
+    );
+}
+
+/// Waits until `room` is `locked` or not (a lock by key is handled after
+/// the key arrives).
+pub fn await_locked(server: &Server, room: &str, locked: bool) {
+    let script = format!(
+        "print([r['locked'] for r in s.nway.listRooms()['rooms'] if r['room'] == '{room}'])"
+    );
+    let expected = if locked { "[True]" } else { "[False]" }.to_owned();
+    server.await_value(
+        &format!("room {room} locked: {locked}"),
+        &expected,
+        DEADLINE,
+        || python(server, &script).trim().to_owned(),
+    );
 }

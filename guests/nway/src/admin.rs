@@ -11,7 +11,7 @@
 //! | `muteAll(room)`, `unmuteAll(room)` | how many changed (admins are left alone) |
 //! | `lock(room)`, `unlock(room)` | `1` |
 //! | `startRecording(room[, name])` | the file name; `stopRecording(room)`: `1` |
-//! | `merge(from, into)` | how many moved from room `from` to room `into` |
+//! | `merge(from, into)` | how many moved from room `from` to room `into`; `from`'s recording, pin and lock end |
 //!
 //! Lists come in a struct: the host appends its server-info string to a
 //! guest's array answer, as SEMS clients of the webconference functions
@@ -59,7 +59,7 @@ impl ControlApi for Admin {
             "count" => members(&args(1, 1)?.string(0)?).map(|all| count(all.len())),
             "kick" => on_member(&args(2, 2)?, |_, p| host(Call::new(p.call.clone()).kick())),
             "mute" => on_member(&args(2, 2)?, |_, p| {
-                host(Call::new(p.call.clone()).set_muted(true))
+                host(admin_mute(&Call::new(p.call.clone()), true))
             }),
             "unmute" => on_member(&args(2, 2)?, |room, p| {
                 if room::is_waiting(room, p) {
@@ -71,14 +71,14 @@ impl ControlApi for Admin {
                         ),
                     ));
                 }
-                host(Call::new(p.call.clone()).set_muted(false))
+                host(admin_mute(&Call::new(p.call.clone()), false))
             }),
             "kickAll" => on_all(&args(1, 1)?.string(0)?, |_| true, |call| call.kick()),
-            "muteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |c| c.set_muted(true)),
+            "muteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |c| admin_mute(c, true)),
             "unmuteAll" => {
                 let room = args(1, 1)?.string(0)?;
                 let chosen = |p: &ParticipantInfo| not_admin(p) && !room::is_waiting(&room, p);
-                on_all(&room, chosen, |c| c.set_muted(false))
+                on_all(&room, chosen, |c| admin_mute(c, false))
             }
             "lock" | "unlock" => {
                 let room = args(1, 1)?.string(0)?;
@@ -156,6 +156,16 @@ fn member(p: &ParticipantInfo) -> Value {
     ])
 }
 
+/// Mutes or unmutes `call` as an admin does, and tells its flow, so that
+/// it keeps the admin's choice however it moves (waiting for a marked user,
+/// out inviting and back).
+fn admin_mute(call: &Call, muted: bool) -> Result<(), Error> {
+    call.set_muted(muted)?;
+    // A flow that cannot be told still has the host's mute until it rejoins.
+    let _ = call.send_message(&Message::AdminMuted(muted).encode());
+    Ok(())
+}
+
 fn count(n: usize) -> Value {
     Value::Int(i32::try_from(n).unwrap_or(i32::MAX))
 }
@@ -199,7 +209,9 @@ fn on_all(
 
 /// Moves everyone in room `from` into room `into`, listed, muted,
 /// listen-only and deaf as they were; each participant's flow is told its
-/// new room.
+/// new room. A room the config has no profile for is 404; when nobody
+/// could move, the host's reason is the fault. Once `from` is empty its
+/// conference is over: its recording stops and its pin and lock go.
 fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     if from == into {
         return Err(fault(
@@ -207,30 +219,49 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
             format!("room {from} cannot merge into itself"),
         ));
     }
-    let moved = members(from)?
+    if crate::settings().is_ok_and(|settings| settings.profile(into).is_none()) {
+        return Err(fault(NOT_FOUND, format!("no conference room {into}")));
+    }
+    // Who waits for a marked user is judged before anyone moves: once a
+    // marked user has moved, everyone left behind would seem to wait.
+    let moving: Vec<(ParticipantInfo, bool)> = members(from)?
         .into_iter()
-        .filter(|p| {
-            let listed = JoinOptions {
-                number: p.number.clone(),
-                reason: "merged".to_owned(),
-                participant_id: p.participant_id.clone(),
-            };
-            let call = Call::new(p.call.clone());
-            let options = room::options_of(p);
+        .map(|p| {
             // Deaf is not listed: it is talk-only, or waiting for a marked user.
-            let deaf = options.talk_only || room::is_waiting(from, p);
-            let joined = call.join(into, &listed).is_ok();
-            if joined {
-                // A join lists the call afresh: what it was set to must be set again.
-                let _ = call.set_muted(p.muted);
-                let _ = call.set_listen_only(p.listen_only);
-                let _ = call.set_deaf(deaf);
-                // A flow that cannot be told keeps the old room's name; the call is moved all the same.
-                let _ = call.send_message(&Message::Moved(into.to_owned()).encode());
-            }
-            joined
+            let deaf = room::options_of(&p).talk_only || room::is_waiting(from, &p);
+            (p, deaf)
         })
-        .count();
+        .collect();
+    let mut moved = 0;
+    let mut refused = None;
+    for (p, deaf) in &moving {
+        let listed = JoinOptions {
+            number: p.number.clone(),
+            reason: "merged".to_owned(),
+            participant_id: p.participant_id.clone(),
+        };
+        let call = Call::new(p.call.clone());
+        if let Err(e) = call.join(into, &listed) {
+            refused.get_or_insert(e);
+            continue;
+        }
+        moved += 1;
+        // A join lists the call afresh: what it was set to must be set again.
+        let _ = call.set_muted(p.muted);
+        let _ = call.set_listen_only(p.listen_only);
+        let _ = call.set_deaf(*deaf);
+        // A flow that cannot be told keeps the old room's name; the call is moved all the same.
+        let _ = call.send_message(&Message::Moved(into.to_owned()).encode());
+    }
+    if let Some(e) = refused
+        && moved == 0
+    {
+        return Err(host_fault(e));
+    }
+    if room::present(from).is_empty() {
+        let _ = rooms::stop_recording(from);
+        room::forget_conference(from);
+    }
     Ok(count(moved))
 }
 

@@ -209,7 +209,10 @@ impl Entry {
                 if typed == pin {
                     return self.check_admission(call, room, &profile);
                 }
-                let locked_out = settings.source_guard.record_failure(&self.source);
+                // As with room numbers, a caller who typed nothing has only
+                // hesitated: it uses up a try, not its source's allowance.
+                let locked_out =
+                    !typed.is_empty() && settings.source_guard.record_failure(&self.source);
                 if locked_out {
                     log(
                         Level::Info,

@@ -7,6 +7,7 @@ use crate::options::Options;
 use crate::participant::Participant;
 use crate::room;
 use crate::settings::Settings;
+use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::{Call, Event};
 
 /// An invited call, before it is in the room.
@@ -18,6 +19,8 @@ pub struct Invitee {
     room: String,
     /// The number it was called at, as it is listed in the room.
     number: String,
+    /// The room would not take it: it hears why, then is hung up.
+    refused: bool,
 }
 
 impl Invitee {
@@ -27,25 +30,49 @@ impl Invitee {
             holder: Call::new(holder),
             room,
             number,
+            refused: false,
         }
     }
 
     /// Something happened to the invited call: a participant when it joins.
-    pub fn on_event(&self, call: &Call, settings: &Settings, event: Event) -> Option<Participant> {
+    pub fn on_event(
+        &mut self,
+        call: &Call,
+        settings: &Settings,
+        event: Event,
+    ) -> Option<Participant> {
         let tell = |message: Message| {
             let _ = self.holder.send_message(&message.encode());
         };
         match event {
             Event::Answered => tell(Message::Answered),
             Event::Failed(failure) => tell(Message::Failed(failure.code)),
-            // The holder joined the room, or hung up: the invitee joins it.
+            // The holder joined the room, or hung up: the invitee joins it,
+            // unless the room was locked or filled up meanwhile (the holder's
+            // own return was checked; a hang-up was not).
             Event::Unbridged => {
-                return Some(Participant::enter(
-                    call,
-                    self.room.clone(),
-                    self.number.clone(),
-                    options(settings, &self.room, &self.number),
-                ));
+                let options = options(settings, &self.room, &self.number);
+                let max_members = settings.profile(&self.room).map_or(0, |p| p.max_members);
+                let Some((why, prompt)) = room::refusal(&self.room, max_members, 1, options.admin)
+                else {
+                    return Some(Participant::enter(
+                        call,
+                        self.room.clone(),
+                        self.number.clone(),
+                        options,
+                    ));
+                };
+                log(
+                    Level::Info,
+                    &format!("room {}: invitee {} refused: {why}", self.room, self.number),
+                );
+                self.refused = true;
+                if call.play(&[prompt]).is_err() {
+                    let _ = call.hangup();
+                }
+            }
+            Event::PromptDone if self.refused => {
+                let _ = call.hangup();
             }
             _ => {}
         }

@@ -17,6 +17,9 @@ pub enum Message {
     MarkedLeft,
     /// To a participant: its room was merged into this one.
     Moved(String),
+    /// To a participant: an admin muted it (true) or unmuted it; only an
+    /// admin may undo it.
+    AdminMuted(bool),
 }
 
 impl Message {
@@ -29,6 +32,8 @@ impl Message {
             Message::MarkedJoined => "marked-joined".to_owned(),
             Message::MarkedLeft => "marked-left".to_owned(),
             Message::Moved(room) => format!("moved {room}"),
+            Message::AdminMuted(true) => "admin-muted".to_owned(),
+            Message::AdminMuted(false) => "admin-unmuted".to_owned(),
         }
     }
 
@@ -42,6 +47,8 @@ impl Message {
             ("marked-joined", "") => Message::MarkedJoined,
             ("marked-left", "") => Message::MarkedLeft,
             ("moved", room) if !room.is_empty() => Message::Moved(room.to_owned()),
+            ("admin-muted", "") => Message::AdminMuted(true),
+            ("admin-unmuted", "") => Message::AdminMuted(false),
             _ => return None,
         })
     }
@@ -60,6 +67,8 @@ mod tests {
             Message::MarkedJoined,
             Message::MarkedLeft,
             Message::Moved("7".into()),
+            Message::AdminMuted(true),
+            Message::AdminMuted(false),
         ];
         for message in all {
             assert_eq!(Message::decode(&message.encode()), Some(message));

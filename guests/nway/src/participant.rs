@@ -22,6 +22,9 @@ pub struct Participant {
     number: String,
     options: Options,
     muted: bool,
+    /// An admin muted it: only an admin unmutes it, and it stays muted
+    /// through a wait for a marked user and a return to the room.
+    admin_muted: bool,
     /// It is in the room's list (joined and not left to invite).
     joined: bool,
     stage: Stage,
@@ -91,6 +94,7 @@ impl Participant {
             number,
             options,
             muted: false,
+            admin_muted: false,
             joined: false,
             stage,
             keys: TimedKeys::default(),
@@ -164,6 +168,7 @@ impl Participant {
                 let _ = call.play(&["call_failed"]);
             }
             (_, Message::Moved(room)) => self.moved(call, room),
+            (_, Message::AdminMuted(muted)) => self.admin_muted = muted,
             _ => {}
         }
     }
@@ -201,6 +206,9 @@ impl Participant {
         };
         self.joined = true;
         self.muted = false;
+        if self.admin_muted {
+            let _ = call.set_muted(true);
+        }
         if self.options.listen_only {
             let _ = call.set_listen_only(true);
         }
@@ -229,10 +237,10 @@ impl Participant {
     }
 
     /// A marked user joined: the waiting participant hears, and is heard
-    /// unless it muted itself meanwhile.
+    /// unless it muted itself meanwhile or an admin muted it.
     fn stop_waiting(&mut self, call: &Call) {
         let _ = call.stop_playing();
-        let _ = call.set_muted(self.muted);
+        let _ = call.set_muted(self.muted || self.admin_muted);
         let _ = call.set_deaf(self.options.talk_only);
         self.stage = Stage::InRoom;
     }
@@ -464,8 +472,9 @@ impl Participant {
                 let listed_muted = room::present(&self.room)
                     .iter()
                     .any(|p| p.call == call.id() && p.muted);
-                // Muted in the host but not by itself: by an admin, who alone may unmute it.
-                if listed_muted && !self.muted {
+                // Muted in the host but not by itself: by an admin (of this
+                // guest or through the host's API), who alone may unmute it.
+                if self.admin_muted || listed_muted && !self.muted {
                     true
                 } else {
                     self.muted = !listed_muted;
