@@ -92,11 +92,13 @@ fn a_gui_session_creates_a_room_mutes_kicks_out_and_deletes_it() {
         "[0, 'OK']"
     );
     alice.finish("a BYE after kickout", &server);
+    // Listed as SEMS lists a call it hung up: Disconnecting, then Finished,
+    // "disconnect".
     wait_for_participant(
         &server,
         &room,
         &pin,
-        &format!("p[0] == {tag:?} and p[2] == 5"),
+        &format!("p[0] == {tag:?} and p[2] == 5 and p[3] == 'disconnect'"),
     );
     assert_eq!(
         wc(&server, &format!("s.kickout({room:?}, {pin:?}, {tag:?})")),
@@ -203,6 +205,41 @@ fn admin_pins_change_and_invited_participants_are_found_three_ways() {
         fault(&server, "s.changeRoomAdminpin('1', '2')"),
         "(300, 'changeRoomAdminpin: expected at least 3 arguments, got 2')"
     );
+
+    // A second invitation of the same id replaces the first where it is.
+    for (id, number) in [("p-8", "556"), ("p-7", "557")] {
+        assert_eq!(
+            wc(
+                &server,
+                &format!("s.addParticipant({room:?}, {id:?}, {number:?})")
+            ),
+            "[200, 'OK']"
+        );
+    }
+    assert_eq!(
+        wc(&server, &format!("s.roomInfo({room:?}, '4711')")),
+        "[0, 'OK', [['', '557', 0, '', 0, 'p-7'], ['', '556', 0, '', 0, 'p-8']]]"
+    );
+
+    // A name that can be no room is refused, not answered as if opened.
+    assert_eq!(
+        fault(&server, "s.roomCreate('')"),
+        "(300, 'no room can be named \"\": a room name has 1 to 64 characters')"
+    );
+    let too_long = fault(&server, "s.addParticipant('7' * 65, 'p-9', '558')");
+    assert!(
+        too_long.starts_with("(300, 'no room can be named \"7777"),
+        "{too_long}"
+    );
+
+    // SEMS's two functions beside its list.
+    assert_eq!(wc(&server, "s.help()"), "['help text goes here']");
+    let names = wc(&server, "s.di('webconference', '_list')");
+    assert!(
+        names.starts_with("['roomCreate', 'roomDelete', 'roomInfo', 'dialout'")
+            && names.ends_with("'getRoomPassword', 'listRooms', 'findParticipant']"),
+        "{names}"
+    );
 }
 
 /// Both functions of the master password refuse `password`, as SEMS answers.
@@ -274,11 +311,17 @@ fn with_rooms_timeout_support_a_timed_out_room_is_deleted() {
         &format!(
             "pin = s.roomCreate({room:?}, {TIMEOUT_S})[2]\n\
              assert s.roomInfo({room:?}, pin)[:-1] == [0, 'OK', []]\n\
+             assert s.addParticipant({room:?}, 'p-late', '1')[:-1] == [200, 'OK']\n\
              print(pin)\n"
         ),
     );
     let pin = pin.trim_end();
     std::thread::sleep(PAST_TIMEOUT);
+    assert_eq!(
+        wc(&server, "s.findParticipant('p-late')"),
+        "[[]]",
+        "a room past its time-out lists nobody"
+    );
     assert_eq!(
         wc(&server, &format!("s.getRoomPassword('m4ster', {room:?})")),
         "[404, 'Room does not exist.']",

@@ -121,6 +121,19 @@ fn a_wrong_room_then_the_right_one() {
 }
 
 #[test]
+fn an_entry_longer_than_32_digits_is_refused_not_cut_to_another_room() {
+    let server = server_with("");
+    let phone = call_for_room_entry(&server, "carol");
+    // Cut to its first 32 digits it would name a room of its own, and the
+    // caller would be in it; refused, it is asked again.
+    press(&phone, &format!("{}#", "1".repeat(33)));
+    press(&phone, "4711#");
+    let listed = await_participant(&server, "4711", "", "carol");
+    assert!(listed.contains("'entered'"), "{listed}");
+    phone.hang_up();
+}
+
+#[test]
 fn too_many_wrong_rooms_end_with_a_goodbye_and_a_bye() {
     let server = server_with("private_rooms = true\nmax_room_attempts = 3\n");
     let phone = call_for_room_entry(&server, "carol");

@@ -158,7 +158,32 @@ fn feedback_lines_have_the_sems_format_and_reset_feedback_moves_them() {
     assert_eq!(
         std::fs::read_to_string(&absolute).unwrap().lines().count(),
         1,
-        "a refused reset changes nothing"
+        "a refused reset leaves the file as it was"
+    );
+    // As in SEMS, a reset that failed has closed the file: feedback is
+    // accepted and written nowhere until a reset succeeds.
+    assert_eq!(
+        rpc(&server, "s.vqRoomFeedback('9', '', 2)[:2]"),
+        "[0, 'OK']"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&absolute).unwrap().lines().count(),
+        1,
+        "no line after a failed reset"
+    );
+    assert_eq!(
+        rpc(&server, &format!("s.resetFeedback({absolute:?})[:2]")),
+        "[0, 'OK']"
+    );
+    assert_eq!(
+        rpc(&server, "s.vqRoomFeedback('9', '', 3)[:2]"),
+        "[0, 'OK']"
+    );
+    assert!(
+        std::fs::read_to_string(&absolute)
+            .unwrap()
+            .starts_with("RO 9||||||3|||"),
+        "feedback again once a reset succeeded"
     );
 }
 

@@ -39,11 +39,16 @@ pub fn encode(invited: &[Invited]) -> String {
         .collect()
 }
 
-/// `invited` with `new` added; an earlier invitation of the same participant
-/// id is replaced.
+/// `invited` with `new` added at the end; an earlier invitation of the same
+/// participant id is replaced where it is, as SEMS updates its list.
 pub fn add(mut invited: Vec<Invited>, new: Invited) -> Vec<Invited> {
-    remove(&mut invited, &new.participant_id);
-    invited.push(new);
+    match invited
+        .iter_mut()
+        .find(|i| i.participant_id == new.participant_id)
+    {
+        Some(earlier) => *earlier = new,
+        None => invited.push(new),
+    }
     invited
 }
 
@@ -93,10 +98,10 @@ mod tests {
     }
 
     #[test]
-    fn a_second_invitation_replaces_the_first() {
+    fn a_second_invitation_replaces_the_first_where_it_is() {
         let list = add(vec![invited("p1", "100")], invited("p2", "200"));
         let list = add(list, invited("p1", "101"));
-        assert_eq!(list, vec![invited("p2", "200"), invited("p1", "101")]);
+        assert_eq!(list, vec![invited("p1", "101"), invited("p2", "200")]);
     }
 
     #[test]

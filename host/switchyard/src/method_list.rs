@@ -14,13 +14,15 @@ const HOST: [&str; 5] = ["calls", "guestList", "guestLoad", "serverInfo", "stats
 const FORMS: [&str; 3] = ["di", "system.listMethods", "system.multicall"];
 
 /// The functions the embedded webconference guest answers.
-pub const WEBCONFERENCE: [&str; 15] = [
+pub const WEBCONFERENCE: [&str; 17] = [
     "addParticipant",
     "changeRoomAdminpin",
     "dialout",
     "findParticipant",
     "flushFeedback",
+    "getRoomPassword",
     "kickout",
+    "listRooms",
     "mute",
     "resetFeedback",
     "roomCreate",

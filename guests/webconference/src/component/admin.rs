@@ -12,6 +12,25 @@ use switchyard_sdk::control::Fault;
 use switchyard_sdk::params::Params;
 use switchyard_sdk::{UNKNOWN_FUNCTION, Value, fault};
 
+/// The functions SEMS's `_list` names, in its order.
+const FUNCTIONS: [&str; 15] = [
+    "roomCreate",
+    "roomDelete",
+    "roomInfo",
+    "dialout",
+    "mute",
+    "unmute",
+    "kickout",
+    "changeRoomAdminpin",
+    "serverInfo",
+    "vqConferenceFeedback",
+    "vqCallFeedback",
+    "vqRoomFeedback",
+    "getRoomPassword",
+    "listRooms",
+    "findParticipant",
+];
+
 /// Answers one control function.
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     let settings = Settings::load();
@@ -24,7 +43,7 @@ pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
         "roomDelete" => admin_rooms::delete(&settings, &args(2)?),
         "changeRoomAdminpin" => admin_rooms::change_pin(&settings, &args(3)?),
         "addParticipant" => admin_rooms::add_participant(&settings, &args(3)?),
-        "findParticipant" => admin_rooms::find_participant(&args(1)?),
+        "findParticipant" => admin_rooms::find_participant(&settings, &args(1)?),
         "kickout" => admin_calls::kickout(&settings, &args(3)?),
         "mute" => admin_calls::set_muted(&settings, &args(3)?, true),
         "unmute" => admin_calls::set_muted(&settings, &args(3)?, false),
@@ -36,6 +55,8 @@ pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
         "flushFeedback" => admin_feedback::flush(),
         "getRoomPassword" => admin_master::room_password(&settings, &args(2)?),
         "listRooms" => admin_master::list_rooms(&settings, &args(1)?),
+        "help" => reply(vec!["help text goes here".into()]),
+        "_list" => reply(FUNCTIONS.iter().map(|&name| name.into()).collect()),
         _ => Err(fault(
             UNKNOWN_FUNCTION,
             format!("unknown method name: {function}"),

@@ -42,8 +42,9 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<(String, Foun
 pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let outcome = match find(settings, params)? {
         None => return status(1, WRONG_PIN),
-        Some((tag, Found::Participant)) => rooms::kick(&tag),
-        Some((tag, Found::Dialing)) => signaling::hangup(&tag),
+        // Hung up, not kicked: SEMS lists a kicked participant as
+        // Disconnecting "disconnect", as any call it hangs up.
+        Some((tag, Found::Participant | Found::Dialing)) => signaling::hangup(&tag),
         Some((_, Found::Finished)) => Ok(()),
         Some((_, Found::Unknown)) => return status(2, NO_CALL),
     };

@@ -4,7 +4,9 @@
 //! Lines go to the feedback file through the host's `records` import, each
 //! on disk before the function answers. The file is the config's
 //! `feedback_file` until `resetFeedback` names another; that choice is kept
-//! in the key-value store, so every instance of the guest writes to it.
+//! in the key-value store, so every instance of the guest writes to it. As in
+//! SEMS, a `resetFeedback` that fails (no name, a file that cannot be opened)
+//! has closed the old file: feedback goes nowhere until one succeeds.
 
 use super::admin::{reply, status};
 use super::room::now;
@@ -15,7 +17,8 @@ use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
 use switchyard_sdk::{Value, fault, kv, records};
 
-/// The key-value key of the file `resetFeedback` chose.
+/// The key-value key of the file `resetFeedback` chose ("": none, after one
+/// that failed).
 const CHOSEN_FILE_KEY: &str = "feedback_file";
 /// The fault when a line could not be written.
 const NOT_SAVED: i32 = 500;
@@ -58,11 +61,13 @@ pub fn conference(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
 
 /// `resetFeedback(filename)`: empties that file and writes feedback to it
 /// from now on → `[0, "OK"]`, `[-1, "error opening new feedback file"]` or
-/// `[-2, "no filename given"]`. The file must be in the guest's records
+/// `[-2, "no filename given"]`, after either of which feedback goes nowhere
+/// until a reset succeeds. The file must be in the guest's records
 /// directory (a plain name, or an absolute path there).
 pub fn reset(params: &Params<'_>) -> Result<Value, Fault> {
     let file = params.string(0)?;
     if file.is_empty() {
+        let _ = choose("");
         return status(-2, "no filename given");
     }
     if let Err(e) = records::truncate(&file) {
@@ -70,16 +75,26 @@ pub fn reset(params: &Params<'_>) -> Result<Value, Fault> {
             Level::Error,
             &format!("resetFeedback: cannot open {file:?}: {e:?}"),
         );
+        let _ = choose("");
         return status(-1, "error opening new feedback file");
     }
-    if let Err(e) = kv::set(CHOSEN_FILE_KEY, &file) {
+    if !choose(&file) {
+        return status(-1, "error opening new feedback file");
+    }
+    status(0, "OK")
+}
+
+/// Makes `file` the feedback file ("": none); false, logged, if the choice
+/// cannot be kept.
+fn choose(file: &str) -> bool {
+    let kept = kv::set(CHOSEN_FILE_KEY, file);
+    if let Err(e) = &kept {
         log(
             Level::Error,
             &format!("resetFeedback: cannot keep {file:?} as the feedback file: {e:?}"),
         );
-        return status(-1, "error opening new feedback file");
     }
-    status(0, "OK")
+    kept.is_ok()
 }
 
 /// `flushFeedback()` → `[]`: every line is on disk when its function answers,
@@ -92,9 +107,13 @@ pub fn flush() -> Result<Value, Fault> {
 /// configured, no `resetFeedback` yet) the line is dropped, as SEMS does. A
 /// line that cannot be written is a fault, so the client knows it is lost.
 fn save(settings: &Settings, line: &str) -> Result<Value, Fault> {
-    let Some(file) = kv::get(CHOSEN_FILE_KEY).or_else(|| settings.feedback_file.clone()) else {
-        return status(0, "OK");
+    let file = match kv::get(CHOSEN_FILE_KEY) {
+        Some(chosen) => chosen,
+        None => settings.feedback_file.clone().unwrap_or_default(),
     };
+    if file.is_empty() {
+        return status(0, "OK");
+    }
     match records::append(&file, line) {
         Ok(()) => status(0, "OK"),
         Err(e) => Err(fault(

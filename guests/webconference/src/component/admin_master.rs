@@ -35,9 +35,7 @@ pub fn list_rooms(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
     }
     let live = rooms::list()
         .into_iter()
-        .filter(|r| {
-            room::exists(settings, r) && !(settings.support_rooms_timeout && room::is_expired(r))
-        })
+        .filter(|r| room::is_listed(settings, r))
         .map(Value::from)
         .collect();
     reply(vec![Value::Int(200), Value::Array(live)])

@@ -8,7 +8,7 @@ use crate::invited::{self, Invited};
 use crate::{adminpin, expiry};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::params::Params;
+use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
 use switchyard_sdk::rooms;
 use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{Value, fault};
@@ -34,7 +34,7 @@ pub fn create(
     }
     let pin = adminpin::new_pin(random()?);
     if existed.is_none() {
-        rooms::open(&room);
+        open(&room)?;
         if let Some(at) = timeout.and_then(|t| expiry::expires_at(room::now(), t)) {
             set_meta(&room, expiry::META_KEY, &at.to_string())?;
         }
@@ -112,7 +112,7 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         if settings.private_rooms {
             return status(400, "Failed");
         }
-        rooms::open(&room);
+        open(&room)?;
     }
     let list = invited::add(
         room::invited(&room),
@@ -127,11 +127,13 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
 
 /// `findParticipant(participant_id)` → `[[room…]]`: the rooms listing that
 /// participant, as a call or as an invitation, as one array (SEMS's clients read
-/// the result's first element as the list).
-pub fn find_participant(params: &Params<'_>) -> Result<Value, Fault> {
+/// the result's first element as the list). Rooms past their time-out are
+/// not among them, as in `listRooms`.
+pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let participant_id = params.string(0)?;
     let found = rooms::list()
         .into_iter()
+        .filter(|room| room::is_listed(settings, room))
         .filter(|room| {
             let calls = rooms::info(room)
                 .map(|i| i.participants)
@@ -144,6 +146,20 @@ pub fn find_participant(params: &Params<'_>) -> Result<Value, Fault> {
         .map(Value::from)
         .collect();
     reply(vec![Value::Array(found)])
+}
+
+/// Opens `room`, which did not exist. A name the host takes for no room
+/// (empty, or longer than 64 characters) is fault 300, where SEMS would
+/// open it.
+fn open(room: &str) -> Result<(), Fault> {
+    // Another function may have opened it meanwhile: it is open all the same.
+    if rooms::open(room) || rooms::info(room).is_some() {
+        return Ok(());
+    }
+    Err(fault(
+        WRONG_ARGUMENTS,
+        format!("no room can be named {room:?}: a room name has 1 to 64 characters"),
+    ))
 }
 
 /// Sets a room meta value; the room vanishing meanwhile is an internal fault.

@@ -86,7 +86,9 @@ pub fn on_key(state: &mut CallState, key: char) -> Result<(), Error> {
                 // The caller started typing: the prompt has done its job.
                 media::stop(&state.call)?;
             }
-            if digits.len() < MAX_ROOM_DIGITS {
+            // One digit past the longest number is kept, so that an
+            // entry too long is refused rather than cut to another room.
+            if digits.len() <= MAX_ROOM_DIGITS {
                 digits.push(digit);
             }
             restart_digit_timer(state)
@@ -148,7 +150,9 @@ fn evaluate(state: &mut CallState, typed: String, attempts: u32) -> Result<(), E
     if typed.is_empty() {
         return ask(state, attempts + 1);
     }
-    let entry = admission::parse(&typed, state.settings.room_pin_split)
+    let entry = (typed.len() <= MAX_ROOM_DIGITS)
+        .then(|| admission::parse(&typed, state.settings.room_pin_split))
+        .flatten()
         .filter(|entry| dial_in::admitted(&state.settings, entry));
     let Some(entry) = entry else {
         if state.settings.source_guard.record_failure(&state.source_ip) {

@@ -94,6 +94,13 @@ pub fn exists(settings: &Settings, room: &str) -> bool {
     rooms::info(room).is_some()
 }
 
+/// Whether a listing shows the room: it exists and, with
+/// `support_rooms_timeout`, has not run out of time (SEMS's cleaner has
+/// deleted such a room).
+pub fn is_listed(settings: &Settings, room: &str) -> bool {
+    exists(settings, room) && !(settings.support_rooms_timeout && is_expired(room))
+}
+
 /// The room's admin pin: `None` if the room does not exist, "" if it has none.
 pub fn pin(settings: &Settings, room: &str) -> Option<String> {
     exists(settings, room).then(|| rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default())
