@@ -189,6 +189,10 @@ impl Room {
             _ => {}
         }
         p.view.status = status;
+        if is_finished {
+            // Its leg is gone, and with it the talk-stop event it would have sent.
+            p.view.talking = false;
+        }
         if let Some(reason) = reason {
             reason.clone_into(&mut p.view.reason);
         }
@@ -246,8 +250,13 @@ mod tests {
         room.add(CallId(1), options("alice"), ParticipantStatus::Connecting);
         room.add(CallId(2), options("bob"), ParticipantStatus::Connected);
         assert_eq!(room.live(), 3);
+        room.get_mut(CallId(1)).unwrap().view.talking = true;
         room.set_status(CallId(1), ParticipantStatus::Finished, Some("BYE"));
         assert_eq!(room.live(), 2, "a finished participant is not live");
+        assert!(
+            !room.get_mut(CallId(1)).unwrap().view.talking,
+            "a finished participant talks no more"
+        );
         let view = room.view("9");
         let calls: Vec<u64> = view.participants.iter().map(|p| p.call.0).collect();
         assert_eq!(calls, [3, 1, 2], "join order");

@@ -7,8 +7,9 @@ mod common;
 use common::{World, answering_callee, conference};
 use std::time::Duration;
 use switchyard_core::{
-    CallEvent, CallId, CoreConfig, CoreError, DialRequest, MAX_META_BYTES, MAX_META_ENTRIES,
-    MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp, ParticipantStatus, RoomState,
+    CallEvent, CallId, CoreConfig, CoreError, DialRequest, JoinOptions, MAX_META_BYTES,
+    MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp,
+    ParticipantStatus, RoomState,
 };
 use switchyard_sip::testing::{Net, addr, rsip::Method};
 
@@ -304,6 +305,38 @@ fn past_the_cap_the_oldest_empty_rooms_expire_first() {
         (6, 5),
         "still five waiting rooms (and the predefined one) after twelve more emptied"
     );
+}
+
+#[test]
+fn a_call_moving_to_an_empty_room_at_the_cap_keeps_the_room_it_joins() {
+    let config = CoreConfig {
+        max_empty_rooms: 1,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let now = world.now;
+    world.core.open_room(now, "waiting").unwrap();
+    world.core.set_meta("waiting", "adminpin", "4711").unwrap();
+    let ann = world.dial("000777own", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    let call = world.invites()[0].call;
+    // Leaving "own" empties it, and one empty room may wait: the room the
+    // call joins is not the one pushed out.
+    let options = JoinOptions {
+        number: "ann".into(),
+        reason: "moved".into(),
+        participant_id: String::new(),
+    };
+    let now = world.now;
+    assert_eq!(world.core.join(now, call, "waiting", options), Ok(0));
+    assert_eq!(
+        world.core.get_meta("waiting", "adminpin").as_deref(),
+        Some("4711"),
+        "the joined room kept its meta"
+    );
+    assert_eq!(world.core.list_rooms(), ["own", "waiting"]);
 }
 
 #[test]

@@ -328,6 +328,38 @@ fn a_forwarded_callees_failure_rejects_the_caller_with_its_code() {
 }
 
 #[test]
+fn a_forwarded_call_still_resolving_ends_with_its_caller_and_is_never_placed() {
+    let mut w = world(forwarding());
+    w.hold_resolutions = true;
+    let callee = w.callee(addr(CALLEE), ringing_callee());
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.held.is_empty()
+        && w.uacs[caller].codes(Method::Invite).contains(&100)));
+    let placed = w.held[0].0;
+    w.uacs[caller].cancel(w.now);
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&487)
+    }));
+    assert!(
+        !w.core.has_call(placed),
+        "the forwarded call ended with its caller"
+    );
+    assert_eq!(
+        failed(&w.events_of(placed)),
+        Some((487, "Request Terminated".to_owned()))
+    );
+    // The target resolves once nobody wants the call any more.
+    w.release_resolutions();
+    w.run_for(Duration::from_secs(2));
+    assert!(
+        w.callees[callee].events.is_empty(),
+        "no INVITE for a caller who is gone: {:?}",
+        w.callees[callee].events
+    );
+    assert_eq!(w.core.dialing(), 0);
+}
+
+#[test]
 fn the_callers_cancel_cancels_the_forwarded_call() {
     let mut w = world(forwarding());
     let callee = w.callee(addr(CALLEE), ringing_callee());
@@ -606,6 +638,27 @@ fn the_timers_of_a_call_that_fails_to_resolve_end_with_it() {
     w.drain();
     assert!(!w.core.has_call(call));
     assert_eq!(w.core.footprint().timers, 0, "no timer is left behind");
+}
+
+#[test]
+fn closing_a_room_ends_a_dial_into_it_still_resolving() {
+    let mut w = world(idle());
+    let callee = w.callee(addr(CALLEE), answering_callee(true));
+    // Not drained: the call is still resolving its target.
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.core.join(w.now, call, "42", join_options()).unwrap();
+    w.core.close_room(w.now, "42").unwrap();
+    assert!(!w.core.has_call(call), "the room's dial-out ended with it");
+    resolved_late(&mut w, call);
+    w.run_for(Duration::from_secs(2));
+    assert!(w.callees[callee].events.is_empty(), "nothing was placed");
+    assert!(w.core.room_info("42").is_none(), "the room stays closed");
+    assert!(
+        !w.media
+            .iter()
+            .any(|op| matches!(op, MediaOp::Join { room, .. } if room.0 == "42")),
+        "no leg joined a room that is gone"
+    );
 }
 
 #[test]

@@ -310,6 +310,7 @@ impl CallCore {
         };
         let media_started = state.worker.is_some();
         self.unlink(call);
+        self.keep_room(room);
         self.detach(now, call);
         let others = self.list_participant(room, call, options, status);
         self.call_mut(call)?.attachment = Attachment::Room(room.to_owned());
@@ -364,11 +365,20 @@ impl CallCore {
         room: &str,
         options: JoinOptions,
     ) -> u32 {
+        self.keep_room(room);
         self.unlist_while_placing(now, call);
         if let Some(pending) = self.dialing.get_mut(&call) {
             pending.room = Some(room.to_owned());
         }
         self.list_participant(room, call, options, ParticipantStatus::Connecting)
+    }
+
+    /// Stops the expiry of `room` if it waits empty, as a call is about to
+    /// join it: the room the call leaves then starts waiting, and must not
+    /// push this one out past the empty rooms' cap.
+    fn keep_room(&mut self, room: &str) {
+        let expiry = self.rooms.get_mut(room).and_then(|r| r.expiry.take());
+        self.cancel_room_expiry(expiry);
     }
 
     /// Takes a call still resolving its target off the list of the room it
@@ -400,8 +410,7 @@ impl CallCore {
         if !self.rooms.contains_key(room) {
             self.rooms_version += 1;
         }
-        let expiry = self.rooms.entry(room.to_owned()).or_default().expiry.take();
-        self.cancel_room_expiry(expiry);
+        self.keep_room(room);
         let entry = self.rooms.entry(room.to_owned()).or_default();
         let others = entry.live();
         entry.add(call, options, status);
@@ -598,6 +607,12 @@ impl CallCore {
                 self.timers.cancel(expiry);
             }
             let call = participant.view.call;
+            if let Some(pending) = self.dialing.get_mut(&call) {
+                // Still resolving: once placed it must not be filed into a room that is gone.
+                pending.room = None;
+                let _ = self.hangup(now, call);
+                continue;
+            }
             if let Some(state) = self.calls.get_mut(&call) {
                 state.attachment = Attachment::Alone;
                 if let Some(worker) = state.worker {

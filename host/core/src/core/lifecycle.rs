@@ -10,8 +10,12 @@ use crate::rooms::{ParticipantStatus, Room};
 use crate::timers::{TimerId, TimerKind};
 
 impl CallCore {
-    /// The ACK for the call's 2xx arrived.
+    /// The ACK for the call's 2xx arrived. A call hung up before it came
+    /// stays listed as Disconnecting.
     pub(super) fn confirmed(&mut self, call: CallId) {
+        if self.calls.get(&call).is_some_and(|c| c.ending()) {
+            return;
+        }
         self.set_participant_status(call, ParticipantStatus::Connected, None);
     }
 
@@ -105,8 +109,11 @@ impl CallCore {
                 self.finish_participant(now, &room, call, reason);
             }
         }
+        // The other call of a forward ends too, also one still resolving its
+        // target, which would otherwise be placed for a caller who is gone.
         if let Some(other) = state.linked
-            && self.calls.get(&other).is_some_and(|c| !c.ending())
+            && (self.dialing.contains_key(&other)
+                || self.calls.get(&other).is_some_and(|c| !c.ending()))
         {
             let _ = self.hangup(now, other);
         }

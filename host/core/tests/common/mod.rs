@@ -77,6 +77,11 @@ pub struct World {
     pub callees: Vec<Callee>,
     /// `(call, uri)` of every resolution the core asked for.
     pub resolutions: Vec<(CallId, String)>,
+    /// While set, the resolutions the core asks for wait in `held` until
+    /// [`World::release_resolutions`] answers them, as a slow DNS would.
+    pub hold_resolutions: bool,
+    /// The resolutions waiting, `(call, uri)`.
+    pub held: Vec<(CallId, String)>,
     /// The rooms whose recording the core said ended on its own, in order.
     pub recordings_ended: Vec<String>,
     /// Host parts of URIs the harness's "DNS" knows (`name` or `name:port`),
@@ -109,6 +114,8 @@ impl World {
             core: CallCore::new(config, endpoint, Box::new(network)),
             callees: Vec::new(),
             resolutions: Vec::new(),
+            hold_resolutions: false,
+            held: Vec::new(),
             recordings_ended: Vec::new(),
             hosts: HashMap::new(),
             open_ports,
@@ -252,11 +259,10 @@ impl World {
                 match effect {
                     Effect::Media(op) => self.media.push(op),
                     Effect::RecordingEnded { room } => self.recordings_ended.push(room),
-                    Effect::Resolve { call, uri } => {
-                        let targets = self.resolve(&uri);
-                        self.core.resolved(self.now, call, targets);
-                        self.resolutions.push((call, uri));
+                    Effect::Resolve { call, uri } if self.hold_resolutions => {
+                        self.held.push((call, uri));
                     }
+                    Effect::Resolve { call, uri } => self.answer_resolution(call, uri),
                     Effect::Guest(op) => {
                         (self.script)(&mut self.core, self.now, &op);
                         // As the shell does when on-invite returns.
@@ -294,6 +300,20 @@ impl World {
                 return;
             }
         }
+    }
+
+    /// Answers the resolutions held so far, in order, and drains.
+    pub fn release_resolutions(&mut self) {
+        for (call, uri) in std::mem::take(&mut self.held) {
+            self.answer_resolution(call, uri);
+        }
+        self.drain();
+    }
+
+    fn answer_resolution(&mut self, call: CallId, uri: String) {
+        let targets = self.resolve(&uri);
+        self.core.resolved(self.now, call, targets);
+        self.resolutions.push((call, uri));
     }
 
     /// What the harness's "DNS" makes of a URI: a host in [`World::hosts`]
