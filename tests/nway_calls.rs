@@ -324,8 +324,10 @@ fn invitations_respect_the_rooms_lock_and_size_and_invitees_get_its_options() {
     );
 }
 
-#[test]
-fn a_marked_user_hanging_up_while_out_inviting_ends_a_room_that_ends_with_it() {
+/// Room 210, which ends with its last marked user (`x`) and whose
+/// participants may invite (`X`): the server, the marked user (100) and
+/// another participant (300), both in.
+fn room_ending_with_its_marked_user() -> (Server, Phone, Phone) {
     let room = r#"
 [guests.nway.config.rooms.210]
 options = "xXq1"
@@ -335,6 +337,12 @@ callers = { "100" = "A" }
     let marked = Phone::call(server.sip, "8210", "100", &[]);
     let other = Phone::call(server.sip, "8210", "300", &[]);
     await_listed(&server, "210", &["100", "300"]);
+    (server, marked, other)
+}
+
+#[test]
+fn a_marked_user_hanging_up_while_out_inviting_ends_a_room_that_ends_with_it() {
+    let (_server, marked, other) = room_ending_with_its_marked_user();
     // Dial tone: the marked user is out of the room, inviting.
     press(&marked, "0");
     marked.hang_up();
@@ -342,6 +350,27 @@ callers = { "100" = "A" }
         other.await_bye(DEADLINE),
         "the room ends with its last marked user, also one out inviting"
     );
+}
+
+#[test]
+fn one_out_inviting_when_its_room_closes_is_hung_up_when_it_comes_back() {
+    let (server, marked, away) = room_ending_with_its_marked_user();
+    // Out inviting (dial tone) while the last marked user leaves: the room
+    // closes; `*` then goes back to no room.
+    press(&away, "0");
+    await_listed(&server, "210", &["100"]);
+    marked.hang_up();
+    server
+        .wait_for_log("the last marked user left; closing it", DEADLINE)
+        .expect("the room closes");
+    press(&away, "*");
+    assert!(
+        away.await_bye(DEADLINE),
+        "the one out inviting is hung up, not left alone in a new room"
+    );
+    server
+        .wait_for_log("room 210: closed while", DEADLINE)
+        .expect("its hang-up is logged");
 }
 
 #[test]

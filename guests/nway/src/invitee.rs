@@ -50,6 +50,16 @@ impl Invitee {
             // The holder joined the room, or hung up: the invitee joins it,
             // unless the room was locked or filled up meanwhile (the holder's
             // own return was checked; a hang-up was not).
+            Event::Unbridged if room::is_closed(&self.room) => {
+                log(
+                    Level::Info,
+                    &format!(
+                        "room {}: closed before invitee {} got in",
+                        self.room, self.number
+                    ),
+                );
+                let _ = call.hangup();
+            }
             Event::Unbridged => {
                 let options = options(settings, &self.room, &self.number);
                 let max_members = settings.profile(&self.room).map_or(0, |p| p.max_members);

@@ -571,6 +571,15 @@ impl Participant {
     fn back_to_room(&mut self, call: &Call) {
         let _ = call.stop_playing();
         self.keys.clear();
+        if room::is_closed(&self.room) {
+            // Its conference ended while it was out: so does its call.
+            log(
+                Level::Info,
+                &format!("room {}: closed while {call} was out inviting", self.room),
+            );
+            let _ = call.hangup();
+            return;
+        }
         self.join(call);
     }
 

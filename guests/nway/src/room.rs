@@ -88,6 +88,13 @@ pub fn refusal(
     }
 }
 
+/// Whether `room` is gone: its conference was closed (option `x`) while a
+/// participant was out inviting. Nothing else deletes a room someone left
+/// to invite from, unless it stayed empty past the host's room expiry.
+pub fn is_closed(room: &str) -> bool {
+    rooms::info(room).is_none()
+}
+
 /// Forgets the room's lock, pin and escalated mark: as MeetMe's, they
 /// belong to one conference, which is over once nobody is in the room.
 pub fn forget_conference(room: &str) {
