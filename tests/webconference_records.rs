@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::server::{Server, base_config};
 use support::sipp::{self, free_port};
 use support::tools::{require_python, require_sipp};
@@ -293,6 +293,19 @@ fn records_stay_whole_when_the_server_is_killed_while_writing_them() {
             "round {round}: the counts of the killed run continue from its file: {info}"
         );
         let load = Load::start(&server);
+        // The kill comes while lines are being written: once the first of
+        // this round is in, however slowly Python started.
+        let started = Instant::now();
+        while whole_feedback_lines(&std::fs::read_to_string(&feedback).unwrap_or_default())
+            <= last_lines
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "round {round}: no feedback line within 20 s; log:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         std::thread::sleep(Duration::from_millis(run_ms));
         server.signal("KILL");
         server.wait(EXIT_TIMEOUT);

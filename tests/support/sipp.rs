@@ -108,9 +108,36 @@ impl Sipp {
             .chain(args.iter().copied())
             .collect();
         let sipp = Sipp::spawn_on(ip, &args, None);
-        // SIPp binds its socket before it reads the scenario's first message.
-        std::thread::sleep(Duration::from_millis(300));
+        sipp.await_bound();
         sipp
+    }
+
+    /// Waits, at most 10 s, until SIPp's socket is bound (a kernel socket
+    /// table, UDP or TCP, lists its port): from then on what is sent to it
+    /// waits for it.
+    fn await_bound(&self) {
+        let local = format!(":{:04X}", self.addr.port());
+        let bound = || {
+            let tables = ["udp", "udp6", "tcp", "tcp6"];
+            tables.iter().any(|table| {
+                let table = format!("/proc/net/{table}");
+                std::fs::read_to_string(table).is_ok_and(|text| {
+                    text.lines()
+                        .skip(1)
+                        .filter_map(|line| line.split_whitespace().nth(1))
+                        .any(|address| address.ends_with(&local))
+                })
+            })
+        };
+        let started = std::time::Instant::now();
+        while !bound() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "SIPp did not bind {} within 10 s",
+                self.addr
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIPp with `args` for one call, towards `target` if given.
