@@ -98,4 +98,9 @@ fn no_guest_instance_means_503_with_retry_after() {
     );
     assert_eq!(world.core.stats().refused_no_instance, 1);
     assert_eq!(world.core.active_calls(), 0);
+    // Told again about a call refused already (or gone), it counts nothing more.
+    let alice = world.invites()[0].call;
+    let now = world.now;
+    world.core.guest_unavailable(now, alice);
+    assert_eq!(world.core.stats().refused_no_instance, 1);
 }

@@ -401,6 +401,29 @@ fn answering_early(final_sdp: fn(String) -> String) -> (CalleeScript, LaterAnswe
 }
 
 #[test]
+fn a_forwarded_call_unanswered_in_time_rejects_its_caller_with_408() {
+    let config = CoreConfig {
+        ring_timeout: Duration::from_secs(20),
+        ..CoreConfig::default()
+    };
+    let mut w = World::new(config, Net::perfect(5), 5, forwarding());
+    w.callee(addr(CALLEE), ringing_callee());
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(30), |w| {
+        w.uacs[caller]
+            .codes(Method::Invite)
+            .iter()
+            .any(|&c| c >= 300)
+    }));
+    assert_eq!(
+        w.uacs[caller].codes(Method::Invite).last(),
+        Some(&408),
+        "the caller hears why: {:?}",
+        w.uacs[caller].codes(Method::Invite)
+    );
+}
+
+#[test]
 fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
     let mut w = world(forwarding());
     // 183 with SDP, then the answer, the same, later.

@@ -766,7 +766,6 @@ impl CallCore {
     /// No guest instance could be had for the call: an incoming one is
     /// refused with 503 and Retry-After, a placed one is hung up.
     pub fn guest_unavailable(&mut self, now: Instant, call: CallId) {
-        self.stats.refused_no_instance += 1;
         if self.cancel_pending(now, call) {
             return;
         }
@@ -782,6 +781,7 @@ impl CallCore {
         }
         state.phase = Phase::Ending { answered: None };
         let key = state.key;
+        self.stats.refused_no_instance += 1;
         self.refuse_busy(now, key, RETRY_AFTER_S);
         self.drain_sip(now);
     }

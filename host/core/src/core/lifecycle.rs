@@ -110,12 +110,17 @@ impl CallCore {
             }
         }
         // The other call of a forward ends too, also one still resolving its
-        // target, which would otherwise be placed for a caller who is gone.
-        if let Some(other) = state.linked
-            && (self.dialing.contains_key(&other)
-                || self.calls.get(&other).is_some_and(|c| !c.ending()))
-        {
-            let _ = self.hangup(now, other);
+        // target, which would otherwise be placed for a caller who is gone. A
+        // forwarded call unanswered in time rejects its caller with its 408.
+        if let Some(other) = state.linked {
+            if state.unanswered {
+                let (code, reason) = self.unanswered_failure();
+                self.fail_caller(now, other, code, &reason);
+            } else if self.dialing.contains_key(&other)
+                || self.calls.get(&other).is_some_and(|c| !c.ending())
+            {
+                let _ = self.hangup(now, other);
+            }
         }
         self.guest_event(call, CallEvent::Hangup);
     }

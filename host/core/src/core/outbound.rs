@@ -500,17 +500,8 @@ impl CallCore {
                 reason: failure.reason.clone(),
             },
         );
-        if let Some(caller) = linked
-            && self.calls.get(&caller).is_some_and(|c| !c.ending())
-        {
-            let code = if (300..=699).contains(&failure.code) {
-                failure.code
-            } else {
-                500
-            };
-            if self.reject(now, caller, code, &failure.reason).is_err() {
-                let _ = self.hangup(now, caller);
-            }
+        if let Some(caller) = linked {
+            self.fail_caller(now, caller, failure.code, &failure.reason);
         }
         if self.calls.contains_key(&call) {
             self.ended(now, call, super::Ending::Failed(status));
@@ -521,6 +512,23 @@ impl CallCore {
                 self.finish_participant(now, &room, call, Some(&status));
             }
             self.guest_event(call, CallEvent::Hangup);
+        }
+    }
+
+    /// The call forwarded for `caller` failed with `code`: the caller, unless
+    /// it is gone or ending, is rejected with that code (500 for one that is
+    /// no failure), or hung up if it was answered meanwhile.
+    pub(super) fn fail_caller(&mut self, now: Instant, caller: CallId, code: u16, reason: &str) {
+        if self.calls.get(&caller).is_none_or(|c| c.ending()) {
+            return;
+        }
+        let code = if (300..=699).contains(&code) {
+            code
+        } else {
+            500
+        };
+        if self.reject(now, caller, code, reason).is_err() {
+            let _ = self.hangup(now, caller);
         }
     }
 
