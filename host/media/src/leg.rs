@@ -10,6 +10,7 @@ use rtp_rs::RtpReader;
 
 use crate::dtmf_send::{DtmfSendError, DtmfSender, DtmfStep, EventPacket};
 use crate::gain::Gain;
+use crate::key_rate::KeyRate;
 use crate::latch::{Latch, Source};
 use crate::opus::OpusParams;
 use crate::packet_pool::PacketPool;
@@ -84,6 +85,11 @@ pub(crate) enum Received {
     Audio,
     /// A telephone-event packet: a new key press, or `None` for a repeat or non-DTMF event.
     Event(Option<char>),
+    /// A telephone-event packet of a new key press past [`MAX_KEYS_PER_SECOND`], not
+    /// reported.
+    ///
+    /// [`MAX_KEYS_PER_SECOND`]: crate::MAX_KEYS_PER_SECOND
+    KeyOverRate,
     /// A valid RTP packet with a payload type this leg did not negotiate.
     UnknownPayloadType,
     /// A valid RTP packet for a leg that does not receive (our direction), dropped unread.
@@ -149,6 +155,7 @@ pub(crate) struct Leg {
     /// concealed for as long as it lasted, so the packets after it play in their own ticks.
     lost_ticks: u32,
     dtmf: DtmfReceiver,
+    key_rate: KeyRate,
     /// The keys it sends its peer.
     keys: DtmfSender,
     /// What sending keys asks of this tick; valid after `pull`.
@@ -219,6 +226,7 @@ impl Leg {
             reframer: Reframer::default(),
             lost_ticks: 0,
             dtmf: DtmfReceiver::new(),
+            key_rate: KeyRate::default(),
             keys: DtmfSender::default(),
             key_step: None,
             playback: None,
@@ -395,6 +403,7 @@ impl Leg {
                 .dtmf
                 .receive(rtp.ssrc(), rtp.timestamp(), rtp.payload())
             {
+                Ok(Some(_)) if !self.key_rate.allow(now) => Received::KeyOverRate,
                 Ok(digit) => Received::Event(digit),
                 Err(_) => Received::Malformed,
             };

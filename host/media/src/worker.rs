@@ -142,6 +142,9 @@ pub struct WorkerStats {
     pub not_receiving: u64,
     /// Packets dropped because their leg is unknown.
     pub unknown_leg_packets: u64,
+    /// Telephone-event packets of new key presses past
+    /// [`MAX_KEYS_PER_SECOND`](crate::MAX_KEYS_PER_SECOND) of their leg, not reported.
+    pub keys_over_rate: u64,
     /// Valid RTP packets (audio and telephone-events) dropped because they came from a source
     /// other than the one their leg latched onto, or from a source other than the SDP address
     /// during the latching grace ([`LATCH_GRACE`](crate::LATCH_GRACE)): injection attempts,
@@ -183,6 +186,7 @@ impl WorkerStats {
         self.malformed_packets += other.malformed_packets;
         self.unknown_payload_type += other.unknown_payload_type;
         self.not_receiving += other.not_receiving;
+        self.keys_over_rate += other.keys_over_rate;
         self.unknown_leg_packets += other.unknown_leg_packets;
         self.foreign_source_dropped += other.foreign_source_dropped;
         self.packets_sent += other.packets_sent;
@@ -573,6 +577,7 @@ impl Worker {
             }
             Received::UnknownPayloadType => self.stats.unknown_payload_type += 1,
             Received::NotReceiving => self.stats.not_receiving += 1,
+            Received::KeyOverRate => self.stats.keys_over_rate += 1,
             Received::Event(Some(digit)) => self.events.push_back(MediaEvent::Dtmf { leg, digit }),
             Received::Event(None) | Received::Audio => {}
         }

@@ -10,8 +10,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rtp_rs::RtpReader;
 use switchyard_media::{
-    Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS, MediaDirection,
-    MediaEvent, Prompt, RoomId, Worker, WorkerConfig,
+    Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS,
+    MAX_KEYS_PER_SECOND, MediaDirection, MediaEvent, Prompt, RoomId, Worker, WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -407,6 +407,31 @@ fn rfc4733_events_give_one_digit_per_press() {
         let out = tick(&mut worker);
         assert_eq!(decode(Codec::Pcmu, sent_by(&out, B)[0]), vec![0; FRAME_LEN]);
     }
+}
+
+#[test]
+fn a_peer_stamping_every_event_packet_anew_gets_100_keys_a_second_reported() {
+    let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
+    // 500 "presses" in one second: each packet a new event (a new timestamp).
+    for n in 0..500u16 {
+        let now = start + Duration::from_millis(2 * u64::from(n));
+        let packet = dtmf(n, 160 * u32::from(n), 1, false, 160, true);
+        worker.handle_rtp(now, A, sdp_addr(A), &packet);
+    }
+    assert_eq!(digits(&mut worker).len(), usize::from(MAX_KEYS_PER_SECOND));
+    assert_eq!(
+        worker.stats().keys_over_rate,
+        500 - u64::from(MAX_KEYS_PER_SECOND)
+    );
+    // The next second reports keys again.
+    let later = start + Duration::from_millis(1500);
+    worker.handle_rtp(
+        later,
+        A,
+        sdp_addr(A),
+        &dtmf(600, 160_000, 2, false, 160, true),
+    );
+    assert_eq!(digits(&mut worker), ['2']);
 }
 
 /// The digits of the RFC 4733 events among `worker`'s events for leg A.

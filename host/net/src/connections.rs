@@ -17,7 +17,7 @@ pub(crate) type Queue = mpsc::Sender<Vec<u8>>;
 pub(crate) enum Refused {
     /// The table holds its maximum of connections.
     Full,
-    /// The peer's IP address has its maximum of accepted connections.
+    /// The peer's host has its maximum of connections serving its requests.
     AddressFull,
 }
 
@@ -36,7 +36,8 @@ struct Inner {
     by_id: HashMap<ConnectionId, Entry>,
     /// The newest connection to each peer address.
     by_remote: HashMap<SocketAddr, ConnectionId>,
-    /// How many accepted connections each peer host has open (its [`host_of`]); none is
+    /// How many connections serving its requests (accepted, or opened to answer it) each
+    /// peer host has open (its [`host_of`]); none is
     /// listed at 0.
     accepted: HashMap<IpAddr, usize>,
 }
@@ -45,7 +46,7 @@ struct Inner {
 struct Entry {
     remote: SocketAddr,
     queue: Queue,
-    /// Whether the peer opened it, so that it counts in `Inner::accepted`.
+    /// Whether it serves the peer's requests, so that it counts in `Inner::accepted`.
     accepted: bool,
 }
 
@@ -58,19 +59,20 @@ impl Table {
         })
     }
 
-    /// Adds a connection opened from here to `remote`, writing from `queue`; `None` when the
-    /// table is full.
+    /// Adds a connection opened from here to `remote` for our own requests, writing from
+    /// `queue`, unless the table is full.
     pub(crate) fn register(
         self: &Arc<Self>,
         remote: SocketAddr,
         queue: Queue,
-    ) -> Option<Registration> {
-        self.add(remote, queue, None).ok()
+    ) -> Result<Registration, Refused> {
+        self.add(remote, queue, None)
     }
 
-    /// Adds a connection accepted from `remote`, writing from `queue`, unless the table is
-    /// full or `remote`'s host ([`host_of`]: its IPv4 address, or its IPv6 /64) has
-    /// `per_address` accepted connections open already.
+    /// Adds a connection serving `remote`'s own requests (accepted from it, or opened to
+    /// answer it), writing from `queue`, unless the table is full or `remote`'s host
+    /// ([`host_of`]: its IPv4 address, or its IPv6 /64) has `per_address` such connections
+    /// open already.
     pub(crate) fn accept(
         self: &Arc<Self>,
         remote: SocketAddr,
@@ -207,7 +209,11 @@ mod tests {
         let (queue, _rx) = mpsc::channel(1);
         let first = table.register(a, queue.clone()).unwrap();
         let second = table.register(a, queue.clone()).unwrap();
-        assert!(table.register(b, queue.clone()).is_none(), "full");
+        assert_eq!(
+            table.register(b, queue.clone()).err(),
+            Some(Refused::Full),
+            "full"
+        );
         assert!(table.queue(Some(first.id()), b).is_some());
         drop(second);
         assert!(

@@ -39,7 +39,7 @@ mod transport;
 mod udp;
 
 pub use config::SocketsConfig;
-pub use resolve::{ResolveError, Resolver, Target, check_routable};
+pub use resolve::{MAX_RESOLVED, ResolveError, Resolver, Target, check_routable};
 
 pub use route::local_ip_for;
 pub use sockets::{SendError, SipSockets, SocketEvent};

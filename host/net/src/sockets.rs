@@ -8,6 +8,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
 use crate::connections::Table;
+use crate::tcp::Opened;
 use crate::{Outgoing, Received, SocketsConfig, Transport, bind, tcp, udp};
 
 /// Received messages waiting for [`SipSockets::recv`]; when it is full, the socket and
@@ -48,6 +49,10 @@ pub enum SendError {
     /// A new TCP connection was needed, but the maximum number is open.
     #[error("a new TCP connection is needed but {0} are open")]
     TooManyConnections(usize),
+    /// A new TCP connection was needed to answer a peer, but its host has its maximum of
+    /// connections for its own requests open.
+    #[error("a new TCP connection to {0} is needed but its host has {1} open")]
+    TooManyFromPeer(SocketAddr, usize),
     /// The connection's write queue is full: the peer is not reading.
     #[error("the TCP connection's write queue is full")]
     QueueFull,
@@ -162,9 +167,9 @@ impl SipSockets {
                     None => match reopen {
                         Some(reopen) => match table.queue(None, reopen) {
                             Some(queue) => queue,
-                            None => tcp::connect(reopen, &self.shared)?,
+                            None => tcp::connect(reopen, &self.shared, Opened::ForPeer)?,
                         },
-                        None => tcp::connect(destination, &self.shared)?,
+                        None => tcp::connect(destination, &self.shared, Opened::ForUs)?,
                     },
                 };
                 queue.try_send(message.payload).map_err(|e| match e {

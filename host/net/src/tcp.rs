@@ -57,16 +57,41 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// Whom a connection this side opens serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Opened {
+    /// Our own requests (and their responses).
+    ForUs,
+    /// The peer's requests: it answers one whose connection closed (§18.2.2). It counts
+    /// among the connections the peer's host may hold, as an accepted one does, or a peer
+    /// naming a new Via port in each request could open connections without bound.
+    ForPeer,
+}
+
 /// Opens a connection to `remote` in the background and returns its queue at once, so that
 /// messages sent meanwhile go on it too (§18.1.1: later requests reuse it). If it cannot be
 /// established within the connect timeout, what was queued is dropped and `remote` is
 /// reported by [`SipSockets::recv`](crate::SipSockets::recv).
-pub(crate) fn connect(remote: SocketAddr, shared: &Arc<Shared>) -> Result<Queue, SendError> {
+pub(crate) fn connect(
+    remote: SocketAddr,
+    shared: &Arc<Shared>,
+    opened: Opened,
+) -> Result<Queue, SendError> {
     let (queue, writes) = mpsc::channel(shared.config.max_write_queue);
-    let registration = shared
-        .table
-        .register(remote, queue.clone())
-        .ok_or(SendError::TooManyConnections(shared.config.max_connections))?;
+    let config = &shared.config;
+    let registered = match opened {
+        Opened::ForUs => shared.table.register(remote, queue.clone()),
+        Opened::ForPeer => {
+            let per_address = config.max_connections_per_address;
+            shared.table.accept(remote, queue.clone(), per_address)
+        }
+    };
+    let registration = registered.map_err(|refused| match refused {
+        Refused::Full => SendError::TooManyConnections(config.max_connections),
+        Refused::AddressFull => {
+            SendError::TooManyFromPeer(remote, config.max_connections_per_address)
+        }
+    })?;
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
         match timeout(shared.config.connect_timeout, TcpStream::connect(remote)).await {

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchyard_net::{Outgoing, SipSockets, SocketEvent, SocketsConfig, Transport};
+use switchyard_net::{Outgoing, SendError, SipSockets, SocketEvent, SocketsConfig, Transport};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};
 
@@ -17,6 +17,19 @@ async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
     tokio::time::timeout(WAIT, future)
         .await
         .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
+}
+
+/// A TCP response for a request that came on a connection to `gone`, since closed, to go
+/// to `reopen` (its Via's sent-by port).
+fn response_reopening(gone: SocketAddr, reopen: SocketAddr, payload: &[u8]) -> Outgoing {
+    Outgoing {
+        transport: Transport::Tcp,
+        destination: gone,
+        connection: None,
+        source: None,
+        reopen: Some(reopen),
+        payload: payload.to_vec(),
+    }
 }
 
 fn udp_addrs(sip: &SipSockets) -> Vec<SocketAddr> {
@@ -69,14 +82,7 @@ async fn a_tcp_response_whose_connection_closed_goes_on_a_new_one_to_the_reopen_
         .local_addr()
         .unwrap();
     let payload = b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec();
-    let response = Outgoing {
-        transport: Transport::Tcp,
-        destination: gone,
-        connection: None,
-        source: None,
-        reopen: Some(listener.local_addr().unwrap()),
-        payload: payload.clone(),
-    };
+    let response = response_reopening(gone, listener.local_addr().unwrap(), &payload);
     sip.send(response)
         .await
         .expect("queued on a new connection");
@@ -92,5 +98,33 @@ async fn a_tcp_response_whose_connection_closed_goes_on_a_new_one_to_the_reopen_
     assert!(
         !matches!(unreachable, Ok(SocketEvent::Unreachable(_))),
         "nothing was sent to the closed source: {unreachable:?}"
+    );
+}
+
+#[tokio::test]
+async fn connections_opened_to_answer_a_peer_count_against_its_hosts_cap() {
+    let mut config = SocketsConfig::on(vec!["127.0.0.1:0".parse().unwrap()]);
+    config.max_connections_per_address = 2;
+    let sip = SipSockets::bind(config).await.expect("bind on loopback");
+    let gone = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    // A peer whose every request names another Via port, its connection closed.
+    let mut listeners = Vec::new();
+    for _ in 0..3 {
+        listeners.push(TcpListener::bind("127.0.0.1:0").await.unwrap());
+    }
+    let mut results = Vec::new();
+    for listener in &listeners {
+        let payload = b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let response = response_reopening(gone, listener.local_addr().unwrap(), payload);
+        results.push(sip.send(response).await);
+    }
+    assert!(results[0].is_ok() && results[1].is_ok(), "{results:?}");
+    assert!(
+        matches!(results[2], Err(SendError::TooManyFromPeer(_, 2))),
+        "the third is one too many for the peer's host: {results:?}"
     );
 }

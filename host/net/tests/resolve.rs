@@ -7,7 +7,7 @@ use std::time::Duration;
 use switchyard_net::testing::hickory_proto::rr::rdata::{A, AAAA, NAPTR, SRV};
 use switchyard_net::testing::hickory_proto::rr::{RData, RecordType};
 use switchyard_net::testing::{DnsServer, Questions, Zone, name};
-use switchyard_net::{ResolveError, Resolver, Target, Transport};
+use switchyard_net::{MAX_RESOLVED, ResolveError, Resolver, Target, Transport};
 
 fn zone() -> Zone {
     let naptr = |order, services: &str, replacement: &str| {
@@ -51,10 +51,22 @@ fn zone() -> Zone {
         ),
         (("host.srv.test", RecordType::A), vec![a("192.0.2.20")]),
         (("plain.test", RecordType::A), vec![a("192.0.2.30")]),
+        (
+            ("_sip._udp.wide.test", RecordType::SRV),
+            (0..10)
+                .map(|n| srv(1, 5000 + n, &format!("h{n}.wide.test")))
+                .collect(),
+        ),
         (("plain.test", RecordType::AAAA), vec![aaaa("2001:db8::30")]),
     ]
     .into_iter()
     .map(|((n, t), data)| ((n.to_owned(), t), data))
+    .chain((0..10).map(|n| {
+        let addresses = (1..=10)
+            .map(|i| a(&format!("192.0.2.{}", 10 * n + i)))
+            .collect();
+        ((format!("h{n}.wide.test"), RecordType::A), addresses)
+    }))
     .collect()
 }
 
@@ -109,6 +121,23 @@ async fn without_naptr_srv_is_asked_for_each_transport() {
     assert_eq!(
         &questions[..3],
         ["srv.test", "_sip._udp.srv.test", "_sip._tcp.srv.test"]
+    );
+}
+
+#[tokio::test]
+async fn a_zone_of_many_records_gives_at_most_max_resolved_targets_and_stops_asking() {
+    let (resolver, server) = resolver();
+    let targets = resolve(&resolver, "sip:bob@wide.test").await.unwrap();
+    // Ten SRV records of ten addresses each: 100 targets in the zone.
+    assert_eq!(targets.len(), MAX_RESOLVED);
+    let asked_addresses = server
+        .take_asked()
+        .iter()
+        .filter(|(n, t)| n.starts_with('h') && *t == RecordType::A)
+        .count();
+    assert!(
+        asked_addresses < 10,
+        "the lookups stop once enough targets are found: {asked_addresses} hosts asked"
     );
 }
 

@@ -87,6 +87,11 @@ struct Challenge {
 /// request (an INVITE and its resends, then a BYE and its resends), each challenger's first
 /// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
 /// credentials were right, RFC 7616 §3.3), and that only once.
+/// The most challenges a call keeps answering: a server's and a few proxies'
+/// realms. A peer that challenges each new request with a new realm would
+/// otherwise grow the list, and every request's headers, for the whole call.
+const MAX_CHALLENGES: usize = 4;
+
 #[derive(Debug)]
 pub(crate) struct Authenticator {
     credentials: Credentials,
@@ -153,6 +158,10 @@ impl Authenticator {
             // §22.3: a new challenge of the same realm replaces the old one.
             self.challenges
                 .retain(|c| c.from != from || c.header.realm != header.realm);
+            if self.challenges.len() == MAX_CHALLENGES {
+                // The oldest goes: the newest are the ones the next request meets.
+                self.challenges.remove(0);
+            }
             self.challenges.push(Challenge { from, header });
         }
         allowed
@@ -459,6 +468,23 @@ mod tests {
         assert!(auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
         assert!(!auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
         assert_eq!(auth.headers("INVITE", "sip:b@h", String::new).len(), 2);
+    }
+
+    #[test]
+    fn a_new_realm_for_every_request_keeps_only_the_newest_challenges() {
+        let mut auth = Authenticator::new(mufasa());
+        for n in 0..100 {
+            auth.next_request();
+            let realm = challenge(
+                401,
+                "WWW-Authenticate",
+                &format!("Digest realm=\"r{n}\", nonce=\"n{n}\""),
+            );
+            assert!(auth.on_challenge(&realm, Challenger::Server, "INVITE"));
+        }
+        let headers = auth.headers("INVITE", "sip:b@h", String::new);
+        assert_eq!(headers.len(), MAX_CHALLENGES);
+        assert_eq!(param(&headers[MAX_CHALLENGES - 1].1, "realm"), Some("r99"));
     }
 
     #[test]

@@ -19,6 +19,11 @@ use tracing::debug;
 use crate::Transport;
 use select::{Naptr, Plan, Srv};
 
+/// The most targets one resolution gives. Failover tries only the first few a host can
+/// reach (the call core, 8); a zone of thousands of SRV and address records must not cost
+/// thousands of lookups and targets.
+pub const MAX_RESOLVED: usize = 64;
+
 /// One place to send a request: try the targets of [`Resolver::resolve`] in order until one
 /// answers (RFC 3263 §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -131,11 +136,13 @@ impl Resolver {
     /// TCP without NAPTR, then to A/AAAA on port 5060 over UDP without SRV. A `maddr`
     /// parameter replaces the host. A lookup that fails counts as one that found nothing, so
     /// that the other names are still tried; if nothing is found at all, the first failure is
-    /// the error. Never an empty list.
+    /// the error. Never an empty list, and at most [`MAX_RESOLVED`] targets: the lookups
+    /// stop once that many are found.
     pub async fn resolve(&self, uri: &str) -> Result<Vec<Target>, ResolveError> {
         let destination = uri::parse(uri)?;
         let mut failures = Failures::default();
-        let targets = self.follow(select::plan(&destination), &mut failures).await;
+        let mut targets = self.follow(select::plan(&destination), &mut failures).await;
+        targets.truncate(MAX_RESOLVED);
         if targets.is_empty() {
             return Err(failures
                 .first
@@ -168,7 +175,7 @@ impl Resolver {
         }
         let mut found_srv = false;
         let mut targets = Vec::new();
-        for (transport, name) in services {
+        'services: for (transport, name) in services {
             let records = failures.skip(&name, self.srv(&name).await);
             found_srv |= !records.is_empty();
             let ordered = {
@@ -178,6 +185,9 @@ impl Resolver {
             for record in ordered {
                 let found = self.addresses(&record.target, record.port, transport).await;
                 targets.extend(failures.skip(&record.target, found));
+                if targets.len() >= MAX_RESOLVED {
+                    break 'services;
+                }
             }
         }
         if found_srv {

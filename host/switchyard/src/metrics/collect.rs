@@ -178,6 +178,7 @@ impl Collector for Sources {
                     ("unknown_payload_type", rtp.unknown_payload_type),
                     ("not_receiving", rtp.not_receiving),
                     ("unknown_leg", rtp.unknown_leg_packets),
+                    ("key_over_rate", rtp.keys_over_rate),
                 ],
             ),
         ];
