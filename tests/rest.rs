@@ -183,6 +183,37 @@ fn a_recording_is_listed_and_downloads_whole_or_by_range_as_an_attachment() {
         ],
         "{out}"
     );
+
+    // Deleted once no room is recorded to it; the one being written is not.
+    let out = script(
+        &server,
+        "print(rest('POST', '/api/v1/rooms/123/recording', {'name': 'live'})[:3])\n\
+         print(rest('DELETE', '/api/v1/recordings/live.wav')[0])\n\
+         print(rest('DELETE', '/api/v1/recordings/board.wav')[:3])\n\
+         print(rest('GET', '/api/v1/recordings')[2] == [r for r in s.switchyard.recordings()])\n\
+         print([r['name'] for r in rest('GET', '/api/v1/recordings')[2]])\n\
+         print(rest('DELETE', '/api/v1/recordings/board.wav')[0])\n\
+         print(rest('DELETE', '/api/v1/recordings/notes.txt')[0])\n\
+         print(rest('POST', '/api/v1/recordings/board.wav')[3])\n\
+         print(rest('DELETE', '/api/v1/rooms/123/recording')[2])\n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "(200, 'application/json', True)",
+            "409",
+            "(200, 'application/json', True)",
+            "True",
+            "['live.wav']",
+            "404",
+            "400",
+            "GET, HEAD, DELETE",
+            "True",
+        ],
+        "{out}"
+    );
+    assert!(!file.exists(), "board.wav is gone from the directory");
     phone.hang_up();
 }
 

@@ -36,6 +36,9 @@ const READ: &str = "GET, HEAD";
 /// The methods of `/`: the console is read, XML-RPC is posted.
 const ROOT: &str = "GET, HEAD, POST";
 
+/// The methods of a recording: it is downloaded, or deleted.
+const RECORDING: &str = "GET, HEAD, DELETE";
+
 pub(crate) async fn handle(
     request: Request<Incoming>,
     dispatcher: Arc<dyn Dispatcher>,
@@ -114,9 +117,12 @@ pub(crate) async fn handle(
         }
         return events::stream(log, after, filter, permit);
     }
-    if let Some(name) = path.strip_prefix(files::DOWNLOAD_PREFIX) {
+    // A recording is downloaded here; DELETE goes to its REST route.
+    if let Some(name) = path.strip_prefix(files::DOWNLOAD_PREFIX)
+        && request.method() != Method::DELETE
+    {
         if !reads {
-            return not_allowed(READ);
+            return not_allowed(RECORDING);
         }
         let Some(dir) = &options.recordings else {
             return problem(&Problem::new(

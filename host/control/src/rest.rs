@@ -159,6 +159,13 @@ pub const ROUTES: &[RestRoute] = &[
         &[],
         "The recordings, by name: bytes and time of the last change",
     ),
+    host(
+        Verb::Delete,
+        "/api/v1/recordings/{name}",
+        "deleteRecording",
+        &[Arg::Path("name")],
+        "Deletes a recording no room is being recorded to",
+    ),
     RestRoute {
         verb: Verb::Get,
         path: "/api/v1/guests",

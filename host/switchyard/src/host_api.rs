@@ -5,7 +5,7 @@ use crate::adapter;
 use crate::dial_policy::DialPolicy;
 use crate::events::Events;
 use crate::prompts::PromptLibrary;
-use crate::recording::Recorder;
+use crate::recording::{DeleteError, Recorder};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -72,6 +72,11 @@ impl CoreHost {
     /// The directory recordings are written in, if one is configured.
     pub fn recordings_dir(&self) -> Option<&std::path::Path> {
         self.recorder.dir()
+    }
+
+    /// Deletes the recording `name` unless a room is being recorded to it.
+    pub fn delete_recording(&self, name: &str) -> Result<(), DeleteError> {
+        self.recorder.delete(name)
     }
 
     /// What the event stream is told.

@@ -5,6 +5,7 @@
 //! as its own.
 
 use crate::host_api::{CoreHost, lock};
+use crate::recording::DeleteError;
 use switchyard_control::files;
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_control::{Fault, Value};
@@ -13,7 +14,8 @@ use switchyard_guest::{
 };
 
 /// The functions, for `system.listMethods`.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
+    "switchyard.deleteRecording",
     "switchyard.dialout",
     "switchyard.kick",
     "switchyard.lock",
@@ -113,6 +115,11 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
             host.stop_recording(room).map_err(fault)?;
             Ok(Value::Bool(true))
         }
+        "deleteRecording" => {
+            let [file] = strings(&name, params)?;
+            host.delete_recording(file).map_err(delete_fault)?;
+            Ok(Value::Bool(true))
+        }
         _ => Err(Fault::unknown_method(&name)),
     }
 }
@@ -167,6 +174,27 @@ fn fault(error: Error) -> Fault {
         Error::WrongState(why) => Fault::new(CONFLICT, why),
         Error::InvalidArgument(why) => Fault::bad_params(why),
         Error::Failed(why) => Fault::internal(why),
+    }
+}
+
+/// Why a recording was not deleted, as a fault.
+fn delete_fault(error: DeleteError) -> Fault {
+    match error {
+        DeleteError::NoDirectory => Fault::new(
+            CONFLICT,
+            "no recording directory is configured ([recording] dir)",
+        ),
+        DeleteError::NotARecording(name) => Fault::bad_params(format!(
+            "{name:?} is no recording's name (a plain name ending in .wav)"
+        )),
+        DeleteError::BeingWritten(name) => Fault::new(
+            CONFLICT,
+            format!("{name} is being recorded to: stop its room's recording first"),
+        ),
+        DeleteError::NotFound(name) => Fault::new(NOT_FOUND, format!("no recording {name}")),
+        DeleteError::Failed(why) => {
+            Fault::internal(format!("the recording was not deleted: {why}"))
+        }
     }
 }
 

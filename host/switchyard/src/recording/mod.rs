@@ -5,10 +5,12 @@
 mod wav_file;
 mod writer;
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, PoisonError};
 use switchyard_guest::{Error, check_file_name};
 use switchyard_media::{RecordedFrame, RecordingTap, recording_queue};
 
@@ -19,10 +21,33 @@ const QUEUE_FRAMES: usize = 250;
 /// What every recording file name ends with; added when a name lacks it.
 const EXTENSION: &str = ".wav";
 
-/// Creates recordings in one directory, or refuses them all when none is configured.
+/// Creates recordings in one directory, or refuses them all when none is configured, and
+/// deletes those no longer written.
 #[derive(Debug)]
 pub struct Recorder {
     dir: Option<PathBuf>,
+    writing: Writing,
+}
+
+/// The files being written: at most `recording.max_active`, each removed when its writer ends
+/// (or its recording is given up) by the [`Written`] it holds.
+type Writing = Arc<Mutex<HashSet<PathBuf>>>;
+
+/// Marks a file as being written while it lives.
+#[derive(Debug)]
+struct Written {
+    writing: Writing,
+    path: PathBuf,
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        lock(&self.writing).remove(&self.path);
+    }
+}
+
+fn lock(writing: &Writing) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
+    writing.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A recording whose file exists, empty, before it has a writer.
@@ -31,12 +56,63 @@ pub struct NewRecording {
     path: PathBuf,
     file: File,
     frames: Receiver<RecordedFrame>,
+    written: Written,
+}
+
+/// Why a recording was not deleted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DeleteError {
+    /// No recording directory is configured.
+    NoDirectory,
+    /// The name is no recording's: not a plain file name ending in `.wav`.
+    NotARecording(String),
+    /// A room is being recorded to it.
+    BeingWritten(String),
+    /// There is no such file.
+    NotFound(String),
+    /// The file could not be removed.
+    Failed(String),
 }
 
 impl Recorder {
     /// Recordings in `dir` (an existing directory); `None` refuses every recording.
     pub fn new(dir: Option<PathBuf>) -> Recorder {
-        Recorder { dir }
+        Recorder {
+            dir,
+            writing: Writing::default(),
+        }
+    }
+
+    /// Deletes the recording `name` (a plain file name ending in `.wav`, as listed), unless a
+    /// room is being recorded to it.
+    pub fn delete(&self, name: &str) -> Result<(), DeleteError> {
+        let Some(dir) = &self.dir else {
+            return Err(DeleteError::NoDirectory);
+        };
+        if check_file_name(name).is_err() || !name.ends_with(EXTENSION) {
+            return Err(DeleteError::NotARecording(name.to_owned()));
+        }
+        let path = dir.join(name);
+        // Held while the file goes, so that no recording of that name starts meanwhile.
+        let writing = lock(&self.writing);
+        if writing.contains(&path) {
+            return Err(DeleteError::BeingWritten(name.to_owned()));
+        }
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => return Err(DeleteError::NotARecording(name.to_owned())),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(DeleteError::NotFound(name.to_owned()));
+            }
+            Err(e) => return Err(DeleteError::Failed(format!("{}: {e}", path.display()))),
+        }
+        std::fs::remove_file(&path).map_err(|e| match e.kind() {
+            ErrorKind::NotFound => DeleteError::NotFound(name.to_owned()),
+            _ => DeleteError::Failed(format!("{}: {e}", path.display())),
+        })?;
+        drop(writing);
+        tracing::info!(path = %path.display(), "recording deleted");
+        Ok(())
     }
 
     /// The directory recordings are written in, if one is configured.
@@ -65,6 +141,7 @@ impl Recorder {
             .and_then(|()| quotable(&file_name))
             .map_err(|why| Error::InvalidArgument(format!("recording: {name:?}: {why}")))?;
         let path = dir.join(&file_name);
+        let mut writing = lock(&self.writing);
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -76,8 +153,20 @@ impl Recorder {
                 )),
                 _ => Error::Failed(format!("recording: {}: {e}", path.display())),
             })?;
+        writing.insert(path.clone());
+        drop(writing);
+        let written = Written {
+            writing: Arc::clone(&self.writing),
+            path: path.clone(),
+        };
         let (tap, frames) = recording_queue(QUEUE_FRAMES);
-        Ok((tap, NewRecording { path, file, frames }))
+        let recording = NewRecording {
+            path,
+            file,
+            frames,
+            written,
+        };
+        Ok((tap, recording))
     }
 }
 
@@ -85,13 +174,19 @@ impl NewRecording {
     /// Starts the thread that writes the recording until its tap is gone. When it cannot be
     /// started the file is removed and the error is [`Error::Failed`].
     pub fn start(self) -> Result<(), Error> {
-        let NewRecording { path, file, frames } = self;
+        let NewRecording {
+            path,
+            file,
+            frames,
+            written,
+        } = self;
         let thread_path = path.clone();
         std::thread::Builder::new()
             .name("recording".to_owned())
             .spawn(move || {
                 let outcome = writer::write(frames, file, wav_file::MAX_SAMPLES);
                 finish(&thread_path, outcome);
+                drop(written);
             })
             .map(drop)
             .map_err(|e| {
@@ -214,5 +309,40 @@ mod tests {
         let (_tap, recording) = recorder.create("gone").unwrap();
         recording.abandon();
         assert!(!dir.path().join("gone.wav").exists());
+    }
+
+    #[test]
+    fn a_recording_is_deleted_once_no_room_writes_it() {
+        let (dir, recorder) = recorder();
+        std::fs::write(dir.path().join("old.wav"), b"RIFF").unwrap();
+        assert_eq!(recorder.delete("old.wav"), Ok(()));
+        assert!(!dir.path().join("old.wav").exists());
+        assert_eq!(
+            recorder.delete("old.wav"),
+            Err(DeleteError::NotFound("old.wav".into()))
+        );
+        let (_tap, recording) = recorder.create("board").unwrap();
+        assert_eq!(
+            recorder.delete("board.wav"),
+            Err(DeleteError::BeingWritten("board.wav".into()))
+        );
+        recording.abandon();
+        assert_eq!(
+            recorder.delete("board.wav"),
+            Err(DeleteError::NotFound("board.wav".into())),
+            "given up, it is written no more (and its file is gone)"
+        );
+        std::fs::create_dir(dir.path().join("dir.wav")).unwrap();
+        for name in ["../x.wav", "notes.txt", "", "dir.wav"] {
+            assert_eq!(
+                recorder.delete(name),
+                Err(DeleteError::NotARecording(name.into())),
+                "{name:?}"
+            );
+        }
+        assert_eq!(
+            Recorder::new(None).delete("a.wav"),
+            Err(DeleteError::NoDirectory)
+        );
     }
 }
