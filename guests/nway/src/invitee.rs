@@ -62,7 +62,7 @@ impl Invitee {
             }
             Event::Unbridged => {
                 let options = options(settings, &self.room, &self.number);
-                let max_members = settings.profile(&self.room).map_or(0, |p| p.max_members);
+                let max_members = settings.max_members(&self.room);
                 let Some((why, prompt)) = room::refusal(&self.room, max_members, 1, options.admin)
                 else {
                     return Some(Participant::enter(

@@ -508,8 +508,7 @@ impl Participant {
     /// Why the room would not take this participant back with its invitee
     /// (`admin`: the invitee is an admin, which passes a lock), if it would not.
     fn refusal(&self, settings: &Settings, admin: bool) -> Option<(&'static str, &'static str)> {
-        let max_members = settings.profile(&self.room).map_or(0, |p| p.max_members);
-        room::refusal(&self.room, max_members, 2, admin)
+        room::refusal(&self.room, settings.max_members(&self.room), 2, admin)
     }
 
     /// The number being dialled ended (or was abandoned). A room that is

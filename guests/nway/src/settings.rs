@@ -231,6 +231,12 @@ impl Settings {
             .or_else(|| Some(self.route.as_ref()?.replace("{number}", number)))
     }
 
+    /// The most participants `room` takes (0: no limit), as its profile says;
+    /// a room without one has no limit.
+    pub fn max_members(&self, room: &str) -> u32 {
+        self.profile(room).map_or(0, |p| p.max_members)
+    }
+
     /// The profile of `room`: its own, or one with `conference_options` for
     /// a room without (`None` there when `dynamic_rooms` is off).
     pub fn profile(&self, room: &str) -> Option<RoomProfile> {

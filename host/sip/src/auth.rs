@@ -83,15 +83,16 @@ struct Challenge {
     header: WwwAuthenticateHeader,
 }
 
-/// A call's credentials, the challenges its requests answer, and the retry rule: for each
-/// request (an INVITE and its resends, then a BYE and its resends), each challenger's first
-/// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
-/// credentials were right, RFC 7616 §3.3), and that only once.
 /// The most challenges a call keeps answering: a server's and a few proxies'
 /// realms. A peer that challenges each new request with a new realm would
 /// otherwise grow the list, and every request's headers, for the whole call.
 const MAX_CHALLENGES: usize = 4;
 
+/// A call's credentials, the challenges its requests answer, and the retry rule: for each
+/// request (an INVITE and its resends, then a BYE and its resends), each challenger's first
+/// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
+/// credentials were right, RFC 7616 §3.3), and that only once. At most [`MAX_CHALLENGES`]
+/// are kept, the oldest going first.
 #[derive(Debug)]
 pub(crate) struct Authenticator {
     credentials: Credentials,

@@ -104,13 +104,13 @@ pub fn flush() -> Result<Value, Fault> {
 }
 
 /// Appends `line` to the feedback file; without one (no `feedback_file`
-/// configured, no `resetFeedback` yet) the line is dropped, as SEMS does. A
+/// configured and no `resetFeedback` yet, or a reset that failed) the line
+/// is dropped, as SEMS does. A
 /// line that cannot be written is a fault, so the client knows it is lost.
 fn save(settings: &Settings, line: &str) -> Result<Value, Fault> {
-    let file = match kv::get(CHOSEN_FILE_KEY) {
-        Some(chosen) => chosen,
-        None => settings.feedback_file.clone().unwrap_or_default(),
-    };
+    let file = kv::get(CHOSEN_FILE_KEY)
+        .or_else(|| settings.feedback_file.clone())
+        .unwrap_or_default();
     if file.is_empty() {
         return status(0, "OK");
     }

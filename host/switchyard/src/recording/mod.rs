@@ -50,10 +50,9 @@ fn lock(writing: &Writing) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
     writing.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A recording whose file exists, empty, before it has a writer.
+/// A recording whose file (at `written.path`) exists, empty, before it has a writer.
 #[derive(Debug)]
 pub struct NewRecording {
-    path: PathBuf,
     file: File,
     frames: Receiver<RecordedFrame>,
     written: Written,
@@ -157,11 +156,10 @@ impl Recorder {
         drop(writing);
         let written = Written {
             writing: Arc::clone(&self.writing),
-            path: path.clone(),
+            path,
         };
         let (tap, frames) = recording_queue(QUEUE_FRAMES);
         let recording = NewRecording {
-            path,
             file,
             frames,
             written,
@@ -175,18 +173,16 @@ impl NewRecording {
     /// started the file is removed and the error is [`Error::Failed`].
     pub fn start(self) -> Result<(), Error> {
         let NewRecording {
-            path,
             file,
             frames,
             written,
         } = self;
-        let thread_path = path.clone();
+        let path = written.path.clone();
         std::thread::Builder::new()
             .name("recording".to_owned())
             .spawn(move || {
                 let outcome = writer::write(frames, file, wav_file::MAX_SAMPLES);
-                finish(&thread_path, outcome);
-                drop(written);
+                finish(&written.path, outcome);
             })
             .map(drop)
             .map_err(|e| {
@@ -197,7 +193,7 @@ impl NewRecording {
 
     /// Gives the recording up before it started: its file is removed.
     pub fn abandon(self) {
-        remove(&self.path);
+        remove(&self.written.path);
     }
 }
 
