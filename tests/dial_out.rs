@@ -137,11 +137,13 @@ fn a_placed_call_refused_with_503_by_the_first_srv_target_goes_to_the_next() {
 
 #[test]
 fn a_first_srv_target_refusing_tcp_connections_is_left_at_once() {
-    // A port nobody listens on: bound, then closed.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free TCP port")
-        .port();
+    // A port bound but not listening: connections are refused, and no other
+    // test can take the port meanwhile, as it could once a listener is dropped.
+    let refusing = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("a TCP socket");
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    refusing.bind(&loopback.into()).expect("bound on loopback");
+    let closed = refusing.local_addr().unwrap().as_socket().unwrap().port();
     let answering = Sipp::callee_with("uas_answer_send_bye.xml", &["-t", "t1"]);
     let dns = DnsServer::start(pool_zone("tcp", closed, answering.addr.port()));
     let server = Server::start_with(&config_with_dns(&dns));

@@ -446,12 +446,13 @@ async fn a_full_write_queue_refuses_more() {
 #[tokio::test]
 async fn a_peer_refusing_the_connection_is_reported_unreachable() {
     let mut sip = sockets(loopback(&["127.0.0.1:0"])).await;
-    // A port nobody listens on: bound, then closed.
-    let closed = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // A port bound but not listening: connections are refused, and no other
+    // test can take the port meanwhile, as it could once a listener is dropped.
+    let refusing = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("a TCP socket");
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    refusing.bind(&loopback.into()).expect("bound on loopback");
+    let closed = refusing.local_addr().unwrap().as_socket().unwrap();
     let request = Outgoing {
         transport: Transport::Tcp,
         destination: closed,

@@ -132,9 +132,13 @@ mod tests {
 
     #[test]
     fn a_closed_port_is_said_to_be_unreachable() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
+        // Bound but not listening: a connection is refused, and no other test
+        // can take the port meanwhile, as it could once a listener is dropped.
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("a TCP socket");
+        let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        socket.bind(&loopback.into()).expect("bound on loopback");
+        let addr = socket.local_addr().unwrap().as_socket().unwrap();
         let error = call(&ControlApi::plain(addr), "guestList", &[])
             .unwrap_err()
             .to_string();
