@@ -218,6 +218,39 @@ fn a_recording_is_listed_and_downloads_whole_or_by_range_as_an_attachment() {
 }
 
 #[test]
+fn a_recording_is_refused_while_the_recordings_take_their_space_and_deleting_one_frees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.wav"), vec![0u8; 1 << 20]).unwrap();
+    let config = format!(
+        "{}[recording]\ndir = \"{}\"\nmax_total_mb = 1\n",
+        support::server::base_config(),
+        dir.path().display()
+    );
+    let server = Server::start_with(&config);
+    let phone = Phone::call(server.sip, "000777123", "rita", &[]);
+    let out = script(
+        &server,
+        "status, kind, problem = rest('POST', '/api/v1/rooms/123/recording', {'name': 'new'})[:3]\n\
+         print(status, kind, 'max_total_mb' in problem['detail'], problem['detail'])\n\
+         print(rest('DELETE', '/api/v1/recordings/old.wav')[0])\n\
+         print(rest('POST', '/api/v1/rooms/123/recording', {'name': 'new'})[:3])\n\
+         print(rest('DELETE', '/api/v1/rooms/123/recording')[2])\n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(
+        lines[0].starts_with("409 application/problem+json True"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[1..],
+        ["200", "(200, 'application/json', True)", "True"],
+        "{out}"
+    );
+    phone.hang_up();
+}
+
+#[test]
 fn a_locked_room_admits_nobody_new_and_a_dial_out_joins_the_room_when_answered() {
     use support::audio::assert_each_hears_the_other;
     use support::phone::Listening;

@@ -37,30 +37,39 @@ const ATTR_CHAR_COMPLEMENT: &percent_encoding::AsciiSet = &percent_encoding::NON
     .remove(b'|')
     .remove(b'~');
 
-/// Whether `name` can name a recording: a plain `.wav` file name.
-fn plain_wav(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && !name.contains(['/', '\\'])
-        && name.ends_with(".wav")
+/// Whether `name` can name a recording, as listed, served and deleted: a plain file name
+/// (no `/`, `\\` or NUL, not starting with `.`) ending in `.wav`.
+pub fn is_recording_name(name: &str) -> bool {
+    !name.starts_with('.') && !name.contains(['/', '\\', '\0']) && name.ends_with(".wav")
+}
+
+/// The recordings in `dir` (regular files with a recording's name), unsorted, each with its
+/// metadata, or why the directory cannot be read.
+pub fn recordings(dir: &Path) -> Result<Vec<(String, std::fs::Metadata)>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("{}: cannot be read: {e}", dir.display()))?;
+    Ok(entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let meta = entry.metadata().ok().filter(|m| m.is_file())?;
+            is_recording_name(&name).then_some((name, meta))
+        })
+        .collect())
 }
 
 /// The recordings in `dir`, by name: `[{name, bytes, modified}]`
 /// (`modified` in seconds since 1970), or why the directory cannot be read.
 pub fn list(dir: &Path) -> Result<Value, String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("{}: cannot be read: {e}", dir.display()))?;
-    let mut found: Vec<(String, u64, u64)> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().into_string().ok()?;
-            let meta = entry.metadata().ok().filter(|m| m.is_file())?;
+    let mut found: Vec<(String, u64, u64)> = recordings(dir)?
+        .into_iter()
+        .map(|(name, meta)| {
             let modified = meta
                 .modified()
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map_or(0, |d| d.as_secs());
-            plain_wav(&name).then_some((name, meta.len(), modified))
+            (name, meta.len(), modified)
         })
         .collect();
     found.sort();
@@ -95,7 +104,7 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
             format!("no recording {name}"),
         ))
     };
-    if !plain_wav(&name) {
+    if !is_recording_name(&name) {
         return not_found();
     }
     let Ok(mut file) = tokio::fs::File::open(dir.join(&name)).await else {
@@ -196,7 +205,7 @@ mod tests {
 
     #[test]
     fn only_plain_wav_names_are_recordings() {
-        assert!(plain_wav("board-2026.wav"));
+        assert!(is_recording_name("board-2026.wav"));
         for name in [
             "",
             ".hidden.wav",
@@ -204,8 +213,9 @@ mod tests {
             "a/b.wav",
             "a\\b.wav",
             "notes.txt",
+            "a\0.wav",
         ] {
-            assert!(!plain_wav(name), "{name:?}");
+            assert!(!is_recording_name(name), "{name:?}");
         }
     }
 

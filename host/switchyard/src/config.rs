@@ -322,6 +322,10 @@ pub struct RecordingConfig {
     pub dir: Option<PathBuf>,
     /// The most rooms recorded at once (1 to 10,000).
     pub max_active: usize,
+    /// The most megabytes (MiB) the recordings in `dir` take together (1 to 16,777,216, 16
+    /// TiB): a recording is refused when less than 1 MiB of it is left, and one being written
+    /// is completed where the space runs out.
+    pub max_total_mb: u64,
 }
 
 /// `[guest_cache]`: compiled guests kept on disk, so that a restart does not
@@ -478,6 +482,7 @@ impl Default for RecordingConfig {
         RecordingConfig {
             dir: None,
             max_active: 32,
+            max_total_mb: 10_240,
         }
     }
 }
@@ -855,6 +860,12 @@ impl Config {
         if !(1..=10_000).contains(&self.recording.max_active) {
             return fail("recording.max_active", "must be 1 to 10000".to_owned());
         }
+        if !(1..=MAX_RECORDINGS_MB).contains(&self.recording.max_total_mb) {
+            return fail(
+                "recording.max_total_mb",
+                format!("must be 1 to {MAX_RECORDINGS_MB}"),
+            );
+        }
         if !(1..=1000).contains(&self.guest_cache.max_entries) {
             return fail("guest_cache.max_entries", "must be 1 to 1000".to_owned());
         }
@@ -1108,6 +1119,9 @@ const MAX_TALKERS: usize = 1000;
 
 /// The largest `guests.<name>.records_max_file_mb`: 1 TiB.
 const MAX_RECORDS_FILE_MB: u64 = 1 << 20;
+
+/// The largest `recording.max_total_mb`: 16 TiB.
+const MAX_RECORDINGS_MB: u64 = 1 << 24;
 
 /// The longest session interval configurable, in seconds: a day.
 pub const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;
@@ -1444,6 +1458,14 @@ mod tests {
             (
                 "[media]\nmax_talkers = 1001\n",
                 "media.max_talkers: must be at most 1000 (0: every talker)",
+            ),
+            (
+                "[recording]\nmax_total_mb = 0\n",
+                "recording.max_total_mb: must be 1 to 16777216",
+            ),
+            (
+                "[recording]\nmax_total_mb = 16777217\n",
+                "recording.max_total_mb: must be 1 to 16777216",
             ),
             (
                 "[recording]\nmax_active = 0\n",

@@ -443,7 +443,7 @@ mod tests {
             Arc::new(Mutex::new(core)),
             Arc::new(Notify::new()),
             Arc::default(),
-            Recorder::new(None),
+            Recorder::new(None, u64::MAX),
             Arc::new(Events::default()),
             DialPolicy::new(None, 0).expect("no pattern"),
         )

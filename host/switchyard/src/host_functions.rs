@@ -5,7 +5,7 @@
 //! as its own.
 
 use crate::host_api::{CoreHost, lock};
-use crate::recording::DeleteError;
+use crate::recording::{DeleteError, NO_DIRECTORY};
 use switchyard_control::files;
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_control::{Fault, Value};
@@ -102,12 +102,9 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
         }
         "recordings" => {
             strings::<0>(&name, params)?;
-            let dir = host.recordings_dir().ok_or_else(|| {
-                Fault::new(
-                    CONFLICT,
-                    "no recording directory is configured ([recording] dir)",
-                )
-            })?;
+            let dir = host
+                .recordings_dir()
+                .ok_or_else(|| Fault::new(CONFLICT, NO_DIRECTORY))?;
             files::list(dir).map_err(Fault::internal)
         }
         "stopRecording" => {
@@ -180,10 +177,7 @@ fn fault(error: Error) -> Fault {
 /// Why a recording was not deleted, as a fault.
 fn delete_fault(error: DeleteError) -> Fault {
     match error {
-        DeleteError::NoDirectory => Fault::new(
-            CONFLICT,
-            "no recording directory is configured ([recording] dir)",
-        ),
+        DeleteError::NoDirectory => Fault::new(CONFLICT, NO_DIRECTORY),
         DeleteError::NotARecording(name) => Fault::bad_params(format!(
             "{name:?} is no recording's name (a plain name ending in .wav)"
         )),

@@ -166,7 +166,10 @@ pub async fn run(
         None => None,
     };
     let wake = Arc::new(Notify::new());
-    let recorder = Recorder::new(config.recording.dir.clone());
+    let recorder = Recorder::new(
+        config.recording.dir.clone(),
+        config.recording.max_total_mb << 20,
+    );
     let events = Arc::new(Events::default());
     let host = Arc::new(CoreHost::new(
         core.clone(),

@@ -2,9 +2,11 @@
 //! its mix into a bounded queue ([`recording_queue`]); a thread per recording drains it into
 //! the file, so disk I/O never holds a tick up.
 
+mod space;
 mod wav_file;
 mod writer;
 
+use space::Space;
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
@@ -13,19 +15,28 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
 use switchyard_guest::{Error, check_file_name};
 use switchyard_media::{RecordedFrame, RecordingTap, recording_queue};
+use writer::Limit;
 
 /// Frames a recording's queue holds (5 s of 20 ms frames): how long its writer may stall, on a
 /// slow disk, before frames are dropped.
 const QUEUE_FRAMES: usize = 250;
 
+/// Why recordings are refused when no directory is configured.
+pub const NO_DIRECTORY: &str = "no recording directory is configured ([recording] dir)";
+
+/// The least space a recording starts with: less would end it within seconds.
+const MIN_START_BYTES: u64 = 1 << 20;
+
 /// What every recording file name ends with; added when a name lacks it.
 const EXTENSION: &str = ".wav";
 
-/// Creates recordings in one directory, or refuses them all when none is configured, and
-/// deletes those no longer written.
+/// Creates recordings in one directory, or refuses them all when none is configured, keeps
+/// them within the space they may take together, and deletes those no longer written.
 #[derive(Debug)]
 pub struct Recorder {
     dir: Option<PathBuf>,
+    max_bytes: u64,
+    space: Arc<Space>,
     writing: Writing,
 }
 
@@ -56,6 +67,7 @@ pub struct NewRecording {
     file: File,
     frames: Receiver<RecordedFrame>,
     written: Written,
+    space: Arc<Space>,
 }
 
 /// Why a recording was not deleted.
@@ -74,10 +86,13 @@ pub enum DeleteError {
 }
 
 impl Recorder {
-    /// Recordings in `dir` (an existing directory); `None` refuses every recording.
-    pub fn new(dir: Option<PathBuf>) -> Recorder {
+    /// Recordings in `dir` (an existing directory), taking at most `max_bytes` there
+    /// together; `None` refuses every recording.
+    pub fn new(dir: Option<PathBuf>, max_bytes: u64) -> Recorder {
         Recorder {
             dir,
+            max_bytes,
+            space: Arc::new(Space::new(max_bytes)),
             writing: Writing::default(),
         }
     }
@@ -88,7 +103,7 @@ impl Recorder {
         let Some(dir) = &self.dir else {
             return Err(DeleteError::NoDirectory);
         };
-        if check_file_name(name).is_err() || !name.ends_with(EXTENSION) {
+        if !switchyard_control::files::is_recording_name(name) {
             return Err(DeleteError::NotARecording(name.to_owned()));
         }
         let path = dir.join(name);
@@ -97,19 +112,20 @@ impl Recorder {
         if writing.contains(&path) {
             return Err(DeleteError::BeingWritten(name.to_owned()));
         }
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_file() => {}
+        let size = match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => meta.len(),
             Ok(_) => return Err(DeleteError::NotARecording(name.to_owned())),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Err(DeleteError::NotFound(name.to_owned()));
             }
             Err(e) => return Err(DeleteError::Failed(format!("{}: {e}", path.display()))),
-        }
+        };
         std::fs::remove_file(&path).map_err(|e| match e.kind() {
             ErrorKind::NotFound => DeleteError::NotFound(name.to_owned()),
             _ => DeleteError::Failed(format!("{}: {e}", path.display())),
         })?;
         drop(writing);
+        self.space.give_back(size);
         tracing::info!(path = %path.display(), "recording deleted");
         Ok(())
     }
@@ -121,13 +137,13 @@ impl Recorder {
 
     /// Creates the empty file `name` (`.wav` added when missing) in the directory, and its
     /// queue: the tap for the room's worker, and the [`NewRecording`] that writes what comes
-    /// through. A path or a name already taken is [`Error::InvalidArgument`], no directory
-    /// configured [`Error::WrongState`], a file that cannot be created [`Error::Failed`].
+    /// through. A path or a name already taken is [`Error::InvalidArgument`]; no directory
+    /// configured, or less than [`MIN_START_BYTES`] left of the space the recordings may take,
+    /// [`Error::WrongState`]; a directory that cannot be read or a file that cannot be created
+    /// [`Error::Failed`].
     pub fn create(&self, name: &str) -> Result<(RecordingTap, NewRecording), Error> {
         let Some(dir) = &self.dir else {
-            return Err(Error::WrongState(
-                "recording: no recording directory is configured ([recording] dir)".to_owned(),
-            ));
+            return Err(Error::WrongState(format!("recording: {NO_DIRECTORY}")));
         };
         // `.WAV` is written `.wav`, the name the recordings are listed and served by.
         let stem = if has_extension(name) {
@@ -139,6 +155,7 @@ impl Recorder {
         check_file_name(&file_name)
             .and_then(|()| quotable(&file_name))
             .map_err(|why| Error::InvalidArgument(format!("recording: {name:?}: {why}")))?;
+        self.measure_space(dir)?;
         let path = dir.join(&file_name);
         let mut writing = lock(&self.writing);
         let file = OpenOptions::new()
@@ -163,8 +180,31 @@ impl Recorder {
             file,
             frames,
             written,
+            space: Arc::clone(&self.space),
         };
         Ok((tap, recording))
+    }
+
+    /// Measures the space left to the recordings from what `dir` holds; a recording is refused
+    /// when it is less than [`MIN_START_BYTES`]. Files being written are counted as far as they
+    /// reached the disk, which is within a checkpoint of what their writers took.
+    fn measure_space(&self, dir: &Path) -> Result<(), Error> {
+        let used: u64 = switchyard_control::files::recordings(dir)
+            .map_err(|why| Error::Failed(format!("recording: {why}")))?
+            .iter()
+            .map(|(_, meta)| meta.len())
+            .sum();
+        let left = self.max_bytes.saturating_sub(used);
+        self.space.set(left);
+        if left < MIN_START_BYTES {
+            return Err(Error::WrongState(format!(
+                "recording: the recordings in {} take {used} bytes of the {} \
+                 recording.max_total_mb allows: delete some first",
+                dir.display(),
+                self.max_bytes
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -176,12 +216,13 @@ impl NewRecording {
             file,
             frames,
             written,
+            space,
         } = self;
         let path = written.path.clone();
         std::thread::Builder::new()
             .name("recording".to_owned())
             .spawn(move || {
-                let outcome = writer::write(frames, file, wav_file::MAX_SAMPLES);
+                let outcome = writer::write(frames, file, wav_file::MAX_SAMPLES, &space);
                 finish(&written.path, outcome);
             })
             .map(drop)
@@ -200,11 +241,18 @@ impl NewRecording {
 /// Logs how the recording at `path` ended; one that never got a frame leaves no file.
 fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
     match outcome {
-        Ok(Some(written)) if written.full => tracing::warn!(
+        Ok(Some(written)) if written.stopped_at == Some(Limit::FileSize) => tracing::warn!(
             path = %path.display(),
             seconds = written.samples as f64 / f64::from(written.rate),
             dropped_frames = written.dropped_frames,
             "recording stopped at the WAV size limit (4 GiB): the file is complete up to there"
+        ),
+        Ok(Some(written)) if written.stopped_at == Some(Limit::Space) => tracing::warn!(
+            path = %path.display(),
+            seconds = written.samples as f64 / f64::from(written.rate),
+            dropped_frames = written.dropped_frames,
+            "recording stopped: the recordings take all of recording.max_total_mb; \
+             the file is complete up to there"
         ),
         Ok(Some(written)) => tracing::info!(
             path = %path.display(),
@@ -250,7 +298,7 @@ mod tests {
 
     fn recorder() -> (tempfile::TempDir, Recorder) {
         let dir = tempfile::tempdir().unwrap();
-        let recorder = Recorder::new(Some(dir.path().to_owned()));
+        let recorder = Recorder::new(Some(dir.path().to_owned()), u64::MAX);
         (dir, recorder)
     }
 
@@ -277,6 +325,26 @@ mod tests {
     }
 
     #[test]
+    fn a_recording_is_refused_while_the_recordings_take_their_space() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::new(Some(dir.path().to_owned()), 3 * MIN_START_BYTES);
+        let old = vec![0; 2 * MIN_START_BYTES as usize + 1];
+        std::fs::write(dir.path().join("old.wav"), old).unwrap();
+        // No recording: not counted.
+        let notes = vec![0; 4 * MIN_START_BYTES as usize];
+        std::fs::write(dir.path().join("notes.txt"), notes).unwrap();
+        let refused = recorder.create("new");
+        assert!(
+            matches!(&refused, Err(Error::WrongState(why)) if why.contains("max_total_mb")),
+            "{refused:?}"
+        );
+        assert!(!dir.path().join("new.wav").exists());
+        recorder.delete("old.wav").unwrap();
+        recorder.create("new").unwrap();
+        assert_eq!(recorder.space.take(u64::MAX), 3 * MIN_START_BYTES);
+    }
+
+    #[test]
     fn an_existing_file_is_never_overwritten() {
         let (dir, recorder) = recorder();
         std::fs::write(dir.path().join("kept.wav"), b"precious").unwrap();
@@ -294,7 +362,7 @@ mod tests {
     #[test]
     fn without_a_directory_every_recording_is_refused() {
         assert!(matches!(
-            Recorder::new(None).create("x"),
+            Recorder::new(None, u64::MAX).create("x"),
             Err(Error::WrongState(_))
         ));
     }
@@ -337,7 +405,7 @@ mod tests {
             );
         }
         assert_eq!(
-            Recorder::new(None).delete("a.wav"),
+            Recorder::new(None, u64::MAX).delete("a.wav"),
             Err(DeleteError::NoDirectory)
         );
     }
