@@ -278,12 +278,10 @@ impl CallCore {
                 )
             }
             MediaEvent::RtpTimeout { leg } => {
-                let call = call_of(leg);
-                if self.calls.contains_key(&call) {
-                    tracing::info!(%call, "no RTP received: hanging up");
-                    let _ = self.hangup(now, call);
-                }
-                return;
+                return self.hang_up_without_media(now, leg, "no RTP received");
+            }
+            MediaEvent::LegLost { leg } => {
+                return self.hang_up_without_media(now, leg, "its media worker lost the leg");
             }
             MediaEvent::RecordingEnded { room, recording } => {
                 self.recording_ended(&room.0, recording);
@@ -293,6 +291,15 @@ impl CallCore {
         let call = call_of(leg);
         if self.calls.get(&call).is_some_and(|c| !c.ending()) {
             self.guest_event(call, event);
+        }
+    }
+
+    /// Hangs up the call of `leg`, if it is still there: no RTP reaches it, for `why`.
+    fn hang_up_without_media(&mut self, now: Instant, leg: LegId, why: &str) {
+        let call = call_of(leg);
+        if self.calls.contains_key(&call) {
+            tracing::info!(%call, "{why}: hanging up");
+            let _ = self.hangup(now, call);
         }
     }
 

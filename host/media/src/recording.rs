@@ -155,6 +155,17 @@ impl Recordings {
         self.taps.remove(room);
     }
 
+    /// Ends every recording (their taps are dropped), each as a
+    /// [`MediaEvent::RecordingEnded`].
+    pub(crate) fn end_all(&mut self) -> impl Iterator<Item = MediaEvent> {
+        std::mem::take(&mut self.taps)
+            .into_iter()
+            .map(|(room, recording)| MediaEvent::RecordingEnded {
+                room,
+                recording: recording.tap.id,
+            })
+    }
+
     /// Whether `room` is being recorded.
     pub(crate) fn contains(&self, room: &RoomId) -> bool {
         self.taps.contains_key(room)

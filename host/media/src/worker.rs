@@ -101,6 +101,12 @@ pub enum MediaEvent {
         /// The silent leg.
         leg: LegId,
     },
+    /// The leg is lost to its worker: its handover to another worker failed, or its worker
+    /// failed ([`Worker::into_losses`]). No RTP reaches its call any more.
+    LegLost {
+        /// The lost leg.
+        leg: LegId,
+    },
     /// A leg in a room began or ended a talkspurt (voice activity with hangover).
     Talk {
         /// The leg.
@@ -627,6 +633,19 @@ impl Worker {
     /// nothing. Giving it back is optional; a bounded number of buffers are kept.
     pub fn recycle(&mut self, payload: Vec<u8>) {
         self.pool.give(payload);
+    }
+
+    /// Ends a worker that failed (a panic left it in no state to tick): returns what the
+    /// signaling side must hear from it, in order — the events it had not given yet, then
+    /// [`MediaEvent::LegLost`] for each of its legs and [`MediaEvent::RecordingEnded`] for each
+    /// room it was recording. The recordings' taps are dropped, so their writers complete
+    /// their files.
+    pub fn into_losses(mut self) -> Vec<MediaEvent> {
+        self.recordings.report_ended(&mut self.events);
+        let mut losses: Vec<MediaEvent> = self.events.drain(..).collect();
+        losses.extend(self.legs.keys().map(|&leg| MediaEvent::LegLost { leg }));
+        losses.extend(self.recordings.end_all());
+        losses
     }
 
     /// The next event, in the order produced.

@@ -124,7 +124,7 @@ enum GuestCommand {
     /// Load FILE as a new version of the guest NAME: new calls go to it,
     /// calls in progress stay on the version they started with.
     Load {
-        /// The guest's name, as configured under [guests].
+        /// The guest's name, as configured under `[guests]`.
         name: String,
         /// The component file.
         file: PathBuf,

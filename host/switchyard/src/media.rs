@@ -8,20 +8,22 @@
 //! tells the new worker to [`WorkerCommand::Expect`] it, which holds every
 //! command for the leg until it arrives; commands sent meanwhile apply in order.
 //! A leg that cannot move is lost: the new worker is told
-//! ([`WorkerCommand::Lost`]) and the core ends its call.
+//! ([`WorkerCommand::Lost`]) and the core ends its call, as it ends the calls of
+//! a worker that failed ([`worker_thread`]).
 
 mod held;
 mod packet_io;
 mod receive_buffers;
 mod sweep;
 mod uring;
+mod worker_thread;
 
 use crate::network::PendingSockets;
-use held::HeldCommands;
 use packet_io::PacketIo;
 use std::io;
 use std::net::UdpSocket;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::MediaOp;
@@ -30,6 +32,7 @@ use switchyard_media::{
     WorkerConfig, WorkerStats,
 };
 use tokio::sync::mpsc::UnboundedSender;
+use worker_thread::WorkerThread;
 
 /// A command to one media worker's thread.
 #[derive(Debug)]
@@ -132,6 +135,7 @@ pub enum PacketIoChoice {
 pub struct MediaPool {
     workers: Vec<Sender<WorkerCommand>>,
     stats: Vec<Arc<Mutex<WorkerStats>>>,
+    failures: Arc<AtomicU64>,
     sockets: PendingSockets,
 }
 
@@ -163,23 +167,29 @@ impl MediaPool {
         };
         let mut workers = Vec::with_capacity(count);
         let mut stats = Vec::with_capacity(count);
+        let failures = Arc::new(AtomicU64::new(0));
         for index in 0..count {
             let (sender, receiver) = channel();
             let published = Arc::new(Mutex::new(WorkerStats::default()));
-            let thread = WorkerThread {
-                commands: receiver,
-                events: events.clone(),
-                published: published.clone(),
-            };
+            let thread = WorkerThread::new(
+                index,
+                receiver,
+                events.clone(),
+                published.clone(),
+                failures.clone(),
+            );
             std::thread::Builder::new()
                 .name(format!("media-{index}"))
                 .spawn(move || {
-                    let io = packet_io_for(use_uring);
-                    if index == 0 {
-                        tracing::info!(packet_io = %io.name(), "media workers started");
-                    }
-                    let worker = Worker::new(config, Instant::now(), seed ^ index as u64);
-                    thread.run(worker, io);
+                    thread.serve(|generation| {
+                        let io = packet_io_for(use_uring);
+                        if index == 0 && generation == 0 {
+                            tracing::info!(packet_io = %io.name(), "media workers started");
+                        }
+                        // Each generation its own streams: a restarted worker's SSRCs are new.
+                        let seed = seed ^ index as u64 ^ (generation << 32);
+                        (Worker::new(config, Instant::now(), seed), io)
+                    });
                 })?;
             workers.push(sender);
             stats.push(published);
@@ -187,6 +197,7 @@ impl MediaPool {
         Ok(MediaPool {
             workers,
             stats,
+            failures,
             sockets,
         })
     }
@@ -294,6 +305,11 @@ impl MediaPool {
         total
     }
 
+    /// How many workers failed (panicked) and were replaced since the start.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
     /// Each worker's counters, in worker order, as of its last tick.
     pub fn worker_stats(&self) -> Vec<WorkerStats> {
         self.stats
@@ -319,58 +335,6 @@ fn packet_io_for(use_uring: bool) -> Box<dyn PacketIo> {
         }
     }
     Box::new(sweep::SweepIo::default())
-}
-
-/// What a worker thread talks to.
-struct WorkerThread {
-    commands: Receiver<WorkerCommand>,
-    events: UnboundedSender<MediaEvent>,
-    published: Arc<Mutex<WorkerStats>>,
-}
-
-impl WorkerThread {
-    /// Ticks on the worker's deadlines, reading every leg's packets just before each tick and
-    /// sending what it makes right after; applies commands as they come in between. Returns when
-    /// the pool or the event receiver is gone.
-    fn run(self, mut worker: Worker, mut io: Box<dyn PacketIo>) {
-        let mut held = HeldCommands::default();
-        loop {
-            let deadline = worker.poll_timeout().unwrap_or_else(Instant::now);
-            while let Some(wait) = deadline.checked_duration_since(Instant::now()) {
-                match self.commands.recv_timeout(wait) {
-                    Ok(command) => {
-                        held.apply(&mut worker, io.as_mut(), &self.events, command);
-                        if !self.deliver(&mut worker, io.as_mut()) {
-                            return;
-                        }
-                    }
-                    Err(RecvTimeoutError::Timeout) => break,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                }
-            }
-            let now = Instant::now();
-            // The packets are read at the tick, so what arrived was there by its deadline (the
-            // wake-up comes a little after): stamped so, it plays in this tick, where `now`
-            // would hold it back a whole tick.
-            io.receive(&mut worker, deadline.min(now));
-            worker.handle_timeout(now);
-            *self.published.lock().unwrap_or_else(|p| p.into_inner()) = worker.stats();
-            if !self.deliver(&mut worker, io.as_mut()) {
-                return;
-            }
-        }
-    }
-
-    // Sends the worker's packets and passes on its events; false once nobody listens.
-    fn deliver(&self, worker: &mut Worker, io: &mut dyn PacketIo) -> bool {
-        io.send(worker);
-        while let Some(event) = worker.poll_event() {
-            if self.events.send(event).is_err() {
-                return false;
-            }
-        }
-        true
-    }
 }
 
 /// Carries out `command` on the worker and its sockets; a leg lost in a
@@ -414,7 +378,7 @@ fn execute(
                 "the leg could not move to another worker: ending its call"
             );
             let _ = to.send(WorkerCommand::Lost(leg));
-            let _ = events.send(MediaEvent::RtpTimeout { leg });
+            let _ = events.send(MediaEvent::LegLost { leg });
         }
         WorkerCommand::Join(leg, room) => worker.join(leg, room),
         WorkerCommand::Leave(leg) => worker.leave(leg),
@@ -456,5 +420,20 @@ fn execute(
         WorkerCommand::Expect(_) | WorkerCommand::Lost(_) => {
             unreachable!("held commands are handled before execution")
         }
+    }
+}
+
+/// A PCMU leg sending to `remote`, as the worker threads' tests add them.
+#[cfg(test)]
+fn pcmu_leg(remote: std::net::SocketAddr) -> LegParams {
+    LegParams {
+        codec: switchyard_media::Codec::Pcmu,
+        payload_type: 0,
+        telephone_event: None,
+        incoming: None,
+        remote,
+        direction: switchyard_media::MediaDirection::SendRecv,
+        ptime_ms: 20,
+        opus: switchyard_media::OpusParams::default(),
     }
 }

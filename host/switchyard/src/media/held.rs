@@ -107,7 +107,7 @@ mod tests {
     use std::net::{SocketAddr, UdpSocket};
     use std::sync::mpsc::{Receiver, channel};
     use std::time::Instant;
-    use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, WorkerConfig};
+    use switchyard_media::{LegParams, WorkerConfig};
     use tokio::sync::mpsc::unbounded_channel;
 
     const LEG: LegId = LegId(7);
@@ -133,16 +133,7 @@ mod tests {
     }
 
     fn params() -> LegParams {
-        LegParams {
-            codec: Codec::Pcmu,
-            payload_type: 0,
-            telephone_event: None,
-            incoming: None,
-            remote: SocketAddr::from(([127, 0, 0, 1], 9)),
-            direction: MediaDirection::SendRecv,
-            ptime_ms: 20,
-            opus: OpusParams::default(),
-        }
+        crate::media::pcmu_leg(SocketAddr::from(([127, 0, 0, 1], 9)))
     }
 
     /// A worker thread's state, without the thread: its worker, the commands
@@ -197,7 +188,7 @@ mod tests {
         assert!(to.held.held.is_empty(), "nothing is held for the lost leg");
         assert_eq!(
             reported.try_recv().ok(),
-            Some(MediaEvent::RtpTimeout { leg: LEG }),
+            Some(MediaEvent::LegLost { leg: LEG }),
             "the core hears the leg is gone"
         );
         assert!(
@@ -297,7 +288,7 @@ mod tests {
         assert!(third.held.held.is_empty());
         assert_eq!(
             reported.try_recv().ok(),
-            Some(MediaEvent::RtpTimeout { leg: LEG })
+            Some(MediaEvent::LegLost { leg: LEG })
         );
         assert!(reported.try_recv().is_err(), "the loss is reported once");
     }

@@ -37,7 +37,7 @@ mod tests {
     use crate::media::{sweep::SweepIo, uring::UringIo};
     use std::net::SocketAddr;
     use std::time::Duration;
-    use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, WorkerConfig};
+    use switchyard_media::WorkerConfig;
 
     const LEG: LegId = LegId(7);
 
@@ -50,19 +50,6 @@ mod tests {
             .payload(&[0xFF; 160])
             .build()
             .expect("a valid packet")
-    }
-
-    fn params(remote: SocketAddr) -> LegParams {
-        LegParams {
-            codec: Codec::Pcmu,
-            payload_type: 0,
-            telephone_event: None,
-            incoming: None,
-            remote,
-            direction: MediaDirection::SendRecv,
-            ptime_ms: 20,
-            opus: OpusParams::default(),
-        }
     }
 
     // Reads what `worker` receives through `io` until `count` packets came, `attempts` times at
@@ -88,7 +75,11 @@ mod tests {
         let leg_address = socket.local_addr().unwrap();
         let start = Instant::now();
         let mut worker = Worker::new(WorkerConfig::default(), start, 1);
-        worker.add_leg(start, LEG, params(peer.local_addr().unwrap()));
+        worker.add_leg(
+            start,
+            LEG,
+            crate::media::pcmu_leg(peer.local_addr().unwrap()),
+        );
         io.add(LEG, socket);
         (worker, peer, leg_address, start)
     }

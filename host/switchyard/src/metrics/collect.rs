@@ -117,6 +117,11 @@ impl Collector for Sources {
                 rtp.jitter.concealed,
             ),
             (
+                "media_worker_failures",
+                "Media workers that failed (panicked) and were replaced; their calls ended.",
+                self.media.failures(),
+            ),
+            (
                 "guest_events_dropped",
                 "Call events dropped because their guest was too far behind.",
                 self.executor.dropped(),

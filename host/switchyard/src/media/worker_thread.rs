@@ -1,0 +1,280 @@
+//! A media worker's thread: ticks its [`Worker`] on the worker's deadlines, moves its packets
+//! and applies the commands sent to it, and outlives a worker that fails. A panic in the worker
+//! (a bug, never an input it was built to refuse) ends that worker's calls and recordings, and a
+//! new worker takes its place for the calls that come after, so one bad tick costs the calls
+//! it touched, not the process.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use switchyard_media::{MediaEvent, Worker, WorkerStats};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::WorkerCommand;
+use super::held::HeldCommands;
+use super::packet_io::PacketIo;
+
+/// How long a thread whose worker failed waits before it starts the next: a failure that
+/// recurs at once costs a restart every this often, not a spinning core.
+const RESTART_PAUSE: Duration = Duration::from_millis(100);
+
+/// What a worker thread talks to, and what outlives a failed worker: the commands held for
+/// legs on their way to it (they still arrive, at its successor) and its counters.
+pub(super) struct WorkerThread {
+    index: usize,
+    commands: Receiver<WorkerCommand>,
+    events: UnboundedSender<MediaEvent>,
+    published: Arc<Mutex<WorkerStats>>,
+    failures: Arc<AtomicU64>,
+    held: HeldCommands,
+    /// The counters of the thread's failed workers, so that what it publishes never goes back.
+    retired: WorkerStats,
+}
+
+impl WorkerThread {
+    /// The thread of worker `index`, taking `commands`, passing the worker's events on to
+    /// `events`, publishing its counters (its failed workers' included) in `published` each
+    /// tick and counting its workers' failures in `failures`.
+    pub(super) fn new(
+        index: usize,
+        commands: Receiver<WorkerCommand>,
+        events: UnboundedSender<MediaEvent>,
+        published: Arc<Mutex<WorkerStats>>,
+        failures: Arc<AtomicU64>,
+    ) -> WorkerThread {
+        WorkerThread {
+            index,
+            commands,
+            events,
+            published,
+            failures,
+            held: HeldCommands::default(),
+            retired: WorkerStats::default(),
+        }
+    }
+
+    /// Runs a worker and its packet I/O made by `start` (given how many workers failed before
+    /// it) until the pool or the event receiver is gone. When the worker panics, its losses go
+    /// out as events (each leg lost, so the core ends its call; each recording ended), its
+    /// sockets close, and after [`RESTART_PAUSE`] the next worker serves the commands that
+    /// follow.
+    pub(super) fn serve(mut self, start: impl Fn(u64) -> (Worker, Box<dyn PacketIo>)) {
+        for generation in 0.. {
+            let (mut worker, mut io) = start(generation);
+            let ran = catch_unwind(AssertUnwindSafe(|| self.run(&mut worker, io.as_mut())));
+            let Err(panic) = ran else {
+                return;
+            };
+            drop(io);
+            self.failures.fetch_add(1, Ordering::Relaxed);
+            self.retired.accumulate(&worker.stats());
+            let losses = worker.into_losses();
+            let why = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("no message");
+            tracing::error!(
+                worker = self.index,
+                generation,
+                "the media worker failed ({why}): its calls end and its recordings stop, \
+                 and a new worker takes its place"
+            );
+            for event in losses {
+                if self.events.send(event).is_err() {
+                    return;
+                }
+            }
+            std::thread::sleep(RESTART_PAUSE);
+        }
+    }
+
+    /// Ticks on the worker's deadlines, reading every leg's packets just before each tick and
+    /// sending what it makes right after; applies commands as they come in between. Returns when
+    /// the pool or the event receiver is gone.
+    fn run(&mut self, worker: &mut Worker, io: &mut dyn PacketIo) {
+        loop {
+            let deadline = worker.poll_timeout().unwrap_or_else(Instant::now);
+            while let Some(wait) = deadline.checked_duration_since(Instant::now()) {
+                match self.commands.recv_timeout(wait) {
+                    Ok(command) => {
+                        self.held.apply(worker, io, &self.events, command);
+                        if !self.deliver(worker, io) {
+                            return;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            let now = Instant::now();
+            // The packets are read at the tick, so what arrived was there by its deadline (the
+            // wake-up comes a little after): stamped so, it plays in this tick, where `now`
+            // would hold it back a whole tick.
+            io.receive(worker, deadline.min(now));
+            worker.handle_timeout(now);
+            let mut stats = self.retired;
+            stats.accumulate(&worker.stats());
+            *self.published.lock().unwrap_or_else(|p| p.into_inner()) = stats;
+            if !self.deliver(worker, io) {
+                return;
+            }
+        }
+    }
+
+    // Sends the worker's packets and passes on its events; false once nobody listens.
+    fn deliver(&self, worker: &mut Worker, io: &mut dyn PacketIo) -> bool {
+        io.send(worker);
+        while let Some(event) = worker.poll_event() {
+            if self.events.send(event).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{SocketAddr, UdpSocket};
+    use std::sync::mpsc::channel;
+    use switchyard_media::{LegId, RoomId, WorkerConfig, recording_queue};
+    use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+    /// The leg [`FailingIo`] cannot take.
+    const POISON: LegId = LegId(13);
+
+    /// Packet I/O that fails (panics) when given [`POISON`]'s socket, as a bug would.
+    struct FailingIo;
+
+    impl PacketIo for FailingIo {
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+
+        fn add(&mut self, leg: LegId, _socket: UdpSocket) {
+            assert_ne!(leg, POISON, "a leg this packet I/O fails on");
+        }
+
+        fn remove(&mut self, _worker: &mut Worker, _leg: LegId) -> Option<UdpSocket> {
+            None
+        }
+
+        fn receive(&mut self, _worker: &mut Worker, _arrived: Instant) {}
+
+        fn send(&mut self, worker: &mut Worker) {
+            while let Some(transmit) = worker.poll_transmit() {
+                worker.recycle(transmit.payload);
+            }
+        }
+    }
+
+    fn add_leg(leg: LegId) -> WorkerCommand {
+        WorkerCommand::AddLeg {
+            leg,
+            params: crate::media::pcmu_leg(SocketAddr::from(([127, 0, 0, 1], 9))),
+            socket: UdpSocket::bind("127.0.0.1:0").unwrap(),
+        }
+    }
+
+    /// The events that arrive within 5 s, until `count` have.
+    fn next_events(events: &mut UnboundedReceiver<MediaEvent>, count: usize) -> Vec<MediaEvent> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut got = Vec::new();
+        while got.len() < count && Instant::now() < deadline {
+            match events.try_recv() {
+                Ok(event) => got.push(event),
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn a_failed_worker_loses_its_legs_and_recordings_and_a_new_one_serves_what_follows() {
+        let (commands, inbox) = channel();
+        let (events, mut reported) = unbounded_channel();
+        let published = Arc::new(Mutex::new(WorkerStats::default()));
+        let failures = Arc::new(AtomicU64::new(0));
+        let thread = WorkerThread::new(0, inbox, events, published.clone(), failures.clone());
+        let (started, generations) = channel();
+        let serving = std::thread::spawn(move || {
+            thread.serve(|generation| {
+                let _ = started.send(generation);
+                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
+                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
+            });
+        });
+        let wait = Duration::from_secs(5);
+        assert_eq!(generations.recv_timeout(wait), Ok(0));
+        let room = RoomId("board".into());
+        let (tap, recorded) = recording_queue(4);
+        commands.send(add_leg(LegId(1))).unwrap();
+        commands
+            .send(WorkerCommand::StartRecording(room.clone(), tap))
+            .unwrap();
+        let ticks = || published.lock().unwrap().ticks;
+        let deadline = Instant::now() + wait;
+        while ticks() < 5 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        commands.send(add_leg(POISON)).unwrap();
+        // What the thread publishes, sampled across the failure and the restart.
+        let mut published_ticks = Vec::new();
+        let mut restarted = None;
+        while restarted.is_none_or(|at: Instant| at.elapsed() < Duration::from_millis(200))
+            && Instant::now() < deadline + wait
+        {
+            published_ticks.push(ticks());
+            if restarted.is_none() && generations.try_recv() == Ok(1) {
+                restarted = Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(restarted.is_some(), "a new worker started");
+        assert!(published_ticks[0] >= 5, "{published_ticks:?}");
+        assert!(
+            published_ticks.windows(2).all(|pair| pair[0] <= pair[1]),
+            "the counters count on from the failed worker's: {published_ticks:?}"
+        );
+        let lost = next_events(&mut reported, 3);
+        assert!(
+            matches!(
+                lost.as_slice(),
+                [
+                    MediaEvent::LegLost { leg: LegId(1) },
+                    MediaEvent::LegLost { leg: POISON },
+                    MediaEvent::RecordingEnded { room: ended, .. },
+                ] if *ended == room
+            ),
+            "{lost:?}"
+        );
+        // The tap went with the failed worker: the writer reads to the end.
+        let end = (0..1000)
+            .map(|_| recorded.recv_timeout(wait))
+            .find_map(Result::err);
+        assert_eq!(end, Some(RecvTimeoutError::Disconnected));
+
+        // The next worker serves what follows, without its predecessor's legs: failing in
+        // turn, it loses only its own.
+        commands.send(add_leg(LegId(2))).unwrap();
+        commands.send(add_leg(POISON)).unwrap();
+        let lost = next_events(&mut reported, 2);
+        assert_eq!(
+            lost,
+            [
+                MediaEvent::LegLost { leg: LegId(2) },
+                MediaEvent::LegLost { leg: POISON },
+            ]
+        );
+        assert_eq!(generations.recv_timeout(wait), Ok(2));
+        assert_eq!(failures.load(Ordering::Relaxed), 2);
+
+        drop(commands);
+        serving.join().expect("the thread ends with its pool");
+    }
+}
