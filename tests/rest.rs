@@ -190,8 +190,9 @@ fn a_recording_is_listed_and_downloads_whole_or_by_range_as_an_attachment() {
         "print(rest('POST', '/api/v1/rooms/123/recording', {'name': 'live'})[:3])\n\
          print(rest('DELETE', '/api/v1/recordings/live.wav')[0])\n\
          print(rest('DELETE', '/api/v1/recordings/board.wav')[:3])\n\
-         print(rest('GET', '/api/v1/recordings')[2] == [r for r in s.switchyard.recordings()])\n\
-         print([r['name'] for r in rest('GET', '/api/v1/recordings')[2]])\n\
+         names = lambda listed: [r['name'] for r in listed]\n\
+         print(names(rest('GET', '/api/v1/recordings')[2]) == names(s.switchyard.recordings()))\n\
+         print(names(rest('GET', '/api/v1/recordings')[2]))\n\
          print(rest('DELETE', '/api/v1/recordings/board.wav')[0])\n\
          print(rest('DELETE', '/api/v1/recordings/notes.txt')[0])\n\
          print(rest('POST', '/api/v1/recordings/board.wav')[3])\n\
