@@ -55,6 +55,7 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_rtp_packets_dropped",
         "switchyard_media_tick_lateness_seconds",
         "switchyard_media_worker_failures",
+        "switchyard_panics",
         "switchyard_guest_dispatch_seconds",
         "switchyard_guest_traps",
         "switchyard_guest_timeouts",
@@ -77,10 +78,12 @@ fn metrics_are_described_and_move_with_a_call() {
     for worker in ["worker=0", "worker=1"] {
         before.value("switchyard_media_tick_lateness_seconds_count", worker);
     }
-    assert_eq!(
-        before.value("switchyard_media_worker_failures_total", ""),
-        0.0
-    );
+    for failures in [
+        "switchyard_media_worker_failures_total",
+        "switchyard_panics_total",
+    ] {
+        assert_eq!(before.value(failures, ""), 0.0, "{failures}");
+    }
     // The standard process metrics are the server's own.
     let open = before.value("process_open_fds", "");
     assert!(

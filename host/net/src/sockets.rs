@@ -1,11 +1,14 @@
 //! [`SipSockets`]: every SIP socket of the shell behind one receive and one send call.
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
+use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::connections::Table;
 use crate::tcp::Opened;
@@ -38,6 +41,10 @@ pub enum SocketEvent {
     Message(Received),
     /// A TCP connection to this peer could not be opened.
     Unreachable(SocketAddr),
+    /// A socket stopped being read (its task panicked: a bug), so nothing more is received on
+    /// it; says which and why. The sockets cannot serve as they were bound: the owner should
+    /// stop, so that a supervisor starts it afresh.
+    Stopped(String),
 }
 
 /// Why a message could not be sent.
@@ -74,6 +81,9 @@ pub struct SipSockets {
     local_addrs: Vec<(Transport, SocketAddr)>,
     received: mpsc::Receiver<Received>,
     unreachable: mpsc::Receiver<SocketAddr>,
+    /// The UDP read loops and TCP accept loops, and what each reads.
+    readers: JoinSet<()>,
+    reading: HashMap<Id, String>,
     _shutdown: watch::Sender<()>,
 }
 
@@ -103,25 +113,49 @@ impl SipSockets {
             unreachable: unreachable_sender,
             shutdown: watch,
         });
-        for (local, socket) in &udp_sockets {
-            tokio::spawn(udp::read_loop(
-                Arc::clone(socket),
-                *local,
-                shared.received.clone(),
-                shared.shutdown.clone(),
-            ));
-        }
-        for listener in listeners {
-            tokio::spawn(tcp::accept_loop(listener, Arc::clone(&shared)));
-        }
-        Ok(Self {
+        let mut sockets = Self {
             shared,
-            udp: udp_sockets,
+            udp: Vec::new(),
             local_addrs,
             received,
             unreachable,
+            readers: JoinSet::new(),
+            reading: HashMap::new(),
             _shutdown: shutdown,
-        })
+        };
+        for (local, socket) in &udp_sockets {
+            let read = udp::read_loop(
+                Arc::clone(socket),
+                *local,
+                sockets.shared.received.clone(),
+                sockets.shared.shutdown.clone(),
+            );
+            sockets.read(format!("the UDP socket on {local}"), read);
+        }
+        for listener in listeners {
+            let local = listener.local_addr()?;
+            let accept = tcp::accept_loop(listener, Arc::clone(&sockets.shared));
+            sockets.read(format!("the TCP listener on {local}"), accept);
+        }
+        sockets.udp = udp_sockets;
+        Ok(sockets)
+    }
+
+    /// Runs `reader`, which reads `what` until the sockets are dropped.
+    fn read(&mut self, what: String, reader: impl Future<Output = ()> + Send + 'static) {
+        let id = self.readers.spawn(reader).id();
+        self.reading.insert(id, what);
+    }
+
+    /// What a reader's end means: the socket it read is read no more.
+    fn stopped(&mut self, ended: Result<(Id, ()), JoinError>) -> String {
+        let (id, why) = match ended {
+            // Readers return only once `self` is dropped: while it lives, none does.
+            Ok((id, ())) => (id, "its task ended".to_owned()),
+            Err(error) => (error.id(), error.to_string()),
+        };
+        let what = self.reading.remove(&id).unwrap_or_default();
+        format!("{what} is read no more: {why}")
     }
 
     /// Every bound socket: a UDP and a TCP entry per configured address, with the ports
@@ -131,12 +165,13 @@ impl SipSockets {
     }
 
     /// What happened next on the sockets: a message received on any socket or connection,
-    /// or a peer a TCP connection could not be opened to (refused, or not established
+    /// a peer a TCP connection could not be opened to (refused, or not established
     /// within the connect timeout; what was queued for it is dropped, and RFC 3261 §18.4
-    /// wants the transaction layer told). Cancel-safe.
+    /// wants the transaction layer told), or a socket no longer read. Cancel-safe.
     pub async fn recv(&mut self) -> SocketEvent {
         tokio::select! {
             biased;
+            Some(ended) = self.readers.join_next_with_id() => SocketEvent::Stopped(self.stopped(ended)),
             Some(message) = self.received.recv() => SocketEvent::Message(message),
             Some(remote) = self.unreachable.recv() => SocketEvent::Unreachable(remote),
             // `shared` holds both senders for as long as `self` lives.
@@ -214,5 +249,25 @@ fn unmapped(addr: SocketAddr) -> SocketAddr {
             None => addr,
         },
         IpAddr::V4(_) => addr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_reader_that_panics_is_reported_with_what_it_read() {
+        let listen = vec![SocketAddr::from(([127, 0, 0, 1], 0))];
+        let mut sockets = SipSockets::bind(SocketsConfig::on(listen)).await.unwrap();
+        sockets.read("a test socket".to_owned(), async { panic!("a bug") });
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), sockets.recv())
+            .await
+            .expect("the end is reported");
+        let SocketEvent::Stopped(why) = event else {
+            panic!("{event:?}");
+        };
+        assert!(why.starts_with("a test socket is read no more"), "{why}");
+        assert!(why.contains("panicked") && why.contains("a bug"), "{why}");
     }
 }

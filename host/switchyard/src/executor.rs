@@ -12,6 +12,7 @@ use crate::adapter;
 use crate::call_routing::CallRoutes;
 use crate::guest_registry::{Lease, Registry};
 use crate::host_api::{CoreHost, lock};
+use crate::vital::Vitals;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -110,13 +111,15 @@ enum Outcome {
 impl GuestExecutor {
     /// Starts `threads` threads running instances of the current versions of
     /// `guests`, incoming calls routed by `routes`, at most `max_instances`
-    /// instances alive at once, whose imports go to `host`.
+    /// instances alive at once, whose imports go to `host`. Each thread is a
+    /// vital part of `vitals`.
     pub fn start(
         guests: Arc<Registry<Guest>>,
         routes: CallRoutes,
         host: Arc<CoreHost>,
         threads: usize,
         max_instances: usize,
+        vitals: &Vitals,
     ) -> std::io::Result<GuestExecutor> {
         let shared = Arc::new(Shared {
             guests,
@@ -129,9 +132,13 @@ impl GuestExecutor {
         let threads = (0..threads.max(1))
             .map(|n| {
                 let shared = shared.clone();
+                let guard = vitals.guard(format!("guest thread {n}"));
                 std::thread::Builder::new()
                     .name(format!("guest-{n}"))
-                    .spawn(move || shared.run())
+                    .spawn(move || {
+                        let _guard = guard;
+                        shared.run();
+                    })
             })
             .collect::<std::io::Result<Vec<_>>>()?;
         Ok(GuestExecutor { shared, threads })
@@ -222,8 +229,11 @@ impl Shared {
             drop(state);
             let outcome = unless_panicked(call, || self.execute(call, op, instance, reserved))
                 .unwrap_or_else(|| {
-                    // The call goes on without call logic, as after a trap.
-                    lock(self.host.core()).guest_failed(Instant::now(), call);
+                    // The call goes on without call logic, as after a trap; a core that panics
+                    // at that too has logged it, and the thread serves the next call.
+                    unless_panicked(call, || {
+                        lock(self.host.core()).guest_failed(Instant::now(), call);
+                    });
                     Outcome::Gone
                 });
             self.host.wake();
@@ -424,11 +434,7 @@ fn unless_panicked<T>(call: CallId, work: impl FnOnce() -> T) -> Option<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(outcome) => Some(outcome),
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = crate::panics::message(panic.as_ref());
             error!(%call, "guest work panicked in the host: {what}");
             None
         }

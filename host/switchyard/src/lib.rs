@@ -30,6 +30,7 @@ mod media;
 mod method_list;
 mod metrics;
 mod network;
+mod panics;
 mod prompts;
 mod recording;
 mod room_state_file;
@@ -39,6 +40,7 @@ mod session_functions;
 mod signaling;
 mod stats_file;
 mod system_limits;
+mod vital;
 
 use clap::{Parser, Subcommand};
 use config::Config;
@@ -315,6 +317,7 @@ fn serve(file: Option<&Path>) -> ExitCode {
                 .with_ansi(std::io::stderr().is_terminal()),
         )
         .init();
+    panics::install_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -19,6 +19,7 @@ mod uring;
 mod worker_thread;
 
 use crate::network::PendingSockets;
+use crate::vital::Vitals;
 use packet_io::PacketIo;
 use std::io;
 use std::net::UdpSocket;
@@ -143,7 +144,7 @@ impl MediaPool {
     /// Starts `count` worker threads moving packets as `packet_io` asks; their events go to
     /// `events`; sockets reserved for new legs are taken from `sockets`. Fails when io_uring is
     /// asked for and the kernel refuses it, or a thread cannot start. The threads end once the
-    /// pool is dropped.
+    /// pool is dropped; each is a vital part of `vitals`.
     pub fn start(
         count: usize,
         config: WorkerConfig,
@@ -151,6 +152,7 @@ impl MediaPool {
         events: UnboundedSender<MediaEvent>,
         sockets: PendingSockets,
         packet_io: PacketIoChoice,
+        vitals: &Vitals,
     ) -> io::Result<MediaPool> {
         let use_uring = match packet_io {
             PacketIoChoice::Sweep => false,
@@ -178,9 +180,11 @@ impl MediaPool {
                 published.clone(),
                 failures.clone(),
             );
+            let guard = vitals.guard(format!("media thread {index}"));
             std::thread::Builder::new()
                 .name(format!("media-{index}"))
                 .spawn(move || {
+                    let _guard = guard;
                     thread.serve(|generation| {
                         let io = packet_io_for(use_uring);
                         if index == 0 && generation == 0 {

@@ -17,9 +17,10 @@ use crate::prompts::PromptLibrary;
 use crate::recording::Recorder;
 use crate::room_state_file::RoomStateFile;
 use crate::rtp_ports::RtpPorts;
-use crate::signaling::Signaling;
+use crate::signaling::{Signaling, Stop};
 use crate::stats_file::{Counters, StatsFile};
 use crate::system_limits;
+use crate::vital;
 use anyhow::{Context, anyhow};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
@@ -36,7 +37,7 @@ use switchyard_net::{Resolver, SipSockets, SocketsConfig};
 use switchyard_sip::{Endpoint, EndpointConfig, Limits as SipLimits, SessionTimers};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 /// Runs a server with `config` until `shutdown` resolves; then hangs up every
 /// call and returns once they have ended. XML-RPC's `set_loglevel` changes
@@ -95,6 +96,7 @@ pub async fn run(
         0 => 2 * cores,
         n => n,
     };
+    let (vitals, mut vital_ends) = vital::vitals();
     let (media_events_tx, media_events) = tokio::sync::mpsc::unbounded_channel();
     let worker_config = WorkerConfig {
         rtp_timeout: config.rtp.timeout(),
@@ -110,6 +112,7 @@ pub async fn run(
         media_events_tx,
         sockets.clone(),
         config.media.packet_io,
+        &vitals,
     )
     .context("media workers")?;
     let media = Arc::new(media);
@@ -185,6 +188,7 @@ pub async fn run(
         host.clone(),
         guest_threads,
         call_instances as usize,
+        &vitals,
     )
     .context("starting the guest threads")?;
     let executor = Arc::new(executor);
@@ -248,15 +252,17 @@ pub async fn run(
     );
     let (stop_stats, stats_stopped) = oneshot::channel::<()>();
     let stats_task = stats_file.map(|file| {
-        tokio::spawn(file.keep(core.clone(), async {
+        let keep = file.keep(core.clone(), async {
             let _ = stats_stopped.await;
-        }))
+        });
+        tokio::spawn(vitals.watch("the stats file's task", keep))
     });
     let (stop_rooms, rooms_stopped) = oneshot::channel::<()>();
     let rooms_task = room_state_file.map(|file| {
-        tokio::spawn(file.keep(core.clone(), async {
+        let keep = file.keep(core.clone(), async {
             let _ = rooms_stopped.await;
-        }))
+        });
+        tokio::spawn(vitals.watch("the room state file's task", keep))
     });
     let (stop_control, control_stopped) = oneshot::channel::<()>();
     let control_options = ServeOptions {
@@ -265,13 +271,16 @@ pub async fn run(
         metrics: Some(Arc::new(metrics)),
         ..control_options(&config.control)?
     };
-    let control_task = tokio::spawn(switchyard_control::serve_with(
-        control,
-        Arc::new(bridge),
-        async {
-            let _ = control_stopped.await;
-        },
-        control_options,
+    let control_task = tokio::spawn(vitals.watch(
+        "the control endpoint",
+        switchyard_control::serve_with(
+            control,
+            Arc::new(bridge),
+            async {
+                let _ = control_stopped.await;
+            },
+            control_options,
+        ),
     ));
     system_limits::warn_of_shortfalls(call_instances, control_instances);
     info!(
@@ -287,26 +296,44 @@ pub async fn run(
         "switchyard ready"
     );
 
-    signaling.run(shutdown).await;
+    let stop = async move {
+        tokio::select! {
+            () = shutdown => Stop::Asked,
+            part = vital_ends.next() => Stop::Failed(format!("{part} ended")),
+        }
+    };
+    let stopped = signaling.run(stop).await;
     for watcher in watchers {
         watcher.abort();
     }
 
+    // Each part is stopped in turn, whichever failed: the room state file's last write and
+    // the control endpoint's orderly close do not depend on the stats file's.
     let _ = stop_stats.send(());
-    if let Some(task) = stats_task {
-        task.await.context("stats file task")?;
+    if let Some(task) = stats_task
+        && let Err(e) = task.await
+    {
+        error!("the stats file's task: {e}");
     }
     let _ = stop_rooms.send(());
-    if let Some(task) = rooms_task {
-        task.await.context("room state file task")?;
+    if let Some(task) = rooms_task
+        && let Err(e) = task.await
+    {
+        error!("the room state file's task: {e}");
     }
     let _ = stop_control.send(());
-    control_task
-        .await
-        .context("control task")?
-        .context("control endpoint")?;
-    info!("switchyard stopped");
-    Ok(())
+    match control_task.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => error!("the control endpoint: {e}"),
+        Err(e) => error!("the control endpoint's task: {e}"),
+    }
+    match stopped {
+        Stop::Asked => {
+            info!("switchyard stopped");
+            Ok(())
+        }
+        Stop::Failed(why) => Err(anyhow!("switchyard stopped: {why}")),
+    }
 }
 
 /// The SIP sockets: UDP and TCP on every `sip.listen` address. When the

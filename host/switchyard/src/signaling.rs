@@ -13,7 +13,7 @@ use switchyard_media::MediaEvent;
 use switchyard_net::{Outgoing, Resolver, SipSockets, SocketEvent, Transport};
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// How long shutdown waits for BYEs to be answered before exiting anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -22,6 +22,15 @@ const IDLE: Duration = Duration::from_secs(3600);
 /// How long the resolution of a placed call's target may take before the call
 /// fails (RFC 3263 lookups are several round trips).
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the server stops.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// It was asked to (a signal).
+    Asked,
+    /// A part it cannot serve without ended: says which and why.
+    Failed(String),
+}
 
 /// The signaling task's state.
 pub struct Signaling {
@@ -64,14 +73,14 @@ impl Signaling {
         }
     }
 
-    /// Serves until `shutdown` resolves, then hangs up every call and returns
-    /// when all have ended (or after [`SHUTDOWN_GRACE`]).
-    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        let mut stopping: Option<Instant> = None;
+    /// Serves until `stop` resolves or a SIP socket is read no more, then hangs up every call
+    /// and returns why it stopped when all calls have ended (or after [`SHUTDOWN_GRACE`]).
+    pub async fn run(mut self, stop: impl Future<Output = Stop>) -> Stop {
+        tokio::pin!(stop);
+        let mut stopping: Option<(Instant, Stop)> = None;
         loop {
             let timer = lock(&self.core).poll_timeout();
-            let give_up = stopping.map(|since| since + SHUTDOWN_GRACE);
+            let give_up = stopping.as_ref().map(|(since, _)| *since + SHUTDOWN_GRACE);
             let wake_at = [timer, give_up].into_iter().flatten().min();
             let wake_at = wake_at.unwrap_or_else(|| Instant::now() + IDLE);
             tokio::select! {
@@ -86,6 +95,10 @@ impl Signaling {
                     SocketEvent::Unreachable(remote) => {
                         lock(&self.core).transport_failed(Instant::now(), Transport::Tcp, remote);
                     }
+                    SocketEvent::Stopped(why) if stopping.is_none() => {
+                        stopping = Some(self.begin_stopping(Stop::Failed(why)));
+                    }
+                    SocketEvent::Stopped(why) => warn!("while shutting down: {why}"),
                 },
                 () = tokio::time::sleep_until(wake_at.into()) => {
                     lock(&self.core).handle_timeout(Instant::now());
@@ -94,28 +107,45 @@ impl Signaling {
                 Some(event) = self.media_events.recv() => {
                     lock(&self.core).handle_media_event(Instant::now(), event);
                 }
-                () = &mut shutdown, if stopping.is_none() => {
-                    let mut core = lock(&self.core);
-                    info!(calls = core.active_calls(), "shutting down: hanging up every call");
-                    stopping = Some(Instant::now());
-                    core.hangup_all(Instant::now());
+                why = &mut stop, if stopping.is_none() => {
+                    stopping = Some(self.begin_stopping(why));
                 }
             }
             self.flush().await;
-            if let Some(since) = stopping {
+            if let Some((since, why)) = stopping.take() {
                 let left = lock(&self.core).active_calls();
                 if left == 0 {
-                    return;
+                    return why;
                 }
                 if since.elapsed() >= SHUTDOWN_GRACE {
                     warn!(
                         calls = left,
                         "calls still up after the shutdown grace period"
                     );
-                    return;
+                    return why;
                 }
+                stopping = Some((since, why));
             }
         }
+    }
+
+    /// Hangs up every call, to stop for `why`; returns when that began, and why.
+    fn begin_stopping(&self, why: Stop) -> (Instant, Stop) {
+        let mut core = lock(&self.core);
+        match &why {
+            Stop::Asked => info!(
+                calls = core.active_calls(),
+                "shutting down: hanging up every call"
+            ),
+            Stop::Failed(part) => error!(
+                calls = core.active_calls(),
+                "{part}: shutting down, hanging up every call, to exit with an error \
+                 (a supervisor should start the server afresh)"
+            ),
+        }
+        let now = Instant::now();
+        core.hangup_all(now);
+        (now, why)
     }
 
     /// Resolves the target of the placed call `call` in a task of its own and
@@ -125,14 +155,20 @@ impl Signaling {
     fn resolve(&self, call: CallId, uri: String) {
         let (resolver, core, wake) = (self.resolver.clone(), self.core.clone(), self.wake.clone());
         tokio::spawn(async move {
-            let targets = match tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(&uri)).await
-            {
+            // In a task of its own, so that the core hears of the call even when the lookup
+            // panics (a bug): a call never told stays placed, holding a `max_dialing` slot.
+            let lookup = tokio::spawn({
+                let uri = uri.clone();
+                async move { tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(&uri)).await }
+            });
+            let targets = match lookup.await {
                 // RFC 3263 §4.3: the core tries them in this order.
-                Ok(Ok(targets)) => Ok(targets.iter().map(|t| (t.transport, t.addr)).collect()),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(_) => Err(format!(
+                Ok(Ok(Ok(targets))) => Ok(targets.iter().map(|t| (t.transport, t.addr)).collect()),
+                Ok(Ok(Err(e))) => Err(e.to_string()),
+                Ok(Err(_)) => Err(format!(
                     "no DNS answer for {uri} within {RESOLVE_TIMEOUT:?}"
                 )),
+                Err(e) => Err(format!("the lookup of {uri} failed: {e}")),
             };
             lock(&core).resolved(Instant::now(), call, targets);
             wake.notify_one();

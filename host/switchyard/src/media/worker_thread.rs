@@ -72,11 +72,7 @@ impl WorkerThread {
             self.failures.fetch_add(1, Ordering::Relaxed);
             self.retired.accumulate(&worker.stats());
             let losses = worker.into_losses();
-            let why = panic
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("no message");
+            let why = crate::panics::message(panic.as_ref());
             tracing::error!(
                 worker = self.index,
                 generation,

@@ -117,6 +117,11 @@ impl Collector for Sources {
                 rtp.jitter.concealed,
             ),
             (
+                "panics",
+                "Panics in the server (bugs), caught or not; each is logged as an error.",
+                crate::panics::count(),
+            ),
+            (
                 "media_worker_failures",
                 "Media workers that failed (panicked) and were replaced; their calls ended.",
                 self.media.failures(),
