@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{World, answering_callee, conference};
+use common::{Script, World, answering_callee, conference};
 use std::time::Duration;
 use switchyard_core::{
-    CallEvent, CallId, CoreConfig, CoreError, DialRequest, JoinOptions, MAX_META_BYTES,
+    CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, MAX_META_BYTES,
     MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp,
     ParticipantStatus, RoomState,
 };
@@ -563,4 +563,39 @@ fn the_room_state_version_moves_with_every_kept_change_and_restores_a_room() {
         fresh.core.room_states().is_empty(),
         "the restored room expired"
     );
+}
+
+#[test]
+fn a_rejection_that_needs_a_header_of_its_own_is_refused_and_the_call_stays_offered() {
+    let refusals = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = refusals.clone();
+    let script: Script = Box::new(move |core, now, op| {
+        if let GuestOp::Invite(invite) = op {
+            for code in [302, 401, 407, 420, 422] {
+                let refused = core.reject(now, invite.call, code, "Whatever");
+                seen.borrow_mut().push((code, refused));
+            }
+            core.reject(now, invite.call, 480, "Temporarily Unavailable")
+                .expect("a plain refusal");
+        }
+    });
+    let mut world = World::new(config(), Net::perfect(1), 1, script);
+    let caller = world.dial("000777123", "alice");
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&480)
+    }));
+    let refusals = refusals.borrow();
+    assert_eq!(refusals.len(), 5);
+    for (code, refused) in refusals.iter() {
+        assert!(
+            matches!(refused, Err(CoreError::InvalidArgument(why)) if why.contains(&code.to_string())),
+            "{code}: {refused:?}"
+        );
+    }
+    let finals: Vec<u16> = world.uacs[caller]
+        .codes(Method::Invite)
+        .into_iter()
+        .filter(|&c| c >= 300)
+        .collect();
+    assert_eq!(finals, [480]);
 }

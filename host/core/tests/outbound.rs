@@ -50,9 +50,14 @@ fn ringing_callee() -> CalleeScript {
 
 /// A callee that answers every call 486 Busy Here.
 fn busy_callee() -> CalleeScript {
-    Box::new(|endpoint, now, event| {
+    rejecting_callee(486, "Busy Here")
+}
+
+/// A callee that answers every call with `code` and `reason`.
+fn rejecting_callee(code: u16, reason: &'static str) -> CalleeScript {
+    Box::new(move |endpoint, now, event| {
         if let SipEvent::IncomingCall(call) = event {
-            endpoint.reject(now, call.call, 486, "Busy Here").unwrap();
+            endpoint.reject(now, call.call, code, reason).unwrap();
         }
     })
 }
@@ -325,6 +330,36 @@ fn a_forwarded_callees_failure_rejects_the_caller_with_its_code() {
         w.uacs[caller].codes(Method::Invite).contains(&486)
     }));
     assert!(w.run_until(Duration::from_secs(5), |w| w.core.active_calls() == 0));
+}
+
+#[test]
+fn a_forwarded_callees_failure_that_cannot_be_relayed_as_it_is_rejects_the_caller_with_its_own() {
+    for (callee_code, callee_reason, caller_code) in [
+        (302, "Moved Temporarily", 480),
+        (407, "Proxy Authentication Required", 403),
+        (420, "Bad Extension", 500),
+        (503, "Service Unavailable", 500),
+        (603, "Decline", 603),
+    ] {
+        let mut w = world(forwarding());
+        w.callee(addr(CALLEE), rejecting_callee(callee_code, callee_reason));
+        let caller = w.dial("000777forward", "alice");
+        assert!(
+            w.run_until(Duration::from_secs(5), |w| {
+                w.uacs[caller]
+                    .codes(Method::Invite)
+                    .iter()
+                    .any(|&c| c >= 300)
+            }),
+            "{callee_code}"
+        );
+        let finals: Vec<u16> = w.uacs[caller]
+            .codes(Method::Invite)
+            .into_iter()
+            .filter(|&c| c >= 300)
+            .collect();
+        assert_eq!(finals, [caller_code], "the callee's {callee_code}");
+    }
 }
 
 #[test]

@@ -128,7 +128,9 @@ impl CallCore {
         Ok(())
     }
 
-    /// Rejects an offered call with a final response (300–699).
+    /// Rejects an offered call with a final response (300–699), but for the codes whose
+    /// response needs a header field of its own (3xx, 401, 405, 407, 415, 420–423, 494), which
+    /// are [`CoreError::InvalidArgument`].
     pub fn reject(
         &mut self,
         now: Instant,
@@ -139,6 +141,13 @@ impl CallCore {
         if !(300..=699).contains(&code) {
             return Err(CoreError::InvalidArgument(format!(
                 "reject needs a final non-2xx code (300-699), got {code}"
+            )));
+        }
+        if super::outbound::needs_own_headers(code) {
+            return Err(CoreError::InvalidArgument(format!(
+                "a {code} needs a header field of its own (a Contact, a challenge, Allow, \
+                 Accept, Unsupported, Require, Min-SE, Min-Expires or Security-Server), which \
+                 reject cannot give: use another code (480, 403, 500, ...)"
             )));
         }
         let state = self.call_mut(call)?;

@@ -516,17 +516,13 @@ impl CallCore {
     }
 
     /// The call forwarded for `caller` failed with `code`: the caller, unless
-    /// it is gone or ending, is rejected with that code (500 for one that is
-    /// no failure), or hung up if it was answered meanwhile.
+    /// it is gone or ending, is rejected with the code [`caller_failure`] makes
+    /// of it, or hung up if it was answered meanwhile.
     pub(super) fn fail_caller(&mut self, now: Instant, caller: CallId, code: u16, reason: &str) {
         if self.calls.get(&caller).is_none_or(|c| c.ending()) {
             return;
         }
-        let code = if (300..=699).contains(&code) {
-            code
-        } else {
-            500
-        };
+        let (code, reason) = caller_failure(code, reason);
         if self.reject(now, caller, code, reason).is_err() {
             let _ = self.hangup(now, caller);
         }
@@ -690,4 +686,37 @@ fn host(ip: std::net::IpAddr) -> String {
         std::net::IpAddr::V4(v4) => v4.to_string(),
         std::net::IpAddr::V6(v6) => format!("[{v6}]"),
     }
+}
+
+/// What the caller of a forwarded call is rejected with when the call placed for it failed
+/// with `code` and `reason`: the same, except where that response would be wrong coming from
+/// this host, which answers the caller as a user agent, not as a proxy.
+/// - A redirection (3xx) the host does not follow: 480, the callee not being reachable.
+/// - A challenge (401, 407) was meant for the host, which could not answer it: 403.
+/// - A 503 would tell the caller, and any proxy before it, that this host is out of service
+///   (RFC 3261 §21.5.4); a proxy turns it into 500 for the same reason (§16.7 step 6): 500.
+/// - Any other response a rejection cannot carry ([`needs_own_headers`]) refuses how the
+///   host's request was made, nothing the caller did or could change: 500.
+/// - A code outside 300–699 (none a failure can have): 500.
+fn caller_failure(code: u16, reason: &str) -> (u16, &str) {
+    match code {
+        300..=399 => (480, "Temporarily Unavailable"),
+        401 | 407 => (403, "Forbidden"),
+        503 => (500, "Server Internal Error"),
+        code if needs_own_headers(code) => (500, "Server Internal Error"),
+        400..=699 => (code, reason),
+        _ => (500, "Server Internal Error"),
+    }
+}
+
+/// Whether a response with `code` needs a header field of its own, which a rejection (a code
+/// and a phrase) cannot carry: a redirection's Contact (RFC 3261 §21.3), a challenge (401,
+/// 407: §21.4.2, §21.4.8), 405's Allow (§21.4.6), 415's Accept (§21.4.13), 420's Unsupported
+/// (§21.4.15), 421's Require (§21.4.16), 422's Min-SE (RFC 4028 §6), 423's Min-Expires
+/// (§21.4.17), 494's Security-Server (RFC 3329 §2.3.1).
+pub(crate) fn needs_own_headers(code: u16) -> bool {
+    matches!(
+        code,
+        300..=399 | 401 | 405 | 407 | 415 | 420 | 421 | 422 | 423 | 494
+    )
 }
