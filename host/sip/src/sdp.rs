@@ -59,10 +59,11 @@ pub struct Format {
     pub fmtp: Option<String>,
 }
 
-/// A media direction attribute (RFC 4566 §6, RFC 3264 §6.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A media direction attribute (RFC 4566 §6, RFC 3264 §6.1); sendrecv when none is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Direction {
     /// `a=sendrecv`.
+    #[default]
     SendRecv,
     /// `a=sendonly`.
     SendOnly,
@@ -502,6 +503,26 @@ pub fn renewed_offer(
         ..negotiated.clone()
     };
     answer(&renewed, local_rtp, session_id)
+}
+
+/// `sdp`, written by this module, with `direction` in place of its direction attributes.
+pub(crate) fn with_direction(sdp: &str, direction: Direction) -> String {
+    let named = [
+        Direction::SendRecv,
+        Direction::SendOnly,
+        Direction::RecvOnly,
+        Direction::Inactive,
+    ];
+    sdp.split_inclusive("\r\n")
+        .map(|line| {
+            let attribute = line.trim_end().strip_prefix("a=");
+            if named.iter().any(|d| Some(d.as_str()) == attribute) {
+                format!("a={}\r\n", direction.as_str())
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
 }
 
 /// An SDP offer of one RTP/AVP audio stream at `local_rtp`: `formats` in order of preference

@@ -441,6 +441,42 @@ fn offerless_reinvite_gets_our_offer_and_the_ack_brings_the_answer() {
 }
 
 #[test]
+fn an_offerless_reinvite_gets_an_offer_in_our_own_direction_not_our_last_answers() {
+    let answered = |sim: &Sim| {
+        sim.events
+            .iter()
+            .filter(|(_, e)| matches!(e, Event::OfferAnswered { .. }))
+            .count()
+    };
+    // The peer held the call, and we answered recvonly: its offerless re-INVITE, to resume,
+    // is offered sendrecv, not recvonly, which would keep the call on hold one way.
+    let (mut sim, call) = confirmed(49);
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    run_to_invite_responses(&mut sim, 3);
+    let body = sim.uac.last_response(Method::Invite).unwrap().body();
+    assert!(body.contains("a=recvonly\r\n"), "{body}");
+    sim.uac.reoffer(sim.now, "", "");
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| answered(s) == 1));
+    let body = sim.uac.last_response(Method::Invite).unwrap().body();
+    assert!(
+        body.contains("a=sendrecv\r\n") && !body.contains("a=recvonly"),
+        "{body}"
+    );
+    // We hold the call: an offerless re-INVITE is offered sendonly.
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| answered(s) == 2));
+    sim.uac.reoffer(sim.now, "", "");
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| answered(s) == 3));
+    let body = sim.uac.last_response(Method::Invite).unwrap().body();
+    assert!(
+        body.contains("a=sendonly\r\n") && !body.contains("a=sendrecv"),
+        "{body}"
+    );
+}
+
+#[test]
 fn unusable_offers_are_refused_and_the_session_stays() {
     let (mut sim, _) = confirmed(28);
     sim.uac.reoffer(sim.now, "", "v=0\r\nthis is no SDP\r\n");

@@ -210,6 +210,7 @@ impl Endpoint {
         match (success, answer) {
             (true, Ok(answer)) => {
                 state.local_sdp = Some(offer.clone());
+                state.session.own_offer_answered(&offer);
                 let agreed =
                     timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
                 state.session.refreshed(now, agreed);

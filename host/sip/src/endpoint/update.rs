@@ -78,6 +78,7 @@ impl Endpoint {
                 Some(offer) => match Offer::parse(&response.raw.body) {
                     Ok(answer) => {
                         state.local_sdp = Some(offer.clone());
+                        state.session.own_offer_answered(&offer);
                         state.session.refreshed(now, agreed);
                         self.events.push_back(Event::OfferAnswered {
                             call,

@@ -15,6 +15,7 @@ use reinvite::Reinvite;
 use timer::Agreed;
 
 use crate::message::Request;
+use crate::sdp::{Direction, Offer};
 use crate::transaction::TxId;
 use crate::transport::TransportAddr;
 
@@ -93,6 +94,10 @@ pub(crate) struct Session {
     pub(crate) attempts: u32,
     /// Our offer in the 2xx to an offerless re-INVITE: the ACK brings the answer.
     pub(crate) offer_in_2xx: Option<String>,
+    /// The direction of the last offer of ours the peer answered (sendrecv until one is):
+    /// what we want of the media, whatever our answers to the peer's offers said since, and
+    /// what an offer of ours in a 2xx states again (RFC 3264 §8.4).
+    pub(crate) own_direction: Direction,
     /// The last UPDATE's final response.
     pub(crate) update_reply: Option<UpdateReply>,
     /// The agreed session timer, if any.
@@ -116,6 +121,12 @@ impl Session {
     /// `sdp` with the o= line it must be sent with (RFC 3264 §8).
     pub(crate) fn stamp(&mut self, sdp: &str) -> String {
         self.origin.stamp(sdp)
+    }
+
+    /// Our offer `sdp` was answered: its direction is what we want from now on.
+    pub(crate) fn own_offer_answered(&mut self, sdp: &str) {
+        self.own_direction =
+            Offer::parse(sdp.as_bytes()).map_or_else(|_| Direction::default(), |o| o.direction);
     }
 
     /// `sdp`, sent before, as it must be sent again (see [`Origin::restamp`]).
