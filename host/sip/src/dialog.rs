@@ -2,7 +2,7 @@
 //! and the in-dialog requests the endpoint sends (BYE, re-INVITE, OPTIONS, the ACK of a 2xx).
 
 use std::fmt::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
@@ -266,13 +266,23 @@ impl Dialog {
             ),
         };
         let hop = uri::parse(next_hop);
+        // §12.2.1.1 sends to the remote target. A peer behind NAT names there an address of its
+        // own network, which does not reach it from here: it is reached where its messages come
+        // from, as RFC 3581 does for responses and RFC 5626 §5 for a flow.
+        let addr = match hop.and_then(|u| u.socket_addr()) {
+            Some(target) if self.route_set.is_empty() && behind_nat(target, self.fallback) => {
+                self.fallback
+            }
+            Some(target) => target,
+            None => self.fallback,
+        };
         // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
         // without one, the dialog keeps the transport it was created over.
         let destination = TransportAddr::new(
             hop.and_then(|u| u.transport())
                 .and_then(Transport::from_param)
                 .unwrap_or(self.local.transport),
-            hop.and_then(|u| u.socket_addr()).unwrap_or(self.fallback),
+            addr,
         );
         let mut text = format!(
             "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
@@ -332,6 +342,23 @@ fn contact(headers: &rsip::Headers) -> Result<Option<String>, &'static str> {
     Ok(Some(address.uri.to_owned()))
 }
 
+/// Whether a peer whose remote target is `target` and whose messages come from `source` is
+/// behind NAT: the target is an address of a private network (RFC 1918, RFC 6598's shared
+/// space, link-local, RFC 4193's unique local) that is not the source's.
+fn behind_nat(target: SocketAddr, source: SocketAddr) -> bool {
+    let private = match target.ip() {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private() || v4.is_link_local() || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
+        }
+    };
+    private && target.ip() != source.ip()
+}
+
 /// The Record-Route values in `headers`, in order; `Err` if one is unreadable.
 fn record_route(headers: &rsip::Headers) -> Result<Vec<Route>, &'static str> {
     let mut routes = Vec::new();
@@ -389,6 +416,55 @@ mod tests {
     /// `extra`.
     fn uas(extra: &str, local: TransportAddr) -> Dialog {
         Dialog::uas(&invite(extra), "lt".into(), local).unwrap()
+    }
+
+    #[test]
+    fn a_peer_behind_nat_is_reached_where_its_invite_came_from() {
+        // The INVITE comes from 192.0.2.7:5062.
+        for (contact, reached) in [
+            ("192.168.1.10:5060", "192.0.2.7:5062"),
+            ("10.1.2.3", "192.0.2.7:5062"),
+            ("172.20.0.9:5070", "192.0.2.7:5062"),
+            ("100.64.7.7:5060", "192.0.2.7:5062"),
+            ("169.254.3.3:5060", "192.0.2.7:5062"),
+            ("[fd00::10]:5060", "192.0.2.7:5062"),
+            ("[fe80::1]:5060", "192.0.2.7:5062"),
+            // Not private, or the source's own: its Contact.
+            ("192.0.2.8:5070", "192.0.2.8:5070"),
+            ("100.128.0.1:5060", "100.128.0.1:5060"),
+            ("[2001:db8::5]:5060", "[2001:db8::5]:5060"),
+        ] {
+            let mut dialog = uas(&format!("Contact: <sip:a@{contact}>\r\n"), local());
+            let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+            assert_eq!(dest, local_udp(reached), "{contact}");
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                text.starts_with(&format!("BYE sip:a@{contact} SIP/2.0\r\n")),
+                "the Request-URI stays the Contact: {text}"
+            );
+        }
+        // A private address that is the source's own (a peer on this network) is its Contact.
+        let request = validate_request(
+            parse_request(
+                "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1\r\n\
+                 From: <sip:a@10.0.0.5>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
+                 CSeq: 1 INVITE\r\nContact: <sip:a@10.0.0.5:5070>\r\n\r\n",
+            ),
+            local().addr,
+            local_udp("10.0.0.5:5060"),
+            false,
+        )
+        .unwrap();
+        let mut dialog = Dialog::uas(&request, "lt".into(), local()).unwrap();
+        let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert_eq!(dest, local_udp("10.0.0.5:5070"));
+        // With a route set the request goes to the first route, whatever the Contact says.
+        let mut routed = uas(
+            "Contact: <sip:a@192.168.1.10>\r\nRecord-Route: <sip:192.0.2.50;lr>\r\n",
+            local(),
+        );
+        let (_, dest) = routed.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert_eq!(dest, local_udp("192.0.2.50:5060"));
     }
 
     #[test]
