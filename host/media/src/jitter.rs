@@ -36,6 +36,10 @@
 //!   without a glitch larger than one packet.
 //! - When the buffered span exceeds `2 × target + 2` packets (a burst after a stall), the oldest
 //!   packets are dropped down to the target depth at once, bounding both latency and memory.
+//! - A packet of the stream that carries no audio for it — an RFC 4733 event sent in place of
+//!   the audio, RFC 3389 comfort noise — still takes a sequence number (RFC 3550 §5.1), so it is
+//!   noted ([`JitterBuffer::skip`]): its slot plays as [`Playout::Idle`] (silence, not
+//!   concealment) and counts as neither played nor lost.
 
 use std::time::{Duration, Instant};
 
@@ -237,8 +241,20 @@ pub struct JitterBuffer<T> {
     window_start: Option<Instant>,
     window_min: u64,
     shrink: bool,
-    packets: SeqMap<T>,
+    packets: SeqMap<Slot<T>>,
+    // Slots noted as carrying no audio while no talkspurt played, between `floor` and the next
+    // one's first packet: not lost when that talkspurt starts.
+    quiet_in_gap: u64,
     stats: JitterStats,
+}
+
+/// What a slot of the stream holds.
+#[derive(Debug)]
+enum Slot<T> {
+    /// A packet of audio.
+    Audio(T),
+    /// A packet that carries no audio: an event or comfort noise.
+    NoAudio,
 }
 
 impl<T> JitterBuffer<T> {
@@ -277,6 +293,7 @@ impl<T> JitterBuffer<T> {
             window_min: u64::MAX,
             shrink: false,
             packets: SeqMap::default(),
+            quiet_in_gap: 0,
             stats: JitterStats {
                 peak_target_delay: min_delay,
                 ..JitterStats::default()
@@ -332,12 +349,45 @@ impl<T> JitterBuffer<T> {
             // Playing keeps `floor == next - 1`, so `ext >= next` here.
             Phase::Playing => {}
         }
-        if self.packets.insert(ext, item).is_err() {
+        if self.packets.insert(ext, Slot::Audio(item)).is_err() {
             self.stats.duplicates += 1;
             return new_timeline;
         }
         self.trim(ext);
         new_timeline
+    }
+
+    /// Notes a packet of the stream, arriving `at` with `ssrc` and `sequence`, that carries no
+    /// audio (an RFC 4733 event sent in place of the audio, RFC 3389 comfort noise): its slot
+    /// plays as [`Playout::Idle`] and counts as neither lost nor played. It moves no timeline
+    /// and no jitter estimate (an event's packets all carry the event's start time), starts no
+    /// talkspurt, and a copy of a slot noted, buffered or played is ignored (RFC 4733 repeats
+    /// an event's end packet).
+    pub fn skip(&mut self, at: Instant, ssrc: u32, sequence: u16) {
+        if self
+            .replaced
+            .is_some_and(|(replaced, until)| replaced == ssrc && at < until)
+        {
+            return;
+        }
+        let Some(Sequenced { ext, .. }) = self.extend(at, ssrc, sequence) else {
+            return;
+        };
+        if self.floor.is_some_and(|floor| ext <= floor) {
+            return;
+        }
+        match self.phase {
+            Phase::Playing => {}
+            Phase::Buffering { .. } if ext >= self.next => {}
+            // Between the last talkspurt and the next one's first packet.
+            _ => {
+                self.quiet_in_gap += 1;
+                return;
+            }
+        }
+        if self.packets.insert(ext, Slot::NoAudio).is_ok() {
+            self.trim(ext);
+        }
     }
 
     /// Releases what plays at `now`: the next frame, a lost one, or idle (see the module docs
@@ -375,10 +425,15 @@ impl<T> JitterBuffer<T> {
         self.next = slot + 1;
         self.floor = Some(slot);
         match self.packets.remove(slot) {
-            Some(item) => {
+            Some(Slot::Audio(item)) => {
                 self.stats.played += 1;
                 self.last_frame = Some(now);
                 Playout::Frame(item)
+            }
+            Some(Slot::NoAudio) => {
+                // The sender said this is no audio: silence, and silence after it too.
+                self.last_frame = None;
+                Playout::Idle
             }
             None => {
                 self.stats.lost += 1;
@@ -387,13 +442,16 @@ impl<T> JitterBuffer<T> {
         }
     }
 
-    /// The packet that plays next, if it is buffered: after a [`Playout::Lost`], the one
+    /// The packet that plays next, if it is buffered audio: after a [`Playout::Lost`], the one
     /// following the loss (whose Opus in-band FEC may recover it).
     pub fn peek_next(&self) -> Option<&T> {
-        self.packets.get(self.next)
+        match self.packets.get(self.next) {
+            Some(Slot::Audio(item)) => Some(item),
+            _ => None,
+        }
     }
 
-    /// Number of packets buffered.
+    /// Number of slots buffered: packets of audio, and those noted as carrying none.
     pub fn len(&self) -> usize {
         self.packets.len()
     }
@@ -476,8 +534,10 @@ impl<T> JitterBuffer<T> {
 
     fn start_playing(&mut self, now: Instant) {
         if let Some(floor) = self.floor {
-            self.stats.lost += self.next.saturating_sub(floor + 1);
+            let gap = self.next.saturating_sub(floor + 1);
+            self.stats.lost += gap.saturating_sub(self.quiet_in_gap);
         }
+        self.quiet_in_gap = 0;
         self.phase = Phase::Playing;
         self.window_start = Some(now);
         self.window_min = u64::MAX;
@@ -527,6 +587,7 @@ impl<T> JitterBuffer<T> {
             probation: None,
         });
         self.packets.clear();
+        self.quiet_in_gap = 0;
         self.phase = Phase::Idle;
         self.floor = None;
         // Transit times of a new source are not comparable with the old one's; J carries on.
@@ -575,6 +636,32 @@ mod tests {
             samples: 160,
         };
         jb.push(arrival, sequence);
+    }
+
+    #[test]
+    fn a_slot_noted_as_no_audio_plays_idle_and_is_neither_lost_nor_repeated() {
+        let t0 = Instant::now();
+        let mut jb = fixed(20);
+        arrive(&mut jb, at(t0, 0), 1, 10);
+        assert_eq!(jb.pop(at(t0, 20)), Playout::Frame(10));
+        // An event in place of the audio, its end packet twice under one sequence number.
+        jb.skip(at(t0, 21), 1, 11);
+        jb.skip(at(t0, 22), 1, 11);
+        arrive(&mut jb, at(t0, 39), 1, 12);
+        assert_eq!(jb.pop(at(t0, 40)), Playout::Idle);
+        assert_eq!(jb.pop(at(t0, 60)), Playout::Frame(12));
+        // The sender pauses after comfort noise noted between talkspurts.
+        assert_eq!(
+            jb.pop(at(t0, 80)),
+            Playout::Lost,
+            "mid-talkspurt, nothing said yet"
+        );
+        jb.skip(at(t0, 85), 1, 13);
+        jb.skip(at(t0, 90), 1, 14);
+        arrive(&mut jb, at(t0, 199), 1, 15);
+        assert_eq!(jb.pop(at(t0, 200)), Playout::Frame(15));
+        let stats = jb.stats();
+        assert_eq!((stats.lost, stats.played, stats.duplicates), (0, 3, 0));
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub(crate) enum Received {
     ///
     /// [`MAX_KEYS_PER_SECOND`]: crate::MAX_KEYS_PER_SECOND
     KeyOverRate,
+    /// Comfort noise (RFC 3389, static payload type 13 of RFC 3551), whether negotiated or
+    /// not: silence.
+    ComfortNoise,
     /// A valid RTP packet with a payload type this leg did not negotiate.
     UnknownPayloadType,
     /// A valid RTP packet for a leg that does not receive (our direction), dropped unread.
@@ -398,15 +401,25 @@ impl Leg {
         self.timed_out = false;
         let pt = rtp.payload_type();
         let incoming = self.params.incoming();
+        let sequence = u16::from(rtp.sequence_number());
         if Some(pt) == incoming.telephone_event {
-            return match self
+            let received = match self
                 .dtmf
                 .receive(rtp.ssrc(), rtp.timestamp(), rtp.payload())
             {
                 Ok(Some(_)) if !self.key_rate.allow(now) => Received::KeyOverRate,
                 Ok(digit) => Received::Event(digit),
-                Err(_) => Received::Malformed,
+                Err(_) => return Received::Malformed,
             };
+            // RFC 4733 §2.5.1.1: events go in the audio's sequence, often in place of it.
+            self.jitter.skip(now, rtp.ssrc(), sequence);
+            return received;
+        }
+        if pt == COMFORT_NOISE {
+            // RFC 3389 §4: a sender that stops sending audio in silence says so with comfort
+            // noise, in the audio's sequence; it plays as silence here.
+            self.jitter.skip(now, rtp.ssrc(), sequence);
+            return Received::ComfortNoise;
         }
         if pt != incoming.audio {
             return Received::UnknownPayloadType;
@@ -420,7 +433,7 @@ impl Leg {
         let arrival = Arrival {
             at: now,
             ssrc: rtp.ssrc(),
-            sequence: u16::from(rtp.sequence_number()),
+            sequence,
             timestamp: rtp.timestamp(),
             samples: samples as u32,
         };
@@ -683,6 +696,9 @@ impl Leg {
 /// The most emptied payload buffers a leg keeps: a tick releases one frame's packets (two at a
 /// 10 ms ptime), so a few cover every steady state.
 const MAX_SPARE_PAYLOADS: usize = 4;
+
+/// The static payload type of comfort noise (RFC 3551 §6, RFC 3389).
+const COMFORT_NOISE: u8 = 13;
 
 /// Ticks concealed after the one a loss is reported in, at most: a lost packet is concealed
 /// for up to 120 ms, the longest an Opus packet lasts (RFC 6716 §3.2.1).

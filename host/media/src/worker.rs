@@ -557,8 +557,10 @@ impl Worker {
 
     /// Takes a packet that arrived at `now` on the leg's socket from `source`. Audio in the
     /// negotiated payload type goes to the leg's jitter buffer; RFC 4733 telephone-events become
-    /// [`MediaEvent::Dtmf`] (once per press) and are not mixed; anything else is counted and
-    /// dropped, as is every packet of a leg that does not receive (its direction).
+    /// [`MediaEvent::Dtmf`] (once per press) and are not mixed; comfort noise (RFC 3389) is
+    /// silence; events and comfort noise keep their places in the audio's sequence, so that
+    /// they count as no loss and are not concealed; anything else is counted and dropped, as is
+    /// every packet of a leg that does not receive (its direction).
     ///
     /// Symmetric RTP (RFC 4961): a leg takes packets from one source only, and sends its own
     /// there. It latches at once onto its SDP address ([`LegParams::remote`]) when the first
@@ -585,7 +587,7 @@ impl Worker {
             Received::NotReceiving => self.stats.not_receiving += 1,
             Received::KeyOverRate => self.stats.keys_over_rate += 1,
             Received::Event(Some(digit)) => self.events.push_back(MediaEvent::Dtmf { leg, digit }),
-            Received::Event(None) | Received::Audio => {}
+            Received::Event(None) | Received::Audio | Received::ComfortNoise => {}
         }
         self.stats.packets_received += 1;
     }

@@ -474,6 +474,36 @@ fn talk(worker: &mut Worker, seq: &mut u16, ts: u32, ticks: u32) {
 }
 
 #[test]
+fn events_and_comfort_noise_in_the_audios_sequence_are_neither_lost_nor_concealed() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    let mut seq = 0;
+    talk(&mut worker, &mut seq, 0, 10);
+    // A key press in place of the audio: three packets of the audio's sequence.
+    press(&mut worker, &mut seq, 1600, 5);
+    talk(&mut worker, &mut seq, 2080, 10);
+    // The talker goes quiet twice: comfort noise (not negotiated), then nothing for a while.
+    for (ts, pause) in [(3680, 20), (9600, 5)] {
+        let now = worker.poll_timeout().unwrap() - Duration::from_millis(1);
+        let comfort_noise = rtp(13, seq, ts, 0xD7, false, &[0x40]);
+        worker.handle_rtp(now, A, sdp_addr(A), &comfort_noise);
+        seq += 1;
+        for _ in 0..pause {
+            tick(&mut worker);
+        }
+        if pause == 20 {
+            talk(&mut worker, &mut seq, 8000, 10);
+        }
+    }
+    let stats = worker.stats();
+    assert_eq!(stats.jitter.lost, 0, "{:?}", stats.jitter);
+    assert_eq!(stats.jitter.concealed, 0, "{:?}", stats.jitter);
+    assert_eq!(stats.unknown_payload_type, 0);
+    assert_eq!(stats.packets_received, 35);
+    assert_eq!(stats.jitter.played, 30);
+    assert_eq!(digits(&mut worker), ['5']);
+}
+
+#[test]
 fn a_key_after_a_re_negotiation_is_reported_though_stamped_earlier() {
     let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
     let mut seq = 0;
@@ -617,7 +647,7 @@ fn bad_packets_are_counted_and_dropped() {
     ] {
         worker.handle_rtp(start, A, sdp_addr(A), packet);
     }
-    worker.handle_rtp(start, A, sdp_addr(A), &rtp(13, 4, 480, 5, false, &[0x40]));
+    worker.handle_rtp(start, A, sdp_addr(A), &rtp(126, 4, 480, 5, false, &[0x40]));
     worker.handle_rtp(start, LegId(77), sdp_addr(A), &good);
     worker.handle_rtp(start, A, sdp_addr(A), &good);
     let stats = worker.stats();
