@@ -122,12 +122,15 @@ impl Session {
         }
     }
 
-    /// The audio to use with a peer whose session description is `remote`
-    /// (its offer, or its answer to ours): the first of its formats we support;
-    /// `None` if there is none.
+    /// The audio to use with a peer whose offer is `remote`, as
+    /// [`sdp::negotiate`] chooses it; `None` if there is none.
     pub(crate) fn agree(remote: &sdp::Offer) -> Option<Session> {
-        let negotiated = sdp::negotiate(remote, SUPPORTED_ENCODINGS).ok()?;
-        // negotiate() picks from SUPPORTED_ENCODINGS, so every pick has a codec.
+        Session::of(sdp::negotiate(remote, SUPPORTED_ENCODINGS).ok()?)
+    }
+
+    /// The session of the audio `negotiated`.
+    fn of(negotiated: Negotiated) -> Option<Session> {
+        // The negotiation picks from SUPPORTED_ENCODINGS, so every pick has a codec.
         let codec = Codec::from_encoding(&negotiated.audio.encoding, negotiated.audio.clock_rate)?;
         Some(Session {
             negotiated,
@@ -141,7 +144,7 @@ impl Session {
     /// telephone-event (RFC 3264 §5.1), which the answer need not repeat (§6.1
     /// only recommends it); `None` if there is no codec in common.
     pub(crate) fn agree_answer(answer: &sdp::Offer, ours: &str) -> Option<Session> {
-        let mut session = Session::agree(answer)?;
+        let mut session = Session::of(sdp::negotiate_answer(answer, SUPPORTED_ENCODINGS).ok()?)?;
         session.incoming = sdp::Offer::parse(ours.as_bytes())
             .ok()
             .and_then(|ours| incoming(&ours, answer, &session.negotiated));

@@ -352,28 +352,58 @@ const TELEPHONE_EVENT: &str = "telephone-event";
 /// Chooses the first format of the offer (the offerer's preference order, RFC 3264 §6.1)
 /// whose (encoding, clock rate) is in `supported` (names compared case-insensitively) and whose
 /// `a=fmtp` is valid for it (see [`valid_fmtp`]), plus telephone-event at the same clock rate if
-/// offered (RFC 4733 events share the audio stream's RTP clock). An encoding at a clock rate not
-/// listed (G722/16000, opus/16000) is not supported. `Err` if no format is supported.
+/// offered (RFC 4733 events share the audio stream's RTP clock). When the offer has
+/// telephone-event, but not at that format's clock rate (opus/48000 offered with
+/// telephone-event/8000 alone, as some softphones do), the first supported format it has
+/// telephone-event for is chosen instead: key presses are the only way a caller answers a
+/// prompt, and none are detected in the audio. An encoding at a clock rate not listed
+/// (G722/16000, opus/16000) is not supported. `Err` if no format is supported.
 pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated, NegotiationError> {
-    let audio = offer
+    choose(offer, supported, true)
+}
+
+/// [`negotiate`] for the peer's answer to our offer: its first supported format, whether or
+/// not the answer has telephone-event at its rate, since the answer settles what the peer
+/// sends (RFC 3264 §6.1) and may not be taken back.
+pub fn negotiate_answer(
+    answer: &Offer,
+    supported: &[(&str, u32)],
+) -> Result<Negotiated, NegotiationError> {
+    choose(answer, supported, false)
+}
+
+/// The format of `description` chosen from those `supported`, as [`negotiate`] says, the one
+/// telephone-event goes with preferred only if `for_events`.
+fn choose(
+    description: &Offer,
+    supported: &[(&str, u32)],
+    for_events: bool,
+) -> Result<Negotiated, NegotiationError> {
+    let offer = description;
+    let event_at = |rate: u32| {
+        offer
+            .formats
+            .iter()
+            .find(|f| f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT) && f.clock_rate == rate)
+            .map(|f| f.payload_type)
+    };
+    let mut candidates = offer
         .formats
         .iter()
         .filter(|f| !f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT))
-        .find(|f| {
+        .filter(|f| {
             supported
                 .iter()
                 .any(|(name, rate)| f.encoding.eq_ignore_ascii_case(name) && f.clock_rate == *rate)
                 && valid_fmtp(f)
-        })
-        .ok_or(NegotiationError::NoCommonCodec)?
+        });
+    let first = candidates.next().ok_or(NegotiationError::NoCommonCodec)?;
+    let audio = std::iter::once(first)
+        .chain(candidates)
+        .find(|f| !for_events || event_at(f.clock_rate).is_some())
+        .unwrap_or(first)
         .clone();
-    let telephone_event = offer
-        .formats
-        .iter()
-        .find(|f| {
-            f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT) && f.clock_rate == audio.clock_rate
-        })
-        .map(|f| f.payload_type);
+    let telephone_event = event_at(audio.clock_rate);
     Ok(Negotiated {
         audio,
         telephone_event,
@@ -808,6 +838,49 @@ mod tests {
         let opus = negotiate(&offer, &[("OPUS", 48000), ("PCMU", 8000)]).unwrap();
         assert_eq!(opus.audio.payload_type, 96);
         assert_eq!(opus.telephone_event, Some(101));
+    }
+
+    #[test]
+    fn a_codec_whose_rate_has_no_telephone_event_gives_way_to_one_that_has() {
+        let with_events = |events: &str| {
+            LINPHONE
+                .replace("a=rtpmap:101 telephone-event/48000\r\n", "")
+                .replace("a=rtpmap:99 telephone-event/16000\r\n", "")
+                .replace("a=rtpmap:100 telephone-event/8000\r\n", events)
+        };
+        let supported = &[("opus", 48000), ("PCMA", 8000), ("PCMU", 8000)];
+        // Opus with telephone-event at 8 kHz alone: PCMU, the first that can carry keys.
+        let offer =
+            Offer::parse(with_events("a=rtpmap:100 telephone-event/8000\r\n").as_bytes()).unwrap();
+        let negotiated = negotiate(&offer, supported).unwrap();
+        assert_eq!(
+            (
+                negotiated.audio.encoding.as_str(),
+                negotiated.telephone_event
+            ),
+            ("PCMU", Some(100))
+        );
+        // With telephone-event at 48 kHz too: Opus.
+        let both = "a=rtpmap:100 telephone-event/8000\r\na=rtpmap:101 telephone-event/48000\r\n";
+        let offer = Offer::parse(with_events(both).as_bytes()).unwrap();
+        let negotiated = negotiate(&offer, supported).unwrap();
+        assert_eq!(
+            (
+                negotiated.audio.encoding.as_str(),
+                negotiated.telephone_event
+            ),
+            ("opus", Some(101))
+        );
+        // With none at all: the offerer's first, Opus, without keys.
+        let offer = Offer::parse(with_events("").as_bytes()).unwrap();
+        let negotiated = negotiate(&offer, supported).unwrap();
+        assert_eq!(
+            (
+                negotiated.audio.encoding.as_str(),
+                negotiated.telephone_event
+            ),
+            ("opus", None)
+        );
     }
 
     #[test]
