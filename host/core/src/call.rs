@@ -153,7 +153,9 @@ impl Session {
 }
 
 /// The payload types `ours` gives the codec and telephone-event `agreed` from
-/// `answer`, when they differ from the answer's.
+/// `answer`, and the other G.711 law, when the answer lists it too (its sender may
+/// use either, RFC 3264 §6.1); `None` when they are the answer's and there is no
+/// other law.
 fn incoming(
     ours: &sdp::Offer,
     answer: &sdp::Offer,
@@ -173,10 +175,20 @@ fn incoming(
         let theirs = answer.formats.iter().find(|f| f.payload_type == pt)?;
         ours_for(theirs)
     });
+    let other_law = Codec::from_encoding(&agreed.audio.encoding, agreed.audio.clock_rate)
+        .and_then(Codec::other_law)
+        .and_then(|other| {
+            let theirs = answer.formats.iter().find(|f| {
+                f.encoding.eq_ignore_ascii_case(other.encoding_name())
+                    && f.clock_rate == other.clock_rate()
+            })?;
+            ours_for(theirs)
+        });
     let differ = audio != agreed.audio.payload_type || telephone_event != agreed.telephone_event;
-    differ.then_some(IncomingPayloadTypes {
+    (differ || other_law.is_some()).then_some(IncomingPayloadTypes {
         audio,
         telephone_event,
+        other_law,
     })
 }
 

@@ -557,8 +557,42 @@ fn a_callee_numbering_telephone_event_otherwise_is_heard_with_our_number() {
         Some(IncomingPayloadTypes {
             audio: params.payload_type,
             telephone_event: Some(101),
+            other_law: None,
         }),
         "received with ours"
+    );
+}
+
+#[test]
+fn a_callee_answering_with_both_g711_laws_is_heard_in_either() {
+    let mut w = world(idle());
+    w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                let pcmu = callee_answer(&call.offer);
+                let both = pcmu
+                    .replace("RTP/AVP 0 101", "RTP/AVP 8 0 101")
+                    .replace("a=rtpmap:0 ", "a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 ");
+                assert!(both.contains("RTP/AVP 8 0 101"), "{both}");
+                endpoint.answer(now, call.call, both).expect("answer");
+            }
+        }),
+    );
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    let params = leg_params_of(&w, call).pop().expect("the leg's parameters");
+    assert_eq!(params.payload_type, 8, "sent with the answer's first");
+    assert_eq!(
+        params.incoming,
+        Some(IncomingPayloadTypes {
+            audio: 8,
+            telephone_event: Some(101),
+            other_law: Some(0),
+        }),
+        "PCMU, which the callee may send instead (RFC 3264 §6.1), is taken too"
     );
 }
 

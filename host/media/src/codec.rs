@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::g711;
 use crate::g722::G722_RATE;
 use crate::opus::{self, OPUS_RATE};
 
@@ -102,6 +103,25 @@ impl Codec {
         match self {
             Codec::Pcmu | Codec::Pcma | Codec::G722 => Some(payload.len()),
             Codec::Opus => opus::packet_samples(payload),
+        }
+    }
+
+    /// The other G.711 law, for PCMU and PCMA.
+    pub const fn other_law(self) -> Option<Codec> {
+        match self {
+            Codec::Pcmu => Some(Codec::Pcma),
+            Codec::Pcma => Some(Codec::Pcmu),
+            Codec::G722 | Codec::Opus => None,
+        }
+    }
+
+    /// Converts, in place, a payload of the [`other_law`](Self::other_law) to this codec's;
+    /// leaves any other codec's as it is.
+    pub(crate) fn convert_from_other_law(self, payload: &mut [u8]) {
+        match self {
+            Codec::Pcmu => g711::alaw_to_ulaw(payload),
+            Codec::Pcma => g711::ulaw_to_alaw(payload),
+            Codec::G722 | Codec::Opus => {}
         }
     }
 

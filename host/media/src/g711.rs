@@ -50,6 +50,20 @@ pub fn decode_alaw_slice(codes: &[u8], out: &mut [i16]) {
     }
 }
 
+/// Converts µ-law bytes to A-law in place (each decoded, then encoded again).
+pub fn ulaw_to_alaw(codes: &mut [u8]) {
+    for code in codes {
+        *code = encode_alaw(decode_ulaw(*code));
+    }
+}
+
+/// Converts A-law bytes to µ-law in place (each decoded, then encoded again).
+pub fn alaw_to_ulaw(codes: &mut [u8]) {
+    for code in codes {
+        *code = encode_ulaw(decode_alaw(*code));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,6 +66,10 @@ pub struct IncomingPayloadTypes {
     pub audio: u8,
     /// RFC 4733 `telephone-event`'s, if negotiated.
     pub telephone_event: Option<u8>,
+    /// The other G.711 law's, when the peer may send it too: an answer that listed PCMU and
+    /// PCMA lets its sender use either (RFC 3264 §6.1). Its packets are converted to the leg's
+    /// law on arrival.
+    pub other_law: Option<u8>,
 }
 
 impl LegParams {
@@ -74,6 +78,7 @@ impl LegParams {
         self.incoming.unwrap_or(IncomingPayloadTypes {
             audio: self.payload_type,
             telephone_event: self.telephone_event,
+            other_law: None,
         })
     }
 }
@@ -421,7 +426,8 @@ impl Leg {
             self.jitter.skip(now, rtp.ssrc(), sequence);
             return Received::ComfortNoise;
         }
-        if pt != incoming.audio {
+        let other_law = Some(pt) == incoming.other_law;
+        if pt != incoming.audio && !other_law {
             return Received::UnknownPayloadType;
         }
         let Some(samples) = self.params.codec.payload_samples(rtp.payload()) else {
@@ -439,6 +445,9 @@ impl Leg {
         };
         let mut payload = self.spare_payloads.take();
         payload.extend_from_slice(rtp.payload());
+        if other_law {
+            self.params.codec.convert_from_other_law(&mut payload);
+        }
         if self.jitter.push(arrival, payload) {
             // RFC 4733 §2.3.1: events are stamped on the audio's clock, which just moved.
             self.dtmf.rebase();

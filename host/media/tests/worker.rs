@@ -592,6 +592,7 @@ fn a_peer_numbering_its_payload_types_otherwise_is_heard_with_its_own() {
         incoming: Some(IncomingPayloadTypes {
             audio: 98,
             telephone_event: Some(101),
+            other_law: None,
         }),
         ..params(Codec::Pcmu, 5000 + A.0 as u16)
     };
@@ -622,6 +623,41 @@ fn a_peer_numbering_its_payload_types_otherwise_is_heard_with_its_own() {
         events(&mut worker),
         [MediaEvent::Dtmf { leg: A, digit: '5' }]
     );
+}
+
+#[test]
+fn a_peer_sending_the_other_g711_law_its_answer_listed_is_heard() {
+    let (mut worker, start) = worker_with(&[B], WorkerConfig::default());
+    let params = LegParams {
+        incoming: Some(IncomingPayloadTypes {
+            audio: 8,
+            telephone_event: Some(101),
+            other_law: Some(0),
+        }),
+        ..params(Codec::Pcma, 5000 + A.0 as u16)
+    };
+    worker.add_leg(start, A, params);
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 700.0);
+    let mut heard = Vec::new();
+    for _ in 0..40 {
+        peer.send(&mut worker, Duration::ZERO);
+        let out = tick(&mut worker);
+        heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    let power = |freq| goertzel(&heard[800..], freq, 8000.0);
+    assert!(power(700.0) > 4000.0, "{}", power(700.0));
+    // Decoded as the law it came in: a clean tone. Read as the leg's own law, the bytes give
+    // a loud, distorted one.
+    for harmonic in [2100.0, 3500.0] {
+        assert!(
+            power(harmonic) < power(700.0) / 100.0,
+            "{harmonic} Hz: {}",
+            power(harmonic)
+        );
+    }
+    assert_eq!(worker.stats().unknown_payload_type, 0);
 }
 
 #[test]
