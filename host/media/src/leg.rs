@@ -289,11 +289,18 @@ impl Leg {
     }
 
     /// Adopts re-negotiated parameters at `now`, after the worker flushed the outgoing payload
-    /// gathered under the old ones. The outgoing stream goes on. Incoming audio buffered in the
+    /// gathered under the old ones. The outgoing stream goes on, unless the RTP clock rate
+    /// changes: then a new one starts, its SSRC, sequence number and timestamp drawn from `rng`.
+    /// Incoming audio buffered in the
     /// old codec or payload type, or for a leg that stops receiving, is discarded: the replaced
     /// buffer's counters are returned so the worker keeps them (zeros when it is kept). A leg
     /// that starts receiving counts its RTP timeout from `now`.
-    pub(crate) fn update(&mut self, now: Instant, params: LegParams) -> JitterStats {
+    pub(crate) fn update(
+        &mut self,
+        now: Instant,
+        params: LegParams,
+        rng: &mut impl Rng,
+    ) -> JitterStats {
         let old = &self.params;
         let mut replaced = JitterStats::default();
         if old.codec != params.codec
@@ -324,6 +331,9 @@ impl Leg {
         if params.direction.expects_steady_rtp() && !old.direction.expects_steady_rtp() {
             self.last_heard = now;
             self.timed_out = false;
+        }
+        if old.codec.clock_rate() != params.codec.clock_rate() {
+            self.out.restart(RtpSender::new(rng, params.payload_type));
         }
         self.out
             .configure(params.codec, params.payload_type, params.ptime_ms);

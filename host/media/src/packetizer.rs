@@ -88,6 +88,14 @@ impl Packetizer {
         }
     }
 
+    /// Sends later packets as the new stream `sender` (its own SSRC, sequence number and
+    /// timestamp, its first packet marked): a new clock rate is a new stream (RFC 7160 §4.1),
+    /// so that the peer never sees one SSRC's timestamps change pace. Call
+    /// [`flush`](Self::flush) first.
+    pub(crate) fn restart(&mut self, sender: RtpSender) {
+        self.sender = sender;
+    }
+
     /// Switches to `codec`, `payload_type` and `ptime_ms` for later packets; the stream (SSRC,
     /// sequence number, timestamp) goes on. Call [`flush`](Self::flush) first: gathered payload
     /// would otherwise go out under the new payload type.

@@ -294,7 +294,10 @@ impl Worker {
     /// next tick; an unknown leg or unchanged parameters are ignored. Room or bridge, mute, gain
     /// and playback carry on, and so does the outgoing RTP stream: same SSRC, next sequence
     /// number, timestamp on the sampling clock (RFC 3550 §5.1, §8), whatever the new codec,
-    /// payload type, remote address or ptime. A new remote address drops the source the leg
+    /// payload type, remote address or ptime, unless the new codec's RTP clock runs at another
+    /// rate (G.711 to Opus): a new stream then starts, with a new SSRC, random sequence number
+    /// and timestamp and its first packet marked (RFC 7160 §4.1). A new remote address drops the
+    /// source the leg
     /// latched onto: it latches afresh, as a new leg does (see [`handle_rtp`](Self::handle_rtp)).
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
@@ -318,7 +321,7 @@ impl Worker {
             stats: &mut self.stats,
         };
         out.flush(leg, state);
-        let replaced = state.update(now, params);
+        let replaced = state.update(now, params, &mut self.rng);
         self.retired.accumulate(&replaced);
     }
 

@@ -733,7 +733,7 @@ fn same_seed_same_inputs_same_bytes() {
 }
 
 #[test]
-fn renegotiation_keeps_the_outgoing_stream() {
+fn renegotiation_keeps_the_outgoing_stream_unless_its_clock_rate_changes() {
     let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
     let (seq0, ts0, ssrc0, _) = header(&tick(&mut worker)[0]);
     worker.add_leg(start, A, params(Codec::Pcma, 6000));
@@ -749,6 +749,20 @@ fn renegotiation_keeps_the_outgoing_stream() {
         &[0xD5; FRAME_LEN][..]
     );
     assert_eq!(out[0].destination.port(), 6000);
+    // Opus runs on a 48 kHz clock: a new stream, its first packet marked.
+    let opus = LegParams {
+        payload_type: 111,
+        ..params(Codec::Opus, 6000)
+    };
+    worker.add_leg(start, A, opus);
+    let out = tick(&mut worker);
+    let (_, _, opus_ssrc, marker) = header(&out[0]);
+    assert_ne!(opus_ssrc, ssrc0);
+    assert!(marker);
+    assert_eq!(RtpReader::new(&out[0].payload).unwrap().payload_type(), 111);
+    let (_, ts1, _, _) = header(&tick(&mut worker)[0]);
+    let (_, ts2, ssrc2, _) = header(&tick(&mut worker)[0]);
+    assert_eq!((ts2.wrapping_sub(ts1), ssrc2), (960, opus_ssrc));
 }
 
 #[test]
