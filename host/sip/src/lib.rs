@@ -33,6 +33,7 @@
 
 mod address;
 mod auth;
+mod body;
 mod build;
 mod call;
 mod counts;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use common::*;
 use rsip::Method;
+use switchyard_sip::sdp::Offer;
 use switchyard_sip::timer::Timer;
 use switchyard_sip::{CallError, Event};
 
@@ -502,6 +503,47 @@ fn invites_the_endpoint_refuses_itself() {
             "{reason}: the ACK ended the transaction"
         );
     }
+}
+
+#[test]
+fn an_invite_with_sdp_among_isup_in_a_multipart_body_is_offered_its_sdp() {
+    let offer = offer();
+    let multipart = |isup_disposition: &str| {
+        format!(
+            "--b1\r\nContent-Type: application/sdp\r\n\r\n{offer}\r\n\
+             --b1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\
+             Content-Disposition: {isup_disposition}\r\n\r\n\u{1}\u{0}I\r\n--b1--\r\n"
+        )
+    };
+    let content_type = "Content-Type: multipart/mixed;boundary=b1\r\n";
+    let mut sim = Sim::new(Net::perfect(16), 16, idle_shell());
+    sim.uac.invite(
+        sim.now,
+        content_type,
+        &multipart("signal;handling=optional"),
+    );
+    sim.settle();
+    let offered = sim.events.iter().find_map(|(_, e)| match e {
+        Event::IncomingCall(call) => Some(call.offer.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        offered.map(|o| o.connection),
+        Some(Offer::parse(offer.as_bytes()).unwrap().connection)
+    );
+    // A part the sender requires us to understand, and we do not (RFC 5621 §9.1).
+    let mut sim = Sim::new(Net::perfect(17), 17, idle_shell());
+    sim.uac.invite(
+        sim.now,
+        content_type,
+        &multipart("signal;handling=required"),
+    );
+    sim.settle();
+    assert!(sim.events.is_empty());
+    assert_eq!(
+        sim.uac.last_response(Method::Invite).unwrap().code(),
+        Some(415)
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ use rsip::headers::UntypedHeader;
 use super::inbound::parse_offer;
 use super::session::can_offer;
 use super::{Endpoint, Owner};
+use crate::body;
 use crate::build::ResponseBuilder;
 use crate::call::{CallKey, Phase};
 use crate::dtmf_relay::{self, DTMF_RELAY};
@@ -203,7 +204,7 @@ impl Endpoint {
         let Some(offer) = state.session.offer_in_2xx.take() else {
             return;
         };
-        if let Ok(answer) = Offer::parse(&ack.raw.body) {
+        if let Some(answer) = body::description(&ack.raw.headers, &ack.raw.body) {
             state.local_sdp = Some(offer.clone());
             self.events.push_back(Event::OfferAnswered {
                 call,

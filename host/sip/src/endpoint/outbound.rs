@@ -10,6 +10,7 @@ use rsip::prelude::HeadersExt;
 
 use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
 use crate::auth::Challenger;
+use crate::body;
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::Dialog;
 use crate::event::{EndCause, Event};
@@ -404,7 +405,7 @@ fn sdp_answer(response: &rsip::Response) -> Option<Offer> {
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    Offer::parse(&response.body).ok()
+    body::description(&response.headers, &response.body)
 }
 
 /// The INVITE client transaction `id` among `transactions`, if it still runs.

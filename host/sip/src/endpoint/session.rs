@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 
 use super::in_dialog::ok;
 use super::{CallError, ClientKey, ClientRequest, Endpoint, Owner, TxKey, known, refusal};
+use crate::body;
 use crate::build::{ACCEPT, ResponseBuilder, contact_value};
 use crate::call::{CallKey, Phase};
 use crate::dialog::Parts;
 use crate::event::{EndCause, Event};
 use crate::message::Response;
-use crate::sdp::Offer;
 use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
 use crate::session::{Due, IncomingOffer, OfferMethod, Retry, glare_wait};
@@ -206,7 +206,7 @@ impl Endpoint {
             reinvite.ack = Some(ack);
         }
         let offer = reinvite.offer.clone();
-        let answer = Offer::parse(&response.raw.body);
+        let answer = body::description(&response.raw.headers, &response.raw.body).ok_or(());
         match (success, answer) {
             (true, Ok(answer)) => {
                 state.local_sdp = Some(offer.clone());

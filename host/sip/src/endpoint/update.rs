@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use super::session::{GLARE_ATTEMPTS, offer_request, reason_phrase};
 use super::{ClientKey, Endpoint, Owner, TxKey};
+use crate::body;
 use crate::call::CallKey;
 use crate::event::Event;
 use crate::message::Response;
-use crate::sdp::Offer;
 use crate::session::timer;
 use crate::session::{OutgoingUpdate, Retry, glare_wait};
 use crate::transaction::{NonInviteClient, Transaction};
@@ -75,23 +75,25 @@ impl Endpoint {
                 timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
             match update.offer {
                 None => state.session.refreshed(now, agreed),
-                Some(offer) => match Offer::parse(&response.raw.body) {
-                    Ok(answer) => {
-                        state.local_sdp = Some(offer.clone());
-                        state.session.own_offer_answered(&offer);
-                        state.session.refreshed(now, agreed);
-                        self.events.push_back(Event::OfferAnswered {
+                Some(offer) => {
+                    match body::description(&response.raw.headers, &response.raw.body).ok_or(()) {
+                        Ok(answer) => {
+                            state.local_sdp = Some(offer.clone());
+                            state.session.own_offer_answered(&offer);
+                            state.session.refreshed(now, agreed);
+                            self.events.push_back(Event::OfferAnswered {
+                                call,
+                                answer,
+                                offer,
+                            });
+                        }
+                        Err(_) => self.events.push_back(Event::OfferRefused {
                             call,
-                            answer,
-                            offer,
-                        });
+                            code,
+                            reason: "No usable SDP answer".into(),
+                        }),
                     }
-                    Err(_) => self.events.push_back(Event::OfferRefused {
-                        call,
-                        code,
-                        reason: "No usable SDP answer".into(),
-                    }),
-                },
+                }
             }
             return self.reschedule(Owner::Session(call));
         }

@@ -1,0 +1,238 @@
+//! The session description in a message body: the whole body when it is `application/sdp`, or
+//! the `application/sdp` part of a `multipart/mixed` (or `multipart/alternative`) body, as
+//! SIP-I and SIP-T gateways send SDP with ISUP (RFC 3204) and location conveyance sends it with
+//! PIDF-LO (RFC 6442) (RFC 5621, MIME multipart of RFC 2046 §5.1).
+
+use rsip::headers::UntypedHeader;
+
+use crate::build::ACCEPT;
+use crate::sdp::{Offer, OfferError};
+
+/// Why a body holds no session description to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// The body is of a type that carries none (neither SDP nor multipart).
+    NotSdp,
+    /// A multipart body without a boundary, or whose parts cannot be found.
+    MalformedMultipart,
+    /// A multipart body with no SDP part, or with a part the receiver must understand
+    /// (`handling=required`, RFC 5621 §9.1) that is not SDP.
+    UnsupportedPart,
+}
+
+/// The session description of a message with `headers` and `body`, parsed; `None` when there
+/// is none usable (a peer's answer that cannot be taken).
+pub(crate) fn description(headers: &rsip::Headers, body: &[u8]) -> Option<Offer> {
+    Offer::parse(sdp(content_type(headers), body).ok()?).ok()
+}
+
+/// The parsed SDP of [`sdp`], or why there is none: a body error, or an SDP error.
+pub(crate) fn parse(headers: &rsip::Headers, body: &[u8]) -> Result<Offer, Unusable> {
+    let sdp = sdp(content_type(headers), body).map_err(Unusable::Body)?;
+    Offer::parse(sdp).map_err(Unusable::Sdp)
+}
+
+/// Why a message's body gives no session description.
+#[derive(Debug)]
+pub(crate) enum Unusable {
+    /// No SDP to take from the body.
+    Body(BodyError),
+    /// The SDP taken is not usable.
+    Sdp(OfferError),
+}
+
+/// The Content-Type value of `headers`, if any.
+fn content_type(headers: &rsip::Headers) -> Option<&str> {
+    headers.iter().find_map(|h| match h {
+        rsip::Header::ContentType(ct) => Some(ct.value()),
+        _ => None,
+    })
+}
+
+/// The SDP in a body of type `content_type` (the Content-Type value; `None`: SDP, as a
+/// message without the header can only mean here).
+pub(crate) fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a [u8], BodyError> {
+    let Some(content_type) = content_type else {
+        return Ok(body);
+    };
+    let mut fields = content_type.split(';').map(str::trim);
+    let media_type = fields.next().unwrap_or_default();
+    if media_type.eq_ignore_ascii_case(ACCEPT) {
+        return Ok(body);
+    }
+    if !["multipart/mixed", "multipart/alternative"]
+        .iter()
+        .any(|multipart| media_type.eq_ignore_ascii_case(multipart))
+    {
+        return Err(BodyError::NotSdp);
+    }
+    let boundary = fields
+        .filter_map(|field| field.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, value)| value.trim().trim_matches('"'))
+        .filter(|boundary| !boundary.is_empty())
+        .ok_or(BodyError::MalformedMultipart)?;
+    let mut found = None;
+    for part in parts(body, boundary.as_bytes())? {
+        let (headers, content) = split_part(part)?;
+        if part_type(headers).is_some_and(|t| t.eq_ignore_ascii_case(ACCEPT)) {
+            found = found.or(Some(content));
+        } else if required(headers) {
+            return Err(BodyError::UnsupportedPart);
+        }
+    }
+    found.ok_or(BodyError::UnsupportedPart)
+}
+
+/// The parts of a multipart `body` between its `--boundary` delimiter lines (RFC 2046 §5.1.1),
+/// each without the line break that precedes the next delimiter.
+fn parts<'a>(body: &'a [u8], boundary: &[u8]) -> Result<Vec<&'a [u8]>, BodyError> {
+    let delimiter = [b"--", boundary].concat();
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while let Some(found) = find(&body[at..], &delimiter) {
+        let start = at + found;
+        // A delimiter begins the body or a line.
+        if start == 0 || body[start - 1] == b'\n' {
+            starts.push(start);
+        }
+        at = start + delimiter.len();
+    }
+    let mut parts = Vec::new();
+    for pair in starts.windows(2) {
+        let content_start = pair[0] + delimiter.len();
+        let mut part = &body[content_start..pair[1]];
+        part = part.strip_suffix(b"\n").unwrap_or(part);
+        part = part.strip_suffix(b"\r").unwrap_or(part);
+        parts.push(part);
+    }
+    let closed = starts
+        .last()
+        .is_some_and(|&last| body[last + delimiter.len()..].starts_with(b"--"));
+    if parts.is_empty() || !closed {
+        return Err(BodyError::MalformedMultipart);
+    }
+    Ok(parts)
+}
+
+/// A part's header lines and its content, split at the first empty line; the rest of the
+/// delimiter line (transport padding) is skipped.
+fn split_part(part: &[u8]) -> Result<(&[u8], &[u8]), BodyError> {
+    let after_delimiter = find(part, b"\n").ok_or(BodyError::MalformedMultipart)? + 1;
+    let part = &part[after_delimiter..];
+    if part.starts_with(b"\r\n") || part.starts_with(b"\n") {
+        // No headers: the content starts at once (its type is then text/plain, RFC 2046 §5.1).
+        let skip = if part.starts_with(b"\r\n") { 2 } else { 1 };
+        return Ok((&[], &part[skip..]));
+    }
+    for blank in [&b"\r\n\r\n"[..], b"\n\n"] {
+        if let Some(end) = find(part, blank) {
+            return Ok((&part[..end], &part[end + blank.len()..]));
+        }
+    }
+    Err(BodyError::MalformedMultipart)
+}
+
+/// The media type a part's Content-Type header names, without parameters.
+fn part_type(headers: &[u8]) -> Option<String> {
+    header(headers, "content-type").map(|value| {
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    })
+}
+
+/// Whether a part's Content-Disposition says the receiver must understand it
+/// (`handling=required`). A part that does not say so is taken as optional: SIP-I gateways
+/// leave the parameter out of ISUP parts that callers are not expected to read.
+fn required(headers: &[u8]) -> bool {
+    header(headers, "content-disposition").is_some_and(|value| {
+        value
+            .split(';')
+            .skip(1)
+            .filter_map(|field| field.split_once('='))
+            .any(|(name, value)| {
+                name.trim().eq_ignore_ascii_case("handling")
+                    && value.trim().eq_ignore_ascii_case("required")
+            })
+    })
+}
+
+/// The value of the header `name` (lower case) among a part's header lines.
+fn header(headers: &[u8], name: &str) -> Option<String> {
+    String::from_utf8_lossy(headers).lines().find_map(|line| {
+        let (field, value) = line.split_once(':')?;
+        field
+            .trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDP: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\n\
+                       t=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
+
+    fn sip_i(isup_disposition: &str) -> String {
+        format!(
+            "--unique-boundary-1\r\nContent-Type: application/sdp\r\n\r\n{SDP}\r\n\
+             --unique-boundary-1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\
+             Content-Disposition: {isup_disposition}\r\n\r\n\x01\x00\x49\x00\r\n\
+             --unique-boundary-1--\r\n"
+        )
+    }
+
+    #[test]
+    fn the_sdp_part_of_a_multipart_body_is_taken() {
+        let content_type = "multipart/mixed;boundary=unique-boundary-1";
+        let body = sip_i("signal;handling=optional");
+        assert_eq!(sdp(Some(content_type), body.as_bytes()), Ok(SDP.as_bytes()));
+        // No handling parameter: not required.
+        let body = sip_i("signal");
+        assert_eq!(sdp(Some(content_type), body.as_bytes()), Ok(SDP.as_bytes()));
+        let quoted = "Multipart/Mixed; boundary=\"unique-boundary-1\"";
+        assert_eq!(sdp(Some(quoted), body.as_bytes()), Ok(SDP.as_bytes()));
+    }
+
+    #[test]
+    fn what_carries_no_sdp_to_take_is_refused() {
+        let content_type = "multipart/mixed;boundary=unique-boundary-1";
+        let required = sip_i("signal;handling=required");
+        assert_eq!(
+            sdp(Some(content_type), required.as_bytes()),
+            Err(BodyError::UnsupportedPart)
+        );
+        let without_sdp = required.replace("application/sdp", "text/plain");
+        assert_eq!(
+            sdp(Some(content_type), without_sdp.as_bytes()),
+            Err(BodyError::UnsupportedPart)
+        );
+        let unclosed = sip_i("signal").replace("--unique-boundary-1--", "");
+        assert_eq!(
+            sdp(Some(content_type), unclosed.as_bytes()),
+            Err(BodyError::MalformedMultipart)
+        );
+        assert_eq!(
+            sdp(Some("multipart/mixed"), required.as_bytes()),
+            Err(BodyError::MalformedMultipart)
+        );
+        assert_eq!(
+            sdp(Some("application/isup"), b"\x01"),
+            Err(BodyError::NotSdp)
+        );
+        assert_eq!(sdp(Some("application/SDP"), b"v=0"), Ok(&b"v=0"[..]));
+        assert_eq!(sdp(None, b"v=0"), Ok(&b"v=0"[..]));
+    }
+}
