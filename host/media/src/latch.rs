@@ -16,7 +16,12 @@
 //!    leg received: dropped (and counted), since the peer at its SDP address may simply be a
 //!    little slower than someone probing the port. The first such packet arriving when the
 //!    grace is over latches the leg to its source.
-//! 3. Once latched, packets from every other source are dropped.
+//! 3. Once latched, packets from every other source are dropped, but for one that continues
+//!    the latched stream ([`Latch::follow`]): its SSRC, and a sequence number at most
+//!    [`MAX_CONTINUATION`] past the last one taken. That is the same stream from a source that
+//!    moved with no new SDP (a NAT that mapped it anew, a media relay that failed over), and
+//!    the leg latches there. Only a party on the stream's path knows its SSRC and where its
+//!    numbering stands: someone probing the port from elsewhere would have to guess 43 bits.
 //!
 //! Every re-negotiation of the peer's session (a re-INVITE or UPDATE: a resume, a move, a
 //! refresh) starts over ([`Latch::relearn`]): a NAT that forgot its mapping while the call was
@@ -35,6 +40,10 @@ use std::time::{Duration, Instant};
 /// a NAT loses only its first few packets, before its playout even starts.
 pub const LATCH_GRACE: Duration = Duration::from_millis(60);
 
+/// How far past the last sequence number taken a packet from another source may be numbered and
+/// still continue the latched stream: packets lost while the source moved.
+pub const MAX_CONTINUATION: u16 = 32;
+
 /// Whether a packet's source is the one the leg takes packets from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
@@ -52,6 +61,8 @@ pub(crate) struct Latch {
     previous: Option<SocketAddr>,
     // When the first packet since the last reset arrived, from any source.
     first_seen: Option<Instant>,
+    // The SSRC and sequence number of the last packet taken.
+    last: Option<(u32, u16)>,
 }
 
 impl Latch {
@@ -75,6 +86,25 @@ impl Latch {
         }
     }
 
+    /// Takes note of the stream position of a packet [`check`](Self::check) accepted.
+    pub(crate) fn heard(&mut self, ssrc: u32, sequence: u16) {
+        self.last = Some((ssrc, sequence));
+    }
+
+    /// Whether a packet from `source`, which [`check`](Self::check) found foreign, continues the
+    /// latched stream (its SSRC, numbered at most [`MAX_CONTINUATION`] past the last packet
+    /// heard): then the leg latches to `source`.
+    pub(crate) fn follow(&mut self, source: SocketAddr, ssrc: u32, sequence: u16) -> bool {
+        let continues = self.latched.is_some()
+            && self.last.is_some_and(|(last_ssrc, last)| {
+                last_ssrc == ssrc && (1..=MAX_CONTINUATION).contains(&sequence.wrapping_sub(last))
+            });
+        if continues {
+            self.latched = Some(source);
+        }
+        continues
+    }
+
     /// Where the leg's RTP goes: the latched source, else the one latched before the last
     /// re-negotiation, else the SDP address.
     pub(crate) fn destination(&self, sdp: SocketAddr) -> SocketAddr {
@@ -92,6 +122,7 @@ impl Latch {
         };
         *self = Latch {
             previous,
+            last: self.last,
             ..Latch::default()
         };
     }
@@ -171,5 +202,36 @@ mod tests {
         assert_eq!(latch.check(t2 + LATCH_GRACE, after, sdp), Source::Accepted);
         assert_eq!(latch.destination(sdp), after);
         assert_eq!(latch.check(t2 + LATCH_GRACE, before, sdp), Source::Foreign);
+    }
+
+    #[test]
+    fn a_source_continuing_the_latched_stream_is_followed() {
+        let (t0, sdp) = (Instant::now(), addr("192.0.2.1:4000"));
+        let mut latch = Latch::default();
+        assert_eq!(latch.check(t0, sdp, sdp), Source::Accepted);
+        latch.heard(0x5EED, 100);
+        let moved = addr("198.51.100.7:31000");
+        // Another stream, or this one numbered too far on, or back: foreign.
+        for (ssrc, sequence) in [
+            (0x0BAD, 101),
+            (0x5EED, 100 + MAX_CONTINUATION + 1),
+            (0x5EED, 99),
+        ] {
+            assert!(!latch.follow(moved, ssrc, sequence), "{ssrc:x} {sequence}");
+            assert_eq!(latch.destination(sdp), sdp);
+        }
+        // The stream going on from elsewhere, a few packets lost on the way.
+        assert!(latch.follow(moved, 0x5EED, 103));
+        assert_eq!(latch.destination(sdp), moved);
+        latch.heard(0x5EED, 103);
+        assert_eq!(latch.check(t0, moved, sdp), Source::Accepted);
+        assert_eq!(latch.check(t0, sdp, sdp), Source::Foreign);
+        // Numbering wraps.
+        latch.heard(0x5EED, u16::MAX);
+        assert!(latch.follow(sdp, 0x5EED, 1));
+        // Before anything latched, nothing is followed.
+        let mut fresh = Latch::default();
+        fresh.heard(0x5EED, 1);
+        assert!(!fresh.follow(moved, 0x5EED, 2));
     }
 }

@@ -403,9 +403,13 @@ impl Leg {
         };
         // Only valid RTP may latch; a foreign source neither refreshes the RTP timeout nor
         // presses keys (RFC 4733 events are part of the stream).
-        if self.latch.check(now, source, self.params.remote) == Source::Foreign {
+        let (ssrc, sequence) = (rtp.ssrc(), u16::from(rtp.sequence_number()));
+        if self.latch.check(now, source, self.params.remote) == Source::Foreign
+            && !self.latch.follow(source, ssrc, sequence)
+        {
             return Received::ForeignSource;
         }
+        self.latch.heard(ssrc, sequence);
         // RFC 3264 §6.1: the direction is that of the media stream, and RFC 4733 events are one
         // of its payload formats; a leg that does not receive takes no DTMF either. Its peer
         // sends nothing (RFC 3264 §5.1) or was told we do not listen.
@@ -416,7 +420,6 @@ impl Leg {
         self.timed_out = false;
         let pt = rtp.payload_type();
         let incoming = self.params.incoming();
-        let sequence = u16::from(rtp.sequence_number());
         if Some(pt) == incoming.telephone_event {
             let received = match self
                 .dtmf

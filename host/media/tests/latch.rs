@@ -77,6 +77,33 @@ fn packets_from_anyone_but_the_latched_sdp_source_are_dropped_and_never_heard() 
 }
 
 #[test]
+fn the_latched_stream_going_on_from_another_source_is_followed_there() {
+    let mut worker = room_of_two();
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    for _ in 0..20 {
+        send_from(&mut worker, &mut peer, sdp_addr(A));
+        tick(&mut worker);
+    }
+    // The peer's NAT maps its stream anew, with no re-INVITE; an injector sends from a third
+    // place with a stream of its own.
+    let moved = addr("203.0.113.9:31000");
+    let mut injector = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    injector.ssrc = 0xBAD;
+    let (mut b_heard, mut destinations) = (Vec::new(), Vec::new());
+    for _ in 0..30 {
+        send_from(&mut worker, &mut injector, addr("198.51.100.7:5001"));
+        send_from(&mut worker, &mut peer, moved);
+        let out = tick(&mut worker);
+        destinations.push(sent_by(&out, A)[0].destination);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    assert!(destinations.iter().all(|&d| d == moved), "{destinations:?}");
+    assert_eq!(worker.stats().foreign_source_dropped, 30, "the injector's");
+    assert!(goertzel(&b_heard[10 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
+    assert!(goertzel(&b_heard, 2500.0, 8000.0) < 50.0);
+}
+
+#[test]
 fn a_peer_behind_a_nat_is_latched_onto_after_the_grace_and_answered_there() {
     let start = Instant::now();
     let mut worker = Worker::new(Default::default(), start, 7);
