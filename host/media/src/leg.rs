@@ -291,10 +291,10 @@ impl Leg {
     /// Adopts re-negotiated parameters at `now`, after the worker flushed the outgoing payload
     /// gathered under the old ones. The outgoing stream goes on, unless the RTP clock rate
     /// changes: then a new one starts, its SSRC, sequence number and timestamp drawn from `rng`.
-    /// Incoming audio buffered in the
-    /// old codec or payload type, or for a leg that stops receiving, is discarded: the replaced
-    /// buffer's counters are returned so the worker keeps them (zeros when it is kept). A leg
-    /// that starts receiving counts its RTP timeout from `now`.
+    /// Incoming audio buffered in the old codec or payload type, or for a leg that stops
+    /// receiving, is discarded: the replaced buffer's counters are returned so the worker keeps
+    /// them (zeros when it is kept). A leg that starts receiving counts its RTP timeout from
+    /// `now`.
     pub(crate) fn update(
         &mut self,
         now: Instant,
@@ -421,22 +421,19 @@ impl Leg {
         let pt = rtp.payload_type();
         let incoming = self.params.incoming();
         if Some(pt) == incoming.telephone_event {
-            let received = match self
-                .dtmf
-                .receive(rtp.ssrc(), rtp.timestamp(), rtp.payload())
-            {
+            let received = match self.dtmf.receive(ssrc, rtp.timestamp(), rtp.payload()) {
                 Ok(Some(_)) if !self.key_rate.allow(now) => Received::KeyOverRate,
                 Ok(digit) => Received::Event(digit),
                 Err(_) => return Received::Malformed,
             };
             // RFC 4733 §2.5.1.1: events go in the audio's sequence, often in place of it.
-            self.jitter.skip(now, rtp.ssrc(), sequence);
+            self.jitter.skip(now, ssrc, sequence);
             return received;
         }
         if pt == COMFORT_NOISE {
             // RFC 3389 §4: a sender that stops sending audio in silence says so with comfort
             // noise, in the audio's sequence; it plays as silence here.
-            self.jitter.skip(now, rtp.ssrc(), sequence);
+            self.jitter.skip(now, ssrc, sequence);
             return Received::ComfortNoise;
         }
         let other_law = Some(pt) == incoming.other_law;
@@ -451,7 +448,7 @@ impl Leg {
         }
         let arrival = Arrival {
             at: now,
-            ssrc: rtp.ssrc(),
+            ssrc,
             sequence,
             timestamp: rtp.timestamp(),
             samples: samples as u32,
