@@ -477,6 +477,38 @@ fn an_offerless_reinvite_gets_an_offer_in_our_own_direction_not_our_last_answers
 }
 
 #[test]
+fn our_session_refresh_during_the_peers_hold_offers_our_direction_not_our_answers() {
+    let timer = "Session-Expires: 120;refresher=uas\r\nSupported: timer\r\n";
+    let (mut sim, _) = confirmed_with(50, timer, answering_shell());
+    sim.uac.reoffer(sim.now, timer, &offer_with("sendonly"));
+    run_to_invite_responses(&mut sim, 3);
+    assert!(
+        sim.uac
+            .last_response(Method::Invite)
+            .unwrap()
+            .body()
+            .contains("a=recvonly\r\n")
+    );
+    // Our refresh, half the interval on, is answered while the peer still holds the call.
+    sim.run_for(Duration::from_secs(70));
+    let refresh = sim
+        .sent
+        .iter()
+        .rev()
+        .find(|(_, t)| t.starts_with("INVITE "))
+        .map(|(_, t)| t.clone())
+        .expect("a refresh");
+    assert!(refresh.contains("a=sendrecv\r\n"), "{refresh}");
+    // The peer resumes with an offerless re-INVITE: offered sendrecv.
+    sim.uac.reoffer(sim.now, "", "");
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.uac
+            .last_response(Method::Invite)
+            .is_some_and(|r| r.body().contains("a=sendrecv\r\n"))
+    }));
+}
+
+#[test]
 fn unusable_offers_are_refused_and_the_session_stays() {
     let (mut sim, _) = confirmed(28);
     sim.uac.reoffer(sim.now, "", "v=0\r\nthis is no SDP\r\n");

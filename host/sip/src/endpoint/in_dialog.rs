@@ -16,7 +16,7 @@ use crate::dtmf_relay::{self, DTMF_RELAY};
 use crate::event::Event;
 use crate::message::Request;
 use crate::reply::Reply;
-use crate::sdp::{self, Offer};
+use crate::sdp::Offer;
 use crate::session::timer::{self, Agreed, TooSmall};
 use crate::session::{IncomingOffer, UpdateReply};
 use crate::transaction::ServerKey;
@@ -61,13 +61,9 @@ impl Endpoint {
                 self.send_new_invite_final(now, key, &request, code, response);
             }
             // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
-            // ACK brings the answer. Its direction is ours (§8.4): not the one of our last
-            // answer, which mirrored the peer's (a recvonly answer to its hold would keep the
-            // call on hold one way).
+            // ACK brings the answer.
             Ok(None) => {
-                let current = state.local_sdp.as_deref().unwrap_or_default();
-                let current = sdp::with_direction(current, state.session.own_direction);
-                let sdp = state.session.stamp(&current);
+                let sdp = state.session.offer_current(state.local_sdp.as_deref());
                 let response = ok(&request, state.local, agreed, Some(&sdp), &self.user_agent);
                 state.session.offer_in_2xx = Some(sdp);
                 state.session.refreshed(now, agreed);

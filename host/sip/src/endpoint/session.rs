@@ -298,10 +298,8 @@ impl Endpoint {
                     // RFC 4028 §7.4: an UPDATE refresh carries no offer.
                     self.send_update(now, call, None);
                 } else {
-                    // RFC 4028 §7.4 via §9: a re-INVITE with the current session, which we
-                    // answered or offered last.
-                    let current = state.local_sdp.clone().unwrap_or_default();
-                    let offer = state.session.stamp(&current);
+                    // RFC 4028 §7.4 via §9: a re-INVITE with the current session.
+                    let offer = state.session.offer_current(state.local_sdp.as_deref());
                     self.send_reinvite(now, call, offer);
                 }
             }

@@ -101,10 +101,9 @@ impl Endpoint {
             // The peer listed UPDATE but will not take it: re-INVITE from now on, this
             // offer or refresh included.
             state.session.peer_allows_update = false;
-            let offer = update.offer.unwrap_or_else(|| {
-                let current = state.local_sdp.clone().unwrap_or_default();
-                state.session.stamp(&current)
-            });
+            let offer = update
+                .offer
+                .unwrap_or_else(|| state.session.offer_current(state.local_sdp.as_deref()));
             return self.send_reinvite(now, call, offer);
         }
         // §22.2, §22.3: a challenge the call's credentials answer sends it again.

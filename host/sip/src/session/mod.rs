@@ -15,7 +15,7 @@ use reinvite::Reinvite;
 use timer::Agreed;
 
 use crate::message::Request;
-use crate::sdp::{Direction, Offer};
+use crate::sdp::{self, Direction, Offer};
 use crate::transaction::TxId;
 use crate::transport::TransportAddr;
 
@@ -121,6 +121,15 @@ impl Session {
     /// `sdp` with the o= line it must be sent with (RFC 3264 §8).
     pub(crate) fn stamp(&mut self, sdp: &str) -> String {
         self.origin.stamp(sdp)
+    }
+
+    /// An offer of the current session, `local_sdp` (what we answered or offered last), in
+    /// our own direction: not the one of our last answer, which mirrored the peer's (a recvonly
+    /// answer to its hold, offered again, would keep the call on hold one way). Stamped with
+    /// the o= line it must be sent with (RFC 3264 §8, §8.4).
+    pub(crate) fn offer_current(&mut self, local_sdp: Option<&str>) -> String {
+        let current = sdp::with_direction(local_sdp.unwrap_or_default(), self.own_direction);
+        self.stamp(&current)
     }
 
     /// Our offer `sdp` was answered: its direction is what we want from now on.
