@@ -58,6 +58,9 @@ const EXT_BASE: u64 = 1 << 32;
 const LOST_WINDOW: Duration = Duration::from_millis(60);
 /// How long the buffer must stay deeper than needed before a packet is dropped to shrink it.
 const DEPTH_WINDOW: Duration = Duration::from_secs(1);
+/// The most slots noted as carrying no audio between two talkspurts; past it, more count as
+/// lost when the next talkspurt starts (RFC 3389 comfort noise is sent sparsely).
+const MAX_QUIET_NOTED: usize = 16;
 /// The target delay covers this many times the RFC 3550 jitter estimate.
 const JITTER_MARGIN: f64 = 3.0;
 /// RFC 3550 §6.4.1: the estimate moves 1/16 of the way to each new difference.
@@ -242,9 +245,9 @@ pub struct JitterBuffer<T> {
     window_min: u64,
     shrink: bool,
     packets: SeqMap<Slot<T>>,
-    // Slots noted as carrying no audio while no talkspurt played, between `floor` and the next
-    // one's first packet: not lost when that talkspurt starts.
-    quiet_in_gap: u64,
+    // Slots noted as carrying no audio while no talkspurt played (at most MAX_QUIET_NOTED):
+    // those between `floor` and the next one's first packet are not lost when it starts.
+    quiet: Vec<u64>,
     stats: JitterStats,
 }
 
@@ -293,7 +296,7 @@ impl<T> JitterBuffer<T> {
             window_min: u64::MAX,
             shrink: false,
             packets: SeqMap::default(),
-            quiet_in_gap: 0,
+            quiet: Vec::new(),
             stats: JitterStats {
                 peak_target_delay: min_delay,
                 ..JitterStats::default()
@@ -364,9 +367,12 @@ impl<T> JitterBuffer<T> {
     /// talkspurt, and a copy of a slot noted, buffered or played is ignored (RFC 4733 repeats
     /// an event's end packet).
     pub fn skip(&mut self, at: Instant, ssrc: u32, sequence: u16) {
+        // Only in the audio's own stream: events sent under an SSRC of their own are not
+        // numbered among the audio, and must not restart it.
         if self
-            .replaced
-            .is_some_and(|(replaced, until)| replaced == ssrc && at < until)
+            .source
+            .as_ref()
+            .is_none_or(|source| source.ssrc != ssrc)
         {
             return;
         }
@@ -381,7 +387,9 @@ impl<T> JitterBuffer<T> {
             Phase::Buffering { .. } if ext >= self.next => {}
             // Between the last talkspurt and the next one's first packet.
             _ => {
-                self.quiet_in_gap += 1;
+                if self.quiet.len() < MAX_QUIET_NOTED && !self.quiet.contains(&ext) {
+                    self.quiet.push(ext);
+                }
                 return;
             }
         }
@@ -408,16 +416,16 @@ impl<T> JitterBuffer<T> {
         let depth = newest + 1 - self.next;
         self.watch_depth(now, depth);
         let mut slot = self.next;
-        let missing = !self.packets.contains_key(slot);
-        // Shrink at a concealment point, or when the window found the buffer too deep; only
-        // when the slot after is there to play instead.
+        let missing = !matches!(self.packets.get(slot), Some(Slot::Audio(_)));
+        // Shrink at a concealment point (a slot without audio), or when the window found the
+        // buffer too deep; only when the slot after is there to play instead.
         if (self.shrink || (missing && self.exceeds_target(depth - 1)))
             && self.packets.contains_key(slot + 1)
         {
-            if self.packets.remove(slot).is_some() {
-                self.stats.skipped += 1;
-            } else {
-                self.stats.lost += 1;
+            match self.packets.remove(slot) {
+                Some(Slot::Audio(_)) => self.stats.skipped += 1,
+                Some(Slot::NoAudio) => {}
+                None => self.stats.lost += 1,
             }
             self.shrink = false;
             slot += 1;
@@ -535,9 +543,14 @@ impl<T> JitterBuffer<T> {
     fn start_playing(&mut self, now: Instant) {
         if let Some(floor) = self.floor {
             let gap = self.next.saturating_sub(floor + 1);
-            self.stats.lost += gap.saturating_sub(self.quiet_in_gap);
+            let quiet = self
+                .quiet
+                .iter()
+                .filter(|&&ext| floor < ext && ext < self.next)
+                .count();
+            self.stats.lost += gap.saturating_sub(quiet as u64);
         }
-        self.quiet_in_gap = 0;
+        self.quiet.clear();
         self.phase = Phase::Playing;
         self.window_start = Some(now);
         self.window_min = u64::MAX;
@@ -587,7 +600,7 @@ impl<T> JitterBuffer<T> {
             probation: None,
         });
         self.packets.clear();
-        self.quiet_in_gap = 0;
+        self.quiet.clear();
         self.phase = Phase::Idle;
         self.floor = None;
         // Transit times of a new source are not comparable with the old one's; J carries on.
@@ -662,6 +675,27 @@ mod tests {
         assert_eq!(jb.pop(at(t0, 200)), Playout::Frame(15));
         let stats = jb.stats();
         assert_eq!((stats.lost, stats.played, stats.duplicates), (0, 3, 0));
+    }
+
+    #[test]
+    fn no_audio_noted_in_another_stream_or_twice_neither_restarts_nor_hides_a_loss() {
+        let t0 = Instant::now();
+        let mut jb = fixed(20);
+        arrive(&mut jb, at(t0, 0), 1, 10);
+        // Events under an SSRC of their own: not the audio's numbering.
+        jb.skip(at(t0, 5), 2, 500);
+        assert_eq!(jb.pop(at(t0, 20)), Playout::Frame(10));
+        arrive(&mut jb, at(t0, 21), 1, 11);
+        assert_eq!(jb.pop(at(t0, 40)), Playout::Frame(11));
+        assert_eq!((jb.stats().resyncs, jb.stats().late), (0, 0));
+        // Between talkspurts: 12 lost, 13 an event's end sent three times, 14 lost.
+        assert_eq!(jb.pop(at(t0, 60)), Playout::Lost);
+        for _ in 0..3 {
+            jb.skip(at(t0, 70), 1, 13);
+        }
+        arrive(&mut jb, at(t0, 199), 1, 15);
+        assert_eq!(jb.pop(at(t0, 200)), Playout::Frame(15));
+        assert_eq!(jb.stats().lost, 2);
     }
 
     #[test]
