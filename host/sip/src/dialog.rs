@@ -121,6 +121,12 @@ impl Dialog {
         }
     }
 
+    /// A target refresh from the peer (its re-INVITE or UPDATE) came from `source`: a peer
+    /// behind NAT, whose mapping may have changed, is reached there from now on.
+    pub(crate) fn heard_from(&mut self, source: SocketAddr) {
+        self.fallback = source;
+    }
+
     /// The UAC side of the dialog that `response`, a 2xx to our INVITE with CSeq `cseq` and
     /// the To tag `remote_tag`, creates (§12.1.2): the route set is its Record-Route reversed,
     /// the remote target its Contact; `head` gives our side. Host names fall back to
@@ -343,10 +349,17 @@ fn contact(headers: &rsip::Headers) -> Result<Option<String>, &'static str> {
 }
 
 /// Whether a peer whose remote target is `target` and whose messages come from `source` is
-/// behind NAT: the target is an address of a private network (RFC 1918, RFC 6598's shared
-/// space, link-local, RFC 4193's unique local) that is not the source's.
+/// behind NAT: the target is an address of a private network, and the source is not one (nor
+/// loopback), so the peer's messages crossed a NAT on their way here.
 fn behind_nat(target: SocketAddr, source: SocketAddr) -> bool {
-    let private = match target.ip() {
+    let source = source.ip().to_canonical();
+    is_private(target.ip().to_canonical()) && !is_private(source) && !source.is_loopback()
+}
+
+/// Whether `ip` belongs to a private network: RFC 1918, RFC 6598's shared space, link-local,
+/// RFC 4193's unique local addresses.
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
             v4.is_private() || v4.is_link_local() || (a == 100 && (64..128).contains(&b))
@@ -355,8 +368,7 @@ fn behind_nat(target: SocketAddr, source: SocketAddr) -> bool {
             let first = v6.segments()[0];
             first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
         }
-    };
-    private && target.ip() != source.ip()
+    }
 }
 
 /// The Record-Route values in `headers`, in order; `Err` if one is unreadable.
@@ -443,7 +455,7 @@ mod tests {
                 "the Request-URI stays the Contact: {text}"
             );
         }
-        // A private address that is the source's own (a peer on this network) is its Contact.
+        // From a private source (a peer on this network, or a proxy on it): its Contact.
         let request = validate_request(
             parse_request(
                 "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1\r\n\
@@ -451,13 +463,18 @@ mod tests {
                  CSeq: 1 INVITE\r\nContact: <sip:a@10.0.0.5:5070>\r\n\r\n",
             ),
             local().addr,
-            local_udp("10.0.0.5:5060"),
+            local_udp("10.0.0.1:5060"),
             false,
         )
         .unwrap();
         let mut dialog = Dialog::uas(&request, "lt".into(), local()).unwrap();
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         assert_eq!(dest, local_udp("10.0.0.5:5070"));
+        // A peer that moved, its re-INVITE from a new mapping: reached there.
+        let mut moved = uas("Contact: <sip:a@192.168.1.10>\r\n", local());
+        moved.heard_from("198.51.100.20:41000".parse().unwrap());
+        let (_, dest) = moved.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert_eq!(dest, local_udp("198.51.100.20:41000"));
         // With a route set the request goes to the first route, whatever the Contact says.
         let mut routed = uas(
             "Contact: <sip:a@192.168.1.10>\r\nRecord-Route: <sip:192.0.2.50;lr>\r\n",

@@ -46,6 +46,7 @@ impl Endpoint {
         }
         // §12.2.2: a re-INVITE refreshes the remote target.
         state.dialog.refresh_target(&request.raw.headers);
+        state.dialog.heard_from(request.destination.addr);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
@@ -112,6 +113,7 @@ impl Endpoint {
         }
         // RFC 3311 §5.2: UPDATE is a target refresh request (RFC 3261 §12.2.2).
         state.dialog.refresh_target(&request.raw.headers);
+        state.dialog.heard_from(request.destination.addr);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
