@@ -7,6 +7,10 @@ use rsip::headers::UntypedHeader;
 
 use crate::build::ACCEPT;
 use crate::sdp::{Offer, OfferError};
+use crate::wire::find;
+
+/// The longest boundary RFC 2046 §5.1.1 allows.
+const MAX_BOUNDARY: usize = 70;
 
 /// Why a body holds no session description to take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,22 +27,16 @@ pub(crate) enum BodyError {
 /// The session description of a message with `headers` and `body`, parsed; `None` when there
 /// is none usable (a peer's answer that cannot be taken).
 pub(crate) fn description(headers: &rsip::Headers, body: &[u8]) -> Option<Offer> {
-    Offer::parse(sdp(content_type(headers), body).ok()?).ok()
+    parse(headers, body).ok()?.ok()
 }
 
-/// The parsed SDP of [`sdp`], or why there is none: a body error, or an SDP error.
-pub(crate) fn parse(headers: &rsip::Headers, body: &[u8]) -> Result<Offer, Unusable> {
-    let sdp = sdp(content_type(headers), body).map_err(Unusable::Body)?;
-    Offer::parse(sdp).map_err(Unusable::Sdp)
-}
-
-/// Why a message's body gives no session description.
-#[derive(Debug)]
-pub(crate) enum Unusable {
-    /// No SDP to take from the body.
-    Body(BodyError),
-    /// The SDP taken is not usable.
-    Sdp(OfferError),
+/// The SDP of a message with `headers` and `body` (see [`sdp`]), parsed: `Err` when the body
+/// holds none to take, else the outcome of parsing it.
+pub(crate) fn parse(
+    headers: &rsip::Headers,
+    body: &[u8],
+) -> Result<Result<Offer, OfferError>, BodyError> {
+    sdp(content_type(headers), body).map(Offer::parse)
 }
 
 /// The Content-Type value of `headers`, if any.
@@ -51,7 +49,7 @@ fn content_type(headers: &rsip::Headers) -> Option<&str> {
 
 /// The SDP in a body of type `content_type` (the Content-Type value; `None`: SDP, as a
 /// message without the header can only mean here).
-pub(crate) fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a [u8], BodyError> {
+fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a [u8], BodyError> {
     let Some(content_type) = content_type else {
         return Ok(body);
     };
@@ -70,7 +68,7 @@ pub(crate) fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a 
         .filter_map(|field| field.split_once('='))
         .find(|(name, _)| name.trim().eq_ignore_ascii_case("boundary"))
         .map(|(_, value)| value.trim().trim_matches('"'))
-        .filter(|boundary| !boundary.is_empty())
+        .filter(|boundary| (1..=MAX_BOUNDARY).contains(&boundary.len()))
         .ok_or(BodyError::MalformedMultipart)?;
     let mut found = None;
     for part in parts(body, boundary.as_bytes())? {
@@ -85,34 +83,42 @@ pub(crate) fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a 
 }
 
 /// The parts of a multipart `body` between its `--boundary` delimiter lines (RFC 2046 §5.1.1),
-/// each without the line break that precedes the next delimiter.
+/// each without the line break that precedes the next delimiter. A delimiter line starts the
+/// body or a line, and has nothing after the delimiter but spaces or tabs, or `--` on the last.
 fn parts<'a>(body: &'a [u8], boundary: &[u8]) -> Result<Vec<&'a [u8]>, BodyError> {
     let delimiter = [b"--", boundary].concat();
     let mut starts = Vec::new();
+    let mut closed = false;
     let mut at = 0;
     while let Some(found) = find(&body[at..], &delimiter) {
         let start = at + found;
-        // A delimiter begins the body or a line.
-        if start == 0 || body[start - 1] == b'\n' {
+        at = start + delimiter.len();
+        let rest = &body[at..];
+        let line = &rest[..find(rest, b"\n").unwrap_or(rest.len())];
+        let at_line_start = start == 0 || body[start - 1] == b'\n';
+        if !at_line_start {
+            continue;
+        }
+        if rest.starts_with(b"--") {
+            starts.push(start);
+            closed = true;
+            break;
+        }
+        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
             starts.push(start);
         }
-        at = start + delimiter.len();
     }
-    let mut parts = Vec::new();
-    for pair in starts.windows(2) {
-        let content_start = pair[0] + delimiter.len();
-        let mut part = &body[content_start..pair[1]];
-        part = part.strip_suffix(b"\n").unwrap_or(part);
-        part = part.strip_suffix(b"\r").unwrap_or(part);
-        parts.push(part);
-    }
-    let closed = starts
-        .last()
-        .is_some_and(|&last| body[last + delimiter.len()..].starts_with(b"--"));
-    if parts.is_empty() || !closed {
+    if starts.len() < 2 || !closed {
         return Err(BodyError::MalformedMultipart);
     }
-    Ok(parts)
+    Ok(starts
+        .windows(2)
+        .map(|pair| {
+            let part = &body[pair[0] + delimiter.len()..pair[1]];
+            let part = part.strip_suffix(b"\n").unwrap_or(part);
+            part.strip_suffix(b"\r").unwrap_or(part)
+        })
+        .collect())
 }
 
 /// A part's header lines and its content, split at the first empty line; the rest of the
@@ -172,12 +178,6 @@ fn header(headers: &[u8], name: &str) -> Option<String> {
     })
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +204,21 @@ mod tests {
         assert_eq!(sdp(Some(content_type), body.as_bytes()), Ok(SDP.as_bytes()));
         let quoted = "Multipart/Mixed; boundary=\"unique-boundary-1\"";
         assert_eq!(sdp(Some(quoted), body.as_bytes()), Ok(SDP.as_bytes()));
+        // A content line that starts like the delimiter, but goes on, is content.
+        let inner = "a=tool:--unique-boundary-1x\r\n";
+        let body = sip_i("signal").replace("m=audio", &format!("{inner}m=audio"));
+        let expected = SDP.replace("m=audio", &format!("{inner}m=audio"));
+        assert_eq!(
+            sdp(Some(content_type), body.as_bytes()),
+            Ok(expected.as_bytes())
+        );
+        let line_start = "--unique-boundary-1x\r\n";
+        let body = sip_i("signal").replace("m=audio", &format!("{line_start}m=audio"));
+        let expected = SDP.replace("m=audio", &format!("{line_start}m=audio"));
+        assert_eq!(
+            sdp(Some(content_type), body.as_bytes()),
+            Ok(expected.as_bytes())
+        );
     }
 
     #[test]
@@ -226,6 +241,11 @@ mod tests {
         );
         assert_eq!(
             sdp(Some("multipart/mixed"), required.as_bytes()),
+            Err(BodyError::MalformedMultipart)
+        );
+        let long = format!("multipart/mixed;boundary={}", "b".repeat(MAX_BOUNDARY + 1));
+        assert_eq!(
+            sdp(Some(&long), required.as_bytes()),
             Err(BodyError::MalformedMultipart)
         );
         assert_eq!(

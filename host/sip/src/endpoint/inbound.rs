@@ -5,7 +5,7 @@ use std::time::Instant;
 use rsip::headers::UntypedHeader;
 
 use super::{ClientKey, Endpoint, MergeKey, Owner, TxEntry, TxId};
-use crate::body::{self, BodyError, Unusable};
+use crate::body::{self, BodyError};
 use crate::build::{ACCEPT, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
 use crate::dialog::{Dialog, DialogId};
@@ -450,28 +450,21 @@ fn read_offer(request: &Request) -> Result<Offer, Refusal> {
 /// body type, 406 if the request accepts no SDP answer, 400 for broken SDP, 488 for SDP
 /// without usable audio.
 pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
-    let offer = body::parse(&request.raw.headers, &request.raw.body);
-    if let Err(Unusable::Body(why)) = offer {
-        return Err(match why {
-            BodyError::MalformedMultipart => Refusal::new(400, "Malformed multipart body"),
-            // RFC 5621 §9.1: a part the request requires us to understand, and do not.
-            BodyError::NotSdp | BodyError::UnsupportedPart => {
-                Refusal::new(415, "Unsupported Media Type")
-            }
-        });
-    }
+    let offer = body::parse(&request.raw.headers, &request.raw.body).map_err(|why| match why {
+        BodyError::MalformedMultipart => Refusal::new(400, "Malformed multipart body"),
+        // RFC 5621 §9.1: a part the request requires us to understand, and we do not.
+        BodyError::NotSdp | BodyError::UnsupportedPart => {
+            Refusal::new(415, "Unsupported Media Type")
+        }
+    })?;
     // RFC 4475 §3.3.15: the answer could be given in no type the request accepts.
     if !accepts_sdp(request) {
         return Err(Refusal::new(406, "Accept header excludes application/sdp"));
     }
     offer.map_err(|e| match e {
-        Unusable::Sdp(OfferError::Malformed(_)) | Unusable::Body(_) => {
-            Refusal::new(400, "Malformed SDP body")
-        }
-        Unusable::Sdp(OfferError::NoAudio) => {
-            Refusal::new(488, "No RTP/AVP audio stream in SDP offer")
-        }
-        Unusable::Sdp(OfferError::UnsupportedAddress(_)) => {
+        OfferError::Malformed(_) => Refusal::new(400, "Malformed SDP body"),
+        OfferError::NoAudio => Refusal::new(488, "No RTP/AVP audio stream in SDP offer"),
+        OfferError::UnsupportedAddress(_) => {
             Refusal::new(488, "SDP connection address is not an IP address")
         }
     })
