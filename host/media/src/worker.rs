@@ -297,8 +297,8 @@ impl Worker {
     /// payload type, remote address or ptime, unless the new codec's RTP clock runs at another
     /// rate (G.711 to Opus): a new stream then starts, with a new SSRC, random sequence number
     /// and timestamp and its first packet marked (RFC 7160 §4.1). A new remote address drops the
-    /// source the leg
-    /// latched onto: it latches afresh, as a new leg does (see [`handle_rtp`](Self::handle_rtp)).
+    /// source the leg latched onto: it latches afresh, as a new leg does (see
+    /// [`handle_rtp`](Self::handle_rtp)).
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
     /// one shorter packet under the old parameters. Incoming audio buffered in the old codec or

@@ -112,20 +112,22 @@ impl Recorder {
         if writing.contains(&path) {
             return Err(DeleteError::BeingWritten(name.to_owned()));
         }
-        let size = match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_file() => meta.len(),
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => {}
             Ok(_) => return Err(DeleteError::NotARecording(name.to_owned())),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Err(DeleteError::NotFound(name.to_owned()));
             }
             Err(e) => return Err(DeleteError::Failed(format!("{}: {e}", path.display()))),
-        };
+        }
         std::fs::remove_file(&path).map_err(|e| match e.kind() {
             ErrorKind::NotFound => DeleteError::NotFound(name.to_owned()),
             _ => DeleteError::Failed(format!("{}: {e}", path.display())),
         })?;
         drop(writing);
-        self.space.give_back(size);
+        // Measured anew, not given back: the file may never have been counted (copied in
+        // since the last measure). Too little left is for the next recording to refuse.
+        let _ = self.measure_space(dir);
         tracing::info!(path = %path.display(), "recording deleted");
         Ok(())
     }
@@ -185,8 +187,8 @@ impl Recorder {
         Ok((tap, recording))
     }
 
-    /// Measures the space left to the recordings from what `dir` holds; a recording is refused
-    /// when it is less than [`MIN_START_BYTES`]. Files being written are counted as far as they
+    /// Measures the space left to the recordings from what `dir` holds (when a recording starts
+    /// or one is deleted); a recording is refused when it is less than [`MIN_START_BYTES`]. Files being written are counted as far as they
     /// reached the disk, which is within a checkpoint of what their writers took.
     fn measure_space(&self, dir: &Path) -> Result<(), Error> {
         let used: u64 = switchyard_control::files::recordings(dir)

@@ -1,6 +1,6 @@
 //! The disk space the recordings may take together (`recording.max_total_mb`): what is left of
-//! it is measured from the directory whenever a recording starts, taken by each writer before it
-//! writes, and given back when a recording is deleted.
+//! it is measured from the directory whenever a recording starts or one is deleted, and taken by
+//! each writer before it writes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -35,15 +35,6 @@ impl Space {
             });
         taken
     }
-
-    /// Gives `bytes` back: a recording of that size was deleted.
-    pub fn give_back(&self, bytes: u64) {
-        let _ = self
-            .left
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-                Some(left.saturating_add(bytes))
-            });
-    }
 }
 
 #[cfg(test)]
@@ -56,12 +47,7 @@ mod tests {
         assert_eq!(space.take(600), 600);
         assert_eq!(space.take(600), 400, "only the rest");
         assert_eq!(space.take(1), 0);
-        space.give_back(50);
-        assert_eq!(space.take(u64::MAX), 50);
         space.set(7);
         assert_eq!(space.take(10), 7);
-        space.give_back(u64::MAX);
-        space.give_back(1);
-        assert_eq!(space.take(u64::MAX), u64::MAX, "saturates");
     }
 }

@@ -39,11 +39,11 @@ const BYTES_PER_SAMPLE: u64 = 2;
 
 /// Writes every frame from `frames` into `file` (empty, open for writing) until the queue's
 /// tap is gone, the file holds `max_samples` (at most [`MAX_SAMPLES`], what a WAV header can
-/// describe) or `space` has no more bytes for its samples, then completes the file. The WAV header is written at the first frame, at its
-/// rate; a frame's dropped predecessors become silence of its length. `None`: no frame came,
-/// and the file is left empty. The queue is dropped on return, with the rest unread, so the
-/// worker stops recording: on a full file, and on an error, after which the file holds what was
-/// written up to the last checkpoint.
+/// describe) or `space` has no more bytes for its samples, then completes the file. The WAV
+/// header is written at the first frame, at its rate; a frame's dropped predecessors become
+/// silence of its length. `None`: no frame came, and the file is left empty. The queue is
+/// dropped on return, with the rest unread, so the worker stops recording: on a full file, and
+/// on an error, after which the file holds what was written up to the last checkpoint.
 pub fn write(
     frames: Receiver<RecordedFrame>,
     file: File,
