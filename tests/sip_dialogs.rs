@@ -48,6 +48,19 @@ fn hold_and_resume(user: &str) {
 }
 
 #[test]
+fn a_late_offer_is_answered_with_an_offer_and_the_ack_brings_the_answer() {
+    let server = Server::start_with(&misbehave_config());
+    run(
+        &server,
+        "uac_late_offer.xml",
+        "alone",
+        "the INVITE without SDP answered 200 with an offer listing PCMU, \
+         and the call up until the caller's BYE",
+    );
+    assert_call_ended(&server, "RemoteBye");
+}
+
+#[test]
 fn a_call_alone_is_held_and_resumed_by_reinvite() {
     hold_and_resume("alone");
 }

@@ -486,11 +486,17 @@ impl CallCore {
             self.refuse_busy(now, key, RATE_LIMIT_RETRY_AFTER_S);
             return;
         }
-        let Some(session) = Session::agree(&incoming.offer) else {
-            self.stats.ended_unanswered();
-            self.stats.refused_no_codec += 1;
-            let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
-            return;
+        // An INVITE without an offer (a late offer) gets ours in the 2xx; its audio is agreed
+        // when the ACK brings the answer.
+        let session = match incoming.offer.as_ref().map(Session::agree) {
+            Some(None) => {
+                self.stats.ended_unanswered();
+                self.stats.refused_no_codec += 1;
+                let _ = self.endpoint.reject(now, key, 488, "Not Acceptable Here");
+                return;
+            }
+            Some(session) => session,
+            None => None,
         };
         self.next_call += 1;
         let id = CallId(self.next_call);
@@ -500,7 +506,7 @@ impl CallCore {
             Call {
                 key,
                 started: now,
-                session: Some(session),
+                session,
                 local_ip,
                 local_sdp: None,
                 local_rtp: None,

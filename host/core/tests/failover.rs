@@ -45,7 +45,7 @@ fn rejecting(code: u16, reason: &'static str, early: bool) -> CalleeScript {
     Box::new(move |endpoint, now, event| {
         if let SipEvent::IncomingCall(call) = event {
             if early {
-                let sdp = callee_answer(&call.offer);
+                let sdp = callee_answer(call.offer.as_ref().expect("an offer"));
                 endpoint
                     .progress(now, call.call, 183, "Session Progress", Some(sdp))
                     .unwrap();

@@ -11,6 +11,7 @@ use switchyard_core::{
     MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp,
     ParticipantStatus, RoomState,
 };
+use switchyard_media::{LegParams, MediaDirection};
 use switchyard_sip::testing::{Net, addr, rsip::Method};
 
 fn config() -> CoreConfig {
@@ -598,4 +599,43 @@ fn a_rejection_that_needs_a_header_of_its_own_is_refused_and_the_call_stays_offe
         .filter(|&c| c >= 300)
         .collect();
     assert_eq!(finals, [480]);
+}
+
+#[test]
+fn a_late_offer_gets_ours_and_its_media_starts_with_the_answer_in_the_ack() {
+    let mut world = World::new(config(), Net::perfect(3), 3, conference());
+    let caller = world.dial_offering("000777123", "alice", "");
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    world.run_for(Duration::from_secs(1));
+    let ok = world.uacs[caller].last_response(Method::Invite).unwrap();
+    assert!(
+        ok.body().contains("opus/48000/2") && ok.body().contains("PCMU/8000"),
+        "our offer, every codec: {}",
+        ok.body()
+    );
+    let legs: Vec<LegParams> = world
+        .media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::AddLeg { params, .. } | MediaOp::UpdateLeg { params, .. } => {
+                Some(params.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(legs.len(), 2, "{legs:?}");
+    assert_eq!(
+        legs[0].direction,
+        MediaDirection::Inactive,
+        "nothing sent before the answer"
+    );
+    assert_eq!(legs[1].direction, MediaDirection::SendRecv);
+    assert_eq!(legs[1].remote, world.locals[caller], "the answer's address");
+    assert_eq!(world.core.active_calls(), 1);
+    assert_eq!(
+        world.core.room_info("123").map(|r| r.participants.len()),
+        Some(1)
+    );
 }

@@ -425,7 +425,7 @@ fn answering_early(final_sdp: fn(String) -> String) -> (CalleeScript, LaterAnswe
     let later = pending.clone();
     let script: CalleeScript = Box::new(move |endpoint, now, event| {
         if let SipEvent::IncomingCall(call) = event {
-            let sdp = callee_answer(&call.offer);
+            let sdp = callee_answer(call.offer.as_ref().expect("an offer"));
             endpoint
                 .progress(now, call.call, 183, "Session Progress", Some(sdp.clone()))
                 .unwrap();
@@ -535,7 +535,7 @@ fn a_callee_numbering_telephone_event_otherwise_is_heard_with_our_number() {
         addr(CALLEE),
         Box::new(|endpoint, now, event| {
             if let SipEvent::IncomingCall(call) = event {
-                let ours = callee_answer(&call.offer);
+                let ours = callee_answer(call.offer.as_ref().expect("an offer"));
                 assert!(ours.contains("a=rtpmap:101 telephone-event/8000"), "{ours}");
                 let theirs = ours.replace(" 101", " 100").replace(":101 ", ":100 ");
                 endpoint.answer(now, call.call, theirs).expect("answer");
@@ -570,7 +570,7 @@ fn a_callee_answering_with_both_g711_laws_is_heard_in_either() {
         addr(CALLEE),
         Box::new(|endpoint, now, event| {
             if let SipEvent::IncomingCall(call) = event {
-                let pcmu = callee_answer(&call.offer);
+                let pcmu = callee_answer(call.offer.as_ref().expect("an offer"));
                 let both = pcmu
                     .replace("RTP/AVP 0 101", "RTP/AVP 8 0 101")
                     .replace("a=rtpmap:0 ", "a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 ");

@@ -163,6 +163,8 @@ pub struct IncomingCall {
     pub headers: Vec<(String, String)>,
     /// The source address of the INVITE's datagram or connection.
     pub source: SocketAddr,
-    /// The SDP offer's audio stream.
-    pub offer: Offer,
+    /// The SDP offer, or `None` for an INVITE without one (a late offer, RFC 3261 §13.2.1):
+    /// the SDP given to [`Endpoint::answer`](crate::Endpoint::answer) is then our offer, and
+    /// the ACK brings the answer ([`Event::OfferAnswered`]).
+    pub offer: Option<Offer>,
 }

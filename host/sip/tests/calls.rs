@@ -53,7 +53,10 @@ fn full_call_without_loss() {
     assert_eq!(call.from_display_name.as_deref(), Some("Alice Caller"));
     assert_eq!(call.call_id, "call-1@127.0.0.1");
     assert_eq!(call.source, addr(UAC));
-    assert_eq!(call.offer.connection, addr("127.0.0.1:6000"));
+    assert_eq!(
+        call.offer.as_ref().map(|o| o.connection),
+        Some(addr("127.0.0.1:6000"))
+    );
     assert!(
         call.headers
             .contains(&("X-ParticipantID".into(), "42".into()))
@@ -465,8 +468,7 @@ fn retransmitted_invite_gets_the_last_response_and_one_event() {
 #[test]
 fn invites_the_endpoint_refuses_itself() {
     let offer = offer();
-    let cases: [(&str, &str, u16, &str); 5] = [
-        ("", "", 488, "Late offer (INVITE without SDP) not supported"),
+    let cases: [(&str, &str, u16, &str); 4] = [
         ("", "v=0\r\nthis is not sdp\r\n", 400, "Malformed SDP body"),
         (
             "",
@@ -528,7 +530,7 @@ fn an_invite_with_sdp_among_isup_in_a_multipart_body_is_offered_its_sdp() {
         _ => None,
     });
     assert_eq!(
-        offered.map(|o| o.connection),
+        offered.flatten().map(|o| o.connection),
         Some(Offer::parse(offer.as_bytes()).unwrap().connection)
     );
     // A part the sender requires us to understand, and we do not (RFC 5621 §9.1).
@@ -544,6 +546,75 @@ fn an_invite_with_sdp_among_isup_in_a_multipart_body_is_offered_its_sdp() {
         sim.uac.last_response(Method::Invite).unwrap().code(),
         Some(415)
     );
+}
+
+/// Answers every call without an offer with one of ours (RTP at 127.0.0.1:40000).
+fn offering_shell() -> Shell {
+    Box::new(|ep, now, event| {
+        if let Event::IncomingCall(call) = event {
+            assert!(call.offer.is_none(), "a late offer");
+            let ours = switchyard_sip::testing::audio_offer(addr("127.0.0.1:40000"));
+            ep.answer(now, call.call, ours).unwrap();
+        }
+    })
+}
+
+#[test]
+fn a_late_offer_is_answered_with_ours_and_the_ack_brings_the_answer() {
+    let mut sim = Sim::new(Net::perfect(18), 18, offering_shell());
+    sim.uac.invite(sim.now, "", "");
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferAnswered")
+    }));
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert!(ok.body().contains("m=audio 40000 RTP/AVP"), "{}", ok.body());
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "OfferAnswered"]
+    );
+    let Some((_, Event::OfferAnswered { answer, offer, .. })) = sim.events.last() else {
+        unreachable!()
+    };
+    assert_eq!(answer.connection, addr(UAC));
+    assert!(offer.contains("m=audio 40000 "), "{offer}");
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.ep.active_calls(), 1, "the call goes on");
+}
+
+#[test]
+fn a_late_offer_whose_ack_brings_no_answer_is_hung_up() {
+    let mut sim = Sim::new(Net::perfect(19), 19, offering_shell());
+    // A body of whitespace only: no offer, and this UAC then ACKs without an answer.
+    sim.uac.invite(sim.now, "", "\r\n");
+    sim.run_for(Duration::from_secs(5));
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "CallEnded(LocalHangup)"]
+    );
+    assert!(
+        sim.sent.iter().any(|(_, t)| t.starts_with("BYE ")),
+        "the call is ended with a BYE"
+    );
+}
+
+#[test]
+fn early_media_without_the_callers_offer_is_refused() {
+    let mut sim = Sim::new(Net::perfect(20), 20, idle_shell());
+    sim.uac.invite(sim.now, "", "");
+    sim.settle();
+    let call = match &sim.events[..] {
+        [(_, Event::IncomingCall(call))] => call.call,
+        other => panic!("{other:?}"),
+    };
+    let sdp = switchyard_sip::testing::audio_offer(addr("127.0.0.1:40000"));
+    assert!(matches!(
+        sim.ep
+            .progress(sim.now, call, 183, "Session Progress", Some(sdp)),
+        Err(CallError::InvalidState { .. })
+    ));
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .expect("ringing needs no SDP");
 }
 
 #[test]

@@ -22,7 +22,8 @@ fn endpoint() -> Endpoint {
 fn shell(ep: &mut Endpoint, now: Instant, event: &Event, hang_up: bool) -> Option<String> {
     match event {
         Event::IncomingCall(call) => {
-            let codecs = sdp::negotiate(&call.offer, &[("PCMU", 8000)]).unwrap();
+            let codecs =
+                sdp::negotiate(call.offer.as_ref().expect("an offer"), &[("PCMU", 8000)]).unwrap();
             let answer = sdp::answer(&codecs, addr("[2001:db8::1]:40000"), 1);
             ep.answer(now, call.call, answer).unwrap();
             Some(format!("IncomingCall {}", call.request_uri))

@@ -26,7 +26,12 @@ fn confirmed_with(seed: u64, extra: &str, shell: Shell) -> (Sim, CallKey) {
 fn idle_answering_shell() -> Shell {
     Box::new(|ep, now, event| {
         if let Event::IncomingCall(call) = event {
-            ep.answer(now, call.call, g711_answer(&call.offer)).unwrap();
+            ep.answer(
+                now,
+                call.call,
+                g711_answer(call.offer.as_ref().expect("an offer")),
+            )
+            .unwrap();
         }
     })
 }
@@ -813,7 +818,13 @@ fn hold_and_resume_both_ways_survive_loss_duplication_and_reordering() {
 #[test]
 fn a_refused_peer_offer_keeps_the_session() {
     let refusing: Shell = Box::new(|ep, now, event| match event {
-        Event::IncomingCall(call) => ep.answer(now, call.call, g711_answer(&call.offer)).unwrap(),
+        Event::IncomingCall(call) => ep
+            .answer(
+                now,
+                call.call,
+                g711_answer(call.offer.as_ref().expect("an offer")),
+            )
+            .unwrap(),
         Event::SessionOffer { call, .. } => ep
             .refuse_offer(now, *call, 488, "Not Acceptable Here")
             .unwrap(),

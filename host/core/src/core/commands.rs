@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchyard_media::{LegParams, MAX_GAIN_DB, MIN_GAIN_DB, Prompt, PromptRole, RoomId};
+use switchyard_media::{
+    Codec, LegParams, MAX_GAIN_DB, MIN_GAIN_DB, MediaDirection, OpusParams, Prompt, PromptRole,
+    RoomId,
+};
 use switchyard_sip::sdp;
 
 use super::{CallCore, RETRY_AFTER_S};
@@ -28,8 +31,10 @@ impl CallCore {
         if state.phase != Phase::Offered {
             return Err(CoreError::state("the call is already answered or ending"));
         }
+        let late_offer = state.session.is_none();
         let (sdp, fresh) = match &state.local_sdp {
             Some(sdp) => (sdp.clone(), false),
+            None if late_offer => (self.reserve_offer(call)?, true),
             None => (self.reserve_answer(call)?, true),
         };
         let key = self.call(call)?.key;
@@ -39,7 +44,11 @@ impl CallCore {
             }
             return Err(CoreError::state(e.to_string()));
         }
-        if fresh {
+        if late_offer {
+            // Until the ACK brings the answer, the leg sends nothing: what the guest plays
+            // meanwhile starts, and is heard from the answer on.
+            self.start_leg_with(call, awaiting_answer(), sdp)?;
+        } else if fresh {
             self.start_leg(call, sdp)?;
         }
         let state = self.call_mut(call)?;
@@ -68,6 +77,19 @@ impl CallCore {
         let answer = sdp::answer(&session.negotiated, local_rtp, call.0);
         self.call_mut(call)?.local_rtp = Some(local_rtp);
         Ok(answer)
+    }
+
+    /// Reserves an RTP port for an incoming call without an offer (a late offer) and returns
+    /// our offer naming it, for the 2xx; the port is the leg's, or must be closed.
+    fn reserve_offer(&mut self, call: CallId) -> Result<String, CoreError> {
+        let state = self.calls.get(&call).ok_or(CoreError::NoSuchCall)?;
+        let port = self
+            .network
+            .open_rtp(call.leg(), state.local_ip)
+            .map_err(|e| CoreError::state(format!("no RTP port: {e}")))?;
+        let local_rtp = SocketAddr::new(state.local_ip, port);
+        self.call_mut(call)?.local_rtp = Some(local_rtp);
+        Ok(super::outbound::our_offer(local_rtp, call.0))
     }
 
     /// Starts the media leg of a call whose audio is agreed, on the port its
@@ -845,4 +867,20 @@ impl CallCore {
 /// A room needs a name (see [`room_name_problem`]).
 fn check_room_name(room: &str) -> Result<(), CoreError> {
     room_name_problem(room).map_or(Ok(()), |problem| Err(CoreError::InvalidArgument(problem)))
+}
+
+/// The parameters of a leg whose call offered no session and has not had our offer answered
+/// yet: it neither sends nor receives (RFC 3264 §6.1's inactive), so nothing goes anywhere
+/// until the answer gives its peer's address and codec.
+fn awaiting_answer() -> LegParams {
+    LegParams {
+        codec: Codec::Pcmu,
+        payload_type: Codec::Pcmu.payload_type(),
+        telephone_event: None,
+        incoming: None,
+        remote: SocketAddr::from(([0, 0, 0, 0], 0)),
+        direction: MediaDirection::Inactive,
+        ptime_ms: 20,
+        opus: OpusParams::default(),
+    }
 }

@@ -204,12 +204,7 @@ impl CallCore {
             .network
             .open_rtp(call.leg(), local_ip)
             .map_err(|e| Failure::new(503, format!("No RTP port: {e}")))?;
-        let offer = sdp::offer(
-            &offered_formats(),
-            TELEPHONE_EVENTS,
-            SocketAddr::new(local_ip, port),
-            call.0,
-        );
+        let offer = our_offer(SocketAddr::new(local_ip, port), call.0);
         let request = &pending.request;
         let from = if request.from.is_empty() {
             format!("<sip:{}@{}>", self.config.dial_user, host(local_ip))
@@ -666,6 +661,12 @@ fn silent_params() -> LegParams {
 /// What our offers list, in order of preference: every codec the media
 /// workers support, at its static payload type (Opus at a dynamic one, with
 /// our format parameters).
+/// Our offer of every codec we support, at `local_rtp`, with the o= session id `session_id`:
+/// that of a call we place, and of our 2xx to an INVITE without an offer.
+pub(super) fn our_offer(local_rtp: SocketAddr, session_id: u64) -> String {
+    sdp::offer(&offered_formats(), TELEPHONE_EVENTS, local_rtp, session_id)
+}
+
 fn offered_formats() -> Vec<sdp::Format> {
     SUPPORTED_ENCODINGS
         .iter()

@@ -87,6 +87,12 @@ impl CallCore {
     ) {
         match Session::agree_answer(answer, offer) {
             Some(session) => self.apply_session(now, call, session),
+            // A call whose INVITE had no offer has no session without this answer.
+            None if self.calls.get(&call).is_some_and(|c| c.session.is_none()) => {
+                tracing::info!(%call, "the answer to our offer in the 2xx has no codec we offered: hanging up");
+                let _ = self.hangup(now, call);
+                return;
+            }
             None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
         }
         if let Some(state) = self.calls.get_mut(&call)

@@ -426,7 +426,11 @@ pub fn answering_callee(ring: bool) -> CalleeScript {
                     .expect("180");
             }
             endpoint
-                .answer(now, call.call, callee_answer(&call.offer))
+                .answer(
+                    now,
+                    call.call,
+                    callee_answer(call.offer.as_ref().expect("an offer")),
+                )
                 .expect("answer");
         }
     })

@@ -196,20 +196,37 @@ impl Endpoint {
     /// The ACK of our 2xx to a re-INVITE: after an offerless one it carries the answer to
     /// the offer in our 2xx (§14.2). Without a usable answer the previous session stays.
     pub(super) fn on_reinvite_ack(&mut self, call: CallKey, ack: &Request) {
+        self.answer_in_ack(call, ack);
+    }
+
+    /// The ACK of our 2xx to an INVITE without an offer (a late offer): the answer to the
+    /// offer in our 2xx must be in it (§13.2.1). Without a usable one the call has no session
+    /// to carry media: it is hung up.
+    pub(super) fn on_late_answer(&mut self, now: Instant, call: CallKey, ack: &Request) {
+        if !self.answer_in_ack(call, ack) {
+            let _ = self.hangup(now, call);
+        }
+    }
+
+    /// Takes the answer in `ack` to the offer in our 2xx ([`Event::OfferAnswered`]); false when
+    /// there is none usable.
+    fn answer_in_ack(&mut self, call: CallKey, ack: &Request) -> bool {
         let Some(state) = self.calls.get_mut(&call) else {
-            return;
+            return false;
         };
         let Some(offer) = state.session.offer_in_2xx.take() else {
-            return;
+            return false;
         };
-        if let Some(answer) = body::description(&ack.raw.headers, &ack.raw.body) {
-            state.local_sdp = Some(offer.clone());
-            self.events.push_back(Event::OfferAnswered {
-                call,
-                answer,
-                offer,
-            });
-        }
+        let Some(answer) = body::description(&ack.raw.headers, &ack.raw.body) else {
+            return false;
+        };
+        state.local_sdp = Some(offer.clone());
+        self.events.push_back(Event::OfferAnswered {
+            call,
+            answer,
+            offer,
+        });
+        true
     }
 
     /// The 422 to the peer's dialog-creating INVITE, with our tag `tag`.

@@ -269,6 +269,8 @@ impl Endpoint {
                 self.events.push_back(Event::CallConfirmed { call });
                 if state.hangup_requested {
                     self.send_bye(now, call);
+                } else if state.session.offer_in_2xx.is_some() {
+                    self.on_late_answer(now, call, request);
                 }
             }
             Some(Acked::Refreshed) => self.on_reinvite_ack(call, request),
@@ -435,15 +437,18 @@ impl Endpoint {
     }
 }
 
-/// The SDP offer of a new INVITE, or the response that refuses it.
-fn read_offer(request: &Request) -> Result<Offer, Refusal> {
-    if request.raw.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Refusal::new(
-            488,
-            "Late offer (INVITE without SDP) not supported",
-        ));
+/// The SDP offer of a new INVITE (`None` for one without a body: a late offer), or the
+/// response that refuses it.
+fn read_offer(request: &Request) -> Result<Option<Offer>, Refusal> {
+    if without_body(request) {
+        return Ok(None);
     }
-    parse_offer(request)
+    parse_offer(request).map(Some)
+}
+
+/// Whether `request` has no body (only whitespace).
+pub(super) fn without_body(request: &Request) -> bool {
+    request.raw.body.iter().all(u8::is_ascii_whitespace)
 }
 
 /// The SDP body of `request` as an offer, or the response that refuses it: 415 for another
@@ -495,7 +500,7 @@ fn accepts_sdp(request: &Request) -> bool {
         })
 }
 
-fn incoming_call(call: CallKey, request: &Request, offer: Offer) -> IncomingCall {
+fn incoming_call(call: CallKey, request: &Request, offer: Option<Offer>) -> IncomingCall {
     IncomingCall {
         call,
         request_uri: request.uri.clone(),

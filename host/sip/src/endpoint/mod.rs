@@ -407,7 +407,10 @@ impl Endpoint {
     /// Answers an offered call: 200 OK with `sdp_answer` and a Contact, retransmitted per
     /// RFC 3261 §13.3.1.4 until the ACK ([`Event::CallConfirmed`]). Without an ACK within
     /// 64*T1 a BYE is sent and [`EndCause::NoAck`] reported. If the INVITE asked for a
-    /// session timer (RFC 4028), the 200 states it and the timer starts.
+    /// session timer (RFC 4028), the 200 states it and the timer starts. For an INVITE without
+    /// an offer (a late offer), `sdp_answer` is our offer: the ACK brings the answer
+    /// ([`Event::OfferAnswered`] after [`Event::CallConfirmed`]), and an ACK without a usable
+    /// one ends the call with a BYE ([`EndCause::LocalHangup`]).
     pub fn answer(
         &mut self,
         now: Instant,
@@ -431,6 +434,10 @@ impl Endpoint {
             .sdp(&sdp_answer)
             .build();
         let tx = state.invite_tx;
+        if inbound::without_body(&state.invite) {
+            // A late offer (§13.2.1): ours is in the 2xx, and the ACK brings the answer.
+            state.session.offer_in_2xx = Some(sdp_answer.clone());
+        }
         state.answered(now, sdp_answer, response.clone());
         state.session.refreshed(now, agreed);
         self.send_invite_final(now, tx, 200, response);

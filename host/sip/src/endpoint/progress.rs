@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::{CallError, Endpoint, TxEntry, offered};
+use super::{CallError, Endpoint, TxEntry, inbound, offered};
 use crate::build::ResponseBuilder;
 use crate::call::CallKey;
 use crate::transaction::Transaction;
@@ -27,6 +27,14 @@ impl Endpoint {
             return Err(CallError::InvalidStatus(code));
         }
         let state = offered(&mut self.calls, call)?;
+        if sdp.is_some() && inbound::without_body(&state.invite) {
+            // An offer of ours in a provisional response would need it sent reliably (RFC
+            // 3262), and an answer needs the caller's offer.
+            return Err(CallError::InvalidState {
+                call,
+                state: "without the caller's offer (early media needs one)",
+            });
+        }
         let builder = ResponseBuilder::new(
             &state.invite.raw,
             code,

@@ -34,7 +34,8 @@
 //!         match event {
 //!             Event::IncomingCall(call) => {
 //!                 assert_eq!(call.request_user, "000777123");
-//!                 let codecs = sdp::negotiate(&call.offer, &[("PCMU", 8000)]).unwrap();
+//!                 let offer = call.offer.as_ref().expect("an offer");
+//!                 let codecs = sdp::negotiate(offer, &[("PCMU", 8000)]).unwrap();
 //!                 let answer = sdp::answer(&codecs, addr("127.0.0.1:40000"), 1);
 //!                 ep.answer(now, call.call, answer).unwrap();
 //!             }

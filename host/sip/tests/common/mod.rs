@@ -54,7 +54,8 @@ pub type Shell = Box<dyn FnMut(&mut Endpoint, Instant, &Event)>;
 pub fn answering_shell() -> Shell {
     Box::new(|ep, now, event| match event {
         Event::IncomingCall(call) => {
-            ep.answer(now, call.call, g711_answer(&call.offer)).unwrap();
+            let offer = call.offer.as_ref().expect("an offer");
+            ep.answer(now, call.call, g711_answer(offer)).unwrap();
         }
         Event::SessionOffer { call, offer } => {
             ep.accept_offer(now, *call, g711_answer(offer)).unwrap();
