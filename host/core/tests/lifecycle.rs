@@ -639,3 +639,23 @@ fn a_late_offer_gets_ours_and_its_media_starts_with_the_answer_in_the_ack() {
         Some(1)
     );
 }
+
+#[test]
+fn a_late_offer_whose_ack_answers_with_no_codec_of_ours_is_hung_up() {
+    let mut world = World::new(config(), Net::perfect(4), 4, conference());
+    let caller = world.dial_offering("000777123", "alice", "");
+    world.uacs[caller].ack_answer = Some(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 6000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+            .to_owned(),
+    );
+    assert!(world.run_until(Duration::from_secs(5), |w| w.core.active_calls() == 0));
+    world.run_for(Duration::from_secs(1));
+    assert!(
+        world.uacs[caller]
+            .received()
+            .iter()
+            .any(|r| r.text.starts_with("BYE ")),
+        "hung up with a BYE"
+    );
+}

@@ -88,6 +88,9 @@ pub struct Uac {
     /// The status codes to answer the endpoint's next UPDATEs with, one each; 200 once
     /// empty (with an SDP answer if the UPDATE offered one).
     pub update_answers: VecDeque<u16>,
+    /// The answer the ACK of a 2xx to an offerless INVITE carries; `None` (the default): an
+    /// offer of this UAC's address, as answer.
+    pub ack_answer: Option<String>,
     pub(super) remote_tag: Option<String>,
     received: Vec<Received>,
     pub(super) outbox: VecDeque<Vec<u8>>,
@@ -111,6 +114,7 @@ impl Uac {
             invite_answers: VecDeque::new(),
             options_answer: 200,
             update_answers: VecDeque::new(),
+            ack_answer: None,
             remote_tag: None,
             received: Vec::new(),
             outbox: VecDeque::new(),
@@ -336,7 +340,9 @@ impl Uac {
     /// the 2xx's offer (§13.2.2.4), an offer of this UAC's address.
     fn ack(&self, branch: &str, to_tag: Option<&str>, success: bool) -> Vec<u8> {
         let body = if success && self.offer.is_empty() {
-            audio_offer(self.config.local)
+            self.ack_answer
+                .clone()
+                .unwrap_or_else(|| audio_offer(self.config.local))
         } else {
             String::new()
         };
