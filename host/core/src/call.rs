@@ -175,13 +175,11 @@ fn incoming(
         let theirs = answer.formats.iter().find(|f| f.payload_type == pt)?;
         ours_for(theirs)
     });
-    let other_law = Codec::from_encoding(&agreed.audio.encoding, agreed.audio.clock_rate)
+    let codec_of = |f: &sdp::Format| Codec::from_encoding(&f.encoding, f.clock_rate);
+    let other_law = codec_of(&agreed.audio)
         .and_then(Codec::other_law)
         .and_then(|other| {
-            let theirs = answer.formats.iter().find(|f| {
-                f.encoding.eq_ignore_ascii_case(other.encoding_name())
-                    && f.clock_rate == other.clock_rate()
-            })?;
+            let theirs = answer.formats.iter().find(|f| codec_of(f) == Some(other))?;
             ours_for(theirs)
         });
     let differ = audio != agreed.audio.payload_type || telephone_event != agreed.telephone_event;

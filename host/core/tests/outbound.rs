@@ -345,20 +345,14 @@ fn a_forwarded_callees_failure_that_cannot_be_relayed_as_it_is_rejects_the_calle
         w.callee(addr(CALLEE), rejecting_callee(callee_code, callee_reason));
         let caller = w.dial("000777forward", "alice");
         assert!(
-            w.run_until(Duration::from_secs(5), |w| {
-                w.uacs[caller]
-                    .codes(Method::Invite)
-                    .iter()
-                    .any(|&c| c >= 300)
-            }),
+            w.run_until(Duration::from_secs(5), |w| !refusals(w, caller).is_empty()),
             "{callee_code}"
         );
-        let finals: Vec<u16> = w.uacs[caller]
-            .codes(Method::Invite)
-            .into_iter()
-            .filter(|&c| c >= 300)
-            .collect();
-        assert_eq!(finals, [caller_code], "the callee's {callee_code}");
+        assert_eq!(
+            refusals(&w, caller),
+            [caller_code],
+            "the callee's {callee_code}"
+        );
     }
 }
 

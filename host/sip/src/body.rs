@@ -30,7 +30,7 @@ pub(crate) fn description(headers: &rsip::Headers, body: &[u8]) -> Option<Offer>
     parse(headers, body).ok()?.ok()
 }
 
-/// The SDP of a message with `headers` and `body` (see [`sdp`]), parsed: `Err` when the body
+/// The SDP of a message with `headers` and `body` (see [`sdp()`]), parsed: `Err` when the body
 /// holds none to take, else the outcome of parsing it.
 pub(crate) fn parse(
     headers: &rsip::Headers,
@@ -40,7 +40,7 @@ pub(crate) fn parse(
 }
 
 /// The Content-Type value of `headers`, if any.
-fn content_type(headers: &rsip::Headers) -> Option<&str> {
+pub(crate) fn content_type(headers: &rsip::Headers) -> Option<&str> {
     headers.iter().find_map(|h| match h {
         rsip::Header::ContentType(ct) => Some(ct.value()),
         _ => None,

@@ -102,14 +102,19 @@ impl Direction {
         }
     }
 
-    fn from_attributes(attributes: &[Attribute]) -> Option<Self> {
-        attributes.iter().find_map(|a| match a.key.as_str() {
+    /// The direction an attribute named `name` states, if it is one.
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
             "sendrecv" => Some(Self::SendRecv),
             "sendonly" => Some(Self::SendOnly),
             "recvonly" => Some(Self::RecvOnly),
             "inactive" => Some(Self::Inactive),
             _ => None,
-        })
+        }
+    }
+
+    fn from_attributes(attributes: &[Attribute]) -> Option<Self> {
+        attributes.iter().find_map(|a| Self::from_name(&a.key))
     }
 }
 
@@ -372,14 +377,13 @@ pub fn negotiate_answer(
     choose(answer, supported, false)
 }
 
-/// The format of `description` chosen from those `supported`, as [`negotiate`] says, the one
-/// telephone-event goes with preferred only if `for_events`.
+/// The format of `offer` (or answer) chosen from those `supported`, as [`negotiate`] says, the
+/// one telephone-event goes with preferred only if `for_events`.
 fn choose(
-    description: &Offer,
+    offer: &Offer,
     supported: &[(&str, u32)],
     for_events: bool,
 ) -> Result<Negotiated, NegotiationError> {
-    let offer = description;
     let event_at = |rate: u32| {
         offer
             .formats
@@ -537,16 +541,10 @@ pub fn renewed_offer(
 
 /// `sdp`, written by this module, with `direction` in place of its direction attributes.
 pub(crate) fn with_direction(sdp: &str, direction: Direction) -> String {
-    let named = [
-        Direction::SendRecv,
-        Direction::SendOnly,
-        Direction::RecvOnly,
-        Direction::Inactive,
-    ];
     sdp.split_inclusive("\r\n")
         .map(|line| {
             let attribute = line.trim_end().strip_prefix("a=");
-            if named.iter().any(|d| Some(d.as_str()) == attribute) {
+            if attribute.and_then(Direction::from_name).is_some() {
                 format!("a={}\r\n", direction.as_str())
             } else {
                 line.to_owned()

@@ -5,10 +5,7 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchyard_media::{
-    Codec, LegParams, MAX_GAIN_DB, MIN_GAIN_DB, MediaDirection, OpusParams, Prompt, PromptRole,
-    RoomId,
-};
+use switchyard_media::{LegParams, MAX_GAIN_DB, MIN_GAIN_DB, Prompt, PromptRole, RoomId};
 use switchyard_sip::sdp;
 
 use super::{CallCore, RETRY_AFTER_S};
@@ -47,7 +44,7 @@ impl CallCore {
         if late_offer {
             // Until the ACK brings the answer, the leg sends nothing: what the guest plays
             // meanwhile starts, and is heard from the answer on.
-            self.start_leg_with(call, awaiting_answer(), sdp)?;
+            self.start_leg_with(call, super::outbound::silent_params(), sdp)?;
         } else if fresh {
             self.start_leg(call, sdp)?;
         }
@@ -63,33 +60,36 @@ impl CallCore {
     /// Reserves an RTP port for an incoming call and returns the SDP answer
     /// naming it; [`CallCore::start_leg`] uses it, or the port must be closed.
     pub(super) fn reserve_answer(&mut self, call: CallId) -> Result<String, CoreError> {
-        let state = self.calls.get(&call).ok_or(CoreError::NoSuchCall)?;
-        let session = state
+        let negotiated = self
+            .call(call)?
             .session
             .as_ref()
-            .ok_or_else(|| CoreError::state(format!("{call} has no agreed audio yet")))?;
-        let port = self
-            .network
-            .open_rtp(call.leg(), state.local_ip)
-            .map_err(|e| CoreError::state(format!("no RTP port: {e}")))?;
-        let local_rtp = SocketAddr::new(state.local_ip, port);
+            .ok_or_else(|| CoreError::state(format!("{call} has no agreed audio yet")))?
+            .negotiated
+            .clone();
+        let local_rtp = self.reserve_rtp(call)?;
         // RFC 4566 §5.2: any number unique to the session will do; the call's is.
-        let answer = sdp::answer(&session.negotiated, local_rtp, call.0);
-        self.call_mut(call)?.local_rtp = Some(local_rtp);
-        Ok(answer)
+        Ok(sdp::answer(&negotiated, local_rtp, call.0))
     }
 
     /// Reserves an RTP port for an incoming call without an offer (a late offer) and returns
     /// our offer naming it, for the 2xx; the port is the leg's, or must be closed.
     fn reserve_offer(&mut self, call: CallId) -> Result<String, CoreError> {
-        let state = self.calls.get(&call).ok_or(CoreError::NoSuchCall)?;
+        let local_rtp = self.reserve_rtp(call)?;
+        Ok(super::outbound::our_offer(local_rtp, call.0))
+    }
+
+    /// Reserves the RTP port of an incoming call's leg, on the call's local address, and
+    /// records it as the call's.
+    fn reserve_rtp(&mut self, call: CallId) -> Result<SocketAddr, CoreError> {
+        let local_ip = self.call(call)?.local_ip;
         let port = self
             .network
-            .open_rtp(call.leg(), state.local_ip)
+            .open_rtp(call.leg(), local_ip)
             .map_err(|e| CoreError::state(format!("no RTP port: {e}")))?;
-        let local_rtp = SocketAddr::new(state.local_ip, port);
+        let local_rtp = SocketAddr::new(local_ip, port);
         self.call_mut(call)?.local_rtp = Some(local_rtp);
-        Ok(super::outbound::our_offer(local_rtp, call.0))
+        Ok(local_rtp)
     }
 
     /// Starts the media leg of a call whose audio is agreed, on the port its
@@ -867,20 +867,4 @@ impl CallCore {
 /// A room needs a name (see [`room_name_problem`]).
 fn check_room_name(room: &str) -> Result<(), CoreError> {
     room_name_problem(room).map_or(Ok(()), |problem| Err(CoreError::InvalidArgument(problem)))
-}
-
-/// The parameters of a leg whose call offered no session and has not had our offer answered
-/// yet: it neither sends nor receives (RFC 3264 §6.1's inactive), so nothing goes anywhere
-/// until the answer gives its peer's address and codec.
-fn awaiting_answer() -> LegParams {
-    LegParams {
-        codec: Codec::Pcmu,
-        payload_type: Codec::Pcmu.payload_type(),
-        telephone_event: None,
-        incoming: None,
-        remote: SocketAddr::from(([0, 0, 0, 0], 0)),
-        direction: MediaDirection::Inactive,
-        ptime_ms: 20,
-        opus: OpusParams::default(),
-    }
 }

@@ -643,9 +643,11 @@ impl CallCore {
     }
 }
 
-/// The parameters of a placed call's leg while its audio is not agreed: it
-/// neither sends nor receives.
-fn silent_params() -> LegParams {
+/// The parameters of a leg whose audio is not agreed yet (a placed call ringing, an
+/// incoming call without an offer before the ACK brings the answer to ours): it
+/// neither sends nor receives, so nothing goes anywhere until the answer gives its
+/// peer's address and codec.
+pub(super) fn silent_params() -> LegParams {
     LegParams {
         codec: Codec::Pcmu,
         payload_type: Codec::Pcmu.payload_type(),
@@ -658,15 +660,15 @@ fn silent_params() -> LegParams {
     }
 }
 
-/// What our offers list, in order of preference: every codec the media
-/// workers support, at its static payload type (Opus at a dynamic one, with
-/// our format parameters).
 /// Our offer of every codec we support, at `local_rtp`, with the o= session id `session_id`:
 /// that of a call we place, and of our 2xx to an INVITE without an offer.
 pub(super) fn our_offer(local_rtp: SocketAddr, session_id: u64) -> String {
     sdp::offer(&offered_formats(), TELEPHONE_EVENTS, local_rtp, session_id)
 }
 
+/// What our offers list, in order of preference: every codec the media
+/// workers support, at its static payload type (Opus at a dynamic one, with
+/// our format parameters).
 fn offered_formats() -> Vec<sdp::Format> {
     SUPPORTED_ENCODINGS
         .iter()

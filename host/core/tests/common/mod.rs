@@ -443,6 +443,15 @@ pub fn callee_answer(offer: &switchyard_sip::sdp::Offer) -> String {
     switchyard_sip::sdp::answer(&negotiated, addr("127.0.0.1:7100"), 1)
 }
 
+/// The final codes of 300 and over the caller `caller` got to its INVITE, in order.
+pub fn refusals(world: &World, caller: usize) -> Vec<u16> {
+    world.uacs[caller]
+        .codes(Method::Invite)
+        .into_iter()
+        .filter(|&code| code >= 300)
+        .collect()
+}
+
 /// The room a Request-URI user asks for: `000777<room>`.
 pub fn room_of(invite: &Invite) -> &str {
     invite.sip.request_user.trim_start_matches("000777")

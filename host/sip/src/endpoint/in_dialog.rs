@@ -4,8 +4,6 @@
 
 use std::time::Instant;
 
-use rsip::headers::UntypedHeader;
-
 use super::inbound::parse_offer;
 use super::session::can_offer;
 use super::{Endpoint, Owner};
@@ -340,8 +338,8 @@ fn read_body_offer(request: &Request) -> Result<Option<Offer>, (u16, &'static st
 
 /// The media type of the Content-Type, without parameters.
 fn media_type(request: &Request) -> Option<&str> {
-    request.raw.headers.iter().find_map(|h| match h {
-        rsip::Header::ContentType(ct) => ct.value().split(';').next().map(str::trim),
-        _ => None,
-    })
+    body::content_type(&request.raw.headers)?
+        .split(';')
+        .next()
+        .map(str::trim)
 }

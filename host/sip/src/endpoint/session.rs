@@ -206,9 +206,9 @@ impl Endpoint {
             reinvite.ack = Some(ack);
         }
         let offer = reinvite.offer.clone();
-        let answer = body::description(&response.raw.headers, &response.raw.body).ok_or(());
+        let answer = body::description(&response.raw.headers, &response.raw.body);
         match (success, answer) {
-            (true, Ok(answer)) => {
+            (true, Some(answer)) => {
                 state.local_sdp = Some(offer.clone());
                 state.session.own_offer_answered(&offer);
                 let agreed =
@@ -220,7 +220,7 @@ impl Endpoint {
                     offer,
                 });
             }
-            (true, Err(_)) => self.events.push_back(Event::OfferRefused {
+            (true, None) => self.events.push_back(Event::OfferRefused {
                 call,
                 code,
                 reason: "No usable SDP answer".into(),

@@ -75,25 +75,23 @@ impl Endpoint {
                 timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
             match update.offer {
                 None => state.session.refreshed(now, agreed),
-                Some(offer) => {
-                    match body::description(&response.raw.headers, &response.raw.body).ok_or(()) {
-                        Ok(answer) => {
-                            state.local_sdp = Some(offer.clone());
-                            state.session.own_offer_answered(&offer);
-                            state.session.refreshed(now, agreed);
-                            self.events.push_back(Event::OfferAnswered {
-                                call,
-                                answer,
-                                offer,
-                            });
-                        }
-                        Err(_) => self.events.push_back(Event::OfferRefused {
+                Some(offer) => match body::description(&response.raw.headers, &response.raw.body) {
+                    Some(answer) => {
+                        state.local_sdp = Some(offer.clone());
+                        state.session.own_offer_answered(&offer);
+                        state.session.refreshed(now, agreed);
+                        self.events.push_back(Event::OfferAnswered {
                             call,
-                            code,
-                            reason: "No usable SDP answer".into(),
-                        }),
+                            answer,
+                            offer,
+                        });
                     }
-                }
+                    None => self.events.push_back(Event::OfferRefused {
+                        call,
+                        code,
+                        reason: "No usable SDP answer".into(),
+                    }),
+                },
             }
             return self.reschedule(Owner::Session(call));
         }

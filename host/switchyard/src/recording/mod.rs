@@ -126,8 +126,10 @@ impl Recorder {
         })?;
         drop(writing);
         // Measured anew, not given back: the file may never have been counted (copied in
-        // since the last measure). Too little left is for the next recording to refuse.
-        let _ = self.measure_space(dir);
+        // since the last measure).
+        if let Err(e) = self.measure_space(dir) {
+            tracing::warn!("{e}");
+        }
         tracing::info!(path = %path.display(), "recording deleted");
         Ok(())
     }
@@ -157,7 +159,15 @@ impl Recorder {
         check_file_name(&file_name)
             .and_then(|()| quotable(&file_name))
             .map_err(|why| Error::InvalidArgument(format!("recording: {name:?}: {why}")))?;
-        self.measure_space(dir)?;
+        let used = self.measure_space(dir)?;
+        if self.max_bytes.saturating_sub(used) < MIN_START_BYTES {
+            return Err(Error::WrongState(format!(
+                "recording: the recordings in {} take {used} bytes of the {} \
+                 recording.max_total_mb allows: delete some first",
+                dir.display(),
+                self.max_bytes
+            )));
+        }
         let path = dir.join(&file_name);
         let mut writing = lock(&self.writing);
         let file = OpenOptions::new()
@@ -187,26 +197,18 @@ impl Recorder {
         Ok((tap, recording))
     }
 
-    /// Measures the space left to the recordings from what `dir` holds (when a recording starts
-    /// or one is deleted); a recording is refused when it is less than [`MIN_START_BYTES`]. Files being written are counted as far as they
-    /// reached the disk, which is within a checkpoint of what their writers took.
-    fn measure_space(&self, dir: &Path) -> Result<(), Error> {
+    /// Measures what the recordings in `dir` take, and so the space left to them (when a
+    /// recording starts or one is deleted): files being written count as far as they reached
+    /// the disk, which is within a checkpoint of what their writers took. Returns the bytes
+    /// taken.
+    fn measure_space(&self, dir: &Path) -> Result<u64, Error> {
         let used: u64 = switchyard_control::files::recordings(dir)
             .map_err(|why| Error::Failed(format!("recording: {why}")))?
             .iter()
             .map(|(_, meta)| meta.len())
             .sum();
-        let left = self.max_bytes.saturating_sub(used);
-        self.space.set(left);
-        if left < MIN_START_BYTES {
-            return Err(Error::WrongState(format!(
-                "recording: the recordings in {} take {used} bytes of the {} \
-                 recording.max_total_mb allows: delete some first",
-                dir.display(),
-                self.max_bytes
-            )));
-        }
-        Ok(())
+        self.space.set(self.max_bytes.saturating_sub(used));
+        Ok(used)
     }
 }
 
@@ -243,25 +245,24 @@ impl NewRecording {
 /// Logs how the recording at `path` ended; one that never got a frame leaves no file.
 fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
     match outcome {
-        Ok(Some(written)) if written.stopped_at == Some(Limit::FileSize) => tracing::warn!(
-            path = %path.display(),
-            seconds = written.samples as f64 / f64::from(written.rate),
-            dropped_frames = written.dropped_frames,
-            "recording stopped at the WAV size limit (4 GiB): the file is complete up to there"
-        ),
-        Ok(Some(written)) if written.stopped_at == Some(Limit::Space) => tracing::warn!(
-            path = %path.display(),
-            seconds = written.samples as f64 / f64::from(written.rate),
-            dropped_frames = written.dropped_frames,
-            "recording stopped: the recordings take all of recording.max_total_mb; \
-             the file is complete up to there"
-        ),
-        Ok(Some(written)) => tracing::info!(
-            path = %path.display(),
-            seconds = written.samples as f64 / f64::from(written.rate),
-            dropped_frames = written.dropped_frames,
-            "recording complete"
-        ),
+        Ok(Some(written)) => {
+            let seconds = written.samples as f64 / f64::from(written.rate);
+            let dropped_frames = written.dropped_frames;
+            let path = path.display();
+            match written.stopped_at {
+                None => tracing::info!(%path, seconds, dropped_frames, "recording complete"),
+                Some(limit) => tracing::warn!(
+                    %path,
+                    seconds,
+                    dropped_frames,
+                    "recording stopped {}: the file is complete up to there",
+                    match limit {
+                        Limit::FileSize => "at the WAV size limit (4 GiB)",
+                        Limit::Space => "where the recordings took all of recording.max_total_mb",
+                    }
+                ),
+            }
+        }
         Ok(None) => {
             remove(path);
             tracing::info!(path = %path.display(), "recording ended before any audio: no file");
