@@ -16,7 +16,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use rtp_rs::{RtpPacketBuilder, Seq};
 use switchyard_media::{
     Codec, Encoder, FRAME_LEN, LegId, LegParams, Limiter, MediaDirection, MixMinus, OpusParams,
-    RoomEncoder, RoomId, Worker, WorkerConfig,
+    RoomEncoder, RoomId, RtcpPath, Worker, WorkerConfig,
 };
 
 // (participants, talkers)
@@ -114,6 +114,7 @@ fn worker_tick(c: &mut Criterion) {
                 direction: MediaDirection::SendRecv,
                 ptime_ms: 20,
                 opus: OpusParams::default(),
+                rtcp: RtcpPath::Muxed,
             };
             worker.add_leg(start, leg, params);
             worker.join(leg, RoomId("bench".into()));

@@ -1,8 +1,12 @@
 //! `GET /metrics` on the control endpoint of the real binary, read with the Prometheus
-//! project's Python parser: every family is described, and a real call moves the counters.
+//! project's Python parser: every family is described, and a real call moves the counters,
+//! its RTCP reports included.
 
 mod support;
 
+use rtcp_types::{
+    Compound, Packet, ReceiverReport, ReportBlock, RtcpPacketWriter, RtcpPacketWriterExt,
+};
 use std::time::{Duration, Instant};
 use support::phone::Phone;
 use support::prometheus::{Scrape, scrape};
@@ -53,6 +57,11 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_rtp_packets_received",
         "switchyard_rtp_packets_sent",
         "switchyard_rtp_packets_dropped",
+        "switchyard_rtp_packets_reported_lost",
+        "switchyard_rtcp_packets_received",
+        "switchyard_rtcp_packets_sent",
+        "switchyard_rtcp_packets_dropped",
+        "switchyard_rtcp_round_trip_seconds",
         "switchyard_media_tick_lateness_seconds",
         "switchyard_media_worker_failures",
         "switchyard_panics",
@@ -148,4 +157,77 @@ fn metrics_are_described_and_move_with_a_call() {
         after.value("switchyard_guest_traps_total", WEBCONFERENCE),
         0.0
     );
+}
+
+/// The server's report's SSRC and the middle 32 bits of its NTP timestamp (RFC 3550 §6.4.1:
+/// what a report block's LSR names), read with `rtcp-types`; panics unless it is a compound
+/// packet of a sender report and a source description.
+fn sender_report(packet: &[u8]) -> (u32, u32) {
+    let mut packets = Compound::parse(packet).expect("a compound RTCP packet");
+    let Some(Ok(Packet::Sr(report))) = packets.next() else {
+        panic!("a sender report first: {packet:?}");
+    };
+    assert!(report.packet_count() > 0 && report.octet_count() > 0);
+    assert!(
+        matches!(packets.next(), Some(Ok(Packet::Sdes(_)))),
+        "a CNAME after it"
+    );
+    (report.ssrc(), (report.ntp_timestamp() >> 16) as u32)
+}
+
+#[test]
+fn rtcp_reports_go_both_ways_are_counted_and_each_leg_is_summed_up_as_it_ends() {
+    let server = Server::start();
+    let before = scrape(server.control);
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    phone.talk(700.0, Duration::from_secs(1));
+    // The first report goes within about 3 s of the call's start, to the phone's RTP port + 1
+    // from the server's.
+    let (report, from) = phone
+        .await_rtcp(Duration::from_secs(8))
+        .expect("the server's first RTCP report");
+    assert_eq!(from.port(), phone.media_address().port() + 1);
+    let (server_ssrc, lsr) = sender_report(&report);
+    // The phone's report on the server's stream: 3 packets lost, the sender report just
+    // received held 0.5 s (DLSR in 1/65536 s).
+    std::thread::sleep(Duration::from_millis(500));
+    let block = ReportBlock::builder(server_ssrc)
+        .cumulative_lost(3)
+        .extended_sequence_number(1000)
+        .last_sender_report_timestamp(lsr)
+        .delay_since_last_sender_report_timestamp(32_768);
+    let phone_report = ReceiverReport::builder(0x5EED).add_report_block(block);
+    let mut packet = vec![0; phone_report.calculate_size().unwrap()];
+    phone_report.write_into(&mut packet).unwrap();
+    phone.send_rtcp(&packet);
+    let counted = scrape_until(&server, "RTCP counted", |s| {
+        s.value("switchyard_rtcp_round_trips_total", "") >= 1.0
+    });
+    for (name, labels) in [
+        ("switchyard_rtcp_packets_received_total", ""),
+        ("switchyard_rtcp_packets_sent_total", ""),
+    ] {
+        assert!(
+            counted.value(name, labels) >= before.value(name, labels) + 1.0,
+            "{name}"
+        );
+    }
+    // The round trip on loopback, less the 0.5 s the phone held the report: a few ms.
+    let round_trip = counted.value("switchyard_rtcp_round_trip_seconds_total", "");
+    assert!((0.0..0.1).contains(&round_trip), "{round_trip}");
+    assert_eq!(
+        counted.value("switchyard_rtcp_packets_dropped_total", "cause=malformed"),
+        0.0
+    );
+
+    phone.hang_up();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("its peer reports 3 of ours lost") {
+        assert!(
+            Instant::now() < deadline,
+            "no summary of the leg logged as it ended:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

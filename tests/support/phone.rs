@@ -19,6 +19,8 @@ const MAX_DISCARD: usize = 10_000;
 pub struct Phone {
     sip: UdpSocket,
     rtp: UdpSocket,
+    /// On the RTP port + 1 (RFC 3550 §11).
+    rtcp: UdpSocket,
     server: SocketAddr,
     user: String,
     call_id: String,
@@ -125,7 +127,7 @@ impl Phone {
         extra_headers: &[&str],
         codec: Codec,
     ) -> Phone {
-        let Listening { sip, rtp } = Listening::new();
+        let Listening { sip, rtp, rtcp } = Listening::new();
         let phone = Phone {
             server,
             user: user.to_owned(),
@@ -142,6 +144,7 @@ impl Phone {
             codec,
             sip,
             rtp,
+            rtcp,
         };
         let sip_port = phone.sip.local_addr().unwrap().port();
         let sdp = sdp_offer(phone.rtp.local_addr().unwrap().port(), codec);
@@ -349,6 +352,27 @@ impl Phone {
         self.remote_rtp
     }
 
+    /// Sends `packet` from the phone's RTCP port to the server's (its RTP
+    /// port + 1).
+    pub fn send_rtcp(&self, packet: &[u8]) {
+        let mut server = self.remote_rtp;
+        server.set_port(server.port() + 1);
+        self.rtcp.send_to(packet, server).unwrap();
+    }
+
+    /// The first RTCP packet the phone's RTCP port is sent within `timeout`,
+    /// and where it came from.
+    pub fn await_rtcp(&self, timeout: Duration) -> Option<(Vec<u8>, SocketAddr)> {
+        let started = Instant::now();
+        let mut buffer = [0u8; 2048];
+        while started.elapsed() < timeout {
+            if let Ok((len, from)) = self.rtcp.recv_from(&mut buffer) {
+                return Some((buffer[..len].to_vec(), from));
+            }
+        }
+        None
+    }
+
     /// Presses `digit` (0-9, *, #, A-D) as RFC 4733 telephone-events on the
     /// phone's RTP stream: a start packet (marker set) and the end packet
     /// three times (§2.5.1.4), all with the event's timestamp.
@@ -476,6 +500,7 @@ fn sdp_offer(rtp_port: u16, codec: Codec) -> String {
 pub struct Listening {
     sip: UdpSocket,
     rtp: UdpSocket,
+    rtcp: UdpSocket,
 }
 
 impl Default for Listening {
@@ -485,15 +510,26 @@ impl Default for Listening {
 }
 
 impl Listening {
-    /// Binds the phone's SIP and RTP sockets on free loopback ports.
+    /// Binds the phone's SIP socket, and its RTP and RTCP sockets on an even
+    /// port and the next, on free loopback ports.
     pub fn new() -> Listening {
         let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let (rtp, rtcp) = (0..100)
+            .find_map(|_| {
+                let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
+                let port = rtp.local_addr().unwrap().port();
+                let rtcp = UdpSocket::bind(("127.0.0.1", port.checked_add(1)?));
+                port.is_multiple_of(2).then_some((rtp, rtcp.ok()?))
+            })
+            .expect("a free pair of loopback ports");
         sip.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
-        rtp.set_read_timeout(Some(Duration::from_millis(5)))
-            .unwrap();
-        Listening { sip, rtp }
+        for media in [&rtp, &rtcp] {
+            media
+                .set_read_timeout(Some(Duration::from_millis(5)))
+                .unwrap();
+        }
+        Listening { sip, rtp, rtcp }
     }
 
     /// The SIP URI it is called at, with `user`.
@@ -576,6 +612,7 @@ impl Listening {
             codec: Codec::Pcmu,
             sip: self.sip,
             rtp: self.rtp,
+            rtcp: self.rtcp,
         }
     }
 }

@@ -6,7 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Instant;
 use switchyard_media::{
-    Codec, IncomingPayloadTypes, LegId, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS,
+    Codec, IncomingPayloadTypes, LegId, LegParams, MediaDirection, OpusParams, RtcpPath,
+    SUPPORTED_ENCODINGS,
 };
 use switchyard_sip::CallKey;
 use switchyard_sip::sdp::{self, Negotiated};
@@ -109,6 +110,11 @@ impl Session {
             direction: self.direction(),
             ptime_ms: negotiated.ptime,
             opus: opus_params(&negotiated.audio),
+            rtcp: if negotiated.rtcp_mux {
+                RtcpPath::Muxed
+            } else {
+                RtcpPath::Separate(negotiated.remote_rtcp)
+            },
         }
     }
 

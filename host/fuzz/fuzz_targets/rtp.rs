@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchyard_media::{
     Codec, LegId, LegParams, MAX_JITTER_DELAY, MediaDirection, OpusParams, PACKET_TIME, RoomId,
-    Worker, WorkerConfig,
+    RtcpPath, Worker, WorkerConfig,
 };
 
 /// The legs: codec, payload type, peer address.
@@ -52,6 +52,7 @@ fuzz_target!(|data: &[u8]| {
             },
             ptime_ms: if index == 3 { 30 } else { 20 },
             opus: OpusParams::default(),
+            rtcp: RtcpPath::Muxed,
         };
         worker.add_leg(now, LegId(index as u64), params);
     }

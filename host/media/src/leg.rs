@@ -17,7 +17,9 @@ use crate::packet_pool::PacketPool;
 use crate::packetizer::Packetizer;
 use crate::playback::{Playback, PromptRole};
 use crate::rate::RateConverter;
+use crate::reception::Reception;
 use crate::reframe::{Gap, Reframer};
+use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, ReportNotes, Rtcp, RtcpPath};
 use crate::rtp::RtpSender;
 use crate::shared_encoders::SharedEncoders;
 use crate::transcode::{RoomDecoder, RoomEncoder};
@@ -57,6 +59,8 @@ pub struct LegParams {
     pub ptime_ms: u32,
     /// What the peer's Opus parameters ask of the stream we send it (ignored for other codecs).
     pub opus: OpusParams,
+    /// Where the leg's RTCP goes and comes from.
+    pub rtcp: RtcpPath,
 }
 
 /// The payload types a leg's peer sends with (see [`LegParams::incoming`]).
@@ -177,8 +181,12 @@ pub(crate) struct Leg {
     pub(crate) vad: VoiceActivity,
     /// This tick's `frame` was summed into its room's mix.
     pub(crate) summed: bool,
+    /// When its peer's RTP or RTCP last came.
     last_heard: Instant,
     timed_out: bool,
+    /// What it received of its peer's stream, for its RTCP reports.
+    reception: Reception,
+    rtcp: Rtcp,
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
     /// is missing), still encoded.
     input: Option<Vec<u8>>,
@@ -216,7 +224,10 @@ impl Leg {
         let sender = RtpSender::new(rng, params.payload_type);
         let jitter = new_jitter(params.codec, jitter_delay);
         let rate = params.codec.audio_rate();
+        let rtcp = Rtcp::new(now, rng);
         Leg {
+            reception: Reception::new(params.codec.clock_rate(), now),
+            rtcp,
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
             outbound: RoomEncoder::new(params.codec, &params.opus, rate),
             on_shared: false,
@@ -334,6 +345,8 @@ impl Leg {
         }
         if old.codec.clock_rate() != params.codec.clock_rate() {
             self.out.restart(RtpSender::new(rng, params.payload_type));
+            self.rtcp.restart_sending();
+            self.reception.set_clock_rate(params.codec.clock_rate());
         }
         self.out
             .configure(params.codec, params.payload_type, params.ptime_ms);
@@ -418,6 +431,7 @@ impl Leg {
         }
         self.last_heard = now;
         self.timed_out = false;
+        self.reception.count(ssrc, sequence);
         let pt = rtp.payload_type();
         let incoming = self.params.incoming();
         if Some(pt) == incoming.telephone_event {
@@ -446,6 +460,7 @@ impl Leg {
         if samples == 0 {
             return Received::Malformed;
         }
+        self.reception.arrived(now, rtp.timestamp());
         let arrival = Arrival {
             at: now,
             ssrc,
@@ -463,6 +478,60 @@ impl Leg {
             self.dtmf.rebase();
         }
         Received::Audio
+    }
+
+    /// Takes an RTCP packet that came from `source` at `now`. A report from the peer is a sign
+    /// of life, as its RTP is: a peer that sends no RTP while it has nothing to say (muted, or
+    /// silence suppression without comfort noise) still reports.
+    pub(crate) fn receive_rtcp(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        packet: &[u8],
+    ) -> Result<ReportNotes, Refused> {
+        let ssrc = self.out.sender().ssrc();
+        let notes = self
+            .rtcp
+            .receive(now, source, packet, ssrc, self.destination())?;
+        self.last_heard = now;
+        self.timed_out = false;
+        Ok(notes)
+    }
+
+    /// Whether its RTCP report is due at `now` and has somewhere to go: none goes while the
+    /// peer's address is unknown (a placed call ringing) or a hold's 0.0.0.0.
+    pub(crate) fn rtcp_due(&self, now: Instant) -> bool {
+        self.rtcp.due(now) && {
+            let (_, destination) = self.rtcp.destination(self.params.rtcp, self.destination());
+            !destination.ip().is_unspecified() && destination.port() != 0
+        }
+    }
+
+    /// Its RTCP report at `now`, built in `buffer`: the socket it goes from, where to, and the
+    /// packet. The next one is scheduled.
+    pub(crate) fn rtcp_report(
+        &mut self,
+        now: Instant,
+        clock: &NtpClock,
+        buffer: Vec<u8>,
+        rng: &mut impl Rng,
+    ) -> (LegSocket, SocketAddr, Vec<u8>) {
+        let report = self.rtcp.report(
+            now,
+            clock.at(now),
+            self.out.sender(),
+            &mut self.reception,
+            buffer,
+            rng,
+        );
+        let (socket, destination) = self.rtcp.destination(self.params.rtcp, self.destination());
+        (socket, destination, report)
+    }
+
+    /// How its streams fare each way.
+    pub(crate) fn quality(&self) -> LegQuality {
+        self.rtcp
+            .quality(&self.reception, self.params.codec.clock_rate())
     }
 
     /// Takes the leg out of its room and returns the room; a leg in no room is left as it is.

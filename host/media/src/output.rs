@@ -9,7 +9,7 @@ use rtp_rs::RtpPacketBuildError;
 use crate::leg::{Leg, LegId};
 use crate::packet_pool::PacketPool;
 use crate::shared_encoders::SharedEncoders;
-use crate::{MediaTransmit, MixMinus, WorkerStats};
+use crate::{LegSocket, MediaTransmit, MixMinus, WorkerStats};
 
 /// The worker's transmit queue, packet buffers and counters, borrowed apart from its legs, rooms
 /// and bridges.
@@ -100,6 +100,7 @@ fn queue(
             stats.packets_sent += 1;
             transmits.push_back(MediaTransmit {
                 leg,
+                socket: LegSocket::Rtp,
                 destination,
                 payload,
             });

@@ -96,6 +96,11 @@ impl Packetizer {
         self.sender = sender;
     }
 
+    /// The stream the packets go out on.
+    pub(crate) fn sender(&self) -> &RtpSender {
+        &self.sender
+    }
+
     /// Switches to `codec`, `payload_type` and `ptime_ms` for later packets; the stream (SSRC,
     /// sequence number, timestamp) goes on. Call [`flush`](Self::flush) first: gathered payload
     /// would otherwise go out under the new payload type.

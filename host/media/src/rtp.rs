@@ -12,6 +12,9 @@ pub(crate) struct RtpSender {
     payload_type: u8,
     // The next audio packet starts a talkspurt: the stream's first, or the first after a gap.
     mark_next: bool,
+    /// Packets and payload octets sent, for sender reports (RFC 3550 §6.4.1); they wrap.
+    packets: u32,
+    octets: u32,
 }
 
 impl RtpSender {
@@ -24,6 +27,8 @@ impl RtpSender {
             timestamp: rng.random(),
             payload_type,
             mark_next: true,
+            packets: 0,
+            octets: 0,
         }
     }
 
@@ -68,6 +73,21 @@ impl RtpSender {
         self.timestamp
     }
 
+    /// The stream's SSRC.
+    pub(crate) fn ssrc(&self) -> u32 {
+        self.ssrc
+    }
+
+    /// Packets sent on the stream (modulo 2^32).
+    pub(crate) fn packets(&self) -> u32 {
+        self.packets
+    }
+
+    /// Payload octets sent on the stream (modulo 2^32).
+    pub(crate) fn octets(&self) -> u32 {
+        self.octets
+    }
+
     fn build(
         &mut self,
         payload_type: u8,
@@ -89,6 +109,8 @@ impl RtpSender {
         buffer.truncate(len);
         self.mark_next = false;
         self.sequence = self.sequence.next();
+        self.packets = self.packets.wrapping_add(1);
+        self.octets = self.octets.wrapping_add(payload.len() as u32);
         Ok(buffer)
     }
 
@@ -127,6 +149,7 @@ mod tests {
         assert_eq!(b.timestamp().wrapping_sub(a.timestamp()), 480);
         assert_eq!(b.payload().len(), 160);
         assert_eq!(b.payload_type(), 0);
+        assert_eq!((sender.packets(), sender.octets()), (2, 320));
     }
 
     #[test]

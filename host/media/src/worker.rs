@@ -19,6 +19,7 @@ use crate::output::Output;
 use crate::packet_pool::PacketPool;
 use crate::playback::Playback;
 use crate::recording::{RecordingId, RecordingTap, Recordings};
+use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, is_muxed_rtcp};
 use crate::shared_encoders::SharedEncoders;
 use crate::ticker::Ticker;
 use crate::{
@@ -41,8 +42,9 @@ pub struct WorkerConfig {
     /// The tick period and frame duration; must be [`PACKET_TIME`] (20 ms), the only frame
     /// length the worker runs now (160, 320 or 960 samples at 8, 16 or 48 kHz).
     pub packet_time: Duration,
-    /// Silence from a leg that receives for this long raises [`MediaEvent::RtpTimeout`] once
-    /// (re-armed when RTP arrives again); `None` never does.
+    /// Silence from a leg that receives for this long, neither RTP nor RTCP coming from its
+    /// peer, raises [`MediaEvent::RtpTimeout`] once (re-armed when either arrives again);
+    /// `None` never does.
     pub rtp_timeout: Option<Duration>,
     /// The lowest (and first) target playout delay of every leg's jitter buffer; it adapts to
     /// the measured jitter up to [`MAX_JITTER_DELAY`](crate::MAX_JITTER_DELAY). A packet
@@ -51,6 +53,10 @@ pub struct WorkerConfig {
     /// The most talkers of one room summed into its mix each tick, the loudest first; 0 sums
     /// every talker.
     pub max_talkers: usize,
+    /// The NTP timestamp (RFC 5905's 64-bit format) of the worker's start: the wallclock its
+    /// RTCP sender reports state. 0 makes them count from the start, as RFC 3550 §6.4.1
+    /// allows a sender without a wallclock; round trips are timed either way.
+    pub ntp_at_start: u64,
 }
 
 impl Default for WorkerConfig {
@@ -62,19 +68,24 @@ impl Default for WorkerConfig {
             rtp_timeout: Some(Duration::from_secs(60)),
             jitter_delay: Duration::from_millis(20),
             max_talkers: 0,
+            ntp_at_start: 0,
         }
     }
 }
 
-/// An RTP packet for the shell to send from the leg's socket.
+/// An RTP or RTCP packet for the shell to send from one of the leg's sockets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MediaTransmit {
     /// The leg whose socket sends it.
     pub leg: LegId,
+    /// Which of the leg's sockets sends it: RTP packets and multiplexed RTCP go from its RTP
+    /// port, other RTCP from its RTCP port.
+    pub socket: LegSocket,
     /// Where the leg's RTP goes: the source its peer's packets come from once the leg latched
-    /// onto it (symmetric RTP), until then the SDP address ([`LegParams::remote`]).
+    /// onto it (symmetric RTP), until then the SDP address ([`LegParams::remote`]). RTCP goes
+    /// where the peer's came from, until then to [`LegParams::rtcp`].
     pub destination: SocketAddr,
-    /// The whole RTP packet.
+    /// The whole packet.
     pub payload: Vec<u8>,
 }
 
@@ -94,7 +105,7 @@ pub enum MediaEvent {
         /// '0'–'9', '*', '#' or 'A'–'D'.
         digit: char,
     },
-    /// No RTP arrived from the leg for [`WorkerConfig::rtp_timeout`]. Never raised for a leg that
+    /// Neither RTP nor RTCP arrived from the leg for [`WorkerConfig::rtp_timeout`]. Never raised for a leg that
     /// does not receive ([`MediaDirection::SendOnly`](crate::MediaDirection::SendOnly) or
     /// `Inactive`): its peer sends nothing.
     RtpTimeout {
@@ -170,6 +181,22 @@ pub struct WorkerStats {
     /// Frames a bridge decoded and encoded for one leg (the legs' codecs differ, a prompt plays
     /// on the listening leg, or the codec is G.722 or Opus, whose streams are never relayed).
     pub bridged_transcodes: u64,
+    /// Compound RTCP packets taken from legs' peers.
+    pub rtcp_received: u64,
+    /// RTCP packets dropped: not a valid compound packet (RFC 3550 A.2).
+    pub rtcp_malformed: u64,
+    /// RTCP packets dropped because they came from an address other than the peer's.
+    pub rtcp_foreign_source: u64,
+    /// RTCP reports queued for sending.
+    pub rtcp_sent: u64,
+    /// Round trips measured from peers' reports on our sender reports (RFC 3550 §6.4.1).
+    pub round_trips: u64,
+    /// The round trips measured, added up.
+    pub round_trip_sum: Duration,
+    /// Our packets peers expected, by the extended highest sequence numbers of their reports.
+    pub peer_reported_expected: u64,
+    /// Our packets peers reported lost (by their cumulative loss, never counted down).
+    pub peer_reported_lost: u64,
     /// Frames of room mixes queued for their recordings' writers.
     pub recorded_frames: u64,
     /// Frames of room mixes dropped because their recording's queue was full (its writer fell
@@ -200,6 +227,14 @@ impl WorkerStats {
         self.encodes += other.encodes;
         self.relayed_frames += other.relayed_frames;
         self.bridged_transcodes += other.bridged_transcodes;
+        self.rtcp_received += other.rtcp_received;
+        self.rtcp_malformed += other.rtcp_malformed;
+        self.rtcp_foreign_source += other.rtcp_foreign_source;
+        self.rtcp_sent += other.rtcp_sent;
+        self.round_trips += other.round_trips;
+        self.round_trip_sum += other.round_trip_sum;
+        self.peer_reported_expected += other.peer_reported_expected;
+        self.peer_reported_lost += other.peer_reported_lost;
         self.recorded_frames += other.recorded_frames;
         self.recording_dropped_frames += other.recording_dropped_frames;
         self.jitter.accumulate(&other.jitter);
@@ -222,6 +257,7 @@ impl WorkerStats {
 pub struct Worker {
     config: WorkerConfig,
     ticker: Ticker,
+    ntp: NtpClock,
     rng: SmallRng,
     legs: Legs,
     rooms: BTreeMap<RoomId, BTreeSet<LegId>>,
@@ -261,6 +297,10 @@ impl Worker {
         Worker {
             config,
             ticker: Ticker::new(start, config.packet_time),
+            ntp: NtpClock {
+                start,
+                ntp_at_start: config.ntp_at_start,
+            },
             rng: SmallRng::seed_from_u64(seed),
             legs: BTreeMap::new(),
             rooms: BTreeMap::new(),
@@ -572,7 +612,14 @@ impl Worker {
     /// since the leg's first packet. Valid RTP from any other source, telephone-events included,
     /// is dropped unread ([`WorkerStats::foreign_source_dropped`]): it neither reaches the room
     /// nor keeps the leg from timing out.
+    ///
+    /// RTCP multiplexed on the RTP port (RFC 5761 §4: a second octet of 192–223) goes to
+    /// [`handle_rtcp`](Self::handle_rtcp).
     pub fn handle_rtp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
+        if is_muxed_rtcp(packet) {
+            self.handle_rtcp(now, leg, source, packet);
+            return;
+        }
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;
             return;
@@ -593,6 +640,38 @@ impl Worker {
             Received::Event(None) | Received::Audio | Received::ComfortNoise => {}
         }
         self.stats.packets_received += 1;
+    }
+
+    /// Takes an RTCP packet that arrived at `now` for the leg from `source`: a compound packet
+    /// (RFC 3550 A.2) from its peer's address (the address its RTP comes from or goes to, any
+    /// port: a NAT maps RTCP to a port of its own). Its sender report is answered in our next
+    /// report (LSR and DLSR); its report on our stream gives the round trip and the loss and
+    /// jitter the peer sees ([`quality`](Self::quality)). Like RTP, it keeps the leg from
+    /// timing out. Our reports then go to the address it came from (symmetric RTCP, RFC 4961).
+    pub fn handle_rtcp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            self.stats.unknown_leg_packets += 1;
+            return;
+        };
+        match state.receive_rtcp(now, source, packet) {
+            Ok(notes) => {
+                self.stats.rtcp_received += 1;
+                if let Some(round_trip) = notes.round_trip {
+                    self.stats.round_trips += 1;
+                    self.stats.round_trip_sum += round_trip;
+                }
+                self.stats.peer_reported_expected += notes.newly_expected;
+                self.stats.peer_reported_lost += notes.newly_lost;
+            }
+            Err(Refused::Malformed) => self.stats.rtcp_malformed += 1,
+            Err(Refused::Foreign) => self.stats.rtcp_foreign_source += 1,
+        }
+    }
+
+    /// How the leg's streams fare each way: what it received of its peer's, and its peer's
+    /// latest report on ours; `None` for an unknown leg.
+    pub fn quality(&self, leg: LegId) -> Option<LegQuality> {
+        self.legs.get(&leg).map(|state| state.quality())
     }
 
     /// Runs every tick due at `now`, each with its own deadline as its time, oldest first.
@@ -681,6 +760,18 @@ impl Worker {
             }
             if notes.timed_out {
                 self.events.push_back(MediaEvent::RtpTimeout { leg: id });
+            }
+            if leg.rtcp_due(deadline) {
+                let buffer = self.pool.take();
+                let (socket, destination, payload) =
+                    leg.rtcp_report(deadline, &self.ntp, buffer, &mut self.rng);
+                self.stats.rtcp_sent += 1;
+                self.transmits.push_back(MediaTransmit {
+                    leg: id,
+                    socket,
+                    destination,
+                    payload,
+                });
             }
         }
         let mut out = Output {

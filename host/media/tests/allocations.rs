@@ -1,5 +1,6 @@
 //! A worker in steady state allocates nothing: not per packet received or sent, not per frame
-//! mixed, encoded or relayed, nor for keys sent or a deaf participant. Every allocation on the
+//! mixed, encoded or relayed, nor for keys sent, a deaf participant or RTCP reports sent and
+//! received. Every allocation on the
 //! test's thread is counted while it runs a room and two bridges fed with continuous RTP, after
 //! a warm-up.
 //!
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::*;
-use switchyard_media::{Codec, LegId, RoomId, Worker};
+use switchyard_media::{Codec, LegId, LegSocket, RoomId, Worker};
 
 /// Counts the allocations (and reallocations) of threads that ask for it.
 struct Counting;
@@ -88,7 +89,7 @@ fn legs() -> Vec<(LegId, Codec, f64)> {
 }
 
 // One tick: every peer's packet (built beforehand) in, the tick, every packet out and its
-// buffer given back, every event read.
+// buffer given back, every event read. Returns the RTP packets sent.
 fn run_tick(worker: &mut Worker, packets: &[(LegId, std::net::SocketAddr, Vec<u8>)]) -> usize {
     let deadline = worker.poll_timeout().unwrap();
     for (leg, source, packet) in packets {
@@ -97,7 +98,7 @@ fn run_tick(worker: &mut Worker, packets: &[(LegId, std::net::SocketAddr, Vec<u8
     worker.handle_timeout(deadline);
     let mut sent = 0;
     while let Some(transmit) = worker.poll_transmit() {
-        sent += 1;
+        sent += usize::from(transmit.socket == LegSocket::Rtp);
         worker.recycle(transmit.payload);
     }
     while worker.poll_event().is_some() {}
@@ -134,13 +135,22 @@ fn steady_state_allocates_nothing() {
     let lost = |tick: usize, leg: LegId| {
         tick >= WARM_UP_TICKS && tick % 10 == 5 && (leg == LegId(1) || leg == LegId(3))
     };
+    // Halfway through the counted ticks every peer reports, on the RTP port (RFC 5761).
+    let reports_at = WARM_UP_TICKS + COUNTED_TICKS / 2;
     let ticks: Vec<Vec<_>> = (0..WARM_UP_TICKS + COUNTED_TICKS)
         .map(|tick| {
-            peers
+            let mut packets: Vec<_> = peers
                 .iter_mut()
                 .map(|peer| (peer.leg, peer.source, peer.next_packet()))
                 .filter(|&(leg, _, _)| !lost(tick, leg))
-                .collect()
+                .collect();
+            if tick == reports_at {
+                let reports = peers
+                    .iter()
+                    .map(|peer| (peer.leg, peer.source, receiver_report(peer.ssrc, None)));
+                packets.extend(reports);
+            }
+            packets
         })
         .collect();
     // A first key in the warm-up: a leg's own encoder sizes its buffer at its first frame of
@@ -151,6 +161,7 @@ fn steady_state_allocates_nothing() {
     for packets in &ticks[..WARM_UP_TICKS] {
         assert_eq!(run_tick(&mut worker, packets), legs.len());
     }
+    let reports_before = worker.stats().rtcp_sent;
     COUNTING.with(|c| c.set(true));
     // Ten keys of 160 ms each: they sound through most of the counted ticks.
     for leg in [LegId(3), LegId(4)] {
@@ -168,6 +179,11 @@ fn steady_state_allocates_nothing() {
     );
     let stats = worker.stats();
     assert!(stats.relayed_frames > 0 && stats.bridged_transcodes > 0);
+    assert!(
+        stats.rtcp_sent > reports_before,
+        "reports went out in the counted ticks"
+    );
+    assert_eq!(stats.rtcp_received, legs.len() as u64);
     assert!(
         stats.jitter.concealed >= 2 * (COUNTED_TICKS / 10) as u64,
         "the lost packets were concealed: {:?}",

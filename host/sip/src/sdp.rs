@@ -42,6 +42,11 @@ pub struct Offer {
     pub media: Vec<MediaLine>,
     /// Which entry of `media` is the audio stream described above.
     pub audio_index: usize,
+    /// Where the offerer receives RTCP when it is not muxed: its `a=rtcp` (RFC 3605: a port,
+    /// and an address where it is not the RTP one), else the RTP port + 1 (RFC 3550 §11).
+    pub rtcp: SocketAddr,
+    /// It offers RTCP on the RTP port (`a=rtcp-mux`, RFC 5761 §5.1.1).
+    pub rtcp_mux: bool,
 }
 
 /// One payload format of an m= line.
@@ -208,6 +213,10 @@ impl Offer {
         } else {
             stated
         };
+        let rtcp = attribute(&audio.attributes, "rtcp")
+            .and_then(|value| rtcp_address(value, ip))
+            .unwrap_or_else(|| SocketAddr::new(ip, port.checked_add(1).unwrap_or(0)));
+        let rtcp_mux = audio.attributes.iter().any(|a| a.key == "rtcp-mux");
         Ok(Self {
             connection: SocketAddr::new(ip, port),
             formats,
@@ -215,6 +224,8 @@ impl Offer {
             direction,
             media,
             audio_index,
+            rtcp,
+            rtcp_mux,
         })
     }
 }
@@ -254,6 +265,19 @@ fn media_lines(body: &str) -> Result<(String, Vec<MediaLine>), OfferError> {
         });
     }
     Ok((usable, media))
+}
+
+/// The address of an `a=rtcp` value (RFC 3605 §2.1: `port [IN IP4|IP6 address]`), the RTP
+/// address `ip` unless it names another; `None` if unreadable.
+fn rtcp_address(value: &str, ip: IpAddr) -> Option<SocketAddr> {
+    let mut fields = value.split_whitespace();
+    let port = fields.next()?.parse().ok()?;
+    let ip = match (fields.next(), fields.next(), fields.next()) {
+        (None, ..) => ip,
+        (Some("IN"), Some("IP4" | "IP6"), Some(address)) => address.parse().ok()?,
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, port))
 }
 
 fn attribute<'a>(attributes: &'a [Attribute], key: &str) -> Option<&'a str> {
@@ -342,6 +366,11 @@ pub struct Negotiated {
     pub media: Vec<MediaLine>,
     /// Which of `media` is the audio stream.
     pub audio_index: usize,
+    /// Where to send RTCP when it is not muxed (see [`Offer::rtcp`]).
+    pub remote_rtcp: SocketAddr,
+    /// RTCP shares the RTP port both ways (RFC 5761): the offer had `a=rtcp-mux`, and the
+    /// answer says so too.
+    pub rtcp_mux: bool,
 }
 
 /// Why no answer can be made to an offer.
@@ -416,6 +445,8 @@ fn choose(
         direction: offer.direction.answer(),
         media: offer.media.clone(),
         audio_index: offer.audio_index,
+        remote_rtcp: offer.rtcp,
+        rtcp_mux: offer.rtcp_mux,
     })
 }
 
@@ -501,7 +532,8 @@ fn local_fmtp(format: &Format) -> Option<String> {
 /// The full SDP answer: v=, o= (session id and version `session_id`), s=, c= and m= for
 /// `local_rtp`, t=0 0, the audio m= line with the chosen payload type (and telephone-event),
 /// its rtpmap and fmtp lines (for Opus our own, [`OPUS_FMTP`]; else the offer's),
-/// `a=fmtp:<te> 0-16`, a=ptime and the direction. Every other m= line
+/// `a=fmtp:<te> 0-16`, a=ptime, the direction and, when the offer muxes RTCP, `a=rtcp-mux`
+/// (RFC 5761 §5.1.1; our RTCP port is otherwise the RTP port + 1). Every other m= line
 /// of the offer is rejected with port 0 (RFC 3264 §6).
 pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -> String {
     let media_descriptions = negotiated
@@ -678,6 +710,9 @@ fn audio_description(negotiated: &Negotiated, line: &MediaLine, port: u16) -> Me
     }
     attributes.push(value("ptime", negotiated.ptime.to_string()));
     attributes.push(Attribute::new(negotiated.direction.as_str().into(), None));
+    if negotiated.rtcp_mux {
+        attributes.push(Attribute::new("rtcp-mux".into(), None));
+    }
     MediaDescription {
         media_name: media_name(line, port, formats),
         attributes,
@@ -920,6 +955,42 @@ mod tests {
         assert_eq!(negotiated.audio.encoding, "PCMA");
         assert_eq!(negotiated.direction, Direction::RecvOnly);
         assert_eq!(negotiated.ptime, 30);
+    }
+
+    #[test]
+    fn rtcp_goes_to_the_next_port_unless_the_offer_names_one_or_muxes_it() {
+        let plain = Offer::parse(SIPP_UAC.as_bytes()).unwrap();
+        assert_eq!(plain.rtcp, "127.0.0.1:6001".parse().unwrap());
+        assert!(!plain.rtcp_mux);
+        let negotiated = negotiate(&plain, G711).unwrap();
+        let ours = "127.0.0.1:20000".parse().unwrap();
+        assert!(!answer(&negotiated, ours, 1).contains("rtcp-mux"));
+
+        let with = |attributes: &str| {
+            let sdp = format!("{SIPP_UAC}{attributes}");
+            Offer::parse(sdp.as_bytes()).unwrap()
+        };
+        let elsewhere = with("a=rtcp:53020 IN IP4 10.0.0.9\r\n");
+        assert_eq!(elsewhere.rtcp, "10.0.0.9:53020".parse().unwrap());
+        assert_eq!(
+            with("a=rtcp:7001\r\n").rtcp,
+            "127.0.0.1:7001".parse().unwrap()
+        );
+        // An unreadable a=rtcp leaves the default.
+        for broken in [
+            "a=rtcp:port\r\n",
+            "a=rtcp:7001 IN IP4\r\n",
+            "a=rtcp:7001 X\r\n",
+        ] {
+            assert_eq!(with(broken).rtcp, plain.rtcp, "{broken}");
+        }
+        let muxed = with("a=rtcp-mux\r\n");
+        assert!(muxed.rtcp_mux);
+        let negotiated = negotiate(&muxed, G711).unwrap();
+        assert!(negotiated.rtcp_mux);
+        let answered = answer(&negotiated, ours, 1);
+        assert!(answered.contains("a=rtcp-mux\r\n"), "{answered}");
+        assert!(Offer::parse(answered.as_bytes()).unwrap().rtcp_mux);
     }
 
     #[test]

@@ -19,18 +19,18 @@ mod uring;
 mod worker_thread;
 
 use crate::network::PendingSockets;
+use crate::rtp_ports::LegSockets;
 use crate::vital::Vitals;
 use packet_io::PacketIo;
 use std::io;
-use std::net::UdpSocket;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::MediaOp;
 use switchyard_media::{
-    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RecordingTap, RoomId, Worker,
-    WorkerConfig, WorkerStats,
+    DetachedLeg, LegId, LegParams, LegQuality, MediaEvent, Prompt, PromptRole, RecordingTap,
+    RoomId, Worker, WorkerConfig, WorkerStats,
 };
 use tokio::sync::mpsc::UnboundedSender;
 use worker_thread::WorkerThread;
@@ -38,19 +38,19 @@ use worker_thread::WorkerThread;
 /// A command to one media worker's thread.
 #[derive(Debug)]
 enum WorkerCommand {
-    /// A new leg with its socket.
+    /// A new leg with its sockets.
     AddLeg {
         leg: LegId,
         params: LegParams,
-        socket: UdpSocket,
+        sockets: LegSockets,
     },
-    /// A leg arriving from another worker, with its state and socket.
+    /// A leg arriving from another worker, with its state and sockets.
     Attach {
         leg: LegId,
         state: DetachedLeg,
-        socket: UdpSocket,
+        sockets: LegSockets,
     },
-    /// The leg is gone; its socket closes.
+    /// The leg is gone; its sockets close.
     RemoveLeg(LegId),
     /// The leg is on its way here: hold its commands until it arrives.
     Expect(LegId),
@@ -214,15 +214,15 @@ impl MediaPool {
                 leg,
                 params,
             } => match self.sockets.take(leg) {
-                Some(socket) => self.send(
+                Some(sockets) => self.send(
                     worker,
                     WorkerCommand::AddLeg {
                         leg,
                         params,
-                        socket,
+                        sockets,
                     },
                 ),
-                None => tracing::error!(?leg, "no RTP socket was reserved for the leg"),
+                None => tracing::error!(?leg, "no RTP sockets were reserved for the leg"),
             },
             MediaOp::RemoveLeg { worker, leg } => self.send(worker, WorkerCommand::RemoveLeg(leg)),
             MediaOp::Move { leg, from, to } => {
@@ -353,28 +353,39 @@ fn execute(
         WorkerCommand::AddLeg {
             leg,
             params,
-            socket,
+            sockets,
         } => {
             worker.add_leg(Instant::now(), leg, params);
-            io.add(leg, socket);
+            io.add(leg, sockets);
         }
-        WorkerCommand::Attach { leg, state, socket } => {
+        WorkerCommand::Attach {
+            leg,
+            state,
+            sockets,
+        } => {
             worker.attach(leg, state);
-            io.add(leg, socket);
+            io.add(leg, sockets);
         }
         WorkerCommand::RemoveLeg(leg) => {
             io.remove(worker, leg);
+            if let Some(quality) = worker.quality(leg) {
+                log_quality(leg, &quality);
+            }
             worker.remove_leg(leg);
         }
         WorkerCommand::Detach { leg, to } => {
-            // The socket first: the packets the kernel already took from it reach the leg
+            // The sockets first: the packets the kernel already took from them reach the leg
             // before its state moves.
-            let socket = io.remove(worker, leg);
-            if let (Some(state), Some(socket)) = (worker.detach(leg), socket) {
-                let _ = to.send(WorkerCommand::Attach { leg, state, socket });
+            let sockets = io.remove(worker, leg);
+            if let (Some(state), Some(sockets)) = (worker.detach(leg), sockets) {
+                let _ = to.send(WorkerCommand::Attach {
+                    leg,
+                    state,
+                    sockets,
+                });
                 return;
             }
-            // Without its state, or a socket (io_uring's copy of it needs a free descriptor),
+            // Without its state, or sockets (io_uring's copies of them need free descriptors),
             // the leg is gone: what the other worker holds for it goes, and its call ends as
             // one whose RTP stopped, since none can reach it any more.
             tracing::warn!(
@@ -427,6 +438,40 @@ fn execute(
     }
 }
 
+/// Logs how a leg's RTP fared each way as it ends: what it received of its peer's stream and
+/// what its peer reported of ours (RTCP).
+fn log_quality(leg: LegId, quality: &LegQuality) {
+    let lost_share = |lost: f64, all: f64| if all > 0.0 { 100.0 * lost / all } else { 0.0 };
+    let received = f64::from(quality.received);
+    let lost = quality.lost as f64;
+    let jitter_ms = quality.jitter.as_secs_f64() * 1000.0;
+    match quality.peer {
+        Some(peer) => tracing::info!(
+            ?leg,
+            received = quality.received,
+            lost = quality.lost,
+            "leg ended: {:.1}% of its peer's RTP lost, jitter {jitter_ms:.1} ms; its peer \
+             reports {} of ours lost ({:.1}% lately), jitter {:.1} ms, round trip {}",
+            lost_share(lost, received + lost),
+            peer.cumulative_lost,
+            f64::from(peer.fraction_lost) * 100.0,
+            peer.jitter.as_secs_f64() * 1000.0,
+            peer.round_trip.map_or_else(
+                || "unknown".to_owned(),
+                |rtt| format!("{:.0} ms", rtt.as_secs_f64() * 1000.0)
+            ),
+        ),
+        None => tracing::info!(
+            ?leg,
+            received = quality.received,
+            lost = quality.lost,
+            "leg ended: {:.1}% of its peer's RTP lost, jitter {jitter_ms:.1} ms; its peer sent \
+             no RTCP report",
+            lost_share(lost, received + lost),
+        ),
+    }
+}
+
 /// A PCMU leg sending to `remote`, as the worker threads' tests add them.
 #[cfg(test)]
 fn pcmu_leg(remote: std::net::SocketAddr) -> LegParams {
@@ -439,5 +484,9 @@ fn pcmu_leg(remote: std::net::SocketAddr) -> LegParams {
         direction: switchyard_media::MediaDirection::SendRecv,
         ptime_ms: 20,
         opus: switchyard_media::OpusParams::default(),
+        rtcp: switchyard_media::RtcpPath::Separate(std::net::SocketAddr::new(
+            remote.ip(),
+            remote.port() + 1,
+        )),
     }
 }

@@ -1,32 +1,32 @@
-//! The shell's side of [`Network`]: routes for our address, RTP sockets.
+//! The shell's side of [`Network`]: routes for our address, RTP and RTCP sockets.
 
-use crate::rtp_ports::RtpPorts;
+use crate::rtp_ports::{LegSockets, RtpPorts};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use switchyard_core::Network;
 use switchyard_media::LegId;
 use tracing::warn;
 
-/// RTP sockets bound for legs whose `AddLeg` the media pool has not taken yet.
-/// Every entry is taken by `AddLeg` or released by the core when an answer fails.
+/// RTP and RTCP sockets bound for legs whose `AddLeg` the media pool has not taken
+/// yet. Every entry is taken by `AddLeg` or released by the core when an answer fails.
 #[derive(Debug, Clone, Default)]
-pub struct PendingSockets(Arc<Mutex<HashMap<LegId, UdpSocket>>>);
+pub struct PendingSockets(Arc<Mutex<HashMap<LegId, LegSockets>>>);
 
 impl PendingSockets {
-    /// Takes the socket reserved for `leg`.
-    pub fn take(&self, leg: LegId) -> Option<UdpSocket> {
+    /// Takes the sockets reserved for `leg`.
+    pub fn take(&self, leg: LegId) -> Option<LegSockets> {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&leg)
     }
 
-    fn put(&self, leg: LegId, socket: UdpSocket) {
+    fn put(&self, leg: LegId, sockets: LegSockets) {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(leg, socket);
+            .insert(leg, sockets);
     }
 }
 
@@ -120,12 +120,13 @@ impl Network for ShellNetwork {
     }
 
     fn open_rtp(&mut self, leg: LegId, local: IpAddr) -> Result<u16, String> {
-        let socket = self.ports.allocate(local)?;
-        let port = socket
+        let sockets = self.ports.allocate(local)?;
+        let port = sockets
+            .rtp
             .local_addr()
             .map_err(|e| format!("RTP socket: {e}"))?
             .port();
-        self.pending.put(leg, socket);
+        self.pending.put(leg, sockets);
         Ok(port)
     }
 

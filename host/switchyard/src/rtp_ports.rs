@@ -3,9 +3,41 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
-/// Hands out RTP sockets on even ports of a range (RFC 3550 §11: RTP on an even
-/// port, RTCP on the next odd one), round-robin so a port just freed is not
-/// reused at once while stray packets for the old call may still arrive.
+use switchyard_media::LegSocket;
+
+/// A leg's two sockets (RFC 3550 §11): RTP on an even port, RTCP on the next.
+#[derive(Debug)]
+pub struct LegSockets {
+    /// The RTP socket, on the even port the SDP names.
+    pub rtp: UdpSocket,
+    /// The RTCP socket, on the port after it.
+    pub rtcp: UdpSocket,
+}
+
+impl LegSockets {
+    /// The socket `which` names.
+    pub fn get(&self, which: LegSocket) -> &UdpSocket {
+        match which {
+            LegSocket::Rtp => &self.rtp,
+            LegSocket::Rtcp => &self.rtcp,
+        }
+    }
+
+    /// Two non-blocking sockets on loopback ports the system picks, for tests.
+    #[cfg(test)]
+    pub(crate) fn loopback() -> LegSockets {
+        let local = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        LegSockets {
+            rtp: bind(local.ip(), 0).unwrap(),
+            rtcp: bind(local.ip(), 0).unwrap(),
+        }
+    }
+}
+
+/// Hands out pairs of sockets on an even port of a range and the odd one after it
+/// (RFC 3550 §11: RTP on an even port, RTCP on the next odd one), round-robin so
+/// a port just freed is not reused at once while stray packets for the old call
+/// may still arrive.
 #[derive(Debug)]
 pub struct RtpPorts {
     address: IpAddr,
@@ -34,13 +66,13 @@ impl RtpPorts {
         }
     }
 
-    /// A non-blocking socket on the next free even port, for a call whose
-    /// SDP names `local`: bound to the configured address, or, when that is
+    /// Non-blocking sockets on the next free even port and the odd one after
+    /// it, for a call whose SDP names `local`: bound to the configured address, or, when that is
     /// unspecified, to the unspecified address of `local`'s family. `Err` says
     /// why there is none: every port is taken, the configured address is of
     /// the other family, or the system refuses a socket (out of descriptors or
     /// memory, with its reason; the range is then not searched on).
-    pub fn allocate(&mut self, local: IpAddr) -> Result<UdpSocket, String> {
+    pub fn allocate(&mut self, local: IpAddr) -> Result<LegSockets, String> {
         let address = match self.address {
             any if any.is_unspecified() && local.is_ipv6() => Ipv6Addr::UNSPECIFIED.into(),
             any if any.is_unspecified() => Ipv4Addr::UNSPECIFIED.into(),
@@ -57,20 +89,27 @@ impl RtpPorts {
             let Ok(port) = u16::try_from(u32::from(self.first) + 2 * offset) else {
                 break;
             };
-            match UdpSocket::bind(SocketAddr::new(address, port)) {
-                Ok(socket) => {
-                    socket
-                        .set_nonblocking(true)
-                        .map_err(|e| format!("RTP socket on port {port}: {e}"))?;
-                    return Ok(socket);
-                }
-                // This port is another socket's, or not ours to take: the next may be free.
+            let pair = bind(address, port).and_then(|rtp| {
+                // An even port is at most 65534.
+                let rtcp = bind(address, port + 1)?;
+                Ok(LegSockets { rtp, rtcp })
+            });
+            match pair {
+                Ok(sockets) => return Ok(sockets),
+                // A port is another socket's, or not ours to take: the next pair may be free.
                 Err(e) if port_taken(&e) => {}
-                Err(e) => return Err(format!("cannot open an RTP socket: {e}")),
+                Err(e) => return Err(format!("cannot open an RTP or RTCP socket: {e}")),
             }
         }
-        Err("every port of the RTP range is in use".to_owned())
+        Err("every port pair of the RTP range is in use".to_owned())
     }
+}
+
+/// A non-blocking socket on `address`, `port`.
+fn bind(address: IpAddr, port: u16) -> io::Result<UdpSocket> {
+    let socket = UdpSocket::bind(SocketAddr::new(address, port))?;
+    socket.set_nonblocking(true)?;
+    Ok(socket)
 }
 
 /// Whether binding failed for the port itself, so that another port may do.
@@ -94,16 +133,39 @@ mod tests {
         drop(probe);
         let mut ports = RtpPorts::new(localhost, base.saturating_sub(1).max(1024), base + 5);
         let mut held = Vec::new();
-        while let Ok(socket) = ports.allocate(localhost) {
-            let port = socket.local_addr().unwrap().port();
+        while let Ok(sockets) = ports.allocate(localhost) {
+            let port = sockets.rtp.local_addr().unwrap().port();
             assert_eq!(port % 2, 0);
-            held.push(socket);
+            assert_eq!(sockets.rtcp.local_addr().unwrap().port(), port + 1);
+            held.push(sockets);
             assert!(held.len() <= 4, "the range has at most 4 even ports");
         }
         assert!(!held.is_empty());
         assert!(ports.allocate(localhost).is_err());
         held.pop();
         assert!(ports.allocate(localhost).is_ok());
+    }
+
+    #[test]
+    fn a_pair_whose_rtcp_port_is_taken_is_skipped() {
+        let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        // Another socket on the odd port of a pair the system just had free (ten tries: another
+        // process may take it meanwhile).
+        let (base, squatter) = (0..10)
+            .find_map(|_| {
+                let probe = UdpSocket::bind((localhost, 0)).unwrap();
+                let base = probe.local_addr().unwrap().port() & !1;
+                drop(probe);
+                Some((base, UdpSocket::bind((localhost, base + 1)).ok()?))
+            })
+            .expect("a free odd port");
+        let mut ports = RtpPorts::new(localhost, base, base + 3);
+        match ports.allocate(localhost) {
+            Ok(sockets) => assert_eq!(sockets.rtp.local_addr().unwrap().port(), base + 2),
+            // The pair above was taken too.
+            Err(e) => assert!(e.contains("every port pair"), "{e}"),
+        }
+        drop(squatter);
     }
 
     #[test]
@@ -126,9 +188,10 @@ mod tests {
     fn an_unspecified_address_follows_the_family_of_the_call() {
         let mut ports = RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 20_000, 60_000);
         let v6 = ports.allocate(Ipv6Addr::LOCALHOST.into()).unwrap();
-        assert!(v6.local_addr().unwrap().is_ipv6());
+        assert!(v6.rtp.local_addr().unwrap().is_ipv6());
+        assert!(v6.rtcp.local_addr().unwrap().is_ipv6());
         let v4 = ports.allocate(Ipv4Addr::LOCALHOST.into()).unwrap();
-        assert!(v4.local_addr().unwrap().is_ipv4());
+        assert!(v4.rtp.local_addr().unwrap().is_ipv4());
         let mut fixed = RtpPorts::new(Ipv4Addr::LOCALHOST.into(), 20_000, 60_000);
         let error = fixed.allocate(Ipv6Addr::LOCALHOST.into()).unwrap_err();
         assert!(error.contains("cannot carry media"), "{error}");

@@ -1,5 +1,5 @@
 //! The operating system's limits that the configured capacity runs into: open
-//! files (each call holds its RTP socket) and memory mappings (each guest
+//! files (each call holds its RTP and RTCP sockets) and memory mappings (each guest
 //! instance maps a few areas). At start-up the soft open-files limit is raised
 //! to the hard one, as servers that hold a socket per call do; a limit that
 //! still leaves too little for `limits.max_instances` is logged as a warning
@@ -10,8 +10,8 @@ use procfs::ProcResult;
 use procfs::process::{LimitValue, Process};
 use tracing::{info, warn};
 
-/// Descriptors a call holds while it is up: its RTP socket.
-const DESCRIPTORS_PER_CALL: u64 = 1;
+/// Descriptors a call holds while it is up: its RTP and RTCP sockets.
+const DESCRIPTORS_PER_CALL: u64 = 2;
 /// Memory mappings a live guest instance adds: its linear memory's
 /// reservation, the guest's copy-on-write image mapped into it, and the
 /// splits these make (measured: 2,110 mappings at 500 live calls of the
@@ -133,14 +133,15 @@ mod tests {
     fn limits_with_room_for_every_instance_fall_short_of_nothing() {
         let roomy = headroom(1_048_576, Some(65_530));
         assert!(roomy.shortfalls(10_000, 64).is_empty());
-        // Exactly enough: 20 in use plus one socket per call; 100 mappings plus 4 an instance.
+        // Exactly enough: 20 in use plus two sockets per call; 100 mappings plus 4 an instance.
         assert!(
-            headroom(10_020, Some(40_356))
+            headroom(20_020, Some(40_356))
                 .shortfalls(10_000, 64)
                 .is_empty()
         );
         // A system that does not say how many mappings it allows limits only files.
-        assert!(headroom(10_020, None).shortfalls(10_000, 64).is_empty());
+        assert!(headroom(20_020, None).shortfalls(10_000, 64).is_empty());
+        assert_eq!(headroom(20_019, None).shortfalls(10_000, 64).len(), 1);
     }
 
     #[test]
@@ -149,7 +150,7 @@ mod tests {
         assert_eq!(
             short,
             [
-                "the open-files limit (1024, 20 in use) leaves room for about 1004 calls, fewer \
+                "the open-files limit (1024, 20 in use) leaves room for about 502 calls, fewer \
               than limits.max_instances (10000): raise it (`ulimit -n`, or LimitNOFILE= in a \
               systemd unit)"
             ]

@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;
-use switchyard_media::{Codec, LegParams, MediaDirection, OpusParams, SUPPORTED_ENCODINGS};
+use switchyard_media::{
+    Codec, LegParams, MediaDirection, OpusParams, RtcpPath, SUPPORTED_ENCODINGS,
+};
 use switchyard_sip::{CallKey, MAX_FORWARDS, OutgoingCall, Transport, sdp};
 
 use super::CallCore;
@@ -657,6 +659,7 @@ pub(super) fn silent_params() -> LegParams {
         direction: MediaDirection::Inactive,
         ptime_ms: 20,
         opus: OpusParams::default(),
+        rtcp: RtcpPath::Separate(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))),
     }
 }
 

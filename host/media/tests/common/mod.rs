@@ -7,10 +7,11 @@ use std::f64::consts::PI;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use rtcp_types::{ReceiverReport, ReportBlockBuilder, RtcpPacketWriter, RtcpPacketWriterExt};
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use switchyard_media::{
-    Codec, Decoder, Encoder, LegId, LegParams, MediaDirection, MediaEvent, MediaTransmit,
-    OpusParams, Worker, WorkerConfig,
+    Codec, Decoder, Encoder, LegId, LegParams, LegSocket, MediaDirection, MediaEvent,
+    MediaTransmit, OpusParams, RtcpPath, Worker, WorkerConfig,
 };
 
 pub const TICK: Duration = Duration::from_millis(20);
@@ -90,6 +91,17 @@ pub fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32, marker: bool, payload: &[u8]) -
         .unwrap()
 }
 
+/// A compound RTCP packet of `ssrc`'s: a receiver report with `block` if any.
+pub fn receiver_report(ssrc: u32, block: Option<ReportBlockBuilder>) -> Vec<u8> {
+    let mut report = ReceiverReport::builder(ssrc);
+    if let Some(block) = block {
+        report = report.add_report_block(block);
+    }
+    let mut packet = vec![0; report.calculate_size().unwrap()];
+    report.write_into(&mut packet).unwrap();
+    packet
+}
+
 pub fn params(codec: Codec, port: u16) -> LegParams {
     LegParams {
         codec,
@@ -100,6 +112,7 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
         direction: MediaDirection::SendRecv,
         ptime_ms: 20,
         opus: OpusParams::default(),
+        rtcp: RtcpPath::Separate(SocketAddr::from(([127, 0, 0, 1], port + 1))),
     }
 }
 
@@ -177,15 +190,28 @@ impl Listener {
     }
 }
 
-/// Runs the tick due at the worker's next deadline (on time) and returns what it sent.
+/// Runs the tick due at the worker's next deadline (on time) and returns the RTP it sent.
 pub fn tick(worker: &mut Worker) -> Vec<MediaTransmit> {
     let deadline = worker.poll_timeout().unwrap();
     worker.handle_timeout(deadline);
     drain(worker)
 }
 
+/// The RTP packets the worker queued; its RTCP reports are dropped (see [`drain_all`]).
 pub fn drain(worker: &mut Worker) -> Vec<MediaTransmit> {
+    let mut transmits = drain_all(worker);
+    transmits.retain(|transmit| !is_rtcp(transmit));
+    transmits
+}
+
+/// Every packet the worker queued, RTP and RTCP.
+pub fn drain_all(worker: &mut Worker) -> Vec<MediaTransmit> {
     std::iter::from_fn(|| worker.poll_transmit()).collect()
+}
+
+/// Whether the worker's packet is RTCP: from the RTCP socket, or muxed (RFC 5761 §4).
+pub fn is_rtcp(transmit: &MediaTransmit) -> bool {
+    transmit.socket == LegSocket::Rtcp || (192..=223).contains(&transmit.payload[1])
 }
 
 pub fn sent_by(transmits: &[MediaTransmit], leg: LegId) -> Vec<&MediaTransmit> {

@@ -104,7 +104,8 @@ impl HeldCommands {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{SocketAddr, UdpSocket};
+    use crate::rtp_ports::LegSockets;
+    use std::net::SocketAddr;
     use std::sync::mpsc::{Receiver, channel};
     use std::time::Instant;
     use switchyard_media::{LegParams, WorkerConfig};
@@ -121,9 +122,9 @@ mod tests {
             "no handover"
         }
 
-        fn add(&mut self, _leg: LegId, _socket: UdpSocket) {}
+        fn add(&mut self, _leg: LegId, _sockets: LegSockets) {}
 
-        fn remove(&mut self, _worker: &mut Worker, _leg: LegId) -> Option<UdpSocket> {
+        fn remove(&mut self, _worker: &mut Worker, _leg: LegId) -> Option<LegSockets> {
             None
         }
 
@@ -197,20 +198,20 @@ mod tests {
         );
     }
 
-    /// Packet I/O that keeps each leg's socket and hands it over.
+    /// Packet I/O that keeps each leg's sockets and hands them over.
     #[derive(Default)]
-    struct Sockets(HashMap<LegId, UdpSocket>);
+    struct Sockets(HashMap<LegId, LegSockets>);
 
     impl PacketIo for Sockets {
         fn name(&self) -> &'static str {
             "sockets kept"
         }
 
-        fn add(&mut self, leg: LegId, socket: UdpSocket) {
-            self.0.insert(leg, socket);
+        fn add(&mut self, leg: LegId, sockets: LegSockets) {
+            self.0.insert(leg, sockets);
         }
 
-        fn remove(&mut self, _worker: &mut Worker, leg: LegId) -> Option<UdpSocket> {
+        fn remove(&mut self, _worker: &mut Worker, leg: LegId) -> Option<LegSockets> {
             self.0.remove(&leg)
         }
 
@@ -238,11 +239,10 @@ mod tests {
         ] {
             held.apply(&mut worker, &mut io, &events, command);
         }
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         let arrival = WorkerCommand::AddLeg {
             leg: LEG,
             params: params(),
-            socket,
+            sockets: LegSockets::loopback(),
         };
         held.apply(&mut worker, &mut io, &events, arrival);
         assert!(

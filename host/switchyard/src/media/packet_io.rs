@@ -1,10 +1,11 @@
 //! How a worker thread moves its legs' RTP: io_uring where the kernel allows it, else a sweep
 //! of every socket each tick.
 
-use std::net::UdpSocket;
 use std::time::Instant;
 
 use switchyard_media::{LegId, Worker};
+
+use crate::rtp_ports::LegSockets;
 
 /// The largest datagram read from an RTP socket; a longer one is cut (no audio payload we
 /// negotiate comes near it).
@@ -14,20 +15,23 @@ pub(super) const MAX_DATAGRAM: usize = 2048;
 /// flood on one leg cannot hold the tick.
 pub(super) const MAX_READS_PER_TICK: usize = 64;
 
-/// A worker's RTP sockets and how it reads and writes them.
+/// A worker's RTP and RTCP sockets and how it reads and writes them.
 pub(super) trait PacketIo {
     /// What it is, for the log.
     fn name(&self) -> &'static str;
-    /// Takes the leg's socket and starts receiving on it.
-    fn add(&mut self, leg: LegId, socket: UdpSocket);
-    /// Stops using the leg's socket and returns it (to hand it to another worker); `None` for an
-    /// unknown leg. Every packet already taken from the socket is handed to `worker` first (call
-    /// it while the worker still holds the leg); what arrives later waits in the socket for its
-    /// next owner.
-    fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<UdpSocket>;
-    /// Hands `worker` every packet that arrived since the last call, stamped `arrived`.
+    /// Takes the leg's sockets and starts receiving on them.
+    fn add(&mut self, leg: LegId, sockets: LegSockets);
+    /// Stops using the leg's sockets and returns them (to hand them to another worker); `None`
+    /// for an unknown leg. Every packet already taken from them is handed to `worker` first
+    /// (call it while the worker still holds the leg); what arrives later waits in the sockets
+    /// for their next owner.
+    fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<LegSockets>;
+    /// Hands `worker` every packet that arrived since the last call, stamped `arrived`: those
+    /// of RTP sockets to [`Worker::handle_rtp`], those of RTCP sockets to
+    /// [`Worker::handle_rtcp`].
     fn receive(&mut self, worker: &mut Worker, arrived: Instant);
-    /// Sends every packet `worker` has queued, giving their buffers back to it.
+    /// Sends every packet `worker` has queued, each from the socket it names, giving their
+    /// buffers back to it.
     fn send(&mut self, worker: &mut Worker);
 }
 
@@ -35,7 +39,7 @@ pub(super) trait PacketIo {
 mod tests {
     use super::*;
     use crate::media::{sweep::SweepIo, uring::UringIo};
-    use std::net::SocketAddr;
+    use std::net::{SocketAddr, UdpSocket};
     use std::time::Duration;
     use switchyard_media::WorkerConfig;
 
@@ -65,14 +69,22 @@ mod tests {
         worker.stats().packets_received
     }
 
-    // A worker with leg `LEG`, whose socket `io` reads, and the leg's peer (reads time out
-    // after 2 s); with the leg's address and the worker's start.
+    // A worker with leg `LEG`, whose sockets `io` reads, and the leg's peer (reads time out
+    // after 2 s); with the leg's RTP address and the worker's start.
     fn leg_and_peer(io: &mut dyn PacketIo) -> (Worker, UdpSocket, SocketAddr, Instant) {
+        let (worker, peer, leg_address, _, start) = leg_with_rtcp_and_peer(io);
+        (worker, peer, leg_address, start)
+    }
+
+    // `leg_and_peer`, with the leg's RTCP address too.
+    fn leg_with_rtcp_and_peer(
+        io: &mut dyn PacketIo,
+    ) -> (Worker, UdpSocket, SocketAddr, SocketAddr, Instant) {
         let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
         peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket.set_nonblocking(true).unwrap();
-        let leg_address = socket.local_addr().unwrap();
+        let sockets = LegSockets::loopback();
+        let leg_address = sockets.rtp.local_addr().unwrap();
+        let rtcp_address = sockets.rtcp.local_addr().unwrap();
         let start = Instant::now();
         let mut worker = Worker::new(WorkerConfig::default(), start, 1);
         worker.add_leg(
@@ -80,8 +92,50 @@ mod tests {
             LEG,
             crate::media::pcmu_leg(peer.local_addr().unwrap()),
         );
-        io.add(LEG, socket);
-        (worker, peer, leg_address, start)
+        io.add(LEG, sockets);
+        (worker, peer, leg_address, rtcp_address, start)
+    }
+
+    /// A receiver report of the peer's, with no block.
+    const RECEIVER_REPORT: [u8; 8] = [0x80, 201, 0, 1, 0, 0, 0x12, 0x34];
+
+    // The peer's report reaches the worker through the leg's RTCP socket, and the leg's report
+    // goes back from that socket to where the peer's came from.
+    fn moves_rtcp_both_ways(io: &mut dyn PacketIo) {
+        let (mut worker, peer, _, rtcp_address, start) = leg_with_rtcp_and_peer(io);
+        peer.send_to(&RECEIVER_REPORT, rtcp_address).unwrap();
+        for _ in 0..200 {
+            io.receive(&mut worker, Instant::now());
+            if worker.stats().rtcp_received == 1 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(worker.stats().rtcp_received, 1, "{}", io.name());
+        // The first report is due within about 3 s.
+        worker.handle_timeout(start + Duration::from_secs(4));
+        assert_eq!(worker.stats().rtcp_sent, 1);
+        io.send(&mut worker);
+        let mut buffer = [0u8; 2048];
+        loop {
+            let (len, from) = peer.recv_from(&mut buffer).expect("the leg's report");
+            // Its RTP goes from the other socket.
+            if from == rtcp_address {
+                // A receiver report: the leg's first tick ran before it sent any RTP.
+                assert_eq!(buffer[1], 201, "a report: {:?}", &buffer[..len]);
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn io_uring_moves_rtcp_both_ways() {
+        moves_rtcp_both_ways(&mut UringIo::new().expect("this kernel refuses io_uring"));
+    }
+
+    #[test]
+    fn the_sweep_moves_rtcp_both_ways() {
+        moves_rtcp_both_ways(&mut SweepIo::default());
     }
 
     // A peer and a leg on loopback: what the peer sends reaches the worker, what the worker
@@ -101,7 +155,10 @@ mod tests {
         let packet = rtp_rs::RtpReader::new(&buffer[..len]).expect("RTP");
         assert_eq!(packet.payload().len(), 160);
 
-        let socket = io.remove(&mut worker, LEG).expect("the leg's socket back");
+        let socket = io
+            .remove(&mut worker, LEG)
+            .expect("the leg's sockets back")
+            .rtp;
         assert_eq!(socket.local_addr().unwrap(), leg_address);
         assert!(io.remove(&mut worker, LEG).is_none());
         peer.send_to(&rtp(3), leg_address).unwrap();
@@ -129,7 +186,10 @@ mod tests {
         // take them from the socket), before the leg is handed over.
         std::thread::sleep(Duration::from_millis(50));
         io.send(&mut worker);
-        let socket = io.remove(&mut worker, LEG).expect("the leg's socket back");
+        let socket = io
+            .remove(&mut worker, LEG)
+            .expect("the leg's sockets back")
+            .rtp;
         let delivered = worker.stats().packets_received;
         let mut buffer = [0u8; 2048];
         let mut waiting = 0;

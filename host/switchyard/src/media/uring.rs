@@ -1,4 +1,5 @@
-//! Packet I/O over io_uring: every leg's socket has one multishot `recvmsg` in flight, which
+//! Packet I/O over io_uring: every leg's RTP and RTCP socket has one multishot `recvmsg` in
+//! flight, which
 //! completes once per packet and stays armed, taking its buffers from the worker's
 //! [`ReceiveBuffers`]; a tick's packets go out as one batch of sends. A worker so makes a few
 //! system calls per tick instead of two or three per packet, and a packet costs the kernel no
@@ -18,18 +19,19 @@ use std::os::fd::AsRawFd;
 use io_uring::types::RecvMsgOut;
 use io_uring::{EnterFlags, IoUring, Probe, cqueue, opcode, squeue, types};
 use socket2::{SockAddr, SockAddrStorage};
-use switchyard_media::{LegId, Worker};
+use switchyard_media::{LegId, LegSocket, Worker};
 
 use super::packet_io::{MAX_READS_PER_TICK, PacketIo};
 use super::receive_buffers::{BUFFER_GROUP, NAME_LEN, ReceiveBuffers};
+use crate::rtp_ports::LegSockets;
 
 /// Submission queue entries: a tick's sends are submitted in batches of at most this many.
 const SQ_ENTRIES: u32 = 4096;
 /// Completion queue entries: room for a receive of every leg and a tick's sends of several
 /// thousand legs; more wait in the kernel's overflow list, lost to nobody.
 const CQ_ENTRIES: u32 = 32768;
-/// Sockets registered with the ring (fixed files: no file lookup per operation); legs beyond
-/// are served by their descriptors.
+/// Sockets registered with the ring (fixed files: no file lookup per operation), two per leg;
+/// sockets beyond are served by their descriptors.
 const FIXED_FILES: u32 = 16384;
 /// The most packets in flight to the kernel at once; beyond, a packet is dropped as a full
 /// socket buffer would drop it.
@@ -44,9 +46,11 @@ const KIND_RECEIVE: u64 = 0;
 const KIND_SEND: u64 = 1;
 const KIND_CANCEL: u64 = 2;
 
-/// One leg's socket and its receive in flight.
+/// One of a leg's sockets and its receive in flight.
 struct Receiver {
     leg: LegId,
+    /// Which of the leg's sockets it is.
+    kind: LegSocket,
     socket: UdpSocket,
     /// Cleared when the leg leaves: its receive is not armed again, and the socket closes at
     /// the receive's last completion.
@@ -74,7 +78,8 @@ pub(super) struct UringIo {
     receive_header: Box<libc::msghdr>,
     receivers: Vec<Option<Receiver>>,
     free_receivers: Vec<u32>,
-    legs: std::collections::HashMap<LegId, u32>,
+    /// Each leg's receivers: its RTP socket's and its RTCP socket's.
+    legs: std::collections::HashMap<LegId, [u32; 2]>,
     #[expect(
         clippy::vec_box,
         reason = "a slot lent to the kernel must not move when the list grows"
@@ -170,6 +175,30 @@ impl UringIo {
         }
     }
 
+    // A receiver for the leg's socket `kind`, in a free place; returns its index.
+    fn start_receive(&mut self, leg: LegId, kind: LegSocket, socket: UdpSocket) -> u32 {
+        let generation = self.next_generation;
+        self.next_generation = self.next_generation.wrapping_add(1) & GENERATION_MASK;
+        let receiver = Receiver {
+            leg,
+            kind,
+            socket,
+            open: true,
+            generation,
+            fixed: false,
+        };
+        match self.free_receivers.pop() {
+            Some(index) => {
+                self.receivers[index as usize] = Some(receiver);
+                index
+            }
+            None => {
+                self.receivers.push(Some(receiver));
+                (self.receivers.len() - 1) as u32
+            }
+        }
+    }
+
     // Makes the receiver's socket the fixed file at its index, when there is room.
     fn register(&mut self, index: u32) {
         if !self.fixed_files || index >= FIXED_FILES {
@@ -217,7 +246,7 @@ impl UringIo {
             let _ = self.ring.submitter().register_files_update(index, &[-1]);
         }
         handed
-            .inspect_err(|error| tracing::warn!(?leg, %error, "cannot hand over an RTP socket"))
+            .inspect_err(|error| tracing::warn!(?leg, %error, "cannot hand over a leg's socket"))
             .ok()
     }
 
@@ -270,7 +299,11 @@ impl UringIo {
                 && let Some(source) = source_address(packet.name_data())
             {
                 // A datagram longer than a buffer is cut, as a plain `recvmsg` cuts it.
-                worker.handle_rtp(arrived, receiver.leg, source, packet.payload_data());
+                let (leg, packet) = (receiver.leg, packet.payload_data());
+                match receiver.kind {
+                    LegSocket::Rtp => worker.handle_rtp(arrived, leg, source, packet),
+                    LegSocket::Rtcp => worker.handle_rtcp(arrived, leg, source, packet),
+                }
                 got = true;
             }
             self.buffers.give_back(id);
@@ -330,51 +363,48 @@ impl PacketIo for UringIo {
         "io_uring"
     }
 
-    fn add(&mut self, leg: LegId, socket: UdpSocket) {
-        // A leg added again replaces its socket; what the old one held is dropped with it.
-        if let Some(index) = self.legs.remove(&leg) {
-            self.end_receive(index);
+    fn add(&mut self, leg: LegId, sockets: LegSockets) {
+        // A leg added again replaces its sockets; what the old ones held is dropped with them.
+        if let Some(indices) = self.legs.remove(&leg) {
+            for index in indices {
+                self.end_receive(index);
+            }
         }
-        let generation = self.next_generation;
-        self.next_generation = self.next_generation.wrapping_add(1) & GENERATION_MASK;
-        let receiver = Receiver {
-            leg,
-            socket,
-            open: true,
-            generation,
-            fixed: false,
-        };
-        let index = match self.free_receivers.pop() {
-            Some(index) => {
-                self.receivers[index as usize] = Some(receiver);
-                index
-            }
-            None => {
-                self.receivers.push(Some(receiver));
-                (self.receivers.len() - 1) as u32
-            }
-        };
-        self.legs.insert(leg, index);
+        let LegSockets { rtp, rtcp } = sockets;
+        let indices = [
+            self.start_receive(leg, LegSocket::Rtp, rtp),
+            self.start_receive(leg, LegSocket::Rtcp, rtcp),
+        ];
+        self.legs.insert(leg, indices);
+        // A buffer per leg, not per socket: RTCP comes once in seconds, and the spare
+        // buffers take it.
         self.buffers.provide(self.legs.len());
-        self.register(index);
-        self.arm(index);
+        for index in indices {
+            self.register(index);
+            self.arm(index);
+        }
     }
 
-    fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<UdpSocket> {
-        let index = self.legs.remove(&leg)?;
-        let handed = self.end_receive(index);
+    fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<LegSockets> {
+        let indices = self.legs.remove(&leg)?;
+        let [rtp, rtcp] = indices.map(|index| self.end_receive(index));
         // A multishot receive takes every packet that reaches its socket until its last
         // completion: reap up to that one, so that none of those packets is lost with the leg
-        // (whether or not its socket can be handed over).
+        // (whether or not its sockets can be handed over).
         let ended = (0..MAX_ROUNDS_TO_END_A_RECEIVE).any(|_| {
             self.enter();
             self.reap(worker, std::time::Instant::now());
-            self.receivers[index as usize].is_none()
+            indices
+                .iter()
+                .all(|&index| self.receivers[index as usize].is_none())
         });
         if !ended {
             tracing::debug!(?leg, "a receive cancelled did not end at once");
         }
-        handed
+        Some(LegSockets {
+            rtp: rtp?,
+            rtcp: rtcp?,
+        })
     }
 
     fn receive(&mut self, worker: &mut Worker, arrived: std::time::Instant) {
@@ -392,7 +422,12 @@ impl PacketIo for UringIo {
 
     fn send(&mut self, worker: &mut Worker) {
         while let Some(transmit) = worker.poll_transmit() {
-            let Some((socket_index, fixed, fd)) = self.legs.get(&transmit.leg).and_then(|&index| {
+            let receiver_of = |[rtp, rtcp]: [u32; 2]| match transmit.socket {
+                LegSocket::Rtp => rtp,
+                LegSocket::Rtcp => rtcp,
+            };
+            let Some((socket_index, fixed, fd)) = self.legs.get(&transmit.leg).and_then(|&legs| {
+                let index = receiver_of(legs);
                 let receiver = self.receivers[index as usize].as_ref()?;
                 Some((index, receiver.fixed, receiver.socket.as_raw_fd()))
             }) else {

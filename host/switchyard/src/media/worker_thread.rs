@@ -136,7 +136,8 @@ impl WorkerThread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{SocketAddr, UdpSocket};
+    use crate::rtp_ports::LegSockets;
+    use std::net::SocketAddr;
     use std::sync::mpsc::channel;
     use switchyard_media::{LegId, RoomId, WorkerConfig, recording_queue};
     use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -152,11 +153,11 @@ mod tests {
             "failing"
         }
 
-        fn add(&mut self, leg: LegId, _socket: UdpSocket) {
+        fn add(&mut self, leg: LegId, _sockets: LegSockets) {
             assert_ne!(leg, POISON, "a leg this packet I/O fails on");
         }
 
-        fn remove(&mut self, _worker: &mut Worker, _leg: LegId) -> Option<UdpSocket> {
+        fn remove(&mut self, _worker: &mut Worker, _leg: LegId) -> Option<LegSockets> {
             None
         }
 
@@ -173,7 +174,7 @@ mod tests {
         WorkerCommand::AddLeg {
             leg,
             params: crate::media::pcmu_leg(SocketAddr::from(([127, 0, 0, 1], 9))),
-            socket: UdpSocket::bind("127.0.0.1:0").unwrap(),
+            sockets: LegSockets::loopback(),
         }
     }
 

@@ -117,6 +117,27 @@ impl Collector for Sources {
                 rtp.jitter.concealed,
             ),
             (
+                "rtp_packets_reported_expected",
+                "Our RTP packets peers expected, by their RTCP reports.",
+                rtp.peer_reported_expected,
+            ),
+            (
+                "rtp_packets_reported_lost",
+                "Our RTP packets peers reported lost in their RTCP reports.",
+                rtp.peer_reported_lost,
+            ),
+            (
+                "rtcp_packets_received",
+                "RTCP compound packets taken from legs' peers.",
+                rtp.rtcp_received,
+            ),
+            ("rtcp_packets_sent", "RTCP reports sent.", rtp.rtcp_sent),
+            (
+                "rtcp_round_trips",
+                "Round trips measured from peers' RTCP reports on our sender reports.",
+                rtp.round_trips,
+            ),
+            (
                 "panics",
                 "Panics in the server (bugs), caught or not; each is logged as an error.",
                 crate::panics::count(),
@@ -135,7 +156,14 @@ impl Collector for Sources {
         for (name, help, value) in counters {
             encode_unlabelled(e, name, help, &ConstCounter::new(value))?;
         }
-        let labelled: [Labelled<'_>; 6] = [
+        encode_unlabelled(
+            e,
+            "rtcp_round_trip_seconds",
+            "The round trips measured, added up: divided by switchyard_rtcp_round_trips_total, \
+             their mean.",
+            &ConstCounter::new(rtp.round_trip_sum.as_secs_f64()),
+        )?;
+        let labelled: [Labelled<'_>; 7] = [
             (
                 "calls_started",
                 "Calls started: received (incoming) or placed (outgoing).",
@@ -189,6 +217,15 @@ impl Collector for Sources {
                     ("not_receiving", rtp.not_receiving),
                     ("unknown_leg", rtp.unknown_leg_packets),
                     ("key_over_rate", rtp.keys_over_rate),
+                ],
+            ),
+            (
+                "rtcp_packets_dropped",
+                "RTCP packets dropped, by cause.",
+                "cause",
+                &[
+                    ("unlatched_source", rtp.rtcp_foreign_source),
+                    ("malformed", rtp.rtcp_malformed),
                 ],
             ),
         ];

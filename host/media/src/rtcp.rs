@@ -1,0 +1,359 @@
+//! A leg's RTCP (RFC 3550 §6): its reports to the peer, each a compound packet of a sender or
+//! receiver report and our CNAME, every few seconds; and the peer's reports, read for the
+//! loss, jitter and round trip of the stream we send it.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use rtcp_types::{Compound, Packet, ReportBlock};
+
+use crate::reception::{Reception, ReportFigures, duration_of};
+use crate::rtcp_writer::{Block, SenderInfo, write_report};
+use crate::rtp::RtpSender;
+
+/// The least time between two reports (RFC 3550 §6.2: Tmin, 5 s); the first goes after half of
+/// it (§6.2, "initial").
+pub const RTCP_MIN_INTERVAL: Duration = Duration::from_secs(5);
+/// RFC 3550 §6.3.1: the randomized interval is divided by e − 3/2 so that, with the
+/// reconsideration it stands in for, reports still come every Tmin on average.
+const COMPENSATION: f64 = std::f64::consts::E - 1.5;
+/// Our sender reports remembered to time the round trip by: a peer reports on the last one it
+/// had, normally our latest.
+const SENT_REPORTS: usize = 4;
+/// Characters of a CNAME: 96 random bits in base64 (RFC 7022 §5).
+const CNAME_LEN: usize = 16;
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// RFC 5761 §4: on a port shared with RTP, a packet whose second octet is in this range is RTCP
+/// (its packet type: 192–223 are never RTP payload types with the marker bit either way).
+const MUXED_RTCP_TYPES: std::ops::RangeInclusive<u8> = 192..=223;
+
+/// Where a leg's RTCP goes and comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtcpPath {
+    /// The RTP port carries it too (RFC 5761, `a=rtcp-mux` offered and answered).
+    Muxed,
+    /// A port of its own: the peer's is this address (its RTP port + 1, or its `a=rtcp`, RFC
+    /// 3605), ours the leg's RTP port + 1.
+    Separate(SocketAddr),
+}
+
+/// Which of a leg's two sockets a packet goes out of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LegSocket {
+    /// The RTP port.
+    Rtp,
+    /// The RTCP port (the RTP port + 1).
+    Rtcp,
+}
+
+/// Whether a packet that came to a leg's RTP port is RTCP multiplexed with it (RFC 5761 §4).
+pub(crate) fn is_muxed_rtcp(packet: &[u8]) -> bool {
+    packet
+        .get(1)
+        .is_some_and(|kind| MUXED_RTCP_TYPES.contains(kind))
+}
+
+/// What the peer's latest report says of the stream we send it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PeerReport {
+    /// The share of our packets it lost between its last two reports, 0 to 1.
+    pub fraction_lost: f32,
+    /// Our packets it lost in all (negative when it got duplicates).
+    pub cumulative_lost: i32,
+    /// The interarrival jitter it measured.
+    pub jitter: Duration,
+    /// The round trip between us, from its report on our last sender report (RFC 3550
+    /// §6.4.1); `None` until it reports on one.
+    pub round_trip: Option<Duration>,
+}
+
+/// How a leg's RTP fares each way.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LegQuality {
+    /// Packets of the peer's stream received (since its SSRC last changed).
+    pub received: u32,
+    /// Packets of the peer's stream expected less those received (negative with duplicates).
+    pub lost: i64,
+    /// The interarrival jitter of the peer's stream (RFC 3550 A.8).
+    pub jitter: Duration,
+    /// The peer's latest report on our stream; `None` while it sent none.
+    pub peer: Option<PeerReport>,
+}
+
+/// What a report from the peer added to the worker's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ReportNotes {
+    /// The round trip it let us measure.
+    pub(crate) round_trip: Option<Duration>,
+    /// Our packets it reports lost since its previous report (never negative).
+    pub(crate) newly_lost: u64,
+    /// Our packets it reports expected since its previous report.
+    pub(crate) newly_expected: u64,
+}
+
+/// A report block of the peer's on our stream, as it came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PeerFigures {
+    fraction_lost: u8,
+    cumulative_lost: i32,
+    extended_highest: u32,
+    /// In our stream's RTP timestamp units.
+    jitter: u32,
+}
+
+/// Why a packet taken as RTCP was dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Not a valid compound RTCP packet (RFC 3550 A.2: version 2, lengths that add up, a
+    /// sender or receiver report first).
+    Malformed,
+    /// From an address other than the peer's.
+    Foreign,
+}
+
+/// NTP time (RFC 5905's 64-bit format: seconds since 1900 and a 32-bit fraction) on the
+/// worker's monotonic clock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NtpClock {
+    pub(crate) start: Instant,
+    pub(crate) ntp_at_start: u64,
+}
+
+impl NtpClock {
+    /// The NTP timestamp of `now`.
+    pub(crate) fn at(&self, now: Instant) -> u64 {
+        let elapsed = now.saturating_duration_since(self.start);
+        let fraction = (u64::from(elapsed.subsec_nanos()) << 32) / 1_000_000_000;
+        self.ntp_at_start
+            .wrapping_add(elapsed.as_secs() << 32)
+            .wrapping_add(fraction)
+    }
+}
+
+/// The middle 32 bits of an NTP timestamp (RFC 3550 §6.4.1's LSR), in 1/65536 s.
+fn middle(ntp: u64) -> u32 {
+    (ntp >> 16) as u32
+}
+
+/// A duration in 1/65536 s (RFC 3550 §6.4.1's DLSR).
+fn in_65536ths(duration: Duration) -> u32 {
+    (duration.as_nanos() * 65_536 / 1_000_000_000).min(u128::from(u32::MAX)) as u32
+}
+
+/// One leg's RTCP state.
+#[derive(Clone, Debug)]
+pub(crate) struct Rtcp {
+    cname: [u8; CNAME_LEN],
+    next_report: Instant,
+    /// Our packet count when we sent our previous report and the one before: a sender report
+    /// goes out only if we sent since the one before (RFC 3550 §6.4).
+    packets_at_reports: [u32; 2],
+    /// Our latest sender reports: their LSR and when they went.
+    sent_reports: [Option<(u32, Instant)>; SENT_REPORTS],
+    /// The peer's latest sender report: its LSR and when it came.
+    peer_sender_report: Option<(u32, Instant)>,
+    /// The peer's latest report block on our stream.
+    peer: Option<PeerFigures>,
+    /// The latest round trip measured.
+    round_trip: Option<Duration>,
+    /// Where the peer's RTCP last came from (symmetric RTCP, RFC 4961): ours goes there.
+    source: Option<SocketAddr>,
+}
+
+impl Rtcp {
+    /// A leg's RTCP from `now`: its CNAME drawn from `rng`, its first report due after half
+    /// the usual interval.
+    pub(crate) fn new(now: Instant, rng: &mut impl Rng) -> Self {
+        let mut cname = [0; CNAME_LEN];
+        for character in &mut cname {
+            *character = BASE64[rng.random_range(0..BASE64.len())];
+        }
+        Rtcp {
+            cname,
+            next_report: now + interval(RTCP_MIN_INTERVAL / 2, rng),
+            packets_at_reports: [0; 2],
+            sent_reports: [None; SENT_REPORTS],
+            peer_sender_report: None,
+            peer: None,
+            round_trip: None,
+            source: None,
+        }
+    }
+
+    /// Whether a report is due at `now`.
+    pub(crate) fn due(&self, now: Instant) -> bool {
+        now >= self.next_report
+    }
+
+    /// Where our RTCP goes by `path`, with our RTP going to `rtp_destination`.
+    pub(crate) fn destination(
+        &self,
+        path: RtcpPath,
+        rtp_destination: SocketAddr,
+    ) -> (LegSocket, SocketAddr) {
+        match path {
+            RtcpPath::Muxed => (LegSocket::Rtp, rtp_destination),
+            RtcpPath::Separate(address) => (LegSocket::Rtcp, self.source.unwrap_or(address)),
+        }
+    }
+
+    /// Our report at `now` (NTP time `ntp`) into `buffer`: a sender report if `sender` sent
+    /// since our report before last, else a receiver report, with a block on what `reception`
+    /// got if anything; then our CNAME (RFC 3550 §6.1). The next report is scheduled.
+    pub(crate) fn report(
+        &mut self,
+        now: Instant,
+        ntp: u64,
+        sender: &RtpSender,
+        reception: &mut Reception,
+        mut buffer: Vec<u8>,
+        rng: &mut impl Rng,
+    ) -> Vec<u8> {
+        self.next_report = now + interval(RTCP_MIN_INTERVAL, rng);
+        let block = reception.report().map(|figures| self.block(now, figures));
+        let sent = sender.packets();
+        let sends = sent != self.packets_at_reports[0];
+        self.packets_at_reports = [self.packets_at_reports[1], sent];
+        let sender_info = sends.then(|| {
+            self.sent_reports.rotate_right(1);
+            self.sent_reports[0] = Some((middle(ntp), now));
+            SenderInfo {
+                ntp,
+                rtp_timestamp: sender.timestamp(),
+                packets: sent,
+                octets: sender.octets(),
+            }
+        });
+        write_report(&mut buffer, sender.ssrc(), sender_info, block, &self.cname);
+        buffer
+    }
+
+    /// Takes a compound RTCP packet that came at `now` from `source`, for our stream `ssrc`,
+    /// where our RTP goes to `rtp_destination`: only the peer's address may report (RTCP
+    /// comes from the address its RTP does, on another port when not muxed).
+    pub(crate) fn receive(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        packet: &[u8],
+        ssrc: u32,
+        rtp_destination: SocketAddr,
+    ) -> Result<ReportNotes, Refused> {
+        if source.ip() != rtp_destination.ip() {
+            return Err(Refused::Foreign);
+        }
+        let compound = Compound::parse(packet).map_err(|_| Refused::Malformed)?;
+        let mut notes = ReportNotes::default();
+        for (index, packet) in compound.enumerate() {
+            let packet = packet.map_err(|_| Refused::Malformed)?;
+            let ours = |block: &ReportBlock<'_>| block.ssrc() == ssrc;
+            let block = match &packet {
+                Packet::Sr(report) => {
+                    self.peer_sender_report = Some((middle(report.ntp_timestamp()), now));
+                    report.report_blocks().filter(ours).last()
+                }
+                Packet::Rr(report) => report.report_blocks().filter(ours).last(),
+                // RFC 3550 A.2: a compound packet starts with a report.
+                _ if index == 0 => return Err(Refused::Malformed),
+                _ => None,
+            };
+            if let Some(block) = block {
+                notes = self.peer_reported(now, &block);
+            }
+        }
+        self.source = Some(source);
+        Ok(notes)
+    }
+
+    /// The stream we send starts over (a new SSRC): what the peer said of the old one no
+    /// longer counts towards the new one's deltas.
+    pub(crate) fn restart_sending(&mut self) {
+        self.peer = None;
+        self.packets_at_reports = [0; 2];
+        self.sent_reports = [None; SENT_REPORTS];
+    }
+
+    /// Our report block on the peer's stream, with the LSR and DLSR of its last sender report.
+    fn block(&self, now: Instant, figures: ReportFigures) -> Block {
+        let (last_sender_report, delay) = self
+            .peer_sender_report
+            .map_or((0, 0), |(lsr, at)| (lsr, in_65536ths(now - at)));
+        Block {
+            figures,
+            last_sender_report,
+            delay_since_last_sender_report: delay,
+        }
+    }
+
+    fn peer_reported(&mut self, now: Instant, block: &ReportBlock<'_>) -> ReportNotes {
+        let figures = PeerFigures {
+            fraction_lost: block.fraction_lost(),
+            // Sign-extend the 24-bit field.
+            cumulative_lost: ((block.cumulative_lost() << 8) as i32) >> 8,
+            extended_highest: block.extended_sequence_number(),
+            jitter: block.interarrival_jitter(),
+        };
+        let round_trip = self.round_trip(now, block);
+        let mut notes = ReportNotes {
+            round_trip,
+            ..ReportNotes::default()
+        };
+        if let Some(before) = self.peer {
+            let expected = figures
+                .extended_highest
+                .wrapping_sub(before.extended_highest);
+            // A report older than the last one, or of a stream restarted, adds nothing.
+            if expected < 1 << 31 {
+                let lost = figures
+                    .cumulative_lost
+                    .saturating_sub(before.cumulative_lost);
+                notes.newly_expected = u64::from(expected);
+                notes.newly_lost = u64::try_from(lost).unwrap_or(0).min(notes.newly_expected);
+            }
+        }
+        self.peer = Some(figures);
+        self.round_trip = round_trip.or(self.round_trip);
+        notes
+    }
+
+    /// RFC 3550 §6.4.1: the time since we sent the sender report the block names, less the
+    /// time the peer held it.
+    fn round_trip(&self, now: Instant, block: &ReportBlock<'_>) -> Option<Duration> {
+        let lsr = block.last_sender_report_timestamp();
+        if lsr == 0 {
+            return None;
+        }
+        let (_, sent) = self
+            .sent_reports
+            .iter()
+            .flatten()
+            .find(|(sent_lsr, _)| *sent_lsr == lsr)?;
+        let held = Duration::from_nanos(
+            u64::from(block.delay_since_last_sender_report_timestamp()) * 1_000_000_000 / 65_536,
+        );
+        now.saturating_duration_since(*sent).checked_sub(held)
+    }
+
+    /// The quality of the leg's streams: what `reception` got, and what the peer reports of
+    /// ours, clocked at `clock_rate`.
+    pub(crate) fn quality(&self, reception: &Reception, clock_rate: u32) -> LegQuality {
+        let peer = self.peer.map(|peer| PeerReport {
+            fraction_lost: f32::from(peer.fraction_lost) / 256.0,
+            cumulative_lost: peer.cumulative_lost,
+            jitter: duration_of(peer.jitter, clock_rate),
+            round_trip: self.round_trip,
+        });
+        LegQuality {
+            received: reception.received(),
+            lost: i64::from(reception.expected()) - i64::from(reception.received()),
+            jitter: reception.jitter(),
+            peer,
+        }
+    }
+}
+
+/// RFC 3550 §6.3.1: `minimum` times a random factor in [0.5, 1.5], compensated.
+fn interval(minimum: Duration, rng: &mut impl Rng) -> Duration {
+    minimum.mul_f64(rng.random_range(0.5..1.5) / COMPENSATION)
+}

@@ -1,0 +1,406 @@
+//! RTCP on virtual time: two workers whose legs are each other's peers, over a seeded network
+//! with delay, loss and jitter, report on each other's streams (RFC 3550 §6.4): loss, jitter
+//! and round trip as each side measures and as its peer reports them; muxed RTCP (RFC 5761);
+//! reports from elsewhere dropped; reports keep a silent peer alive.
+
+mod common;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::*;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rtcp_types::{Compound, Packet, ReportBlock};
+use switchyard_media::{
+    Codec, LegId, LegParams, LegSocket, MediaEvent, MediaTransmit, RtcpPath, Worker, WorkerConfig,
+};
+
+const A: LegId = LegId(1);
+const B: LegId = LegId(2);
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+/// A PCMU leg whose peer's RTP is at `remote` and RTCP by `rtcp`.
+fn leg_to(remote: SocketAddr, rtcp: RtcpPath) -> LegParams {
+    LegParams {
+        remote,
+        rtcp,
+        ..params(Codec::Pcmu, 0)
+    }
+}
+
+/// How packets fare on one way of the simulated network.
+#[derive(Clone, Copy)]
+struct Path {
+    delay: Duration,
+    /// Extra delay of each RTP packet, uniform in 0..jitter; RTCP is never delayed more.
+    jitter: Duration,
+    /// Share of RTP packets lost; RTCP is never lost.
+    loss: f64,
+}
+
+/// One side: a worker with one leg, its RTP and RTCP addresses.
+struct Side {
+    worker: Worker,
+    leg: LegId,
+    rtp: SocketAddr,
+    rtcp: SocketAddr,
+}
+
+/// A packet on its way to side `to`: (arrival, tie-break) → (side, from, is RTCP by port, bytes).
+type InFlight = BinaryHeap<Reverse<(Instant, u64, usize, SocketAddr, bool, Vec<u8>)>>;
+
+/// Runs both sides for `duration` of virtual time from `start`: every packet a side sends goes
+/// to the other over `paths[side]`, arriving at its RTCP port when sent from the RTCP socket.
+fn run(sides: &mut [Side; 2], paths: [Path; 2], start: Instant, duration: Duration, seed: u64) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut in_flight = InFlight::new();
+    let mut order = 0;
+    let end = start + duration;
+    loop {
+        let next_tick = sides
+            .iter()
+            .map(|side| side.worker.poll_timeout().unwrap())
+            .min()
+            .unwrap();
+        let next_arrival = in_flight.peek().map(|Reverse(packet)| packet.0);
+        let now = next_arrival.map_or(next_tick, |arrival| arrival.min(next_tick));
+        if now > end {
+            return;
+        }
+        if next_arrival == Some(now) {
+            let Reverse((at, _, to, from, rtcp_port, bytes)) = in_flight.pop().unwrap();
+            let side = &mut sides[to];
+            if rtcp_port {
+                side.worker.handle_rtcp(at, side.leg, from, &bytes);
+            } else {
+                side.worker.handle_rtp(at, side.leg, from, &bytes);
+            }
+            continue;
+        }
+        for index in 0..2 {
+            let side = &mut sides[index];
+            if side.worker.poll_timeout().unwrap() != now {
+                continue;
+            }
+            side.worker.handle_timeout(now);
+            let path = paths[index];
+            for transmit in drain_all(&mut side.worker) {
+                let rtcp = is_rtcp(&transmit);
+                if !rtcp && rng.random_bool(path.loss) {
+                    continue;
+                }
+                let jitter = if rtcp {
+                    Duration::ZERO
+                } else {
+                    path.jitter.mul_f64(rng.random())
+                };
+                let (from, rtcp_port) = match transmit.socket {
+                    LegSocket::Rtp => (side.rtp, false),
+                    LegSocket::Rtcp => (side.rtcp, true),
+                };
+                order += 1;
+                in_flight.push(Reverse((
+                    now + path.delay + jitter,
+                    order,
+                    1 - index,
+                    from,
+                    rtcp_port,
+                    transmit.payload,
+                )));
+            }
+            while side.worker.poll_event().is_some() {}
+        }
+    }
+}
+
+/// Two sides whose legs are each other's peers, RTCP muxed or on its own ports; B's worker
+/// starts 7 ms after A's.
+fn pair(start: Instant, muxed: bool) -> [Side; 2] {
+    let (a_rtp, a_rtcp) = (addr("10.0.0.1:4000"), addr("10.0.0.1:4001"));
+    let (b_rtp, b_rtcp) = (addr("10.0.0.2:6000"), addr("10.0.0.2:6001"));
+    let path = |rtcp| {
+        if muxed {
+            RtcpPath::Muxed
+        } else {
+            RtcpPath::Separate(rtcp)
+        }
+    };
+    let side = |leg, seed, at, rtp, rtcp, peer_rtp, peer_rtcp| {
+        let mut worker = Worker::new(WorkerConfig::default(), at, seed);
+        worker.add_leg(at, leg, leg_to(peer_rtp, path(peer_rtcp)));
+        Side {
+            worker,
+            leg,
+            rtp,
+            rtcp,
+        }
+    };
+    [
+        side(A, 1, start, a_rtp, a_rtcp, b_rtp, b_rtcp),
+        side(
+            B,
+            2,
+            start + Duration::from_millis(7),
+            b_rtp,
+            b_rtcp,
+            a_rtp,
+            a_rtcp,
+        ),
+    ]
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+#[test]
+fn each_side_reports_what_it_got_and_learns_the_round_trip_and_what_its_peer_got() {
+    let start = Instant::now();
+    let mut sides = pair(start, false);
+    // A to B: 30 ms, 5% of RTP lost. B to A: 50 ms, up to 20 ms of jitter.
+    let paths = [
+        Path {
+            delay: Duration::from_millis(30),
+            jitter: Duration::ZERO,
+            loss: 0.05,
+        },
+        Path {
+            delay: Duration::from_millis(50),
+            jitter: Duration::from_millis(20),
+            loss: 0.0,
+        },
+    ];
+    run(&mut sides, paths, start, Duration::from_secs(60), 11);
+    let [a, b] = &sides;
+    let (a_stats, b_stats) = (a.worker.stats(), b.worker.stats());
+    // A report every 5 s on average, the first within about 3 s: about 12 in a minute.
+    for (stats, peers) in [(a_stats, b_stats), (b_stats, a_stats)] {
+        assert!((9..=15).contains(&stats.rtcp_sent), "{stats:?}");
+        // None lost: every one arrived, but for one still on its way at the end.
+        assert!(
+            stats.rtcp_received.abs_diff(peers.rtcp_sent) <= 1,
+            "{stats:?}"
+        );
+        assert_eq!(stats.rtcp_malformed + stats.rtcp_foreign_source, 0);
+    }
+
+    // B lost about 5% of A's 3,000 packets; A lost none of B's, which came with jitter.
+    let at_b = b.worker.quality(B).unwrap();
+    let share = at_b.lost as f64 / (at_b.received as f64 + at_b.lost as f64);
+    assert!((0.035..0.065).contains(&share), "{at_b:?}");
+    assert!(at_b.jitter < Duration::from_micros(200), "{at_b:?}");
+    let at_a = a.worker.quality(A).unwrap();
+    assert_eq!(at_a.lost, 0, "{at_a:?}");
+    assert!(at_a.received > 2900, "{at_a:?}");
+    // Uniform 0–20 ms delays: a mean |D| of 6.7 ms.
+    assert!(
+        (4.0..10.0).contains(&millis(at_a.jitter)),
+        "{:?}",
+        at_a.jitter
+    );
+
+    // Each hears from its peer what the peer measured, and the round trip of 80 ms.
+    let told_a = at_a.peer.expect("B reported on A's stream");
+    assert!(told_a.cumulative_lost > 0 && i64::from(told_a.cumulative_lost) <= at_b.lost);
+    assert!(told_a.fraction_lost < 0.15, "{told_a:?}");
+    assert!(told_a.jitter < Duration::from_micros(200), "{told_a:?}");
+    let told_b = at_b.peer.expect("A reported on B's stream");
+    assert_eq!(told_b.cumulative_lost, 0);
+    assert!((4.0..10.0).contains(&millis(told_b.jitter)), "{told_b:?}");
+    for told in [told_a, told_b] {
+        let round_trip = millis(told.round_trip.expect("a round trip"));
+        assert!((79.0..81.0).contains(&round_trip), "{round_trip}");
+    }
+    // The counters: every report after the first on a sender report timed the round trip;
+    // what B reported lost since its first report is about 5% of what it expected.
+    assert!(a_stats.round_trips >= 8, "{a_stats:?}");
+    let mean = a_stats.round_trip_sum / a_stats.round_trips as u32;
+    assert!((79.0..81.0).contains(&millis(mean)), "{mean:?}");
+    assert!(a_stats.peer_reported_expected > 2000, "{a_stats:?}");
+    let reported = a_stats.peer_reported_lost as f64 / a_stats.peer_reported_expected as f64;
+    assert!((0.03..0.07).contains(&reported), "{a_stats:?}");
+}
+
+#[test]
+fn muxed_rtcp_goes_and_comes_on_the_rtp_port() {
+    let start = Instant::now();
+    let mut sides = pair(start, true);
+    let clean = Path {
+        delay: Duration::from_millis(10),
+        jitter: Duration::ZERO,
+        loss: 0.0,
+    };
+    let mut sent = Vec::new();
+    // Catch A's first report as it goes.
+    while sent.is_empty() {
+        let deadline = sides[0].worker.poll_timeout().unwrap();
+        sides[0].worker.handle_timeout(deadline);
+        sent = drain_all(&mut sides[0].worker)
+            .into_iter()
+            .filter(|transmit: &MediaTransmit| transmit.payload[1] >= 192)
+            .collect();
+    }
+    assert_eq!(sent[0].socket, LegSocket::Rtp);
+    assert_eq!(sent[0].destination, sides[1].rtp);
+    let mut sides = pair(start, true);
+    run(&mut sides, [clean; 2], start, Duration::from_secs(20), 3);
+    for side in &sides {
+        let stats = side.worker.stats();
+        assert!(stats.rtcp_received >= 2, "{stats:?}");
+        assert_eq!(stats.unknown_payload_type + stats.malformed_packets, 0);
+        let round_trip = side
+            .worker
+            .quality(side.leg)
+            .unwrap()
+            .peer
+            .unwrap()
+            .round_trip;
+        assert!((19.0..21.0).contains(&millis(round_trip.unwrap())));
+    }
+}
+
+/// Our report's first block, as the peer reads it: (SSRC it is about, cumulative lost).
+fn first_block(packet: &[u8]) -> Option<(u32, u32)> {
+    let read = |block: ReportBlock<'_>| (block.ssrc(), block.cumulative_lost());
+    match Compound::parse(packet).unwrap().next()?.unwrap() {
+        Packet::Sr(report) => report.report_blocks().next().map(read),
+        Packet::Rr(report) => report.report_blocks().next().map(read),
+        other => panic!("a report first: {other:?}"),
+    }
+}
+
+#[test]
+fn reports_from_elsewhere_or_malformed_are_dropped_and_ours_follow_the_peers() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
+    worker.add_leg(
+        start,
+        A,
+        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
+    );
+    let mut now = start;
+    let report = receiver_report(0x77, None);
+    worker.handle_rtcp(now, A, addr("198.51.100.1:7001"), &report);
+    // Not a compound packet: a source description first, bad lengths, not version 2.
+    let sdes_first = {
+        let mut packet = report.clone();
+        packet[1] = 202;
+        packet
+    };
+    for bad in [
+        &sdes_first[..],
+        &report[..6],
+        &[0x40, 201, 0, 1, 0, 0, 0, 0][..],
+    ] {
+        worker.handle_rtcp(now, A, peer, bad);
+    }
+    // RFC 5761 demultiplexing sends what looks like RTCP on the RTP port the same way.
+    worker.handle_rtp(now, A, peer, &[0x80, 200, 0, 9]);
+    let stats = worker.stats();
+    assert_eq!(stats.rtcp_foreign_source, 1);
+    assert_eq!(stats.rtcp_malformed, 4);
+    assert_eq!(stats.rtcp_received, 0);
+    assert_eq!(stats.malformed_packets + stats.unknown_payload_type, 0);
+
+    // Its reports go to the SDP's RTCP address until the peer's come from a NAT's port.
+    let mut destinations = Vec::new();
+    let nat = addr("192.0.2.5:40123");
+    while now < start + Duration::from_secs(12) {
+        now = worker.poll_timeout().unwrap();
+        if destinations.len() == 1 && worker.stats().rtcp_received == 0 {
+            worker.handle_rtcp(now, A, nat, &report);
+        }
+        worker.handle_timeout(now);
+        destinations.extend(
+            drain_all(&mut worker)
+                .iter()
+                .filter(|transmit| transmit.socket == LegSocket::Rtcp)
+                .map(|transmit| {
+                    // Nothing received: a sender report of our stream alone.
+                    assert_eq!(first_block(&transmit.payload), None);
+                    transmit.destination
+                }),
+        );
+    }
+    assert!(destinations.len() >= 2, "{destinations:?}");
+    assert_eq!(destinations[0], addr("192.0.2.5:7001"));
+    assert!(
+        destinations[1..].iter().all(|&to| to == nat),
+        "{destinations:?}"
+    );
+    assert_eq!(worker.stats().rtcp_received, 1);
+}
+
+#[test]
+fn a_peer_that_only_reports_is_alive_and_times_out_when_it_stops() {
+    let start = Instant::now();
+    let config = WorkerConfig {
+        rtp_timeout: Some(Duration::from_secs(2)),
+        ..WorkerConfig::default()
+    };
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = Worker::new(config, start, 4);
+    worker.add_leg(
+        start,
+        A,
+        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
+    );
+    let report = receiver_report(0x77, None);
+    let mut timed_out_at = None;
+    let mut now = start;
+    while now < start + Duration::from_secs(20) && timed_out_at.is_none() {
+        now = worker.poll_timeout().unwrap();
+        // A report every second for the first ten, no RTP at all.
+        let tick = (now - start).as_millis();
+        if tick < 10_000 && tick.is_multiple_of(1000) {
+            worker.handle_rtcp(now, A, addr("192.0.2.5:7001"), &report);
+        }
+        worker.handle_timeout(now);
+        drain_all(&mut worker);
+        if events(&mut worker).contains(&MediaEvent::RtpTimeout { leg: A }) {
+            timed_out_at = Some(now - start);
+        }
+    }
+    let at = timed_out_at.expect("the leg timed out once the reports stopped");
+    // The last report came at 9 s.
+    assert!(
+        (Duration::from_secs(11)..Duration::from_millis(11_100)).contains(&at),
+        "{at:?}"
+    );
+}
+
+#[test]
+fn no_report_goes_to_a_peer_whose_address_is_not_known() {
+    let start = Instant::now();
+    let nowhere = addr("0.0.0.0:0");
+    let mut worker = Worker::new(WorkerConfig::default(), start, 4);
+    worker.add_leg(start, A, leg_to(nowhere, RtcpPath::Separate(nowhere)));
+    let mut now = start;
+    while now < start + Duration::from_secs(15) {
+        now = worker.poll_timeout().unwrap();
+        worker.handle_timeout(now);
+        assert!(drain_all(&mut worker).iter().all(|t| !is_rtcp(t)));
+    }
+    assert_eq!(worker.stats().rtcp_sent, 0);
+    // Once it is known (the answer came), reports go.
+    worker.update_leg(
+        now,
+        A,
+        leg_to(
+            addr("192.0.2.5:7000"),
+            RtcpPath::Separate(addr("192.0.2.5:7001")),
+        ),
+    );
+    for _ in 0..10 {
+        now = worker.poll_timeout().unwrap();
+        worker.handle_timeout(now);
+    }
+    assert_eq!(worker.stats().rtcp_sent, 1);
+}
