@@ -8,8 +8,9 @@ use crate::leg::Leg;
 /// another one with [`Worker::attach`](crate::Worker::attach) exactly where it was: parameters,
 /// direction and ptime, outgoing RTP stream (SSRC, sequence number, timestamp, payload gathered
 /// towards its next packet), buffered incoming audio, DTMF
-/// receiver, prompt playback, mute flag, gain, the source it latched onto and RTP-timeout
-/// bookkeeping. Opaque; `Send`, so the
+/// receiver, prompt playback, mute flag, gain, the source it latched onto, RTP-timeout
+/// bookkeeping, and its RTCP: the statistics of what it received, its report schedule, its
+/// sender reports the peer may name and what the peer reported. Opaque; `Send`, so the
 /// shell can pass it between tasks.
 #[derive(Debug)]
 pub struct DetachedLeg {

@@ -19,7 +19,9 @@ use crate::playback::{Playback, PromptRole};
 use crate::rate::RateConverter;
 use crate::reception::Reception;
 use crate::reframe::{Gap, Reframer};
-use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, ReportNotes, Rtcp, RtcpPath};
+use crate::rtcp::{
+    LegQuality, LegSocket, NtpClock, Refused, ReportNotes, Rtcp, RtcpPath, RtcpPeer,
+};
 use crate::rtp::RtpSender;
 use crate::shared_encoders::SharedEncoders;
 use crate::transcode::{RoomDecoder, RoomEncoder};
@@ -336,6 +338,9 @@ impl Leg {
         // RFC 3264 §8: a new offer may come from a new place, though its SDP address is the
         // same (a NAT that forgot its mapping while the call was on hold).
         self.latch.relearn(old.remote != params.remote);
+        if old.remote != params.remote || old.rtcp != params.rtcp {
+            self.rtcp.relearn();
+        }
         // The same place may send from a new source under the same SSRC, its RFC 4733 events
         // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
         self.dtmf.rebase();
@@ -489,43 +494,50 @@ impl Leg {
         source: SocketAddr,
         packet: &[u8],
     ) -> Result<ReportNotes, Refused> {
+        let peer = RtcpPeer {
+            rtp_destination: self.destination(),
+            rtcp_address: match self.params.rtcp {
+                RtcpPath::Separate(address) => Some(address),
+                RtcpPath::Muxed => None,
+            },
+            ssrc: self.reception.ssrc(),
+        };
         let ssrc = self.out.sender().ssrc();
-        let notes = self
-            .rtcp
-            .receive(now, source, packet, ssrc, self.destination())?;
+        let notes = self.rtcp.receive(now, source, packet, ssrc, peer)?;
         self.last_heard = now;
         self.timed_out = false;
         Ok(notes)
     }
 
-    /// Whether its RTCP report is due at `now` and has somewhere to go: none goes while the
-    /// peer's address is unknown (a placed call ringing) or a hold's 0.0.0.0.
-    pub(crate) fn rtcp_due(&self, now: Instant) -> bool {
-        self.rtcp.due(now) && {
-            let (_, destination) = self.rtcp.destination(self.params.rtcp, self.destination());
-            !destination.ip().is_unspecified() && destination.port() != 0
-        }
-    }
-
-    /// Its RTCP report at `now`, built in `buffer`: the socket it goes from, where to, and the
-    /// packet. The next one is scheduled.
+    /// Its RTCP report if one is due at `now` and has somewhere to go, built in a buffer from
+    /// `pool`: the socket it goes from, where to, and the packet. None goes while the peer's
+    /// address is unknown (a placed call ringing) or a hold's 0.0.0.0, nor to a NAT-ed peer
+    /// that sent no RTCP (see [`Rtcp::destination`]).
     pub(crate) fn rtcp_report(
         &mut self,
         now: Instant,
         clock: &NtpClock,
-        buffer: Vec<u8>,
+        pool: &mut PacketPool,
         rng: &mut impl Rng,
-    ) -> (LegSocket, SocketAddr, Vec<u8>) {
+    ) -> Option<(LegSocket, SocketAddr, Vec<u8>)> {
+        if !self.rtcp.due(now) {
+            return None;
+        }
+        let (socket, destination) =
+            self.rtcp
+                .destination(self.params.rtcp, self.destination(), self.params.remote)?;
+        if destination.ip().is_unspecified() || destination.port() == 0 {
+            return None;
+        }
         let report = self.rtcp.report(
             now,
             clock.at(now),
             self.out.sender(),
             &mut self.reception,
-            buffer,
+            pool.take(),
             rng,
         );
-        let (socket, destination) = self.rtcp.destination(self.params.rtcp, self.destination());
-        (socket, destination, report)
+        Some((socket, destination, report))
     }
 
     /// How its streams fare each way.

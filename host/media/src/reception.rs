@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 const MAX_DROPOUT: u16 = 3000;
 /// A sequence number up to this many behind the highest is a late or duplicate packet (RFC
 /// 3550 A.1: MAX_MISORDER); further behind, it is a jump.
-const MAX_MISORDER: u16 = 100;
+const MAX_MISORDER: u32 = 100;
+/// RFC 3550 A.1: RTP_SEQ_MOD.
+const SEQUENCE_MODULUS: u32 = 1 << 16;
 /// The cumulative loss of a report block is a signed 24-bit field (RFC 3550 §6.4.1).
 const MAX_CUMULATIVE_LOST: i64 = 0x7F_FFFF;
 const MIN_CUMULATIVE_LOST: i64 = -0x80_0000;
@@ -91,7 +93,7 @@ impl Reception {
                 self.cycles = self.cycles.wrapping_add(1 << 16);
             }
             self.highest = sequence;
-        } else if ahead <= u16::MAX - MAX_MISORDER {
+        } else if u32::from(ahead) <= SEQUENCE_MODULUS - MAX_MISORDER {
             // A large jump: the peer restarted its numbering, or this is a stray. Only a second
             // packet in sequence after it says the stream goes on from there.
             if self.bad_sequence != Some(sequence) {
@@ -111,13 +113,12 @@ impl Reception {
         let arrival = self.units(now.saturating_duration_since(self.epoch));
         let transit = arrival.wrapping_sub(timestamp);
         if let Some(previous) = self.transit.replace(transit) {
-            let d = transit.wrapping_sub(previous) as i32;
-            let d = d.unsigned_abs();
-            // J += (|D| - J) / 16, in fixed point ×16.
-            self.jitter_16 = self
-                .jitter_16
-                .wrapping_add(d)
-                .wrapping_sub((self.jitter_16 + 8) >> 4);
+            let d = u64::from((transit.wrapping_sub(previous) as i32).unsigned_abs());
+            // J += (|D| - J) / 16, in fixed point ×16; timestamps a peer makes up can take it
+            // past 32 bits, where it stays.
+            let jitter_16 = u64::from(self.jitter_16);
+            let jitter_16 = jitter_16 + d - ((jitter_16 + 8) >> 4);
+            self.jitter_16 = u32::try_from(jitter_16).unwrap_or(u32::MAX);
         }
     }
 
@@ -131,10 +132,14 @@ impl Reception {
         }
     }
 
-    /// The report block's figures as of now, `None` before any packet; the next report's
+    /// The report block's figures as of now; `None` when no packet came since the last
+    /// report (RFC 3550 §6.4: blocks are for sources heard since then). The next report's
     /// fraction lost counts from here.
     pub(crate) fn report(&mut self) -> Option<ReportFigures> {
         let ssrc = self.ssrc?;
+        if self.received == self.received_prior {
+            return None;
+        }
         let extended_highest = self.cycles.wrapping_add(u32::from(self.highest));
         let expected = self.expected();
         let cumulative_lost = (i64::from(expected) - i64::from(self.received))
@@ -161,6 +166,11 @@ impl Reception {
     /// Packets received since the stream began (or restarted).
     pub(crate) fn received(&self) -> u32 {
         self.received
+    }
+
+    /// The SSRC of the stream, once a packet came.
+    pub(crate) fn ssrc(&self) -> Option<u32> {
+        self.ssrc
     }
 
     /// Packets the stream should have brought since it began: from the first sequence number
@@ -224,6 +234,8 @@ mod tests {
         assert_eq!(first.extended_highest, 99);
         assert_eq!(first.cumulative_lost, 10);
         assert_eq!(first.fraction_lost, (10 * 256 / 100) as u8);
+        // Nothing came since: no block.
+        assert_eq!(reception.report(), None);
         // The next 100 all arrive: nothing lost since the last report, the total stays.
         for sequence in 100..200 {
             reception.count(SSRC, sequence);
@@ -300,6 +312,30 @@ mod tests {
             "{:?}",
             shaky.jitter()
         );
+    }
+
+    #[test]
+    fn made_up_timestamps_hold_the_jitter_at_its_ceiling() {
+        let epoch = Instant::now();
+        let mut reception = Reception::new(8000, epoch);
+        for i in 0..20u32 {
+            reception.count(SSRC, i as u16);
+            // Transit swings by 2^31 units each packet.
+            reception.arrived(epoch, if i % 2 == 0 { 0 } else { 1 << 31 });
+        }
+        assert_eq!(reception.report().unwrap().jitter, u32::MAX >> 4);
+    }
+
+    #[test]
+    fn a_packet_just_beyond_the_misorder_window_is_a_jump() {
+        let mut reception = received(0..200);
+        // 99 behind the highest (199) is a late packet, counted; 100 behind, a jump, not
+        // counted until the stream goes on from there.
+        reception.count(SSRC, 100);
+        reception.count(SSRC, 99);
+        let report = reception.report().unwrap();
+        assert_eq!(report.extended_highest, 199);
+        assert_eq!(reception.received(), 201);
     }
 
     #[test]

@@ -12,12 +12,11 @@ use crate::reception::{Reception, ReportFigures, duration_of};
 use crate::rtcp_writer::{Block, SenderInfo, write_report};
 use crate::rtp::RtpSender;
 
-/// The least time between two reports (RFC 3550 §6.2: Tmin, 5 s); the first goes after half of
-/// it (§6.2, "initial").
+/// The mean time between two reports (RFC 3550 §6.2: Tmin, 5 s), each drawn from half to one
+/// and a half of it (§6.3.1); the first is drawn around half of it (§6.2, "initial"). The
+/// leg's session has two members and no more, so the RFC's reconsideration of the interval
+/// (and the compensation for it) would change nothing.
 pub const RTCP_MIN_INTERVAL: Duration = Duration::from_secs(5);
-/// RFC 3550 §6.3.1: the randomized interval is divided by e − 3/2 so that, with the
-/// reconsideration it stands in for, reports still come every Tmin on average.
-const COMPENSATION: f64 = std::f64::consts::E - 1.5;
 /// Our sender reports remembered to time the round trip by: a peer reports on the last one it
 /// had, normally our latest.
 const SENT_REPORTS: usize = 4;
@@ -84,12 +83,47 @@ pub struct LegQuality {
 /// What a report from the peer added to the worker's counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ReportNotes {
-    /// The round trip it let us measure.
+    /// The round trip it let us measure (the latest, if it had several blocks on our stream).
     pub(crate) round_trip: Option<Duration>,
     /// Our packets it reports lost since its previous report (never negative).
     pub(crate) newly_lost: u64,
     /// Our packets it reports expected since its previous report.
     pub(crate) newly_expected: u64,
+}
+
+/// Who may report on a leg's stream (see [`Rtcp::receive`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RtcpPeer {
+    /// Where our RTP goes: the source it latched onto, or the SDP's address.
+    pub(crate) rtp_destination: SocketAddr,
+    /// The RTCP address the peer's SDP named, unless RTCP is muxed.
+    pub(crate) rtcp_address: Option<SocketAddr>,
+    /// The SSRC of the peer's RTP stream, once a packet of it came.
+    pub(crate) ssrc: Option<u32>,
+}
+
+/// Whether `a` and `b` are on one host (an IPv4 address and its IPv6-mapped form alike).
+fn same_host(a: SocketAddr, b: SocketAddr) -> bool {
+    a.ip().to_canonical() == b.ip().to_canonical()
+}
+
+/// Checks that `packet` is a valid compound RTCP packet (RFC 3550 A.2: version 2, lengths that
+/// add up, every packet readable, a sender or receiver report first); returns the SSRC of
+/// the report's sender.
+fn validate(packet: &[u8]) -> Result<u32, Refused> {
+    let mut sender = None;
+    for (index, packet) in Compound::parse(packet)
+        .map_err(|_| Refused::Malformed)?
+        .enumerate()
+    {
+        match packet.map_err(|_| Refused::Malformed)? {
+            Packet::Sr(report) if index == 0 => sender = Some(report.ssrc()),
+            Packet::Rr(report) if index == 0 => sender = Some(report.ssrc()),
+            _ if index == 0 => return Err(Refused::Malformed),
+            _ => {}
+        }
+    }
+    sender.ok_or(Refused::Malformed)
 }
 
 /// A report block of the peer's on our stream, as it came.
@@ -102,13 +136,21 @@ struct PeerFigures {
     jitter: u32,
 }
 
+impl ReportNotes {
+    fn add(&mut self, other: ReportNotes) {
+        self.round_trip = other.round_trip.or(self.round_trip);
+        self.newly_lost += other.newly_lost;
+        self.newly_expected += other.newly_expected;
+    }
+}
+
 /// Why a packet taken as RTCP was dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refused {
     /// Not a valid compound RTCP packet (RFC 3550 A.2: version 2, lengths that add up, a
     /// sender or receiver report first).
     Malformed,
-    /// From an address other than the peer's.
+    /// Not the peer's: from another host, or the report of a stream other than the peer's.
     Foreign,
 }
 
@@ -124,11 +166,23 @@ impl NtpClock {
     /// The NTP timestamp of `now`.
     pub(crate) fn at(&self, now: Instant) -> u64 {
         let elapsed = now.saturating_duration_since(self.start);
-        let fraction = (u64::from(elapsed.subsec_nanos()) << 32) / 1_000_000_000;
-        self.ntp_at_start
-            .wrapping_add(elapsed.as_secs() << 32)
-            .wrapping_add(fraction)
+        self.ntp_at_start.wrapping_add(ntp_units(elapsed))
     }
+}
+
+/// Seconds from the NTP era (1900) to the Unix epoch (RFC 5905 §6).
+const NTP_UNIX_OFFSET_S: u64 = 2_208_988_800;
+
+/// The time `since_unix_epoch` after the Unix epoch as an NTP timestamp (RFC 5905's 64-bit
+/// format), for [`WorkerConfig::ntp_at_start`](crate::WorkerConfig::ntp_at_start).
+pub fn ntp_timestamp(since_unix_epoch: Duration) -> u64 {
+    (NTP_UNIX_OFFSET_S << 32).wrapping_add(ntp_units(since_unix_epoch))
+}
+
+/// `duration` in NTP units: seconds in the high 32 bits, their fraction in the low.
+fn ntp_units(duration: Duration) -> u64 {
+    let fraction = (u64::from(duration.subsec_nanos()) << 32) / 1_000_000_000;
+    (duration.as_secs() << 32).wrapping_add(fraction)
 }
 
 /// The middle 32 bits of an NTP timestamp (RFC 3550 §6.4.1's LSR), in 1/65536 s.
@@ -186,16 +240,29 @@ impl Rtcp {
         now >= self.next_report
     }
 
-    /// Where our RTCP goes by `path`, with our RTP going to `rtp_destination`.
+    /// Where our RTCP goes by `path`, with our RTP going to `rtp_destination` and the peer's
+    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from, else its SDP's RTCP
+    /// address while our RTP goes to its SDP's address too. `None` while our RTP goes to a NAT's
+    /// source and the peer sent no RTCP: its SDP's address is a private one, and the NAT's
+    /// port for its RTCP is unknown.
     pub(crate) fn destination(
         &self,
         path: RtcpPath,
         rtp_destination: SocketAddr,
-    ) -> (LegSocket, SocketAddr) {
-        match path {
-            RtcpPath::Muxed => (LegSocket::Rtp, rtp_destination),
-            RtcpPath::Separate(address) => (LegSocket::Rtcp, self.source.unwrap_or(address)),
+        sdp_rtp: SocketAddr,
+    ) -> Option<(LegSocket, SocketAddr)> {
+        match (path, self.source) {
+            (RtcpPath::Muxed, _) => Some((LegSocket::Rtp, rtp_destination)),
+            (RtcpPath::Separate(_), Some(source)) => Some((LegSocket::Rtcp, source)),
+            (RtcpPath::Separate(address), None) => (same_host(rtp_destination, sdp_rtp)
+                && rtp_destination.port() == sdp_rtp.port())
+            .then_some((LegSocket::Rtcp, address)),
         }
+    }
+
+    /// Forgets where the peer's RTCP came from (a re-negotiation moved the peer).
+    pub(crate) fn relearn(&mut self) {
+        self.source = None;
     }
 
     /// Our report at `now` (NTP time `ntp`) into `buffer`: a sender report if `sender` sent
@@ -229,37 +296,43 @@ impl Rtcp {
         buffer
     }
 
-    /// Takes a compound RTCP packet that came at `now` from `source`, for our stream `ssrc`,
-    /// where our RTP goes to `rtp_destination`: only the peer's address may report (RTCP
-    /// comes from the address its RTP does, on another port when not muxed).
+    /// Takes a compound RTCP packet that came at `now` from `source`, for our stream `ssrc`.
+    /// Only the peer reports: the packet must come from the host our RTP goes to
+    /// (`rtp_destination`) or that the peer's SDP named for its RTCP (`rtcp_address`), on any
+    /// port (a NAT maps RTCP apart), and, once the peer's RTP stream is known (`peer_ssrc`),
+    /// be that stream's report. Nothing of a packet refused is taken.
     pub(crate) fn receive(
         &mut self,
         now: Instant,
         source: SocketAddr,
         packet: &[u8],
         ssrc: u32,
-        rtp_destination: SocketAddr,
+        peer: RtcpPeer,
     ) -> Result<ReportNotes, Refused> {
-        if source.ip() != rtp_destination.ip() {
+        let from_peer = same_host(source, peer.rtp_destination)
+            || peer
+                .rtcp_address
+                .is_some_and(|address| same_host(source, address));
+        if !from_peer {
             return Err(Refused::Foreign);
         }
-        let compound = Compound::parse(packet).map_err(|_| Refused::Malformed)?;
+        let sender = validate(packet)?;
+        if peer.ssrc.is_some_and(|peer_ssrc| peer_ssrc != sender) {
+            return Err(Refused::Foreign);
+        }
         let mut notes = ReportNotes::default();
-        for (index, packet) in compound.enumerate() {
-            let packet = packet.map_err(|_| Refused::Malformed)?;
+        for packet in Compound::parse(packet).map_err(|_| Refused::Malformed)? {
             let ours = |block: &ReportBlock<'_>| block.ssrc() == ssrc;
-            let block = match &packet {
+            let block = match packet.map_err(|_| Refused::Malformed)? {
                 Packet::Sr(report) => {
                     self.peer_sender_report = Some((middle(report.ntp_timestamp()), now));
                     report.report_blocks().filter(ours).last()
                 }
                 Packet::Rr(report) => report.report_blocks().filter(ours).last(),
-                // RFC 3550 A.2: a compound packet starts with a report.
-                _ if index == 0 => return Err(Refused::Malformed),
                 _ => None,
             };
             if let Some(block) = block {
-                notes = self.peer_reported(now, &block);
+                notes.add(self.peer_reported(now, &block));
             }
         }
         self.source = Some(source);
@@ -276,9 +349,9 @@ impl Rtcp {
 
     /// Our report block on the peer's stream, with the LSR and DLSR of its last sender report.
     fn block(&self, now: Instant, figures: ReportFigures) -> Block {
-        let (last_sender_report, delay) = self
-            .peer_sender_report
-            .map_or((0, 0), |(lsr, at)| (lsr, in_65536ths(now - at)));
+        let (last_sender_report, delay) = self.peer_sender_report.map_or((0, 0), |(lsr, at)| {
+            (lsr, in_65536ths(now.saturating_duration_since(at)))
+        });
         Block {
             figures,
             last_sender_report,
@@ -353,7 +426,32 @@ impl Rtcp {
     }
 }
 
-/// RFC 3550 §6.3.1: `minimum` times a random factor in [0.5, 1.5], compensated.
-fn interval(minimum: Duration, rng: &mut impl Rng) -> Duration {
-    minimum.mul_f64(rng.random_range(0.5..1.5) / COMPENSATION)
+/// RFC 3550 §6.3.1: `mean` times a random factor in [0.5, 1.5].
+fn interval(mean: Duration, rng: &mut impl Rng) -> Duration {
+    mean.mul_f64(rng.random_range(0.5..1.5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ntp_time_counts_from_1900_in_32_bit_fractions() {
+        // 2026-12-05T00:00:00Z, and half a second after it.
+        let unix = Duration::from_secs(1_796_428_800);
+        assert_eq!(ntp_timestamp(unix) >> 32, 1_796_428_800 + 2_208_988_800);
+        let half = ntp_timestamp(unix + Duration::from_millis(500));
+        assert_eq!(half - ntp_timestamp(unix), 1 << 31);
+        assert_eq!(middle(half) & 0xFFFF, 0x8000);
+        let start = Instant::now();
+        let clock = NtpClock {
+            start,
+            ntp_at_start: ntp_timestamp(unix),
+        };
+        assert_eq!(
+            clock.at(start + Duration::from_secs(2)),
+            ntp_timestamp(unix) + (2 << 32)
+        );
+        assert_eq!(in_65536ths(Duration::from_millis(250)), 16_384);
+    }
 }

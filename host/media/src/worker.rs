@@ -643,11 +643,15 @@ impl Worker {
     }
 
     /// Takes an RTCP packet that arrived at `now` for the leg from `source`: a compound packet
-    /// (RFC 3550 A.2) from its peer's address (the address its RTP comes from or goes to, any
-    /// port: a NAT maps RTCP to a port of its own). Its sender report is answered in our next
-    /// report (LSR and DLSR); its report on our stream gives the round trip and the loss and
-    /// jitter the peer sees ([`quality`](Self::quality)). Like RTP, it keeps the leg from
-    /// timing out. Our reports then go to the address it came from (symmetric RTCP, RFC 4961).
+    /// (RFC 3550 A.2) of its peer's, from the host its RTP goes to or the one the peer's SDP
+    /// named for RTCP, on any port (a NAT maps RTCP to a port of its own), and, once the peer's
+    /// RTP came, the report of that stream's SSRC; anything else is counted and dropped
+    /// unread. Its sender report is answered in our next report (LSR and DLSR); its report on
+    /// our stream gives the round trip and the loss and jitter the peer sees
+    /// ([`quality`](Self::quality)). Like RTP, it keeps the leg from timing out. Our reports
+    /// then go to the address it came from (symmetric RTCP, RFC 4961). Until one comes they go
+    /// to [`LegParams::rtcp`], unless the leg's RTP latched onto a NAT's source: then none
+    /// goes until one comes.
     pub fn handle_rtcp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;
@@ -761,10 +765,9 @@ impl Worker {
             if notes.timed_out {
                 self.events.push_back(MediaEvent::RtpTimeout { leg: id });
             }
-            if leg.rtcp_due(deadline) {
-                let buffer = self.pool.take();
-                let (socket, destination, payload) =
-                    leg.rtcp_report(deadline, &self.ntp, buffer, &mut self.rng);
+            if let Some((socket, destination, payload)) =
+                leg.rtcp_report(deadline, &self.ntp, &mut self.pool, &mut self.rng)
+            {
                 self.stats.rtcp_sent += 1;
                 self.transmits.push_back(MediaTransmit {
                     leg: id,

@@ -404,3 +404,116 @@ fn no_report_goes_to_a_peer_whose_address_is_not_known() {
     }
     assert_eq!(worker.stats().rtcp_sent, 1);
 }
+
+/// The RTCP packets the worker sent in ticks up to `until`: where each went.
+fn reports_until(worker: &mut Worker, until: Instant) -> Vec<SocketAddr> {
+    let mut destinations = Vec::new();
+    loop {
+        let now = worker.poll_timeout().unwrap();
+        if now > until {
+            return destinations;
+        }
+        worker.handle_timeout(now);
+        destinations.extend(
+            drain_all(worker)
+                .iter()
+                .filter(|transmit| is_rtcp(transmit))
+                .map(|transmit| transmit.destination),
+        );
+    }
+}
+
+#[test]
+fn once_the_peer_streams_only_its_streams_report_is_taken() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
+    // The peer's SDP names another host for its RTCP (RFC 3605).
+    let rtcp_host = addr("198.51.100.9:9001");
+    worker.add_leg(start, A, leg_to(peer, RtcpPath::Separate(rtcp_host)));
+    // Before its RTP, any report from its hosts is its own.
+    worker.handle_rtcp(start, A, rtcp_host, &receiver_report(0x77, None));
+    worker.handle_rtcp(
+        start,
+        A,
+        addr("192.0.2.5:7001"),
+        &receiver_report(0x78, None),
+    );
+    assert_eq!(worker.stats().rtcp_received, 2);
+    // Its RTP stream is 0x77: a report of another stream's is not its.
+    worker.handle_rtp(start, A, peer, &rtp(0, 1, 160, 0x77, true, &[0xFF; 160]));
+    worker.handle_rtcp(
+        start,
+        A,
+        addr("192.0.2.5:7001"),
+        &receiver_report(0x78, None),
+    );
+    worker.handle_rtcp(start, A, rtcp_host, &receiver_report(0x77, None));
+    // An IPv4 host in its IPv6-mapped form is the same host.
+    worker.handle_rtcp(
+        start,
+        A,
+        addr("[::ffff:192.0.2.5]:7001"),
+        &receiver_report(0x77, None),
+    );
+    let stats = worker.stats();
+    assert_eq!((stats.rtcp_received, stats.rtcp_foreign_source), (4, 1));
+}
+
+#[test]
+fn a_nat_ed_peer_gets_reports_only_once_its_own_come_and_a_moved_one_at_its_new_address() {
+    let start = Instant::now();
+    let private = addr("10.0.0.7:7000");
+    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
+    worker.add_leg(
+        start,
+        A,
+        leg_to(private, RtcpPath::Separate(addr("10.0.0.7:7001"))),
+    );
+    // Its RTP comes from a NAT's address after the latching grace: the leg latches there.
+    let nat = addr("203.0.113.4:31000");
+    let mut sequence = 0;
+    let mut now = start;
+    while now < start + Duration::from_secs(10) {
+        now = worker.poll_timeout().unwrap();
+        let packet = rtp(
+            0,
+            sequence,
+            u32::from(sequence) * 160,
+            0x77,
+            false,
+            &[0xFF; 160],
+        );
+        worker.handle_rtp(now, A, nat, &packet);
+        sequence += 1;
+        worker.handle_timeout(now);
+        let sent = drain_all(&mut worker);
+        assert!(
+            sent.iter().all(|t| !is_rtcp(t)),
+            "a report to the private address"
+        );
+    }
+    assert_eq!(worker.stats().rtcp_sent, 0);
+    // Its report comes from the NAT's port for its RTCP: ours go there.
+    let nat_rtcp = addr("203.0.113.4:31001");
+    worker.handle_rtcp(now, A, nat_rtcp, &receiver_report(0x77, None));
+    let sent = reports_until(&mut worker, now + Duration::from_secs(10));
+    assert!(
+        !sent.is_empty() && sent.iter().all(|&to| to == nat_rtcp),
+        "{sent:?}"
+    );
+
+    // A re-INVITE moves the peer: reports go to its new SDP address, not to the NAT's port.
+    let now = worker.poll_timeout().unwrap();
+    let moved = addr("192.0.2.8:8000");
+    worker.update_leg(
+        now,
+        A,
+        leg_to(moved, RtcpPath::Separate(addr("192.0.2.8:8001"))),
+    );
+    let sent = reports_until(&mut worker, now + Duration::from_secs(10));
+    assert!(
+        !sent.is_empty() && sent.iter().all(|&to| to == addr("192.0.2.8:8001")),
+        "{sent:?}"
+    );
+}

@@ -790,12 +790,14 @@ impl Config {
                 format!("must not be below rtp.port_min ({})", self.rtp.port_min),
             );
         }
-        // RFC 3550 §11: RTP takes even ports.
-        if self.rtp.port_min == self.rtp.port_max && self.rtp.port_min % 2 == 1 {
+        // RFC 3550 §11: RTP takes an even port, RTCP the odd one after it.
+        let first_even = u32::from(self.rtp.port_min) + u32::from(self.rtp.port_min % 2);
+        if first_even + 1 > u32::from(self.rtp.port_max) {
             return fail(
                 "rtp.port_max",
                 format!(
-                    "the range {}..={} holds no even port, and RTP takes even ports",
+                    "the range {}..={} holds no even port and the odd one after it, and a call \
+                     takes such a pair (RTP on the even port, RTCP on the odd one)",
                     self.rtp.port_min, self.rtp.port_max
                 ),
             );
@@ -1513,7 +1515,13 @@ mod tests {
             ),
             (
                 "[rtp]\nport_max = 65535\nport_min = 65535\n",
-                "rtp.port_max: the range 65535..=65535 holds no even port, and RTP takes even ports",
+                "rtp.port_max: the range 65535..=65535 holds no even port and the odd one after \
+                 it, and a call takes such a pair (RTP on the even port, RTCP on the odd one)",
+            ),
+            (
+                "[rtp]\nport_max = 10000\nport_min = 10000\n",
+                "rtp.port_max: the range 10000..=10000 holds no even port and the odd one after \
+                 it, and a call takes such a pair (RTP on the even port, RTCP on the odd one)",
             ),
             (
                 "[sip]\noutbound_proxy = \"proxy.example.com\"\n",

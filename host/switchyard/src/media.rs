@@ -192,6 +192,10 @@ impl MediaPool {
                         }
                         // Each generation its own streams: a restarted worker's SSRCs are new.
                         let seed = seed ^ index as u64 ^ (generation << 32);
+                        let config = WorkerConfig {
+                            ntp_at_start: wallclock_ntp(),
+                            ..config
+                        };
                         (Worker::new(config, Instant::now(), seed), io)
                     });
                 })?;
@@ -436,6 +440,15 @@ fn execute(
             unreachable!("held commands are handled before execution")
         }
     }
+}
+
+/// The wallclock now as an NTP timestamp, for a worker's RTCP sender reports; the Unix epoch
+/// if the clock is set before it.
+fn wallclock_ntp() -> u64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    switchyard_media::ntp_timestamp(since_epoch)
 }
 
 /// Logs how a leg's RTP fared each way as it ends: what it received of its peer's stream and

@@ -47,13 +47,14 @@ pub struct RtpPorts {
 }
 
 impl RtpPorts {
-    /// A range `min..=max` on `address`; odd bounds are rounded inwards, so
-    /// a range without an even port (65535 alone) has no port to give.
+    /// A range `min..=max` on `address`: the pairs of an even port and the
+    /// odd one after it within it, so a range without one (65535 alone, or
+    /// an even port alone) has no pair to give.
     pub fn new(address: IpAddr, min: u16, max: u16) -> RtpPorts {
         let first = u32::from(min) + u32::from(min % 2);
         let max = u32::from(max);
-        let count = if max >= first {
-            (max - first) / 2 + 1
+        let count = if max > first {
+            (max - first - 1) / 2 + 1
         } else {
             0
         };
@@ -179,9 +180,18 @@ mod tests {
     }
 
     #[test]
-    fn a_range_without_an_even_port_gives_none() {
+    fn a_range_without_a_pair_gives_none() {
         let mut ports = RtpPorts::new(Ipv4Addr::LOCALHOST.into(), 65_535, 65_535);
         assert!(ports.allocate(Ipv4Addr::LOCALHOST.into()).is_err());
+        // An even port at the top of the range has no odd one after it within it.
+        for (min, max, pairs) in [
+            (40_000, 40_000, 0),
+            (40_000, 40_001, 1),
+            (39_999, 40_004, 2),
+        ] {
+            let ports = RtpPorts::new(Ipv4Addr::LOCALHOST.into(), min, max);
+            assert_eq!(ports.count, pairs, "{min}..={max}");
+        }
     }
 
     #[test]
