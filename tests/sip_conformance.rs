@@ -22,7 +22,7 @@ fn an_unknown_method_gets_405_with_allow() {
     let answer = peer.exchange(&server, &request);
     assert_status(&answer, "SIP/2.0 405 Method Not Allowed");
     assert!(
-        answer.contains("\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n"),
+        answer.contains("\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK\r\n"),
         "expected an Allow header listing the methods, got:\n{answer}"
     );
     assert!(

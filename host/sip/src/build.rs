@@ -4,12 +4,16 @@ use rsip::headers::UntypedHeader;
 use rsip::prelude::HasHeaders;
 
 use crate::address;
+use crate::prack::RELIABLE_TAG;
 use crate::session::timer::TIMER_TAG;
 use crate::syntax;
 use crate::transport::{Transport, TransportAddr};
 
-/// Methods the endpoint implements (the Allow header, §20.5).
+/// Methods the endpoint takes in the calls it places (the Allow header of its INVITEs, §20.5).
 pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
+/// Methods the endpoint takes as it answers (the Allow header of its responses): those of
+/// [`ALLOW`], and PRACK for its reliable provisional responses (RFC 3262).
+const ALLOW_ANSWERING: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK";
 /// Bodies the endpoint understands (the Accept header, §20.1).
 pub(crate) const ACCEPT: &str = "application/sdp";
 /// Headers the builder writes itself, with their compact forms (§7.3.3): an application header
@@ -114,11 +118,14 @@ impl ResponseBuilder {
     }
 
     /// Adds the headers that describe what the endpoint supports (§11.2): Allow, Accept and
-    /// Supported (session timers, RFC 4028).
+    /// Supported (reliable provisional responses to a caller that requires them, RFC 3262;
+    /// session timers, RFC 4028).
     pub(crate) fn capabilities(self) -> Self {
-        self.header(rsip::headers::Allow::new(ALLOW))
+        self.header(rsip::headers::Allow::new(ALLOW_ANSWERING))
             .header(rsip::headers::Accept::new(ACCEPT))
-            .header(rsip::headers::Supported::new(TIMER_TAG))
+            .header(rsip::headers::Supported::new(format!(
+                "{RELIABLE_TAG}, {TIMER_TAG}"
+            )))
     }
 
     /// Adds the Contact header of `local` ([`contact_value`]; §12.1.1: needed on

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::dialog::Dialog;
 use crate::message::Request;
+use crate::prack::Reliable;
 use crate::session::Session;
 use crate::timer::{Timer, Timers, backoff};
 use crate::transaction::TxId;
@@ -65,6 +66,18 @@ pub(crate) enum Acked {
     Refreshed,
 }
 
+/// What a call's timers say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallTimeout {
+    /// Nothing ends the call.
+    Nothing,
+    /// No ACK came for our 2xx within 64*T1: the session must end with a BYE (§13.3.1.4).
+    NoAck,
+    /// No PRACK came for our reliable provisional response within 64*T1: the INVITE must be
+    /// rejected with a 5xx (RFC 3262 §3).
+    NoPrack,
+}
+
 /// A sent 2xx waiting for its ACK.
 #[derive(Debug)]
 struct Pending2xx {
@@ -95,6 +108,8 @@ pub(crate) struct Call {
     pub(crate) session: Session,
     /// The application asked to hang up before the ACK came (§15: the BYE waits for it).
     pub(crate) hangup_requested: bool,
+    /// Its provisional responses go reliably: the INVITE required it (RFC 3262).
+    pub(crate) reliable: Option<Reliable>,
     pending: Option<Pending2xx>,
     timers: Timers,
 }
@@ -116,6 +131,7 @@ impl Call {
             local_sdp: None,
             session: Session::default(),
             hangup_requested: false,
+            reliable: None,
             pending: None,
             timers: Timers::default(),
         }
@@ -176,9 +192,13 @@ impl Call {
         self.timers.clear();
     }
 
-    /// Runs the timers due at `now`; `true` when no ACK came within 64*T1, after which the
-    /// session must be ended with a BYE (§13.3.1.4).
-    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> bool {
+    /// Runs the timers due at `now`: retransmissions, and what ends the call.
+    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> CallTimeout {
+        if let Some(reliable) = self.reliable.as_mut()
+            && reliable.on_timeout(now, out)
+        {
+            return CallTimeout::NoPrack;
+        }
         while let Some(timer) = self.timers.pop_expired(now) {
             match (timer, self.pending.as_mut()) {
                 (Timer::Retransmit2xx, Some(pending)) => {
@@ -189,16 +209,20 @@ impl Call {
                 }
                 (Timer::AckTimeout, Some(_)) => {
                     self.stop_retransmitting();
-                    return true;
+                    return CallTimeout::NoAck;
                 }
                 _ => {}
             }
         }
-        false
+        CallTimeout::Nothing
     }
 
     /// When [`Call::on_timeout`] is next needed.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        let reliable = self.reliable.as_ref().and_then(Reliable::deadline);
+        [self.timers.next_deadline(), reliable]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }

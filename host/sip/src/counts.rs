@@ -19,6 +19,8 @@ pub struct RequestCounts {
     pub update: u64,
     /// INFO.
     pub info: u64,
+    /// PRACK.
+    pub prack: u64,
     /// Any other method, extension methods included.
     pub other: u64,
 }
@@ -34,13 +36,14 @@ impl RequestCounts {
             Method::OPTIONS => &mut self.options,
             Method::UPDATE => &mut self.update,
             Method::INFO => &mut self.info,
+            Method::PRACK => &mut self.prack,
             _ => &mut self.other,
         };
         *counter += 1;
     }
 
     /// Each count with its method's name (`other` for the rest).
-    pub fn by_method(&self) -> [(&'static str, u64); 8] {
+    pub fn by_method(&self) -> [(&'static str, u64); 9] {
         [
             ("INVITE", self.invite),
             ("ACK", self.ack),
@@ -49,6 +52,7 @@ impl RequestCounts {
             ("OPTIONS", self.options),
             ("UPDATE", self.update),
             ("INFO", self.info),
+            ("PRACK", self.prack),
             ("other", self.other),
         ]
     }
@@ -86,13 +90,22 @@ mod tests {
     #[test]
     fn requests_count_by_method() {
         let mut counts = RequestCounts::default();
-        for token in ["INVITE", "ACK", "INVITE", "FROBNICATE", "invite", "INFO"] {
+        for token in [
+            "INVITE",
+            "ACK",
+            "INVITE",
+            "FROBNICATE",
+            "invite",
+            "INFO",
+            "PRACK",
+        ] {
             counts.count(Method::from_token(token));
         }
         assert_eq!(counts.by_method()[0], ("INVITE", 2));
         assert_eq!(counts.by_method()[1], ("ACK", 1));
         assert_eq!(counts.by_method()[6], ("INFO", 1));
-        assert_eq!(counts.by_method()[7], ("other", 2));
+        assert_eq!(counts.by_method()[7], ("PRACK", 1));
+        assert_eq!(counts.by_method()[8], ("other", 2));
     }
 
     #[test]

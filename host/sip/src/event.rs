@@ -131,6 +131,9 @@ pub enum EndCause {
     LocalHangup,
     /// The application rejected the INVITE.
     Rejected,
+    /// The caller, which required reliable provisional responses (RFC 3262), never
+    /// acknowledged ours (64*T1): the INVITE was rejected with 500.
+    NoPrack,
     /// The session interval ran out without a refresh (RFC 4028 §10); a BYE was sent.
     SessionExpired,
     /// The peer answered one of our in-dialog requests with 481, or it timed out

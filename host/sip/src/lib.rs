@@ -48,6 +48,7 @@ mod limits;
 mod message;
 mod method;
 mod outgoing;
+mod prack;
 mod rate;
 mod reply;
 mod request;

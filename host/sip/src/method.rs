@@ -20,6 +20,7 @@ impl Method {
     pub(crate) const INFO: Self = Self::Known(rsip::Method::Info);
     pub(crate) const INVITE: Self = Self::Known(rsip::Method::Invite);
     pub(crate) const OPTIONS: Self = Self::Known(rsip::Method::Options);
+    pub(crate) const PRACK: Self = Self::Known(rsip::Method::PRack);
     pub(crate) const UPDATE: Self = Self::Known(rsip::Method::Update);
 
     /// The method named `token`. Method names are case-sensitive (§25.1 spells them as

@@ -7,6 +7,7 @@ use rsip::prelude::HasHeaders;
 
 use crate::build::ResponseBuilder;
 use crate::dtmf_relay::DTMF_RELAY;
+use crate::prack::RELIABLE_TAG;
 use crate::session::timer::TIMER_TAG;
 
 /// A final response the endpoint composes itself: status code, reason phrase and the headers
@@ -34,6 +35,8 @@ pub(crate) enum Reply {
     CSeqOutOfOrder,
     /// `400` to an INFO whose dtmf-relay body names no key.
     MalformedBody,
+    /// `400` to a PRACK without a readable RAck header (RFC 3262 §7.2).
+    MalformedRAck,
     /// `415 Unsupported Media Type` to an INFO whose body is no dtmf-relay, with Accept
     /// naming the one INFO body the endpoint reads (§21.4.13).
     UnsupportedInfo,
@@ -51,7 +54,7 @@ impl Reply {
             Self::TooManyHops => 483,
             Self::RequestPending => 491,
             Self::CSeqOutOfOrder => 500,
-            Self::MalformedBody => 400,
+            Self::MalformedBody | Self::MalformedRAck => 400,
             Self::UnsupportedInfo => 415,
         }
     }
@@ -67,6 +70,7 @@ impl Reply {
             Self::RequestPending => "Request Pending",
             Self::CSeqOutOfOrder => "CSeq out of order",
             Self::MalformedBody => "Malformed dtmf-relay body",
+            Self::MalformedRAck => "Missing or malformed RAck header",
             Self::UnsupportedInfo => "Unsupported Media Type",
         }
     }
@@ -92,7 +96,8 @@ impl Reply {
             | Self::TooManyHops
             | Self::RequestPending
             | Self::CSeqOutOfOrder
-            | Self::MalformedBody => builder,
+            | Self::MalformedBody
+            | Self::MalformedRAck => builder,
         }
         .build()
     }
@@ -100,8 +105,28 @@ impl Reply {
 
 /// The option tags of every Require header of `request` (§20.32) that the endpoint does not
 /// support (all but `timer`, RFC 4028), comma-separated; empty if it requires nothing else.
+/// The option tags of `request`'s Require headers that the endpoint does not support (§8.2.2.3):
+/// all but `timer` (RFC 4028) and, in an INVITE, `100rel` (RFC 3262), comma-separated.
 pub(crate) fn required(request: &impl HasHeaders) -> String {
-    let tags: Vec<&str> = request
+    let invite = cseq_method(request) == Some("INVITE");
+    let tags: Vec<&str> = require_tags(request)
+        .filter(|tag| {
+            let supported = tag.eq_ignore_ascii_case(TIMER_TAG)
+                || (invite && tag.eq_ignore_ascii_case(RELIABLE_TAG));
+            !supported
+        })
+        .collect();
+    tags.join(", ")
+}
+
+/// Whether `request` requires the option tag `tag` (case-insensitively).
+pub(crate) fn requires(request: &impl HasHeaders, tag: &str) -> bool {
+    require_tags(request).any(|required| required.eq_ignore_ascii_case(tag))
+}
+
+/// Every option tag of `request`'s Require headers.
+fn require_tags(request: &impl HasHeaders) -> impl Iterator<Item = &str> {
+    request
         .headers()
         .iter()
         .filter_map(|h| match h {
@@ -110,15 +135,33 @@ pub(crate) fn required(request: &impl HasHeaders) -> String {
         })
         .flat_map(|value| value.split(','))
         .map(str::trim)
-        .filter(|tag| !tag.is_empty() && !tag.eq_ignore_ascii_case(TIMER_TAG))
-        .collect();
-    tags.join(", ")
+        .filter(|tag| !tag.is_empty())
+}
+
+/// The method of `request`'s CSeq header.
+fn cseq_method(request: &impl HasHeaders) -> Option<&str> {
+    request.headers().iter().find_map(|h| match h {
+        rsip::Header::CSeq(cseq) => cseq.value().split_whitespace().nth(1),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::wire::parse_request as request;
+
+    #[test]
+    fn an_invite_may_require_reliable_provisional_responses() {
+        let invite = request(
+            "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
+             Call-ID: cid\r\nCSeq: 1 INVITE\r\nRequire: 100REL, timer\r\n\r\n",
+        );
+        assert_eq!(required(&invite), "");
+        assert!(requires(&invite, RELIABLE_TAG));
+        assert!(!requires(&invite, "path"));
+    }
 
     #[test]
     fn bad_extension_lists_every_required_tag_but_timer() {

@@ -434,10 +434,10 @@ fn options_outside_a_dialog_lists_capabilities() {
     assert_eq!(ok.code(), Some(200));
     assert_eq!(
         ok.header("Allow").as_deref(),
-        Some("INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO")
+        Some("INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK")
     );
     assert_eq!(ok.header("Accept").as_deref(), Some("application/sdp"));
-    assert_eq!(ok.header("Supported").as_deref(), Some("timer"));
+    assert_eq!(ok.header("Supported").as_deref(), Some("100rel, timer"));
     assert!(ok.to_tag().is_some(), "§8.2.6.2: a To tag is added");
 }
 
@@ -476,7 +476,7 @@ fn invites_the_endpoint_refuses_itself() {
             488,
             "No RTP/AVP audio stream in SDP offer",
         ),
-        ("Require: 100rel\r\n", &offer, 420, "Bad Extension"),
+        ("Require: path\r\n", &offer, 420, "Bad Extension"),
         (
             "Content-Type: text/plain\r\n",
             "hello",

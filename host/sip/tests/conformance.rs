@@ -64,7 +64,7 @@ fn an_unknown_method_gets_405_with_allow_and_its_retransmission_the_same_bytes()
     let first = answer(&mut sim, frobnicate.clone());
     assert_status(&first, "SIP/2.0 405 Method Not Allowed");
     for line in [
-        "\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n",
+        "\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK\r\n",
         "\r\nCSeq: 1 FROBNICATE\r\n",
         "\r\nTo: <sip:000777123@127.0.0.1>;tag=",
     ] {

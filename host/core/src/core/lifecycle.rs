@@ -103,6 +103,7 @@ impl CallCore {
                     Ending::Sip(EndCause::RemoteBye) => Some("BYE"),
                     Ending::Sip(EndCause::Cancelled) => Some("CANCEL"),
                     Ending::Sip(EndCause::NoAck) => Some("no ACK"),
+                    Ending::Sip(EndCause::NoPrack) => Some("no PRACK"),
                     Ending::Sip(_) => None,
                     Ending::Failed(status) => Some(status.as_str()),
                 };

@@ -12,7 +12,8 @@ use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event, IncomingCall};
 use crate::message::{self, Rejection, Request};
 use crate::method::Method;
-use crate::reply::{Reply, required};
+use crate::prack::{RELIABLE_TAG, Reliable};
+use crate::reply::{Reply, required, requires};
 use crate::sdp::{Offer, OfferError};
 use crate::session;
 use crate::session::timer::{self, TooSmall};
@@ -103,6 +104,7 @@ impl Endpoint {
                 | Method::UPDATE
                 | Method::INFO
                 | Method::CANCEL
+                | Method::PRACK
         );
         if !implemented {
             return self.reply(now, key, &request, Reply::MethodNotAllowed);
@@ -119,7 +121,12 @@ impl Endpoint {
                 self.reply(now, key, &request, Reply::BadExtension)
             }
             (
-                Method::INVITE | Method::BYE | Method::OPTIONS | Method::UPDATE | Method::INFO,
+                Method::INVITE
+                | Method::BYE
+                | Method::OPTIONS
+                | Method::UPDATE
+                | Method::INFO
+                | Method::PRACK,
                 true,
             ) => self.on_in_dialog(now, key, request),
             // §8.2.2.2: another copy of an INVITE already here, forked to us twice upstream.
@@ -128,8 +135,8 @@ impl Endpoint {
             }
             (Method::INVITE, false) => self.on_invite(now, local, key, request),
             (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options),
-            // BYE, UPDATE and INFO outside a dialog (§12.2.2, RFC 3311 §5.2, RFC 6086 §4.2.2):
-            // they only exist inside one.
+            // BYE, UPDATE, INFO and PRACK outside a dialog (§12.2.2, RFC 3311 §5.2, RFC 6086
+            // §4.2.2, RFC 3262 §4): they only exist inside one.
             _ => self.reply(now, key, &request, Reply::NoSuchCall),
         }
     }
@@ -193,7 +200,10 @@ impl Endpoint {
         self.dialogs.insert(dialog.id().clone(), call);
         self.offered.insert(MergeKey::of(&request), call);
         let peer_allows_update = session::allows_update(&request.raw.headers);
+        let reliable =
+            requires(&request.raw, RELIABLE_TAG).then(|| Reliable::new(self.ids.number()));
         let mut state = Box::new(Call::new(request, tx, dialog, local));
+        state.reliable = reliable;
         state.session.timer = timer;
         state.session.peer_allows_update = peer_allows_update;
         self.calls.insert(call, state);
@@ -252,6 +262,7 @@ impl Endpoint {
             Method::INVITE => self.on_reinvite(now, key, call, request),
             Method::UPDATE => self.on_update(now, key, call, request),
             Method::INFO => self.on_info(now, key, call, request),
+            Method::PRACK => self.on_prack(now, key, call, request),
             _ => self.reply(now, key, &request, Reply::Options),
         }
     }

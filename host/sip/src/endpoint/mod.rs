@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use crate::auth::Authenticator;
 use crate::build::{ResponseBuilder, check_extra_header};
-use crate::call::{Call, CallKey, Phase};
+use crate::call::{Call, CallKey, CallTimeout, Phase};
 use crate::counts::{RequestCounts, ResponseCounts};
 use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
@@ -26,6 +26,7 @@ use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::message::Request;
 use crate::outgoing::{MAX_FORWARDS, Placed};
+use crate::prack::Waiting;
 use crate::rate::RateLimit;
 use crate::session::OfferMethod;
 use crate::session::reinvite::OrphanedReinvites;
@@ -369,12 +370,21 @@ impl Endpoint {
                     let Some(call) = self.calls.get_mut(&key) else {
                         continue;
                     };
-                    if call.on_timeout(now, &mut self.out) {
+                    match call.on_timeout(now, &mut self.out) {
                         // §13.3.1.4: no ACK within 64*T1 — end the session with a BYE.
-                        self.send_bye(now, key);
-                        self.end_call(now, key, EndCause::NoAck);
-                    } else {
-                        self.reschedule(owner);
+                        CallTimeout::NoAck => {
+                            self.send_bye(now, key);
+                            self.end_call(now, key, EndCause::NoAck);
+                        }
+                        CallTimeout::NoPrack => self.reject_offered(
+                            now,
+                            key,
+                            500,
+                            "Reliable Provisional Response Not Acknowledged",
+                            &[],
+                            EndCause::NoPrack,
+                        ),
+                        CallTimeout::Nothing => self.reschedule(owner),
                     }
                 }
                 Owner::Session(key) => self.on_session_timeout(now, key),
@@ -410,7 +420,10 @@ impl Endpoint {
     /// session timer (RFC 4028), the 200 states it and the timer starts. For an INVITE without
     /// an offer (a late offer), `sdp_answer` is our offer: the ACK brings the answer
     /// ([`Event::OfferAnswered`] after [`Event::CallConfirmed`]), and an ACK without a usable
-    /// one ends the call with a BYE ([`EndCause::LocalHangup`]).
+    /// one ends the call with a BYE ([`EndCause::LocalHangup`]). While a reliable provisional
+    /// response waits for its PRACK (see [`Endpoint::progress`]), the 2xx waits too, and goes
+    /// when it comes; without a PRACK within 64*T1 the INVITE is rejected with 500 instead
+    /// ([`EndCause::NoPrack`]).
     pub fn answer(
         &mut self,
         now: Instant,
@@ -418,6 +431,10 @@ impl Endpoint {
         sdp_answer: String,
     ) -> Result<(), CallError> {
         let state = offered(&mut self.calls, call)?;
+        if let Some(reliable) = state.reliable.as_mut().filter(|r| r.unacknowledged()) {
+            reliable.wait(Waiting::Answer(sdp_answer));
+            return Ok(());
+        }
         let response = ResponseBuilder::new(
             &state.invite.raw,
             200,

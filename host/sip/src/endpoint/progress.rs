@@ -1,23 +1,30 @@
-//! Provisional responses the application sends to an offered call (RFC 3261 §13.3.1.1).
+//! Provisional responses the application sends to an offered call (RFC 3261 §13.3.1.1), sent
+//! reliably to a caller that requires it (RFC 3262), and the PRACKs that acknowledge them.
 
 use std::time::Instant;
 
-use super::{CallError, Endpoint, TxEntry, inbound, offered};
+use super::{CallError, Endpoint, Owner, TxEntry, inbound, offered};
 use crate::build::ResponseBuilder;
 use crate::call::CallKey;
-use crate::transaction::Transaction;
+use crate::message::Request;
+use crate::prack::{Provisional, RAck, RELIABLE_TAG, Waiting};
+use crate::reply::Reply;
+use crate::transaction::{ServerKey, Transaction};
 
 impl Endpoint {
     /// Sends a provisional response `code` (101..=199, typically `180 Ringing` or
     /// `183 Session Progress`) with reason phrase `reason` to an offered call's INVITE, with
     /// our To tag and Contact (§12.1.1: it creates an early dialog) and, if given, the SDP
-    /// answer `sdp` (early media). It is sent once, not reliably (no RFC 3262), and again for
-    /// each retransmitted INVITE until the final response. [`CallError::InvalidStatus`] for
+    /// answer `sdp` (early media). It is sent once, and again for each retransmitted INVITE
+    /// until the final response; to a caller that required reliable provisional responses
+    /// (`Require: 100rel`, RFC 3262) it carries `RSeq` and goes again until the caller's
+    /// PRACK, one at a time: one asked for meanwhile waits for that PRACK (only the latest
+    /// does), as does the 2xx of [`Endpoint::answer`]. [`CallError::InvalidStatus`] for
     /// another code; the call must wait for an answer ([`CallError::InvalidState`]
     /// otherwise).
     pub fn progress(
         &mut self,
-        _now: Instant,
+        now: Instant,
         call: CallKey,
         code: u16,
         reason: &str,
@@ -35,10 +42,29 @@ impl Endpoint {
                 state: "without the caller's offer (early media needs one)",
             });
         }
+        let provisional = Provisional {
+            code,
+            reason: reason.to_owned(),
+            sdp,
+        };
+        match state.reliable.as_mut() {
+            Some(reliable) if reliable.unacknowledged() => {
+                reliable.wait(Waiting::Provisional(provisional));
+            }
+            _ => self.send_provisional(now, call, &provisional),
+        }
+        Ok(())
+    }
+
+    /// Sends `provisional` to the call's INVITE, reliably if the caller required it.
+    fn send_provisional(&mut self, now: Instant, call: CallKey, provisional: &Provisional) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
         let builder = ResponseBuilder::new(
             &state.invite.raw,
-            code,
-            reason,
+            provisional.code,
+            &provisional.reason,
             Some(&state.dialog.id().local_tag),
             &self.user_agent,
         )
@@ -46,11 +72,23 @@ impl Endpoint {
         // §12.1.1: a response that makes a dialog (an early one here, with our To tag) copies
         // the Record-Route, so the caller's requests in it take the proxies' path.
         .record_route(&state.invite.raw);
-        let response = match &sdp {
+        let rseq = state.reliable.as_mut().map(|reliable| reliable.take_rseq());
+        let builder = match rseq {
+            // RFC 3262 §3: the response requires its PRACK and is numbered.
+            Some(rseq) => builder.extra_headers(&[
+                ("Require", RELIABLE_TAG),
+                ("RSeq", rseq.to_string().as_str()),
+            ]),
+            None => builder,
+        };
+        let response = match &provisional.sdp {
             Some(sdp) => builder.sdp(sdp),
             None => builder,
         }
         .build();
+        if let (Some(reliable), Some(rseq)) = (state.reliable.as_mut(), rseq) {
+            reliable.sent(now, rseq, response.clone(), state.invite.destination);
+        }
         if let Some(TxEntry {
             tx: Transaction::InviteServer(invite),
             ..
@@ -58,6 +96,55 @@ impl Endpoint {
         {
             invite.send_provisional(response, &mut self.out);
         }
-        Ok(())
+        self.reschedule(Owner::Call(call));
+    }
+
+    /// A PRACK in an offered call's early dialog (RFC 3262 §4): 200 if it names the reliable
+    /// provisional response waiting for it, which then goes no more, and what waited for it
+    /// goes; 481 if it names none; 400 without a readable RAck. A body it carries is not
+    /// read (our reliable responses never carry an offer: early media answers the caller's).
+    pub(super) fn on_prack(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let Some(rack) = request.raw.headers.iter().find_map(|header| match header {
+            rsip::Header::Other(name, value) if name.eq_ignore_ascii_case("RAck") => {
+                RAck::parse(value)
+            }
+            _ => None,
+        }) else {
+            return self.reply(now, key, &request, Reply::MalformedRAck);
+        };
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let invite_cseq = state.invite.cseq;
+        let acknowledged = state
+            .reliable
+            .as_mut()
+            .is_some_and(|reliable| reliable.acknowledge(&rack, invite_cseq));
+        if !acknowledged {
+            return self.reply(now, key, &request, Reply::NoSuchCall);
+        }
+        self.reply(now, key, &request, Reply::Ok);
+        self.reschedule(Owner::Call(call));
+        let next = self
+            .calls
+            .get_mut(&call)
+            .and_then(|state| state.reliable.as_mut())
+            .and_then(|reliable| reliable.next());
+        match next {
+            Some(Waiting::Provisional(provisional)) => {
+                self.send_provisional(now, call, &provisional)
+            }
+            Some(Waiting::Answer(sdp)) => {
+                // The call was offered when the 2xx was asked for, and still is.
+                let _ = self.answer(now, call, sdp);
+            }
+            None => {}
+        }
     }
 }

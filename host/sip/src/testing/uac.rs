@@ -71,8 +71,9 @@ pub(super) struct Retransmission {
 /// response stops them or 64*T1 passed, ACKs every final response to its INVITEs and answers
 /// the endpoint's BYE with 200 (both can be switched off), and the endpoint's re-INVITE,
 /// UPDATE and OPTIONS with the codes of [`Uac::invite_answers`], [`Uac::update_answers`] and
-/// [`Uac::options_answer`] (a 200 to a re-INVITE or UPDATE repeats its Session-Expires).
-/// Everything received is kept.
+/// [`Uac::options_answer`] (a 200 to a re-INVITE or UPDATE repeats its Session-Expires). It
+/// acknowledges each reliable provisional response (RFC 3262: `Require: 100rel` and an RSeq)
+/// with a PRACK, once per RSeq, unless told not to. Everything received is kept.
 #[derive(Debug)]
 pub struct Uac {
     pub(super) config: UacConfig,
@@ -91,6 +92,10 @@ pub struct Uac {
     /// The answer the ACK of a 2xx to an offerless INVITE carries; `None` (the default): an
     /// offer of this UAC's address, as answer.
     pub ack_answer: Option<String>,
+    /// Whether to PRACK reliable provisional responses (default true).
+    pub prack: bool,
+    /// The RSeq of the last reliable provisional response it sent a PRACK for.
+    pracked: Option<u32>,
     pub(super) remote_tag: Option<String>,
     received: Vec<Received>,
     pub(super) outbox: VecDeque<Vec<u8>>,
@@ -115,6 +120,8 @@ impl Uac {
             options_answer: 200,
             update_answers: VecDeque::new(),
             ack_answer: None,
+            prack: true,
+            pracked: None,
             remote_tag: None,
             received: Vec::new(),
             outbox: VecDeque::new(),
@@ -190,7 +197,7 @@ impl Uac {
     pub fn handle_datagram(&mut self, now: Instant, data: &[u8]) {
         let received = Received::parse(now, data);
         match received.request() {
-            None => self.on_response(&received),
+            None => self.on_response(now, &received),
             Some(request) => match request.method {
                 Method::Bye if self.answer_bye => {
                     let ok = ResponseBuilder::new(request, 200, "OK", None, "test-uac").build();
@@ -273,12 +280,15 @@ impl Uac {
             .filter(move |r| r.code().is_some() && r.cseq_method() == Some(method))
     }
 
-    fn on_response(&mut self, response: &Received) {
+    fn on_response(&mut self, now: Instant, response: &Received) {
         let code = response.code().unwrap_or_default();
         match response.cseq_method() {
             Some(Method::Invite) => {
                 // §17.1.1.2: any response stops INVITE retransmissions.
                 self.stop(Method::Invite);
+                if (101..200).contains(&code) {
+                    self.prack_if_reliable(now, response);
+                }
                 if (101..200).contains(&code) && self.remote_tag.is_none() {
                     // §12.1.2: a provisional response with a To tag makes an early dialog.
                     self.remote_tag = response.to_tag();
@@ -297,13 +307,39 @@ impl Uac {
                     self.outbox.push_back(ack);
                 }
             }
-            Some(method @ (Method::Bye | Method::Cancel | Method::Update | Method::Info))
-                if code >= 200 =>
-            {
-                self.stop(method)
-            }
+            Some(
+                method @ (Method::Bye
+                | Method::Cancel
+                | Method::Update
+                | Method::Info
+                | Method::PRack),
+            ) if code >= 200 => self.stop(method),
             _ => {}
         }
+    }
+
+    /// RFC 3262 §4: a PRACK in the early dialog for a reliable provisional response, once for
+    /// each RSeq.
+    fn prack_if_reliable(&mut self, now: Instant, response: &Received) {
+        let reliable = response
+            .header("Require")
+            .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == "100rel"));
+        let Some(rseq) = response
+            .header("RSeq")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        else {
+            return;
+        };
+        if !reliable || !self.prack || self.pracked.is_some_and(|last| rseq <= last) {
+            return;
+        }
+        self.pracked = Some(rseq);
+        let branch = self.branch();
+        let cseq = self.take_cseq();
+        let rack = format!("RAck: {rseq} {} INVITE\r\n", self.invite_cseq);
+        let tag = response.to_tag();
+        let prack = self.request("PRACK", &branch, cseq, tag.as_deref(), &rack, "");
+        self.start(now, Method::PRack, prack, true);
     }
 
     pub(super) fn start(&mut self, now: Instant, method: Method, payload: Vec<u8>, capped: bool) {

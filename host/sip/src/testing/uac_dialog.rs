@@ -46,6 +46,12 @@ impl Uac {
         self.in_dialog(now, Method::Info, extra, body);
     }
 
+    /// Sends a PRACK in the (early) dialog with `extra` header lines (its RAck, or none),
+    /// retransmitted by Timer E until a final response.
+    pub fn prack(&mut self, now: Instant, extra: &str) {
+        self.in_dialog(now, Method::PRack, extra, "");
+    }
+
     fn in_dialog(&mut self, now: Instant, method: Method, extra: &str, body: &str) {
         let branch = self.branch();
         let cseq = self.take_cseq();

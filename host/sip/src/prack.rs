@@ -1,0 +1,279 @@
+//! Reliable provisional responses (RFC 3262) to an INVITE whose caller requires them
+//! (`Require: 100rel`): each carries an `RSeq` and is retransmitted until the caller's PRACK
+//! names it, one at a time; what the application sends meanwhile waits for that PRACK.
+
+use std::time::{Duration, Instant};
+
+use crate::timer::T1;
+use crate::transmit::Outbox;
+use crate::transport::TransportAddr;
+
+/// The option tag of reliable provisional responses (RFC 3262 §3).
+pub(crate) const RELIABLE_TAG: &str = "100rel";
+
+/// A provisional response the application asked for: status, reason phrase, SDP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Provisional {
+    pub(crate) code: u16,
+    pub(crate) reason: String,
+    pub(crate) sdp: Option<String>,
+}
+
+/// What waits for the PRACK of the provisional response sent, and goes once it comes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// A later provisional response (only the latest is kept: it supersedes the others).
+    Provisional(Provisional),
+    /// The 2xx, with its SDP answer (RFC 3262 §3: a 2xx may not overtake a reliable
+    /// provisional response that carried a session description; we hold it for any).
+    Answer(String),
+}
+
+/// A reliable provisional response sent and not yet acknowledged.
+#[derive(Debug)]
+struct Unacknowledged {
+    rseq: u32,
+    response: Vec<u8>,
+    destination: TransportAddr,
+    interval: Duration,
+    next: Instant,
+    give_up: Instant,
+}
+
+/// The reliable provisional responses of one INVITE.
+#[derive(Debug)]
+pub(crate) struct Reliable {
+    next_rseq: u32,
+    unacknowledged: Option<Unacknowledged>,
+    provisional: Option<Provisional>,
+    answer: Option<String>,
+}
+
+/// What a PRACK's `RAck` header names (RFC 3262 §7.2): the provisional response's `RSeq`, and
+/// the CSeq number and method of its request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RAck {
+    pub(crate) rseq: u32,
+    pub(crate) cseq: u32,
+    pub(crate) method: String,
+}
+
+impl RAck {
+    /// Reads an `RAck` value (`776656 1 INVITE`); `None` if it is not one.
+    pub(crate) fn parse(value: &str) -> Option<RAck> {
+        let mut fields = value.split_whitespace();
+        let rseq = fields.next()?.parse().ok()?;
+        let cseq = fields.next()?.parse().ok()?;
+        let method = fields.next()?.to_owned();
+        fields
+            .next()
+            .is_none()
+            .then_some(RAck { rseq, cseq, method })
+    }
+}
+
+impl Reliable {
+    /// Nothing sent yet; the first response is numbered `first_rseq` (RFC 3262 §3: chosen at
+    /// random, at most 2^31 - 1).
+    pub(crate) fn new(first_rseq: u32) -> Self {
+        Reliable {
+            next_rseq: first_rseq.clamp(1, (1 << 31) - 1),
+            unacknowledged: None,
+            provisional: None,
+            answer: None,
+        }
+    }
+
+    /// Whether a provisional response sent waits for its PRACK.
+    pub(crate) fn unacknowledged(&self) -> bool {
+        self.unacknowledged.is_some()
+    }
+
+    /// The `RSeq` of the next provisional response; it is taken.
+    pub(crate) fn take_rseq(&mut self) -> u32 {
+        let rseq = self.next_rseq;
+        self.next_rseq = self.next_rseq.wrapping_add(1);
+        rseq
+    }
+
+    /// The provisional response `response`, numbered `rseq`, went to `destination` at `now`:
+    /// it goes again at T1, doubling (RFC 3262 §3, without Timer G's cap), until its PRACK, for
+    /// 64*T1 at most.
+    pub(crate) fn sent(
+        &mut self,
+        now: Instant,
+        rseq: u32,
+        response: Vec<u8>,
+        destination: TransportAddr,
+    ) {
+        self.unacknowledged = Some(Unacknowledged {
+            rseq,
+            response,
+            destination,
+            interval: T1,
+            next: now + T1,
+            give_up: now + T1 * 64,
+        });
+    }
+
+    /// Keeps `waiting` to go once the PRACK comes (a provisional response replaces one kept
+    /// before it; the 2xx is kept beside).
+    pub(crate) fn wait(&mut self, waiting: Waiting) {
+        match waiting {
+            Waiting::Provisional(provisional) => self.provisional = Some(provisional),
+            Waiting::Answer(sdp) => self.answer = Some(sdp),
+        }
+    }
+
+    /// Takes a PRACK naming `rack` for the INVITE of CSeq `invite_cseq`: whether it
+    /// acknowledges the provisional response waiting for one (RFC 3262 §4); if so, that one
+    /// is no longer sent.
+    pub(crate) fn acknowledge(&mut self, rack: &RAck, invite_cseq: u32) -> bool {
+        let matches = self.unacknowledged.as_ref().is_some_and(|sent| {
+            sent.rseq == rack.rseq && rack.cseq == invite_cseq && rack.method == "INVITE"
+        });
+        if matches {
+            self.unacknowledged = None;
+        }
+        matches
+    }
+
+    /// What goes now that nothing waits for a PRACK: the provisional response kept, else
+    /// the 2xx.
+    pub(crate) fn next(&mut self) -> Option<Waiting> {
+        if self.unacknowledged.is_some() {
+            return None;
+        }
+        self.provisional
+            .take()
+            .map(Waiting::Provisional)
+            .or_else(|| self.answer.take().map(Waiting::Answer))
+    }
+
+    /// Stops sending: the INVITE got its final response.
+    pub(crate) fn stop(&mut self) {
+        *self = Reliable::new(self.next_rseq);
+    }
+
+    /// When [`on_timeout`](Self::on_timeout) is next needed.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.unacknowledged
+            .as_ref()
+            .map(|sent| sent.next.min(sent.give_up))
+    }
+
+    /// Retransmits what is due at `now`; `true` when no PRACK came within 64*T1 (RFC 3262 §3:
+    /// the INVITE is then to be rejected with a 5xx).
+    pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> bool {
+        let Some(sent) = self.unacknowledged.as_mut() else {
+            return false;
+        };
+        if now >= sent.give_up {
+            self.stop();
+            return true;
+        }
+        if now >= sent.next {
+            out.resend(sent.destination, &sent.response);
+            sent.interval = sent.interval.saturating_mul(2);
+            sent.next = now + sent.interval;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn destination() -> TransportAddr {
+        TransportAddr::udp("192.0.2.1:5060".parse().unwrap())
+    }
+
+    fn rack(rseq: u32, cseq: u32, method: &str) -> RAck {
+        RAck {
+            rseq,
+            cseq,
+            method: method.to_owned(),
+        }
+    }
+
+    #[test]
+    fn rack_values_are_read_strictly() {
+        assert_eq!(
+            RAck::parse("776656 1 INVITE"),
+            Some(rack(776_656, 1, "INVITE"))
+        );
+        assert_eq!(RAck::parse("  5\t2   INVITE "), Some(rack(5, 2, "INVITE")));
+        for bad in [
+            "",
+            "1 INVITE",
+            "x 1 INVITE",
+            "1 y INVITE",
+            "1 2 INVITE extra",
+        ] {
+            assert_eq!(RAck::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_response_goes_again_doubling_until_its_prack_names_it() {
+        let start = Instant::now();
+        let mut reliable = Reliable::new(41);
+        assert_eq!(reliable.take_rseq(), 41);
+        reliable.sent(start, 41, b"183".to_vec(), destination());
+        let mut out = Outbox::default();
+        let mut resent_at = Vec::new();
+        let mut now = start;
+        while let Some(next) = reliable.deadline().filter(|&at| at < start + T1 * 20) {
+            now = next;
+            let before = out.retransmissions();
+            assert!(!reliable.on_timeout(now, &mut out));
+            if out.retransmissions() > before {
+                resent_at.push(now - start);
+            }
+        }
+        // At T1, 3*T1, 7*T1 and 15*T1: the interval doubles without a cap.
+        assert_eq!(resent_at, [1, 3, 7, 15].map(|n| T1 * n));
+        // A PRACK of another response, request or method acknowledges nothing.
+        for wrong in [
+            rack(40, 1, "INVITE"),
+            rack(41, 2, "INVITE"),
+            rack(41, 1, "UPDATE"),
+        ] {
+            assert!(!reliable.acknowledge(&wrong, 1), "{wrong:?}");
+        }
+        reliable.wait(Waiting::Answer("sdp".into()));
+        reliable.wait(Waiting::Provisional(Provisional {
+            code: 180,
+            reason: "Ringing".into(),
+            sdp: None,
+        }));
+        assert_eq!(reliable.next(), None, "nothing overtakes the response");
+        assert!(reliable.acknowledge(&rack(41, 1, "INVITE"), 1));
+        assert_eq!(reliable.deadline(), None);
+        // The provisional response kept goes first, then the answer.
+        assert!(matches!(reliable.next(), Some(Waiting::Provisional(p)) if p.code == 180));
+        assert_eq!(reliable.next(), Some(Waiting::Answer("sdp".into())));
+        assert_eq!(reliable.next(), None);
+        assert!(now < start + T1 * 64);
+    }
+
+    #[test]
+    fn without_a_prack_for_64_t1_the_invite_is_to_be_rejected() {
+        let start = Instant::now();
+        let mut reliable = Reliable::new(0);
+        let rseq = reliable.take_rseq();
+        assert_eq!(rseq, 1, "RSeq starts at 1 at least");
+        reliable.sent(start, rseq, b"180".to_vec(), destination());
+        let mut out = Outbox::default();
+        let mut given_up = None;
+        for _ in 0..20 {
+            let Some(at) = reliable.deadline() else { break };
+            if reliable.on_timeout(at, &mut out) {
+                given_up = Some(at - start);
+            }
+        }
+        assert_eq!(given_up, Some(T1 * 64));
+        assert!(!reliable.unacknowledged());
+    }
+}

@@ -1,0 +1,217 @@
+//! Reliable provisional responses (RFC 3262) to a caller that requires them, on virtual time:
+//! numbered, retransmitted until their PRACK, one at a time, the 2xx held behind them, and the
+//! INVITE rejected when no PRACK comes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use rsip::Method;
+use switchyard_sip::testing::Received;
+use switchyard_sip::testing::Simulation;
+
+const REQUIRE_100REL: &str = "Require: 100rel\r\nSupported: 100rel\r\n";
+
+/// An offered call whose INVITE requires reliable provisional responses.
+fn reliable_call(seed: u64, prack: bool) -> (Sim, switchyard_sip::CallKey) {
+    let mut sim = Sim::new(Net::perfect(seed), seed, idle_shell());
+    sim.uac.prack = prack;
+    sim.uac.invite(sim.now, REQUIRE_100REL, &offer());
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    (sim, call)
+}
+
+fn rseq(response: &Received) -> u32 {
+    response
+        .header("RSeq")
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no RSeq in {}", response.text))
+}
+
+fn invite_responses(sim: &Sim, code: u16) -> Vec<&Received> {
+    sim.uac
+        .received()
+        .iter()
+        .filter(|r| r.cseq_method() == Some(Method::Invite) && r.code() == Some(code))
+        .collect()
+}
+
+#[test]
+fn a_required_reliable_provisional_response_is_numbered_pracked_and_the_call_answered() {
+    let (mut sim, call) = reliable_call(1, true);
+    sim.ep
+        .progress(
+            sim.now,
+            call,
+            183,
+            "Session Progress",
+            Some(g711_answer_to_offer()),
+        )
+        .unwrap();
+    // The answer comes at once, before the PRACK: it waits for it.
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    let progress = invite_responses(&sim, 183);
+    assert_eq!(progress.len(), 1, "acknowledged at once: sent once");
+    let first = progress[0];
+    assert_eq!(first.header("Require").as_deref(), Some("100rel"));
+    let number = rseq(first);
+    assert!((1..1 << 31).contains(&number));
+    assert_eq!(sim.uac.codes(Method::PRack), [200]);
+    let prack = sim.uac.requests(Method::PRack);
+    assert!(prack.is_empty(), "the endpoint sends no PRACK");
+    // The 2xx went only after the PRACK's 200.
+    let prack_ok = sim.sent_times("SIP/2.0 200 OK", "PRACK");
+    let invite_ok = sim.sent_times("SIP/2.0 200 OK", "CSeq: 1 INVITE");
+    assert!(prack_ok[0] <= invite_ok[0], "{prack_ok:?} {invite_ok:?}");
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert!(
+        ok.header("Supported")
+            .is_some_and(|tags| tags.contains("100rel")),
+        "{}",
+        ok.text
+    );
+    assert!(
+        ok.header("Allow")
+            .is_some_and(|methods| methods.contains("PRACK"))
+    );
+}
+
+#[test]
+fn one_reliable_response_at_a_time_the_latest_waiting_goes_next() {
+    let (mut sim, call) = reliable_call(2, false);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    // Two more while the first waits for its PRACK: only the latest is kept.
+    sim.ep
+        .progress(sim.now, call, 181, "Forwarded", None)
+        .unwrap();
+    sim.ep
+        .progress(
+            sim.now,
+            call,
+            183,
+            "Session Progress",
+            Some(g711_answer_to_offer()),
+        )
+        .unwrap();
+    sim.run_for(Duration::from_secs(2));
+    assert_eq!(
+        invite_responses(&sim, 183).len(),
+        0,
+        "nothing overtakes the 180"
+    );
+    let ringing = invite_responses(&sim, 180);
+    // Retransmitted at T1 and 3*T1 within 2 s.
+    assert_eq!(ringing.len(), 3);
+    let number = rseq(ringing[0]);
+    assert!(ringing.iter().all(|r| rseq(r) == number));
+    // The caller acknowledges it now: the 183 goes, numbered next.
+    send_prack(&mut sim, number);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(invite_responses(&sim, 181).len(), 0, "replaced by the 183");
+    let progress = invite_responses(&sim, 183);
+    assert_eq!(progress.len(), 1);
+    assert_eq!(rseq(progress[0]), number + 1);
+}
+
+/// Sends a PRACK of `rseq` for the INVITE (CSeq 1) in the early dialog.
+fn send_prack(sim: &mut Sim, rseq: u32) {
+    sim.uac
+        .prack(sim.now, &format!("RAck: {rseq} 1 INVITE\r\n"));
+}
+
+#[test]
+fn a_prack_that_names_no_waiting_response_gets_481_and_one_without_rack_400() {
+    let (mut sim, call) = reliable_call(3, false);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.run_for(Duration::from_millis(100));
+    let ringing = invite_responses(&sim, 180)[0].clone();
+    let number = rseq(&ringing);
+    // Another RSeq, another request's CSeq, no RAck at all.
+    send_prack(&mut sim, number + 1);
+    sim.run_for(Duration::from_millis(100));
+    sim.uac
+        .prack(sim.now, &format!("RAck: {number} 2 INVITE\r\n"));
+    sim.run_for(Duration::from_millis(100));
+    sim.uac.prack(sim.now, "");
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::PRack), [481, 481, 400]);
+    let bad = sim.uac.last_response(Method::PRack).unwrap();
+    assert!(bad.text.contains("RAck"), "{}", bad.text);
+    // The right one is taken; the same again names nothing.
+    send_prack(&mut sim, number);
+    sim.run_for(Duration::from_millis(100));
+    send_prack(&mut sim, number);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::PRack), [481, 481, 400, 200, 481]);
+    // Outside a dialog, a PRACK is 481.
+    sim.uac.stray("PRACK", None);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::PRack).last(), Some(&481));
+}
+
+#[test]
+fn without_a_prack_the_invite_is_rejected_after_64_t1() {
+    let (mut sim, call) = reliable_call(4, false);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(60), |s| {
+        s.has_event("CallEnded(NoPrack)")
+    }));
+    sim.settle();
+    let ringing = sim.sent_times("SIP/2.0 180", "CSeq: 1 INVITE");
+    // T1, doubling without a cap: 0.5, 1, 2, 4, 8 and 16 s apart.
+    assert_eq!(gaps_ms(&ringing), [500, 1000, 2000, 4000, 8000, 16000]);
+    assert_eq!(sim.uac.codes(Method::Invite).last(), Some(&500));
+    assert!(
+        invite_responses(&sim, 200).is_empty(),
+        "the held 2xx never went"
+    );
+}
+
+#[test]
+fn a_caller_that_only_supports_reliable_responses_gets_them_unreliably() {
+    let mut sim = Sim::new(Net::perfect(5), 5, idle_shell());
+    sim.uac.invite(sim.now, "Supported: 100rel\r\n", &offer());
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.run_for(Duration::from_secs(3));
+    let ringing = invite_responses(&sim, 180);
+    assert_eq!(ringing.len(), 1, "sent once");
+    assert_eq!(ringing[0].header("RSeq"), None);
+    assert!(sim.uac.requests(Method::PRack).is_empty());
+}
+
+#[test]
+fn other_required_extensions_are_still_refused_with_420() {
+    let mut sim = Sim::new(Net::perfect(6), 6, idle_shell());
+    sim.uac
+        .invite(sim.now, "Require: 100rel, precondition\r\n", &offer());
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Invite), [420]);
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(
+        refused.header("Unsupported").as_deref(),
+        Some("precondition")
+    );
+}
+
+/// A G.711 answer to the test offer.
+fn g711_answer_to_offer() -> String {
+    g711_answer(&switchyard_sip::sdp::Offer::parse(offer().as_bytes()).unwrap())
+}
