@@ -242,6 +242,19 @@ fn a_b2bua_call_ends_on_the_callers_bye() {
 }
 
 #[test]
+fn a_caller_requiring_reliable_ringing_gets_it_pracks_it_and_is_answered_after() {
+    let server = Server::start_with(&misbehave_config());
+    let callee = Sipp::callee("uas_answer_wait_bye.xml");
+    forward_call(
+        &server,
+        &callee,
+        "uac_forward_100rel.xml",
+        "a reliable 180 (Require: 100rel, RSeq), 200 to its PRACK, then the INVITE's 200",
+    );
+    callee.finish("the caller's BYE passed on to the callee", &server);
+}
+
+#[test]
 fn a_b2bua_call_ends_on_the_callees_bye() {
     let server = Server::start_with(&misbehave_config());
     let callee = Sipp::callee("uas_answer_send_bye.xml");
