@@ -49,6 +49,23 @@ fn probe(
 /// identifiers, the server's tags) taken out: what a scanner learns. The
 /// `ports` (the scanner's and the server's) go first, so that a user whose
 /// number is part of one does not change it.
+/// `line` with every `word` that stands alone (not within a longer word, as 100 is in
+/// `100rel`) replaced by `with`.
+fn standing_alone(line: &str, word: &str, with: &str) -> String {
+    let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut replaced = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find(word) {
+        let (before, after) = (&rest[..at], &rest[at + word.len()..]);
+        replaced.push_str(before);
+        let within = joined(before.chars().next_back()) || joined(after.chars().next());
+        replaced.push_str(if within { word } else { with });
+        rest = after;
+    }
+    replaced.push_str(rest);
+    replaced
+}
+
 fn fingerprint(answer: &str, user: &str, n: usize, ports: [u16; 2]) -> String {
     answer
         .lines()
@@ -58,8 +75,8 @@ fn fingerprint(answer: &str, user: &str, n: usize, ports: [u16; 2]) -> String {
                 .fold(line.to_owned(), |line, port| {
                     line.replace(&port.to_string(), "PORT")
                 })
-                .replace(user, "USER")
                 .replace(&format!("-{n}"), "-N");
+            let line = standing_alone(&line, user, "USER");
             let line = line.replace(&format!("scan{n}"), "scanN");
             match line.split_once(";tag=") {
                 Some((head, _)) if line.starts_with("To:") => format!("{head};tag=…"),

@@ -222,12 +222,20 @@ fn rtcp_reports_go_both_ways_are_counted_and_each_leg_is_summed_up_as_it_ends() 
 
     phone.hang_up();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !server.log().contains("its peer reports 3 of ours lost") {
+    let summary = loop {
+        let log = server.log();
+        if let Some(line) = log
+            .lines()
+            .find(|line| line.contains("its peer reports 3 of ours lost"))
+        {
+            break line.to_owned();
+        }
         assert!(
             Instant::now() < deadline,
-            "no summary of the leg logged as it ended:\n{}",
-            server.log()
+            "no summary of the leg logged as it ended:\n{log}"
         );
         std::thread::sleep(Duration::from_millis(100));
-    }
+    };
+    // Under its call's tag, as the call's other lines.
+    assert!(summary.contains(" call=c"), "{summary}");
 }

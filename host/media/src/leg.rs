@@ -422,10 +422,12 @@ impl Leg {
         // Only valid RTP may latch; a foreign source neither refreshes the RTP timeout nor
         // presses keys (RFC 4733 events are part of the stream).
         let (ssrc, sequence) = (rtp.ssrc(), u16::from(rtp.sequence_number()));
-        if self.latch.check(now, source, self.params.remote) == Source::Foreign
-            && !self.latch.follow(source, ssrc, sequence)
-        {
-            return Received::ForeignSource;
+        if self.latch.check(now, source, self.params.remote) == Source::Foreign {
+            if !self.latch.follow(source, ssrc, sequence) {
+                return Received::ForeignSource;
+            }
+            // The stream moved (a NAT that mapped it anew): its RTCP will come from there too.
+            self.rtcp.relearn();
         }
         self.latch.heard(ssrc, sequence);
         // RFC 3264 §6.1: the direction is that of the media stream, and RFC 4733 events are one

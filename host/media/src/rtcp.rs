@@ -107,23 +107,43 @@ fn same_host(a: SocketAddr, b: SocketAddr) -> bool {
     a.ip().to_canonical() == b.ip().to_canonical()
 }
 
+/// What a valid compound packet says of who sent it and what it is about.
+struct Validated {
+    /// The SSRC of the report's sender.
+    sender: u32,
+    /// It has a report block on the stream `ours` named.
+    reports_on_ours: bool,
+}
+
 /// Checks that `packet` is a valid compound RTCP packet (RFC 3550 A.2: version 2, lengths that
-/// add up, every packet readable, a sender or receiver report first); returns the SSRC of
-/// the report's sender.
-fn validate(packet: &[u8]) -> Result<u32, Refused> {
+/// add up, every packet readable, a sender or receiver report first), and reads who sent it
+/// and whether it reports on our stream `ours`.
+fn validate(packet: &[u8], ours: u32) -> Result<Validated, Refused> {
     let mut sender = None;
+    let mut reports_on_ours = false;
     for (index, packet) in Compound::parse(packet)
         .map_err(|_| Refused::Malformed)?
         .enumerate()
     {
+        let on_ours = |block: ReportBlock<'_>| block.ssrc() == ours;
         match packet.map_err(|_| Refused::Malformed)? {
-            Packet::Sr(report) if index == 0 => sender = Some(report.ssrc()),
-            Packet::Rr(report) if index == 0 => sender = Some(report.ssrc()),
+            Packet::Sr(report) => {
+                sender = sender.or((index == 0).then(|| report.ssrc()));
+                reports_on_ours |= report.report_blocks().any(on_ours);
+            }
+            Packet::Rr(report) => {
+                sender = sender.or((index == 0).then(|| report.ssrc()));
+                reports_on_ours |= report.report_blocks().any(on_ours);
+            }
             _ if index == 0 => return Err(Refused::Malformed),
             _ => {}
         }
     }
-    sender.ok_or(Refused::Malformed)
+    let sender = sender.ok_or(Refused::Malformed)?;
+    Ok(Validated {
+        sender,
+        reports_on_ours,
+    })
 }
 
 /// A report block of the peer's on our stream, as it came.
@@ -300,7 +320,7 @@ impl Rtcp {
     /// Only the peer reports: the packet must come from the host our RTP goes to
     /// (`rtp_destination`) or that the peer's SDP named for its RTCP (`rtcp_address`), on any
     /// port (a NAT maps RTCP apart), and, once the peer's RTP stream is known (`peer_ssrc`),
-    /// be that stream's report. Nothing of a packet refused is taken.
+    /// be that stream's report or have a block on ours. Nothing of a packet refused is taken.
     pub(crate) fn receive(
         &mut self,
         now: Instant,
@@ -316,8 +336,14 @@ impl Rtcp {
         if !from_peer {
             return Err(Refused::Foreign);
         }
-        let sender = validate(packet)?;
-        if peer.ssrc.is_some_and(|peer_ssrc| peer_ssrc != sender) {
+        let validated = validate(packet, ssrc)?;
+        // A relay that reports under an SSRC of its own still reports on our stream, whose
+        // SSRC is random and new to this call: a report of another call's stream names
+        // neither.
+        let peers = peer
+            .ssrc
+            .is_none_or(|peer_ssrc| peer_ssrc == validated.sender);
+        if !peers && !validated.reports_on_ours {
             return Err(Refused::Foreign);
         }
         let mut notes = ReportNotes::default();

@@ -440,24 +440,29 @@ fn once_the_peer_streams_only_its_streams_report_is_taken() {
         &receiver_report(0x78, None),
     );
     assert_eq!(worker.stats().rtcp_received, 2);
-    // Its RTP stream is 0x77: a report of another stream's is not its.
+    // Its RTP stream is 0x77: a report of another stream's is not its (one left from another
+    // call on this port, say)...
+    let nat_rtcp = addr("192.0.2.5:7001");
     worker.handle_rtp(start, A, peer, &rtp(0, 1, 160, 0x77, true, &[0xFF; 160]));
+    worker.handle_rtcp(start, A, nat_rtcp, &receiver_report(0x78, None));
+    let other_stream = ReportBlock::builder(0x1234_5678).cumulative_lost(2);
     worker.handle_rtcp(
         start,
         A,
-        addr("192.0.2.5:7001"),
-        &receiver_report(0x78, None),
+        nat_rtcp,
+        &receiver_report(0x78, Some(other_stream)),
     );
     worker.handle_rtcp(start, A, rtcp_host, &receiver_report(0x77, None));
+    // ...unless it reports on ours (a relay's own report).
+    let ours = header(&tick(&mut worker)[0]).2;
+    let on_ours = ReportBlock::builder(ours).cumulative_lost(2);
+    worker.handle_rtcp(start, A, rtcp_host, &receiver_report(0x78, Some(on_ours)));
+    assert_eq!(worker.quality(A).unwrap().peer.unwrap().cumulative_lost, 2);
     // An IPv4 host in its IPv6-mapped form is the same host.
-    worker.handle_rtcp(
-        start,
-        A,
-        addr("[::ffff:192.0.2.5]:7001"),
-        &receiver_report(0x77, None),
-    );
+    let mapped = addr("[::ffff:192.0.2.5]:7001");
+    worker.handle_rtcp(start, A, mapped, &receiver_report(0x77, None));
     let stats = worker.stats();
-    assert_eq!((stats.rtcp_received, stats.rtcp_foreign_source), (4, 1));
+    assert_eq!((stats.rtcp_received, stats.rtcp_foreign_source), (5, 2));
 }
 
 #[test]
@@ -515,5 +520,60 @@ fn a_nat_ed_peer_gets_reports_only_once_its_own_come_and_a_moved_one_at_its_new_
     assert!(
         !sent.is_empty() && sent.iter().all(|&to| to == addr("192.0.2.8:8001")),
         "{sent:?}"
+    );
+}
+
+#[test]
+fn a_stream_that_moves_under_a_nat_is_reported_to_only_from_where_its_reports_come_next() {
+    let start = Instant::now();
+    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
+    let sdp = addr("10.0.0.7:7000");
+    worker.add_leg(
+        start,
+        A,
+        leg_to(sdp, RtcpPath::Separate(addr("10.0.0.7:7001"))),
+    );
+    let (first, moved) = (addr("203.0.113.4:31000"), addr("203.0.113.4:42000"));
+    let mut sequence = 0;
+    let mut sent_to = Vec::new();
+    let mut now = start;
+    // 4 s from the NAT's first mapping (its reports from 31001), then 6 s from a new one.
+    while now < start + Duration::from_secs(10) {
+        now = worker.poll_timeout().unwrap();
+        let source = if now < start + Duration::from_secs(4) {
+            first
+        } else {
+            moved
+        };
+        let packet = rtp(
+            0,
+            sequence,
+            u32::from(sequence) * 160,
+            0x77,
+            false,
+            &[0xFF; 160],
+        );
+        worker.handle_rtp(now, A, source, &packet);
+        sequence += 1;
+        if sequence == 100 {
+            worker.handle_rtcp(
+                now,
+                A,
+                addr("203.0.113.4:31001"),
+                &receiver_report(0x77, None),
+            );
+        }
+        worker.handle_timeout(now);
+        let reports = drain_all(&mut worker).into_iter().filter(is_rtcp);
+        sent_to.extend(reports.map(|t| (now - start, t.destination)));
+    }
+    // Reports went to the first mapping's RTCP port while the stream came from there, and
+    // none after it moved: its RTCP's new port is unknown until it reports again.
+    assert!(!sent_to.is_empty(), "{sent_to:?}");
+    assert!(
+        sent_to
+            .iter()
+            .all(|&(at, to)| at < Duration::from_secs(4) && to == addr("203.0.113.4:31001")),
+        "{sent_to:?}"
     );
 }

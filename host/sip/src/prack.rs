@@ -25,7 +25,7 @@ pub(crate) enum Waiting {
     /// A later provisional response (only the latest is kept: it supersedes the others).
     Provisional(Provisional),
     /// The 2xx, with its SDP answer (RFC 3262 §3: a 2xx may not overtake a reliable
-    /// provisional response that carried a session description; we hold it for any).
+    /// provisional response that carried a session description).
     Answer(String),
 }
 
@@ -33,6 +33,8 @@ pub(crate) enum Waiting {
 #[derive(Debug)]
 struct Unacknowledged {
     rseq: u32,
+    /// It carried a session description.
+    with_sdp: bool,
     response: Vec<u8>,
     destination: TransportAddr,
     interval: Duration,
@@ -89,6 +91,14 @@ impl Reliable {
         self.unacknowledged.is_some()
     }
 
+    /// Whether the 2xx must wait: a provisional response that carried a session description
+    /// waits for its PRACK (RFC 3262 §3; one without may be overtaken, and then goes no more).
+    pub(crate) fn holds_the_answer(&self) -> bool {
+        self.unacknowledged
+            .as_ref()
+            .is_some_and(|sent| sent.with_sdp)
+    }
+
     /// The `RSeq` of the next provisional response; it is taken.
     pub(crate) fn take_rseq(&mut self) -> u32 {
         let rseq = self.next_rseq;
@@ -96,18 +106,19 @@ impl Reliable {
         rseq
     }
 
-    /// The provisional response `response`, numbered `rseq`, went to `destination` at `now`:
-    /// it goes again at T1, doubling (RFC 3262 §3, without Timer G's cap), until its PRACK, for
-    /// 64*T1 at most.
+    /// The provisional response `response`, numbered `rseq` and carrying a session description
+    /// if `with_sdp`, went to `destination` at `now`: it goes again at T1, doubling (RFC 3262
+    /// §3, without Timer G's cap), until its PRACK, for 64*T1 at most.
     pub(crate) fn sent(
         &mut self,
         now: Instant,
-        rseq: u32,
+        (rseq, with_sdp): (u32, bool),
         response: Vec<u8>,
         destination: TransportAddr,
     ) {
         self.unacknowledged = Some(Unacknowledged {
             rseq,
+            with_sdp,
             response,
             destination,
             interval: T1,
@@ -116,11 +127,17 @@ impl Reliable {
         });
     }
 
-    /// Keeps `waiting` to go once the PRACK comes (a provisional response replaces one kept
-    /// before it; the 2xx is kept beside).
+    /// Keeps `waiting` to go once the PRACK comes: a provisional response replaces one kept
+    /// before it, taking its session description if it has none (the caller's early media
+    /// needs it); the 2xx is kept beside.
     pub(crate) fn wait(&mut self, waiting: Waiting) {
         match waiting {
-            Waiting::Provisional(provisional) => self.provisional = Some(provisional),
+            Waiting::Provisional(mut provisional) => {
+                if provisional.sdp.is_none() {
+                    provisional.sdp = self.provisional.take().and_then(|kept| kept.sdp);
+                }
+                self.provisional = Some(provisional);
+            }
             Waiting::Answer(sdp) => self.answer = Some(sdp),
         }
     }
@@ -138,16 +155,19 @@ impl Reliable {
         matches
     }
 
-    /// What goes now that nothing waits for a PRACK: the provisional response kept, else
-    /// the 2xx.
+    /// What goes now that nothing waits for a PRACK: the 2xx if it was asked for (a
+    /// provisional response kept would be moot), else the provisional response kept.
     pub(crate) fn next(&mut self) -> Option<Waiting> {
         if self.unacknowledged.is_some() {
             return None;
         }
-        self.provisional
-            .take()
-            .map(Waiting::Provisional)
-            .or_else(|| self.answer.take().map(Waiting::Answer))
+        match self.answer.take() {
+            Some(sdp) => {
+                self.provisional = None;
+                Some(Waiting::Answer(sdp))
+            }
+            None => self.provisional.take().map(Waiting::Provisional),
+        }
     }
 
     /// Stops sending: the INVITE got its final response.
@@ -220,7 +240,8 @@ mod tests {
         let start = Instant::now();
         let mut reliable = Reliable::new(41);
         assert_eq!(reliable.take_rseq(), 41);
-        reliable.sent(start, 41, b"183".to_vec(), destination());
+        reliable.sent(start, (41, true), b"183".to_vec(), destination());
+        assert!(reliable.holds_the_answer());
         let mut out = Outbox::default();
         let mut resent_at = Vec::new();
         let mut now = start;
@@ -242,17 +263,26 @@ mod tests {
         ] {
             assert!(!reliable.acknowledge(&wrong, 1), "{wrong:?}");
         }
-        reliable.wait(Waiting::Answer("sdp".into()));
-        reliable.wait(Waiting::Provisional(Provisional {
-            code: 180,
-            reason: "Ringing".into(),
-            sdp: None,
-        }));
+        let provisional = |code, sdp: Option<&str>| {
+            Waiting::Provisional(Provisional {
+                code,
+                reason: "Progress".into(),
+                sdp: sdp.map(str::to_owned),
+            })
+        };
+        // A 183 with SDP, then a 180 without: the 180 is kept, with the 183's SDP.
+        reliable.wait(provisional(183, Some("early")));
+        reliable.wait(provisional(180, None));
         assert_eq!(reliable.next(), None, "nothing overtakes the response");
         assert!(reliable.acknowledge(&rack(41, 1, "INVITE"), 1));
         assert_eq!(reliable.deadline(), None);
-        // The provisional response kept goes first, then the answer.
-        assert!(matches!(reliable.next(), Some(Waiting::Provisional(p)) if p.code == 180));
+        assert_eq!(reliable.next(), Some(provisional(180, Some("early"))));
+        // Once the 2xx is asked for, a provisional response kept goes no more.
+        reliable.sent(now, (42, false), b"180".to_vec(), destination());
+        assert!(!reliable.holds_the_answer());
+        reliable.wait(provisional(181, None));
+        reliable.wait(Waiting::Answer("sdp".into()));
+        assert!(reliable.acknowledge(&rack(42, 1, "INVITE"), 1));
         assert_eq!(reliable.next(), Some(Waiting::Answer("sdp".into())));
         assert_eq!(reliable.next(), None);
         assert!(now < start + T1 * 64);
@@ -264,7 +294,7 @@ mod tests {
         let mut reliable = Reliable::new(0);
         let rseq = reliable.take_rseq();
         assert_eq!(rseq, 1, "RSeq starts at 1 at least");
-        reliable.sent(start, rseq, b"180".to_vec(), destination());
+        reliable.sent(start, (rseq, false), b"180".to_vec(), destination());
         let mut out = Outbox::default();
         let mut given_up = None;
         for _ in 0..20 {

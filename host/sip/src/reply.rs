@@ -103,10 +103,9 @@ impl Reply {
     }
 }
 
-/// The option tags of every Require header of `request` (§20.32) that the endpoint does not
-/// support (all but `timer`, RFC 4028), comma-separated; empty if it requires nothing else.
 /// The option tags of `request`'s Require headers that the endpoint does not support (§8.2.2.3):
-/// all but `timer` (RFC 4028) and, in an INVITE, `100rel` (RFC 3262), comma-separated.
+/// all but `timer` (RFC 4028) and, in an INVITE, `100rel` (RFC 3262), comma-separated; empty
+/// if it requires nothing else.
 pub(crate) fn required(request: &impl HasHeaders) -> String {
     let invite = cseq_method(request) == Some("INVITE");
     let tags: Vec<&str> = require_tags(request)

@@ -161,8 +161,10 @@ fn a_prack_that_names_no_waiting_response_gets_481_and_one_without_rack_400() {
 #[test]
 fn without_a_prack_the_invite_is_rejected_after_64_t1() {
     let (mut sim, call) = reliable_call(4, false);
+    // Early media: the 2xx may not overtake it.
+    let early = Some(g711_answer_to_offer());
     sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
+        .progress(sim.now, call, 183, "Session Progress", early)
         .unwrap();
     sim.ep
         .answer(sim.now, call, g711_answer_to_offer())
@@ -171,14 +173,76 @@ fn without_a_prack_the_invite_is_rejected_after_64_t1() {
         s.has_event("CallEnded(NoPrack)")
     }));
     sim.settle();
-    let ringing = sim.sent_times("SIP/2.0 180", "CSeq: 1 INVITE");
+    let progress = sim.sent_times("SIP/2.0 183", "CSeq: 1 INVITE");
     // T1, doubling without a cap: 0.5, 1, 2, 4, 8 and 16 s apart.
-    assert_eq!(gaps_ms(&ringing), [500, 1000, 2000, 4000, 8000, 16000]);
+    assert_eq!(gaps_ms(&progress), [500, 1000, 2000, 4000, 8000, 16000]);
     assert_eq!(sim.uac.codes(Method::Invite).last(), Some(&500));
     assert!(
         invite_responses(&sim, 200).is_empty(),
         "the held 2xx never went"
     );
+}
+
+#[test]
+fn ringing_without_a_session_description_is_overtaken_by_the_answer_and_goes_no_more() {
+    let (mut sim, call) = reliable_call(7, false);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.run_for(Duration::from_millis(600));
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    sim.run_for(Duration::from_secs(10));
+    let ringing = sim.sent_times("SIP/2.0 180", "CSeq: 1 INVITE");
+    let answered = sim.sent_times("SIP/2.0 200 OK", "CSeq: 1 INVITE");
+    assert_eq!(ringing.len(), 2, "sent, and again at T1: {ringing:?}");
+    assert!(
+        ringing.iter().all(|at| *at < answered[0]),
+        "{ringing:?} {answered:?}"
+    );
+}
+
+#[test]
+fn a_cancel_while_the_answer_waits_for_the_prack_gets_487_and_the_answer_never_goes() {
+    let (mut sim, call) = reliable_call(8, false);
+    let early = Some(g711_answer_to_offer());
+    sim.ep
+        .progress(sim.now, call, 183, "Session Progress", early)
+        .unwrap();
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
+    sim.run_for(Duration::from_millis(700));
+    sim.uac.cancel(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(Cancelled)")
+    }));
+    sim.settle();
+    assert_eq!(sim.uac.codes(Method::Cancel), [200]);
+    assert_eq!(sim.uac.codes(Method::Invite).last(), Some(&487));
+    assert!(invite_responses(&sim, 200).is_empty());
+    let progress = sim.sent_times("SIP/2.0 183", "CSeq: 1 INVITE");
+    assert_eq!(progress.len(), 2, "none after the 487: {progress:?}");
+}
+
+#[test]
+fn a_caller_without_an_offer_gets_no_reliable_response_and_our_offer_in_the_2xx() {
+    let mut sim = Sim::new(Net::perfect(9), 9, idle_shell());
+    sim.uac.invite(sim.now, REQUIRE_100REL, "");
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    assert!(invite_responses(&sim, 180).is_empty());
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert!(ok.body().contains("m=audio"), "{}", ok.text);
 }
 
 #[test]

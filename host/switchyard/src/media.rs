@@ -452,15 +452,16 @@ fn wallclock_ntp() -> u64 {
 }
 
 /// Logs how a leg's RTP fared each way as it ends: what it received of its peer's stream and
-/// what its peer reported of ours (RTCP).
+/// what its peer reported of ours (RTCP), under its call's tag (a leg is numbered as its call).
 fn log_quality(leg: LegId, quality: &LegQuality) {
+    let call = switchyard_core::CallId(leg.0);
     let lost_share = |lost: f64, all: f64| if all > 0.0 { 100.0 * lost / all } else { 0.0 };
     let received = f64::from(quality.received);
     let lost = quality.lost as f64;
     let jitter_ms = quality.jitter.as_secs_f64() * 1000.0;
     match quality.peer {
         Some(peer) => tracing::info!(
-            ?leg,
+            %call,
             received = quality.received,
             lost = quality.lost,
             "leg ended: {:.1}% of its peer's RTP lost, jitter {jitter_ms:.1} ms; its peer \
@@ -475,7 +476,7 @@ fn log_quality(leg: LegId, quality: &LegQuality) {
             ),
         ),
         None => tracing::info!(
-            ?leg,
+            %call,
             received = quality.received,
             lost = quality.lost,
             "leg ended: {:.1}% of its peer's RTP lost, jitter {jitter_ms:.1} ms; its peer sent \

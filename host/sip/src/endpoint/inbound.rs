@@ -200,8 +200,9 @@ impl Endpoint {
         self.dialogs.insert(dialog.id().clone(), call);
         self.offered.insert(MergeKey::of(&request), call);
         let peer_allows_update = session::allows_update(&request.raw.headers);
-        let reliable =
-            requires(&request.raw, RELIABLE_TAG).then(|| Reliable::new(self.ids.number()));
+        // RFC 3262 §3: the first RSeq is drawn from 1 to 2^31 - 1.
+        let first_rseq = (self.ids.number() >> 1).max(1);
+        let reliable = requires(&request.raw, RELIABLE_TAG).then(|| Reliable::new(first_rseq));
         let mut state = Box::new(Call::new(request, tx, dialog, local));
         state.reliable = reliable;
         state.session.timer = timer;

@@ -421,9 +421,10 @@ impl Endpoint {
     /// an offer (a late offer), `sdp_answer` is our offer: the ACK brings the answer
     /// ([`Event::OfferAnswered`] after [`Event::CallConfirmed`]), and an ACK without a usable
     /// one ends the call with a BYE ([`EndCause::LocalHangup`]). While a reliable provisional
-    /// response waits for its PRACK (see [`Endpoint::progress`]), the 2xx waits too, and goes
-    /// when it comes; without a PRACK within 64*T1 the INVITE is rejected with 500 instead
-    /// ([`EndCause::NoPrack`]).
+    /// response with a session description waits for its PRACK (see [`Endpoint::progress`]),
+    /// the 2xx waits too (RFC 3262 §3), and goes when it comes; without a PRACK within 64*T1
+    /// the INVITE is rejected with 500 instead ([`EndCause::NoPrack`]). One without a session
+    /// description is overtaken, and goes no more.
     pub fn answer(
         &mut self,
         now: Instant,
@@ -431,9 +432,12 @@ impl Endpoint {
         sdp_answer: String,
     ) -> Result<(), CallError> {
         let state = offered(&mut self.calls, call)?;
-        if let Some(reliable) = state.reliable.as_mut().filter(|r| r.unacknowledged()) {
-            reliable.wait(Waiting::Answer(sdp_answer));
-            return Ok(());
+        if let Some(reliable) = state.reliable.as_mut() {
+            if reliable.holds_the_answer() {
+                reliable.wait(Waiting::Answer(sdp_answer));
+                return Ok(());
+            }
+            reliable.stop();
         }
         let response = ResponseBuilder::new(
             &state.invite.raw,

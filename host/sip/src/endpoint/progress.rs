@@ -19,7 +19,10 @@ impl Endpoint {
     /// until the final response; to a caller that required reliable provisional responses
     /// (`Require: 100rel`, RFC 3262) it carries `RSeq` and goes again until the caller's
     /// PRACK, one at a time: one asked for meanwhile waits for that PRACK (only the latest
-    /// does), as does the 2xx of [`Endpoint::answer`]. [`CallError::InvalidStatus`] for
+    /// does, with the session description of one it replaces), as does the 2xx of
+    /// [`Endpoint::answer`] if this one carried a session description. Such a caller that
+    /// sent no offer gets none (the first reliable response would have to carry our offer,
+    /// RFC 3261 §13.2.1; the 2xx does). [`CallError::InvalidStatus`] for
     /// another code; the call must wait for an answer ([`CallError::InvalidState`]
     /// otherwise).
     pub fn progress(
@@ -41,6 +44,11 @@ impl Endpoint {
                 call,
                 state: "without the caller's offer (early media needs one)",
             });
+        }
+        if state.reliable.is_some() && inbound::without_body(&state.invite) {
+            // RFC 3261 §13.2.1: without the caller's offer, the first reliable response must
+            // carry ours, and the 2xx does.
+            return Ok(());
         }
         let provisional = Provisional {
             code,
@@ -87,7 +95,8 @@ impl Endpoint {
         }
         .build();
         if let (Some(reliable), Some(rseq)) = (state.reliable.as_mut(), rseq) {
-            reliable.sent(now, rseq, response.clone(), state.invite.destination);
+            let numbered = (rseq, provisional.sdp.is_some());
+            reliable.sent(now, numbered, response.clone(), state.invite.destination);
         }
         if let Some(TxEntry {
             tx: Transaction::InviteServer(invite),
