@@ -405,6 +405,18 @@ fn no_report_goes_to_a_peer_whose_address_is_not_known() {
     assert_eq!(worker.stats().rtcp_sent, 1);
 }
 
+/// The peer's PCMU packet `sequence` of stream 0x77: silence.
+fn silence(sequence: u16) -> Vec<u8> {
+    rtp(
+        0,
+        sequence,
+        u32::from(sequence) * 160,
+        0x77,
+        false,
+        &[0xFF; 160],
+    )
+}
+
 /// The RTCP packets the worker sent in ticks up to `until`: where each went.
 fn reports_until(worker: &mut Worker, until: Instant) -> Vec<SocketAddr> {
     let mut destinations = Vec::new();
@@ -481,14 +493,7 @@ fn a_nat_ed_peer_gets_reports_only_once_its_own_come_and_a_moved_one_at_its_new_
     let mut now = start;
     while now < start + Duration::from_secs(10) {
         now = worker.poll_timeout().unwrap();
-        let packet = rtp(
-            0,
-            sequence,
-            u32::from(sequence) * 160,
-            0x77,
-            false,
-            &[0xFF; 160],
-        );
+        let packet = silence(sequence);
         worker.handle_rtp(now, A, nat, &packet);
         sequence += 1;
         worker.handle_timeout(now);
@@ -545,14 +550,7 @@ fn a_stream_that_moves_under_a_nat_is_reported_to_only_from_where_its_reports_co
         } else {
             moved
         };
-        let packet = rtp(
-            0,
-            sequence,
-            u32::from(sequence) * 160,
-            0x77,
-            false,
-            &[0xFF; 160],
-        );
+        let packet = silence(sequence);
         worker.handle_rtp(now, A, source, &packet);
         sequence += 1;
         if sequence == 100 {

@@ -41,15 +41,7 @@ fn invite_responses(sim: &Sim, code: u16) -> Vec<&Received> {
 #[test]
 fn a_required_reliable_provisional_response_is_numbered_pracked_and_the_call_answered() {
     let (mut sim, call) = reliable_call(1, true);
-    sim.ep
-        .progress(
-            sim.now,
-            call,
-            183,
-            "Session Progress",
-            Some(g711_answer_to_offer()),
-        )
-        .unwrap();
+    early_media(&mut sim, call);
     // The answer comes at once, before the PRACK: it waits for it.
     sim.ep
         .answer(sim.now, call, g711_answer_to_offer())
@@ -91,15 +83,7 @@ fn one_reliable_response_at_a_time_the_latest_waiting_goes_next() {
     sim.ep
         .progress(sim.now, call, 181, "Forwarded", None)
         .unwrap();
-    sim.ep
-        .progress(
-            sim.now,
-            call,
-            183,
-            "Session Progress",
-            Some(g711_answer_to_offer()),
-        )
-        .unwrap();
+    early_media(&mut sim, call);
     sim.run_for(Duration::from_secs(2));
     assert_eq!(
         invite_responses(&sim, 183).len(),
@@ -162,13 +146,7 @@ fn a_prack_that_names_no_waiting_response_gets_481_and_one_without_rack_400() {
 fn without_a_prack_the_invite_is_rejected_after_64_t1() {
     let (mut sim, call) = reliable_call(4, false);
     // Early media: the 2xx may not overtake it.
-    let early = Some(g711_answer_to_offer());
-    sim.ep
-        .progress(sim.now, call, 183, "Session Progress", early)
-        .unwrap();
-    sim.ep
-        .answer(sim.now, call, g711_answer_to_offer())
-        .unwrap();
+    early_media_then_answer(&mut sim, call);
     assert!(sim.run_until(Duration::from_secs(60), |s| {
         s.has_event("CallEnded(NoPrack)")
     }));
@@ -207,13 +185,7 @@ fn ringing_without_a_session_description_is_overtaken_by_the_answer_and_goes_no_
 #[test]
 fn a_cancel_while_the_answer_waits_for_the_prack_gets_487_and_the_answer_never_goes() {
     let (mut sim, call) = reliable_call(8, false);
-    let early = Some(g711_answer_to_offer());
-    sim.ep
-        .progress(sim.now, call, 183, "Session Progress", early)
-        .unwrap();
-    sim.ep
-        .answer(sim.now, call, g711_answer_to_offer())
-        .unwrap();
+    early_media_then_answer(&mut sim, call);
     sim.run_for(Duration::from_millis(700));
     sim.uac.cancel(sim.now);
     assert!(sim.run_until(Duration::from_secs(5), |s| {
@@ -273,6 +245,22 @@ fn other_required_extensions_are_still_refused_with_420() {
         refused.header("Unsupported").as_deref(),
         Some("precondition")
     );
+}
+
+/// A 183 with early media (our answer to the test offer).
+fn early_media(sim: &mut Sim, call: switchyard_sip::CallKey) {
+    let early = Some(g711_answer_to_offer());
+    sim.ep
+        .progress(sim.now, call, 183, "Session Progress", early)
+        .unwrap();
+}
+
+/// A reliable 183 with early media, then the answer at once: it waits for the 183's PRACK.
+fn early_media_then_answer(sim: &mut Sim, call: switchyard_sip::CallKey) {
+    early_media(sim, call);
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
 }
 
 /// A G.711 answer to the test offer.
