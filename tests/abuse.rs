@@ -45,13 +45,10 @@ fn probe(
     )
 }
 
-/// An answer with what differs from probe to probe (the probe's own
-/// identifiers, the server's tags) taken out: what a scanner learns. The
-/// `ports` (the scanner's and the server's) go first, so that a user whose
-/// number is part of one does not change it.
 /// `line` with every `word` that stands alone (not within a longer word, as 100 is in
 /// `100rel`) replaced by `with`.
 fn standing_alone(line: &str, word: &str, with: &str) -> String {
+    assert!(!word.is_empty(), "an empty word stands nowhere");
     let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     let mut replaced = String::with_capacity(line.len());
     let mut rest = line;
@@ -66,6 +63,10 @@ fn standing_alone(line: &str, word: &str, with: &str) -> String {
     replaced
 }
 
+/// An answer with what differs from probe to probe (the probe's own
+/// identifiers, the server's tags) taken out: what a scanner learns. The
+/// `ports` (the scanner's and the server's) go first, so that a user whose
+/// number is part of one does not change it.
 fn fingerprint(answer: &str, user: &str, n: usize, ports: [u16; 2]) -> String {
     answer
         .lines()

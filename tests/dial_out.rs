@@ -193,6 +193,20 @@ fn a_call_is_placed_over_tcp() {
 }
 
 #[test]
+fn a_callee_ringing_reliably_gets_its_prack_and_the_placed_call_is_answered() {
+    let server = Server::start_with(&misbehave_config());
+    let callee = Sipp::callee("uas_reliable_ringing_answer_send_bye.xml");
+    dial(&server, &format!("{:?}", callee.uri("bob")));
+    callee.finish(
+        "an INVITE supporting 100rel, a PRACK naming the 180, the ACK, and its BYE answered",
+        &server,
+    );
+    server
+        .wait_for_log("cause=RemoteBye", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the placed call to end with the callee's BYE: {e}"));
+}
+
+#[test]
 fn a_call_is_placed_over_ipv6() {
     support::tools::require_ipv6_loopback();
     let config = misbehave_config()

@@ -280,7 +280,8 @@ impl Rtcp {
         }
     }
 
-    /// Forgets where the peer's RTCP came from (a re-negotiation moved the peer).
+    /// Forgets where the peer's RTCP came from (a re-negotiation moved the peer, or its stream
+    /// moved under a NAT).
     pub(crate) fn relearn(&mut self) {
         self.source = None;
     }
@@ -351,7 +352,11 @@ impl Rtcp {
             let ours = |block: &ReportBlock<'_>| block.ssrc() == ssrc;
             let block = match packet.map_err(|_| Refused::Malformed)? {
                 Packet::Sr(report) => {
-                    self.peer_sender_report = Some((middle(report.ntp_timestamp()), now));
+                    // RFC 3550 §6.4.1: our block's LSR is that of the peer stream's own
+                    // sender report, not a relay's.
+                    if peer.ssrc.is_none_or(|peer_ssrc| peer_ssrc == report.ssrc()) {
+                        self.peer_sender_report = Some((middle(report.ntp_timestamp()), now));
+                    }
                     report.report_blocks().filter(ours).last()
                 }
                 Packet::Rr(report) => report.report_blocks().filter(ours).last(),

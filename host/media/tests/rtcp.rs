@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use rtcp_types::{Compound, Packet, ReportBlock};
+use rtcp_types::{
+    Compound, Packet, ReportBlock, RtcpPacketWriter, RtcpPacketWriterExt, SenderReport,
+};
 use switchyard_media::{
     Codec, LegId, LegParams, LegSocket, MediaEvent, MediaTransmit, RtcpPath, Worker, WorkerConfig,
 };
@@ -574,4 +576,70 @@ fn a_stream_that_moves_under_a_nat_is_reported_to_only_from_where_its_reports_co
             .all(|&(at, to)| at < Duration::from_secs(4) && to == addr("203.0.113.4:31001")),
         "{sent_to:?}"
     );
+}
+
+/// A sender report of `ssrc`'s at NTP time `ntp`, with a block on `about`.
+fn sender_report(ssrc: u32, ntp: u64, about: u32) -> Vec<u8> {
+    let report = SenderReport::builder(ssrc)
+        .ntp_timestamp(ntp)
+        .add_report_block(ReportBlock::builder(about));
+    let mut packet = vec![0; report.calculate_size().unwrap()];
+    report.write_into(&mut packet).unwrap();
+    packet
+}
+
+/// The LSR of the first block of the worker's next report.
+fn next_lsr(worker: &mut Worker) -> u32 {
+    for _ in 0..500 {
+        let now = worker.poll_timeout().unwrap();
+        worker.handle_timeout(now);
+        if let Some(report) = drain_all(worker).into_iter().find(is_rtcp) {
+            let mut packets = Compound::parse(&report.payload).unwrap();
+            let block = match packets.next().unwrap().unwrap() {
+                Packet::Sr(report) => report.report_blocks().next(),
+                Packet::Rr(report) => report.report_blocks().next(),
+                other => panic!("a report first: {other:?}"),
+            };
+            return block
+                .expect("a block on the peer's stream")
+                .last_sender_report_timestamp();
+        }
+    }
+    panic!("no report in 10 s");
+}
+
+#[test]
+fn only_the_peer_streams_own_sender_report_is_named_in_our_blocks() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
+    worker.add_leg(
+        start,
+        A,
+        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
+    );
+    worker.handle_rtp(start, A, peer, &silence(1));
+    let ours = header(&tick(&mut worker)[0]).2;
+    // A relay's sender report, with a block on ours: taken, but its NTP time is not the
+    // stream's.
+    let relay_ntp = 0x1111_2222_3333_4444;
+    worker.handle_rtcp(
+        start,
+        A,
+        addr("192.0.2.5:7001"),
+        &sender_report(0x78, relay_ntp, ours),
+    );
+    assert_eq!(worker.stats().rtcp_received, 1);
+    worker.handle_rtp(start, A, peer, &silence(2));
+    assert_eq!(next_lsr(&mut worker), 0);
+    // The stream's own: its middle 32 bits are our next block's LSR.
+    let now = worker.poll_timeout().unwrap();
+    worker.handle_rtcp(
+        now,
+        A,
+        addr("192.0.2.5:7001"),
+        &sender_report(0x77, 0x0000_5555_6666_0000, ours),
+    );
+    worker.handle_rtp(now, A, peer, &silence(3));
+    assert_eq!(next_lsr(&mut worker), 0x5555_6666);
 }

@@ -185,6 +185,21 @@ pub(crate) struct Placed {
     /// The ACK sent for each 2xx, by the To tag of its dialog, and where it went: sent again
     /// for each retransmission of that 2xx (§13.2.2.4).
     pub(crate) acks: Vec<(String, Vec<u8>, TransportAddr)>,
+    /// The early dialogs of the latest INVITE that sent reliable provisional responses (RFC
+    /// 3262), at most as many as the dialogs one INVITE may create.
+    pub(crate) early_dialogs: Vec<EarlyDialog>,
+}
+
+/// An early dialog in which the callee sends reliable provisional responses (RFC 3262 §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EarlyDialog {
+    /// The callee's To tag.
+    pub(crate) tag: String,
+    /// The RSeq of the last reliable provisional response taken (and PRACKed).
+    pub(crate) rseq: u32,
+    /// The CSeq number of our last request in it (the PRACKs): the dialog's requests go on
+    /// from it once it is confirmed.
+    pub(crate) cseq: u32,
 }
 
 impl Placed {
@@ -205,6 +220,7 @@ impl Placed {
             hangup: Hangup::No,
             early_answer: None,
             acks: Vec::new(),
+            early_dialogs: Vec::new(),
         }
     }
 
@@ -221,6 +237,8 @@ impl Placed {
         cnonce: impl FnMut() -> String,
     ) -> Vec<u8> {
         self.cseq += 1;
+        // The early dialogs of an INVITE end with its final response (a challenge here).
+        self.early_dialogs.clear();
         self.credential_lines = match &mut self.auth {
             Some(auth) => auth.headers("INVITE", &self.head.uri, cnonce),
             None => Vec::new(),

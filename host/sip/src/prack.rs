@@ -47,6 +47,9 @@ struct Unacknowledged {
 pub(crate) struct Reliable {
     next_rseq: u32,
     unacknowledged: Option<Unacknowledged>,
+    /// The RSeq of the one the 2xx overtook: its PRACK may still be on its way, and gets 200
+    /// (RFC 3262 §3: the UAS must be prepared to process it).
+    overtaken: Option<u32>,
     provisional: Option<Provisional>,
     answer: Option<String>,
 }
@@ -81,6 +84,7 @@ impl Reliable {
         Reliable {
             next_rseq: first_rseq.clamp(1, (1 << 31) - 1),
             unacknowledged: None,
+            overtaken: None,
             provisional: None,
             answer: None,
         }
@@ -146,9 +150,17 @@ impl Reliable {
     /// acknowledges the provisional response waiting for one (RFC 3262 §4); if so, that one
     /// is no longer sent.
     pub(crate) fn acknowledge(&mut self, rack: &RAck, invite_cseq: u32) -> bool {
-        let matches = self.unacknowledged.as_ref().is_some_and(|sent| {
-            sent.rseq == rack.rseq && rack.cseq == invite_cseq && rack.method == "INVITE"
-        });
+        if rack.cseq != invite_cseq || rack.method != "INVITE" {
+            return false;
+        }
+        if self.overtaken == Some(rack.rseq) {
+            self.overtaken = None;
+            return true;
+        }
+        let matches = self
+            .unacknowledged
+            .as_ref()
+            .is_some_and(|sent| sent.rseq == rack.rseq);
         if matches {
             self.unacknowledged = None;
         }
@@ -170,9 +182,12 @@ impl Reliable {
         }
     }
 
-    /// Stops sending: the INVITE got its final response.
+    /// Stops sending: the INVITE got its final response. The PRACK of the one it overtook
+    /// is still taken.
     pub(crate) fn stop(&mut self) {
+        let overtaken = self.unacknowledged.as_ref().map(|sent| sent.rseq);
         *self = Reliable::new(self.next_rseq);
+        self.overtaken = overtaken;
     }
 
     /// When [`on_timeout`](Self::on_timeout) is next needed.

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::build::{ACCEPT, ALLOW, contact_value};
+use crate::prack::RELIABLE_TAG;
 use crate::session::timer::TIMER_TAG;
 use crate::transport::TransportAddr;
 
@@ -44,7 +45,7 @@ impl Head {
         let mut text = self.start("INVITE", branch, cseq, &self.to);
         let _ = write!(
             text,
-            "Contact: {}\r\nAllow: {ALLOW}\r\nSupported: {TIMER_TAG}\r\n",
+            "Contact: {}\r\nAllow: {ALLOW}\r\nSupported: {RELIABLE_TAG}, {TIMER_TAG}\r\n",
             contact_value(self.local)
         );
         for (name, value) in headers {
@@ -126,7 +127,7 @@ mod tests {
              Max-Forwards: 70\r\nRoute: <sip:proxy.example.com;lr>\r\n\
              From: \"Alice\" <sip:alice@192.0.2.1>;tag=ft\r\nTo: <sip:bob@example.com>\r\n\
              Call-ID: cid@192.0.2.1\r\nCSeq: 7 INVITE\r\nContact: <sip:192.0.2.1:5060>\r\n\
-             Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\nSupported: timer\r\nX-A: 1\r\n\
+             Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\nSupported: 100rel, timer\r\nX-A: 1\r\n\
              User-Agent: ua\r\nContent-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n"
         );
         let cancel = String::from_utf8(head().cancel("z9hG4bKa", 7)).unwrap();

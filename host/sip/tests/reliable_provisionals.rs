@@ -183,6 +183,22 @@ fn ringing_without_a_session_description_is_overtaken_by_the_answer_and_goes_no_
 }
 
 #[test]
+fn a_prack_crossing_the_answer_that_overtook_its_ringing_gets_200() {
+    let (mut sim, call) = reliable_call(10, true);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    // The answer at once: it overtakes the 180, whose PRACK is still to come.
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    sim.settle();
+    assert_eq!(sim.uac.codes(Method::PRack), [200]);
+    assert!(!sim.has_event("CallEnded"), "{:?}", sim.event_names());
+}
+
+#[test]
 fn a_cancel_while_the_answer_waits_for_the_prack_gets_487_and_the_answer_never_goes() {
     let (mut sim, call) = reliable_call(8, false);
     early_media_then_answer(&mut sim, call);

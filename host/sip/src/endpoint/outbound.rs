@@ -12,10 +12,12 @@ use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
 use crate::auth::Challenger;
 use crate::body;
 use crate::call::{Call, CallKey, Phase};
-use crate::dialog::Dialog;
+use crate::dialog::{Dialog, Parts};
 use crate::event::{EndCause, Event};
 use crate::message::{self, Rejection, Request, Response};
-use crate::outgoing::{Hangup, OutgoingCall, Placed, Stage};
+use crate::outgoing::{EarlyDialog, Hangup, OutgoingCall, Placed, Stage};
+use crate::prack::RELIABLE_TAG;
+use crate::reply::requires;
 use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::{self, timer};
@@ -177,6 +179,14 @@ impl Endpoint {
         if response.code == 100 {
             return;
         }
+        if let Some(rseq) = reliable_rseq(&response.raw)
+            && !self.prack(now, call, &response, rseq)
+        {
+            return;
+        }
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
         // §13.2.1, RFC 3264 §4: an answer in a provisional response comes with its dialog's
         // To tag.
         let answer = response
@@ -192,6 +202,61 @@ impl Endpoint {
             reason: response.reason,
             answer,
         });
+    }
+
+    /// A reliable provisional response numbered `rseq` (RFC 3262 §4): the next of its early
+    /// dialog (or its first) gets a PRACK in that dialog, and is taken; a retransmission, or
+    /// one out of order, is discarded (`false`). One that cannot make a dialog (no To tag or
+    /// Contact) is taken as an unreliable one.
+    fn prack(&mut self, now: Instant, call: CallKey, response: &Response, rseq: u32) -> bool {
+        let branch = self.ids.branch();
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return false;
+        };
+        let Some(tag) = response.to_tag.clone() else {
+            return true;
+        };
+        let index = match placed.early_dialogs.iter().position(|d| d.tag == tag) {
+            Some(index) if rseq != placed.early_dialogs[index].rseq.wrapping_add(1) => {
+                return false;
+            }
+            Some(index) => index,
+            None if placed.early_dialogs.len() >= MAX_DIALOGS => return false,
+            None => {
+                placed.early_dialogs.push(EarlyDialog {
+                    tag: tag.clone(),
+                    rseq,
+                    cseq: placed.cseq,
+                });
+                placed.early_dialogs.len() - 1
+            }
+        };
+        let early = &mut placed.early_dialogs[index];
+        let Ok(mut dialog) = Dialog::uac(
+            &placed.head,
+            &response.raw,
+            tag,
+            early.cseq,
+            placed.destination.addr,
+        ) else {
+            return true;
+        };
+        let rack = [("RAck", format!("{rseq} {} INVITE", placed.cseq))];
+        let parts = Parts {
+            headers: &rack,
+            ..Parts::default()
+        };
+        let (request, destination) =
+            dialog.request_with(rsip::Method::PRack, &branch, &self.user_agent, &parts);
+        early.rseq = rseq;
+        early.cseq = dialog.local_cseq();
+        let prack = NonInviteClient::new(now, destination, request, None, &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: rsip::Method::PRack.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(prack));
+        true
     }
 
     /// A 2xx: the first creates the call's dialog; a retransmitted one gets its ACK again; one
@@ -212,11 +277,17 @@ impl Endpoint {
         }
         let first = placed.stage != Stage::Accepted;
         placed.stage = Stage::Accepted;
+        // A dialog whose early part had PRACKs goes on from their CSeq numbers (§12.2.1.1).
+        let cseq = placed
+            .early_dialogs
+            .iter()
+            .find(|early| early.tag == remote_tag)
+            .map_or(placed.cseq, |early| early.cseq);
         let dialog = Dialog::uac(
             &placed.head,
             &response.raw,
             remote_tag.clone(),
-            placed.cseq,
+            cseq,
             placed.destination.addr,
         );
         let mut dialog = match dialog {
@@ -398,6 +469,20 @@ fn non_2xx_ack(placed: &Placed, response: &Response) -> Vec<u8> {
         .map(|h| h.value().to_owned())
         .unwrap_or_default();
     placed.head.ack(&response.branch, placed.cseq, &to)
+}
+
+/// The RSeq of a reliable provisional response (RFC 3262 §3: `Require: 100rel` and an RSeq);
+/// `None` for another.
+fn reliable_rseq(response: &rsip::Response) -> Option<u32> {
+    if !requires(response, RELIABLE_TAG) {
+        return None;
+    }
+    response.headers.iter().find_map(|header| match header {
+        rsip::Header::Other(name, value) if name.eq_ignore_ascii_case("RSeq") => {
+            value.trim().parse().ok()
+        }
+        _ => None,
+    })
 }
 
 /// The SDP answer in `response`'s body, if there is a usable one.

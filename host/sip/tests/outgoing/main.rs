@@ -941,7 +941,11 @@ fn a_placed_call_refreshes_its_session_when_the_callee_makes_it_refresher() {
     let call = pair.invite(call_to(P));
     peer_wait(&mut pair, Method::Invite, 1);
     let invite = pair.peer.requests(Method::Invite)[0].text.clone();
-    assert_eq!(header(&invite, "Supported"), Some("timer"), "{invite}");
+    assert_eq!(
+        header(&invite, "Supported"),
+        Some("100rel, timer"),
+        "{invite}"
+    );
     pair.peer.reply(
         Method::Invite,
         200,
@@ -981,4 +985,55 @@ fn a_placed_call_refreshes_its_session_when_the_callee_makes_it_refresher() {
     assert!(!ended(&pair.a_events), "{:?}", pair.a_names());
     pair.a.hangup(pair.now, call).unwrap();
     pair.settle();
+}
+
+#[test]
+fn reliable_ringing_is_pracked_once_each_and_the_dialog_goes_on_from_the_pracks() {
+    let mut pair = Pair::new(Net::perfect(40), idle());
+    let call = pair.invite(call_to(P));
+    let invite = peer_wait(&mut pair, Method::Invite, 1);
+    assert_eq!(header(&invite, "Supported"), Some("100rel, timer"));
+    let reliable = |rseq: u32| format!("Require: 100rel\r\nRSeq: {rseq}\r\n");
+    pair.peer
+        .reply(Method::Invite, 180, "Ringing", &reliable(7), "");
+    // Its retransmission is discarded: no second PRACK, no second progress.
+    pair.peer
+        .reply(Method::Invite, 180, "Ringing", &reliable(7), "");
+    let prack = peer_wait(&mut pair, Method::PRack, 1);
+    assert_eq!(header(&prack, "RAck"), Some("7 1 INVITE"));
+    assert_eq!(header(&prack, "CSeq"), Some("2 PRACK"));
+    assert!(
+        prack.starts_with(&format!("PRACK sip:{P} SIP/2.0")),
+        "to the callee's Contact: {prack}"
+    );
+    assert!(header(&prack, "To").is_some_and(|to| to.ends_with("tag=uas-tag")));
+    pair.peer.reply(Method::PRack, 200, "OK", "", "");
+    // One out of order (a gap in RSeq) is discarded; the next one is taken.
+    pair.peer
+        .reply(Method::Invite, 183, "Session Progress", &reliable(9), "");
+    pair.settle();
+    pair.peer.reply(
+        Method::Invite,
+        183,
+        "Session Progress",
+        &reliable(8),
+        &callee_sdp(),
+    );
+    let prack = peer_wait(&mut pair, Method::PRack, 2);
+    assert_eq!(header(&prack, "RAck"), Some("8 1 INVITE"));
+    assert_eq!(header(&prack, "CSeq"), Some("3 PRACK"));
+    pair.peer.reply(Method::PRack, 200, "OK", "", "");
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    pair.settle();
+    assert_eq!(pair.peer_got(Method::PRack).len(), 2);
+    assert_eq!(
+        pair.a_names(),
+        ["CallProgress(180)", "CallProgress(183+sdp)", "CallAnswered"]
+    );
+    assert_eq!(header(pair.peer_got(Method::Ack)[0], "CSeq"), Some("1 ACK"));
+    // The confirmed dialog's next request comes after the PRACKs (§12.2.1.1).
+    pair.a.hangup(pair.now, call).unwrap();
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
+    assert_eq!(header(&bye, "CSeq"), Some("4 BYE"));
 }
