@@ -101,7 +101,7 @@ fn an_unknown_method_gets_405_with_the_allowed_methods() {
         &server,
         "uac_unknown_method.xml",
         "000777123",
-        "405 to FROBNICATE with Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO",
+        "405 to FROBNICATE with Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK",
     );
 }
 
