@@ -14,7 +14,8 @@ use support::tools::{python_with, require_python};
 
 /// Follows `/api/v1/events` (argv: control address, query, Last-Event-ID or
 /// "", the event kind to stop after): prints "connected", then `id kind
-/// call` per event, and stops after the first event of that kind or 20 s.
+/// call data` per event (the data as JSON without spaces), and stops after
+/// the first event of that kind or 20 s.
 const FOLLOW: &str = "import sys, json, socket, http.client\n\
     connection = http.client.HTTPConnection(sys.argv[1], timeout=20)\n\
     headers = {'Last-Event-ID': sys.argv[3]} if sys.argv[3] else {}\n\
@@ -33,7 +34,7 @@ const FOLLOW: &str = "import sys, json, socket, http.client\n\
     \x20           event[name] = value\n\
     \x20           continue\n\
     \x20       data = json.loads(event.get('data', '{}'))\n\
-    \x20       print(event.get('id', '-'), event.get('event'), data.get('call', data.get('missed')), flush=True)\n\
+    \x20       print(event.get('id', '-'), event.get('event'), data.get('call', data.get('missed')), json.dumps(data, separators=(',', ':')), flush=True)\n\
     \x20       if event.get('event') == sys.argv[4]:\n\
     \x20           break\n\
     \x20       event = {}\n\
@@ -69,16 +70,23 @@ impl Follower {
 
     /// Every line until it stops: `(id, kind, call)`.
     fn events(self) -> Vec<(String, String, String)> {
+        self.events_with_data()
+            .into_iter()
+            .map(|(id, kind, call, _)| (id, kind, call))
+            .collect()
+    }
+
+    /// Every line until it stops: `(id, kind, call, data)`.
+    fn events_with_data(self) -> Vec<(String, String, String, serde_json::Value)> {
         let Follower { lines, mut child } = self;
         let events = lines
             .map_while(Result::ok)
             .map(|line| {
                 let mut words = line.split(' ').map(str::to_owned);
-                (
-                    words.next().unwrap_or_default(),
-                    words.next().unwrap_or_default(),
-                    words.next().unwrap_or_default(),
-                )
+                let mut word = || words.next().unwrap_or_default();
+                let (id, kind, call) = (word(), word(), word());
+                let data = serde_json::from_str(&word()).unwrap_or_default();
+                (id, kind, call, data)
             })
             .collect();
         child.wait().unwrap();
@@ -127,6 +135,28 @@ fn a_room_s_follower_sees_a_call_join_talk_and_leave_and_a_reconnect_loses_nothi
         Some("reset"),
         "{lost:?}"
     );
+}
+
+#[test]
+fn a_call_s_rtp_figures_come_as_its_leg_ends() {
+    let server = Server::start();
+    let follower = Follower::start(&server, "", "", "quality");
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    phone.talk(700.0, Duration::from_secs(2));
+    phone.hang_up();
+    let seen = follower.events_with_data();
+    let joined = seen.iter().find(|(_, kind, ..)| kind == "join");
+    let quality = seen.iter().find(|(_, kind, ..)| kind == "quality");
+    let (Some((_, _, call, _)), Some((_, _, of, data))) = (joined, quality) else {
+        panic!("a join and a quality event: {seen:?}\n{}", server.log());
+    };
+    assert_eq!(of, call);
+    // Two seconds of 20 ms packets, over loopback: none lost.
+    let received = data["received"].as_u64().unwrap_or_default();
+    assert!((90..=110).contains(&received), "{data}");
+    assert_eq!(data["lost"], 0, "{data}");
+    assert!(data["jitter_ms"].as_f64().is_some(), "{data}");
+    assert!(data.get("peer").is_some(), "{data}");
 }
 
 #[test]

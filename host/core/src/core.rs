@@ -287,6 +287,8 @@ impl CallCore {
                 self.recording_ended(&room.0, recording);
                 return;
             }
+            // Its call is gone; how its RTP fared is the shell's to tell.
+            MediaEvent::LegEnded { .. } => return,
         };
         let call = call_of(leg);
         if self.calls.get(&call).is_some_and(|c| !c.ending()) {

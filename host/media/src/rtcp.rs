@@ -54,10 +54,11 @@ pub(crate) fn is_muxed_rtcp(packet: &[u8]) -> bool {
 }
 
 /// What the peer's latest report says of the stream we send it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PeerReport {
-    /// The share of our packets it lost between its last two reports, 0 to 1.
-    pub fraction_lost: f32,
+    /// The share of our packets it lost between its last two reports, in 256ths (RFC 3550
+    /// §6.4.1: 0 to 255).
+    pub fraction_lost: u8,
     /// Our packets it lost in all (negative when it got duplicates).
     pub cumulative_lost: i32,
     /// The interarrival jitter it measured.
@@ -68,7 +69,7 @@ pub struct PeerReport {
 }
 
 /// How a leg's RTP fares each way.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LegQuality {
     /// Packets of the peer's stream received (since its SSRC last changed).
     pub received: u32,
@@ -443,7 +444,7 @@ impl Rtcp {
     /// ours, clocked at `clock_rate`.
     pub(crate) fn quality(&self, reception: &Reception, clock_rate: u32) -> LegQuality {
         let peer = self.peer.map(|peer| PeerReport {
-            fraction_lost: f32::from(peer.fraction_lost) / 256.0,
+            fraction_lost: peer.fraction_lost,
             cumulative_lost: peer.cumulative_lost,
             jitter: duration_of(peer.jitter, clock_rate),
             round_trip: self.round_trip,

@@ -112,6 +112,14 @@ pub enum MediaEvent {
         /// The silent leg.
         leg: LegId,
     },
+    /// A leg removed ([`Worker::remove_leg`]): how its RTP fared each way, what it received of
+    /// its peer's stream and what its peer's RTCP reported of ours.
+    LegEnded {
+        /// The leg.
+        leg: LegId,
+        /// Its figures as it ended.
+        quality: LegQuality,
+    },
     /// The leg is lost to its worker: its handover to another worker failed, or its worker
     /// failed ([`Worker::into_losses`]). No RTP reaches its call any more.
     LegLost {
@@ -365,12 +373,15 @@ impl Worker {
         self.retired.accumulate(&replaced);
     }
 
-    /// Removes a leg, taking it out of its room or bridge (its peer is then alone). Packets
-    /// already queued for it stay queued.
+    /// Removes a leg, taking it out of its room or bridge (its peer is then alone), and
+    /// reports how its RTP fared ([`MediaEvent::LegEnded`]). Packets already queued for it
+    /// stay queued.
     pub fn remove_leg(&mut self, leg: LegId) {
         self.isolate(leg);
         if let Some(state) = self.legs.remove(&leg) {
             self.retired.accumulate(&state.jitter_stats());
+            let quality = state.quality();
+            self.events.push_back(MediaEvent::LegEnded { leg, quality });
         }
     }
 

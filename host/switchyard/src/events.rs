@@ -46,6 +46,12 @@ impl Events {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How a call's RTP fared as its leg ended (see [`crate::quality`]); in no room, as its
+    /// call has left it.
+    pub fn quality(&self, data: serde_json::Value) {
+        self.log.publish("quality", None, data);
+    }
+
     /// `call` joined `room`, listed as `number` (leaving the room it was in).
     /// Call it with the core still locked by the join: a hang-up the core
     /// handles after it then finds the call here ([`Events::call_event`]).

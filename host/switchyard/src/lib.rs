@@ -32,6 +32,7 @@ mod metrics;
 mod network;
 mod panics;
 mod prompts;
+mod quality;
 mod recording;
 mod room_state_file;
 mod rtp_ports;

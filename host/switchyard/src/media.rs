@@ -29,8 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::MediaOp;
 use switchyard_media::{
-    DetachedLeg, LegId, LegParams, LegQuality, MediaEvent, Prompt, PromptRole, RecordingTap,
-    RoomId, Worker, WorkerConfig, WorkerStats,
+    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RecordingTap, RoomId, Worker,
+    WorkerConfig, WorkerStats,
 };
 use tokio::sync::mpsc::UnboundedSender;
 use worker_thread::WorkerThread;
@@ -372,9 +372,6 @@ fn execute(
         }
         WorkerCommand::RemoveLeg(leg) => {
             io.remove(worker, leg);
-            if let Some(quality) = worker.quality(leg) {
-                log_quality(leg, &quality);
-            }
             worker.remove_leg(leg);
         }
         WorkerCommand::Detach { leg, to } => {
@@ -449,41 +446,6 @@ fn wallclock_ntp() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     switchyard_media::ntp_timestamp(since_epoch)
-}
-
-/// Logs how a leg's RTP fared each way as it ends: what it received of its peer's stream and
-/// what its peer reported of ours (RTCP), under its call's tag (a leg is numbered as its call).
-fn log_quality(leg: LegId, quality: &LegQuality) {
-    let call = switchyard_core::CallId(leg.0);
-    let lost_share = |lost: f64, all: f64| if all > 0.0 { 100.0 * lost / all } else { 0.0 };
-    let received = f64::from(quality.received);
-    let lost = quality.lost as f64;
-    let jitter_ms = quality.jitter.as_secs_f64() * 1000.0;
-    match quality.peer {
-        Some(peer) => tracing::info!(
-            %call,
-            received = quality.received,
-            lost = quality.lost,
-            "leg ended: {:.1}% of its peer's RTP lost, jitter {jitter_ms:.1} ms; its peer \
-             reports {} of ours lost ({:.1}% lately), jitter {:.1} ms, round trip {}",
-            lost_share(lost, received + lost),
-            peer.cumulative_lost,
-            f64::from(peer.fraction_lost) * 100.0,
-            peer.jitter.as_secs_f64() * 1000.0,
-            peer.round_trip.map_or_else(
-                || "unknown".to_owned(),
-                |rtt| format!("{:.0} ms", rtt.as_secs_f64() * 1000.0)
-            ),
-        ),
-        None => tracing::info!(
-            %call,
-            received = quality.received,
-            lost = quality.lost,
-            "leg ended: {:.1}% of its peer's RTP lost, jitter {jitter_ms:.1} ms; its peer sent \
-             no RTCP report",
-            lost_share(lost, received + lost),
-        ),
-    }
 }
 
 /// A PCMU leg sending to `remote`, as the worker threads' tests add them.

@@ -104,9 +104,12 @@ impl Signaling {
                     lock(&self.core).handle_timeout(Instant::now());
                 }
                 () = self.wake.notified() => {}
-                Some(event) = self.media_events.recv() => {
-                    lock(&self.core).handle_media_event(Instant::now(), event);
-                }
+                Some(event) = self.media_events.recv() => match event {
+                    MediaEvent::LegEnded { leg, quality } => {
+                        crate::quality::report(&self.events, leg, &quality);
+                    }
+                    event => lock(&self.core).handle_media_event(Instant::now(), event),
+                },
                 why = &mut stop, if stopping.is_none() => {
                     stopping = Some(self.begin_stopping(why));
                 }
