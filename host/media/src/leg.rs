@@ -414,8 +414,15 @@ impl Leg {
         self.gain = gain;
     }
 
-    /// Takes one packet that came from `source` to the leg's socket.
-    pub(crate) fn receive(&mut self, now: Instant, source: SocketAddr, packet: &[u8]) -> Received {
+    /// Takes one packet that came from `source` to the leg's socket, read at `now` and taken
+    /// off the wire at `received`.
+    pub(crate) fn receive(
+        &mut self,
+        now: Instant,
+        received: Instant,
+        source: SocketAddr,
+        packet: &[u8],
+    ) -> Received {
         let Ok(rtp) = RtpReader::new(packet) else {
             return Received::Malformed;
         };
@@ -467,7 +474,7 @@ impl Leg {
         if samples == 0 {
             return Received::Malformed;
         }
-        self.reception.arrived(now, rtp.timestamp());
+        self.reception.arrived(received, rtp.timestamp());
         let arrival = Arrival {
             at: now,
             ssrc,

@@ -627,15 +627,30 @@ impl Worker {
     /// RTCP multiplexed on the RTP port (RFC 5761 §4: a second octet of 192–223) goes to
     /// [`handle_rtcp`](Self::handle_rtcp).
     pub fn handle_rtp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
+        self.handle_rtp_received(now, now, leg, source, packet);
+    }
+
+    /// [`handle_rtp`](Self::handle_rtp) of a packet the shell knows the time of: `now` places
+    /// it in the leg's playout (the tick that read it), `received` is when the system took it
+    /// off the wire, which the RTCP statistics (its interarrival jitter, RFC 3550 A.8) and a
+    /// muxed report's round trip are measured by.
+    pub fn handle_rtp_received(
+        &mut self,
+        now: Instant,
+        received: Instant,
+        leg: LegId,
+        source: SocketAddr,
+        packet: &[u8],
+    ) {
         if is_muxed_rtcp(packet) {
-            self.handle_rtcp(now, leg, source, packet);
+            self.handle_rtcp(received, leg, source, packet);
             return;
         }
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;
             return;
         };
-        match state.receive(now, source, packet) {
+        match state.receive(now, received, source, packet) {
             Received::Malformed => {
                 self.stats.malformed_packets += 1;
                 return;

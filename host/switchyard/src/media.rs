@@ -14,6 +14,7 @@
 mod held;
 mod packet_io;
 mod receive_buffers;
+mod receive_time;
 mod sweep;
 mod uring;
 mod worker_thread;

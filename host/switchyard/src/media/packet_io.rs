@@ -128,6 +128,29 @@ mod tests {
         }
     }
 
+    // Packets sent 20 ms apart and read together, as a tick reads what came since the last:
+    // their receive times, not the read's, give the leg's interarrival jitter (RFC 3550 A.8),
+    // which stays near zero on loopback where a read time would make it some 20 ms.
+    #[test]
+    fn io_uring_takes_each_packets_receive_time() {
+        let mut io = UringIo::new().expect("this kernel refuses io_uring");
+        let (mut worker, peer, leg_address, _) = leg_and_peer(&mut io);
+        const SENT: u16 = 25;
+        let started = Instant::now();
+        for sequence in 0..SENT {
+            let due = started + Duration::from_millis(20 * u64::from(sequence));
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            peer.send_to(&rtp(sequence), leg_address).unwrap();
+        }
+        assert_eq!(
+            receive_until(&mut io, &mut worker, u64::from(SENT), 200),
+            25
+        );
+        let jitter = worker.quality(LEG).expect("the leg").jitter;
+        // A sender thread on a busy machine wakes up to a few ms late.
+        assert!(jitter < Duration::from_millis(5), "{jitter:?}");
+    }
+
     #[test]
     fn io_uring_moves_rtcp_both_ways() {
         moves_rtcp_both_ways(&mut UringIo::new().expect("this kernel refuses io_uring"));

@@ -16,6 +16,7 @@ use io_uring::IoUring;
 use io_uring::types::BufRingEntry;
 
 use super::packet_io::MAX_DATAGRAM;
+use super::receive_time::CONTROL_LEN;
 
 /// The buffer group every receive of the ring names.
 pub(super) const BUFFER_GROUP: u16 = 0;
@@ -26,12 +27,14 @@ const ENTRIES: u16 = 8192;
 /// Buffers in the ring beyond one per leg, for legs that get two packets between ticks.
 const SPARE: usize = 64;
 /// What a multishot `recvmsg` writes before the datagram: its `io_uring_recvmsg_out` header
-/// (four `u32`) and the source address, in a field of [`NAME_LEN`] bytes.
+/// (four `u32`), the source address in a field of [`NAME_LEN`] bytes, and the control data
+/// (the receive time) in one of [`CONTROL_LEN`] bytes.
 const HEADER_LEN: usize = 16;
 /// Room for an IPv6 source address, the longest a UDP socket reports.
 pub(super) const NAME_LEN: usize = size_of::<libc::sockaddr_in6>();
-/// One buffer: the header, the source and a datagram of up to [`MAX_DATAGRAM`] bytes.
-const BUFFER_LEN: usize = HEADER_LEN + NAME_LEN + MAX_DATAGRAM;
+/// One buffer: the header, the source, the receive time and a datagram of up to
+/// [`MAX_DATAGRAM`] bytes.
+const BUFFER_LEN: usize = HEADER_LEN + NAME_LEN + CONTROL_LEN + MAX_DATAGRAM;
 
 /// The ring shared with the kernel and the buffers it names.
 pub(super) struct ReceiveBuffers {

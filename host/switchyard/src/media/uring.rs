@@ -23,6 +23,7 @@ use switchyard_media::{LegId, LegSocket, Worker};
 
 use super::packet_io::{MAX_READS_PER_TICK, PacketIo};
 use super::receive_buffers::{BUFFER_GROUP, NAME_LEN, ReceiveBuffers};
+use super::receive_time::{CONTROL_LEN, ClockPair, received_at};
 use crate::rtp_ports::LegSockets;
 
 /// Submission queue entries: a tick's sends are submitted in batches of at most this many.
@@ -73,8 +74,8 @@ pub(super) struct UringIo {
     // Dropped before `buffers`, which the kernel may write until the ring is gone.
     ring: IoUring,
     buffers: ReceiveBuffers,
-    /// What every multishot receive is given: only its lengths of source address (and of
-    /// control data, none) count, and they say where a buffer's datagram starts.
+    /// What every multishot receive is given: only its lengths of source address and of
+    /// control data (the receive time) count, and they say where a buffer's datagram starts.
     receive_header: Box<libc::msghdr>,
     receivers: Vec<Option<Receiver>>,
     free_receivers: Vec<u32>,
@@ -87,6 +88,9 @@ pub(super) struct UringIo {
     sends: Vec<Box<SendSlot>>,
     free_sends: Vec<u32>,
     next_generation: u32,
+    /// The clocks as of the completions being reaped, to put receive times on the monotonic
+    /// clock.
+    clocks: ClockPair,
     /// The ring has a table of [`FIXED_FILES`] fixed files.
     fixed_files: bool,
 }
@@ -128,6 +132,7 @@ impl UringIo {
         // SAFETY: all zeros is a valid msghdr.
         let mut receive_header: Box<libc::msghdr> = Box::new(unsafe { mem::zeroed() });
         receive_header.msg_namelen = NAME_LEN as libc::socklen_t;
+        receive_header.msg_controllen = CONTROL_LEN;
         Ok(UringIo {
             fixed_files,
             ring,
@@ -139,6 +144,7 @@ impl UringIo {
             sends: Vec::new(),
             free_sends: Vec::new(),
             next_generation: 0,
+            clocks: ClockPair::now(),
         })
     }
 
@@ -175,8 +181,25 @@ impl UringIo {
         }
     }
 
-    // A receiver for the leg's socket `kind`, in a free place; returns its index.
+    // A receiver for the leg's socket `kind`, in a free place; returns its index. The socket
+    // stamps each datagram with its receive time, or, where the kernel refuses, its packets
+    // count as received at the tick that reads them.
     fn start_receive(&mut self, leg: LegId, kind: LegSocket, socket: UdpSocket) -> u32 {
+        let on: libc::c_int = 1;
+        // SAFETY: a valid descriptor, and an option value the size the call is told.
+        let stamped = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_TIMESTAMPNS,
+                (&raw const on).cast::<libc::c_void>(),
+                size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if stamped != 0 {
+            let error = io::Error::last_os_error();
+            tracing::debug!(?leg, %error, "no receive times: packets count as read at the tick");
+        }
         let generation = self.next_generation;
         self.next_generation = self.next_generation.wrapping_add(1) & GENERATION_MASK;
         let receiver = Receiver {
@@ -298,11 +321,15 @@ impl UringIo {
                 && let Ok(packet) = RecvMsgOut::parse(filled, &self.receive_header)
                 && let Some(source) = source_address(packet.name_data())
             {
+                let received = received_at(packet.control_data())
+                    .map_or(arrived, |stamp| self.clocks.instant_of(stamp));
                 // A datagram longer than a buffer is cut, as a plain `recvmsg` cuts it.
                 let (leg, packet) = (receiver.leg, packet.payload_data());
                 match receiver.kind {
-                    LegSocket::Rtp => worker.handle_rtp(arrived, leg, source, packet),
-                    LegSocket::Rtcp => worker.handle_rtcp(arrived, leg, source, packet),
+                    LegSocket::Rtp => {
+                        worker.handle_rtp_received(arrived, received, leg, source, packet);
+                    }
+                    LegSocket::Rtcp => worker.handle_rtcp(received, leg, source, packet),
                 }
                 got = true;
             }
@@ -323,6 +350,7 @@ impl UringIo {
     }
 
     fn reap(&mut self, worker: &mut Worker, arrived: std::time::Instant) -> usize {
+        self.clocks = ClockPair::now();
         let mut packets = 0;
         loop {
             let Some(cqe) = self.ring.completion().next() else {
