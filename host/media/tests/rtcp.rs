@@ -36,6 +36,13 @@ fn leg_to(remote: SocketAddr, rtcp: RtcpPath) -> LegParams {
     }
 }
 
+/// A worker started at `start` with `seed`, and leg A to `peer` with `rtcp`.
+fn one_leg(start: Instant, seed: u64, peer: SocketAddr, rtcp: RtcpPath) -> Worker {
+    let mut worker = Worker::new(WorkerConfig::default(), start, seed);
+    worker.add_leg(start, A, leg_to(peer, rtcp));
+    worker
+}
+
 /// How packets fare on one way of the simulated network.
 #[derive(Clone, Copy)]
 struct Path {
@@ -293,12 +300,7 @@ fn first_block(packet: &[u8]) -> Option<(u32, u32)> {
 fn reports_from_elsewhere_or_malformed_are_dropped_and_ours_follow_the_peers() {
     let start = Instant::now();
     let peer = addr("192.0.2.5:7000");
-    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
-    worker.add_leg(
-        start,
-        A,
-        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
-    );
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(addr("192.0.2.5:7001")));
     let mut now = start;
     let report = receiver_report(0x77, None);
     worker.handle_rtcp(now, A, addr("198.51.100.1:7001"), &report);
@@ -394,8 +396,7 @@ fn a_peer_that_only_reports_is_alive_and_times_out_when_it_stops() {
 fn no_report_goes_to_a_peer_whose_address_is_not_known() {
     let start = Instant::now();
     let nowhere = addr("0.0.0.0:0");
-    let mut worker = Worker::new(WorkerConfig::default(), start, 4);
-    worker.add_leg(start, A, leg_to(nowhere, RtcpPath::Separate(nowhere)));
+    let mut worker = one_leg(start, 4, nowhere, RtcpPath::Separate(nowhere));
     let mut now = start;
     while now < start + Duration::from_secs(15) {
         now = worker.poll_timeout().unwrap();
@@ -495,12 +496,7 @@ fn once_the_peer_streams_only_its_streams_report_is_taken() {
 fn a_nat_ed_peer_gets_reports_only_once_its_own_come_and_a_moved_one_at_its_new_address() {
     let start = Instant::now();
     let private = addr("10.0.0.7:7000");
-    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
-    worker.add_leg(
-        start,
-        A,
-        leg_to(private, RtcpPath::Separate(addr("10.0.0.7:7001"))),
-    );
+    let mut worker = one_leg(start, 9, private, RtcpPath::Separate(addr("10.0.0.7:7001")));
     // Its RTP comes from a NAT's address after the latching grace: the leg latches there.
     let nat = addr("203.0.113.4:31000");
     let mut sequence = 0;
@@ -624,12 +620,7 @@ fn next_lsr(worker: &mut Worker) -> u32 {
 fn only_the_peer_streams_own_sender_report_is_named_in_our_blocks() {
     let start = Instant::now();
     let peer = addr("192.0.2.5:7000");
-    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
-    worker.add_leg(
-        start,
-        A,
-        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
-    );
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(addr("192.0.2.5:7001")));
     worker.handle_rtp(start, A, peer, &silence(1));
     let ours = header(&tick(&mut worker)[0]).2;
     // A relay's sender report, with a block on ours: taken, but its NTP time is not the

@@ -43,9 +43,7 @@ fn a_required_reliable_provisional_response_is_numbered_pracked_and_the_call_ans
     let (mut sim, call) = reliable_call(1, true);
     early_media(&mut sim, call);
     // The answer comes at once, before the PRACK: it waits for it.
-    sim.ep
-        .answer(sim.now, call, g711_answer_to_offer())
-        .unwrap();
+    answer(&mut sim, call);
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
     let progress = invite_responses(&sim, 183);
     assert_eq!(progress.len(), 1, "acknowledged at once: sent once");
@@ -76,9 +74,7 @@ fn a_required_reliable_provisional_response_is_numbered_pracked_and_the_call_ans
 #[test]
 fn one_reliable_response_at_a_time_the_latest_waiting_goes_next() {
     let (mut sim, call) = reliable_call(2, false);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
+    ring(&mut sim, call);
     // Two more while the first waits for its PRACK: only the latest is kept.
     sim.ep
         .progress(sim.now, call, 181, "Forwarded", None)
@@ -113,9 +109,7 @@ fn send_prack(sim: &mut Sim, rseq: u32) {
 #[test]
 fn a_prack_that_names_no_waiting_response_gets_481_and_one_without_rack_400() {
     let (mut sim, call) = reliable_call(3, false);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
+    ring(&mut sim, call);
     sim.run_for(Duration::from_millis(100));
     let ringing = invite_responses(&sim, 180)[0].clone();
     let number = rseq(&ringing);
@@ -164,13 +158,9 @@ fn without_a_prack_the_invite_is_rejected_after_64_t1() {
 #[test]
 fn ringing_without_a_session_description_is_overtaken_by_the_answer_and_goes_no_more() {
     let (mut sim, call) = reliable_call(7, false);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
+    ring(&mut sim, call);
     sim.run_for(Duration::from_millis(600));
-    sim.ep
-        .answer(sim.now, call, g711_answer_to_offer())
-        .unwrap();
+    answer(&mut sim, call);
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
     sim.run_for(Duration::from_secs(10));
     let ringing = sim.sent_times("SIP/2.0 180", "CSeq: 1 INVITE");
@@ -185,13 +175,9 @@ fn ringing_without_a_session_description_is_overtaken_by_the_answer_and_goes_no_
 #[test]
 fn a_prack_crossing_the_answer_that_overtook_its_ringing_gets_200() {
     let (mut sim, call) = reliable_call(10, true);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
+    ring(&mut sim, call);
     // The answer at once: it overtakes the 180, whose PRACK is still to come.
-    sim.ep
-        .answer(sim.now, call, g711_answer_to_offer())
-        .unwrap();
+    answer(&mut sim, call);
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
     sim.settle();
     assert_eq!(sim.uac.codes(Method::PRack), [200]);
@@ -221,12 +207,8 @@ fn a_caller_without_an_offer_gets_no_reliable_response_and_our_offer_in_the_2xx(
     sim.uac.invite(sim.now, REQUIRE_100REL, "");
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
     let call = first_call(&sim);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
-    sim.ep
-        .answer(sim.now, call, g711_answer_to_offer())
-        .unwrap();
+    ring(&mut sim, call);
+    answer(&mut sim, call);
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
     assert!(invite_responses(&sim, 180).is_empty());
     let ok = sim.uac.last_response(Method::Invite).unwrap();
@@ -239,9 +221,7 @@ fn a_caller_that_only_supports_reliable_responses_gets_them_unreliably() {
     sim.uac.invite(sim.now, "Supported: 100rel\r\n", &offer());
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
     let call = first_call(&sim);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
+    ring(&mut sim, call);
     sim.run_for(Duration::from_secs(3));
     let ringing = invite_responses(&sim, 180);
     assert_eq!(ringing.len(), 1, "sent once");
@@ -263,6 +243,20 @@ fn other_required_extensions_are_still_refused_with_420() {
     );
 }
 
+/// A 180 without SDP.
+fn ring(sim: &mut Sim, call: switchyard_sip::CallKey) {
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+}
+
+/// The 200, with our answer to the test offer.
+fn answer(sim: &mut Sim, call: switchyard_sip::CallKey) {
+    sim.ep
+        .answer(sim.now, call, g711_answer_to_offer())
+        .unwrap();
+}
+
 /// A 183 with early media (our answer to the test offer).
 fn early_media(sim: &mut Sim, call: switchyard_sip::CallKey) {
     let early = Some(g711_answer_to_offer());
@@ -274,9 +268,7 @@ fn early_media(sim: &mut Sim, call: switchyard_sip::CallKey) {
 /// A reliable 183 with early media, then the answer at once: it waits for the 183's PRACK.
 fn early_media_then_answer(sim: &mut Sim, call: switchyard_sip::CallKey) {
     early_media(sim, call);
-    sim.ep
-        .answer(sim.now, call, g711_answer_to_offer())
-        .unwrap();
+    answer(sim, call);
 }
 
 /// A G.711 answer to the test offer.
