@@ -151,12 +151,30 @@ fn a_call_s_rtp_figures_come_as_its_leg_ends() {
         panic!("a join and a quality event: {seen:?}\n{}", server.log());
     };
     assert_eq!(of, call);
+    // Told in the room the call was in.
+    assert_eq!(data["room"], "123", "{data}");
     // Two seconds of 20 ms packets, over loopback: none lost.
     let received = data["received"].as_u64().unwrap_or_default();
     assert!((90..=110).contains(&received), "{data}");
     assert_eq!(data["lost"], 0, "{data}");
     assert!(data["jitter_ms"].as_f64().is_some(), "{data}");
     assert!(data.get("peer").is_some(), "{data}");
+}
+
+#[test]
+fn the_last_call_s_figures_are_told_as_the_server_stops() {
+    let mut server = Server::start();
+    let phone = Phone::call(server.sip, "000777123", "alice", &[]);
+    phone.talk(700.0, Duration::from_secs(1));
+    server.signal("TERM");
+    assert!(phone.await_bye(Duration::from_secs(5)), "{}", server.log());
+    assert!(server.wait(Duration::from_secs(10)).success());
+    let log = server.log();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("leg ended") && line.contains(" call=c")),
+        "{log}"
+    );
 }
 
 #[test]

@@ -513,7 +513,8 @@ impl Leg {
         };
         let ssrc = self.out.sender().ssrc();
         let notes = self.rtcp.receive(now, source, packet, ssrc, peer)?;
-        self.last_heard = now;
+        // `now` is the report's receive time, which may be older than RTP heard since.
+        self.last_heard = self.last_heard.max(now);
         self.timed_out = false;
         Ok(notes)
     }

@@ -117,6 +117,8 @@ pub enum MediaEvent {
     LegEnded {
         /// The leg.
         leg: LegId,
+        /// The room it was in, if any.
+        room: Option<RoomId>,
         /// Its figures as it ended.
         quality: LegQuality,
     },
@@ -377,11 +379,16 @@ impl Worker {
     /// reports how its RTP fared ([`MediaEvent::LegEnded`]). Packets already queued for it
     /// stay queued.
     pub fn remove_leg(&mut self, leg: LegId) {
+        let room = self.legs.get(&leg).and_then(|state| match &state.place {
+            Place::Room(room) => Some(room.clone()),
+            _ => None,
+        });
         self.isolate(leg);
         if let Some(state) = self.legs.remove(&leg) {
             self.retired.accumulate(&state.jitter_stats());
             let quality = state.quality();
-            self.events.push_back(MediaEvent::LegEnded { leg, quality });
+            self.events
+                .push_back(MediaEvent::LegEnded { leg, room, quality });
         }
     }
 

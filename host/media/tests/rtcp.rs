@@ -243,6 +243,7 @@ fn each_side_reports_what_it_got_and_learns_the_round_trip_and_what_its_peer_got
         events(&mut a.worker),
         [MediaEvent::LegEnded {
             leg: A,
+            room: None,
             quality: at_a
         }]
     );
@@ -645,4 +646,45 @@ fn only_the_peer_streams_own_sender_report_is_named_in_our_blocks() {
     );
     worker.handle_rtp(now, A, peer, &silence(3));
     assert_eq!(next_lsr(&mut worker), 0x5555_6666);
+}
+
+#[test]
+fn a_report_received_before_the_latest_rtp_does_not_bring_the_timeout_forward() {
+    let start = Instant::now();
+    let config = WorkerConfig {
+        rtp_timeout: Some(Duration::from_secs(2)),
+        ..WorkerConfig::default()
+    };
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = Worker::new(config, start, 4);
+    worker.add_leg(
+        start,
+        A,
+        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
+    );
+    let mut timed_out_at = None;
+    for sequence in 0..500u16 {
+        let now = worker.poll_timeout().unwrap();
+        // RTP for 5 s; then, read late, a report the system took in at 1 s.
+        if now < start + Duration::from_secs(5) {
+            worker.handle_rtp(now, A, peer, &silence(sequence));
+        } else if timed_out_at.is_none() && sequence == 250 {
+            let received = start + Duration::from_secs(1);
+            worker.handle_rtcp(
+                received,
+                A,
+                addr("192.0.2.5:7001"),
+                &receiver_report(0x77, None),
+            );
+        }
+        worker.handle_timeout(now);
+        drain_all(&mut worker);
+        if events(&mut worker).contains(&MediaEvent::RtpTimeout { leg: A }) {
+            timed_out_at = Some(now - start);
+            break;
+        }
+    }
+    // 2 s after the last RTP, not after the report.
+    let at = timed_out_at.expect("the leg timed out");
+    assert!(at >= Duration::from_millis(6_900), "{at:?}");
 }

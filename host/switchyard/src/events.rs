@@ -46,10 +46,9 @@ impl Events {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// How a call's RTP fared as its leg ended (see [`crate::quality`]); in no room, as its
-    /// call has left it.
-    pub fn quality(&self, data: serde_json::Value) {
-        self.log.publish("quality", None, data);
+    /// How a call's RTP fared as its leg ended in `room`, if any (see [`crate::quality`]).
+    pub fn quality(&self, room: Option<&str>, data: serde_json::Value) {
+        self.log.publish("quality", room, data);
     }
 
     /// `call` joined `room`, listed as `number` (leaving the room it was in).

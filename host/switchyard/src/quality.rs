@@ -4,13 +4,13 @@
 
 use serde_json::{Value, json};
 use switchyard_core::CallId;
-use switchyard_media::{LegId, LegQuality};
+use switchyard_media::{LegId, LegQuality, RoomId};
 
 use crate::events::Events;
 
-/// Logs and publishes `quality`, the figures of `leg` as it ended, under its call's tag (a leg
-/// is numbered as its call).
-pub fn report(events: &Events, leg: LegId, quality: &LegQuality) {
+/// Logs and publishes `quality`, the figures of `leg` as it ended in `room` (if any), under its
+/// call's tag (a leg is numbered as its call).
+pub fn report(events: &Events, leg: LegId, room: Option<&RoomId>, quality: &LegQuality) {
     let call = CallId(leg.0);
     let data = figures(call, quality);
     let jitter_ms = quality.jitter.as_secs_f64() * 1000.0;
@@ -38,7 +38,7 @@ pub fn report(events: &Events, leg: LegId, quality: &LegQuality) {
              its peer sent no RTCP report on ours",
         ),
     }
-    events.quality(data);
+    events.quality(room.map(|room| room.0.as_str()), data);
 }
 
 /// The event's data: the call, what it received (`received`, `lost`, `lost_percent`,

@@ -17,6 +17,8 @@ use tracing::{debug, error, info, warn};
 
 /// How long shutdown waits for BYEs to be answered before exiting anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long the last call's legs are waited for at shutdown, to tell how they fared.
+const LAST_LEGS_WAIT: Duration = Duration::from_millis(100);
 /// How long the loop sleeps when nothing is scheduled.
 const IDLE: Duration = Duration::from_secs(3600);
 /// How long the resolution of a placed call's target may take before the call
@@ -104,12 +106,7 @@ impl Signaling {
                     lock(&self.core).handle_timeout(Instant::now());
                 }
                 () = self.wake.notified() => {}
-                Some(event) = self.media_events.recv() => match event {
-                    MediaEvent::LegEnded { leg, quality } => {
-                        crate::quality::report(&self.events, leg, &quality);
-                    }
-                    event => lock(&self.core).handle_media_event(Instant::now(), event),
-                },
+                Some(event) = self.media_events.recv() => self.on_media_event(event),
                 why = &mut stop, if stopping.is_none() => {
                     stopping = Some(self.begin_stopping(why));
                 }
@@ -118,6 +115,7 @@ impl Signaling {
             if let Some((since, why)) = stopping.take() {
                 let left = lock(&self.core).active_calls();
                 if left == 0 {
+                    self.report_last_legs().await;
                     return why;
                 }
                 if since.elapsed() >= SHUTDOWN_GRACE {
@@ -129,6 +127,25 @@ impl Signaling {
                 }
                 stopping = Some((since, why));
             }
+        }
+    }
+
+    /// What a media worker reported: how a leg fared is told here, the rest goes to the core.
+    fn on_media_event(&self, event: MediaEvent) {
+        match event {
+            MediaEvent::LegEnded { leg, room, quality } => {
+                crate::quality::report(&self.events, leg, room.as_ref(), &quality);
+            }
+            event => lock(&self.core).handle_media_event(Instant::now(), event),
+        }
+    }
+
+    /// Once the last call ended at shutdown: the workers' reports of its legs, which they
+    /// send as they remove them, for at most [`LAST_LEGS_WAIT`].
+    async fn report_last_legs(&mut self) {
+        let until = tokio::time::Instant::now() + LAST_LEGS_WAIT;
+        while let Ok(Some(event)) = tokio::time::timeout_at(until, self.media_events.recv()).await {
+            self.on_media_event(event);
         }
     }
 

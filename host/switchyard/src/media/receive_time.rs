@@ -10,6 +10,8 @@ const HEADER_LEN: usize = size_of::<libc::cmsghdr>();
 /// A `timespec`: seconds and nanoseconds, each 64 bits on the 64-bit Linux this runs on.
 const TIMESPEC_LEN: usize = size_of::<libc::timespec>();
 const _: () = assert!(TIMESPEC_LEN == 16 && HEADER_LEN == 16);
+/// The oldest receive time believed (see [`ClockPair::instant_of`]).
+const MAX_AGE: Duration = Duration::from_secs(1);
 /// Room for one `SCM_TIMESTAMPNS` control message (`CMSG_SPACE` of a `timespec`).
 pub(super) const CONTROL_LEN: usize = HEADER_LEN + TIMESPEC_LEN;
 
@@ -32,13 +34,14 @@ impl ClockPair {
 
     /// The instant of wallclock time `stamp`: as long before the pair's monotonic reading as
     /// `stamp` is before its wallclock reading, never after it (a stamp ahead of the wallclock
-    /// is the clock being set).
-    pub(super) fn instant_of(&self, stamp: SystemTime) -> Instant {
-        self.wall
-            .duration_since(stamp)
-            .ok()
-            .and_then(|age| self.monotonic.checked_sub(age))
-            .unwrap_or(self.monotonic)
+    /// is the clock set back). `None` for a stamp more than [`MAX_AGE`] old: a packet waits a
+    /// tick or so to be read, and an older stamp is the clock set forward.
+    pub(super) fn instant_of(&self, stamp: SystemTime) -> Option<Instant> {
+        let age = self.wall.duration_since(stamp).unwrap_or_default();
+        if age > MAX_AGE {
+            return None;
+        }
+        Some(self.monotonic.checked_sub(age).unwrap_or(self.monotonic))
     }
 }
 
@@ -120,8 +123,10 @@ mod tests {
     fn a_wallclock_stamp_lands_as_far_back_on_the_monotonic_clock() {
         let pair = ClockPair::now();
         let ago = Duration::from_millis(15);
-        assert_eq!(pair.instant_of(pair.wall - ago), pair.monotonic - ago);
+        assert_eq!(pair.instant_of(pair.wall - ago), Some(pair.monotonic - ago));
         // A stamp ahead of the wallclock (the clock was set back) is now.
-        assert_eq!(pair.instant_of(pair.wall + ago), pair.monotonic);
+        assert_eq!(pair.instant_of(pair.wall + ago), Some(pair.monotonic));
+        // One far behind it (the clock was set forward) is not believed.
+        assert_eq!(pair.instant_of(pair.wall - Duration::from_secs(30)), None);
     }
 }

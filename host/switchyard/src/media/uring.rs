@@ -322,7 +322,8 @@ impl UringIo {
                 && let Some(source) = source_address(packet.name_data())
             {
                 let received = received_at(packet.control_data())
-                    .map_or(arrived, |stamp| self.clocks.instant_of(stamp));
+                    .and_then(|stamp| self.clocks.instant_of(stamp))
+                    .unwrap_or(arrived);
                 // A datagram longer than a buffer is cut, as a plain `recvmsg` cuts it.
                 let (leg, packet) = (receiver.leg, packet.payload_data());
                 match receiver.kind {
