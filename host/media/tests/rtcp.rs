@@ -43,6 +43,19 @@ fn one_leg(start: Instant, seed: u64, peer: SocketAddr, rtcp: RtcpPath) -> Worke
     worker
 }
 
+/// A worker whose legs time out after 2 s of silence, started at `start`, and leg A to
+/// `peer` (its RTCP at the next port).
+fn timing_out_in_2_s(start: Instant, peer: SocketAddr) -> Worker {
+    let config = WorkerConfig {
+        rtp_timeout: Some(Duration::from_secs(2)),
+        ..WorkerConfig::default()
+    };
+    let mut worker = Worker::new(config, start, 4);
+    let rtcp = SocketAddr::new(peer.ip(), peer.port() + 1);
+    worker.add_leg(start, A, leg_to(peer, RtcpPath::Separate(rtcp)));
+    worker
+}
+
 /// How packets fare on one way of the simulated network.
 #[derive(Clone, Copy)]
 struct Path {
@@ -358,17 +371,8 @@ fn reports_from_elsewhere_or_malformed_are_dropped_and_ours_follow_the_peers() {
 #[test]
 fn a_peer_that_only_reports_is_alive_and_times_out_when_it_stops() {
     let start = Instant::now();
-    let config = WorkerConfig {
-        rtp_timeout: Some(Duration::from_secs(2)),
-        ..WorkerConfig::default()
-    };
     let peer = addr("192.0.2.5:7000");
-    let mut worker = Worker::new(config, start, 4);
-    worker.add_leg(
-        start,
-        A,
-        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
-    );
+    let mut worker = timing_out_in_2_s(start, peer);
     let report = receiver_report(0x77, None);
     let mut timed_out_at = None;
     let mut now = start;
@@ -651,17 +655,8 @@ fn only_the_peer_streams_own_sender_report_is_named_in_our_blocks() {
 #[test]
 fn a_report_received_before_the_latest_rtp_does_not_bring_the_timeout_forward() {
     let start = Instant::now();
-    let config = WorkerConfig {
-        rtp_timeout: Some(Duration::from_secs(2)),
-        ..WorkerConfig::default()
-    };
     let peer = addr("192.0.2.5:7000");
-    let mut worker = Worker::new(config, start, 4);
-    worker.add_leg(
-        start,
-        A,
-        leg_to(peer, RtcpPath::Separate(addr("192.0.2.5:7001"))),
-    );
+    let mut worker = timing_out_in_2_s(start, peer);
     let mut timed_out_at = None;
     for sequence in 0..500u16 {
         let now = worker.poll_timeout().unwrap();
