@@ -43,6 +43,7 @@ mod endpoint;
 mod event;
 mod fields;
 mod framing;
+mod header_text;
 mod ids;
 mod limits;
 mod message;

@@ -7,6 +7,8 @@ use rsip::prelude::HasHeaders;
 
 use crate::build::ResponseBuilder;
 use crate::dtmf_relay::DTMF_RELAY;
+use crate::fields;
+use crate::header_text::option_tags;
 use crate::prack::RELIABLE_TAG;
 use crate::session::timer::TIMER_TAG;
 
@@ -107,8 +109,11 @@ impl Reply {
 /// all but `timer` (RFC 4028) and, in an INVITE, `100rel` (RFC 3262), comma-separated; empty
 /// if it requires nothing else.
 pub(crate) fn required(request: &impl HasHeaders) -> String {
-    let invite = cseq_method(request) == Some("INVITE");
-    let tags: Vec<&str> = require_tags(request)
+    let invite = request.headers().iter().any(|h| match h {
+        rsip::Header::CSeq(cseq) => fields::cseq(cseq.value()).is_some_and(|(_, m)| m == "INVITE"),
+        _ => false,
+    });
+    let tags: Vec<&str> = option_tags(request, "Require")
         .filter(|tag| {
             let supported = tag.eq_ignore_ascii_case(TIMER_TAG)
                 || (invite && tag.eq_ignore_ascii_case(RELIABLE_TAG));
@@ -116,33 +121,6 @@ pub(crate) fn required(request: &impl HasHeaders) -> String {
         })
         .collect();
     tags.join(", ")
-}
-
-/// Whether `request` requires the option tag `tag` (case-insensitively).
-pub(crate) fn requires(request: &impl HasHeaders, tag: &str) -> bool {
-    require_tags(request).any(|required| required.eq_ignore_ascii_case(tag))
-}
-
-/// Every option tag of `request`'s Require headers.
-fn require_tags(request: &impl HasHeaders) -> impl Iterator<Item = &str> {
-    request
-        .headers()
-        .iter()
-        .filter_map(|h| match h {
-            rsip::Header::Require(require) => Some(require.value()),
-            _ => None,
-        })
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
-}
-
-/// The method of `request`'s CSeq header.
-fn cseq_method(request: &impl HasHeaders) -> Option<&str> {
-    request.headers().iter().find_map(|h| match h {
-        rsip::Header::CSeq(cseq) => cseq.value().split_whitespace().nth(1),
-        _ => None,
-    })
 }
 
 #[cfg(test)]
@@ -158,8 +136,12 @@ mod tests {
              Call-ID: cid\r\nCSeq: 1 INVITE\r\nRequire: 100REL, timer\r\n\r\n",
         );
         assert_eq!(required(&invite), "");
-        assert!(requires(&invite, RELIABLE_TAG));
-        assert!(!requires(&invite, "path"));
+        assert!(crate::header_text::has_tag(
+            &invite,
+            "Require",
+            RELIABLE_TAG
+        ));
+        assert!(!crate::header_text::has_tag(&invite, "Require", "path"));
     }
 
     #[test]

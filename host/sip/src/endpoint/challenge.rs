@@ -3,12 +3,11 @@
 
 use std::time::Instant;
 
-use super::{ClientKey, Endpoint, TxKey};
+use super::Endpoint;
 use crate::auth::Challenger;
 use crate::call::CallKey;
 use crate::dialog::Parts;
 use crate::message::Response;
-use crate::transaction::{NonInviteClient, Transaction};
 
 impl Endpoint {
     /// `response` is the final response to the BYE of `call`. If it is a 401 or 407 that the
@@ -40,12 +39,8 @@ impl Endpoint {
                 ..Parts::default()
             },
         );
-        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
-        let key = ClientKey {
-            branch,
-            method: rsip::Method::Bye.to_string(),
-        };
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        let bye = (request, destination);
+        self.start_non_invite(now, rsip::Method::Bye, branch, bye, Some(call));
         true
     }
 

@@ -10,10 +10,11 @@ use crate::build::{ACCEPT, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
 use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event, IncomingCall};
+use crate::header_text::has_tag;
 use crate::message::{self, Rejection, Request};
 use crate::method::Method;
 use crate::prack::{RELIABLE_TAG, Reliable};
-use crate::reply::{Reply, required, requires};
+use crate::reply::{Reply, required};
 use crate::sdp::{Offer, OfferError};
 use crate::session;
 use crate::session::timer::{self, TooSmall};
@@ -202,7 +203,8 @@ impl Endpoint {
         let peer_allows_update = session::allows_update(&request.raw.headers);
         // RFC 3262 §3: the first RSeq is drawn from 1 to 2^31 - 1.
         let first_rseq = (self.ids.number() >> 1).max(1);
-        let reliable = requires(&request.raw, RELIABLE_TAG).then(|| Reliable::new(first_rseq));
+        let reliable =
+            has_tag(&request.raw, "Require", RELIABLE_TAG).then(|| Reliable::new(first_rseq));
         let mut state = Box::new(Call::new(request, tx, dialog, local));
         state.reliable = reliable;
         state.session.timer = timer;

@@ -632,12 +632,8 @@ impl Endpoint {
         state.phase = Phase::Ending;
         state.stop_retransmitting();
         state.session.stop();
-        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
-        let key = ClientKey {
-            branch,
-            method: rsip::Method::Bye.to_string(),
-        };
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        let bye = (request, destination);
+        self.start_non_invite(now, rsip::Method::Bye, branch, bye, Some(call));
         self.reschedule(Owner::Call(call));
     }
 
@@ -676,6 +672,24 @@ impl Endpoint {
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Sends `request`, a `method` request with Via branch `branch`, to `destination` in a new
+    /// non-INVITE client transaction (§17.1.2), whose outcome the call `waiting` hears, if any.
+    fn start_non_invite(
+        &mut self,
+        now: Instant,
+        method: rsip::Method,
+        branch: String,
+        (request, destination): (Vec<u8>, TransportAddr),
+        waiting: Option<CallKey>,
+    ) {
+        let tx = NonInviteClient::new(now, destination, request, waiting, &mut self.out);
+        let key = ClientKey {
+            branch,
+            method: method.to_string(),
+        };
+        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
     }
 
     fn insert_tx(&mut self, key: TxKey, tx: Transaction) -> TxId {

@@ -14,14 +14,14 @@ use crate::body;
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::{Dialog, Parts};
 use crate::event::{EndCause, Event};
+use crate::header_text::{has_tag, texts};
 use crate::message::{self, Rejection, Request, Response};
 use crate::outgoing::{EarlyDialog, Hangup, OutgoingCall, Placed, Stage};
 use crate::prack::RELIABLE_TAG;
-use crate::reply::requires;
 use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::{self, timer};
-use crate::transaction::{ClientOutcome, InviteClient, NonInviteClient, Transaction, TxId};
+use crate::transaction::{ClientOutcome, InviteClient, Transaction, TxId};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
 
@@ -125,18 +125,16 @@ impl Endpoint {
             return;
         };
         placed.hangup = Hangup::Cancelled;
-        let request = placed.head.cancel(&placed.branch, placed.cseq);
-        let cancel = NonInviteClient::new(now, placed.destination, request, None, &mut self.out);
-        let key = ClientKey {
-            branch: placed.branch.clone(),
-            method: rsip::Method::Cancel.to_string(),
-        };
-        let invite = placed.tx;
+        let cancel = (
+            placed.head.cancel(&placed.branch, placed.cseq),
+            placed.destination,
+        );
+        let (branch, invite) = (placed.branch.clone(), placed.tx);
         if let Some(tx) = invite_client(&mut self.transactions, invite) {
             tx.give_up_later(now);
         }
         self.reschedule(Owner::Tx(invite));
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(cancel));
+        self.start_non_invite(now, rsip::Method::Cancel, branch, cancel, None);
     }
 
     /// A response matched the INVITE client transaction `id`.
@@ -250,12 +248,13 @@ impl Endpoint {
             dialog.request_with(rsip::Method::PRack, &branch, &self.user_agent, &parts);
         early.rseq = rseq;
         early.cseq = dialog.local_cseq();
-        let prack = NonInviteClient::new(now, destination, request, None, &mut self.out);
-        let key = ClientKey {
+        self.start_non_invite(
+            now,
+            rsip::Method::PRack,
             branch,
-            method: rsip::Method::PRack.to_string(),
-        };
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(prack));
+            (request, destination),
+            None,
+        );
         true
     }
 
@@ -355,13 +354,8 @@ impl Endpoint {
     /// Ends a dialog we do not keep with a BYE whose outcome nobody waits for.
     fn release(&mut self, now: Instant, dialog: &mut Dialog) {
         let branch = self.ids.branch();
-        let (request, destination) = dialog.request(rsip::Method::Bye, &branch, &self.user_agent);
-        let tx = NonInviteClient::new(now, destination, request, None, &mut self.out);
-        let key = ClientKey {
-            branch,
-            method: rsip::Method::Bye.to_string(),
-        };
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        let bye = dialog.request(rsip::Method::Bye, &branch, &self.user_agent);
+        self.start_non_invite(now, rsip::Method::Bye, branch, bye, None);
     }
 
     /// A final non-2xx: a challenge is answered if the rules allow (§22.2, §22.3), otherwise
@@ -474,15 +468,10 @@ fn non_2xx_ack(placed: &Placed, response: &Response) -> Vec<u8> {
 /// The RSeq of a reliable provisional response (RFC 3262 §3: `Require: 100rel` and an RSeq);
 /// `None` for another.
 fn reliable_rseq(response: &rsip::Response) -> Option<u32> {
-    if !requires(response, RELIABLE_TAG) {
+    if !has_tag(response, "Require", RELIABLE_TAG) {
         return None;
     }
-    response.headers.iter().find_map(|header| match header {
-        rsip::Header::Other(name, value) if name.eq_ignore_ascii_case("RSeq") => {
-            value.trim().parse().ok()
-        }
-        _ => None,
-    })
+    texts(response, "RSeq").find_map(|value| value.trim().parse().ok())
 }
 
 /// The SDP answer in `response`'s body, if there is a usable one.

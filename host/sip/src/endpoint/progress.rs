@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::{CallError, Endpoint, Owner, TxEntry, inbound, offered};
 use crate::build::ResponseBuilder;
 use crate::call::CallKey;
+use crate::header_text::texts;
 use crate::message::Request;
 use crate::prack::{Provisional, RAck, RELIABLE_TAG, Waiting};
 use crate::reply::Reply;
@@ -119,12 +120,7 @@ impl Endpoint {
         call: CallKey,
         request: Request,
     ) {
-        let Some(rack) = request.raw.headers.iter().find_map(|header| match header {
-            rsip::Header::Other(name, value) if name.eq_ignore_ascii_case("RAck") => {
-                RAck::parse(value)
-            }
-            _ => None,
-        }) else {
+        let Some(rack) = texts(&request.raw, "RAck").find_map(RAck::parse) else {
             return self.reply(now, key, &request, Reply::MalformedRAck);
         };
         let Some(state) = self.calls.get_mut(&call) else {

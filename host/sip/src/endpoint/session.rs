@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::in_dialog::ok;
-use super::{CallError, ClientKey, ClientRequest, Endpoint, Owner, TxKey, known, refusal};
+use super::{CallError, ClientRequest, Endpoint, Owner, known, refusal};
 use crate::body;
 use crate::build::{ACCEPT, ResponseBuilder, contact_value};
 use crate::call::{CallKey, Phase};
@@ -15,7 +15,7 @@ use crate::message::Response;
 use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
 use crate::session::{Due, IncomingOffer, OfferMethod, Retry, glare_wait};
-use crate::transaction::{ClientOutcome, Machine, NonInviteClient, Transaction};
+use crate::transaction::{ClientOutcome, Machine};
 use crate::transport::TransportAddr;
 
 /// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
@@ -148,12 +148,8 @@ impl Endpoint {
             state
                 .dialog
                 .request(rsip::Method::Options, &branch, &self.user_agent);
-        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
-        let key = ClientKey {
-            branch,
-            method: rsip::Method::Options.to_string(),
-        };
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        let options = (request, destination);
+        self.start_non_invite(now, rsip::Method::Options, branch, options, Some(call));
         Ok(())
     }
 

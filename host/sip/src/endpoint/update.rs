@@ -4,14 +4,13 @@
 use std::time::Instant;
 
 use super::session::{GLARE_ATTEMPTS, offer_request, reason_phrase};
-use super::{ClientKey, Endpoint, Owner, TxKey};
+use super::{Endpoint, Owner};
 use crate::body;
 use crate::call::CallKey;
 use crate::event::Event;
 use crate::message::Response;
 use crate::session::timer;
 use crate::session::{OutgoingUpdate, Retry, glare_wait};
-use crate::transaction::{NonInviteClient, Transaction};
 
 impl Endpoint {
     /// Sends our UPDATE in `call`, with `offer` (already stamped) or, for a refresh, none.
@@ -42,12 +41,8 @@ impl Endpoint {
         );
         state.session.attempts += u32::from(offer.is_some());
         state.session.update = Some(OutgoingUpdate { offer });
-        let tx = NonInviteClient::new(now, destination, request, Some(call), &mut self.out);
-        let key = ClientKey {
-            branch,
-            method: rsip::Method::Update.to_string(),
-        };
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        let update = (request, destination);
+        self.start_non_invite(now, rsip::Method::Update, branch, update, Some(call));
     }
 
     /// Our UPDATE in `waiting` ended with the final `response` (`None`: timeout).

@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use rsip::headers::UntypedHeader;
 use rsip::prelude::HasHeaders;
+
+use crate::header_text::{has_tag, text};
 
 /// The option tag of the extension (RFC 4028 §3).
 pub(crate) const TIMER_TAG: &str = "timer";
@@ -76,12 +77,10 @@ pub(crate) fn negotiate(
         return Ok(None);
     }
     let peer_supports = has_tag(request, "Supported", TIMER_TAG);
-    let their_min = header(request, "Min-SE")
-        .and_then(delta_seconds)
-        .unwrap_or(0);
+    let their_min = text(request, "Min-SE").and_then(delta_seconds).unwrap_or(0);
     let floor = config.min_se.max(their_min);
     let ceiling = config.max_interval.max(floor);
-    let Some(value) = header(request, "Session-Expires") else {
+    let Some(value) = text(request, "Session-Expires") else {
         return Ok(peer_supports.then(|| Agreed {
             interval: config.default_interval.clamp(floor, ceiling),
             // §9: the UAS may choose "uac" when the UAC supports the extension.
@@ -120,7 +119,7 @@ pub(crate) fn from_answer(
     previous: Option<Agreed>,
     config: &SessionTimers,
 ) -> Option<Agreed> {
-    let value = header(response, "Session-Expires")?;
+    let value = text(response, "Session-Expires")?;
     let interval = delta_seconds(value)?.max(config.min_se);
     Some(Agreed {
         interval,
@@ -165,28 +164,6 @@ impl Agreed {
         let margin = (self.interval / 3).min(32);
         at + Duration::from_secs(u64::from(self.interval - margin))
     }
-}
-
-/// The value of the first header named `name` (case-insensitive) that rsip keeps as text.
-fn header<'a>(message: &'a impl HasHeaders, name: &str) -> Option<&'a str> {
-    message.headers().iter().find_map(|h| match h {
-        rsip::Header::Other(n, v) if n.eq_ignore_ascii_case(name) => Some(v.as_str()),
-        _ => None,
-    })
-}
-
-/// Whether a Supported (or Require) header of `message` lists `tag`.
-pub(crate) fn has_tag(message: &impl HasHeaders, name: &str, tag: &str) -> bool {
-    message
-        .headers()
-        .iter()
-        .filter_map(|h| match h {
-            rsip::Header::Supported(s) if name == "Supported" => Some(s.value()),
-            rsip::Header::Require(r) if name == "Require" => Some(r.value()),
-            _ => None,
-        })
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(tag))
 }
 
 /// The delta-seconds before any parameter (`1800;refresher=uac` → 1800).
