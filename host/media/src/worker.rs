@@ -195,7 +195,8 @@ pub struct WorkerStats {
     pub rtcp_received: u64,
     /// RTCP packets dropped: not a valid compound packet (RFC 3550 A.2).
     pub rtcp_malformed: u64,
-    /// RTCP packets dropped because they came from an address other than the peer's.
+    /// RTCP packets dropped as not the peer's: from another host, or, once the peer's RTP came,
+    /// of another stream and with no block on ours.
     pub rtcp_foreign_source: u64,
     /// RTCP reports queued for sending.
     pub rtcp_sent: u64,
@@ -379,11 +380,7 @@ impl Worker {
     /// reports how its RTP fared ([`MediaEvent::LegEnded`]). Packets already queued for it
     /// stay queued.
     pub fn remove_leg(&mut self, leg: LegId) {
-        let room = self.legs.get(&leg).and_then(|state| match &state.place {
-            Place::Room(room) => Some(room.clone()),
-            _ => None,
-        });
-        self.isolate(leg);
+        let room = self.isolate(leg);
         if let Some(state) = self.legs.remove(&leg) {
             self.retired.accumulate(&state.jitter_stats());
             let quality = state.quality();
@@ -437,12 +434,13 @@ impl Worker {
     /// only its prompts.
     /// A leg in a bridge stays there (see [`unbridge`](Self::unbridge)).
     pub fn leave(&mut self, leg: LegId) {
-        let Some(state) = self.legs.get_mut(&leg) else {
-            return;
-        };
-        let Some(room) = state.take_room() else {
-            return;
-        };
+        self.leave_room(leg);
+    }
+
+    // `leave`: the room the leg left, if it was in one.
+    fn leave_room(&mut self, leg: LegId) -> Option<RoomId> {
+        let state = self.legs.get_mut(&leg)?;
+        let room = state.take_room()?;
         state.deaf = false;
         state.leave_shared_stream(self.shared_encoders.get(&room));
         if let Some(members) = self.rooms.get_mut(&room) {
@@ -454,6 +452,7 @@ impl Worker {
                 self.shared_encoders.remove(&room);
             }
         }
+        Some(room)
     }
 
     /// Connects two legs to each other, out of any room or bridge they were in (a former peer is
@@ -678,8 +677,8 @@ impl Worker {
     /// Takes an RTCP packet that arrived at `now` for the leg from `source`: a compound packet
     /// (RFC 3550 A.2) of its peer's, from the host its RTP goes to or the one the peer's SDP
     /// named for RTCP, on any port (a NAT maps RTCP to a port of its own), and, once the peer's
-    /// RTP came, the report of that stream's SSRC; anything else is counted and dropped
-    /// unread. Its sender report is answered in our next report (LSR and DLSR); its report on
+    /// RTP came, the report of that stream's SSRC or one with a block on ours (a relay's);
+    /// anything else is counted and dropped unread. Its sender report is answered in our next report (LSR and DLSR); its report on
     /// our stream gives the round trip and the loss and jitter the peer sees
     /// ([`quality`](Self::quality)). Like RTP, it keeps the leg from timing out. Our reports
     /// then go to the address it came from (symmetric RTCP, RFC 4961). Until one comes they go
@@ -888,9 +887,10 @@ impl Worker {
         }
     }
 
-    // Takes a leg out of its room or bridge.
-    fn isolate(&mut self, leg: LegId) {
-        self.leave(leg);
+    // Takes a leg out of its room or bridge; returns the room it was in, if any.
+    fn isolate(&mut self, leg: LegId) -> Option<RoomId> {
+        let room = self.leave_room(leg);
         self.unbridge(leg);
+        room
     }
 }

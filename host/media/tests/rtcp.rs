@@ -300,14 +300,19 @@ fn muxed_rtcp_goes_and_comes_on_the_rtp_port() {
     }
 }
 
-/// Our report's first block, as the peer reads it: (SSRC it is about, cumulative lost).
-fn first_block(packet: &[u8]) -> Option<(u32, u32)> {
-    let read = |block: ReportBlock<'_>| (block.ssrc(), block.cumulative_lost());
+/// What `read` makes of our report's first block, as the peer reads it; `None` without one.
+/// Panics unless the report starts with a sender or receiver report.
+fn read_first_block<T>(packet: &[u8], read: impl Fn(ReportBlock<'_>) -> T) -> Option<T> {
     match Compound::parse(packet).unwrap().next()?.unwrap() {
         Packet::Sr(report) => report.report_blocks().next().map(read),
         Packet::Rr(report) => report.report_blocks().next().map(read),
         other => panic!("a report first: {other:?}"),
     }
+}
+
+/// Our report's first block, as the peer reads it: (SSRC it is about, cumulative lost).
+fn first_block(packet: &[u8]) -> Option<(u32, u32)> {
+    read_first_block(packet, |block| (block.ssrc(), block.cumulative_lost()))
 }
 
 #[test]
@@ -607,15 +612,10 @@ fn next_lsr(worker: &mut Worker) -> u32 {
         let now = worker.poll_timeout().unwrap();
         worker.handle_timeout(now);
         if let Some(report) = drain_all(worker).into_iter().find(is_rtcp) {
-            let mut packets = Compound::parse(&report.payload).unwrap();
-            let block = match packets.next().unwrap().unwrap() {
-                Packet::Sr(report) => report.report_blocks().next(),
-                Packet::Rr(report) => report.report_blocks().next(),
-                other => panic!("a report first: {other:?}"),
-            };
-            return block
-                .expect("a block on the peer's stream")
-                .last_sender_report_timestamp();
+            return read_first_block(&report.payload, |block| {
+                block.last_sender_report_timestamp()
+            })
+            .expect("a block on the peer's stream");
         }
     }
     panic!("no report in 10 s");

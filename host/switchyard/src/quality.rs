@@ -2,9 +2,11 @@
 //! event stream, with what the leg received of its peer's stream and what the peer's RTCP
 //! reported of ours.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use switchyard_core::CallId;
-use switchyard_media::{LegId, LegQuality, RoomId};
+use switchyard_media::{LegId, LegQuality, PeerReport, RoomId};
 
 use crate::events::Events;
 
@@ -12,9 +14,8 @@ use crate::events::Events;
 /// call's tag (a leg is numbered as its call).
 pub fn report(events: &Events, leg: LegId, room: Option<&RoomId>, quality: &LegQuality) {
     let call = CallId(leg.0);
-    let data = figures(call, quality);
-    let jitter_ms = quality.jitter.as_secs_f64() * 1000.0;
-    let lost_percent = data["lost_percent"].as_f64().unwrap_or_default();
+    let jitter_ms = millis(quality.jitter);
+    let lost_percent = lost_percent(quality);
     match quality.peer {
         Some(peer) => tracing::info!(
             %call,
@@ -23,11 +24,11 @@ pub fn report(events: &Events, leg: LegId, room: Option<&RoomId>, quality: &LegQ
             "leg ended: {lost_percent:.1}% of its peer's RTP lost, jitter {jitter_ms:.1} ms; \
              its peer reports {} of ours lost ({:.1}% lately), jitter {:.1} ms, round trip {}",
             peer.cumulative_lost,
-            f64::from(peer.fraction_lost) * 100.0 / 256.0,
-            peer.jitter.as_secs_f64() * 1000.0,
+            percent_lately(&peer),
+            millis(peer.jitter),
             peer.round_trip.map_or_else(
                 || "unknown".to_owned(),
-                |rtt| format!("{:.0} ms", rtt.as_secs_f64() * 1000.0)
+                |rtt| format!("{:.0} ms", millis(rtt))
             ),
         ),
         None => tracing::info!(
@@ -38,24 +39,17 @@ pub fn report(events: &Events, leg: LegId, room: Option<&RoomId>, quality: &LegQ
              its peer sent no RTCP report on ours",
         ),
     }
-    events.quality(room.map(|room| room.0.as_str()), data);
+    events.quality(room.map(|room| room.0.as_str()), figures(call, quality));
 }
 
 /// The event's data: the call, what it received (`received`, `lost`, `lost_percent`,
 /// `jitter_ms`) and what its peer reported (`peer`: `lost`, `lost_percent_lately`,
 /// `jitter_ms`, `round_trip_ms`; null without a report).
 fn figures(call: CallId, quality: &LegQuality) -> Value {
-    let expected = f64::from(quality.received) + quality.lost as f64;
-    let lost_percent = if expected > 0.0 {
-        100.0 * quality.lost.max(0) as f64 / expected
-    } else {
-        0.0
-    };
-    let millis = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
     let peer = quality.peer.map(|peer| {
         json!({
             "lost": peer.cumulative_lost,
-            "lost_percent_lately": f64::from(peer.fraction_lost) * 100.0 / 256.0,
+            "lost_percent_lately": percent_lately(&peer),
             "jitter_ms": millis(peer.jitter),
             "round_trip_ms": peer.round_trip.map(millis),
         })
@@ -64,17 +58,34 @@ fn figures(call: CallId, quality: &LegQuality) -> Value {
         "call": call.to_string(),
         "received": quality.received,
         "lost": quality.lost,
-        "lost_percent": lost_percent,
+        "lost_percent": lost_percent(quality),
         "jitter_ms": millis(quality.jitter),
         "peer": peer,
     })
 }
 
+/// The share of the peer's packets lost, in percent of those expected (0 when none were).
+fn lost_percent(quality: &LegQuality) -> f64 {
+    let expected = f64::from(quality.received) + quality.lost as f64;
+    if expected > 0.0 {
+        100.0 * quality.lost.max(0) as f64 / expected
+    } else {
+        0.0
+    }
+}
+
+/// The share of our packets the peer lost between its last two reports, in percent.
+fn percent_lately(peer: &PeerReport) -> f64 {
+    f64::from(peer.fraction_lost) * 100.0 / 256.0
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-    use switchyard_media::PeerReport;
 
     #[test]
     fn the_figures_name_the_call_and_both_ways() {

@@ -26,10 +26,10 @@ impl LegSockets {
     /// Two non-blocking sockets on loopback ports the system picks, for tests.
     #[cfg(test)]
     pub(crate) fn loopback() -> LegSockets {
-        let local = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let localhost = Ipv4Addr::LOCALHOST.into();
         LegSockets {
-            rtp: bind(local.ip(), 0).unwrap(),
-            rtcp: bind(local.ip(), 0).unwrap(),
+            rtp: bind(localhost, 0).unwrap(),
+            rtcp: bind(localhost, 0).unwrap(),
         }
     }
 }
