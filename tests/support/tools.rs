@@ -1,5 +1,6 @@
 //! The external peers the tests use, found or failed on with a clear message.
 
+use std::path::Path;
 use std::process::Command;
 
 /// Panics with the install command unless `program` runs.
@@ -41,15 +42,17 @@ pub fn require_ipv6_loopback() {
 /// to do, if that cannot be done.
 pub fn python_with(package: &str, version: &str) -> std::path::PathBuf {
     require_python();
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target")
         .join(format!("python-{package}-{version}"));
     let python = venv.join("bin/python");
-    let installed = Command::new(&python)
-        .args(["-m", "pip", "show", "--quiet", package])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !installed {
+    let installed = || {
+        Command::new(&python)
+            .args(["-m", "pip", "show", "--quiet", package])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    install_once(&venv, installed, || {
         run_ok(
             Command::new("python3").arg("-m").arg("venv").arg(&venv),
             "python3 -m venv failed (on Debian: apt-get install -y python3-venv)",
@@ -66,7 +69,7 @@ pub fn python_with(package: &str, version: &str) -> std::path::PathBuf {
                 .arg(format!("{package}=={version}")),
             &format!("pip could not install {package} {version}"),
         );
-    }
+    });
     python
 }
 
@@ -84,11 +87,12 @@ pub fn node_with(package: &str, version: &str) -> std::path::PathBuf {
         "--version",
         "apt-get install -y npm (or run tests/run)",
     );
-    let prefix = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let prefix = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target")
         .join(format!("node-{package}-{version}"));
     let modules = prefix.join("node_modules");
-    if !modules.join(package).join("package.json").is_file() {
+    let installed = || modules.join(package).join("package.json").is_file();
+    install_once(&prefix, installed, || {
         run_ok(
             Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
@@ -96,8 +100,28 @@ pub fn node_with(package: &str, version: &str) -> std::path::PathBuf {
                 .arg(format!("{package}@{version}")),
             &format!("npm could not install {package} {version}"),
         );
-    }
+    });
     modules
+}
+
+/// Runs `install` unless `installed` says it ran, under an exclusive lock on
+/// `<dir>.lock`: the tests that need one tool, threads of one binary or binaries
+/// run at once, then install it once, each after the other's install is whole.
+fn install_once(dir: &Path, installed: impl Fn() -> bool, install: impl FnOnce()) {
+    if installed() {
+        return;
+    }
+    let mut lock_path = dir.as_os_str().to_owned();
+    lock_path.push(".lock");
+    std::fs::create_dir_all(dir.parent().expect("a directory under target"))
+        .expect("the target directory can be created");
+    let lock = std::fs::File::create(&lock_path)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", Path::new(&lock_path).display()));
+    lock.lock()
+        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", Path::new(&lock_path).display()));
+    if !installed() {
+        install();
+    }
 }
 
 /// The path of the headless browser the console tests drive: Debian's
