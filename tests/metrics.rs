@@ -8,7 +8,7 @@ use rtcp_types::{
     Compound, Packet, ReceiverReport, ReportBlock, RtcpPacketWriter, RtcpPacketWriterExt,
 };
 use std::time::{Duration, Instant};
-use support::phone::Phone;
+use support::phone::{Phone, await_rtcp};
 use support::prometheus::{Scrape, scrape};
 use support::server::Server;
 
@@ -220,7 +220,22 @@ fn rtcp_reports_go_both_ways_are_counted_and_each_leg_is_summed_up_as_it_ends() 
         0.0
     );
 
+    let rtcp = phone.rtcp_socket();
     phone.hang_up();
+    // The leg's last RTCP: a report, then the BYE of the server's stream (RFC 3550 §6.3.7).
+    let bye = (0..20)
+        .find_map(|_| {
+            let (packet, _) = await_rtcp(&rtcp, Duration::from_millis(500))?;
+            Compound::parse(&packet)
+                .unwrap()
+                .map(|packet| packet.expect("a valid RTCP packet"))
+                .find_map(|packet| match packet {
+                    Packet::Bye(bye) => Some(bye.ssrcs().collect::<Vec<_>>()),
+                    _ => None,
+                })
+        })
+        .expect("the server's RTCP BYE as the call ended");
+    assert_eq!(bye, [server_ssrc]);
     let deadline = Instant::now() + Duration::from_secs(10);
     let summary = loop {
         let log = server.log();

@@ -363,14 +363,13 @@ impl Phone {
     /// The first RTCP packet the phone's RTCP port is sent within `timeout`,
     /// and where it came from.
     pub fn await_rtcp(&self, timeout: Duration) -> Option<(Vec<u8>, SocketAddr)> {
-        let started = Instant::now();
-        let mut buffer = [0u8; 2048];
-        while started.elapsed() < timeout {
-            if let Ok((len, from)) = self.rtcp.recv_from(&mut buffer) {
-                return Some((buffer[..len].to_vec(), from));
-            }
-        }
-        None
+        await_rtcp(&self.rtcp, timeout)
+    }
+
+    /// The phone's RTCP port, to read with [`await_rtcp`] once the phone
+    /// has hung up.
+    pub fn rtcp_socket(&self) -> UdpSocket {
+        self.rtcp.try_clone().unwrap()
     }
 
     /// Presses `digit` (0-9, *, #, A-D) as RFC 4733 telephone-events on the
@@ -475,6 +474,19 @@ impl Phone {
         self.sip.send_to(ok.as_bytes(), from).unwrap();
         Some(arrived)
     }
+}
+
+/// The first packet `rtcp`, a phone's RTCP port, is sent within `timeout`, and
+/// where it came from.
+pub fn await_rtcp(rtcp: &UdpSocket, timeout: Duration) -> Option<(Vec<u8>, SocketAddr)> {
+    let started = Instant::now();
+    let mut buffer = [0u8; 2048];
+    while started.elapsed() < timeout {
+        if let Ok((len, from)) = rtcp.recv_from(&mut buffer) {
+            return Some((buffer[..len].to_vec(), from));
+        }
+    }
+    None
 }
 
 /// The phone's SDP: `codec` and telephone-event at its clock rate, on `rtp_port`.

@@ -85,7 +85,9 @@ fuzz_target!(|data: &[u8]| {
     }
     // The legs go, whatever they still hold.
     for leg in 0..LEGS.len() {
-        worker.remove_leg(LegId(leg as u64));
+        if let Some(goodbye) = worker.remove_leg(now, LegId(leg as u64)) {
+            worker.recycle(goodbye.payload);
+        }
     }
 });
 

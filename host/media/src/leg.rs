@@ -20,8 +20,9 @@ use crate::rate::RateConverter;
 use crate::reception::Reception;
 use crate::reframe::{Gap, Reframer};
 use crate::rtcp::{
-    LegQuality, LegSocket, NtpClock, Refused, ReportNotes, Rtcp, RtcpPath, RtcpPeer,
+    LegQuality, LegSocket, NtpClock, Refused, ReportKind, ReportNotes, Rtcp, RtcpPath, RtcpPeer,
 };
+use crate::rtcp_writer::append_goodbye;
 use crate::rtp::RtpSender;
 use crate::shared_encoders::SharedEncoders;
 use crate::transcode::{RoomDecoder, RoomEncoder};
@@ -519,35 +520,49 @@ impl Leg {
         Ok(notes)
     }
 
-    /// Its RTCP report if one is due at `now` and has somewhere to go, built in a buffer from
-    /// `pool`: the socket it goes from, where to, and the packet. None goes while the peer's
-    /// address is unknown (a placed call ringing) or a hold's 0.0.0.0, nor to a NAT-ed peer
-    /// that sent no RTCP (see [`Rtcp::destination`]).
+    /// Its RTCP report of `kind`, built in a buffer from `pool`: the socket it goes from, where
+    /// to, and the packet. A regular report goes when one is due at `now`; the last, with the
+    /// BYE of its stream, once the peer heard of that stream (RFC 3550 §6.3.7: it sent RTP or
+    /// reported). None goes while the peer's address is unknown (a placed call ringing) or a
+    /// hold's 0.0.0.0, nor to a NAT-ed peer that sent no RTCP (see [`Rtcp::destination`]).
     pub(crate) fn rtcp_report(
         &mut self,
         now: Instant,
         clock: &NtpClock,
         pool: &mut PacketPool,
         rng: &mut impl Rng,
+        kind: ReportKind,
     ) -> Option<(LegSocket, SocketAddr, Vec<u8>)> {
-        if !self.rtcp.due(now) {
+        let sender = self.out.sender();
+        let goes = match kind {
+            ReportKind::Regular => self.rtcp.due(now),
+            ReportKind::Last => self.rtcp.introduced(sender),
+        };
+        if !goes {
             return None;
         }
-        let (socket, destination) =
-            self.rtcp
-                .destination(self.params.rtcp, self.destination(), self.params.remote)?;
-        if destination.ip().is_unspecified() || destination.port() == 0 {
-            return None;
-        }
-        let report = self.rtcp.report(
+        let (socket, destination) = self.rtcp_destination()?;
+        let mut report = self.rtcp.report(
             now,
             clock.at(now),
-            self.out.sender(),
+            sender,
             &mut self.reception,
             pool.take(),
             rng,
         );
+        if kind == ReportKind::Last {
+            append_goodbye(&mut report, sender.ssrc());
+        }
         Some((socket, destination, report))
+    }
+
+    /// Where the leg's RTCP goes, and from which of its sockets; `None` while that is unknown.
+    fn rtcp_destination(&self) -> Option<(LegSocket, SocketAddr)> {
+        let (socket, destination) =
+            self.rtcp
+                .destination(self.params.rtcp, self.destination(), self.params.remote)?;
+        (!destination.ip().is_unspecified() && destination.port() != 0)
+            .then_some((socket, destination))
     }
 
     /// How its streams fare each way.

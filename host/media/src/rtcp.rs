@@ -37,6 +37,15 @@ pub enum RtcpPath {
     Separate(SocketAddr),
 }
 
+/// Which of a leg's reports is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReportKind {
+    /// One of its reports every few seconds.
+    Regular,
+    /// Its last, as it ends: the report, then the BYE of its stream (RFC 3550 §6.3.7).
+    Last,
+}
+
 /// Which of a leg's two sockets a packet goes out of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LegSocket {
@@ -234,6 +243,8 @@ pub(crate) struct Rtcp {
     round_trip: Option<Duration>,
     /// Where the peer's RTCP last came from (symmetric RTCP, RFC 4961): ours goes there.
     source: Option<SocketAddr>,
+    /// Whether we sent a report on the stream we send now.
+    reported: bool,
 }
 
 impl Rtcp {
@@ -253,6 +264,7 @@ impl Rtcp {
             peer: None,
             round_trip: None,
             source: None,
+            reported: false,
         }
     }
 
@@ -300,6 +312,7 @@ impl Rtcp {
         rng: &mut impl Rng,
     ) -> Vec<u8> {
         self.next_report = now + interval(RTCP_MIN_INTERVAL, rng);
+        self.reported = true;
         let block = reception.report().map(|figures| self.block(now, figures));
         let sent = sender.packets();
         let sends = sent != self.packets_at_reports[0];
@@ -316,6 +329,11 @@ impl Rtcp {
         });
         write_report(&mut buffer, sender.ssrc(), sender_info, block, &self.cname);
         buffer
+    }
+
+    /// Whether the peer heard of the stream `sender` sends: it sent RTP, or we reported.
+    pub(crate) fn introduced(&self, sender: &RtpSender) -> bool {
+        self.reported || sender.packets() > 0
     }
 
     /// Takes a compound RTCP packet that came at `now` from `source`, for our stream `ssrc`.
@@ -374,6 +392,7 @@ impl Rtcp {
     /// The stream we send starts over (a new SSRC): what the peer said of the old one no
     /// longer counts towards the new one's deltas.
     pub(crate) fn restart_sending(&mut self) {
+        self.reported = false;
         self.peer = None;
         self.packets_at_reports = [0; 2];
         self.sent_reports = [None; SENT_REPORTS];

@@ -7,6 +7,7 @@
 const SENDER_REPORT: u8 = 200;
 const RECEIVER_REPORT: u8 = 201;
 const SOURCE_DESCRIPTION: u8 = 202;
+const GOODBYE: u8 = 203;
 /// The CNAME item of a source description (RFC 3550 §6.5.1).
 const CNAME: u8 = 1;
 
@@ -78,6 +79,14 @@ pub(crate) fn write_report(
     while !buffer.len().is_multiple_of(4) {
         buffer.push(0);
     }
+    finish(buffer, start);
+}
+
+/// Appends the BYE of `ssrc` (RFC 3550 §6.6) to `buffer`, a compound packet from
+/// [`write_report`]: a BYE is the last packet of its compound (§6.1).
+pub(crate) fn append_goodbye(buffer: &mut Vec<u8>, ssrc: u32) {
+    let start = header(buffer, 1, GOODBYE);
+    put_u32(buffer, ssrc);
     finish(buffer, start);
 }
 
@@ -169,5 +178,21 @@ mod tests {
         assert_eq!((report.ssrc(), report.n_reports()), (7, 0));
         assert!(matches!(packets.next(), Some(Ok(Packet::Sdes(_)))));
         assert!(buffer.len().is_multiple_of(4));
+    }
+
+    #[test]
+    fn a_goodbye_ends_the_compound_packet() {
+        let mut buffer = Vec::new();
+        write_report(&mut buffer, 7, None, Some(block()), b"x");
+        append_goodbye(&mut buffer, 7);
+        let packets: Vec<_> = Compound::parse(&buffer).unwrap().collect();
+        assert_eq!(packets.len(), 3);
+        assert!(matches!(packets[0], Ok(Packet::Rr(_))));
+        assert!(matches!(packets[1], Ok(Packet::Sdes(_))));
+        let Ok(Packet::Bye(bye)) = &packets[2] else {
+            panic!("a BYE last: {packets:?}");
+        };
+        assert_eq!(bye.ssrcs().collect::<Vec<_>>(), [7]);
+        assert!(bye.reason().is_none());
     }
 }

@@ -19,7 +19,7 @@ use crate::output::Output;
 use crate::packet_pool::PacketPool;
 use crate::playback::Playback;
 use crate::recording::{RecordingId, RecordingTap, Recordings};
-use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, is_muxed_rtcp};
+use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, ReportKind, is_muxed_rtcp};
 use crate::shared_encoders::SharedEncoders;
 use crate::ticker::Ticker;
 use crate::{
@@ -376,17 +376,44 @@ impl Worker {
         self.retired.accumulate(&replaced);
     }
 
-    /// Removes a leg, taking it out of its room or bridge (its peer is then alone), and
-    /// reports how its RTP fared ([`MediaEvent::LegEnded`]). Packets already queued for it
+    /// Removes a leg at `now`, taking it out of its room or bridge (its peer is then alone),
+    /// and reports how its RTP fared ([`MediaEvent::LegEnded`]). Packets already queued for it
     /// stay queued.
-    pub fn remove_leg(&mut self, leg: LegId) {
+    ///
+    /// Returns the leg's last RTCP packet, to send from its socket as it closes, after what
+    /// was queued for it (RFC 3550 §6.1: nothing of a stream follows its BYE): its report and
+    /// the BYE of its stream (§6.3.7), which tells the peer, and any monitor on the path, that
+    /// the stream ended rather than stalled. `None` for an unknown leg, one whose
+    /// reports have nowhere to go, or one that sent neither RTP nor RTCP (the peer never heard
+    /// of its stream, and §6.3.7 forbids the BYE).
+    pub fn remove_leg(&mut self, now: Instant, leg: LegId) -> Option<MediaTransmit> {
+        let mut state = self.retire(leg)?;
+        let (socket, destination, payload) = state.rtcp_report(
+            now,
+            &self.ntp,
+            &mut self.pool,
+            &mut self.rng,
+            ReportKind::Last,
+        )?;
+        self.stats.rtcp_sent += 1;
+        Some(MediaTransmit {
+            leg,
+            socket,
+            destination,
+            payload,
+        })
+    }
+
+    /// Takes a leg out of its room or bridge and out of the worker, and reports how its RTP
+    /// fared ([`MediaEvent::LegEnded`]); `None` for an unknown leg.
+    fn retire(&mut self, leg: LegId) -> Option<Box<Leg>> {
         let room = self.isolate(leg);
-        if let Some(state) = self.legs.remove(&leg) {
-            self.retired.accumulate(&state.jitter_stats());
-            let quality = state.quality();
-            self.events
-                .push_back(MediaEvent::LegEnded { leg, room, quality });
-        }
+        let state = self.legs.remove(&leg)?;
+        self.retired.accumulate(&state.jitter_stats());
+        let quality = state.quality();
+        self.events
+            .push_back(MediaEvent::LegEnded { leg, room, quality });
+        Some(state)
     }
 
     /// Takes a leg out of this worker with all its media state, out of its room or bridge first
@@ -408,7 +435,8 @@ impl Worker {
     /// times that passed in transit (the two workers' schedules need not be aligned; RFC 3550
     /// §5.1).
     pub fn attach(&mut self, leg: LegId, state: DetachedLeg) {
-        self.remove_leg(leg);
+        // The leg goes on here: what it replaces gets no BYE.
+        self.retire(leg);
         let state = state.land(self.ticker.deadline(), self.ticker.period());
         self.legs.insert(leg, state);
     }
@@ -797,9 +825,13 @@ impl Worker {
             if notes.timed_out {
                 self.events.push_back(MediaEvent::RtpTimeout { leg: id });
             }
-            if let Some((socket, destination, payload)) =
-                leg.rtcp_report(deadline, &self.ntp, &mut self.pool, &mut self.rng)
-            {
+            if let Some((socket, destination, payload)) = leg.rtcp_report(
+                deadline,
+                &self.ntp,
+                &mut self.pool,
+                &mut self.rng,
+                ReportKind::Regular,
+            ) {
                 self.stats.rtcp_sent += 1;
                 self.transmits.push_back(MediaTransmit {
                     leg: id,

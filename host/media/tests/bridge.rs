@@ -277,7 +277,8 @@ fn removing_a_bridged_leg_leaves_its_peer_alone() {
         peer_b.send(&mut worker, LEAD);
         tick(&mut worker);
     }
-    worker.remove_leg(B);
+    let now = worker.poll_timeout().unwrap();
+    worker.remove_leg(now, B);
     for _ in 0..5 {
         let out = tick(&mut worker);
         assert!(sent_by(&out, B).is_empty(), "B is gone");

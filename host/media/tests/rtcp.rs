@@ -17,7 +17,8 @@ use rtcp_types::{
     Compound, Packet, ReportBlock, RtcpPacketWriter, RtcpPacketWriterExt, SenderReport,
 };
 use switchyard_media::{
-    Codec, LegId, LegParams, LegSocket, MediaEvent, MediaTransmit, RtcpPath, Worker, WorkerConfig,
+    Codec, LegId, LegParams, LegSocket, MediaDirection, MediaEvent, MediaTransmit, RtcpPath,
+    Worker, WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -177,6 +178,25 @@ fn pair(start: Instant, muxed: bool) -> [Side; 2] {
     ]
 }
 
+/// The kind of report ("SR" or "RR") that opens `packet`, a leg's last RTCP, which must
+/// then hold a CNAME and the BYE of the report's SSRC (RFC 3550 §6.1, §6.3.7).
+fn goodbye_report(packet: &[u8]) -> &'static str {
+    let packets: Vec<_> = Compound::parse(packet)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let (kind, ssrc) = match packets.first() {
+        Some(Packet::Sr(report)) => ("SR", report.ssrc()),
+        Some(Packet::Rr(report)) => ("RR", report.ssrc()),
+        _ => panic!("a report first: {packets:?}"),
+    };
+    let [_, Packet::Sdes(_), Packet::Bye(bye)] = &packets[..] else {
+        panic!("a CNAME and a BYE after the report: {packets:?}");
+    };
+    assert_eq!(bye.ssrcs().collect::<Vec<_>>(), [ssrc]);
+    kind
+}
+
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
@@ -248,10 +268,22 @@ fn each_side_reports_what_it_got_and_learns_the_round_trip_and_what_its_peer_got
     let reported = a_stats.peer_reported_lost as f64 / a_stats.peer_reported_expected as f64;
     assert!((0.03..0.07).contains(&reported), "{a_stats:?}");
 
-    // A leg removed says how it fared.
-    let [a, _] = &mut sides;
+    // A leg removed says how it fared, and says goodbye to its peer's RTCP port: its report,
+    // then the BYE of its stream (RFC 3550 §6.3.7), which the peer takes.
+    let [a, b] = &mut sides;
     events(&mut a.worker);
-    a.worker.remove_leg(A);
+    let now = a.worker.poll_timeout().unwrap();
+    let goodbye = a.worker.remove_leg(now, A).expect("A's BYE");
+    assert_eq!(
+        (goodbye.leg, goodbye.socket, goodbye.destination),
+        (A, LegSocket::Rtcp, b.rtcp)
+    );
+    assert_eq!(goodbye_report(&goodbye.payload), "SR");
+    assert_eq!(a.worker.stats().rtcp_sent, a_stats.rtcp_sent + 1);
+    let received = b.worker.stats().rtcp_received;
+    b.worker.handle_rtcp(now, B, a.rtcp, &goodbye.payload);
+    assert_eq!(b.worker.stats().rtcp_received, received + 1);
+    assert!(a.worker.remove_leg(now, A).is_none(), "A is gone");
     assert_eq!(
         events(&mut a.worker),
         [MediaEvent::LegEnded {
@@ -260,6 +292,36 @@ fn each_side_reports_what_it_got_and_learns_the_round_trip_and_what_its_peer_got
             quality: at_a
         }]
     );
+}
+
+#[test]
+fn a_leg_says_goodbye_only_once_its_peer_heard_of_its_stream() {
+    // RFC 3550 §6.3.7: a leg that sent neither RTP nor RTCP sends no BYE.
+    let start = Instant::now();
+    let peer = addr("192.0.2.1:4000");
+    let rtcp = RtcpPath::Separate(addr("192.0.2.1:4001"));
+    let mut worker = one_leg(start, 1, peer, rtcp);
+    assert_eq!(worker.remove_leg(start, A), None);
+    assert_eq!(worker.stats().rtcp_sent, 0);
+
+    // A leg on hold (recvonly: it sends no RTP) that reported: the peer knows its SSRC.
+    let mut worker = Worker::new(WorkerConfig::default(), start, 1);
+    let on_hold = LegParams {
+        direction: MediaDirection::RecvOnly,
+        ..leg_to(peer, rtcp)
+    };
+    worker.add_leg(start, A, on_hold);
+    let mut now = start;
+    for _ in 0..500 {
+        if worker.stats().rtcp_sent > 0 {
+            break;
+        }
+        now = worker.poll_timeout().unwrap();
+        worker.handle_timeout(now);
+        assert!(drain_all(&mut worker).iter().all(is_rtcp), "no RTP");
+    }
+    let goodbye = worker.remove_leg(now, A).expect("a BYE after a report");
+    assert_eq!(goodbye_report(&goodbye.payload), "RR");
 }
 
 #[test]

@@ -711,7 +711,8 @@ fn joining_another_room_leaves_the_first() {
     }
     assert!(goertzel(&heard_b, 700.0, 8000.0) < 1.0);
     assert!(goertzel(&heard_3, 700.0, 8000.0) > 4000.0);
-    worker.remove_leg(A);
+    let now = worker.poll_timeout().unwrap();
+    worker.remove_leg(now, A);
     assert!(sent_by(&tick(&mut worker), A).is_empty());
 }
 

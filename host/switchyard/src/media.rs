@@ -51,7 +51,7 @@ enum WorkerCommand {
         state: DetachedLeg,
         sockets: LegSockets,
     },
-    /// The leg is gone; its sockets close.
+    /// The leg is gone: its RTCP BYE goes (RFC 3550 §6.3.7) and its sockets close.
     RemoveLeg(LegId),
     /// The leg is on its way here: hold its commands until it arrives.
     Expect(LegId),
@@ -372,8 +372,19 @@ fn execute(
             io.add(leg, sockets);
         }
         WorkerCommand::RemoveLeg(leg) => {
-            io.remove(worker, leg);
-            worker.remove_leg(leg);
+            // What the worker had queued for the leg was sent before this command: the
+            // worker thread sends its queue after every command and tick.
+            let sockets = io.remove(worker, leg);
+            // The leg's RTCP BYE goes from its socket before the socket closes.
+            if let Some(goodbye) = worker.remove_leg(Instant::now(), leg) {
+                if let Some(sockets) = sockets {
+                    // UDP is best effort: a full socket buffer drops it, as the network would.
+                    let _ = sockets
+                        .get(goodbye.socket)
+                        .send_to(&goodbye.payload, goodbye.destination);
+                }
+                worker.recycle(goodbye.payload);
+            }
         }
         WorkerCommand::Detach { leg, to } => {
             // The sockets first: the packets the kernel already took from them reach the leg
