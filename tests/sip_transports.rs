@@ -1,11 +1,15 @@
 //! SIP over TCP and over IPv6 against the real binary, with SIPp's built-in
 //! caller: the call into a room is answered, its media address is of the
-//! right family, and its BYE ends it.
+//! right family, and its BYE ends it. A caller over TCP that can be reached
+//! only on its own connection gets the server's BYE there after the
+//! connection idled past the idle timeout.
 
 mod support;
 
-use std::time::Duration;
-use support::server::{Server, loopback_config};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+use support::server::{Server, base_config, loopback_config};
 use support::sipp;
 
 /// How long the server may take to log what a finished exchange leads to.
@@ -30,6 +34,157 @@ fn a_call_over_tcp_is_answered_and_ended_by_its_bye() {
         "a call over TCP answered, and its BYE too",
     );
     expect_call_ended_by_bye(&server);
+}
+
+#[test]
+fn a_tcp_connection_that_carries_a_call_stays_open_however_long_it_idles() {
+    // Connections idle for 1 s close, and a call that sends no RTP ends after 3 s with the
+    // server's BYE. The caller is reachable only on the connection it opened, as behind a
+    // NAT: its Contact names the connection's own address, where nothing listens.
+    let config = base_config()
+        .replace("[sip]\n", "[sip]\ntcp_idle_timeout_s = 1\n")
+        .replace("[rtp]\n", "[rtp]\ntimeout_s = 3\n");
+    let server = Server::start_with(&config);
+    let mut caller = TcpCaller::connect(server.sip_on("TCP", false));
+    let media = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let answer = caller.invite("000777123", media.local_addr().unwrap().port());
+    assert!(answer.starts_with("SIP/2.0 200 "), "{answer}");
+    caller.ack(&answer);
+    // The connection idles: no keepalive, no message either way until the BYE.
+    let bye = caller
+        .next_message(Duration::from_secs(10))
+        .unwrap_or_else(|why| panic!("no BYE on the caller's connection: {why}"));
+    assert!(bye.starts_with("BYE "), "{bye}");
+    caller.answer_ok(&bye);
+    server
+        .wait_for_log("no RTP received: hanging up", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the RTP timeout to end the call: {e}"));
+}
+
+/// A caller over TCP with a connection of its own and no listening socket.
+struct TcpCaller {
+    stream: TcpStream,
+    server: SocketAddr,
+    local: SocketAddr,
+    /// Bytes read past the last message taken.
+    unread: Vec<u8>,
+}
+
+impl TcpCaller {
+    fn connect(server: SocketAddr) -> TcpCaller {
+        let stream = TcpStream::connect(server).unwrap();
+        let local = stream.local_addr().unwrap();
+        TcpCaller {
+            stream,
+            server,
+            local,
+            unread: Vec::new(),
+        }
+    }
+
+    /// Sends an INVITE for `user` offering PCMU at `rtp_port` on loopback, and
+    /// returns the first final response.
+    fn invite(&mut self, user: &str, rtp_port: u16) -> String {
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio {rtp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        );
+        let (local, server) = (self.local, self.server);
+        self.send(&format!(
+            "INVITE sip:{user}@{server} SIP/2.0\r\n\
+             Via: SIP/2.0/TCP {local};branch=z9hG4bK-tcp-idle-1;rport\r\n\
+             From: <sip:caller@{local}>;tag=caller-1\r\nTo: <sip:{user}@{server}>\r\n\
+             Call-ID: tcp-idle@{local}\r\nCSeq: 1 INVITE\r\n\
+             Contact: <sip:caller@{local};transport=tcp>\r\nMax-Forwards: 70\r\n\
+             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        ));
+        loop {
+            let message = self
+                .next_message(Duration::from_secs(10))
+                .unwrap_or_else(|why| panic!("no answer to the INVITE: {why}"));
+            if !message.starts_with("SIP/2.0 1") {
+                return message;
+            }
+        }
+    }
+
+    /// Acknowledges `answer`, a 2xx to the INVITE.
+    fn ack(&mut self, answer: &str) {
+        let (local, server) = (self.local, self.server);
+        let to = header(answer, "To");
+        self.send(&format!(
+            "ACK sip:000777123@{server};transport=tcp SIP/2.0\r\n\
+             Via: SIP/2.0/TCP {local};branch=z9hG4bK-tcp-idle-2;rport\r\n\
+             From: <sip:caller@{local}>;tag=caller-1\r\nTo: {to}\r\n\
+             Call-ID: tcp-idle@{local}\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n\
+             Content-Length: 0\r\n\r\n"
+        ));
+    }
+
+    /// Answers `request` 200 OK.
+    fn answer_ok(&mut self, request: &str) {
+        let copied: String = ["Via", "From", "To", "Call-ID", "CSeq"]
+            .iter()
+            .map(|name| format!("{name}: {}\r\n", header(request, name)))
+            .collect();
+        self.send(&format!(
+            "SIP/2.0 200 OK\r\n{copied}Content-Length: 0\r\n\r\n"
+        ));
+    }
+
+    fn send(&mut self, message: &str) {
+        self.stream.write_all(message.as_bytes()).unwrap();
+    }
+
+    /// The next message on the connection, waiting at most `timeout`; `Err`
+    /// says why none came (the connection closed, or the time ran out).
+    fn next_message(&mut self, timeout: Duration) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(message) = self.take_message() {
+                return Ok(message);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("nothing within {timeout:?}"));
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            let mut buffer = [0u8; 4096];
+            match self.stream.read(&mut buffer) {
+                Ok(0) => return Err("the server closed the connection".to_owned()),
+                Ok(len) => self.unread.extend_from_slice(&buffer[..len]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) => return Err(format!("read: {e}")),
+            }
+        }
+    }
+
+    /// The first whole message in what was read (RFC 3261 §18.3: its
+    /// Content-Length bounds it), taken out.
+    fn take_message(&mut self) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.unread).into_owned();
+        let head_end = text.find("\r\n\r\n")? + 4;
+        let body: usize = header(&text[..head_end], "Content-Length").parse().ok()?;
+        if self.unread.len() < head_end + body {
+            return None;
+        }
+        let message: Vec<u8> = self.unread.drain(..head_end + body).collect();
+        Some(String::from_utf8_lossy(&message).into_owned())
+    }
+}
+
+/// The value of header `name` in `message`; panics if it has none.
+fn header<'a>(message: &'a str, name: &str) -> &'a str {
+    message
+        .lines()
+        .find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then_some(value.trim())
+        })
+        .unwrap_or_else(|| panic!("no {name} in:\n{message}"))
 }
 
 #[test]

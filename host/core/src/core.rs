@@ -228,6 +228,12 @@ impl CallCore {
         self.drain_sip(now);
     }
 
+    /// Whether the TCP connection whose far end is `remote` may still carry a call's messages
+    /// ([`Endpoint::uses_tcp_connection`]): the shell keeps it open however long it idles.
+    pub fn needs_connection(&self, remote: SocketAddr) -> bool {
+        self.endpoint.uses_tcp_connection(remote)
+    }
+
     /// The shell's transport could not reach `addr` over `transport` (a TCP
     /// connection that could not be opened): calls being placed whose INVITE
     /// went there go on to their next target, or fail with 503.

@@ -16,7 +16,8 @@ pub struct SocketsConfig {
     /// [`SocketsConfig::DEFAULT_IDLE_TIMEOUT`].
     pub idle_timeout: Duration,
     /// A message read from a TCP connection must arrive whole within this long of its first
-    /// byte, however its bytes trickle in; otherwise the connection is closed. Default
+    /// byte, however its bytes trickle in, and one written must be taken whole within this
+    /// long (a peer that stops reading); otherwise the connection is closed. Default
     /// [`SocketsConfig::DEFAULT_MESSAGE_TIMEOUT`].
     pub message_timeout: Duration,
     /// How long an outgoing TCP connection may take to be established. Default

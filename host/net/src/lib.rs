@@ -6,8 +6,9 @@
 //!   IPv6 on port 5060), yielding each received message as a [`Received`] and sending each
 //!   [`Outgoing`] message on the right socket or connection. TCP follows RFC 3261 §18: messages
 //!   framed by Content-Length ([`switchyard_sip::StreamFramer`]), responses on the connection
-//!   their request came on, requests reusing an open connection, idle connections closed, and
-//!   every table and queue bounded ([`SocketsConfig`]).
+//!   their request came on, requests reusing an open connection, idle connections closed unless
+//!   the owner still needs them ([`SipSockets::keep_open_while`]), and every table and queue
+//!   bounded ([`SocketsConfig`]).
 //! - [`Resolver`]: RFC 3263 server location (NAPTR, SRV, A/AAAA) with `hickory-resolver`; the
 //!   choices it makes from the records are pure functions, tested without DNS.
 //! - [`local_ip_for`]: the source address the kernel picks towards a destination, for
@@ -21,13 +22,15 @@
 //! - `testing` (cargo feature `testing`): a DNS server for tests ([`testing::DnsServer`]).
 //!
 //! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
-//! with socket2), `udp`, `connections` (the TCP connection table), `tcp` (one connection's
-//! task and the accept loop), `sockets` ([`SipSockets`]), `route` ([`local_ip_for`]),
-//! `resolve` ([`Resolver`]: `uri` for the URI's parts, `select` for the record choices).
+//! with socket2), `udp`, `connections` (the TCP connection table), `keep_open` (which idle
+//! connections stay open), `tcp` (one connection's task and the accept loop), `sockets`
+//! ([`SipSockets`]), `route` ([`local_ip_for`]), `resolve` ([`Resolver`]: `uri` for the
+//! URI's parts, `select` for the record choices).
 
 mod bind;
 mod config;
 mod connections;
+mod keep_open;
 mod resolve;
 
 mod route;

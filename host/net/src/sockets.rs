@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::connections::Table;
+use crate::keep_open::KeepOpen;
 use crate::tcp::Opened;
 use crate::{Outgoing, Received, SocketsConfig, Transport, bind, tcp, udp};
 
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     pub(crate) unreachable: mpsc::Sender<SocketAddr>,
     /// Changes never; fails once the [`SipSockets`] is dropped, which ends every task.
     pub(crate) shutdown: watch::Receiver<()>,
+    /// Which idle connections stay open.
+    pub(crate) keep_open: KeepOpen,
 }
 
 /// What [`SipSockets::recv`] yields.
@@ -112,6 +115,7 @@ impl SipSockets {
             received: sender,
             unreachable: unreachable_sender,
             shutdown: watch,
+            keep_open: KeepOpen::default(),
         });
         let mut sockets = Self {
             shared,
@@ -232,6 +236,19 @@ impl SipSockets {
             })
         });
         bound.or_else(|| sockets().next()).map(|(_, socket)| socket)
+    }
+
+    /// Keeps a TCP connection open past the idle timeout while `needed` says that its peer's
+    /// address is still needed, as when a dialog's requests go over it: a peer behind a NAT
+    /// is reached only on the connection it opened (RFC 5626 §3.3), and one that sends no
+    /// keepalives would otherwise be cut off from the BYE that ends its call. Asked whenever a
+    /// connection has been idle for the idle timeout; `needed` must answer at once. Set once:
+    /// `false` if it was set already, and the first one stays.
+    pub fn keep_open_while(
+        &self,
+        needed: impl Fn(SocketAddr) -> bool + Send + Sync + 'static,
+    ) -> bool {
+        self.shared.keep_open.set(Box::new(needed))
     }
 
     /// How many TCP connections are open (or being opened).

@@ -105,9 +105,10 @@ pub(crate) fn connect(
     Ok(queue)
 }
 
-/// One connection until it closes: the peer closes it, it idles for the idle timeout, a
-/// message read takes longer than the message timeout, a read or write fails, its framing
-/// fails, or the sockets are dropped. Its registration goes with it.
+/// One connection until it closes: the peer closes it, it idles for the idle timeout while
+/// its owner does not need it ([`crate::SipSockets::keep_open_while`]), a message read takes
+/// longer than the message timeout, a read or write fails, its framing fails, or the sockets
+/// are dropped. Its registration goes with it.
 async fn run(
     stream: TcpStream,
     registration: Registration,
@@ -129,6 +130,10 @@ async fn run(
             _ = shutdown.changed() => return,
             () = sleep_until(Instant::from_std(deadline)) => {
                 match stall {
+                    Stall::Idle if shared.keep_open.needs(remote) => {
+                        deadlines.kept(now());
+                        continue;
+                    }
                     Stall::Idle => debug!(%remote, "TCP connection idle: closed"),
                     Stall::Message => debug!(%remote, "TCP message incomplete in time: closed"),
                 }
@@ -168,14 +173,14 @@ async fn run(
                 }
                 // RFC 5626 §3.5.1: each double-CRLF ping is answered with a CRLF pong.
                 for _ in 0..framer.take_pings() {
-                    if !write(&mut writer, PONG, config.idle_timeout).await {
+                    if !write(&mut writer, PONG, config.message_timeout).await {
                         return;
                     }
                 }
             }
             message = writes.recv() => {
                 let Some(message) = message else { return };
-                if !write(&mut writer, &message, config.idle_timeout).await {
+                if !write(&mut writer, &message, config.message_timeout).await {
                     return;
                 }
                 deadlines.wrote(now());
@@ -195,10 +200,10 @@ async fn refuse(
     debug!(%remote, "TCP framing: {error}");
     let tag = format!("{:016x}", rand::random::<u64>());
     if let Some(response) = error.response(&tag, &shared.config.server) {
-        write(writer, &response, shared.config.idle_timeout).await;
+        write(writer, &response, shared.config.message_timeout).await;
     }
     // Best effort: the connection is dropped either way.
-    let _ = timeout(shared.config.idle_timeout, writer.shutdown()).await;
+    let _ = timeout(shared.config.message_timeout, writer.shutdown()).await;
 }
 
 /// Writes all of `bytes` within `limit`; false if that failed, which ends the connection (a

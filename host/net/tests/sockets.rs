@@ -275,6 +275,41 @@ async fn idle_connections_close_and_pings_keep_them_open() {
 }
 
 #[tokio::test]
+async fn an_idle_connection_the_owner_still_needs_stays_open() {
+    let config = SocketsConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut needed = TcpStream::connect(server).await.unwrap();
+    let mut idle = TcpStream::connect(server).await.unwrap();
+    let needed_from = needed.local_addr().unwrap();
+    assert!(sip.keep_open_while(move |remote| remote == needed_from));
+    assert!(!sip.keep_open_while(|_| true), "set once");
+    assert!(
+        closes(&mut idle).await,
+        "an idle connection not needed closes"
+    );
+    // Three idle timeouts later, the needed one still carries messages both ways.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    needed.write_all(&options(1)).await.unwrap();
+    let received = within("request", message(&mut sip)).await;
+    assert_eq!(
+        (received.remote, received.payload),
+        (needed_from, options(1))
+    );
+    send(&sip, Transport::Tcp, needed_from, options(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        read_exactly(&mut needed, options(2).len()).await,
+        options(2)
+    );
+    settles_at(&sip, 1).await;
+}
+
+#[tokio::test]
 async fn connections_beyond_the_cap_are_closed() {
     let config = SocketsConfig {
         max_connections: 1,

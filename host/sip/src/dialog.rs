@@ -106,6 +106,12 @@ impl Dialog {
         })
     }
 
+    /// Whether the dialog goes over TCP to or from `remote`: where the peer's INVITE or
+    /// latest target refresh came from, or where our INVITE went.
+    pub(crate) fn over_tcp_with(&self, remote: SocketAddr) -> bool {
+        self.local.transport == Transport::Tcp && self.fallback == remote
+    }
+
     /// Whether we created the dialog (sent its INVITE) and so its Call-ID, which sets the
     /// wait after a 491 (§14.1).
     pub(crate) fn call_id_is_ours(&self) -> bool {

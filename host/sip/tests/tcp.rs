@@ -52,6 +52,26 @@ fn a_tcp_call_retransmits_nothing_and_leaves_no_transaction() {
 }
 
 #[test]
+fn a_tcp_dialog_needs_its_connection_until_it_ends() {
+    let uac = addr(UAC);
+    let mut sim = confirmed_tcp_call(7);
+    assert!(sim.ep.uses_tcp_connection(uac));
+    assert!(
+        !sim.ep.uses_tcp_connection(addr("127.0.0.1:5064")),
+        "another peer"
+    );
+    sim.uac.bye(sim.now);
+    assert!(sim.run_until(MINUTE, |s| s.uac.codes(Method::Bye) == [200]));
+    assert!(!sim.ep.uses_tcp_connection(uac), "the call ended");
+
+    // A call over UDP needs no connection.
+    let mut sim = Sim::new(Net::perfect(7), 7, answering_shell());
+    sim.invite();
+    assert!(sim.run_until(MINUTE, |s| s.has_event("CallConfirmed")));
+    assert!(!sim.ep.uses_tcp_connection(uac));
+}
+
+#[test]
 fn a_rejected_tcp_call_leaves_nothing_once_acked() {
     let mut sim = Sim::over_tcp(
         Net::perfect(2),
@@ -194,6 +214,8 @@ fn a_call_placed_over_tcp_speaks_tcp_throughout() {
         .unwrap();
     let mut sent = Vec::new();
     pump(&mut ep, &mut uas, now, &mut sent);
+    // Ringing and answered, the call needs its connection to the callee.
+    assert!(ep.uses_tcp_connection(peer));
     let invite = &sent[0];
     assert!(
         invite.contains("\r\nVia: SIP/2.0/TCP 127.0.0.1:5060;"),
@@ -218,9 +240,11 @@ fn a_call_placed_over_tcp_speaks_tcp_throughout() {
         "{ack}"
     );
     assert!(ack.contains("\r\nVia: SIP/2.0/TCP "), "{ack}");
+    assert!(ep.uses_tcp_connection(peer));
     ep.hangup(later, call).unwrap();
     pump(&mut ep, &mut uas, later, &mut sent);
     assert!(sent.last().unwrap().starts_with("BYE "));
+    assert!(!ep.uses_tcp_connection(peer), "the call ended");
     assert!(matches!(ep.poll_event(), Some(Event::CallEnded { .. })));
     ep.handle_timeout(later);
     // RFC 6026 §7.2: Timer M (64*T1 on any transport) still absorbs forked 2xx responses.

@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard_guest::{ConfigKeys, GuestLimits, Limits, bundled};
+use switchyard_net::SocketsConfig;
 use switchyard_sip::{OfferMethod, SessionTimers};
 
 use crate::call_routing::{CallRoutes, RouteRule};
@@ -91,6 +92,9 @@ pub struct SipConfig {
     /// How long a placed call may ring unanswered before it is cancelled, in
     /// seconds (1 to 3600).
     pub ring_timeout_s: u64,
+    /// How long a TCP connection may idle before it is closed, in seconds (1
+    /// to 86400); one that carries a call stays open however long it idles.
+    pub tcp_idle_timeout_s: u64,
     /// The DNS server asked to resolve placed calls' targets; None: the
     /// system's resolver configuration (`/etc/resolv.conf`).
     pub dns_server: Option<SocketAddr>,
@@ -420,6 +424,7 @@ impl Default for SipConfig {
             outbound_proxy: None,
             dial_user: "switchyard".to_owned(),
             ring_timeout_s: 60,
+            tcp_idle_timeout_s: SocketsConfig::DEFAULT_IDLE_TIMEOUT.as_secs(),
             user_agent: String::new(),
             dns_server: None,
             session_timers: true,
@@ -748,6 +753,9 @@ impl Config {
         }
         if !(1..=3600).contains(&self.sip.ring_timeout_s) {
             return fail("sip.ring_timeout_s", "must be 1 to 3600".to_owned());
+        }
+        if !(1..=86_400).contains(&self.sip.tcp_idle_timeout_s) {
+            return fail("sip.tcp_idle_timeout_s", "must be 1 to 86400".to_owned());
         }
         // RFC 3261 §25.1: a header value is TEXT-UTF8 on one line.
         if self.sip.user_agent.len() > 256 || self.sip.user_agent.chars().any(char::is_control) {
@@ -1546,6 +1554,10 @@ mod tests {
             (
                 "[sip]\nring_timeout_s = 0\n",
                 "sip.ring_timeout_s: must be 1 to 3600",
+            ),
+            (
+                "[sip]\ntcp_idle_timeout_s = 0\n",
+                "sip.tcp_idle_timeout_s: must be 1 to 86400",
             ),
             (
                 "[sip]\ndial_user = \"two words\"\n",

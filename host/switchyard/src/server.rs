@@ -342,6 +342,7 @@ pub async fn run(
 async fn bind_sip(config: &Config, user_agent: &str) -> anyhow::Result<SipSockets> {
     let sockets = |listen: Vec<std::net::SocketAddr>| SocketsConfig {
         max_message_bytes: config.sip.max_message_bytes,
+        idle_timeout: Duration::from_secs(config.sip.tcp_idle_timeout_s),
         server: user_agent.to_owned(),
         ..SocketsConfig::on(listen)
     };

@@ -68,6 +68,11 @@ impl Deadlines {
         self.idle = now + self.idle_timeout;
     }
 
+    /// The connection idled until `now` and stays open: it may idle as long again.
+    pub(crate) fn kept(&mut self, now: Instant) {
+        self.idle = now + self.idle_timeout;
+    }
+
     /// The earlier deadline, and what it is for.
     pub(crate) fn next(&self) -> (Instant, Stall) {
         match self.started {

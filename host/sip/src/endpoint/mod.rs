@@ -572,6 +572,22 @@ impl Endpoint {
         self.calls.len() + unanswered
     }
 
+    /// Whether a call goes over TCP to or from `remote`: a call being placed whose INVITE went
+    /// there, or a dialog whose peer's INVITE or latest target refresh came from there, or
+    /// whose INVITE we sent there. The connection to `remote` may still carry the call's
+    /// messages: the final response to our INVITE, and our requests to a peer behind a NAT,
+    /// which reach it on no other connection.
+    pub fn uses_tcp_connection(&self, remote: SocketAddr) -> bool {
+        let placing = |placed: &Placed| {
+            let to = placed.destination;
+            !placed.answered() && to.transport == Transport::Tcp && to.addr == remote
+        };
+        self.calls
+            .values()
+            .any(|call| call.dialog.over_tcp_with(remote))
+            || self.placed.values().any(|placed| placing(placed))
+    }
+
     /// Source addresses the request-rate limit tracks now: those that sent requests recently
     /// enough for their bucket not to be full again, at most [`Limits::MAX_TRACKED_SOURCES`];
     /// 0 without a limit.
