@@ -240,10 +240,10 @@ impl SipSockets {
 
     /// Keeps a TCP connection open past the idle timeout while `needed` says that its peer's
     /// address is still needed, as when a dialog's requests go over it: a peer behind a NAT
-    /// is reached only on the connection it opened (RFC 5626 §3.3), and one that sends no
-    /// keepalives would otherwise be cut off from the BYE that ends its call. Asked whenever a
-    /// connection has been idle for the idle timeout; `needed` must answer at once. Set once:
-    /// `false` if it was set already, and the first one stays.
+    /// is reached only on the connection it opened (a flow, in RFC 5626's terms), and one that
+    /// sends no keepalives would otherwise be cut off from the BYE that ends its call. Asked
+    /// whenever a connection has been idle for the idle timeout; `needed` must answer at once.
+    /// Set once: `false` if it was set already, and the first one stays.
     pub fn keep_open_while(
         &self,
         needed: impl Fn(SocketAddr) -> bool + Send + Sync + 'static,

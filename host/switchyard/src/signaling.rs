@@ -63,7 +63,7 @@ impl Signaling {
         resolver: Arc<Resolver>,
         events: Arc<Events>,
     ) -> Signaling {
-        // A connection that carries a call's dialog stays open however long it idles.
+        // A connection that carries a call stays open however long it idles.
         let calls = Arc::clone(&core);
         sockets.keep_open_while(move |remote| lock(&calls).needs_connection(remote));
         Signaling {
