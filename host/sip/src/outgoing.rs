@@ -188,6 +188,8 @@ pub(crate) struct Placed {
     /// The early dialogs of the latest INVITE that sent reliable provisional responses (RFC
     /// 3262), at most as many as the dialogs one INVITE may create.
     pub(crate) early_dialogs: Vec<EarlyDialog>,
+    /// The PRACKs sent for the call, in all its early dialogs.
+    pub(crate) pracks: usize,
 }
 
 /// An early dialog in which the callee sends reliable provisional responses (RFC 3262 §4).
@@ -221,6 +223,7 @@ impl Placed {
             early_answer: None,
             acks: Vec::new(),
             early_dialogs: Vec::new(),
+            pracks: 0,
         }
     }
 

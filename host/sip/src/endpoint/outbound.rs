@@ -29,6 +29,11 @@ use crate::wire::{self, Datagram};
 /// further To tags are dropped, so a peer cannot make the endpoint send ACKs and BYEs without
 /// bound.
 const MAX_DIALOGS: usize = 16;
+/// The most PRACKs one placed call sends: a callee sends its next reliable provisional
+/// response only once the last is PRACKed (RFC 3262 §3), so a real one needs a handful, while
+/// one that numbered 180s on and on without bound would have a PRACK transaction, and its
+/// retransmissions over UDP, sent for each, to where its Contact says.
+const MAX_PRACKS: usize = 32;
 
 impl Endpoint {
     /// Places a call: sends the INVITE with the SDP offer, a fresh Call-ID and From tag, to
@@ -203,9 +208,9 @@ impl Endpoint {
     }
 
     /// A reliable provisional response numbered `rseq` (RFC 3262 §4): the next of its early
-    /// dialog (or its first) gets a PRACK in that dialog, and is taken; a retransmission, or
-    /// one out of order, is discarded (`false`). One that cannot make a dialog (no To tag or
-    /// Contact) is taken as an unreliable one.
+    /// dialog (or its first) gets a PRACK in that dialog, and is taken; a retransmission, one
+    /// out of order, or one past [`MAX_PRACKS`] for the call is discarded (`false`). One that
+    /// cannot make a dialog (no To tag or Contact) is taken as an unreliable one.
     fn prack(&mut self, now: Instant, call: CallKey, response: &Response, rseq: u32) -> bool {
         let branch = self.ids.branch();
         let Some(placed) = self.placed.get_mut(&call) else {
@@ -214,6 +219,9 @@ impl Endpoint {
         let Some(tag) = response.to_tag.clone() else {
             return true;
         };
+        if placed.pracks >= MAX_PRACKS {
+            return false;
+        }
         let index = match placed.early_dialogs.iter().position(|d| d.tag == tag) {
             Some(index) if rseq != placed.early_dialogs[index].rseq.wrapping_add(1) => {
                 return false;
@@ -248,6 +256,7 @@ impl Endpoint {
             dialog.request_with(rsip::Method::PRack, &branch, &self.user_agent, &parts);
         early.rseq = rseq;
         early.cseq = dialog.local_cseq();
+        placed.pracks += 1;
         self.start_non_invite(
             now,
             rsip::Method::PRack,

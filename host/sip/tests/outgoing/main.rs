@@ -988,6 +988,36 @@ fn a_placed_call_refreshes_its_session_when_the_callee_makes_it_refresher() {
 }
 
 #[test]
+fn a_callee_numbering_reliable_ringing_on_and_on_gets_32_pracks_and_no_more() {
+    let mut pair = Pair::new(Net::perfect(41), idle());
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    for rseq in 1..=1000 {
+        let reliable = format!("Require: 100rel\r\nRSeq: {rseq}\r\n");
+        pair.peer
+            .reply(Method::Invite, 180, "Ringing", &reliable, "");
+    }
+    pair.settle();
+    // Each PRACK once, however often it was resent unanswered.
+    let racks: std::collections::BTreeSet<_> = pair
+        .peer_got(Method::PRack)
+        .iter()
+        .filter_map(|prack| header(prack, "RAck"))
+        .collect();
+    let first_32: std::collections::BTreeSet<_> =
+        (1..=32).map(|rseq| format!("{rseq} 1 INVITE")).collect();
+    assert_eq!(racks, first_32.iter().map(String::as_str).collect());
+    let progress = pair
+        .a_names()
+        .iter()
+        .filter(|name| *name == "CallProgress(180)")
+        .count();
+    assert_eq!(progress, 32, "the rest were discarded");
+    pair.a.hangup(pair.now, call).unwrap();
+    pair.settle();
+}
+
+#[test]
 fn reliable_ringing_is_pracked_once_each_and_the_dialog_goes_on_from_the_pracks() {
     let mut pair = Pair::new(Net::perfect(40), idle());
     let call = pair.invite(call_to(P));
