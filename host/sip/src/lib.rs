@@ -21,6 +21,8 @@
 //! - `transaction`: the §17 state machines; [`timer`]: their timers as data; `transport`:
 //!   [`Transport`] and the addresses reached over one; `transmit`: what goes out;
 //! - `dialog`: §12 dialogs; `call`: a call's phases and 2xx retransmission (§13.3.1.4);
+//!   `prack`: reliable provisional responses (RFC 3262); `expiring`: what a call leaves
+//!   behind for 64*T1 (ACKs of orphaned re-INVITEs, PRACKs owed after its end);
 //! - `session`: a confirmed call's later offers and answers (§14, RFC 3311, RFC 3264 §8),
 //!   our re-INVITE (carried by the INVITE client transaction), the o= line of our SDP and session timers
 //!   ([`SessionTimers`], RFC 4028); `dtmf_relay`: the INFO body of out-of-band DTMF;
@@ -41,6 +43,7 @@ mod dialog;
 mod dtmf_relay;
 mod endpoint;
 mod event;
+mod expiring;
 mod fields;
 mod framing;
 mod header_text;

@@ -4,12 +4,18 @@
 
 use std::time::{Duration, Instant};
 
-use crate::timer::T1;
+use crate::dialog::DialogId;
+use crate::expiring::Expiring;
+use crate::timer::{T1, Timer};
 use crate::transmit::Outbox;
 use crate::transport::TransportAddr;
 
 /// The option tag of reliable provisional responses (RFC 3262 §3).
 pub(crate) const RELIABLE_TAG: &str = "100rel";
+
+/// Calls that ended owing a PRACK kept at most: each is a dialog's identifiers and two
+/// numbers; past this the oldest go first.
+const LATE_PRACKS_MAX: usize = 4096;
 
 /// A provisional response the application asked for: status, reason phrase, SDP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +94,15 @@ impl Reliable {
             provisional: None,
             answer: None,
         }
+    }
+
+    /// The `RSeq` of the provisional response whose PRACK may still come: the one waiting
+    /// for it, or the one the final response overtook.
+    pub(crate) fn outstanding(&self) -> Option<u32> {
+        self.unacknowledged
+            .as_ref()
+            .map(|sent| sent.rseq)
+            .or(self.overtaken)
     }
 
     /// Whether a provisional response sent waits for its PRACK.
@@ -213,6 +228,51 @@ impl Reliable {
             sent.next = now + sent.interval;
         }
         false
+    }
+}
+
+/// The PRACKs owed to calls that ended, by dialog: the `RSeq` of a reliable provisional
+/// response still unacknowledged when the call ended and the CSeq number of its INVITE. A
+/// PRACK for it may have crossed the INVITE's final response, and the UAS must still take it
+/// (RFC 3262 §3); the final response is retransmitted for 64*T1 at most, so each is kept that
+/// long.
+#[derive(Debug)]
+pub(crate) struct LatePracks(Expiring<DialogId, (u32, u32)>);
+
+impl Default for LatePracks {
+    fn default() -> Self {
+        LatePracks(Expiring::new(LATE_PRACKS_MAX))
+    }
+}
+
+impl LatePracks {
+    /// The call of `dialog`, whose INVITE had CSeq number `invite_cseq`, ended at `now` owing
+    /// the PRACK of the response numbered `rseq`.
+    pub(crate) fn owe(&mut self, now: Instant, dialog: DialogId, rseq: u32, invite_cseq: u32) {
+        self.0
+            .insert(now + Timer::H.duration(), dialog, (rseq, invite_cseq));
+    }
+
+    /// Takes a PRACK naming `rack` in the ended call of `dialog`: whether it is the one owed,
+    /// which is then owed no more.
+    pub(crate) fn take(&mut self, dialog: &DialogId, rack: &RAck) -> bool {
+        let owed = self.0.get(dialog).is_some_and(|&(rseq, invite_cseq)| {
+            rack.rseq == rseq && rack.cseq == invite_cseq && rack.method == "INVITE"
+        });
+        if owed {
+            self.0.remove(dialog);
+        }
+        owed
+    }
+
+    /// Forgets what is owed since 64*T1 by `now`.
+    pub(crate) fn expire(&mut self, now: Instant) {
+        self.0.expire(now);
+    }
+
+    /// When the oldest is forgotten.
+    pub(crate) fn next_expiry(&self) -> Option<Instant> {
+        self.0.next_expiry()
     }
 }
 

@@ -184,6 +184,46 @@ fn a_prack_crossing_the_answer_that_overtook_its_ringing_gets_200() {
     assert!(!sim.has_event("CallEnded"), "{:?}", sim.event_names());
 }
 
+/// An offered call refused with 486 while its reliable ringing waits for the PRACK, and the
+/// ringing's RSeq.
+fn refused_while_ringing(seed: u64) -> (Sim, u32) {
+    let (mut sim, call) = reliable_call(seed, false);
+    ring(&mut sim, call);
+    sim.run_for(Duration::from_millis(100));
+    let number = rseq(invite_responses(&sim, 180)[0]);
+    sim.ep.reject(sim.now, call, 486, "Busy Here").unwrap();
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::Invite).last(), Some(&486));
+    assert!(
+        sim.event_names().iter().any(|n| n.starts_with("CallEnded")),
+        "{:?}",
+        sim.event_names()
+    );
+    (sim, number)
+}
+
+#[test]
+fn a_prack_crossing_a_refusal_gets_200_for_64_t1_and_once() {
+    // The PRACK was on its way when the refusal went.
+    let (mut sim, number) = refused_while_ringing(11);
+    send_prack(&mut sim, number);
+    sim.run_for(Duration::from_millis(100));
+    // Taken once; another naming the same response, or another one, names nothing.
+    send_prack(&mut sim, number);
+    sim.run_for(Duration::from_millis(100));
+    send_prack(&mut sim, number + 1);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::PRack), [200, 481, 481]);
+    // What was owed is forgotten after 64*T1: then nothing is left.
+    let (mut sim, number) = refused_while_ringing(12);
+    sim.run_for(Duration::from_secs(33));
+    sim.settle();
+    assert_eq!(sim.ep.poll_timeout(), None);
+    send_prack(&mut sim, number);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::PRack), [481]);
+}
+
 #[test]
 fn a_cancel_while_the_answer_waits_for_the_prack_gets_487_and_the_answer_never_goes() {
     let (mut sim, call) = reliable_call(8, false);

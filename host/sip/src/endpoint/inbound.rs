@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use rsip::headers::UntypedHeader;
 
-use super::{ClientKey, Endpoint, MergeKey, Owner, TxEntry, TxId};
+use super::{ClientKey, Endpoint, MergeKey, Owner, TxEntry, TxId, progress};
 use crate::body::{self, BodyError};
 use crate::build::{ACCEPT, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
@@ -222,6 +222,13 @@ impl Endpoint {
             .copied()
             .filter(|call| self.calls.contains_key(call))
         else {
+            // RFC 3262 §3: a PRACK that crossed the final response of a call that ended.
+            let owed = request.method == Method::PRACK
+                && progress::rack_of(&request)
+                    .is_some_and(|rack| self.late_pracks.take(&id, &rack));
+            if owed {
+                return self.reply(now, key, &request, Reply::Ok);
+            }
             // §12.2.2: no such dialog.
             return self.reply(now, key, &request, Reply::NoSuchCall);
         };

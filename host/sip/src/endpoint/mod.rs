@@ -26,7 +26,7 @@ use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::message::Request;
 use crate::outgoing::{MAX_FORWARDS, Placed};
-use crate::prack::Waiting;
+use crate::prack::{LatePracks, Reliable, Waiting};
 use crate::rate::RateLimit;
 use crate::session::OfferMethod;
 use crate::session::reinvite::OrphanedReinvites;
@@ -234,6 +234,8 @@ pub struct Endpoint {
     reinvites: HashMap<String, CallKey>,
     /// Our re-INVITEs whose call ended first, still acknowledged for a while.
     orphaned_reinvites: OrphanedReinvites,
+    /// The PRACKs owed to calls that ended (RFC 3262 §3).
+    late_pracks: LatePracks,
     session_timers: SessionTimers,
     /// How our own offers and session refreshes are sent.
     offer_method: OfferMethod,
@@ -270,6 +272,7 @@ impl Endpoint {
             offered: HashMap::new(),
             reinvites: HashMap::new(),
             orphaned_reinvites: OrphanedReinvites::default(),
+            late_pracks: LatePracks::default(),
             session_timers: SessionTimers::default(),
             offer_method: OfferMethod::default(),
             placed: HashMap::new(),
@@ -348,6 +351,7 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.lingering.expire(now);
         self.orphaned_reinvites.expire(now);
+        self.late_pracks.expire(now);
         while let Some(owner) = self.schedule.pop_due(now) {
             match owner {
                 Owner::Tx(id) => {
@@ -408,6 +412,7 @@ impl Endpoint {
             self.schedule.next(),
             self.lingering.next_expiry(),
             self.orphaned_reinvites.next_expiry(),
+            self.late_pracks.next_expiry(),
         ]
         .into_iter()
         .flatten()
@@ -677,6 +682,10 @@ impl Endpoint {
                     &mut self.ids,
                     &self.user_agent,
                 );
+            }
+            if let Some(rseq) = state.reliable.as_ref().and_then(Reliable::outstanding) {
+                let dialog = state.dialog.id().clone();
+                self.late_pracks.owe(now, dialog, rseq, state.invite.cseq);
             }
             self.authenticators.remove(&call);
             self.schedule.set(Owner::Call(call), None);

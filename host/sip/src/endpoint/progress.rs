@@ -120,7 +120,7 @@ impl Endpoint {
         call: CallKey,
         request: Request,
     ) {
-        let Some(rack) = texts(&request.raw, "RAck").find_map(RAck::parse) else {
+        let Some(rack) = rack_of(&request) else {
             return self.reply(now, key, &request, Reply::MalformedRAck);
         };
         let Some(state) = self.calls.get_mut(&call) else {
@@ -152,4 +152,9 @@ impl Endpoint {
             None => {}
         }
     }
+}
+
+/// What the RAck of `request`, a PRACK, names; `None` without a readable one.
+pub(super) fn rack_of(request: &Request) -> Option<RAck> {
+    texts(&request.raw, "RAck").find_map(RAck::parse)
 }

@@ -1,11 +1,11 @@
 //! Our re-INVITE (RFC 3261 §14.1): its offer, its CSeq number, the INVITE client transaction
 //! that carries it and the ACK of its 2xx, and the ACKs it still needs once its call ended.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
 use crate::call::CallKey;
 use crate::dialog::Dialog;
+use crate::expiring::Expiring;
 use crate::ids::Ids;
 use crate::timer::Timer;
 use crate::transaction::{InviteClient, Machine};
@@ -103,25 +103,21 @@ impl Orphan {
 /// again, and a final response nobody acknowledges is retransmitted for 64*T1 (§17.2.1,
 /// §13.3.1.4), so each is acknowledged as the call would have, for 64*T1 after it was
 /// dropped.
-#[derive(Debug, Default)]
-pub(crate) struct OrphanedReinvites {
-    by_branch: HashMap<String, Orphan>,
-    /// Branches oldest first, with when each is forgotten.
-    expiries: VecDeque<(Instant, String)>,
+#[derive(Debug)]
+pub(crate) struct OrphanedReinvites(Expiring<String, Orphan>);
+
+impl Default for OrphanedReinvites {
+    fn default() -> Self {
+        OrphanedReinvites(Expiring::new(ORPHANS_MAX))
+    }
 }
 
 impl OrphanedReinvites {
     /// Keeps the ACKs of the re-INVITE with branch `branch`, dropped at `now`: of a 300-699
     /// (`non_2xx`) and of a 2xx (`ok`).
     fn insert(&mut self, now: Instant, branch: String, non_2xx: Ack, ok: Ack) {
-        if self.expiries.len() == ORPHANS_MAX
-            && let Some((_, oldest)) = self.expiries.pop_front()
-        {
-            self.by_branch.remove(&oldest);
-        }
-        self.expiries
-            .push_back((now + Timer::H.duration(), branch.clone()));
-        self.by_branch.insert(branch, Orphan { non_2xx, ok });
+        self.0
+            .insert(now + Timer::H.duration(), branch, Orphan { non_2xx, ok });
     }
 
     /// Keeps the ACKs of `reinvite`, a re-INVITE of the dialog `dialog` that the call dropped
@@ -152,25 +148,22 @@ impl OrphanedReinvites {
 
     /// The re-INVITE with branch `branch`, if it is kept.
     pub(crate) fn get(&self, branch: &str) -> Option<&Orphan> {
-        self.by_branch.get(branch)
+        self.0.get(branch)
     }
 
     /// Forgets the re-INVITEs whose 64*T1 ran out by `now`.
     pub(crate) fn expire(&mut self, now: Instant) {
-        while let Some((_, branch)) = self.expiries.front().filter(|(at, _)| *at <= now) {
-            self.by_branch.remove(branch);
-            self.expiries.pop_front();
-        }
+        self.0.expire(now);
     }
 
     /// When the oldest is forgotten.
     pub(crate) fn next_expiry(&self) -> Option<Instant> {
-        self.expiries.front().map(|(at, _)| *at)
+        self.0.next_expiry()
     }
 
     /// How many are kept.
     pub(crate) fn len(&self) -> usize {
-        self.expiries.len()
+        self.0.len()
     }
 }
 
