@@ -9,6 +9,7 @@ mod support;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
+use support::phone::{self, ok_to};
 use support::server::{Server, base_config, loopback_config};
 use support::sipp;
 
@@ -124,13 +125,7 @@ impl TcpCaller {
 
     /// Answers `request` 200 OK.
     fn answer_ok(&mut self, request: &str) {
-        let copied: String = ["Via", "From", "To", "Call-ID", "CSeq"]
-            .iter()
-            .map(|name| format!("{name}: {}\r\n", header(request, name)))
-            .collect();
-        self.send(&format!(
-            "SIP/2.0 200 OK\r\n{copied}Content-Length: 0\r\n\r\n"
-        ));
+        self.send(&ok_to(request));
     }
 
     fn send(&mut self, message: &str) {
@@ -176,15 +171,7 @@ impl TcpCaller {
 
 /// The value of header `name` in `message`; panics if it has none.
 fn header<'a>(message: &'a str, name: &str) -> &'a str {
-    message
-        .lines()
-        .find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim()
-                .eq_ignore_ascii_case(name)
-                .then_some(value.trim())
-        })
-        .unwrap_or_else(|| panic!("no {name} in:\n{message}"))
+    phone::header(message, name).unwrap_or_else(|| panic!("no {name} in:\n{message}"))
 }
 
 #[test]

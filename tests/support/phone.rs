@@ -66,8 +66,9 @@ impl Received {
     }
 }
 
-/// A SIP message as text.
-fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+/// The value of the first header `name` in `message`, a SIP message as text
+/// (the name compared without regard to case).
+pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
     message.lines().find_map(|line| {
         let (n, v) = line.split_once(':')?;
         n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
@@ -460,20 +461,26 @@ impl Phone {
         };
         let (message, from) = receive(&self.sip, timeout, ours)?;
         let arrived = Instant::now();
-        let mut ok = String::from("SIP/2.0 200 OK\r\n");
-        for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
-            for line in message.lines().filter(|l| {
-                l.split_once(':')
-                    .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-            }) {
-                ok.push_str(line);
-                ok.push_str("\r\n");
-            }
-        }
-        ok.push_str("Content-Length: 0\r\n\r\n");
-        self.sip.send_to(ok.as_bytes(), from).unwrap();
+        self.sip.send_to(ok_to(&message).as_bytes(), from).unwrap();
         Some(arrived)
     }
+}
+
+/// The 200 OK to `request`, a SIP request as text: its Via, From, To, Call-ID
+/// and CSeq lines, and no body.
+pub fn ok_to(request: &str) -> String {
+    let mut ok = String::from("SIP/2.0 200 OK\r\n");
+    for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
+        for line in request.lines().filter(|l| {
+            l.split_once(':')
+                .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        }) {
+            ok.push_str(line);
+            ok.push_str("\r\n");
+        }
+    }
+    ok.push_str("Content-Length: 0\r\n\r\n");
+    ok
 }
 
 /// The first packet `rtcp`, a phone's RTCP port, is sent within `timeout`, and

@@ -583,14 +583,13 @@ impl Endpoint {
     /// messages: the final response to our INVITE, and our requests to a peer behind a NAT,
     /// which reach it on no other connection.
     pub fn uses_tcp_connection(&self, remote: SocketAddr) -> bool {
-        let placing = |placed: &Placed| {
-            let to = placed.destination;
-            !placed.answered() && to.transport == Transport::Tcp && to.addr == remote
-        };
         self.calls
             .values()
             .any(|call| call.dialog.over_tcp_with(remote))
-            || self.placed.values().any(|placed| placing(placed))
+            || self.placed.values().any(|placed| {
+                let to = placed.destination;
+                !placed.answered() && to.transport == Transport::Tcp && to.addr == remote
+            })
     }
 
     /// Source addresses the request-rate limit tracks now: those that sent requests recently

@@ -987,15 +987,19 @@ fn a_placed_call_refreshes_its_session_when_the_callee_makes_it_refresher() {
     pair.settle();
 }
 
+/// The headers of a reliable provisional response numbered `rseq` (RFC 3262 §7).
+fn reliable(rseq: u32) -> String {
+    format!("Require: 100rel\r\nRSeq: {rseq}\r\n")
+}
+
 #[test]
 fn a_callee_numbering_reliable_ringing_on_and_on_gets_32_pracks_and_no_more() {
     let mut pair = Pair::new(Net::perfect(41), idle());
     let call = pair.invite(call_to(P));
     peer_wait(&mut pair, Method::Invite, 1);
     for rseq in 1..=1000 {
-        let reliable = format!("Require: 100rel\r\nRSeq: {rseq}\r\n");
         pair.peer
-            .reply(Method::Invite, 180, "Ringing", &reliable, "");
+            .reply(Method::Invite, 180, "Ringing", &reliable(rseq), "");
     }
     pair.settle();
     // Each PRACK once, however often it was resent unanswered.
@@ -1023,7 +1027,6 @@ fn reliable_ringing_is_pracked_once_each_and_the_dialog_goes_on_from_the_pracks(
     let call = pair.invite(call_to(P));
     let invite = peer_wait(&mut pair, Method::Invite, 1);
     assert_eq!(header(&invite, "Supported"), Some("100rel, timer"));
-    let reliable = |rseq: u32| format!("Require: 100rel\r\nRSeq: {rseq}\r\n");
     pair.peer
         .reply(Method::Invite, 180, "Ringing", &reliable(7), "");
     // Its retransmission is discarded: no second PRACK, no second progress.
