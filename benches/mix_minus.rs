@@ -16,7 +16,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use rtp_rs::{RtpPacketBuilder, Seq};
 use switchyard_media::{
     Codec, Encoder, FRAME_LEN, LegId, LegParams, Limiter, MediaDirection, MixMinus, OpusParams,
-    RoomEncoder, RoomId, RtcpPath, Worker, WorkerConfig,
+    RoomEncoder, RoomId, RtcpPath, TelephoneEvent, Worker, WorkerConfig,
 };
 
 // (participants, talkers)
@@ -108,7 +108,10 @@ fn worker_tick(c: &mut Criterion) {
             let params = LegParams {
                 codec: Codec::Pcmu,
                 payload_type: 0,
-                telephone_event: Some(101),
+                telephone_event: Some(TelephoneEvent {
+                    payload_type: 101,
+                    clock_rate: 8000,
+                }),
                 incoming: None,
                 remote: remote(i),
                 direction: MediaDirection::SendRecv,

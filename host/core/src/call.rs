@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Instant;
 use switchyard_media::{
     Codec, IncomingPayloadTypes, LegId, LegParams, MediaDirection, OpusParams, RtcpPath,
-    SUPPORTED_ENCODINGS,
+    SUPPORTED_ENCODINGS, TelephoneEvent,
 };
 use switchyard_sip::CallKey;
 use switchyard_sip::sdp::{self, Negotiated};
@@ -104,7 +104,10 @@ impl Session {
         LegParams {
             codec: self.codec,
             payload_type: negotiated.audio.payload_type,
-            telephone_event: negotiated.telephone_event,
+            telephone_event: negotiated.telephone_event.map(|te| TelephoneEvent {
+                payload_type: te.payload_type,
+                clock_rate: te.clock_rate,
+            }),
             incoming: self.incoming,
             remote: negotiated.remote_rtp,
             direction: self.direction(),
@@ -150,7 +153,7 @@ impl Session {
     /// telephone-event (RFC 3264 §5.1), which the answer need not repeat (§6.1
     /// only recommends it); `None` if there is no codec in common.
     pub(crate) fn agree_answer(answer: &sdp::Offer, ours: &str) -> Option<Session> {
-        let mut session = Session::of(sdp::negotiate_answer(answer, SUPPORTED_ENCODINGS).ok()?)?;
+        let mut session = Session::of(sdp::negotiate(answer, SUPPORTED_ENCODINGS).ok()?)?;
         session.incoming = sdp::Offer::parse(ours.as_bytes())
             .ok()
             .and_then(|ours| incoming(&ours, answer, &session.negotiated));
@@ -177,7 +180,8 @@ fn incoming(
             .map(|f| f.payload_type)
     };
     let audio = ours_for(&agreed.audio)?;
-    let telephone_event = agreed.telephone_event.and_then(|pt| {
+    let agreed_event = agreed.telephone_event.map(|te| te.payload_type);
+    let telephone_event = agreed_event.and_then(|pt| {
         let theirs = answer.formats.iter().find(|f| f.payload_type == pt)?;
         ours_for(theirs)
     });
@@ -188,7 +192,7 @@ fn incoming(
             let theirs = answer.formats.iter().find(|f| codec_of(f) == Some(other))?;
             ours_for(theirs)
         });
-    let differ = audio != agreed.audio.payload_type || telephone_event != agreed.telephone_event;
+    let differ = audio != agreed.audio.payload_type || telephone_event != agreed_event;
     (differ || other_law.is_some()).then_some(IncomingPayloadTypes {
         audio,
         telephone_event,

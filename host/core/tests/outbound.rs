@@ -542,7 +542,7 @@ fn a_callee_numbering_telephone_event_otherwise_is_heard_with_our_number() {
     }));
     let params = leg_params_of(&w, call).pop().expect("the leg's parameters");
     assert_eq!(
-        params.telephone_event,
+        params.telephone_event.map(|te| te.payload_type),
         Some(100),
         "sent with the callee's number"
     );

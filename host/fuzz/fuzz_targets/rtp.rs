@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchyard_media::{
     Codec, LegId, LegParams, MAX_JITTER_DELAY, MediaDirection, OpusParams, PACKET_TIME, RoomId,
-    RtcpPath, Worker, WorkerConfig,
+    RtcpPath, TelephoneEvent, Worker, WorkerConfig,
 };
 
 /// The legs: codec, payload type, peer address.
@@ -42,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
         let params = LegParams {
             codec: *codec,
             payload_type: *payload_type,
-            telephone_event: Some(101),
+            telephone_event: Some(TelephoneEvent {
+                payload_type: 101,
+                clock_rate: codec.clock_rate(),
+            }),
             incoming: None,
             remote: remote.parse().unwrap(),
             direction: if *codec == Codec::Opus {

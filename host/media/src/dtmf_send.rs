@@ -11,6 +11,17 @@ use crate::PACKET_TIME;
 use crate::dtmf::KEYS;
 use crate::dtmf_tone::DualTone;
 
+/// A leg's RFC 4733 telephone-event format, as negotiated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TelephoneEvent {
+    /// Its payload type.
+    pub payload_type: u8,
+    /// Its RTP clock rate (`a=rtpmap`), the unit of the durations it carries (RFC 4733
+    /// §2.3.5): usually the audio codec's, though a peer may offer it at 8 kHz alone beside
+    /// Opus. Its packets are stamped on the audio stream's timeline all the same.
+    pub clock_rate: u32,
+}
+
 /// The most keys a leg may have waiting to be sent (the one being sent included).
 pub const MAX_PENDING_KEYS: usize = 32;
 
@@ -82,8 +93,8 @@ pub(crate) enum DtmfStep {
 /// One RFC 4733 telephone-event packet (§2.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct EventPacket {
-    /// The telephone-event payload type.
-    pub(crate) payload_type: u8,
+    /// The telephone-event format.
+    pub(crate) format: TelephoneEvent,
     /// The event code.
     pub(crate) event: u8,
     /// The first packet of the event: marker bit set, the event's timestamp taken here.
@@ -95,12 +106,14 @@ pub(crate) struct EventPacket {
 }
 
 impl EventPacket {
-    /// The payload (RFC 4733 §2.3): event, E bit and volume (-10 dBm0), duration in timestamp
-    /// units of `frame_samples` per frame.
-    pub(crate) fn payload(&self, frame_samples: u32) -> [u8; 4] {
+    /// The payload (RFC 4733 §2.3): event, E bit and volume (-10 dBm0), duration in units of
+    /// the format's clock rate.
+    pub(crate) fn payload(&self) -> [u8; 4] {
         /// The volume field: the power level of the tone, as -dBm0 (RFC 4733 §2.3.4).
         const VOLUME: u8 = 10;
-        let duration = (u32::from(self.frames) * frame_samples).min(u32::from(u16::MAX)) as u16;
+        let frame_units =
+            u128::from(self.format.clock_rate) * PACKET_TIME.as_nanos() / 1_000_000_000;
+        let duration = (u128::from(self.frames) * frame_units).min(u128::from(u16::MAX)) as u16;
         let [hi, lo] = duration.to_be_bytes();
         let end = if self.end { 0x80 } else { 0 };
         [self.event, end | VOLUME, hi, lo]
@@ -111,8 +124,8 @@ impl EventPacket {
 #[derive(Clone, Copy, Debug)]
 struct Sending {
     event: u8,
-    /// The telephone-event payload type when it goes as RFC 4733 events, else in-band.
-    payload_type: Option<u8>,
+    /// The telephone-event format when it goes as RFC 4733 events, else in-band.
+    format: Option<TelephoneEvent>,
     /// Ticks done.
     tick: u16,
 }
@@ -149,8 +162,8 @@ impl DtmfSender {
     }
 
     /// Moves on one tick. A key starting now goes as RFC 4733 events when the leg has a
-    /// `telephone_event` payload type, in-band otherwise; it keeps its way to the end.
-    pub(crate) fn next(&mut self, telephone_event: Option<u8>) -> Option<DtmfStep> {
+    /// `telephone_event` format, in-band otherwise; it keeps its way to the end.
+    pub(crate) fn next(&mut self, telephone_event: Option<TelephoneEvent>) -> Option<DtmfStep> {
         let sending = match &mut self.sending {
             Some(sending) => {
                 sending.tick += 1;
@@ -161,19 +174,19 @@ impl DtmfSender {
                 self.tone.restart();
                 self.sending.insert(Sending {
                     event,
-                    payload_type: telephone_event,
+                    format: telephone_event,
                     tick: 0,
                 })
             }
         };
         let tick = sending.tick;
-        let step = match sending.payload_type {
+        let step = match sending.format {
             // RFC 4733 §2.5.1.2: an update each tick while the key sounds (the packetizer
             // sends those due at the leg's ptime), its duration growing; then §2.5.1.4: the
             // last one, with the end bit, twice more.
-            Some(payload_type) if tick < KEY_TICKS + END_PACKETS - 1 => {
+            Some(format) if tick < KEY_TICKS + END_PACKETS - 1 => {
                 Some(DtmfStep::Event(EventPacket {
-                    payload_type,
+                    format,
                     event: sending.event,
                     first: tick == 0,
                     end: tick + 1 >= KEY_TICKS,
@@ -216,6 +229,27 @@ mod tests {
                 asked: 3
             })
         );
+    }
+
+    #[test]
+    fn durations_count_in_the_event_formats_own_clock() {
+        let at = |clock_rate| {
+            let mut sender = DtmfSender::default();
+            sender.push("5").unwrap();
+            let format = TelephoneEvent {
+                payload_type: 101,
+                clock_rate,
+            };
+            let Some(DtmfStep::Event(second)) =
+                (0..2).filter_map(|_| sender.next(Some(format))).last()
+            else {
+                panic!("expected events");
+            };
+            second.payload()
+        };
+        // The second packet: two 20 ms frames.
+        assert_eq!(at(8000), [5, 10, 0x01, 0x40], "320 units at 8 kHz");
+        assert_eq!(at(48000), [5, 10, 0x07, 0x80], "1920 units at 48 kHz");
     }
 
     #[test]

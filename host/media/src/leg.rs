@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rtp_rs::RtpReader;
 
-use crate::dtmf_send::{DtmfSendError, DtmfSender, DtmfStep, EventPacket};
+use crate::dtmf_send::{DtmfSendError, DtmfSender, DtmfStep, EventPacket, TelephoneEvent};
 use crate::gain::Gain;
 use crate::key_rate::KeyRate;
 use crate::latch::{Latch, Source};
@@ -43,8 +43,8 @@ pub struct LegParams {
     pub codec: Codec,
     /// The RTP payload type for `codec` (the static one, or a dynamic one from `a=rtpmap`).
     pub payload_type: u8,
-    /// The payload type of RFC 4733 `telephone-event`, if negotiated.
-    pub telephone_event: Option<u8>,
+    /// RFC 4733 `telephone-event`, if negotiated.
+    pub telephone_event: Option<TelephoneEvent>,
     /// The payload types the peer's RTP comes with when they are not those above (`None`:
     /// the same). RFC 3264 §5.1: each side receives with the numbers of its own description,
     /// and the answer to our offer may number a codec otherwise than our offer did.
@@ -84,7 +84,7 @@ impl LegParams {
     fn incoming(&self) -> IncomingPayloadTypes {
         self.incoming.unwrap_or(IncomingPayloadTypes {
             audio: self.payload_type,
-            telephone_event: self.telephone_event,
+            telephone_event: self.telephone_event.map(|te| te.payload_type),
             other_law: None,
         })
     }

@@ -89,7 +89,9 @@ pub use codec::{Codec, SUPPORTED_ENCODINGS};
 pub use decoder::Decoder;
 pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
-pub use dtmf_send::{DTMF_GAP_TIME, DTMF_KEY_TIME, DtmfSendError, MAX_PENDING_KEYS, check_dtmf};
+pub use dtmf_send::{
+    DTMF_GAP_TIME, DTMF_KEY_TIME, DtmfSendError, MAX_PENDING_KEYS, TelephoneEvent, check_dtmf,
+};
 pub use dtmf_tone::{Q23_HIGH_HZ, Q23_LOW_HZ, q23_frequencies};
 pub use encoder::Encoder;
 pub use gain::{MAX_GAIN_DB, MIN_GAIN_DB};

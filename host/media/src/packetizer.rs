@@ -183,18 +183,18 @@ impl Packetizer {
             self.flush(pool, &mut emit);
             self.event_start = self.sender.timestamp();
         }
-        let frame = self.codec.samples_per_frame(PACKET_TIME) as u32;
         let due = event.first || event.end || (event.frames - 1).is_multiple_of(self.event_every);
         if due {
             emit(self.sender.packetize_event(
-                event.payload_type,
+                event.format.payload_type,
                 self.event_start,
                 event.first,
-                &event.payload(frame),
+                &event.payload(),
                 pool.take(),
             ));
         }
-        self.sender.skip(frame);
+        self.sender
+            .skip(self.codec.samples_per_frame(PACKET_TIME) as u32);
     }
 
     // Sends the Opus frames gathered as one packet, or one packet each when they cannot be

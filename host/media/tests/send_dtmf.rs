@@ -9,7 +9,7 @@ use common::*;
 use rtp_rs::RtpReader;
 use switchyard_media::{
     Codec, DtmfReceiver, DtmfSendError, LegId, MAX_PENDING_KEYS, MediaTransmit, Q23_HIGH_HZ,
-    Q23_LOW_HZ, RoomId, Worker, q23_frequencies,
+    Q23_LOW_HZ, RoomId, TelephoneEvent, Worker, q23_frequencies,
 };
 
 const A: LegId = LegId(1);
@@ -34,6 +34,11 @@ fn read(transmit: &MediaTransmit) -> Sent {
         marker: rtp.mark(),
         payload: rtp.payload().to_vec(),
     }
+}
+
+/// The duration field of a telephone-event packet (RFC 4733 §2.3.5).
+fn duration(event: &Sent) -> u16 {
+    u16::from_be_bytes([event.payload[2], event.payload[3]])
 }
 
 fn ticks(worker: &mut Worker, n: usize) -> Vec<Sent> {
@@ -75,8 +80,7 @@ fn keys_go_as_rfc_4733_events_on_the_legs_stream() {
             assert_eq!(packet.pt, 101, "key {key} packet {i}");
             assert_eq!(packet.ts, start, "an event's packets share its start time");
             assert_eq!(packet.marker, i == 0, "the marker on the first packet only");
-            let duration = u16::from_be_bytes([packet.payload[2], packet.payload[3]]);
-            assert_eq!(duration, 160 * (i as u16 + 1).min(5));
+            assert_eq!(duration(packet), 160 * (i as u16 + 1).min(5));
             assert_eq!(packet.payload[0], code);
             assert_eq!(
                 packet.payload[1] & 0x80 != 0,
@@ -95,6 +99,39 @@ fn keys_go_as_rfc_4733_events_on_the_legs_stream() {
 }
 
 #[test]
+fn events_at_8_khz_beside_opus_count_durations_at_8_khz_on_the_opus_timeline() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 6);
+    let mut opus = params(Codec::Opus, 5001);
+    opus.payload_type = 96;
+    opus.telephone_event = Some(TelephoneEvent {
+        payload_type: 101,
+        clock_rate: 8000,
+    });
+    worker.add_leg(start, A, opus);
+    let before = ticks(&mut worker, 3);
+    worker.send_dtmf(A, "9").unwrap();
+    let sent = ticks(&mut worker, 8);
+    let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 101).collect();
+    let durations: Vec<u16> = events.iter().map(|e| duration(e)).collect();
+    assert_eq!(
+        durations,
+        [160, 320, 480, 640, 800, 800, 800],
+        "20 ms is 160 units of the events' 8 kHz clock"
+    );
+    // Stamped where the Opus stream stands: 960 units of 48 kHz after the last audio.
+    let start_ts = before.last().unwrap().ts.wrapping_add(960);
+    assert!(events.iter().all(|e| e.ts == start_ts));
+    let after = &sent[events.len()];
+    assert_eq!(after.pt, 96);
+    assert_eq!(
+        after.ts,
+        start_ts.wrapping_add(7 * 960),
+        "media time went on"
+    );
+}
+
+#[test]
 fn events_are_updated_at_the_legs_packet_time() {
     let start = Instant::now();
     let mut worker = Worker::new(Default::default(), start, 6);
@@ -105,10 +142,7 @@ fn events_are_updated_at_the_legs_packet_time() {
     worker.send_dtmf(A, "7").unwrap();
     let sent = ticks(&mut worker, 10);
     let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 101).collect();
-    let durations: Vec<u16> = events
-        .iter()
-        .map(|e| u16::from_be_bytes([e.payload[2], e.payload[3]]))
-        .collect();
+    let durations: Vec<u16> = events.iter().map(|e| duration(e)).collect();
     assert_eq!(
         durations,
         [160, 480, 800, 800, 800],

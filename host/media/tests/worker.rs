@@ -11,7 +11,8 @@ use rand::{Rng, SeedableRng};
 use rtp_rs::RtpReader;
 use switchyard_media::{
     Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS,
-    MAX_KEYS_PER_SECOND, MediaDirection, MediaEvent, Prompt, RoomId, Worker, WorkerConfig,
+    MAX_KEYS_PER_SECOND, MediaDirection, MediaEvent, Prompt, RoomId, TelephoneEvent, Worker,
+    WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -588,7 +589,10 @@ fn a_peer_numbering_its_payload_types_otherwise_is_heard_with_its_own() {
     // 100. The peer sends with our numbers, and is sent its own.
     let (mut worker, start) = worker_with(&[], WorkerConfig::default());
     let params = LegParams {
-        telephone_event: Some(100),
+        telephone_event: Some(TelephoneEvent {
+            payload_type: 100,
+            clock_rate: 8000,
+        }),
         incoming: Some(IncomingPayloadTypes {
             audio: 98,
             telephone_event: Some(101),

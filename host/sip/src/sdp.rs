@@ -353,9 +353,9 @@ fn static_payload_type(pt: u8) -> Option<(&'static str, u32, u16)> {
 pub struct Negotiated {
     /// The codec both sides use.
     pub audio: Format,
-    /// The payload type of telephone-event (RFC 4733), if the offer had one at the audio
-    /// codec's clock rate.
-    pub telephone_event: Option<u8>,
+    /// The offer's telephone-event (RFC 4733), if it had one: at the audio codec's clock
+    /// rate, else at another (see [`negotiate`]).
+    pub telephone_event: Option<TelephoneEvent>,
     /// Where to send RTP.
     pub remote_rtp: SocketAddr,
     /// Packet time in ms: the offer's, else [`DEFAULT_PTIME`].
@@ -373,6 +373,17 @@ pub struct Negotiated {
     pub rtcp_mux: bool,
 }
 
+/// The telephone-event format (RFC 4733) of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TelephoneEvent {
+    /// Its payload type.
+    pub payload_type: u8,
+    /// Its RTP clock rate (`a=rtpmap`), the unit of its events' durations (RFC 4733 §2.3.5).
+    /// Usually the audio codec's; a softphone offering Opus may have telephone-event at 8 kHz
+    /// alone.
+    pub clock_rate: u32,
+}
+
 /// Why no answer can be made to an offer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NegotiationError {
@@ -383,60 +394,40 @@ pub enum NegotiationError {
 
 const TELEPHONE_EVENT: &str = "telephone-event";
 
-/// Chooses the first format of the offer (the offerer's preference order, RFC 3264 §6.1)
-/// whose (encoding, clock rate) is in `supported` (names compared case-insensitively) and whose
-/// `a=fmtp` is valid for it (see [`valid_fmtp`]), plus telephone-event at the same clock rate if
-/// offered (RFC 4733 events share the audio stream's RTP clock). When the offer has
-/// telephone-event, but not at that format's clock rate (opus/48000 offered with
-/// telephone-event/8000 alone, as some softphones do), the first supported format it has
-/// telephone-event for is chosen instead: key presses are the only way a caller answers a
-/// prompt, and none are detected in the audio. An encoding at a clock rate not listed
-/// (G722/16000, opus/16000) is not supported. `Err` if no format is supported.
+/// Chooses the first format of the offer or answer (the offerer's preference order, RFC 3264
+/// §6.1) whose (encoding, clock rate) is in `supported` (names compared case-insensitively) and
+/// whose `a=fmtp` is valid for it (see [`valid_fmtp`]), plus its telephone-event: the one at
+/// that format's clock rate, as RFC 4733 events share the audio stream's RTP clock, else the
+/// first at another rate. Softphones offering Opus often have telephone-event at 8 kHz alone,
+/// and their events are read all the same (a key is told by its timestamp and end bit, not its
+/// duration's unit), so they keep Opus and still answer prompts with keys. An encoding at a
+/// clock rate not listed (G722/16000, opus/16000) is not supported. `Err` if no format is
+/// supported.
 pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated, NegotiationError> {
-    choose(offer, supported, true)
-}
-
-/// [`negotiate`] for the peer's answer to our offer: its first supported format, whether or
-/// not the answer has telephone-event at its rate, since the answer settles what the peer
-/// sends (RFC 3264 §6.1) and may not be taken back.
-pub fn negotiate_answer(
-    answer: &Offer,
-    supported: &[(&str, u32)],
-) -> Result<Negotiated, NegotiationError> {
-    choose(answer, supported, false)
-}
-
-/// The format of `offer` (or answer) chosen from those `supported`, as [`negotiate`] says, the
-/// one telephone-event goes with preferred only if `for_events`.
-fn choose(
-    offer: &Offer,
-    supported: &[(&str, u32)],
-    for_events: bool,
-) -> Result<Negotiated, NegotiationError> {
-    let event_at = |rate: u32| {
-        offer
-            .formats
-            .iter()
-            .find(|f| f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT) && f.clock_rate == rate)
-            .map(|f| f.payload_type)
-    };
-    let mut candidates = offer
+    let audio = offer
         .formats
         .iter()
         .filter(|f| !f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT))
-        .filter(|f| {
+        .find(|f| {
             supported
                 .iter()
                 .any(|(name, rate)| f.encoding.eq_ignore_ascii_case(name) && f.clock_rate == *rate)
                 && valid_fmtp(f)
-        });
-    let first = candidates.next().ok_or(NegotiationError::NoCommonCodec)?;
-    let audio = std::iter::once(first)
-        .chain(candidates)
-        .find(|f| !for_events || event_at(f.clock_rate).is_some())
-        .unwrap_or(first)
+        })
+        .ok_or(NegotiationError::NoCommonCodec)?
         .clone();
-    let telephone_event = event_at(audio.clock_rate);
+    let mut events = offer
+        .formats
+        .iter()
+        .filter(|f| f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT));
+    let telephone_event = events
+        .clone()
+        .find(|f| f.clock_rate == audio.clock_rate)
+        .or_else(|| events.next())
+        .map(|f| TelephoneEvent {
+            payload_type: f.payload_type,
+            clock_rate: f.clock_rate,
+        });
     Ok(Negotiated {
         audio,
         telephone_event,
@@ -701,12 +692,13 @@ fn audio_description(negotiated: &Negotiated, line: &MediaLine, port: u16) -> Me
         attributes.push(value("fmtp", format!("{} {fmtp}", audio.payload_type)));
     }
     if let Some(te) = negotiated.telephone_event {
-        formats.push(te.to_string());
+        let pt = te.payload_type;
+        formats.push(pt.to_string());
         attributes.push(value(
             "rtpmap",
-            format!("{te} {TELEPHONE_EVENT}/{}", audio.clock_rate),
+            format!("{pt} {TELEPHONE_EVENT}/{}", te.clock_rate),
         ));
-        attributes.push(value("fmtp", format!("{te} {TELEPHONE_EVENTS}")));
+        attributes.push(value("fmtp", format!("{pt} {TELEPHONE_EVENTS}")));
     }
     attributes.push(value("ptime", negotiated.ptime.to_string()));
     attributes.push(Attribute::new(negotiated.direction.as_str().into(), None));
@@ -788,7 +780,7 @@ mod tests {
         assert_eq!(parsed.formats[..2], formats);
         let negotiated = negotiate(&parsed, &[("PCMA", 8000)]).unwrap();
         assert_eq!(negotiated.audio.payload_type, 8);
-        assert_eq!(negotiated.telephone_event, Some(101));
+        assert_eq!(event_type(&negotiated), Some(101));
     }
 
     #[test]
@@ -829,7 +821,7 @@ mod tests {
         assert_eq!(offer.direction, Direction::SendRecv);
         let negotiated = negotiate(&offer, G711).unwrap();
         assert_eq!(negotiated.audio.payload_type, 0);
-        assert_eq!(negotiated.telephone_event, None);
+        assert_eq!(event_type(&negotiated), None);
         assert_eq!(negotiated.ptime, 20);
     }
 
@@ -866,15 +858,20 @@ mod tests {
 
         let negotiated = negotiate(&offer, &[("pcma", 8000), ("PCMU", 8000)]).unwrap();
         assert_eq!(negotiated.audio.encoding, "PCMU");
-        assert_eq!(negotiated.telephone_event, Some(100));
+        assert_eq!(event_type(&negotiated), Some(100));
 
         let opus = negotiate(&offer, &[("OPUS", 48000), ("PCMU", 8000)]).unwrap();
         assert_eq!(opus.audio.payload_type, 96);
-        assert_eq!(opus.telephone_event, Some(101));
+        assert_eq!(event_type(&opus), Some(101));
+    }
+
+    /// The payload type of `negotiated`'s telephone-event.
+    fn event_type(negotiated: &Negotiated) -> Option<u8> {
+        negotiated.telephone_event.map(|te| te.payload_type)
     }
 
     #[test]
-    fn a_codec_whose_rate_has_no_telephone_event_gives_way_to_one_that_has() {
+    fn opus_keeps_telephone_event_offered_at_another_rate_alone() {
         let with_events = |events: &str| {
             LINPHONE
                 .replace("a=rtpmap:101 telephone-event/48000\r\n", "")
@@ -882,37 +879,46 @@ mod tests {
                 .replace("a=rtpmap:100 telephone-event/8000\r\n", events)
         };
         let supported = &[("opus", 48000), ("PCMA", 8000), ("PCMU", 8000)];
-        // Opus with telephone-event at 8 kHz alone: PCMU, the first that can carry keys.
+        let chosen = |events: &str| {
+            let offer = Offer::parse(with_events(events).as_bytes()).unwrap();
+            let negotiated = negotiate(&offer, supported).unwrap();
+            (
+                negotiated.audio.encoding.clone(),
+                negotiated.telephone_event,
+            )
+        };
+        let at = |payload_type, clock_rate| {
+            Some(TelephoneEvent {
+                payload_type,
+                clock_rate,
+            })
+        };
+        // Opus with telephone-event at 8 kHz alone, as many softphones offer it: Opus, and
+        // the keys at 8 kHz.
+        assert_eq!(
+            chosen("a=rtpmap:100 telephone-event/8000\r\n"),
+            ("opus".to_owned(), at(100, 8000))
+        );
+        // With telephone-event at 48 kHz too: that one.
+        assert_eq!(
+            chosen("a=rtpmap:100 telephone-event/8000\r\na=rtpmap:101 telephone-event/48000\r\n"),
+            ("opus".to_owned(), at(101, 48000))
+        );
+        // With none at all: Opus without keys.
+        assert_eq!(chosen(""), ("opus".to_owned(), None));
+
+        // The answer gives the event format the rate it was offered at.
         let offer =
             Offer::parse(with_events("a=rtpmap:100 telephone-event/8000\r\n").as_bytes()).unwrap();
-        let negotiated = negotiate(&offer, supported).unwrap();
-        assert_eq!(
-            (
-                negotiated.audio.encoding.as_str(),
-                negotiated.telephone_event
-            ),
-            ("PCMU", Some(100))
+        let text = answer(
+            &negotiate(&offer, supported).unwrap(),
+            "192.0.2.1:4000".parse().unwrap(),
+            7,
         );
-        // With telephone-event at 48 kHz too: Opus.
-        let both = "a=rtpmap:100 telephone-event/8000\r\na=rtpmap:101 telephone-event/48000\r\n";
-        let offer = Offer::parse(with_events(both).as_bytes()).unwrap();
-        let negotiated = negotiate(&offer, supported).unwrap();
-        assert_eq!(
-            (
-                negotiated.audio.encoding.as_str(),
-                negotiated.telephone_event
-            ),
-            ("opus", Some(101))
-        );
-        // With none at all: the offerer's first, Opus, without keys.
-        let offer = Offer::parse(with_events("").as_bytes()).unwrap();
-        let negotiated = negotiate(&offer, supported).unwrap();
-        assert_eq!(
-            (
-                negotiated.audio.encoding.as_str(),
-                negotiated.telephone_event
-            ),
-            ("opus", None)
+        assert!(text.contains("m=audio 4000 RTP/AVP 96 100\r\n"), "{text}");
+        assert!(
+            text.contains("a=rtpmap:100 telephone-event/8000\r\na=fmtp:100 0-16\r\n"),
+            "{text}"
         );
     }
 
@@ -1173,10 +1179,10 @@ mod tests {
         let parsed = Offer::parse(text.as_bytes()).unwrap();
         let g722 = negotiate(&parsed, &[("G722", 8000)]).unwrap();
         assert_eq!(g722.audio.payload_type, 9);
-        assert_eq!(g722.telephone_event, Some(101));
+        assert_eq!(event_type(&g722), Some(101));
         let opus = negotiate(&parsed, &[("opus", 48_000), ("G722", 8000)]).unwrap();
         assert_eq!(opus.audio.payload_type, 111);
-        assert_eq!(opus.telephone_event, Some(110));
+        assert_eq!(event_type(&opus), Some(110));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rtcp_types::{ReceiverReport, ReportBlockBuilder, RtcpPacketWriter, RtcpPacke
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use switchyard_media::{
     Codec, Decoder, Encoder, LegId, LegParams, LegSocket, MediaDirection, MediaEvent,
-    MediaTransmit, OpusParams, RtcpPath, Worker, WorkerConfig,
+    MediaTransmit, OpusParams, RtcpPath, TelephoneEvent, Worker, WorkerConfig,
 };
 
 pub const TICK: Duration = Duration::from_millis(20);
@@ -106,7 +106,10 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
     LegParams {
         codec,
         payload_type: codec.payload_type(),
-        telephone_event: Some(101),
+        telephone_event: Some(TelephoneEvent {
+            payload_type: 101,
+            clock_rate: codec.clock_rate(),
+        }),
         incoming: None,
         remote: SocketAddr::from(([127, 0, 0, 1], port)),
         direction: MediaDirection::SendRecv,
