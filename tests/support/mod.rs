@@ -14,6 +14,7 @@ pub mod prometheus;
 pub mod raw_peer;
 pub mod server;
 pub mod sipp;
+pub mod softphone;
 pub mod tools;
 pub mod webconference;
 pub mod xmlrpc;

@@ -1,0 +1,209 @@
+//! Real softphones (baresip) against the real binary: callers on Opus, G.722
+//! and PCMU in one room each hear the two others and not themselves; an
+//! Opus softphone whose keys are telephone-event at 8 kHz enters a room by
+//! keypad; a softphone's hold and resume (re-INVITEs) take its voice out of
+//! the room and back; and a dial-out reaches a softphone that answers by
+//! itself, with audio both ways.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::audio::power_at;
+use support::server::Server;
+use support::softphone::{Answer, Heard, Softphone, TONE_AMPLITUDE};
+use support::webconference::{create_room, random_room, server_with, wait_for_participant, wc};
+
+/// How long a call may take to be set up.
+const SETUP: Duration = Duration::from_secs(10);
+/// A tone heard in the room: it reads about `TONE_AMPLITUDE`² (0.06) when
+/// heard whole, so this is over 20 dB below.
+const HEARD: f64 = TONE_AMPLITUDE * TONE_AMPLITUDE / 100.0;
+/// A tone not heard: 40 dB below one heard whole.
+const ABSENT: f64 = TONE_AMPLITUDE * TONE_AMPLITUDE / 10_000.0;
+/// The tones, apart from each other, their harmonics and the room's sounds
+/// (880 and 1320 Hz).
+const TONES: [f64; 3] = [450.0, 1050.0, 1650.0];
+
+/// The power of `hz` in `samples` of `heard`.
+fn power(heard: &Heard, samples: &[i16], hz: f64) -> f64 {
+    power_at(heard.rate, samples, hz)
+}
+
+/// `000777<room>` at the server: the room, directly.
+fn room_uri(server: &Server, room: &str) -> String {
+    format!("sip:000777{room}@{}", server.sip)
+}
+
+#[test]
+fn softphones_on_opus_g722_and_pcmu_in_one_room_hear_the_two_others_and_not_themselves() {
+    let server = Server::start();
+    let room = random_room();
+    let codecs = [
+        ("opus/48000/2", 48_000),
+        ("G722/16000/1", 16_000),
+        ("PCMU/8000/1", 8_000),
+    ];
+    let phones: Vec<Softphone> = codecs
+        .iter()
+        .zip(TONES)
+        .enumerate()
+        .map(|(index, ((codec, _), tone))| {
+            Softphone::start(&format!("p{index}"), codec, tone, Answer::Manual)
+        })
+        .collect();
+    for phone in &phones {
+        phone.dial(&room_uri(&server, &room));
+    }
+    for phone in &phones {
+        phone.await_event("CALL_ESTABLISHED", SETUP);
+    }
+    // The first hears the first-participant prompt (about 3 s) at the start.
+    std::thread::sleep(Duration::from_secs(6));
+    for phone in &phones {
+        phone.hang_up();
+    }
+    for (index, (phone, (codec, rate))) in phones.into_iter().zip(codecs).enumerate() {
+        let heard = phone.finish();
+        assert_eq!(
+            heard.rate, rate,
+            "p{index} decoded {codec}, at {rate} Hz: the codec it offered alone"
+        );
+        let end = heard.duration().saturating_sub(Duration::from_millis(300));
+        let tail = heard.between(end.saturating_sub(Duration::from_secs(2)), end);
+        for (other, hz) in TONES.into_iter().enumerate() {
+            let level = power(&heard, tail, hz);
+            eprintln!("p{index} ({codec}) hears {hz} Hz at {level:.2e}");
+            if other == index {
+                assert!(
+                    level < ABSENT,
+                    "p{index} hears its own {hz} Hz at {level:.2e}, expected below {ABSENT:.2e}"
+                );
+            } else {
+                assert!(
+                    level > HEARD,
+                    "p{index} ({codec}) hears p{other}'s {hz} Hz at {level:.2e}, expected above {HEARD:.2e}; log:\n{}",
+                    server.log()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_opus_softphone_with_keys_at_8_khz_enters_a_room_by_keypad() {
+    let server = server_with("");
+    let phone = Softphone::start("keypad", "opus/48000/2", TONES[0], Answer::Manual);
+    phone.dial(&format!("sip:100@{}", server.sip));
+    phone.await_event("CALL_ESTABLISHED", SETUP);
+    std::thread::sleep(Duration::from_millis(500));
+    phone.press("4711#");
+    let listed = wait_for_participant(&server, "4711", "", "'keypad@' in p[1]");
+    assert!(
+        listed.contains("'entered'"),
+        "expected the softphone in room 4711, entered by its keys, got {listed}"
+    );
+    phone.hang_up();
+    assert_eq!(phone.finish().rate, 48_000, "the call stayed on Opus");
+}
+
+#[test]
+fn a_softphone_on_hold_is_not_heard_in_its_room_and_is_again_once_resumed() {
+    let server = Server::start();
+    let room = random_room();
+    let holder = Softphone::start("holder", "opus/48000/2", TONES[0], Answer::Manual);
+    let listener = Softphone::start("listener", "PCMU/8000/1", TONES[2], Answer::Manual);
+    listener.dial(&room_uri(&server, &room));
+    listener.await_event("CALL_ESTABLISHED", SETUP);
+    let start = Instant::now();
+    holder.dial(&room_uri(&server, &room));
+    holder.await_event("CALL_ESTABLISHED", SETUP);
+    std::thread::sleep(Duration::from_secs(4));
+
+    let held = start.elapsed();
+    holder.command("hold", "");
+    holder.await_event("CALL_REMOTE_SDP", SETUP);
+    std::thread::sleep(Duration::from_secs(3));
+    let resumed = start.elapsed();
+    holder.command("resume", "");
+    holder.await_event("CALL_REMOTE_SDP", SETUP);
+    std::thread::sleep(Duration::from_secs(3));
+    holder.hang_up();
+    listener.hang_up();
+    holder.finish();
+
+    // The listener's recording runs from its call's start, with the room's
+    // audio (or silence) every 20 ms: its time is the test's, give or take
+    // the setup.
+    let heard = listener.finish();
+    let second = Duration::from_secs(1);
+    let windows = [
+        (
+            "before the hold",
+            held - 2 * second,
+            held - second / 2,
+            true,
+        ),
+        ("on hold", held + second, resumed - second / 2, false),
+        (
+            "once resumed",
+            resumed + second,
+            resumed + 5 * second / 2,
+            true,
+        ),
+    ];
+    for (when, from, to, expected) in windows {
+        let level = power(&heard, heard.between(from, to), TONES[0]);
+        eprintln!("{when} ({from:?}..{to:?}) the listener hears the holder at {level:.2e}");
+        if expected {
+            assert!(
+                level > HEARD,
+                "{when} the listener hears the holder at {level:.2e}, expected above {HEARD:.2e}; log:\n{}",
+                server.log()
+            );
+        } else {
+            assert!(
+                level < ABSENT,
+                "{when} the listener hears the holder at {level:.2e}, expected below {ABSENT:.2e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_dial_out_reaches_a_softphone_that_answers_and_audio_flows_both_ways() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let caller = Softphone::start("caller", "G722/16000/1", TONES[1], Answer::Manual);
+    let callee = Softphone::start("callee", "opus/48000/2", TONES[0], Answer::Auto);
+    caller.dial(&room_uri(&server, &room));
+    caller.await_event("CALL_ESTABLISHED", SETUP);
+    let answer = wc(
+        &server,
+        &format!(
+            "s.dialout({room:?}, {pin:?}, 'callee', 'conf', 'switchyard.test', '', '', '', {:?})",
+            callee.sip.to_string()
+        ),
+    );
+    assert!(
+        answer.starts_with("[0, 'OK', '"),
+        "expected dialout to answer [0, 'OK', tag], got {answer}"
+    );
+    callee.await_event("CALL_ESTABLISHED", SETUP);
+    std::thread::sleep(Duration::from_secs(4));
+    callee.hang_up();
+    caller.hang_up();
+    for (phone, hears, who) in [(caller, TONES[0], "callee"), (callee, TONES[1], "caller")] {
+        let name = phone.name.clone();
+        let heard = phone.finish();
+        let end = heard.duration().saturating_sub(Duration::from_millis(300));
+        let tail = heard.between(end.saturating_sub(Duration::from_secs(2)), end);
+        let level = power(&heard, tail, hears);
+        eprintln!("the {name} hears the {who} at {level:.2e}");
+        assert!(
+            level > HEARD,
+            "the {name} hears the {who}'s {hears} Hz at {level:.2e}, expected above {HEARD:.2e}; log:\n{}",
+            server.log()
+        );
+    }
+}
