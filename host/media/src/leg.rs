@@ -29,7 +29,7 @@ use crate::transcode::{RoomDecoder, RoomEncoder};
 use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
     Arrival, Codec, DtmfReceiver, JitterBuffer, JitterStats, MAX_FRAME_LEN, MAX_JITTER_DELAY,
-    MediaDirection, PACKET_TIME, PROMPT_RATE, Playout, Prompt, RoomId,
+    MediaDirection, MediaTransmit, PACKET_TIME, PROMPT_RATE, Playout, Prompt, RoomId,
 };
 
 /// Identifies a leg within a worker; the shell assigns it.
@@ -349,7 +349,7 @@ impl Leg {
             self.last_heard = now;
             self.timed_out = false;
         }
-        if old.codec.clock_rate() != params.codec.clock_rate() {
+        if self.restarts_stream(&params) {
             self.out.restart(RtpSender::new(rng, params.payload_type));
             self.rtcp.restart_sending();
             self.reception.set_clock_rate(params.codec.clock_rate());
@@ -358,6 +358,12 @@ impl Leg {
             .configure(params.codec, params.payload_type, params.ptime_ms);
         self.params = params;
         replaced
+    }
+
+    /// Whether adopting `params` starts a new outgoing stream, its own SSRC (see
+    /// [`update`](Self::update)): the RTP clock rate changes.
+    pub(crate) fn restarts_stream(&self, params: &LegParams) -> bool {
+        self.params.codec.clock_rate() != params.codec.clock_rate()
     }
 
     /// The jitter buffer's counters, with the frames this leg concealed.
@@ -520,19 +526,20 @@ impl Leg {
         Ok(notes)
     }
 
-    /// Its RTCP report of `kind`, built in a buffer from `pool`: the socket it goes from, where
-    /// to, and the packet. A regular report goes when one is due at `now`; the last, with the
-    /// BYE of its stream, once the peer heard of that stream (RFC 3550 §6.3.7: it sent RTP or
+    /// Its RTCP report of `kind`, built in a buffer from `pool`, to send from the socket of leg
+    /// `id` it names. A regular report goes when one is due at `now`; the last, with the BYE
+    /// of its stream, once the peer heard of that stream (RFC 3550 §6.3.7: it sent RTP or
     /// reported). None goes while the peer's address is unknown (a placed call ringing) or a
     /// hold's 0.0.0.0, nor to a NAT-ed peer that sent no RTCP (see [`Rtcp::destination`]).
     pub(crate) fn rtcp_report(
         &mut self,
+        id: LegId,
         now: Instant,
         clock: &NtpClock,
         pool: &mut PacketPool,
         rng: &mut impl Rng,
         kind: ReportKind,
-    ) -> Option<(LegSocket, SocketAddr, Vec<u8>)> {
+    ) -> Option<MediaTransmit> {
         let sender = self.out.sender();
         let goes = match kind {
             ReportKind::Regular => self.rtcp.due(now),
@@ -553,7 +560,12 @@ impl Leg {
         if kind == ReportKind::Last {
             append_goodbye(&mut report, sender.ssrc());
         }
-        Some((socket, destination, report))
+        Some(MediaTransmit {
+            leg: id,
+            socket,
+            destination,
+            payload: report,
+        })
     }
 
     /// Where the leg's RTCP goes, and from which of its sockets; `None` while that is unknown.

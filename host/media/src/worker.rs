@@ -347,7 +347,9 @@ impl Worker {
     /// number, timestamp on the sampling clock (RFC 3550 §5.1, §8), whatever the new codec,
     /// payload type, remote address or ptime, unless the new codec's RTP clock runs at another
     /// rate (G.711 to Opus): a new stream then starts, with a new SSRC, random sequence number
-    /// and timestamp and its first packet marked (RFC 7160 §4.1). A new remote address drops the
+    /// and timestamp and its first packet marked (RFC 7160 §4.1), and the old one's last report
+    /// and BYE are queued first, as [`remove_leg`](Self::remove_leg) sends them (RFC 3550 §8.2:
+    /// once its peer heard of it, to the same destination). A new remote address drops the
     /// source the leg latched onto: it latches afresh, as a new leg does (see
     /// [`handle_rtp`](Self::handle_rtp)).
     ///
@@ -372,6 +374,21 @@ impl Worker {
             stats: &mut self.stats,
         };
         out.flush(leg, state);
+        // RFC 3550 §8.2: a source that changes its SSRC sends a BYE for the old one, so that
+        // its peer, or a monitor on the path, knows the old stream ended rather than stalled.
+        if state.restarts_stream(&params)
+            && let Some(goodbye) = state.rtcp_report(
+                leg,
+                now,
+                &self.ntp,
+                &mut self.pool,
+                &mut self.rng,
+                ReportKind::Last,
+            )
+        {
+            self.stats.rtcp_sent += 1;
+            self.transmits.push_back(goodbye);
+        }
         let replaced = state.update(now, params, &mut self.rng);
         self.retired.accumulate(&replaced);
     }
@@ -388,7 +405,8 @@ impl Worker {
     /// of its stream, and §6.3.7 forbids the BYE).
     pub fn remove_leg(&mut self, now: Instant, leg: LegId) -> Option<MediaTransmit> {
         let mut state = self.retire(leg)?;
-        let (socket, destination, payload) = state.rtcp_report(
+        let goodbye = state.rtcp_report(
+            leg,
             now,
             &self.ntp,
             &mut self.pool,
@@ -396,12 +414,7 @@ impl Worker {
             ReportKind::Last,
         )?;
         self.stats.rtcp_sent += 1;
-        Some(MediaTransmit {
-            leg,
-            socket,
-            destination,
-            payload,
-        })
+        Some(goodbye)
     }
 
     /// Takes a leg out of its room or bridge and out of the worker, and reports how its RTP
@@ -825,7 +838,8 @@ impl Worker {
             if notes.timed_out {
                 self.events.push_back(MediaEvent::RtpTimeout { leg: id });
             }
-            if let Some((socket, destination, payload)) = leg.rtcp_report(
+            if let Some(report) = leg.rtcp_report(
+                id,
                 deadline,
                 &self.ntp,
                 &mut self.pool,
@@ -833,12 +847,7 @@ impl Worker {
                 ReportKind::Regular,
             ) {
                 self.stats.rtcp_sent += 1;
-                self.transmits.push_back(MediaTransmit {
-                    leg: id,
-                    socket,
-                    destination,
-                    payload,
-                });
+                self.transmits.push_back(report);
             }
         }
         let mut out = Output {

@@ -16,6 +16,7 @@ use rand::{Rng, SeedableRng};
 use rtcp_types::{
     Compound, Packet, ReportBlock, RtcpPacketWriter, RtcpPacketWriterExt, SenderReport,
 };
+use rtp_rs::RtpReader;
 use switchyard_media::{
     Codec, LegId, LegParams, LegSocket, MediaDirection, MediaEvent, MediaTransmit, RtcpPath,
     Worker, WorkerConfig,
@@ -30,10 +31,15 @@ fn addr(s: &str) -> SocketAddr {
 
 /// A PCMU leg whose peer's RTP is at `remote` and RTCP by `rtcp`.
 fn leg_to(remote: SocketAddr, rtcp: RtcpPath) -> LegParams {
+    codec_leg_to(Codec::Pcmu, remote, rtcp)
+}
+
+/// [`leg_to`] in `codec`.
+fn codec_leg_to(codec: Codec, remote: SocketAddr, rtcp: RtcpPath) -> LegParams {
     LegParams {
         remote,
         rtcp,
-        ..params(Codec::Pcmu, 0)
+        ..params(codec, 0)
     }
 }
 
@@ -322,6 +328,58 @@ fn a_leg_says_goodbye_only_once_its_peer_heard_of_its_stream() {
     }
     let goodbye = worker.remove_leg(now, A).expect("a BYE after a report");
     assert_eq!(goodbye_report(&goodbye.payload), "RR");
+}
+
+#[test]
+fn a_stream_restarted_under_a_new_ssrc_says_goodbye_to_the_old_one() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.1:4000");
+    let rtcp = RtcpPath::Separate(addr("192.0.2.1:4001"));
+    let mut worker = one_leg(start, 1, peer, rtcp);
+    let ssrc_of = |transmits: &[MediaTransmit]| -> Vec<u32> {
+        transmits
+            .iter()
+            .filter(|t| !is_rtcp(t))
+            .map(|t| RtpReader::new(&t.payload).unwrap().ssrc())
+            .collect()
+    };
+    let mut now = start;
+    let mut run = |worker: &mut Worker, ticks: usize| {
+        let mut sent = Vec::new();
+        for _ in 0..ticks {
+            now = worker.poll_timeout().unwrap();
+            worker.handle_timeout(now);
+            sent.extend(drain_all(worker));
+        }
+        (now, sent)
+    };
+    let (now, before) = run(&mut worker, 10);
+    let old = ssrc_of(&before)[0];
+
+    // Another law on the same 8 kHz clock: the stream goes on, no BYE.
+    worker.update_leg(now, A, codec_leg_to(Codec::Pcma, peer, rtcp));
+    assert!(drain_all(&mut worker).iter().all(|t| !is_rtcp(t)));
+    let (now, same) = run(&mut worker, 5);
+    assert!(ssrc_of(&same).iter().all(|&ssrc| ssrc == old));
+
+    // Opus, on a 48 kHz clock: a new stream, and the BYE of the old one (RFC 3550 §8.2).
+    worker.update_leg(now, A, codec_leg_to(Codec::Opus, peer, rtcp));
+    let goodbyes: Vec<_> = drain_all(&mut worker).into_iter().filter(is_rtcp).collect();
+    let [goodbye] = &goodbyes[..] else {
+        panic!("one RTCP packet as the stream restarts, got {goodbyes:?}");
+    };
+    assert_eq!(
+        (goodbye.leg, goodbye.socket, goodbye.destination),
+        (A, LegSocket::Rtcp, addr("192.0.2.1:4001"))
+    );
+    assert_eq!(goodbye_report(&goodbye.payload), "SR");
+    let Some(Ok(Packet::Sr(report))) = Compound::parse(&goodbye.payload).unwrap().next() else {
+        panic!("a sender report first");
+    };
+    assert_eq!(report.ssrc(), old, "the old stream's report and BYE");
+    let (_, after) = run(&mut worker, 5);
+    let new = ssrc_of(&after);
+    assert!(!new.is_empty() && new.iter().all(|&ssrc| ssrc != old));
 }
 
 #[test]
