@@ -748,10 +748,18 @@ impl Leg {
             && !self.muted
     }
 
-    /// Runs voice activity detection on this tick's frame (rendered by `pull`); returns the
-    /// change of talking state it makes.
+    /// Whether its room hears it this tick: it has sound (see [`has_sound`](Self::has_sound))
+    /// and its peer does not hold the call. A peer that holds it (`a=sendonly`: we only
+    /// receive) sends its hold music, if anything, not its voice, which a conference must not
+    /// hear; a bridge still passes it on to the one party it holds (see [`say`](Self::say)).
+    pub(crate) fn heard_in_room(&self) -> bool {
+        self.has_sound() && self.params.direction != MediaDirection::RecvOnly
+    }
+
+    /// Runs voice activity detection on this tick's frame (rendered by `pull`) for its room;
+    /// returns the change of talking state it makes. A leg its room does not hear is silent.
     pub(crate) fn detect_voice(&mut self) -> Option<TalkChange> {
-        if !self.has_sound() {
+        if !self.heard_in_room() {
             return self.vad.silent();
         }
         let len = self.frame_len();

@@ -130,7 +130,7 @@ fn mix_room<const N: usize>(
         if let Some(change) = leg.detect_voice() {
             events.push_back(MediaEvent::Talk { leg: id, change });
         }
-        if leg.has_sound() && leg.vad.active() {
+        if leg.heard_in_room() && leg.vad.active() {
             talkers.push((leg.vad.level_dbov(), id));
         }
     }

@@ -38,7 +38,7 @@ fn on_hold_a_leg_sends_nothing_stays_in_its_room_and_resumes_its_stream() {
     }
     let (seq0, ts0, ssrc0, _) = last_a.unwrap();
     let now = worker.poll_timeout().unwrap();
-    // The peer put us on hold (its a=sendonly, our a=recvonly): it still talks to the room.
+    // The peer put us on hold (its a=sendonly, our a=recvonly) and plays its hold music.
     worker.update_leg(now, A, directed(A, MediaDirection::RecvOnly));
     let mut heard_b = Vec::new();
     for _ in 0..10 {
@@ -48,8 +48,8 @@ fn on_hold_a_leg_sends_nothing_stays_in_its_room_and_resumes_its_stream() {
         heard_b.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
     }
     assert!(
-        goertzel(&heard_b, 1000.0, 8000.0) > 4000.0,
-        "A still talks in its room while held"
+        goertzel(&heard_b, 1000.0, 8000.0) < 100.0,
+        "the room does not hear a held leg's music"
     );
     worker.update_leg(now, A, directed(A, MediaDirection::SendRecv));
     let out = tick(&mut worker);
@@ -64,6 +64,24 @@ fn on_hold_a_leg_sends_nothing_stays_in_its_room_and_resumes_its_stream() {
             true
         ),
         "next sequence number, same SSRC, timestamp on past the held media time, marked"
+    );
+}
+
+#[test]
+fn a_bridge_peer_hears_the_hold_music_of_the_leg_holding_it() {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+    worker.bridge(A, B);
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let now = worker.poll_timeout().unwrap();
+    worker.update_leg(now, A, directed(A, MediaDirection::RecvOnly));
+    let mut heard_b = Vec::new();
+    for _ in 0..10 {
+        peer.send(&mut worker, LEAD);
+        heard_b.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    assert!(
+        goertzel(&heard_b, 1000.0, 8000.0) > 4000.0,
+        "B hears the music A's phone holds it with"
     );
 }
 

@@ -6,7 +6,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use switchyard_media::{Codec, LegId, MediaTransmit, RoomId, Worker, WorkerConfig};
+use switchyard_media::{
+    Codec, FRAME_LEN, LegId, LegParams, MediaDirection, MediaEvent, MediaTransmit, RoomId,
+    TalkChange, Worker, WorkerConfig,
+};
 
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
@@ -116,6 +119,54 @@ fn muted_leg_hears_the_room_but_is_not_heard() {
             A => assert!(t440 < 60.0 && t1000 > 5000.0),
             B => assert!(t1000 < 60.0 && t440 > 5000.0),
             _ => assert!(t440 > 5000.0 && t1000 > 5000.0, "{leg:?} hears the talkers"),
+        }
+    }
+}
+
+#[test]
+fn a_leg_whose_peer_holds_the_call_is_not_heard_in_its_room_until_it_resumes() {
+    let mut room = Room::new();
+    room.listen(10);
+    let talking = |worker: &mut Worker| -> Vec<TalkChange> {
+        std::iter::from_fn(|| worker.poll_event())
+            .filter_map(|event| match event {
+                MediaEvent::Talk { leg: C, change } => Some(change),
+                _ => None,
+            })
+            .collect()
+    };
+    talking(&mut room.worker);
+    // C's phone holds the call (a=sendonly) and goes on sending: its hold music.
+    let held = LegParams {
+        direction: MediaDirection::RecvOnly,
+        ..params(Codec::Pcmu, 4003)
+    };
+    let now = room.worker.poll_timeout().unwrap();
+    room.worker.update_leg(now, C, held);
+    let mut heard = vec![Vec::new(); 3];
+    for _ in 0..50 {
+        let out = room.step();
+        assert!(sent_by(&out, C).is_empty(), "C asked for nothing");
+        for (pcm, (leg, codec)) in
+            heard
+                .iter_mut()
+                .zip([(A, Codec::Pcmu), (B, Codec::Pcma), (D, Codec::Pcmu)])
+        {
+            pcm.extend(decode(codec, sent_by(&out, leg)[0]));
+        }
+    }
+    assert_eq!(talking(&mut room.worker), [TalkChange::Stopped]);
+    for pcm in &heard {
+        let [_, _, t1700] = levels(&pcm[2 * FRAME_LEN..]);
+        assert!(t1700 < 60.0, "the room hears C's hold music: {t1700}");
+    }
+    // Resumed: heard again.
+    let now = room.worker.poll_timeout().unwrap();
+    room.worker.update_leg(now, C, params(Codec::Pcmu, 4003));
+    for (leg, pcm) in room.listen(50) {
+        if leg != C {
+            let [_, _, t1700] = levels(&pcm[10 * FRAME_LEN..]);
+            assert!(t1700 > 5000.0, "{leg:?} hears C again: {t1700}");
         }
     }
 }
