@@ -94,7 +94,7 @@ impl Softphone {
         write_tone(&tone, tone_hz);
         let recordings = dir.path().join("heard");
         std::fs::create_dir(&recordings).expect("the recordings' directory");
-        let sip_port = free_port("127.0.0.1");
+        let sip_port = free_sip_port();
         let control_port = free_tcp_port();
         let config = format!(
             "poll_method epoll\n\
@@ -129,7 +129,7 @@ impl Softphone {
         )
         .expect("baresip's accounts");
         let log = std::fs::File::create(dir.path().join("log")).expect("baresip's log");
-        let child = Command::new("baresip")
+        let mut child = Command::new("baresip")
             .arg("-f")
             .arg(dir.path())
             .stdin(Stdio::null())
@@ -137,7 +137,15 @@ impl Softphone {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("baresip could not be started: {e}"));
-        let control = connect(control_port, &dir);
+        let control = connect(control_port).unwrap_or_else(|e| {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "baresip's control port {control_port} did not open within {START_TIMEOUT:?}: \
+                 {e}\nits log:\n{}",
+                std::fs::read_to_string(dir.path().join("log")).unwrap_or_default()
+            )
+        });
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let reader = control.try_clone().expect("the control connection");
         let filed = inbox.clone();
@@ -185,6 +193,22 @@ impl Softphone {
     pub fn await_event(&self, kind: &str, timeout: Duration) -> Value {
         self.take(timeout, |m| m["event"] == true && m["type"] == kind)
             .unwrap_or_else(|| self.fail(&format!("no {kind} event within {timeout:?}")))
+    }
+
+    /// Runs `command` (`hold`, `resume`), which re-INVITEs, and waits for the
+    /// answer to it: an SDP answer in a 2xx (a refusal brings none).
+    pub fn renegotiate(&self, command: &str) {
+        let is_answer = |m: &Value| {
+            m["event"] == true && m["type"] == "CALL_REMOTE_SDP" && m["param"] == "answer"
+        };
+        // Those of earlier offers, the call's own among them, are not this one's.
+        self.inbox.lock().unwrap().retain(|m| !is_answer(m));
+        self.command(command, "");
+        if self.take(COMMAND_TIMEOUT, is_answer).is_none() {
+            self.fail(&format!(
+                "no answer to its {command} within {COMMAND_TIMEOUT:?}"
+            ));
+        }
     }
 
     /// Presses `keys` one after the other (RFC 4733 telephone-events).
@@ -287,6 +311,16 @@ fn module_dir() -> PathBuf {
         })
 }
 
+/// A loopback port free now for SIP over UDP and TCP, with the next one free
+/// for TCP too: baresip listens for SIP over TLS there. At most 50 ports are
+/// tried.
+fn free_sip_port() -> u16 {
+    (0..50)
+        .map(|_| free_port("127.0.0.1"))
+        .find(|&port| port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok())
+        .expect("a loopback port free for SIP, with the next one free for SIP over TLS")
+}
+
 /// A TCP port free on loopback now.
 fn free_tcp_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -297,16 +331,12 @@ fn free_tcp_port() -> u16 {
 
 /// Connects to baresip's control port, waiting up to [`START_TIMEOUT`] for it
 /// to open.
-fn connect(port: u16, dir: &tempfile::TempDir) -> TcpStream {
+fn connect(port: u16) -> std::io::Result<TcpStream> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(stream) => return stream,
-            Err(e) if Instant::now() >= deadline => panic!(
-                "baresip's control port {port} did not open within {START_TIMEOUT:?}: {e}\nits log:\n{}",
-                std::fs::read_to_string(dir.path().join("log")).unwrap_or_default()
-            ),
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            connected => return connected,
         }
     }
 }
