@@ -118,6 +118,7 @@ fn worker_tick(c: &mut Criterion) {
                 ptime_ms: 20,
                 opus: OpusParams::default(),
                 rtcp: RtcpPath::Muxed,
+                peer_holds: false,
             };
             worker.add_leg(start, leg, params);
             worker.join(leg, RoomId("bench".into()));

@@ -95,6 +95,8 @@ pub(crate) struct Session {
     /// The payload types the peer sends with when they are not `negotiated`'s
     /// (see [`Session::agree_answer`]).
     pub(crate) incoming: Option<IncomingPayloadTypes>,
+    /// The peer holds the call (see [`LegParams::peer_holds`]).
+    pub(crate) peer_holds: bool,
 }
 
 impl Session {
@@ -118,6 +120,7 @@ impl Session {
             } else {
                 RtcpPath::Separate(negotiated.remote_rtcp)
             },
+            peer_holds: self.peer_holds,
         }
     }
 
@@ -145,6 +148,7 @@ impl Session {
             negotiated,
             codec,
             incoming: None,
+            peer_holds: false,
         })
     }
 

@@ -522,6 +522,36 @@ fn the_answer_in_the_2xx_replaces_an_early_one() {
 }
 
 #[test]
+fn early_media_sent_sendonly_is_no_hold() {
+    let mut w = world(forwarding());
+    // A carrier's announcement in a 183, sendonly: it sends, and wants nothing back.
+    w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                let sdp = callee_answer(call.offer.as_ref().expect("an offer"))
+                    .replace("a=sendrecv", "a=sendonly");
+                endpoint
+                    .progress(now, call.call, 183, "Session Progress", Some(sdp))
+                    .unwrap();
+            }
+        }),
+    );
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&183)
+    }));
+    let params = leg_params_of(&w, w.placed())
+        .pop()
+        .expect("the leg's parameters");
+    assert_eq!(
+        (params.direction, params.peer_holds),
+        (MediaDirection::RecvOnly, false),
+        "heard, as early media is"
+    );
+}
+
+#[test]
 fn a_callee_numbering_telephone_event_otherwise_is_heard_with_our_number() {
     let mut w = world(idle());
     // The answer numbers telephone-event 100 where our offer said 101.

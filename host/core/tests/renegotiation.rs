@@ -42,9 +42,9 @@ fn hold_resume_and_a_new_address_reach_the_leg() {
     assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
     let hold = &updates(&w)[0];
     assert_eq!(
-        hold.direction,
-        MediaDirection::RecvOnly,
-        "held: we only listen"
+        (hold.direction, hold.peer_holds),
+        (MediaDirection::RecvOnly, true),
+        "held: we only listen, to what its room must not hear"
     );
     // The 200 is on its way.
     assert!(w.run_until(Duration::from_secs(5), |w| {
@@ -58,6 +58,7 @@ fn hold_resume_and_a_new_address_reach_the_leg() {
     assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 2));
     let resumed = &updates(&w)[1];
     assert_eq!(resumed.direction, MediaDirection::SendRecv);
+    assert!(!resumed.peer_holds);
     assert_eq!(resumed.remote, addr("127.0.0.1:30100"));
     assert_eq!(resumed.ptime_ms, 40);
     assert_eq!(resumed.codec, Codec::Pcmu);
@@ -73,6 +74,7 @@ fn an_update_offer_is_applied_like_a_reinvite() {
     );
     assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
     assert_eq!(updates(&w)[0].direction, MediaDirection::Inactive);
+    assert!(updates(&w)[0].peer_holds, "inactive is a hold too");
     assert_eq!(updates(&w)[0].remote, addr("127.0.0.1:30200"));
 }
 

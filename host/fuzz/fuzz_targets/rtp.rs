@@ -56,6 +56,7 @@ fuzz_target!(|data: &[u8]| {
             ptime_ms: if index == 3 { 30 } else { 20 },
             opus: OpusParams::default(),
             rtcp: RtcpPath::Muxed,
+            peer_holds: false,
         };
         worker.add_leg(now, LegId(index as u64), params);
     }

@@ -64,6 +64,12 @@ pub struct LegParams {
     pub opus: OpusParams,
     /// Where the leg's RTCP goes and comes from.
     pub rtcp: RtcpPath,
+    /// The peer holds the call: its new offer of the established session was `sendonly` or
+    /// `inactive` (RFC 3264 §8.4). What it sends meanwhile is its hold music, if anything, not
+    /// its voice, which its room does not hear (prompts said for it still are); a bridge passes
+    /// it on to the one party it holds. A first offer or answer that is `sendonly` (early media,
+    /// an announcement) is no hold.
+    pub peer_holds: bool,
 }
 
 /// The payload types a leg's peer sends with (see [`LegParams::incoming`]).
@@ -741,19 +747,19 @@ impl Leg {
     }
 
     /// Whether this leg has sound this tick that its room or bridge peer may hear: a frame
-    /// (received, concealed or said for it) and not muted. In a room, voice activity decides
-    /// whether it is summed.
+    /// (received, concealed or said for it) and not muted. In a room, whether it is heard there
+    /// ([`heard_in_room`](Self::heard_in_room)) and voice activity decide whether it is summed.
     pub(crate) fn has_sound(&self) -> bool {
         (self.input.is_some() || self.carried_audio || self.concealing || self.speaking)
             && !self.muted
     }
 
-    /// Whether its room hears it this tick: it has sound (see [`has_sound`](Self::has_sound))
-    /// and its peer does not hold the call. A peer that holds it (`a=sendonly`: we only
-    /// receive) sends its hold music, if anything, not its voice, which a conference must not
-    /// hear; a bridge still passes it on to the one party it holds (see [`say`](Self::say)).
+    /// Whether its room hears it this tick: it has sound (see [`has_sound`](Self::has_sound)),
+    /// and what it says is a prompt or its peer does not hold the call (see
+    /// [`LegParams::peer_holds`]); a bridge still passes on what a holding peer sends (see
+    /// [`say`](Self::say)).
     pub(crate) fn heard_in_room(&self) -> bool {
-        self.has_sound() && self.params.direction != MediaDirection::RecvOnly
+        self.has_sound() && (self.speaking || !self.params.peer_holds)
     }
 
     /// Runs voice activity detection on this tick's frame (rendered by `pull`) for its room;

@@ -2,11 +2,13 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
 use switchyard_media::{
-    Codec, FRAME_LEN, LegId, LegParams, MediaDirection, MediaEvent, RoomId, Worker, WorkerConfig,
+    Codec, FRAME_LEN, LegId, LegParams, MediaDirection, MediaEvent, Prompt, RoomId, Worker,
+    WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -20,12 +22,30 @@ fn directed(leg: LegId, direction: MediaDirection) -> LegParams {
     }
 }
 
+/// A leg whose peer holds the call: its new offer was `sendonly`.
+fn holding(leg: LegId) -> LegParams {
+    LegParams {
+        peer_holds: true,
+        ..directed(leg, MediaDirection::RecvOnly)
+    }
+}
+
 /// A and B in one room, A's peer sending a 1 kHz tone.
 fn room_of_two() -> (Worker, TonePeer) {
     let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
     worker.join(A, RoomId("r".into()));
     worker.join(B, RoomId("r".into()));
     (worker, TonePeer::new(A, Codec::Pcmu, 1000.0))
+}
+
+/// What B hears over `ticks` ticks while A's peer sends its tone.
+fn what_b_hears(worker: &mut Worker, peer: &mut TonePeer, ticks: usize) -> Vec<i16> {
+    let mut heard = Vec::new();
+    for _ in 0..ticks {
+        peer.send(worker, LEAD);
+        heard.extend(decode(Codec::Pcmu, sent_by(&tick(worker), B)[0]));
+    }
+    heard
 }
 
 #[test]
@@ -39,7 +59,7 @@ fn on_hold_a_leg_sends_nothing_stays_in_its_room_and_resumes_its_stream() {
     let (seq0, ts0, ssrc0, _) = last_a.unwrap();
     let now = worker.poll_timeout().unwrap();
     // The peer put us on hold (its a=sendonly, our a=recvonly) and plays its hold music.
-    worker.update_leg(now, A, directed(A, MediaDirection::RecvOnly));
+    worker.update_leg(now, A, holding(A));
     let mut heard_b = Vec::new();
     for _ in 0..10 {
         peer.send(&mut worker, LEAD);
@@ -73,15 +93,42 @@ fn a_bridge_peer_hears_the_hold_music_of_the_leg_holding_it() {
     worker.bridge(A, B);
     let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
     let now = worker.poll_timeout().unwrap();
-    worker.update_leg(now, A, directed(A, MediaDirection::RecvOnly));
-    let mut heard_b = Vec::new();
-    for _ in 0..10 {
-        peer.send(&mut worker, LEAD);
-        heard_b.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
-    }
+    worker.update_leg(now, A, holding(A));
+    let heard_b = what_b_hears(&mut worker, &mut peer, 10);
     assert!(
         goertzel(&heard_b, 1000.0, 8000.0) > 4000.0,
         "B hears the music A's phone holds it with"
+    );
+}
+
+#[test]
+fn a_prompt_said_for_a_leg_whose_peer_holds_is_heard_in_its_room() {
+    let (mut worker, mut peer) = room_of_two();
+    let now = worker.poll_timeout().unwrap();
+    worker.update_leg(now, A, holding(A));
+    let says = Arc::new(Prompt::from_pcm(tone(425.0, 5000.0, 0, 8000)));
+    worker.speak(A, vec![says], true);
+    let heard_b = what_b_hears(&mut worker, &mut peer, 10);
+    assert!(
+        goertzel(&heard_b, 425.0, 8000.0) > 4000.0,
+        "B hears what is said for A"
+    );
+    assert!(
+        goertzel(&heard_b, 1000.0, 8000.0) < 100.0,
+        "and not A's hold music"
+    );
+}
+
+#[test]
+fn a_sendonly_peer_that_holds_nothing_is_heard_in_its_room() {
+    // Early media of a placed call, or an announcement, as sendonly from the start.
+    let (mut worker, mut peer) = room_of_two();
+    let now = worker.poll_timeout().unwrap();
+    worker.update_leg(now, A, directed(A, MediaDirection::RecvOnly));
+    let heard_b = what_b_hears(&mut worker, &mut peer, 10);
+    assert!(
+        goertzel(&heard_b, 1000.0, 8000.0) > 4000.0,
+        "B hears A's early media"
     );
 }
 

@@ -139,6 +139,7 @@ fn a_leg_whose_peer_holds_the_call_is_not_heard_in_its_room_until_it_resumes() {
     // C's phone holds the call (a=sendonly) and goes on sending: its hold music.
     let held = LegParams {
         direction: MediaDirection::RecvOnly,
+        peer_holds: true,
         ..params(Codec::Pcmu, 4003)
     };
     let now = room.worker.poll_timeout().unwrap();

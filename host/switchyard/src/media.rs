@@ -476,5 +476,6 @@ fn pcmu_leg(remote: std::net::SocketAddr) -> LegParams {
             remote.ip(),
             remote.port() + 1,
         )),
+        peer_holds: false,
     }
 }

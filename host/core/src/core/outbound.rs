@@ -660,6 +660,7 @@ pub(super) fn silent_params() -> LegParams {
         ptime_ms: 20,
         opus: OpusParams::default(),
         rtcp: RtcpPath::Separate(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))),
+        peer_holds: false,
     }
 }
 

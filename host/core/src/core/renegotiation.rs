@@ -31,6 +31,11 @@ impl CallCore {
             }
             return;
         };
+        // RFC 3264 §8.4: a new offer that is sendonly or inactive puts the call on hold.
+        session.peer_holds = matches!(
+            offer.direction,
+            sdp::Direction::SendOnly | sdp::Direction::Inactive
+        );
         if held {
             // A call we hold stays held whatever the peer offers: we still do not
             // take its media (a mutual hold when it holds too).

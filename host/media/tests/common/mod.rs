@@ -116,6 +116,7 @@ pub fn params(codec: Codec, port: u16) -> LegParams {
         ptime_ms: 20,
         opus: OpusParams::default(),
         rtcp: RtcpPath::Separate(SocketAddr::from(([127, 0, 0, 1], port + 1))),
+        peer_holds: false,
     }
 }
 
