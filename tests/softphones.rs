@@ -1,5 +1,5 @@
 //! Real softphones (baresip) against the real binary: callers on Opus, G.722
-//! and PCMU in one room each hear the two others and not themselves; an
+//! (over TCP) and PCMU in one room each hear the two others and not themselves; an
 //! Opus softphone whose keys are telephone-event at 8 kHz enters a room by
 //! keypad; a softphone's hold and resume (re-INVITEs) are answered, and once
 //! resumed it is heard in its room again; and a dial-out reaches a softphone
@@ -51,8 +51,9 @@ fn softphones_on_opus_g722_and_pcmu_in_one_room_hear_the_two_others_and_not_them
             Softphone::start(&format!("p{index}"), codec, tone, Answer::Manual)
         })
         .collect();
-    for phone in &phones {
-        phone.dial(&room_uri(&server, &room));
+    // The G.722 phone signals over TCP, the others over UDP.
+    for (phone, transport) in phones.iter().zip(["", ";transport=tcp", ""]) {
+        phone.dial(&format!("{}{transport}", room_uri(&server, &room)));
     }
     for phone in &phones {
         phone.await_event("CALL_ESTABLISHED", SETUP);

@@ -32,6 +32,9 @@ const TONE_SECONDS: u32 = 60;
 const TONE_RATE: u32 = 48_000;
 /// The tone's amplitude, full scale 1.
 pub const TONE_AMPLITUDE: f64 = 0.25;
+/// baresip's RTP ports: below the kernel's ephemeral ports (32768 on), which
+/// the tests' own sockets take, and the test servers' RTP blocks (20000 on).
+const RTP_PORTS: &str = "10000-19998";
 /// The pause between two keys pressed.
 const KEY_GAP: Duration = Duration::from_millis(250);
 
@@ -104,7 +107,7 @@ impl Softphone {
              audio_source aufile,{tone}\n\
              ausrc_srate {TONE_RATE}\nauplay_srate {TONE_RATE}\n\
              ausrc_channels 1\nauplay_channels 1\n\
-             rtp_ports 40000-48999\n\
+             rtp_ports {RTP_PORTS}\n\
              module_path {modules}\n\
              module g711.so\nmodule g722.so\nmodule opus.so\n\
              module aufile.so\nmodule alsa.so\nmodule sndfile.so\n\
@@ -183,7 +186,7 @@ impl Softphone {
         }
     }
 
-    /// Calls `uri` (UDP).
+    /// Calls `uri` (over UDP, or TCP when it says `;transport=tcp`).
     pub fn dial(&self, uri: &str) {
         self.command("dial", uri);
     }
