@@ -1,7 +1,9 @@
 //! Three callers in one room each hear the two others and never themselves
 //! (mix-minus), in one codec or in Opus, G.722 and PCMU at once, with packets
 //! moved by io_uring or by the sweep; and RTP sent to a call's port from
-//! anywhere but its caller is dropped, end to end through the real binary.
+//! anywhere but its caller is dropped; a caller whose phone holds the call is
+//! not heard in its room, whatever it sends, until it resumes; end to end
+//! through the real binary.
 
 mod support;
 
@@ -167,5 +169,36 @@ fn rtp_injected_from_elsewhere_is_dropped_and_never_heard() {
         "the listener hears nothing injected (peak {level})"
     );
     talker.hang_up();
+    listener.hang_up();
+}
+
+#[test]
+fn a_caller_whose_phone_holds_the_call_is_not_heard_in_its_room_until_it_resumes() {
+    let server = Server::start();
+    let mut holder = Phone::call(server.sip, "000777654", "hold", &[]);
+    let listener = Phone::call(server.sip, "000777654", "lisa", &[]);
+    let together = |holder: &Phone| {
+        let heard = support::nway::talk_together(
+            &[holder, &listener],
+            &[TONES[0], TONES[2]],
+            Duration::from_secs(2),
+        );
+        // The last second, past the jitter buffer and any room sound.
+        power_at(8000, &heard[1][heard[1].len() - 8000..], TONES[0])
+    };
+    let before = together(&holder);
+    // The phone holds the call, and goes on sending: its music on hold.
+    let answer = holder.reoffer("sendonly");
+    assert!(answer.contains("a=recvonly"), "{answer}");
+    let held = together(&holder);
+    holder.reoffer("sendrecv");
+    let resumed = together(&holder);
+    eprintln!(
+        "the listener hears the holder at {before:.2e}, held {held:.2e}, resumed {resumed:.2e}"
+    );
+    assert!(before > 0.01, "heard before the hold: {before:.2e}");
+    assert!(held < 1e-4, "not heard while it holds: {held:.2e}");
+    assert!(resumed > 0.01, "heard once resumed: {resumed:.2e}");
+    holder.hang_up();
     listener.hang_up();
 }

@@ -262,7 +262,18 @@ impl Phone {
 
     /// Sends `method` in the call's dialog with CSeq `cseq`.
     fn send_in_dialog(&self, method: &str, cseq: u32) {
+        self.send_in_dialog_with(method, cseq, "");
+    }
+
+    /// [`send_in_dialog`](Self::send_in_dialog) with `sdp` as its body (none
+    /// when empty).
+    fn send_in_dialog_with(&self, method: &str, cseq: u32, sdp: &str) {
         let sip_port = self.sip.local_addr().unwrap().port();
+        let content_type = if sdp.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/sdp\r\n"
+        };
         let request = format!(
             "{method} sip:{}@{} SIP/2.0\r\n\
              Via: SIP/2.0/UDP 127.0.0.1:{sip_port};branch={};rport\r\n\
@@ -271,7 +282,7 @@ impl Phone {
              To: <sip:{}@{}>;tag={}\r\n\
              Call-ID: {}\r\n\
              CSeq: {cseq} {method}\r\n\
-             Content-Length: 0\r\n\r\n",
+             {content_type}Content-Length: {}\r\n\r\n{sdp}",
             self.user,
             self.server,
             random_token("z9hG4bK"),
@@ -279,7 +290,8 @@ impl Phone {
             self.user,
             self.server,
             self.to_tag,
-            self.call_id
+            self.call_id,
+            sdp.len()
         );
         self.sip.send_to(request.as_bytes(), self.server).unwrap();
     }
@@ -435,6 +447,26 @@ impl Phone {
             .count();
         self.rtp.set_nonblocking(false).unwrap();
         discarded
+    }
+
+    /// Offers the session again by re-INVITE, its audio `direction`
+    /// (`sendonly` to hold the call, `sendrecv` to resume it), and
+    /// acknowledges the 200; returns the answer's SDP. Panics unless it is
+    /// 200.
+    pub fn reoffer(&mut self, direction: &str) -> String {
+        self.cseq += 1;
+        let sdp = sdp_offer(self.rtp.local_addr().unwrap().port(), self.codec)
+            .replace("o=- 1 1 ", &format!("o=- 1 {} ", self.cseq))
+            .replace("a=sendrecv", &format!("a={direction}"));
+        self.send_in_dialog_with("INVITE", self.cseq, &sdp);
+        let (answer, _) = self.await_final("INVITE");
+        assert_eq!(status(&answer), Some(200), "re-INVITE refused:\n{answer}");
+        self.send_in_dialog("ACK", self.cseq);
+        answer
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// Sends BYE and waits for its 200.
