@@ -44,6 +44,12 @@ struct LastEvent {
 /// segment to continue it: three 20 ms packets at 48 kHz, in case its last packets were lost.
 const SEGMENT_SLACK: u16 = 2880;
 
+/// How far after the last segment's timestamp the next segment of one event may be stamped:
+/// where the last one's full duration (65535 units) ended. Those are units of the event
+/// format's clock, and a sender of telephone-event at 8 kHz beside 48 kHz Opus may stamp the
+/// next segment on the audio's clock, six times as far on: so much is taken.
+const MAX_SEGMENT_STEP: i32 = 6 * u16::MAX as i32;
+
 /// How much older than the last event a timestamp may be and still be a late packet of an
 /// earlier one: 2^24 clock units, about 6 minutes at 48 kHz and 35 at 8 kHz. Beyond, it is
 /// a new event on a clock that ran on past half the 32-bit range since.
@@ -100,7 +106,7 @@ impl DtmfReceiver {
             && code == last.code
             && last.duration >= u16::MAX - SEGMENT_SLACK
             && delta > 0
-            && delta <= i32::from(u16::MAX);
+            && delta <= MAX_SEGMENT_STEP;
         if next_segment {
             *last = this;
             return Ok(None);
@@ -171,6 +177,23 @@ mod tests {
         // The same key pressed again after the end: a new digit.
         let again = next + 9_600;
         assert_eq!(rx.receive(9, again, &event(7, false, 960)), Ok(Some('7')));
+    }
+
+    #[test]
+    fn a_long_press_at_8_khz_beside_48_khz_audio_is_one_digit_wherever_its_segments_are_stamped() {
+        let full = event(4, false, u16::MAX);
+        // Each segment stamped where the last one's 65535 units of 8 kHz ended: on the
+        // events' clock, or on the 48 kHz audio's.
+        for step in [u32::from(u16::MAX), 6 * u32::from(u16::MAX)] {
+            let mut rx = DtmfReceiver::new();
+            assert_eq!(rx.receive(9, 0, &event(4, false, 160)), Ok(Some('4')));
+            for segment in 0..3 {
+                assert_eq!(rx.receive(9, segment * step, &full), Ok(None));
+            }
+            // Past a full segment's reach: another press.
+            let beyond = 2 * step + 6 * u32::from(u16::MAX) + 1;
+            assert_eq!(rx.receive(9, beyond, &event(4, false, 160)), Ok(Some('4')));
+        }
     }
 
     #[test]
