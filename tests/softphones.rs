@@ -2,13 +2,15 @@
 //! (over TCP) and PCMU in one room each hear the two others and not themselves; an
 //! Opus softphone whose keys are telephone-event at 8 kHz enters a room by
 //! keypad; a softphone's hold and resume (re-INVITEs) are answered, and once
-//! resumed it is heard in its room again; and a dial-out reaches a softphone
-//! that answers by itself, with audio both ways.
+//! resumed it is heard in its room again; a dial-out reaches a softphone
+//! that answers by itself, with audio both ways; and a call between two
+//! softphones, relayed by the nway guest, becomes a room at the caller's keys.
 
 mod support;
 
 use std::time::{Duration, Instant};
 use support::audio::power_at;
+use support::nway::nway_config;
 use support::server::Server;
 use support::softphone::{Answer, Heard, Softphone, TONE_AMPLITUDE};
 use support::webconference::{create_room, random_room, server_with, wait_for_participant, wc};
@@ -27,6 +29,31 @@ const TONES: [f64; 3] = [450.0, 1050.0, 1650.0];
 /// The power of `hz` in `samples` of `heard`.
 fn power(heard: &Heard, samples: &[i16], hz: f64) -> f64 {
     power_at(heard.rate, samples, hz)
+}
+
+/// A stretch of a recording, from and to (since its start), and whether a
+/// tone is to be heard in it.
+type Window = (&'static str, Duration, Duration, bool);
+
+/// Asserts that `heard` has `hz` (what `who` is) in each window that expects
+/// it, and not in the others.
+fn assert_windows(heard: &Heard, hz: f64, who: &str, windows: &[Window], server: &Server) {
+    for &(when, from, to, expected) in windows {
+        let level = power(heard, heard.between(from, to), hz);
+        eprintln!("{when} ({from:?}..{to:?}) {who} at {level:.2e}");
+        if expected {
+            assert!(
+                level > HEARD,
+                "{when}, {who} at {level:.2e}, expected above {HEARD:.2e}; log:\n{}",
+                server.log()
+            );
+        } else {
+            assert!(
+                level < ABSENT,
+                "{when}, {who} at {level:.2e}, expected below {ABSENT:.2e}"
+            );
+        }
+    }
 }
 
 /// `000777<room>` at the server: the room, directly.
@@ -149,22 +176,13 @@ fn a_softphone_on_hold_is_not_heard_in_its_room_and_is_again_once_resumed() {
             true,
         ),
     ];
-    for (when, from, to, expected) in windows {
-        let level = power(&heard, heard.between(from, to), TONES[0]);
-        eprintln!("{when} ({from:?}..{to:?}) the listener hears the holder at {level:.2e}");
-        if expected {
-            assert!(
-                level > HEARD,
-                "{when} the listener hears the holder at {level:.2e}, expected above {HEARD:.2e}; log:\n{}",
-                server.log()
-            );
-        } else {
-            assert!(
-                level < ABSENT,
-                "{when} the listener hears the holder at {level:.2e}, expected below {ABSENT:.2e}"
-            );
-        }
-    }
+    assert_windows(
+        &heard,
+        TONES[0],
+        "the listener hears the holder",
+        &windows,
+        &server,
+    );
 }
 
 #[test]
@@ -204,4 +222,53 @@ fn a_dial_out_reaches_a_softphone_that_answers_and_audio_flows_both_ways() {
             server.log()
         );
     }
+}
+
+#[test]
+fn a_call_between_softphones_becomes_a_room_at_the_callers_keys() {
+    let callee = Softphone::start("callee", "opus/48000/2", TONES[0], Answer::Auto);
+    let server = Server::start_with(&nway_config(
+        &format!("directory = {{ \"102\" = \"sip:callee@{}\" }}", callee.sip),
+        "",
+    ));
+    let caller = Softphone::start("caller", "opus/48000/2", TONES[1], Answer::Manual);
+    caller.dial(&format!("sip:102@{}", server.sip));
+    callee.await_event("CALL_ESTABLISHED", SETUP);
+    let start = Instant::now();
+    caller.await_event("CALL_ESTABLISHED", SETUP);
+    std::thread::sleep(Duration::from_secs(3));
+    // *0: the callee goes into a new room, the caller hears dial tone.
+    let escalated = start.elapsed();
+    caller.press("*0");
+    if let Err(log) = server.wait_for_log("escalated into room", SETUP) {
+        panic!("the caller's *0 (telephone-event at 8 kHz beside Opus) escalated nothing: {log}");
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    // *: the caller goes back, into the room.
+    let back = start.elapsed();
+    caller.press("*");
+    std::thread::sleep(Duration::from_secs(4));
+    caller.hang_up();
+    callee.hang_up();
+    caller.finish();
+
+    let heard = callee.finish();
+    let second = Duration::from_secs(1);
+    let windows = [
+        ("relayed", escalated - 2 * second, escalated, true),
+        ("escalated", escalated + 2 * second, back, false),
+        (
+            "in the room",
+            back + 2 * second,
+            back + 7 * second / 2,
+            true,
+        ),
+    ];
+    assert_windows(
+        &heard,
+        TONES[1],
+        "the callee hears the caller",
+        &windows,
+        &server,
+    );
 }
