@@ -148,6 +148,50 @@ fn a_guest_puts_a_call_on_hold_and_takes_it_off() {
 }
 
 #[test]
+fn a_peer_that_holds_still_holds_in_its_answers_to_our_offers() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendonly\r\n"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    w.run_for(Duration::from_secs(1));
+    // The guest holds and resumes the call while the phone holds it: the phone answers
+    // inactive, then sendonly (RFC 6337 §5.3).
+    for (held, answered) in [
+        (true, MediaDirection::Inactive),
+        (false, MediaDirection::RecvOnly),
+    ] {
+        let before = updates(&w).len();
+        w.core.hold(w.now, call, held).unwrap();
+        assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() > before));
+        let params = updates(&w).last().unwrap().clone();
+        assert_eq!(
+            (params.direction, params.peer_holds),
+            (answered, true),
+            "the guest's hold {held}"
+        );
+        w.run_for(Duration::from_secs(1));
+    }
+    // The phone resumes by a re-INVITE without SDP (our offer, its answer in the ACK), and
+    // holds again the same way.
+    for (answer, ours, holds) in [
+        ("a=sendrecv\r\n", MediaDirection::SendRecv, false),
+        ("a=sendonly\r\n", MediaDirection::RecvOnly, true),
+    ] {
+        w.uacs[0].ack_answer = Some(offer("127.0.0.1:30000", answer));
+        let before = updates(&w).len();
+        w.uacs[0].reoffer(w.now, "", "");
+        assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() > before));
+        let params = updates(&w).last().unwrap().clone();
+        assert_eq!(
+            (params.direction, params.peer_holds),
+            (ours, holds),
+            "{answer}"
+        );
+        w.run_for(Duration::from_secs(1));
+    }
+}
+
+#[test]
 fn a_call_we_hold_stays_held_whatever_the_peer_offers_until_we_resume() {
     let mut w = answered_call();
     let call = w.invites()[0].call;

@@ -64,11 +64,11 @@ pub struct LegParams {
     pub opus: OpusParams,
     /// Where the leg's RTCP goes and comes from.
     pub rtcp: RtcpPath,
-    /// The peer holds the call: its new offer of the established session was `sendonly` or
-    /// `inactive` (RFC 3264 §8.4). What it sends meanwhile is its hold music, if anything, not
-    /// its voice, which its room does not hear (prompts said for it still are); a bridge passes
-    /// it on to the one party it holds. A first offer or answer that is `sendonly` (early media,
-    /// an announcement) is no hold.
+    /// The peer holds the call: its new offer of the established session, or its answer to one
+    /// of ours, was `sendonly` or `inactive` (RFC 3264 §8.4, RFC 6337 §5.3). What it sends
+    /// meanwhile is its hold music, if anything, not its voice, which its room does not hear
+    /// (prompts said for it still are); a bridge passes it on to the one party it holds. A
+    /// first offer or answer that is `sendonly` (early media, an announcement) is no hold.
     pub peer_holds: bool,
 }
 

@@ -88,6 +88,12 @@ impl Direction {
         }
     }
 
+    /// Whether a side whose description says this holds the call: it receives nothing,
+    /// `sendonly` or `inactive` (RFC 3264 §8.4, RFC 6337 §5.3).
+    pub fn is_hold(self) -> bool {
+        matches!(self, Self::SendOnly | Self::Inactive)
+    }
+
     /// The direction of a side that also does not receive: sendrecv becomes sendonly and
     /// recvonly inactive.
     pub fn without_receiving(self) -> Self {

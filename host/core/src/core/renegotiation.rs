@@ -32,10 +32,7 @@ impl CallCore {
             return;
         };
         // RFC 3264 §8.4: a new offer that is sendonly or inactive puts the call on hold.
-        session.peer_holds = matches!(
-            offer.direction,
-            sdp::Direction::SendOnly | sdp::Direction::Inactive
-        );
+        session.peer_holds = offer.direction.is_hold();
         if held {
             // A call we hold stays held whatever the peer offers: we still do not
             // take its media (a mutual hold when it holds too).
@@ -90,8 +87,15 @@ impl CallCore {
         answer: &sdp::Offer,
         offer: &str,
     ) {
+        let renewed = self.calls.get(&call).is_some_and(|c| c.session.is_some());
         match Session::agree_answer(answer, offer) {
-            Some(session) => self.apply_session(now, call, session),
+            Some(mut session) => {
+                // RFC 6337 §5.3: a peer that holds the call answers our offers sendonly or
+                // inactive for as long as it does; a first answer (the ACK of a call whose
+                // INVITE had no offer) holds nothing.
+                session.peer_holds = renewed && answer.direction.is_hold();
+                self.apply_session(now, call, session);
+            }
             // A call whose INVITE had no offer has no session without this answer.
             None if self.calls.get(&call).is_some_and(|c| c.session.is_none()) => {
                 tracing::info!(%call, "the answer to our offer in the 2xx has no codec we offered: hanging up");

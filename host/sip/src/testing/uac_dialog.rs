@@ -126,9 +126,17 @@ impl Uac {
     /// The SDP the UAC answers the endpoint's `request` with: an offer of its own address
     /// whose direction answers the request's offer (RFC 3264 §6.1: sendonly gets recvonly);
     /// with no readable offer, or a 2xx to an offerless INVITE (whose ACK answers), sendrecv.
+    /// While the UAC holds the call (its last offer was sendonly or inactive) it receives
+    /// nothing still (RFC 6337 §5.3: sendrecv gets sendonly).
     fn answer_to(&self, request: &Request) -> String {
-        let direction = Offer::parse(&request.body)
+        let answer = Offer::parse(&request.body)
             .map_or(Direction::SendRecv, |offer| offer.direction.answer());
+        let holds = Offer::parse(self.offer.as_bytes()).is_ok_and(|ours| ours.direction.is_hold());
+        let direction = if holds {
+            answer.without_receiving()
+        } else {
+            answer
+        };
         format!(
             "{}a={}\r\n",
             audio_offer(self.config.local),
