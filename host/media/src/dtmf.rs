@@ -21,11 +21,20 @@ pub enum DtmfError {
 /// the stream's clock has simply run on past half its range since the last event, or the
 /// stream was [`rebased`](Self::rebase) onto a new timeline since. Events other than the 16 DTMF
 /// keys (§3.2: flash, tones) are consumed silently.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct DtmfReceiver {
     last: Option<LastEvent>,
     /// The stream's timestamps may have started again from elsewhere since `last`.
     rebased: bool,
+    /// How far after the last segment's timestamp the next segment of one event may be
+    /// stamped (see [`set_clock_rates`](Self::set_clock_rates)).
+    segment_step: i32,
+}
+
+impl Default for DtmfReceiver {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The latest event of a stream, as its packets have told it so far.
@@ -44,21 +53,29 @@ struct LastEvent {
 /// segment to continue it: three 20 ms packets at 48 kHz, in case its last packets were lost.
 const SEGMENT_SLACK: u16 = 2880;
 
-/// How far after the last segment's timestamp the next segment of one event may be stamped:
-/// where the last one's full duration (65535 units) ended. Those are units of the event
-/// format's clock, and a sender of telephone-event at 8 kHz beside 48 kHz Opus may stamp the
-/// next segment on the audio's clock, six times as far on: so much is taken.
-const MAX_SEGMENT_STEP: i32 = 6 * u16::MAX as i32;
-
 /// How much older than the last event a timestamp may be and still be a late packet of an
 /// earlier one: 2^24 clock units, about 6 minutes at 48 kHz and 35 at 8 kHz. Beyond, it is
 /// a new event on a clock that ran on past half the 32-bit range since.
 const MAX_LATE: i32 = 1 << 24;
 
 impl DtmfReceiver {
-    /// A receiver that has seen no event.
+    /// A receiver that has seen no event, of a stream whose events run on its audio's clock.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            last: None,
+            rebased: false,
+            segment_step: i32::from(u16::MAX),
+        }
+    }
+
+    /// Takes the stream's audio to run on a clock of `audio` Hz and its events (their
+    /// `a=rtpmap`) on one of `events` Hz. The next segment of a long event is stamped where
+    /// the last one's full duration (65535 units of the events' clock) ended, which a sender
+    /// may count on the audio's clock: telephone-event at 8 kHz beside 48 kHz Opus is six
+    /// times as far on, the most any of our codecs makes it (a wider ratio counts as six).
+    pub fn set_clock_rates(&mut self, audio: u32, events: u32) {
+        let ratio = (audio / events.max(1)).clamp(1, 6);
+        self.segment_step = i32::from(u16::MAX) * ratio as i32;
     }
 
     /// Takes the stream's timestamps to start a new timeline from here (the same SSRC's source
@@ -106,7 +123,7 @@ impl DtmfReceiver {
             && code == last.code
             && last.duration >= u16::MAX - SEGMENT_SLACK
             && delta > 0
-            && delta <= MAX_SEGMENT_STEP;
+            && delta <= self.segment_step;
         if next_segment {
             *last = this;
             return Ok(None);
@@ -186,6 +203,7 @@ mod tests {
         // events' clock, or on the 48 kHz audio's.
         for step in [u32::from(u16::MAX), 6 * u32::from(u16::MAX)] {
             let mut rx = DtmfReceiver::new();
+            rx.set_clock_rates(48_000, 8_000);
             assert_eq!(rx.receive(9, 0, &event(4, false, 160)), Ok(Some('4')));
             for segment in 0..3 {
                 assert_eq!(rx.receive(9, segment * step, &full), Ok(None));
@@ -194,6 +212,11 @@ mod tests {
             let beyond = 2 * step + 6 * u32::from(u16::MAX) + 1;
             assert_eq!(rx.receive(9, beyond, &event(4, false, 160)), Ok(Some('4')));
         }
+        // Events on the audio's clock reach one segment's duration, not six.
+        let mut rx = DtmfReceiver::new();
+        assert_eq!(rx.receive(9, 0, &event(4, false, u16::MAX)), Ok(Some('4')));
+        let beyond = u32::from(u16::MAX) + 1;
+        assert_eq!(rx.receive(9, beyond, &event(4, false, 160)), Ok(Some('4')));
     }
 
     #[test]

@@ -111,9 +111,8 @@ impl EventPacket {
     pub(crate) fn payload(&self) -> [u8; 4] {
         /// The volume field: the power level of the tone, as -dBm0 (RFC 4733 §2.3.4).
         const VOLUME: u8 = 10;
-        let frame_units =
-            u128::from(self.format.clock_rate) * PACKET_TIME.as_nanos() / 1_000_000_000;
-        let duration = (u128::from(self.frames) * frame_units).min(u128::from(u16::MAX)) as u16;
+        let frame_units = self.format.clock_rate * PACKET_TIME.as_millis() as u32 / 1000;
+        let duration = (u32::from(self.frames) * frame_units).min(u32::from(u16::MAX)) as u16;
         let [hi, lo] = duration.to_be_bytes();
         let end = if self.end { 0x80 } else { 0 };
         [self.event, end | VOLUME, hi, lo]

@@ -234,6 +234,8 @@ impl Leg {
         let jitter = new_jitter(params.codec, jitter_delay);
         let rate = params.codec.audio_rate();
         let rtcp = Rtcp::new(now, rng);
+        let mut dtmf = DtmfReceiver::new();
+        clock_events(&mut dtmf, &params);
         Leg {
             reception: Reception::new(params.codec.clock_rate(), now),
             rtcp,
@@ -253,7 +255,7 @@ impl Leg {
             jitter_delay,
             reframer: Reframer::default(),
             lost_ticks: 0,
-            dtmf: DtmfReceiver::new(),
+            dtmf,
             key_rate: KeyRate::default(),
             keys: DtmfSender::default(),
             key_step: None,
@@ -351,6 +353,7 @@ impl Leg {
         // The same place may send from a new source under the same SSRC, its RFC 4733 events
         // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
         self.dtmf.rebase();
+        clock_events(&mut self.dtmf, &params);
         if params.direction.expects_steady_rtp() && !old.direction.expects_steady_rtp() {
             self.last_heard = now;
             self.timed_out = false;
@@ -886,6 +889,13 @@ impl Speech {
     /// What it said, at the speaker's rate.
     pub(crate) fn frame(&self) -> &[i16] {
         &self.frame[..self.len]
+    }
+}
+
+/// Tells `dtmf` the clock rates of the audio and the telephone-events `params` agreed.
+fn clock_events(dtmf: &mut DtmfReceiver, params: &LegParams) {
+    if let Some(events) = params.telephone_event {
+        dtmf.set_clock_rates(params.codec.clock_rate(), events.clock_rate);
     }
 }
 

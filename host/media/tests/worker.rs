@@ -505,6 +505,31 @@ fn events_and_comfort_noise_in_the_audios_sequence_are_neither_lost_nor_conceale
 }
 
 #[test]
+fn a_long_key_at_8_khz_beside_opus_is_one_key_with_its_segments_stamped_on_the_opus_clock() {
+    let (mut worker, _) = worker_with(&[], WorkerConfig::default());
+    let opus = LegParams {
+        payload_type: 96,
+        telephone_event: Some(TelephoneEvent {
+            payload_type: 101,
+            clock_rate: 8000,
+        }),
+        ..params(Codec::Opus, 5000 + A.0 as u16)
+    };
+    let now = worker.poll_timeout().unwrap();
+    worker.add_leg(now, A, opus);
+    // A key held for 20 s: three segments of 65535 units at 8 kHz, each stamped where the
+    // last one ended on the 48 kHz clock.
+    let step = 6 * u32::from(u16::MAX);
+    for (seq, segment) in (0u16..).zip(0..3u32) {
+        let now = worker.poll_timeout().unwrap() - Duration::from_millis(1);
+        let packet = dtmf(seq, segment * step, 4, false, u16::MAX, segment == 0);
+        worker.handle_rtp(now, A, sdp_addr(A), &packet);
+        tick(&mut worker);
+    }
+    assert_eq!(digits(&mut worker), ['4']);
+}
+
+#[test]
 fn a_key_after_a_re_negotiation_is_reported_though_stamped_earlier() {
     let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
     let mut seq = 0;
