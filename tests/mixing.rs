@@ -191,7 +191,8 @@ fn a_caller_whose_phone_holds_the_call_is_not_heard_in_its_room_until_it_resumes
     let answer = holder.reoffer("sendonly");
     assert!(answer.contains("a=recvonly"), "{answer}");
     let held = together(&holder);
-    holder.reoffer("sendrecv");
+    let answer = holder.reoffer("sendrecv");
+    assert!(answer.contains("a=sendrecv"), "{answer}");
     let resumed = together(&holder);
     eprintln!(
         "the listener hears the holder at {before:.2e}, held {held:.2e}, resumed {resumed:.2e}"

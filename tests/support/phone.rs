@@ -178,7 +178,7 @@ impl Phone {
     /// A 200 is acknowledged and the call is up; any other final answer is
     /// acknowledged as RFC 3261 §17.1.1.3 says and the phone has no call.
     pub fn await_answer(&mut self) -> u16 {
-        let (answer, at) = self.await_final("INVITE");
+        let (answer, at) = self.await_final(1, "INVITE");
         self.answered_at = Some(at);
         let code = status(&answer).expect("a final answer has a status");
         let to = header(&answer, "To").unwrap_or_else(|| panic!("no To header in:\n{answer}"));
@@ -249,14 +249,16 @@ impl Phone {
         self.sip.send_to(ack.as_bytes(), self.server).unwrap();
     }
 
-    /// Waits for the final response to our `method` request; returns it and
-    /// when it arrived.
-    fn await_final(&self, method: &str) -> (String, Instant) {
+    /// Waits for the final response to our `method` request of CSeq `cseq`
+    /// (a late one to an earlier request is passed over); returns it and when
+    /// it arrived.
+    fn await_final(&self, cseq: u32, method: &str) -> (String, Instant) {
+        let wanted = format!("{cseq} {method}");
         let (answer, _) = receive(&self.sip, SIP_TIMEOUT, |message| {
-            header(message, "CSeq").is_some_and(|c| c.ends_with(method))
+            header(message, "CSeq").is_some_and(|c| c.split_whitespace().eq(wanted.split(' ')))
                 && status(message).is_some_and(|code| code >= 200)
         })
-        .unwrap_or_else(|| panic!("no final response to {method} within {SIP_TIMEOUT:?}"));
+        .unwrap_or_else(|| panic!("no final response to {wanted} within {SIP_TIMEOUT:?}"));
         (answer, Instant::now())
     }
 
@@ -459,7 +461,7 @@ impl Phone {
             .replace("o=- 1 1 ", &format!("o=- 1 {} ", self.cseq))
             .replace("a=sendrecv", &format!("a={direction}"));
         self.send_in_dialog_with("INVITE", self.cseq, &sdp);
-        let (answer, _) = self.await_final("INVITE");
+        let (answer, _) = self.await_final(self.cseq, "INVITE");
         assert_eq!(status(&answer), Some(200), "re-INVITE refused:\n{answer}");
         self.send_in_dialog("ACK", self.cseq);
         answer
@@ -473,7 +475,7 @@ impl Phone {
     pub fn hang_up(mut self) {
         self.cseq += 1;
         self.send_in_dialog("BYE", self.cseq);
-        let (answer, _) = self.await_final("BYE");
+        let (answer, _) = self.await_final(self.cseq, "BYE");
         assert_eq!(status(&answer), Some(200), "BYE not accepted:\n{answer}");
     }
 

@@ -1,5 +1,5 @@
 //! baresip, a softphone written independently of Switchyard, as a peer: SIP
-//! over UDP, RTP with RTCP, Opus, G.722 and G.711, RFC 4733 keys, hold and
+//! over UDP and TCP, RTP with RTCP, Opus, G.722 and G.711, RFC 4733 keys, hold and
 //! resume by re-INVITE. Each one sends a tone read from a WAV file, records
 //! what it decodes (its `sndfile` module) and is driven over its TCP control
 //! interface (`ctrl_tcp`: JSON commands, responses and events in netstrings).
@@ -77,7 +77,7 @@ pub struct Softphone {
     child: Child,
     /// Its name, the user part of its account.
     pub name: String,
-    /// Where it takes SIP (UDP).
+    /// Where it takes SIP (UDP and TCP).
     pub sip: SocketAddr,
     control: Mutex<TcpStream>,
     inbox: Arc<Mutex<Vec<Value>>>,
