@@ -124,6 +124,14 @@ impl Session {
         }
     }
 
+    /// Whether the peer holds the call once its side of this session is described anew as
+    /// `direction` (its new offer, or its answer to ours): it receives nothing, where it did
+    /// so far or held already (RFC 3264 §8.4, RFC 6337 §5.3). A peer that never received (an
+    /// announcement, early media answered sendonly) holds nothing.
+    pub(crate) fn held_by_peer(&self, direction: sdp::Direction) -> bool {
+        direction.is_hold() && (self.peer_holds || self.direction().sends())
+    }
+
     /// Our side's direction of the audio stream (RFC 3264 §6.1).
     pub(crate) fn direction(&self) -> MediaDirection {
         match self.negotiated.direction {

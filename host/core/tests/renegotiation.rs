@@ -192,6 +192,29 @@ fn a_peer_that_holds_still_holds_in_its_answers_to_our_offers() {
 }
 
 #[test]
+fn a_peer_that_never_received_holds_nothing_by_saying_so_again() {
+    // An announcement calling in: sendonly from its first offer.
+    let mut w = World::new(CoreConfig::default(), Net::perfect(9), 9, answer_only());
+    let caller = w.dial_offering(
+        "alone",
+        "announcer",
+        &offer("127.0.0.1:30000", "a=sendonly\r\n"),
+    );
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    w.run_for(Duration::from_secs(1));
+    // Its session refresh repeats it; then the guest holds the call, answered inactive.
+    w.uacs[caller].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendonly\r\n"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    w.run_for(Duration::from_secs(1));
+    w.core.hold(w.now, w.invites()[0].call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 2));
+    let holds: Vec<bool> = updates(&w).iter().map(|p| p.peer_holds).collect();
+    assert_eq!(holds, [false, false], "heard as it always was");
+}
+
+#[test]
 fn a_call_we_hold_stays_held_whatever_the_peer_offers_until_we_resume() {
     let mut w = answered_call();
     let call = w.invites()[0].call;

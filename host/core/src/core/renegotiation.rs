@@ -21,6 +21,10 @@ impl CallCore {
         };
         let key = state.key;
         let held = state.held;
+        let holds = state
+            .session
+            .as_ref()
+            .is_some_and(|before| before.held_by_peer(offer.direction));
         let (Some(mut session), Some(local_rtp)) = (Session::agree(&offer), state.local_rtp) else {
             tracing::info!(%call, "new offer without a codec in common: 488, the session stays");
             if let Err(e) = self
@@ -31,8 +35,7 @@ impl CallCore {
             }
             return;
         };
-        // RFC 3264 §8.4: a new offer that is sendonly or inactive puts the call on hold.
-        session.peer_holds = offer.direction.is_hold();
+        session.peer_holds = holds;
         if held {
             // A call we hold stays held whatever the peer offers: we still do not
             // take its media (a mutual hold when it holds too).
@@ -87,13 +90,15 @@ impl CallCore {
         answer: &sdp::Offer,
         offer: &str,
     ) {
-        let renewed = self.calls.get(&call).is_some_and(|c| c.session.is_some());
+        // A first answer (the ACK of a call whose INVITE had no offer) holds nothing.
+        let holds = self
+            .calls
+            .get(&call)
+            .and_then(|c| c.session.as_ref())
+            .is_some_and(|before| before.held_by_peer(answer.direction));
         match Session::agree_answer(answer, offer) {
             Some(mut session) => {
-                // RFC 6337 §5.3: a peer that holds the call answers our offers sendonly or
-                // inactive for as long as it does; a first answer (the ACK of a call whose
-                // INVITE had no offer) holds nothing.
-                session.peer_holds = renewed && answer.direction.is_hold();
+                session.peer_holds = holds;
                 self.apply_session(now, call, session);
             }
             // A call whose INVITE had no offer has no session without this answer.

@@ -126,8 +126,9 @@ impl Uac {
     /// The SDP the UAC answers the endpoint's `request` with: an offer of its own address
     /// whose direction answers the request's offer (RFC 3264 §6.1: sendonly gets recvonly);
     /// with no readable offer, or a 2xx to an offerless INVITE (whose ACK answers), sendrecv.
-    /// While the UAC holds the call (its last offer was sendonly or inactive) it receives
-    /// nothing still (RFC 6337 §5.3: sendrecv gets sendonly).
+    /// While its last offer sent (accepted or not) was sendonly or inactive, the UAC takes
+    /// itself to hold the call and receives nothing still (RFC 6337 §5.3: sendrecv gets
+    /// sendonly).
     fn answer_to(&self, request: &Request) -> String {
         let answer = Offer::parse(&request.body)
             .map_or(Direction::SendRecv, |offer| offer.direction.answer());
