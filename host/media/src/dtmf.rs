@@ -74,7 +74,7 @@ impl DtmfReceiver {
     /// may count on the audio's clock: telephone-event at 8 kHz beside 48 kHz Opus is six
     /// times as far on, the most any of our codecs makes it (a wider ratio counts as six).
     pub fn set_clock_rates(&mut self, audio: u32, events: u32) {
-        let ratio = (audio / events.max(1)).clamp(1, 6);
+        let ratio = audio.div_ceil(events.max(1)).clamp(1, 6);
         self.segment_step = i32::from(u16::MAX) * ratio as i32;
     }
 

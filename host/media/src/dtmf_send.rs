@@ -111,8 +111,9 @@ impl EventPacket {
     pub(crate) fn payload(&self) -> [u8; 4] {
         /// The volume field: the power level of the tone, as -dBm0 (RFC 4733 §2.3.4).
         const VOLUME: u8 = 10;
-        let frame_units = self.format.clock_rate * PACKET_TIME.as_millis() as u32 / 1000;
-        let duration = (u32::from(self.frames) * frame_units).min(u32::from(u16::MAX)) as u16;
+        // The rate is the peer's a=rtpmap, whatever it says: no product may overflow.
+        let frame_units = u64::from(self.format.clock_rate) * PACKET_TIME.as_millis() as u64 / 1000;
+        let duration = (u64::from(self.frames) * frame_units).min(u64::from(u16::MAX)) as u16;
         let [hi, lo] = duration.to_be_bytes();
         let end = if self.end { 0x80 } else { 0 };
         [self.event, end | VOLUME, hi, lo]
@@ -249,6 +250,7 @@ mod tests {
         // The second packet: two 20 ms frames.
         assert_eq!(at(8000), [5, 10, 0x01, 0x40], "320 units at 8 kHz");
         assert_eq!(at(48000), [5, 10, 0x07, 0x80], "1920 units at 48 kHz");
+        assert_eq!(at(u32::MAX), [5, 10, 0xFF, 0xFF], "a peer's absurd rate: the most");
     }
 
     #[test]
