@@ -250,7 +250,11 @@ mod tests {
         // The second packet: two 20 ms frames.
         assert_eq!(at(8000), [5, 10, 0x01, 0x40], "320 units at 8 kHz");
         assert_eq!(at(48000), [5, 10, 0x07, 0x80], "1920 units at 48 kHz");
-        assert_eq!(at(u32::MAX), [5, 10, 0xFF, 0xFF], "a peer's absurd rate: the most");
+        assert_eq!(
+            at(u32::MAX),
+            [5, 10, 0xFF, 0xFF],
+            "a peer's absurd rate: the most"
+        );
     }
 
     #[test]
