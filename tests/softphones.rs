@@ -96,8 +96,7 @@ fn softphones_on_opus_g722_and_pcmu_in_one_room_hear_the_two_others_and_not_them
             heard.rate, rate,
             "p{index} decoded {codec}, at {rate} Hz: the codec it offered alone"
         );
-        let end = heard.duration().saturating_sub(Duration::from_millis(300));
-        let tail = heard.between(end.saturating_sub(Duration::from_secs(2)), end);
+        let tail = heard.tail();
         for (other, hz) in TONES.into_iter().enumerate() {
             let level = power(&heard, tail, hz);
             eprintln!("p{index} ({codec}) hears {hz} Hz at {level:.2e}");
@@ -214,8 +213,7 @@ fn a_dial_out_reaches_a_softphone_that_answers_and_audio_flows_both_ways() {
     for (phone, hears, who) in [(caller, TONES[0], "callee"), (callee, TONES[1], "caller")] {
         let name = phone.name.clone();
         let heard = phone.finish();
-        let end = heard.duration().saturating_sub(Duration::from_millis(300));
-        let tail = heard.between(end.saturating_sub(Duration::from_secs(2)), end);
+        let tail = heard.tail();
         let level = power(&heard, tail, hears);
         eprintln!("the {name} hears the {who} at {level:.2e}");
         assert!(

@@ -457,9 +457,8 @@ impl Phone {
     /// 200.
     pub fn reoffer(&mut self, direction: &str) -> String {
         self.cseq += 1;
-        let sdp = sdp_offer(self.rtp.local_addr().unwrap().port(), self.codec)
-            .replace("o=- 1 1 ", &format!("o=- 1 {} ", self.cseq))
-            .replace("a=sendrecv", &format!("a={direction}"));
+        let port = self.rtp.local_addr().unwrap().port();
+        let sdp = sdp_version(port, self.codec, self.cseq, direction);
         self.send_in_dialog_with("INVITE", self.cseq, &sdp);
         let (answer, _) = self.await_final(self.cseq, "INVITE");
         assert_eq!(status(&answer), Some(200), "re-INVITE refused:\n{answer}");
@@ -530,8 +529,15 @@ pub fn await_rtcp(rtcp: &UdpSocket, timeout: Duration) -> Option<(Vec<u8>, Socke
     None
 }
 
-/// The phone's SDP: `codec` and telephone-event at its clock rate, on `rtp_port`.
+/// The phone's first SDP: `codec` and telephone-event at its clock rate, on
+/// `rtp_port`, sendrecv.
 fn sdp_offer(rtp_port: u16, codec: Codec) -> String {
+    sdp_version(rtp_port, codec, 1, "sendrecv")
+}
+
+/// [`sdp_offer`] at o= version `version`, its audio `direction` (`sendrecv`,
+/// `sendonly`, …).
+fn sdp_version(rtp_port: u16, codec: Codec, version: u32, direction: &str) -> String {
     let (pt, name, rate) = (
         codec.payload_type(),
         codec.encoding_name(),
@@ -542,10 +548,10 @@ fn sdp_offer(rtp_port: u16, codec: Codec) -> String {
         _ => format!("a=rtpmap:{pt} {name}/{rate}\r\n"),
     };
     format!(
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+        "v=0\r\no=- 1 {version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
          m=audio {rtp_port} RTP/AVP {pt} {TELEPHONE_EVENT}\r\n{rtpmap}\
          a=rtpmap:{TELEPHONE_EVENT} telephone-event/{rate}\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n\
-         a=ptime:20\r\na=sendrecv\r\n"
+         a=ptime:20\r\na={direction}\r\n"
     )
 }
 

@@ -66,6 +66,13 @@ impl Heard {
         &self.samples[at(from)..at(to)]
     }
 
+    /// Its last 2 s before its last 0.3 s (the call's end, as the hang-up
+    /// goes out).
+    pub fn tail(&self) -> &[i16] {
+        let end = self.duration().saturating_sub(Duration::from_millis(300));
+        self.between(end.saturating_sub(Duration::from_secs(2)), end)
+    }
+
     /// How long the recording lasts.
     pub fn duration(&self) -> Duration {
         Duration::from_secs_f64(self.samples.len() as f64 / f64::from(self.rate))
