@@ -131,7 +131,7 @@ async fn run(
             () = sleep_until(Instant::from_std(deadline)) => {
                 match stall {
                     Stall::Idle if shared.keep_open.needs(remote) => {
-                        deadlines.kept(now());
+                        deadlines.used(now());
                         continue;
                     }
                     Stall::Idle => debug!(%remote, "TCP connection idle: closed"),
@@ -183,7 +183,7 @@ async fn run(
                 if !write(&mut writer, &message, config.message_timeout).await {
                     return;
                 }
-                deadlines.wrote(now());
+                deadlines.used(now());
             }
         }
     }

@@ -43,7 +43,7 @@ impl Deadlines {
 
     /// Bytes were read at `now` (and are to be framed next).
     pub(crate) fn read(&mut self, now: Instant) {
-        self.idle = now + self.idle_timeout;
+        self.used(now);
         self.last_read = now;
         self.framed_since_read = false;
     }
@@ -63,13 +63,9 @@ impl Deadlines {
         };
     }
 
-    /// Bytes were written at `now`.
-    pub(crate) fn wrote(&mut self, now: Instant) {
-        self.idle = now + self.idle_timeout;
-    }
-
-    /// The connection idled until `now` and stays open: it may idle as long again.
-    pub(crate) fn kept(&mut self, now: Instant) {
+    /// The connection was used at `now`: bytes were read or written, or it idled until then
+    /// and stays open. It may idle as long again from here.
+    pub(crate) fn used(&mut self, now: Instant) {
         self.idle = now + self.idle_timeout;
     }
 
@@ -103,7 +99,7 @@ mod tests {
         deadlines.read(at(start, 100));
         deadlines.settled(false);
         assert_eq!(deadlines.next(), (at(start, 280), Stall::Idle));
-        deadlines.wrote(at(start, 200));
+        deadlines.used(at(start, 200));
         assert_eq!(deadlines.next(), (at(start, 380), Stall::Idle));
     }
 
@@ -117,7 +113,7 @@ mod tests {
         for secs in 11..40 {
             deadlines.read(at(start, secs));
             deadlines.settled(true);
-            deadlines.wrote(at(start, secs));
+            deadlines.used(at(start, secs));
         }
         assert_eq!(
             deadlines.next(),
