@@ -9,9 +9,15 @@ use crate::endpoint::CallError;
 use crate::message::Request;
 use crate::request::Head;
 use crate::sdp::Offer;
+use crate::session::UpdateReply;
 use crate::transaction::TxId;
 use crate::transport::{Transport, TransportAddr};
 use crate::{address, uri};
+
+/// The most dialogs one INVITE may create (forks answering, RFC 6026 §7.2): early dialogs
+/// past it are not kept, and 2xx responses with further To tags are dropped, so a peer cannot
+/// make the endpoint send ACKs and BYEs without bound.
+pub(crate) const MAX_DIALOGS: usize = 16;
 
 /// A call the application places with [`Endpoint::invite`](crate::Endpoint::invite).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,23 +191,30 @@ pub(crate) struct Placed {
     /// The ACK sent for each 2xx, by the To tag of its dialog, and where it went: sent again
     /// for each retransmission of that 2xx (§13.2.2.4).
     pub(crate) acks: Vec<(String, Vec<u8>, TransportAddr)>,
-    /// The early dialogs of the latest INVITE that sent reliable provisional responses (RFC
-    /// 3262), at most as many as the dialogs one INVITE may create.
+    /// The early dialogs of the latest INVITE (§12.1.2: each provisional response with a To
+    /// tag makes one), at most [`MAX_DIALOGS`].
     pub(crate) early_dialogs: Vec<EarlyDialog>,
     /// The PRACKs sent for the call, in all its early dialogs.
     pub(crate) pracks: usize,
+    /// Our final response to the callee's latest UPDATE in an early dialog, for its
+    /// retransmissions.
+    pub(crate) update_reply: Option<UpdateReply>,
 }
 
-/// An early dialog in which the callee sends reliable provisional responses (RFC 3262 §4).
+/// An early dialog of our INVITE: the callee's requests in it are answered, and its reliable
+/// provisional responses PRACKed (RFC 3262 §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EarlyDialog {
     /// The callee's To tag.
     pub(crate) tag: String,
-    /// The RSeq of the last reliable provisional response taken (and PRACKed).
-    pub(crate) rseq: u32,
+    /// The RSeq of the last reliable provisional response taken (and PRACKed), if any.
+    pub(crate) rseq: Option<u32>,
     /// The CSeq number of our last request in it (the PRACKs): the dialog's requests go on
     /// from it once it is confirmed.
     pub(crate) cseq: u32,
+    /// The CSeq number of the callee's last request in it (0 before the first): its requests
+    /// must come in order (§12.2.2), also once the dialog is confirmed.
+    pub(crate) remote_cseq: u32,
 }
 
 impl Placed {
@@ -224,7 +237,27 @@ impl Placed {
             acks: Vec::new(),
             early_dialogs: Vec::new(),
             pracks: 0,
+            update_reply: None,
         }
+    }
+
+    /// Where in `early_dialogs` the early dialog the callee's To tag `tag` names is, made now
+    /// if it is new and there are fewer than [`MAX_DIALOGS`]; `None` past that bound.
+    pub(crate) fn early_dialog(&mut self, tag: &str) -> Option<usize> {
+        let index = match self.early_dialogs.iter().position(|d| d.tag == tag) {
+            Some(index) => index,
+            None if self.early_dialogs.len() >= MAX_DIALOGS => return None,
+            None => {
+                self.early_dialogs.push(EarlyDialog {
+                    tag: tag.to_owned(),
+                    rseq: None,
+                    cseq: self.cseq,
+                    remote_cseq: 0,
+                });
+                self.early_dialogs.len() - 1
+            }
+        };
+        Some(index)
     }
 
     /// Whether a 2xx arrived.

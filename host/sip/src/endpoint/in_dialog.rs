@@ -327,7 +327,7 @@ fn too_small(request: &Request, min_se: u32, tag: Option<&str>, server: &str) ->
 
 /// The SDP offer in a mid-dialog request: `None` without body, `Err` with the status and
 /// reason that refuse an unusable one (the previous session stays, §14.2).
-fn read_body_offer(request: &Request) -> Result<Option<Offer>, (u16, &'static str)> {
+pub(super) fn read_body_offer(request: &Request) -> Result<Option<Offer>, (u16, &'static str)> {
     if request.raw.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

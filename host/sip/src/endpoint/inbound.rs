@@ -222,6 +222,9 @@ impl Endpoint {
             .copied()
             .filter(|call| self.calls.contains_key(call))
         else {
+            if let Some(call) = self.placed_in_early_dialog(&id) {
+                return self.on_early_request(now, key, call, request);
+            }
             // RFC 3262 §3: a PRACK that crossed the final response of a call that ended.
             let owed = request.method == Method::PRACK
                 && progress::rack_of(&request)

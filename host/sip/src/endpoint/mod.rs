@@ -3,9 +3,12 @@
 
 mod admission;
 mod challenge;
+mod early_dialog;
 mod in_dialog;
 mod inbound;
 mod outbound;
+#[cfg(test)]
+mod placed_tests;
 mod progress;
 mod session;
 #[cfg(test)]
@@ -242,6 +245,9 @@ pub struct Endpoint {
     /// Calls we placed, from the INVITE until its final response (after a 2xx, until
     /// Timer M); an answered one is also in `calls`.
     placed: HashMap<CallKey, Box<Placed>>,
+    /// The calls in `placed` by their Call-ID, which the callee's requests in an early dialog
+    /// name.
+    placed_call_ids: HashMap<String, CallKey>,
     /// The credentials of answered calls we placed, for challenges to their BYE.
     authenticators: HashMap<CallKey, Authenticator>,
     /// Live transactions: INVITE servers until their final response is settled, clients.
@@ -276,6 +282,7 @@ impl Endpoint {
             session_timers: SessionTimers::default(),
             offer_method: OfferMethod::default(),
             placed: HashMap::new(),
+            placed_call_ids: HashMap::new(),
             authenticators: HashMap::new(),
             transactions: HashMap::new(),
             server_index: HashMap::new(),

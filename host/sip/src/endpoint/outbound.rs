@@ -16,7 +16,7 @@ use crate::dialog::{Dialog, Parts};
 use crate::event::{EndCause, Event};
 use crate::header_text::{has_tag, texts};
 use crate::message::{self, Rejection, Request, Response};
-use crate::outgoing::{EarlyDialog, Hangup, OutgoingCall, Placed, Stage};
+use crate::outgoing::{Hangup, MAX_DIALOGS, OutgoingCall, Placed, Stage};
 use crate::prack::RELIABLE_TAG;
 use crate::request::Head;
 use crate::sdp::Offer;
@@ -25,10 +25,6 @@ use crate::transaction::{ClientOutcome, InviteClient, Transaction, TxId};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
 
-/// The most dialogs one INVITE may create (forks answering, RFC 6026 §7.2); 2xx responses with
-/// further To tags are dropped, so a peer cannot make the endpoint send ACKs and BYEs without
-/// bound.
-const MAX_DIALOGS: usize = 16;
 /// The most PRACKs one placed call sends: a callee sends its next reliable provisional
 /// response only once the last is PRACKed (RFC 3262 §3), so a real one needs a handful, while
 /// one that numbered 180s on and on without bound would have a PRACK transaction, and its
@@ -68,6 +64,8 @@ impl Endpoint {
         placed.request = Some(read_back(&request, local)?);
         let key = CallKey::new(self.next_id());
         let destination = placed.destination;
+        self.placed_call_ids
+            .insert(placed.head.call_id.clone(), key);
         self.placed.insert(key, Box::new(placed));
         self.stats.outgoing_calls += 1;
         self.start_invite(now, key, branch, request, destination);
@@ -182,10 +180,13 @@ impl Endpoint {
         if response.code == 100 {
             return;
         }
-        if let Some(rseq) = reliable_rseq(&response.raw)
-            && !self.prack(now, call, &response, rseq)
-        {
-            return;
+        if let Some(rseq) = reliable_rseq(&response.raw) {
+            if !self.prack(now, call, &response, rseq) {
+                return;
+            }
+        } else if let Some(tag) = &response.to_tag {
+            // §12.1.2: the callee may send requests in it (RFC 3311 §5.1: UPDATE).
+            placed.early_dialog(tag);
         }
         let Some(placed) = self.placed.get_mut(&call) else {
             return;
@@ -222,22 +223,13 @@ impl Endpoint {
         if placed.pracks >= MAX_PRACKS {
             return false;
         }
-        let index = match placed.early_dialogs.iter().position(|d| d.tag == tag) {
-            Some(index) if rseq != placed.early_dialogs[index].rseq.wrapping_add(1) => {
-                return false;
-            }
-            Some(index) => index,
-            None if placed.early_dialogs.len() >= MAX_DIALOGS => return false,
-            None => {
-                placed.early_dialogs.push(EarlyDialog {
-                    tag: tag.clone(),
-                    rseq,
-                    cseq: placed.cseq,
-                });
-                placed.early_dialogs.len() - 1
-            }
+        let Some(index) = placed.early_dialog(&tag) else {
+            return false;
         };
-        let early = &mut placed.early_dialogs[index];
+        let early = &placed.early_dialogs[index];
+        if early.rseq.is_some_and(|last| rseq != last.wrapping_add(1)) {
+            return false;
+        }
         let Ok(mut dialog) = Dialog::uac(
             &placed.head,
             &response.raw,
@@ -254,7 +246,8 @@ impl Endpoint {
         };
         let (request, destination) =
             dialog.request_with(rsip::Method::PRack, &branch, &self.user_agent, &parts);
-        early.rseq = rseq;
+        let early = &mut placed.early_dialogs[index];
+        early.rseq = Some(rseq);
         early.cseq = dialog.local_cseq();
         placed.pracks += 1;
         self.start_non_invite(
@@ -285,12 +278,14 @@ impl Endpoint {
         }
         let first = placed.stage != Stage::Accepted;
         placed.stage = Stage::Accepted;
-        // A dialog whose early part had PRACKs goes on from their CSeq numbers (§12.2.1.1).
-        let cseq = placed
+        // A dialog whose early part had PRACKs goes on from their CSeq numbers (§12.2.1.1),
+        // and the callee's requests from theirs (§12.2.2).
+        let early = placed
             .early_dialogs
             .iter()
-            .find(|early| early.tag == remote_tag)
-            .map_or(placed.cseq, |early| early.cseq);
+            .find(|early| early.tag == remote_tag);
+        let cseq = early.map_or(placed.cseq, |early| early.cseq);
+        let remote_cseq = early.map_or(0, |early| early.remote_cseq);
         let dialog = Dialog::uac(
             &placed.head,
             &response.raw,
@@ -309,6 +304,9 @@ impl Endpoint {
                 return;
             }
         };
+        if remote_cseq > 0 {
+            dialog.accept_remote_cseq(remote_cseq);
+        }
         let (ack, destination) = dialog.ack(
             placed.cseq,
             &self.ids.branch(),
@@ -412,7 +410,7 @@ impl Endpoint {
     /// Forgets the placed call `call` and reports its failure with `code`, `reason` and
     /// `try_next` (see [`Event::CallFailed`]), or its end if the application hung up.
     fn fail_placed(&mut self, call: CallKey, code: u16, reason: String, try_next: bool) {
-        let Some(placed) = self.placed.remove(&call) else {
+        let Some(placed) = self.forget_placed(call) else {
             return;
         };
         self.events.push_back(match placed.hangup {
@@ -427,6 +425,13 @@ impl Endpoint {
                 cause: EndCause::LocalHangup,
             },
         });
+    }
+
+    /// Removes the placed call `call`, and its Call-ID from the index of early dialogs.
+    fn forget_placed(&mut self, call: CallKey) -> Option<Box<Placed>> {
+        let placed = self.placed.remove(&call)?;
+        self.placed_call_ids.remove(&placed.head.call_id);
+        Some(placed)
     }
 
     /// Runs the timers of the INVITE client transaction `id`. Timer B fails the call with
@@ -446,7 +451,7 @@ impl Endpoint {
         if outcome == Some(ClientOutcome::Timeout) {
             self.fail_placed(call, 408, "Request Timeout".into(), true);
         } else if !self.transactions.contains_key(&id) {
-            self.placed.remove(&call);
+            self.forget_placed(call);
         }
     }
 }

@@ -35,7 +35,8 @@ pub struct Uas {
     pub transport: Transport,
     received: Vec<(SocketAddr, Received)>,
     outbox: VecDeque<Transmit>,
-    bye_cseq: u32,
+    /// The CSeq number of its latest request.
+    cseq: u32,
     /// The Via branches of the INVITEs that got a final response.
     finished: Vec<String>,
 }
@@ -52,7 +53,7 @@ impl Uas {
             transport: Transport::Udp,
             received: Vec::new(),
             outbox: VecDeque::new(),
-            bye_cseq: 0,
+            cseq: 0,
             finished: Vec::new(),
         }
     }
@@ -108,35 +109,51 @@ impl Uas {
         });
     }
 
-    /// Sends a BYE in the dialog of the latest INVITE (the UAS hangs up): to its Contact, with
-    /// From and To swapped and [`Uas::tag`] as ours. Sent once. Panics if no INVITE arrived.
+    /// Sends a BYE in the dialog of the latest INVITE (the UAS hangs up); see [`Uas::request`].
     pub fn bye(&mut self) {
-        let (source, invite) = latest(&self.received, Method::Invite).expect("no INVITE to end");
+        self.request(Method::Bye, "", "");
+    }
+
+    /// Sends a `method` request in the dialog of the latest INVITE, early or confirmed: to its
+    /// Contact, with From and To swapped, [`Uas::tag`] as ours, the next CSeq number of the
+    /// UAS, the header lines `extra` (each ending in CRLF) and `body` (as application/sdp when
+    /// not empty). Sent once; returns its text, to send again as a retransmission. Panics if
+    /// no INVITE arrived.
+    pub fn request(&mut self, method: Method, extra: &str, body: &str) -> String {
+        let (source, invite) = latest(&self.received, Method::Invite).expect("no INVITE");
         let value = |h: Result<&str, rsip::Error>| h.unwrap_or_default().to_owned();
         let target = value(invite.contact_header().map(|h| h.value()));
         let target = target.trim_start_matches('<').trim_end_matches('>');
-        self.bye_cseq += 1;
-        let bye = format!(
-            "BYE {target} SIP/2.0\r\nVia: SIP/2.0/{} {};branch=z9hG4bK-uas-{}\r\n\
+        self.cseq += 1;
+        let content_type = if body.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/sdp\r\n"
+        };
+        let text = format!(
+            "{method} {target} SIP/2.0\r\nVia: SIP/2.0/{} {};branch=z9hG4bK-uas-{}\r\n\
              Max-Forwards: 70\r\nFrom: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\n\
-             CSeq: {} BYE\r\nContact: {}\r\nContent-Length: 0\r\n\r\n",
+             CSeq: {} {method}\r\nContact: {}\r\n{extra}{content_type}\
+             Content-Length: {}\r\n\r\n{body}",
             self.transport,
             self.local,
-            self.bye_cseq,
+            self.cseq,
             value(invite.to_header().map(|h| h.value())),
             self.tag,
             value(invite.from_header().map(|h| h.value())),
             value(invite.call_id_header().map(|h| h.value())),
-            self.bye_cseq,
+            self.cseq,
             contact_value(self.local_addr()),
+            body.len(),
         );
         self.outbox.push_back(Transmit {
             transport: self.transport,
             destination: source,
             source: None,
             reopen: None,
-            payload: bye.into_bytes(),
+            payload: text.clone().into_bytes(),
         });
+        text
     }
 
     /// Its address and transport, for Contact.

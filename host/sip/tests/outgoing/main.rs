@@ -1,6 +1,7 @@
 //! Calls the endpoint places, against a second endpoint or a scripted peer, through the
 //! simulated network on virtual time.
 
+mod early_dialog;
 mod pair;
 
 use std::time::Duration;

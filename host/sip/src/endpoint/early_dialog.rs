@@ -1,0 +1,104 @@
+//! The callee's requests in an early dialog of a call we place (§12.1.2, §12.2.2): UPDATE
+//! without an offer (RFC 3311 §5.2), INFO, OPTIONS and BYE are answered as in a confirmed
+//! dialog. An offer is refused: until the call is answered its session is the one the
+//! callee's answer set up.
+
+use std::time::Instant;
+
+use super::Endpoint;
+use super::in_dialog::{ok, read_body_offer};
+use crate::build::ResponseBuilder;
+use crate::call::CallKey;
+use crate::dialog::DialogId;
+use crate::message::Request;
+use crate::method::Method;
+use crate::reply::Reply;
+use crate::session::UpdateReply;
+use crate::transaction::ServerKey;
+
+impl Endpoint {
+    /// The placed call with the early dialog `id`: its Call-ID, our From tag as the To tag, and
+    /// the To tag of one of its provisional responses as the From tag.
+    pub(super) fn placed_in_early_dialog(&self, id: &DialogId) -> Option<CallKey> {
+        let call = *self.placed_call_ids.get(&id.call_id)?;
+        let placed = self.placed.get(&call)?;
+        let ours = placed.head.from_tag == id.local_tag;
+        (ours && placed.early_dialogs.iter().any(|d| d.tag == id.remote_tag)).then_some(call)
+    }
+
+    /// The callee's `request` in an early dialog of the placed call `call`.
+    pub(super) fn on_early_request(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        call: CallKey,
+        request: Request,
+    ) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        // §17.2.2: a retransmitted UPDATE gets the response it had.
+        if request.method == Method::UPDATE
+            && let Some(reply) = placed
+                .update_reply
+                .as_ref()
+                .filter(|reply| reply.cseq == request.cseq)
+        {
+            self.out.resend(reply.destination, &reply.response);
+            self.stats.request_retransmissions_received += 1;
+            return;
+        }
+        let Some(index) = placed
+            .early_dialogs
+            .iter()
+            .position(|d| d.tag == request.from_tag)
+        else {
+            return;
+        };
+        let early = &mut placed.early_dialogs[index];
+        // §12.2.2: a CSeq lower than the last one is answered with 500.
+        if request.cseq <= early.remote_cseq {
+            return self.reply(now, key, &request, Reply::CSeqOutOfOrder);
+        }
+        early.remote_cseq = request.cseq;
+        match request.method {
+            Method::UPDATE => self.on_early_update(call, &request),
+            Method::INFO => self.on_info(now, key, call, request),
+            // §14.2: our INVITE is still under way in this dialog.
+            Method::INVITE => self.reply(now, key, &request, Reply::RequestPending),
+            // The callee must not end an early dialog with BYE (§15), but one that does ends
+            // it as §15.1.2 has it: our INVITE still waits for its final response.
+            Method::BYE => {
+                placed.early_dialogs.remove(index);
+                self.reply(now, key, &request, Reply::Ok);
+            }
+            // Our INVITE sends no reliable responses to acknowledge.
+            Method::PRACK => self.reply(now, key, &request, Reply::NoSuchCall),
+            _ => self.reply(now, key, &request, Reply::Options),
+        }
+    }
+
+    /// The callee's UPDATE in an early dialog of `call`: 200 without a body (RFC 4028 §7.4:
+    /// its session timer runs only once the call is answered); an offer gets 491 while our
+    /// INVITE's offer has no answer (RFC 3311 §5.2), otherwise 488.
+    fn on_early_update(&mut self, call: CallKey, request: &Request) {
+        let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let refusal = |code, reason| {
+            ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent).build()
+        };
+        let response = match read_body_offer(request) {
+            Err((code, reason)) => refusal(code, reason),
+            Ok(None) => ok(request, placed.head.local, None, None, &self.user_agent),
+            Ok(Some(_)) if placed.early_answer.is_none() => refusal(491, "Request Pending"),
+            Ok(Some(_)) => refusal(488, "Not Acceptable Here"),
+        };
+        self.out.send(request.destination, response.clone());
+        placed.update_reply = Some(UpdateReply {
+            cseq: request.cseq,
+            response,
+            destination: request.destination,
+        });
+    }
+}
