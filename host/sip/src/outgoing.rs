@@ -196,14 +196,11 @@ pub(crate) struct Placed {
     pub(crate) early_dialogs: Vec<EarlyDialog>,
     /// The PRACKs sent for the call, in all its early dialogs.
     pub(crate) pracks: usize,
-    /// Our final response to the callee's latest UPDATE in an early dialog, for its
-    /// retransmissions.
-    pub(crate) update_reply: Option<UpdateReply>,
 }
 
 /// An early dialog of our INVITE: the callee's requests in it are answered, and its reliable
 /// provisional responses PRACKed (RFC 3262 §4).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct EarlyDialog {
     /// The callee's To tag.
     pub(crate) tag: String,
@@ -215,6 +212,13 @@ pub(crate) struct EarlyDialog {
     /// The CSeq number of the callee's last request in it (0 before the first): its requests
     /// must come in order (§12.2.2), also once the dialog is confirmed.
     pub(crate) remote_cseq: u32,
+    /// Whether one of its provisional responses carried the answer to our offer.
+    pub(crate) answered: bool,
+    /// Our final response to the callee's latest UPDATE in it, for its retransmissions; the
+    /// confirmed dialog takes it over.
+    pub(crate) update_reply: Option<UpdateReply>,
+    /// Whether the callee ended it with a BYE: its requests then get 481.
+    pub(crate) ended: bool,
 }
 
 impl Placed {
@@ -237,7 +241,6 @@ impl Placed {
             acks: Vec::new(),
             early_dialogs: Vec::new(),
             pracks: 0,
-            update_reply: None,
         }
     }
 
@@ -253,6 +256,9 @@ impl Placed {
                     rseq: None,
                     cseq: self.cseq,
                     remote_cseq: 0,
+                    answered: false,
+                    update_reply: None,
+                    ended: false,
                 });
                 self.early_dialogs.len() - 1
             }

@@ -1,7 +1,8 @@
-//! The callee's requests in an early dialog of a call we place (§12.1.2, §12.2.2): UPDATE
-//! without an offer (RFC 3311 §5.2), INFO, OPTIONS and BYE are answered as in a confirmed
-//! dialog. An offer is refused: until the call is answered its session is the one the
-//! callee's answer set up.
+//! The callee's requests in an early dialog of a call we place (§12.1.2, §12.2.2), until the
+//! call is answered: UPDATE without an offer (RFC 3311 §5.2), INFO, OPTIONS and BYE are
+//! answered as in a confirmed dialog. An offer is refused: until the call is answered its
+//! session is the one the callee's answer set up. Once a 2xx came, the dialog it confirmed is
+//! the call's and the other forks' early dialogs are gone (their requests get 481).
 
 use std::time::Instant;
 
@@ -12,18 +13,21 @@ use crate::call::CallKey;
 use crate::dialog::DialogId;
 use crate::message::Request;
 use crate::method::Method;
+use crate::outgoing::{EarlyDialog, Placed};
 use crate::reply::Reply;
 use crate::session::UpdateReply;
 use crate::transaction::ServerKey;
 
 impl Endpoint {
-    /// The placed call with the early dialog `id`: its Call-ID, our From tag as the To tag, and
-    /// the To tag of one of its provisional responses as the From tag.
+    /// The unanswered placed call with the early dialog `id`: its Call-ID, our From tag as the
+    /// To tag, and the To tag of one of its provisional responses as the From tag, unless the
+    /// callee ended that dialog.
     pub(super) fn placed_in_early_dialog(&self, id: &DialogId) -> Option<CallKey> {
         let call = *self.placed_call_ids.get(&id.call_id)?;
-        let placed = self.placed.get(&call)?;
+        let placed = self.placed.get(&call).filter(|p| !p.answered())?;
         let ours = placed.head.from_tag == id.local_tag;
-        (ours && placed.early_dialogs.iter().any(|d| d.tag == id.remote_tag)).then_some(call)
+        let live = |d: &EarlyDialog| d.tag == id.remote_tag && !d.ended;
+        (ours && placed.early_dialogs.iter().any(live)).then_some(call)
     }
 
     /// The callee's `request` in an early dialog of the placed call `call`.
@@ -34,12 +38,16 @@ impl Endpoint {
         call: CallKey,
         request: Request,
     ) {
-        let Some(placed) = self.placed.get_mut(&call) else {
+        let Some(early) = self
+            .placed
+            .get_mut(&call)
+            .and_then(|placed| early_dialog_of(placed, &request))
+        else {
             return;
         };
         // §17.2.2: a retransmitted UPDATE gets the response it had.
         if request.method == Method::UPDATE
-            && let Some(reply) = placed
+            && let Some(reply) = early
                 .update_reply
                 .as_ref()
                 .filter(|reply| reply.cseq == request.cseq)
@@ -48,14 +56,6 @@ impl Endpoint {
             self.stats.request_retransmissions_received += 1;
             return;
         }
-        let Some(index) = placed
-            .early_dialogs
-            .iter()
-            .position(|d| d.tag == request.from_tag)
-        else {
-            return;
-        };
-        let early = &mut placed.early_dialogs[index];
         // §12.2.2: a CSeq lower than the last one is answered with 500.
         if request.cseq <= early.remote_cseq {
             return self.reply(now, key, &request, Reply::CSeqOutOfOrder);
@@ -67,9 +67,9 @@ impl Endpoint {
             // §14.2: our INVITE is still under way in this dialog.
             Method::INVITE => self.reply(now, key, &request, Reply::RequestPending),
             // The callee must not end an early dialog with BYE (§15), but one that does ends
-            // it as §15.1.2 has it: our INVITE still waits for its final response.
+            // it for good as §15.1.2 has it: our INVITE still waits for its final response.
             Method::BYE => {
-                placed.early_dialogs.remove(index);
+                early.ended = true;
                 self.reply(now, key, &request, Reply::Ok);
             }
             // Our INVITE sends no reliable responses to acknowledge.
@@ -78,11 +78,15 @@ impl Endpoint {
         }
     }
 
-    /// The callee's UPDATE in an early dialog of `call`: 200 without a body (RFC 4028 §7.4:
-    /// its session timer runs only once the call is answered); an offer gets 491 while our
-    /// INVITE's offer has no answer (RFC 3311 §5.2), otherwise 488.
+    /// The callee's UPDATE in an early dialog of `call`: 200 without a body, stating no session
+    /// timer (RFC 4028 negotiates one in the INVITE's 2xx); an offer gets 491 while our INVITE's
+    /// offer has no answer in that dialog (RFC 3311 §5.2), otherwise 488.
     fn on_early_update(&mut self, call: CallKey, request: &Request) {
         let Some(placed) = self.placed.get_mut(&call) else {
+            return;
+        };
+        let local = placed.head.local;
+        let Some(early) = early_dialog_of(placed, request) else {
             return;
         };
         let refusal = |code, reason| {
@@ -90,15 +94,23 @@ impl Endpoint {
         };
         let response = match read_body_offer(request) {
             Err((code, reason)) => refusal(code, reason),
-            Ok(None) => ok(request, placed.head.local, None, None, &self.user_agent),
-            Ok(Some(_)) if placed.early_answer.is_none() => refusal(491, "Request Pending"),
+            Ok(None) => ok(request, local, None, None, &self.user_agent),
+            Ok(Some(_)) if !early.answered => refusal(491, "Request Pending"),
             Ok(Some(_)) => refusal(488, "Not Acceptable Here"),
         };
         self.out.send(request.destination, response.clone());
-        placed.update_reply = Some(UpdateReply {
+        early.update_reply = Some(UpdateReply {
             cseq: request.cseq,
             response,
             destination: request.destination,
         });
     }
+}
+
+/// The early dialog of `placed` the callee's `request` is in (its From tag).
+fn early_dialog_of<'a>(placed: &'a mut Placed, request: &Request) -> Option<&'a mut EarlyDialog> {
+    placed
+        .early_dialogs
+        .iter_mut()
+        .find(|d| d.tag == request.from_tag)
 }

@@ -37,7 +37,8 @@ impl Endpoint {
     /// (over UDP only). Timer B (64*T1) gives it up if no response comes at all; once a
     /// provisional response came, only a final response or [`Endpoint::hangup`] ends it
     /// (§17.1.1.2). What follows is reported as
-    /// [`Event::CallProgress`] for each provisional response, then [`Event::CallAnswered`]
+    /// [`Event::CallProgress`] for each provisional response (with [`Event::Dtmf`] for a key the
+    /// callee sends by INFO in an early dialog), then [`Event::CallAnswered`]
     /// (the 2xx was ACKed; the call then ends with [`Event::CallEnded`]) or
     /// [`Event::CallFailed`]. A `401`/`407` is answered once with the call's credentials
     /// (again once more if the new challenge says `stale=true`). Returns the call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
@@ -180,25 +181,30 @@ impl Endpoint {
         if response.code == 100 {
             return;
         }
-        if let Some(rseq) = reliable_rseq(&response.raw) {
-            if !self.prack(now, call, &response, rseq) {
-                return;
-            }
-        } else if let Some(tag) = &response.to_tag {
-            // §12.1.2: the callee may send requests in it (RFC 3311 §5.1: UPDATE).
-            placed.early_dialog(tag);
+        if let Some(rseq) = reliable_rseq(&response.raw)
+            && !self.prack(now, call, &response, rseq)
+        {
+            return;
         }
         let Some(placed) = self.placed.get_mut(&call) else {
             return;
         };
-        // §13.2.1, RFC 3264 §4: an answer in a provisional response comes with its dialog's
-        // To tag.
+        // §12.1.2: a provisional response with a To tag makes an early dialog, in which the
+        // callee may send requests (RFC 3311 §5.1: UPDATE); §13.2.1, RFC 3264 §4: an answer
+        // in one comes with that tag.
+        let early = response
+            .to_tag
+            .as_deref()
+            .and_then(|tag| placed.early_dialog(tag));
         let answer = response
             .to_tag
             .as_ref()
             .and_then(|_| sdp_answer(&response.raw));
         if answer.is_some() {
             placed.early_answer.clone_from(&answer);
+            if let Some(index) = early {
+                placed.early_dialogs[index].answered = true;
+            }
         }
         self.events.push_back(Event::CallProgress {
             call,
@@ -279,13 +285,14 @@ impl Endpoint {
         let first = placed.stage != Stage::Accepted;
         placed.stage = Stage::Accepted;
         // A dialog whose early part had PRACKs goes on from their CSeq numbers (§12.2.1.1),
-        // and the callee's requests from theirs (§12.2.2).
-        let early = placed
+        // and the callee's requests from theirs (§12.2.2), its latest UPDATE's response kept.
+        let mut early = placed
             .early_dialogs
-            .iter()
+            .iter_mut()
             .find(|early| early.tag == remote_tag);
-        let cseq = early.map_or(placed.cseq, |early| early.cseq);
-        let remote_cseq = early.map_or(0, |early| early.remote_cseq);
+        let cseq = early.as_ref().map_or(placed.cseq, |early| early.cseq);
+        let remote_cseq = early.as_ref().map_or(0, |early| early.remote_cseq);
+        let update_reply = early.as_mut().and_then(|early| early.update_reply.take());
         let dialog = Dialog::uac(
             &placed.head,
             &response.raw,
@@ -335,6 +342,7 @@ impl Endpoint {
         // re-INVITEs and hangups find it as they find an incoming one.
         let mut state = Call::new(request, placed.tx, dialog, placed.head.local);
         state.phase = Phase::Confirmed;
+        state.session.update_reply = update_reply;
         // Our offer fixes the o= line later descriptions keep (RFC 3264 §8), and the 2xx
         // the session timer (RFC 4028 §7.2: the UAS has the last word).
         state.local_sdp = Some(state.session.stamp(&placed.sdp_offer));

@@ -117,15 +117,16 @@ impl Uas {
     /// Sends a `method` request in the dialog of the latest INVITE, early or confirmed: to its
     /// Contact, with From and To swapped, [`Uas::tag`] as ours, the next CSeq number of the
     /// UAS, the header lines `extra` (each ending in CRLF) and `body` (as application/sdp when
-    /// not empty). Sent once; returns its text, to send again as a retransmission. Panics if
-    /// no INVITE arrived.
+    /// not empty, unless `extra` has a Content-Type). Sent once; returns its text, to send
+    /// again as a retransmission. Panics if no INVITE arrived.
     pub fn request(&mut self, method: Method, extra: &str, body: &str) -> String {
         let (source, invite) = latest(&self.received, Method::Invite).expect("no INVITE");
         let value = |h: Result<&str, rsip::Error>| h.unwrap_or_default().to_owned();
         let target = value(invite.contact_header().map(|h| h.value()));
         let target = target.trim_start_matches('<').trim_end_matches('>');
         self.cseq += 1;
-        let content_type = if body.is_empty() {
+        let typed = extra.to_ascii_lowercase().contains("content-type:");
+        let content_type = if body.is_empty() || typed {
             ""
         } else {
             "Content-Type: application/sdp\r\n"

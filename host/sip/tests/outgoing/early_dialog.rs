@@ -1,6 +1,8 @@
 //! The callee's requests in an early dialog of a call we place (RFC 3261 §12.1.2, §12.2.2;
 //! RFC 3311 §5.2).
 
+use std::time::Duration;
+
 use super::pair::*;
 use super::{callee_sdp, peer_wait};
 use switchyard_sip::testing::{Net, rsip::Method};
@@ -17,22 +19,32 @@ fn ringing(seed: u64) -> (Pair, CallKey) {
     (pair, call)
 }
 
-/// The status lines of the responses the UAS got to its `method` requests, in order.
-fn answers(pair: &Pair, method: Method) -> Vec<String> {
+/// The responses the UAS got to its `method` requests, in order.
+fn responses(pair: &Pair, method: Method) -> Vec<&str> {
     pair.peer
         .received()
         .filter(|r| r.code().is_some() && r.cseq_method() == Some(method))
-        .map(|r| r.text.lines().next().unwrap_or_default().to_owned())
+        .map(|r| r.text.as_str())
         .collect()
 }
 
-/// The scripted UAS sends `method` in its dialog with `extra` header lines and `body`, and the
-/// network settles.
+/// Their status lines.
+fn answers(pair: &Pair, method: Method) -> Vec<String> {
+    responses(pair, method)
+        .iter()
+        .map(|text| text.lines().next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The scripted UAS sends `method` in its dialog with `extra` header lines and `body`; returns
+/// its text once a second has passed (long enough for its response, well within Timer M).
 fn send(pair: &mut Pair, method: Method, extra: &str, body: &str) -> String {
     let text = pair.peer.request(method, extra, body);
-    pair.settle();
+    pair.run_for(SECOND);
     text
 }
+
+const SECOND: Duration = Duration::from_secs(1);
 
 #[test]
 fn the_callees_update_info_and_options_in_an_early_dialog_are_answered() {
@@ -40,30 +52,21 @@ fn the_callees_update_info_and_options_in_an_early_dialog_are_answered() {
     let update = send(&mut pair, Method::Update, "Session-Expires: 1800\r\n", "");
     let ok = answers(&pair, Method::Update);
     assert_eq!(ok, ["SIP/2.0 200 OK"]);
-    let response = pair
-        .peer
-        .received()
-        .filter(|r| r.cseq_method() == Some(Method::Update))
-        .last()
-        .unwrap();
+    let response = responses(&pair, Method::Update)[0];
     // RFC 3311 §5.2: a 2xx to UPDATE has a Contact; no session timer runs before the answer.
-    assert!(response.header("Contact").is_some(), "{}", response.text);
-    assert_eq!(
-        response.header("Session-Expires"),
-        None,
-        "{}",
-        response.text
-    );
+    assert!(header(response, "Contact").is_some(), "{response}");
+    assert_eq!(header(response, "Session-Expires"), None, "{response}");
     // A retransmission gets the same response again (§17.2.2).
     pair.peer_send(update);
     pair.settle();
-    assert_eq!(answers(&pair, Method::Update).len(), 2);
+    let texts = responses(&pair, Method::Update);
+    assert_eq!(texts.len(), 2);
+    assert_eq!(texts[0], texts[1], "byte for byte");
     assert_eq!(pair.a.stats().request_retransmissions_received, 1);
 
     send(&mut pair, Method::Options, "", "");
     assert_eq!(answers(&pair, Method::Options), ["SIP/2.0 200 OK"]);
-    let key = "Content-Type: application/dtmf-relay\r\n";
-    let info = pair.peer.request(Method::Info, key, "");
+    let info = pair.peer.request(Method::Info, "", "");
     assert!(info.contains("CSeq: 3 INFO"));
     pair.settle();
     assert_eq!(answers(&pair, Method::Info), ["SIP/2.0 200 OK"]);
@@ -157,9 +160,10 @@ fn requests_outside_a_placed_calls_early_dialogs_get_481() {
     // Another To tag: no provisional response made that dialog.
     pair.peer.tag = "never-sent".into();
     send(&mut pair, Method::Update, "", "");
-    // A BYE ends the early dialog it is sent in, and the INVITE waits on for its final
-    // response (§15.1.2).
     pair.peer.tag = "uas-tag".into();
+    send(&mut pair, Method::Update, "", "");
+    // A BYE ends the early dialog it is sent in for good, and the INVITE waits on for its
+    // final response (§15.1.2).
     send(&mut pair, Method::Bye, "", "");
     send(&mut pair, Method::Update, "", "");
     pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
@@ -171,12 +175,70 @@ fn requests_outside_a_placed_calls_early_dialogs_get_481() {
     send(&mut pair, Method::Update, "", "");
     assert_eq!(
         answers(&pair, Method::Update),
-        [NO_SUCH, NO_SUCH, OK, NO_SUCH]
+        [NO_SUCH, OK, NO_SUCH, NO_SUCH, NO_SUCH]
     );
     assert_eq!(answers(&pair, Method::Bye), [OK]);
     assert_eq!(
         pair.a_names(),
         ["CallProgress(180)", "CallProgress(180)", "CallFailed(486)"]
+    );
+}
+
+#[test]
+fn forks_numbering_their_updates_alike_each_get_their_own_response() {
+    let (mut pair, call) = ringing(65);
+    pair.peer.tag = "fork-b".into();
+    pair.peer
+        .reply(Method::Invite, 183, "Session Progress", "", &callee_sdp());
+    pair.settle();
+    pair.peer.tag = "uas-tag".into();
+    let from_a = send(&mut pair, Method::Update, "", &callee_sdp());
+    // Fork B's UPDATE has the same CSeq: another request, not a retransmission.
+    let from_b = from_a
+        .replace("tag=uas-tag", "tag=fork-b")
+        .replace("z9hG4bK-uas-1", "z9hG4bK-fork-b-1");
+    pair.peer_send(from_b);
+    pair.settle();
+    let texts = responses(&pair, Method::Update);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    // Fork A has sent no answer to our offer, fork B has (its 183).
+    assert!(texts[0].starts_with("SIP/2.0 491 ") && texts[0].contains("tag=uas-tag"));
+    assert!(texts[1].starts_with("SIP/2.0 488 ") && texts[1].contains("tag=fork-b"));
+    assert_eq!(pair.a.stats().request_retransmissions_received, 0);
+    pair.a.hangup(pair.now, call).unwrap();
+    pair.settle();
+}
+
+#[test]
+fn once_answered_other_forks_and_ended_calls_get_481() {
+    let (mut pair, call) = ringing(66);
+    pair.peer.tag = "fork-b".into();
+    pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
+    pair.settle();
+    pair.peer.tag = "uas-tag".into();
+    send(&mut pair, Method::Update, "", "");
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    pair.run_for(SECOND);
+    // Fork B's key after fork A answered is not the call's.
+    pair.peer.tag = "fork-b".into();
+    let key = "Content-Type: application/dtmf-relay\r\n";
+    send(&mut pair, Method::Info, key, "Signal=7\r\nDuration=160\r\n");
+    pair.peer.tag = "uas-tag".into();
+    pair.a.hangup(pair.now, call).unwrap();
+    pair.run_for(SECOND);
+    // Timer M keeps the placed call's record for 32 s more; its dialog is gone already.
+    send(&mut pair, Method::Update, "", "");
+    assert_eq!(answers(&pair, Method::Info), [NO_SUCH]);
+    assert_eq!(answers(&pair, Method::Update), [OK, NO_SUCH]);
+    assert_eq!(
+        pair.a_names(),
+        [
+            "CallProgress(180)",
+            "CallProgress(180)",
+            "CallAnswered",
+            "CallEnded(LocalHangup)"
+        ]
     );
 }
 

@@ -155,18 +155,37 @@ impl Pair {
     }
 }
 
-impl Simulation for Pair {
-    fn step(&mut self) -> bool {
-        self.flush();
-        let next = [
+impl Pair {
+    /// Runs for `duration` of virtual time: whatever is due by then happens, nothing later
+    /// (where [`Simulation::run_until`] takes the next thing due, however far off).
+    pub fn run_for(&mut self, duration: Duration) {
+        let until = self.now + duration;
+        loop {
+            self.flush();
+            match self.next_due() {
+                Some(at) if at <= until => self.step(),
+                _ => return,
+            };
+        }
+    }
+
+    /// When the next datagram arrives or an endpoint's timer fires.
+    fn next_due(&self) -> Option<Instant> {
+        [
             self.net.next_delivery(),
             self.a.poll_timeout(),
             self.b.poll_timeout(),
         ]
         .into_iter()
         .flatten()
-        .min();
-        let Some(next) = next else {
+        .min()
+    }
+}
+
+impl Simulation for Pair {
+    fn step(&mut self) -> bool {
+        self.flush();
+        let Some(next) = self.next_due() else {
             return false;
         };
         self.now = self.now.max(next);
