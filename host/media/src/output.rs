@@ -8,13 +8,16 @@ use rtp_rs::RtpPacketBuildError;
 
 use crate::leg::{Leg, LegId};
 use crate::packet_pool::PacketPool;
+use crate::packetizer::Departure;
 use crate::shared_encoders::SharedEncoders;
 use crate::{LegSocket, MediaTransmit, MixMinus, WorkerStats};
 
-/// The worker's transmit queue, packet buffers and counters, borrowed apart from its legs, rooms
-/// and bridges.
+/// The worker's transmit queues, packet buffers and counters, borrowed apart from its legs,
+/// rooms and bridges.
 pub(crate) struct Output<'a> {
     pub(crate) transmits: &'a mut VecDeque<MediaTransmit>,
+    /// Packets to send half a tick after the others ([`Departure::HalfTickLater`]).
+    pub(crate) deferred: &'a mut VecDeque<MediaTransmit>,
     pub(crate) pool: &'a mut PacketPool,
     pub(crate) stats: &'a mut WorkerStats,
 }
@@ -69,11 +72,19 @@ impl Output<'_> {
     pub(crate) fn send(&mut self, id: LegId, leg: &mut Leg, payload: &[u8]) {
         let destination = leg.destination();
         leg.at_cut = false;
-        let (transmits, stats) = (&mut *self.transmits, &mut *self.stats);
-        let emit = |packet| queue(transmits, stats, id, destination, packet);
+        let (transmits, deferred) = (&mut *self.transmits, &mut *self.deferred);
+        let stats = &mut *self.stats;
         match leg.dtmf_event() {
-            Some(event) => leg.out.push_event(&event, self.pool, emit),
-            None => leg.out.push(payload, self.pool, emit),
+            Some(event) => leg.out.push_event(&event, self.pool, |packet| {
+                queue(transmits, stats, id, destination, packet);
+            }),
+            None => leg.out.push(payload, self.pool, |packet, departure| {
+                let queue_of = match departure {
+                    Departure::Now => &mut *transmits,
+                    Departure::HalfTickLater => &mut *deferred,
+                };
+                queue(queue_of, stats, id, destination, packet);
+            }),
         }
     }
 

@@ -25,13 +25,25 @@ pub(crate) fn served_ptime_ms(ptime_ms: u32) -> u32 {
     rounded.clamp(MIN_PTIME_MS, MAX_PTIME_MS)
 }
 
+/// When a packet should leave: at the tick that made it, or half a tick later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Departure {
+    /// With the tick's other packets.
+    Now,
+    /// Half a tick after them, so that packets of an odd multiple of 10 ms leave evenly
+    /// spaced.
+    HalfTickLater,
+}
+
 /// Gathers the encoded frames of one outgoing stream into packets of the peer's ptime and
 /// numbers them on its [`RtpSender`].
 ///
-/// Each packet goes out as soon as enough audio is gathered: at 20 ms one packet per tick, at
-/// 40 ms one every other tick, at 30 ms two in every three ticks (the 2nd and 3rd), at 10 ms two
-/// per tick, back to back (a tick-driven worker has no half-tick; the peer's jitter buffer
-/// absorbs the 10 ms). Every packet's timestamp is that of its first sample and advances by the
+/// Each packet goes out as soon as enough audio is gathered, paced to leave one ptime after the
+/// last: at 20 ms one packet per tick, at 40 ms one every other tick. At a ptime that is an odd
+/// multiple of 10 ms (10, 30, 50 ms…), a packet that ends with its tick's frame waits half a
+/// tick ([`Departure::HalfTickLater`]) and one that ends within it goes at once, so that they
+/// leave evenly spaced: at 10 ms one at each tick and one half a tick later, at 30 ms one at
+/// 40 ms and one at 70 ms of every 60. Every packet's timestamp is that of its first sample and advances by the
 /// samples it carries (RFC 3550 §5.1). Opus frames cannot be cut: a packet holds whole 20 ms
 /// frames, joined into one Opus packet (RFC 6716 §3.2) up to the ptime, at most 120 ms; a
 /// ptime under 20 ms gets 20 ms packets (RFC 7587 §4 makes ptime a preference).
@@ -39,6 +51,9 @@ pub(crate) fn served_ptime_ms(ptime_ms: u32) -> u32 {
 pub(crate) struct Packetizer {
     sender: RtpSender,
     codec: Codec,
+    // Whether packets that end with a frame wait half a tick (a ptime an odd multiple of
+    // 10 ms, codecs that can be cut).
+    paced: bool,
     // Bytes of `codec` payload in one packet; `None` for Opus, whose packets are whole frames.
     packet_len: Option<usize>,
     // Opus frames per packet: 1 to 6.
@@ -61,6 +76,7 @@ impl Packetizer {
         let mut packetizer = Packetizer {
             sender,
             codec,
+            paced: false,
             packet_len: None,
             opus_frames: 1,
             pending: Vec::new(),
@@ -78,6 +94,8 @@ impl Packetizer {
         self.codec = codec;
         self.packet_len = packet_len(codec, ptime_ms);
         let frame_ms = PACKET_TIME.as_millis() as u32;
+        self.paced =
+            self.packet_len.is_some() && !served_ptime_ms(ptime_ms).is_multiple_of(frame_ms);
         self.event_every = (served_ptime_ms(ptime_ms) / frame_ms).max(1) as u16;
         self.opus_frames = match codec {
             Codec::Opus => opus_frames(ptime_ms),
@@ -110,17 +128,17 @@ impl Packetizer {
     }
 
     /// Adds one frame's `payload` and hands `emit` every packet now complete, in order, each
-    /// built in a buffer taken from `pool`.
+    /// built in a buffer taken from `pool`, with when it should leave.
     pub(crate) fn push(
         &mut self,
         payload: &[u8],
         pool: &mut PacketPool,
-        emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+        emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>, Departure),
     ) {
         let mut packetize = packetize_into(self.codec, pool, emit);
         let Some(packet_len) = self.packet_len else {
             if self.opus_frames <= 1 {
-                packetize(&mut self.sender, payload);
+                packetize(&mut self.sender, payload, Departure::Now);
                 return;
             }
             self.pending.extend_from_slice(payload);
@@ -130,19 +148,28 @@ impl Packetizer {
             }
             return;
         };
+        let paced = self.paced;
+        let departure = |ends_frame: bool| match paced && ends_frame {
+            true => Departure::HalfTickLater,
+            false => Departure::Now,
+        };
         if self.pending.is_empty() {
             // The usual case (20 ms, or 10 ms): whole packets straight from the frame.
-            let mut chunks = payload.chunks_exact(packet_len);
-            for chunk in &mut chunks {
-                packetize(&mut self.sender, chunk);
+            let chunks = payload.chunks_exact(packet_len);
+            let remainder = chunks.remainder();
+            let count = chunks.len();
+            for (i, chunk) in chunks.enumerate() {
+                let ends_frame = i + 1 == count && remainder.is_empty();
+                packetize(&mut self.sender, chunk, departure(ends_frame));
             }
-            self.pending.extend_from_slice(chunks.remainder());
+            self.pending.extend_from_slice(remainder);
             return;
         }
         self.pending.extend_from_slice(payload);
         let whole = self.pending.len() / packet_len * packet_len;
-        for chunk in self.pending[..whole].chunks_exact(packet_len) {
-            packetize(&mut self.sender, chunk);
+        let (count, ends) = (whole / packet_len, whole == self.pending.len());
+        for (i, chunk) in self.pending[..whole].chunks_exact(packet_len).enumerate() {
+            packetize(&mut self.sender, chunk, departure(ends && i + 1 == count));
         }
         self.pending.drain(..whole);
     }
@@ -152,17 +179,17 @@ impl Packetizer {
     pub(crate) fn flush(
         &mut self,
         pool: &mut PacketPool,
-        emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+        mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
     ) {
         if self.pending.is_empty() {
             return;
         }
-        let mut packetize = packetize_into(self.codec, pool, emit);
+        let mut packetize = packetize_into(self.codec, pool, |packet, _| emit(packet));
         if self.packet_len.is_none() {
             self.send_opus(&mut packetize);
             return;
         }
-        packetize(&mut self.sender, &self.pending);
+        packetize(&mut self.sender, &self.pending, Departure::Now);
         self.pending.clear();
     }
 
@@ -199,17 +226,21 @@ impl Packetizer {
 
     // Sends the Opus frames gathered as one packet, or one packet each when they cannot be
     // joined (the encoder changed mode or bandwidth between them).
-    fn send_opus(&mut self, packetize: &mut impl FnMut(&mut RtpSender, &[u8])) {
+    fn send_opus(&mut self, packetize: &mut impl FnMut(&mut RtpSender, &[u8], Departure)) {
         let joined = match &mut self.joiner {
             Some(joiner) => joiner.join(&self.pending, &self.pending_frames, &mut self.joined),
             None => false,
         };
         if joined {
-            packetize(&mut self.sender, &self.joined);
+            packetize(&mut self.sender, &self.joined, Departure::Now);
         } else {
             let mut at = 0;
             for &len in &self.pending_frames {
-                packetize(&mut self.sender, &self.pending[at..at + len]);
+                packetize(
+                    &mut self.sender,
+                    &self.pending[at..at + len],
+                    Departure::Now,
+                );
                 at += len;
             }
         }
@@ -239,15 +270,15 @@ impl Packetizer {
 }
 
 // Numbers and builds each packet of `codec` on the sender it is given, in a buffer taken from
-// `pool`, and hands it to `emit`.
+// `pool`, and hands it to `emit` with when it should leave.
 fn packetize_into(
     codec: Codec,
     pool: &mut PacketPool,
-    mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
-) -> impl FnMut(&mut RtpSender, &[u8]) {
-    move |sender, bytes| {
+    mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>, Departure),
+) -> impl FnMut(&mut RtpSender, &[u8], Departure) {
+    move |sender, bytes, departure| {
         let samples = codec.payload_samples(bytes).unwrap_or(0) as u32;
-        emit(sender.packetize(bytes, samples, pool.take()));
+        emit(sender.packetize(bytes, samples, pool.take()), departure);
     }
 }
 
@@ -299,6 +330,40 @@ mod tests {
         );
     }
 
+    // When the packets each of 6 frames (of 160 bytes: 20 ms of G.711 or G.722) completes
+    // leave, at `ptime_ms` of `codec`.
+    fn departures(codec: Codec, ptime_ms: u32) -> Vec<Vec<Departure>> {
+        let sender = RtpSender::new(&mut SmallRng::seed_from_u64(1), 0);
+        let mut packetizer = Packetizer::new(sender, codec, ptime_ms);
+        let mut pool = PacketPool::default();
+        (0..6)
+            .map(|_| {
+                let mut left = Vec::new();
+                packetizer.push(&[0; 160], &mut pool, |_, departure| left.push(departure));
+                left
+            })
+            .collect()
+    }
+
+    // `pattern` repeated for 6 frames.
+    fn six(pattern: &[Vec<Departure>]) -> Vec<Vec<Departure>> {
+        pattern.iter().cycle().take(6).cloned().collect()
+    }
+
+    #[test]
+    fn packets_of_odd_multiples_of_10_ms_that_end_with_a_frame_wait_half_a_tick() {
+        use Departure::{HalfTickLater as Later, Now};
+        assert_eq!(departures(Codec::Pcmu, 10), six(&[vec![Now, Later]]));
+        let every_60_ms = [vec![], vec![Now], vec![Later]];
+        assert_eq!(departures(Codec::Pcma, 30), six(&every_60_ms));
+        assert_eq!(departures(Codec::G722, 30), six(&every_60_ms));
+        let every_100_ms = [vec![], vec![], vec![Now], vec![], vec![Later]];
+        assert_eq!(departures(Codec::Pcmu, 50)[..5], every_100_ms);
+        // Whole frames: nothing to space out.
+        assert_eq!(departures(Codec::Pcmu, 20), six(&[vec![Now]]));
+        assert_eq!(departures(Codec::Pcmu, 40), six(&[vec![], vec![Now]]));
+    }
+
     // (payload length, timestamp step since the previous packet) of what 4 frames become.
     fn packets(ptime_ms: u32) -> Vec<(usize, u32)> {
         let sender = RtpSender::new(&mut SmallRng::seed_from_u64(1), 0);
@@ -306,7 +371,9 @@ mod tests {
         let mut pool = PacketPool::default();
         let mut out = Vec::new();
         for frame in 0..4u8 {
-            packetizer.push(&[frame; 160], &mut pool, |packet| out.push(packet.unwrap()));
+            packetizer.push(&[frame; 160], &mut pool, |packet, _| {
+                out.push(packet.unwrap())
+            });
         }
         let mut previous = None;
         out.iter()
@@ -352,7 +419,7 @@ mod tests {
             let mut pool = PacketPool::default();
             let mut out = Vec::new();
             for frame in &frames {
-                packetizer.push(frame, &mut pool, |p| out.push(p.unwrap()));
+                packetizer.push(frame, &mut pool, |p, _| out.push(p.unwrap()));
             }
             packetizer.flush(&mut pool, |p| out.push(p.unwrap()));
             let samples: Vec<usize> = out
@@ -385,15 +452,15 @@ mod tests {
         let mut packetizer = Packetizer::new(sender, Codec::Pcmu, 60);
         let mut pool = PacketPool::default();
         let mut out = Vec::new();
-        packetizer.push(&[1; 160], &mut pool, |p| out.push(p.unwrap()));
+        packetizer.push(&[1; 160], &mut pool, |p, _| out.push(p.unwrap()));
         packetizer.flush(&mut pool, |p| out.push(p.unwrap()));
         packetizer.flush(&mut pool, |p| out.push(p.unwrap()));
-        packetizer.push(&[2; 160], &mut pool, |p| out.push(p.unwrap()));
+        packetizer.push(&[2; 160], &mut pool, |p, _| out.push(p.unwrap()));
         packetizer.skip_frames(0);
-        packetizer.push(&[2; 160], &mut pool, |p| out.push(p.unwrap()));
+        packetizer.push(&[2; 160], &mut pool, |p, _| out.push(p.unwrap()));
         packetizer.skip_frames(2);
         packetizer.configure(Codec::Pcma, 8, 20);
-        packetizer.push(&[3; 160], &mut pool, |p| out.push(p.unwrap()));
+        packetizer.push(&[3; 160], &mut pool, |p, _| out.push(p.unwrap()));
         let read: Vec<_> = out.iter().map(|p| RtpReader::new(p).unwrap()).collect();
         assert_eq!(read.len(), 2);
         assert_eq!(read[0].payload(), &[1; 160][..]);

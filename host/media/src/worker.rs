@@ -285,6 +285,10 @@ pub struct Worker {
     /// Bridged legs and the rate each renders at this tick: kept to reuse its memory.
     bridged_rates: Vec<(LegId, u32)>,
     transmits: VecDeque<MediaTransmit>,
+    /// Packets of the last tick that leave half a tick after it (the packetizer's `Departure`), at
+    /// `deferred_due`.
+    deferred: VecDeque<MediaTransmit>,
+    deferred_due: Instant,
     /// Buffers for outgoing packets, given back by the shell once sent.
     pool: PacketPool,
     events: VecDeque<MediaEvent>,
@@ -323,6 +327,8 @@ impl Worker {
             mixers: Mixers::default(),
             bridged_rates: Vec::new(),
             transmits: VecDeque::new(),
+            deferred: VecDeque::new(),
+            deferred_due: start,
             pool: PacketPool::default(),
             events: VecDeque::new(),
             stats: WorkerStats::default(),
@@ -370,6 +376,7 @@ impl Worker {
         };
         let mut out = Output {
             transmits: &mut self.transmits,
+            deferred: &mut self.deferred,
             pool: &mut self.pool,
             stats: &mut self.stats,
         };
@@ -420,6 +427,7 @@ impl Worker {
     /// Takes a leg out of its room or bridge and out of the worker, and reports how its RTP
     /// fared ([`MediaEvent::LegEnded`]); `None` for an unknown leg.
     fn retire(&mut self, leg: LegId) -> Option<Box<Leg>> {
+        self.release_deferred_of(leg);
         let room = self.isolate(leg);
         let state = self.legs.remove(&leg)?;
         self.retired.accumulate(&state.jitter_stats());
@@ -435,6 +443,7 @@ impl Worker {
     /// counters so far stay in this worker's [`WorkerStats::jitter`]; the receiving worker
     /// counts only what follows.
     pub fn detach(&mut self, leg: LegId) -> Option<DetachedLeg> {
+        self.release_deferred_of(leg);
         self.isolate(leg);
         let mut state = self.legs.remove(&leg)?;
         self.retired.accumulate(&state.take_jitter_stats());
@@ -759,6 +768,7 @@ impl Worker {
     /// jitter buffers and prompts simply resume. The schedule stays on the
     /// `start + k × packet_time` grid either way.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.release_deferred(now);
         let due = self.ticker.due(now, MAX_CATCH_UP_TICKS);
         if due.skipped > 0 {
             self.stats.skipped_ticks += due.skipped;
@@ -777,11 +787,43 @@ impl Worker {
                 .record(now.saturating_duration_since(deadline));
             self.tick(deadline);
         }
+        self.release_deferred(now);
     }
 
-    /// The next tick deadline (absolute). A worker always has one.
+    /// When [`handle_timeout`](Self::handle_timeout) is next due (absolute): the next tick, or
+    /// before it, half a tick after the last when packets wait for then. A worker always has
+    /// one.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        Some(self.ticker.deadline())
+        let tick = self.ticker.deadline();
+        Some(match self.deferred.is_empty() {
+            true => tick,
+            false => tick.min(self.deferred_due),
+        })
+    }
+
+    /// The next tick's deadline (absolute), which [`poll_timeout`](Self::poll_timeout) may
+    /// precede.
+    pub fn next_tick(&self) -> Instant {
+        self.ticker.deadline()
+    }
+
+    // Queues the packets that waited half a tick, once that time has come.
+    fn release_deferred(&mut self, now: Instant) {
+        if now >= self.deferred_due {
+            self.transmits.extend(self.deferred.drain(..));
+        }
+    }
+
+    // Queues at once the packets of `leg` that wait half a tick: nothing of its stream may
+    // follow its last RTCP, and another worker sends what follows a handover.
+    fn release_deferred_of(&mut self, leg: LegId) {
+        let mut i = 0;
+        while i < self.deferred.len() {
+            match self.deferred[i].leg == leg {
+                true => self.transmits.extend(self.deferred.remove(i)),
+                false => i += 1,
+            }
+        }
     }
 
     /// The next packet to send, in the order produced.
@@ -829,6 +871,9 @@ impl Worker {
 
     fn tick(&mut self, deadline: Instant) {
         self.stats.ticks += 1;
+        // What waited half of the last tick is due, also when this tick runs late.
+        self.transmits.extend(self.deferred.drain(..));
+        self.deferred_due = deadline + self.ticker.period() / 2;
         self.set_rates();
         for (&id, leg) in &mut self.legs {
             let notes = leg.pull(deadline, self.config.rtp_timeout);
@@ -852,6 +897,7 @@ impl Worker {
         }
         let mut out = Output {
             transmits: &mut self.transmits,
+            deferred: &mut self.deferred,
             pool: &mut self.pool,
             stats: &mut self.stats,
         };

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use rtp_rs::RtpReader;
 use switchyard_media::{
-    Codec, Encoder, FRAME_LEN, LegId, LegParams, MediaTransmit, Prompt, Worker,
+    Codec, Encoder, FRAME_LEN, LegId, LegParams, MediaTransmit, PACKET_TIME, Prompt, Worker,
 };
 
 const A: LegId = LegId(1);
@@ -83,26 +83,66 @@ fn ptime_40_sends_every_other_tick() {
     );
 }
 
-#[test]
-fn ptime_30_sends_two_packets_in_every_three_ticks() {
-    let (mut worker, prompt) = alone_at(30);
-    let ticks = run(&mut worker, 18);
-    let counts: Vec<usize> = ticks.iter().map(Vec::len).collect();
-    // A 240-sample packet goes as soon as its last sample is made: at 40 and 60 ms of each 60.
-    assert_eq!(counts, [0, 1, 1].repeat(6));
-    let packets: Vec<_> = ticks.iter().flatten().collect();
-    let joined = one_stream(&packets, 240);
-    assert_eq!(joined, ulaw(&prompt[..18 * FRAME_LEN]));
+/// When, after the worker's start, each packet A got over `ticks` ticks left, following the
+/// worker's own deadlines (half ticks included); and the packets.
+fn departures(worker: &mut Worker, start: Instant, ticks: usize) -> (Vec<u64>, Vec<MediaTransmit>) {
+    let end = start + PACKET_TIME * ticks as u32;
+    let (mut times, mut packets) = (Vec::new(), Vec::new());
+    while let Some(now) = worker.poll_timeout().filter(|&now| now <= end) {
+        worker.handle_timeout(now);
+        for packet in sent_by(&drain(worker), A) {
+            times.push((now - start).as_millis() as u64);
+            packets.push(packet.clone());
+        }
+    }
+    (times, packets)
 }
 
 #[test]
-fn ptime_10_sends_two_packets_per_tick() {
+fn ptime_30_sends_a_packet_every_30_ms() {
+    let (mut worker, prompt) = alone_at(30);
+    let start = worker.next_tick() - PACKET_TIME;
+    let (times, packets) = departures(&mut worker, start, 18);
+    // The first goes once its 240th sample is made (the 2nd tick), then one every 30 ms: the
+    // next one's audio is there at the 3rd tick and waits half of it.
+    let every_30_ms: Vec<u64> = (0..11).map(|k| 40 + 30 * k).collect();
+    assert_eq!(times, every_30_ms);
+    let joined = one_stream(&packets.iter().collect::<Vec<_>>(), 240);
+    assert_eq!(joined, ulaw(&prompt[..joined.len()]));
+}
+
+#[test]
+fn ptime_10_sends_a_packet_every_10_ms() {
     let (mut worker, prompt) = alone_at(10);
-    let ticks = run(&mut worker, 10);
-    assert!(ticks.iter().all(|sent| sent.len() == 2));
-    let packets: Vec<_> = ticks.iter().flatten().collect();
-    let joined = one_stream(&packets, 80);
-    assert_eq!(joined, ulaw(&prompt[..10 * FRAME_LEN]));
+    let start = worker.next_tick() - PACKET_TIME;
+    let (times, packets) = departures(&mut worker, start, 10);
+    let every_10_ms: Vec<u64> = (0..19).map(|k| 20 + 10 * k).collect();
+    assert_eq!(times, every_10_ms);
+    let joined = one_stream(&packets.iter().collect::<Vec<_>>(), 80);
+    assert_eq!(joined, ulaw(&prompt[..joined.len()]));
+}
+
+#[test]
+fn a_packet_waiting_half_a_tick_goes_before_its_leg_s_last_report() {
+    let (mut worker, _) = alone_at(10);
+    let now = worker.next_tick();
+    worker.handle_timeout(now);
+    let sent = drain(&mut worker);
+    let goodbye = worker.remove_leg(now, A).expect("a last report");
+    let after = drain(&mut worker);
+    assert_eq!(
+        (sent.len(), after.len()),
+        (1, 1),
+        "the second half goes at the removal"
+    );
+    let seq = |t: &MediaTransmit| header(t).0;
+    assert_eq!(seq(&after[0]), seq(&sent[0]).wrapping_add(1));
+    assert!(is_rtcp(&goodbye));
+    assert_eq!(
+        worker.poll_timeout(),
+        Some(worker.next_tick()),
+        "nothing waits"
+    );
 }
 
 #[test]

@@ -196,7 +196,7 @@ impl Listener {
 
 /// Runs the tick due at the worker's next deadline (on time) and returns the RTP it sent.
 pub fn tick(worker: &mut Worker) -> Vec<MediaTransmit> {
-    let deadline = worker.poll_timeout().unwrap();
+    let deadline = worker.next_tick();
     worker.handle_timeout(deadline);
     drain(worker)
 }
