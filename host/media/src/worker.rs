@@ -360,7 +360,8 @@ impl Worker {
     /// [`handle_rtp`](Self::handle_rtp)).
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
-    /// one shorter packet under the old parameters. Incoming audio buffered in the old codec or
+    /// one shorter packet under the old parameters; a packet of the leg waiting half a tick goes
+    /// at once too (before the report and BYE of a stream that restarts). Incoming audio buffered in the old codec or
     /// payload type is dropped, as is all of it when the leg stops receiving. Per
     /// [`MediaDirection`](crate::MediaDirection): a leg that does not send emits no RTP at all
     /// (its timestamp still advances with media time); a leg that does not receive drops what
@@ -374,6 +375,8 @@ impl Worker {
         else {
             return;
         };
+        // What waits half a tick goes first, before the BYE of a stream that restarts.
+        release_leg(&mut self.deferred, &mut self.transmits, leg);
         let mut out = Output {
             transmits: &mut self.transmits,
             deferred: &mut self.deferred,
@@ -427,7 +430,8 @@ impl Worker {
     /// Takes a leg out of its room or bridge and out of the worker, and reports how its RTP
     /// fared ([`MediaEvent::LegEnded`]); `None` for an unknown leg.
     fn retire(&mut self, leg: LegId) -> Option<Box<Leg>> {
-        self.release_deferred_of(leg);
+        // Nothing of its stream may follow its last RTCP.
+        release_leg(&mut self.deferred, &mut self.transmits, leg);
         let room = self.isolate(leg);
         let state = self.legs.remove(&leg)?;
         self.retired.accumulate(&state.jitter_stats());
@@ -443,7 +447,8 @@ impl Worker {
     /// counters so far stay in this worker's [`WorkerStats::jitter`]; the receiving worker
     /// counts only what follows.
     pub fn detach(&mut self, leg: LegId) -> Option<DetachedLeg> {
-        self.release_deferred_of(leg);
+        // Another worker sends what follows.
+        release_leg(&mut self.deferred, &mut self.transmits, leg);
         self.isolate(leg);
         let mut state = self.legs.remove(&leg)?;
         self.retired.accumulate(&state.take_jitter_stats());
@@ -814,18 +819,6 @@ impl Worker {
         }
     }
 
-    // Queues at once the packets of `leg` that wait half a tick: nothing of its stream may
-    // follow its last RTCP, and another worker sends what follows a handover.
-    fn release_deferred_of(&mut self, leg: LegId) {
-        let mut i = 0;
-        while i < self.deferred.len() {
-            match self.deferred[i].leg == leg {
-                true => self.transmits.extend(self.deferred.remove(i)),
-                false => i += 1,
-            }
-        }
-    }
-
     /// The next packet to send, in the order produced.
     pub fn poll_transmit(&mut self) -> Option<MediaTransmit> {
         self.transmits.pop_front()
@@ -979,5 +972,21 @@ impl Worker {
         let room = self.leave_room(leg);
         self.unbridge(leg);
         room
+    }
+}
+
+/// Moves the packets of `leg` that wait half a tick from `deferred` to the end of `transmits`, in
+/// order, to go at once.
+fn release_leg(
+    deferred: &mut VecDeque<MediaTransmit>,
+    transmits: &mut VecDeque<MediaTransmit>,
+    leg: LegId,
+) {
+    let mut i = 0;
+    while i < deferred.len() {
+        match deferred[i].leg == leg {
+            true => transmits.extend(deferred.remove(i)),
+            false => i += 1,
+        }
     }
 }

@@ -146,6 +146,31 @@ fn a_packet_waiting_half_a_tick_goes_before_its_leg_s_last_report() {
 }
 
 #[test]
+fn a_new_codec_sends_the_packet_waiting_half_a_tick_first() {
+    for (codec, restarts) in [(Codec::Pcma, false), (Codec::Opus, true)] {
+        let (mut worker, _) = alone_at(30);
+        // The 3rd tick's packet waits half a tick when the peer re-negotiates.
+        let mut sent: Vec<_> = (0..3).flat_map(|_| tick(&mut worker)).collect();
+        assert_eq!(sent.len(), 1);
+        let now = worker.next_tick() - PACKET_TIME;
+        worker.update_leg(now, A, with_ptime(codec, A, 30));
+        let flushed = drain_all(&mut worker);
+        let kinds: Vec<bool> = flushed.iter().map(is_rtcp).collect();
+        // The waiting packet goes at once; then, for a new stream, the old one's report and
+        // BYE (RFC 3550 §6.1: nothing of a stream after its BYE).
+        let expected = [&[false][..], &[false, true][..]][usize::from(restarts)];
+        assert_eq!(kinds, expected, "{codec:?}");
+        sent.extend(flushed.into_iter().filter(|t| !is_rtcp(t)));
+        let numbers: Vec<u16> = sent.iter().map(|t| header(t).0).collect();
+        let first = numbers[0];
+        let in_order: Vec<u16> = (0..numbers.len() as u16)
+            .map(|i| first.wrapping_add(i))
+            .collect();
+        assert_eq!(numbers, in_order, "{codec:?}");
+    }
+}
+
+#[test]
 fn unsupported_ptimes_are_served_as_the_nearest_supported() {
     for (asked, served) in [(0, 80), (25, 240), (1000, 1600)] {
         let (mut worker, _) = alone_at(asked);
