@@ -40,13 +40,13 @@ pub(crate) enum Departure {
 ///
 /// Each packet goes out as soon as enough audio is gathered, paced to leave one ptime after the
 /// last: at 20 ms one packet per tick, at 40 ms one every other tick. At a ptime that is an odd
-/// multiple of 10 ms (10, 30, 50 ms…), a packet that ends with its tick's frame waits half a
-/// tick ([`Departure::HalfTickLater`]) and one that ends within it goes at once, so that they
-/// leave evenly spaced: at 10 ms one at each tick and one half a tick later, at 30 ms one at
-/// 40 ms and one at 70 ms of every 60. Every packet's timestamp is that of its first sample and advances by the
-/// samples it carries (RFC 3550 §5.1). Opus frames cannot be cut: a packet holds whole 20 ms
-/// frames, joined into one Opus packet (RFC 6716 §3.2) up to the ptime, at most 120 ms; a
-/// ptime under 20 ms gets 20 ms packets (RFC 7587 §4 makes ptime a preference).
+/// multiple of 10 ms (10, 30, 50 ms…), a packet that ends with its tick's frame waits half a tick
+/// ([`Departure::HalfTickLater`]) and one that ends within it goes at once, so that they leave
+/// evenly spaced: at 10 ms one at each tick and one half a tick later, at 30 ms one at 40 ms and
+/// one at 70 ms of every 60. Every packet's timestamp is that of its first sample and advances by
+/// the samples it carries (RFC 3550 §5.1). Opus frames cannot be cut: a packet holds whole 20 ms
+/// frames, joined into one Opus packet (RFC 6716 §3.2) up to the ptime, at most 120 ms; a ptime
+/// under 20 ms gets 20 ms packets (RFC 7587 §4 makes ptime a preference).
 #[derive(Debug)]
 pub(crate) struct Packetizer {
     sender: RtpSender,

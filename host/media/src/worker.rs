@@ -360,13 +360,13 @@ impl Worker {
     /// [`handle_rtp`](Self::handle_rtp)).
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
-    /// one shorter packet under the old parameters; a packet of the leg waiting half a tick goes
-    /// at once too (before the report and BYE of a stream that restarts). Incoming audio buffered in the old codec or
-    /// payload type is dropped, as is all of it when the leg stops receiving. Per
-    /// [`MediaDirection`](crate::MediaDirection): a leg that does not send emits no RTP at all
-    /// (its timestamp still advances with media time); a leg that does not receive drops what
-    /// arrives, audio and telephone-events alike, and raises no [`MediaEvent::RtpTimeout`]; one
-    /// that starts receiving again counts its RTP timeout from `now`.
+    /// one shorter packet under the old parameters; a packet of the leg waiting half a tick goes at
+    /// once too (before the report and BYE of a stream that restarts). Incoming audio buffered in
+    /// the old codec or payload type is dropped, as is all of it when the leg stops receiving. Per
+    /// [`MediaDirection`](crate::MediaDirection): a leg that does not send emits no RTP at all (its
+    /// timestamp still advances with media time); a leg that does not receive drops what arrives,
+    /// audio and telephone-events alike, and raises no [`MediaEvent::RtpTimeout`]; one that starts
+    /// receiving again counts its RTP timeout from `now`.
     pub fn update_leg(&mut self, now: Instant, leg: LegId, params: LegParams) {
         let Some(state) = self
             .legs
@@ -431,7 +431,7 @@ impl Worker {
     /// fared ([`MediaEvent::LegEnded`]); `None` for an unknown leg.
     fn retire(&mut self, leg: LegId) -> Option<Box<Leg>> {
         // Nothing of its stream may follow its last RTCP.
-        release_leg(&mut self.deferred, &mut self.transmits, leg);
+        self.release(leg);
         let room = self.isolate(leg);
         let state = self.legs.remove(&leg)?;
         self.retired.accumulate(&state.jitter_stats());
@@ -448,7 +448,7 @@ impl Worker {
     /// counts only what follows.
     pub fn detach(&mut self, leg: LegId) -> Option<DetachedLeg> {
         // Another worker sends what follows.
-        release_leg(&mut self.deferred, &mut self.transmits, leg);
+        self.release(leg);
         self.isolate(leg);
         let mut state = self.legs.remove(&leg)?;
         self.retired.accumulate(&state.take_jitter_stats());
@@ -810,6 +810,12 @@ impl Worker {
     /// precede.
     pub fn next_tick(&self) -> Instant {
         self.ticker.deadline()
+    }
+
+    /// Queues at once the packets of `leg` that wait half a tick (see
+    /// [`poll_timeout`](Self::poll_timeout)): for a shell about to close the leg's sockets.
+    pub fn release(&mut self, leg: LegId) {
+        release_leg(&mut self.deferred, &mut self.transmits, leg);
     }
 
     // Queues the packets that waited half a tick, once that time has come.

@@ -91,7 +91,7 @@ fn legs() -> Vec<(LegId, Codec, f64)> {
 // One tick: every peer's packet (built beforehand) in, the tick, every packet out and its
 // buffer given back, every event read. Returns the RTP packets sent.
 fn run_tick(worker: &mut Worker, packets: &[(LegId, std::net::SocketAddr, Vec<u8>)]) -> usize {
-    let deadline = worker.poll_timeout().unwrap();
+    let deadline = worker.next_tick();
     for (leg, source, packet) in packets {
         worker.handle_rtp(deadline - LEAD, *leg, *source, packet);
     }

@@ -277,7 +277,7 @@ fn removing_a_bridged_leg_leaves_its_peer_alone() {
         peer_b.send(&mut worker, LEAD);
         tick(&mut worker);
     }
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.remove_leg(now, B);
     for _ in 0..5 {
         let out = tick(&mut worker);
@@ -346,7 +346,7 @@ fn a_muted_leg_is_not_relayed() {
 fn ten_ms_payloads_are_joined_into_frames_and_relayed() {
     let mut worker = worker(&[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
     worker.bridge(A, B);
-    let start = worker.poll_timeout().unwrap();
+    let start = worker.next_tick();
     // A peer packing 10 ms per packet: half a frame each, each packet's bytes its own.
     let halves: Vec<Vec<u8>> = (0..4u8)
         .map(|n| (0..FRAME_LEN as u8 / 2).map(|i| i + 16 * n).collect())
@@ -391,7 +391,7 @@ fn dtmf_from_either_bridged_leg_is_reported_not_relayed() {
     for (presser, peer) in [(A, B), (B, A)] {
         let mut worker = worker(&[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
         worker.bridge(A, B);
-        let now = worker.poll_timeout().unwrap();
+        let now = worker.next_tick();
         // Key 5, RFC 4733 event 5.
         worker.handle_rtp(
             now,
@@ -434,7 +434,7 @@ fn a_stateful_codec_s_stream_stays_continuous_through_gain_changes_and_a_loss() 
             }
             let packet = peer_a.next_packet();
             if frame != 100 {
-                let now = worker.poll_timeout().unwrap() - LEAD;
+                let now = worker.next_tick() - LEAD;
                 worker.handle_rtp(now, A, peer_a.source, &packet);
             }
             heard_b.take(&tick(&mut worker));

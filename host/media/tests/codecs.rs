@@ -87,7 +87,7 @@ fn opus_under_five_percent_loss_stays_steady() {
         let packet = peer.next_packet();
         // Every 20th packet lost: 5 %.
         if frame % 20 != 10 {
-            let now = worker.poll_timeout().unwrap() - LEAD;
+            let now = worker.next_tick() - LEAD;
             worker.handle_rtp(now, talker, peer.source, &packet);
         }
         heard.take(&tick(&mut worker));

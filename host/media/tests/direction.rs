@@ -57,7 +57,7 @@ fn on_hold_a_leg_sends_nothing_stays_in_its_room_and_resumes_its_stream() {
         last_a = Some(header(sent_by(&tick(&mut worker), A)[0]));
     }
     let (seq0, ts0, ssrc0, _) = last_a.unwrap();
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     // The peer put us on hold (its a=sendonly, our a=recvonly) and plays its hold music.
     worker.update_leg(now, A, holding(A));
     let mut heard_b = Vec::new();
@@ -92,7 +92,7 @@ fn a_bridge_peer_hears_the_hold_music_of_the_leg_holding_it() {
     let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
     worker.bridge(A, B);
     let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.update_leg(now, A, holding(A));
     let heard_b = what_b_hears(&mut worker, &mut peer, 10);
     assert!(
@@ -104,7 +104,7 @@ fn a_bridge_peer_hears_the_hold_music_of_the_leg_holding_it() {
 #[test]
 fn a_prompt_said_for_a_leg_whose_peer_holds_is_heard_in_its_room() {
     let (mut worker, mut peer) = room_of_two();
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.update_leg(now, A, holding(A));
     let says = Arc::new(Prompt::from_pcm(tone(425.0, 5000.0, 0, 8000)));
     worker.speak(A, vec![says], true);
@@ -123,7 +123,7 @@ fn a_prompt_said_for_a_leg_whose_peer_holds_is_heard_in_its_room() {
 fn a_sendonly_peer_that_holds_nothing_is_heard_in_its_room() {
     // Early media of a placed call, or an announcement, as sendonly from the start.
     let (mut worker, mut peer) = room_of_two();
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.update_leg(now, A, directed(A, MediaDirection::RecvOnly));
     let heard_b = what_b_hears(&mut worker, &mut peer, 10);
     assert!(
@@ -152,11 +152,11 @@ fn a_held_leg_has_no_rtp_timeout_until_it_is_resumed() {
         assert!(sent_by(&out, C).is_empty(), "nor does a recvonly one");
     }
     assert!(events(&mut worker).is_empty(), "3 s of silence, no timeout");
-    let resumed = worker.poll_timeout().unwrap();
+    let resumed = worker.next_tick();
     worker.update_leg(resumed, A, directed(A, MediaDirection::SendRecv));
     let mut timeouts = Vec::new();
     for _ in 0..100 {
-        let deadline = worker.poll_timeout().unwrap();
+        let deadline = worker.next_tick();
         tick(&mut worker);
         timeouts.extend(events(&mut worker).into_iter().map(|e| (e, deadline)));
     }
@@ -173,7 +173,7 @@ fn a_held_leg_has_no_rtp_timeout_until_it_is_resumed() {
 #[test]
 fn a_leg_that_does_not_receive_ignores_audio_and_dtmf() {
     let (mut worker, mut peer) = room_of_two();
-    let start = worker.poll_timeout().unwrap();
+    let start = worker.next_tick();
     worker.update_leg(start, A, directed(A, MediaDirection::SendOnly));
     let mut heard_b = Vec::new();
     for k in 0..20u16 {
@@ -212,7 +212,7 @@ fn a_held_leg_stays_held_across_a_handover() {
 #[test]
 fn updating_an_unknown_leg_does_nothing() {
     let (mut worker, _) = room_of_two();
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.update_leg(now, LegId(9), directed(LegId(9), MediaDirection::SendRecv));
     let out = tick(&mut worker);
     assert_eq!(out.len(), 2);

@@ -32,7 +32,7 @@ fn two_workers(on_a: &[(LegId, Codec)], on_b: &[(LegId, Codec)]) -> (Worker, Wor
 /// Runs every tick of `worker` due at or before `until`, on time, and returns what it sent.
 fn run_until(worker: &mut Worker, until: Instant) -> Vec<MediaTransmit> {
     let mut sent = Vec::new();
-    while worker.poll_timeout().unwrap() <= until {
+    while worker.next_tick() <= until {
         sent.extend(tick(worker));
     }
     sent

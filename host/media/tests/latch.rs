@@ -47,7 +47,7 @@ fn packets_from_anyone_but_the_latched_sdp_source_are_dropped_and_never_heard() 
         send_from(&mut worker, &mut other_port, addr("127.0.0.1:6666"));
         send_from(&mut worker, &mut other_host, addr("198.51.100.7:5001"));
         let press = rtp(101, k, 0, 0xD7, k == 0, &[5, 10, 0, 160]);
-        let now = worker.poll_timeout().unwrap() - LEAD;
+        let now = worker.next_tick() - LEAD;
         worker.handle_rtp(now, A, addr("127.0.0.1:6666"), &press);
         peer.send(&mut worker, LEAD);
         let out = tick(&mut worker);
@@ -174,14 +174,14 @@ fn a_reinvite_with_a_new_address_latches_afresh_and_one_without_keeps_the_latch(
         direction: MediaDirection::SendOnly,
         ..params(Codec::Pcmu, sdp_addr(A).port())
     };
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.update_leg(now, A, held);
     worker.update_leg(now, A, params(Codec::Pcmu, sdp_addr(A).port()));
     assert_eq!(sent_by(&tick(&mut worker), A)[0].destination, nat);
 
     // One with a new address: RTP goes there, and the peer is latched onto afresh.
     let moved = addr("192.0.2.7:40000");
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.update_leg(
         now,
         A,
@@ -218,7 +218,7 @@ fn foreign_packets_neither_press_keys_nor_keep_a_leg_alive() {
     peer.send(&mut worker, LEAD);
     let mut events_seen = Vec::new();
     for k in 0..40u16 {
-        let now = worker.poll_timeout().unwrap() - LEAD;
+        let now = worker.next_tick() - LEAD;
         let press = rtp(101, k, 0, 0xD7, k == 0, &[5, 10, 0, 160]);
         worker.handle_rtp(now, A, addr("127.0.0.1:6666"), &press);
         tick(&mut worker);

@@ -142,7 +142,7 @@ fn a_leg_whose_peer_holds_the_call_is_not_heard_in_its_room_until_it_resumes() {
         peer_holds: true,
         ..params(Codec::Pcmu, 4003)
     };
-    let now = room.worker.poll_timeout().unwrap();
+    let now = room.worker.next_tick();
     room.worker.update_leg(now, C, held);
     let mut heard = vec![Vec::new(); 3];
     for _ in 0..50 {
@@ -162,7 +162,7 @@ fn a_leg_whose_peer_holds_the_call_is_not_heard_in_its_room_until_it_resumes() {
         assert!(t1700 < 60.0, "the room hears C's hold music: {t1700}");
     }
     // Resumed: heard again.
-    let now = room.worker.poll_timeout().unwrap();
+    let now = room.worker.next_tick();
     room.worker.update_leg(now, C, params(Codec::Pcmu, 4003));
     for (leg, pcm) in room.listen(50) {
         if leg != C {

@@ -28,7 +28,7 @@ fn heard_through_the_room(lost: &[bool]) -> (Vec<Vec<i16>>, u64) {
     for &lost in lost {
         let packet = peer.next_packet();
         if !lost {
-            let now = worker.poll_timeout().unwrap() - LEAD;
+            let now = worker.next_tick() - LEAD;
             worker.handle_rtp(now, A, sdp_addr(A), &packet);
         }
         heard.push(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
@@ -149,7 +149,7 @@ fn one_long_packet_lost(ptime_ms: usize, lose_20: bool) -> (Vec<Vec<i16>>, u64, 
             Some(i) => &[i][..],
             None => &[],
         };
-        let now = worker.poll_timeout().unwrap() - LEAD;
+        let now = worker.next_tick() - LEAD;
         for &i in sent.iter().filter(|&&i| !(lose_20 && i == 20)) {
             worker.handle_rtp(now, A, sdp_addr(A), &packet(i));
         }

@@ -188,7 +188,7 @@ fn a_codec_change_flushes_the_old_payload_and_carries_the_stream_on() {
     let (mut worker, prompt) = alone_at(40);
     let first: Vec<_> = run(&mut worker, 3).into_iter().flatten().collect();
     // Half a packet (tick 3's frame) is gathered when PCMA is negotiated.
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.update_leg(now, A, with_ptime(Codec::Pcma, A, 40));
     let flushed = drain(&mut worker);
     assert_eq!(flushed.len(), 1, "the gathered half goes out at once");
@@ -221,7 +221,7 @@ fn a_new_remote_address_takes_effect_at_the_next_packet() {
     let (mut worker, _) = alone_at(20);
     let before = run(&mut worker, 2);
     let moved = SocketAddr::from(([192, 0, 2, 7], 40_000));
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     let params = LegParams {
         remote: moved,
         ..with_ptime(Codec::Pcmu, A, 20)
@@ -243,7 +243,7 @@ fn a_new_remote_address_takes_effect_at_the_next_packet() {
 #[test]
 fn a_bridge_relays_each_way_at_the_listener_s_ptime() {
     let mut worker = worker_at(Instant::now(), 7, &[]);
-    let now = worker.poll_timeout().unwrap();
+    let now = worker.next_tick();
     worker.add_leg(now, A, with_ptime(Codec::Pcmu, A, 10));
     worker.add_leg(now, B, with_ptime(Codec::Pcmu, B, 40));
     worker.bridge(A, B);
@@ -305,7 +305,7 @@ fn relayed_from_packets_of(ptime_ms: usize) -> (Vec<u8>, Vec<u8>, Worker) {
     let samples = ptime_ms * 8;
     let (mut said, mut heard) = (Vec::new(), Vec::new());
     for k in 0..30 {
-        let due = worker.poll_timeout().unwrap();
+        let due = worker.next_tick();
         while said.len() <= k * FRAME_LEN {
             let n = said.len() / samples;
             let payload = ulaw(&tone(730.0, 6000.0, said.len(), samples));
@@ -385,7 +385,7 @@ fn opus_talker_at(ptime_ms: usize, listener: (Codec, u32)) -> (Vec<i16>, Worker)
                 sequence == 0,
                 &payload,
             );
-            let now = worker.poll_timeout().unwrap() - LEAD;
+            let now = worker.next_tick() - LEAD;
             worker.handle_rtp(now, A, sdp_addr(A), &packet);
             sent_samples += per_packet;
             sequence += 1;

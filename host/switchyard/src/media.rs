@@ -372,8 +372,11 @@ fn execute(
             io.add(leg, sockets);
         }
         WorkerCommand::RemoveLeg(leg) => {
-            // What the worker had queued for the leg was sent before this command: the
-            // worker thread sends its queue after every command and tick.
+            // What the worker had queued for the leg was sent before this command (the
+            // worker thread sends its queue after every command and tick), but for a packet
+            // waiting half a tick: it goes now, while the leg has its socket.
+            worker.release(leg);
+            io.send(worker);
             let sockets = io.remove(worker, leg);
             // The leg's RTCP BYE goes from its socket before the socket closes.
             if let Some(goodbye) = worker.remove_leg(Instant::now(), leg) {
@@ -387,8 +390,11 @@ fn execute(
             }
         }
         WorkerCommand::Detach { leg, to } => {
-            // The sockets first: the packets the kernel already took from them reach the leg
+            // A packet waiting half a tick goes from the socket it was made for; then the
+            // sockets, so that the packets the kernel already took from them reach the leg
             // before its state moves.
+            worker.release(leg);
+            io.send(worker);
             let sockets = io.remove(worker, leg);
             if let (Some(state), Some(sockets)) = (worker.detach(leg), sockets) {
                 let _ = to.send(WorkerCommand::Attach {

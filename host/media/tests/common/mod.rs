@@ -279,7 +279,7 @@ impl TonePeer {
     /// returns it.
     pub fn send(&mut self, worker: &mut Worker, lead: Duration) -> Vec<u8> {
         let packet = self.next_packet();
-        let now = worker.poll_timeout().unwrap() - lead;
+        let now = worker.next_tick() - lead;
         worker.handle_rtp(now, self.leg, self.source, &packet);
         packet
     }

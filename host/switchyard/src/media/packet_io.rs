@@ -38,7 +38,7 @@ pub(super) trait PacketIo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::{sweep::SweepIo, uring::UringIo};
+    use crate::media::{WorkerCommand, sweep::SweepIo, uring::UringIo};
     use std::net::{SocketAddr, UdpSocket};
     use std::time::Duration;
     use switchyard_media::WorkerConfig;
@@ -159,6 +159,52 @@ mod tests {
     #[test]
     fn the_sweep_moves_rtcp_both_ways() {
         moves_rtcp_both_ways(&mut SweepIo::default());
+    }
+
+    // A leg at ptime 10 sends its second packet of a tick half a tick after the first: removed
+    // in between, it still sends that one from its socket before the socket closes.
+    fn a_removed_leg_sends_the_packet_waiting_half_a_tick(io: &mut dyn PacketIo) {
+        let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let sockets = LegSockets::loopback();
+        let leg_address = sockets.rtp.local_addr().unwrap();
+        let start = Instant::now();
+        let mut worker = Worker::new(WorkerConfig::default(), start, 1);
+        let params = switchyard_media::LegParams {
+            ptime_ms: 10,
+            ..crate::media::pcmu_leg(peer.local_addr().unwrap())
+        };
+        worker.add_leg(start, LEG, params);
+        io.add(LEG, sockets);
+        worker.handle_timeout(start);
+        io.send(&mut worker);
+        assert!(
+            worker.poll_timeout() < Some(worker.next_tick()),
+            "one waits"
+        );
+        let (events, _reported) = tokio::sync::mpsc::unbounded_channel();
+        crate::media::execute(&mut worker, io, &events, WorkerCommand::RemoveLeg(LEG));
+        let mut buffer = [0u8; 2048];
+        let mut numbers = Vec::new();
+        for _ in 0..2 {
+            let (len, from) = peer.recv_from(&mut buffer).expect("the leg's packets");
+            assert_eq!(from, leg_address, "{}", io.name());
+            let packet = rtp_rs::RtpReader::new(&buffer[..len]).expect("RTP");
+            numbers.push(packet.sequence_number().into());
+        }
+        let numbers: Vec<u16> = numbers;
+        assert_eq!(numbers[1], numbers[0].wrapping_add(1), "{}", io.name());
+    }
+
+    #[test]
+    fn io_uring_sends_a_removed_leg_s_waiting_packet() {
+        let mut io = UringIo::new().expect("this kernel refuses io_uring");
+        a_removed_leg_sends_the_packet_waiting_half_a_tick(&mut io);
+    }
+
+    #[test]
+    fn the_sweep_sends_a_removed_leg_s_waiting_packet() {
+        a_removed_leg_sends_the_packet_waiting_half_a_tick(&mut SweepIo::default());
     }
 
     // A peer and a leg on loopback: what the peer sends reaches the worker, what the worker

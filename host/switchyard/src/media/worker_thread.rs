@@ -107,14 +107,21 @@ impl WorkerThread {
                 }
             }
             let now = Instant::now();
-            // The packets are read at the tick, so what arrived was there by its deadline (the
-            // wake-up comes a little after): stamped so, it plays in this tick, where `now`
-            // would hold it back a whole tick.
-            io.receive(worker, deadline.min(now));
+            // Half a tick after one, the wake only sends the packets that waited for it.
+            let tick = worker.next_tick();
+            let tick_due = now >= tick;
+            if tick_due {
+                // The packets are read at the tick, so what arrived was there by its deadline
+                // (the wake-up comes a little after): stamped so, it plays in this tick, where
+                // `now` would hold it back a whole tick.
+                io.receive(worker, tick);
+            }
             worker.handle_timeout(now);
-            let mut stats = self.retired;
-            stats.accumulate(&worker.stats());
-            *self.published.lock().unwrap_or_else(|p| p.into_inner()) = stats;
+            if tick_due {
+                let mut stats = self.retired;
+                stats.accumulate(&worker.stats());
+                *self.published.lock().unwrap_or_else(|p| p.into_inner()) = stats;
+            }
             if !self.deliver(worker, io) {
                 return;
             }
