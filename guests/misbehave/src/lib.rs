@@ -27,7 +27,9 @@
 //! `record(room, name)` and `stoprecord(room)` start and stop recording a room;
 //! `dial(uri)` or
 //! `dial(uri, user, password)` places a call that joins room `ok` when
-//! answered, and answers `[0, call]`; `spin`, `grow` and `panic` misbehave;
+//! answered, and answers `[0, call]`; `aliased-answer(count)` answers an array
+//! of `count` strings that all point at one string of a mebibyte;
+//! `spin`, `grow` and `panic` misbehave;
 //! anything else answers `[0, "OK"]`.
 //!
 //! A version that misbehaves on every call is this component with the bytes
@@ -52,7 +54,7 @@ pub fn fault_on_every_call() -> String {
 
 #[cfg(target_arch = "wasm32")]
 mod component {
-    use switchyard_sdk::control::{Fault, ValueTree};
+    use switchyard_sdk::control::{Fault, ValueNode, ValueTree};
     use switchyard_sdk::rooms::{self, JoinOptions};
     use switchyard_sdk::types::{Event, InviteInfo};
     use switchyard_sdk::{Value, fault, from_tree, kv, records, signaling, timers, to_tree};
@@ -105,6 +107,24 @@ mod component {
             );
         }
         result[0] & 0xff == 0
+    }
+
+    /// An answer of `count` strings that all point at one string of `len` bytes, as no
+    /// binding would build it: every node's `String` is the same buffer. They are never
+    /// dropped here, and the host must refuse the answer before the guest's post-return
+    /// would free them; the instance is dropped whole then.
+    #[allow(unsafe_code)]
+    fn aliased_answer(count: u32, len: usize) -> ValueTree {
+        let text = std::mem::ManuallyDrop::new(vec![b'x'; len]);
+        let mut nodes = Vec::with_capacity(count as usize + 1);
+        nodes.push(ValueNode::Array((1..=count).collect()));
+        for _ in 0..count {
+            // SAFETY: deliberately not upheld for this test: the strings alias one buffer,
+            // which nothing writes; the bindings only read their pointers and lengths.
+            let alias = unsafe { String::from_raw_parts(text.as_ptr().cast_mut(), len, len) };
+            nodes.push(ValueNode::Text(alias));
+        }
+        ValueTree { nodes }
     }
 
     /// `signaling.dial` through the canonical ABI with `count` extra headers whose values all
@@ -328,6 +348,16 @@ mod component {
             misbehave(&function);
             match function.as_str() {
                 "dial" => return dial(params),
+                "aliased-answer" => {
+                    let count = match from_tree(params)? {
+                        Value::Array(items) => match items.first() {
+                            Some(Value::Int(count)) => *count as u32,
+                            _ => return Err(fault(300, "aliased-answer takes a count")),
+                        },
+                        _ => return Err(fault(300, "aliased-answer takes a count")),
+                    };
+                    return Ok(aliased_answer(count, 1 << 20));
+                }
                 "record" | "stoprecord" => return record(&function, params),
                 _ => {}
             }

@@ -339,6 +339,34 @@ fn a_config_table_the_guest_does_not_declare_is_refused_at_load_naming_the_key()
 }
 
 #[test]
+fn an_answer_whose_strings_all_point_at_one_large_string_is_refused_before_the_host_copies_it() {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
+    // Strings of a mebibyte out of a guest of 8 MiB: the host copies no more than the
+    // guest's memory holds, and refuses the rest (12 MiB, or 100 GB).
+    for count in [12, 100_000] {
+        let mut instance = guest.instantiate(Arc::new(FakeHost::default())).unwrap();
+        let message = match instance.handle_control("aliased-answer", &[Value::Int(count)]) {
+            Err(refused) => refused.to_string(),
+            Ok(_) => panic!("{count} strings of a mebibyte taken from a guest of 8 MiB"),
+        };
+        assert!(message.contains("too much data"), "{count}: {message}");
+    }
+    // One such string is an answer like any other.
+    let mut instance = guest.instantiate(Arc::new(FakeHost::default())).unwrap();
+    let answer = instance
+        .handle_control("aliased-answer", &[Value::Int(1)])
+        .unwrap()
+        .expect("no fault");
+    assert_eq!(
+        answer,
+        Value::Array(vec![Value::String("x".repeat(1 << 20))])
+    );
+}
+
+#[test]
 fn lists_whose_entries_all_point_at_one_large_string_are_refused_before_the_host_copies_them() {
     let runtime = Runtime::new(small_limits()).unwrap();
     let guest = runtime
