@@ -343,22 +343,23 @@ fn a_looped_announcement_plays_past_its_length_until_stopped() {
 }
 
 #[test]
-fn a_looped_announcement_ends_with_its_room() {
+fn an_announcement_waits_for_its_rooms_first_member_and_outlives_its_leaving() {
     let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
     let room = RoomId("r".into());
-    worker.join(A, room.clone());
+    // Played into the room while its first member is still on its way here.
     worker.announce(&room, vec![prompt_of(FRAME_LEN, 3000)], true);
-    assert_ne!(
-        decode(Codec::Pcmu, &tick(&mut worker)[0]),
-        vec![0; FRAME_LEN]
-    );
+    tick(&mut worker);
+    worker.join(A, room.clone());
+    let heard = |worker: &mut Worker| decode(Codec::Pcmu, &tick(worker)[0]);
+    assert_ne!(heard(&mut worker), vec![0; FRAME_LEN], "heard on arrival");
+    // The room empties here for a moment (its member moves, or rejoins): the music goes on.
     worker.leave(A);
-    worker.join(A, room);
+    tick(&mut worker);
+    worker.join(A, room.clone());
+    assert_ne!(heard(&mut worker), vec![0; FRAME_LEN], "heard again");
+    worker.stop_announcement(&room);
     for _ in 0..5 {
-        assert_eq!(
-            decode(Codec::Pcmu, &tick(&mut worker)[0]),
-            vec![0; FRAME_LEN]
-        );
+        assert_eq!(heard(&mut worker), vec![0; FRAME_LEN], "until stopped");
     }
 }
 
