@@ -49,6 +49,8 @@ pub struct Backlog {
     /// Events after the id have been dropped from the log (or the id is
     /// from before a restart): the subscriber missed some.
     pub missed: bool,
+    /// The newest event's id (the log's base before the first).
+    pub newest: u64,
 }
 
 impl EventLog {
@@ -107,6 +109,7 @@ impl EventLog {
         Backlog {
             events: events.range(first..).cloned().collect(),
             missed: after > newest || (after > 0 && after + 1 < oldest),
+            newest,
         }
     }
 
@@ -174,7 +177,6 @@ const QUEUE: usize = 64;
 #[derive(Debug)]
 pub struct Cursor {
     last: u64,
-    first: bool,
     filter: Filter,
 }
 
@@ -194,25 +196,28 @@ impl Cursor {
     pub fn new(after: u64, filter: Filter) -> Self {
         Cursor {
             last: after,
-            first: true,
             filter,
         }
     }
 
-    /// What to send now: the events it wants after the last one sent, led
-    /// by a `reset` the first time if it missed some.
+    /// What to send now: the events it wants after the last one taken, led
+    /// by a `reset` whenever some were dropped from the log before it took
+    /// them (at first, for an id the log no longer has; later, for a
+    /// subscriber that fell more than the log's length behind).
     pub fn take(&mut self, log: &EventLog) -> Vec<Outgoing> {
         let backlog = log.since(self.last);
         let mut out = Vec::new();
-        if std::mem::take(&mut self.first) && backlog.missed {
+        if backlog.missed {
             out.push(Outgoing {
                 id: None,
                 kind: "reset",
                 data: json!({"missed": true, "resume_from": backlog.events.first().map(|e| e.id)}),
             });
         }
+        // Taken up to the newest, so an id past it (from a process whose clock was ahead)
+        // misses events once, not at every take.
+        self.last = backlog.newest;
         for event in backlog.events {
-            self.last = event.id;
             if self.filter.takes(&event) {
                 out.push(Outgoing {
                     id: Some(event.id),
@@ -350,6 +355,41 @@ mod tests {
         );
         log.publish("leave", Some("1"), json!({}));
         assert_eq!(ids(cursor.take(&log)), [("leave", Some(4))]);
+        assert_eq!(ids(cursor.take(&log)), [], "nothing new, no reset");
+    }
+
+    #[test]
+    fn a_subscriber_that_falls_behind_the_log_is_told_each_time() {
+        let log = EventLog::after(4, 0);
+        let mut cursor = Cursor::new(0, Filter::default());
+        let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
+        log.publish("join", Some("1"), json!({}));
+        assert_eq!(ids(cursor.take(&log)), [("join", Some(1))]);
+        // Six more while it does not read: two are dropped before it takes them.
+        for _ in 0..6 {
+            log.publish("talking", Some("1"), json!({}));
+        }
+        let out = ids(cursor.take(&log));
+        assert_eq!(out[0], ("reset", None));
+        assert_eq!(out[1..], [3, 4, 5, 6].map(|id| ("talking", Some(id + 1))));
+        log.publish("leave", Some("1"), json!({}));
+        assert_eq!(ids(cursor.take(&log)), [("leave", Some(8))]);
+        // And again, later in the same stream.
+        for _ in 0..5 {
+            log.publish("talking", Some("1"), json!({}));
+        }
+        assert_eq!(cursor.take(&log)[0].kind, "reset");
+    }
+
+    #[test]
+    fn an_id_past_the_newest_misses_events_once() {
+        let log = EventLog::after(4, 10);
+        let mut cursor = Cursor::new(500, Filter::default());
+        assert_eq!(cursor.take(&log).len(), 1, "the reset");
+        assert!(cursor.take(&log).is_empty());
+        log.publish("join", None, json!({}));
+        let out = cursor.take(&log);
+        assert_eq!((out.len(), out[0].id), (1, Some(11)));
     }
 
     #[test]
