@@ -88,6 +88,18 @@ pub fn list(dir: &Path) -> Result<Value, String> {
     ))
 }
 
+/// Opens the recording at `path` to read it, neither following a symbolic link (one put in
+/// the recordings' directory would serve the file it names, where listing and deleting
+/// recordings take no link) nor waiting for a writer to a FIFO (which would hold a thread of
+/// the blocking pool for good): either is then no regular file, and not found.
+async fn open_recording(path: &Path) -> std::io::Result<tokio::fs::File> {
+    tokio::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .await
+}
+
 /// The recording `name` of `dir` (a regular file; anything else is 404):
 /// whole (200), or the one byte range the request's `Range` asks for (206;
 /// an unsatisfiable one is 416, a header that is no range or asks for
@@ -107,7 +119,7 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
     if !is_recording_name(&name) {
         return not_found();
     }
-    let Ok(mut file) = tokio::fs::File::open(dir.join(&name)).await else {
+    let Ok(mut file) = open_recording(&dir.join(&name)).await else {
         return not_found();
     };
     let Ok(meta) = file.metadata().await else {
@@ -202,6 +214,7 @@ async fn send(mut file: tokio::fs::File, mut left: u64, chunks: mpsc::Sender<Byt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn only_plain_wav_names_are_recordings() {
@@ -307,6 +320,26 @@ mod tests {
         for head in [false, true] {
             let (status, ..) = fetched(dir.path(), "folder.wav", &[], head).await;
             assert_eq!(status, 404, "head: {head}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_link_or_a_fifo_named_like_a_recording_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret.key");
+        std::fs::write(&secret, b"private").unwrap();
+        std::os::unix::fs::symlink(&secret, dir.path().join("link.wav")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("fifo.wav"))
+            .status()
+            .expect("mkfifo (coreutils)");
+        assert!(made.success());
+        for name in ["link.wav", "fifo.wav"] {
+            let answer = fetched(dir.path(), name, &[], false);
+            let (status, ..) = tokio::time::timeout(Duration::from_secs(5), answer)
+                .await
+                .unwrap_or_else(|_| panic!("{name}: no answer"));
+            assert_eq!(status, 404, "{name}");
         }
     }
 
