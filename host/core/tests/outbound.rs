@@ -500,6 +500,26 @@ fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
 }
 
 #[test]
+fn a_forwarded_caller_without_an_offer_hears_ringing_for_the_callees_early_media() {
+    let mut w = world(forwarding());
+    let (script, pending) = answering_early(|sdp| sdp);
+    w.callee(addr(CALLEE), script);
+    // A late offer (as some PBXs send by default): no answer can carry early media to it.
+    let caller = w.dial_offering("000777forward", "alice", "");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&180)
+    }));
+    assert!(!w.uacs[caller].codes(Method::Invite).contains(&183));
+    let (key, sdp) = pending.lock().unwrap().take().unwrap();
+    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    let ok = w.uacs[caller].last_response(Method::Invite).unwrap().body();
+    assert!(ok.contains("m=audio "), "our offer in the 200: {ok}");
+}
+
+#[test]
 fn the_answer_in_the_2xx_replaces_an_early_one() {
     let mut w = world(forwarding());
     // A 183 whose answer names one address; the 200 (another fork's, say) names another.

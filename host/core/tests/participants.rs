@@ -308,3 +308,30 @@ fn a_locked_room_admits_nobody_new_and_keeps_who_is_in() {
         .join(now, carol, "123", JoinOptions::default())
         .expect("an unlocked room admits her");
 }
+
+#[test]
+fn a_mute_before_the_answer_stays_in_the_room_it_was_given_in() {
+    // The guest joins the unanswered call to one room, mutes it, moves it to another, and
+    // answers: it is listed unmuted there, and its media starts unmuted.
+    let script: common::Script = Box::new(|core, now, op| {
+        if let GuestOp::Invite(invite) = op {
+            let options = || JoinOptions {
+                number: "alice".into(),
+                reason: "entered".into(),
+                participant_id: String::new(),
+            };
+            core.join(now, invite.call, "1", options()).expect("join 1");
+            core.set_muted(invite.call, true).expect("mute");
+            core.join(now, invite.call, "2", options()).expect("join 2");
+            core.answer(now, invite.call).expect("answer");
+        }
+    });
+    let mut world = World::new(CoreConfig::default(), Net::perfect(5), 5, script);
+    let caller = world.dial("000777123", "alice");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    let listed = world.core.room_info("2").expect("room 2");
+    assert!(listed.participants.iter().all(|p| !p.muted));
+    assert_eq!(last_mute(&world), None, "{:?}", world.media);
+}

@@ -344,8 +344,12 @@ impl CallCore {
         self.keep_room(room);
         self.detach(now, call);
         let others = self.list_participant(room, call, options, status);
-        self.call_mut(call)?.attachment = Attachment::Room(room.to_owned());
-        if media_started {
+        let state = self.call_mut(call)?;
+        state.attachment = Attachment::Room(room.to_owned());
+        if !media_started {
+            // Listed anew, unmuted: a mute in the room it left must not follow it to its media.
+            state.media_muted = false;
+        } else {
             let worker = self.placement.room(room);
             self.move_to(call, worker);
             self.unmute_media(call);

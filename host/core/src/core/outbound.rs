@@ -596,7 +596,8 @@ impl CallCore {
 
     /// Tells a forwarded caller of the callee's progress: 183 with our SDP
     /// answer once the callee's early media flows (the two legs bridged),
-    /// else 180.
+    /// else 180. A caller that sent no offer has no answer to take early
+    /// media in (our offer goes in the 2xx): it hears 180 for any progress.
     fn relay_progress(
         &mut self,
         now: Instant,
@@ -610,7 +611,8 @@ impl CallCore {
             return Ok(());
         }
         let key = state.key;
-        if callee_media && state.local_sdp.is_none() {
+        let caller_offered = state.session.is_some();
+        if callee_media && caller_offered && state.local_sdp.is_none() {
             let sdp = self.reserve_answer(caller)?;
             if let Err(e) =
                 self.endpoint
@@ -621,7 +623,7 @@ impl CallCore {
             }
             self.start_leg(caller, sdp)?;
             self.connect_legs(now, caller, callee)
-        } else if (180..=182).contains(&code) || !callee_media {
+        } else if (180..=182).contains(&code) || !callee_media || !caller_offered {
             self.endpoint
                 .progress(now, key, 180, "Ringing", None)
                 .map_err(|e| CoreError::state(e.to_string()))
