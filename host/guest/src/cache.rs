@@ -22,6 +22,11 @@ use wasmtime::component::Component;
 const MAGIC: &[u8; 8] = b"SYCWASM1";
 /// The extension of entries; nothing else in the directory is touched.
 const EXTENSION: &str = "cwasm";
+/// How the names of entries being written begin (they are renamed into place when whole).
+const PARTIAL: &str = ".partial-";
+/// How old an entry being written is when it is taken for one a killed process left: a write
+/// takes a second or two.
+const STALE_PARTIAL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A directory of compiled components, at most `max_entries` of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +139,9 @@ impl CompileCache {
     }
 
     /// Stores `component` at `path` (written aside, then renamed), then
-    /// removes the least recently used entries past `max_entries`.
+    /// removes the least recently used entries past `max_entries` and what
+    /// writes of killed processes left. Nothing is stored in a directory whose
+    /// entries would not be trusted.
     fn write(&self, path: &Path, component: &Component) -> wasmtime::Result<()> {
         let serialized = component.serialize()?;
         let mut entry = Vec::with_capacity(MAGIC.len() + 32 + serialized.len());
@@ -145,21 +152,36 @@ impl CompileCache {
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)?;
-        let mut aside = tempfile::NamedTempFile::new_in(&self.dir)?;
+        trusted(&fs::metadata(&self.dir)?).map_err(wasmtime::Error::msg)?;
+        let mut aside = tempfile::Builder::new()
+            .prefix(PARTIAL)
+            .tempfile_in(&self.dir)?;
         aside.write_all(&entry)?;
         aside.persist(path)?;
         self.evict()?;
         Ok(())
     }
 
-    /// Removes the least recently used entries past `max_entries`.
+    /// Removes the least recently used entries past `max_entries`, and the
+    /// entries being written that are older than [`STALE_PARTIAL`].
     fn evict(&self) -> std::io::Result<()> {
-        let mut entries: Vec<(SystemTime, PathBuf)> = fs::read_dir(&self.dir)?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == EXTENSION))
-            .filter_map(|path| Some((fs::metadata(&path).ok()?.modified().ok()?, path)))
-            .collect();
+        let stale = SystemTime::now() - STALE_PARTIAL;
+        let mut entries = Vec::new();
+        for entry in fs::read_dir(&self.dir)?.filter_map(Result::ok) {
+            let path = entry.path();
+            let Some(modified) = fs::metadata(&path).and_then(|m| m.modified()).ok() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(PARTIAL) {
+                if modified < stale {
+                    let _ = fs::remove_file(&path);
+                }
+            } else if path.extension().is_some_and(|ext| ext == EXTENSION) {
+                entries.push((modified, path));
+            }
+        }
         entries.sort_by(|a, b| b.cmp(a));
         for (_, path) in entries.iter().skip(self.max_entries) {
             // Another host sharing the directory may have removed it first.
@@ -168,6 +190,7 @@ impl CompileCache {
         Ok(())
     }
 }
+
 /// Whether a directory with metadata `dir` may hold entries the host trusts: owned by the
 /// user the host runs as, and writable by nobody else.
 fn trusted(dir: &fs::Metadata) -> Result<(), &'static str> {

@@ -155,3 +155,28 @@ fn the_least_recently_used_entries_go_past_the_bound() {
     assert!(load(&runtime, &c).from_cache());
     assert!(!load(&runtime, &b).from_cache());
 }
+
+#[test]
+fn what_a_killed_write_left_goes_once_it_is_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = misbehave_wasm();
+    let runtime = runtime(small_limits(), dir.path(), 4);
+    load(&runtime, &variant(&wasm, "a"));
+    // A write killed halfway, long ago, and one under way now (another host's).
+    let stale = dir.path().join(".partial-killed");
+    let fresh = dir.path().join(".partial-writing");
+    for path in [&stale, &fresh] {
+        std::fs::write(path, b"half an entry").unwrap();
+    }
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .append(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    load(&runtime, &variant(&wasm, "b"));
+    assert!(!stale.exists(), "the stale one goes");
+    assert!(fresh.exists(), "the one under way stays");
+    assert_eq!(entries(dir.path()).len(), 3, "{:?}", entries(dir.path()));
+}
