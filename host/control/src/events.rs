@@ -135,7 +135,7 @@ impl Filter {
         for pair in query.unwrap_or("").split('&') {
             match pair.split_once('=') {
                 Some(("room", room)) => {
-                    filter.room = Some(crate::rest::decode(room));
+                    filter.room = Some(crate::rest::decode_query_value(room));
                 }
                 Some(("dtmf", "1" | "true")) => filter.dtmf = true,
                 _ => {}
@@ -453,6 +453,8 @@ mod tests {
         };
         let room = Filter::from_query(Some("room=12%203&x=y"));
         assert_eq!(room.room.as_deref(), Some("12 3"));
+        let form = Filter::from_query(Some("room=12+3"));
+        assert_eq!(form.room, room.room, "as URLSearchParams writes it");
         assert!(room.takes(&event("join", Some("12 3"))));
         assert!(!room.takes(&event("join", Some("4"))));
         assert!(room.takes(&event("guest_loaded", None)));

@@ -35,9 +35,10 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
     response
 }
 
-/// `status` with `Connection: close`, for requests whose body is left unread.
-pub(crate) fn closing(status: StatusCode, text: &'static str) -> HttpResponse {
-    let mut response = plain(status, text);
+/// An RFC 9457 problem of `status` saying `detail`, with `Connection: close`, for requests
+/// whose body is left unread.
+pub(crate) fn closing(status: StatusCode, detail: &'static str) -> HttpResponse {
+    let mut response = problem(&Problem::new(status, detail));
     response
         .headers_mut()
         .insert(CONNECTION, HeaderValue::from_static("close"));
@@ -86,7 +87,7 @@ pub(crate) async fn read_body(
     options: &ServeOptions,
     peer: SocketAddr,
 ) -> Result<Bytes, HttpResponse> {
-    const TOO_LARGE: &str = "request body too large\n";
+    const TOO_LARGE: &str = "request body too large";
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
@@ -99,7 +100,7 @@ pub(crate) async fn read_body(
     match tokio::time::timeout(options.body_read_timeout, body.collect()).await {
         Err(_) => Err(closing(
             StatusCode::REQUEST_TIMEOUT,
-            "request body timed out\n",
+            "request body timed out",
         )),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             Err(closing(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE))
@@ -108,7 +109,7 @@ pub(crate) async fn read_body(
             debug!(%peer, "request body failed: {e}");
             Err(closing(
                 StatusCode::BAD_REQUEST,
-                "could not read the request body\n",
+                "could not read the request body",
             ))
         }
         Ok(Ok(collected)) => Ok(collected.to_bytes()),

@@ -291,12 +291,17 @@ pub fn takes_body(route: &RestRoute) -> bool {
     route.args.iter().any(|a| matches!(a, Arg::Body(_)))
 }
 
-/// `%XX` sequences decoded (a path segment or query value as the client
-/// wrote it).
+/// `%XX` sequences decoded (a path segment as the client wrote it; `+` stays).
 pub(crate) fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// A query string's value decoded as a form sends it (`+` a space, then percent-decoding;
+/// WHATWG URL §5.1, what `URLSearchParams` writes).
+pub(crate) fn decode_query_value(value: &str) -> String {
+    decode(&value.replace('+', " "))
 }
 
 #[cfg(test)]

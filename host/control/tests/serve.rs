@@ -165,6 +165,11 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     )
     .await;
     assert_eq!(reply.status, 413);
+    assert!(
+        reply.body.contains("\"detail\":\"request body too large\""),
+        "a problem: {}",
+        reply.body
+    );
     assert_alive(addr).await;
 
     // A chunked body that grows over the limit is cut off at it.
