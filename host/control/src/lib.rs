@@ -56,6 +56,7 @@ mod metrics;
 mod multicall;
 pub mod openapi;
 mod origin;
+mod peers;
 pub mod problem;
 pub mod rest;
 mod route;

@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 use crate::access::Access;
 use crate::events::EventLog;
 use crate::handle::handle;
+use crate::peers::PeerConnections;
 use crate::stall::StallLimit;
 use crate::{Fault, MetricsSource, Route, Value};
 
@@ -92,6 +93,9 @@ pub struct ServeOptions {
     /// once. (A connection upgraded to a WebSocket leaves this count for
     /// [`ServeOptions::max_subscribers`].) Default 256.
     pub max_connections: usize,
+    /// The most of those connections from one address (one host cannot take them all);
+    /// one more from it is closed at once. Default 64.
+    pub max_connections_per_peer: usize,
     /// The most event-stream subscribers (server-sent events and WebSocket together) served
     /// at once; one more is answered `503`. Default 64.
     pub max_subscribers: usize,
@@ -111,6 +115,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("metrics", &self.metrics.is_some())
             .field("max_connections", &self.max_connections)
+            .field("max_connections_per_peer", &self.max_connections_per_peer)
             .field("max_subscribers", &self.max_subscribers)
             .finish()
     }
@@ -130,6 +135,7 @@ impl Default for ServeOptions {
             shutdown_grace: Duration::from_secs(5),
             metrics: None,
             max_connections: 256,
+            max_connections_per_peer: 64,
             max_subscribers: 64,
         }
     }
@@ -174,6 +180,7 @@ pub async fn serve_with(
     }
     let permits = |wanted: usize| Arc::new(Semaphore::new(wanted.min(Semaphore::MAX_PERMITS)));
     let open_connections = permits(options.max_connections);
+    let peers = PeerConnections::new(options.max_connections_per_peer);
     let endpoint = Arc::new(Endpoint {
         loopback: local.is_ok_and(|addr| addr.ip().to_canonical().is_loopback()),
         subscribers: permits(options.max_subscribers),
@@ -195,6 +202,10 @@ pub async fn serve_with(
             }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let Some(slot) = peers.admit(peer.ip()) else {
+                        debug!(%peer, "connection closed: already serving the most of its address");
+                        continue;
+                    };
                     let Ok(permit) = open_connections.clone().try_acquire_owned() else {
                         debug!(%peer, "connection closed: already serving the most connections");
                         continue;
@@ -208,7 +219,7 @@ pub async fn serve_with(
                     );
                     connections.spawn(async move {
                         connection.await;
-                        drop(permit);
+                        drop((permit, slot));
                     });
                 }
                 Err(e) => {

@@ -50,6 +50,68 @@ async fn a_connection_beyond_the_limit_is_closed_until_one_is_free() {
     server.stop().await;
 }
 
+/// A connection from `local` (any loopback address) with one request answered on it, so it is
+/// surely accepted; `None` if the server closed it unanswered.
+async fn held_from(local: &str, server: &Server) -> Option<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{local}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(server.addr).await.unwrap();
+    let _ = stream
+        .write_all(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await;
+    let mut first = [0u8; 12];
+    match timeout(LIMIT, stream.read_exact(&mut first)).await.unwrap() {
+        Ok(_) => {
+            assert_eq!(&first, b"HTTP/1.1 200");
+            Some(stream)
+        }
+        Err(_) => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_no_more_than_its_share_of_the_connections() {
+    let server = Server::start(ServeOptions {
+        max_connections: 8,
+        max_connections_per_peer: 2,
+        ..ServeOptions::default()
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(
+            held_from("127.0.0.1", &server)
+                .await
+                .expect("within its share"),
+        );
+    }
+    assert!(
+        held_from("127.0.0.1", &server).await.is_none(),
+        "a third from one address is closed"
+    );
+    let other = held_from("127.0.0.2", &server).await;
+    assert!(other.is_some(), "another address is served meanwhile");
+    drop(held.pop());
+    assert!(
+        until_held("127.0.0.1", &server).await,
+        "its share again once one of its connections closed"
+    );
+    server.stop().await;
+}
+
+/// Whether a connection from `local` is served within [`LIMIT`] (a closed one frees its
+/// place a moment after the client closes it).
+async fn until_held(local: &str, server: &Server) -> bool {
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while tokio::time::Instant::now() < deadline {
+        if held_from(local, server).await.is_some() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_head_over_16_kib_is_refused() {
     let server = Server::start(ServeOptions::default()).await;

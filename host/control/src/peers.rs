@@ -1,0 +1,86 @@
+//! Connections counted by the address they come from, so that one host cannot hold every
+//! connection the endpoint serves (a client that opens connections and sends nothing keeps
+//! each for the header timeout, and can open them faster than they time out).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+/// The connections open per peer address, at most `per_peer` each. Holds an entry only for an
+/// address with a connection open: at most as many as connections are served.
+#[derive(Debug)]
+pub(crate) struct PeerConnections {
+    per_peer: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One connection of a peer, counted until it is dropped.
+#[derive(Debug)]
+pub(crate) struct PeerSlot {
+    peer: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PeerConnections {
+    /// At most `per_peer` connections (at least 1) from one address.
+    pub(crate) fn new(per_peer: usize) -> Self {
+        PeerConnections {
+            per_peer: per_peer.max(1),
+            open: Arc::default(),
+        }
+    }
+
+    /// A slot for one more connection from `peer` (an IPv4-mapped IPv6 address counts as its
+    /// IPv4 one); `None` if it has `per_peer` open.
+    pub(crate) fn admit(&self, peer: IpAddr) -> Option<PeerSlot> {
+        let peer = peer.to_canonical();
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(peer).or_default();
+        if *count >= self.per_peer {
+            return None;
+        }
+        *count += 1;
+        Some(PeerSlot {
+            peer,
+            open: self.open.clone(),
+        })
+    }
+
+    /// The addresses with a connection open.
+    #[cfg(test)]
+    fn peers(&self) -> usize {
+        self.open.lock().map_or(0, |open| open.len())
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.peer) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.peer);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_peer_gets_its_share_and_its_entry_goes_with_its_last_connection() {
+        let peers = PeerConnections::new(2);
+        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        let first = peers.admit(a).unwrap();
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let second = peers.admit(mapped).expect("the same peer, mapped");
+        assert!(peers.admit(a).is_none(), "a third from one peer");
+        let other = peers.admit(b).expect("another peer");
+        drop(first);
+        let again = peers.admit(a).expect("a slot freed");
+        drop((second, again, other));
+        assert_eq!(peers.peers(), 0, "nothing kept for peers gone");
+    }
+}
