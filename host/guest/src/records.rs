@@ -1,11 +1,12 @@
 //! The `records` import: files a guest appends to or empties, inside the one
 //! directory its config gives it, each change on disk before the call returns,
-//! none grown past its cap.
+//! none grown past its cap, and the directory's files past theirs neither.
 
 use crate::Error;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The most bytes one `append` may write.
 pub const MAX_APPEND_BYTES: usize = 64 * 1024;
@@ -14,6 +15,11 @@ const MAX_NAME_BYTES: usize = 255;
 /// The size a record file may grow to unless [`RecordFiles::with_max_file_bytes`]
 /// says otherwise: 1 GiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+/// What the files of the directory may hold together unless
+/// [`RecordFiles::with_max_total_bytes`] says otherwise: 10 GiB.
+pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 10 << 30;
+/// The most files the directory may hold: an append that would make one more is refused.
+const MAX_FILES: usize = 10_000;
 
 /// A guest's records directory, or none (`RecordFiles::default()`): then every
 /// call is refused.
@@ -22,6 +28,13 @@ pub struct RecordFiles {
     dir: Option<PathBuf>,
     /// No append takes a file past this.
     max_file_bytes: u64,
+    /// No append takes the directory's files together past this.
+    max_total_bytes: u64,
+    /// No append makes a file past this many.
+    max_files: usize,
+    /// The bytes the directory's files hold, as last counted and since added to, shared by
+    /// every instance of the guest; `None` until first counted.
+    used: Arc<Mutex<Option<u64>>>,
 }
 
 impl Default for RecordFiles {
@@ -29,6 +42,9 @@ impl Default for RecordFiles {
         RecordFiles {
             dir: None,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
+            max_files: MAX_FILES,
+            used: Arc::default(),
         }
     }
 }
@@ -60,8 +76,19 @@ impl RecordFiles {
         }
     }
 
+    /// The same records, with the directory's files holding no more than
+    /// `bytes` together in place of [`DEFAULT_MAX_TOTAL_BYTES`]: an append that
+    /// would take them past it is refused whole.
+    pub fn with_max_total_bytes(self, bytes: u64) -> RecordFiles {
+        RecordFiles {
+            max_total_bytes: bytes,
+            ..self
+        }
+    }
+
     /// Appends `text` to `file` in one write and syncs it to disk; refused if
-    /// the file would grow past its cap.
+    /// the file would grow past its cap, the directory's files past theirs, or
+    /// a new file would make more than 10,000.
     pub fn append(&self, file: &str, text: &str) -> Result<(), Error> {
         if text.len() > MAX_APPEND_BYTES {
             return Err(Error::InvalidArgument(format!(
@@ -71,10 +98,28 @@ impl RecordFiles {
         }
         let path = self.path(file)?;
         let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
+        if !path.exists() && self.count().map_err(failed)?.files >= self.max_files {
+            return Err(Error::Failed(format!(
+                "records: {file}: the records directory holds {} files already",
+                self.max_files
+            )));
+        }
+        let added = text.len() as u64;
+        self.reserve(file, added)?;
+        let written = self.append_within_file_cap(file, &path, text);
+        if written.is_err() {
+            self.release(added);
+        }
+        written
+    }
+
+    /// Appends `text` to `file` at `path` once it is known to stay within its cap.
+    fn append_within_file_cap(&self, file: &str, path: &Path, text: &str) -> Result<(), Error> {
+        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
         let mut handle = OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&path)
+            .open(path)
             .map_err(failed)?;
         let size = handle.metadata().map_err(failed)?.len();
         if size.saturating_add(text.len() as u64) > self.max_file_bytes {
@@ -94,8 +139,64 @@ impl RecordFiles {
     pub fn truncate(&self, file: &str) -> Result<(), Error> {
         let path = self.path(file)?;
         let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
+        if !path.exists() && self.count().map_err(failed)?.files >= self.max_files {
+            return Err(Error::Failed(format!(
+                "records: {file}: the records directory holds {} files already",
+                self.max_files
+            )));
+        }
+        let emptied = std::fs::metadata(&path).map_or(0, |meta| meta.len());
         let handle = File::create(&path).map_err(failed)?;
+        self.release(emptied);
         handle.sync_all().map_err(failed)
+    }
+
+    /// Counts `added` more bytes as the directory's, unless they would take its
+    /// files past their cap (counted again first, as files may have gone).
+    fn reserve(&self, file: &str, added: u64) -> Result<(), Error> {
+        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        let mut now = match *used {
+            Some(bytes) => bytes,
+            None => self.count().map_err(failed)?.bytes,
+        };
+        if now.saturating_add(added) > self.max_total_bytes {
+            now = self.count().map_err(failed)?.bytes;
+        }
+        if now.saturating_add(added) > self.max_total_bytes {
+            *used = Some(now);
+            return Err(Error::Failed(format!(
+                "records: {file}: {added} more bytes would take the records directory's files \
+                 past their cap of {} bytes together",
+                self.max_total_bytes
+            )));
+        }
+        *used = Some(now + added);
+        Ok(())
+    }
+
+    /// Counts `bytes` fewer as the directory's.
+    fn release(&self, bytes: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(used) = used.as_mut() {
+            *used = used.saturating_sub(bytes);
+        }
+    }
+
+    /// The regular files of the directory and what they hold.
+    fn count(&self) -> std::io::Result<Count> {
+        let mut count = Count::default();
+        let Some(dir) = &self.dir else {
+            return Ok(count);
+        };
+        for entry in std::fs::read_dir(dir)? {
+            let meta = entry?.metadata()?;
+            if meta.is_file() {
+                count.files += 1;
+                count.bytes += meta.len();
+            }
+        }
+        Ok(count)
     }
 
     /// Where `file` is: a plain name inside the directory, or an absolute path
@@ -122,6 +223,13 @@ impl RecordFiles {
         }
         Ok(dir.join(name))
     }
+}
+
+/// What a records directory holds.
+#[derive(Debug, Default)]
+struct Count {
+    files: usize,
+    bytes: u64,
 }
 
 /// Checks that `name` is a plain file name the host writes guests' files under: 1 to 255 bytes,
@@ -236,5 +344,48 @@ mod tests {
         std::fs::write(&file, "").unwrap();
         assert!(RecordFiles::new(&file).is_err());
         assert!(RecordFiles::new(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn the_directorys_files_hold_no_more_than_their_cap_together() {
+        let (dir, records) = records();
+        let records = records.with_max_total_bytes(10);
+        records.append("a", "12345").unwrap();
+        records.append("b", "6789").unwrap();
+        let refused = records.append("c", "xy");
+        assert!(
+            matches!(&refused, Err(Error::Failed(why)) if why.contains("cap of 10 bytes together")),
+            "{refused:?}"
+        );
+        assert!(!dir.path().join("c").exists(), "refused whole");
+        // An instance of the same guest shares the count.
+        let other = records.clone();
+        other.append("c", "x").unwrap();
+        assert!(other.append("c", "x").is_err());
+        // Emptied, or removed by hand: counted again, there is room.
+        records.truncate("a").unwrap();
+        records.append("c", "xyz").unwrap();
+        std::fs::remove_file(dir.path().join("b")).unwrap();
+        records.append("d", "1234").unwrap();
+    }
+
+    #[test]
+    fn no_append_makes_a_file_past_the_most_the_directory_holds() {
+        let (dir, records) = records();
+        let records = RecordFiles {
+            max_files: 3,
+            ..records
+        };
+        for name in ["a", "b", "c"] {
+            records.append(name, "x").unwrap();
+        }
+        let refused = records.append("d", "x");
+        assert!(
+            matches!(&refused, Err(Error::Failed(why)) if why.contains("holds 3 files")),
+            "{refused:?}"
+        );
+        assert!(records.truncate("e").is_err());
+        records.append("a", "more").unwrap();
+        assert!(!dir.path().join("d").exists());
     }
 }

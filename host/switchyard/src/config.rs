@@ -361,6 +361,9 @@ pub struct GuestEntry {
     /// The size, in MiB, past which no append grows a file in `records_dir`
     /// (1 to 1048576). Unset: 1024.
     pub records_max_file_mb: Option<u64>,
+    /// The size, in MiB, past which no append grows the files of `records_dir`
+    /// together (1 to 16777216). Unset: 10240.
+    pub records_max_total_mb: Option<u64>,
     /// Whether `wasm` is watched: a changed file is loaded as the guest's
     /// next version (see `guest_watch.rs`).
     #[serde(default)]
@@ -533,6 +536,7 @@ impl GuestEntry {
             wasm: None,
             records_dir: None,
             records_max_file_mb: None,
+            records_max_total_mb: None,
             watch: false,
             config: toml::Table::new(),
             limits: GuestLimitsConfig::default(),
@@ -998,6 +1002,15 @@ impl Config {
                     format!("must be 1 to {MAX_RECORDS_FILE_MB}"),
                 );
             }
+            if entry
+                .records_max_total_mb
+                .is_some_and(|mb| !(1..=MAX_RECORDS_TOTAL_MB).contains(&mb))
+            {
+                return fail(
+                    &format!("guests.{name}.records_max_total_mb"),
+                    format!("must be 1 to {MAX_RECORDS_TOTAL_MB}"),
+                );
+            }
             check_guest_config(name, entry)?;
             let limits = &entry.limits;
             check_guest_limits(
@@ -1129,6 +1142,9 @@ const MAX_TALKERS: usize = 1000;
 
 /// The largest `guests.<name>.records_max_file_mb`: 1 TiB.
 const MAX_RECORDS_FILE_MB: u64 = 1 << 20;
+
+/// The largest `guests.<name>.records_max_total_mb`: 16 TiB.
+const MAX_RECORDS_TOTAL_MB: u64 = 1 << 24;
 
 /// The largest `recording.max_total_mb`: 16 TiB.
 const MAX_RECORDINGS_MB: u64 = 1 << 24;
@@ -1488,6 +1504,10 @@ mod tests {
             (
                 "[guests.webconference]\nrecords_max_file_mb = 0\n",
                 "guests.webconference.records_max_file_mb: must be 1 to 1048576",
+            ),
+            (
+                "[guests.webconference]\nrecords_max_total_mb = 0\n",
+                "guests.webconference.records_max_total_mb: must be 1 to 16777216",
             ),
             (
                 "[recording]\ndir = \"/no/such/dir\"\n",

@@ -86,6 +86,10 @@ impl GuestLoader {
             Some(mb) => records.with_max_file_bytes(mb << 20),
             None => records,
         };
+        let records = match entry.records_max_total_mb {
+            Some(mb) => records.with_max_total_bytes(mb << 20),
+            None => records,
+        };
         let guest_config = Config::guest_config(entry)
             .collect::<GuestConfig>()
             .with_records(records)
