@@ -97,13 +97,7 @@ impl RecordFiles {
             )));
         }
         let path = self.path(file)?;
-        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
-        if !path.exists() && self.count().map_err(failed)?.files >= self.max_files {
-            return Err(Error::Failed(format!(
-                "records: {file}: the records directory holds {} files already",
-                self.max_files
-            )));
-        }
+        self.check_room_for(file, &path)?;
         let added = text.len() as u64;
         self.reserve(file, added)?;
         let written = self.append_within_file_cap(file, &path, text);
@@ -138,6 +132,16 @@ impl RecordFiles {
     /// Empties `file` (creating it) and syncs it to disk.
     pub fn truncate(&self, file: &str) -> Result<(), Error> {
         let path = self.path(file)?;
+        self.check_room_for(file, &path)?;
+        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
+        let emptied = std::fs::metadata(&path).map_or(0, |meta| meta.len());
+        let handle = File::create(&path).map_err(failed)?;
+        self.release(emptied);
+        handle.sync_all().map_err(failed)
+    }
+
+    /// Refuses `file` (at `path`) when it is new and the directory holds the most files already.
+    fn check_room_for(&self, file: &str, path: &Path) -> Result<(), Error> {
         let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
         if !path.exists() && self.count().map_err(failed)?.files >= self.max_files {
             return Err(Error::Failed(format!(
@@ -145,10 +149,7 @@ impl RecordFiles {
                 self.max_files
             )));
         }
-        let emptied = std::fs::metadata(&path).map_or(0, |meta| meta.len());
-        let handle = File::create(&path).map_err(failed)?;
-        self.release(emptied);
-        handle.sync_all().map_err(failed)
+        Ok(())
     }
 
     /// Counts `added` more bytes as the directory's, unless they would take its
