@@ -113,9 +113,6 @@ pub(crate) struct Room {
     pub(crate) expiry: Option<TimerId>,
     /// The recording of its mix, while it is being recorded.
     pub(crate) recording: Option<RecordingId>,
-    /// Prompts were played into it since they were last stopped: its media worker keeps them
-    /// until told to stop, also while none of its participants is there.
-    pub(crate) announcing: bool,
     /// It admits nobody new (participants listed already stay and may rejoin).
     pub(crate) locked: bool,
 }

@@ -502,6 +502,7 @@ impl Worker {
             members.remove(&leg);
             if members.is_empty() {
                 self.rooms.remove(&room);
+                self.announcements.remove(&room);
                 self.limiters.remove(&room);
                 self.shared_encoders.remove(&room);
             }
@@ -610,17 +611,17 @@ impl Worker {
 
     /// Plays `prompts` in order into a room of this worker: every member hears them, as if one
     /// more participant said them, replacing what the room was being played. Once, or `looped`
-    /// (music on hold): then they start over at the end, until
+    /// (music on hold): then they start over at the end for as long as the room exists, until
     /// [`stop_announcement`](Self::stop_announcement) or another `announce` (a looped list
-    /// without samples ends at once). Nothing is reported when they end. They are kept, and
-    /// play on, while the room has no member here: from where they were when its last left,
-    /// from the start if none came yet (a member may still be on its way from another
-    /// worker). Their owner stops them when the room is gone.
+    /// without samples ends at once). Nothing is reported when they end. Ignored for a room with
+    /// no member here.
     pub fn announce(&mut self, room: &RoomId, prompts: Vec<Arc<Prompt>>, looped: bool) {
-        self.announcements.insert(
-            room.clone(),
-            Announcement::new(Playback::new(prompts, looped)),
-        );
+        if self.rooms.contains_key(room) {
+            self.announcements.insert(
+                room.clone(),
+                Announcement::new(Playback::new(prompts, looped)),
+            );
+        }
     }
 
     /// Stops what is being played into a room, once or looped; nothing if nothing is.

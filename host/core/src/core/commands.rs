@@ -664,18 +664,18 @@ impl CallCore {
 
     /// Plays prompts into the room: every participant with media hears them,
     /// as if one more participant said them, in place of what was played into
-    /// it before; a participant whose media is still on its way to the room
-    /// hears them from when it arrives (they wait for the first). Once, or
-    /// `looped` (music on hold): then they start over at the end until
-    /// [`stop_announcement`](Self::stop_announcement) or the room is gone.
+    /// it before. Once, or `looped` (music on hold): then they start over at
+    /// the end until [`stop_announcement`](Self::stop_announcement) or the
+    /// room is gone.
     pub fn announce(
         &mut self,
         room: &str,
         prompts: Vec<Arc<Prompt>>,
         looped: bool,
     ) -> Result<(), CoreError> {
-        let state = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
-        state.announcing = true;
+        if !self.rooms.contains_key(room) {
+            return Err(CoreError::NoSuchRoom);
+        }
         self.media(MediaOp::Announce {
             worker: self.placement.room(room),
             room: RoomId(room.to_owned()),
@@ -687,8 +687,9 @@ impl CallCore {
 
     /// Stops what is played into the room, once or looped.
     pub fn stop_announcement(&mut self, room: &str) -> Result<(), CoreError> {
-        let state = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
-        state.announcing = false;
+        if !self.rooms.contains_key(room) {
+            return Err(CoreError::NoSuchRoom);
+        }
         self.media(MediaOp::StopAnnouncement {
             worker: self.placement.room(room),
             room: RoomId(room.to_owned()),

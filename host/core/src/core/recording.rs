@@ -78,18 +78,11 @@ impl CallCore {
         });
     }
 
-    /// `removed`, named `room`, is gone: its recording and what is played
-    /// into it, if any, end.
+    /// `removed`, named `room`, is gone: its recording, if any, ends.
     pub(super) fn room_removed(&mut self, room: &str, removed: &Room) {
         self.rooms_version += 1;
         if removed.recording.is_some() {
             self.end_recording(room);
-        }
-        if removed.announcing {
-            self.media(MediaOp::StopAnnouncement {
-                worker: self.placement.room(room),
-                room: RoomId(room.to_owned()),
-            });
         }
     }
 
