@@ -91,6 +91,24 @@ enum WorkerCommand {
 }
 
 impl WorkerCommand {
+    /// The room whose announcement the command starts or stops.
+    fn announced_room(&self) -> Option<&RoomId> {
+        match self {
+            WorkerCommand::Announce { room, .. } | WorkerCommand::StopAnnouncement(room) => {
+                Some(room)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the command joins a leg to `room`, or starts or stops its announcement.
+    fn concerns_room(&self, room: &RoomId) -> bool {
+        match self {
+            WorkerCommand::Join(_, joined) => joined == room,
+            command => command.announced_room() == Some(room),
+        }
+    }
+
     /// The legs the command concerns.
     fn legs(&self) -> [Option<LegId>; 2] {
         match self {

@@ -1,9 +1,11 @@
 //! The commands a worker holds for legs on their way to it, until they arrive
-//! or are lost on the way.
+//! or are lost on the way; and what is played into a room while a leg is on its
+//! way to join it, which waits for that leg (a worker plays nothing into a room
+//! with no member here).
 
 use std::collections::{HashMap, VecDeque};
 
-use switchyard_media::{LegId, MediaEvent, Worker};
+use switchyard_media::{LegId, MediaEvent, RoomId, Worker};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::packet_io::PacketIo;
@@ -68,6 +70,12 @@ impl HeldCommands {
             }
             return;
         }
+        if let Some(room) = command.announced_room()
+            && let Some(queue) = self.queue_about(room)
+        {
+            queue.push(command);
+            return;
+        }
         execute(worker, io, events, command);
         if let Some(leg) = arriving
             && let Some(queue) = self.next_arrival(leg)
@@ -76,6 +84,21 @@ impl HeldCommands {
                 self.dispatch(worker, io, events, command, Some(leg));
             }
         }
+    }
+
+    /// The commands held for an arrival that announce into `room`, else that join a leg to it:
+    /// an announcement of the room goes after them (and after one announced before it).
+    fn queue_about(&mut self, room: &RoomId) -> Option<&mut Vec<WorkerCommand>> {
+        let queues = || self.held.values().flatten();
+        let announced = queues().position(|queue| {
+            queue
+                .iter()
+                .any(|command| command.announced_room() == Some(room))
+        });
+        let index = announced.or_else(|| {
+            queues().position(|queue| queue.iter().any(|command| command.concerns_room(room)))
+        })?;
+        self.held.values_mut().flatten().nth(index)
     }
 
     /// The commands held for `leg`'s arrival now; the leg's entry goes with
@@ -291,5 +314,76 @@ mod tests {
             Some(MediaEvent::LegLost { leg: LEG })
         );
         assert!(reported.try_recv().is_err(), "the loss is reported once");
+    }
+
+    /// What `worker` sends its leg at its next tick, as μ-law bytes.
+    fn next_frame(worker: &mut Worker) -> Vec<u8> {
+        worker.handle_timeout(worker.next_tick());
+        let mut payload = Vec::new();
+        while let Some(transmit) = worker.poll_transmit() {
+            if transmit.payload[1] & 0x7f == 0 {
+                payload = transmit.payload[12..].to_vec();
+            }
+        }
+        payload
+    }
+
+    /// A worker thread's state once the core moved [`LEG`] to it into room `hold`, played a
+    /// looped tone into that room, then sent `later`, all before the leg arrived; with how
+    /// many commands wait for the leg, and the room.
+    fn moved_into_a_room_playing(later: Vec<WorkerCommand>) -> (Side, usize, RoomId) {
+        let (events, _reported) = unbounded_channel();
+        let mut side = Side::new();
+        let room = RoomId("hold".into());
+        let music = vec![std::sync::Arc::new(switchyard_media::Prompt::from_pcm(
+            vec![8000; 160],
+        ))];
+        let first = [
+            WorkerCommand::Expect(LEG),
+            WorkerCommand::Join(LEG, room.clone()),
+            WorkerCommand::Announce {
+                room: room.clone(),
+                prompts: music,
+                looped: true,
+            },
+        ];
+        for command in first.into_iter().chain(later) {
+            side.apply(&events, command);
+        }
+        let waiting = side.held.held[&LEG][0].len();
+        let arrival = WorkerCommand::AddLeg {
+            leg: LEG,
+            params: params(),
+            sockets: LegSockets::loopback(),
+        };
+        side.apply(&events, arrival);
+        assert!(side.held.held.is_empty());
+        (side, waiting, room)
+    }
+
+    #[test]
+    fn what_is_played_into_a_room_waits_for_the_leg_on_its_way_to_join_it() {
+        let (mut side, waiting, room) = moved_into_a_room_playing(Vec::new());
+        assert_eq!(waiting, 2, "held with the join");
+        let heard = next_frame(&mut side.worker);
+        assert!(
+            heard.iter().any(|&b| b != 0xff),
+            "the music is heard: {heard:?}"
+        );
+        // Stopped: at once, now that the leg is here.
+        let (events, _reported) = unbounded_channel();
+        side.apply(&events, WorkerCommand::StopAnnouncement(room));
+        assert!(next_frame(&mut side.worker).iter().all(|&b| b == 0xff));
+    }
+
+    #[test]
+    fn a_stop_follows_the_announcement_it_stops_while_both_wait() {
+        let (mut side, waiting, _) = moved_into_a_room_playing(vec![
+            WorkerCommand::StopAnnouncement(RoomId("hold".into())),
+            // Another room's waits for nobody (and is ignored: nobody is there).
+            WorkerCommand::StopAnnouncement(RoomId("elsewhere".into())),
+        ]);
+        assert_eq!(waiting, 3);
+        assert!(next_frame(&mut side.worker).iter().all(|&b| b == 0xff));
     }
 }
