@@ -94,7 +94,8 @@ pub struct ServeOptions {
     /// [`ServeOptions::max_subscribers`].) Default 256.
     pub max_connections: usize,
     /// The most of those connections from one address (one host cannot take them all);
-    /// one more from it is closed at once. Default 64.
+    /// one more from it is closed at once. Default 128: more than
+    /// [`ServeOptions::max_subscribers`], so subscribers from one host leave it connections.
     pub max_connections_per_peer: usize,
     /// The most event-stream subscribers (server-sent events and WebSocket together) served
     /// at once; one more is answered `503`. Default 64.
@@ -135,7 +136,7 @@ impl Default for ServeOptions {
             shutdown_grace: Duration::from_secs(5),
             metrics: None,
             max_connections: 256,
-            max_connections_per_peer: 64,
+            max_connections_per_peer: 128,
             max_subscribers: 64,
         }
     }

@@ -165,7 +165,10 @@ impl CompileCache {
     /// Removes the least recently used entries past `max_entries`, and the
     /// entries being written that are older than [`STALE_PARTIAL`].
     fn evict(&self) -> std::io::Result<()> {
-        let stale = SystemTime::now() - STALE_PARTIAL;
+        // A clock set before 1970 plus ten minutes takes nothing for stale.
+        let stale = SystemTime::now()
+            .checked_sub(STALE_PARTIAL)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         let mut entries = Vec::new();
         for entry in fs::read_dir(&self.dir)?.filter_map(Result::ok) {
             let path = entry.path();

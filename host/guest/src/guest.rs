@@ -149,9 +149,11 @@ impl Guest {
         let mut store = Store::new(&self.engine, context);
         store.limiter(|context| &mut context.limits);
         // What the host copies out of the guest in one call (its answer, an import's
-        // arguments) is at most what the guest's memory can hold: entries that all point at
-        // one string make no more of it (wasmtime's own default is 128 MiB).
-        store.set_hostcall_fuel(self.limits.memory_bytes);
+        // arguments) is at most four times what the guest's memory can hold: entries that all
+        // point at one string make no more of it (wasmtime's own default is 128 MiB). Lists
+        // count the host's size of their elements (a value node 32 bytes, 16 in the guest), so
+        // whatever the guest's memory holds fits.
+        store.set_hostcall_fuel(self.limits.memory_bytes.saturating_mul(4));
         let limit = self.limits.deadline;
         store.epoch_deadline_callback(move |mut store| {
             deadline::on_epoch_deadline(&mut store.data_mut().clock, limit)

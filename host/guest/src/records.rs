@@ -6,7 +6,6 @@ use crate::Error;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// The most bytes one `append` may write.
 pub const MAX_APPEND_BYTES: usize = 64 * 1024;
@@ -32,9 +31,6 @@ pub struct RecordFiles {
     max_total_bytes: u64,
     /// No append makes a file past this many.
     max_files: usize,
-    /// The bytes the directory's files hold, as last counted and since added to, shared by
-    /// every instance of the guest; `None` until first counted.
-    used: Arc<Mutex<Option<u64>>>,
 }
 
 impl Default for RecordFiles {
@@ -44,7 +40,6 @@ impl Default for RecordFiles {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
             max_files: MAX_FILES,
-            used: Arc::default(),
         }
     }
 }
@@ -88,7 +83,9 @@ impl RecordFiles {
 
     /// Appends `text` to `file` in one write and syncs it to disk; refused if
     /// the file would grow past its cap, the directory's files past theirs, or
-    /// a new file would make more than 10,000.
+    /// a new file would make more than 10,000. The directory is counted at each
+    /// append (whoever else writes or removes its files), so appends under way
+    /// at once may pass the caps by what they write together (64 KiB each).
     pub fn append(&self, file: &str, text: &str) -> Result<(), Error> {
         if text.len() > MAX_APPEND_BYTES {
             return Err(Error::InvalidArgument(format!(
@@ -97,14 +94,16 @@ impl RecordFiles {
             )));
         }
         let path = self.path(file)?;
-        self.check_room_for(file, &path)?;
-        let added = text.len() as u64;
-        self.reserve(file, added)?;
-        let written = self.append_within_file_cap(file, &path, text);
-        if written.is_err() {
-            self.release(added);
+        let count = self.check_room_for(file, &path)?;
+        if count.bytes.saturating_add(text.len() as u64) > self.max_total_bytes {
+            return Err(Error::Failed(format!(
+                "records: {file}: {} more bytes would take the records directory's files \
+                 past their cap of {} bytes together",
+                text.len(),
+                self.max_total_bytes
+            )));
         }
-        written
+        self.append_within_file_cap(file, &path, text)
     }
 
     /// Appends `text` to `file` at `path` once it is known to stay within its cap.
@@ -134,54 +133,22 @@ impl RecordFiles {
         let path = self.path(file)?;
         self.check_room_for(file, &path)?;
         let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
-        let emptied = std::fs::metadata(&path).map_or(0, |meta| meta.len());
         let handle = File::create(&path).map_err(failed)?;
-        self.release(emptied);
         handle.sync_all().map_err(failed)
     }
 
-    /// Refuses `file` (at `path`) when it is new and the directory holds the most files already.
-    fn check_room_for(&self, file: &str, path: &Path) -> Result<(), Error> {
+    /// What the directory holds now; refused for `file` (at `path`) when it is new and the
+    /// directory holds the most files already.
+    fn check_room_for(&self, file: &str, path: &Path) -> Result<Count, Error> {
         let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
-        if !path.exists() && self.count().map_err(failed)?.files >= self.max_files {
+        let count = self.count().map_err(failed)?;
+        if !path.exists() && count.files >= self.max_files {
             return Err(Error::Failed(format!(
                 "records: {file}: the records directory holds {} files already",
                 self.max_files
             )));
         }
-        Ok(())
-    }
-
-    /// Counts `added` more bytes as the directory's, unless they would take its
-    /// files past their cap (counted again first, as files may have gone).
-    fn reserve(&self, file: &str, added: u64) -> Result<(), Error> {
-        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        let mut now = match *used {
-            Some(bytes) => bytes,
-            None => self.count().map_err(failed)?.bytes,
-        };
-        if now.saturating_add(added) > self.max_total_bytes {
-            now = self.count().map_err(failed)?.bytes;
-        }
-        if now.saturating_add(added) > self.max_total_bytes {
-            *used = Some(now);
-            return Err(Error::Failed(format!(
-                "records: {file}: {added} more bytes would take the records directory's files \
-                 past their cap of {} bytes together",
-                self.max_total_bytes
-            )));
-        }
-        *used = Some(now + added);
-        Ok(())
-    }
-
-    /// Counts `bytes` fewer as the directory's.
-    fn release(&self, bytes: u64) {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(used) = used.as_mut() {
-            *used = used.saturating_sub(bytes);
-        }
+        Ok(count)
     }
 
     /// The regular files of the directory and what they hold.
@@ -190,8 +157,8 @@ impl RecordFiles {
         let Some(dir) = &self.dir else {
             return Ok(count);
         };
-        for entry in std::fs::read_dir(dir)? {
-            let meta = entry?.metadata()?;
+        // An entry removed while the directory is read is not counted.
+        for meta in std::fs::read_dir(dir)?.filter_map(|entry| entry.ok()?.metadata().ok()) {
             if meta.is_file() {
                 count.files += 1;
                 count.bytes += meta.len();
@@ -359,11 +326,13 @@ mod tests {
             "{refused:?}"
         );
         assert!(!dir.path().join("c").exists(), "refused whole");
-        // An instance of the same guest shares the count.
-        let other = records.clone();
+        // Another instance of the guest, or another version of it, counts the same files.
+        let other = RecordFiles::new(dir.path())
+            .unwrap()
+            .with_max_total_bytes(10);
         other.append("c", "x").unwrap();
-        assert!(other.append("c", "x").is_err());
-        // Emptied, or removed by hand: counted again, there is room.
+        assert!(records.append("c", "x").is_err());
+        // Emptied, or removed by hand: there is room.
         records.truncate("a").unwrap();
         records.append("c", "xyz").unwrap();
         std::fs::remove_file(dir.path().join("b")).unwrap();

@@ -344,9 +344,9 @@ fn an_answer_whose_strings_all_point_at_one_large_string_is_refused_before_the_h
     let guest = runtime
         .load("misbehave", &misbehave_wasm(), GuestConfig::default())
         .unwrap();
-    // Strings of a mebibyte out of a guest of 8 MiB: the host copies no more than the
-    // guest's memory holds, and refuses the rest (12 MiB, or 100 GB).
-    for count in [12, 100_000] {
+    // Strings of a mebibyte out of a guest of 8 MiB: the host copies no more than four times
+    // the guest's memory, and refuses the rest (40 MiB, or 100 GB).
+    for count in [40, 100_000] {
         let mut instance = guest.instantiate(Arc::new(FakeHost::default())).unwrap();
         let message = match instance.handle_control("aliased-answer", &[Value::Int(count)]) {
             Err(refused) => refused.to_string(),

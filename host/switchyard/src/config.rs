@@ -166,6 +166,10 @@ pub struct ControlConfig {
     pub tls_cert: Option<PathBuf>,
     /// HTTPS: the PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// The most of the endpoint's 256 connections served at once from one
+    /// address (1 to 256); behind a reverse proxy, whose address every client
+    /// comes from, 256.
+    pub max_connections_per_peer: usize,
 }
 
 /// The shortest bearer token taken.
@@ -457,6 +461,7 @@ impl Default for ControlConfig {
             token_file: None,
             tls_cert: None,
             tls_key: None,
+            max_connections_per_peer: 128,
         }
     }
 }
@@ -717,6 +722,12 @@ impl Config {
             );
         }
         self.control.tls()?;
+        if !(1..=256).contains(&self.control.max_connections_per_peer) {
+            return fail(
+                "control.max_connections_per_peer",
+                "must be 1 to 256".to_owned(),
+            );
+        }
         if !(1024..=65_535).contains(&self.sip.max_message_bytes) {
             return fail("sip.max_message_bytes", "must be 1024 to 65535".to_owned());
         }
@@ -1492,6 +1503,10 @@ mod tests {
             (
                 "[recording]\nmax_total_mb = 16777217\n",
                 "recording.max_total_mb: must be 1 to 16777216",
+            ),
+            (
+                "[control]\nmax_connections_per_peer = 0\n",
+                "control.max_connections_per_peer: must be 1 to 256",
             ),
             (
                 "[recording]\nmax_active = 0\n",

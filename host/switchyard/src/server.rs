@@ -403,6 +403,7 @@ fn control_options(control: &ControlConfig) -> anyhow::Result<ServeOptions> {
     Ok(ServeOptions {
         access,
         tls,
+        max_connections_per_peer: control.max_connections_per_peer,
         ..ServeOptions::default()
     })
 }
