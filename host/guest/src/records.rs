@@ -157,8 +157,13 @@ impl RecordFiles {
         let Some(dir) = &self.dir else {
             return Ok(count);
         };
-        // An entry removed while the directory is read is not counted.
-        for meta in std::fs::read_dir(dir)?.filter_map(|entry| entry.ok()?.metadata().ok()) {
+        for entry in std::fs::read_dir(dir)? {
+            let meta = match entry?.metadata() {
+                Ok(meta) => meta,
+                // Removed while the directory is read: not counted.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
             if meta.is_file() {
                 count.files += 1;
                 count.bytes += meta.len();

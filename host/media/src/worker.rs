@@ -624,6 +624,11 @@ impl Worker {
         }
     }
 
+    /// Whether `room` has a member on this worker (else [`announce`](Self::announce) ignores it).
+    pub fn has_members(&self, room: &RoomId) -> bool {
+        self.rooms.contains_key(room)
+    }
+
     /// Stops what is being played into a room, once or looped; nothing if nothing is.
     pub fn stop_announcement(&mut self, room: &RoomId) {
         self.announcements.remove(room);

@@ -1,7 +1,7 @@
 //! The commands a worker holds for legs on their way to it, until they arrive
-//! or are lost on the way; and what is played into a room while a leg is on its
-//! way to join it, which waits for that leg (a worker plays nothing into a room
-//! with no member here).
+//! or are lost on the way; and what is played into a room that has no member
+//! here while a leg is on its way to join it, which waits for that leg (a
+//! worker plays nothing into a room with no member here).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -51,7 +51,7 @@ impl HeldCommands {
                 self.held.entry(leg).or_default().push_back(Vec::new());
                 return;
             }
-            WorkerCommand::Lost(leg) => return self.lost(leg),
+            WorkerCommand::Lost(leg) => return self.lost(worker, io, events, leg),
             command => command,
         };
         let arriving = match &command {
@@ -71,12 +71,23 @@ impl HeldCommands {
             return;
         }
         if let Some(room) = command.announced_room()
-            && let Some(queue) = self.queue_about(room)
+            && let Some(index) = self.queue_for(room, worker.has_members(room))
+            && let Some(queue) = self.held.values_mut().flatten().nth(index)
         {
             queue.push(command);
             return;
         }
+        let joined = match &command {
+            WorkerCommand::Join(_, room) => Some(room.clone()),
+            _ => None,
+        };
         execute(worker, io, events, command);
+        // The room has a member now: what was played into it meanwhile plays.
+        if let Some(room) = joined {
+            for command in self.take_announced(&room) {
+                execute(worker, io, events, command);
+            }
+        }
         if let Some(leg) = arriving
             && let Some(queue) = self.next_arrival(leg)
         {
@@ -86,19 +97,36 @@ impl HeldCommands {
         }
     }
 
-    /// The commands held for an arrival that announce into `room`, else that join a leg to it:
-    /// an announcement of the room goes after them (and after one announced before it).
-    fn queue_about(&mut self, room: &RoomId) -> Option<&mut Vec<WorkerCommand>> {
+    /// Where, among the queues held for arrivals (in the order of `held`'s values, flattened),
+    /// a command starting or stopping `room`'s announcement waits: after one held before it,
+    /// so that they keep their order; else, while the room has no member here, after a leg's
+    /// join into it. `None`: it is carried out now.
+    fn queue_for(&self, room: &RoomId, has_members: bool) -> Option<usize> {
         let queues = || self.held.values().flatten();
-        let announced = queues().position(|queue| {
+        let announced = |queue: &Vec<WorkerCommand>| {
             queue
                 .iter()
                 .any(|command| command.announced_room() == Some(room))
-        });
-        let index = announced.or_else(|| {
-            queues().position(|queue| queue.iter().any(|command| command.concerns_room(room)))
-        })?;
-        self.held.values_mut().flatten().nth(index)
+        };
+        let joins =
+            |queue: &Vec<WorkerCommand>| queue.iter().any(|command| command.concerns_room(room));
+        queues()
+            .position(announced)
+            .or_else(|| (!has_members).then(|| queues().position(joins)).flatten())
+    }
+
+    /// The commands starting or stopping `room`'s announcement that wait for an arrival, taken
+    /// out in order.
+    fn take_announced(&mut self, room: &RoomId) -> Vec<WorkerCommand> {
+        let mut taken = Vec::new();
+        for queue in self.held.values_mut().flatten() {
+            let (announced, rest): (Vec<_>, Vec<_>) = std::mem::take(queue)
+                .into_iter()
+                .partition(|command| command.announced_room() == Some(room));
+            *queue = rest;
+            taken.extend(announced);
+        }
+        taken
     }
 
     /// The commands held for `leg`'s arrival now; the leg's entry goes with
@@ -114,11 +142,25 @@ impl HeldCommands {
 
     /// The leg expected here will not come: what is held for it concerns a
     /// leg this worker never had (its removal included), so it goes; a worker
-    /// it was to move on to is told in turn.
-    fn lost(&mut self, leg: LegId) {
+    /// it was to move on to is told in turn. What was played into a room, or
+    /// stopped, while it waited for the leg is carried out now for the room's
+    /// members (or waits for the next leg on its way there).
+    fn lost(
+        &mut self,
+        worker: &mut Worker,
+        io: &mut dyn PacketIo,
+        events: &UnboundedSender<MediaEvent>,
+        leg: LegId,
+    ) {
         for command in self.next_arrival(leg).into_iter().flatten() {
-            if let WorkerCommand::Detach { to, .. } = command {
-                let _ = to.send(WorkerCommand::Lost(leg));
+            match command {
+                WorkerCommand::Detach { to, .. } => {
+                    let _ = to.send(WorkerCommand::Lost(leg));
+                }
+                command if command.announced_room().is_some() => {
+                    self.dispatch(worker, io, events, command, None);
+                }
+                _ => {}
             }
         }
     }
@@ -316,6 +358,17 @@ mod tests {
         assert!(reported.try_recv().is_err(), "the loss is reported once");
     }
 
+    /// A looped tone played into `room`.
+    fn music_into(room: &RoomId) -> WorkerCommand {
+        WorkerCommand::Announce {
+            room: room.clone(),
+            prompts: vec![std::sync::Arc::new(switchyard_media::Prompt::from_pcm(
+                vec![8000; 160],
+            ))],
+            looped: true,
+        }
+    }
+
     /// What `worker` sends its leg at its next tick, as μ-law bytes.
     fn next_frame(worker: &mut Worker) -> Vec<u8> {
         worker.handle_timeout(worker.next_tick());
@@ -335,17 +388,10 @@ mod tests {
         let (events, _reported) = unbounded_channel();
         let mut side = Side::new();
         let room = RoomId("hold".into());
-        let music = vec![std::sync::Arc::new(switchyard_media::Prompt::from_pcm(
-            vec![8000; 160],
-        ))];
         let first = [
             WorkerCommand::Expect(LEG),
             WorkerCommand::Join(LEG, room.clone()),
-            WorkerCommand::Announce {
-                room: room.clone(),
-                prompts: music,
-                looped: true,
-            },
+            music_into(&room),
         ];
         for command in first.into_iter().chain(later) {
             side.apply(&events, command);
@@ -385,5 +431,52 @@ mod tests {
         ]);
         assert_eq!(waiting, 3);
         assert!(next_frame(&mut side.worker).iter().all(|&b| b == 0xff));
+    }
+
+    #[test]
+    fn music_waiting_for_a_leg_plays_as_soon_as_a_leg_already_here_joins_the_room() {
+        const HERE: LegId = LegId(8);
+        let (events, _reported) = unbounded_channel();
+        let mut side = Side::new();
+        let room = RoomId("hold".into());
+        for command in [
+            WorkerCommand::AddLeg {
+                leg: HERE,
+                params: params(),
+                sockets: LegSockets::loopback(),
+            },
+            WorkerCommand::Expect(LEG),
+            WorkerCommand::Join(LEG, room.clone()),
+            music_into(&room),
+            WorkerCommand::Join(HERE, room.clone()),
+        ] {
+            side.apply(&events, command);
+        }
+        assert_eq!(side.held.held[&LEG][0].len(), 1, "only the join waits");
+        let heard = next_frame(&mut side.worker);
+        assert!(heard.iter().any(|&b| b != 0xff), "{heard:?}");
+        // The leg on its way is lost; the room's music goes on, and stops when told.
+        side.apply(&events, WorkerCommand::Lost(LEG));
+        assert!(side.held.held.is_empty());
+        assert!(next_frame(&mut side.worker).iter().any(|&b| b != 0xff));
+        side.apply(&events, WorkerCommand::StopAnnouncement(room));
+        assert!(next_frame(&mut side.worker).iter().all(|&b| b == 0xff));
+    }
+
+    #[test]
+    fn what_waited_for_a_lost_leg_is_carried_out_for_the_room_as_it_is() {
+        let (events, _reported) = unbounded_channel();
+        let mut side = Side::new();
+        let room = RoomId("hold".into());
+        for command in [
+            WorkerCommand::Expect(LEG),
+            WorkerCommand::Join(LEG, room.clone()),
+            music_into(&room),
+            WorkerCommand::Lost(LEG),
+        ] {
+            side.apply(&events, command);
+        }
+        assert!(side.held.held.is_empty(), "nothing left waiting");
+        assert!(!side.worker.has_members(&room), "nobody to play it to");
     }
 }
