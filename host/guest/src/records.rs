@@ -108,7 +108,7 @@ impl RecordFiles {
 
     /// Appends `text` to `file` at `path` once it is known to stay within its cap.
     fn append_within_file_cap(&self, file: &str, path: &Path, text: &str) -> Result<(), Error> {
-        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
+        let failed = io_failure(file);
         let mut handle = OpenOptions::new()
             .create(true)
             .append(true)
@@ -132,7 +132,7 @@ impl RecordFiles {
     pub fn truncate(&self, file: &str) -> Result<(), Error> {
         let path = self.path(file)?;
         self.check_room_for(file, &path)?;
-        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
+        let failed = io_failure(file);
         let handle = File::create(&path).map_err(failed)?;
         handle.sync_all().map_err(failed)
     }
@@ -140,7 +140,7 @@ impl RecordFiles {
     /// What the directory holds now; refused for `file` (at `path`) when it is new and the
     /// directory holds the most files already.
     fn check_room_for(&self, file: &str, path: &Path) -> Result<Count, Error> {
-        let failed = |e: std::io::Error| Error::Failed(format!("records: {file}: {e}"));
+        let failed = io_failure(file);
         let count = self.count().map_err(failed)?;
         if !path.exists() && count.files >= self.max_files {
             return Err(Error::Failed(format!(
@@ -196,6 +196,11 @@ impl RecordFiles {
         }
         Ok(dir.join(name))
     }
+}
+
+/// The error for an I/O failure on `file`.
+fn io_failure(file: &str) -> impl Fn(std::io::Error) -> Error + Copy + '_ {
+    move |e| Error::Failed(format!("records: {file}: {e}"))
 }
 
 /// What a records directory holds.

@@ -368,15 +368,18 @@ impl Worker {
     /// audio and telephone-events alike, and raises no [`MediaEvent::RtpTimeout`]; one that starts
     /// receiving again counts its RTP timeout from `now`.
     pub fn update_leg(&mut self, now: Instant, leg: LegId, params: LegParams) {
-        let Some(state) = self
+        if self
             .legs
-            .get_mut(&leg)
-            .filter(|state| state.params != params)
-        else {
+            .get(&leg)
+            .is_none_or(|state| state.params == params)
+        {
+            return;
+        }
+        // What waits half a tick goes first, before the BYE of a stream that restarts.
+        self.release(leg);
+        let Some(state) = self.legs.get_mut(&leg) else {
             return;
         };
-        // What waits half a tick goes first, before the BYE of a stream that restarts.
-        release_leg(&mut self.deferred, &mut self.transmits, leg);
         let mut out = Output {
             transmits: &mut self.transmits,
             deferred: &mut self.deferred,
@@ -820,7 +823,13 @@ impl Worker {
     /// Queues at once the packets of `leg` that wait half a tick (see
     /// [`poll_timeout`](Self::poll_timeout)): for a shell about to close the leg's sockets.
     pub fn release(&mut self, leg: LegId) {
-        release_leg(&mut self.deferred, &mut self.transmits, leg);
+        let mut i = 0;
+        while i < self.deferred.len() {
+            match self.deferred[i].leg == leg {
+                true => self.transmits.extend(self.deferred.remove(i)),
+                false => i += 1,
+            }
+        }
     }
 
     // Queues the packets that waited half a tick, once that time has come.
@@ -983,21 +992,5 @@ impl Worker {
         let room = self.leave_room(leg);
         self.unbridge(leg);
         room
-    }
-}
-
-/// Moves the packets of `leg` that wait half a tick from `deferred` to the end of `transmits`, in
-/// order, to go at once.
-fn release_leg(
-    deferred: &mut VecDeque<MediaTransmit>,
-    transmits: &mut VecDeque<MediaTransmit>,
-    leg: LegId,
-) {
-    let mut i = 0;
-    while i < deferred.len() {
-        match deferred[i].leg == leg {
-            true => transmits.extend(deferred.remove(i)),
-            false => i += 1,
-        }
     }
 }

@@ -1004,23 +1004,24 @@ impl Config {
                     format!("{} is not a directory", dir.display()),
                 );
             }
-            if entry
-                .records_max_file_mb
-                .is_some_and(|mb| !(1..=MAX_RECORDS_FILE_MB).contains(&mb))
-            {
-                return fail(
-                    &format!("guests.{name}.records_max_file_mb"),
-                    format!("must be 1 to {MAX_RECORDS_FILE_MB}"),
-                );
-            }
-            if entry
-                .records_max_total_mb
-                .is_some_and(|mb| !(1..=MAX_RECORDS_TOTAL_MB).contains(&mb))
-            {
-                return fail(
-                    &format!("guests.{name}.records_max_total_mb"),
-                    format!("must be 1 to {MAX_RECORDS_TOTAL_MB}"),
-                );
+            for (key, mb, most) in [
+                (
+                    "records_max_file_mb",
+                    entry.records_max_file_mb,
+                    MAX_RECORDS_FILE_MB,
+                ),
+                (
+                    "records_max_total_mb",
+                    entry.records_max_total_mb,
+                    MAX_RECORDS_TOTAL_MB,
+                ),
+            ] {
+                if mb.is_some_and(|mb| !(1..=most).contains(&mb)) {
+                    return fail(
+                        &format!("guests.{name}.{key}"),
+                        format!("must be 1 to {most}"),
+                    );
+                }
             }
             check_guest_config(name, entry)?;
             let limits = &entry.limits;

@@ -101,12 +101,9 @@ impl WorkerCommand {
         }
     }
 
-    /// Whether the command joins a leg to `room`, or starts or stops its announcement.
-    fn concerns_room(&self, room: &RoomId) -> bool {
-        match self {
-            WorkerCommand::Join(_, joined) => joined == room,
-            command => command.announced_room() == Some(room),
-        }
+    /// Whether the command joins a leg to `room`.
+    fn joins(&self, room: &RoomId) -> bool {
+        matches!(self, WorkerCommand::Join(_, joined) if joined == room)
     }
 
     /// The legs the command concerns.
@@ -364,6 +361,18 @@ fn packet_io_for(use_uring: bool) -> Box<dyn PacketIo> {
     Box::new(sweep::SweepIo::default())
 }
 
+/// The sockets of `leg`, which leaves the worker, taken from `io` once a packet of it waiting
+/// half a tick is sent from the socket it was made for.
+fn sockets_of_leaving(
+    worker: &mut Worker,
+    io: &mut dyn PacketIo,
+    leg: LegId,
+) -> Option<LegSockets> {
+    worker.release(leg);
+    io.send(worker);
+    io.remove(worker, leg)
+}
+
 /// Carries out `command` on the worker and its sockets; a leg lost in a
 /// handover is reported to `events`.
 fn execute(
@@ -390,12 +399,9 @@ fn execute(
             io.add(leg, sockets);
         }
         WorkerCommand::RemoveLeg(leg) => {
-            // What the worker had queued for the leg was sent before this command (the
-            // worker thread sends its queue after every command and tick), but for a packet
-            // waiting half a tick: it goes now, while the leg has its socket.
-            worker.release(leg);
-            io.send(worker);
-            let sockets = io.remove(worker, leg);
+            // What the worker had queued for the leg was sent before this command: the
+            // worker thread sends its queue after every command and tick.
+            let sockets = sockets_of_leaving(worker, io, leg);
             // The leg's RTCP BYE goes from its socket before the socket closes.
             if let Some(goodbye) = worker.remove_leg(Instant::now(), leg) {
                 if let Some(sockets) = sockets {
@@ -408,12 +414,9 @@ fn execute(
             }
         }
         WorkerCommand::Detach { leg, to } => {
-            // A packet waiting half a tick goes from the socket it was made for; then the
-            // sockets, so that the packets the kernel already took from them reach the leg
+            // The sockets first: the packets the kernel already took from them reach the leg
             // before its state moves.
-            worker.release(leg);
-            io.send(worker);
-            let sockets = io.remove(worker, leg);
+            let sockets = sockets_of_leaving(worker, io, leg);
             if let (Some(state), Some(sockets)) = (worker.detach(leg), sockets) {
                 let _ = to.send(WorkerCommand::Attach {
                     leg,

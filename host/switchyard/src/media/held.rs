@@ -108,8 +108,7 @@ impl HeldCommands {
                 .iter()
                 .any(|command| command.announced_room() == Some(room))
         };
-        let joins =
-            |queue: &Vec<WorkerCommand>| queue.iter().any(|command| command.concerns_room(room));
+        let joins = |queue: &Vec<WorkerCommand>| queue.iter().any(|command| command.joins(room));
         queues()
             .position(announced)
             .or_else(|| (!has_members).then(|| queues().position(joins)).flatten())
@@ -120,11 +119,7 @@ impl HeldCommands {
     fn take_announced(&mut self, room: &RoomId) -> Vec<WorkerCommand> {
         let mut taken = Vec::new();
         for queue in self.held.values_mut().flatten() {
-            let (announced, rest): (Vec<_>, Vec<_>) = std::mem::take(queue)
-                .into_iter()
-                .partition(|command| command.announced_room() == Some(room));
-            *queue = rest;
-            taken.extend(announced);
+            taken.extend(queue.extract_if(.., |command| command.announced_room() == Some(room)));
         }
         taken
     }

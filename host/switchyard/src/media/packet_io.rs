@@ -164,18 +164,12 @@ mod tests {
     // A leg at ptime 10 sends its second packet of a tick half a tick after the first: removed
     // in between, it still sends that one from its socket before the socket closes.
     fn a_removed_leg_sends_the_packet_waiting_half_a_tick(io: &mut dyn PacketIo) {
-        let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
-        peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        let sockets = LegSockets::loopback();
-        let leg_address = sockets.rtp.local_addr().unwrap();
-        let start = Instant::now();
-        let mut worker = Worker::new(WorkerConfig::default(), start, 1);
+        let (mut worker, peer, leg_address, start) = leg_and_peer(io);
         let params = switchyard_media::LegParams {
             ptime_ms: 10,
             ..crate::media::pcmu_leg(peer.local_addr().unwrap())
         };
-        worker.add_leg(start, LEG, params);
-        io.add(LEG, sockets);
+        worker.update_leg(start, LEG, params);
         worker.handle_timeout(start);
         io.send(&mut worker);
         assert!(
