@@ -136,6 +136,62 @@ fn a_gui_session_creates_a_room_mutes_kicks_out_and_deletes_it() {
     create_room(&server, &room);
 }
 
+/// How many clients create each room at once in the test below.
+const RACING_CLIENTS: usize = 12;
+
+#[test]
+fn clients_changing_a_room_at_once_take_turns() {
+    let server = Server::start();
+    // Many rounds, so that one without turns is all but sure to see two pins.
+    let rooms: Vec<String> = (0..16).map(|n| format!("{}-{n}", random_room())).collect();
+    // Each client thread has its own connection; a barrier starts them together.
+    let answers = python(
+        &server,
+        &format!(
+            "import threading\n\
+             rooms = {rooms:?}\n\
+             start = threading.Barrier({RACING_CLIENTS})\n\
+             answers = {{r: [] for r in rooms}}\n\
+             def create(url):\n\
+             \x20   c = xmlrpc.client.ServerProxy(url)\n\
+             \x20   for r in rooms:\n\
+             \x20       start.wait(30)\n\
+             \x20       answers[r].append(c.roomCreate(r)[:-1])\n\
+             threads = [threading.Thread(target=create, args=(sys.argv[1],)) for _ in range({RACING_CLIENTS})]\n\
+             for t in threads: t.start()\n\
+             for t in threads: t.join(60)\n\
+             for r in rooms:\n\
+             \x20   print(sum(a[0] == 0 for a in answers[r]), sum(a == [1, 'room already opened', ''] for a in answers[r]))\n"
+        ),
+    );
+    let expected = format!("1 {}\n", RACING_CLIENTS - 1).repeat(rooms.len());
+    assert_eq!(answers, expected, "per room: pins given, refusals");
+
+    // Invitations added at once to one room are all kept. Each room is new:
+    // the first addParticipant opens it with no pin, the pin roomInfo gives
+    // becomes its pin.
+    let invited = python(
+        &server,
+        &format!(
+            "import threading\n\
+             rooms = [r + '-invited' for r in {rooms:?}]\n\
+             start = threading.Barrier({RACING_CLIENTS})\n\
+             def invite(url, n):\n\
+             \x20   c = xmlrpc.client.ServerProxy(url)\n\
+             \x20   for r in rooms:\n\
+             \x20       start.wait(30)\n\
+             \x20       c.addParticipant(r, 'p%d' % n, '10%d' % n)\n\
+             threads = [threading.Thread(target=invite, args=(sys.argv[1], n)) for n in range({RACING_CLIENTS})]\n\
+             for t in threads: t.start()\n\
+             for t in threads: t.join(60)\n\
+             for r in rooms:\n\
+             \x20   print(len(s.roomInfo(r, '1')[2]))\n"
+        ),
+    );
+    let expected = format!("{RACING_CLIENTS}\n").repeat(rooms.len());
+    assert_eq!(invited, expected, "per room: invitations listed");
+}
+
 #[test]
 fn admin_pins_change_and_invited_participants_are_found_three_ways() {
     let server = Server::start();

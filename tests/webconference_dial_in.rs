@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::audio::power;
+use support::audio::{power, rms};
 use support::phone::Phone;
 use support::server::{Server, base_config};
 use support::webconference::{create_room, server_with, wait_for_participant, wc};
@@ -59,15 +59,6 @@ fn listen_until_bye(phone: &Phone) -> (bool, Vec<i16>) {
         }
         (bye.join().unwrap(), heard)
     })
-}
-
-/// The root mean square of `samples`, full scale 1.
-fn rms(samples: &[i16]) -> f64 {
-    let sum: f64 = samples
-        .iter()
-        .map(|&s| (f64::from(s) / 32768.0).powi(2))
-        .sum();
-    (sum / samples.len().max(1) as f64).sqrt()
 }
 
 /// Asserts a goodbye: something (the `wrong_pin_bye` prompt) is heard, then

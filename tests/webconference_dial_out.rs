@@ -1,12 +1,13 @@
 //! `dialout` against SIPp callees: one behind a proxy that challenges with
 //! 407 and then answers (audio both ways), one that declines with 606, and
-//! one that only rings (the room hears ringback; `roomDelete` cancels it).
+//! one that only rings (the room hears ringback; `roomDelete` cancels it);
+//! and a phone that answers into an empty room (it hears `first_participant`).
 
 mod support;
 
 use std::time::Duration;
-use support::audio::power;
-use support::phone::Phone;
+use support::audio::{power, rms};
+use support::phone::{Listening, Phone};
 use support::server::Server;
 use support::sipp::{Sipp, free_port};
 use support::webconference::{create_room, random_room, wait_for_participant, wc};
@@ -25,7 +26,18 @@ const PHONE_HZ: f64 = 1000.0;
 /// `dialout` of `callee` in `room`, from `conf@switchyard.test`, with these
 /// digest credentials; returns the new participant's call tag.
 fn dial_out(server: &Server, room: &str, pin: &str, callee: &Sipp, user: &str, pw: &str) -> String {
-    let domain = callee.addr.to_string();
+    dial_out_to(server, room, pin, &callee.addr.to_string(), user, pw)
+}
+
+/// [`dial_out`] of `bob` at `domain`.
+fn dial_out_to(
+    server: &Server,
+    room: &str,
+    pin: &str,
+    domain: &str,
+    user: &str,
+    pw: &str,
+) -> String {
     let answer = wc(
         server,
         &format!(
@@ -153,5 +165,30 @@ fn a_ringing_dial_out_rings_in_the_room_until_room_delete_cancels_it() {
     assert!(
         phone.await_bye(Duration::from_secs(5)),
         "the caller in the room gets a BYE"
+    );
+}
+
+#[test]
+fn a_dial_out_answered_into_an_empty_room_hears_first_participant() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let callee = Listening::new();
+    let domain = callee.uri("bob").trim_start_matches("sip:bob@").to_owned();
+    let tag = dial_out_to(&server, &room, &pin, &domain, "", "");
+    let phone = callee.answer(Duration::from_secs(10));
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[2] == 3"),
+    );
+    // Alone in the room, it hears the prompt (about 3 s), not silence.
+    let heard = phone.talk(PHONE_HZ, Duration::from_secs(2));
+    let level = rms(&heard);
+    assert!(
+        heard.len() > 8000 && level > 0.01,
+        "expected first_participant, heard {} samples at RMS {level:.4}",
+        heard.len()
     );
 }

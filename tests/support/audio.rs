@@ -34,6 +34,15 @@ pub fn power_at(rate: u32, samples: &[i16], frequency: f64) -> f64 {
     (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / (n * n / 4.0)
 }
 
+/// The root mean square of `samples`, full scale 1.
+pub fn rms(samples: &[i16]) -> f64 {
+    let sum: f64 = samples
+        .iter()
+        .map(|&s| (f64::from(s) / 32768.0).powi(2))
+        .sum();
+    (sum / samples.len().max(1) as f64).sqrt()
+}
+
 /// Asserts that each of two participants, who sent `tones` (8 kHz), heard
 /// the other's tone (power above 0.01) in the last second of what it heard.
 pub fn assert_each_hears_the_other(heard: &[Vec<i16>; 2], tones: [f64; 2]) {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use hyper::body::{Body as _, Incoming};
-use hyper::header::{ALLOW, HeaderValue};
+use hyper::header::{ALLOW, HeaderValue, ORIGIN};
 use hyper::{Method, Request, StatusCode};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
@@ -167,7 +167,12 @@ pub(crate) async fn handle(
             .insert(ALLOW, HeaderValue::from_static(allow));
         return response;
     }
-    if let Some(refusal) = media::refusal(request.headers(), media::XML, "XML-RPC") {
+    // A browser names its page's origin on every POST (RFC 6454 §7): only then can the body
+    // be a form another site's page sent. Other clients, SEMS's own among them, are taken
+    // whatever type their body says, as SEMS takes them (curl -d sends a form type).
+    if request.headers().contains_key(ORIGIN)
+        && let Some(refusal) = media::refusal(request.headers(), media::XML, "XML-RPC")
+    {
         return refusal;
     }
     let body = match read_body(request, options, peer).await {

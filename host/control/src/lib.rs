@@ -14,7 +14,7 @@
 //! | `system.multicall([{methodName, params}, …])` (at most 256) | `200`, each call's value in a one-element array, or its fault as `{faultCode, faultString}` |
 //! | `POST` with malformed XML, or XML that is not a `methodCall` | `200` with fault `-32700` `"parse error: <what>"` (the xmlrpc-epi convention) |
 //! | `POST` of a well-formed `methodCall` with an `<i8>` beyond 32 bits | `200` with fault `-32602` `"invalid params: <what>"` |
-//! | `POST` whose `Content-Type` is not `text/xml` or `application/xml` | `415`, a problem naming both |
+//! | `POST` from a browser (with `Origin`) whose `Content-Type` is not `text/xml` or `application/xml` | `415`, a problem naming both |
 //! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
 //! | `GET` or `HEAD /` | `200`, the web console's page, with or without the token |
 //! | any other HTTP method on `/` or `/RPC2` | `405`, `Allow: GET, HEAD, POST` (on `/`) or `Allow: POST` |

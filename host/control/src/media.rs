@@ -1,7 +1,7 @@
-//! The content type a request body must have: XML for XML-RPC, JSON for
-//! REST. A web page may send a form or `text/plain` body to any site without
-//! the site's consent (a CORS "simple request"), but not XML or JSON: requiring
-//! them keeps other sites' pages from calling the endpoint.
+//! The content type a request body must have: XML for XML-RPC from a browser,
+//! JSON for REST. A web page may send a form or `text/plain` body to any site
+//! without the site's consent (a CORS "simple request"), but not XML or JSON:
+//! requiring them keeps other sites' pages from calling the endpoint.
 
 use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use hyper::{HeaderMap, StatusCode};

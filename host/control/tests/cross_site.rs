@@ -1,13 +1,13 @@
-//! What a web page on another site cannot make the endpoint do: XML-RPC and
-//! REST bodies only of their own content types (no `text/plain` form post),
-//! no request whose `Origin` is another host, and on a loopback listener no
-//! `Host` but a loopback one (DNS rebinding).
+//! What a web page on another site cannot make the endpoint do: XML-RPC from a
+//! browser and REST bodies only of their own content types (no `text/plain`
+//! form post), no request whose `Origin` is another host, and on a loopback
+//! listener no `Host` but a loopback one (DNS rebinding).
 
 mod support;
 
 use std::sync::Arc;
 
-use support::{ECHO_CALL, Server, answer, open, request, request_for};
+use support::{ECHO_CALL, HttpReply, Server, answer, open, request, request_for};
 use switchyard_control::ServeOptions;
 use switchyard_control::events::EventLog;
 
@@ -16,11 +16,16 @@ const WEBSOCKET: &str = "Upgrade: websocket\r\nConnection: Upgrade\r\n\
     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn xml_rpc_takes_xml_bodies_only() {
+async fn xml_rpc_from_a_browser_takes_xml_bodies_only() {
     let server = Server::start(ServeOptions::default()).await;
+    let port = server.addr.port();
+    let own_host = format!("127.0.0.1:{port}");
+    // A page on the server's own origin: an origin check lets it through.
+    let page = format!("Origin: http://127.0.0.1:{port}\r\n");
     for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
-        let headers = format!("Content-Type: {content_type}\r\n");
-        let reply = answer(server.addr, &request("POST", "/RPC2", &headers, ECHO_CALL)).await;
+        let headers = format!("{page}Content-Type: {content_type}\r\n");
+        let call = request_for(&own_host, "POST", "/RPC2", &headers, ECHO_CALL);
+        let reply = answer(server.addr, &call).await;
         assert_eq!(reply.status, 415, "{content_type}: {}", reply.body);
         assert!(
             reply
@@ -40,19 +45,40 @@ async fn xml_rpc_takes_xml_bodies_only() {
             reply.head
         );
     }
-    let reply = answer(server.addr, &request("POST", "/", "", ECHO_CALL)).await;
+    let untyped = request_for(&own_host, "POST", "/", &page, ECHO_CALL);
+    let reply = answer(server.addr, &untyped).await;
     assert_eq!(reply.status, 415, "no Content-Type: {}", reply.body);
     for content_type in ["Text/XML; charset=UTF-8", "application/xml"] {
-        let headers = format!("Content-Type: {content_type}\r\n");
-        let reply = answer(server.addr, &request("POST", "/RPC2", &headers, ECHO_CALL)).await;
-        assert_eq!(reply.status, 200, "{content_type}: {}", reply.body);
-        assert!(
-            reply.body.contains("<string>alive</string>"),
-            "{}",
-            reply.body
-        );
+        let headers = format!("{page}Content-Type: {content_type}\r\n");
+        let call = request_for(&own_host, "POST", "/RPC2", &headers, ECHO_CALL);
+        assert_echoed(&answer(server.addr, &call).await, content_type);
     }
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_rpc_from_other_clients_takes_any_body_type_as_sems_does() {
+    let server = Server::start(ServeOptions::default()).await;
+    // What `curl -d @call.xml` sends, what a hand-made client may send, and none.
+    for headers in [
+        "Content-Type: application/x-www-form-urlencoded\r\n",
+        "Content-Type: text/plain\r\n",
+        "",
+    ] {
+        let call = request("POST", "/RPC2", headers, ECHO_CALL);
+        assert_echoed(&answer(server.addr, &call).await, headers);
+    }
+    server.stop().await;
+}
+
+/// Asserts that `reply` answers [`ECHO_CALL`] (sent with `what`).
+fn assert_echoed(reply: &HttpReply, what: &str) {
+    assert_eq!(reply.status, 200, "{what:?}: {}", reply.body);
+    assert!(
+        reply.body.contains("<string>alive</string>"),
+        "{}",
+        reply.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -261,6 +261,9 @@ pub(crate) struct Call {
     /// The next probe of its peer, while it is answered and receives no RTP
     /// (see `CallCore::watch_peer`).
     pub(crate) probe_timer: Option<TimerId>,
+    /// When it was first put with others: into a room or a bridge, or linked
+    /// to the other call of a forward (from its start: only its answer counts).
+    pub(crate) with_others_since: Option<Instant>,
 }
 
 impl Call {
@@ -279,6 +282,17 @@ impl Call {
             Phase::Answered(at) => Some(at),
             Phase::Ending { answered } => answered,
         }
+    }
+
+    /// Notes that it is put with others at `now`, unless it was before.
+    pub(crate) fn put_with_others(&mut self, now: Instant) {
+        self.with_others_since.get_or_insert(now);
+    }
+
+    /// Since when it has been connected, as SEMS counts a conference call:
+    /// answered and with others, whichever came last; none if it never was both.
+    pub(crate) fn connected_since(&self) -> Option<Instant> {
+        Some(self.answered_at()?.max(self.with_others_since?))
     }
 
     pub(crate) fn room(&self) -> Option<&str> {

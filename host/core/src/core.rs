@@ -110,12 +110,18 @@ pub struct CallStats {
     /// Calls, received or placed, that ended or were refused without being answered.
     pub failed: u64,
     /// Calls, received or placed, that have ended or were refused, answered
-    /// or not: `failed` of them were never answered, and `connected_seconds`
-    /// is how long the others were up.
+    /// or not: `failed` of them were never answered, and `not_connected`
+    /// never both answered and with others.
     pub finished: u64,
+    /// Calls over that were never connected as SEMS counts a conference call:
+    /// answered and put with others (into a room or a bridge, or forwarded).
+    /// A caller who hangs up at a prompt, or is sent away from one, is among
+    /// them, and so is every call in `failed`.
+    pub not_connected: u64,
     /// How long the answered calls took to be answered.
     pub setup: SetupTimes,
-    /// Seconds of answered calls that have ended.
+    /// Seconds the connected calls over were connected: from the moment they
+    /// were both answered and with others until their end.
     pub connected_seconds: u64,
     /// Calls refused with 503 because no guest instance was free.
     pub refused_no_instance: u64,
@@ -139,12 +145,17 @@ impl CallStats {
     pub(crate) fn ended_unanswered(&mut self) {
         self.finished += 1;
         self.failed += 1;
+        self.not_connected += 1;
     }
 
-    /// Counts an answered call that ended after `seconds` up.
-    pub(crate) fn ended_answered(&mut self, seconds: u64) {
+    /// Counts an answered call that ended after being `connected` that long,
+    /// or never connected (none).
+    pub(crate) fn ended_answered(&mut self, connected: Option<Duration>) {
         self.finished += 1;
-        self.connected_seconds += seconds;
+        match connected {
+            Some(connected) => self.connected_seconds += connected.as_secs(),
+            None => self.not_connected += 1,
+        }
     }
 }
 
@@ -532,6 +543,7 @@ impl CallCore {
                 hold_asked: None,
                 held: false,
                 probe_timer: None,
+                with_others_since: None,
             },
         );
         self.by_key.insert(key, id);

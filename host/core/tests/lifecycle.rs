@@ -419,7 +419,7 @@ fn the_calls_finished_count_unanswered_received_and_answered_placed_calls_alike(
     assert!(world.run_until(Duration::from_secs(40), |w| {
         w.uacs[bob].codes(Method::Invite).contains(&500) && w.core.active_calls() == 0
     }));
-    // A placed call, answered, up for three seconds.
+    // A placed call, put in a room while it rings, answered, up for three seconds.
     world.callee(addr("127.0.0.1:7000"), answering_callee(true));
     let placed = world
         .core
@@ -428,6 +428,8 @@ fn the_calls_finished_count_unanswered_received_and_answered_placed_calls_alike(
             ..DialRequest::default()
         })
         .unwrap();
+    let now = world.now;
+    world.core.join(now, placed, "42", joined("carol")).unwrap();
     assert!(world.run_until(Duration::from_secs(5), |w| {
         w.events_of(placed).contains(&CallEvent::Answered)
     }));
@@ -442,10 +444,63 @@ fn the_calls_finished_count_unanswered_received_and_answered_placed_calls_alike(
         "{stats:?}"
     );
     assert_eq!(
-        (stats.finished, stats.failed, stats.connected_seconds),
-        (2, 1, 3),
+        (stats.finished, stats.failed, stats.not_connected),
+        (2, 1, 1),
         "two calls over, the received one never answered: {stats:?}"
     );
+    assert_eq!(stats.connected_seconds, 3, "from its answer: {stats:?}");
+}
+
+#[test]
+fn a_call_counts_as_connected_from_entering_a_room_as_sems_counts_it() {
+    let mut world = World::new(config(), Net::perfect(1), 1, common::answer_only());
+    // Answered, it hangs up at its prompt after 5 s, never in a room.
+    let ann = world.dial("000777123", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    world.run_for(Duration::from_secs(5));
+    world.uacs[ann].bye(world.now);
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    let stats = world.core.stats();
+    assert_eq!(
+        (stats.finished, stats.failed, stats.not_connected),
+        (1, 0, 1),
+        "answered, but never connected: {stats:?}"
+    );
+    assert_eq!(stats.connected_seconds, 0);
+
+    // Answered, it enters a room after 2 s of prompts and stays there 3 s.
+    let bob = world.dial("000777123", "bob");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[bob].codes(Method::Invite).contains(&200)
+    }));
+    world.run_for(Duration::from_secs(2));
+    let call = world.invites()[1].call;
+    let now = world.now;
+    world.core.join(now, call, "123", joined("bob")).unwrap();
+    world.run_for(Duration::from_secs(3));
+    world.uacs[bob].bye(world.now);
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    let stats = world.core.stats();
+    assert_eq!(
+        (stats.finished, stats.failed, stats.not_connected),
+        (2, 0, 1),
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.connected_seconds, 3,
+        "its time in the room: {stats:?}"
+    );
+}
+
+/// How a test lists a participant.
+fn joined(number: &str) -> JoinOptions {
+    JoinOptions {
+        number: number.into(),
+        reason: "entered".into(),
+        participant_id: String::new(),
+    }
 }
 
 #[test]

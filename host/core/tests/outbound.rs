@@ -710,6 +710,35 @@ fn a_call_joined_to_a_room_while_placed_is_listed_at_once_and_its_media_joins_on
 }
 
 #[test]
+fn a_call_listed_while_placed_rings_on_180_and_183_only_as_sems_lists_it() {
+    let mut w = world(idle());
+    w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                endpoint
+                    .progress(now, call.call, 181, "Call Is Being Forwarded", None)
+                    .expect("181");
+            }
+        }),
+    );
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.core.join(w.now, call, "42", join_options()).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(call)
+            .iter()
+            .any(|e| matches!(e, CallEvent::Progress { code: 181, .. }))
+    }));
+    assert_eq!(
+        listed(&w, "42", call),
+        Some((
+            ParticipantStatus::Connecting,
+            "181 Call Is Being Forwarded".to_owned()
+        ))
+    );
+}
+
+#[test]
 fn a_call_listed_while_placed_that_fails_to_resolve_is_finished_with_the_reason() {
     let mut w = world(idle());
     let call = w.core.dial(request("sip:bob@nowhere.invalid")).unwrap();

@@ -8,8 +8,10 @@
 //!
 //! Guest functions run in instances of their own, at most
 //! `limits.control_instances` at once: control requests never take instances
-//! from calls, nor calls from them. Each runs in the guest's current version.
+//! from calls, nor calls from them. Each runs in the guest's current version,
+//! and one guest's functions take turns ([`ControlTurns`]).
 
+use crate::control_turns::ControlTurns;
 use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
 use crate::host_api::{CoreHost, lock};
@@ -36,6 +38,7 @@ pub struct ControlBridge {
     media: Arc<MediaPool>,
     executor: Arc<GuestExecutor>,
     instances: Arc<Semaphore>,
+    turns: ControlTurns,
     session: SessionFunctions,
     /// The counts of earlier runs (the stats file read at start).
     stats_base: Counters,
@@ -62,6 +65,7 @@ impl ControlBridge {
             media,
             executor,
             instances: Arc::new(Semaphore::new(instances)),
+            turns: ControlTurns::default(),
             stats_base,
         }
     }
@@ -71,15 +75,22 @@ impl ControlBridge {
         server_info(core.active_calls(), self.stats_base.plus(&core.stats()))
     }
 
-    /// A function of the guest `name`, loaded (checked by the caller): run on
-    /// a blocking thread (a guest call holds its thread for up to its
-    /// deadline), in a fresh instance of its current version.
+    /// A function of the guest `name`, loaded (checked by the caller): run,
+    /// once the guest's functions before it have returned, on a blocking
+    /// thread (a guest call holds its thread for up to its deadline), in a
+    /// fresh instance of its current version.
     async fn guest_function(
         &self,
         name: &str,
         function: String,
         params: Vec<Value>,
     ) -> Result<Value, Fault> {
+        let turn = self.turns.take(name, INSTANCE_WAIT).await.ok_or_else(|| {
+            Fault::internal(format!(
+                "busy: the functions of {name} before this one took more than {} s",
+                INSTANCE_WAIT.as_secs()
+            ))
+        })?;
         let permit = tokio::time::timeout(INSTANCE_WAIT, self.instances.clone().acquire_owned())
             .await
             .map_err(|_| {
@@ -100,7 +111,8 @@ impl ControlBridge {
             version = current.version
         );
         let outcome = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            // Held until the guest returns, even if the request is dropped meanwhile.
+            let (_turn, _permit) = (turn, permit);
             let _entered = span.entered();
             let mut instance = current.guest.instantiate(host)?;
             current

@@ -11,6 +11,7 @@ pub mod config;
 mod control;
 mod control_client;
 mod control_tls;
+mod control_turns;
 mod ctl;
 mod dial_policy;
 mod durable_file;

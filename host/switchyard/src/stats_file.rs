@@ -32,9 +32,11 @@ const FILE_MODE: u32 = 0o644;
 pub struct Counters {
     /// Calls over (ended or refused), received or placed.
     pub total: u64,
-    /// Calls over that were never answered.
+    /// Calls over that were never connected: answered and put with others
+    /// (a room, a bridge, a forward), as SEMS counts a call that entered a
+    /// conference ([`CallStats::not_connected`]).
     pub failed: u64,
-    /// Seconds the answered calls that are over were up.
+    /// Seconds the connected calls that are over were connected.
     pub seconds: u64,
 }
 
@@ -43,12 +45,12 @@ impl Counters {
     pub fn plus(self, stats: &CallStats) -> Counters {
         Counters {
             total: self.total + stats.finished,
-            failed: self.failed + stats.failed,
+            failed: self.failed + stats.not_connected,
             seconds: self.seconds + stats.connected_seconds,
         }
     }
 
-    /// Calls over that were answered.
+    /// Calls over that were connected.
     pub fn connected(&self) -> u64 {
         self.total.saturating_sub(self.failed)
     }
@@ -140,11 +142,14 @@ mod tests {
     #[test]
     fn counts_continue_from_the_file() {
         let base = Counters::parse("10\n4\n600\n").unwrap();
+        // Of three calls over, one was never answered and one answered but
+        // never put with others (it hung up at a prompt).
         let run = CallStats {
             total: 3,
             connected: 2,
             finished: 3,
             failed: 1,
+            not_connected: 2,
             connected_seconds: 90,
             ..CallStats::default()
         };
@@ -153,11 +158,11 @@ mod tests {
             now,
             Counters {
                 total: 13,
-                failed: 5,
+                failed: 6,
                 seconds: 690
             }
         );
-        assert_eq!(now.connected(), 8);
+        assert_eq!(now.connected(), 7);
         assert_eq!(Counters::parse(&now.render()), Ok(now));
     }
 
@@ -171,6 +176,7 @@ mod tests {
             connected: 2,
             finished: 2,
             failed: 1,
+            not_connected: 1,
             connected_seconds: 30,
             ..CallStats::default()
         };

@@ -267,11 +267,8 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
     )?;
     room::take_invitation(&entry.room, &participant_id);
     answer(state)?;
-    if others == 0 {
-        let looped = state.settings.loop_first_participant_prompt;
-        media::play(&state.call, &["first_participant".to_owned()], looped)?;
-    }
-    presence::joined(&entry.room, &state.call, others as usize);
+    let looped = state.settings.loop_first_participant_prompt;
+    presence::entered(&entry.room, &state.call, others as usize, looped)?;
     if others == 0 {
         state
             .lonely

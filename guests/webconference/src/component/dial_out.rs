@@ -4,9 +4,9 @@
 //! some. This instance keeps the room's count of dial-outs in progress. While
 //! the callee rings without early media, the room hears a ringback tone from
 //! it. The room's other participants hear `join_sound` when it answers and
-//! `drop_sound` when it ends after answering; alone in the room, it has the
-//! `lonely_user_timer` of a dial-in participant, and in a room with a time-out
-//! its timer for the room's end.
+//! `drop_sound` when it ends after answering; answering into an empty room, it
+//! hears `first_participant` and has the `lonely_user_timer` of a dial-in
+//! participant, and in a room with a time-out its timer for the room's end.
 
 use super::presence::{self, Lonely};
 use super::room_end::RoomEnd;
@@ -68,7 +68,13 @@ pub fn on_event(event: Event) {
             no_longer_dialing(&placed);
             placed.answered = true;
             let others = presence::company(&placed.context.room, &placed.call).len();
-            presence::joined(&placed.context.room, &placed.call, others);
+            let looped = placed.settings.loop_first_participant_prompt;
+            if let Err(e) = presence::entered(&placed.context.room, &placed.call, others, looped) {
+                log(
+                    Level::Info,
+                    &format!("{}: first_participant not played: {e:?}", placed.call),
+                );
+            }
             if others == 0 {
                 placed
                     .lonely

@@ -16,7 +16,7 @@
 //! polls.
 
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::types::ParticipantStatus;
+use switchyard_sdk::types::{Error, ParticipantStatus};
 use switchyard_sdk::{kv, media, rooms, signaling, timers};
 
 /// The key prefix of the marks left for a participant left alone.
@@ -46,6 +46,17 @@ fn play_to(call: &str, sound: &str) {
             &format!("{sound} not played to {call}: {e:?}"),
         );
     }
+}
+
+/// `me`, answered, is in `room`, where `others` participants were: alone, it
+/// hears `first_participant` (`looped` until someone joins); otherwise the
+/// others hear it join ([`joined`]).
+pub fn entered(room: &str, me: &str, others: usize, looped: bool) -> Result<(), Error> {
+    if others == 0 {
+        media::play(me, &["first_participant".to_owned()], looped)?;
+    }
+    joined(room, me, others);
+    Ok(())
 }
 
 /// `me` joined `room`, where `others` participants were: they hear

@@ -270,8 +270,11 @@ impl CallCore {
             a: a.leg(),
             b: b.leg(),
         });
-        self.call_mut(a)?.attachment = Attachment::Bridge(b);
-        self.call_mut(b)?.attachment = Attachment::Bridge(a);
+        for (call, peer) in [(a, b), (b, a)] {
+            let state = self.call_mut(call)?;
+            state.attachment = Attachment::Bridge(peer);
+            state.put_with_others(now);
+        }
         Ok(())
     }
 
@@ -346,6 +349,7 @@ impl CallCore {
         let others = self.list_participant(room, call, options, status);
         let state = self.call_mut(call)?;
         state.attachment = Attachment::Room(room.to_owned());
+        state.put_with_others(now);
         if !media_started {
             // Listed anew, unmuted: a mute in the room it left must not follow it to its media.
             state.media_muted = false;

@@ -88,11 +88,12 @@ impl CallCore {
             // offer named.
             self.network.close_rtp(call.leg());
         }
-        match state.answered_at() {
-            Some(answered) => self
-                .stats
-                .ended_answered(now.saturating_duration_since(answered).as_secs()),
-            None => self.stats.ended_unanswered(),
+        if state.answered_at().is_some() {
+            let connected = state.connected_since();
+            self.stats
+                .ended_answered(connected.map(|since| now.saturating_duration_since(since)));
+        } else {
+            self.stats.ended_unanswered();
         }
         match state.attachment {
             Attachment::Alone => {}

@@ -82,6 +82,7 @@ impl CallCore {
         let placed = self.place(request, Some(call))?;
         let state = self.call_mut(call)?;
         state.linked = Some(placed);
+        state.with_others_since = Some(state.started);
         state.handled = true;
         Ok(placed)
     }
@@ -304,6 +305,8 @@ impl CallCore {
                 hold_asked: None,
                 held: false,
                 probe_timer: None,
+                with_others_since: (pending.room.is_some() || pending.linked.is_some())
+                    .then_some(now),
             },
         );
         self.by_key.insert(key, call);
@@ -326,8 +329,15 @@ impl CallCore {
                 false
             }
         };
+        // As SEMS lists a dial-out: ringing on 180 and 183 only; 181 (forwarded),
+        // 182 (queued) and the like leave it connecting, with their reason.
+        let listed = if matches!(code, 180 | 183) {
+            ParticipantStatus::Ringing
+        } else {
+            ParticipantStatus::Connecting
+        };
         let status = format!("{code} {reason}");
-        self.set_participant_status(call, ParticipantStatus::Ringing, Some(&status));
+        self.set_participant_status(call, listed, Some(&status));
         self.guest_event(
             call,
             CallEvent::Progress {
