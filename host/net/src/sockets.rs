@@ -35,6 +35,23 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Receiver<()>,
     /// Which idle connections stay open.
     pub(crate) keep_open: KeepOpen,
+    /// The addresses the TCP listeners are bound to.
+    pub(crate) tcp_listening: Vec<SocketAddr>,
+}
+
+impl Shared {
+    /// The address a message on a connection we opened from `local` (an ephemeral
+    /// port) is taken to arrive at: our listener's port on that IP, where the peer can
+    /// open a new connection to us once this one closes (RFC 3261 §18). `local` itself
+    /// when no listener serves its IP.
+    pub(crate) fn listening_address(&self, local: SocketAddr) -> SocketAddr {
+        let listening = || self.tcp_listening.iter();
+        let wildcard = |l: &&SocketAddr| l.ip().is_unspecified() && l.is_ipv4() == local.is_ipv4();
+        listening()
+            .find(|l| l.ip() == local.ip())
+            .or_else(|| listening().find(wildcard))
+            .map_or(local, |l| SocketAddr::new(local.ip(), l.port()))
+    }
 }
 
 /// What [`SipSockets::recv`] yields.
@@ -98,11 +115,13 @@ impl SipSockets {
         let mut udp_sockets = Vec::new();
         let mut listeners = Vec::new();
         let mut local_addrs = Vec::new();
+        let mut tcp_listening = Vec::new();
         for &addr in &config.listen {
             let (socket, listener) = bind::udp_and_tcp(addr)?;
             let local = socket.local_addr()?;
             local_addrs.push((Transport::Udp, local));
             local_addrs.push((Transport::Tcp, listener.local_addr()?));
+            tcp_listening.push(listener.local_addr()?);
             udp_sockets.push((local, Arc::new(socket)));
             listeners.push(listener);
         }
@@ -116,6 +135,7 @@ impl SipSockets {
             unreachable: unreachable_sender,
             shutdown: watch,
             keep_open: KeepOpen::default(),
+            tcp_listening,
         });
         let mut sockets = Self {
             shared,

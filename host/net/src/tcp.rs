@@ -40,7 +40,12 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 let per_address = shared.config.max_connections_per_address;
                 match shared.table.accept(remote, queue, per_address) {
                     Ok(registration) => {
-                        tokio::spawn(run(stream, registration, writes, Arc::clone(&shared)));
+                        let connection = Connection {
+                            stream,
+                            registration,
+                            opened_here: false,
+                        };
+                        tokio::spawn(run(connection, writes, Arc::clone(&shared)));
                     }
                     Err(Refused::Full) => debug!(%remote, "TCP connection refused: too many open"),
                     Err(Refused::AddressFull) => {
@@ -95,7 +100,14 @@ pub(crate) fn connect(
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
         match timeout(shared.config.connect_timeout, TcpStream::connect(remote)).await {
-            Ok(Ok(stream)) => return run(stream, registration, writes, shared).await,
+            Ok(Ok(stream)) => {
+                let connection = Connection {
+                    stream,
+                    registration,
+                    opened_here: true,
+                };
+                return run(connection, writes, shared).await;
+            }
             Ok(Err(e)) => debug!(%remote, "TCP connect: {e}"),
             Err(_) => debug!(%remote, "TCP connect timed out"),
         }
@@ -105,18 +117,32 @@ pub(crate) fn connect(
     Ok(queue)
 }
 
+/// A connection established, and whether this side opened it.
+struct Connection {
+    stream: TcpStream,
+    registration: Registration,
+    /// Opened here: its local port is ephemeral, and what arrives on it is taken to
+    /// arrive at our listener ([`Shared::listening_address`]).
+    opened_here: bool,
+}
+
 /// One connection until it closes: the peer closes it, it idles for the idle timeout while
 /// its owner does not need it ([`crate::SipSockets::keep_open_while`]), a message read takes
 /// longer than the message timeout, a read or write fails, its framing fails, or the sockets
 /// are dropped. Its registration goes with it.
-async fn run(
-    stream: TcpStream,
-    registration: Registration,
-    mut writes: mpsc::Receiver<Vec<u8>>,
-    shared: Arc<Shared>,
-) {
+async fn run(connection: Connection, mut writes: mpsc::Receiver<Vec<u8>>, shared: Arc<Shared>) {
+    let Connection {
+        stream,
+        registration,
+        opened_here,
+    } = connection;
     let (Ok(local), Ok(remote)) = (stream.local_addr(), stream.peer_addr()) else {
         return;
+    };
+    let local = if opened_here {
+        shared.listening_address(local)
+    } else {
+        local
     };
     let (mut reader, mut writer) = stream.into_split();
     let config = &shared.config;

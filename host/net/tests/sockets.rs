@@ -245,6 +245,9 @@ async fn requests_to_one_destination_share_one_new_connection() {
     stream.write_all(&options(3)).await.unwrap();
     let answer = within("answer", message(&mut sip)).await;
     assert_eq!((answer.remote, answer.payload), (destination, options(3)));
+    // Received at our listening address, not the connection's ephemeral port: a request
+    // the peer sends on it makes a dialog whose Contact must reach us after it closes.
+    assert_eq!(answer.local, addr_of(&sip, Transport::Tcp, false));
     assert!(
         tokio::time::timeout(Duration::from_millis(200), peer.accept())
             .await

@@ -295,7 +295,8 @@ impl Dialog {
                 .and_then(Transport::from_param)
                 .unwrap_or(self.local.transport),
             addr,
-        );
+        )
+        .sent_from(self.local.addr);
         let mut text = format!(
             "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
              Max-Forwards: 70\r\n",
@@ -430,6 +431,11 @@ mod tests {
         local_udp("192.0.2.1:5060")
     }
 
+    /// Where a request to `addr` over UDP goes: from our address, which its Via names.
+    fn sent_to(addr: &str) -> TransportAddr {
+        local_udp(addr).sent_from(local().addr)
+    }
+
     /// Our side, with tag `lt` at `local`, of the dialog of an INVITE with the header lines
     /// `extra`.
     fn uas(extra: &str, local: TransportAddr) -> Dialog {
@@ -454,7 +460,7 @@ mod tests {
         ] {
             let mut dialog = uas(&format!("Contact: <sip:a@{contact}>\r\n"), local());
             let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-            assert_eq!(dest, local_udp(reached), "{contact}");
+            assert_eq!(dest, sent_to(reached), "{contact}");
             let text = String::from_utf8(bytes).unwrap();
             assert!(
                 text.starts_with(&format!("BYE sip:a@{contact} SIP/2.0\r\n")),
@@ -475,19 +481,19 @@ mod tests {
         .unwrap();
         let mut dialog = Dialog::uas(&request, "lt".into(), local()).unwrap();
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-        assert_eq!(dest, local_udp("10.0.0.5:5070"));
+        assert_eq!(dest, sent_to("10.0.0.5:5070"));
         // A peer that moved, its re-INVITE from a new mapping: reached there.
         let mut moved = uas("Contact: <sip:a@192.168.1.10>\r\n", local());
         moved.heard_from("198.51.100.20:41000".parse().unwrap());
         let (_, dest) = moved.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-        assert_eq!(dest, local_udp("198.51.100.20:41000"));
+        assert_eq!(dest, sent_to("198.51.100.20:41000"));
         // With a route set the request goes to the first route, whatever the Contact says.
         let mut routed = uas(
             "Contact: <sip:a@192.168.1.10>\r\nRecord-Route: <sip:192.0.2.50;lr>\r\n",
             local(),
         );
         let (_, dest) = routed.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-        assert_eq!(dest, local_udp("192.0.2.50:5060"));
+        assert_eq!(dest, sent_to("192.0.2.50:5060"));
     }
 
     #[test]
@@ -495,7 +501,7 @@ mod tests {
         let mut dialog = uas("Contact: <sip:a@192.0.2.8:5070>\r\n", local());
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
-        assert_eq!(dest, local_udp("192.0.2.8:5070"));
+        assert_eq!(dest, sent_to("192.0.2.8:5070"));
         assert!(
             text.starts_with("BYE sip:a@192.0.2.8:5070 SIP/2.0\r\n"),
             "{text}"
@@ -524,7 +530,7 @@ mod tests {
         let refresh = invite("Contact: <sip:a@198.51.100.9:5070>\r\n");
         dialog.refresh_target(&refresh.raw.headers);
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-        assert_eq!(dest, local_udp("198.51.100.9:5070"));
+        assert_eq!(dest, sent_to("198.51.100.9:5070"));
         let text = String::from_utf8(bytes).unwrap();
         assert!(
             text.starts_with("BYE sip:a@198.51.100.9:5070 SIP/2.0\r\n"),
@@ -533,7 +539,7 @@ mod tests {
         // Without a Contact the target stays.
         dialog.refresh_target(&invite("").raw.headers);
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKc", "ua");
-        assert_eq!(dest, local_udp("198.51.100.9:5070"));
+        assert_eq!(dest, sent_to("198.51.100.9:5070"));
     }
 
     #[test]
@@ -576,7 +582,7 @@ mod tests {
         );
         let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         let text = String::from_utf8(bytes).unwrap();
-        assert_eq!(dest, local_udp("192.0.2.50:5080"));
+        assert_eq!(dest, sent_to("192.0.2.50:5080"));
         assert!(
             text.starts_with("BYE sip:a@192.0.2.8 SIP/2.0\r\n"),
             "{text}"
@@ -600,7 +606,7 @@ mod tests {
         );
         let mut udp_target = uas("Contact: <sip:a@192.0.2.8:5070;transport=UDP>\r\n", tcp);
         let (bytes, dest) = udp_target.request(rsip::Method::Bye, "z9hG4bKc", "ua");
-        assert_eq!(dest, local_udp("192.0.2.8:5070"));
+        assert_eq!(dest, sent_to("192.0.2.8:5070"));
         assert!(
             String::from_utf8(bytes)
                 .unwrap()
@@ -612,7 +618,7 @@ mod tests {
     fn host_name_target_falls_back_to_the_invite_source() {
         let mut dialog = uas("Contact: <sip:a@phone.example.com>\r\n", local());
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
-        assert_eq!(dest, local_udp("192.0.2.7:5062"));
+        assert_eq!(dest, sent_to("192.0.2.7:5062"));
     }
 
     #[test]
@@ -625,7 +631,7 @@ mod tests {
                 .unwrap()
                 .starts_with("BYE sip:a@192.0.2.7 SIP/2.0\r\n")
         );
-        assert_eq!(dest, local_udp("192.0.2.7:5060"));
+        assert_eq!(dest, sent_to("192.0.2.7:5060"));
     }
 
     #[test]

@@ -228,7 +228,7 @@ impl Placed {
             head,
             headers: call.headers,
             sdp_offer: call.sdp_offer,
-            destination: TransportAddr::new(call.transport, call.destination),
+            destination: TransportAddr::new(call.transport, call.destination).sent_from(call.local),
             auth: call.credentials.map(Authenticator::new),
             credential_lines: Vec::new(),
             cseq: 0,

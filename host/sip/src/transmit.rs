@@ -15,9 +15,11 @@ pub struct Transmit {
     pub transport: Transport,
     /// Where to send it.
     pub destination: SocketAddr,
-    /// For a response, the local address its request arrived at: over UDP it leaves from
-    /// the socket bound there (RFC 3581 §4), so that a NAT that let the request in lets it
-    /// out. `None` for a request, which leaves from any socket of the destination's family.
+    /// The local address it leaves from over UDP, from the socket bound there: for a
+    /// response, the address its request arrived at (RFC 3581 §4), so that a NAT that let
+    /// the request in lets it out; for a request, the address its Via and Contact name
+    /// (RFC 3261 §18.1.1), where the peer's NAT or trunk knows us. `None`: any socket of
+    /// the destination's family.
     pub source: Option<SocketAddr>,
     /// For a response over TCP, where to open a connection when its request's connection
     /// has closed (§18.2.2: the source IP at the Via's sent-by port). `None` for a request,
@@ -52,10 +54,9 @@ impl Outbox {
         self.queue.push_back(Transmit {
             transport: to.transport,
             destination: to.addr,
-            source: to.reply.map(|reply| reply.local),
+            source: to.source,
             reopen: to
-                .reply
-                .and_then(|reply| reply.reopen_port)
+                .reopen_port
                 .map(|port| SocketAddr::new(to.addr.ip(), port)),
             payload,
         });
@@ -80,17 +81,14 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::ReplyPath;
 
     #[test]
     fn a_response_names_where_it_leaves_from_and_where_to_reconnect() {
         let mut out = Outbox::default();
         let local: SocketAddr = "192.0.2.1:5060".parse().unwrap();
-        let mut to = TransportAddr::new(Transport::Tcp, "192.0.2.7:40000".parse().unwrap());
-        to.reply = Some(ReplyPath {
-            local,
-            reopen_port: Some(5062),
-        });
+        let mut to =
+            TransportAddr::new(Transport::Tcp, "192.0.2.7:40000".parse().unwrap()).sent_from(local);
+        to.reopen_port = Some(5062);
         out.send(to, b"SIP/2.0 200 OK\r\n\r\n".to_vec());
         let response = out.pop().unwrap();
         assert_eq!(response.source, Some(local));

@@ -40,38 +40,46 @@ impl fmt::Display for Transport {
 }
 
 /// A socket address and the transport to reach it over: where a message goes, or where we
-/// are to a peer.
+/// are to a peer; as a destination, also how the message leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TransportAddr {
     /// The transport.
     pub(crate) transport: Transport,
     /// The socket address.
     pub(crate) addr: SocketAddr,
-    /// For the responses to a received request: how they leave and where they go when
-    /// `addr` alone does not do. `None` for every other destination.
-    pub(crate) reply: Option<ReplyPath>,
-}
-
-/// What the shell needs beyond the destination to send the responses to a request
-/// (RFC 3261 §18.2.2, RFC 3581 §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ReplyPath {
-    /// The local address the request arrived at: responses leave from it, so that a NAT
-    /// that let the request in lets them out.
-    pub(crate) local: SocketAddr,
-    /// Over TCP, the port to open a connection to, at the request's source IP (the Via's
-    /// `received`), when its connection has closed: the Via's sent-by port.
+    /// The local address a message to `addr` leaves from over UDP, so that a NAT or a
+    /// trunk that knows us there lets it through: for the responses to a request, the
+    /// address the request arrived at (RFC 3581 §4); for a request, the address its Via
+    /// and Contact name (RFC 3261 §18.1.1). `None`: any socket of the address's family.
+    pub(crate) source: Option<SocketAddr>,
+    /// For the responses to a request over TCP, the port to open a connection to, at the
+    /// request's source IP (the Via's `received`), when its connection has closed: the
+    /// Via's sent-by port (§18.2.2). `None` for every other destination.
     pub(crate) reopen_port: Option<u16>,
 }
 
 impl TransportAddr {
-    /// `addr` over `transport`, not a reply path.
+    /// `addr` over `transport`, sent from any local address.
     pub(crate) fn new(transport: Transport, addr: SocketAddr) -> Self {
         Self {
             transport,
             addr,
-            reply: None,
+            source: None,
+            reopen_port: None,
         }
+    }
+
+    /// The same destination, reached from the local address `source`.
+    pub(crate) fn sent_from(self, source: SocketAddr) -> Self {
+        Self {
+            source: Some(source),
+            ..self
+        }
+    }
+
+    /// Whether `other` is the same transport and address, however it is reached.
+    pub(crate) fn same_place(&self, other: &TransportAddr) -> bool {
+        self.transport == other.transport && self.addr == other.addr
     }
 
     /// `addr` over UDP.

@@ -162,11 +162,7 @@ fn a_cancel_after_the_final_response_gets_200_with_a_to_tag() {
 
 #[test]
 fn a_bye_on_the_early_dialog_gets_200_and_the_invite_487() {
-    let (mut sim, call) = offered_call(2);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
-    sim.run_for(Duration::from_millis(100));
+    let (mut sim, _) = ringing_call(2);
     sim.uac.bye(sim.now);
     assert!(sim.run_until(Duration::from_secs(5), |s| {
         s.has_event("CallEnded(RemoteBye)")
@@ -178,6 +174,59 @@ fn a_bye_on_the_early_dialog_gets_200_and_the_invite_487() {
         sim.ep.active_transactions(),
         0,
         "the INVITE's transaction ended"
+    );
+}
+
+#[test]
+fn an_update_in_the_early_dialog_starts_no_session_timer() {
+    let (mut sim, _) = ringing_call(2);
+    sim.uac
+        .update(sim.now, "Session-Expires: 90\r\nSupported: timer\r\n", "");
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Update), [200]);
+    let ok = sim.uac.last_response(Method::Update).unwrap();
+    assert_eq!(
+        ok.header("Session-Expires"),
+        None,
+        "the INVITE's 2xx negotiates the session timer: {}",
+        ok.text
+    );
+    // Ringing long past the interval the UPDATE asked for: the call is not over.
+    sim.run_for(Duration::from_secs(120));
+    assert!(
+        !sim.has_event("CallEnded(SessionExpired)"),
+        "{:?}",
+        sim.event_names()
+    );
+    assert!(
+        !sim.sent.iter().any(|(_, m)| m.starts_with("BYE ")),
+        "no BYE in an early dialog (RFC 3261 §15)"
+    );
+    // The caller can still cancel it, and the INVITE gets its 487.
+    sim.uac.cancel(sim.now);
+    sim.settle();
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 180, 487]);
+    assert_eq!(sim.ep.active_transactions(), 0);
+}
+
+#[test]
+fn a_reinvite_in_the_early_dialog_gets_500_with_retry_after() {
+    let (mut sim, _) = ringing_call(2);
+    sim.uac.reinvite(sim.now);
+    sim.run_for(Duration::from_secs(1));
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(
+        refused.code(),
+        Some(500),
+        "RFC 3261 §14.2: {}",
+        refused.text
+    );
+    assert!(refused.header("Retry-After").is_some(), "{}", refused.text);
+    // The call's own INVITE is still waiting for its answer.
+    assert!(
+        !sim.event_names().iter().any(|e| e.starts_with("CallEnded")),
+        "{:?}",
+        sim.event_names()
     );
 }
 
@@ -233,6 +282,16 @@ fn offered_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
     sim.invite();
     assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
     let call = first_call(&sim);
+    (sim, call)
+}
+
+/// [`offered_call`], rung (180): its early dialog is up.
+fn ringing_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
+    let (mut sim, call) = offered_call(seed);
+    sim.ep
+        .progress(sim.now, call, 180, "Ringing", None)
+        .unwrap();
+    sim.run_for(Duration::from_millis(100));
     (sim, call)
 }
 

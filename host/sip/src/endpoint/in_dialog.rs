@@ -32,8 +32,9 @@ impl Endpoint {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
-        if state.session.incoming.is_some() {
-            // §14.2: an INVITE before our final response to the previous one.
+        if state.session.incoming.is_some() || state.phase == Phase::Offered {
+            // §14.2: an INVITE before our final response to the previous one (a re-INVITE's,
+            // or the call's own in its early dialog).
             let response = self.retry_later(&request);
             return self.send_new_invite_final(now, key, &request, 500, response);
         }
@@ -113,6 +114,9 @@ impl Endpoint {
         state.dialog.refresh_target(&request.raw.headers);
         state.dialog.heard_from(request.destination.addr);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
+            // RFC 4028 §9: the session timer starts with the INVITE's 2xx, which
+            // negotiates it; before it there is no session to refresh or expire.
+            _ if state.phase == Phase::Offered => None,
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
                 let response = too_small(&request, min_se, None, &self.user_agent);

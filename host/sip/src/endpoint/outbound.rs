@@ -404,7 +404,7 @@ impl Endpoint {
         let failed: Vec<(CallKey, TxId)> = self
             .placed
             .iter()
-            .filter(|(_, p)| p.destination == destination && p.stage == Stage::Calling)
+            .filter(|(_, p)| p.destination.same_place(&destination) && p.stage == Stage::Calling)
             .map(|(&call, p)| (call, p.tx))
             .collect();
         for (call, tx) in failed {

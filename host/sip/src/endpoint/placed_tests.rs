@@ -28,11 +28,19 @@ fn call() -> OutgoingCall {
     }
 }
 
-/// Moves everything the endpoint sends to the callee, and the other way, at `now`.
+/// Moves everything the endpoint sends to the callee, and the other way, at `now`. Every
+/// message of ours leaves from the address its Via names (RFC 3261 §18.1.1), the
+/// socket a trunk or the callee's NAT knows.
 fn exchange(ep: &mut Endpoint, callee: &mut Uas, now: Instant) {
     for _ in 0..100 {
         let mut moved = false;
         while let Some(t) = ep.poll_transmit() {
+            assert_eq!(
+                t.source,
+                Some(addr(EP)),
+                "{}",
+                String::from_utf8_lossy(&t.payload)
+            );
             callee.handle_datagram(now, addr(EP), &t.payload);
             moved = true;
         }

@@ -15,7 +15,7 @@ use checks::Checked;
 use crate::address;
 use crate::ids::MAGIC_COOKIE;
 use crate::method::Method;
-use crate::transport::{ReplyPath, TransportAddr};
+use crate::transport::TransportAddr;
 use crate::via;
 use crate::wire::RawRequest;
 
@@ -110,10 +110,8 @@ pub(crate) fn validate_request(
         } else {
             via_destination
         },
-        reply: Some(ReplyPath {
-            local,
-            reopen_port: reliable.then_some(sent_by_port),
-        }),
+        source: Some(local),
+        reopen_port: reliable.then_some(sent_by_port),
     };
     let checked = match checks::check_request(&mut raw, too_large) {
         Ok(checked) => checked,
@@ -387,13 +385,15 @@ mod tests {
             (req.destination.transport, req.destination.addr),
             (udp_source().transport, udp_source().addr)
         );
-        let reply = req.destination.reply.unwrap();
         assert_eq!(
-            reply.local,
-            local(),
+            req.destination.source,
+            Some(local()),
             "responses leave where the request came"
         );
-        assert_eq!(reply.reopen_port, None, "UDP has no connection to reopen");
+        assert_eq!(
+            req.destination.reopen_port, None,
+            "UDP has no connection to reopen"
+        );
         assert_eq!(
             req.raw.via_header().unwrap().value(),
             "SIP/2.0/UDP 10.0.0.9:5062;branch=z9hG4bKabc;rport=40000;received=192.0.2.7"
@@ -430,7 +430,7 @@ mod tests {
             "on the request's connection"
         );
         assert_eq!(
-            req.destination.reply.unwrap().reopen_port,
+            req.destination.reopen_port,
             Some(5062),
             "once it has closed: the source IP at the sent-by port"
         );
