@@ -9,6 +9,7 @@
 mod support;
 
 use std::time::Duration;
+use support::audio::power;
 use support::nway::{
     DEADLINE, answer_in_background, assert_hears, assert_not_hears, await_listed, directory,
     nway_config, press, talk_together,
@@ -24,6 +25,8 @@ const C: f64 = 1150.0;
 const D: f64 = 1450.0;
 /// The two tones of dial tone (ITU-T E.180, North America).
 const DIAL_TONE: [f64; 2] = [350.0, 440.0];
+/// The two tones of ringback (North America).
+const RINGBACK: [f64; 2] = [440.0, 480.0];
 /// How long each check talks.
 const TALK: Duration = Duration::from_secs(2);
 
@@ -389,4 +392,41 @@ fn a_number_left_unfinished_times_out_and_is_not_called() {
     let heard = talk_together(&[&first, &second], &[A, B], TALK);
     assert_hears(&heard[0], B, "the inviter back in the room");
     assert_hears(&heard[1], A, "the room with the inviter back");
+}
+
+#[test]
+fn the_conference_goes_on_while_its_only_other_member_is_out_inviting() {
+    let (server, a, b, c) = escalated_and_invited();
+    // B, the only one in the room, hangs up while A talks privately with C.
+    b.hang_up();
+    press(&a, "*7");
+    let heard = talk_together(&[&a, &c], &[A, C], TALK);
+    assert_hears(&heard[0], C, "A, back in the room with C");
+    assert_hears(&heard[1], A, "C, in the room with A");
+    // Room 9000 is still the escalated call's: nobody dials into it.
+    let mut intruder = Phone::dial(server.sip, "89000", "200", &[]);
+    assert_eq!(
+        intruder.await_answer(),
+        404,
+        "a caller dialling the escalated room is still refused"
+    );
+}
+
+#[test]
+fn a_join_code_pressed_while_the_invitee_rings_leaves_the_ringback_on() {
+    let (b, c) = (Listening::new(), Listening::new());
+    let config = nway_config(&directory(&[("102", &b), ("103", &c)]), "");
+    let server = Server::start_with(&config);
+    let (a, b) = two_party_call(&server, b);
+    escalate(&a, &b);
+    press(&a, "103#");
+    assert!(c.invited_within(DEADLINE), "103 is called");
+    press(&a, "*7");
+    // The beep that says "not yet", then the ringback again (2 s on, 4 s off).
+    let heard = a.talk(A, Duration::from_millis(2500));
+    let ringback: f64 = RINGBACK.iter().map(|&hz| power(&heard, hz)).sum();
+    assert!(
+        ringback > 1e-3,
+        "A still hears ringback after *7 with the invitee ringing: {ringback:.2e}"
+    );
 }

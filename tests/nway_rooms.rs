@@ -55,6 +55,9 @@ callers = { "300" = "w", "100" = "A" }
 [guests.nway.config.rooms.211]
 options = "q1"
 callers = { "300" = "r" }
+[guests.nway.config.rooms.212]
+options = "MXq1"
+max_members = 2
 "#;
 
 fn server() -> Server {
@@ -64,6 +67,15 @@ fn server() -> Server {
 /// The music's strength in the last second of `heard`.
 fn music(heard: &[i16]) -> f64 {
     MUSIC.iter().map(|&note| last_second(heard, note)).sum()
+}
+
+/// Asserts that the music heard at `before` stopped in `heard`: a tenth of it at most.
+fn assert_music_stopped(heard: &[i16], before: f64) {
+    let after = music(heard);
+    assert!(
+        after < before / 10.0,
+        "the music stops: {after:.2e} against {before:.2e}"
+    );
 }
 
 /// A caller enters `room` (through the access number `8<room>`) as `number`.
@@ -92,11 +104,7 @@ fn a_caller_waiting_for_the_marked_user_hears_music_until_it_joins() {
         "the waiting caller once the marked user is in",
     );
     assert_hears(&heard[1], TONES[0], "the marked user");
-    let after = music(&heard[0]);
-    assert!(
-        after < before / 10.0,
-        "the music stops: {after:.2e} against {before:.2e}"
-    );
+    assert_music_stopped(&heard[0], before);
 }
 
 #[test]
@@ -651,11 +659,7 @@ fn a_lone_participant_hears_music_and_the_hash_key_leaves() {
         TONES[1],
         "the first participant, no longer alone",
     );
-    let together = music(&heard[0]);
-    assert!(
-        together < alone / 10.0,
-        "the music stops: {together:.2e} against {alone:.2e}"
-    );
+    assert_music_stopped(&heard[0], alone);
     press(&second, "#");
     assert!(second.await_bye(DEADLINE), "# leaves the room");
     let again = music(&first.talk(TONES[0], TALK));
@@ -783,4 +787,45 @@ fn a_rooms_pin_and_lock_end_with_its_last_participant() {
     let heard = talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
     assert_hears(&heard[0], TONES[1], "a caller of the room its locker left");
     assert_hears(&heard[1], TONES[0], "a caller of the room its locker left");
+}
+
+#[test]
+fn a_member_out_inviting_keeps_its_place_and_the_one_left_alone_hears_music() {
+    let server = server();
+    let staying = enter(&server, "212", "300");
+    let inviting = enter(&server, "212", "301");
+    await_listed(&server, "212", &["300", "301"]);
+    press(&inviting, "0");
+    let alone = music(&staying.talk(TONES[0], TALK));
+    assert!(
+        alone > MUSIC_HEARD,
+        "300 (option M), left alone while 301 is out inviting, hears music: {alone:.2e}"
+    );
+
+    // Room 212 takes two: the one out inviting keeps its place.
+    let third = enter(&server, "212", "302");
+    assert!(third.await_bye(DEADLINE), "a third caller is turned away");
+    server
+        .wait_for_log("room 212: 302 refused: full", DEADLINE)
+        .expect("the refusal is logged");
+
+    // `*` abandons the number: 301 is back, and the music stops.
+    press(&inviting, "*");
+    let heard = talk_together(&[&staying, &inviting], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "300, 301 back from inviting");
+    assert_music_stopped(&heard[0], alone);
+}
+
+#[test]
+fn a_merge_that_brings_company_stops_the_music_of_one_alone() {
+    let server = server();
+    let alone = enter(&server, "206", "300");
+    let before = music(&alone.talk(TONES[0], TALK));
+    assert!(before > MUSIC_HEARD, "alone in 206: {before:.2e}");
+    let merged = enter(&server, "211", "301");
+    await_listed(&server, "211", &["301"]);
+    assert_eq!(rpc(&server, "s.nway.merge('211', '206')"), "1");
+    let heard = talk_together(&[&alone, &merged], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "300, the merged participant in");
+    assert_music_stopped(&heard[0], before);
 }

@@ -210,8 +210,9 @@ fn on_all(
 /// Moves everyone in room `from` into room `into`, listed, muted,
 /// listen-only and deaf as they were; each participant's flow is told its
 /// new room. A room the config has no profile for is 404; when nobody
-/// could move, the host's reason is the fault. Once `from` is empty its
-/// conference is over: its recording stops and its pin and lock go.
+/// could move, the host's reason is the fault. Once `from` is vacant (nobody
+/// in it, nobody out inviting) its conference is over: its recording stops
+/// and its pin and lock go. Music for one alone in `into` stops.
 fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     if from == into {
         return Err(fault(
@@ -258,9 +259,13 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     {
         return Err(host_fault(e));
     }
-    if room::present(from).is_empty() {
+    if room::is_vacant(from) {
         let _ = rooms::stop_recording(from);
         room::forget_conference(from);
+    }
+    // A participant alone in `into` may have heard music (option `M`): it has company now.
+    if room::present(into).len() > 1 {
+        let _ = rooms::stop_announcement(into);
     }
     Ok(count(moved))
 }

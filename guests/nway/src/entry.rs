@@ -238,7 +238,7 @@ impl Entry {
                     return ask_pin(call, room, profile, pin);
                 }
                 // One who got in without a pin meanwhile has opened the room as it is.
-                if room::present(&room).is_empty() {
+                if room::is_vacant(&room) {
                     room::set_own_pin(&room, &typed);
                 }
                 self.check_admission(call, room, &profile)
@@ -253,16 +253,15 @@ impl Entry {
             return refuse(call, &["wrong_pin_bye"]);
         };
         let options = profile.options_of(&self.number);
-        if room::present(&room).is_empty() {
-            // A lock or pin kept with a room nobody is in (its last
-            // participant hung up while out inviting, or the host restarted)
+        if room::is_vacant(&room) {
+            // A lock or pin kept with a vacant room (the host restarted)
             // belongs to a conference that is over.
             room::forget_conference(&room);
         }
         if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room)) {
             return ask_pin(call, room, profile, pin);
         }
-        if options.ask_new_pin && room::present(&room).is_empty() {
+        if options.ask_new_pin && room::is_vacant(&room) {
             let _ = call.play(&["enter_new_pin"]);
             return Next::Stay(Stage::NewPin {
                 room,

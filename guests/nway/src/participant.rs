@@ -84,6 +84,7 @@ impl Participant {
         number: String,
         options: Options,
     ) -> Participant {
+        room::went_out(&room, call.id());
         let stage = Stage::Dialing(start_dialing(call, settings));
         Participant::new(room, number, options, stage)
     }
@@ -116,6 +117,18 @@ impl Participant {
             }
             Event::PromptDone if matches!(self.stage, Stage::Waiting) => {
                 let _ = call.play_looped(&["music_on_hold"]);
+            }
+            // A beep (a join code pressed too early) ended: the invitee still rings.
+            Event::PromptDone
+                if matches!(
+                    self.stage,
+                    Stage::Consulting {
+                        answered: false,
+                        ..
+                    }
+                ) =>
+            {
+                let _ = call.play_looped(&["ringback"]);
             }
             // The invitee hung up after it answered.
             Event::Unbridged if matches!(self.stage, Stage::Consulting { .. }) => {
@@ -151,12 +164,24 @@ impl Participant {
             (Stage::Consulting { invitee, admin, .. }, Message::Answered) => {
                 let (invitee, admin) = (invitee.clone(), *admin);
                 let _ = call.stop_playing();
-                if call.bridge(&invitee).is_ok() {
-                    self.stage = Stage::Consulting {
-                        invitee,
-                        admin,
-                        answered: true,
-                    };
+                match call.bridge(&invitee) {
+                    Ok(()) => {
+                        self.stage = Stage::Consulting {
+                            invitee,
+                            admin,
+                            answered: true,
+                        };
+                    }
+                    // It hung up as it answered: nobody to talk to.
+                    Err(e) => {
+                        log(
+                            Level::Info,
+                            &format!("{call}: the invitee answered but cannot be talked to: {e:?}"),
+                        );
+                        let _ = invitee.hangup();
+                        self.back_to_room(call);
+                        let _ = call.play(&["call_failed"]);
+                    }
                 }
             }
             (Stage::Consulting { .. }, Message::Failed(code)) => {
@@ -268,7 +293,7 @@ impl Participant {
         // An announcement replaces the one before: a join sound ends the
         // music the lone participant heard.
         let _ = match (others, self.options.music_alone, self.options.quiet) {
-            (0, true, _) => rooms::announce(&self.room, &["music_on_hold".into()], true),
+            (0, true, _) => music_for(&self.room),
             (0, false, _) => Ok(()),
             (_, _, true) => rooms::stop_announcement(&self.room),
             (_, _, false) => rooms::announce(
@@ -280,9 +305,9 @@ impl Participant {
     }
 
     /// The call is over: what the room hears (music for one left alone
-    /// with option `M`), the room's lock and pin forgotten when it is
-    /// empty, or its end when the last marked user left a room whose
-    /// participants end with it.
+    /// with option `M`), the room's lock and pin forgotten when its
+    /// conference is over (nobody in it, nobody out inviting), or its end
+    /// when the last marked user left a room whose participants end with it.
     fn left(&mut self, call: &Call) {
         if let Stage::Consulting {
             invitee,
@@ -293,6 +318,7 @@ impl Participant {
             // Nobody would be there to talk to.
             let _ = invitee.hangup();
         }
+        room::came_back(&self.room, call.id());
         // One out inviting has left the room's mix but not its conference: its leaving
         // counts as anyone's (a marked user's ends an `x` room; the last one ends it all).
         let inviting = matches!(self.stage, Stage::Dialing(_) | Stage::Consulting { .. });
@@ -318,15 +344,15 @@ impl Participant {
             tell(&others, &Message::MarkedLeft);
         }
         let _ = match (others.as_slice(), self.options.quiet) {
-            ([], _) => {
+            ([], _) if room::vacant_but_for(&self.room, call.id()) => {
                 // As MeetMe's, a recording belongs to the conference, over now.
                 let _ = rooms::stop_recording(&self.room);
                 room::forget_conference(&self.room);
                 Ok(())
             }
-            ([alone], _) if room::options_of(alone).music_alone => {
-                rooms::announce(&self.room, &["music_on_hold".into()], true)
-            }
+            // Members out inviting: the conference goes on without anyone in the room.
+            ([], _) => Ok(()),
+            ([alone], _) if room::options_of(alone).music_alone => music_for(&self.room),
             (_, true) => Ok(()),
             (_, false) => rooms::announce(
                 &self.room,
@@ -453,7 +479,14 @@ impl Participant {
             RoomKey::Invite => {
                 let _ = call.leave();
                 self.joined = false;
+                room::went_out(&self.room, call.id());
                 self.stage = Stage::Dialing(start_dialing(call, settings));
+                // One left alone while this one is out hears music, as when one leaves.
+                if let [alone] = room::others(&self.room, call.id()).as_slice()
+                    && room::options_of(alone).music_alone
+                {
+                    let _ = music_for(&self.room);
+                }
             }
         }
     }
@@ -505,10 +538,11 @@ impl Participant {
         }
     }
 
-    /// Why the room would not take this participant back with its invitee
-    /// (`admin`: the invitee is an admin, which passes a lock), if it would not.
+    /// Why the room would not take this participant's invitee (`admin`: the
+    /// invitee is an admin, which passes a lock), if it would not. The
+    /// participant, out inviting, keeps its own place.
     fn refusal(&self, settings: &Settings, admin: bool) -> Option<(&'static str, &'static str)> {
-        room::refusal(&self.room, settings.max_members(&self.room), 2, admin)
+        room::refusal(&self.room, settings.max_members(&self.room), 1, admin)
     }
 
     /// The number being dialled ended (or was abandoned). A room that is
@@ -570,6 +604,7 @@ impl Participant {
     fn back_to_room(&mut self, call: &Call) {
         let _ = call.stop_playing();
         self.keys.clear();
+        room::came_back(&self.room, call.id());
         if room::is_closed(&self.room) {
             // Its conference ended while it was out: so does its call.
             log(
@@ -598,6 +633,11 @@ fn tell(participants: &[ParticipantInfo], message: &Message) {
     for participant in participants {
         let _ = Call::new(participant.call.clone()).send_message(&text);
     }
+}
+
+/// Music on hold looped into `room`, for one alone there (option `M`).
+fn music_for(room: &str) -> Result<(), switchyard_sdk::types::Error> {
+    rooms::announce(room, &["music_on_hold".into()], true)
 }
 
 /// Dial tone, and the keypad waiting for a number.

@@ -1,10 +1,17 @@
 //! The host's rooms as this guest reads them: who is present, with which
-//! options, and the state the guest keeps with a room (lock, pin, made by
-//! escalation).
+//! options, who of its conference is out of it inviting someone, and the
+//! state the guest keeps with a room (lock, pin, made by escalation).
+//!
+//! A member out inviting has left the room's mix but not its conference:
+//! it keeps its place (it counts against `max_members`), and while it is out
+//! the conference is not over, even with nobody in the room. Each such
+//! member has a mark in the key-value store, which its own flow removes
+//! when it is back or its call ends; a mark whose call is gone (its flow
+//! failed) is removed by whoever finds it.
 
 use crate::options::Options;
-use switchyard_sdk::rooms;
 use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
+use switchyard_sdk::{Call, kv, rooms};
 
 /// The room meta key marking a locked room ("1").
 const LOCKED: &str = "nway-locked";
@@ -70,9 +77,64 @@ pub fn set_own_pin(room: &str, pin: &str) {
     let _ = rooms::set_meta(room, PIN, pin);
 }
 
+/// The key prefix of the marks of `room`'s members out inviting; the room's
+/// length first, so that no room's prefix is another's.
+fn out_prefix(room: &str) -> String {
+    format!("out/{}:{room}/", room.len())
+}
+
+/// Marks `call` as a member of `room`'s conference out of the room, inviting.
+pub fn went_out(room: &str, call: &str) {
+    // Past the store's bounds the mark is lost: the member is then counted
+    // as gone until it is back, as if it had left.
+    let _ = kv::set(&format!("{}{call}", out_prefix(room)), "");
+}
+
+/// `call` is back in `room`, or its call ended: its mark goes.
+pub fn came_back(room: &str, call: &str) {
+    kv::delete(&format!("{}{call}", out_prefix(room)));
+}
+
+/// The members of `room`'s conference out of the room inviting, other than
+/// `me`, whose calls are still up; marks of calls that are gone are removed.
+fn out_inviting(room: &str, me: &str) -> usize {
+    let prefix = out_prefix(room);
+    kv::list(&prefix, MAX_OUT_CHECKED)
+        .iter()
+        .filter(|key| {
+            let call = &key[prefix.len()..];
+            if call == me {
+                return false;
+            }
+            // A message nobody understands, to learn whether the call is still up.
+            let up = Call::new(call).send_message("").is_ok();
+            if !up {
+                kv::delete(key);
+            }
+            up
+        })
+        .count()
+}
+
+/// The most marks of one room looked at: more members than that out at
+/// once count as that many.
+const MAX_OUT_CHECKED: u32 = 1000;
+
+/// Whether `room`'s conference is over for everyone but `me`: nobody else is
+/// in the room, and no other member is out inviting.
+pub fn vacant_but_for(room: &str, me: &str) -> bool {
+    others(room, me).is_empty() && out_inviting(room, me) == 0
+}
+
+/// Whether `room`'s conference is over: [`vacant_but_for`] nobody.
+pub fn is_vacant(room: &str) -> bool {
+    vacant_but_for(room, "")
+}
+
 /// Why `room` takes no more participants, as a word for the log and the
 /// prompt that says it: locked (an `admin` still gets in), or full with
-/// `joining` more than those in it (`max_members` 0: no limit).
+/// `joining` more than its members, in it or out inviting (`max_members` 0:
+/// no limit).
 pub fn refusal(
     room: &str,
     max_members: u32,
@@ -81,7 +143,9 @@ pub fn refusal(
 ) -> Option<(&'static str, &'static str)> {
     if is_locked(room) && !admin {
         Some(("locked", "conference_locked"))
-    } else if max_members > 0 && present(room).len() + joining > max_members as usize {
+    } else if max_members > 0
+        && present(room).len() + out_inviting(room, "") + joining > max_members as usize
+    {
         Some(("full", "conference_full"))
     } else {
         None
@@ -105,11 +169,11 @@ pub fn forget_conference(room: &str) {
 }
 
 /// Opens `room` (if it is not open) for an escalated two-party call, so
-/// that nobody may dial into it; a room nobody is in starts a new
-/// conference, without lock or pin.
+/// that nobody may dial into it; a vacant room starts a new conference,
+/// without lock or pin.
 pub fn open_adhoc(room: &str) {
     rooms::open(room);
-    if present(room).is_empty() {
+    if is_vacant(room) {
         forget_conference(room);
     }
     // The room is open now, so setting its meta cannot fail.
@@ -123,7 +187,7 @@ pub fn is_adhoc(room: &str) -> bool {
 }
 
 /// The first free room of `first..=last` that is `acceptable`: one this
-/// call opens now, else an open one nobody is in.
+/// call opens now, else an open vacant one.
 ///
 /// Opening is atomic in the host, so two calls looking at once never get
 /// the same new room; an open empty room is only taken when every
@@ -136,5 +200,5 @@ pub fn first_free(first: u64, last: u64, acceptable: impl Fn(&str) -> bool) -> O
     };
     candidates()
         .find(|room| rooms::open(room))
-        .or_else(|| candidates().find(|room| present(room).is_empty()))
+        .or_else(|| candidates().find(|room| is_vacant(room)))
 }

@@ -83,8 +83,8 @@ pub struct Settings {
     /// `room_first` and `room_last` (default 9000 and 9999): the rooms
     /// escalated calls and `e`/`E` callers are given.
     pub free_rooms: (u64, u64),
-    /// `escalated_options` (default `X`): the options of everyone in a room
-    /// made from a two-party call.
+    /// `escalated_options` (default `MX`: music while alone, `0` invites):
+    /// the options of everyone in a room made from a two-party call.
     pub escalated_options: Options,
     /// `conference_pattern` (default `^8([0-9]*)$`; tried before
     /// `call_pattern`): a Request-URI user it matches enters a conference,
@@ -189,7 +189,7 @@ impl Settings {
                     ));
                 }
             },
-            escalated_options: options("escalated_options", "X")?,
+            escalated_options: options("escalated_options", "MX")?,
             conference_pattern: regex(
                 "conference_pattern",
                 &text("conference_pattern", "^8([0-9]*)$"),
@@ -275,6 +275,17 @@ fn code(key: &str, text: &str) -> Result<String, String> {
     }
 }
 
+/// A room's pin: keys a caller can type into a pin entry, where `#` ends
+/// the entry and `*` cancels it, so neither can be part of a pin.
+fn pin_code(key: &str, text: &str) -> Result<String, String> {
+    match text.chars().find(|c| matches!(c, '*' | '#')) {
+        Some(c) => Err(format!(
+            "{key}: {text:?} has {c:?}, which ends or cancels a pin entry: no caller could type it"
+        )),
+        None => code(key, text),
+    }
+}
+
 fn number(key: &str, text: &str) -> Result<u64, String> {
     text.parse()
         .map_err(|_| format!("{key}: {text:?} is not a whole number"))
@@ -332,7 +343,7 @@ fn room_profiles(text: Option<String>) -> Result<BTreeMap<String, RoomProfile>, 
                 let at = format!("{key}.{field}");
                 match (field.as_str(), value) {
                     ("pin", toml::Value::String(pin)) if !pin.is_empty() => {
-                        profile.pin = Some(code(&at, &pin)?);
+                        profile.pin = Some(pin_code(&at, &pin)?);
                     }
                     ("options", toml::Value::String(letters)) => {
                         profile.options = Options::parse(&letters).map_err(|e| format!("{at}: {e}"))?;
@@ -382,6 +393,7 @@ mod tests {
         assert_eq!(settings.room_scheme, RoomScheme::FirstFree);
         assert_eq!(settings.free_rooms, (9000, 9999));
         assert!(settings.escalated_options.invite);
+        assert!(settings.escalated_options.music_alone);
         assert!(settings.conference_pattern.is_match("8101"));
         assert!(settings.call_pattern.is_match("102"));
         assert_eq!(settings.uri_of("102"), None);
@@ -442,6 +454,14 @@ mod tests {
             (
                 ("rooms", r#"{ "1" = { pin = "12a" } }"#),
                 "rooms.1.pin: \"12a\" has 'a'",
+            ),
+            (
+                ("rooms", r#"{ "1" = { pin = "12#4" } }"#),
+                "rooms.1.pin: \"12#4\" has '#', which ends or cancels",
+            ),
+            (
+                ("rooms", r#"{ "1" = { pin = "*12" } }"#),
+                "rooms.1.pin: \"*12\" has '*'",
             ),
             (
                 ("rooms", r#"{ "1" = { colour = "red" } }"#),
