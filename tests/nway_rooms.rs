@@ -701,6 +701,8 @@ fn a_caller_naming_no_room_gets_an_empty_one_and_sets_its_pin() {
 fn keys_pressed_in_a_room_with_option_f_reach_the_others() {
     let server = server();
     let (presser, listener) = (enter(&server, "207", "300"), enter(&server, "207", "301"));
+    // Answered before it is listed: a key pressed before then reaches nobody.
+    await_listed(&server, "207", &["300", "301"]);
     listener.discard_received();
     let received = std::thread::scope(|scope| {
         scope.spawn(|| press(&presser, "57#"));

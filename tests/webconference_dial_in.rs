@@ -92,6 +92,22 @@ fn a_caller_types_the_room_number_and_enters_that_room() {
 }
 
 #[test]
+fn a_phone_without_telephone_event_types_the_room_number_in_band() {
+    let server = server_with("");
+    let phone = Phone::call_without_events(server.sip, "100", "inband");
+    std::thread::sleep(Duration::from_millis(300));
+    for key in "4712#".chars() {
+        phone.press_inband(key);
+    }
+    let listed = await_participant(&server, "4712", "", "inband");
+    assert!(
+        listed.contains("'entered'"),
+        "expected the caller listed in room 4712 with reason 'entered', got {listed}"
+    );
+    phone.hang_up();
+}
+
+#[test]
 fn a_wrong_room_then_the_right_one() {
     let server = server_with("private_rooms = true\n");
     let pin = create_room(&server, "555");

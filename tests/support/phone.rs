@@ -42,6 +42,8 @@ pub struct Phone {
     next_frame: AtomicU32,
     /// The only audio codec it offers.
     codec: Codec,
+    /// It offers RFC 4733 telephone-event at its codec's clock rate.
+    events: bool,
 }
 
 /// One RTP packet the phone was sent, as [`Phone::receive`] read it.
@@ -128,6 +130,27 @@ impl Phone {
         extra_headers: &[&str],
         codec: Codec,
     ) -> Phone {
+        Phone::dial_offering(server, user, caller, extra_headers, codec, true)
+    }
+
+    /// [`Phone::call`] of a phone that offers PCMU without telephone-event:
+    /// its keys go in-band ([`Phone::press_inband`]).
+    pub fn call_without_events(server: SocketAddr, user: &str, caller: &str) -> Phone {
+        let mut phone = Phone::dial_offering(server, user, caller, &[], Codec::Pcmu, false);
+        let status = phone.await_answer();
+        assert_eq!(status, 200, "not answered:\n{}", phone.final_answer);
+        phone
+    }
+
+    /// [`Phone::dial`] offering `codec` only, with telephone-event if `events`.
+    fn dial_offering(
+        server: SocketAddr,
+        user: &str,
+        caller: &str,
+        extra_headers: &[&str],
+        codec: Codec,
+        events: bool,
+    ) -> Phone {
         let Listening { sip, rtp, rtcp } = Listening::new();
         let phone = Phone {
             server,
@@ -143,12 +166,19 @@ impl Phone {
             final_answer: String::new(),
             next_frame: AtomicU32::new(0),
             codec,
+            events,
             sip,
             rtp,
             rtcp,
         };
         let sip_port = phone.sip.local_addr().unwrap().port();
-        let sdp = sdp_offer(phone.rtp.local_addr().unwrap().port(), codec);
+        let sdp = sdp_version(
+            phone.rtp.local_addr().unwrap().port(),
+            codec,
+            events,
+            1,
+            "sendrecv",
+        );
         let mut extra = String::new();
         for line in extra_headers {
             extra.push_str(line);
@@ -323,6 +353,26 @@ impl Phone {
     /// [`Phone::audio_rate`]). A later call continues the same RTP stream
     /// (sequence numbers and timestamps).
     pub fn talk(&self, tone_hz: f64, duration: Duration) -> Vec<i16> {
+        self.talk_tones(&[tone_hz], duration)
+    }
+
+    /// Presses `digit` (0-9, *, #, A-D) in-band: its ITU-T Q.23 tones for
+    /// 100 ms, then 100 ms of silence, as a phone without telephone-event
+    /// sends it.
+    pub fn press_inband(&self, digit: char) {
+        let code = "0123456789*#ABCD"
+            .find(digit.to_ascii_uppercase())
+            .unwrap_or_else(|| panic!("{digit:?} is not a DTMF key"));
+        let (low, high) = switchyard_media::q23_frequencies(code as u8);
+        self.talk_tones(
+            &[f64::from(low), f64::from(high)],
+            Duration::from_millis(100),
+        );
+        self.talk(0.0, Duration::from_millis(100));
+    }
+
+    /// [`Phone::talk`] of the sum of `tones`.
+    fn talk_tones(&self, tones: &[f64], duration: Duration) -> Vec<i16> {
         let frames = (duration.as_millis() / 20) as usize;
         let ssrc = self.ssrc();
         let first = self.take_frames(frames as u32) as usize;
@@ -336,7 +386,13 @@ impl Phone {
         let mut payload = Vec::new();
         let mut decoded = vec![0i16; 5760];
         for frame in 0..frames {
-            let pcm = super::audio::tone_at(rate, tone_hz, 8000.0, frame * samples, samples);
+            let mut pcm = vec![0i16; samples];
+            for &hz in tones {
+                let tone = super::audio::tone_at(rate, hz, 8000.0, frame * samples, samples);
+                for (sum, sample) in pcm.iter_mut().zip(tone) {
+                    *sum = sum.saturating_add(sample);
+                }
+            }
             encoder.encode(&pcm, &mut payload);
             let packet = RtpPacketBuilder::new()
                 .payload_type(pt)
@@ -458,7 +514,7 @@ impl Phone {
     pub fn reoffer(&mut self, direction: &str) -> String {
         self.cseq += 1;
         let port = self.rtp.local_addr().unwrap().port();
-        let sdp = sdp_version(port, self.codec, self.cseq, direction);
+        let sdp = sdp_version(port, self.codec, self.events, self.cseq, direction);
         self.send_in_dialog_with("INVITE", self.cseq, &sdp);
         let (answer, _) = self.await_final(self.cseq, "INVITE");
         assert_eq!(status(&answer), Some(200), "re-INVITE refused:\n{answer}");
@@ -532,12 +588,12 @@ pub fn await_rtcp(rtcp: &UdpSocket, timeout: Duration) -> Option<(Vec<u8>, Socke
 /// The phone's first SDP: `codec` and telephone-event at its clock rate, on
 /// `rtp_port`, sendrecv.
 fn sdp_offer(rtp_port: u16, codec: Codec) -> String {
-    sdp_version(rtp_port, codec, 1, "sendrecv")
+    sdp_version(rtp_port, codec, true, 1, "sendrecv")
 }
 
 /// [`sdp_offer`] at o= version `version`, its audio `direction` (`sendrecv`,
-/// `sendonly`, …).
-fn sdp_version(rtp_port: u16, codec: Codec, version: u32, direction: &str) -> String {
+/// `sendonly`, …), with telephone-event if `events`.
+fn sdp_version(rtp_port: u16, codec: Codec, events: bool, version: u32, direction: &str) -> String {
     let (pt, name, rate) = (
         codec.payload_type(),
         codec.encoding_name(),
@@ -547,10 +603,19 @@ fn sdp_version(rtp_port: u16, codec: Codec, version: u32, direction: &str) -> St
         Codec::Opus => format!("a=rtpmap:{pt} {name}/{rate}/2\r\na=fmtp:{pt} useinbandfec=1\r\n"),
         _ => format!("a=rtpmap:{pt} {name}/{rate}\r\n"),
     };
+    let (formats, event_lines) = if events {
+        (
+            format!("{pt} {TELEPHONE_EVENT}"),
+            format!(
+                "a=rtpmap:{TELEPHONE_EVENT} telephone-event/{rate}\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n"
+            ),
+        )
+    } else {
+        (pt.to_string(), String::new())
+    };
     format!(
         "v=0\r\no=- 1 {version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=audio {rtp_port} RTP/AVP {pt} {TELEPHONE_EVENT}\r\n{rtpmap}\
-         a=rtpmap:{TELEPHONE_EVENT} telephone-event/{rate}\r\na=fmtp:{TELEPHONE_EVENT} 0-16\r\n\
+         m=audio {rtp_port} RTP/AVP {formats}\r\n{rtpmap}{event_lines}\
          a=ptime:20\r\na={direction}\r\n"
     )
 }
@@ -669,6 +734,7 @@ impl Listening {
             final_answer: invite,
             next_frame: AtomicU32::new(0),
             codec: Codec::Pcmu,
+            events: true,
             sip: self.sip,
             rtp: self.rtp,
             rtcp: self.rtcp,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rtp_rs::RtpReader;
 
+use crate::dtmf_detect::InbandDtmf;
 use crate::dtmf_send::{DtmfSendError, DtmfSender, DtmfStep, EventPacket, TelephoneEvent};
 use crate::gain::Gain;
 use crate::key_rate::KeyRate;
@@ -138,6 +139,11 @@ pub(crate) enum Place {
 pub(crate) struct TickNotes {
     pub(crate) prompt_done: bool,
     pub(crate) timed_out: bool,
+    /// A key its peer pressed in-band, heard this tick.
+    pub(crate) key: Option<char>,
+    /// A key its peer pressed in-band past [`MAX_KEYS_PER_SECOND`](crate::MAX_KEYS_PER_SECOND),
+    /// not reported.
+    pub(crate) key_over_rate: bool,
 }
 
 /// A worker's legs. Each is boxed: a map node holds eleven entries, and a leg is a couple of
@@ -176,6 +182,9 @@ pub(crate) struct Leg {
     /// concealed for as long as it lasted, so the packets after it play in their own ticks.
     lost_ticks: u32,
     dtmf: DtmfReceiver,
+    /// Hears the keys its peer sends as tones in its audio, when it agreed no RFC 4733
+    /// `telephone-event` to send them with.
+    inband: Option<InbandDtmf>,
     key_rate: KeyRate,
     /// The keys it sends its peer.
     keys: DtmfSender,
@@ -236,6 +245,7 @@ impl Leg {
         let rtcp = Rtcp::new(now, rng);
         let mut dtmf = DtmfReceiver::new();
         clock_events(&mut dtmf, &params);
+        let inband = inband_detector(&params, rate);
         Leg {
             reception: Reception::new(params.codec.clock_rate(), now),
             rtcp,
@@ -256,6 +266,7 @@ impl Leg {
             reframer: Reframer::default(),
             lost_ticks: 0,
             dtmf,
+            inband,
             key_rate: KeyRate::default(),
             keys: DtmfSender::default(),
             key_step: None,
@@ -354,6 +365,9 @@ impl Leg {
         // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
         self.dtmf.rebase();
         clock_events(&mut self.dtmf, &params);
+        if params.incoming().telephone_event.is_some() != old.incoming().telephone_event.is_some() {
+            self.inband = inband_detector(&params, self.rate);
+        }
         if params.direction.expects_steady_rtp() && !old.direction.expects_steady_rtp() {
             self.last_heard = now;
             self.timed_out = false;
@@ -646,6 +660,13 @@ impl Leg {
         self.concealing = rendered.audible;
         self.carried_audio = rendered.carried;
         self.concealed += u64::from(rendered.concealed);
+        if let Some(key) = self.inband_key() {
+            if self.key_rate.allow(deadline) {
+                notes.key = Some(key);
+            } else {
+                notes.key_over_rate = true;
+            }
+        }
         // After concealment, whose history is what the peer sent.
         self.gain.apply(&mut self.frame[..len]);
         self.has_overlay = match &mut self.playback {
@@ -693,6 +714,24 @@ impl Leg {
             notes.timed_out = true;
         }
         notes
+    }
+
+    /// A key its peer pressed in-band, made certain by this tick's frame as the peer sent it
+    /// (before the leg's gain). A lost frame's concealment is no key, but does not end a
+    /// press either; a pause in the peer's stream does.
+    fn inband_key(&mut self) -> Option<char> {
+        let inband = self.inband.as_mut()?;
+        if inband.rate() != self.rate {
+            *inband = InbandDtmf::new(self.rate);
+        }
+        match self.gap {
+            Gap::None => inband.push(&self.frame[..frame_len(self.rate)]),
+            Gap::Lost => None,
+            Gap::Idle => {
+                inband.interrupt();
+                None
+            }
+        }
     }
 
     // The ticks after this one that a loss reported this tick still covers: the lost packet is
@@ -890,6 +929,16 @@ impl Speech {
     pub(crate) fn frame(&self) -> &[i16] {
         &self.frame[..self.len]
     }
+}
+
+/// The in-band key detector of a leg whose peer agreed no `telephone-event` (its keys come
+/// as tones, if at all), at `rate`.
+fn inband_detector(params: &LegParams, rate: u32) -> Option<InbandDtmf> {
+    params
+        .incoming()
+        .telephone_event
+        .is_none()
+        .then(|| InbandDtmf::new(rate))
 }
 
 /// Tells `dtmf` the clock rates of the audio and the telephone-events `params` agreed.

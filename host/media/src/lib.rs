@@ -46,6 +46,7 @@ mod codec;
 mod decoder;
 mod direction;
 mod dtmf;
+mod dtmf_detect;
 mod dtmf_send;
 mod dtmf_tone;
 mod encoder;
@@ -89,6 +90,7 @@ pub use codec::{Codec, SUPPORTED_ENCODINGS};
 pub use decoder::Decoder;
 pub use direction::MediaDirection;
 pub use dtmf::{DtmfError, DtmfReceiver};
+pub use dtmf_detect::InbandDtmf;
 pub use dtmf_send::{
     DTMF_GAP_TIME, DTMF_KEY_TIME, DtmfSendError, MAX_PENDING_KEYS, TelephoneEvent, check_dtmf,
 };

@@ -98,7 +98,9 @@ pub enum MediaEvent {
         /// The leg that heard it.
         leg: LegId,
     },
-    /// A key press received as RFC 4733 telephone-events, reported once per press.
+    /// A key press received as RFC 4733 telephone-events, or as ITU-T Q.23 tones in the audio
+    /// of a leg that agreed no `telephone-event` ([`InbandDtmf`](crate::InbandDtmf)),
+    /// reported once per press.
     Dtmf {
         /// The leg that pressed it.
         leg: LegId,
@@ -895,6 +897,12 @@ impl Worker {
             }
             if notes.timed_out {
                 self.events.push_back(MediaEvent::RtpTimeout { leg: id });
+            }
+            if let Some(digit) = notes.key {
+                self.events.push_back(MediaEvent::Dtmf { leg: id, digit });
+            }
+            if notes.key_over_rate {
+                self.stats.keys_over_rate += 1;
             }
             if let Some(report) = leg.rtcp_report(
                 id,

@@ -437,13 +437,7 @@ fn a_peer_stamping_every_event_packet_anew_gets_100_keys_a_second_reported() {
 
 /// The digits of the RFC 4733 events among `worker`'s events for leg A.
 fn digits(worker: &mut Worker) -> Vec<char> {
-    events(worker)
-        .into_iter()
-        .filter_map(|e| match e {
-            MediaEvent::Dtmf { leg: A, digit } => Some(digit),
-            _ => None,
-        })
-        .collect()
+    keys_of(worker, A)
 }
 
 /// Sends A's peer's press of `event` stamped `ts` (sequence numbers from `seq`), its end sent

@@ -157,6 +157,17 @@ pub fn events(worker: &mut Worker) -> Vec<MediaEvent> {
     std::iter::from_fn(|| worker.poll_event()).collect()
 }
 
+/// The keys reported for `leg` among the events the worker has queued (the others are dropped).
+pub fn keys_of(worker: &mut Worker, leg: LegId) -> Vec<char> {
+    events(worker)
+        .into_iter()
+        .filter_map(|e| match e {
+            MediaEvent::Dtmf { leg: l, digit } if l == leg => Some(digit),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Decodes the audio of a packet the worker sent.
 pub fn decode(codec: Codec, transmit: &MediaTransmit) -> Vec<i16> {
     let rtp = RtpReader::new(&transmit.payload).unwrap();
