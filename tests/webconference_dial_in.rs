@@ -238,6 +238,25 @@ fn refused_entries_are_limited_per_source_across_calls() {
     );
 }
 
+#[test]
+fn behind_a_trusted_proxy_refused_entries_count_against_their_caller() {
+    // Every test call comes from 127.0.0.1: here it plays the proxy in front.
+    let server = server_with(
+        "private_rooms = true\nmax_room_attempts = 5\n\
+         max_failed_entries_per_source = 2\nfailed_entries_window_s = 60\n\
+         trusted_proxies = \"192.0.2.1, 127.0.0.1\"\n",
+    );
+    let guessing = call_for_room_entry(&server, "ivan");
+    press(&guessing, "1#");
+    press(&guessing, "2#");
+    assert_goodbye(&server, &guessing, "at ivan's second refused entry");
+    let status = Phone::dial(server.sip, "100", "ivan", &[]).await_answer();
+    assert_eq!(status, 403, "ivan, over its limit, calls again");
+    // Another caller through the same proxy is not locked out.
+    let status = Phone::dial(server.sip, "100", "judy", &[]).await_answer();
+    assert_eq!(status, 200, "judy, behind the same proxy, is answered");
+}
+
 /// The most power of `hz` in any 60 ms of `samples`.
 fn peak_power(samples: &[i16], hz: f64) -> f64 {
     samples

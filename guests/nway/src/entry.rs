@@ -68,9 +68,10 @@ pub enum Start {
 }
 
 impl Entry {
-    /// A caller (`number`, from address `source`) dialled the conference
-    /// access with `room` ("": none). A source with too many wrong pins of
-    /// late is refused with 403.
+    /// A caller (`number`, whose wrong pins count against `source`, see
+    /// [`SourceGuard::counted_as`](switchyard_sdk::source_limit::SourceGuard::counted_as))
+    /// dialled the conference access with `room` ("": none). A source with
+    /// too many wrong pins of late is refused with 403.
     pub fn start(
         call: &Call,
         settings: &Settings,

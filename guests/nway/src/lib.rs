@@ -36,7 +36,6 @@ use placed::Placed;
 use settings::Settings;
 use std::sync::OnceLock;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::source_limit;
 use switchyard_sdk::types::InviteInfo;
 use switchyard_sdk::{Call, CallFlow, Event, config};
 
@@ -82,7 +81,9 @@ impl CallFlow for Nway {
         let user = invite.request_user.as_str();
         if let Some(found) = settings.conference_pattern.captures(user) {
             let room = found.get(1).map_or("", |m| m.as_str());
-            let source = source_limit::source_ip(&invite.source).to_owned();
+            let source = settings
+                .source_guard
+                .counted_as(&invite.source, &invite.from_uri);
             return match Entry::start(call, settings, room, invite.from_user.clone(), source) {
                 Start::Rejected => Nway::Refused,
                 Start::Entering(entry) => Nway::Entry(entry),

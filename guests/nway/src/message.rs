@@ -20,6 +20,9 @@ pub enum Message {
     /// To a participant: an admin muted it (true) or unmuted it; only an
     /// admin may undo it.
     AdminMuted(bool),
+    /// Asks nothing: sent to learn whether a call is still up (the host
+    /// refuses to send to a call that is gone). Every flow ignores it.
+    Probe,
 }
 
 impl Message {
@@ -34,6 +37,7 @@ impl Message {
             Message::Moved(room) => format!("moved {room}"),
             Message::AdminMuted(true) => "admin-muted".to_owned(),
             Message::AdminMuted(false) => "admin-unmuted".to_owned(),
+            Message::Probe => "probe".to_owned(),
         }
     }
 
@@ -49,6 +53,7 @@ impl Message {
             ("moved", room) if !room.is_empty() => Message::Moved(room.to_owned()),
             ("admin-muted", "") => Message::AdminMuted(true),
             ("admin-unmuted", "") => Message::AdminMuted(false),
+            ("probe", "") => Message::Probe,
             _ => return None,
         })
     }
@@ -69,6 +74,7 @@ mod tests {
             Message::Moved("7".into()),
             Message::AdminMuted(true),
             Message::AdminMuted(false),
+            Message::Probe,
         ];
         for message in all {
             assert_eq!(Message::decode(&message.encode()), Some(message));

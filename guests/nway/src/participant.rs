@@ -201,8 +201,16 @@ impl Participant {
     /// An admin merged the room into `room` and moved the call there, muted,
     /// listen-only and deaf as it was (the admin saw to that): a waiting
     /// participant that finds a marked user there stops waiting, and a
-    /// marked user ends the wait of those there.
+    /// marked user ends the wait of those there. One that left to invite
+    /// meanwhile stays out, a member of the new room's conference.
     fn moved(&mut self, call: &Call, room: String) {
+        if !self.joined {
+            // It left to invite as the merge moved it: it stays out, its mark and place in
+            // the new room now, and back in its mix only when it comes back.
+            room::came_back(&self.room, call.id());
+            room::went_out(&room, call.id());
+            let _ = call.leave();
+        }
         self.room = room;
         if matches!(self.stage, Stage::Waiting) && room::marked_present(&self.room, call.id()) {
             self.stop_waiting(call);

@@ -7,8 +7,12 @@
 //! the conference is not over, even with nobody in the room. Each such
 //! member has a mark in the key-value store, which its own flow removes
 //! when it is back or its call ends; a mark whose call is gone (its flow
-//! failed) is removed by whoever finds it.
+//! failed) is removed by whoever finds it. A mark holds when its call was
+//! last known up; one older than [`PROBE_AFTER_S`] is checked with a
+//! [`Message::Probe`] before it counts, so that a busy room sends a member
+//! out inviting at most one probe a minute.
 
+use crate::message::Message;
 use crate::options::Options;
 use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{Call, kv, rooms};
@@ -83,11 +87,26 @@ fn out_prefix(room: &str) -> String {
     format!("out/{}:{room}/", room.len())
 }
 
+/// How old a mark may be before its call is checked to be still up, in seconds.
+const PROBE_AFTER_S: u64 = 60;
+
 /// Marks `call` as a member of `room`'s conference out of the room, inviting.
 pub fn went_out(room: &str, call: &str) {
+    mark_up(&format!("{}{call}", out_prefix(room)));
+}
+
+/// Notes in the mark `key` that its call is up now.
+fn mark_up(key: &str) {
     // Past the store's bounds the mark is lost: the member is then counted
     // as gone until it is back, as if it had left.
-    let _ = kv::set(&format!("{}{call}", out_prefix(room)), "");
+    let _ = kv::set(key, &now_s().to_string());
+}
+
+/// Unix seconds now.
+fn now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// `call` is back in `room`, or its call ended: its mark goes.
@@ -99,6 +118,7 @@ pub fn came_back(room: &str, call: &str) {
 /// `me`, whose calls are still up; marks of calls that are gone are removed.
 fn out_inviting(room: &str, me: &str) -> usize {
     let prefix = out_prefix(room);
+    let now = now_s();
     kv::list(&prefix, MAX_OUT_CHECKED)
         .iter()
         .filter(|key| {
@@ -106,12 +126,21 @@ fn out_inviting(room: &str, me: &str) -> usize {
             if call == me {
                 return false;
             }
-            // A message nobody understands, to learn whether the call is still up.
-            let up = Call::new(call).send_message("").is_ok();
-            if !up {
-                kv::delete(key);
+            let known_up = kv::get(key)
+                .and_then(|since| since.parse::<u64>().ok())
+                .is_some_and(|since| now.saturating_sub(since) < PROBE_AFTER_S);
+            if known_up {
+                return true;
             }
-            up
+            if Call::new(call)
+                .send_message(&Message::Probe.encode())
+                .is_ok()
+            {
+                mark_up(key);
+                return true;
+            }
+            kv::delete(key);
+            false
         })
         .count()
 }

@@ -4,7 +4,7 @@ use crate::options::Options;
 use regex_lite::Regex;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use switchyard_sdk::source_limit::{Policy, SourceGuard};
+use switchyard_sdk::source_limit::{self, Policy, SourceGuard};
 
 /// The key prefix of the per-source records of wrong pins.
 const PIN_FAILURES_PREFIX: &str = "pin_failures/";
@@ -101,7 +101,8 @@ pub struct Settings {
     /// `pin_failures_per_source` (default 10; 0: no limit) wrong pins and
     /// unknown rooms typed within `pin_failures_window_s` (default 300) from
     /// one source address, across calls, refuse its calls (403) until they
-    /// age out.
+    /// age out; a call from one of `trusted_proxies` (IP addresses separated
+    /// by commas, default none) counts against its caller (its From URI).
     pub source_guard: SourceGuard,
     /// `rooms`: rooms with settings of their own.
     pub rooms: BTreeMap<String, RoomProfile>,
@@ -130,6 +131,7 @@ switchyard_sdk::config_keys! {
     "pin_attempts": number,
     "pin_failures_per_source": number,
     "pin_failures_window_s": number,
+    "trusted_proxies": addresses,
     "rooms": text,
 }
 
@@ -218,6 +220,7 @@ impl Settings {
                     },
                 },
                 prefix: PIN_FAILURES_PREFIX,
+                trusted_proxies: source_limit::addresses(&text("trusted_proxies", "")),
             },
             rooms: room_profiles(get("rooms"))?,
         })

@@ -8,7 +8,7 @@
 ///
 /// Kinds: `flag` (`true`, `false`, `yes`, `no`, `1` or `0`), `number` (a whole number from 0
 /// to 4294967295), `regex` (a regular expression in `regex-lite`'s syntax; empty matches
-/// everything), `text` (anything).
+/// everything), `text` (anything), `addresses` (IP addresses separated by commas; empty: none).
 ///
 /// ```text
 /// switchyard_sdk::config_keys! {

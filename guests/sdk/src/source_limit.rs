@@ -1,7 +1,10 @@
 //! Failures counted per source address, across calls, against guessing (room
 //! numbers, pins): a source with `max_failures` failures within the last
 //! `window_s` seconds is refused until the oldest of them leaves the window, so
-//! the lock-out expires by itself.
+//! the lock-out expires by itself. A call through a trusted proxy (one that
+//! authenticates its callers, as Kamailio in front of SEMS) counts against its
+//! caller instead, so that one caller's guesses do not lock out everyone behind
+//! the proxy.
 //!
 //! A [`SourceGuard`] keeps a source's failures as one record of the guest's
 //! key-value store, `<prefix><ip>`, whose value is the unix seconds of its most
@@ -14,23 +17,52 @@ use crate::{
     kv,
     log::{Level, log},
 };
+use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The most source addresses one guard tracks at once; a new one past it
 /// evicts the records that matter least.
 pub const MAX_TRACKED_SOURCES: u32 = 1000;
 
+/// The longest From URI a caller behind a trusted proxy is counted by as it is;
+/// a longer one is counted by its hash, to keep its record's key short.
+const MAX_COUNTED_URI: usize = 200;
+
 /// A per-source failure limit over the key-value store, shared by every call
 /// of the guest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceGuard {
     /// The limit.
     pub policy: Policy,
     /// The key prefix of its records (one guard per prefix).
     pub prefix: &'static str,
+    /// Proxies whose calls count against their caller, not their address.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl SourceGuard {
+    /// Who the failures of a call from `source` ("ip:port") whose From URI is
+    /// `from_uri` count against: the source's IP address, or, when the source
+    /// is a trusted proxy, `from:` and the URI (lower case; its hash when
+    /// longer than [`MAX_COUNTED_URI`]).
+    pub fn counted_as(&self, source: &str, from_uri: &str) -> String {
+        let ip = source_ip(source);
+        let trusted = ip.parse::<IpAddr>().is_ok_and(|ip| {
+            self.trusted_proxies
+                .iter()
+                .any(|proxy| proxy.to_canonical() == ip.to_canonical())
+        });
+        if !trusted {
+            return ip.to_owned();
+        }
+        let uri = from_uri.to_ascii_lowercase();
+        if uri.len() <= MAX_COUNTED_URI {
+            format!("from:{uri}")
+        } else {
+            format!("from-hash:{:016x}", fnv1a(uri.as_bytes()))
+        }
+    }
+
     /// Whether calls from source address `ip` are refused now. A record whose
     /// failures all aged out is deleted on the way.
     pub fn is_blocked(&self, ip: &str) -> bool {
@@ -115,6 +147,23 @@ impl Policy {
     }
 }
 
+/// The addresses of a config value of the `addresses` kind (separated by
+/// commas); the host checked it when it loaded the guest, so a part that is no
+/// address is skipped.
+pub fn addresses(value: &str) -> Vec<IpAddr> {
+    value
+        .split(',')
+        .filter_map(|part| part.trim().parse().ok())
+        .collect()
+}
+
+/// FNV-1a, 64 bits: a short, stable name for a long text.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The address of a `source` ("ip:port", "[v6]:port"), without the port.
 pub fn source_ip(source: &str) -> &str {
     if let Some(rest) = source.strip_prefix('[') {
@@ -190,6 +239,40 @@ mod tests {
         max_failures: 3,
         window_s: 100,
     };
+
+    #[test]
+    fn calls_through_a_trusted_proxy_count_against_their_caller() {
+        let guard = SourceGuard {
+            policy: POLICY,
+            prefix: "p/",
+            trusted_proxies: addresses("192.0.2.10, ::ffff:192.0.2.11,x, 2001:db8::1"),
+        };
+        assert_eq!(
+            guard.trusted_proxies.len(),
+            3,
+            "{:?}",
+            guard.trusted_proxies
+        );
+        let alice = "sip:Alice@example.com";
+        assert_eq!(guard.counted_as("198.51.100.7:5060", alice), "198.51.100.7");
+        assert_eq!(
+            guard.counted_as("192.0.2.10:5060", alice),
+            "from:sip:alice@example.com"
+        );
+        assert_eq!(
+            guard.counted_as("192.0.2.11:5060", "sip:bob@example.com"),
+            "from:sip:bob@example.com",
+            "an IPv4-mapped proxy address matches its IPv4 source"
+        );
+        assert_eq!(
+            guard.counted_as("[2001:db8::1]:5060", alice),
+            "from:sip:alice@example.com"
+        );
+        let long = format!("sip:{}@example.com", "a".repeat(300));
+        let key = guard.counted_as("192.0.2.10:5060", &long);
+        assert!(key.starts_with("from-hash:") && key.len() < 40, "{key}");
+        assert_eq!(key, guard.counted_as("192.0.2.10:5060", &long), "stable");
+    }
 
     #[test]
     fn source_ip_drops_the_port() {

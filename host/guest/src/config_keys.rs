@@ -25,6 +25,8 @@ enum Kind {
     Regex,
     /// Anything.
     Text,
+    /// IP addresses (v4 or v6), separated by commas; empty: none.
+    Addresses,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             "number" => Some(Kind::Number),
             "regex" => Some(Kind::Regex),
             "text" => Some(Kind::Text),
+            "addresses" => Some(Kind::Addresses),
             _ => None,
         }
     }
@@ -51,6 +54,14 @@ impl Kind {
                 .err()
                 .map(|e| format!("{value:?} is not a regular expression: {e}")),
             Kind::Text => None,
+            Kind::Addresses => value
+                .split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .find(|part| part.parse::<std::net::IpAddr>().is_err())
+                .map(|part| {
+                    format!("{part:?} is not an IP address (addresses are separated by commas)")
+                }),
         }
     }
 }
@@ -138,7 +149,8 @@ mod tests {
     fn declared_keys_are_checked_by_kind_and_others_refused() {
         let wasm = module_with(
             SECTION,
-            "private_rooms flag\nmax_room_attempts number\ndirect_room_re regex\nheader text\n",
+            "private_rooms flag\nmax_room_attempts number\ndirect_room_re regex\nheader text\n\
+             proxies addresses\n",
         );
         let keys = ConfigKeys::declared_by(&wasm).unwrap().unwrap();
         for (key, value) in [
@@ -148,6 +160,9 @@ mod tests {
             ("direct_room_re", "^000777"),
             ("direct_room_re", ""),
             ("header", "X-Anything"),
+            ("proxies", ""),
+            ("proxies", "192.0.2.10"),
+            ("proxies", "192.0.2.10, 2001:db8::7 ,10.0.0.1"),
         ] {
             assert_eq!(keys.problem(key, value), None, "{key} = {value:?}");
         }
@@ -159,10 +174,17 @@ mod tests {
         assert!(keys.problem("max_room_attempts", "").is_some());
         assert!(keys.problem("direct_room_re", "(").is_some());
         assert_eq!(
+            keys.problem("proxies", "192.0.2.10; 192.0.2.11").as_deref(),
+            Some(
+                r#""192.0.2.10; 192.0.2.11" is not an IP address (addresses are separated by commas)"#
+            )
+        );
+        assert!(keys.problem("proxies", "proxy.example.com").is_some());
+        assert_eq!(
             keys.problem("privte_rooms", "true").as_deref(),
             Some(
                 "not a key of this guest (its keys: direct_room_re, header, max_room_attempts, \
-                 private_rooms)"
+                 private_rooms, proxies)"
             )
         );
     }

@@ -123,19 +123,21 @@ impl Authenticator {
         self.method.clear();
     }
 
-    /// Takes the challenge in `response` (status 401 or 407 from `from`) to a request of
-    /// `method`; returns whether the request is to be sent again with
-    /// [`Authenticator::headers`]. A response without a Digest challenge of a known algorithm
-    /// (MD5, SHA-256, SHA-512-256, `-sess` or not) is not retried.
+    /// Takes the challenges in `response` (status 401 or 407 from `from`) to a request of
+    /// `method`, one per realm (§22.3: a forking proxy gathers its branches' challenges
+    /// into one response, and each is answered); returns whether the request is to be sent
+    /// again with [`Authenticator::headers`]. A response without a Digest challenge of a
+    /// known algorithm (MD5, SHA-256, SHA-512-256, `-sess` or not) is not retried.
     pub(crate) fn on_challenge(
         &mut self,
         response: &rsip::Response,
         from: Challenger,
         method: &str,
     ) -> bool {
-        let Some(header) = find_challenge(response, from) else {
+        let headers = find_challenges(response, from);
+        if headers.is_empty() {
             return false;
-        };
+        }
         if self.method != method {
             self.method = method.to_owned();
             self.server_answered = false;
@@ -149,21 +151,23 @@ impl Authenticator {
         let allowed = if !*answered {
             *answered = true;
             true
-        } else if header.stale && !self.stale_answered {
+        } else if headers.iter().any(|h| h.stale) && !self.stale_answered {
             self.stale_answered = true;
             true
         } else {
             false
         };
         if allowed {
-            // §22.3: a new challenge of the same realm replaces the old one.
-            self.challenges
-                .retain(|c| c.from != from || c.header.realm != header.realm);
-            if self.challenges.len() == MAX_CHALLENGES {
-                // The oldest goes: the newest are the ones the next request meets.
-                self.challenges.remove(0);
+            for header in headers {
+                // §22.3: a new challenge of the same realm replaces the old one.
+                self.challenges
+                    .retain(|c| c.from != from || c.header.realm != header.realm);
+                if self.challenges.len() == MAX_CHALLENGES {
+                    // The oldest goes: the newest are the ones the next request meets.
+                    self.challenges.remove(0);
+                }
+                self.challenges.push(Challenge { from, header });
             }
-            self.challenges.push(Challenge { from, header });
         }
         allowed
     }
@@ -188,20 +192,28 @@ impl Authenticator {
     }
 }
 
-/// The first Digest challenge of `response` from `from` whose parameters we can read. Only
-/// ASCII challenges are read: `digest_auth` indexes its input by characters as if they were
-/// bytes and would panic on some others.
-fn find_challenge(response: &rsip::Response, from: Challenger) -> Option<WwwAuthenticateHeader> {
-    message::header_pairs(&response.headers)
+/// The Digest challenges of `response` from `from` whose parameters we can read, the first
+/// of each realm (RFC 8760 §2.4: a server offering several algorithms lists the one it
+/// prefers first). Only ASCII challenges are read: `digest_auth` indexes its input by
+/// characters as if they were bytes and would panic on some others.
+fn find_challenges(response: &rsip::Response, from: Challenger) -> Vec<WwwAuthenticateHeader> {
+    let mut found: Vec<WwwAuthenticateHeader> = Vec::new();
+    let readable = message::header_pairs(&response.headers)
         .into_iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case(from.challenge_header()))
-        .find_map(|(_, value)| {
+        .filter_map(|(_, value)| {
             let (scheme, params) = value.trim().split_once(' ')?;
             if !scheme.eq_ignore_ascii_case("Digest") || !params.is_ascii() {
                 return None;
             }
             WwwAuthenticateHeader::parse(&canonical_params(params)?).ok()
-        })
+        });
+    for header in readable {
+        if !found.iter().any(|f| f.realm == header.realm) {
+            found.push(header);
+        }
+    }
+    found
 }
 
 /// The algorithms `digest_auth` knows, as it spells them.
@@ -469,6 +481,42 @@ mod tests {
         assert!(auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
         assert!(!auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
         assert_eq!(auth.headers("INVITE", "sip:b@h", String::new).len(), 2);
+    }
+
+    #[test]
+    fn every_realm_of_a_forked_challenge_is_answered_with_its_preferred_algorithm() {
+        let mut headers = rsip::Headers::default();
+        for value in [
+            "Digest realm=\"a.example\", nonce=\"na\", algorithm=SHA-256",
+            "Digest realm=\"a.example\", nonce=\"na5\", algorithm=MD5",
+            "Digest realm=\"b.example\", nonce=\"nb\"",
+        ] {
+            headers.push(rsip::Header::Other(
+                "Proxy-Authenticate".into(),
+                value.into(),
+            ));
+        }
+        let response = rsip::Response {
+            status_code: 407.into(),
+            version: rsip::Version::V2,
+            headers,
+            body: Vec::new(),
+        };
+        let mut auth = Authenticator::new(mufasa());
+        assert!(auth.on_challenge(&response, Challenger::Proxy, "INVITE"));
+        let answers = auth.headers("INVITE", "sip:b@h", String::new);
+        let realms: Vec<_> = answers
+            .iter()
+            .map(|(name, value)| (*name, param(value, "realm"), param(value, "nonce")))
+            .collect();
+        assert_eq!(
+            realms,
+            [
+                ("Proxy-Authorization", Some("a.example"), Some("na")),
+                ("Proxy-Authorization", Some("b.example"), Some("nb")),
+            ]
+        );
+        assert!(!auth.on_challenge(&response, Challenger::Proxy, "INVITE"));
     }
 
     #[test]

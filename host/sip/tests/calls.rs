@@ -210,6 +210,26 @@ fn an_update_in_the_early_dialog_starts_no_session_timer() {
 }
 
 #[test]
+fn an_update_before_the_answer_leaves_the_invites_session_timer_to_its_2xx() {
+    let timer = "Session-Expires: 120;refresher=uac\r\nSupported: timer\r\n";
+    let (mut sim, call) = ringing_call_with(4, timer);
+    sim.uac.update(sim.now, "", "");
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Update), [200]);
+    let offer = Offer::parse(offer().as_bytes()).unwrap();
+    sim.ep.answer(sim.now, call, g711_answer(&offer)).unwrap();
+    sim.run_for(Duration::from_secs(1));
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(ok.code(), Some(200));
+    assert_eq!(
+        ok.header("Session-Expires").as_deref(),
+        Some("120;refresher=uac"),
+        "the INVITE's session timer: {}",
+        ok.text
+    );
+}
+
+#[test]
 fn a_reinvite_in_the_early_dialog_gets_500_with_retry_after() {
     let (mut sim, _) = ringing_call(2);
     sim.uac.reinvite(sim.now);
@@ -232,19 +252,8 @@ fn a_reinvite_in_the_early_dialog_gets_500_with_retry_after() {
 
 #[test]
 fn a_ringing_response_copies_the_record_route() {
-    let mut sim = Sim::new(Net::perfect(2), 2, idle_shell());
     let record_route = "<sip:proxy.example.com;lr>";
-    sim.uac.invite(
-        sim.now,
-        &format!("Record-Route: {record_route}\r\n"),
-        &offer(),
-    );
-    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
-    let call = first_call(&sim);
-    sim.ep
-        .progress(sim.now, call, 180, "Ringing", None)
-        .unwrap();
-    sim.run_for(Duration::from_millis(100));
+    let (sim, _) = ringing_call_with(2, &format!("Record-Route: {record_route}\r\n"));
     let ringing = sim.uac.last_response(Method::Invite).unwrap();
     assert_eq!(ringing.code(), Some(180));
     assert_eq!(
@@ -287,7 +296,15 @@ fn offered_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
 
 /// [`offered_call`], rung (180): its early dialog is up.
 fn ringing_call(seed: u64) -> (Sim, switchyard_sip::CallKey) {
-    let (mut sim, call) = offered_call(seed);
+    ringing_call_with(seed, "")
+}
+
+/// A call whose INVITE had the header lines `headers`, offered and rung (180).
+fn ringing_call_with(seed: u64, headers: &str) -> (Sim, switchyard_sip::CallKey) {
+    let mut sim = Sim::new(Net::perfect(seed), seed, idle_shell());
+    sim.uac.invite(sim.now, headers, &offer());
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
     sim.ep
         .progress(sim.now, call, 180, "Ringing", None)
         .unwrap();

@@ -15,7 +15,6 @@ use crate::routing::{self, Route};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::rooms::{self, JoinOptions};
-use switchyard_sdk::source_limit;
 use switchyard_sdk::types::{Error, Event, InviteInfo};
 use switchyard_sdk::{media, signaling};
 
@@ -39,8 +38,9 @@ pub(super) struct CallState {
     /// From `participant_id_param` or `participant_id_header`; an id carried
     /// by the room number (`room_pin_split`) replaces it.
     pub participant_id: String,
-    /// The address the INVITE came from, without its port.
-    pub source_ip: String,
+    /// Who its refused room entries count against: the address the INVITE
+    /// came from, or its caller behind a trusted proxy.
+    pub source: String,
     pub settings: Settings,
     pub phase: Phase,
     pub answered: bool,
@@ -82,7 +82,9 @@ pub fn on_invite(invite: InviteInfo) {
         call: invite.call.clone(),
         number: remote_party::listing(header("From").as_deref(), &invite.from_uri),
         participant_id: participant_id.unwrap_or_default(),
-        source_ip: source_limit::source_ip(&invite.source).to_owned(),
+        source: settings
+            .source_guard
+            .counted_as(&invite.source, &invite.from_uri),
         settings,
         phase: Phase::Leaving,
         answered: false,
@@ -90,12 +92,12 @@ pub fn on_invite(invite: InviteInfo) {
         lonely: Lonely::default(),
         room_end: RoomEnd::default(),
     };
-    if state.settings.source_guard.is_blocked(&state.source_ip) {
+    if state.settings.source_guard.is_blocked(&state.source) {
         log(
             Level::Info,
             &format!(
                 "call {} from {}: too many refused room entries from there; 403",
-                state.call, state.source_ip
+                state.call, state.source
             ),
         );
         let result = signaling::reject(&state.call, 403, "Forbidden");
@@ -208,7 +210,7 @@ pub(super) fn say_goodbye(state: &mut CallState) -> Result<(), Error> {
 /// A room entry was refused: it counts against the caller's source, and the
 /// caller hears `wrong_pin_bye` and is hung up.
 fn refused(state: &mut CallState) -> Result<(), Error> {
-    state.settings.source_guard.record_failure(&state.source_ip);
+    state.settings.source_guard.record_failure(&state.source);
     say_goodbye(state)
 }
 

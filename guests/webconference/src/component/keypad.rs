@@ -155,12 +155,12 @@ fn evaluate(state: &mut CallState, typed: String, attempts: u32) -> Result<(), E
         .flatten()
         .filter(|entry| dial_in::admitted(&state.settings, entry));
     let Some(entry) = entry else {
-        if state.settings.source_guard.record_failure(&state.source_ip) {
+        if state.settings.source_guard.record_failure(&state.source) {
             log(
                 Level::Info,
                 &format!(
                     "call {}: too many refused room entries from {}",
-                    state.call, state.source_ip
+                    state.call, state.source
                 ),
             );
             return dial_in::say_goodbye(state);

@@ -4,7 +4,7 @@ use crate::dialout::Allow;
 use crate::routing::{self, RoutingConfig};
 use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::source_limit::{Policy, SourceGuard};
+use switchyard_sdk::source_limit::{self, Policy, SourceGuard};
 
 // What the host checks the config table against when it loads the guest.
 switchyard_sdk::config_keys! {
@@ -24,6 +24,7 @@ switchyard_sdk::config_keys! {
     "room_entry_timeout": number,
     "max_failed_entries_per_source": number,
     "failed_entries_window_s": number,
+    "trusted_proxies": addresses,
     "lonely_user_timer": number,
     "predefined_rooms": text,
     "room_pin_split": number,
@@ -71,7 +72,9 @@ pub struct Settings {
     pub room_entry_timeout_s: u32,
     /// `max_failed_entries_per_source` (default 10; 0: no limit) refused room
     /// entries within `failed_entries_window_s` (default 300) from one source
-    /// address refuse its calls (403) until they age out.
+    /// address refuse its calls (403) until they age out; a call from one of
+    /// `trusted_proxies` (IP addresses separated by commas, default none)
+    /// counts against its caller (its From URI).
     pub source_guard: SourceGuard,
     /// `lonely_user_timer` (seconds, default 0: off): a participant alone in
     /// its room that long is hung up.
@@ -128,6 +131,9 @@ impl Settings {
                     window_s: number("failed_entries_window_s", 300),
                 },
                 prefix: FAILED_ENTRIES_PREFIX,
+                trusted_proxies: source_limit::addresses(
+                    &config::get("trusted_proxies").unwrap_or_default(),
+                ),
             },
             lonely_user_timer_s: number("lonely_user_timer", 0),
             predefined_rooms: config::get("predefined_rooms").unwrap_or_default(),

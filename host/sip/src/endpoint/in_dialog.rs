@@ -133,9 +133,15 @@ impl Endpoint {
             // RFC 4028 §7.4: an UPDATE without offer refreshes the session only.
             Ok(None) => {
                 let response = ok(&request, state.local, agreed, None, &self.user_agent);
-                state.session.refreshed(now, agreed);
+                // Before the answer, the INVITE's own agreement stands for its 2xx.
+                let refreshes = state.phase != Phase::Offered;
+                if refreshes {
+                    state.session.refreshed(now, agreed);
+                }
                 self.send_update_final(call, &request, response);
-                self.reschedule(Owner::Session(call));
+                if refreshes {
+                    self.reschedule(Owner::Session(call));
+                }
             }
             Ok(Some(offer)) => self.offered(
                 call,
