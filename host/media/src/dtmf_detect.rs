@@ -101,26 +101,27 @@ impl InbandDtmf {
     }
 }
 
-/// The key the samples of `block` hold, if any.
+/// The key the samples of `block` hold, if any. A block whose samples never reach one
+/// tone's least amplitude (silence, mostly) is ruled out before any filter runs.
 fn key_in(block: &[i16], coefficients: &[f32; 8]) -> Option<char> {
-    let n = block.len() as f32;
-    if block.is_empty() {
+    let peak = block.iter().map(|s| s.unsigned_abs()).max()?;
+    if f32::from(peak) < MIN_AMPLITUDE {
         return None;
     }
-    let mean_square = block
+    let sum_of_squares: i64 = block
         .iter()
-        .map(|&s| f32::from(s) * f32::from(s))
-        .sum::<f32>()
-        / n;
+        .map(|&s| i64::from(i32::from(s) * i32::from(s)))
+        .sum();
+    let mean_square = sum_of_squares as f32 / block.len() as f32;
+    let floor = MIN_AMPLITUDE * MIN_AMPLITUDE;
     // Two tones each of the least amplitude: a mean square of a².
-    if mean_square < MIN_AMPLITUDE * MIN_AMPLITUDE {
+    if mean_square < floor {
         return None;
     }
     let powers = tone_powers(block, coefficients);
     let (low, high) = powers.split_at(4);
     let (row, row_power) = strongest(low, MIN_GROUP_LEAD)?;
     let (column, column_power) = strongest(high, MIN_GROUP_LEAD)?;
-    let floor = MIN_AMPLITUDE * MIN_AMPLITUDE;
     let twist = row_power.max(column_power) / row_power.min(column_power);
     // A sine of amplitude a has a mean square of a²/2.
     let pair_share = (row_power + column_power) / 2.0 / mean_square;
@@ -132,7 +133,8 @@ fn key_in(block: &[i16], coefficients: &[f32; 8]) -> Option<char> {
 }
 
 /// The squared amplitude of each frequency in `block` (Goertzel: a sine of amplitude `a` at
-/// one of them reads `a²`). The eight filters run side by side over the samples.
+/// one of them reads `a²`). The eight filters run side by side over the samples: each
+/// waits on its own previous step, so eight take about the time of one.
 fn tone_powers(block: &[i16], coefficients: &[f32; 8]) -> [f32; 8] {
     let mut s1 = [0.0f32; 8];
     let mut s2 = [0.0f32; 8];
@@ -145,12 +147,10 @@ fn tone_powers(block: &[i16], coefficients: &[f32; 8]) -> [f32; 8] {
         }
     }
     let half = block.len() as f32 / 2.0;
-    let mut powers = [0.0; 8];
-    for k in 0..8 {
+    std::array::from_fn(|k| {
         let magnitude = s1[k] * s1[k] + s2[k] * s2[k] - coefficients[k] * s1[k] * s2[k];
-        powers[k] = magnitude / (half * half);
-    }
-    powers
+        magnitude / (half * half)
+    })
 }
 
 /// The strongest of a group's four powers, with its index, if it leads every other by `lead`.
