@@ -13,7 +13,7 @@ use crate::room;
 use crate::settings::Settings;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{ParticipantInfo, TalkState};
-use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, dial, rooms};
+use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId, dial, rooms};
 
 /// A call in a room, or out of it for a while to invite someone.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub struct Participant {
     admin_muted: bool,
     /// It is in the room's list (joined and not left to invite).
     joined: bool,
+    /// While it is out inviting: the timer that renews its mark ([`room::went_out`]).
+    renewal: Option<TimerId>,
     stage: Stage,
     keys: TimedKeys,
 }
@@ -84,9 +86,24 @@ impl Participant {
         number: String,
         options: Options,
     ) -> Participant {
-        room::went_out(&room, call.id());
         let stage = Stage::Dialing(start_dialing(call, settings));
-        Participant::new(room, number, options, stage)
+        let mut participant = Participant::new(room, number, options, stage);
+        participant.go_out(call);
+        participant
+    }
+
+    /// It is out of the room, inviting: its mark says so, renewed while it is out.
+    fn go_out(&mut self, call: &Call) {
+        room::went_out(&self.room, call.id());
+        self.renewal = call.start_timer(room::MARK_RENEWAL).ok();
+    }
+
+    /// It is back, or its call ended: its mark goes.
+    fn come_back(&mut self, call: &Call) {
+        room::came_back(&self.room, call.id());
+        if let Some(timer) = self.renewal.take() {
+            call.cancel_timer(timer);
+        }
     }
 
     fn new(room: String, number: String, options: Options, stage: Stage) -> Participant {
@@ -97,6 +114,7 @@ impl Participant {
             muted: false,
             admin_muted: false,
             joined: false,
+            renewal: None,
             stage,
             keys: TimedKeys::default(),
         }
@@ -107,6 +125,7 @@ impl Participant {
         match event {
             Event::Dtmf(key) => self.on_key(call, settings, key),
             Event::Timer(id) if self.keys.timed_out(id) => {}
+            Event::Timer(id) if self.renewal == Some(id) => self.go_out(call),
             Event::Timer(id) => {
                 // Only `#` dials a number: a time-out, after keys or none, goes back.
                 if let Stage::Dialing(digits) = &mut self.stage
@@ -206,10 +225,18 @@ impl Participant {
     fn moved(&mut self, call: &Call, room: String) {
         if !self.joined {
             // It left to invite as the merge moved it: it stays out, its mark and place in
-            // the new room now, and back in its mix only when it comes back.
-            room::came_back(&self.room, call.id());
-            room::went_out(&room, call.id());
+            // the new room now, and back in its mix only when it comes back (its join
+            // then tells a marked user's arrival).
+            let old = std::mem::replace(&mut self.room, room);
+            room::came_back(&old, call.id());
+            room::went_out(&self.room, call.id());
             let _ = call.leave();
+            // Its mark kept the old room's conference going through the merge.
+            if room::is_vacant(&old) {
+                let _ = rooms::stop_recording(&old);
+                room::forget_conference(&old);
+            }
+            return;
         }
         self.room = room;
         if matches!(self.stage, Stage::Waiting) && room::marked_present(&self.room, call.id()) {
@@ -326,7 +353,7 @@ impl Participant {
             // Nobody would be there to talk to.
             let _ = invitee.hangup();
         }
-        room::came_back(&self.room, call.id());
+        self.come_back(call);
         // One out inviting has left the room's mix but not its conference: its leaving
         // counts as anyone's (a marked user's ends an `x` room; the last one ends it all).
         let inviting = matches!(self.stage, Stage::Dialing(_) | Stage::Consulting { .. });
@@ -487,7 +514,7 @@ impl Participant {
             RoomKey::Invite => {
                 let _ = call.leave();
                 self.joined = false;
-                room::went_out(&self.room, call.id());
+                self.go_out(call);
                 self.stage = Stage::Dialing(start_dialing(call, settings));
                 // One left alone while this one is out hears music, as when one leaves.
                 if let [alone] = room::others(&self.room, call.id()).as_slice()
@@ -612,7 +639,7 @@ impl Participant {
     fn back_to_room(&mut self, call: &Call) {
         let _ = call.stop_playing();
         self.keys.clear();
-        room::came_back(&self.room, call.id());
+        self.come_back(call);
         if room::is_closed(&self.room) {
             // Its conference ended while it was out: so does its call.
             log(

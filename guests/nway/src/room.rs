@@ -5,12 +5,12 @@
 //! A member out inviting has left the room's mix but not its conference:
 //! it keeps its place (it counts against `max_members`), and while it is out
 //! the conference is not over, even with nobody in the room. Each such
-//! member has a mark in the key-value store, which its own flow removes
-//! when it is back or its call ends; a mark whose call is gone (its flow
-//! failed) is removed by whoever finds it. A mark holds when its call was
-//! last known up; one older than [`PROBE_AFTER_S`] is checked with a
-//! [`Message::Probe`] before it counts, so that a busy room sends a member
-//! out inviting at most one probe a minute.
+//! member has a mark in the key-value store, which only its own flow writes:
+//! it sets it when it goes out, renews it every [`MARK_RENEWAL`] while out,
+//! and removes it when it is back or its call ends. A mark not renewed for
+//! [`STALE_AFTER_S`] is a flow's that failed, or a clock's step: its call is
+//! checked with a [`Message::Probe`] before it counts, and a mark whose call
+//! is gone is removed by whoever finds it.
 
 use crate::message::Message;
 use crate::options::Options;
@@ -87,19 +87,19 @@ fn out_prefix(room: &str) -> String {
     format!("out/{}:{room}/", room.len())
 }
 
-/// How old a mark may be before its call is checked to be still up, in seconds.
-const PROBE_AFTER_S: u64 = 60;
+/// How often a member out inviting renews its mark.
+pub const MARK_RENEWAL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Marks `call` as a member of `room`'s conference out of the room, inviting.
+/// How long a mark may go without renewal before its call is checked, in seconds:
+/// three renewals.
+const STALE_AFTER_S: u64 = 90;
+
+/// Marks `call` as a member of `room`'s conference out of the room, inviting,
+/// or renews its mark.
 pub fn went_out(room: &str, call: &str) {
-    mark_up(&format!("{}{call}", out_prefix(room)));
-}
-
-/// Notes in the mark `key` that its call is up now.
-fn mark_up(key: &str) {
     // Past the store's bounds the mark is lost: the member is then counted
     // as gone until it is back, as if it had left.
-    let _ = kv::set(key, &now_s().to_string());
+    let _ = kv::set(&format!("{}{call}", out_prefix(room)), &now_s().to_string());
 }
 
 /// Unix seconds now.
@@ -126,17 +126,14 @@ fn out_inviting(room: &str, me: &str) -> usize {
             if call == me {
                 return false;
             }
-            let known_up = kv::get(key)
-                .and_then(|since| since.parse::<u64>().ok())
-                .is_some_and(|since| now.saturating_sub(since) < PROBE_AFTER_S);
-            if known_up {
-                return true;
-            }
-            if Call::new(call)
-                .send_message(&Message::Probe.encode())
-                .is_ok()
+            let renewed = kv::get(key)
+                .and_then(|at| at.parse::<u64>().ok())
+                .is_some_and(|at| now.abs_diff(at) < STALE_AFTER_S);
+            if renewed
+                || Call::new(call)
+                    .send_message(&Message::Probe.encode())
+                    .is_ok()
             {
-                mark_up(key);
                 return true;
             }
             kv::delete(key);

@@ -43,8 +43,8 @@ pub struct SourceGuard {
 impl SourceGuard {
     /// Who the failures of a call from `source` ("ip:port") whose From URI is
     /// `from_uri` count against: the source's IP address, or, when the source
-    /// is a trusted proxy, `from:` and the URI (lower case; its hash when
-    /// longer than [`MAX_COUNTED_URI`]).
+    /// is a trusted proxy, `from:` and the caller the URI names ([`caller_of`];
+    /// its hash when longer than [`MAX_COUNTED_URI`]).
     pub fn counted_as(&self, source: &str, from_uri: &str) -> String {
         let ip = source_ip(source);
         let trusted = ip.parse::<IpAddr>().is_ok_and(|ip| {
@@ -55,11 +55,11 @@ impl SourceGuard {
         if !trusted {
             return ip.to_owned();
         }
-        let uri = from_uri.to_ascii_lowercase();
-        if uri.len() <= MAX_COUNTED_URI {
-            format!("from:{uri}")
+        let caller = caller_of(from_uri);
+        if caller.len() <= MAX_COUNTED_URI {
+            format!("from:{caller}")
         } else {
-            format!("from-hash:{:016x}", fnv1a(uri.as_bytes()))
+            format!("from-hash:{:016x}", fnv1a(caller.as_bytes()))
         }
     }
 
@@ -155,6 +155,46 @@ pub fn addresses(value: &str) -> Vec<IpAddr> {
         .split(',')
         .filter_map(|part| part.trim().parse().ok())
         .collect()
+}
+
+/// The caller a From URI names, as `user@host` in lower case: its scheme, password,
+/// port, parameters and headers left out and its user's escapes decoded (RFC 3261
+/// §19.1.4 compares them so), so that one caller cannot pass for many by varying them.
+pub fn caller_of(uri: &str) -> String {
+    let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let (user, host) = rest.rsplit_once('@').unwrap_or(("", rest));
+    let user = user.split([';', ':']).next().unwrap_or(user);
+    let host = host.split(';').next().unwrap_or(host);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host.split(':').next().unwrap_or(host),
+    };
+    format!("{}@{host}", percent_decoded(user)).to_ascii_lowercase()
+}
+
+/// `text` with its `%XX` escapes decoded (a broken one is kept as it is).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| text.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                at += 3;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// FNV-1a, 64 bits: a short, stable name for a long text.
@@ -257,16 +297,41 @@ mod tests {
         assert_eq!(guard.counted_as("198.51.100.7:5060", alice), "198.51.100.7");
         assert_eq!(
             guard.counted_as("192.0.2.10:5060", alice),
-            "from:sip:alice@example.com"
+            "from:alice@example.com"
         );
         assert_eq!(
             guard.counted_as("192.0.2.11:5060", "sip:bob@example.com"),
-            "from:sip:bob@example.com",
+            "from:bob@example.com",
             "an IPv4-mapped proxy address matches its IPv4 source"
         );
         assert_eq!(
             guard.counted_as("[2001:db8::1]:5060", alice),
-            "from:sip:alice@example.com"
+            "from:alice@example.com"
+        );
+        assert_eq!(
+            guard.counted_as("[::ffff:192.0.2.10]:5060", alice),
+            "from:alice@example.com",
+            "an IPv4 proxy seen through an IPv6 socket"
+        );
+        // One caller, however it dresses its URI, is one caller.
+        for dressed in [
+            "sips:alice@Example.COM",
+            "sip:alice@example.com:5080;transport=tcp",
+            "sip:%61lice@example.com",
+            "sip:alice;n=1@example.com",
+            "sip:alice:secret@example.com?subject=x",
+        ] {
+            assert_eq!(
+                guard.counted_as("192.0.2.10:5060", dressed),
+                "from:alice@example.com",
+                "{dressed}"
+            );
+        }
+        assert_eq!(caller_of("sip:bob@[2001:DB8::9]:5060"), "bob@2001:db8::9");
+        assert_eq!(
+            caller_of("sip:%zz@host"),
+            "%zz@host",
+            "a broken escape is kept"
         );
         let long = format!("sip:{}@example.com", "a".repeat(300));
         let key = guard.counted_as("192.0.2.10:5060", &long);

@@ -11,7 +11,8 @@
 //! well above the other tones of its group, and the pair carries most of the block's power
 //! (speech spreads its power over many frequencies). A key is reported once per press, after
 //! two blocks in a row hold it (40 ms, the shortest tone ITU-T Q.24 has a receiver take); a
-//! block without it ends the press. Quiet blocks cost one pass over the samples.
+//! block without it ends the press. A block whose samples never reach one tone's least
+//! amplitude (silence, mostly) costs one pass over its samples, before any filter runs.
 
 use std::f32::consts::TAU;
 
