@@ -138,6 +138,14 @@ fn the_drop_code_hangs_up_the_invitee_and_the_holder_is_back_in_the_room() {
 
     press(&a, "*#");
     assert!(c.await_bye(DEADLINE), "the dropped invitee gets a BYE");
+    server
+        .wait_for_log("ended before it joined room 9000", DEADLINE)
+        .expect("the dropped invitee, unbridged as it ends, does not join");
+    assert!(
+        !server.log().contains("cannot join room"),
+        "a drop is no error: {}",
+        server.log()
+    );
     let heard = talk_together(&[&a, &b], &[A, B], TALK);
     assert_hears(&heard[0], B, "A back in the room");
     assert_hears(&heard[1], A, "B with A back");

@@ -12,7 +12,7 @@ use crate::placed::Placed;
 use crate::room;
 use crate::settings::Settings;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::types::{ParticipantInfo, TalkState};
+use switchyard_sdk::types::{Error, ParticipantInfo, TalkState};
 use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId, dial, rooms};
 
 /// A call in a room, or out of it for a while to invite someone.
@@ -255,6 +255,16 @@ impl Participant {
         };
         let others = match call.join(&self.room, &listed) {
             Ok(others) => others,
+            // The call is ending (an invitee its holder dropped, unbridged as it goes):
+            // nothing went wrong.
+            Err(Error::WrongState(_) | Error::NoSuchCall) => {
+                log(
+                    Level::Info,
+                    &format!("{call}: ended before it joined room {}", self.room),
+                );
+                let _ = call.hangup();
+                return;
+            }
             Err(e) => {
                 log(
                     Level::Error,
@@ -671,7 +681,7 @@ fn tell(participants: &[ParticipantInfo], message: &Message) {
 }
 
 /// Music on hold looped into `room`, for one alone there (option `M`).
-fn music_for(room: &str) -> Result<(), switchyard_sdk::types::Error> {
+fn music_for(room: &str) -> Result<(), Error> {
     rooms::announce(room, &["music_on_hold".into()], true)
 }
 
