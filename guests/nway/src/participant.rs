@@ -693,8 +693,5 @@ fn start_dialing(call: &Call, settings: &Settings) -> Digits {
 
 /// A recording's file name: the room and the time, e.g. `nway-9000-1767225600`.
 pub fn recording_name(room: &str) -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format!("nway-{room}-{seconds}")
+    format!("nway-{room}-{}", switchyard_sdk::unix_seconds())
 }

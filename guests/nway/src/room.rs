@@ -15,7 +15,7 @@
 use crate::message::Message;
 use crate::options::Options;
 use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
-use switchyard_sdk::{Call, kv, rooms};
+use switchyard_sdk::{Call, kv, rooms, unix_seconds};
 
 /// The room meta key marking a locked room ("1").
 const LOCKED: &str = "nway-locked";
@@ -99,14 +99,10 @@ const STALE_AFTER_S: u64 = 90;
 pub fn went_out(room: &str, call: &str) {
     // Past the store's bounds the mark is lost: the member is then counted
     // as gone until it is back, as if it had left.
-    let _ = kv::set(&format!("{}{call}", out_prefix(room)), &now_s().to_string());
-}
-
-/// Unix seconds now.
-fn now_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    let _ = kv::set(
+        &format!("{}{call}", out_prefix(room)),
+        &unix_seconds().to_string(),
+    );
 }
 
 /// `call` is back in `room`, or its call ended: its mark goes.
@@ -118,7 +114,7 @@ pub fn came_back(room: &str, call: &str) {
 /// `me`, whose calls are still up; marks of calls that are gone are removed.
 fn out_inviting(room: &str, me: &str) -> usize {
     let prefix = out_prefix(room);
-    let now = now_s();
+    let now = unix_seconds();
     kv::list(&prefix, MAX_OUT_CHECKED)
         .iter()
         .filter(|key| {

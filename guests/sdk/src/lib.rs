@@ -64,6 +64,7 @@ pub mod bindings {
 }
 
 mod call;
+mod clock;
 mod config_keys;
 mod flow;
 pub mod params;
@@ -77,6 +78,7 @@ pub use bindings::switchyard::call::{
     config, kv, log, media, messages, records, rooms, signaling, timers, types,
 };
 pub use call::{Call, MAX_TIMER, TimerId, dial};
+pub use clock::unix_seconds;
 #[doc(hidden)]
 pub use config_keys::config_section;
 pub use flow::{

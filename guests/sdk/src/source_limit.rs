@@ -16,9 +16,9 @@
 use crate::{
     kv,
     log::{Level, log},
+    unix_seconds,
 };
 use std::net::IpAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The most source addresses one guard tracks at once; a new one past it
 /// evicts the records that matter least.
@@ -73,7 +73,7 @@ impl SourceGuard {
         let Some(record) = kv::get(&key) else {
             return false;
         };
-        let now = now();
+        let now = unix_seconds();
         if is_stale(&self.policy, &record, now) {
             kv::delete(&key);
             return false;
@@ -88,7 +88,7 @@ impl SourceGuard {
         }
         let key = self.key(ip);
         let record = kv::get(&key);
-        let now = now();
+        let now = unix_seconds();
         if record.is_none() {
             self.make_room(now);
         }
@@ -122,13 +122,6 @@ impl SourceGuard {
             kv::delete(&key);
         }
     }
-}
-
-/// Unix seconds now.
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The limit, from the guest's settings.

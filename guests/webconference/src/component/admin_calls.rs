@@ -11,6 +11,7 @@ use switchyard_sdk::params::Params;
 use switchyard_sdk::rooms::JoinOptions;
 use switchyard_sdk::signaling::{Credentials, DialRequest};
 use switchyard_sdk::types::{ParticipantStatus, SipHeader};
+use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{Value, kv, rooms, signaling};
 
 const NO_CALL: &str = "call does not exist";
@@ -153,7 +154,7 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
             return refused(2, "failed");
         }
     };
-    if let Err(e) = kv::set(&dialout::key(&room, &call), &room::now().to_string()) {
+    if let Err(e) = kv::set(&dialout::key(&room, &call), &unix_seconds().to_string()) {
         log(Level::Warn, &format!("dial-out {call} not counted: {e:?}"));
     }
     room::take_invitation(&room, &participant_id);

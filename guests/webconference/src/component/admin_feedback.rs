@@ -9,12 +9,12 @@
 //! has closed the old file: feedback goes nowhere until one succeeds.
 
 use super::admin::{reply, status};
-use super::room::now;
 use super::settings::Settings;
 use crate::feedback;
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
+use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{Value, fault, kv, records};
 
 /// The key-value key of the file `resetFeedback` chose ("": none, after one
@@ -29,7 +29,7 @@ pub fn room(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
         &params.string(0)?,
         &params.string(1)?,
         params.int(2)?,
-        now(),
+        unix_seconds(),
     );
     save(settings, &line)
 }
@@ -41,7 +41,7 @@ pub fn call(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
         &params.string(1)?,
         &params.string(2)?,
         params.int(3)?,
-        now(),
+        unix_seconds(),
     );
     save(settings, &line)
 }
@@ -54,7 +54,7 @@ pub fn conference(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
         &params.string(2)?,
         &params.string(3)?,
         params.int(4)?,
-        now(),
+        unix_seconds(),
     );
     save(settings, &line)
 }

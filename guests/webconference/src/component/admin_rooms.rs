@@ -11,6 +11,7 @@ use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
 use switchyard_sdk::rooms;
 use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
+use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{Value, fault};
 
 /// `roomCreate(room [, timeout_s])` → `[0, "OK", adminpin]` with a new random
@@ -35,7 +36,7 @@ pub fn create(
     let pin = adminpin::new_pin(random()?);
     if existed.is_none() {
         open(&room)?;
-        if let Some(at) = timeout.and_then(|t| expiry::expires_at(room::now(), t)) {
+        if let Some(at) = timeout.and_then(|t| expiry::expires_at(unix_seconds(), t)) {
             set_meta(&room, expiry::META_KEY, &at.to_string())?;
         }
     }

@@ -17,6 +17,7 @@
 
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantStatus};
+use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{kv, media, rooms, signaling, timers};
 
 /// The key prefix of the marks left for a participant left alone.
@@ -82,7 +83,7 @@ pub fn joined(room: &str, me: &str, others: usize) {
 /// only one left, if so, is marked alone.
 pub fn left(room: &str, me: &str, lonely: bool) {
     if lonely && let [alone] = company(room, me).as_slice() {
-        let since = super::room::now().to_string();
+        let since = unix_seconds().to_string();
         if let Err(e) = kv::set(&lonely_key(alone), &since) {
             log(Level::Warn, &format!("{alone} not marked alone: {e:?}"));
         }

@@ -6,10 +6,9 @@ use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited};
 use crate::{dialout, expiry, predefined};
-use std::time::{SystemTime, UNIX_EPOCH};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
-use switchyard_sdk::{kv, rooms, signaling};
+use switchyard_sdk::{kv, rooms, signaling, unix_seconds};
 
 /// The most dial-outs in progress read for one room.
 const MAX_DIALING_LISTED: u32 = 1024;
@@ -50,13 +49,6 @@ pub fn ensure_predefined(settings: &Settings) {
     }
 }
 
-/// The time now, in unix seconds.
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// The unix time the room runs out of time at, if it was created with a
 /// time-out.
 pub fn end(room: &str) -> Option<u64> {
@@ -65,7 +57,10 @@ pub fn end(room: &str) -> Option<u64> {
 
 /// Whether the room has run out of time (whether or not it is deleted for it).
 pub fn is_expired(room: &str) -> bool {
-    expiry::is_expired(rooms::get_meta(room, expiry::META_KEY).as_deref(), now())
+    expiry::is_expired(
+        rooms::get_meta(room, expiry::META_KEY).as_deref(),
+        unix_seconds(),
+    )
 }
 
 /// Deletes the room if it ran out of time and `support_rooms_timeout` is set;
@@ -141,7 +136,7 @@ pub fn close(room: &str) -> Result<(), Error> {
 /// deleted on the way.
 pub fn dialing(room: &str) -> Vec<String> {
     let prefix = dialout::key_prefix(room);
-    let now = now();
+    let now = unix_seconds();
     kv::list(&prefix, MAX_DIALING_LISTED)
         .into_iter()
         .filter(|key| {

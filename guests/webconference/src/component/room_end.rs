@@ -8,6 +8,7 @@ use super::room;
 use super::settings::Settings;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::timers;
+use switchyard_sdk::unix_seconds;
 
 /// One participant's timer for its room's end.
 #[derive(Debug, Default)]
@@ -27,7 +28,7 @@ impl RoomEnd {
         };
         // The end is a whole unix second and `now` is rounded down, so the
         // timer fires at or after it.
-        let seconds = end.saturating_sub(room::now());
+        let seconds = end.saturating_sub(unix_seconds());
         let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
         self.cancel();
         match super::start_timer_s(call, seconds) {
