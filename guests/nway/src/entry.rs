@@ -254,7 +254,8 @@ impl Entry {
             return refuse(call, &["wrong_pin_bye"]);
         };
         let options = profile.options_of(&self.number);
-        if room::is_vacant(&room) {
+        let vacant = room::is_vacant(&room);
+        if vacant {
             // A lock or pin kept with a vacant room (the host restarted)
             // belongs to a conference that is over.
             room::forget_conference(&room);
@@ -262,7 +263,7 @@ impl Entry {
         if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room)) {
             return ask_pin(call, room, profile, pin);
         }
-        if options.ask_new_pin && room::is_vacant(&room) {
+        if options.ask_new_pin && vacant {
             let _ = call.play(&["enter_new_pin"]);
             return Next::Stay(Stage::NewPin {
                 room,

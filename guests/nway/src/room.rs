@@ -87,6 +87,11 @@ fn out_prefix(room: &str) -> String {
     format!("out/{}:{room}/", room.len())
 }
 
+/// The key of the mark of `call`, out of `room` inviting.
+fn out_key(room: &str, call: &str) -> String {
+    format!("{}{call}", out_prefix(room))
+}
+
 /// How often a member out inviting renews its mark.
 pub const MARK_RENEWAL: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -99,15 +104,12 @@ const STALE_AFTER_S: u64 = 90;
 pub fn went_out(room: &str, call: &str) {
     // Past the store's bounds the mark is lost: the member is then counted
     // as gone until it is back, as if it had left.
-    let _ = kv::set(
-        &format!("{}{call}", out_prefix(room)),
-        &unix_seconds().to_string(),
-    );
+    let _ = kv::set(&out_key(room, call), &unix_seconds().to_string());
 }
 
 /// `call` is back in `room`, or its call ended: its mark goes.
 pub fn came_back(room: &str, call: &str) {
-    kv::delete(&format!("{}{call}", out_prefix(room)));
+    kv::delete(&out_key(room, call));
 }
 
 /// The members of `room`'s conference out of the room inviting, other than

@@ -6,10 +6,9 @@
 //! window long enough to tell the closest Q.23 frequencies apart (73 Hz, about one bin), short
 //! enough that a tone 1.5% off its frequency loses at most 1.5 dB. Its power at the eight Q.23
 //! frequencies is measured with the Goertzel algorithm, at the frame's own rate. A block holds a
-//! key when the strongest tone of
-//! each group is loud enough, the two are within the twist allowed between them, each stands
-//! well above the other tones of its group, and the pair carries most of the block's power
-//! (speech spreads its power over many frequencies). A key is reported once per press, after
+//! key when the strongest tone of each group is loud enough, the two are within the twist
+//! allowed between them, each stands well above the other tones of its group, and the pair
+//! carries most of the block's power (speech spreads its power over many frequencies). A key is reported once per press, after
 //! two blocks in a row hold it (40 ms, the shortest tone ITU-T Q.24 has a receiver take); a
 //! block without it ends the press. A block whose samples never reach one tone's least
 //! amplitude (silence, mostly) costs one pass over its samples, before any filter runs.
