@@ -23,7 +23,7 @@ use manifest::manifest;
 type File = (&'static str, &'static str);
 
 /// The SDK's crate, as `sdk/` (checked against the disk by a test).
-const SDK: [File; 9] = [
+const SDK: [File; 10] = [
     (
         "sdk/Cargo.toml",
         include_str!("../../../../guests/sdk/Cargo.toml"),
@@ -31,6 +31,10 @@ const SDK: [File; 9] = [
     (
         "sdk/src/call.rs",
         include_str!("../../../../guests/sdk/src/call.rs"),
+    ),
+    (
+        "sdk/src/clock.rs",
+        include_str!("../../../../guests/sdk/src/clock.rs"),
     ),
     (
         "sdk/src/config_keys.rs",
