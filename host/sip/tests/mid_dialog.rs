@@ -594,6 +594,39 @@ fn we_refresh_at_half_the_interval_when_refresher_is_uas() {
 }
 
 #[test]
+fn our_refresh_that_gets_no_answer_ends_the_call_with_a_bye() {
+    let (mut sim, _) = confirmed_with(
+        33,
+        "Session-Expires: 300;refresher=uas\r\nSupported: timer\r\n",
+        answering_shell(),
+    );
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    // Every refresh is lost on its way; the BYE gets through.
+    sim.net
+        .drop_if(|d| String::from_utf8_lossy(&d.payload).starts_with("INVITE "));
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(300), |s| {
+            s.has_event("CallEnded(DialogGone)")
+        }),
+        "{:?}",
+        sim.event_names()
+    );
+    let ended = sim.events.last().unwrap().0;
+    // The refresh at half the interval, then Timer B (64*T1, §17.1.1.2), well before the
+    // session would expire (300 - 32 s).
+    assert_eq!(
+        ended,
+        answered + Duration::from_secs(150) + Duration::from_secs(32)
+    );
+    // RFC 4028 §10: the refresh timed out, so a BYE ends the peer's side too.
+    assert_eq!(sim.sent_times("BYE ", "BYE"), [ended]);
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.requests(Method::Bye).len(), 1, "the peer got it");
+    assert!(sim.has_event("OfferRefused(408)"));
+    assert_eq!(sim.ep.active_calls(), 0);
+}
+
+#[test]
 fn no_refresh_from_the_peer_ends_the_call_before_the_interval() {
     // Require: timer is an extension the endpoint supports (no 420).
     let (mut sim, _) = confirmed_with(
@@ -732,6 +765,10 @@ fn probe_reports_the_answer_and_481_ends_the_call() {
         ]
     );
     assert_eq!(sim.ep.active_calls(), 0);
+    assert!(
+        sim.sent_times("BYE ", "BYE").is_empty(),
+        "a peer that answered 481 holds no dialog to end"
+    );
 }
 
 #[test]

@@ -218,6 +218,9 @@ fn an_unanswered_update_ends_the_call() {
         sent_requests(&sim, "UPDATE").len() > 5,
         "retransmitted (Timer E)"
     );
+    // RFC 4028 §10: a peer that may still hold the dialog is told it is over.
+    let ended = sim.events.last().unwrap().0;
+    assert_eq!(sim.sent_times("BYE ", "BYE"), [ended]);
 }
 
 #[test]

@@ -8,8 +8,8 @@
 //! an OPTIONS in its dialog (RFC 3261 §11) every
 //! [`CoreConfig::peer_probe_interval`]. A 481 or 408, or no response within
 //! Timer F, means the dialog is gone (RFC 3261 §12.2.1.2, RFC 5057 §5.1): the
-//! endpoint ends the call ([`EndCause::DialogGone`]), and it is torn down as
-//! one the peer hung up. Any other response, 405 or 501 included, shows the
+//! endpoint ends the call ([`EndCause::DialogGone`]), with a BYE unless the peer
+//! answered 481, and it is torn down as one the peer hung up. Any other response, 405 or 501 included, shows the
 //! peer alive.
 //!
 //! Calls are probed whether or not a session timer was agreed: the endpoint

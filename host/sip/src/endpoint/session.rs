@@ -234,7 +234,7 @@ impl Endpoint {
                     reason: reason_phrase(&response.raw),
                 });
                 if matches!(code, 408 | 481) {
-                    return self.lose_dialog(now, call);
+                    return self.lose_dialog(now, call, code);
                 }
             }
         }
@@ -248,7 +248,6 @@ impl Endpoint {
             return;
         };
         if let Some(reinvite) = state.session.outgoing.as_mut() {
-            let heard_back = reinvite.tx.heard_back();
             let outcome = reinvite.tx.on_timeout(now, &mut self.out);
             if reinvite.tx.is_terminated() {
                 self.reinvites.remove(&reinvite.branch);
@@ -260,14 +259,7 @@ impl Endpoint {
                     code: 408,
                     reason: "Request Timeout".into(),
                 });
-                if heard_back {
-                    // A peer that answered only 1xx is there and still holds the dialog
-                    // (§12.2.1.2 ends it on our side only): a BYE ends it on the peer's too,
-                    // which answers its re-INVITE 487 (§15.1.2).
-                    self.send_bye(now, call);
-                    return self.end_call(now, call, EndCause::DialogGone);
-                }
-                return self.lose_dialog(now, call);
+                return self.lose_dialog(now, call, 408);
             }
         }
         match state.session.take_due(now) {
@@ -326,7 +318,7 @@ impl Endpoint {
         let code = response.map_or(408, |r| r.code);
         self.events.push_back(Event::ProbeResult { call, code });
         if matches!(code, 408 | 481) {
-            self.lose_dialog(now, call);
+            self.lose_dialog(now, call, code);
         }
     }
 
@@ -356,9 +348,16 @@ impl Endpoint {
         }
     }
 
-    /// The peer no longer knows `call`'s dialog (RFC 5057 §5.1): the call ends without BYE.
-    pub(super) fn lose_dialog(&mut self, now: Instant, call: CallKey) {
-        self.end_offer(now, call);
+    /// A request in `call` got `code` 408 or 481, or timed out (408): the dialog is over
+    /// (RFC 5057 §5.1). RFC 4028 §10 then sends a BYE, which a peer that may still hold the
+    /// dialog needs (its answer lost, a proxy's 408); a peer that answered 481 holds none and
+    /// gets no BYE.
+    pub(super) fn lose_dialog(&mut self, now: Instant, call: CallKey, code: u16) {
+        if code == 481 {
+            self.end_offer(now, call);
+        } else {
+            self.send_bye(now, call);
+        }
         self.end_call(now, call, EndCause::DialogGone);
     }
 

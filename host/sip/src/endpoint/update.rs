@@ -126,7 +126,7 @@ impl Endpoint {
             None => {}
         }
         if matches!(code, 408 | 481) {
-            return self.lose_dialog(now, call);
+            return self.lose_dialog(now, call, code);
         }
         self.reschedule(Owner::Session(call));
     }

@@ -75,11 +75,6 @@ impl InviteClient {
         matches!(self.state, State::Calling | State::Proceeding)
     }
 
-    /// Whether a response arrived, provisional or final: the peer holds the request.
-    pub(crate) fn heard_back(&self) -> bool {
-        self.state != State::Calling
-    }
-
     /// A response with status `code` matched this transaction (§17.1.3); returns whether the
     /// core must see it. A provisional response stops Timer A, and Timer B unless the
     /// transaction is [bounded](InviteClient::bounded) ("Proceeding"); a 2xx
