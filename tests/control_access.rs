@@ -99,6 +99,14 @@ fn without_a_token_only_loopback_is_served() {
         !passed && said.contains("control.token_file") && said.contains("at least 16"),
         "{said}"
     );
+    // A Bearer header carries visible ASCII only: such a token could never be sent.
+    std::fs::write(dir.path().join("accented"), "pässwörd-very-long-token\n").unwrap();
+    let accented = short.replace("short", "accented");
+    let (passed, said) = check_config(dir.path(), &accented);
+    assert!(
+        !passed && said.contains("control.token_file") && said.contains("'ä'"),
+        "{said}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,7 +37,9 @@ pub struct ControlEvent {
 #[derive(Debug)]
 pub struct EventLog {
     capacity: usize,
-    events: Mutex<VecDeque<ControlEvent>>,
+    // Shared, so a subscriber's backlog copies pointers under the lock, which publishing
+    // (from the signaling task) waits for, not up to `capacity` events' JSON.
+    events: Mutex<VecDeque<Arc<ControlEvent>>>,
     newest: watch::Sender<u64>,
 }
 
@@ -45,7 +47,7 @@ pub struct EventLog {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backlog {
     /// The events kept after the id, oldest first.
-    pub events: Vec<ControlEvent>,
+    pub events: Vec<Arc<ControlEvent>>,
     /// Events after the id have been dropped from the log (or the id is
     /// from before a restart): the subscriber missed some.
     pub missed: bool,
@@ -81,12 +83,12 @@ impl EventLog {
         if events.len() == self.capacity {
             events.pop_front();
         }
-        events.push_back(ControlEvent {
+        events.push_back(Arc::new(ControlEvent {
             id,
             kind,
             room: room.map(str::to_owned),
             data,
-        });
+        }));
         // Under the lock, so ids reach subscribers in order.
         self.newest.send_replace(id);
         id
@@ -234,7 +236,7 @@ impl Cursor {
 /// long as the client stays (holding its subscriber's `permit` as long). A
 /// client that missed events first gets a `reset` event.
 pub(crate) fn stream(
-    log: std::sync::Arc<EventLog>,
+    log: Arc<EventLog>,
     after: u64,
     filter: Filter,
     permit: OwnedSemaphorePermit,

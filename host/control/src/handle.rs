@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use hyper::body::{Body as _, Incoming};
-use hyper::header::{ALLOW, HeaderValue, ORIGIN};
+use hyper::header::{ALLOW, CONTENT_SECURITY_POLICY, HeaderValue, ORIGIN, X_FRAME_OPTIONS};
 use hyper::{Method, Request, StatusCode};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
@@ -145,7 +145,7 @@ pub(crate) async fn handle(
         return with_type(whole(document), "application/json");
     }
     if console {
-        return with_type(whole(CONSOLE), "text/html; charset=utf-8");
+        return console_page();
     }
     // As SEMS's XML-RPC server, any other path takes a POSTed methodCall.
     if request.method() != Method::POST {
@@ -181,6 +181,19 @@ pub(crate) async fn handle(
     };
     let result = answer(&body, dispatcher, peer).await;
     with_type(whole(xmlrpc::encode_response(&result)), "text/xml")
+}
+
+/// The console page, which no other site may frame: a hidden frame over a decoy button would
+/// have a visitor click the console's own same-origin requests (kick, lock, dial out).
+fn console_page() -> HttpResponse {
+    let mut response = with_type(whole(CONSOLE), "text/html; charset=utf-8");
+    let headers = response.headers_mut();
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    response
 }
 
 /// A REST request: its route's function, called as XML-RPC would call it,

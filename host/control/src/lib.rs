@@ -61,6 +61,7 @@ pub mod problem;
 pub mod rest;
 mod route;
 mod server;
+mod silent_peer;
 mod stall;
 pub mod tls;
 mod websocket;

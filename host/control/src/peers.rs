@@ -1,6 +1,8 @@
 //! Connections counted by the address they come from, so that one host cannot hold every
 //! connection the endpoint serves (a client that opens connections and sends nothing keeps
-//! each for the header timeout, and can open them faster than they time out).
+//! each for the header timeout, and can open them faster than they time out). An IPv6 host
+//! is counted by its /64: one subscriber's network, whose addresses it may pick at will
+//! (RFC 4291 §2.5.1 interface identifiers, RFC 8981 temporary addresses).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -31,9 +33,9 @@ impl PeerConnections {
     }
 
     /// A slot for one more connection from `peer` (an IPv4-mapped IPv6 address counts as its
-    /// IPv4 one); `None` if it has `per_peer` open.
+    /// IPv4 one, any other IPv6 address as its /64); `None` if it has `per_peer` open.
     pub(crate) fn admit(&self, peer: IpAddr) -> Option<PeerSlot> {
-        let peer = peer.to_canonical();
+        let peer = counted_as(peer);
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let count = open.entry(peer).or_default();
         if *count >= self.per_peer {
@@ -50,6 +52,14 @@ impl PeerConnections {
     #[cfg(test)]
     fn peers(&self) -> usize {
         self.open.lock().map_or(0, |open| open.len())
+    }
+}
+
+/// The address `peer` is counted as: an IPv4 address as itself, an IPv6 one as its /64.
+fn counted_as(peer: IpAddr) -> IpAddr {
+    match peer.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        v4 => v4,
     }
 }
 
@@ -82,5 +92,24 @@ mod tests {
         let again = peers.admit(a).expect("a slot freed");
         drop((second, again, other));
         assert_eq!(peers.peers(), 0, "nothing kept for peers gone");
+    }
+
+    #[test]
+    fn an_ipv6_network_shares_one_count_whatever_its_interface_ids() {
+        let peers = PeerConnections::new(2);
+        let addr = |text: &str| -> IpAddr { text.parse().unwrap() };
+        let first = peers.admit(addr("2001:db8:1:2::1")).unwrap();
+        let second = peers.admit(addr("2001:db8:1:2:abcd::9")).expect("same /64");
+        assert!(
+            peers
+                .admit(addr("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+                .is_none(),
+            "a third address of the /64"
+        );
+        let next = peers
+            .admit(addr("2001:db8:1:3::1"))
+            .expect("the next /64 is another peer");
+        drop((first, second, next));
+        assert_eq!(peers.peers(), 0);
     }
 }

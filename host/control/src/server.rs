@@ -21,6 +21,7 @@ use crate::access::Access;
 use crate::events::EventLog;
 use crate::handle::handle;
 use crate::peers::PeerConnections;
+use crate::silent_peer;
 use crate::stall::StallLimit;
 use crate::{Fault, MetricsSource, Route, Value};
 
@@ -80,9 +81,10 @@ pub struct ServeOptions {
     /// How long a request body may take to arrive after its headers; slower gets `408`.
     /// Default 30 s.
     pub body_read_timeout: Duration,
-    /// How long sending to a client may wait on it without progress (a client that does not
-    /// read what it is sent, e.g. pipelining requests and never reading their answers); then
-    /// its connection is closed, and a subscriber's place freed. Default 30 s.
+    /// How long sending to a client may wait on it (a client that does not read what it is
+    /// sent, e.g. pipelining requests and never reading their answers, or reads a little now
+    /// and then): the waits are summed, less half the time between them, and once they reach
+    /// this the connection is closed, and a subscriber's place freed. Default 30 s.
     pub write_stall_timeout: Duration,
     /// After shutdown, how long requests in flight get to finish before their connections
     /// are dropped. Default 5 s.
@@ -259,6 +261,9 @@ async fn serve_connection(
     stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    if let Err(e) = silent_peer::give_up_when_silent(&stream) {
+        debug!(%peer, "cannot limit how long the connection waits on a silent peer: {e}");
+    }
     // Beneath TLS, and beneath hyper so that an upgraded WebSocket keeps it.
     let stream = StallLimit::new(stream, endpoint.options.write_stall_timeout);
     match endpoint.options.tls.clone() {

@@ -3,7 +3,7 @@
 //! JSON text message each: `{"id", "event", "data"}` (`id` null for
 //! `reset`). The server pings an idle socket and ignores what the client
 //! sends but a close, which it answers (the close handshake); a message
-//! over [`MAX_MESSAGE`] ends the socket.
+//! over [`MAX_MESSAGE`] ends the socket with a Close saying so (1009).
 
 use std::sync::Arc;
 
@@ -19,9 +19,11 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
 use crate::events::{Cursor, EventLog, Filter, KEEPALIVE};
@@ -166,7 +168,8 @@ where
                     let _ = socket.flush().await;
                     return;
                 }
-                None | Some(Err(_)) => return,
+                Some(Err(e)) => return refuse(&mut socket, &e).await,
+                None => return,
                 Some(Ok(_)) => {}
             },
             () = tokio::time::sleep(KEEPALIVE) => {
@@ -176,4 +179,25 @@ where
             }
         }
     }
+}
+
+/// Ends `socket` after reading it failed with `error`: a message too big or breaking the
+/// protocol is answered with a Close saying so (RFC 6455 §7.1.7, §7.4.1: 1009, 1002, 1007);
+/// a connection already gone gets nothing.
+async fn refuse<S>(socket: &mut WebSocketStream<S>, error: &WsError)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (code, reason) = match error {
+        WsError::Capacity(_) => (CloseCode::Size, "a message over 4 KiB"),
+        WsError::Protocol(_) => (CloseCode::Protocol, "a frame breaking RFC 6455"),
+        WsError::Utf8(_) => (CloseCode::Invalid, "a text message that is not UTF-8"),
+        _ => return,
+    };
+    debug!("WebSocket closed: {error}");
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.close(Some(frame)).await;
 }

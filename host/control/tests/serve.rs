@@ -424,6 +424,14 @@ async fn the_console_page_opens_without_the_token_and_nothing_else_does() {
         "{}",
         page.head
     );
+    // No other site may frame it (clickjacking).
+    assert!(page.head.contains("x-frame-options: deny"), "{}", page.head);
+    assert!(
+        page.head
+            .contains("content-security-policy: frame-ancestors 'none'"),
+        "{}",
+        page.head
+    );
     let xmlrpc = raw(server.addr, &post("/", "<methodCall/>")).await;
     assert_eq!(xmlrpc.status, 401, "{}", xmlrpc.head);
     // A 405 on / names the methods it takes.

@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{WebSocketStream, client_async};
 
 const PATH: &str = "/api/v1/events/ws";
@@ -83,13 +84,18 @@ async fn a_message_over_4_kib_ends_the_socket() {
     let ended = timeout(Duration::from_secs(5), async {
         loop {
             match socket.next().await {
-                None | Some(Err(_) | Ok(Message::Close(_))) => return,
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+                None | Some(Err(_)) => return None,
                 Some(Ok(_)) => {}
             }
         }
     })
     .await;
-    assert!(ended.is_ok(), "the server still holds the socket");
+    // RFC 6455 §7.4.1: 1009, too big to process.
+    assert_eq!(
+        ended.expect("the server still holds the socket"),
+        Some(CloseCode::Size)
+    );
     server.stop().await;
 }
 

@@ -191,6 +191,15 @@ impl ControlConfig {
                 token.chars().count()
             ));
         }
+        // A header carries a token as visible ASCII (RFC 9110 §5.5): any other would
+        // never match a Bearer header.
+        if let Some(c) = token.chars().find(|c| !c.is_ascii_graphic()) {
+            return Err(format!(
+                "{}: the token on its first line holds {c:?}; a token is letters, digits and \
+                 ASCII punctuation, without spaces",
+                file.display()
+            ));
+        }
         Ok(Some(token.to_owned()))
     }
 
