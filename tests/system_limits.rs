@@ -33,6 +33,12 @@ fn calls_past_the_open_files_limit_are_refused_and_the_rest_carried() {
             Duration::from_secs(5),
         )
         .expect("a warning that the open-files limit is too low for limits.max_instances");
+    server
+        .wait_for_log(
+            "port pairs, one per call, fewer than limits.max_instances (10000)",
+            Duration::from_secs(5),
+        )
+        .expect("a warning that the RTP range is too small for limits.max_instances");
     // A first call, so that whatever the server opens once and keeps is open
     // already: from then on only the calls' own descriptors come and go.
     sipp::call(&server, &["-sn", "uac", "-s", "000777123"], "a first call");

@@ -457,7 +457,8 @@ impl Default for RtpConfig {
         RtpConfig {
             address: Ipv4Addr::UNSPECIFIED.into(),
             port_min: 10000,
-            port_max: 20000,
+            // 10,000 pairs: one for each call `limits.max_instances` allows.
+            port_max: 30000,
             timeout_s: 300,
         }
     }
@@ -737,6 +738,14 @@ impl Config {
                 "must be 1 to 256".to_owned(),
             );
         }
+        if let Some(ip) = self.sip.advertise
+            && let Some(why) = not_a_peers_address(ip)
+        {
+            return fail(
+                "sip.advertise",
+                format!("{ip} is {why}: peers could send neither requests nor RTP to it"),
+            );
+        }
         if !(1024..=65_535).contains(&self.sip.max_message_bytes) {
             return fail("sip.max_message_bytes", "must be 1024 to 65535".to_owned());
         }
@@ -860,6 +869,13 @@ impl Config {
             {
                 return fail(key, format!("{} is not a directory", dir.display()));
             }
+        }
+        // Each prompt is decoded as the server will at start, so that a file it cannot play
+        // fails the check rather than the start.
+        if let Some(dir) = &self.media.prompts_dir
+            && let Err(e) = crate::prompts::PromptLibrary::load(Some(dir))
+        {
+            return fail("media.prompts_dir", format!("{e:#}"));
         }
         if let Some(file) = &self.rooms.state_file
             && !file.parent().is_some_and(Path::is_dir)
@@ -1173,6 +1189,20 @@ const MAX_RECORDINGS_MB: u64 = 1 << 24;
 /// The longest session interval configurable, in seconds: a day.
 pub const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;
 
+/// What makes `ip` an address no peer can send to (unspecified, multicast, broadcast);
+/// `None` if it is one.
+fn not_a_peers_address(ip: IpAddr) -> Option<&'static str> {
+    if ip.is_unspecified() {
+        Some("unspecified (in SDP, c=0.0.0.0 reads as hold: RFC 3264 §8.4)")
+    } else if ip.is_multicast() {
+        Some("a multicast address")
+    } else if matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()) {
+        Some("the broadcast address")
+    } else {
+        None
+    }
+}
+
 /// The smallest `sip.session_min_se_s` taken: RFC 4028 §5 allows no Min-SE
 /// below 90 s.
 pub const MIN_SESSION_MIN_SE_S: u32 = 90;
@@ -1288,6 +1318,24 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("test.toml"), text)
+    }
+
+    #[test]
+    fn a_prompt_that_does_not_decode_fails_the_check_naming_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("enter_pin.wav");
+        std::fs::write(&bad, b"RIFF, but no WAV").unwrap();
+        let text = format!("[media]\nprompts_dir = \"{}\"\n", dir.path().display());
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "test.toml:2:1: media.prompts_dir: prompt {}: ",
+                bad.display()
+            )),
+            "{err}"
+        );
+        std::fs::remove_file(&bad).unwrap();
+        assert!(parse(&text).is_ok(), "a directory of no prompts is taken");
     }
 
     #[test]
@@ -1485,6 +1533,21 @@ mod tests {
             (
                 "[limits]\nmax_instances = 0\n",
                 "limits.max_instances: must be 1 to 100000",
+            ),
+            (
+                "[sip]\nadvertise = \"0.0.0.0\"\n",
+                "sip.advertise: 0.0.0.0 is unspecified (in SDP, c=0.0.0.0 reads as hold: RFC \
+                 3264 §8.4): peers could send neither requests nor RTP to it",
+            ),
+            (
+                "[sip]\nadvertise = \"ff02::1\"\n",
+                "sip.advertise: ff02::1 is a multicast address: peers could send neither \
+                 requests nor RTP to it",
+            ),
+            (
+                "[sip]\nadvertise = \"255.255.255.255\"\n",
+                "sip.advertise: 255.255.255.255 is the broadcast address: peers could send \
+                 neither requests nor RTP to it",
             ),
             (
                 "[limits]\nmax_instances = 100001\n",

@@ -58,7 +58,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 /// A SIP softswitch whose call logic is WebAssembly.
 ///
 /// With no arguments it runs with the embedded default configuration: SIP on
-/// UDP and TCP 5060 of every IPv4 and IPv6 address, RTP on 10000-20000, XML-RPC
+/// UDP and TCP 5060 of every IPv4 and IPv6 address, RTP on 10000-30000, XML-RPC
 /// control on 127.0.0.1:8090, and the embedded webconference guest.
 #[derive(Debug, Parser)]
 #[command(name = "switchyard", version)]

@@ -49,7 +49,7 @@ pub struct ShellNetwork {
 const MAX_ROUTES: usize = 4096;
 
 impl ShellNetwork {
-    /// Our address: `advertise` if set, else the local address of the route
+    /// Our address: `advertise` if set and of the peer's family, else the local address of the route
     /// towards each peer when a `listen` socket takes it (a wildcard one of its
     /// family, or one bound to it), else the first `listen` address of the
     /// peer's family. RTP sockets come from `ports` and wait in `pending` for
@@ -72,7 +72,8 @@ impl ShellNetwork {
 
 impl Network for ShellNetwork {
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr {
-        if let Some(ip) = self.advertise {
+        // A peer of the other family could reach neither our Contact nor our RTP there.
+        if let Some(ip) = self.advertise.filter(|ip| ip.is_ipv4() == peer.is_ipv4()) {
             return ip;
         }
         let route = self.route(peer);
@@ -193,6 +194,19 @@ mod tests {
         assert_eq!(
             network(Some(public), &["0.0.0.0:5060"]).local_ip_for(LOOPBACK),
             public
+        );
+    }
+
+    #[test]
+    fn an_advertised_address_serves_peers_of_its_family_only() {
+        let public: IpAddr = "203.0.113.5".parse().unwrap();
+        let mut both = network(Some(public), &["0.0.0.0:5060", "[::1]:5060"]);
+        assert_eq!(both.local_ip_for(LOOPBACK), public);
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        assert_eq!(
+            both.local_ip_for(v6),
+            v6,
+            "an IPv6 peer gets an IPv6 address"
         );
     }
 

@@ -2,6 +2,8 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use switchyard_media::LegSocket;
 
@@ -12,6 +14,18 @@ pub struct LegSockets {
     pub rtp: UdpSocket,
     /// The RTCP socket, on the port after it.
     pub rtcp: UdpSocket,
+    /// Counts the pair as in use in its range while the sockets live.
+    pub lease: PairLease,
+}
+
+/// One pair counted as in use in the range it came from, until dropped.
+#[derive(Debug)]
+pub struct PairLease(Arc<AtomicU32>);
+
+impl Drop for PairLease {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl LegSockets {
@@ -30,6 +44,7 @@ impl LegSockets {
         LegSockets {
             rtp: bind(localhost, 0).unwrap(),
             rtcp: bind(localhost, 0).unwrap(),
+            lease: PairLease(Arc::new(AtomicU32::new(1))),
         }
     }
 }
@@ -37,13 +52,15 @@ impl LegSockets {
 /// Hands out pairs of sockets on an even port of a range and the odd one after it
 /// (RFC 3550 §11: RTP on an even port, RTCP on the next odd one), round-robin so
 /// a port just freed is not reused at once while stray packets for the old call
-/// may still arrive.
+/// may still arrive. The pairs it handed out are counted until their sockets close, so a
+/// full range refuses at once rather than trying each of its ports.
 #[derive(Debug)]
 pub struct RtpPorts {
     address: IpAddr,
     first: u16,
     count: u32,
     next: u32,
+    in_use: Arc<AtomicU32>,
 }
 
 impl RtpPorts {
@@ -64,7 +81,13 @@ impl RtpPorts {
             first: u16::try_from(first).unwrap_or(u16::MAX),
             count,
             next: 0,
+            in_use: Arc::default(),
         }
+    }
+
+    /// How many pairs the range holds.
+    pub fn pairs(&self) -> u32 {
+        self.count
     }
 
     /// Non-blocking sockets on the next free even port and the odd one after
@@ -84,6 +107,9 @@ impl RtpPorts {
                 ));
             }
         };
+        if self.in_use.load(Ordering::Relaxed) >= self.count {
+            return Err(EVERY_PAIR_IN_USE.to_owned());
+        }
         for _ in 0..self.count {
             let offset = self.next;
             self.next = (self.next + 1) % self.count;
@@ -93,7 +119,9 @@ impl RtpPorts {
             let pair = bind(address, port).and_then(|rtp| {
                 // An even port is at most 65534.
                 let rtcp = bind(address, port + 1)?;
-                Ok(LegSockets { rtp, rtcp })
+                self.in_use.fetch_add(1, Ordering::Relaxed);
+                let lease = PairLease(self.in_use.clone());
+                Ok(LegSockets { rtp, rtcp, lease })
             });
             match pair {
                 Ok(sockets) => return Ok(sockets),
@@ -102,9 +130,12 @@ impl RtpPorts {
                 Err(e) => return Err(format!("cannot open an RTP or RTCP socket: {e}")),
             }
         }
-        Err("every port pair of the RTP range is in use".to_owned())
+        Err(EVERY_PAIR_IN_USE.to_owned())
     }
 }
+
+/// Why a range gives no pair when all of them are taken.
+const EVERY_PAIR_IN_USE: &str = "every port pair of the RTP range is in use";
 
 /// A non-blocking socket on `address`, `port`.
 fn bind(address: IpAddr, port: u16) -> io::Result<UdpSocket> {
@@ -145,6 +176,32 @@ mod tests {
         assert!(ports.allocate(localhost).is_err());
         held.pop();
         assert!(ports.allocate(localhost).is_ok());
+    }
+
+    #[test]
+    fn a_range_whose_pairs_are_all_handed_out_refuses_without_trying_a_port() {
+        let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        // A range of two pairs the system just had free (ten tries: another process may take
+        // a port meanwhile).
+        let (mut ports, first, second) = (0..10)
+            .find_map(|_| {
+                let probe = UdpSocket::bind((localhost, 0)).unwrap();
+                let base = probe.local_addr().unwrap().port() & !1;
+                drop(probe);
+                let mut ports = RtpPorts::new(localhost, base, base + 3);
+                let first = ports.allocate(localhost).ok()?;
+                let second = ports.allocate(localhost).ok()?;
+                Some((ports, first, second))
+            })
+            .expect("two free port pairs");
+        let position = ports.next;
+        let error = ports.allocate(localhost).unwrap_err();
+        assert_eq!(error, EVERY_PAIR_IN_USE);
+        assert_eq!(ports.next, position, "no port was tried");
+        drop(first);
+        let again = ports.allocate(localhost).expect("a pair given back");
+        drop((second, again));
+        assert_eq!(ports.in_use.load(Ordering::Relaxed), 0);
     }
 
     #[test]

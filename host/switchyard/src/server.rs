@@ -135,10 +135,20 @@ pub async fn run(
         .first()
         .map(|(_, addr)| *addr)
         .ok_or_else(|| anyhow!("SIP: no socket is listening"))?;
+    let ports = RtpPorts::new(config.rtp.address, config.rtp.port_min, config.rtp.port_max);
+    if ports.pairs() < call_instances {
+        warn!(
+            "rtp.port_min..rtp.port_max ({}..={}) holds {} port pairs, one per call, fewer than \
+             limits.max_instances ({call_instances}): calls past them are refused",
+            config.rtp.port_min,
+            config.rtp.port_max,
+            ports.pairs()
+        );
+    }
     let network = ShellNetwork::new(
         config.sip.advertise,
         sip.local_addrs().iter().map(|(_, addr)| *addr).collect(),
-        RtpPorts::new(config.rtp.address, config.rtp.port_min, config.rtp.port_max),
+        ports,
         sockets,
     );
     let core_config = CoreConfig {

@@ -24,7 +24,7 @@ use switchyard_media::{LegId, LegSocket, Worker};
 use super::packet_io::{MAX_READS_PER_TICK, PacketIo};
 use super::receive_buffers::{BUFFER_GROUP, NAME_LEN, ReceiveBuffers};
 use super::receive_time::{CONTROL_LEN, ClockPair, received_at};
-use crate::rtp_ports::LegSockets;
+use crate::rtp_ports::{LegSockets, PairLease};
 
 /// Submission queue entries: a tick's sends are submitted in batches of at most this many.
 const SQ_ENTRIES: u32 = 4096;
@@ -79,8 +79,9 @@ pub(super) struct UringIo {
     receive_header: Box<libc::msghdr>,
     receivers: Vec<Option<Receiver>>,
     free_receivers: Vec<u32>,
-    /// Each leg's receivers: its RTP socket's and its RTCP socket's.
-    legs: std::collections::HashMap<LegId, [u32; 2]>,
+    /// Each leg's receivers (its RTP socket's and its RTCP socket's), and the lease of their
+    /// ports, handed back with them.
+    legs: std::collections::HashMap<LegId, ([u32; 2], PairLease)>,
     #[expect(
         clippy::vec_box,
         reason = "a slot lent to the kernel must not move when the list grows"
@@ -394,17 +395,17 @@ impl PacketIo for UringIo {
 
     fn add(&mut self, leg: LegId, sockets: LegSockets) {
         // A leg added again replaces its sockets; what the old ones held is dropped with them.
-        if let Some(indices) = self.legs.remove(&leg) {
+        if let Some((indices, _)) = self.legs.remove(&leg) {
             for index in indices {
                 self.end_receive(index);
             }
         }
-        let LegSockets { rtp, rtcp } = sockets;
+        let LegSockets { rtp, rtcp, lease } = sockets;
         let indices = [
             self.start_receive(leg, LegSocket::Rtp, rtp),
             self.start_receive(leg, LegSocket::Rtcp, rtcp),
         ];
-        self.legs.insert(leg, indices);
+        self.legs.insert(leg, (indices, lease));
         // A buffer per leg, not per socket: RTCP comes once in seconds, and the spare
         // buffers take it.
         self.buffers.provide(self.legs.len());
@@ -415,7 +416,7 @@ impl PacketIo for UringIo {
     }
 
     fn remove(&mut self, worker: &mut Worker, leg: LegId) -> Option<LegSockets> {
-        let indices = self.legs.remove(&leg)?;
+        let (indices, lease) = self.legs.remove(&leg)?;
         let [rtp, rtcp] = indices.map(|index| self.end_receive(index));
         // A multishot receive takes every packet that reaches its socket until its last
         // completion: reap up to that one, so that none of those packets is lost with the leg
@@ -433,6 +434,7 @@ impl PacketIo for UringIo {
         Some(LegSockets {
             rtp: rtp?,
             rtcp: rtcp?,
+            lease,
         })
     }
 
@@ -455,11 +457,13 @@ impl PacketIo for UringIo {
                 LegSocket::Rtp => rtp,
                 LegSocket::Rtcp => rtcp,
             };
-            let Some((socket_index, fixed, fd)) = self.legs.get(&transmit.leg).and_then(|&legs| {
-                let index = receiver_of(legs);
-                let receiver = self.receivers[index as usize].as_ref()?;
-                Some((index, receiver.fixed, receiver.socket.as_raw_fd()))
-            }) else {
+            let Some((socket_index, fixed, fd)) =
+                self.legs.get(&transmit.leg).and_then(|(legs, _)| {
+                    let index = receiver_of(*legs);
+                    let receiver = self.receivers[index as usize].as_ref()?;
+                    Some((index, receiver.fixed, receiver.socket.as_raw_fd()))
+                })
+            else {
                 worker.recycle(transmit.payload);
                 continue;
             };
