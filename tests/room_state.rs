@@ -1,7 +1,8 @@
 //! The rooms file (`rooms.state_file`) against the real binary: every room of
 //! it comes back with its pin however low `rooms.max_empty` is, only its
-//! owner may read it, and a room that cannot come back stops the start,
-//! naming the file and the entry, and leaves the file as it was.
+//! owner may read it, an empty room expires when it would have without the
+//! restart, and a room that cannot come back stops the start, naming the file
+//! and the entry, and leaves the file as it was.
 
 mod support;
 
@@ -108,4 +109,33 @@ fn a_room_that_cannot_come_back_stops_the_start_and_the_file_is_left_as_it_is() 
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), kept);
+}
+
+#[test]
+fn a_restored_room_expires_when_it_would_have_without_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rooms.json");
+    let unix_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // 801 was left empty long enough ago that 2 s remain; 802 was in use.
+    let kept = format!(
+        "{{\"rooms\":[{{\"room\":\"801\",\"expires_at\":{}}},{{\"room\":\"802\"}}]}}",
+        unix_now + 2
+    );
+    std::fs::write(&file, kept).unwrap();
+    let _server = Server::start_with(&config(&file, 100));
+    let gone = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(200));
+        rooms_in(&file) == ["802"]
+    });
+    assert!(gone, "801 expired: {:?}", rooms_in(&file));
+    // 802 waits the whole delay (rooms.expire_delay_s, 7200 s) from the start.
+    let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let expires_at = kept["rooms"][0]["expires_at"].as_u64().expect("an expiry");
+    assert!(
+        (unix_now + 7200..=unix_now + 7200 + 30).contains(&expires_at),
+        "{expires_at} against {unix_now}"
+    );
 }

@@ -49,6 +49,11 @@ impl Timers {
         self.due.get(&(*at, id))
     }
 
+    /// When the pending timer `id` fires, if it is pending.
+    pub(crate) fn deadline(&self, id: TimerId) -> Option<Instant> {
+        self.deadline.get(&id).copied()
+    }
+
     /// Cancels `id`; what it would have done, if it was pending.
     pub(crate) fn cancel(&mut self, id: TimerId) -> Option<TimerKind> {
         let at = self.deadline.remove(&id)?;

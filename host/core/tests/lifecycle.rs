@@ -353,6 +353,7 @@ fn every_restored_room_comes_back_past_the_cap_and_rooms_emptied_later_are_cappe
             room: format!("kept{n}"),
             meta: [("adminpin".to_owned(), format!("{n}{n}{n}"))].into(),
             locked: false,
+            expires_in: None,
         };
         world.core.restore_room(now, &state).unwrap();
     }
@@ -404,6 +405,7 @@ fn every_restored_room_comes_back_past_the_cap_and_rooms_emptied_later_are_cappe
                     room: String::new(),
                     meta: Default::default(),
                     locked: false,
+                    expires_in: None,
                 }
             )
             .is_err(),
@@ -591,7 +593,7 @@ fn the_room_state_version_moves_with_every_kept_change_and_restores_a_room() {
     world.dial("000777joined", "ann");
     world.run_for(Duration::from_secs(1));
     moved(&world, "a room made by a join");
-    let kept = world.core.room_states();
+    let kept = world.core.room_states(world.now);
     assert_eq!(
         kept.iter().map(|r| r.room.as_str()).collect::<Vec<_>>(),
         ["joined", "pins"]
@@ -612,12 +614,58 @@ fn the_room_state_version_moves_with_every_kept_change_and_restores_a_room() {
         Some("123456")
     );
     assert_eq!(fresh.core.is_locked("pins"), Some(true));
-    assert_eq!(fresh.core.room_states()[0], kept[1]);
+    assert_eq!(fresh.core.room_states(at)[0], kept[1]);
     // A restored room is empty, so it expires like any empty room.
     fresh.run_for(Duration::from_secs(61));
     assert!(
-        fresh.core.room_states().is_empty(),
+        fresh.core.room_states(fresh.now).is_empty(),
         "the restored room expired"
+    );
+}
+
+#[test]
+fn a_restored_room_expires_when_it_would_have_and_joins_move_its_expiry() {
+    // The rooms expire 60 s after they empty.
+    let mut world = World::new(config(), Net::perfect(3), 3, conference());
+    let opened = world.now;
+    world.core.open_room(opened, "kept").unwrap();
+    world.run_for(Duration::from_secs(45));
+    let kept = world.core.room_states(world.now);
+    assert_eq!(kept[0].expires_in, Some(Duration::from_secs(15)));
+    // Joined: it no longer expires, and the version says its state changed.
+    let before = world.core.rooms_version();
+    let ann = world.dial("000777kept", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    assert_ne!(world.core.rooms_version(), before, "joined");
+    assert_eq!(world.core.room_states(world.now)[0].expires_in, None);
+    let before = world.core.rooms_version();
+    world.uacs[ann].bye(world.now);
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    // The finished participant leaves the list 10 s later; the room then waits again.
+    world.run_for(Duration::from_secs(11));
+    assert_ne!(world.core.rooms_version(), before, "emptied");
+    assert!(world.core.room_states(world.now)[0].expires_in.is_some());
+
+    // A restart 45 s into the 60: the room comes back with its last 15 s, not 60 more.
+    let mut fresh = World::new(config(), Net::perfect(4), 4, conference());
+    let at = fresh.now;
+    fresh.core.restore_room(at, &kept[0]).unwrap();
+    fresh.run_for(Duration::from_secs(14));
+    assert_eq!(fresh.core.list_rooms(), ["kept"]);
+    fresh.run_for(Duration::from_secs(2));
+    assert!(fresh.core.list_rooms().is_empty(), "expired at its time");
+    // A time left longer than the delay (a file from a longer setting) is held to it.
+    let long = RoomState {
+        expires_in: Some(Duration::from_secs(3600)),
+        ..kept[0].clone()
+    };
+    let at = fresh.now;
+    fresh.core.restore_room(at, &long).unwrap();
+    assert_eq!(
+        fresh.core.room_states(at)[0].expires_in,
+        Some(Duration::from_secs(60))
     );
 }
 

@@ -1,6 +1,7 @@
 //! The rooms kept across restarts (`rooms.state_file`): every room's name,
-//! meta (a guest's pins live there) and lock, as JSON. Read at start, where
-//! the rooms come back (empty, so they expire unless joined); written, whole
+//! meta (a guest's pins live there) and lock, and when an empty one expires
+//! (unix seconds), as JSON. Read at start, where the rooms come back (empty, so
+//! they expire unless joined, at the time they would have); written, whole
 //! ([`durable_file::replace`]), within a quarter of a second of any change and
 //! once more at shutdown, so a crash loses at most that quarter second. Only
 //! its owner may read it (mode 0600): it holds the rooms' PINs.
@@ -34,6 +35,9 @@ struct KeptRoom {
     meta: BTreeMap<String, String>,
     #[serde(default)]
     locked: bool,
+    /// When the room, empty, expires: unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
 }
 
 /// A `rooms.state_file`.
@@ -58,6 +62,7 @@ impl RoomStateFile {
             }
         };
         let now = Instant::now();
+        let unix_now = unix_seconds();
         let mut core = lock(core);
         let restored = kept.rooms.len();
         for (index, kept) in kept.rooms.into_iter().enumerate() {
@@ -65,6 +70,9 @@ impl RoomStateFile {
                 room: kept.room,
                 meta: kept.meta,
                 locked: kept.locked,
+                expires_in: kept
+                    .expires_at
+                    .map(|at| Duration::from_secs(at.saturating_sub(unix_now))),
             };
             // Nothing is written unless the start succeeds, so a refused file
             // is left as it is.
@@ -85,8 +93,8 @@ impl RoomStateFile {
         })
     }
 
-    /// The file's bytes for `rooms`.
-    fn render(rooms: Vec<RoomState>) -> Vec<u8> {
+    /// The file's bytes for `rooms`, their states at `unix_now`.
+    fn render(rooms: Vec<RoomState>, unix_now: u64) -> Vec<u8> {
         let kept = Kept {
             rooms: rooms
                 .into_iter()
@@ -94,6 +102,10 @@ impl RoomStateFile {
                     room: r.room,
                     meta: r.meta,
                     locked: r.locked,
+                    // Rounded up: a room never comes back expiring sooner than it would have.
+                    expires_at: r
+                        .expires_in
+                        .map(|left| unix_now + left.as_secs() + u64::from(left.subsec_nanos() > 0)),
                 })
                 .collect(),
         };
@@ -119,11 +131,18 @@ impl RoomStateFile {
                     if written == Some(&version) {
                         return None;
                     }
-                    (version, core.room_states())
+                    (version, core.room_states(Instant::now()))
                 };
-                Some((version, Self::render(rooms)))
+                Some((version, Self::render(rooms, unix_seconds())))
             },
         )
         .await;
     }
+}
+
+/// Seconds since 1970 by the system clock (0 before it).
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }

@@ -1,6 +1,6 @@
 //! How calls, participants and rooms end, and what they leave behind.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use switchyard_sip::EndCause;
 
 use super::{CallCore, Ending};
@@ -207,7 +207,8 @@ impl CallCore {
     /// Starts the expiry of `room` if it is empty, not predefined and not
     /// already expiring; past `max_empty_rooms` waiting, the oldest goes now.
     pub(super) fn schedule_room_expiry(&mut self, now: Instant, room: &str) {
-        let Some(id) = self.start_room_expiry(now, room) else {
+        let delay = self.config.rooms_expire_delay;
+        let Some(id) = self.start_room_expiry(now, room, delay) else {
             return;
         };
         self.empty_rooms.started(id, room);
@@ -232,19 +233,26 @@ impl CallCore {
     }
 
     /// Starts the expiry of a room restored at start: it expires after the
-    /// same delay, but is not one of the `max_empty_rooms` waiting, so that
-    /// no restored room deletes another; the limit applies once it has been
-    /// joined and emptied again.
-    pub(super) fn schedule_restored_room_expiry(&mut self, now: Instant, room: &str) {
-        if let Some(id) = self.start_room_expiry(now, room) {
+    /// time it had `left` (none: the whole delay; at most the delay), but is
+    /// not one of the `max_empty_rooms` waiting, so that no restored room
+    /// deletes another; the limit applies once it has been joined and emptied
+    /// again.
+    pub(super) fn schedule_restored_room_expiry(
+        &mut self,
+        now: Instant,
+        room: &str,
+        left: Option<Duration>,
+    ) {
+        let delay = self.config.rooms_expire_delay;
+        let delay = left.map_or(delay, |left| left.min(delay));
+        if let Some(id) = self.start_room_expiry(now, room, delay) {
             self.restored_expiries.insert(id);
         }
     }
 
-    /// Schedules the expiry timer of `room` if it is empty, not predefined
-    /// and not already expiring.
-    fn start_room_expiry(&mut self, now: Instant, room: &str) -> Option<TimerId> {
-        let delay = self.config.rooms_expire_delay;
+    /// Schedules the expiry timer of `room`, `delay` from `now`, if it is empty, not
+    /// predefined and not already expiring.
+    fn start_room_expiry(&mut self, now: Instant, room: &str, delay: Duration) -> Option<TimerId> {
         let r = self.rooms.get_mut(room)?;
         if r.predefined || !r.is_empty() || r.expiry.is_some() {
             return None;
@@ -253,12 +261,14 @@ impl CallCore {
             .timers
             .schedule(now + delay, TimerKind::RoomExpiry(room.to_owned()));
         r.expiry = Some(id);
+        self.rooms_version += 1;
         Some(id)
     }
 
     /// Stops the expiry of a room that is joined or closed.
     pub(super) fn cancel_room_expiry(&mut self, expiry: Option<TimerId>) {
         if let Some(id) = expiry {
+            self.rooms_version += 1;
             self.timers.cancel(id);
             self.room_stopped_waiting(id);
         }

@@ -1,11 +1,13 @@
 //! What of the rooms outlives the process: each room's name, its meta (a
-//! guest's pins, expiry and invitations live there) and its lock. The shell
+//! guest's pins, expiry and invitations live there), its lock and, for an empty
+//! room waiting to expire, how long it has left, so that restarts more often
+//! than the expiry delay do not keep every room for good. The shell
 //! writes it out when [`CallCore::rooms_version`] moves and gives it back with
 //! [`CallCore::restore_room`] at start, so rooms come back after a restart or a
 //! crash; their participants do not (calls end with the process).
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::CallCore;
 use crate::CoreError;
@@ -19,30 +21,40 @@ pub struct RoomState {
     pub meta: BTreeMap<String, String>,
     /// Whether it admits nobody new.
     pub locked: bool,
+    /// How long an empty room had left before it expired, when its state was taken;
+    /// `None` for a room in use (or predefined), which starts a whole expiry delay once
+    /// restored.
+    pub expires_in: Option<Duration>,
 }
 
 impl CallCore {
-    /// A number that changes whenever a room is opened or deleted, or its meta
-    /// or lock is set: when it has not moved, [`room_states`](Self::room_states)
-    /// has not changed.
+    /// A number that changes whenever a room is opened or deleted, its meta
+    /// or lock is set, or it starts or stops waiting empty to expire: when it has not
+    /// moved, [`room_states`](Self::room_states) has not changed but for the time left
+    /// to the expiries.
     pub fn rooms_version(&self) -> u64 {
         self.rooms_version
     }
 
-    /// Every room's state, in name order.
-    pub fn room_states(&self) -> Vec<RoomState> {
+    /// Every room's state at `now`, in name order.
+    pub fn room_states(&self, now: Instant) -> Vec<RoomState> {
         self.rooms
             .iter()
             .map(|(name, room)| RoomState {
                 room: name.clone(),
                 meta: room.meta.clone(),
                 locked: room.locked,
+                expires_in: room
+                    .expiry
+                    .and_then(|id| self.timers.deadline(id))
+                    .map(|at| at.saturating_duration_since(now)),
             })
             .collect()
     }
 
-    /// Brings a room back: opened (empty, so its expiry starts) unless it
-    /// exists, then given `state`'s meta and lock. An invalid name is refused.
+    /// Brings a room back: opened (empty, so its expiry starts: with the time
+    /// `state` had left, at most the expiry delay) unless it exists, then given
+    /// `state`'s meta and lock. An invalid name is refused.
     ///
     /// A restored room deletes no other: it does not count towards
     /// `max_empty_rooms` until it has been joined and emptied again, so every
@@ -55,7 +67,7 @@ impl CallCore {
         room.meta.extend(state.meta.clone());
         room.locked = state.locked;
         self.rooms_version += 1;
-        self.schedule_restored_room_expiry(now, &state.room);
+        self.schedule_restored_room_expiry(now, &state.room, state.expires_in);
         Ok(())
     }
 }
