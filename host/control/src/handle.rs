@@ -53,6 +53,7 @@ pub(crate) async fn handle(
         request.uri(),
         endpoint.loopback,
         options.tls.is_some(),
+        &options.public_origins,
     ) {
         debug!(%peer, "request refused: {}", refusal.detail);
         return problem(&refusal);

@@ -69,6 +69,7 @@ pub mod xmlrpc;
 
 pub use fault::Fault;
 pub use metrics::MetricsSource;
+pub use origin::PublicOrigin;
 pub use route::{Route, route};
 pub use server::{DispatchFuture, Dispatcher, ServeOptions, serve, serve_with};
 pub use switchyard_value::Value;

@@ -4,9 +4,12 @@
 //! server is refused. A page whose own host name its attacker re-points at
 //! 127.0.0.1 (DNS rebinding) reaches a loopback listener same-origin, but
 //! under that name in `Host`: a loopback listener answers only a loopback
-//! `Host`.
+//! `Host`. Behind a reverse proxy (TLS ended there, `Host` rewritten) a browser
+//! names the proxy's origin: the endpoint takes the [`PublicOrigin`]s it is told
+//! it is served under as its own.
 
 use std::net::IpAddr;
+use std::str::FromStr;
 
 use hyper::header::{HOST, ORIGIN};
 use hyper::http::uri::Authority;
@@ -14,15 +17,67 @@ use hyper::{HeaderMap, StatusCode, Uri};
 
 use crate::problem::Problem;
 
+/// An origin a browser reaches the endpoint under besides its own `Host`: the scheme, host
+/// and port a reverse proxy serves it at (`https://switch.example`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin(Origin);
+
+impl FromStr for PublicOrigin {
+    type Err = String;
+
+    /// A serialized origin (RFC 6454 §6.2): `http` or `https`, a host, a port if not the
+    /// scheme's, and no path.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bare = text.strip_suffix('/').unwrap_or(text);
+        match Origin::parse(bare) {
+            Some(origin) if bare.parse::<Uri>().is_ok_and(|uri| uri.path() == "/") => {
+                Ok(PublicOrigin(origin))
+            }
+            _ => Err(format!(
+                "not an origin like https://switch.example or http://10.0.0.5:8090: {text:?}"
+            )),
+        }
+    }
+}
+
+/// The parts of a serialized origin that tell two apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    secure: bool,
+    /// In lower case; an IPv6 address without its brackets.
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// The origin `scheme://host[:port]` (RFC 6454 §6.2), the port its scheme's when it names
+    /// none; none for `null` or a scheme with no default port.
+    fn parse(origin: &str) -> Option<Origin> {
+        let uri: Uri = origin.trim().parse().ok()?;
+        let (secure, default) = match uri.scheme_str()? {
+            "http" | "ws" => (false, 80),
+            "https" | "wss" => (true, 443),
+            _ => return None,
+        };
+        let (host, port) = host_and_port(uri.authority()?.as_str())?;
+        Some(Origin {
+            secure,
+            host: host.to_ascii_lowercase(),
+            port: port.unwrap_or(default),
+        })
+    }
+}
+
 /// Whether a request with `headers` and target `uri` is served by a server that listens on
-/// `loopback` (or not) with HTTPS (`tls`) or plain HTTP; the error is the `403` or `421` to
-/// answer. A request that names no host (no `Host`, no absolute target) and no origin is not
-/// a browser's, and is served.
+/// `loopback` (or not) with HTTPS (`tls`) or plain HTTP, and is served under the `public`
+/// origins besides; the error is the `403` or `421` to answer. A request that names no host
+/// (no `Host`, no absolute target) and no origin is not a browser's, and is served.
 pub(crate) fn check(
     headers: &HeaderMap,
     uri: &Uri,
     loopback: bool,
     tls: bool,
+    public: &[PublicOrigin],
 ) -> Result<(), Problem> {
     // RFC 9112 §3.2.2: an absolute-form target's authority takes the place of Host.
     let named = match uri.authority() {
@@ -33,9 +88,17 @@ pub(crate) fn check(
             .filter(|host| !host.is_empty()),
     };
     let own = named.as_deref().and_then(host_and_port);
+    // A name only its owner can point at us is no rebinding.
+    let public_host = |host: &str| {
+        public
+            .iter()
+            .any(|PublicOrigin(origin)| origin.host.eq_ignore_ascii_case(host))
+    };
     if loopback
         && let Some(named) = &named
-        && !own.as_ref().is_some_and(|(host, _)| is_loopback(host))
+        && !own
+            .as_ref()
+            .is_some_and(|(host, _)| is_loopback(host) || public_host(host))
     {
         return Err(Problem::new(
             StatusCode::MISDIRECTED_REQUEST,
@@ -48,14 +111,16 @@ pub(crate) fn check(
     let default_port = if tls { 443 } else { 80 };
     for origin in headers.get_all(ORIGIN) {
         let origin = String::from_utf8_lossy(origin.as_bytes());
-        let same = match (&own, origin_host_and_port(&origin)) {
-            (Some((host, port)), Some((origin_host, origin_port))) => {
-                host.eq_ignore_ascii_case(&origin_host)
-                    && port.unwrap_or(default_port) == origin_port
+        let parsed = Origin::parse(&origin);
+        let same = match (&own, &parsed) {
+            (Some((host, port)), Some(parsed)) => {
+                host.eq_ignore_ascii_case(&parsed.host)
+                    && port.unwrap_or(default_port) == parsed.port
             }
             _ => false,
         };
-        if !same {
+        let public = parsed.is_some_and(|parsed| public.iter().any(|p| p.0 == parsed));
+        if !same && !public {
             return Err(Problem::new(
                 StatusCode::FORBIDDEN,
                 format!(
@@ -81,19 +146,6 @@ fn host_and_port(authority: &str) -> Option<(String, Option<u16>)> {
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
     Some((host.to_owned(), parsed.port_u16()))
-}
-
-/// The host and port of a serialized origin (`scheme://host[:port]`, RFC 6454 §6.2), the
-/// port its scheme's when it names none; none for `null` or a scheme with no default port.
-fn origin_host_and_port(origin: &str) -> Option<(String, u16)> {
-    let uri: Uri = origin.trim().parse().ok()?;
-    let default = match uri.scheme_str()? {
-        "http" | "ws" => 80,
-        "https" | "wss" => 443,
-        _ => return None,
-    };
-    let (host, port) = host_and_port(uri.authority()?.as_str())?;
-    Some((host, port.unwrap_or(default)))
 }
 
 /// Whether `host` is `localhost` or a loopback address.
@@ -122,7 +174,17 @@ mod tests {
 
     fn status(host: Option<&str>, origin: Option<&str>, loopback: bool, tls: bool) -> u16 {
         let uri = Uri::from_static("/RPC2");
-        match check(&headers(host, origin), &uri, loopback, tls) {
+        match check(&headers(host, origin), &uri, loopback, tls, &[]) {
+            Ok(()) => 200,
+            Err(problem) => problem.status.as_u16(),
+        }
+    }
+
+    /// The status of a request to a plain listener served under `public` origins.
+    fn behind(public: &[&str], host: Option<&str>, origin: Option<&str>, loopback: bool) -> u16 {
+        let public: Vec<PublicOrigin> = public.iter().map(|p| p.parse().unwrap()).collect();
+        let uri = Uri::from_static("/RPC2");
+        match check(&headers(host, origin), &uri, loopback, false, &public) {
             Ok(()) => 200,
             Err(problem) => problem.status.as_u16(),
         }
@@ -185,8 +247,62 @@ mod tests {
         let absolute = Uri::from_static("http://evil.example/RPC2");
         let host = headers(Some("127.0.0.1"), None);
         assert_eq!(
-            check(&host, &absolute, true, false).map_err(|p| p.status.as_u16()),
+            check(&host, &absolute, true, false, &[]).map_err(|p| p.status.as_u16()),
             Err(421)
         );
+    }
+
+    #[test]
+    fn behind_a_proxy_its_public_origins_are_the_endpoints_own() {
+        // TLS ended at the proxy, `Host` rewritten to the public name, a loopback listener.
+        let public = ["https://switch.example"];
+        let console = |host, origin| behind(&public, Some(host), Some(origin), true);
+        assert_eq!(console("switch.example", "https://switch.example"), 200);
+        assert_eq!(console("127.0.0.1:8090", "https://Switch.Example:443"), 200);
+        assert_eq!(console("127.0.0.1:8090", "http://switch.example"), 403);
+        assert_eq!(
+            console("switch.example", "https://switch.example:8443"),
+            403
+        );
+        assert_eq!(console("switch.example", "https://evil.example"), 403);
+        // Its host is no rebinding; another name is.
+        assert_eq!(behind(&public, Some("switch.example"), None, true), 200);
+        assert_eq!(behind(&public, Some("evil.example"), None, true), 421);
+        // Without it, the same requests are refused.
+        assert_eq!(
+            behind(
+                &[],
+                Some("switch.example"),
+                Some("https://switch.example"),
+                true
+            ),
+            421
+        );
+        assert_eq!(
+            behind(&[], Some("127.0.0.1"), Some("https://switch.example"), true),
+            403
+        );
+    }
+
+    #[test]
+    fn a_public_origin_is_a_scheme_a_host_and_a_port_only() {
+        for good in [
+            "https://switch.example",
+            "http://10.0.0.5:8090",
+            "https://[2001:db8::1]/",
+        ] {
+            assert!(good.parse::<PublicOrigin>().is_ok(), "{good}");
+        }
+        for bad in [
+            "switch.example",
+            "ftp://switch.example",
+            "https://switch.example/console",
+            "https://user@switch.example",
+            "null",
+            "",
+        ] {
+            let error = bad.parse::<PublicOrigin>().unwrap_err();
+            assert!(error.starts_with("not an origin like"), "{bad}: {error}");
+        }
     }
 }

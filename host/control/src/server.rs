@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 use crate::access::Access;
 use crate::events::EventLog;
 use crate::handle::handle;
+use crate::origin::PublicOrigin;
 use crate::peers::PeerConnections;
 use crate::silent_peer;
 use crate::stall::StallLimit;
@@ -102,6 +103,10 @@ pub struct ServeOptions {
     /// The most event-stream subscribers (server-sent events and WebSocket together) served
     /// at once; one more is answered `503`. Default 64.
     pub max_subscribers: usize,
+    /// The origins a reverse proxy serves the endpoint under, which browsers' requests
+    /// through it name: taken as its own, and their hosts as loopback ones on a loopback
+    /// listener. Default none.
+    pub public_origins: Vec<PublicOrigin>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -120,6 +125,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("max_connections", &self.max_connections)
             .field("max_connections_per_peer", &self.max_connections_per_peer)
             .field("max_subscribers", &self.max_subscribers)
+            .field("public_origins", &self.public_origins)
             .finish()
     }
 }
@@ -140,6 +146,7 @@ impl Default for ServeOptions {
             max_connections: 256,
             max_connections_per_peer: 128,
             max_subscribers: 64,
+            public_origins: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use switchyard_control::PublicOrigin;
 use switchyard_guest::{ConfigKeys, GuestLimits, Limits, bundled};
 use switchyard_net::SocketsConfig;
 use switchyard_sip::{OfferMethod, SessionTimers};
@@ -170,6 +171,9 @@ pub struct ControlConfig {
     /// address (1 to 256); behind a reverse proxy, whose address every client
     /// comes from, 256.
     pub max_connections_per_peer: usize,
+    /// The origins a reverse proxy serves the endpoint under (`https://switch.example`):
+    /// browsers' requests through it name them, and they are taken as the endpoint's own.
+    pub public_origins: Vec<String>,
 }
 
 /// The shortest bearer token taken.
@@ -201,6 +205,19 @@ impl ControlConfig {
             ));
         }
         Ok(Some(token.to_owned()))
+    }
+
+    /// `public_origins`, parsed; the error names the entry at fault.
+    pub fn public_origins(&self) -> Result<Vec<PublicOrigin>, (String, String)> {
+        self.public_origins
+            .iter()
+            .enumerate()
+            .map(|(index, origin)| {
+                origin
+                    .parse()
+                    .map_err(|e| (format!("control.public_origins[{index}]"), e))
+            })
+            .collect()
     }
 
     /// The HTTPS acceptor, if `tls_cert` and `tls_key` are set; the error
@@ -472,6 +489,7 @@ impl Default for ControlConfig {
             tls_cert: None,
             tls_key: None,
             max_connections_per_peer: 128,
+            public_origins: Vec::new(),
         }
     }
 }
@@ -738,6 +756,7 @@ impl Config {
                 "must be 1 to 256".to_owned(),
             );
         }
+        self.control.public_origins()?;
         if let Some(ip) = self.sip.advertise
             && let Some(why) = not_a_peers_address(ip)
         {
@@ -1505,6 +1524,10 @@ mod tests {
             (
                 format!("[rooms]\npredefined = [\n  \"1\",\n  \"{long}\",\n]\n"),
                 "test.toml:4:3: rooms.predefined[1]: a room name must be at most 64 characters, not 65",
+            ),
+            (
+                "[control]\npublic_origins = [\n  \"https://switch.example\",\n  \"https://switch.example/console\",\n]\n".to_owned(),
+                "test.toml:4:3: control.public_origins[1]: not an origin like https://switch.example or http://10.0.0.5:8090: \"https://switch.example/console\"",
             ),
             (
                 "[rooms]\npredefined = [\"1\", \"2\", \"1\"]\n".to_owned(),

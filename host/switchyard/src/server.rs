@@ -410,10 +410,14 @@ fn control_options(control: &ControlConfig) -> anyhow::Result<ServeOptions> {
     let tls = control
         .tls()
         .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
+    let public_origins = control
+        .public_origins()
+        .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
     Ok(ServeOptions {
         access,
         tls,
         max_connections_per_peer: control.max_connections_per_peer,
+        public_origins,
         ..ServeOptions::default()
     })
 }
