@@ -592,6 +592,40 @@ fn sigint_without_calls_exits_0() {
 }
 
 #[test]
+fn sigterm_while_starting_ends_the_process_at_once() {
+    // A rooms file that is a FIFO holds the start at its read until a writer comes.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("rooms.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let config = dir.path().join("switchyard.toml");
+    let rooms = format!("{}[rooms]\nstate_file = {fifo:?}\n", base_config());
+    std::fs::write(&config, rooms).unwrap();
+    let mut child = Command::new(binary())
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running switchyard");
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let ended = (0..100).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        child.try_wait().unwrap()
+    });
+    if ended.is_none() {
+        let _ = child.kill();
+    }
+    let output = child.wait_with_output().unwrap();
+    let log = text(&output.stderr);
+    assert_eq!(ended.and_then(|status| status.code()), Some(0), "{log}");
+    assert!(log.contains("stopped while starting, as asked"), "{log}");
+}
+
+#[test]
 fn sighup_is_logged_and_ignored() {
     let mut server = Server::start_with(&base_config());
     server.signal("HUP");

@@ -332,9 +332,27 @@ fn serve(file: Option<&Path>) -> ExitCode {
     };
     // The handlers go in before anything else starts, so that no signal
     // meets the default action (which ends the process) while it starts.
-    let shutdown = {
+    let (shutdown, while_starting) = {
         let _runtime = runtime.enter();
-        shutdown_signal()
+        (shutdown_signal(), shutdown_signal())
+    };
+    // The server first waits for `shutdown` once it has started: a signal before then
+    // (guests compiling, a file read hanging) ends the process at once, as there is
+    // nothing yet to hang up or write.
+    let (started, starting) = tokio::sync::oneshot::channel::<()>();
+    runtime.spawn(async move {
+        tokio::select! {
+            biased;
+            _ = starting => {}
+            () = while_starting => {
+                tracing::info!("stopped while starting, as asked");
+                std::process::exit(0);
+            }
+        }
+    });
+    let shutdown = async move {
+        let _ = started.send(());
+        shutdown.await;
     };
     match runtime.block_on(server::run(config, LogLevel::new(filter_handle), shutdown)) {
         Ok(()) => ExitCode::SUCCESS,
