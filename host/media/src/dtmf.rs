@@ -15,7 +15,8 @@ pub enum DtmfError {
 /// A sender marks every packet of one event with the same RTP timestamp (the event's start,
 /// RFC 4733 §2.3.1) and repeats the final packet three times (§2.5.1.4), so a digit is reported
 /// on the first packet carrying a newer timestamp than the last event, and never again for
-/// that timestamp. An event too long for the 16-bit duration goes on in a new segment, stamped
+/// that timestamp, but for another key once the last event ended (a gateway that stamps
+/// consecutive keys alike). An event too long for the 16-bit duration goes on in a new segment, stamped
 /// where the last one's duration ended (§2.5.1.3): the same press, not reported again. An
 /// older timestamp is a late packet of an earlier event, unless it is so much older that
 /// the stream's clock has simply run on past half its range since the last event, or the
@@ -87,8 +88,9 @@ impl DtmfReceiver {
     }
 
     /// Reads one telephone-event payload sent by `ssrc` with RTP `timestamp`. Returns the key
-    /// ('0'–'9', '*', '#', 'A'–'D') when the packet starts a new press, `None` for a repeat of a
-    /// known event or a further segment of it, an older event, or a non-DTMF event.
+    /// ('0'–'9', '*', '#', 'A'–'D') when the packet starts a new press (a newer timestamp, or
+    /// the last one's with another event after the last ended), `None` for a repeat of a known
+    /// event or a further segment of it, an older event, or a non-DTMF event.
     pub fn receive(
         &mut self,
         ssrc: u32,
@@ -114,7 +116,10 @@ impl DtmfReceiver {
         };
         // Wraparound-safe distance between 32-bit RTP timestamps.
         let delta = timestamp.wrapping_sub(last.timestamp) as i32;
-        if delta == 0 {
+        // RFC 4733 §2.3.1 stamps each event with its own start, yet some gateways stamp
+        // consecutive keys alike: another key after the end of the last is a new press.
+        let restamped = last.ended && code != last.code;
+        if delta == 0 && !restamped {
             last.duration = last.duration.max(duration);
             last.ended |= ended;
             return Ok(None);
@@ -252,6 +257,26 @@ mod tests {
         // From then on, older is late again.
         assert_eq!(rx.receive(4, 1_600, &event(3, true, 800)), Ok(None));
         assert_eq!(rx.receive(4, 9_600, &event(3, false, 160)), Ok(Some('3')));
+    }
+
+    #[test]
+    fn another_key_stamped_like_the_last_after_its_end_is_a_new_press() {
+        let mut rx = DtmfReceiver::new();
+        assert_eq!(rx.receive(9, 4000, &event(1, false, 160)), Ok(Some('1')));
+        // Another code before the last event ended: part of it, as its timestamp says.
+        assert_eq!(rx.receive(9, 4000, &event(2, false, 320)), Ok(None));
+        for _ in 0..3 {
+            assert_eq!(rx.receive(9, 4000, &event(1, true, 800)), Ok(None));
+        }
+        // The next key, stamped as the first was.
+        assert_eq!(rx.receive(9, 4000, &event(2, false, 160)), Ok(Some('2')));
+        assert_eq!(rx.receive(9, 4000, &event(2, false, 320)), Ok(None));
+        for _ in 0..3 {
+            assert_eq!(rx.receive(9, 4000, &event(2, true, 800)), Ok(None));
+        }
+        // The same key again, stamped alike: a repeat of its end, not a press.
+        assert_eq!(rx.receive(9, 4000, &event(2, true, 800)), Ok(None));
+        assert_eq!(rx.receive(9, 4000, &event(3, false, 160)), Ok(Some('3')));
     }
 
     #[test]

@@ -46,6 +46,8 @@ use std::time::{Duration, Instant};
 use rtp_rs::Seq;
 
 use crate::seq_map::SeqMap;
+use crate::stream_ssrc::{Membership, StreamSsrc};
+use crate::transit::{Transit, TransitChange};
 
 // RFC 3550 Appendix A.1 defaults.
 const MAX_DROPOUT: i32 = 3000;
@@ -161,9 +163,9 @@ enum Phase {
     Playing,
 }
 
+/// The sequence state of the stream's SSRC.
 #[derive(Clone, Copy, Debug)]
 struct Source {
-    ssrc: u32,
     highest: u64,
     // RFC 3550 A.1 `bad_seq`: the sequence number that would confirm a jump.
     probation: Option<u16>,
@@ -180,16 +182,15 @@ struct Sequenced {
 /// RFC 3550 §6.4.1 interarrival jitter, in RTP clock units.
 #[derive(Clone, Copy, Debug, Default)]
 struct JitterEstimate {
-    origin: Option<Instant>,
-    last_transit: Option<u32>,
+    transit: Transit,
     jitter: f64,
 }
 
 impl JitterEstimate {
     /// Takes a packet stamped `timestamp` arriving `at`. A change of transit time beyond
-    /// `max_delay` is no jitter any buffer could absorb but a new timeline (a source switched
-    /// behind the same SSRC, a timestamp jump): the estimate goes on from it unchanged, and
-    /// true is returned.
+    /// `max_delay` is no jitter any buffer could absorb but a new timeline (see
+    /// [`TransitChange::NewTimeline`]): the estimate goes on from it unchanged, and true is
+    /// returned.
     fn update(
         &mut self,
         at: Instant,
@@ -197,23 +198,14 @@ impl JitterEstimate {
         clock_rate: u32,
         max_delay: Duration,
     ) -> bool {
-        let origin = *self.origin.get_or_insert(at);
-        let since = at.saturating_duration_since(origin).as_nanos();
-        // The arrival time on the RTP clock; only differences matter, so it may wrap.
-        let arrival = (since * u128::from(clock_rate) / 1_000_000_000) as u32;
-        let transit = arrival.wrapping_sub(timestamp);
-        let max_step = max_delay.as_nanos() * u128::from(clock_rate) / 1_000_000_000;
-        let mut jumped = false;
-        if let Some(last) = self.last_transit {
-            let d = (transit.wrapping_sub(last) as i32).unsigned_abs();
-            if u128::from(d) <= max_step {
+        match self.transit.next(at, timestamp, clock_rate, max_delay) {
+            TransitChange::First => false,
+            TransitChange::Jitter(d) => {
                 self.jitter += (f64::from(d) - self.jitter) * JITTER_GAIN;
-            } else {
-                jumped = true;
+                false
             }
+            TransitChange::NewTimeline => true,
         }
-        self.last_transit = Some(transit);
-        jumped
     }
 }
 
@@ -230,9 +222,9 @@ pub struct JitterBuffer<T> {
     estimate: JitterEstimate,
     // Samples in the latest packet: the buffer's unit of depth.
     packet_samples: u32,
+    // Which SSRC's packets are the stream's; stragglers of the one it replaced are late.
+    ssrc: StreamSsrc,
     source: Option<Source>,
-    // The SSRC the stream last switched from, and until when its packets are stragglers.
-    replaced: Option<(u32, Instant)>,
     phase: Phase,
     // Next extended sequence number to release (meaningful unless idle).
     next: u64,
@@ -286,8 +278,8 @@ impl<T> JitterBuffer<T> {
             target: min_delay,
             estimate: JitterEstimate::default(),
             packet_samples,
+            ssrc: StreamSsrc::new(max_delay),
             source: None,
-            replaced: None,
             phase: Phase::Idle,
             next: 0,
             floor: None,
@@ -312,16 +304,21 @@ impl<T> JitterBuffer<T> {
     /// clock (its RFC 4733 events) may have moved too.
     pub fn push(&mut self, arrival: Arrival, item: T) -> bool {
         self.stats.received += 1;
-        if self
-            .replaced
-            .is_some_and(|(ssrc, until)| ssrc == arrival.ssrc && arrival.at < until)
-        {
-            self.stats.late += 1;
-            return false;
-        }
-        let Some(Sequenced { ext, jumped }) =
-            self.extend(arrival.at, arrival.ssrc, arrival.sequence)
-        else {
+        let sequenced = match self.ssrc.audio(arrival.at, arrival.ssrc) {
+            Membership::Straggler => {
+                self.stats.late += 1;
+                return false;
+            }
+            Membership::New { replacing } => {
+                self.stats.resyncs += u64::from(replacing);
+                Some(Sequenced {
+                    ext: self.restart(arrival.sequence),
+                    jumped: false,
+                })
+            }
+            Membership::Current => self.extend(arrival.sequence),
+        };
+        let Some(Sequenced { ext, jumped }) = sequenced else {
             self.stats.strays += 1;
             return false;
         };
@@ -360,23 +357,19 @@ impl<T> JitterBuffer<T> {
         new_timeline
     }
 
-    /// Notes a packet of the stream, arriving `at` with `ssrc` and `sequence`, that carries no
-    /// audio (an RFC 4733 event sent in place of the audio, RFC 3389 comfort noise): its slot
-    /// plays as [`Playout::Idle`] and counts as neither lost nor played. It moves no timeline
-    /// and no jitter estimate (an event's packets all carry the event's start time), starts no
+    /// Notes a packet of the stream, with `ssrc` and `sequence`, that carries no audio (an RFC
+    /// 4733 event sent in place of the audio, RFC 3389 comfort noise): its slot plays as
+    /// [`Playout::Idle`] and counts as neither lost nor played. It moves no timeline and no
+    /// jitter estimate (an event's packets all carry the event's start time), starts no
     /// talkspurt, and a copy of a slot noted, buffered or played is ignored (RFC 4733 repeats
-    /// an event's end packet).
-    pub fn skip(&mut self, at: Instant, ssrc: u32, sequence: u16) {
+    /// an event's end packet). A packet under another SSRC than the audio's is ignored.
+    pub fn skip(&mut self, ssrc: u32, sequence: u16) {
         // Only in the audio's own stream: events sent under an SSRC of their own are not
         // numbered among the audio, and must not restart it.
-        if self
-            .source
-            .as_ref()
-            .is_none_or(|source| source.ssrc != ssrc)
-        {
+        if !self.ssrc.includes(ssrc) {
             return;
         }
-        let Some(Sequenced { ext, .. }) = self.extend(at, ssrc, sequence) else {
+        let Some(Sequenced { ext, .. }) = self.extend(sequence) else {
             return;
         };
         if self.floor.is_some_and(|floor| ext <= floor) {
@@ -565,17 +558,10 @@ impl<T> JitterBuffer<T> {
         }
     }
 
-    // Maps a wire sequence number arriving `at` to an extended one, or None for an unconfirmed
-    // jump.
-    fn extend(&mut self, at: Instant, ssrc: u32, sequence: u16) -> Option<Sequenced> {
-        let Some(source) = self.source.as_mut().filter(|s| s.ssrc == ssrc) else {
-            if let Some(old) = &self.source {
-                self.stats.resyncs += 1;
-                self.replaced = Some((old.ssrc, at + self.max_delay));
-            }
-            let ext = self.restart(ssrc, sequence);
-            return Some(Sequenced { ext, jumped: false });
-        };
+    // Maps a wire sequence number of the stream's SSRC to an extended one, or None for an
+    // unconfirmed jump.
+    fn extend(&mut self, sequence: u16) -> Option<Sequenced> {
+        let source = self.source.as_mut()?;
         let delta = Seq::from(sequence) - Seq::from(source.highest as u16);
         if (-MAX_MISORDER..=MAX_DROPOUT).contains(&delta) {
             source.probation = None;
@@ -584,7 +570,7 @@ impl<T> JitterBuffer<T> {
             Some(Sequenced { ext, jumped: false })
         } else if source.probation == Some(sequence) {
             self.stats.resyncs += 1;
-            let ext = self.restart(ssrc, sequence);
+            let ext = self.restart(sequence);
             Some(Sequenced { ext, jumped: true })
         } else {
             source.probation = Some(sequence.wrapping_add(1));
@@ -592,10 +578,9 @@ impl<T> JitterBuffer<T> {
         }
     }
 
-    fn restart(&mut self, ssrc: u32, sequence: u16) -> u64 {
+    fn restart(&mut self, sequence: u16) -> u64 {
         let ext = EXT_BASE + u64::from(sequence);
         self.source = Some(Source {
-            ssrc,
             highest: ext,
             probation: None,
         });
@@ -604,7 +589,7 @@ impl<T> JitterBuffer<T> {
         self.phase = Phase::Idle;
         self.floor = None;
         // Transit times of a new source are not comparable with the old one's; J carries on.
-        self.estimate.last_transit = None;
+        self.estimate.transit.restart();
         ext
     }
 
@@ -658,8 +643,8 @@ mod tests {
         arrive(&mut jb, at(t0, 0), 1, 10);
         assert_eq!(jb.pop(at(t0, 20)), Playout::Frame(10));
         // An event in place of the audio, its end packet twice under one sequence number.
-        jb.skip(at(t0, 21), 1, 11);
-        jb.skip(at(t0, 22), 1, 11);
+        jb.skip(1, 11);
+        jb.skip(1, 11);
         arrive(&mut jb, at(t0, 39), 1, 12);
         assert_eq!(jb.pop(at(t0, 40)), Playout::Idle);
         assert_eq!(jb.pop(at(t0, 60)), Playout::Frame(12));
@@ -669,8 +654,8 @@ mod tests {
             Playout::Lost,
             "mid-talkspurt, nothing said yet"
         );
-        jb.skip(at(t0, 85), 1, 13);
-        jb.skip(at(t0, 90), 1, 14);
+        jb.skip(1, 13);
+        jb.skip(1, 14);
         arrive(&mut jb, at(t0, 199), 1, 15);
         assert_eq!(jb.pop(at(t0, 200)), Playout::Frame(15));
         let stats = jb.stats();
@@ -683,7 +668,7 @@ mod tests {
         let mut jb = fixed(20);
         arrive(&mut jb, at(t0, 0), 1, 10);
         // Events under an SSRC of their own: not the audio's numbering.
-        jb.skip(at(t0, 5), 2, 500);
+        jb.skip(2, 500);
         assert_eq!(jb.pop(at(t0, 20)), Playout::Frame(10));
         arrive(&mut jb, at(t0, 21), 1, 11);
         assert_eq!(jb.pop(at(t0, 40)), Playout::Frame(11));
@@ -691,7 +676,7 @@ mod tests {
         // Between talkspurts: 12 lost, 13 an event's end sent three times, 14 lost.
         assert_eq!(jb.pop(at(t0, 60)), Playout::Lost);
         for _ in 0..3 {
-            jb.skip(at(t0, 70), 1, 13);
+            jb.skip(1, 13);
         }
         arrive(&mut jb, at(t0, 199), 1, 15);
         assert_eq!(jb.pop(at(t0, 200)), Playout::Frame(15));

@@ -247,7 +247,7 @@ impl Leg {
         clock_events(&mut dtmf, &params);
         let inband = inband_detector(&params, rate);
         Leg {
-            reception: Reception::new(params.codec.clock_rate(), now),
+            reception: Reception::new(params.codec.clock_rate(), max_delay(jitter_delay)),
             rtcp,
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
             outbound: RoomEncoder::new(params.codec, &params.opus, rate),
@@ -420,7 +420,7 @@ impl Leg {
     }
 
     /// Queues `digits` to send its peer after the keys waiting (see
-    /// [`Worker::send_dtmf`](crate::Worker::send_dtmf)).
+    /// [`Worker::send_dtmf`](crate::Worker::send_dtmf)); they wait while the leg does not send.
     pub(crate) fn send_dtmf(&mut self, digits: &str) -> Result<(), DtmfSendError> {
         self.keys.push(digits)
     }
@@ -475,9 +475,16 @@ impl Leg {
         }
         self.last_heard = now;
         self.timed_out = false;
-        self.reception.count(ssrc, sequence);
         let pt = rtp.payload_type();
         let incoming = self.params.incoming();
+        let other_law = Some(pt) == incoming.other_law;
+        // RFC 3550 §6.4.1: the report is on the audio's stream, whose sequence numbers events
+        // and comfort noise sent in its place take too.
+        if pt == incoming.audio || other_law {
+            self.reception.count_audio(now, ssrc, sequence);
+        } else {
+            self.reception.count_other(ssrc, sequence);
+        }
         if Some(pt) == incoming.telephone_event {
             let received = match self.dtmf.receive(ssrc, rtp.timestamp(), rtp.payload()) {
                 Ok(Some(_)) if !self.key_rate.allow(now) => Received::KeyOverRate,
@@ -485,16 +492,15 @@ impl Leg {
                 Err(_) => return Received::Malformed,
             };
             // RFC 4733 §2.5.1.1: events go in the audio's sequence, often in place of it.
-            self.jitter.skip(now, ssrc, sequence);
+            self.jitter.skip(ssrc, sequence);
             return received;
         }
         if pt == COMFORT_NOISE {
             // RFC 3389 §4: a sender that stops sending audio in silence says so with comfort
             // noise, in the audio's sequence; it plays as silence here.
-            self.jitter.skip(now, ssrc, sequence);
+            self.jitter.skip(ssrc, sequence);
             return Received::ComfortNoise;
         }
-        let other_law = Some(pt) == incoming.other_law;
         if pt != incoming.audio && !other_law {
             return Received::UnknownPayloadType;
         }
@@ -504,7 +510,7 @@ impl Leg {
         if samples == 0 {
             return Received::Malformed;
         }
-        self.reception.arrived(received, rtp.timestamp());
+        self.reception.arrived(received, ssrc, rtp.timestamp());
         let arrival = Arrival {
             at: now,
             ssrc,
@@ -575,7 +581,7 @@ impl Leg {
         let mut report = self.rtcp.report(
             now,
             clock.at(now),
-            sender,
+            &self.out,
             &mut self.reception,
             pool.take(),
             rng,
@@ -680,8 +686,13 @@ impl Leg {
         if notes.prompt_done {
             self.playback = None;
         }
-        // A key sent in-band is heard on top of everything else the leg hears.
-        self.key_step = self.keys.next(self.params.telephone_event);
+        // A key sent in-band is heard on top of everything else the leg hears. A leg that does
+        // not send (see `held`) sends no key either: its keys wait, the one under way where it
+        // was, so that none is lost, nor an event left without its end.
+        self.key_step = match self.params.direction.sends() {
+            true => self.keys.next(self.params.telephone_event),
+            false => None,
+        };
         if self.key_step == Some(DtmfStep::Tone) {
             if !self.has_overlay {
                 self.overlay[..len].fill(0);
@@ -959,8 +970,14 @@ fn frame_len(rate: u32) -> usize {
 }
 
 /// A jitter buffer for a leg of `codec` whose target delay adapts from `min_delay` up to
-/// [`MAX_JITTER_DELAY`].
+/// [`max_delay`].
 fn new_jitter(codec: Codec, min_delay: Duration) -> JitterBuffer<Vec<u8>> {
-    let max_delay = MAX_JITTER_DELAY.max(min_delay);
+    let max_delay = max_delay(min_delay);
     JitterBuffer::new(PACKET_TIME, codec.clock_rate(), min_delay, max_delay)
+}
+
+/// The most a leg's jitter buffer whose target starts at `min_delay` delays playout:
+/// [`MAX_JITTER_DELAY`], or the minimum if it is higher.
+fn max_delay(min_delay: Duration) -> Duration {
+    MAX_JITTER_DELAY.max(min_delay)
 }

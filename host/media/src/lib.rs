@@ -79,8 +79,10 @@ mod rtcp_writer;
 mod rtp;
 mod seq_map;
 mod shared_encoders;
+mod stream_ssrc;
 mod ticker;
 mod transcode;
+mod transit;
 mod vad;
 mod worker;
 

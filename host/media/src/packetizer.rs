@@ -119,6 +119,14 @@ impl Packetizer {
         &self.sender
     }
 
+    /// The RTP timestamp of the next frame pushed: the next packet's, plus the samples already
+    /// gathered towards it. Unlike the next packet's timestamp, it moves on with every frame,
+    /// at whatever ptime: what a sender report pairs with the time of the tick (RFC 3550
+    /// §6.4.1).
+    pub(crate) fn media_timestamp(&self) -> u32 {
+        self.sender.timestamp().wrapping_add(self.gathered())
+    }
+
     /// Switches to `codec`, `payload_type` and `ptime_ms` for later packets; the stream (SSRC,
     /// sequence number, timestamp) goes on. Call [`flush`](Self::flush) first: gathered payload
     /// would otherwise go out under the new payload type.
@@ -259,13 +267,21 @@ impl Packetizer {
         }
         let per_frame = self.codec.samples_per_frame(PACKET_TIME) as u32;
         let samples = frames.wrapping_mul(per_frame);
-        let gathered = match self.packet_len {
-            Some(_) => self.codec.payload_samples(&self.pending).unwrap_or(0) as u32,
-            None => self.pending_frames.len() as u32 * per_frame,
-        };
+        let gathered = self.gathered();
         self.pending.clear();
         self.pending_frames.clear();
         self.sender.skip_gap(gathered.wrapping_add(samples));
+    }
+
+    // Samples (RTP clock units) of the payload gathered towards the next packet.
+    fn gathered(&self) -> u32 {
+        match self.packet_len {
+            Some(_) => self.codec.payload_samples(&self.pending).unwrap_or(0) as u32,
+            None => {
+                let per_frame = self.codec.samples_per_frame(PACKET_TIME) as u32;
+                self.pending_frames.len() as u32 * per_frame
+            }
+        }
     }
 }
 

@@ -1,9 +1,14 @@
 //! What a leg received of its peer's RTP stream, as an RTCP report block states it (RFC 3550
 //! §6.4.1): the extended highest sequence number, the packets lost (in all and since the last
 //! report) and the interarrival jitter. The algorithms are those of RFC 3550 Appendix A.1, A.3
-//! and A.8.
+//! and A.8. The stream is the audio's, its SSRC and its packets told apart from others as the
+//! jitter buffer tells them (`stream_ssrc.rs`); a change of transit time the jitter buffer
+//! takes for a new timeline is no jitter here either.
 
 use std::time::{Duration, Instant};
+
+use crate::stream_ssrc::{Membership, StreamSsrc};
+use crate::transit::{Transit, TransitChange};
 
 /// A jump of the sequence number beyond this many packets ahead is not taken as loss at once
 /// (RFC 3550 A.1: MAX_DROPOUT).
@@ -36,8 +41,8 @@ pub(crate) struct ReportFigures {
 /// The statistics of the one stream a leg takes, restarted when its SSRC changes.
 #[derive(Clone, Debug)]
 pub(crate) struct Reception {
-    /// `None` until a packet came.
-    ssrc: Option<u32>,
+    /// Which SSRC's packets are the stream's.
+    ssrc: StreamSsrc,
     base_sequence: u16,
     highest: u16,
     /// Sequence number wraps, counted in units of 2^16.
@@ -47,22 +52,23 @@ pub(crate) struct Reception {
     received: u32,
     expected_prior: u32,
     received_prior: u32,
-    /// The last audio packet's relative transit time, in RTP timestamp units.
-    transit: Option<u32>,
+    /// The last audio packet's relative transit time.
+    transit: Transit,
     /// Interarrival jitter × 16, in RTP timestamp units (RFC 3550 A.8's fixed point).
     jitter_16: u32,
     /// RTP timestamp units per second.
     clock_rate: u32,
-    /// Where arrival times are counted from.
-    epoch: Instant,
+    /// The most a packet waits for playout: how long a replaced SSRC's packets straggle, and
+    /// the change of transit time beyond which the stream is on a new timeline.
+    max_delay: Duration,
 }
 
 impl Reception {
-    /// Nothing received yet of a stream clocked at `clock_rate`; arrival times count from
-    /// `epoch`.
-    pub(crate) fn new(clock_rate: u32, epoch: Instant) -> Self {
+    /// Nothing received yet of a stream clocked at `clock_rate` whose packets wait at most
+    /// `max_delay` for playout (the jitter buffer's bound).
+    pub(crate) fn new(clock_rate: u32, max_delay: Duration) -> Self {
         Reception {
-            ssrc: None,
+            ssrc: StreamSsrc::new(max_delay),
             base_sequence: 0,
             highest: 0,
             cycles: 0,
@@ -70,23 +76,39 @@ impl Reception {
             received: 0,
             expected_prior: 0,
             received_prior: 0,
-            transit: None,
+            transit: Transit::default(),
             jitter_16: 0,
             clock_rate,
-            epoch,
+            max_delay,
         }
     }
 
-    /// Counts a packet of the stream with `sequence` from `ssrc`: audio, telephone-event or
-    /// comfort noise alike, since they share its sequence numbers. A packet from a new SSRC
-    /// starts the statistics over.
-    pub(crate) fn count(&mut self, ssrc: u32, sequence: u16) {
-        if self.ssrc != Some(ssrc) {
-            *self = Reception::new(self.clock_rate, self.epoch);
-            self.restart(ssrc, sequence);
-            self.received = 1;
-            return;
+    /// Counts an audio packet of `ssrc` with `sequence`, arriving `at`. Audio under a new SSRC
+    /// starts the statistics over; a straggler of the SSRC it replaced is not counted.
+    pub(crate) fn count_audio(&mut self, at: Instant, ssrc: u32, sequence: u16) {
+        match self.ssrc.audio(at, ssrc) {
+            Membership::Current => self.count(sequence),
+            Membership::New { .. } => {
+                self.restart(sequence);
+                self.transit.restart();
+                self.jitter_16 = 0;
+                self.received = 1;
+            }
+            Membership::Straggler => {}
         }
+    }
+
+    /// Counts a packet of `ssrc` with `sequence` that carries no audio (a telephone-event,
+    /// comfort noise, a payload type not agreed): numbered among the audio when it goes under
+    /// the audio's SSRC, and not of the stream otherwise.
+    pub(crate) fn count_other(&mut self, ssrc: u32, sequence: u16) {
+        if self.ssrc.includes(ssrc) {
+            self.count(sequence);
+        }
+    }
+
+    // Counts a packet of the stream's SSRC with `sequence` (RFC 3550 A.1).
+    fn count(&mut self, sequence: u16) {
         let ahead = sequence.wrapping_sub(self.highest);
         if ahead < MAX_DROPOUT {
             if sequence < self.highest {
@@ -100,24 +122,30 @@ impl Reception {
                 self.bad_sequence = Some(sequence.wrapping_add(1));
                 return;
             }
-            self.restart(ssrc, sequence);
+            self.restart(sequence);
         }
         // Else a duplicate or reordered packet: counted, the highest stays.
         self.received = self.received.wrapping_add(1);
     }
 
-    /// Takes the arrival at `now` of an audio packet stamped `timestamp` into the jitter
-    /// estimate (RFC 3550 A.8). Telephone-events are left out: all of an event's packets carry
-    /// its start time.
-    pub(crate) fn arrived(&mut self, now: Instant, timestamp: u32) {
-        let arrival = self.units(now.saturating_duration_since(self.epoch));
-        let transit = arrival.wrapping_sub(timestamp);
-        if let Some(previous) = self.transit.replace(transit) {
-            let d = u64::from((transit.wrapping_sub(previous) as i32).unsigned_abs());
-            // J += (|D| - J) / 16, in fixed point ×16; timestamps a peer makes up can take it
-            // past 32 bits, where it stays.
+    /// Takes the arrival at `now` of an audio packet of `ssrc` stamped `timestamp` into the
+    /// jitter estimate (RFC 3550 A.8), if it is of the stream (see
+    /// [`count_audio`](Self::count_audio)). Telephone-events are left out: all of an event's
+    /// packets carry its start time. A change of transit time beyond the maximum delay is a new
+    /// timeline (a source switched behind the same SSRC, a jump of its timestamps): the
+    /// estimate goes on from there unchanged.
+    pub(crate) fn arrived(&mut self, now: Instant, ssrc: u32, timestamp: u32) {
+        if self.ssrc.ssrc() != Some(ssrc) {
+            return;
+        }
+        let change = self
+            .transit
+            .next(now, timestamp, self.clock_rate, self.max_delay);
+        if let TransitChange::Jitter(d) = change {
+            // J += (|D| - J) / 16, in fixed point ×16; a bound of hours could take it past 32
+            // bits, where it stays.
             let jitter_16 = u64::from(self.jitter_16);
-            let jitter_16 = jitter_16 + d - ((jitter_16 + 8) >> 4);
+            let jitter_16 = jitter_16 + u64::from(d) - ((jitter_16 + 8) >> 4);
             self.jitter_16 = u32::try_from(jitter_16).unwrap_or(u32::MAX);
         }
     }
@@ -127,7 +155,7 @@ impl Reception {
     pub(crate) fn set_clock_rate(&mut self, clock_rate: u32) {
         if clock_rate != self.clock_rate {
             self.clock_rate = clock_rate;
-            self.transit = None;
+            self.transit.restart();
             self.jitter_16 = 0;
         }
     }
@@ -136,7 +164,7 @@ impl Reception {
     /// report (RFC 3550 §6.4: blocks are for sources heard since then). The next report's
     /// fraction lost counts from here.
     pub(crate) fn report(&mut self) -> Option<ReportFigures> {
-        let ssrc = self.ssrc?;
+        let ssrc = self.ssrc.ssrc()?;
         if self.received == self.received_prior {
             return None;
         }
@@ -168,15 +196,15 @@ impl Reception {
         self.received
     }
 
-    /// The SSRC of the stream, once a packet came.
+    /// The SSRC of the stream, once its audio came.
     pub(crate) fn ssrc(&self) -> Option<u32> {
-        self.ssrc
+        self.ssrc.ssrc()
     }
 
     /// Packets the stream should have brought since it began: from the first sequence number
     /// to the highest.
     pub(crate) fn expected(&self) -> u32 {
-        if self.ssrc.is_none() {
+        if self.ssrc.ssrc().is_none() {
             return 0;
         }
         self.cycles
@@ -190,8 +218,7 @@ impl Reception {
         duration_of(self.jitter_16 >> 4, self.clock_rate)
     }
 
-    fn restart(&mut self, ssrc: u32, sequence: u16) {
-        self.ssrc = Some(ssrc);
+    fn restart(&mut self, sequence: u16) {
         self.base_sequence = sequence;
         self.highest = sequence;
         self.cycles = 0;
@@ -199,10 +226,6 @@ impl Reception {
         self.received = 0;
         self.expected_prior = 0;
         self.received_prior = 0;
-    }
-
-    fn units(&self, elapsed: Duration) -> u32 {
-        (elapsed.as_nanos() * u128::from(self.clock_rate) / 1_000_000_000) as u32
     }
 }
 
@@ -216,11 +239,13 @@ mod tests {
     use super::*;
 
     const SSRC: u32 = 0xABCD;
+    const MAX_DELAY: Duration = Duration::from_millis(200);
 
     fn received(sequences: impl IntoIterator<Item = u16>) -> Reception {
-        let mut reception = Reception::new(8000, Instant::now());
+        let mut reception = Reception::new(8000, MAX_DELAY);
+        let at = Instant::now();
         for sequence in sequences {
-            reception.count(SSRC, sequence);
+            reception.count_audio(at, SSRC, sequence);
         }
         reception
     }
@@ -238,7 +263,7 @@ mod tests {
         assert_eq!(reception.report(), None);
         // The next 100 all arrive: nothing lost since the last report, the total stays.
         for sequence in 100..200 {
-            reception.count(SSRC, sequence);
+            reception.count_audio(Instant::now(), SSRC, sequence);
         }
         let second = reception.report().unwrap();
         assert_eq!(second.cumulative_lost, 10);
@@ -268,12 +293,13 @@ mod tests {
     #[test]
     fn a_jump_is_taken_only_once_the_stream_goes_on_from_it() {
         let mut reception = received(0..10);
+        let at = Instant::now();
         // A stray far ahead is not loss.
-        reception.count(SSRC, 30_000);
+        reception.count_audio(at, SSRC, 30_000);
         assert_eq!(reception.report().unwrap().extended_highest, 9);
         // Two in sequence: the stream restarted there.
-        reception.count(SSRC, 40_000);
-        reception.count(SSRC, 40_001);
+        reception.count_audio(at, SSRC, 40_000);
+        reception.count_audio(at, SSRC, 40_001);
         let report = reception.report().unwrap();
         assert_eq!(report.extended_highest, 40_001);
         assert_eq!(report.cumulative_lost, 0);
@@ -282,7 +308,7 @@ mod tests {
     #[test]
     fn a_new_ssrc_starts_over() {
         let mut reception = received(0..50);
-        reception.count(7, 1000);
+        reception.count_audio(Instant::now(), 7, 1000);
         let report = reception.report().unwrap();
         assert_eq!(report.ssrc, 7);
         assert_eq!((report.extended_highest, report.cumulative_lost), (1000, 0));
@@ -290,18 +316,61 @@ mod tests {
     }
 
     #[test]
+    fn a_straggler_of_the_replaced_ssrc_is_not_of_the_stream() {
+        let start = Instant::now();
+        let mut reception = received(0..50);
+        for sequence in 1000..1005 {
+            reception.count_audio(start, 7, sequence);
+        }
+        // One of the old stream's, reordered behind the switch, with its own timestamp.
+        reception.count_audio(start, SSRC, 50);
+        reception.arrived(start, SSRC, 1 << 30);
+        for sequence in 1005..1010 {
+            reception.count_audio(start, 7, sequence);
+        }
+        let report = reception.report().unwrap();
+        assert_eq!(report.ssrc, 7);
+        assert_eq!((report.extended_highest, report.cumulative_lost), (1009, 0));
+        assert_eq!(reception.received(), 10);
+        // Once the replaced SSRC's packets can no longer be stragglers, it is a switch again.
+        reception.count_audio(start + MAX_DELAY, SSRC, 60);
+        assert_eq!(reception.report().unwrap().ssrc, SSRC);
+        assert_eq!(reception.received(), 1);
+    }
+
+    #[test]
+    fn events_under_an_ssrc_of_their_own_are_not_of_the_stream() {
+        let start = Instant::now();
+        let mut reception = Reception::new(8000, MAX_DELAY);
+        // Events before any audio belong to no stream yet.
+        reception.count_other(9, 500);
+        assert_eq!(reception.report(), None);
+        for sequence in 0..20 {
+            reception.count_audio(start, SSRC, sequence);
+            // A key press's events, under SSRC 9.
+            reception.count_other(9, 500 + sequence);
+        }
+        // Comfort noise in the audio's own numbering.
+        reception.count_other(SSRC, 20);
+        let report = reception.report().unwrap();
+        assert_eq!(report.ssrc, SSRC);
+        assert_eq!((report.extended_highest, report.cumulative_lost), (20, 0));
+        assert_eq!(reception.received(), 21);
+    }
+
+    #[test]
     fn jitter_follows_the_spread_of_arrivals() {
         let epoch = Instant::now();
-        let mut steady = Reception::new(8000, epoch);
-        let mut shaky = Reception::new(8000, epoch);
+        let mut steady = Reception::new(8000, MAX_DELAY);
+        let mut shaky = Reception::new(8000, MAX_DELAY);
         for i in 0..500u32 {
             let sent = epoch + Duration::from_millis(20 * u64::from(i));
-            steady.count(SSRC, i as u16);
-            steady.arrived(sent, i * 160);
+            steady.count_audio(sent, SSRC, i as u16);
+            steady.arrived(sent, SSRC, i * 160);
             // Every other packet 10 ms late: |D| is 80 units each time.
-            let late = Duration::from_millis(10 * u64::from(i % 2));
-            shaky.count(SSRC, i as u16);
-            shaky.arrived(sent + late, i * 160);
+            let late = sent + Duration::from_millis(10 * u64::from(i % 2));
+            shaky.count_audio(late, SSRC, i as u16);
+            shaky.arrived(late, SSRC, i * 160);
         }
         assert_eq!(steady.report().unwrap().jitter, 0);
         // J converges to |D| = 80 units, 10 ms.
@@ -314,16 +383,57 @@ mod tests {
         );
     }
 
-    #[test]
-    fn made_up_timestamps_hold_the_jitter_at_its_ceiling() {
-        let epoch = Instant::now();
-        let mut reception = Reception::new(8000, epoch);
-        for i in 0..20u32 {
-            reception.count(SSRC, i as u16);
-            // Transit swings by 2^31 units each packet.
-            reception.arrived(epoch, if i % 2 == 0 { 0 } else { 1 << 31 });
+    /// The jitter of a stream of 20 ms packets arriving on time, whose timestamps jump by
+    /// `jump` units at packet 100, five packets after the jump.
+    fn jitter_after_a_jump(jump: u32) -> Duration {
+        let start = Instant::now();
+        let mut reception = Reception::new(8000, MAX_DELAY);
+        for i in 0..105u32 {
+            let at = start + Duration::from_millis(20 * u64::from(i));
+            let timestamp = (i * 160).wrapping_add(if i < 100 { 0 } else { jump });
+            reception.count_audio(at, SSRC, i as u16);
+            reception.arrived(at, SSRC, timestamp);
         }
-        assert_eq!(reception.report().unwrap().jitter, u32::MAX >> 4);
+        reception.jitter()
+    }
+
+    #[test]
+    fn a_timestamp_jump_under_the_same_ssrc_is_a_new_timeline_not_jitter() {
+        // 10 s ahead, and an hour back: the stream goes on from there, steady.
+        assert_eq!(jitter_after_a_jump(80_000), Duration::ZERO);
+        assert_eq!(
+            jitter_after_a_jump(0u32.wrapping_sub(8000 * 3600)),
+            Duration::ZERO
+        );
+        // 100 ms is jitter a buffer absorbs: J takes 1/16 of it, less what four steady
+        // packets took off since.
+        let jitter = jitter_after_a_jump(800);
+        assert!(
+            (Duration::from_millis(4)..Duration::from_millis(5)).contains(&jitter),
+            "{jitter:?}"
+        );
+    }
+
+    #[test]
+    fn made_up_timestamps_hold_the_jitter_within_the_maximum_delay() {
+        let epoch = Instant::now();
+        // All packets arrive at once, their transit swinging by `swing` units each time.
+        let jitter = |swing: u32| {
+            let mut reception = Reception::new(8000, MAX_DELAY);
+            for i in 0..200u32 {
+                reception.count_audio(epoch, SSRC, i as u16);
+                reception.arrived(epoch, SSRC, if i % 2 == 0 { 0 } else { swing });
+            }
+            reception.jitter()
+        };
+        // Half the clock's range: no change a buffer could absorb, each a new timeline.
+        assert_eq!(jitter(1 << 31), Duration::ZERO);
+        // The maximum delay (1600 units at 8 kHz) each time: J nears it, and goes no further.
+        let most = jitter(1600);
+        assert!(
+            most > Duration::from_millis(195) && most <= MAX_DELAY,
+            "{most:?}"
+        );
     }
 
     #[test]
@@ -331,8 +441,8 @@ mod tests {
         let mut reception = received(0..200);
         // 99 behind the highest (199) is a late packet, counted; 100 behind, a jump, not
         // counted until the stream goes on from there.
-        reception.count(SSRC, 100);
-        reception.count(SSRC, 99);
+        reception.count_audio(Instant::now(), SSRC, 100);
+        reception.count_audio(Instant::now(), SSRC, 99);
         let report = reception.report().unwrap();
         assert_eq!(report.extended_highest, 199);
         assert_eq!(reception.received(), 201);
@@ -340,7 +450,7 @@ mod tests {
 
     #[test]
     fn nothing_received_reports_nothing() {
-        let mut reception = Reception::new(48_000, Instant::now());
+        let mut reception = Reception::new(48_000, MAX_DELAY);
         assert_eq!(reception.report(), None);
         assert_eq!(reception.expected(), 0);
     }

@@ -14,8 +14,12 @@ use crate::{MAX_FRAME_LEN, MediaEvent, PROMPT_RATE, RoomId};
 pub struct RecordedFrame {
     /// Samples per second of `samples`: the room's mix rate.
     pub rate: u32,
-    /// Frames of this length dropped just before this one because the queue was full; a
-    /// writer that stands silence in for them keeps the recording in time.
+    /// Frames of this length that were due just before this one and not queued; a writer that
+    /// stands silence in for them keeps the recording in time. They were dropped because the
+    /// queue was full, or belong to ticks the worker skipped (it woke too late to run them),
+    /// or are the silence that opened the recording while its room had no member here: held
+    /// back (a second at most) so that the rate of the room's first mix, not a guess, sets
+    /// the recording's.
     pub dropped_before: u32,
     /// Mono 16-bit PCM.
     pub samples: Box<[i16]>,
@@ -80,17 +84,23 @@ impl RecordingTap {
                 Pushed::Queued
             }
             Err(TrySendError::Full(_)) => {
-                self.dropped = self.dropped.saturating_add(1);
+                self.miss(1);
                 Pushed::Dropped
             }
             Err(TrySendError::Disconnected(_)) => Pushed::Closed,
         }
     }
+
+    /// Counts `frames` due and not queued: the next frame queued tells the writer of them.
+    fn miss(&mut self, frames: u32) {
+        self.dropped = self.dropped.saturating_add(frames);
+    }
 }
 
-/// One room's recording: its queue and the rate it records at, the room's at its first frame.
-/// A room's rate changes as legs of other codecs come and go; later frames are converted, so
-/// the file keeps one rate.
+/// One room's recording: its queue and the rate it records at, the room's at its first frame
+/// (silence before it, while the room had no member here, waits for it). A room's rate changes
+/// as legs of other codecs come and go; later frames are converted, so the file keeps one
+/// rate.
 #[derive(Debug)]
 struct Recording {
     tap: RecordingTap,
@@ -107,6 +117,15 @@ impl Recording {
             rate: None,
             converter: None,
             converted: Vec::with_capacity(MAX_FRAME_LEN),
+        }
+    }
+
+    /// Writes the silence still waiting for the room's first mix at the prompts' rate, so that
+    /// a recording that ends before its room had a member here is a file of silence.
+    fn flush_waiting_silence(&mut self) {
+        if self.rate.is_none() && self.tap.dropped > 0 {
+            self.tap.dropped -= 1;
+            let _ = self.push(PROMPT_RATE, &[0; PROMPT_RATE as usize / 50]);
         }
     }
 
@@ -132,6 +151,11 @@ impl Recording {
     }
 }
 
+/// How many ticks of silence opening a recording wait for the room's first mix to set its rate
+/// (1 s): a room nobody joins by then is recorded at the prompts' rate, so that a file of its
+/// silence is written (and survives a crash) rather than nothing.
+const SILENCE_WAITS_TICKS: u32 = 50;
+
 /// The recordings of a worker's rooms, at most one per room, and their counters.
 #[derive(Debug, Default)]
 pub(crate) struct Recordings {
@@ -152,7 +176,9 @@ impl Recordings {
 
     /// Ends the recording of `room`, if any.
     pub(crate) fn stop(&mut self, room: &RoomId) {
-        self.taps.remove(room);
+        if let Some(mut recording) = self.taps.remove(room) {
+            recording.flush_waiting_silence();
+        }
     }
 
     /// Ends every recording (their taps are dropped), each as a
@@ -160,9 +186,12 @@ impl Recordings {
     pub(crate) fn end_all(&mut self) -> impl Iterator<Item = MediaEvent> {
         std::mem::take(&mut self.taps)
             .into_iter()
-            .map(|(room, recording)| MediaEvent::RecordingEnded {
-                room,
-                recording: recording.tap.id,
+            .map(|(room, mut recording)| {
+                recording.flush_waiting_silence();
+                MediaEvent::RecordingEnded {
+                    room,
+                    recording: recording.tap.id,
+                }
             })
     }
 
@@ -186,20 +215,40 @@ impl Recordings {
 
     /// Pushes a frame of silence for every recorded room for which `sounding` is false (it
     /// has no member on this worker this tick), so the recording keeps time; a recording whose
-    /// reader is gone ends.
+    /// reader is gone ends. A recording that has no frame yet only counts the silence, for up
+    /// to [`SILENCE_WAITS_TICKS`]: its first frame's rate, which is the recording's, is not
+    /// known yet, and the frame tells the writer of the silence before it
+    /// ([`RecordedFrame::dropped_before`]).
     pub(crate) fn record_silence(&mut self, sounding: impl Fn(&RoomId) -> bool) {
         const SILENCE: [i16; MAX_FRAME_LEN] = [0; MAX_FRAME_LEN];
         let mut taps = std::mem::take(&mut self.taps);
         taps.retain(|room, recording| {
-            let rate = recording.rate.unwrap_or(PROMPT_RATE);
-            let frame = &SILENCE[..rate as usize / 50];
-            let going_on = sounding(room) || self.count(recording.push(rate, frame));
+            if sounding(room) {
+                return true;
+            }
+            let rate = match recording.rate {
+                Some(rate) => rate,
+                None if recording.tap.dropped < SILENCE_WAITS_TICKS => {
+                    recording.tap.miss(1);
+                    return true;
+                }
+                None => PROMPT_RATE,
+            };
+            let going_on = self.count(recording.push(rate, &SILENCE[..rate as usize / 50]));
             if !going_on {
                 self.ended.push((room.clone(), recording.tap.id));
             }
             going_on
         });
         self.taps = taps;
+    }
+
+    /// Counts `ticks` the worker skipped as frames due and not queued in every recording, so
+    /// that each keeps time: the writer stands silence in for them.
+    pub(crate) fn skip_ticks(&mut self, ticks: u32) {
+        for recording in self.taps.values_mut() {
+            recording.tap.miss(ticks);
+        }
     }
 
     /// Raises [`MediaEvent::RecordingEnded`] into `events` for each recording that ended

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rtcp_types::{Compound, Packet, ReportBlock};
 
+use crate::packetizer::Packetizer;
 use crate::reception::{Reception, ReportFigures, duration_of};
 use crate::rtcp_writer::{Block, SenderInfo, write_report};
 use crate::rtp::RtpSender;
@@ -225,6 +226,17 @@ fn in_65536ths(duration: Duration) -> u32 {
     (duration.as_nanos() * 65_536 / 1_000_000_000).min(u128::from(u32::MAX)) as u32
 }
 
+/// A sender report of the peer's, as our next block on its stream names it.
+#[derive(Clone, Copy, Debug)]
+struct PeerSenderReport {
+    /// The SSRC it came from.
+    ssrc: u32,
+    /// The middle 32 bits of its NTP timestamp (RFC 3550 §6.4.1's LSR).
+    lsr: u32,
+    /// When it came.
+    at: Instant,
+}
+
 /// One leg's RTCP state.
 #[derive(Clone, Debug)]
 pub(crate) struct Rtcp {
@@ -235,8 +247,8 @@ pub(crate) struct Rtcp {
     packets_at_reports: [u32; 2],
     /// Our latest sender reports: their LSR and when they went.
     sent_reports: [Option<(u32, Instant)>; SENT_REPORTS],
-    /// The peer's latest sender report: its LSR and when it came.
-    peer_sender_report: Option<(u32, Instant)>,
+    /// The peer's latest sender report: its SSRC, its LSR and when it came.
+    peer_sender_report: Option<PeerSenderReport>,
     /// The peer's latest report block on our stream.
     peer: Option<PeerFigures>,
     /// The latest round trip measured.
@@ -299,14 +311,15 @@ impl Rtcp {
         self.source = None;
     }
 
-    /// Our report at `now` (NTP time `ntp`) into `buffer`: a sender report if `sender` sent
-    /// since our report before last, else a receiver report, with a block on what `reception`
-    /// got if anything; then our CNAME (RFC 3550 §6.1). The next report is scheduled.
+    /// Our report at `now` (NTP time `ntp`) into `buffer`: a sender report if the stream `out`
+    /// sends on sent since our report before last, else a receiver report, with a block on
+    /// what `reception` got if anything; then our CNAME (RFC 3550 §6.1). The next report is
+    /// scheduled.
     pub(crate) fn report(
         &mut self,
         now: Instant,
         ntp: u64,
-        sender: &RtpSender,
+        out: &Packetizer,
         reception: &mut Reception,
         mut buffer: Vec<u8>,
         rng: &mut impl Rng,
@@ -314,6 +327,7 @@ impl Rtcp {
         self.next_report = now + interval(RTCP_MIN_INTERVAL, rng);
         self.reported = true;
         let block = reception.report().map(|figures| self.block(now, figures));
+        let sender = out.sender();
         let sent = sender.packets();
         let sends = sent != self.packets_at_reports[0];
         self.packets_at_reports = [self.packets_at_reports[1], sent];
@@ -322,7 +336,8 @@ impl Rtcp {
             self.sent_reports[0] = Some((middle(ntp), now));
             SenderInfo {
                 ntp,
-                rtp_timestamp: sender.timestamp(),
+                // RFC 3550 §6.4.1: the same instant as the NTP time, on the RTP clock.
+                rtp_timestamp: out.media_timestamp(),
                 packets: sent,
                 octets: sender.octets(),
             }
@@ -372,9 +387,13 @@ impl Rtcp {
             let block = match packet.map_err(|_| Refused::Malformed)? {
                 Packet::Sr(report) => {
                     // RFC 3550 §6.4.1: our block's LSR is that of the peer stream's own
-                    // sender report, not a relay's.
+                    // sender report, not a relay's (see `block`).
                     if peer.ssrc.is_none_or(|peer_ssrc| peer_ssrc == report.ssrc()) {
-                        self.peer_sender_report = Some((middle(report.ntp_timestamp()), now));
+                        self.peer_sender_report = Some(PeerSenderReport {
+                            ssrc: report.ssrc(),
+                            lsr: middle(report.ntp_timestamp()),
+                            at: now,
+                        });
                     }
                     report.report_blocks().filter(ours).last()
                 }
@@ -398,11 +417,19 @@ impl Rtcp {
         self.sent_reports = [None; SENT_REPORTS];
     }
 
-    /// Our report block on the peer's stream, with the LSR and DLSR of its last sender report.
+    /// Our report block on the peer's stream, with the LSR and DLSR of that stream's last
+    /// sender report; 0 and 0 when none came from it (RFC 3550 §6.4.1), even if one came from
+    /// another SSRC (a relay's, or the stream's before it changed SSRC).
     fn block(&self, now: Instant, figures: ReportFigures) -> Block {
-        let (last_sender_report, delay) = self.peer_sender_report.map_or((0, 0), |(lsr, at)| {
-            (lsr, in_65536ths(now.saturating_duration_since(at)))
-        });
+        let (last_sender_report, delay) = self
+            .peer_sender_report
+            .filter(|report| report.ssrc == figures.ssrc)
+            .map_or((0, 0), |report| {
+                (
+                    report.lsr,
+                    in_65536ths(now.saturating_duration_since(report.at)),
+                )
+            });
         Block {
             figures,
             last_sender_report,

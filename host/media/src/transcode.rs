@@ -27,8 +27,7 @@ pub(crate) struct Rendered {
 /// Everything happens at the codec's own rate first (decode, concealment, silence), then the
 /// whole frame is converted, so the converter sees one continuous signal. Concealment is the
 /// codec's own for Opus (RFC 6716 §4.4, with in-band FEC from the next packet when there is
-/// one) and G.711 Appendix I for the others (for G.722 at 16 kHz, where its pitch search spans
-/// 2.5–7.5 ms).
+/// one) and G.711 Appendix I for the others, at the codec's audio rate (G.722's 16 kHz too).
 #[derive(Debug)]
 pub(crate) struct RoomDecoder {
     decoder: Decoder,
@@ -45,7 +44,7 @@ impl RoomDecoder {
     pub(crate) fn new(codec: Codec, room_rate: u32) -> Self {
         let decoder = Decoder::new(codec);
         RoomDecoder {
-            plc: (!decoder.conceals()).then(Plc::default),
+            plc: (!decoder.conceals()).then(|| Plc::new(codec.audio_rate())),
             decoder,
             to_room: RateConverter::new(codec.audio_rate(), room_rate),
             // The other codecs' payloads come cut to one frame.

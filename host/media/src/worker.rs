@@ -583,7 +583,9 @@ impl Worker {
     /// SSRC, its next sequence numbers) in place of its audio, all with the timestamp of the
     /// key's start, the first marked, the duration growing, the last (end bit set) sent three
     /// times, one per tick (RFC 4733 §2.5). Otherwise it goes in-band as its two
-    /// ITU-T Q.23 tones added to whatever the leg hears. Nothing is queued, with an error
+    /// ITU-T Q.23 tones added to whatever the leg hears. While the leg does not send (its
+    /// [`MediaDirection`](crate::MediaDirection) on hold), its keys wait, the one under way
+    /// where it was, and go on once it sends again. Nothing is queued, with an error
     /// saying why, when `digits` is empty, holds anything but keys, or would make more than
     /// [`MAX_PENDING_KEYS`](crate::MAX_PENDING_KEYS) keys wait; an unknown leg is ignored.
     pub fn send_dtmf(&mut self, leg: LegId, digits: &str) -> Result<(), DtmfSendError> {
@@ -642,11 +644,13 @@ impl Worker {
     /// Records a room's mix from the next tick on, ending any recording of it before: each tick,
     /// what a listener outside the room would hear (every talker and announcement summed, after
     /// the room's limiter) goes into `tap`'s queue as one [`RecordedFrame`](crate::RecordedFrame)
-    /// at the room's mix rate, or silence while the room has no member here. A full queue never
-    /// holds the tick up: the frame is dropped and counted
+    /// at the room's mix rate, or silence while the room has no member here (silence before the
+    /// room's first mix is only counted, and told with that mix: see
+    /// [`RecordedFrame::dropped_before`](crate::RecordedFrame::dropped_before)). A full queue
+    /// never holds the tick up: the frame is dropped and counted
     /// ([`WorkerStats::recording_dropped_frames`]). The recording goes on, whoever joins or
     /// leaves, until [`stop_recording`](Self::stop_recording) or until the queue's reader is
-    /// gone, which raises [`MediaEvent::RecordingEnded`].
+    /// gone, which raises [`MediaEvent::RecordingEnded`] (found when a frame is next queued).
     pub fn start_recording(&mut self, room: RoomId, tap: RecordingTap) {
         self.recordings.start(room, tap);
     }
@@ -779,7 +783,8 @@ impl Worker {
     ///
     /// Late-tick policy: when the shell wakes late, up to [`MAX_CATCH_UP_TICKS`] overdue ticks
     /// run back to back (the newest ones); older ones are skipped and counted, their media time
-    /// added to every outgoing RTP timestamp (the peer sees a gap, not compressed time) while
+    /// added to every outgoing RTP timestamp (the peer sees a gap, not compressed time) and to
+    /// every recording (as frames not queued, which its writer fills with silence) while
     /// jitter buffers and prompts simply resume. The schedule stays on the
     /// `start + k × packet_time` grid either way.
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -787,9 +792,11 @@ impl Worker {
         let due = self.ticker.due(now, MAX_CATCH_UP_TICKS);
         if due.skipped > 0 {
             self.stats.skipped_ticks += due.skipped;
+            let skipped = u32::try_from(due.skipped).unwrap_or(u32::MAX);
             for leg in self.legs.values_mut() {
-                leg.out.skip_frames(due.skipped as u32);
+                leg.out.skip_frames(skipped);
             }
+            self.recordings.skip_ticks(skipped);
         }
         let period = self.ticker.period();
         for i in 0..due.count {

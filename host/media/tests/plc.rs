@@ -1,5 +1,6 @@
-//! G.711 packet-loss concealment end to end on virtual time: a leg's lost packets are heard as
-//! concealment by its room, a paused leg as silence.
+//! G.711 Appendix I packet-loss concealment end to end on virtual time: a leg's lost packets
+//! are heard as concealment by its room (G.711 at 8 kHz, G.722 at 16 kHz), a paused leg as
+//! silence.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use switchyard_media::{Codec, FRAME_LEN, LegId, RoomId};
+use switchyard_media::{Codec, Encoder, FRAME_LEN, LegId, RoomId};
 
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
@@ -195,4 +196,73 @@ fn a_lost_packet_longer_than_a_tick_is_concealed_for_as_long_as_it_lasted() {
             );
         }
     }
+}
+
+/// `n` samples from absolute sample `start` of a low voice's vowel at `rate` Hz: 100 Hz (a
+/// 10 ms period) and its next two harmonics, weaker each.
+fn low_voice(rate: u32, start: usize, n: usize) -> Vec<i16> {
+    let partials = [(100.0, 5000.0), (200.0, 2500.0), (300.0, 1200.0)];
+    let mut voice = vec![0i16; n];
+    for (freq, amplitude) in partials {
+        for (sum, partial) in voice
+            .iter_mut()
+            .zip(tone_at(rate, freq, amplitude, start, n))
+        {
+            *sum += partial;
+        }
+    }
+    voice
+}
+
+/// What B hears, frame by frame at its codec's rate, of A's low voice in a room of two `codec`
+/// legs when A's packet `lost` never arrives.
+fn low_voice_heard(codec: Codec, lost: Option<usize>) -> Vec<Vec<i16>> {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, codec), (B, codec)]);
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let rate = codec.audio_rate();
+    let n = rate as usize / 50;
+    let mut encoder = Encoder::new(codec);
+    let mut listener = Listener::new(B, codec);
+    for k in 0..30 {
+        let mut payload = Vec::new();
+        encoder.encode(&low_voice(rate, k * n, n), &mut payload);
+        if lost != Some(k) {
+            let timestamp = (k * codec.samples_per_frame(TICK)) as u32;
+            let packet = rtp(
+                codec.payload_type(),
+                k as u16,
+                timestamp,
+                0xA,
+                k == 0,
+                &payload,
+            );
+            worker.handle_rtp(worker.next_tick() - LEAD, A, sdp_addr(A), &packet);
+        }
+        listener.take(&tick(&mut worker));
+    }
+    listener.heard.chunks(n).map(<[i16]>::to_vec).collect()
+}
+
+#[test]
+fn a_low_voice_is_concealed_as_well_at_16_khz_as_at_8() {
+    // The share of the voice's power that the concealment of a lost packet misses, over the
+    // frame it plays in and the next, which the codecs' delays and the closing overlap reach.
+    let missed = |codec| {
+        let clean = low_voice_heard(codec, None);
+        let lossy = low_voice_heard(codec, Some(20));
+        let (mut power, mut error) = (0.0, 0.0);
+        for (&c, &x) in clean[20..22].concat().iter().zip(&lossy[20..22].concat()) {
+            power += f64::from(c).powi(2);
+            error += (f64::from(c) - f64::from(x)).powi(2);
+        }
+        error / power
+    };
+    let (narrowband, wideband) = (missed(Codec::Pcmu), missed(Codec::G722));
+    eprintln!("PCMU {narrowband:.4}, G.722 {wideband:.4} of the power missed");
+    // The voice repeats in phase, faded to 80 % by the frame's end: about 1 % missed. A pitch
+    // search short of its 10 ms period misses most of it.
+    assert!(narrowband < 0.02, "PCMU: {narrowband:.4}");
+    assert!(wideband < 0.02, "G.722: {wideband:.4}");
 }

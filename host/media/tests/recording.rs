@@ -101,12 +101,19 @@ fn a_room_without_members_records_silence_and_goes_on_when_joined_again() {
     let (mut worker, mut peers) = conference();
     let (tap, receiver) = recording_queue(100);
     worker.start_recording(room(), tap);
+    run(&mut worker, &mut peers, 5);
+    assert_eq!(received(&receiver).len(), 5);
     for leg in [A, B, C] {
         worker.leave(leg);
     }
     run(&mut worker, &mut peers, 10);
     let quiet = received(&receiver);
     assert_eq!(quiet.len(), 10, "the recording keeps time");
+    assert!(
+        quiet
+            .iter()
+            .all(|f| f.rate == NARROWBAND && f.dropped_before == 0)
+    );
     assert!(samples(&quiet).iter().all(|&s| s == 0));
 
     worker.join(A, room());
@@ -148,7 +155,7 @@ fn a_recording_whose_writer_is_gone_ends_and_says_so_once() {
     let (mut worker, mut peers) = conference();
     let (tap, receiver) = recording_queue(100);
     worker.start_recording(room(), tap);
-    // A room with no member here is recorded as silence, and ends the same way.
+    // A room with no member here yet has nothing to queue until one joins, and ends then.
     let empty = RoomId("empty".into());
     let (empty_tap, empty_receiver) = recording_queue(100);
     worker.start_recording(empty.clone(), empty_tap);
@@ -157,11 +164,93 @@ fn a_recording_whose_writer_is_gone_ends_and_says_so_once() {
     drop(receiver);
     drop(empty_receiver);
     run(&mut worker, &mut peers, 3);
-    assert_eq!(worker.stats().recorded_frames, 6);
+    assert_eq!(worker.stats().recorded_frames, 3);
     assert_eq!(worker.stats().recording_dropped_frames, 0);
-    assert_eq!(recordings_ended(&mut worker), [room(), empty]);
+    assert_eq!(recordings_ended(&mut worker), [room()]);
+    worker.join(C, empty.clone());
+    run(&mut worker, &mut peers, 3);
+    assert_eq!(
+        recordings_ended(&mut worker),
+        [empty],
+        "once a frame is due"
+    );
     run(&mut worker, &mut peers, 3);
     assert_eq!(recordings_ended(&mut worker), [], "once");
+}
+
+#[test]
+fn silence_before_a_rooms_first_mix_is_recorded_at_that_mixs_rate() {
+    let mut worker = worker_at(Instant::now(), 3, &[(A, Codec::G722), (B, Codec::G722)]);
+    let mut peers = vec![TonePeer::new(A, Codec::G722, 440.0)];
+    let (tap, receiver) = recording_queue(100);
+    // Recorded before anyone joined: no rate to record silence at yet.
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut peers, 10);
+    assert!(received(&receiver).is_empty());
+    for leg in [A, B] {
+        worker.join(leg, room());
+    }
+    run(&mut worker, &mut peers, 5);
+    let frames = received(&receiver);
+    let shapes: Vec<_> = frames
+        .iter()
+        .map(|f| (f.rate, f.samples.len(), f.dropped_before))
+        .collect();
+    // The ten silent ticks come before the first, at its 16 kHz.
+    assert_eq!(shapes[0], (16_000, 320, 10));
+    assert!(shapes[1..].iter().all(|&shape| shape == (16_000, 320, 0)));
+    assert_eq!(frames.len(), 5);
+}
+
+#[test]
+fn a_room_nobody_joins_is_recorded_as_silence_at_the_prompt_rate() {
+    // Nobody joins within a second: the silence waits no longer, and goes out at 8 kHz.
+    let mut worker = worker_at(Instant::now(), 3, &[(A, Codec::G722)]);
+    let (tap, receiver) = recording_queue(100);
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut [], 55);
+    let frames = received(&receiver);
+    let shapes: Vec<_> = frames
+        .iter()
+        .map(|f| (f.rate, f.samples.len(), f.dropped_before))
+        .collect();
+    assert_eq!(shapes[0], (8000, 160, 50));
+    assert_eq!(shapes.len(), 5);
+    // Stopped while its silence waits: what waited is written all the same.
+    let (tap, receiver) = recording_queue(100);
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut [], 7);
+    worker.stop_recording(&room());
+    let frames = received(&receiver);
+    let told: Vec<_> = frames.iter().map(|f| (f.rate, f.dropped_before)).collect();
+    assert_eq!(told, [(8000, 6)], "seven ticks of silence");
+}
+
+#[test]
+fn ticks_the_worker_skips_are_told_to_the_recording() {
+    let (mut worker, mut peers) = conference();
+    let (tap, receiver) = recording_queue(100);
+    worker.start_recording(room(), tap);
+    run(&mut worker, &mut peers, 5);
+    // The shell wakes 180 ms late: ten ticks are due, the last three run.
+    let late = worker.next_tick() + 9 * TICK;
+    worker.handle_timeout(late);
+    assert_eq!(worker.stats().skipped_ticks, 7);
+    run(&mut worker, &mut peers, 5);
+    let frames = received(&receiver);
+    assert_eq!(frames.len(), 5 + 3 + 5);
+    // What the writer learns the recording holds: every tick of the 20.
+    let told: u32 = frames.iter().map(|f| 1 + f.dropped_before).sum();
+    assert_eq!(told, 20);
+    assert_eq!(
+        frames[5].dropped_before, 7,
+        "ahead of the first tick run late"
+    );
+    assert_eq!(
+        worker.stats().recording_dropped_frames,
+        0,
+        "none for a full queue"
+    );
 }
 
 #[test]

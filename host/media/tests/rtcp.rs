@@ -803,3 +803,161 @@ fn a_report_received_before_the_latest_rtp_does_not_bring_the_timeout_forward() 
     let at = timed_out_at.expect("the leg timed out");
     assert!(at >= Duration::from_millis(6_900), "{at:?}");
 }
+
+/// The peer's PCMU packet `sequence` of stream `ssrc`, stamped `timestamp`: silence.
+fn audio(ssrc: u32, sequence: u16, timestamp: u32) -> Vec<u8> {
+    rtp(0, sequence, timestamp, ssrc, false, &[0xFF; 160])
+}
+
+/// The SSRC our next report's block is on.
+fn next_block_ssrc(worker: &mut Worker) -> u32 {
+    for _ in 0..500 {
+        let now = worker.poll_timeout().unwrap();
+        worker.handle_timeout(now);
+        if let Some(report) = drain_all(worker).into_iter().find(is_rtcp) {
+            return read_first_block(&report.payload, |block| block.ssrc())
+                .expect("a block on the peer's stream");
+        }
+    }
+    panic!("no report in 10 s");
+}
+
+#[test]
+fn what_a_leg_received_is_of_the_audio_stream_alone() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(addr("192.0.2.5:7001")));
+    let send = |worker: &mut Worker, packet: &[u8]| {
+        let now = worker.next_tick() - Duration::from_millis(5);
+        worker.handle_rtp(now, A, peer, packet);
+    };
+    // 50 packets of audio under 0x77, a key pressed meanwhile as RFC 4733 events under an
+    // SSRC of their own (RFC 4733 §2.5.1.1 allows it).
+    for i in 0..50u16 {
+        send(&mut worker, &audio(0x77, i, u32::from(i) * 160));
+        if (10..18).contains(&i) {
+            let event = [5, if i == 17 { 0x8A } else { 0x0A }, 0, 160];
+            send(&mut worker, &rtp(101, 900 + i, 1600, 0x99, i == 10, &event));
+        }
+        tick(&mut worker);
+    }
+    assert_eq!(worker.quality(A).unwrap().received, 50);
+    // The peer goes on under 0x88; one of 0x77's packets, held up on the way, comes after
+    // its first three.
+    for i in 0..50u16 {
+        send(
+            &mut worker,
+            &audio(0x88, 3000 + i, 40_000 + u32::from(i) * 160),
+        );
+        if i == 2 {
+            send(&mut worker, &audio(0x77, 50, 8000));
+        }
+        tick(&mut worker);
+    }
+    let quality = worker.quality(A).unwrap();
+    assert_eq!((quality.received, quality.lost), (50, 0), "{quality:?}");
+    assert_eq!(next_block_ssrc(&mut worker), 0x88);
+}
+
+#[test]
+fn a_timestamp_jump_is_no_jitter_in_what_a_leg_received() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(addr("192.0.2.5:7001")));
+    // Steady packets whose timestamps jump 10 s ahead at the 100th (a source switched behind
+    // the same SSRC by a relay).
+    for i in 0..110u16 {
+        let jump = if i < 100 { 0 } else { 80_000 };
+        let now = worker.next_tick() - Duration::from_millis(5);
+        worker.handle_rtp(now, A, peer, &audio(0x77, i, u32::from(i) * 160 + jump));
+        tick(&mut worker);
+    }
+    let quality = worker.quality(A).unwrap();
+    assert_eq!(quality.jitter, Duration::ZERO, "{quality:?}");
+}
+
+#[test]
+fn a_sender_report_is_named_only_in_blocks_on_its_own_stream() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let peer_rtcp = addr("192.0.2.5:7001");
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(peer_rtcp));
+    // Before the peer's RTP, a relay's sender report: taken, as any report from the peer's host.
+    worker.handle_rtcp(
+        start,
+        A,
+        peer_rtcp,
+        &sender_report(0x78, 0x0000_1111_2222_0000, 0),
+    );
+    assert_eq!(worker.stats().rtcp_received, 1);
+    worker.handle_rtp(start, A, peer, &silence(1));
+    assert_eq!(next_lsr(&mut worker), 0, "not the relay's");
+    // The stream's own.
+    let now = worker.poll_timeout().unwrap();
+    worker.handle_rtcp(
+        now,
+        A,
+        peer_rtcp,
+        &sender_report(0x77, 0x0000_5555_6666_0000, 0),
+    );
+    worker.handle_rtp(now, A, peer, &silence(2));
+    assert_eq!(next_lsr(&mut worker), 0x5555_6666);
+    // The peer's stream goes on under a new SSRC: its sender reports are still to come.
+    let now = worker.poll_timeout().unwrap();
+    worker.handle_rtp(now, A, peer, &audio(0x88, 500, 80_000));
+    assert_eq!(next_block_ssrc(&mut worker), 0x88);
+    worker.handle_rtp(now, A, peer, &audio(0x88, 501, 80_160));
+    assert_eq!(next_lsr(&mut worker), 0, "not the old stream's");
+}
+
+/// The NTP and RTP timestamps of the sender reports a worker's leg A of `codec`, sending
+/// packets of `ptime_ms`, makes in `seconds`.
+fn sender_report_times(codec: Codec, ptime_ms: u32, seconds: u64) -> Vec<(u64, u32)> {
+    let start = Instant::now();
+    let mut worker = Worker::new(WorkerConfig::default(), start, 5);
+    let mut params = codec_leg_to(
+        codec,
+        addr("192.0.2.5:7000"),
+        RtcpPath::Separate(addr("192.0.2.5:7001")),
+    );
+    params.ptime_ms = ptime_ms;
+    worker.add_leg(start, A, params);
+    let mut times = Vec::new();
+    while worker.next_tick() < start + Duration::from_secs(seconds) {
+        let now = worker.poll_timeout().unwrap();
+        worker.handle_timeout(now);
+        for report in drain_all(&mut worker).into_iter().filter(is_rtcp) {
+            if let Some(Ok(Packet::Sr(report))) = Compound::parse(&report.payload).unwrap().next() {
+                times.push((report.ntp_timestamp(), report.rtp_timestamp()));
+            }
+        }
+    }
+    times
+}
+
+#[test]
+fn a_sender_report_pairs_its_ntp_time_with_the_same_instant_on_the_rtp_clock_at_any_ptime() {
+    for (codec, ptime_ms) in [
+        (Codec::Pcmu, 20),
+        (Codec::Pcmu, 40),
+        (Codec::Pcmu, 60),
+        (Codec::Opus, 60),
+    ] {
+        let times = sender_report_times(codec, ptime_ms, 50);
+        assert!(times.len() > 6, "{codec:?} {ptime_ms} ms: {times:?}");
+        let (ntp_0, rtp_0) = times[0];
+        let rate = f64::from(codec.clock_rate());
+        // Each report's RTP time, less the first's, is its NTP time less the first's: the
+        // reports land at random ticks, in every phase of the packets.
+        for &(ntp, rtp) in &times[1..] {
+            let ntp_elapsed = (ntp - ntp_0) as f64 / 2f64.powi(32);
+            let rtp_elapsed = f64::from(rtp.wrapping_sub(rtp_0)) / rate;
+            let off = (rtp_elapsed - ntp_elapsed).abs();
+            assert!(
+                off < 0.000_1,
+                "{codec:?} {ptime_ms} ms: {:.1} ms apart",
+                off * 1000.0
+            );
+        }
+    }
+}

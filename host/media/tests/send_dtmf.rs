@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use rtp_rs::RtpReader;
 use switchyard_media::{
-    Codec, DtmfReceiver, DtmfSendError, LegId, MAX_PENDING_KEYS, MediaTransmit, Q23_HIGH_HZ,
-    Q23_LOW_HZ, RoomId, TelephoneEvent, Worker, q23_frequencies,
+    Codec, DtmfReceiver, DtmfSendError, LegId, LegParams, MAX_PENDING_KEYS, MediaDirection,
+    MediaTransmit, Q23_HIGH_HZ, Q23_LOW_HZ, RoomId, TelephoneEvent, Worker, q23_frequencies,
 };
 
 const A: LegId = LegId(1);
@@ -234,4 +234,47 @@ fn at_most_32_keys_wait_and_only_keys_are_taken() {
     ticks(&mut worker, 8);
     assert_eq!(worker.send_dtmf(A, "1"), Ok(()));
     assert!(worker.send_dtmf(A, "1").is_err());
+}
+
+#[test]
+fn keys_wait_while_the_leg_does_not_send_and_none_is_cut_short() {
+    let start = Instant::now();
+    let mut worker = worker_at(start, 9, &[(A, Codec::Pcmu)]);
+    worker.send_dtmf(A, "1").unwrap();
+    let mut sent = ticks(&mut worker, 2);
+    // A re-INVITE puts the call on hold two packets into the key: the leg sends nothing.
+    let sending = params(Codec::Pcmu, 5001);
+    let held = LegParams {
+        direction: MediaDirection::RecvOnly,
+        ..sending.clone()
+    };
+    worker.update_leg(worker.next_tick(), A, held);
+    assert!(ticks(&mut worker, 25).is_empty());
+    worker.send_dtmf(A, "2").unwrap();
+    assert!(ticks(&mut worker, 25).is_empty());
+    // Taken off hold: the key goes on to its end, then the one asked for meanwhile.
+    worker.update_leg(worker.next_tick(), A, sending);
+    sent.extend(ticks(&mut worker, 20));
+    let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 101).collect();
+    let mut receiver = DtmfReceiver::new();
+    let keys: Vec<char> = events
+        .iter()
+        .filter_map(|s| receiver.receive(1, s.ts, &s.payload).unwrap())
+        .collect();
+    assert_eq!(keys, ['1', '2']);
+    for code in [1, 2] {
+        let of_key: Vec<&&Sent> = events.iter().filter(|e| e.payload[0] == code).collect();
+        assert_eq!(
+            of_key.len(),
+            7,
+            "key {code}: five packets, the end twice more"
+        );
+        assert!(
+            of_key.iter().all(|e| e.ts == of_key[0].ts),
+            "key {code}: one event"
+        );
+        let ended = of_key.iter().filter(|e| e.payload[1] & 0x80 != 0).count();
+        assert_eq!(ended, 3, "key {code}");
+        assert_eq!(duration(of_key[6]), 800, "key {code}: 100 ms");
+    }
 }

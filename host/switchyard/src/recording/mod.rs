@@ -247,14 +247,14 @@ fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
     match outcome {
         Ok(Some(written)) => {
             let seconds = written.samples as f64 / f64::from(written.rate);
-            let dropped_frames = written.dropped_frames;
+            let silence_frames = written.silence_frames;
             let path = path.display();
             match written.stopped_at {
-                None => tracing::info!(%path, seconds, dropped_frames, "recording complete"),
+                None => tracing::info!(%path, seconds, silence_frames, "recording complete"),
                 Some(limit) => tracing::warn!(
                     %path,
                     seconds,
-                    dropped_frames,
+                    silence_frames,
                     "recording stopped {}: the file is complete up to there",
                     match limit {
                         Limit::FileSize => "at the WAV size limit (4 GiB)",

@@ -19,8 +19,9 @@ pub struct Written {
     pub samples: u64,
     /// Samples per second.
     pub rate: u32,
-    /// Frames dropped on the way (the queue was full) and written as silence.
-    pub dropped_frames: u64,
+    /// Frames that did not come (the queue was full, the worker skipped their ticks, or they
+    /// were the silence before the room's first mix) and were written as silence.
+    pub silence_frames: u64,
     /// The limit that completed the file while the recording was still going on, if one did.
     pub stopped_at: Option<Limit>,
 }
@@ -56,7 +57,7 @@ pub fn write(
     let mut written = Written {
         samples: 0,
         rate: first.rate,
-        dropped_frames: 0,
+        silence_frames: 0,
         stopped_at: None,
     };
     let max_samples = max_samples.min(MAX_SAMPLES);
@@ -72,7 +73,7 @@ pub fn write(
             wav.write_silence(silence as usize)?;
             // At most the frame: `wanted` is at most the gap and the frame.
             wav.write(&frame.samples[..(granted - silence) as usize])?;
-            written.dropped_frames += u64::from(frame.dropped_before);
+            written.silence_frames += u64::from(frame.dropped_before);
             if granted < wanted {
                 written.stopped_at = Some(Limit::Space);
                 break;
@@ -129,7 +130,7 @@ mod tests {
             Some(Written {
                 samples: 4 * 320,
                 rate: 16_000,
-                dropped_frames: 2,
+                silence_frames: 2,
                 stopped_at: None,
             })
         );
@@ -174,7 +175,7 @@ mod tests {
             Some(Written {
                 samples: LIMIT,
                 rate: 8000,
-                dropped_frames: 1,
+                silence_frames: 1,
                 stopped_at: Some(Limit::FileSize),
             })
         );
@@ -212,7 +213,7 @@ mod tests {
             Some(Written {
                 samples: 700,
                 rate: 8000,
-                dropped_frames: 1,
+                silence_frames: 1,
                 stopped_at: Some(Limit::Space),
             })
         );
