@@ -653,21 +653,44 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// The text of the configuration file `file`.
+fn read(file: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(file).map_err(|e| ConfigError {
+        file: file.to_owned(),
+        position: None,
+        key: None,
+        message: format!("cannot read: {e}"),
+    })
+}
+
 impl Config {
     /// Reads, parses and checks a configuration file.
     pub fn load(file: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(file).map_err(|e| ConfigError {
-            file: file.to_owned(),
-            position: None,
-            key: None,
-            message: format!("cannot read: {e}"),
-        })?;
-        Config::parse(file, &text)
+        Config::parse(file, &read(file)?)
+    }
+
+    /// Reads and parses a configuration file for a client of the server it configures
+    /// (`switchyard ctl`, `guest`): what the server alone needs (its files, directories, key,
+    /// guests) is not checked, as a client's user may not read it.
+    pub fn load_for_client(file: &Path) -> Result<Config, ConfigError> {
+        Config::parse_unchecked(file, &read(file)?)
     }
 
     /// Parses and checks configuration text; `file` names it in errors and is
     /// the base of relative paths.
     pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
+        let config = Config::parse_unchecked(file, text)?;
+        config.check().map_err(|(key, message)| ConfigError {
+            file: file.to_owned(),
+            position: locate(text, &key),
+            key: Some(key),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Parses configuration text, checking what its types check and nothing more.
+    fn parse_unchecked(file: &Path, text: &str) -> Result<Config, ConfigError> {
         let error = |position, key, message| ConfigError {
             file: file.to_owned(),
             position,
@@ -685,9 +708,6 @@ impl Config {
         })?;
         config.add_embedded_guests();
         config.resolve_paths(file);
-        config
-            .check()
-            .map_err(|(key, message)| error(locate(text, &key), Some(key), message))?;
         Ok(config)
     }
 

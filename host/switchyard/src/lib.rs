@@ -173,7 +173,7 @@ pub fn run() -> ExitCode {
 fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand) -> ExitCode {
     let control = || match control {
         Some(control) => Some(control),
-        None => match load_config(file) {
+        None => match client_config(file) {
             Ok(config) => Some(guest_cli::reachable(config.control.listen)),
             Err(e) => {
                 eprintln!("{e}");
@@ -204,7 +204,7 @@ fn ctl(
     json: bool,
     command: ctl::CtlCommand,
 ) -> ExitCode {
-    let config = match load_config(file) {
+    let config = match client_config(file) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("{e}");
@@ -233,6 +233,12 @@ fn ctl(
 /// The configuration in `file`, else the default one.
 fn load_config(file: Option<&Path>) -> Result<Config, config::ConfigError> {
     file.map(Config::load)
+        .unwrap_or_else(|| Ok(Config::default()))
+}
+
+/// The configuration in `file` as a client of its server reads it, else the default one.
+fn client_config(file: Option<&Path>) -> Result<Config, config::ConfigError> {
+    file.map(Config::load_for_client)
         .unwrap_or_else(|| Ok(Config::default()))
 }
 
