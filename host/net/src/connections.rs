@@ -21,9 +21,10 @@ pub(crate) enum Refused {
     AddressFull,
 }
 
-/// Open connections by id and by peer address, at most `max` of them. Each entry is owned
-/// by a [`Registration`], held by the connection's task, which removes it when the task ends
-/// however it ends.
+/// Open connections by id and by peer address, at most `max` of them, of which those serving
+/// peers' requests take at most seven eighths: however many peers connect, our own requests
+/// (a placed call, a BYE) find a place. Each entry is owned by a [`Registration`], held by the
+/// connection's task, which removes it when the task ends however it ends.
 #[derive(Debug)]
 pub(crate) struct Table {
     max: usize,
@@ -40,6 +41,8 @@ struct Inner {
     /// peer host has open (its [`host_of`]); none is
     /// listed at 0.
     accepted: HashMap<IpAddr, usize>,
+    /// The sum of `accepted`.
+    serving_peers: usize,
 }
 
 #[derive(Debug)]
@@ -108,11 +111,15 @@ impl Table {
             return Err(Refused::Full);
         }
         if let Some(cap) = per_address {
+            if inner.serving_peers >= self.max - self.max / 8 {
+                return Err(Refused::Full);
+            }
             let host = host_of(remote.ip());
             if inner.accepted.get(&host).copied().unwrap_or(0) >= cap {
                 return Err(Refused::AddressFull);
             }
             *inner.accepted.entry(host).or_default() += 1;
+            inner.serving_peers += 1;
         }
         inner.next_id += 1;
         let id = ConnectionId(inner.next_id);
@@ -177,6 +184,7 @@ impl Drop for Registration {
             if *count == 0 {
                 inner.accepted.remove(&host);
             }
+            inner.serving_peers -= 1;
         }
         if inner.by_remote.get(&remote) == Some(&self.id) {
             // Another connection to the same peer, if any, takes over (a scan of at most
@@ -259,6 +267,31 @@ mod tests {
         drop((second, other, ours, fourth));
         assert_eq!(table.len(), 0);
         assert!(table.lock().accepted.is_empty(), "no address left at 0");
+    }
+
+    #[test]
+    fn peers_cannot_take_the_places_kept_for_our_own_requests() {
+        let table = Table::new(16);
+        let (queue, _rx) = mpsc::channel(1);
+        let peer = |n: u8| SocketAddr::from(([192, 0, 2, n], 5060));
+        let served: Vec<_> = (1..=14)
+            .map(|n| table.accept(peer(n), queue.clone(), 64).unwrap())
+            .collect();
+        assert_eq!(
+            table.accept(peer(15), queue.clone(), 64).unwrap_err(),
+            Refused::Full,
+            "seven eighths serve peers"
+        );
+        let ours: Vec<_> = (0..2)
+            .map(|_| {
+                table
+                    .register(peer(99), queue.clone())
+                    .expect("kept for ours")
+            })
+            .collect();
+        assert_eq!(table.len(), 16);
+        drop((served, ours));
+        assert_eq!(table.lock().serving_peers, 0);
     }
 
     #[test]

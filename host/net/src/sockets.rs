@@ -52,6 +52,29 @@ impl Shared {
             .or_else(|| listening().find(wildcard))
             .map_or(local, |l| SocketAddr::new(local.ip(), l.port()))
     }
+
+    /// The address a connection we open to `remote` leaves from, where the kernel's choice
+    /// may not do: `source` (what the message's Via and Contact name) when it is a specific
+    /// address of `remote`'s family, else the TCP listener's address when the family has one
+    /// listener, bound to a specific address. `None`: the kernel picks by route.
+    pub(crate) fn connect_from(
+        &self,
+        source: Option<SocketAddr>,
+        remote: SocketAddr,
+    ) -> Option<IpAddr> {
+        let family = |ip: &IpAddr| ip.is_ipv4() == remote.is_ipv4();
+        if let Some(ip) = source
+            .map(|s| unmapped(s).ip())
+            .filter(|ip| family(ip) && !ip.is_unspecified())
+        {
+            return Some(ip);
+        }
+        let mut listening = self.tcp_listening.iter().map(SocketAddr::ip).filter(family);
+        match (listening.next(), listening.next()) {
+            (Some(ip), None) if !ip.is_unspecified() => Some(ip),
+            _ => None,
+        }
+    }
 }
 
 /// What [`SipSockets::recv`] yields.
@@ -207,8 +230,9 @@ impl SipSockets {
     /// wildcard socket on its port, else from the first socket of the destination's family.
     /// TCP goes on `message.connection` if it is open, else on the newest open connection to
     /// the destination, else to `message.reopen` (on an open connection or a new one), else
-    /// on a new connection to the destination (§18.1.1, §18.2.2); the message is queued, not
-    /// yet written, when this returns. An IPv4-mapped IPv6 destination is sent to as IPv4.
+    /// on a new connection to the destination (§18.1.1, §18.2.2), opened from
+    /// `message.source` when it names a specific address; the message is queued, not yet
+    /// written, when this returns. An IPv4-mapped IPv6 destination is sent to as IPv4.
     pub async fn send(&self, message: Outgoing) -> Result<(), SendError> {
         let destination = unmapped(message.destination);
         match message.transport {
@@ -226,9 +250,15 @@ impl SipSockets {
                     None => match reopen {
                         Some(reopen) => match table.queue(None, reopen) {
                             Some(queue) => queue,
-                            None => tcp::connect(reopen, &self.shared, Opened::ForPeer)?,
+                            None => {
+                                let from = self.shared.connect_from(message.source, reopen);
+                                tcp::connect(reopen, from, &self.shared, Opened::ForPeer)?
+                            }
                         },
-                        None => tcp::connect(destination, &self.shared, Opened::ForUs)?,
+                        None => {
+                            let from = self.shared.connect_from(message.source, destination);
+                            tcp::connect(destination, from, &self.shared, Opened::ForUs)?
+                        }
                     },
                 };
                 queue.try_send(message.payload).map_err(|e| match e {

@@ -3,14 +3,14 @@
 
 mod deadline;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchyard_sip::{FramingError, PONG, StreamFramer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tracing::debug;
@@ -73,12 +73,14 @@ pub(crate) enum Opened {
     ForPeer,
 }
 
-/// Opens a connection to `remote` in the background and returns its queue at once, so that
-/// messages sent meanwhile go on it too (§18.1.1: later requests reuse it). If it cannot be
-/// established within the connect timeout, what was queued is dropped and `remote` is
-/// reported by [`SipSockets::recv`](crate::SipSockets::recv).
+/// Opens a connection to `remote` (from `from`, if set, on a port the system picks) in the
+/// background and returns its queue at once, so that messages sent meanwhile go on it too
+/// (§18.1.1: later requests reuse it). If it cannot be established within the connect
+/// timeout, what was queued is dropped and `remote` is reported by
+/// [`SipSockets::recv`](crate::SipSockets::recv).
 pub(crate) fn connect(
     remote: SocketAddr,
+    from: Option<IpAddr>,
     shared: &Arc<Shared>,
     opened: Opened,
 ) -> Result<Queue, SendError> {
@@ -99,7 +101,7 @@ pub(crate) fn connect(
     })?;
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
-        match timeout(shared.config.connect_timeout, TcpStream::connect(remote)).await {
+        match timeout(shared.config.connect_timeout, open(remote, from)).await {
             Ok(Ok(stream)) => {
                 let connection = Connection {
                     stream,
@@ -115,6 +117,20 @@ pub(crate) fn connect(
         let _ = shared.unreachable.try_send(remote);
     });
     Ok(queue)
+}
+
+/// A connection to `remote` from `from` (any address if none).
+async fn open(remote: SocketAddr, from: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(from) = from else {
+        return TcpStream::connect(remote).await;
+    };
+    let socket = if remote.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(remote).await
 }
 
 /// A connection established, and whether this side opened it.
@@ -139,6 +155,9 @@ async fn run(connection: Connection, mut writes: mpsc::Receiver<Vec<u8>>, shared
     let (Ok(local), Ok(remote)) = (stream.local_addr(), stream.peer_addr()) else {
         return;
     };
+    // Messages written back to back (100 then 180, an INVITE then its CANCEL) leave at once,
+    // not after the peer's delayed ACK of the first.
+    let _ = stream.set_nodelay(true);
     let local = if opened_here {
         shared.listening_address(local)
     } else {
@@ -149,7 +168,11 @@ async fn run(connection: Connection, mut writes: mpsc::Receiver<Vec<u8>>, shared
     let mut framer = StreamFramer::new(config.max_message_bytes);
     let mut buffer = vec![0; READ_CHUNK];
     let mut shutdown = shared.shutdown.clone();
-    let mut deadlines = Deadlines::new(now(), config.idle_timeout, config.message_timeout);
+    let mut deadlines = if opened_here {
+        Deadlines::new(now(), config.idle_timeout, config.message_timeout)
+    } else {
+        Deadlines::accepted(now(), config.idle_timeout, config.message_timeout)
+    };
     loop {
         let (deadline, stall) = deadlines.next();
         tokio::select! {
@@ -162,6 +185,7 @@ async fn run(connection: Connection, mut writes: mpsc::Receiver<Vec<u8>>, shared
                     }
                     Stall::Idle => debug!(%remote, "TCP connection idle: closed"),
                     Stall::Message => debug!(%remote, "TCP message incomplete in time: closed"),
+                    Stall::NoMessage => debug!(%remote, "TCP connection carried no message: closed"),
                 }
                 return;
             }
@@ -197,11 +221,11 @@ async fn run(connection: Connection, mut writes: mpsc::Receiver<Vec<u8>>, shared
                         return;
                     }
                 }
-                // RFC 5626 §3.5.1: each double-CRLF ping is answered with a CRLF pong.
-                for _ in 0..framer.take_pings() {
-                    if !write(&mut writer, PONG, config.message_timeout).await {
-                        return;
-                    }
+                // RFC 5626 §3.5.1: each double-CRLF ping is answered with a CRLF pong; those
+                // of one read in one write, not a system call for each 4 bytes read.
+                let pings = framer.take_pings();
+                if pings > 0 && !write(&mut writer, &PONG.repeat(pings), config.message_timeout).await {
+                    return;
                 }
             }
             message = writes.recv() => {

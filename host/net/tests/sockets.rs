@@ -278,6 +278,66 @@ async fn idle_connections_close_and_pings_keep_them_open() {
 }
 
 #[tokio::test]
+async fn an_accepted_connection_must_carry_a_message_whatever_keepalives_it_sends() {
+    // Idle for longer than `closes` waits: only the first-message deadline can close it.
+    let config = SocketsConfig {
+        idle_timeout: Duration::from_secs(60),
+        message_timeout: Duration::from_millis(400),
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut pinging = TcpStream::connect(server).await.unwrap();
+    let mut talking = TcpStream::connect(server).await.unwrap();
+    talking.write_all(&options(1)).await.unwrap();
+    within("request", message(&mut sip)).await;
+    // Three pings in one write get their three pongs (RFC 5626 §3.5.1).
+    pinging.write_all(&b"\r\n\r\n".repeat(3)).await.unwrap();
+    assert_eq!(read_exactly(&mut pinging, 6).await, b"\r\n".repeat(3));
+    for stream in [&mut pinging, &mut talking] {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        stream.write_all(b"\r\n\r\n").await.unwrap();
+        assert_eq!(read_exactly(stream, 2).await, b"\r\n");
+    }
+    assert!(
+        closes(&mut pinging).await,
+        "a connection of keepalives alone holds no place"
+    );
+    settles_at(&sip, 1).await;
+    talking.write_all(&options(2)).await.unwrap();
+    within("a later request", message(&mut sip)).await;
+}
+
+#[tokio::test]
+async fn a_connection_we_open_leaves_from_the_address_named_for_it() {
+    // The route to 127.0.0.1 leaves from 127.0.0.1; we listen on 127.0.0.2 and name it.
+    let sip = sockets(loopback(&["127.0.0.2:0"])).await;
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let to = peer.local_addr().unwrap();
+    send(&sip, Transport::Tcp, to, options(1)).await.unwrap();
+    let (mut stream, from) = within("a connection", peer.accept()).await.unwrap();
+    assert_eq!(from.ip().to_string(), "127.0.0.2", "the listener's address");
+    assert_eq!(
+        read_exactly(&mut stream, options(1).len()).await,
+        options(1)
+    );
+    // A message naming its source leaves from it, whatever the listeners.
+    let both = sockets(loopback(&["127.0.0.2:0", "127.0.0.3:0"])).await;
+    both.send(Outgoing {
+        transport: Transport::Tcp,
+        destination: to,
+        connection: None,
+        source: Some("127.0.0.3:5060".parse().unwrap()),
+        reopen: None,
+        payload: options(2),
+    })
+    .await
+    .unwrap();
+    let (_, from) = within("a second connection", peer.accept()).await.unwrap();
+    assert_eq!(from.ip().to_string(), "127.0.0.3");
+}
+
+#[tokio::test]
 async fn an_idle_connection_the_owner_still_needs_stays_open() {
     let config = SocketsConfig {
         idle_timeout: Duration::from_millis(300),

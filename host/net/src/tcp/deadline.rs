@@ -10,6 +10,9 @@ pub(crate) enum Stall {
     Idle,
     /// A message began and was not complete within the message timeout.
     Message,
+    /// An accepted connection carried no message within the message timeout of its opening:
+    /// keepalives alone do not hold a place in the connection table.
+    NoMessage,
 }
 
 /// A connection's two deadlines. Every byte read or written moves the idle deadline; a
@@ -26,6 +29,8 @@ pub(crate) struct Deadlines {
     framed_since_read: bool,
     /// When the first byte of the message being read arrived, while one is.
     started: Option<Instant>,
+    /// When an accepted connection that has carried no message yet must have framed one.
+    first_message_by: Option<Instant>,
 }
 
 impl Deadlines {
@@ -38,6 +43,20 @@ impl Deadlines {
             last_read: now,
             framed_since_read: false,
             started: None,
+            first_message_by: None,
+        }
+    }
+
+    /// The deadlines of a connection accepted at `now`: as [`Deadlines::new`], and its first
+    /// message must be framed within the message timeout.
+    pub(crate) fn accepted(
+        now: Instant,
+        idle_timeout: Duration,
+        message_timeout: Duration,
+    ) -> Self {
+        Self {
+            first_message_by: Some(now + message_timeout),
+            ..Self::new(now, idle_timeout, message_timeout)
         }
     }
 
@@ -51,6 +70,7 @@ impl Deadlines {
     /// A message was framed from what was read.
     pub(crate) fn framed(&mut self) {
         self.framed_since_read = true;
+        self.first_message_by = None;
     }
 
     /// What was read is framed as far as it goes; the framer holds part of a message if
@@ -69,13 +89,17 @@ impl Deadlines {
         self.idle = now + self.idle_timeout;
     }
 
-    /// The earlier deadline, and what it is for.
+    /// The earliest deadline, and what it is for.
     pub(crate) fn next(&self) -> (Instant, Stall) {
-        match self.started {
+        let next = match self.started {
             Some(started) if started + self.message_timeout < self.idle => {
                 (started + self.message_timeout, Stall::Message)
             }
             _ => (self.idle, Stall::Idle),
+        };
+        match self.first_message_by {
+            Some(by) if by <= next.0 => (by, Stall::NoMessage),
+            _ => next,
         }
     }
 }
@@ -144,6 +168,26 @@ mod tests {
         deadlines.framed();
         deadlines.settled(false);
         assert_eq!(deadlines.next(), (at(start, 210), Stall::Idle));
+    }
+
+    #[test]
+    fn an_accepted_connection_must_carry_a_message_however_many_keepalives_it_sends() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::accepted(start, IDLE, MESSAGE);
+        assert_eq!(deadlines.next(), (at(start, 32), Stall::NoMessage));
+        // Pings: bytes read, nothing framed.
+        for secs in [10, 20, 30] {
+            deadlines.read(at(start, secs));
+            deadlines.settled(false);
+        }
+        assert_eq!(deadlines.next(), (at(start, 32), Stall::NoMessage));
+        deadlines.read(at(start, 31));
+        deadlines.framed();
+        deadlines.settled(false);
+        assert_eq!(deadlines.next(), (at(start, 211), Stall::Idle));
+        // One opened here writes first: it has no such deadline.
+        let opened = Deadlines::new(start, IDLE, MESSAGE);
+        assert_eq!(opened.next(), (at(start, 180), Stall::Idle));
     }
 
     #[test]
