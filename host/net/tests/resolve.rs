@@ -259,3 +259,49 @@ async fn a_server_that_never_answers_naptr_leaves_time_for_srv_and_addresses() {
     let targets = resolve(&resolver, "sip:srv.test").await.unwrap();
     assert_eq!(targets, [target(Transport::Tcp, "192.0.2.20:5090")]);
 }
+
+#[tokio::test]
+async fn within_a_time_the_targets_found_by_then_are_the_answer() {
+    // The second SRV target's addresses never come: its servers are down.
+    let silent: Questions = [
+        ("b.naptr.test".to_owned(), RecordType::A),
+        ("b.naptr.test".to_owned(), RecordType::AAAA),
+    ]
+    .into();
+    let server = DnsServer::start_with(zone(), Questions::new(), silent);
+    let resolver = Resolver::with_name_server(server.addr(), 1).unwrap();
+    let started = tokio::time::Instant::now();
+    let targets = resolver
+        .resolve_within("sip:naptr.test", 8, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(targets, [target(Transport::Tcp, "192.0.2.10:5070")]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // Nothing found by then is the error.
+    let result = resolver
+        .resolve_within("sip:b.naptr.test:5060", 8, Duration::from_millis(300))
+        .await;
+    assert!(matches!(result, Err(ResolveError::Dns(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn the_lookups_stop_once_the_targets_wanted_are_found() {
+    let (resolver, server) = resolver();
+    let targets = resolver
+        .resolve_within("sip:wide.test", 8, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(targets.len(), 8);
+    let hosts: std::collections::BTreeSet<_> = server
+        .take_asked()
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n.starts_with('h'))
+        .collect();
+    assert_eq!(
+        hosts.len(),
+        1,
+        "the first host's ten addresses were enough: {hosts:?}"
+    );
+}

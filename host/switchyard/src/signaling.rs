@@ -8,7 +8,7 @@ use crate::media::MediaPool;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use switchyard_core::{CallCore, CallId, Effect};
+use switchyard_core::{CallCore, CallId, Effect, MAX_TARGETS};
 use switchyard_media::MediaEvent;
 use switchyard_net::{Outgoing, Resolver, SipSockets, SocketEvent, Transport};
 use tokio::sync::Notify;
@@ -21,9 +21,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 const LAST_LEGS_WAIT: Duration = Duration::from_millis(100);
 /// How long the loop sleeps when nothing is scheduled.
 const IDLE: Duration = Duration::from_secs(3600);
-/// How long the resolution of a placed call's target may take before the call
-/// fails (RFC 3263 lookups are several round trips).
+/// How long the resolution of a placed call's target may take (RFC 3263 lookups are several
+/// round trips): the targets found by then are tried; none fails the call.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long past [`RESOLVE_TIMEOUT`] a resolution that has not returned is given up: a bug,
+/// as its lookups stop at the timeout.
+const RESOLVE_GRACE: Duration = Duration::from_secs(1);
 
 /// Why the server stops.
 #[derive(Debug, PartialEq, Eq)]
@@ -182,7 +185,10 @@ impl Signaling {
             // panics (a bug): a call never told stays placed, holding a `max_dialing` slot.
             let lookup = tokio::spawn({
                 let uri = uri.clone();
-                async move { tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(&uri)).await }
+                async move {
+                    let resolved = resolver.resolve_within(&uri, MAX_TARGETS, RESOLVE_TIMEOUT);
+                    tokio::time::timeout(RESOLVE_TIMEOUT + RESOLVE_GRACE, resolved).await
+                }
             });
             let targets = match lookup.await {
                 // RFC 3263 §4.3: the core tries them in this order.

@@ -4,8 +4,10 @@
 mod select;
 mod uri;
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
@@ -14,6 +16,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use tokio::time::Instant;
 use tracing::debug;
 
 use crate::Transport;
@@ -139,10 +142,41 @@ impl Resolver {
     /// the error. Never an empty list, and at most [`MAX_RESOLVED`] targets: the lookups
     /// stop once that many are found.
     pub async fn resolve(&self, uri: &str) -> Result<Vec<Target>, ResolveError> {
+        let bounds = Bounds {
+            wanted: MAX_RESOLVED,
+            deadline: None,
+        };
+        self.resolve_bounded(uri, bounds).await
+    }
+
+    /// As [`Resolver::resolve`], but the lookups stop once `wanted` targets (at most
+    /// [`MAX_RESOLVED`]) are found, and after `time` the targets found by then are the
+    /// answer: a name whose servers do not answer costs one lookup's wait, not the targets
+    /// other names gave. Nothing found by then is a [`ResolveError::Dns`] saying so.
+    pub async fn resolve_within(
+        &self,
+        uri: &str,
+        wanted: usize,
+        time: Duration,
+    ) -> Result<Vec<Target>, ResolveError> {
+        let bounds = Bounds {
+            wanted: wanted.min(MAX_RESOLVED),
+            deadline: Some(Instant::now() + time),
+        };
+        self.resolve_bounded(uri, bounds).await
+    }
+
+    async fn resolve_bounded(
+        &self,
+        uri: &str,
+        bounds: Bounds,
+    ) -> Result<Vec<Target>, ResolveError> {
         let destination = uri::parse(uri)?;
         let mut failures = Failures::default();
-        let mut targets = self.follow(select::plan(&destination), &mut failures).await;
-        targets.truncate(MAX_RESOLVED);
+        let mut targets = self
+            .follow(select::plan(&destination), bounds, &mut failures)
+            .await;
+        targets.truncate(bounds.wanted);
         if targets.is_empty() {
             return Err(failures
                 .first
@@ -151,15 +185,19 @@ impl Resolver {
         Ok(targets)
     }
 
-    /// The targets `plan` leads to, with the failed lookups skipped and noted in `failures`.
-    async fn follow(&self, plan: Plan, failures: &mut Failures) -> Vec<Target> {
+    /// The targets `plan` leads to within `bounds`, with the failed lookups skipped and noted
+    /// in `failures`.
+    async fn follow(&self, plan: Plan, bounds: Bounds, failures: &mut Failures) -> Vec<Target> {
         let (naptr, srv, fallback) = match plan {
             Plan::Literal(target) => return vec![target],
             Plan::Addresses {
                 name,
                 port,
                 transport,
-            } => return failures.skip(&name, self.addresses(&name, port, transport).await),
+            } => {
+                let found = bounds.within(self.addresses(&name, port, transport)).await;
+                return failures.skip(&name, found);
+            }
             Plan::Discover {
                 naptr,
                 srv,
@@ -167,7 +205,10 @@ impl Resolver {
             } => (naptr, srv, fallback),
         };
         let mut services = match naptr {
-            Some(name) => select::naptr_services(&failures.skip(&name, self.naptr(&name).await)),
+            Some(name) => {
+                let found = bounds.within(self.naptr(&name)).await;
+                select::naptr_services(&failures.skip(&name, found))
+            }
             None => Vec::new(),
         };
         if services.is_empty() {
@@ -176,24 +217,30 @@ impl Resolver {
         let mut found_srv = false;
         let mut targets = Vec::new();
         'services: for (transport, name) in services {
-            let records = failures.skip(&name, self.srv(&name).await);
+            if bounds.passed() {
+                break;
+            }
+            let records = failures.skip(&name, bounds.within(self.srv(&name)).await);
             found_srv |= !records.is_empty();
             let ordered = {
                 let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
                 select::order_srv(records, &mut *rng)
             };
             for record in ordered {
-                let found = self.addresses(&record.target, record.port, transport).await;
-                targets.extend(failures.skip(&record.target, found));
-                if targets.len() >= MAX_RESOLVED {
+                if bounds.passed() {
+                    break 'services;
+                }
+                let found = bounds.within(self.addresses(&record.target, record.port, transport));
+                targets.extend(failures.skip(&record.target, found.await));
+                if targets.len() >= bounds.wanted {
                     break 'services;
                 }
             }
         }
-        if found_srv {
+        if found_srv || bounds.passed() {
             targets
         } else {
-            Box::pin(self.follow(*fallback, failures)).await
+            Box::pin(self.follow(*fallback, bounds, failures)).await
         }
     }
 
@@ -260,6 +307,34 @@ impl Resolver {
                 .collect()),
             Err(e) => none_if_absent(e),
         }
+    }
+}
+
+/// How many targets one resolution looks for, and by when.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    wanted: usize,
+    deadline: Option<Instant>,
+}
+
+impl Bounds {
+    /// Whether the deadline has passed: no lookup is started any more.
+    fn passed(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// `lookup`, given up at the deadline.
+    async fn within<T>(
+        &self,
+        lookup: impl Future<Output = Result<T, ResolveError>>,
+    ) -> Result<T, ResolveError> {
+        let Some(deadline) = self.deadline else {
+            return lookup.await;
+        };
+        tokio::time::timeout_at(deadline, lookup)
+            .await
+            .unwrap_or_else(|_| Err(ResolveError::Dns("no answer in the time given".to_owned())))
     }
 }
 
