@@ -229,10 +229,12 @@ impl CallCore {
         remote: SocketAddr,
         data: &[u8],
     ) {
-        let local = if local.ip().is_unspecified() {
-            SocketAddr::new(self.network.local_ip_for(remote.ip()), local.port())
-        } else {
-            local
+        let local = match self.network.advertised_ip(remote.ip()) {
+            Some(ip) => SocketAddr::new(ip, local.port()),
+            None if local.ip().is_unspecified() => {
+                SocketAddr::new(self.network.local_ip_for(remote.ip()), local.port())
+            }
+            None => local,
         };
         self.endpoint
             .handle_message(now, transport, local, remote, data);

@@ -8,6 +8,11 @@ use switchyard_media::LegId;
 pub trait Network: Send {
     /// Our address as `peer` sees it, for Contact and SDP.
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr;
+    /// The address configured to be ours towards `peer` whatever address its messages arrive
+    /// at (a NAT's public one), if any: Contact and Via name it, not the arrival address.
+    fn advertised_ip(&self, _peer: IpAddr) -> Option<IpAddr> {
+        None
+    }
     /// Whether the host has a route to `peer`: a placed call's target it has
     /// none to (an IPv6 address on a host without IPv6 connectivity) is passed
     /// over, as RFC 3263 §4.3 passes over a target that fails.

@@ -757,3 +757,18 @@ fn a_late_offer_whose_ack_answers_with_no_codec_of_ours_is_hung_up() {
         "hung up with a BYE"
     );
 }
+
+#[test]
+fn an_advertised_address_is_our_contact_whatever_address_the_call_arrives_at() {
+    // The INVITE arrives at 127.0.0.1; the host is known as 203.0.113.5 behind its NAT.
+    let public: std::net::IpAddr = "203.0.113.5".parse().unwrap();
+    let mut world = World::advertising(Some(public), config(), Net::perfect(5), 5, conference());
+    let ann = world.dial("000777nat", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    let ok = world.uacs[ann].last_response(Method::Invite).unwrap();
+    let contact = ok.header("Contact").unwrap();
+    assert!(contact.contains("203.0.113.5:5060"), "{contact}");
+    assert!(ok.text.contains("c=IN IP4 203.0.113.5"), "{}", ok.text);
+}

@@ -119,18 +119,22 @@ pub(crate) fn connect(
     Ok(queue)
 }
 
-/// A connection to `remote` from `from` (any address if none).
+/// A connection to `remote` from `from`, else (none, or not an address of this host: a NAT's
+/// public one, which our Via may name) from the address the kernel picks.
 async fn open(remote: SocketAddr, from: Option<IpAddr>) -> std::io::Result<TcpStream> {
-    let Some(from) = from else {
-        return TcpStream::connect(remote).await;
-    };
-    let socket = if remote.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.bind(SocketAddr::new(from, 0))?;
-    socket.connect(remote).await
+    if let Some(from) = from {
+        let socket = if remote.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        match socket.bind(SocketAddr::new(from, 0)) {
+            Ok(()) => return socket.connect(remote).await,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {}
+            Err(e) => return Err(e),
+        }
+    }
+    TcpStream::connect(remote).await
 }
 
 /// A connection established, and whether this side opened it.

@@ -335,6 +335,23 @@ async fn a_connection_we_open_leaves_from_the_address_named_for_it() {
     .unwrap();
     let (_, from) = within("a second connection", peer.accept()).await.unwrap();
     assert_eq!(from.ip().to_string(), "127.0.0.3");
+    // One naming an address not of this host (a NAT's, as `sip.advertise` has Via name)
+    // leaves from where the kernel picks.
+    let to_peer = Outgoing {
+        transport: Transport::Tcp,
+        destination: to,
+        connection: None,
+        source: Some("203.0.113.5:5060".parse().unwrap()),
+        reopen: None,
+        payload: options(3),
+    };
+    let fresh = sockets(loopback(&["127.0.0.2:0"])).await;
+    fresh.send(to_peer).await.unwrap();
+    let (mut stream, _) = within("a third connection", peer.accept()).await.unwrap();
+    assert_eq!(
+        read_exactly(&mut stream, options(3).len()).await,
+        options(3)
+    );
 }
 
 #[tokio::test]

@@ -72,8 +72,7 @@ impl ShellNetwork {
 
 impl Network for ShellNetwork {
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr {
-        // A peer of the other family could reach neither our Contact nor our RTP there.
-        if let Some(ip) = self.advertise.filter(|ip| ip.is_ipv4() == peer.is_ipv4()) {
+        if let Some(ip) = self.advertised_ip(peer) {
             return ip;
         }
         let route = self.route(peer);
@@ -100,6 +99,11 @@ impl Network for ShellNetwork {
             warn!(%peer, "no route to peer; advertising {fallback}");
             fallback
         })
+    }
+
+    fn advertised_ip(&self, peer: IpAddr) -> Option<IpAddr> {
+        // A peer of the other family could reach neither our Contact nor our RTP there.
+        self.advertise.filter(|ip| ip.is_ipv4() == peer.is_ipv4())
     }
 
     fn reaches(&mut self, peer: IpAddr) -> bool {

@@ -19,11 +19,13 @@ use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent, Transport};
 /// The core's SIP address.
 pub const SUT: &str = "127.0.0.1:5060";
 
-/// Hands out RTP ports from 40000 and counts what is still reserved.
+/// Hands out RTP ports from 40000 and counts what is still reserved; our address is
+/// 127.0.0.1, or `advertise` when set.
 #[derive(Default)]
 pub struct FakeNetwork {
     next_port: u16,
     open: Arc<AtomicI64>,
+    advertise: Option<IpAddr>,
 }
 
 /// Whether the [`FakeNetwork`] has no route to `peer`: an address of
@@ -34,7 +36,11 @@ pub fn is_unroutable(peer: IpAddr) -> bool {
 
 impl Network for FakeNetwork {
     fn local_ip_for(&mut self, _peer: IpAddr) -> IpAddr {
-        Ipv4Addr::LOCALHOST.into()
+        self.advertise.unwrap_or(Ipv4Addr::LOCALHOST.into())
+    }
+
+    fn advertised_ip(&self, _peer: IpAddr) -> Option<IpAddr> {
+        self.advertise
     }
 
     fn reaches(&mut self, peer: IpAddr) -> bool {
@@ -102,13 +108,27 @@ pub struct World {
 
 impl World {
     pub fn new(config: CoreConfig, net: Net, seed: u64, script: Script) -> World {
+        World::advertising(None, config, net, seed, script)
+    }
+
+    /// As [`World::new`], the core's network advertising `advertise` (a NAT's address).
+    pub fn advertising(
+        advertise: Option<IpAddr>,
+        config: CoreConfig,
+        net: Net,
+        seed: u64,
+        script: Script,
+    ) -> World {
         let endpoint = Endpoint::new(
             EndpointConfig {
                 user_agent: "core-under-test".into(),
             },
             seed,
         );
-        let network = FakeNetwork::default();
+        let network = FakeNetwork {
+            advertise,
+            ..FakeNetwork::default()
+        };
         let open_ports = network.open.clone();
         World {
             core: CallCore::new(config, endpoint, Box::new(network)),
