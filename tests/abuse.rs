@@ -1,13 +1,15 @@
-//! Abuse from the network against the real binary: a SIPVicious-style scan
+//! Abuse against the real binary. From the network: a SIPVicious-style scan
 //! (OPTIONS, REGISTER and INVITE sweeps) learns nothing beyond what is
 //! configured, and a flood from one source is rate-limited and counted while
-//! other sources get through.
+//! other sources get through. From a guest (the `misbehave` test guest): texts
+//! of a mebibyte are refused before the host keeps or logs them, and dials
+//! refused in a loop leave one log line.
 
 mod support;
 
 use std::time::{Duration, Instant};
 use support::raw_peer::RawPeer;
-use support::server::{Server, base_config};
+use support::server::{Server, base_config, misbehave_config};
 use support::xmlrpc::stats;
 
 /// How long an answer may take.
@@ -268,4 +270,53 @@ fn dial_outs_are_held_to_the_allowlist_and_the_rate() {
         )
         .unwrap();
     caller.hang_up();
+}
+
+/// The final answer to an INVITE from a fresh peer to `user`; panics with the server's log
+/// if there is none.
+fn invite_answer(server: &Server, user: &str) -> String {
+    let peer = RawPeer::new(server.sip);
+    peer.send(probe(&peer, server, "INVITE", user, 0, SDP).as_bytes());
+    peer.final_answer()
+        .unwrap_or_else(|| panic!("no answer to {user}; log:\n{}", server.log()))
+}
+
+#[test]
+fn a_guest_s_texts_of_a_mebibyte_are_refused_before_the_host_keeps_or_logs_them() {
+    let server = Server::start_with(&misbehave_config());
+    // Listings in a room, and dials (one into a room), each with a text of a mebibyte.
+    let answer = invite_answer(&server, "long-texts");
+    assert!(
+        answer.starts_with("SIP/2.0 400"),
+        "the host took some of them: {}",
+        answer.lines().next().unwrap_or_default()
+    );
+    let log = server.log();
+    let longest = log
+        .lines()
+        .max_by_key(|line| line.len())
+        .unwrap_or_default();
+    assert!(
+        longest.len() < 64 << 10,
+        "a log line of {} bytes: {}…",
+        longest.len(),
+        longest.chars().take(200).collect::<String>()
+    );
+}
+
+#[test]
+fn a_guest_dialing_in_a_loop_against_the_dial_out_policy_leaves_one_log_line() {
+    let config = format!("{}[dialout]\nallow = '^sip:allowed@'\n", misbehave_config());
+    let server = Server::start_with(&config);
+    // A thousand dials to a URI the allowlist refuses, in one call into the guest.
+    let answer = invite_answer(&server, "refused-dials");
+    assert!(answer.starts_with("SIP/2.0 403"), "{answer}");
+    server
+        .wait_for_log(
+            "call not placed: sip:refused@192.0.2.9 is not allowed by dialout.allow",
+            ANSWER_WAIT,
+        )
+        .unwrap();
+    let lines = server.log().matches("call not placed").count();
+    assert_eq!(lines, 1, "the refusals are logged {lines} times");
 }

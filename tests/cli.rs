@@ -7,7 +7,8 @@ mod support;
 use std::process::{Command, Output};
 use std::time::Duration;
 use support::phone::Phone;
-use support::server::{Server, base_config, binary, test_guest_wasm};
+use support::server::{Server, base_config, binary, misbehave_config, test_guest_wasm};
+use support::tools::exit_within;
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -550,6 +551,41 @@ fn start_up_with_a_bad_config_fails_with_file_line_and_key() {
         text(&out.stderr),
         format!("{bad}:3:1: rtp.port_max: must not be below rtp.port_min (3000)\n"),
         "expected only the located config error on stderr"
+    );
+}
+
+#[test]
+fn start_up_with_a_guest_that_cannot_be_instantiated_fails_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // Its initial memory is more than the one mebibyte its limit allows.
+    let config = config_file(
+        &dir,
+        &format!(
+            "{}[guests.misbehave.limits]\nmemory_mb = 1\n",
+            misbehave_config()
+        ),
+    );
+    let log = dir.path().join("stderr");
+    let mut server = Command::new(binary())
+        .args(["--config", &config])
+        .env_remove("RUST_LOG")
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("running switchyard");
+    let status = exit_within(&mut server, Duration::from_secs(60));
+    if status.is_none() {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected exit 1:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("guest misbehave: instantiate failed: "),
+        "expected the guest and its fault:\n{stderr}"
     );
 }
 

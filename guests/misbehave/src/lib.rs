@@ -4,7 +4,8 @@
 //!
 //! The Request-URI user of a call picks what happens:
 //! - `spin`, `grow`, `panic`, `sleep`: loop forever, allocate until memory runs
-//!   out, panic, or sleep for an hour, before answering;
+//!   out, panic, or sleep for an hour, before answering; `random`: ask WASI for
+//!   a mebibyte of random bytes, then answer;
 //! - `alone`: answer and stay alone;
 //! - `aliased-headers`: place a call with 200 extra headers whose values all
 //!   point at one string of a mebibyte; answer if the host placed it, else
@@ -12,6 +13,12 @@
 //! - `aliased-prompts`: play 256 prompts that all point at one string of a
 //!   mebibyte (through the canonical ABI, as no binding writes it); answer if
 //!   the host took them, else reject with 400;
+//! - `long-texts`: join room `ok` with a number, a reason and a participant id
+//!   of a mebibyte each, and place calls with a URI, a From and a To of a
+//!   mebibyte each, and one into room `ok` listed with a number of a mebibyte;
+//!   reject with 400 if the host refused all of them, else answer;
+//! - `refused-dials`: place 1,000 calls to `sip:refused@192.0.2.9`, then
+//!   reject with 403 if the host placed none, else answer;
 //! - `timer`: answer, start a 500 ms timer, hang up when it fires;
 //! - `bridge`: answer; the first such call waits (its id kept in the
 //!   key-value store), the next one is bridged to it;
@@ -191,6 +198,61 @@ mod component {
         }
     }
 
+    /// `wasi:random/random.get-random-bytes` through the canonical ABI, for `len` bytes.
+    #[allow(unsafe_code)]
+    fn random_bytes(len: u64) -> Vec<u8> {
+        #[link(wasm_import_module = "wasi:random/random@0.2.6")]
+        unsafe extern "C" {
+            #[link_name = "get-random-bytes"]
+            fn get_random_bytes(len: i64, result: *mut [usize; 2]);
+        }
+        let mut result = [0usize; 2];
+        // SAFETY: the host writes the list's pointer and length into `result`; the list
+        // was allocated with the guest's `cabi_realloc`, as a `Vec<u8>` of that length.
+        unsafe {
+            get_random_bytes(len as i64, &mut result);
+            Vec::from_raw_parts(result[0] as *mut u8, result[1], result[1])
+        }
+    }
+
+    /// How many of the long texts of `long-texts` the host refused: a listing of `call`
+    /// in room `ok` with each of its texts a mebibyte, a call placed with each of its
+    /// addresses a mebibyte, and one placed into room `ok` listed with such a number.
+    fn long_texts_refused(call: &str) -> usize {
+        let long = "1".repeat(1 << 20);
+        let listing = |field: usize| JoinOptions {
+            number: if field == 0 { long.clone() } else { "1".into() },
+            reason: if field == 1 { long.clone() } else { "r".into() },
+            participant_id: if field == 2 { long.clone() } else { "p".into() },
+        };
+        let joins = (0..3).map(|field| rooms::join(call, "ok", &listing(field)).is_err());
+        let address = |field: usize| signaling::DialRequest {
+            uri: if field == 0 {
+                format!("sip:{long}@192.0.2.9")
+            } else {
+                "sip:bob@192.0.2.9".into()
+            },
+            from: if field == 1 {
+                long.clone()
+            } else {
+                String::new()
+            },
+            to: if field == 2 {
+                long.clone()
+            } else {
+                String::new()
+            },
+            ..dial_request("", None, "")
+        };
+        let dials = (0..3).map(|field| signaling::dial(&address(field)).is_err());
+        let into_room = signaling::DialRequest {
+            room: Some(("ok".into(), listing(0))),
+            ..address(3)
+        };
+        let refused = joins.chain(dials).filter(|refused| *refused).count();
+        refused + usize::from(signaling::dial(&into_room).is_err())
+    }
+
     fn misbehave(what: &str) {
         match what {
             "spin" => {
@@ -209,6 +271,9 @@ mod component {
             "panic" => panic!("asked to panic"),
             "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
             "handles" => hoard_handles(),
+            "random" => {
+                std::hint::black_box(random_bytes(1 << 20));
+            }
             "records" => {
                 // Far more record writes than one call may make; the host refuses the rest.
                 for _ in 0..1000 {
@@ -248,6 +313,26 @@ mod component {
                         let _ = signaling::answer(call);
                     } else {
                         let _ = signaling::reject(call, 400, "prompts refused");
+                    }
+                }
+                "long-texts" => {
+                    if long_texts_refused(call) == 7 {
+                        let _ = signaling::reject(call, 400, "long texts refused");
+                    } else {
+                        let _ = signaling::answer(call);
+                    }
+                }
+                "refused-dials" => {
+                    let refused = (0..1000)
+                        .filter(|_| {
+                            signaling::dial(&dial_request("sip:refused@192.0.2.9", None, ""))
+                                .is_err()
+                        })
+                        .count();
+                    if refused == 1000 {
+                        let _ = signaling::reject(call, 403, "dials refused");
+                    } else {
+                        let _ = signaling::answer(call);
                     }
                 }
                 "timer" => {

@@ -10,17 +10,20 @@ use crate::error::CoreError;
 pub const MAX_CONTEXT_BYTES: usize = 4096;
 /// The most extra header lines of one [`DialRequest`].
 pub const MAX_DIAL_HEADERS: usize = 32;
+/// The most bytes of each of [`DialRequest::uri`], [`DialRequest::from`] and
+/// [`DialRequest::to`]: each is written into the INVITE and logged.
+const MAX_ADDRESS_BYTES: usize = 2048;
 
 /// A call the host places for a guest or a control request.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct DialRequest {
     /// The Request-URI: a `sip:` or `sips:` URI with a host, e.g.
-    /// `sip:bob@example.com` or `sip:200@192.0.2.9:5070`.
+    /// `sip:bob@example.com` or `sip:200@192.0.2.9:5070`; at most 2 KiB.
     pub uri: String,
-    /// The From header (name-addr or URI); empty: `<sip:USER@OUR-ADDRESS>` with
-    /// the configured dial user.
+    /// The From header (name-addr or URI), at most 2 KiB; empty:
+    /// `<sip:USER@OUR-ADDRESS>` with the configured dial user.
     pub from: String,
-    /// The To header (name-addr or URI); empty: the Request-URI.
+    /// The To header (name-addr or URI), at most 2 KiB; empty: the Request-URI.
     pub to: String,
     /// Extra header lines, at most [`MAX_DIAL_HEADERS`].
     pub headers: Vec<(String, String)>,
@@ -46,11 +49,20 @@ impl fmt::Debug for DialRequest {
 }
 
 impl DialRequest {
-    /// Checks what the core can check before resolving the target: the URI's
-    /// scheme and host, and the sizes. The SIP endpoint checks the rest (From,
+    /// Checks what the core can check before resolving the target: the sizes,
+    /// and the URI's scheme and host. The SIP endpoint checks the rest (From,
     /// To, header names and values) when it builds the INVITE.
     pub(crate) fn check(&self) -> Result<(), CoreError> {
         let invalid = |message: String| Err(CoreError::InvalidArgument(message));
+        // Sizes first: the other refusals quote the URI.
+        for (field, value) in [("URI", &self.uri), ("From", &self.from), ("To", &self.to)] {
+            if value.len() > MAX_ADDRESS_BYTES {
+                return invalid(format!(
+                    "dial {field} is {} bytes, more than {MAX_ADDRESS_BYTES}",
+                    value.len()
+                ));
+            }
+        }
         let Some(rest) = strip_scheme(&self.uri) else {
             return invalid(format!(
                 "dial URI {:?} is not a sip: or sips: URI",
@@ -134,6 +146,28 @@ mod tests {
             ..request("sip:a@b")
         };
         assert!(many.check().unwrap_err().to_string().contains("33 extra"));
+    }
+
+    #[test]
+    fn long_uris_from_and_to_are_refused_without_being_quoted() {
+        let at_most = format!("sip:{}@b", "a".repeat(MAX_ADDRESS_BYTES - 6));
+        let long = format!("sip:{}@b", "a".repeat(MAX_ADDRESS_BYTES));
+        assert_eq!(request(&at_most).check(), Ok(()));
+        let refused = |request: DialRequest| request.check().unwrap_err().to_string();
+        assert_eq!(
+            refused(request(&long)),
+            "dial URI is 2054 bytes, more than 2048"
+        );
+        let from = DialRequest {
+            from: long.clone(),
+            ..request("sip:a@b")
+        };
+        assert_eq!(refused(from), "dial From is 2054 bytes, more than 2048");
+        let to = DialRequest {
+            to: long,
+            ..request("sip:a@b")
+        };
+        assert_eq!(refused(to), "dial To is 2054 bytes, more than 2048");
     }
 
     #[test]

@@ -7,7 +7,8 @@ use common::*;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use switchyard_core::{
-    CallEvent, CallId, CoreConfig, DialRequest, GuestOp, JoinOptions, MediaOp, ParticipantStatus,
+    CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, MediaOp,
+    ParticipantStatus,
 };
 use switchyard_media::{IncomingPayloadTypes, LegParams, MediaDirection};
 use switchyard_sip::testing::{Net, addr, rsip::Method};
@@ -874,6 +875,27 @@ fn a_dial_into_a_locked_room_places_nothing() {
         listed(&w, "42", call),
         Some((ParticipantStatus::Connecting, "INVITE".to_owned()))
     );
+}
+
+#[test]
+fn a_dial_into_a_room_with_an_overlong_listing_places_nothing() {
+    let mut w = world(idle());
+    let options = JoinOptions {
+        number: "1".repeat(8 << 20),
+        ..join_options()
+    };
+    let refused = w
+        .core
+        .dial_into_room(w.now, request("sip:bob@127.0.0.1:7000"), "42", options);
+    assert_eq!(
+        refused,
+        Err(CoreError::InvalidArgument(
+            "a participant's number is 8388608 bytes, more than 2048".to_owned()
+        ))
+    );
+    w.drain();
+    assert_eq!(w.core.dialing(), 0);
+    assert!(w.core.room_info("42").is_none(), "no room opened");
 }
 
 #[test]

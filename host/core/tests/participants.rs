@@ -335,3 +335,37 @@ fn a_mute_before_the_answer_stays_in_the_room_it_was_given_in() {
     assert!(listed.participants.iter().all(|p| !p.muted));
     assert_eq!(last_mute(&world), None, "{:?}", world.media);
 }
+
+#[test]
+fn a_listing_with_an_overlong_text_is_refused_and_changes_nothing() {
+    let mut world = two_in_room();
+    let alice = CallId(1);
+    let options = |number: usize, reason: usize, participant_id: usize| JoinOptions {
+        number: "1".repeat(number),
+        reason: "r".repeat(reason),
+        participant_id: "p".repeat(participant_id),
+    };
+    for (too_long, refusal) in [
+        (
+            options(2049, 0, 0),
+            "a participant's number is 2049 bytes, more than 2048",
+        ),
+        (
+            options(0, 257, 0),
+            "a participant's reason is 257 bytes, more than 256",
+        ),
+        (
+            options(0, 0, 257),
+            "a participant's id is 257 bytes, more than 256",
+        ),
+    ] {
+        let refused = world.core.join(world.now, alice, "456", too_long);
+        assert_eq!(refused, Err(CoreError::InvalidArgument(refusal.to_owned())));
+    }
+    assert!(world.core.room_info("456").is_none(), "no room opened");
+    assert_eq!(flags(&world, alice), (false, false), "still listed in 123");
+    world
+        .core
+        .join(world.now, alice, "456", options(2048, 256, 256))
+        .expect("the longest texts are taken");
+}

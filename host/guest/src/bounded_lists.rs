@@ -5,13 +5,15 @@
 //! string of a mebibyte would have the host copy a tebibyte out of a few mebibytes, in host
 //! code, where no deadline reaches. These functions replace the generated ones of every WIT
 //! version: they take the list as it lies in the guest's memory, and copy it only once its
-//! length and its strings' bytes are within bounds.
+//! length and its strings' bytes are within bounds. A dial request's other texts are
+//! read in place too (see [`crate::bounded_text`]).
 
 use wasmtime::StoreContextMut;
 use wasmtime::component::{ComponentType, Lift, Linker, WasmList, WasmStr};
 
+use crate::bounded_text::{JoinOptionsRef, read_texts};
 use crate::context::{Context, check_prompt_count};
-use crate::{Credentials, DialRequest, Error, HostApi, JoinOptions, SipHeader};
+use crate::{Credentials, DialRequest, Error, HostApi, SipHeader};
 
 /// The most bytes the strings of one list may hold together: 256 entries of 256 bytes.
 const MAX_LIST_BYTES: usize = 64 * 1024;
@@ -20,7 +22,7 @@ const MAX_LIST_BYTES: usize = 64 * 1024;
 const MAX_HEADERS_READ: usize = 256;
 
 /// The WIT versions whose imports are replaced.
-const VERSIONS: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
+pub(crate) const VERSIONS: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
 
 /// Replaces `play`, `speak`, `announce`, `dial` and `forward` of every version in `linker`
 /// with ones that check their lists before copying them.
@@ -37,17 +39,17 @@ type Store<'a> = StoreContextMut<'a, Context>;
 type PromptArgs = (String, WasmList<WasmStr>, bool);
 
 /// `dial-request` as it lies in the guest's memory: the same record in every version, its
-/// headers not yet copied.
+/// texts and headers not yet copied.
 #[derive(ComponentType, Lift)]
 #[component(record)]
 struct DialArgs {
-    uri: String,
-    from: String,
-    to: String,
+    uri: WasmStr,
+    from: WasmStr,
+    to: WasmStr,
     headers: WasmList<HeaderRef>,
     credentials: Option<Credentials>,
-    context: String,
-    room: Option<(String, JoinOptions)>,
+    context: WasmStr,
+    room: Option<(String, JoinOptionsRef)>,
 }
 
 /// `sip-header` as it lies in the guest's memory.
@@ -119,13 +121,31 @@ fn prompt_list(
     })
 }
 
-/// The request of `dial` or `forward` (`function`) with its headers copied, once they are at
-/// most [`MAX_HEADERS_READ`] and [`MAX_LIST_BYTES`] together.
+/// The request of `dial` or `forward` (`function`) copied, once its headers are known to be
+/// at most [`MAX_HEADERS_READ`] and [`MAX_LIST_BYTES`] together, and its texts short (see
+/// [`read_texts`]).
 fn dial_request(
     store: &mut Store<'_>,
     request: DialArgs,
     function: &str,
 ) -> wasmtime::Result<Result<DialRequest, Error>> {
+    let texts = [
+        ("uri", &request.uri),
+        ("from", &request.from),
+        ("to", &request.to),
+        ("context", &request.context),
+    ];
+    let [uri, from, to, context] = match read_texts(store, function, texts)? {
+        Ok(texts) => texts,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let room = match request.room {
+        None => None,
+        Some((room, options)) => match options.read(store, function)? {
+            Ok(options) => Some((room, options)),
+            Err(refused) => return Ok(Err(refused)),
+        },
+    };
     if request.headers.len() > MAX_HEADERS_READ {
         return Ok(Err(Error::InvalidArgument(format!(
             "{function}: {} extra headers, more than {MAX_HEADERS_READ}",
@@ -139,13 +159,13 @@ fn dial_request(
         })
     })?;
     Ok(headers.map(|headers| DialRequest {
-        uri: request.uri,
-        from: request.from,
-        to: request.to,
+        uri,
+        from,
+        to,
         headers,
         credentials: request.credentials,
-        context: request.context,
-        room: request.room,
+        context,
+        room,
     }))
 }
 

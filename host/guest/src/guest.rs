@@ -19,6 +19,11 @@ use wasmtime_wasi::WasiCtx;
 /// takes a few, and each is host memory outside its budget.
 const MAX_RESOURCES: usize = 1024;
 
+/// The most bytes one `wasi:random` call may ask for; a larger request traps. The host
+/// makes the bytes before they reach the guest, outside its budget (wasmtime-wasi would
+/// take 64 MiB). Keys and seeds are tens of bytes; Python seeds its `random` with 2.5 KiB.
+const MAX_RANDOM_BYTES: u64 = 64 << 10;
+
 /// A guest's own configuration: its table, as the `config.get` import serves
 /// it (keys to values as text: strings unquoted; numbers and booleans as
 /// written), the directory its `records` import writes in, and its limits.
@@ -137,7 +142,7 @@ impl Guest {
             config: self.config.clone(),
             limits: InstanceBudget::new(self.limits.memory_bytes, self.limits.max_core_instances),
             // No preopened directories, no sockets, no environment, no stdio.
-            wasi: WasiCtx::builder().build(),
+            wasi: WasiCtx::builder().max_random_size(MAX_RANDOM_BYTES).build(),
             table: {
                 let mut table = ResourceTable::new();
                 table.set_max_capacity(MAX_RESOURCES);

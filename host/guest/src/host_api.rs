@@ -13,7 +13,9 @@ use crate::{DialRequest, Error, JoinOptions, RoomInfo};
 /// (a code outside 300–699, an empty room name, a call bridged to itself) are
 /// [`Error::InvalidArgument`], checked by the host alone. `guest` arguments name the
 /// guest whose instance is asking: state kept per guest (the key-value store)
-/// is never shared between guests.
+/// is never shared between guests. The texts of a dial request (URI, From, To,
+/// context) and of join options reach the host at most 4 KiB each: a guest's
+/// longer ones are refused before they are copied out of its memory.
 pub trait HostApi: Send + Sync + 'static {
     /// `signaling.answer`: 200 OK with the host's SDP answer.
     fn answer(&self, call: &str) -> Result<(), Error>;

@@ -13,10 +13,12 @@
 //!
 //! What a guest asks of the host goes to a [`HostApi`] that the embedder (the
 //! `switchyard` binary) implements; this crate owns the guest's config table and
-//! its log lines.
+//! its log lines, and throttles the lines the host writes on a guest's behalf
+//! ([`LogThrottle`]).
 
 mod bindings;
 mod bounded_lists;
+mod bounded_text;
 mod budget;
 pub mod bundled;
 mod cache;
@@ -29,6 +31,7 @@ mod guest;
 mod host_api;
 mod imports;
 mod instance;
+mod log_throttle;
 mod no_blocking;
 mod records;
 mod runtime;
@@ -47,6 +50,7 @@ pub use config_keys::ConfigKeys;
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;
 pub use instance::{GuestError, Instance};
+pub use log_throttle::{Admitted, LogThrottle};
 pub use records::{DEFAULT_MAX_FILE_BYTES, MAX_APPEND_BYTES, RecordFiles, check_file_name};
 pub use runtime::{GuestLimits, Limits, Runtime};
 pub use switchyard_value::Value;

@@ -1,6 +1,7 @@
 //! The engine every guest runs on: compilation, linking, limits, deadlines.
 
 use crate::bounded_lists::bound_lists;
+use crate::bounded_text::bound_join;
 use crate::cache::CompileCache;
 use crate::config_keys::ConfigKeys;
 use crate::context::Context;
@@ -141,6 +142,7 @@ impl Runtime {
         forbid_blocking(&mut linker).map_err(engine_error)?;
         add_to_linker(&mut linker).map_err(engine_error)?;
         bound_lists(&mut linker).map_err(engine_error)?;
+        bound_join(&mut linker).map_err(engine_error)?;
         let epoch = EpochTicker::start(engine.clone());
         Ok(Runtime {
             engine,

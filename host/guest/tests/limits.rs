@@ -63,6 +63,21 @@ fn an_instance_holding_more_wasi_handles_than_its_table_takes_traps() {
 }
 
 #[test]
+fn a_guest_asking_wasi_for_a_mebibyte_of_random_bytes_traps() {
+    let runtime = runtime(false);
+    let guest = load(&runtime, GuestLimits::default()).unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut asker = guest.instantiate(host.clone()).unwrap();
+    let err = asker.on_invite(&invite("c1", "random", &[])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("requested len 1048576 exceeds limit 65536"),
+        "{err}"
+    );
+    assert_eq!(host.log(), Vec::<String>::new(), "it got no further");
+}
+
+#[test]
 fn a_guest_is_held_to_its_own_memory_and_cannot_exceed_the_runtimes() {
     let runtime = runtime(false);
     let small = load(

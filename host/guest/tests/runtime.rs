@@ -384,3 +384,21 @@ fn lists_whose_entries_all_point_at_one_large_string_are_refused_before_the_host
         assert_eq!(host.log(), [refusal], "{user}");
     }
 }
+
+#[test]
+fn long_texts_of_a_listing_or_a_dial_are_refused_before_the_host_copies_them() {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    // Three listings and four dials, each with a text of a mebibyte: none reaches the host.
+    call.on_invite(&invite("c1", "long-texts", &[])).unwrap();
+    let log: Vec<String> = host
+        .log()
+        .iter()
+        .map(|line| line.chars().take(80).collect())
+        .collect();
+    assert_eq!(log, ["reject c1 400 long texts refused"]);
+}

@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_core::{CallEvent, CallId, GuestOp, Message};
-use switchyard_guest::{Guest, GuestError, Instance};
+use switchyard_guest::{Guest, GuestError, Instance, LogThrottle};
 use tracing::{Span, debug, error, info_span, warn};
 
 /// The most pieces of work one call may have queued (a key press every
@@ -57,6 +57,8 @@ struct Shared {
     host: Arc<CoreHost>,
     /// The most call instances alive at once.
     max_instances: usize,
+    /// The lines saying a guest's message was dropped.
+    drops_logged: LogThrottle,
     state: Mutex<State>,
     ready: Condvar,
 }
@@ -126,6 +128,7 @@ impl GuestExecutor {
             routes,
             host,
             max_instances,
+            drops_logged: LogThrottle::default(),
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
         });
@@ -354,7 +357,8 @@ impl Shared {
 
     /// Runs the instance's `on-message` when it is an instance of the guest
     /// that sent the message and its version takes messages; drops the
-    /// message with a log line otherwise. It goes after a failure.
+    /// message otherwise, with a log line when it is of another guest (as
+    /// [`LogThrottle`] lets it). It goes after a failure.
     fn deliver_message(
         &self,
         call: CallId,
@@ -363,7 +367,9 @@ impl Shared {
     ) -> Outcome {
         let _entered = instance.span(call).entered();
         if instance.lease.name() != message.guest {
-            warn!(%call, sender = message.guest, "a message from another guest: dropped");
+            if let Some(admitted) = self.drops_logged.admit(&message.guest, Instant::now()) {
+                warn!(%call, sender = message.guest, "a message from another guest: dropped{admitted}");
+            }
             return Outcome::Keep(instance);
         }
         let from = message

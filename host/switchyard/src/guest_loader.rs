@@ -38,9 +38,14 @@ impl GuestLoader {
         self.entries.keys().map(String::as_str)
     }
 
-    /// The guest `name` from its configured file, else the embedded one;
-    /// with the file's name as the registry shows it.
-    pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String)> {
+    /// The guest `name` from its configured file, else the embedded one,
+    /// instantiated once with `host` as [`GuestLoader::load_file`] does; with
+    /// the file's name as the registry shows it.
+    pub fn load_configured(
+        &self,
+        name: &str,
+        host: Arc<CoreHost>,
+    ) -> anyhow::Result<(Guest, String)> {
         let entry = self.entry(name)?;
         let (wasm, file) = match &entry.0.wasm {
             Some(path) => (read(name, path)?, path.display().to_string()),
@@ -53,14 +58,28 @@ impl GuestLoader {
                 }
             },
         };
-        Ok((self.compile(name, entry, &wasm)?, file))
+        Ok((self.start(name, entry, &wasm, host)?, file))
     }
 
     /// A new version of `name` from the component at `path`, instantiated
     /// once with `host` so that a component which cannot start is refused.
     pub fn load_file(&self, name: &str, path: &Path, host: Arc<CoreHost>) -> anyhow::Result<Guest> {
         let entry = self.entry(name)?;
-        let guest = self.compile(name, entry, &read(name, path)?)?;
+        self.start(name, entry, &read(name, path)?, host)
+    }
+
+    /// `wasm` compiled as `name` and instantiated once with `host`: a
+    /// component that compiles but cannot start (its memory over its
+    /// `memory_mb`, a start function that traps) is refused here rather than
+    /// at each of its calls.
+    fn start(
+        &self,
+        name: &str,
+        entry: &(GuestEntry, GuestLimits),
+        wasm: &[u8],
+        host: Arc<CoreHost>,
+    ) -> anyhow::Result<Guest> {
+        let guest = self.compile(name, entry, wasm)?;
         guest.instantiate(host)?;
         Ok(guest)
     }

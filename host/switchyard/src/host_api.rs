@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use switchyard_core::kv::{KvStore, MemoryKv};
 use switchyard_core::{CallCore, CallId, CoreError, TimerId};
-use switchyard_guest::{DialRequest, Error, HostApi, JoinOptions, RoomInfo};
+use switchyard_guest::{DialRequest, Error, HostApi, JoinOptions, LogThrottle, RoomInfo};
 use switchyard_media::{Prompt, PromptRole};
 use tokio::sync::Notify;
 
@@ -32,6 +32,8 @@ pub struct CoreHost {
     placers: Mutex<HashMap<CallId, String>>,
     /// Which calls may be placed, and how many a second.
     dial_policy: DialPolicy,
+    /// The lines saying a guest's call was not placed.
+    refusals_logged: LogThrottle,
 }
 
 impl CoreHost {
@@ -55,18 +57,21 @@ impl CoreHost {
             kv: Mutex::new(HashMap::new()),
             placers: Mutex::new(HashMap::new()),
             dial_policy,
+            refusals_logged: LogThrottle::default(),
         }
     }
 
     /// Whether `guest` may place a call to `uri` now (the dial-out policy);
-    /// a refusal is logged and is `invalid-argument` with the reason.
+    /// a refusal is `invalid-argument` with the reason, and logged as
+    /// [`LogThrottle`] lets it.
     fn admit_dial(&self, guest: &str, uri: &str) -> Result<(), Error> {
-        self.dial_policy
-            .admit(uri, Instant::now())
-            .map_err(|reason| {
-                tracing::warn!(guest, "call not placed: {reason}");
-                Error::InvalidArgument(reason)
-            })
+        let now = Instant::now();
+        self.dial_policy.admit(uri, now).map_err(|reason| {
+            if let Some(admitted) = self.refusals_logged.admit(guest, now) {
+                tracing::warn!(guest, "call not placed: {reason}{admitted}");
+            }
+            Error::InvalidArgument(reason)
+        })
     }
 
     /// The directory recordings are written in, if one is configured.

@@ -76,10 +76,6 @@ pub async fn run(
             (name, path, seen)
         })
         .collect();
-    for name in loader.names() {
-        let (guest, file) = loader.load_configured(name)?;
-        guests.add(name, guest, file);
-    }
 
     let user_agent = config.sip.user_agent.clone();
     let sip = bind_sip(&config, &user_agent).await?;
@@ -192,6 +188,10 @@ pub async fn run(
         events.clone(),
         dial_policy,
     ));
+    for name in loader.names() {
+        let (guest, file) = loader.load_configured(name, host.clone())?;
+        guests.add(name, guest, file);
+    }
     let executor = GuestExecutor::start(
         guests.clone(),
         routes,

@@ -321,7 +321,9 @@ impl CallCore {
 
     /// Lists the call in `room` (opening it), after it leaves any room or
     /// bridge; an answered call's media moves there. Returns how many other
-    /// participants of the room have not finished.
+    /// participants of the room have not finished. A number of more than
+    /// 2 KiB, or a reason or participant id of more than 256 bytes, is
+    /// refused.
     pub fn join(
         &mut self,
         now: Instant,
@@ -329,7 +331,7 @@ impl CallCore {
         room: &str,
         options: JoinOptions,
     ) -> Result<u32, CoreError> {
-        self.check_joinable(Some(call), room)?;
+        self.check_joinable(Some(call), room, &options)?;
         if self.dialing.contains_key(&call) {
             return Ok(self.join_while_placing(now, call, room, options));
         }
@@ -377,16 +379,24 @@ impl CallCore {
         room: &str,
         options: JoinOptions,
     ) -> Result<CallId, CoreError> {
-        self.check_joinable(None, room)?;
+        self.check_joinable(None, room, &options)?;
         let call = self.dial(request)?;
         self.join_while_placing(now, call, room, options);
         Ok(call)
     }
 
-    /// Whether `call` (`None`: a call not placed yet) may join `room`: a
-    /// valid name, and a room not locked unless it lists the call already.
-    fn check_joinable(&self, call: Option<CallId>, room: &str) -> Result<(), CoreError> {
+    /// Whether `call` (`None`: a call not placed yet) may join `room` listed
+    /// with `options`: a valid name, options within their sizes (see
+    /// [`check_join_options`]), and a room not locked unless it lists the call
+    /// already.
+    fn check_joinable(
+        &self,
+        call: Option<CallId>,
+        room: &str,
+        options: &JoinOptions,
+    ) -> Result<(), CoreError> {
         check_room_name(room)?;
+        check_join_options(options)?;
         match self.rooms.get(room) {
             Some(r) if r.locked && call.is_none_or(|call| r.get(call).is_none()) => {
                 Err(CoreError::state(format!("room {room} is locked")))
@@ -870,6 +880,34 @@ impl CallCore {
             });
         }
     }
+}
+
+/// The longest number a participant is listed with, in bytes: a dial URI's
+/// longest, since a participant is often listed by its URI.
+const MAX_NUMBER_BYTES: usize = 2048;
+/// The longest reason a participant is listed with, in bytes.
+const MAX_REASON_BYTES: usize = 256;
+/// The longest participant id, in bytes.
+const MAX_PARTICIPANT_ID_BYTES: usize = 256;
+
+/// A participant's listing is kept for as long as it is listed, told to the
+/// event stream and copied into every `rooms.info`, so each of its texts is
+/// at most [`MAX_NUMBER_BYTES`], [`MAX_REASON_BYTES`] or
+/// [`MAX_PARTICIPANT_ID_BYTES`].
+fn check_join_options(options: &JoinOptions) -> Result<(), CoreError> {
+    for (field, text, most) in [
+        ("number", &options.number, MAX_NUMBER_BYTES),
+        ("reason", &options.reason, MAX_REASON_BYTES),
+        ("id", &options.participant_id, MAX_PARTICIPANT_ID_BYTES),
+    ] {
+        if text.len() > most {
+            return Err(CoreError::InvalidArgument(format!(
+                "a participant's {field} is {} bytes, more than {most}",
+                text.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A room needs a name (see [`room_name_problem`]).

@@ -1,0 +1,97 @@
+//! The texts the host keeps from a guest's `rooms.join` (the participant's number, reason
+//! and id) and from its `signaling.dial` and `signaling.forward` requests (the URI, From,
+//! To and context, and the listing of a dial's room), checked before they are copied. A
+//! string of the canonical ABI may be as long as the guest's memory; lifted as a `String`,
+//! each would be copied whole into host memory before the host could refuse it. These are
+//! read in place instead, and copied only once they are known to be short.
+
+use wasmtime::StoreContextMut;
+use wasmtime::component::{ComponentType, Lift, Linker, WasmStr};
+
+use crate::bounded_lists::VERSIONS;
+use crate::context::Context;
+use crate::{Error, JoinOptions};
+
+/// The most bytes of one text read at all: a dial's context may be 4 KiB, and the host
+/// takes less of the others (2 KiB of a URI or a participant's number).
+const MAX_TEXT_READ: usize = 4096;
+
+type Store<'a> = StoreContextMut<'a, Context>;
+
+/// `join-options` as it lies in the guest's memory: the same record in every version.
+#[derive(ComponentType, Lift)]
+#[component(record)]
+pub(crate) struct JoinOptionsRef {
+    number: WasmStr,
+    reason: WasmStr,
+    #[component(name = "participant-id")]
+    participant_id: WasmStr,
+}
+
+impl JoinOptionsRef {
+    /// The options copied, once each text is at most [`MAX_TEXT_READ`] bytes; the refusal
+    /// for `function` otherwise.
+    pub(crate) fn read(
+        &self,
+        store: &Store<'_>,
+        function: &str,
+    ) -> wasmtime::Result<Result<JoinOptions, Error>> {
+        let texts = [
+            ("number", &self.number),
+            ("reason", &self.reason),
+            ("participant-id", &self.participant_id),
+        ];
+        Ok(
+            read_texts(store, function, texts)?.map(|[number, reason, participant_id]| {
+                JoinOptions {
+                    number,
+                    reason,
+                    participant_id,
+                }
+            }),
+        )
+    }
+}
+
+/// The texts of `fields` (each named for the refusal), copied once each is known to be
+/// at most [`MAX_TEXT_READ`] bytes; the refusal for `function` naming the first longer
+/// one otherwise. A text that does not lie in the guest's memory is a trap.
+pub(crate) fn read_texts<const N: usize>(
+    store: &Store<'_>,
+    function: &str,
+    fields: [(&str, &WasmStr); N],
+) -> wasmtime::Result<Result<[String; N], Error>> {
+    let mut texts = Vec::with_capacity(N);
+    for (field, text) in fields {
+        // Borrowed from the guest's memory: nothing is copied yet.
+        let text = text.to_str(store)?;
+        if text.len() > MAX_TEXT_READ {
+            return Ok(Err(Error::InvalidArgument(format!(
+                "{function}: {field} is {} bytes, more than {MAX_TEXT_READ}",
+                text.len()
+            ))));
+        }
+        texts.push(text.into_owned());
+    }
+    Ok(Ok(texts.try_into().expect("one text per field")))
+}
+
+/// Replaces `rooms.join` of every version in `linker` with one that checks the options'
+/// texts before copying them.
+pub(crate) fn bound_join(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let replaced = VERSIONS.into_iter().try_for_each(|version| {
+        let mut rooms = linker.instance(&format!("switchyard:call/rooms@{version}"))?;
+        rooms.func_wrap(
+            "join",
+            |store: Store<'_>, (call, room, options): (String, String, JoinOptionsRef)| {
+                let options = options.read(&store, "join")?;
+                let host = &*store.data().host;
+                Ok((options.and_then(|options| host.join(&call, &room, options)),))
+            },
+        )?;
+        Ok(())
+    });
+    linker.allow_shadowing(false);
+    replaced
+}
