@@ -120,8 +120,11 @@ impl DtmfReceiver {
         // consecutive keys alike: another key after the end of the last is a new press.
         let restamped = last.ended && code != last.code;
         if delta == 0 && !restamped {
-            last.duration = last.duration.max(duration);
-            last.ended |= ended;
+            // Another code before the last event ended tells nothing of that event.
+            if code == last.code {
+                last.duration = last.duration.max(duration);
+                last.ended |= ended;
+            }
             return Ok(None);
         }
         let next_segment = !last.ended
@@ -277,6 +280,11 @@ mod tests {
         // The same key again, stamped alike: a repeat of its end, not a press.
         assert_eq!(rx.receive(9, 4000, &event(2, true, 800)), Ok(None));
         assert_eq!(rx.receive(9, 4000, &event(3, false, 160)), Ok(Some('3')));
+        // Another code's end before the last event ended does not end that event, so the
+        // packet repeating it is no press either.
+        for _ in 0..2 {
+            assert_eq!(rx.receive(9, 4000, &event(0, true, 800)), Ok(None));
+        }
     }
 
     #[test]
