@@ -105,14 +105,19 @@ impl Allow {
     pub fn from_config(value: Option<&str>) -> (Allow, Option<regex_lite::Error>) {
         match value.filter(|v| !v.is_empty()) {
             None => (Allow::All, None),
-            Some(pattern) => match Regex::new(pattern) {
-                Ok(re) => (Allow::Matching(re), None),
-                Err(e) => (Allow::Nothing, Some(e)),
-            },
+            // Matched whole, as an allowlist must be: `sip:[0-9]{4}@pbx` must not let
+            // `sip:1234@pbx.attacker.example` through.
+            Some(pattern) => {
+                match Regex::new(pattern).and_then(|_| Regex::new(&format!("^(?:{pattern})$"))) {
+                    Ok(re) => (Allow::Matching(re), None),
+                    Err(e) => (Allow::Nothing, Some(e)),
+                }
+            }
         }
     }
 
-    /// Whether the Request-URI `uri` (`sip:callee@domain`) may be called.
+    /// Whether the Request-URI `uri` (`sip:callee@domain`) may be called: it matches the
+    /// pattern whole.
     pub fn permits(&self, uri: &str) -> bool {
         match self {
             Allow::All => true,
@@ -239,10 +244,13 @@ mod tests {
 
     #[test]
     fn the_allowlist_matches_the_request_uri() {
-        let (allow, error) = Allow::from_config(Some(r"^sip:1\d\d@"));
+        let (allow, error) = Allow::from_config(Some(r"sip:1\d\d@example\.com"));
         assert!(error.is_none());
         assert!(allow.permits("sip:100@example.com"));
         assert!(!allow.permits("sip:900@example.com"));
+        // Whole: no longer URI whose start or part matches.
+        assert!(!allow.permits("sip:100@example.com.attacker.example"));
+        assert!(!allow.permits("sip:9sip:100@example.com"));
         let (allow, _) = Allow::from_config(Some(""));
         assert!(allow.permits("sip:900@example.com"));
         let (allow, _) = Allow::from_config(None);

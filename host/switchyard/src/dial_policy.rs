@@ -16,12 +16,17 @@ pub struct DialPolicy {
 }
 
 impl DialPolicy {
-    /// A policy allowing the URIs `allow` matches (any, without one) at up to
+    /// A policy allowing the URIs `allow` matches whole (any, without one) at up to
     /// `max_per_second` placed calls a second (0: no limit). A bad pattern is
     /// an error naming `dialout.allow`.
     pub fn new(allow: Option<&str>, max_per_second: u32) -> Result<DialPolicy, (String, String)> {
+        // A whole match, as an allowlist against toll fraud must be: `sip:[0-9]{4}@pbx`
+        // must not let `sip:1234@pbx.attacker.example` through.
         let allow = allow
-            .map(|pattern| pattern_of("dialout.allow", pattern))
+            .map(|pattern| {
+                pattern_of("dialout.allow", pattern)?;
+                pattern_of("dialout.allow", &format!("^(?:{pattern})$"))
+            })
             .transpose()?;
         let mut rate = CallRate::default();
         rate.set_limit(max_per_second);
@@ -67,6 +72,24 @@ mod tests {
             refused,
             "sip:0090123456789@gw.example.com is not allowed by dialout.allow"
         );
+    }
+
+    #[test]
+    fn a_uri_must_match_the_pattern_whole() {
+        let policy = DialPolicy::new(Some(r"sip:[0-9]{4}@pbx\.example\.com"), 0).unwrap();
+        let now = Instant::now();
+        assert!(policy.admit("sip:1234@pbx.example.com", now).is_ok());
+        for uri in [
+            "sip:1234@pbx.example.com.attacker.example",
+            "sips:sip:1234@pbx.example.com",
+            "sip:12345@pbx.example.com",
+        ] {
+            assert!(policy.admit(uri, now).is_err(), "{uri}");
+        }
+        // Alternatives are each matched whole too.
+        let either = DialPolicy::new(Some("sip:1@a|sip:2@b"), 0).unwrap();
+        assert!(either.admit("sip:2@b", now).is_ok());
+        assert!(either.admit("sip:1@a.evil", now).is_err());
     }
 
     #[test]
