@@ -144,3 +144,27 @@ fn without_a_recording_directory_recording_is_refused() {
         "{answer}"
     );
 }
+
+#[test]
+fn a_recording_running_at_shutdown_is_completed_before_the_process_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with(&recording_config(dir.path()));
+    let phone = Phone::call(server.sip, "conference", "rita", &[]);
+    assert_ok(&server, "s.record('ok', 'cut')");
+    phone.talk(TONE, Duration::from_secs(1));
+    server.signal("TERM");
+    assert_eq!(server.wait(DEADLINE).code(), Some(0), "{}", server.log());
+    assert!(
+        server.log().contains("recording complete"),
+        "{}",
+        server.log()
+    );
+    // Its header names every sample written: a file completed, not one a crash left.
+    let path = dir.path().join("cut.wav");
+    let bytes = std::fs::read(&path).unwrap();
+    let riff = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    assert_eq!(riff + 8, bytes.len(), "the RIFF size is the file's");
+    let samples = read(&path);
+    assert!(samples.len() >= RATE as usize, "{} samples", samples.len());
+    drop(phone);
+}

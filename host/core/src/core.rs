@@ -380,6 +380,18 @@ impl CallCore {
         self.calls.contains_key(&call) || self.dialing.contains_key(&call)
     }
 
+    /// Ends every call still up at once, as hung up here: at shutdown, once the grace for
+    /// their peers' answers to [`CallCore::hangup_all`] is over, so that each is counted in
+    /// [`CallCore::stats`] and its guest hears it ended. The SIP endpoint keeps its side of
+    /// them: the process is about to exit.
+    pub fn abandon_all(&mut self, now: Instant) {
+        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        for call in calls {
+            self.ended(now, call, Ending::Sip(EndCause::LocalHangup));
+        }
+        self.drain_sip(now);
+    }
+
     /// Calls in progress (placed calls resolving their target included).
     pub fn active_calls(&self) -> usize {
         self.calls.len() + self.dialing.len()

@@ -772,3 +772,34 @@ fn an_advertised_address_is_our_contact_whatever_address_the_call_arrives_at() {
     assert!(contact.contains("203.0.113.5:5060"), "{contact}");
     assert!(ok.text.contains("c=IN IP4 203.0.113.5"), "{}", ok.text);
 }
+
+#[test]
+fn calls_whose_peers_never_answer_the_shutdown_bye_are_ended_and_counted() {
+    let mut world = World::new(config(), Net::perfect(6), 6, conference());
+    let ann = world.dial("000777down", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    world.run_for(Duration::from_secs(1));
+    // The peer is gone: nothing it is sent arrives.
+    world.net.drop_if(|_| true);
+    let now = world.now;
+    world.core.hangup_all(now);
+    world.run_for(Duration::from_secs(5));
+    assert_eq!(world.core.active_calls(), 1, "the BYE is not answered");
+    let now = world.now;
+    world.core.abandon_all(now);
+    world.drain();
+    assert_eq!(world.core.active_calls(), 0);
+    let stats = world.core.stats();
+    assert_eq!(
+        (stats.total, stats.connected),
+        (1, 1),
+        "counted as connected"
+    );
+    assert_eq!(
+        world.events_of(CallId(1)).last(),
+        Some(&switchyard_core::CallEvent::Hangup),
+        "the guest hears it ended"
+    );
+}

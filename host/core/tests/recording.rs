@@ -173,3 +173,25 @@ fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
         "the worker is not told to stop again: {ops:?}"
     );
 }
+
+#[test]
+fn at_shutdown_every_recording_is_stopped() {
+    let mut world = world(32);
+    open(&mut world, &["a", "b", "c"]);
+    world.core.start_recording("a", tap()).unwrap();
+    world.core.start_recording("c", tap()).unwrap();
+    recording_ops(&mut world);
+    world.media.clear();
+    world.core.stop_all_recordings();
+    let mut stopped: Vec<_> = recording_ops(&mut world)
+        .into_iter()
+        .map(|(op, _, room)| (op, room))
+        .collect();
+    stopped.sort();
+    assert_eq!(
+        stopped,
+        [("stop", "a".to_owned()), ("stop", "c".to_owned())]
+    );
+    // They no longer count: a new one may start at once.
+    world.core.start_recording("a", tap()).unwrap();
+}

@@ -16,7 +16,7 @@ use crate::vital::Vitals;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_core::{CallEvent, CallId, GuestOp, Message};
 use switchyard_guest::{Guest, GuestError, Instance, LogThrottle};
@@ -29,6 +29,9 @@ pub const MAX_QUEUED: usize = 64;
 /// half the queue, so that a flood of messages never crowds out the call's
 /// own events.
 const MAX_QUEUED_FOR_MESSAGES: usize = MAX_QUEUED / 2;
+/// How long the work still queued when the executor is dropped (at shutdown: the calls'
+/// ends, which guests write records on) goes on being run.
+const DRAIN: Duration = Duration::from_secs(2);
 
 /// Whether `op` may join a mailbox holding `queued` pieces of work: a hang-up
 /// always, messages while fewer than [`MAX_QUEUED_FOR_MESSAGES`] wait, anything
@@ -72,7 +75,8 @@ struct State {
     instances: usize,
     /// Events dropped by [`GuestExecutor::submit`].
     dropped: u64,
-    stopping: bool,
+    /// Once the executor is dropped: until when the work still queued is run.
+    stopping: Option<Instant>,
 }
 
 /// One call's queued work and its instance. The instance is out of the mailbox
@@ -190,7 +194,7 @@ impl GuestExecutor {
 
 impl Drop for GuestExecutor {
     fn drop(&mut self) {
-        self.shared.lock().stopping = true;
+        self.shared.lock().stopping = Some(Instant::now() + DRAIN);
         self.shared.ready.notify_all();
         for thread in self.threads.drain(..) {
             // A guest thread only ends by returning; a panic there is already logged.
@@ -207,7 +211,10 @@ impl Shared {
     fn run(&self) {
         let mut state = self.lock();
         loop {
-            if state.stopping {
+            // Stopping: what is queued (the calls' ends, mostly) still runs, for a while.
+            if let Some(until) = state.stopping
+                && (state.ready.is_empty() || Instant::now() >= until)
+            {
                 return;
             }
             let Some(call) = state.ready.pop_front() else {

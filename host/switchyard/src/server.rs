@@ -39,6 +39,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 use tracing::{error, info, warn};
 
+/// How long the writers of the recordings stopped at shutdown get to complete their files.
+const RECORDINGS_WAIT: Duration = Duration::from_secs(5);
+
 /// Runs a server with `config` until `shutdown` resolves; then hangs up every
 /// call and returns once they have ended. XML-RPC's `set_loglevel` changes
 /// the filter behind `log`.
@@ -179,6 +182,7 @@ pub async fn run(
         config.recording.dir.clone(),
         config.recording.max_total_mb << 20,
     );
+    let recording_writers = recorder.writers();
     let events = Arc::new(Events::default());
     let host = Arc::new(CoreHost::new(
         core.clone(),
@@ -317,6 +321,11 @@ pub async fn run(
         watcher.abort();
     }
 
+    // The recordings were stopped with the calls: their writers complete the files.
+    let writers = tokio::task::spawn_blocking(move || recording_writers.wait(RECORDINGS_WAIT));
+    if !writers.await.unwrap_or(false) {
+        warn!("recordings still being written after {RECORDINGS_WAIT:?}: left as they are");
+    }
     // Each part is stopped in turn, whichever failed: the room state file's last write and
     // the control endpoint's orderly close do not depend on the stats file's.
     let _ = stop_stats.send(());

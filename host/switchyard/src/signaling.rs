@@ -122,13 +122,17 @@ impl Signaling {
                 let left = lock(&self.core).active_calls();
                 if left == 0 {
                     self.report_last_legs().await;
+                    self.stop_recordings().await;
                     return why;
                 }
                 if since.elapsed() >= SHUTDOWN_GRACE {
                     warn!(
                         calls = left,
-                        "calls still up after the shutdown grace period"
+                        "calls still up after the shutdown grace period: ended without \
+                         their peers' answers"
                     );
+                    lock(&self.core).abandon_all(Instant::now());
+                    self.stop_recordings().await;
                     return why;
                 }
                 stopping = Some((since, why));
@@ -144,6 +148,13 @@ impl Signaling {
             }
             event => lock(&self.core).handle_media_event(Instant::now(), event),
         }
+    }
+
+    /// At shutdown, once the calls have ended: every room's recording ends, so that the media
+    /// workers let their writers complete the files; the guests hear of the calls' ends.
+    async fn stop_recordings(&mut self) {
+        lock(&self.core).stop_all_recordings();
+        self.flush().await;
     }
 
     /// Once the last call ended at shutdown: the workers' reports of its legs, which they

@@ -86,6 +86,19 @@ impl CallCore {
         }
     }
 
+    /// Ends every room's recording: at shutdown, so that each file is completed before the
+    /// process exits rather than left as a crash leaves it.
+    pub fn stop_all_recordings(&mut self) {
+        let recorded: Vec<String> = self
+            .rooms
+            .iter_mut()
+            .filter_map(|(name, room)| room.recording.take().map(|_| name.clone()))
+            .collect();
+        for room in recorded {
+            self.end_recording(&room);
+        }
+    }
+
     fn end_recording(&mut self, room: &str) {
         self.media(MediaOp::StopRecording {
             worker: self.placement.room(room),

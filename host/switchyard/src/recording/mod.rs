@@ -61,6 +61,27 @@ fn lock(writing: &Writing) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
     writing.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The files being written, to wait for at shutdown.
+#[derive(Debug, Clone)]
+pub struct Writers(Writing);
+
+impl Writers {
+    /// Waits, at most `within`, for every file being written to be complete (its recording
+    /// was stopped); whether they all are.
+    pub fn wait(&self, within: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + within;
+        loop {
+            if lock(&self.0).is_empty() {
+                return true;
+            }
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 /// A recording whose file (at `written.path`) exists, empty, before it has a writer.
 #[derive(Debug)]
 pub struct NewRecording {
@@ -95,6 +116,11 @@ impl Recorder {
             space: Arc::new(Space::new(max_bytes)),
             writing: Writing::default(),
         }
+    }
+
+    /// What tells when the recordings being written now are complete.
+    pub fn writers(&self) -> Writers {
+        Writers(self.writing.clone())
     }
 
     /// Deletes the recording `name` (a plain file name ending in `.wav`, as listed), unless a
