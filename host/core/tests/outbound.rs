@@ -390,6 +390,34 @@ fn a_forwarded_call_still_resolving_ends_with_its_caller_and_is_never_placed() {
 }
 
 #[test]
+fn a_forwarded_call_that_no_guest_can_serve_refuses_its_caller_for_now_not_as_cancelled() {
+    for (unavailable, code) in [(true, 480), (false, 500)] {
+        let mut w = world(forwarding());
+        w.hold_resolutions = true;
+        w.callee(addr(CALLEE), ringing_callee());
+        let caller = w.dial("000777forward", "alice");
+        assert!(w.run_until(Duration::from_secs(5), |w| !w.held.is_empty()
+            && w.uacs[caller].codes(Method::Invite).contains(&100)));
+        let placed = w.held[0].0;
+        let now = w.now;
+        // No instance for the placed call (the executor's limit), or its guest failed.
+        if unavailable {
+            w.core.guest_unavailable(now, placed);
+        } else {
+            w.core.guest_failed(now, placed);
+        }
+        assert!(
+            w.run_until(Duration::from_secs(10), |w| {
+                w.uacs[caller].codes(Method::Invite).contains(&code)
+            }),
+            "{code}: {:?}",
+            w.uacs[caller].codes(Method::Invite)
+        );
+        assert!(!w.uacs[caller].codes(Method::Invite).contains(&487));
+    }
+}
+
+#[test]
 fn the_callers_cancel_cancels_the_forwarded_call() {
     let mut w = world(forwarding());
     let callee = w.callee(addr(CALLEE), ringing_callee());

@@ -206,7 +206,7 @@ impl CallCore {
     }
 
     fn end(&mut self, now: Instant, call: CallId, reason: &str) -> Result<(), CoreError> {
-        if self.cancel_pending(now, call) {
+        if self.cancel_pending(now, call, 487, "Request Terminated") {
             return Ok(());
         }
         let state = self.call_mut(call)?;
@@ -791,7 +791,7 @@ impl CallCore {
     /// up.
     pub fn guest_failed(&mut self, now: Instant, call: CallId) {
         // A placed call whose target is still being resolved is not sent at all.
-        if self.cancel_pending(now, call) {
+        if self.cancel_pending(now, call, 500, "Server Internal Error") {
             self.stats.guest_failures += 1;
             return;
         }
@@ -815,7 +815,8 @@ impl CallCore {
     /// No guest instance could be had for the call: an incoming one is
     /// refused with 503 and Retry-After, a placed one is hung up.
     pub fn guest_unavailable(&mut self, now: Instant, call: CallId) {
-        if self.cancel_pending(now, call) {
+        // Nothing to serve the call: the caller it was placed for, if any, may try later.
+        if self.cancel_pending(now, call, 480, "Temporarily Unavailable") {
             return;
         }
         let Some(state) = self.calls.get_mut(&call) else {

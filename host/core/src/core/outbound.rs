@@ -535,12 +535,19 @@ impl CallCore {
         }
     }
 
-    /// Hangs up a call still resolving its target; false if it is not one.
-    pub(super) fn cancel_pending(&mut self, now: Instant, call: CallId) -> bool {
+    /// Ends a call still resolving its target, as failing with `code` and `reason` (the
+    /// caller it was placed for, if any, is refused with them); false if it is not one.
+    pub(super) fn cancel_pending(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        code: u16,
+        reason: &str,
+    ) -> bool {
         let Some(pending) = self.dialing.remove(&call) else {
             return false;
         };
-        self.pending_failed(now, call, pending, Failure::new(487, "Request Terminated"));
+        self.pending_failed(now, call, pending, Failure::new(code, reason));
         true
     }
 
