@@ -30,6 +30,14 @@ pub enum Effect {
         /// The room.
         room: String,
     },
+    /// The call left `room` for a bridge (its guest bridged it, or the call it forwarded to
+    /// answered); nothing is asked of the shell but to tell whoever watches the room.
+    LeftRoom {
+        /// The call.
+        call: CallId,
+        /// The room it left.
+        room: String,
+    },
 }
 
 /// A command to the media worker numbered `worker` (0-based).

@@ -132,6 +132,12 @@ fn a_call_moves_from_a_bridge_to_a_room_and_back() {
             .is_some_and(|r| r.participants.is_empty()),
         "a left the room's list"
     );
+    world.drain();
+    assert_eq!(
+        world.left_rooms,
+        [(a, "7".to_owned())],
+        "the shell hears a left room 7 for the bridge"
+    );
     world.core.unbridge(world.now, a).expect("unbridge");
     world.drain();
     assert_eq!(

@@ -68,6 +68,21 @@ impl Events {
             .publish("join", Some(room), json!({"call": call, "number": number}));
     }
 
+    /// `call` left `room` for a bridge: told unless the call is in another room by now.
+    pub fn left_room(&self, call: CallId, room: &str) {
+        let call = call.to_string();
+        let mut rooms = self.rooms();
+        if rooms.get(&call).is_some_and(|now_in| now_in == room) {
+            rooms.remove(&call);
+            drop(rooms);
+            self.log.publish(
+                "leave",
+                Some(room),
+                json!({"call": call, "reason": "bridged"}),
+            );
+        }
+    }
+
     /// `call` left its room (if it was in one) because of `reason`.
     pub fn left(&self, call: CallId, reason: &str) {
         self.left_as(&call.to_string(), reason);
@@ -206,6 +221,36 @@ mod tests {
         assert!(
             events.rooms().is_empty(),
             "a call that hung up is forgotten"
+        );
+    }
+
+    #[test]
+    fn a_call_bridged_out_of_its_room_leaves_it_unless_it_is_in_another_by_then() {
+        let events = Events::default();
+        events.joined(CallId(1), "7", "alice");
+        events.left_room(CallId(1), "7");
+        events.call_event("c1", &CallEvent::Hangup);
+        // Told late, after the call joined another room: that one it is still in.
+        events.joined(CallId(2), "7", "bob");
+        events.joined(CallId(2), "8", "bob");
+        events.left_room(CallId(2), "7");
+        let kept = events.log().since(0).events;
+        let seen: Vec<(&str, Option<&str>, &str)> = kept
+            .iter()
+            .map(|e| {
+                let reason = e.data["reason"].as_str().unwrap_or("");
+                (e.kind, e.room.as_deref(), reason)
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("join", Some("7"), ""),
+                ("leave", Some("7"), "bridged"),
+                ("join", Some("7"), ""),
+                ("leave", Some("7"), "moved"),
+                ("join", Some("8"), ""),
+            ]
         );
     }
 }

@@ -253,6 +253,7 @@ impl Signaling {
                     Effect::Guest(op) => self.executor.submit(op),
                     Effect::Resolve { call, uri } => self.resolve(call, uri),
                     Effect::RecordingEnded { room } => self.events.recording_ended(&room),
+                    Effect::LeftRoom { call, room } => self.events.left_room(call, &room),
                 }
             }
         }

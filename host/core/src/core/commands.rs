@@ -11,7 +11,7 @@ use switchyard_sip::sdp;
 use super::{CallCore, RETRY_AFTER_S};
 use crate::call::{Attachment, Call, CallId, Phase};
 use crate::dial::DialRequest;
-use crate::effect::MediaOp;
+use crate::effect::{Effect, MediaOp};
 use crate::error::CoreError;
 use crate::rooms::{
     JoinOptions, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES,
@@ -256,6 +256,12 @@ impl CallCore {
     ) -> Result<(), CoreError> {
         if self.call(a)?.attachment == Attachment::Bridge(b) {
             return Ok(());
+        }
+        for call in [a, b] {
+            if let Some(room) = self.call(call)?.room() {
+                let room = room.to_owned();
+                self.effects.push_back(Effect::LeftRoom { call, room });
+            }
         }
         self.detach(now, a);
         self.detach(now, b);

@@ -90,6 +90,8 @@ pub struct World {
     pub held: Vec<(CallId, String)>,
     /// The rooms whose recording the core said ended on its own, in order.
     pub recordings_ended: Vec<String>,
+    /// Each call that left a room for a bridge, and the room.
+    pub left_rooms: Vec<(CallId, String)>,
     /// Host parts of URIs the harness's "DNS" knows (`name` or `name:port`),
     /// each with the addresses it resolves to, in order, over UDP.
     pub hosts: HashMap<String, Vec<SocketAddr>>,
@@ -137,6 +139,7 @@ impl World {
             hold_resolutions: false,
             held: Vec::new(),
             recordings_ended: Vec::new(),
+            left_rooms: Vec::new(),
             hosts: HashMap::new(),
             open_ports,
             net,
@@ -279,6 +282,7 @@ impl World {
                 match effect {
                     Effect::Media(op) => self.media.push(op),
                     Effect::RecordingEnded { room } => self.recordings_ended.push(room),
+                    Effect::LeftRoom { call, room } => self.left_rooms.push((call, room)),
                     Effect::Resolve { call, uri } if self.hold_resolutions => {
                         self.held.push((call, uri));
                     }
