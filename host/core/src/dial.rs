@@ -13,6 +13,8 @@ pub const MAX_DIAL_HEADERS: usize = 32;
 /// The most bytes of each of [`DialRequest::uri`], [`DialRequest::from`] and
 /// [`DialRequest::to`]: each is written into the INVITE and logged.
 const MAX_ADDRESS_BYTES: usize = 2048;
+/// The longest user name or password of the credentials a dial answers challenges with.
+const MAX_CREDENTIAL_BYTES: usize = 256;
 
 /// A call the host places for a guest or a control request.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -78,6 +80,19 @@ impl DialRequest {
                 "dial URI {:?} holds a space or control character",
                 self.uri
             ));
+        }
+        if let Some(credentials) = &self.credentials {
+            for (field, value) in [
+                ("user name", &credentials.username),
+                ("password", &credentials.password),
+            ] {
+                if value.len() > MAX_CREDENTIAL_BYTES {
+                    return invalid(format!(
+                        "dial credentials' {field} is {} bytes, more than {MAX_CREDENTIAL_BYTES}",
+                        value.len()
+                    ));
+                }
+            }
         }
         if self.context.len() > MAX_CONTEXT_BYTES {
             return invalid(format!(
@@ -168,6 +183,30 @@ mod tests {
             ..request("sip:a@b")
         };
         assert_eq!(refused(to), "dial To is 2054 bytes, more than 2048");
+    }
+
+    #[test]
+    fn long_credentials_are_refused_without_being_quoted() {
+        let with = |username: String, password: String| DialRequest {
+            credentials: Some(Credentials { username, password }),
+            ..request("sip:a@b")
+        };
+        let most = "x".repeat(MAX_CREDENTIAL_BYTES);
+        assert_eq!(with(most.clone(), most.clone()).check(), Ok(()));
+        let long = "y".repeat(MAX_CREDENTIAL_BYTES + 1);
+        let refused = with(most.clone(), long.clone())
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            refused,
+            "dial credentials' password is 257 bytes, more than 256"
+        );
+        let refused = with(long, most).check().unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            "dial credentials' user name is 257 bytes, more than 256"
+        );
     }
 
     #[test]

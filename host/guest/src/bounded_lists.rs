@@ -47,9 +47,17 @@ struct DialArgs {
     from: WasmStr,
     to: WasmStr,
     headers: WasmList<HeaderRef>,
-    credentials: Option<Credentials>,
+    credentials: Option<CredentialsRef>,
     context: WasmStr,
     room: Option<(String, JoinOptionsRef)>,
+}
+
+/// `credentials` as they lie in the guest's memory.
+#[derive(ComponentType, Lift)]
+#[component(record)]
+struct CredentialsRef {
+    username: WasmStr,
+    password: WasmStr,
 }
 
 /// `sip-header` as it lies in the guest's memory.
@@ -139,6 +147,16 @@ fn dial_request(
         Ok(texts) => texts,
         Err(refused) => return Ok(Err(refused)),
     };
+    let credentials = match &request.credentials {
+        None => None,
+        Some(given) => {
+            let texts = [("username", &given.username), ("password", &given.password)];
+            match read_texts(store, function, texts)? {
+                Ok([username, password]) => Some(Credentials { username, password }),
+                Err(refused) => return Ok(Err(refused)),
+            }
+        }
+    };
     let room = match request.room {
         None => None,
         Some((room, options)) => match options.read(store, function)? {
@@ -163,7 +181,7 @@ fn dial_request(
         from,
         to,
         headers,
-        credentials: request.credentials,
+        credentials,
         context,
         room,
     }))
