@@ -165,8 +165,9 @@ impl GuestExecutor {
         let mut state = self.shared.lock();
         let mailbox = state.mailboxes.entry(call).or_default();
         if !fits(&op, mailbox.queue.len()) {
+            let behind = mailbox.queue.len();
             state.dropped += 1;
-            debug!(%call, "the guest is {MAX_QUEUED} events behind: event dropped");
+            debug!(%call, "the guest is {behind} events behind: event dropped");
             return;
         }
         mailbox.queue.push_back(op);
