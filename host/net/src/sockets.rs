@@ -271,7 +271,9 @@ impl SipSockets {
     }
 
     /// The UDP socket to send to `destination` from `source`: the one bound to it, else a
-    /// wildcard one on its port, else the first of the destination's family.
+    /// wildcard one on its port, else (a source not of this host: the NAT's address
+    /// `sip.advertise` names) one on its port that can reach the destination, else the first
+    /// of the destination's family that can.
     fn udp_socket(
         &self,
         source: Option<SocketAddr>,
@@ -279,13 +281,25 @@ impl SipSockets {
     ) -> Option<&Arc<UdpSocket>> {
         let family = |local: &SocketAddr| local.is_ipv4() == destination.is_ipv4();
         let sockets = || self.udp.iter().filter(|(local, _)| family(local));
+        // A loopback socket sends to loopback addresses only.
+        let reaches =
+            |local: &SocketAddr| !local.ip().is_loopback() || destination.ip().is_loopback();
         let bound = source.map(unmapped).and_then(|source| {
-            sockets().find(|(local, _)| *local == source).or_else(|| {
-                sockets()
-                    .find(|(local, _)| local.ip().is_unspecified() && local.port() == source.port())
-            })
+            sockets()
+                .find(|(local, _)| *local == source)
+                .or_else(|| {
+                    sockets().find(|(local, _)| {
+                        local.ip().is_unspecified() && local.port() == source.port()
+                    })
+                })
+                .or_else(|| {
+                    sockets().find(|(local, _)| local.port() == source.port() && reaches(local))
+                })
         });
-        bound.or_else(|| sockets().next()).map(|(_, socket)| socket)
+        bound
+            .or_else(|| sockets().find(|(local, _)| reaches(local)))
+            .or_else(|| sockets().next())
+            .map(|(_, socket)| socket)
     }
 
     /// Keeps a TCP connection open past the idle timeout while `needed` says that its peer's

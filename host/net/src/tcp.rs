@@ -122,7 +122,8 @@ pub(crate) fn connect(
 /// A connection to `remote` from `from`, else (none, or not an address of this host: a NAT's
 /// public one, which our Via may name) from the address the kernel picks.
 async fn open(remote: SocketAddr, from: Option<IpAddr>) -> std::io::Result<TcpStream> {
-    if let Some(from) = from {
+    // A loopback source reaches loopback destinations only.
+    if let Some(from) = from.filter(|from| !from.is_loopback() || remote.ip().is_loopback()) {
         let socket = if remote.is_ipv4() {
             TcpSocket::new_v4()?
         } else {

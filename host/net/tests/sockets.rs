@@ -355,6 +355,36 @@ async fn a_connection_we_open_leaves_from_the_address_named_for_it() {
 }
 
 #[tokio::test]
+async fn a_datagram_naming_a_source_not_of_this_host_leaves_from_a_socket_on_its_port() {
+    // As `sip.advertise` has replies name a NAT's address: the socket on its port sends.
+    let sip = sockets(loopback(&["127.0.0.2:0", "127.0.0.3:0"])).await;
+    let ports: Vec<u16> = sip
+        .local_addrs()
+        .iter()
+        .filter(|(transport, _)| *transport == Transport::Udp)
+        .map(|(_, addr)| addr.port())
+        .collect();
+    let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for port in ports {
+        sip.send(Outgoing {
+            transport: Transport::Udp,
+            destination: peer.local_addr().unwrap(),
+            connection: None,
+            source: Some(SocketAddr::from(([203, 0, 113, 5], port))),
+            reopen: None,
+            payload: options(1),
+        })
+        .await
+        .unwrap();
+        let mut buffer = [0; 2048];
+        let (_, from) = within("a datagram", peer.recv_from(&mut buffer))
+            .await
+            .unwrap();
+        assert_eq!(from.port(), port, "the socket on the source's port");
+    }
+}
+
+#[tokio::test]
 async fn an_idle_connection_the_owner_still_needs_stays_open() {
     let config = SocketsConfig {
         idle_timeout: Duration::from_millis(300),
