@@ -35,7 +35,7 @@ impl PeerConnections {
     /// A slot for one more connection from `peer` (an IPv4-mapped IPv6 address counts as its
     /// IPv4 one, any other IPv6 address as its /64); `None` if it has `per_peer` open.
     pub(crate) fn admit(&self, peer: IpAddr) -> Option<PeerSlot> {
-        let peer = counted_as(peer);
+        let peer = switchyard_net::host_of(peer);
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let count = open.entry(peer).or_default();
         if *count >= self.per_peer {
@@ -52,14 +52,6 @@ impl PeerConnections {
     #[cfg(test)]
     fn peers(&self) -> usize {
         self.open.lock().map_or(0, |open| open.len())
-    }
-}
-
-/// The address `peer` is counted as: an IPv4 address as itself, an IPv6 one as its /64.
-fn counted_as(peer: IpAddr) -> IpAddr {
-    match peer.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
-        v4 => v4,
     }
 }
 

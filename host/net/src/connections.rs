@@ -142,10 +142,10 @@ impl Table {
     }
 }
 
-/// The host an address belongs to, as the per-address cap counts it: an IPv4 address is one
+/// The host an address belongs to, as per-host connection caps count it: an IPv4 address is one
 /// host, also when written IPv4-mapped (`::ffff:a.b.c.d`); an IPv6 address counts as its /64,
 /// the subnet one host is given and may pick any address of (RFC 4291 §2.5.1, RFC 8981).
-fn host_of(ip: IpAddr) -> IpAddr {
+pub fn host_of(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

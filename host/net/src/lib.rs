@@ -42,6 +42,7 @@ mod transport;
 mod udp;
 
 pub use config::SocketsConfig;
+pub use connections::host_of;
 pub use resolve::{MAX_RESOLVED, ResolveError, Resolver, Target, check_routable};
 
 pub use route::local_ip_for;
