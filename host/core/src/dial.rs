@@ -57,13 +57,12 @@ impl DialRequest {
     pub(crate) fn check(&self) -> Result<(), CoreError> {
         let invalid = |message: String| Err(CoreError::InvalidArgument(message));
         // Sizes first: the other refusals quote the URI.
-        for (field, value) in [("URI", &self.uri), ("From", &self.from), ("To", &self.to)] {
-            if value.len() > MAX_ADDRESS_BYTES {
-                return invalid(format!(
-                    "dial {field} is {} bytes, more than {MAX_ADDRESS_BYTES}",
-                    value.len()
-                ));
-            }
+        for (what, value) in [
+            ("dial URI", &self.uri),
+            ("dial From", &self.from),
+            ("dial To", &self.to),
+        ] {
+            CoreError::unless_longer(what, value, MAX_ADDRESS_BYTES)?;
         }
         let Some(rest) = strip_scheme(&self.uri) else {
             return invalid(format!(
@@ -82,24 +81,14 @@ impl DialRequest {
             ));
         }
         if let Some(credentials) = &self.credentials {
-            for (field, value) in [
-                ("user name", &credentials.username),
-                ("password", &credentials.password),
+            for (what, value) in [
+                ("dial credentials' user name", &credentials.username),
+                ("dial credentials' password", &credentials.password),
             ] {
-                if value.len() > MAX_CREDENTIAL_BYTES {
-                    return invalid(format!(
-                        "dial credentials' {field} is {} bytes, more than {MAX_CREDENTIAL_BYTES}",
-                        value.len()
-                    ));
-                }
+                CoreError::unless_longer(what, value, MAX_CREDENTIAL_BYTES)?;
             }
         }
-        if self.context.len() > MAX_CONTEXT_BYTES {
-            return invalid(format!(
-                "dial context is {} bytes, more than {MAX_CONTEXT_BYTES}",
-                self.context.len()
-            ));
-        }
+        CoreError::unless_longer("dial context", &self.context, MAX_CONTEXT_BYTES)?;
         if self.headers.len() > MAX_DIAL_HEADERS {
             return invalid(format!(
                 "{} extra headers, more than {MAX_DIAL_HEADERS}",

@@ -23,4 +23,16 @@ impl CoreError {
     pub(crate) fn state(message: impl Into<String>) -> CoreError {
         CoreError::WrongState(message.into())
     }
+
+    /// `Ok` if `text` is at most `most` bytes; else the refusal naming it as `what`
+    /// ("dial URI is 2054 bytes, more than 2048").
+    pub(crate) fn unless_longer(what: &str, text: &str, most: usize) -> Result<(), CoreError> {
+        if text.len() > most {
+            return Err(CoreError::InvalidArgument(format!(
+                "{what} is {} bytes, more than {most}",
+                text.len()
+            )));
+        }
+        Ok(())
+    }
 }

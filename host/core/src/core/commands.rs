@@ -902,17 +902,16 @@ const MAX_PARTICIPANT_ID_BYTES: usize = 256;
 /// at most [`MAX_NUMBER_BYTES`], [`MAX_REASON_BYTES`] or
 /// [`MAX_PARTICIPANT_ID_BYTES`].
 fn check_join_options(options: &JoinOptions) -> Result<(), CoreError> {
-    for (field, text, most) in [
-        ("number", &options.number, MAX_NUMBER_BYTES),
-        ("reason", &options.reason, MAX_REASON_BYTES),
-        ("id", &options.participant_id, MAX_PARTICIPANT_ID_BYTES),
+    for (what, text, most) in [
+        ("a participant's number", &options.number, MAX_NUMBER_BYTES),
+        ("a participant's reason", &options.reason, MAX_REASON_BYTES),
+        (
+            "a participant's id",
+            &options.participant_id,
+            MAX_PARTICIPANT_ID_BYTES,
+        ),
     ] {
-        if text.len() > most {
-            return Err(CoreError::InvalidArgument(format!(
-                "a participant's {field} is {} bytes, more than {most}",
-                text.len()
-            )));
-        }
+        CoreError::unless_longer(what, text, most)?;
     }
     Ok(())
 }
