@@ -70,27 +70,25 @@ impl Events {
 
     /// `call` left `room` for a bridge: told unless the call is in another room by now.
     pub fn left_room(&self, call: CallId, room: &str) {
-        let call = call.to_string();
-        let mut rooms = self.rooms();
-        if rooms.get(&call).is_some_and(|now_in| now_in == room) {
-            rooms.remove(&call);
-            drop(rooms);
-            self.log.publish(
-                "leave",
-                Some(room),
-                json!({"call": call, "reason": "bridged"}),
-            );
-        }
+        self.leave(&call.to_string(), "bridged", Some(room));
     }
 
     /// `call` left its room (if it was in one) because of `reason`.
     pub fn left(&self, call: CallId, reason: &str) {
-        self.left_as(&call.to_string(), reason);
+        self.leave(&call.to_string(), reason, None);
     }
 
-    /// [`Events::left`] of the call whose tag is `call`.
-    fn left_as(&self, call: &str, reason: &str) {
-        if let Some(room) = self.rooms().remove(call) {
+    /// The call whose tag is `call` left the room it is in (only if that is `from`, when
+    /// given) because of `reason`.
+    fn leave(&self, call: &str, reason: &str, from: Option<&str>) {
+        let left = {
+            let mut rooms = self.rooms();
+            match rooms.get(call) {
+                Some(room) if from.is_none_or(|from| from == room) => rooms.remove(call),
+                _ => None,
+            }
+        };
+        if let Some(room) = left {
             self.log.publish(
                 "leave",
                 Some(&room),
@@ -155,7 +153,7 @@ impl Events {
             CallEvent::Progress { code, .. } => self.dial(call, room(), "progress", Some(*code)),
             CallEvent::Answered => self.dial(call, room(), "answered", None),
             CallEvent::Failed { code, .. } => self.dial(call, room(), "failed", Some(*code)),
-            CallEvent::Hangup => self.left_as(call, "hangup"),
+            CallEvent::Hangup => self.leave(call, "hangup", None),
             _ => {}
         }
     }
