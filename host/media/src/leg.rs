@@ -689,9 +689,10 @@ impl Leg {
         // A key sent in-band is heard on top of everything else the leg hears. A leg that does
         // not send (see `held`) sends no key either: its keys wait, the one under way where it
         // was, so that none is lost, nor an event left without its end.
-        self.key_step = match self.params.direction.sends() {
-            true => self.keys.next(self.params.telephone_event),
-            false => None,
+        self.key_step = if self.params.direction.sends() {
+            self.keys.next(self.params.telephone_event)
+        } else {
+            None
         };
         if self.key_step == Some(DtmfStep::Tone) {
             if !self.has_overlay {

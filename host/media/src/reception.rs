@@ -135,7 +135,7 @@ impl Reception {
     /// timeline (a source switched behind the same SSRC, a jump of its timestamps): the
     /// estimate goes on from there unchanged.
     pub(crate) fn arrived(&mut self, now: Instant, ssrc: u32, timestamp: u32) {
-        if self.ssrc.ssrc() != Some(ssrc) {
+        if !self.ssrc.includes(ssrc) {
             return;
         }
         let change = self
