@@ -134,6 +134,17 @@ pub(crate) fn pattern_of(key: &str, pattern: &str) -> Result<Regex, (String, Str
             format!("a pattern is at most {MAX_PATTERN_BYTES} bytes"),
         ));
     }
+    regex_of(key, pattern)
+}
+
+/// `pattern` compiled to match whole texts only, checked as [`pattern_of`] checks it (its
+/// errors name places in the pattern as written).
+pub(crate) fn whole_pattern_of(key: &str, pattern: &str) -> Result<Regex, (String, String)> {
+    pattern_of(key, pattern)?;
+    regex_of(key, &format!("^(?:{pattern})$"))
+}
+
+fn regex_of(key: &str, pattern: &str) -> Result<Regex, (String, String)> {
     Regex::new(pattern).map_err(|e| (key.to_owned(), format!("not a regular expression: {e}")))
 }
 

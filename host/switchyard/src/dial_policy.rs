@@ -2,7 +2,7 @@
 //! control API's dial-out), against toll fraud: the Request-URIs `[dialout]
 //! allow` lets through, and at most `[dialout] max_per_second` new ones a second.
 
-use crate::call_routing::pattern_of;
+use crate::call_routing::whole_pattern_of;
 use regex::Regex;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -23,15 +23,7 @@ impl DialPolicy {
         // A whole match, as an allowlist against toll fraud must be: `sip:[0-9]{4}@pbx`
         // must not let `sip:1234@pbx.attacker.example` through.
         let allow = allow
-            .map(|pattern| {
-                pattern_of("dialout.allow", pattern)?;
-                Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-                    (
-                        "dialout.allow".to_owned(),
-                        format!("not a regular expression: {e}"),
-                    )
-                })
-            })
+            .map(|pattern| whole_pattern_of("dialout.allow", pattern))
             .transpose()?;
         let mut rate = CallRate::default();
         rate.set_limit(max_per_second);
