@@ -64,11 +64,22 @@ async fn send(
     destination: SocketAddr,
     payload: Vec<u8>,
 ) -> Result<(), SendError> {
+    send_from(sip, transport, None, destination, payload).await
+}
+
+/// As [`send`], naming `source` as the address the message leaves from.
+async fn send_from(
+    sip: &SipSockets,
+    transport: Transport,
+    source: Option<&str>,
+    destination: SocketAddr,
+    payload: Vec<u8>,
+) -> Result<(), SendError> {
     sip.send(Outgoing {
         transport,
         destination,
         connection: None,
-        source: None,
+        source: source.map(|source| source.parse().unwrap()),
         reopen: None,
         payload,
     })
@@ -323,30 +334,29 @@ async fn a_connection_we_open_leaves_from_the_address_named_for_it() {
     );
     // A message naming its source leaves from it, whatever the listeners.
     let both = sockets(loopback(&["127.0.0.2:0", "127.0.0.3:0"])).await;
-    both.send(Outgoing {
-        transport: Transport::Tcp,
-        destination: to,
-        connection: None,
-        source: Some("127.0.0.3:5060".parse().unwrap()),
-        reopen: None,
-        payload: options(2),
-    })
+    send_from(
+        &both,
+        Transport::Tcp,
+        Some("127.0.0.3:5060"),
+        to,
+        options(2),
+    )
     .await
     .unwrap();
     let (_, from) = within("a second connection", peer.accept()).await.unwrap();
     assert_eq!(from.ip().to_string(), "127.0.0.3");
     // One naming an address not of this host (a NAT's, as `sip.advertise` has Via name)
     // leaves from where the kernel picks.
-    let to_peer = Outgoing {
-        transport: Transport::Tcp,
-        destination: to,
-        connection: None,
-        source: Some("203.0.113.5:5060".parse().unwrap()),
-        reopen: None,
-        payload: options(3),
-    };
     let fresh = sockets(loopback(&["127.0.0.2:0"])).await;
-    fresh.send(to_peer).await.unwrap();
+    send_from(
+        &fresh,
+        Transport::Tcp,
+        Some("203.0.113.5:5060"),
+        to,
+        options(3),
+    )
+    .await
+    .unwrap();
     let (mut stream, _) = within("a third connection", peer.accept()).await.unwrap();
     assert_eq!(
         read_exactly(&mut stream, options(3).len()).await,
@@ -366,16 +376,11 @@ async fn a_datagram_naming_a_source_not_of_this_host_leaves_from_a_socket_on_its
         .collect();
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     for port in ports {
-        sip.send(Outgoing {
-            transport: Transport::Udp,
-            destination: peer.local_addr().unwrap(),
-            connection: None,
-            source: Some(SocketAddr::from(([203, 0, 113, 5], port))),
-            reopen: None,
-            payload: options(1),
-        })
-        .await
-        .unwrap();
+        let source = format!("203.0.113.5:{port}");
+        let to = peer.local_addr().unwrap();
+        send_from(&sip, Transport::Udp, Some(&source), to, options(1))
+            .await
+            .unwrap();
         let mut buffer = [0; 2048];
         let (_, from) = within("a datagram", peer.recv_from(&mut buffer))
             .await
