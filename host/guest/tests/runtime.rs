@@ -27,6 +27,16 @@ fn webconference() -> (Runtime, Guest, Arc<FakeHost>) {
     (runtime, guest, Arc::new(FakeHost::default()))
 }
 
+/// The misbehave test guest under [`small_limits`]. The runtime is returned to keep its
+/// deadline thread alive.
+fn misbehave() -> (Runtime, Guest) {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let guest = runtime
+        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
+        .unwrap();
+    (runtime, guest)
+}
+
 #[test]
 fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
     let (_runtime, guest, host) = webconference();
@@ -107,10 +117,7 @@ fn too_many_empty_entries_say_goodbye_and_hang_up() {
 
 #[test]
 fn a_guest_places_and_forwards_calls_through_the_host() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = misbehave();
     let host = Arc::new(FakeHost::default());
     let mut control = guest.instantiate(host.clone()).unwrap();
     let placed = control
@@ -192,10 +199,7 @@ fn room_info_opens_unknown_rooms_and_checks_the_pin() {
 
 #[test]
 fn a_spinning_guest_is_stopped_at_its_deadline() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = misbehave();
     let host = Arc::new(FakeHost::default());
     let mut call = guest.instantiate(host.clone()).unwrap();
     let started = Instant::now();
@@ -217,10 +221,7 @@ fn a_spinning_guest_is_stopped_at_its_deadline() {
 
 #[test]
 fn a_guest_whose_thread_waits_past_its_deadline_is_not_stopped() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = misbehave();
     // Four deadlines of waiting inside the call, none of them running.
     let mut host = FakeHost::default();
     host.answer_stall = Duration::from_millis(200);
@@ -238,10 +239,7 @@ fn a_guest_whose_thread_waits_past_its_deadline_is_not_stopped() {
 
 #[test]
 fn a_guest_that_exhausts_its_memory_traps_without_harming_others() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = misbehave();
     let host = Arc::new(FakeHost::default());
     let mut hog = guest.instantiate(host.clone()).unwrap();
     let err = hog.on_invite(&invite("c1", "grow", &[])).unwrap_err();
@@ -340,10 +338,7 @@ fn a_config_table_the_guest_does_not_declare_is_refused_at_load_naming_the_key()
 
 #[test]
 fn an_answer_whose_strings_all_point_at_one_large_string_is_refused_before_the_host_copies_it() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = misbehave();
     // Strings of a mebibyte out of a guest of 8 MiB: the host copies no more than four times
     // the guest's memory, and refuses the rest (40 MiB, or 100 GB).
     for count in [40, 100_000] {
@@ -368,10 +363,7 @@ fn an_answer_whose_strings_all_point_at_one_large_string_is_refused_before_the_h
 
 #[test]
 fn lists_whose_entries_all_point_at_one_large_string_are_refused_before_the_host_copies_them() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = misbehave();
     // 256 prompts, or 200 extra headers of a dial, of a mebibyte each, in a guest of 8 MiB:
     // lists the canonical ABI allows when every entry points at the same string.
     for (user, refusal) in [
@@ -387,10 +379,7 @@ fn lists_whose_entries_all_point_at_one_large_string_are_refused_before_the_host
 
 #[test]
 fn long_texts_of_a_listing_or_a_dial_are_refused_before_the_host_copies_them() {
-    let runtime = Runtime::new(small_limits()).unwrap();
-    let guest = runtime
-        .load("misbehave", &misbehave_wasm(), GuestConfig::default())
-        .unwrap();
+    let (_runtime, guest) = misbehave();
     let host = Arc::new(FakeHost::default());
     let mut call = guest.instantiate(host.clone()).unwrap();
     // Three listings and four dials, each with a text of a mebibyte: none reaches the host.
