@@ -909,10 +909,10 @@ impl Config {
                 return fail(key, format!("{} is not a directory", dir.display()));
             }
         }
-        // Each prompt is decoded as the server will at start, so that a file it cannot play
+        // Each prompt file is decoded as the server will at start, so that one it cannot play
         // fails the check rather than the start.
         if let Some(dir) = &self.media.prompts_dir
-            && let Err(e) = crate::prompts::PromptLibrary::load(Some(dir))
+            && let Err(e) = crate::prompts::PromptLibrary::check_dir(dir)
         {
             return fail("media.prompts_dir", format!("{e:#}"));
         }

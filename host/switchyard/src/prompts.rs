@@ -57,6 +57,29 @@ const EMBEDDED: &[(&str, &[u8])] = embedded![
     "ringback",
 ];
 
+/// Every `<name>.wav` in `dir`, decoded, by name; a file that cannot be read or decoded is
+/// the error naming it.
+fn read_dir(dir: &Path) -> anyhow::Result<Vec<(String, Prompt)>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("prompt directory {}: {e}", dir.display()))?;
+    let mut prompts = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let (Some(name), Some("wav")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        let bytes =
+            std::fs::read(&path).map_err(|e| anyhow::anyhow!("prompt {}: {e}", path.display()))?;
+        let prompt = Prompt::from_wav(&bytes)
+            .map_err(|e| anyhow::anyhow!("prompt {}: {e}", path.display()))?;
+        prompts.push((name.to_owned(), prompt));
+    }
+    Ok(prompts)
+}
+
 /// Prompts by name, decoded to the room rate once at start.
 #[derive(Debug, Default)]
 pub struct PromptLibrary {
@@ -75,24 +98,17 @@ impl PromptLibrary {
             prompts.insert((*name).to_owned(), Arc::new(prompt));
         }
         if let Some(dir) = dir {
-            let entries = std::fs::read_dir(dir)
-                .map_err(|e| anyhow::anyhow!("prompt directory {}: {e}", dir.display()))?;
-            for entry in entries {
-                let path = entry?.path();
-                let (Some(name), Some("wav")) = (
-                    path.file_stem().and_then(|s| s.to_str()),
-                    path.extension().and_then(|s| s.to_str()),
-                ) else {
-                    continue;
-                };
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| anyhow::anyhow!("prompt {}: {e}", path.display()))?;
-                let prompt = Prompt::from_wav(&bytes)
-                    .map_err(|e| anyhow::anyhow!("prompt {}: {e}", path.display()))?;
-                prompts.insert(name.to_owned(), Arc::new(prompt));
+            for (name, prompt) in read_dir(dir)? {
+                prompts.insert(name, Arc::new(prompt));
             }
         }
         Ok(PromptLibrary { prompts })
+    }
+
+    /// Checks that every `<name>.wav` in `dir` decodes, as [`PromptLibrary::load`] would;
+    /// the error names the file that does not.
+    pub fn check_dir(dir: &Path) -> anyhow::Result<()> {
+        read_dir(dir).map(drop)
     }
 
     /// The prompts named, in order; the first unknown name is the error.
