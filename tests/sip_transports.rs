@@ -2,7 +2,8 @@
 //! caller: the call into a room is answered, its media address is of the
 //! right family, and its BYE ends it. A caller over TCP that can be reached
 //! only on its own connection gets the server's BYE there after the
-//! connection idled past the idle timeout.
+//! connection idled past the idle timeout. A request to a second address of a wildcard
+//! socket is answered from that address.
 
 mod support;
 
@@ -10,6 +11,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 use support::phone::{self, ok_to};
+use support::raw_peer::RawPeer;
 use support::server::{Server, base_config, loopback_config};
 use support::sipp;
 
@@ -195,4 +197,62 @@ fn a_call_over_ipv6_is_answered_with_ipv6_media_and_ended_by_its_bye() {
         "a call over IPv6 answered, and its BYE too",
     );
     expect_call_ended_by_bye(&server);
+}
+
+#[test]
+fn a_call_to_a_second_address_of_a_wildcard_socket_is_answered_from_that_address() {
+    // Every 127/8 address is this host's, and the kernel's own choice of source towards
+    // 127.0.0.1 is 127.0.0.1: only the address each request arrived at gives 127.0.0.9
+    // (RFC 3581 §4: a response leaves from where its request came to).
+    let config = base_config().replace(
+        "listen = \"127.0.0.1:0\"\n[control]",
+        "listen = \"0.0.0.0:0\"\n[control]",
+    );
+    let server = Server::start_with(&config);
+    let second = SocketAddr::from(([127, 0, 0, 9], server.sip_on("UDP", false).port()));
+
+    let pinger = RawPeer::on("127.0.0.1", second);
+    let options = pinger.request("OPTIONS", "1 OPTIONS", "", "Max-Forwards: 70\r\n", "");
+    let (pong, from) = exchange_from(&server, &pinger, &options);
+    assert!(pong.starts_with("SIP/2.0 200 "), "{pong}");
+    assert_eq!(from, second, "{pong}");
+
+    let caller = RawPeer::on("127.0.0.1", second);
+    let media = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {} RTP/AVP 0\r\n",
+        media.local_addr().unwrap().port()
+    );
+    let invite = caller.request(
+        "INVITE",
+        "1 INVITE",
+        "",
+        "Max-Forwards: 70\r\nContent-Type: application/sdp\r\n",
+        &sdp,
+    );
+    let (answer, from) = exchange_from(&server, &caller, &invite);
+    assert!(answer.starts_with("SIP/2.0 200 "), "{answer}");
+    assert_eq!(from, second, "{answer}");
+    let contact = header(&answer, "Contact");
+    assert!(contact.contains(&second.to_string()), "{contact}");
+    let to_tag = header(&answer, "To")
+        .split("tag=")
+        .nth(1)
+        .expect("a To tag");
+    let extra = "Max-Forwards: 70\r\n";
+    caller.send(caller.request("ACK", "1 ACK", to_tag, extra, "").as_bytes());
+    let bye = caller.request("BYE", "2 BYE", to_tag, extra, "");
+    let (ok, from) = exchange_from(&server, &caller, &bye);
+    assert!(ok.starts_with("SIP/2.0 200 "), "{ok}");
+    assert_eq!(from, second, "{ok}");
+    expect_call_ended_by_bye(&server);
+}
+
+/// Sends `request` from `peer` and returns its final answer and where that came from;
+/// panics, showing the server's log, if none comes.
+fn exchange_from(server: &Server, peer: &RawPeer, request: &str) -> (String, SocketAddr) {
+    peer.send(request.as_bytes());
+    peer.final_answer_from()
+        .unwrap_or_else(|| panic!("no answer to:\n{request}\nserver log:\n{}", server.log()))
 }

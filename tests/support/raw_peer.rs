@@ -44,22 +44,28 @@ impl RawPeer {
     /// The next datagram that is not `100 Trying`, or `None` after the timeout.
     pub fn answer(&self) -> Option<String> {
         self.next_unless(|message| message.starts_with("SIP/2.0 100 "))
+            .map(|(message, _)| message)
     }
 
     /// The next datagram that is not a provisional response (1xx), or `None`
     /// after the timeout.
     pub fn final_answer(&self) -> Option<String> {
+        self.final_answer_from().map(|(message, _)| message)
+    }
+
+    /// [`RawPeer::final_answer`] with the address it came from.
+    pub fn final_answer_from(&self) -> Option<(String, SocketAddr)> {
         self.next_unless(|message| message.starts_with("SIP/2.0 1"))
     }
 
-    /// The next datagram `skip` does not pass over.
-    fn next_unless(&self, skip: impl Fn(&str) -> bool) -> Option<String> {
+    /// The next datagram `skip` does not pass over, and where it came from.
+    fn next_unless(&self, skip: impl Fn(&str) -> bool) -> Option<(String, SocketAddr)> {
         let mut buffer = [0u8; 8192];
         loop {
-            let (len, _) = self.socket.recv_from(&mut buffer).ok()?;
+            let (len, from) = self.socket.recv_from(&mut buffer).ok()?;
             let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
             if !skip(&message) {
-                return Some(message);
+                return Some((message, from));
             }
         }
     }

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, UdpSocket};
 
+use crate::packet_info;
+
 /// How many connections the kernel queues before `accept`.
 const BACKLOG: i32 = 1024;
 
@@ -30,9 +32,13 @@ pub(crate) fn udp_and_tcp(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListene
     Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AddrInUse)))
 }
 
-/// A UDP socket bound to `addr`.
+/// A UDP socket bound to `addr`; on a wildcard address, told which address each datagram
+/// is to.
 fn udp(addr: SocketAddr) -> io::Result<UdpSocket> {
     let socket = socket(addr, Type::DGRAM, Protocol::UDP)?;
+    if addr.ip().is_unspecified() {
+        packet_info::enable(&socket, addr)?;
+    }
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
 }

@@ -13,7 +13,7 @@ use tokio::task::{Id, JoinError, JoinSet};
 use crate::connections::Table;
 use crate::keep_open::KeepOpen;
 use crate::tcp::Opened;
-use crate::{Outgoing, Received, SocketsConfig, Transport, bind, tcp, udp};
+use crate::{Outgoing, Received, SocketsConfig, Transport, bind, packet_info, tcp, udp};
 
 /// Received messages waiting for [`SipSockets::recv`]; when it is full, the socket and
 /// connection tasks wait, and the kernel's buffers (then TCP flow control) hold the rest.
@@ -227,7 +227,8 @@ impl SipSockets {
     }
 
     /// Sends `message`. UDP goes from the socket bound to `message.source`, else from a
-    /// wildcard socket on its port, else from the first socket of the destination's family.
+    /// wildcard socket on its port (with `message.source`'s address as the datagram's source
+    /// when it is one of this host's), else from the first socket of the destination's family.
     /// TCP goes on `message.connection` if it is open, else on the newest open connection to
     /// the destination, else to `message.reopen` (on an open connection or a new one), else
     /// on a new connection to the destination (§18.1.1, §18.2.2), opened from
@@ -237,10 +238,18 @@ impl SipSockets {
         let destination = unmapped(message.destination);
         match message.transport {
             Transport::Udp => {
-                let socket = self
+                let (bound, socket) = self
                     .udp_socket(message.source, destination)
                     .ok_or(SendError::NoSocket(destination))?;
-                socket.send_to(&message.payload, destination).await?;
+                let source = message.source.map(|s| unmapped(s).ip());
+                match source.filter(|ip| bound.ip().is_unspecified() && !ip.is_unspecified()) {
+                    Some(ip) => {
+                        packet_info::send_from(socket, &message.payload, destination, ip).await?;
+                    }
+                    None => {
+                        socket.send_to(&message.payload, destination).await?;
+                    }
+                }
             }
             Transport::Tcp => {
                 let table = &self.shared.table;
@@ -278,7 +287,7 @@ impl SipSockets {
         &self,
         source: Option<SocketAddr>,
         destination: SocketAddr,
-    ) -> Option<&Arc<UdpSocket>> {
+    ) -> Option<(SocketAddr, &Arc<UdpSocket>)> {
         let family = |local: &SocketAddr| local.is_ipv4() == destination.is_ipv4();
         let sockets = || self.udp.iter().filter(|(local, _)| family(local));
         // A loopback socket sends to loopback addresses only.
@@ -299,7 +308,7 @@ impl SipSockets {
         bound
             .or_else(|| sockets().find(|(local, _)| reaches(local)))
             .or_else(|| sockets().next())
-            .map(|(_, socket)| socket)
+            .map(|(local, socket)| (*local, socket))
     }
 
     /// Keeps a TCP connection open past the idle timeout while `needed` says that its peer's
