@@ -622,7 +622,8 @@ fn a_recording_started_and_stopped_by_the_api_holds_the_mixed_tones() {
     let phones = [enter(&server, "401", "300"), enter(&server, "401", "301")];
     assert_eq!(
         rpc(&server, "s.nway.startRecording('401', 'board')"),
-        "'board'"
+        "'board.wav'",
+        "the name it is listed and served by"
     );
     talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
     assert_eq!(rpc(&server, "s.nway.stopRecording('401')"), "1");

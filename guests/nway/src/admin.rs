@@ -10,7 +10,7 @@
 //! | `mute(room, call)`, `unmute(room, call)` | `1` |
 //! | `muteAll(room)`, `unmuteAll(room)` | how many changed (admins are left alone) |
 //! | `lock(room)`, `unlock(room)` | `1` |
-//! | `startRecording(room[, name])` | the file name; `stopRecording(room)`: `1` |
+//! | `startRecording(room[, name])` | the file's name, `.wav` included; `stopRecording(room)`: `1` |
 //! | `merge(from, into)` | how many moved from room `from` to room `into`; `from`'s recording, pin and lock end |
 //!
 //! Lists come in a struct: the host appends its server-info string to a
@@ -95,7 +95,7 @@ impl ControlApi for Admin {
                 };
                 members(&room)?;
                 rooms::start_recording(&room, &name).map_err(host_fault)?;
-                Ok(Value::String(name))
+                Ok(Value::String(recording_file(&name)))
             }
             "stopRecording" => {
                 let room = args(1, 1)?.string(0)?;
@@ -277,5 +277,30 @@ fn host_fault(error: Error) -> Fault {
         Error::WrongState(why) => fault(CONFLICT, why),
         Error::InvalidArgument(why) => fault(WRONG_ARGUMENTS, why),
         Error::Failed(why) => fault(500, why),
+    }
+}
+
+/// The name the recording `name` is listed and served by: the host writes `<name>.wav`, and a
+/// name ending in `.wav` (in any case) with its extension in lower case.
+fn recording_file(name: &str) -> String {
+    const EXTENSION: &str = ".wav";
+    let stem = name
+        .len()
+        .checked_sub(EXTENSION.len())
+        .filter(|&at| name.is_char_boundary(at) && name[at..].eq_ignore_ascii_case(EXTENSION))
+        .map_or(name, |at| &name[..at]);
+    format!("{stem}{EXTENSION}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recording_file_is_its_name_with_the_extension_the_host_gives_it() {
+        assert_eq!(recording_file("board"), "board.wav");
+        assert_eq!(recording_file("Loud.WAV"), "Loud.wav");
+        assert_eq!(recording_file("x.wav"), "x.wav");
+        assert_eq!(recording_file("wav"), "wav.wav");
     }
 }

@@ -24,11 +24,13 @@ pub enum Effect {
         /// The SIP URI to resolve: the outbound proxy, else the Request-URI.
         uri: String,
     },
-    /// The room's recording ended on its own (its file takes no more); nothing is asked of
-    /// the shell but to tell whoever watches the room.
+    /// The room's recording ended without being stopped: its file takes no more, or its room
+    /// is gone; nothing is asked of the shell but to tell whoever watches the room.
     RecordingEnded {
         /// The room.
         room: String,
+        /// Why it ended.
+        reason: RecordingEnd,
     },
     /// The call left `room` for a bridge (its guest bridged it, or the call it forwarded to
     /// answered); nothing is asked of the shell but to tell whoever watches the room.
@@ -38,6 +40,25 @@ pub enum Effect {
         /// The room it left.
         room: String,
     },
+}
+
+/// Why a recording ended without being stopped ([`Effect::RecordingEnded`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingEnd {
+    /// Its file takes no more: it could not be written, or reached its size limit.
+    File,
+    /// Its room was closed or expired.
+    RoomGone,
+}
+
+impl RecordingEnd {
+    /// How the event stream names it: `file`, `room`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordingEnd::File => "file",
+            RecordingEnd::RoomGone => "room",
+        }
+    }
 }
 
 /// A command to the media worker numbered `worker` (0-based).

@@ -53,7 +53,7 @@ pub use crate::core::{
 pub use call::CallId;
 pub use call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S, WINDOW_S};
 pub use dial::{DialRequest, MAX_CONTEXT_BYTES, MAX_DIAL_HEADERS};
-pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, Message};
+pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, Message, RecordingEnd};
 pub use error::CoreError;
 pub use failover::MAX_TARGETS;
 pub use network::Network;

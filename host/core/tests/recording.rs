@@ -6,7 +6,7 @@ mod common;
 use common::{World, conference};
 use std::sync::mpsc::TryRecvError;
 use std::time::Duration;
-use switchyard_core::{CoreConfig, CoreError, MediaOp};
+use switchyard_core::{CoreConfig, CoreError, MediaOp, RecordingEnd};
 use switchyard_media::{MediaEvent, RecordingTap, RoomId, recording_queue};
 use switchyard_sip::testing::Net;
 
@@ -114,6 +114,12 @@ fn the_recording_ends_when_its_room_is_closed_or_expires() {
         ["closed", "expiring"],
         "never for a room not recorded"
     );
+    let gone = |room: &str| (room.to_owned(), RecordingEnd::RoomGone);
+    assert_eq!(
+        world.recordings_ended,
+        [gone("closed"), gone("expiring")],
+        "whoever watches the rooms is told"
+    );
     // Both slots are free again.
     open(&mut world, &["closed"]);
     world.core.start_recording("closed", tap()).unwrap();
@@ -137,7 +143,8 @@ fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
         },
     );
     world.drain();
-    assert_eq!(world.recordings_ended, ["a"], "the shell is told");
+    let file_full = [("a".to_owned(), RecordingEnd::File)];
+    assert_eq!(world.recordings_ended, file_full, "the shell is told");
     assert!(
         matches!(
             world.core.stop_recording("a"),
@@ -162,7 +169,7 @@ fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
         );
     }
     world.drain();
-    assert_eq!(world.recordings_ended, ["a"], "nothing more is told");
+    assert_eq!(world.recordings_ended, file_full, "nothing more is told");
     world.core.stop_recording("a").unwrap();
     let ops = recording_ops(&mut world);
     let starts = ops.iter().filter(|op| op.0 == "start").count();
@@ -194,4 +201,20 @@ fn at_shutdown_every_recording_is_stopped() {
     );
     // They no longer count: a new one may start at once.
     world.core.start_recording("a", tap()).unwrap();
+}
+
+#[test]
+fn no_recording_starts_once_the_server_is_shutting_down() {
+    let mut world = world(32);
+    open(&mut world, &["a"]);
+    let now = world.now;
+    world.core.hangup_all(now);
+    let (refused, receiver) = recording_queue(1);
+    let started = world.core.start_recording("a", refused);
+    assert!(
+        matches!(&started, Err(CoreError::WrongState(why)) if why.contains("shutting down")),
+        "{started:?}"
+    );
+    assert_eq!(receiver.try_recv(), Err(TryRecvError::Disconnected));
+    assert!(recording_ops(&mut world).is_empty());
 }

@@ -68,7 +68,8 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
 /// yet at first) and returns the key and bytes of a new content, or none when
 /// nothing changed. The file is replaced ([`replace`], with `mode`) off the
 /// async threads; a failed write is tried again at the next look, and logged
-/// as [`FailureLog`] says.
+/// as [`FailureLog`] says, but for the last one, after `stop`, which is always
+/// logged.
 pub async fn keep<K>(
     path: std::path::PathBuf,
     mode: u32,
@@ -103,6 +104,10 @@ pub async fn keep<K>(
                         );
                     }
                 }
+                Err(e) if stopping => tracing::error!(
+                    "writing {} at stop: {e}; what it would have held is lost",
+                    path.display()
+                ),
                 Err(e) => {
                     if let Some(again) = failures.failed(now) {
                         tracing::warn!(
@@ -218,5 +223,57 @@ mod tests {
         assert_eq!(log.succeeded(at(61_000)), Some(Duration::from_secs(61)));
         assert_eq!(log.succeeded(at(61_250)), None, "recovered once");
         assert_eq!(log.failed(at(62_000)), Some(false), "a new failure");
+    }
+
+    /// What a test's log holds.
+    #[derive(Clone, Default)]
+    struct LogLines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for LogLines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_last_write_failing_after_stop_is_logged_however_soon_after_another() {
+        let dir = tempfile::tempdir().unwrap();
+        // Its directory does not exist: every write fails.
+        let path = dir.path().join("gone").join("state");
+        let log = LogLines::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .finish();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let mut version = 0_u32;
+        tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(async {
+                let stop = tokio::time::sleep(Duration::from_millis(100));
+                keep(path, PRIVATE, Duration::from_millis(10), stop, |_| {
+                    version += 1;
+                    Some((version, version.to_string().into_bytes()))
+                })
+                .await;
+            });
+        });
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            2,
+            "the first failure and the last:\n{text}"
+        );
+        assert!(
+            text.contains("at stop") && text.contains("is lost"),
+            "{text}"
+        );
     }
 }

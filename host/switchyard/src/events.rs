@@ -10,7 +10,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use switchyard_control::events::EventLog;
-use switchyard_core::{CallEvent, CallId};
+use switchyard_core::{CallEvent, CallId, RecordingEnd};
 
 /// The events kept for clients that reconnect.
 pub const EVENTS_KEPT: usize = 4096;
@@ -117,13 +117,13 @@ impl Events {
         );
     }
 
-    /// The recording of `room` ended on its own: its file takes no more (it could not be
-    /// written, or reached the WAV size limit).
-    pub fn recording_ended(&self, room: &str) {
+    /// The recording of `room` ended without being stopped: its file takes no more (it could
+    /// not be written, or reached the WAV size limit), or the room is gone.
+    pub fn recording_ended(&self, room: &str, reason: RecordingEnd) {
         self.log.publish(
             "recording",
             Some(room),
-            json!({"recording": false, "name": null, "reason": "file"}),
+            json!({"recording": false, "name": null, "reason": reason.as_str()}),
         );
     }
 

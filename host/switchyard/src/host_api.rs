@@ -335,6 +335,7 @@ impl HostApi for CoreHost {
 
     fn start_recording(&self, room: &str, name: &str) -> Result<(), Error> {
         let (tap, recording) = self.recorder.create(name)?;
+        let file_name = recording.file_name();
         let started = lock(&self.core).start_recording(room, tap);
         self.wake();
         if let Err(e) = started {
@@ -343,7 +344,7 @@ impl HostApi for CoreHost {
         }
         recording
             .start()
-            .inspect(|()| self.events.recording(room, Some(name), true))
+            .inspect(|()| self.events.recording(room, Some(&file_name), true))
             .inspect_err(|_| {
                 let _ = lock(&self.core).stop_recording(room);
                 self.wake();

@@ -252,7 +252,9 @@ impl Signaling {
                     Effect::Media(op) => self.media.apply(op),
                     Effect::Guest(op) => self.executor.submit(op),
                     Effect::Resolve { call, uri } => self.resolve(call, uri),
-                    Effect::RecordingEnded { room } => self.events.recording_ended(&room),
+                    Effect::RecordingEnded { room, reason } => {
+                        self.events.recording_ended(&room, reason)
+                    }
                     Effect::LeftRoom { call, room } => self.events.left_room(call, &room),
                 }
             }

@@ -94,12 +94,18 @@ pub struct StatsFile {
 }
 
 impl StatsFile {
-    /// Reads `<dir>/stats` (none yet: counts start at zero). A file that does
-    /// not hold three counts is an error naming it: counting on from zero would
+    /// Reads `<dir>/stats` (none yet, or an empty one: counts start at zero). A file that
+    /// does not hold three counts is an error naming it: counting on from zero would
     /// overwrite the history it holds.
     pub fn open(dir: &Path) -> anyhow::Result<StatsFile> {
         let path = dir.join(FILE_NAME);
         let base = match std::fs::read_to_string(&path) {
+            // SEMS writes its file in place, so a crash during a write leaves it empty: there
+            // is no history to keep.
+            Ok(text) if text.trim().is_empty() => {
+                tracing::warn!(path = %path.display(), "the stats file is empty: counting from zero");
+                Counters::default()
+            }
             Ok(text) => Counters::parse(&text)
                 .map_err(|e| anyhow!("records.stats_dir: {}: {e}", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Counters::default(),
@@ -239,6 +245,16 @@ mod tests {
         assert!(
             error.contains("records.stats_dir") && error.contains("stats"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_left_by_a_crash_during_a_write_counts_from_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("stats"), " \n").unwrap();
+        assert_eq!(
+            StatsFile::open(dir.path()).unwrap().base(),
+            Counters::default()
         );
     }
 }

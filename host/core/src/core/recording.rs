@@ -5,7 +5,7 @@
 use switchyard_media::{RecordingId, RecordingTap, RoomId};
 
 use super::CallCore;
-use crate::effect::{Effect, MediaOp};
+use crate::effect::{Effect, MediaOp, RecordingEnd};
 use crate::error::CoreError;
 use crate::rooms::Room;
 
@@ -16,10 +16,14 @@ impl CallCore {
     /// until the worker reports
     /// [`MediaEvent::RecordingEnded`](switchyard_media::MediaEvent::RecordingEnded) (its writer
     /// is gone), whoever joins or leaves meanwhile. Refused, dropping `tap`, when the room does
-    /// not exist ([`CoreError::NoSuchRoom`]), is being recorded already or `max_recordings`
-    /// rooms are ([`CoreError::WrongState`]).
+    /// not exist ([`CoreError::NoSuchRoom`]), is being recorded already, `max_recordings`
+    /// rooms are, or the server is shutting down ([`CoreError::WrongState`]).
     pub fn start_recording(&mut self, room: &str, tap: RecordingTap) -> Result<(), CoreError> {
         let state = self.rooms.get(room).ok_or(CoreError::NoSuchRoom)?;
+        if !self.accepting {
+            // Past `stop_all_recordings`, nothing would stop it before the process exits.
+            return Err(CoreError::state("the server is shutting down"));
+        }
         if state.recording.is_some() {
             return Err(CoreError::state(format!(
                 "room {room:?} is being recorded already"
@@ -75,14 +79,20 @@ impl CallCore {
         tracing::warn!(room, "the room's recording ended: its file takes no more");
         self.effects.push_back(Effect::RecordingEnded {
             room: room.to_owned(),
+            reason: RecordingEnd::File,
         });
     }
 
-    /// `removed`, named `room`, is gone: its recording, if any, ends.
+    /// `removed`, named `room`, is gone: its recording, if any, ends, and
+    /// [`Effect::RecordingEnded`] says so.
     pub(super) fn room_removed(&mut self, room: &str, removed: &Room) {
         self.rooms_version += 1;
         if removed.recording.is_some() {
             self.end_recording(room);
+            self.effects.push_back(Effect::RecordingEnded {
+                room: room.to_owned(),
+                reason: RecordingEnd::RoomGone,
+            });
         }
     }
 

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 use switchyard_core::{
     CallCore, CallEvent, CallId, CoreConfig, Effect, GuestOp, Invite, MediaOp, Network,
+    RecordingEnd,
 };
 use switchyard_media::LegId;
 use switchyard_sip::testing::rsip::Method;
@@ -89,7 +90,7 @@ pub struct World {
     /// The resolutions waiting, `(call, uri)`.
     pub held: Vec<(CallId, String)>,
     /// The rooms whose recording the core said ended on its own, in order.
-    pub recordings_ended: Vec<String>,
+    pub recordings_ended: Vec<(String, RecordingEnd)>,
     /// Each call that left a room for a bridge, and the room.
     pub left_rooms: Vec<(CallId, String)>,
     /// Host parts of URIs the harness's "DNS" knows (`name` or `name:port`),
@@ -281,7 +282,9 @@ impl World {
                 progressed = true;
                 match effect {
                     Effect::Media(op) => self.media.push(op),
-                    Effect::RecordingEnded { room } => self.recordings_ended.push(room),
+                    Effect::RecordingEnded { room, reason } => {
+                        self.recordings_ended.push((room, reason))
+                    }
                     Effect::LeftRoom { call, room } => self.left_rooms.push((call, room)),
                     Effect::Resolve { call, uri } if self.hold_resolutions => {
                         self.held.push((call, uri));

@@ -10,6 +10,7 @@ use space::Space;
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -199,6 +200,9 @@ impl Recorder {
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
+            // What a room said is not for every user of the host: readable by the group (a
+            // web server's, say) at most.
+            .mode(0o640)
             .open(&path)
             .map_err(|e| match e.kind() {
                 ErrorKind::AlreadyExists => Error::InvalidArgument(format!(
@@ -239,6 +243,15 @@ impl Recorder {
 }
 
 impl NewRecording {
+    /// The name of its file, `.wav` included: what the recordings are listed and served by.
+    pub fn file_name(&self) -> String {
+        self.written
+            .path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
     /// Starts the thread that writes the recording until its tap is gone. When it cannot be
     /// started the file is removed and the error is [`Error::Failed`].
     pub fn start(self) -> Result<(), Error> {
@@ -268,7 +281,8 @@ impl NewRecording {
     }
 }
 
-/// Logs how the recording at `path` ended; one that never got a frame leaves no file.
+/// Logs how the recording at `path` ended; one that never got a frame, or failed before its
+/// file could be read, leaves no file.
 fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
     match outcome {
         Ok(Some(written)) => {
@@ -292,6 +306,13 @@ fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
         Ok(None) => {
             remove(path);
             tracing::info!(path = %path.display(), "recording ended before any audio: no file");
+        }
+        Err(e) if hound::WavReader::open(path).is_err() => {
+            remove(path);
+            tracing::error!(
+                path = %path.display(),
+                "recording failed before its file could be read: removed: {e}"
+            );
         }
         Err(e) => tracing::error!(
             path = %path.display(),
@@ -324,6 +345,7 @@ fn has_extension(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn recorder() -> (tempfile::TempDir, Recorder) {
         let dir = tempfile::tempdir().unwrap();
@@ -394,6 +416,45 @@ mod tests {
             Recorder::new(None, u64::MAX).create("x"),
             Err(Error::WrongState(_))
         ));
+    }
+
+    #[test]
+    fn a_recording_that_fails_before_its_file_can_be_read_leaves_no_file() {
+        let (dir, recorder) = recorder();
+        let (_tap, recording) = recorder.create("broken").unwrap();
+        assert_eq!(recording.file_name(), "broken.wav");
+        let path = dir.path().join("broken.wav");
+        let (sender, frames) = std::sync::mpsc::sync_channel(1);
+        let frame = switchyard_media::RecordedFrame {
+            rate: 8000,
+            dropped_before: 0,
+            samples: vec![0; 160].into(),
+        };
+        sender.send(frame).unwrap();
+        drop(sender);
+        // A handle that cannot be written, as a full disk fails the header's write.
+        let read_only = File::open(&path).unwrap();
+        let outcome = writer::write(
+            frames,
+            read_only,
+            wav_file::MAX_SAMPLES,
+            &Space::new(1 << 30),
+        );
+        assert!(outcome.is_err());
+        finish(&path, outcome);
+        assert!(!path.exists(), "an empty file is no recording to list");
+    }
+
+    #[test]
+    fn a_recording_is_readable_by_its_owner_and_group_only() {
+        let (dir, recorder) = recorder();
+        let (_tap, recording) = recorder.create("private").unwrap();
+        let mode = std::fs::metadata(dir.path().join("private.wav"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, mode & 0o040, "{mode:o}");
+        recording.abandon();
     }
 
     #[test]
