@@ -88,6 +88,117 @@ fn load_fault(server: &Server, name: &str, path: &str) -> String {
     answer.trim_end().to_owned()
 }
 
+/// The file of the current version of `name`, as `guestList()` shows it.
+fn current_file(server: &Server, name: &str) -> String {
+    let script = format!(
+        "print([v['file'] for v in s.guestList() if v['name'] == {name:?} and v['state'] == 'current'][0])\n"
+    );
+    python(server, &script).trim_end().to_owned()
+}
+
+/// `component` with a custom section appended: the same guest, but bytes no compile cache
+/// has seen, so loading it compiles it.
+fn uncached_copy(component: &str, to: &std::path::Path) {
+    let mut bytes = std::fs::read(component).unwrap();
+    let name = b"uncached";
+    let payload = std::process::id().to_le_bytes();
+    // Custom section: id 0, its size, then its name (length-prefixed) and payload.
+    let size = 1 + name.len() + payload.len();
+    bytes.extend_from_slice(&[0, u8::try_from(size).unwrap(), name.len() as u8]);
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(&payload);
+    std::fs::write(to, bytes).unwrap();
+}
+
+#[test]
+fn the_embedded_version_can_be_loaded_again_as_the_way_back() {
+    let server = Server::start();
+    let component = test_guest_wasm("webconference");
+    assert_eq!(
+        rpc(
+            &server,
+            &format!("s.guestLoad('webconference', {component:?})")
+        ),
+        "2"
+    );
+    assert_eq!(current_file(&server, "webconference"), component);
+    assert_eq!(
+        rpc(&server, "s.guestLoad('webconference', '(embedded)')"),
+        "3"
+    );
+    assert_eq!(current_file(&server, "webconference"), "(embedded)");
+    let call = Phone::call(server.sip, "000777123", "alice", &[]);
+    await_versions(&server, &[version("webconference", 3, 1, "current")]);
+    call.hang_up();
+    let fault = load_fault(&server, "webconference", "/nonexistent/(embedded)");
+    assert!(fault.starts_with("300 guestLoad: refused"), "{fault}");
+}
+
+#[test]
+fn loads_asked_for_together_take_effect_in_the_order_asked() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("slow.wasm");
+    uncached_copy(&test_guest_wasm("webconference"), &slow);
+    let quick = test_guest_wasm("webconference");
+    // The first compiles; the second, asked for while it does, is in the cache.
+    let script = format!(
+        "import threading, time\n\
+         def load(path):\n    \
+             xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad('webconference', path)\n\
+         first = threading.Thread(target=load, args=({slow:?},))\n\
+         first.start()\n\
+         time.sleep(0.3)\n\
+         load({quick:?})\n\
+         first.join(60)\n\
+         print('done')\n",
+        slow = slow.display().to_string(),
+    );
+    assert_eq!(python(&server, &script).trim_end(), "done");
+    assert_eq!(
+        current_file(&server, "webconference"),
+        quick,
+        "the load asked for last is current"
+    );
+}
+
+#[test]
+fn a_watched_file_touched_or_rewritten_the_same_is_not_loaded_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("guest.wasm");
+    std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
+    let config = format!(
+        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
+        base_config(),
+        file.display()
+    );
+    let server = Server::start_with(&config);
+    let touch = |seconds: u64| {
+        let later = std::time::SystemTime::now() + Duration::from_secs(seconds);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+    };
+    let passed_over = || {
+        server
+            .log()
+            .matches("its content unchanged: not loaded")
+            .count()
+    };
+    touch(10);
+    server.await_value("touches passed over", &1, SETTLE, passed_over);
+    std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
+    touch(20);
+    server.await_value("same bytes passed over", &2, SETTLE, passed_over);
+    assert_eq!(
+        versions(&server),
+        [version("misbehave", 1, 0, "current"), idle_webconference()]
+    );
+}
+
 #[test]
 fn calls_stay_on_their_version_and_an_old_version_unloads_with_its_last_call() {
     let server = Server::start();

@@ -3,6 +3,7 @@
 
 use crate::cli_table::table;
 use crate::control_client::{self, ControlApi};
+use crate::guest_loader::EMBEDDED;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,9 +19,11 @@ pub fn reachable(listen: SocketAddr) -> SocketAddr {
     }
 }
 
-/// `guestLoad(name, file)`, `file` made absolute (the server reads it).
+/// `guestLoad(name, file)`, `file` made absolute (the server reads it), but for
+/// [`EMBEDDED`], the component built into the server.
 pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
     let file = match std::path::absolute(file) {
+        _ if file == Path::new(EMBEDDED) => file.to_owned(),
         Ok(file) => file,
         Err(e) => return fail(format!("{}: {e}", file.display())),
     };

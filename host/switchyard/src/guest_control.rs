@@ -18,6 +18,9 @@ pub struct GuestSwitch {
     registry: Arc<Registry<Guest>>,
     loader: Arc<GuestLoader>,
     routing: String,
+    /// Held through each load: versions are numbered, and the last made current, in the
+    /// order the loads were asked for, whichever compiles faster.
+    loading: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl GuestSwitch {
@@ -32,6 +35,7 @@ impl GuestSwitch {
             registry,
             loader,
             routing,
+            loading: Arc::default(),
         }
     }
 
@@ -61,10 +65,11 @@ impl GuestSwitch {
         Ok(Value::Int(i32::try_from(version).unwrap_or(i32::MAX)))
     }
 
-    /// Loads a new version of `name` from the component at `path` and makes
-    /// it the current one: its number, or a fault saying why it was refused
-    /// (the current version keeps serving). Compiling takes a blocking
-    /// thread; `host` serves the trial instance.
+    /// Loads a new version of `name` from the component at `path` (the one embedded under
+    /// that name for `(embedded)`) and makes it the current one: its number, or a fault
+    /// saying why it was refused (the current version keeps serving). Loads run one at a
+    /// time, in the order asked. Compiling takes a blocking thread; `host` serves the trial
+    /// instance.
     pub async fn load_file(
         &self,
         name: String,
@@ -74,6 +79,7 @@ impl GuestSwitch {
         let registry = self.registry.clone();
         let loader = self.loader.clone();
         let events = host.clone();
+        let _turn = self.loading.lock().await;
         let loaded = tokio::task::spawn_blocking(move || {
             let file = path.display().to_string();
             add_version(&registry, &name, file, || {

@@ -49,23 +49,25 @@ impl GuestLoader {
         let entry = self.entry(name)?;
         let (wasm, file) = match &entry.0.wasm {
             Some(path) => (read(name, path)?, path.display().to_string()),
-            None => match bundled::named(name) {
-                Some(wasm) => (wasm.to_vec(), EMBEDDED.to_owned()),
-                None => {
-                    return Err(anyhow!(
-                        "guest {name}: no `wasm` file is configured and none is embedded under that name"
-                    ));
-                }
-            },
+            None => {
+                let wasm = embedded(name).context("no `wasm` file is configured")?;
+                (wasm.to_vec(), EMBEDDED.to_owned())
+            }
         };
         Ok((self.start(name, entry, &wasm, host)?, file))
     }
 
-    /// A new version of `name` from the component at `path`, instantiated
-    /// once with `host` so that a component which cannot start is refused.
+    /// A new version of `name` from the component at `path`, or from the one embedded under
+    /// that name when `path` is [`EMBEDDED`] (the way back from a bad version of an embedded
+    /// guest), instantiated once with `host` so that a component which cannot start is refused.
     pub fn load_file(&self, name: &str, path: &Path, host: Arc<CoreHost>) -> anyhow::Result<Guest> {
         let entry = self.entry(name)?;
-        self.start(name, entry, &read(name, path)?, host)
+        let wasm = if path == Path::new(EMBEDDED) {
+            embedded(name)?.to_vec()
+        } else {
+            read(name, path)?
+        };
+        self.start(name, entry, &wasm, host)
     }
 
     /// `wasm` compiled as `name` and instantiated once with `host`: a
@@ -127,6 +129,12 @@ impl GuestLoader {
         );
         Ok(guest)
     }
+}
+
+/// The component embedded in the binary under `name`.
+fn embedded(name: &str) -> anyhow::Result<&'static [u8]> {
+    bundled::named(name)
+        .ok_or_else(|| anyhow!("guest {name}: no component is embedded under that name"))
 }
 
 fn read(name: &str, path: &Path) -> anyhow::Result<Vec<u8>> {

@@ -4,12 +4,15 @@
 //!
 //! The file is looked at every [`POLL`]; a change (of modification time or
 //! size) is loaded once the file has stayed the same for one more look, so a
-//! file still being written is not taken half-written. A component that is
-//! refused is logged, the running version keeps serving, and the file is
-//! looked at again only when it changes once more.
+//! file still being written is not taken half-written, unless its content is
+//! that of the version it last loaded (a file touched, or rewritten the same,
+//! is no new version). A component that is refused is logged, the running
+//! version keeps serving, and the file is looked at again only when it
+//! changes once more.
 
 use crate::guest_control::GuestSwitch;
 use crate::host_api::CoreHost;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -33,6 +36,8 @@ pub async fn watch(
     mut loaded: Seen,
     host: Arc<CoreHost>,
 ) {
+    // Unchanged since it was read at start: its content is the running version's.
+    let mut loaded_content = digest(&path).filter(|_| look(&path) == loaded);
     let mut pending: Option<Seen> = None;
     let mut ticks = tokio::time::interval(POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -44,12 +49,18 @@ pub async fn watch(
             Step::Load => {
                 pending = None;
                 loaded = seen;
+                let content = digest(&path);
+                if content.is_some() && content == loaded_content {
+                    info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
+                    continue;
+                }
                 info!(guest = name, file = %path.display(), "watched file changed: loading it");
-                if let Err(fault) = switch
+                match switch
                     .load_file(name.clone(), path.clone(), host.clone())
                     .await
                 {
-                    warn!(guest = name, file = %path.display(), "{}", fault.message);
+                    Ok(_) => loaded_content = content,
+                    Err(fault) => warn!(guest = name, file = %path.display(), "{}", fault.message),
                 }
             }
         }
@@ -77,6 +88,13 @@ fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
     } else {
         Step::Wait(Some(seen))
     }
+}
+
+/// The SHA-256 of the file at `path`, or none if it cannot be read.
+fn digest(path: &PathBuf) -> Option<[u8; 32]> {
+    std::fs::read(path)
+        .ok()
+        .map(|bytes| Sha256::digest(bytes).into())
 }
 
 /// How `path` is now.
