@@ -1060,13 +1060,21 @@ impl Config {
                     "needs `wasm`: the embedded guest has no file to watch".to_owned(),
                 );
             }
-            if let Some(dir) = &entry.records_dir
-                && !dir.is_dir()
-            {
-                return fail(
-                    &format!("guests.{name}.records_dir"),
-                    format!("{} is not a directory", dir.display()),
-                );
+            if let Some(dir) = &entry.records_dir {
+                let key = format!("guests.{name}.records_dir");
+                if !dir.is_dir() {
+                    return fail(&key, format!("{} is not a directory", dir.display()));
+                }
+                // The guest's records are files it makes there.
+                if let Err(e) = writable(dir) {
+                    return fail(
+                        &key,
+                        format!(
+                            "the directory {} is not writable by this process: {e}",
+                            dir.display()
+                        ),
+                    );
+                }
             }
             for (key, mb, most) in [
                 (
@@ -2096,6 +2104,32 @@ mod tests {
         let open = tempfile::tempdir().unwrap();
         let text = format!(
             "[records]\nstats_dir = \"{0}\"\n[rooms]\nstate_file = \"{0}/rooms.json\"\n",
+            open.path().display()
+        );
+        assert!(parse(&text).is_ok());
+    }
+
+    #[test]
+    fn a_guests_records_directory_must_be_writable() {
+        let locked = Unwritable::new();
+        let dir = locked.0.path().display().to_string();
+        let text = format!("# records\n[guests.webconference]\nrecords_dir = \"{dir}\"\n");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(
+            err.key.as_deref(),
+            Some("guests.webconference.records_dir"),
+            "{err}"
+        );
+        assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+        assert!(
+            err.message.starts_with(&format!(
+                "the directory {dir} is not writable by this process: "
+            )),
+            "{err}"
+        );
+        let open = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[guests.webconference]\nrecords_dir = \"{}\"\n",
             open.path().display()
         );
         assert!(parse(&text).is_ok());

@@ -2,6 +2,7 @@
 //! Switchyard's configuration, with a note for every key that does not carry
 //! over unchanged.
 
+mod feedback;
 mod parse;
 mod prompts;
 mod session_timers;
@@ -24,16 +25,26 @@ pub struct Conversion {
     /// Keys not mapped, and remarks on keys mapped with a change, in line
     /// order (remarks on keys the file does not set come last).
     pub notes: Vec<Note>,
-    /// The SEMS setting each key of `table` (by its dotted path) came from,
-    /// as line and SEMS key; keys set for a SEMS key the file does not set
-    /// are absent.
-    origins: HashMap<String, (usize, String)>,
+    /// The SEMS setting each key of `table` (by its dotted path) came from;
+    /// keys set for a SEMS key the file does not set are absent.
+    origins: HashMap<String, Origin>,
+}
+
+/// Where a key of [`Conversion::table`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    /// The file of the SEMS setting: the file converted, or one it includes.
+    file: String,
+    /// Its 1-based line.
+    line: usize,
+    /// The SEMS key.
+    key: String,
 }
 
 /// What the conversion says about one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
-    /// The file converted.
+    /// The file of the key: the file converted, or one it includes.
     pub file: String,
     /// 1-based line of the key; None for a key the file does not set.
     pub line: Option<usize>,
@@ -107,12 +118,16 @@ impl Conversion {
             "the converted configuration does not load: {key}{}",
             e.message
         );
-        Err(ImportError {
-            file: self.source.clone(),
-            line: origin.map(|(line, _)| *line),
-            problem: match origin {
-                Some((_, sems_key)) => format!("{sems_key}: {problem}"),
-                None => problem,
+        Err(match origin {
+            Some(origin) => ImportError {
+                file: origin.file.clone(),
+                line: Some(origin.line),
+                problem: format!("{}: {problem}", origin.key),
+            },
+            None => ImportError {
+                file: self.source.clone(),
+                line: None,
+                problem,
             },
         })
     }
@@ -138,26 +153,30 @@ pub fn read(file: &Path) -> Result<String, ImportError> {
         line: None,
         problem: format!("cannot read: {e}"),
     })?;
+    text(&name, bytes)
+}
+
+/// `bytes`, the content of the file `file`, as text; else an error naming
+/// the line of its first byte that is not UTF-8.
+fn text(file: &str, bytes: Vec<u8>) -> Result<String, ImportError> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         ImportError {
-            file: name,
+            file: file.to_owned(),
             line: Some(valid.iter().filter(|&&b| b == b'\n').count() + 1),
             problem: "not UTF-8 text".to_owned(),
         }
     })
 }
 
-/// Converts the text of SEMS's `webconference.conf`; `file` names it in
-/// notes and errors. A line that is not `key=value` or a value of the wrong
-/// kind for its key is an error; a key with no Switchyard equivalent is a
-/// [`NoteKind::NotMapped`] note.
+/// Converts the text of SEMS's `webconference.conf`, read as SEMS reads it
+/// (see [`parse::parse`]: the files its `@` lines include are read from
+/// disk); `file` names it in notes and errors, and is where relative
+/// includes are looked up. A line SEMS would not take, an include that
+/// cannot be read, or a value of the wrong kind for its key is an error; a
+/// key with no Switchyard equivalent is a [`NoteKind::NotMapped`] note.
 pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
-    let settings = parse::parse(text).map_err(|m| ImportError {
-        file: file.to_owned(),
-        line: Some(m.line),
-        problem: m.problem,
-    })?;
+    let settings = parse::parse(file, text)?;
     let mut converter = Converter {
         file,
         table: Table::new(),
@@ -167,11 +186,11 @@ pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
     let settings = converter.last_of_each(&settings);
     converter.map(&settings)?;
     let mut notes = converter.notes;
-    notes.sort_by_key(|note| note.line.unwrap_or(usize::MAX));
+    notes.sort_by_key(|(order, _)| *order);
     Ok(Conversion {
         source: file.to_owned(),
         table: converter.table,
-        notes,
+        notes: notes.into_iter().map(|(_, note)| note).collect(),
         origins: converter.origins,
     })
 }
@@ -209,6 +228,24 @@ enum Target {
 /// The guest's own table.
 const GUEST_CONFIG: &[&str] = &["guests", "webconference", "config"];
 
+/// SEMS's key for how session timers refresh a session.
+const REFRESH_METHOD: &str = "session_refresh_method";
+
+/// Whether SEMS reads an empty value of `key` (going to `target`) as if the
+/// key were not set. It does not for `participant_id_header`, which it reads
+/// whenever the key is there, so that empty turns reading the participant id
+/// from a header off; nor for the expiry delays, an empty number being 0
+/// there; nor for the session timers' intervals and refresh method, which it
+/// refuses empty while timers are on (their own mapping says what comes of
+/// it); nor for `direct_room_re`, mapped empty as it turns direct rooms off.
+fn empty_is_unset(key: &str, target: &Target) -> bool {
+    match target {
+        Target::NotMapped(_) | Target::ExpireDelay { .. } | Target::SipOfferMethod => false,
+        Target::SessionTimer => key == session_timers::ENABLE,
+        _ => !matches!(key, "direct_room_re" | "participant_id_header"),
+    }
+}
+
 fn target(key: &str) -> Target {
     use Target::*;
     match key {
@@ -241,7 +278,7 @@ fn target(key: &str) -> Target {
         prompts::DIGITS_DIR => Prompt,
         key if prompts::PROMPT_KEYS.contains(&key) => Prompt,
         key if session_timers::is_key(key) => SessionTimer,
-        "session_refresh_method" => SipOfferMethod,
+        REFRESH_METHOD => SipOfferMethod,
         "accept_501_reply" => NotMapped(
             "a 501 to an UPDATE refresh makes Switchyard refresh that call by re-INVITE instead",
         ),
@@ -259,27 +296,34 @@ fn target(key: &str) -> Target {
 
 /// Builds the table and the notes.
 struct Converter<'f> {
+    /// The file converted.
     file: &'f str,
     table: Table,
-    notes: Vec<Note>,
+    /// Each note with where it goes in the list: its setting's
+    /// [`Setting::index`], or `usize::MAX` for a key the file does not set.
+    notes: Vec<(usize, Note)>,
     /// See [`Conversion::origins`].
-    origins: HashMap<String, (usize, String)>,
+    origins: HashMap<String, Origin>,
 }
 
 impl Converter<'_> {
     /// The settings SEMS uses: of a key set more than once, the last (the
     /// others get a remark).
     fn last_of_each<'s>(&mut self, settings: &'s [Setting]) -> Vec<&'s Setting> {
-        let last: HashMap<&str, usize> =
-            settings.iter().map(|s| (s.key.as_str(), s.line)).collect();
+        let last: HashMap<&str, &Setting> = settings.iter().map(|s| (s.key.as_str(), s)).collect();
         settings
             .iter()
             .filter(|s| {
                 let used = last[s.key.as_str()];
-                if s.line != used {
-                    self.remark(s, format!("set again on line {used}, whose value is used"));
+                if s.index != used.index {
+                    let place = if used.file == s.file {
+                        format!("on line {}", used.line)
+                    } else {
+                        format!("at {}:{}", used.file, used.line)
+                    };
+                    self.remark(s, format!("set again {place}, whose value is used"));
                 }
-                s.line == used
+                s.index == used.index
             })
             .collect()
     }
@@ -289,12 +333,7 @@ impl Converter<'_> {
         let mut timer_settings = Vec::new();
         for &setting in settings {
             let target = target(&setting.key);
-            // SEMS reads an empty value as an unset key, except a direct
-            // room regex, where both turn direct rooms off.
-            if !matches!(target, Target::NotMapped(_))
-                && setting.value.is_empty()
-                && setting.key != "direct_room_re"
-            {
+            if setting.value.is_empty() && empty_is_unset(&setting.key, &target) {
                 self.remark(setting, "empty, so not set (as SEMS reads it)".to_owned());
                 continue;
             }
@@ -346,7 +385,7 @@ impl Converter<'_> {
                     if never {
                         self.remark(setting, format!("ignored, as {switch} = no (as in SEMS)"));
                     } else {
-                        let seconds = self.number(setting)?;
+                        let seconds = self.delay(setting)?;
                         if seconds > MAX_DELAY_S as i64 {
                             return Err(self.error(
                                 setting,
@@ -416,9 +455,31 @@ impl Converter<'_> {
             Some(re) if !re.value.is_empty() => self.direct_room_strip(settings),
             Some(_) => {}
         }
-        self.session_timers(&timer_settings)?;
+        let timers = self.session_timers(&timer_settings)?;
+        if timers && !settings.iter().any(|s| s.key == REFRESH_METHOD) {
+            self.default_offer_method();
+        }
         self.prompts(&prompt_settings);
         Ok(())
+    }
+
+    /// With session timers on and no refresh method set, SEMS refreshes as
+    /// UPDATE_FALLBACK_INVITE: by UPDATE to a peer whose Allow lists it, by
+    /// re-INVITE to the others, as `sip.offer_method = "update"` does.
+    fn default_offer_method(&mut self) {
+        self.set(
+            None,
+            &["sip"],
+            "offer_method",
+            Value::String("update".to_owned()),
+        );
+        self.unset_remark(
+            REFRESH_METHOD,
+            "not set, so SEMS refreshes sessions by UPDATE to peers whose Allow lists it and by \
+             re-INVITE to the others (UPDATE_FALLBACK_INVITE): sip.offer_method is set to \
+             \"update\", which does the same (Switchyard's own default is \"reinvite\")"
+                .to_owned(),
+        );
     }
 
     /// With direct rooms on, SEMS strips nothing from the called user unless
@@ -442,8 +503,11 @@ impl Converter<'_> {
         }
     }
 
-    /// `feedback_file`: SEMS's path split into the guest's records directory
-    /// and the file's name in it.
+    /// `feedback_file`: SEMS's absolute path split into the guest's records
+    /// directory and the file's name in it. The directory is taken only when
+    /// it is the file's own (see [`feedback::why_not_own`]); else the records
+    /// go to [`feedback::own_dir`], with a remark saying why and that the file
+    /// is to be moved there.
     fn feedback_file(&mut self, setting: &Setting) {
         let path = Path::new(&setting.value);
         let (Some(dir), Some(name)) = (
@@ -460,11 +524,41 @@ impl Converter<'_> {
             );
             return;
         };
+        if !path.is_absolute() {
+            self.not_mapped(
+                setting,
+                "SEMS opens a relative path from its working directory, unknown here: give \
+                 [guests.webconference] records_dir an absolute directory of the file's own, \
+                 and config.feedback_file its name"
+                    .to_owned(),
+            );
+            return;
+        }
+        let records_dir = match feedback::why_not_own(Path::new(dir), name) {
+            None => dir.to_owned(),
+            Some(why) => {
+                let own = feedback::own_dir(Path::new(dir), name);
+                let own = own.display();
+                self.remark(
+                    setting,
+                    format!(
+                        "{why}, and the guest's records store counts every file of its \
+                         records_dir against its limit and resetFeedback empties any file there \
+                         it is named: guests.webconference.records_dir is set to {own}, a \
+                         directory of the file's own beside it (it must exist, writable by the \
+                         server's user), and config.feedback_file to {name:?}; move {} there \
+                         to keep the feedback SEMS wrote",
+                        setting.value
+                    ),
+                );
+                own.to_string()
+            }
+        };
         self.set(
             Some(setting),
             &["guests", "webconference"],
             "records_dir",
-            Value::String(dir.to_owned()),
+            Value::String(records_dir),
         );
         self.set(
             Some(setting),
@@ -557,6 +651,16 @@ impl Converter<'_> {
         off
     }
 
+    /// An expiry delay in seconds: a whole number, 0 or more, or empty, which
+    /// SEMS reads as 0 (with a remark).
+    fn delay(&mut self, setting: &Setting) -> Result<i64, ImportError> {
+        if !setting.value.is_empty() {
+            return self.number(setting);
+        }
+        self.remark(setting, "empty, which SEMS reads as 0".to_owned());
+        Ok(0)
+    }
+
     /// A whole number, 0 or more.
     fn number(&self, setting: &Setting) -> Result<i64, ImportError> {
         setting
@@ -580,8 +684,12 @@ impl Converter<'_> {
     fn set(&mut self, origin: Option<&Setting>, tables: &[&str], key: &str, value: Value) {
         if let Some(setting) = origin {
             let path = [tables, &[key]].concat().join(".");
-            self.origins
-                .insert(path, (setting.line, setting.key.clone()));
+            let origin = Origin {
+                file: setting.file.clone(),
+                line: setting.line,
+                key: setting.key.clone(),
+            };
+            self.origins.insert(path, origin);
         }
         let mut table = &mut self.table;
         for name in tables {
@@ -600,13 +708,14 @@ impl Converter<'_> {
 
     /// A remark on `key`, which the file does not set.
     fn unset_remark(&mut self, key: &str, text: String) {
-        self.notes.push(Note {
+        let note = Note {
             file: self.file.to_owned(),
             line: None,
             key: key.to_owned(),
             kind: NoteKind::Remark,
             text,
-        });
+        };
+        self.notes.push((usize::MAX, note));
     }
 
     fn not_mapped(&mut self, setting: &Setting, text: String) {
@@ -614,18 +723,19 @@ impl Converter<'_> {
     }
 
     fn note(&mut self, setting: &Setting, kind: NoteKind, text: String) {
-        self.notes.push(Note {
-            file: self.file.to_owned(),
+        let note = Note {
+            file: setting.file.clone(),
             line: Some(setting.line),
             key: setting.key.clone(),
             kind,
             text,
-        });
+        };
+        self.notes.push((setting.index, note));
     }
 
     fn error(&self, setting: &Setting, problem: String) -> ImportError {
         ImportError {
-            file: self.file.to_owned(),
+            file: setting.file.clone(),
             line: Some(setting.line),
             problem: format!("{}: {problem}", setting.key),
         }
@@ -788,22 +898,27 @@ mod tests {
     }
 
     #[test]
-    fn records_go_to_the_stats_dir_and_the_guests_records_dir() {
-        let conversion = quiet(
+    fn records_go_to_the_stats_dir_and_the_feedback_files_own_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = dir.path().join("feedback");
+        std::fs::create_dir_all(own.join("old")).unwrap();
+        std::fs::write(own.join("feedback.txt"), "").unwrap();
+        let own = own.display();
+        let conversion = quiet(&format!(
             "direct_room_re=\nstats_dir=/var/log/sems-webconference/\n\
-             feedback_file=/var/log/sems-webconference-feedback.txt\n",
-        );
+             feedback_file={own}/feedback.txt\n"
+        ));
         assert_eq!(
             at(&conversion.table, "records.stats_dir"),
             Some(&Value::from("/var/log/sems-webconference/"))
         );
         assert_eq!(
             at(&conversion.table, "guests.webconference.records_dir"),
-            Some(&Value::from("/var/log"))
+            Some(&Value::from(own.to_string()))
         );
         assert_eq!(
             guest(&conversion, "feedback_file"),
-            Some(&Value::from("sems-webconference-feedback.txt"))
+            Some(&Value::from("feedback.txt"))
         );
         assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
 
@@ -819,6 +934,220 @@ mod tests {
                 "for {path}"
             );
         }
+        let relative = quiet("direct_room_re=\nfeedback_file=logs/feedback.txt\n");
+        assert_eq!(guest(&relative, "feedback_file"), None);
+        assert_eq!(
+            lines(&relative),
+            [
+                "webconference.conf:2: feedback_file: not mapped: SEMS opens a relative path from \
+                 its working directory, unknown here: give [guests.webconference] records_dir an \
+                 absolute directory of the file's own, and config.feedback_file its name"
+            ]
+        );
+    }
+
+    /// The remark on a feedback file whose directory is not its own.
+    fn not_its_own(why: &str, own: &str, name: &str, path: &str) -> String {
+        format!(
+            "webconference.conf:2: feedback_file: note: {why}, and the guest's records store \
+             counts every file of its records_dir against its limit and resetFeedback empties \
+             any file there it is named: guests.webconference.records_dir is set to {own}, a \
+             directory of the file's own beside it (it must exist, writable by the server's \
+             user), and config.feedback_file to {name:?}; move {path} there to keep the \
+             feedback SEMS wrote"
+        )
+    }
+
+    #[test]
+    fn a_shared_feedback_directory_gives_way_to_one_of_the_files_own_beside_it() {
+        let conversion =
+            quiet("direct_room_re=\nfeedback_file=/var/log/sems-webconference-feedback.txt\n");
+        assert_eq!(
+            at(&conversion.table, "guests.webconference.records_dir"),
+            Some(&Value::from("/var/log/sems-webconference-feedback"))
+        );
+        assert_eq!(
+            guest(&conversion, "feedback_file"),
+            Some(&Value::from("sems-webconference-feedback.txt"))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [not_its_own(
+                "/var/log is a system directory other programs write in",
+                "/var/log/sems-webconference-feedback",
+                "sems-webconference-feedback.txt",
+                "/var/log/sems-webconference-feedback.txt"
+            )]
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("auth.log"), "keep me\n").unwrap();
+        let d = dir.path().display();
+        let crowded = quiet(&format!("direct_room_re=\nfeedback_file={d}/feedback\n"));
+        assert_eq!(
+            at(&crowded.table, "guests.webconference.records_dir"),
+            Some(&Value::from(format!("{d}/feedback.d")))
+        );
+        assert_eq!(
+            lines(&crowded),
+            [not_its_own(
+                &format!("{d} holds other files (auth.log)"),
+                &format!("{d}/feedback.d"),
+                "feedback",
+                &format!("{d}/feedback")
+            )]
+        );
+    }
+
+    #[test]
+    fn values_end_at_a_space_tab_or_hash_as_sems_reads_them() {
+        let conversion = quiet(
+            "direct_room_re=\nprivate_rooms=yes # invited only\nmaster_password=s3cret # gui\n\
+             lonely_user_timer=120\t# 2 min\nignore_pin=yes#\n",
+        );
+        for (key, value) in [
+            ("private_rooms", Value::from(true)),
+            ("master_password", Value::from("s3cret")),
+            ("lonely_user_timer", Value::from(120)),
+            ("ignore_pin", Value::from(true)),
+        ] {
+            assert_eq!(guest(&conversion, key), Some(&value), "{key}");
+        }
+        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+    }
+
+    #[test]
+    fn a_trailing_backslash_is_part_of_the_value_and_the_next_line_its_own() {
+        let conversion = quiet("direct_room_re=\nmaster_password=abc\\\nprivate_rooms=yes\n");
+        assert_eq!(
+            guest(&conversion, "master_password"),
+            Some(&Value::from("abc\\"))
+        );
+        assert_eq!(
+            guest(&conversion, "private_rooms"),
+            Some(&Value::from(true))
+        );
+    }
+
+    #[test]
+    fn an_included_file_is_converted_in_place_and_named_in_its_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("webconference.conf");
+        let text = "direct_room_re=\n@timers.conf # session timers\nfoo=1\nlonely_user_timer=60\n";
+        std::fs::write(&main, text).unwrap();
+        std::fs::write(
+            dir.path().join("timers.conf"),
+            "enable_session_timer=no\ntell_pin=yes\nlonely_user_timer=30\n",
+        )
+        .unwrap();
+        let main = main.display().to_string();
+        let conversion = super::convert(&main, text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            at(&conversion.table, "sip.session_timers"),
+            Some(&Value::from(false))
+        );
+        assert_eq!(
+            guest(&conversion, "lonely_user_timer"),
+            Some(&Value::from(60))
+        );
+        let timers = dir.path().join("timers.conf").display().to_string();
+        assert_eq!(
+            lines(&conversion),
+            [
+                format!(
+                    "{timers}:2: tell_pin: not mapped: the guest always reads the room number \
+                     back before entering"
+                ),
+                format!(
+                    "{timers}:3: lonely_user_timer: note: set again at {main}:4, whose value \
+                     is used"
+                ),
+                format!("{main}:3: foo: not mapped: no Switchyard equivalent"),
+            ]
+        );
+        let missing = error("direct_room_re=\n@nowhere.conf\n");
+        assert!(
+            missing
+                .starts_with("webconference.conf:2: @nowhere.conf: cannot read ./nowhere.conf: "),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn an_empty_value_is_what_sems_makes_of_it_for_each_key() {
+        let delays =
+            quiet("direct_room_re=\nparticipants_expire_delay= # none\nrooms_expire_delay=\"\"\n");
+        assert_eq!(
+            at(&delays.table, "rooms.participants_expire_delay_s"),
+            Some(&Value::from(0))
+        );
+        assert_eq!(
+            at(&delays.table, "rooms.expire_delay_s"),
+            Some(&Value::from(0))
+        );
+        assert_eq!(
+            lines(&delays),
+            [
+                "webconference.conf:2: participants_expire_delay: note: empty, which SEMS reads as 0",
+                "webconference.conf:3: rooms_expire_delay: note: empty, which SEMS reads as 0",
+            ]
+        );
+        assert_eq!(
+            error("enable_session_timer=yes\nsession_expires=\n"),
+            "webconference.conf:2: session_expires: empty, which SEMS refuses: with \
+             enable_session_timer = yes it then answers no call"
+        );
+        assert_eq!(
+            error("enable_session_timer=yes\nsession_refresh_method= # default\n"),
+            "webconference.conf:2: session_refresh_method: expected INVITE, UPDATE or \
+             UPDATE_FALLBACK_INVITE, not \"\""
+        );
+        let off = quiet("direct_room_re=\nminimum_timer=\n");
+        assert_eq!(
+            lines(&off),
+            [
+                "webconference.conf:2: minimum_timer: note: ignored, as enable_session_timer is not \
+                 yes (as in SEMS)"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_participant_id_header_turns_reading_the_header_off() {
+        let conversion = quiet("direct_room_re=\nparticipant_id_header=\n");
+        assert_eq!(
+            guest(&conversion, "participant_id_header"),
+            Some(&Value::from(""))
+        );
+        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+    }
+
+    #[test]
+    fn with_session_timers_on_and_no_refresh_method_sems_updates_where_allowed() {
+        let unset = convert("direct_room_re=\nenable_session_timer=yes\n");
+        assert_eq!(
+            at(&unset.table, "sip.offer_method"),
+            Some(&Value::from("update"))
+        );
+        assert!(
+            lines(&unset).contains(
+                &"webconference.conf: session_refresh_method: note: not set, so SEMS refreshes \
+                  sessions by UPDATE to peers whose Allow lists it and by re-INVITE to the others \
+                  (UPDATE_FALLBACK_INVITE): sip.offer_method is set to \"update\", which does the \
+                  same (Switchyard's own default is \"reinvite\")"
+                    .to_owned()
+            ),
+            "{:?}",
+            lines(&unset)
+        );
+        let invite =
+            convert("direct_room_re=\nenable_session_timer=yes\nsession_refresh_method=INVITE\n");
+        assert_eq!(
+            at(&invite.table, "sip.offer_method"),
+            Some(&Value::from("reinvite"))
+        );
+        let off = quiet("direct_room_re=\n");
+        assert_eq!(at(&off.table, "sip.offer_method"), None);
     }
 
     #[test]
@@ -968,6 +1297,10 @@ mod tests {
                  sip.session_expires_s is set to it (Switchyard's own default is 1800)",
                 "webconference.conf: maximum_timer: note: not set, so SEMS uses 900: \
                  sip.session_max_s is set to it (Switchyard's own default is 86400)",
+                "webconference.conf: session_refresh_method: note: not set, so SEMS refreshes \
+                 sessions by UPDATE to peers whose Allow lists it and by re-INVITE to the others \
+                 (UPDATE_FALLBACK_INVITE): sip.offer_method is set to \"update\", which does the \
+                 same (Switchyard's own default is \"reinvite\")",
             ]
         );
         // Values Switchyard does not take are moved into range, each with a remark.
@@ -1182,7 +1515,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let prompts = dir.path().display();
         let conversion = convert(&format!(
-            "direct_room_re=\"^(000777|\\\\+49)\"\nmaster_password=a \"b\" \\\\c\n\
+            "direct_room_re=\"^(000777|\\\\+49)\"\nmaster_password=\"a \\\"b\\\" \\\\c\"\n\
              ignore_pin=yes\nlonely_user_timer=120\nparticipants_expire=no\n\
              rooms_expire_delay=600\nfirst_participant={prompts}/first_participant.wav\n"
         ));
@@ -1204,7 +1537,7 @@ mod tests {
                 [
                     ("direct_room_re", "^(000777|\\\\+49)"),
                     ("direct_room_strip", "0"),
-                    ("master_password", "a \"b\" \\\\c"),
+                    ("master_password", "a \\\"b\\\" \\\\c"),
                     ("ignore_pin", "true"),
                     ("lonely_user_timer", "120"),
                 ]

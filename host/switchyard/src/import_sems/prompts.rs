@@ -58,7 +58,9 @@ mod tests {
 
     fn setting(key: &str, value: &str) -> Setting {
         Setting {
+            file: "webconference.conf".to_owned(),
             line: 1,
+            index: 0,
             key: key.to_owned(),
             value: value.to_owned(),
         }

@@ -38,11 +38,12 @@ fn own_default(host_key: &str) -> u32 {
 }
 
 impl Converter<'_> {
-    /// Maps the session timer keys (`settings`, each set once and not
-    /// empty): `sip.session_timers` always, and with timers on every
-    /// interval, with a remark on each default written and each value moved
-    /// into range.
-    pub(super) fn session_timers(&mut self, settings: &[&Setting]) -> Result<(), ImportError> {
+    /// Maps the session timer keys (`settings`, each set once; only an
+    /// interval may be empty): `sip.session_timers` always, and with timers
+    /// on every interval, with a remark on each default written and each
+    /// value moved into range. An empty interval with timers on is an error,
+    /// as SEMS then answers no call. Returns whether timers are on.
+    pub(super) fn session_timers(&mut self, settings: &[&Setting]) -> Result<bool, ImportError> {
         let find = |key: &str| settings.iter().copied().find(|s| s.key == key);
         let enable = find(ENABLE);
         let on = match enable {
@@ -67,12 +68,20 @@ impl Converter<'_> {
                     );
                 }
             }
-            return Ok(());
+            return Ok(false);
         }
         let mut low = MIN_SESSION_MIN_SE_S;
         for (key, sems_default, host_key) in INTERVALS {
             let setting = find(key);
             let value = match setting {
+                Some(setting) if setting.value.is_empty() => {
+                    return Err(self.error(
+                        setting,
+                        format!(
+                            "empty, which SEMS refuses: with {ENABLE} = yes it then answers no call"
+                        ),
+                    ));
+                }
                 Some(setting) => self.number(setting)?,
                 None => i64::from(sems_default),
             };
@@ -103,6 +112,6 @@ impl Converter<'_> {
             self.set(setting, &["sip"], host_key, Value::Integer(fitted));
             low = u32::try_from(fitted).expect("clamped to a u32 range");
         }
-        Ok(())
+        Ok(true)
     }
 }
