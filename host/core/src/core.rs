@@ -264,7 +264,10 @@ impl CallCore {
                 TimerKind::Guest(call) => {
                     if let Ok(timers) = self.guest_timers_mut(call) {
                         timers.remove(&id);
-                        self.guest_event(call, CallEvent::Timer(id));
+                        // A call its guest hung up hears nothing more but its hangup.
+                        if self.calls.get(&call).is_some_and(|c| !c.ending()) {
+                            self.guest_event(call, CallEvent::Timer(id));
+                        }
                     }
                 }
                 TimerKind::ParticipantExpiry { room, call } => {

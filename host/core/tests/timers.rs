@@ -87,3 +87,35 @@ fn timers_are_bounded_per_call_and_end_with_the_call() {
         Err(CoreError::NoSuchCall)
     );
 }
+
+#[test]
+fn a_call_its_guest_hung_up_hears_no_more_timers() {
+    let script = Box::new(|core: &mut switchyard_core::CallCore, now, op: &GuestOp| {
+        if let GuestOp::Invite(invite) = op {
+            core.answer(now, invite.call).expect("answer");
+            core.start_timer(now, invite.call, Duration::from_millis(500))
+                .expect("timer");
+        }
+    });
+    let mut world = World::new(CoreConfig::default(), Net::perfect(1), 1, script);
+    world.dial("x", "alice");
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].codes(Method::Invite).contains(&200)
+    }));
+    // The BYE is lost: the call stays ending, waiting for its answer, past the timer.
+    world
+        .net
+        .drop_if(|datagram| datagram.payload.starts_with(b"BYE "));
+    let now = world.now;
+    world.core.hangup(now, CallId(1)).expect("hang up");
+    world.run_for(Duration::from_secs(2));
+    assert!(world.core.has_call(CallId(1)), "still ending");
+    assert!(
+        !world
+            .events_of(CallId(1))
+            .iter()
+            .any(|e| matches!(e, CallEvent::Timer(_))),
+        "{:?}",
+        world.events_of(CallId(1))
+    );
+}
