@@ -17,6 +17,10 @@ use std::process::{Command, exit};
 /// tests, which find them through the `SWITCHYARD_GUEST_<NAME>` paths this
 /// script sets (`-` in a name becomes `_`, as in the component's file name).
 const BUNDLED: &[&str] = &["webconference", "nway", "misbehave", "draft", "wit03-probe"];
+/// The test guests built as examples of a package above, by example name:
+/// `call-flow` (in `wit03-probe`, a guest of world `call-flow`, which has no
+/// `control`). Their paths are set the same way.
+const EXAMPLES: &[&str] = &["call-flow"];
 const TARGET: &str = "wasm32-wasip2";
 
 /// Environment passed through to the nested cargo; everything else the outer
@@ -82,6 +86,10 @@ fn main() {
     for guest in BUNDLED {
         command.args(["-p", guest]);
     }
+    command.arg("--lib");
+    for example in EXAMPLES {
+        command.args(["--example", example]);
+    }
     let status = command
         .status()
         .unwrap_or_else(|e| fail(&format!("could not run cargo to build the guests: {e}")));
@@ -90,24 +98,31 @@ fn main() {
             "building the guests in guests/ for wasm32-wasip2 failed (see the cargo output above)",
         );
     }
+    let release = target_dir.join(TARGET).join("release");
     for guest in BUNDLED {
-        let guest = guest.replace('-', "_");
-        let wasm = target_dir
-            .join(TARGET)
-            .join("release")
-            .join(format!("{guest}.wasm"));
-        if !wasm.is_file() {
-            fail(&format!(
-                "the guest build did not produce {}",
-                wasm.display()
-            ));
-        }
-        println!(
-            "cargo::rustc-env=SWITCHYARD_GUEST_{}={}",
-            guest.to_uppercase(),
-            wasm.display()
-        );
+        set_path(guest, &release);
     }
+    for example in EXAMPLES {
+        set_path(example, &release.join("examples"));
+    }
+}
+
+/// Sets `SWITCHYARD_GUEST_<NAME>` to the component `name` built in `dir`,
+/// which must be there.
+fn set_path(name: &str, dir: &Path) {
+    let name = name.replace('-', "_");
+    let wasm = dir.join(format!("{name}.wasm"));
+    if !wasm.is_file() {
+        fail(&format!(
+            "the guest build did not produce {}",
+            wasm.display()
+        ));
+    }
+    println!(
+        "cargo::rustc-env=SWITCHYARD_GUEST_{}={}",
+        name.to_uppercase(),
+        wasm.display()
+    );
 }
 
 /// Fails with the one line a user needs when the wasm target is not installed.

@@ -1,50 +1,167 @@
-//! A guest's exports, whichever supported WIT version it targets: the
-//! pre-instantiated component, and an instance's `handler` and `control`.
+//! A guest's exports, whichever supported WIT version it targets and whichever
+//! world it is of: the pre-instantiated component, and an instance's `handler`
+//! and, in world `app`, `control`.
 
 use crate::bindings::{v0_1, v0_2, v0_3};
 use crate::context::Context;
 use crate::values::{ValueTree, from_tree, to_tree};
 use crate::{Event, Fault, InviteInfo, Value, WitVersion};
 use switchyard_value::TreeError;
+use v0_1::exports::switchyard::call::{control as control_0_1, handler as handler_0_1};
+use v0_2::exports::switchyard::call::{control as control_0_2, handler as handler_0_2};
+use v0_3::exports::switchyard::call::{control as control_0_3, handler as handler_0_3};
 use wasmtime::Store;
-use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
+use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker};
 
-/// A component linked against the host's imports of its version, ready to be
-/// instantiated per call.
-pub(crate) enum AppPre {
-    V0_1(v0_1::AppPre<Context>),
-    V0_2(v0_2::AppPre<Context>),
-    V0_3(v0_3::AppPre<Context>),
-}
-
-/// The linker with the host's imports for every supported version.
+/// The linker with the host's imports for every supported version. World
+/// `call-flow` imports what `app` does.
 pub(crate) fn add_to_linker(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
     v0_1::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
     v0_2::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
     v0_3::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)
 }
 
-impl AppPre {
-    /// Links `component`, which targets `version`.
+/// The `switchyard:call` world a component is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum World {
+    /// `app`: `handler` and `control`.
+    App,
+    /// `call-flow`: `handler` only.
+    CallFlow,
+}
+
+impl World {
+    /// The world of `component`, which targets `version`: `app` if it exports
+    /// that version's `control`, else `call-flow`.
+    fn of(component: &Component, version: WitVersion) -> World {
+        match component.get_export_index(None, version.interface("control")) {
+            Some(_) => World::App,
+            None => World::CallFlow,
+        }
+    }
+}
+
+/// One version's bindings of an exported interface: where its functions are
+/// in a component, and those functions in an instance.
+pub(crate) trait Interface: Sized {
+    /// The interface's functions in one instance.
+    type Functions;
+
+    /// Where the functions are in `pre`'s component; `Err` if it lacks one.
+    fn find(pre: &InstancePre<Context>) -> wasmtime::Result<Self>;
+
+    /// The functions in `instance`, an instance of the component they were
+    /// found in; `Err` if one has another type than the WIT gives it.
+    fn functions(
+        &self,
+        store: &mut Store<Context>,
+        instance: &Instance,
+    ) -> wasmtime::Result<Self::Functions>;
+}
+
+/// Implements [`Interface`] for the export bindings modules `$interface`.
+macro_rules! interface {
+    ($($interface:ident),*) => {$(
+        impl Interface for $interface::GuestIndices {
+            type Functions = $interface::Guest;
+
+            fn find(pre: &InstancePre<Context>) -> wasmtime::Result<Self> {
+                $interface::GuestIndices::new(pre)
+            }
+
+            fn functions(
+                &self,
+                store: &mut Store<Context>,
+                instance: &Instance,
+            ) -> wasmtime::Result<Self::Functions> {
+                self.load(store, instance)
+            }
+        }
+    )*};
+}
+
+interface!(
+    handler_0_1,
+    control_0_1,
+    handler_0_2,
+    control_0_2,
+    handler_0_3,
+    control_0_3
+);
+
+/// A component's `handler` and its `control`, which only world `app` has:
+/// where they are in the component (`H` and `C` an [`Interface`]), or their
+/// functions in an instance.
+pub(crate) struct Interfaces<H, C> {
+    handler: H,
+    control: Option<C>,
+}
+
+impl<H: Interface, C: Interface> Interfaces<H, C> {
+    /// Where the exports of `world` are in `pre`'s component.
+    fn find(pre: &InstancePre<Context>, world: World) -> wasmtime::Result<Self> {
+        let handler = H::find(pre)?;
+        let control = match world {
+            World::App => Some(C::find(pre)?),
+            World::CallFlow => None,
+        };
+        Ok(Interfaces { handler, control })
+    }
+
+    /// The exports' functions in `instance`.
+    fn functions(
+        &self,
+        store: &mut Store<Context>,
+        instance: &Instance,
+    ) -> wasmtime::Result<Interfaces<H::Functions, C::Functions>> {
+        let handler = self.handler.functions(store, instance)?;
+        let control = match &self.control {
+            Some(control) => Some(control.functions(store, instance)?),
+            None => None,
+        };
+        Ok(Interfaces { handler, control })
+    }
+}
+
+/// A component linked against the host's imports of its version, ready to be
+/// instantiated per call.
+pub(crate) struct GuestPre {
+    pre: InstancePre<Context>,
+    indices: Indices,
+}
+
+/// Where a component's exports are, by the version it targets.
+enum Indices {
+    V0_1(Interfaces<handler_0_1::GuestIndices, control_0_1::GuestIndices>),
+    V0_2(Interfaces<handler_0_2::GuestIndices, control_0_2::GuestIndices>),
+    V0_3(Interfaces<handler_0_3::GuestIndices, control_0_3::GuestIndices>),
+}
+
+impl GuestPre {
+    /// Links `component`, which targets `version` and is of world `app` or
+    /// `call-flow`.
     pub(crate) fn new(
         linker: &Linker<Context>,
         component: &Component,
         version: WitVersion,
-    ) -> wasmtime::Result<AppPre> {
-        let pre: InstancePre<Context> = linker.instantiate_pre(component)?;
-        Ok(match version {
-            WitVersion::V0_1 => AppPre::V0_1(v0_1::AppPre::new(pre)?),
-            WitVersion::V0_2 => AppPre::V0_2(v0_2::AppPre::new(pre)?),
-            WitVersion::V0_3 => AppPre::V0_3(v0_3::AppPre::new(pre)?),
-        })
+    ) -> wasmtime::Result<GuestPre> {
+        let world = World::of(component, version);
+        let pre = linker.instantiate_pre(component)?;
+        let indices = match version {
+            WitVersion::V0_1 => Indices::V0_1(Interfaces::find(&pre, world)?),
+            WitVersion::V0_2 => Indices::V0_2(Interfaces::find(&pre, world)?),
+            WitVersion::V0_3 => Indices::V0_3(Interfaces::find(&pre, world)?),
+        };
+        Ok(GuestPre { pre, indices })
     }
 
     /// A fresh instance in `store`.
-    pub(crate) fn instantiate(&self, store: &mut Store<Context>) -> wasmtime::Result<App> {
-        Ok(match self {
-            AppPre::V0_1(pre) => App::V0_1(Box::new(pre.instantiate(store)?)),
-            AppPre::V0_2(pre) => App::V0_2(Box::new(pre.instantiate(store)?)),
-            AppPre::V0_3(pre) => App::V0_3(Box::new(pre.instantiate(store)?)),
+    pub(crate) fn instantiate(&self, store: &mut Store<Context>) -> wasmtime::Result<Exports> {
+        let instance = self.pre.instantiate(&mut *store)?;
+        Ok(match &self.indices {
+            Indices::V0_1(indices) => Exports::V0_1(Box::new(indices.functions(store, &instance)?)),
+            Indices::V0_2(indices) => Exports::V0_2(Box::new(indices.functions(store, &instance)?)),
+            Indices::V0_3(indices) => Exports::V0_3(Box::new(indices.functions(store, &instance)?)),
         })
     }
 }
@@ -53,15 +170,15 @@ impl AppPre {
 /// returned is not a tree) or a fault of the guest's choosing.
 pub(crate) type ControlAnswer = Result<Result<Value, TreeError>, Fault>;
 
-/// One instance's exports (boxed: a version's export indices are a few
-/// hundred bytes, and an instance is moved on every piece of its call's work).
-pub(crate) enum App {
-    V0_1(Box<v0_1::App>),
-    V0_2(Box<v0_2::App>),
-    V0_3(Box<v0_3::App>),
+/// One instance's exports (boxed: they are about a hundred bytes, and an
+/// instance is moved on every piece of its call's work).
+pub(crate) enum Exports {
+    V0_1(Box<Interfaces<handler_0_1::Guest, control_0_1::Guest>>),
+    V0_2(Box<Interfaces<handler_0_2::Guest, control_0_2::Guest>>),
+    V0_3(Box<Interfaces<handler_0_3::Guest, control_0_3::Guest>>),
 }
 
-impl App {
+impl Exports {
     /// `handler.on-invite`.
     pub(crate) fn on_invite(
         &self,
@@ -69,9 +186,9 @@ impl App {
         invite: &InviteInfo,
     ) -> wasmtime::Result<()> {
         match self {
-            App::V0_1(app) => app.switchyard_call_handler().call_on_invite(store, invite),
-            App::V0_2(app) => app.switchyard_call_handler().call_on_invite(store, invite),
-            App::V0_3(app) => app.switchyard_call_handler().call_on_invite(store, invite),
+            Exports::V0_1(guest) => guest.handler.call_on_invite(store, invite),
+            Exports::V0_2(guest) => guest.handler.call_on_invite(store, invite),
+            Exports::V0_3(guest) => guest.handler.call_on_invite(store, invite),
         }
     }
 
@@ -84,15 +201,9 @@ impl App {
     ) -> wasmtime::Result<()> {
         let call = call.to_owned();
         match self {
-            App::V0_1(app) => app
-                .switchyard_call_handler()
-                .call_on_event(store, &call, event),
-            App::V0_2(app) => app
-                .switchyard_call_handler()
-                .call_on_event(store, &call, event),
-            App::V0_3(app) => app
-                .switchyard_call_handler()
-                .call_on_event(store, &call, event),
+            Exports::V0_1(guest) => guest.handler.call_on_event(store, &call, event),
+            Exports::V0_2(guest) => guest.handler.call_on_event(store, &call, event),
+            Exports::V0_3(guest) => guest.handler.call_on_event(store, &call, event),
         }
     }
 
@@ -106,41 +217,40 @@ impl App {
         message: &str,
     ) -> wasmtime::Result<bool> {
         match self {
-            App::V0_1(_) | App::V0_2(_) => Ok(false),
-            App::V0_3(app) => app
-                .switchyard_call_handler()
+            Exports::V0_1(_) | Exports::V0_2(_) => Ok(false),
+            Exports::V0_3(guest) => guest
+                .handler
                 .call_on_message(store, &call.to_owned(), &from.to_owned(), message)
                 .map(|()| true),
         }
     }
 
-    /// `control.handle`: `Err` if the call trapped, else the guest's answer.
+    /// `control.handle`: `None` for a guest of world `call-flow`, which has
+    /// no `control` to call; else `Err` if the call trapped, else the guest's
+    /// answer.
     pub(crate) fn handle(
         &self,
         store: &mut Store<Context>,
         function: &str,
         params: &Value,
-    ) -> wasmtime::Result<ControlAnswer> {
-        match self {
-            App::V0_1(app) => {
-                let answer =
-                    app.switchyard_call_control()
-                        .call_handle(store, function, &to_tree(params))?;
-                Ok(value_of(answer.map_err(Fault::from)))
-            }
-            App::V0_2(app) => {
-                let answer =
-                    app.switchyard_call_control()
-                        .call_handle(store, function, &to_tree(params))?;
-                Ok(value_of(answer.map_err(Fault::from)))
-            }
-            App::V0_3(app) => {
-                let answer =
-                    app.switchyard_call_control()
-                        .call_handle(store, function, &to_tree(params))?;
-                Ok(value_of(answer))
-            }
-        }
+    ) -> Option<wasmtime::Result<ControlAnswer>> {
+        Some(match self {
+            Exports::V0_1(guest) => guest
+                .control
+                .as_ref()?
+                .call_handle(store, function, &to_tree(params))
+                .map(|answer| value_of(answer.map_err(Fault::from))),
+            Exports::V0_2(guest) => guest
+                .control
+                .as_ref()?
+                .call_handle(store, function, &to_tree(params))
+                .map(|answer| value_of(answer.map_err(Fault::from))),
+            Exports::V0_3(guest) => guest
+                .control
+                .as_ref()?
+                .call_handle(store, function, &to_tree(params))
+                .map(value_of),
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use crate::budget::InstanceBudget;
 use crate::call_allowance::CallAllowance;
 use crate::context::Context;
 use crate::deadline::{self, CallClock};
-use crate::exports::AppPre;
+use crate::exports::GuestPre;
 use crate::instance::{GuestError, Instance};
 use crate::records::RecordFiles;
 use crate::runtime::Resolved;
@@ -81,7 +81,7 @@ impl FromIterator<(String, String)> for GuestConfig {
 pub struct Guest {
     name: Arc<str>,
     config: Arc<GuestConfig>,
-    pre: AppPre,
+    pre: GuestPre,
     version: WitVersion,
     from_cache: bool,
     engine: Engine,
@@ -90,7 +90,7 @@ pub struct Guest {
 
 /// What [`Guest::new`] is made of besides its name and config.
 pub(crate) struct Linked {
-    pub(crate) pre: AppPre,
+    pub(crate) pre: GuestPre,
     pub(crate) version: WitVersion,
     pub(crate) from_cache: bool,
     pub(crate) engine: Engine,
@@ -164,11 +164,16 @@ impl Guest {
             deadline::on_epoch_deadline(&mut store.data_mut().clock, limit)
         });
         arm(&mut store, &self.limits);
-        let app = self
+        let exports = self
             .pre
             .instantiate(&mut store)
             .map_err(|e| GuestError::from_wasmtime(&self.name, "instantiate", e))?;
-        Ok(Instance::new(self.name.clone(), store, app, self.limits))
+        Ok(Instance::new(
+            self.name.clone(),
+            store,
+            exports,
+            self.limits,
+        ))
     }
 }
 

@@ -1,7 +1,7 @@
 //! One instance of a guest: the exports the host calls, each under a deadline.
 
 use crate::context::Context;
-use crate::exports::App;
+use crate::exports::Exports;
 use crate::guest::arm;
 use crate::runtime::Resolved;
 use crate::{Event, Fault, InviteInfo, Value};
@@ -18,7 +18,7 @@ pub enum GuestError {
     /// The engine could not be set up.
     #[error("guest runtime: {0}")]
     Engine(String),
-    /// The bytes are not a valid component, or do not fit the host's WIT world.
+    /// The bytes are not a valid component, or do not fit a WIT world the host serves.
     #[error("guest {guest}: cannot load: {message}")]
     Load {
         /// The guest's name.
@@ -80,20 +80,29 @@ impl GuestError {
     }
 }
 
+/// The fault code of a control function the guest does not have: XML-RPC's
+/// "unknown method name", as the SDK's guests answer it.
+const UNKNOWN_FUNCTION: i32 = 504;
+
 /// A live instance of a guest.
 pub struct Instance {
     guest: Arc<str>,
     store: Store<Context>,
-    app: App,
+    exports: Exports,
     limits: Resolved,
 }
 
 impl Instance {
-    pub(crate) fn new(guest: Arc<str>, store: Store<Context>, app: App, limits: Resolved) -> Self {
+    pub(crate) fn new(
+        guest: Arc<str>,
+        store: Store<Context>,
+        exports: Exports,
+        limits: Resolved,
+    ) -> Self {
         Instance {
             guest,
             store,
-            app,
+            exports,
             limits,
         }
     }
@@ -102,7 +111,7 @@ impl Instance {
     pub fn on_invite(&mut self, invite: &InviteInfo) -> Result<(), GuestError> {
         self.serve(&invite.call);
         arm(&mut self.store, &self.limits);
-        self.app
+        self.exports
             .on_invite(&mut self.store, invite)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-invite", e))
     }
@@ -111,7 +120,7 @@ impl Instance {
     pub fn on_event(&mut self, call: &str, event: Event) -> Result<(), GuestError> {
         self.serve(call);
         arm(&mut self.store, &self.limits);
-        self.app
+        self.exports
             .on_event(&mut self.store, call, &event)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-event", e))
     }
@@ -128,7 +137,7 @@ impl Instance {
     ) -> Result<bool, GuestError> {
         self.serve(call);
         arm(&mut self.store, &self.limits);
-        self.app
+        self.exports
             .on_message(&mut self.store, call, from, message)
             .map_err(|e| GuestError::from_wasmtime(&self.guest, "on-message", e))
     }
@@ -142,7 +151,8 @@ impl Instance {
     }
 
     /// `control.handle`: the guest's answer to a control function, which is either
-    /// a value or a fault of the guest's choosing.
+    /// a value or a fault of the guest's choosing. A guest of world `call-flow`
+    /// has no `control`: its answer is fault 504 (unknown method name), saying so.
     pub fn handle_control(
         &mut self,
         function: &str,
@@ -150,16 +160,27 @@ impl Instance {
     ) -> Result<Result<Value, Fault>, GuestError> {
         arm(&mut self.store, &self.limits);
         let params = Value::Array(params.to_vec());
-        let answer = self
-            .app
-            .handle(&mut self.store, function, &params)
-            .map_err(|e| GuestError::from_wasmtime(&self.guest, "handle", e))?;
+        let Some(answer) = self.exports.handle(&mut self.store, function, &params) else {
+            return Ok(Err(self.no_control(function)));
+        };
+        let answer = answer.map_err(|e| GuestError::from_wasmtime(&self.guest, "handle", e))?;
         match answer {
             Ok(value) => value.map(Ok).map_err(|e| GuestError::BadResult {
                 guest: self.guest.to_string(),
                 message: e.to_string(),
             }),
             Err(fault) => Ok(Err(fault)),
+        }
+    }
+
+    /// The fault that answers `function` for a guest without `control`.
+    fn no_control(&self, function: &str) -> Fault {
+        Fault {
+            code: UNKNOWN_FUNCTION,
+            message: format!(
+                "unknown method name '{function}': guest {} has no control API (world call-flow)",
+                self.guest
+            ),
         }
     }
 }

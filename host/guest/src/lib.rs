@@ -1,8 +1,9 @@
 //! The Wasm guest runtime of Switchyard.
 //!
 //! Guests are WebAssembly components of the `switchyard:call` WIT package (see
-//! `wit/`), of any version in [`WitVersion::SUPPORTED`]: each version has its
-//! bindings, and one implementation of the imports serves them all. A
+//! `wit/`), of any version in [`WitVersion::SUPPORTED`] and of world `app` or
+//! `call-flow` (which has no `control`): each version has its bindings, and
+//! one implementation of the imports serves them all. A
 //! [`Runtime`] compiles guests ([`Runtime::load`], through a [`CompileCache`]
 //! on disk when it has one) and pre-instantiates them into [`Guest`]s; each
 //! call gets its own [`Instance`] of its guest, so a trap or a timeout ends that

@@ -6,7 +6,7 @@ use crate::cache::CompileCache;
 use crate::config_keys::ConfigKeys;
 use crate::context::Context;
 use crate::deadline::EPOCH_TICK;
-use crate::exports::{AppPre, add_to_linker};
+use crate::exports::{GuestPre, add_to_linker};
 use crate::guest::{Guest, GuestConfig, Linked};
 use crate::instance::GuestError;
 use crate::no_blocking::forbid_blocking;
@@ -159,11 +159,11 @@ impl Runtime {
         Runtime { cache, ..self }
     }
 
-    /// Compiles `wasm` (a component of world `app` of a supported version of
-    /// `switchyard:call`, see [`WitVersion`]) as the guest `name` with its
-    /// config table and limits, or takes it compiled from the cache. A table
-    /// that does not fit the keys the guest declares ([`ConfigKeys`]) is an
-    /// error naming the key.
+    /// Compiles `wasm` (a component of world `app` or `call-flow` of a
+    /// supported version of `switchyard:call`, see [`WitVersion`]) as the
+    /// guest `name` with its config table and limits, or takes it compiled
+    /// from the cache. A table that does not fit the keys the guest declares
+    /// ([`ConfigKeys`]) is an error naming the key.
     pub fn load(&self, name: &str, wasm: &[u8], config: GuestConfig) -> Result<Guest, GuestError> {
         let load_error = |message: String| GuestError::Load {
             guest: name.to_owned(),
@@ -182,7 +182,7 @@ impl Runtime {
         .map_err(wasmtime_error)?;
         let limits = self.limits.resolve(config.limits()).map_err(load_error)?;
         let version = self.version(&component).map_err(load_error)?;
-        let pre = AppPre::new(&self.linker, &component, version).map_err(wasmtime_error)?;
+        let pre = GuestPre::new(&self.linker, &component, version).map_err(wasmtime_error)?;
         let linked = Linked {
             pre,
             version,

@@ -32,6 +32,12 @@ impl WitVersion {
         }
     }
 
+    /// The name of the interface `name` of this version, e.g.
+    /// "switchyard:call/control@0.3.0".
+    pub(crate) fn interface(self, name: &str) -> String {
+        format!("{PACKAGE}/{name}@{}", self.number())
+    }
+
     /// The version a component targets, from the names of its imports and
     /// exports (`switchyard:call/handler@0.2.0`, …): every `switchyard:call`
     /// name must carry the same supported version. The error says what the
@@ -152,5 +158,9 @@ mod tests {
         assert_eq!(WitVersion::V0_2.to_string(), "switchyard:call@0.2.0");
         assert_eq!(WitVersion::V0_3.to_string(), "switchyard:call@0.3.0");
         assert_eq!(WitVersion::SUPPORTED.last(), Some(&WitVersion::V0_3));
+        assert_eq!(
+            WitVersion::V0_1.interface("control"),
+            "switchyard:call/control@0.1.0"
+        );
     }
 }

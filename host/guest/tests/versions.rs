@@ -1,7 +1,8 @@
 //! Each supported WIT version through the real runtime: the bundled guests
 //! target the SDK's, a guest built for the draft 0.1.0 still loads and is
-//! served by the same host implementation, and a guest of 0.3.0 reaches what
-//! that version added (deaf, keys, messages).
+//! served by the same host implementation, a guest of 0.3.0 reaches what
+//! that version added (deaf, keys, messages), and a guest of world
+//! `call-flow` (no `control`) handles calls like one of world `app`.
 
 mod support;
 
@@ -136,4 +137,39 @@ fn a_guest_before_0_3_0_is_not_called_with_messages() {
     call.on_invite(&invite("c1", "100", &[])).unwrap();
     assert!(!call.on_message("c1", "c2", "play").unwrap());
     assert_eq!(host.log().len(), 2, "{:?}", host.log());
+}
+
+/// The guest of world `call-flow` (WIT 0.3.0), loaded as `flow`.
+fn call_flow() -> (Runtime, Guest) {
+    load("flow", env!("SWITCHYARD_GUEST_CALL_FLOW"))
+}
+
+#[test]
+fn a_call_flow_guest_loads_and_handles_calls() {
+    let (_runtime, guest) = call_flow();
+    assert_eq!(guest.wit_version(), WitVersion::V0_3);
+    let host = Arc::new(FakeHost::default());
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    call.on_invite(&invite("c1", "100", &[])).unwrap();
+    call.on_event("c1", Event::Dtmf('5')).unwrap();
+    assert!(call.on_message("c1", "c2", "play").unwrap());
+    call.on_event("c1", Event::Hangup).unwrap();
+    assert_eq!(host.log(), ["answer c1", "play c1 dial_tone looped=false"]);
+}
+
+#[test]
+fn a_control_request_to_a_call_flow_guest_is_an_unknown_function() {
+    let (_runtime, guest) = call_flow();
+    let mut control = guest.instantiate(Arc::new(FakeHost::default())).unwrap();
+    let fault = control
+        .handle_control("roomInfo", &["7".into()])
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (fault.code, fault.message.as_str()),
+        (
+            504,
+            "unknown method name 'roomInfo': guest flow has no control API (world call-flow)"
+        )
+    );
 }
