@@ -67,13 +67,16 @@ impl Call {
     }
 
     /// Rejects the unanswered call with a final response (300-699), e.g.
-    /// `reject(486, "Busy Here")`.
+    /// `reject(486, "Busy Here")`; 3xx, 401, 405, 407, 415, 420-423 and 494,
+    /// whose responses need header fields this cannot give, are an
+    /// `invalid-argument` error.
     pub fn reject(&self, code: u16, reason: &str) -> Result<(), Error> {
         signaling::reject(&self.id, code, reason)
     }
 
     /// Ends the call: BYE if it was answered, a rejection otherwise.
-    /// [`Event::Hangup`](crate::Event::Hangup) follows.
+    /// [`Event::Hangup`](crate::Event::Hangup) follows; no `Timer`, `Dtmf`,
+    /// `PromptDone` or `Talk` event comes before it any more.
     pub fn hangup(&self) -> Result<(), Error> {
         signaling::hangup(&self.id)
     }
@@ -87,7 +90,8 @@ impl Call {
 
     /// Plays the named prompts to this call over and over (no
     /// [`Event::PromptDone`](crate::Event::PromptDone)), until [`Call::stop_playing`]
-    /// or another [`Call::play`].
+    /// or another [`Call::play`]. A list with no audio (no prompts, or only
+    /// empty ones) ends at once, with `PromptDone`.
     pub fn play_looped(&self, prompts: &[&str]) -> Result<(), Error> {
         media::play(&self.id, &owned(prompts), true)
     }
@@ -140,8 +144,11 @@ impl Call {
 
     /// Sends `message` (at most 4 KiB) to the flow of this call in its own
     /// instance of this guest, as [`CallFlow::on_message`](crate::CallFlow::on_message)
-    /// after the events queued for it. The host drops it if the call is
-    /// served by another guest or ends first.
+    /// after the events queued for it. The host drops it, without telling the
+    /// sender, if the call is served by another guest or ends first, or if 32
+    /// events and messages already wait for the call. On the `from` of a
+    /// message a control request's instance sent (id `""`) it is
+    /// [`Error::NoSuchCall`].
     pub fn send_message(&self, message: &str) -> Result<(), Error> {
         messages::send(&self.id, message)
     }
@@ -186,14 +193,17 @@ impl Call {
 
 /// Places a call (`sip:` or `sips:` URI in `request`) and returns it at once;
 /// its own instance starts with [`CallFlow::on_dialed`](crate::CallFlow::on_dialed)
-/// given `request.context`.
+/// given `request.context`. A request past its sizes (see [`DialRequest::to`])
+/// is an `invalid-argument` error.
 pub fn dial(request: &DialRequest) -> Result<Call, Error> {
     signaling::dial(request).map(Call::new)
 }
 
 impl JoinOptions {
     /// A participant shown as `number`, with reason "entered" and no
-    /// participant id.
+    /// participant id. The host takes a number of at most 2 KiB, a reason and
+    /// a participant id of at most 256 bytes each (`invalid-argument` past
+    /// them).
     pub fn number(number: impl Into<String>) -> Self {
         JoinOptions {
             number: number.into(),
@@ -206,6 +216,12 @@ impl JoinOptions {
 impl DialRequest {
     /// A call to `uri` from the host's own identity, with no extra headers, no
     /// credentials, an empty context and no room; set the fields to change that.
+    ///
+    /// The host takes a `uri`, `from` and `to` of at most 2 KiB each, at most
+    /// 32 extra headers with at most 64 KiB of names and values together, a
+    /// credentials' user name and password of at most 256 bytes each, a
+    /// `context` of at most 4 KiB, and a `room`'s options as
+    /// [`JoinOptions::number`] says; past them, `invalid-argument`.
     pub fn to(uri: impl Into<String>) -> Self {
         DialRequest {
             uri: uri.into(),

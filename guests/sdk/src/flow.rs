@@ -46,6 +46,10 @@ pub trait CallFlow: Sized {
 
     /// The flow of call `from` sent `message` to this call with
     /// [`Call::send_message`]. The default ignores it.
+    ///
+    /// A message sent by an instance serving a control request, not a call,
+    /// comes with a `from` whose id is `""`; sending to it is
+    /// [`Error::NoSuchCall`](crate::types::Error::NoSuchCall).
     fn on_message(&mut self, call: &Call, from: Call, message: String) {
         let _ = (call, from, message);
     }
@@ -62,7 +66,8 @@ pub enum Event {
     Answered,
     /// A placed call failed; [`Event::Hangup`] follows.
     Failed(CallFailure),
-    /// The last prompt of [`Call::play`] finished.
+    /// The last prompt of [`Call::play`] finished, or a
+    /// [`Call::play_looped`] list with no audio ended at once.
     PromptDone,
     /// The caller pressed a key: one of 0-9, *, #, A-D.
     Dtmf(char),
@@ -75,7 +80,8 @@ pub enum Event {
     /// The outcome of [`Call::hold`]: `Ok(true)` on hold, `Ok(false)` off
     /// it, `Err("code phrase")` refused by the peer.
     Held(Result<bool, String>),
-    /// The call is over; the last event.
+    /// The call is over, however it ended (the WIT `hangup` lists how); the
+    /// last event.
     Hangup,
 }
 

@@ -43,6 +43,16 @@
 //! switchyard_sdk::call_flow!(Room);
 //! ```
 //!
+//! **Limits.** The host bounds what a guest asks of it, as the docs of the
+//! generated modules say. One call into the guest (one `on_invite`,
+//! `on_dialed`, `on_event`, `on_message` or control function) makes at most
+//! 16 [`records`] writes (then [`types::Error::Failed`]) and 64 [`log`]
+//! lines (the rest are dropped). A message is dropped when 32 events and
+//! messages already wait for its call. A room's recording can end on its own
+//! (its file unwritable or full) with no event; `stop-recording` is then
+//! `wrong-state`. The key-value store lives in the host's memory and ends
+//! with its process. Switchyard's README (Guests) gives every limit.
+//!
 //! **Control APIs.** A [`ControlApi`] answers XML-RPC functions on
 //! [`Value`]s (`call_flow!(Room, control: Api)`); [`params`] checks
 //! arguments with the faults SEMS clients expect. Without one, every

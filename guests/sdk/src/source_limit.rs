@@ -44,7 +44,7 @@ impl SourceGuard {
     /// Who the failures of a call from `source` ("ip:port") whose From URI is
     /// `from_uri` count against: the source's IP address, or, when the source
     /// is a trusted proxy, `from:` and the caller the URI names ([`caller_of`];
-    /// its hash when longer than [`MAX_COUNTED_URI`]).
+    /// its hash when longer than 200 bytes).
     pub fn counted_as(&self, source: &str, from_uri: &str) -> String {
         let ip = source_ip(source);
         let trusted = ip.parse::<IpAddr>().is_ok_and(|ip| {
@@ -197,7 +197,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The address of a `source` ("ip:port", "[v6]:port"), without the port.
+/// The address of a `source` ("ip:port", "\[v6\]:port"), without the port.
 pub fn source_ip(source: &str) -> &str {
     if let Some(rest) = source.strip_prefix('[') {
         return rest.split(']').next().unwrap_or(rest);

@@ -1,15 +1,25 @@
-//! Typed entries of the guest's key-value store ([`kv`](crate::kv)), shared
+//! Typed entries of the guest's key-value store ([`kv`]), shared
 //! by every call of the guest: a value is kept as its text
 //! ([`Display`]) and read back with [`FromStr`].
 //!
-//! ```text
-//! let calls = Entry::<u32>::new(format!("calls/{room}"));
-//! let so_far = calls.get()?.unwrap_or(0);
-//! calls.set(&(so_far + 1))?;
+//! ```no_run
+//! use switchyard_sdk::store::Entry;
+//!
+//! /// Counts one more call into `room`; the count.
+//! fn count_call(room: &str) -> Result<u32, Box<dyn std::error::Error>> {
+//!     let calls = Entry::<u32>::new(format!("calls/{room}"));
+//!     let count = calls.get()?.unwrap_or(0) + 1;
+//!     calls.set(&count)?;
+//!     Ok(count)
+//! }
 //! ```
 //!
 //! Each call's instance runs on its own, so a read followed by a write is
 //! not atomic across calls.
+//!
+//! The store is kept in the host's memory: its contents end with the host
+//! process (unlike a room's meta, which `rooms.state_file` keeps across
+//! restarts).
 
 use crate::kv;
 use crate::types::Error;
@@ -47,7 +57,7 @@ impl<T: FromStr + Display> Entry<T>
 where
     T::Err: Display,
 {
-    /// The entry under `key` (at most 256 bytes).
+    /// The entry under `key` (1 to 256 bytes).
     pub fn new(key: impl Into<String>) -> Self {
         Entry {
             key: key.into(),
