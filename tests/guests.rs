@@ -7,6 +7,8 @@ mod support;
 use std::time::{Duration, Instant};
 use support::audio::assert_each_hears_the_other;
 use support::phone::Phone;
+use support::prometheus::scrape;
+use support::raw_peer::RawPeer;
 use support::server::{Server, misbehave_config};
 use support::xmlrpc::{calls, rpc, stats};
 
@@ -212,4 +214,88 @@ fn a_guest_that_falls_behind_loses_events_not_memory() {
     // An instance over its deadline under load is gone before the queued events behind it
     // are drained; the mailbox goes once the hang-up is through.
     await_stat(&server, "guest_mailboxes", 0);
+}
+
+#[test]
+fn a_call_placed_with_no_instance_free_is_refused_to_the_guest_placing_it() {
+    let config = format!("{}[limits]\nmax_instances = 1\n", misbehave_config());
+    let server = Server::start_with(&config);
+    // Its guest places calls, and rejects it with 403 when the host placed none.
+    assert_eq!(
+        final_status(&server, "refused-dials"),
+        403,
+        "expected every dial refused while the call holds the one instance; log:\n{}",
+        server.log()
+    );
+    server
+        .wait_for_log("no guest instance free: call not placed", DEADLINE)
+        .unwrap_or_else(|e| panic!("expected the refusal logged: {e}"));
+    await_guest_instances(&server, 0);
+}
+
+#[test]
+fn invites_cancelled_while_waiting_for_a_guest_thread_never_reach_the_guest() {
+    let config = format!(
+        "{}[limits]\nguest_threads = 1\ncall_deadline_ms = 1000\n",
+        misbehave_config()
+    );
+    let server = Server::start_with(&config);
+    // The one guest thread spins for a second on this call's INVITE.
+    let mut spinning = Phone::dial(server.sip, "spin", "spinner", &[]);
+    assert_eq!(spinning.await_provisional(DEADLINE), Some(100));
+    let callers: Vec<RawPeer> = (0..5).map(|_| RawPeer::new(server.sip)).collect();
+    for caller in &callers {
+        let invite = caller.request("INVITE", "1 INVITE", "", "Max-Forwards: 70\r\n", "");
+        caller.send(invite.as_bytes());
+    }
+    for caller in &callers {
+        // CANCEL names the INVITE's transaction: its branch, its CSeq number.
+        let cancel = caller
+            .request("CANCEL", "1 CANCEL", "", "Max-Forwards: 70\r\n", "")
+            .replace("-CANCEL;", "-INVITE;");
+        caller.send(cancel.as_bytes());
+    }
+    for caller in &callers {
+        let answers: Vec<String> = std::iter::from_fn(|| caller.answer()).take(2).collect();
+        assert!(
+            answers.iter().any(|a| a.starts_with("SIP/2.0 487 ")),
+            "expected 487 to the cancelled INVITE, got {answers:?}; log:\n{}",
+            server.log()
+        );
+    }
+    assert_eq!(spinning.await_answer(), 500, "the spinning call fails");
+    await_stat(&server, "guest_mailboxes", 0);
+    await_guest_instances(&server, 0);
+    let dispatched = scrape(server.control).value(
+        "switchyard_guest_dispatch_seconds_count",
+        "guest=misbehave,version=1",
+    );
+    assert_eq!(
+        dispatched, 1.0,
+        "expected the guest called for the spinning call only"
+    );
+}
+
+#[test]
+fn a_guest_far_behind_on_key_presses_still_gets_its_timer() {
+    let server = Server::start_with(&misbehave_config());
+    // Its guest starts a 500 ms timer and hangs up when it fires.
+    let phone = Phone::call(server.sip, "timer", "presser", &[]);
+    // Each press keeps the guest busy 50 ms: 200 presses in a second keep the
+    // call's queue full from well before the timer fires until after.
+    let pacing = Instant::now();
+    for press in 1..=200u32 {
+        phone.send_dtmf('4');
+        let due = pacing + Duration::from_millis(5) * press;
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+    }
+    assert!(
+        phone.await_bye(DEADLINE),
+        "expected the timer's hang-up behind the queued presses; log:\n{}",
+        server.log()
+    );
+    assert!(
+        stats(&server).get("guest_events_dropped") > 0,
+        "expected key presses dropped: the queue was full"
+    );
 }

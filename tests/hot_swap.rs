@@ -380,3 +380,31 @@ fn a_watched_file_that_changes_is_loaded_as_the_next_version() {
     let echo = rpc(&server, "s.echo(1)");
     assert!(echo.starts_with("[1, 'Server: Switchyard"), "{echo}");
 }
+
+#[test]
+fn a_call_placed_on_an_old_version_is_served_by_that_version() {
+    use support::nway::{DEADLINE, await_listed, directory, nway_config, press};
+    let invitee = support::phone::Listening::new();
+    // Room 208's participants may invite (`X`).
+    let room = "[guests.nway.config.rooms.208]\noptions = \"Xq1\"\n";
+    let server = Server::start_with(&nway_config(&directory(&[("103", &invitee)]), room));
+    let inviter = Phone::call(server.sip, "8208", "300", &[]);
+    await_listed(&server, "208", &["300"]);
+    let loaded = rpc(
+        &server,
+        &format!("s.guestLoad('nway', {:?})", test_guest_wasm("nway")),
+    );
+    assert_eq!(loaded, "2");
+    press(&inviter, "0103#");
+    assert!(invitee.invited_within(DEADLINE), "103 is called");
+    // The invitee's flow reads the context version 1 wrote, and tells version 1's.
+    await_versions(
+        &server,
+        &[
+            version("nway", 1, 2, "draining"),
+            version("nway", 2, 0, "current"),
+            idle_webconference(),
+        ],
+    );
+    inviter.hang_up();
+}

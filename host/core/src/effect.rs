@@ -239,9 +239,10 @@ pub enum GuestOp {
     /// returns, tell the core [`CallCore::invite_done`](crate::CallCore::invite_done);
     /// when no instance can be had, [`CallCore::guest_unavailable`](crate::CallCore::guest_unavailable).
     Invite(Box<Invite>),
-    /// A call placed by a guest or a control request: create its instance and
-    /// run its `on-event` with [`CallEvent::Dialed`]; when no instance can be
-    /// had, tell the core [`CallCore::guest_unavailable`](crate::CallCore::guest_unavailable).
+    /// A call placed by a guest or a control request: run its instance's `on-event` with
+    /// [`CallEvent::Dialed`], the instance the placing guest's dial made, or for a call a
+    /// control request placed one created now; when no instance can be had, tell the core
+    /// [`CallCore::guest_unavailable`](crate::CallCore::guest_unavailable).
     Dialed {
         /// The call.
         call: CallId,

@@ -3,47 +3,186 @@
 //! thread is free; different calls run in parallel. A guest that spins until its
 //! deadline holds one thread, never the SIP loop or another call.
 //!
-//! A new call gets an instance of the current version of its guest (the one
-//! `[routing]` picks for an incoming call, the one that placed it for a
-//! placed call) and keeps it, with a [`Lease`] on that version, until it
-//! ends: a version loaded while the call is up takes only later calls.
+//! A new call gets an instance of the current version of the guest `[routing]`
+//! picks for it, and keeps it, with a [`Lease`] on that version, until it ends:
+//! a version loaded while the call is up takes only later calls. A call that
+//! guest work places gets its instance as it is placed, of the version of the
+//! call that placed it ([`placed_instance`]), so that a flow spanning several
+//! calls runs one version; a call that can have none is not placed.
+//!
+//! At most `max_instances` instances are alive at once; an incoming call takes
+//! its slot as its INVITE is queued, so the INVITEs waiting for a thread are
+//! bounded by it, and one past it is refused at once.
 
 use crate::adapter;
 use crate::call_routing::CallRoutes;
 use crate::guest_registry::{Lease, Registry};
-use crate::host_api::{CoreHost, lock};
+use crate::host_api::{CoreHost, Placer, lock};
 use crate::vital::Vitals;
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_core::{CallEvent, CallId, GuestOp, Message};
-use switchyard_guest::{Guest, GuestError, Instance, LogThrottle};
+use switchyard_guest::{Error, Guest, GuestError, Instance, LogThrottle};
 use tracing::{Span, debug, error, info_span, warn};
 
-/// The most pieces of work one call may have queued (a key press every
-/// 20 ms for over a second); see [`GuestExecutor::submit`].
+/// The most pieces of work one call may have queued before the events its
+/// guest may miss ([`discardable`]: a key press every 20 ms for over a
+/// second) are dropped; see [`GuestExecutor::submit`].
 pub const MAX_QUEUED: usize = 64;
 /// The most queued work after which a message from another call is dropped:
 /// half the queue, so that a flood of messages never crowds out the call's
 /// own events.
 const MAX_QUEUED_FOR_MESSAGES: usize = MAX_QUEUED / 2;
+/// The most queued work after which even an event that changes the call is
+/// dropped. Such events are few per call: one answer, failure and hang-up,
+/// one `held` per hold, one `prompt-done` per prompt list, one `unbridged` per
+/// bridge, and at most `max_timers_per_call` (64) timers pending at once.
+/// Beside [`MAX_QUEUED`] key presses they reach this bound only when a guest
+/// keeps starting timers or prompts faster than it takes their events; the
+/// bound keeps even that guest's queue finite.
+const MAX_QUEUED_AT_ALL: usize = 4 * MAX_QUEUED;
 /// How long the work still queued when the executor is dropped (at shutdown: the calls'
 /// ends, which guests write records on) goes on being run.
 const DRAIN: Duration = Duration::from_secs(2);
 
-/// Whether `op` may join a mailbox holding `queued` pieces of work: a hang-up
-/// always, messages while fewer than [`MAX_QUEUED_FOR_MESSAGES`] wait, anything
-/// else while fewer than [`MAX_QUEUED`] do.
+/// Whether `op` may join a mailbox holding `queued` pieces of work: a call's
+/// first op (its INVITE or `Dialed`, one per call) and its hang-up always,
+/// messages while fewer than [`MAX_QUEUED_FOR_MESSAGES`] wait, [`discardable`]
+/// events while fewer than [`MAX_QUEUED`] do, any other event while fewer
+/// than [`MAX_QUEUED_AT_ALL`] do.
 fn fits(op: &GuestOp, queued: usize) -> bool {
     match op {
-        GuestOp::Event {
+        GuestOp::Invite(_)
+        | GuestOp::Dialed { .. }
+        | GuestOp::Event {
             event: CallEvent::Hangup,
             ..
         } => true,
         GuestOp::Message { .. } => queued < MAX_QUEUED_FOR_MESSAGES,
-        GuestOp::Invite(_) | GuestOp::Dialed { .. } | GuestOp::Event { .. } => queued < MAX_QUEUED,
+        GuestOp::Event { event, .. } if discardable(event) => queued < MAX_QUEUED,
+        GuestOp::Event { .. } => queued < MAX_QUEUED_AT_ALL,
+    }
+}
+
+/// Whether a guest far behind may miss `event`: key presses, voice activity
+/// and a placed call's progress come as fast as a peer sends them, and the
+/// next one (or the answer, or the failure) supersedes each. Every other
+/// event changes what the call is, and its guest must hear it.
+fn discardable(event: &CallEvent) -> bool {
+    matches!(
+        event,
+        CallEvent::Dtmf(_) | CallEvent::Talk { .. } | CallEvent::Progress { .. }
+    )
+}
+
+/// What `op` is, as a log line names it.
+fn what(op: &GuestOp) -> &'static str {
+    match op {
+        GuestOp::Message { .. } => "a message",
+        GuestOp::Event { event, .. } if discardable(event) => {
+            "a key press, voice activity or progress"
+        }
+        GuestOp::Invite(_) | GuestOp::Dialed { .. } | GuestOp::Event { .. } => {
+            "an event that changes the call"
+        }
+    }
+}
+
+/// The call `op` is for.
+fn call_of(op: &GuestOp) -> CallId {
+    match op {
+        GuestOp::Invite(invite) => invite.call,
+        GuestOp::Dialed { call, .. }
+        | GuestOp::Event { call, .. }
+        | GuestOp::Message { call, .. } => *call,
+    }
+}
+
+thread_local! {
+    /// While a guest thread runs guest work: what a call placed from it is
+    /// served by (see [`placed_instance`]).
+    static SERVING: RefCell<Option<Serving>> = const { RefCell::new(None) };
+}
+
+/// The guest work a guest thread runs now: its executor, the version of the
+/// instance running, and the call it serves.
+struct Serving {
+    executor: Arc<Shared>,
+    version: u32,
+    call: CallId,
+}
+
+/// Sets [`SERVING`] while it lives.
+struct ServingGuard;
+
+impl ServingGuard {
+    fn enter(serving: Serving) -> ServingGuard {
+        SERVING.set(Some(serving));
+        ServingGuard
+    }
+}
+
+impl Drop for ServingGuard {
+    fn drop(&mut self) {
+        SERVING.set(None);
+    }
+}
+
+/// The instance that serves a call the guest `guest` places from the guest
+/// work running on this thread: of that work's version, in an instance slot of
+/// its own, made before the call is placed so that a call that can have none
+/// (no slot free, an instance that fails to start) is refused to its placer
+/// as `failed` rather than placed without call logic. `None` off the guest
+/// threads (a control request's instance): such a call gets its instance of
+/// the current version when its `Dialed` op runs.
+pub fn placed_instance(guest: &str) -> Option<Result<PlacedInstance, Error>> {
+    SERVING.with_borrow(|serving| {
+        serving
+            .as_ref()
+            .map(|serving| serving.executor.place(serving, guest))
+    })
+}
+
+/// An instance made for a placed call ([`placed_instance`]), holding its
+/// slot until the call's `Dialed` op takes it; dropped untaken (the call was
+/// not placed), it frees the slot.
+pub struct PlacedInstance {
+    instance: CallInstance,
+    slot: Slot,
+}
+
+impl PlacedInstance {
+    /// The instance, its slot counted from now on as the call's.
+    fn into_instance(self) -> CallInstance {
+        let PlacedInstance { instance, slot } = self;
+        slot.keep();
+        instance
+    }
+}
+
+/// One of the executor's instance slots held for an instance not yet in its
+/// call's mailbox: freed when dropped, unless kept. Never dropped with the
+/// executor's state locked (it takes that lock).
+struct Slot {
+    executor: Option<Weak<Shared>>,
+}
+
+impl Slot {
+    /// The slot goes on being counted, now for the instance's call.
+    fn keep(mut self) {
+        self.executor = None;
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(shared) = self.executor.take().and_then(|weak| weak.upgrade()) {
+            shared.lock().instances -= 1;
+        }
     }
 }
 
@@ -62,6 +201,10 @@ struct Shared {
     max_instances: usize,
     /// The lines saying a guest's message was dropped.
     drops_logged: LogThrottle,
+    /// The lines saying a call's guest was too far behind to take an event.
+    behind_logged: LogThrottle,
+    /// The lines saying a guest's call was not placed for want of an instance.
+    unplaced_logged: LogThrottle,
     state: Mutex<State>,
     ready: Condvar,
 }
@@ -71,12 +214,24 @@ struct State {
     mailboxes: HashMap<CallId, Mailbox>,
     /// Calls with queued work and no thread on them, in the order they became ready.
     ready: VecDeque<CallId>,
-    /// Call instances alive (or being created).
+    /// Instance slots taken: instances alive, being made, or to be made for an
+    /// INVITE queued.
     instances: usize,
     /// Events dropped by [`GuestExecutor::submit`].
     dropped: u64,
     /// Once the executor is dropped: until when the work still queued is run.
     stopping: Option<Instant>,
+}
+
+impl State {
+    /// Takes an instance slot if fewer than `max` are taken.
+    fn reserve(&mut self, max: usize) -> bool {
+        let free = self.instances < max;
+        if free {
+            self.instances += 1;
+        }
+        free
+    }
 }
 
 /// One call's queued work and its instance. The instance is out of the mailbox
@@ -85,7 +240,11 @@ struct State {
 struct Mailbox {
     queue: VecDeque<GuestOp>,
     instance: Option<CallInstance>,
+    /// An instance slot is taken for the instance its queued INVITE is to get.
+    slot: bool,
     running: bool,
+    /// The guest its instance is of, once it has had one.
+    guest: Option<String>,
 }
 
 /// A call's instance and its hold on the version it was made from.
@@ -133,6 +292,8 @@ impl GuestExecutor {
             host,
             max_instances,
             drops_logged: LogThrottle::default(),
+            behind_logged: LogThrottle::default(),
+            unplaced_logged: LogThrottle::default(),
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
         });
@@ -151,23 +312,32 @@ impl GuestExecutor {
         Ok(GuestExecutor { shared, threads })
     }
 
-    /// Queues work for its call; it runs after the call's earlier work.
-    /// A call whose guest falls [`MAX_QUEUED`] pieces of work behind loses new
-    /// events (counted) until it catches up, and messages from other calls
-    /// half as far behind; its hang-up is always delivered.
+    /// Queues work for its call; it runs after the call's earlier work, and the
+    /// event stream is told of a call's events as they come, whether its guest
+    /// is behind or not. An INVITE takes an instance slot now: with none free
+    /// the call is refused (503, `Retry-After`). A call whose guest falls
+    /// [`MAX_QUEUED`] pieces of work behind loses the events it may miss
+    /// ([`discardable`]) until it catches up, messages from other calls half
+    /// as far behind, other events only [`MAX_QUEUED_AT_ALL`] behind (each
+    /// drop counted and logged); its hang-up is always delivered.
     pub fn submit(&self, op: GuestOp) {
-        let call = match &op {
-            GuestOp::Invite(invite) => invite.call,
-            GuestOp::Dialed { call, .. }
-            | GuestOp::Event { call, .. }
-            | GuestOp::Message { call, .. } => *call,
-        };
+        let call = call_of(&op);
+        self.shared.publish(call, &op);
+        let invite = matches!(op, GuestOp::Invite(_));
         let mut state = self.shared.lock();
+        if invite && !state.reserve(self.shared.max_instances) {
+            drop(state);
+            self.shared.no_instance(call);
+            return;
+        }
         let mailbox = state.mailboxes.entry(call).or_default();
+        mailbox.slot |= invite;
         if !fits(&op, mailbox.queue.len()) {
             let behind = mailbox.queue.len();
+            let guest = mailbox.guest.clone().unwrap_or_default();
             state.dropped += 1;
-            debug!(%call, "the guest is {behind} events behind: event dropped");
+            drop(state);
+            self.shared.log_behind(call, &guest, behind, &op);
             return;
         }
         mailbox.queue.push_back(op);
@@ -182,7 +352,8 @@ impl GuestExecutor {
         self.shared.lock().dropped
     }
 
-    /// Call instances alive now.
+    /// Instance slots taken: call instances alive, and those being made or
+    /// to be made for a call waiting for a thread.
     pub fn instances(&self) -> usize {
         self.shared.lock().instances
     }
@@ -209,7 +380,38 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn run(&self) {
+    /// Tells the event stream what `op` says happened to `call`.
+    fn publish(&self, call: CallId, op: &GuestOp) {
+        let event = match op {
+            GuestOp::Event { event, .. } => event,
+            GuestOp::Dialed { context, .. } => &CallEvent::Dialed(context.clone()),
+            GuestOp::Invite(_) | GuestOp::Message { .. } => return,
+        };
+        self.host.events().call_event(&call.to_string(), event);
+    }
+
+    /// No instance slot is free for `call`: the core refuses it.
+    fn no_instance(&self, call: CallId) {
+        warn!(%call, limit = self.max_instances, "no guest instance free");
+        lock(self.host.core()).guest_unavailable(Instant::now(), call);
+        self.host.wake();
+    }
+
+    /// Logs, as [`LogThrottle`] lets it, that `op` for `call`, whose instance
+    /// is of `guest` ("" before it has one), was dropped `behind` pieces of
+    /// work behind.
+    fn log_behind(&self, call: CallId, guest: &str, behind: usize, op: &GuestOp) {
+        if let Some(admitted) = self.behind_logged.admit(guest, Instant::now()) {
+            warn!(
+                %call,
+                guest,
+                "the guest is {behind} pieces of work behind: {} dropped{admitted}",
+                what(op)
+            );
+        }
+    }
+
+    fn run(self: &Arc<Self>) {
         let mut state = self.lock();
         loop {
             // Stopping: what is queued (the calls' ends, mostly) still runs, for a while.
@@ -229,24 +431,32 @@ impl Shared {
                 continue;
             };
             mailbox.running = true;
-            let instance = mailbox.instance.take();
-            let reserved = matches!(op, GuestOp::Invite(_) | GuestOp::Dialed { .. })
-                && instance.is_none()
-                && state.instances < self.max_instances;
-            if reserved {
-                state.instances += 1;
-            }
+            let slot = std::mem::take(&mut mailbox.slot);
+            let (instance, placer) = match &op {
+                // A placed call's instance, made as it was placed, brings its slot.
+                GuestOp::Dialed { .. } => match self.host.take_placer(call) {
+                    Some(Placer::Instance(placed)) => (Some(placed.into_instance()), None),
+                    placer => (mailbox.instance.take(), placer),
+                },
+                _ => (mailbox.instance.take(), None),
+            };
+            let reserved = match &op {
+                GuestOp::Invite(_) => slot,
+                GuestOp::Dialed { .. } => instance.is_none() && state.reserve(self.max_instances),
+                GuestOp::Event { .. } | GuestOp::Message { .. } => false,
+            };
             let had_instance = instance.is_some() || reserved;
             drop(state);
-            let outcome = unless_panicked(call, || self.execute(call, op, instance, reserved))
-                .unwrap_or_else(|| {
-                    // The call goes on without call logic, as after a trap; a core that panics
-                    // at that too has logged it, and the thread serves the next call.
-                    unless_panicked(call, || {
-                        lock(self.host.core()).guest_failed(Instant::now(), call);
+            let outcome =
+                unless_panicked(call, || self.execute(call, op, instance, reserved, placer))
+                    .unwrap_or_else(|| {
+                        // The call goes on without call logic, as after a trap; a core that panics
+                        // at that too has logged it, and the thread serves the next call.
+                        unless_panicked(call, || {
+                            lock(self.host.core()).guest_failed(Instant::now(), call);
+                        });
+                        Outcome::Gone
                     });
-                    Outcome::Gone
-                });
             self.host.wake();
             state = self.lock();
             let gone = matches!(outcome, Outcome::Gone);
@@ -258,6 +468,9 @@ impl Shared {
             };
             mailbox.running = false;
             if let Outcome::Keep(instance) = outcome {
+                if mailbox.guest.is_none() {
+                    mailbox.guest = Some(instance.lease.name().to_owned());
+                }
                 mailbox.instance = Some(instance);
             }
             let hung_up = gone && mailbox.queue.is_empty() && mailbox.instance.is_none();
@@ -270,26 +483,34 @@ impl Shared {
         }
     }
 
-    /// Runs one piece of work. `reserved`: an instance slot was taken for a new call.
+    /// Runs one piece of work. `reserved`: an instance slot was taken for a
+    /// new call; `placer`: who placed a call placed without its instance.
     fn execute(
-        &self,
+        self: &Arc<Self>,
         call: CallId,
         op: GuestOp,
         instance: Option<CallInstance>,
         reserved: bool,
+        placer: Option<Placer>,
     ) -> Outcome {
         match op {
             GuestOp::Invite(invite) => {
+                // A caller who gave up while the INVITE waited (a CANCEL) is not
+                // served: neither its INVITE nor its later events reach a guest.
+                if !lock(self.host.core()).has_call(call) {
+                    debug!(%call, "the call ended before its guest saw it");
+                    return Outcome::Gone;
+                }
                 let sip = &invite.sip;
                 let guest = self.routes.guest_for(&sip.request_uri, &sip.headers);
-                let Some(mut instance) = self.new_instance(call, reserved, guest) else {
+                let Some(mut instance) =
+                    self.new_instance(call, reserved, guest, self.guests.lease(guest))
+                else {
                     return Outcome::Gone;
                 };
                 let _entered = instance.span(call).entered();
-                let invited = instance
-                    .lease
-                    .metrics()
-                    .time(|| instance.instance.on_invite(&adapter::invite(&invite)));
+                let invite = adapter::invite(&invite);
+                let invited = self.run_guest(call, &mut instance, |i| i.on_invite(&invite));
                 match invited {
                     Ok(()) => {
                         lock(self.host.core()).invite_done(Instant::now(), call);
@@ -303,29 +524,29 @@ impl Shared {
             }
             GuestOp::Dialed { context, .. } => {
                 let dialed = CallEvent::Dialed(context);
-                self.host.events().call_event(&call.to_string(), &dialed);
-                let placer = self.host.take_placer(call);
-                if placer.as_deref() == Some(HOST_INTERFACE) {
+                if let Some(instance) = instance {
+                    return self.deliver(call, instance, dialed);
+                }
+                let guest = match &placer {
                     // Placed by the host (a REST or XML-RPC dial-out): no
                     // guest serves it; its events only reach the event stream.
-                    return Outcome::Gone;
-                }
-                let guest = placer
-                    .as_deref()
-                    .unwrap_or_else(|| self.routes.default_guest());
-                let Some(instance) = self.new_instance(call, reserved, guest) else {
+                    Some(Placer::Guest(guest)) if guest == HOST_INTERFACE => {
+                        return Outcome::Gone;
+                    }
+                    Some(Placer::Guest(guest)) => guest.as_str(),
+                    Some(Placer::Instance(_)) | None => self.routes.default_guest(),
+                };
+                let lease = self.guests.lease(guest);
+                let Some(instance) = self.new_instance(call, reserved, guest, lease) else {
                     return Outcome::Gone;
                 };
                 self.deliver(call, instance, dialed)
             }
-            GuestOp::Event { event, .. } => {
-                self.host.events().call_event(&call.to_string(), &event);
-                match instance {
-                    Some(instance) => self.deliver(call, instance, event),
-                    // The call has no guest (it failed, or none could be had).
-                    None => Outcome::Gone,
-                }
-            }
+            GuestOp::Event { event, .. } => match instance {
+                Some(instance) => self.deliver(call, instance, event),
+                // The call has no guest (it failed, or none could be had).
+                None => Outcome::Gone,
+            },
             GuestOp::Message { message, .. } => match instance {
                 Some(instance) => self.deliver_message(call, instance, &message),
                 None => {
@@ -336,15 +557,23 @@ impl Shared {
         }
     }
 
-    /// A new instance of `guest` for a new call in the slot `reserved` for
-    /// it; without one, the core is told and `None` returned.
-    fn new_instance(&self, call: CallId, reserved: bool, guest: &str) -> Option<CallInstance> {
+    /// A new instance of `guest` from `lease` (of one of its versions) for a
+    /// new call, in the slot `reserved` for it. Without a slot, the core is
+    /// told no instance could be had; when it fails to start, that the
+    /// call's guest failed; either way, `None`.
+    fn new_instance(
+        &self,
+        call: CallId,
+        reserved: bool,
+        guest: &str,
+        lease: Option<Lease<Guest>>,
+    ) -> Option<CallInstance> {
         if !reserved {
             warn!(%call, limit = self.max_instances, "no guest instance free");
             lock(self.host.core()).guest_unavailable(Instant::now(), call);
             return None;
         }
-        let Some(lease) = self.guests.lease(guest) else {
+        let Some(lease) = lease else {
             error!(%call, "guest {guest} is not loaded");
             lock(self.host.core()).guest_unavailable(Instant::now(), call);
             return None;
@@ -356,11 +585,70 @@ impl Shared {
                 Some(instance)
             }
             Err(e) => {
-                self.report_fault(call, &lease, &e);
-                lock(self.host.core()).guest_unavailable(Instant::now(), call);
+                self.guest_failed(call, &lease, &e);
                 None
             }
         }
+    }
+
+    /// The instance for a call `guest` places from the work `serving` runs;
+    /// see [`placed_instance`].
+    fn place(self: &Arc<Self>, serving: &Serving, guest: &str) -> Result<PlacedInstance, Error> {
+        let placer = serving.call;
+        let Some(slot) = self.slot() else {
+            if let Some(admitted) = self.unplaced_logged.admit(guest, Instant::now()) {
+                let limit = self.max_instances;
+                warn!(%placer, limit, "no guest instance free: call not placed{admitted}");
+            }
+            return Err(Error::Failed(
+                "no guest instance is free for the call: not placed".to_owned(),
+            ));
+        };
+        let lease = self
+            .guests
+            .lease_version(guest, serving.version)
+            .ok_or_else(|| {
+                Error::Failed(format!(
+                    "guest {guest} version {} is not loaded",
+                    serving.version
+                ))
+            })?;
+        match lease.guest().instantiate(self.host.clone()) {
+            Ok(instance) => Ok(PlacedInstance {
+                instance: CallInstance { instance, lease },
+                slot,
+            }),
+            Err(e) => {
+                self.report_fault(placer, &lease, &e);
+                Err(Error::Failed(format!(
+                    "the call's guest instance could not be made: {e}"
+                )))
+            }
+        }
+    }
+
+    /// An instance slot, if one is free.
+    fn slot(self: &Arc<Self>) -> Option<Slot> {
+        self.lock().reserve(self.max_instances).then(|| Slot {
+            executor: Some(Arc::downgrade(self)),
+        })
+    }
+
+    /// Runs `work` on the call's instance, timed on its version's metrics; a
+    /// call it places meanwhile is served by that version ([`placed_instance`]).
+    fn run_guest<T>(
+        self: &Arc<Self>,
+        call: CallId,
+        instance: &mut CallInstance,
+        work: impl FnOnce(&mut Instance) -> Result<T, GuestError>,
+    ) -> Result<T, GuestError> {
+        let CallInstance { instance, lease } = instance;
+        let _serving = ServingGuard::enter(Serving {
+            executor: self.clone(),
+            version: lease.version(),
+            call,
+        });
+        lease.metrics().time(|| work(instance))
     }
 
     /// Runs the instance's `on-message` when it is an instance of the guest
@@ -368,7 +656,7 @@ impl Shared {
     /// message otherwise, with a log line when it is of another guest (as
     /// [`LogThrottle`] lets it). It goes after a failure.
     fn deliver_message(
-        &self,
+        self: &Arc<Self>,
         call: CallId,
         mut instance: CallInstance,
         message: &Message,
@@ -385,10 +673,9 @@ impl Shared {
             .map(|from| from.to_string())
             .unwrap_or_default();
         let call_id = call.to_string();
-        let delivered = instance
-            .lease
-            .metrics()
-            .time(|| instance.instance.on_message(&call_id, &from, &message.text));
+        let delivered = self.run_guest(call, &mut instance, |i| {
+            i.on_message(&call_id, &from, &message.text)
+        });
         match delivered {
             Ok(true) => Outcome::Keep(instance),
             Ok(false) => {
@@ -421,15 +708,17 @@ impl Shared {
     }
 
     /// Runs the instance's `on-event`; it goes after a hang-up or a failure.
-    fn deliver(&self, call: CallId, mut instance: CallInstance, event: CallEvent) -> Outcome {
+    fn deliver(
+        self: &Arc<Self>,
+        call: CallId,
+        mut instance: CallInstance,
+        event: CallEvent,
+    ) -> Outcome {
         let hangup = event == CallEvent::Hangup;
         let _entered = instance.span(call).entered();
         let call_id = call.to_string();
         let event = adapter::event(event);
-        let delivered = instance
-            .lease
-            .metrics()
-            .time(|| instance.instance.on_event(&call_id, event));
+        let delivered = self.run_guest(call, &mut instance, |i| i.on_event(&call_id, event));
         match delivered {
             Ok(()) if hangup => Outcome::Gone,
             Ok(()) => Outcome::Keep(instance),
@@ -458,6 +747,10 @@ fn unless_panicked<T>(call: CallId, work: impl FnOnce() -> T) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host_api::testing;
+    use switchyard_core::Effect;
+    use switchyard_guest::{GuestConfig, GuestLimits, Limits, Runtime, bundled};
+    use switchyard_sip::Transport;
 
     #[test]
     fn a_panic_in_guest_work_is_caught_and_reported_as_none() {
@@ -481,8 +774,150 @@ mod tests {
         assert!(fits(&message, MAX_QUEUED_FOR_MESSAGES - 1));
         assert!(!fits(&message, MAX_QUEUED_FOR_MESSAGES));
         // A call flooded with messages still takes its own events.
-        assert!(fits(&event(CallEvent::Answered), MAX_QUEUED_FOR_MESSAGES));
-        assert!(!fits(&event(CallEvent::Answered), MAX_QUEUED));
-        assert!(fits(&event(CallEvent::Hangup), MAX_QUEUED * 2));
+        assert!(fits(&event(CallEvent::Dtmf('1')), MAX_QUEUED_FOR_MESSAGES));
+        assert!(fits(&event(CallEvent::Hangup), MAX_QUEUED_AT_ALL * 2));
+    }
+
+    #[test]
+    fn events_that_change_the_call_get_in_where_key_presses_are_dropped() {
+        let call = CallId(1);
+        let event = |event| GuestOp::Event { call, event };
+        let talk = CallEvent::Talk {
+            talking: true,
+            level_dbov: -20,
+        };
+        let progress = CallEvent::Progress {
+            code: 180,
+            reason: "Ringing".into(),
+            early_media: false,
+        };
+        for dropped in [CallEvent::Dtmf('1'), talk, progress] {
+            assert!(fits(&event(dropped.clone()), MAX_QUEUED - 1), "{dropped:?}");
+            assert!(!fits(&event(dropped.clone()), MAX_QUEUED), "{dropped:?}");
+        }
+        let changes = [
+            CallEvent::Timer(switchyard_core::TimerId(7)),
+            CallEvent::Answered,
+            CallEvent::Unbridged,
+            CallEvent::Held(Ok(true)),
+            CallEvent::PromptDone,
+            CallEvent::Failed {
+                code: 486,
+                reason: "Busy Here".into(),
+            },
+        ];
+        for kept in changes {
+            assert!(fits(&event(kept.clone()), MAX_QUEUED), "{kept:?}");
+            assert!(!fits(&event(kept.clone()), MAX_QUEUED_AT_ALL), "{kept:?}");
+        }
+        let dialed = GuestOp::Dialed {
+            call,
+            context: String::new(),
+        };
+        assert!(fits(&dialed, MAX_QUEUED_AT_ALL), "a call's first op");
+    }
+
+    /// An executor of one thread over [`testing::host`] whose every call goes
+    /// to the bundled webconference guest, loaded with `limits`; the runtime
+    /// and vitals it needs live as long as it.
+    struct Harness {
+        executor: GuestExecutor,
+        host: Arc<CoreHost>,
+        _runtime: Runtime,
+        _vitals: crate::vital::VitalEnds,
+    }
+
+    impl Harness {
+        fn new(limits: GuestLimits) -> Harness {
+            let runtime = Runtime::new(Limits::default()).expect("a runtime");
+            let config = GuestConfig::default().with_limits(limits);
+            let guest = runtime
+                .load("webconference", bundled::WEBCONFERENCE, config)
+                .expect("the bundled guest compiles");
+            let guests = Arc::new(Registry::default());
+            guests.add("webconference", guest, "(embedded)".into());
+            let routes = CallRoutes::new(&[], "webconference").expect("routes");
+            let host = Arc::new(testing::host());
+            let (vitals, ends) = crate::vital::vitals();
+            let executor = GuestExecutor::start(guests, routes, host.clone(), 1, 10, &vitals)
+                .expect("a guest thread");
+            Harness {
+                executor,
+                host,
+                _runtime: runtime,
+                _vitals: ends,
+            }
+        }
+
+        /// An INVITE without an offer from `127.0.0.1:5070` reaches the core,
+        /// and its guest work the executor.
+        fn invite(&self) {
+            let invite = "INVITE sip:000777123@127.0.0.1 SIP/2.0\r\n\
+                 Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-executor;rport\r\n\
+                 Max-Forwards: 70\r\n\
+                 From: <sip:alice@127.0.0.1>;tag=alice\r\n\
+                 To: <sip:000777123@127.0.0.1>\r\n\
+                 Call-ID: executor@127.0.0.1\r\n\
+                 CSeq: 1 INVITE\r\n\
+                 Contact: <sip:alice@127.0.0.1:5070>\r\n\
+                 Content-Length: 0\r\n\r\n";
+            let effects: Vec<Effect> = {
+                let mut core = lock(self.host.core());
+                let (local, remote) = ("127.0.0.1:5060", "127.0.0.1:5070");
+                core.handle_message(
+                    Instant::now(),
+                    Transport::Udp,
+                    local.parse().unwrap(),
+                    remote.parse().unwrap(),
+                    invite.as_bytes(),
+                );
+                std::iter::from_fn(|| core.poll_effect()).collect()
+            };
+            for effect in effects {
+                if let Effect::Guest(op) = effect {
+                    self.executor.submit(op);
+                }
+            }
+        }
+
+        /// Waits until `done` holds of the core, at most 10 s.
+        fn await_core(&self, what: &str, done: impl Fn(&switchyard_core::CallCore) -> bool) {
+            let until = Instant::now() + Duration::from_secs(10);
+            while !done(&lock(self.host.core())) {
+                assert!(Instant::now() < until, "expected {what} within 10 s");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+
+        /// The final response the core sent, as text.
+        fn final_response(&self) -> String {
+            let mut core = lock(self.host.core());
+            std::iter::from_fn(|| core.poll_transmit())
+                .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
+                .find(|m| m.starts_with("SIP/2.0 ") && !m.starts_with("SIP/2.0 1"))
+                .expect("a final response")
+        }
+    }
+
+    #[test]
+    fn a_call_whose_instance_cannot_start_is_refused_500_as_a_guest_failure() {
+        // Its initial memory is more than the one mebibyte its limit allows.
+        let harness = Harness::new(GuestLimits {
+            memory_bytes: Some(1 << 20),
+            ..GuestLimits::default()
+        });
+        harness.invite();
+        harness.await_core("the guest failure counted", |core| {
+            core.stats().guest_failures == 1
+        });
+        let response = harness.final_response();
+        assert!(response.starts_with("SIP/2.0 500 "), "{response}");
+        assert!(!response.contains("Retry-After"), "{response}");
+        assert_eq!(
+            lock(harness.host.core()).stats().refused_no_instance,
+            0,
+            "a full pool is another refusal"
+        );
+        assert_eq!(harness.executor.instances(), 0, "its slot is free again");
     }
 }

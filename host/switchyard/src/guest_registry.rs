@@ -123,14 +123,32 @@ impl<T> Registry<T> {
     pub fn lease(&self, name: &str) -> Option<Lease<T>> {
         let mut guests = lock(&self.guests);
         let current = guests.get_mut(name)?.loaded.last_mut()?;
-        current.live += 1;
-        Some(Lease {
+        Some(self.counted(name, current))
+    }
+
+    /// Version `version` of `name`, counted as one more live call until the
+    /// lease is dropped; `None` once it is unloaded (it stays loaded while a
+    /// lease on it is held).
+    pub fn lease_version(&self, name: &str, version: u32) -> Option<Lease<T>> {
+        let mut guests = lock(&self.guests);
+        let loaded = guests
+            .get_mut(name)?
+            .loaded
+            .iter_mut()
+            .find(|loaded| loaded.version == version)?;
+        Some(self.counted(name, loaded))
+    }
+
+    /// A lease on `loaded`, a version of `name`, counted on it.
+    fn counted(&self, name: &str, loaded: &mut Loaded<T>) -> Lease<T> {
+        loaded.live += 1;
+        Lease {
             guests: self.guests.clone(),
             name: name.to_owned(),
-            version: current.version,
-            guest: current.guest.clone(),
-            metrics: current.metrics.clone(),
-        })
+            version: loaded.version,
+            guest: loaded.guest.clone(),
+            metrics: loaded.metrics.clone(),
+        }
     }
 
     /// The names loaded, sorted.
@@ -277,6 +295,23 @@ mod tests {
         assert_eq!(shown(&registry, "conf"), [(1, 2, false), (2, 0, true)]);
         drop(calls);
         assert_eq!(shown(&registry, "conf"), [(2, 0, true)]);
+    }
+
+    #[test]
+    fn a_lease_of_a_draining_version_keeps_it_as_long_as_it_is_held() {
+        let registry = Registry::default();
+        registry.add("conf", "one", "one.wasm".into());
+        let call = registry.lease("conf").unwrap();
+        registry.add("conf", "two", "two.wasm".into());
+        let placed = registry.lease_version("conf", 1).unwrap();
+        assert_eq!((placed.version(), *placed.guest()), (1, "one"));
+        assert_eq!(shown(&registry, "conf"), [(1, 2, false), (2, 0, true)]);
+        drop(call);
+        assert_eq!(shown(&registry, "conf"), [(1, 1, false), (2, 0, true)]);
+        drop(placed);
+        assert_eq!(shown(&registry, "conf"), [(2, 0, true)], "v1 unloaded");
+        assert!(registry.lease_version("conf", 1).is_none());
+        assert!(registry.lease_version("nope", 1).is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::adapter;
 use crate::dial_policy::DialPolicy;
 use crate::events::Events;
+use crate::executor::{self, PlacedInstance};
 use crate::prompts::PromptLibrary;
 use crate::recording::{DeleteError, Recorder};
 use std::collections::HashMap;
@@ -26,14 +27,25 @@ pub struct CoreHost {
     kv: Mutex<HashMap<String, MemoryKv>>,
     /// What the event stream is told.
     events: Arc<Events>,
-    /// The guest that placed each call until the executor takes it
+    /// Who placed each call until the executor takes it
     /// ([`CoreHost::take_placer`]), which it does at the call's one
     /// `Dialed` op.
-    placers: Mutex<HashMap<CallId, String>>,
+    placers: Mutex<HashMap<CallId, Placer>>,
     /// Which calls may be placed, and how many a second.
     dial_policy: DialPolicy,
     /// The lines saying a guest's call was not placed.
     refusals_logged: LogThrottle,
+}
+
+/// Who placed a call, as the executor serves it.
+pub enum Placer {
+    /// Guest work on a call: the instance made for the placed call, of that
+    /// call's version.
+    Instance(PlacedInstance),
+    /// A guest's control request, or the host's own dial-out
+    /// ([`HOST_INTERFACE`](switchyard_control::rest::HOST_INTERFACE)): the
+    /// name the call is placed under.
+    Guest(String),
 }
 
 impl CoreHost {
@@ -89,16 +101,45 @@ impl CoreHost {
         &self.events
     }
 
-    /// The guest that placed `call` (by `signaling.dial` or `forward`), whose
-    /// instance serves it; asked once, when the call's instance is made.
-    pub fn take_placer(&self, call: CallId) -> Option<String> {
+    /// Who placed `call` (by `signaling.dial` or `forward`); asked once, at
+    /// the call's `Dialed` op.
+    pub fn take_placer(&self, call: CallId) -> Option<Placer> {
         lock_any(&self.placers).remove(&call)
     }
 
-    /// Notes that `guest` placed `call`; called with the core locked, before
-    /// the core's `Dialed` op can reach the executor.
-    fn placed(&self, guest: &str, call: CallId) {
-        lock_any(&self.placers).insert(call, guest.to_owned());
+    /// Who is placing a call for the guest `guest`: the instance made for
+    /// the call when guest work places it, else (a control request, the
+    /// host's own dial-out) the guest's name. Refused when the call can have
+    /// no instance.
+    fn placer(guest: &str) -> Result<Placer, Error> {
+        match executor::placed_instance(guest) {
+            Some(instance) => instance.map(Placer::Instance),
+            None => Ok(Placer::Guest(guest.to_owned())),
+        }
+    }
+
+    /// Runs `place` on the locked core and, when it places a call, notes
+    /// `placer` for it before the core is unlocked, so before the call's
+    /// `Dialed` op can reach the executor. A placer left unused (nothing
+    /// placed) is dropped once the core is unlocked: an instance made for the
+    /// call frees its slot then, taking the executor's lock, which comes
+    /// before the core's.
+    fn place_with(
+        &self,
+        placer: Placer,
+        place: impl FnOnce(&mut CallCore) -> Result<CallId, CoreError>,
+    ) -> Result<CallId, CoreError> {
+        let (placed, unused) = {
+            let mut core = lock(&self.core);
+            match place(&mut core) {
+                // A placed call's id is new: no placer is replaced.
+                Ok(call) => (Ok(call), lock_any(&self.placers).insert(call, placer)),
+                Err(e) => (Err(e), Some(placer)),
+            }
+        };
+        drop(unused);
+        self.wake();
+        placed
     }
 
     /// The core.
@@ -190,34 +231,31 @@ impl HostApi for CoreHost {
 
     fn dial(&self, guest: &str, mut request: DialRequest) -> Result<String, Error> {
         self.admit_dial(guest, &request.uri)?;
+        let placer = Self::placer(guest)?;
         let room = request.room.take();
-        let result = {
-            let mut core = lock(&self.core);
-            let request = adapter::dial_request(request);
-            match room {
-                None => core.dial(request),
-                // A room that cannot take the call refuses the dial whole.
-                Some((room, options)) => {
-                    let number = options.number.clone();
-                    let options = adapter::join_options(options);
-                    core.dial_into_room(Instant::now(), request, &room, options)
-                        .inspect(|&call| self.events.joined(call, &room, &number))
-                }
+        let request = adapter::dial_request(request);
+        self.place_with(placer, |core| match room {
+            None => core.dial(request),
+            // A room that cannot take the call refuses the dial whole.
+            Some((room, options)) => {
+                let number = options.number.clone();
+                let options = adapter::join_options(options);
+                core.dial_into_room(Instant::now(), request, &room, options)
+                    .inspect(|&call| self.events.joined(call, &room, &number))
             }
-            .inspect(|&call| self.placed(guest, call))
-        };
-        self.wake();
-        result.map(|call| call.to_string()).map_err(adapter::error)
+        })
+        .map(|call| call.to_string())
+        .map_err(adapter::error)
     }
 
     fn forward(&self, guest: &str, call: &str, request: DialRequest) -> Result<String, Error> {
         self.admit_dial(guest, &request.uri)?;
+        let call = adapter::call_id(call)?;
+        let placer = Self::placer(guest)?;
         let request = adapter::dial_request(request);
-        self.on_call(call, |core, call| {
-            core.forward(call, request)
-                .inspect(|&placed| self.placed(guest, placed))
-        })
-        .map(|placed| placed.to_string())
+        self.place_with(placer, |core| core.forward(call, request))
+            .map(|placed| placed.to_string())
+            .map_err(adapter::error)
     }
 
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
@@ -406,11 +444,12 @@ impl HostApi for CoreHost {
     }
 }
 
+/// A host over a core without sockets, for the tests of this crate.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
     use std::net::{IpAddr, Ipv4Addr};
-    use switchyard_core::{CoreConfig, Effect, GuestOp, Network};
+    use switchyard_core::{CoreConfig, Network};
     use switchyard_media::LegId;
     use switchyard_sip::{Endpoint, EndpointConfig};
 
@@ -437,7 +476,9 @@ mod tests {
         fn close_rtp(&mut self, _leg: LegId) {}
     }
 
-    fn host() -> CoreHost {
+    /// A host whose core has the default config, on the loopback interface,
+    /// with RTP ports that are never bound.
+    pub fn host() -> CoreHost {
         let endpoint = Endpoint::new(
             EndpointConfig {
                 user_agent: "test".into(),
@@ -454,6 +495,13 @@ mod tests {
             DialPolicy::new(None, 0).expect("no pattern"),
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::host;
+    use super::*;
+    use switchyard_core::{Effect, GuestOp};
 
     #[test]
     fn a_call_named_with_leading_zeros_leaves_the_event_stream_s_table_at_its_hang_up() {
@@ -471,7 +519,7 @@ mod tests {
         };
         host.join("c01", "7", options).expect("joined");
         host.hangup("c1").expect("hung up");
-        // As the executor does with the core's guest work.
+        // As the executor does as it queues the core's guest work.
         let effects: Vec<Effect> = std::iter::from_fn(|| lock(host.core()).poll_effect()).collect();
         for effect in effects {
             if let Effect::Guest(GuestOp::Event { call, event }) = effect {
