@@ -237,6 +237,8 @@ pub(crate) struct Call {
     pub(crate) linked: Option<CallId>,
     /// A placed call's limit on ringing, until it is answered or ends.
     pub(crate) ring_timer: Option<TimerId>,
+    /// A placed call's limit on its current target's silence, until it is answered or ends.
+    pub(crate) target_timer: Option<TimerId>,
     /// A placed call was cancelled because nobody answered in time.
     pub(crate) unanswered: bool,
     /// A placed call's targets left to try, until it is answered.

@@ -64,6 +64,10 @@ pub struct CoreConfig {
     /// INVITE client transaction only times out while nothing rings, RFC 3261
     /// §17.1.1.2).
     pub ring_timeout: Duration,
+    /// How long a placed call's INVITE may go without any response, not even 100 Trying,
+    /// before it is abandoned for the next target (RFC 3263 §4.3) when one is left; the
+    /// last target is given until Timer B (RFC 3261 §17.1.1.2).
+    pub next_target_after: Duration,
     /// The most rooms being recorded at once.
     pub max_recordings: usize,
     /// How often the peer of an answered call that receives no RTP from it
@@ -92,6 +96,7 @@ impl Default for CoreConfig {
             outbound_proxy: None,
             max_dialing: 1000,
             ring_timeout: Duration::from_secs(60),
+            next_target_after: Duration::from_secs(4),
             max_recordings: 32,
             peer_probe_interval: Duration::from_secs(60),
         }
@@ -275,6 +280,7 @@ impl CallCore {
                 }
                 TimerKind::RoomExpiry(room) => self.expire_room(&room),
                 TimerKind::RingTimeout(call) => self.ring_timed_out(now, call),
+                TimerKind::NextTarget(call) => self.target_silent(now, call),
                 TimerKind::PeerProbe(call) => self.probe_peer(now, call),
             }
         }
@@ -548,6 +554,7 @@ impl CallCore {
                 local_rtp: None,
                 linked: None,
                 ring_timer: None,
+                target_timer: None,
                 unanswered: false,
                 failover: None,
                 phase: Phase::Offered,

@@ -20,6 +20,8 @@ pub(crate) enum TimerKind {
     RoomExpiry(String),
     /// A placed call still unanswered is cancelled.
     RingTimeout(CallId),
+    /// A placed call's INVITE to its current target had no response: the next target is tried.
+    NextTarget(CallId),
     /// The peer of a call that sends no RTP is asked whether it is alive.
     PeerProbe(CallId),
 }

@@ -1,10 +1,13 @@
 //! RFC 3263 §4.3: a placed call whose target resolved to several tries the
 //! next while one fails as a next hop (no response, or 503), on virtual time.
+//! A target silent for `next_target_after` is abandoned for the next one left;
+//! the last is given until Timer B.
 
 mod common;
 
 use common::*;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
 use switchyard_media::MediaDirection;
@@ -18,6 +21,8 @@ const POOL: &str = "pool.example.com";
 const TARGETS: [&str; 3] = ["127.0.0.1:7004", "127.0.0.1:7000", "127.0.0.1:7002"];
 /// Timer B: 64*T1 without any response (RFC 3261 §17.1.1.2).
 const TIMER_B: Duration = Duration::from_secs(32);
+/// How long a target may stay silent while another is left ([`CoreConfig::next_target_after`]).
+const NEXT_TARGET_AFTER: Duration = Duration::from_secs(4);
 
 fn request() -> DialRequest {
     DialRequest {
@@ -91,10 +96,16 @@ fn a_silent_first_target_times_out_and_the_second_answers() {
     let second = w.callee(addr(TARGETS[1]), answering_callee(true));
     let call = w.core.dial(request()).unwrap();
     let start = w.now;
-    assert!(w.run_until(Duration::from_secs(40), |w| {
+    assert!(w.run_until(Duration::from_secs(40), |w| invites_to(w, second) == 1));
+    let waited = w.now - start;
+    // On time, give or take the simulated network's delivery.
+    assert!(
+        waited >= NEXT_TARGET_AFTER && waited < NEXT_TARGET_AFTER + Duration::from_millis(100),
+        "{waited:?}, not Timer B"
+    );
+    assert!(w.run_until(Duration::from_secs(5), |w| {
         w.events_of(call).contains(&CallEvent::Answered)
     }));
-    assert!(w.now - start >= TIMER_B, "{:?}", w.now - start);
     assert_eq!(
         w.events_of(call),
         [
@@ -320,4 +331,67 @@ fn a_call_with_no_route_to_any_target_fails_with_478() {
         )]
     );
     assert_eq!(w.open_ports.load(Ordering::Relaxed), 0, "no port was taken");
+}
+
+#[test]
+fn the_last_target_silent_is_given_until_timer_b() {
+    let mut w = world(&TARGETS[..1], idle());
+    let call = w.core.dial(request()).unwrap();
+    let start = w.now;
+    assert!(w.run_until(Duration::from_secs(40), |w| {
+        !failures(&w.events_of(call)).is_empty()
+    }));
+    assert!(w.now - start >= TIMER_B, "{:?}", w.now - start);
+    assert_eq!(failures(&w.events_of(call))[0].0, 408);
+}
+
+#[test]
+fn a_target_that_rings_is_not_left_for_the_next() {
+    let mut w = world(&TARGETS[1..], idle());
+    w.callee(addr(TARGETS[1]), ringing());
+    let third = w.callee(addr(TARGETS[2]), answering_callee(false));
+    let call = w.core.dial(request()).unwrap();
+    w.run_for(NEXT_TARGET_AFTER * 3);
+    assert_eq!(invites_to(&w, third), 0);
+    assert!(failures(&w.events_of(call)).is_empty());
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_target_left_for_silence_that_answers_late_is_hung_up_and_never_reaches_the_call() {
+    let mut w = world(&TARGETS[1..], idle());
+    let late = w.callee(addr(TARGETS[1]), answering_callee(false));
+    let second = w.callee(addr(TARGETS[2]), answering_callee(false));
+    // The first target hears nothing for 5 s, then the INVITE's next retransmission.
+    let deaf = Arc::new(AtomicBool::new(true));
+    let deaf_now = deaf.clone();
+    let first = addr(TARGETS[1]);
+    w.net
+        .drop_if(move |datagram| datagram.to == first && deaf_now.load(Ordering::Relaxed));
+    let call = w.core.dial(request()).unwrap();
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        w.events_of(call).contains(&CallEvent::Answered)
+    }));
+    assert_eq!(invites_to(&w, second), 1);
+    deaf.store(false, Ordering::Relaxed);
+    assert!(w.run_until(Duration::from_secs(40), |w| {
+        w.callees[late]
+            .events
+            .iter()
+            .any(|e| matches!(e, SipEvent::CallEnded { .. }))
+    }));
+    assert_eq!(invites_to(&w, late), 1, "it heard the abandoned INVITE late");
+    let answered = w
+        .events_of(call)
+        .iter()
+        .filter(|e| **e == CallEvent::Answered)
+        .count();
+    assert_eq!(answered, 1, "{:?}", w.events_of(call));
+    assert!(w.core.has_call(call), "the call goes on with the second target");
+    assert!(
+        !w.callees[second]
+            .events
+            .iter()
+            .any(|e| matches!(e, SipEvent::CallEnded { .. }))
+    );
 }

@@ -93,6 +93,9 @@ pub struct SipConfig {
     /// How long a placed call may ring unanswered before it is cancelled, in
     /// seconds (1 to 3600).
     pub ring_timeout_s: u64,
+    /// How long a placed call's INVITE may go without any response, in milliseconds (500 to
+    /// 32000), before the next target its resolution gave is tried.
+    pub next_target_after_ms: u64,
     /// How long a TCP connection may idle before it is closed, in seconds (1
     /// to 86400); one that carries a call stays open however long it idles.
     pub tcp_idle_timeout_s: u64,
@@ -457,6 +460,7 @@ impl Default for SipConfig {
             outbound_proxy: None,
             dial_user: "switchyard".to_owned(),
             ring_timeout_s: 60,
+            next_target_after_ms: 4000,
             tcp_idle_timeout_s: SocketsConfig::DEFAULT_IDLE_TIMEOUT.as_secs(),
             user_agent: String::new(),
             dns_server: None,
@@ -825,6 +829,9 @@ impl Config {
         }
         if !(1..=3600).contains(&self.sip.ring_timeout_s) {
             return fail("sip.ring_timeout_s", "must be 1 to 3600".to_owned());
+        }
+        if !(500..=32_000).contains(&self.sip.next_target_after_ms) {
+            return fail("sip.next_target_after_ms", "must be 500 to 32000".to_owned());
         }
         if !(1..=86_400).contains(&self.sip.tcp_idle_timeout_s) {
             return fail("sip.tcp_idle_timeout_s", "must be 1 to 86400".to_owned());
@@ -1713,6 +1720,10 @@ mod tests {
             (
                 "[sip]\nring_timeout_s = 0\n",
                 "sip.ring_timeout_s: must be 1 to 3600",
+            ),
+            (
+                "[sip]\nnext_target_after_ms = 100\n",
+                "sip.next_target_after_ms: must be 500 to 32000",
             ),
             (
                 "[sip]\ntcp_idle_timeout_s = 0\n",

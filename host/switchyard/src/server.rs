@@ -159,6 +159,7 @@ pub async fn run(
         dial_user: config.sip.dial_user.clone(),
         outbound_proxy: config.sip.outbound_proxy.clone(),
         ring_timeout: Duration::from_secs(config.sip.ring_timeout_s),
+        next_target_after: Duration::from_millis(config.sip.next_target_after_ms),
         max_recordings: config.recording.max_active,
         // A held call, where no RTP is expected, is given as long to show it is
         // alive as a call that goes silent.

@@ -73,6 +73,7 @@ impl CallCore {
             .timers
             .iter()
             .chain(&state.ring_timer)
+            .chain(&state.target_timer)
             .chain(&state.probe_timer)
         {
             self.timers.cancel(*timer);

@@ -257,8 +257,46 @@ impl CallCore {
         if let Some(state) = self.calls.get_mut(&call) {
             state.ring_timer = Some(ring_timer);
         }
+        self.watch_target(now, call);
         self.drain_sip(now);
         Ok(())
+    }
+
+    /// Gives the INVITE the placed call `call` just sent `next_target_after` to get any
+    /// response before [`target_silent`](Self::target_silent) looks again.
+    fn watch_target(&mut self, now: Instant, call: CallId) {
+        let due = now + self.config.next_target_after;
+        let timer = self.timers.schedule(due, TimerKind::NextTarget(call));
+        if let Some(old) = self
+            .calls
+            .get_mut(&call)
+            .and_then(|state| state.target_timer.replace(timer))
+        {
+            self.timers.cancel(old);
+        }
+    }
+
+    /// The placed call `call`'s current target has not answered its INVITE at all, not even
+    /// with 100 Trying, within `next_target_after`: when another target is left, the INVITE
+    /// is abandoned for it (RFC 3263 §4.3) rather than waiting out Timer B. The abandoned
+    /// one is hung up: cancelled should it ring later, ended with a BYE should it answer,
+    /// and nothing it does reaches the call any more. The last target keeps its INVITE.
+    pub(super) fn target_silent(&mut self, now: Instant, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        state.target_timer = None;
+        let silent = state.key;
+        if state.phase != Phase::Dialing || !self.endpoint.unheard(silent) {
+            return;
+        }
+        if !self.try_next_target(now, call) {
+            return;
+        }
+        tracing::info!(%call, "no response from the target: trying the next");
+        self.by_key.remove(&silent);
+        let _ = self.endpoint.hangup(now, silent);
+        self.drain_sip(now);
     }
 
     // Each argument is one part of the call it files.
@@ -290,6 +328,7 @@ impl CallCore {
                 local_rtp: Some(local_rtp),
                 linked: pending.linked,
                 ring_timer: None,
+                target_timer: None,
                 unanswered: false,
                 failover: Some(Box::new(failover)),
                 phase: Phase::Dialing,
@@ -390,7 +429,10 @@ impl CallCore {
         state.phase = Phase::Answered(now);
         state.failover = None;
         let (linked, started) = (state.linked, state.started);
-        if let Some(timer) = state.ring_timer.take() {
+        for timer in [state.ring_timer.take(), state.target_timer.take()]
+            .into_iter()
+            .flatten()
+        {
             self.timers.cancel(timer);
         }
         self.stats.answered(started, now);
@@ -463,6 +505,7 @@ impl CallCore {
                 params: silent_params(),
             });
         }
+        self.watch_target(now, call);
         true
     }
 

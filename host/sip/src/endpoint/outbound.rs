@@ -106,6 +106,15 @@ impl Endpoint {
         }
     }
 
+    /// Whether the INVITE of the placed call `call`, not hung up, has had no response at all
+    /// yet, not even 100 Trying: its next hop may be down (RFC 3263 §4.3), and the next
+    /// target worth a try before Timer B. False for a call not being placed.
+    pub fn unheard(&self, call: CallKey) -> bool {
+        self.placed
+            .get(&call)
+            .is_some_and(|p| p.stage == Stage::Calling && p.hangup == Hangup::No)
+    }
+
     /// Hangs up the placed call `call` if it has no final response yet (see
     /// [`Endpoint::hangup`]); returns whether it was such a call.
     pub(super) fn hangup_placed(&mut self, now: Instant, call: CallKey) -> bool {
