@@ -177,6 +177,25 @@ fn a_new_guest_builds_on_its_own_and_its_calls_meet_in_the_dialled_room() {
         bob.await_bye(TIME_LIMIT + Duration::from_secs(10)),
         "bob is hung up after his time limit too"
     );
+    drop(server);
+
+    // A time limit past the host's longest timer is held to a day, not a reason to hang up.
+    let config = format!(
+        "{}[routing]\nguest = \"demo\"\n[guests.demo]\nwasm = \"{}\"\n\
+         [guests.demo.config]\ntime_limit_s = 100000\n",
+        base_config(),
+        component.display(),
+    );
+    let server = Server::start_with(&config);
+    let carol = Phone::call(server.sip, "4712", "carol", &[]);
+    server
+        .wait_for_log("joined room 4712 with 0 others", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("carol joins room 4712: {e}"));
+    assert!(
+        !carol.await_bye(Duration::from_secs(3)),
+        "carol stays in her room:\n{}",
+        server.log()
+    );
 }
 
 #[test]

@@ -3,15 +3,19 @@
 //! A call is answered and hears `entering_conference`; when the prompt ends it
 //! joins the room named by the dialled number (the Request-URI's user part,
 //! `lobby` if it has none), and hears `first_participant` if nobody else is
-//! there. After `time_limit_s` seconds (the guest's config, default 3600) it
-//! hears `goodbye` and is hung up. The guest's key-value store counts the
-//! calls each room has had.
+//! there. After `time_limit_s` seconds (the guest's config, default 3600, at
+//! most a day) it hears `goodbye` and is hung up. The guest's key-value store
+//! counts the calls each room has had, while it has room for the count.
 
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::store::Entry;
 use switchyard_sdk::types::InviteInfo;
-use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, TimerId, config};
+use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, MAX_TIMER, TimerId, config};
+
+switchyard_sdk::config_keys! {
+    "time_limit_s": number,
+}
 
 /// One call's state.
 struct Flow {
@@ -81,7 +85,10 @@ impl Flow {
         let others = call.join(&self.room, &JoinOptions::number(&self.number))?;
         let calls = Entry::<u64>::new(format!("calls/{}", self.room));
         let count = calls.get().ok().flatten().unwrap_or(0) + 1;
-        calls.set(&count)?;
+        // A count is no reason to end a call: a full store only stops the counting.
+        if let Err(e) = calls.set(&count) {
+            log(Level::Warn, &format!("room {}: not counted: {e}", self.room));
+        }
         log(
             Level::Info,
             &format!(
@@ -95,7 +102,9 @@ impl Flow {
         let limit_s = config::get("time_limit_s")
             .and_then(|s| s.parse().ok())
             .unwrap_or(3600);
-        let time_limit = call.start_timer(Duration::from_secs(limit_s))?;
+        // The host takes timers of at most a day.
+        let limit = Duration::from_secs(limit_s).min(MAX_TIMER);
+        let time_limit = call.start_timer(limit)?;
         self.phase = Phase::InRoom { time_limit };
         Ok(())
     }
