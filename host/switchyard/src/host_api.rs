@@ -23,8 +23,8 @@ pub struct CoreHost {
     wake: Arc<Notify>,
     prompts: Arc<PromptLibrary>,
     recorder: Recorder,
-    /// Each guest's store, by guest name.
-    kv: Mutex<HashMap<String, MemoryKv>>,
+    /// Each guest's store, by guest name, each under its own lock.
+    kv: Mutex<HashMap<String, Arc<Mutex<MemoryKv>>>>,
     /// What the event stream is told.
     events: Arc<Events>,
     /// Who placed each call until the executor takes it
@@ -185,7 +185,9 @@ impl CoreHost {
     }
 
     fn kv<T>(&self, guest: &str, f: impl FnOnce(&mut MemoryKv) -> T) -> T {
-        f(lock_any(&self.kv).entry(guest.to_owned()).or_default())
+        // A guest listing its 100,000 keys holds up its own instances, not another guest's.
+        let store = Arc::clone(lock_any(&self.kv).entry(guest.to_owned()).or_default());
+        f(&mut lock_any(&store))
     }
 }
 
@@ -540,5 +542,32 @@ mod tests {
             ],
             "the call is named by its tag, and its hang-up takes it out"
         );
+    }
+
+    #[test]
+    fn a_guest_holding_its_store_holds_up_no_other_guest() {
+        let host = Arc::new(host());
+        host.kv_set("b", "key", "value").unwrap();
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let holder = {
+            let host = Arc::clone(&host);
+            std::thread::spawn(move || {
+                host.kv("a", |_| {
+                    held.0.send(()).unwrap();
+                    let _ = release.1.recv_timeout(std::time::Duration::from_secs(10));
+                });
+            })
+        };
+        held.1.recv().unwrap();
+        let (read, got) = std::sync::mpsc::channel();
+        let reader = {
+            let host = Arc::clone(&host);
+            std::thread::spawn(move || read.send(host.kv_get("b", "key")).unwrap())
+        };
+        let value = got.recv_timeout(std::time::Duration::from_secs(5));
+        release.0.send(()).unwrap();
+        holder.join().unwrap();
+        reader.join().unwrap();
+        assert_eq!(value, Ok(Some("value".to_owned())));
     }
 }
