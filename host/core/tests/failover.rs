@@ -380,14 +380,21 @@ fn a_target_left_for_silence_that_answers_late_is_hung_up_and_never_reaches_the_
             .iter()
             .any(|e| matches!(e, SipEvent::CallEnded { .. }))
     }));
-    assert_eq!(invites_to(&w, late), 1, "it heard the abandoned INVITE late");
+    assert_eq!(
+        invites_to(&w, late),
+        1,
+        "it heard the abandoned INVITE late"
+    );
     let answered = w
         .events_of(call)
         .iter()
         .filter(|e| **e == CallEvent::Answered)
         .count();
     assert_eq!(answered, 1, "{:?}", w.events_of(call));
-    assert!(w.core.has_call(call), "the call goes on with the second target");
+    assert!(
+        w.core.has_call(call),
+        "the call goes on with the second target"
+    );
     assert!(
         !w.callees[second]
             .events

@@ -831,7 +831,10 @@ impl Config {
             return fail("sip.ring_timeout_s", "must be 1 to 3600".to_owned());
         }
         if !(500..=32_000).contains(&self.sip.next_target_after_ms) {
-            return fail("sip.next_target_after_ms", "must be 500 to 32000".to_owned());
+            return fail(
+                "sip.next_target_after_ms",
+                "must be 500 to 32000".to_owned(),
+            );
         }
         if !(1..=86_400).contains(&self.sip.tcp_idle_timeout_s) {
             return fail("sip.tcp_idle_timeout_s", "must be 1 to 86400".to_owned());
