@@ -52,9 +52,11 @@ impl fmt::Debug for DialRequest {
 
 impl DialRequest {
     /// Checks what the core can check before resolving the target: the sizes,
-    /// and the URI's scheme and host. The SIP endpoint checks the rest (From,
-    /// To, header names and values) when it builds the INVITE.
-    pub(crate) fn check(&self) -> Result<(), CoreError> {
+    /// and the URI's scheme and host ([`CallCore::dial`](crate::CallCore::dial)
+    /// and `forward` refuse a request that fails it, placing nothing). The SIP
+    /// endpoint checks the rest (From, To, header names and values) when it
+    /// builds the INVITE.
+    pub fn check(&self) -> Result<(), CoreError> {
         let invalid = |message: String| Err(CoreError::InvalidArgument(message));
         // Sizes first: the other refusals quote the URI.
         for (what, value) in [

@@ -1,10 +1,11 @@
 //! Conference rooms and their participant lists.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::call::CallId;
 use crate::timers::TimerId;
-use switchyard_media::RecordingId;
+use switchyard_media::{Prompt, RecordingId};
 
 /// The longest room name, in characters.
 pub const MAX_ROOM_NAME: usize = 64;
@@ -115,6 +116,10 @@ pub(crate) struct Room {
     pub(crate) recording: Option<RecordingId>,
     /// It admits nobody new (participants listed already stay and may rejoin).
     pub(crate) locked: bool,
+    /// The prompts looped into it until they are stopped or replaced: played again
+    /// whenever the room gets a first member with media on its worker, which plays
+    /// nothing into a room without one.
+    pub(crate) looped_announcement: Option<Vec<Arc<Prompt>>>,
 }
 
 impl Room {
@@ -211,6 +216,11 @@ impl Room {
     /// How many are listed, finished ones included.
     pub(crate) fn len(&self) -> usize {
         self.participants.len()
+    }
+
+    /// The calls listed, finished ones included, in join order.
+    pub(crate) fn calls(&self) -> impl Iterator<Item = CallId> + '_ {
+        self.participants.values().map(|p| p.view.call)
     }
 
     pub(crate) fn view(&self, name: &str) -> RoomView {

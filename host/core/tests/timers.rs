@@ -18,8 +18,11 @@ fn a_timer_fires_once_on_time_and_a_cancelled_one_never() {
             let cancelled = core
                 .start_timer(now, invite.call, Duration::from_millis(700))
                 .expect("timer");
-            assert!(core.cancel_timer(cancelled), "a pending timer cancels");
-            assert!(!core.cancel_timer(cancelled), "only once");
+            assert!(
+                core.cancel_timer(invite.call, cancelled),
+                "a pending timer cancels"
+            );
+            assert!(!core.cancel_timer(invite.call, cancelled), "only once");
         }
     });
     let mut world = World::new(CoreConfig::default(), Net::perfect(1), 1, script);
@@ -118,4 +121,51 @@ fn a_call_its_guest_hung_up_hears_no_more_timers() {
         "{:?}",
         world.events_of(CallId(1))
     );
+}
+
+#[test]
+fn a_call_cancels_its_own_timers_only() {
+    let mut world = World::new(CoreConfig::default(), Net::perfect(1), 1, answer_only());
+    world.dial("x", "alice");
+    world.dial("x", "bob");
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.uacs
+            .iter()
+            .all(|u| u.codes(Method::Invite).contains(&200))
+    }));
+    let (alice, bob) = (CallId(1), CallId(2));
+    let now = world.now;
+    let timer = world
+        .core
+        .start_timer(now, alice, Duration::from_millis(500))
+        .expect("timer");
+    assert!(
+        !world.core.cancel_timer(bob, timer),
+        "another call's timer is not bob's to cancel"
+    );
+    assert!(
+        !world.core.cancel_timer(CallId(99), timer),
+        "nor a call's that does not exist"
+    );
+    world.run_for(Duration::from_secs(1));
+    assert_eq!(
+        world.events_of(alice),
+        [CallEvent::Timer(timer)],
+        "the timer went on and fired to its call"
+    );
+    let again = world
+        .core
+        .start_timer(world.now, alice, Duration::from_millis(500))
+        .expect("timer");
+    assert!(
+        world.core.cancel_timer(alice, again),
+        "its own call cancels it"
+    );
+    world.run_for(Duration::from_secs(1));
+    assert_eq!(
+        world.events_of(alice).len(),
+        1,
+        "the cancelled one never fired"
+    );
+    assert!(world.events_of(bob).is_empty());
 }

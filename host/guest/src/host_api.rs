@@ -88,8 +88,10 @@ pub trait HostApi: Send + Sync + 'static {
     fn stop_recording(&self, room: &str) -> Result<(), Error>;
     /// `timers.start`: a timer of `call` that fires after `ms` milliseconds.
     fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error>;
-    /// `timers.cancel`: false if the timer is not pending.
-    fn cancel_timer(&self, timer: u64) -> bool;
+    /// `timers.cancel` by an instance serving the call `call` ("" for an
+    /// instance serving a control request): false if the timer is not
+    /// pending or is not one `call` started.
+    fn cancel_timer(&self, call: &str, timer: u64) -> bool;
     /// `kv.get` in `guest`'s store.
     fn kv_get(&self, guest: &str, key: &str) -> Option<String>;
     /// `kv.set` in `guest`'s store.

@@ -171,7 +171,8 @@ macro_rules! serve_imports {
             }
 
             fn cancel(&mut self, timer: u64) -> bool {
-                self.host.cancel_timer(timer)
+                // The WIT names no call: a call cancels its own timers only.
+                self.host.cancel_timer(&self.call, timer)
             }
         }
 

@@ -73,17 +73,34 @@ impl CoreHost {
         }
     }
 
-    /// Whether `guest` may place a call to `uri` now (the dial-out policy);
-    /// a refusal is `invalid-argument` with the reason, and logged as
-    /// [`LogThrottle`] lets it.
-    fn admit_dial(&self, guest: &str, uri: &str) -> Result<(), Error> {
-        let now = Instant::now();
-        self.dial_policy.admit(uri, now).map_err(|reason| {
-            if let Some(admitted) = self.refusals_logged.admit(guest, now) {
-                tracing::warn!(guest, "call not placed: {reason}{admitted}");
-            }
-            Error::InvalidArgument(reason)
-        })
+    /// Whether `guest` may place `request` as far as the request alone says: a URI
+    /// `dialout.allow` lets through, and a request the core takes (its sizes, URI).
+    /// A refusal is `invalid-argument`; one of the policy is logged as
+    /// [`LogThrottle`] lets it. Nothing is counted against `dialout.max_per_second`.
+    fn check_dial(&self, guest: &str, request: &switchyard_core::DialRequest) -> Result<(), Error> {
+        self.dial_policy
+            .allows(&request.uri)
+            .map_err(|reason| Error::InvalidArgument(self.dial_refused(guest, reason)))?;
+        request.check().map_err(adapter::error)
+    }
+
+    /// Counts a call `guest` is about to place against `dialout.max_per_second`,
+    /// once it is known to be placeable. Over the limit it is `wrong-state`, as the
+    /// core's limit on calls being placed at once is: the same call may be placed
+    /// once the second is over.
+    fn admit_dial(&self, guest: &str) -> Result<(), Error> {
+        self.dial_policy
+            .admit(Instant::now())
+            .map_err(|reason| Error::WrongState(self.dial_refused(guest, reason)))
+    }
+
+    /// Logs that `guest`'s call was not placed for `reason`, as [`LogThrottle`] lets
+    /// it; returns `reason`.
+    fn dial_refused(&self, guest: &str, reason: String) -> String {
+        if let Some(admitted) = self.refusals_logged.admit(guest, Instant::now()) {
+            tracing::warn!(guest, "call not placed: {reason}{admitted}");
+        }
+        reason
     }
 
     /// The directory recordings are written in, if one is configured.
@@ -232,16 +249,24 @@ impl HostApi for CoreHost {
     }
 
     fn dial(&self, guest: &str, mut request: DialRequest) -> Result<String, Error> {
-        self.admit_dial(guest, &request.uri)?;
-        let placer = Self::placer(guest)?;
-        let room = request.room.take();
+        let room = request
+            .room
+            .take()
+            .map(|(room, options)| (room, adapter::join_options(options)));
         let request = adapter::dial_request(request);
+        self.check_dial(guest, &request)?;
+        if let Some((room, options)) = &room {
+            lock(&self.core)
+                .check_dial_room(room, options)
+                .map_err(adapter::error)?;
+        }
+        self.admit_dial(guest)?;
+        let placer = Self::placer(guest)?;
         self.place_with(placer, |core| match room {
             None => core.dial(request),
             // A room that cannot take the call refuses the dial whole.
             Some((room, options)) => {
                 let number = options.number.clone();
-                let options = adapter::join_options(options);
                 core.dial_into_room(Instant::now(), request, &room, options)
                     .inspect(|&call| self.events.joined(call, &room, &number))
             }
@@ -251,10 +276,15 @@ impl HostApi for CoreHost {
     }
 
     fn forward(&self, guest: &str, call: &str, request: DialRequest) -> Result<String, Error> {
-        self.admit_dial(guest, &request.uri)?;
         let call = adapter::call_id(call)?;
-        let placer = Self::placer(guest)?;
         let request = adapter::dial_request(request);
+        self.check_dial(guest, &request)?;
+        // A call that is not there to forward uses up nothing of the rate.
+        if !lock(&self.core).has_call(call) {
+            return Err(Error::NoSuchCall);
+        }
+        self.admit_dial(guest)?;
+        let placer = Self::placer(guest)?;
         self.place_with(placer, |core| core.forward(call, request))
             .map(|placed| placed.to_string())
             .map_err(adapter::error)
@@ -406,8 +436,12 @@ impl HostApi for CoreHost {
         })
     }
 
-    fn cancel_timer(&self, timer: u64) -> bool {
-        lock(&self.core).cancel_timer(TimerId(timer))
+    fn cancel_timer(&self, call: &str, timer: u64) -> bool {
+        // An instance serving no call (a control request's) has no timers of its own.
+        let Ok(call) = adapter::call_id(call) else {
+            return false;
+        };
+        lock(&self.core).cancel_timer(call, TimerId(timer))
     }
 
     fn kv_get(&self, guest: &str, key: &str) -> Option<String> {
@@ -479,8 +513,13 @@ pub(crate) mod testing {
     }
 
     /// A host whose core has the default config, on the loopback interface,
-    /// with RTP ports that are never bound.
+    /// with RTP ports that are never bound, placing any call at any rate.
     pub fn host() -> CoreHost {
+        host_with(DialPolicy::new(None, 0).expect("no pattern"))
+    }
+
+    /// [`host`], placing calls within `dial_policy`.
+    pub fn host_with(dial_policy: DialPolicy) -> CoreHost {
         let endpoint = Endpoint::new(
             EndpointConfig {
                 user_agent: "test".into(),
@@ -494,16 +533,90 @@ pub(crate) mod testing {
             Arc::default(),
             Recorder::new(None, u64::MAX),
             Arc::new(Events::default()),
-            DialPolicy::new(None, 0).expect("no pattern"),
+            dial_policy,
         )
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::testing::host;
+    use super::testing::{host, host_with};
     use super::*;
     use switchyard_core::{Effect, GuestOp};
+    use switchyard_guest::SipHeader;
+
+    /// A guest's request to place a call to `uri`, in no room.
+    fn dial_to(uri: &str) -> DialRequest {
+        DialRequest {
+            uri: uri.to_owned(),
+            from: String::new(),
+            to: String::new(),
+            headers: Vec::<SipHeader>::new(),
+            credentials: None,
+            context: String::new(),
+            room: None,
+        }
+    }
+
+    #[test]
+    fn a_dial_refused_for_its_request_uses_none_of_the_rate_which_is_wrong_state_past_it() {
+        let policy = DialPolicy::new(Some("(sip|tel):[0-9]+@(192[.]0[.]2[.]9)?"), 1);
+        let host = host_with(policy.expect("pattern"));
+        for (uri, why) in [
+            ("sip:bob@192.0.2.9", "is not allowed by dialout.allow"),
+            ("tel:1@192.0.2.9", "is not a sip: or sips: URI"),
+            ("sip:1@", "has no host"),
+        ] {
+            let refused = host.dial("g", dial_to(uri));
+            assert!(
+                matches!(&refused, Err(Error::InvalidArgument(m)) if m.contains(why)),
+                "{uri}: {refused:?}"
+            );
+        }
+        let long_context = DialRequest {
+            context: "x".repeat(switchyard_core::MAX_CONTEXT_BYTES + 1),
+            ..dial_to("sip:1@192.0.2.9")
+        };
+        let refused = host.dial("g", long_context);
+        assert!(
+            matches!(&refused, Err(Error::InvalidArgument(m)) if m.contains("dial context")),
+            "{refused:?}"
+        );
+        let refused = host.forward("g", "c1", dial_to("sip:1@192.0.2.9"));
+        assert!(matches!(refused, Err(Error::NoSuchCall)), "{refused:?}");
+        let placed = host.dial("g", dial_to("sip:1@192.0.2.9"));
+        assert!(
+            matches!(placed.as_deref(), Ok("c1")),
+            "the refusals before it left the second's one call: {placed:?}"
+        );
+        let over = host.dial("g", dial_to("sip:2@192.0.2.9"));
+        assert!(
+            matches!(&over, Err(Error::WrongState(m))
+                if m.contains("more than dialout.max_per_second (1) calls placed this second")),
+            "past the rate, the host refuses for now: {over:?}"
+        );
+    }
+
+    #[test]
+    fn an_instance_cancels_the_timers_of_the_call_it_serves_only() {
+        let host = host();
+        let placed = |uri: &str| {
+            lock(host.core()).dial(switchyard_core::DialRequest {
+                uri: uri.into(),
+                ..Default::default()
+            })
+        };
+        let (alice, bob) = (placed("sip:a@192.0.2.9"), placed("sip:b@192.0.2.9"));
+        let (alice, bob) = (alice.unwrap().to_string(), bob.unwrap().to_string());
+        let timer = host.start_timer(&alice, 60_000).expect("timer");
+        assert!(!host.cancel_timer(&bob, timer), "another call's");
+        assert!(
+            !host.cancel_timer("", timer),
+            "a control request's instance serves no call"
+        );
+        assert!(host.cancel_timer(&alice, timer), "its own call's");
+        assert!(!host.cancel_timer(&alice, timer), "once");
+    }
 
     #[test]
     fn a_call_named_with_leading_zeros_leaves_the_event_stream_s_table_at_its_hang_up() {

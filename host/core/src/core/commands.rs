@@ -133,8 +133,9 @@ impl CallCore {
             self.media(MediaOp::Join {
                 worker,
                 leg,
-                room: RoomId(room),
+                room: RoomId(room.clone()),
             });
+            self.resume_announcement(&room, call);
         }
         // A participant muted before it was answered starts muted.
         if muted {
@@ -370,6 +371,7 @@ impl CallCore {
                 leg: call.leg(),
                 room: RoomId(room.to_owned()),
             });
+            self.resume_announcement(room, call);
         }
         Ok(others)
     }
@@ -389,6 +391,12 @@ impl CallCore {
         let call = self.dial(request)?;
         self.join_while_placing(now, call, room, options);
         Ok(call)
+    }
+
+    /// Whether [`dial_into_room`](Self::dial_into_room) would list a call in
+    /// `room` with `options` now: what it refuses before placing anything.
+    pub fn check_dial_room(&self, room: &str, options: &JoinOptions) -> Result<(), CoreError> {
+        self.check_joinable(None, room, options)
     }
 
     /// Whether `call` (`None`: a call not placed yet) may join `room` listed
@@ -618,11 +626,12 @@ impl CallCore {
         }
     }
 
-    /// Cancels a guest timer; false if it is not pending (or is not a guest's).
-    pub fn cancel_timer(&mut self, timer: TimerId) -> bool {
-        let Some(&TimerKind::Guest(call)) = self.timers.get(timer) else {
+    /// Cancels a guest timer `call` started; false if it is not pending, or is
+    /// not one of `call`'s (another call's, or not a guest's).
+    pub fn cancel_timer(&mut self, call: CallId, timer: TimerId) -> bool {
+        if self.timers.get(timer) != Some(&TimerKind::Guest(call)) {
             return false;
-        };
+        }
         self.timers.cancel(timer);
         if let Ok(timers) = self.guest_timers_mut(call) {
             timers.remove(&timer);
@@ -654,6 +663,7 @@ impl CallCore {
 
     /// Deletes the room (predefined ones too) and hangs up every call in it.
     pub fn close_room(&mut self, now: Instant, room: &str) -> Result<(), CoreError> {
+        check_room_name(room)?;
         let mut removed = self.rooms.remove(room).ok_or(CoreError::NoSuchRoom)?;
         self.room_removed(room, &removed);
         self.cancel_room_expiry(removed.expiry.take());
@@ -685,36 +695,83 @@ impl CallCore {
     /// Plays prompts into the room: every participant with media hears them,
     /// as if one more participant said them, in place of what was played into
     /// it before. Once, or `looped` (music on hold): then they start over at
-    /// the end until [`stop_announcement`](Self::stop_announcement) or the
-    /// room is gone.
+    /// the end until [`stop_announcement`](Self::stop_announcement), another
+    /// announcement or the room is gone, and play again, from the start,
+    /// whenever the room gets a participant with media after having none. An
+    /// announcement played once into a room where no participant has media
+    /// is refused ([`CoreError::WrongState`]): nobody would hear it, and what
+    /// was played before goes on.
     pub fn announce(
         &mut self,
         room: &str,
         prompts: Vec<Arc<Prompt>>,
         looped: bool,
     ) -> Result<(), CoreError> {
+        check_room_name(room)?;
         if !self.rooms.contains_key(room) {
             return Err(CoreError::NoSuchRoom);
         }
+        if !looped && !self.has_media_members(room, None) {
+            return Err(CoreError::state(format!(
+                "nobody in room {room:?} hears it: no participant has media"
+            )));
+        }
+        if let Some(r) = self.rooms.get_mut(room) {
+            r.looped_announcement = looped.then(|| prompts.clone());
+        }
+        self.send_announcement(room, prompts, looped);
+        Ok(())
+    }
+
+    /// Stops what is played into the room, once or looped.
+    pub fn stop_announcement(&mut self, room: &str) -> Result<(), CoreError> {
+        check_room_name(room)?;
+        let r = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
+        r.looped_announcement = None;
+        self.media(MediaOp::StopAnnouncement {
+            worker: self.placement.room(room),
+            room: RoomId(room.to_owned()),
+        });
+        Ok(())
+    }
+
+    /// Asks the room's worker to play `prompts` into it.
+    fn send_announcement(&mut self, room: &str, prompts: Vec<Arc<Prompt>>, looped: bool) {
         self.media(MediaOp::Announce {
             worker: self.placement.room(room),
             room: RoomId(room.to_owned()),
             prompts,
             looped,
         });
-        Ok(())
     }
 
-    /// Stops what is played into the room, once or looped.
-    pub fn stop_announcement(&mut self, room: &str) -> Result<(), CoreError> {
-        if !self.rooms.contains_key(room) {
-            return Err(CoreError::NoSuchRoom);
+    /// `call`'s leg has just joined `room` on its worker: when it is the room's only
+    /// member with media there, the worker made the room anew, without the looped
+    /// announcement it dropped with its last member (or never had), which plays again.
+    fn resume_announcement(&mut self, room: &str, call: CallId) {
+        let Some(prompts) = self
+            .rooms
+            .get(room)
+            .and_then(|r| r.looped_announcement.clone())
+        else {
+            return;
+        };
+        if !self.has_media_members(room, Some(call)) {
+            self.send_announcement(room, prompts, true);
         }
-        self.media(MediaOp::StopAnnouncement {
-            worker: self.placement.room(room),
-            room: RoomId(room.to_owned()),
-        });
-        Ok(())
+    }
+
+    /// Whether a participant of `room` other than `except` has its media in the
+    /// room: a leg that joined it on its worker and has not left.
+    fn has_media_members(&self, room: &str, except: Option<CallId>) -> bool {
+        let Some(r) = self.rooms.get(room) else {
+            return false;
+        };
+        r.calls().filter(|&c| Some(c) != except).any(|c| {
+            self.calls
+                .get(&c)
+                .is_some_and(|state| state.worker.is_some() && state.room() == Some(room))
+        })
     }
 
     /// Locks the room (nobody new may join it; those listed stay) or
@@ -738,6 +795,7 @@ impl CallCore {
     /// together, at most [`MAX_META_ENTRIES`] keys
     /// (past them, [`CoreError::InvalidArgument`] and nothing changes).
     pub fn set_meta(&mut self, room: &str, key: &str, value: &str) -> Result<(), CoreError> {
+        check_room_name(room)?;
         let room = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
         let too_long = |what: &str, length: usize, limit: usize| {
             CoreError::InvalidArgument(format!(
@@ -916,7 +974,8 @@ fn check_join_options(options: &JoinOptions) -> Result<(), CoreError> {
     Ok(())
 }
 
-/// A room needs a name (see [`room_name_problem`]).
-fn check_room_name(room: &str) -> Result<(), CoreError> {
+/// A room needs a name (see [`room_name_problem`]): any other is
+/// [`CoreError::InvalidArgument`], whether or not a room of that name could exist.
+pub(super) fn check_room_name(room: &str) -> Result<(), CoreError> {
     room_name_problem(room).map_or(Ok(()), |problem| Err(CoreError::InvalidArgument(problem)))
 }

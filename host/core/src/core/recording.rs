@@ -5,6 +5,7 @@
 use switchyard_media::{RecordingId, RecordingTap, RoomId};
 
 use super::CallCore;
+use super::commands::check_room_name;
 use crate::effect::{Effect, MediaOp, RecordingEnd};
 use crate::error::CoreError;
 use crate::rooms::Room;
@@ -17,8 +18,10 @@ impl CallCore {
     /// [`MediaEvent::RecordingEnded`](switchyard_media::MediaEvent::RecordingEnded) (its writer
     /// is gone), whoever joins or leaves meanwhile. Refused, dropping `tap`, when the room does
     /// not exist ([`CoreError::NoSuchRoom`]), is being recorded already, `max_recordings`
-    /// rooms are, or the server is shutting down ([`CoreError::WrongState`]).
+    /// rooms are, or the server is shutting down ([`CoreError::WrongState`]), or `room` is no
+    /// room name ([`CoreError::InvalidArgument`]).
     pub fn start_recording(&mut self, room: &str, tap: RecordingTap) -> Result<(), CoreError> {
+        check_room_name(room)?;
         let state = self.rooms.get(room).ok_or(CoreError::NoSuchRoom)?;
         if !self.accepting {
             // Past `stop_all_recordings`, nothing would stop it before the process exits.
@@ -52,6 +55,7 @@ impl CallCore {
 
     /// Ends the room's recording.
     pub fn stop_recording(&mut self, room: &str) -> Result<(), CoreError> {
+        check_room_name(room)?;
         let state = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
         if state.recording.take().is_none() {
             return Err(CoreError::state(format!(

@@ -227,8 +227,8 @@ impl HostApi for FakeHost {
         self.record(format!("start-timer {call} {ms} -> {timers}"));
         Ok(*timers)
     }
-    fn cancel_timer(&self, timer: u64) -> bool {
-        self.record(format!("cancel-timer {timer}"));
+    fn cancel_timer(&self, call: &str, timer: u64) -> bool {
+        self.record(format!("cancel-timer {call} {timer}"));
         true
     }
     fn kv_get(&self, guest: &str, key: &str) -> Option<String> {
