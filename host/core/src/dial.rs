@@ -51,11 +51,10 @@ impl fmt::Debug for DialRequest {
 }
 
 impl DialRequest {
-    /// Checks what the core can check before resolving the target: the sizes,
-    /// and the URI's scheme and host ([`CallCore::dial`](crate::CallCore::dial)
-    /// and `forward` refuse a request that fails it, placing nothing). The SIP
-    /// endpoint checks the rest (From, To, header names and values) when it
-    /// builds the INVITE.
+    /// Checks the request before its target is resolved: the sizes, the URI's scheme and
+    /// host, and From, To, the header lines and the credentials as the SIP endpoint will
+    /// write them ([`switchyard_sip::check_call_fields`]); [`CallCore::dial`](crate::CallCore::dial)
+    /// and `forward` refuse a request that fails it, placing nothing.
     pub fn check(&self) -> Result<(), CoreError> {
         let invalid = |message: String| Err(CoreError::InvalidArgument(message));
         // Sizes first: the other refusals quote the URI.
@@ -97,7 +96,19 @@ impl DialRequest {
                 self.headers.len()
             ));
         }
-        Ok(())
+        // An empty From or To is filled in from parts already checked.
+        let addresses: Vec<(&'static str, &str)> = [("From", &self.from), ("To", &self.to)]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(field, value)| (field, value.as_str()))
+            .collect();
+        switchyard_sip::check_call_fields(
+            &self.uri,
+            &addresses,
+            &self.headers,
+            self.credentials.as_ref(),
+        )
+        .map_err(|e| CoreError::InvalidArgument(format!("dial: {e}")))
     }
 }
 
@@ -212,5 +223,35 @@ mod tests {
         let text = format!("{request:?}");
         assert!(text.contains("alice"), "{text}");
         assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    #[test]
+    fn a_from_to_or_header_the_endpoint_would_refuse_is_refused_at_once() {
+        let with = |from: &str, to: &str, header: (&str, &str)| DialRequest {
+            uri: "sip:bob@example.com".into(),
+            from: from.into(),
+            to: to.into(),
+            headers: vec![(header.0.into(), header.1.into())],
+            ..DialRequest::default()
+        };
+        let fine = ("X-Room", "7");
+        assert_eq!(with("", "", fine).check(), Ok(()));
+        assert_eq!(
+            with("<sip:alice@example.com>", "Bob <sip:bob@example.com>", fine).check(),
+            Ok(())
+        );
+        for (request, named) in [
+            (with("Alice", "", fine), "From"),
+            (with("<sip:a@b>;tag=1", "", fine), "From"),
+            (with("", "<sip:bob@example.com", fine), "To"),
+            (with("", "", ("Contact", "<sip:x@y>")), "Contact"),
+            (with("", "", ("X-Bad", "a\r\nb")), "X-Bad"),
+        ] {
+            let refused = request.check();
+            assert!(
+                matches!(&refused, Err(CoreError::InvalidArgument(why)) if why.contains(named)),
+                "{request:?}: {refused:?}"
+            );
+        }
     }
 }

@@ -76,61 +76,85 @@ const REQUEST_HEADERS: &[&str] = &[
 ];
 
 impl OutgoingCall {
-    /// Checks every field the endpoint writes as given: the URI and addresses must parse
-    /// (§19.1.1, §20.10), From and To must carry no tag, each header line must pass
-    /// [`check_extra_header`] and name no header of requests.
+    /// Checks every field the endpoint writes as given: [`check_call_fields`] and the Route
+    /// set, each a name-addr.
     pub(crate) fn check(&self) -> Result<(), CallError> {
-        let invalid = |field: &'static str, value: &str| CallError::InvalidAddress {
-            field,
-            value: value.to_owned(),
-        };
-        let is_sip = |text: &str| {
-            text.split_once(':').is_some_and(|(scheme, _)| {
-                ["sip", "sips"]
-                    .iter()
-                    .any(|s| scheme.eq_ignore_ascii_case(s))
-            })
-        };
-        match uri::parse(&self.request_uri) {
-            Some(parsed) if !parsed.has_headers && is_sip(&self.request_uri) => {}
-            _ => return Err(invalid("Request-URI", &self.request_uri)),
-        }
-        for (field, value) in [("From", &self.from), ("To", &self.to)] {
-            match address::parse(value) {
-                Some(a) if a.tag().is_none() && !value.contains(['\r', '\n']) => {}
-                _ => return Err(invalid(field, value)),
-            }
-        }
+        let addresses = [("From", self.from.as_str()), ("To", self.to.as_str())];
+        check_call_fields(
+            &self.request_uri,
+            &addresses,
+            &self.headers,
+            self.credentials.as_ref(),
+        )?;
         for route in &self.route {
             let name_addr = route.trim_start().starts_with('<') && !route.contains(['\r', '\n']);
             if !name_addr || address::parse(route).is_none() {
-                return Err(invalid("Route", route));
+                return Err(invalid_address("Route", route));
             }
-        }
-        for (name, value) in &self.headers {
-            let problem = match check_extra_header(name, value) {
-                Err(problem) => Some(problem),
-                Ok(()) if REQUEST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) => {
-                    Some("the endpoint writes this header itself")
-                }
-                Ok(()) => None,
-            };
-            if let Some(problem) = problem {
-                return Err(CallError::InvalidHeader {
-                    name: name.clone(),
-                    problem,
-                });
-            }
-        }
-        if let Some(credentials) = &self.credentials {
-            credentials
-                .check()
-                .map_err(|problem| CallError::InvalidHeader {
-                    name: "Authorization".into(),
-                    problem,
-                })?;
         }
         Ok(())
+    }
+}
+
+/// Checks the fields of a call to place that its application gives, as
+/// [`Endpoint::invite`](crate::Endpoint::invite) will: the Request-URI must be a SIP or SIPS
+/// URI without headers (§19.1.1), each of `addresses` (`From`, `To`, named) an address
+/// without a tag (§20.10), each header line pass [`check_extra_header`] and name no header
+/// of requests, and the credentials' user name hold no quote, backslash or control
+/// character. So an application can refuse a bad call before resolving its target.
+pub fn check_call_fields(
+    request_uri: &str,
+    addresses: &[(&'static str, &str)],
+    headers: &[(String, String)],
+    credentials: Option<&Credentials>,
+) -> Result<(), CallError> {
+    let is_sip = |text: &str| {
+        text.split_once(':').is_some_and(|(scheme, _)| {
+            ["sip", "sips"]
+                .iter()
+                .any(|s| scheme.eq_ignore_ascii_case(s))
+        })
+    };
+    match uri::parse(request_uri) {
+        Some(parsed) if !parsed.has_headers && is_sip(request_uri) => {}
+        _ => return Err(invalid_address("Request-URI", request_uri)),
+    }
+    for &(field, value) in addresses {
+        match address::parse(value) {
+            Some(a) if a.tag().is_none() && !value.contains(['\r', '\n']) => {}
+            _ => return Err(invalid_address(field, value)),
+        }
+    }
+    for (name, value) in headers {
+        let problem = match check_extra_header(name, value) {
+            Err(problem) => Some(problem),
+            Ok(()) if REQUEST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) => {
+                Some("the endpoint writes this header itself")
+            }
+            Ok(()) => None,
+        };
+        if let Some(problem) = problem {
+            return Err(CallError::InvalidHeader {
+                name: name.clone(),
+                problem,
+            });
+        }
+    }
+    if let Some(credentials) = credentials {
+        credentials
+            .check()
+            .map_err(|problem| CallError::InvalidHeader {
+                name: "Authorization".into(),
+                problem,
+            })?;
+    }
+    Ok(())
+}
+
+fn invalid_address(field: &'static str, value: &str) -> CallError {
+    CallError::InvalidAddress {
+        field,
+        value: value.to_owned(),
     }
 }
 
