@@ -4,14 +4,19 @@
 
 mod support;
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 use support::phone::Phone;
-use support::server::{Server, base_config, binary, misbehave_config, test_guest_wasm};
-use support::tools::exit_within;
+use support::server::{
+    Server, base_config, binary, loopback_config, misbehave_config, run_to_exit, test_guest_wasm,
+};
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a start that is to fail may take to exit (it may compile a guest
+/// first).
+const FAILED_START_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn run(args: &[&str]) -> Output {
     Command::new(binary())
@@ -537,19 +542,22 @@ fn import_sems_config_force_replaces_the_file_whole_and_private() {
 #[test]
 fn start_up_with_a_bad_config_fails_with_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = config_file(&dir, "[rtp]\nport_min = 3000\nport_max = 2000\n");
-    let out = Command::new(binary())
-        .args(["--config", &bad])
-        .output()
-        .expect("running switchyard");
+    // The test config, on loopback, with an RTP range upside down.
+    let config = loopback_config("info", 3000, 2000);
+    let line = 1 + config
+        .lines()
+        .position(|line| line.starts_with("port_max"))
+        .expect("a port_max line");
+    let bad = config_file(&dir, &config);
+    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
     assert_eq!(
-        out.status.code(),
+        status.and_then(|s| s.code()),
         Some(1),
-        "expected start-up to fail with exit 1"
+        "expected start-up to fail with exit 1:\n{stderr}"
     );
     assert_eq!(
-        text(&out.stderr),
-        format!("{bad}:3:1: rtp.port_max: must not be below rtp.port_min (3000)\n"),
+        stderr,
+        format!("{bad}:{line}:1: rtp.port_max: must not be below rtp.port_min (3000)\n"),
         "expected only the located config error on stderr"
     );
 }
@@ -565,19 +573,7 @@ fn start_up_with_a_guest_that_cannot_be_instantiated_fails_naming_it() {
             misbehave_config()
         ),
     );
-    let log = dir.path().join("stderr");
-    let mut server = Command::new(binary())
-        .args(["--config", &config])
-        .env_remove("RUST_LOG")
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .expect("running switchyard");
-    let status = exit_within(&mut server, Duration::from_secs(60));
-    if status.is_none() {
-        server.kill().unwrap();
-        server.wait().unwrap();
-    }
-    let stderr = std::fs::read_to_string(&log).unwrap();
+    let (status, stderr) = run_to_exit(Path::new(&config), FAILED_START_TIMEOUT);
     assert_eq!(
         status.and_then(|s| s.code()),
         Some(1),

@@ -268,17 +268,48 @@ fn a_caller_requiring_reliable_ringing_gets_it_pracks_it_and_is_answered_after()
     callee.finish("the caller's BYE passed on to the callee", &server);
 }
 
+/// The id (`c<n>`) of the first call the server placed, read from its
+/// `placing a call` log line, which must name `uri`; waits up to
+/// [`LOG_TIMEOUT`].
+fn placed_call_to(server: &Server, uri: &str) -> String {
+    let line = server
+        .wait_for_log("placing a call", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected a call placed to {uri}: {e}"));
+    assert!(line.contains(&format!("to={uri}")), "{line}");
+    // The fields after the message, not those of the guest's span before it.
+    line.split_once("placing a call")
+        .and_then(|(_, fields)| {
+            fields
+                .split_whitespace()
+                .find_map(|field| field.strip_prefix("call="))
+        })
+        .unwrap_or_else(|| panic!("no call= after the message in {line}"))
+        .to_owned()
+}
+
 #[test]
 fn a_b2bua_call_ends_on_the_callees_bye() {
     let server = Server::start_with(&misbehave_config());
     let callee = Sipp::callee("uas_answer_send_bye.xml");
+    let uri = callee.uri("bob");
     forward_call(
         &server,
         &callee,
-        "uac_forward.xml",
+        "uac_forward_wait_bye.xml",
         "ringing and the answer passed through, and the callee's BYE passed on",
     );
     callee.finish("its BYE answered", &server);
+    // The callee's BYE ended the placed call, and the server hung up the caller.
+    let placed = placed_call_to(&server, &uri);
+    let caller = server.call_id_of("sipp", LOG_TIMEOUT);
+    for (call, cause) in [(placed, "RemoteBye"), (caller, "LocalHangup")] {
+        server
+            .wait_for_log(
+                &format!("call ended call={call} cause={cause}"),
+                LOG_TIMEOUT,
+            )
+            .unwrap_or_else(|e| panic!("expected {call} to end with {cause}: {e}"));
+    }
 }
 
 #[test]

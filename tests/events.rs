@@ -10,28 +10,48 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config};
-use support::tools::{python_with, require_python};
+use support::tools::{exit_within, python_with, require_python};
+
+/// How long a follower follows at most.
+const FOLLOW_SECONDS: u64 = 20;
+/// How long a follower may take past [`FOLLOW_SECONDS`] to stop before it is
+/// killed.
+const FOLLOW_GRACE: Duration = Duration::from_secs(10);
 
 /// Follows `/api/v1/events` (argv: control address, query, Last-Event-ID or
-/// "", the event kind to stop after): prints "connected", then `id kind
-/// call data` per event (the data as JSON without spaces), and stops after
-/// the first event of that kind or 20 s.
-const FOLLOW: &str = "import sys, json, socket, http.client\n\
-    connection = http.client.HTTPConnection(sys.argv[1], timeout=20)\n\
+/// "", the event kind to stop after, the seconds to follow at most): prints
+/// "connected", then `id kind call data` per event (the data as JSON without
+/// spaces), and stops after the first event of that kind, at the end of the
+/// stream ("ended"), or when its time is up ("timed out").
+const FOLLOW: &str = "import sys, json, socket, time, http.client\n\
+    deadline = time.monotonic() + float(sys.argv[5])\n\
+    connection = http.client.HTTPConnection(sys.argv[1], timeout=float(sys.argv[5]))\n\
     headers = {'Last-Event-ID': sys.argv[3]} if sys.argv[3] else {}\n\
     connection.request('GET', '/api/v1/events' + sys.argv[2], headers=headers)\n\
+    stream = connection.sock\n\
     answer = connection.getresponse()\n\
     assert answer.status == 200 and answer.headers['Content-Type'] == 'text/event-stream', answer.status\n\
     print('connected', flush=True)\n\
     event = {}\n\
     try:\n\
     \x20   while True:\n\
-    \x20       line = answer.fp.readline().decode().rstrip('\\n')\n\
+    \x20       left = deadline - time.monotonic()\n\
+    \x20       if left <= 0:\n\
+    \x20           print('timed out', flush=True)\n\
+    \x20           break\n\
+    \x20       stream.settimeout(left)\n\
+    \x20       raw = answer.readline()\n\
+    \x20       if not raw:\n\
+    \x20           print('ended', flush=True)\n\
+    \x20           break\n\
+    \x20       line = raw.decode().rstrip('\\r\\n')\n\
     \x20       if line.startswith(':'):\n\
     \x20           continue\n\
     \x20       if line:\n\
     \x20           name, _, value = line.partition(': ')\n\
     \x20           event[name] = value\n\
+    \x20           continue\n\
+    \x20       if not event:\n\
     \x20           continue\n\
     \x20       data = json.loads(event.get('data', '{}'))\n\
     \x20       print(event.get('id', '-'), event.get('event'), data.get('call', data.get('missed')), json.dumps(data, separators=(',', ':')), flush=True)\n\
@@ -41,9 +61,9 @@ const FOLLOW: &str = "import sys, json, socket, http.client\n\
     except socket.timeout:\n\
     \x20   print('timed out', flush=True)\n";
 
-/// One follower, started; its output lines are read as they come.
+/// One follower, started; its output lines are collected as they come.
 struct Follower {
-    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    lines: std::sync::mpsc::Receiver<String>,
     child: std::process::Child,
 }
 
@@ -58,14 +78,43 @@ impl Follower {
                 query,
                 last_id,
                 until,
+                &FOLLOW_SECONDS.to_string(),
             ])
             .stdout(Stdio::piped())
             .spawn()
             .expect("running python3");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().and_then(Result::ok);
-        assert_eq!(first.as_deref(), Some("connected"), "{}", server.log());
-        Follower { lines, child }
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        // Dropped on a failed start, it is killed.
+        let follower = Follower { lines, child };
+        let first = follower
+            .lines
+            .recv_timeout(Duration::from_secs(FOLLOW_SECONDS) + FOLLOW_GRACE)
+            .ok();
+        assert_eq!(
+            first.as_deref(),
+            Some("connected"),
+            "the follower's first line; log:\n{}",
+            server.log()
+        );
+        follower
+    }
+
+    /// Waits for the follower to stop on its own, at most its time to follow
+    /// and a grace; kills it then.
+    fn stop(&mut self) {
+        let limit = Duration::from_secs(FOLLOW_SECONDS) + FOLLOW_GRACE;
+        if exit_within(&mut self.child, limit).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 
     /// Every line until it stops: `(id, kind, call)`.
@@ -77,10 +126,11 @@ impl Follower {
     }
 
     /// Every line until it stops: `(id, kind, call, data)`.
-    fn events_with_data(self) -> Vec<(String, String, String, serde_json::Value)> {
-        let Follower { lines, mut child } = self;
-        let events = lines
-            .map_while(Result::ok)
+    fn events_with_data(mut self) -> Vec<(String, String, String, serde_json::Value)> {
+        self.stop();
+        // The reader may still be passing on the last lines of the ended
+        // child; it hangs up at the end of its output.
+        std::iter::from_fn(|| self.lines.recv_timeout(FOLLOW_GRACE).ok())
             .map(|line| {
                 let mut words = line.split(' ').map(str::to_owned);
                 let mut word = || words.next().unwrap_or_default();
@@ -88,9 +138,16 @@ impl Follower {
                 let data = serde_json::from_str(&word()).unwrap_or_default();
                 (id, kind, call, data)
             })
-            .collect();
-        child.wait().unwrap();
-        events
+            .collect()
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use support::phone::Phone;
 use support::server::{Server, loopback_config};
 use support::sipp::scenario;
 use support::webconference::{create_room, random_room, wc};
-use support::xmlrpc::rpc;
+use support::xmlrpc::{calls, rpc};
 
 /// The calls up when the signal comes.
 const CALLS: i64 = 300;
@@ -65,7 +65,15 @@ fn kill_9_under_load_leaves_whole_files_and_rooms_with_their_pins_and_frees_the_
     for d in [&stats, &records, &recordings] {
         std::fs::create_dir(d).unwrap();
     }
-    let (port_min, port_max) = rtp_range();
+    // Exactly the port pairs a round takes (SIPp's calls and the talker's), at
+    // the top of the load tests' range, clear of those the SIGTERM test beside
+    // this one takes from its bottom: a pair the killed server left held would
+    // leave the next round a call short. (The kernel lets go of a killed
+    // process's sockets within tens of milliseconds, well before the next
+    // server takes calls.)
+    let (_, top) = rtp_range();
+    let pairs = u16::try_from(KILL_CALLS + 1).expect("a pair count");
+    let (port_min, port_max) = (top + 1 - 2 * pairs, top);
     let config = format!(
         "{}[records]\nstats_dir = {stats:?}\n[recording]\ndir = {recordings:?}\n\
          [rooms]\nstate_file = {:?}\n\
@@ -111,6 +119,13 @@ fn kill_9_under_load_leaves_whole_files_and_rooms_with_their_pins_and_frees_the_
         );
         let talker = Phone::call(server.sip, &target, "talker", &[]);
         load.await_up(&server, Duration::from_secs(30));
+        // Each of them on a port pair of its own.
+        server.await_value(
+            &format!("round {round}: calls up"),
+            &(KILL_CALLS + 1),
+            Duration::from_secs(30),
+            || calls(&server),
+        );
         let recording = format!("round-{round}.wav");
         rpc(
             &server,

@@ -8,13 +8,15 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
-use support::server::{Server, base_config, binary};
+use support::server::{Server, base_config, run_to_exit};
 use support::webconference::{create_room, wc};
 
 /// How long a stopping server may take to hang up and exit.
 const EXIT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a start that is to fail may take to exit (it may compile its
+/// guest first).
+const FAILED_START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How many rooms the file holds: more than the `rooms.max_empty` of the
 /// restart.
 const ROOMS: usize = 5;
@@ -92,14 +94,12 @@ fn a_room_that_cannot_come_back_stops_the_start_and_the_file_is_left_as_it_is() 
     std::fs::write(&file, &kept).unwrap();
     let config_file = dir.path().join("switchyard.toml");
     std::fs::write(&config_file, config(&file, 100)).unwrap();
-    let out = Command::new(binary())
-        .arg("--config")
-        .arg(&config_file)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("running switchyard");
-    assert_eq!(out.status.code(), Some(1), "expected the start to fail");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (status, stderr) = run_to_exit(&config_file, FAILED_START_TIMEOUT);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected the start to fail:\n{stderr}"
+    );
     assert!(
         stderr.contains(&format!(
             "rooms.state_file: {}: rooms[1] (\"{}\") cannot be restored: ",

@@ -2,10 +2,12 @@
 
 mod support;
 
+use std::net::UdpSocket;
 use std::time::Duration;
 use support::raw_peer::RawPeer;
 use support::server::Server;
 use support::sipp::{call as sipp, scenario};
+use support::xmlrpc::stats;
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,6 +28,12 @@ fn invite(peer: &RawPeer, sdp: &str) -> String {
 
 fn offer(media: &str) -> String {
     format!("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n{media}")
+}
+
+/// A loopback UDP socket of the test's own, whose port an offer names so that
+/// what the server sends there lands on it.
+fn rtp_socket() -> UdpSocket {
+    UdpSocket::bind("127.0.0.1:0").expect("a loopback RTP port")
 }
 
 #[test]
@@ -61,14 +69,16 @@ fn options_is_answered_200() {
 fn the_sdp_answer_takes_the_offerers_codec_and_telephone_event() {
     let server = Server::start();
     let peer = RawPeer::new(server.sip);
+    let rtp = rtp_socket();
+    let port = rtp.local_addr().unwrap().port();
     // PCMA first, then PCMU, then telephone-event: the answer must pick PCMA.
     peer.send(
         invite(
             &peer,
-            &offer(
-                "m=audio 4000 RTP/AVP 8 0 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
-             a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n",
-            ),
+            &offer(&format!(
+                "m=audio {port} RTP/AVP 8 0 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
+                 a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n",
+            )),
         )
         .as_bytes(),
     );
@@ -128,12 +138,20 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     let server = Server::start();
 
     // Not SIP at all: dropped and counted, no answer.
+    let unparseable = || stats(&server).get("sip_dropped_unparseable");
+    let before = unparseable();
     let peer = RawPeer::new(server.sip);
     peer.send(b"\x16\x03\x01 hello \xff\xfe garbage");
     let answer = peer.answer();
     assert_eq!(
         answer, None,
         "expected no answer to a datagram that is not SIP"
+    );
+    server.await_value(
+        "sip_dropped_unparseable",
+        &(before + 1),
+        LOG_TIMEOUT,
+        unparseable,
     );
 
     // A request with a broken CSeq header: 400 naming the header.
@@ -150,10 +168,14 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
 
     // An INVITE whose SDP offers no codec we have: 488.
     let peer = RawPeer::new(server.sip);
+    let rtp = rtp_socket();
+    let port = rtp.local_addr().unwrap().port();
     peer.send(
         invite(
             &peer,
-            &offer("m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"),
+            &offer(&format!(
+                "m=audio {port} RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+            )),
         )
         .as_bytes(),
     );

@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::raw_peer::RawPeer;
@@ -128,9 +129,23 @@ fn a_session_interval_below_min_se_gets_422_with_min_se_90() {
     );
 }
 
-/// A PCMU offer from a peer that sends no RTP.
-const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-                     m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+/// A PCMU offer of RTP at loopback port `port`, from a peer that sends none.
+fn offer(port: u16) -> String {
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    )
+}
+
+/// The tag of the To header of `message`; panics if it has none.
+fn to_tag(message: &str) -> &str {
+    message
+        .lines()
+        .find(|line| line.starts_with("To:"))
+        .and_then(|to| to.split(";tag=").nth(1))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("expected a To header with a tag in:\n{message}"))
+}
 
 #[test]
 fn the_configured_session_timers_are_served() {
@@ -139,6 +154,9 @@ fn the_configured_session_timers_are_served() {
         "[sip]\n",
         "[sip]\nsession_min_se_s = 120\nsession_max_s = 1800\n",
     ));
+    // The offer names a port of the test's own, where what the server sends lands.
+    let rtp = UdpSocket::bind("127.0.0.1:0").expect("a loopback RTP port");
+    let offered = offer(rtp.local_addr().unwrap().port());
     let peer = RawPeer::new(server.sip);
     let invite = |peer: &RawPeer, expires: u32| {
         peer.request(
@@ -149,7 +167,7 @@ fn the_configured_session_timers_are_served() {
                 "Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: {expires}\r\n\
                  Content-Type: application/sdp\r\n"
             ),
-            OFFER,
+            &offered,
         )
     };
     let refused = peer.exchange(&server, &invite(&peer, 100));
@@ -165,6 +183,17 @@ fn the_configured_session_timers_are_served() {
         answer.starts_with("SIP/2.0 200 ") && !answer.contains("Session-Expires"),
         "with session timers off, no minimum applies and none is agreed:\n{answer}"
     );
+    // The call answered is acknowledged and hung up.
+    let tag = to_tag(&answer);
+    let headers = "Max-Forwards: 70\r\n";
+    peer.send(peer.request("ACK", "1 ACK", tag, headers, "").as_bytes());
+    let ended = peer.exchange(&off, &peer.request("BYE", "2 BYE", tag, headers, ""));
+    assert!(
+        ended.starts_with("SIP/2.0 200 ") && ended.contains("CSeq: 2 BYE"),
+        "expected 200 to the BYE, got:\n{ended}"
+    );
+    off.wait_for_log("cause=RemoteBye", LOG_TIMEOUT)
+        .unwrap_or_else(|e| panic!("expected the call to end with the BYE: {e}"));
 }
 
 #[test]

@@ -127,6 +127,7 @@ impl Load {
         };
         let (successful, failed) = (count("Successful call"), count("Failed call"));
         let outcome = Outcome {
+            status,
             successful,
             failed,
             screen,
@@ -135,8 +136,11 @@ impl Load {
     }
 }
 
-/// How SIPp's calls went, from its last screen.
+/// How SIPp's calls went: its exit status and its last screen.
 pub struct Outcome {
+    /// SIPp's exit status: 0 every call successful, 1 some failed, others a
+    /// fatal error.
+    pub status: std::process::ExitStatus,
     /// Calls that went through their scenario.
     pub successful: i64,
     /// Calls that did not.

@@ -3,7 +3,7 @@
 use super::tools::exit_within;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
@@ -69,6 +69,31 @@ pub fn misbehave_config() -> String {
         base_config(),
         test_guest_wasm("misbehave")
     )
+}
+
+/// Runs the binary with `--config` `config` (a file) as a start that is to
+/// fail: waits up to `timeout` for it to exit, killing it then. Returns its
+/// exit status (`None`: it was still running and was killed) and what it
+/// wrote on stderr.
+pub fn run_to_exit(config: &Path, timeout: Duration) -> (Option<ExitStatus>, String) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = dir.path().join("stderr");
+    let mut child = Command::new(binary())
+        .arg("--config")
+        .arg(config)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("a file for stderr"))
+        .spawn()
+        .expect("starting switchyard");
+    let status = exit_within(&mut child, timeout);
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let stderr = std::fs::read_to_string(&log).expect("its stderr");
+    (status, stderr)
 }
 
 /// A running `switchyard`.

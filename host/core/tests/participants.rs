@@ -332,7 +332,12 @@ fn a_mute_before_the_answer_stays_in_the_room_it_was_given_in() {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
     let listed = world.core.room_info("2").expect("room 2");
-    assert!(listed.participants.iter().all(|p| !p.muted));
+    let shown: Vec<(&str, bool)> = listed
+        .participants
+        .iter()
+        .map(|p| (p.number.as_str(), p.muted))
+        .collect();
+    assert_eq!(shown, [("alice", false)], "{listed:?}");
     assert_eq!(last_mute(&world), None, "{:?}", world.media);
 }
 

@@ -164,19 +164,33 @@ fn responses_over_tcp_go_to_the_source_whatever_the_via_says() {
     assert_eq!(ep.active_transactions(), 0);
 }
 
+/// The most messages [`pump`] delivers before it takes the two sides for an endless exchange.
+const MAX_PUMPED: usize = 10_000;
+
 /// Delivers everything the endpoint and the UAS at [`PEER`] queued, at `now` and over TCP,
-/// until neither has more; what the endpoint sent is added to `sent`.
+/// until neither has more; what the endpoint sent is added to `sent`. Panics after
+/// [`MAX_PUMPED`] messages.
 fn pump(ep: &mut Endpoint, uas: &mut Uas, now: Instant, sent: &mut Vec<String>) {
     let (ep_addr, peer) = (addr(EP), addr(PEER));
+    let mut pumped = 0;
+    let mut count = || {
+        pumped += 1;
+        assert!(
+            pumped <= MAX_PUMPED,
+            "the endpoint and the UAS still exchange messages after {MAX_PUMPED}"
+        );
+    };
     loop {
         let mut moved = false;
         while let Some(t) = ep.poll_transmit() {
+            count();
             assert_eq!((t.transport, t.destination), (Transport::Tcp, peer));
             uas.handle_datagram(now, ep_addr, &t.payload);
             sent.push(String::from_utf8(t.payload).unwrap());
             moved = true;
         }
         while let Some(t) = uas.poll_transmit() {
+            count();
             assert_eq!(t.transport, Transport::Tcp);
             ep.handle_message(now, Transport::Tcp, ep_addr, peer, &t.payload);
             moved = true;

@@ -156,26 +156,53 @@ fn port_taken(error: &io::Error) -> bool {
 mod tests {
     use super::*;
 
+    /// An even port the system just had free on `address`, the five after it within the port
+    /// space.
+    fn free_even_port(address: IpAddr) -> Option<u16> {
+        let probe = UdpSocket::bind((address, 0)).ok()?;
+        let base = probe.local_addr().ok()?.port() & !1;
+        base.checked_add(5).map(|_| base)
+    }
+
     #[test]
     fn allocates_even_ports_and_skips_busy_ones() {
         let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        // Find a free even port pair region by letting the OS pick, then use it.
-        let probe = UdpSocket::bind((localhost, 0)).unwrap();
-        let base = probe.local_addr().unwrap().port() & !1;
-        drop(probe);
-        let mut ports = RtpPorts::new(localhost, base.saturating_sub(1).max(1024), base + 5);
-        let mut held = Vec::new();
-        while let Ok(sockets) = ports.allocate(localhost) {
-            let port = sockets.rtp.local_addr().unwrap().port();
-            assert_eq!(port % 2, 0);
-            assert_eq!(sockets.rtcp.local_addr().unwrap().port(), port + 1);
-            held.push(sockets);
-            assert!(held.len() <= 4, "the range has at most 4 even ports");
-        }
-        assert!(!held.is_empty());
-        assert!(ports.allocate(localhost).is_err());
+        // Three pairs the system just had free, the middle one's even port held by another
+        // socket; the other two handed out (ten tries: another process may take one of their
+        // ports meanwhile).
+        let (mut ports, base, squatter, mut held) = (0..10)
+            .find_map(|_| {
+                let base = free_even_port(localhost)?;
+                let squatter = UdpSocket::bind((localhost, base + 2)).ok()?;
+                let mut ports = RtpPorts::new(localhost, base, base + 5);
+                let first = ports.allocate(localhost).ok()?;
+                let second = ports.allocate(localhost).ok()?;
+                Some((ports, base, squatter, vec![first, second]))
+            })
+            .expect("two free port pairs around a held one");
+        let given: Vec<(u16, u16)> = held
+            .iter()
+            .map(|sockets| {
+                let port = |socket: &UdpSocket| socket.local_addr().unwrap().port();
+                (port(&sockets.rtp), port(&sockets.rtcp))
+            })
+            .collect();
+        assert_eq!(given, [(base, base + 1), (base + 4, base + 5)]);
+        let error = ports.allocate(localhost).unwrap_err();
+        assert_eq!(
+            error, EVERY_PAIR_IN_USE,
+            "the held port is never handed out"
+        );
+        // The pair is the range's again once its port is.
+        drop(squatter);
+        let freed = ports
+            .allocate(localhost)
+            .expect("the pair of the freed port");
+        assert_eq!(freed.rtp.local_addr().unwrap().port(), base + 2);
+        held.push(freed);
         held.pop();
-        assert!(ports.allocate(localhost).is_ok());
+        held.pop();
+        assert!(ports.allocate(localhost).is_ok(), "a pair given back");
     }
 
     #[test]
@@ -207,22 +234,21 @@ mod tests {
     #[test]
     fn a_pair_whose_rtcp_port_is_taken_is_skipped() {
         let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        // Another socket on the odd port of a pair the system just had free (ten tries: another
-        // process may take it meanwhile).
-        let (base, squatter) = (0..10)
+        // Another socket on the odd port of a pair the system just had free, and the pair
+        // after it handed out (ten tries: another process may take one of their ports
+        // meanwhile).
+        let (base, squatter, sockets) = (0..10)
             .find_map(|_| {
-                let probe = UdpSocket::bind((localhost, 0)).unwrap();
-                let base = probe.local_addr().unwrap().port() & !1;
-                drop(probe);
-                Some((base, UdpSocket::bind((localhost, base + 1)).ok()?))
+                let base = free_even_port(localhost)?;
+                let squatter = UdpSocket::bind((localhost, base + 1)).ok()?;
+                let sockets = RtpPorts::new(localhost, base, base + 3)
+                    .allocate(localhost)
+                    .ok()?;
+                Some((base, squatter, sockets))
             })
-            .expect("a free odd port");
-        let mut ports = RtpPorts::new(localhost, base, base + 3);
-        match ports.allocate(localhost) {
-            Ok(sockets) => assert_eq!(sockets.rtp.local_addr().unwrap().port(), base + 2),
-            // The pair above was taken too.
-            Err(e) => assert!(e.contains("every port pair"), "{e}"),
-        }
+            .expect("a free pair after a held odd port");
+        assert_eq!(sockets.rtp.local_addr().unwrap().port(), base + 2);
+        assert_eq!(sockets.rtcp.local_addr().unwrap().port(), base + 3);
         drop(squatter);
     }
 
