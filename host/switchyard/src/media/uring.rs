@@ -94,6 +94,11 @@ pub(super) struct UringIo {
     clocks: ClockPair,
     /// The ring has a table of [`FIXED_FILES`] fixed files.
     fixed_files: bool,
+    /// A socket that never reads, asking for receive times for as long as the worker runs:
+    /// the kernel starts stamping datagrams a moment after the first socket of the system asks
+    /// it to, and stops once the last lets go, so without it the first packets of a call on
+    /// an idle host would count as received when read.
+    _stamping: Option<socket2::Socket>,
 }
 
 impl UringIo {
@@ -134,7 +139,12 @@ impl UringIo {
         let mut receive_header: Box<libc::msghdr> = Box::new(unsafe { mem::zeroed() });
         receive_header.msg_namelen = NAME_LEN as libc::socklen_t;
         receive_header.msg_controllen = CONTROL_LEN;
+        let stamping = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+            .and_then(|socket| stamp_receive_times(&socket).map(|()| socket))
+            .inspect_err(|error| tracing::debug!(%error, "no socket keeps receive times on"))
+            .ok();
         Ok(UringIo {
+            _stamping: stamping,
             fixed_files,
             ring,
             buffers,
@@ -186,19 +196,7 @@ impl UringIo {
     // stamps each datagram with its receive time, or, where the kernel refuses, its packets
     // count as received at the tick that reads them.
     fn start_receive(&mut self, leg: LegId, kind: LegSocket, socket: UdpSocket) -> u32 {
-        let on: libc::c_int = 1;
-        // SAFETY: a valid descriptor, and an option value the size the call is told.
-        let stamped = unsafe {
-            libc::setsockopt(
-                socket.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_TIMESTAMPNS,
-                (&raw const on).cast::<libc::c_void>(),
-                size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if stamped != 0 {
-            let error = io::Error::last_os_error();
+        if let Err(error) = stamp_receive_times(&socket) {
             tracing::debug!(?leg, %error, "no receive times: packets count as read at the tick");
         }
         let generation = self.next_generation;
@@ -509,4 +507,25 @@ impl PacketIo for UringIo {
 /// Whether this kernel gives a worker an io_uring, or why not.
 pub(super) fn available() -> io::Result<()> {
     UringIo::new().map(drop)
+}
+
+/// Asks the kernel to stamp each datagram `socket` receives with its receive time
+/// (`SO_TIMESTAMPNS`).
+fn stamp_receive_times(socket: &impl AsRawFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid descriptor, and an option value the size the call is told.
+    let stamped = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&raw const on).cast::<libc::c_void>(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if stamped == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
