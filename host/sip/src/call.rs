@@ -111,6 +111,9 @@ pub(crate) struct Call {
     /// Its provisional responses go reliably: the INVITE required it (RFC 3262).
     pub(crate) reliable: Option<Reliable>,
     pending: Option<Pending2xx>,
+    /// The last provisional response sent unreliably while the call is offered, repeated
+    /// every minute until the final one (§13.3.1.1).
+    provisional: Option<Vec<u8>>,
     timers: Timers,
 }
 
@@ -133,13 +136,26 @@ impl Call {
             hangup_requested: false,
             reliable: None,
             pending: None,
+            provisional: None,
             timers: Timers::default(),
         }
+    }
+
+    /// The provisional `response` (not 100 Trying) was sent unreliably: it goes again every
+    /// minute while the call is offered (§13.3.1.1).
+    pub(crate) fn ringing(&mut self, now: Instant, response: Vec<u8>) {
+        self.provisional = Some(response);
+        self.timers.arm(
+            Timer::RepeatProvisional,
+            now + Timer::RepeatProvisional.duration(),
+        );
     }
 
     /// The initial INVITE was answered with `response` carrying `sdp`.
     pub(crate) fn answered(&mut self, now: Instant, sdp: String, response: Vec<u8>) {
         self.phase = Phase::Answered;
+        self.provisional = None;
+        self.timers.cancel(Timer::RepeatProvisional);
         self.local_sdp = Some(sdp);
         let (cseq, destination) = (self.invite.cseq, self.invite.destination);
         self.await_ack(now, cseq, response, destination);
@@ -210,6 +226,15 @@ impl Call {
                 (Timer::AckTimeout, Some(_)) => {
                     self.stop_retransmitting();
                     return CallTimeout::NoAck;
+                }
+                (Timer::RepeatProvisional, None) if self.phase == Phase::Offered => {
+                    if let Some(provisional) = &self.provisional {
+                        out.resend(self.invite.destination, provisional);
+                        self.timers.arm(
+                            Timer::RepeatProvisional,
+                            now + Timer::RepeatProvisional.duration(),
+                        );
+                    }
                 }
                 _ => {}
             }

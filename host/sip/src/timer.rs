@@ -19,8 +19,8 @@ pub const T2: Duration = Duration::from_secs(4);
 /// 5 s).
 pub const T4: Duration = Duration::from_secs(5);
 
-/// A timer the endpoint runs. Letters are those of RFC 3261 Table 4 (Appendix A); the last two
-/// are the UAS core's 2xx retransmission timers of §13.3.1.4, which the RFC leaves unnamed.
+/// A timer the endpoint runs. Letters are those of RFC 3261 Table 4 (Appendix A); the last
+/// three are the UAS core's timers of §13.3.1.4 and §13.3.1.1, which the RFC leaves unnamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timer {
     /// INVITE client request retransmission (§17.1.1.2): T1, doubling without cap.
@@ -51,6 +51,9 @@ pub enum Timer {
     Retransmit2xx,
     /// UAS core gives up waiting for the ACK of its 2xx (§13.3.1.4): 64*T1.
     AckTimeout,
+    /// UAS core repeats its provisional response while the INVITE waits for its final one
+    /// (§13.3.1.1: "at every minute", lest a proxy's INVITE timer cancel the call): 60 s.
+    RepeatProvisional,
 }
 
 impl Timer {
@@ -63,6 +66,7 @@ impl Timer {
             }
             Timer::D => Duration::from_secs(32),
             Timer::I | Timer::K => T4,
+            Timer::RepeatProvisional => Duration::from_secs(60),
         }
     }
 

@@ -202,10 +202,11 @@ fn an_update_in_the_early_dialog_starts_no_session_timer() {
         !sim.sent.iter().any(|(_, m)| m.starts_with("BYE ")),
         "no BYE in an early dialog (RFC 3261 §15)"
     );
-    // The caller can still cancel it, and the INVITE gets its 487.
+    // The caller can still cancel it, and the INVITE gets its 487 (after its 180 every
+    // minute, §13.3.1.1).
     sim.uac.cancel(sim.now);
     sim.settle();
-    assert_eq!(sim.uac.codes(Method::Invite), [100, 180, 487]);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 180, 180, 180, 487]);
     assert_eq!(sim.ep.active_transactions(), 0);
 }
 
@@ -713,4 +714,33 @@ fn hangup_of_an_unanswered_call_rejects_with_480() {
         Err(switchyard_sip::CallError::UnknownCall(call))
     );
     assert_eq!(call.to_string(), "c1");
+}
+
+#[test]
+fn a_call_left_ringing_repeats_its_provisional_every_minute_until_answered() {
+    let (mut sim, call) = ringing_call(50);
+    sim.run_for(Duration::from_secs(130));
+    // §13.3.1.1: a proxy whose INVITE timer restarts on each provisional keeps the call.
+    let rung = sim.sent_times("SIP/2.0 180", "CSeq: 1 INVITE");
+    assert_eq!(rung.len(), 3, "{rung:?}");
+    assert_eq!(rung[1] - rung[0], Duration::from_secs(60));
+    let offer = Offer::parse(offer().as_bytes()).unwrap();
+    sim.ep.answer(sim.now, call, g711_answer(&offer)).unwrap();
+    sim.run_for(Duration::from_secs(130));
+    assert_eq!(
+        sim.sent_times("SIP/2.0 180", "CSeq: 1 INVITE").len(),
+        3,
+        "none once answered"
+    );
+    assert!(sim.uac.codes(Method::Invite).contains(&200));
+}
+
+#[test]
+fn a_rung_call_rejected_repeats_no_provisional() {
+    let (mut sim, call) = ringing_call(51);
+    sim.run_for(Duration::from_secs(30));
+    sim.ep.reject(sim.now, call, 486, "Busy Here").unwrap();
+    sim.run_for(Duration::from_secs(100));
+    assert_eq!(sim.sent_times("SIP/2.0 180", "CSeq: 1 INVITE").len(), 1);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 180, 486]);
 }

@@ -95,9 +95,13 @@ impl Endpoint {
             None => builder,
         }
         .build();
-        if let (Some(reliable), Some(rseq)) = (state.reliable.as_mut(), rseq) {
-            let numbered = (rseq, provisional.sdp.is_some());
-            reliable.sent(now, numbered, response.clone(), state.invite.destination);
+        match (state.reliable.as_mut(), rseq) {
+            (Some(reliable), Some(rseq)) => {
+                let numbered = (rseq, provisional.sdp.is_some());
+                reliable.sent(now, numbered, response.clone(), state.invite.destination);
+            }
+            // A reliable one is sent again until its PRACK; another needs a new RSeq.
+            _ => state.ringing(now, response.clone()),
         }
         if let Some(TxEntry {
             tx: Transaction::InviteServer(invite),
