@@ -520,6 +520,15 @@ pub(crate) mod testing {
 
     /// [`host`], placing calls within `dial_policy`.
     pub fn host_with(dial_policy: DialPolicy) -> CoreHost {
+        host_of(dial_policy, Recorder::new(None, u64::MAX))
+    }
+
+    /// [`host`], recording rooms with `recorder`.
+    pub fn host_recording(recorder: Recorder) -> CoreHost {
+        host_of(DialPolicy::new(None, 0).expect("no pattern"), recorder)
+    }
+
+    fn host_of(dial_policy: DialPolicy, recorder: Recorder) -> CoreHost {
         let endpoint = Endpoint::new(
             EndpointConfig {
                 user_agent: "test".into(),
@@ -531,7 +540,7 @@ pub(crate) mod testing {
             Arc::new(Mutex::new(core)),
             Arc::new(Notify::new()),
             Arc::default(),
-            Recorder::new(None, u64::MAX),
+            recorder,
             Arc::new(Events::default()),
             dial_policy,
         )
@@ -682,5 +691,25 @@ mod tests {
         holder.join().unwrap();
         reader.join().unwrap();
         assert_eq!(value, Ok(Some("value".to_owned())));
+    }
+
+    #[test]
+    fn a_recording_is_told_by_the_name_of_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let host =
+            super::testing::host_recording(Recorder::new(Some(dir.path().to_owned()), u64::MAX));
+        lock(host.core())
+            .open_room(std::time::Instant::now(), "7")
+            .unwrap();
+        host.start_recording("7", "board").unwrap();
+        let log = host.events().log().since(0).events;
+        let told: Vec<&serde_json::Value> = log
+            .iter()
+            .filter(|e| e.kind == "recording")
+            .map(|e| &e.data["name"])
+            .collect();
+        assert_eq!(told, [&serde_json::Value::from("board.wav")]);
+        assert!(dir.path().join("board.wav").is_file());
+        host.stop_recording("7").unwrap();
     }
 }
