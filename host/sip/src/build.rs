@@ -5,7 +5,7 @@ use rsip::prelude::HasHeaders;
 
 use crate::address;
 use crate::prack::RELIABLE_TAG;
-use crate::session::timer::TIMER_TAG;
+use crate::session::timer::{SessionTimers, TIMER_TAG};
 use crate::syntax;
 use crate::transport::{Transport, TransportAddr};
 
@@ -16,6 +16,40 @@ pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
 const ALLOW_ANSWERING: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK";
 /// Bodies the endpoint understands (the Accept header, §20.1).
 pub(crate) const ACCEPT: &str = "application/sdp";
+/// The SIP extensions the endpoint supports (option tags, §19.2.1): reliable provisional
+/// responses (RFC 3262) always, session timers (RFC 4028) unless they are turned off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Extensions {
+    /// Session timers: the `timer` tag.
+    pub(crate) timer: bool,
+}
+
+impl Extensions {
+    /// Those of an endpoint with the session-timer settings `timers` ([`SessionTimers::enabled`]:
+    /// off, the endpoint acts as a UA without the extension).
+    pub(crate) fn of(timers: &SessionTimers) -> Self {
+        Self {
+            timer: timers.enabled,
+        }
+    }
+
+    /// The value of our Supported header (§20.37).
+    pub(crate) fn supported(self) -> String {
+        if self.timer {
+            format!("{RELIABLE_TAG}, {TIMER_TAG}")
+        } else {
+            RELIABLE_TAG.to_owned()
+        }
+    }
+
+    /// Whether the endpoint can meet a `Require` naming `tag` (§8.2.2.3) in a request, an
+    /// INVITE if `invite`: `100rel` only there (RFC 3262 makes it an INVITE's).
+    pub(crate) fn supports(self, tag: &str, invite: bool) -> bool {
+        (self.timer && tag.eq_ignore_ascii_case(TIMER_TAG))
+            || (invite && tag.eq_ignore_ascii_case(RELIABLE_TAG))
+    }
+}
+
 /// Headers the builder writes itself, with their compact forms (§7.3.3): an application header
 /// of the same name would duplicate or contradict them.
 const BUILDER_HEADERS: &[&str] = &[
@@ -118,14 +152,12 @@ impl ResponseBuilder {
     }
 
     /// Adds the headers that describe what the endpoint supports (§11.2): Allow, Accept and
-    /// Supported (reliable provisional responses to a caller that requires them, RFC 3262;
-    /// session timers, RFC 4028).
-    pub(crate) fn capabilities(self) -> Self {
+    /// Supported, which lists `extensions` (reliable provisional responses to a caller that
+    /// requires them, RFC 3262; session timers, RFC 4028).
+    pub(crate) fn capabilities(self, extensions: Extensions) -> Self {
         self.header(rsip::headers::Allow::new(ALLOW_ANSWERING))
             .header(rsip::headers::Accept::new(ACCEPT))
-            .header(rsip::headers::Supported::new(format!(
-                "{RELIABLE_TAG}, {TIMER_TAG}"
-            )))
+            .header(rsip::headers::Supported::new(extensions.supported()))
     }
 
     /// Adds the Contact header of `local` ([`contact_value`]; §12.1.1: needed on

@@ -54,10 +54,13 @@ pub enum Event {
         try_next: bool,
     },
     /// The peer offers a new session description in the confirmed call: a re-INVITE or an
-    /// UPDATE with SDP (RFC 3264 §8, RFC 3311). The application must settle it with
+    /// UPDATE with SDP (RFC 3264 §8, RFC 3311). The application settles it with
     /// [`Endpoint::accept_offer`](crate::Endpoint::accept_offer) or
-    /// [`Endpoint::refuse_offer`](crate::Endpoint::refuse_offer) before the endpoint handles
-    /// the next datagram or timeout; until then the current session stays.
+    /// [`Endpoint::refuse_offer`](crate::Endpoint::refuse_offer), at once or later; until then
+    /// the current session stays, the request's retransmissions are absorbed and a re-INVITE
+    /// gets 100 (Trying) after 200 ms (RFC 3261 §17.2.1). A CANCEL of the re-INVITE (§9.2) or
+    /// the end of the call settles it with 487 instead, and both calls then return
+    /// [`CallError::InvalidState`](crate::CallError::InvalidState).
     SessionOffer {
         /// The call.
         call: CallKey,

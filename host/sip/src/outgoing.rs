@@ -210,8 +210,6 @@ pub(crate) struct Placed {
     pub(crate) stage: Stage,
     /// Whether the application gave up.
     pub(crate) hangup: Hangup,
-    /// The SDP answer of a provisional response (early media), kept for a 2xx without one.
-    pub(crate) early_answer: Option<Offer>,
     /// The ACK sent for each 2xx, by the To tag of its dialog, and where it went: sent again
     /// for each retransmission of that 2xx (§13.2.2.4).
     pub(crate) acks: Vec<(String, Vec<u8>, TransportAddr)>,
@@ -236,8 +234,9 @@ pub(crate) struct EarlyDialog {
     /// The CSeq number of the callee's last request in it (0 before the first): its requests
     /// must come in order (§12.2.2), also once the dialog is confirmed.
     pub(crate) remote_cseq: u32,
-    /// Whether one of its provisional responses carried the answer to our offer.
-    pub(crate) answered: bool,
+    /// The answer to our offer that its latest provisional response with one carried (early
+    /// media), kept for a 2xx in this dialog without one (§13.2.1, RFC 3264 §4).
+    pub(crate) answer: Option<Offer>,
     /// Our final response to the callee's latest UPDATE in it, for its retransmissions; the
     /// confirmed dialog takes it over.
     pub(crate) update_reply: Option<UpdateReply>,
@@ -261,7 +260,6 @@ impl Placed {
             tx: TxId(0),
             stage: Stage::Calling,
             hangup: Hangup::No,
-            early_answer: None,
             acks: Vec::new(),
             early_dialogs: Vec::new(),
             pracks: 0,
@@ -280,7 +278,7 @@ impl Placed {
                     rseq: None,
                     cseq: self.cseq,
                     remote_cseq: 0,
-                    answered: false,
+                    answer: None,
                     update_reply: None,
                     ended: false,
                 });

@@ -58,6 +58,8 @@ pub(crate) struct Reliable {
     overtaken: Option<u32>,
     provisional: Option<Provisional>,
     answer: Option<String>,
+    /// One that carried a session description was PRACKed.
+    sdp_acknowledged: bool,
 }
 
 /// What a PRACK's `RAck` header names (RFC 3262 §7.2): the provisional response's `RSeq`, and
@@ -93,6 +95,7 @@ impl Reliable {
             overtaken: None,
             provisional: None,
             answer: None,
+            sdp_acknowledged: false,
         }
     }
 
@@ -116,6 +119,13 @@ impl Reliable {
         self.unacknowledged
             .as_ref()
             .is_some_and(|sent| sent.with_sdp)
+    }
+
+    /// Whether one that carried a session description (the answer to the INVITE's offer) was
+    /// PRACKed: the INVITE's offer/answer exchange is then complete (RFC 3262 §5), and the
+    /// caller may make a new offer in the early dialog (RFC 3311 §5.1).
+    pub(crate) fn answer_acknowledged(&self) -> bool {
+        self.sdp_acknowledged
     }
 
     /// The `RSeq` of the next provisional response; it is taken.
@@ -172,14 +182,11 @@ impl Reliable {
             self.overtaken = None;
             return true;
         }
-        let matches = self
-            .unacknowledged
-            .as_ref()
-            .is_some_and(|sent| sent.rseq == rack.rseq);
-        if matches {
-            self.unacknowledged = None;
-        }
-        matches
+        let Some(sent) = self.unacknowledged.take_if(|sent| sent.rseq == rack.rseq) else {
+            return false;
+        };
+        self.sdp_acknowledged |= sent.with_sdp;
+        true
     }
 
     /// What goes now that nothing waits for a PRACK: the 2xx if it was asked for (a

@@ -1,16 +1,15 @@
 //! The final responses the endpoint gives on its own. Each is fully determined by the request it
-//! answers, the To tag and the Server value, so a lingering transaction can rebuild it from a
-//! retransmitted request instead of keeping its bytes (§17.2.2).
+//! answers, the To tag, the Server value and the [`Reply`] (with the extensions it names), so a
+//! lingering transaction can rebuild it from a retransmitted request instead of keeping its
+//! bytes (§17.2.2).
 
 use rsip::headers::UntypedHeader;
 use rsip::prelude::HasHeaders;
 
-use crate::build::ResponseBuilder;
+use crate::build::{Extensions, ResponseBuilder};
 use crate::dtmf_relay::DTMF_RELAY;
 use crate::fields;
 use crate::header_text::option_tags;
-use crate::prack::RELIABLE_TAG;
-use crate::session::timer::TIMER_TAG;
 
 /// A final response the endpoint composes itself: status code, reason phrase and the headers
 /// that go with them.
@@ -19,11 +18,12 @@ pub(crate) enum Reply {
     /// `200 OK` (BYE, CANCEL, INFO).
     Ok,
     /// `200 OK` to OPTIONS, listing what the endpoint supports (§11.2).
-    Options,
+    Options(Extensions),
     /// `405 Method Not Allowed` with Allow (§8.2.1).
-    MethodNotAllowed,
-    /// `420 Bad Extension` with Unsupported listing the request's Require tags (§8.2.2.3).
-    BadExtension,
+    MethodNotAllowed(Extensions),
+    /// `420 Bad Extension` with Unsupported listing the request's Require tags that are not
+    /// among the extensions (§8.2.2.3).
+    BadExtension(Extensions),
     /// `481 Call/Transaction Does Not Exist` (§12.2.2, §9.2).
     NoSuchCall,
     /// `482 Loop Detected` to a request merged on its way: a copy, on another branch, of an
@@ -48,9 +48,9 @@ impl Reply {
     /// The status code.
     pub(crate) fn code(self) -> u16 {
         match self {
-            Self::Ok | Self::Options => 200,
-            Self::MethodNotAllowed => 405,
-            Self::BadExtension => 420,
+            Self::Ok | Self::Options(_) => 200,
+            Self::MethodNotAllowed(_) => 405,
+            Self::BadExtension(_) => 420,
             Self::NoSuchCall => 481,
             Self::LoopDetected => 482,
             Self::TooManyHops => 483,
@@ -63,9 +63,9 @@ impl Reply {
 
     fn reason(self) -> &'static str {
         match self {
-            Self::Ok | Self::Options => "OK",
-            Self::MethodNotAllowed => "Method Not Allowed",
-            Self::BadExtension => "Bad Extension",
+            Self::Ok | Self::Options(_) => "OK",
+            Self::MethodNotAllowed(_) => "Method Not Allowed",
+            Self::BadExtension(_) => "Bad Extension",
             Self::NoSuchCall => "Call/Transaction Does Not Exist",
             Self::LoopDetected => "Loop Detected",
             Self::TooManyHops => "Too Many Hops",
@@ -87,10 +87,12 @@ impl Reply {
     ) -> Vec<u8> {
         let builder = ResponseBuilder::new(request, self.code(), self.reason(), to_tag, server);
         match self {
-            Self::Options | Self::MethodNotAllowed => builder.capabilities(),
-            Self::BadExtension => {
-                builder.header(rsip::headers::Unsupported::new(required(request)))
+            Self::Options(extensions) | Self::MethodNotAllowed(extensions) => {
+                builder.capabilities(extensions)
             }
+            Self::BadExtension(extensions) => builder.header(rsip::headers::Unsupported::new(
+                required(request, extensions),
+            )),
             Self::UnsupportedInfo => builder.header(rsip::headers::Accept::new(DTMF_RELAY)),
             Self::Ok
             | Self::NoSuchCall
@@ -105,20 +107,15 @@ impl Reply {
     }
 }
 
-/// The option tags of `request`'s Require headers that the endpoint does not support (§8.2.2.3):
-/// all but `timer` (RFC 4028) and, in an INVITE, `100rel` (RFC 3262), comma-separated; empty
-/// if it requires nothing else.
-pub(crate) fn required(request: &impl HasHeaders) -> String {
+/// The option tags of `request`'s Require headers that are not among `extensions`
+/// (§8.2.2.3), comma-separated; empty if it requires nothing else.
+pub(crate) fn required(request: &impl HasHeaders, extensions: Extensions) -> String {
     let invite = request.headers().iter().any(|h| match h {
         rsip::Header::CSeq(cseq) => fields::cseq(cseq.value()).is_some_and(|(_, m)| m == "INVITE"),
         _ => false,
     });
     let tags: Vec<&str> = option_tags(request, "Require")
-        .filter(|tag| {
-            let supported = tag.eq_ignore_ascii_case(TIMER_TAG)
-                || (invite && tag.eq_ignore_ascii_case(RELIABLE_TAG));
-            !supported
-        })
+        .filter(|tag| !extensions.supports(tag, invite))
         .collect();
     tags.join(", ")
 }
@@ -126,7 +123,11 @@ pub(crate) fn required(request: &impl HasHeaders) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prack::RELIABLE_TAG;
     use crate::wire::parse_request as request;
+
+    const ALL: Extensions = Extensions { timer: true };
+    const NO_TIMER: Extensions = Extensions { timer: false };
 
     #[test]
     fn an_invite_may_require_reliable_provisional_responses() {
@@ -135,7 +136,8 @@ mod tests {
              From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
              Call-ID: cid\r\nCSeq: 1 INVITE\r\nRequire: 100REL, timer\r\n\r\n",
         );
-        assert_eq!(required(&invite), "");
+        assert_eq!(required(&invite, ALL), "");
+        assert_eq!(required(&invite, NO_TIMER), "timer");
         assert!(crate::header_text::has_tag(
             &invite,
             "Require",
@@ -151,12 +153,28 @@ mod tests {
              From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
              Call-ID: cid\r\nCSeq: 1 OPTIONS\r\nRequire: 100rel, timer\r\nRequire: path\r\n\r\n",
         );
-        let text = String::from_utf8(Reply::BadExtension.build(&req, Some("lt"), "s")).unwrap();
+        let reply = Reply::BadExtension(ALL);
+        let text = String::from_utf8(reply.build(&req, Some("lt"), "s")).unwrap();
         assert!(text.starts_with("SIP/2.0 420 Bad Extension\r\n"), "{text}");
         assert!(text.contains("\r\nUnsupported: 100rel, path\r\n"), "{text}");
         assert!(
             text.contains("To: <sip:sut@192.0.2.1>;tag=lt\r\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn without_session_timers_timer_is_neither_supported_nor_met() {
+        let req = request(
+            "OPTIONS sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
+             From: <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\n\
+             Call-ID: cid\r\nCSeq: 1 OPTIONS\r\nRequire: timer\r\n\r\n",
+        );
+        let refused = Reply::BadExtension(NO_TIMER).build(&req, Some("lt"), "s");
+        let text = String::from_utf8(refused).unwrap();
+        assert!(text.contains("\r\nUnsupported: timer\r\n"), "{text}");
+        let options = Reply::Options(NO_TIMER).build(&req, Some("lt"), "s");
+        let text = String::from_utf8(options).unwrap();
+        assert!(text.contains("\r\nSupported: 100rel\r\n"), "{text}");
     }
 }

@@ -4,9 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::build::{ACCEPT, ALLOW, contact_value};
-use crate::prack::RELIABLE_TAG;
-use crate::session::timer::TIMER_TAG;
+use crate::build::{ACCEPT, ALLOW, Extensions, contact_value};
 use crate::transport::TransportAddr;
 
 /// What every request of one outgoing INVITE transaction carries.
@@ -30,6 +28,8 @@ pub(crate) struct Head {
     pub(crate) user_agent: String,
     /// The Max-Forwards every request of the transaction carries.
     pub(crate) max_forwards: u8,
+    /// The extensions the INVITE says we support.
+    pub(crate) extensions: Extensions,
 }
 
 impl Head {
@@ -45,8 +45,9 @@ impl Head {
         let mut text = self.start("INVITE", branch, cseq, &self.to);
         let _ = write!(
             text,
-            "Contact: {}\r\nAllow: {ALLOW}\r\nSupported: {RELIABLE_TAG}, {TIMER_TAG}\r\n",
-            contact_value(self.local)
+            "Contact: {}\r\nAllow: {ALLOW}\r\nSupported: {}\r\n",
+            contact_value(self.local),
+            self.extensions.supported()
         );
         for (name, value) in headers {
             let _ = write!(text, "{name}: {value}\r\n");
@@ -113,6 +114,7 @@ mod tests {
             local: TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
             user_agent: "ua".into(),
             max_forwards: 70,
+            extensions: Extensions { timer: true },
         }
     }
 
@@ -140,5 +142,15 @@ mod tests {
         assert!(ack.contains("To: <sip:bob@example.com>;tag=tt\r\n"));
         assert!(ack.contains("CSeq: 7 ACK\r\n"));
         assert!(ack.contains("Route: <sip:proxy.example.com;lr>\r\n"));
+    }
+
+    #[test]
+    fn without_session_timers_the_invite_supports_reliable_responses_only() {
+        let head = Head {
+            extensions: Extensions { timer: false },
+            ..head()
+        };
+        let invite = String::from_utf8(head.invite("z9hG4bKa", 7, &[], "v=0\r\n")).unwrap();
+        assert!(invite.contains("\r\nSupported: 100rel\r\n"), "{invite}");
     }
 }

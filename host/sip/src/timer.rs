@@ -20,7 +20,8 @@ pub const T2: Duration = Duration::from_secs(4);
 pub const T4: Duration = Duration::from_secs(5);
 
 /// A timer the endpoint runs. Letters are those of RFC 3261 Table 4 (Appendix A); the last
-/// three are the UAS core's timers of §13.3.1.4 and §13.3.1.1, which the RFC leaves unnamed.
+/// four are the INVITE server's 200 ms of §17.2.1 and the UAS core's timers of §13.3.1.4 and
+/// §13.3.1.1, which the RFC leaves unnamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timer {
     /// INVITE client request retransmission (§17.1.1.2): T1, doubling without cap.
@@ -47,6 +48,8 @@ pub enum Timer {
     L,
     /// INVITE client "Accepted" state lifetime after a 2xx (RFC 6026 §8.4): 64*T1.
     M,
+    /// INVITE server 100 (Trying) for an INVITE the TU has not answered (§17.2.1): 200 ms.
+    Trying,
     /// UAS core 2xx retransmission until the ACK arrives (§13.3.1.4): T1, doubling up to T2.
     Retransmit2xx,
     /// UAS core gives up waiting for the ACK of its 2xx (§13.3.1.4): 64*T1.
@@ -67,6 +70,7 @@ impl Timer {
             Timer::D => Duration::from_secs(32),
             Timer::I | Timer::K => T4,
             Timer::RepeatProvisional => Duration::from_secs(60),
+            Timer::Trying => Duration::from_millis(200),
         }
     }
 

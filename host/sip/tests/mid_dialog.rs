@@ -430,6 +430,85 @@ fn update_with_sdp_is_answered_200_and_its_retransmission_gets_the_same() {
 }
 
 #[test]
+fn a_retransmitted_update_whose_offer_waits_is_absorbed_until_the_answer() {
+    let (mut sim, call) = confirmed_with(40, "", idle_answering_shell());
+    sim.uac.update(sim.now, "", &offer_with("inactive"));
+    // Retransmitted at 0.5 and 1.5 s while the offer waits.
+    sim.run_for(Duration::from_secs(2));
+    assert!(sim.uac.codes(Method::Update).is_empty(), "no response yet");
+    assert_eq!(sim.ep.stats().request_retransmissions_received, 2);
+    assert_eq!(session_offers(&sim).len(), 1);
+    // The first 200 is lost: the next retransmission gets it again.
+    let mut lost = false;
+    sim.net.drop_if(move |d| {
+        let first = !lost && d.payload.starts_with(b"SIP/2.0 200");
+        lost |= first;
+        first
+    });
+    let answer = g711_answer(&session_offers(&sim)[0]);
+    sim.ep.accept_offer(sim.now, call, answer).unwrap();
+    sim.run_for(Duration::from_secs(3));
+    assert_eq!(sim.uac.codes(Method::Update), [200]);
+    assert_eq!(sim.sent_times("SIP/2.0 200", "CSeq: 2 UPDATE").len(), 2);
+    assert_eq!(session_offers(&sim).len(), 1);
+}
+
+#[test]
+fn a_reinvite_whose_offer_waits_gets_100_trying_after_200_ms() {
+    let (mut sim, call) = confirmed_with(41, "", idle_answering_shell());
+    let start = sim.elapsed();
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    sim.run_for(Duration::from_secs(2));
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 100]);
+    let trying = sim.sent_times("SIP/2.0 100", "CSeq: 2 INVITE");
+    assert_eq!(
+        trying.len(),
+        1,
+        "it stopped the re-INVITE's retransmissions"
+    );
+    // 10 ms on the way, then 200 ms without an answer.
+    assert_eq!(trying[0] - start, Duration::from_millis(210));
+    let answer = g711_answer(&session_offers(&sim)[0]);
+    sim.ep.accept_offer(sim.now, call, answer).unwrap();
+    run_to_invite_responses(&mut sim, 4);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 100, 200]);
+}
+
+#[test]
+fn a_cancelled_reinvite_gets_487_and_the_session_stays() {
+    let (mut sim, call) = confirmed_with(42, "", idle_answering_shell());
+    sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
+    sim.run_for(Duration::from_secs(1));
+    sim.uac.cancel(sim.now);
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Cancel), [200]);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 100, 487]);
+    assert!(
+        matches!(
+            sim.ep.accept_offer(sim.now, call, offer()),
+            Err(switchyard_sip::CallError::InvalidState { .. })
+        ),
+        "the offer was withdrawn"
+    );
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "SessionOffer"]
+    );
+    // The exchange is closed and the first session stands: one version on, sendrecv.
+    sim.uac.reoffer(sim.now, "", "");
+    run_to_invite_responses(&mut sim, 5);
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(ok.code(), Some(200));
+    assert!(
+        ok.body().contains("a=sendrecv\r\n") && ok.body().contains("o=switchyard 1 2 "),
+        "{}",
+        ok.body()
+    );
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.ep.stats().retransmissions_sent, 0, "the 487 was ACKed");
+}
+
+#[test]
 fn offerless_reinvite_gets_our_offer_and_the_ack_brings_the_answer() {
     let (mut sim, _) = confirmed(27);
     sim.uac.reoffer(sim.now, "", "");
@@ -681,6 +760,43 @@ fn too_small_session_interval_gets_422_with_min_se() {
     run_to_invite_responses(&mut sim, 1);
     let refused = sim.uac.last_response(Method::Invite).unwrap();
     assert_eq!(refused.header("Min-SE").as_deref(), Some("300"));
+}
+
+#[test]
+fn without_session_timers_timer_is_not_supported_and_requiring_it_gets_420() {
+    let off = |seed| {
+        let mut sim = Sim::new(Net::perfect(seed), seed, answering_shell());
+        sim.ep = endpoint(seed).with_session_timers(SessionTimers {
+            enabled: false,
+            ..SessionTimers::default()
+        });
+        sim
+    };
+    let mut sim = off(43);
+    let timer = "Session-Expires: 1800\r\nSupported: timer\r\n";
+    sim.uac
+        .invite(sim.now, &format!("{timer}Require: timer\r\n"), &offer());
+    run_to_invite_responses(&mut sim, 1);
+    let refused = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(refused.code(), Some(420));
+    assert_eq!(refused.header("Unsupported").as_deref(), Some("timer"));
+    assert!(sim.events.is_empty());
+
+    // Not required, it is ignored; nothing of ours says it is supported.
+    let mut sim = off(44);
+    sim.uac.invite(sim.now, timer, &offer());
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(ok.header("Supported").as_deref(), Some("100rel"));
+    assert_eq!(ok.header("Session-Expires"), None);
+    sim.uac.stray("OPTIONS", None);
+    sim.run_for(Duration::from_secs(1));
+    let options = sim.uac.last_response(Method::Options).unwrap();
+    assert_eq!(options.header("Supported").as_deref(), Some("100rel"));
+    sim.ep.reoffer(sim.now, first_call(&sim), offer()).unwrap();
+    sim.run_for(Duration::from_secs(1));
+    let reinvite = *sim.uac.requests(Method::Invite).last().unwrap();
+    assert_eq!(reinvite.header("Supported"), None, "{}", reinvite.text);
 }
 
 #[test]

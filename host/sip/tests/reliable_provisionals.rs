@@ -242,6 +242,33 @@ fn a_cancel_while_the_answer_waits_for_the_prack_gets_487_and_the_answer_never_g
 }
 
 #[test]
+fn an_early_update_offer_gets_500_until_our_reliable_answer_is_pracked_then_488() {
+    let (mut sim, call) = reliable_call(13, false);
+    early_media(&mut sim, call);
+    sim.run_for(Duration::from_millis(100));
+    let number = rseq(invite_responses(&sim, 183)[0]);
+    // Our answer is not acknowledged yet: the INVITE's offer counts as unanswered.
+    let sendonly = format!("{}a=sendonly\r\n", offer());
+    sim.uac.update(sim.now, "", &sendonly);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::Update), [500]);
+    let refused = sim.uac.last_response(Method::Update).unwrap();
+    assert!(refused.header("Retry-After").is_some(), "{}", refused.text);
+    send_prack(&mut sim, number);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::PRack), [200]);
+    // A new offer now: refused, and the early session stays until the answer.
+    sim.uac.update(sim.now, "", &sendonly);
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.uac.codes(Method::Update), [500, 488]);
+    assert_eq!(sim.event_names(), ["IncomingCall"]);
+    answer(&mut sim, call);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(ok.code(), Some(200));
+}
+
+#[test]
 fn a_caller_without_an_offer_gets_no_reliable_response_and_our_offer_in_the_2xx() {
     let mut sim = Sim::new(Net::perfect(9), 9, idle_shell());
     sim.uac.invite(sim.now, REQUIRE_100REL, "");

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::Endpoint;
 use super::in_dialog::{ok, read_body_offer};
-use crate::build::ResponseBuilder;
+use crate::build::{Extensions, ResponseBuilder};
 use crate::call::CallKey;
 use crate::dialog::DialogId;
 use crate::message::Request;
@@ -74,7 +74,10 @@ impl Endpoint {
             }
             // Our INVITE sends no reliable responses to acknowledge.
             Method::PRACK => self.reply(now, key, &request, Reply::NoSuchCall),
-            _ => self.reply(now, key, &request, Reply::Options),
+            _ => {
+                let extensions = Extensions::of(&self.session_timers);
+                self.reply(now, key, &request, Reply::Options(extensions))
+            }
         }
     }
 
@@ -92,10 +95,11 @@ impl Endpoint {
         let refusal = |code, reason| {
             ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent).build()
         };
+        let extensions = Extensions::of(&self.session_timers);
         let response = match read_body_offer(request) {
             Err((code, reason)) => refusal(code, reason),
-            Ok(None) => ok(request, local, None, None, &self.user_agent),
-            Ok(Some(_)) if !early.answered => refusal(491, "Request Pending"),
+            Ok(None) => ok(request, (local, extensions), None, None, &self.user_agent),
+            Ok(Some(_)) if early.answer.is_none() => refusal(491, "Request Pending"),
             Ok(Some(_)) => refusal(488, "Not Acceptable Here"),
         };
         self.out.send(request.destination, response.clone());

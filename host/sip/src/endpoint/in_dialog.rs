@@ -4,20 +4,21 @@
 
 use std::time::Instant;
 
-use super::inbound::parse_offer;
+use super::inbound::{parse_offer, trying};
 use super::session::can_offer;
-use super::{Endpoint, Owner};
+use super::{Endpoint, Owner, TxEntry};
 use crate::body;
-use crate::build::ResponseBuilder;
-use crate::call::{CallKey, Phase};
+use crate::build::{Extensions, ResponseBuilder};
+use crate::call::{Call, CallKey, Phase};
 use crate::dtmf_relay::{self, DTMF_RELAY};
 use crate::event::Event;
 use crate::message::Request;
+use crate::prack::Reliable;
 use crate::reply::Reply;
 use crate::sdp::Offer;
 use crate::session::timer::{self, Agreed, TooSmall};
 use crate::session::{IncomingOffer, UpdateReply};
-use crate::transaction::ServerKey;
+use crate::transaction::{ServerKey, Transaction, TxId};
 use crate::transport::TransportAddr;
 
 impl Endpoint {
@@ -64,17 +65,19 @@ impl Endpoint {
             // ACK brings the answer.
             Ok(None) => {
                 let sdp = state.session.offer_current(state.local_sdp.as_deref());
-                let response = ok(&request, state.local, agreed, Some(&sdp), &self.user_agent);
+                let ours = (state.local, Extensions::of(&self.session_timers));
+                let response = ok(&request, ours, agreed, Some(&sdp), &self.user_agent);
                 state.session.offer_in_2xx = Some(sdp);
                 state.session.refreshed(now, agreed);
                 state.await_ack(now, request.cseq, response.clone(), request.destination);
-                let tx = self.new_invite_server(key, request.destination, None);
+                let tx = self.new_invite_server(key, request.destination, Some(call));
                 self.send_invite_final(now, tx, 200, response);
                 self.reschedule(Owner::Call(call));
                 self.reschedule(Owner::Session(call));
             }
             Ok(Some(offer)) => {
-                let tx = self.new_invite_server(key, request.destination, None);
+                let tx = self.new_invite_server(key, request.destination, Some(call));
+                self.trying_unless_answered(now, tx, &request);
                 self.offered(
                     call,
                     IncomingOffer::Reinvite {
@@ -103,8 +106,23 @@ impl Endpoint {
         };
         // RFC 3311 §5.2: an offer while one of ours is unanswered gets 491; while one of the
         // peer's is unanswered, 500 with Retry-After.
-        if has_offer && (state.session.incoming.is_some() || state.phase == Phase::Offered) {
+        if has_offer && (state.session.incoming.is_some() || invite_offer_unanswered(state)) {
             let response = self.retry_later(&request);
+            return self.send_update_final(call, &request, response);
+        }
+        // RFC 3311 §5.2: once our answer went in a PRACKed reliable provisional response, an
+        // offer in the early dialog is a new one. The session changes only from the call's
+        // 2xx on, which carries the application's answer to the INVITE's offer: refused with
+        // 488, the early session stays.
+        if has_offer && state.phase == Phase::Offered {
+            let response = ResponseBuilder::new(
+                &request.raw,
+                488,
+                "Not Acceptable Here",
+                None,
+                &self.user_agent,
+            )
+            .build();
             return self.send_update_final(call, &request, response);
         }
         if has_offer && state.session.negotiating() {
@@ -132,7 +150,8 @@ impl Endpoint {
             }
             // RFC 4028 §7.4: an UPDATE without offer refreshes the session only.
             Ok(None) => {
-                let response = ok(&request, state.local, agreed, None, &self.user_agent);
+                let ours = (state.local, Extensions::of(&self.session_timers));
+                let response = ok(&request, ours, agreed, None, &self.user_agent);
                 // Before the answer, the INVITE's own agreement stands for its 2xx.
                 let refreshes = state.phase != Phase::Offered;
                 if refreshes {
@@ -154,19 +173,24 @@ impl Endpoint {
         }
     }
 
-    /// A retransmission of the UPDATE whose final response `call` keeps gets it again
-    /// (§17.2.2); returns whether `request` was one.
-    pub(super) fn resend_update_reply(&mut self, call: CallKey, request: &Request) -> bool {
-        let Some(reply) = self
-            .calls
-            .get(&call)
-            .and_then(|state| state.session.update_reply.as_ref())
-            .filter(|reply| reply.cseq == request.cseq)
-        else {
+    /// A retransmission of the peer's UPDATE in `call` is absorbed by its server transaction
+    /// (§17.2.2): it gets the final response again once one went, and nothing while the
+    /// UPDATE's offer waits for the application. Returns whether `request` was one.
+    pub(super) fn on_update_retransmission(&mut self, call: CallKey, request: &Request) -> bool {
+        let Some(session) = self.calls.get(&call).map(|state| &state.session) else {
             return false;
         };
-        self.out.resend(reply.destination, &reply.response);
-        true
+        match session
+            .update_reply
+            .as_ref()
+            .filter(|reply| reply.cseq == request.cseq)
+        {
+            Some(reply) => {
+                self.out.resend(reply.destination, &reply.response);
+                true
+            }
+            None => session.awaits_answer(request),
+        }
     }
 
     /// The peer's INFO in `call`. An `application/dtmf-relay` body is a key press (200 and
@@ -250,6 +274,20 @@ impl Endpoint {
         self.send_new_invite_final(now, key, request, 422, response);
     }
 
+    /// Has the new INVITE server transaction `tx` of the peer's re-INVITE `request` send
+    /// 100 (Trying) unless the application answers its offer within 200 ms (§17.2.1).
+    fn trying_unless_answered(&mut self, now: Instant, tx: TxId, request: &Request) {
+        let trying = trying(request, &self.user_agent);
+        if let Some(TxEntry {
+            tx: Transaction::InviteServer(invite),
+            ..
+        }) = self.transactions.get_mut(&tx)
+        {
+            invite.trying_unless_answered(now, trying);
+        }
+        self.reschedule(Owner::Tx(tx));
+    }
+
     /// Files the peer's offer in `incoming` and tells the application.
     fn offered(
         &mut self,
@@ -298,18 +336,29 @@ impl Endpoint {
     }
 }
 
-/// A 200 to the peer's `request` with a Contact (RFC 3311 §5.2 wants one on UPDATE too),
-/// our capabilities, the session timer's headers and `sdp`, if any.
+/// Whether the offer of the call's INVITE waits for our answer: the call is offered, and no
+/// reliable provisional response of ours that carried the answer was PRACKed (RFC 3262 §5).
+fn invite_offer_unanswered(state: &Call) -> bool {
+    state.phase == Phase::Offered
+        && !state
+            .reliable
+            .as_ref()
+            .is_some_and(Reliable::answer_acknowledged)
+}
+
+/// A 200 to the peer's `request` with the Contact of `local` (RFC 3311 §5.2 wants one on
+/// UPDATE too), our capabilities with `extensions`, the session timer's headers and `sdp`, if
+/// any.
 pub(super) fn ok(
     request: &Request,
-    local: TransportAddr,
+    (local, extensions): (TransportAddr, Extensions),
     agreed: Option<Agreed>,
     sdp: Option<&str>,
     server: &str,
 ) -> Vec<u8> {
     let builder = ResponseBuilder::new(&request.raw, 200, "OK", None, server)
         .contact(local)
-        .capabilities();
+        .capabilities(extensions);
     let builder = with_timer(builder, agreed);
     match sdp {
         Some(sdp) => builder.sdp(sdp),

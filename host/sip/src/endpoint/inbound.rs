@@ -6,7 +6,7 @@ use rsip::headers::UntypedHeader;
 
 use super::{ClientKey, Endpoint, MergeKey, Owner, TxEntry, TxId, progress};
 use crate::body::{self, BodyError};
-use crate::build::{ACCEPT, ResponseBuilder};
+use crate::build::{ACCEPT, Extensions, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
 use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event, IncomingCall};
@@ -95,6 +95,7 @@ impl Endpoint {
         if !self.admit(now, source.addr) {
             return;
         }
+        let extensions = Extensions::of(&self.session_timers);
         // §8.2.1: a method the endpoint does not implement (extension methods included) gets
         // 405 before any of §8.2.2's checks of the request's headers.
         let implemented = matches!(
@@ -108,7 +109,7 @@ impl Endpoint {
                 | Method::PRACK
         );
         if !implemented {
-            return self.reply(now, key, &request, Reply::MethodNotAllowed);
+            return self.reply(now, key, &request, Reply::MethodNotAllowed(extensions));
         }
         match (method, request.to_tag.is_some()) {
             (Method::CANCEL, _) => self.on_cancel(now, key, request),
@@ -117,9 +118,9 @@ impl Endpoint {
             _ if request.max_forwards == Some(0) && method != Method::OPTIONS => {
                 self.reply(now, key, &request, Reply::TooManyHops)
             }
-            // §8.2.2.3: the endpoint supports no extension.
-            _ if !required(&request.raw).is_empty() => {
-                self.reply(now, key, &request, Reply::BadExtension)
+            // §8.2.2.3: a request that requires an extension the endpoint does not support.
+            _ if !required(&request.raw, extensions).is_empty() => {
+                self.reply(now, key, &request, Reply::BadExtension(extensions))
             }
             (
                 Method::INVITE
@@ -135,7 +136,7 @@ impl Endpoint {
                 self.reply(now, key, &request, Reply::LoopDetected)
             }
             (Method::INVITE, false) => self.on_invite(now, local, key, request),
-            (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options),
+            (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options(extensions)),
             // BYE, UPDATE, INFO and PRACK outside a dialog (§12.2.2, RFC 3311 §5.2, RFC 6086
             // §4.2.2, RFC 3262 §4): they only exist inside one.
             _ => self.reply(now, key, &request, Reply::NoSuchCall),
@@ -187,9 +188,7 @@ impl Endpoint {
         let call = CallKey::new(self.next_id());
         let tx = self.new_invite_server(key, request.destination, Some(call));
         // §17.2.1: the endpoint always answers 100 Trying at once.
-        let trying = ResponseBuilder::new(&request.raw, 100, "Trying", None, &self.user_agent)
-            .timestamp_of(&request.raw)
-            .build();
+        let trying = trying(&request, &self.user_agent);
         if let Some(TxEntry {
             tx: Transaction::InviteServer(invite),
             ..
@@ -235,7 +234,7 @@ impl Endpoint {
             // §12.2.2: no such dialog.
             return self.reply(now, key, &request, Reply::NoSuchCall);
         };
-        if request.method == Method::UPDATE && self.resend_update_reply(call, &request) {
+        if request.method == Method::UPDATE && self.on_update_retransmission(call, &request) {
             self.stats.request_retransmissions_received += 1;
             return;
         }
@@ -276,7 +275,10 @@ impl Endpoint {
             Method::UPDATE => self.on_update(now, key, call, request),
             Method::INFO => self.on_info(now, key, call, request),
             Method::PRACK => self.on_prack(now, key, call, request),
-            _ => self.reply(now, key, &request, Reply::Options),
+            _ => {
+                let extensions = Extensions::of(&self.session_timers);
+                self.reply(now, key, &request, Reply::Options(extensions))
+            }
         }
     }
 
@@ -304,8 +306,9 @@ impl Endpoint {
     }
 
     /// §9.2: CANCEL matches the INVITE server transaction with the same identity. If that
-    /// INVITE has no final response yet it gets 487 and the call ends; the CANCEL itself gets
-    /// 200 (481 if nothing matches).
+    /// INVITE has no final response yet it gets 487: the call's own INVITE ends the call, a
+    /// re-INVITE leaves the session as it was. The CANCEL itself gets 200 (481 if nothing
+    /// matches).
     fn on_cancel(&mut self, now: Instant, key: ServerKey, request: Request) {
         let Some((proceeding, call)) = self.invite_to_cancel(&request.transaction_id) else {
             return self.reply(now, key, &request, Reply::NoSuchCall);
@@ -319,7 +322,19 @@ impl Endpoint {
             .map(|c| c.dialog.id().local_tag.clone())
             .or_else(|| request.to_tag.is_none().then(|| self.ids.tag()));
         self.reply_tagged(now, key, &request, Reply::Ok, tag.as_deref());
-        if let (true, Some(call)) = (proceeding, call) {
+        if let (Some(tx), Some(call)) = (proceeding, call) {
+            self.cancelled(now, call, tx);
+        }
+    }
+
+    /// The INVITE of the server transaction `tx` in `call`, without a final response yet, was
+    /// cancelled (§9.2): it gets 487. The call's own INVITE ends the call; a re-INVITE's offer
+    /// waiting for the application is withdrawn, and the session stays as it was.
+    fn cancelled(&mut self, now: Instant, call: CallKey, tx: TxId) {
+        let Some(state) = self.calls.get(&call) else {
+            return;
+        };
+        if state.phase == Phase::Offered && state.invite_tx == tx {
             self.reject_offered(
                 now,
                 call,
@@ -328,24 +343,26 @@ impl Endpoint {
                 &[],
                 EndCause::Cancelled,
             );
+        } else if state.session.incoming_reinvite() == Some(tx) {
+            self.end_offer(now, call);
         }
     }
 
-    /// The INVITE server transaction of identity `id`, live or lingering: whether it still
-    /// awaits its final response (so a CANCEL has an effect, §9.2), and the call it offered.
-    fn invite_to_cancel(&self, id: &str) -> Option<(bool, Option<CallKey>)> {
+    /// The INVITE server transaction of identity `id`, live or lingering: the transaction if it
+    /// still awaits its final response (so a CANCEL has an effect, §9.2), and its call.
+    fn invite_to_cancel(&self, id: &str) -> Option<(Option<TxId>, Option<CallKey>)> {
         let key = ServerKey::new(id, Method::INVITE);
-        match self
+        let live = self
             .server_index
             .get(&key)
-            .and_then(|tx| self.transactions.get(tx))
-        {
-            Some(TxEntry {
-                tx: Transaction::InviteServer(invite),
-                ..
-            }) => Some((invite.is_proceeding(), invite.call())),
-            _ => self.lingering.invite_call(id).map(|call| (false, call)),
-        }
+            .and_then(|&tx| match self.transactions.get(&tx) {
+                Some(TxEntry {
+                    tx: Transaction::InviteServer(invite),
+                    ..
+                }) => Some((invite.is_proceeding().then_some(tx), invite.call())),
+                _ => None,
+            });
+        live.or_else(|| self.lingering.invite_call(id).map(|call| (None, call)))
     }
 
     /// Answers `request` with a final response through a new server transaction, adding a
@@ -459,6 +476,14 @@ impl Endpoint {
             self.client_done(now, request, waiting, Some(&response));
         }
     }
+}
+
+/// The 100 (Trying) to the INVITE `request`, with its Timestamp (§8.2.6.1) and Server
+/// `server`.
+pub(super) fn trying(request: &Request, server: &str) -> Vec<u8> {
+    ResponseBuilder::new(&request.raw, 100, "Trying", None, server)
+        .timestamp_of(&request.raw)
+        .build()
 }
 
 /// The SDP offer of a new INVITE (`None` for one without a body: a late offer), or the

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use crate::auth::Authenticator;
-use crate::build::{ResponseBuilder, check_extra_header};
+use crate::build::{Extensions, ResponseBuilder, check_extra_header};
 use crate::call::{Call, CallKey, CallTimeout, Phase};
 use crate::counts::{RequestCounts, ResponseCounts};
 use crate::dialog::DialogId;
@@ -459,7 +459,7 @@ impl Endpoint {
             &self.user_agent,
         )
         .contact(state.local)
-        .capabilities()
+        .capabilities(Extensions::of(&self.session_timers))
         .record_route(&state.invite.raw);
         let sdp_answer = state.session.stamp(&sdp_answer);
         let agreed = state.session.timer;

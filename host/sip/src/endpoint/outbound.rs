@@ -11,6 +11,7 @@ use rsip::prelude::HeadersExt;
 use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
 use crate::auth::Challenger;
 use crate::body;
+use crate::build::Extensions;
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::{Dialog, Parts};
 use crate::event::{EndCause, Event};
@@ -57,6 +58,7 @@ impl Endpoint {
             local,
             user_agent: self.user_agent.clone(),
             max_forwards: call.max_forwards,
+            extensions: Extensions::of(&self.session_timers),
         };
         let mut placed = Placed::new(call, head);
         let branch = self.ids.branch();
@@ -209,11 +211,8 @@ impl Endpoint {
             .to_tag
             .as_ref()
             .and_then(|_| sdp_answer(&response.raw));
-        if answer.is_some() {
-            placed.early_answer.clone_from(&answer);
-            if let Some(index) = early {
-                placed.early_dialogs[index].answered = true;
-            }
+        if let (Some(answer), Some(index)) = (&answer, early) {
+            placed.early_dialogs[index].answer = Some(answer.clone());
         }
         self.events.push_back(Event::CallProgress {
             call,
@@ -294,7 +293,8 @@ impl Endpoint {
         let first = placed.stage != Stage::Accepted;
         placed.stage = Stage::Accepted;
         // A dialog whose early part had PRACKs goes on from their CSeq numbers (§12.2.1.1),
-        // and the callee's requests from theirs (§12.2.2), its latest UPDATE's response kept.
+        // and the callee's requests from theirs (§12.2.2), its latest UPDATE's response kept;
+        // a 2xx without an answer has the one of its own early dialog (§13.2.1), if any.
         let mut early = placed
             .early_dialogs
             .iter_mut()
@@ -302,6 +302,7 @@ impl Endpoint {
         let cseq = early.as_ref().map_or(placed.cseq, |early| early.cseq);
         let remote_cseq = early.as_ref().map_or(0, |early| early.remote_cseq);
         let update_reply = early.as_mut().and_then(|early| early.update_reply.take());
+        let early_answer = early.and_then(|early| early.answer.take());
         let dialog = Dialog::uac(
             &placed.head,
             &response.raw,
@@ -336,7 +337,7 @@ impl Endpoint {
             self.stats.forked_2xx_released += 1;
             return self.release(now, &mut dialog);
         };
-        let answer = sdp_answer(&response.raw).or_else(|| placed.early_answer.clone());
+        let answer = sdp_answer(&response.raw).or(early_answer);
         let hung_up = placed.hangup != Hangup::No;
         if answer.is_none() && !hung_up {
             self.release(now, &mut dialog);

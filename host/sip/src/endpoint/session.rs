@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::in_dialog::ok;
 use super::{CallError, ClientRequest, Endpoint, Owner, known, refusal};
 use crate::body;
-use crate::build::{ACCEPT, ResponseBuilder, contact_value};
+use crate::build::{ACCEPT, Extensions, ResponseBuilder, contact_value};
 use crate::call::{CallKey, Phase};
 use crate::dialog::Parts;
 use crate::event::{EndCause, Event};
@@ -53,7 +53,7 @@ impl Endpoint {
         let sdp = state.session.stamp(&sdp_answer);
         let response = ok(
             incoming.request(),
-            state.local,
+            (state.local, Extensions::of(&self.session_timers)),
             agreed,
             Some(&sdp),
             &self.user_agent,
@@ -322,8 +322,8 @@ impl Endpoint {
         }
     }
 
-    /// Settles the peer's offer still waiting in `call`, which is ending, with
-    /// `487 Request Terminated` (§15.1.2).
+    /// Settles the peer's offer still waiting in `call` with `487 Request Terminated`: the call
+    /// is ending (§15.1.2), or the re-INVITE that made the offer was cancelled (§9.2).
     pub(super) fn end_offer(&mut self, now: Instant, call: CallKey) {
         let Some(incoming) = self
             .calls
@@ -395,7 +395,7 @@ impl Endpoint {
             state,
             rsip::Method::Invite,
             &branch,
-            &self.user_agent,
+            (&self.user_agent, Extensions::of(&self.session_timers)),
             (Some(&offer), &credentials),
         );
         let cseq = state.dialog.local_cseq();
@@ -420,21 +420,22 @@ impl Endpoint {
     }
 }
 
-/// Our re-INVITE or UPDATE (`method`) in the call `state`, with Via branch `branch`, carrying
-/// `offer` (none: an UPDATE refresh) and the header lines `credentials`, and where it goes.
-/// It states our Contact (§12.2.1.1: a target refresh) and the session timer we keep
+/// Our re-INVITE or UPDATE (`method`) in the call `state`, with Via branch `branch` and our
+/// User-Agent `user_agent`, carrying `offer` (none: an UPDATE refresh) and the header lines
+/// `credentials`, and where it goes. It states our Contact (§12.2.1.1: a target refresh), our
+/// support of session timers if they are among `extensions`, and the session timer we keep
 /// (RFC 4028 §7.4).
 pub(super) fn offer_request(
     state: &mut crate::call::Call,
     method: rsip::Method,
     branch: &str,
-    user_agent: &str,
+    (user_agent, extensions): (&str, Extensions),
     (offer, credentials): (Option<&str>, &[(&'static str, String)]),
 ) -> (Vec<u8>, TransportAddr) {
-    let mut headers = vec![
-        ("Contact", contact_value(state.local)),
-        ("Supported", TIMER_TAG.to_owned()),
-    ];
+    let mut headers = vec![("Contact", contact_value(state.local))];
+    if extensions.timer {
+        headers.push(("Supported", TIMER_TAG.to_owned()));
+    }
     headers.extend(credentials.iter().cloned());
     if let Some(agreed) = state.session.timer {
         headers.push(("Session-Expires", agreed.request_header()));

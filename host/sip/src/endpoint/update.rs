@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::session::{GLARE_ATTEMPTS, offer_request, reason_phrase};
 use super::{Endpoint, Owner};
 use crate::body;
+use crate::build::Extensions;
 use crate::call::CallKey;
 use crate::event::Event;
 use crate::message::Response;
@@ -36,7 +37,7 @@ impl Endpoint {
             state,
             rsip::Method::Update,
             &branch,
-            &self.user_agent,
+            (&self.user_agent, Extensions::of(&self.session_timers)),
             (offer.as_deref(), credentials),
         );
         state.session.attempts += u32::from(offer.is_some());

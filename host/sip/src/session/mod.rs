@@ -143,6 +143,25 @@ impl Session {
         self.origin.restamp(sdp)
     }
 
+    /// The server transaction of the peer's re-INVITE whose offer waits for the application,
+    /// if one does.
+    pub(crate) fn incoming_reinvite(&self) -> Option<TxId> {
+        match &self.incoming {
+            Some(IncomingOffer::Reinvite { tx, .. }) => Some(*tx),
+            _ => None,
+        }
+    }
+
+    /// Whether the peer's UPDATE `request` is the one whose offer waits for the application
+    /// (a retransmission of it).
+    pub(crate) fn awaits_answer(&self, request: &Request) -> bool {
+        matches!(
+            &self.incoming,
+            Some(IncomingOffer::Update { request: waiting })
+                if waiting.transaction_id == request.transaction_id
+        )
+    }
+
     /// Whether an offer/answer exchange is open in either direction, so that no new offer
     /// can start (§14.1, RFC 3311 §5.1).
     pub(crate) fn negotiating(&self) -> bool {

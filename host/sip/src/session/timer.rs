@@ -16,7 +16,9 @@ pub(crate) const TIMER_TAG: &str = "timer";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimers {
     /// Whether the endpoint takes part at all. Off: it acts as a UAS without the extension
-    /// (§9 ignores the headers then) and no session expires. Default on.
+    /// (§9 ignores the headers then) and no session expires; no Supported header of its
+    /// requests and responses lists `timer`, and a request with `Require: timer` gets 420
+    /// (RFC 3261 §8.2.2.3). Default on.
     pub enabled: bool,
     /// The smallest session interval accepted, in seconds: a request asking for less gets
     /// `422 Session Interval Too Small` naming it in Min-SE (§9). Default

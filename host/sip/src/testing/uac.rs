@@ -103,6 +103,8 @@ pub struct Uac {
     pub(super) offer: String,
     pub(super) invite_branch: String,
     pub(super) invite_cseq: u32,
+    /// The To tag of the last INVITE: the dialog's for a re-INVITE, none for the first.
+    pub(super) invite_to_tag: Option<String>,
     /// The CSeq of the endpoint's last INVITE and the code it got.
     pub(super) answered_invite: Option<(u32, u16)>,
     next_cseq: u32,
@@ -129,6 +131,7 @@ impl Uac {
             offer: String::new(),
             invite_branch: String::new(),
             invite_cseq: 1,
+            invite_to_tag: None,
             answered_invite: None,
             next_cseq: 1,
             branches: 0,
@@ -148,6 +151,7 @@ impl Uac {
         self.invite_cseq = self.take_cseq();
         let invite = self.request("INVITE", &branch, self.invite_cseq, None, extra, body);
         self.invite_branch = branch;
+        self.invite_to_tag = None;
         self.offer = body.to_owned();
         self.start(now, Method::Invite, invite, false);
     }
@@ -158,11 +162,12 @@ impl Uac {
         self.reoffer(now, "", &offer);
     }
 
-    /// Sends a CANCEL of the pending INVITE: same branch and CSeq number (§9.1), retransmitted
-    /// by Timer E until a final response.
+    /// Sends a CANCEL of the pending INVITE (or re-INVITE): same branch, CSeq number and To
+    /// (§9.1), retransmitted by Timer E until a final response.
     pub fn cancel(&mut self, now: Instant) {
         let branch = self.invite_branch.clone();
-        let cancel = self.request("CANCEL", &branch, self.invite_cseq, None, "", "");
+        let tag = self.invite_to_tag.clone();
+        let cancel = self.request("CANCEL", &branch, self.invite_cseq, tag.as_deref(), "", "");
         self.start(now, Method::Cancel, cancel, true);
     }
 
@@ -188,6 +193,7 @@ impl Uac {
         if method == "INVITE" {
             self.invite_branch = branch;
             self.invite_cseq = 1;
+            self.invite_to_tag = to_tag.map(str::to_owned);
         }
         self.outbox.push_back(request);
     }

@@ -31,6 +31,7 @@ impl Uac {
             body,
         );
         self.invite_branch = branch;
+        self.invite_to_tag = tag;
         self.start(now, Method::Invite, invite, false);
     }
 

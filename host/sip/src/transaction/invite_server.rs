@@ -27,6 +27,8 @@ pub(crate) struct InviteServer {
     state: State,
     destination: TransportAddr,
     last_response: Option<Vec<u8>>,
+    /// The 100 (Trying) that goes when [`Timer::Trying`] fires.
+    trying: Option<Vec<u8>>,
     interval: Duration,
     timers: Timers,
     call: Option<CallKey>,
@@ -34,12 +36,14 @@ pub(crate) struct InviteServer {
 
 impl InviteServer {
     /// A transaction in the "Proceeding" state for an INVITE whose responses go to
-    /// `destination`; `call` is the call it offers, if any.
+    /// `destination`; `call` is the call it belongs to, if any (the one it offers, or the one
+    /// it re-INVITEs in).
     pub(crate) fn new(destination: TransportAddr, call: Option<CallKey>) -> Self {
         Self {
             state: State::Proceeding,
             destination,
             last_response: None,
+            trying: None,
             interval: Timer::G.duration(),
             timers: Timers::default(),
             call,
@@ -51,7 +55,7 @@ impl InviteServer {
         self.destination.transport
     }
 
-    /// The call this INVITE offers, if it created one.
+    /// The call this INVITE belongs to, if any.
     pub(crate) fn call(&self) -> Option<CallKey> {
         self.call
     }
@@ -69,12 +73,29 @@ impl InviteServer {
         }
     }
 
+    /// Sends `trying`, a 100 (Trying), once [`Timer::Trying`] (200 ms) passed from `now`
+    /// without another response: the TU may not answer that soon (§17.2.1).
+    pub(crate) fn trying_unless_answered(&mut self, now: Instant, trying: Vec<u8>) {
+        if self.state == State::Proceeding {
+            self.trying = Some(trying);
+            self.timers
+                .arm(Timer::Trying, now + Timer::Trying.duration());
+        }
+    }
+
     /// Sends a provisional response (§17.2.1: only while "Proceeding").
     pub(crate) fn send_provisional(&mut self, response: Vec<u8>, out: &mut Outbox) {
         if self.state == State::Proceeding {
+            self.no_trying();
             out.send(self.destination, response.clone());
             self.last_response = Some(response);
         }
+    }
+
+    /// A response went: no 100 (Trying) is due any more.
+    fn no_trying(&mut self) {
+        self.trying = None;
+        self.timers.cancel(Timer::Trying);
     }
 
     /// Sends the final response with status `code`. A 2xx moves to "Accepted" (RFC 6026 §7.1;
@@ -91,6 +112,7 @@ impl InviteServer {
         if self.state != State::Proceeding {
             return;
         }
+        self.no_trying();
         out.send(self.destination, response.clone());
         if (200..300).contains(&code) {
             self.last_response = None;
@@ -132,6 +154,11 @@ impl InviteServer {
                     }
                     self.interval = backoff(self.interval);
                     self.timers.arm(Timer::G, now + self.interval);
+                }
+                Timer::Trying => {
+                    if let Some(trying) = self.trying.take() {
+                        self.send_provisional(trying, out);
+                    }
                 }
                 // Timer H, the only other one armed: no ACK ever came (§17.2.1).
                 _ => {
@@ -211,6 +238,26 @@ mod tests {
             "Timer G and H are off; Timer I is the table's"
         );
         assert!(!tx.is_terminated());
+    }
+
+    #[test]
+    fn trying_goes_after_200_ms_unless_a_response_goes_first() {
+        let t0 = test_epoch();
+        let mut out = Outbox::default();
+        let mut tx = InviteServer::new(dest(), None);
+        tx.trying_unless_answered(t0, b"100".to_vec());
+        assert_eq!(tx.deadline(), Some(t0 + Duration::from_millis(200)));
+        tx.on_request_retransmission(&mut out);
+        assert_eq!(out.retransmissions(), 0, "nothing to repeat yet");
+        tx.on_timeout(t0 + Duration::from_millis(200), &mut out);
+        assert_eq!(tx.deadline(), None);
+        tx.on_request_retransmission(&mut out);
+        assert_eq!(out.retransmissions(), 1, "the 100 went and goes again");
+
+        let mut answered = InviteServer::new(dest(), None);
+        answered.trying_unless_answered(t0, b"100".to_vec());
+        answered.send_final(t0, 200, b"200".to_vec(), &mut out);
+        assert_eq!(answered.deadline(), None, "no 100 after the final response");
     }
 
     #[test]

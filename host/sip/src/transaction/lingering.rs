@@ -92,7 +92,7 @@ impl Tag {
 struct Invite {
     /// Of the transaction key, which is not kept.
     fingerprint: Fingerprint,
-    /// The call the INVITE offered: a CANCEL's 200 carries its tag while it lasts (§9.2).
+    /// The call the INVITE belongs to: a CANCEL's 200 carries its tag while it lasts (§9.2).
     call: Option<CallKey>,
 }
 
@@ -197,7 +197,7 @@ impl Lingering {
         }
     }
 
-    /// If the INVITE server transaction `id` lingers: the call it offered, if any. A CANCEL
+    /// If the INVITE server transaction `id` lingers: the call it belongs to, if any. A CANCEL
     /// matching it gets a 200 but changes nothing (§9.2).
     pub(crate) fn invite_call(&self, id: &str) -> Option<Option<CallKey>> {
         let fingerprint = self.fingerprint(id, Method::INVITE);
@@ -255,6 +255,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::build::Extensions;
     use crate::timer::test_epoch;
     use crate::wire::{RawRequest, parse_request};
 
@@ -347,7 +348,7 @@ mod tests {
             t0,
             key(Method::OPTIONS),
             Transport::Udp,
-            Reply::Options,
+            Reply::Options(Extensions { timer: false }),
             Some("gen"),
         );
         assert_eq!(table.len(), 2);
@@ -357,7 +358,7 @@ mod tests {
             (
                 Method::OPTIONS,
                 &options,
-                Reply::Options.build(&options, Some("gen"), "s"),
+                Reply::Options(Extensions { timer: false }).build(&options, Some("gen"), "s"),
             ),
         ] {
             let absorbed = table.on_request(&key(method), method, request, dest(), "s", &mut out);

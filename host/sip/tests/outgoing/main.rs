@@ -680,6 +680,40 @@ fn early_answer_stands_in_for_a_2xx_without_sdp() {
 }
 
 #[test]
+fn a_2xx_without_sdp_takes_the_early_answer_of_its_own_dialog_only() {
+    let mut pair = Pair::new(Net::perfect(17), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    for (tag, port) in [("fork2", 7002), ("fork1", 7001)] {
+        pair.peer.tag = tag.into();
+        let sdp = audio_offer(addr(&format!("127.0.0.1:{port}")));
+        pair.peer
+            .reply(Method::Invite, 183, "Session Progress", "", &sdp);
+    }
+    pair.peer.tag = "fork2".into();
+    pair.peer.reply(Method::Invite, 200, "OK", "", "");
+    pair.settle();
+    let Some(Event::CallAnswered { answer, .. }) = pair.a_events.last() else {
+        panic!("{:?}", pair.a_names())
+    };
+    assert_eq!(answer.connection, addr("127.0.0.1:7002"));
+
+    // A fork that brought no answer has none, whatever another one brought.
+    let mut pair = Pair::new(Net::perfect(18), idle());
+    pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.tag = "fork1".into();
+    let sdp = audio_offer(addr("127.0.0.1:7001"));
+    pair.peer
+        .reply(Method::Invite, 183, "Session Progress", "", &sdp);
+    pair.peer.tag = "fork2".into();
+    pair.peer.reply(Method::Invite, 200, "OK", "", "");
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallProgress(183+sdp)", "CallFailed(488)"]);
+    assert_eq!(pair.peer_got(Method::Bye).len(), 1);
+}
+
+#[test]
 fn a_2xx_without_any_answer_is_acked_byed_and_fails() {
     let mut pair = Pair::new(Net::perfect(15), idle());
     pair.invite(call_to(P));
