@@ -31,6 +31,8 @@ impl Fault {
     pub const UNKNOWN_INTERFACE: i32 = 500;
     /// Unknown method (SEMS answers -1 "unknown method name" here; the reference asks for 504).
     pub const UNKNOWN_METHOD: i32 = 504;
+    /// What the server's state refuses now, such as a limit reached (HTTP's 409 Conflict).
+    pub const CONFLICT: i32 = 409;
 
     /// A fault with any code and message.
     pub fn new(code: i32, message: impl Into<String>) -> Self {

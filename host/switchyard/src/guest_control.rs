@@ -2,7 +2,7 @@
 //! control request, `guestLoad(name, path)` and `guestList()`.
 
 use crate::guest_loader::GuestLoader;
-use crate::guest_registry::{Current, Registry, VersionInfo};
+use crate::guest_registry::{Current, MAX_VERSIONS, Registry, VersionInfo};
 use crate::host_api::CoreHost;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -128,6 +128,16 @@ fn add_version<T>(
             registry.names().join(", ")
         )));
     }
+    let serving = registry.serving(name);
+    if serving >= MAX_VERSIONS {
+        return Err(Fault::new(
+            Fault::CONFLICT,
+            format!(
+                "guestLoad: {serving} versions of guest {name} still serve calls, the most \
+                 kept at once; each unloads when its last call ends"
+            ),
+        ));
+    }
     match load() {
         Ok(guest) => {
             let version = registry.add(name, guest, file.clone());
@@ -214,6 +224,36 @@ mod tests {
 
         let version = add_version(&registry, "conf", "two.wasm".into(), || Ok("two")).unwrap();
         assert_eq!(version, 2, "a refusal takes no version number");
+    }
+
+    #[test]
+    fn versions_still_serving_calls_are_kept_up_to_a_limit() {
+        let registry = Registry::default();
+        registry.add("conf", 0, "v1.wasm".into());
+        let mut calls = Vec::new();
+        for n in 1..MAX_VERSIONS {
+            calls.push(registry.lease("conf").unwrap());
+            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok(n)).unwrap();
+        }
+        calls.push(registry.lease("conf").unwrap());
+        assert_eq!(registry.serving("conf"), MAX_VERSIONS);
+        let fault = add_version(&registry, "conf", "more.wasm".into(), || {
+            panic!("nothing is compiled past the limit")
+        })
+        .unwrap_err();
+        assert_eq!(fault.code, Fault::CONFLICT);
+        assert!(
+            fault.message.contains("16 versions of guest conf"),
+            "{fault:?}"
+        );
+        // The oldest version's last call ends: it unloads, and there is room again.
+        drop(calls.remove(0));
+        add_version(&registry, "conf", "more.wasm".into(), || Ok(99)).unwrap();
+        assert_eq!(
+            registry.list().len(),
+            MAX_VERSIONS,
+            "15 serving and the new one"
+        );
     }
 
     #[test]

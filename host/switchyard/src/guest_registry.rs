@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
+/// The most versions of one guest kept at once: the current one and those still serving
+/// calls. A load past it waits for older versions to drain.
+pub const MAX_VERSIONS: usize = 16;
+
 /// The versions of every loaded guest; `T` is the compiled guest.
 pub struct Registry<T> {
     guests: Arc<Mutex<BTreeMap<String, Versions<T>>>>,
@@ -83,6 +87,17 @@ impl<T> Default for Registry<T> {
 }
 
 impl<T> Registry<T> {
+    /// How many versions of `name` serve calls now: those a new version would not unload.
+    pub fn serving(&self, name: &str) -> usize {
+        lock(&self.guests).get(name).map_or(0, |versions| {
+            versions
+                .loaded
+                .iter()
+                .filter(|loaded| loaded.live > 0)
+                .count()
+        })
+    }
+
     /// Adds `guest`, read from `file`, as the newest version of `name` and
     /// returns its number. The version it replaces is unloaded now if it has
     /// no call, else when its last call ends.

@@ -31,8 +31,6 @@ pub const NAMES: [&str; 12] = [
 
 /// The fault code of a room or call that does not exist.
 const NOT_FOUND: i32 = 404;
-/// The fault code of a request the room's state refuses.
-const CONFLICT: i32 = 409;
 
 /// Answers `switchyard.<function>(params)` on `host`.
 pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value, Fault> {
@@ -104,7 +102,7 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
             strings::<0>(&name, params)?;
             let dir = host
                 .recordings_dir()
-                .ok_or_else(|| Fault::new(CONFLICT, NO_DIRECTORY))?;
+                .ok_or_else(|| Fault::new(Fault::CONFLICT, NO_DIRECTORY))?;
             files::list(dir).map_err(Fault::internal)
         }
         "stopRecording" => {
@@ -168,7 +166,7 @@ fn fault(error: Error) -> Fault {
     match error {
         Error::NoSuchCall => Fault::new(NOT_FOUND, "no such call"),
         Error::NoSuchRoom => Fault::new(NOT_FOUND, "no such room"),
-        Error::WrongState(why) => Fault::new(CONFLICT, why),
+        Error::WrongState(why) => Fault::new(Fault::CONFLICT, why),
         Error::InvalidArgument(why) => Fault::bad_params(why),
         Error::Failed(why) => Fault::internal(why),
     }
@@ -177,12 +175,12 @@ fn fault(error: Error) -> Fault {
 /// Why a recording was not deleted, as a fault.
 fn delete_fault(error: DeleteError) -> Fault {
     match error {
-        DeleteError::NoDirectory => Fault::new(CONFLICT, NO_DIRECTORY),
+        DeleteError::NoDirectory => Fault::new(Fault::CONFLICT, NO_DIRECTORY),
         DeleteError::NotARecording(name) => Fault::bad_params(format!(
             "{name:?} is no recording's name (a plain name ending in .wav)"
         )),
         DeleteError::BeingWritten(name) => Fault::new(
-            CONFLICT,
+            Fault::CONFLICT,
             format!("{name} is being recorded to: stop its room's recording first"),
         ),
         DeleteError::NotFound(name) => Fault::new(NOT_FOUND, format!("no recording {name}")),
