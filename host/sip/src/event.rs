@@ -82,7 +82,8 @@ pub enum Event {
     },
     /// The peer refused our re-INVITE with a final non-2xx response (already ACKed), or
     /// its 2xx carried no usable SDP; the previous session stays (§14.1). A 491 is retried
-    /// by the endpoint (§14.1) and reported only if the retries fail too. A 481 or 408 is
+    /// by the endpoint (§14.1), once any exchange under way has ended, and reported only if
+    /// the retries fail too or none could go within 64*T1 of falling due. A 481 or 408 is
     /// followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057 §5.1), a 408
     /// after our BYE (RFC 4028 §10).
     OfferRefused {

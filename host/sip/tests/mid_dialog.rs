@@ -229,6 +229,62 @@ fn our_reinvite_is_retried_after_491_and_answered() {
 }
 
 #[test]
+fn a_retry_after_491_due_while_our_2xx_awaits_its_ack_waits_for_the_ack() {
+    let (mut sim, call) = confirmed(43);
+    sim.uac.invite_answers.push_back(491);
+    // The peer's ACK to our 2xx for its re-INVITE (CSeq 2) is lost three times: it gets
+    // through with the third retransmission of the 2xx, 3.5 s on (§13.3.1.4).
+    let mut lost = 0;
+    sim.net.drop_if(move |d| {
+        let ack = d.to == addr(EP)
+            && d.payload.starts_with(b"ACK ")
+            && String::from_utf8_lossy(&d.payload).contains("CSeq: 2 ACK");
+        let drop = ack && lost < 3;
+        lost += u32::from(drop);
+        drop
+    });
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(1), |s| {
+        !s.sent_times("ACK ", "CSeq: 1 ACK").is_empty()
+    }));
+    let refused_at = sim.elapsed();
+    sim.uac.reoffer(sim.now, "", &offer_with("sendrecv"));
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(10), |s| s
+            .has_event("OfferAnswered")),
+        "{:?}",
+        sim.event_names()
+    );
+    assert_eq!(
+        sim.event_names()[2..],
+        ["SessionOffer", "OfferAnswered"],
+        "the hold was not given up"
+    );
+    let oks = sim.sent_times("SIP/2.0 200", "CSeq: 2 INVITE");
+    assert_eq!(oks.len(), 4, "the 2xx was sent three times more");
+    let invites = sim.sent_times("INVITE ", "INVITE");
+    assert_eq!(invites.len(), 2);
+    assert!(
+        invites[1] > oks[3] && invites[1] - refused_at > Duration::from_millis(2_020),
+        "§14.1's wait (0-2 s) ended before the ACK came: {:?}",
+        invites[1] - refused_at
+    );
+    let Some((_, Event::OfferAnswered { offer, .. })) = sim.events.last() else {
+        unreachable!()
+    };
+    assert!(offer.contains("a=sendonly\r\n"), "{offer}");
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.ep.active_calls(), 1);
+    assert!(
+        !sim.event_names()
+            .iter()
+            .any(|e| e.starts_with("OfferRefused"))
+    );
+}
+
+#[test]
 fn our_reinvite_refused_keeps_the_call() {
     let (mut sim, call) = confirmed(24);
     sim.uac.invite_answers.push_back(488);

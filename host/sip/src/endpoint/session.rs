@@ -15,6 +15,7 @@ use crate::message::Response;
 use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
 use crate::session::{Due, IncomingOffer, OfferMethod, Retry, glare_wait};
+use crate::timer::T1;
 use crate::transaction::{ClientOutcome, Machine};
 use crate::transport::TransportAddr;
 
@@ -24,6 +25,10 @@ pub(super) const GLARE_ATTEMPTS: u32 = 3;
 
 /// How long a due refresh waits for an offer/answer exchange under way to end.
 const REFRESH_POSTPONED: Duration = Duration::from_secs(2);
+
+/// How long a due 491 retry waits before trying again while no offer can go: T1, about the
+/// round trip that brings the ACK or answer it waits for.
+const RETRY_POSTPONED: Duration = T1;
 
 impl Endpoint {
     /// The endpoint with `timers` as its session-timer settings (RFC 4028) in place of
@@ -223,7 +228,7 @@ impl Endpoint {
             }),
             (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
-                state.session.retry = Some(Retry { at, offer });
+                state.session.retry = Some(Retry::new(at, offer));
             }
             // §22.2, §22.3: a challenge the call's credentials answer sends it again.
             (false, _) if self.answer_reinvite_challenge(now, call, &response, offer.clone()) => {}
@@ -268,18 +273,15 @@ impl Endpoint {
                 self.send_bye(now, call);
                 return self.end_call(now, call, EndCause::SessionExpired);
             }
-            Some(Due::Retry(offer)) if can_send_offer(state) => {
+            Some(Due::Retry(retry)) if can_send_offer(state) => {
                 // §14.1's wait may have let the peer's offer through, answered by us: the
                 // retried offer must not take the version back (RFC 3264 §8).
-                let offer = state.session.restamp(&offer);
+                let offer = state.session.restamp(&retry.offer);
                 self.send_offer(now, call, offer);
             }
-            // The peer's offer came first: ours is dropped.
-            Some(Due::Retry(_)) => self.events.push_back(Event::OfferRefused {
-                call,
-                code: 491,
-                reason: "Request Pending".into(),
-            }),
+            // §14.1 retries the offer if still wanted: the peer's exchange let in during the
+            // wait (or our 2xx to it awaiting its ACK) only delays it.
+            Some(Due::Retry(retry)) => self.postpone_retry(now, call, retry),
             Some(Due::Refresh) if can_send_offer(state) => {
                 state.session.attempts = 0;
                 if state.session.by_update(self.offer_method) {
@@ -296,6 +298,23 @@ impl Endpoint {
             None => {}
         }
         self.reschedule(Owner::Session(call));
+    }
+
+    /// Our 491 retry `retry` in `call` fell due at `now` but cannot go (an exchange under way,
+    /// our 2xx awaiting its ACK): it is tried again after [`RETRY_POSTPONED`], and refused
+    /// with [`Event::OfferRefused`] 491 once its bound has passed. The caller reschedules.
+    fn postpone_retry(&mut self, now: Instant, call: CallKey, retry: Retry) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        match retry.postponed(now, now + RETRY_POSTPONED) {
+            Some(retry) => state.session.retry = Some(retry),
+            None => self.events.push_back(Event::OfferRefused {
+                call,
+                code: 491,
+                reason: "Request Pending".into(),
+            }),
+        }
     }
 
     /// A non-INVITE client transaction carrying `request` that `waiting` waits for ended

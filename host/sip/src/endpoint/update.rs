@@ -114,7 +114,7 @@ impl Endpoint {
             // RFC 3311 §5.1 defers to §14.1 for a 491: wait, then offer again.
             Some(offer) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
-                state.session.retry = Some(Retry { at, offer });
+                state.session.retry = Some(Retry::new(at, offer));
             }
             Some(_) => self.events.push_back(Event::OfferRefused {
                 call,

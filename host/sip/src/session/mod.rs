@@ -16,6 +16,7 @@ use timer::Agreed;
 
 use crate::message::Request;
 use crate::sdp::{self, Direction, Offer};
+use crate::timer::T1;
 use crate::transaction::TxId;
 use crate::transport::TransportAddr;
 
@@ -48,12 +49,38 @@ pub(crate) struct UpdateReply {
     pub(crate) destination: TransportAddr,
 }
 
-/// A 491 to our re-INVITE or UPDATE: the offer to send again, and when (§14.1, RFC 3311
-/// §5.1).
-#[derive(Debug)]
+/// How long after it falls due a 491 retry may wait for an exchange under way to end before
+/// it is given up: 64*T1, as long as our 2xx waits for its ACK (§13.3.1.4).
+const RETRY_BOUND: Duration = T1.saturating_mul(64);
+
+/// A 491 to our re-INVITE or UPDATE: the offer to send again, when, and the latest it may
+/// still go (§14.1, RFC 3311 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Retry {
     pub(crate) at: Instant,
     pub(crate) offer: String,
+    until: Instant,
+}
+
+impl Retry {
+    /// `offer` to send again at `at`, or as late as [`RETRY_BOUND`] after it if it cannot go
+    /// then.
+    pub(crate) fn new(at: Instant, offer: String) -> Self {
+        Self {
+            at,
+            offer,
+            until: at + RETRY_BOUND,
+        }
+    }
+
+    /// The retry, which could not go at `now`, tried again at `later` or at its bound if that
+    /// comes first; `None` once the bound has passed.
+    pub(crate) fn postponed(self, now: Instant, later: Instant) -> Option<Self> {
+        (now < self.until).then(|| Self {
+            at: later.min(self.until),
+            ..self
+        })
+    }
 }
 
 /// How the endpoint sends its own new offers and session refreshes in a confirmed call.
@@ -112,7 +139,7 @@ pub(crate) enum Due {
     /// The session interval ran out without a refresh (RFC 4028 §10).
     Expired,
     /// Our offer again after a 491 (§14.1).
-    Retry(String),
+    Retry(Retry),
     /// Our refresh (RFC 4028 §10, half the interval).
     Refresh,
 }
@@ -205,7 +232,7 @@ impl Session {
             return Some(Due::Expired);
         }
         if due(self.retry.as_ref().map(|r| r.at)) {
-            return self.retry.take().map(|retry| Due::Retry(retry.offer));
+            return self.retry.take().map(Due::Retry);
         }
         if due(self.refresh_at) {
             self.refresh_at = None;
@@ -277,14 +304,23 @@ mod tests {
             session.take_due(t0 + Duration::from_secs(45)),
             Some(Due::Refresh)
         );
-        session.retry = Some(Retry {
-            at: t0 + Duration::from_secs(46),
-            offer: "v=0".into(),
-        });
+        session.retry = Some(Retry::new(t0 + Duration::from_secs(46), "v=0".into()));
         let late = t0 + Duration::from_secs(60);
         assert_eq!(session.take_due(late), Some(Due::Expired));
         assert_eq!(session.take_due(late), None);
         assert_eq!(session.deadline(), None);
+    }
+
+    #[test]
+    fn a_postponed_retry_goes_no_later_than_64_t1_after_it_fell_due() {
+        let t0 = test_epoch();
+        let retry = Retry::new(t0, "v=0".into());
+        let bound = t0 + T1 * 64;
+        let later = retry.clone().postponed(t0, t0 + T1).unwrap();
+        assert_eq!((later.at, later.offer.as_str()), (t0 + T1, "v=0"));
+        let near = bound - T1 / 2;
+        assert_eq!(retry.clone().postponed(near, near + T1).unwrap().at, bound);
+        assert_eq!(retry.postponed(bound, bound + T1), None);
     }
 
     #[test]
