@@ -197,6 +197,17 @@ fn a_watched_file_touched_or_rewritten_the_same_is_not_loaded_again() {
         versions(&server),
         [version("misbehave", 1, 0, "current"), idle_webconference()]
     );
+    // Another version loaded by hand: touching the file is the way back to it.
+    let draft = test_guest_wasm("draft");
+    assert_eq!(
+        rpc(&server, &format!("s.guestLoad('misbehave', {draft:?})")),
+        "2"
+    );
+    touch(30);
+    await_versions(
+        &server,
+        &[version("misbehave", 3, 0, "current"), idle_webconference()],
+    );
 }
 
 #[test]

@@ -178,14 +178,16 @@ impl Call {
     /// Starts a timer that fires once, `after` from now, as
     /// [`Event::Timer`](crate::Event::Timer) with the id returned. The host
     /// takes at most [`MAX_TIMER`], in whole milliseconds, and 64 pending
-    /// timers per call; a longer time is an `invalid-argument` error.
+    /// timers per call; a longer time, or a call other than the one this
+    /// instance serves, is an `invalid-argument` error.
     pub fn start_timer(&self, after: Duration) -> Result<TimerId, Error> {
         let ms = timer_ms(after)?;
         timers::start(&self.id, ms).map(TimerId)
     }
 
-    /// Cancels a pending timer; false if it already fired, was cancelled or
-    /// never existed.
+    /// Cancels a pending timer of the call this instance serves (whichever
+    /// call it is asked on); false if it already fired, was cancelled, never
+    /// existed or is another call's.
     pub fn cancel_timer(&self, timer: TimerId) -> bool {
         timers::cancel(timer.0)
     }

@@ -12,6 +12,10 @@ pub const WINDOW_S: u64 = 10;
 /// seconds: the next second has room again.
 pub const RATE_LIMIT_RETRY_AFTER_S: u32 = 1;
 
+/// The second a call was counted in ([`CallRate::count`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted(u64);
+
 /// New calls and active calls over time, and the limit of new calls per second.
 ///
 /// Seconds are counted from the first `now` it is given; a `now` earlier
@@ -29,14 +33,29 @@ impl CallRate {
     /// A new call arrived at `now`: if the limit leaves room in its second,
     /// it is counted and `true` is returned; otherwise `false`, uncounted.
     pub fn admit(&mut self, now: Instant) -> bool {
+        self.count(now).is_some()
+    }
+
+    /// [`admit`](Self::admit), saying which second the call was counted in, for
+    /// [`give_back`](Self::give_back).
+    pub fn count(&mut self, now: Instant) -> Option<Counted> {
         let second = self.second(now);
         let slot = self.new_calls.advance(second, 0);
         let count = self.new_calls.get(slot);
         if self.limit > 0 && count >= self.limit {
-            return false;
+            return None;
         }
         self.new_calls.set(slot, count + 1);
-        true
+        Some(Counted(self.new_calls.slots[slot].second))
+    }
+
+    /// Takes back a call [`count`](Self::count) counted that was not placed after all, so
+    /// that it uses up nothing of its second; nothing once that second has left the ring.
+    pub fn give_back(&mut self, counted: Counted) {
+        let slot = &mut self.new_calls.slots[slot_index(counted.0)];
+        if slot.second == counted.0 {
+            slot.value = slot.value.saturating_sub(1);
+        }
     }
 
     /// `level` calls are active at `now`; they stay so until the next sample.
@@ -324,5 +343,24 @@ mod tests {
         rate.admit(at(start, 5500));
         rate.admit(at(start, 6400));
         assert_eq!(rate.new_calls_max(), 2);
+    }
+
+    #[test]
+    fn a_call_given_back_leaves_room_in_its_second_and_only_there() {
+        let start = Instant::now();
+        let mut rate = CallRate::default();
+        rate.set_limit(2);
+        let first = rate.count(at(start, 0)).expect("room");
+        assert!(rate.count(at(start, 10)).is_some());
+        assert_eq!(rate.count(at(start, 20)), None, "the limit");
+        rate.give_back(first);
+        assert!(rate.count(at(start, 30)).is_some(), "its place again");
+        assert_eq!(rate.count(at(start, 40)), None);
+        // Given back once its second has left the ring, a call changes nothing.
+        let old = rate.count(at(start, 1_000)).expect("a new second");
+        assert!(rate.count(at(start, 11_000)).is_some(), "in old's slot now");
+        assert!(rate.count(at(start, 11_010)).is_some());
+        rate.give_back(old);
+        assert_eq!(rate.count(at(start, 11_020)), None);
     }
 }

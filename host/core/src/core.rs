@@ -269,8 +269,10 @@ impl CallCore {
                 TimerKind::Guest(call) => {
                     if let Ok(timers) = self.guest_timers_mut(call) {
                         timers.remove(&id);
-                        // A call its guest hung up hears nothing more but its hangup.
-                        if self.calls.get(&call).is_some_and(|c| !c.ending()) {
+                        // A call its guest hung up hears nothing more but its hangup; one
+                        // still resolving its target hears its timers.
+                        let live = self.calls.get(&call).is_some_and(|c| !c.ending());
+                        if live || self.dialing.contains_key(&call) {
                             self.guest_event(call, CallEvent::Timer(id));
                         }
                     }

@@ -51,7 +51,7 @@ pub use crate::core::{
     CallCore, CallStats, CoreConfig, Footprint, MAX_MESSAGE_BYTES, RETRY_AFTER_S, RoomState,
 };
 pub use call::CallId;
-pub use call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S, WINDOW_S};
+pub use call_rate::{CallRate, Counted, RATE_LIMIT_RETRY_AFTER_S, WINDOW_S};
 pub use dial::{DialRequest, MAX_CONTEXT_BYTES, MAX_DIAL_HEADERS};
 pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, Message, RecordingEnd};
 pub use error::CoreError;

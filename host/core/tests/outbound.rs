@@ -948,3 +948,21 @@ fn a_forwarded_invite_carries_one_hop_fewer_than_the_callers() {
     // The caller's INVITE came with 70 (RFC 3261 §8.1.1.6).
     assert_eq!(max_forwards.as_deref(), Some("69"));
 }
+
+#[test]
+fn a_timer_due_while_the_call_still_resolves_fires() {
+    let mut w = world(idle());
+    w.hold_resolutions = true;
+    let call = w.core.dial(request("sip:bob@slow.example.com")).unwrap();
+    let timer = w
+        .core
+        .start_timer(w.now, call, Duration::from_millis(500))
+        .unwrap();
+    w.run_for(Duration::from_secs(1));
+    assert!(w.core.has_call(call), "still resolving");
+    assert!(
+        w.events_of(call).contains(&CallEvent::Timer(timer)),
+        "{:?}",
+        w.events_of(call)
+    );
+}

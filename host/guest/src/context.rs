@@ -89,6 +89,17 @@ pub(crate) fn check_prompt_count(function: &str, prompts: usize) -> Result<(), E
     Ok(())
 }
 
+/// Refuses a timer on `call` from an instance serving `serving` (`""` for a control
+/// request's): a timer fires in its call's instance, the only one that may cancel it.
+pub(crate) fn check_timer_call(serving: &str, call: &str) -> Result<(), Error> {
+    if call != serving {
+        return Err(Error::InvalidArgument(format!(
+            "timers.start: {call:?} is not the call this instance serves"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses a timer longer than [`MAX_TIMER_MS`].
 pub(crate) fn check_timer(ms: u32) -> Result<(), Error> {
     if ms > MAX_TIMER_MS {
@@ -97,4 +108,23 @@ pub(crate) fn check_timer(ms: u32) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_starts_timers_on_its_own_call_only() {
+        assert!(check_timer_call("c7", "c7").is_ok());
+        for (serving, call) in [("c7", "c8"), ("", "c7")] {
+            assert!(
+                matches!(
+                    check_timer_call(serving, call),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{serving:?} starting one on {call:?}"
+            );
+        }
+    }
 }

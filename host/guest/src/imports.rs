@@ -4,7 +4,7 @@
 //! through `From`.
 
 use crate::bindings::{v0_1, v0_2, v0_3};
-use crate::context::{Context, check_prompt_count, check_timer};
+use crate::context::{Context, check_prompt_count, check_timer, check_timer_call};
 use crate::{Error, RoomInfo};
 
 /// Implements the import traits of the bindings module `$v` on [`Context`];
@@ -167,6 +167,7 @@ macro_rules! serve_imports {
         impl $v::switchyard::call::timers::Host for Context {
             fn start(&mut self, call: String, ms: u32) -> Result<u64, Error> {
                 check_timer(ms)?;
+                check_timer_call(&self.call, &call)?;
                 self.host.start_timer(&call, ms)
             }
 

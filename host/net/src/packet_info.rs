@@ -33,7 +33,8 @@ pub(crate) fn enable(socket: &impl AsFd, local: SocketAddr) -> io::Result<()> {
 pub(crate) struct Datagram {
     pub(crate) len: usize,
     pub(crate) remote: SocketAddr,
-    /// The address it was sent to; `None` if the kernel did not say (the option is off).
+    /// The address it was sent to (for a broadcast, the receiving interface's); `None` if the
+    /// kernel did not say (the option is off) or it went to a multicast group.
     pub(crate) to: Option<IpAddr>,
 }
 
@@ -60,13 +61,19 @@ fn recv_now(socket: &UdpSocket, buffer: &mut [u8]) -> io::Result<Datagram> {
         .as_ref()
         .and_then(socket_addr)
         .ok_or_else(|| io::Error::other("a datagram without a source address"))?;
-    let to = message.cmsgs()?.find_map(|control| match control {
-        ControlMessageOwned::Ipv4PacketInfo(info) => Some(IpAddr::from(
-            u32::from_be(info.ipi_addr.s_addr).to_be_bytes(),
-        )),
-        ControlMessageOwned::Ipv6PacketInfo(info) => Some(IpAddr::from(info.ipi6_addr.s6_addr)),
-        _ => None,
-    });
+    let to = message
+        .cmsgs()?
+        .find_map(|control| match control {
+            // The packet's local address (ip(7)): where it was sent, or for a broadcast the
+            // receiving interface's own.
+            ControlMessageOwned::Ipv4PacketInfo(info) => Some(IpAddr::from(
+                u32::from_be(info.ipi_spec_dst.s_addr).to_be_bytes(),
+            )),
+            ControlMessageOwned::Ipv6PacketInfo(info) => Some(IpAddr::from(info.ipi6_addr.s6_addr)),
+            _ => None,
+        })
+        // A multicast group is no address to answer from.
+        .filter(|to| !to.is_multicast());
     Ok(Datagram {
         len: message.bytes,
         remote,

@@ -208,6 +208,8 @@ pub(crate) struct Placed {
     pub(crate) tx: TxId,
     /// How far it got.
     pub(crate) stage: Stage,
+    /// Some response to one of its INVITEs came (a challenge counts): its next hop is up.
+    pub(crate) heard: bool,
     /// Whether the application gave up.
     pub(crate) hangup: Hangup,
     /// The ACK sent for each 2xx, by the To tag of its dialog, and where it went: sent again
@@ -259,6 +261,7 @@ impl Placed {
             request: None,
             tx: TxId(0),
             stage: Stage::Calling,
+            heard: false,
             hangup: Hangup::No,
             acks: Vec::new(),
             early_dialogs: Vec::new(),

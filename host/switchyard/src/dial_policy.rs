@@ -6,7 +6,7 @@ use crate::call_routing::whole_pattern_of;
 use regex::Regex;
 use std::sync::Mutex;
 use std::time::Instant;
-use switchyard_core::CallRate;
+use switchyard_core::{CallRate, Counted};
 
 /// The dial-out policy; shared by every caller of the host API.
 #[derive(Debug)]
@@ -45,17 +45,25 @@ impl DialPolicy {
     }
 
     /// Whether one more call may be placed at `now` within `dialout.max_per_second`;
-    /// counts it if so. The error names the limit. Ask it last, once the call is known
-    /// to be placeable, so that a call refused for anything else uses up nothing.
-    pub fn admit(&self, now: Instant) -> Result<(), String> {
-        let mut rate = self.rate.lock().unwrap_or_else(|e| e.into_inner());
-        if !rate.admit(now) {
-            return Err(format!(
+    /// counts it if so. The error names the limit. A call then refused for anything else
+    /// is [given back](Self::give_back), so that it uses up nothing.
+    pub fn admit(&self, now: Instant) -> Result<Counted, String> {
+        let mut rate = self.rate();
+        rate.count(now).ok_or_else(|| {
+            format!(
                 "more than dialout.max_per_second ({}) calls placed this second",
                 rate.limit()
-            ));
-        }
-        Ok(())
+            )
+        })
+    }
+
+    /// Takes back a call [`admit`](Self::admit) counted that was not placed after all.
+    pub fn give_back(&self, counted: Counted) {
+        self.rate().give_back(counted);
+    }
+
+    fn rate(&self) -> std::sync::MutexGuard<'_, CallRate> {
+        self.rate.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

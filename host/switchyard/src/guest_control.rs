@@ -50,6 +50,17 @@ impl GuestSwitch {
         self.registry.current(name)
     }
 
+    /// The file the current version of `name` was read from
+    /// ([`EMBEDDED`](crate::guest_loader::EMBEDDED) for the embedded
+    /// one); `None` when no guest of that name is loaded.
+    pub fn current_file(&self, name: &str) -> Option<String> {
+        self.registry
+            .list()
+            .into_iter()
+            .find(|version| version.name == name && version.current)
+            .map(|version| version.file)
+    }
+
     /// `guestLoad(name, path)`: the new version's number, or a fault saying
     /// why the component was refused (the current version keeps serving).
     /// Compiling takes a blocking thread; `host` serves the trial instance.
@@ -79,8 +90,11 @@ impl GuestSwitch {
         let registry = self.registry.clone();
         let loader = self.loader.clone();
         let events = host.clone();
-        let _turn = self.loading.lock().await;
+        // Held by the compile itself: a request dropped while it runs (its client gone)
+        // frees the turn only when the compile is over.
+        let turn = Arc::clone(&self.loading).lock_owned().await;
         let loaded = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let file = path.display().to_string();
             add_version(&registry, &name, file, || {
                 loader.load_file(&name, &path, host)

@@ -50,6 +50,11 @@ pub async fn watch(
                 pending = None;
                 loaded = seen;
                 let content = digest(&path);
+                // The version serving now came from elsewhere (a load by hand): the file is
+                // the way back to its content, whatever it was last time.
+                if switch.current_file(&name) != Some(path.display().to_string()) {
+                    loaded_content = None;
+                }
                 if content.is_some() && content == loaded_content {
                     info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
                     continue;

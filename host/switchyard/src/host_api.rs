@@ -88,10 +88,19 @@ impl CoreHost {
     /// once it is known to be placeable. Over the limit it is `wrong-state`, as the
     /// core's limit on calls being placed at once is: the same call may be placed
     /// once the second is over.
-    fn admit_dial(&self, guest: &str) -> Result<(), Error> {
-        self.dial_policy
+    /// Places a call with `place` within the dial-out rate: counted first, and given back
+    /// when `place` refuses it after all (no instance, the core's own limits), so that only
+    /// calls placed use up the rate.
+    fn within_rate<T>(
+        &self,
+        guest: &str,
+        place: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let counted = self
+            .dial_policy
             .admit(Instant::now())
-            .map_err(|reason| Error::WrongState(self.dial_refused(guest, reason)))
+            .map_err(|reason| Error::WrongState(self.dial_refused(guest, reason)))?;
+        place().inspect_err(|_| self.dial_policy.give_back(counted))
     }
 
     /// Logs that `guest`'s call was not placed for `reason`, as [`LogThrottle`] lets
@@ -260,19 +269,20 @@ impl HostApi for CoreHost {
                 .check_dial_room(room, options)
                 .map_err(adapter::error)?;
         }
-        self.admit_dial(guest)?;
-        let placer = Self::placer(guest)?;
-        self.place_with(placer, |core| match room {
-            None => core.dial(request),
-            // A room that cannot take the call refuses the dial whole.
-            Some((room, options)) => {
-                let number = options.number.clone();
-                core.dial_into_room(Instant::now(), request, &room, options)
-                    .inspect(|&call| self.events.joined(call, &room, &number))
-            }
+        self.within_rate(guest, || {
+            let placer = Self::placer(guest)?;
+            self.place_with(placer, |core| match room {
+                None => core.dial(request),
+                // A room that cannot take the call refuses the dial whole.
+                Some((room, options)) => {
+                    let number = options.number.clone();
+                    core.dial_into_room(Instant::now(), request, &room, options)
+                        .inspect(|&call| self.events.joined(call, &room, &number))
+                }
+            })
+            .map(|call| call.to_string())
+            .map_err(adapter::error)
         })
-        .map(|call| call.to_string())
-        .map_err(adapter::error)
     }
 
     fn forward(&self, guest: &str, call: &str, request: DialRequest) -> Result<String, Error> {
@@ -283,11 +293,12 @@ impl HostApi for CoreHost {
         if !lock(&self.core).has_call(call) {
             return Err(Error::NoSuchCall);
         }
-        self.admit_dial(guest)?;
-        let placer = Self::placer(guest)?;
-        self.place_with(placer, |core| core.forward(call, request))
-            .map(|placed| placed.to_string())
-            .map_err(adapter::error)
+        self.within_rate(guest, || {
+            let placer = Self::placer(guest)?;
+            self.place_with(placer, |core| core.forward(call, request))
+                .map(|placed| placed.to_string())
+                .map_err(adapter::error)
+        })
     }
 
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
@@ -515,27 +526,40 @@ pub(crate) mod testing {
     /// A host whose core has the default config, on the loopback interface,
     /// with RTP ports that are never bound, placing any call at any rate.
     pub fn host() -> CoreHost {
-        host_with(DialPolicy::new(None, 0).expect("no pattern"))
+        host_with(any_dial())
     }
 
     /// [`host`], placing calls within `dial_policy`.
     pub fn host_with(dial_policy: DialPolicy) -> CoreHost {
-        host_of(dial_policy, Recorder::new(None, u64::MAX))
+        host_of(
+            CoreConfig::default(),
+            dial_policy,
+            Recorder::new(None, u64::MAX),
+        )
     }
 
     /// [`host`], recording rooms with `recorder`.
     pub fn host_recording(recorder: Recorder) -> CoreHost {
-        host_of(DialPolicy::new(None, 0).expect("no pattern"), recorder)
+        host_of(CoreConfig::default(), any_dial(), recorder)
     }
 
-    fn host_of(dial_policy: DialPolicy, recorder: Recorder) -> CoreHost {
+    /// [`host`] whose core has `config`, placing calls within `dial_policy`.
+    pub fn host_configured(config: CoreConfig, dial_policy: DialPolicy) -> CoreHost {
+        host_of(config, dial_policy, Recorder::new(None, u64::MAX))
+    }
+
+    fn any_dial() -> DialPolicy {
+        DialPolicy::new(None, 0).expect("no pattern")
+    }
+
+    fn host_of(config: CoreConfig, dial_policy: DialPolicy, recorder: Recorder) -> CoreHost {
         let endpoint = Endpoint::new(
             EndpointConfig {
                 user_agent: "test".into(),
             },
             1,
         );
-        let core = CallCore::new(CoreConfig::default(), endpoint, Box::new(NoSockets));
+        let core = CallCore::new(config, endpoint, Box::new(NoSockets));
         CoreHost::new(
             Arc::new(Mutex::new(core)),
             Arc::new(Notify::new()),
@@ -603,6 +627,29 @@ mod tests {
             matches!(&over, Err(Error::WrongState(m))
                 if m.contains("more than dialout.max_per_second (1) calls placed this second")),
             "past the rate, the host refuses for now: {over:?}"
+        );
+    }
+
+    #[test]
+    fn a_dial_the_core_refuses_is_given_back_to_the_rate() {
+        let config = switchyard_core::CoreConfig {
+            max_dialing: 1,
+            ..Default::default()
+        };
+        let policy = DialPolicy::new(None, 2).expect("no pattern");
+        let host = super::testing::host_configured(config, policy);
+        let first = host.dial("g", dial_to("sip:1@192.0.2.9"));
+        assert!(matches!(first.as_deref(), Ok("c1")), "{first:?}");
+        let refused = host.dial("g", dial_to("sip:2@192.0.2.9"));
+        assert!(
+            matches!(&refused, Err(Error::WrongState(m)) if !m.contains("max_per_second")),
+            "the core's own limit: {refused:?}"
+        );
+        host.hangup("c1").expect("hung up while resolving");
+        let placed = host.dial("g", dial_to("sip:3@192.0.2.9"));
+        assert!(
+            placed.is_ok(),
+            "the refused dial used up none of the second's two: {placed:?}"
         );
     }
 

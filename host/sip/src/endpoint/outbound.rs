@@ -108,13 +108,14 @@ impl Endpoint {
         }
     }
 
-    /// Whether the INVITE of the placed call `call`, not hung up, has had no response at all
-    /// yet, not even 100 Trying: its next hop may be down (RFC 3263 §4.3), and the next
-    /// target worth a try before Timer B. False for a call not being placed.
+    /// Whether the placed call `call`, not hung up, has had no response at all to its
+    /// INVITEs yet, not even 100 Trying or a challenge: its next hop may be down (RFC 3263
+    /// §4.3), and the next target worth a try before Timer B. False for a call not being
+    /// placed.
     pub fn unheard(&self, call: CallKey) -> bool {
         self.placed
             .get(&call)
-            .is_some_and(|p| p.stage == Stage::Calling && p.hangup == Hangup::No)
+            .is_some_and(|p| !p.heard && p.hangup == Hangup::No)
     }
 
     /// Hangs up the placed call `call` if it has no final response yet (see
@@ -158,9 +159,12 @@ impl Endpoint {
             return;
         };
         let call = tx.owner();
-        let ack = match self.placed.get(&call) {
-            Some(placed) if response.code >= 300 => Some(non_2xx_ack(placed, &response)),
-            _ => None,
+        let ack = match self.placed.get_mut(&call) {
+            Some(placed) => {
+                placed.heard = true;
+                (response.code >= 300).then(|| non_2xx_ack(placed, &response))
+            }
+            None => None,
         };
         let passed = tx.on_response(now, response.code, ack, &mut self.out);
         self.reschedule(Owner::Tx(id));

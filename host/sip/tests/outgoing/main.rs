@@ -427,6 +427,26 @@ fn alice() -> Option<Credentials> {
 }
 
 #[test]
+fn a_call_whose_invite_was_challenged_has_heard_from_its_next_hop() {
+    let mut pair = Pair::new(Net::perfect(10), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    peer_wait(&mut pair, Method::Invite, 1);
+    assert!(pair.a.unheard(call), "nothing came back yet");
+    pair.peer.reply(
+        Method::Invite,
+        407,
+        "Proxy Authentication Required",
+        "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n1\"\r\n",
+        "",
+    );
+    peer_wait(&mut pair, Method::Invite, 2);
+    assert!(
+        !pair.a.unheard(call),
+        "the challenge came from it: it is no silent target"
+    );
+}
+
+#[test]
 fn proxy_challenge_is_answered_with_digest_on_a_new_branch() {
     let mut pair = Pair::new(Net::perfect(10), idle());
     let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));

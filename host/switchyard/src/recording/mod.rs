@@ -281,8 +281,8 @@ impl NewRecording {
     }
 }
 
-/// Logs how the recording at `path` ended; one that never got a frame, or failed before its
-/// file could be read, leaves no file.
+/// Logs how the recording at `path` ended; one that never got a frame, or failed before any
+/// audio reached its file, leaves no file.
 fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
     match outcome {
         Ok(Some(written)) => {
@@ -307,11 +307,11 @@ fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
             remove(path);
             tracing::info!(path = %path.display(), "recording ended before any audio: no file");
         }
-        Err(e) if hound::WavReader::open(path).is_err() => {
+        Err(e) if holds_no_audio(path) => {
             remove(path);
             tracing::error!(
                 path = %path.display(),
-                "recording failed before its file could be read: removed: {e}"
+                "recording failed before any audio reached its file: removed: {e}"
             );
         }
         Err(e) => tracing::error!(
@@ -319,6 +319,12 @@ fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
             "recording failed, the file holds what was written before: {e}"
         ),
     }
+}
+
+/// Whether the file at `path` is no longer than a WAV header: what a writer that failed
+/// at its start leaves. A file that cannot be looked at is kept.
+fn holds_no_audio(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.len() <= wav_file::LONGEST_HEADER)
 }
 
 fn remove(path: &Path) {
@@ -443,6 +449,16 @@ mod tests {
         assert!(outcome.is_err());
         finish(&path, outcome);
         assert!(!path.exists(), "an empty file is no recording to list");
+
+        // One that failed later keeps what it wrote, readable or not just now.
+        let (_tap, _recording) = recorder.create("long").unwrap();
+        let path = dir.path().join("long.wav");
+        std::fs::write(&path, vec![0; 4096]).unwrap();
+        finish(
+            &path,
+            Err(hound::Error::IoError(std::io::Error::other("disk full"))),
+        );
+        assert!(path.exists());
     }
 
     #[test]

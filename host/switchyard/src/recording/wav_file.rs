@@ -11,8 +11,8 @@ use std::io::BufWriter;
 /// stay within `u32::MAX` less the longest header written. About 12.4 h at 48 kHz.
 pub const MAX_SAMPLES: u64 = (u32::MAX as u64 - LONGEST_HEADER) / 2;
 
-// hound's longest header (WAVE_FORMAT_EXTENSIBLE); this file's is shorter.
-const LONGEST_HEADER: u64 = 68;
+/// hound's longest header (WAVE_FORMAT_EXTENSIBLE); this file's is shorter.
+pub const LONGEST_HEADER: u64 = 68;
 
 /// A growing WAV file.
 pub struct WavFile {
