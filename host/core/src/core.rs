@@ -269,10 +269,8 @@ impl CallCore {
                 TimerKind::Guest(call) => {
                     if let Ok(timers) = self.guest_timers_mut(call) {
                         timers.remove(&id);
-                        // A call its guest hung up hears nothing more but its hangup; one
-                        // still resolving its target hears its timers.
-                        let live = self.calls.get(&call).is_some_and(|c| !c.ending());
-                        if live || self.dialing.contains_key(&call) {
+                        // A call its guest hung up hears nothing more but its hangup.
+                        if self.going_on(call) {
                             self.guest_event(call, CallEvent::Timer(id));
                         }
                     }
@@ -389,6 +387,12 @@ impl CallCore {
     /// included).
     pub fn has_call(&self, call: CallId) -> bool {
         self.calls.contains_key(&call) || self.dialing.contains_key(&call)
+    }
+
+    /// Whether `call` is up or still being placed (resolving its target included) and not
+    /// ending: nothing has hung it up yet.
+    fn going_on(&self, call: CallId) -> bool {
+        self.dialing.contains_key(&call) || self.calls.get(&call).is_some_and(|c| !c.ending())
     }
 
     /// Ends every call still up at once, as hung up here: at shutdown, once the grace for

@@ -119,9 +119,7 @@ impl CallCore {
             if state.unanswered {
                 let (code, reason) = self.unanswered_failure();
                 self.fail_caller(now, other, code, &reason);
-            } else if self.dialing.contains_key(&other)
-                || self.calls.get(&other).is_some_and(|c| !c.ending())
-            {
+            } else if self.going_on(other) {
                 let _ = self.hangup(now, other);
             }
         }
