@@ -16,20 +16,27 @@
 //!    leg received: dropped (and counted), since the peer at its SDP address may simply be a
 //!    little slower than someone probing the port. The first such packet arriving when the
 //!    grace is over latches the leg to its source.
-//! 3. Once latched, packets from every other source are dropped, but for one that continues
-//!    the latched stream ([`Latch::follow`]): its SSRC, and a sequence number at most
-//!    [`MAX_CONTINUATION`] past the last one taken. That is the same stream from a source that
-//!    moved with no new SDP (a NAT that mapped it anew, a media relay that failed over), and
-//!    the leg latches there. Only a party on the stream's path knows its SSRC and where its
-//!    numbering stands: someone probing the port from elsewhere would have to guess 43 bits.
+//! 3. Once latched, packets from every other source are dropped, but for two:
+//!    - one that continues the latched stream ([`Latch::follow`]): its SSRC, and a sequence
+//!      number at most [`MAX_CONTINUATION`] past the last one taken. That is the same stream
+//!      from a source that moved with no new SDP (a NAT that mapped it anew, a media relay that
+//!      failed over), and the leg latches there. Only a party on the stream's path knows its
+//!      SSRC and where its numbering stands: someone probing the port from elsewhere would have
+//!      to guess 43 bits;
+//!    - the SDP address, when the leg latched elsewhere: the address the peer signalled is its
+//!      own word, and a source that only outlasted the grace may be a prober that found the
+//!      port before the peer's first packet came ("RTP bleed"), or a path the peer left.
 //!
 //! Every re-negotiation of the peer's session (a re-INVITE or UPDATE: a resume, a move, a
 //! refresh) starts over ([`Latch::relearn`]): a NAT that forgot its mapping while the call was
 //! on hold maps the resumed stream to a new port. While the SDP address stays the same, the
 //! source latched before goes on receiving the leg's RTP and is latched again at its first
-//! packet, so a refresh costs a peer behind a NAT nothing. Addresses compare on the canonical
-//! IP, so an IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) matches its SDP IPv4
-//! address.
+//! packet, so a refresh costs a peer behind a NAT nothing. When the SDP address moves, the
+//! source latched before is the path the peer left (a PBX that hands the media to a phone, a
+//! relay failing over): it may go on sending for a while, and is never latched again by the
+//! grace, so a new peer behind a NAT is heard at the new address. Addresses compare on the
+//! canonical IP, so an IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) matches its SDP
+//! IPv4 address.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -59,6 +66,8 @@ pub(crate) struct Latch {
     latched: Option<SocketAddr>,
     // The source latched before the last re-negotiation, while the SDP address is unchanged.
     previous: Option<SocketAddr>,
+    // The source latched before the SDP address last moved: the path the peer left.
+    left: Option<SocketAddr>,
     // When the first packet since the last reset arrived, from any source.
     first_seen: Option<Instant>,
     // The SSRC and sequence number of the last packet taken.
@@ -69,16 +78,22 @@ impl Latch {
     /// Judges a valid RTP packet from `source` arriving at `now`, for a leg whose SDP address is
     /// `sdp`, latching when the rule says so.
     pub(crate) fn check(&mut self, now: Instant, source: SocketAddr, sdp: SocketAddr) -> Source {
-        if let Some(latched) = self.latched {
-            return if same(latched, source) {
-                Source::Accepted
-            } else {
-                Source::Foreign
-            };
+        if self.latched.is_some_and(|latched| same(latched, source)) {
+            return Source::Accepted;
+        }
+        if same(source, sdp) {
+            self.latched = Some(source);
+            return Source::Accepted;
+        }
+        if self.latched.is_some() {
+            return Source::Foreign;
+        }
+        if self.left.is_some_and(|left| same(left, source)) {
+            return Source::Foreign;
         }
         let first = *self.first_seen.get_or_insert(now);
         let known = self.previous.is_some_and(|previous| same(previous, source));
-        if same(source, sdp) || known || now >= first + LATCH_GRACE {
+        if known || now >= first + LATCH_GRACE {
             self.latched = Some(source);
             Source::Accepted
         } else {
@@ -113,15 +128,18 @@ impl Latch {
 
     /// The peer's session was re-negotiated, its SDP address `moved` or not: the next packets
     /// latch afresh. Unless it moved, the source latched so far stays the destination and
-    /// latches again at its first packet.
+    /// latches again at its first packet; if it moved, that source is never latched again by
+    /// the grace.
     pub(crate) fn relearn(&mut self, moved: bool) {
-        let previous = if moved {
-            None
+        let before = self.latched.or(self.previous);
+        let (previous, left) = if moved {
+            (None, before)
         } else {
-            self.latched.or(self.previous)
+            (before, self.left)
         };
         *self = Latch {
             previous,
+            left,
             last: self.last,
             ..Latch::default()
         };
@@ -168,14 +186,61 @@ mod tests {
         assert_eq!(latch.check(almost, nat, sdp), Source::Foreign);
         assert_eq!(latch.check(t0 + LATCH_GRACE, nat, sdp), Source::Accepted);
         assert_eq!(latch.destination(sdp), nat);
-        assert_eq!(latch.check(t0 + LATCH_GRACE, sdp, sdp), Source::Foreign);
+        let prober = addr("198.51.100.7:5001");
+        assert_eq!(latch.check(t0 + LATCH_GRACE, prober, sdp), Source::Foreign);
 
         latch.relearn(true);
         assert_eq!(latch.destination(sdp), sdp, "moved: the new SDP address");
         let t1 = t0 + Duration::from_secs(1);
-        assert_eq!(latch.check(t1, nat, sdp), Source::Foreign);
+        assert_eq!(latch.check(t1, prober, sdp), Source::Foreign);
         assert_eq!(latch.check(t1, sdp, sdp), Source::Accepted);
-        assert_eq!(latch.check(t1 + LATCH_GRACE, nat, sdp), Source::Foreign);
+        assert_eq!(latch.check(t1 + LATCH_GRACE, prober, sdp), Source::Foreign);
+    }
+
+    #[test]
+    fn the_sdp_address_takes_over_from_a_source_latched_by_the_grace() {
+        let (t0, sdp) = (Instant::now(), addr("192.0.2.1:4000"));
+        // A prober found the port before the peer's first packet.
+        let prober = addr("198.51.100.7:5001");
+        let mut latch = Latch::default();
+        latch.check(t0, prober, sdp);
+        assert_eq!(latch.check(t0 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        assert_eq!(latch.destination(sdp), prober);
+        let later = t0 + LATCH_GRACE + Duration::from_millis(20);
+        assert_eq!(latch.check(later, sdp, sdp), Source::Accepted);
+        assert_eq!(latch.destination(sdp), sdp);
+        assert_eq!(latch.check(later, prober, sdp), Source::Foreign);
+    }
+
+    #[test]
+    fn the_path_left_by_a_move_is_never_latched_by_the_grace() {
+        let (t0, old_sdp) = (Instant::now(), addr("192.0.2.1:4000"));
+        let mut latch = Latch::default();
+        assert_eq!(latch.check(t0, old_sdp, old_sdp), Source::Accepted);
+        // Moved to a phone behind a NAT: private SDP address, packets from its mapping; the
+        // old path goes on sending for a while.
+        latch.relearn(true);
+        let (new_sdp, nat) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31000"));
+        let t1 = t0 + Duration::from_secs(1);
+        for ms in (0..200).step_by(20) {
+            let at = t1 + Duration::from_millis(ms);
+            assert_eq!(
+                latch.check(at, old_sdp, new_sdp),
+                Source::Foreign,
+                "{ms} ms"
+            );
+        }
+        let t2 = t1 + Duration::from_millis(200);
+        assert_eq!(latch.check(t2, nat, new_sdp), Source::Foreign);
+        assert_eq!(
+            latch.check(t2 + LATCH_GRACE, nat, new_sdp),
+            Source::Accepted
+        );
+        assert_eq!(latch.destination(new_sdp), nat);
+        assert_eq!(
+            latch.check(t2 + LATCH_GRACE, old_sdp, new_sdp),
+            Source::Foreign
+        );
     }
 
     #[test]
@@ -225,7 +290,10 @@ mod tests {
         assert_eq!(latch.destination(sdp), moved);
         latch.heard(0x5EED, 103);
         assert_eq!(latch.check(t0, moved, sdp), Source::Accepted);
-        assert_eq!(latch.check(t0, sdp, sdp), Source::Foreign);
+        assert_eq!(
+            latch.check(t0, addr("198.51.100.8:31000"), sdp),
+            Source::Foreign
+        );
         // Numbering wraps.
         latch.heard(0x5EED, u16::MAX);
         assert!(latch.follow(sdp, 0x5EED, 1));

@@ -32,6 +32,27 @@ fn send_from(worker: &mut Worker, peer: &mut TonePeer, source: SocketAddr) {
     peer.send(worker, LEAD);
 }
 
+/// A re-INVITE of A's peer whose SDP names `remote`, taken at the next tick.
+fn move_a_to(worker: &mut Worker, remote: SocketAddr) {
+    let now = worker.next_tick();
+    worker.update_leg(
+        now,
+        A,
+        LegParams {
+            remote,
+            ..params(Codec::Pcmu, 0)
+        },
+    );
+}
+
+/// A's peer `peer`, latched at its SDP address after 10 packets.
+fn latched_at_sdp(worker: &mut Worker, peer: &mut TonePeer) {
+    for _ in 0..10 {
+        send_from(worker, peer, sdp_addr(A));
+        tick(worker);
+    }
+}
+
 #[test]
 fn packets_from_anyone_but_the_latched_sdp_source_are_dropped_and_never_heard() {
     let mut worker = room_of_two();
@@ -143,12 +164,12 @@ fn a_peer_behind_a_nat_is_latched_onto_after_the_grace_and_answered_there() {
     );
     assert!(goertzel(&b_heard[10 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
 
-    // Latched: neither the SDP address nor anyone else gets in now.
+    // Latched: nobody else gets in now.
     let mut intruder = TonePeer::new(A, Codec::Pcmu, 2500.0);
     let before = worker.stats().foreign_source_dropped;
     let mut b_heard = Vec::new();
     for _ in 0..30 {
-        send_from(&mut worker, &mut intruder, private);
+        send_from(&mut worker, &mut intruder, addr("198.51.100.7:5001"));
         send_from(&mut worker, &mut peer, public);
         b_heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
     }
@@ -181,15 +202,7 @@ fn a_reinvite_with_a_new_address_latches_afresh_and_one_without_keeps_the_latch(
 
     // One with a new address: RTP goes there, and the peer is latched onto afresh.
     let moved = addr("192.0.2.7:40000");
-    let now = worker.next_tick();
-    worker.update_leg(
-        now,
-        A,
-        LegParams {
-            remote: moved,
-            ..params(Codec::Pcmu, 0)
-        },
-    );
+    move_a_to(&mut worker, moved);
     let before = worker.stats().foreign_source_dropped;
     let mut b_heard = Vec::new();
     for _ in 0..40 {
@@ -203,6 +216,83 @@ fn a_reinvite_with_a_new_address_latches_afresh_and_one_without_keeps_the_latch(
     assert_eq!(worker.stats().foreign_source_dropped - before, 40);
     assert!(goertzel(&b_heard[4 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
     assert!(goertzel(&b_heard, 2500.0, 8000.0) < 50.0);
+}
+
+#[test]
+fn a_prober_that_found_the_port_first_gives_way_to_the_peer_at_its_sdp_address() {
+    let mut worker = room_of_two();
+    let mut prober = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    prober.ssrc = 0xBAD;
+    let prober_at = addr("198.51.100.7:5001");
+    // The prober sends from before the peer's first packet (the answer still on its way).
+    for _ in 0..5 {
+        send_from(&mut worker, &mut prober, prober_at);
+        tick(&mut worker);
+    }
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let (mut b_heard, mut destinations) = (Vec::new(), Vec::new());
+    for _ in 0..40 {
+        send_from(&mut worker, &mut prober, prober_at);
+        send_from(&mut worker, &mut peer, sdp_addr(A));
+        let out = tick(&mut worker);
+        destinations.push(sent_by(&out, A)[0].destination);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    assert!(
+        destinations.iter().all(|&d| d == sdp_addr(A)),
+        "{destinations:?}"
+    );
+    assert!(goertzel(&b_heard[4 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
+    assert!(goertzel(&b_heard[4 * FRAME_LEN..], 2500.0, 8000.0) < 50.0);
+}
+
+#[test]
+fn a_move_is_heard_at_the_new_address_though_the_old_path_goes_on_sending() {
+    let mut worker = room_of_two();
+    let mut old = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    latched_at_sdp(&mut worker, &mut old);
+    // A PBX hands the media to a phone (a new address, a stream of its own), but relays what
+    // it has for another 100 ms.
+    let moved = addr("192.0.2.7:40000");
+    move_a_to(&mut worker, moved);
+    for _ in 0..5 {
+        send_from(&mut worker, &mut old, sdp_addr(A));
+        assert_eq!(sent_by(&tick(&mut worker), A)[0].destination, moved);
+    }
+    let mut phone = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    phone.ssrc = 0xB0B;
+    let mut b_heard = Vec::new();
+    for _ in 0..40 {
+        send_from(&mut worker, &mut phone, moved);
+        let out = tick(&mut worker);
+        assert_eq!(sent_by(&out, A)[0].destination, moved);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    assert!(goertzel(&b_heard[4 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
+}
+
+#[test]
+fn a_move_to_a_phone_behind_a_nat_latches_its_mapping_not_the_path_left() {
+    let mut worker = room_of_two();
+    let mut old = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    latched_at_sdp(&mut worker, &mut old);
+    let (private, mapping) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31000"));
+    move_a_to(&mut worker, private);
+    let mut phone = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    phone.ssrc = 0xB0B;
+    let (mut b_heard, mut destinations) = (Vec::new(), Vec::new());
+    for _ in 0..40 {
+        // The old path lingers all along, and first.
+        send_from(&mut worker, &mut old, sdp_addr(A));
+        send_from(&mut worker, &mut phone, mapping);
+        let out = tick(&mut worker);
+        destinations.push(sent_by(&out, A)[0].destination);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    assert_eq!(destinations.last(), Some(&mapping), "{destinations:?}");
+    assert!(!destinations.contains(&sdp_addr(A)), "{destinations:?}");
+    assert!(goertzel(&b_heard[10 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
+    assert!(goertzel(&b_heard[10 * FRAME_LEN..], 2500.0, 8000.0) < 50.0);
 }
 
 #[test]
