@@ -162,7 +162,8 @@ impl DtmfSender {
     }
 
     /// Moves on one tick. A key starting now goes as RFC 4733 events when the leg has a
-    /// `telephone_event` format, in-band otherwise; it keeps its way to the end.
+    /// `telephone_event` format, in-band otherwise; it keeps its way to the end, unless
+    /// [`cut_event`](Self::cut_event) cuts it short.
     pub(crate) fn next(&mut self, telephone_event: Option<TelephoneEvent>) -> Option<DtmfStep> {
         let sending = match &mut self.sending {
             Some(sending) => {
@@ -200,6 +201,36 @@ impl DtmfSender {
             self.sending = None;
         }
         step
+    }
+
+    /// The telephone-event format of the key being sent, if it goes as RFC 4733 events.
+    pub(crate) fn event_format(&self) -> Option<TelephoneEvent> {
+        self.sending.and_then(|sending| sending.format)
+    }
+
+    /// Cuts the key being sent as RFC 4733 events short, at the duration it sounded: returns
+    /// its end packet and how many times it is still to go (RFC 4733 §2.5.1.4: three in all),
+    /// to send at once before its stream or format changes; its 60 ms of silence follow on the
+    /// next ticks, in place of the rest of it. `None`, and nothing changes, when no event goes
+    /// or its end went three times already.
+    pub(crate) fn cut_event(&mut self) -> Option<(EventPacket, u16)> {
+        let sending = self.sending.as_mut()?;
+        let format = sending.format?;
+        let ends_sent = (sending.tick + 2).saturating_sub(KEY_TICKS);
+        let ends_left = END_PACKETS
+            .checked_sub(ends_sent)
+            .filter(|&left| left > 0)?;
+        let end = EventPacket {
+            format,
+            event: sending.event,
+            first: false,
+            end: true,
+            frames: (sending.tick + 1).min(KEY_TICKS),
+        };
+        // Its silence follows as after a key that sounded in full: no packet of it is left.
+        sending.format = None;
+        sending.tick = KEY_TICKS - 1;
+        Some((end, ends_left))
     }
 
     /// Adds this tick's tones of the key being sent in-band to `out`, at `rate` Hz.
@@ -255,6 +286,43 @@ mod tests {
             [5, 10, 0xFF, 0xFF],
             "a peer's absurd rate: the most"
         );
+    }
+
+    #[test]
+    fn a_cut_event_ends_at_its_duration_then_falls_silent() {
+        let format = TelephoneEvent {
+            payload_type: 101,
+            clock_rate: 8000,
+        };
+        // Cut after `ticks`: the end packet and its times left, then the steps up to the
+        // next key's.
+        let cut_after = |ticks: usize| {
+            let mut sender = DtmfSender::default();
+            sender.push("12").unwrap();
+            for _ in 0..ticks {
+                sender.next(Some(format));
+            }
+            let cut = sender.cut_event();
+            let after: Vec<_> = (0..4).map(|_| sender.next(Some(format))).collect();
+            (cut, after)
+        };
+        let (cut, after) = cut_after(2);
+        let (end, times) = cut.expect("an event under way");
+        assert_eq!(
+            (end.event, end.first, end.end, end.frames),
+            (1, false, true, 2)
+        );
+        assert_eq!(times, 3);
+        assert_eq!(after[..3], [None, None, None], "60 ms of silence");
+        assert!(matches!(after[3], Some(DtmfStep::Event(e)) if e.event == 2 && e.first));
+        // Its end sent twice already: once more, at its full duration.
+        let (end, times) = cut_after(6).0.expect("an end still due");
+        assert_eq!((end.frames, times), (5, 1));
+        assert_eq!(cut_after(7).0, None, "the end went three times");
+        let mut in_band = DtmfSender::default();
+        in_band.push("1").unwrap();
+        in_band.next(None);
+        assert_eq!(in_band.cut_event(), None, "no event to cut");
     }
 
     #[test]

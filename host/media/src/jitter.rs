@@ -443,9 +443,15 @@ impl<T> JitterBuffer<T> {
         }
     }
 
-    /// The packet that plays next, if it is buffered audio: after a [`Playout::Lost`], the one
-    /// following the loss (whose Opus in-band FEC may recover it).
+    /// The packet that plays next, if it is buffered audio and playout is under way: after a
+    /// [`Playout::Lost`], the one following the lost slot (whose Opus in-band FEC may recover
+    /// it). `None` while a talkspurt buffers, after an underrun or a new SSRC: that loss fills
+    /// time, no slot, and the first packet's FEC is the audio before it, which played already
+    /// or belongs to another stream.
     pub fn peek_next(&self) -> Option<&T> {
+        if !matches!(self.phase, Phase::Playing) {
+            return None;
+        }
         match self.packets.get(self.next) {
             Some(Slot::Audio(item)) => Some(item),
             _ => None,
@@ -697,6 +703,36 @@ mod tests {
         assert_eq!(jb.pop(at(t0, 100)), Playout::Lost, "mid-talkspurt");
         assert_eq!(jb.stats().underruns, 1);
         assert_eq!(jb.stats().lost, 0);
+    }
+
+    #[test]
+    fn nothing_follows_a_loss_while_a_new_talkspurt_buffers() {
+        let t0 = Instant::now();
+        let mut jb = fixed(60);
+        arrive(&mut jb, at(t0, 0), 1, 10);
+        assert_eq!(jb.pop(at(t0, 40)), Playout::Frame(10));
+        assert_eq!(jb.pop(at(t0, 60)), Playout::Lost, "an underrun");
+        arrive(&mut jb, at(t0, 61), 1, 11);
+        assert_eq!(jb.pop(at(t0, 80)), Playout::Lost, "11 waits out the delay");
+        // 11's in-band FEC is frame 10, which already played: no packet follows this loss.
+        assert_eq!(jb.peek_next(), None);
+        assert_eq!(jb.pop(at(t0, 100)), Playout::Lost);
+        assert_eq!(jb.pop(at(t0, 120)), Playout::Frame(11));
+        // A new source's first packet, buffering, follows nothing of the old one either.
+        arrive(&mut jb, at(t0, 121), 2, 500);
+        assert_eq!(jb.pop(at(t0, 140)), Playout::Lost);
+        assert_eq!(jb.peek_next(), None);
+    }
+
+    #[test]
+    fn the_packet_after_a_lost_one_is_peeked() {
+        let t0 = Instant::now();
+        let mut jb = fixed(20);
+        arrive(&mut jb, at(t0, 0), 1, 10);
+        assert_eq!(jb.pop(at(t0, 20)), Playout::Frame(10));
+        arrive(&mut jb, at(t0, 39), 1, 12);
+        assert_eq!(jb.pop(at(t0, 40)), Playout::Lost);
+        assert_eq!(jb.peek_next(), Some(&12));
     }
 
     #[test]

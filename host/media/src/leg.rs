@@ -26,7 +26,7 @@ use crate::rtcp::{
 use crate::rtcp_writer::append_goodbye;
 use crate::rtp::RtpSender;
 use crate::shared_encoders::SharedEncoders;
-use crate::transcode::{RoomDecoder, RoomEncoder};
+use crate::transcode::{Rendered, RoomDecoder, RoomEncoder};
 use crate::vad::{TalkChange, VoiceActivity};
 use crate::{
     Arrival, Codec, DtmfReceiver, JitterBuffer, JitterStats, MAX_FRAME_LEN, MAX_JITTER_DELAY,
@@ -178,9 +178,9 @@ pub(crate) struct Leg {
     jitter: JitterBuffer<Vec<u8>>,
     jitter_delay: Duration,
     reframer: Reframer,
-    /// Ticks still to conceal of the last lost packet: one longer than a tick (40 or 60 ms) is
-    /// concealed for as long as it lasted, so the packets after it play in their own ticks.
-    lost_ticks: u32,
+    /// RTP clock units still to conceal of the last lost packet: a loss is concealed for as long
+    /// as the packet lasted, so the packets after it play when they would have.
+    lost_samples: usize,
     dtmf: DtmfReceiver,
     /// Hears the keys its peer sends as tones in its audio, when it agreed no RFC 4733
     /// `telephone-event` to send them with.
@@ -206,11 +206,12 @@ pub(crate) struct Leg {
     reception: Reception,
     rtcp: Rtcp,
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
-    /// is missing), still encoded.
+    /// is missing: the part before or after its concealment), still encoded.
     input: Option<Vec<u8>>,
     /// Emptied payload buffers of earlier ticks, for the packets received next.
     spare_payloads: PacketPool,
-    /// What the part of this tick's frame that `input` does not cover is.
+    /// What the part of this tick's frame that `input` does not cover is: lost when any of it
+    /// is concealed.
     gap: Gap,
     /// This tick's `frame` holds audible concealment.
     concealing: bool,
@@ -264,7 +265,7 @@ impl Leg {
             gain: Gain::UNITY,
             jitter_delay,
             reframer: Reframer::default(),
-            lost_ticks: 0,
+            lost_samples: 0,
             dtmf,
             inband,
             key_rate: KeyRate::default(),
@@ -324,6 +325,9 @@ impl Leg {
     /// Adopts re-negotiated parameters at `now`, after the worker flushed the outgoing payload
     /// gathered under the old ones. The outgoing stream goes on, unless the RTP clock rate
     /// changes: then a new one starts, its SSRC, sequence number and timestamp drawn from `rng`.
+    /// A leg on its room's `shared` stream leaves it for other codec or Opus parameters, or to
+    /// send nothing, its own encoder going on from the shared one's state (see
+    /// [`leave_shared_stream`](Self::leave_shared_stream)) before it takes them.
     /// Incoming audio buffered in the old codec or payload type, or for a leg that stops
     /// receiving, is discarded: the replaced buffer's counters are returned so the worker keeps
     /// them (zeros when it is kept). A leg that starts receiving counts its RTP timeout from
@@ -332,8 +336,17 @@ impl Leg {
         &mut self,
         now: Instant,
         params: LegParams,
+        shared: Option<&SharedEncoders>,
         rng: &mut impl Rng,
     ) -> JitterStats {
+        if self.params.codec != params.codec
+            || self.params.opus != params.opus
+            || !params.direction.sends()
+        {
+            // Its far end's decoder followed the shared encoder, which goes on without it (or
+            // is dropped): its own encoder takes over from there.
+            self.leave_shared_stream(shared);
+        }
         let old = &self.params;
         let mut replaced = JitterStats::default();
         if old.codec != params.codec
@@ -343,11 +356,7 @@ impl Leg {
             let fresh = new_jitter(params.codec, self.jitter_delay);
             replaced = std::mem::replace(&mut self.jitter, fresh).stats();
             self.reframer.clear();
-            self.lost_ticks = 0;
-        }
-        if old.codec != params.codec || old.opus != params.opus {
-            // A shared stream of other parameters is no longer this leg's.
-            self.on_shared = false;
+            self.lost_samples = 0;
         }
         if old.codec != params.codec {
             self.inbound = RoomDecoder::new(params.codec, self.rate);
@@ -432,6 +441,22 @@ impl Leg {
             Some(DtmfStep::Event(event)) => Some(event),
             _ => None,
         }
+    }
+
+    /// Ends the key going as RFC 4733 events before the leg adopts `next`, if `next` restarts
+    /// its stream or changes its telephone-event format: every packet of an event carries its
+    /// payload type and its start on its stream's timeline (RFC 4733 §2.3.1), so it cannot go
+    /// on in another stream or format. Returns the event's end packet and how many times it is
+    /// still to go on the current stream (RFC 4733 §2.5.1.4), unless the leg does not send; the
+    /// rest of the key is silence either way (see [`DtmfSender::cut_event`]). `None` when no
+    /// event goes or `next` keeps it as it is.
+    pub(crate) fn end_key_event(&mut self, next: &LegParams) -> Option<(EventPacket, u16)> {
+        let format = self.keys.event_format()?;
+        if next.telephone_event == Some(format) && !self.restarts_stream(next) {
+            return None;
+        }
+        let end = self.keys.cut_event()?;
+        self.params.direction.sends().then_some(end)
     }
 
     /// Where the leg's RTP goes: the source it latched onto, else its SDP address.
@@ -631,38 +656,8 @@ impl Leg {
         if let Some(spent) = self.input.take() {
             self.spare_payloads.give(spent);
         }
-        (self.input, self.gap) = if self.lost_ticks > 0 {
-            // The rest of a lost packet; the jitter buffer keeps the packets after it.
-            self.lost_ticks -= 1;
-            (None, Gap::Lost)
-        } else {
-            let taken = match self.params.codec {
-                Codec::Opus => self.take_opus(deadline),
-                codec => {
-                    let jitter = &mut self.jitter;
-                    self.reframer.next(codec, || jitter.pop(deadline))
-                }
-            };
-            if taken.1 == Gap::Lost {
-                self.lost_ticks = self.ticks_after_loss(taken.0.as_deref());
-            }
-            taken
-        };
+        let rendered = self.render_input(deadline);
         let len = self.frame_len();
-        // RFC 7587 §3.3: the packet after a loss may carry it as in-band FEC, which is the
-        // audio just before that packet: the last tick of the loss.
-        let next = match self.lost_ticks {
-            0 => self.jitter.peek_next().map(Vec::as_slice),
-            _ => None,
-        };
-        // Opus packets were decoded as they were taken.
-        let undecoded = match self.params.codec {
-            Codec::Opus => None,
-            _ => self.input.as_deref(),
-        };
-        let rendered = self
-            .inbound
-            .render(undecoded, self.gap, next, &mut self.frame[..len]);
         self.concealing = rendered.audible;
         self.carried_audio = rendered.carried;
         self.concealed += u64::from(rendered.concealed);
@@ -746,34 +741,89 @@ impl Leg {
         }
     }
 
-    // The ticks after this one that a loss reported this tick still covers: the lost packet is
-    // taken to be as long as the last one received, less what this tick conceals of it (the
-    // part of the tick not `heard`, the payload or Opus audio carried before the loss), to the
-    // nearest tick. At most `MAX_LOST_TICKS`.
-    fn ticks_after_loss(&self, heard: Option<&[u8]>) -> u32 {
+    // Renders this tick's frame of what the peer sent, span by span (in RTP clock units): what
+    // is left of a lost packet, concealed; then what the jitter buffer releases, until the
+    // frame is full, a packet is missing (concealed next, for as long as it lasted), or the
+    // sender pauses (silence to the end). Sets `input` to the first payload taken and `gap` to
+    // Lost when any of the frame is concealed, else Idle when any is silent.
+    fn render_input(&mut self, deadline: Instant) -> Rendered {
         let codec = self.params.codec;
-        // Both in RTP clock units.
-        let heard = match codec {
-            Codec::Opus => self.inbound.carried(),
-            _ => heard
-                .and_then(|payload| codec.payload_samples(payload))
-                .unwrap_or(0),
-        } as u64;
-        let tick = u64::from(codec.clock_rate()) * PACKET_TIME.as_millis() as u64 / 1000;
-        let concealed_now = tick.saturating_sub(heard);
-        let rest = u64::from(self.jitter.packet_samples()).saturating_sub(concealed_now);
-        let ticks = (rest + tick / 2) / tick;
-        u32::try_from(ticks).unwrap_or(u32::MAX).min(MAX_LOST_TICKS)
+        let tick = codec.samples_per_frame(PACKET_TIME);
+        let len = self.frame_len();
+        let mut rendered = Rendered::default();
+        self.gap = Gap::None;
+        let mut done = 0;
+        while done < tick {
+            let (span, payload, gap) = match self.lost_samples {
+                0 => self.take_span(deadline, tick - done),
+                lost => {
+                    let span = lost.min(tick - done);
+                    self.lost_samples -= span;
+                    (span, None, Gap::Lost)
+                }
+            };
+            // RFC 7587 §3.3: the packet after a loss may carry it as in-band FEC, which is the
+            // audio just before that packet: the end of the loss.
+            let next = match (gap, self.lost_samples) {
+                (Gap::Lost, 0) => self.jitter.peek_next().map(Vec::as_slice),
+                _ => None,
+            };
+            // Opus packets were decoded as they were taken.
+            let undecoded = payload.as_deref().filter(|_| codec != Codec::Opus);
+            let frame = &mut self.frame[done * len / tick..(done + span) * len / tick];
+            let part = self.inbound.render(undecoded, gap, next, frame);
+            rendered.concealed |= part.concealed;
+            rendered.audible |= part.audible;
+            rendered.carried |= part.carried;
+            self.gap = self.gap.and(gap);
+            match (&self.input, payload) {
+                (None, payload) => self.input = payload,
+                (Some(_), Some(spent)) => self.spare_payloads.give(spent),
+                (Some(_), None) => {}
+            }
+            done += span;
+        }
+        rendered
     }
 
-    // Decodes Opus packets until a frame's worth is carried, or the jitter buffer has none to
+    // Takes the next `want` clock units of the peer's stream from the jitter buffer. Returns the
+    // span rendered from what was taken and its payload (the packet for Opus, when it is exactly
+    // this tick's frame): all of `want` when the stream fills it, or ends in a pause (silence
+    // after what was taken); only what was heard before a missing packet, whose loss is then
+    // owed (`lost_samples`), taken to be as long as the last packet received.
+    fn take_span(&mut self, deadline: Instant, want: usize) -> (usize, Option<Vec<u8>>, Gap) {
+        let codec = self.params.codec;
+        let (payload, gap) = match codec.payload_len(want) {
+            Some(bytes) => {
+                let jitter = &mut self.jitter;
+                self.reframer
+                    .next(bytes, &mut self.spare_payloads, || jitter.pop(deadline))
+            }
+            None => self.take_opus(deadline, want),
+        };
+        if gap != Gap::Lost {
+            return (want, payload, gap);
+        }
+        let heard = match codec {
+            Codec::Opus => self.inbound.carried(),
+            _ => payload
+                .as_deref()
+                .and_then(|payload| codec.payload_samples(payload))
+                .unwrap_or(0),
+        };
+        let lost = self.jitter.packet_samples() as usize;
+        self.lost_samples = lost.min(codec.samples_per_frame(MAX_CONCEALED));
+        (heard, payload, Gap::None)
+    }
+
+    // Decodes Opus packets until `want` samples are carried, or the jitter buffer has none to
     // give: packets of any duration, 10 ms ones two per tick, a 60 ms one every third tick.
-    // The payload returned is the packet when it is exactly this frame.
-    fn take_opus(&mut self, deadline: Instant) -> (Option<Vec<u8>>, Gap) {
+    // The payload returned is the packet when it is exactly this tick's whole frame.
+    fn take_opus(&mut self, deadline: Instant, want: usize) -> (Option<Vec<u8>>, Gap) {
         let frame = Codec::Opus.samples_per_frame(PACKET_TIME);
         let mut taken: Option<Vec<u8>> = None;
         let mut whole = true;
-        while self.inbound.carried() < frame {
+        while self.inbound.carried() < want {
             match self.jitter.pop(deadline) {
                 Playout::Frame(packet) => {
                     whole = taken.is_none() && self.inbound.carried() == 0;
@@ -786,7 +836,7 @@ impl Leg {
                 Playout::Idle => return (None, Gap::Idle),
             }
         }
-        let exact = whole && self.inbound.carried() == frame;
+        let exact = whole && want == frame && self.inbound.carried() == frame;
         (taken.filter(|_| exact), Gap::None)
     }
 
@@ -905,9 +955,9 @@ const MAX_SPARE_PAYLOADS: usize = 4;
 /// The static payload type of comfort noise (RFC 3551 §6, RFC 3389).
 const COMFORT_NOISE: u8 = 13;
 
-/// Ticks concealed after the one a loss is reported in, at most: a lost packet is concealed
-/// for up to 120 ms, the longest an Opus packet lasts (RFC 6716 §3.2.1).
-const MAX_LOST_TICKS: u32 = 5;
+/// The longest a lost packet is concealed: 120 ms, the longest an Opus packet lasts (RFC 6716
+/// §3.2.1).
+const MAX_CONCEALED: Duration = Duration::from_millis(120);
 
 /// What a bridged leg said this tick; kept from tick to tick to reuse its memory.
 #[derive(Debug)]

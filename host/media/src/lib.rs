@@ -110,7 +110,7 @@ pub use mixer::MixMinus;
 pub use opus::OpusParams;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
-pub use recording::{RecordedFrame, RecordingId, RecordingTap, recording_queue};
+pub use recording::{RecordedFrame, RecordedSamples, RecordingId, RecordingTap, recording_queue};
 pub use rtcp::{LegQuality, LegSocket, PeerReport, RTCP_MIN_INTERVAL, RtcpPath, ntp_timestamp};
 pub use transcode::RoomEncoder;
 pub use vad::{HANGOVER_FRAMES, SILENCE_DBOV, TalkChange, VoiceActivity};

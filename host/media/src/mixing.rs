@@ -70,8 +70,9 @@ pub(crate) struct Mixers {
     narrow: MixMinus<160>,
     wide: MixMinus<320>,
     full: MixMinus<960>,
-    /// This tick's talkers of the room being mixed, with their levels: kept to reuse its memory.
-    talkers: Vec<(i8, LegId)>,
+    /// This tick's talkers of the room being mixed, with their ranks (see [`talker_rank`]): kept
+    /// to reuse its memory.
+    talkers: Vec<(i16, LegId)>,
 }
 
 impl Mixers {
@@ -109,7 +110,7 @@ impl Mixers {
 
 fn mix_room<const N: usize>(
     mixer: &mut MixMinus<N>,
-    talkers: &mut Vec<(i8, LegId)>,
+    talkers: &mut Vec<(i16, LegId)>,
     rate: u32,
     room: RoomTick<'_>,
     legs: &mut Legs,
@@ -126,12 +127,12 @@ fn mix_room<const N: usize>(
         let Some(leg) = legs.get_mut(&id) else {
             continue;
         };
-        leg.summed = false;
+        let was_summed = std::mem::replace(&mut leg.summed, false);
         if let Some(change) = leg.detect_voice() {
             events.push_back(MediaEvent::Talk { leg: id, change });
         }
         if leg.heard_in_room() && leg.vad.active() {
-            talkers.push((leg.vad.level_dbov(), id));
+            talkers.push((talker_rank(leg.vad.talker_level_dbov(), was_summed), id));
         }
     }
     let cap = room.max_talkers;
@@ -193,6 +194,22 @@ fn mix_room<const N: usize>(
         }
     }
     ended
+}
+
+/// How much louder a talker must be than one summed last tick to take its place under a room's
+/// cap, in dB of talker level.
+const TALKER_HOLD_DB: i16 = 3;
+
+/// Where a talker stands for a room's cap, the highest first: its talker level (over a few
+/// hundred ms, see [`talker_level_dbov`](crate::VoiceActivity::talker_level_dbov)), raised
+/// by [`TALKER_HOLD_DB`] when it was summed last tick.
+fn talker_rank(talker_level_dbov: i8, was_summed: bool) -> i16 {
+    // A frame's own level swings with every syllable: ranked by it, talkers of similar loudness
+    // swap places every few frames, each swap a hard cut in the middle of a word. Ranked by the
+    // level of the last few hundred ms, and holding a seat until someone is clearly louder,
+    // the set of talkers heard stays put while they talk and changes when another talker
+    // takes over, as listeners expect of a conference bridge.
+    i16::from(talker_level_dbov) + if was_summed { TALKER_HOLD_DB } else { 0 }
 }
 
 fn alone<const N: usize>(mixer: &mut MixMinus<N>, legs: &mut Legs, out: &mut Output<'_>) {

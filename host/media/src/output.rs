@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use rtp_rs::RtpPacketBuildError;
 
-use crate::leg::{Leg, LegId};
+use crate::leg::{Leg, LegId, LegParams};
 use crate::packet_pool::PacketPool;
 use crate::packetizer::Departure;
 use crate::shared_encoders::SharedEncoders;
@@ -88,14 +88,18 @@ impl Output<'_> {
         }
     }
 
-    /// Queues the payload the leg's outgoing stream has gathered towards its next packet, as one
-    /// shorter packet (before its parameters change).
-    pub(crate) fn flush(&mut self, id: LegId, leg: &mut Leg) {
+    /// Queues what the leg's outgoing stream owes under its current parameters before it adopts
+    /// `next`: the payload gathered towards its next packet, as one shorter packet, and the end
+    /// packets of a key going as RFC 4733 events that `next` cuts short (see
+    /// [`Leg::end_key_event`]).
+    pub(crate) fn flush(&mut self, id: LegId, leg: &mut Leg, next: &LegParams) {
         let destination = leg.destination();
         let (transmits, stats) = (&mut *self.transmits, &mut *self.stats);
-        leg.out.flush(self.pool, |packet| {
-            queue(transmits, stats, id, destination, packet);
-        });
+        let mut emit = |packet| queue(transmits, stats, id, destination, packet);
+        leg.out.flush(self.pool, &mut emit);
+        if let Some((end, times)) = leg.end_key_event(next) {
+            leg.out.end_event(&end, times, self.pool, emit);
+        }
     }
 }
 

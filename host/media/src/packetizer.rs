@@ -232,6 +232,28 @@ impl Packetizer {
             .skip(self.codec.samples_per_frame(PACKET_TIME) as u32);
     }
 
+    /// Sends `event`'s end packet `times` over to `emit` at once, each built in a buffer taken
+    /// from `pool`, with the timestamp of the event's start and the stream's next sequence
+    /// numbers; no media time passes. An event cut short ends so before its stream or format
+    /// changes (RFC 4733 §2.5.1.4: the final packet goes three times).
+    pub(crate) fn end_event(
+        &mut self,
+        event: &EventPacket,
+        times: u16,
+        pool: &mut PacketPool,
+        mut emit: impl FnMut(Result<Vec<u8>, RtpPacketBuildError>),
+    ) {
+        for _ in 0..times {
+            emit(self.sender.packetize_event(
+                event.format.payload_type,
+                self.event_start,
+                false,
+                &event.payload(),
+                pool.take(),
+            ));
+        }
+    }
+
     // Sends the Opus frames gathered as one packet, or one packet each when they cannot be
     // joined (the encoder changed mode or bandwidth between them).
     fn send_opus(&mut self, packetize: &mut impl FnMut(&mut RtpSender, &[u8], Departure)) {

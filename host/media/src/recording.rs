@@ -1,10 +1,13 @@
 //! Recording a room's mix: the worker pushes each tick's frame into a bounded queue that a
 //! writer drains off the timing core. The tick never waits for the writer: a frame the queue
-//! has no room for is dropped and counted.
+//! has no room for is dropped and counted. Each frame's buffer comes back to the worker when
+//! the writer drops the frame, so recording allocates nothing in steady state.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use crate::rate::RateConverter;
 use crate::{MAX_FRAME_LEN, MediaEvent, PROMPT_RATE, RoomId};
@@ -22,7 +25,100 @@ pub struct RecordedFrame {
     /// the recording's.
     pub dropped_before: u32,
     /// Mono 16-bit PCM.
-    pub samples: Box<[i16]>,
+    pub samples: RecordedSamples,
+}
+
+/// The samples of a [`RecordedFrame`]: a slice of mono 16-bit PCM. Dropped, the buffer of a
+/// frame the worker queued goes back to its tap, whose next frames reuse it.
+pub struct RecordedSamples {
+    samples: Vec<i16>,
+    spare: Option<SpareBuffers>,
+}
+
+impl Deref for RecordedSamples {
+    type Target = [i16];
+
+    fn deref(&self) -> &[i16] {
+        &self.samples
+    }
+}
+
+impl From<Vec<i16>> for RecordedSamples {
+    /// Samples that go back to no tap.
+    fn from(samples: Vec<i16>) -> Self {
+        RecordedSamples {
+            samples,
+            spare: None,
+        }
+    }
+}
+
+impl Clone for RecordedSamples {
+    /// A copy that goes back to no tap.
+    fn clone(&self) -> Self {
+        self.samples.clone().into()
+    }
+}
+
+impl PartialEq for RecordedSamples {
+    fn eq(&self, other: &Self) -> bool {
+        self.samples == other.samples
+    }
+}
+
+impl Eq for RecordedSamples {}
+
+impl std::fmt::Debug for RecordedSamples {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.samples.fmt(f)
+    }
+}
+
+impl Drop for RecordedSamples {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            spare.give(std::mem::take(&mut self.samples));
+        }
+    }
+}
+
+/// The emptied sample buffers of one recording's frames, shared by its taps and the frames
+/// they queued: at most as many as its queue holds, so that a writer dropping each frame it
+/// wrote leaves at most twice that many buffers, and the one it holds. Neither side waits for
+/// the other: a buffer given back while the worker takes one is freed, and the worker takes a
+/// new one while a buffer is given back.
+#[derive(Clone, Debug)]
+struct SpareBuffers {
+    buffers: Arc<Mutex<Vec<Vec<i16>>>>,
+    limit: usize,
+}
+
+impl SpareBuffers {
+    fn new(limit: usize) -> Self {
+        SpareBuffers {
+            buffers: Arc::new(Mutex::new(Vec::with_capacity(limit))),
+            limit,
+        }
+    }
+
+    /// An empty buffer with room for any frame: a spare one if there is one at hand.
+    fn take(&self) -> Vec<i16> {
+        self.buffers
+            .try_lock()
+            .ok()
+            .and_then(|mut buffers| buffers.pop())
+            .unwrap_or_else(|| Vec::with_capacity(MAX_FRAME_LEN))
+    }
+
+    /// Keeps `buffer` for a later frame, unless the limit is reached or the spares are busy.
+    fn give(&self, mut buffer: Vec<i16>) {
+        if let Ok(mut buffers) = self.buffers.try_lock()
+            && buffers.len() < self.limit
+        {
+            buffer.clear();
+            buffers.push(buffer);
+        }
+    }
 }
 
 /// The worker's end of a recording queue, given to
@@ -33,6 +129,7 @@ pub struct RecordedFrame {
 #[derive(Clone, Debug)]
 pub struct RecordingTap {
     sender: SyncSender<RecordedFrame>,
+    spare: SpareBuffers,
     id: RecordingId,
     // Frames dropped since the last one queued.
     dropped: u32,
@@ -47,10 +144,12 @@ pub struct RecordingId(u64);
 /// and the receiver for the writer.
 pub fn recording_queue(capacity: usize) -> (RecordingTap, Receiver<RecordedFrame>) {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    let (sender, receiver) = sync_channel(capacity.max(1));
+    let capacity = capacity.max(1);
+    let (sender, receiver) = sync_channel(capacity);
     let id = RecordingId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
     let tap = RecordingTap {
         sender,
+        spare: SpareBuffers::new(capacity),
         id,
         dropped: 0,
     };
@@ -73,10 +172,15 @@ impl RecordingTap {
     }
 
     fn push(&mut self, rate: u32, samples: &[i16]) -> Pushed {
+        let mut buffer = self.spare.take();
+        buffer.extend_from_slice(samples);
         let frame = RecordedFrame {
             rate,
             dropped_before: self.dropped,
-            samples: samples.into(),
+            samples: RecordedSamples {
+                samples: buffer,
+                spare: Some(self.spare.clone()),
+            },
         };
         match self.sender.try_send(frame) {
             Ok(()) => {
@@ -292,6 +396,33 @@ mod tests {
         );
         drop(receiver);
         assert_eq!(tap.push(8000, &[7; 4]), Pushed::Closed);
+    }
+
+    #[test]
+    fn a_frame_s_buffer_comes_back_for_a_later_frame_once_the_writer_drops_it() {
+        let (mut tap, receiver) = recording_queue(2);
+        tap.push(8000, &[1; 160]);
+        let first = receiver.try_recv().unwrap();
+        let address = first.samples.as_ptr();
+        let copy = first.clone();
+        drop(first);
+        tap.push(8000, &[2; 160]);
+        let second = receiver.try_recv().unwrap();
+        assert_eq!(second.samples.as_ptr(), address, "the same buffer");
+        assert_eq!(
+            (&*second.samples, &*copy.samples),
+            (&[2; 160][..], &[1; 160][..])
+        );
+        // A writer that holds on to frames gets new buffers; those coming back are kept up to
+        // the queue's capacity.
+        let held: Vec<_> = (0..4)
+            .map(|_| {
+                tap.push(8000, &[3; 160]);
+                receiver.try_recv().unwrap()
+            })
+            .collect();
+        drop(held);
+        assert_eq!(tap.spare.buffers.lock().unwrap().len(), 2);
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! anything louder than the upper bound always is (a tone or music held for minutes keeps being
 //! heard). A talkspurt takes in up to [`HANGOVER_FRAMES`] unvoiced frames after its last voiced
 //! one; the unvoiced frame after those ends it.
+//!
+//! Besides each frame's level, the detector keeps the leg's talker level: its frames' power
+//! averaged over a few hundred ms, which a syllable's rise and fall barely move.
 
 /// How far above the noise floor a frame must be to be voiced, in dB.
 const ABOVE_FLOOR_DB: f32 = 10.0;
@@ -21,6 +24,9 @@ const FLOOR_RISE_DB: f32 = 0.05;
 pub const HANGOVER_FRAMES: u8 = 10;
 /// The level reported for digital silence, in dBov (RFC 6464's floor).
 pub const SILENCE_DBOV: i8 = -127;
+/// How far the talker level's power moves towards each frame's: an exponential average with a
+/// time constant of ten frames (200 ms at 20 ms frames).
+const TALKER_LEVEL_GAIN: f32 = 0.1;
 
 /// A change of a leg's talking state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +45,8 @@ pub enum TalkChange {
 pub struct VoiceActivity {
     noise_floor_dbov: f32,
     level_dbov: i8,
+    // The talker level's mean power, relative to a full-scale square wave.
+    talker_power: f32,
     active: bool,
     hangover_left: u8,
 }
@@ -48,6 +56,7 @@ impl Default for VoiceActivity {
         VoiceActivity {
             noise_floor_dbov: MIN_THRESHOLD_DBOV - ABOVE_FLOOR_DB,
             level_dbov: SILENCE_DBOV,
+            talker_power: 0.0,
             active: false,
             hangover_left: 0,
         }
@@ -57,7 +66,9 @@ impl Default for VoiceActivity {
 impl VoiceActivity {
     /// Takes the leg's decoded frame of this tick; returns the change it makes, if any.
     pub fn update(&mut self, frame: &[i16]) -> Option<TalkChange> {
-        let level = level_dbov(frame);
+        let power = mean_power(frame);
+        self.talker_power += (power - self.talker_power) * TALKER_LEVEL_GAIN;
+        let level = dbov(power);
         self.level_dbov = level as i8;
         if level < self.noise_floor_dbov {
             self.noise_floor_dbov = level.max(f32::from(SILENCE_DBOV));
@@ -72,6 +83,7 @@ impl VoiceActivity {
     /// A tick without sound from the leg (no packet, or muted): an unvoiced frame.
     pub fn silent(&mut self) -> Option<TalkChange> {
         self.level_dbov = SILENCE_DBOV;
+        self.talker_power -= self.talker_power * TALKER_LEVEL_GAIN;
         self.step(false)
     }
 
@@ -83,6 +95,13 @@ impl VoiceActivity {
     /// The level of the last frame, in dBov.
     pub fn level_dbov(&self) -> i8 {
         self.level_dbov
+    }
+
+    /// The talker level, in dBov: the power of the last few hundred ms of frames (an
+    /// exponential average with a 200 ms time constant; a tick without sound counts as
+    /// silence). It follows a talker's loudness, not each syllable's.
+    pub fn talker_level_dbov(&self) -> i8 {
+        dbov(self.talker_power) as i8
     }
 
     fn step(&mut self, voiced: bool) -> Option<TalkChange> {
@@ -105,18 +124,21 @@ impl VoiceActivity {
     }
 }
 
-/// The frame's mean power relative to a full-scale square wave, in dB (dBov), at least
-/// [`SILENCE_DBOV`].
-fn level_dbov(frame: &[i16]) -> f32 {
+/// The frame's mean power relative to a full-scale square wave (0 for an empty frame).
+fn mean_power(frame: &[i16]) -> f32 {
     if frame.is_empty() {
-        return f32::from(SILENCE_DBOV);
+        return 0.0;
     }
     let energy: i64 = frame.iter().map(|&s| i64::from(s) * i64::from(s)).sum();
-    let mean = energy as f32 / frame.len() as f32 / (32768.0 * 32768.0);
-    if mean <= 0.0 {
+    energy as f32 / frame.len() as f32 / (32768.0 * 32768.0)
+}
+
+/// A mean power relative to a full-scale square wave in dB (dBov), at least [`SILENCE_DBOV`].
+fn dbov(power: f32) -> f32 {
+    if power <= 0.0 {
         return f32::from(SILENCE_DBOV);
     }
-    (10.0 * mean.log10()).max(f32::from(SILENCE_DBOV))
+    (10.0 * power.log10()).max(f32::from(SILENCE_DBOV))
 }
 
 #[cfg(test)]
@@ -182,6 +204,33 @@ mod tests {
             vad.update(&tone(8000.0, frame));
         }
         assert!(vad.active(), "ten minutes of a loud tone is still heard");
+    }
+
+    #[test]
+    fn the_talker_level_follows_the_mean_power_of_loud_and_soft_syllables() {
+        let mut vad = VoiceActivity::default();
+        for frame in 0..100 {
+            let amplitude = if frame % 2 == 0 { 8000.0 } else { 1200.0 };
+            vad.update(&tone(amplitude, frame));
+            if frame >= 50 {
+                // The mean power of 8000 and 1200: about -18 dBov, while frames read -15 and
+                // -31.
+                assert!(
+                    (-19..=-17).contains(&vad.talker_level_dbov()),
+                    "frame {frame}: {}",
+                    vad.talker_level_dbov()
+                );
+            }
+        }
+        for _ in 0..10 {
+            vad.silent();
+        }
+        // Ten silent frames: the power falls to 0.9^10 of it, about 4.6 dB down.
+        assert!(
+            (-24..=-22).contains(&vad.talker_level_dbov()),
+            "{}",
+            vad.talker_level_dbov()
+        );
     }
 
     #[test]

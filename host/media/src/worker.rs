@@ -363,12 +363,17 @@ impl Worker {
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
     /// one shorter packet under the old parameters; a packet of the leg waiting half a tick goes at
-    /// once too (before the report and BYE of a stream that restarts). Incoming audio buffered in
-    /// the old codec or payload type is dropped, as is all of it when the leg stops receiving. Per
-    /// [`MediaDirection`](crate::MediaDirection): a leg that does not send emits no RTP at all (its
-    /// timestamp still advances with media time); a leg that does not receive drops what arrives,
-    /// audio and telephone-events alike, and raises no [`MediaEvent::RtpTimeout`]; one that starts
-    /// receiving again counts its RTP timeout from `now`.
+    /// once too (before the report and BYE of a stream that restarts). A key the leg is sending as
+    /// RFC 4733 telephone-events when its stream restarts or its telephone-event payload type or
+    /// clock rate changes ends there: its end packet, at the duration it sounded, goes the rest of
+    /// its three times at once under the old parameters (none if the leg does not send), then its
+    /// 60 ms of silence and the next key, under the new ones (see [`send_dtmf`](Self::send_dtmf)).
+    /// Incoming audio buffered in the old codec or payload type is dropped, as is all of it when
+    /// the leg stops receiving. Per [`MediaDirection`](crate::MediaDirection): a leg that does not
+    /// send emits no RTP at all (its timestamp still advances with media time); a leg that does not
+    /// receive drops what arrives, audio and telephone-events alike, and raises no
+    /// [`MediaEvent::RtpTimeout`]; one that starts receiving again counts its RTP timeout from
+    /// `now`.
     pub fn update_leg(&mut self, now: Instant, leg: LegId, params: LegParams) {
         if self
             .legs
@@ -388,7 +393,7 @@ impl Worker {
             pool: &mut self.pool,
             stats: &mut self.stats,
         };
-        out.flush(leg, state);
+        out.flush(leg, state, &params);
         // RFC 3550 §8.2: a source that changes its SSRC sends a BYE for the old one, so that
         // its peer, or a monitor on the path, knows the old stream ended rather than stalled.
         if state.restarts_stream(&params)
@@ -404,7 +409,11 @@ impl Worker {
             self.stats.rtcp_sent += 1;
             self.transmits.push_back(goodbye);
         }
-        let replaced = state.update(now, params, &mut self.rng);
+        let shared = match &state.place {
+            Place::Room(room) => self.shared_encoders.get(room),
+            _ => None,
+        };
+        let replaced = state.update(now, params, shared, &mut self.rng);
         self.retired.accumulate(&replaced);
     }
 
@@ -585,9 +594,11 @@ impl Worker {
     /// times, one per tick (RFC 4733 §2.5). Otherwise it goes in-band as its two
     /// ITU-T Q.23 tones added to whatever the leg hears. While the leg does not send (its
     /// [`MediaDirection`](crate::MediaDirection) on hold), its keys wait, the one under way
-    /// where it was, and go on once it sends again. Nothing is queued, with an error
-    /// saying why, when `digits` is empty, holds anything but keys, or would make more than
-    /// [`MAX_PENDING_KEYS`](crate::MAX_PENDING_KEYS) keys wait; an unknown leg is ignored.
+    /// where it was, and go on once it sends again; one going as events is cut short by a
+    /// change of stream or event format (see [`update_leg`](Self::update_leg)). Nothing is
+    /// queued, with an error saying why, when `digits` is empty, holds anything but keys, or
+    /// would make more than [`MAX_PENDING_KEYS`](crate::MAX_PENDING_KEYS) keys wait; an unknown
+    /// leg is ignored.
     pub fn send_dtmf(&mut self, leg: LegId, digits: &str) -> Result<(), DtmfSendError> {
         match self.legs.get_mut(&leg) {
             Some(state) => state.send_dtmf(digits),

@@ -1,8 +1,8 @@
 //! A worker in steady state allocates nothing: not per packet received or sent, not per frame
-//! mixed, encoded or relayed, nor for keys sent, a deaf participant or RTCP reports sent and
-//! received. Every allocation on the
-//! test's thread is counted while it runs a room and two bridges fed with continuous RTP, after
-//! a warm-up.
+//! mixed, encoded, relayed or recorded, nor for packets of 30 or 40 ms cut into frames, keys
+//! sent, a deaf participant or RTCP reports sent and received. Every allocation on the test's
+//! thread is counted while it runs a recorded room and two bridges fed with continuous RTP,
+//! after a warm-up.
 //!
 //! Counting needs a global allocator, which only unsafe code can be.
 #![allow(unsafe_code)]
@@ -11,11 +11,15 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use common::*;
-use switchyard_media::{Codec, LegId, LegSocket, RoomId, Worker};
+use switchyard_media::{
+    Codec, Encoder, FRAME_LEN, LegId, LegSocket, RecordedFrame, RoomId, Worker, recording_queue,
+};
 
 /// Counts the allocations (and reallocations) of threads that ask for it.
 struct Counting;
@@ -65,10 +69,11 @@ const LEAD: Duration = Duration::from_millis(1);
 const WARM_UP_TICKS: usize = 100;
 const COUNTED_TICKS: usize = 100;
 
-/// A room of eight PCMU legs (two talking, six sending silence), a PCMU bridge that relays and a
-/// PCMU–PCMA bridge that transcodes. The codec libraries of G.722 and Opus are left out: they
-/// allocate inside (`ezk-g722` returns each frame in a new `Vec`; `unsafe-libopus`, a
-/// translation of libopus, turns its stack arrays into heap ones).
+/// A room of eight PCMU legs (two talking, six sending silence, two of these in packets longer
+/// than a tick: see [`long_packets`]), a PCMU bridge that relays and a PCMU–PCMA bridge that
+/// transcodes. The codec libraries of G.722 and Opus are left out: they allocate inside
+/// (`ezk-g722` returns each frame in a new `Vec`; `unsafe-libopus`, a translation of libopus,
+/// turns its stack arrays into heap ones).
 fn legs() -> Vec<(LegId, Codec, f64)> {
     let mut legs: Vec<_> = (1..=8)
         .map(|id| {
@@ -88,9 +93,36 @@ fn legs() -> Vec<(LegId, Codec, f64)> {
     legs
 }
 
+/// The legs whose peers send PCMU silence in packets of this many ms instead of 20.
+const LONG_PACKETS: [(LegId, usize); 2] = [(LegId(7), 40), (LegId(8), 30)];
+
+/// The packets of `ptime_ms` of PCMU silence from `leg`'s peer that tick `tick` sends: those
+/// whose first sample falls in the tick (a 40 ms one every other tick; 30 ms ones in two ticks
+/// of three).
+fn long_packets(leg: LegId, ptime_ms: usize, tick: usize) -> Vec<(LegId, SocketAddr, Vec<u8>)> {
+    let samples = 8 * ptime_ms;
+    let mut payload = Vec::new();
+    Encoder::new(Codec::Pcmu).encode(&vec![0; samples], &mut payload);
+    // The SSRC its `TonePeer`, which still sends its RTCP, reports on.
+    let ssrc = TonePeer::new(leg, Codec::Pcmu, 1.0).ssrc;
+    let first = (tick * FRAME_LEN).div_ceil(samples);
+    let end = ((tick + 1) * FRAME_LEN).div_ceil(samples);
+    (first..end)
+        .map(|i| {
+            let packet = rtp(0, i as u16, (i * samples) as u32, ssrc, i == 0, &payload);
+            (leg, sdp_addr(leg), packet)
+        })
+        .collect()
+}
+
 // One tick: every peer's packet (built beforehand) in, the tick, every packet out and its
-// buffer given back, every event read. Returns the RTP packets sent.
-fn run_tick(worker: &mut Worker, packets: &[(LegId, std::net::SocketAddr, Vec<u8>)]) -> usize {
+// buffer given back, every event read, every recorded frame taken (and dropped) as a writer
+// would. Returns the RTP packets sent.
+fn run_tick(
+    worker: &mut Worker,
+    packets: &[(LegId, SocketAddr, Vec<u8>)],
+    recorded: &Receiver<RecordedFrame>,
+) -> usize {
     let deadline = worker.next_tick();
     for (leg, source, packet) in packets {
         worker.handle_rtp(deadline - LEAD, *leg, *source, packet);
@@ -102,6 +134,7 @@ fn run_tick(worker: &mut Worker, packets: &[(LegId, std::net::SocketAddr, Vec<u8
         worker.recycle(transmit.payload);
     }
     while worker.poll_event().is_some() {}
+    while recorded.try_recv().is_ok() {}
     sent
 }
 
@@ -120,6 +153,8 @@ fn steady_state_allocates_nothing() {
     in_band.telephone_event = None;
     worker.update_leg(std::time::Instant::now(), LegId(4), in_band);
     worker.set_deaf(LegId(5), true);
+    let (tap, recorded) = recording_queue(8);
+    worker.start_recording(RoomId("r".into()), tap);
     let mut peers: Vec<TonePeer> = legs
         .iter()
         .map(|&(leg, codec, freq)| {
@@ -142,8 +177,13 @@ fn steady_state_allocates_nothing() {
             let mut packets: Vec<_> = peers
                 .iter_mut()
                 .map(|peer| (peer.leg, peer.source, peer.next_packet()))
-                .filter(|&(leg, _, _)| !lost(tick, leg))
+                .filter(|&(leg, _, _)| {
+                    !lost(tick, leg) && LONG_PACKETS.iter().all(|&(long, _)| long != leg)
+                })
                 .collect();
+            for (leg, ptime_ms) in LONG_PACKETS {
+                packets.extend(long_packets(leg, ptime_ms, tick));
+            }
             if tick == reports_at {
                 let reports = peers
                     .iter()
@@ -159,9 +199,9 @@ fn steady_state_allocates_nothing() {
         worker.send_dtmf(leg, "5").unwrap();
     }
     for packets in &ticks[..WARM_UP_TICKS] {
-        assert_eq!(run_tick(&mut worker, packets), legs.len());
+        assert_eq!(run_tick(&mut worker, packets, &recorded), legs.len());
     }
-    let reports_before = worker.stats().rtcp_sent;
+    let before = worker.stats();
     COUNTING.with(|c| c.set(true));
     // Ten keys of 160 ms each: they sound through most of the counted ticks.
     for leg in [LegId(3), LegId(4)] {
@@ -169,7 +209,7 @@ fn steady_state_allocates_nothing() {
     }
     let mut sent = 0;
     for packets in &ticks[WARM_UP_TICKS..] {
-        sent += run_tick(&mut worker, packets);
+        sent += run_tick(&mut worker, packets, &recorded);
     }
     COUNTING.with(|c| c.set(false));
     assert_eq!(
@@ -180,8 +220,19 @@ fn steady_state_allocates_nothing() {
     let stats = worker.stats();
     assert!(stats.relayed_frames > 0 && stats.bridged_transcodes > 0);
     assert!(
-        stats.rtcp_sent > reports_before,
+        stats.rtcp_sent > before.rtcp_sent,
         "reports went out in the counted ticks"
+    );
+    assert_eq!(
+        stats.recorded_frames - before.recorded_frames,
+        COUNTED_TICKS as u64,
+        "the room was recorded throughout"
+    );
+    assert_eq!(stats.recording_dropped_frames, 0);
+    assert_eq!(
+        stats.jitter.underruns - before.jitter.underruns,
+        2 * (COUNTED_TICKS / 10) as u64,
+        "only the lost packets left a buffer empty: those of 30 and 40 ms played throughout"
     );
     assert_eq!(stats.rtcp_received, legs.len() as u64);
     assert!(

@@ -1,7 +1,8 @@
 //! Rooms mixing G.711, G.722 and Opus legs: each hears the others and not itself, through its
 //! own decoder; Opus under loss; a listener's stream stays continuous as it starts and stops
-//! talking, and an Opus one goes back to the shared stream while the room still talks; Opus
-//! listeners hearing the plain mix share one encode per set of parameters.
+//! talking, and an Opus one goes back to the shared stream while the room still talks, or
+//! leaves it for new parameters or a hold; Opus listeners hearing the plain mix share one
+//! encode per set of parameters.
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use switchyard_media::{
-    Codec, Encoder, LegId, LegParams, OpusParams, RoomId, Worker, WorkerConfig,
+    Codec, Encoder, LegId, LegParams, MediaDirection, OpusParams, RoomId, Worker, WorkerConfig,
 };
 
 const LEAD: Duration = Duration::from_millis(5);
@@ -310,4 +311,70 @@ fn opus_listeners_hearing_the_plain_mix_share_one_encode_per_parameter_set() {
             );
         }
     }
+}
+
+/// A change of a leg's parameters, as a re-INVITE makes.
+type Renegotiation = fn(LegParams) -> LegParams;
+
+/// What an Opus listener hears, through one decoder, of an Opus talker's 440 Hz tone in their
+/// room, its stream the room's shared one from the start: 50 ticks, then each of `moves`, a
+/// renegotiation that many ticks later, then 50 more ticks.
+fn shared_listener_across(moves: &[(usize, Renegotiation)]) -> Vec<i16> {
+    let (talker, listener) = (LegId(1), LegId(2));
+    let mut worker = room(
+        &[(talker, Codec::Opus), (listener, Codec::Opus)],
+        WorkerConfig::default(),
+    );
+    let mut voice = TonePeer::new(talker, Codec::Opus, 440.0);
+    let mut heard = Listener::new(listener, Codec::Opus);
+    let mut current = params(Codec::Opus, 5000 + listener.0 as u16);
+    let last = moves.last().map_or(0, |&(at, _)| at);
+    for frame in 0..50 + last + 50 {
+        if let Some(&(_, change)) = moves.iter().find(|&&(at, _)| at + 50 == frame) {
+            current = change(current);
+            worker.update_leg(worker.next_tick(), listener, current.clone());
+        }
+        voice.send(&mut worker, LEAD);
+        heard.take(&tick(&mut worker));
+    }
+    heard.heard
+}
+
+/// Its peer asks for in-band FEC, or no longer does.
+fn toggle_inband_fec(params: LegParams) -> LegParams {
+    let opus = OpusParams {
+        inband_fec: !params.opus.inband_fec,
+        ..params.opus
+    };
+    LegParams { opus, ..params }
+}
+
+/// On hold: it sends nothing.
+fn hold(params: LegParams) -> LegParams {
+    LegParams {
+        direction: MediaDirection::RecvOnly,
+        ..params
+    }
+}
+
+/// Off hold.
+fn resume(params: LegParams) -> LegParams {
+    LegParams {
+        direction: MediaDirection::SendRecv,
+        ..params
+    }
+}
+
+#[test]
+fn a_shared_opus_listener_given_new_parameters_hears_a_continuous_stream() {
+    let heard = shared_listener_across(&[(0, toggle_inband_fec)]);
+    // From past the start-up of the jitter buffer and the codecs.
+    assert_continuous_tone(&"the listener", &heard[20 * 960..], 48_000);
+}
+
+#[test]
+fn a_shared_opus_listener_held_and_resumed_hears_a_continuous_stream() {
+    // Held for 100 ms: 44 whole periods of the tone, which goes on in phase after the gap.
+    let heard = shared_listener_across(&[(0, hold), (5, resume)]);
+    assert_continuous_tone(&"the listener", &heard[20 * 960..], 48_000);
 }

@@ -266,3 +266,61 @@ fn a_low_voice_is_concealed_as_well_at_16_khz_as_at_8() {
     assert!(narrowband < 0.02, "PCMU: {narrowband:.4}");
     assert!(wideband < 0.02, "G.722: {wideband:.4}");
 }
+
+/// The sample at which B first hears the marker in A's stream of PCMU packets of `ptime_ms`
+/// (10 or 30: packet 20 starts on a tick boundary), and the worker's count of concealed
+/// frames. Packet 22 is the marker, a 1 kHz tone; the others are 400 Hz. Each packet is sent
+/// as soon as the tick time reaches its first sample, packet 21 with packet 20 (so that 20 is
+/// known to be missing when its turn comes); with `lose_20`, packet 20 never arrives. The
+/// marker comes after packet 21, whose start the closing overlap-add of the concealment blends.
+fn marker_after_a_short_loss(ptime_ms: usize, lose_20: bool) -> (usize, u64) {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let samples = 8 * ptime_ms;
+    let packet = |i: usize| {
+        let freq = if i == 22 { MARK } else { TONE };
+        let mut payload = Vec::new();
+        Encoder::new(Codec::Pcmu).encode(&tone(freq, 6000.0, i * samples, samples), &mut payload);
+        rtp(0, i as u16, (i * samples) as u32, 0xA, i == 0, &payload)
+    };
+    let mut heard = Vec::new();
+    let mut next = 0;
+    for tick_start in (0..60).map(|k| k * FRAME_LEN) {
+        let now = worker.next_tick() - LEAD;
+        while next * samples <= tick_start {
+            let sent: &[usize] = match next {
+                20 => &[20, 21],
+                21 => &[],
+                _ => &[next],
+            };
+            for &i in sent.iter().filter(|&&i| !(lose_20 && i == 20)) {
+                worker.handle_rtp(now, A, sdp_addr(A), &packet(i));
+            }
+            next += 1;
+        }
+        heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    // 5 ms windows: 400 Hz and 1 kHz are whole periods in them, so neither reads at the other.
+    let window = 40;
+    let start = heard
+        .windows(window)
+        .position(|w| goertzel(w, MARK, 8000.0) > 3000.0)
+        .expect("the marker is heard");
+    (start, worker.stats().jitter.concealed)
+}
+
+#[test]
+fn a_lost_packet_shorter_than_a_tick_or_ending_within_one_is_concealed_as_long_as_it_lasted() {
+    for (ptime_ms, concealed_ticks) in [(10, 1), (30, 2)] {
+        let (clean, none) = marker_after_a_short_loss(ptime_ms, false);
+        assert_eq!(none, 0, "{ptime_ms} ms");
+        let (lossy, concealed) = marker_after_a_short_loss(ptime_ms, true);
+        assert_eq!(
+            lossy, clean,
+            "{ptime_ms} ms: the packets after the loss play when they would have"
+        );
+        assert_eq!(concealed, concealed_ticks, "{ptime_ms} ms");
+    }
+}

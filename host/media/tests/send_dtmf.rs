@@ -15,12 +15,13 @@ use switchyard_media::{
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
 
-/// One packet A was sent: payload type, sequence number, timestamp, marker, payload.
+/// One packet A was sent: payload type, sequence number, timestamp, SSRC, marker, payload.
 #[derive(Debug)]
 struct Sent {
     pt: u8,
     seq: u16,
     ts: u32,
+    ssrc: u32,
     marker: bool,
     payload: Vec<u8>,
 }
@@ -31,6 +32,7 @@ fn read(transmit: &MediaTransmit) -> Sent {
         pt: rtp.payload_type(),
         seq: u16::from(rtp.sequence_number()),
         ts: rtp.timestamp(),
+        ssrc: rtp.ssrc(),
         marker: rtp.mark(),
         payload: rtp.payload().to_vec(),
     }
@@ -42,11 +44,17 @@ fn duration(event: &Sent) -> u16 {
 }
 
 fn ticks(worker: &mut Worker, n: usize) -> Vec<Sent> {
-    (0..n)
-        .flat_map(|_| tick(worker))
-        .filter(|t| t.leg == A)
-        .map(|t| read(&t))
-        .collect()
+    (0..n).flat_map(|_| of_a(&tick(worker))).collect()
+}
+
+/// A's packets among `transmits`.
+fn of_a(transmits: &[MediaTransmit]) -> Vec<Sent> {
+    transmits.iter().filter(|t| t.leg == A).map(read).collect()
+}
+
+/// Whether a telephone-event packet has the end bit (RFC 4733 §2.3.2).
+fn is_end(event: &Sent) -> bool {
+    event.payload[1] & 0x80 != 0
 }
 
 #[test]
@@ -82,11 +90,7 @@ fn keys_go_as_rfc_4733_events_on_the_legs_stream() {
             assert_eq!(packet.marker, i == 0, "the marker on the first packet only");
             assert_eq!(duration(packet), 160 * (i as u16 + 1).min(5));
             assert_eq!(packet.payload[0], code);
-            assert_eq!(
-                packet.payload[1] & 0x80 != 0,
-                i >= 4,
-                "the end bit on the last three"
-            );
+            assert_eq!(is_end(packet), i >= 4, "the end bit on the last three");
         }
         assert_eq!(event[7].pt, 0, "audio between the keys");
         assert_eq!(
@@ -148,7 +152,7 @@ fn events_are_updated_at_the_legs_packet_time() {
         [160, 480, 800, 800, 800],
         "an update every 40 ms"
     );
-    let ends: Vec<bool> = events.iter().map(|e| e.payload[1] & 0x80 != 0).collect();
+    let ends: Vec<bool> = events.iter().map(|e| is_end(e)).collect();
     assert_eq!(ends, [false, false, true, true, true]);
     let start_ts = before.last().unwrap().ts.wrapping_add(320);
     assert!(events.iter().all(|e| e.ts == start_ts));
@@ -273,8 +277,109 @@ fn keys_wait_while_the_leg_does_not_send_and_none_is_cut_short() {
             of_key.iter().all(|e| e.ts == of_key[0].ts),
             "key {code}: one event"
         );
-        let ended = of_key.iter().filter(|e| e.payload[1] & 0x80 != 0).count();
+        let ended = of_key.iter().filter(|e| is_end(e)).count();
         assert_eq!(ended, 3, "key {code}");
         assert_eq!(duration(of_key[6]), 800, "key {code}: 100 ms");
+    }
+}
+
+/// Sends keys "1" and "2" from a PCMU leg with telephone-event 101/8000 and moves it to
+/// `next` two packets into "1". Returns A's packets before the move, those the move queued
+/// (before any tick), and those of the 12 ticks after it.
+fn keys_across_a_renegotiation(next: LegParams) -> (Vec<Sent>, Vec<Sent>, Vec<Sent>) {
+    let mut worker = worker_at(Instant::now(), 9, &[(A, Codec::Pcmu)]);
+    worker.send_dtmf(A, "12").unwrap();
+    let before = ticks(&mut worker, 2);
+    worker.update_leg(worker.next_tick(), A, next);
+    let closing = of_a(&drain(&mut worker));
+    (before, closing, ticks(&mut worker, 12))
+}
+
+/// Checks that every telephone-event packet among `sent` (any but the audio's payload type
+/// `audio_pt`) is stamped on the audio's timeline of `clock_rate` Hz: at most 200 ms (more than
+/// the 140 ms a key's packets last) before the next audio packet's timestamp.
+fn assert_events_on_the_audio_timeline(sent: &[Sent], audio_pt: u8, clock_rate: u32) {
+    let events = sent.iter().enumerate().filter(|(_, s)| s.pt != audio_pt);
+    for (i, event) in events {
+        let audio = sent[i..]
+            .iter()
+            .find(|s| s.pt == audio_pt)
+            .expect("audio after the event");
+        let ahead = audio.ts.wrapping_sub(event.ts);
+        assert!(
+            ahead <= clock_rate / 5,
+            "event packet {i} stamped {ahead} units before the next audio"
+        );
+    }
+}
+
+#[test]
+fn a_key_under_way_when_the_stream_restarts_ends_on_the_old_stream() {
+    let mut opus = params(Codec::Opus, 5001);
+    opus.telephone_event = Some(TelephoneEvent {
+        payload_type: 110,
+        clock_rate: 48_000,
+    });
+    let (before, closing, sent) = keys_across_a_renegotiation(opus);
+    let old_ssrc = before[0].ssrc;
+    let new_stream: Vec<&Sent> = sent.iter().filter(|s| s.ssrc != old_ssrc).collect();
+    assert_eq!(new_stream.len(), sent.len(), "the new stream only");
+    assert!(
+        new_stream[0].marker,
+        "the new stream's first packet is marked"
+    );
+    assert!(
+        new_stream.iter().all(|s| s.pt != 101),
+        "nothing under the old telephone-event payload type"
+    );
+    assert_events_on_the_audio_timeline(&sent, 111, 48_000);
+    // "1" ended before the change: its end, three times, on the old stream, stamped at its
+    // start and lasting the 40 ms it sounded.
+    assert_eq!(closing.len(), 3);
+    for end in &closing {
+        assert_eq!((end.ssrc, end.pt, end.ts), (old_ssrc, 101, before[0].ts));
+        assert!(is_end(end) && !end.marker);
+        assert_eq!(duration(end), 320);
+    }
+    // "2" goes after its 60 ms of silence, as a new event of the new format.
+    let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 110).collect();
+    assert_eq!(events.len(), 7);
+    assert!(sent[..3].iter().all(|s| s.pt == 111));
+    assert!(events[0].marker && events[0].payload[0] == 2);
+    assert_eq!(duration(events[6]), 4800, "100 ms at 48 kHz");
+    let mut receiver = DtmfReceiver::new();
+    let keys: Vec<char> = before
+        .iter()
+        .chain(&closing)
+        .chain(&sent)
+        .filter(|s| s.pt == 101 || s.pt == 110)
+        .filter_map(|s| receiver.receive(s.ssrc, s.ts, &s.payload).unwrap())
+        .collect();
+    assert_eq!(keys, ['1', '2'], "each key once");
+}
+
+#[test]
+fn a_key_under_way_when_its_payload_type_changes_ends_under_the_old_one() {
+    let mut renumbered = params(Codec::Pcmu, 5001);
+    renumbered.telephone_event = Some(TelephoneEvent {
+        payload_type: 96,
+        clock_rate: 8000,
+    });
+    let (before, closing, sent) = keys_across_a_renegotiation(renumbered);
+    assert!(
+        sent.iter().all(|s| s.pt != 101),
+        "nothing under the old telephone-event payload type"
+    );
+    assert_events_on_the_audio_timeline(&sent, 0, 8000);
+    assert_eq!(closing.len(), 3);
+    assert!(closing.iter().all(|end| end.pt == 101 && is_end(end)));
+    let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 96).collect();
+    assert_eq!(events.len(), 7);
+    assert!(events[0].marker && events[0].payload[0] == 2);
+    // One stream all along: the sequence numbers go on.
+    let all: Vec<&Sent> = before.iter().chain(&closing).chain(&sent).collect();
+    for pair in all.windows(2) {
+        assert_eq!(pair[0].ssrc, pair[1].ssrc);
+        assert_eq!(pair[1].seq, pair[0].seq.wrapping_add(1));
     }
 }
