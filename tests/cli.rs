@@ -563,6 +563,55 @@ fn start_up_with_a_bad_config_fails_with_file_line_and_key() {
 }
 
 #[test]
+fn a_table_the_guests_own_check_refuses_fails_check_config_and_start_up_at_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every value of the kind nway declares (`rooms` is text), but a pin no caller can type.
+    let config = format!(
+        "{}[guests.nway.config]\nrooms = {{ \"101\" = {{ pin = \"12#\" }} }}\n",
+        loopback_config("info", 10000, 10100)
+    );
+    let line = config.lines().count();
+    let column = 1 + config.lines().last().unwrap().find("pin").unwrap();
+    let bad = config_file(&dir, &config);
+    let expected = format!(
+        "{bad}:{line}:{column}: guests.nway.config.rooms.101.pin: \"12#\" has '#', \
+         which ends or cancels a pin entry: no caller could type it"
+    );
+    let out = run(&["check-config", &bad]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), format!("{expected}\n"));
+
+    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected start-up to fail with exit 1:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&expected),
+        "expected `{expected}`:\n{stderr}"
+    );
+
+    // A component that is no component fails check-config at its `wasm`, as it would start-up.
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"not wasm").unwrap();
+    let config = format!(
+        "{}[guests.junk]\nwasm = {:?}\n",
+        loopback_config("info", 10000, 10100),
+        junk.display().to_string()
+    );
+    let line = config.lines().count();
+    let bad = config_file(&dir, &config);
+    let stderr = text(&run(&["check-config", &bad]).stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "{bad}:{line}:1: guests.junk.wasm: guest junk: cannot load: not a readable component"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn start_up_with_a_guest_that_cannot_be_instantiated_fails_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     // Its initial memory is more than the one mebibyte its limit allows.

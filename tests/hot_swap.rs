@@ -274,6 +274,26 @@ fn calls_stay_on_their_version_and_an_old_version_unloads_with_its_last_call() {
 }
 
 #[test]
+fn a_new_version_whose_check_refuses_the_config_table_is_refused() {
+    // The draft guest checks nothing, so the table serves it; misbehave's check finds the
+    // value of `config_problem` wrong.
+    let draft = test_guest_wasm("draft");
+    let server = Server::start_with(&format!(
+        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = {draft:?}\n\
+         [guests.misbehave.config]\nconfig_problem = \"rooms.7.pin: not digits\"\n",
+        base_config()
+    ));
+    let fault = load_fault(&server, "misbehave", &test_guest_wasm("misbehave"));
+    assert_eq!(
+        fault,
+        "300 guestLoad: refused: guests.misbehave.config: rooms.7.pin: not digits"
+    );
+    assert_eq!(current_file(&server, "misbehave"), draft);
+    let echo = rpc(&server, "s.echo(1)");
+    assert!(echo.starts_with("[1, "), "the draft still serves: {echo}");
+}
+
+#[test]
 fn a_new_version_may_target_another_wit_version_and_takes_control_requests() {
     let server = Server::start_with(&misbehave_config());
     let first = Phone::call(server.sip, "alone", "alice", &[]);

@@ -39,6 +39,9 @@
 //! `spin`, `grow` and `panic` misbehave;
 //! anything else answers `[0, "OK"]`.
 //!
+//! The check of its config table finds the value of its key `config_problem`
+//! wrong, if set (`spin`, `grow` and `panic` misbehave first).
+//!
 //! A version that misbehaves on every call is this component with the bytes
 //! of [`FAULT_ON_EVERY_CALL`] changed in a copy of its file (the tests write
 //! `fault-on-every-call:panic` and so on over them, padded with `.`): every
@@ -548,6 +551,16 @@ mod component {
         match signaling::dial(&dial_request(&uri, credentials, JOIN_WHEN_ANSWERED)) {
             Ok(call) => Ok(to_tree(&Value::Array(vec![Value::Int(0), call.into()]))),
             Err(e) => Err(fault(1, format!("dial {uri}: {e:?}"))),
+        }
+    }
+
+    // The config key `config_problem` is what the check finds: `spin`, `grow` and `panic`
+    // misbehave first.
+    impl switchyard_sdk::config_check::Guest for Misbehave {
+        fn problem() -> Option<String> {
+            let problem = switchyard_sdk::config::get("config_problem")?;
+            misbehave(&problem);
+            Some(problem)
         }
     }
 

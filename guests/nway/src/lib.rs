@@ -171,6 +171,10 @@ impl CallFlow for Nway {
             *self = Nway::Participant(participant);
         }
     }
+
+    fn config_problem() -> Option<String> {
+        settings().err().map(str::to_owned)
+    }
 }
 
 switchyard_sdk::call_flow!(Nway, control: admin::Admin);

@@ -53,6 +53,18 @@ pub trait CallFlow: Sized {
     fn on_message(&mut self, call: &Call, from: Call, message: String) {
         let _ = (call, from, message);
     }
+
+    /// Why the guest cannot serve with its config table (read with
+    /// [`config::get`](crate::config::get)), naming the key; `None` when it
+    /// can. The host asks before the guest serves: at `check-config`, at
+    /// start-up and at every load of a new version, and the problem refuses
+    /// the config or the load. It is for what the kinds of
+    /// [`config_keys!`](crate::config_keys) cannot say (a pin of digits, a
+    /// word among a few, a table); it should read the table and nothing else,
+    /// since at `check-config` no server runs. The default finds none.
+    fn config_problem() -> Option<String> {
+        None
+    }
 }
 
 /// Something that happened to a call after it began: the WIT `event`, with
@@ -275,6 +287,12 @@ macro_rules! call_flow {
                     params: $crate::control::ValueTree,
                 ) -> ::core::result::Result<$crate::control::ValueTree, $crate::control::Fault> {
                     $crate::handle_control::<$control>(&function, params)
+                }
+            }
+
+            impl $crate::config_check::Guest for Exports {
+                fn problem() -> ::core::option::Option<::std::string::String> {
+                    <$flow as $crate::CallFlow>::config_problem()
                 }
             }
 

@@ -11,7 +11,9 @@ use v0_1::exports::switchyard::call::{control as control_0_1, handler as handler
 use v0_2::exports::switchyard::call::{control as control_0_2, handler as handler_0_2};
 use v0_3::exports::switchyard::call::{control as control_0_3, handler as handler_0_3};
 use wasmtime::Store;
-use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker};
+use wasmtime::component::{
+    Component, ComponentExportIndex, HasSelf, Instance, InstancePre, Linker,
+};
 
 /// The linker with the host's imports for every supported version. World
 /// `call-flow` imports what `app` does.
@@ -123,11 +125,16 @@ impl<H: Interface, C: Interface> Interfaces<H, C> {
     }
 }
 
+/// The interface a guest of any version may export to check its config table.
+const CONFIG_CHECK: &str = "switchyard:settings/check@0.1.0";
+
 /// A component linked against the host's imports of its version, ready to be
 /// instantiated per call.
 pub(crate) struct GuestPre {
     pre: InstancePre<Context>,
     indices: Indices,
+    // `problem` of its `CONFIG_CHECK`, if it exports it.
+    config_check: Option<ComponentExportIndex>,
 }
 
 /// Where a component's exports are, by the version it targets.
@@ -152,7 +159,34 @@ impl GuestPre {
             WitVersion::V0_2 => Indices::V0_2(Interfaces::find(&pre, world)?),
             WitVersion::V0_3 => Indices::V0_3(Interfaces::find(&pre, world)?),
         };
-        Ok(GuestPre { pre, indices })
+        let config_check = component
+            .get_export_index(None, CONFIG_CHECK)
+            .map(|check| {
+                component
+                    .get_export_index(Some(&check), "problem")
+                    .ok_or_else(|| wasmtime::format_err!("its {CONFIG_CHECK} has no `problem`"))
+            })
+            .transpose()?;
+        Ok(GuestPre {
+            pre,
+            indices,
+            config_check,
+        })
+    }
+
+    /// A fresh instance in `store` asked its config check's `problem`: none when the
+    /// component does not export the check.
+    pub(crate) fn config_problem(
+        &self,
+        store: &mut Store<Context>,
+    ) -> wasmtime::Result<Option<String>> {
+        let instance = self.pre.instantiate(&mut *store)?;
+        let Some(index) = &self.config_check else {
+            return Ok(None);
+        };
+        let problem = instance.get_typed_func::<(), (Option<String>,)>(&mut *store, index)?;
+        let (found,) = problem.call(&mut *store, ())?;
+        Ok(found)
     }
 
     /// A fresh instance in `store`.

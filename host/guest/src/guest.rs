@@ -135,6 +135,32 @@ impl Guest {
 
     /// A fresh instance, with its own memory, whose imports go to `host`.
     pub fn instantiate(&self, host: Arc<dyn HostApi>) -> Result<Instance, GuestError> {
+        let mut store = self.store(host);
+        let exports = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| GuestError::from_wasmtime(&self.name, "instantiate", e))?;
+        Ok(Instance::new(
+            self.name.clone(),
+            store,
+            exports,
+            self.limits,
+        ))
+    }
+
+    /// What the guest's check of its config table finds wrong, asked of a fresh instance whose
+    /// imports go to `host`: `Ok(None)` when it finds nothing or the component does not export
+    /// the check (`switchyard:settings/check`); `Err` when the instance cannot start or the
+    /// check traps or runs past its deadline.
+    pub fn config_problem(&self, host: Arc<dyn HostApi>) -> Result<Option<String>, GuestError> {
+        let mut store = self.store(host);
+        self.pre
+            .config_problem(&mut store)
+            .map_err(|e| GuestError::from_wasmtime(&self.name, "check", e))
+    }
+
+    /// A store for one instance, whose imports go to `host`, armed for its first call.
+    fn store(&self, host: Arc<dyn HostApi>) -> Store<Context> {
         let context = Context {
             host,
             guest: self.name.clone(),
@@ -164,16 +190,7 @@ impl Guest {
             deadline::on_epoch_deadline(&mut store.data_mut().clock, limit)
         });
         arm(&mut store, &self.limits);
-        let exports = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| GuestError::from_wasmtime(&self.name, "instantiate", e))?;
-        Ok(Instance::new(
-            self.name.clone(),
-            store,
-            exports,
-            self.limits,
-        ))
+        store
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{FakeHost, invite, misbehave_wasm, small_limits};
 use switchyard_guest::{
-    Event, Guest, GuestConfig, GuestError, HostApi, Limits, Runtime, Value, bundled,
+    Event, Guest, GuestConfig, GuestError, HostApi, Limits, NoServer, Runtime, Value, bundled,
 };
 
 fn sems_config() -> GuestConfig {
@@ -334,6 +334,89 @@ fn a_config_table_the_guest_does_not_declare_is_refused_at_load_naming_the_key()
             )
             .is_ok()
     );
+}
+
+#[test]
+fn a_guest_checks_what_its_declared_kinds_cannot_say_before_it_serves() {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let table = |pairs: &[(&str, &str)]| -> GuestConfig {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let problem = |name: &str, wasm: &[u8], pairs: &[(&str, &str)]| {
+        let guest = runtime.load(name, wasm, table(pairs)).unwrap();
+        guest.config_problem(Arc::new(NoServer)).unwrap()
+    };
+    // Tables whose every value is of its declared kind, but that no call could be served with.
+    for (name, wasm, pairs, expected) in [
+        (
+            "nway",
+            bundled::NWAY,
+            &[("rooms", r#"{ "101" = { pin = "12#" } }"#)][..],
+            "rooms.101.pin: \"12#\" has '#'",
+        ),
+        (
+            "nway",
+            bundled::NWAY,
+            &[("holder", "bogus")],
+            "holder: \"bogus\"",
+        ),
+        (
+            "nway",
+            bundled::NWAY,
+            &[("pin_attempts", "50")],
+            "pin_attempts: 50 is not 1 to 10",
+        ),
+        (
+            "webconference",
+            bundled::WEBCONFERENCE,
+            &[("predefined_rooms", "a:1;nopin")],
+            "predefined_rooms: \"nopin\" is not <room>:<pin>",
+        ),
+    ] {
+        let found = problem(name, wasm, pairs).unwrap_or_default();
+        assert!(found.starts_with(expected), "{name} {pairs:?}: {found:?}");
+    }
+    for (name, wasm) in [
+        ("nway", bundled::NWAY),
+        ("webconference", bundled::WEBCONFERENCE),
+    ] {
+        assert_eq!(problem(name, wasm, &[]), None, "{name}'s defaults serve");
+    }
+    assert_eq!(
+        problem(
+            "webconference",
+            bundled::WEBCONFERENCE,
+            &[("predefined_rooms", "a:1;b:2;")]
+        ),
+        None
+    );
+    // A component of another language's toolchain, or an older one, exports no check.
+    let draft = std::fs::read(env!("SWITCHYARD_GUEST_DRAFT")).unwrap();
+    assert_eq!(problem("draft", &draft, &[("anything", "x")]), None);
+    // The check runs under the guest's limits.
+    let spinning = runtime
+        .load(
+            "misbehave",
+            &misbehave_wasm(),
+            table(&[("config_problem", "spin")]),
+        )
+        .unwrap();
+    let started = Instant::now();
+    let stopped = spinning.config_problem(Arc::new(NoServer));
+    assert!(
+        matches!(
+            stopped,
+            Err(GuestError::Timeout {
+                export: "check",
+                ..
+            })
+        ),
+        "{stopped:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]

@@ -8,6 +8,15 @@ use switchyard_guest::WitVersion;
 /// The draft, frozen as it was before versions were released.
 const DRAFT: WitVersion = WitVersion::V0_1;
 
+/// The directory of `switchyard:settings`, the config check any version's guest may export.
+const SETTINGS_DIR: &str = "settings";
+
+/// The config check's WIT, the version the host asks.
+fn settings_source() -> String {
+    let path = wit_dir().join(SETTINGS_DIR).join("v0.1.0/settings.wit");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn wit_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit")
 }
@@ -26,10 +35,12 @@ fn each_served_version_has_its_own_directory_and_nothing_else_does() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     dirs.sort();
-    let served: Vec<String> = WitVersion::SUPPORTED
+    let mut served: Vec<String> = WitVersion::SUPPORTED
         .iter()
         .map(|v| format!("v{}", v.number()))
+        .chain([SETTINGS_DIR.to_owned()])
         .collect();
+    served.sort();
     assert_eq!(dirs, served);
     for version in WitVersion::SUPPORTED {
         let package = format!("package {version};");
@@ -69,6 +80,17 @@ fn every_item_of_a_released_version_is_documented() {
             version.number()
         );
     }
+    let settings = settings_source();
+    assert!(
+        settings
+            .lines()
+            .any(|l| l == "package switchyard:settings@0.1.0;")
+    );
+    assert_eq!(
+        undocumented(&settings),
+        Vec::<String>::new(),
+        "wit/settings"
+    );
     // The check finds what the draft left undocumented.
     assert!(undocumented(&source(DRAFT)).contains(&"from-uri: string,".to_owned()));
 }

@@ -657,6 +657,22 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// `message` about `key` of `file`, located by reading the file again (no position when it
+    /// cannot be read or the key is not written in it).
+    pub fn at_key(file: &Path, key: String, message: String) -> ConfigError {
+        let position = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|text| locate(&text, &key));
+        ConfigError {
+            file: file.to_owned(),
+            position,
+            key: Some(key),
+            message,
+        }
+    }
+}
+
 /// The text of the configuration file `file`.
 fn read(file: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(file).map_err(|e| ConfigError {

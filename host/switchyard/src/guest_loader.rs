@@ -2,17 +2,36 @@
 //! a file while the server runs, each with its `[guests.<name>]` table.
 
 use crate::config::{Config, GuestEntry};
-use crate::host_api::CoreHost;
 use anyhow::{Context, anyhow};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
-use switchyard_guest::{Guest, GuestConfig, GuestLimits, RecordFiles, Runtime, bundled};
+use switchyard_guest::{
+    Guest, GuestConfig, GuestLimits, HostApi, NoServer, RecordFiles, Runtime, bundled,
+};
 use tracing::info;
 
 /// What the registry shows as the file of a guest embedded in the binary.
 pub const EMBEDDED: &str = "(embedded)";
+
+/// What a guest's check of its config table (`switchyard:settings/check`) found wrong.
+#[derive(Debug)]
+pub struct ConfigProblem {
+    /// The guest's name.
+    pub guest: String,
+    /// The problem, in the guest's words: by convention its key path first, then `: ` and
+    /// what is wrong.
+    pub problem: String,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "guests.{}.config: {}", self.guest, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigProblem {}
 
 /// Compiles guests with one runtime and the configured guests' tables and
 /// limits.
@@ -44,7 +63,7 @@ impl GuestLoader {
     pub fn load_configured(
         &self,
         name: &str,
-        host: Arc<CoreHost>,
+        host: Arc<dyn HostApi>,
     ) -> anyhow::Result<(Guest, String)> {
         let entry = self.entry(name)?;
         let (wasm, file) = match &entry.0.wasm {
@@ -60,7 +79,12 @@ impl GuestLoader {
     /// A new version of `name` from the component at `path`, or from the one embedded under
     /// that name when `path` is [`EMBEDDED`] (the way back from a bad version of an embedded
     /// guest), instantiated once with `host` so that a component which cannot start is refused.
-    pub fn load_file(&self, name: &str, path: &Path, host: Arc<CoreHost>) -> anyhow::Result<Guest> {
+    pub fn load_file(
+        &self,
+        name: &str,
+        path: &Path,
+        host: Arc<dyn HostApi>,
+    ) -> anyhow::Result<Guest> {
         let entry = self.entry(name)?;
         let wasm = if path == Path::new(EMBEDDED) {
             embedded(name)?.to_vec()
@@ -70,20 +94,32 @@ impl GuestLoader {
         self.start(name, entry, &wasm, host)
     }
 
-    /// `wasm` compiled as `name` and instantiated once with `host`: a
-    /// component that compiles but cannot start (its memory over its
-    /// `memory_mb`, a start function that traps) is refused here rather than
-    /// at each of its calls.
+    /// `wasm` compiled as `name`, instantiated once with `host` and asked to check its config
+    /// table: a component that compiles but cannot start (its memory over its `memory_mb`, a
+    /// start function that traps), or whose check finds its table wrong ([`ConfigProblem`]),
+    /// is refused here rather than at each of its calls.
     fn start(
         &self,
         name: &str,
         entry: &(GuestEntry, GuestLimits),
         wasm: &[u8],
-        host: Arc<CoreHost>,
+        host: Arc<dyn HostApi>,
     ) -> anyhow::Result<Guest> {
         let guest = self.compile(name, entry, wasm)?;
-        guest.instantiate(host)?;
+        if let Some(problem) = guest.config_problem(host)? {
+            return Err(ConfigProblem {
+                guest: name.to_owned(),
+                problem,
+            }
+            .into());
+        }
         Ok(guest)
+    }
+
+    /// The guest `name` as [`GuestLoader::load_configured`] loads it, checked with a host that
+    /// serves nothing ([`NoServer`]), for `check-config`.
+    pub fn check_configured(&self, name: &str) -> anyhow::Result<()> {
+        self.load_configured(name, Arc::new(NoServer)).map(drop)
     }
 
     fn entry(&self, name: &str) -> anyhow::Result<&(GuestEntry, GuestLimits)> {

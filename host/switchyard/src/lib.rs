@@ -17,6 +17,7 @@ mod dial_policy;
 mod durable_file;
 mod events;
 mod executor;
+mod guest_check;
 mod guest_cli;
 mod guest_control;
 mod guest_loader;
@@ -243,8 +244,8 @@ fn client_config(file: Option<&Path>) -> Result<Config, config::ConfigError> {
 }
 
 fn check_config(file: &Path) -> ExitCode {
-    match Config::load(file) {
-        Ok(_) => {
+    match Config::load(file).and_then(|config| guest_check::check_guests(file, &config)) {
+        Ok(()) => {
             println!("{}: OK", file.display());
             ExitCode::SUCCESS
         }
@@ -363,7 +364,12 @@ fn serve(file: Option<&Path>) -> ExitCode {
     match runtime.block_on(server::run(config, LogLevel::new(filter_handle), shutdown)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
+            match (file, e.downcast_ref::<guest_loader::ConfigProblem>()) {
+                (Some(file), Some(found)) => {
+                    tracing::error!("{}", guest_check::problem_at(file, found));
+                }
+                _ => tracing::error!("{e:#}"),
+            }
             ExitCode::FAILURE
         }
     }

@@ -357,31 +357,30 @@ pub async fn run(
 }
 
 /// The SIP sockets: UDP and TCP on every `sip.listen` address. When the
-/// listen addresses are the default and IPv6 cannot be bound (a host without
-/// it), IPv4 alone serves, with a warning.
+/// listen addresses are the default and the host has no IPv6 (the kernel
+/// refuses an IPv6 socket), IPv4 alone serves, with a warning; any other
+/// failure to bind, such as a port in use, stops the start.
 async fn bind_sip(config: &Config, user_agent: &str) -> anyhow::Result<SipSockets> {
-    let sockets = |listen: Vec<std::net::SocketAddr>| SocketsConfig {
+    let mut listen = config.sip.listen.clone();
+    if listen == default_sip_listen()
+        && let Err(e) = std::net::UdpSocket::bind((std::net::Ipv6Addr::UNSPECIFIED, 0))
+    {
+        warn!("SIP: this host has no IPv6 ({e}); serving IPv4 only");
+        listen.retain(|address| address.is_ipv4());
+    }
+    let sockets = SocketsConfig {
         max_message_bytes: config.sip.max_message_bytes,
         idle_timeout: Duration::from_secs(config.sip.tcp_idle_timeout_s),
         server: user_agent.to_owned(),
-        ..SocketsConfig::on(listen)
+        ..SocketsConfig::on(listen.clone())
     };
-    let listen = config.sip.listen.clone();
-    match SipSockets::bind(sockets(listen.clone())).await {
-        Ok(bound) => Ok(bound),
-        Err(e) if listen == default_sip_listen() => {
-            let ipv4: Vec<_> = listen.into_iter().filter(|a| a.is_ipv4()).collect();
-            warn!("SIP: cannot listen on IPv6 ({e}); serving IPv4 only");
-            SipSockets::bind(sockets(ipv4.clone()))
-                .await
-                .with_context(|| format!("SIP: cannot listen on {ipv4:?}"))
-        }
-        Err(e) => Err(e).with_context(|| format!("SIP: cannot listen on {listen:?}")),
-    }
+    SipSockets::bind(sockets)
+        .await
+        .with_context(|| format!("SIP: cannot listen on {listen:?}"))
 }
 
 /// The cache of compiled guests `[guest_cache]` asks for, if any.
-fn compile_cache(config: &Config) -> Option<CompileCache> {
+pub(crate) fn compile_cache(config: &Config) -> Option<CompileCache> {
     let cache = &config.guest_cache;
     if !cache.enabled {
         return None;

@@ -59,4 +59,10 @@ impl switchyard_sdk::control::Guest for Webconference {
     }
 }
 
+impl switchyard_sdk::config_check::Guest for Webconference {
+    fn problem() -> Option<String> {
+        settings::problem()
+    }
+}
+
 switchyard_sdk::export!(Webconference);

@@ -1,6 +1,7 @@
 //! The guest's settings, read from its config table (SEMS webconference.conf keys).
 
 use crate::dialout::Allow;
+use crate::predefined;
 use crate::routing::{self, RoutingConfig};
 use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
@@ -154,6 +155,22 @@ impl Settings {
             participant_id_param: config::get("participant_id_param").filter(|p| !p.is_empty()),
         }
     }
+}
+
+/// What the kinds the host checks cannot say of the table: a `predefined_rooms`
+/// entry that is not `<room>:<pin>` (SEMS skips it: a room its users expect
+/// would be missing), a `dialout_allow` that cannot be matched whole.
+pub fn problem() -> Option<String> {
+    let predefined = config::get("predefined_rooms").unwrap_or_default();
+    if let Some(entry) = predefined::parse(&predefined).1.first() {
+        return Some(format!(
+            "predefined_rooms: {entry:?} is not <room>:<pin> (entries are separated by ;)"
+        ));
+    }
+    let allow = config::get("dialout_allow");
+    Allow::from_config(allow.as_deref())
+        .1
+        .map(|e| format!("dialout_allow: {allow:?} cannot be matched whole: {e}"))
 }
 
 /// `dialout_allow`: a regex the Request-URI of a dial-out must match (empty or

@@ -82,10 +82,16 @@ const VALUE: [File; 3] = [
     ),
 ];
 
-/// The WIT package the SDK binds, as `wit/`.
-const WIT: [File; 1] = [(
+/// The WIT package the SDK binds, as `wit/v0.3.0/`.
+const WIT_CALL: [File; 1] = [(
     "wit/v0.3.0/call.wit",
     include_str!("../../../../wit/v0.3.0/call.wit"),
+)];
+
+/// The WIT package of the config check the SDK exports, as `wit/settings/v0.1.0/`.
+const WIT_SETTINGS: [File; 1] = [(
+    "wit/settings/v0.1.0/settings.wit",
+    include_str!("../../../../wit/settings/v0.1.0/settings.wit"),
 )];
 
 /// The toolchain this repository builds with (it installs the wasm32-wasip2 target).
@@ -106,8 +112,11 @@ const WORKSPACE_LOCK: &str = include_str!("../../../../Cargo.lock");
 /// The embedded crates: their directory in this repository and in the new crate.
 const CRATES: [(&str, &str); 2] = [("guests/sdk", "sdk"), ("guests/value", "value")];
 
-/// How the SDK names the WIT directory here, and in the new crate.
-const WIT_PATH: (&str, &str) = ("path: \"../../wit/v0.3.0\"", "path: \"../wit/v0.3.0\"");
+/// How the SDK names the WIT directories here, and in the new crate.
+const WIT_PATH: (&str, &str) = (
+    "path: [\"../../wit/v0.3.0\", \"../../wit/settings/v0.1.0\"]",
+    "path: [\"../wit/v0.3.0\", \"../wit/settings/v0.1.0\"]",
+);
 
 /// `guest new`: writes the crate `name` into `dir`, which must not exist.
 pub fn new(name: &str, dir: &Path) -> ExitCode {
@@ -214,7 +223,8 @@ fn files(name: &str) -> Result<Vec<(String, String)>, String> {
     let mut files: Vec<(String, String)> = SDK
         .iter()
         .chain(&VALUE)
-        .chain(&WIT)
+        .chain(&WIT_CALL)
+        .chain(&WIT_SETTINGS)
         .chain([&TOOLCHAIN])
         .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
         .collect();
@@ -292,7 +302,12 @@ mod tests {
         for (dir, files, here) in [
             ("guests/sdk", &SDK[..], "sdk/"),
             ("guests/value", &VALUE[..], "value/"),
-            ("wit/v0.3.0", &WIT[..], "wit/v0.3.0/"),
+            ("wit/v0.3.0", &WIT_CALL[..], "wit/v0.3.0/"),
+            (
+                "wit/settings/v0.1.0",
+                &WIT_SETTINGS[..],
+                "wit/settings/v0.1.0/",
+            ),
         ] {
             let embedded: Vec<String> = files
                 .iter()
