@@ -476,6 +476,25 @@ fn import_sems_config_writes_only_what_loads() {
     );
     std::fs::remove_file(&output).unwrap();
 
+    // A predefined room SEMS would skip: the guest's own check names it, nothing is written.
+    std::fs::write(
+        &conf,
+        "direct_room_re=000777.*\npredefined_rooms=a:1;nopin\n",
+    )
+    .unwrap();
+    let out = run(&["import-sems-config", &conf_name, "-o", &output_name]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).ends_with(&format!(
+            "{conf_name}:2: predefined_rooms: the converted configuration does not load: \
+             guests.webconference.config.predefined_rooms: \"nopin\" is not <room>:<pin> \
+             (entries are separated by ;)\n"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!output.exists());
+
     // A stats directory that does not exist here: nothing is written.
     let missing = dir.path().join("no-such-dir");
     std::fs::write(

@@ -109,7 +109,9 @@ impl Conversion {
     /// error names the SEMS key it came from, if any, the Switchyard key and
     /// the problem.
     pub fn check(&self, path: &Path) -> Result<(), ImportError> {
-        let Err(e) = Config::parse(path, &self.to_toml()) else {
+        let loaded = Config::parse(path, &self.to_toml())
+            .and_then(|config| crate::guest_check::check_guests(path, &config));
+        let Err(e) = loaded else {
             return Ok(());
         };
         let origin = e.key.as_ref().and_then(|key| self.origins.get(key));
