@@ -611,6 +611,16 @@ fn a_table_the_guests_own_check_refuses_fails_check_config_and_start_up_at_its_k
         "expected `{expected}`:\n{stderr}"
     );
 
+    // Checking writes nothing, not even compiled guests to the cache.
+    let cache = dir.path().join("cache");
+    let good = config_file(
+        &dir,
+        &format!("[guest_cache]\ndir = {:?}\n", cache.display().to_string()),
+    );
+    let out = run(&["check-config", &good]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!cache.exists(), "check-config wrote {}", cache.display());
+
     // A component that is no component fails check-config at its `wasm`, as it would start-up.
     let junk = dir.path().join("junk.wasm");
     std::fs::write(&junk, b"not wasm").unwrap();

@@ -61,7 +61,7 @@ pub trait CallFlow: Sized {
     /// the config or the load. It is for what the kinds of
     /// [`config_keys!`](crate::config_keys) cannot say (a pin of digits, a
     /// word among a few, a table); it should read the table and nothing else,
-    /// since at `check-config` no server runs. The default finds none.
+    /// since the host serves the check nothing more. The default finds none.
     fn config_problem() -> Option<String> {
         None
     }

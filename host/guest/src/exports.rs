@@ -174,13 +174,18 @@ impl GuestPre {
         })
     }
 
-    /// A fresh instance in `store` asked its config check's `problem`: none when the
-    /// component does not export the check.
+    /// A fresh instance in `store`, without its exports looked up: for [`GuestPre::config_problem`].
+    pub(crate) fn bare_instance(&self, store: &mut Store<Context>) -> wasmtime::Result<Instance> {
+        self.pre.instantiate(store)
+    }
+
+    /// `instance`'s answer to its config check's `problem`: none when the component does not
+    /// export the check.
     pub(crate) fn config_problem(
         &self,
         store: &mut Store<Context>,
+        instance: &Instance,
     ) -> wasmtime::Result<Option<String>> {
-        let instance = self.pre.instantiate(&mut *store)?;
         let Some(index) = &self.config_check else {
             return Ok(None);
         };

@@ -150,13 +150,24 @@ impl Guest {
 
     /// What the guest's check of its config table finds wrong, asked of a fresh instance whose
     /// imports go to `host`: `Ok(None)` when it finds nothing or the component does not export
-    /// the check (`switchyard:settings/check`); `Err` when the instance cannot start or the
-    /// check traps or runs past its deadline.
+    /// the check (`switchyard:settings/check`); `Err` when the instance cannot start, or the
+    /// check traps or runs past its deadline (a deadline of its own, as any call's). A check
+    /// that finds a problem but gives no words for it is a problem saying so.
     pub fn config_problem(&self, host: Arc<dyn HostApi>) -> Result<Option<String>, GuestError> {
         let mut store = self.store(host);
-        self.pre
-            .config_problem(&mut store)
-            .map_err(|e| GuestError::from_wasmtime(&self.name, "check", e))
+        let instance = self
+            .pre
+            .bare_instance(&mut store)
+            .map_err(|e| GuestError::from_wasmtime(&self.name, "instantiate", e))?;
+        arm(&mut store, &self.limits);
+        let found = self
+            .pre
+            .config_problem(&mut store, &instance)
+            .map_err(|e| GuestError::from_wasmtime(&self.name, "check", e))?;
+        Ok(found.map(|problem| match problem.trim() {
+            "" => "its check found it wrong but gave no reason".to_owned(),
+            _ => problem,
+        }))
     }
 
     /// A store for one instance, whose imports go to `host`, armed for its first call.

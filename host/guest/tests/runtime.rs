@@ -396,6 +396,21 @@ fn a_guest_checks_what_its_declared_kinds_cannot_say_before_it_serves() {
     // A component of another language's toolchain, or an older one, exports no check.
     let draft = std::fs::read(env!("SWITCHYARD_GUEST_DRAFT")).unwrap();
     assert_eq!(problem("draft", &draft, &[("anything", "x")]), None);
+    // A problem without words still refuses, saying so.
+    let silent = runtime
+        .load(
+            "misbehave",
+            &misbehave_wasm(),
+            table(&[("config_problem", "")]),
+        )
+        .unwrap();
+    assert_eq!(
+        silent
+            .config_problem(Arc::new(NoServer))
+            .unwrap()
+            .as_deref(),
+        Some("its check found it wrong but gave no reason")
+    );
     // The check runs under the guest's limits.
     let spinning = runtime
         .load(

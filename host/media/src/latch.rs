@@ -23,20 +23,25 @@
 //!      failed over), and the leg latches there. Only a party on the stream's path knows its
 //!      SSRC and where its numbering stands: someone probing the port from elsewhere would have
 //!      to guess 43 bits;
-//!    - the SDP address, when the leg latched elsewhere: the address the peer signalled is its
-//!      own word, and a source that only outlasted the grace may be a prober that found the
-//!      port before the peer's first packet came ("RTP bleed"), or a path the peer left.
+//!    - the SDP address, for [`SDP_TAKEOVER`] after the leg latched elsewhere by the grace: a
+//!      source that only outlasted the grace may be a prober that found the port before the
+//!      peer's first packet came ("RTP bleed"), and the peer's own packets follow within a
+//!      round trip. Later, the latched stream is established, and one packet claiming the SDP
+//!      address (easily forged for a peer behind a NAT, whose SDP address is private) does not
+//!      take it.
 //!
 //! Every re-negotiation of the peer's session (a re-INVITE or UPDATE: a resume, a move, a
 //! refresh) starts over ([`Latch::relearn`]): a NAT that forgot its mapping while the call was
-//! on hold maps the resumed stream to a new port. While the SDP address stays the same, the
-//! source latched before goes on receiving the leg's RTP and is latched again at its first
-//! packet, so a refresh costs a peer behind a NAT nothing. When the SDP address moves, the
-//! source latched before is the path the peer left (a PBX that hands the media to a phone, a
-//! relay failing over): it may go on sending for a while, and is never latched again by the
-//! grace, so a new peer behind a NAT is heard at the new address. Addresses compare on the
-//! canonical IP, so an IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) matches its SDP
-//! IPv4 address.
+//! on hold maps the resumed stream to a new port. While the SDP address stays the same (an
+//! unspecified one, `c=0.0.0.0` for a hold, changes nothing), the source latched before goes on
+//! receiving the leg's RTP and is latched again at its first packet, so a refresh costs a peer
+//! behind a NAT nothing. When the SDP address moves, the source latched before is the path the
+//! peer left (a PBX that hands the media to a phone, a relay failing over): it may go on sending
+//! for a while, so it is latched again only when it alone has sent for [`LEFT_PATH_GRACE`] and
+//! nothing else latched first; a new peer behind a NAT is then heard at the new address, and a
+//! peer that only changed the address it signals (one that learned its public address) is heard
+//! again after that second. Addresses compare on the canonical IP, so an IPv4 peer seen on a
+//! dual-stack socket (`::ffff:a.b.c.d`) matches its SDP IPv4 address.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -46,6 +51,15 @@ use std::time::{Duration, Instant};
 /// starts together with a faster prober to be heard first, short enough that a caller behind
 /// a NAT loses only its first few packets, before its playout even starts.
 pub const LATCH_GRACE: Duration = Duration::from_millis(60);
+
+/// How long after the leg latched to another source by the grace a packet from the SDP address
+/// still takes the latch: the peer's first packets are a round trip behind our answer.
+pub const SDP_TAKEOVER: Duration = Duration::from_secs(2);
+
+/// How long the source latched before the SDP address moved must send alone, from its first
+/// packet after the move, before the leg latches to it again: longer than a PBX or relay
+/// that handed the media on goes on relaying, short for a peer that only signalled anew.
+pub const LEFT_PATH_GRACE: Duration = Duration::from_secs(1);
 
 /// How far past the last sequence number taken a packet from another source may be numbered and
 /// still continue the latched stream: packets lost while the source moved.
@@ -61,20 +75,40 @@ pub(crate) enum Source {
 }
 
 /// One leg's latching state.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Latch {
     latched: Option<SocketAddr>,
+    // When `latched` was taken by the grace rule; `None` when taken otherwise.
+    by_grace_at: Option<Instant>,
     // The source latched before the last re-negotiation, while the SDP address is unchanged.
     previous: Option<SocketAddr>,
     // The source latched before the SDP address last moved: the path the peer left.
     left: Option<SocketAddr>,
-    // When the first packet since the last reset arrived, from any source.
+    // The last SDP address that was not unspecified: whether a re-negotiation moves the peer.
+    signalled: SocketAddr,
+    // When the first packet since the last reset arrived, from a source other than `left`.
     first_seen: Option<Instant>,
+    // When the first packet from `left` since the last reset arrived.
+    left_first_seen: Option<Instant>,
     // The SSRC and sequence number of the last packet taken.
     last: Option<(u32, u16)>,
 }
 
 impl Latch {
+    /// The state of a new leg whose SDP address is `sdp`.
+    pub(crate) fn new(sdp: SocketAddr) -> Latch {
+        Latch {
+            latched: None,
+            by_grace_at: None,
+            previous: None,
+            left: None,
+            signalled: sdp,
+            first_seen: None,
+            left_first_seen: None,
+            last: None,
+        }
+    }
+
     /// Judges a valid RTP packet from `source` arriving at `now`, for a leg whose SDP address is
     /// `sdp`, latching when the rule says so.
     pub(crate) fn check(&mut self, now: Instant, source: SocketAddr, sdp: SocketAddr) -> Source {
@@ -82,23 +116,42 @@ impl Latch {
             return Source::Accepted;
         }
         if same(source, sdp) {
-            self.latched = Some(source);
-            return Source::Accepted;
+            let taken_over = self
+                .by_grace_at
+                .is_some_and(|latched_at| now < latched_at + SDP_TAKEOVER);
+            if self.latched.is_none() || taken_over {
+                self.latch(source, None);
+                return Source::Accepted;
+            }
+            return Source::Foreign;
         }
         if self.latched.is_some() {
             return Source::Foreign;
         }
         if self.left.is_some_and(|left| same(left, source)) {
-            return Source::Foreign;
+            let first = *self.left_first_seen.get_or_insert(now);
+            return self.latch_after(now, source, first + LEFT_PATH_GRACE);
+        }
+        if self.previous.is_some_and(|previous| same(previous, source)) {
+            self.latch(source, None);
+            return Source::Accepted;
         }
         let first = *self.first_seen.get_or_insert(now);
-        let known = self.previous.is_some_and(|previous| same(previous, source));
-        if known || now >= first + LATCH_GRACE {
-            self.latched = Some(source);
-            Source::Accepted
-        } else {
-            Source::Foreign
+        self.latch_after(now, source, first + LATCH_GRACE)
+    }
+
+    /// Latches to `source` by a grace that ends at `due`, if it has.
+    fn latch_after(&mut self, now: Instant, source: SocketAddr, due: Instant) -> Source {
+        if now < due {
+            return Source::Foreign;
         }
+        self.latch(source, Some(now));
+        Source::Accepted
+    }
+
+    fn latch(&mut self, source: SocketAddr, by_grace_at: Option<Instant>) {
+        self.latched = Some(source);
+        self.by_grace_at = by_grace_at;
     }
 
     /// Takes note of the stream position of a packet [`check`](Self::check) accepted.
@@ -115,7 +168,7 @@ impl Latch {
                 last_ssrc == ssrc && (1..=MAX_CONTINUATION).contains(&sequence.wrapping_sub(last))
             });
         if continues {
-            self.latched = Some(source);
+            self.latch(source, None);
         }
         continues
     }
@@ -126,22 +179,22 @@ impl Latch {
         self.latched.or(self.previous).unwrap_or(sdp)
     }
 
-    /// The peer's session was re-negotiated, its SDP address `moved` or not: the next packets
-    /// latch afresh. Unless it moved, the source latched so far stays the destination and
-    /// latches again at its first packet; if it moved, that source is never latched again by
-    /// the grace.
-    pub(crate) fn relearn(&mut self, moved: bool) {
+    /// The peer's session was re-negotiated, its SDP address now `sdp`: the next packets latch
+    /// afresh. Unless the address moved (an unspecified one, a hold, is no move), the source
+    /// latched so far stays the destination and latches again at its first packet; if it
+    /// moved, that source is latched again only by [`LEFT_PATH_GRACE`].
+    pub(crate) fn relearn(&mut self, sdp: SocketAddr) {
         let before = self.latched.or(self.previous);
-        let (previous, left) = if moved {
-            (None, before)
-        } else {
-            (before, self.left)
+        let moved = !sdp.ip().is_unspecified() && !same(sdp, self.signalled);
+        let (previous, left) = match moved {
+            true => (None, before.or(self.left)),
+            false => (before, self.left),
         };
         *self = Latch {
             previous,
             left,
             last: self.last,
-            ..Latch::default()
+            ..Latch::new(if moved { sdp } else { self.signalled })
         };
     }
 }
@@ -161,7 +214,7 @@ mod tests {
     #[test]
     fn the_sdp_address_latches_at_once_and_shuts_out_the_rest() {
         let (t0, sdp) = (Instant::now(), addr("192.0.2.1:4000"));
-        let mut latch = Latch::default();
+        let mut latch = Latch::new(sdp);
         assert_eq!(latch.destination(sdp), sdp);
         assert_eq!(
             latch.check(t0, addr("[::ffff:192.0.2.1]:4000"), sdp),
@@ -180,7 +233,7 @@ mod tests {
     fn another_source_latches_after_the_grace_unless_the_sdp_one_comes_first() {
         let (t0, sdp) = (Instant::now(), addr("10.0.0.5:4000"));
         let nat = addr("203.0.113.9:31000");
-        let mut latch = Latch::default();
+        let mut latch = Latch::new(sdp);
         assert_eq!(latch.check(t0, nat, sdp), Source::Foreign);
         let almost = t0 + LATCH_GRACE - Duration::from_millis(1);
         assert_eq!(latch.check(almost, nat, sdp), Source::Foreign);
@@ -189,38 +242,54 @@ mod tests {
         let prober = addr("198.51.100.7:5001");
         assert_eq!(latch.check(t0 + LATCH_GRACE, prober, sdp), Source::Foreign);
 
-        latch.relearn(true);
-        assert_eq!(latch.destination(sdp), sdp, "moved: the new SDP address");
+        let moved = addr("10.0.0.6:4000");
+        latch.relearn(moved);
+        assert_eq!(latch.destination(moved), moved, "the new SDP address");
         let t1 = t0 + Duration::from_secs(1);
-        assert_eq!(latch.check(t1, prober, sdp), Source::Foreign);
-        assert_eq!(latch.check(t1, sdp, sdp), Source::Accepted);
-        assert_eq!(latch.check(t1 + LATCH_GRACE, prober, sdp), Source::Foreign);
+        assert_eq!(latch.check(t1, prober, moved), Source::Foreign);
+        assert_eq!(latch.check(t1, moved, moved), Source::Accepted);
+        assert_eq!(
+            latch.check(t1 + LATCH_GRACE, prober, moved),
+            Source::Foreign
+        );
     }
 
     #[test]
-    fn the_sdp_address_takes_over_from_a_source_latched_by_the_grace() {
+    fn the_sdp_address_takes_over_from_a_source_latched_by_the_grace_while_it_is_new() {
         let (t0, sdp) = (Instant::now(), addr("192.0.2.1:4000"));
         // A prober found the port before the peer's first packet.
         let prober = addr("198.51.100.7:5001");
-        let mut latch = Latch::default();
+        let mut latch = Latch::new(sdp);
         latch.check(t0, prober, sdp);
-        assert_eq!(latch.check(t0 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        let latched = t0 + LATCH_GRACE;
+        assert_eq!(latch.check(latched, prober, sdp), Source::Accepted);
         assert_eq!(latch.destination(sdp), prober);
-        let later = t0 + LATCH_GRACE + Duration::from_millis(20);
+        let later = latched + Duration::from_millis(20);
         assert_eq!(latch.check(later, sdp, sdp), Source::Accepted);
         assert_eq!(latch.destination(sdp), sdp);
         assert_eq!(latch.check(later, prober, sdp), Source::Foreign);
+
+        // A peer behind a NAT, latched by the grace and heard for longer than the takeover:
+        // a packet claiming its private SDP address (forged) no longer takes the latch.
+        let (private, nat) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31000"));
+        let mut latch = Latch::new(private);
+        latch.check(t0, nat, private);
+        assert_eq!(latch.check(latched, nat, private), Source::Accepted);
+        let established = latched + SDP_TAKEOVER;
+        assert_eq!(latch.check(established, private, private), Source::Foreign);
+        assert_eq!(latch.destination(private), nat);
+        assert_eq!(latch.check(established, nat, private), Source::Accepted);
     }
 
     #[test]
-    fn the_path_left_by_a_move_is_never_latched_by_the_grace() {
+    fn the_path_left_by_a_move_is_latched_again_only_after_sending_alone_for_a_second() {
         let (t0, old_sdp) = (Instant::now(), addr("192.0.2.1:4000"));
-        let mut latch = Latch::default();
+        let mut latch = Latch::new(old_sdp);
         assert_eq!(latch.check(t0, old_sdp, old_sdp), Source::Accepted);
         // Moved to a phone behind a NAT: private SDP address, packets from its mapping; the
-        // old path goes on sending for a while.
-        latch.relearn(true);
+        // old path goes on sending for a while, and first.
         let (new_sdp, nat) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31000"));
+        latch.relearn(new_sdp);
         let t1 = t0 + Duration::from_secs(1);
         for ms in (0..200).step_by(20) {
             let at = t1 + Duration::from_millis(ms);
@@ -237,26 +306,74 @@ mod tests {
             Source::Accepted
         );
         assert_eq!(latch.destination(new_sdp), nat);
+        let t3 = t1 + LEFT_PATH_GRACE;
+        assert_eq!(latch.check(t3, old_sdp, new_sdp), Source::Foreign);
+
+        // A peer behind a NAT that only changed the address it signals (it learned its public
+        // one) keeps sending from its mapping: heard again after the second.
+        let (private, public) = (addr("10.0.0.5:4000"), addr("203.0.113.9:4000"));
+        let mut latch = Latch::new(private);
+        latch.check(t0, nat, private);
         assert_eq!(
-            latch.check(t2 + LATCH_GRACE, old_sdp, new_sdp),
-            Source::Foreign
+            latch.check(t0 + LATCH_GRACE, nat, private),
+            Source::Accepted
         );
+        latch.relearn(public);
+        assert_eq!(latch.check(t1, nat, public), Source::Foreign);
+        let almost = t1 + LEFT_PATH_GRACE - Duration::from_millis(1);
+        assert_eq!(latch.check(almost, nat, public), Source::Foreign);
+        assert_eq!(
+            latch.check(t1 + LEFT_PATH_GRACE, nat, public),
+            Source::Accepted
+        );
+        assert_eq!(latch.destination(public), nat);
+    }
+
+    #[test]
+    fn two_moves_in_a_row_keep_the_path_left_and_a_hold_is_no_move() {
+        let (t0, relay) = (Instant::now(), addr("192.0.2.1:4000"));
+        let mut latch = Latch::new(relay);
+        assert_eq!(latch.check(t0, relay, relay), Source::Accepted);
+        // Moved twice before anything latched (a glare, a second re-INVITE).
+        let (first, second) = (addr("192.0.2.2:4000"), addr("10.0.0.5:4000"));
+        latch.relearn(first);
+        latch.relearn(second);
+        let t1 = t0 + Duration::from_secs(1);
+        for ms in (0..200).step_by(20) {
+            let at = t1 + Duration::from_millis(ms);
+            assert_eq!(latch.check(at, relay, second), Source::Foreign, "{ms} ms");
+        }
+
+        // A peer behind a NAT held with c=0.0.0.0 and resumed with its address as before: its
+        // mapping latches again at its first packet.
+        let (private, nat) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31000"));
+        let mut latch = Latch::new(private);
+        latch.check(t0, nat, private);
+        assert_eq!(
+            latch.check(t0 + LATCH_GRACE, nat, private),
+            Source::Accepted
+        );
+        let held = addr("0.0.0.0:4000");
+        latch.relearn(held);
+        latch.relearn(private);
+        assert_eq!(latch.destination(private), nat);
+        assert_eq!(latch.check(t1, nat, private), Source::Accepted);
     }
 
     #[test]
     fn a_resumed_stream_from_a_new_nat_mapping_is_latched_again() {
         let (t0, sdp) = (Instant::now(), addr("10.0.0.5:4000"));
         let (before, after) = (addr("203.0.113.9:31000"), addr("203.0.113.9:31522"));
-        let mut latch = Latch::default();
+        let mut latch = Latch::new(sdp);
         latch.check(t0, before, sdp);
         assert_eq!(latch.check(t0 + LATCH_GRACE, before, sdp), Source::Accepted);
         // A refresh with the same SDP: the mapping latched so far comes back at once.
-        latch.relearn(false);
+        latch.relearn(sdp);
         assert_eq!(latch.destination(sdp), before);
         let t1 = t0 + Duration::from_secs(60);
         assert_eq!(latch.check(t1, before, sdp), Source::Accepted);
         // A resume after a hold the NAT outlived: the same SDP, packets from a new port.
-        latch.relearn(false);
+        latch.relearn(sdp);
         let t2 = t1 + Duration::from_secs(300);
         assert_eq!(
             latch.destination(sdp),
@@ -272,7 +389,7 @@ mod tests {
     #[test]
     fn a_source_continuing_the_latched_stream_is_followed() {
         let (t0, sdp) = (Instant::now(), addr("192.0.2.1:4000"));
-        let mut latch = Latch::default();
+        let mut latch = Latch::new(sdp);
         assert_eq!(latch.check(t0, sdp, sdp), Source::Accepted);
         latch.heard(0x5EED, 100);
         let moved = addr("198.51.100.7:31000");
@@ -291,6 +408,11 @@ mod tests {
         latch.heard(0x5EED, 103);
         assert_eq!(latch.check(t0, moved, sdp), Source::Accepted);
         assert_eq!(
+            latch.check(t0, sdp, sdp),
+            Source::Foreign,
+            "followed, not by grace"
+        );
+        assert_eq!(
             latch.check(t0, addr("198.51.100.8:31000"), sdp),
             Source::Foreign
         );
@@ -298,7 +420,7 @@ mod tests {
         latch.heard(0x5EED, u16::MAX);
         assert!(latch.follow(sdp, 0x5EED, 1));
         // Before anything latched, nothing is followed.
-        let mut fresh = Latch::default();
+        let mut fresh = Latch::new(sdp);
         fresh.heard(0x5EED, 1);
         assert!(!fresh.follow(moved, 0x5EED, 2));
     }

@@ -256,12 +256,12 @@ impl Leg {
             at_cut: true,
             plain_before: false,
             inbound: RoomDecoder::new(params.codec, rate),
+            latch: Latch::new(params.remote),
             params,
             place: Place::Alone,
             muted: false,
             deaf: false,
             jitter,
-            latch: Latch::default(),
             gain: Gain::UNITY,
             jitter_delay,
             reframer: Reframer::default(),
@@ -366,7 +366,7 @@ impl Leg {
         }
         // RFC 3264 §8: a new offer may come from a new place, though its SDP address is the
         // same (a NAT that forgot its mapping while the call was on hold).
-        self.latch.relearn(old.remote != params.remote);
+        self.latch.relearn(params.remote);
         if old.remote != params.remote || old.rtcp != params.rtcp {
             self.rtcp.relearn();
         }

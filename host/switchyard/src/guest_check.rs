@@ -11,12 +11,13 @@ use switchyard_guest::Runtime;
 /// serves or cannot start (`guests.<name>.wasm`), or whose check finds its table wrong
 /// (`guests.<name>.config.<key>`).
 pub fn check_guests(file: &Path, config: &Config) -> Result<(), ConfigError> {
+    // Without the compile cache: a check writes nothing (it may run as another user than the
+    // server, whose cache it would fill).
     let runtime = Runtime::new(config.runtime_limits())
-        .map_err(|e| ConfigError::at_key(file, "limits".to_owned(), e.to_string()))?
-        .with_cache(crate::server::compile_cache(config));
+        .map_err(|e| ConfigError::at_key(file, "limits".to_owned(), e.to_string()))?;
     let loader = GuestLoader::new(runtime, config);
     for name in loader.names() {
-        if let Err(e) = loader.check_configured(name) {
+        if let Err(e) = loader.load_configured(name) {
             let wasm_set = config.guests.get(name).is_some_and(|g| g.wasm.is_some());
             return Err(located(file, name, wasm_set, &e));
         }

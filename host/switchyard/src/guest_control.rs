@@ -63,7 +63,7 @@ impl GuestSwitch {
 
     /// `guestLoad(name, path)`: the new version's number, or a fault saying
     /// why the component was refused (the current version keeps serving).
-    /// Compiling takes a blocking thread; `host` serves the trial instance.
+    /// Compiling takes a blocking thread; `host`'s event stream is told of the new version.
     pub async fn load(&self, params: &[Value], host: Arc<CoreHost>) -> Result<Value, Fault> {
         let [Value::String(name), Value::String(path)] = params else {
             return Err(Fault::bad_params(
@@ -79,8 +79,8 @@ impl GuestSwitch {
     /// Loads a new version of `name` from the component at `path` (the one embedded under
     /// that name for `(embedded)`) and makes it the current one: its number, or a fault
     /// saying why it was refused (the current version keeps serving). Loads run one at a
-    /// time, in the order asked. Compiling takes a blocking thread; `host` serves the trial
-    /// instance.
+    /// time, in the order asked. Compiling takes a blocking thread; `host`'s event stream is
+    /// told of the new version.
     pub async fn load_file(
         &self,
         name: String,
@@ -89,22 +89,19 @@ impl GuestSwitch {
     ) -> Result<u32, Fault> {
         let registry = self.registry.clone();
         let loader = self.loader.clone();
-        let events = host.clone();
         // Held by the compile itself: a request dropped while it runs (its client gone)
         // frees the turn only when the compile is over.
         let turn = Arc::clone(&self.loading).lock_owned().await;
         let loaded = tokio::task::spawn_blocking(move || {
             let _turn = turn;
             let file = path.display().to_string();
-            add_version(&registry, &name, file, || {
-                loader.load_file(&name, &path, host)
-            })
-            .map(|version| (name, version))
+            add_version(&registry, &name, file, || loader.load_file(&name, &path))
+                .map(|version| (name, version))
         })
         .await
         .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))?;
         loaded.map(|(name, version)| {
-            events.events().guest_loaded(&name, version);
+            host.events().guest_loaded(&name, version);
             version
         })
     }

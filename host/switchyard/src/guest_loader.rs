@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
-use switchyard_guest::{
-    Guest, GuestConfig, GuestLimits, HostApi, NoServer, RecordFiles, Runtime, bundled,
-};
+use switchyard_guest::{Guest, GuestConfig, GuestLimits, NoServer, RecordFiles, Runtime, bundled};
 use tracing::info;
 
 /// What the registry shows as the file of a guest embedded in the binary.
@@ -58,13 +56,9 @@ impl GuestLoader {
     }
 
     /// The guest `name` from its configured file, else the embedded one,
-    /// instantiated once with `host` as [`GuestLoader::load_file`] does; with
-    /// the file's name as the registry shows it.
-    pub fn load_configured(
-        &self,
-        name: &str,
-        host: Arc<dyn HostApi>,
-    ) -> anyhow::Result<(Guest, String)> {
+    /// checked as [`GuestLoader::load_file`] checks it; with the file's name as
+    /// the registry shows it.
+    pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String)> {
         let entry = self.entry(name)?;
         let (wasm, file) = match &entry.0.wasm {
             Some(path) => (read(name, path)?, path.display().to_string()),
@@ -73,40 +67,37 @@ impl GuestLoader {
                 (wasm.to_vec(), EMBEDDED.to_owned())
             }
         };
-        Ok((self.start(name, entry, &wasm, host)?, file))
+        Ok((self.start(name, entry, &wasm)?, file))
     }
 
     /// A new version of `name` from the component at `path`, or from the one embedded under
     /// that name when `path` is [`EMBEDDED`] (the way back from a bad version of an embedded
-    /// guest), instantiated once with `host` so that a component which cannot start is refused.
-    pub fn load_file(
-        &self,
-        name: &str,
-        path: &Path,
-        host: Arc<dyn HostApi>,
-    ) -> anyhow::Result<Guest> {
+    /// guest), checked before it serves: instantiated once, so that a component which cannot
+    /// start is refused, and asked to check its config table.
+    pub fn load_file(&self, name: &str, path: &Path) -> anyhow::Result<Guest> {
         let entry = self.entry(name)?;
         let wasm = if path == Path::new(EMBEDDED) {
             embedded(name)?.to_vec()
         } else {
             read(name, path)?
         };
-        self.start(name, entry, &wasm, host)
+        self.start(name, entry, &wasm)
     }
 
-    /// `wasm` compiled as `name`, instantiated once with `host` and asked to check its config
-    /// table: a component that compiles but cannot start (its memory over its `memory_mb`, a
-    /// start function that traps), or whose check finds its table wrong ([`ConfigProblem`]),
-    /// is refused here rather than at each of its calls.
+    /// `wasm` compiled as `name`, instantiated once and asked to check its config table: a
+    /// component that compiles but cannot start (its memory over its `memory_mb`, a start
+    /// function that traps), or whose check finds its table wrong ([`ConfigProblem`]), is
+    /// refused here rather than at each of its calls. The instance's host serves nothing
+    /// ([`NoServer`]): the check judges the table alone, the same at `check-config`, at
+    /// start-up and at a load, and changes nothing.
     fn start(
         &self,
         name: &str,
         entry: &(GuestEntry, GuestLimits),
         wasm: &[u8],
-        host: Arc<dyn HostApi>,
     ) -> anyhow::Result<Guest> {
         let guest = self.compile(name, entry, wasm)?;
-        if let Some(problem) = guest.config_problem(host)? {
+        if let Some(problem) = guest.config_problem(Arc::new(NoServer))? {
             return Err(ConfigProblem {
                 guest: name.to_owned(),
                 problem,
@@ -114,12 +105,6 @@ impl GuestLoader {
             .into());
         }
         Ok(guest)
-    }
-
-    /// The guest `name` as [`GuestLoader::load_configured`] loads it, checked with a host that
-    /// serves nothing ([`NoServer`]), for `check-config`.
-    pub fn check_configured(&self, name: &str) -> anyhow::Result<()> {
-        self.load_configured(name, Arc::new(NoServer)).map(drop)
     }
 
     fn entry(&self, name: &str) -> anyhow::Result<&(GuestEntry, GuestLimits)> {

@@ -194,7 +194,7 @@ pub async fn run(
         dial_policy,
     ));
     for name in loader.names() {
-        let (guest, file) = loader.load_configured(name, host.clone())?;
+        let (guest, file) = loader.load_configured(name)?;
         guests.add(name, guest, file);
     }
     let executor = GuestExecutor::start(
@@ -380,7 +380,7 @@ async fn bind_sip(config: &Config, user_agent: &str) -> anyhow::Result<SipSocket
 }
 
 /// The cache of compiled guests `[guest_cache]` asks for, if any.
-pub(crate) fn compile_cache(config: &Config) -> Option<CompileCache> {
+fn compile_cache(config: &Config) -> Option<CompileCache> {
     let cache = &config.guest_cache;
     if !cache.enabled {
         return None;

@@ -167,10 +167,10 @@ pub fn problem() -> Option<String> {
             "predefined_rooms: {entry:?} is not <room>:<pin> (entries are separated by ;)"
         ));
     }
-    let allow = config::get("dialout_allow");
-    Allow::from_config(allow.as_deref())
-        .1
-        .map(|e| format!("dialout_allow: {allow:?} cannot be matched whole: {e}"))
+    let allow = config::get("dialout_allow").unwrap_or_default();
+    Allow::from_config(Some(&allow)).1.map(|e| {
+        format!("dialout_allow: {allow:?} is not a regular expression this guest takes: {e}")
+    })
 }
 
 /// `dialout_allow`: a regex the Request-URI of a dial-out must match (empty or
