@@ -135,7 +135,7 @@ impl Guest {
 
     /// A fresh instance, with its own memory, whose imports go to `host`.
     pub fn instantiate(&self, host: Arc<dyn HostApi>) -> Result<Instance, GuestError> {
-        let mut store = self.store(host);
+        let mut store = self.store(host, self.config.clone());
         let exports = self
             .pre
             .instantiate(&mut store)
@@ -152,9 +152,11 @@ impl Guest {
     /// imports go to `host`: `Ok(None)` when it finds nothing or the component does not export
     /// the check (`switchyard:settings/check`); `Err` when the instance cannot start, or the
     /// check traps or runs past its deadline (a deadline of its own, as any call's). A check
-    /// that finds a problem but gives no words for it is a problem saying so.
+    /// that finds a problem but gives no words for it is a problem saying so. The instance has
+    /// no records directory: a check writes nothing.
     pub fn config_problem(&self, host: Arc<dyn HostApi>) -> Result<Option<String>, GuestError> {
-        let mut store = self.store(host);
+        let without_records = (*self.config).clone().with_records(RecordFiles::default());
+        let mut store = self.store(host, Arc::new(without_records));
         let instance = self
             .pre
             .bare_instance(&mut store)
@@ -164,19 +166,17 @@ impl Guest {
             .pre
             .config_problem(&mut store, &instance)
             .map_err(|e| GuestError::from_wasmtime(&self.name, "check", e))?;
-        Ok(found.map(|problem| match problem.trim() {
-            "" => "its check found it wrong but gave no reason".to_owned(),
-            _ => problem,
-        }))
+        Ok(found.map(worded))
     }
 
-    /// A store for one instance, whose imports go to `host`, armed for its first call.
-    fn store(&self, host: Arc<dyn HostApi>) -> Store<Context> {
+    /// A store for one instance, whose imports go to `host` and `config`, armed for its first
+    /// call.
+    fn store(&self, host: Arc<dyn HostApi>, config: Arc<GuestConfig>) -> Store<Context> {
         let context = Context {
             host,
             guest: self.name.clone(),
             call: String::new(),
-            config: self.config.clone(),
+            config,
             limits: InstanceBudget::new(self.limits.memory_bytes, self.limits.max_core_instances),
             // No preopened directories, no sockets, no environment, no stdio.
             wasi: WasiCtx::builder().max_random_size(MAX_RANDOM_BYTES).build(),
@@ -202,6 +202,18 @@ impl Guest {
         });
         arm(&mut store, &self.limits);
         store
+    }
+}
+
+/// A config check's `problem`, with words saying so where it gave none (nothing, or a key and
+/// nothing after it).
+fn worded(problem: String) -> String {
+    const NO_REASON: &str = "its check found it wrong but gave no reason";
+    let trimmed = problem.trim();
+    match trimmed.strip_suffix(':') {
+        _ if trimmed.is_empty() => NO_REASON.to_owned(),
+        Some(key) => format!("{}: {NO_REASON}", key.trim_end()),
+        None => problem,
     }
 }
 

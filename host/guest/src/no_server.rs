@@ -1,4 +1,4 @@
-//! The host of a guest checked while no server runs (`check-config`).
+//! The host of a guest's config check: it serves nothing, whether a server runs or not.
 
 use crate::{DialRequest, Error, HostApi, JoinOptions, RoomInfo};
 
@@ -10,7 +10,7 @@ pub struct NoServer;
 
 fn no_server<T>() -> Result<T, Error> {
     Err(Error::WrongState(
-        "no server runs: the guest is only checked".to_owned(),
+        "the guest is only being checked: its host serves nothing".to_owned(),
     ))
 }
 

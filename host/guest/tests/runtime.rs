@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{FakeHost, invite, misbehave_wasm, small_limits};
 use switchyard_guest::{
-    Event, Guest, GuestConfig, GuestError, HostApi, Limits, NoServer, Runtime, Value, bundled,
+    Event, Guest, GuestConfig, GuestError, HostApi, Limits, NoServer, RecordFiles, Runtime, Value,
+    bundled,
 };
 
 fn sems_config() -> GuestConfig {
@@ -397,20 +398,46 @@ fn a_guest_checks_what_its_declared_kinds_cannot_say_before_it_serves() {
     let draft = std::fs::read(env!("SWITCHYARD_GUEST_DRAFT")).unwrap();
     assert_eq!(problem("draft", &draft, &[("anything", "x")]), None);
     // A problem without words still refuses, saying so.
-    let silent = runtime
+    for (given, said) in [
+        ("", "its check found it wrong but gave no reason"),
+        (
+            "rooms.7.pin: ",
+            "rooms.7.pin: its check found it wrong but gave no reason",
+        ),
+    ] {
+        let silent = runtime
+            .load(
+                "misbehave",
+                &misbehave_wasm(),
+                table(&[("config_problem", given)]),
+            )
+            .unwrap();
+        assert_eq!(
+            silent
+                .config_problem(Arc::new(NoServer))
+                .unwrap()
+                .as_deref(),
+            Some(said)
+        );
+    }
+    // A check writes no records, though the guest has a directory for them.
+    let records = tempfile::tempdir().unwrap();
+    let writer = runtime
         .load(
             "misbehave",
             &misbehave_wasm(),
-            table(&[("config_problem", "")]),
+            table(&[("config_problem", "records")])
+                .with_records(RecordFiles::new(records.path()).unwrap()),
         )
         .unwrap();
     assert_eq!(
-        silent
+        writer
             .config_problem(Arc::new(NoServer))
             .unwrap()
             .as_deref(),
-        Some("its check found it wrong but gave no reason")
+        Some("records")
     );
+    assert_eq!(std::fs::read_dir(records.path()).unwrap().count(), 0);
     // The check runs under the guest's limits.
     let spinning = runtime
         .load(

@@ -23,12 +23,12 @@
 //!      failed over), and the leg latches there. Only a party on the stream's path knows its
 //!      SSRC and where its numbering stands: someone probing the port from elsewhere would have
 //!      to guess 43 bits;
-//!    - the SDP address, for [`SDP_TAKEOVER`] after the leg latched elsewhere by the grace: a
-//!      source that only outlasted the grace may be a prober that found the port before the
-//!      peer's first packet came ("RTP bleed"), and the peer's own packets follow within a
-//!      round trip. Later, the latched stream is established, and one packet claiming the SDP
-//!      address (easily forged for a peer behind a NAT, whose SDP address is private) does not
-//!      take it.
+//!    - the SDP address, unless it is a private one: a source that only outlasted the grace
+//!      may be a prober that found the port before the peer's first packet came ("RTP
+//!      bleed"), however long the peer stays silent (ringing, early media one way), and the
+//!      address the peer signalled is its own word. A private SDP address (RFC 1918, RFC 6598,
+//!      RFC 4193, link-local) is a peer behind a NAT, from which no genuine packet reaches a
+//!      leg latched elsewhere: one claiming it is forged, and does not take the call.
 //!
 //! Every re-negotiation of the peer's session (a re-INVITE or UPDATE: a resume, a move, a
 //! refresh) starts over ([`Latch::relearn`]): a NAT that forgot its mapping while the call was
@@ -37,13 +37,14 @@
 //! receiving the leg's RTP and is latched again at its first packet, so a refresh costs a peer
 //! behind a NAT nothing. When the SDP address moves, the source latched before is the path the
 //! peer left (a PBX that hands the media to a phone, a relay failing over): it may go on sending
-//! for a while, so it is latched again only when it alone has sent for [`LEFT_PATH_GRACE`] and
-//! nothing else latched first; a new peer behind a NAT is then heard at the new address, and a
-//! peer that only changed the address it signals (one that learned its public address) is heard
-//! again after that second. Addresses compare on the canonical IP, so an IPv4 peer seen on a
+//! for a while, so it is latched again only [`LEFT_PATH_GRACE`] after its first packet, when
+//! nothing else latched first, and is then an ordinary source again; a new peer behind a NAT is
+//! heard at the new address, and a peer that only changed the address it signals (one that
+//! learned its public address) is heard again after that second. The first address a leg that
+//! started without one (a late offer, a hold at setup) is given is no move. Addresses compare on the canonical IP, so an IPv4 peer seen on a
 //! dual-stack socket (`::ffff:a.b.c.d`) matches its SDP IPv4 address.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 /// How long after a leg's first packet a source other than its SDP address is refused before the
@@ -52,13 +53,9 @@ use std::time::{Duration, Instant};
 /// a NAT loses only its first few packets, before its playout even starts.
 pub const LATCH_GRACE: Duration = Duration::from_millis(60);
 
-/// How long after the leg latched to another source by the grace a packet from the SDP address
-/// still takes the latch: the peer's first packets are a round trip behind our answer.
-pub const SDP_TAKEOVER: Duration = Duration::from_secs(2);
-
-/// How long the source latched before the SDP address moved must send alone, from its first
-/// packet after the move, before the leg latches to it again: longer than a PBX or relay
-/// that handed the media on goes on relaying, short for a peer that only signalled anew.
+/// How long after its first packet since the SDP address moved the source latched before the
+/// move is latched again, if nothing else latched first: longer than a PBX or relay that handed
+/// the media on goes on relaying, short for a peer that only signalled anew.
 pub const LEFT_PATH_GRACE: Duration = Duration::from_secs(1);
 
 /// How far past the last sequence number taken a packet from another source may be numbered and
@@ -78,13 +75,12 @@ pub(crate) enum Source {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Latch {
     latched: Option<SocketAddr>,
-    // When `latched` was taken by the grace rule; `None` when taken otherwise.
-    by_grace_at: Option<Instant>,
     // The source latched before the last re-negotiation, while the SDP address is unchanged.
     previous: Option<SocketAddr>,
     // The source latched before the SDP address last moved: the path the peer left.
     left: Option<SocketAddr>,
-    // The last SDP address that was not unspecified: whether a re-negotiation moves the peer.
+    // The last SDP address that was not unspecified (unspecified until one is given): whether a
+    // re-negotiation moves the peer.
     signalled: SocketAddr,
     // When the first packet since the last reset arrived, from a source other than `left`.
     first_seen: Option<Instant>,
@@ -99,7 +95,6 @@ impl Latch {
     pub(crate) fn new(sdp: SocketAddr) -> Latch {
         Latch {
             latched: None,
-            by_grace_at: None,
             previous: None,
             left: None,
             signalled: sdp,
@@ -115,43 +110,32 @@ impl Latch {
         if self.latched.is_some_and(|latched| same(latched, source)) {
             return Source::Accepted;
         }
-        if same(source, sdp) {
-            let taken_over = self
-                .by_grace_at
-                .is_some_and(|latched_at| now < latched_at + SDP_TAKEOVER);
-            if self.latched.is_none() || taken_over {
-                self.latch(source, None);
-                return Source::Accepted;
-            }
-            return Source::Foreign;
+        if same(source, sdp) && (self.latched.is_none() || !private(sdp.ip())) {
+            return self.latch(source);
         }
         if self.latched.is_some() {
             return Source::Foreign;
         }
         if self.left.is_some_and(|left| same(left, source)) {
             let first = *self.left_first_seen.get_or_insert(now);
-            return self.latch_after(now, source, first + LEFT_PATH_GRACE);
+            if now < first + LEFT_PATH_GRACE {
+                return Source::Foreign;
+            }
+            self.left = None;
+            return self.latch(source);
         }
-        if self.previous.is_some_and(|previous| same(previous, source)) {
-            self.latch(source, None);
-            return Source::Accepted;
-        }
+        let known = self.previous.is_some_and(|previous| same(previous, source));
         let first = *self.first_seen.get_or_insert(now);
-        self.latch_after(now, source, first + LATCH_GRACE)
-    }
-
-    /// Latches to `source` by a grace that ends at `due`, if it has.
-    fn latch_after(&mut self, now: Instant, source: SocketAddr, due: Instant) -> Source {
-        if now < due {
-            return Source::Foreign;
+        if known || now >= first + LATCH_GRACE {
+            self.latch(source)
+        } else {
+            Source::Foreign
         }
-        self.latch(source, Some(now));
-        Source::Accepted
     }
 
-    fn latch(&mut self, source: SocketAddr, by_grace_at: Option<Instant>) {
+    fn latch(&mut self, source: SocketAddr) -> Source {
         self.latched = Some(source);
-        self.by_grace_at = by_grace_at;
+        Source::Accepted
     }
 
     /// Takes note of the stream position of a packet [`check`](Self::check) accepted.
@@ -168,7 +152,7 @@ impl Latch {
                 last_ssrc == ssrc && (1..=MAX_CONTINUATION).contains(&sequence.wrapping_sub(last))
             });
         if continues {
-            self.latch(source, None);
+            self.latched = Some(source);
         }
         continues
     }
@@ -180,12 +164,14 @@ impl Latch {
     }
 
     /// The peer's session was re-negotiated, its SDP address now `sdp`: the next packets latch
-    /// afresh. Unless the address moved (an unspecified one, a hold, is no move), the source
-    /// latched so far stays the destination and latches again at its first packet; if it
-    /// moved, that source is latched again only by [`LEFT_PATH_GRACE`].
+    /// afresh. Unless the address moved (an unspecified one, a hold, is no move, nor is the
+    /// first address of a leg that had none), the source latched so far stays the destination
+    /// and latches again at its first packet; if it moved, that source is latched again only
+    /// by [`LEFT_PATH_GRACE`].
     pub(crate) fn relearn(&mut self, sdp: SocketAddr) {
         let before = self.latched.or(self.previous);
-        let moved = !sdp.ip().is_unspecified() && !same(sdp, self.signalled);
+        let unspecified = |address: SocketAddr| address.ip().is_unspecified();
+        let moved = !unspecified(sdp) && !unspecified(self.signalled) && !same(sdp, self.signalled);
         let (previous, left) = match moved {
             true => (None, before.or(self.left)),
             false => (before, self.left),
@@ -194,8 +180,24 @@ impl Latch {
             previous,
             left,
             last: self.last,
-            ..Latch::new(if moved { sdp } else { self.signalled })
+            ..Latch::new(if unspecified(sdp) {
+                self.signalled
+            } else {
+                sdp
+            })
         };
+    }
+}
+
+/// Whether `ip` is an address behind a NAT rather than one packets come from on the Internet:
+/// private (RFC 1918), shared (RFC 6598), unique local (RFC 4193) or link-local.
+fn private(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [first, second, ..] = v4.octets();
+            v4.is_private() || v4.is_link_local() || (first == 100 && second & 0xC0 == 64)
+        }
+        IpAddr::V6(v6) => v6.is_unique_local() || v6.is_unicast_link_local(),
     }
 }
 
@@ -255,30 +257,44 @@ mod tests {
     }
 
     #[test]
-    fn the_sdp_address_takes_over_from_a_source_latched_by_the_grace_while_it_is_new() {
+    fn a_public_sdp_address_takes_the_latch_back_however_late_a_private_one_never() {
         let (t0, sdp) = (Instant::now(), addr("192.0.2.1:4000"));
-        // A prober found the port before the peer's first packet.
+        // A prober found the port before the peer's first packet; the peer stays silent while
+        // its call rings.
         let prober = addr("198.51.100.7:5001");
         let mut latch = Latch::new(sdp);
         latch.check(t0, prober, sdp);
-        let latched = t0 + LATCH_GRACE;
-        assert_eq!(latch.check(latched, prober, sdp), Source::Accepted);
-        assert_eq!(latch.destination(sdp), prober);
-        let later = latched + Duration::from_millis(20);
-        assert_eq!(latch.check(later, sdp, sdp), Source::Accepted);
+        assert_eq!(latch.check(t0 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        latch.heard(0xBAD, 1);
+        assert!(latch.follow(addr("198.51.100.7:5002"), 0xBAD, 2));
+        let answered = t0 + Duration::from_secs(20);
+        assert_eq!(latch.check(answered, sdp, sdp), Source::Accepted);
         assert_eq!(latch.destination(sdp), sdp);
-        assert_eq!(latch.check(later, prober, sdp), Source::Foreign);
+        assert_eq!(latch.check(answered, prober, sdp), Source::Foreign);
 
-        // A peer behind a NAT, latched by the grace and heard for longer than the takeover:
-        // a packet claiming its private SDP address (forged) no longer takes the latch.
-        let (private, nat) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31000"));
-        let mut latch = Latch::new(private);
-        latch.check(t0, nat, private);
-        assert_eq!(latch.check(latched, nat, private), Source::Accepted);
-        let established = latched + SDP_TAKEOVER;
-        assert_eq!(latch.check(established, private, private), Source::Foreign);
-        assert_eq!(latch.destination(private), nat);
-        assert_eq!(latch.check(established, nat, private), Source::Accepted);
+        // A peer behind a NAT: a packet claiming its private SDP address is forged.
+        for private in [
+            "10.0.0.5:4000",
+            "100.64.1.2:4000",
+            "[fd00::5]:4000",
+            "[fe80::5]:4000",
+        ] {
+            let (private, nat) = (addr(private), addr("203.0.113.9:31000"));
+            let mut latch = Latch::new(private);
+            latch.check(t0, nat, private);
+            assert_eq!(
+                latch.check(t0 + LATCH_GRACE, nat, private),
+                Source::Accepted
+            );
+            let soon = t0 + LATCH_GRACE + Duration::from_millis(20);
+            assert_eq!(
+                latch.check(soon, private, private),
+                Source::Foreign,
+                "{private}"
+            );
+            assert_eq!(latch.destination(private), nat);
+            assert_eq!(latch.check(soon, nat, private), Source::Accepted);
+        }
     }
 
     #[test]
@@ -327,6 +343,10 @@ mod tests {
             Source::Accepted
         );
         assert_eq!(latch.destination(public), nat);
+        // Latched again, it is an ordinary source: a hold and resume cost it nothing.
+        latch.relearn(public);
+        let t4 = t1 + Duration::from_secs(30);
+        assert_eq!(latch.check(t4, nat, public), Source::Accepted);
     }
 
     #[test]
@@ -357,6 +377,15 @@ mod tests {
         latch.relearn(held);
         latch.relearn(private);
         assert_eq!(latch.destination(private), nat);
+        assert_eq!(latch.check(t1, nat, private), Source::Accepted);
+
+        // A leg that started with no address (a late offer): its first one is no move, and the
+        // mapping latched meanwhile latches again at once.
+        let none = addr("0.0.0.0:0");
+        let mut latch = Latch::new(none);
+        latch.check(t0, nat, none);
+        assert_eq!(latch.check(t0 + LATCH_GRACE, nat, none), Source::Accepted);
+        latch.relearn(private);
         assert_eq!(latch.check(t1, nat, private), Source::Accepted);
     }
 
@@ -409,8 +438,8 @@ mod tests {
         assert_eq!(latch.check(t0, moved, sdp), Source::Accepted);
         assert_eq!(
             latch.check(t0, sdp, sdp),
-            Source::Foreign,
-            "followed, not by grace"
+            Source::Accepted,
+            "the signalled address takes it back"
         );
         assert_eq!(
             latch.check(t0, addr("198.51.100.8:31000"), sdp),

@@ -622,8 +622,13 @@ impl Leg {
         })
     }
 
-    /// Where the leg's RTCP goes, and from which of its sockets; `None` while that is unknown.
+    /// Where the leg's RTCP goes, and from which of its sockets; `None` while that is unknown,
+    /// and during a hold by `c=0.0.0.0` (RFC 3264 §8.4), though the latch keeps the source it
+    /// will take again.
     fn rtcp_destination(&self) -> Option<(LegSocket, SocketAddr)> {
+        if self.params.remote.ip().is_unspecified() {
+            return None;
+        }
         let (socket, destination) =
             self.rtcp
                 .destination(self.params.rtcp, self.destination(), self.params.remote)?;

@@ -357,9 +357,9 @@ impl Worker {
     /// rate (G.711 to Opus): a new stream then starts, with a new SSRC, random sequence number
     /// and timestamp and its first packet marked (RFC 7160 §4.1), and the old one's last report
     /// and BYE are queued first, as [`remove_leg`](Self::remove_leg) sends them (RFC 3550 §8.2:
-    /// once its peer heard of it, to the same destination). A new remote address drops the
-    /// source the leg latched onto: it latches afresh, as a new leg does (see
-    /// [`handle_rtp`](Self::handle_rtp)).
+    /// once its peer heard of it, to the same destination). The leg latches afresh, keeping the
+    /// source latched so far while the remote address is the same, and trusting it less when
+    /// the address moved (see [`handle_rtp`](Self::handle_rtp)).
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
     /// one shorter packet under the old parameters; a packet of the leg waiting half a tick goes at

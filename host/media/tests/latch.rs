@@ -224,8 +224,8 @@ fn a_prober_that_found_the_port_first_gives_way_to_the_peer_at_its_sdp_address()
     let mut prober = TonePeer::new(A, Codec::Pcmu, 2500.0);
     prober.ssrc = 0xBAD;
     let prober_at = addr("198.51.100.7:5001");
-    // The prober sends from before the peer's first packet (the answer still on its way).
-    for _ in 0..5 {
+    // The prober sends from before the peer's first packet, and for 3 s (the call rings).
+    for _ in 0..150 {
         send_from(&mut worker, &mut prober, prober_at);
         tick(&mut worker);
     }
