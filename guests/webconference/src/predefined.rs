@@ -11,7 +11,7 @@ pub struct Predefined {
 }
 
 /// The rooms a `predefined_rooms` value lists, in order, and the entries that
-/// are not `<room>:<pin>` with both parts non-empty (for the log). Empty
+/// are not `<room>:<pin>` with both parts non-empty (for the config check). Empty
 /// entries (`a:1;;b:2;`) are skipped silently, as SEMS skips them.
 pub fn parse(value: &str) -> (Vec<Predefined>, Vec<String>) {
     let mut rooms = Vec::new();

@@ -19,19 +19,14 @@ const PREDEFINED_KEY: &str = "predefined_rooms";
 /// start-up hook, so every entry point (dial-in, each admin function) calls
 /// this first, and the first one after start-up opens them. As in SEMS, they
 /// are then rooms like any other (deleted by `roomDelete`, not reopened).
-/// Costs one key-value read once done. Bad entries are logged and skipped.
+/// Costs one key-value read once done.
 pub fn ensure_predefined(settings: &Settings) {
     let value = &settings.predefined_rooms;
     if value.is_empty() || kv::get(PREDEFINED_KEY).as_deref() == Some(value.as_str()) {
         return;
     }
-    let (predefined, bad) = predefined::parse(value);
-    for entry in bad {
-        log(
-            Level::Error,
-            &format!("predefined_rooms: {entry:?} is not <room>:<pin>; skipped"),
-        );
-    }
+    // A bad entry refused the config before the guest served (`settings::problem`).
+    let (predefined, _) = predefined::parse(value);
     for room in predefined {
         rooms::open(&room.room);
         if let Err(e) = rooms::set_meta(&room.room, adminpin::META_KEY, &room.pin) {
