@@ -1,6 +1,6 @@
 //! G.711 Appendix I packet-loss concealment end to end on virtual time: a leg's lost packets
 //! are heard as concealment by its room (G.711 at 8 kHz, G.722 at 16 kHz), a paused leg as
-//! silence.
+//! silence; a lost packet, Opus's too, is concealed for as long as it lasted.
 
 mod common;
 
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use switchyard_media::{Codec, Encoder, FRAME_LEN, LegId, RoomId};
+use switchyard_media::{Codec, Encoder, FRAME_LEN, LegId, RoomId, Worker};
 
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
@@ -285,9 +285,25 @@ fn marker_after_a_short_loss(ptime_ms: usize, lose_20: bool) -> (usize, u64) {
         Encoder::new(Codec::Pcmu).encode(&tone(freq, 6000.0, i * samples, samples), &mut payload);
         rtp(0, i as u16, (i * samples) as u32, 0xA, i == 0, &payload)
     };
+    let heard = feed_with_20_late(&mut worker, (60, FRAME_LEN), samples, lose_20, packet);
+    // 5 ms windows: 400 Hz and 1 kHz are whole periods in them, so neither reads at the other.
+    (marker_start(&heard, 40), worker.stats().jitter.concealed)
+}
+
+/// What B hears while A's packets `packet(i)`, of `samples` clock units each, reach `worker`
+/// for `ticks` ticks of `tick_samples`: each as soon as the tick time reaches its first sample,
+/// packet 21 with packet 20 (so that 20 is known to be missing when its turn comes), and packet
+/// 20 never with `lose_20`.
+fn feed_with_20_late(
+    worker: &mut Worker,
+    (ticks, tick_samples): (usize, usize),
+    samples: usize,
+    lose_20: bool,
+    packet: impl Fn(usize) -> Vec<u8>,
+) -> Vec<i16> {
     let mut heard = Vec::new();
     let mut next = 0;
-    for tick_start in (0..60).map(|k| k * FRAME_LEN) {
+    for tick_start in (0..ticks).map(|k| k * tick_samples) {
         let now = worker.next_tick() - LEAD;
         while next * samples <= tick_start {
             let sent: &[usize] = match next {
@@ -300,15 +316,17 @@ fn marker_after_a_short_loss(ptime_ms: usize, lose_20: bool) -> (usize, u64) {
             }
             next += 1;
         }
-        heard.extend(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+        heard.extend(decode(Codec::Pcmu, sent_by(&tick(worker), B)[0]));
     }
-    // 5 ms windows: 400 Hz and 1 kHz are whole periods in them, so neither reads at the other.
-    let window = 40;
-    let start = heard
+    heard
+}
+
+/// The first sample of `heard` from which `window` samples read the marker.
+fn marker_start(heard: &[i16], window: usize) -> usize {
+    heard
         .windows(window)
         .position(|w| goertzel(w, MARK, 8000.0) > 3000.0)
-        .expect("the marker is heard");
-    (start, worker.stats().jitter.concealed)
+        .expect("the marker is heard")
 }
 
 #[test]
@@ -320,6 +338,58 @@ fn a_lost_packet_shorter_than_a_tick_or_ending_within_one_is_concealed_as_long_a
         assert_eq!(
             lossy, clean,
             "{ptime_ms} ms: the packets after the loss play when they would have"
+        );
+        assert_eq!(concealed, concealed_ticks, "{ptime_ms} ms");
+    }
+}
+
+/// The sample at which B, a PCMU leg, first hears the marker in A's stream of Opus packets of
+/// `ptime_ms` (10 or 40), all from one encoder, and the worker's count of concealed frames.
+/// The marker is 20 ms (or one packet) of a 1 kHz tone; the rest is 400 Hz. Each packet is sent
+/// as soon as the tick time reaches its first sample, packet 21 with packet 20 (so that 20 is
+/// known to be missing when its turn comes); with `lose_20`, packet 20 never arrives. The
+/// marker starts with the first packet 30 ms or more after the lost one: a predictive decoder
+/// takes a few packets to find its way back after a loss, and what it decodes meanwhile is
+/// off in level, which would move where the marker crosses the detector's threshold.
+fn marker_after_a_lost_opus_packet(ptime_ms: usize, lose_20: bool) -> (usize, u64) {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Opus), (B, Codec::Pcmu)]);
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let mut peer = TonePeer::new(A, Codec::Opus, TONE);
+    peer.packet_time = Duration::from_millis(ptime_ms as u64);
+    let first_marked = (21 * ptime_ms + 30).div_ceil(ptime_ms);
+    let marker = first_marked..first_marked + (20 / ptime_ms).max(1);
+    // Enough packets that A talks to the end: a pause at its end would be concealed too.
+    let ticks = 70;
+    let packets: Vec<Vec<u8>> = (0..=ticks * 20 / ptime_ms)
+        .map(|i| {
+            peer.freq = if marker.contains(&i) { MARK } else { TONE };
+            peer.next_packet()
+        })
+        .collect();
+    let samples = Codec::Opus.samples_per_frame(peer.packet_time);
+    let tick_samples = Codec::Opus.samples_per_frame(TICK);
+    let heard = feed_with_20_late(&mut worker, (ticks, tick_samples), samples, lose_20, |i| {
+        packets[i].clone()
+    });
+    // 10 ms windows at 8 kHz, whole periods of both tones. Opus's own concealment is no clean
+    // tone: it has 5 ms bursts of 1 kHz at over half the marker's level, which a 5 ms window
+    // would take for it.
+    (marker_start(&heard, 80), worker.stats().jitter.concealed)
+}
+
+#[test]
+fn a_lost_opus_packet_of_10_or_40_ms_is_concealed_as_long_as_it_lasted() {
+    for (ptime_ms, concealed_ticks) in [(10, 1), (40, 2)] {
+        let (clean, none) = marker_after_a_lost_opus_packet(ptime_ms, false);
+        assert_eq!(none, 0, "{ptime_ms} ms");
+        let (lossy, concealed) = marker_after_a_lost_opus_packet(ptime_ms, true);
+        // Both runs go through the same decoders: the loss may only nudge where the marker
+        // crosses the threshold, by far less than the 80 samples of 10 ms.
+        assert!(
+            clean.abs_diff(lossy) <= 8,
+            "{ptime_ms} ms: the marker starts at {lossy} after the loss, at {clean} without"
         );
         assert_eq!(concealed, concealed_ticks, "{ptime_ms} ms");
     }

@@ -233,8 +233,8 @@ pub fn sent_by(transmits: &[MediaTransmit], leg: LegId) -> Vec<&MediaTransmit> {
     transmits.iter().filter(|t| t.leg == leg).collect()
 }
 
-/// A peer sending a phase-continuous tone as 20 ms RTP packets, at its codec's audio rate, from
-/// its own encoder.
+/// A peer sending a phase-continuous tone as RTP packets of 20 ms (unless set otherwise), at its
+/// codec's audio rate, from its own encoder.
 pub struct TonePeer {
     pub leg: LegId,
     pub codec: Codec,
@@ -243,6 +243,8 @@ pub struct TonePeer {
     pub amplitude: f64,
     pub ssrc: u32,
     pub frames: usize,
+    /// How long each packet lasts: 20 ms unless set (Opus takes 10, 40 or 60 ms too).
+    pub packet_time: Duration,
     /// Where the packets come from ([`sdp_addr`] unless changed).
     pub source: SocketAddr,
     encoder: Encoder,
@@ -257,6 +259,7 @@ impl TonePeer {
             amplitude: 6000.0,
             ssrc: 0x1000 + leg.0 as u32,
             frames: 0,
+            packet_time: TICK,
             source: sdp_addr(leg),
             encoder: Encoder::new(codec),
         }
@@ -264,7 +267,7 @@ impl TonePeer {
 
     pub fn next_packet(&mut self) -> Vec<u8> {
         let rate = self.codec.audio_rate();
-        let n = rate as usize / 50;
+        let n = (u128::from(rate) * self.packet_time.as_nanos() / 1_000_000_000) as usize;
         let pcm = tone_at(rate, self.freq, self.amplitude, self.frames * n, n);
         let mut payload = Vec::new();
         self.encoder.encode(&pcm, &mut payload);
@@ -272,7 +275,7 @@ impl TonePeer {
         let packet = rtp(
             self.codec.payload_type(),
             seq.wrapping_add(60_000),
-            (self.frames * self.codec.samples_per_frame(TICK)) as u32,
+            (self.frames * self.codec.samples_per_frame(self.packet_time)) as u32,
             self.ssrc,
             self.frames == 0,
             &payload,
