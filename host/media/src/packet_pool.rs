@@ -1,6 +1,7 @@
-//! Spare packet buffers: the worker builds every outgoing RTP packet in one taken from here and
-//! the shell gives it back once sent, so steady-state sending allocates nothing; a leg keeps
-//! the payload buffers of packets it played for the packets it receives next.
+//! Spare buffers: the worker builds every outgoing RTP packet in one taken from here and the
+//! shell gives it back once sent, so steady-state sending allocates nothing; a leg keeps the
+//! payload buffers of packets it played for the packets it receives next; a recording keeps
+//! the sample buffers of the frames its writer wrote.
 
 /// The most spare buffers a worker keeps: more than its packets in one tick in any sane
 /// configuration; beyond it, returned buffers are freed.
@@ -10,12 +11,17 @@ const MAX_SPARE: usize = 1 << 14;
 /// frame, without growing.
 const NEW_CAPACITY: usize = 256;
 
-/// A bounded stack of emptied packet buffers.
+/// A bounded stack of emptied buffers of `T`.
 #[derive(Debug)]
-pub(crate) struct PacketPool {
-    spare: Vec<Vec<u8>>,
+pub(crate) struct BufferPool<T> {
+    spare: Vec<Vec<T>>,
     limit: usize,
+    // Room reserved in a new buffer.
+    new_capacity: usize,
 }
+
+/// A pool of packet (or payload) buffers.
+pub(crate) type PacketPool = BufferPool<u8>;
 
 impl Default for PacketPool {
     /// A worker's pool: up to [`MAX_SPARE`] buffers.
@@ -25,24 +31,33 @@ impl Default for PacketPool {
 }
 
 impl PacketPool {
-    /// A pool keeping at most `limit` spare buffers.
+    /// A pool keeping at most `limit` spare packet buffers.
     pub(crate) fn with_limit(limit: usize) -> Self {
-        PacketPool {
+        BufferPool::new(limit, NEW_CAPACITY)
+    }
+}
+
+impl<T> BufferPool<T> {
+    /// A pool keeping at most `limit` spare buffers, making new ones with room for
+    /// `new_capacity` elements.
+    pub(crate) fn new(limit: usize, new_capacity: usize) -> Self {
+        BufferPool {
             spare: Vec::new(),
             limit,
+            new_capacity,
         }
     }
 
     /// An empty buffer: a spare one when there is one, else a new one.
-    pub(crate) fn take(&mut self) -> Vec<u8> {
+    pub(crate) fn take(&mut self) -> Vec<T> {
         self.spare
             .pop()
-            .unwrap_or_else(|| Vec::with_capacity(NEW_CAPACITY))
+            .unwrap_or_else(|| Vec::with_capacity(self.new_capacity))
     }
 
     /// Keeps `buffer` (emptied) for a later [`take`](Self::take), unless the pool's limit is
     /// reached.
-    pub(crate) fn give(&mut self, mut buffer: Vec<u8>) {
+    pub(crate) fn give(&mut self, mut buffer: Vec<T>) {
         if self.spare.len() < self.limit {
             buffer.clear();
             self.spare.push(buffer);

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 
+use crate::packet_pool::BufferPool;
 use crate::rate::RateConverter;
 use crate::{MAX_FRAME_LEN, MediaEvent, PROMPT_RATE, RoomId};
 
@@ -88,35 +89,25 @@ impl Drop for RecordedSamples {
 /// the other: a buffer given back while the worker takes one is freed, and the worker takes a
 /// new one while a buffer is given back.
 #[derive(Clone, Debug)]
-struct SpareBuffers {
-    buffers: Arc<Mutex<Vec<Vec<i16>>>>,
-    limit: usize,
-}
+struct SpareBuffers(Arc<Mutex<BufferPool<i16>>>);
 
 impl SpareBuffers {
     fn new(limit: usize) -> Self {
-        SpareBuffers {
-            buffers: Arc::new(Mutex::new(Vec::with_capacity(limit))),
-            limit,
-        }
+        SpareBuffers(Arc::new(Mutex::new(BufferPool::new(limit, MAX_FRAME_LEN))))
     }
 
     /// An empty buffer with room for any frame: a spare one if there is one at hand.
     fn take(&self) -> Vec<i16> {
-        self.buffers
-            .try_lock()
-            .ok()
-            .and_then(|mut buffers| buffers.pop())
-            .unwrap_or_else(|| Vec::with_capacity(MAX_FRAME_LEN))
+        match self.0.try_lock() {
+            Ok(mut pool) => pool.take(),
+            Err(_) => Vec::with_capacity(MAX_FRAME_LEN),
+        }
     }
 
     /// Keeps `buffer` for a later frame, unless the limit is reached or the spares are busy.
-    fn give(&self, mut buffer: Vec<i16>) {
-        if let Ok(mut buffers) = self.buffers.try_lock()
-            && buffers.len() < self.limit
-        {
-            buffer.clear();
-            buffers.push(buffer);
+    fn give(&self, buffer: Vec<i16>) {
+        if let Ok(mut pool) = self.0.try_lock() {
+            pool.give(buffer);
         }
     }
 }
@@ -422,7 +413,7 @@ mod tests {
             })
             .collect();
         drop(held);
-        assert_eq!(tap.spare.buffers.lock().unwrap().len(), 2);
+        assert_eq!(tap.spare.0.lock().unwrap().spare(), 2);
     }
 
     #[test]
