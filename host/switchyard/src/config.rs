@@ -661,12 +661,15 @@ impl ConfigError {
     /// `message` about `key` of `file`, located by reading the file again (no position when it
     /// cannot be read or the key is not written in it).
     pub fn at_key(file: &Path, key: String, message: String) -> ConfigError {
-        let position = std::fs::read_to_string(file)
-            .ok()
-            .and_then(|text| locate(&text, &key));
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        ConfigError::in_text(file, &text, key, message)
+    }
+
+    /// `message` about `key` of `file`, whose text is `text`, at the key's place in it.
+    fn in_text(file: &Path, text: &str, key: String, message: String) -> ConfigError {
         ConfigError {
             file: file.to_owned(),
-            position,
+            position: locate(text, &key),
             key: Some(key),
             message,
         }
@@ -700,12 +703,9 @@ impl Config {
     /// the base of relative paths.
     pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
         let config = Config::parse_unchecked(file, text)?;
-        config.check().map_err(|(key, message)| ConfigError {
-            file: file.to_owned(),
-            position: locate(text, &key),
-            key: Some(key),
-            message,
-        })?;
+        config
+            .check()
+            .map_err(|(key, message)| ConfigError::in_text(file, text, key, message))?;
         Ok(config)
     }
 
