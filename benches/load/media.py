@@ -72,6 +72,13 @@ def stop_syscall_count(counter):
     return None
 
 
+def syscalls_text(per_packet):
+    """A run's system calls per packet, in words."""
+    if per_packet is None:
+        return "system calls not counted (--syscalls counts them)"
+    return f"{per_packet:.3f} system calls per packet"
+
+
 def run_once(args, participants, number):
     workdir = tempfile.mkdtemp(prefix="switchyard-media-")
     server, sip, control_port, idle_kb = start_media_server(args.binary, workdir, participants)
@@ -114,7 +121,7 @@ def run_once(args, participants, number):
     figures = {
         "participants": n,
         "syscalls_per_packet": (result_syscalls / max(packets, 1)
-                                if result_syscalls is not None else float("nan")),
+                                if result_syscalls is not None else None),
         "cpu_us": (cpu1 - cpu0) / (t1 - t0) / n * 1e6,
         "delivered_us": (cpu1 - cpu0) * 1e6 / max(result["received"] / 50, 1),
         "generator_us": (gen1 - gen0) / (t1 - t0) / n * 1e6,
@@ -142,8 +149,14 @@ def run_once(args, participants, number):
           f"generator {figures['generator_us']:.0f} us/participant-s "
           f"(server/generator {figures['server_per_generator']:.2f}), "
           f"{figures['behind_pct']:.1f}% of its slots behind, "
-          f"{figures['syscalls_per_packet']:.3f} system calls per packet", flush=True)
+          f"{syscalls_text(figures['syscalls_per_packet'])}", flush=True)
     return figures
+
+
+def syscalls_median(runs):
+    """The median of the runs' system calls per packet, or "-" if not counted."""
+    counted = [r["syscalls_per_packet"] for r in runs if r["syscalls_per_packet"] is not None]
+    return f"{statistics.median(counted):.3f}" if counted else "-"
 
 
 def main():
@@ -182,7 +195,7 @@ def main():
               f"{median('ticks_late_pct'):>11.2f} "
               f"{median('generator_us'):>10.0f} {median('server_per_generator'):>7.2f} "
               f"{median('behind_pct'):>11.1f} "
-              f"{median('syscalls_per_packet'):>12.3f}")
+              f"{syscalls_median(runs):>12}")
 
 
 if __name__ == "__main__":
