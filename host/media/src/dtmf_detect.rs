@@ -8,10 +8,15 @@
 //! frequencies is measured with the Goertzel algorithm, at the frame's own rate. A block holds a
 //! key when the strongest tone of each group is loud enough, the two are within the twist
 //! allowed between them, each stands well above the other tones of its group, and the pair
-//! carries most of the block's power (speech spreads its power over many frequencies). A key is reported once per press, after
-//! two blocks in a row hold it (40 ms, the shortest tone ITU-T Q.24 has a receiver take); a
-//! block without it ends the press. A block whose samples never reach one tone's least
-//! amplitude (silence, mostly) costs one pass over its samples, before any filter runs.
+//! carries most of the block's power (speech spreads its power over many frequencies).
+//!
+//! A key is reported once per press, after two blocks in a row hold it (40 ms, the shortest
+//! tone ITU-T Q.24 has a receiver take). Once reported, the press outlasts one block without
+//! it (a burst of noise, a break of the tone of up to 15 ms: Q.24 has a receiver bridge a
+//! short break within a tone) and ends at the second in a row, which a pause of 40 ms, the
+//! least Q.24 has between keys, always brings; a block holding another key starts that key at
+//! once. A block whose samples never reach one tone's least amplitude (silence, mostly) costs
+//! one pass over its samples, before any filter runs.
 
 use std::f32::consts::TAU;
 
@@ -42,6 +47,8 @@ const MIN_PAIR_SHARE: f32 = 0.6;
 const WINDOW_AT_8K: usize = 106;
 /// How many blocks in a row must hold a key for it to be reported.
 const BLOCKS_TO_REPORT: u8 = 2;
+/// How many blocks in a row without a reported key end its press: one is a break within it.
+const BLOCKS_TO_END: u8 = 2;
 
 /// Detects the keys in one stream of frames at one rate.
 #[derive(Debug, Clone)]
@@ -51,8 +58,18 @@ pub struct InbandDtmf {
     window: usize,
     /// The Goertzel coefficient (2·cos ω) of each frequency: the low group, then the high.
     coefficients: [f32; 8],
-    /// The key the last blocks held, and how many in a row.
-    held: Option<(char, u8)>,
+    /// The press under way, if any.
+    held: Option<Press>,
+}
+
+/// A key heard in the last blocks.
+#[derive(Debug, Clone, Copy)]
+struct Press {
+    key: char,
+    /// Blocks that held it, up to [`BLOCKS_TO_REPORT`]: it is reported at that count.
+    blocks: u8,
+    /// Blocks in a row since without it, after it was reported.
+    missed: u8,
 }
 
 impl InbandDtmf {
@@ -79,19 +96,35 @@ impl InbandDtmf {
     }
 
     /// Takes the next block (a frame at the detector's rate); returns a key once per press,
-    /// on the block that makes it certain.
+    /// on the block that makes it certain. A press already reported goes on through one block
+    /// without its key.
     pub fn push(&mut self, block: &[i16]) -> Option<char> {
         let window = &block[block.len().saturating_sub(self.window)..];
-        let Some(key) = key_in(window, &self.coefficients) else {
-            self.held = None;
-            return None;
-        };
-        let blocks = match self.held {
-            Some((held, n)) if held == key => n.saturating_add(1),
-            _ => 1,
-        };
-        self.held = Some((key, blocks));
-        (blocks == BLOCKS_TO_REPORT).then_some(key)
+        let found = key_in(window, &self.coefficients);
+        match (&mut self.held, found) {
+            (Some(press), Some(key)) if press.key == key => {
+                press.missed = 0;
+                if press.blocks < BLOCKS_TO_REPORT {
+                    press.blocks += 1;
+                    return (press.blocks == BLOCKS_TO_REPORT).then_some(key);
+                }
+                None
+            }
+            (Some(press), None)
+                if press.blocks == BLOCKS_TO_REPORT && press.missed + 1 < BLOCKS_TO_END =>
+            {
+                press.missed += 1;
+                None
+            }
+            (_, found) => {
+                self.held = found.map(|key| Press {
+                    key,
+                    blocks: 1,
+                    missed: 0,
+                });
+                None
+            }
+        }
     }
 
     /// Forgets a press under way: the next block starts afresh (the stream stopped, or its
@@ -170,7 +203,11 @@ mod tests {
 
     /// 20 ms of `tones` (frequency, amplitude) at `rate`, from sample `offset` on.
     fn block(rate: u32, tones: &[(f32, f32)], offset: usize) -> Vec<i16> {
-        let len = rate as usize / 50;
+        samples(rate, tones, offset, rate as usize / 50)
+    }
+
+    /// `len` samples of `tones` (frequency, amplitude) at `rate`, from sample `offset` on.
+    fn samples(rate: u32, tones: &[(f32, f32)], offset: usize, len: usize) -> Vec<i16> {
         (offset..offset + len)
             .map(|n| {
                 let t = n as f32 / rate as f32;
@@ -246,6 +283,64 @@ mod tests {
             }
         }
         assert_eq!(keys, ['5', '5']);
+    }
+
+    /// The keys heard in 100 ms of `5`, a pause of `pause_ms` and 100 ms of `5` again, the
+    /// whole starting `offset` samples into a block.
+    fn keys_around_a_pause(pause_ms: usize, offset: usize) -> Vec<char> {
+        let five = [(770.0, 5000.0), (1336.0, 5000.0)];
+        let mut stream = vec![0; offset];
+        for (tones, len) in [(&five[..], 800), (&[][..], pause_ms * 8), (&five[..], 800)] {
+            stream.extend(samples(8000, tones, stream.len(), len));
+        }
+        stream.resize(stream.len() + 800, 0);
+        let mut detector = InbandDtmf::new(8000);
+        stream
+            .chunks_exact(160)
+            .filter_map(|b| detector.push(b))
+            .collect()
+    }
+
+    #[test]
+    fn a_break_within_a_key_is_bridged_and_a_pause_of_40_ms_parts_keys_at_every_phase() {
+        for offset in (0..160).step_by(4) {
+            for pause_ms in [5, 10, 15] {
+                let keys = keys_around_a_pause(pause_ms, offset);
+                assert_eq!(keys, ['5'], "{pause_ms} ms break at {offset}");
+            }
+            for pause_ms in [40, 60] {
+                let keys = keys_around_a_pause(pause_ms, offset);
+                assert_eq!(keys, ['5', '5'], "{pause_ms} ms pause at {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_of_noise_within_a_press_is_no_new_key() {
+        let tones = [(852.0, 5000.0), (1477.0, 5000.0)];
+        let mut state = 0x2545_f491_u32;
+        let mut noisy = block(8000, &tones, 5 * 160);
+        for s in &mut noisy {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state as i32 >> 16) as f32 / 32768.0 * 12_000.0;
+            *s = (f32::from(*s) + noise).clamp(-32768.0, 32767.0) as i16;
+        }
+        let mut alone = InbandDtmf::new(8000);
+        assert_eq!(
+            [alone.push(&noisy), alone.push(&noisy)],
+            [None, None],
+            "the noise hides the key"
+        );
+        let mut detector = InbandDtmf::new(8000);
+        let keys: Vec<char> = (0..11)
+            .filter_map(|b| match b {
+                5 => detector.push(&noisy),
+                _ => detector.push(&block(8000, &tones, b * 160)),
+            })
+            .collect();
+        assert_eq!(keys, ['9']);
     }
 
     #[test]

@@ -233,6 +233,15 @@ impl DtmfSender {
         Some((end, ends_left))
     }
 
+    /// Cuts the key being sent in-band short, at the length it sounded: its 60 ms of silence
+    /// follow on the next ticks, in place of the rest of its tone. Nothing changes when no key
+    /// goes in-band or its tone is over.
+    pub(crate) fn cut_tone(&mut self) {
+        if let Some(sending) = self.sending.as_mut().filter(|s| s.format.is_none()) {
+            sending.tick = sending.tick.max(KEY_TICKS - 1);
+        }
+    }
+
     /// Adds this tick's tones of the key being sent in-band to `out`, at `rate` Hz.
     pub(crate) fn add_tone(&mut self, rate: u32, out: &mut [i16]) {
         if let Some(sending) = &self.sending {

@@ -444,15 +444,25 @@ impl Leg {
     }
 
     /// Ends the key going as RFC 4733 events before the leg adopts `next`, if `next` restarts
-    /// its stream or changes its telephone-event format: every packet of an event carries its
-    /// payload type and its start on its stream's timeline (RFC 4733 §2.3.1), so it cannot go
-    /// on in another stream or format. Returns the event's end packet and how many times it is
-    /// still to go on the current stream (RFC 4733 §2.5.1.4), unless the leg does not send; the
-    /// rest of the key is silence either way (see [`DtmfSender::cut_event`]). `None` when no
-    /// event goes or `next` keeps it as it is.
+    /// its stream, changes its telephone-event format or stops it sending (a hold): every
+    /// packet of an event carries its payload type and its start on its stream's timeline
+    /// (RFC 4733 §2.3.1), so it cannot go on in another stream or format, nor after a gap in
+    /// its stream, and the peer would play it on until its end came. Returns the event's end
+    /// packet and how many times it is still to go on the current stream (RFC 4733 §2.5.1.4),
+    /// unless the leg does not send; the rest of the key is silence either way (see
+    /// [`DtmfSender::cut_event`]). `None` when no event goes or `next` keeps it as it is.
+    ///
+    /// A key going in-band when `next` stops the leg sending ends there too: its tone would go
+    /// on after the hold, a second press to the peer's detector.
     pub(crate) fn end_key_event(&mut self, next: &LegParams) -> Option<(EventPacket, u16)> {
+        if !next.direction.sends() {
+            self.keys.cut_tone();
+        }
         let format = self.keys.event_format()?;
-        if next.telephone_event == Some(format) && !self.restarts_stream(next) {
+        if next.direction.sends()
+            && next.telephone_event == Some(format)
+            && !self.restarts_stream(next)
+        {
             return None;
         }
         let end = self.keys.cut_event()?;
@@ -687,8 +697,8 @@ impl Leg {
             self.playback = None;
         }
         // A key sent in-band is heard on top of everything else the leg hears. A leg that does
-        // not send (see `held`) sends no key either: its keys wait, the one under way where it
-        // was, so that none is lost, nor an event left without its end.
+        // not send (see `held`) sends no key either: its keys wait, so that none is lost; the
+        // one under way was ended as the leg stopped sending (see `end_key_event`).
         self.key_step = if self.params.direction.sends() {
             self.keys.next(self.params.telephone_event)
         } else {

@@ -49,6 +49,7 @@ impl RtpSender {
     ) -> Result<Vec<u8>, RtpPacketBuildError> {
         let (payload_type, timestamp, marked) = (self.payload_type, self.timestamp, self.mark_next);
         let packet = self.build(payload_type, timestamp, marked, payload, buffer)?;
+        self.mark_next = false;
         self.timestamp = self.timestamp.wrapping_add(samples);
         Ok(packet)
     }
@@ -56,7 +57,9 @@ impl RtpSender {
     /// Builds the next packet of the stream with its own `payload_type`, `timestamp` and marker
     /// bit into `buffer`, and advances the sequence number only: a telephone-event packet, all
     /// of whose event's packets carry the event's start time (RFC 4733 §2.3.1) while the media
-    /// time is accounted with [`skip`](Self::skip).
+    /// time is accounted with [`skip`](Self::skip). The next audio packet is marked as it would
+    /// have been: an event's packets are marked by their own rule (RFC 4733 §2.5.1.1), and a gap
+    /// before or during the event is still a gap in the audio.
     pub(crate) fn packetize_event(
         &mut self,
         payload_type: u8,
@@ -107,7 +110,6 @@ impl RtpSender {
         buffer.resize(builder.target_length(), 0);
         let len = builder.build_into(&mut buffer)?;
         buffer.truncate(len);
-        self.mark_next = false;
         self.sequence = self.sequence.next();
         self.packets = self.packets.wrapping_add(1);
         self.octets = self.octets.wrapping_add(payload.len() as u32);
@@ -150,6 +152,20 @@ mod tests {
         assert_eq!(b.payload().len(), 160);
         assert_eq!(b.payload_type(), 0);
         assert_eq!((sender.packets(), sender.octets()), (2, 320));
+    }
+
+    #[test]
+    fn event_packets_leave_the_talkspurts_mark_to_the_next_audio_packet() {
+        let mut sender = RtpSender::new(&mut SmallRng::seed_from_u64(7), 0);
+        sender.packetize(&[0xFF; 160], 160, Vec::new()).unwrap();
+        sender.skip_gap(1600);
+        let event = sender
+            .packetize_event(101, 42, false, &[1, 10, 0, 160], Vec::new())
+            .unwrap();
+        let audio = sender.packetize(&[0xFF; 160], 160, Vec::new()).unwrap();
+        let next = sender.packetize(&[0xFF; 160], 160, Vec::new()).unwrap();
+        let marks = [&event, &audio, &next].map(|p| RtpReader::new(p).unwrap().mark());
+        assert_eq!(marks, [false, true, false]);
     }
 
     #[test]

@@ -364,10 +364,12 @@ impl Worker {
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
     /// one shorter packet under the old parameters; a packet of the leg waiting half a tick goes at
     /// once too (before the report and BYE of a stream that restarts). A key the leg is sending as
-    /// RFC 4733 telephone-events when its stream restarts or its telephone-event payload type or
-    /// clock rate changes ends there: its end packet, at the duration it sounded, goes the rest of
-    /// its three times at once under the old parameters (none if the leg does not send), then its
-    /// 60 ms of silence and the next key, under the new ones (see [`send_dtmf`](Self::send_dtmf)).
+    /// RFC 4733 telephone-events when its stream restarts, its telephone-event payload type or
+    /// clock rate changes, or it stops sending (a hold) ends there: its end packet, at the
+    /// duration it sounded, goes the rest of its three times at once under the old parameters
+    /// (none if the leg does not send), then its 60 ms of silence and the next key, under the
+    /// new ones (see [`send_dtmf`](Self::send_dtmf)); a key going in-band at a hold ends there
+    /// as well, its silence and the next key following the resume.
     /// Incoming audio buffered in the old codec or payload type is dropped, as is all of it when
     /// the leg stops receiving. Per [`MediaDirection`](crate::MediaDirection): a leg that does not
     /// send emits no RTP at all (its timestamp still advances with media time); a leg that does not
@@ -593,12 +595,12 @@ impl Worker {
     /// key's start, the first marked, the duration growing, the last (end bit set) sent three
     /// times, one per tick (RFC 4733 §2.5). Otherwise it goes in-band as its two
     /// ITU-T Q.23 tones added to whatever the leg hears. While the leg does not send (its
-    /// [`MediaDirection`](crate::MediaDirection) on hold), its keys wait, the one under way
-    /// where it was, and go on once it sends again; one going as events is cut short by a
-    /// change of stream or event format (see [`update_leg`](Self::update_leg)). Nothing is
-    /// queued, with an error saying why, when `digits` is empty, holds anything but keys, or
-    /// would make more than [`MAX_PENDING_KEYS`](crate::MAX_PENDING_KEYS) keys wait; an unknown
-    /// leg is ignored.
+    /// [`MediaDirection`](crate::MediaDirection) on hold), its keys wait and go on once it
+    /// sends again; the one under way is cut short as the leg stops sending, and one going as
+    /// events by a change of stream or event format too (see [`update_leg`](Self::update_leg)).
+    /// Nothing is queued, with an error saying why, when `digits` is empty, holds anything but
+    /// keys, or would make more than [`MAX_PENDING_KEYS`](crate::MAX_PENDING_KEYS) keys wait;
+    /// an unknown leg is ignored.
     pub fn send_dtmf(&mut self, leg: LegId, digits: &str) -> Result<(), DtmfSendError> {
         match self.legs.get_mut(&leg) {
             Some(state) => state.send_dtmf(digits),

@@ -12,6 +12,19 @@ use switchyard_media::{Codec, Encoder, LegId, RoomId, Worker, WorkerConfig, q23_
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
 
+/// What one of the peer's 20 ms frames carries.
+#[derive(Clone, Copy)]
+enum Frame {
+    /// A key's tones (its RFC 4733 event code).
+    Key(u8),
+    /// A key's tones under loud white noise, in which they are no key.
+    NoisyKey(u8),
+    /// Silence.
+    Silence,
+    /// Nothing: the packet is lost on the way.
+    Lost,
+}
+
 /// A peer sending 20 ms packets of a key's tones, or of silence, one per tick.
 struct KeyingPeer {
     leg: LegId,
@@ -32,19 +45,44 @@ impl KeyingPeer {
 
     /// Sends `frames` frames of `key` (its RFC 4733 event code; none: silence), one a tick.
     fn send(&mut self, worker: &mut Worker, key: Option<u8>, frames: usize) {
+        let frame = key.map_or(Frame::Silence, Frame::Key);
+        for _ in 0..frames {
+            self.send_frame(worker, frame);
+        }
+    }
+
+    /// Sends one frame, or loses it, and ticks.
+    fn send_frame(&mut self, worker: &mut Worker, frame: Frame) {
         let rate = self.codec.audio_rate();
         let n = rate as usize / 50;
-        for _ in 0..frames {
-            let start = self.frames * n;
-            let pcm: Vec<i16> = match key {
-                Some(event) => {
-                    let (low, high) = q23_frequencies(event);
-                    let low = tone_at(rate, f64::from(low), 5000.0, start, n);
-                    let high = tone_at(rate, f64::from(high), 5000.0, start, n);
-                    low.iter().zip(&high).map(|(a, b)| a + b).collect()
-                }
-                None => vec![0; n],
-            };
+        let start = self.frames * n;
+        let key = |event| {
+            let (low, high) = q23_frequencies(event);
+            let low = tone_at(rate, f64::from(low), 5000.0, start, n);
+            let high = tone_at(rate, f64::from(high), 5000.0, start, n);
+            low.iter()
+                .zip(&high)
+                .map(|(a, b)| a + b)
+                .collect::<Vec<i16>>()
+        };
+        let pcm: Vec<i16> = match frame {
+            Frame::Key(event) => key(event),
+            Frame::NoisyKey(event) => {
+                let mut state = 0x2545_f491_u32;
+                key(event)
+                    .iter()
+                    .map(|&s| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        let noise = (state as i32 >> 16) / 3;
+                        (i32::from(s) + noise).clamp(-32768, 32767) as i16
+                    })
+                    .collect()
+            }
+            Frame::Silence | Frame::Lost => vec![0; n],
+        };
+        if !matches!(frame, Frame::Lost) {
             let mut payload = Vec::new();
             self.encoder.encode(&pcm, &mut payload);
             let timestamp = (self.frames * self.codec.samples_per_frame(common::TICK)) as u32;
@@ -58,9 +96,9 @@ impl KeyingPeer {
             );
             let now = worker.next_tick() - Duration::from_millis(5);
             worker.handle_rtp(now, self.leg, sdp_addr(self.leg), &packet);
-            tick(worker);
-            self.frames += 1;
         }
+        tick(worker);
+        self.frames += 1;
     }
 }
 
@@ -119,4 +157,20 @@ fn a_peer_that_renegotiates_telephone_event_away_is_listened_to() {
     worker.update_leg(now, A, without);
     peer.send(&mut worker, Some(0), 5);
     assert_eq!(keys(&mut worker), ['0']);
+}
+
+#[test]
+fn a_noisy_or_lost_frame_within_a_press_is_no_second_key() {
+    for codec in [Codec::Pcmu, Codec::G722] {
+        let mut worker = worker(codec, false);
+        let mut peer = KeyingPeer::new(A, codec);
+        peer.send(&mut worker, None, 5);
+        for spoilt in [Frame::NoisyKey(5), Frame::Lost] {
+            peer.send(&mut worker, Some(5), 3);
+            peer.send_frame(&mut worker, spoilt);
+            peer.send(&mut worker, Some(5), 3);
+            peer.send(&mut worker, None, 3);
+        }
+        assert_eq!(keys(&mut worker), ['5', '5'], "{codec:?}");
+    }
 }

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use rtp_rs::RtpReader;
 use switchyard_media::{
-    Codec, DtmfReceiver, DtmfSendError, LegId, LegParams, MAX_PENDING_KEYS, MediaDirection,
-    MediaTransmit, Q23_HIGH_HZ, Q23_LOW_HZ, RoomId, TelephoneEvent, Worker, q23_frequencies,
+    Codec, DtmfReceiver, DtmfSendError, InbandDtmf, LegId, LegParams, MAX_PENDING_KEYS,
+    MediaDirection, MediaTransmit, Q23_HIGH_HZ, Q23_LOW_HZ, RoomId, TelephoneEvent, Worker,
+    q23_frequencies,
 };
 
 const A: LegId = LegId(1);
@@ -241,46 +242,152 @@ fn at_most_32_keys_wait_and_only_keys_are_taken() {
 }
 
 #[test]
-fn keys_wait_while_the_leg_does_not_send_and_none_is_cut_short() {
-    let start = Instant::now();
-    let mut worker = worker_at(start, 9, &[(A, Codec::Pcmu)]);
-    worker.send_dtmf(A, "1").unwrap();
-    let mut sent = ticks(&mut worker, 2);
-    // A re-INVITE puts the call on hold two packets into the key: the leg sends nothing.
+fn a_key_under_way_at_a_hold_ends_before_it_and_the_stream_resumes_marked() {
     let sending = params(Codec::Pcmu, 5001);
+    // RFC 3264 §8.4: a peer holds by a=sendonly (we answer recvonly) or by c=0.0.0.0.
+    let holds = [
+        LegParams {
+            direction: MediaDirection::RecvOnly,
+            ..sending.clone()
+        },
+        LegParams {
+            direction: MediaDirection::Inactive,
+            remote: "0.0.0.0:5001".parse().unwrap(),
+            ..sending.clone()
+        },
+    ];
+    for held in holds {
+        let what = held.direction;
+        let mut worker = worker_at(Instant::now(), 9, &[(A, Codec::Pcmu)]);
+        let audio = ticks(&mut worker, 2);
+        worker.send_dtmf(A, "1").unwrap();
+        let started = ticks(&mut worker, 2);
+        // The hold comes two packets into the key.
+        worker.update_leg(worker.next_tick(), A, held);
+        let closing = of_a(&drain(&mut worker));
+        assert!(ticks(&mut worker, 25).is_empty(), "{what:?}: nothing sent");
+        worker.send_dtmf(A, "2").unwrap();
+        assert!(ticks(&mut worker, 25).is_empty(), "{what:?}: nothing sent");
+        worker.update_leg(worker.next_tick(), A, sending.clone());
+        let resumed = ticks(&mut worker, 12);
+
+        // RFC 4733 §2.5.1.4: "1" ends before the hold, on its stream, its end three times,
+        // stamped at its start and lasting the 40 ms it sounded.
+        let start_ts = audio[1].ts.wrapping_add(160);
+        assert_eq!(closing.len(), 3, "{what:?}");
+        for end in &closing {
+            assert_eq!((end.ssrc, end.pt, end.ts), (audio[0].ssrc, 101, start_ts));
+            assert!(is_end(end) && !end.marker, "{what:?}");
+            assert_eq!((end.payload[0], duration(end)), (1, 320), "{what:?}");
+        }
+        // RFC 3551 §4.1: the first packet after the hold starts a talkspurt: audio, marked,
+        // stamped after the media time of the hold.
+        let first = &resumed[0];
+        assert_eq!((first.pt, first.marker), (0, true), "{what:?}");
+        assert_eq!(first.ts, start_ts.wrapping_add(52 * 160), "{what:?}");
+        // The rest of the silence after "1", then "2" as an event of its own.
+        assert!(resumed[..3].iter().all(|s| s.pt == 0), "{what:?}");
+        let two: Vec<&Sent> = resumed.iter().filter(|s| s.pt == 101).collect();
+        assert_eq!(two.len(), 7, "{what:?}");
+        assert!(
+            two.iter()
+                .all(|e| e.payload[0] == 2 && e.ts == resumed[3].ts)
+        );
+        assert!(
+            two[0].marker && two[1..].iter().all(|e| !e.marker),
+            "{what:?}"
+        );
+        assert!(
+            resumed[10..].iter().all(|s| s.pt == 0 && !s.marker),
+            "{what:?}"
+        );
+        let all: Vec<&Sent> = audio
+            .iter()
+            .chain(&started)
+            .chain(&closing)
+            .chain(&resumed)
+            .collect();
+        for pair in all.windows(2) {
+            assert_eq!(pair[0].ssrc, pair[1].ssrc, "{what:?}: one stream");
+            assert_eq!(pair[1].seq, pair[0].seq.wrapping_add(1), "{what:?}");
+        }
+        let mut receiver = DtmfReceiver::new();
+        let keys: Vec<char> = all
+            .iter()
+            .filter(|s| s.pt == 101)
+            .filter_map(|s| receiver.receive(s.ssrc, s.ts, &s.payload).unwrap())
+            .collect();
+        assert_eq!(keys, ['1', '2'], "{what:?}: each key once");
+    }
+}
+
+#[test]
+fn a_key_going_in_band_at_a_hold_ends_there_and_is_heard_once() {
+    let mut sending = params(Codec::Pcmu, 5001);
+    sending.telephone_event = None;
     let held = LegParams {
         direction: MediaDirection::RecvOnly,
         ..sending.clone()
     };
+    let mut worker = worker_at(Instant::now(), 9, &[(A, Codec::Pcmu)]);
+    worker.update_leg(worker.next_tick(), A, sending.clone());
+    let mut listener = Listener::new(A, Codec::Pcmu);
+    let run = |worker: &mut Worker, ticks: usize, listener: &mut Listener| {
+        for _ in 0..ticks {
+            listener.take(&tick(worker));
+        }
+    };
+    run(&mut worker, 2, &mut listener);
+    worker.send_dtmf(A, "1").unwrap();
+    // The hold comes 40 ms into the key, long enough for the peer to have heard it.
+    run(&mut worker, 2, &mut listener);
     worker.update_leg(worker.next_tick(), A, held);
-    assert!(ticks(&mut worker, 25).is_empty());
+    let before_hold = listener.heard.len();
+    run(&mut worker, 25, &mut listener);
+    assert_eq!(listener.heard.len(), before_hold, "nothing sent on hold");
+    // The peer hears nothing while the call is held.
+    listener.heard.resize(before_hold + 25 * 160, 0);
     worker.send_dtmf(A, "2").unwrap();
-    assert!(ticks(&mut worker, 25).is_empty());
-    // Taken off hold: the key goes on to its end, then the one asked for meanwhile.
     worker.update_leg(worker.next_tick(), A, sending);
-    sent.extend(ticks(&mut worker, 20));
-    let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 101).collect();
-    let mut receiver = DtmfReceiver::new();
-    let keys: Vec<char> = events
-        .iter()
-        .filter_map(|s| receiver.receive(1, s.ts, &s.payload).unwrap())
-        .collect();
-    assert_eq!(keys, ['1', '2']);
-    for code in [1, 2] {
-        let of_key: Vec<&&Sent> = events.iter().filter(|e| e.payload[0] == code).collect();
-        assert_eq!(
-            of_key.len(),
-            7,
-            "key {code}: five packets, the end twice more"
-        );
-        assert!(
-            of_key.iter().all(|e| e.ts == of_key[0].ts),
-            "key {code}: one event"
-        );
-        let ended = of_key.iter().filter(|e| is_end(e)).count();
-        assert_eq!(ended, 3, "key {code}");
-        assert_eq!(duration(of_key[6]), 800, "key {code}: 100 ms");
+    let resumed = listener.heard.len();
+    run(&mut worker, 14, &mut listener);
+
+    let (low, high) = q23_frequencies(1);
+    let after = &listener.heard[resumed..resumed + 3 * 160];
+    for freq in [low, high] {
+        let level = goertzel(after, f64::from(freq), 8000.0);
+        assert!(level < 1000.0, "{freq} Hz at {level} after the resume");
     }
+    let mut detector = InbandDtmf::new(8000);
+    let keys: Vec<char> = listener
+        .heard
+        .chunks_exact(160)
+        .filter_map(|block| detector.push(block))
+        .collect();
+    assert_eq!(keys, ['1', '2'], "each key once");
+}
+
+#[test]
+fn audio_after_a_key_that_outlived_skipped_ticks_starts_a_talkspurt() {
+    let mut worker = worker_at(Instant::now(), 9, &[(A, Codec::Pcmu)]);
+    let mut sent = ticks(&mut worker, 2);
+    worker.send_dtmf(A, "1").unwrap();
+    sent.extend(ticks(&mut worker, 1));
+    // The shell wakes 200 ms late, in the middle of the key: the oldest ticks are skipped.
+    let late = worker.next_tick() + Duration::from_millis(200);
+    worker.handle_timeout(late);
+    sent.extend(of_a(&drain(&mut worker)));
+    assert!(worker.stats().skipped_ticks > 0);
+    sent.extend(ticks(&mut worker, 8));
+    let events: Vec<&Sent> = sent.iter().filter(|s| s.pt == 101).collect();
+    assert_eq!(events.len(), 7);
+    assert!(events[0].marker && events[1..].iter().all(|e| !e.marker));
+    // RFC 3551 §4.1: the audio after the gap starts a talkspurt; the event's updates, which
+    // carry its start time (RFC 4733 §2.3.1), do not.
+    let after = sent.iter().skip(2).find(|s| s.pt == 0).unwrap();
+    assert!(after.marker, "the first audio after the gap is marked");
+    let later: Vec<&Sent> = sent.iter().skip(2).filter(|s| s.pt == 0).skip(1).collect();
+    assert!(!later.is_empty() && later.iter().all(|s| !s.marker));
 }
 
 /// Sends keys "1" and "2" from a PCMU leg with telephone-event 101/8000 and moves it to
