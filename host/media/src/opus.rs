@@ -432,6 +432,38 @@ mod tests {
     }
 
     #[test]
+    fn a_lost_speech_frame_is_concealed_at_the_level_before_it() {
+        // 16 kbit/s for a 16 kHz player: SILK, the speech codec of Opus (RFC 6716 §2).
+        let speech = OpusParams {
+            max_playback_rate: 16_000,
+            max_average_bitrate: Some(16_000),
+            ..OpusParams::default()
+        };
+        let packets = packets_with(&speech, tone);
+        // RFC 6716 §3.1: TOC configurations 0 to 11 are SILK-only.
+        assert!(packets.iter().all(|p| p[0] >> 3 < 12), "SILK packets");
+        let mut decoder = OpusDecoder::new();
+        let mut pcm = [0i16; 960];
+        for packet in &packets[..10] {
+            decoder.decode(packet, &mut pcm);
+        }
+        let before = level_at(&pcm, 440.0);
+        let mut concealed = [0i16; 960];
+        decoder.conceal(None, &mut concealed);
+        let mut after = [0i16; 960];
+        decoder.decode(&packets[11], &mut after);
+        for (what, pcm) in [("concealed", &concealed), ("next", &after)] {
+            let peak = pcm.iter().map(|s| s.unsigned_abs()).max().unwrap();
+            let level = level_at(pcm, 440.0);
+            assert!(peak < 12_000, "{what}: peak {peak}");
+            assert!(
+                level > before / 2.0,
+                "{what}: 440 Hz at {level}, {before} before"
+            );
+        }
+    }
+
+    #[test]
     fn joined_packets_decode_as_their_frames_in_order() {
         let packets = packets_with(&OpusParams::default(), tone);
         let mut joiner = OpusJoiner::new();
