@@ -254,12 +254,17 @@ pub(crate) struct Call {
     /// the core can tell.
     pub(crate) keys_until: Option<Instant>,
     /// The hold (true) or resume (false) its guest asked for, until the peer
-    /// answers or refuses the offer.
+    /// answers an offer of ours of that direction or refuses one.
     pub(crate) hold_asked: Option<bool>,
     /// Its guest holds it: the peer agreed to our `sendonly`. Answers to the
     /// peer's own offers keep it held until the guest resumes (RFC 3264 §8.4,
     /// RFC 6337 §5.3).
     pub(crate) held: bool,
+    /// Its leg is in a talkspurt, as its media last reported: the leg's voice
+    /// activity detection runs in rooms only, and goes with the leg from one
+    /// room to the next, so a talkspurt under way when it leaves a room ends in
+    /// the next.
+    pub(crate) talking: bool,
     /// The next probe of its peer, while it is answered and receives no RTP
     /// (see `CallCore::watch_peer`).
     pub(crate) probe_timer: Option<TimerId>,

@@ -572,6 +572,7 @@ impl CallCore {
                 keys_until: None,
                 hold_asked: None,
                 held: false,
+                talking: false,
                 probe_timer: None,
                 with_others_since: None,
             },

@@ -7,6 +7,9 @@ use crate::call::CallId;
 use crate::timers::TimerId;
 use switchyard_media::{Prompt, RecordingId};
 
+/// The longest reason a participant is listed with, in bytes: a guest's longer one is
+/// refused, a longer one from SIP (a callee's reason phrase) is cut.
+pub(crate) const MAX_REASON_BYTES: usize = 256;
 /// The longest room name, in characters.
 pub const MAX_ROOM_NAME: usize = 64;
 /// The longest key of a value kept with a room, in bytes: a key-value store's.
@@ -67,7 +70,7 @@ pub struct ParticipantView {
     pub number: String,
     /// Its state.
     pub status: ParticipantStatus,
-    /// Why it is in that state.
+    /// Why it is in that state: at most 256 bytes.
     pub reason: String,
     /// Muted by `set-muted`.
     pub muted: bool,
@@ -130,8 +133,15 @@ impl Room {
         }
     }
 
-    /// Adds `call` (not already listed) at the end of the list.
-    pub(crate) fn add(&mut self, call: CallId, options: JoinOptions, status: ParticipantStatus) {
+    /// Adds `call` (not already listed) at the end of the list, `talking` if its
+    /// leg is in a talkspurt.
+    pub(crate) fn add(
+        &mut self,
+        call: CallId,
+        options: JoinOptions,
+        status: ParticipantStatus,
+        talking: bool,
+    ) {
         self.next_seq += 1;
         self.by_call.insert(call, self.next_seq);
         if status != ParticipantStatus::Finished {
@@ -146,7 +156,7 @@ impl Room {
             participant_id: options.participant_id,
             listen_only: false,
             deaf: false,
-            talking: false,
+            talking,
         };
         self.participants
             .insert(self.next_seq, Box::new(Participant { view, expiry: None }));
@@ -172,8 +182,9 @@ impl Room {
         self.participants.get_mut(seq).map(|p| &mut **p)
     }
 
-    /// Sets the participant's status (and reason, if given), keeping the count
-    /// of live participants.
+    /// Sets the participant's status (and reason, if given, cut to its first
+    /// [`MAX_REASON_BYTES`] at a character boundary), keeping the count of live
+    /// participants.
     pub(crate) fn set_status(
         &mut self,
         call: CallId,
@@ -198,8 +209,10 @@ impl Room {
             // Its leg is gone, and with it the talk-stop event it would have sent.
             p.view.talking = false;
         }
+        // A callee's reason phrase may be as long as a SIP message allows, and a listing is
+        // copied into every listing of its room: it is kept as short as a guest's reason.
         if let Some(reason) = reason {
-            reason.clone_into(&mut p.view.reason);
+            reason[..reason.floor_char_boundary(MAX_REASON_BYTES)].clone_into(&mut p.view.reason);
         }
     }
 
@@ -256,12 +269,34 @@ mod tests {
     #[test]
     fn the_list_keeps_join_order_and_counts_live_participants() {
         let mut room = Room::default();
-        room.add(CallId(3), options("carol"), ParticipantStatus::Connected);
-        room.add(CallId(1), options("alice"), ParticipantStatus::Connecting);
-        room.add(CallId(2), options("bob"), ParticipantStatus::Connected);
+        room.add(
+            CallId(3),
+            options("carol"),
+            ParticipantStatus::Connected,
+            false,
+        );
+        room.add(
+            CallId(1),
+            options("alice"),
+            ParticipantStatus::Connecting,
+            false,
+        );
+        room.add(
+            CallId(2),
+            options("bob"),
+            ParticipantStatus::Connected,
+            true,
+        );
         assert_eq!(room.live(), 3);
         room.get_mut(CallId(1)).unwrap().view.talking = true;
         room.set_status(CallId(1), ParticipantStatus::Finished, Some("BYE"));
+        let long = "\u{e9}".repeat(200);
+        room.set_status(CallId(3), ParticipantStatus::Connected, Some(&long));
+        assert_eq!(
+            room.get(CallId(3)).unwrap().view.reason,
+            long[..MAX_REASON_BYTES],
+            "a reason is cut to the longest listed"
+        );
         assert_eq!(room.live(), 2, "a finished participant is not live");
         assert!(
             !room.get_mut(CallId(1)).unwrap().view.talking,
@@ -271,6 +306,7 @@ mod tests {
         let calls: Vec<u64> = view.participants.iter().map(|p| p.call.0).collect();
         assert_eq!(calls, [3, 1, 2], "join order");
         assert_eq!(view.participants[1].reason, "BYE");
+        assert!(view.participants[2].talking, "listed talking as its leg is");
         assert!(room.remove(CallId(1)).is_some());
         assert_eq!((room.len(), room.live()), (2, 2));
         assert!(room.remove(CallId(1)).is_none(), "removed once only");

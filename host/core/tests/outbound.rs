@@ -779,6 +779,57 @@ fn a_call_listed_while_placed_that_fails_to_resolve_is_finished_with_the_reason(
 }
 
 #[test]
+fn a_callees_reason_phrase_is_listed_cut_to_the_longest_listed_reason() {
+    // RFC 3261 §25.1: a Reason-Phrase may hold UTF-8; a 3-byte character straddles the cut.
+    let phrase = format!("a{}", "\u{20ac}".repeat(400));
+    let said = phrase.clone();
+    let mut w = world(idle());
+    let callee = w.callee(
+        addr(CALLEE),
+        Box::new(move |endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                endpoint.progress(now, call.call, 180, &said, None).unwrap();
+            }
+        }),
+    );
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.core.join(w.now, call, "42", join_options()).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        listed(w, "42", call).is_some_and(|(status, _)| status == ParticipantStatus::Ringing)
+    }));
+    // "180 a" and 83 whole characters of the phrase: 254 bytes, one more would pass 256.
+    let cut = format!("a{}", "\u{20ac}".repeat(83));
+    assert_eq!(
+        listed(&w, "42", call),
+        Some((ParticipantStatus::Ringing, format!("180 {cut}")))
+    );
+
+    let key = w.callees[callee]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            SipEvent::IncomingCall(incoming) => Some(incoming.call),
+            _ => None,
+        })
+        .expect("the callee got the INVITE");
+    let now = w.now;
+    w.callees[callee]
+        .endpoint
+        .reject(now, key, 486, &phrase)
+        .unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
+    assert_eq!(
+        failed(&w.events_of(call)),
+        Some((486, phrase.clone())),
+        "the guest hears the whole phrase"
+    );
+    assert_eq!(
+        listed(&w, "42", call),
+        Some((ParticipantStatus::Finished, format!("486 {cut}")))
+    );
+}
+
+#[test]
 fn a_call_being_placed_can_be_kicked_from_its_room() {
     let mut w = world(idle());
     let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
@@ -787,6 +838,47 @@ fn a_call_being_placed_can_be_kicked_from_its_room() {
     assert!(!w.core.has_call(call));
     let (status, _) = listed(&w, "42", call).expect("still listed");
     assert_eq!(status, ParticipantStatus::Finished);
+}
+
+#[test]
+fn a_placed_call_answered_before_any_guest_could_be_had_is_hung_up_unless_in_a_room() {
+    for in_room in [false, true] {
+        let mut w = world(idle());
+        let callee = w.callee(addr(CALLEE), answering_callee(true));
+        let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+        if in_room {
+            w.core.join(w.now, call, "42", join_options()).unwrap();
+        }
+        let timer = w
+            .core
+            .start_timer(w.now, call, Duration::from_secs(60))
+            .unwrap();
+        assert!(w.run_until(Duration::from_secs(5), |w| {
+            w.events_of(call).contains(&CallEvent::Answered)
+        }));
+        // Its `dialed` waited for an instance slot, and none came.
+        w.core.guest_unavailable(w.now, call);
+        w.run_for(Duration::from_secs(5));
+        let hung_up = w.callees[callee].events.iter().any(|e| {
+            matches!(
+                e,
+                SipEvent::CallEnded {
+                    cause: EndCause::RemoteBye,
+                    ..
+                }
+            )
+        });
+        assert_eq!(hung_up, !in_room, "in a room: {in_room}");
+        assert_eq!(w.core.has_call(call), in_room);
+        assert!(!w.core.cancel_timer(call, timer), "its guest's timers end");
+        if in_room {
+            assert_eq!(
+                listed(&w, "42", call),
+                Some((ParticipantStatus::Connected, "200 OK".to_owned())),
+                "it stays in its room"
+            );
+        }
+    }
 }
 
 #[test]

@@ -211,6 +211,71 @@ fn a_talkspurt_reaches_the_guest_and_the_participants_talking_flag() {
     );
 }
 
+/// Whether `call` is listed talking in `room`; `None` if it is not listed there.
+fn talking_in(world: &World, room: &str, call: CallId) -> Option<bool> {
+    let view = world.core.room_info(room)?;
+    view.participants
+        .iter()
+        .find(|p| p.call == call)
+        .map(|p| p.talking)
+}
+
+fn talk(world: &mut World, call: CallId, change: TalkChange) {
+    let now = world.now;
+    world.core.handle_media_event(
+        now,
+        MediaEvent::Talk {
+            leg: call.leg(),
+            change,
+        },
+    );
+    world.drain();
+}
+
+#[test]
+fn a_participant_moved_mid_talkspurt_is_listed_talking_in_its_new_room() {
+    let mut world = two_in_room();
+    let (alice, bob) = (CallId(1), CallId(2));
+    let options = || JoinOptions {
+        number: "alice".into(),
+        reason: "moved".into(),
+        participant_id: String::new(),
+    };
+    talk(&mut world, alice, TalkChange::Started { level_dbov: -18 });
+    // Its leg's voice activity goes with it: the talkspurt under way ends in the new room.
+    let now = world.now;
+    world.core.join(now, alice, "456", options()).unwrap();
+    assert_eq!(talking_in(&world, "456", alice), Some(true));
+    // Out of any room its leg's detection rests, a talkspurt under way with it.
+    talk(&mut world, bob, TalkChange::Started { level_dbov: -20 });
+    world.core.leave(now, bob).unwrap();
+    world.core.join(now, bob, "456", options()).unwrap();
+    assert_eq!(talking_in(&world, "456", bob), Some(true));
+    talk(&mut world, alice, TalkChange::Stopped);
+    assert_eq!(talking_in(&world, "456", alice), Some(false));
+    world.core.join(now, alice, "123", options()).unwrap();
+    assert_eq!(talking_in(&world, "123", alice), Some(false));
+    let talk: Vec<CallEvent> = world
+        .events_of(alice)
+        .into_iter()
+        .filter(|e| matches!(e, CallEvent::Talk { .. }))
+        .collect();
+    assert_eq!(
+        talk,
+        [
+            CallEvent::Talk {
+                talking: true,
+                level_dbov: -18
+            },
+            CallEvent::Talk {
+                talking: false,
+                level_dbov: -127
+            },
+        ],
+        "one start, one stop: moving adds none"
+    );
+}
+
 fn deaf(world: &World, call: CallId) -> bool {
     let room = world.core.room_info("123").expect("room 123");
     room.participants

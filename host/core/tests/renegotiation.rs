@@ -309,3 +309,73 @@ fn an_opus_reoffer_switches_the_leg_to_opus_with_our_fmtp() {
         })
     }));
 }
+
+/// The guest asks for `held` while the phone's offerless re-INVITE crosses it: ours gets 491
+/// and waits (RFC 3261 §14.1), the phone's gets our current session in our 2xx and answers it
+/// in its ACK, then ours goes again and is refused with 488.
+fn hold_crossed_by_the_peers_offer(w: &mut World, call: switchyard_core::CallId, held: bool) {
+    let sent = w.uacs[0].requests(Method::Invite).len();
+    w.uacs[0].invite_answers.extend([491, 488]);
+    w.core.hold(w.now, call, held).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() > sent
+    }));
+    let ours = if held { "a=sendonly" } else { "a=sendrecv" };
+    let theirs = if held {
+        "a=sendrecv\r\n"
+    } else {
+        "a=recvonly\r\n"
+    };
+    w.uacs[0].ack_answer = Some(offer("127.0.0.1:30000", theirs));
+    w.uacs[0].reoffer(w.now, "", "");
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        w.uacs[0].requests(Method::Invite).len() == sent + 2
+    }));
+    let retried = w.uacs[0].requests(Method::Invite);
+    assert!(retried[sent + 1].body().contains(ours), "the retry is ours");
+    w.run_for(Duration::from_secs(1));
+}
+
+#[test]
+fn only_the_answer_to_the_hold_or_resume_itself_settles_it() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    hold_crossed_by_the_peers_offer(&mut w, call, true);
+    assert_eq!(
+        held_events(&w, call),
+        [Err("488 Refused".to_owned())],
+        "the answer to our current session held nothing"
+    );
+    // Not held: the phone's offers are answered sendrecv, and the guest may hold again.
+    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendrecv\r\n"));
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0]
+            .last_response(Method::Invite)
+            .is_some_and(|r| r.code() == Some(200) && r.body().contains("a=sendrecv"))
+    }));
+    assert_eq!(
+        updates(&w).last().unwrap().direction,
+        MediaDirection::SendRecv
+    );
+    w.run_for(Duration::from_secs(1));
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 2));
+
+    // Held: a resume crossed the same way leaves it held.
+    w.run_for(Duration::from_secs(1));
+    hold_crossed_by_the_peers_offer(&mut w, call, false);
+    assert_eq!(
+        held_events(&w, call),
+        [
+            Err("488 Refused".to_owned()),
+            Ok(true),
+            Err("488 Refused".to_owned())
+        ]
+    );
+    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendrecv\r\n"));
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0]
+            .last_response(Method::Invite)
+            .is_some_and(|r| r.code() == Some(200) && r.body().contains("a=sendonly"))
+    }));
+}

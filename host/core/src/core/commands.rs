@@ -15,7 +15,7 @@ use crate::effect::{Effect, MediaOp};
 use crate::error::CoreError;
 use crate::rooms::{
     JoinOptions, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES,
-    ParticipantStatus, Room, RoomView, room_name_problem,
+    MAX_REASON_BYTES, ParticipantStatus, Room, RoomView, room_name_problem,
 };
 use crate::timers::{TimerId, TimerKind};
 
@@ -474,9 +474,10 @@ impl CallCore {
             self.rooms_version += 1;
         }
         self.keep_room(room);
+        let talking = self.calls.get(&call).is_some_and(|c| c.talking);
         let entry = self.rooms.entry(room.to_owned()).or_default();
         let others = entry.live();
-        entry.add(call, options, status);
+        entry.add(call, options, status, talking);
         u32::try_from(others).unwrap_or(u32::MAX)
     }
 
@@ -859,45 +860,59 @@ impl CallCore {
             self.stats.guest_failures += 1;
             return;
         }
-        let Some(state) = self.calls.get_mut(&call) else {
+        if !self.calls.contains_key(&call) {
             return;
-        };
+        }
         self.stats.guest_failures += 1;
-        for timer in std::mem::take(&mut state.timers) {
-            self.timers.cancel(timer);
-        }
-        let result = match state.phase {
-            Phase::Answered(_) if state.room().is_some() => Ok(()),
-            Phase::Offered => self.reject(now, call, 500, "Server Internal Error"),
-            Phase::Dialing | Phase::Answered(_) | Phase::Ending { .. } => self.hangup(now, call),
-        };
-        if let Err(e) = result {
-            tracing::warn!(%call, "fallback after guest failure: {e}");
-        }
+        self.go_on_without_guest(now, call, |core| {
+            core.reject(now, call, 500, "Server Internal Error")
+        });
     }
 
     /// No guest instance could be had for the call: an incoming one is
-    /// refused with 503 and Retry-After, a placed one is hung up.
+    /// refused with 503 and Retry-After; a placed one is hung up, unless it
+    /// was answered meanwhile as a participant of a room, which stays there
+    /// (as after [`guest_failed`](Self::guest_failed)).
     pub fn guest_unavailable(&mut self, now: Instant, call: CallId) {
         // Nothing to serve the call: the caller it was placed for, if any, may try later.
         if self.cancel_pending(now, call, 480, "Temporarily Unavailable") {
             return;
         }
+        self.go_on_without_guest(now, call, |core| {
+            let state = core.call_mut(call)?;
+            state.phase = Phase::Ending { answered: None };
+            let key = state.key;
+            core.stats.refused_no_instance += 1;
+            core.refuse_busy(now, key, RETRY_AFTER_S);
+            core.drain_sip(now);
+            Ok(())
+        });
+    }
+
+    /// What becomes of `call`, which has a SIP call, once it has no guest: its guest timers
+    /// end; an answered participant of a room stays there; an unanswered incoming call is
+    /// refused by `refuse`; any other is hung up (a BYE once answered, a CANCEL while it is
+    /// placed).
+    fn go_on_without_guest(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        refuse: impl FnOnce(&mut Self) -> Result<(), CoreError>,
+    ) {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
-        if state.phase == Phase::Dialing {
-            let _ = self.hangup(now, call);
-            return;
+        for timer in std::mem::take(&mut state.timers) {
+            self.timers.cancel(timer);
         }
-        if state.phase != Phase::Offered {
-            return;
+        let result = match state.phase {
+            Phase::Answered(_) if state.room().is_some() => Ok(()),
+            Phase::Offered => refuse(self),
+            Phase::Dialing | Phase::Answered(_) | Phase::Ending { .. } => self.hangup(now, call),
+        };
+        if let Err(e) = result {
+            tracing::warn!(%call, "fallback without a guest: {e}");
         }
-        state.phase = Phase::Ending { answered: None };
-        let key = state.key;
-        self.stats.refused_no_instance += 1;
-        self.refuse_busy(now, key, RETRY_AFTER_S);
-        self.drain_sip(now);
     }
 
     pub(super) fn call(&self, call: CallId) -> Result<&Call, CoreError> {
@@ -950,8 +965,6 @@ impl CallCore {
 /// The longest number a participant is listed with, in bytes: a dial URI's
 /// longest, since a participant is often listed by its URI.
 const MAX_NUMBER_BYTES: usize = 2048;
-/// The longest reason a participant is listed with, in bytes.
-const MAX_REASON_BYTES: usize = 256;
 /// The longest participant id, in bytes.
 const MAX_PARTICIPANT_ID_BYTES: usize = 256;
 

@@ -37,8 +37,12 @@ impl CallCore {
         self.rooms.get_mut(room)
     }
 
-    /// Marks the call's participant talking or not (its voice activity).
+    /// Marks the call, and its participant if it is one, talking or not (its
+    /// leg's voice activity).
     pub(super) fn set_talking(&mut self, call: CallId, talking: bool) {
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.talking = talking;
+        }
         if let Some(participant) = self.room_of_mut(call).and_then(|r| r.get_mut(call)) {
             participant.view.talking = talking;
         }

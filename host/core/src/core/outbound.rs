@@ -343,6 +343,7 @@ impl CallCore {
                 keys_until: None,
                 hold_asked: None,
                 held: false,
+                talking: false,
                 probe_timer: None,
                 with_others_since: (pending.room.is_some() || pending.linked.is_some())
                     .then_some(now),

@@ -68,12 +68,8 @@ impl CallCore {
                 "{call} waits for the answer to its last hold or resume"
             )));
         }
-        let direction = if held {
-            sdp::Direction::SendOnly
-        } else {
-            sdp::Direction::SendRecv
-        };
-        let offer = sdp::renewed_offer(&session.negotiated, direction, local_rtp, call.0);
+        let offer =
+            sdp::renewed_offer(&session.negotiated, hold_direction(held), local_rtp, call.0);
         self.endpoint
             .reoffer(now, state.key, offer)
             .map_err(|e| CoreError::state(e.to_string()))?;
@@ -81,8 +77,10 @@ impl CallCore {
         Ok(())
     }
 
-    /// The peer answered `offer`, a new offer of ours (a hold, a resume, or a
-    /// session refresh).
+    /// The peer answered `offer`, a new offer of ours (a hold, a resume, a
+    /// session refresh, or our 2xx to its re-INVITE without an offer). Only
+    /// the answer to an offer of the direction the guest's hold or resume asked
+    /// for settles it.
     pub(super) fn offer_answered(
         &mut self,
         now: Instant,
@@ -109,9 +107,13 @@ impl CallCore {
             }
             None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
         }
+        // Another offer of ours, of the session as it stands, may be answered while the
+        // hold's waits out a 491 (RFC 3261 §14.1): it holds or resumes nothing.
         if let Some(state) = self.calls.get_mut(&call)
-            && let Some(held) = state.hold_asked.take()
+            && let Some(held) = state.hold_asked
+            && offered_direction(offer) == Some(hold_direction(held))
         {
+            state.hold_asked = None;
             state.held = held;
             self.guest_event(call, CallEvent::Held(Ok(held)));
         }
@@ -148,4 +150,21 @@ impl CallCore {
         }
         self.watch_peer(now, call);
     }
+}
+
+/// The direction our offer to hold (`held`) or resume a call gives our side: `sendonly`, the
+/// peer to stop sending, or `sendrecv` (RFC 3264 §8.4).
+fn hold_direction(held: bool) -> sdp::Direction {
+    if held {
+        sdp::Direction::SendOnly
+    } else {
+        sdp::Direction::SendRecv
+    }
+}
+
+/// The direction our offer `offer`, as sent, gives our side; `None` if it does not parse.
+fn offered_direction(offer: &str) -> Option<sdp::Direction> {
+    sdp::Offer::parse(offer.as_bytes())
+        .ok()
+        .map(|o| o.direction)
 }
