@@ -152,6 +152,35 @@ fn a_call_moves_from_a_bridge_to_a_room_and_back() {
 }
 
 #[test]
+fn a_call_back_in_the_room_it_left_for_a_bridge_is_not_told_gone_from_it() {
+    let mut world = two_answered_calls(3);
+    let (a, b) = (CallId(1), CallId(2));
+    for call in [a, b] {
+        world
+            .core
+            .join(world.now, call, "7", JoinOptions::default())
+            .expect("join");
+    }
+    world.drain();
+    // Bridged and back in room 7 before the shell takes the core's effects.
+    world.core.bridge(world.now, a, b).expect("bridge");
+    world
+        .core
+        .join(world.now, a, "7", JoinOptions::default())
+        .expect("back to room 7");
+    world.drain();
+    assert_eq!(
+        world.left_rooms,
+        [(b, "7".to_owned())],
+        "only b, still bridged alone, is told gone from room 7"
+    );
+    assert_eq!(
+        world.core.room_info("7").map(|r| r.participants.len()),
+        Some(1)
+    );
+}
+
+#[test]
 fn bridges_refuse_what_cannot_be_bridged() {
     let mut world = two_answered_calls(1);
     let now = world.now;

@@ -474,6 +474,11 @@ impl CallCore {
             self.rooms_version += 1;
         }
         self.keep_room(room);
+        // Back in a room it left for a bridge before the shell heard of it: telling the
+        // shell it left would now take it out of the room it is in.
+        self.effects.retain(
+            |e| !matches!(e, Effect::LeftRoom { call: c, room: r } if *c == call && r == room),
+        );
         let talking = self.calls.get(&call).is_some_and(|c| c.talking);
         let entry = self.rooms.entry(room.to_owned()).or_default();
         let others = entry.live();
