@@ -76,6 +76,9 @@ pub(crate) enum CallTimeout {
     /// No PRACK came for our reliable provisional response within 64*T1: the INVITE must be
     /// rejected with a 5xx (RFC 3262 §3).
     NoPrack,
+    /// The INVITE's Expires ran out before its final response: the invitation is withdrawn,
+    /// and the INVITE gets 487 (§13.3.1).
+    Expired,
 }
 
 /// A sent 2xx waiting for its ACK.
@@ -110,6 +113,9 @@ pub(crate) struct Call {
     pub(crate) hangup_requested: bool,
     /// Its provisional responses go reliably: the INVITE required it (RFC 3262).
     pub(crate) reliable: Option<Reliable>,
+    /// When the INVITE's Expires runs out (§13.3.1), if it has one: the call is withdrawn
+    /// unless answered or rejected by then.
+    pub(crate) expires_at: Option<Instant>,
     pending: Option<Pending2xx>,
     /// The last provisional response sent unreliably while the call is offered, repeated
     /// every minute until the final one (§13.3.1.1).
@@ -135,6 +141,7 @@ impl Call {
             session: Session::default(),
             hangup_requested: false,
             reliable: None,
+            expires_at: None,
             pending: None,
             provisional: None,
             timers: Timers::default(),
@@ -210,6 +217,9 @@ impl Call {
 
     /// Runs the timers due at `now`: retransmissions, and what ends the call.
     pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) -> CallTimeout {
+        if self.expiry().is_some_and(|at| at <= now) {
+            return CallTimeout::Expired;
+        }
         if let Some(reliable) = self.reliable.as_mut()
             && reliable.on_timeout(now, out)
         {
@@ -245,9 +255,14 @@ impl Call {
     /// When [`Call::on_timeout`] is next needed.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         let reliable = self.reliable.as_ref().and_then(Reliable::deadline);
-        [self.timers.next_deadline(), reliable]
+        [self.timers.next_deadline(), reliable, self.expiry()]
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// When the invitation expires, while it still waits for its final response.
+    fn expiry(&self) -> Option<Instant> {
+        self.expires_at.filter(|_| self.phase == Phase::Offered)
     }
 }

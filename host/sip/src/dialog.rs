@@ -37,6 +37,23 @@ impl DialogId {
     }
 }
 
+/// The CSeq number of the peer's last request in a dialog, against which its next must be
+/// higher (§12.2.2). Empty until the peer's first request (§12.1.2), which may carry any
+/// number, 0 included (§8.1.1.5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RemoteCSeq(Option<u32>);
+
+impl RemoteCSeq {
+    /// Records `cseq` if it is above the last one (or the first); returns whether it was.
+    pub(crate) fn accept(&mut self, cseq: u32) -> bool {
+        if self.0.is_some_and(|last| cseq <= last) {
+            return false;
+        }
+        self.0 = Some(cseq);
+        true
+    }
+}
+
 /// What an in-dialog request carries beyond the headers every one has.
 #[derive(Debug, Default)]
 pub(crate) struct Parts<'a> {
@@ -58,7 +75,7 @@ pub(crate) struct Dialog {
     remote_target: String,
     route_set: Vec<Route>,
     local_cseq: u32,
-    remote_cseq: u32,
+    remote_cseq: RemoteCSeq,
     /// Our address in the dialog and the transport it was created over.
     local: TransportAddr,
     fallback: SocketAddr,
@@ -99,7 +116,7 @@ impl Dialog {
             // §12.1.1: the local sequence number starts empty; §8.1.1.5 lets us pick any
             // value below 2^31 for the first request.
             local_cseq: 0,
-            remote_cseq: invite.cseq,
+            remote_cseq: RemoteCSeq(Some(invite.cseq)),
             local,
             fallback: invite.destination.addr,
             ours: false,
@@ -164,7 +181,7 @@ impl Dialog {
             route_set,
             local_cseq: cseq,
             // §12.1.2: the remote sequence number starts empty.
-            remote_cseq: 0,
+            remote_cseq: RemoteCSeq::default(),
             local: head.local,
             fallback,
             ours: true,
@@ -179,11 +196,13 @@ impl Dialog {
     /// §12.2.2: an in-dialog request must carry a CSeq above the last one seen; records it and
     /// returns whether it was in order.
     pub(crate) fn accept_remote_cseq(&mut self, cseq: u32) -> bool {
-        if cseq <= self.remote_cseq {
-            return false;
-        }
-        self.remote_cseq = cseq;
-        true
+        self.remote_cseq.accept(cseq)
+    }
+
+    /// The dialog goes on from the peer's requests in its early part: `early` is the CSeq
+    /// number of the last one (§12.2.2).
+    pub(crate) fn continue_remote_cseq(&mut self, early: RemoteCSeq) {
+        self.remote_cseq = early;
     }
 
     /// A new in-dialog request (§12.2.1.1) with Via branch `branch` and the next CSeq number,
@@ -645,5 +664,13 @@ mod tests {
         assert!(dialog.accept_remote_cseq(11));
         assert!(!dialog.accept_remote_cseq(11));
         assert_eq!(dialog.id().remote_tag, "ft");
+    }
+
+    #[test]
+    fn the_peers_first_request_may_be_numbered_0() {
+        let mut remote = RemoteCSeq::default();
+        assert!(remote.accept(0), "§8.1.1.5: any number");
+        assert!(!remote.accept(0));
+        assert!(remote.accept(1));
     }
 }

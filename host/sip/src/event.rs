@@ -10,7 +10,9 @@ use crate::sdp::Offer;
 pub enum Event {
     /// A new INVITE with a usable SDP offer; 100 Trying was already sent. Answer it with
     /// [`Endpoint::answer`](crate::Endpoint::answer) or
-    /// [`Endpoint::reject`](crate::Endpoint::reject).
+    /// [`Endpoint::reject`](crate::Endpoint::reject); one whose INVITE has an Expires that
+    /// runs out before either is withdrawn as if cancelled (487, [`EndCause::Cancelled`]).
+    /// An Expires that is no number of seconds is ignored.
     IncomingCall(IncomingCall),
     /// The ACK for our 2xx arrived: media may flow both ways.
     CallConfirmed {
@@ -83,9 +85,13 @@ pub enum Event {
     /// The peer refused our re-INVITE with a final non-2xx response (already ACKed), or
     /// its 2xx carried no usable SDP; the previous session stays (§14.1). A 491 is retried
     /// by the endpoint (§14.1), once any exchange under way has ended, and reported only if
-    /// the retries fail too or none could go within 64*T1 of falling due. A 481 or 408 is
-    /// followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057 §5.1), a 408
-    /// after our BYE (RFC 4028 §10).
+    /// the retries fail too or none could go within 64*T1 of falling due. A re-INVITE that
+    /// got a provisional response and no final one within 64*T1 of being sent is cancelled
+    /// (§9.1): its 487 is reported, or a 487 of our own if no final response comes within
+    /// 64*T1 more; a 2xx that still comes then is ACKed, and the session kept is offered
+    /// again (its answer reported as [`Event::OfferAnswered`]). A 481
+    /// or 408 is followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057
+    /// §5.1), a 408 after our BYE (RFC 4028 §10).
     OfferRefused {
         /// The call.
         call: CallKey,
@@ -127,7 +133,8 @@ pub enum Event {
 pub enum EndCause {
     /// The peer sent BYE.
     RemoteBye,
-    /// The peer cancelled the INVITE before it was answered.
+    /// The peer cancelled the INVITE before it was answered, or the INVITE's Expires ran out
+    /// first (RFC 3261 §13.3.1); either way it got 487.
     Cancelled,
     /// The peer never acknowledged our 2xx (64*T1); a BYE was sent.
     NoAck,
@@ -143,9 +150,7 @@ pub enum EndCause {
     /// The session interval ran out without a refresh (RFC 4028 §10); a BYE was sent.
     SessionExpired,
     /// The peer answered one of our in-dialog requests with 481, or it timed out
-    /// (RFC 5057 §5.1): the dialog no longer exists on its side. A re-INVITE of ours that
-    /// got a provisional response and no final one within 64*T1 ends the call this way too,
-    /// with a BYE sent.
+    /// (RFC 5057 §5.1): the dialog no longer exists on its side.
     DialogGone,
 }
 

@@ -46,6 +46,14 @@ impl<K: Hash + Eq + Clone, V> Expiring<K, V> {
         self.entries.get(key)
     }
 
+    /// The entry under `key` to change, if it is kept.
+    pub(crate) fn get_mut<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.entries.get_mut(key)
+    }
+
     /// Takes out the entry under `key`, if it is kept; its place in the order goes at its
     /// expiry.
     pub(crate) fn remove<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<V>

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use crate::auth::{Authenticator, Credentials};
 use crate::build::check_extra_header;
+use crate::dialog::RemoteCSeq;
 use crate::endpoint::CallError;
 use crate::message::Request;
 use crate::request::Head;
@@ -233,9 +234,9 @@ pub(crate) struct EarlyDialog {
     /// The CSeq number of our last request in it (the PRACKs): the dialog's requests go on
     /// from it once it is confirmed.
     pub(crate) cseq: u32,
-    /// The CSeq number of the callee's last request in it (0 before the first): its requests
-    /// must come in order (§12.2.2), also once the dialog is confirmed.
-    pub(crate) remote_cseq: u32,
+    /// The CSeq number of the callee's last request in it: its requests must come in order
+    /// (§12.2.2), also once the dialog is confirmed.
+    pub(crate) remote_cseq: RemoteCSeq,
     /// The answer to our offer that its latest provisional response with one carried (early
     /// media), kept for a 2xx in this dialog without one (§13.2.1, RFC 3264 §4).
     pub(crate) answer: Option<Offer>,
@@ -280,7 +281,7 @@ impl Placed {
                     tag: tag.to_owned(),
                     rseq: None,
                     cseq: self.cseq,
-                    remote_cseq: 0,
+                    remote_cseq: RemoteCSeq::default(),
                     answer: None,
                     update_reply: None,
                     ended: false,

@@ -111,7 +111,7 @@ impl Reply {
 /// (§8.2.2.3), comma-separated; empty if it requires nothing else.
 pub(crate) fn required(request: &impl HasHeaders, extensions: Extensions) -> String {
     let invite = request.headers().iter().any(|h| match h {
-        rsip::Header::CSeq(cseq) => fields::cseq(cseq.value()).is_some_and(|(_, m)| m == "INVITE"),
+        rsip::Header::CSeq(cseq) => fields::cseq(cseq.value()).is_ok_and(|(_, m)| m == "INVITE"),
         _ => false,
     });
     let tags: Vec<&str> = option_tags(request, "Require")

@@ -1,6 +1,7 @@
-//! Requests the UAC core sends outside a dialog: the INVITE (§8.1.1, §13.2.1), its CANCEL
-//! (§9.1) and the ACK of a non-2xx final response (§17.1.1.3). They share the Request-URI,
-//! From (with our tag), To, Call-ID and Route set of the INVITE.
+//! Requests the UAC core sends outside a dialog: the INVITE (§8.1.1, §13.2.1) and the ACK of
+//! a non-2xx final response (§17.1.1.3). They share the Request-URI, From (with our tag), To,
+//! Call-ID and Route set of the INVITE. Its CANCEL is derived from the INVITE as sent
+//! ([`InviteClient::cancel`](crate::transaction::InviteClient::cancel)).
 
 use std::fmt::Write;
 
@@ -55,15 +56,8 @@ impl Head {
         self.finish(text, Some(sdp))
     }
 
-    /// The CANCEL of the INVITE with `branch` and `cseq` (§9.1: same Request-URI, Call-ID,
-    /// From, To, CSeq number, top Via and Route).
-    pub(crate) fn cancel(&self, branch: &str, cseq: u32) -> Vec<u8> {
-        let text = self.start("CANCEL", branch, cseq, &self.to);
-        self.finish(text, None)
-    }
-
-    /// The ACK of a non-2xx final response whose To value is `to` (§17.1.1.3: as the CANCEL,
-    /// with the response's To).
+    /// The ACK of a non-2xx final response whose To value is `to` (§17.1.1.3: the INVITE's
+    /// Request-URI, Call-ID, From, CSeq number, top Via and Route, with the response's To).
     pub(crate) fn ack(&self, branch: &str, cseq: u32, to: &str) -> Vec<u8> {
         let text = self.start("ACK", branch, cseq, to);
         self.finish(text, None)
@@ -119,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn invite_cancel_and_ack_share_the_head() {
+    fn invite_and_ack_share_the_head() {
         let invite =
             String::from_utf8(head().invite("z9hG4bKa", 7, &[("X-A", "1")], "v=0\r\n")).unwrap();
         assert_eq!(
@@ -132,11 +126,6 @@ mod tests {
              Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\nSupported: 100rel, timer\r\nX-A: 1\r\n\
              User-Agent: ua\r\nContent-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n"
         );
-        let cancel = String::from_utf8(head().cancel("z9hG4bKa", 7)).unwrap();
-        assert!(cancel.starts_with("CANCEL sip:bob@example.com SIP/2.0\r\n"));
-        assert!(cancel.contains("branch=z9hG4bKa;"));
-        assert!(cancel.contains("Route: <sip:proxy.example.com;lr>\r\n"));
-        assert!(cancel.contains("CSeq: 7 CANCEL\r\nUser-Agent: ua\r\nContent-Length: 0\r\n\r\n"));
         let ack =
             String::from_utf8(head().ack("z9hG4bKa", 7, "<sip:bob@example.com>;tag=tt")).unwrap();
         assert!(ack.contains("To: <sip:bob@example.com>;tag=tt\r\n"));

@@ -158,6 +158,137 @@ fn a_cancel_after_the_final_response_gets_200_with_a_to_tag() {
         "§8.2.6.2: {}",
         cancel_ok.text
     );
+    // §9.2: the To tag of the INVITE's responses, though the call is gone.
+    let rejected = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(cancel_ok.to_tag(), rejected.to_tag());
+}
+
+#[test]
+fn a_late_cancel_gets_200_with_the_to_tag_of_the_invites_responses() {
+    // §9.2: whatever answered the INVITE, the CANCEL's 200 has the same To tag.
+    let (mut sim, _) = confirmed_call(8);
+    sim.uac.bye(sim.now);
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.has_event("CallEnded(RemoteBye)")
+    }));
+    // The answered INVITE's transaction lingers (RFC 6026 Timer L); the call is gone.
+    sim.uac.cancel(sim.now);
+    sim.run_for(Duration::from_secs(1));
+    // INVITEs the endpoint refused itself: 420 for an extension it lacks, 400 for a
+    // malformed header.
+    for extra in ["Require: foo\r\n", "Record-Route: <sip:proxy\r\n"] {
+        sim.uac.invite(sim.now, extra, &offer());
+        sim.run_for(Duration::from_secs(1));
+        sim.uac.cancel(sim.now);
+        sim.run_for(Duration::from_secs(1));
+    }
+    let final_tags: Vec<_> = sim
+        .uac
+        .received()
+        .iter()
+        .filter(|r| r.cseq_method() == Some(Method::Invite) && r.code() >= Some(200))
+        .map(|r| (r.code(), r.to_tag()))
+        .collect();
+    let codes: Vec<_> = final_tags.iter().map(|(code, _)| *code).collect();
+    assert_eq!(codes, [Some(200), Some(420), Some(400)]);
+    let invite_tags: Vec<_> = final_tags.into_iter().map(|(_, tag)| tag).collect();
+    let cancel_tags: Vec<_> = sim
+        .uac
+        .received()
+        .iter()
+        .filter(|r| r.cseq_method() == Some(Method::Cancel))
+        .map(|r| (r.code(), r.to_tag()))
+        .collect();
+    assert!(cancel_tags.iter().all(|(code, _)| *code == Some(200)));
+    let cancel_tags: Vec<_> = cancel_tags.into_iter().map(|(_, tag)| tag).collect();
+    assert_eq!(cancel_tags, invite_tags);
+    // A CANCEL matching no INVITE gets 481 (§9.2).
+    sim.uac.stray("CANCEL", None);
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Cancel).last(), Some(&481));
+}
+
+#[test]
+fn an_invite_unanswered_when_its_expires_runs_out_gets_487_like_a_cancel() {
+    // §13.3.1: the invitation expires with the INVITE's Expires.
+    let (mut sim, call) = ringing_call_with(5, "Expires: 3\r\n");
+    assert!(sim.run_until(Duration::from_secs(10), |s| {
+        s.has_event("CallEnded(Cancelled)")
+    }));
+    let times: Vec<Duration> = sim.events.iter().map(|(at, _)| *at).collect();
+    assert_eq!(gaps_ms(&times), [3000], "3 s after the INVITE came");
+    sim.settle();
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallEnded(Cancelled)"]);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 180, 487]);
+    let terminated = sim.uac.last_response(Method::Invite).unwrap();
+    assert!(
+        terminated
+            .text
+            .starts_with("SIP/2.0 487 Request Terminated\r\n")
+    );
+    assert!(sim.ep.answer(sim.now, call, String::new()).is_err());
+    assert_eq!(sim.ep.poll_timeout(), None);
+}
+
+#[test]
+fn an_invite_the_application_leaves_alone_expires_too() {
+    // §13.3.1: the invitation expires with the INVITE's Expires, whatever the application
+    // does; Expires: 0 withdraws it at once.
+    for (seed, expires, after_ms) in [(9, 3, 3000), (10, 0, 0)] {
+        let mut sim = Sim::new(Net::perfect(seed), seed, idle_shell());
+        sim.uac
+            .invite(sim.now, &format!("Expires: {expires}\r\n"), &offer());
+        assert!(
+            sim.run_until(Duration::from_secs(10), |s| {
+                s.has_event("CallEnded(Cancelled)")
+            }),
+            "Expires: {expires}: {:?}",
+            sim.event_names()
+        );
+        let times: Vec<Duration> = sim.events.iter().map(|(at, _)| *at).collect();
+        assert_eq!(gaps_ms(&times), [after_ms], "Expires: {expires}");
+        sim.settle();
+        assert_eq!(sim.event_names(), ["IncomingCall", "CallEnded(Cancelled)"]);
+        assert_eq!(
+            sim.uac.codes(Method::Invite),
+            [100, 487],
+            "Expires: {expires}"
+        );
+        let call = first_call(&sim);
+        let progress = sim.ep.progress(sim.now, call, 180, "Ringing", None);
+        assert!(progress.is_err(), "the call is gone");
+    }
+}
+
+#[test]
+fn an_invite_answered_within_its_expires_stays_answered() {
+    let (mut sim, call) = ringing_call_with(6, "Expires: 3\r\n");
+    let offer = Offer::parse(offer().as_bytes()).unwrap();
+    sim.ep.answer(sim.now, call, g711_answer(&offer)).unwrap();
+    sim.run_for(Duration::from_secs(10));
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallConfirmed"]);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 180, 200]);
+}
+
+#[test]
+fn an_invite_whose_expires_is_no_delta_seconds_is_offered_without_expiry() {
+    // RFC 4475 §3.1.2.4: an Expires that is no delta-seconds (an RFC 2543 date, garbage) is
+    // ignored rather than refused, and one past 32 bits is read as the largest.
+    let date = "Thu, 01 Dec 1994 16:00:00 GMT";
+    let values = ["soon", "-1", date, "4294967296"];
+    for (seed, expires) in (11..).zip(values) {
+        let mut sim = Sim::new(Net::perfect(seed), seed, idle_shell());
+        sim.uac
+            .invite(sim.now, &format!("Expires: {expires}\r\n"), &offer());
+        sim.run_for(Duration::from_secs(600));
+        assert_eq!(sim.event_names(), ["IncomingCall"], "{expires}");
+        assert_eq!(sim.uac.codes(Method::Invite), [100], "{expires}");
+        let call = first_call(&sim);
+        let offer = Offer::parse(offer().as_bytes()).unwrap();
+        sim.ep.answer(sim.now, call, g711_answer(&offer)).unwrap();
+        sim.run_for(Duration::from_secs(1));
+        assert_eq!(sim.uac.codes(Method::Invite), [100, 200], "{expires}");
+    }
 }
 
 #[test]

@@ -6,6 +6,8 @@ mod common;
 
 use std::time::Duration;
 
+use rsip::Method;
+
 use common::*;
 use switchyard_sip::{Limits, Stats};
 
@@ -140,6 +142,51 @@ fn an_unknown_method_with_another_cseq_method_gets_400_and_one_without_via_is_dr
         (stats.bad_requests_sent, stats.dropped_unroutable_requests),
         (1, 1)
     );
+}
+
+#[test]
+fn a_cseq_number_is_any_of_32_bits_and_0_is_one() {
+    let mut sim = sim(34);
+    let numbered = |cseq: &str, branch: &str| {
+        request("OPTIONS", "OPTIONS", branch, "").replace("CSeq: 1 ", &format!("CSeq: {cseq} "))
+    };
+    // §20.16: a 32-bit number; §8.1.1.5's bound of 2^31 is the sender's, for a first request.
+    for (cseq, branch) in [("0", "q1"), ("2147483648", "q2"), ("4294967295", "q3")] {
+        assert_status(&answer(&mut sim, numbered(cseq, branch)), "SIP/2.0 200 OK");
+    }
+    let refused = answer(&mut sim, numbered("4294967296", "q4"));
+    assert_status(&refused, "SIP/2.0 400 CSeq number out of range");
+    let malformed = answer(&mut sim, numbered("0x1", "q5"));
+    assert_status(&malformed, "SIP/2.0 400 Malformed CSeq header");
+    assert_eq!(sim.ep.stats().bad_requests_sent, 2);
+}
+
+#[test]
+fn a_peers_cseq_goes_on_past_2_31_in_its_dialog() {
+    // §12.2.1.1: the peer counts on from its INVITE's number, which §8.1.1.5 only keeps below
+    // 2^31; its BYE, and the ACK of its re-INVITE, may be numbered 2^31.
+    let mut sim = Sim::new(Net::perfect(35), 35, answering_shell());
+    sim.uac.next_cseq = 2_147_483_647;
+    sim.invite();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    sim.uac.reinvite(sim.now);
+    sim.run_for(Duration::from_secs(5));
+    let oks = |sim: &Sim| {
+        sim.uac
+            .codes(Method::Invite)
+            .iter()
+            .filter(|c| **c == 200)
+            .count()
+    };
+    assert_eq!(oks(&sim), 2, "{:?}", sim.uac.codes(Method::Invite));
+    sim.uac.bye(sim.now);
+    assert!(sim.run_until(Duration::from_secs(15), |s| {
+        s.has_event("CallEnded(RemoteBye)")
+    }));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.uac.codes(Method::Bye), [200]);
+    assert_eq!(oks(&sim), 2, "the 2xx to the re-INVITE was ACKed");
+    assert_eq!(sim.ep.stats().dropped_acks, 0);
 }
 
 #[test]

@@ -321,8 +321,17 @@ fn our_reinvite_refused_keeps_the_call() {
     }));
 }
 
+/// The first line of each request the UAC got from the endpoint with `method`, and its time.
+fn requests_at(sim: &Sim, method: &str) -> Vec<(Duration, String)> {
+    sim.sent
+        .iter()
+        .filter(|(_, text)| text.starts_with(&format!("{method} ")))
+        .map(|(at, text)| (*at, text.clone()))
+        .collect()
+}
+
 #[test]
-fn our_reinvite_answered_only_provisionally_ends_the_call_with_a_bye() {
+fn our_reinvite_answered_only_provisionally_is_cancelled_and_the_session_kept() {
     let (mut sim, call) = confirmed(40);
     sim.uac.invite_answers.push_back(180);
     sim.ep
@@ -330,23 +339,68 @@ fn our_reinvite_answered_only_provisionally_ends_the_call_with_a_bye() {
         .unwrap();
     assert!(
         sim.run_until(sim.elapsed() + Duration::from_secs(40), |s| s
-            .has_event("CallEnded(DialogGone)")),
+            .has_event("OfferRefused(487)")),
         "{:?}",
         sim.event_names()
     );
-    assert!(sim.has_event("OfferRefused(408)"));
     assert_eq!(
         sim.uac.requests(Method::Invite).len(),
         1,
         "the 180 stopped the re-INVITE's retransmissions"
     );
-    sim.run_for(Duration::from_secs(5));
+    // §9.1: a CANCEL of the re-INVITE, 64*T1 after it went, on its branch and CSeq number.
+    let (invite_at, invite) = requests_at(&sim, "INVITE").pop().unwrap();
+    let cancels = requests_at(&sim, "CANCEL");
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    let (cancel_at, cancel) = &cancels[0];
+    assert_eq!(*cancel_at - invite_at, Duration::from_secs(32));
+    assert_eq!(branch_of(cancel), branch_of(&invite));
+    assert!(cancel.contains("CSeq: 1 CANCEL\r\n"), "{cancel}");
+    // §14.1: the session stays as it was, and the call goes on.
+    sim.run_for(Duration::from_secs(40));
+    assert!(sim.uac.requests(Method::Bye).is_empty());
+    assert_eq!(sim.ep.active_calls(), 1);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferAnswered")
+    }));
     assert_eq!(
-        sim.uac.requests(Method::Bye).len(),
-        1,
-        "the peer, which still holds the dialog, is told it ended"
+        sim.event_names(),
+        [
+            "IncomingCall",
+            "CallConfirmed",
+            "OfferRefused(487)",
+            "OfferAnswered"
+        ]
     );
-    assert_eq!(sim.ep.active_calls(), 0);
+}
+
+#[test]
+fn our_cancelled_reinvite_without_a_final_response_is_given_up_and_the_call_kept() {
+    let (mut sim, call) = confirmed(41);
+    sim.uac.invite_answers.push_back(180);
+    sim.uac.answer_cancel = false;
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(100), |s| {
+            s.has_event("OfferRefused(487)")
+        })
+    );
+    // §9.1: 64*T1 after the CANCEL the re-INVITE counts as cancelled.
+    let (cancel_at, _) = requests_at(&sim, "CANCEL")[0].clone();
+    let refused_at = sim.events.last().map(|(at, _)| *at).unwrap();
+    assert_eq!(refused_at - cancel_at, Duration::from_secs(32));
+    sim.run_for(Duration::from_secs(40));
+    assert!(sim.uac.requests(Method::Bye).is_empty());
+    assert_eq!(sim.ep.active_calls(), 1);
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "OfferRefused(487)"]
+    );
 }
 
 /// The top Via branch of the request `request` (its text).
@@ -375,6 +429,188 @@ fn response_to(request: &str, status: &str) -> Vec<u8> {
     }
     response.push_str("Content-Length: 0\r\n\r\n");
     response.into_bytes()
+}
+
+/// The values of the `name` header lines of the message `text`, in order.
+fn header_values<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
+    text.lines()
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(field, _)| field.trim().eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.trim())
+        .collect()
+}
+
+/// The Request-URI of the request `text`.
+fn request_uri(text: &str) -> &str {
+    text.split(' ').nth(1).unwrap()
+}
+
+#[test]
+fn our_reinvites_cancel_repeats_the_reinvite_as_sent_after_a_target_refresh() {
+    // The UAC's Record-Route names itself: the dialog has a route set.
+    let record_route = format!("Record-Route: <sip:{UAC};lr>\r\n");
+    let (mut sim, call) = confirmed_with(42, &record_route, answering_shell());
+    sim.uac.invite_answers.push_back(180);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.uac.requests(Method::Invite).len() == 1
+    }));
+    let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+    // §12.2.1.2: the peer's UPDATE without offer moves its target while our re-INVITE waits.
+    let field = |name: &str| header_values(&reinvite, name)[0].to_owned();
+    let our_contact = field("Contact");
+    let update = format!(
+        "UPDATE {} SIP/2.0\r\nVia: SIP/2.0/UDP {UAC};branch=z9hG4bK-refresh;rport\r\n\
+         Max-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 50 UPDATE\r\n\
+         Contact: <sip:alice@127.0.0.1:5064>\r\nContent-Length: 0\r\n\r\n",
+        our_contact.trim_start_matches('<').trim_end_matches('>'),
+        field("To"),
+        field("From"),
+        field("Call-ID"),
+    );
+    sim.uac.send_raw(update.into_bytes());
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.sent_times("SIP/2.0 200 OK", "CSeq: 50 UPDATE").len(), 1);
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(40), |s| {
+        s.has_event("OfferRefused(487)")
+    }));
+    // §9.1: the CANCEL repeats the re-INVITE's Request-URI, Call-ID, To, From, CSeq number,
+    // Via and Route, and goes where it went.
+    let cancels = sim.uac.requests(Method::Cancel);
+    assert_eq!(cancels.len(), 1, "the CANCEL reached the peer");
+    let cancel = &cancels[0].text;
+    assert_eq!(request_uri(cancel), request_uri(&reinvite));
+    for name in ["Via", "From", "To", "Call-ID", "Route"] {
+        assert_eq!(
+            header_values(cancel, name),
+            header_values(&reinvite, name),
+            "{name}"
+        );
+    }
+    assert!(!header_values(cancel, "Route").is_empty());
+    let number = |text: &str| {
+        header_values(text, "CSeq")[0]
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(number(cancel), number(&reinvite));
+    // Later requests go to the new target.
+    sim.ep.probe(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(1));
+    let (_, options) = requests_at(&sim, "OPTIONS").pop().unwrap();
+    assert_eq!(request_uri(&options), "sip:alice@127.0.0.1:5064");
+}
+
+/// A 200 to the re-INVITE `request` (its text) with a G.711 answer to its offer, as a peer
+/// sends it.
+fn ok_with_answer(request: &str) -> Vec<u8> {
+    let body = request.split("\r\n\r\n").nth(1).unwrap();
+    let answer = g711_answer(&Offer::parse(body.as_bytes()).unwrap());
+    let head = String::from_utf8(response_to(request, "200 OK")).unwrap();
+    let head = head.trim_end_matches("Content-Length: 0\r\n\r\n");
+    format!(
+        "{head}Contact: <sip:alice@{UAC}>\r\nContent-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{answer}",
+        answer.len()
+    )
+    .into_bytes()
+}
+
+/// The ACKs the UAC got for the INVITE with CSeq number of the request `invite` (its text).
+fn acks_of(sim: &Sim, invite: &str) -> usize {
+    let number = header_values(invite, "CSeq")[0].split(' ').next().unwrap();
+    let line = format!("CSeq: {number} ACK\r\n");
+    sim.uac
+        .requests(Method::Ack)
+        .iter()
+        .filter(|ack| ack.text.contains(&line))
+        .count()
+}
+
+/// A confirmed call whose re-INVITE, offering sendonly, the UAC answered 180 and left
+/// unanswered; its CANCEL is not answered either.
+fn reinvite_left_ringing(seed: u64) -> (Sim, CallKey) {
+    let (mut sim, call) = confirmed(seed);
+    sim.uac.invite_answers.push_back(180);
+    sim.uac.answer_cancel = false;
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    (sim, call)
+}
+
+#[test]
+fn a_200_crossing_our_cancel_of_a_reinvite_is_acked_and_answers_the_offer() {
+    let (mut sim, _) = reinvite_left_ringing(43);
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(40), |s| {
+        !s.uac.requests(Method::Cancel).is_empty()
+    }));
+    // §9.2: the peer answered the re-INVITE before the CANCEL reached it; the CANCEL gets 200
+    // and the re-INVITE no 487.
+    let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+    let cancel = sim.uac.requests(Method::Cancel)[0].text.clone();
+    sim.uac.send_raw(ok_with_answer(&reinvite));
+    sim.uac.send_raw(response_to(&cancel, "200 OK"));
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(acks_of(&sim, &reinvite), 1, "§13.2.2.4: the 2xx is ACKed");
+    sim.run_for(Duration::from_secs(100));
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "OfferAnswered"],
+        "the offer was answered, and no 487 reported after"
+    );
+    let answered = sim.events.iter().find_map(|(_, event)| match event {
+        Event::OfferAnswered { offer, .. } => Some(offer.clone()),
+        _ => None,
+    });
+    assert!(
+        answered.unwrap().contains("a=sendonly"),
+        "the session is updated"
+    );
+    assert!(sim.uac.requests(Method::Bye).is_empty());
+    assert_eq!(sim.ep.active_calls(), 1);
+}
+
+#[test]
+fn a_2xx_after_our_cancelled_reinvite_was_given_up_is_acked_and_the_kept_session_offered() {
+    let (mut sim, _) = reinvite_left_ringing(44);
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(100), |s| {
+            s.has_event("OfferRefused(487)")
+        })
+    );
+    // The peer took the offer after all: its 2xx, and a retransmission of it.
+    let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+    for _ in 0..2 {
+        sim.uac.send_raw(ok_with_answer(&reinvite));
+        sim.run_for(Duration::from_millis(500));
+    }
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferAnswered")
+    }));
+    assert_eq!(acks_of(&sim, &reinvite), 2, "§13.2.2.4: each 2xx is ACKed");
+    // §14.1: we kept the old session and report it kept; the peer is offered it again.
+    let invites = sim.uac.requests(Method::Invite);
+    assert_eq!(invites.len(), 2, "one new offer for both 2xx");
+    let restored = &invites[1].text;
+    assert!(!restored.contains("a=sendonly"), "{restored}");
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(
+        sim.event_names(),
+        [
+            "IncomingCall",
+            "CallConfirmed",
+            "OfferRefused(487)",
+            "OfferAnswered"
+        ]
+    );
+    assert!(sim.uac.requests(Method::Bye).is_empty());
 }
 
 #[test]

@@ -156,6 +156,29 @@ fn without_a_prack_the_invite_is_rejected_after_64_t1() {
 }
 
 #[test]
+fn an_answer_waiting_for_the_prack_is_not_withdrawn_by_the_invites_expires() {
+    // §13.3.1: Expires bounds how long the invitation waits for the application, which
+    // answered in time; the 2xx only waits for the PRACK (RFC 3262 §3).
+    let mut sim = Sim::new(Net::perfect(20), 20, idle_shell());
+    sim.uac.prack = false;
+    sim.uac.invite(
+        sim.now,
+        &format!("{REQUIRE_100REL}Expires: 3\r\n"),
+        &offer(),
+    );
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("IncomingCall")));
+    let call = first_call(&sim);
+    early_media_then_answer(&mut sim, call);
+    sim.run_for(Duration::from_secs(5));
+    assert_eq!(sim.event_names(), ["IncomingCall"]);
+    assert!(invite_responses(&sim, 487).is_empty());
+    let number = rseq(invite_responses(&sim, 183)[0]);
+    send_prack(&mut sim, number);
+    assert!(sim.run_until(Duration::from_secs(15), |s| s.has_event("CallConfirmed")));
+    assert_eq!(invite_responses(&sim, 200).len(), 1);
+}
+
+#[test]
 fn ringing_without_a_session_description_is_overtaken_by_the_answer_and_goes_no_more() {
     let (mut sim, call) = reliable_call(7, false);
     ring(&mut sim, call);

@@ -57,10 +57,9 @@ impl Endpoint {
             return;
         }
         // §12.2.2: a CSeq lower than the last one is answered with 500.
-        if request.cseq <= early.remote_cseq {
+        if !early.remote_cseq.accept(request.cseq) {
             return self.reply(now, key, &request, Reply::CSeqOutOfOrder);
         }
-        early.remote_cseq = request.cseq;
         match request.method {
             Method::UPDATE => self.on_early_update(call, &request),
             Method::INFO => self.on_info(now, key, call, request),

@@ -37,7 +37,7 @@ impl Endpoint {
             // §14.2: an INVITE before our final response to the previous one (a re-INVITE's,
             // or the call's own in its early dialog).
             let response = self.retry_later(&request);
-            return self.send_new_invite_final(now, key, &request, 500, response);
+            return self.send_new_invite_final(now, key, &request, (500, response), None);
         }
         // §14.2: our own offer is outstanding, or our 2xx (of the call or a re-INVITE) awaits
         // its ACK.
@@ -51,7 +51,7 @@ impl Endpoint {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
                 let response = too_small(&request, min_se, None, &self.user_agent);
-                return self.send_new_invite_final(now, key, &request, 422, response);
+                return self.send_new_invite_final(now, key, &request, (422, response), None);
             }
         };
         match read_body_offer(&request) {
@@ -59,7 +59,7 @@ impl Endpoint {
                 let response =
                     ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent)
                         .build();
-                self.send_new_invite_final(now, key, &request, code, response);
+                self.send_new_invite_final(now, key, &request, (code, response), None);
             }
             // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
             // ACK brings the answer.
@@ -70,13 +70,13 @@ impl Endpoint {
                 state.session.offer_in_2xx = Some(sdp);
                 state.session.refreshed(now, agreed);
                 state.await_ack(now, request.cseq, response.clone(), request.destination);
-                let tx = self.new_invite_server(key, request.destination, Some(call));
+                let tx = self.new_invite_server(key, request.destination, Some(call), None);
                 self.send_invite_final(now, tx, 200, response);
                 self.reschedule(Owner::Call(call));
                 self.reschedule(Owner::Session(call));
             }
             Ok(Some(offer)) => {
-                let tx = self.new_invite_server(key, request.destination, Some(call));
+                let tx = self.new_invite_server(key, request.destination, Some(call), None);
                 self.trying_unless_answered(now, tx, &request);
                 self.offered(
                     call,
@@ -271,7 +271,7 @@ impl Endpoint {
         tag: &str,
     ) {
         let response = too_small(request, min_se, Some(tag), &self.user_agent);
-        self.send_new_invite_final(now, key, request, 422, response);
+        self.send_new_invite_final(now, key, request, (422, response), Some(tag));
     }
 
     /// Has the new INVITE server transaction `tx` of the peer's re-INVITE `request` send

@@ -1,6 +1,6 @@
 //! What the endpoint does with each received request and response.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
 
@@ -10,6 +10,7 @@ use crate::build::{ACCEPT, Extensions, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
 use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event, IncomingCall};
+use crate::fields;
 use crate::header_text::has_tag;
 use crate::message::{self, Rejection, Request};
 use crate::method::Method;
@@ -21,6 +22,15 @@ use crate::session::timer::{self, TooSmall};
 use crate::transaction::{Absorbed, ServerKey, Transaction};
 use crate::transport::TransportAddr;
 use crate::wire::RawRequest;
+
+/// The INVITE server transaction a CANCEL matches (§9.2).
+struct CancelledInvite {
+    /// The transaction and its call, if the INVITE still awaits its final response: the
+    /// CANCEL then has an effect.
+    proceeding: Option<(TxId, CallKey)>,
+    /// The To tag the INVITE's responses add, if any.
+    to_tag: Option<String>,
+}
 
 /// Why the endpoint refuses an offer: status code and reason phrase.
 pub(super) struct Refusal {
@@ -186,7 +196,8 @@ impl Endpoint {
             }
         };
         let call = CallKey::new(self.next_id());
-        let tx = self.new_invite_server(key, request.destination, Some(call));
+        let local_tag = Some(dialog.id().local_tag.as_str());
+        let tx = self.new_invite_server(key, request.destination, Some(call), local_tag);
         // §17.2.1: the endpoint always answers 100 Trying at once.
         let trying = trying(&request, &self.user_agent);
         if let Some(TxEntry {
@@ -204,11 +215,16 @@ impl Endpoint {
         let first_rseq = (self.ids.number() >> 1).max(1);
         let reliable =
             has_tag(&request.raw, "Require", RELIABLE_TAG).then(|| Reliable::new(first_rseq));
+        let expires_at = invite_expires(&request)
+            .and_then(|seconds| now.checked_add(Duration::from_secs(seconds.into())));
         let mut state = Box::new(Call::new(request, tx, dialog, local));
         state.reliable = reliable;
+        state.expires_at = expires_at;
         state.session.timer = timer;
         state.session.peer_allows_update = peer_allows_update;
         self.calls.insert(call, state);
+        // The INVITE's Expires runs whether or not the application acts on the call.
+        self.reschedule(Owner::Call(call));
         self.stats.incoming_calls += 1;
         self.events.push_back(Event::IncomingCall(incoming));
     }
@@ -307,22 +323,20 @@ impl Endpoint {
 
     /// §9.2: CANCEL matches the INVITE server transaction with the same identity. If that
     /// INVITE has no final response yet it gets 487: the call's own INVITE ends the call, a
-    /// re-INVITE leaves the session as it was. The CANCEL itself gets 200 (481 if nothing
-    /// matches).
+    /// re-INVITE leaves the session as it was. The CANCEL itself gets 200 with the To tag of
+    /// the INVITE's responses, whatever answered it and whether or not its call lasts (481 if
+    /// nothing matches).
     fn on_cancel(&mut self, now: Instant, key: ServerKey, request: Request) {
-        let Some((proceeding, call)) = self.invite_to_cancel(&request.transaction_id) else {
+        let Some(invite) = self.invite_to_cancel(&request.transaction_id) else {
             return self.reply(now, key, &request, Reply::NoSuchCall);
         };
-        let call = call.filter(|call| self.calls.contains_key(call));
-        // §9.2: the 200 to CANCEL carries the same To tag as the INVITE's responses. Once the
-        // call is gone that tag is too, and a fresh one keeps §8.2.6.2's rule that a final
-        // response to a request without one has one.
-        let tag = call
-            .and_then(|c| self.calls.get(&c))
-            .map(|c| c.dialog.id().local_tag.clone())
+        // A re-INVITE's responses add no tag: its To, which the CANCEL repeats, has ours. A
+        // CANCEL without it still gets one, as any final response does (§8.2.6.2).
+        let tag = invite
+            .to_tag
             .or_else(|| request.to_tag.is_none().then(|| self.ids.tag()));
         self.reply_tagged(now, key, &request, Reply::Ok, tag.as_deref());
-        if let (Some(tx), Some(call)) = (proceeding, call) {
+        if let Some((tx, call)) = invite.proceeding {
             self.cancelled(now, call, tx);
         }
     }
@@ -348,9 +362,9 @@ impl Endpoint {
         }
     }
 
-    /// The INVITE server transaction of identity `id`, live or lingering: the transaction if it
-    /// still awaits its final response (so a CANCEL has an effect, §9.2), and its call.
-    fn invite_to_cancel(&self, id: &str) -> Option<(Option<TxId>, Option<CallKey>)> {
+    /// What a CANCEL finds of the INVITE server transaction of identity `id`, live or
+    /// lingering; `None` if there is none.
+    fn invite_to_cancel(&self, id: &str) -> Option<CancelledInvite> {
         let key = ServerKey::new(id, Method::INVITE);
         let live = self
             .server_index
@@ -359,10 +373,22 @@ impl Endpoint {
                 Some(TxEntry {
                     tx: Transaction::InviteServer(invite),
                     ..
-                }) => Some((invite.is_proceeding().then_some(tx), invite.call())),
+                }) => Some(CancelledInvite {
+                    proceeding: invite
+                        .call()
+                        .filter(|call| invite.is_proceeding() && self.calls.contains_key(call))
+                        .map(|call| (tx, call)),
+                    to_tag: invite.to_tag().map(str::to_owned),
+                }),
                 _ => None,
             });
-        live.or_else(|| self.lingering.invite_call(id).map(|call| (None, call)))
+        live.or_else(|| {
+            let to_tag = self.lingering.invite_to_tag(id)?;
+            Some(CancelledInvite {
+                proceeding: None,
+                to_tag,
+            })
+        })
     }
 
     /// Answers `request` with a final response through a new server transaction, adding a
@@ -382,7 +408,7 @@ impl Endpoint {
     ) {
         let response = reply.build(&request.raw, tag, &self.user_agent);
         if request.method == Method::INVITE {
-            self.send_new_invite_final(now, key, request, reply.code(), response);
+            self.send_new_invite_final(now, key, request, (reply.code(), response), tag);
         } else {
             // §17.2.2: the final response goes out at once; "Completed" only waits for
             // retransmissions, answered with the response rebuilt from them.
@@ -413,19 +439,20 @@ impl Endpoint {
             builder
         }
         .build();
-        self.send_new_invite_final(now, key, request, code, response);
+        self.send_new_invite_final(now, key, request, (code, response), Some(tag));
     }
 
-    /// Sends a final response to an INVITE through a new INVITE server transaction.
+    /// Sends a final response with status `code` to an INVITE through a new INVITE server
+    /// transaction; `to_tag` is the To tag the response added, if the INVITE had none.
     pub(super) fn send_new_invite_final(
         &mut self,
         now: Instant,
         key: ServerKey,
         request: &Request,
-        code: u16,
-        response: Vec<u8>,
+        (code, response): (u16, Vec<u8>),
+        to_tag: Option<&str>,
     ) {
-        let tx = self.new_invite_server(key, request.destination, None);
+        let tx = self.new_invite_server(key, request.destination, None, to_tag);
         self.send_invite_final(now, tx, code, response);
     }
 
@@ -444,6 +471,11 @@ impl Endpoint {
         {
             if let Some((ack, destination)) = orphan.ack(response.code) {
                 self.out.resend(*destination, ack);
+            }
+            if (200..300).contains(&response.code)
+                && let Some(call) = self.orphaned_reinvites.take_refused(&response.branch)
+            {
+                self.restore_session(now, call);
             }
             return;
         }
@@ -484,6 +516,17 @@ pub(super) fn trying(request: &Request, server: &str) -> Vec<u8> {
     ResponseBuilder::new(&request.raw, 100, "Trying", None, server)
         .timestamp_of(&request.raw)
         .build()
+}
+
+/// The Expires of the INVITE `request`, in seconds: how long it offers its call (§13.3.1,
+/// §20.19). `None` without one, or if it is no delta-seconds: the call then has no expiry
+/// (RFC 4475 §3.1.2.4 lets a malformed value be ignored).
+fn invite_expires(request: &Request) -> Option<u32> {
+    let value = request.raw.headers.iter().find_map(|h| match h {
+        rsip::Header::Expires(expires) => Some(expires.value()),
+        _ => None,
+    })?;
+    fields::expires(value)
 }
 
 /// The SDP offer of a new INVITE (`None` for one without a body: a late offer), or the

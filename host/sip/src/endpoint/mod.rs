@@ -395,6 +395,14 @@ impl Endpoint {
                             &[],
                             EndCause::NoPrack,
                         ),
+                        CallTimeout::Expired => self.reject_offered(
+                            now,
+                            key,
+                            487,
+                            "Request Terminated",
+                            &[],
+                            EndCause::Cancelled,
+                        ),
                         CallTimeout::Nothing => self.reschedule(owner),
                     }
                 }
@@ -436,7 +444,8 @@ impl Endpoint {
     /// response with a session description waits for its PRACK (see [`Endpoint::progress`]),
     /// the 2xx waits too (RFC 3262 §3), and goes when it comes; without a PRACK within 64*T1
     /// the INVITE is rejected with 500 instead ([`EndCause::NoPrack`]). One without a session
-    /// description is overtaken, and goes no more.
+    /// description is overtaken, and goes no more. Once answered, the call no longer expires
+    /// with its INVITE's Expires (see [`Event::IncomingCall`]), even while its 2xx waits.
     pub fn answer(
         &mut self,
         now: Instant,
@@ -444,6 +453,9 @@ impl Endpoint {
         sdp_answer: String,
     ) -> Result<(), CallError> {
         let state = offered(&mut self.calls, call)?;
+        // The INVITE's Expires bounds the wait for the application (§13.3.1), which has
+        // answered: a 2xx held for a PRACK is not withdrawn by it.
+        state.expires_at = None;
         if let Some(reliable) = state.reliable.as_mut() {
             if reliable.holds_the_answer() {
                 reliable.wait(Waiting::Answer(sdp_answer));
@@ -773,21 +785,25 @@ impl Endpoint {
         }) = self.transactions.get(&id)
             && let Some(state) = invite.lingers()
         {
-            let (call, transport) = (invite.call(), invite.transport());
+            let (to_tag, transport) = (invite.to_tag().map(str::to_owned), invite.transport());
             if let Some(TxKey::Server(key)) = self.remove_tx(id) {
-                self.lingering.invite(now, key.id, state, transport, call);
+                let to_tag = to_tag.as_deref();
+                self.lingering.invite(now, key.id, state, transport, to_tag);
             }
         }
         self.reschedule(Owner::Tx(id));
     }
 
+    /// A new INVITE server transaction for the INVITE of `key` of `call`, if any, whose
+    /// responses go to `destination` and add our To tag `to_tag` if the INVITE has none.
     fn new_invite_server(
         &mut self,
         key: ServerKey,
         destination: TransportAddr,
         call: Option<CallKey>,
+        to_tag: Option<&str>,
     ) -> TxId {
-        let tx = InviteServer::new(destination, call);
+        let tx = InviteServer::new(destination, call, to_tag);
         self.insert_tx(TxKey::Server(key), Transaction::InviteServer(tx))
     }
 }

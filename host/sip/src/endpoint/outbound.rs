@@ -141,14 +141,11 @@ impl Endpoint {
             return;
         };
         placed.hangup = Hangup::Cancelled;
-        let cancel = (
-            placed.head.cancel(&placed.branch, placed.cseq),
-            placed.destination,
-        );
         let (branch, invite) = (placed.branch.clone(), placed.tx);
-        if let Some(tx) = invite_client(&mut self.transactions, invite) {
-            tx.give_up_later(now);
-        }
+        let Some(tx) = invite_client(&mut self.transactions, invite) else {
+            return;
+        };
+        let cancel = tx.cancel(now);
         self.reschedule(Owner::Tx(invite));
         self.start_non_invite(now, rsip::Method::Cancel, branch, cancel, None);
     }
@@ -304,7 +301,7 @@ impl Endpoint {
             .iter_mut()
             .find(|early| early.tag == remote_tag);
         let cseq = early.as_ref().map_or(placed.cseq, |early| early.cseq);
-        let remote_cseq = early.as_ref().map_or(0, |early| early.remote_cseq);
+        let remote_cseq = early.as_ref().map(|early| early.remote_cseq);
         let update_reply = early.as_mut().and_then(|early| early.update_reply.take());
         let early_answer = early.and_then(|early| early.answer.take());
         let dialog = Dialog::uac(
@@ -325,8 +322,8 @@ impl Endpoint {
                 return;
             }
         };
-        if remote_cseq > 0 {
-            dialog.accept_remote_cseq(remote_cseq);
+        if let Some(remote_cseq) = remote_cseq {
+            dialog.continue_remote_cseq(remote_cseq);
         }
         let (ack, destination) = dialog.ack(
             placed.cseq,

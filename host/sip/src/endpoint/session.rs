@@ -23,7 +23,8 @@ use crate::transport::TransportAddr;
 /// two peers that keep colliding must stop somewhere).
 pub(super) const GLARE_ATTEMPTS: u32 = 3;
 
-/// How long a due refresh waits for an offer/answer exchange under way to end.
+/// How long a due refresh, or offer of the session kept, waits for an offer/answer exchange
+/// under way to end.
 const REFRESH_POSTPONED: Duration = Duration::from_secs(2);
 
 /// How long a due 491 retry waits before trying again while no offer can go: T1, about the
@@ -254,19 +255,52 @@ impl Endpoint {
         };
         if let Some(reinvite) = state.session.outgoing.as_mut() {
             let outcome = reinvite.tx.on_timeout(now, &mut self.out);
+            let cancelled = reinvite.cancelled();
             if reinvite.tx.is_terminated() {
-                self.reinvites.remove(&reinvite.branch);
-                state.session.outgoing = None;
+                let given_up = cancelled && outcome == Some(ClientOutcome::Timeout);
+                if let Some(reinvite) = state.session.outgoing.take() {
+                    self.reinvites.remove(&reinvite.branch);
+                    if given_up {
+                        let context = (&mut self.ids, self.user_agent.as_str());
+                        self.orphaned_reinvites.adopt_given_up(
+                            now,
+                            call,
+                            reinvite,
+                            &state.dialog,
+                            context,
+                        );
+                    }
+                }
+            } else if reinvite.cancel_due(now) {
+                let cancel = reinvite.cancel(now);
+                let branch = reinvite.branch.clone();
+                self.start_non_invite(now, rsip::Method::Cancel, branch, cancel, None);
             }
-            if outcome == Some(ClientOutcome::Timeout) {
-                self.events.push_back(Event::OfferRefused {
-                    call,
-                    code: 408,
-                    reason: "Request Timeout".into(),
-                });
-                return self.lose_dialog(now, call, 408);
+            match outcome {
+                // §9.1: no final response 64*T1 after our CANCEL, the re-INVITE counts as
+                // cancelled; the session stays as it was (§14.1).
+                Some(ClientOutcome::Timeout) if cancelled => {
+                    self.events.push_back(Event::OfferRefused {
+                        call,
+                        code: 487,
+                        reason: "Request Terminated".into(),
+                    });
+                }
+                // RFC 5057 §5.1: no response at all, the peer's dialog is gone.
+                Some(ClientOutcome::Timeout) => {
+                    self.events.push_back(Event::OfferRefused {
+                        call,
+                        code: 408,
+                        reason: "Request Timeout".into(),
+                    });
+                    return self.lose_dialog(now, call, 408);
+                }
+                _ => {}
             }
         }
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
         match state.session.take_due(now) {
             Some(Due::Expired) => {
                 // RFC 4028 §10: no refresh in time — the session is over.
@@ -295,9 +329,26 @@ impl Endpoint {
             }
             // An exchange is under way: try again once it may be over.
             Some(Due::Refresh) => state.session.postpone_refresh(now + REFRESH_POSTPONED),
+            Some(Due::Restore) if can_send_offer(state) => {
+                state.session.attempts = 0;
+                let offer = state.session.offer_current(state.local_sdp.as_deref());
+                self.send_offer(now, call, offer);
+            }
+            Some(Due::Restore) => state.session.restore(now + REFRESH_POSTPONED),
             None => {}
         }
         self.reschedule(Owner::Session(call));
+    }
+
+    /// A 2xx came at `now` to a re-INVITE of `call` that was cancelled, given up and
+    /// reported refused ([`Event::OfferRefused`] 487): the peer took the offer the call gave
+    /// up, and is offered the session the call kept (§14.1), as soon as no other exchange is
+    /// under way. Its answer comes as [`Event::OfferAnswered`], as for a refresh.
+    pub(super) fn restore_session(&mut self, now: Instant, call: CallKey) {
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.session.restore(now);
+            self.reschedule(Owner::Session(call));
+        }
     }
 
     /// Our 491 retry `retry` in `call` fell due at `now` but cannot go (an exchange under way,

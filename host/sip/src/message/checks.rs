@@ -8,7 +8,7 @@ use rsip::prelude::HeadersExt;
 
 use super::{Party, call_id, check_content_length};
 use crate::address::{self, Address};
-use crate::fields;
+use crate::fields::{self, CSeqError};
 use crate::method::Method;
 use crate::via;
 use crate::wire::{RawRequest, split_list};
@@ -76,8 +76,10 @@ pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Che
     let (to, to_tag) = party(raw.to_header().map(|h| h.value()), "To")?;
     let call_id = call_id(raw).map_err(|reason| bad(&reason))?;
     let cseq = raw.cseq_header().map_err(|_| bad("Missing CSeq header"))?;
-    let (cseq, cseq_method) =
-        fields::cseq(cseq.value()).ok_or_else(|| bad("Malformed CSeq header"))?;
+    let (cseq, cseq_method) = fields::cseq(cseq.value()).map_err(|error| match error {
+        CSeqError::Malformed => bad("Malformed CSeq header"),
+        CSeqError::OutOfRange => bad("CSeq number out of range"),
+    })?;
     // §8.1.1.5: the CSeq method matches the request's, character for character.
     if cseq_method != &*raw.line.method {
         return Err(bad("CSeq method does not match request method"));

@@ -131,6 +131,9 @@ pub(crate) struct Session {
     pub(crate) timer: Option<Agreed>,
     refresh_at: Option<Instant>,
     expires_at: Option<Instant>,
+    /// When the current session is to be offered again: the peer took an offer of ours that
+    /// was reported refused, and holds another session than ours.
+    restore_at: Option<Instant>,
 }
 
 /// What is due when the session's deadline comes.
@@ -142,6 +145,8 @@ pub(crate) enum Due {
     Retry(Retry),
     /// Our refresh (RFC 4028 §10, half the interval).
     Refresh,
+    /// Our offer of the current session, to bring the peer back to it.
+    Restore,
 }
 
 impl Session {
@@ -217,11 +222,17 @@ impl Session {
         self.refresh_at = Some(at);
     }
 
+    /// Has the current session offered again at `at` ([`Due::Restore`]).
+    pub(crate) fn restore(&mut self, at: Instant) {
+        self.restore_at = Some(at);
+    }
+
     /// Stops the session timer, for a call that is ending.
     pub(crate) fn stop(&mut self) {
         self.refresh_at = None;
         self.expires_at = None;
         self.retry = None;
+        self.restore_at = None;
     }
 
     /// The earliest thing due at `now`, taken off the schedule.
@@ -234,6 +245,10 @@ impl Session {
         if due(self.retry.as_ref().map(|r| r.at)) {
             return self.retry.take().map(Due::Retry);
         }
+        if due(self.restore_at) {
+            self.restore_at = None;
+            return Some(Due::Restore);
+        }
         if due(self.refresh_at) {
             self.refresh_at = None;
             return Some(Due::Refresh);
@@ -241,12 +256,13 @@ impl Session {
         None
     }
 
-    /// When the session next needs the endpoint: our re-INVITE's timers, a retry, a refresh
-    /// or the expiry.
+    /// When the session next needs the endpoint: our re-INVITE's timers, a retry, a
+    /// restore, a refresh or the expiry.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         [
             self.outgoing.as_ref().and_then(Reinvite::deadline),
             self.retry.as_ref().map(|r| r.at),
+            self.restore_at,
             self.refresh_at,
             self.expires_at,
         ]

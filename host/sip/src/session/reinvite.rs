@@ -1,7 +1,8 @@
 //! Our re-INVITE (RFC 3261 §14.1): its offer, its CSeq number, the INVITE client transaction
-//! that carries it and the ACK of its 2xx, and the ACKs it still needs once its call ended.
+//! that carries it, its CANCEL when it goes unanswered (§9.1) and the ACK of its 2xx; and the
+//! ACKs it still needs once its call ended.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::call::CallKey;
 use crate::dialog::Dialog;
@@ -29,17 +30,24 @@ pub(crate) struct Reinvite {
     /// The credentials header lines the request carries (answering a challenge to the one
     /// before), which the ACK of its 2xx repeats (§13.2.2.4).
     pub(crate) credentials: Vec<(&'static str, String)>,
+    /// When it is cancelled if it got a provisional response and no final one by then.
+    cancel_at: Instant,
+    /// Whether its CANCEL went.
+    cancelled: bool,
 }
+
+/// How long after it went our re-INVITE may wait for its final response if a provisional
+/// one came: Timer B's 64*T1, which bounds the wait for any response (§17.1.1.2) and which
+/// the provisional response stopped. A working peer answers a re-INVITE at once (§14.2); one
+/// that does not has it cancelled (§9.1), and the session stays as it was (§14.1).
+const CANCEL_AFTER: Duration = Timer::B.duration();
 
 impl Reinvite {
     /// Sends `request`, `call`'s re-INVITE with Via branch `branch` and CSeq number `cseq`
     /// carrying `offer` and the credentials header lines `credentials`, to `destination` at
-    /// `now`.
-    ///
-    /// Timer B bounds "Proceeding" too: §17.1.1.2 leaves a provisionally answered INVITE
-    /// unbounded, but a re-INVITE is answered at once by a working peer (§14.2), so one
-    /// without a final response in 64*T1 counts as timed out rather than holding the
-    /// dialog's offer/answer forever.
+    /// `now`. Without any response it times out with Timer B (§17.1.1.2); with a provisional
+    /// one and no final one [`CANCEL_AFTER`] from `now`, it is due to be cancelled
+    /// ([`Reinvite::cancel_due`]).
     pub(crate) fn send(
         now: Instant,
         call: CallKey,
@@ -53,10 +61,37 @@ impl Reinvite {
             branch,
             cseq,
             offer,
-            tx: InviteClient::new(now, destination, request, call, out).bounded(),
+            tx: InviteClient::new(now, destination, request, call, out),
             ack: None,
             credentials,
+            cancel_at: now + CANCEL_AFTER,
+            cancelled: false,
         }
+    }
+
+    /// Whether it is to be cancelled at `now`: it got a provisional response, and no final
+    /// one within [`CANCEL_AFTER`] of being sent.
+    pub(crate) fn cancel_due(&self, now: Instant) -> bool {
+        self.cancel_deadline().is_some_and(|at| at <= now)
+    }
+
+    /// When it is to be cancelled, while it waits with a provisional response and no CANCEL
+    /// went.
+    fn cancel_deadline(&self) -> Option<Instant> {
+        (self.tx.is_proceeding() && !self.cancelled).then_some(self.cancel_at)
+    }
+
+    /// Whether its CANCEL went.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancelled
+    }
+
+    /// Its CANCEL, sent at `now`, and where it goes: built from the re-INVITE as sent and
+    /// sent where it went (§9.1), whatever target refresh the dialog saw since; the
+    /// re-INVITE is given 64*T1 more for its final response.
+    pub(crate) fn cancel(&mut self, now: Instant) -> (Vec<u8>, TransportAddr) {
+        self.cancelled = true;
+        self.tx.cancel(now)
     }
 
     /// Whether no final response arrived yet: the offer is outstanding (§14.1).
@@ -64,9 +99,12 @@ impl Reinvite {
         self.tx.is_pending()
     }
 
-    /// When the transaction next needs its timers run.
+    /// When it next needs its timers run, or its CANCEL sent.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.tx.deadline()
+        [self.tx.deadline(), self.cancel_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
@@ -84,6 +122,9 @@ pub(crate) struct Orphan {
     non_2xx: Ack,
     /// Of a 2xx, a transaction of its own (§13.2.2.4).
     ok: Ack,
+    /// The call that reported it refused and kept its session, until a 2xx shows the peer
+    /// took its offer after all.
+    refused_in: Option<CallKey>,
 }
 
 impl Orphan {
@@ -98,11 +139,12 @@ impl Orphan {
 }
 
 /// Re-INVITEs of ours that their call dropped before their transaction ended (the call
-/// ended, or a new re-INVITE replaced one refused with 491 or a challenge), by Via branch.
-/// The peer may still answer one (a 487 after our BYE, §15.1.2) or send its final response
-/// again, and a final response nobody acknowledges is retransmitted for 64*T1 (§17.2.1,
-/// §13.3.1.4), so each is acknowledged as the call would have, for 64*T1 after it was
-/// dropped.
+/// ended, or a new re-INVITE replaced one refused with 491 or a challenge), or that were
+/// cancelled and given up without a final response, by Via branch. The peer may still
+/// answer one (a 487 after our BYE, §15.1.2; a 2xx after our CANCEL, §9.1) or send its final
+/// response again, and a final response nobody acknowledges is retransmitted for 64*T1
+/// (§17.2.1, §13.3.1.4), so each is acknowledged as the call would have, for 64*T1 after it
+/// was dropped.
 #[derive(Debug)]
 pub(crate) struct OrphanedReinvites(Expiring<String, Orphan>);
 
@@ -113,11 +155,9 @@ impl Default for OrphanedReinvites {
 }
 
 impl OrphanedReinvites {
-    /// Keeps the ACKs of the re-INVITE with branch `branch`, dropped at `now`: of a 300-699
-    /// (`non_2xx`) and of a 2xx (`ok`).
-    fn insert(&mut self, now: Instant, branch: String, non_2xx: Ack, ok: Ack) {
-        self.0
-            .insert(now + Timer::H.duration(), branch, Orphan { non_2xx, ok });
+    /// Keeps `orphan`, the ACKs of the re-INVITE with branch `branch`, dropped at `now`.
+    fn insert(&mut self, now: Instant, branch: String, orphan: Orphan) {
+        self.0.insert(now + Timer::H.duration(), branch, orphan);
     }
 
     /// Keeps the ACKs of `reinvite`, a re-INVITE of the dialog `dialog` that the call dropped
@@ -134,6 +174,32 @@ impl OrphanedReinvites {
         if reinvite.tx.is_terminated() {
             return;
         }
+        self.keep(now, reinvite, None, dialog, (ids, user_agent));
+    }
+
+    /// Keeps the ACKs of `reinvite`, a re-INVITE of `call` in the dialog `dialog` that was
+    /// cancelled and given up at `now` without a final response, and reported refused: a
+    /// 2xx may still come (§9.1 lets one cross the CANCEL), which must be ACKed
+    /// (§13.2.2.4) and is reported by [`OrphanedReinvites::take_refused`].
+    pub(crate) fn adopt_given_up(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        reinvite: Reinvite,
+        dialog: &Dialog,
+        (ids, user_agent): (&mut Ids, &str),
+    ) {
+        self.keep(now, reinvite, Some(call), dialog, (ids, user_agent));
+    }
+
+    fn keep(
+        &mut self,
+        now: Instant,
+        reinvite: Reinvite,
+        refused_in: Option<CallKey>,
+        dialog: &Dialog,
+        (ids, user_agent): (&mut Ids, &str),
+    ) {
         let non_2xx = dialog.ack(reinvite.cseq, &reinvite.branch, user_agent, &[]);
         let ok = reinvite.ack.unwrap_or_else(|| {
             dialog.ack(
@@ -143,12 +209,23 @@ impl OrphanedReinvites {
                 &reinvite.credentials,
             )
         });
-        self.insert(now, reinvite.branch, non_2xx, ok);
+        let orphan = Orphan {
+            non_2xx,
+            ok,
+            refused_in,
+        };
+        self.insert(now, reinvite.branch, orphan);
     }
 
     /// The re-INVITE with branch `branch`, if it is kept.
     pub(crate) fn get(&self, branch: &str) -> Option<&Orphan> {
         self.0.get(branch)
+    }
+
+    /// The call that reported the re-INVITE with branch `branch` refused, once: a 2xx to it
+    /// came, and the peer now holds the offer that call gave up.
+    pub(crate) fn take_refused(&mut self, branch: &str) -> Option<CallKey> {
+        self.0.get_mut(branch)?.refused_in.take()
     }
 
     /// Forgets the re-INVITEs whose 64*T1 ran out by `now`.
@@ -186,7 +263,12 @@ mod tests {
         let t0 = test_epoch();
         let mut orphans = OrphanedReinvites::default();
         for n in 0..=ORPHANS_MAX {
-            orphans.insert(t0, format!("z9hG4bK{n}"), ack("non-2xx"), ack("2xx"));
+            let orphan = Orphan {
+                non_2xx: ack("non-2xx"),
+                ok: ack("2xx"),
+                refused_in: (n == ORPHANS_MAX).then(|| CallKey::new(7)),
+            };
+            orphans.insert(t0, format!("z9hG4bK{n}"), orphan);
         }
         assert_eq!(orphans.len(), ORPHANS_MAX);
         assert!(orphans.get("z9hG4bK0").is_none(), "the oldest went first");
@@ -194,6 +276,8 @@ mod tests {
         assert_eq!(orphans.get(&last).unwrap().ack(487).unwrap().0, b"non-2xx");
         assert_eq!(orphans.get(&last).unwrap().ack(200).unwrap().0, b"2xx");
         assert!(orphans.get(&last).unwrap().ack(180).is_none());
+        assert_eq!(orphans.take_refused(&last), Some(CallKey::new(7)));
+        assert_eq!(orphans.take_refused(&last), None, "once");
         orphans.expire(t0 + Timer::H.duration() - Duration::from_millis(1));
         assert_eq!(orphans.len(), ORPHANS_MAX);
         orphans.expire(t0 + Timer::H.duration());

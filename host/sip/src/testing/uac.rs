@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rsip::Method;
 
-use super::{Received, audio_offer};
+use super::{Received, Request, audio_offer};
 use crate::build::ResponseBuilder;
 use crate::timer::{T1, backoff};
 use crate::{Transmit, Transport};
@@ -69,7 +69,8 @@ pub(super) struct Retransmission {
 /// hands received datagrams to [`Uac::handle_datagram`] and calls [`Uac::handle_timeout`] at
 /// [`Uac::poll_timeout`]. It retransmits INVITE (Timer A), BYE and CANCEL (Timer E) until a
 /// response stops them or 64*T1 passed, ACKs every final response to its INVITEs and answers
-/// the endpoint's BYE with 200 (both can be switched off), and the endpoint's re-INVITE,
+/// the endpoint's BYE with 200 and its CANCEL with 200, and 487 to the re-INVITE it left
+/// with a provisional response (each can be switched off), and the endpoint's re-INVITE,
 /// UPDATE and OPTIONS with the codes of [`Uac::invite_answers`], [`Uac::update_answers`] and
 /// [`Uac::options_answer`] (a 200 to a re-INVITE or UPDATE repeats its Session-Expires). It
 /// acknowledges each reliable provisional response (RFC 3262: `Require: 100rel` and an RSeq)
@@ -81,6 +82,9 @@ pub struct Uac {
     pub ack_2xx: bool,
     /// Whether to answer the endpoint's BYE with 200 (default true).
     pub answer_bye: bool,
+    /// Whether to answer the endpoint's CANCEL with 200, and the re-INVITE it cancels with
+    /// 487 if that got only a provisional response (default true).
+    pub answer_cancel: bool,
     /// The status codes to answer the endpoint's next INVITEs with, one each (a
     /// retransmission gets the same); 200 (with an SDP answer) once empty.
     pub invite_answers: VecDeque<u16>,
@@ -107,7 +111,10 @@ pub struct Uac {
     pub(super) invite_to_tag: Option<String>,
     /// The CSeq of the endpoint's last INVITE and the code it got.
     pub(super) answered_invite: Option<(u32, u16)>,
-    next_cseq: u32,
+    /// The endpoint's last INVITE, if it got only a provisional response.
+    pub(super) unanswered_invite: Option<Request>,
+    /// The CSeq number of its next request (default 1; counted on from there).
+    pub next_cseq: u32,
     branches: u32,
 }
 
@@ -118,6 +125,7 @@ impl Uac {
             config,
             ack_2xx: true,
             answer_bye: true,
+            answer_cancel: true,
             invite_answers: VecDeque::new(),
             options_answer: 200,
             update_answers: VecDeque::new(),
@@ -133,6 +141,7 @@ impl Uac {
             invite_cseq: 1,
             invite_to_tag: None,
             answered_invite: None,
+            unanswered_invite: None,
             next_cseq: 1,
             branches: 0,
         }
@@ -209,6 +218,7 @@ impl Uac {
                     let ok = ResponseBuilder::new(request, 200, "OK", None, "test-uac").build();
                     self.outbox.push_back(ok);
                 }
+                Method::Cancel if self.answer_cancel => self.answer_cancel(request),
                 Method::Invite | Method::Options | Method::Update => self.answer_request(request),
                 _ => {}
             },

@@ -91,6 +91,7 @@ impl Uac {
                     _ => self.invite_answers.pop_front().unwrap_or(200),
                 };
                 self.answered_invite = Some((cseq, code));
+                self.unanswered_invite = (code < 200).then(|| request.clone());
                 code
             }
         };
@@ -122,6 +123,18 @@ impl Uac {
             builder(code, "Refused").build()
         };
         self.outbox.push_back(response);
+    }
+
+    /// Answers the endpoint's CANCEL with 200 and the INVITE it cancels with 487, if that got
+    /// only a provisional response (§9.2).
+    pub(super) fn answer_cancel(&mut self, cancel: &Request) {
+        let ok = ResponseBuilder::new(cancel, 200, "OK", None, "test-uac").build();
+        self.outbox.push_back(ok);
+        if let Some(invite) = self.unanswered_invite.take() {
+            let terminated =
+                ResponseBuilder::new(&invite, 487, "Request Terminated", None, "test-uac");
+            self.outbox.push_back(terminated.build());
+        }
     }
 
     /// The SDP the UAC answers the endpoint's `request` with: an offer of its own address

@@ -33,10 +33,12 @@ pub struct Uas {
     pub answer_cancel: bool,
     /// The transport it speaks (default UDP): what its Transmits, Via and Contact name.
     pub transport: Transport,
+    /// The CSeq number of its next request (default 1; §8.1.1.5 allows any below 2^31).
+    pub next_cseq: u32,
     received: Vec<(SocketAddr, Received)>,
     outbox: VecDeque<Transmit>,
-    /// The CSeq number of its latest request.
-    cseq: u32,
+    /// The requests it sent, which number their Via branches.
+    sent: u32,
     /// The Via branches of the INVITEs that got a final response.
     finished: Vec<String>,
 }
@@ -51,9 +53,10 @@ impl Uas {
             answer_bye: true,
             answer_cancel: true,
             transport: Transport::Udp,
+            next_cseq: 1,
             received: Vec::new(),
             outbox: VecDeque::new(),
-            cseq: 0,
+            sent: 0,
             finished: Vec::new(),
         }
     }
@@ -115,8 +118,8 @@ impl Uas {
     }
 
     /// Sends a `method` request in the dialog of the latest INVITE, early or confirmed: to its
-    /// Contact, with From and To swapped, [`Uas::tag`] as ours, the next CSeq number of the
-    /// UAS, the header lines `extra` (each ending in CRLF) and `body` (as application/sdp when
+    /// Contact, with From and To swapped, [`Uas::tag`] as ours, [`Uas::next_cseq`] (then
+    /// counted on), a Via branch of its own, the header lines `extra` (each ending in CRLF) and `body` (as application/sdp when
     /// not empty, unless `extra` has a Content-Type). Sent once; returns its text, to send
     /// again as a retransmission. Panics if no INVITE arrived.
     pub fn request(&mut self, method: Method, extra: &str, body: &str) -> String {
@@ -124,7 +127,9 @@ impl Uas {
         let value = |h: Result<&str, rsip::Error>| h.unwrap_or_default().to_owned();
         let target = value(invite.contact_header().map(|h| h.value()));
         let target = target.trim_start_matches('<').trim_end_matches('>');
-        self.cseq += 1;
+        let cseq = self.next_cseq;
+        self.next_cseq += 1;
+        self.sent += 1;
         let typed = extra.to_ascii_lowercase().contains("content-type:");
         let content_type = if body.is_empty() || typed {
             ""
@@ -138,12 +143,12 @@ impl Uas {
              Content-Length: {}\r\n\r\n{body}",
             self.transport,
             self.local,
-            self.cseq,
+            self.sent,
             value(invite.to_header().map(|h| h.value())),
             self.tag,
             value(invite.from_header().map(|h| h.value())),
             value(invite.call_id_header().map(|h| h.value())),
-            self.cseq,
+            cseq,
             contact_value(self.local_addr()),
             body.len(),
         );

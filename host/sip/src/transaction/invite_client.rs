@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::ClientOutcome;
+use super::cancel::cancel_of;
 use crate::call::CallKey;
 use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
@@ -28,8 +29,6 @@ pub(crate) struct InviteClient {
     /// The ACK of the non-2xx final response, sent again for each retransmission of it.
     ack: Option<Vec<u8>>,
     owner: CallKey,
-    /// Whether Timer B keeps running in "Proceeding" ([`InviteClient::bounded`]).
-    bounded: bool,
 }
 
 impl InviteClient {
@@ -52,16 +51,6 @@ impl InviteClient {
             timers,
             ack: None,
             owner,
-            bounded: false,
-        }
-    }
-
-    /// The transaction with Timer B running in "Proceeding" as well: a provisional response
-    /// stops only Timer A, and no final response within 64*T1 of the request times it out.
-    pub(crate) fn bounded(self) -> Self {
-        Self {
-            bounded: true,
-            ..self
         }
     }
 
@@ -75,9 +64,14 @@ impl InviteClient {
         matches!(self.state, State::Calling | State::Proceeding)
     }
 
+    /// Whether a provisional response arrived and no final one yet ("Proceeding"): the
+    /// INVITE may be cancelled (§9.1).
+    pub(crate) fn is_proceeding(&self) -> bool {
+        self.state == State::Proceeding
+    }
+
     /// A response with status `code` matched this transaction (§17.1.3); returns whether the
-    /// core must see it. A provisional response stops Timer A, and Timer B unless the
-    /// transaction is [bounded](InviteClient::bounded) ("Proceeding"); a 2xx
+    /// core must see it. A provisional response stops Timers A and B ("Proceeding"); a 2xx
     /// moves to "Accepted" for Timer M, passing every further 2xx on (RFC 6026 §7.2); a
     /// 300-699 is acknowledged with `ack()` and moves to "Completed", where Timer D absorbs
     /// its retransmissions, each acknowledged again (§17.1.1.2). `ack` is the ACK of a
@@ -93,9 +87,7 @@ impl InviteClient {
             (State::Calling, ..=199) => {
                 self.state = State::Proceeding;
                 self.timers.cancel(Timer::A);
-                if !self.bounded {
-                    self.timers.cancel(Timer::B);
-                }
+                self.timers.cancel(Timer::B);
                 true
             }
             (State::Proceeding, ..=199) => true,
@@ -127,12 +119,15 @@ impl InviteClient {
         }
     }
 
-    /// §9.1: once a CANCEL is sent, the INVITE is given up 64*T1 later if no final response
-    /// arrives; Timer B, which "Proceeding" does not run, stands in for that wait.
-    pub(crate) fn give_up_later(&mut self, now: Instant) {
+    /// The CANCEL of the INVITE, sent at `now`, and where it goes: where the INVITE went,
+    /// built from the INVITE as sent (§9.1). The INVITE is then given up 64*T1 later if no
+    /// final response arrives; Timer B, which "Proceeding" does not run, stands in for that
+    /// wait.
+    pub(crate) fn cancel(&mut self, now: Instant) -> (Vec<u8>, TransportAddr) {
         if matches!(self.state, State::Calling | State::Proceeding) {
             self.timers.arm(Timer::B, now + Timer::B.duration());
         }
+        (cancel_of(&self.request), self.destination)
     }
 
     /// Runs the timers due at `now`; reports [`ClientOutcome::Timeout`] when Timer B fires.
@@ -221,7 +216,7 @@ mod tests {
         assert!(tx.on_response(t0, 200, None, &mut out));
         assert!(!tx.on_response(t0, 180, None, &mut out));
         assert_eq!(tx.deadline(), Some(t0 + Timer::M.duration()));
-        tx.give_up_later(t0);
+        tx.cancel(t0);
         assert_eq!(tx.on_timeout(t0 + Timer::M.duration(), &mut out), None);
         assert!(tx.is_terminated());
     }
@@ -242,28 +237,16 @@ mod tests {
     }
 
     #[test]
-    fn a_bounded_transaction_times_out_in_proceeding() {
-        let mut out = Outbox::default();
-        let (t0, tx) = start(&mut out);
-        let mut tx = tx.bounded();
-        assert!(tx.on_response(t0 + Duration::from_secs(1), 180, None, &mut out));
-        assert!(tx.is_pending());
-        assert_eq!(tx.deadline(), Some(t0 + Timer::B.duration()));
-        assert_eq!(
-            tx.on_timeout(t0 + Timer::B.duration(), &mut out),
-            Some(ClientOutcome::Timeout)
-        );
-        assert_eq!(out.retransmissions(), 0, "Timer A stopped at the 180");
-        assert!(tx.is_terminated() && !tx.is_pending());
-    }
-
-    #[test]
     fn cancel_rearms_timer_b_in_proceeding() {
         let mut out = Outbox::default();
         let (t0, mut tx) = start(&mut out);
+        assert!(!tx.is_proceeding());
         assert!(tx.on_response(t0, 100, None, &mut out));
+        assert!(tx.is_proceeding() && tx.is_pending());
         let later = t0 + Duration::from_secs(10);
-        tx.give_up_later(later);
+        let (cancel, destination) = tx.cancel(later);
+        assert!(cancel.starts_with(b"CANCEL "));
+        assert_eq!(destination, tx.destination);
         assert_eq!(
             tx.on_timeout(later + Timer::B.duration(), &mut out),
             Some(ClientOutcome::Timeout)

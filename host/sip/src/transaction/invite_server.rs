@@ -32,13 +32,19 @@ pub(crate) struct InviteServer {
     interval: Duration,
     timers: Timers,
     call: Option<CallKey>,
+    /// The To tag its responses add to the INVITE's To, which has none: ours (§8.2.6.2).
+    to_tag: Option<Box<str>>,
 }
 
 impl InviteServer {
     /// A transaction in the "Proceeding" state for an INVITE whose responses go to
     /// `destination`; `call` is the call it belongs to, if any (the one it offers, or the one
-    /// it re-INVITEs in).
-    pub(crate) fn new(destination: TransportAddr, call: Option<CallKey>) -> Self {
+    /// it re-INVITEs in), and `to_tag` the To tag its responses add, if the INVITE has none.
+    pub(crate) fn new(
+        destination: TransportAddr,
+        call: Option<CallKey>,
+        to_tag: Option<&str>,
+    ) -> Self {
         Self {
             state: State::Proceeding,
             destination,
@@ -47,6 +53,7 @@ impl InviteServer {
             interval: Timer::G.duration(),
             timers: Timers::default(),
             call,
+            to_tag: to_tag.map(Box::from),
         }
     }
 
@@ -58,6 +65,12 @@ impl InviteServer {
     /// The call this INVITE belongs to, if any.
     pub(crate) fn call(&self) -> Option<CallKey> {
         self.call
+    }
+
+    /// The To tag its responses add, if the INVITE has none; a CANCEL's 200 carries it too
+    /// (§9.2).
+    pub(crate) fn to_tag(&self) -> Option<&str> {
+        self.to_tag.as_deref()
     }
 
     /// Whether no final response was sent yet (so a CANCEL still has an effect, §9.2).
@@ -186,7 +199,7 @@ mod tests {
     fn non_2xx_is_retransmitted_by_timer_g_until_timer_h() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
-        let mut tx = InviteServer::new(dest(), None);
+        let mut tx = InviteServer::new(dest(), None, None);
         tx.send_provisional(b"100".to_vec(), &mut out);
         tx.send_final(t0, 486, b"486".to_vec(), &mut out);
         let mut sends = vec![];
@@ -215,7 +228,7 @@ mod tests {
         let t0 = test_epoch();
         let mut out = Outbox::default();
         let tcp = TransportAddr::new(Transport::Tcp, dest().addr);
-        let mut tx = InviteServer::new(tcp, None);
+        let mut tx = InviteServer::new(tcp, None, None);
         tx.send_final(t0, 486, b"486".to_vec(), &mut out);
         assert_eq!(tx.deadline(), Some(t0 + Timer::H.duration()), "no Timer G");
         assert_eq!(tx.transport(), Transport::Tcp);
@@ -225,7 +238,7 @@ mod tests {
     fn ack_confirms_and_hands_over_to_timer_i() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
-        let mut tx = InviteServer::new(dest(), None);
+        let mut tx = InviteServer::new(dest(), None, None);
         tx.send_final(t0, 487, b"487".to_vec(), &mut out);
         assert_eq!(tx.lingers(), None, "Completed still retransmits");
         tx.on_ack();
@@ -244,7 +257,7 @@ mod tests {
     fn trying_goes_after_200_ms_unless_a_response_goes_first() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
-        let mut tx = InviteServer::new(dest(), None);
+        let mut tx = InviteServer::new(dest(), None, None);
         tx.trying_unless_answered(t0, b"100".to_vec());
         assert_eq!(tx.deadline(), Some(t0 + Duration::from_millis(200)));
         tx.on_request_retransmission(&mut out);
@@ -254,7 +267,7 @@ mod tests {
         tx.on_request_retransmission(&mut out);
         assert_eq!(out.retransmissions(), 1, "the 100 went and goes again");
 
-        let mut answered = InviteServer::new(dest(), None);
+        let mut answered = InviteServer::new(dest(), None, None);
         answered.trying_unless_answered(t0, b"100".to_vec());
         answered.send_final(t0, 200, b"200".to_vec(), &mut out);
         assert_eq!(answered.deadline(), None, "no 100 after the final response");
@@ -264,7 +277,7 @@ mod tests {
     fn retransmitted_invite_gets_last_response_and_2xx_is_accepted() {
         let t0 = test_epoch();
         let mut out = Outbox::default();
-        let mut tx = InviteServer::new(dest(), None);
+        let mut tx = InviteServer::new(dest(), None, None);
         tx.send_provisional(b"100".to_vec(), &mut out);
         tx.on_request_retransmission(&mut out);
         assert_eq!(out.retransmissions(), 1);

@@ -17,7 +17,6 @@ use rsip::prelude::HasHeaders;
 
 use super::expiring::{Expiring, Fingerprint};
 use super::{ServerKey, hash_key};
-use crate::call::CallKey;
 use crate::method::Method;
 use crate::reply::Reply;
 use crate::timer::Timer;
@@ -92,8 +91,8 @@ impl Tag {
 struct Invite {
     /// Of the transaction key, which is not kept.
     fingerprint: Fingerprint,
-    /// The call the INVITE belongs to: a CANCEL's 200 carries its tag while it lasts (§9.2).
-    call: Option<CallKey>,
+    /// The To tag its responses added, which a CANCEL's 200 carries too (§9.2).
+    to_tag: Tag,
 }
 
 /// The lingering server transactions, by state.
@@ -132,8 +131,8 @@ impl Lingering {
         self.completed.push(fingerprint, expires, entry);
     }
 
-    /// The INVITE server transaction `id` of `call` over `transport`, which entered `state` at
-    /// `now` and lingers until Timer L ("Accepted") or Timer I ("Confirmed"). "Confirmed"
+    /// The INVITE server transaction `id` over `transport`, whose responses added the To tag
+    /// `to_tag`, which entered `state` at `now` and lingers until Timer L ("Accepted") or Timer I ("Confirmed"). "Confirmed"
     /// over a reliable transport ends at once (Timer I is zero, §17.2.1). "Accepted" lingers
     /// over every transport (RFC 6026 §8.7): a stateless proxy that takes the INVITE from UDP
     /// to TCP forwards the caller's retransmissions, which must not start a second call, and
@@ -145,7 +144,7 @@ impl Lingering {
         id: Box<str>,
         state: InviteLinger,
         transport: Transport,
-        call: Option<CallKey>,
+        to_tag: Option<&str>,
     ) {
         if transport.is_reliable() && state == InviteLinger::Confirmed {
             return;
@@ -158,7 +157,10 @@ impl Lingering {
         queue.push(
             fingerprint,
             now + timer.duration(),
-            Invite { fingerprint, call },
+            Invite {
+                fingerprint,
+                to_tag: Tag::new(to_tag),
+            },
         );
     }
 
@@ -197,14 +199,14 @@ impl Lingering {
         }
     }
 
-    /// If the INVITE server transaction `id` lingers: the call it belongs to, if any. A CANCEL
-    /// matching it gets a 200 but changes nothing (§9.2).
-    pub(crate) fn invite_call(&self, id: &str) -> Option<Option<CallKey>> {
+    /// If the INVITE server transaction `id` lingers: the To tag its responses added, if any.
+    /// A CANCEL matching it gets a 200 with that tag but changes nothing (§9.2).
+    pub(crate) fn invite_to_tag(&self, id: &str) -> Option<Option<String>> {
         let fingerprint = self.fingerprint(id, Method::INVITE);
         self.accepted
             .get(fingerprint)
             .or_else(|| self.confirmed.get(fingerprint))
-            .map(|invite| invite.call)
+            .map(|invite| invite.to_tag.text())
     }
 
     /// When the next lingering transaction ends.
@@ -306,7 +308,7 @@ mod tests {
     /// The bound on an entry's inline size (its queue slot: expiry and state), on 64-bit
     /// targets: the expiry in milliseconds (8 bytes) and the key's fingerprint (16), plus, for
     /// "Completed", the To tag (24: one of ours inline) and a one-byte reply; for an INVITE,
-    /// an optional call key (16). Per transaction the index adds the fingerprint and a
+    /// the To tag alone. Per transaction the index adds the fingerprint and a
     /// sequence number (24 bytes and a control byte per slot); the heap holds nothing more
     /// but a To tag that is not ours. The key text is not kept.
     #[test]
@@ -318,7 +320,7 @@ mod tests {
             size_of::<(u64, Completed)>()
         );
         assert!(
-            size_of::<(u64, Invite)>() <= 40,
+            size_of::<(u64, Invite)>() <= 48,
             "an INVITE entry grew to {} bytes",
             size_of::<(u64, Invite)>()
         );
@@ -392,22 +394,23 @@ mod tests {
     #[test]
     fn accepted_absorbs_invites_and_passes_acks_until_timer_l() {
         let t0 = test_epoch();
-        let call = Some(CallKey::new(3));
         let mut table = Lingering::default();
         let id = key(Method::INVITE).id;
-        table.invite(t0, id, InviteLinger::Accepted, Transport::Udp, call);
+        let ours = Some("0123456789abcdef");
+        table.invite(t0, id, InviteLinger::Accepted, Transport::Udp, ours);
         let mut out = Outbox::default();
         let invite = key(Method::INVITE);
         let (absorbed, ack) = retransmitted_invite_and_ack(&table, &mut out);
         assert_eq!(absorbed, Some(Absorbed::Retransmission));
         assert_eq!(ack, None, "RFC 6026 §7.1: the ACK goes to the dialog");
         assert_eq!(out.pop(), None, "nothing is sent in Accepted");
-        assert_eq!(table.invite_call(&invite.id), Some(call));
+        let tag = table.invite_to_tag(&invite.id);
+        assert_eq!(tag.as_ref().map(Option::as_deref), Some(ours));
         let l = t0 + Timer::L.duration();
         table.expire(l - JUST);
         assert_eq!(table.len(), 1, "Timer L has not fired");
         table.expire(l);
-        assert_eq!(table.invite_call(&invite.id), None, "Timer L fired");
+        assert_eq!(table.invite_to_tag(&invite.id), None, "Timer L fired");
         assert!(table.is_empty(), "{table:?}");
     }
 
@@ -433,7 +436,7 @@ mod tests {
             Some(Absorbed::Retransmission),
             "an INVITE a proxy forwards again after the 2xx is no new call (RFC 6026 §8.7)"
         );
-        assert_eq!(table.invite_call(&id), Some(None));
+        assert_eq!(table.invite_to_tag(&id), Some(None));
         assert_eq!(table.next_expiry(), Some(t0 + Timer::L.duration()));
     }
 

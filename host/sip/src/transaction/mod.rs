@@ -9,6 +9,7 @@
 //! non-INVITE server starts there, as the endpoint answers every non-INVITE request at once.
 //! Inputs come with `now`; messages go to an [`Outbox`](crate::transmit::Outbox).
 
+mod cancel;
 mod expiring;
 mod invite_client;
 mod invite_server;

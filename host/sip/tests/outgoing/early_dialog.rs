@@ -155,6 +155,31 @@ fn the_callees_cseq_goes_on_from_the_early_dialog_into_the_confirmed_one() {
 }
 
 #[test]
+fn the_callees_requests_may_start_at_cseq_0_in_the_early_dialog_and_the_confirmed_one() {
+    // §8.1.1.5: a first CSeq number is any below 2^31, 0 included; §12.2.2 only asks each
+    // request to be numbered above the last one.
+    let (mut pair, call) = ringing(67);
+    pair.peer.next_cseq = 0;
+    let first = send(&mut pair, Method::Options, "", "");
+    assert!(first.contains("CSeq: 0 OPTIONS"), "{first}");
+    let stale = |branch: &str| first.replace("z9hG4bK-uas-1", branch);
+    pair.peer_send(stale("z9hG4bK-uas-early-stale"));
+    pair.settle();
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    pair.settle();
+    pair.peer_send(stale("z9hG4bK-uas-confirmed-stale"));
+    pair.settle();
+    send(&mut pair, Method::Options, "", "");
+    assert_eq!(
+        answers(&pair, Method::Options),
+        [OK, OUT_OF_ORDER, OUT_OF_ORDER, OK]
+    );
+    pair.a.hangup(pair.now, call).unwrap();
+    pair.settle();
+}
+
+#[test]
 fn requests_outside_a_placed_calls_early_dialogs_get_481() {
     let (mut pair, _) = ringing(64);
     // Another To tag: no provisional response made that dialog.

@@ -793,6 +793,34 @@ fn bye_from_the_scripted_callee_ends_the_call() {
 }
 
 #[test]
+fn the_callees_first_request_may_have_cseq_0() {
+    // §8.1.1.5: any number below 2^31 starts the callee's requests, 0 included; the dialog's
+    // remote sequence number is empty until then (§12.1.2).
+    let mut pair = Pair::new(Net::perfect(21), idle());
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    pair.peer.next_cseq = 0;
+    let first = pair.peer.request(Method::Options, "", "");
+    pair.settle();
+    // The same number again, on a new branch: out of order (§12.2.2).
+    pair.peer_send(first.replace("z9hG4bK-uas-1", "z9hG4bK-uas-again"));
+    pair.settle();
+    let codes: Vec<_> = pair
+        .peer
+        .received()
+        .filter(|r| r.cseq_method() == Some(Method::Options))
+        .filter_map(|r| r.code())
+        .collect();
+    assert_eq!(codes, [200, 500]);
+    pair.a.hangup(pair.now, call).unwrap();
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallAnswered", "CallEnded(LocalHangup)"]);
+}
+
+#[test]
 fn a_placed_calls_route_set_is_the_record_route_of_its_2xx_reversed() {
     let mut pair = Pair::new(Net::perfect(21), idle());
     let call = pair.invite(call_to(P));

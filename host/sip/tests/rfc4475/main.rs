@@ -136,7 +136,7 @@ const CASES: &[Case] = &[
     case!(
         "scalar02",
         "3.1.2.4",
-        Answer("SIP/2.0 400 Malformed CSeq header"),
+        Answer("SIP/2.0 400 CSeq number out of range"),
         ""
     ),
     case!("scalarlg", "3.1.2.5", MalformedResponse, ""),
