@@ -492,10 +492,15 @@ impl CallCore {
                         self.offer_answered(now, id, &answer, &offer);
                     }
                 }
-                SipEvent::OfferRefused { call, code, reason } => {
+                SipEvent::OfferRefused {
+                    call,
+                    code,
+                    reason,
+                    offer,
+                } => {
                     tracing::info!(%call, code, reason, "our new offer was refused; the session stays");
                     if let Some(&id) = self.by_key.get(&call) {
-                        self.offer_refused(id, code, &reason);
+                        self.offer_refused(id, &offer, code, &reason);
                     }
                 }
                 SipEvent::Dtmf { call, digit, .. } => {

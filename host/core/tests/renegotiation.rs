@@ -7,7 +7,7 @@ use common::*;
 use std::time::Duration;
 use switchyard_core::{CallEvent, CoreConfig, GuestOp, MediaOp};
 use switchyard_media::{Codec, LegParams, MediaDirection};
-use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
+use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, rsip::Method};
 
 /// One call from the first caller, answered and confirmed.
 fn answered_call() -> World {
@@ -378,4 +378,54 @@ fn only_the_answer_to_the_hold_or_resume_itself_settles_it() {
             .last_response(Method::Invite)
             .is_some_and(|r| r.code() == Some(200) && r.body().contains("a=sendonly"))
     }));
+}
+
+#[test]
+fn a_refresh_refused_while_a_hold_waits_out_its_491_leaves_the_hold_to_its_own_answer() {
+    let mut w = World::new(CoreConfig::default(), Net::perfect(9), 9, answer_only());
+    // The phone has us refresh the session every 45 s (RFC 4028 §10).
+    let local = addr("127.0.0.1:6000");
+    let mut config = UacConfig::new(local, addr(SUT), "alone", "alice");
+    config.call_id = "call-0@test".into();
+    config.from_tag = "tag-0".into();
+    let mut uac = Uac::new(config);
+    let session_timer = "Session-Expires: 90;refresher=uas\r\nSupported: timer\r\n";
+    uac.invite(w.now, session_timer, &offer("127.0.0.1:30000", ""));
+    w.uacs.push(uac);
+    w.locals.push(local);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].codes(Method::Invite).contains(&200)
+    }));
+    let call = w.invites()[0].call;
+    // The hold glares (RFC 3261 §14.1); the refresh, due in its wait, is refused.
+    w.run_for(Duration::from_millis(44_900));
+    w.uacs[0].invite_answers.extend([491, 488]);
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 3
+    }));
+    let bodies: Vec<_> = w.uacs[0]
+        .requests(Method::Invite)
+        .iter()
+        .map(|invite| invite.body())
+        .collect();
+    let sendonly: Vec<_> = bodies.iter().map(|b| b.contains("a=sendonly")).collect();
+    assert_eq!(
+        sendonly,
+        [true, false, true],
+        "the refresh went in the hold's wait"
+    );
+    w.run_for(Duration::from_secs(1));
+    assert_eq!(
+        held_events(&w, call),
+        [Ok(true)],
+        "only the hold's answer settles it"
+    );
+    assert_eq!(
+        updates(&w).last().unwrap().direction,
+        MediaDirection::SendOnly
+    );
+    w.core.hold(w.now, call, false).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 2));
+    assert_eq!(held_events(&w, call), [Ok(true), Ok(false)]);
 }

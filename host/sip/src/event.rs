@@ -99,6 +99,11 @@ pub enum Event {
         code: u16,
         /// The reason phrase.
         reason: String,
+        /// Our offer it refuses, as sent: one of the application's
+        /// ([`Endpoint::reoffer`](crate::Endpoint::reoffer)) or the endpoint's own offer of the
+        /// current session (a session refresh, or the session kept offered again), which may
+        /// be refused while the application's waits to be sent again after a 491.
+        offer: String,
     },
     /// The peer pressed a key: an INFO with an `application/dtmf-relay` body, answered 200.
     Dtmf {

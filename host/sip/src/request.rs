@@ -1,7 +1,6 @@
-//! Requests the UAC core sends outside a dialog: the INVITE (§8.1.1, §13.2.1) and the ACK of
-//! a non-2xx final response (§17.1.1.3). They share the Request-URI, From (with our tag), To,
-//! Call-ID and Route set of the INVITE. Its CANCEL is derived from the INVITE as sent
-//! ([`InviteClient::cancel`](crate::transaction::InviteClient::cancel)).
+//! The INVITE the UAC core sends outside a dialog (§8.1.1, §13.2.1). Its CANCEL and the ACK of
+//! a non-2xx final response are derived from it as sent by its client transaction
+//! ([`InviteClient`](crate::transaction::InviteClient), §9.1, §17.1.1.3).
 
 use std::fmt::Write;
 
@@ -43,29 +42,8 @@ impl Head {
         headers: &[(&str, &str)],
         sdp: &str,
     ) -> Vec<u8> {
-        let mut text = self.start("INVITE", branch, cseq, &self.to);
-        let _ = write!(
-            text,
-            "Contact: {}\r\nAllow: {ALLOW}\r\nSupported: {}\r\n",
-            contact_value(self.local),
-            self.extensions.supported()
-        );
-        for (name, value) in headers {
-            let _ = write!(text, "{name}: {value}\r\n");
-        }
-        self.finish(text, Some(sdp))
-    }
-
-    /// The ACK of a non-2xx final response whose To value is `to` (§17.1.1.3: the INVITE's
-    /// Request-URI, Call-ID, From, CSeq number, top Via and Route, with the response's To).
-    pub(crate) fn ack(&self, branch: &str, cseq: u32, to: &str) -> Vec<u8> {
-        let text = self.start("ACK", branch, cseq, to);
-        self.finish(text, None)
-    }
-
-    fn start(&self, method: &str, branch: &str, cseq: u32, to: &str) -> String {
         let mut text = format!(
-            "{method} {} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
+            "INVITE {} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
              Max-Forwards: {}\r\n",
             self.uri, self.local.transport, self.local.addr, self.max_forwards
         );
@@ -74,21 +52,26 @@ impl Head {
         }
         let _ = write!(
             text,
-            "From: {};tag={}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n",
-            self.from, self.from_tag, self.call_id
+            "From: {};tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} INVITE\r\n\
+             Contact: {}\r\nAllow: {ALLOW}\r\nSupported: {}\r\n",
+            self.from,
+            self.from_tag,
+            self.to,
+            self.call_id,
+            contact_value(self.local),
+            self.extensions.supported()
         );
-        text
-    }
-
-    fn finish(&self, mut text: String, sdp: Option<&str>) -> Vec<u8> {
+        for (name, value) in headers {
+            let _ = write!(text, "{name}: {value}\r\n");
+        }
         if !self.user_agent.is_empty() {
             let _ = write!(text, "User-Agent: {}\r\n", self.user_agent);
         }
-        let body = sdp.unwrap_or_default();
-        if sdp.is_some() {
-            let _ = write!(text, "Content-Type: {ACCEPT}\r\n");
-        }
-        let _ = write!(text, "Content-Length: {}\r\n\r\n{body}", body.len());
+        let _ = write!(
+            text,
+            "Content-Type: {ACCEPT}\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        );
         text.into_bytes()
     }
 }
@@ -113,7 +96,7 @@ mod tests {
     }
 
     #[test]
-    fn invite_and_ack_share_the_head() {
+    fn the_invite_carries_the_head_our_contact_and_the_header_lines() {
         let invite =
             String::from_utf8(head().invite("z9hG4bKa", 7, &[("X-A", "1")], "v=0\r\n")).unwrap();
         assert_eq!(
@@ -126,11 +109,6 @@ mod tests {
              Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\nSupported: 100rel, timer\r\nX-A: 1\r\n\
              User-Agent: ua\r\nContent-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n"
         );
-        let ack =
-            String::from_utf8(head().ack("z9hG4bKa", 7, "<sip:bob@example.com>;tag=tt")).unwrap();
-        assert!(ack.contains("To: <sip:bob@example.com>;tag=tt\r\n"));
-        assert!(ack.contains("CSeq: 7 ACK\r\n"));
-        assert!(ack.contains("Route: <sip:proxy.example.com;lr>\r\n"));
     }
 
     #[test]

@@ -284,6 +284,70 @@ fn a_retry_after_491_due_while_our_2xx_awaits_its_ack_waits_for_the_ack() {
     );
 }
 
+/// The bodies of the re-INVITEs the endpoint sent so far, with their times.
+fn reinvite_bodies(sim: &Sim) -> Vec<(Duration, String)> {
+    requests_at(sim, "INVITE")
+        .into_iter()
+        .map(|(at, text)| (at, text.split_once("\r\n\r\n").unwrap().1.to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_refresh_refused_491_while_our_offer_waits_to_be_retried_does_not_replace_it() {
+    // We refresh the session every 45 s (RFC 4028 §10).
+    let (mut sim, call) = confirmed_with(
+        47,
+        "Session-Expires: 90;refresher=uas\r\nSupported: timer\r\n",
+        answering_shell(),
+    );
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    // Our hold goes just before the refresh falls due and glares (§14.1); the refresh, sent
+    // in the hold's wait, glares too.
+    sim.uac.invite_answers.extend([491, 491]);
+    sim.run_for(answered + Duration::from_millis(44_900) - sim.elapsed());
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(10), |s| {
+            s.has_event("OfferAnswered")
+        }),
+        "{:?}",
+        sim.event_names()
+    );
+    let sent = reinvite_bodies(&sim);
+    let holds = |sent: &[(Duration, String)]| {
+        sent.iter()
+            .filter(|(_, body)| body.contains("a=sendonly"))
+            .count()
+    };
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    assert!(
+        sent[0].1.contains("a=sendonly") && !sent[1].1.contains("a=sendonly"),
+        "the refresh went in the hold's wait: {sent:#?}"
+    );
+    assert_eq!(holds(&sent), 2, "the hold was sent again: {sent:#?}");
+    let Some((_, Event::OfferAnswered { offer, .. })) = sim.events.last() else {
+        unreachable!()
+    };
+    assert!(offer.contains("a=sendonly\r\n"), "{offer}");
+    assert!(
+        !sim.event_names()
+            .iter()
+            .any(|e| e.starts_with("OfferRefused"))
+    );
+    // The answered hold refreshed the session: the next refresh comes 45 s after it.
+    let held_at = sim.events.last().unwrap().0;
+    sim.run_for(Duration::from_secs(50));
+    let refreshes: Vec<_> = reinvite_bodies(&sim)
+        .into_iter()
+        .skip(3)
+        .map(|(at, _)| at - held_at)
+        .collect();
+    assert_eq!(refreshes.len(), 1, "{refreshes:?}");
+    assert!(refreshes[0] <= Duration::from_secs(45), "{refreshes:?}");
+}
+
 #[test]
 fn our_reinvite_refused_keeps_the_call() {
     let (mut sim, call) = confirmed(24);
@@ -500,6 +564,76 @@ fn our_reinvites_cancel_repeats_the_reinvite_as_sent_after_a_target_refresh() {
             .to_owned()
     };
     assert_eq!(number(cancel), number(&reinvite));
+    // Later requests go to the new target.
+    sim.ep.probe(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(1));
+    let (_, options) = requests_at(&sim, "OPTIONS").pop().unwrap();
+    assert_eq!(request_uri(&options), "sip:alice@127.0.0.1:5064");
+}
+
+#[test]
+fn the_ack_of_a_non_2xx_to_our_reinvite_repeats_it_as_sent_after_a_target_refresh() {
+    let record_route = format!("Record-Route: <sip:{UAC};lr>\r\n");
+    let (mut sim, call) = confirmed_with(44, &record_route, answering_shell());
+    sim.uac.invite_answers.push_back(180);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.uac.requests(Method::Invite).len() == 1
+    }));
+    let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+    // §12.2.1.2: the peer's UPDATE without offer moves its target while our re-INVITE waits.
+    let field = |name: &str| header_values(&reinvite, name)[0].to_owned();
+    let update = format!(
+        "UPDATE {} SIP/2.0\r\nVia: SIP/2.0/UDP {UAC};branch=z9hG4bK-moved;rport\r\n\
+         Max-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 50 UPDATE\r\n\
+         Contact: <sip:alice@127.0.0.1:5064>\r\nContent-Length: 0\r\n\r\n",
+        field("Contact")
+            .trim_start_matches('<')
+            .trim_end_matches('>'),
+        field("To"),
+        field("From"),
+        field("Call-ID"),
+    );
+    sim.uac.send_raw(update.into_bytes());
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.sent_times("SIP/2.0 200 OK", "CSeq: 50 UPDATE").len(), 1);
+    sim.uac
+        .send_raw(response_to(&reinvite, "488 Not Acceptable Here"));
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferRefused(488)")
+    }));
+    sim.run_for(Duration::from_secs(1));
+    // §17.1.1.3: the ACK repeats the re-INVITE's Request-URI, Call-ID, From, CSeq number,
+    // top Via and Route, with the response's To.
+    assert_eq!(header_values(&reinvite, "CSeq"), ["1 INVITE"]);
+    let acks: Vec<_> = sim
+        .uac
+        .requests(Method::Ack)
+        .into_iter()
+        .filter(|ack| ack.text.contains("\r\nCSeq: 1 ACK\r\n"))
+        .collect();
+    assert_eq!(acks.len(), 1, "the 488 was ACKed once");
+    let ack = &acks[0].text;
+    assert_eq!(request_uri(ack), request_uri(&reinvite));
+    for name in ["Via", "From", "To", "Call-ID", "Route"] {
+        assert_eq!(
+            header_values(ack, name),
+            header_values(&reinvite, name),
+            "{name}"
+        );
+    }
+    assert!(!header_values(ack, "Route").is_empty());
+    // The refusal names the offer it refuses, as sent.
+    let refused = sim.events.iter().find_map(|(_, e)| match e {
+        Event::OfferRefused { offer, .. } => Some(offer.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        refused.as_deref(),
+        reinvite.split_once("\r\n\r\n").map(|(_, body)| body)
+    );
     // Later requests go to the new target.
     sim.ep.probe(sim.now, call).unwrap();
     sim.run_for(Duration::from_secs(1));

@@ -107,29 +107,37 @@ impl CallCore {
             }
             None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
         }
-        // Another offer of ours, of the session as it stands, may be answered while the
-        // hold's waits out a 491 (RFC 3261 §14.1): it holds or resumes nothing.
-        if let Some(state) = self.calls.get_mut(&call)
-            && let Some(held) = state.hold_asked
-            && offered_direction(offer) == Some(hold_direction(held))
-        {
-            state.hold_asked = None;
-            state.held = held;
+        if let Some(held) = self.settle_hold(call, offer) {
+            if let Some(state) = self.calls.get_mut(&call) {
+                state.held = held;
+            }
             self.guest_event(call, CallEvent::Held(Ok(held)));
         }
     }
 
-    /// The peer refused a new offer of ours with `code` and `reason`; the
-    /// session stays as it was.
-    pub(super) fn offer_refused(&mut self, call: CallId, code: u16, reason: &str) {
-        if self
-            .calls
-            .get_mut(&call)
-            .and_then(|c| c.hold_asked.take())
-            .is_some()
-        {
+    /// The peer refused `offer`, a new offer of ours as sent, with `code` and
+    /// `reason`; the session stays as it was. Only the refusal of an offer of
+    /// the direction the guest's hold or resume asked for settles it.
+    pub(super) fn offer_refused(&mut self, call: CallId, offer: &str, code: u16, reason: &str) {
+        if self.settle_hold(call, offer).is_some() {
             self.guest_event(call, CallEvent::Held(Err(format!("{code} {reason}"))));
         }
+    }
+
+    /// Ends the wait of `call`'s hold or resume if `offer`, an offer of ours as
+    /// sent that was answered or refused, is of the direction it asked for;
+    /// returns what it asked for (`true`: hold).
+    fn settle_hold(&mut self, call: CallId, offer: &str) -> Option<bool> {
+        // Another offer of ours, of the session as it stands (a refresh), may be answered
+        // or refused while the hold's waits out a 491 (RFC 3261 §14.1): it holds or
+        // resumes nothing.
+        let state = self.calls.get_mut(&call)?;
+        let held = state.hold_asked?;
+        if offered_direction(offer) != Some(hold_direction(held)) {
+            return None;
+        }
+        state.hold_asked = None;
+        Some(held)
     }
 
     /// Makes `session` the call's and hands its parameters to the live leg;

@@ -5,9 +5,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use rsip::headers::UntypedHeader;
-use rsip::prelude::HeadersExt;
-
 use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
 use crate::auth::Challenger;
 use crate::body;
@@ -156,14 +153,10 @@ impl Endpoint {
             return;
         };
         let call = tx.owner();
-        let ack = match self.placed.get_mut(&call) {
-            Some(placed) => {
-                placed.heard = true;
-                (response.code >= 300).then(|| non_2xx_ack(placed, &response))
-            }
-            None => None,
-        };
-        let passed = tx.on_response(now, response.code, ack, &mut self.out);
+        if let Some(placed) = self.placed.get_mut(&call) {
+            placed.heard = true;
+        }
+        let passed = tx.on_response(now, response.code, response.to(), &mut self.out);
         self.reschedule(Owner::Tx(id));
         if !passed {
             if response.code >= 200 {
@@ -486,16 +479,6 @@ fn read_back(invite: &[u8], local: TransportAddr) -> Result<Request, CallError> 
         Rejection::Refused { reason, .. } => refused(reason),
         Rejection::Unroutable => refused("Unroutable request".into()),
     })
-}
-
-/// The ACK of the non-2xx final `response` to the placed call's INVITE (§17.1.1.3).
-fn non_2xx_ack(placed: &Placed, response: &Response) -> Vec<u8> {
-    let to = response
-        .raw
-        .to_header()
-        .map(|h| h.value().to_owned())
-        .unwrap_or_default();
-    placed.head.ack(&response.branch, placed.cseq, &to)
 }
 
 /// The RSeq of a reliable provisional response (RFC 3262 §3: `Require: 100rel` and an RSeq);

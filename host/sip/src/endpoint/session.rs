@@ -175,17 +175,11 @@ impl Endpoint {
         };
         let code = response.code;
         let first_final = code >= 200 && reinvite.is_pending();
-        // §17.1.1.3: the ACK of a non-2xx shares the INVITE's branch and is the transaction's
-        // to send (again); both ACKs repeat the INVITE's CSeq number.
-        let non_2xx_ack = (code >= 300).then(|| {
-            let (ack, _) = state
-                .dialog
-                .ack(reinvite.cseq, &response.branch, &self.user_agent, &[]);
-            ack
-        });
+        // §17.1.1.3: the ACK of a non-2xx is the transaction's, built from the re-INVITE as
+        // sent whatever target refresh the dialog saw since.
         let passed = reinvite
             .tx
-            .on_response(now, code, non_2xx_ack, &mut self.out);
+            .on_response(now, code, response.to(), &mut self.out);
         if !first_final {
             // §13.2.2.4: each retransmission of the 2xx is ACKed again.
             if let Some((ack, destination)) = reinvite.ack.as_ref().filter(|_| passed) {
@@ -226,10 +220,11 @@ impl Endpoint {
                 call,
                 code,
                 reason: "No usable SDP answer".into(),
+                offer,
             }),
             (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
-                state.session.retry = Some(Retry::new(at, offer));
+                state.session.glared(Retry::new(at, offer));
             }
             // §22.2, §22.3: a challenge the call's credentials answer sends it again.
             (false, _) if self.answer_reinvite_challenge(now, call, &response, offer.clone()) => {}
@@ -238,6 +233,7 @@ impl Endpoint {
                     call,
                     code,
                     reason: reason_phrase(&response.raw),
+                    offer,
                 });
                 if matches!(code, 408 | 481) {
                     return self.lose_dialog(now, call, code);
@@ -256,8 +252,10 @@ impl Endpoint {
         if let Some(reinvite) = state.session.outgoing.as_mut() {
             let outcome = reinvite.tx.on_timeout(now, &mut self.out);
             let cancelled = reinvite.cancelled();
+            let timed_out =
+                (outcome == Some(ClientOutcome::Timeout)).then(|| reinvite.offer.clone());
             if reinvite.tx.is_terminated() {
-                let given_up = cancelled && outcome == Some(ClientOutcome::Timeout);
+                let given_up = cancelled && timed_out.is_some();
                 if let Some(reinvite) = state.session.outgoing.take() {
                     self.reinvites.remove(&reinvite.branch);
                     if given_up {
@@ -276,26 +274,28 @@ impl Endpoint {
                 let branch = reinvite.branch.clone();
                 self.start_non_invite(now, rsip::Method::Cancel, branch, cancel, None);
             }
-            match outcome {
+            match timed_out {
                 // §9.1: no final response 64*T1 after our CANCEL, the re-INVITE counts as
                 // cancelled; the session stays as it was (§14.1).
-                Some(ClientOutcome::Timeout) if cancelled => {
+                Some(offer) if cancelled => {
                     self.events.push_back(Event::OfferRefused {
                         call,
                         code: 487,
                         reason: "Request Terminated".into(),
+                        offer,
                     });
                 }
                 // RFC 5057 §5.1: no response at all, the peer's dialog is gone.
-                Some(ClientOutcome::Timeout) => {
+                Some(offer) => {
                     self.events.push_back(Event::OfferRefused {
                         call,
                         code: 408,
                         reason: "Request Timeout".into(),
+                        offer,
                     });
                     return self.lose_dialog(now, call, 408);
                 }
-                _ => {}
+                None => {}
             }
         }
         let Some(state) = self.calls.get_mut(&call) else {
@@ -359,11 +359,12 @@ impl Endpoint {
             return;
         };
         match retry.postponed(now, now + RETRY_POSTPONED) {
-            Some(retry) => state.session.retry = Some(retry),
-            None => self.events.push_back(Event::OfferRefused {
+            Ok(retry) => state.session.retry = Some(retry),
+            Err(retry) => self.events.push_back(Event::OfferRefused {
                 call,
                 code: 491,
                 reason: "Request Pending".into(),
+                offer: retry.offer,
             }),
         }
     }

@@ -86,6 +86,7 @@ impl Endpoint {
                         call,
                         code,
                         reason: "No usable SDP answer".into(),
+                        offer,
                     }),
                 },
             }
@@ -114,13 +115,14 @@ impl Endpoint {
             // RFC 3311 §5.1 defers to §14.1 for a 491: wait, then offer again.
             Some(offer) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
-                state.session.retry = Some(Retry::new(at, offer));
+                state.session.glared(Retry::new(at, offer));
             }
-            Some(_) => self.events.push_back(Event::OfferRefused {
+            Some(offer) => self.events.push_back(Event::OfferRefused {
                 call,
                 code,
                 reason: response
                     .map_or_else(|| "Request Timeout".to_owned(), |r| reason_phrase(&r.raw)),
+                offer,
             }),
             // A refused refresh leaves the session to expire as RFC 4028 §10 says, unless
             // the dialog itself is gone.

@@ -269,6 +269,13 @@ pub(crate) struct Response {
     pub(crate) raw: rsip::Response,
 }
 
+impl Response {
+    /// The To header field's value as sent (checked readable by [`validate_response`]).
+    pub(crate) fn to(&self) -> &str {
+        self.raw.to_header().map_or("", |to| to.value())
+    }
+}
+
 /// Checks a response; `None` if it is broken and must be dropped (§18.1.2, §18.3), or has more
 /// than one Via and so was meant for a proxy, not for us (§8.1.3.3; RFC 4475 §3.3.10).
 pub(crate) fn validate_response(mut raw: rsip::Response) -> Option<Response> {

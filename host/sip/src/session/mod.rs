@@ -74,12 +74,16 @@ impl Retry {
     }
 
     /// The retry, which could not go at `now`, tried again at `later` or at its bound if that
-    /// comes first; `None` once the bound has passed.
-    pub(crate) fn postponed(self, now: Instant, later: Instant) -> Option<Self> {
-        (now < self.until).then(|| Self {
-            at: later.min(self.until),
-            ..self
-        })
+    /// comes first; itself as `Err` once the bound has passed.
+    pub(crate) fn postponed(self, now: Instant, later: Instant) -> Result<Self, Self> {
+        if now < self.until {
+            Ok(Self {
+                at: later.min(self.until),
+                ..self
+            })
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -115,7 +119,7 @@ pub(crate) struct Session {
     pub(crate) update: Option<OutgoingUpdate>,
     /// Whether the peer's Allow header (in its INVITE or its 2xx to ours) lists UPDATE.
     pub(crate) peer_allows_update: bool,
-    /// Our offer to send again after a 491.
+    /// Our offer to send again after a 491 ([`Session::glared`]).
     pub(crate) retry: Option<Retry>,
     /// Requests sent with our latest offer so far.
     pub(crate) attempts: u32,
@@ -215,6 +219,17 @@ impl Session {
     /// Whether our offers and refreshes go by UPDATE when the endpoint prefers `method`.
     pub(crate) fn by_update(&self, method: OfferMethod) -> bool {
         method == OfferMethod::Update && self.peer_allows_update
+    }
+
+    /// Our offer was refused with 491: `retry` sends it again (§14.1), unless the retry of
+    /// another offer already waits. Only the endpoint's own offers of the current session (a
+    /// refresh, the session kept offered again) can go in that wait, the application's new
+    /// offer dropping any retry; the waiting offer is kept, and once answered it refreshes the
+    /// session (RFC 4028 §10) and becomes it, so no offer of the application's is lost.
+    pub(crate) fn glared(&mut self, retry: Retry) {
+        if self.retry.is_none() {
+            self.retry = Some(retry);
+        }
     }
 
     /// Moves our due refresh to `at`.
@@ -336,7 +351,7 @@ mod tests {
         assert_eq!((later.at, later.offer.as_str()), (t0 + T1, "v=0"));
         let near = bound - T1 / 2;
         assert_eq!(retry.clone().postponed(near, near + T1).unwrap().at, bound);
-        assert_eq!(retry.postponed(bound, bound + T1), None);
+        assert_eq!(retry.clone().postponed(bound, bound + T1), Err(retry));
     }
 
     #[test]

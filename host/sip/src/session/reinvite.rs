@@ -118,7 +118,7 @@ type Ack = (Vec<u8>, TransportAddr);
 /// The ACKs one re-INVITE still needs once its call dropped it.
 #[derive(Debug)]
 pub(crate) struct Orphan {
-    /// Of a 300-699, with the INVITE's branch (§17.1.1.3).
+    /// Of a 300-699, built from the INVITE as sent (§17.1.1.3).
     non_2xx: Ack,
     /// Of a 2xx, a transaction of its own (§13.2.2.4).
     ok: Ack,
@@ -200,7 +200,7 @@ impl OrphanedReinvites {
         dialog: &Dialog,
         (ids, user_agent): (&mut Ids, &str),
     ) {
-        let non_2xx = dialog.ack(reinvite.cseq, &reinvite.branch, user_agent, &[]);
+        let non_2xx = reinvite.tx.non_2xx_ack();
         let ok = reinvite.ack.unwrap_or_else(|| {
             dialog.ack(
                 reinvite.cseq,

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::ClientOutcome;
-use super::cancel::cancel_of;
+use super::sent_invite::{cancel_of, non_2xx_ack_of};
 use crate::call::CallKey;
 use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
@@ -70,17 +70,17 @@ impl InviteClient {
         self.state == State::Proceeding
     }
 
-    /// A response with status `code` matched this transaction (§17.1.3); returns whether the
-    /// core must see it. A provisional response stops Timers A and B ("Proceeding"); a 2xx
-    /// moves to "Accepted" for Timer M, passing every further 2xx on (RFC 6026 §7.2); a
-    /// 300-699 is acknowledged with `ack()` and moves to "Completed", where Timer D absorbs
-    /// its retransmissions, each acknowledged again (§17.1.1.2). `ack` is the ACK of a
-    /// 300-699 (`None` when the core can no longer build one); it is ignored otherwise.
+    /// A response with status `code` and To value `to` matched this transaction (§17.1.3);
+    /// returns whether the core must see it. A provisional response stops Timers A and B
+    /// ("Proceeding"); a 2xx moves to "Accepted" for Timer M, passing every further 2xx on
+    /// (RFC 6026 §7.2); a 300-699 is acknowledged and moves to "Completed", where Timer D
+    /// absorbs its retransmissions, each acknowledged again (§17.1.1.2). That ACK is built
+    /// from the INVITE as sent, with `to` (§17.1.1.3), and goes where the INVITE went.
     pub(crate) fn on_response(
         &mut self,
         now: Instant,
         code: u16,
-        ack: Option<Vec<u8>>,
+        to: &str,
         out: &mut Outbox,
     ) -> bool {
         match (self.state, code) {
@@ -99,10 +99,9 @@ impl InviteClient {
             }
             (State::Accepted, 200..=299) => true,
             (State::Calling | State::Proceeding, _) => {
-                if let Some(ack) = &ack {
-                    out.send(self.destination, ack.clone());
-                }
-                self.ack = ack;
+                let ack = non_2xx_ack_of(&self.request, Some(to));
+                out.send(self.destination, ack.clone());
+                self.ack = Some(ack);
                 self.state = State::Completed;
                 self.timers.clear();
                 let wait = Timer::D.duration_over(self.destination.transport);
@@ -117,6 +116,18 @@ impl InviteClient {
             }
             _ => false,
         }
+    }
+
+    /// The ACK of a 300-699 final response, and where it goes, for an INVITE whose
+    /// transaction its owner dropped before it ended: the one it sent, or one built from the
+    /// INVITE as sent with the INVITE's own To, which the responses to an INVITE that had a
+    /// To tag (a re-INVITE) repeat (§8.2.6.2, §17.1.1.3).
+    pub(crate) fn non_2xx_ack(&self) -> (Vec<u8>, TransportAddr) {
+        let ack = self
+            .ack
+            .clone()
+            .unwrap_or_else(|| non_2xx_ack_of(&self.request, None));
+        (ack, self.destination)
     }
 
     /// The CANCEL of the INVITE, sent at `now`, and where it goes: where the INVITE went,
@@ -162,6 +173,9 @@ mod tests {
     use crate::timer::test_epoch;
     use crate::transaction::Machine;
 
+    /// The To value of the responses.
+    const TO: &str = "<sip:bob@example.com>;tag=tt";
+
     fn start(out: &mut Outbox) -> (Instant, InviteClient) {
         let t0 = test_epoch();
         let tx = InviteClient::new(
@@ -197,12 +211,15 @@ mod tests {
         let mut out = Outbox::default();
         let (t0, mut tx) = start(&mut out);
         let ms = |n| t0 + Duration::from_millis(n);
-        assert!(tx.on_response(ms(100), 180, None, &mut out));
+        assert!(tx.on_response(ms(100), 180, TO, &mut out));
         assert_eq!(tx.deadline(), None, "Proceeding runs no timer");
-        assert!(tx.on_response(ms(200), 486, Some(b"ACK".to_vec()), &mut out));
-        assert!(!tx.on_response(ms(300), 486, None, &mut out));
+        assert!(tx.on_response(ms(200), 486, TO, &mut out));
+        let (ack, destination) = tx.non_2xx_ack();
+        assert!(ack.starts_with(b"ACK "));
+        assert_eq!(destination, tx.destination);
+        assert!(!tx.on_response(ms(300), 486, TO, &mut out));
         assert_eq!(out.retransmissions(), 1, "the ACK was sent again");
-        assert!(!tx.on_response(ms(400), 200, None, &mut out));
+        assert!(!tx.on_response(ms(400), 200, TO, &mut out));
         assert_eq!(tx.deadline(), Some(ms(200) + Timer::D.duration()));
         assert_eq!(tx.on_timeout(ms(200) + Timer::D.duration(), &mut out), None);
         assert!(tx.is_terminated());
@@ -212,9 +229,9 @@ mod tests {
     fn accepted_passes_every_2xx_until_timer_m() {
         let mut out = Outbox::default();
         let (t0, mut tx) = start(&mut out);
-        assert!(tx.on_response(t0, 200, None, &mut out));
-        assert!(tx.on_response(t0, 200, None, &mut out));
-        assert!(!tx.on_response(t0, 180, None, &mut out));
+        assert!(tx.on_response(t0, 200, TO, &mut out));
+        assert!(tx.on_response(t0, 200, TO, &mut out));
+        assert!(!tx.on_response(t0, 180, TO, &mut out));
         assert_eq!(tx.deadline(), Some(t0 + Timer::M.duration()));
         tx.cancel(t0);
         assert_eq!(tx.on_timeout(t0 + Timer::M.duration(), &mut out), None);
@@ -229,7 +246,7 @@ mod tests {
         let mut tx = InviteClient::new(t0, tcp, b"INVITE".to_vec(), CallKey::new(1), &mut out);
         assert_eq!(tx.deadline(), Some(t0 + Timer::B.duration()), "no Timer A");
         let at = t0 + Duration::from_secs(1);
-        assert!(tx.on_response(at, 486, Some(b"ACK".to_vec()), &mut out));
+        assert!(tx.on_response(at, 486, TO, &mut out));
         assert_eq!(tx.deadline(), Some(at), "Timer D fires at once");
         assert_eq!(tx.on_timeout(at, &mut out), None);
         assert!(tx.is_terminated());
@@ -241,7 +258,7 @@ mod tests {
         let mut out = Outbox::default();
         let (t0, mut tx) = start(&mut out);
         assert!(!tx.is_proceeding());
-        assert!(tx.on_response(t0, 100, None, &mut out));
+        assert!(tx.on_response(t0, 100, TO, &mut out));
         assert!(tx.is_proceeding() && tx.is_pending());
         let later = t0 + Duration::from_secs(10);
         let (cancel, destination) = tx.cancel(later);

@@ -9,12 +9,12 @@
 //! non-INVITE server starts there, as the endpoint answers every non-INVITE request at once.
 //! Inputs come with `now`; messages go to an [`Outbox`](crate::transmit::Outbox).
 
-mod cancel;
 mod expiring;
 mod invite_client;
 mod invite_server;
 mod lingering;
 mod non_invite_client;
+mod sent_invite;
 
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
