@@ -349,6 +349,46 @@ fn a_refresh_refused_491_while_our_offer_waits_to_be_retried_does_not_replace_it
 }
 
 #[test]
+fn a_refresh_that_glared_in_the_wait_of_an_offer_then_refused_still_refreshes_the_session() {
+    // We refresh the session every 45 s and it expires at 90 s (RFC 4028 §10).
+    let (mut sim, call) = confirmed_with(
+        53,
+        "Session-Expires: 90;refresher=uas\r\nSupported: timer\r\n",
+        answering_shell(),
+    );
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    // Our hold glares just before the refresh falls due; the refresh, sent in the hold's
+    // wait, glares too; the hold, sent again, is refused.
+    sim.uac.invite_answers.extend([491, 491, 488]);
+    sim.run_for(answered + Duration::from_millis(44_900) - sim.elapsed());
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(10), |s| {
+            s.has_event("OfferRefused(488)")
+        }),
+        "{:?}",
+        sim.event_names()
+    );
+    // Past the expiry the refresh would have averted, the call is up: its session was
+    // offered again (as it was, not held) once the refusal came, and refreshed from there.
+    sim.run_for(answered + Duration::from_secs(100) - sim.elapsed());
+    assert_eq!(sim.ep.active_calls(), 1, "{:?}", sim.event_names());
+    let sent = reinvite_bodies(&sim);
+    assert_eq!(sent.len(), 5, "{sent:#?}");
+    assert!(
+        sent[3..].iter().all(|(_, body)| !body.contains("a=sendonly")),
+        "{sent:#?}"
+    );
+    assert!(sent[3].0 < answered + Duration::from_secs(50), "{sent:#?}");
+    assert!(
+        !sim.first_lines().iter().any(|line| line.starts_with("BYE")),
+        "no BYE for an expired session"
+    );
+}
+
+#[test]
 fn our_reinvite_refused_keeps_the_call() {
     let (mut sim, call) = confirmed(24);
     sim.uac.invite_answers.push_back(488);

@@ -125,15 +125,17 @@ impl CallCore {
     }
 
     /// Ends the wait of `call`'s hold or resume if `offer`, an offer of ours as
-    /// sent that was answered or refused, is of the direction it asked for;
-    /// returns what it asked for (`true`: hold).
+    /// sent that was answered or refused, is of the direction it asked for (or
+    /// does not parse); returns what it asked for (`true`: hold).
     fn settle_hold(&mut self, call: CallId, offer: &str) -> Option<bool> {
         // Another offer of ours, of the session as it stands (a refresh), may be answered
         // or refused while the hold's waits out a 491 (RFC 3261 §14.1): it holds or
         // resumes nothing.
         let state = self.calls.get_mut(&call)?;
         let held = state.hold_asked?;
-        if offered_direction(offer) != Some(hold_direction(held)) {
+        // An offer that does not parse (none of ours should) settles it, so that the guest is
+        // never left unable to hold or resume again.
+        if offered_direction(offer).is_some_and(|direction| direction != hold_direction(held)) {
             return None;
         }
         state.hold_asked = None;

@@ -209,8 +209,9 @@ impl Session {
 
     /// The session was set up or refreshed at `now` (a 2xx to an INVITE or UPDATE either
     /// way) under the session timer `agreed` (none: no timer): it starts over (RFC 4028
-    /// §10).
+    /// §10), and since both sides now hold it, no offer of it again is due.
     pub(crate) fn refreshed(&mut self, now: Instant, agreed: Option<Agreed>) {
+        self.restore_at = None;
         self.timer = agreed;
         self.refresh_at = self.timer.and_then(|t| t.refresh_at(now));
         self.expires_at = self.timer.map(|t| t.expires_at(now));
@@ -224,11 +225,17 @@ impl Session {
     /// Our offer was refused with 491: `retry` sends it again (§14.1), unless the retry of
     /// another offer already waits. Only the endpoint's own offers of the current session (a
     /// refresh, the session kept offered again) can go in that wait, the application's new
-    /// offer dropping any retry; the waiting offer is kept, and once answered it refreshes the
-    /// session (RFC 4028 §10) and becomes it, so no offer of the application's is lost.
+    /// offer dropping any retry; the waiting offer is kept, so no offer of the application's
+    /// is lost, and the session is offered again after it ([`Due::Restore`]): the waiting
+    /// offer may be refused, and then neither would the session be refreshed (RFC 4028 §10)
+    /// nor the peer brought back to it.
     pub(crate) fn glared(&mut self, retry: Retry) {
-        if self.retry.is_none() {
-            self.retry = Some(retry);
+        match &self.retry {
+            None => self.retry = Some(retry),
+            Some(waiting) => {
+                let after = waiting.at;
+                self.restore_at = Some(self.restore_at.map_or(after, |at| at.min(after)));
+            }
         }
     }
 
