@@ -294,6 +294,32 @@ fn a_new_version_whose_check_refuses_the_config_table_is_refused() {
 }
 
 #[test]
+fn a_path_that_is_no_regular_file_is_refused_at_once() {
+    let server = Server::start_with(&misbehave_config());
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("guest.wasm");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    // Neither waits for a writer nor reads a device without end, holding up the next load.
+    for path in [fifo.as_str(), "/dev/zero"] {
+        assert_eq!(
+            load_fault(&server, "misbehave", path),
+            format!(
+                "300 guestLoad: refused: guest misbehave: reading {path}: not a regular file \
+                 (a FIFO, a device or a directory)"
+            )
+        );
+    }
+    let component = test_guest_wasm("misbehave");
+    let loaded = rpc(&server, &format!("s.guestLoad('misbehave', {component:?})"));
+    assert_eq!(loaded, "2");
+}
+
+#[test]
 fn a_new_version_may_target_another_wit_version_and_takes_control_requests() {
     let server = Server::start_with(&misbehave_config());
     let first = Phone::call(server.sip, "alone", "alice", &[]);

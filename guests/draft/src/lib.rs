@@ -4,8 +4,10 @@
 //!
 //! A call is logged, joins room `draft` and is answered; each key it presses
 //! places a call to `sip:<key>@192.0.2.9` with credentials, listed in room
-//! `draft`. Control functions: `echo` answers its parameters, anything else
-//! is fault 504.
+//! `draft`. A call to `timers` instead starts a timer on call `c99` and one on
+//! itself, cancels the second, and is rejected with 400 and the outcome of the
+//! first as the reason. Control functions: `echo` answers its parameters,
+//! anything else is fault 504.
 
 #[cfg(target_arch = "wasm32")]
 #[allow(missing_docs, unsafe_code, clippy::all)]
@@ -22,6 +24,7 @@ mod component {
     use crate::bindings::switchyard::call::log::{Level, log};
     use crate::bindings::switchyard::call::rooms::{self, JoinOptions};
     use crate::bindings::switchyard::call::signaling::{self, Credentials, DialRequest};
+    use crate::bindings::switchyard::call::timers;
     use crate::bindings::switchyard::call::types::{Event, InviteInfo};
 
     struct Draft;
@@ -38,6 +41,14 @@ mod component {
     impl handler::Guest for Draft {
         fn on_invite(invite: InviteInfo) {
             log(Level::Info, &format!("invite {}", invite.call));
+            if invite.request_user == "timers" {
+                let elsewhere = timers::start("c99", 1000);
+                if let Ok(own) = timers::start(&invite.call, 1000) {
+                    timers::cancel(own);
+                }
+                let _ = signaling::reject(&invite.call, 400, &format!("{elsewhere:?}"));
+                return;
+            }
             let _ = rooms::join(&invite.call, "draft", &listed(&invite.from_user));
             let _ = signaling::answer(&invite.call);
         }

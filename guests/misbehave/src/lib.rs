@@ -19,6 +19,8 @@
 //!   reject with 400 if the host refused all of them, else answer;
 //! - `refused-dials`: place 1,000 calls to `sip:refused@192.0.2.9`, then
 //!   reject with 403 if the host placed none, else answer;
+//! - `messages`: send its own call 10,000 messages of 4 KiB, then answer;
+//! - `prompts`: play its own call 1,000 lists of 256 prompts, then answer;
 //! - `timer`: answer, start a 500 ms timer, hang up when it fires;
 //! - `bridge`: answer; the first such call waits (its id kept in the
 //!   key-value store), the next one is bridged to it;
@@ -67,7 +69,9 @@ mod component {
     use switchyard_sdk::control::{Fault, ValueNode, ValueTree};
     use switchyard_sdk::rooms::{self, JoinOptions};
     use switchyard_sdk::types::{Event, InviteInfo};
-    use switchyard_sdk::{Value, fault, from_tree, kv, records, signaling, timers, to_tree};
+    use switchyard_sdk::{
+        Value, fault, from_tree, kv, media, messages, records, signaling, timers, to_tree,
+    };
 
     /// The key-value key holding the call that waits for a bridge.
     const WAITING: &str = "bridge/waiting";
@@ -337,6 +341,22 @@ mod component {
                     } else {
                         let _ = signaling::answer(call);
                     }
+                }
+                "messages" => {
+                    // Far more than one call may send; the host refuses the rest.
+                    let message = "m".repeat(4096);
+                    for _ in 0..10_000 {
+                        let _ = messages::send(call, &message);
+                    }
+                    let _ = signaling::answer(call);
+                }
+                "prompts" => {
+                    // Far more than one call may queue; the host refuses the rest.
+                    let prompts = vec!["beep".to_owned(); 256];
+                    for _ in 0..1000 {
+                        let _ = media::play(call, &prompts, false);
+                    }
+                    let _ = signaling::answer(call);
                 }
                 "timer" => {
                     let _ = signaling::answer(call);

@@ -14,7 +14,7 @@
 
 use crate::message::Message;
 use crate::options::Options;
-use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
+use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{Call, kv, rooms, unix_seconds};
 
 /// The room meta key marking a locked room ("1").
@@ -127,10 +127,13 @@ fn out_inviting(room: &str, me: &str) -> usize {
             let renewed = kv::get(key)
                 .and_then(|at| at.parse::<u64>().ok())
                 .is_some_and(|at| now.abs_diff(at) < STALE_AFTER_S);
+            // Only a call that is gone makes its mark stale: a probe the host
+            // refused for another reason (too many in one call) proves nothing.
             if renewed
-                || Call::new(call)
-                    .send_message(&Message::Probe.encode())
-                    .is_ok()
+                || !matches!(
+                    Call::new(call).send_message(&Message::Probe.encode()),
+                    Err(Error::NoSuchCall)
+                )
             {
                 return true;
             }

@@ -148,7 +148,8 @@ impl Call {
     /// sender, if the call is served by another guest or ends first, or if 32
     /// events and messages already wait for the call. On the `from` of a
     /// message a control request's instance sent (id `""`) it is
-    /// [`Error::NoSuchCall`].
+    /// [`Error::NoSuchCall`]; past 1,024 messages in one call into the guest,
+    /// [`Error::Failed`].
     pub fn send_message(&self, message: &str) -> Result<(), Error> {
         messages::send(&self.id, message)
     }

@@ -12,7 +12,7 @@ use wasmtime::StoreContextMut;
 use wasmtime::component::{ComponentType, Lift, Linker, WasmList, WasmStr};
 
 use crate::bounded_text::{JoinOptionsRef, read_texts};
-use crate::context::{Context, check_prompt_count};
+use crate::context::Context;
 use crate::{Credentials, DialRequest, Error, HostApi, SipHeader};
 
 /// The most bytes the strings of one list may hold together: 256 entries of 256 bytes.
@@ -113,15 +113,15 @@ fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> 
     Ok(())
 }
 
-/// The prompts of `list`, copied once they are known to be at most [`check_prompt_count`]'s
-/// number and [`MAX_LIST_BYTES`] together; the refusal for `function` otherwise. A list
-/// that does not lie in the guest's memory is a trap.
+/// The prompts of `list`, copied once [`Context::take_prompts`] has taken them and their
+/// strings are known to be at most [`MAX_LIST_BYTES`] together; the refusal for `function`
+/// otherwise. A list that does not lie in the guest's memory is a trap.
 fn prompt_list(
     store: &mut Store<'_>,
     list: &WasmList<WasmStr>,
     function: &str,
 ) -> wasmtime::Result<Result<Vec<String>, Error>> {
-    if let Err(refused) = check_prompt_count(function, list.len()) {
+    if let Err(refused) = store.data_mut().take_prompts(function, list.len()) {
         return Ok(Err(refused));
     }
     copy_bounded(store, list, function, |name, store| {

@@ -1,7 +1,9 @@
-//! What one call into a guest may ask of imports that wait outside the
-//! guest's CPU clock: a record write waits for the disk and a log line for
-//! the log's writer, and the deadline counts neither (see [`crate::deadline`]),
-//! so each call gets a bounded number of them.
+//! What one call into a guest may ask of imports whose cost its CPU deadline
+//! does not see: a record write waits for the disk and a log line for the
+//! log's writer, and a message or a list of prompts is copied into the core's
+//! queue, behind its lock, until the host carries it out. The deadline counts
+//! none of that (see [`crate::deadline`]), so each call gets a bounded number
+//! of them.
 
 use crate::Error;
 
@@ -12,12 +14,22 @@ pub(crate) const MAX_RECORD_WRITES: u32 = 16;
 /// Log lines one call into a guest may write; the host drops the rest.
 pub(crate) const MAX_LOG_LINES: u32 = 64;
 
+/// `messages.send` calls one call into a guest may make: each queues up to
+/// 4 KiB, so one call queues at most 4 MiB of messages.
+pub(crate) const MAX_MESSAGES: u32 = 1024;
+
+/// Prompts one call into a guest may queue with `media.play`, `media.speak`
+/// and `rooms.announce` together: sixteen of the longest lists.
+pub(crate) const MAX_QUEUED_PROMPTS: u32 = 4096;
+
 /// The imports one call into a guest has used so far; a fresh one for each
 /// call.
 #[derive(Debug, Default)]
 pub(crate) struct CallAllowance {
     record_writes: u32,
     log_lines: u32,
+    messages: u32,
+    prompts: u32,
 }
 
 /// What becomes of a log line.
@@ -34,13 +46,37 @@ pub(crate) enum LogLine {
 impl CallAllowance {
     /// Takes one record write, or fails past [`MAX_RECORD_WRITES`].
     pub(crate) fn record_write(&mut self) -> Result<(), Error> {
-        if self.record_writes == MAX_RECORD_WRITES {
-            return Err(Error::Failed(format!(
-                "records: at most {MAX_RECORD_WRITES} writes in one call into the guest"
-            )));
-        }
-        self.record_writes += 1;
-        Ok(())
+        take(
+            &mut self.record_writes,
+            1,
+            MAX_RECORD_WRITES,
+            "records",
+            "writes",
+        )
+    }
+
+    /// Takes one message, or fails past [`MAX_MESSAGES`].
+    pub(crate) fn message(&mut self) -> Result<(), Error> {
+        take(
+            &mut self.messages,
+            1,
+            MAX_MESSAGES,
+            "messages.send",
+            "messages",
+        )
+    }
+
+    /// Takes `count` prompts for `function`, or fails (taking none) when they
+    /// would pass [`MAX_QUEUED_PROMPTS`].
+    pub(crate) fn prompts(&mut self, function: &str, count: usize) -> Result<(), Error> {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        take(
+            &mut self.prompts,
+            count,
+            MAX_QUEUED_PROMPTS,
+            function,
+            "prompts (play, speak and announce together)",
+        )
     }
 
     /// Takes one log line: written up to [`MAX_LOG_LINES`], dropped past it.
@@ -52,6 +88,20 @@ impl CallAllowance {
         };
         self.log_lines += 1;
         line
+    }
+}
+
+/// Adds `count` to `used`, or fails with a `failed` error naming `function`
+/// and leaves it when the sum would pass `most`.
+fn take(used: &mut u32, count: u32, most: u32, function: &str, what: &str) -> Result<(), Error> {
+    match used.checked_add(count) {
+        Some(total) if total <= most => {
+            *used = total;
+            Ok(())
+        }
+        _ => Err(Error::Failed(format!(
+            "{function}: at most {most} {what} in one call into the guest"
+        ))),
     }
 }
 
@@ -74,6 +124,34 @@ mod tests {
             CallAllowance::default().record_write().is_ok(),
             "a new call starts afresh"
         );
+    }
+
+    #[test]
+    fn messages_are_refused_past_the_allowance() {
+        let mut allowance = CallAllowance::default();
+        for _ in 0..MAX_MESSAGES {
+            allowance.message().unwrap();
+        }
+        let refused = allowance.message();
+        assert!(
+            matches!(&refused, Err(Error::Failed(why))
+                if why == "messages.send: at most 1024 messages in one call into the guest"),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn prompts_past_the_allowance_are_refused_whole() {
+        let mut allowance = CallAllowance::default();
+        allowance.prompts("play", 4000).unwrap();
+        let refused = allowance.prompts("speak", 97);
+        assert!(
+            matches!(&refused, Err(Error::Failed(why)) if why.starts_with("speak: at most 4096 prompts")),
+            "{refused:?}"
+        );
+        allowance.prompts("announce", 96).unwrap();
+        assert!(allowance.prompts("play", 1).is_err(), "all 4096 are taken");
+        assert!(allowance.prompts("play", usize::MAX).is_err());
     }
 
     #[test]

@@ -77,16 +77,19 @@ impl Context {
             Level::Error => tracing::error!(guest, "{message}"),
         }
     }
-}
 
-/// Refuses more than [`MAX_PROMPTS`] prompts for `function`.
-pub(crate) fn check_prompt_count(function: &str, prompts: usize) -> Result<(), Error> {
-    if prompts > MAX_PROMPTS {
-        return Err(Error::InvalidArgument(format!(
-            "{function} takes at most {MAX_PROMPTS} prompts, got {prompts}"
-        )));
+    /// Takes `prompts` prompts for `function` (`play`, `speak`, `announce`):
+    /// a list of more than [`MAX_PROMPTS`] is an invalid argument, and one
+    /// past the current call's allowance (see [`CallAllowance::prompts`]) is
+    /// refused.
+    pub(crate) fn take_prompts(&mut self, function: &str, prompts: usize) -> Result<(), Error> {
+        if prompts > MAX_PROMPTS {
+            return Err(Error::InvalidArgument(format!(
+                "{function} takes at most {MAX_PROMPTS} prompts, got {prompts}"
+            )));
+        }
+        self.allowance.prompts(function, prompts)
     }
-    Ok(())
 }
 
 /// Refuses a timer on `call` from an instance serving `serving` (`""` for a control

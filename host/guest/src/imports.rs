@@ -4,7 +4,7 @@
 //! through `From`.
 
 use crate::bindings::{v0_1, v0_2, v0_3};
-use crate::context::{Context, check_prompt_count, check_timer, check_timer_call};
+use crate::context::{Context, check_timer, check_timer_call};
 use crate::{Error, RoomInfo};
 
 /// Implements the import traits of the bindings module `$v` on [`Context`];
@@ -60,7 +60,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                check_prompt_count("play", prompts.len())?;
+                self.take_prompts("play", prompts.len())?;
                 self.host.play(&call, &prompts, looped)
             }
 
@@ -74,7 +74,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                check_prompt_count("speak", prompts.len())?;
+                self.take_prompts("speak", prompts.len())?;
                 self.host.speak(&call, &prompts, looped)
             }
 
@@ -108,7 +108,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                check_prompt_count("announce", prompts.len())?;
+                self.take_prompts("announce", prompts.len())?;
                 self.host.announce(&room, &prompts, looped)
             }
 
@@ -239,6 +239,7 @@ serve_imports!(v0_3, media: {
 
 impl v0_3::switchyard::call::messages::Host for Context {
     fn send(&mut self, call: String, message: String) -> Result<(), Error> {
+        self.allowance.message()?;
         self.host
             .send_message(&self.guest, &self.call, &call, &message)
     }

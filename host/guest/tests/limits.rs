@@ -198,3 +198,48 @@ fn one_call_into_a_guest_makes_at_most_16_record_writes() {
     second.on_invite(&invite("c2", "records", &[])).unwrap();
     assert_eq!(lines(), 32, "the next call has its own 16");
 }
+
+/// The lines of `host`'s log that start with `what`.
+fn logged(host: &FakeHost, what: &str) -> usize {
+    host.log()
+        .iter()
+        .filter(|line| line.starts_with(what))
+        .count()
+}
+
+#[test]
+fn one_call_into_a_guest_sends_at_most_1024_messages() {
+    let runtime = runtime(false);
+    let guest = load(&runtime, GuestLimits::default()).unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut first = guest.instantiate(host.clone()).unwrap();
+    first.on_invite(&invite("c1", "messages", &[])).unwrap();
+    assert_eq!(
+        logged(&host, "send-message misbehave c1 c1 "),
+        1024,
+        "10,000 of 4 KiB asked"
+    );
+    assert_eq!(logged(&host, "answer c1"), 1, "the guest goes on");
+    let mut second = guest.instantiate(host.clone()).unwrap();
+    second.on_invite(&invite("c2", "messages", &[])).unwrap();
+    assert_eq!(
+        logged(&host, "send-message misbehave c2 c2 "),
+        1024,
+        "the next call has its own"
+    );
+}
+
+#[test]
+fn one_call_into_a_guest_queues_at_most_4096_prompts() {
+    let runtime = runtime(false);
+    let guest = load(&runtime, GuestLimits::default()).unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut first = guest.instantiate(host.clone()).unwrap();
+    first.on_invite(&invite("c1", "prompts", &[])).unwrap();
+    assert_eq!(
+        logged(&host, "play c1 "),
+        16,
+        "1,000 lists of 256 prompts asked"
+    );
+    assert_eq!(logged(&host, "answer c1"), 1, "the guest goes on");
+}

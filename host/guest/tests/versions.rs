@@ -41,6 +41,21 @@ fn the_bundled_guests_target_the_current_version() {
 }
 
 #[test]
+fn a_draft_guest_starts_and_cancels_timers_of_its_own_call_only() {
+    let (_runtime, guest) = draft();
+    let host = Arc::new(FakeHost::default());
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    call.on_invite(&invite("c1", "timers", &[])).unwrap();
+    let log = host.log();
+    assert_eq!(log[..2], ["start-timer c1 1000 -> 1", "cancel-timer c1 1"]);
+    assert!(
+        log[2].starts_with("reject c1 400 Err(Error::InvalidArgument(")
+            && log[2].contains("not the call this instance serves"),
+        "{log:?}"
+    );
+}
+
+#[test]
 fn a_draft_guest_handles_calls_through_the_same_imports() {
     let (_runtime, guest) = draft();
     assert_eq!(guest.wit_version(), WitVersion::V0_1);

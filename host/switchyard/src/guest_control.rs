@@ -139,19 +139,17 @@ fn add_version<T>(
             registry.names().join(", ")
         )));
     }
+    // Checked before the compile, so that nothing is compiled in vain, and again as the
+    // version is added: a version may gain a call meanwhile.
     let serving = registry.serving(name);
     if serving >= MAX_VERSIONS {
-        return Err(Fault::new(
-            Fault::CONFLICT,
-            format!(
-                "guestLoad: {serving} versions of guest {name} still serve calls, the most \
-                 kept at once; each unloads when its last call ends"
-            ),
-        ));
+        return Err(too_many_versions(name, serving));
     }
     match load() {
         Ok(guest) => {
-            let version = registry.add(name, guest, file.clone());
+            let version = registry
+                .add_within_limit(name, guest, file.clone())
+                .map_err(|serving| too_many_versions(name, serving))?;
             info!(
                 guest = name,
                 version, file, "guest version loaded: new calls go to it"
@@ -165,6 +163,17 @@ fn add_version<T>(
             Err(Fault::bad_params(format!("guestLoad: refused: {e:#}")))
         }
     }
+}
+
+/// The fault of a load refused while `serving` versions of `name` serve calls.
+fn too_many_versions(name: &str, serving: usize) -> Fault {
+    Fault::new(
+        Fault::CONFLICT,
+        format!(
+            "guestLoad: {serving} versions of guest {name} still serve calls, the most \
+             kept at once; each unloads when its last call ends"
+        ),
+    )
 }
 
 /// One version as `guestList` answers it: a struct of `name`, `version`,
@@ -265,6 +274,35 @@ mod tests {
             MAX_VERSIONS,
             "15 serving and the new one"
         );
+    }
+
+    #[test]
+    fn a_version_that_gains_a_call_during_a_load_counts_against_the_limit() {
+        let registry = Registry::default();
+        registry.add("conf", 0, "v1.wasm".into());
+        let mut calls = Vec::new();
+        for n in 1..MAX_VERSIONS {
+            calls.push(registry.lease("conf").unwrap());
+            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok(n)).unwrap();
+        }
+        assert_eq!(
+            registry.serving("conf"),
+            MAX_VERSIONS - 1,
+            "the current has no call"
+        );
+        let fault = add_version(&registry, "conf", "late.wasm".into(), || {
+            // The current version's first call comes while the component compiles.
+            calls.push(registry.lease("conf").unwrap());
+            Ok(99)
+        })
+        .unwrap_err();
+        assert_eq!(fault.code, Fault::CONFLICT);
+        assert!(
+            fault.message.contains("16 versions of guest conf"),
+            "{fault:?}"
+        );
+        assert_eq!(registry.list().len(), MAX_VERSIONS);
+        assert_eq!(registry.current("conf").unwrap().version, 16);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Loading guests: a configured one at start, or a new version of one from
 //! a file while the server runs, each with its `[guests.<name>]` table.
 
+use crate::component_file::read_component;
 use crate::config::{Config, GuestEntry};
 use anyhow::{Context, anyhow};
 use std::collections::BTreeMap;
@@ -159,5 +160,5 @@ fn embedded(name: &str) -> anyhow::Result<&'static [u8]> {
 }
 
 fn read(name: &str, path: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("guest {name}: reading {}", path.display()))
+    read_component(path).with_context(|| format!("guest {name}: reading {}", path.display()))
 }

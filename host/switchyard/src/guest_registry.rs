@@ -89,36 +89,27 @@ impl<T> Default for Registry<T> {
 impl<T> Registry<T> {
     /// How many versions of `name` serve calls now: those a new version would not unload.
     pub fn serving(&self, name: &str) -> usize {
-        lock(&self.guests).get(name).map_or(0, |versions| {
-            versions
-                .loaded
-                .iter()
-                .filter(|loaded| loaded.live > 0)
-                .count()
-        })
+        lock(&self.guests).get(name).map_or(0, Versions::serving)
     }
 
     /// Adds `guest`, read from `file`, as the newest version of `name` and
     /// returns its number. The version it replaces is unloaded now if it has
     /// no call, else when its last call ends.
     pub fn add(&self, name: &str, guest: T, file: String) -> u32 {
+        push(&mut lock(&self.guests), name, guest, file)
+    }
+
+    /// [`Registry::add`], unless [`MAX_VERSIONS`] versions of `name` serve
+    /// calls: then nothing is added, and the error is how many do. The count
+    /// is taken under the lock the addition holds, so a call that a version
+    /// gained a moment before counts.
+    pub fn add_within_limit(&self, name: &str, guest: T, file: String) -> Result<u32, usize> {
         let mut guests = lock(&self.guests);
-        let versions = guests.entry(name.to_owned()).or_insert(Versions {
-            next: 1,
-            loaded: Vec::new(),
-        });
-        let version = versions.next;
-        versions.next += 1;
-        versions.loaded.retain(|loaded| loaded.live > 0);
-        versions.loaded.push(Loaded {
-            version,
-            file,
-            loaded_at: SystemTime::now(),
-            guest: Arc::new(guest),
-            live: 0,
-            metrics: GuestMetrics::default(),
-        });
-        version
+        let serving = guests.get(name).map_or(0, Versions::serving);
+        if serving >= MAX_VERSIONS {
+            return Err(serving);
+        }
+        Ok(push(&mut guests, name, guest, file))
     }
 
     /// The current version of `name`, held for as long as the caller keeps
@@ -233,6 +224,34 @@ impl<T> Drop for Lease<T> {
             .loaded
             .retain(|loaded| loaded.live > 0 || Some(loaded.version) == newest);
     }
+}
+
+impl<T> Versions<T> {
+    /// How many of these versions serve calls.
+    fn serving(&self) -> usize {
+        self.loaded.iter().filter(|loaded| loaded.live > 0).count()
+    }
+}
+
+/// Adds `guest`, read from `file`, to `guests` as the newest version of `name`, unloading
+/// the versions that serve no call, and returns its number.
+fn push<T>(guests: &mut BTreeMap<String, Versions<T>>, name: &str, guest: T, file: String) -> u32 {
+    let versions = guests.entry(name.to_owned()).or_insert(Versions {
+        next: 1,
+        loaded: Vec::new(),
+    });
+    let version = versions.next;
+    versions.next += 1;
+    versions.loaded.retain(|loaded| loaded.live > 0);
+    versions.loaded.push(Loaded {
+        version,
+        file,
+        loaded_at: SystemTime::now(),
+        guest: Arc::new(guest),
+        live: 0,
+        metrics: GuestMetrics::default(),
+    });
+    version
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -10,10 +10,11 @@
 //! version keeps serving, and the file is looked at again only when it
 //! changes once more.
 
+use crate::component_file::read_component;
 use crate::guest_control::GuestSwitch;
 use crate::host_api::CoreHost;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tracing::{info, warn};
@@ -95,9 +96,9 @@ fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
     }
 }
 
-/// The SHA-256 of the file at `path`, or none if it cannot be read.
-fn digest(path: &PathBuf) -> Option<[u8; 32]> {
-    std::fs::read(path)
+/// The SHA-256 of the component at `path`, or none if it cannot be read as one.
+fn digest(path: &Path) -> Option<[u8; 32]> {
+    read_component(path)
         .ok()
         .map(|bytes| Sha256::digest(bytes).into())
 }

@@ -7,6 +7,7 @@
 mod adapter;
 mod call_routing;
 mod cli_table;
+mod component_file;
 pub mod config;
 mod control;
 mod control_client;
