@@ -23,15 +23,20 @@ pub fn read_component(path: &Path) -> io::Result<Vec<u8>> {
 
 /// [`read_component`] with `most` bytes for the limit.
 fn read_regular(path: &Path, most: u64) -> io::Result<Vec<u8>> {
+    let not_regular = || io::Error::other("not a regular file (a FIFO, a device or a directory)");
+    // Opening some devices does something (a watchdog arms, a tape rewinds, a terminal may
+    // become the server's own): only what is a regular file at the moment is opened, and the
+    // opened file is checked again, since the path may have changed in between.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
-        return Err(io::Error::other(
-            "not a regular file (a FIFO, a device or a directory)",
-        ));
+        return Err(not_regular());
     }
     let too_large = || {
         io::Error::other(format!(
@@ -43,7 +48,7 @@ fn read_regular(path: &Path, most: u64) -> io::Result<Vec<u8>> {
         return Err(too_large());
     }
     // The file may grow after its size was read: no more than a byte past the limit is.
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
     file.take(most + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > most {
         return Err(too_large());
