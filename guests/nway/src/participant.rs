@@ -672,11 +672,27 @@ impl Participant {
     }
 }
 
-/// Tells each of `participants` (their flows) `message`.
+/// Tells each of `participants` (their flows) `message`; those the host would
+/// not take it for (past its bound on messages in one call into the guest) are
+/// counted in a warning, those whose call is gone need it no more.
 fn tell(participants: &[ParticipantInfo], message: &Message) {
     let text = message.encode();
-    for participant in participants {
-        let _ = Call::new(participant.call.clone()).send_message(&text);
+    let untold = participants
+        .iter()
+        .filter(|participant| {
+            Call::new(participant.call.clone())
+                .send_message(&text)
+                .is_err_and(|e| !matches!(e, Error::NoSuchCall))
+        })
+        .count();
+    if untold > 0 {
+        log(
+            Level::Warn,
+            &format!(
+                "{untold} of {} participants not told: {text}",
+                participants.len()
+            ),
+        );
     }
 }
 
