@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
+use support::rest::rest_script;
 use support::server::{Server, misbehave_config};
 use support::xmlrpc::{python, rpc};
 
@@ -84,7 +85,6 @@ fn a_recording_holds_what_the_room_heard() {
         ("s.record('ok', 'again')", "being recorded already"),
         ("s.record('nowhere', 'x')", "NoSuchRoom"),
         ("s.record('ok', '../escape')", "InvalidArgument"),
-        ("s.record('ok', 'meeting.wav')", "exists already"),
     ] {
         let answer = outcome(&server, expression);
         assert!(answer.contains(refusal), "{expression}: {answer}");
@@ -94,6 +94,8 @@ fn a_recording_holds_what_the_room_heard() {
     let most = asked.elapsed().as_secs_f64();
     let stop_again = outcome(&server, "s.stoprecord('ok')");
     assert!(stop_again.contains("not being recorded"), "{stop_again}");
+    let again = outcome(&server, "s.record('ok', 'meeting.wav')");
+    assert!(again.contains("exists already"), "{again}");
     server.wait_for_log("recording complete", DEADLINE).unwrap();
     phone.hang_up();
 
@@ -167,4 +169,58 @@ fn a_recording_running_at_shutdown_is_completed_before_the_process_exits() {
     let samples = read(&path);
     assert!(samples.len() >= RATE as usize, "{} samples", samples.len());
     drop(phone);
+}
+
+#[test]
+fn a_recording_with_tracks_holds_each_caller_alone_beside_the_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&recording_config(dir.path()));
+    let rita = Phone::call(server.sip, "conference", "rita", &[]);
+    let kurt = Phone::call(server.sip, "conference", "kurt", &[]);
+    let started = rest_script(
+        &server,
+        "print(rest('POST', '/api/v1/rooms/ok/recording', {'name': 'talks', 'tracks': 'yes'})[0])\n\
+         print(rest('POST', '/api/v1/rooms/ok/recording', {'name': 'talks', 'tracks': True})[::2])\n\
+         for p in s.switchyard.room('ok')['participants']:\n\
+         \x20   print(p['call'], p['number'])\n",
+    );
+    let mut lines = started.lines();
+    assert_eq!(lines.next(), Some("400"), "a flag that is no boolean");
+    assert_eq!(lines.next(), Some("(200, True)"), "{started}");
+    let calls: Vec<(&str, &str)> = lines.filter_map(|l| l.split_once(' ')).collect();
+    let call_of = |name: &str| {
+        let found = calls.iter().find(|c| c.1.contains(name));
+        found
+            .map(|c| c.0)
+            .unwrap_or_else(|| panic!("{name} in {started}"))
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| rita.talk(TONE, Duration::from_secs(2)));
+        scope.spawn(|| kurt.talk(OTHER, Duration::from_secs(2)));
+    });
+    let stopped = rest_script(
+        &server,
+        "print(rest('DELETE', '/api/v1/rooms/ok/recording')[::2])\n",
+    );
+    assert_eq!(stopped.trim(), "(200, True)");
+    server.wait_for_log("recording complete", DEADLINE).unwrap();
+
+    let mix = read(&dir.path().join("talks.wav"));
+    for (name, own, other) in [("rita", TONE, OTHER), ("kurt", OTHER, TONE)] {
+        let file = format!("talks-{}.wav", call_of(name));
+        let track = read(&dir.path().join(&file));
+        assert_eq!(track.len(), mix.len(), "{file}: as long as the mix");
+        let talked = &track[RATE as usize / 4..RATE as usize * 7 / 4];
+        let (heard, leaked) = (power(talked, own), power(talked, other));
+        assert!(
+            heard > 0.01 && leaked < heard / 100.0,
+            "{file}: {own} Hz at {heard:.2e}, {other} Hz at {leaked:.2e}"
+        );
+    }
+    let talked = &mix[RATE as usize / 4..RATE as usize * 7 / 4];
+    assert!(
+        power(talked, TONE) > 0.01 && power(talked, OTHER) > 0.01,
+        "both in the mix"
+    );
+    drop((rita, kurt));
 }

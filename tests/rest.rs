@@ -7,27 +7,9 @@ mod support;
 
 use std::process::Command;
 use support::phone::Phone;
+use support::rest::rest_script as script;
 use support::server::Server;
 use support::tools::python_with;
-use support::xmlrpc::python;
-
-/// What every REST script starts with: `rest(method, path, body=None)`
-/// returns the status, the content type and the decoded JSON of the answer.
-const REST: &str = "import json, urllib.request, urllib.error\n\
-    base = sys.argv[1].rsplit('/', 1)[0]\n\
-    def rest(method, path, body=None):\n\
-    \x20   data = None if body is None else json.dumps(body).encode()\n\
-    \x20   request = urllib.request.Request(base + path, data=data, method=method)\n\
-    \x20   request.add_header('Content-Type', 'application/json')\n\
-    \x20   try:\n\
-    \x20       with urllib.request.urlopen(request, timeout=30) as answer:\n\
-    \x20           return answer.status, answer.headers['Content-Type'], json.loads(answer.read())\n\
-    \x20   except urllib.error.HTTPError as error:\n\
-    \x20       return error.code, error.headers['Content-Type'], json.loads(error.read()), error.headers.get('Allow')\n";
-
-fn script(server: &Server, body: &str) -> String {
-    python(server, &format!("{REST}{body}"))
-}
 
 #[test]
 fn rest_and_xmlrpc_answer_the_same_for_the_same_function() {

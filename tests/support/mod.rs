@@ -12,6 +12,7 @@ pub mod nway;
 pub mod phone;
 pub mod prometheus;
 pub mod raw_peer;
+pub mod rest;
 pub mod server;
 pub mod sipp;
 pub mod softphone;

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use crate::Value;
 use crate::http::{ChannelBody, HttpResponse, problem, with_type};
 use crate::problem::Problem;
+use crate::served_wav::{HEADER_SEARCH, consistent_header};
 
 /// The path prefix of a recording's download.
 pub const DOWNLOAD_PREFIX: &str = "/api/v1/recordings/";
@@ -129,7 +130,19 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
     if !meta.is_file() {
         return not_found();
     }
-    let length = meta.len();
+    // A recording being written: its header, read now, may describe more or less than the
+    // length just taken; the header served describes what is served.
+    let mut opening = Vec::with_capacity(HEADER_SEARCH);
+    if (&mut file)
+        .take(HEADER_SEARCH as u64)
+        .read_to_end(&mut opening)
+        .await
+        .is_err()
+    {
+        return not_found();
+    }
+    let (header, length) =
+        consistent_header(&opening, meta.len()).unwrap_or((Vec::new(), meta.len()));
     let asked = headers
         .get(RANGE)
         .filter(|_| !head && !headers.contains_key(IF_RANGE))
@@ -153,12 +166,28 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
         }
         _ => (StatusCode::OK, 0, length),
     };
-    if file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
+    // The part of the range within the header served, then the file's bytes after it.
+    let header_len = header.len() as u64;
+    let from_header = Bytes::from(header).slice(
+        usize::try_from(start.min(header_len)).unwrap_or(0)
+            ..usize::try_from(end.min(header_len)).unwrap_or(0),
+    );
+    let from_file = start.max(header_len);
+    if file
+        .seek(std::io::SeekFrom::Start(from_file))
+        .await
+        .is_err()
+    {
         return not_found();
     }
     let (chunks, body) = mpsc::channel::<Bytes>(4);
     if !head {
-        tokio::spawn(send(file, end - start, chunks));
+        tokio::spawn(send(
+            file,
+            from_header,
+            end.saturating_sub(from_file),
+            chunks,
+        ));
     }
     let mut response = with_type(Response::new(ChannelBody::new(body).boxed()), "audio/wav");
     *response.status_mut() = status;
@@ -189,9 +218,12 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
     response
 }
 
-/// Sends `left` bytes of `file`, from where it stands, in chunks, until they are sent or the
-/// client goes away.
-async fn send(mut file: tokio::fs::File, mut left: u64, chunks: mpsc::Sender<Bytes>) {
+/// Sends `first` (unless empty), then `left` bytes of `file`, from where it stands, in chunks,
+/// until they are sent or the client goes away.
+async fn send(mut file: tokio::fs::File, first: Bytes, mut left: u64, chunks: mpsc::Sender<Bytes>) {
+    if !first.is_empty() && chunks.send(first).await.is_err() {
+        return;
+    }
     let mut buffer = vec![0u8; CHUNK];
     while left > 0 {
         let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
@@ -311,6 +343,42 @@ mod tests {
                 "{validator}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_recording_checkpointed_while_served_is_served_whole_and_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.wav");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+        for i in 0..1000 {
+            writer.write_sample(i as i16).unwrap();
+        }
+        writer.finalize().unwrap();
+        // As a checkpoint leaves the header when it runs between the length taken and the
+        // header read: it claims 500 samples more than the file holds.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[4..8].copy_from_slice(&(36u32 + 3000).to_le_bytes());
+        bytes[40..44].copy_from_slice(&3000u32.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let (status, length, _, body) = fetched(dir.path(), "live.wav", &[], false).await;
+        assert_eq!((status, length), (200, bytes.len().to_string()));
+        let reader = hound::WavReader::new(std::io::Cursor::new(&body)).unwrap();
+        let samples: Vec<i16> = reader
+            .into_samples()
+            .collect::<Result<_, _>>()
+            .expect("every sample the header claims is served");
+        assert_eq!(samples, (0..1000).collect::<Vec<i16>>());
+        // A range within the header and beyond it is cut from the same served bytes.
+        let (status, _, range, part) =
+            fetched(dir.path(), "live.wav", &[("range", "bytes=40-47")], false).await;
+        assert_eq!((status, range.as_deref()), (206, Some("bytes 40-47/2044")));
+        assert_eq!(part, &body[40..48]);
     }
 
     #[tokio::test]

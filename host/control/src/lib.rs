@@ -60,6 +60,7 @@ mod peers;
 pub mod problem;
 pub mod rest;
 mod route;
+mod served_wav;
 mod server;
 mod silent_peer;
 mod stall;

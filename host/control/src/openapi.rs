@@ -165,6 +165,10 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
+fn boolean() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Boolean)
+}
+
 /// The `{name}` segments of a path template.
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
     path.split('/')
@@ -241,6 +245,7 @@ pub fn document() -> OpenApi {
             match arg {
                 Arg::Path(name) => operation = operation.parameter(path_parameter(name)),
                 Arg::Body(name) => body = body.property(*name, string()).required(*name),
+                Arg::Flag(name) => body = body.property(*name, boolean()),
             }
         }
         if crate::rest::takes_body(route) {
@@ -358,6 +363,18 @@ mod tests {
         let schemes = &json["components"]["securitySchemes"];
         assert_eq!(schemes["basic"]["scheme"], "basic", "{schemes}");
         assert_eq!(schemes["bearer"]["scheme"], "bearer", "{schemes}");
+    }
+
+    #[test]
+    fn an_optional_flag_is_a_boolean_the_body_may_leave_out() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let start = &json["paths"]["/api/v1/rooms/{room}/recording"]["post"];
+        let schema = &start["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(
+            schema["properties"]["tracks"]["type"], "boolean",
+            "{schema}"
+        );
+        assert_eq!(schema["required"], serde_json::json!(["name"]), "{schema}");
     }
 
     #[test]

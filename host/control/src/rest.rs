@@ -38,6 +38,8 @@ pub enum Arg {
     Path(&'static str),
     /// The string member `name` of the JSON body, required.
     Body(&'static str),
+    /// The boolean member `name` of the JSON body, optional: an argument only when present.
+    Flag(&'static str),
 }
 
 /// One REST route.
@@ -142,8 +144,9 @@ pub const ROUTES: &[RestRoute] = &[
         Verb::Post,
         "/api/v1/rooms/{room}/recording",
         "startRecording",
-        &[ROOM, Arg::Body("name")],
-        "Records the room's mix to a new WAV file named `name`",
+        &[ROOM, Arg::Body("name"), Arg::Flag("tracks")],
+        "Records the room's mix to a new WAV file named `name`; with `tracks`, each \
+         participant's own audio to `<name>-<call>.wav` beside it too",
     ),
     host(
         Verb::Delete,
@@ -246,7 +249,7 @@ pub fn find(verb: &str, path: &str) -> Result<(&'static RestRoute, PathArgs), Mi
         .iter()
         .filter_map(|arg| match arg {
             Arg::Path(name) => Some((*name, decode(matched.params.get(*name).unwrap_or("")))),
-            Arg::Body(_) => None,
+            Arg::Body(_) | Arg::Flag(_) => None,
         })
         .collect();
     Ok((route, params))
@@ -263,19 +266,25 @@ pub fn call(
     let params = route
         .args
         .iter()
-        .map(|arg| match arg {
-            Arg::Path(name) => Ok(Value::String(
+        .filter_map(|arg| match arg {
+            Arg::Path(name) => Some(Ok(Value::String(
                 path.iter()
                     .find(|(n, _)| n == name)
                     .map(|(_, v)| v.clone())
                     .unwrap_or_default(),
-            )),
-            Arg::Body(name) => match body.and_then(|b| b.get(*name)) {
+            ))),
+            Arg::Body(name) => Some(match body.and_then(|b| b.get(*name)) {
                 Some(serde_json::Value::String(s)) => Ok(Value::String(s.clone())),
                 Some(other) => Err(format!(
                     "body member \"{name}\" must be a string, not {other}"
                 )),
                 None => Err(format!("the JSON body needs a string member \"{name}\"")),
+            }),
+            Arg::Flag(name) => match body.and_then(|b| b.get(*name))? {
+                serde_json::Value::Bool(flag) => Some(Ok(Value::Bool(*flag))),
+                other => Some(Err(format!(
+                    "body member \"{name}\" must be true or false, not {other}"
+                ))),
             },
         })
         .collect::<Result<_, _>>()?;
@@ -288,7 +297,10 @@ pub fn call(
 
 /// Whether the route takes a JSON body.
 pub fn takes_body(route: &RestRoute) -> bool {
-    route.args.iter().any(|a| matches!(a, Arg::Body(_)))
+    route
+        .args
+        .iter()
+        .any(|a| matches!(a, Arg::Body(_) | Arg::Flag(_)))
 }
 
 /// `%XX` sequences decoded (a path segment as the client wrote it; `+` stays).
@@ -357,6 +369,13 @@ mod tests {
         assert_eq!(
             call(route, &path, Some(&json!({}))).unwrap_err(),
             "the JSON body needs a string member \"name\""
+        );
+        let tracked = call(route, &path, Some(&json!({"name": "b", "tracks": true}))).unwrap();
+        assert_eq!(tracked.params[2], Value::Bool(true));
+        assert_eq!(made.params.len(), 2, "an absent flag is no argument");
+        assert_eq!(
+            call(route, &path, Some(&json!({"name": "b", "tracks": "yes"}))).unwrap_err(),
+            "body member \"tracks\" must be true or false, not \"yes\""
         );
         assert_eq!(
             call(route, &path, Some(&json!({"name": 3}))).unwrap_err(),

@@ -22,7 +22,7 @@ use switchyard_sip::{
 
 use crate::call::{Attachment, Call, CallId, Phase, Session};
 use crate::call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S};
-use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp};
+use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, RecordingEnd};
 use crate::empty_rooms::EmptyRooms;
 use crate::network::Network;
 use crate::placement::Placement;
@@ -312,7 +312,11 @@ impl CallCore {
                 return self.hang_up_without_media(now, leg, "its media worker lost the leg");
             }
             MediaEvent::RecordingEnded { room, recording } => {
-                self.recording_ended(&room.0, recording);
+                self.recording_ended(&room.0, recording, RecordingEnd::File);
+                return;
+            }
+            MediaEvent::RecordingLost { room, recording } => {
+                self.recording_ended(&room.0, recording, RecordingEnd::WorkerFailed);
                 return;
             }
             // Its call is gone; how its RTP fared is the shell's to tell.

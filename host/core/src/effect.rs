@@ -24,8 +24,8 @@ pub enum Effect {
         /// The SIP URI to resolve: the outbound proxy, else the Request-URI.
         uri: String,
     },
-    /// The room's recording ended without being stopped: its file takes no more, or its room
-    /// is gone; nothing is asked of the shell but to tell whoever watches the room.
+    /// The room's recording ended without being stopped: its file takes no more, its media
+    /// worker failed, or its room is gone; nothing is asked of the shell but to tell whoever watches the room.
     RecordingEnded {
         /// The room.
         room: String,
@@ -49,14 +49,17 @@ pub enum RecordingEnd {
     File,
     /// Its room was closed or expired.
     RoomGone,
+    /// The media worker of its room failed (a bug): the file holds what came before.
+    WorkerFailed,
 }
 
 impl RecordingEnd {
-    /// How the event stream names it: `file`, `room`.
+    /// How the event stream names it: `file`, `room`, `worker`.
     pub fn as_str(self) -> &'static str {
         match self {
             RecordingEnd::File => "file",
             RecordingEnd::RoomGone => "room",
+            RecordingEnd::WorkerFailed => "worker",
         }
     }
 }

@@ -48,6 +48,27 @@ fn recording_ops(world: &mut World) -> Vec<(&'static str, usize, String)> {
 }
 
 #[test]
+fn a_recording_is_checked_as_it_would_be_started_with_nothing_changed() {
+    let mut world = world(1);
+    assert_eq!(world.core.check_recording("a"), Err(CoreError::NoSuchRoom));
+    assert!(matches!(
+        world.core.check_recording(""),
+        Err(CoreError::InvalidArgument(_))
+    ));
+    open(&mut world, &["a", "b"]);
+    assert_eq!(world.core.check_recording("a"), Ok(()));
+    assert_eq!(world.core.check_recording("a"), Ok(()), "nothing started");
+    assert!(recording_ops(&mut world).is_empty());
+    world.core.start_recording("a", tap()).unwrap();
+    for (room, why) in [("a", "recorded already"), ("b", "the most allowed")] {
+        assert!(
+            matches!(world.core.check_recording(room), Err(CoreError::WrongState(w)) if w.contains(why)),
+            "{room}"
+        );
+    }
+}
+
+#[test]
 fn a_room_has_one_recording_at_a_time_on_its_worker() {
     let mut world = world(32);
     assert_eq!(
@@ -179,6 +200,31 @@ fn a_recording_whose_worker_reports_it_ended_frees_its_room_and_its_slot() {
         (3, 2),
         "the worker is not told to stop again: {ops:?}"
     );
+}
+
+#[test]
+fn a_recording_lost_with_its_worker_is_told_as_such_and_frees_its_room() {
+    let mut world = world(1);
+    open(&mut world, &["a"]);
+    let lost = tap();
+    let recording = lost.id();
+    world.core.start_recording("a", lost).unwrap();
+    let now = world.now;
+    world.core.handle_media_event(
+        now,
+        MediaEvent::RecordingLost {
+            room: RoomId("a".into()),
+            recording,
+        },
+    );
+    world.drain();
+    assert_eq!(
+        world.recordings_ended,
+        [("a".to_owned(), RecordingEnd::WorkerFailed)],
+        "not taken for a file that takes no more"
+    );
+    assert_eq!(RecordingEnd::WorkerFailed.as_str(), "worker");
+    world.core.start_recording("a", tap()).unwrap();
 }
 
 #[test]

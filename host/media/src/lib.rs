@@ -28,7 +28,8 @@
 //!   prompts as a leg's voice: [`speak`](Worker::speak), [`stop_speaking`](Worker::stop_speaking);
 //!   prompts into a room, once or looped (music on hold): [`announce`](Worker::announce),
 //!   [`stop_announcement`](Worker::stop_announcement).
-//! - Recording a room's mix: [`start_recording`](Worker::start_recording) with the
+//! - Recording a room's mix, optionally with one track per member
+//!   ([`RecordingTap::with_tracks`]): [`start_recording`](Worker::start_recording) with the
 //!   [`RecordingTap`] of a bounded [`recording_queue`] whose reader writes the file off the
 //!   timing core, [`stop_recording`](Worker::stop_recording).
 //! - Moving a leg to another worker without a glitch: [`detach`](Worker::detach) gives a
@@ -110,7 +111,10 @@ pub use mixer::MixMinus;
 pub use opus::OpusParams;
 pub use playback::PromptRole;
 pub use prompt::{Prompt, PromptError};
-pub use recording::{RecordedFrame, RecordedSamples, RecordingId, RecordingTap, recording_queue};
+pub use recording::{
+    MAX_RECORDED_TRACKS, MAX_RECORDING_BYTES, RecordedFrame, RecordedSamples, RecordingId,
+    RecordingTap, recording_queue,
+};
 pub use rtcp::{LegQuality, LegSocket, PeerReport, RTCP_MIN_INTERVAL, RtcpPath, ntp_timestamp};
 pub use transcode::RoomEncoder;
 pub use vad::{HANGOVER_FRAMES, SILENCE_DBOV, TalkChange, VoiceActivity};

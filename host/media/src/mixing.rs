@@ -58,7 +58,8 @@ pub(crate) struct RoomTick<'a> {
     pub(crate) limiter: Option<&'a mut Limiter>,
     /// The most talkers summed, the loudest first; 0 sums every talker.
     pub(crate) max_talkers: usize,
-    /// The room's recording, which takes the mix as a listener outside the room hears it.
+    /// The room's recording, which takes the mix as a listener outside the room hears it, and
+    /// for tracks what each member the room hears sends into it.
     pub(crate) recording: Option<(&'a mut Recordings, &'a RoomId)>,
     /// The room's shared encoders of stateful codecs.
     pub(crate) shared: Option<&'a mut SharedEncoders>,
@@ -160,7 +161,11 @@ fn mix_room<const N: usize>(
     if let Some((recordings, id)) = room.recording {
         let mut mix = [0; N];
         mixer.render(None, None, &mut mix);
-        recordings.record(id, rate, &mix);
+        let heard = room.members.iter().filter_map(|id| {
+            let leg = legs.get(id).filter(|leg| leg.heard_in_room())?;
+            Some((*id, leg.frame()))
+        });
+        recordings.record(id, rate, &mix, heard);
     }
     // Before any shared encode of this tick: a listener that now needs its own mix takes the
     // shared encoder's state first.

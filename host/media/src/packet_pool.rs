@@ -58,10 +58,15 @@ impl<T> BufferPool<T> {
     /// Keeps `buffer` (emptied) for a later [`take`](Self::take), unless the pool's limit is
     /// reached.
     pub(crate) fn give(&mut self, mut buffer: Vec<T>) {
-        if self.spare.len() < self.limit {
+        if !self.is_full() {
             buffer.clear();
             self.spare.push(buffer);
         }
+    }
+
+    /// Whether the pool keeps as many spare buffers as it may: one given now is freed.
+    pub(crate) fn is_full(&self) -> bool {
+        self.spare.len() >= self.limit
     }
 
     /// How many spare buffers are kept.

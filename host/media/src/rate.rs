@@ -44,6 +44,12 @@ impl RateConverter {
         }
     }
 
+    /// Forgets the inputs so far, as a new converter would: for a stream that starts again
+    /// after a break.
+    pub(crate) fn reset(&mut self) {
+        self.history.fill(0.0);
+    }
+
     /// A converter from `from` Hz to `to` Hz.
     ///
     /// # Panics

@@ -147,6 +147,14 @@ pub enum MediaEvent {
         /// The recording, as its tap names it.
         recording: RecordingId,
     },
+    /// The room's recording ended because its worker failed ([`Worker::into_losses`]): its
+    /// tap was dropped, so its writer completes the file with what it got.
+    RecordingLost {
+        /// The room that was being recorded.
+        room: RoomId,
+        /// The recording, as its tap names it.
+        recording: RecordingId,
+    },
 }
 
 /// Counters of a worker since construction.
@@ -875,7 +883,7 @@ impl Worker {
 
     /// Ends a worker that failed (a panic left it in no state to tick): returns what the
     /// signaling side must hear from it, in order — the events it had not given yet, then
-    /// [`MediaEvent::LegLost`] for each of its legs and [`MediaEvent::RecordingEnded`] for each
+    /// [`MediaEvent::LegLost`] for each of its legs and [`MediaEvent::RecordingLost`] for each
     /// room it was recording. The recordings' taps are dropped, so their writers complete
     /// their files.
     pub fn into_losses(mut self) -> Vec<MediaEvent> {

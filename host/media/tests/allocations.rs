@@ -1,8 +1,8 @@
 //! A worker in steady state allocates nothing: not per packet received or sent, not per frame
 //! mixed, encoded, relayed or recorded, nor for packets of 30 or 40 ms cut into frames, keys
 //! sent, a deaf participant or RTCP reports sent and received. Every allocation on the test's
-//! thread is counted while it runs a recorded room and two bridges fed with continuous RTP,
-//! after a warm-up.
+//! thread is counted while it runs a room recorded with one track per member and two bridges
+//! fed with continuous RTP, after a warm-up.
 //!
 //! Counting needs a global allocator, which only unsafe code can be.
 #![allow(unsafe_code)]
@@ -154,7 +154,7 @@ fn steady_state_allocates_nothing() {
     worker.update_leg(std::time::Instant::now(), LegId(4), in_band);
     worker.set_deaf(LegId(5), true);
     let (tap, recorded) = recording_queue(8);
-    worker.start_recording(RoomId("r".into()), tap);
+    worker.start_recording(RoomId("r".into()), tap.with_tracks());
     let mut peers: Vec<TonePeer> = legs
         .iter()
         .map(|&(leg, codec, freq)| {
@@ -229,6 +229,10 @@ fn steady_state_allocates_nothing() {
         "the room was recorded throughout"
     );
     assert_eq!(stats.recording_dropped_frames, 0);
+    let deadline = worker.next_tick();
+    worker.handle_timeout(deadline);
+    let last = recorded.try_iter().last().expect("a frame");
+    assert_eq!(last.samples.tracks().count(), 8, "a track per member");
     assert_eq!(
         stats.jitter.underruns - before.jitter.underruns,
         2 * (COUNTED_TICKS / 10) as u64,

@@ -265,3 +265,67 @@ fn a_recording_stopped_or_replaced_raises_nothing() {
     run(&mut worker, &mut peers, 3);
     assert_eq!(recordings_ended(&mut worker), []);
 }
+
+/// `leg`'s track as a writer lays it out: its frame where the room heard it, silence where
+/// it did not.
+fn track(frames: &[RecordedFrame], leg: LegId) -> Vec<i16> {
+    frames
+        .iter()
+        .flat_map(|frame| {
+            let mut samples = vec![0; frame.samples.len()];
+            if let Some((_, heard)) = frame.samples.tracks().find(|&(of, _)| of == leg) {
+                samples.copy_from_slice(heard);
+            }
+            samples
+        })
+        .collect()
+}
+
+#[test]
+fn each_track_holds_its_member_alone_aligned_with_the_mix_and_silent_while_away() {
+    let (mut worker, mut peers) = conference();
+    let (tap, receiver) = recording_queue(200);
+    worker.start_recording(room(), tap.with_tracks());
+    run(&mut worker, &mut peers, 50);
+    worker.leave(A);
+    run(&mut worker, &mut peers, 25);
+    worker.join(A, room());
+    run(&mut worker, &mut peers, 50);
+
+    let frames = received(&receiver);
+    assert_eq!(frames.len(), 125, "one frame a tick");
+    for frame in &frames {
+        for (_, heard) in frame.samples.tracks() {
+            assert_eq!(heard.len(), frame.samples.len(), "as long as the mix");
+        }
+    }
+    let (mix, a, b) = (samples(&frames), track(&frames, A), track(&frames, B));
+    let rate = f64::from(NARROWBAND);
+    let ticks = |from: usize, to: usize| from * FRAME_LEN..to * FRAME_LEN;
+    let (before, away, back) = (ticks(10, 50), ticks(50, 75), ticks(85, 125));
+    for (own, other, heard) in [(440.0, 1000.0, &a), (1000.0, 440.0, &b)] {
+        let level = goertzel(&heard[before.clone()], own, rate);
+        assert!(level > 4000.0, "{own} Hz in its own track at {level:.0}");
+        let leak = goertzel(&heard[before.clone()], other, rate);
+        assert!(
+            leak < 200.0,
+            "{other} Hz leaks into the {own} Hz track: {leak:.0}"
+        );
+    }
+    assert!(a[away.clone()].iter().all(|&s| s == 0), "silent while away");
+    assert!(goertzel(&b[away], 1000.0, rate) > 4000.0);
+    assert!(
+        goertzel(&a[back.clone()], 440.0, rate) > 4000.0,
+        "the same track goes on after a rejoin"
+    );
+    // The mix is the sum of the tracks, sample for sample (C is silent; nothing is limited at
+    // these levels).
+    let summed: Vec<i16> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
+    let off = mix
+        .iter()
+        .zip(&summed)
+        .filter(|(mix, sum)| mix.abs_diff(**sum) > 1)
+        .count();
+    assert_eq!(off, 0, "tracks aligned with the mix");
+    assert_eq!(track(&frames, C).iter().filter(|&&s| s != 0).count(), 0);
+}

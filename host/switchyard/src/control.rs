@@ -236,8 +236,14 @@ impl Dispatcher for ControlBridge {
                 return self.system(&route);
             }
             if route.interface.as_deref() == Some(HOST_INTERFACE) {
-                let answer =
-                    host_functions::answer(self.host.as_ref(), &route.function, &route.params);
+                let host = self.host.clone();
+                // Off the runtime's workers: recordings are created (and synced), listed
+                // and deleted on disk.
+                let answer = tokio::task::spawn_blocking(move || {
+                    host_functions::answer(&host, &route.function, &route.params)
+                })
+                .await
+                .map_err(|e| Fault::internal(format!("control task failed: {e}")))?;
                 // Its commands queued effects for the signaling loop.
                 self.host.wake();
                 return answer;

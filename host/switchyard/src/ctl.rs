@@ -65,6 +65,9 @@ pub enum CtlCommand {
         room: String,
         /// The file name.
         name: String,
+        /// Each participant's own audio to NAME-<call>.wav as well.
+        #[arg(long)]
+        tracks: bool,
     },
     /// Ends a room's recording.
     StopRecording {
@@ -80,7 +83,7 @@ pub enum CtlCommand {
 /// What a command calls, and how its answer is shown to a person.
 struct Call {
     method: &'static str,
-    params: Vec<String>,
+    params: Vec<Value>,
     shown: Shown,
 }
 
@@ -120,7 +123,7 @@ impl CtlCommand {
     fn call(self) -> Call {
         let host = |method: &'static str, params: Vec<String>, shown| Call {
             method,
-            params,
+            params: params.into_iter().map(Value::String).collect(),
             shown,
         };
         match self {
@@ -144,8 +147,12 @@ impl CtlCommand {
             CtlCommand::Dialout { room, uri } => {
                 host("switchyard.dialout", vec![room, uri], Shown::Text)
             }
-            CtlCommand::Record { room, name } => {
-                host("switchyard.startRecording", vec![room, name], Shown::Done)
+            CtlCommand::Record { room, name, tracks } => {
+                let mut call = host("switchyard.startRecording", vec![room, name], Shown::Done);
+                if tracks {
+                    call.params.push(Value::Bool(true));
+                }
+                call
             }
             CtlCommand::StopRecording { room } => {
                 host("switchyard.stopRecording", vec![room], Shown::Done)
@@ -171,7 +178,6 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
         params,
         shown,
     } = command.call();
-    let params: Vec<Value> = params.into_iter().map(Value::String).collect();
     let answer = match control_client::call(api, method, &params) {
         Ok(Ok(answer)) => answer,
         Ok(Err(fault)) => {
@@ -208,6 +214,19 @@ fn shown_to_person(shown: &Shown, answer: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recording_asks_for_tracks_only_when_told_to() {
+        let record = |tracks| CtlCommand::Record {
+            room: "7".into(),
+            name: "board".into(),
+            tracks,
+        };
+        let named = [Value::String("7".into()), Value::String("board".into())];
+        assert_eq!(record(false).call().params, named);
+        let tracked = [named.to_vec(), vec![Value::Bool(true)]].concat();
+        assert_eq!(record(true).call().params, tracked);
+    }
 
     #[test]
     fn a_room_is_shown_as_its_participants() {

@@ -118,7 +118,8 @@ impl Events {
     }
 
     /// The recording of `room` ended without being stopped: its file takes no more (it could
-    /// not be written, or reached the WAV size limit), or the room is gone.
+    /// not be written, or reached the WAV size limit), its media worker failed, or the room is
+    /// gone.
     pub fn recording_ended(&self, room: &str, reason: RecordingEnd) {
         self.log.publish(
             "recording",

@@ -117,6 +117,32 @@ impl CoreHost {
         self.recorder.dir()
     }
 
+    /// Records `room`'s mix to a new WAV file `name` (see [`HostApi::start_recording`]), and
+    /// with `tracks` each participant's own audio to a file of its own beside it (see
+    /// [`Recorder::create`]). A start the core refuses (no such room, recorded already, too
+    /// many recordings) touches no file; a name no directory could take is refused first.
+    pub fn record(&self, room: &str, name: &str, tracks: bool) -> Result<(), Error> {
+        self.recorder.check_name(name, tracks)?;
+        lock(&self.core)
+            .check_recording(room)
+            .map_err(adapter::error)?;
+        let (tap, recording) = self.recorder.create(name, tracks)?;
+        let file_name = recording.file_name();
+        let started = lock(&self.core).start_recording(room, tap);
+        self.wake();
+        if let Err(e) = started {
+            recording.abandon();
+            return Err(adapter::error(e));
+        }
+        recording
+            .start()
+            .inspect(|()| self.events.recording(room, Some(&file_name), true))
+            .inspect_err(|_| {
+                let _ = lock(&self.core).stop_recording(room);
+                self.wake();
+            })
+    }
+
     /// Deletes the recording `name` unless a room is being recorded to it.
     pub fn delete_recording(&self, name: &str) -> Result<(), DeleteError> {
         self.recorder.delete(name)
@@ -415,21 +441,8 @@ impl HostApi for CoreHost {
     }
 
     fn start_recording(&self, room: &str, name: &str) -> Result<(), Error> {
-        let (tap, recording) = self.recorder.create(name)?;
-        let file_name = recording.file_name();
-        let started = lock(&self.core).start_recording(room, tap);
-        self.wake();
-        if let Err(e) = started {
-            recording.abandon();
-            return Err(adapter::error(e));
-        }
-        recording
-            .start()
-            .inspect(|()| self.events.recording(room, Some(&file_name), true))
-            .inspect_err(|_| {
-                let _ = lock(&self.core).stop_recording(room);
-                self.wake();
-            })
+        // Guests record the mix alone: their API has no word for tracks.
+        self.record(room, name, false)
     }
 
     fn stop_recording(&self, room: &str) -> Result<(), Error> {
@@ -758,5 +771,24 @@ mod tests {
         assert_eq!(told, [&serde_json::Value::from("board.wav")]);
         assert!(dir.path().join("board.wav").is_file());
         host.stop_recording("7").unwrap();
+    }
+
+    #[test]
+    fn a_recording_the_core_refuses_never_reaches_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory that is not there: any look at it fails.
+        let missing = dir.path().join("missing");
+        let host = super::testing::host_recording(Recorder::new(Some(missing), u64::MAX));
+        assert!(matches!(
+            host.start_recording("nope", "r1"),
+            Err(Error::NoSuchRoom)
+        ));
+        lock(host.core())
+            .open_room(std::time::Instant::now(), "7")
+            .unwrap();
+        assert!(
+            matches!(host.start_recording("7", "r1"), Err(Error::Failed(_))),
+            "a room that exists gets as far as the directory"
+        );
     }
 }

@@ -94,8 +94,9 @@ pub fn answer(host: &CoreHost, function: &str, params: &[Value]) -> Result<Value
                 .map_err(fault)
         }
         "startRecording" => {
+            let (params, tracks) = optional_flag(&name, params, ["room", "name"], "tracks")?;
             let [room, file] = strings(&name, params)?;
-            host.start_recording(room, file).map_err(fault)?;
+            host.record(room, file, tracks).map_err(fault)?;
             Ok(Value::Bool(true))
         }
         "recordings" => {
@@ -140,6 +141,31 @@ fn strings<'a, const N: usize>(name: &str, params: &'a [Value]) -> Result<[&'a s
         *string = text;
     }
     Ok(strings)
+}
+
+/// The `N` arguments of `name` (`required`, by name), and the boolean argument `flag` after
+/// them, false when absent; fault 300 for another count or a flag that is not a boolean.
+fn optional_flag<'a, const N: usize>(
+    name: &str,
+    params: &'a [Value],
+    required: [&str; N],
+    flag: &str,
+) -> Result<(&'a [Value], bool), Fault> {
+    match params.get(N..) {
+        Some([]) => Ok((params, false)),
+        Some([Value::Bool(set)]) => Ok((&params[..N], *set)),
+        Some([other]) => Err(Fault::bad_params(format!(
+            "{name}: argument {} ({flag}) must be a boolean, got {}",
+            N + 1,
+            other.kind()
+        ))),
+        _ => Err(Fault::bad_params(format!(
+            "{name}: expected {N} or {} arguments ({}[, {flag}]), got {}",
+            N + 1,
+            required.join(", "),
+            params.len()
+        ))),
+    }
 }
 
 /// Checks that `call` is a participant of `room` that has not finished.
@@ -248,7 +274,7 @@ fn participant(p: &ParticipantInfo) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::{Value, strings, uri_user};
+    use super::{Value, optional_flag, strings, uri_user};
 
     #[test]
     fn arguments_are_counted_then_typed() {
@@ -261,6 +287,34 @@ mod tests {
         );
         let fault = strings::<1>("f", &[Value::Int(7)]).unwrap_err();
         assert_eq!(fault.message, "f: argument 1 must be a string, got int");
+    }
+
+    #[test]
+    fn a_flag_may_follow_the_required_arguments() {
+        fn flag(params: &[Value]) -> Result<(&[Value], bool), super::Fault> {
+            optional_flag("f", params, ["room", "name"], "tracks")
+        }
+        let two = [Value::String("1".into()), Value::String("b".into())];
+        assert_eq!(flag(&two).unwrap(), (&two[..], false));
+        let three = [two[0].clone(), two[1].clone(), Value::Bool(true)];
+        assert_eq!(flag(&three).unwrap(), (&two[..], true));
+        let wrong = [two[0].clone(), two[1].clone(), Value::String("yes".into())];
+        let fault = flag(&wrong).unwrap_err();
+        assert_eq!(
+            (fault.code, fault.message.as_str()),
+            (300, "f: argument 3 (tracks) must be a boolean, got string")
+        );
+        let four = [three.to_vec(), vec![Value::Bool(true)]].concat();
+        for wrong in [&four[..], &two[..1]] {
+            let fault = flag(wrong).unwrap_err();
+            assert_eq!(
+                fault.message,
+                format!(
+                    "f: expected 2 or 3 arguments (room, name[, tracks]), got {}",
+                    wrong.len()
+                )
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Recording rooms: at most one recording per room, at most
 //! [`CoreConfig::max_recordings`](crate::CoreConfig::max_recordings) at once, each ending with
-//! its room or when its file takes no more.
+//! its room, when its file takes no more, or when its media worker fails.
 
 use switchyard_media::{RecordingId, RecordingTap, RoomId};
 
@@ -16,11 +16,27 @@ impl CallCore {
     /// [`stop_recording`](Self::stop_recording), until the room is gone (closed or expired), or
     /// until the worker reports
     /// [`MediaEvent::RecordingEnded`](switchyard_media::MediaEvent::RecordingEnded) (its writer
-    /// is gone), whoever joins or leaves meanwhile. Refused, dropping `tap`, when the room does
-    /// not exist ([`CoreError::NoSuchRoom`]), is being recorded already, `max_recordings`
-    /// rooms are, or the server is shutting down ([`CoreError::WrongState`]), or `room` is no
-    /// room name ([`CoreError::InvalidArgument`]).
+    /// is gone), whoever joins or leaves meanwhile. Refused, dropping `tap`, as
+    /// [`check_recording`](Self::check_recording) refuses.
     pub fn start_recording(&mut self, room: &str, tap: RecordingTap) -> Result<(), CoreError> {
+        self.check_recording(room)?;
+        if let Some(state) = self.rooms.get_mut(room) {
+            state.recording = Some(tap.id());
+        }
+        self.media(MediaOp::StartRecording {
+            worker: self.placement.room(room),
+            room: RoomId(room.to_owned()),
+            tap,
+        });
+        Ok(())
+    }
+
+    /// Whether [`start_recording`](Self::start_recording) would record `room` now, changing
+    /// nothing: so that a recording the core would refuse costs no file. Refused when the room
+    /// does not exist ([`CoreError::NoSuchRoom`]), is being recorded already,
+    /// `max_recordings` rooms are, or the server is shutting down ([`CoreError::WrongState`]),
+    /// or `room` is no room name ([`CoreError::InvalidArgument`]).
+    pub fn check_recording(&self, room: &str) -> Result<(), CoreError> {
         check_room_name(room)?;
         let state = self.rooms.get(room).ok_or(CoreError::NoSuchRoom)?;
         if !self.accepting {
@@ -42,14 +58,6 @@ impl CallCore {
                 "{active} rooms are being recorded, the most allowed at once"
             )));
         }
-        if let Some(state) = self.rooms.get_mut(room) {
-            state.recording = Some(tap.id());
-        }
-        self.media(MediaOp::StartRecording {
-            worker: self.placement.room(room),
-            room: RoomId(room.to_owned()),
-            tap,
-        });
         Ok(())
     }
 
@@ -66,12 +74,18 @@ impl CallCore {
         Ok(())
     }
 
-    /// The room's worker ended `recording` on its own (the file could not be written further,
-    /// or reached its size limit): the room is not being recorded any more, it no longer counts
-    /// toward `max_recordings`, and [`Effect::RecordingEnded`] says so. Nothing for a room gone
-    /// or not being recorded, or whose recording now is another (the report crossed a stop and
-    /// a new start).
-    pub(super) fn recording_ended(&mut self, room: &str, recording: RecordingId) {
+    /// The room's worker ended `recording` on its own, for `reason`: its file could not be
+    /// written further or reached its size limit ([`RecordingEnd::File`]), or the worker
+    /// failed ([`RecordingEnd::WorkerFailed`]). The room is not being recorded any more, it no
+    /// longer counts toward `max_recordings`, and [`Effect::RecordingEnded`] says so. Nothing
+    /// for a room gone or not being recorded, or whose recording now is another (the report
+    /// crossed a stop and a new start).
+    pub(super) fn recording_ended(
+        &mut self,
+        room: &str,
+        recording: RecordingId,
+        reason: RecordingEnd,
+    ) {
         let Some(state) = self
             .rooms
             .get_mut(room)
@@ -80,10 +94,17 @@ impl CallCore {
             return;
         };
         state.recording = None;
-        tracing::warn!(room, "the room's recording ended: its file takes no more");
+        match reason {
+            RecordingEnd::WorkerFailed => tracing::warn!(
+                room,
+                "the room's recording ended: its media worker failed; the file holds what came \
+                 before"
+            ),
+            _ => tracing::warn!(room, "the room's recording ended: its file takes no more"),
+        }
         self.effects.push_back(Effect::RecordingEnded {
             room: room.to_owned(),
-            reason: RecordingEnd::File,
+            reason,
         });
     }
 

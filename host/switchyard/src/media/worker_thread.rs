@@ -252,7 +252,7 @@ mod tests {
                 [
                     MediaEvent::LegLost { leg: LegId(1) },
                     MediaEvent::LegLost { leg: POISON },
-                    MediaEvent::RecordingEnded { room: ended, .. },
+                    MediaEvent::RecordingLost { room: ended, .. },
                 ] if *ended == room
             ),
             "{lost:?}"

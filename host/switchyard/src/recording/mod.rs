@@ -1,25 +1,30 @@
-//! Recording rooms to WAV files in the configured directory. The room's media worker pushes
-//! its mix into a bounded queue ([`recording_queue`]); a thread per recording drains it into
-//! the file, so disk I/O never holds a tick up.
+//! Recording rooms to WAV files in the configured directory: the mix, and optionally one track
+//! per participant. The room's media worker pushes its frames into a bounded queue
+//! ([`recording_queue`]); a thread per recording drains it into the files, so disk I/O never
+//! holds a tick up.
 
 mod space;
+mod tracks;
 mod wav_file;
 mod writer;
 
 use space::Space;
-use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
+use std::collections::HashMap;
+use std::fs::File;
 use std::io::ErrorKind;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
 use switchyard_guest::{Error, check_file_name};
-use switchyard_media::{RecordedFrame, RecordingTap, recording_queue};
+use switchyard_media::{
+    LegId, PROMPT_RATE, RecordedFrame, RecordingId, RecordingTap, recording_queue,
+};
+use wav_file::WavFile;
 use writer::Limit;
 
 /// Frames a recording's queue holds (5 s of 20 ms frames): how long its writer may stall, on a
-/// slow disk, before frames are dropped.
+/// slow disk, before frames are dropped; less for frames with many tracks, which the queue
+/// holds at most [`MAX_RECORDING_BYTES`](switchyard_media::MAX_RECORDING_BYTES) of.
 const QUEUE_FRAMES: usize = 250;
 
 /// Why recordings are refused when no directory is configured.
@@ -41,24 +46,76 @@ pub struct Recorder {
     writing: Writing,
 }
 
-/// The files being written: at most `recording.max_active`, each removed when its writer ends
-/// (or its recording is given up) by the [`Written`] it holds.
-type Writing = Arc<Mutex<HashSet<PathBuf>>>;
+/// The files being written: at most `recording.max_active` recordings, each of whose files is
+/// registered from its creation until its writer ends (or its recording is given up), by the
+/// [`Written`] it holds.
+type Writing = Arc<Mutex<Registry>>;
 
-/// Marks a file as being written while it lives.
+/// What the recordings being written hold.
+#[derive(Debug, Default)]
+struct Registry {
+    /// Each file being written, with the recording that writes it.
+    files: HashMap<PathBuf, RecordingId>,
+    /// The stem (`board` of `board.wav`) of each recording with tracks, whose tracks' names
+    /// (see [`tracks`]) it keeps for itself.
+    tracked: HashMap<String, RecordingId>,
+}
+
+impl Registry {
+    /// The stem of the recording with tracks that `file_name` is a track name of, if any.
+    fn track_owner(&self, file_name: &str) -> Option<&str> {
+        self.tracked
+            .keys()
+            .map(String::as_str)
+            .find(|stem| tracks::is_track_of(stem, file_name))
+    }
+}
+
+/// Marks a recording's files as being written while it lives: on drop it ends its own
+/// registrations, never those of a later recording of the same name, and removes its files
+/// (the mix and every track it opened) first when they are to be discarded, under the same
+/// lock, so that no recording of their names starts between the two.
 #[derive(Debug)]
 struct Written {
     writing: Writing,
     path: PathBuf,
+    id: RecordingId,
+    /// Whether the files go with the mark: a recording given up, or ended before any audio.
+    discard: bool,
+}
+
+impl Written {
+    /// Creates (see [`wav_file::create_new`]) and registers the file of `leg`'s track at
+    /// `rate`, beside the mix, for the recording whose tracks are named after `stem` (`None`:
+    /// a recording without tracks, which has none to open).
+    fn open_track(&self, stem: Option<&str>, leg: LegId, rate: u32) -> std::io::Result<WavFile> {
+        let stem = stem.ok_or_else(|| std::io::Error::other("a recording without tracks"))?;
+        let path = self.path.with_file_name(tracks::file_name(stem, leg));
+        let mut writing = lock(&self.writing);
+        let track = WavFile::create_new(&path, rate)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        writing.files.insert(path, self.id);
+        Ok(track)
+    }
 }
 
 impl Drop for Written {
     fn drop(&mut self) {
-        lock(&self.writing).remove(&self.path);
+        let mut writing = lock(&self.writing);
+        writing.files.retain(|path, id| {
+            if *id != self.id {
+                return true;
+            }
+            if self.discard {
+                remove(path);
+            }
+            false
+        });
+        writing.tracked.retain(|_, id| *id != self.id);
     }
 }
 
-fn lock(writing: &Writing) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
+fn lock(writing: &Writing) -> std::sync::MutexGuard<'_, Registry> {
     writing.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -72,7 +129,7 @@ impl Writers {
     pub fn wait(&self, within: std::time::Duration) -> bool {
         let until = std::time::Instant::now() + within;
         loop {
-            if lock(&self.0).is_empty() {
+            if lock(&self.0).files.is_empty() {
                 return true;
             }
             if std::time::Instant::now() >= until {
@@ -83,13 +140,16 @@ impl Writers {
     }
 }
 
-/// A recording whose file (at `written.path`) exists, empty, before it has a writer.
+/// A recording whose file (at `written.path`) exists, a WAV of no samples, before it has a
+/// writer. Dropped, or [abandoned](Self::abandon), before it is started, it removes its file.
 #[derive(Debug)]
 pub struct NewRecording {
     file: File,
     frames: Receiver<RecordedFrame>,
     written: Written,
     space: Arc<Space>,
+    /// With tracks: the stem their names start with.
+    tracks: Option<String>,
 }
 
 /// Why a recording was not deleted.
@@ -136,7 +196,7 @@ impl Recorder {
         let path = dir.join(name);
         // Held while the file goes, so that no recording of that name starts meanwhile.
         let writing = lock(&self.writing);
-        if writing.contains(&path) {
+        if writing.files.contains_key(&path) {
             return Err(DeleteError::BeingWritten(name.to_owned()));
         }
         match std::fs::symlink_metadata(&path) {
@@ -166,26 +226,19 @@ impl Recorder {
         self.dir.as_deref()
     }
 
-    /// Creates the empty file `name` (`.wav` added when missing) in the directory, and its
-    /// queue: the tap for the room's worker, and the [`NewRecording`] that writes what comes
-    /// through. A path or a name already taken is [`Error::InvalidArgument`]; no directory
+    /// Creates the file `name` (`.wav` added when missing) in the directory, a WAV of no
+    /// samples synced to disk, and its queue: the tap for the room's worker, and the
+    /// [`NewRecording`] that writes what comes through. With `tracks`, the tap asks for them
+    /// and the writer creates each participant's file beside the mix as the participant is
+    /// first heard (named by [`tracks::file_name`]). A name that is no plain file name, or is
+    /// taken (by a file, by a recording being written, by the tracks of one, or, with `tracks`,
+    /// a file named as one of its tracks would be) is [`Error::InvalidArgument`]; no directory
     /// configured, or less than [`MIN_START_BYTES`] left of the space the recordings may take,
     /// [`Error::WrongState`]; a directory that cannot be read or a file that cannot be created
     /// [`Error::Failed`].
-    pub fn create(&self, name: &str) -> Result<(RecordingTap, NewRecording), Error> {
-        let Some(dir) = &self.dir else {
-            return Err(Error::WrongState(format!("recording: {NO_DIRECTORY}")));
-        };
-        // `.WAV` is written `.wav`, the name the recordings are listed and served by.
-        let stem = if has_extension(name) {
-            &name[..name.len() - EXTENSION.len()]
-        } else {
-            name
-        };
-        let file_name = format!("{stem}{EXTENSION}");
-        check_file_name(&file_name)
-            .and_then(|()| quotable(&file_name))
-            .map_err(|why| Error::InvalidArgument(format!("recording: {name:?}: {why}")))?;
+    pub fn create(&self, name: &str, tracks: bool) -> Result<(RecordingTap, NewRecording), Error> {
+        let (dir, stem, file_name) = self.checked_name(name, tracks)?;
+        let invalid = |why: &str| Error::InvalidArgument(format!("recording: {name:?}: {why}"));
         let used = self.measure_space(dir)?;
         if self.max_bytes.saturating_sub(used) < MIN_START_BYTES {
             return Err(Error::WrongState(format!(
@@ -196,35 +249,99 @@ impl Recorder {
             )));
         }
         let path = dir.join(&file_name);
+        let (tap, frames) = recording_queue(QUEUE_FRAMES);
         let mut writing = lock(&self.writing);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            // What a room said is not for every user of the host: readable by the group (a
-            // web server's, say) at most.
-            .mode(0o640)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                ErrorKind::AlreadyExists => Error::InvalidArgument(format!(
-                    "recording: {file_name:?} exists already in {}",
-                    dir.display()
-                )),
-                _ => Error::Failed(format!("recording: {}: {e}", path.display())),
-            })?;
-        writing.insert(path.clone());
+        let exists = || invalid(&format!("exists already in {}", dir.display()));
+        // A file removed by hand while its recording goes on is still that recording's.
+        if writing.files.contains_key(&path) {
+            return Err(if path.exists() {
+                exists()
+            } else {
+                invalid("a room is being recorded to it")
+            });
+        }
+        if let Some(owner) = writing.track_owner(&file_name) {
+            return Err(invalid(&format!(
+                "the name of a track of the recording {owner}{EXTENSION}"
+            )));
+        }
+        if tracks && let Some(taken) = track_named_entry(dir, stem)? {
+            let being_written = writing.files.contains_key(&dir.join(&taken));
+            return Err(invalid(&format!(
+                "{taken} in {} is named as one of its tracks would be: {}",
+                dir.display(),
+                if being_written {
+                    "a room is being recorded to it; choose another name"
+                } else {
+                    "delete it or choose another name"
+                }
+            )));
+        }
+        let file = wav_file::create_new(&path, PROMPT_RATE).map_err(|e| match e.kind() {
+            ErrorKind::AlreadyExists => exists(),
+            _ => Error::Failed(format!("recording: {}: {e}", path.display())),
+        })?;
+        writing.files.insert(path.clone(), tap.id());
+        if tracks {
+            writing.tracked.insert(stem.to_owned(), tap.id());
+        }
         drop(writing);
+        // Discarded until its writer starts.
         let written = Written {
             writing: Arc::clone(&self.writing),
             path,
+            id: tap.id(),
+            discard: true,
         };
-        let (tap, frames) = recording_queue(QUEUE_FRAMES);
+        // A crash before the first frame leaves an empty WAV, whatever the crash.
+        file.sync_data()
+            .map_err(|e| Error::Failed(format!("recording: {}: {e}", written.path.display())))?;
         let recording = NewRecording {
             file,
             frames,
             written,
             space: Arc::clone(&self.space),
+            tracks: tracks.then(|| stem.to_owned()),
         };
+        let tap = if tracks { tap.with_tracks() } else { tap };
         Ok((tap, recording))
+    }
+
+    /// Refuses, as [`create`](Self::create) would, a recording `name` (with `tracks` or not)
+    /// that no directory could take: a name that is no plain file name
+    /// ([`Error::InvalidArgument`]), or no directory configured ([`Error::WrongState`]).
+    /// Looks at nothing on disk.
+    pub fn check_name(&self, name: &str, tracks: bool) -> Result<(), Error> {
+        self.checked_name(name, tracks).map(drop)
+    }
+
+    /// The directory, the stem (`name` without `.wav`) and the file name of the recording
+    /// `name`, unless [`check_name`](Self::check_name) refuses it.
+    fn checked_name<'a>(
+        &'a self,
+        name: &'a str,
+        tracks: bool,
+    ) -> Result<(&'a Path, &'a str, String), Error> {
+        let Some(dir) = &self.dir else {
+            return Err(Error::WrongState(format!("recording: {NO_DIRECTORY}")));
+        };
+        // `.WAV` is written `.wav`, the name the recordings are listed and served by.
+        let stem = if has_extension(name) {
+            &name[..name.len() - EXTENSION.len()]
+        } else {
+            name
+        };
+        let file_name = format!("{stem}{EXTENSION}");
+        let invalid = |why: &str| Error::InvalidArgument(format!("recording: {name:?}: {why}"));
+        check_file_name(&file_name)
+            .and_then(|()| quotable(&file_name))
+            .map_err(invalid)?;
+        if tracks {
+            check_file_name(&tracks::longest_file_name(stem)).map_err(|_| {
+                invalid("with tracks, a name leaves room for a call id: 229 bytes at most")
+            })?;
+        }
+        Ok((dir, stem, file_name))
     }
 
     /// Measures what the recordings in `dir` take, and so the space left to them (when a
@@ -260,42 +377,49 @@ impl NewRecording {
             frames,
             written,
             space,
+            tracks,
         } = self;
-        let path = written.path.clone();
+        // A spawn that fails drops `written`, and with it the file.
         std::thread::Builder::new()
             .name("recording".to_owned())
             .spawn(move || {
-                let outcome = writer::write(frames, file, wav_file::MAX_SAMPLES, &space);
-                finish(&written.path, outcome);
+                let mut written = written;
+                written.discard = false;
+                let _span =
+                    tracing::info_span!("recording", path = %written.path.display()).entered();
+                let mut open_track = |leg, rate| written.open_track(tracks.as_deref(), leg, rate);
+                let outcome =
+                    writer::write(frames, file, wav_file::MAX_SAMPLES, &space, &mut open_track);
+                finish(written, outcome);
             })
             .map(drop)
-            .map_err(|e| {
-                remove(&path);
-                Error::Failed(format!("recording: no writer thread: {e}"))
-            })
+            .map_err(|e| Error::Failed(format!("recording: no writer thread: {e}")))
     }
 
-    /// Gives the recording up before it started: its file is removed.
+    /// Gives the recording up before it started: its file is removed, as when it is dropped.
     pub fn abandon(self) {
-        remove(&self.written.path);
+        drop(self);
     }
 }
 
-/// Logs how the recording at `path` ended; one that never got a frame, or failed before any
-/// audio reached its file, leaves no file.
-fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
+/// Logs how the recording of `written` ended; one that never got a frame, or failed before
+/// any audio reached its mix, leaves no file, no track either.
+fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>>) {
+    let path = written.path.display().to_string();
     match outcome {
-        Ok(Some(written)) => {
-            let seconds = written.samples as f64 / f64::from(written.rate);
-            let silence_frames = written.silence_frames;
-            let path = path.display();
-            match written.stopped_at {
-                None => tracing::info!(%path, seconds, silence_frames, "recording complete"),
+        Ok(Some(done)) => {
+            let seconds = done.samples as f64 / f64::from(done.rate);
+            let (silence_frames, tracks) = (done.silence_frames, done.tracks);
+            match done.stopped_at {
+                None => {
+                    tracing::info!(%path, seconds, silence_frames, tracks, "recording complete")
+                }
                 Some(limit) => tracing::warn!(
                     %path,
                     seconds,
                     silence_frames,
-                    "recording stopped {}: the file is complete up to there",
+                    tracks,
+                    "recording stopped {}: its files are complete up to there",
                     match limit {
                         Limit::FileSize => "at the WAV size limit (4 GiB)",
                         Limit::Space => "where the recordings took all of recording.max_total_mb",
@@ -304,18 +428,18 @@ fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
             }
         }
         Ok(None) => {
-            remove(path);
-            tracing::info!(path = %path.display(), "recording ended before any audio: no file");
+            written.discard = true;
+            tracing::info!(%path, "recording ended before any audio: no file");
         }
-        Err(e) if holds_no_audio(path) => {
-            remove(path);
+        Err(e) if holds_no_audio(&written.path) => {
+            written.discard = true;
             tracing::error!(
-                path = %path.display(),
+                %path,
                 "recording failed before any audio reached its file: removed: {e}"
             );
         }
         Err(e) => tracing::error!(
-            path = %path.display(),
+            %path,
             "recording failed, the file holds what was written before: {e}"
         ),
     }
@@ -324,7 +448,21 @@ fn finish(path: &Path, outcome: hound::Result<Option<writer::Written>>) {
 /// Whether the file at `path` is no longer than a WAV header: what a writer that failed
 /// at its start leaves. A file that cannot be looked at is kept.
 fn holds_no_audio(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|meta| meta.len() <= wav_file::LONGEST_HEADER)
+    std::fs::metadata(path).is_ok_and(|meta| meta.len() <= wav_file::HEADER_LEN)
+}
+
+/// The name of an entry of `dir` (of any kind: a file, a directory, a link…) named as a track
+/// of the recording `<stem>.wav` would be, if there is one.
+fn track_named_entry(dir: &Path, stem: &str) -> Result<Option<String>, Error> {
+    let unreadable =
+        |e| Error::Failed(format!("recording: {}: cannot be read: {e}", dir.display()));
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let name = entry.map_err(unreadable)?.file_name();
+        if let Some(name) = name.to_str().filter(|name| tracks::is_track_of(stem, name)) {
+            return Ok(Some(name.to_owned()));
+        }
+    }
+    Ok(None)
 }
 
 fn remove(path: &Path) {
@@ -362,8 +500,8 @@ mod tests {
     #[test]
     fn names_are_plain_file_names_with_the_extension_added() {
         let (dir, recorder) = recorder();
-        recorder.create("board").unwrap();
-        recorder.create("Loud.WAV").unwrap();
+        let _board = recorder.create("board", false).unwrap();
+        let _loud = recorder.create("Loud.WAV", false).unwrap();
         assert!(dir.path().join("board.wav").is_file());
         // Listed and served by `.wav`, whatever case it was asked for in.
         let names: Vec<_> = std::fs::read_dir(dir.path())
@@ -375,7 +513,7 @@ mod tests {
             "", "../x", "a/b", ".hidden", "a\\b", ".wav", "a\"b", "tab\tbed",
         ] {
             assert!(
-                matches!(recorder.create(bad), Err(Error::InvalidArgument(_))),
+                matches!(recorder.create(bad, false), Err(Error::InvalidArgument(_))),
                 "{bad:?}"
             );
         }
@@ -390,14 +528,14 @@ mod tests {
         // No recording: not counted.
         let notes = vec![0; 4 * MIN_START_BYTES as usize];
         std::fs::write(dir.path().join("notes.txt"), notes).unwrap();
-        let refused = recorder.create("new");
+        let refused = recorder.create("new", false);
         assert!(
             matches!(&refused, Err(Error::WrongState(why)) if why.contains("max_total_mb")),
             "{refused:?}"
         );
         assert!(!dir.path().join("new.wav").exists());
         recorder.delete("old.wav").unwrap();
-        recorder.create("new").unwrap();
+        recorder.create("new", false).unwrap();
         assert_eq!(recorder.space.take(u64::MAX), 3 * MIN_START_BYTES);
     }
 
@@ -405,7 +543,7 @@ mod tests {
     fn an_existing_file_is_never_overwritten() {
         let (dir, recorder) = recorder();
         std::fs::write(dir.path().join("kept.wav"), b"precious").unwrap();
-        let refused = recorder.create("kept");
+        let refused = recorder.create("kept", false);
         assert!(
             matches!(&refused, Err(Error::InvalidArgument(why)) if why.contains("exists")),
             "{refused:?}"
@@ -419,7 +557,7 @@ mod tests {
     #[test]
     fn without_a_directory_every_recording_is_refused() {
         assert!(matches!(
-            Recorder::new(None, u64::MAX).create("x"),
+            Recorder::new(None, u64::MAX).create("x", false),
             Err(Error::WrongState(_))
         ));
     }
@@ -427,7 +565,7 @@ mod tests {
     #[test]
     fn a_recording_that_fails_before_its_file_can_be_read_leaves_no_file() {
         let (dir, recorder) = recorder();
-        let (_tap, recording) = recorder.create("broken").unwrap();
+        let (_tap, recording) = recorder.create("broken", false).unwrap();
         assert_eq!(recording.file_name(), "broken.wav");
         let path = dir.path().join("broken.wav");
         let (sender, frames) = std::sync::mpsc::sync_channel(1);
@@ -445,26 +583,124 @@ mod tests {
             read_only,
             wav_file::MAX_SAMPLES,
             &Space::new(1 << 30),
+            &mut |leg, _| panic!("no track to open, yet {leg:?} was asked for"),
         );
         assert!(outcome.is_err());
-        finish(&path, outcome);
+        finish(started(recording), outcome);
         assert!(!path.exists(), "an empty file is no recording to list");
 
         // One that failed later keeps what it wrote, readable or not just now.
-        let (_tap, _recording) = recorder.create("long").unwrap();
+        let (_tap, recording) = recorder.create("long", false).unwrap();
         let path = dir.path().join("long.wav");
         std::fs::write(&path, vec![0; 4096]).unwrap();
-        finish(
-            &path,
-            Err(hound::Error::IoError(std::io::Error::other("disk full"))),
-        );
+        finish(started(recording), Err(std::io::Error::other("disk full")));
         assert!(path.exists());
+        assert_eq!(recorder.delete("long.wav"), Ok(()), "written no more");
+    }
+
+    #[test]
+    fn a_recording_that_fails_before_any_audio_leaves_none_of_its_files() {
+        let (dir, recorder) = recorder();
+        let (_tap, recording) = recorder.create("board", true).unwrap();
+        let written = started(recording);
+        written.open_track(Some("board"), LegId(3), 8000).unwrap();
+        assert!(dir.path().join("board-c3.wav").is_file());
+        finish(written, Err(std::io::Error::other("disk full")));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(recorder.writers().wait(std::time::Duration::ZERO));
+    }
+
+    #[test]
+    fn a_track_whose_name_was_taken_after_the_start_is_left_out_of_the_recording() {
+        let (dir, recorder) = recorder();
+        let (_tap, recording) = recorder.create("board", true).unwrap();
+        std::fs::create_dir(dir.path().join("board-c3.wav")).unwrap();
+        let written = started(recording);
+        let (sender, frames) = std::sync::mpsc::sync_channel(2);
+        for _ in 0..2 {
+            let samples = [[1; 160], [3; 160], [4; 160]].concat();
+            sender
+                .send(switchyard_media::RecordedFrame {
+                    rate: 8000,
+                    dropped_before: 0,
+                    samples: switchyard_media::RecordedSamples::with_tracks(
+                        samples,
+                        vec![LegId(3), LegId(4)],
+                    ),
+                })
+                .unwrap();
+        }
+        drop(sender);
+        let outcome = writer::write(
+            frames,
+            File::options()
+                .write(true)
+                .open(dir.path().join("board.wav"))
+                .unwrap(),
+            wav_file::MAX_SAMPLES,
+            &Space::new(1 << 30),
+            &mut |leg, rate| written.open_track(Some("board"), leg, rate),
+        );
+        let done = outcome.unwrap().unwrap();
+        assert_eq!((done.samples, done.tracks), (320, 1));
+        finish(written, Ok(Some(done)));
+        for (file, level) in [("board.wav", 1), ("board-c4.wav", 4)] {
+            let samples: Vec<i16> = hound::WavReader::open(dir.path().join(file))
+                .unwrap()
+                .samples::<i16>()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(samples, [level; 320], "{file}");
+        }
+        assert!(dir.path().join("board-c3.wav").is_dir());
+    }
+
+    /// The mark of `recording` as its writer holds it.
+    fn started(recording: NewRecording) -> Written {
+        let mut written = recording.written;
+        written.discard = false;
+        written
+    }
+
+    #[test]
+    fn a_new_recording_is_a_playable_empty_wav_before_its_first_frame() {
+        let (dir, recorder) = recorder();
+        let (_tap, _recording) = recorder.create("early", false).unwrap();
+        let reader = hound::WavReader::open(dir.path().join("early.wav")).unwrap();
+        assert_eq!((reader.spec().sample_rate, reader.len()), (PROMPT_RATE, 0));
+    }
+
+    #[test]
+    fn a_recording_s_mark_never_ends_a_later_recording_s() {
+        let (dir, recorder) = recorder();
+        let (_tap, first) = recorder.create("board", false).unwrap();
+        // Its file removed by hand: the name is still the live recording's.
+        std::fs::remove_file(dir.path().join("board.wav")).unwrap();
+        let refused = recorder.create("board", false);
+        assert!(
+            matches!(&refused, Err(Error::InvalidArgument(why)) if why.contains("being recorded")),
+            "{refused:?}"
+        );
+        first.abandon();
+        let (_tap, second) = recorder.create("board", false).unwrap();
+        assert_eq!(
+            recorder.delete("board.wav"),
+            Err(DeleteError::BeingWritten("board.wav".into()))
+        );
+        // The first one's writer ending takes nothing of the second's.
+        let (_tap, third) = recorder.create("other", false).unwrap();
+        finish(started(third), Ok(None));
+        assert!(dir.path().join("board.wav").is_file());
+        assert!(!recorder.writers().wait(std::time::Duration::ZERO));
+        second.abandon();
+        assert!(recorder.writers().wait(std::time::Duration::ZERO));
     }
 
     #[test]
     fn a_recording_is_readable_by_its_owner_and_group_only() {
         let (dir, recorder) = recorder();
-        let (_tap, recording) = recorder.create("private").unwrap();
+        let (_tap, recording) = recorder.create("private", false).unwrap();
         let mode = std::fs::metadata(dir.path().join("private.wav"))
             .unwrap()
             .permissions()
@@ -476,7 +712,7 @@ mod tests {
     #[test]
     fn an_abandoned_recording_leaves_no_file() {
         let (dir, recorder) = recorder();
-        let (_tap, recording) = recorder.create("gone").unwrap();
+        let (_tap, recording) = recorder.create("gone", false).unwrap();
         recording.abandon();
         assert!(!dir.path().join("gone.wav").exists());
     }
@@ -491,7 +727,7 @@ mod tests {
             recorder.delete("old.wav"),
             Err(DeleteError::NotFound("old.wav".into()))
         );
-        let (_tap, recording) = recorder.create("board").unwrap();
+        let (_tap, recording) = recorder.create("board", false).unwrap();
         assert_eq!(
             recorder.delete("board.wav"),
             Err(DeleteError::BeingWritten("board.wav".into()))
@@ -514,5 +750,49 @@ mod tests {
             Recorder::new(None, u64::MAX).delete("a.wav"),
             Err(DeleteError::NoDirectory)
         );
+    }
+
+    #[test]
+    fn the_names_of_a_recording_s_tracks_are_its_own() {
+        let (dir, recorder) = recorder();
+        std::fs::write(dir.path().join("old-c9.wav"), b"RIFF").unwrap();
+        std::fs::create_dir(dir.path().join("dir-c4.wav")).unwrap();
+        std::os::unix::fs::symlink("nowhere", dir.path().join("link-c5.wav")).unwrap();
+        for (stem, taken) in [
+            ("old", "old-c9.wav"),
+            ("dir", "dir-c4.wav"),
+            ("link", "link-c5.wav"),
+        ] {
+            let refused = recorder.create(stem, true);
+            assert!(
+                matches!(&refused, Err(Error::InvalidArgument(why))
+                    if why.contains(taken) && why.contains("delete it")),
+                "{refused:?}"
+            );
+        }
+        let _live = recorder.create("live-c7", false).unwrap();
+        let refused = recorder.create("live", true);
+        assert!(
+            matches!(&refused, Err(Error::InvalidArgument(why))
+                if why.contains("live-c7.wav") && why.contains("being recorded")
+                    && !why.contains("delete")),
+            "{refused:?}"
+        );
+        let _old = recorder.create("old", false).unwrap();
+        let _board = recorder.create("board", true).unwrap();
+        for taken in ["board-c3", "board-c3.wav"] {
+            let refused = recorder.create(taken, false);
+            assert!(
+                matches!(&refused, Err(Error::InvalidArgument(why)) if why.contains("board.wav")),
+                "{refused:?}"
+            );
+        }
+        let _boards = recorder.create("boards-c3", false).unwrap();
+        let long = "n".repeat(230);
+        assert!(matches!(
+            recorder.create(&long, true),
+            Err(Error::InvalidArgument(why)) if why.contains("229 bytes")
+        ));
+        let _long = recorder.create(&long, false).unwrap();
     }
 }

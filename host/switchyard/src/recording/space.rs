@@ -35,6 +35,16 @@ impl Space {
             });
         taken
     }
+
+    /// Gives back `bytes` taken and not used.
+    pub fn give(&self, bytes: u64) {
+        // The closure never declines, so the update always succeeds.
+        let _ = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_add(bytes))
+            });
+    }
 }
 
 #[cfg(test)]
@@ -49,5 +59,7 @@ mod tests {
         assert_eq!(space.take(1), 0);
         space.set(7);
         assert_eq!(space.take(10), 7);
+        space.give(3);
+        assert_eq!(space.take(10), 3, "what was given back");
     }
 }

@@ -1,68 +1,146 @@
-//! A WAV file (16-bit PCM mono) that stays readable while it grows: each checkpoint rewrites
-//! the header's RIFF and data sizes to cover what was written and syncs the file to disk, so a
-//! process killed at any moment leaves a valid file of everything up to its last checkpoint.
+//! A WAV file (16-bit PCM mono) that is a valid WAV at every moment, and stays readable while
+//! it grows: it appears under its name with its header in place, its 44-byte header is only
+//! ever written whole, in one write at offset 0, and each checkpoint rewrites it to cover the
+//! samples already in the file, then syncs the file to disk. A process killed at any moment
+//! leaves a valid file of everything up to its last checkpoint.
 
-use hound::{SampleFormat, WavSpec, WavWriter};
-use std::fs::File;
-use std::io::BufWriter;
+use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
-/// The most samples a file can hold: its header's RIFF and data sizes are 32-bit byte counts
-/// (the RIFF size covering the rest of the header too), so the data of 16-bit samples must
-/// stay within `u32::MAX` less the longest header written. About 12.4 h at 48 kHz.
-pub const MAX_SAMPLES: u64 = (u32::MAX as u64 - LONGEST_HEADER) / 2;
+/// The length of the header: RIFF, `fmt ` (PCM) and `data` chunk headers.
+pub const HEADER_LEN: u64 = 44;
 
-/// hound's longest header (WAVE_FORMAT_EXTENSIBLE); this file's is shorter.
-pub const LONGEST_HEADER: u64 = 68;
+/// The most samples a file can hold: its header's RIFF size, a 32-bit byte count, covers the
+/// 16-bit samples and the rest of the header. About 12.4 h at 48 kHz.
+pub const MAX_SAMPLES: u64 = (u32::MAX as u64 - (HEADER_LEN - 8)) / BYTES_PER_SAMPLE;
+
+/// Each sample is 16 bits.
+pub const BYTES_PER_SAMPLE: u64 = 2;
+
+/// The most sample bytes kept before they are written to the file; silence longer than that
+/// is not written but added by extending the file, whose new bytes read as zeros.
+const BUFFERED_BYTES: usize = 64 * 1024;
+
+/// The header of a mono 16-bit PCM WAV at `rate` Hz holding `samples` samples (at most
+/// [`MAX_SAMPLES`]).
+fn header(rate: u32, samples: u64) -> [u8; HEADER_LEN as usize] {
+    let data = (samples * BYTES_PER_SAMPLE) as u32;
+    let mut header = [0; HEADER_LEN as usize];
+    let fields: [&[u8]; 12] = [
+        b"RIFF",
+        &(data + (HEADER_LEN as u32 - 8)).to_le_bytes(),
+        b"WAVEfmt ",
+        &16u32.to_le_bytes(),
+        &1u16.to_le_bytes(), // PCM
+        &1u16.to_le_bytes(), // mono
+        &rate.to_le_bytes(),
+        &(rate * BYTES_PER_SAMPLE as u32).to_le_bytes(),
+        &(BYTES_PER_SAMPLE as u16).to_le_bytes(), // block align
+        &16u16.to_le_bytes(),
+        b"data",
+        &data.to_le_bytes(),
+    ];
+    let mut at = 0;
+    for field in fields {
+        header[at..at + field.len()].copy_from_slice(field);
+        at += field.len();
+    }
+    header
+}
+
+/// Creates the file at `path`, which must not exist (a file, link, directory or anything else
+/// of that name is never replaced: [`ErrorKind::AlreadyExists`]), as a WAV of no samples at
+/// `rate` Hz: the header is written under a hidden name beside it (`.<name>.new`, replacing a
+/// file of that name a crash left), which the file is then linked to `path` from, so that the
+/// name never shows a file without its header. Readable by its owner and group only: what a
+/// room said is not for every user of the host. Not synced to disk.
+pub fn create_new(path: &Path, rate: u32) -> std::io::Result<File> {
+    let hidden = hidden_name(path);
+    match std::fs::remove_file(&hidden) {
+        Err(e) if e.kind() != ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o640)
+        .open(&hidden)?;
+    let linked = file
+        .write_all_at(&header(rate, 0), 0)
+        .and_then(|()| std::fs::hard_link(&hidden, path));
+    if let Err(e) = std::fs::remove_file(&hidden)
+        && linked.is_ok()
+    {
+        tracing::warn!(path = %hidden.display(), "could not remove: {e}");
+    }
+    linked.map(|()| file)
+}
+
+/// `.<name>.new` beside `path`.
+fn hidden_name(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.new"))
+}
 
 /// A growing WAV file.
+#[derive(Debug)]
 pub struct WavFile {
-    writer: WavWriter<BufWriter<File>>,
-    // The same open file, to sync it: the writer owns the buffered handle.
-    sync: File,
+    file: File,
+    rate: u32,
+    /// Samples in the file, those in `pending` included.
     samples: u64,
+    /// The bytes of the last samples, not written yet.
+    pending: Vec<u8>,
 }
 
 impl WavFile {
-    /// Starts a mono 16-bit PCM WAV at `rate` Hz in `file` (empty and open for writing): the
-    /// header, for no samples yet, is written and synced at once, so the file is a valid WAV
-    /// from the start.
-    pub fn create(file: File, rate: u32) -> hound::Result<WavFile> {
-        let sync = file.try_clone()?;
-        let spec = WavSpec {
-            channels: 1,
-            sample_rate: rate,
-            bits_per_sample: 16,
-            sample_format: SampleFormat::Int,
-        };
-        let writer = WavWriter::new(BufWriter::new(file), spec)?;
-        let mut wav = WavFile {
-            writer,
-            sync,
+    /// Starts over, at `rate` Hz, the WAV in `file` (open for writing, as [`create_new`] made
+    /// it, at any rate): its header is rewritten, in one write, for no samples at `rate`.
+    pub fn create(file: File, rate: u32) -> std::io::Result<WavFile> {
+        file.write_all_at(&header(rate, 0), 0)?;
+        Ok(WavFile::empty(file, rate))
+    }
+
+    /// Creates the file at `path` (see [`create_new`]), a WAV of no samples at `rate` Hz.
+    pub fn create_new(path: &Path, rate: u32) -> std::io::Result<WavFile> {
+        Ok(WavFile::empty(create_new(path, rate)?, rate))
+    }
+
+    fn empty(file: File, rate: u32) -> WavFile {
+        WavFile {
+            file,
+            rate,
             samples: 0,
-        };
-        wav.checkpoint()?;
-        Ok(wav)
+            pending: Vec::with_capacity(BUFFERED_BYTES),
+        }
     }
 
     /// Appends `samples`; they are in the file's header from the next checkpoint on. The
     /// caller keeps the file within [`MAX_SAMPLES`]: past it, the header's sizes wrap.
-    pub fn write(&mut self, samples: &[i16]) -> hound::Result<()> {
-        let mut out = self.writer.get_i16_writer(samples.len() as u32);
-        for &sample in samples {
-            out.write_sample(sample);
-        }
-        out.flush()?;
+    pub fn write(&mut self, samples: &[i16]) -> std::io::Result<()> {
+        self.pending
+            .extend(samples.iter().flat_map(|sample| sample.to_le_bytes()));
         self.samples += samples.len() as u64;
+        if self.pending.len() >= BUFFERED_BYTES {
+            self.write_pending()?;
+        }
         Ok(())
     }
 
-    /// Appends `count` samples of silence.
-    pub fn write_silence(&mut self, count: usize) -> hound::Result<()> {
-        for _ in 0..count {
-            self.writer.write_sample(0i16)?;
+    /// Appends `count` samples of silence: buffered when short, else by extending the file,
+    /// which writes nothing (the file system keeps a hole where it can).
+    pub fn write_silence(&mut self, count: u64) -> std::io::Result<()> {
+        let bytes = count * BYTES_PER_SAMPLE;
+        if self.pending.len() as u64 + bytes <= BUFFERED_BYTES as u64 {
+            self.pending.resize(self.pending.len() + bytes as usize, 0);
+            self.samples += count;
+            return Ok(());
         }
-        self.samples += count as u64;
-        Ok(())
+        self.write_pending()?;
+        self.samples += count;
+        self.file.set_len(self.end())
     }
 
     /// Samples written so far.
@@ -70,18 +148,33 @@ impl WavFile {
         self.samples
     }
 
-    /// Rewrites the header to cover every sample written and syncs the file to disk.
-    pub fn checkpoint(&mut self) -> hound::Result<()> {
-        // hound's flush rewrites the header's sizes, then flushes the buffer to the file.
-        self.writer.flush()?;
-        self.sync.sync_data()?;
-        Ok(())
+    /// Writes what is buffered, then rewrites the header to cover every sample: the file, as
+    /// it stands, holds all of them. Not synced to disk: see [`checkpoint`](Self::checkpoint).
+    pub fn update(&mut self) -> std::io::Result<()> {
+        self.write_pending()?;
+        self.file.write_all_at(&header(self.rate, self.samples), 0)
     }
 
-    /// Completes the file (header included) and syncs it to disk.
-    pub fn finish(self) -> hound::Result<()> {
-        self.writer.finalize()?;
-        self.sync.sync_all()?;
+    /// [Updates](Self::update) the file and syncs it to disk.
+    pub fn checkpoint(&mut self) -> std::io::Result<()> {
+        self.update()?;
+        self.file.sync_data()
+    }
+
+    /// The open file.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The file's length with every sample written.
+    fn end(&self) -> u64 {
+        HEADER_LEN + self.samples * BYTES_PER_SAMPLE
+    }
+
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        let at = self.end() - self.pending.len() as u64;
+        self.file.write_all_at(&self.pending, at)?;
+        self.pending.clear();
         Ok(())
     }
 }
@@ -90,12 +183,27 @@ impl WavFile {
 mod tests {
     use super::*;
     use hound::WavReader;
-    use std::path::Path;
+    use std::os::unix::fs::MetadataExt;
 
-    fn samples_in(path: &Path) -> (WavSpec, Vec<i16>) {
+    fn samples_in(path: &Path) -> (u32, Vec<i16>) {
         let mut reader = WavReader::open(path).unwrap();
         let samples = reader.samples::<i16>().map(Result::unwrap).collect();
-        (reader.spec(), samples)
+        let spec = reader.spec();
+        assert_eq!((spec.channels, spec.bits_per_sample), (1, 16));
+        (spec.sample_rate, samples)
+    }
+
+    /// The RIFF and data sizes of the file at `path`, checked to be within the file.
+    fn sizes(path: &Path) -> (u64, u64) {
+        let bytes = std::fs::read(path).unwrap();
+        let at = |i: usize| u64::from(u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()));
+        let (riff, data) = (at(4), at(40));
+        assert_eq!(riff, data + 36, "the RIFF size covers the data");
+        assert!(
+            HEADER_LEN + data <= bytes.len() as u64,
+            "no size past the data"
+        );
+        (riff, data)
     }
 
     fn ramp(n: usize) -> Vec<i16> {
@@ -103,39 +211,102 @@ mod tests {
     }
 
     #[test]
-    fn finished_holds_every_sample_at_its_rate() {
+    fn a_file_holds_every_sample_at_its_rate_and_is_valid_at_each_step() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.wav");
-        let mut wav = WavFile::create(File::create(&path).unwrap(), 16_000).unwrap();
+        let mut wav = WavFile::create_new(&path, 16_000).unwrap();
+        assert_eq!(samples_in(&path), (16_000, vec![]), "valid from the start");
+        assert_eq!(sizes(&path), (36, 0));
         wav.write(&ramp(1000)).unwrap();
         wav.write_silence(10).unwrap();
         assert_eq!(wav.samples(), 1010);
-        wav.finish().unwrap();
-        let (spec, samples) = samples_in(&path);
-        assert_eq!(
-            (spec.channels, spec.sample_rate, spec.bits_per_sample),
-            (1, 16_000, 16)
-        );
-        assert_eq!(samples.len(), 1010);
+        wav.checkpoint().unwrap();
+        assert_eq!(sizes(&path), (36 + 2020, 2020));
+        let (rate, samples) = samples_in(&path);
+        assert_eq!((rate, samples.len()), (16_000, 1010));
         assert_eq!(&samples[..1000], &ramp(1000)[..]);
         assert!(samples[1000..].iter().all(|&s| s == 0));
+    }
+
+    #[test]
+    fn an_existing_name_is_never_replaced_and_nothing_hidden_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kept.wav"), b"precious").unwrap();
+        std::fs::create_dir(dir.path().join("dir.wav")).unwrap();
+        std::os::unix::fs::symlink("nowhere", dir.path().join("link.wav")).unwrap();
+        for taken in ["kept.wav", "dir.wav", "link.wav"] {
+            let error = WavFile::create_new(&dir.path().join(taken), 8000).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::AlreadyExists, "{taken}");
+        }
+        assert_eq!(
+            std::fs::read(dir.path().join("kept.wav")).unwrap(),
+            b"precious"
+        );
+        // A hidden file a crash left is replaced.
+        std::fs::write(dir.path().join(".new.wav.new"), b"stale").unwrap();
+        WavFile::create_new(&dir.path().join("new.wav"), 8000).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["dir.wav", "kept.wav", "link.wav", "new.wav"]);
+    }
+
+    #[test]
+    fn a_file_is_started_over_at_the_rate_known_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.wav");
+        let file = create_new(&path, 8000).unwrap();
+        assert_eq!(samples_in(&path), (8000, vec![]));
+        let mut wav = WavFile::create(file, 16_000).unwrap();
+        assert_eq!(samples_in(&path), (16_000, vec![]));
+        wav.write(&ramp(100)).unwrap();
+        wav.checkpoint().unwrap();
+        assert_eq!(samples_in(&path), (16_000, ramp(100)));
+    }
+
+    #[test]
+    fn long_silence_extends_the_file_without_writing_it() {
+        const LONG: u64 = 4_000_000;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("quiet.wav");
+        let mut wav = WavFile::create_new(&path, 8000).unwrap();
+        wav.write(&[7; 10]).unwrap();
+        wav.write_silence(LONG).unwrap();
+        wav.write(&[9; 10]).unwrap();
+        wav.checkpoint().unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.len(), HEADER_LEN + (LONG + 20) * BYTES_PER_SAMPLE);
+        assert!(
+            meta.blocks() * 512 < meta.len() / 4,
+            "{} bytes on disk for {}",
+            meta.blocks() * 512,
+            meta.len()
+        );
+        let (_, samples) = samples_in(&path);
+        assert_eq!(samples.len() as u64, LONG + 20);
+        assert_eq!(
+            (samples[9], samples[10], samples[LONG as usize + 10]),
+            (7, 0, 9)
+        );
+        assert!(samples[10..LONG as usize + 10].iter().all(|&s| s == 0));
     }
 
     #[test]
     fn a_writer_that_dies_leaves_everything_up_to_its_last_checkpoint() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("crash.wav");
-        let mut wav = WavFile::create(File::create(&path).unwrap(), 8000).unwrap();
-        assert_eq!(samples_in(&path).1.len(), 0, "valid from the start");
+        let mut wav = WavFile::create_new(&path, 8000).unwrap();
         wav.write(&ramp(16_000)).unwrap();
         wav.checkpoint().unwrap();
-        // Half a second more, never checkpointed; then the process state is lost without
-        // anything completing the file (hound's own drop would).
-        wav.write(&ramp(4000)).unwrap();
+        // A second more, partly written to the file, never checkpointed; then the process
+        // state is lost without anything completing the file.
+        wav.write(&ramp(40_000)).unwrap();
         std::mem::forget(wav);
-        let (spec, samples) = samples_in(&path);
-        assert_eq!(spec.sample_rate, 8000);
-        assert_eq!(samples.len(), 16_000, "two seconds, up to the checkpoint");
-        assert_eq!(samples, ramp(16_000));
+        assert_eq!(sizes(&path).1, 32_000);
+        let (rate, samples) = samples_in(&path);
+        assert_eq!(rate, 8000);
+        assert_eq!(samples, ramp(16_000), "two seconds, up to the checkpoint");
     }
 }

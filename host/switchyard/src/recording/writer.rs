@@ -1,56 +1,69 @@
-//! The writer of one recording: drains its queue into its WAV file on a thread of its own,
-//! off the timing cores, checkpointing the file every [`CHECKPOINT_INTERVAL`].
+//! The writer of one recording: drains its queue into its WAV files (the mix, and the tracks
+//! of a recording with tracks) on a thread of its own, off the timing cores, checkpointing the
+//! files every [`CHECKPOINT_INTERVAL`].
 
 use super::space::Space;
-use super::wav_file::{MAX_SAMPLES, WavFile};
+use super::wav_file::{BYTES_PER_SAMPLE, MAX_SAMPLES, WavFile};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
-use switchyard_media::RecordedFrame;
+use switchyard_core::CallId;
+use switchyard_media::{LegId, MAX_RECORDED_TRACKS, RecordedFrame};
 
-/// How often the file's header is brought up to date and the file synced to disk: a crash
+/// How often the files' headers are brought up to date and the files synced to disk: a crash
 /// loses at most this much of the recording (plus what is queued).
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What a finished recording holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written {
-    /// Samples in the file.
+    /// Samples in each of its files.
     pub samples: u64,
     /// Samples per second.
     pub rate: u32,
     /// Frames that did not come (the queue was full, the worker skipped their ticks, or they
     /// were the silence before the room's first mix) and were written as silence.
     pub silence_frames: u64,
-    /// The limit that completed the file while the recording was still going on, if one did.
+    /// Its tracks' files.
+    pub tracks: usize,
+    /// The limit that completed the files while the recording was still going on, if one did.
     pub stopped_at: Option<Limit>,
 }
 
-/// What can complete a recording's file before its recording ends.
+/// What can complete a recording's files before its recording ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
-    /// The most samples the file may hold.
+    /// The most samples a file may hold.
     FileSize,
     /// The space left to the recordings together.
     Space,
 }
 
-/// Each sample is 16 bits.
-const BYTES_PER_SAMPLE: u64 = 2;
+/// Opens the track of a leg, at a rate: a new file holding no samples.
+pub type OpenTrack<'a> = dyn FnMut(LegId, u32) -> std::io::Result<WavFile> + 'a;
 
-/// Writes every frame from `frames` into `file` (empty, open for writing) until the queue's
-/// tap is gone, the file holds `max_samples` (at most [`MAX_SAMPLES`], what a WAV header can
-/// describe) or `space` has no more bytes for its samples, then completes the file. The WAV
-/// header is written at the first frame, at its rate; a frame's dropped predecessors become
-/// silence of its length. `None`: no frame came, and the file is left empty. The queue is
-/// dropped on return, with the rest unread, so the worker stops recording: on a full file, and
-/// on an error, after which the file holds what was written up to the last checkpoint.
+/// Writes every frame from `frames` into `file` (open for writing, as
+/// [`create_new`](super::wav_file::create_new) made it), and each track into the file
+/// `open_track` creates for its leg when the leg is first heard, until the queue's tap is
+/// gone, the files hold `max_samples` each (at most [`MAX_SAMPLES`], what a WAV header can
+/// describe) or `space` has no more bytes for their samples, then completes the files. Every
+/// file holds as many samples as the mix, aligned with it: a track starts with silence up to
+/// where the mix stood when its leg was first heard, and holds silence wherever its leg was
+/// not heard. A leg whose track cannot be opened, or whose leading silence `space` has no
+/// room for, has no track: it is in the mix only, and a warning says so once. The mix's
+/// header is rewritten at the first frame, at its rate; a frame's dropped predecessors become
+/// silence of its length in every file. `None`: no frame came, and the file is left as it
+/// was. The queue is dropped on return, with the rest unread, so the worker stops recording:
+/// on full files, and on an error, after which the files hold what was written up to the
+/// last checkpoint.
 pub fn write(
     frames: Receiver<RecordedFrame>,
     file: File,
     max_samples: u64,
     space: &Space,
-) -> hound::Result<Option<Written>> {
+    open_track: &mut OpenTrack<'_>,
+) -> std::io::Result<Option<Written>> {
     let Ok(first) = frames.recv() else {
         return Ok(None);
     };
@@ -58,33 +71,28 @@ pub fn write(
         samples: 0,
         rate: first.rate,
         silence_frames: 0,
+        tracks: 0,
         stopped_at: None,
     };
     let max_samples = max_samples.min(MAX_SAMPLES);
-    let mut wav = WavFile::create(file, first.rate)?;
+    let mut files = Files {
+        mix: WavFile::create(file, first.rate)?,
+        tracks: BTreeMap::new(),
+        skipped: BTreeSet::new(),
+    };
     let mut frame = Some(first);
     let mut checkpointed = Instant::now();
     loop {
         if let Some(frame) = frame.take() {
-            let gap = u64::from(frame.dropped_before) * frame.samples.len() as u64;
-            let wanted = (gap + frame.samples.len() as u64).min(max_samples - wav.samples());
-            let granted = space.take(wanted * BYTES_PER_SAMPLE) / BYTES_PER_SAMPLE;
-            let silence = gap.min(granted);
-            wav.write_silence(silence as usize)?;
-            // At most the frame: `wanted` is at most the gap and the frame.
-            wav.write(&frame.samples[..(granted - silence) as usize])?;
+            let stopped = files.write_frame(&frame, max_samples, space, open_track)?;
             written.silence_frames += u64::from(frame.dropped_before);
-            if granted < wanted {
-                written.stopped_at = Some(Limit::Space);
-                break;
-            }
-            if wav.samples() == max_samples {
-                written.stopped_at = Some(Limit::FileSize);
+            if stopped.is_some() {
+                written.stopped_at = stopped;
                 break;
             }
         }
         if checkpointed.elapsed() >= CHECKPOINT_INTERVAL {
-            wav.checkpoint()?;
+            files.checkpoint()?;
             checkpointed = Instant::now();
         }
         match frames.recv_timeout(CHECKPOINT_INTERVAL) {
@@ -93,9 +101,121 @@ pub fn write(
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    written.samples = wav.samples();
-    wav.finish()?;
+    written.samples = files.mix.samples();
+    written.tracks = files.tracks.len();
+    files.checkpoint()?;
     Ok(Some(written))
+}
+
+/// The files of a recording being written.
+struct Files {
+    mix: WavFile,
+    tracks: BTreeMap<LegId, WavFile>,
+    /// The legs heard that have no track: in the mix only.
+    skipped: BTreeSet<LegId>,
+}
+
+impl Files {
+    /// Writes `frame` (its gap, then its samples) into the mix and every track, opening the
+    /// tracks of legs heard for the first time; the limit it reached, if any, where every file
+    /// stops at the same sample.
+    fn write_frame(
+        &mut self,
+        frame: &RecordedFrame,
+        max_samples: u64,
+        space: &Space,
+        open_track: &mut OpenTrack<'_>,
+    ) -> std::io::Result<Option<Limit>> {
+        for (leg, _) in frame.samples.tracks() {
+            if !self.tracks.contains_key(&leg) && !self.skipped.contains(&leg) {
+                self.open_track(leg, frame.rate, space, open_track)?;
+            }
+        }
+        let len = frame.samples.len() as u64;
+        let gap = u64::from(frame.dropped_before) * len;
+        let files = 1 + self.tracks.len() as u64;
+        let wanted = (gap + len).min(max_samples - self.mix.samples());
+        let taken = space.take(wanted * files * BYTES_PER_SAMPLE);
+        // Every file gets as many samples as the space allows all of them.
+        let granted = taken / BYTES_PER_SAMPLE / files;
+        space.give(taken - granted * files * BYTES_PER_SAMPLE);
+        let silence = gap.min(granted);
+        // At most the frame: `wanted` is at most the gap and the frame.
+        let sounded = (granted - silence) as usize;
+        self.mix.write_silence(silence)?;
+        self.mix.write(&frame.samples[..sounded])?;
+        for (leg, track) in self.tracks.iter_mut() {
+            track.write_silence(silence)?;
+            match frame.samples.tracks().find(|&(heard, _)| heard == *leg) {
+                Some((_, samples)) => track.write(&samples[..sounded])?,
+                None => track.write_silence(sounded as u64)?,
+            }
+        }
+        Ok(if granted < wanted {
+            Some(Limit::Space)
+        } else if self.mix.samples() == max_samples {
+            Some(Limit::FileSize)
+        } else {
+            None
+        })
+    }
+
+    /// Opens the track of `leg`, first heard at `rate`, with the silence before it; or, when
+    /// its file cannot be created or `space` has no room for that silence, records `leg` as
+    /// having no track, with a warning.
+    fn open_track(
+        &mut self,
+        leg: LegId,
+        rate: u32,
+        space: &Space,
+        open_track: &mut OpenTrack<'_>,
+    ) -> std::io::Result<()> {
+        let call = CallId(leg.0);
+        let before = self.mix.samples();
+        let granted = space.take(before * BYTES_PER_SAMPLE);
+        if granted < before * BYTES_PER_SAMPLE {
+            space.give(granted);
+            self.skipped.insert(leg);
+            tracing::warn!(
+                %call,
+                "no track for the call: the recordings took all of recording.max_total_mb; \
+                 it is in the mix only"
+            );
+            return Ok(());
+        }
+        match open_track(leg, rate) {
+            Ok(mut track) => {
+                track.write_silence(before)?;
+                self.tracks.insert(leg, track);
+            }
+            Err(e) => {
+                space.give(granted);
+                self.skipped.insert(leg);
+                tracing::warn!(%call, "no track for the call: {e}; it is in the mix only");
+            }
+        }
+        if self.tracks.len() + self.skipped.len() == MAX_RECORDED_TRACKS {
+            tracing::warn!(
+                "the recording has had {MAX_RECORDED_TRACKS} calls heard, the most it keeps \
+                 tracks of: calls heard from now on are in the mix only"
+            );
+        }
+        Ok(())
+    }
+
+    /// Brings every file up to date and syncs it to disk: each file itself when there is only
+    /// the mix, else the file system they are on, once for all of them.
+    fn checkpoint(&mut self) -> std::io::Result<()> {
+        if self.tracks.is_empty() {
+            return self.mix.checkpoint();
+        }
+        self.mix.update()?;
+        for track in self.tracks.values_mut() {
+            track.update()?;
+        }
+        rustix::fs::syncfs(self.mix.file())?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +226,39 @@ mod tests {
 
     fn plenty() -> Space {
         Space::new(u64::MAX)
+    }
+
+    /// The track opener of a recording without tracks, which never asks for one.
+    fn no_tracks(leg: LegId, _: u32) -> std::io::Result<WavFile> {
+        panic!("no track to open, yet {leg:?} was asked for")
+    }
+
+    /// A frame at 8 kHz of `len` samples of `value` in the mix, and of each level of `heard`
+    /// in its leg's track.
+    fn tracked(
+        len: usize,
+        value: i16,
+        dropped_before: u32,
+        heard: &[(LegId, i16)],
+    ) -> RecordedFrame {
+        let mut samples = vec![value; len];
+        let legs: Vec<LegId> = heard.iter().map(|&(leg, _)| leg).collect();
+        for &(_, level) in heard {
+            samples.extend(vec![level; len]);
+        }
+        RecordedFrame {
+            rate: 8000,
+            dropped_before,
+            samples: switchyard_media::RecordedSamples::with_tracks(samples, legs),
+        }
+    }
+
+    fn read(path: &std::path::Path) -> Vec<i16> {
+        WavReader::open(path)
+            .unwrap()
+            .samples::<i16>()
+            .map(Result::unwrap)
+            .collect()
     }
 
     fn frame(rate: u32, value: i16, dropped_before: u32) -> RecordedFrame {
@@ -124,13 +277,21 @@ mod tests {
         sender.send(frame(16_000, 100, 0)).unwrap();
         sender.send(frame(16_000, 200, 2)).unwrap();
         drop(sender);
-        let written = write(frames, File::create(&path).unwrap(), MAX_SAMPLES, &plenty()).unwrap();
+        let written = write(
+            frames,
+            File::create(&path).unwrap(),
+            MAX_SAMPLES,
+            &plenty(),
+            &mut no_tracks,
+        )
+        .unwrap();
         assert_eq!(
             written,
             Some(Written {
                 samples: 4 * 320,
                 rate: 16_000,
                 silence_frames: 2,
+                tracks: 0,
                 stopped_at: None,
             })
         );
@@ -148,7 +309,14 @@ mod tests {
         let (tap, frames) = recording_queue(8);
         drop(tap);
         assert_eq!(
-            write(frames, File::create(&path).unwrap(), MAX_SAMPLES, &plenty()).unwrap(),
+            write(
+                frames,
+                File::create(&path).unwrap(),
+                MAX_SAMPLES,
+                &plenty(),
+                &mut no_tracks
+            )
+            .unwrap(),
             None
         );
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
@@ -166,7 +334,9 @@ mod tests {
         let file = File::create(&path).unwrap();
         // The tap is still there: the writer ends on its own, or never.
         let (done, finished) = std::sync::mpsc::channel();
-        std::thread::spawn(move || done.send(write(frames, file, LIMIT, &plenty()).unwrap()));
+        std::thread::spawn(move || {
+            done.send(write(frames, file, LIMIT, &plenty(), &mut no_tracks).unwrap())
+        });
         let written = finished
             .recv_timeout(Duration::from_secs(10))
             .expect("the writer stops at the limit");
@@ -176,6 +346,7 @@ mod tests {
                 samples: LIMIT,
                 rate: 8000,
                 silence_frames: 1,
+                tracks: 0,
                 stopped_at: Some(Limit::FileSize),
             })
         );
@@ -202,7 +373,7 @@ mod tests {
         let space = Space::new(700 * BYTES_PER_SAMPLE);
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let written = write(frames, file, MAX_SAMPLES, &space).unwrap();
+            let written = write(frames, file, MAX_SAMPLES, &space, &mut no_tracks).unwrap();
             done.send((written, space.take(u64::MAX)))
         });
         let (written, left) = finished
@@ -214,6 +385,7 @@ mod tests {
                 samples: 700,
                 rate: 8000,
                 silence_frames: 1,
+                tracks: 0,
                 stopped_at: Some(Limit::Space),
             })
         );
@@ -226,5 +398,133 @@ mod tests {
         let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
         let expected: Vec<i16> = [vec![100; 320], vec![0; 320], vec![200; 60]].concat();
         assert_eq!(samples, expected);
+    }
+
+    #[test]
+    fn every_track_is_aligned_with_the_mix_and_silent_where_its_leg_was_not_heard() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mix.wav");
+        let (a, b) = (LegId(1), LegId(2));
+        let (sender, frames) = std::sync::mpsc::sync_channel(8);
+        sender.send(tracked(4, 1, 0, &[])).unwrap();
+        sender.send(tracked(4, 2, 0, &[(a, 10)])).unwrap();
+        sender.send(tracked(4, 3, 1, &[(b, 20)])).unwrap();
+        sender.send(tracked(4, 4, 0, &[(a, 11), (b, 21)])).unwrap();
+        drop(sender);
+        let mut opened = Vec::new();
+        let mut open_track = |leg: LegId, rate| {
+            opened.push(leg);
+            WavFile::create_new(&dir.path().join(format!("{}.wav", leg.0)), rate)
+        };
+        let written = write(
+            frames,
+            File::create(&path).unwrap(),
+            MAX_SAMPLES,
+            &plenty(),
+            &mut open_track,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((written.samples, written.tracks), (20, 2));
+        assert_eq!(opened, [a, b], "each opened once, when first heard");
+        let q = |v: i16| [v; 4];
+        assert_eq!(read(&path), [q(1), q(2), q(0), q(3), q(4)].concat());
+        assert_eq!(
+            read(&dir.path().join("1.wav")),
+            [q(0), q(10), q(0), q(0), q(11)].concat(),
+            "silence before its leg was heard and while it was not"
+        );
+        assert_eq!(
+            read(&dir.path().join("2.wav")),
+            [q(0), q(0), q(0), q(20), q(21)].concat()
+        );
+    }
+
+    #[test]
+    fn a_late_track_s_silence_and_long_gaps_are_not_written_sample_by_sample() {
+        // Seven minutes at 8 kHz dropped before the first frame, then a leg is first heard.
+        const GAP_FRAMES: u32 = 20_000;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mix.wav");
+        let a = LegId(1);
+        let (sender, frames) = std::sync::mpsc::sync_channel(8);
+        sender.send(tracked(160, 1, GAP_FRAMES, &[])).unwrap();
+        sender.send(tracked(160, 2, 0, &[(a, 10)])).unwrap();
+        drop(sender);
+        let mut open_track = |leg: LegId, rate| {
+            WavFile::create_new(&dir.path().join(format!("{}.wav", leg.0)), rate)
+        };
+        let written = write(
+            frames,
+            File::create(&path).unwrap(),
+            MAX_SAMPLES,
+            &plenty(),
+            &mut open_track,
+        )
+        .unwrap()
+        .unwrap();
+        let samples = u64::from(GAP_FRAMES + 2) * 160;
+        assert_eq!((written.samples, written.tracks), (samples, 1));
+        for file in [path, dir.path().join("1.wav")] {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(&file).unwrap();
+            assert_eq!(meta.len(), super::super::wav_file::HEADER_LEN + 2 * samples);
+            assert!(
+                meta.blocks() * 512 < meta.len() / 4,
+                "{}: {} bytes on disk of {}: silence was written",
+                file.display(),
+                meta.blocks() * 512,
+                meta.len()
+            );
+            let read = read(&file);
+            assert_eq!(read.len() as u64, samples);
+            let heard = &read[read.len() - 160..];
+            assert!(heard.iter().all(|&s| s == 2 || s == 10), "{file:?}");
+            assert!(read[..read.len() - 320].iter().all(|&s| s == 0));
+        }
+    }
+
+    #[test]
+    fn a_track_that_cannot_be_opened_or_has_no_room_is_left_out_and_the_rest_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mix.wav");
+        let (a, b, c) = (LegId(1), LegId(2), LegId(3));
+        let (sender, frames) = std::sync::mpsc::sync_channel(8);
+        sender.send(tracked(4, 1, 0, &[(a, 10), (b, 20)])).unwrap();
+        sender.send(tracked(4, 2, 0, &[(a, 11), (b, 21)])).unwrap();
+        sender.send(tracked(4, 3, 0, &[])).unwrap();
+        sender.send(tracked(4, 4, 0, &[(c, 31), (b, 22)])).unwrap();
+        drop(sender);
+        // Room for the mix and one track, not for the 12 samples of silence c starts with.
+        let space = Space::new(2 * 16 * BYTES_PER_SAMPLE + 2 * BYTES_PER_SAMPLE);
+        let mut asked = Vec::new();
+        let mut open_track = |leg: LegId, rate| {
+            asked.push(leg);
+            if leg == a {
+                return Err(std::io::Error::other("a directory of that name"));
+            }
+            WavFile::create_new(&dir.path().join(format!("{}.wav", leg.0)), rate)
+        };
+        let written = write(
+            frames,
+            File::create(&path).unwrap(),
+            MAX_SAMPLES,
+            &space,
+            &mut open_track,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(asked, [a, b], "each asked for once");
+        assert_eq!(
+            (written.samples, written.tracks, written.stopped_at),
+            (16, 1, None)
+        );
+        let q = |v: i16| [v; 4];
+        assert_eq!(read(&path), [q(1), q(2), q(3), q(4)].concat());
+        assert_eq!(
+            read(&dir.path().join("2.wav")),
+            [q(20), q(21), q(0), q(22)].concat()
+        );
+        assert!(!dir.path().join("1.wav").exists() && !dir.path().join("3.wav").exists());
     }
 }
