@@ -378,7 +378,9 @@ fn a_refresh_that_glared_in_the_wait_of_an_offer_then_refused_still_refreshes_th
     let sent = reinvite_bodies(&sim);
     assert_eq!(sent.len(), 5, "{sent:#?}");
     assert!(
-        sent[3..].iter().all(|(_, body)| !body.contains("a=sendonly")),
+        sent[3..]
+            .iter()
+            .all(|(_, body)| !body.contains("a=sendonly")),
         "{sent:#?}"
     );
     assert!(sent[3].0 < answered + Duration::from_secs(50), "{sent:#?}");
