@@ -7,12 +7,15 @@ pub(crate) const HEADER_SEARCH: usize = 4096;
 
 /// What to serve of a file of `length` bytes whose first bytes are `head` (at most
 /// [`HEADER_SEARCH`] of them): `None` when it is served as it is (no RIFF WAVE file with a
-/// data chunk starting in `head`, or one whose RIFF and data sizes both cover exactly the
-/// file); else the header up to the data chunk's samples with its RIFF and data sizes set to
-/// the bytes served, and how many bytes are served: `length` less an incomplete sample frame.
-/// Both sizes are checked: a writer rewrites them one after the other.
+/// data chunk starting in `head`, or a complete one: its RIFF size covers exactly the file,
+/// whatever chunks follow its data); else the header up to the data chunk's samples with its
+/// RIFF and data sizes set to the bytes served, and how many bytes are served: `length` less
+/// an incomplete sample frame.
 pub(crate) fn consistent_header(head: &[u8], length: u64) -> Option<(Vec<u8>, u64)> {
     if head.len() < 12 || &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    if u64::from(le_u32(head, 4)?) + 8 == length {
         return None;
     }
     let mut block_align = 1;
@@ -33,11 +36,6 @@ pub(crate) fn consistent_header(head: &[u8], length: u64) -> Option<(Vec<u8>, u6
     };
     let data_start_bytes = data_start as u64;
     if length < data_start_bytes {
-        return None;
-    }
-    let riff_size = u64::from(le_u32(head, 4)?);
-    let data_size = u64::from(le_u32(head, data_start - 4)?);
-    if riff_size + 8 == length && data_start_bytes + data_size == length {
         return None;
     }
     let data = (length - data_start_bytes) / block_align * block_align;
@@ -99,12 +97,26 @@ mod tests {
 
     #[test]
     fn a_header_caught_between_its_two_sizes_is_made_whole() {
-        // The RIFF size rewritten for 50 samples, the data size not yet.
+        // The data size rewritten for 50 samples, the RIFF size not yet.
         let mut file = wav(10, 100);
-        file[4..8].copy_from_slice(&(36u32 + 100).to_le_bytes());
+        file[40..44].copy_from_slice(&100u32.to_le_bytes());
         let (header, served) = consistent_header(&file, file.len() as u64).unwrap();
         assert_eq!(served, 144);
+        assert_eq!(&header[4..8], &136u32.to_le_bytes());
         assert_eq!(&header[40..44], &100u32.to_le_bytes());
+    }
+
+    #[test]
+    fn a_complete_file_with_a_chunk_after_its_data_is_served_as_it_is() {
+        let mut file = wav(10, 20);
+        file.extend(b"LIST");
+        file.extend(4u32.to_le_bytes());
+        file.extend(b"INFO");
+        let riff = u32::try_from(file.len() - 8).unwrap();
+        file[4..8].copy_from_slice(&riff.to_le_bytes());
+        assert_eq!(consistent_header(&file, file.len() as u64), None);
+        let reader = hound::WavReader::new(std::io::Cursor::new(file)).unwrap();
+        assert_eq!(reader.len(), 10, "the data chunk is the file's");
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! Guest functions run in instances of their own, at most
 //! `limits.control_instances` at once: control requests never take instances
 //! from calls, nor calls from them. Each runs in the guest's current version,
-//! and one guest's functions take turns ([`ControlTurns`]).
+//! and one guest's functions take turns ([`ControlTurns`]). The host's own
+//! functions run on at most [`HOST_THREADS`] blocking threads at once.
 
 use crate::control_turns::ControlTurns;
 use crate::executor::GuestExecutor;
@@ -25,11 +26,20 @@ use std::sync::Arc;
 use std::time::Duration;
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{error, info_span};
 
-/// How long a control request waits for a free control instance before its fault.
-const INSTANCE_WAIT: Duration = Duration::from_secs(2);
+/// How long a control request waits for its turn, a free control instance or a free thread
+/// for a host function before its busy fault.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+
+/// The most host functions (`switchyard.*`) running at once, each on a blocking thread. They
+/// wait on the disk (recordings are created and synced, listed, deleted) and on the core's
+/// lock, not on the CPU, so the number of cores does not size them: a small constant, more
+/// than an operator's tools ask for at once. A hung disk then holds these few of the runtime's
+/// blocking threads rather than all it would start (512), which guest control functions,
+/// room-state writes, downloads and the wait for the recordings' writers at shutdown need too.
+const HOST_THREADS: usize = 8;
 
 /// Routes XML-RPC calls.
 pub struct ControlBridge {
@@ -37,7 +47,8 @@ pub struct ControlBridge {
     guests: GuestSwitch,
     media: Arc<MediaPool>,
     executor: Arc<GuestExecutor>,
-    instances: Arc<Semaphore>,
+    instances: Slots,
+    host_threads: Slots,
     turns: ControlTurns,
     session: SessionFunctions,
     /// The counts of earlier runs (the stats file read at start).
@@ -64,7 +75,8 @@ impl ControlBridge {
             guests,
             media,
             executor,
-            instances: Arc::new(Semaphore::new(instances)),
+            instances: Slots::new(instances, BUSY_WAIT, "control instance"),
+            host_threads: Slots::new(HOST_THREADS, BUSY_WAIT, "thread for host functions"),
             turns: ControlTurns::default(),
             stats_base,
         }
@@ -85,21 +97,13 @@ impl ControlBridge {
         function: String,
         params: Vec<Value>,
     ) -> Result<Value, Fault> {
-        let turn = self.turns.take(name, INSTANCE_WAIT).await.ok_or_else(|| {
+        let turn = self.turns.take(name, BUSY_WAIT).await.ok_or_else(|| {
             Fault::internal(format!(
                 "busy: the functions of {name} before this one took more than {} s",
-                INSTANCE_WAIT.as_secs()
+                BUSY_WAIT.as_secs()
             ))
         })?;
-        let permit = tokio::time::timeout(INSTANCE_WAIT, self.instances.clone().acquire_owned())
-            .await
-            .map_err(|_| {
-                Fault::internal(format!(
-                    "busy: every control instance is in use (waited {} s)",
-                    INSTANCE_WAIT.as_secs()
-                ))
-            })?
-            .map_err(|_| Fault::internal("shutting down"))?;
+        let permit = self.instances.take().await?;
         let current = self
             .guests
             .current(name)
@@ -236,17 +240,7 @@ impl Dispatcher for ControlBridge {
                 return self.system(&route);
             }
             if route.interface.as_deref() == Some(HOST_INTERFACE) {
-                let host = self.host.clone();
-                // Off the runtime's workers: recordings are created (and synced), listed
-                // and deleted on disk.
-                let answer = tokio::task::spawn_blocking(move || {
-                    host_functions::answer(&host, &route.function, &route.params)
-                })
-                .await
-                .map_err(|e| Fault::internal(format!("control task failed: {e}")))?;
-                // Its commands queued effects for the signaling loop.
-                self.host.wake();
-                return answer;
+                return host_function(&self.host, &self.host_threads, route).await;
             }
             let guest = route
                 .interface
@@ -286,6 +280,62 @@ impl Dispatcher for ControlBridge {
     }
 }
 
+/// At most a fixed number of requests at once, each waiting a bounded time for its slot.
+struct Slots {
+    free: Arc<Semaphore>,
+    wait: Duration,
+    /// What a slot is, as the busy fault names it.
+    what: &'static str,
+}
+
+impl Slots {
+    /// `count` slots, each named `what`, waited for at most `wait`.
+    fn new(count: usize, wait: Duration, what: &'static str) -> Slots {
+        Slots {
+            free: Arc::new(Semaphore::new(count)),
+            wait,
+            what,
+        }
+    }
+
+    /// A slot, held until the permit is dropped; fault -32603 `busy: …` when none is free
+    /// within the wait.
+    async fn take(&self) -> Result<OwnedSemaphorePermit, Fault> {
+        tokio::time::timeout(self.wait, self.free.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                Fault::internal(format!(
+                    "busy: every {} is in use (waited {} s)",
+                    self.what,
+                    self.wait.as_secs_f64()
+                ))
+            })?
+            .map_err(|_| Fault::internal("shutting down"))
+    }
+}
+
+/// The host's function `route` (`switchyard.*`) on `host`: answered on a blocking thread,
+/// off the runtime's workers (recordings are created and synced, listed and deleted on
+/// disk), once one of `threads` is free.
+async fn host_function(
+    host: &Arc<CoreHost>,
+    threads: &Slots,
+    route: Route,
+) -> Result<Value, Fault> {
+    let thread = threads.take().await?;
+    let answering = host.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        // Held until the function returns, even if the request is dropped meanwhile.
+        let _thread = thread;
+        host_functions::answer(&answering, &route.function, &route.params)
+    })
+    .await
+    .map_err(|e| Fault::internal(format!("control task failed: {e}")))?;
+    // Its commands queued effects for the signaling loop.
+    host.wake();
+    answer
+}
+
 /// The server-info string, in SEMS's shape:
 /// `Server: <name> (<version> (<arch>/<os>)) calls: <active> active/<total> total/<connected> connect/<minutes> min`.
 pub fn server_info(active: usize, counters: Counters) -> String {
@@ -315,5 +365,53 @@ mod tests {
         let expected_tail = " calls: 1 active/3 total/2 connect/2 min";
         assert!(info.starts_with("Server: Switchyard (0.1.0 ("), "{info}");
         assert!(info.ends_with(expected_tail), "{info}");
+    }
+
+    #[tokio::test]
+    async fn host_functions_past_their_threads_are_busy_rather_than_left_waiting() {
+        let host = Arc::new(crate::host_api::testing::host());
+        let threads = Slots::new(1, Duration::from_millis(100), "thread for host functions");
+        let rooms = || Route {
+            interface: Some(HOST_INTERFACE.to_owned()),
+            function: "rooms".to_owned(),
+            params: Vec::new(),
+        };
+        // The core held, as a hung disk holds a function: the first holds the only thread.
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (held, holding) = std::sync::mpsc::channel();
+        let holder = {
+            let host = host.clone();
+            std::thread::spawn(move || {
+                let _core = lock(host.core());
+                held.send(()).unwrap();
+                released.recv().ok();
+            })
+        };
+        holding.recv().unwrap();
+        let first = host_function(&host, &threads, rooms());
+        tokio::pin!(first);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), &mut first)
+                .await
+                .is_err(),
+            "held up by the core"
+        );
+        let second = tokio::time::timeout(
+            Duration::from_secs(5),
+            host_function(&host, &threads, rooms()),
+        )
+        .await
+        .expect("answered, not left waiting for a thread");
+        let fault = second.unwrap_err();
+        assert!(
+            fault
+                .message
+                .starts_with("busy: every thread for host functions is in use"),
+            "{}",
+            fault.message
+        );
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        assert_eq!(first.await, Ok(Value::Array(Vec::new())));
     }
 }

@@ -318,6 +318,24 @@ mod tests {
     }
 
     #[test]
+    fn a_recording_name_too_long_for_the_directory_is_a_bad_argument() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = crate::host_api::testing::host_recording(crate::recording::Recorder::new(
+            Some(dir.path().to_owned()),
+            u64::MAX,
+        ));
+        crate::host_api::lock(host.core())
+            .open_room(std::time::Instant::now(), "7")
+            .unwrap();
+        let name = "n".repeat(247);
+        let params = [Value::String("7".into()), Value::String(name)];
+        let fault = super::answer(&host, "startRecording", &params).unwrap_err();
+        assert_eq!(fault.code, super::Fault::BAD_PARAMS, "{}", fault.message);
+        assert!(fault.message.contains("too long"), "{}", fault.message);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
     fn the_number_of_a_dial_out_is_its_uri_s_user() {
         assert_eq!(uri_user("sip:bob@192.0.2.9:5070"), "bob");
         assert_eq!(uri_user("sips:200@example.com"), "200");

@@ -36,6 +36,10 @@ const MIN_START_BYTES: u64 = 1 << 20;
 /// What every recording file name ends with; added when a name lacks it.
 const EXTENSION: &str = ".wav";
 
+/// The most bytes of a recording's stem (its name before [`EXTENSION`]): its file is created
+/// under a hidden name, longer than its own (see [`wav_file::create_new`]).
+const MAX_STEM_BYTES: usize = wav_file::MAX_NAME_BYTES - EXTENSION.len();
+
 /// Creates recordings in one directory, or refuses them all when none is configured, keeps
 /// them within the space they may take together, and deletes those no longer written.
 #[derive(Debug)]
@@ -169,8 +173,25 @@ pub enum DeleteError {
 
 impl Recorder {
     /// Recordings in `dir` (an existing directory), taking at most `max_bytes` there
-    /// together; `None` refuses every recording.
+    /// together; `None` refuses every recording. Removes, with a log line saying how many, the
+    /// hidden files of `dir` a crash left while a recording's file was being created (see
+    /// [`remove_leftovers`]).
     pub fn new(dir: Option<PathBuf>, max_bytes: u64) -> Recorder {
+        if let Some(dir) = &dir {
+            match remove_leftovers(dir) {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(
+                    dir = %dir.display(),
+                    removed,
+                    "removed the hidden files of recordings a crash interrupted the creation of"
+                ),
+                Err(e) => tracing::warn!(
+                    dir = %dir.display(),
+                    "could not remove the hidden files of recordings a crash interrupted the \
+                     creation of: {e}"
+                ),
+            }
+        }
         Recorder {
             dir,
             max_bytes,
@@ -230,12 +251,13 @@ impl Recorder {
     /// samples synced to disk, and its queue: the tap for the room's worker, and the
     /// [`NewRecording`] that writes what comes through. With `tracks`, the tap asks for them
     /// and the writer creates each participant's file beside the mix as the participant is
-    /// first heard (named by [`tracks::file_name`]). A name that is no plain file name, or is
-    /// taken (by a file, by a recording being written, by the tracks of one, or, with `tracks`,
-    /// a file named as one of its tracks would be) is [`Error::InvalidArgument`]; no directory
-    /// configured, or less than [`MIN_START_BYTES`] left of the space the recordings may take,
-    /// [`Error::WrongState`]; a directory that cannot be read or a file that cannot be created
-    /// [`Error::Failed`].
+    /// first heard (named by [`tracks::file_name`]). A name that is no plain file name, is too
+    /// long (more than [`MAX_STEM_BYTES`] before `.wav`, [`tracks::MAX_STEM_BYTES`] with
+    /// `tracks`), or is taken (by a file, by a recording being written, by the tracks of one,
+    /// or, with `tracks`, a file named as one of its tracks would be) is
+    /// [`Error::InvalidArgument`]; no directory configured, or less than [`MIN_START_BYTES`]
+    /// left of the space the recordings may take, [`Error::WrongState`]; a directory that
+    /// cannot be read or a file that cannot be created [`Error::Failed`].
     pub fn create(&self, name: &str, tracks: bool) -> Result<(RecordingTap, NewRecording), Error> {
         let (dir, stem, file_name) = self.checked_name(name, tracks)?;
         let invalid = |why: &str| Error::InvalidArgument(format!("recording: {name:?}: {why}"));
@@ -293,7 +315,8 @@ impl Recorder {
             id: tap.id(),
             discard: true,
         };
-        // A crash before the first frame leaves an empty WAV, whatever the crash.
+        // A crash before the first frame, whatever the crash, leaves no name on a file without
+        // its header.
         file.sync_data()
             .map_err(|e| Error::Failed(format!("recording: {}: {e}", written.path.display())))?;
         let recording = NewRecording {
@@ -308,7 +331,7 @@ impl Recorder {
     }
 
     /// Refuses, as [`create`](Self::create) would, a recording `name` (with `tracks` or not)
-    /// that no directory could take: a name that is no plain file name
+    /// that no directory could take: a name that is no plain file name or is too long
     /// ([`Error::InvalidArgument`]), or no directory configured ([`Error::WrongState`]).
     /// Looks at nothing on disk.
     pub fn check_name(&self, name: &str, tracks: bool) -> Result<(), Error> {
@@ -333,14 +356,22 @@ impl Recorder {
         };
         let file_name = format!("{stem}{EXTENSION}");
         let invalid = |why: &str| Error::InvalidArgument(format!("recording: {name:?}: {why}"));
+        let (max, room) = if tracks {
+            (
+                tracks::MAX_STEM_BYTES,
+                "with tracks, a name leaves room for a call id: ",
+            )
+        } else {
+            (MAX_STEM_BYTES, "")
+        };
+        if stem.len() > max {
+            return Err(invalid(&format!(
+                "too long: {room}{max} bytes at most before {EXTENSION}"
+            )));
+        }
         check_file_name(&file_name)
             .and_then(|()| quotable(&file_name))
             .map_err(invalid)?;
-        if tracks {
-            check_file_name(&tracks::longest_file_name(stem)).map_err(|_| {
-                invalid("with tracks, a name leaves room for a call id: 229 bytes at most")
-            })?;
-        }
         Ok((dir, stem, file_name))
     }
 
@@ -402,11 +433,24 @@ impl NewRecording {
     }
 }
 
-/// Logs how the recording of `written` ended; one that never got a frame, or failed before
-/// any audio reached its mix, leaves no file, no track either.
+/// Logs how the recording of `written` ended; one that never got a frame, or that a limit
+/// stopped or a failure ended before any audio reached its mix, leaves no file, no track
+/// either.
 fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>>) {
     let path = written.path.display().to_string();
     match outcome {
+        Ok(Some(writer::Written {
+            samples: 0,
+            stopped_at: Some(limit),
+            ..
+        })) => {
+            written.discard = true;
+            tracing::warn!(
+                %path,
+                "recording stopped {} before any audio: no file",
+                stopped_where(limit)
+            );
+        }
         Ok(Some(done)) => {
             let seconds = done.samples as f64 / f64::from(done.rate);
             let (silence_frames, tracks) = (done.silence_frames, done.tracks);
@@ -420,10 +464,7 @@ fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>
                     silence_frames,
                     tracks,
                     "recording stopped {}: its files are complete up to there",
-                    match limit {
-                        Limit::FileSize => "at the WAV size limit (4 GiB)",
-                        Limit::Space => "where the recordings took all of recording.max_total_mb",
-                    }
+                    stopped_where(limit)
                 ),
             }
         }
@@ -443,6 +484,36 @@ fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>
             "recording failed, the file holds what was written before: {e}"
         ),
     }
+}
+
+/// Where `limit` stops a recording, for the log.
+fn stopped_where(limit: Limit) -> &'static str {
+    match limit {
+        Limit::FileSize => "at the WAV size limit (4 GiB)",
+        Limit::Space => "where the recordings took all of recording.max_total_mb",
+    }
+}
+
+/// Removes the hidden files in `dir` that [`wav_file::create_new`] leaves when a crash
+/// interrupts it, and returns how many: regular files named `.<name>.new` where `<name>` is a
+/// recording's (see [`switchyard_control::files::is_recording_name`]), each the second name of
+/// a recording (crashed after the link), which would keep its disk space once the recording is
+/// deleted, or a header alone (crashed before). Called before any recording starts in `dir`.
+fn remove_leftovers(dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let left = entry
+            .file_name()
+            .to_str()
+            .and_then(wav_file::visible_name)
+            .is_some_and(switchyard_control::files::is_recording_name);
+        if left && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Whether the file at `path` is no longer than a WAV header: what a writer that failed
@@ -788,11 +859,118 @@ mod tests {
             );
         }
         let _boards = recorder.create("boards-c3", false).unwrap();
-        let long = "n".repeat(230);
+        let long = "n".repeat(225);
         assert!(matches!(
             recorder.create(&long, true),
-            Err(Error::InvalidArgument(why)) if why.contains("229 bytes")
+            Err(Error::InvalidArgument(why)) if why.contains("224 bytes")
         ));
         let _long = recorder.create(&long, false).unwrap();
+    }
+
+    #[test]
+    fn a_name_is_too_long_unless_the_hidden_names_of_its_files_fit_too() {
+        let (dir, recorder) = recorder();
+        // `.<name>.wav.new`, the longest, has 255 bytes.
+        let longest = "n".repeat(246);
+        let (_tap, recording) = recorder.create(&longest, false).unwrap();
+        assert!(dir.path().join(format!("{longest}.wav")).is_file());
+        recording.abandon();
+        // As does the hidden name of its track of the longest call id.
+        let tracked = "t".repeat(224);
+        let (_tap, recording) = recorder.create(&tracked, true).unwrap();
+        let written = started(recording);
+        written
+            .open_track(Some(&tracked), LegId(u64::MAX), 8000)
+            .unwrap();
+        drop(written);
+        for (name, tracks, limit) in [
+            ("n".repeat(247), false, "246 bytes"),
+            (format!("{}.wav", "n".repeat(247)), false, "246 bytes"),
+            ("n".repeat(251), false, "246 bytes"),
+            ("t".repeat(225), true, "224 bytes"),
+        ] {
+            let refused = recorder.create(&name, tracks);
+            assert!(
+                matches!(&refused, Err(Error::InvalidArgument(why))
+                    if why.contains("too long") && why.contains(limit)),
+                "{} bytes: {refused:?}",
+                name.len()
+            );
+        }
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(left, 2, "the mix and the track, kept");
+    }
+
+    #[test]
+    fn the_hidden_files_a_crash_left_are_removed_when_the_recorder_starts() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name);
+        // Left between the link and the removal: a second name of a recording.
+        std::fs::write(path("linked.wav"), b"RIFF").unwrap();
+        std::fs::hard_link(path("linked.wav"), path(".linked.wav.new")).unwrap();
+        // Left between the creation and the link: a header alone.
+        std::fs::write(path(".orphan.wav.new"), [0; 44]).unwrap();
+        let others = [
+            ".notes.new",
+            ".x.WAV.new",
+            ".x.wav.new.old",
+            "x.wav.new",
+            ".wav.new",
+            "..x.wav.new",
+        ];
+        for other in others {
+            std::fs::write(path(other), b"kept").unwrap();
+        }
+        std::fs::create_dir(path(".dir.wav.new")).unwrap();
+        let _recorder = Recorder::new(Some(dir.path().to_owned()), u64::MAX);
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut kept = [&others[..], &[".dir.wav.new", "linked.wav"]].concat();
+        kept.sort();
+        assert_eq!(left, kept);
+        assert_eq!(std::fs::metadata(path("linked.wav")).unwrap().nlink(), 1);
+    }
+
+    #[test]
+    fn a_recording_stopped_by_the_space_before_any_audio_leaves_none_of_its_files() {
+        let (dir, recorder) = recorder();
+        let (_tap, recording) = recorder.create("board", true).unwrap();
+        let written = started(recording);
+        let (sender, frames) = std::sync::mpsc::sync_channel(1);
+        sender
+            .send(switchyard_media::RecordedFrame {
+                rate: 8000,
+                dropped_before: 0,
+                samples: switchyard_media::RecordedSamples::with_tracks(
+                    [[1; 160], [3; 160]].concat(),
+                    vec![LegId(3)],
+                ),
+            })
+            .unwrap();
+        drop(sender);
+        let mix = File::options()
+            .write(true)
+            .open(dir.path().join("board.wav"))
+            .unwrap();
+        let outcome = writer::write(
+            frames,
+            mix,
+            wav_file::MAX_SAMPLES,
+            &Space::new(0),
+            &mut |leg, rate| written.open_track(Some("board"), leg, rate),
+        );
+        assert!(
+            matches!(&outcome, Ok(Some(done)) if (done.samples, done.tracks, done.stopped_at)
+                == (0, 1, Some(Limit::Space))),
+            "{outcome:?}"
+        );
+        finish(written, outcome);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(recorder.writers().wait(std::time::Duration::ZERO));
     }
 }

@@ -13,11 +13,9 @@ pub fn file_name(stem: &str, leg: LegId) -> String {
     format!("{stem}-{}{}", CallId(leg.0), super::EXTENSION)
 }
 
-/// The longest file name a track of the recording `<stem>.wav` can have: checked as a file
-/// name when the recording starts, so that every track's name is valid.
-pub fn longest_file_name(stem: &str) -> String {
-    format!("{stem}{LONGEST_SUFFIX}{}", super::EXTENSION)
-}
+/// The most bytes of the stem of a recording with tracks: room for the longest call id in its
+/// tracks' names, each of which is then as valid a name as the mix's.
+pub const MAX_STEM_BYTES: usize = super::MAX_STEM_BYTES - LONGEST_SUFFIX.len();
 
 /// Whether `file_name` is the name of a track of the recording `<stem>.wav`.
 pub fn is_track_of(stem: &str, file_name: &str) -> bool {
@@ -45,11 +43,11 @@ mod tests {
         ] {
             assert!(!is_track_of("board", other), "{other}");
         }
-        let longest = longest_file_name("board");
+        let longest = file_name(&"n".repeat(MAX_STEM_BYTES), LegId(u64::MAX));
         assert_eq!(
             longest.len(),
-            file_name("board", LegId(u64::MAX)).len(),
-            "{longest}"
+            super::super::MAX_STEM_BYTES + super::super::EXTENSION.len(),
+            "the longest track's name is as long as the longest mix's"
         );
     }
 }

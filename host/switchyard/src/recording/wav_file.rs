@@ -2,12 +2,27 @@
 //! it grows: it appears under its name with its header in place, its 44-byte header is only
 //! ever written whole, in one write at offset 0, and each checkpoint rewrites it to cover the
 //! samples already in the file, then syncs the file to disk. A process killed at any moment
-//! leaves a valid file of everything up to its last checkpoint.
+//! (`kill -9`, a panic, an out-of-memory kill) leaves a valid file of everything up to its last
+//! checkpoint, as the kernel still writes out what the process wrote. A power loss or a kernel
+//! crash may not: the samples and the header are synced together, in no order between them, so
+//! the file can be left with a header that claims more samples than reached the disk (players
+//! that read to the end of the file still play those that did).
 
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+
+/// The most bytes of the name of a file [`create_new`] creates: the hidden name it is
+/// created under, [`HIDDEN_PREFIX`] and [`HIDDEN_SUFFIX`] added, must fit in a file name's
+/// 255 bytes too.
+pub const MAX_NAME_BYTES: usize = 255 - HIDDEN_PREFIX.len() - HIDDEN_SUFFIX.len();
+
+/// What the hidden name of a file being created adds before its name.
+const HIDDEN_PREFIX: &str = ".";
+
+/// What the hidden name of a file being created adds after its name.
+const HIDDEN_SUFFIX: &str = ".new";
 
 /// The length of the header: RIFF, `fmt ` (PCM) and `data` chunk headers.
 pub const HEADER_LEN: u64 = 44;
@@ -81,7 +96,15 @@ pub fn create_new(path: &Path, rate: u32) -> std::io::Result<File> {
 /// `.<name>.new` beside `path`.
 fn hidden_name(path: &Path) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!(".{name}.new"))
+    path.with_file_name(format!("{HIDDEN_PREFIX}{name}{HIDDEN_SUFFIX}"))
+}
+
+/// The name whose hidden name (`.<name>.new`, see [`create_new`]) `file_name` is, if it is
+/// one.
+pub fn visible_name(file_name: &str) -> Option<&str> {
+    file_name
+        .strip_prefix(HIDDEN_PREFIX)?
+        .strip_suffix(HIDDEN_SUFFIX)
 }
 
 /// A growing WAV file.
@@ -244,6 +267,7 @@ mod tests {
         );
         // A hidden file a crash left is replaced.
         std::fs::write(dir.path().join(".new.wav.new"), b"stale").unwrap();
+        assert_eq!(visible_name(".new.wav.new"), Some("new.wav"));
         WavFile::create_new(&dir.path().join("new.wav"), 8000).unwrap();
         let mut names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()

@@ -12,7 +12,8 @@ use switchyard_core::CallId;
 use switchyard_media::{LegId, MAX_RECORDED_TRACKS, RecordedFrame};
 
 /// How often the files' headers are brought up to date and the files synced to disk: a crash
-/// loses at most this much of the recording (plus what is queued).
+/// of the process loses at most this much of the recording (plus what is queued); see
+/// [`wav_file`](super::wav_file) for a power loss.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What a finished recording holds.
