@@ -324,16 +324,17 @@ async fn host_function(
 ) -> Result<Value, Fault> {
     let thread = threads.take().await?;
     let answering = host.clone();
-    let answer = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         // Held until the function returns, even if the request is dropped meanwhile.
         let _thread = thread;
-        host_functions::answer(&answering, &route.function, &route.params)
+        let answer = host_functions::answer(&answering, &route.function, &route.params);
+        // Its commands queued effects for the signaling loop, which are carried out even if
+        // the request is gone by now.
+        answering.wake();
+        answer
     })
     .await
-    .map_err(|e| Fault::internal(format!("control task failed: {e}")))?;
-    // Its commands queued effects for the signaling loop.
-    host.wake();
-    answer
+    .map_err(|e| Fault::internal(format!("control task failed: {e}")))?
 }
 
 /// The server-info string, in SEMS's shape:

@@ -179,11 +179,18 @@ impl Recorder {
     pub fn new(dir: Option<PathBuf>, max_bytes: u64) -> Recorder {
         if let Some(dir) = &dir {
             match remove_leftovers(dir) {
-                Ok(0) => {}
-                Ok(removed) => tracing::info!(
+                Ok((0, 0)) => {}
+                Ok((removed, 0)) => tracing::info!(
                     dir = %dir.display(),
                     removed,
                     "removed the hidden files of recordings a crash interrupted the creation of"
+                ),
+                Ok((removed, kept)) => tracing::warn!(
+                    dir = %dir.display(),
+                    removed,
+                    kept,
+                    "could not remove every hidden file of recordings a crash interrupted the \
+                     creation of"
                 ),
                 Err(e) => tracing::warn!(
                     dir = %dir.display(),
@@ -495,25 +502,33 @@ fn stopped_where(limit: Limit) -> &'static str {
 }
 
 /// Removes the hidden files in `dir` that [`wav_file::create_new`] leaves when a crash
-/// interrupts it, and returns how many: regular files named `.<name>.new` where `<name>` is a
-/// recording's (see [`switchyard_control::files::is_recording_name`]), each the second name of
-/// a recording (crashed after the link), which would keep its disk space once the recording is
-/// deleted, or a header alone (crashed before). Called before any recording starts in `dir`.
-fn remove_leftovers(dir: &Path) -> std::io::Result<usize> {
-    let mut removed = 0;
+/// interrupts it: regular files named `.<name>.new` where `<name>` is a recording's (see
+/// [`switchyard_control::files::is_recording_name`]), each the second name of a recording
+/// (crashed after the link), which would keep its disk space once the recording is deleted, or
+/// a header alone (crashed before). Returns how many were removed and how many could not be
+/// (each one that fails is passed over, the others still removed); an error only if `dir`
+/// cannot be read. Called before any recording starts in `dir`.
+fn remove_leftovers(dir: &Path) -> std::io::Result<(usize, usize)> {
+    let (mut removed, mut kept) = (0, 0);
     for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
+        let Ok(entry) = entry else {
+            kept += 1;
+            continue;
+        };
         let left = entry
             .file_name()
             .to_str()
             .and_then(wav_file::visible_name)
             .is_some_and(switchyard_control::files::is_recording_name);
-        if left && entry.file_type()?.is_file() {
-            std::fs::remove_file(entry.path())?;
-            removed += 1;
+        if !left || !entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            continue;
+        }
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(_) => kept += 1,
         }
     }
-    Ok(removed)
+    Ok((removed, kept))
 }
 
 /// Whether the file at `path` is no longer than a WAV header: what a writer that failed
