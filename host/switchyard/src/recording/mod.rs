@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use switchyard_guest::{Error, check_file_name};
 use switchyard_media::{
     LegId, PROMPT_RATE, RecordedFrame, RecordingId, RecordingTap, recording_queue,
@@ -133,7 +133,15 @@ impl Writers {
     pub fn wait(&self, within: std::time::Duration) -> bool {
         let until = std::time::Instant::now() + within;
         loop {
-            if lock(&self.0).files.is_empty() {
+            // The registry is locked while a file is created or removed, which a hung disk
+            // holds up for as long as it hangs: that is no complete file, and no reason to
+            // wait past `within`.
+            let complete = match self.0.try_lock() {
+                Ok(registry) => registry.files.is_empty(),
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner().files.is_empty(),
+                Err(TryLockError::WouldBlock) => false,
+            };
+            if complete {
                 return true;
             }
             if std::time::Instant::now() >= until {
@@ -780,6 +788,36 @@ mod tests {
         assert!(dir.path().join("board.wav").is_file());
         assert!(!recorder.writers().wait(std::time::Duration::ZERO));
         second.abandon();
+        assert!(recorder.writers().wait(std::time::Duration::ZERO));
+    }
+
+    #[test]
+    fn the_wait_for_the_writers_ends_in_time_while_a_file_is_held_up_being_created() {
+        let (_dir, recorder) = recorder();
+        let writers = recorder.writers();
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let registry = recorder.writing.clone();
+        // As `create` holds the registry while a hung disk creates the file.
+        let holder = std::thread::spawn(move || {
+            let _creating = lock(&registry);
+            held.0.send(()).unwrap();
+            let _ = release.1.recv_timeout(std::time::Duration::from_secs(10));
+        });
+        held.1.recv().unwrap();
+        let (waited, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            waited
+                .send(writers.wait(std::time::Duration::from_millis(50)))
+                .unwrap()
+        });
+        let outcome = done.recv_timeout(std::time::Duration::from_secs(5));
+        release.0.send(()).unwrap();
+        holder.join().unwrap();
+        assert_eq!(
+            outcome,
+            Ok(false),
+            "not complete, and not waiting on the lock"
+        );
         assert!(recorder.writers().wait(std::time::Duration::ZERO));
     }
 
