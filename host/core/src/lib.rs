@@ -58,8 +58,9 @@ pub use error::CoreError;
 pub use failover::MAX_TARGETS;
 pub use network::Network;
 pub use rooms::{
-    JoinOptions, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES,
-    MAX_ROOM_NAME, ParticipantStatus, ParticipantView, RoomView, room_name_problem,
+    JoinOptions, KEEP_META_KEY, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES,
+    MAX_META_VALUE_BYTES, MAX_ROOM_NAME, ParticipantStatus, ParticipantView, RoomView,
+    room_name_problem,
 };
 pub use setup_times::{SETUP_BOUNDS_S, SetupTimes};
 pub use timers::TimerId;

@@ -21,6 +21,12 @@ pub const MAX_META_ENTRIES: usize = 64;
 /// The most bytes of keys and values kept with one room together: two of the longest
 /// values, so that the rooms a guest can keep open cost the host a bounded share of memory.
 pub const MAX_META_BYTES: usize = 2 * MAX_META_VALUE_BYTES;
+/// The meta key that keeps a room while it is empty: while its value is not
+/// empty the room neither expires nor counts among the empty rooms waiting
+/// (`max_empty_rooms`). A guest sets it for a room that must outlive its
+/// participants (invitations not yet taken, members out inviting) and clears
+/// it (sets "") when that is over; the room's expiry starts then.
+pub const KEEP_META_KEY: &str = "keep";
 
 /// What is wrong with `room` as a room name, if anything: it is empty, or longer
 /// than [`MAX_ROOM_NAME`] characters.
@@ -131,6 +137,11 @@ impl Room {
             predefined: true,
             ..Room::default()
         }
+    }
+
+    /// Whether its meta keeps it while it is empty ([`KEEP_META_KEY`]).
+    pub(crate) fn kept(&self) -> bool {
+        self.meta.get(KEEP_META_KEY).is_some_and(|v| !v.is_empty())
     }
 
     /// Adds `call` (not already listed) at the end of the list, `talking` if its

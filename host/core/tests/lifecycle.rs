@@ -7,9 +7,9 @@ mod common;
 use common::{Script, World, answering_callee, conference, refusals};
 use std::time::Duration;
 use switchyard_core::{
-    CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, MAX_META_BYTES,
-    MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME, MediaOp,
-    ParticipantStatus, RoomState,
+    CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, KEEP_META_KEY,
+    MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME,
+    MediaOp, ParticipantStatus, RoomState,
 };
 use switchyard_media::{LegParams, MediaDirection};
 use switchyard_sip::testing::{Net, addr, rsip::Method};
@@ -212,6 +212,69 @@ fn predefined_rooms_never_expire_and_opened_rooms_do_unless_joined() {
 }
 
 #[test]
+fn a_room_its_meta_keeps_neither_expires_nor_counts_among_the_empty_until_released() {
+    let config = CoreConfig {
+        max_empty_rooms: 2,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(1), 1, conference());
+    let now = world.now;
+    world.core.open_room(now, "invited").unwrap();
+    world
+        .core
+        .set_meta(now, "invited", KEEP_META_KEY, "1")
+        .unwrap();
+    assert_eq!(
+        world.core.footprint().timers,
+        0,
+        "a kept room has no expiry"
+    );
+    for name in ["a", "b", "c"] {
+        let now = world.now;
+        world.core.open_room(now, name).unwrap();
+    }
+    assert_eq!(
+        world.core.list_rooms(),
+        ["b", "c", "invited"],
+        "past the cap the oldest waiting room goes, never the kept one"
+    );
+    world.run_for(Duration::from_secs(61));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["invited"],
+        "the kept room outlives the expiry delay"
+    );
+    let caller = world.dial("000777invited", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    world.uacs[caller].bye(world.now);
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    world.run_for(Duration::from_secs(80));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["invited"],
+        "emptied again by its last participant's expiry, it is still kept"
+    );
+    let released = world.now;
+    world
+        .core
+        .set_meta(released, "invited", KEEP_META_KEY, "")
+        .unwrap();
+    world.run_for(Duration::from_secs(59));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["invited"],
+        "released, it waits the whole delay from then"
+    );
+    world.run_for(Duration::from_secs(2));
+    assert!(
+        world.core.list_rooms().is_empty(),
+        "then it expires like any empty room"
+    );
+}
+
+#[test]
 fn room_names_and_the_values_kept_with_rooms_are_bounded() {
     let mut world = World::new(config(), Net::perfect(1), 1, conference());
     let now = world.now;
@@ -222,7 +285,10 @@ fn room_names_and_the_values_kept_with_rooms_are_bounded() {
         matches!(refused, Err(CoreError::InvalidArgument(_))),
         "{refused:?}"
     );
-    let set = |world: &mut World, key: &str, value: &str| world.core.set_meta(&longest, key, value);
+    let set = |world: &mut World, key: &str, value: &str| {
+        let now = world.now;
+        world.core.set_meta(now, &longest, key, value)
+    };
     assert_eq!(
         set(&mut world, &"k".repeat(MAX_META_KEY_BYTES), "v"),
         Ok(())
@@ -251,13 +317,13 @@ fn room_names_and_the_values_kept_with_rooms_are_bounded() {
     );
     world.core.open_room(now, "full").unwrap();
     let value = "v".repeat(MAX_META_VALUE_BYTES);
-    assert_eq!(world.core.set_meta("full", "a", &value), Ok(()));
+    assert_eq!(world.core.set_meta(now, "full", "a", &value), Ok(()));
     assert!(
-        world.core.set_meta("full", "b", &value).is_err(),
+        world.core.set_meta(now, "full", "b", &value).is_err(),
         "at most {MAX_META_BYTES} bytes a room"
     );
     assert_eq!(
-        world.core.set_meta("full", "a", &value),
+        world.core.set_meta(now, "full", "a", &value),
         Ok(()),
         "a value may be replaced by one as large"
     );
@@ -317,7 +383,10 @@ fn a_call_moving_to_an_empty_room_at_the_cap_keeps_the_room_it_joins() {
     let mut world = World::new(config, Net::perfect(2), 2, conference());
     let now = world.now;
     world.core.open_room(now, "waiting").unwrap();
-    world.core.set_meta("waiting", "adminpin", "4711").unwrap();
+    world
+        .core
+        .set_meta(now, "waiting", "adminpin", "4711")
+        .unwrap();
     let ann = world.dial("000777own", "ann");
     assert!(world.run_until(Duration::from_secs(10), |w| {
         w.uacs[ann].codes(Method::Invite).contains(&200)
@@ -586,7 +655,10 @@ fn the_room_state_version_moves_with_every_kept_change_and_restores_a_room() {
     };
     world.core.open_room(now, "pins").unwrap();
     moved(&world, "opening a room");
-    world.core.set_meta("pins", "adminpin", "123456").unwrap();
+    world
+        .core
+        .set_meta(now, "pins", "adminpin", "123456")
+        .unwrap();
     moved(&world, "setting meta");
     world.core.set_locked("pins", true).unwrap();
     moved(&world, "locking");

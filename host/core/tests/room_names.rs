@@ -21,7 +21,7 @@ fn every_room_command_refuses_a_name_that_is_no_room_name() {
             ("announce", core.announce(&name, music(), true)),
             ("announce once", core.announce(&name, music(), false)),
             ("stop announcement", core.stop_announcement(&name)),
-            ("set meta", core.set_meta(&name, "pin", "1234")),
+            ("set meta", core.set_meta(now, &name, "pin", "1234")),
             (
                 "start recording",
                 core.start_recording(&name, recording_queue(1).0),

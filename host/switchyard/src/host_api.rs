@@ -432,7 +432,7 @@ impl HostApi for CoreHost {
 
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
         lock(&self.core)
-            .set_meta(room, key, value)
+            .set_meta(Instant::now(), room, key, value)
             .map_err(adapter::error)
     }
 

@@ -14,8 +14,8 @@ use crate::dial::DialRequest;
 use crate::effect::{Effect, MediaOp};
 use crate::error::CoreError;
 use crate::rooms::{
-    JoinOptions, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES,
-    MAX_REASON_BYTES, ParticipantStatus, Room, RoomView, room_name_problem,
+    JoinOptions, KEEP_META_KEY, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES,
+    MAX_META_VALUE_BYTES, MAX_REASON_BYTES, ParticipantStatus, Room, RoomView, room_name_problem,
 };
 use crate::timers::{TimerId, TimerKind};
 
@@ -800,9 +800,17 @@ impl CallCore {
     /// value of at most [`MAX_META_VALUE_BYTES`], at most [`MAX_META_BYTES`] of both
     /// together, at most [`MAX_META_ENTRIES`] keys
     /// (past them, [`CoreError::InvalidArgument`] and nothing changes).
-    pub fn set_meta(&mut self, room: &str, key: &str, value: &str) -> Result<(), CoreError> {
-        check_room_name(room)?;
-        let room = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
+    /// [`KEEP_META_KEY`] set stops an empty room's expiry; set to "" at `now`,
+    /// it starts it.
+    pub fn set_meta(
+        &mut self,
+        now: Instant,
+        room_name: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), CoreError> {
+        check_room_name(room_name)?;
+        let room = self.rooms.get_mut(room_name).ok_or(CoreError::NoSuchRoom)?;
         let too_long = |what: &str, length: usize, limit: usize| {
             CoreError::InvalidArgument(format!(
                 "a room's {what} must be at most {limit} bytes, not {length}"
@@ -832,6 +840,14 @@ impl CallCore {
         }
         room.meta.insert(key.to_owned(), value.to_owned());
         self.rooms_version += 1;
+        if key == KEEP_META_KEY {
+            if room.kept() {
+                let expiry = room.expiry.take();
+                self.cancel_room_expiry(expiry);
+            } else {
+                self.schedule_room_expiry(now, room_name);
+            }
+        }
         Ok(())
     }
 

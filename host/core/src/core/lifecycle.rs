@@ -207,8 +207,8 @@ impl CallCore {
         }
     }
 
-    /// Starts the expiry of `room` if it is empty, not predefined and not
-    /// already expiring; past `max_empty_rooms` waiting, the oldest goes now.
+    /// Starts the expiry of `room` if it is empty, not predefined, not kept
+    /// by its meta and not already expiring; past `max_empty_rooms` waiting, the oldest goes now.
     pub(super) fn schedule_room_expiry(&mut self, now: Instant, room: &str) {
         let delay = self.config.rooms_expire_delay;
         let Some(id) = self.start_room_expiry(now, room, delay) else {
@@ -254,10 +254,10 @@ impl CallCore {
     }
 
     /// Schedules the expiry timer of `room`, `delay` from `now`, if it is empty, not
-    /// predefined and not already expiring.
+    /// predefined, not kept by its meta and not already expiring.
     fn start_room_expiry(&mut self, now: Instant, room: &str, delay: Duration) -> Option<TimerId> {
         let r = self.rooms.get_mut(room)?;
-        if r.predefined || !r.is_empty() || r.expiry.is_some() {
+        if r.predefined || r.kept() || !r.is_empty() || r.expiry.is_some() {
             return None;
         }
         let id = self
