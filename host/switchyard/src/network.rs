@@ -1,9 +1,13 @@
 //! The shell's side of [`Network`]: routes for our address, RTP and RTCP sockets.
 
+mod routes;
+
 use crate::rtp_ports::{LegSockets, RtpPorts};
+use routes::Routes;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use switchyard_core::Network;
 use switchyard_media::LegId;
 use tracing::warn;
@@ -37,16 +41,11 @@ pub struct ShellNetwork {
     advertise: Option<IpAddr>,
     /// The addresses the SIP sockets listen on, in the order configured.
     listen: Vec<SocketAddr>,
-    /// Routes looked up so far, by peer: the local address the kernel sends
-    /// from towards it, or none. Bounded by the peers a host talks to; cleared
-    /// when it reaches [`MAX_ROUTES`].
-    routes: HashMap<IpAddr, Option<IpAddr>>,
+    /// Routes looked up lately, by peer.
+    routes: Routes,
     ports: RtpPorts,
     pending: PendingSockets,
 }
-
-/// The most peer routes remembered before the cache starts over.
-const MAX_ROUTES: usize = 4096;
 
 impl ShellNetwork {
     /// Our address: `advertise` if set and of the peer's family, else the local address of the route
@@ -63,7 +62,7 @@ impl ShellNetwork {
         ShellNetwork {
             advertise,
             listen,
-            routes: HashMap::new(),
+            routes: Routes::default(),
             ports,
             pending,
         }
@@ -141,22 +140,11 @@ impl Network for ShellNetwork {
 }
 
 impl ShellNetwork {
-    /// The local address the kernel routes towards `peer` from, or none: no
+    /// The local address the kernel routes towards `peer` from now, or none: no
     /// route (an IPv6 peer on a host without IPv6 connectivity).
     fn route(&mut self, peer: IpAddr) -> Option<IpAddr> {
-        if self.routes.len() >= MAX_ROUTES {
-            self.routes.clear();
-        }
-        *self
-            .routes
-            .entry(peer)
-            .or_insert_with(|| match switchyard_net::local_ip_for(peer) {
-                Ok(ip) => Some(ip),
-                Err(e) => {
-                    warn!(%peer, "no route to peer: {e}");
-                    None
-                }
-            })
+        self.routes
+            .route(Instant::now(), peer, switchyard_net::local_ip_for)
     }
 }
 

@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig,
+};
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
@@ -124,6 +126,9 @@ impl Resolver {
         let options = builder.options_mut();
         options.timeout = QUERY_TIMEOUT;
         options.attempts = QUERY_RETRIES;
+        // A and AAAA are asked at once; the order the addresses are tried in is
+        // `select::interleave_families`', not the order hickory appends the answers in.
+        options.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
         Ok(Self {
             dns: builder
                 .build()
@@ -244,7 +249,8 @@ impl Resolver {
         }
     }
 
-    /// Every A and AAAA address of `name`, on `port` with `transport`.
+    /// Every A and AAAA address of `name`, on `port` with `transport`, the families
+    /// alternating, IPv4 first (RFC 8305 §4).
     async fn addresses(
         &self,
         name: &str,
@@ -252,7 +258,7 @@ impl Resolver {
         transport: Transport,
     ) -> Result<Vec<Target>, ResolveError> {
         let ips: Vec<IpAddr> = match self.dns.lookup_ip(fqdn(name)?).await {
-            Ok(lookup) => lookup.iter().collect(),
+            Ok(lookup) => select::interleave_families(lookup.iter()),
             Err(e) => none_if_absent(e)?,
         };
         Ok(ips

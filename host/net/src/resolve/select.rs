@@ -1,8 +1,8 @@
 //! The choices RFC 3263 makes from a URI and from DNS records, as pure functions: which
-//! queries to make (§4.1, §4.2), which NAPTR services to follow (§4.1) and in which order to
-//! try SRV targets (RFC 2782).
+//! queries to make (§4.1, §4.2), which NAPTR services to follow (§4.1), in which order to
+//! try SRV targets (RFC 2782) and the addresses of a name (RFC 8305 §4).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use rand::Rng;
 
@@ -168,6 +168,25 @@ pub(crate) fn order_srv(records: Vec<Srv>, rng: &mut impl Rng) -> Vec<Srv> {
     ordered
 }
 
+/// RFC 8305 §4: the addresses of one name, `ips`, in the order to try them: IPv4 and IPv6
+/// alternating, IPv4 first, each family in the order DNS gave it.
+pub(crate) fn interleave_families(ips: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr> {
+    // RFC 8305 lets the preferred family lead (IPv6 on most hosts, by RFC 6724) because it
+    // starts the next attempt 250 ms later without waiting for the first. Targets here are
+    // tried in turn (RFC 3263 §4.3): one that never answers a request over UDP holds the call
+    // for the next-target wait (seconds), and does so on every call. IPv6 that is routed but
+    // broken upstream fails that way, while SIP carriers and trunks serve IPv4: IPv4 leads,
+    // as SIP servers commonly prefer it. Alternating still tries IPv6 second when IPv4 is the
+    // broken family, rather than after every IPv4 address of the name.
+    let (v4, v6): (Vec<IpAddr>, Vec<IpAddr>) = ips.into_iter().partition(IpAddr::is_ipv4);
+    let mut ordered = Vec::with_capacity(v4.len() + v6.len());
+    for i in 0..v4.len().max(v6.len()) {
+        ordered.extend(v4.get(i));
+        ordered.extend(v6.get(i));
+    }
+    ordered
+}
+
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;
@@ -305,5 +324,31 @@ mod tests {
             order_srv(records, &mut SmallRng::seed_from_u64(3)),
             "seeded"
         );
+    }
+
+    #[test]
+    fn address_families_alternate_ipv4_first() {
+        let ips =
+            |text: &[&str]| -> Vec<IpAddr> { text.iter().map(|t| t.parse().unwrap()).collect() };
+        let dns = ips(&[
+            "2001:db8::1",
+            "2001:db8::2",
+            "2001:db8::3",
+            "192.0.2.1",
+            "192.0.2.2",
+        ]);
+        assert_eq!(
+            interleave_families(dns),
+            ips(&[
+                "192.0.2.1",
+                "2001:db8::1",
+                "192.0.2.2",
+                "2001:db8::2",
+                "2001:db8::3"
+            ])
+        );
+        let one_family = ips(&["2001:db8::2", "2001:db8::1"]);
+        assert_eq!(interleave_families(one_family.clone()), one_family);
+        assert!(interleave_families([]).is_empty());
     }
 }

@@ -9,6 +9,7 @@ use rsip::headers::{ToTypedHeader, UntypedHeader};
 use rsip::prelude::HeadersExt;
 
 mod checks;
+mod maddr;
 
 use checks::Checked;
 
@@ -99,8 +100,8 @@ pub(crate) fn validate_request(
     let (via_destination, sent_by_port, top) =
         annotate_top_via(&mut raw, source.addr).ok_or(Rejection::Unroutable)?;
     // §18.2.2: over a reliable transport the response goes back the way the request came,
-    // on its connection, whatever the Via's sent-by says, and on a new connection to the
-    // source at the sent-by port once that one has closed; over UDP, where the Via says,
+    // on its connection, whatever the Via's sent-by and maddr say, and on a new connection to
+    // the source at the sent-by port once that one has closed; over UDP, where the Via says,
     // from the address the request came to (RFC 3581 §4).
     let reliable = source.transport.is_reliable();
     let destination = TransportAddr {
@@ -182,16 +183,25 @@ fn transaction_id(checked: &Checked, top: &TopVia, raw: &RawRequest) -> String {
 }
 
 /// Reads the top Via, adds `received` and fills `rport` (§18.2.1, RFC 3581 §4) and returns
-/// where responses over UDP go (§18.2.2: the source address, and the source port if `rport`
-/// was asked for, else the sent-by port), the sent-by port, and what identifies the
-/// transaction; `None` if there is no readable top Via.
+/// where responses over UDP go (§18.2.2: the `maddr` address if it is a usable one, see
+/// [`maddr::unicast_maddr`], at the sent-by port; otherwise the source address, at the source
+/// port if `rport` was asked for, else at the sent-by port), the sent-by port, and what
+/// identifies the transaction; `None` if there is no readable top Via.
 fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketAddr, u16, TopVia)> {
     let header = raw.via_header_mut().ok()?;
     let via = via::parse(header.value())?;
     let rport = via.param("rport") == Some(None);
     let same_host = via.host.parse::<IpAddr>().is_ok_and(|ip| ip == source.ip());
     let sent_by_port = via.port.unwrap_or(5060);
-    let port = if rport { source.port() } else { sent_by_port };
+    // §18.2.2 puts maddr before `received`, and RFC 3581 §4 applies rport only to a Via
+    // without maddr: a maddr response goes to the sent-by port whatever the source port was.
+    let destination = match maddr::unicast_maddr(&via, source.ip()) {
+        Some(maddr) => SocketAddr::new(maddr, sent_by_port),
+        None => SocketAddr::new(
+            source.ip(),
+            if rport { source.port() } else { sent_by_port },
+        ),
+    };
     let top = TopVia {
         branch: via
             .branch()
@@ -211,7 +221,7 @@ fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketA
         value.push(format!("received={}", source.ip()));
     }
     header.replace(value.join(";"));
-    Some((SocketAddr::new(source.ip(), port), sent_by_port, top))
+    Some((destination, sent_by_port, top))
 }
 
 fn call_id(message: &impl HeadersExt) -> Result<String, String> {

@@ -1,0 +1,130 @@
+//! Responses to a request whose top Via has `maddr` (RFC 3261 §18.2.2): over UDP they go to
+//! the maddr address at the sent-by port, before `received` and rport (RFC 3581 §4) are
+//! considered; over TCP they stay on the connection; a maddr that is no unicast address of
+//! the request's family is ignored.
+
+use std::net::SocketAddr;
+
+use switchyard_sip::testing::{addr, epoch};
+use switchyard_sip::{Endpoint, EndpointConfig, Transmit, Transport};
+
+const EP: &str = "192.0.2.1:5060";
+
+/// Where requests come from: not where their Via's maddr points.
+const SOURCE: &str = "192.0.2.9:40000";
+
+/// An OPTIONS with top Via `via` and CSeq line `cseq` (a bad one gets a 400, routed the same).
+fn options(via: &str, cseq: &str) -> String {
+    format!(
+        "OPTIONS sip:a@192.0.2.1 SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n\
+         From: <sip:b@192.0.2.9>;tag=f\r\nTo: <sip:a@192.0.2.1>\r\n\
+         Call-ID: maddr-{}\r\n{cseq}\r\nContent-Length: 0\r\n\r\n",
+        via.len()
+    )
+}
+
+/// The one message the endpoint sends for `request`, received over `transport` from `source`.
+fn response(transport: Transport, source: &str, request: &str) -> Transmit {
+    let mut ep = Endpoint::new(
+        EndpointConfig {
+            user_agent: "sut".into(),
+        },
+        1,
+    );
+    ep.handle_message(
+        epoch(),
+        transport,
+        addr(EP),
+        addr(source),
+        request.as_bytes(),
+    );
+    let response = ep.poll_transmit().expect("an answer");
+    assert!(ep.poll_transmit().is_none(), "one answer");
+    response
+}
+
+fn text(t: &Transmit) -> String {
+    String::from_utf8_lossy(&t.payload).into_owned()
+}
+
+#[test]
+fn udp_responses_go_to_the_maddr_at_the_sent_by_port() {
+    let cases = [
+        // The sent-by port, not the source port rport asked for (RFC 3581 §4 applies only
+        // without maddr); the Via is still annotated with both.
+        (
+            "SIP/2.0/UDP 10.0.0.9:5070;maddr=198.51.100.4;branch=z9hG4bK1;rport",
+            "198.51.100.4:5070",
+            "SIP/2.0/UDP 10.0.0.9:5070;maddr=198.51.100.4;branch=z9hG4bK1;rport=40000;received=192.0.2.9",
+        ),
+        // No sent-by port: 5060.
+        (
+            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=198.51.100.4",
+            "198.51.100.4:5060",
+            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=198.51.100.4;received=192.0.2.9",
+        ),
+    ];
+    for (via, destination, answered_via) in cases {
+        for (cseq, status) in [("CSeq: 1 OPTIONS", "200"), ("CSeq: x OPTIONS", "400")] {
+            let sent = response(Transport::Udp, SOURCE, &options(via, cseq));
+            let text = text(&sent);
+            assert!(text.starts_with(&format!("SIP/2.0 {status} ")), "{text}");
+            assert_eq!(sent.destination, addr(destination), "{via}: {text}");
+            assert_eq!(sent.source, Some(addr(EP)), "from where the request came");
+            assert!(
+                text.contains(&format!("Via: {answered_via}\r\n")),
+                "{via}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_ipv6_maddr_is_taken_with_or_without_brackets() {
+    for maddr in ["[2001:db8::4]", "2001:db8::4"] {
+        let via = format!("SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bK1;maddr={maddr}");
+        let sent = response(
+            Transport::Udp,
+            "[2001:db8::9]:5070",
+            &options(&via, "CSeq: 1 OPTIONS"),
+        );
+        assert_eq!(sent.destination, addr("[2001:db8::4]:5070"), "{via}");
+    }
+}
+
+#[test]
+fn a_maddr_no_response_can_go_to_leaves_the_source_rules() {
+    // A host name (no DNS here), multicast (would need the Via's ttl), the other family (not
+    // reachable from the address the request came to), and no address at all.
+    for maddr in [
+        "proxy.example.com",
+        "224.0.1.75;ttl=1",
+        "[2001:db8::4]",
+        "0.0.0.0",
+    ] {
+        let rport = format!("SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bK1;rport;maddr={maddr}");
+        let sent = response(Transport::Udp, SOURCE, &options(&rport, "CSeq: 1 OPTIONS"));
+        assert_eq!(sent.destination, addr(SOURCE), "{rport}");
+        let sent_by = format!("SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bK1;maddr={maddr}");
+        let sent = response(
+            Transport::Udp,
+            SOURCE,
+            &options(&sent_by, "CSeq: 1 OPTIONS"),
+        );
+        assert_eq!(sent.destination, addr("192.0.2.9:5070"), "{sent_by}");
+    }
+}
+
+#[test]
+fn over_tcp_responses_stay_on_the_connection_whatever_the_maddr() {
+    let via = "SIP/2.0/TCP 10.0.0.9:5070;maddr=198.51.100.4;branch=z9hG4bK1";
+    let sent = response(Transport::Tcp, SOURCE, &options(via, "CSeq: 1 OPTIONS"));
+    assert_eq!(sent.transport, Transport::Tcp);
+    assert_eq!(sent.destination, addr(SOURCE), "the request's connection");
+    let reopen: SocketAddr = addr("192.0.2.9:5070");
+    assert_eq!(
+        sent.reopen,
+        Some(reopen),
+        "a new connection goes to the source IP, the sent-by port"
+    );
+}
