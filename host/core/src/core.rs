@@ -253,8 +253,11 @@ impl CallCore {
     }
 
     /// The shell's transport could not reach `addr` over `transport` (a TCP
-    /// connection that could not be opened): calls being placed whose INVITE
-    /// went there go on to their next target, or fail with 503.
+    /// connection that could not be opened or broke with messages unwritten, a
+    /// datagram the network refused): every request of ours waiting there for
+    /// its answer is given up as if answered 503 (see
+    /// [`Endpoint::transport_failed`]): calls being placed go on to their next
+    /// target, a BYE ends its call, a re-INVITE is refused.
     pub fn transport_failed(&mut self, now: Instant, transport: Transport, addr: SocketAddr) {
         self.endpoint.transport_failed(transport, addr);
         self.drain_sip(now);

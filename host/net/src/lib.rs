@@ -23,7 +23,7 @@
 //!
 //! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
 //! with socket2), `udp`, `connections` (the TCP connection table), `keep_open` (which idle
-//! connections stay open), `packet_info` (a wildcard UDP socket's local address per datagram), `tcp` (one connection's task and the accept loop), `sockets`
+//! connections stay open), `packet_info` (a wildcard UDP socket's local address per datagram), `tcp` (the accept loop and opening connections; `tcp::connection`, one connection's task), `sockets`
 //! ([`SipSockets`]), `route` ([`local_ip_for`]), `resolve` ([`Resolver`]: `uri` for the
 //! URI's parts, `select` for the record choices).
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{Id, JoinError, JoinSet};
+use tracing::warn;
 
 use crate::connections::Table;
 use crate::keep_open::KeepOpen;
@@ -19,8 +20,9 @@ use crate::{Outgoing, Received, SocketsConfig, Transport, bind, packet_info, tcp
 /// connection tasks wait, and the kernel's buffers (then TCP flow control) hold the rest.
 const RECEIVE_QUEUE: usize = 1024;
 
-/// Peers a TCP connection could not be opened to, waiting for [`SipSockets::recv`]; past this many, more are dropped (the SIP
-/// transaction's own timer still ends what waited on them).
+/// Peers a TCP connection could not be opened to or lost messages for, waiting for
+/// [`SipSockets::recv`]; past this many, more are dropped (the SIP transaction's own timer
+/// still ends what waited on them).
 const UNREACHABLE_QUEUE: usize = 64;
 
 /// What the socket and connection tasks share.
@@ -29,7 +31,7 @@ pub(crate) struct Shared {
     pub(crate) config: SocketsConfig,
     pub(crate) table: Arc<Table>,
     pub(crate) received: mpsc::Sender<Received>,
-    /// Where a connection could not be opened to.
+    /// Where a connection could not be opened to, or lost messages for.
     pub(crate) unreachable: mpsc::Sender<SocketAddr>,
     /// Changes never; fails once the [`SipSockets`] is dropped, which ends every task.
     pub(crate) shutdown: watch::Receiver<()>,
@@ -82,7 +84,8 @@ impl Shared {
 pub enum SocketEvent {
     /// A message received.
     Message(Received),
-    /// A TCP connection to this peer could not be opened.
+    /// A TCP connection to this peer could not be opened, or one ended (reset, given up as
+    /// dead, closed) with messages for the peer queued and not written: they are lost.
     Unreachable(SocketAddr),
     /// A socket stopped being read (its task panicked: a bug), so nothing more is received on
     /// it; says which and why. The sockets cannot serve as they were bound: the owner should
@@ -112,6 +115,31 @@ pub enum SendError {
     /// The UDP send failed.
     #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+impl SendError {
+    /// Whether the destination cannot be reached over this transport now, so that the
+    /// requests waiting for its answers can be given up (RFC 3261 §18.4): no socket or
+    /// connection can carry it, its connection closed, or the network says it is
+    /// unreachable. A full write queue, or a UDP send failing for want of local buffers,
+    /// loses this one message only; the others' timers decide.
+    pub fn unreaches_destination(&self) -> bool {
+        match self {
+            SendError::NoSocket(_)
+            | SendError::TooManyConnections(_)
+            | SendError::TooManyFromPeer(..)
+            | SendError::Closed => true,
+            SendError::QueueFull => false,
+            SendError::Io(e) => matches!(
+                e.kind(),
+                io::ErrorKind::NetworkUnreachable
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkDown
+                    | io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::AddrNotAvailable
+            ),
+        }
+    }
 }
 
 /// The shell's SIP sockets: a UDP socket and a TCP listener on each configured address, and
@@ -213,8 +241,9 @@ impl SipSockets {
 
     /// What happened next on the sockets: a message received on any socket or connection,
     /// a peer a TCP connection could not be opened to (refused, or not established
-    /// within the connect timeout; what was queued for it is dropped, and RFC 3261 §18.4
-    /// wants the transaction layer told), or a socket no longer read. Cancel-safe.
+    /// within the connect timeout) or whose connection ended with messages for it unwritten
+    /// (what was queued for it is dropped, and RFC 3261 §18.4 wants the transaction layer
+    /// told), or a socket no longer read. Cancel-safe.
     pub async fn recv(&mut self) -> SocketEvent {
         tokio::select! {
             biased;
@@ -233,7 +262,9 @@ impl SipSockets {
     /// the destination, else to `message.reopen` (on an open connection or a new one), else
     /// on a new connection to the destination (§18.1.1, §18.2.2), opened from
     /// `message.source` when it names a specific address; the message is queued, not yet
-    /// written, when this returns. An IPv4-mapped IPv6 destination is sent to as IPv4.
+    /// written, when this returns (if it is then lost, [`SipSockets::recv`] reports the
+    /// destination unreachable). A message for a connection whose queue is full is dropped,
+    /// logged as a warning. An IPv4-mapped IPv6 destination is sent to as IPv4.
     pub async fn send(&self, message: Outgoing) -> Result<(), SendError> {
         let destination = unmapped(message.destination);
         match message.transport {
@@ -271,7 +302,10 @@ impl SipSockets {
                     },
                 };
                 queue.try_send(message.payload).map_err(|e| match e {
-                    mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
+                    mpsc::error::TrySendError::Full(_) => {
+                        warn!(to = %destination, "TCP write queue full: SIP message dropped");
+                        SendError::QueueFull
+                    }
                     mpsc::error::TrySendError::Closed(_) => SendError::Closed,
                 })?;
             }
@@ -345,6 +379,31 @@ fn unmapped(addr: SocketAddr) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_failures_of_the_destination_give_up_what_waits_on_it() {
+        let io = |kind: io::ErrorKind| SendError::Io(io::Error::from(kind));
+        let addr = SocketAddr::from(([192, 0, 2, 1], 5060));
+        for unreached in [
+            SendError::NoSocket(addr),
+            SendError::TooManyConnections(1024),
+            SendError::TooManyFromPeer(addr, 64),
+            SendError::Closed,
+            io(io::ErrorKind::NetworkUnreachable),
+            io(io::ErrorKind::HostUnreachable),
+            io(io::ErrorKind::ConnectionRefused),
+        ] {
+            assert!(unreached.unreaches_destination(), "{unreached:?}");
+        }
+        for lost in [
+            SendError::QueueFull,
+            io(io::ErrorKind::WouldBlock),
+            io(io::ErrorKind::OutOfMemory),
+            SendError::Io(io::Error::from_raw_os_error(libc::ENOBUFS)),
+        ] {
+            assert!(!lost.unreaches_destination(), "{lost:?}");
+        }
+    }
 
     #[tokio::test]
     async fn a_reader_that_panics_is_reported_with_what_it_read() {

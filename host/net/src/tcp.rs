@@ -1,27 +1,25 @@
-//! TCP connections (RFC 3261 §18): accepting them, opening them, and each one's task, which
-//! frames what it reads and writes what its queue holds.
+//! TCP connections (RFC 3261 §18): accepting them and opening them. Each one's task, which
+//! frames what it reads and writes what its queue holds, is in `connection`; its deadlines in
+//! `deadline`; what it still owes a peer that closed its side in `owed`; how a dead one is
+//! noticed in `liveness`.
 
+mod connection;
 mod deadline;
+mod liveness;
+mod owed;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchyard_sip::{FramingError, PONG, StreamFramer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tokio::time::{sleep, timeout};
 use tracing::debug;
 
-use crate::connections::{Queue, Refused, Registration};
+use crate::connections::{Queue, Refused};
 use crate::sockets::{SendError, Shared};
-use crate::{Received, Transport};
-use deadline::{Deadlines, Stall};
-
-/// Bytes read from a connection at a time.
-const READ_CHUNK: usize = 16 * 1024;
+use connection::{Connection, run};
 
 /// Accepts connections on `listener` until the sockets are dropped; each gets its own task,
 /// or is closed at once when [`SocketsConfig::max_connections`](crate::SocketsConfig) are
@@ -136,138 +134,4 @@ async fn open(remote: SocketAddr, from: Option<IpAddr>) -> std::io::Result<TcpSt
         }
     }
     TcpStream::connect(remote).await
-}
-
-/// A connection established, and whether this side opened it.
-struct Connection {
-    stream: TcpStream,
-    registration: Registration,
-    /// Opened here: its local port is ephemeral, and what arrives on it is taken to
-    /// arrive at our listener ([`Shared::listening_address`]).
-    opened_here: bool,
-}
-
-/// One connection until it closes: the peer closes it, it idles for the idle timeout while
-/// its owner does not need it ([`crate::SipSockets::keep_open_while`]), a message read takes
-/// longer than the message timeout, a read or write fails, its framing fails, or the sockets
-/// are dropped. Its registration goes with it.
-async fn run(connection: Connection, mut writes: mpsc::Receiver<Vec<u8>>, shared: Arc<Shared>) {
-    let Connection {
-        stream,
-        registration,
-        opened_here,
-    } = connection;
-    let (Ok(local), Ok(remote)) = (stream.local_addr(), stream.peer_addr()) else {
-        return;
-    };
-    // Messages written back to back (100 then 180, an INVITE then its CANCEL) leave at once,
-    // not after the peer's delayed ACK of the first.
-    let _ = stream.set_nodelay(true);
-    let local = if opened_here {
-        shared.listening_address(local)
-    } else {
-        local
-    };
-    let (mut reader, mut writer) = stream.into_split();
-    let config = &shared.config;
-    let mut framer = StreamFramer::new(config.max_message_bytes);
-    let mut buffer = vec![0; READ_CHUNK];
-    let mut shutdown = shared.shutdown.clone();
-    let mut deadlines = if opened_here {
-        Deadlines::new(now(), config.idle_timeout, config.message_timeout)
-    } else {
-        Deadlines::accepted(now(), config.idle_timeout, config.message_timeout)
-    };
-    loop {
-        let (deadline, stall) = deadlines.next();
-        tokio::select! {
-            _ = shutdown.changed() => return,
-            () = sleep_until(Instant::from_std(deadline)) => {
-                match stall {
-                    Stall::Idle if shared.keep_open.needs(remote) => {
-                        deadlines.used(now());
-                        continue;
-                    }
-                    Stall::Idle => debug!(%remote, "TCP connection idle: closed"),
-                    Stall::Message => debug!(%remote, "TCP message incomplete in time: closed"),
-                    Stall::NoMessage => debug!(%remote, "TCP connection carried no message: closed"),
-                }
-                return;
-            }
-            read = reader.read(&mut buffer) => {
-                let len = match read {
-                    Ok(0) => return,
-                    Ok(len) => len,
-                    Err(e) => {
-                        debug!(%remote, "TCP read: {e}");
-                        return;
-                    }
-                };
-                deadlines.read(now());
-                framer.push(&buffer[..len]);
-                loop {
-                    let payload = match framer.next_message() {
-                        Ok(Some(payload)) => payload,
-                        Ok(None) => {
-                            deadlines.settled(framer.is_mid_message());
-                            break;
-                        }
-                        Err(error) => return refuse(&mut writer, &error, remote, &shared).await,
-                    };
-                    deadlines.framed();
-                    let message = Received {
-                        transport: Transport::Tcp,
-                        local,
-                        remote,
-                        connection: Some(registration.id()),
-                        payload,
-                    };
-                    if shared.received.send(message).await.is_err() {
-                        return;
-                    }
-                }
-                // RFC 5626 §3.5.1: each double-CRLF ping is answered with a CRLF pong; those
-                // of one read in one write, not a system call for each 4 bytes read.
-                let pings = framer.take_pings();
-                if pings > 0 && !write(&mut writer, &PONG.repeat(pings), config.message_timeout).await {
-                    return;
-                }
-            }
-            message = writes.recv() => {
-                let Some(message) = message else { return };
-                if !write(&mut writer, &message, config.message_timeout).await {
-                    return;
-                }
-                deadlines.used(now());
-            }
-        }
-    }
-}
-
-/// Answers the message that broke the framing if it deserves an answer, then closes: no later
-/// byte on the stream can be trusted to start a message.
-async fn refuse(
-    writer: &mut OwnedWriteHalf,
-    error: &FramingError,
-    remote: SocketAddr,
-    shared: &Shared,
-) {
-    debug!(%remote, "TCP framing: {error}");
-    let tag = format!("{:016x}", rand::random::<u64>());
-    if let Some(response) = error.response(&tag, &shared.config.server) {
-        write(writer, &response, shared.config.message_timeout).await;
-    }
-    // Best effort: the connection is dropped either way.
-    let _ = timeout(shared.config.message_timeout, writer.shutdown()).await;
-}
-
-/// Writes all of `bytes` within `limit`; false if that failed, which ends the connection (a
-/// peer that stops reading must not hold a task forever).
-async fn write(writer: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> bool {
-    matches!(timeout(limit, writer.write_all(bytes)).await, Ok(Ok(())))
-}
-
-/// The time now, as [`Deadlines`] take it.
-fn now() -> std::time::Instant {
-    Instant::now().into_std()
 }

@@ -492,8 +492,11 @@ async fn a_message_trickling_in_is_cut_off_at_the_message_timeout() {
 
 #[tokio::test]
 async fn one_address_gets_its_share_of_connections_and_another_still_gets_in() {
+    // A peer that closes a connection whose request is unanswered holds its place for the
+    // message timeout, while the answer may still be written.
     let config = SocketsConfig {
         max_connections_per_address: 2,
+        message_timeout: Duration::from_millis(500),
         ..loopback(&["127.0.0.1:0"])
     };
     let mut sip = sockets(config).await;

@@ -89,8 +89,10 @@ pub enum Event {
     /// got a provisional response and no final one within 64*T1 of being sent is cancelled
     /// (§9.1): its 487 is reported, or a 487 of our own if no final response comes within
     /// 64*T1 more; a 2xx that still comes then is ACKed, and the session kept is offered
-    /// again (its answer reported as [`Event::OfferAnswered`]). A 481
-    /// or 408 is followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057
+    /// again (its answer reported as [`Event::OfferAnswered`]). One whose destination the
+    /// transport could not reach is refused with 503
+    /// ([`Endpoint::transport_failed`](crate::Endpoint::transport_failed)). A 481 or 408
+    /// is followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057
     /// §5.1), a 408 after our BYE (RFC 4028 §10).
     OfferRefused {
         /// The call.
@@ -115,7 +117,8 @@ pub enum Event {
         duration_ms: u32,
     },
     /// The outcome of [`Endpoint::probe`](crate::Endpoint::probe): the final status code of
-    /// the OPTIONS (408 when it timed out). A 481 or 408 is followed by
+    /// the OPTIONS (408 when it timed out, 503 when the transport could not reach its
+    /// destination). A 481 or 408 is followed by
     /// [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057 §5.1), a 408 after our
     /// BYE.
     ProbeResult {

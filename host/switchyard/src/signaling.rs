@@ -242,9 +242,12 @@ impl Signaling {
                 };
                 if let Err(e) = self.sockets.send(outgoing).await {
                     debug!(to = %destination, "SIP send failed: {e}");
-                    // §18.4: the transaction layer hears of it, so that a call being
-                    // placed goes on to its next target at once.
-                    lock(&self.core).transport_failed(Instant::now(), transport, destination);
+                    // §18.4: the transaction layer hears of a destination it cannot
+                    // reach, so that a call being placed goes on to its next target
+                    // and the other requests waiting on it are given up at once.
+                    if e.unreaches_destination() {
+                        lock(&self.core).transport_failed(Instant::now(), transport, destination);
+                    }
                 }
             }
             for effect in effects {

@@ -1,5 +1,6 @@
-//! When a TCP connection has gone too long without progress: idle, or stuck inside a message.
-//! Sans-IO: the connection's task reports what it read, framed and wrote, and when.
+//! When a TCP connection has gone too long without progress: idle, stuck inside a message, or
+//! closed by its peer long enough ago. Sans-IO: the connection's task reports what it read,
+//! framed and wrote, and when.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,9 @@ pub(crate) enum Stall {
     /// An accepted connection carried no message within the message timeout of its opening:
     /// keepalives alone do not hold a place in the connection table.
     NoMessage,
+    /// The peer closed its side, and the message timeout has passed since it sent its last
+    /// message: the responses still owed to it had that long to be written.
+    PeerClosed,
 }
 
 /// A connection's two deadlines. Every byte read or written moves the idle deadline; a
@@ -31,6 +35,10 @@ pub(crate) struct Deadlines {
     started: Option<Instant>,
     /// When an accepted connection that has carried no message yet must have framed one.
     first_message_by: Option<Instant>,
+    /// When the read that brought the last message framed happened, if one was.
+    last_framed: Option<Instant>,
+    /// When a connection whose peer closed its side is closed.
+    closing: Option<Instant>,
 }
 
 impl Deadlines {
@@ -44,6 +52,8 @@ impl Deadlines {
             framed_since_read: false,
             started: None,
             first_message_by: None,
+            last_framed: None,
+            closing: None,
         }
     }
 
@@ -71,6 +81,17 @@ impl Deadlines {
     pub(crate) fn framed(&mut self) {
         self.framed_since_read = true;
         self.first_message_by = None;
+        self.last_framed = Some(self.last_read);
+    }
+
+    /// The peer closed its side (read at `now`): no message is under way any more, and the
+    /// connection stays for writing until the message timeout has passed since the last
+    /// message read, at once if none was read within it.
+    pub(crate) fn peer_closed(&mut self, now: Instant) {
+        self.started = None;
+        self.first_message_by = None;
+        let owed_until = self.last_framed.map(|at| at + self.message_timeout);
+        self.closing = Some(owed_until.map_or(now, |until| until.max(now)));
     }
 
     /// What was read is framed as far as it goes; the framer holds part of a message if
@@ -97,8 +118,12 @@ impl Deadlines {
             }
             _ => (self.idle, Stall::Idle),
         };
-        match self.first_message_by {
+        let next = match self.first_message_by {
             Some(by) if by <= next.0 => (by, Stall::NoMessage),
+            _ => next,
+        };
+        match self.closing {
+            Some(at) if at <= next.0 => (at, Stall::PeerClosed),
             _ => next,
         }
     }
@@ -188,6 +213,44 @@ mod tests {
         // One opened here writes first: it has no such deadline.
         let opened = Deadlines::new(start, IDLE, MESSAGE);
         assert_eq!(opened.next(), (at(start, 180), Stall::Idle));
+    }
+
+    #[test]
+    fn a_peer_that_closed_is_written_to_for_the_message_timeout_after_its_last_message() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::accepted(start, IDLE, MESSAGE);
+        deadlines.read(at(start, 10));
+        deadlines.framed();
+        deadlines.settled(true);
+        deadlines.read(at(start, 20));
+        deadlines.settled(true);
+        deadlines.peer_closed(at(start, 20));
+        assert_eq!(
+            deadlines.next(),
+            (at(start, 42), Stall::PeerClosed),
+            "the half message read meanwhile has no deadline of its own"
+        );
+        deadlines.used(at(start, 30));
+        assert_eq!(
+            deadlines.next(),
+            (at(start, 42), Stall::PeerClosed),
+            "writes do not extend it"
+        );
+        let mut silent = Deadlines::accepted(start, IDLE, MESSAGE);
+        silent.read(at(start, 10));
+        silent.settled(false);
+        silent.peer_closed(at(start, 10));
+        assert_eq!(
+            silent.next(),
+            (at(start, 10), Stall::PeerClosed),
+            "none owed: at once"
+        );
+        let mut long_ago = Deadlines::new(start, IDLE, MESSAGE);
+        long_ago.read(at(start, 1));
+        long_ago.framed();
+        long_ago.settled(false);
+        long_ago.peer_closed(at(start, 100));
+        assert_eq!(long_ago.next(), (at(start, 100), Stall::PeerClosed));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
 
-use super::{ClientKey, Endpoint, MergeKey, Owner, TxEntry, TxId, progress};
+use super::{ClientKey, Ended, Endpoint, MergeKey, Owner, TxEntry, TxId, progress};
 use crate::body::{self, BodyError};
 use crate::build::{ACCEPT, Extensions, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
@@ -503,9 +503,12 @@ impl Endpoint {
         };
         let waiting = client.owner();
         let outcome = client.on_response(now, response.code);
+        if outcome.is_some() {
+            entry.awaiting = None;
+        }
         self.reschedule(Owner::Tx(id));
         if outcome.is_some() && !self.answer_bye_challenge(now, waiting, &response) {
-            self.client_done(now, request, waiting, Some(&response));
+            self.client_done(now, request, waiting, Ended::Answered(&response));
         }
     }
 }

@@ -13,6 +13,7 @@ mod progress;
 mod session;
 #[cfg(test)]
 mod tests;
+mod transport_failure;
 mod update;
 
 use std::collections::{HashMap, VecDeque};
@@ -39,6 +40,8 @@ use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Tr
 use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
+use session::Ended;
+use transport_failure::Stranded;
 
 /// How the endpoint presents itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +75,8 @@ pub struct Stats {
     pub dropped_stray_responses: u64,
     /// ACKs that match no transaction and no dialog, or are malformed or too large, dropped.
     pub dropped_acks: u64,
-    /// Calls being placed that failed because the transport could not reach their next hop
+    /// Requests of ours (a call's INVITE, a BYE, a re-INVITE, ...) given up without waiting
+    /// for their response because the transport failed towards their destination
     /// ([`Endpoint::transport_failed`]).
     pub transport_failures: u64,
     /// `400 Bad Request` responses sent for malformed requests.
@@ -150,6 +154,8 @@ enum Owner {
     Call(CallKey),
     /// The call's mid-dialog timers: our re-INVITE, session refresh and expiry.
     Session(CallKey),
+    /// Requests of ours a transport failure stranded, due to be given up.
+    Stranded,
 }
 
 /// How a client transaction is found (§17.1.3): top Via branch and CSeq method.
@@ -187,6 +193,9 @@ enum TxKey {
 struct TxEntry {
     key: TxKey,
     tx: Transaction,
+    /// Where the request of a client transaction of ours went, until a non-INVITE one's
+    /// final response came (an INVITE one says itself whether it still waits for one).
+    awaiting: Option<TransportAddr>,
 }
 
 /// What a non-INVITE client transaction of ours carries, which says who takes its outcome.
@@ -207,6 +216,15 @@ impl TxEntry {
             TxKey::Client(key) if key.method == "OPTIONS" => ClientRequest::Probe,
             TxKey::Client(key) if key.method == "UPDATE" => ClientRequest::Update,
             _ => ClientRequest::Bye,
+        }
+    }
+
+    /// Where the request of this client transaction of ours went, while it waits for its
+    /// final response.
+    fn awaited_from(&self) -> Option<TransportAddr> {
+        match &self.tx {
+            Transaction::InviteClient(tx) if !tx.is_pending() => None,
+            _ => self.awaiting,
         }
     }
 }
@@ -256,6 +274,11 @@ pub struct Endpoint {
     client_index: HashMap<ClientKey, TxId>,
     /// Server transactions that only absorb retransmissions until their timer ends them.
     lingering: Lingering,
+    /// Requests of ours a transport failure stranded, given up at the next timeout.
+    stranded: Vec<Stranded>,
+    /// When our latest client transaction began: no later than any `now` the shell gives
+    /// next, so a deadline there is due at once.
+    last_request_at: Option<Instant>,
     schedule: Schedule<Owner>,
     out: Outbox,
     events: VecDeque<Event>,
@@ -288,6 +311,8 @@ impl Endpoint {
             server_index: HashMap::new(),
             client_index: HashMap::new(),
             lingering: Lingering::default(),
+            stranded: Vec::new(),
+            last_request_at: None,
             schedule: Schedule::default(),
             out: Outbox::default(),
             events: VecDeque::new(),
@@ -374,7 +399,7 @@ impl Endpoint {
                     let outcome = entry.tx.on_timeout(now, &mut self.out);
                     self.reschedule(owner);
                     if outcome.is_some() {
-                        self.client_done(now, request, waiting, None);
+                        self.client_done(now, request, waiting, Ended::TimedOut);
                     }
                 }
                 Owner::Call(key) => {
@@ -407,6 +432,7 @@ impl Endpoint {
                     }
                 }
                 Owner::Session(key) => self.on_session_timeout(now, key),
+                Owner::Stranded => self.give_up_stranded(now),
             }
         }
     }
@@ -533,7 +559,8 @@ impl Endpoint {
 
     /// Ends a call. An answered call gets a BYE (a non-INVITE client transaction, Timers E/F),
     /// sent once our 2xx is acknowledged (§15); [`EndCause::LocalHangup`] is reported when the
-    /// BYE gets a final response or times out. An unanswered incoming call is rejected with
+    /// BYE gets a final response, times out or is given up as its transport failed
+    /// ([`Endpoint::transport_failed`]). An unanswered incoming call is rejected with
     /// `480 Temporarily Unavailable` and reported at once. An outgoing call without a final
     /// response is cancelled (§9.1): at once if a provisional response came, else as soon as
     /// one comes; [`EndCause::LocalHangup`] is reported when the INVITE gets its final
@@ -727,21 +754,25 @@ impl Endpoint {
         (request, destination): (Vec<u8>, TransportAddr),
         waiting: Option<CallKey>,
     ) {
+        self.last_request_at = Some(now);
         let tx = NonInviteClient::new(now, destination, request, waiting, &mut self.out);
         let key = ClientKey {
             branch,
             method: method.to_string(),
         };
-        self.insert_tx(TxKey::Client(key), Transaction::NonInviteClient(tx));
+        let tx = Transaction::NonInviteClient(tx);
+        self.insert_tx(TxKey::Client(key), tx, Some(destination));
     }
 
-    fn insert_tx(&mut self, key: TxKey, tx: Transaction) -> TxId {
+    /// Files the transaction `tx` under `key`; `awaiting` is where its request went, for a
+    /// client transaction.
+    fn insert_tx(&mut self, key: TxKey, tx: Transaction, awaiting: Option<TransportAddr>) -> TxId {
         let id = TxId(self.next_id());
         match &key {
             TxKey::Server(k) => self.server_index.insert(k.clone(), id),
             TxKey::Client(k) => self.client_index.insert(k.clone(), id),
         };
-        self.transactions.insert(id, TxEntry { key, tx });
+        self.transactions.insert(id, TxEntry { key, tx, awaiting });
         self.reschedule(Owner::Tx(id));
         id
     }
@@ -761,6 +792,7 @@ impl Endpoint {
             }
             Owner::Call(key) => self.calls.get(&key).and_then(|call| call.deadline()),
             Owner::Session(key) => self.calls.get(&key).and_then(|c| c.session.deadline()),
+            Owner::Stranded => self.stranded_deadline(),
         };
         self.schedule.set(owner, deadline);
     }
@@ -804,7 +836,7 @@ impl Endpoint {
         to_tag: Option<&str>,
     ) -> TxId {
         let tx = InviteServer::new(destination, call, to_tag);
-        self.insert_tx(TxKey::Server(key), Transaction::InviteServer(tx))
+        self.insert_tx(TxKey::Server(key), Transaction::InviteServer(tx), None)
     }
 }
 

@@ -2,7 +2,6 @@
 //! (RFC 3261 §8.1, §9.1, §13.2, §22; RFC 6026 §7.2).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
@@ -20,7 +19,7 @@ use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::{self, timer};
 use crate::transaction::{ClientOutcome, InviteClient, Transaction, TxId};
-use crate::transport::{Transport, TransportAddr};
+use crate::transport::TransportAddr;
 use crate::wire::{self, Datagram};
 
 /// The most PRACKs one placed call sends: a callee sends its next reliable provisional
@@ -34,7 +33,8 @@ impl Endpoint {
     /// `call.destination` over `call.transport`, retransmitted by Timer A until a response
     /// (over UDP only). Timer B (64*T1) gives it up if no response comes at all; once a
     /// provisional response came, only a final response or [`Endpoint::hangup`] ends it
-    /// (§17.1.1.2). What follows is reported as
+    /// (§17.1.1.2), or a failure of the transport to its destination at any time
+    /// ([`Endpoint::transport_failed`]). What follows is reported as
     /// [`Event::CallProgress`] for each provisional response (with [`Event::Dtmf`] for a key the
     /// callee sends by INFO in an early dialog), then [`Event::CallAnswered`]
     /// (the 2xx was ACKed; the call then ends with [`Event::CallEnded`]) or
@@ -94,12 +94,14 @@ impl Endpoint {
         request: Vec<u8>,
         destination: TransportAddr,
     ) {
+        self.last_request_at = Some(now);
         let tx = InviteClient::new(now, destination, request, call, &mut self.out);
         let key = ClientKey {
             branch,
             method: rsip::Method::Invite.to_string(),
         };
-        let id = self.insert_tx(TxKey::Client(key), Transaction::InviteClient(tx));
+        let tx = Transaction::InviteClient(tx);
+        let id = self.insert_tx(TxKey::Client(key), tx, Some(destination));
         if let Some(placed) = self.placed.get_mut(&call) {
             placed.tx = id;
         }
@@ -399,29 +401,9 @@ impl Endpoint {
         self.fail_placed(call, response.code, response.reason, try_next);
     }
 
-    /// The transport could not reach `addr` over `transport` (a TCP connection to it could not
-    /// be opened): every call being placed whose INVITE went there and got no response yet
-    /// fails as if answered 503 (RFC 3261 §8.1.3.1), so the next target is worth a try (RFC
-    /// 3263 §4.3). Its INVITE client transaction ends at once instead of waiting for Timer B.
-    pub fn transport_failed(&mut self, transport: Transport, addr: SocketAddr) {
-        let destination = TransportAddr::new(transport, addr);
-        let failed: Vec<(CallKey, TxId)> = self
-            .placed
-            .iter()
-            .filter(|(_, p)| p.destination.same_place(&destination) && p.stage == Stage::Calling)
-            .map(|(&call, p)| (call, p.tx))
-            .collect();
-        for (call, tx) in failed {
-            self.remove_tx(tx);
-            self.stats.transport_failures += 1;
-            let reason = format!("Service Unavailable (cannot reach {})", destination.addr);
-            self.fail_placed(call, 503, reason, true);
-        }
-    }
-
     /// Forgets the placed call `call` and reports its failure with `code`, `reason` and
     /// `try_next` (see [`Event::CallFailed`]), or its end if the application hung up.
-    fn fail_placed(&mut self, call: CallKey, code: u16, reason: String, try_next: bool) {
+    pub(super) fn fail_placed(&mut self, call: CallKey, code: u16, reason: String, try_next: bool) {
         let Some(placed) = self.forget_placed(call) else {
             return;
         };

@@ -19,6 +19,46 @@ use crate::timer::T1;
 use crate::transaction::{ClientOutcome, Machine};
 use crate::transport::TransportAddr;
 
+/// How a non-INVITE client transaction of ours ended, as the one that waits for it hears.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ended<'a> {
+    /// Its final response came.
+    Answered(&'a Response),
+    /// Timer F fired first: taken as a 408 (§8.1.3.1).
+    TimedOut,
+    /// The transport failed towards where it went: taken as a 503 (§8.1.3.1), for the
+    /// reason given.
+    Unreachable(&'a str),
+}
+
+impl<'a> Ended<'a> {
+    /// The status code it counts as.
+    pub(super) fn code(self) -> u16 {
+        match self {
+            Self::Answered(response) => response.code,
+            Self::TimedOut => 408,
+            Self::Unreachable(_) => 503,
+        }
+    }
+
+    /// The final response, if one came.
+    pub(super) fn response(self) -> Option<&'a Response> {
+        match self {
+            Self::Answered(response) => Some(response),
+            Self::TimedOut | Self::Unreachable(_) => None,
+        }
+    }
+
+    /// The reason phrase it counts with.
+    pub(super) fn reason(self) -> String {
+        match self {
+            Self::Answered(response) => reason_phrase(&response.raw),
+            Self::TimedOut => "Request Timeout".to_owned(),
+            Self::Unreachable(reason) => reason.to_owned(),
+        }
+    }
+}
+
 /// Re-INVITEs sent with one offer at most while the peer answers 491 (§14.1 sets no bound;
 /// two peers that keep colliding must stop somewhere).
 pub(super) const GLARE_ATTEMPTS: u32 = 3;
@@ -142,8 +182,9 @@ impl Endpoint {
     }
 
     /// Sends an OPTIONS in the confirmed call (a keepalive or probe, §11); its final status
-    /// code comes as [`Event::ProbeResult`] (408 on timeout), and a 481 or 408 then ends the
-    /// call with [`EndCause::DialogGone`] (RFC 5057 §5.1). Else [`CallError::InvalidState`].
+    /// code comes as [`Event::ProbeResult`] (408 on timeout, 503 when the transport failed:
+    /// [`Endpoint::transport_failed`]), and a 481 or 408 then ends the call with
+    /// [`EndCause::DialogGone`] (RFC 5057 §5.1). Else [`CallError::InvalidState`].
     pub fn probe(&mut self, now: Instant, call: CallKey) -> Result<(), CallError> {
         let state = known(&mut self.calls, call)?;
         if state.phase != Phase::Confirmed {
@@ -369,24 +410,23 @@ impl Endpoint {
         }
     }
 
-    /// A non-INVITE client transaction carrying `request` that `waiting` waits for ended
-    /// with the final `response` (`None`: timeout).
+    /// A non-INVITE client transaction carrying `request` that `waiting` waits for `ended`.
     pub(super) fn client_done(
         &mut self,
         now: Instant,
         request: ClientRequest,
         waiting: Option<CallKey>,
-        response: Option<&Response>,
+        ended: Ended<'_>,
     ) {
         let call = match request {
             ClientRequest::Bye => return self.bye_done(now, waiting),
-            ClientRequest::Update => return self.update_done(now, waiting, response),
+            ClientRequest::Update => return self.update_done(now, waiting, ended),
             ClientRequest::Probe => waiting,
         };
         let Some(call) = call.filter(|call| self.calls.contains_key(call)) else {
             return;
         };
-        let code = response.map_or(408, |r| r.code);
+        let code = ended.code();
         self.events.push_back(Event::ProbeResult { call, code });
         if matches!(code, 408 | 481) {
             self.lose_dialog(now, call, code);
@@ -470,6 +510,7 @@ impl Endpoint {
             (Some(&offer), &credentials),
         );
         let cseq = state.dialog.local_cseq();
+        self.last_request_at = Some(now);
         if let Some(old) = state.session.outgoing.take() {
             // A 491 or a challenge ended it; its final response may come again.
             self.reinvites.remove(&old.branch);

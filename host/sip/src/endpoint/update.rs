@@ -3,13 +3,12 @@
 
 use std::time::Instant;
 
-use super::session::{GLARE_ATTEMPTS, offer_request, reason_phrase};
+use super::session::{Ended, GLARE_ATTEMPTS, offer_request};
 use super::{Endpoint, Owner};
 use crate::body;
 use crate::build::Extensions;
 use crate::call::CallKey;
 use crate::event::Event;
-use crate::message::Response;
 use crate::session::timer;
 use crate::session::{OutgoingUpdate, Retry, glare_wait};
 
@@ -46,13 +45,8 @@ impl Endpoint {
         self.start_non_invite(now, rsip::Method::Update, branch, update, Some(call));
     }
 
-    /// Our UPDATE in `waiting` ended with the final `response` (`None`: timeout).
-    pub(super) fn update_done(
-        &mut self,
-        now: Instant,
-        waiting: Option<CallKey>,
-        response: Option<&Response>,
-    ) {
+    /// Our UPDATE in `waiting` ended as `ended` says.
+    pub(super) fn update_done(&mut self, now: Instant, waiting: Option<CallKey>, ended: Ended<'_>) {
         let Some(call) = waiting else {
             return;
         };
@@ -62,9 +56,9 @@ impl Endpoint {
         let Some(update) = state.session.update.take() else {
             return;
         };
-        let code = response.map_or(408, |r| r.code);
+        let code = ended.code();
         let success = (200..300).contains(&code);
-        if success && let Some(response) = response {
+        if success && let Some(response) = ended.response() {
             // RFC 3261 §12.2.1.2: the 2xx to our target refresh names the peer's target.
             state.dialog.refresh_target(&response.raw.headers);
             let agreed =
@@ -102,7 +96,7 @@ impl Endpoint {
             return self.send_reinvite(now, call, offer);
         }
         // §22.2, §22.3: a challenge the call's credentials answer sends it again.
-        if let Some(response) = response
+        if let Some(response) = ended.response()
             && let Some(credentials) = self.credentials_for(call, response, "UPDATE")
         {
             self.send_update_with(now, call, update.offer, &credentials);
@@ -120,8 +114,7 @@ impl Endpoint {
             Some(offer) => self.events.push_back(Event::OfferRefused {
                 call,
                 code,
-                reason: response
-                    .map_or_else(|| "Request Timeout".to_owned(), |r| reason_phrase(&r.raw)),
+                reason: ended.reason(),
                 offer,
             }),
             // A refused refresh leaves the session to expire as RFC 4028 §10 says, unless

@@ -294,6 +294,54 @@ fn an_unreachable_next_hop_fails_its_calls_at_once_with_503() {
     assert_eq!(pair.a.stats().transport_failures, 1);
 }
 
+#[test]
+fn an_unreachable_next_hop_fails_a_ringing_call_and_its_cancel_at_once() {
+    let mut pair = Pair::new(Net::perfect(24), idle());
+    pair.peer.answer_cancel = false;
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
+    assert!(pair.run_until(MINUTE, |p| !p.a_events.is_empty()));
+    let ringing = pair.a_events.len();
+    assert!(!pair.run_until(Duration::from_secs(40), |p| p.a_events.len() > ringing));
+    // Ringing calls wait for their final response however long; the connection is gone.
+    pair.a.transport_failed(Transport::Udp, addr(P));
+    let failed_at = pair.now;
+    assert!(pair.run_until(MINUTE, |p| p.a_events.len() > ringing));
+    assert!(pair.now - failed_at < Duration::from_secs(1));
+    assert_eq!(
+        pair.a_events[ringing..],
+        [Event::CallFailed {
+            call,
+            code: 503,
+            reason: format!("Service Unavailable (cannot reach {P})"),
+            try_next: true,
+        }]
+    );
+    // One whose hangup sent a CANCEL ends as hung up, the CANCEL given up too.
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 2);
+    pair.peer.reply(Method::Invite, 180, "Ringing", "", "");
+    assert!(pair.run_until(MINUTE, |p| p.a_events.len() > ringing + 1));
+    pair.a.hangup(pair.now, call).unwrap();
+    peer_wait(&mut pair, Method::Cancel, 1);
+    pair.a.transport_failed(Transport::Udp, addr(P));
+    assert!(pair.run_until(MINUTE, |p| p.a_events.len() > ringing + 2));
+    assert_eq!(
+        pair.a_events.last(),
+        Some(&Event::CallEnded {
+            call,
+            cause: EndCause::LocalHangup,
+        })
+    );
+    assert_eq!(
+        pair.a.stats().transport_failures,
+        3,
+        "both INVITEs and the CANCEL"
+    );
+    assert_eq!(pair.a.active_transactions(), 0);
+}
+
 /// A pair over `net` whose callee rings (180) and whose caller hangs up `hangups` times on
 /// the 180.
 fn hung_up_while_ringing(net: Net, hangups: usize) -> Pair {

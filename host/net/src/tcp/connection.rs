@@ -1,0 +1,349 @@
+//! One connection's task, from its opening to its end: it frames what it reads and hands each
+//! message to the sockets' owner, writes what its queue holds, and says when messages queued
+//! for the peer were lost.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchyard_sip::{FramingError, PONG, StreamFramer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::time::{Instant, sleep_until, timeout};
+use tracing::debug;
+
+use super::deadline::{Deadlines, Stall};
+use super::liveness;
+use super::owed::Owed;
+use crate::connections::Registration;
+use crate::sockets::Shared;
+use crate::{Received, Transport};
+
+/// Bytes read from a connection at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// A connection established, and whether this side opened it.
+pub(super) struct Connection {
+    pub(super) stream: TcpStream,
+    pub(super) registration: Registration,
+    /// Opened here: its local port is ephemeral, and what arrives on it is taken to
+    /// arrive at our listener ([`Shared::listening_address`]).
+    pub(super) opened_here: bool,
+}
+
+/// How a connection's task stopped serving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The sockets were dropped: nothing more is written or reported.
+    Shutdown,
+    /// It is closed, by this side or by the peer: what is still queued is written first.
+    Close,
+    /// A read or write failed; `unwritten` if messages failed to be written.
+    Broken { unwritten: bool },
+}
+
+/// One connection until it closes: the peer closes it (one the peer opened stays for writing
+/// until the requests read from it have their final responses written, for the message
+/// timeout after the last at most: [`Owed`], [`Deadlines::peer_closed`]), it idles for the idle timeout while its
+/// owner does not need it ([`crate::SipSockets::keep_open_while`]), a message read takes
+/// longer than the message timeout, a read or write fails (the kernel fails them once the
+/// peer is found gone, see `liveness`), its framing fails, or the sockets are dropped. Its
+/// registration goes with it. If it ends with messages for the peer unwritten, the peer is
+/// reported unreachable ([`crate::SocketEvent::Unreachable`]).
+pub(super) async fn run(
+    connection: Connection,
+    writes: mpsc::Receiver<Vec<u8>>,
+    shared: Arc<Shared>,
+) {
+    let Connection {
+        stream,
+        registration,
+        opened_here,
+    } = connection;
+    let (Ok(local), Ok(remote)) = (stream.local_addr(), stream.peer_addr()) else {
+        return;
+    };
+    // Messages written back to back (100 then 180, an INVITE then its CANCEL) leave at once,
+    // not after the peer's delayed ACK of the first.
+    let _ = stream.set_nodelay(true);
+    let config = &shared.config;
+    if let Err(e) = liveness::watch(&stream, config.message_timeout) {
+        debug!(%remote, "TCP keepalive: {e}");
+    }
+    let local = if opened_here {
+        shared.listening_address(local)
+    } else {
+        local
+    };
+    let deadlines = if opened_here {
+        Deadlines::new(now(), config.idle_timeout, config.message_timeout)
+    } else {
+        Deadlines::accepted(now(), config.idle_timeout, config.message_timeout)
+    };
+    let (reader, writer) = stream.into_split();
+    let mut task = Task {
+        framer: StreamFramer::new(config.max_message_bytes),
+        reader,
+        writer,
+        writes,
+        registration,
+        local,
+        remote,
+        opened_here,
+        deadlines,
+        framed: VecDeque::new(),
+        owed: Owed::default(),
+        reading: true,
+        shared: Arc::clone(&shared),
+    };
+    let end = task.serve().await;
+    task.finish(end).await;
+}
+
+/// A connection's state while its task serves it.
+struct Task {
+    reader: OwnedReadHalf,
+    writer: OwnedWriteHalf,
+    writes: mpsc::Receiver<Vec<u8>>,
+    registration: Registration,
+    /// The address messages read are taken to arrive at.
+    local: SocketAddr,
+    remote: SocketAddr,
+    opened_here: bool,
+    framer: StreamFramer,
+    deadlines: Deadlines,
+    /// Messages framed that the sockets' owner has not taken yet.
+    framed: VecDeque<Received>,
+    /// The requests read that still owe their final response.
+    owed: Owed,
+    /// Whether the peer may still send: false once it closed its side.
+    reading: bool,
+    shared: Arc<Shared>,
+}
+
+impl Task {
+    /// Serves the connection until it ends, and says how.
+    async fn serve(&mut self) -> End {
+        let mut shutdown = self.shared.shutdown.clone();
+        // A permit borrows its sender, held while the task takes it.
+        let received = self.shared.received.clone();
+        let mut buffer = vec![0; READ_CHUNK];
+        let mut batch = Vec::new();
+        let most = self.shared.config.max_write_queue.max(1);
+        loop {
+            // The peer closed its side, and what it sent is taken and answered.
+            if !self.reading && self.framed.is_empty() && self.owed.settled() {
+                return End::Close;
+            }
+            let (deadline, stall) = self.deadlines.next();
+            // Nothing more is read while the owner has not taken what was: its queue holds
+            // the sockets' backlog, then the kernel's buffers and TCP flow control.
+            let read = self.reading && self.framed.is_empty();
+            // Writes first: the queue drains whatever else is ready, and the owner waiting to
+            // take what was read never holds up what it already answered.
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => return End::Shutdown,
+                () = sleep_until(Instant::from_std(deadline)) => {
+                    if let Some(end) = self.stalled(stall) {
+                        return end;
+                    }
+                }
+                // Every message queued, in one write rather than one per wake-up.
+                taken = self.writes.recv_many(&mut batch, most) => {
+                    // The table holds a sender while the registration lives: never 0 here.
+                    if taken == 0 {
+                        return End::Close;
+                    }
+                    let bytes = batch.concat();
+                    if !self.write(&bytes).await {
+                        return End::Broken { unwritten: true };
+                    }
+                    for message in batch.drain(..) {
+                        self.owed.written(&message);
+                    }
+                }
+                permit = received.reserve(), if !self.framed.is_empty() => {
+                    let (Ok(permit), Some(message)) = (permit, self.framed.pop_front()) else {
+                        return End::Shutdown;
+                    };
+                    permit.send(message);
+                    if !self.hand_off() {
+                        return End::Shutdown;
+                    }
+                }
+                read = self.reader.read(&mut buffer), if read => match read {
+                    // The peer's listener takes a new connection for what comes next.
+                    Ok(0) if self.opened_here => return End::Close,
+                    // §18.2.2: responses to what it sent go on this connection, which it may
+                    // still read (a half-close), and no other reaches its ephemeral port: it
+                    // stays until they are written, or for the message timeout at most.
+                    Ok(0) => {
+                        self.reading = false;
+                        self.deadlines.peer_closed(now());
+                    }
+                    Ok(len) => {
+                        if let Some(end) = self.frame(&buffer[..len]).await {
+                            return end;
+                        }
+                    }
+                    Err(e) => {
+                        debug!(remote = %self.remote, "TCP read: {e}");
+                        return End::Broken { unwritten: false };
+                    }
+                },
+            }
+        }
+    }
+
+    /// The deadline for `stall` passed: how the connection ends, if it does.
+    fn stalled(&mut self, stall: Stall) -> Option<End> {
+        let remote = self.remote;
+        match stall {
+            Stall::Idle if self.shared.keep_open.needs(remote) => {
+                self.deadlines.used(now());
+                return None;
+            }
+            Stall::Idle => debug!(%remote, "TCP connection idle: closed"),
+            Stall::Message => debug!(%remote, "TCP message incomplete in time: closed"),
+            Stall::NoMessage => debug!(%remote, "TCP connection carried no message: closed"),
+            Stall::PeerClosed => debug!(%remote, "TCP connection closed by the peer: closed"),
+        }
+        Some(End::Close)
+    }
+
+    /// Frames `bytes`, just read: hands the messages to the owner and answers keepalive
+    /// pings. How the connection ends, if it does.
+    async fn frame(&mut self, bytes: &[u8]) -> Option<End> {
+        self.deadlines.read(now());
+        self.framer.push(bytes);
+        loop {
+            match self.framer.next_message() {
+                Ok(Some(payload)) => {
+                    self.deadlines.framed();
+                    self.owed.read(&payload);
+                    self.framed.push_back(Received {
+                        transport: Transport::Tcp,
+                        local: self.local,
+                        remote: self.remote,
+                        connection: Some(self.registration.id()),
+                        payload,
+                    });
+                }
+                Ok(None) => {
+                    self.deadlines.settled(self.framer.is_mid_message());
+                    break;
+                }
+                Err(error) => return Some(self.refuse(&error).await),
+            }
+        }
+        if !self.hand_off() {
+            return Some(End::Shutdown);
+        }
+        // RFC 5626 §3.5.1: each double-CRLF ping is answered with a CRLF pong; those of one
+        // read in one write, not a system call for each 4 bytes read.
+        let pings = self.framer.take_pings();
+        if pings > 0 && !self.write(&PONG.repeat(pings)).await {
+            return Some(End::Broken { unwritten: false });
+        }
+        None
+    }
+
+    /// Hands the owner as many framed messages as its queue takes now; false if it is gone.
+    fn hand_off(&mut self) -> bool {
+        while let Some(message) = self.framed.pop_front() {
+            match self.shared.received.try_send(message) {
+                Ok(()) => {}
+                Err(TrySendError::Full(message)) => {
+                    self.framed.push_front(message);
+                    break;
+                }
+                Err(TrySendError::Closed(_)) => return false,
+            }
+        }
+        true
+    }
+
+    /// Hands the owner the messages framed before `error`, and answers the message that broke
+    /// the framing if it deserves an answer: no later byte on the stream can be trusted to
+    /// start a message, so the connection closes.
+    async fn refuse(&mut self, error: &FramingError) -> End {
+        debug!(remote = %self.remote, "TCP framing: {error}");
+        for message in self.framed.drain(..) {
+            if self.shared.received.send(message).await.is_err() {
+                return End::Shutdown;
+            }
+        }
+        let tag = format!("{:016x}", rand::random::<u64>());
+        match error.response(&tag, &self.shared.config.server) {
+            Some(response) if !self.write(&response).await => End::Broken { unwritten: false },
+            _ => End::Close,
+        }
+    }
+
+    /// Writes all of `bytes` within the message timeout; false if that failed, which ends
+    /// the connection (a peer that stops reading must not hold a task forever).
+    async fn write(&mut self, bytes: &[u8]) -> bool {
+        let limit = self.shared.config.message_timeout;
+        let written = write_within(&mut self.writer, bytes, limit).await;
+        if written {
+            self.deadlines.used(now());
+        }
+        written
+    }
+
+    /// Ends the connection as `end` says: out of the table, what is still queued written if
+    /// it closes, and the peer reported unreachable if messages for it were lost (RFC 3261
+    /// §18.4 has the transaction layer told; see `Endpoint::transport_failed` for what it
+    /// then fails).
+    async fn finish(self, end: End) {
+        let Self {
+            mut writer,
+            mut writes,
+            registration,
+            remote,
+            shared,
+            ..
+        } = self;
+        // Messages for the peer from now on go on a new connection.
+        drop(registration);
+        writes.close();
+        let mut left = Vec::new();
+        while let Ok(message) = writes.try_recv() {
+            left.extend_from_slice(&message);
+        }
+        let limit = shared.config.message_timeout;
+        // Only what was never written is reported: a request written before the connection
+        // broke may still be answered on a new one to our Via (§18.2.2), and its
+        // transaction's timer decides; once one is lost, though, the owner gives up every
+        // request that waits on the peer.
+        let lost = match end {
+            End::Shutdown => return,
+            End::Broken { unwritten } => unwritten || !left.is_empty(),
+            End::Close => {
+                let written = left.is_empty() || write_within(&mut writer, &left, limit).await;
+                // Best effort: the connection is dropped either way.
+                let _ = timeout(limit, writer.shutdown()).await;
+                !written
+            }
+        };
+        if lost {
+            debug!(%remote, "TCP connection lost messages for its peer: reported unreachable");
+            // Full: dropped, and the transaction's own timer ends what waited on it.
+            let _ = shared.unreachable.try_send(remote);
+        }
+    }
+}
+
+/// Writes all of `bytes` to `writer` within `limit`; false if that failed.
+async fn write_within(writer: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> bool {
+    matches!(timeout(limit, writer.write_all(bytes)).await, Ok(Ok(())))
+}
+
+/// The time now, as [`Deadlines`] take it.
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}

@@ -1,0 +1,293 @@
+//! TCP connections when things go wrong, on loopback: the kernel probing idle connections for
+//! a dead peer, a reset with messages for the peer lost (reported unreachable) or not, a
+//! burst of requests the owner takes slowly while their responses are written, and a peer
+//! that closes its side before its responses come. Every port is picked by the kernel, every
+//! wait is bounded.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use switchyard_net::{Outgoing, Received, SipSockets, SocketEvent, SocketsConfig, Transport};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
+}
+
+/// Sockets on 127.0.0.1 with `config`'s bounds, and their TCP listening address.
+async fn sockets(config: SocketsConfig) -> (SipSockets, SocketAddr) {
+    let config = SocketsConfig {
+        listen: vec!["127.0.0.1:0".parse().unwrap()],
+        ..config
+    };
+    let sip = SipSockets::bind(config).await.expect("bind on loopback");
+    let tcp = sip
+        .local_addrs()
+        .iter()
+        .find(|(transport, _)| *transport == Transport::Tcp)
+        .map(|(_, addr)| *addr)
+        .expect("a TCP listener");
+    (sip, tcp)
+}
+
+fn options(n: u32) -> Vec<u8> {
+    format!(
+        "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK{n}\r\n\
+         From: <sip:b@127.0.0.1>;tag=f\r\nTo: <sip:a@127.0.0.1>\r\nCall-ID: c{n}\r\n\
+         CSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn ok(n: u32) -> Vec<u8> {
+    format!("SIP/2.0 200 OK\r\nCSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n").into_bytes()
+}
+
+/// A TCP message to `destination` on no connection in particular; `reopen` as a response's.
+fn tcp_to(destination: SocketAddr, reopen: Option<SocketAddr>, payload: Vec<u8>) -> Outgoing {
+    Outgoing {
+        transport: Transport::Tcp,
+        destination,
+        connection: None,
+        source: None,
+        reopen,
+        payload,
+    }
+}
+
+async fn message(sip: &mut SipSockets) -> Received {
+    match within("a message", sip.recv()).await {
+        SocketEvent::Message(message) => message,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+async fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut data = vec![0; len];
+    within("read", stream.read_exact(&mut data))
+        .await
+        .expect("read");
+    data
+}
+
+/// A loopback address on a port nothing listens on (bound, so no other test takes it).
+fn nobody_listening() -> (socket2::Socket, SocketAddr) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("a TCP socket");
+    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&loopback.into()).expect("bound on loopback");
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (socket, addr)
+}
+
+/// `addr` as `/proc/net/tcp` writes it: the IPv4 address as a little-endian hex word.
+fn proc_net_tcp(addr: SocketAddr) -> String {
+    let IpAddr::V4(ip) = addr.ip() else {
+        panic!("IPv4 only");
+    };
+    format!(
+        "{:08X}:{:04X}",
+        u32::from_le_bytes(ip.octets()),
+        addr.port()
+    )
+}
+
+/// The kernel timer pending on the TCP socket from `local` to `remote` and the seconds until
+/// it fires, as `/proc/net/tcp` shows them (timer 2: keepalive, when nothing is in flight).
+fn kernel_timer(local: SocketAddr, remote: SocketAddr) -> Option<(u8, f64)> {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+    let (local, remote) = (proc_net_tcp(local), proc_net_tcp(remote));
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(1..3) != Some(&[local.as_str(), remote.as_str()][..]) {
+            return None;
+        }
+        let (timer, when) = fields.get(5)?.split_once(':')?;
+        let ticks = u64::from_str_radix(when, 16).ok()?;
+        // Clock ticks of USER_HZ, 100 a second on Linux.
+        Some((timer.parse().ok()?, ticks as f64 / 100.0))
+    })
+}
+
+/// Waits until the socket from `local` to `remote` idles with its keepalive timer running;
+/// the seconds until it fires.
+async fn keepalive_armed(local: SocketAddr, remote: SocketAddr) -> f64 {
+    within("a keepalive timer", async {
+        loop {
+            match kernel_timer(local, remote) {
+                Some((2, seconds)) => return seconds,
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_kernel_probes_idle_connections_accepted_and_opened() {
+    let (mut sip, listening) = sockets(SocketsConfig::default()).await;
+    let mut client = TcpStream::connect(listening).await.unwrap();
+    client.write_all(&options(1)).await.unwrap();
+    message(&mut sip).await;
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let peer_addr = peer.local_addr().unwrap();
+    sip.send(tcp_to(peer_addr, None, options(2))).await.unwrap();
+    let (mut opened, from) = within("a connection", peer.accept()).await.unwrap();
+    read_exactly(&mut opened, options(2).len()).await;
+
+    let accepted = keepalive_armed(listening, client.local_addr().unwrap()).await;
+    let ours = keepalive_armed(from, peer_addr).await;
+    for seconds in [accepted, ours] {
+        assert!(
+            (20.0..=30.0).contains(&seconds),
+            "first probe in {seconds} s"
+        );
+    }
+    assert_eq!(
+        kernel_timer(client.local_addr().unwrap(), listening),
+        Some((0, 0.0)),
+        "the test's own end, without keepalives, has no timer"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_that_loses_a_message_reports_the_peer_unreachable() {
+    let (mut sip, _) = sockets(SocketsConfig::default()).await;
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let peer_addr = peer.local_addr().unwrap();
+    sip.send(tcp_to(peer_addr, None, options(1))).await.unwrap();
+    let (mut stream, _) = within("a connection", peer.accept()).await.unwrap();
+    read_exactly(&mut stream, options(1).len()).await;
+    // An abortive close: the peer's kernel answers with a reset.
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+    // The test's runtime has one thread: the connection's task does not run while it sleeps,
+    // so the reset arrives before the next message is queued on the connection.
+    std::thread::sleep(Duration::from_millis(100));
+    sip.send(tcp_to(peer_addr, None, options(2)))
+        .await
+        .expect("queued on the connection still open");
+    match within("the report", sip.recv()).await {
+        SocketEvent::Unreachable(remote) => assert_eq!(remote, peer_addr),
+        other => panic!("expected {peer_addr} reported unreachable, got {other:?}"),
+    }
+    assert_eq!(sip.connections(), 0);
+    sip.send(tcp_to(peer_addr, None, options(3))).await.unwrap();
+    let (mut stream, _) = within("a new connection", peer.accept()).await.unwrap();
+    assert_eq!(
+        read_exactly(&mut stream, options(3).len()).await,
+        options(3),
+        "the next message goes on a new connection"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_after_everything_was_written_is_not_reported() {
+    let (mut sip, _) = sockets(SocketsConfig::default()).await;
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let peer_addr = peer.local_addr().unwrap();
+    sip.send(tcp_to(peer_addr, None, options(1))).await.unwrap();
+    let (mut stream, _) = within("a connection", peer.accept()).await.unwrap();
+    read_exactly(&mut stream, options(1).len()).await;
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+    // The request written may still be answered (on a new connection, RFC 3261 §18.2.2): its
+    // transaction's own timer decides.
+    let event = tokio::time::timeout(Duration::from_millis(300), sip.recv()).await;
+    assert!(event.is_err(), "{event:?}");
+    assert_eq!(sip.connections(), 0);
+}
+
+#[tokio::test]
+async fn responses_are_written_while_the_owner_is_slow_to_take_a_burst_of_requests() {
+    let (mut sip, listening) = sockets(SocketsConfig::default()).await;
+    let mut client = TcpStream::connect(listening).await.unwrap();
+    // More than the owner's receive queue holds: the connection waits to hand the rest over.
+    let burst = 1100;
+    let requests: Vec<u8> = (1..=burst).flat_map(options).collect();
+    within("the burst", client.write_all(&requests))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Three write queues' worth of responses, sent one at a time as the owner would.
+    let client_addr = client.local_addr().unwrap();
+    let responses = 3 * SocketsConfig::DEFAULT_MAX_WRITE_QUEUE as u32;
+    for n in 1..=responses {
+        sip.send(tcp_to(client_addr, None, ok(n)))
+            .await
+            .unwrap_or_else(|e| panic!("response {n}: {e}"));
+        tokio::task::yield_now().await;
+    }
+    let expected: Vec<u8> = (1..=responses).flat_map(ok).collect();
+    assert_eq!(read_exactly(&mut client, expected.len()).await, expected);
+    for n in 1..=burst {
+        assert_eq!(message(&mut sip).await.payload, options(n), "request {n}");
+    }
+}
+
+#[tokio::test]
+async fn a_peer_that_closed_its_side_still_gets_its_responses_on_its_connection() {
+    let (mut sip, listening) = sockets(SocketsConfig::default()).await;
+    let (_nobody, via_port) = nobody_listening();
+    let mut client = TcpStream::connect(listening).await.unwrap();
+    client.write_all(&options(1)).await.unwrap();
+    client.write_all(&options(2)).await.unwrap();
+    client.shutdown().await.unwrap();
+    let mut requests = vec![message(&mut sip).await, message(&mut sip).await];
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        sip.connections(),
+        1,
+        "kept while its requests are unanswered"
+    );
+    let mut response = Vec::new();
+    for (n, request) in (1..).zip(requests.drain(..)) {
+        // As the call core sends one: to the source, reopening to the Via's port if need be.
+        let reply = tcp_to(request.remote, Some(via_port), ok(n));
+        sip.send(reply).await.unwrap();
+        response.extend_from_slice(&ok(n));
+    }
+    let mut received = Vec::new();
+    within(
+        "the responses, then the close",
+        client.read_to_end(&mut received),
+    )
+    .await
+    .unwrap();
+    assert_eq!(received, response, "closed once both were answered");
+    assert_eq!(sip.connections(), 0);
+}
+
+#[tokio::test]
+async fn a_peer_that_closed_its_side_is_left_at_the_message_timeout_if_unanswered() {
+    let timeout = Duration::from_millis(400);
+    let config = SocketsConfig {
+        message_timeout: timeout,
+        ..SocketsConfig::default()
+    };
+    let (mut sip, listening) = sockets(config).await;
+    let mut client = TcpStream::connect(listening).await.unwrap();
+    client.write_all(&options(1)).await.unwrap();
+    client.shutdown().await.unwrap();
+    message(&mut sip).await;
+    let start = Instant::now();
+    let mut received = Vec::new();
+    within("the close", client.read_to_end(&mut received))
+        .await
+        .unwrap();
+    assert!(received.is_empty());
+    let closed = start.elapsed();
+    assert!(closed >= timeout / 2, "closed after {closed:?}");
+    assert_eq!(sip.connections(), 0);
+}

@@ -1,0 +1,142 @@
+//! Requests of ours stranded by a transport failure (RFC 3261 §8.1.3.1, §17.1.4, §18.4): the
+//! shell reports a destination it could not send to, and each request of ours that went there
+//! and still waits for its final response is given up as if answered 503, at once rather
+//! than after Timer B or F.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::{Ended, Endpoint, Owner};
+use crate::call::CallKey;
+use crate::event::Event;
+use crate::transaction::{Transaction, TxId};
+use crate::transport::{Transport, TransportAddr};
+
+/// A request of ours that waited for its final response from where the transport failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Stranded {
+    /// A client transaction in the endpoint's table: a placed call's INVITE, or a BYE,
+    /// CANCEL, PRACK, UPDATE or OPTIONS.
+    Tx(TxId),
+    /// The re-INVITE of the call with the Via branch.
+    Reinvite(CallKey, String),
+}
+
+impl Endpoint {
+    /// The transport failed towards `addr` over `transport`: a datagram could not be sent,
+    /// a TCP connection could not be opened, or one broke with messages for `addr` unwritten.
+    /// Each request of ours sent there that still waits for its final response is given up
+    /// as if answered 503 (§8.1.3.1), without waiting for Timer B or F: a call being placed
+    /// fails with [`Event::CallFailed`] 503 and `try_next` (RFC 3263 §4.3: the next target
+    /// at once), or ends if the application hung up; a BYE ends its call; a re-INVITE or
+    /// UPDATE with an offer is refused with [`Event::OfferRefused`] 503; an OPTIONS gives
+    /// [`Event::ProbeResult`] 503. A re-INVITE so given up still has a 2xx that comes later
+    /// ACKed, and the session the call kept offered again, as after its CANCEL went
+    /// unanswered. Requests answered already, and those sent after this call, are left be.
+    /// Takes effect at the next [`Endpoint::handle_timeout`], which
+    /// [`Endpoint::poll_timeout`] asks for at once (the shell reports no time with it).
+    pub fn transport_failed(&mut self, transport: Transport, addr: SocketAddr) {
+        let failed = TransportAddr::new(transport, addr);
+        // Requests already written are given up too, not only those lost: a response comes
+        // back on the connection its request went on (§18.2.2), which broke, losing messages
+        // for the peer. The peer may still open one to our Via for it, which a re-INVITE's
+        // 2xx is kept for; waiting Timer B or F on that chance is what failing over to the
+        // next target (RFC 3263 §4.3) is for.
+        let transactions = self
+            .transactions
+            .iter()
+            .filter(|(_, entry)| {
+                entry
+                    .awaited_from()
+                    .is_some_and(|to| to.same_place(&failed))
+            })
+            .map(|(&id, _)| Stranded::Tx(id));
+        let reinvites = self.calls.iter().filter_map(|(&call, state)| {
+            let reinvite = state.session.outgoing.as_ref()?;
+            // The ACK of a non-2xx goes where the re-INVITE went (§17.1.1.3).
+            let (_, to) = reinvite.tx.non_2xx_ack();
+            let stranded = reinvite.is_pending() && to.same_place(&failed);
+            stranded.then(|| Stranded::Reinvite(call, reinvite.branch.clone()))
+        });
+        self.stranded.extend(transactions.chain(reinvites));
+        self.reschedule(Owner::Stranded);
+    }
+
+    /// When the requests a transport failure stranded are due to be given up: at once.
+    pub(super) fn stranded_deadline(&self) -> Option<Instant> {
+        self.last_request_at.filter(|_| !self.stranded.is_empty())
+    }
+
+    /// Gives up at `now` the requests a transport failure stranded that still wait.
+    pub(super) fn give_up_stranded(&mut self, now: Instant) {
+        for stranded in std::mem::take(&mut self.stranded) {
+            match stranded {
+                Stranded::Tx(id) => self.give_up_tx(now, id),
+                Stranded::Reinvite(call, branch) => self.give_up_reinvite(now, call, &branch),
+            }
+        }
+    }
+
+    /// Ends the client transaction `id` if it still waits for its final response, and has
+    /// whoever waits for it hear a 503.
+    fn give_up_tx(&mut self, now: Instant, id: TxId) {
+        let Some(entry) = self.transactions.get(&id) else {
+            return;
+        };
+        let Some(to) = entry.awaited_from() else {
+            return;
+        };
+        let request = entry.client_request();
+        let invite_of = match &entry.tx {
+            Transaction::InviteClient(tx) => Some(tx.owner()),
+            _ => None,
+        };
+        let waiting = entry.tx.waiting_call();
+        self.remove_tx(id);
+        self.reschedule(Owner::Tx(id));
+        self.stats.transport_failures += 1;
+        let reason = unreachable(to);
+        match invite_of {
+            // An INVITE answered by a challenge lives on after its call sent the next one.
+            Some(call) if self.placed.get(&call).is_some_and(|p| p.tx == id) => {
+                self.fail_placed(call, 503, reason, true);
+            }
+            Some(_) => {}
+            None => self.client_done(now, request, waiting, Ended::Unreachable(&reason)),
+        }
+    }
+
+    /// Gives up the re-INVITE of `call` with Via branch `branch` if it still waits for its
+    /// final response: refused with 503, its 2xx still ACKed should one come.
+    fn give_up_reinvite(&mut self, now: Instant, call: CallKey, branch: &str) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(reinvite) = state
+            .session
+            .outgoing
+            .take_if(|reinvite| reinvite.branch == branch && reinvite.is_pending())
+        else {
+            return;
+        };
+        self.reinvites.remove(branch);
+        self.stats.transport_failures += 1;
+        let (_, to) = reinvite.tx.non_2xx_ack();
+        let offer = reinvite.offer.clone();
+        let context = (&mut self.ids, self.user_agent.as_str());
+        self.orphaned_reinvites
+            .adopt_given_up(now, call, reinvite, &state.dialog, context);
+        self.events.push_back(Event::OfferRefused {
+            call,
+            code: 503,
+            reason: unreachable(to),
+            offer,
+        });
+        self.reschedule(Owner::Session(call));
+    }
+}
+
+/// The reason phrase of the 503 a request to `to` is given up with.
+fn unreachable(to: TransportAddr) -> String {
+    format!("Service Unavailable (cannot reach {})", to.addr)
+}
