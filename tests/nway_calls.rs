@@ -438,3 +438,168 @@ fn a_join_code_pressed_while_the_invitee_rings_leaves_the_ringback_on() {
         "A still hears ringback after *7 with the invitee ringing: {ringback:.2e}"
     );
 }
+
+/// The From header of the first INVITE `socket` (a callee's SIP socket)
+/// receives within the deadline.
+fn from_of_invite(socket: &std::net::UdpSocket) -> String {
+    socket.set_read_timeout(Some(DEADLINE)).unwrap();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let (length, _) = socket.recv_from(&mut buffer).expect("an INVITE");
+        let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
+        if message.starts_with("INVITE ") {
+            return support::phone::header(&message, "From")
+                .expect("a From header")
+                .to_owned();
+        }
+    }
+}
+
+#[test]
+fn callees_see_who_calls_them_and_who_invites_them() {
+    let (b, c) = (
+        std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+        std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+    );
+    let keys = format!(
+        "directory = {{ \"102\" = \"sip:102@{}\", \"103\" = \"sip:103@{}\" }}",
+        b.local_addr().unwrap(),
+        c.local_addr().unwrap()
+    );
+    let server = Server::start_with(&nway_config(&keys, INVITING_ROOM));
+    let _a = Phone::dial(server.sip, "102", "100", &[]);
+    let from = from_of_invite(&b);
+    assert!(
+        from.starts_with("<sip:100@"),
+        "the forwarded call is from the caller: {from}"
+    );
+
+    let inviter = Phone::call(server.sip, "8208", "300", &[]);
+    await_listed(&server, "208", &["300"]);
+    press(&inviter, "0103#");
+    let from = from_of_invite(&c);
+    assert!(
+        from.starts_with("<sip:300@"),
+        "the invitation is from the inviting member: {from}"
+    );
+}
+
+#[test]
+fn invitations_call_only_numbers_invite_allow_takes_and_so_many_at_once() {
+    let callee = Listening::new();
+    let keys = format!(
+        "route = \"{}\"\ninvite_allow = \"^1[0-9]{{2}}$\"\nmax_invites_per_room = 1",
+        callee.uri("{number}")
+    );
+    let server = Server::start_with(&nway_config(&keys, INVITING_ROOM));
+    let first = Phone::call(server.sip, "8208", "300", &[]);
+    let second = Phone::call(server.sip, "8208", "301", &[]);
+    await_listed(&server, "208", &["300", "301"]);
+
+    press(&first, "000119001234567#");
+    never_called(&callee, "a number invite_allow does not take");
+    server
+        .wait_for_log(
+            "room 208: 300 may not invite 00119001234567: not allowed",
+            DEADLINE,
+        )
+        .expect("the refusal is logged");
+    let heard = talk_together(&[&first, &second], &[A, B], TALK);
+    assert_hears(&heard[1], A, "the room, the refused inviter back");
+
+    // One member out inviting already (dial tone): another may not invite.
+    press(&first, "0");
+    await_listed(&server, "208", &["301"]);
+    press(&second, "0103#");
+    never_called(&callee, "a number past max_invites_per_room");
+    server
+        .wait_for_log(
+            "room 208: 301 may not invite 103: too many members out inviting",
+            DEADLINE,
+        )
+        .expect("the refusal is logged");
+}
+
+#[test]
+fn escalation_takes_neither_a_live_conference_nor_a_configured_room() {
+    let (b, d, f) = (Listening::new(), Listening::new(), Listening::new());
+    let keys = format!(
+        "{}\nroom_scheme = \"offset\"\nroom_offset = 10000",
+        directory(&[("102", &b), ("104", &d), ("105", &f)])
+    );
+    let profile = "[guests.nway.config.rooms.10101]\npin = \"4321\"\n";
+    let server = Server::start_with(&nway_config(&keys, profile));
+    let (a, b) = two_party_call(&server, b);
+    escalate(&a, &b);
+    // A abandons the number: back in room 10100 with B.
+    press(&a, "*");
+    await_listed(&server, "10100", &["100", "102"]);
+
+    // A second call from 100: its room 10100 is a live conference.
+    let mut again = Phone::dial(server.sip, "104", "100", &[]);
+    let d = d.answer(DEADLINE);
+    assert_eq!(again.await_answer(), 200);
+    escalate(&again, &d);
+    await_listed(&server, "9000", &["104"]);
+    await_listed(&server, "10100", &["100", "102"]);
+
+    // 101's room 10101 has a profile: its escalation goes to the next free room.
+    let mut third = Phone::dial(server.sip, "105", "101", &[]);
+    let f = f.answer(DEADLINE);
+    assert_eq!(third.await_answer(), 200);
+    escalate(&third, &f);
+    await_listed(&server, "9001", &["105"]);
+    await_listed(&server, "10101", &[]);
+}
+
+#[test]
+fn a_conference_outlives_its_room_expiring_while_its_only_member_is_out() {
+    let b = Listening::new();
+    let expiring = "[rooms]\nexpire_delay_s = 1\nparticipants_expire_delay_s = 0\n";
+    let server = Server::start_with(&nway_config(&directory(&[("102", &b)]), expiring));
+    let (a, b) = two_party_call(&server, b);
+    escalate(&a, &b);
+    // B leaves while A is out: nobody is in room 9000, which the host deletes.
+    b.hang_up();
+    await_listed(&server, "9000", &[]);
+    std::thread::sleep(Duration::from_secs(3));
+
+    let mut intruder = Phone::dial(server.sip, "89000", "200", &[]);
+    assert_eq!(
+        intruder.await_answer(),
+        404,
+        "the escalated conference is private still"
+    );
+    press(&a, "*");
+    assert!(
+        !a.await_bye(Duration::from_secs(2)),
+        "A comes back to its conference, not to a closed one"
+    );
+    await_listed(&server, "9000", &["100"]);
+}
+
+#[test]
+fn a_marked_user_out_inviting_keeps_a_room_that_ends_with_its_marked_users() {
+    let room = r#"
+[guests.nway.config.rooms.213]
+options = "xXq1"
+callers = { "100" = "A", "101" = "A" }
+"#;
+    let server = Server::start_with(&nway_config("", room));
+    let away = Phone::call(server.sip, "8213", "100", &[]);
+    let leaving = Phone::call(server.sip, "8213", "101", &[]);
+    let staying = Phone::call(server.sip, "8213", "300", &[]);
+    await_listed(&server, "213", &["100", "101", "300"]);
+    press(&away, "0");
+    await_listed(&server, "213", &["101", "300"]);
+    leaving.hang_up();
+    assert!(
+        !staying.await_bye(Duration::from_secs(2)),
+        "a marked user is still out inviting: the room goes on"
+    );
+    away.hang_up();
+    assert!(
+        staying.await_bye(DEADLINE),
+        "the room ends with its last marked user"
+    );
+}

@@ -832,3 +832,84 @@ fn a_merge_that_brings_company_stops_the_music_of_one_alone() {
     assert_hears(&heard[0], TONES[1], "300, the merged participant in");
     assert_music_stopped(&heard[0], before);
 }
+
+/// How many are listed in `room` ("0" for a room nobody is in).
+fn count(server: &Server, room: &str) -> String {
+    let script = format!(
+        "try:\n    print(s.nway.count('{room}'))\nexcept xmlrpc.client.Fault:\n    print(0)\n"
+    );
+    python(server, &script).trim().to_owned()
+}
+
+#[test]
+fn a_new_pin_is_awaited_from_the_end_of_its_prompt_and_never_set_by_a_time_out() {
+    let server = Server::start_with(&nway_config("conference_options = \"Dq1\"", ""));
+    // `enter_new_pin` lasts 6.6 s: keys 11 s after the answer are in time.
+    let setter = enter(&server, "500", "300");
+    setter.talk(0.0, Duration::from_secs(11));
+    press(&setter, "55#");
+    await_listed(&server, "500", &["300"]);
+    let second = enter(&server, "500", "301");
+    second.talk(0.0, Duration::from_secs(2));
+    assert_eq!(
+        count(&server, "500"),
+        "1",
+        "the pin set is asked of the next caller"
+    );
+
+    // Nothing typed: the time-out asks again, and sets no pin.
+    let hesitating = enter(&server, "501", "302");
+    hesitating.talk(0.0, Duration::from_secs(18));
+    assert_eq!(count(&server, "501"), "0", "no room opened without a pin");
+    assert!(
+        !hesitating.await_bye(Duration::from_millis(100)),
+        "the caller is asked again"
+    );
+}
+
+#[test]
+fn a_merge_brings_members_out_inviting_back_to_the_room_merged_into() {
+    let server = server();
+    let staying = enter(&server, "212", "300");
+    let inviting = enter(&server, "212", "301");
+    await_listed(&server, "212", &["300", "301"]);
+    press(&inviting, "0");
+    await_listed(&server, "212", &["300"]);
+    assert_eq!(rpc(&server, "s.nway.merge('212', '208')"), "2");
+    press(&inviting, "*");
+    await_listed(&server, "208", &["300", "301"]);
+    let heard = talk_together(&[&staying, &inviting], &TONES[..2], TALK);
+    assert_hears(&heard[0], TONES[1], "300, 301 back in the room merged into");
+}
+
+#[test]
+fn without_dynamic_rooms_option_e_picks_only_a_free_configured_room() {
+    let room = "[guests.nway.config.rooms.9001]\noptions = \"q1\"\n";
+    let server = Server::start_with(&nway_config(
+        "dynamic_rooms = false\nconference_options = \"eq1\"",
+        room,
+    ));
+    let _first = enter(&server, "", "300");
+    await_listed(&server, "9001", &["300"]);
+    let mut second = Phone::dial(server.sip, "8", "301", &[]);
+    assert_eq!(
+        second.await_answer(),
+        486,
+        "no free configured room is left"
+    );
+}
+
+#[test]
+fn callers_options_apply_only_to_calls_from_a_trusted_proxy_once_one_is_set() {
+    let server = Server::start_with(&nway_config("trusted_proxies = \"192.0.2.1\"", ROOMS));
+    let _caller = enter(&server, "204", "100");
+    await_listed(&server, "204", &["100"]);
+    assert_eq!(
+        rpc(
+            &server,
+            "[m['options'] for m in s.nway.listMembers('204')['members']]"
+        ),
+        "['qs1']",
+        "100's admin option is for calls through the trusted proxy only"
+    );
+}

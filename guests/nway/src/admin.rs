@@ -22,6 +22,7 @@
 //! running, none to stop), 504 for an unknown function.
 
 use crate::message::Message;
+use crate::out;
 use crate::participant::recording_name;
 use crate::room;
 use switchyard_sdk::control::Fault;
@@ -209,7 +210,7 @@ fn on_all(
 
 /// Moves everyone in room `from` into room `into`, listed, muted,
 /// listen-only and deaf as they were; each participant's flow is told its
-/// new room. A room the config has no profile for is 404; when nobody
+/// new room, and so is each member out inviting, which comes back to `into`. A room the config has no profile for is 404; when nobody
 /// could move, the host's reason is the fault. Once `from` is vacant (nobody
 /// in it, nobody out inviting) its conference is over: its recording stops
 /// and its pin and lock go. Music for one alone in `into` stops.
@@ -225,7 +226,12 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     }
     // Who waits for a marked user is judged before anyone moves: once a
     // marked user has moved, everyone left behind would seem to wait.
-    let moving: Vec<(ParticipantInfo, bool)> = members(from)?
+    let away = out::members(from, "");
+    let present = room::present(from);
+    if present.is_empty() && away.is_empty() {
+        return Err(fault(NOT_FOUND, format!("nobody is in room {from}")));
+    }
+    let moving: Vec<(ParticipantInfo, bool)> = present
         .into_iter()
         .map(|p| {
             // Deaf is not listed: it is talk-only, or waiting for a marked user.
@@ -253,6 +259,16 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
         let _ = call.set_deaf(*deaf);
         // A flow that cannot be told keeps the old room's name; the call is moved all the same.
         let _ = call.send_message(&Message::Moved(into.to_owned()).encode());
+    }
+    // Members out inviting belong to the conference too: they come back to `into`.
+    // Each moves its own mark, and ends `from`'s conference if it was the last.
+    for member in away {
+        if Call::new(member.call)
+            .send_message(&Message::Moved(into.to_owned()).encode())
+            .is_ok()
+        {
+            moved += 1;
+        }
     }
     if let Some(e) = refused
         && moved == 0

@@ -1,5 +1,6 @@
 //! A number or pin typed on the keypad, ended by `#`, with a time-out for
-//! each key.
+//! each key. After a prompt the first key's time-out starts only once the
+//! prompt is over: a caller cannot type before it knows what to type.
 
 use std::time::Duration;
 use switchyard_sdk::{Call, TimerId};
@@ -20,19 +21,45 @@ pub struct Digits {
 pub enum Typing {
     /// Waiting for more keys.
     More,
-    /// `#` ended the number (possibly empty), or the time-out did after some keys.
+    /// `#` ended the number (possibly empty).
     Done(String),
-    /// `*` was pressed, or the time-out ran out before any key.
+    /// The time-out ran out, after these keys (possibly none).
+    TimedOut(String),
+    /// `*` was pressed.
     Cancelled,
 }
 
 impl Digits {
     /// Starts waiting for keys, at most `timeout` for each.
     pub fn start(call: &Call, timeout: Duration) -> Digits {
+        let mut digits = Digits::new(timeout);
+        digits.restart(call);
+        digits
+    }
+
+    /// Plays `prompts` asking for keys, then waits for them, at most
+    /// `timeout` for each: the first key's time-out starts at the prompts'
+    /// end ([`Digits::prompt_done`]), or at once if they cannot be played.
+    pub fn after_prompts(call: &Call, prompts: &[&str], timeout: Duration) -> Digits {
+        match call.play(prompts) {
+            Ok(()) => Digits::new(timeout),
+            Err(_) => Digits::start(call, timeout),
+        }
+    }
+
+    fn new(timeout: Duration) -> Digits {
         Digits {
             typed: String::new(),
-            timer: call.start_timer(timeout).ok(),
+            timer: None,
             timeout,
+        }
+    }
+
+    /// The prompt asking for the keys ended (or was stopped): the time-out
+    /// for the first key starts, unless a key already started one.
+    pub fn prompt_done(&mut self, call: &Call) {
+        if self.timer.is_none() && self.typed.is_empty() {
+            self.restart(call);
         }
     }
 
@@ -55,15 +82,12 @@ impl Digits {
     }
 
     /// The timer `id` fired: `None` if it is not this entry's.
-    pub fn timed_out(&mut self, call: &Call, id: TimerId) -> Option<Typing> {
+    pub fn timed_out(&mut self, id: TimerId) -> Option<Typing> {
         if self.timer != Some(id) {
             return None;
         }
         self.timer = None;
-        Some(match std::mem::take(&mut self.typed) {
-            typed if typed.is_empty() => self.finish(call, Typing::Cancelled),
-            typed => self.finish(call, Typing::Done(typed)),
-        })
+        Some(Typing::TimedOut(std::mem::take(&mut self.typed)))
     }
 
     /// Whether no key was typed yet.

@@ -5,6 +5,7 @@
 
 use crate::digits::{Digits, Typing};
 use crate::options::Options;
+use crate::out;
 use crate::participant::Participant;
 use crate::room;
 use crate::settings::{RoomProfile, Settings};
@@ -18,12 +19,23 @@ const KEY_TIMEOUT: Duration = Duration::from_secs(10);
 /// (MeetMe's three).
 const ROOM_ATTEMPTS: u32 = 3;
 
+/// Who calls into a conference.
+#[derive(Debug)]
+pub struct Caller {
+    /// Its number (the From user).
+    pub number: String,
+    /// Its number is vouched for ([`Settings::vouches_for`]): the room's
+    /// `callers` options for it apply.
+    pub vouched: bool,
+    /// Who its wrong pins count against, across calls (see
+    /// [`SourceGuard::counted_as`](switchyard_sdk::source_limit::SourceGuard::counted_as)).
+    pub source: String,
+}
+
 /// A caller on its way into a room.
 #[derive(Debug)]
 pub struct Entry {
-    number: String,
-    /// The caller's source address, whose wrong pins count across calls.
-    source: String,
+    caller: Caller,
     /// Room numbers typed that led nowhere (nothing typed included).
     room_tries: u32,
     stage: Stage,
@@ -41,11 +53,13 @@ enum Stage {
         digits: Digits,
         tries: u32,
     },
-    /// The first caller of a room typing a pin for it (`#` for none).
+    /// The first caller of a room typing a pin for it (`#` for none);
+    /// `tries` entries abandoned so far.
     NewPin {
         room: String,
         profile: RoomProfile,
         digits: Digits,
+        tries: u32,
     },
     /// Hearing why it is refused; hung up when the prompt ends.
     Refused,
@@ -68,18 +82,11 @@ pub enum Start {
 }
 
 impl Entry {
-    /// A caller (`number`, whose wrong pins count against `source`, see
-    /// [`SourceGuard::counted_as`](switchyard_sdk::source_limit::SourceGuard::counted_as))
-    /// dialled the conference access with `room` ("": none). A source with
-    /// too many wrong pins of late is refused with 403.
-    pub fn start(
-        call: &Call,
-        settings: &Settings,
-        room: &str,
-        number: String,
-        source: String,
-    ) -> Start {
-        if settings.source_guard.is_blocked(&source) {
+    /// `caller` dialled the conference access with `room` ("": none). A
+    /// source with too many wrong pins of late is refused with 403.
+    pub fn start(call: &Call, settings: &Settings, room: &str, caller: Caller) -> Start {
+        let source = &caller.source;
+        if settings.source_guard.is_blocked(source) {
             log(
                 Level::Info,
                 &format!("call from {source}: too many wrong pins from there; 403"),
@@ -92,11 +99,12 @@ impl Entry {
             "" if picking.pick_empty || picking.pick_empty_without_pin => {
                 let (first, last) = settings.free_rooms;
                 let without_pin = picking.pick_empty_without_pin;
+                // With dynamic rooms off, only a room with a profile is one to enter.
                 let free = room::first_free(first, last, |room| {
                     !room::is_adhoc(room)
-                        && (!without_pin
-                            || settings.profile(room).is_some_and(|p| p.pin.is_none())
-                                && room::own_pin(room).is_none())
+                        && settings.profile(room).is_some_and(|p| {
+                            !without_pin || p.pin.is_none() && room::own_pin(room).is_none()
+                        })
                 });
                 let Some(free) = free else {
                     let _ = call.reject(486, "No Empty Conference");
@@ -108,21 +116,23 @@ impl Entry {
             room => Some(room.to_owned()),
         };
         if let Some(room) = &room
-            && (settings.profile(room).is_none() || room::is_adhoc(room))
+            && !may_dial_into(settings, room)
         {
             let _ = call.reject(404, "No Such Conference");
             return Start::Rejected;
         }
         let _ = call.answer();
         let mut entry = Entry {
-            number,
-            source,
+            caller,
             room_tries: 0,
             stage: Stage::Refused,
         };
         let Some(room) = room else {
-            let _ = call.play(&["enter_conference_number"]);
-            entry.stage = Stage::Room(Digits::start(call, KEY_TIMEOUT));
+            entry.stage = Stage::Room(Digits::after_prompts(
+                call,
+                &["enter_conference_number"],
+                KEY_TIMEOUT,
+            ));
             return Start::Entering(entry);
         };
         match entry.admit(call, settings, room) {
@@ -158,7 +168,14 @@ impl Entry {
             (
                 Stage::Room(d) | Stage::Pin { digits: d, .. } | Stage::NewPin { digits: d, .. },
                 Event::Timer(id),
-            ) => d.timed_out(call, id)?,
+            ) => d.timed_out(id)?,
+            (
+                Stage::Room(d) | Stage::Pin { digits: d, .. } | Stage::NewPin { digits: d, .. },
+                Event::PromptDone,
+            ) => {
+                d.prompt_done(call);
+                return None;
+            }
             _ => return None,
         };
         if typing == Typing::More {
@@ -174,31 +191,36 @@ impl Entry {
         }
     }
 
-    /// A number or pin was typed (or abandoned) in `stage`.
+    /// A number or pin was typed (or abandoned) in `stage`. A room number or
+    /// pin is what was typed by `#` or the time-out; a new pin only what `#`
+    /// ended (alone: none), as a pin set by mistake would lock everyone out.
     fn typed(&mut self, call: &Call, settings: &Settings, stage: Stage, typing: Typing) -> Next {
+        let new_pin = match &typing {
+            Typing::Done(pin) => Some(pin.clone()),
+            _ => None,
+        };
         let typed = match typing {
-            Typing::Done(typed) => typed,
-            _ => String::new(),
+            Typing::Done(typed) | Typing::TimedOut(typed) => typed,
+            Typing::More | Typing::Cancelled => String::new(),
         };
         match stage {
-            Stage::Room(_)
-                if settings.profile(&typed).is_some()
-                    && !typed.is_empty()
-                    && !room::is_adhoc(&typed) =>
-            {
+            Stage::Room(_) if !typed.is_empty() && may_dial_into(settings, &typed) => {
                 self.admit(call, settings, typed)
             }
             Stage::Room(_) => {
                 // A wrong number counts against the source as a wrong pin does (both are
                 // guessed); a caller who typed nothing has only hesitated.
                 let locked_out =
-                    !typed.is_empty() && settings.source_guard.record_failure(&self.source);
+                    !typed.is_empty() && settings.source_guard.record_failure(&self.caller.source);
                 self.room_tries += 1;
                 if locked_out || self.room_tries >= ROOM_ATTEMPTS {
                     return refuse(call, &["wrong_pin_bye"]);
                 }
-                let _ = call.play(&["enter_conference_number"]);
-                Next::Stay(Stage::Room(Digits::start(call, KEY_TIMEOUT)))
+                Next::Stay(Stage::Room(Digits::after_prompts(
+                    call,
+                    &["enter_conference_number"],
+                    KEY_TIMEOUT,
+                )))
             }
             Stage::Pin {
                 room,
@@ -213,34 +235,51 @@ impl Entry {
                 // As with room numbers, a caller who typed nothing has only
                 // hesitated: it uses up a try, not its source's allowance.
                 let locked_out =
-                    !typed.is_empty() && settings.source_guard.record_failure(&self.source);
+                    !typed.is_empty() && settings.source_guard.record_failure(&self.caller.source);
                 if locked_out {
                     log(
                         Level::Info,
-                        &format!("{}: too many wrong pins; locked out for now", self.source),
+                        &format!(
+                            "{}: too many wrong pins; locked out for now",
+                            self.caller.source
+                        ),
                     );
                 }
                 if locked_out || tries + 1 >= settings.pin_attempts {
                     return refuse(call, &["wrong_conference_pin", "goodbye"]);
                 }
-                let _ = call.play(&["wrong_conference_pin", "enter_conference_pin"]);
                 Next::Stay(Stage::Pin {
                     room,
                     profile,
                     pin,
-                    digits: Digits::start(call, KEY_TIMEOUT),
+                    digits: Digits::after_prompts(
+                        call,
+                        &["wrong_conference_pin", "enter_conference_pin"],
+                        KEY_TIMEOUT,
+                    ),
                     tries: tries + 1,
                 })
             }
-            Stage::NewPin { room, profile, .. } => {
+            Stage::NewPin {
+                room,
+                profile,
+                tries,
+                ..
+            } => {
                 // Another first caller may have got in while this one typed: one who
                 // set a pin made the room theirs, and its pin is asked.
                 if let Some(pin) = room::own_pin(&room) {
                     return ask_pin(call, room, profile, pin);
                 }
+                let Some(new_pin) = new_pin else {
+                    if tries + 1 >= settings.pin_attempts {
+                        return refuse(call, &["goodbye"]);
+                    }
+                    return ask_new_pin(call, room, profile, tries + 1);
+                };
                 // One who got in without a pin meanwhile has opened the room as it is.
                 if room::is_vacant(&room) {
-                    room::set_own_pin(&room, &typed);
+                    room::set_own_pin(&room, &new_pin);
                 }
                 self.check_admission(call, room, &profile)
             }
@@ -253,7 +292,7 @@ impl Entry {
         let Some(profile) = settings.profile(&room) else {
             return refuse(call, &["wrong_pin_bye"]);
         };
-        let options = profile.options_of(&self.number);
+        let options = self.options_in(&profile);
         let vacant = room::is_vacant(&room);
         if vacant {
             // A lock or pin kept with a vacant room (the host restarted)
@@ -264,44 +303,67 @@ impl Entry {
             return ask_pin(call, room, profile, pin);
         }
         if options.ask_new_pin && vacant {
-            let _ = call.play(&["enter_new_pin"]);
-            return Next::Stay(Stage::NewPin {
-                room,
-                profile,
-                digits: Digits::start(call, KEY_TIMEOUT),
-            });
+            return ask_new_pin(call, room, profile, 0);
         }
         self.check_admission(call, room, &profile)
     }
 
     /// Lets the caller in unless the room is locked (admins pass) or full.
     fn check_admission(&mut self, call: &Call, room: String, profile: &RoomProfile) -> Next {
-        let options: Options = profile.options_of(&self.number);
+        let options = self.options_in(profile);
         if let Some((why, prompt)) = room::refusal(&room, profile.max_members, 1, options.admin) {
             log(
                 Level::Info,
-                &format!("room {room}: {} refused: {why}", self.number),
+                &format!("room {room}: {} refused: {why}", self.caller.number),
             );
             return refuse(call, &[prompt]);
         }
         Next::Enter(Participant::enter(
             call,
             room,
-            std::mem::take(&mut self.number),
+            std::mem::take(&mut self.caller.number),
             options,
         ))
     }
+
+    /// The caller's options in a room of `profile`: with those `callers`
+    /// gives its number only if its number is vouched for.
+    fn options_in(&self, profile: &RoomProfile) -> Options {
+        if self.caller.vouched {
+            profile.options_of(&self.caller.number)
+        } else {
+            profile.options
+        }
+    }
+}
+
+/// Whether callers may dial into `room`: it has a profile, and is no room
+/// made by escalating a two-party call (one that expired while members of
+/// its conference were out still is).
+fn may_dial_into(settings: &Settings, room: &str) -> bool {
+    out::revive(room);
+    settings.profile(room).is_some() && !room::is_adhoc(room)
 }
 
 /// Asks the caller for `pin`, the pin of `room`.
 fn ask_pin(call: &Call, room: String, profile: RoomProfile, pin: String) -> Next {
-    let _ = call.play(&["enter_conference_pin"]);
     Next::Stay(Stage::Pin {
         room,
         profile,
         pin,
-        digits: Digits::start(call, KEY_TIMEOUT),
+        digits: Digits::after_prompts(call, &["enter_conference_pin"], KEY_TIMEOUT),
         tries: 0,
+    })
+}
+
+/// Asks the first caller of `room` for a pin for it, after `tries` entries
+/// it abandoned (`*` or the time-out).
+fn ask_new_pin(call: &Call, room: String, profile: RoomProfile, tries: u32) -> Next {
+    Next::Stay(Stage::NewPin {
+        room,
+        profile,
+        digits: Digits::after_prompts(call, &["enter_new_pin"], KEY_TIMEOUT),
+        tries,
     })
 }
 

@@ -4,6 +4,7 @@
 
 use crate::message::Message;
 use crate::options::Options;
+use crate::out;
 use crate::participant::Participant;
 use crate::room;
 use crate::settings::Settings;
@@ -34,6 +35,14 @@ impl Invitee {
         }
     }
 
+    /// Its holder's conference moved to another room (an admin merged
+    /// it): the invitee joins that one.
+    pub fn on_message(&mut self, message: Message) {
+        if let Message::Moved(room) = message {
+            self.room = room;
+        }
+    }
+
     /// Something happened to the invited call: a participant when it joins.
     pub fn on_event(
         &mut self,
@@ -50,7 +59,7 @@ impl Invitee {
             // The holder joined the room, or hung up: the invitee joins it,
             // unless the room was locked or filled up meanwhile (the holder's
             // own return was checked; a hang-up was not).
-            Event::Unbridged if room::is_closed(&self.room) => {
+            Event::Unbridged if out::is_closed(&self.room) => {
                 log(
                     Level::Info,
                     &format!(

@@ -15,19 +15,21 @@
 //! host's. The control API is [`admin`].
 
 mod admin;
+mod caller_id;
 mod digits;
 mod entry;
 mod invitee;
 mod keys;
 mod message;
 mod options;
+mod out;
 mod participant;
 mod party;
 mod placed;
 mod room;
 mod settings;
 
-use entry::{Entry, Start};
+use entry::{Caller, Entry, Start};
 use invitee::Invitee;
 use message::Message;
 use participant::Participant;
@@ -71,6 +73,11 @@ fn misconfigured(error: &str) -> Nway {
 
 impl CallFlow for Nway {
     fn on_invite(call: &Call, invite: InviteInfo) -> Self {
+        // A From user past what a room lists would make the call's join fail.
+        let invite = InviteInfo {
+            from_user: caller_id::number(&invite.from_user),
+            ..invite
+        };
         let settings = match settings() {
             Ok(settings) => settings,
             Err(error) => {
@@ -84,7 +91,12 @@ impl CallFlow for Nway {
             let source = settings
                 .source_guard
                 .counted_as(&invite.source, &invite.from_uri);
-            return match Entry::start(call, settings, room, invite.from_user.clone(), source) {
+            let caller = Caller {
+                number: invite.from_user.clone(),
+                vouched: settings.vouches_for(&invite.source),
+                source,
+            };
+            return match Entry::start(call, settings, room, caller) {
                 Start::Rejected => Nway::Refused,
                 Start::Entering(entry) => Nway::Entry(entry),
                 Start::Entered(participant) => Nway::Participant(participant),
@@ -165,7 +177,11 @@ impl CallFlow for Nway {
                 participant.on_message(call, &from, message);
                 None
             }
-            Nway::Entry(_) | Nway::Invitee(_) | Nway::Refused => None,
+            Nway::Invitee(invitee) => {
+                invitee.on_message(message);
+                None
+            }
+            Nway::Entry(_) | Nway::Refused => None,
         };
         if let Some(participant) = next {
             *self = Nway::Participant(participant);

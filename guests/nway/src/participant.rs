@@ -3,11 +3,13 @@
 //! tone, the number, a private talk with the invitee, then join or drop),
 //! and what the room hears when it leaves.
 
+use crate::caller_id;
 use crate::digits::{Digits, Typing};
 use crate::invitee;
 use crate::keys::{Codes, TimedKeys};
 use crate::message::Message;
 use crate::options::Options;
+use crate::out;
 use crate::placed::Placed;
 use crate::room;
 use crate::settings::Settings;
@@ -27,7 +29,7 @@ pub struct Participant {
     admin_muted: bool,
     /// It is in the room's list (joined and not left to invite).
     joined: bool,
-    /// While it is out inviting: the timer that renews its mark ([`room::went_out`]).
+    /// While it is out inviting: the timer that renews its mark ([`out::went_out`]).
     renewal: Option<TimerId>,
     stage: Stage,
     keys: TimedKeys,
@@ -94,13 +96,13 @@ impl Participant {
 
     /// It is out of the room, inviting: its mark says so, renewed while it is out.
     fn go_out(&mut self, call: &Call) {
-        room::went_out(&self.room, call.id());
-        self.renewal = call.start_timer(room::MARK_RENEWAL).ok();
+        out::went_out(&self.room, call.id(), self.options.marked);
+        self.renewal = call.start_timer(out::MARK_RENEWAL).ok();
     }
 
     /// It is back, or its call ended: its mark goes.
     fn come_back(&mut self, call: &Call) {
-        room::came_back(&self.room, call.id());
+        out::came_back(&self.room, call.id());
         if let Some(timer) = self.renewal.take() {
             call.cancel_timer(timer);
         }
@@ -129,7 +131,7 @@ impl Participant {
             Event::Timer(id) => {
                 // Only `#` dials a number: a time-out, after keys or none, goes back.
                 if let Stage::Dialing(digits) = &mut self.stage
-                    && digits.timed_out(call, id).is_some()
+                    && digits.timed_out(id).is_some()
                 {
                     self.dialled(call, settings, Typing::Cancelled);
                 }
@@ -228,8 +230,12 @@ impl Participant {
             // the new room now, and back in its mix only when it comes back (its join
             // then tells a marked user's arrival).
             let old = std::mem::replace(&mut self.room, room);
-            room::came_back(&old, call.id());
-            room::went_out(&self.room, call.id());
+            // Its invitee joins where it comes back to.
+            if let Stage::Consulting { invitee, .. } = &self.stage {
+                let _ = invitee.send_message(&Message::Moved(self.room.clone()).encode());
+            }
+            out::came_back(&old, call.id());
+            out::went_out(&self.room, call.id(), self.options.marked);
             let _ = call.leave();
             // Its mark kept the old room's conference going through the merge.
             if room::is_vacant(&old) {
@@ -253,6 +259,8 @@ impl Participant {
             reason: "entered".to_owned(),
             participant_id: self.options.to_string(),
         };
+        // The room may have expired while nobody was in it and this one was out.
+        out::revive(&self.room);
         let others = match call.join(&self.room, &listed) {
             Ok(others) => others,
             // The call is ending (an invitee its holder dropped, unbridged as it goes):
@@ -355,12 +363,11 @@ impl Participant {
     /// when the last marked user left a room whose participants end with it.
     fn left(&mut self, call: &Call) {
         if let Stage::Consulting {
-            invitee,
-            answered: false,
-            ..
+            invitee, answered, ..
         } = &self.stage
+            && (!answered || out::is_closed(&self.room))
         {
-            // Nobody would be there to talk to.
+            // Nobody would be there to talk to, or no room to go to.
             let _ = invitee.hangup();
         }
         self.come_back(call);
@@ -371,7 +378,10 @@ impl Participant {
             return;
         }
         let others = room::others(&self.room, call.id());
-        let last_marked = self.options.marked && !others.iter().any(|p| room::options_of(p).marked);
+        // A marked user out inviting is still one of the conference.
+        let last_marked = self.options.marked
+            && !others.iter().any(|p| room::options_of(p).marked)
+            && !out::marked_out(&self.room, call.id());
         if last_marked
             && (self.options.end_on_marked_leave
                 || others
@@ -382,7 +392,7 @@ impl Participant {
                 Level::Info,
                 &format!("room {}: the last marked user left; closing it", self.room),
             );
-            let _ = rooms::close(&self.room);
+            out::close(&self.room);
             return;
         }
         if last_marked {
@@ -590,17 +600,26 @@ impl Participant {
         room::refusal(&self.room, settings.max_members(&self.room), 1, admin)
     }
 
-    /// The number being dialled ended (or was abandoned). A room that is
-    /// locked, or full with this participant and the invitee back, refuses
-    /// the invitation: the participant hears why, in the room again.
+    /// The number being dialled ended (or was abandoned). A number
+    /// `invite_allow` does not take, a room that is locked, or full with this
+    /// participant and the invitee back, or a room with `max_invites_per_room`
+    /// members out inviting already, refuses the invitation: the participant
+    /// hears why, in the room again, and nobody is called.
     fn dialled(&mut self, call: &Call, settings: &Settings, typing: Typing) {
         let number = match typing {
-            Typing::More => return,
             Typing::Done(number) if !number.is_empty() => number,
-            Typing::Done(_) | Typing::Cancelled => return self.back_to_room(call),
+            Typing::More => return,
+            _ => return self.back_to_room(call),
         };
         let admin = invitee::options(settings, &self.room, &number).admin;
-        if let Some((why, prompt)) = self.refusal(settings, admin) {
+        let refusal = if !settings.invite_allow.is_match(&number) {
+            Some(("not allowed", "call_failed"))
+        } else if out::count(&self.room, call.id()) >= settings.max_invites_per_room as usize {
+            Some(("too many members out inviting", "call_failed"))
+        } else {
+            self.refusal(settings, admin)
+        };
+        if let Some((why, prompt)) = refusal {
             log(
                 Level::Info,
                 &format!(
@@ -619,6 +638,7 @@ impl Participant {
             return;
         };
         let request = DialRequest {
+            from: caller_id::from_header(&self.number, &uri),
             context: Placed::Invitee {
                 holder: call.id().to_owned(),
                 room: self.room.clone(),
@@ -649,13 +669,18 @@ impl Participant {
     fn back_to_room(&mut self, call: &Call) {
         let _ = call.stop_playing();
         self.keys.clear();
+        // Judged before its mark goes: the last mark takes the closing with it.
+        let closed = out::is_closed(&self.room);
         self.come_back(call);
-        if room::is_closed(&self.room) {
-            // Its conference ended while it was out: so does its call.
+        if closed {
+            // Its conference ended while it was out: so does its call, and its invitee's.
             log(
                 Level::Info,
                 &format!("room {}: closed while {call} was out inviting", self.room),
             );
+            if let Stage::Consulting { invitee, .. } = &self.stage {
+                let _ = invitee.hangup();
+            }
             let _ = call.hangup();
             return;
         }

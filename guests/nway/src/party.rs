@@ -3,6 +3,7 @@
 //! escalates it into a room with the escalate code (`*0`): the other party
 //! goes into a new room, the holder hears dial tone to invite someone.
 
+use crate::caller_id;
 use crate::keys::{Codes, TimedKeys};
 use crate::message::Message;
 use crate::participant::Participant;
@@ -24,6 +25,8 @@ pub struct Party {
     own_number: String,
     /// This side may use the feature codes.
     holds_codes: bool,
+    /// The callee answered: both sides are up, and the call may be escalated.
+    answered: bool,
     keys: TimedKeys,
 }
 
@@ -41,6 +44,7 @@ impl Party {
             return None;
         };
         let request = DialRequest {
+            from: caller_id::from_header(&invite.from_user, &uri),
             context: Placed::Party {
                 caller: call.id().to_owned(),
                 caller_number: invite.from_user.clone(),
@@ -55,6 +59,7 @@ impl Party {
                 caller_number: invite.from_user.clone(),
                 own_number: invite.from_user.clone(),
                 holds_codes: settings.holder != Holder::Callee,
+                answered: false,
                 keys: TimedKeys::default(),
             }),
             Err(e) => {
@@ -77,11 +82,15 @@ impl Party {
             caller_number,
             own_number: callee_number,
             holds_codes: settings.holder != Holder::Caller,
+            answered: false,
             keys: TimedKeys::default(),
         }
     }
 
     /// Something happened to this side: a participant when it escalated.
+    /// The escalate code counts only once the callee answered: before, the
+    /// callee would be put in a room while it rings, and hear nothing once
+    /// it answers.
     pub fn on_event(
         &mut self,
         call: &Call,
@@ -89,13 +98,23 @@ impl Party {
         event: Event,
     ) -> Option<Participant> {
         match event {
+            // The callee's side: the caller's side learns it from its message.
+            Event::Answered => {
+                self.answered = true;
+                let _ = self.peer.send_message(&Message::Answered.encode());
+            }
             Event::Dtmf(key) if self.holds_codes => {
                 let codes = Codes::new([(settings.codes.escalate.clone(), Escalate)]);
-                if let Some(Escalate) =
-                    self.keys
-                        .press(call, key, &codes, settings.codes.interdigit)
+                match self
+                    .keys
+                    .press(call, key, &codes, settings.codes.interdigit)
                 {
-                    return self.escalate(call, settings);
+                    Some(Escalate) if self.answered => return self.escalate(call, settings),
+                    Some(Escalate) => log(
+                        Level::Info,
+                        &format!("{call}: the escalate code before the callee answered: ignored"),
+                    ),
+                    None => {}
                 }
             }
             Event::Timer(id) => {
@@ -106,22 +125,27 @@ impl Party {
         None
     }
 
-    /// The other side escalated the call: this side goes into the room.
+    /// The callee answered (to the caller's side), or the other side
+    /// escalated the call: this side goes into the room.
     pub fn on_message(
         &mut self,
         call: &Call,
         settings: &Settings,
         message: Message,
     ) -> Option<Participant> {
-        let Message::Join(room) = message else {
-            return None;
-        };
-        Some(Participant::enter(
-            call,
-            room,
-            self.own_number.clone(),
-            settings.escalated_options,
-        ))
+        match message {
+            Message::Answered => {
+                self.answered = true;
+                None
+            }
+            Message::Join(room) => Some(Participant::enter(
+                call,
+                room,
+                self.own_number.clone(),
+                settings.escalated_options,
+            )),
+            _ => None,
+        }
     }
 
     /// The holder escalated: the other side is sent to a new room, and the
@@ -132,7 +156,6 @@ impl Party {
             let _ = call.play(&["conference_full"]);
             return None;
         };
-        room::open_adhoc(&room);
         log(Level::Info, &format!("{call}: escalated into room {room}"));
         let _ = self
             .peer
@@ -148,16 +171,54 @@ impl Party {
     }
 }
 
-/// The room an escalated call moves to.
+/// The room an escalated call moves to, claimed for it (see
+/// [`room::claim_adhoc`]). With `room_scheme = "offset"` the caller's room
+/// is only preferred: one held by a conference, or one with a profile, gives
+/// way to the first free room. Rooms with a profile are never taken.
 fn escalation_room(settings: &Settings, caller_number: &str) -> Option<String> {
     let (first, last) = settings.free_rooms;
-    match settings.room_scheme {
-        RoomScheme::Offset(offset) => caller_number
-            .parse::<u64>()
-            .ok()
+    let unconfigured = |room: &str| !settings.rooms.contains_key(room);
+    let preferred = match settings.room_scheme {
+        RoomScheme::Offset(offset) => plain_number(caller_number)
             .and_then(|n| offset.checked_add(n))
-            .map(|room| room.to_string())
-            .or_else(|| room::first_free(first, last, |_| true)),
-        RoomScheme::FirstFree => room::first_free(first, last, |_| true),
+            .map(|room| room.to_string()),
+        RoomScheme::FirstFree => None,
+    };
+    preferred
+        .filter(|room| unconfigured(room) && room::claim_adhoc(room))
+        .or_else(|| {
+            room::first_free(first, last, unconfigured).inspect(|room| room::make_adhoc(room))
+        })
+}
+
+/// `number` as a whole number if it is written as one plainly: digits only,
+/// without a leading zero (so "0100" and "+100" are no number, and no two
+/// numbers give one room).
+fn plain_number(number: &str) -> Option<u64> {
+    let plain = !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && (number == "0" || !number.starts_with('0'));
+    plain.then(|| number.parse().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_numbers_name_a_room() {
+        assert_eq!(plain_number("100"), Some(100));
+        assert_eq!(plain_number("0"), Some(0));
+        for number in [
+            "",
+            "+100",
+            "0100",
+            "-1",
+            "1e3",
+            " 100",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(plain_number(number), None, "{number:?}");
+        }
     }
 }

@@ -1,21 +1,12 @@
 //! The host's rooms as this guest reads them: who is present, with which
-//! options, who of its conference is out of it inviting someone, and the
-//! state the guest keeps with a room (lock, pin, made by escalation).
-//!
-//! A member out inviting has left the room's mix but not its conference:
-//! it keeps its place (it counts against `max_members`), and while it is out
-//! the conference is not over, even with nobody in the room. Each such
-//! member has a mark in the key-value store, which only its own flow writes:
-//! it sets it when it goes out, renews it every [`MARK_RENEWAL`] while out,
-//! and removes it when it is back or its call ends. A mark not renewed for
-//! [`STALE_AFTER_S`] is a flow's that failed, or a clock's step: its call is
-//! checked with a [`Message::Probe`] before it counts, and a mark whose call
-//! is gone is removed by whoever finds it.
+//! options, and the state the guest keeps with a room (lock, pin, made by
+//! escalation). Members of a room's conference out of it inviting are
+//! [`out`]'s.
 
-use crate::message::Message;
 use crate::options::Options;
-use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
-use switchyard_sdk::{Call, kv, rooms, unix_seconds};
+use crate::out;
+use switchyard_sdk::rooms;
+use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
 
 /// The room meta key marking a locked room ("1").
 const LOCKED: &str = "nway-locked";
@@ -66,7 +57,9 @@ pub fn is_locked(room: &str) -> bool {
 
 /// Locks or unlocks the room; false if it does not exist.
 pub fn set_locked(room: &str, locked: bool) -> bool {
-    rooms::set_meta(room, LOCKED, if locked { "1" } else { "" }).is_ok()
+    let set = rooms::set_meta(room, LOCKED, if locked { "1" } else { "" }).is_ok();
+    out::keep_if_kept(room);
+    set
 }
 
 /// The pin a caller set for the room (option `D`), if any.
@@ -79,78 +72,13 @@ pub fn set_own_pin(room: &str, pin: &str) {
     rooms::open(room);
     // The room was just opened, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, PIN, pin);
+    out::keep_if_kept(room);
 }
-
-/// The key prefix of the marks of `room`'s members out inviting; the room's
-/// length first, so that no room's prefix is another's.
-fn out_prefix(room: &str) -> String {
-    format!("out/{}:{room}/", room.len())
-}
-
-/// The key of the mark of `call`, out of `room` inviting.
-fn out_key(room: &str, call: &str) -> String {
-    format!("{}{call}", out_prefix(room))
-}
-
-/// How often a member out inviting renews its mark.
-pub const MARK_RENEWAL: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// How long a mark may go without renewal before its call is checked, in seconds:
-/// three renewals.
-const STALE_AFTER_S: u64 = 90;
-
-/// Marks `call` as a member of `room`'s conference out of the room, inviting,
-/// or renews its mark.
-pub fn went_out(room: &str, call: &str) {
-    // Past the store's bounds the mark is lost: the member is then counted
-    // as gone until it is back, as if it had left.
-    let _ = kv::set(&out_key(room, call), &unix_seconds().to_string());
-}
-
-/// `call` is back in `room`, or its call ended: its mark goes.
-pub fn came_back(room: &str, call: &str) {
-    kv::delete(&out_key(room, call));
-}
-
-/// The members of `room`'s conference out of the room inviting, other than
-/// `me`, whose calls are still up; marks of calls that are gone are removed.
-fn out_inviting(room: &str, me: &str) -> usize {
-    let prefix = out_prefix(room);
-    let now = unix_seconds();
-    kv::list(&prefix, MAX_OUT_CHECKED)
-        .iter()
-        .filter(|key| {
-            let call = &key[prefix.len()..];
-            if call == me {
-                return false;
-            }
-            let renewed = kv::get(key)
-                .and_then(|at| at.parse::<u64>().ok())
-                .is_some_and(|at| now.abs_diff(at) < STALE_AFTER_S);
-            // Only a call that is gone makes its mark stale: a probe the host
-            // refused for another reason (too many in one call) proves nothing.
-            if renewed
-                || !matches!(
-                    Call::new(call).send_message(&Message::Probe.encode()),
-                    Err(Error::NoSuchCall)
-                )
-            {
-                return true;
-            }
-            kv::delete(key);
-            false
-        })
-        .count()
-}
-
-/// The most marks of one room looked at: more members than that out at
-/// once count as that many.
-const MAX_OUT_CHECKED: u32 = 1000;
 
 /// Whether `room`'s conference is over for everyone but `me`: nobody else is
 /// in the room, and no other member is out inviting.
 pub fn vacant_but_for(room: &str, me: &str) -> bool {
-    others(room, me).is_empty() && out_inviting(room, me) == 0
+    others(room, me).is_empty() && out::count(room, me) == 0
 }
 
 /// Whether `room`'s conference is over: [`vacant_but_for`] nobody.
@@ -171,19 +99,12 @@ pub fn refusal(
     if is_locked(room) && !admin {
         Some(("locked", "conference_locked"))
     } else if max_members > 0
-        && present(room).len() + out_inviting(room, "") + joining > max_members as usize
+        && present(room).len() + out::count(room, "") + joining > max_members as usize
     {
         Some(("full", "conference_full"))
     } else {
         None
     }
-}
-
-/// Whether `room` is gone: its conference was closed (option `x`) while a
-/// participant was out inviting. Nothing else deletes a room someone left
-/// to invite from, unless it stayed empty past the host's room expiry.
-pub fn is_closed(room: &str) -> bool {
-    rooms::info(room).is_none()
 }
 
 /// Forgets the room's lock, pin and escalated mark: as MeetMe's, they
@@ -195,15 +116,27 @@ pub fn forget_conference(room: &str) {
     let _ = rooms::set_meta(room, ADHOC, "");
 }
 
-/// Opens `room` (if it is not open) for an escalated two-party call, so
-/// that nobody may dial into it; a vacant room starts a new conference,
-/// without lock or pin.
-pub fn open_adhoc(room: &str) {
-    rooms::open(room);
-    if is_vacant(room) {
-        forget_conference(room);
+/// Takes `room` for an escalated two-party call if it is free: this call
+/// opens it now (atomic in the host: one caller alone gets a new room), or it
+/// is open and vacant. Then it is [`make_adhoc`]; false: a conference holds it.
+///
+/// Two calls taking one open vacant room at the same moment may both get it:
+/// the host has no atomic claim of a room that exists.
+pub fn claim_adhoc(room: &str) -> bool {
+    out::revive(room);
+    let free = rooms::open(room) || is_vacant(room);
+    if free {
+        make_adhoc(room);
     }
-    // The room is open now, so setting its meta cannot fail.
+    free
+}
+
+/// Starts a new conference in the free `room` (opened, or open and vacant)
+/// for an escalated two-party call, without lock or pin, so that nobody may
+/// dial into it.
+pub fn make_adhoc(room: &str) {
+    forget_conference(room);
+    // The room is open, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, ADHOC, "1");
 }
 
@@ -225,7 +158,85 @@ pub fn first_free(first: u64, last: u64, acceptable: impl Fn(&str) -> bool) -> O
             .map(|n| n.to_string())
             .filter(|room| acceptable(room))
     };
+    // A room that expired while members of its conference are out is theirs still.
     candidates()
-        .find(|room| rooms::open(room))
+        .find(|room| {
+            out::revive(room);
+            rooms::open(room)
+        })
         .or_else(|| candidates().find(|room| is_vacant(room)))
+}
+
+/// The state the guest keeps with a room's conference.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    locked: bool,
+    pin: String,
+    adhoc: bool,
+}
+
+impl State {
+    /// The state of `room` now.
+    pub fn of(room: &str) -> State {
+        State {
+            locked: is_locked(room),
+            pin: own_pin(room).unwrap_or_default(),
+            adhoc: is_adhoc(room),
+        }
+    }
+
+    /// Puts the state back with the open `room`.
+    pub fn restore(&self, room: &str) {
+        let flag = |set: bool| if set { "1" } else { "" };
+        let _ = rooms::set_meta(room, LOCKED, flag(self.locked));
+        let _ = rooms::set_meta(room, PIN, &self.pin);
+        let _ = rooms::set_meta(room, ADHOC, flag(self.adhoc));
+    }
+
+    /// The state as text (a pin holds neither space nor newline).
+    pub fn encode(&self) -> String {
+        format!(
+            "{} {} {}",
+            u8::from(self.locked),
+            u8::from(self.adhoc),
+            self.pin
+        )
+    }
+
+    /// The state of `text`; what does not read is no lock, pin or escalation.
+    pub fn decode(text: &str) -> State {
+        let mut fields = text.splitn(3, ' ');
+        let mut flag = || fields.next() == Some("1");
+        let (locked, adhoc) = (flag(), flag());
+        State {
+            locked,
+            adhoc,
+            pin: fields.next().unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_reads_back_as_written() {
+        for state in [
+            State::default(),
+            State {
+                locked: true,
+                pin: "55".into(),
+                adhoc: false,
+            },
+            State {
+                locked: false,
+                pin: String::new(),
+                adhoc: true,
+            },
+        ] {
+            assert_eq!(State::decode(&state.encode()), state);
+        }
+        assert_eq!(State::decode("junk"), State::default());
+    }
 }

@@ -3,6 +3,7 @@
 use crate::options::Options;
 use regex_lite::Regex;
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 use switchyard_sdk::source_limit::{self, Policy, SourceGuard};
 
@@ -69,6 +70,12 @@ pub struct Settings {
     /// `call_pattern` (default `^[0-9]+$`): a Request-URI user it matches is
     /// a two-party call to that number.
     pub call_pattern: Regex,
+    /// `invite_allow` (default: `call_pattern`): a number a participant
+    /// invites must match it, or nobody is called.
+    pub invite_allow: Regex,
+    /// `max_invites_per_room` (default 3; 1 to 100): the most members of one
+    /// room out inviting at once; one more dialling a number is refused.
+    pub max_invites_per_room: u32,
     /// `route` (e.g. `sip:{number}@192.0.2.7`): where a number is called,
     /// `{number}` replaced; unset: only `directory` numbers can be called.
     pub route: Option<String>,
@@ -111,6 +118,8 @@ pub struct Settings {
 // What the host checks the config table against when it loads the guest.
 switchyard_sdk::config_keys! {
     "call_pattern": regex,
+    "invite_allow": regex,
+    "max_invites_per_room": number,
     "route": text,
     "directory": text,
     "holder": text,
@@ -144,8 +153,17 @@ impl Settings {
         let options = |key: &str, default: &str| {
             Options::parse(&text(key, default)).map_err(|e| format!("{key}: {e}"))
         };
+        let call_pattern = text("call_pattern", "^[0-9]+$");
         Ok(Settings {
-            call_pattern: regex("call_pattern", &text("call_pattern", "^[0-9]+$"))?,
+            call_pattern: regex("call_pattern", &call_pattern)?,
+            invite_allow: regex("invite_allow", &text("invite_allow", &call_pattern))?,
+            max_invites_per_room: match number(
+                "max_invites_per_room",
+                &text("max_invites_per_room", "3"),
+            )? {
+                n @ 1..=100 => n as u32,
+                n => return Err(format!("max_invites_per_room: {n} is not 1 to 100")),
+            },
             route: get("route").filter(|r| !r.is_empty()),
             directory: string_table("directory", get("directory"))?,
             holder: match text("holder", "caller").as_str() {
@@ -232,6 +250,22 @@ impl Settings {
             .get(number)
             .cloned()
             .or_else(|| Some(self.route.as_ref()?.replace("{number}", number)))
+    }
+
+    /// Whether the From user of a call from `source` ("ip:port") is taken as
+    /// its caller's number for the options `callers` gives: from anywhere
+    /// when `trusted_proxies` is unset, else only from one of them (a proxy
+    /// that authenticates its callers and vouches for their From).
+    pub fn vouches_for(&self, source: &str) -> bool {
+        let proxies = &self.source_guard.trusted_proxies;
+        proxies.is_empty()
+            || source_limit::source_ip(source)
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| {
+                    proxies
+                        .iter()
+                        .any(|proxy| proxy.to_canonical() == ip.to_canonical())
+                })
     }
 
     /// The most participants `room` takes (0: no limit), as its profile says;
@@ -438,6 +472,27 @@ mod tests {
     }
 
     #[test]
+    fn invitations_are_limited_as_two_party_calls_unless_told_otherwise() {
+        let settings = load(&[("call_pattern", "^1[0-9]{2}$")]).unwrap();
+        assert!(settings.invite_allow.is_match("103"));
+        assert!(!settings.invite_allow.is_match("00119001234567"));
+        assert_eq!(settings.max_invites_per_room, 3);
+        let own = load(&[("call_pattern", "^1[0-9]{2}$"), ("invite_allow", "^2")]).unwrap();
+        assert!(own.invite_allow.is_match("200") && !own.invite_allow.is_match("103"));
+    }
+
+    #[test]
+    fn callers_are_vouched_for_by_trusted_proxies_once_there_are_some() {
+        let open = load(&[]).unwrap();
+        assert!(open.vouches_for("198.51.100.7:5060"));
+        let guarded = load(&[("trusted_proxies", "192.0.2.1, 2001:db8::1")]).unwrap();
+        assert!(guarded.vouches_for("192.0.2.1:5060"));
+        assert!(guarded.vouches_for("[2001:db8::1]:5060"));
+        assert!(!guarded.vouches_for("198.51.100.7:5060"));
+        assert!(!guarded.vouches_for("junk"));
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
         let cases = [
             (("holder", "boss"), "holder: \"boss\" is not"),
@@ -477,6 +532,14 @@ mod tests {
             (
                 ("pin_failures_window_s", "0"),
                 "pin_failures_window_s: 0 is not 1 to 86400",
+            ),
+            (
+                ("invite_allow", "("),
+                "invite_allow: \"(\" is not a regular expression",
+            ),
+            (
+                ("max_invites_per_room", "0"),
+                "max_invites_per_room: 0 is not 1 to 100",
             ),
             (
                 ("room_first", "20000"),
