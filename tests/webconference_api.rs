@@ -5,12 +5,13 @@
 mod support;
 
 use std::time::Duration;
+use support::phone::Phone;
 use support::server::Server;
 use support::sipp::Sipp;
 use support::webconference::{
     create_room, dial_in, fault, random_room, server_with, tag_of, wait_for_participant, wc,
 };
-use support::xmlrpc::python;
+use support::xmlrpc::{python, rpc};
 
 /// The time-out of the rooms created to time out, in seconds.
 const TIMEOUT_S: u64 = 5;
@@ -509,4 +510,146 @@ fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
         "[0, 'OK']"
     );
     callee.finish("a CANCEL for the kicked-out dial-out", &server);
+}
+
+#[test]
+fn invitations_without_an_id_are_each_listed_until_the_room_holds_too_many() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    for number in ["100", "200"] {
+        assert_eq!(
+            wc(
+                &server,
+                &format!("s.addParticipant({room:?}, '', {number:?})")
+            ),
+            "[200, 'OK']"
+        );
+    }
+    let caller = Phone::call(server.sip, &format!("000777{room}"), "cy", &[]);
+    wait_for_participant(&server, &room, &pin, "p[1] == '<sip:cy@127.0.0.1>'");
+    let invitees = python(
+        &server,
+        &format!("print(repr([p for p in s.roomInfo({room:?}, {pin:?})[2] if not p[0]]))"),
+    );
+    assert_eq!(
+        invitees.trim_end(),
+        "[['', '100', 0, '', 0, ''], ['', '200', 0, '', 0, '']]",
+        "both invitations listed beside a call without an id"
+    );
+    caller.hang_up();
+
+    // Invitations with the longest number a participant is listed with fill
+    // what the host keeps with a room after about 30.
+    let full = python(
+        &server,
+        &format!(
+            "for i in range(100):\n    \
+                 try:\n        \
+                     s.addParticipant({room:?}, 'p%d' % i, '1' * 2048)\n    \
+                 except xmlrpc.client.Fault as f:\n        \
+                     print(i, f.faultCode, f.faultString)\n        \
+                     break\n"
+        ),
+    );
+    assert!(
+        full.contains(&format!(
+            " 500 room {room:?} holds too many invitations to take this one: "
+        )),
+        "expected a fault saying the room holds too many invitations, got {full:?}"
+    );
+}
+
+#[test]
+fn mute_and_kickout_find_finished_participants_and_invitations_as_sems_does() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let call = |function: &str, tag: &str| {
+        wc(
+            &server,
+            &format!("s.{function}({room:?}, {pin:?}, {tag:?})"),
+        )
+    };
+    assert_eq!(call("mute", ""), "[2, 'call does not exist']");
+
+    // The empty tag roomInfo shows for an invitation finds the first one.
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.addParticipant({room:?}, 'inv', '100')")
+        ),
+        "[200, 'OK']"
+    );
+    let invitee = |muted: u8| format!("[0, 'OK', [['', '100', 0, '', {muted}, 'inv']]]");
+    let info = || wc(&server, &format!("s.roomInfo({room:?}, {pin:?})"));
+    assert_eq!(call("mute", ""), "[0, 'OK']");
+    assert_eq!(info(), invitee(1), "the invitation listed muted");
+    assert_eq!(call("kickout", ""), "[0, 'OK']");
+    assert_eq!(
+        info(),
+        invitee(1),
+        "kicking an invitation out leaves it listed"
+    );
+    assert_eq!(call("unmute", ""), "[0, 'OK']");
+    assert_eq!(info(), invitee(0));
+
+    // A finished participant, listed until it expires, keeps its flag.
+    let phone = Phone::call(server.sip, &format!("000777{room}"), "fin", &[]);
+    let tag = tag_of(&wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        "p[1] == '<sip:fin@127.0.0.1>'",
+    ));
+    phone.hang_up();
+    let finished = |muted: u8| format!("p[0] == {tag:?} and p[2] == 5 and p[4] == {muted}");
+    wait_for_participant(&server, &room, &pin, &finished(0));
+    assert_eq!(call("mute", &tag), "[0, 'OK']");
+    wait_for_participant(&server, &room, &pin, &finished(1));
+    assert_eq!(call("unmute", &tag), "[0, 'OK']");
+    wait_for_participant(&server, &room, &pin, &finished(0));
+}
+
+#[test]
+fn ids_and_callees_too_long_for_a_listing_are_cut_or_refused_honestly() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let (id, cut) = ("q".repeat(300), "q".repeat(256));
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.addParticipant({room:?}, {id:?}, 'bob')")
+        ),
+        "[200, 'OK']"
+    );
+    // Nobody answers at port 9: the dial-out is listed all the same.
+    let answer = wc(
+        &server,
+        &format!(
+            "s.dialout({room:?}, {pin:?}, 'bob', 'conf', 'switchyard.test', '', '', '', \
+             '127.0.0.1:9', {id:?})"
+        ),
+    );
+    let tag = answer
+        .strip_prefix("[0, 'OK', '")
+        .and_then(|rest| rest.strip_suffix("']"))
+        .unwrap_or_else(|| panic!("expected dialout to answer [0, 'OK', tag], got {answer}"));
+    let listed = wait_for_participant(&server, &room, &pin, &format!("p[0] == {tag:?}"));
+    assert!(
+        listed.ends_with(&format!(", '{cut}']")),
+        "expected the dial-out listed with the id cut, got {listed}"
+    );
+    let count = rpc(&server, &format!("len(s.roomInfo({room:?}, {pin:?})[2])"));
+    assert_eq!(count, "1", "the dial-out took the invitation's place");
+
+    let callee = "1".repeat(2048);
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, {pin:?}, {callee:?}, 'conf', 'switchyard.test', '', '')")
+        ),
+        "[2, 'Request-URI too long (2068 bytes, at most 2048)', '']"
+    );
 }

@@ -8,8 +8,9 @@ mod support;
 use std::time::{Duration, Instant};
 use support::audio::{power, rms};
 use support::phone::Phone;
+use support::rest::rest_script;
 use support::server::{Server, base_config};
-use support::webconference::{create_room, server_with, wait_for_participant, wc};
+use support::webconference::{create_room, random_room, server_with, wait_for_participant, wc};
 use support::xmlrpc::{python, rpc};
 
 /// How long a call waits for its BYE after the goodbye prompt starts: the
@@ -539,4 +540,126 @@ fn the_participant_id_comes_from_p_app_param_or_the_header() {
         );
         phone.hang_up();
     }
+}
+
+#[test]
+fn a_participant_id_too_long_to_list_is_cut_and_still_matches_its_invitation() {
+    let server = server_with("private_rooms = true\nroom_pin_split = 4\n");
+    let pin = create_room(&server, "1234");
+    let (id, cut) = ("5".repeat(300), "5".repeat(256));
+    let invited = rpc(
+        &server,
+        &format!("s.addParticipant('1234', {id:?}, '1' * 3000)[:2]"),
+    );
+    assert_eq!(invited, "[200, 'OK']");
+    assert_eq!(
+        wc(&server, &format!("s.roomInfo('1234', {pin:?})")),
+        format!(
+            "[0, 'OK', [['', '{}', 0, '', 0, '{cut}']]]",
+            "1".repeat(2048)
+        ),
+        "the invitation is listed with its id and number cut to the host's sizes"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.findParticipant({id:?})")),
+        "[['1234']]"
+    );
+
+    // The caller dials the room and the whole long id: it is let in as invited.
+    let ivy = Phone::call(server.sip, &format!("0007771234{id}"), "ivy", &[]);
+    let listed = await_participant(&server, "1234", &pin, "ivy");
+    assert!(
+        listed.ends_with(&format!(", '{cut}']")),
+        "expected ivy listed with the id cut, got {listed}"
+    );
+    let count = rpc(&server, &format!("len(s.roomInfo('1234', {pin:?})[2])"));
+    assert_eq!(count, "1", "the call took the invitation's place");
+    ivy.hang_up();
+
+    let open = server_with("");
+    let room = random_room();
+    let pin = create_room(&open, &room);
+    let header = format!("X-ParticipantID: {}", "p".repeat(300));
+    let pat = Phone::call(open.sip, &format!("000777{room}"), "pat", &[&header]);
+    let listed = await_participant(&open, &room, &pin, "pat");
+    assert!(
+        listed.ends_with(&format!(", '{}']", "p".repeat(256))),
+        "expected the header's id cut to 256 bytes, got {listed}"
+    );
+    pat.hang_up();
+}
+
+#[test]
+fn a_room_name_too_long_for_any_room_is_refused_with_a_goodbye() {
+    let server = server_with("");
+    let room = "7".repeat(65);
+    let mut phone = Phone::dial(
+        server.sip,
+        "100",
+        "rob",
+        &[&format!("P-App-Param: room={room}")],
+    );
+    let status = phone.await_answer();
+    assert_eq!(
+        status,
+        200,
+        "expected the call answered to hear why, got {status}; log:\n{}",
+        server.log()
+    );
+    assert_goodbye(&server, &phone, "for a room name of 65 characters");
+}
+
+/// The rooms the host has, by its REST API (a webconference `roomInfo` of a room
+/// that is gone opens it anew, as SEMS's does).
+fn rooms_of(server: &Server) -> String {
+    rest_script(
+        server,
+        "print(sorted(r['room'] for r in rest('GET', '/api/v1/rooms')[2]))",
+    )
+    .trim_end()
+    .to_owned()
+}
+
+#[test]
+fn a_room_holding_invitations_outlives_the_expire_delay_until_they_are_taken() {
+    let server = Server::start_with(&format!(
+        "{}[rooms]\nexpire_delay_s = 1\nparticipants_expire_delay_s = 0\n",
+        base_config()
+    ));
+    let (invited, empty) = (random_room(), random_room() + "0");
+    let pin = create_room(&server, &invited);
+    create_room(&server, &empty);
+    assert_eq!(
+        wc(
+            &server,
+            &format!("s.addParticipant({invited:?}, 'p-1', '555')")
+        ),
+        "[200, 'OK']"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        rooms_of(&server),
+        format!("['{invited}']"),
+        "an empty room without invitations expires; one holding an invitation is kept, \
+         as SEMS keeps a room listing anyone"
+    );
+
+    // The invitee calls, takes its invitation and leaves: the room expires then.
+    let ivy = Phone::call(
+        server.sip,
+        &format!("000777{invited}"),
+        "ivy",
+        &["X-ParticipantID: p-1"],
+    );
+    await_participant(&server, &invited, &pin, "ivy");
+    ivy.hang_up();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rooms_of(&server) != "[]" && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        rooms_of(&server),
+        "[]",
+        "with its invitation taken, the emptied room expires"
+    );
 }

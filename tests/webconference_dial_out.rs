@@ -2,15 +2,23 @@
 //! 407 and then answers (audio both ways), one that declines with 606, and
 //! one that only rings (the room hears ringback; `roomDelete` cancels it);
 //! and a phone that answers into an empty room (it hears `first_participant`).
+//!
+//! And who keeps a participant company: a dial-out being placed or ringing
+//! counts as a participant (as SEMS counts a ringing callee in its
+//! conference), for a looped `first_participant` and for the
+//! `lonely_user_timer`, and one that fails leaves the others as a participant
+//! leaving would. Its callee is a bare SIP socket that answers only what each
+//! test tells it to.
 
 mod support;
 
-use std::time::Duration;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
 use support::audio::{power, rms};
-use support::phone::{Listening, Phone};
+use support::phone::{Listening, Phone, header};
 use support::server::Server;
 use support::sipp::{Sipp, free_port};
-use support::webconference::{create_room, random_room, wait_for_participant, wc};
+use support::webconference::{create_room, random_room, server_with, wait_for_participant, wc};
 
 /// Above this a tone is heard (a full-scale sine reads about 1).
 const HEARD: f64 = 1e-3;
@@ -22,6 +30,8 @@ const RINGBACK_HZ: [f64; 2] = [440.0, 480.0];
 const RINGBACK_CYCLE: Duration = Duration::from_millis(6500);
 /// What the test phone sends.
 const PHONE_HZ: f64 = 1000.0;
+/// A prompt heard reads about 0.1 RMS; silence reads ~0.
+const PROMPT_HEARD: f64 = 0.01;
 
 /// `dialout` of `callee` in `room`, from `conf@switchyard.test`, with these
 /// digest credentials; returns the new participant's call tag.
@@ -190,5 +200,154 @@ fn a_dial_out_answered_into_an_empty_room_hears_first_participant() {
         heard.len() > 8000 && level > 0.01,
         "expected first_participant, heard {} samples at RMS {level:.4}",
         heard.len()
+    );
+}
+
+/// A callee on its own loopback port that takes one INVITE and answers it
+/// only as told: a dial-out kept Connecting (100), Ringing (180), or failing.
+struct Callee {
+    sip: UdpSocket,
+    invite: String,
+    server: SocketAddr,
+}
+
+impl Callee {
+    /// Binds the callee's socket; returns it and its `host:port`, the
+    /// `callee_domain` a dial-out reaches it at.
+    fn bind() -> (UdpSocket, String) {
+        let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sip.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let domain = sip.local_addr().unwrap().to_string();
+        (sip, domain)
+    }
+
+    /// Waits up to 10 s for the dial-out's INVITE on `sip` and answers it
+    /// `provisional` ("100 Trying", "180 Ringing").
+    fn invited(sip: UdpSocket, provisional: &str) -> Callee {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut buffer = [0u8; 8192];
+        while Instant::now() < deadline {
+            let Ok((len, from)) = sip.recv_from(&mut buffer) else {
+                continue;
+            };
+            let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
+            if message.starts_with("INVITE ") {
+                let callee = Callee {
+                    sip,
+                    invite: message,
+                    server: from,
+                };
+                callee.respond(provisional);
+                return callee;
+            }
+        }
+        panic!("the dial-out's INVITE did not come within 10 s");
+    }
+
+    /// Sends the response `status` ("486 Busy Here") to the INVITE.
+    fn respond(&self, status: &str) {
+        let mut response = format!("SIP/2.0 {status}\r\n");
+        for name in ["Via", "From", "Call-ID", "CSeq"] {
+            let value = header(&self.invite, name).expect("a header of the INVITE");
+            response.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let to = header(&self.invite, "To").expect("a To header");
+        response.push_str(&format!(
+            "To: {to};tag=callee1\r\nContent-Length: 0\r\n\r\n"
+        ));
+        self.sip.send_to(response.as_bytes(), self.server).unwrap();
+    }
+}
+
+/// A dial-out of `room` to a new callee that answers its INVITE `provisional`.
+fn dial_out_answering(server: &Server, room: &str, pin: &str, provisional: &str) -> Callee {
+    let (sip, domain) = Callee::bind();
+    let tag = dial_out_to(server, room, pin, &domain, "", "");
+    let callee = Callee::invited(sip, provisional);
+    let status = if provisional.starts_with("180") { 2 } else { 1 };
+    wait_for_participant(
+        server,
+        room,
+        pin,
+        &format!("p[0] == {tag:?} and p[2] == {status}"),
+    );
+    callee
+}
+
+#[test]
+fn a_looped_first_participant_prompt_ends_once_someone_is_placed_or_joins() {
+    let server = server_with("loop_first_participant_prompt = true\n");
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let anna = Phone::call(server.sip, &format!("000777{room}"), "anna", &[]);
+    let alone = anna.talk(PHONE_HZ, Duration::from_secs(4));
+    assert!(
+        rms(&alone) > PROMPT_HEARD,
+        "expected anna, alone, to hear first_participant, heard RMS {}",
+        rms(&alone)
+    );
+
+    // A callee being called (no ringback: only 100 Trying), then a caller:
+    // anna has had company for a while.
+    let _callee = dial_out_answering(&server, &room, &pin, "100 Trying");
+    let carol = Phone::call(server.sip, &format!("000777{room}"), "carol", &[]);
+    let heard = anna.talk(PHONE_HZ, Duration::from_secs(6));
+    // The first 2 s hold carol's join_sound; then the room is silent.
+    let settled = &heard[heard.len().min(16_000)..];
+    let level = rms(settled);
+    eprintln!(
+        "anna after carol joined: RMS {level:.4} over {} samples",
+        settled.len()
+    );
+    assert!(
+        settled.len() > 24_000 && level < PROMPT_HEARD,
+        "expected anna's first_participant loop to have ended, heard RMS {level}"
+    );
+    carol.hang_up();
+    anna.hang_up();
+}
+
+#[test]
+fn a_participant_waiting_for_a_dial_out_is_alone_only_once_it_fails() {
+    let server = server_with("lonely_user_timer = 2\n");
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let anna = Phone::call(server.sip, &format!("000777{room}"), "anna", &[]);
+    let callee = dial_out_answering(&server, &room, &pin, "180 Ringing");
+    assert!(
+        !anna.await_bye(Duration::from_secs(5)),
+        "expected no BYE to anna while the callee rings; log:\n{}",
+        server.log()
+    );
+    callee.respond("486 Busy Here");
+    let failed = Instant::now();
+    let bye = anna.await_bye_at(Duration::from_secs(10));
+    let after = bye.map(|at| at.duration_since(failed));
+    eprintln!("anna's BYE after the dial-out failed: {after:?}");
+    assert!(
+        after.is_some_and(|a| a > Duration::from_millis(1500)),
+        "expected a BYE to anna about 2 s after the dial-out failed, got {after:?}; log:\n{}",
+        server.log()
+    );
+}
+
+#[test]
+fn a_caller_joining_only_a_dial_out_is_alone_once_it_fails() {
+    let server = server_with("lonely_user_timer = 2\n");
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let callee = dial_out_answering(&server, &room, &pin, "100 Trying");
+    let carol = Phone::call(server.sip, &format!("000777{room}"), "carol", &[]);
+    assert!(
+        !carol.await_bye(Duration::from_secs(4)),
+        "expected no BYE to carol while the callee is being called; log:\n{}",
+        server.log()
+    );
+    callee.respond("486 Busy Here");
+    assert!(
+        carol.await_bye(Duration::from_secs(10)),
+        "expected a BYE to carol, left alone by the dial-out that failed; log:\n{}",
+        server.log()
     );
 }

@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::server::{Server, base_config};
+use support::server::{Server, base_config, binary};
 use support::sipp::{self, free_port};
 use support::tools::{require_python, require_sipp};
 use support::xmlrpc::{python, rpc};
@@ -199,6 +199,40 @@ fn without_a_feedback_file_feedback_is_accepted_and_written_nowhere() {
         "[-1, 'error opening new feedback file']",
         "no records_dir: no file can be opened"
     );
+}
+
+#[test]
+fn a_feedback_file_that_is_no_plain_file_name_refuses_the_config() {
+    let records = tempfile::tempdir().unwrap();
+    let config = records.path().join("switchyard.toml");
+    for name in ["../feedback.txt", "logs/feedback.txt", "..", ""] {
+        std::fs::write(
+            &config,
+            format!(
+                "{}[guests.webconference]\nrecords_dir = {:?}\n\
+                 [guests.webconference.config]\nfeedback_file = {name:?}\n",
+                base_config(),
+                records.path(),
+            ),
+        )
+        .unwrap();
+        let out = Command::new(binary())
+            .arg("check-config")
+            .arg(&config)
+            .output()
+            .expect("running switchyard check-config");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success()
+                && stderr.contains(&format!(
+                    "guests.webconference.config.feedback_file: {name:?} is no file name \
+                     of the guest's records_dir"
+                )),
+            "expected check-config to refuse feedback_file = {name:?}, naming it; got \
+             {:?}:\n{stderr}",
+            out.status
+        );
+    }
 }
 
 #[test]

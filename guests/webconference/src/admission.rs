@@ -3,6 +3,8 @@
 //! that exist; with the split, only participants the room lists: invited by
 //! `addParticipant`, or a call of theirs not yet dropped off).
 
+use crate::limits;
+
 /// What a caller asked for: a room and, with `room_pin_split`, its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -14,23 +16,28 @@ pub struct Entry {
 
 /// Splits what the caller dialled or typed: with `split_at` (`room_pin_split`)
 /// the first `split_at` characters are the room and the rest the participant
-/// id; `None` if nothing is left for the id (SEMS wants at least one
-/// character). Without `split_at` it is all room.
+/// id, cut to the host's size ([`limits::participant_id`]); `None` if nothing
+/// is left for the id (SEMS wants at least one character). Without `split_at`
+/// it is all room. `None` too for a room the host takes for none (empty, or
+/// longer than [`limits::MAX_ROOM_CHARS`] characters): no room can be entered.
 pub fn parse(number: &str, split_at: Option<usize>) -> Option<Entry> {
-    let Some(at) = split_at else {
-        return Some(Entry {
+    let entry = match split_at {
+        None => Entry {
             room: number.to_owned(),
             participant_id: None,
-        });
+        },
+        Some(at) => {
+            if number.chars().count() <= at {
+                return None;
+            }
+            let cut = number.char_indices().nth(at).map_or(0, |(i, _)| i);
+            Entry {
+                room: number[..cut].to_owned(),
+                participant_id: Some(limits::participant_id(&number[cut..])),
+            }
+        }
     };
-    if number.chars().count() <= at {
-        return None;
-    }
-    let cut = number.char_indices().nth(at).map_or(0, |(i, _)| i);
-    Some(Entry {
-        room: number[..cut].to_owned(),
-        participant_id: Some(number[cut..].to_owned()),
-    })
+    limits::is_room_name(&entry.room).then_some(entry)
 }
 
 /// Whether the caller may enter, as SEMS decides it: any room unless rooms are
@@ -62,7 +69,27 @@ mod tests {
     #[test]
     fn without_split_the_number_is_the_room() {
         assert_eq!(parse("1234", None), Some(entry("1234", None)));
-        assert_eq!(parse("", None), Some(entry("", None)));
+    }
+
+    #[test]
+    fn a_room_the_host_takes_for_none_is_no_entry() {
+        assert_eq!(parse("", None), None);
+        let longest = "7".repeat(limits::MAX_ROOM_CHARS);
+        assert_eq!(parse(&longest, None), Some(entry(&longest, None)));
+        assert_eq!(parse(&format!("{longest}7"), None), None);
+        assert_eq!(parse("56", Some(0)), None);
+    }
+
+    #[test]
+    fn a_long_participant_id_is_cut_as_the_host_lists_it() {
+        let id = "5".repeat(300);
+        let parsed = parse(&format!("1234{id}"), Some(4)).expect("an entry");
+        assert_eq!(
+            parsed.participant_id,
+            Some(limits::participant_id(&id)),
+            "expected the id cut to {} bytes",
+            limits::MAX_PARTICIPANT_ID_BYTES
+        );
     }
 
     #[test]

@@ -11,13 +11,25 @@ pub enum Found {
     /// A dial-out of the room not yet in its list (still being placed); it
     /// can be hung up, not muted.
     Dialing,
-    /// Neither: SEMS's "call does not exist".
+    /// The empty tag `roomInfo` shows for an invitation, in a room listing
+    /// one: SEMS finds the first invitation by it (and answers OK to what
+    /// cannot be done to a call not yet made).
+    Invited,
+    /// None of these: SEMS's "call does not exist".
     Unknown,
 }
 
 /// Finds `tag` among the room's participants (`listed`: call tag and whether
-/// that participant has finished) and its dial-outs in progress.
-pub fn find(tag: &str, listed: &[(&str, bool)], dialing: &[String]) -> Found {
+/// that participant has finished), its dial-outs in progress and, for the
+/// empty tag, its invitations (`invited`: whether it lists one).
+pub fn find(tag: &str, listed: &[(&str, bool)], dialing: &[String], invited: bool) -> Found {
+    if tag.is_empty() {
+        return if invited {
+            Found::Invited
+        } else {
+            Found::Unknown
+        };
+    }
     if let Some(&(_, finished)) = listed.iter().find(|&&(call, _)| call == tag) {
         if finished {
             Found::Finished
@@ -37,22 +49,35 @@ mod tests {
 
     #[test]
     fn live_participants_are_found() {
-        assert_eq!(find("c1", &[("c1", false)], &[]), Found::Participant);
+        assert_eq!(find("c1", &[("c1", false)], &[], false), Found::Participant);
     }
 
     #[test]
     fn finished_participants_are_found_until_they_expire() {
-        assert_eq!(find("c1", &[("c1", true)], &[]), Found::Finished);
+        assert_eq!(find("c1", &[("c1", true)], &[], false), Found::Finished);
     }
 
     #[test]
     fn dial_outs_not_yet_listed_are_found() {
-        assert_eq!(find("c9", &[("c1", false)], &["c9".into()]), Found::Dialing);
+        assert_eq!(
+            find("c9", &[("c1", false)], &["c9".into()], false),
+            Found::Dialing
+        );
+    }
+
+    #[test]
+    fn the_empty_tag_finds_an_invitation() {
+        assert_eq!(find("", &[("c1", false)], &[], true), Found::Invited);
+        assert_eq!(find("", &[("c1", false)], &[], false), Found::Unknown);
+        assert_eq!(find("c1", &[("c1", false)], &[], true), Found::Participant);
     }
 
     #[test]
     fn other_tags_are_unknown() {
-        assert_eq!(find("c2", &[("c1", false)], &["c9".into()]), Found::Unknown);
-        assert_eq!(find("", &[], &[]), Found::Unknown);
+        assert_eq!(
+            find("c2", &[("c1", false)], &["c9".into()], true),
+            Found::Unknown
+        );
+        assert_eq!(find("", &[], &[], false), Found::Unknown);
     }
 }

@@ -1,7 +1,7 @@
 //! `dialout`: the call it places, the policy that may refuse it, and how the
 //! placed call finds its room again.
 
-use crate::fields;
+use crate::{fields, limits};
 use regex_lite::Regex;
 
 /// The most extra header lines one dial-out may carry (the host's limit).
@@ -33,7 +33,8 @@ pub struct Target {
 /// The addressing of `dialout(…, callee, from_user, domain, …, headers,
 /// callee_domain)`. An empty `callee_domain` (also when not given) is
 /// `domain`; `headers` is header lines separated by `|`. Errors name a header
-/// line that is not `Name: value`, or too many of them.
+/// line that is not `Name: value`, too many of them, or a Request-URI, From or
+/// To longer than the host places (and lists) a call with.
 pub fn target(
     callee: &str,
     from_user: &str,
@@ -47,12 +48,26 @@ pub fn target(
         callee_domain
     };
     let uri = format!("sip:{callee}@{callee_domain}");
-    Ok(Target {
+    let target = Target {
         from: format!("<sip:{from_user}@{domain}>"),
         to: format!("<{uri}>"),
         uri,
         headers: header_lines(headers)?,
-    })
+    };
+    for (what, text) in [
+        ("Request-URI", &target.uri),
+        ("From", &target.from),
+        ("To", &target.to),
+    ] {
+        if text.len() > limits::MAX_NUMBER_BYTES {
+            return Err(format!(
+                "{what} too long ({} bytes, at most {})",
+                text.len(),
+                limits::MAX_NUMBER_BYTES
+            ));
+        }
+    }
+    Ok(target)
 }
 
 /// The header lines of a `|`-separated list; empty entries are skipped.
@@ -215,6 +230,31 @@ mod tests {
         assert_eq!(t.from, "<sip:conf@a.example>");
         let t = target("200", "conf", "a.example", "", "").unwrap();
         assert_eq!(t.uri, "sip:200@a.example");
+    }
+
+    #[test]
+    fn addresses_longer_than_the_host_places_are_refused() {
+        let long = "1".repeat(limits::MAX_NUMBER_BYTES);
+        assert_eq!(
+            target(&long, "conf", "example.com", "", "").unwrap_err(),
+            format!(
+                "Request-URI too long ({} bytes, at most {})",
+                long.len() + "sip:@example.com".len(),
+                limits::MAX_NUMBER_BYTES
+            )
+        );
+        assert!(
+            target("200", &long, "example.com", "", "")
+                .unwrap_err()
+                .starts_with("From too long")
+        );
+        // The To is the Request-URI in angle brackets: two bytes more.
+        let callee = "1".repeat(limits::MAX_NUMBER_BYTES - "sip:@x".len());
+        assert!(
+            target(&callee, "conf", "x", "", "")
+                .unwrap_err()
+                .starts_with("To too long")
+        );
     }
 
     #[test]

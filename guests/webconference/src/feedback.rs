@@ -1,9 +1,26 @@
 //! Feedback records, one line each, in SEMS's format: fields separated and
 //! ended by `|||`, the time in unix seconds last; a room's record starts
-//! `RO ` and the room, with a space, as SEMS writes it.
+//! `RO ` and the room, with a space, as SEMS writes it. And the file they go
+//! to, named as the host's records take it.
 
 /// The field separator (and terminator) of a feedback line.
 const SEPARATOR: &str = "|||";
+/// The longest file name the host's records take, in bytes.
+const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// What keeps `name` (the `feedback_file` setting) from naming a file in the
+/// guest's records directory, as the host's records check a plain name: 1 to
+/// 255 bytes, no `/`, `\` or NUL, not starting with `.` (so neither a
+/// hidden file nor `.` or `..`).
+pub fn file_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name.len() > MAX_FILE_NAME_BYTES {
+        return Some("a file name has 1 to 255 bytes");
+    }
+    if name.starts_with('.') || name.contains(['/', '\\', '\0']) {
+        return Some("a file name has no '/', '\\' or NUL and does not start with '.'");
+    }
+    None
+}
 
 /// Feedback on a room (`vqRoomFeedback`):
 /// `RO room|||pin|||opinion|||unixtime|||`.
@@ -84,6 +101,28 @@ mod tests {
             conference_line("123", "4711", "ann", "clear audio", 4, 1_700_000_000),
             "CO|||123|||4711|||4|||ann|||clear audio|||1700000000|||\n"
         );
+    }
+
+    #[test]
+    fn a_feedback_file_is_a_plain_name() {
+        assert_eq!(file_name_problem("feedback.txt"), None);
+        assert_eq!(file_name_problem(&"f".repeat(255)), None);
+        for name in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "logs/feedback.txt",
+            "/var/log/feedback.txt",
+            "a\\b",
+            "a\0b",
+            &"f".repeat(256),
+        ] {
+            assert!(
+                file_name_problem(name).is_some(),
+                "expected {name:?} to be refused"
+            );
+        }
     }
 
     #[test]

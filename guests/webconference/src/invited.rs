@@ -1,7 +1,8 @@
 //! Participants invited by `addParticipant` before they call: listed in
 //! `roomInfo` (with no call yet) and found by `findParticipant`. They are kept
-//! in the room's `invited` meta value, one `participant_id<TAB>number` record
-//! a line (see [`crate::fields`]).
+//! in the room's `invited` meta value, one `participant_id<TAB>number<TAB>muted`
+//! record a line (see [`crate::fields`]; muted is `1` or `0`, and a record
+//! without it is not muted).
 
 use crate::fields;
 
@@ -15,6 +16,9 @@ pub struct Invited {
     pub participant_id: String,
     /// The number it was invited with.
     pub number: String,
+    /// Muted by `mute` (its tag is the empty one `roomInfo` shows), as SEMS
+    /// lists it; a call taking the invitation is listed as that call is.
+    pub muted: bool,
 }
 
 /// The invited participants a meta value holds.
@@ -26,6 +30,7 @@ pub fn decode(meta: &str) -> Vec<Invited> {
             Invited {
                 participant_id: parts.next().unwrap_or_default(),
                 number: parts.next().unwrap_or_default(),
+                muted: parts.next().is_some_and(|m| m == "1"),
             }
         })
         .collect()
@@ -35,21 +40,37 @@ pub fn decode(meta: &str) -> Vec<Invited> {
 pub fn encode(invited: &[Invited]) -> String {
     invited
         .iter()
-        .map(|i| fields::join(&[&i.participant_id, &i.number]) + "\n")
+        .map(|i| {
+            let muted = if i.muted { "1" } else { "0" };
+            fields::join(&[&i.participant_id, &i.number, muted]) + "\n"
+        })
         .collect()
 }
 
 /// `invited` with `new` added at the end; an earlier invitation of the same
-/// participant id is replaced where it is, as SEMS updates its list.
+/// participant id takes the new number where it is, as SEMS updates its list.
+/// An invitation without an id is always another one, as in SEMS.
 pub fn add(mut invited: Vec<Invited>, new: Invited) -> Vec<Invited> {
-    match invited
+    let earlier = invited
         .iter_mut()
-        .find(|i| i.participant_id == new.participant_id)
-    {
-        Some(earlier) => *earlier = new,
+        .find(|i| !new.participant_id.is_empty() && i.participant_id == new.participant_id);
+    match earlier {
+        Some(earlier) => earlier.number = new.number,
         None => invited.push(new),
     }
     invited
+}
+
+/// Sets `muted` on the first invitation still listed (see [`not_joined`]),
+/// which SEMS's `mute` and `unmute` find by the empty tag; false if none is.
+pub fn set_first_muted(invited: &mut [Invited], joined: &[&str], muted: bool) -> bool {
+    match invited.iter_mut().find(|i| is_listed(i, joined)) {
+        Some(first) => {
+            first.muted = muted;
+            true
+        }
+        None => false,
+    }
 }
 
 /// Removes the invitation of `participant_id`; whether there was one. A call
@@ -62,12 +83,14 @@ pub fn remove(invited: &mut Vec<Invited>, participant_id: &str) -> bool {
 }
 
 /// The invited participants still to be listed: those whose participant id no
-/// call in the room has taken (`joined` holds the ids of the room's calls).
+/// call in the room has taken (`joined` holds the ids of the room's calls). A
+/// call takes no invitation without an id, so those are always listed.
 pub fn not_joined<'a>(invited: &'a [Invited], joined: &[&str]) -> Vec<&'a Invited> {
-    invited
-        .iter()
-        .filter(|i| !joined.contains(&i.participant_id.as_str()))
-        .collect()
+    invited.iter().filter(|i| is_listed(i, joined)).collect()
+}
+
+fn is_listed(invited: &Invited, joined: &[&str]) -> bool {
+    invited.participant_id.is_empty() || !joined.contains(&invited.participant_id.as_str())
 }
 
 #[cfg(test)]
@@ -78,14 +101,46 @@ mod tests {
         Invited {
             participant_id: id.to_owned(),
             number: number.to_owned(),
+            muted: false,
+        }
+    }
+
+    fn muted(id: &str, number: &str) -> Invited {
+        Invited {
+            muted: true,
+            ..invited(id, number)
         }
     }
 
     #[test]
     fn round_trips_through_meta() {
-        let list = vec![invited("p1", "100"), invited("p\t2", "sip:200@example.com")];
+        let list = vec![invited("p1", "100"), muted("p\t2", "sip:200@example.com")];
         assert_eq!(decode(&encode(&list)), list);
         assert_eq!(decode(""), Vec::<Invited>::new());
+    }
+
+    #[test]
+    fn records_without_a_mute_flag_are_not_muted() {
+        assert_eq!(decode("p1\t100\n"), vec![invited("p1", "100")]);
+    }
+
+    #[test]
+    fn the_first_invitation_listed_is_muted_and_unmuted() {
+        let mut list = vec![invited("p1", "100"), invited("", "200"), invited("", "300")];
+        assert!(set_first_muted(&mut list, &["p1"], true));
+        assert_eq!(
+            list,
+            vec![invited("p1", "100"), muted("", "200"), invited("", "300")]
+        );
+        assert!(set_first_muted(&mut list, &["p1"], false));
+        assert_eq!(list[1], invited("", "200"));
+        assert!(!set_first_muted(&mut [invited("p1", "100")], &["p1"], true));
+    }
+
+    #[test]
+    fn a_second_invitation_keeps_the_mute_of_the_first() {
+        let list = add(vec![muted("p1", "100")], invited("p1", "101"));
+        assert_eq!(list, vec![muted("p1", "101")]);
     }
 
     #[test]
@@ -102,6 +157,22 @@ mod tests {
         let list = add(vec![invited("p1", "100")], invited("p2", "200"));
         let list = add(list, invited("p1", "101"));
         assert_eq!(list, vec![invited("p1", "101"), invited("p2", "200")]);
+    }
+
+    #[test]
+    fn invitations_without_an_id_are_each_kept() {
+        let list = add(vec![invited("", "100")], invited("p1", "200"));
+        let list = add(list, invited("", "300"));
+        assert_eq!(
+            list,
+            vec![invited("", "100"), invited("p1", "200"), invited("", "300")]
+        );
+    }
+
+    #[test]
+    fn invitations_without_an_id_are_listed_beside_calls_without_one() {
+        let list = vec![invited("", "100"), invited("p1", "200")];
+        assert_eq!(not_joined(&list, &["", "p1"]), vec![&list[0]]);
     }
 
     #[test]

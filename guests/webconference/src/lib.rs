@@ -11,18 +11,21 @@
 //!
 //! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
 //! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
-//! [`predefined`], [`feedback`], [`remote_party`]) tested natively; the component glue
-//! that calls the host is built for `wasm32` only, because a component's
-//! export names cannot be linked into a native library.
+//! [`predefined`], [`feedback`], [`remote_party`], [`limits`], [`deadline`])
+//! tested natively; the component glue that calls the host is built for
+//! `wasm32` only, because a component's export names cannot be linked into a
+//! native library.
 
 pub mod adminpin;
 pub mod admission;
 pub mod call_tag;
+pub mod deadline;
 pub mod dialout;
 pub mod expiry;
 pub mod feedback;
 pub mod fields;
 pub mod invited;
+pub mod limits;
 pub mod master;
 pub mod predefined;
 pub mod remote_party;

@@ -1,10 +1,12 @@
 //! The call functions: kickout, mute, unmute, dialout.
 
 use super::admin::{WRONG_PIN, reply, status};
+use super::finished_mutes;
 use super::room;
 use super::settings::{self, Settings};
 use crate::call_tag::{self, Found};
 use crate::dialout::{self, Context};
+use crate::{invited, limits};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
@@ -16,9 +18,16 @@ use switchyard_sdk::{Value, kv, rooms, signaling};
 
 const NO_CALL: &str = "call does not exist";
 
+/// What a call tag names in its room.
+struct Named {
+    room: String,
+    tag: String,
+    found: Found,
+}
+
 /// What `call_tag` names in the room of `(room, adminpin)`; `None` if the
 /// lookup is refused.
-fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<(String, Found)>, Fault> {
+fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<Named>, Fault> {
     let room = params.string(0)?;
     let pin = params.string(1)?;
     let tag = params.string(2)?;
@@ -32,22 +41,33 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<(String, Foun
         .iter()
         .map(|p| (p.call.as_str(), p.status == ParticipantStatus::Finished))
         .collect();
-    let found = call_tag::find(&tag, &listed, &room::dialing(&room));
-    Ok(Some((tag, found)))
+    // Only the empty tag can name an invitation: only then is the list read.
+    let invited = tag.is_empty() && {
+        let joined: Vec<&str> = participants
+            .iter()
+            .map(|p| p.participant_id.as_str())
+            .collect();
+        !invited::not_joined(&room::invited(&room), &joined).is_empty()
+    };
+    let found = call_tag::find(&tag, &listed, &room::dialing(&room), invited);
+    Ok(Some(Named { room, tag, found }))
 }
 
 /// `kickout(room, adminpin, call_tag)` → `[0, "OK"]` (the call is hung up),
 /// `[1, "wrong adminpin or inexisting room"]` or `[2, "call does not exist"]`.
 /// A dial-out still being placed is cancelled; a finished participant still
-/// listed is `[0, "OK"]`, as in SEMS.
+/// listed, or an invitation (the empty tag), is `[0, "OK"]` and stays listed,
+/// as in SEMS.
 pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let outcome = match find(settings, params)? {
         None => return status(1, WRONG_PIN),
-        // Hung up, not kicked: SEMS lists a kicked participant as
-        // Disconnecting "disconnect", as any call it hangs up.
-        Some((tag, Found::Participant | Found::Dialing)) => signaling::hangup(&tag),
-        Some((_, Found::Finished)) => Ok(()),
-        Some((_, Found::Unknown)) => return status(2, NO_CALL),
+        Some(named) => match named.found {
+            // Hung up, not kicked: SEMS lists a kicked participant as
+            // Disconnecting "disconnect", as any call it hangs up.
+            Found::Participant | Found::Dialing => signaling::hangup(&named.tag),
+            Found::Finished | Found::Invited => Ok(()),
+            Found::Unknown => return status(2, NO_CALL),
+        },
     };
     match outcome {
         Ok(()) => status(0, "OK"),
@@ -56,18 +76,27 @@ pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault>
     }
 }
 
-/// `mute` / `unmute(room, adminpin, call_tag)` → `[0, "OK"]` (also for a
-/// finished participant still listed, as in SEMS),
+/// `mute` / `unmute(room, adminpin, call_tag)` → `[0, "OK"]`,
 /// `[1, "wrong adminpin or inexisting room"]` or `[2, "call does not exist"]`.
+/// As in SEMS, the flag of a finished participant still listed, or of the
+/// first invitation (the empty tag), is set and listed too.
 pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Result<Value, Fault> {
-    match find(settings, params)? {
-        None => status(1, WRONG_PIN),
-        Some((tag, Found::Participant)) => match rooms::set_muted(&tag, muted) {
-            Ok(()) => status(0, "OK"),
-            Err(_) => status(2, NO_CALL),
-        },
-        Some((_, Found::Finished)) => status(0, "OK"),
-        Some((_, Found::Dialing | Found::Unknown)) => status(2, NO_CALL),
+    let Some(Named { room, tag, found }) = find(settings, params)? else {
+        return status(1, WRONG_PIN);
+    };
+    let done = match found {
+        Found::Participant => rooms::set_muted(&tag, muted).is_ok(),
+        Found::Finished => {
+            finished_mutes::set(&room, &tag, muted);
+            true
+        }
+        Found::Invited => room::set_first_invitation_muted(&room, muted),
+        Found::Dialing | Found::Unknown => false,
+    };
+    if done {
+        status(0, "OK")
+    } else {
+        status(2, NO_CALL)
     }
 }
 
@@ -90,7 +119,8 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
     };
     let headers = optional(7);
     let callee_domain = optional(8);
-    let participant_id = optional(9);
+    // Cut as `addParticipant` cuts it, so that the dial-out takes its invitation.
+    let participant_id = limits::participant_id(&optional(9));
 
     if !room::open_with_pin(settings, &room, &pin) {
         return refused(1, WRONG_PIN);

@@ -2,17 +2,22 @@
 //! addParticipant, findParticipant.
 
 use super::admin::{WRONG_PIN, reply, status};
+use super::finished_mutes;
 use super::room;
 use super::settings::Settings;
 use crate::invited::{self, Invited};
-use crate::{adminpin, expiry};
+use crate::{adminpin, expiry, limits};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
 use switchyard_sdk::rooms;
-use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
+use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{Value, fault};
+
+/// The fault of `addParticipant` when the room's invitations fill what the
+/// host keeps with a room (64 KiB): an internal limit, as SEMS has none.
+const TOO_MANY_INVITATIONS: i32 = 500;
 
 /// `roomCreate(room [, timeout_s])` → `[0, "OK", adminpin]` with a new random
 /// pin (also for an existing room without one), or `[1, "room already
@@ -63,9 +68,17 @@ pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let invited = room::invited(&room);
     let joined: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
     let waiting = invited::not_joined(&invited, &joined);
+    let calls: Vec<&str> = listed.iter().map(|p| p.call.as_str()).collect();
+    let finished_muted = finished_mutes::of_room(&room, &calls);
     let participants = listed
         .iter()
-        .map(participant)
+        .map(|p| {
+            let muted = match p.status {
+                ParticipantStatus::Finished => finished_muted.get(&p.call).copied(),
+                _ => None,
+            };
+            participant(p, muted.unwrap_or(p.muted))
+        })
         .chain(waiting.into_iter().map(invitee))
         .collect();
     reply(vec![Value::Int(0), "OK".into(), Value::Array(participants)])
@@ -104,11 +117,13 @@ pub fn change_pin(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
 
 /// `addParticipant(room, participant_id, number)` → `[200, "OK"]`, or
 /// `[400, "Failed"]` for an unknown room when rooms are private. An unknown
-/// room is opened otherwise, without a pin.
+/// room is opened otherwise, without a pin. The id and number are cut to the
+/// host's sizes, as a call's are ([`limits`]). A room whose invitations fill
+/// what the host keeps with it is fault [`TOO_MANY_INVITATIONS`].
 pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
-    let participant_id = params.string(1)?;
-    let number = params.string(2)?;
+    let participant_id = limits::participant_id(&params.string(1)?);
+    let number = limits::number(&params.string(2)?);
     if !room::exists(settings, &room) {
         if settings.private_rooms {
             return status(400, "Failed");
@@ -120,18 +135,26 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         Invited {
             participant_id,
             number,
+            muted: false,
         },
     );
-    set_meta(&room, invited::META_KEY, &invited::encode(&list))?;
-    status(200, "OK")
+    match room::store_invited(&room, &list) {
+        Ok(()) => status(200, "OK"),
+        Err(Error::InvalidArgument(why)) => Err(fault(
+            TOO_MANY_INVITATIONS,
+            format!("room {room:?} holds too many invitations to take this one: {why}"),
+        )),
+        Err(e) => Err(changed_meanwhile(&room, &e)),
+    }
 }
 
 /// `findParticipant(participant_id)` → `[[room…]]`: the rooms listing that
 /// participant, as a call or as an invitation, as one array (SEMS's clients read
 /// the result's first element as the list). Rooms past their time-out are
-/// not among them, as in `listRooms`.
+/// not among them, as in `listRooms`. A long id is cut as `addParticipant`
+/// cuts it.
 pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
-    let participant_id = params.string(0)?;
+    let participant_id = limits::participant_id(&params.string(0)?);
     let found = rooms::list()
         .into_iter()
         .filter(|room| room::is_listed(settings, room))
@@ -165,8 +188,12 @@ fn open(room: &str) -> Result<(), Fault> {
 
 /// Sets a room meta value; the room vanishing meanwhile is an internal fault.
 fn set_meta(room: &str, key: &str, value: &str) -> Result<(), Fault> {
-    rooms::set_meta(room, key, value)
-        .map_err(|e| fault(500, format!("room {room:?} changed meanwhile: {e:?}")))
+    rooms::set_meta(room, key, value).map_err(|e| changed_meanwhile(room, &e))
+}
+
+/// The internal fault of a room that vanished while it was changed.
+fn changed_meanwhile(room: &str, e: &Error) -> Fault {
+    fault(500, format!("room {room:?} changed meanwhile: {e:?}"))
 }
 
 /// A random number from the host (WASI random).
@@ -175,13 +202,13 @@ fn random() -> Result<u64, Fault> {
 }
 
 /// `[call_tag, number, status, reason, muted, participant_id]`.
-fn participant(p: &ParticipantInfo) -> Value {
+fn participant(p: &ParticipantInfo, muted: bool) -> Value {
     Value::Array(vec![
         p.call.clone().into(),
         p.number.clone().into(),
         Value::Int(status_code(p.status)),
         p.reason.clone().into(),
-        Value::Int(i32::from(p.muted)),
+        Value::Int(i32::from(muted)),
         p.participant_id.clone().into(),
     ])
 }
@@ -193,7 +220,7 @@ fn invitee(i: &Invited) -> Value {
         i.number.clone().into(),
         Value::Int(status_code(ParticipantStatus::Disconnected)),
         "".into(),
-        Value::Int(0),
+        Value::Int(i32::from(i.muted)),
         i.participant_id.clone().into(),
     ])
 }

@@ -5,13 +5,14 @@
 //! thread-local of this instance.
 
 use super::keypad::{self, EntryTimers};
-use super::presence::{self, Lonely};
+use super::lonely::Lonely;
+use super::presence;
 use super::room;
 use super::room_end::RoomEnd;
 use super::settings::Settings;
 use crate::admission::{self, Entry};
-use crate::remote_party;
 use crate::routing::{self, Route};
+use crate::{limits, remote_party};
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::rooms::{self, JoinOptions};
@@ -34,9 +35,11 @@ pub(super) enum Phase {
 /// One dial-in call's state.
 pub(super) struct CallState {
     pub call: String,
+    /// How it is listed, cut to the host's size ([`limits::number`]).
     pub number: String,
-    /// From `participant_id_param` or `participant_id_header`; an id carried
-    /// by the room number (`room_pin_split`) replaces it.
+    /// From `participant_id_param` or `participant_id_header`, cut to the
+    /// host's size ([`limits::participant_id`]); an id carried by the room
+    /// number (`room_pin_split`) replaces it.
     pub participant_id: String,
     /// Who its refused room entries count against: the address the INVITE
     /// came from, or its caller behind a trusted proxy.
@@ -80,8 +83,11 @@ pub fn on_invite(invite: InviteInfo) {
     );
     let mut state = CallState {
         call: invite.call.clone(),
-        number: remote_party::listing(header("From").as_deref(), &invite.from_uri),
-        participant_id: participant_id.unwrap_or_default(),
+        number: limits::number(&remote_party::listing(
+            header("From").as_deref(),
+            &invite.from_uri,
+        )),
+        participant_id: limits::participant_id(&participant_id.unwrap_or_default()),
         source: settings
             .source_guard
             .counted_as(&invite.source, &invite.from_uri),
@@ -107,7 +113,8 @@ pub fn on_invite(invite: InviteInfo) {
         Route::Room { room, reason } => {
             match admission::parse(&room, state.settings.room_pin_split) {
                 Some(entry) => enter_room(&mut state, entry, reason),
-                // SEMS leaves such a call hanging; it is told so and hung up here.
+                // Too short to split (SEMS leaves such a call hanging) or no
+                // room name: the caller is told so and hung up.
                 None => refused(&mut state),
             }
         }

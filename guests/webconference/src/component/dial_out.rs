@@ -1,14 +1,17 @@
 //! One call placed by `dialout`, which lists it in its room at once
 //! ("INVITE"); the host moves it to Ringing, Connected or Finished (with the
 //! SIP reason) as its SIP progresses, and its audio joins the room when it has
-//! some. This instance keeps the room's count of dial-outs in progress. While
-//! the callee rings without early media, the room hears a ringback tone from
-//! it. The room's other participants hear `join_sound` when it answers and
-//! `drop_sound` when it ends after answering; answering into an empty room, it
-//! hears `first_participant` and has the `lonely_user_timer` of a dial-in
+//! some. This instance keeps the room's count of dial-outs in progress. Listed,
+//! it is company (see [`super::presence`]): a looped `first_participant` ends,
+//! and while the callee rings without early media, the room hears a ringback
+//! tone from it. The room's other participants hear `join_sound` when it
+//! answers and `drop_sound` when it ends, answered or not (one left alone by
+//! it is marked so); answering into an empty room, it hears
+//! `first_participant` and has the `lonely_user_timer` of a dial-in
 //! participant, and in a room with a time-out its timer for the room's end.
 
-use super::presence::{self, Lonely};
+use super::lonely::Lonely;
+use super::presence;
 use super::room_end::RoomEnd;
 use super::settings::Settings;
 use crate::dialout::{self, Context};
@@ -20,7 +23,6 @@ use switchyard_sdk::{kv, media, signaling};
 struct Placed {
     call: String,
     context: Context,
-    answered: bool,
     settings: Settings,
     lonely: Lonely,
     room_end: RoomEnd,
@@ -35,7 +37,8 @@ pub fn is_placed() -> bool {
     PLACED.with(|p| p.borrow().is_some())
 }
 
-/// The placed call's first event: its room, number and participant id.
+/// The placed call's first event: its room, number and participant id. A
+/// first participant looping its prompt has company now.
 pub fn on_dialed(call: &str, context: &str) {
     let Some(context) = Context::decode(context) else {
         log(
@@ -45,10 +48,10 @@ pub fn on_dialed(call: &str, context: &str) {
         let _ = signaling::hangup(call);
         return;
     };
+    presence::end_loops(&context.room, call);
     let placed = Placed {
         call: call.to_owned(),
         context,
-        answered: false,
         settings: Settings::load(),
         lonely: Lonely::default(),
         room_end: RoomEnd::default(),
@@ -66,7 +69,6 @@ pub fn on_event(event: Event) {
         Event::Answered => {
             ring_in_room(&placed, false);
             no_longer_dialing(&placed);
-            placed.answered = true;
             let others = presence::company(&placed.context.room, &placed.call).len();
             let looped = placed.settings.loop_first_participant_prompt;
             if let Err(e) = presence::entered(&placed.context.room, &placed.call, others, looped) {
@@ -107,10 +109,8 @@ pub fn on_event(event: Event) {
         }
         Event::Hangup => {
             no_longer_dialing(&placed);
-            if placed.answered {
-                let lonely = placed.settings.lonely_user_timer_s > 0;
-                presence::left(&placed.context.room, &placed.call, lonely);
-            }
+            let lonely = placed.settings.lonely_user_timer_s > 0;
+            presence::left(&placed.context.room, &placed.call, lonely);
             Lonely::forget(&placed.call);
             return;
         }

@@ -9,10 +9,11 @@
 //! ends the entry as `#` would: a caller who forgot `#` gets in.
 
 use super::dial_in::{self, CallState, Phase};
+use super::long_timer::{Fired, LongTimer};
 use crate::admission;
 use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::media;
 use switchyard_sdk::types::Error;
-use switchyard_sdk::{media, timers};
 
 /// The longest room number accepted by keypad.
 const MAX_ROOM_DIGITS: usize = 32;
@@ -20,31 +21,32 @@ const MAX_ROOM_DIGITS: usize = 32;
 /// The entry's pending time-outs.
 #[derive(Debug, Default)]
 pub struct EntryTimers {
-    digit: Option<u64>,
-    total: Option<u64>,
+    digit: LongTimer,
+    total: LongTimer,
 }
 
 impl EntryTimers {
     /// Cancels both.
     pub fn cancel(&mut self) {
-        for timer in [self.digit.take(), self.total.take()].into_iter().flatten() {
-            timers::cancel(timer);
-        }
+        self.digit.cancel();
+        self.total.cancel();
     }
 }
 
-/// Starts a timer of `seconds` (none for 0).
-fn start_timer(call: &str, seconds: u32) -> Result<Option<u64>, Error> {
+/// Starts `timer` for `seconds`, in place of its pending wait (none for 0).
+fn start_timer(timer: &mut LongTimer, call: &str, seconds: u32) -> Result<(), Error> {
     if seconds == 0 {
-        return Ok(None);
+        timer.cancel();
+        return Ok(());
     }
-    super::start_timer_s(call, seconds).map(Some)
+    timer.start_s(call, seconds)
 }
 
 /// Answers and asks for the room number; the whole entry's time-out starts.
 pub fn start(state: &mut CallState) -> Result<(), Error> {
     dial_in::answer(state)?;
-    state.entry_timers.total = start_timer(&state.call, state.settings.room_entry_timeout_s)?;
+    let seconds = state.settings.room_entry_timeout_s;
+    start_timer(&mut state.entry_timers.total, &state.call, seconds)?;
     ask(state, 0)
 }
 
@@ -54,9 +56,7 @@ fn ask(state: &mut CallState, attempts: u32) -> Result<(), Error> {
     if attempts >= state.settings.max_room_attempts {
         return dial_in::say_goodbye(state);
     }
-    if let Some(timer) = state.entry_timers.digit.take() {
-        timers::cancel(timer);
-    }
+    state.entry_timers.digit.cancel();
     let prompt = if attempts == 0 {
         "enter_pin"
     } else {
@@ -103,11 +103,8 @@ pub fn on_prompt_done(state: &mut CallState) -> Result<(), Error> {
 }
 
 fn restart_digit_timer(state: &mut CallState) -> Result<(), Error> {
-    if let Some(timer) = state.entry_timers.digit.take() {
-        timers::cancel(timer);
-    }
-    state.entry_timers.digit = start_timer(&state.call, state.settings.room_entry_digit_timeout_s)?;
-    Ok(())
+    let seconds = state.settings.room_entry_digit_timeout_s;
+    start_timer(&mut state.entry_timers.digit, &state.call, seconds)
 }
 
 /// A timer fired while the room number is asked for.
@@ -115,18 +112,20 @@ pub fn on_timer(state: &mut CallState, timer: u64) -> Result<(), Error> {
     let Phase::EnteringRoom { digits, attempts } = &mut state.phase else {
         return Ok(());
     };
-    if state.entry_timers.total == Some(timer) {
-        state.entry_timers.total = None;
-        log(
-            Level::Info,
-            &format!("call {}: room entry timed out", state.call),
-        );
-        return dial_in::say_goodbye(state);
+    match state.entry_timers.total.on_timer(&state.call, timer)? {
+        Fired::Due => {
+            log(
+                Level::Info,
+                &format!("call {}: room entry timed out", state.call),
+            );
+            return dial_in::say_goodbye(state);
+        }
+        Fired::Early => return Ok(()),
+        Fired::Other => {}
     }
-    if state.entry_timers.digit != Some(timer) {
+    if state.entry_timers.digit.on_timer(&state.call, timer)? != Fired::Due {
         return Ok(());
     }
-    state.entry_timers.digit = None;
     if digits.is_empty() {
         log(
             Level::Info,
@@ -144,9 +143,7 @@ pub fn on_timer(state: &mut CallState, timer: u64) -> Result<(), Error> {
 /// asks again, unless that puts the source over its limit (goodbye); a good
 /// one is read back before joining.
 fn evaluate(state: &mut CallState, typed: String, attempts: u32) -> Result<(), Error> {
-    if let Some(timer) = state.entry_timers.digit.take() {
-        timers::cancel(timer);
-    }
+    state.entry_timers.digit.cancel();
     if typed.is_empty() {
         return ask(state, attempts + 1);
     }

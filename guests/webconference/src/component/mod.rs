@@ -10,24 +10,18 @@ mod admin_master;
 mod admin_rooms;
 mod dial_in;
 mod dial_out;
+mod finished_mutes;
 mod keypad;
+mod lonely;
+mod long_timer;
 mod presence;
 mod room;
 mod room_end;
 mod settings;
 
 use switchyard_sdk::control::{Fault, ValueTree};
-use switchyard_sdk::types::{Error, Event, InviteInfo};
-use switchyard_sdk::{Value, from_tree, timers, to_tree};
-
-/// The longest timer the host starts, in seconds (a day).
-const MAX_TIMER_S: u32 = 86_400;
-
-/// Starts a timer of `seconds` for `call`, cut to a day: a flow that waits
-/// longer starts another when it fires.
-fn start_timer_s(call: &str, seconds: u32) -> Result<u64, Error> {
-    timers::start(call, seconds.min(MAX_TIMER_S) * 1000)
-}
+use switchyard_sdk::types::{Event, InviteInfo};
+use switchyard_sdk::{Value, from_tree, to_tree};
 
 struct Webconference;
 

@@ -2,6 +2,7 @@
 //! lookup, the predefined rooms, the room's time-out, and its dial-outs in
 //! progress.
 
+use super::finished_mutes;
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited};
@@ -124,6 +125,7 @@ pub fn close(room: &str) -> Result<(), Error> {
         let _ = signaling::hangup(&call);
         kv::delete(&dialout::key(room, &call));
     }
+    finished_mutes::forget(room);
     rooms::close(room)
 }
 
@@ -146,11 +148,36 @@ pub fn dialing(room: &str) -> Vec<String> {
         .collect()
 }
 
+/// The room meta key whose value, while not empty, has the host keep the room
+/// when it is empty: a room with invitations not yet taken stays, as SEMS keeps
+/// a room listing anyone.
+const KEEP_META_KEY: &str = "keep";
+
+/// Stores `list` as the room's invitations, and has the host keep the room
+/// while it holds any.
+pub fn store_invited(room: &str, list: &[Invited]) -> Result<(), Error> {
+    rooms::set_meta(room, invited::META_KEY, &invited::encode(list))?;
+    let keep = if list.is_empty() { "" } else { "1" };
+    rooms::set_meta(room, KEEP_META_KEY, keep)
+}
+
 /// The room's invited participants.
 pub fn invited(room: &str) -> Vec<Invited> {
     rooms::get_meta(room, invited::META_KEY)
         .map(|meta| invited::decode(&meta))
         .unwrap_or_default()
+}
+
+/// Sets `muted` on the room's first invitation still listed (see
+/// [`invited::set_first_muted`]); false if it lists none, or the room
+/// vanished meanwhile.
+pub fn set_first_invitation_muted(room: &str, muted: bool) -> bool {
+    let listed = rooms::info(room)
+        .map(|info| info.participants)
+        .unwrap_or_default();
+    let joined: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
+    let mut list = invited(room);
+    invited::set_first_muted(&mut list, &joined, muted) && store_invited(room, &list).is_ok()
 }
 
 /// A call joined `room` with `participant_id`: an invitation of that id is
@@ -163,7 +190,7 @@ pub fn take_invitation(room: &str, participant_id: &str) {
     if !invited::remove(&mut list, participant_id) {
         return;
     }
-    if let Err(e) = rooms::set_meta(room, invited::META_KEY, &invited::encode(&list)) {
+    if let Err(e) = store_invited(room, &list) {
         log(
             Level::Warn,
             &format!("room {room:?}: invitation of {participant_id:?} not taken off: {e:?}"),

@@ -1,8 +1,8 @@
 //! The guest's settings, read from its config table (SEMS webconference.conf keys).
 
 use crate::dialout::Allow;
-use crate::predefined;
 use crate::routing::{self, RoutingConfig};
+use crate::{feedback, predefined};
 use switchyard_sdk::config;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::source_limit::{self, Policy, SourceGuard};
@@ -59,8 +59,9 @@ pub struct Settings {
     /// `max_dialouts_per_room` (default 10): dial-outs of one room being
     /// placed at once.
     pub max_dialouts_per_room: usize,
-    /// `feedback_file`: where feedback lines go (a file of the guest's
-    /// records directory) until `resetFeedback` names another; unset: nowhere.
+    /// `feedback_file`: where feedback lines go (a plain file name in the
+    /// guest's records directory; anything else refuses the config) until
+    /// `resetFeedback` names another; unset: nowhere.
     pub feedback_file: Option<String>,
     /// `room_entry_digit_timeout` (seconds, default 10; 0: none): the longest
     /// wait for the next key of a room number, from the end of the prompt or
@@ -123,7 +124,7 @@ impl Settings {
             master_password: config::get("master_password").filter(|p| !p.is_empty()),
             support_rooms_timeout: flag("support_rooms_timeout"),
             max_dialouts_per_room: number("max_dialouts_per_room", 10),
-            feedback_file: config::get("feedback_file").filter(|f| !f.is_empty()),
+            feedback_file: config::get("feedback_file"),
             room_entry_digit_timeout_s: number("room_entry_digit_timeout", 10),
             room_entry_timeout_s: number("room_entry_timeout", 60),
             source_guard: SourceGuard {
@@ -159,12 +160,21 @@ impl Settings {
 
 /// What the kinds the host checks cannot say of the table: a `predefined_rooms`
 /// entry that is not `<room>:<pin>` (SEMS skips it: a room its users expect
-/// would be missing), a `dialout_allow` that cannot be matched whole.
+/// would be missing), a `feedback_file` that is no plain file name (the
+/// records directory takes nothing else, so no feedback could be written), a
+/// `dialout_allow` that cannot be matched whole.
 pub fn problem() -> Option<String> {
     let predefined = config::get("predefined_rooms").unwrap_or_default();
     if let Some(entry) = predefined::parse(&predefined).1.first() {
         return Some(format!(
             "predefined_rooms: {entry:?} is not <room>:<pin> (entries are separated by ;)"
+        ));
+    }
+    if let Some(file) = config::get("feedback_file")
+        && let Some(why) = feedback::file_name_problem(&file)
+    {
+        return Some(format!(
+            "feedback_file: {file:?} is no file name of the guest's records_dir: {why}"
         ));
     }
     let allow = config::get("dialout_allow").unwrap_or_default();

@@ -1,0 +1,75 @@
+//! The sizes the host takes for a room's name and in its participant list.
+//! SEMS takes any length; here a longer participant id or number is cut to
+//! the host's size, at a character boundary, wherever it comes in (a call's
+//! header or room number, `addParticipant`, `dialout`, `findParticipant`), so
+//! that one long id always names one participant. A room name the host takes
+//! for none is refused where it comes in.
+
+/// The longest participant id the host lists, in bytes.
+pub const MAX_PARTICIPANT_ID_BYTES: usize = 256;
+/// The longest number the host lists a participant with, in bytes; also the
+/// longest Request-URI, From and To of a call it places.
+pub const MAX_NUMBER_BYTES: usize = 2048;
+/// The longest room name, in characters.
+pub const MAX_ROOM_CHARS: usize = 64;
+
+/// `id` cut to its first [`MAX_PARTICIPANT_ID_BYTES`], at a character boundary.
+pub fn participant_id(id: &str) -> String {
+    cut(id, MAX_PARTICIPANT_ID_BYTES)
+}
+
+/// `number` cut to its first [`MAX_NUMBER_BYTES`], at a character boundary.
+pub fn number(number: &str) -> String {
+    cut(number, MAX_NUMBER_BYTES)
+}
+
+/// Whether the host takes `room` as a room name: 1 to [`MAX_ROOM_CHARS`] characters.
+pub fn is_room_name(room: &str) -> bool {
+    !room.is_empty() && room.chars().count() <= MAX_ROOM_CHARS
+}
+
+fn cut(text: &str, most: usize) -> String {
+    text[..text.floor_char_boundary(most)].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_ids_and_numbers_are_cut_to_the_hosts_sizes() {
+        let id = "p".repeat(300);
+        assert_eq!(participant_id(&id), "p".repeat(MAX_PARTICIPANT_ID_BYTES));
+        let uri = format!("sip:{}@example.com", "1".repeat(3000));
+        assert_eq!(number(&uri).len(), MAX_NUMBER_BYTES);
+        assert!(uri.starts_with(&number(&uri)));
+    }
+
+    #[test]
+    fn short_ones_are_kept_whole() {
+        assert_eq!(participant_id("56"), "56");
+        assert_eq!(participant_id(""), "");
+        assert_eq!(number("<sip:alice@192.0.2.7>"), "<sip:alice@192.0.2.7>");
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_character() {
+        // 'é' is two bytes: 128 of them fill the id exactly, 129 do not fit.
+        assert_eq!(participant_id(&"é".repeat(129)), "é".repeat(128));
+        // A three-byte character across the limit is left out whole.
+        let id = format!("{}€", "a".repeat(MAX_PARTICIPANT_ID_BYTES - 1));
+        assert_eq!(
+            participant_id(&id),
+            "a".repeat(MAX_PARTICIPANT_ID_BYTES - 1)
+        );
+    }
+
+    #[test]
+    fn room_names_have_1_to_64_characters() {
+        assert!(is_room_name("1"));
+        assert!(is_room_name(&"r".repeat(MAX_ROOM_CHARS)));
+        assert!(is_room_name(&"é".repeat(MAX_ROOM_CHARS)));
+        assert!(!is_room_name(""));
+        assert!(!is_room_name(&"r".repeat(MAX_ROOM_CHARS + 1)));
+    }
+}
