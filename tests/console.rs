@@ -2,7 +2,9 @@
 //! playwright-core): a real call appears with its talking indicator lit,
 //! the page's Mute silences it for the others in its room (checked by
 //! audio) and Kick hangs it up, a recording made from the page downloads
-//! whole, and a screenshot of the page is saved and checked.
+//! whole, and a screenshot of the page is saved and checked. Bursts of
+//! events, kept from before the page opened or live, cost the server a few
+//! REST requests, not some per event.
 
 mod support;
 
@@ -17,6 +19,14 @@ use support::tools::{node_with, require_chromium};
 
 /// The most the caller talks while the page is driven.
 const MOST_TALK: usize = 120;
+
+/// The events of a burst `tests/console/drive.js` sets off: 100 mutes, 100 unmutes.
+const BURST_EVENTS: usize = 200;
+
+/// The most REST requests the page may make over a burst and the 2 s after it: a refresh
+/// (4 requests) every half second at most, with room to spare, where one per event would
+/// be 4 per event.
+const MOST_REQUESTS: usize = BURST_EVENTS / 4;
 
 #[test]
 fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
@@ -98,10 +108,23 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
         server.log()
     );
     let lines: Vec<&str> = steps.lines().collect();
-    assert_eq!(lines.len(), 5, "{steps}");
+    assert_eq!(lines.len(), 7, "{steps}");
     assert!(lines[0].starts_with("talking c"), "{steps}");
+    for (line, burst) in [
+        (lines[1], "requests on open "),
+        (lines[2], "requests for a burst "),
+    ] {
+        let requests: usize = line
+            .strip_prefix(burst)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{burst}<n>: {steps}"));
+        assert!(
+            requests <= MOST_REQUESTS,
+            "{requests} REST requests for {BURST_EVENTS} events: {steps}"
+        );
+    }
     assert_eq!(
-        lines[1..],
+        lines[3..],
         ["screenshot", "muted", "downloaded console.wav", "kicked"]
     );
 

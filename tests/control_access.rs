@@ -1,5 +1,6 @@
 //! Who may use the control endpoint, against the real binary: without a
-//! token it listens on loopback only; with one, every request (REST,
+//! token it listens on loopback only, and behind no reverse proxy; with one,
+//! every request (REST,
 //! XML-RPC, the OpenAPI document) must carry it; HTTPS with a configured
 //! certificate.
 
@@ -71,6 +72,32 @@ fn check_config(dir: &Path, config: &str) -> (bool, String) {
         checked.status.success(),
         String::from_utf8_lossy(&checked.stderr).into_owned(),
     )
+}
+
+#[test]
+fn behind_a_reverse_proxy_a_token_is_needed_on_loopback_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let origins = "public_origins = [\"https://switch.example\"]\n";
+    let proxied = base_config().replace(
+        "[control]\nlisten = \"127.0.0.1:0\"\n",
+        &format!("[control]\nlisten = \"127.0.0.1:0\"\n{origins}"),
+    );
+    let (passed, said) = check_config(dir.path(), &proxied);
+    assert!(
+        !passed,
+        "public origins without a token are refused: {said}"
+    );
+    assert!(
+        said.contains("control.public_origins: a reverse proxy serves the endpoint")
+            && said.contains("set control.token_file"),
+        "{said}"
+    );
+    let with_token = token_config(dir.path(), "").replace(
+        "[control]\nlisten = \"127.0.0.1:0\"\n",
+        &format!("[control]\nlisten = \"127.0.0.1:0\"\n{origins}"),
+    );
+    let (passed, said) = check_config(dir.path(), &with_token);
+    assert!(passed, "with a token they are taken: {said}");
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //   node drive.js <console url> <chromium> <screenshot file> <download dir>
 // and prints one line per step it saw happen; after "muted" it waits for a
 // line on stdin (the test checks the call by audio meanwhile). Any failure
-// exits 1.
+// exits 1. Before the page opens, and once it shows the talking caller, it
+// sets off a burst of events (bob muted and unmuted, BURST times each) and
+// prints how many REST requests the page made for them:
+//   "requests on open <n>", "requests for a burst <n>".
 "use strict";
 const { chromium } = require("playwright-core");
 const readline = require("readline");
@@ -12,16 +15,54 @@ const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIte
 const [url, executablePath, screenshot, downloads] = process.argv.slice(2);
 const step = (text) => console.log(text);
 
+// Mute-unmute pairs of a burst: 2 * BURST events.
+const BURST = 100;
+// How long the page gets to settle after a burst.
+const SETTLE_MS = 2000;
+
+// A REST call to the server, from outside the page.
+async function rest(method, path) {
+  const answer = await fetch(new URL(path, url), { method });
+  if (!answer.ok) throw new Error(method + " " + path + ": " + answer.status);
+  return answer.json();
+}
+
+// Mutes and unmutes bob BURST times each: 2 * BURST `mute` events.
+async function burst() {
+  const room = await rest("GET", "/api/v1/rooms/123");
+  const bob = room.participants.find((p) => p.number.includes("bob"));
+  if (!bob) throw new Error("no bob in " + JSON.stringify(room));
+  const base = "/api/v1/rooms/123/participants/" + encodeURIComponent(bob.call);
+  for (let n = 0; n < BURST; n++) {
+    await rest("POST", base + "/mute");
+    await rest("POST", base + "/unmute");
+  }
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
   try {
     const page = await browser.newPage({ acceptDownloads: true });
     page.setDefaultTimeout(15000);
+    // The page's REST requests (its event stream is not one).
+    let requests = 0;
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith("/api/") && !path.startsWith("/api/v1/events")) requests += 1;
+    });
+    // Events kept from before the page opened, which the page reads first.
+    await burst();
     await page.goto(url);
     await page.click('#rooms tr[data-room="123"]');
     const row = page.locator("#participants tr", { hasText: "alice" });
     await row.locator(".talking-indicator.on").waitFor();
     step("talking " + (await row.getAttribute("data-call")));
+    await page.waitForTimeout(SETTLE_MS);
+    step("requests on open " + requests);
+    const before = requests;
+    await burst();
+    await page.waitForTimeout(SETTLE_MS);
+    step("requests for a burst " + (requests - before));
     await page.screenshot({ path: screenshot, fullPage: true });
     step("screenshot");
 

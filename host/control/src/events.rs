@@ -11,12 +11,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use http_body_util::combinators::BoxBody;
-use hyper::header::{CACHE_CONTROL, HeaderValue};
+use hyper::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Response};
 use serde_json::{Value as Json, json};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 
 use crate::http::{ChannelBody, HttpResponse, with_type};
+use crate::stop::Stopping;
 
 /// One event.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,42 +234,52 @@ impl Cursor {
 }
 
 /// The SSE answer: the backlog after `after`, then each new event, for as
-/// long as the client stays (holding its subscriber's `permit` as long). A
-/// client that missed events first gets a `reset` event.
+/// long as the client stays and the server runs (holding its subscriber's
+/// `permit` as long): once `stopping` resolves the body ends, after what was
+/// queued for it. A client that missed events first gets a `reset` event.
 pub(crate) fn stream(
     log: Arc<EventLog>,
     after: u64,
     filter: Filter,
     permit: OwnedSemaphorePermit,
+    mut stopping: Stopping,
 ) -> HttpResponse {
     let (frames, body) = mpsc::channel::<Bytes>(QUEUE);
     tokio::spawn(async move {
         let _permit = permit;
-        let mut newest = log.watch();
-        let mut cursor = Cursor::new(after, filter);
-        loop {
-            for message in cursor.take(&log) {
-                if frames
-                    .send(sse(message.id, message.kind, &message.data))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            tokio::select! {
-                changed = newest.changed() => if changed.is_err() { return },
-                // A client gone frees its permit now, not at the next event or keep-alive.
-                () = frames.closed() => return,
-                () = tokio::time::sleep(KEEPALIVE) => {
-                    if frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
-                        return;
-                    }
-                }
-            }
+        tokio::select! {
+            () = feed(&log, Cursor::new(after, filter), &frames) => {}
+            () = stopping.stopped() => {}
         }
     });
     answer(ChannelBody::new(body).boxed())
+}
+
+/// Sends `frames` the events `cursor` takes, and a comment whenever the stream is idle
+/// for [`KEEPALIVE`], until the body is dropped (the client gone).
+async fn feed(log: &EventLog, mut cursor: Cursor, frames: &mpsc::Sender<Bytes>) {
+    let mut newest = log.watch();
+    loop {
+        for message in cursor.take(log) {
+            if frames
+                .send(sse(message.id, message.kind, &message.data))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        tokio::select! {
+            changed = newest.changed() => if changed.is_err() { return },
+            // A client gone frees its permit now, not at the next event or keep-alive.
+            () = frames.closed() => return,
+            () = tokio::time::sleep(KEEPALIVE) => {
+                if frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// The answer to `HEAD`: the stream's headers, with no subscriber behind them.
@@ -276,12 +287,21 @@ pub(crate) fn head() -> HttpResponse {
     answer(http_body_util::Empty::new().boxed())
 }
 
-/// The stream's headers, over `body`.
+/// The stream's headers, over `body`: neither cached nor held back by a proxy on the way,
+/// since each event is worth its own delivery now.
 fn answer(body: BoxBody<Bytes, Infallible>) -> HttpResponse {
     let mut response = with_type(Response::new(body), "text/event-stream");
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let headers = response.headers_mut();
+    // `no-transform` (RFC 9111 §5.2.2.6): no intermediary may recode (and so gather) it.
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-transform"),
+    );
+    // nginx buffers a proxied response unless it says otherwise.
+    headers.insert(
+        HeaderName::from_static("x-accel-buffering"),
+        HeaderValue::from_static("no"),
+    );
     response
 }
 

@@ -14,10 +14,10 @@ use hyper::{Response, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio::sync::mpsc;
 
-use crate::Value;
 use crate::http::{ChannelBody, HttpResponse, problem, with_type};
 use crate::problem::Problem;
 use crate::served_wav::{HEADER_SEARCH, consistent_header};
+use crate::{Value, count};
 
 /// The path prefix of a recording's download.
 pub const DOWNLOAD_PREFIX: &str = "/api/v1/recordings/";
@@ -74,15 +74,14 @@ pub fn list(dir: &Path) -> Result<Value, String> {
         })
         .collect();
     found.sort();
-    let number = |n: u64| i32::try_from(n).map_or(Value::Double(n as f64), Value::Int);
     Ok(Value::Array(
         found
             .into_iter()
             .map(|(name, bytes, modified)| {
                 Value::Struct(vec![
                     ("name".into(), Value::String(name)),
-                    ("bytes".into(), number(bytes)),
-                    ("modified".into(), number(modified)),
+                    ("bytes".into(), count(bytes)),
+                    ("modified".into(), count(modified)),
                 ])
             })
             .collect(),

@@ -88,6 +88,15 @@ pub(crate) async fn handle(
                 "this server keeps no events",
             ));
         };
+        // A malformed handshake is told what is wrong with it, whether or not a place is free.
+        let handshake = if path == websocket::PATH {
+            match websocket::Handshake::check(request.headers()) {
+                Ok(handshake) => Some(handshake),
+                Err(refusal) => return refusal.answer(),
+            }
+        } else {
+            None
+        };
         let busy = || {
             problem(&Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -102,8 +111,8 @@ pub(crate) async fn handle(
             if endpoint.subscribers.available_permits() == 0 {
                 return busy();
             }
-            if path == websocket::PATH {
-                return websocket::head(request.headers());
+            if handshake.is_some() {
+                return websocket::head();
             }
             return events::head();
         }
@@ -113,10 +122,11 @@ pub(crate) async fn handle(
         let query = request.uri().query();
         let after = events::resume_point(request.headers(), query);
         let filter = events::Filter::from_query(query);
-        if path == websocket::PATH {
-            return websocket::upgrade(request, log, after, filter, permit);
+        let stopping = endpoint.stopping.clone();
+        if let Some(handshake) = handshake {
+            return handshake.upgrade(request, log, after, filter, permit, stopping);
         }
-        return events::stream(log, after, filter, permit);
+        return events::stream(log, after, filter, permit, stopping);
     }
     // A recording is downloaded here; DELETE goes to its REST route.
     if let Some(name) = path.strip_prefix(files::DOWNLOAD_PREFIX)

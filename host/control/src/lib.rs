@@ -13,7 +13,7 @@
 //! | `POST` of a well-formed `methodCall` to `/`, `/RPC2` or any path not named below (SEMS's server reads no path) | `200`, `text/xml`, the dispatcher's result or fault |
 //! | `system.multicall([{methodName, params}, …])` (at most 256) | `200`, each call's value in a one-element array, or its fault as `{faultCode, faultString}` |
 //! | `POST` with malformed XML, or XML that is not a `methodCall` | `200` with fault `-32700` `"parse error: <what>"` (the xmlrpc-epi convention) |
-//! | `POST` of a well-formed `methodCall` with an `<i8>` beyond 32 bits | `200` with fault `-32602` `"invalid params: <what>"` |
+//! | `POST` of a well-formed `methodCall` with an int (`<i4>`, `<int>`, `<i8>`) beyond 32 bits | `200` with fault `-32602` `"invalid params: <what>"` |
 //! | `POST` from a browser (with `Origin`) whose `Content-Type` is not `text/xml` or `application/xml` | `415`, a problem naming both |
 //! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
 //! | `GET` or `HEAD /` | `200`, the web console's page, with or without the token |
@@ -25,7 +25,8 @@
 //! | an `Origin` that is not the request's own host and port (another site's page) | `403` |
 //! | on a loopback listener, a `Host` that is not `localhost` or a loopback address | `421` |
 //! | without the token, when one is configured | `401`, `WWW-Authenticate: Bearer` (on the XML-RPC paths also `Basic realm="switchyard"`) |
-//! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64) | `503` |
+//! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64) | `503` (a malformed WebSocket handshake gets its `400` or `426` all the same) |
+//! | an event subscriber when the server stops | the end of its server-sent events; on a WebSocket, a Close `1001` |
 //! | a method other than `POST` on any other path | `404` |
 //! | a request head over 16 KiB | `431`, connection closed |
 //! | a connection beyond [`ServeOptions::max_connections`] (256) | closed unanswered |
@@ -38,13 +39,15 @@
 //! # Values
 //!
 //! Requests are parsed with `quick-xml`'s pull reader by a small XML-RPC grammar in [`xmlrpc`]:
-//! typed values (`i4`, `int`, `i8` when it fits 32 bits, `boolean`, `double`, `string`, `base64`,
-//! `dateTime.iso8601`, `array`, `struct`, `nil` and `ex:nil`), untyped `<value>text</value>`
-//! (a string), whitespace, comments, CDATA and character references. A [`Value`] holds no int
-//! wider than 32 bits, so a wider `i8` is fault `-32602`. Responses are written by hand-built
-//! XML that Python's `xmlrpc.client.loads` reads back (checked by the tests).
+//! typed values (`i4`, `int`, `i8`, each when it fits 32 bits, `boolean`, `double`, `string`,
+//! `base64`, `dateTime.iso8601`, `array`, `struct`, `nil` and `ex:nil`), untyped
+//! `<value>text</value>` (a string), whitespace, comments, CDATA and character references. A
+//! [`Value`] holds no int wider than 32 bits, so a wider int, whichever its tag, is fault
+//! `-32602`. Responses are written by hand-built XML that Python's `xmlrpc.client.loads`
+//! reads back (checked by the tests).
 
 pub mod access;
+mod count;
 pub mod events;
 mod fault;
 pub mod files;
@@ -64,10 +67,12 @@ mod served_wav;
 mod server;
 mod silent_peer;
 mod stall;
+mod stop;
 pub mod tls;
 mod websocket;
 pub mod xmlrpc;
 
+pub use count::count;
 pub use fault::Fault;
 pub use metrics::MetricsSource;
 pub use origin::PublicOrigin;

@@ -12,7 +12,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
@@ -24,6 +24,7 @@ use crate::origin::PublicOrigin;
 use crate::peers::PeerConnections;
 use crate::silent_peer;
 use crate::stall::StallLimit;
+use crate::stop::{self, Stopping};
 use crate::{Fault, MetricsSource, Route, Value};
 
 /// The future a [`Dispatcher`] returns: boxed so the trait stays object-safe
@@ -88,7 +89,8 @@ pub struct ServeOptions {
     /// this the connection is closed, and a subscriber's place freed. Default 30 s.
     pub write_stall_timeout: Duration,
     /// After shutdown, how long requests in flight get to finish before their connections
-    /// are dropped. Default 5 s.
+    /// are dropped (event streams end at once, a WebSocket with a Close `1001`, so they take
+    /// none of it but its client's answer). Default 5 s.
     pub shutdown_grace: Duration,
     /// What `GET /metrics` serves; `None` (the default): `/metrics` is not found.
     pub metrics: Option<Arc<dyn MetricsSource>>,
@@ -152,8 +154,8 @@ impl Default for ServeOptions {
 }
 
 /// Serves XML-RPC on `listener` (POST to `/` and `/RPC2`, the SEMS paths) with the default
-/// [`ServeOptions`] until `shutdown` resolves; then stops accepting, lets requests in flight
-/// finish for up to [`ServeOptions::shutdown_grace`], and returns.
+/// [`ServeOptions`] until `shutdown` resolves; then stops accepting, ends the event streams,
+/// lets requests in flight finish for up to [`ServeOptions::shutdown_grace`], and returns.
 pub async fn serve(
     listener: TcpListener,
     dispatcher: Arc<dyn Dispatcher>,
@@ -172,6 +174,18 @@ pub(crate) struct Endpoint {
     pub(crate) loopback: bool,
     /// One permit per event-stream subscriber, [`ServeOptions::max_subscribers`] in all.
     pub(crate) subscribers: Arc<Semaphore>,
+    /// How many permits `subscribers` has.
+    subscriber_places: u32,
+    /// Resolves once the server stops: connections, event streams and WebSockets end then.
+    pub(crate) stopping: Stopping,
+}
+
+impl Endpoint {
+    /// Resolves once no event-stream subscriber is served any more: every place is free.
+    /// (A WebSocket is served by a task of its own, past its connection's.)
+    async fn subscribers_gone(&self) {
+        let _ = self.subscribers.acquire_many(self.subscriber_places).await;
+    }
 }
 
 /// [`serve`] with explicit limits.
@@ -191,12 +205,17 @@ pub async fn serve_with(
     let permits = |wanted: usize| Arc::new(Semaphore::new(wanted.min(Semaphore::MAX_PERMITS)));
     let open_connections = permits(options.max_connections);
     let peers = PeerConnections::new(options.max_connections_per_peer);
+    // At most u32::MAX places, so that shutdown can wait for all of them at once.
+    let subscriber_places =
+        u32::try_from(options.max_subscribers.min(Semaphore::MAX_PERMITS)).unwrap_or(u32::MAX);
+    let (stop, stopping) = stop::signal();
     let endpoint = Arc::new(Endpoint {
         loopback: local.is_ok_and(|addr| addr.ip().to_canonical().is_loopback()),
-        subscribers: permits(options.max_subscribers),
+        subscribers: permits(subscriber_places as usize),
+        subscriber_places,
+        stopping,
         options,
     });
-    let (stop_tx, stop_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -220,13 +239,8 @@ pub async fn serve_with(
                         debug!(%peer, "connection closed: already serving the most connections");
                         continue;
                     };
-                    let connection = serve_connection(
-                        stream,
-                        peer,
-                        dispatcher.clone(),
-                        endpoint.clone(),
-                        stop_rx.clone(),
-                    );
+                    let connection =
+                        serve_connection(stream, peer, dispatcher.clone(), endpoint.clone());
                     connections.spawn(async move {
                         connection.await;
                         drop((permit, slot));
@@ -240,13 +254,14 @@ pub async fn serve_with(
         }
     }
     drop(listener);
-    let _ = stop_tx.send(true);
+    stop.stop();
     let busy = connections.len();
     if busy > 0 {
         debug!(busy, "XML-RPC shutdown: finishing requests in flight");
     }
     let drained = tokio::time::timeout(endpoint.options.shutdown_grace, async {
         while connections.join_next().await.is_some() {}
+        endpoint.subscribers_gone().await;
     })
     .await;
     if drained.is_err() {
@@ -265,7 +280,6 @@ async fn serve_connection(
     peer: SocketAddr,
     dispatcher: Arc<dyn Dispatcher>,
     endpoint: Arc<Endpoint>,
-    stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
     if let Err(e) = silent_peer::give_up_when_silent(&stream) {
@@ -274,7 +288,7 @@ async fn serve_connection(
     // Beneath TLS, and beneath hyper so that an upgraded WebSocket keeps it.
     let stream = StallLimit::new(stream, endpoint.options.write_stall_timeout);
     match endpoint.options.tls.clone() {
-        None => serve_http(stream, peer, dispatcher, endpoint, stop).await,
+        None => serve_http(stream, peer, dispatcher, endpoint).await,
         Some(acceptor) => {
             // The handshake gets as long as a request's headers would.
             let handshake = tokio::time::timeout(
@@ -283,7 +297,7 @@ async fn serve_connection(
             )
             .await;
             match handshake {
-                Ok(Ok(tls)) => serve_http(tls, peer, dispatcher, endpoint, stop).await,
+                Ok(Ok(tls)) => serve_http(tls, peer, dispatcher, endpoint).await,
                 Ok(Err(e)) => debug!(%peer, "TLS handshake failed: {e}"),
                 Err(_) => debug!(%peer, "TLS handshake timed out"),
             }
@@ -297,11 +311,11 @@ async fn serve_http<I>(
     peer: SocketAddr,
     dispatcher: Arc<dyn Dispatcher>,
     endpoint: Arc<Endpoint>,
-    mut stop: watch::Receiver<bool>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let header_read_timeout = endpoint.options.header_read_timeout;
+    let mut stopping = endpoint.stopping.clone();
     let service = service_fn(move |request| {
         let dispatcher = dispatcher.clone();
         let endpoint = endpoint.clone();
@@ -318,13 +332,9 @@ async fn serve_http<I>(
         .serve_connection(TokioIo::new(io), service)
         .with_upgrades();
     let mut connection = std::pin::pin!(connection);
-    let stopping = async move {
-        // Stop when told to, or when the server is gone.
-        let _ = stop.wait_for(|stopped| *stopped).await;
-    };
     let result = tokio::select! {
         result = connection.as_mut() => result,
-        () = stopping => {
+        () = stopping.stopped() => {
             connection.as_mut().graceful_shutdown();
             connection.await
         }

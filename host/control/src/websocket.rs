@@ -3,9 +3,11 @@
 //! JSON text message each: `{"id", "event", "data"}` (`id` null for
 //! `reset`). The server pings an idle socket and ignores what the client
 //! sends but a close, which it answers (the close handshake); a message
-//! over [`MAX_MESSAGE`] ends the socket with a Close saying so (1009).
+//! over [`MAX_MESSAGE`] ends the socket with a Close saying so (1009), and
+//! so does the server stopping (1001).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -29,6 +31,7 @@ use tracing::debug;
 use crate::events::{Cursor, EventLog, Filter, KEEPALIVE};
 use crate::http::{HttpResponse, problem, whole};
 use crate::problem::Problem;
+use crate::stop::Stopping;
 
 /// The path of the event stream over WebSocket.
 pub const PATH: &str = "/api/v1/events/ws";
@@ -38,101 +41,135 @@ pub const PATH: &str = "/api/v1/events/ws";
 /// send a little more, and none for one that would make the server buffer megabytes.
 const MAX_MESSAGE: usize = 4 * 1024;
 
-/// Answers the upgrade request (101) and serves the socket, once upgraded,
-/// the events after `after` that `filter` takes, holding its subscriber's
-/// `permit` as long. A request that is no WebSocket upgrade is 426, one whose
-/// version is not 13 is 426 naming 13 (RFC 6455 §4.4), a malformed handshake
-/// (no `Connection: Upgrade`, or a key that is not 16 bytes in base64) is 400
-/// (§4.2.1).
-pub(crate) fn upgrade(
-    mut request: Request<Incoming>,
-    log: Arc<EventLog>,
-    after: u64,
-    filter: Filter,
-    permit: OwnedSemaphorePermit,
-) -> HttpResponse {
-    if let Some(refusal) = handshake_refusal(request.headers()) {
-        return refusal;
-    }
-    let Some(key) = request.headers().get(SEC_WEBSOCKET_KEY) else {
-        return problem(&Problem::new(
-            StatusCode::BAD_REQUEST,
-            "a WebSocket handshake needs `Sec-WebSocket-Key`",
-        ));
-    };
-    // §4.2.1 item 5: the key is a nonce of 16 bytes, base64-encoded (24 characters).
-    let nonce = base64::engine::general_purpose::STANDARD.decode(key.as_bytes());
-    if !nonce.is_ok_and(|nonce| nonce.len() == 16) {
-        return problem(&Problem::new(
-            StatusCode::BAD_REQUEST,
-            "`Sec-WebSocket-Key` must be 16 bytes in base64 (RFC 6455 §4.2.1)",
-        ));
-    }
-    let accept = derive_accept_key(key.as_bytes());
-    let upgraded = hyper::upgrade::on(&mut request);
-    tokio::spawn(async move {
-        let _permit = permit;
-        match upgraded.await {
-            Ok(upgraded) => {
-                let config = WebSocketConfig::default()
-                    .max_message_size(Some(MAX_MESSAGE))
-                    .max_frame_size(Some(MAX_MESSAGE));
-                let socket = WebSocketStream::from_raw_socket(
-                    TokioIo::new(upgraded),
-                    Role::Server,
-                    Some(config),
-                )
-                .await;
-                serve(socket, log, Cursor::new(after, filter)).await;
-            }
-            Err(e) => debug!("WebSocket upgrade failed: {e}"),
+/// How long a socket closed as the server stops waits for the client's answering Close.
+const CLOSING: Duration = Duration::from_secs(1);
+
+/// An opening handshake found valid (RFC 6455 §4.2.1), to be answered `101`.
+pub(crate) struct Handshake {
+    /// The `Sec-WebSocket-Accept` of its key (§4.2.2 item 5.4).
+    accept: String,
+}
+
+/// Why an opening handshake is refused; [`Refusal::answer`] tells the client.
+pub(crate) enum Refusal {
+    /// No WebSocket upgrade, or not of version 13: `426`, naming the protocol and version the
+    /// path takes (RFC 9110 §15.5.22, RFC 6455 §4.4).
+    UpgradeRequired(&'static str),
+    /// A malformed handshake: `400` (RFC 6455 §4.2.1).
+    Malformed(&'static str),
+}
+
+impl Refusal {
+    /// The answer saying why.
+    pub(crate) fn answer(self) -> HttpResponse {
+        match self {
+            Refusal::UpgradeRequired(detail) => upgrade_required(detail),
+            Refusal::Malformed(detail) => problem(&Problem::new(StatusCode::BAD_REQUEST, detail)),
         }
-    });
-    let mut response = whole("");
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-    if let Ok(value) = HeaderValue::from_str(&accept) {
-        headers.insert(SEC_WEBSOCKET_ACCEPT, value);
     }
-    response
 }
 
-/// The answer to `HEAD`: what `GET` with the same headers gets, but the connection is never
-/// upgraded, since an opening handshake is a `GET` (RFC 6455 §4.1).
-pub(crate) fn head(headers: &HeaderMap) -> HttpResponse {
-    handshake_refusal(headers)
-        .unwrap_or_else(|| upgrade_required("a WebSocket opening handshake is a GET, not a HEAD"))
+impl Handshake {
+    /// The handshake of a request with `headers`, or why it is refused: a request that is
+    /// no WebSocket upgrade, or whose version is not 13, needs another (§4.4); one without
+    /// the `Upgrade` connection option or whose key is not 16 bytes in base64 is malformed
+    /// (§4.2.1).
+    pub(crate) fn check(headers: &HeaderMap) -> Result<Handshake, Refusal> {
+        let upgrade_to_websocket = headers
+            .get(UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket"));
+        if !upgrade_to_websocket {
+            return Err(Refusal::UpgradeRequired(
+                "this path takes a WebSocket upgrade",
+            ));
+        }
+        // §4.2.1 item 4: `Connection` is a list of tokens (RFC 9110 §7.6.1), one of them
+        // `Upgrade`.
+        let connection_upgrade = headers
+            .get_all(CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
+        if !connection_upgrade {
+            return Err(Refusal::Malformed(
+                "a WebSocket handshake needs `Connection: Upgrade`",
+            ));
+        }
+        let version_13 = headers
+            .get(SEC_WEBSOCKET_VERSION)
+            .is_some_and(|v| v.as_bytes() == b"13");
+        if !version_13 {
+            return Err(Refusal::UpgradeRequired(
+                "this server speaks WebSocket version 13 only",
+            ));
+        }
+        let Some(key) = headers.get(SEC_WEBSOCKET_KEY) else {
+            return Err(Refusal::Malformed(
+                "a WebSocket handshake needs `Sec-WebSocket-Key`",
+            ));
+        };
+        // §4.2.1 item 5: the key is a nonce of 16 bytes, base64-encoded (24 characters).
+        let nonce = base64::engine::general_purpose::STANDARD.decode(key.as_bytes());
+        if !nonce.is_ok_and(|nonce| nonce.len() == 16) {
+            return Err(Refusal::Malformed(
+                "`Sec-WebSocket-Key` must be 16 bytes in base64 (RFC 6455 §4.2.1)",
+            ));
+        }
+        Ok(Handshake {
+            accept: derive_accept_key(key.as_bytes()),
+        })
+    }
+
+    /// Answers the handshake's `request` (101) and serves the socket, once upgraded, the
+    /// events after `after` that `filter` takes, holding its subscriber's `permit` as long:
+    /// until the client closes it or goes away, or `stopping` resolves, when the socket is
+    /// closed with 1001.
+    pub(crate) fn upgrade(
+        self,
+        mut request: Request<Incoming>,
+        log: Arc<EventLog>,
+        after: u64,
+        filter: Filter,
+        permit: OwnedSemaphorePermit,
+        stopping: Stopping,
+    ) -> HttpResponse {
+        let upgraded = hyper::upgrade::on(&mut request);
+        tokio::spawn(async move {
+            let _permit = permit;
+            match upgraded.await {
+                Ok(upgraded) => {
+                    let config = WebSocketConfig::default()
+                        .max_message_size(Some(MAX_MESSAGE))
+                        .max_frame_size(Some(MAX_MESSAGE));
+                    let socket = WebSocketStream::from_raw_socket(
+                        TokioIo::new(upgraded),
+                        Role::Server,
+                        Some(config),
+                    )
+                    .await;
+                    serve(socket, log, Cursor::new(after, filter), stopping).await;
+                }
+                Err(e) => debug!("WebSocket upgrade failed: {e}"),
+            }
+        });
+        let mut response = whole("");
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+        if let Ok(value) = HeaderValue::from_str(&self.accept) {
+            headers.insert(SEC_WEBSOCKET_ACCEPT, value);
+        }
+        response
+    }
 }
 
-/// The answer refusing an opening handshake that is no WebSocket upgrade, lacks the `Upgrade`
-/// connection option or is not of version 13 (RFC 6455 §4.2.1); none for one that is.
-fn handshake_refusal(headers: &HeaderMap) -> Option<HttpResponse> {
-    let upgrade_to_websocket = headers
-        .get(UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket"));
-    if !upgrade_to_websocket {
-        return Some(upgrade_required("this path takes a WebSocket upgrade"));
-    }
-    // §4.2.1 item 4: `Connection` is a list of tokens (RFC 9110 §7.6.1), one of them `Upgrade`.
-    let connection_upgrade = headers
-        .get_all(CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
-    if !connection_upgrade {
-        return Some(problem(&Problem::new(
-            StatusCode::BAD_REQUEST,
-            "a WebSocket handshake needs `Connection: Upgrade`",
-        )));
-    }
-    let version_13 = headers
-        .get(SEC_WEBSOCKET_VERSION)
-        .is_some_and(|v| v.as_bytes() == b"13");
-    (!version_13).then(|| upgrade_required("this server speaks WebSocket version 13 only"))
+/// The answer to `HEAD` of a valid handshake ([`Handshake::check`] answers an invalid one):
+/// the connection is never upgraded, since an opening handshake is a `GET` (RFC 6455 §4.1).
+pub(crate) fn head() -> HttpResponse {
+    upgrade_required("a WebSocket opening handshake is a GET, not a HEAD")
 }
 
 /// `426` saying `detail`, naming the protocol and version the path takes (RFC 9110 §15.5.22,
@@ -146,14 +183,33 @@ fn upgrade_required(detail: &'static str) -> HttpResponse {
     response
 }
 
+/// Sends the events the cursor takes until the client closes or goes away, or `stopping`
+/// resolves.
+async fn serve<S>(
+    mut socket: WebSocketStream<S>,
+    log: Arc<EventLog>,
+    cursor: Cursor,
+    mut stopping: Stopping,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let stopped = tokio::select! {
+        () = feed(&mut socket, &log, cursor) => false,
+        () = stopping.stopped() => true,
+    };
+    if stopped {
+        going_away(&mut socket).await;
+    }
+}
+
 /// Sends the events the cursor takes until the client closes or goes away.
-async fn serve<S>(mut socket: WebSocketStream<S>, log: Arc<EventLog>, mut cursor: Cursor)
+async fn feed<S>(socket: &mut WebSocketStream<S>, log: &EventLog, mut cursor: Cursor)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let mut newest = log.watch();
     loop {
-        for message in cursor.take(&log) {
+        for message in cursor.take(log) {
             let text = json!({"id": message.id, "event": message.kind, "data": message.data});
             if socket.send(Message::text(text.to_string())).await.is_err() {
                 return;
@@ -168,7 +224,7 @@ where
                     let _ = socket.flush().await;
                     return;
                 }
-                Some(Err(e)) => return refuse(&mut socket, &e).await,
+                Some(Err(e)) => return refuse(socket, &e).await,
                 None => return,
                 Some(Ok(_)) => {}
             },
@@ -179,6 +235,25 @@ where
             }
         }
     }
+}
+
+/// Ends `socket` as the server stops, with a Close saying so (1001, RFC 6455 §7.4.1).
+async fn going_away<S>(socket: &mut WebSocketStream<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let frame = CloseFrame {
+        code: CloseCode::Away,
+        reason: "going away".into(),
+    };
+    if socket.close(Some(frame)).await.is_err() {
+        return;
+    }
+    // §7.1.1: the server closes the connection once the client has answered the Close.
+    // Closed earlier, the client's answer would meet a reset, which may discard the Close
+    // before the client reads it.
+    let answered = async { while let Some(Ok(_)) = socket.next().await {} };
+    let _ = tokio::time::timeout(CLOSING, answered).await;
 }
 
 /// Ends `socket` after reading it failed with `error`: a message too big or breaking the

@@ -5,7 +5,7 @@
 //! for XML-RPC. It takes what real clients send:
 //!
 //! - typed values: `i4`, `int`, `i8` (when it fits 32 bits: a [`Value`] holds no wider int,
-//!   so a wider one is fault `-32602`), `boolean` (`0`/`1`, also
+//!   so a wider one, whichever the tag, is fault `-32602`), `boolean` (`0`/`1`, also
 //!   `true`/`false`), `double`, `string`, `base64` (line breaks and missing padding allowed),
 //!   `dateTime.iso8601` (kept as text), `array` (with or without `<data>`), `struct`, and
 //!   `nil` / `ex:nil` (namespace prefixes are ignored on every element);
@@ -23,6 +23,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::num::IntErrorKind::{NegOverflow, PosOverflow};
 
 use base64::Engine as _;
 use quick_xml::Reader;
@@ -36,8 +37,9 @@ pub const MAX_DEPTH: usize = switchyard_value::MAX_DEPTH;
 /// Parses an XML-RPC `methodCall` into its method name and params.
 ///
 /// Any problem (not UTF-8, not well-formed XML, not a `methodCall`, a bad value) is
-/// `Fault { code: -32700, message: "parse error: <what>" }`; a well-formed call with an
-/// `<i8>` beyond 32 bits is `Fault { code: -32602, message: "invalid params: <what>" }`.
+/// `Fault { code: -32700, message: "parse error: <what>" }`; a well-formed call with an int
+/// (`<i4>`, `<int>` or `<i8>`) beyond 32 bits is
+/// `Fault { code: -32602, message: "invalid params: <what>" }`.
 pub fn parse_method_call(body: &[u8]) -> Result<(String, Vec<Value>), Fault> {
     let text = utf8(body)?;
     Parser::new(text).parse(Parser::method_call)
@@ -57,7 +59,7 @@ fn utf8(body: &[u8]) -> Result<&str, Fault> {
 ///
 /// A body that is not a `methodResponse` (or whose fault has no `faultCode` and
 /// `faultString`) is the outer error, a fault `-32700` as in [`parse_method_call`]; so is
-/// an `<i8>` beyond 32 bits, a fault `-32602`.
+/// an int beyond 32 bits, a fault `-32602`.
 pub fn parse_method_response(body: &[u8]) -> Result<Result<Value, Fault>, Fault> {
     let text = utf8(body)?;
     Parser::new(text).parse(Parser::method_response)
@@ -480,29 +482,27 @@ impl<'a> Parser<'a> {
 
     /// A typed value whose start tag `<tag>` was just read, through its end tag.
     fn typed(&mut self, tag: &str, depth: usize) -> PResult<Value> {
-        let bad = |p: &Self, text: &str| {
-            let shown: String = text.trim().chars().take(40).collect();
-            format!("invalid <{tag}> value '{shown}'{}", p.at())
-        };
+        let shown = |text: &str| text.trim().chars().take(40).collect::<String>();
+        let bad =
+            |p: &Self, text: &str| format!("invalid <{tag}> value '{}'{}", shown(text), p.at());
         Ok(match tag {
-            "i4" | "int" => {
+            "i4" | "int" | "i8" => {
                 let t = self.text_until_close(tag)?;
-                Value::Int(t.trim().parse().map_err(|_| bad(self, &t))?)
-            }
-            "i8" => {
-                let t = self.text_until_close(tag)?;
-                let wide: i64 = t.trim().parse().map_err(|_| bad(self, &t))?;
-                match i32::try_from(wide) {
+                match t.trim().parse::<i32>() {
                     Ok(int) => Value::Int(int),
-                    Err(_) => {
+                    // A well-formed int out of range is a value this server cannot take,
+                    // whichever width its tag names, not a malformed document.
+                    Err(e) if matches!(e.kind(), PosOverflow | NegOverflow) => {
                         let what = format!(
-                            "<i8> value {wide} does not fit in 32 bits, the widest int this \
+                            "<{tag}> value {} does not fit in 32 bits, the widest int this \
                              server takes{}",
+                            shown(&t),
                             self.at()
                         );
                         self.unrepresentable.get_or_insert(what);
                         Value::Nil
                     }
+                    Err(_) => return Err(bad(self, &t)),
                 }
             }
             "boolean" => {

@@ -137,11 +137,7 @@ async fn head_of_the_event_stream_answers_its_headers_and_subscribes_nobody() {
         let head = raw(server.addr, &request("HEAD", "/api/v1/events", "", "")).await;
         assert_eq!(head.status, 200, "{}", head.head);
         assert_eq!(kind(&head), Some("text/event-stream"));
-        assert!(
-            head.head.contains("cache-control: no-cache"),
-            "{}",
-            head.head
-        );
+        assert_unbuffered(&head.head);
         assert_eq!(head.body, "");
     }
     let websocket = raw(server.addr, &request("HEAD", "/api/v1/events/ws", "", "")).await;
@@ -150,6 +146,7 @@ async fn head_of_the_event_stream_answers_its_headers_and_subscribes_nobody() {
     let (subscriber, reply) =
         support::open(server.addr, &request("GET", "/api/v1/events", "", "")).await;
     assert_eq!(reply.status, 200, "{}", reply.head);
+    assert_unbuffered(&reply.head);
     let busy = raw(server.addr, &request("HEAD", "/api/v1/events", "", "")).await;
     assert_eq!(busy.status, 503, "as GET would be: {}", busy.head);
     for path in ["/api/v1/events", "/api/v1/events/ws"] {
@@ -163,4 +160,13 @@ async fn head_of_the_event_stream_answers_its_headers_and_subscribes_nobody() {
     }
     drop(subscriber);
     server.stop().await;
+}
+
+/// An event stream's head (lowercased) tells caches and proxies on the way to pass each
+/// event on as it comes: neither kept nor transformed (RFC 9111 §5.2.2.4, §5.2.2.6), nor
+/// buffered by nginx.
+fn assert_unbuffered(head: &str) {
+    let has = |line: &str| head.lines().any(|l| l == line);
+    assert!(has("cache-control: no-cache, no-transform"), "{head}");
+    assert!(has("x-accel-buffering: no"), "{head}");
 }

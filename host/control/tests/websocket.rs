@@ -1,16 +1,16 @@
 //! The event stream over WebSocket against a client: the handshake's errors
-//! (RFC 6455 §4.2.1, §4.4), the close handshake (§5.5.1), and how large a
-//! message the server reads.
+//! (RFC 6455 §4.2.1, §4.4), the close handshake (§5.5.1), how large a
+//! message the server reads, and the Close a stopping server sends (§7.4.1).
 
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use support::{LIMIT, Server, answer, open, request};
 use switchyard_control::ServeOptions;
 use switchyard_control::events::EventLog;
+use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
@@ -26,6 +26,21 @@ async fn server() -> Server {
         ..ServeOptions::default()
     })
     .await
+}
+
+/// The next Close `socket` receives: its code (none for a Close without one, or the
+/// connection ending without a Close).
+async fn close_code(socket: &mut WebSocketStream<TcpStream>) -> Option<CloseCode> {
+    let closed = timeout(LIMIT, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+                None | Some(Err(_)) => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    });
+    closed.await.expect("the server still holds the socket")
 }
 
 /// A client socket on the event stream of `server`.
@@ -81,20 +96,73 @@ async fn a_message_over_4_kib_ends_the_socket() {
         .send(Message::text("x".repeat(8 * 1024)))
         .await
         .unwrap();
-    let ended = timeout(Duration::from_secs(5), async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
-                None | Some(Err(_)) => return None,
-                Some(Ok(_)) => {}
-            }
-        }
+    // RFC 6455 §7.4.1: 1009, too big to process.
+    assert_eq!(close_code(&mut socket).await, Some(CloseCode::Size));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_ends_its_event_streams_rather_than_wait_out_its_grace() {
+    // A grace longer than `Server::stop` waits: stopping returns only if the streams end.
+    let server = Server::start(ServeOptions {
+        events: Some(Arc::new(EventLog::new(16))),
+        shutdown_grace: LIMIT * 3,
+        ..ServeOptions::default()
     })
     .await;
-    // RFC 6455 §7.4.1: 1009, too big to process.
+    let (mut events, reply) = open(server.addr, &request("GET", "/api/v1/events", "", "")).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    let mut socket = connect(&server).await;
+    let stopped = tokio::spawn(server.stop());
+    // RFC 6455 §7.4.1: 1001, going away.
+    assert_eq!(close_code(&mut socket).await, Some(CloseCode::Away));
+    // Read on, the client answers the Close; the server then ends the connection (§7.1.1).
+    while let Some(Ok(_)) = timeout(LIMIT, socket.next())
+        .await
+        .expect("the server keeps the connection")
+    {}
+    let mut rest = Vec::new();
+    timeout(LIMIT, events.read_to_end(&mut rest))
+        .await
+        .expect("the event stream still open")
+        .unwrap();
+    assert!(
+        rest.ends_with(b"0\r\n\r\n"),
+        "the stream's last chunk: {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    stopped.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_handshake_is_told_so_when_no_subscriber_place_is_free() {
+    let server = Server::start(ServeOptions {
+        events: Some(Arc::new(EventLog::new(16))),
+        max_subscribers: 1,
+        ..ServeOptions::default()
+    })
+    .await;
+    let (_subscriber, reply) = open(server.addr, &request("GET", "/api/v1/events", "", "")).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    for (handshake, status) in [
+        (request("GET", PATH, "", ""), 426),
+        (handshake("Upgrade", "8"), 426),
+        (handshake("keep-alive", "13"), 400),
+        (keyed_handshake("Upgrade", "13", "the sample nonce"), 400),
+    ] {
+        for method in ["GET", "HEAD"] {
+            let sent = String::from_utf8(handshake.clone())
+                .unwrap()
+                .replacen("GET", method, 1);
+            let (_, reply) = open(server.addr, sent.as_bytes()).await;
+            assert_eq!(reply.status, status, "{sent}: {}", reply.head);
+        }
+    }
+    let busy = answer(server.addr, &handshake("Upgrade", "13")).await;
     assert_eq!(
-        ended.expect("the server still holds the socket"),
-        Some(CloseCode::Size)
+        busy.status, 503,
+        "a good handshake waits for a place: {}",
+        busy.head
     );
     server.stop().await;
 }

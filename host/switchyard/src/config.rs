@@ -164,7 +164,8 @@ pub struct ControlConfig {
     pub listen: SocketAddr,
     /// A file whose first line is the bearer token every request must
     /// carry (`Authorization: Bearer <token>`), at least 16 characters.
-    /// Unset: no token, which only a loopback `listen` allows.
+    /// Unset: no token, which only a loopback `listen` with no
+    /// `public_origins` allows.
     pub token_file: Option<PathBuf>,
     /// HTTPS: the PEM certificate chain (with `tls_key`). Unset: plain HTTP.
     pub tls_cert: Option<PathBuf>,
@@ -176,6 +177,7 @@ pub struct ControlConfig {
     pub max_connections_per_peer: usize,
     /// The origins a reverse proxy serves the endpoint under (`https://switch.example`):
     /// browsers' requests through it name them, and they are taken as the endpoint's own.
+    /// Any needs `token_file`: the proxy serves the endpoint to the network.
     pub public_origins: Vec<String>,
 }
 
@@ -797,6 +799,16 @@ impl Config {
             );
         }
         self.control.public_origins()?;
+        // A public origin's host is served as a loopback one: through the proxy, anyone who
+        // reaches it would drive the endpoint.
+        if token.is_none() && !self.control.public_origins.is_empty() {
+            return fail(
+                "control.public_origins",
+                "a reverse proxy serves the endpoint to the network under these origins: \
+                 requests through it need a bearer token; set control.token_file"
+                    .to_owned(),
+            );
+        }
         if let Some(ip) = self.sip.advertise
             && let Some(why) = not_a_peers_address(ip)
         {
@@ -1988,6 +2000,29 @@ mod tests {
         let err = parse("[routing]\nguest = \"nway\"\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("routing.guest"), "{err}");
         assert_eq!(err.position, Some((2, 1)), "{err}");
+    }
+
+    #[test]
+    fn public_origins_need_a_token_even_on_loopback() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("switchyard.toml");
+        let proxied = "[control]\nlisten = \"127.0.0.1:8090\"\n\
+                       public_origins = [\"https://switch.example\"]\n";
+        let err = Config::parse(&file, proxied).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:3:1: control.public_origins: a reverse proxy serves the endpoint to the \
+                 network under these origins: requests through it need a bearer token; set \
+                 control.token_file",
+                file.display()
+            )
+        );
+        std::fs::write(dir.path().join("token"), "a-token-of-twenty-chars\n").unwrap();
+        let with_token = format!("{proxied}token_file = \"token\"\n");
+        let config = Config::parse(&file, &with_token).unwrap();
+        assert_eq!(config.control.public_origins().unwrap().len(), 1);
+        assert!(Config::parse(&file, "[control]\npublic_origins = []\n").is_ok());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::stats_file::Counters;
 use std::sync::Arc;
 use std::time::Duration;
 use switchyard_control::rest::HOST_INTERFACE;
-use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value};
+use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value, count};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{error, info_span};
 
@@ -150,68 +150,39 @@ impl ControlBridge {
             (core.footprint(), core.stats(), core.sip_stats())
         };
         let stats = self.media.stats();
-        let count = |n: u64| Value::Int(i32::try_from(n).unwrap_or(i32::MAX));
-        let size = |n: usize| count(n as u64);
-        Value::Struct(vec![
-            ("calls".into(), size(footprint.calls)),
-            ("sip_calls".into(), size(footprint.sip_calls)),
-            ("sip_transactions".into(), size(footprint.sip_transactions)),
-            ("rooms".into(), size(footprint.rooms)),
-            ("participants".into(), size(footprint.participants)),
-            ("timers".into(), size(footprint.timers)),
-            ("guest_instances".into(), size(self.executor.instances())),
-            ("guest_mailboxes".into(), size(self.executor.calls())),
-            (
-                "guest_events_dropped".into(),
-                count(self.executor.dropped()),
-            ),
-            (
-                "refused_no_instance".into(),
-                count(calls.refused_no_instance),
-            ),
-            ("refused_no_codec".into(), count(calls.refused_no_codec)),
-            ("guest_failures".into(), count(calls.guest_failures)),
-            (
-                "refused_rate_limited".into(),
-                count(calls.refused_rate_limited),
-            ),
-            ("sip_bad_requests_sent".into(), count(sip.bad_requests_sent)),
-            ("sip_too_large_sent".into(), count(sip.too_large_sent)),
-            ("sip_dropped_too_large".into(), count(sip.dropped_too_large)),
-            (
-                "sip_dropped_rate_limited".into(),
-                count(sip.dropped_rate_limited),
-            ),
-            (
-                "sip_dropped_unparseable".into(),
-                count(sip.dropped_unparseable),
-            ),
-            ("ticks".into(), count(stats.ticks)),
-            (
-                "ticks_late_over_5ms".into(),
-                count(stats.lateness.later_than(5)),
-            ),
-            (
-                "ticks_late_over_20ms".into(),
-                count(stats.lateness.later_than(20)),
-            ),
-            ("packets_received".into(), count(stats.packets_received)),
-            (
-                "packets_foreign_source".into(),
-                count(stats.foreign_source_dropped),
-            ),
-            ("packets_lost".into(), count(stats.jitter.lost)),
-            ("packets_late".into(), count(stats.jitter.late)),
-            ("packets_duplicate".into(), count(stats.jitter.duplicates)),
-            ("frames_concealed".into(), count(stats.jitter.concealed)),
-            ("packets_sent".into(), count(stats.packets_sent)),
-            ("encodes".into(), count(stats.encodes)),
-            ("relayed_frames".into(), count(stats.relayed_frames)),
-            ("bridged_transcodes".into(), count(stats.bridged_transcodes)),
-            (
-                "recording_dropped_frames".into(),
-                count(stats.recording_dropped_frames),
-            ),
+        counters([
+            ("calls", footprint.calls as u64),
+            ("sip_calls", footprint.sip_calls as u64),
+            ("sip_transactions", footprint.sip_transactions as u64),
+            ("rooms", footprint.rooms as u64),
+            ("participants", footprint.participants as u64),
+            ("timers", footprint.timers as u64),
+            ("guest_instances", self.executor.instances() as u64),
+            ("guest_mailboxes", self.executor.calls() as u64),
+            ("guest_events_dropped", self.executor.dropped()),
+            ("refused_no_instance", calls.refused_no_instance),
+            ("refused_no_codec", calls.refused_no_codec),
+            ("guest_failures", calls.guest_failures),
+            ("refused_rate_limited", calls.refused_rate_limited),
+            ("sip_bad_requests_sent", sip.bad_requests_sent),
+            ("sip_too_large_sent", sip.too_large_sent),
+            ("sip_dropped_too_large", sip.dropped_too_large),
+            ("sip_dropped_rate_limited", sip.dropped_rate_limited),
+            ("sip_dropped_unparseable", sip.dropped_unparseable),
+            ("ticks", stats.ticks),
+            ("ticks_late_over_5ms", stats.lateness.later_than(5)),
+            ("ticks_late_over_20ms", stats.lateness.later_than(20)),
+            ("packets_received", stats.packets_received),
+            ("packets_foreign_source", stats.foreign_source_dropped),
+            ("packets_lost", stats.jitter.lost),
+            ("packets_late", stats.jitter.late),
+            ("packets_duplicate", stats.jitter.duplicates),
+            ("frames_concealed", stats.jitter.concealed),
+            ("packets_sent", stats.packets_sent),
+            ("encodes", stats.encodes),
+            ("relayed_frames", stats.relayed_frames),
+            ("bridged_transcodes", stats.bridged_transcodes),
+            ("recording_dropped_frames", stats.recording_dropped_frames),
         ])
     }
 
@@ -337,6 +308,17 @@ async fn host_function(
     .map_err(|e| Fault::internal(format!("control task failed: {e}")))?
 }
 
+/// `stats()`'s struct: each counter under its name, an int while it fits 32 bits and a
+/// double past that, so that a long-running server's counts keep growing.
+fn counters<const N: usize>(counts: [(&str, u64); N]) -> Value {
+    Value::Struct(
+        counts
+            .into_iter()
+            .map(|(name, n)| (name.to_owned(), count(n)))
+            .collect(),
+    )
+}
+
 /// The server-info string, in SEMS's shape:
 /// `Server: <name> (<version> (<arch>/<os>)) calls: <active> active/<total> total/<connected> connect/<minutes> min`.
 pub fn server_info(active: usize, counters: Counters) -> String {
@@ -366,6 +348,26 @@ mod tests {
         let expected_tail = " calls: 1 active/3 total/2 connect/2 min";
         assert!(info.starts_with("Server: Switchyard (0.1.0 ("), "{info}");
         assert!(info.ends_with(expected_tail), "{info}");
+    }
+
+    #[test]
+    fn counters_past_32_bits_go_on_as_doubles() {
+        let stats = counters([
+            ("rooms", 3),
+            ("ticks", 3_000_000_000),
+            ("packets_sent", (1 << 53) - 1),
+        ]);
+        assert_eq!(
+            stats,
+            Value::Struct(vec![
+                ("rooms".into(), Value::Int(3)),
+                ("ticks".into(), Value::Double(3e9)),
+                (
+                    "packets_sent".into(),
+                    Value::Double(9_007_199_254_740_991.0)
+                ),
+            ])
+        );
     }
 
     #[tokio::test]

@@ -287,8 +287,12 @@ fn parse_errors_say_what() {
             "invalid <i4> value 'abc'",
         ),
         (
-            &call("<param><value><i4>99999999999</i4></value></param>"),
-            "invalid <i4>",
+            &call("<param><value><int>12a</int></value></param>"),
+            "invalid <int> value '12a'",
+        ),
+        (
+            &call("<param><value><i8>1.5</i8></value></param>"),
+            "invalid <i8> value '1.5'",
         ),
         (
             &call("<param><value><boolean>2</boolean></value></param>"),
@@ -354,6 +358,36 @@ fn parse_errors_say_what() {
     }
     // Positions are reported.
     assert!(parse_err("<methodResponse/>").contains(" at byte "));
+}
+
+#[test]
+fn a_well_formed_int_beyond_32_bits_is_an_invalid_param_whatever_its_tag() {
+    for (tag, value) in [
+        ("i4", "3000000000"),
+        ("int", "3000000000"),
+        ("int", "-2147483649"),
+        ("i4", "99999999999999999999999"),
+        ("i8", "99999999999999999999999"),
+    ] {
+        let body = call(&format!(
+            "<param><value><{tag}>{value}</{tag}></value></param>"
+        ));
+        let fault = parse(&body).unwrap_err();
+        assert_eq!(fault.code, Fault::INVALID_PARAMS, "<{tag}>{value}: {fault}");
+        let said = format!(
+            "invalid params: <{tag}> value {value} does not fit in 32 bits, the widest int \
+             this server takes at byte "
+        );
+        assert!(fault.message.starts_with(&said), "{}", fault.message);
+    }
+    assert_eq!(
+        one("<value><int>2147483647</int></value>"),
+        Value::Int(i32::MAX)
+    );
+    assert_eq!(
+        one("<value><i4>-2147483648</i4></value>"),
+        Value::Int(i32::MIN)
+    );
 }
 
 #[test]
