@@ -83,6 +83,43 @@ fn every_room_comes_back_with_its_pin_past_max_empty_and_the_file_is_private() {
 }
 
 #[test]
+fn a_predefined_room_keeps_an_admins_pin_across_restarts_until_the_config_changes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rooms.json");
+    let with_pin = |pin: &str| {
+        format!(
+            "{}[guests.webconference.config]\npredefined_rooms = \"lobby:{pin}\"\n",
+            config(&file, 100)
+        )
+    };
+    let opens = |server: &Server, pin: &str| {
+        wc(server, &format!("s.roomInfo('lobby', {pin:?})")).starts_with("[0, 'OK'")
+    };
+    let mut server = Server::start_with(&with_pin("1111"));
+    assert!(opens(&server, "1111"), "the configured pin opens the room");
+    assert_eq!(
+        wc(&server, "s.changeRoomAdminpin('lobby', '1111', '9999')"),
+        "[0, 'OK']"
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait(EXIT_TIMEOUT).code(), Some(0));
+
+    let mut server = Server::start_with(&with_pin("1111"));
+    assert!(
+        !opens(&server, "1111") && opens(&server, "9999"),
+        "the pin the admin gave is the room's after the restart"
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait(EXIT_TIMEOUT).code(), Some(0));
+
+    let server = Server::start_with(&with_pin("2222"));
+    assert!(
+        !opens(&server, "9999") && opens(&server, "2222"),
+        "a pin the config now gives the room replaces it"
+    );
+}
+
+#[test]
 fn a_room_that_cannot_come_back_stops_the_start_and_the_file_is_left_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("rooms.json");

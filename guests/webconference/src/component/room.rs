@@ -15,12 +15,18 @@ use switchyard_sdk::{kv, rooms, signaling, unix_seconds};
 const MAX_DIALING_LISTED: u32 = 1024;
 /// The key holding the `predefined_rooms` value whose rooms were opened.
 const PREDEFINED_KEY: &str = "predefined_rooms";
+/// The room meta key holding the pin `predefined_rooms` gave the room.
+const PREDEFINED_PIN_KEY: &str = "predefined_pin";
 
 /// Opens the `predefined_rooms` with their pins, once: the guest has no
 /// start-up hook, so every entry point (dial-in, each admin function) calls
 /// this first, and the first one after start-up opens them. As in SEMS, they
 /// are then rooms like any other (deleted by `roomDelete`, not reopened).
-/// Costs one key-value read once done.
+/// A room that exists already with the pin the config gave it then (one the
+/// host brought back from its rooms file after a restart, or still open when
+/// a new version loads) keeps the pin it has, which an admin may have
+/// changed; one the config now gives another pin takes that. Costs one
+/// key-value read once done.
 pub fn ensure_predefined(settings: &Settings) {
     let value = &settings.predefined_rooms;
     if value.is_empty() || kv::get(PREDEFINED_KEY).as_deref() == Some(value.as_str()) {
@@ -30,7 +36,12 @@ pub fn ensure_predefined(settings: &Settings) {
     let (predefined, _) = predefined::parse(value);
     for room in predefined {
         rooms::open(&room.room);
-        if let Err(e) = rooms::set_meta(&room.room, adminpin::META_KEY, &room.pin) {
+        if rooms::get_meta(&room.room, PREDEFINED_PIN_KEY).as_deref() == Some(room.pin.as_str()) {
+            continue;
+        }
+        let pinned = rooms::set_meta(&room.room, adminpin::META_KEY, &room.pin)
+            .and_then(|()| rooms::set_meta(&room.room, PREDEFINED_PIN_KEY, &room.pin));
+        if let Err(e) = pinned {
             log(
                 Level::Error,
                 &format!("predefined room {:?} not opened: {e:?}", room.room),
