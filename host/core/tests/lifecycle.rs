@@ -275,6 +275,34 @@ fn a_room_its_meta_keeps_neither_expires_nor_counts_among_the_empty_until_releas
 }
 
 #[test]
+fn no_more_rooms_are_kept_than_empty_rooms_may_wait() {
+    let config = CoreConfig {
+        max_empty_rooms: 2,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(1), 1, conference());
+    let now = world.now;
+    for name in ["k1", "k2"] {
+        world.core.open_room(now, name).unwrap();
+        world.core.set_meta(now, name, KEEP_META_KEY, "1").unwrap();
+    }
+    world.core.open_room(now, "k3").unwrap();
+    assert!(
+        matches!(
+            world.core.set_meta(now, "k3", KEEP_META_KEY, "1"),
+            Err(CoreError::InvalidArgument(_))
+        ),
+        "no more rooms are kept than empty ones may wait"
+    );
+    assert_eq!(
+        world.core.set_meta(now, "k2", KEEP_META_KEY, "yes"),
+        Ok(()),
+        "a kept room may be kept again"
+    );
+    assert_eq!(world.core.list_rooms(), ["k1", "k2", "k3"]);
+}
+
+#[test]
 fn room_names_and_the_values_kept_with_rooms_are_bounded() {
     let mut world = World::new(config(), Net::perfect(1), 1, conference());
     let now = world.now;

@@ -165,11 +165,18 @@ pub fn dialing(room: &str) -> Vec<String> {
 const KEEP_META_KEY: &str = "keep";
 
 /// Stores `list` as the room's invitations, and has the host keep the room
-/// while it holds any.
+/// while it holds any (one the host will not keep, as it keeps only so many,
+/// still holds them, and expires once empty as any room does).
 pub fn store_invited(room: &str, list: &[Invited]) -> Result<(), Error> {
     rooms::set_meta(room, invited::META_KEY, &invited::encode(list))?;
     let keep = if list.is_empty() { "" } else { "1" };
-    rooms::set_meta(room, KEEP_META_KEY, keep)
+    if let Err(e) = rooms::set_meta(room, KEEP_META_KEY, keep) {
+        log(
+            Level::Warn,
+            &format!("room {room:?} holds invitations but is not kept: {e:?}"),
+        );
+    }
+    Ok(())
 }
 
 /// The room's invited participants.

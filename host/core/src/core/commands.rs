@@ -800,8 +800,9 @@ impl CallCore {
     /// value of at most [`MAX_META_VALUE_BYTES`], at most [`MAX_META_BYTES`] of both
     /// together, at most [`MAX_META_ENTRIES`] keys
     /// (past them, [`CoreError::InvalidArgument`] and nothing changes).
-    /// [`KEEP_META_KEY`] set stops an empty room's expiry; set to "" at `now`,
-    /// it starts it.
+    /// [`KEEP_META_KEY`] set stops an empty room's expiry, in at most
+    /// `max_empty_rooms` rooms at once (past them, `InvalidArgument`); set to ""
+    /// at `now`, it starts it.
     pub fn set_meta(
         &mut self,
         now: Instant,
@@ -810,6 +811,17 @@ impl CallCore {
         value: &str,
     ) -> Result<(), CoreError> {
         check_room_name(room_name)?;
+        let newly_kept = key == KEEP_META_KEY
+            && !value.is_empty()
+            && self.rooms.get(room_name).is_some_and(|r| !r.kept());
+        // Kept rooms never expire: their number is bounded as the empty rooms
+        // waiting are, or a guest could keep rooms without end.
+        let limit = self.config.max_empty_rooms;
+        if newly_kept && self.rooms.values().filter(|r| r.kept()).count() >= limit {
+            return Err(CoreError::InvalidArgument(format!(
+                "at most {limit} rooms are kept at once"
+            )));
+        }
         let room = self.rooms.get_mut(room_name).ok_or(CoreError::NoSuchRoom)?;
         let too_long = |what: &str, length: usize, limit: usize| {
             CoreError::InvalidArgument(format!(
