@@ -742,7 +742,11 @@ impl Config {
     }
 
     fn resolve_paths(&mut self, file: &Path) {
-        let base = file.parent().unwrap_or(Path::new("."));
+        // A bare file name's parent is "", which names no directory to check.
+        let base = file
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         for entry in self.guests.values_mut() {
             if let Some(wasm) = &mut entry.wasm {
                 *wasm = base.join(&*wasm);
@@ -776,6 +780,16 @@ impl Config {
         }
         if self.sip.listen.is_empty() {
             return fail("sip.listen", "needs at least one address".to_owned());
+        }
+        // A wildcard serves whichever families the host has; a given address must be one
+        // of its own, or the start would fail on it.
+        let specific = self.sip.listen.iter().map(|a| ("sip.listen", *a));
+        for (key, addr) in specific.chain([("control.listen", self.control.listen)]) {
+            if !addr.ip().is_unspecified()
+                && let Err(e) = of_this_host(addr.ip())
+            {
+                return fail(key, format!("{addr} is no address of this host: {e}"));
+            }
         }
         let token = self
             .control
@@ -921,7 +935,7 @@ impl Config {
             );
         }
         // An address this host does not have would fail every call's RTP socket.
-        if let Err(e) = std::net::UdpSocket::bind((self.rtp.address, 0)) {
+        if let Err(e) = of_this_host(self.rtp.address) {
             return fail(
                 "rtp.address",
                 format!("no RTP socket can be bound to {}: {e}", self.rtp.address),
@@ -1201,6 +1215,12 @@ impl Config {
 
 /// Whether this process may create and rename files in `dir` (its effective
 /// user and groups), asked of the kernel without writing; the error says why not.
+/// Whether `ip` is an address of this host (or the wildcard of a family it has):
+/// a socket can be bound to it.
+fn of_this_host(ip: IpAddr) -> std::io::Result<()> {
+    std::net::UdpSocket::bind((ip, 0)).map(drop)
+}
+
 fn writable(dir: &Path) -> Result<(), String> {
     use rustix::fs::{Access, AtFlags, CWD, accessat};
     accessat(
@@ -1397,6 +1417,19 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("test.toml"), text)
+    }
+
+    #[test]
+    fn paths_in_a_config_named_without_a_directory_are_of_the_working_directory() {
+        let config = Config::parse(
+            Path::new("switchyard.toml"),
+            "[rooms]\nstate_file = \"rooms.json\"\n",
+        )
+        .expect("a state file in the working directory is taken");
+        assert_eq!(
+            config.rooms.state_file.as_deref(),
+            Some(Path::new("./rooms.json"))
+        );
     }
 
     #[test]
@@ -1946,6 +1979,29 @@ mod tests {
             assert_eq!(err.message, message);
             assert_eq!(err.position.map(|p| p.0), Some(2), "{err}");
         }
+    }
+
+    #[test]
+    fn a_listen_address_this_host_does_not_have_names_its_key_and_line() {
+        // 192.0.2.0/24 (RFC 5737) is no address of any host.
+        let err = parse("[sip]\nlisten = [\"0.0.0.0:5060\", \"192.0.2.1:5060\"]\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
+        assert!(
+            err.message
+                .starts_with("192.0.2.1:5060 is no address of this host"),
+            "{err}"
+        );
+        let err = parse("[control]\nlisten = \"192.0.2.1:8090\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("control.listen"), "{err}");
+        assert!(
+            err.message
+                .starts_with("192.0.2.1:8090 is no address of this host"),
+            "{err}"
+        );
+        assert!(
+            parse("[sip]\nlisten = [\"127.0.0.1:5060\", \"[::]:5060\"]\n").is_ok(),
+            "an address of this host, and a wildcard, are taken"
+        );
     }
 
     #[test]
