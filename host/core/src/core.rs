@@ -255,7 +255,8 @@ impl CallCore {
     /// The shell's transport could not reach `addr` over `transport` (a TCP
     /// connection that could not be opened or broke with messages unwritten, a
     /// datagram the network refused): every request of ours waiting there for
-    /// its answer is given up as if answered 503 (see
+    /// its answer is given up as if answered 503, but an INVITE that had a
+    /// provisional response, left to its own timers (see
     /// [`Endpoint::transport_failed`]): calls being placed go on to their next
     /// target, a BYE ends its call, a re-INVITE is refused.
     pub fn transport_failed(&mut self, now: Instant, transport: Transport, addr: SocketAddr) {

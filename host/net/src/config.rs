@@ -17,10 +17,9 @@ pub struct SocketsConfig {
     pub idle_timeout: Duration,
     /// A message read from a TCP connection must arrive whole within this long of its first
     /// byte, however its bytes trickle in, and one written must be taken whole within this
-    /// long (a peer that stops reading); otherwise the connection is closed. It is also each
-    /// connection's TCP user timeout (data unacknowledged this long drops the connection),
-    /// and how long a connection its peer closed its side of stays open for the responses
-    /// still owed. Default [`SocketsConfig::DEFAULT_MESSAGE_TIMEOUT`].
+    /// long (a peer that stops reading); otherwise the connection is closed. It is also how
+    /// long a connection its peer closed its side of stays open for the responses still
+    /// owed. Default [`SocketsConfig::DEFAULT_MESSAGE_TIMEOUT`].
     pub message_timeout: Duration,
     /// How long an outgoing TCP connection may take to be established. Default
     /// [`SocketsConfig::DEFAULT_CONNECT_TIMEOUT`].

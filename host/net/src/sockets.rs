@@ -7,11 +7,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 use tracing::warn;
 
-use crate::connections::Table;
+use crate::connections::{Queue, Table};
 use crate::keep_open::KeepOpen;
 use crate::tcp::Opened;
 use crate::{Outgoing, Received, SocketsConfig, Transport, bind, packet_info, tcp, udp};
@@ -109,7 +110,9 @@ pub enum SendError {
     /// The connection's write queue is full: the peer is not reading.
     #[error("the TCP connection's write queue is full")]
     QueueFull,
-    /// The connection closed while the message was being queued.
+    /// The connection found for the message closed while it was being queued, and so did
+    /// the one found when it was tried again: connections to the destination are closing
+    /// (idle, or their peer done with them), not failing.
     #[error("the TCP connection closed")]
     Closed,
     /// The UDP send failed.
@@ -120,16 +123,16 @@ pub enum SendError {
 impl SendError {
     /// Whether the destination cannot be reached over this transport now, so that the
     /// requests waiting for its answers can be given up (RFC 3261 §18.4): no socket or
-    /// connection can carry it, its connection closed, or the network says it is
-    /// unreachable. A full write queue, or a UDP send failing for want of local buffers,
-    /// loses this one message only; the others' timers decide.
+    /// connection can carry it, or the network says it is unreachable. A full write queue,
+    /// connections closing in its way, or a UDP send failing for want of local buffers,
+    /// loses this one message only; the others' timers decide (a connection that fails is
+    /// reported by [`SipSockets::recv`]).
     pub fn unreaches_destination(&self) -> bool {
         match self {
             SendError::NoSocket(_)
             | SendError::TooManyConnections(_)
-            | SendError::TooManyFromPeer(..)
-            | SendError::Closed => true,
-            SendError::QueueFull => false,
+            | SendError::TooManyFromPeer(..) => true,
+            SendError::QueueFull | SendError::Closed => false,
             SendError::Io(e) => matches!(
                 e.kind(),
                 io::ErrorKind::NetworkUnreachable
@@ -245,11 +248,13 @@ impl SipSockets {
     /// (what was queued for it is dropped, and RFC 3261 §18.4 wants the transaction layer
     /// told), or a socket no longer read. Cancel-safe.
     pub async fn recv(&mut self) -> SocketEvent {
+        // A report goes before the messages queued: the owner may open a new connection to
+        // the peer meanwhile, and a late report would give up the requests sent on that one.
         tokio::select! {
             biased;
             Some(ended) = self.readers.join_next_with_id() => SocketEvent::Stopped(self.stopped(ended)),
-            Some(message) = self.received.recv() => SocketEvent::Message(message),
             Some(remote) = self.unreachable.recv() => SocketEvent::Unreachable(remote),
+            Some(message) = self.received.recv() => SocketEvent::Message(message),
             // `shared` holds both senders for as long as `self` lives.
             else => std::future::pending().await,
         }
@@ -261,7 +266,8 @@ impl SipSockets {
     /// TCP goes on `message.connection` if it is open, else on the newest open connection to
     /// the destination, else to `message.reopen` (on an open connection or a new one), else
     /// on a new connection to the destination (§18.1.1, §18.2.2), opened from
-    /// `message.source` when it names a specific address; the message is queued, not yet
+    /// `message.source` when it names a specific address; a connection found that closes
+    /// meanwhile gives way to the one found next, or a new one. The message is queued, not yet
     /// written, when this returns (if it is then lost, [`SipSockets::recv`] reports the
     /// destination unreachable). A message for a connection whose queue is full is dropped,
     /// logged as a warning. An IPv4-mapped IPv6 destination is sent to as IPv4.
@@ -283,34 +289,54 @@ impl SipSockets {
                 }
             }
             Transport::Tcp => {
-                let table = &self.shared.table;
-                let reopen = message.reopen.map(unmapped);
-                let queue = match table.queue(message.connection, destination) {
-                    Some(queue) => queue,
-                    None => match reopen {
-                        Some(reopen) => match table.queue(None, reopen) {
-                            Some(queue) => queue,
-                            None => {
-                                let from = self.shared.connect_from(message.source, reopen);
-                                tcp::connect(reopen, from, &self.shared, Opened::ForPeer)?
-                            }
-                        },
-                        None => {
-                            let from = self.shared.connect_from(message.source, destination);
-                            tcp::connect(destination, from, &self.shared, Opened::ForUs)?
-                        }
-                    },
-                };
-                queue.try_send(message.payload).map_err(|e| match e {
-                    mpsc::error::TrySendError::Full(_) => {
-                        warn!(to = %destination, "TCP write queue full: SIP message dropped");
-                        SendError::QueueFull
-                    }
-                    mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-                })?;
+                let mut message = message;
+                message.destination = destination;
+                let payload = std::mem::take(&mut message.payload);
+                let queue = self.tcp_queue(&message)?;
+                self.enqueue(queue, &message, payload)?;
             }
         }
         Ok(())
+    }
+
+    /// The queue of the connection `message` (its payload aside) goes on, as
+    /// [`SipSockets::send`] says, opening one if none is open.
+    fn tcp_queue(&self, message: &Outgoing) -> Result<Queue, SendError> {
+        let table = &self.shared.table;
+        let destination = message.destination;
+        if let Some(queue) = table.queue(message.connection, destination) {
+            return Ok(queue);
+        }
+        match message.reopen.map(unmapped) {
+            Some(reopen) => match table.queue(None, reopen) {
+                Some(queue) => Ok(queue),
+                None => {
+                    let from = self.shared.connect_from(message.source, reopen);
+                    tcp::connect(reopen, from, &self.shared, Opened::ForPeer)
+                }
+            },
+            None => {
+                let from = self.shared.connect_from(message.source, destination);
+                tcp::connect(destination, from, &self.shared, Opened::ForUs)
+            }
+        }
+    }
+
+    /// Queues `payload` on `queue`, found for `message`. A connection closes (idle, or its
+    /// peer done with it) by leaving the table before refusing what is queued: if it did
+    /// since it was found, the payload goes on the connection found now, or a new one.
+    fn enqueue(&self, queue: Queue, message: &Outgoing, payload: Vec<u8>) -> Result<(), SendError> {
+        let queued = match queue.try_send(payload) {
+            Err(TrySendError::Closed(payload)) => self.tcp_queue(message)?.try_send(payload),
+            queued => queued,
+        };
+        queued.map_err(|e| match e {
+            TrySendError::Full(_) => {
+                warn!(to = %message.destination, "TCP write queue full: SIP message dropped");
+                SendError::QueueFull
+            }
+            TrySendError::Closed(_) => SendError::Closed,
+        })
     }
 
     /// The UDP socket to send to `destination` from `source`: the one bound to it, else a
@@ -388,7 +414,6 @@ mod tests {
             SendError::NoSocket(addr),
             SendError::TooManyConnections(1024),
             SendError::TooManyFromPeer(addr, 64),
-            SendError::Closed,
             io(io::ErrorKind::NetworkUnreachable),
             io(io::ErrorKind::HostUnreachable),
             io(io::ErrorKind::ConnectionRefused),
@@ -397,12 +422,75 @@ mod tests {
         }
         for lost in [
             SendError::QueueFull,
+            SendError::Closed,
             io(io::ErrorKind::WouldBlock),
             io(io::ErrorKind::OutOfMemory),
             SendError::Io(io::Error::from_raw_os_error(libc::ENOBUFS)),
         ] {
             assert!(!lost.unreaches_destination(), "{lost:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_message_for_a_connection_closed_since_it_was_found_goes_on_a_new_one() {
+        use tokio::io::AsyncReadExt;
+
+        let listen = vec![SocketAddr::from(([127, 0, 0, 1], 0))];
+        let sockets = SipSockets::bind(SocketsConfig::on(listen)).await.unwrap();
+        let peer = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let remote = peer.local_addr().unwrap();
+        // A connection to the peer, found for the message, then closed as its task closes
+        // one: out of the table, then its queue.
+        let (found, writes) = mpsc::channel(1);
+        let registration = sockets
+            .shared
+            .table
+            .register(remote, found.clone())
+            .unwrap();
+        drop(registration);
+        drop(writes);
+        let message = Outgoing {
+            transport: Transport::Tcp,
+            destination: remote,
+            connection: None,
+            source: None,
+            reopen: None,
+            payload: Vec::new(),
+        };
+        let payload = b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\r\n".to_vec();
+        sockets.enqueue(found, &message, payload.clone()).unwrap();
+        let limit = std::time::Duration::from_secs(5);
+        let (mut stream, _) = tokio::time::timeout(limit, peer.accept())
+            .await
+            .expect("a new connection")
+            .unwrap();
+        let mut read = vec![0; payload.len()];
+        tokio::time::timeout(limit, stream.read_exact(&mut read))
+            .await
+            .expect("the message")
+            .unwrap();
+        assert_eq!(read, payload);
+    }
+
+    #[tokio::test]
+    async fn a_peer_reported_unreachable_is_heard_of_before_messages_queued_earlier() {
+        let listen = vec![SocketAddr::from(([127, 0, 0, 1], 0))];
+        let mut sockets = SipSockets::bind(SocketsConfig::on(listen)).await.unwrap();
+        let peer = SocketAddr::from(([192, 0, 2, 1], 5060));
+        let message = Received {
+            transport: Transport::Tcp,
+            local: sockets.shared.tcp_listening[0],
+            remote: peer,
+            connection: None,
+            payload: b"SIP/2.0 100 Trying\r\n\r\n".to_vec(),
+        };
+        sockets.shared.received.send(message).await.unwrap();
+        sockets.shared.unreachable.send(peer).await.unwrap();
+        assert!(
+            matches!(sockets.recv().await, SocketEvent::Unreachable(remote) if remote == peer),
+            "the report first"
+        );
+        assert!(matches!(sockets.recv().await, SocketEvent::Message(_)));
     }
 
     #[tokio::test]

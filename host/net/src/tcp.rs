@@ -19,7 +19,7 @@ use tracing::debug;
 
 use crate::connections::{Queue, Refused};
 use crate::sockets::{SendError, Shared};
-use connection::{Connection, run};
+use connection::{Connection, report_lost, run, withdraw};
 
 /// Accepts connections on `listener` until the sockets are dropped; each gets its own task,
 /// or is closed at once when [`SocketsConfig::max_connections`](crate::SocketsConfig) are
@@ -40,6 +40,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                     Ok(registration) => {
                         let connection = Connection {
                             stream,
+                            remote,
                             registration,
                             opened_here: false,
                         };
@@ -103,6 +104,7 @@ pub(crate) fn connect(
             Ok(Ok(stream)) => {
                 let connection = Connection {
                     stream,
+                    remote,
                     registration,
                     opened_here: true,
                 };
@@ -111,8 +113,8 @@ pub(crate) fn connect(
             Ok(Err(e)) => debug!(%remote, "TCP connect: {e}"),
             Err(_) => debug!(%remote, "TCP connect timed out"),
         }
-        // Full: dropped, and the transaction's own timer ends what waited on it.
-        let _ = shared.unreachable.try_send(remote);
+        withdraw(registration, writes);
+        report_lost(&shared, remote);
     });
     Ok(queue)
 }

@@ -118,7 +118,7 @@ impl Dialog {
             local_cseq: 0,
             remote_cseq: RemoteCSeq(Some(invite.cseq)),
             local,
-            fallback: invite.destination.addr,
+            fallback: invite.peer,
             ours: false,
         })
     }

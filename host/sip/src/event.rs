@@ -90,7 +90,7 @@ pub enum Event {
     /// (§9.1): its 487 is reported, or a 487 of our own if no final response comes within
     /// 64*T1 more; a 2xx that still comes then is ACKed, and the session kept is offered
     /// again (its answer reported as [`Event::OfferAnswered`]). One whose destination the
-    /// transport could not reach is refused with 503
+    /// transport could not reach before any response came is refused with 503
     /// ([`Endpoint::transport_failed`](crate::Endpoint::transport_failed)). A 481 or 408
     /// is followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057
     /// §5.1), a 408 after our BYE (RFC 4028 §10).

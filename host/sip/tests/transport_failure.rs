@@ -1,7 +1,7 @@
 //! Requests of ours whose TCP connection broke (RFC 3261 §8.1.3.1, §18.4): once the shell
-//! reports the peer unreachable, a BYE, re-INVITE, UPDATE or OPTIONS still waiting for its
-//! response is given up at once as if answered 503, not after Timer B or F, and nothing
-//! else is. Through the simulated network on virtual time; a dead connection is a network
+//! reports the peer unreachable, a BYE, UPDATE or OPTIONS still waiting for its response,
+//! or a re-INVITE still waiting for any, is given up at once as if answered 503, not after
+//! Timer B or F, and nothing else is. Through the simulated network on virtual time; a dead connection is a network
 //! that loses everything the endpoint sends.
 
 mod common;
@@ -106,6 +106,36 @@ fn a_reinvite_on_a_broken_connection_is_refused_at_once_and_its_late_2xx_still_a
 }
 
 #[test]
+fn a_reinvite_with_a_provisional_response_is_left_to_its_own_timers() {
+    let (mut sim, call) = broken_call(5, "", OfferMethod::default());
+    sim.ep.reoffer(sim.now, call, offer()).unwrap();
+    sim.run_for(Duration::from_millis(50));
+    let reinvite = last_sent(&sim, "INVITE ");
+    let now = sim.now;
+    sim.net.send(
+        now,
+        addr(UAC),
+        addr(EP),
+        response_to(&reinvite, "180 Ringing", ""),
+    );
+    sim.run_for(Duration::from_millis(50));
+    // It reached the peer, whose final response may still come on a new connection (§18.2.2).
+    sim.ep.transport_failed(Transport::Tcp, addr(UAC));
+    sim.run_for(AT_ONCE);
+    assert!(
+        !sim.event_names()
+            .iter()
+            .any(|e| e.starts_with("OfferRefused")),
+        "{:?}",
+        sim.event_names()
+    );
+    assert_eq!(sim.ep.stats().transport_failures, 0);
+    let now = sim.now;
+    sim.net.send(now, addr(UAC), addr(EP), ok_to(&reinvite));
+    assert!(sim.run_until(sim.elapsed() + AT_ONCE, |s| s.has_event("OfferAnswered")));
+}
+
+#[test]
 fn an_update_and_a_probe_on_a_broken_connection_fail_at_once_with_503() {
     let (mut sim, call) = broken_call(3, ALLOW_UPDATE, OfferMethod::Update);
     sim.ep.reoffer(sim.now, call, offer()).unwrap();
@@ -164,9 +194,14 @@ fn last_sent(sim: &Sim, start: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A 200 to `request` (as sent) with [`offer`] for an answer: its Via, From, To, Call-ID and
-/// CSeq, and the UAC's Contact.
+/// A 200 to `request` (as sent) with [`offer`] for an answer.
 fn ok_to(request: &str) -> Vec<u8> {
+    response_to(request, "200 OK", &offer())
+}
+
+/// A response with status line `status` to `request` (as sent), with `body` for SDP: its Via,
+/// From, To, Call-ID and CSeq, and the UAC's Contact.
+fn response_to(request: &str, status: &str, body: &str) -> Vec<u8> {
     let copied: String = request
         .lines()
         .filter(|line| {
@@ -176,11 +211,10 @@ fn ok_to(request: &str) -> Vec<u8> {
         })
         .map(|line| format!("{line}\r\n"))
         .collect();
-    let answer = offer();
     format!(
-        "SIP/2.0 200 OK\r\n{copied}Contact: <sip:alice@{UAC};transport=tcp>\r\n\
-         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{answer}",
-        answer.len()
+        "SIP/2.0 {status}\r\n{copied}Contact: <sip:alice@{UAC};transport=tcp>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .into_bytes()
 }

@@ -1,12 +1,13 @@
 //! Responses to a request whose top Via has `maddr` (RFC 3261 §18.2.2): over UDP they go to
 //! the maddr address at the sent-by port, before `received` and rport (RFC 3581 §4) are
 //! considered; over TCP they stay on the connection; a maddr that is no unicast address of
-//! the request's family is ignored.
+//! the request's family is ignored. Requests in the dialog go where the peer sends from,
+//! whatever its maddr.
 
 use std::net::SocketAddr;
 
 use switchyard_sip::testing::{addr, epoch};
-use switchyard_sip::{Endpoint, EndpointConfig, Transmit, Transport};
+use switchyard_sip::{Endpoint, EndpointConfig, Event, Transmit, Transport};
 
 const EP: &str = "192.0.2.1:5060";
 
@@ -126,5 +127,111 @@ fn over_tcp_responses_stay_on_the_connection_whatever_the_maddr() {
         sent.reopen,
         Some(reopen),
         "a new connection goes to the source IP, the sent-by port"
+    );
+}
+
+/// Where a peer behind a NAT sends from: the NAT's public address, which its Via's maddr
+/// names, at the port the NAT mapped.
+const NATTED: &str = "198.51.100.4:40000";
+
+/// A request of a peer at 10.0.0.9:5070 behind the NAT in call `maddr-nat`, its top Via
+/// asking for responses at the maddr `198.51.100.4`: `method` with CSeq `cseq`, Via branch
+/// `branch`, our To tag `tag` once there is one, and an offer unless it is an ACK.
+fn natted(method: &str, cseq: u32, branch: &str, tag: Option<&str>) -> String {
+    let tag = tag.map(|t| format!(";tag={t}")).unwrap_or_default();
+    let body = if method == "ACK" {
+        String::new()
+    } else {
+        switchyard_sip::testing::audio_offer(addr("10.0.0.9:4000"))
+    };
+    format!(
+        "{method} sip:a@192.0.2.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 10.0.0.9:5070;rport;maddr=198.51.100.4;branch={branch}\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:b@10.0.0.9>;tag=f\r\nTo: <sip:a@192.0.2.1>{tag}\r\n\
+         Call-ID: maddr-nat\r\nCSeq: {cseq} {method}\r\nContact: <sip:b@10.0.0.9:5070>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Hands `ep` `request` over UDP from `source`; what it sends then.
+fn deliver(ep: &mut Endpoint, source: &str, request: &str) -> Vec<Transmit> {
+    ep.handle_message(
+        epoch(),
+        Transport::Udp,
+        addr(EP),
+        addr(source),
+        request.as_bytes(),
+    );
+    std::iter::from_fn(|| ep.poll_transmit()).collect()
+}
+
+/// The one message `ep` sends now whose first line starts with `start`.
+fn sent(ep: &mut Endpoint, start: &str) -> Transmit {
+    let sent: Vec<_> = std::iter::from_fn(|| ep.poll_transmit())
+        .filter(|t| text(t).starts_with(start))
+        .collect();
+    assert_eq!(sent.len(), 1, "one {start}");
+    sent.into_iter().next().unwrap()
+}
+
+#[test]
+fn requests_in_a_dialog_go_where_the_peer_sends_from_not_to_its_maddr() {
+    let mut ep = Endpoint::new(
+        EndpointConfig {
+            user_agent: "sut".into(),
+        },
+        1,
+    );
+    deliver(&mut ep, NATTED, &natted("INVITE", 1, "z9hG4bKn1", None));
+    let Some(Event::IncomingCall(incoming)) = ep.poll_event() else {
+        panic!("an incoming call");
+    };
+    let call = incoming.call;
+    let answer = switchyard_sip::testing::audio_offer(addr("192.0.2.1:30000"));
+    ep.answer(epoch(), call, answer.clone()).unwrap();
+    let ok = sent(&mut ep, "SIP/2.0 200 ");
+    assert_eq!(
+        ok.destination,
+        addr("198.51.100.4:5070"),
+        "a response: the maddr"
+    );
+    let ok = text(&ok);
+    let tag = ok
+        .split("To: <sip:a@192.0.2.1>;tag=")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .expect("our To tag");
+    deliver(&mut ep, NATTED, &natted("ACK", 1, "z9hG4bKn2", Some(tag)));
+    ep.probe(epoch(), call).unwrap();
+    let probe = sent(&mut ep, "OPTIONS ");
+    assert_eq!(
+        probe.destination,
+        addr(NATTED),
+        "a request: where the peer's INVITE came from, rport and all"
+    );
+    // The NAT mapped the peer anew: its re-INVITE, a target refresh, comes from another port.
+    let remapped = "198.51.100.4:40001";
+    deliver(
+        &mut ep,
+        remapped,
+        &natted("INVITE", 2, "z9hG4bKn3", Some(tag)),
+    );
+    while ep.poll_event().is_some() {}
+    let reinvite_ok = ep.accept_offer(epoch(), call, answer);
+    assert!(reinvite_ok.is_ok(), "{reinvite_ok:?}");
+    let ok = sent(&mut ep, "SIP/2.0 200 ");
+    assert_eq!(
+        ok.destination,
+        addr("198.51.100.4:5070"),
+        "a response: the maddr"
+    );
+    deliver(&mut ep, remapped, &natted("ACK", 2, "z9hG4bKn4", Some(tag)));
+    ep.hangup(epoch(), call).unwrap();
+    let bye = sent(&mut ep, "BYE ");
+    assert_eq!(
+        bye.destination,
+        addr(remapped),
+        "a request: where the peer sent its last target refresh from, rport and all"
     );
 }

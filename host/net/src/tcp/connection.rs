@@ -28,6 +28,8 @@ const READ_CHUNK: usize = 16 * 1024;
 /// A connection established, and whether this side opened it.
 pub(super) struct Connection {
     pub(super) stream: TcpStream,
+    /// The peer's address: the one connected to, or the one accepted from.
+    pub(super) remote: SocketAddr,
     pub(super) registration: Registration,
     /// Opened here: its local port is ephemeral, and what arrives on it is taken to
     /// arrive at our listener ([`Shared::listening_address`]).
@@ -60,17 +62,25 @@ pub(super) async fn run(
 ) {
     let Connection {
         stream,
+        remote,
         registration,
         opened_here,
     } = connection;
-    let (Ok(local), Ok(remote)) = (stream.local_addr(), stream.peer_addr()) else {
-        return;
+    let local = match stream.local_addr() {
+        Ok(local) => local,
+        Err(e) => {
+            debug!(%remote, "TCP connection unusable: {e}");
+            if !withdraw(registration, writes).is_empty() {
+                report_lost(&shared, remote);
+            }
+            return;
+        }
     };
     // Messages written back to back (100 then 180, an INVITE then its CANCEL) leave at once,
     // not after the peer's delayed ACK of the first.
     let _ = stream.set_nodelay(true);
     let config = &shared.config;
-    if let Err(e) = liveness::watch(&stream, config.message_timeout) {
+    if let Err(e) = liveness::watch(&stream) {
         debug!(%remote, "TCP keepalive: {e}");
     }
     let local = if opened_here {
@@ -302,19 +312,13 @@ impl Task {
     async fn finish(self, end: End) {
         let Self {
             mut writer,
-            mut writes,
+            writes,
             registration,
             remote,
             shared,
             ..
         } = self;
-        // Messages for the peer from now on go on a new connection.
-        drop(registration);
-        writes.close();
-        let mut left = Vec::new();
-        while let Ok(message) = writes.try_recv() {
-            left.extend_from_slice(&message);
-        }
+        let left = withdraw(registration, writes);
         let limit = shared.config.message_timeout;
         // Only what was never written is reported: a request written before the connection
         // broke may still be answered on a new one to our Via (§18.2.2), and its
@@ -331,11 +335,30 @@ impl Task {
             }
         };
         if lost {
-            debug!(%remote, "TCP connection lost messages for its peer: reported unreachable");
-            // Full: dropped, and the transaction's own timer ends what waited on it.
-            let _ = shared.unreachable.try_send(remote);
+            report_lost(&shared, remote);
         }
     }
+}
+
+/// Takes a connection out of the table, so that messages for its peer from now on go on
+/// another, and then closes its queue: a message that found the connection before is
+/// refused, and goes on another ([`crate::SipSockets::send`]). Returns what was queued and
+/// not written.
+pub(super) fn withdraw(registration: Registration, mut writes: mpsc::Receiver<Vec<u8>>) -> Vec<u8> {
+    drop(registration);
+    writes.close();
+    let mut left = Vec::new();
+    while let Ok(message) = writes.try_recv() {
+        left.extend_from_slice(&message);
+    }
+    left
+}
+
+/// Reports `remote` unreachable: messages queued for it were lost.
+pub(super) fn report_lost(shared: &Shared, remote: SocketAddr) {
+    debug!(%remote, "TCP connection lost messages for its peer: reported unreachable");
+    // Full: dropped, and the transaction's own timer ends what waited on it.
+    let _ = shared.unreachable.try_send(remote);
 }
 
 /// Writes all of `bytes` to `writer` within `limit`; false if that failed.

@@ -19,25 +19,31 @@ const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
 /// Time between unanswered probes (`TCP_KEEPINTVL`).
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Unanswered probes before the connection is given up (`TCP_KEEPCNT`). Linux gives it up
-/// earlier by the user timeout, which it applies to probes too (`tcp(7)`): with the default
-/// message timeout of 32 s, at the second probe, 40 s into the silence.
+/// Unanswered probes before the connection is given up (`TCP_KEEPCNT`): one lost probe, or
+/// two, do not end a live connection.
 const KEEPALIVE_PROBES: u32 = 3;
 
-/// Has the kernel give `stream` up (its reads and writes then fail) once data written to it
-/// went unacknowledged for `user_timeout` (`TCP_USER_TIMEOUT`, RFC 5482), or it idled and its
-/// peer left keepalive probes unanswered (`SO_KEEPALIVE`, RFC 1122 §4.2.3.6). The connection's
-/// task passes the message timeout, 64*T1 = 32 s by default: no transaction waits longer for a
-/// response (Timers B and F, RFC 3261 §17.1.1.2, §17.1.2.2), so a connection that cannot
-/// deliver within it serves none.
-pub(super) fn watch(stream: &TcpStream, user_timeout: Duration) -> io::Result<()> {
+/// How long data written may go unacknowledged before the connection is given up
+/// (`TCP_USER_TIMEOUT`, RFC 5482): 60 s, the whole keepalive window. Linux applies it to
+/// probes too, in place of the probe count (`tcp(7)`): it drops a connection at the first
+/// probe sent once nothing was received for this long, so a shorter one would drop a live
+/// connection after a single lost probe.
+const USER_TIMEOUT: Duration =
+    KEEPALIVE_IDLE.saturating_add(KEEPALIVE_INTERVAL.saturating_mul(KEEPALIVE_PROBES));
+
+/// Has the kernel give `stream` up (its reads and writes then fail) once it idled for 30 s
+/// and its peer left 3 keepalive probes 10 s apart unanswered (`SO_KEEPALIVE`, RFC 1122
+/// §4.2.3.6), 60 s into the silence, or once data written to it went unacknowledged for
+/// 60 s. A peer that acknowledges data but stops reading it is the connection's task's
+/// to notice: a write not taken whole within the message timeout closes it.
+pub(super) fn watch(stream: &TcpStream) -> io::Result<()> {
     let socket = SockRef::from(stream);
     let keepalive = TcpKeepalive::new()
         .with_time(KEEPALIVE_IDLE)
         .with_interval(KEEPALIVE_INTERVAL)
         .with_retries(KEEPALIVE_PROBES);
     socket.set_tcp_keepalive(&keepalive)?;
-    socket.set_tcp_user_timeout(Some(user_timeout))
+    socket.set_tcp_user_timeout(Some(USER_TIMEOUT))
 }
 
 #[cfg(test)]
@@ -45,7 +51,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn probes_and_the_user_timeout_are_set() {
+    async fn every_probe_is_sent_before_the_user_timeout_gives_the_connection_up() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap());
         let (accepted, _) = tokio::join!(listener.accept(), client);
@@ -57,12 +63,25 @@ mod tests {
             None,
             "the kernel's default"
         );
-        let limit = Duration::from_secs(32);
-        watch(&stream, limit).unwrap();
+        watch(&stream).unwrap();
         assert!(socket.keepalive().unwrap());
-        assert_eq!(socket.tcp_keepalive_time().unwrap(), KEEPALIVE_IDLE);
-        assert_eq!(socket.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
-        assert_eq!(socket.tcp_keepalive_retries().unwrap(), KEEPALIVE_PROBES);
-        assert_eq!(socket.tcp_user_timeout().unwrap(), Some(limit));
+        let idle = socket.tcp_keepalive_time().unwrap();
+        let interval = socket.tcp_keepalive_interval().unwrap();
+        let probes = socket.tcp_keepalive_retries().unwrap();
+        assert_eq!(
+            (idle, interval, probes),
+            (Duration::from_secs(30), Duration::from_secs(10), 3)
+        );
+        let user_timeout = socket.tcp_user_timeout().unwrap().expect("set");
+        assert!(
+            user_timeout >= idle + interval * probes,
+            "{user_timeout:?}: the connection would be dropped before its last probe went \
+             unanswered"
+        );
+        assert_eq!(
+            user_timeout,
+            Duration::from_secs(60),
+            "bounded all the same"
+        );
     }
 }

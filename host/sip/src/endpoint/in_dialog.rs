@@ -46,7 +46,7 @@ impl Endpoint {
         }
         // §12.2.2: a re-INVITE refreshes the remote target.
         state.dialog.refresh_target(&request.raw.headers);
-        state.dialog.heard_from(request.destination.addr);
+        state.dialog.heard_from(request.peer);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
@@ -130,7 +130,7 @@ impl Endpoint {
         }
         // RFC 3311 §5.2: UPDATE is a target refresh request (RFC 3261 §12.2.2).
         state.dialog.refresh_target(&request.raw.headers);
-        state.dialog.heard_from(request.destination.addr);
+        state.dialog.heard_from(request.peer);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             // RFC 4028 §9: the session timer starts with the INVITE's 2xx, which
             // negotiates it; before it there is no session to refresh or expire.

@@ -218,15 +218,6 @@ impl TxEntry {
             _ => ClientRequest::Bye,
         }
     }
-
-    /// Where the request of this client transaction of ours went, while it waits for its
-    /// final response.
-    fn awaited_from(&self) -> Option<TransportAddr> {
-        match &self.tx {
-            Transaction::InviteClient(tx) if !tx.is_pending() => None,
-            _ => self.awaiting,
-        }
-    }
 }
 
 /// The UA core for UDP and TCP: answers calls and places them.

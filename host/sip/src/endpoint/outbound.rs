@@ -31,10 +31,10 @@ const MAX_PRACKS: usize = 32;
 impl Endpoint {
     /// Places a call: sends the INVITE with the SDP offer, a fresh Call-ID and From tag, to
     /// `call.destination` over `call.transport`, retransmitted by Timer A until a response
-    /// (over UDP only). Timer B (64*T1) gives it up if no response comes at all; once a
+    /// (over UDP only). Timer B (64*T1), or a failure of the transport to its destination
+    /// ([`Endpoint::transport_failed`]), gives it up if no response comes at all; once a
     /// provisional response came, only a final response or [`Endpoint::hangup`] ends it
-    /// (§17.1.1.2), or a failure of the transport to its destination at any time
-    /// ([`Endpoint::transport_failed`]). What follows is reported as
+    /// (§17.1.1.2). What follows is reported as
     /// [`Event::CallProgress`] for each provisional response (with [`Event::Dtmf`] for a key the
     /// callee sends by INFO in an early dialog), then [`Event::CallAnswered`]
     /// (the 2xx was ACKed; the call then ends with [`Event::CallEnded`]) or

@@ -1,15 +1,15 @@
 //! Requests of ours stranded by a transport failure (RFC 3261 §8.1.3.1, §17.1.4, §18.4): the
 //! shell reports a destination it could not send to, and each request of ours that went there
-//! and still waits for its final response is given up as if answered 503, at once rather
-//! than after Timer B or F.
+//! and still waits for its final response (an INVITE: for any response) is given up as if
+//! answered 503, at once rather than after Timer B or F.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::{Ended, Endpoint, Owner};
+use super::{Ended, Endpoint, Owner, TxEntry};
 use crate::call::CallKey;
 use crate::event::Event;
-use crate::transaction::{Transaction, TxId};
+use crate::transaction::{InviteClient, Transaction, TxId};
 use crate::transport::{Transport, TransportAddr};
 
 /// A request of ours that waited for its final response from where the transport failed.
@@ -25,16 +25,19 @@ pub(super) enum Stranded {
 impl Endpoint {
     /// The transport failed towards `addr` over `transport`: a datagram could not be sent,
     /// a TCP connection could not be opened, or one broke with messages for `addr` unwritten.
-    /// Each request of ours sent there that still waits for its final response is given up
-    /// as if answered 503 (§8.1.3.1), without waiting for Timer B or F: a call being placed
-    /// fails with [`Event::CallFailed`] 503 and `try_next` (RFC 3263 §4.3: the next target
-    /// at once), or ends if the application hung up; a BYE ends its call; a re-INVITE or
-    /// UPDATE with an offer is refused with [`Event::OfferRefused`] 503; an OPTIONS gives
-    /// [`Event::ProbeResult`] 503. A re-INVITE so given up still has a 2xx that comes later
-    /// ACKed, and the session the call kept offered again, as after its CANCEL went
-    /// unanswered. Requests answered already, and those sent after this call, are left be.
-    /// Takes effect at the next [`Endpoint::handle_timeout`], which
-    /// [`Endpoint::poll_timeout`] asks for at once (the shell reports no time with it).
+    /// Each request of ours sent there that still waits for its final response (an INVITE
+    /// or re-INVITE: for any response) is given up as if answered 503 (§8.1.3.1), without
+    /// waiting for Timer B or F: a call being placed fails with [`Event::CallFailed`] 503 and
+    /// `try_next` (RFC 3263 §4.3: the next target at once), or ends if the application hung
+    /// up; a BYE ends its call; a re-INVITE or UPDATE with an offer is refused with
+    /// [`Event::OfferRefused`] 503; an OPTIONS gives [`Event::ProbeResult`] 503. A re-INVITE
+    /// so given up still has a 2xx that comes later ACKed, and the session the call kept
+    /// offered again, as after its CANCEL went unanswered. An INVITE or re-INVITE that had a
+    /// provisional response is left to its own timers (and a placed call to whatever bounds
+    /// its ringing): its final response may still come, and a 2xx is taken as ever. Requests
+    /// answered already, and those sent after this call, are left be. Takes effect at the
+    /// next [`Endpoint::handle_timeout`], which [`Endpoint::poll_timeout`] asks for at once
+    /// (the shell reports no time with it).
     pub fn transport_failed(&mut self, transport: Transport, addr: SocketAddr) {
         let failed = TransportAddr::new(transport, addr);
         // Requests already written are given up too, not only those lost: a response comes
@@ -45,17 +48,13 @@ impl Endpoint {
         let transactions = self
             .transactions
             .iter()
-            .filter(|(_, entry)| {
-                entry
-                    .awaited_from()
-                    .is_some_and(|to| to.same_place(&failed))
-            })
+            .filter(|(_, entry)| stranded_at(entry).is_some_and(|to| to.same_place(&failed)))
             .map(|(&id, _)| Stranded::Tx(id));
         let reinvites = self.calls.iter().filter_map(|(&call, state)| {
             let reinvite = state.session.outgoing.as_ref()?;
             // The ACK of a non-2xx goes where the re-INVITE went (§17.1.1.3).
             let (_, to) = reinvite.tx.non_2xx_ack();
-            let stranded = reinvite.is_pending() && to.same_place(&failed);
+            let stranded = unanswered(&reinvite.tx) && to.same_place(&failed);
             stranded.then(|| Stranded::Reinvite(call, reinvite.branch.clone()))
         });
         self.stranded.extend(transactions.chain(reinvites));
@@ -83,7 +82,7 @@ impl Endpoint {
         let Some(entry) = self.transactions.get(&id) else {
             return;
         };
-        let Some(to) = entry.awaited_from() else {
+        let Some(to) = stranded_at(entry) else {
             return;
         };
         let request = entry.client_request();
@@ -115,7 +114,7 @@ impl Endpoint {
         let Some(reinvite) = state
             .session
             .outgoing
-            .take_if(|reinvite| reinvite.branch == branch && reinvite.is_pending())
+            .take_if(|reinvite| reinvite.branch == branch && unanswered(&reinvite.tx))
         else {
             return;
         };
@@ -134,6 +133,25 @@ impl Endpoint {
         });
         self.reschedule(Owner::Session(call));
     }
+}
+
+/// Where the request of client transaction `entry` went, if a transport failure there
+/// strands it: it waits for its final response, and an INVITE for any response.
+fn stranded_at(entry: &TxEntry) -> Option<TransportAddr> {
+    match &entry.tx {
+        Transaction::InviteClient(tx) if !unanswered(tx) => None,
+        _ => entry.awaiting,
+    }
+}
+
+/// Whether INVITE `tx` had no response yet ("Calling"): the next hop may never have got it.
+/// Once a provisional one came, the callee may be ringing: giving the INVITE up sends no
+/// CANCEL that could stop it, and its 2xx would then match nothing and go unacknowledged,
+/// while the call tries its next target. Its final response may still come, on a new
+/// connection to our Via (§18.2.2); else a CANCEL, and the Timer B it arms, end it (§9.1),
+/// or a re-INVITE's own timers.
+fn unanswered(tx: &InviteClient) -> bool {
+    tx.is_pending() && !tx.is_proceeding()
 }
 
 /// The reason phrase of the 503 a request to `to` is given up with.

@@ -47,6 +47,11 @@ pub(crate) struct Request {
     pub(crate) source: SocketAddr,
     /// Where responses go (§18.2.2, RFC 3581 §4), over the transport it came by.
     pub(crate) destination: TransportAddr,
+    /// Where the peer's messages come from, as requests to it behind a NAT go there: the
+    /// connection's source over TCP; over UDP the source address, at the source port if the
+    /// top Via asked for `rport` (RFC 3581 §4), else at the sent-by port. Its Via's `maddr`,
+    /// which `destination` follows, is for responses only (§18.2.2).
+    pub(crate) peer: SocketAddr,
     /// Server transaction identity (§17.2.3) without the method; an extension method's name
     /// is part of it, as all extension methods share one [`Method`].
     pub(crate) transaction_id: String,
@@ -97,8 +102,7 @@ pub(crate) fn validate_request(
     source: TransportAddr,
     too_large: bool,
 ) -> Result<Request, Rejection> {
-    let (via_destination, sent_by_port, top) =
-        annotate_top_via(&mut raw, source.addr).ok_or(Rejection::Unroutable)?;
+    let (via, top) = annotate_top_via(&mut raw, source.addr).ok_or(Rejection::Unroutable)?;
     // §18.2.2: over a reliable transport the response goes back the way the request came,
     // on its connection, whatever the Via's sent-by and maddr say, and on a new connection to
     // the source at the sent-by port once that one has closed; over UDP, where the Via says,
@@ -109,11 +113,12 @@ pub(crate) fn validate_request(
         addr: if reliable {
             source.addr
         } else {
-            via_destination
+            via.responses()
         },
         source: Some(local),
-        reopen_port: reliable.then_some(sent_by_port),
+        reopen_port: reliable.then_some(via.sent_by_port),
     };
+    let peer = if reliable { source.addr } else { via.peer };
     let checked = match checks::check_request(&mut raw, too_large) {
         Ok(checked) => checked,
         Err((code, reason)) => {
@@ -133,6 +138,7 @@ pub(crate) fn validate_request(
         user: checked.user,
         source: source.addr,
         destination,
+        peer,
         transaction_id,
         call_id: checked.call_id,
         from: checked.from,
@@ -182,25 +188,44 @@ fn transaction_id(checked: &Checked, top: &TopVia, raw: &RawRequest) -> String {
     id
 }
 
+/// Where the top Via of a request received over UDP says its peer is.
+struct ViaAddresses {
+    /// The source address, at the source port if `rport` was asked for, else at the sent-by
+    /// port (RFC 3581 §4).
+    peer: SocketAddr,
+    /// The `maddr` address, if it is a usable one ([`maddr::unicast_maddr`]).
+    maddr: Option<IpAddr>,
+    /// The sent-by port (5060 when the Via names none).
+    sent_by_port: u16,
+}
+
+impl ViaAddresses {
+    /// Where responses go (§18.2.2): the `maddr` address at the sent-by port, else `peer`.
+    fn responses(&self) -> SocketAddr {
+        // §18.2.2 puts maddr before `received`, and RFC 3581 §4 applies rport only to a Via
+        // without maddr: a maddr response goes to the sent-by port whatever the source port
+        // was.
+        self.maddr
+            .map_or(self.peer, |maddr| SocketAddr::new(maddr, self.sent_by_port))
+    }
+}
+
 /// Reads the top Via, adds `received` and fills `rport` (§18.2.1, RFC 3581 §4) and returns
-/// where responses over UDP go (§18.2.2: the `maddr` address if it is a usable one, see
-/// [`maddr::unicast_maddr`], at the sent-by port; otherwise the source address, at the source
-/// port if `rport` was asked for, else at the sent-by port), the sent-by port, and what
-/// identifies the transaction; `None` if there is no readable top Via.
-fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketAddr, u16, TopVia)> {
+/// where it says the peer is, and what identifies the transaction; `None` if there is no
+/// readable top Via.
+fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(ViaAddresses, TopVia)> {
     let header = raw.via_header_mut().ok()?;
     let via = via::parse(header.value())?;
     let rport = via.param("rport") == Some(None);
     let same_host = via.host.parse::<IpAddr>().is_ok_and(|ip| ip == source.ip());
     let sent_by_port = via.port.unwrap_or(5060);
-    // §18.2.2 puts maddr before `received`, and RFC 3581 §4 applies rport only to a Via
-    // without maddr: a maddr response goes to the sent-by port whatever the source port was.
-    let destination = match maddr::unicast_maddr(&via, source.ip()) {
-        Some(maddr) => SocketAddr::new(maddr, sent_by_port),
-        None => SocketAddr::new(
+    let addresses = ViaAddresses {
+        peer: SocketAddr::new(
             source.ip(),
             if rport { source.port() } else { sent_by_port },
         ),
+        maddr: maddr::unicast_maddr(&via, source.ip()),
+        sent_by_port,
     };
     let top = TopVia {
         branch: via
@@ -221,7 +246,7 @@ fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(SocketA
         value.push(format!("received={}", source.ip()));
     }
     header.replace(value.join(";"));
-    Some((destination, sent_by_port, top))
+    Some((addresses, top))
 }
 
 fn call_id(message: &impl HeadersExt) -> Result<String, String> {
