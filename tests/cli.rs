@@ -528,6 +528,9 @@ fn import_sems_config_force_replaces_the_file_whole_and_private() {
     let output = dir.path().join("switchyard.toml");
     std::fs::write(&output, "# mine\n").unwrap();
     std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // The operator's own file of the name a writer might pick for its temporary.
+    let kept = dir.path().join("switchyard.toml.new");
+    std::fs::write(&kept, "# my draft\n").unwrap();
     let before = std::fs::metadata(&output).unwrap().ino();
     let conf = conf.to_string_lossy().into_owned();
     let output_name = output.to_string_lossy().into_owned();
@@ -540,7 +543,25 @@ fn import_sems_config_force_replaces_the_file_whole_and_private() {
         "a new file renamed over the old one, never the old one truncated"
     );
     assert_eq!(after.mode() & 0o777, 0o600, "it holds the master password");
-    assert!(!dir.path().join("switchyard.toml.new").exists());
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "# my draft\n",
+        "the file beside it is left as it was"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "switchyard.toml",
+            "switchyard.toml.new",
+            "webconference.conf"
+        ],
+        "no temporary is left"
+    );
     assert!(
         std::fs::read_to_string(&output)
             .unwrap()
@@ -579,6 +600,41 @@ fn start_up_with_a_bad_config_fails_with_file_line_and_key() {
         format!("{bad}:{line}:1: rtp.port_max: must not be below rtp.port_min (3000)\n"),
         "expected only the located config error on stderr"
     );
+}
+
+#[test]
+fn an_empty_rust_log_counts_as_unset_so_a_start_up_error_is_still_shown() {
+    // The SIP port is taken, so the start fails after logging is set up.
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = loopback_config("info", 3000, 3009).replacen(
+        "listen = \"127.0.0.1:0\"",
+        &format!("listen = \"127.0.0.1:{port}\""),
+        1,
+    );
+    let path = config_file(&dir, &config);
+    for rust_log in ["", " ", ","] {
+        let output = Command::new(binary())
+            .args(["--config", &path])
+            .env("RUST_LOG", rust_log)
+            .output()
+            .expect("running switchyard");
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "RUST_LOG={rust_log:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("SIP: cannot listen on") && stderr.contains("ERROR"),
+            "RUST_LOG={rust_log:?}: expected the start-up error on stderr, got {stderr:?}"
+        );
+        assert!(
+            !stderr.contains("warning"),
+            "RUST_LOG={rust_log:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -733,6 +789,34 @@ fn sigterm_while_starting_ends_the_process_at_once() {
     let log = text(&output.stderr);
     assert_eq!(ended.and_then(|status| status.code()), Some(0), "{log}");
     assert!(log.contains("stopped while starting, as asked"), "{log}");
+}
+
+#[test]
+fn a_second_signal_while_stopping_ends_the_process_at_once() {
+    use std::io::Write;
+    let mut server = Server::start_with(&base_config());
+    // A control request waiting for its body holds the stop up for the control
+    // endpoint's grace (5 s).
+    let mut request = std::net::TcpStream::connect(server.control).unwrap();
+    write!(
+        request,
+        "POST /RPC2 HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml\r\n\
+         Content-Length: 100\r\n\r\n<?xml",
+        server.control
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    server
+        .wait_for_log("finishing requests in flight", LOG_TIMEOUT)
+        .unwrap();
+    server.signal("TERM");
+    // Well within the grace the first signal's stop waits out.
+    let status = server.wait(Duration::from_secs(3));
+    assert_eq!(status.code(), Some(1), "{}", server.log());
+    server
+        .wait_for_log("asked again to stop: exiting now", LOG_TIMEOUT)
+        .unwrap();
 }
 
 #[test]
@@ -898,6 +982,33 @@ fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
         "{}",
         text(&without.stderr)
     );
+}
+
+#[test]
+fn an_answer_piped_to_a_reader_that_has_gone_ends_quietly_with_exit_0() {
+    let server = Server::start();
+    let control = server.control.to_string();
+    for args in [
+        vec!["guest", "list"],
+        vec!["ctl", "rooms"],
+        vec!["ctl", "--json", "rooms"],
+        vec!["ctl", "guests"],
+    ] {
+        // The reader is gone before anything is written, as `| head` is after its lines.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(binary())
+            .args(&args)
+            .args(["--control", &control])
+            .stdout(writer)
+            .output()
+            .expect("running switchyard");
+        assert_eq!(
+            (output.status.code(), text(&output.stderr)),
+            (Some(0), String::new()),
+            "switchyard {args:?} into a closed pipe"
+        );
+    }
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The rooms file (`rooms.state_file`) against the real binary: every room of
 //! it comes back with its pin however low `rooms.max_empty` is, only its
 //! owner may read it, an empty room expires when it would have without the
-//! restart, and a room that cannot come back stops the start, naming the file
-//! and the entry, and leaves the file as it was.
+//! restart, a room that cannot come back stops the start, naming the file
+//! and the entry, and leaves the file as it was, and a change a control
+//! request in flight at SIGTERM makes is in the file the server leaves.
 
 mod support;
 
@@ -174,5 +175,47 @@ fn a_restored_room_expires_when_it_would_have_without_the_restart() {
     assert!(
         (unix_now + 7200..=unix_now + 7200 + 30).contains(&expires_at),
         "{expires_at} against {unix_now}"
+    );
+}
+
+#[test]
+fn a_room_a_control_request_in_flight_at_sigterm_creates_is_in_the_file_after_exit() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rooms.json");
+    let mut server = Server::start_with(&config(&file, 100));
+    let body = "<?xml version=\"1.0\"?><methodCall><methodName>roomCreate</methodName>\
+                <params><param><value><string>707</string></value></param></params>\
+                </methodCall>";
+    let (first, last) = body.split_at(body.len() - 10);
+    let mut request = std::net::TcpStream::connect(server.control).unwrap();
+    request.set_read_timeout(Some(EXIT_TIMEOUT)).unwrap();
+    write!(
+        request,
+        "POST /RPC2 HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml\r\n\
+         Content-Length: {}\r\n\r\n{first}",
+        server.control,
+        body.len()
+    )
+    .unwrap();
+    // The request is in flight, waiting for the rest of its body, when the signal comes.
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    server
+        .wait_for_log("finishing requests in flight", EXIT_TIMEOUT)
+        .unwrap();
+    request.write_all(last.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = request.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.contains("<string>OK</string>"),
+        "{answer}"
+    );
+    assert_eq!(server.wait(EXIT_TIMEOUT).code(), Some(0));
+    assert_eq!(
+        rooms_in(&file),
+        ["707"],
+        "the room the client was told of is kept:\n{}",
+        server.log()
     );
 }

@@ -4,6 +4,7 @@
 //! XML-RPC call of the host's functions, so it answers what REST and
 //! XML-RPC answer.
 
+use crate::cli_output;
 use crate::cli_table::table;
 use crate::control_client::{self, ControlApi};
 use crate::guest_cli::{self, fail};
@@ -189,11 +190,12 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
         Err(e) => return fail(format!("{e:#}")),
     };
     if json {
-        println!("{:#}", switchyard_control::json::to_json(&answer));
-        return ExitCode::SUCCESS;
+        return cli_output::print(&format!(
+            "{:#}\n",
+            switchyard_control::json::to_json(&answer)
+        ));
     }
-    print!("{}", shown_to_person(&shown, &answer));
-    ExitCode::SUCCESS
+    cli_output::print(&shown_to_person(&shown, &answer))
 }
 
 fn shown_to_person(shown: &Shown, answer: &Value) -> String {

@@ -1,10 +1,12 @@
 //! Files replaced whole: a crash at any moment leaves the old content or the
 //! new, never a mix.
 
+use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The mode of a file only its owner may read: one holding rooms' PINs or a
@@ -14,9 +16,10 @@ pub const PRIVATE: u32 = 0o600;
 /// How often a write that keeps failing is logged again.
 const FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Replaces `path` with `bytes` durably: written to `<path>.new`, synced,
-/// renamed over `path`, and the directory synced, since the rename is durable
-/// only once the directory is (fsync(2)).
+/// Replaces `path` with `bytes` durably: written to a new hidden file beside
+/// it ([`temporary_beside`]), synced, renamed over `path`, and the directory
+/// synced, since the rename is durable only once the directory is (fsync(2)).
+/// The hidden file is removed when any step fails; no other file is touched.
 ///
 /// The new file has `mode`, less what the replaced file's mode does not
 /// grant: a file made stricter by hand stays so.
@@ -25,23 +28,47 @@ pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
         Ok(existing) => existing.permissions().mode() & mode,
         Err(_) => mode,
     };
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".new");
-    // One left by a crash may have another mode; the mode is set only on creation.
-    match std::fs::remove_file(&temporary) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
+    let (temporary, mut file) = temporary_beside(path, mode)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&temporary, path)
+        });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e);
     }
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path)?;
     sync_dir(path)
+}
+
+/// A file created in `path`'s directory with `mode` under a name no other
+/// writer uses, `.<name>.<pid>.<n>.tmp` (hidden, and never a name someone
+/// keeps beside `path`, such as `<name>.new`), and that name.
+fn temporary_beside(path: &Path, mode: u32) -> std::io::Result<(PathBuf, File)> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other(format!("{}: not a file name", path.display())))?;
+    loop {
+        let mut hidden = OsString::from(".");
+        hidden.push(name);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        hidden.push(format!(".{}.{n}.tmp", std::process::id()));
+        let temporary = path.with_file_name(hidden);
+        // One a crashed process of the same id left is not reused: its mode may differ.
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((temporary, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Writes `bytes` to `path`, which must not exist (else `AlreadyExists`),
@@ -168,6 +195,16 @@ mod tests {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
 
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn a_replaced_file_holds_the_new_bytes_and_no_temporary_is_left() {
         let dir = tempfile::tempdir().unwrap();
@@ -175,7 +212,47 @@ mod tests {
         replace(&path, b"old", PRIVATE).unwrap();
         replace(&path, b"new", PRIVATE).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
-        assert!(!dir.path().join("state.new").exists());
+        assert_eq!(names(dir.path()), ["state"]);
+    }
+
+    #[test]
+    fn files_beside_the_one_replaced_are_left_alone_whatever_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchyard.toml");
+        let beside = [
+            "switchyard.toml.new",
+            "switchyard.toml.tmp",
+            ".switchyard.toml",
+        ];
+        for name in beside {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        replace(&path, b"x = 1\n", PRIVATE).unwrap();
+        replace(&path, b"x = 2\n", PRIVATE).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"x = 2\n");
+        for name in beside {
+            assert_eq!(
+                std::fs::read(dir.path().join(name)).unwrap(),
+                name.as_bytes()
+            );
+        }
+        assert_eq!(
+            names(dir.path()).len(),
+            beside.len() + 1,
+            "no temporary left"
+        );
+    }
+
+    #[test]
+    fn a_failed_replace_removes_its_temporary_and_keeps_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory in the way: the rename over it fails.
+        let path = dir.path().join("rooms.json");
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("inside"), b"kept").unwrap();
+        assert!(replace(&path, b"{}", PRIVATE).is_err());
+        assert_eq!(names(dir.path()), ["rooms.json"]);
+        assert_eq!(std::fs::read(path.join("inside")).unwrap(), b"kept");
     }
 
     #[test]
@@ -190,7 +267,7 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
         replace(&path, b"{}", PRIVATE).unwrap();
         assert_eq!(mode(&path), 0o400, "a stricter one stays so");
-        // A temporary left behind by a crash, readable by all, is not reused.
+        // A file beside it readable by all lends it nothing.
         let stats = dir.path().join("stats");
         std::fs::write(dir.path().join("stats.new"), b"").unwrap();
         std::fs::set_permissions(

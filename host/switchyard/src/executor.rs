@@ -190,6 +190,8 @@ impl Drop for Slot {
 pub struct GuestExecutor {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
+    /// How long past [`DRAIN`] its threads are waited for when it is dropped.
+    stop_wait: Duration,
 }
 
 struct Shared {
@@ -207,6 +209,8 @@ struct Shared {
     unplaced_logged: LogThrottle,
     state: Mutex<State>,
     ready: Condvar,
+    /// Notified as each thread ends.
+    ended: Condvar,
 }
 
 #[derive(Default)]
@@ -221,6 +225,8 @@ struct State {
     dropped: u64,
     /// Once the executor is dropped: until when the work still queued is run.
     stopping: Option<Instant>,
+    /// Threads not ended yet.
+    threads: usize,
 }
 
 impl State {
@@ -278,14 +284,22 @@ impl GuestExecutor {
     /// `guests`, incoming calls routed by `routes`, at most `max_instances`
     /// instances alive at once, whose imports go to `host`. Each thread is a
     /// vital part of `vitals`.
+    ///
+    /// Dropped, it lets the work still queued run for [`DRAIN`], then waits
+    /// `stop_wait` more for its threads to end (the work they run then
+    /// finishes within its guest's deadline, unless stuck in a host call,
+    /// such as a write to a hung disk); the threads still running after that
+    /// are left to end with the process, with a warning.
     pub fn start(
         guests: Arc<Registry<Guest>>,
         routes: CallRoutes,
         host: Arc<CoreHost>,
         threads: usize,
         max_instances: usize,
+        stop_wait: Duration,
         vitals: &Vitals,
     ) -> std::io::Result<GuestExecutor> {
+        let count = threads.max(1);
         let shared = Arc::new(Shared {
             guests,
             routes,
@@ -294,10 +308,14 @@ impl GuestExecutor {
             drops_logged: LogThrottle::default(),
             behind_logged: LogThrottle::default(),
             unplaced_logged: LogThrottle::default(),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                threads: count,
+                ..State::default()
+            }),
             ready: Condvar::new(),
+            ended: Condvar::new(),
         });
-        let threads = (0..threads.max(1))
+        let threads = (0..count)
             .map(|n| {
                 let shared = shared.clone();
                 let guard = vitals.guard(format!("guest thread {n}"));
@@ -305,11 +323,16 @@ impl GuestExecutor {
                     .name(format!("guest-{n}"))
                     .spawn(move || {
                         let _guard = guard;
+                        let _ending = Ending(shared.clone());
                         shared.run();
                     })
             })
             .collect::<std::io::Result<Vec<_>>>()?;
-        Ok(GuestExecutor { shared, threads })
+        Ok(GuestExecutor {
+            shared,
+            threads,
+            stop_wait,
+        })
     }
 
     /// Queues work for its call; it runs after the call's earlier work, and the
@@ -366,12 +389,50 @@ impl GuestExecutor {
 
 impl Drop for GuestExecutor {
     fn drop(&mut self) {
-        self.shared.lock().stopping = Some(Instant::now() + DRAIN);
+        let drained = Instant::now() + DRAIN;
+        let until = drained + self.stop_wait;
+        let mut state = self.shared.lock();
+        state.stopping = Some(drained);
         self.shared.ready.notify_all();
-        for thread in self.threads.drain(..) {
-            // A guest thread only ends by returning; a panic there is already logged.
-            let _ = thread.join();
+        while state.threads > 0 {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self
+                .shared
+                .ended
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
+        let stuck = state.threads;
+        drop(state);
+        if stuck > 0 {
+            warn!(
+                "{stuck} guest thread(s) still running {:?} after the stop, stuck in a host call: \
+                 left to end with the process",
+                DRAIN + self.stop_wait
+            );
+        }
+        for thread in self.threads.drain(..) {
+            // A thread still running is detached: its handle is dropped unjoined. A guest
+            // thread only ends by returning; a panic there is already logged.
+            if stuck == 0 || thread.is_finished() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// Counts its guest thread out when dropped, as the thread ends, by returning or by a
+/// panic.
+struct Ending(Arc<Shared>);
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        self.0.lock().threads -= 1;
+        self.0.ended.notify_all();
     }
 }
 
@@ -839,8 +900,9 @@ mod tests {
             let routes = CallRoutes::new(&[], "webconference").expect("routes");
             let host = Arc::new(testing::host());
             let (vitals, ends) = crate::vital::vitals();
-            let executor = GuestExecutor::start(guests, routes, host.clone(), 1, 10, &vitals)
-                .expect("a guest thread");
+            let executor =
+                GuestExecutor::start(guests, routes, host.clone(), 1, 10, Duration::ZERO, &vitals)
+                    .expect("a guest thread");
             Harness {
                 executor,
                 host,
@@ -852,41 +914,15 @@ mod tests {
         /// An INVITE without an offer from `127.0.0.1:5070` reaches the core,
         /// and its guest work the executor.
         fn invite(&self) {
-            let invite = "INVITE sip:000777123@127.0.0.1 SIP/2.0\r\n\
-                 Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-executor;rport\r\n\
-                 Max-Forwards: 70\r\n\
-                 From: <sip:alice@127.0.0.1>;tag=alice\r\n\
-                 To: <sip:000777123@127.0.0.1>\r\n\
-                 Call-ID: executor@127.0.0.1\r\n\
-                 CSeq: 1 INVITE\r\n\
-                 Contact: <sip:alice@127.0.0.1:5070>\r\n\
-                 Content-Length: 0\r\n\r\n";
-            let effects: Vec<Effect> = {
-                let mut core = lock(self.host.core());
-                let (local, remote) = ("127.0.0.1:5060", "127.0.0.1:5070");
-                core.handle_message(
-                    Instant::now(),
-                    Transport::Udp,
-                    local.parse().unwrap(),
-                    remote.parse().unwrap(),
-                    invite.as_bytes(),
-                );
-                std::iter::from_fn(|| core.poll_effect()).collect()
-            };
-            for effect in effects {
-                if let Effect::Guest(op) = effect {
-                    self.executor.submit(op);
-                }
+            let ops = invite_ops(&mut lock(self.host.core()));
+            for op in ops {
+                self.executor.submit(op);
             }
         }
 
         /// Waits until `done` holds of the core, at most 10 s.
         fn await_core(&self, what: &str, done: impl Fn(&switchyard_core::CallCore) -> bool) {
-            let until = Instant::now() + Duration::from_secs(10);
-            while !done(&lock(self.host.core())) {
-                assert!(Instant::now() < until, "expected {what} within 10 s");
-                std::thread::sleep(Duration::from_millis(10));
-            }
+            await_true(what, || done(&lock(self.host.core())));
         }
 
         /// The final response the core sent, as text.
@@ -897,6 +933,43 @@ mod tests {
                 .find(|m| m.starts_with("SIP/2.0 ") && !m.starts_with("SIP/2.0 1"))
                 .expect("a final response")
         }
+    }
+
+    /// Waits until `done` holds, at most 10 s.
+    fn await_true(what: &str, done: impl Fn() -> bool) {
+        let until = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < until, "expected {what} within 10 s");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// An INVITE without an offer from `127.0.0.1:5070` given to `core`: the
+    /// guest work it makes.
+    fn invite_ops(core: &mut switchyard_core::CallCore) -> Vec<GuestOp> {
+        let invite = "INVITE sip:000777123@127.0.0.1 SIP/2.0\r\n\
+                 Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-executor;rport\r\n\
+                 Max-Forwards: 70\r\n\
+                 From: <sip:alice@127.0.0.1>;tag=alice\r\n\
+                 To: <sip:000777123@127.0.0.1>\r\n\
+                 Call-ID: executor@127.0.0.1\r\n\
+                 CSeq: 1 INVITE\r\n\
+                 Contact: <sip:alice@127.0.0.1:5070>\r\n\
+                 Content-Length: 0\r\n\r\n";
+        let (local, remote) = ("127.0.0.1:5060", "127.0.0.1:5070");
+        core.handle_message(
+            Instant::now(),
+            Transport::Udp,
+            local.parse().unwrap(),
+            remote.parse().unwrap(),
+            invite.as_bytes(),
+        );
+        std::iter::from_fn(|| core.poll_effect())
+            .filter_map(|effect| match effect {
+                Effect::Guest(op) => Some(op),
+                _ => None,
+            })
+            .collect()
     }
 
     #[test]
@@ -919,5 +992,45 @@ mod tests {
             "a full pool is another refusal"
         );
         assert_eq!(harness.executor.instances(), 0, "its slot is free again");
+    }
+
+    #[test]
+    fn a_guest_thread_stuck_in_a_host_call_is_left_running_once_the_drop_has_waited() {
+        let harness = Harness::new(GuestLimits::default());
+        let shared = harness.executor.shared.clone();
+        let host = harness.host.clone();
+        let core = {
+            let mut core = lock(host.core());
+            for op in invite_ops(&mut core) {
+                harness.executor.submit(op);
+            }
+            core
+        };
+        // Its thread takes the INVITE, then waits for the core, which this thread holds.
+        await_true("the INVITE taken", || {
+            shared.lock().mailboxes.values().any(|m| m.running)
+        });
+        let Harness {
+            executor,
+            _runtime,
+            _vitals,
+            ..
+        } = harness;
+        let (dropped, told) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(executor);
+            let _ = dropped.send(());
+        });
+        // The drain, and the harness's wait of none after it, with room to spare.
+        let waited = told.recv_timeout(DRAIN + Duration::from_secs(10));
+        assert!(
+            waited.is_ok(),
+            "expected the drop to return with its thread stuck"
+        );
+        assert_eq!(shared.lock().threads, 1, "the stuck thread is left running");
+        drop(core);
+        await_true("the thread ended once let go", || {
+            shared.lock().threads == 0
+        });
     }
 }

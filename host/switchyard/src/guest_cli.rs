@@ -1,6 +1,7 @@
 //! `switchyard guest load|list`: the control API's guest functions from
 //! the command line, with human output.
 
+use crate::cli_output;
 use crate::cli_table::table;
 use crate::control_client::{self, ControlApi};
 use crate::guest_loader::EMBEDDED;
@@ -32,13 +33,10 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
         Value::String(file.display().to_string()),
     ];
     match control_client::call(&ControlApi::plain(control), "guestLoad", &params) {
-        Ok(Ok(Value::Int(version))) => {
-            println!(
-                "guest {name}: version {version} loaded from {}; new calls go to it",
-                file.display()
-            );
-            ExitCode::SUCCESS
-        }
+        Ok(Ok(Value::Int(version))) => cli_output::print(&format!(
+            "guest {name}: version {version} loaded from {}; new calls go to it\n",
+            file.display()
+        )),
         Ok(Ok(other)) => fail(format!(
             "guestLoad answered {other:?}, not a version number"
         )),
@@ -50,10 +48,7 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
 /// `guestList()`, as a table: one line per version.
 pub fn list(control: SocketAddr) -> ExitCode {
     match control_client::call(&ControlApi::plain(control), "guestList", &[]) {
-        Ok(Ok(Value::Array(versions))) => {
-            print!("{}", table(&COLUMNS, &versions));
-            ExitCode::SUCCESS
-        }
+        Ok(Ok(Value::Array(versions))) => cli_output::print(&table(&COLUMNS, &versions)),
         Ok(Ok(other)) => fail(format!("guestList answered {other:?}, not an array")),
         Ok(Err(fault)) => fail(format!("guestList: {}", fault.message)),
         Err(e) => fail(format!("{e:#}")),

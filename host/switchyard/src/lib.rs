@@ -6,6 +6,7 @@
 
 mod adapter;
 mod call_routing;
+mod cli_output;
 mod cli_table;
 mod component_file;
 pub mod config;
@@ -246,10 +247,7 @@ fn client_config(file: Option<&Path>) -> Result<Config, config::ConfigError> {
 
 fn check_config(file: &Path) -> ExitCode {
     match Config::load(file).and_then(|config| guest_check::check_guests(file, &config)) {
-        Ok(()) => {
-            println!("{}: OK", file.display());
-            ExitCode::SUCCESS
-        }
+        Ok(()) => cli_output::print(&format!("{}: OK\n", file.display())),
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE
@@ -281,8 +279,7 @@ fn import_sems_config(file: &Path, output: Option<&Path>, force: bool) -> ExitCo
     }
     let toml = conversion.to_toml();
     let Some(output) = output else {
-        print!("{toml}");
-        return ExitCode::SUCCESS;
+        return cli_output::print(&toml);
     };
     let written = if force {
         durable_file::replace(output, toml.as_bytes(), durable_file::PRIVATE)
@@ -361,8 +358,16 @@ fn serve(file: Option<&Path>) -> ExitCode {
     let shutdown = async move {
         let _ = started.send(());
         shutdown.await;
+        // Made now, so that it waits for a signal after this one.
+        let again = shutdown_signal();
+        tokio::spawn(async move {
+            again.await;
+            tracing::warn!("asked again to stop: exiting now, without finishing the stop");
+            std::process::exit(1);
+        });
     };
-    match runtime.block_on(server::run(config, LogLevel::new(filter_handle), shutdown)) {
+    let served = runtime.block_on(server::run(config, LogLevel::new(filter_handle), shutdown));
+    let code = match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             match (file, e.downcast_ref::<guest_loader::ConfigProblem>()) {
@@ -373,27 +378,45 @@ fn serve(file: Option<&Path>) -> ExitCode {
             }
             ExitCode::FAILURE
         }
-    }
+    };
+    // Dropping the runtime would wait for every blocking task however long it hangs.
+    runtime.shutdown_timeout(LEFTOVERS_WAIT);
+    code
 }
 
+/// How long the blocking tasks still running once the server has stopped (a control
+/// request past the control endpoint's grace, a file write on a hung disk) are waited
+/// for before the process exits without them: the 5 s every part of the stop gets (the
+/// calls' BYEs, the recordings' files, the control requests in flight), since each of
+/// them has had its own by then.
+const LEFTOVERS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The log filter: `rust_log` (`RUST_LOG`) when set and valid, else
-/// `level` (`log.level`, which the config check parsed). A `rust_log` that is
-/// not a filter comes back with the filter of `level` and a warning naming
-/// its first bad directive.
+/// `level` (`log.level`, which the config check parsed). A `rust_log` with no
+/// directive (`RUST_LOG=`, as a unit file or a compose file leaves an unset
+/// variable) counts as unset. A `rust_log` that is not a filter comes back
+/// with the filter of `level` and a warning naming its first bad directive.
 fn log_filter(
     rust_log: Option<String>,
     level: &str,
 ) -> (tracing_subscriber::EnvFilter, Option<String>) {
+    use log_level::FilterError;
     let from_level = || log_level::parse_filter(level).unwrap_or_default();
     let Some(spec) = rust_log else {
         return (from_level(), None);
     };
     match log_level::parse_filter(&spec) {
         Ok(filter) => (filter, None),
-        Err(e) => {
+        Err(FilterError::Empty) => (from_level(), None),
+        Err(e @ FilterError::Invalid(_)) => {
             let bad = spec
                 .split(',')
-                .find(|directive| log_level::parse_filter(directive).is_err())
+                .find(|directive| {
+                    matches!(
+                        log_level::parse_filter(directive),
+                        Err(FilterError::Invalid(_))
+                    )
+                })
                 .unwrap_or(&spec);
             let warning = format!(
                 "RUST_LOG: {bad:?} is not a log directive ({e}); the whole of RUST_LOG is \
@@ -461,6 +484,25 @@ mod tests {
         assert_eq!(
             (filter.max_level_hint(), warning),
             (Some(LevelFilter::WARN), None)
+        );
+    }
+
+    #[test]
+    fn a_rust_log_without_directives_counts_as_unset() {
+        for spec in ["", " ", ",", " , "] {
+            let (filter, warning) = log_filter(Some(spec.into()), "warn");
+            assert_eq!(
+                (filter.max_level_hint(), warning),
+                (Some(LevelFilter::WARN), None),
+                "RUST_LOG={spec:?}"
+            );
+        }
+        // An empty directive beside a bad one is not the one named.
+        let (_, warning) = log_filter(Some(",switchyard=loud".into()), "warn");
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.starts_with("RUST_LOG: \"switchyard=loud\""),
+            "{warning}"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! The process's log filter, changed while it runs: SEMS's log levels 0 to 4
 //! over tracing's levels.
 
+use std::fmt;
 use tracing_subscriber::filter::{LevelFilter, ParseError};
 use tracing_subscriber::{EnvFilter, Registry, reload};
 
@@ -13,14 +14,42 @@ pub const LEVELS: [LevelFilter; 5] = [
     LevelFilter::TRACE,
 ];
 
-/// Parses a filter in `RUST_LOG`'s syntax (`info,switchyard=debug`).
+/// Why a text is not a log filter.
+#[derive(Debug)]
+pub enum FilterError {
+    /// It holds no directive (empty, blanks, commas): as a filter it would let
+    /// nothing through, start-up errors included.
+    Empty,
+    /// A directive does not parse.
+    Invalid(ParseError),
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FilterError::Empty => f.write_str("it holds no directive; give one, such as \"info\""),
+            FilterError::Invalid(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Parses a filter in `RUST_LOG`'s syntax (`info,switchyard=debug`); a text
+/// with no directive is [`FilterError::Empty`] (`"off"` is the filter that
+/// lets nothing through).
 ///
 /// Each directive is trimmed before tracing-subscriber sees it: it walks a
 /// directive's trimmed text but slices the untrimmed one at those offsets, and
 /// panics when leading whitespace shifts a slice into a multi-byte character.
-pub fn parse_filter(spec: &str) -> Result<EnvFilter, ParseError> {
-    let directives: Vec<&str> = spec.split(',').map(str::trim).collect();
-    EnvFilter::try_new(directives.join(","))
+pub fn parse_filter(spec: &str) -> Result<EnvFilter, FilterError> {
+    let directives: Vec<&str> = spec
+        .split(',')
+        .map(str::trim)
+        .filter(|directive| !directive.is_empty())
+        .collect();
+    if directives.is_empty() {
+        return Err(FilterError::Empty);
+    }
+    EnvFilter::try_new(directives.join(",")).map_err(FilterError::Invalid)
 }
 
 /// A handle on the live log filter (a `reload` layer over the registry).
@@ -84,6 +113,19 @@ mod tests {
         assert!(std::panic::catch_unwind(|| EnvFilter::try_new(spec)).is_err());
         assert!(parse_filter(spec).is_ok());
         assert!(parse_filter(" sSSSSSSSS\u{FFFD}[[SS").is_err());
+    }
+
+    #[test]
+    fn a_text_without_directives_is_refused_as_empty() {
+        for spec in ["", "  ", "\t", ",", " , ,"] {
+            let refused = parse_filter(spec).unwrap_err();
+            assert!(matches!(refused, FilterError::Empty), "{spec:?}: {refused}");
+            assert!(refused.to_string().contains("no directive"), "{refused}");
+        }
+        let filter = parse_filter("warn,,").unwrap();
+        assert_eq!(filter.max_level_hint(), Some(LevelFilter::WARN));
+        let off = parse_filter("off").unwrap();
+        assert_eq!(off.max_level_hint(), Some(LevelFilter::OFF));
     }
 
     #[test]

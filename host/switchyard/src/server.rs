@@ -41,6 +41,9 @@ use tracing::{error, info, warn};
 
 /// How long the writers of the recordings stopped at shutdown get to complete their files.
 const RECORDINGS_WAIT: Duration = Duration::from_secs(5);
+/// How long past its guest's call deadline the last work of a guest thread is waited
+/// for at shutdown, before the thread is taken to be stuck in a host call.
+const GUEST_WORK_ROOM: Duration = Duration::from_secs(1);
 
 /// Runs a server with `config` until `shutdown` resolves; then hangs up every
 /// call and returns once they have ended. XML-RPC's `set_loglevel` changes
@@ -197,12 +200,20 @@ pub async fn run(
         let (guest, file) = loader.load_configured(name)?;
         guests.add(name, guest, file);
     }
+    // The work a guest thread runs as the executor's drain ends finishes within its
+    // guest's call deadline, which counts CPU time: a busy machine gets it some room.
+    let longest_deadline = loader
+        .names()
+        .filter_map(|name| config.guest_limits(name).call_deadline)
+        .max()
+        .unwrap_or(Duration::from_millis(config.limits.call_deadline_ms));
     let executor = GuestExecutor::start(
         guests.clone(),
         routes,
         host.clone(),
         guest_threads,
         call_instances as usize,
+        longest_deadline + GUEST_WORK_ROOM,
         &vitals,
     )
     .context("starting the guest threads")?;
@@ -328,24 +339,26 @@ pub async fn run(
         warn!("recordings still being written after {RECORDINGS_WAIT:?}: left as they are");
     }
     // Each part is stopped in turn, whichever failed: the room state file's last write and
-    // the control endpoint's orderly close do not depend on the stats file's.
+    // the control endpoint's orderly close do not depend on the stats file's. The control
+    // endpoint stops before the room state file: the requests it lets finish may still
+    // change rooms, and the file's last write is to hold those changes.
     let _ = stop_stats.send(());
     if let Some(task) = stats_task
         && let Err(e) = task.await
     {
         error!("the stats file's task: {e}");
     }
-    let _ = stop_rooms.send(());
-    if let Some(task) = rooms_task
-        && let Err(e) = task.await
-    {
-        error!("the room state file's task: {e}");
-    }
     let _ = stop_control.send(());
     match control_task.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => error!("the control endpoint: {e}"),
         Err(e) => error!("the control endpoint's task: {e}"),
+    }
+    let _ = stop_rooms.send(());
+    if let Some(task) = rooms_task
+        && let Err(e) = task.await
+    {
+        error!("the room state file's task: {e}");
     }
     match stopped {
         Stop::Asked => {

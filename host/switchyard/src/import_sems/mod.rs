@@ -171,21 +171,33 @@ fn text(file: &str, bytes: Vec<u8>) -> Result<String, ImportError> {
     })
 }
 
-/// Converts the text of SEMS's `webconference.conf`, read as SEMS reads it
-/// (see [`parse::parse`]: the files its `@` lines include are read from
-/// disk); `file` names it in notes and errors, and is where relative
-/// includes are looked up. A line SEMS would not take, an include that
-/// cannot be read, or a value of the wrong kind for its key is an error; a
-/// key with no Switchyard equivalent is a [`NoteKind::NotMapped`] note.
+/// Converts the text of SEMS's `webconference.conf`, read as SEMS up to
+/// sipwise mr26.0 reads it (see [`parse::parse`]: the files its `@` lines
+/// include are read from disk); `file` names it in notes and errors, and is
+/// where relative includes are looked up. A line SEMS would not take, an
+/// include that cannot be read, or a value of the wrong kind for its key is
+/// an error; a key with no Switchyard equivalent is a [`NoteKind::NotMapped`]
+/// note, and a line sipwise SEMS mr26.1 and later read otherwise a
+/// [`NoteKind::Remark`] saying how.
 pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
-    let settings = parse::parse(file, text)?;
+    let parsed = parse::parse(file, text)?;
     let mut converter = Converter {
         file,
         table: Table::new(),
         notes: Vec::new(),
         origins: HashMap::new(),
     };
-    let settings = converter.last_of_each(&settings);
+    for difference in parsed.differences {
+        let note = Note {
+            file: difference.file,
+            line: Some(difference.line),
+            key: difference.subject,
+            kind: NoteKind::Remark,
+            text: difference.text,
+        };
+        converter.notes.push((difference.index, note));
+    }
+    let settings = converter.last_of_each(&parsed.settings);
     converter.map(&settings)?;
     let mut notes = converter.notes;
     notes.sort_by_key(|(order, _)| *order);
@@ -1015,7 +1027,27 @@ mod tests {
         ] {
             assert_eq!(guest(&conversion, key), Some(&value), "{key}");
         }
-        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+        // Each line that sipwise SEMS mr26.1 and later read to its end.
+        let used = "is used, as SEMS up to sipwise mr26.0 reads it; sipwise SEMS mr26.1 and \
+                    later read the value to the end of the line,";
+        assert_eq!(
+            lines(&conversion),
+            [
+                format!(
+                    "webconference.conf:2: private_rooms: note: \"yes\" {used} \
+                     \"yes # invited only\""
+                ),
+                format!(
+                    "webconference.conf:3: master_password: note: \"s3cret\" {used} \
+                     \"s3cret # gui\""
+                ),
+                format!(
+                    "webconference.conf:4: lonely_user_timer: note: \"120\" {used} \
+                     \"120\\t# 2 min\""
+                ),
+                format!("webconference.conf:5: ignore_pin: note: \"yes\" {used} \"yes#\""),
+            ]
+        );
     }
 
     #[test]
@@ -1028,6 +1060,15 @@ mod tests {
         assert_eq!(
             guest(&conversion, "private_rooms"),
             Some(&Value::from(true))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: master_password: note: \"abc\\\\\" is used, as SEMS up \
+                 to sipwise mr26.0 reads it, the next line a line of its own; sipwise SEMS \
+                 mr26.1 and later drop the final '\\' and take the next line as the rest of \
+                 the value"
+            ]
         );
     }
 
@@ -1056,6 +1097,11 @@ mod tests {
         assert_eq!(
             lines(&conversion),
             [
+                format!(
+                    "{main}:2: @timers.conf: note: the file's lines are read in this line's \
+                     place, as SEMS up to sipwise mr26.0 reads them; sipwise SEMS mr26.1 and \
+                     later have no includes and ignore this line"
+                ),
                 format!(
                     "{timers}:2: tell_pin: not mapped: the guest always reads the room number \
                      back before entering"
@@ -1090,6 +1136,9 @@ mod tests {
         assert_eq!(
             lines(&delays),
             [
+                "webconference.conf:2: participants_expire_delay: note: \"\" is used, as SEMS up \
+                 to sipwise mr26.0 reads it; sipwise SEMS mr26.1 and later read the value to the \
+                 end of the line, \"# none\"",
                 "webconference.conf:2: participants_expire_delay: note: empty, which SEMS reads as 0",
                 "webconference.conf:3: rooms_expire_delay: note: empty, which SEMS reads as 0",
             ]

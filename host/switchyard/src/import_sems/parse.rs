@@ -1,6 +1,6 @@
-//! The SEMS module config format, read as SEMS reads it: one `key=value` a
-//! line, blank lines and lines starting with `#` skipped, and `@file` lines
-//! reading another file in their place.
+//! The SEMS module config format, read as SEMS up to sipwise mr26.0 reads it:
+//! one `key=value` a line, blank lines and lines starting with `#` skipped,
+//! and `@file` lines reading another file in their place.
 //!
 //! A line is read from its first character that is not a space or tab. The
 //! key runs to the first space, tab or `=`, and `=` must follow it (spaces and
@@ -9,6 +9,13 @@
 //! follows the closing quote is ignored; any other value ends at the first
 //! space, tab or `#`, so the rest of the line is a comment. A line never
 //! continues on the next, and carriage returns are dropped wherever they are.
+//!
+//! The config reader of sipwise SEMS mr26.1 and later reads otherwise: the
+//! key runs to the first `=`, less one space before it; the value is the rest
+//! of the line, `#` included, less one space after the `=` (and less its first
+//! and last characters when it starts with `"`); a value ending in `\`
+//! continues on the next line; `@file` lines are ignored. Each line the two
+//! read differently is a [`Difference`].
 
 use super::ImportError;
 use std::path::PathBuf;
@@ -42,21 +49,50 @@ pub struct Setting {
     pub value: String,
 }
 
+/// A line that sipwise SEMS mr26.1 and later read otherwise than [`parse`]
+/// does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The file it is in (as [`Setting::file`]).
+    pub file: String,
+    /// 1-based line number in `file`.
+    pub line: usize,
+    /// Where it goes among the settings: the [`Setting::index`] of the
+    /// setting on its line, or of the first one after an `@` line.
+    pub index: usize,
+    /// What the line sets or includes: its key, or `@` and the file's name.
+    pub subject: String,
+    /// What is used, and how the newer SEMS reads the line, in words.
+    pub text: String,
+}
+
+/// What [`parse`] read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// The settings, in reading order.
+    pub settings: Vec<Setting>,
+    /// The lines sipwise SEMS mr26.1 and later read otherwise, in reading order.
+    pub differences: Vec<Difference>,
+}
+
 /// The settings of `text`, the file `file` (as named on the command line), in
 /// reading order with each included file's in place of its `@` line (a key
-/// set twice is listed twice). A relative include name is looked up, as SEMS
+/// set twice is listed twice), and the lines newer SEMS reads otherwise. A relative include name is looked up, as SEMS
 /// does, in its plugin_config_path, which is where it reads `file` from:
 /// `file`'s directory, until a `plugin_config_path` key sets another. The
 /// error names the file and line of a line SEMS would not take, of an include
 /// that cannot be read, or of one that nests too deep or forms a cycle.
-pub fn parse(file: &str, text: &str) -> Result<Vec<Setting>, ImportError> {
+pub fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
     let mut reader = Reader {
-        settings: Vec::new(),
+        parsed: Parsed {
+            settings: Vec::new(),
+            differences: Vec::new(),
+        },
         include_base: directory_of(file),
         reading: Vec::new(),
     };
     reader.read(file, text)?;
-    Ok(reader.settings)
+    Ok(reader.parsed)
 }
 
 /// `file`'s directory with its trailing `/` (`./` for a bare name).
@@ -73,9 +109,9 @@ fn identity(path: &str) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path))
 }
 
-/// Reads a file and those it includes into `settings`.
+/// Reads a file and those it includes into `parsed`.
 struct Reader {
-    settings: Vec<Setting>,
+    parsed: Parsed,
     /// What a relative include name is appended to (as a string, as SEMS
     /// does): see [`parse`].
     include_base: String,
@@ -96,8 +132,20 @@ impl Reader {
             };
             match read_line(raw).map_err(located)? {
                 Line::Nothing => {}
-                Line::Include(name) => self.include(file, line, &name)?,
-                Line::Setting { key, value } => self.push(file, line, key, value),
+                Line::Include(name) => {
+                    self.differs(file, line, format!("@{name}"), INCLUDE_DIFFERS.to_owned());
+                    self.include(file, line, &name)?;
+                }
+                Line::Setting {
+                    key,
+                    value,
+                    differs,
+                } => {
+                    if let Some(text) = differs {
+                        self.differs(file, line, key.clone(), text);
+                    }
+                    self.push(file, line, key, value);
+                }
             }
         }
         self.reading.pop();
@@ -108,12 +156,25 @@ impl Reader {
         if key == PLUGIN_CONFIG_PATH {
             self.include_base = value.clone();
         }
-        self.settings.push(Setting {
+        let settings = &mut self.parsed.settings;
+        settings.push(Setting {
             file: file.to_owned(),
             line,
-            index: self.settings.len(),
+            index: settings.len(),
             key,
             value,
+        });
+    }
+
+    /// Line `line` of `file`, on `subject`, is read otherwise by newer SEMS,
+    /// as `text` says.
+    fn differs(&mut self, file: &str, line: usize, subject: String, text: String) {
+        self.parsed.differences.push(Difference {
+            file: file.to_owned(),
+            line,
+            index: self.parsed.settings.len(),
+            subject,
+            text,
         });
     }
 
@@ -163,9 +224,19 @@ enum Line {
     Nothing,
     /// `@name`: the lines of the file named, read in its place.
     Include(String),
-    /// `key=value`.
-    Setting { key: String, value: String },
+    /// `key=value`; `differs` says how sipwise SEMS mr26.1 and later read
+    /// the line otherwise, if they do.
+    Setting {
+        key: String,
+        value: String,
+        differs: Option<String>,
+    },
 }
+
+/// What an `@` line's [`Difference`] says.
+const INCLUDE_DIFFERS: &str = "the file's lines are read in this line's place, as SEMS up to \
+                               sipwise mr26.0 reads them; sipwise SEMS mr26.1 and later have no \
+                               includes and ignore this line";
 
 fn is_space(c: char) -> bool {
     c == ' ' || c == '\t'
@@ -194,8 +265,59 @@ fn read_line(raw: &str) -> Result<Line, String> {
     }
     match start.strip_prefix('@') {
         Some(include) => include_name(include).map(Line::Include),
-        None => setting(start),
+        None => {
+            let (key, value) = setting(start)?;
+            Ok(Line::Setting {
+                key: key.to_owned(),
+                value: value.to_owned(),
+                differs: differs(&line, key, value),
+            })
+        }
     }
+}
+
+/// How sipwise SEMS mr26.1 and later read `line`, a `key=value` line whole
+/// but for its line feed and carriage returns, where it differs from `key`
+/// and `value`, as read here; `None` when they read it alike.
+fn differs(line: &str, key: &str, value: &str) -> Option<String> {
+    let used = format!("{value:?} is used, as SEMS up to sipwise mr26.0 reads it");
+    if line.ends_with('\\') {
+        return Some(format!(
+            "{used}, the next line a line of its own; sipwise SEMS mr26.1 and later drop the \
+             final '\\' and take the next line as the rest of the value"
+        ));
+    }
+    let (newer_key, newer_value) = newer_reading(line);
+    if newer_key != key {
+        Some(format!(
+            "{used}; sipwise SEMS mr26.1 and later read the key as {newer_key:?}, so this line \
+             does not set {key} there"
+        ))
+    } else if newer_value != value {
+        Some(format!(
+            "{used}; sipwise SEMS mr26.1 and later read the value to the end of the line, \
+             {newer_value:?}"
+        ))
+    } else {
+        None
+    }
+}
+
+/// The key and value sipwise SEMS mr26.1 and later read from `line`, a
+/// `key=value` line that does not end in `\\`: see the module docs.
+fn newer_reading(line: &str) -> (&str, &str) {
+    let (key, value) = line.split_once('=').unwrap_or((line, ""));
+    let key = key.strip_suffix(' ').unwrap_or(key);
+    let value = value.strip_prefix(' ').unwrap_or(value);
+    let value = match value.strip_prefix('"') {
+        Some(quoted) => {
+            let mut inside = quoted.chars();
+            inside.next_back();
+            inside.as_str()
+        }
+        None => value,
+    };
+    (key, value)
 }
 
 /// The file name of an `@` line, from what follows the `@`: after any spaces
@@ -211,8 +333,8 @@ fn include_name(after_at: &str) -> Result<String, String> {
     Ok(name[..first.len_utf8() + end].to_owned())
 }
 
-/// A `key=value` line, from its key on.
-fn setting(line: &str) -> Result<Line, String> {
+/// The key and value of a `key=value` line, from its key on.
+fn setting(line: &str) -> Result<(&str, &str), String> {
     let shown = line.trim_end_matches(is_space);
     let key_end = line.find(|c| c == '=' || is_space(c)).unwrap_or(line.len());
     let (key, rest) = line.split_at(key_end);
@@ -228,10 +350,7 @@ fn setting(line: &str) -> Result<Line, String> {
             .ok_or_else(|| format!("{key}: the value's opening '\"' has no closing '\"'"))?,
         None => &rest[..rest.find(|c| is_space(c) || c == '#').unwrap_or(rest.len())],
     };
-    Ok(Line::Setting {
-        key: key.to_owned(),
-        value: value.to_owned(),
-    })
+    Ok((key, value))
 }
 
 /// The value inside quotes, from what follows the opening `"`: up to the
@@ -251,17 +370,30 @@ fn quoted_value(after_quote: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn setting(key: &str, value: &str) -> Line {
-        Line::Setting {
-            key: key.to_owned(),
-            value: value.to_owned(),
+    /// The key and value `line` sets.
+    fn key_value(line: &str) -> Result<(String, String), String> {
+        match read_line(line)? {
+            Line::Setting { key, value, .. } => Ok((key, value)),
+            other => Err(format!("{other:?}")),
         }
+    }
+
+    /// `(line, subject, text)` of each line of `text` (a file with no
+    /// includes) that newer SEMS reads otherwise.
+    fn differences(text: &str) -> Vec<(usize, String, String)> {
+        parse("webconference.conf", text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .differences
+            .into_iter()
+            .map(|d| (d.line, d.subject, d.text))
+            .collect()
     }
 
     /// `(line, key, value)` of each setting of `text`, a file with no includes.
     fn settings(text: &str) -> Vec<(usize, String, String)> {
         parse("webconference.conf", text)
             .unwrap_or_else(|e| panic!("{e}"))
+            .settings
             .into_iter()
             .map(|s| (s.line, s.key, s.value))
             .collect()
@@ -295,7 +427,11 @@ mod tests {
             ("a=x\ry", "xy"),
         ] {
             let key = line.split('=').next().unwrap();
-            assert_eq!(read_line(line), Ok(setting(key, value)), "for {line:?}");
+            assert_eq!(
+                key_value(line),
+                Ok((key.to_owned(), value.to_owned())),
+                "for {line:?}"
+            );
         }
     }
 
@@ -310,7 +446,11 @@ mod tests {
             ("a=\"x=\"y\"\"", "x="),
             ("a = \t\"q\"", "q"),
         ] {
-            assert_eq!(read_line(line), Ok(setting("a", value)), "for {line:?}");
+            assert_eq!(
+                key_value(line),
+                Ok(("a".to_owned(), value.to_owned())),
+                "for {line:?}"
+            );
         }
     }
 
@@ -322,6 +462,84 @@ mod tests {
                 (1, "master_password".to_owned(), "abc\\".to_owned()),
                 (2, "private_rooms".to_owned(), "yes".to_owned()),
             ],
+        );
+    }
+
+    #[test]
+    fn lines_newer_sems_reads_otherwise_are_listed_with_what_each_reads() {
+        let text = "private_rooms=yes # invited only\n\
+                    master_password=\"x\" # gui\n\
+                    master_password=two words\n\
+                    a = 1\n\
+                    b=\"q\"\n\
+                    predefined_rooms=r1:1;\\\n\
+                    g=7\n\
+                    c  =  3\n\
+                    \x20 d=4\n\
+                    e=5   \n\
+                    # f=6 \\\n";
+        let differences = differences(text);
+        let subjects: Vec<(usize, &str)> = differences
+            .iter()
+            .map(|(line, subject, _)| (*line, subject.as_str()))
+            .collect();
+        assert_eq!(
+            subjects,
+            [
+                (1, "private_rooms"),
+                (2, "master_password"),
+                (3, "master_password"),
+                (6, "predefined_rooms"),
+                (8, "c"),
+                (9, "d"),
+                (10, "e"),
+            ],
+            "{differences:#?}"
+        );
+        let text_of = |line| &differences.iter().find(|d| d.0 == line).unwrap().2;
+        assert_eq!(
+            text_of(1),
+            "\"yes\" is used, as SEMS up to sipwise mr26.0 reads it; sipwise SEMS mr26.1 and \
+             later read the value to the end of the line, \"yes # invited only\""
+        );
+        assert_eq!(
+            text_of(6),
+            "\"r1:1;\\\\\" is used, as SEMS up to sipwise mr26.0 reads it, the next line a line \
+             of its own; sipwise SEMS mr26.1 and later drop the final '\\' and take the next \
+             line as the rest of the value"
+        );
+        assert!(
+            text_of(8).contains("read the key as \"c \""),
+            "{}",
+            text_of(8)
+        );
+        assert!(
+            text_of(9).contains("read the key as \"  d\""),
+            "{}",
+            text_of(9)
+        );
+        assert!(text_of(10).ends_with("\"5   \""), "{}", text_of(10));
+    }
+
+    #[test]
+    fn an_include_line_is_listed_as_one_newer_sems_ignores() {
+        let dir = files(&[
+            ("main.conf", "a=1\n@extra.conf\nb=2\n"),
+            ("extra.conf", "c=3\n"),
+        ]);
+        let file = dir.path().join("main.conf").display().to_string();
+        let parsed = parse(&file, "a=1\n@extra.conf\nb=2\n").unwrap();
+        let [include] = &parsed.differences[..] else {
+            panic!("{:?}", parsed.differences);
+        };
+        assert_eq!(
+            (include.line, include.index, include.subject.as_str()),
+            (2, 1, "@extra.conf")
+        );
+        assert!(
+            include.text.ends_with("ignore this line"),
+            "{}",
+            include.text
         );
     }
 
@@ -418,11 +636,12 @@ mod tests {
     fn read(dir: &tempfile::TempDir, main: &str) -> Result<Vec<(String, usize, String)>, String> {
         let file = dir.path().join(main).display().to_string();
         let text = std::fs::read_to_string(&file).unwrap();
-        let settings = parse(&file, &text).map_err(|e| {
+        let parsed = parse(&file, &text).map_err(|e| {
             let name = e.file.rsplit('/').next().unwrap().to_owned();
             format!("{name}:{}: {}", e.line.unwrap(), e.problem)
         })?;
-        Ok(settings
+        Ok(parsed
+            .settings
             .into_iter()
             .map(|s| {
                 let name = s.file.rsplit('/').next().unwrap().to_owned();

@@ -1,0 +1,54 @@
+//! A command's answer on stdout, which may be a pipe its reader closes early
+//! (`switchyard ctl rooms | head`).
+
+use std::io::{ErrorKind, Write};
+use std::process::ExitCode;
+
+/// Writes `text` to stdout and flushes it: exit 0 once written, and also
+/// when the reader went away before the end (a broken pipe), as the reader
+/// had what it wanted; exit 1, with the error on stderr, when stdout cannot
+/// be written otherwise (a full disk).
+pub fn print(text: &str) -> ExitCode {
+    write_answer(&mut std::io::stdout().lock(), text)
+}
+
+/// [`print`] to `out`.
+fn write_answer(out: &mut impl Write, text: &str) -> ExitCode {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("switchyard: cannot write the answer to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stdout whose writes fail with `kind`.
+    struct Failing(ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_reader_gone_ends_quietly_and_another_failure_is_exit_1() {
+        let mut written = Vec::new();
+        assert_eq!(write_answer(&mut written, "ok\n"), ExitCode::SUCCESS);
+        assert_eq!(written, b"ok\n");
+        let gone = write_answer(&mut Failing(ErrorKind::BrokenPipe), "a\nb\n");
+        assert_eq!(gone, ExitCode::SUCCESS);
+        let full = write_answer(&mut Failing(ErrorKind::StorageFull), "a\n");
+        assert_eq!(full, ExitCode::FAILURE);
+    }
+}
