@@ -2,7 +2,8 @@
 //! messages trickling in, the connection caps and framing errors. Every port is picked by the kernel, every wait is
 //! bounded.
 
-use std::future::Future;
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -13,21 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
 use tokio::time::Instant;
 
-const WAIT: Duration = Duration::from_secs(5);
-
-async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(WAIT, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
-}
-
-/// The next message `sip` receives; panics on any other event.
-async fn message(sip: &mut SipSockets) -> Received {
-    match sip.recv().await {
-        SocketEvent::Message(message) => message,
-        other => panic!("expected a message, got {other:?}"),
-    }
-}
+use common::{WAIT, message, read_exactly, within};
 
 fn options(n: u32) -> Vec<u8> {
     let body = format!("body {n}");
@@ -84,15 +71,6 @@ async fn send_from(
         payload,
     })
     .await
-}
-
-/// Reads from `stream` until `len` bytes came or it closed.
-async fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
-    let mut data = vec![0; len];
-    within("read", stream.read_exact(&mut data))
-        .await
-        .expect("read");
-    data
 }
 
 /// Whether the peer closes `stream` within the wait (reading and dropping what comes first).

@@ -4,22 +4,17 @@
 //! that closes its side before its responses come. Every port is picked by the kernel, every
 //! wait is bounded.
 
-use std::future::Future;
+mod common;
+
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use switchyard_net::{Outgoing, Received, SipSockets, SocketEvent, SocketsConfig, Transport};
+use switchyard_net::{Outgoing, SipSockets, SocketEvent, SocketsConfig, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
-const WAIT: Duration = Duration::from_secs(5);
-
-async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(WAIT, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
-}
+use common::{message, read_exactly, within};
 
 /// Sockets on 127.0.0.1 with `config`'s bounds, and their TCP listening address.
 async fn sockets(config: SocketsConfig) -> (SipSockets, SocketAddr) {
@@ -60,21 +55,6 @@ fn tcp_to(destination: SocketAddr, reopen: Option<SocketAddr>, payload: Vec<u8>)
         reopen,
         payload,
     }
-}
-
-async fn message(sip: &mut SipSockets) -> Received {
-    match within("a message", sip.recv()).await {
-        SocketEvent::Message(message) => message,
-        other => panic!("expected a message, got {other:?}"),
-    }
-}
-
-async fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
-    let mut data = vec![0; len];
-    within("read", stream.read_exact(&mut data))
-        .await
-        .expect("read");
-    data
 }
 
 /// A loopback address on a port nothing listens on (bound, so no other test takes it).
@@ -157,19 +137,26 @@ async fn the_kernel_probes_idle_connections_accepted_and_opened() {
     );
 }
 
-#[tokio::test]
-async fn a_reset_that_loses_a_message_reports_the_peer_unreachable() {
-    let (mut sip, _) = sockets(SocketsConfig::default()).await;
+/// A peer listening on loopback that takes one message of `sip`'s on the connection `sip`
+/// opens to it, then resets that connection (an abortive close: its kernel answers with a
+/// reset); the peer's listener and address.
+async fn reset_after_one_message(sip: &mut SipSockets) -> (TcpListener, SocketAddr) {
     let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let peer_addr = peer.local_addr().unwrap();
     sip.send(tcp_to(peer_addr, None, options(1))).await.unwrap();
     let (mut stream, _) = within("a connection", peer.accept()).await.unwrap();
     read_exactly(&mut stream, options(1).len()).await;
-    // An abortive close: the peer's kernel answers with a reset.
     socket2::SockRef::from(&stream)
         .set_linger(Some(Duration::ZERO))
         .unwrap();
     drop(stream);
+    (peer, peer_addr)
+}
+
+#[tokio::test]
+async fn a_reset_that_loses_a_message_reports_the_peer_unreachable() {
+    let (mut sip, _) = sockets(SocketsConfig::default()).await;
+    let (peer, peer_addr) = reset_after_one_message(&mut sip).await;
     // The test's runtime has one thread: the connection's task does not run while it sleeps,
     // so the reset arrives before the next message is queued on the connection.
     std::thread::sleep(Duration::from_millis(100));
@@ -193,15 +180,7 @@ async fn a_reset_that_loses_a_message_reports_the_peer_unreachable() {
 #[tokio::test]
 async fn a_reset_after_everything_was_written_is_not_reported() {
     let (mut sip, _) = sockets(SocketsConfig::default()).await;
-    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let peer_addr = peer.local_addr().unwrap();
-    sip.send(tcp_to(peer_addr, None, options(1))).await.unwrap();
-    let (mut stream, _) = within("a connection", peer.accept()).await.unwrap();
-    read_exactly(&mut stream, options(1).len()).await;
-    socket2::SockRef::from(&stream)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(stream);
+    let (_peer, _) = reset_after_one_message(&mut sip).await;
     // The request written may still be answered (on a new connection, RFC 3261 §18.2.2): its
     // transaction's own timer decides.
     let event = tokio::time::timeout(Duration::from_millis(300), sip.recv()).await;
