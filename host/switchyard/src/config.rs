@@ -786,7 +786,7 @@ impl Config {
         let specific = self.sip.listen.iter().map(|a| ("sip.listen", *a));
         for (key, addr) in specific.chain([("control.listen", self.control.listen)]) {
             if !addr.ip().is_unspecified()
-                && let Err(e) = of_this_host(addr.ip())
+                && let Err(e) = of_this_host(addr)
             {
                 return fail(key, format!("{addr} is no address of this host: {e}"));
             }
@@ -935,7 +935,7 @@ impl Config {
             );
         }
         // An address this host does not have would fail every call's RTP socket.
-        if let Err(e) = of_this_host(self.rtp.address) {
+        if let Err(e) = of_this_host(SocketAddr::new(self.rtp.address, 0)) {
             return fail(
                 "rtp.address",
                 format!("no RTP socket can be bound to {}: {e}", self.rtp.address),
@@ -1213,14 +1213,16 @@ impl Config {
     }
 }
 
-/// Whether this process may create and rename files in `dir` (its effective
-/// user and groups), asked of the kernel without writing; the error says why not.
-/// Whether `ip` is an address of this host (or the wildcard of a family it has):
-/// a socket can be bound to it.
-fn of_this_host(ip: IpAddr) -> std::io::Result<()> {
-    std::net::UdpSocket::bind((ip, 0)).map(drop)
+/// Whether `addr`'s address is one of this host's (or the wildcard of a family
+/// it has): a socket can be bound to it, on any port. An IPv6 link-local
+/// address keeps its scope, without which the kernel binds none.
+fn of_this_host(mut addr: SocketAddr) -> std::io::Result<()> {
+    addr.set_port(0);
+    std::net::UdpSocket::bind(addr).map(drop)
 }
 
+/// Whether this process may create and rename files in `dir` (its effective
+/// user and groups), asked of the kernel without writing; the error says why not.
 fn writable(dir: &Path) -> Result<(), String> {
     use rustix::fs::{Access, AtFlags, CWD, accessat};
     accessat(
