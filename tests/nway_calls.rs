@@ -15,6 +15,7 @@ use support::nway::{
     nway_config, press, talk_together,
 };
 use support::phone::{Listening, Phone};
+use support::rest::rest_script;
 use support::server::Server;
 use support::xmlrpc::rpc;
 
@@ -440,7 +441,7 @@ fn a_join_code_pressed_while_the_invitee_rings_leaves_the_ringback_on() {
 }
 
 /// The From header of the first INVITE `socket` (a callee's SIP socket)
-/// receives within the deadline.
+/// receives within the deadline, without its tag.
 fn from_of_invite(socket: &std::net::UdpSocket) -> String {
     socket.set_read_timeout(Some(DEADLINE)).unwrap();
     let mut buffer = [0u8; 8192];
@@ -448,39 +449,79 @@ fn from_of_invite(socket: &std::net::UdpSocket) -> String {
         let (length, _) = socket.recv_from(&mut buffer).expect("an INVITE");
         let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
         if message.starts_with("INVITE ") {
-            return support::phone::header(&message, "From")
-                .expect("a From header")
-                .to_owned();
+            let from = support::phone::header(&message, "From").expect("a From header");
+            return from.split(";tag=").next().unwrap_or(from).to_owned();
         }
     }
 }
 
-#[test]
-fn callees_see_who_calls_them_and_who_invites_them() {
-    let (b, c) = (
-        std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
-        std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
-    );
+/// A server whose callees 102 and 103 are the sockets `b` and `c`, with
+/// `keys` more and room 208 ([`INVITING_ROOM`]).
+fn server_calling(b: &std::net::UdpSocket, c: &std::net::UdpSocket, keys: &str) -> Server {
     let keys = format!(
-        "directory = {{ \"102\" = \"sip:102@{}\", \"103\" = \"sip:103@{}\" }}",
+        "directory = {{ \"102\" = \"sip:102@{}\", \"103\" = \"sip:103@{}\" }}\n{keys}",
         b.local_addr().unwrap(),
         c.local_addr().unwrap()
     );
-    let server = Server::start_with(&nway_config(&keys, INVITING_ROOM));
-    let _a = Phone::dial(server.sip, "102", "100", &[]);
-    let from = from_of_invite(&b);
-    assert!(
-        from.starts_with("<sip:100@"),
-        "the forwarded call is from the caller: {from}"
-    );
+    Server::start_with(&nway_config(&keys, INVITING_ROOM))
+}
 
+/// Two sockets standing for callees.
+fn callee_sockets() -> (std::net::UdpSocket, std::net::UdpSocket) {
+    (
+        std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+        std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+    )
+}
+
+#[test]
+fn callees_see_the_server_calling_unless_a_trusted_proxy_vouches_for_the_caller() {
+    let (b, c) = callee_sockets();
+    let server = server_calling(&b, &c, "");
+    let _a = Phone::dial(server.sip, "102", "ceo", &[]);
+    assert_eq!(
+        from_of_invite(&b),
+        "<sip:switchyard@127.0.0.1>",
+        "a From nobody vouches for is not passed on"
+    );
     let inviter = Phone::call(server.sip, "8208", "300", &[]);
     await_listed(&server, "208", &["300"]);
     press(&inviter, "0103#");
-    let from = from_of_invite(&c);
-    assert!(
-        from.starts_with("<sip:300@"),
-        "the invitation is from the inviting member: {from}"
+    assert_eq!(
+        from_of_invite(&c),
+        "<sip:switchyard@127.0.0.1>",
+        "nor is it in an invitation"
+    );
+}
+
+#[test]
+fn callees_see_who_calls_them_and_who_invites_them_through_a_trusted_proxy() {
+    let (b, c) = callee_sockets();
+    let server = server_calling(&b, &c, "trusted_proxies = \"127.0.0.1\"");
+    // The phone's From is <sip:%2B4930@127.0.0.1>: its host, not the callee's, and
+    // its escape as it was.
+    let _a = Phone::dial(server.sip, "102", "%2B4930", &[]);
+    assert_eq!(
+        from_of_invite(&b),
+        "<sip:%2B4930@127.0.0.1>",
+        "the forwarded call is from the caller"
+    );
+
+    let inviter = Phone::call(server.sip, "8208", "103", &[]);
+    await_listed(&server, "208", &["103"]);
+    assert_eq!(
+        rpc(
+            &server,
+            "[m['options'] for m in s.nway.listMembers('208')['members']]"
+        ),
+        "['AqX1']",
+        "103's callers options apply through the trusted proxy"
+    );
+    press(&inviter, "0103#");
+    assert_eq!(
+        from_of_invite(&c),
+        "<sip:103@127.0.0.1>",
+        "the invitation is from the inviting member"
     );
 }
 
@@ -507,17 +548,19 @@ fn invitations_call_only_numbers_invite_allow_takes_and_so_many_at_once() {
     let heard = talk_together(&[&first, &second], &[A, B], TALK);
     assert_hears(&heard[1], A, "the room, the refused inviter back");
 
-    // One member out inviting already (dial tone): another may not invite.
+    // One member out inviting already (dial tone): another may not go out.
     press(&first, "0");
     await_listed(&server, "208", &["301"]);
-    press(&second, "0103#");
-    never_called(&callee, "a number past max_invites_per_room");
+    press(&second, "0");
     server
         .wait_for_log(
-            "room 208: 301 may not invite 103: too many members out inviting",
+            "room 208: 301 may not go out inviting: too many members out inviting",
             DEADLINE,
         )
         .expect("the refusal is logged");
+    press(&second, "103#");
+    never_called(&callee, "a number past max_invites_per_room");
+    await_listed(&server, "208", &["301"]);
 }
 
 #[test]
@@ -549,7 +592,21 @@ fn escalation_takes_neither_a_live_conference_nor_a_configured_room() {
     assert_eq!(third.await_answer(), 200);
     escalate(&third, &f);
     await_listed(&server, "9001", &["105"]);
-    await_listed(&server, "10101", &[]);
+    let rooms = host_rooms(&server);
+    assert!(
+        rooms.contains("'9001'") && !rooms.contains("'10101'"),
+        "the escalation never opened room 10101: {rooms}"
+    );
+}
+
+/// The rooms the host has, empty ones too, as the REST API lists them.
+fn host_rooms(server: &Server) -> String {
+    rest_script(
+        server,
+        "print(sorted(r['room'] for r in rest('GET', '/api/v1/rooms')[2]))",
+    )
+    .trim()
+    .to_owned()
 }
 
 #[test]
@@ -559,10 +616,16 @@ fn a_conference_outlives_its_room_expiring_while_its_only_member_is_out() {
     let server = Server::start_with(&nway_config(&directory(&[("102", &b)]), expiring));
     let (a, b) = two_party_call(&server, b);
     escalate(&a, &b);
-    // B leaves while A is out: nobody is in room 9000, which the host deletes.
+    // B leaves while A is out: nobody is in room 9000, which the host keeps
+    // past its expiry delay for A.
     b.hang_up();
     await_listed(&server, "9000", &[]);
     std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        host_rooms(&server),
+        "['9000']",
+        "the host keeps the empty room"
+    );
 
     let mut intruder = Phone::dial(server.sip, "89000", "200", &[]);
     assert_eq!(
@@ -576,6 +639,12 @@ fn a_conference_outlives_its_room_expiring_while_its_only_member_is_out() {
         "A comes back to its conference, not to a closed one"
     );
     await_listed(&server, "9000", &["100"]);
+
+    // Nobody is out any more: the room, once empty, expires as any.
+    a.hang_up();
+    server.await_value("the rooms", &"[]".to_owned(), DEADLINE, || {
+        host_rooms(&server)
+    });
 }
 
 #[test]
@@ -602,4 +671,113 @@ callers = { "100" = "A", "101" = "A" }
         staying.await_bye(DEADLINE),
         "the room ends with its last marked user"
     );
+}
+
+#[test]
+fn a_conference_closed_while_a_member_is_out_leaves_the_next_one_in_its_room_alone() {
+    let room = r#"
+[guests.nway.config.rooms.214]
+options = "xXq1"
+max_members = 2
+callers = { "100" = "A" }
+"#;
+    let server = Server::start_with(&nway_config("", room));
+    let marked = Phone::call(server.sip, "8214", "100", &[]);
+    let away = Phone::call(server.sip, "8214", "300", &[]);
+    await_listed(&server, "214", &["100", "300"]);
+    press(&away, "0");
+    await_listed(&server, "214", &["100"]);
+    marked.hang_up();
+    server
+        .wait_for_log("the last marked user left; closing it", DEADLINE)
+        .expect("the room closes");
+
+    // A new conference in room 214 while 300 is still out of the closed one:
+    // 300 holds no place in it, and its members come back from inviting.
+    let first = Phone::call(server.sip, "8214", "301", &[]);
+    let second = Phone::call(server.sip, "8214", "302", &[]);
+    await_listed(&server, "214", &["301", "302"]);
+    press(&second, "0");
+    await_listed(&server, "214", &["301"]);
+    press(&second, "*");
+    await_listed(&server, "214", &["301", "302"]);
+    let heard = talk_together(&[&first, &second], &[A, B], TALK);
+    assert_hears(&heard[0], B, "301, 302 back from inviting");
+    assert_hears(&heard[1], A, "302 back from inviting");
+
+    press(&away, "*");
+    assert!(
+        away.await_bye(DEADLINE),
+        "300 is hung up when it comes back to its closed conference"
+    );
+    await_listed(&server, "214", &["301", "302"]);
+}
+
+#[test]
+fn an_invitee_whose_holder_hangs_up_joins_the_holders_conference_in_an_empty_room() {
+    let (server, a, b, _c) = escalated_and_invited();
+    // B leaves: nobody is in room 9000, A is out talking with C.
+    b.hang_up();
+    await_listed(&server, "9000", &[]);
+    a.hang_up();
+    await_listed(&server, "9000", &["103"]);
+    assert_eq!(
+        rpc(
+            &server,
+            "[m['options'] for m in s.nway.listMembers('9000')['members']]"
+        ),
+        "['qX1']",
+        "C has the options of everyone in an escalated room"
+    );
+    let mut intruder = Phone::dial(server.sip, "89000", "200", &[]);
+    assert_eq!(
+        intruder.await_answer(),
+        404,
+        "the escalated conference is private still"
+    );
+}
+
+#[test]
+fn an_invitee_whose_holder_hangs_up_in_an_empty_locked_room_is_refused() {
+    let (server, a, b, c) = escalated_and_invited();
+    assert_eq!(rpc(&server, "s.nway.lock('9000')"), "1");
+    // B leaves: the lock is the conference's, which A, out, is still in.
+    b.hang_up();
+    await_listed(&server, "9000", &[]);
+    a.hang_up();
+    assert!(
+        c.await_bye(DEADLINE),
+        "the invitee is refused by the lock its conference kept"
+    );
+    server
+        .wait_for_log("room 9000: invitee 103 refused: locked", DEADLINE)
+        .expect("the refusal is logged");
+}
+
+#[test]
+fn a_caller_typing_a_new_pin_is_refused_a_room_an_escalation_took_meanwhile() {
+    let b = Listening::new();
+    let keys = format!(
+        "{}\nconference_options = \"Dq1\"",
+        directory(&[("102", &b)])
+    );
+    let server = Server::start_with(&nway_config(&keys, ""));
+    // 300 is asked for a pin for the vacant room 9000 ...
+    let entering = Phone::call(server.sip, "89000", "300", &[]);
+    // ... which an escalation, the first free room, takes meanwhile.
+    let (a, b) = two_party_call(&server, b);
+    escalate(&a, &b);
+    await_listed(&server, "9000", &["102"]);
+    press(&entering, "55#");
+    assert!(
+        entering.await_bye(DEADLINE),
+        "the caller is not let into the escalated call"
+    );
+    server
+        .wait_for_log(
+            "room 9000: 300 refused: an escalated call took it",
+            DEADLINE,
+        )
+        .expect("the refusal is logged");
+    await_listed(&server, "9000", &["102"]);
 }

@@ -275,10 +275,7 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     {
         return Err(host_fault(e));
     }
-    if room::is_vacant(from) {
-        let _ = rooms::stop_recording(from);
-        room::forget_conference(from);
-    }
+    room::end_if_vacant_but_for(from, "");
     // A participant alone in `into` may have heard music (option `M`): it has company now.
     if room::present(into).len() > 1 {
         let _ = rooms::stop_announcement(into);

@@ -5,7 +5,6 @@
 
 use crate::digits::{Digits, Typing};
 use crate::options::Options;
-use crate::out;
 use crate::participant::Participant;
 use crate::room;
 use crate::settings::{RoomProfile, Settings};
@@ -27,6 +26,8 @@ pub struct Caller {
     /// Its number is vouched for ([`Settings::vouches_for`]): the room's
     /// `callers` options for it apply.
     pub vouched: bool,
+    /// The From of the calls it places inviting, once in ([`crate::caller_id`]).
+    pub from: String,
     /// Who its wrong pins count against, across calls (see
     /// [`SourceGuard::counted_as`](switchyard_sdk::source_limit::SourceGuard::counted_as)).
     pub source: String,
@@ -230,7 +231,7 @@ impl Entry {
                 ..
             } => {
                 if typed == pin {
-                    return self.check_admission(call, room, &profile);
+                    return self.check_admission(call, room, profile, Some(&typed));
                 }
                 // As with room numbers, a caller who typed nothing has only
                 // hesitated: it uses up a try, not its source's allowance.
@@ -281,7 +282,7 @@ impl Entry {
                 if room::is_vacant(&room) {
                     room::set_own_pin(&room, &new_pin);
                 }
-                self.check_admission(call, room, &profile)
+                self.check_admission(call, room, profile, Some(&new_pin))
             }
             Stage::Refused => Next::Stay(Stage::Refused),
         }
@@ -295,7 +296,7 @@ impl Entry {
         let options = self.options_in(&profile);
         let vacant = room::is_vacant(&room);
         if vacant {
-            // A lock or pin kept with a vacant room (the host restarted)
+            // A lock, pin or keep left with a vacant room (the host restarted)
             // belongs to a conference that is over.
             room::forget_conference(&room);
         }
@@ -305,13 +306,38 @@ impl Entry {
         if options.ask_new_pin && vacant {
             return ask_new_pin(call, room, profile, 0);
         }
-        self.check_admission(call, room, &profile)
+        self.check_admission(call, room, profile, None)
     }
 
-    /// Lets the caller in unless the room is locked (admins pass) or full.
-    fn check_admission(&mut self, call: &Call, room: String, profile: &RoomProfile) -> Next {
-        let options = self.options_in(profile);
-        if let Some((why, prompt)) = room::refusal(&room, profile.max_members, 1, options.admin) {
+    /// Lets the caller, who typed `typed_pin` (if any), in unless the room
+    /// is locked (admins pass) or full. As the caller may have been typing
+    /// for a while, what may have changed meanwhile is judged again: a room
+    /// escalated meanwhile is no conference to enter, and a pin set
+    /// meanwhile is asked.
+    fn check_admission(
+        &mut self,
+        call: &Call,
+        room: String,
+        profile: RoomProfile,
+        typed_pin: Option<&str>,
+    ) -> Next {
+        if room::is_adhoc(&room) {
+            log(
+                Level::Info,
+                &format!(
+                    "room {room}: {} refused: an escalated call took it",
+                    self.caller.number
+                ),
+            );
+            return refuse(call, &["conference_locked"]);
+        }
+        if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room))
+            && typed_pin != Some(pin.as_str())
+        {
+            return ask_pin(call, room, profile, pin);
+        }
+        let options = self.options_in(&profile);
+        if let Some((why, prompt)) = room::refusal(&room, profile.max_members, options.admin, "") {
             log(
                 Level::Info,
                 &format!("room {room}: {} refused: {why}", self.caller.number),
@@ -322,6 +348,7 @@ impl Entry {
             call,
             room,
             std::mem::take(&mut self.caller.number),
+            std::mem::take(&mut self.caller.from),
             options,
         ))
     }
@@ -338,10 +365,8 @@ impl Entry {
 }
 
 /// Whether callers may dial into `room`: it has a profile, and is no room
-/// made by escalating a two-party call (one that expired while members of
-/// its conference were out still is).
+/// made by escalating a two-party call.
 fn may_dial_into(settings: &Settings, room: &str) -> bool {
-    out::revive(room);
     settings.profile(room).is_some() && !room::is_adhoc(room)
 }
 

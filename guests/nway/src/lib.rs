@@ -85,6 +85,13 @@ impl CallFlow for Nway {
                 return misconfigured(error);
             }
         };
+        // Only a trusted proxy vouches for a From: another caller's own would be
+        // passed off to the callees as someone the server knows.
+        let from = if settings.proxied(&invite.source) {
+            caller_id::from_header(&invite.from_user, &invite.from_uri)
+        } else {
+            String::new()
+        };
         let user = invite.request_user.as_str();
         if let Some(found) = settings.conference_pattern.captures(user) {
             let room = found.get(1).map_or("", |m| m.as_str());
@@ -94,6 +101,7 @@ impl CallFlow for Nway {
             let caller = Caller {
                 number: invite.from_user.clone(),
                 vouched: settings.vouches_for(&invite.source),
+                from,
                 source,
             };
             return match Entry::start(call, settings, room, caller) {
@@ -103,7 +111,8 @@ impl CallFlow for Nway {
             };
         }
         if settings.call_pattern.is_match(user) {
-            return Party::forward(call, settings, &invite).map_or(Nway::Refused, Nway::Party);
+            return Party::forward(call, settings, &invite, from)
+                .map_or(Nway::Refused, Nway::Party);
         }
         let _ = call.reject(404, "Not Found");
         Nway::Refused
@@ -178,7 +187,7 @@ impl CallFlow for Nway {
                 None
             }
             Nway::Invitee(invitee) => {
-                invitee.on_message(message);
+                invitee.on_message(call, message);
                 None
             }
             Nway::Entry(_) | Nway::Refused => None,

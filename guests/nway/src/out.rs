@@ -4,21 +4,24 @@
 //! A member out inviting has left the room's mix but not its conference:
 //! it keeps its place (it counts against `max_members`), and while it is out
 //! the conference is not over, even with nobody in the room. Each such
-//! member has a mark in the key-value store, which only its own flow writes:
-//! it sets it when it goes out, renews it every [`MARK_RENEWAL`] while out,
-//! and removes it when it is back or its call ends. A mark not renewed for
-//! [`STALE_AFTER_S`] is a flow's that failed, or a clock's step: its call is
-//! checked with a [`Message::Probe`] before it counts, and a mark whose call
-//! is gone is removed by whoever finds it.
+//! member has a mark in the key-value store: its flow sets it when it goes
+//! out, renews it every [`MARK_RENEWAL`] while out, and removes it when it
+//! is back or its call ends; a holder that hangs up on its answered invitee
+//! hands its mark to the invitee, whose flow removes it once the invitee is
+//! in the room, refused or gone. A mark not renewed for [`STALE_AFTER_S`] is
+//! a flow's that failed, or a clock's step: its call is checked with a
+//! [`Message::Probe`] before it counts, and a mark whose call is gone is
+//! removed by whoever finds it.
 //!
-//! While any member is out, two more records are kept with the room's
-//! marks, and go with its last mark: the room's state as [`room::State`]
-//! (the host deletes a room left empty for a while, and its meta with it: a
-//! member coming back, or anyone reaching the room, [`revive`]s it), and
-//! whether the conference was closed (option `x`) meanwhile ([`close`]).
+//! While any member is out, the room carries the host's `keep` meta, so
+//! that the host does not delete it (and its lock, pin and escalated mark
+//! with it) while nobody is in it. When the conference is closed (option
+//! `x`), each member out has its mark turned into a mark of its own call as
+//! closed ([`close`]): it and its invitee learn it when they come back
+//! ([`is_closed`]), while a new conference in the room knows nothing of it.
 
 use crate::message::Message;
-use crate::room;
+use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
 use switchyard_sdk::{Call, kv, rooms, unix_seconds};
 
@@ -33,15 +36,23 @@ const STALE_AFTER_S: u64 = 90;
 /// once count as that many.
 const MAX_OUT_CHECKED: u32 = 1000;
 
-/// The key of `room`'s record of `what` (`out`, `kept`, `closed`); the room's
-/// length first, so that no room's key begins another's.
-fn key(what: &str, room: &str) -> String {
-    format!("{what}/{}:{room}/", room.len())
+/// The room meta key that has the host keep a room while it is empty.
+const KEEP: &str = "keep";
+
+/// The prefix of `room`'s marks; the room's length first, so that no room's
+/// prefix begins another's.
+fn prefix(room: &str) -> String {
+    format!("out/{}:{room}/", room.len())
 }
 
 /// The key of the mark of `call`, out of `room` inviting.
 fn mark_key(room: &str, call: &str) -> String {
-    format!("{}{call}", key("out", room))
+    format!("{}{call}", prefix(room))
+}
+
+/// The key saying that the conference `call` was out of is closed.
+fn closed_key(call: &str) -> String {
+    format!("closed/{call}")
 }
 
 /// A member of a room's conference out of the room.
@@ -54,30 +65,88 @@ pub struct OutMember {
 }
 
 /// Marks `call` (a `marked` user or not) as a member of `room`'s conference
-/// out of the room, inviting, or renews its mark; the room's state is kept
-/// with it.
+/// out of the room, inviting, or renews its mark, and has the host keep the
+/// room. A call whose conference was closed ([`is_closed`]) gets no mark.
 pub fn went_out(room: &str, call: &str, marked: bool) {
     let mark = format!("{}{}", unix_seconds(), if marked { " A" } else { "" });
     // Past the store's bounds the mark is lost: the member is then counted
     // as gone until it is back, as if it had left.
     let _ = kv::set(&mark_key(room, call), &mark);
-    keep(room);
+    // Checked after the mark is set, as `close` sets the closed mark before it
+    // takes the out mark: whichever runs second sees the other's write.
+    if is_closed(call) {
+        kv::delete(&mark_key(room, call));
+        return;
+    }
+    keep(room, true);
 }
 
 /// `call` is back in `room`, or its call ended: its mark goes, and with the
-/// last mark what the room kept for its members out.
+/// last mark the room's keep. Idempotent: a call without a mark changes
+/// nothing but a keep no member needs.
 pub fn came_back(room: &str, call: &str) {
     kv::delete(&mark_key(room, call));
-    if kv::list(&key("out", room), 1).is_empty() {
-        kv::delete(&key("kept", room));
-        kv::delete(&key("closed", room));
+    if !anyone_out(room) {
+        keep(room, false);
+        // A member that went out meanwhile set the keep before this cleared it.
+        if anyone_out(room) {
+            keep(room, true);
+        }
+    }
+}
+
+/// `call` ended, a member of `room`'s conference: [`came_back`], and its
+/// closed mark goes.
+pub fn ended(room: &str, call: &str) {
+    came_back(room, call);
+    kv::delete(&closed_key(call));
+}
+
+/// Moves `call`'s mark, if it has one, from `from` to `into`, where its
+/// conference was merged.
+pub fn moved(from: &str, into: &str, call: &str) {
+    if let Some(mark) = kv::get(&mark_key(from, call)) {
+        came_back(from, call);
+        went_out(into, call, mark.ends_with(" A"));
+    }
+}
+
+/// Whether any mark of `room`, renewed or not, is in the store.
+fn anyone_out(room: &str) -> bool {
+    !kv::list(&prefix(room), 1).is_empty()
+}
+
+/// Sets or clears `room`'s keep. The host keeps only so many rooms at once:
+/// past that, the room expires once empty as any, its conference with it.
+fn keep(room: &str, kept: bool) {
+    let value = if kept { "1" } else { "" };
+    // Each renewal asks again: only a change is written (and saved with the rooms).
+    if rooms::get_meta(room, KEEP).unwrap_or_default() == value {
+        return;
+    }
+    match rooms::set_meta(room, KEEP, value) {
+        // A room that is gone has nothing to keep.
+        Ok(()) | Err(Error::NoSuchRoom) => {}
+        Err(e) => log(
+            Level::Warn,
+            &format!("room {room}: members are out but the room is not kept: {e:?}"),
+        ),
+    }
+}
+
+/// Clears the keep of `room` when no member of its conference is out: the
+/// room is vacant, and a keep left (its marks lost with a restart, the room
+/// meta not) would keep it for ever.
+pub fn drop_stale_keep(room: &str) {
+    if !anyone_out(room) {
+        keep(room, false);
     }
 }
 
 /// The members of `room`'s conference out of the room inviting, other than
 /// `me`, whose calls are still up; marks of calls that are gone are removed.
 pub fn members(room: &str, me: &str) -> Vec<OutMember> {
-    let prefix = key("out", room);
+    let prefix = prefix(room);
     let now = unix_seconds();
     kv::list(&prefix, MAX_OUT_CHECKED)
         .into_iter()
@@ -99,7 +168,7 @@ pub fn members(room: &str, me: &str) -> Vec<OutMember> {
                     Err(Error::NoSuchCall)
                 );
             if gone {
-                came_back(room, &call);
+                ended(room, &call);
                 return None;
             }
             Some(OutMember {
@@ -121,48 +190,19 @@ pub fn marked_out(room: &str, me: &str) -> bool {
     members(room, me).iter().any(|member| member.marked)
 }
 
-/// Keeps `room`'s state for its members out, while the room exists (one
-/// that expired has nothing newer to keep).
-pub fn keep(room: &str) {
-    if rooms::info(room).is_some() {
-        // Past the store's bounds the state is lost with the room if it expires.
-        let _ = kv::set(&key("kept", room), &room::State::of(room).encode());
-    }
-}
-
-/// Keeps `room`'s state anew if it is kept (a member is out): its lock or
-/// pin changed.
-pub fn keep_if_kept(room: &str) {
-    if kv::get(&key("kept", room)).is_some() {
-        keep(room);
-    }
-}
-
-/// Reopens `room` if the host deleted it (left empty too long) while
-/// members of its conference are out, with the state it had: its
-/// conference goes on. A closed room stays closed.
-pub fn revive(room: &str) {
-    if rooms::info(room).is_some() || is_closed(room) {
-        return;
-    }
-    if let Some(kept) = kv::get(&key("kept", room)) {
-        rooms::open(room);
-        room::State::decode(&kept).restore(room);
-    }
-}
-
-/// Closes `room`: everyone in it is hung up; members out learn it when
-/// they come back ([`is_closed`]), and so do their invitees.
+/// Closes `room`: everyone in it is hung up, and the members out learn it
+/// when they come back ([`is_closed`]), and so do their invitees.
 pub fn close(room: &str) {
-    if !members(room, "").is_empty() {
+    for member in members(room, "") {
         // Past the store's bounds, a member coming back finds the room gone
         // and opens it anew.
-        let _ = kv::set(&key("closed", room), "1");
+        let _ = kv::set(&closed_key(&member.call), room);
+        kv::delete(&mark_key(room, &member.call));
     }
     let _ = rooms::close(room);
 }
 
-/// Whether `room`'s conference was closed while members were out of it.
-pub fn is_closed(room: &str) -> bool {
-    kv::get(&key("closed", room)).is_some()
+/// Whether the conference `call` was out of inviting was closed meanwhile.
+pub fn is_closed(call: &str) -> bool {
+    kv::get(&closed_key(call)).is_some()
 }

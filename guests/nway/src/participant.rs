@@ -3,7 +3,6 @@
 //! tone, the number, a private talk with the invitee, then join or drop),
 //! and what the room hears when it leaves.
 
-use crate::caller_id;
 use crate::digits::{Digits, Typing};
 use crate::invitee;
 use crate::keys::{Codes, TimedKeys};
@@ -22,6 +21,8 @@ use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId, dial, rooms
 pub struct Participant {
     room: String,
     number: String,
+    /// The From of the calls it places inviting ("": the host's own identity).
+    from: String,
     options: Options,
     muted: bool,
     /// An admin muted it: only an admin unmutes it, and it stays muted
@@ -47,8 +48,8 @@ enum Stage {
     Consulting {
         /// The invitee's call.
         invitee: Call,
-        /// The invitee is an admin of the room (it passes the room's lock).
-        admin: bool,
+        /// The invitee's options in the room (an admin passes its lock).
+        options: Options,
         /// It answered and the two are bridged.
         answered: bool,
     },
@@ -72,35 +73,48 @@ enum ConsultKey {
 }
 
 impl Participant {
-    /// Puts `call` into `room` as `number` with `options`.
-    pub fn enter(call: &Call, room: String, number: String, options: Options) -> Participant {
-        let mut participant = Participant::new(room, number, options, Stage::InRoom);
+    /// Puts `call` into `room` as `number` with `options`; its invitations
+    /// are `from` ([`crate::caller_id`]).
+    pub fn enter(
+        call: &Call,
+        room: String,
+        number: String,
+        from: String,
+        options: Options,
+    ) -> Participant {
+        let mut participant = Participant::new(room, number, from, options, Stage::InRoom);
         participant.join(call);
         participant
     }
 
     /// A participant of `room` that is out of it, typing a number to invite
-    /// (the holder of an escalated two-party call).
+    /// (the holder of an escalated two-party call), as [`Participant::enter`].
     pub fn dialing(
         call: &Call,
         settings: &Settings,
         room: String,
         number: String,
+        from: String,
         options: Options,
     ) -> Participant {
         let stage = Stage::Dialing(start_dialing(call, settings));
-        let mut participant = Participant::new(room, number, options, stage);
+        let mut participant = Participant::new(room, number, from, options, stage);
         participant.go_out(call);
         participant
     }
 
-    /// It is out of the room, inviting: its mark says so, renewed while it is out.
+    /// It is out of the room, inviting: its mark says so, renewed while it
+    /// is out and its conference goes on.
     fn go_out(&mut self, call: &Call) {
         out::went_out(&self.room, call.id(), self.options.marked);
-        self.renewal = call.start_timer(out::MARK_RENEWAL).ok();
+        self.renewal = if out::is_closed(call.id()) {
+            None
+        } else {
+            call.start_timer(out::MARK_RENEWAL).ok()
+        };
     }
 
-    /// It is back, or its call ended: its mark goes.
+    /// It is back: its mark goes.
     fn come_back(&mut self, call: &Call) {
         out::came_back(&self.room, call.id());
         if let Some(timer) = self.renewal.take() {
@@ -108,10 +122,17 @@ impl Participant {
         }
     }
 
-    fn new(room: String, number: String, options: Options, stage: Stage) -> Participant {
+    fn new(
+        room: String,
+        number: String,
+        from: String,
+        options: Options,
+        stage: Stage,
+    ) -> Participant {
         Participant {
             room,
             number,
+            from,
             options,
             muted: false,
             admin_muted: false,
@@ -182,14 +203,19 @@ impl Participant {
                     &format!("{call}: {from} is no longer the invitee; its news is dropped"),
                 );
             }
-            (Stage::Consulting { invitee, admin, .. }, Message::Answered) => {
-                let (invitee, admin) = (invitee.clone(), *admin);
+            (
+                Stage::Consulting {
+                    invitee, options, ..
+                },
+                Message::Answered,
+            ) => {
+                let (invitee, options) = (invitee.clone(), *options);
                 let _ = call.stop_playing();
                 match call.bridge(&invitee) {
                     Ok(()) => {
                         self.stage = Stage::Consulting {
                             invitee,
-                            admin,
+                            options,
                             answered: true,
                         };
                     }
@@ -234,14 +260,10 @@ impl Participant {
             if let Stage::Consulting { invitee, .. } = &self.stage {
                 let _ = invitee.send_message(&Message::Moved(self.room.clone()).encode());
             }
-            out::came_back(&old, call.id());
-            out::went_out(&self.room, call.id(), self.options.marked);
+            out::moved(&old, &self.room, call.id());
             let _ = call.leave();
             // Its mark kept the old room's conference going through the merge.
-            if room::is_vacant(&old) {
-                let _ = rooms::stop_recording(&old);
-                room::forget_conference(&old);
-            }
+            room::end_if_vacant_but_for(&old, "");
             return;
         }
         self.room = room;
@@ -259,8 +281,6 @@ impl Participant {
             reason: "entered".to_owned(),
             participant_id: self.options.to_string(),
         };
-        // The room may have expired while nobody was in it and this one was out.
-        out::revive(&self.room);
         let others = match call.join(&self.room, &listed) {
             Ok(others) => others,
             // The call is ending (an invitee its holder dropped, unbridged as it goes):
@@ -361,16 +381,23 @@ impl Participant {
     /// with option `M`), the room's lock and pin forgotten when its
     /// conference is over (nobody in it, nobody out inviting), or its end
     /// when the last marked user left a room whose participants end with it.
+    /// An answered invitee it talked with takes its place, and joins.
     fn left(&mut self, call: &Call) {
         if let Stage::Consulting {
-            invitee, answered, ..
+            invitee,
+            answered,
+            options,
         } = &self.stage
-            && (!answered || out::is_closed(&self.room))
         {
-            // Nobody would be there to talk to, or no room to go to.
-            let _ = invitee.hangup();
+            if *answered && !out::is_closed(call.id()) {
+                self.hand_over(invitee, *options);
+            } else {
+                // Nobody would be there to talk to, or no room to go to.
+                let _ = invitee.hangup();
+            }
         }
-        self.come_back(call);
+        self.renewal = None;
+        out::ended(&self.room, call.id());
         // One out inviting has left the room's mix but not its conference: its leaving
         // counts as anyone's (a marked user's ends an `x` room; the last one ends it all).
         let inviting = matches!(self.stage, Stage::Dialing(_) | Stage::Consulting { .. });
@@ -399,12 +426,7 @@ impl Participant {
             tell(&others, &Message::MarkedLeft);
         }
         let _ = match (others.as_slice(), self.options.quiet) {
-            ([], _) if room::vacant_but_for(&self.room, call.id()) => {
-                // As MeetMe's, a recording belongs to the conference, over now.
-                let _ = rooms::stop_recording(&self.room);
-                room::forget_conference(&self.room);
-                Ok(())
-            }
+            ([], _) if room::end_if_vacant_but_for(&self.room, call.id()) => Ok(()),
             // Members out inviting: the conference goes on without anyone in the room.
             ([], _) => Ok(()),
             ([alone], _) if room::options_of(alone).music_alone => music_for(&self.room),
@@ -415,6 +437,20 @@ impl Participant {
                 false,
             ),
         };
+    }
+
+    /// It hangs up talking with its answered `invitee`, which has `options`
+    /// in the room: the invitee is a member out until it joins (or is
+    /// refused, or hangs up), so that the conference is not over meanwhile.
+    fn hand_over(&self, invitee: &Call, options: Options) {
+        out::went_out(&self.room, invitee.id(), options.marked);
+        // The invitee may have joined, letting go of a mark it did not have yet.
+        if room::present(&self.room)
+            .iter()
+            .any(|p| p.call == invitee.id())
+        {
+            out::came_back(&self.room, invitee.id());
+        }
     }
 
     /// The prompt announcing a join or a leave: the `sound`, or the `words` with option `I`.
@@ -437,9 +473,9 @@ impl Participant {
                 self.dialled(call, settings, typing);
             }
             Stage::Consulting {
-                answered, admin, ..
+                answered, options, ..
             } => {
-                let (answered, admin) = (*answered, *admin);
+                let (answered, admin) = (*answered, options.admin);
                 let codes = Codes::new(
                     settings
                         .codes
@@ -531,6 +567,16 @@ impl Participant {
                 }]);
             }
             RoomKey::KickLast => self.kick_last(call),
+            RoomKey::Invite if self.too_many_out(call, settings) => {
+                log(
+                    Level::Info,
+                    &format!(
+                        "room {}: {} may not go out inviting: too many members out inviting",
+                        self.room, self.number
+                    ),
+                );
+                let _ = call.play(&["call_failed"]);
+            }
             RoomKey::Invite => {
                 let _ = call.leave();
                 self.joined = false;
@@ -597,7 +643,13 @@ impl Participant {
     /// invitee is an admin, which passes a lock), if it would not. The
     /// participant, out inviting, keeps its own place.
     fn refusal(&self, settings: &Settings, admin: bool) -> Option<(&'static str, &'static str)> {
-        room::refusal(&self.room, settings.max_members(&self.room), 1, admin)
+        room::refusal(&self.room, settings.max_members(&self.room), admin, "")
+    }
+
+    /// Whether `max_invites_per_room` members of the room other than this
+    /// one are out inviting already.
+    fn too_many_out(&self, call: &Call, settings: &Settings) -> bool {
+        out::count(&self.room, call.id()) >= settings.max_invites_per_room as usize
     }
 
     /// The number being dialled ended (or was abandoned). A number
@@ -611,13 +663,13 @@ impl Participant {
             Typing::More => return,
             _ => return self.back_to_room(call),
         };
-        let admin = invitee::options(settings, &self.room, &number).admin;
+        let options = invitee::options(settings, &self.room, &number);
         let refusal = if !settings.invite_allow.is_match(&number) {
             Some(("not allowed", "call_failed"))
-        } else if out::count(&self.room, call.id()) >= settings.max_invites_per_room as usize {
+        } else if self.too_many_out(call, settings) {
             Some(("too many members out inviting", "call_failed"))
         } else {
-            self.refusal(settings, admin)
+            self.refusal(settings, options.admin)
         };
         if let Some((why, prompt)) = refusal {
             log(
@@ -638,7 +690,7 @@ impl Participant {
             return;
         };
         let request = DialRequest {
-            from: caller_id::from_header(&self.number, &uri),
+            from: self.from.clone(),
             context: Placed::Invitee {
                 holder: call.id().to_owned(),
                 room: self.room.clone(),
@@ -652,7 +704,7 @@ impl Participant {
                 let _ = call.play_looped(&["ringback"]);
                 self.stage = Stage::Consulting {
                     invitee,
-                    admin,
+                    options,
                     answered: false,
                 };
             }
@@ -665,26 +717,26 @@ impl Participant {
     }
 
     /// Ends an invitation: the participant is in its room again. (An
-    /// answered invitee whose bridge this ends joins the room itself.)
+    /// answered invitee whose bridge this ends joins the room itself.) If
+    /// its conference was closed while it was out, its call ends instead,
+    /// and its invitee's.
     fn back_to_room(&mut self, call: &Call) {
         let _ = call.stop_playing();
         self.keys.clear();
-        // Judged before its mark goes: the last mark takes the closing with it.
-        let closed = out::is_closed(&self.room);
-        self.come_back(call);
-        if closed {
-            // Its conference ended while it was out: so does its call, and its invitee's.
-            log(
-                Level::Info,
-                &format!("room {}: closed while {call} was out inviting", self.room),
-            );
+        if out::is_closed(call.id()) {
             if let Stage::Consulting { invitee, .. } = &self.stage {
                 let _ = invitee.hangup();
             }
-            let _ = call.hangup();
-            return;
+            return closed_while_out(call, &self.room);
         }
+        // In before its mark goes, so that the conference never seems over meanwhile.
         self.join(call);
+        self.come_back(call);
+        // Closed as it came back: the closing either hung up everyone in the room
+        // or marked this call closed first.
+        if out::is_closed(call.id()) {
+            closed_while_out(call, &self.room);
+        }
     }
 
     fn log_talk(&self, call: &Call, talk: TalkState) {
@@ -719,6 +771,16 @@ fn tell(participants: &[ParticipantInfo], message: &Message) {
             ),
         );
     }
+}
+
+/// `call`'s conference, in `room`, was closed while it was out inviting:
+/// its call ends.
+fn closed_while_out(call: &Call, room: &str) {
+    log(
+        Level::Info,
+        &format!("room {room}: closed while {call} was out inviting"),
+    );
+    let _ = call.hangup();
 }
 
 /// Music on hold looped into `room`, for one alone there (option `M`).

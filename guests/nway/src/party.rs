@@ -10,9 +10,15 @@ use crate::participant::Participant;
 use crate::placed::Placed;
 use crate::room;
 use crate::settings::{Holder, RoomScheme, Settings};
+use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::types::InviteInfo;
-use switchyard_sdk::{Call, DialRequest, Event};
+use switchyard_sdk::types::{Error, InviteInfo};
+use switchyard_sdk::{Call, DialRequest, Event, TimerId};
+
+/// How long the callee's side waits before it tells the caller's side again
+/// that it answered, when the host would not take the message (too many
+/// queued for that call).
+const ANSWERED_RETRY: Duration = Duration::from_millis(200);
 
 /// One side of a two-party call.
 #[derive(Debug)]
@@ -23,10 +29,16 @@ pub struct Party {
     caller_number: String,
     /// This side's number, as it is listed in a room.
     own_number: String,
+    /// The From of the calls this side places inviting, once escalated ("":
+    /// the host's own identity).
+    own_from: String,
     /// This side may use the feature codes.
     holds_codes: bool,
     /// The callee answered: both sides are up, and the call may be escalated.
     answered: bool,
+    /// The callee's side: the timer that tells the caller's side again that
+    /// it answered.
+    answered_retry: Option<TimerId>,
     keys: TimedKeys,
 }
 
@@ -35,16 +47,22 @@ pub struct Party {
 struct Escalate;
 
 impl Party {
-    /// Forwards the new call to the number it dialled; `None` if it could
-    /// not be (the call is rejected, with why).
-    pub fn forward(call: &Call, settings: &Settings, invite: &InviteInfo) -> Option<Party> {
+    /// Forwards the new call to the number it dialled, `from` the caller
+    /// ([`caller_id`]; "": the host's own identity); `None` if it could not
+    /// be (the call is rejected, with why).
+    pub fn forward(
+        call: &Call,
+        settings: &Settings,
+        invite: &InviteInfo,
+        from: String,
+    ) -> Option<Party> {
         let number = &invite.request_user;
         let Some(uri) = settings.uri_of(number) else {
             let _ = call.reject(404, "No Route To That Number");
             return None;
         };
         let request = DialRequest {
-            from: caller_id::from_header(&invite.from_user, &uri),
+            from: from.clone(),
             context: Placed::Party {
                 caller: call.id().to_owned(),
                 caller_number: invite.from_user.clone(),
@@ -58,8 +76,10 @@ impl Party {
                 peer,
                 caller_number: invite.from_user.clone(),
                 own_number: invite.from_user.clone(),
+                own_from: from,
                 holds_codes: settings.holder != Holder::Callee,
                 answered: false,
+                answered_retry: None,
                 keys: TimedKeys::default(),
             }),
             Err(e) => {
@@ -80,9 +100,11 @@ impl Party {
         Party {
             peer: Call::new(caller),
             caller_number,
+            own_from: caller_id::of_number(settings, &callee_number),
             own_number: callee_number,
             holds_codes: settings.holder != Holder::Caller,
             answered: false,
+            answered_retry: None,
             keys: TimedKeys::default(),
         }
     }
@@ -101,8 +123,9 @@ impl Party {
             // The callee's side: the caller's side learns it from its message.
             Event::Answered => {
                 self.answered = true;
-                let _ = self.peer.send_message(&Message::Answered.encode());
+                self.tell_answered(call);
             }
+            Event::Timer(id) if self.answered_retry == Some(id) => self.tell_answered(call),
             Event::Dtmf(key) if self.holds_codes => {
                 let codes = Codes::new([(settings.codes.escalate.clone(), Escalate)]);
                 match self
@@ -125,6 +148,17 @@ impl Party {
         None
     }
 
+    /// Tells the caller's side that the callee answered; while the host
+    /// refuses the message for a full queue, again every [`ANSWERED_RETRY`],
+    /// as without it the caller's escalate code would never count.
+    fn tell_answered(&mut self, call: &Call) {
+        self.answered_retry = match self.peer.send_message(&Message::Answered.encode()) {
+            // Told, or the caller is gone.
+            Ok(()) | Err(Error::NoSuchCall) => None,
+            Err(_) => call.start_timer(ANSWERED_RETRY).ok(),
+        };
+    }
+
     /// The callee answered (to the caller's side), or the other side
     /// escalated the call: this side goes into the room.
     pub fn on_message(
@@ -142,6 +176,7 @@ impl Party {
                 call,
                 room,
                 self.own_number.clone(),
+                self.own_from.clone(),
                 settings.escalated_options,
             )),
             _ => None,
@@ -166,6 +201,7 @@ impl Party {
             settings,
             room,
             self.own_number.clone(),
+            self.own_from.clone(),
             settings.escalated_options,
         ))
     }

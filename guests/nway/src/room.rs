@@ -1,7 +1,7 @@
 //! The host's rooms as this guest reads them: who is present, with which
-//! options, and the state the guest keeps with a room (lock, pin, made by
-//! escalation). Members of a room's conference out of it inviting are
-//! [`out`]'s.
+//! options, and what the guest keeps with a room's conference in its meta
+//! (lock, pin, made by escalation). Members of a room's conference out of it
+//! inviting are [`out`]'s.
 
 use crate::options::Options;
 use crate::out;
@@ -57,9 +57,7 @@ pub fn is_locked(room: &str) -> bool {
 
 /// Locks or unlocks the room; false if it does not exist.
 pub fn set_locked(room: &str, locked: bool) -> bool {
-    let set = rooms::set_meta(room, LOCKED, if locked { "1" } else { "" }).is_ok();
-    out::keep_if_kept(room);
-    set
+    rooms::set_meta(room, LOCKED, if locked { "1" } else { "" }).is_ok()
 }
 
 /// The pin a caller set for the room (option `D`), if any.
@@ -72,7 +70,6 @@ pub fn set_own_pin(room: &str, pin: &str) {
     rooms::open(room);
     // The room was just opened, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, PIN, pin);
-    out::keep_if_kept(room);
 }
 
 /// Whether `room`'s conference is over for everyone but `me`: nobody else is
@@ -87,19 +84,20 @@ pub fn is_vacant(room: &str) -> bool {
 }
 
 /// Why `room` takes no more participants, as a word for the log and the
-/// prompt that says it: locked (an `admin` still gets in), or full with
-/// `joining` more than its members, in it or out inviting (`max_members` 0:
-/// no limit).
+/// prompt that says it: locked (an `admin` still gets in), or full with one
+/// more than its members, in it or out inviting (`max_members` 0: no limit).
+/// `coming` is the call coming in: a mark of it as a member out is no
+/// other member's place (an invitee its holder handed its mark).
 pub fn refusal(
     room: &str,
     max_members: u32,
-    joining: usize,
     admin: bool,
+    coming: &str,
 ) -> Option<(&'static str, &'static str)> {
     if is_locked(room) && !admin {
         Some(("locked", "conference_locked"))
     } else if max_members > 0
-        && present(room).len() + out::count(room, "") + joining > max_members as usize
+        && present(room).len() + out::count(room, coming) + 1 > max_members as usize
     {
         Some(("full", "conference_full"))
     } else {
@@ -108,12 +106,26 @@ pub fn refusal(
 }
 
 /// Forgets the room's lock, pin and escalated mark: as MeetMe's, they
-/// belong to one conference, which is over once nobody is in the room.
+/// belong to one conference, which is over once nobody is in the room and
+/// nobody is out inviting; and the host's keep, if no member is out.
 pub fn forget_conference(room: &str) {
     // A room that is gone has nothing to forget.
     let _ = rooms::set_meta(room, LOCKED, "");
     let _ = rooms::set_meta(room, PIN, "");
     let _ = rooms::set_meta(room, ADHOC, "");
+    out::drop_stale_keep(room);
+}
+
+/// Ends `room`'s conference if it is over but for `me` ([`vacant_but_for`]):
+/// as MeetMe's, its recording stops, and it is forgotten
+/// ([`forget_conference`]). True if it ended.
+pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
+    let vacant = vacant_but_for(room, me);
+    if vacant {
+        let _ = rooms::stop_recording(room);
+        forget_conference(room);
+    }
+    vacant
 }
 
 /// Takes `room` for an escalated two-party call if it is free: this call
@@ -123,7 +135,6 @@ pub fn forget_conference(room: &str) {
 /// Two calls taking one open vacant room at the same moment may both get it:
 /// the host has no atomic claim of a room that exists.
 pub fn claim_adhoc(room: &str) -> bool {
-    out::revive(room);
     let free = rooms::open(room) || is_vacant(room);
     if free {
         make_adhoc(room);
@@ -158,85 +169,7 @@ pub fn first_free(first: u64, last: u64, acceptable: impl Fn(&str) -> bool) -> O
             .map(|n| n.to_string())
             .filter(|room| acceptable(room))
     };
-    // A room that expired while members of its conference are out is theirs still.
     candidates()
-        .find(|room| {
-            out::revive(room);
-            rooms::open(room)
-        })
+        .find(|room| rooms::open(room))
         .or_else(|| candidates().find(|room| is_vacant(room)))
-}
-
-/// The state the guest keeps with a room's conference.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct State {
-    locked: bool,
-    pin: String,
-    adhoc: bool,
-}
-
-impl State {
-    /// The state of `room` now.
-    pub fn of(room: &str) -> State {
-        State {
-            locked: is_locked(room),
-            pin: own_pin(room).unwrap_or_default(),
-            adhoc: is_adhoc(room),
-        }
-    }
-
-    /// Puts the state back with the open `room`.
-    pub fn restore(&self, room: &str) {
-        let flag = |set: bool| if set { "1" } else { "" };
-        let _ = rooms::set_meta(room, LOCKED, flag(self.locked));
-        let _ = rooms::set_meta(room, PIN, &self.pin);
-        let _ = rooms::set_meta(room, ADHOC, flag(self.adhoc));
-    }
-
-    /// The state as text (a pin holds neither space nor newline).
-    pub fn encode(&self) -> String {
-        format!(
-            "{} {} {}",
-            u8::from(self.locked),
-            u8::from(self.adhoc),
-            self.pin
-        )
-    }
-
-    /// The state of `text`; what does not read is no lock, pin or escalation.
-    pub fn decode(text: &str) -> State {
-        let mut fields = text.splitn(3, ' ');
-        let mut flag = || fields.next() == Some("1");
-        let (locked, adhoc) = (flag(), flag());
-        State {
-            locked,
-            adhoc,
-            pin: fields.next().unwrap_or_default().to_owned(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_state_reads_back_as_written() {
-        for state in [
-            State::default(),
-            State {
-                locked: true,
-                pin: "55".into(),
-                adhoc: false,
-            },
-            State {
-                locked: false,
-                pin: String::new(),
-                adhoc: true,
-            },
-        ] {
-            assert_eq!(State::decode(&state.encode()), state);
-        }
-        assert_eq!(State::decode("junk"), State::default());
-    }
 }

@@ -257,15 +257,21 @@ impl Settings {
     /// when `trusted_proxies` is unset, else only from one of them (a proxy
     /// that authenticates its callers and vouches for their From).
     pub fn vouches_for(&self, source: &str) -> bool {
-        let proxies = &self.source_guard.trusted_proxies;
-        proxies.is_empty()
-            || source_limit::source_ip(source)
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| {
-                    proxies
-                        .iter()
-                        .any(|proxy| proxy.to_canonical() == ip.to_canonical())
-                })
+        self.source_guard.trusted_proxies.is_empty() || self.proxied(source)
+    }
+
+    /// Whether a call from `source` ("ip:port") came through one of
+    /// `trusted_proxies` (none when it is unset): its From is the caller's
+    /// own, and may be passed on to the calls placed for it.
+    pub fn proxied(&self, source: &str) -> bool {
+        source_limit::source_ip(source)
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| {
+                self.source_guard
+                    .trusted_proxies
+                    .iter()
+                    .any(|proxy| proxy.to_canonical() == ip.to_canonical())
+            })
     }
 
     /// The most participants `room` takes (0: no limit), as its profile says;
@@ -485,11 +491,16 @@ mod tests {
     fn callers_are_vouched_for_by_trusted_proxies_once_there_are_some() {
         let open = load(&[]).unwrap();
         assert!(open.vouches_for("198.51.100.7:5060"));
+        assert!(
+            !open.proxied("198.51.100.7:5060"),
+            "without trusted proxies no call is proxied"
+        );
         let guarded = load(&[("trusted_proxies", "192.0.2.1, 2001:db8::1")]).unwrap();
         assert!(guarded.vouches_for("192.0.2.1:5060"));
         assert!(guarded.vouches_for("[2001:db8::1]:5060"));
         assert!(!guarded.vouches_for("198.51.100.7:5060"));
         assert!(!guarded.vouches_for("junk"));
+        assert!(guarded.proxied("192.0.2.1:5060") && !guarded.proxied("198.51.100.7:5060"));
     }
 
     #[test]
