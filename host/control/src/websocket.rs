@@ -41,7 +41,8 @@ pub const PATH: &str = "/api/v1/events/ws";
 /// send a little more, and none for one that would make the server buffer megabytes.
 const MAX_MESSAGE: usize = 4 * 1024;
 
-/// How long a socket closed as the server stops waits for the client's answering Close.
+/// How long a socket closed as the server stops takes at most: its Close written and the
+/// client's answering Close read.
 const CLOSING: Duration = Duration::from_secs(1);
 
 /// An opening handshake found valid (RFC 6455 §4.2.1), to be answered `101`.
@@ -246,14 +247,16 @@ where
         code: CloseCode::Away,
         reason: "going away".into(),
     };
-    if socket.close(Some(frame)).await.is_err() {
-        return;
-    }
     // §7.1.1: the server closes the connection once the client has answered the Close.
     // Closed earlier, the client's answer would meet a reset, which may discard the Close
-    // before the client reads it.
-    let answered = async { while let Some(Ok(_)) = socket.next().await {} };
-    let _ = tokio::time::timeout(CLOSING, answered).await;
+    // before the client reads it. A client that reads nothing gets CLOSING in all, not the
+    // write-stall limit: its Close cannot even be written.
+    let closed = async {
+        if socket.close(Some(frame)).await.is_ok() {
+            while let Some(Ok(_)) = socket.next().await {}
+        }
+    };
+    let _ = tokio::time::timeout(CLOSING, closed).await;
 }
 
 /// Ends `socket` after reading it failed with `error`: a message too big or breaking the
