@@ -791,12 +791,12 @@ fn sigterm_while_starting_ends_the_process_at_once() {
     assert!(log.contains("stopped while starting, as asked"), "{log}");
 }
 
-#[test]
-fn a_second_signal_while_stopping_ends_the_process_at_once() {
+/// Starts a server whose stop is held up for the control endpoint's grace (5 s) by a
+/// control request waiting for its body, and sends it SIGTERM: the server, the request's
+/// connection (held open) and when the signal was sent.
+fn stop_held_up() -> (Server, std::net::TcpStream, std::time::Instant) {
     use std::io::Write;
-    let mut server = Server::start_with(&base_config());
-    // A control request waiting for its body holds the stop up for the control
-    // endpoint's grace (5 s).
+    let server = Server::start_with(&base_config());
     let mut request = std::net::TcpStream::connect(server.control).unwrap();
     write!(
         request,
@@ -806,17 +806,39 @@ fn a_second_signal_while_stopping_ends_the_process_at_once() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(300));
+    let signalled = std::time::Instant::now();
     server.signal("TERM");
+    (server, request, signalled)
+}
+
+#[test]
+fn a_second_signal_past_two_seconds_while_stopping_ends_the_process_at_once() {
+    let (mut server, _request, signalled) = stop_held_up();
     server
         .wait_for_log("finishing requests in flight", LOG_TIMEOUT)
         .unwrap();
+    // Past the 2 s a repeat is taken as the same request in.
+    let past_grace = signalled + Duration::from_millis(2_500);
+    std::thread::sleep(past_grace.saturating_duration_since(std::time::Instant::now()));
     server.signal("TERM");
     // Well within the grace the first signal's stop waits out.
-    let status = server.wait(Duration::from_secs(3));
+    let status = server.wait(Duration::from_secs(2));
     assert_eq!(status.code(), Some(1), "{}", server.log());
     server
         .wait_for_log("asked again to stop: exiting now", LOG_TIMEOUT)
         .unwrap();
+}
+
+#[test]
+fn two_signals_100_ms_apart_stop_the_server_cleanly_as_systemd_sends_them() {
+    let (mut server, _request, _) = stop_held_up();
+    std::thread::sleep(Duration::from_millis(100));
+    server.signal("TERM");
+    let status = server.wait(Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    let log = server.log();
+    assert!(log.contains("taken as the same request"), "{log}");
+    assert!(log.contains("switchyard stopped"), "{log}");
 }
 
 #[test]

@@ -11,9 +11,6 @@ use crate::guest::{Guest, GuestConfig, Linked};
 use crate::instance::GuestError;
 use crate::no_blocking::forbid_blocking;
 use crate::version::WitVersion;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy};
@@ -103,16 +100,17 @@ impl Limits {
 
 /// Compiles and links guests. One per process.
 ///
-/// It owns a thread that advances the engine's epoch every few milliseconds,
-/// which is what interrupts a guest past its deadline; the thread stops when the
-/// runtime is dropped.
+/// It starts a thread that advances the engine's epoch every few milliseconds,
+/// which is what interrupts a guest past its deadline. The thread runs as long
+/// as the engine does: while the runtime or any guest it loaded (and so any
+/// instance of one) is alive, so that a guest still running after the runtime
+/// is dropped (at shutdown) is still held to its deadline. It ends within a
+/// tick of the last of them.
 pub struct Runtime {
     engine: Engine,
     linker: Linker<Context>,
     limits: Limits,
     cache: Option<CompileCache>,
-    /// Held for its `Drop`, which stops the deadline thread with the runtime.
-    _epoch: EpochTicker,
 }
 
 impl Runtime {
@@ -143,13 +141,12 @@ impl Runtime {
         add_to_linker(&mut linker).map_err(engine_error)?;
         bound_lists(&mut linker).map_err(engine_error)?;
         bound_join(&mut linker).map_err(engine_error)?;
-        let epoch = EpochTicker::start(engine.clone());
+        start_epoch_ticker(&engine).map_err(|e| GuestError::Engine(format!("{e}")))?;
         Ok(Runtime {
             engine,
             linker,
             limits,
             cache: None,
-            _epoch: epoch,
         })
     }
 
@@ -203,39 +200,53 @@ impl Runtime {
     }
 }
 
-struct EpochTicker {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+/// Starts the thread that advances `engine`'s epoch every [`EPOCH_TICK`] until the
+/// engine is gone. It holds the engine only weakly: its own hold would keep the engine,
+/// and so itself, alive for ever.
+fn start_epoch_ticker(engine: &Engine) -> std::io::Result<()> {
+    let engine = engine.weak();
+    std::thread::Builder::new()
+        .name("guest-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = engine.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
 }
 
-impl EpochTicker {
-    fn start(engine: Engine) -> EpochTicker {
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let stop = stop.clone();
-            std::thread::Builder::new()
-                .name("guest-epoch".into())
-                .spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        std::thread::sleep(EPOCH_TICK);
-                        engine.increment_epoch();
-                    }
-                })
-                .expect("spawning the guest epoch thread")
-        };
-        EpochTicker {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoServer;
+    use std::sync::{Arc, mpsc};
 
-impl Drop for EpochTicker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            // The thread only sleeps and increments; it cannot have panicked.
-            let _ = thread.join();
-        }
+    #[test]
+    fn a_guest_outliving_its_runtime_is_still_stopped_at_its_deadline() {
+        let runtime = Runtime::new(Limits {
+            call_deadline: Duration::from_millis(50),
+            ..Limits::default()
+        })
+        .unwrap();
+        let wasm = std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE")).unwrap();
+        // Its config check spins.
+        let config = [("config_problem".to_owned(), "spin".to_owned())]
+            .into_iter()
+            .collect();
+        let guest = runtime.load("misbehave", &wasm, config).unwrap();
+        drop(runtime);
+        let (done, checked) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(guest.config_problem(Arc::new(NoServer)));
+        });
+        let checked = checked
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the spinning guest stopped at its 50 ms deadline");
+        assert!(
+            matches!(checked, Err(GuestError::Timeout { .. })),
+            "{checked:?}"
+        );
     }
 }

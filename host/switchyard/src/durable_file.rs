@@ -1,9 +1,10 @@
 //! Files replaced whole: a crash at any moment leaves the old content or the
 //! new, never a mix.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,10 +53,8 @@ fn temporary_beside(path: &Path, mode: u32) -> std::io::Result<(PathBuf, File)> 
         .file_name()
         .ok_or_else(|| std::io::Error::other(format!("{}: not a file name", path.display())))?;
     loop {
-        let mut hidden = OsString::from(".");
-        hidden.push(name);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        hidden.push(format!(".{}.{n}.tmp", std::process::id()));
+        let hidden = temporary_name(name, std::process::id(), n);
         let temporary = path.with_file_name(hidden);
         // One a crashed process of the same id left is not reused: its mode may differ.
         match OpenOptions::new()
@@ -69,6 +68,34 @@ fn temporary_beside(path: &Path, mode: u32) -> std::io::Result<(PathBuf, File)> 
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The name of the temporary `n` of process `pid` for the file `name`.
+fn temporary_name(name: &OsStr, pid: u32, n: u64) -> OsString {
+    let mut hidden = OsString::from(".");
+    hidden.push(name);
+    hidden.push(format!(".{pid}.{n}.tmp"));
+    hidden
+}
+
+/// Whether `candidate` is the name of a temporary ([`temporary_name`]) of any process
+/// for the file `name`.
+fn is_temporary_of(name: &OsStr, candidate: &OsStr) -> bool {
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let numbers = candidate
+        .as_bytes()
+        .strip_prefix(prefix.as_bytes())
+        .and_then(|rest| rest.strip_suffix(b".tmp"));
+    let Some(numbers) = numbers else {
+        return false;
+    };
+    let mut parts = numbers.split(|&b| b == b'.');
+    let is_number = |part: Option<&[u8]>| {
+        part.is_some_and(|digits| !digits.is_empty() && digits.iter().all(u8::is_ascii_digit))
+    };
+    is_number(parts.next()) && is_number(parts.next()) && parts.next().is_none()
 }
 
 /// Writes `bytes` to `path`, which must not exist (else `AlreadyExists`),
@@ -90,6 +117,11 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
     File::open(dir.unwrap_or(Path::new(".")))?.sync_all()
 }
 
+/// How long the writes still to come once `stop` has resolved (the one in flight, then
+/// the last) are waited for in all by [`keep`]: a write on a hung disk is left unfinished
+/// after it, so that a stop never waits on the disk for ever.
+pub const STOP_WAIT: Duration = Duration::from_secs(5);
+
 /// Keeps `path` up to date until `stop` resolves, and once more after it:
 /// every `interval`, `changed` is given the key of what was last written (none
 /// yet at first) and returns the key and bytes of a new content, or none when
@@ -97,59 +129,174 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
 /// async threads; a failed write is tried again at the next look, and logged
 /// as [`FailureLog`] says, but for the last one, after `stop`, which is always
 /// logged.
+///
+/// Before its first write it removes the temporaries of `path`'s name that an
+/// earlier process left (killed, or the machine lost power, while writing):
+/// one process keeps a file, so none of them is another's write in flight.
+/// `stop` is heeded while a write is in flight: the writes from then on get
+/// [`STOP_WAIT`] in all, and one still running after it is logged and left.
 pub async fn keep<K>(
     path: std::path::PathBuf,
     mode: u32,
     interval: Duration,
     stop: impl std::future::Future<Output = ()>,
-    mut changed: impl FnMut(Option<&K>) -> Option<(K, Vec<u8>)>,
+    changed: impl FnMut(Option<&K>) -> Option<(K, Vec<u8>)>,
 ) {
-    let mut written = None;
-    let mut failures = FailureLog::default();
+    let write = move |target: &Path, bytes: &[u8], first: bool| {
+        if first {
+            remove_leftovers(target);
+        }
+        replace(target, bytes, mode)
+    };
+    keep_with(path, interval, STOP_WAIT, stop, changed, write).await;
+}
+
+/// [`keep`], writing with `write` (given whether it is the first write) and waiting
+/// `stop_wait` for the writes after `stop`.
+async fn keep_with<K>(
+    path: PathBuf,
+    interval: Duration,
+    stop_wait: Duration,
+    stop: impl std::future::Future<Output = ()>,
+    mut changed: impl FnMut(Option<&K>) -> Option<(K, Vec<u8>)>,
+    write: impl Fn(&Path, &[u8], bool) -> std::io::Result<()> + Clone + Send + 'static,
+) {
+    let mut kept = Kept {
+        path,
+        interval,
+        written: None,
+        failures: FailureLog::default(),
+        first: true,
+    };
     let mut ticks = tokio::time::interval(interval);
     tokio::pin!(stop);
-    loop {
-        let stopping = tokio::select! {
-            _ = ticks.tick() => false,
-            () = &mut stop => true,
+    let until = loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = &mut stop => break tokio::time::Instant::now() + stop_wait,
+        }
+        let Some((key, bytes)) = changed(kept.written.as_ref()) else {
+            continue;
         };
-        if let Some((key, bytes)) = changed(written.as_ref()) {
-            let target = path.clone();
-            let result = tokio::task::spawn_blocking(move || replace(&target, &bytes, mode))
-                .await
-                .map_err(std::io::Error::other)
-                .and_then(|replaced| replaced);
-            let now = Instant::now();
-            match result {
-                Ok(()) => {
-                    written = Some(key);
-                    if let Some(failed_for) = failures.succeeded(now) {
-                        tracing::info!(
-                            "writing {} works again, after failing for {} s",
-                            path.display(),
-                            failed_for.as_secs()
-                        );
-                    }
+        let mut in_flight = kept.start(&write, bytes);
+        tokio::select! {
+            result = &mut in_flight => kept.done(key, result, false),
+            () = &mut stop => {
+                let until = tokio::time::Instant::now() + stop_wait;
+                match tokio::time::timeout_at(until, in_flight).await {
+                    Ok(result) => kept.done(key, result, false),
+                    Err(_) => return kept.left(stop_wait),
                 }
-                Err(e) if stopping => tracing::error!(
-                    "writing {} at stop: {e}; what it would have held is lost",
-                    path.display()
-                ),
-                Err(e) => {
-                    if let Some(again) = failures.failed(now) {
-                        tracing::warn!(
-                            "writing {}: {e}; trying again every {} ms{}",
-                            path.display(),
-                            interval.as_millis(),
-                            if again { ", still failing" } else { "" }
-                        );
-                    }
+                break until;
+            }
+        }
+    };
+    let Some((key, bytes)) = changed(kept.written.as_ref()) else {
+        return;
+    };
+    match tokio::time::timeout_at(until, kept.start(&write, bytes)).await {
+        Ok(result) => kept.done(key, result, true),
+        Err(_) => kept.left(stop_wait),
+    }
+}
+
+/// What [`keep_with`] knows of its file between writes.
+struct Kept<K> {
+    path: PathBuf,
+    interval: Duration,
+    /// The key of what was last written.
+    written: Option<K>,
+    failures: FailureLog,
+    /// No write was started yet.
+    first: bool,
+}
+
+/// A write in flight on a blocking thread.
+type InFlight = tokio::task::JoinHandle<std::io::Result<()>>;
+
+impl<K> Kept<K> {
+    /// Starts writing `bytes` with `write` off the async threads.
+    fn start(
+        &mut self,
+        write: &(impl Fn(&Path, &[u8], bool) -> std::io::Result<()> + Clone + Send + 'static),
+        bytes: Vec<u8>,
+    ) -> InFlight {
+        let (write, target, first) = (write.clone(), self.path.clone(), self.first);
+        self.first = false;
+        tokio::task::spawn_blocking(move || write(&target, &bytes, first))
+    }
+
+    /// The write of the content `key` ended with `result`: a failure logged as
+    /// [`FailureLog`] says, or always if it was the `last`.
+    fn done(
+        &mut self,
+        key: K,
+        result: Result<std::io::Result<()>, tokio::task::JoinError>,
+        last: bool,
+    ) {
+        let now = Instant::now();
+        match result.map_err(std::io::Error::other).and_then(|r| r) {
+            Ok(()) => {
+                self.written = Some(key);
+                if let Some(failed_for) = self.failures.succeeded(now) {
+                    tracing::info!(
+                        "writing {} works again, after failing for {} s",
+                        self.path.display(),
+                        failed_for.as_secs()
+                    );
+                }
+            }
+            Err(e) if last => tracing::error!(
+                "writing {} at stop: {e}; what it would have held is lost",
+                self.path.display()
+            ),
+            Err(e) => {
+                if let Some(again) = self.failures.failed(now) {
+                    tracing::warn!(
+                        "writing {}: {e}; trying again every {} ms{}",
+                        self.path.display(),
+                        self.interval.as_millis(),
+                        if again { ", still failing" } else { "" }
+                    );
                 }
             }
         }
-        if stopping {
-            return;
-        }
+    }
+
+    /// A write was still running `waited` after the stop.
+    fn left(&self, waited: Duration) {
+        tracing::error!(
+            "writing {} at stop: still not done after {waited:?} (a hung disk?); left \
+             unfinished, and what it would have held may be lost",
+            self.path.display()
+        );
+    }
+}
+
+/// Removes the temporaries of `path`'s name ([`temporary_beside`]) in its directory,
+/// logging how many; a directory that cannot be read is left to the write to report.
+fn remove_leftovers(path: &Path) {
+    let (Some(name), Some(dir)) = (path.file_name(), path.parent()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let removed = entries
+        .filter_map(Result::ok)
+        .filter(|entry| is_temporary_of(name, &entry.file_name()))
+        .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .count();
+    if removed > 0 {
+        tracing::info!(
+            "removed {removed} temporary file(s) an earlier process left unfinished beside {}",
+            path.display()
+        );
     }
 }
 
@@ -190,6 +337,7 @@ impl FailureLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -304,7 +452,7 @@ mod tests {
 
     /// What a test's log holds.
     #[derive(Clone, Default)]
-    struct LogLines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    struct LogLines(Arc<Mutex<Vec<u8>>>);
 
     impl Write for LogLines {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -317,11 +465,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_last_write_failing_after_stop_is_logged_however_soon_after_another() {
-        let dir = tempfile::tempdir().unwrap();
-        // Its directory does not exist: every write fails.
-        let path = dir.path().join("gone").join("state");
+    /// The log of running `work` to its end on a runtime of its own; blocking
+    /// tasks still running then are left running.
+    fn logged(work: impl std::future::Future<Output = ()>) -> String {
         let log = LogLines::default();
         let writer = log.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -331,18 +477,25 @@ mod tests {
             .enable_time()
             .build()
             .unwrap();
+        tracing::subscriber::with_default(subscriber, || runtime.block_on(work));
+        runtime.shutdown_background();
+        String::from_utf8(log.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn the_last_write_failing_after_stop_is_logged_however_soon_after_another() {
+        let dir = tempfile::tempdir().unwrap();
+        // Its directory does not exist: every write fails.
+        let path = dir.path().join("gone").join("state");
         let mut version = 0_u32;
-        tracing::subscriber::with_default(subscriber, || {
-            runtime.block_on(async {
-                let stop = tokio::time::sleep(Duration::from_millis(100));
-                keep(path, PRIVATE, Duration::from_millis(10), stop, |_| {
-                    version += 1;
-                    Some((version, version.to_string().into_bytes()))
-                })
-                .await;
-            });
+        let text = logged(async {
+            let stop = tokio::time::sleep(Duration::from_millis(100));
+            keep(path, PRIVATE, Duration::from_millis(10), stop, |_| {
+                version += 1;
+                Some((version, version.to_string().into_bytes()))
+            })
+            .await;
         });
-        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
         assert_eq!(
             text.lines().count(),
             2,
@@ -352,5 +505,97 @@ mod tests {
             text.contains("at stop") && text.contains("is lost"),
             "{text}"
         );
+    }
+
+    /// Keeps a file whose content changes at every look, writing it with
+    /// `write`, every `interval`, until a stop 50 ms on, with 200 ms for the
+    /// writes after it: the log, once it returned (at most 10 s on).
+    fn kept_with(
+        interval: Duration,
+        write: impl Fn(&Path, &[u8], bool) -> std::io::Result<()> + Clone + Send + 'static,
+    ) -> String {
+        let mut version = 0_u32;
+        logged(async {
+            let stop = tokio::time::sleep(Duration::from_millis(50));
+            let kept = keep_with(
+                PathBuf::from("state"),
+                interval,
+                Duration::from_millis(200),
+                stop,
+                |_| {
+                    version += 1;
+                    Some((version, Vec::new()))
+                },
+                write,
+            );
+            let returned = tokio::time::timeout(Duration::from_secs(10), kept).await;
+            assert!(returned.is_ok(), "expected keep to return");
+        })
+    }
+
+    /// A write that waits until `gate` is free, when `hangs` says so of a
+    /// write, first or not.
+    fn held_by(
+        gate: &Arc<Mutex<()>>,
+        hangs: fn(bool) -> bool,
+    ) -> impl Fn(&Path, &[u8], bool) -> std::io::Result<()> + Clone + Send + 'static {
+        let gate = gate.clone();
+        move |_: &Path, _: &[u8], first: bool| {
+            if hangs(first) {
+                drop(gate.lock());
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stop_while_a_write_hangs_returns_once_the_stop_wait_is_over() {
+        let gate = Arc::new(Mutex::new(()));
+        let held = gate.lock().unwrap();
+        let text = kept_with(Duration::from_millis(10), held_by(&gate, |_| true));
+        drop(held);
+        assert!(
+            text.contains("at stop: still not done after 200ms") && text.contains("left"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_last_write_that_hangs_is_left_once_the_stop_wait_is_over() {
+        let gate = Arc::new(Mutex::new(()));
+        let held = gate.lock().unwrap();
+        // The first write, at once, does not hang; the last, at the stop, does.
+        let text = kept_with(Duration::from_secs(3600), held_by(&gate, |first| !first));
+        drop(held);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("still not done after 200ms"), "{text}");
+    }
+
+    #[test]
+    fn temporaries_an_earlier_process_left_are_removed_before_the_first_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rooms.json");
+        let left = [".rooms.json.4242.0.tmp", ".rooms.json.1.17.tmp"];
+        let others = [
+            ".rooms.json.tmp",
+            ".rooms.json.x.1.tmp",
+            ".rooms.json.1.2.3.tmp",
+            ".stats.1.0.tmp",
+            "rooms.json.1.0.tmp",
+            "rooms.json.new",
+        ];
+        for name in left.iter().chain(&others) {
+            std::fs::write(dir.path().join(name), b"{}").unwrap();
+        }
+        logged(async {
+            keep(path, PRIVATE, Duration::from_secs(3600), async {}, |_| {
+                Some(((), b"{}".to_vec()))
+            })
+            .await;
+        });
+        let mut kept: Vec<&str> = others.to_vec();
+        kept.push("rooms.json");
+        kept.sort_unstable();
+        assert_eq!(names(dir.path()), kept);
     }
 }

@@ -45,7 +45,7 @@ const MAX_QUEUED_FOR_MESSAGES: usize = MAX_QUEUED / 2;
 /// keeps starting timers or prompts faster than it takes their events; the
 /// bound keeps even that guest's queue finite.
 const MAX_QUEUED_AT_ALL: usize = 4 * MAX_QUEUED;
-/// How long the work still queued when the executor is dropped (at shutdown: the calls'
+/// How long the work still queued when the executor is stopped (at shutdown: the calls'
 /// ends, which guests write records on) goes on being run.
 const DRAIN: Duration = Duration::from_secs(2);
 
@@ -189,8 +189,9 @@ impl Drop for Slot {
 /// Runs guest work for calls; see the module docs.
 pub struct GuestExecutor {
     shared: Arc<Shared>,
-    threads: Vec<JoinHandle<()>>,
-    /// How long past [`DRAIN`] its threads are waited for when it is dropped.
+    /// Its threads until [`GuestExecutor::stop`] takes them.
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// How long past [`DRAIN`] its threads are waited for when it is stopped.
     stop_wait: Duration,
 }
 
@@ -223,7 +224,7 @@ struct State {
     instances: usize,
     /// Events dropped by [`GuestExecutor::submit`].
     dropped: u64,
-    /// Once the executor is dropped: until when the work still queued is run.
+    /// Once the executor is stopped: until when the work still queued is run.
     stopping: Option<Instant>,
     /// Threads not ended yet.
     threads: usize,
@@ -283,13 +284,8 @@ impl GuestExecutor {
     /// Starts `threads` threads running instances of the current versions of
     /// `guests`, incoming calls routed by `routes`, at most `max_instances`
     /// instances alive at once, whose imports go to `host`. Each thread is a
-    /// vital part of `vitals`.
-    ///
-    /// Dropped, it lets the work still queued run for [`DRAIN`], then waits
-    /// `stop_wait` more for its threads to end (the work they run then
-    /// finishes within its guest's deadline, unless stuck in a host call,
-    /// such as a write to a hung disk); the threads still running after that
-    /// are left to end with the process, with a warning.
+    /// vital part of `vitals`. It runs work until [`GuestExecutor::stop`],
+    /// which waits `stop_wait` past the drain; dropped, it is stopped.
     pub fn start(
         guests: Arc<Registry<Guest>>,
         routes: CallRoutes,
@@ -330,7 +326,7 @@ impl GuestExecutor {
             .collect::<std::io::Result<Vec<_>>>()?;
         Ok(GuestExecutor {
             shared,
-            threads,
+            threads: Mutex::new(threads),
             stop_wait,
         })
     }
@@ -387,8 +383,18 @@ impl GuestExecutor {
     }
 }
 
-impl Drop for GuestExecutor {
-    fn drop(&mut self) {
+impl GuestExecutor {
+    /// Lets the work still queued run for [`DRAIN`], then waits `stop_wait` more
+    /// for its threads to end (the work they run then finishes within its
+    /// guest's deadline, unless stuck in a host call, such as a write to a hung
+    /// disk); the threads still running after that are left to end with the
+    /// process, with a warning. Work queued after it never runs. Blocks for as
+    /// long; once it has returned, it returns at once.
+    pub fn stop(&self) {
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        if threads.is_empty() {
+            return;
+        }
         let drained = Instant::now() + DRAIN;
         let until = drained + self.stop_wait;
         let mut state = self.shared.lock();
@@ -415,13 +421,19 @@ impl Drop for GuestExecutor {
                 DRAIN + self.stop_wait
             );
         }
-        for thread in self.threads.drain(..) {
+        for thread in threads {
             // A thread still running is detached: its handle is dropped unjoined. A guest
             // thread only ends by returning; a panic there is already logged.
             if stuck == 0 || thread.is_finished() {
                 let _ = thread.join();
             }
         }
+    }
+}
+
+impl Drop for GuestExecutor {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -992,6 +1004,32 @@ mod tests {
             "a full pool is another refusal"
         );
         assert_eq!(harness.executor.instances(), 0, "its slot is free again");
+    }
+
+    #[test]
+    fn stop_runs_the_work_queued_and_ends_the_threads_whoever_else_holds_the_executor() {
+        let harness = Harness::new(GuestLimits::default());
+        let Harness {
+            executor,
+            host,
+            _runtime,
+            _vitals,
+        } = harness;
+        let executor = Arc::new(executor);
+        let held_elsewhere = executor.clone();
+        for op in invite_ops(&mut lock(host.core())) {
+            executor.submit(op);
+        }
+        executor.stop();
+        let state = executor.shared.lock();
+        assert_eq!(state.threads, 0, "its threads ended");
+        assert!(
+            !state.mailboxes.is_empty() && state.mailboxes.values().all(|m| m.instance.is_some()),
+            "the INVITE queued ran"
+        );
+        drop(state);
+        executor.stop();
+        drop(held_elsewhere);
     }
 
     #[test]

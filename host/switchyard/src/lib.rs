@@ -54,6 +54,8 @@ use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::reload;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -337,34 +339,20 @@ fn serve(file: Option<&Path>) -> ExitCode {
     };
     // The handlers go in before anything else starts, so that no signal
     // meets the default action (which ends the process) while it starts.
-    let (shutdown, while_starting) = {
-        let _runtime = runtime.enter();
-        (shutdown_signal(), shutdown_signal())
-    };
-    // The server first waits for `shutdown` once it has started: a signal before then
-    // (guests compiling, a file read hanging) ends the process at once, as there is
-    // nothing yet to hang up or write.
-    let (started, starting) = tokio::sync::oneshot::channel::<()>();
-    runtime.spawn(async move {
-        tokio::select! {
-            biased;
-            _ = starting => {}
-            () = while_starting => {
-                tracing::info!("stopped while starting, as asked");
-                std::process::exit(0);
-            }
+    let started = Arc::new(AtomicBool::new(false));
+    let asked = match watch_signals(started.clone()) {
+        Ok(asked) => Some(asked),
+        Err(e) => {
+            tracing::error!("cannot install signal handlers ({e}); stop with SIGKILL");
+            None
         }
-    });
+    };
     let shutdown = async move {
-        let _ = started.send(());
-        shutdown.await;
-        // Made now, so that it waits for a signal after this one.
-        let again = shutdown_signal();
-        tokio::spawn(async move {
-            again.await;
-            tracing::warn!("asked again to stop: exiting now, without finishing the stop");
-            std::process::exit(1);
-        });
+        started.store(true, Ordering::SeqCst);
+        match asked {
+            Some(asked) => drop(asked.await),
+            None => std::future::pending().await,
+        }
     };
     let served = runtime.block_on(server::run(config, LogLevel::new(filter_handle), shutdown));
     let code = match served {
@@ -427,39 +415,138 @@ fn log_filter(
     }
 }
 
-/// Installs the signal handlers (within a Tokio runtime) and returns what
-/// resolves on SIGINT or SIGTERM. SIGHUP is logged and ignored: the
-/// configuration is read only at start, and a closed terminal or a log
-/// rotation script must not end the server.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+/// How long after the first SIGINT or SIGTERM another is taken as the same request:
+/// systemd sends its `KillSignal` (SIGTERM) right after an `ExecStop=kill -TERM $MAINPID`
+/// has sent one.
+const REPEAT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Installs the signal handlers, on a thread of their own that outlives the server's
+/// runtime (so that a signal is heard while its blocking tasks are waited for too), and
+/// returns what resolves at the first SIGINT or SIGTERM once `started` is set. Before
+/// then such a signal ends the process at once with status 0: there is nothing to hang
+/// up or write yet. A repeat within [`REPEAT_GRACE`] of the first is logged and ignored;
+/// one after it ends the process at once with status 1, however the stop began (a
+/// signal, or a vital part that ended). SIGHUP is logged and ignored: the configuration
+/// is read only at start, and a closed terminal or a log rotation script must not end
+/// the server.
+fn watch_signals(started: Arc<AtomicBool>) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let signals = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    );
-    async move {
-        let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = signals else {
-            tracing::error!("cannot install signal handlers; stop with SIGKILL");
-            return std::future::pending().await;
-        };
-        loop {
-            tokio::select! {
-                _ = interrupt.recv() => return,
-                _ = terminate.recv() => return,
-                _ = hangup.recv() => tracing::info!(
-                    "SIGHUP ignored: the configuration is read only at start; \
-                     restart to apply a changed one"
-                ),
-            }
-        }
+    let (asked, asked_for) = tokio::sync::oneshot::channel();
+    let (installed, installing) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let handlers = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .and_then(|runtime| {
+                    let _entered = runtime.enter();
+                    let handlers = (
+                        signal(SignalKind::interrupt())?,
+                        signal(SignalKind::terminate())?,
+                        signal(SignalKind::hangup())?,
+                    );
+                    Ok((runtime, handlers))
+                });
+            let (runtime, (mut interrupt, mut terminate, mut hangup)) = match handlers {
+                Ok(handlers) => {
+                    let _ = installed.send(Ok(()));
+                    handlers
+                }
+                Err(e) => {
+                    let _ = installed.send(Err(e));
+                    return;
+                }
+            };
+            let mut asked = Some(asked);
+            let mut first = None;
+            runtime.block_on(async move {
+                loop {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                        _ = hangup.recv() => {
+                            tracing::info!(
+                                "SIGHUP ignored: the configuration is read only at start; \
+                                 restart to apply a changed one"
+                            );
+                            continue;
+                        }
+                    }
+                    let now = std::time::Instant::now();
+                    match heed(started.load(Ordering::SeqCst), first, now) {
+                        Heed::ExitWhileStarting => {
+                            tracing::info!("stopped while starting, as asked");
+                            std::process::exit(0);
+                        }
+                        Heed::Stop => {
+                            first = Some(now);
+                            if let Some(asked) = asked.take() {
+                                let _ = asked.send(());
+                            }
+                        }
+                        Heed::Repeat => tracing::info!(
+                            "asked again to stop within {REPEAT_GRACE:?} of the first signal: \
+                             taken as the same request; the stop goes on"
+                        ),
+                        Heed::ExitNow => {
+                            tracing::warn!(
+                                "asked again to stop: exiting now, without finishing the stop"
+                            );
+                            std::process::exit(1);
+                        }
+                    }
+                }
+            });
+        })?;
+    installing
+        .recv()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the signal thread ended")))?;
+    Ok(asked_for)
+}
+
+/// What a SIGINT or SIGTERM at `now` does.
+#[derive(Debug, PartialEq, Eq)]
+enum Heed {
+    /// The server has not started: the process ends, status 0.
+    ExitWhileStarting,
+    /// The first: the server stops.
+    Stop,
+    /// Within [`REPEAT_GRACE`] of the first: ignored.
+    Repeat,
+    /// Past it: the process ends, status 1.
+    ExitNow,
+}
+
+/// What a SIGINT or SIGTERM at `now` does, whether the server has `started` and
+/// when the `first` such signal came.
+fn heed(started: bool, first: Option<std::time::Instant>, now: std::time::Instant) -> Heed {
+    match first {
+        _ if !started => Heed::ExitWhileStarting,
+        None => Heed::Stop,
+        Some(at) if now.duration_since(at) < REPEAT_GRACE => Heed::Repeat,
+        Some(_) => Heed::ExitNow,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, Instant};
     use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn a_repeat_within_two_seconds_of_the_first_signal_is_the_same_request() {
+        let first = Instant::now();
+        let at = |ms: u64| first + Duration::from_millis(ms);
+        assert_eq!(heed(false, None, first), Heed::ExitWhileStarting);
+        assert_eq!(heed(true, None, first), Heed::Stop);
+        for ms in [0, 100, 1_999] {
+            assert_eq!(heed(true, Some(first), at(ms)), Heed::Repeat, "{ms} ms on");
+        }
+        assert_eq!(heed(true, Some(first), at(2_000)), Heed::ExitNow);
+        assert_eq!(heed(true, Some(first), at(60_000)), Heed::ExitNow);
+    }
 
     #[test]
     fn a_bad_rust_log_is_named_and_log_level_used_instead() {

@@ -2,6 +2,7 @@
 
 use crate::config::{Config, ControlConfig, default_sip_listen};
 use crate::control::ControlBridge;
+use crate::durable_file;
 use crate::events::Events;
 use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
@@ -218,6 +219,7 @@ pub async fn run(
     )
     .context("starting the guest threads")?;
     let executor = Arc::new(executor);
+    let executor_to_stop = executor.clone();
 
     let dns_seed = self::seed().context("DNS query ids")?;
     let resolver = Arc::new(
@@ -340,13 +342,13 @@ pub async fn run(
     }
     // Each part is stopped in turn, whichever failed: the room state file's last write and
     // the control endpoint's orderly close do not depend on the stats file's. The control
-    // endpoint stops before the room state file: the requests it lets finish may still
-    // change rooms, and the file's last write is to hold those changes.
+    // endpoint stops before the room state file, and the guest threads' drain after it:
+    // the requests it lets finish and the guests' last work may still change rooms, and
+    // the file's last write is to hold those changes. The drain is asked for here, not
+    // left to the executor's last holder (a request past the grace may be one).
     let _ = stop_stats.send(());
-    if let Some(task) = stats_task
-        && let Err(e) = task.await
-    {
-        error!("the stats file's task: {e}");
+    if let Some(task) = stats_task {
+        await_file_task(task, "the stats file's task").await;
     }
     let _ = stop_control.send(());
     match control_task.await {
@@ -354,11 +356,12 @@ pub async fn run(
         Ok(Err(e)) => error!("the control endpoint: {e}"),
         Err(e) => error!("the control endpoint's task: {e}"),
     }
+    if let Err(e) = tokio::task::spawn_blocking(move || executor_to_stop.stop()).await {
+        error!("the guest threads' stop: {e}");
+    }
     let _ = stop_rooms.send(());
-    if let Some(task) = rooms_task
-        && let Err(e) = task.await
-    {
-        error!("the room state file's task: {e}");
+    if let Some(task) = rooms_task {
+        await_file_task(task, "the room state file's task").await;
     }
     match stopped {
         Stop::Asked => {
@@ -366,6 +369,23 @@ pub async fn run(
             Ok(())
         }
         Stop::Failed(why) => Err(anyhow!("switchyard stopped: {why}")),
+    }
+}
+
+/// How long the stats or room state file's task is waited for once told to stop: the
+/// time its writes get ([`durable_file::STOP_WAIT`]), and a second more, so that the
+/// task itself says what it left.
+const FILE_TASK_WAIT: Duration = durable_file::STOP_WAIT.saturating_add(Duration::from_secs(1));
+
+/// Waits for the file task `name` told to stop, at most [`FILE_TASK_WAIT`]: one still
+/// running then is left to end with the process.
+async fn await_file_task(task: tokio::task::JoinHandle<()>, name: &str) {
+    match tokio::time::timeout(FILE_TASK_WAIT, task).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => error!("{name}: {e}"),
+        Err(_) => error!(
+            "{name}: still running {FILE_TASK_WAIT:?} after the stop: left to end with the process"
+        ),
     }
 }
 

@@ -187,7 +187,11 @@ pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
         notes: Vec::new(),
         origins: HashMap::new(),
     };
-    for difference in parsed.differences {
+    let differences = parsed
+        .differences
+        .into_iter()
+        .filter(|d| !d.leaves_unset || empty_differs_from_unset(&d.subject));
+    for difference in differences {
         let note = Note {
             file: difference.file,
             line: Some(difference.line),
@@ -258,6 +262,17 @@ fn empty_is_unset(key: &str, target: &Target) -> bool {
         Target::SessionTimer => key == session_timers::ENABLE,
         _ => !matches!(key, "direct_room_re" | "participant_id_header"),
     }
+}
+
+/// Whether SEMS reads `key` set empty otherwise than `key` not set, so that a
+/// newer SEMS leaving an empty key unset is a difference: not for a key not
+/// mapped, one whose empty value SEMS takes as unset ([`empty_is_unset`]), nor
+/// `direct_room_re`, which dials no room directly either way.
+fn empty_differs_from_unset(key: &str) -> bool {
+    let target = target(key);
+    !matches!(target, Target::NotMapped(_))
+        && !empty_is_unset(key, &target)
+        && key != "direct_room_re"
 }
 
 fn target(key: &str) -> Target {
@@ -1051,6 +1066,31 @@ mod tests {
     }
 
     #[test]
+    fn crlf_line_ends_get_one_note_and_a_backslash_before_one_none() {
+        let conversion = quiet(
+            "direct_room_re=\r\nprivate_rooms=yes\r\nmaster_password=abc\\\r\nlonely_user_timer=60\r\n",
+        );
+        assert_eq!(
+            guest(&conversion, "private_rooms"),
+            Some(&Value::from(true))
+        );
+        assert_eq!(
+            guest(&conversion, "master_password"),
+            Some(&Value::from("abc\\"))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:1: direct_room_re: note: \"\" is used, as SEMS up to sipwise \
+              mr26.0 reads it; this line ends in a carriage return (CR LF line ends), as any \
+              other of this file may: sipwise SEMS mr26.1 and later keep it in the value, \
+              \"\\r\" (a yes/no or number setting is not read as one there); convert the file \
+              to LF line ends for them"
+            ]
+        );
+    }
+
+    #[test]
     fn a_trailing_backslash_is_part_of_the_value_and_the_next_line_its_own() {
         let conversion = quiet("direct_room_re=\nmaster_password=abc\\\nprivate_rooms=yes\n");
         assert_eq!(
@@ -1140,6 +1180,9 @@ mod tests {
                  to sipwise mr26.0 reads it; sipwise SEMS mr26.1 and later read the value to the \
                  end of the line, \"# none\"",
                 "webconference.conf:2: participants_expire_delay: note: empty, which SEMS reads as 0",
+                "webconference.conf:3: rooms_expire_delay: note: \"\" is used, as SEMS up to \
+                 sipwise mr26.0 reads it; sipwise SEMS mr26.1 and later leave rooms_expire_delay \
+                 unset for an empty value, so its default applies there",
                 "webconference.conf:3: rooms_expire_delay: note: empty, which SEMS reads as 0",
             ]
         );
@@ -1157,6 +1200,9 @@ mod tests {
         assert_eq!(
             lines(&off),
             [
+                "webconference.conf:2: minimum_timer: note: \"\" is used, as SEMS up to sipwise \
+                 mr26.0 reads it; sipwise SEMS mr26.1 and later leave minimum_timer unset for an \
+                 empty value, so its default applies there",
                 "webconference.conf:2: minimum_timer: note: ignored, as enable_session_timer is not \
                  yes (as in SEMS)"
             ]
@@ -1170,7 +1216,16 @@ mod tests {
             guest(&conversion, "participant_id_header"),
             Some(&Value::from(""))
         );
-        assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
+        // Only that newer SEMS leaves it unset; not so of direct_room_re, which is
+        // off either way.
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: participant_id_header: note: \"\" is used, as SEMS up to \
+              sipwise mr26.0 reads it; sipwise SEMS mr26.1 and later leave \
+              participant_id_header unset for an empty value, so its default applies there"
+            ]
+        );
     }
 
     #[test]

@@ -13,9 +13,12 @@
 //! The config reader of sipwise SEMS mr26.1 and later reads otherwise: the
 //! key runs to the first `=`, less one space before it; the value is the rest
 //! of the line, `#` included, less one space after the `=` (and less its first
-//! and last characters when it starts with `"`); a value ending in `\`
-//! continues on the next line; `@file` lines are ignored. Each line the two
-//! read differently is a [`Difference`].
+//! and last characters when it starts with `"`), carriage returns kept; an
+//! empty value leaves the key unset; a value ending in `\` continues on the
+//! next line; `@file` lines are ignored. Each line the two read differently is
+//! a [`Difference`], but for the carriage return ending a line (CR LF line
+//! ends): only a file's first setting line ending so is one, which says so of
+//! every other.
 
 use super::ImportError;
 use std::path::PathBuf;
@@ -64,6 +67,10 @@ pub struct Difference {
     pub subject: String,
     /// What is used, and how the newer SEMS reads the line, in words.
     pub text: String,
+    /// All that differs is that the newer SEMS leaves the key unset, its
+    /// value being empty there: a difference only for a key whose empty value
+    /// SEMS reads otherwise than no value.
+    pub leaves_unset: bool,
 }
 
 /// What [`parse`] read.
@@ -123,6 +130,7 @@ impl Reader {
     /// Reads `text`, the file `file`.
     fn read(&mut self, file: &str, text: &str) -> Result<(), ImportError> {
         self.reading.push(identity(file));
+        let mut returns_noted = false;
         for (index, raw) in text.split('\n').enumerate() {
             let line = index + 1;
             let located = |problem| ImportError {
@@ -133,16 +141,27 @@ impl Reader {
             match read_line(raw).map_err(located)? {
                 Line::Nothing => {}
                 Line::Include(name) => {
-                    self.differs(file, line, format!("@{name}"), INCLUDE_DIFFERS.to_owned());
+                    self.differs(
+                        file,
+                        line,
+                        format!("@{name}"),
+                        INCLUDE_DIFFERS.to_owned(),
+                        false,
+                    );
                     self.include(file, line, &name)?;
                 }
                 Line::Setting {
                     key,
                     value,
                     differs,
+                    kept_return,
                 } => {
-                    if let Some(text) = differs {
-                        self.differs(file, line, key.clone(), text);
+                    if let Some(text) = kept_return.filter(|_| !returns_noted) {
+                        returns_noted = true;
+                        self.differs(file, line, key.clone(), text, false);
+                    }
+                    if let Some(Differs { text, leaves_unset }) = differs {
+                        self.differs(file, line, key.clone(), text, leaves_unset);
                     }
                     self.push(file, line, key, value);
                 }
@@ -167,14 +186,22 @@ impl Reader {
     }
 
     /// Line `line` of `file`, on `subject`, is read otherwise by newer SEMS,
-    /// as `text` says.
-    fn differs(&mut self, file: &str, line: usize, subject: String, text: String) {
+    /// as `text` and `leaves_unset` say.
+    fn differs(
+        &mut self,
+        file: &str,
+        line: usize,
+        subject: String,
+        text: String,
+        leaves_unset: bool,
+    ) {
         self.parsed.differences.push(Difference {
             file: file.to_owned(),
             line,
             index: self.parsed.settings.len(),
             subject,
             text,
+            leaves_unset,
         });
     }
 
@@ -225,12 +252,22 @@ enum Line {
     /// `@name`: the lines of the file named, read in its place.
     Include(String),
     /// `key=value`; `differs` says how sipwise SEMS mr26.1 and later read
-    /// the line otherwise, if they do.
+    /// the line otherwise, if they do, but for a carriage return ending it,
+    /// which `kept_return` says they keep, if it does.
     Setting {
         key: String,
         value: String,
-        differs: Option<String>,
+        differs: Option<Differs>,
+        kept_return: Option<String>,
     },
+}
+
+/// How newer SEMS reads a line otherwise: in words, and whether all that
+/// differs is that it leaves the key unset ([`Difference::leaves_unset`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Differs {
+    text: String,
+    leaves_unset: bool,
 }
 
 /// What an `@` line's [`Difference`] says.
@@ -270,37 +307,69 @@ fn read_line(raw: &str) -> Result<Line, String> {
             Ok(Line::Setting {
                 key: key.to_owned(),
                 value: value.to_owned(),
-                differs: differs(&line, key, value),
+                differs: differs(raw, key, value),
+                kept_return: raw.strip_suffix('\r').map(|line| kept_return(line, value)),
             })
         }
     }
 }
 
-/// How sipwise SEMS mr26.1 and later read `line`, a `key=value` line whole
-/// but for its line feed and carriage returns, where it differs from `key`
-/// and `value`, as read here; `None` when they read it alike.
-fn differs(line: &str, key: &str, value: &str) -> Option<String> {
+/// How sipwise SEMS mr26.1 and later read `raw`, a `key=value` line whole
+/// but for its line feed, where it differs from `key` and `value`, as read
+/// here; `None` when they read it alike. A carriage return ending the line is
+/// left to [`kept_return`]: one note a file says it of every line.
+fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
     let used = format!("{value:?} is used, as SEMS up to sipwise mr26.0 reads it");
-    if line.ends_with('\\') {
-        return Some(format!(
-            "{used}, the next line a line of its own; sipwise SEMS mr26.1 and later drop the \
-             final '\\' and take the next line as the rest of the value"
-        ));
+    let differs = |text, leaves_unset| Some(Differs { text, leaves_unset });
+    if raw.ends_with('\\') {
+        return differs(
+            format!(
+                "{used}, the next line a line of its own; sipwise SEMS mr26.1 and later drop \
+                 the final '\\' and take the next line as the rest of the value"
+            ),
+            false,
+        );
     }
-    let (newer_key, newer_value) = newer_reading(line);
+    let (newer_key, newer_value) = newer_reading(raw.strip_suffix('\r').unwrap_or(raw));
     if newer_key != key {
-        Some(format!(
-            "{used}; sipwise SEMS mr26.1 and later read the key as {newer_key:?}, so this line \
-             does not set {key} there"
-        ))
+        differs(
+            format!(
+                "{used}; sipwise SEMS mr26.1 and later read the key as {newer_key:?}, so this \
+                 line does not set {key} there"
+            ),
+            false,
+        )
+    } else if newer_value.is_empty() {
+        differs(
+            format!(
+                "{used}; sipwise SEMS mr26.1 and later leave {key} unset for an empty value, \
+                 so its default applies there"
+            ),
+            value.is_empty(),
+        )
     } else if newer_value != value {
-        Some(format!(
-            "{used}; sipwise SEMS mr26.1 and later read the value to the end of the line, \
-             {newer_value:?}"
-        ))
+        differs(
+            format!(
+                "{used}; sipwise SEMS mr26.1 and later read the value to the end of the line, \
+                 {newer_value:?}"
+            ),
+            false,
+        )
     } else {
         None
     }
+}
+
+/// What the [`Difference`] of a file's first setting line ending in a carriage return
+/// says: `line` is that line without it, `value` what is read here.
+fn kept_return(line: &str, value: &str) -> String {
+    let kept = format!("{}\r", newer_reading(line).1);
+    format!(
+        "{value:?} is used, as SEMS up to sipwise mr26.0 reads it; this line ends in a \
+         carriage return (CR LF line ends), as any other of this file may: sipwise SEMS \
+         mr26.1 and later keep it in the value, {kept:?} (a yes/no or number setting is \
+         not read as one there); convert the file to LF line ends for them"
+    )
 }
 
 /// The key and value sipwise SEMS mr26.1 and later read from `line`, a
@@ -519,6 +588,55 @@ mod tests {
             text_of(9)
         );
         assert!(text_of(10).ends_with("\"5   \""), "{}", text_of(10));
+    }
+
+    #[test]
+    fn a_file_with_crlf_line_ends_gets_one_difference_for_them_at_its_first_setting() {
+        let text = "# comment\r\nprivate_rooms=yes\r\nmaster_password=abc\\\r\na=1 # c\r\n";
+        let differences = differences(text);
+        let subjects: Vec<(usize, &str)> = differences
+            .iter()
+            .map(|(line, subject, _)| (*line, subject.as_str()))
+            .collect();
+        // Line 3 does not continue there: its '\\' is followed by the CR.
+        assert_eq!(
+            subjects,
+            [(2, "private_rooms"), (4, "a")],
+            "{differences:#?}"
+        );
+        assert!(
+            differences[0]
+                .2
+                .contains("keep it in the value, \"yes\\r\""),
+            "{}",
+            differences[0].2
+        );
+        assert!(
+            differences[1]
+                .2
+                .ends_with("to the end of the line, \"1 # c\""),
+            "{}",
+            differences[1].2
+        );
+    }
+
+    #[test]
+    fn an_empty_value_is_a_difference_that_only_leaves_the_key_unset() {
+        let parsed = parse("webconference.conf", "a=\nb= \nc=\"\"\nd=  \n").unwrap();
+        let read: Vec<(usize, bool)> = parsed
+            .differences
+            .iter()
+            .map(|d| (d.line, d.leaves_unset))
+            .collect();
+        // d's value is one space there, not empty.
+        assert_eq!(read, [(1, true), (2, true), (3, true), (4, false)]);
+        assert!(
+            parsed.differences[0]
+                .text
+                .ends_with("leave a unset for an empty value, so its default applies there"),
+            "{}",
+            parsed.differences[0].text
+        );
     }
 
     #[test]
