@@ -4,9 +4,10 @@
 
 mod support;
 
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use support::phone::Phone;
-use support::server::Server;
+use support::server::{Server, base_config};
 use support::sipp::Sipp;
 use support::webconference::{
     create_room, dial_in, fault, random_room, server_with, tag_of, wait_for_participant, wc,
@@ -652,4 +653,105 @@ fn ids_and_callees_too_long_for_a_listing_are_cut_or_refused_honestly() {
         ),
         "[2, 'Request-URI too long (2068 bytes, at most 2048)', '']"
     );
+}
+
+/// A server keeping its rooms in a file in `dir`, with `rooms` keys and
+/// webconference `keys` added; and that file.
+fn server_keeping_rooms(dir: &Path, rooms: &str, keys: &str) -> (Server, PathBuf) {
+    let file = dir.join("rooms.json");
+    let server = Server::start_with(&format!(
+        "{}[rooms]\nstate_file = {file:?}\n{rooms}[guests.webconference.config]\n{keys}",
+        base_config()
+    ));
+    (server, file)
+}
+
+/// Waits (at most 5 s) until the rooms file holds `room` with a meta value
+/// of `key` (`None`: none) for which `holds` is true; panics with the file
+/// otherwise.
+fn await_meta(file: &Path, room: &str, key: &str, holds: impl Fn(Option<&str>) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut text = String::new();
+    while Instant::now() < deadline {
+        text = std::fs::read_to_string(file).unwrap_or_default();
+        let kept: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let listed = kept["rooms"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["room"] == room);
+        if let Some(listed) = listed
+            && holds(listed["meta"][key].as_str())
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("expected room {room:?} with meta {key:?} as asked in the rooms file, got {text}");
+}
+
+#[test]
+fn a_finished_participants_mute_flag_is_kept_with_the_room_until_it_leaves_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, file) = server_keeping_rooms(dir.path(), "participants_expire_delay_s = 3\n", "");
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let phone = Phone::call(server.sip, &format!("000777{room}"), "fin", &[]);
+    let tag = tag_of(&wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        "p[1] == '<sip:fin@127.0.0.1>'",
+    ));
+    phone.hang_up();
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[2] == 5"),
+    );
+    let mute = format!("s.mute({room:?}, {pin:?}, {tag:?})");
+    assert_eq!(wc(&server, &mute), "[0, 'OK']");
+    await_meta(&file, &room, "finished_muted", |flags| {
+        flags.is_some_and(|f| f.contains(&tag))
+    });
+
+    // Off the list, its flag goes at the next look at the room.
+    let info = format!("s.roomInfo({room:?}, {pin:?})");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while wc(&server, &info).contains(&tag) {
+        assert!(
+            Instant::now() < deadline,
+            "expected {tag} to leave the list"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    await_meta(&file, &room, "finished_muted", |flags| {
+        !flags.unwrap_or_default().contains(&tag)
+    });
+}
+
+#[test]
+fn invitations_keep_a_room_unless_it_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, file) = server_keeping_rooms(dir.path(), "", "support_rooms_timeout = true\n");
+    let invite = |room: &str| {
+        let add = format!("s.addParticipant({room:?}, 'inv', '100')");
+        assert_eq!(wc(&server, &add), "[200, 'OK']");
+        await_meta(&file, room, "invited", |list| {
+            list.is_some_and(|l| l.contains("inv"))
+        });
+    };
+    let kept = random_room();
+    create_room(&server, &kept);
+    invite(&kept);
+    await_meta(&file, &kept, "keep", |keep| keep == Some("1"));
+
+    let timed = random_room();
+    let created = wc(&server, &format!("s.roomCreate({timed:?}, 3600)"));
+    assert!(created.starts_with("[0, 'OK'"), "got {created}");
+    invite(&timed);
+    await_meta(&file, &timed, "keep", |keep| {
+        keep.unwrap_or_default().is_empty()
+    });
 }

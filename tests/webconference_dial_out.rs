@@ -288,9 +288,24 @@ fn a_looped_first_participant_prompt_ends_once_someone_is_placed_or_joins() {
         rms(&alone)
     );
 
-    // A callee being called (no ringback: only 100 Trying), then a caller:
-    // anna has had company for a while.
+    // A callee being called (no ringback: only 100 Trying) is company: the
+    // loop ends before anyone else comes.
     let _callee = dial_out_answering(&server, &room, &pin, "100 Trying");
+    let placed = anna.talk(PHONE_HZ, Duration::from_secs(3));
+    // The first second leaves the loop time to stop.
+    let settled = &placed[placed.len().min(8_000)..];
+    let level = rms(settled);
+    eprintln!(
+        "anna while the dial-out is placed: RMS {level:.4} over {} samples",
+        settled.len()
+    );
+    assert!(
+        settled.len() > 12_000 && level < PROMPT_HEARD,
+        "expected anna's first_participant loop to end once the dial-out was placed, \
+         heard RMS {level}"
+    );
+
+    // Then a caller: anna has had company for a while.
     let carol = Phone::call(server.sip, &format!("000777{room}"), "carol", &[]);
     let heard = anna.talk(PHONE_HZ, Duration::from_secs(6));
     // The first 2 s hold carol's join_sound; then the room is silent.

@@ -201,26 +201,37 @@ fn without_a_feedback_file_feedback_is_accepted_and_written_nowhere() {
     );
 }
 
+/// `check-config` on a webconference table whose `feedback_file` is `value`
+/// (TOML), with `records` as its records directory.
+fn check_feedback_file(records: &Path, value: &str) -> std::process::Output {
+    let config = records.join("switchyard.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{}[guests.webconference]\nrecords_dir = {:?}\n\
+             [guests.webconference.config]\nfeedback_file = {value}\n",
+            base_config(),
+            records,
+        ),
+    )
+    .unwrap();
+    Command::new(binary())
+        .arg("check-config")
+        .arg(&config)
+        .output()
+        .expect("running switchyard check-config")
+}
+
 #[test]
-fn a_feedback_file_that_is_no_plain_file_name_refuses_the_config() {
+fn a_feedback_file_that_can_name_no_records_file_refuses_the_config() {
     let records = tempfile::tempdir().unwrap();
-    let config = records.path().join("switchyard.toml");
-    for name in ["../feedback.txt", "logs/feedback.txt", "..", ""] {
-        std::fs::write(
-            &config,
-            format!(
-                "{}[guests.webconference]\nrecords_dir = {:?}\n\
-                 [guests.webconference.config]\nfeedback_file = {name:?}\n",
-                base_config(),
-                records.path(),
-            ),
-        )
-        .unwrap();
-        let out = Command::new(binary())
-            .arg("check-config")
-            .arg(&config)
-            .output()
-            .expect("running switchyard check-config");
+    for name in [
+        "../feedback.txt",
+        "logs/feedback.txt",
+        "..",
+        "/var/../f.txt",
+    ] {
+        let out = check_feedback_file(records.path(), &format!("{name:?}"));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success()
@@ -231,6 +242,21 @@ fn a_feedback_file_that_is_no_plain_file_name_refuses_the_config() {
             "expected check-config to refuse feedback_file = {name:?}, naming it; got \
              {:?}:\n{stderr}",
             out.status
+        );
+    }
+    // Unset, as it always was; and a path into the records directory, as the
+    // host's records take it.
+    let inside = records.path().join("feedback.txt");
+    for value in [
+        "\"\"".to_owned(),
+        format!("{:?}", inside.display().to_string()),
+    ] {
+        let out = check_feedback_file(records.path(), &value);
+        assert!(
+            out.status.success(),
+            "expected check-config to take feedback_file = {value}; got {:?}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
         );
     }
 }

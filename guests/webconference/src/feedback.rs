@@ -8,16 +8,33 @@ const SEPARATOR: &str = "|||";
 /// The longest file name the host's records take, in bytes.
 const MAX_FILE_NAME_BYTES: usize = 255;
 
-/// What keeps `name` (the `feedback_file` setting) from naming a file in the
-/// guest's records directory, as the host's records check a plain name: 1 to
-/// 255 bytes, no `/`, `\` or NUL, not starting with `.` (so neither a
-/// hidden file nor `.` or `..`).
-pub fn file_name_problem(name: &str) -> Option<&'static str> {
+/// What keeps `value` (the `feedback_file` setting) from ever naming a file
+/// the host's records write: "" is unset (no feedback is written); a plain
+/// name is a file of the guest's records directory; an absolute path is
+/// taken here and judged by the host at the first write, which takes it only
+/// in that directory (the guest does not know where that is). Refused: a
+/// relative path with a directory, a path through `..`, and a file name the
+/// host never takes (1 to 255 bytes, no `/`, `\` or NUL, not starting with
+/// `.`, so neither a hidden file nor `.` or `..`).
+pub fn file_problem(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        return None;
+    }
+    let name = match value.strip_prefix('/') {
+        Some(path) if path.split('/').any(|part| part == "..") => {
+            return Some("a path has no '..'");
+        }
+        Some(path) => path.rsplit('/').next().unwrap_or_default(),
+        None => value,
+    };
     if name.is_empty() || name.len() > MAX_FILE_NAME_BYTES {
         return Some("a file name has 1 to 255 bytes");
     }
     if name.starts_with('.') || name.contains(['/', '\\', '\0']) {
-        return Some("a file name has no '/', '\\' or NUL and does not start with '.'");
+        return Some(
+            "a file name has no '/', '\\' or NUL and does not start with '.' \
+             (a path is absolute)",
+        );
     }
     None
 }
@@ -104,23 +121,31 @@ mod tests {
     }
 
     #[test]
-    fn a_feedback_file_is_a_plain_name() {
-        assert_eq!(file_name_problem("feedback.txt"), None);
-        assert_eq!(file_name_problem(&"f".repeat(255)), None);
-        for name in [
+    fn a_feedback_file_is_unset_a_plain_name_or_an_absolute_path() {
+        for value in [
             "",
+            "feedback.txt",
+            &"f".repeat(255),
+            "/var/lib/switchyard/records/feedback.txt",
+        ] {
+            assert_eq!(file_problem(value), None, "expected {value:?} taken");
+        }
+        for value in [
             ".",
             "..",
             ".hidden",
             "logs/feedback.txt",
-            "/var/log/feedback.txt",
+            "../feedback.txt",
+            "/var/log/../feedback.txt",
+            "/var/log/",
+            "/var/log/.hidden",
             "a\\b",
             "a\0b",
             &"f".repeat(256),
         ] {
             assert!(
-                file_name_problem(name).is_some(),
-                "expected {name:?} to be refused"
+                file_problem(value).is_some(),
+                "expected {value:?} to be refused"
             );
         }
     }

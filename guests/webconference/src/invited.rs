@@ -89,6 +89,21 @@ pub fn not_joined<'a>(invited: &'a [Invited], joined: &[&str]) -> Vec<&'a Invite
     invited.iter().filter(|i| is_listed(i, joined)).collect()
 }
 
+/// `invited` without the invitations a call in the room took (`joined` holds
+/// the ids of the room's calls). Stored this way, a list read before a call
+/// took its invitation cannot bring the invitation back.
+pub fn without_taken(mut invited: Vec<Invited>, joined: &[&str]) -> Vec<Invited> {
+    invited.retain(|i| is_listed(i, joined));
+    invited
+}
+
+/// Whether the host is to keep the room, empty, for `invited`: while it holds
+/// any, unless it runs out of time (`times_out`), when it goes at its end as
+/// any room that timed out, kept or not.
+pub fn keeps_room(invited: &[Invited], times_out: bool) -> bool {
+    !invited.is_empty() && !times_out
+}
+
 fn is_listed(invited: &Invited, joined: &[&str]) -> bool {
     invited.participant_id.is_empty() || !joined.contains(&invited.participant_id.as_str())
 }
@@ -173,6 +188,26 @@ mod tests {
     fn invitations_without_an_id_are_listed_beside_calls_without_one() {
         let list = vec![invited("", "100"), invited("p1", "200")];
         assert_eq!(not_joined(&list, &["", "p1"]), vec![&list[0]]);
+    }
+
+    #[test]
+    fn a_list_stored_drops_the_invitations_calls_took() {
+        let list = vec![
+            invited("p1", "100"),
+            invited("", "200"),
+            invited("p2", "300"),
+        ];
+        assert_eq!(
+            without_taken(list, &["p1", ""]),
+            vec![invited("", "200"), invited("p2", "300")]
+        );
+    }
+
+    #[test]
+    fn a_room_is_kept_for_invitations_unless_it_times_out() {
+        assert!(keeps_room(&[invited("p1", "100")], false));
+        assert!(!keeps_room(&[invited("p1", "100")], true));
+        assert!(!keeps_room(&[], false));
     }
 
     #[test]

@@ -11,10 +11,10 @@
 //!
 //! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
 //! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
-//! [`predefined`], [`feedback`], [`remote_party`], [`limits`], [`deadline`])
-//! tested natively; the component glue that calls the host is built for
-//! `wasm32` only, because a component's export names cannot be linked into a
-//! native library.
+//! [`predefined`], [`feedback`], [`finished_muted`], [`remote_party`],
+//! [`limits`], [`lonely_mark`], [`deadline`]) tested natively; the component
+//! glue that calls the host is built for `wasm32` only, because a component's
+//! export names cannot be linked into a native library.
 
 pub mod adminpin;
 pub mod admission;
@@ -24,8 +24,10 @@ pub mod dialout;
 pub mod expiry;
 pub mod feedback;
 pub mod fields;
+pub mod finished_muted;
 pub mod invited;
 pub mod limits;
+pub mod lonely_mark;
 pub mod master;
 pub mod predefined;
 pub mod remote_party;

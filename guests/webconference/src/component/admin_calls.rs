@@ -85,12 +85,12 @@ pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Resul
         return status(1, WRONG_PIN);
     };
     let done = match found {
-        Found::Participant => rooms::set_muted(&tag, muted).is_ok(),
-        Found::Finished => {
-            finished_mutes::set(&room, &tag, muted);
-            true
+        // One that finished since the lookup has its flag kept as such.
+        Found::Participant => {
+            rooms::set_muted(&tag, muted).is_ok() || finished_mutes::set(&room, &tag, muted)
         }
-        Found::Invited => room::set_first_invitation_muted(&room, muted),
+        Found::Finished => finished_mutes::set(&room, &tag, muted),
+        Found::Invited => room::set_first_invitation_muted(settings, &room, muted),
         Found::Dialing | Found::Unknown => false,
     };
     if done {
@@ -187,7 +187,7 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
     if let Err(e) = kv::set(&dialout::key(&room, &call), &unix_seconds().to_string()) {
         log(Level::Warn, &format!("dial-out {call} not counted: {e:?}"));
     }
-    room::take_invitation(&room, &participant_id);
+    room::take_invitation(settings, &room, &participant_id);
     reply(vec![Value::Int(0), "OK".into(), call.into()])
 }
 

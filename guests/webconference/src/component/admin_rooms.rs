@@ -138,7 +138,7 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
             muted: false,
         },
     );
-    match room::store_invited(&room, &list) {
+    match room::store_invited(settings, &room, list) {
         Ok(()) => status(200, "OK"),
         Err(Error::InvalidArgument(why)) => Err(fault(
             TOO_MANY_INVITATIONS,

@@ -274,7 +274,7 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
             participant_id: participant_id.clone(),
         },
     )?;
-    room::take_invitation(&entry.room, &participant_id);
+    room::take_invitation(&state.settings, &entry.room, &participant_id);
     answer(state)?;
     let looped = state.settings.loop_first_participant_prompt;
     presence::entered(&entry.room, &state.call, others as usize, looped)?;

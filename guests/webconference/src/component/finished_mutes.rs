@@ -1,53 +1,47 @@
-//! The mute flags of finished participants. SEMS's `mute` and `unmute` set
-//! the flag of any participant listed, one whose call is over too, and
-//! `roomInfo` shows it until the participant drops off the list. The host no
-//! longer changes a call that is over, so the guest keeps these flags in its
-//! key-value store (`finished_muted/<room>/<call>`: `1` or `0`) until then.
+//! The mute flags of finished participants in room meta (see
+//! [`crate::finished_muted`]).
 
-use crate::fields;
+use crate::finished_muted;
 use std::collections::HashMap;
-use switchyard_sdk::kv;
 use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::rooms;
+use switchyard_sdk::types::ParticipantStatus;
 
-/// The most flags read for one room.
-const MAX_LISTED: u32 = 1024;
-
-fn prefix(room: &str) -> String {
-    format!("finished_muted/{}/", fields::escape(room))
-}
-
-/// Keeps `muted` as the flag of `call`, a finished participant of `room`.
-pub fn set(room: &str, call: &str, muted: bool) {
-    let key = format!("{}{}", prefix(room), fields::escape(call));
-    if let Err(e) = kv::set(&key, if muted { "1" } else { "0" }) {
+/// Keeps `muted` as the flag of `call` if `room` lists it finished; whether it
+/// does. Flags of calls no longer listed are dropped on the way.
+pub fn set(room: &str, call: &str, muted: bool) -> bool {
+    let participants = rooms::info(room)
+        .map(|info| info.participants)
+        .unwrap_or_default();
+    let finished = participants
+        .iter()
+        .any(|p| p.call == call && p.status == ParticipantStatus::Finished);
+    if !finished {
+        return false;
+    }
+    let listed: Vec<&str> = participants.iter().map(|p| p.call.as_str()).collect();
+    let meta = rooms::get_meta(room, finished_muted::META_KEY).unwrap_or_default();
+    let value = finished_muted::with_flag(&meta, &listed, call, muted);
+    if let Err(e) = rooms::set_meta(room, finished_muted::META_KEY, &value) {
         log(
             Level::Warn,
             &format!("room {room:?}: mute flag of {call} not kept: {e:?}"),
         );
     }
+    true
 }
 
 /// The flags kept for the finished participants of `room`, by call; those of
-/// calls it no longer lists (`listed`) are deleted on the way.
+/// calls it no longer lists (`listed`) are dropped on the way.
 pub fn of_room(room: &str, listed: &[&str]) -> HashMap<String, bool> {
-    let prefix = prefix(room);
-    let mut flags = HashMap::new();
-    for key in kv::list(&prefix, MAX_LISTED) {
-        let call = fields::unescape(&key[prefix.len()..]);
-        if !listed.contains(&call.as_str()) {
-            kv::delete(&key);
-            continue;
-        }
-        if let Some(value) = kv::get(&key) {
-            flags.insert(call, value == "1");
-        }
+    let Some(meta) = rooms::get_meta(room, finished_muted::META_KEY) else {
+        return HashMap::new();
+    };
+    let flags = finished_muted::decode(&meta, listed);
+    let kept = finished_muted::encode(&flags);
+    if kept != meta {
+        // Only a room deleted meanwhile fails: its flags went with it.
+        let _ = rooms::set_meta(room, finished_muted::META_KEY, &kept);
     }
-    flags
-}
-
-/// Deletes the flags kept for `room`: it is closed.
-pub fn forget(room: &str) {
-    for key in kv::list(&prefix(room), MAX_LISTED) {
-        kv::delete(&key);
-    }
+    flags.into_iter().collect()
 }

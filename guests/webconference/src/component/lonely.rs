@@ -3,28 +3,31 @@
 //!
 //! Only a call's own instance starts its timers, and an instance hears only
 //! its own call's events; so a participant that leaves one other behind marks
-//! that one alone in the key-value store (`lonely/<call>`) and plays it
-//! `drop_sound` directly (see [`super::presence::left`]), whose `prompt-done`
-//! makes that one's instance look at the mark and start its timer. Nothing
-//! polls. Alone means without company as [`super::presence::company`] counts
+//! that one alone in the key-value store (see [`crate::lonely_mark`]) and
+//! plays it `drop_sound` directly (see [`super::presence::left`]), whose
+//! `prompt-done` makes that one's instance look at the mark and start its
+//! timer. Nothing polls. Alone means without company as [`super::presence::company`] counts
 //! it: a callee still ringing keeps the one waiting for it.
 
 use super::long_timer::{Fired, LongTimer};
 use super::presence;
+use crate::lonely_mark;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::{kv, signaling, unix_seconds};
 
-/// The key prefix of the marks left for a participant left alone.
-const LONELY_PREFIX: &str = "lonely/";
-
-fn lonely_key(call: &str) -> String {
-    format!("{LONELY_PREFIX}{call}")
-}
+/// The most marks a sweep reads.
+const MAX_SWEPT: u32 = 256;
 
 /// Marks `call` alone, for its instance to start its timer at its next
-/// `prompt-done`.
+/// `prompt-done`; stale marks are swept on the way.
 pub fn mark_alone(call: &str) {
-    if let Err(e) = kv::set(&lonely_key(call), &unix_seconds().to_string()) {
+    let now = unix_seconds();
+    for key in kv::list(lonely_mark::PREFIX, MAX_SWEPT) {
+        if lonely_mark::is_stale(kv::get(&key).as_deref(), now) {
+            kv::delete(&key);
+        }
+    }
+    if let Err(e) = kv::set(&lonely_mark::key(call), &now.to_string()) {
         log(Level::Warn, &format!("{call} not marked alone: {e:?}"));
     }
 }
@@ -50,7 +53,7 @@ impl Lonely {
     /// A prompt ended for `call` in its room: starts the timer if a
     /// participant who left marked it alone.
     pub fn on_prompt_done(&mut self, call: &str, seconds: u32) {
-        if seconds > 0 && kv::delete(&lonely_key(call)) {
+        if seconds > 0 && kv::delete(&lonely_mark::key(call)) {
             self.start(call, seconds);
         }
     }
@@ -81,6 +84,6 @@ impl Lonely {
 
     /// The call ended: a mark left for it is deleted.
     pub fn forget(call: &str) {
-        kv::delete(&lonely_key(call));
+        kv::delete(&lonely_mark::key(call));
     }
 }

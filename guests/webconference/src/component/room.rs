@@ -2,7 +2,6 @@
 //! lookup, the predefined rooms, the room's time-out, and its dial-outs in
 //! progress.
 
-use super::finished_mutes;
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited};
@@ -136,7 +135,6 @@ pub fn close(room: &str) -> Result<(), Error> {
         let _ = signaling::hangup(&call);
         kv::delete(&dialout::key(room, &call));
     }
-    finished_mutes::forget(room);
     rooms::close(room)
 }
 
@@ -164,16 +162,33 @@ pub fn dialing(room: &str) -> Vec<String> {
 /// a room listing anyone.
 const KEEP_META_KEY: &str = "keep";
 
-/// Stores `list` as the room's invitations, and has the host keep the room
-/// while it holds any (one the host will not keep, as it keeps only so many,
-/// still holds them, and expires once empty as any room does).
-pub fn store_invited(room: &str, list: &[Invited]) -> Result<(), Error> {
-    rooms::set_meta(room, invited::META_KEY, &invited::encode(list))?;
-    let keep = if list.is_empty() { "" } else { "1" };
+/// Stores `list` as the room's invitations, less those a call listed in the
+/// room took, and has the host keep the room while it holds any, unless it
+/// times out (see [`invited::keeps_room`]). One the host will not keep, as it
+/// keeps only so many, still holds them, and expires once empty as any room
+/// does.
+pub fn store_invited(settings: &Settings, room: &str, list: Vec<Invited>) -> Result<(), Error> {
+    // The host has no compare-and-set: a call may have taken an invitation
+    // since `list` was read, and is listed by then.
+    let ids: Vec<String> = rooms::info(room)
+        .map(|info| info.participants)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.participant_id)
+        .collect();
+    let joined: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let list = invited::without_taken(list, &joined);
+    rooms::set_meta(room, invited::META_KEY, &invited::encode(&list))?;
+    let times_out = settings.support_rooms_timeout && end(room).is_some();
+    let keep = if invited::keeps_room(&list, times_out) {
+        "1"
+    } else {
+        ""
+    };
     if let Err(e) = rooms::set_meta(room, KEEP_META_KEY, keep) {
         log(
             Level::Warn,
-            &format!("room {room:?} holds invitations but is not kept: {e:?}"),
+            &format!("room {room:?}: keep {keep:?} not stored: {e:?}"),
         );
     }
     Ok(())
@@ -189,18 +204,19 @@ pub fn invited(room: &str) -> Vec<Invited> {
 /// Sets `muted` on the room's first invitation still listed (see
 /// [`invited::set_first_muted`]); false if it lists none, or the room
 /// vanished meanwhile.
-pub fn set_first_invitation_muted(room: &str, muted: bool) -> bool {
+pub fn set_first_invitation_muted(settings: &Settings, room: &str, muted: bool) -> bool {
     let listed = rooms::info(room)
         .map(|info| info.participants)
         .unwrap_or_default();
     let joined: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
     let mut list = invited(room);
-    invited::set_first_muted(&mut list, &joined, muted) && store_invited(room, &list).is_ok()
+    invited::set_first_muted(&mut list, &joined, muted)
+        && store_invited(settings, room, list).is_ok()
 }
 
 /// A call joined `room` with `participant_id`: an invitation of that id is
 /// taken off the room's list (the call is listed in its place).
-pub fn take_invitation(room: &str, participant_id: &str) {
+pub fn take_invitation(settings: &Settings, room: &str, participant_id: &str) {
     if participant_id.is_empty() {
         return;
     }
@@ -208,7 +224,7 @@ pub fn take_invitation(room: &str, participant_id: &str) {
     if !invited::remove(&mut list, participant_id) {
         return;
     }
-    if let Err(e) = store_invited(room, &list) {
+    if let Err(e) = store_invited(settings, room, list) {
         log(
             Level::Warn,
             &format!("room {room:?}: invitation of {participant_id:?} not taken off: {e:?}"),

@@ -160,8 +160,9 @@ impl Settings {
 
 /// What the kinds the host checks cannot say of the table: a `predefined_rooms`
 /// entry that is not `<room>:<pin>` (SEMS skips it: a room its users expect
-/// would be missing), a `feedback_file` that is no plain file name (the
-/// records directory takes nothing else, so no feedback could be written), a
+/// would be missing), a `feedback_file` that can never name a file of the
+/// records directory (see [`feedback::file_problem`]: no feedback could be
+/// written), a
 /// `dialout_allow` that cannot be matched whole.
 pub fn problem() -> Option<String> {
     let predefined = config::get("predefined_rooms").unwrap_or_default();
@@ -171,7 +172,7 @@ pub fn problem() -> Option<String> {
         ));
     }
     if let Some(file) = config::get("feedback_file")
-        && let Some(why) = feedback::file_name_problem(&file)
+        && let Some(why) = feedback::file_problem(&file)
     {
         return Some(format!(
             "feedback_file: {file:?} is no file name of the guest's records_dir: {why}"
