@@ -444,12 +444,19 @@ impl Participant {
     /// refused, or hangs up), so that the conference is not over meanwhile.
     fn hand_over(&self, invitee: &Call, options: Options) {
         out::went_out(&self.room, invitee.id(), options.marked);
-        // The invitee may have joined, letting go of a mark it did not have yet.
-        if room::present(&self.room)
+        // The invitee may have joined, letting go of a mark it did not have yet,
+        // or ended, leaving the mark to nobody (its own flow let go before it
+        // was written): the conference would then never be found over.
+        let joined = room::present(&self.room)
             .iter()
-            .any(|p| p.call == invitee.id())
-        {
+            .any(|p| p.call == invitee.id());
+        if joined {
             out::came_back(&self.room, invitee.id());
+        } else if matches!(
+            invitee.send_message(&Message::Probe.encode()),
+            Err(Error::NoSuchCall)
+        ) {
+            out::ended(&self.room, invitee.id());
         }
     }
 

@@ -98,10 +98,10 @@ pub fn without_taken(mut invited: Vec<Invited>, joined: &[&str]) -> Vec<Invited>
 }
 
 /// Whether the host is to keep the room, empty, for `invited`: while it holds
-/// any, unless it runs out of time (`times_out`), when it goes at its end as
-/// any room that timed out, kept or not.
-pub fn keeps_room(invited: &[Invited], times_out: bool) -> bool {
-    !invited.is_empty() && !times_out
+/// any, until it has run out of time (`timed_out`), when it goes at the next
+/// look at it as any room that timed out.
+pub fn keeps_room(invited: &[Invited], timed_out: bool) -> bool {
+    !invited.is_empty() && !timed_out
 }
 
 fn is_listed(invited: &Invited, joined: &[&str]) -> bool {
@@ -204,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn a_room_is_kept_for_invitations_unless_it_times_out() {
+    fn a_room_is_kept_for_invitations_until_it_has_timed_out() {
         assert!(keeps_room(&[invited("p1", "100")], false));
         assert!(!keeps_room(&[invited("p1", "100")], true));
         assert!(!keeps_room(&[], false));

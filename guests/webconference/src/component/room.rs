@@ -7,7 +7,7 @@ use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited};
 use crate::{dialout, expiry, predefined};
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::types::Error;
+use switchyard_sdk::types::{Error, ParticipantStatus};
 use switchyard_sdk::{kv, rooms, signaling, unix_seconds};
 
 /// The most dial-outs in progress read for one room.
@@ -163,24 +163,27 @@ pub fn dialing(room: &str) -> Vec<String> {
 const KEEP_META_KEY: &str = "keep";
 
 /// Stores `list` as the room's invitations, less those a call listed in the
-/// room took, and has the host keep the room while it holds any, unless it
+/// room took, and has the host keep the room while it holds any, until it
 /// times out (see [`invited::keeps_room`]). One the host will not keep, as it
 /// keeps only so many, still holds them, and expires once empty as any room
 /// does.
 pub fn store_invited(settings: &Settings, room: &str, list: Vec<Invited>) -> Result<(), Error> {
     // The host has no compare-and-set: a call may have taken an invitation
     // since `list` was read, and is listed by then.
+    // A finished call took its invitation when it joined; one invited again
+    // since is a new invitation.
     let ids: Vec<String> = rooms::info(room)
         .map(|info| info.participants)
         .unwrap_or_default()
         .into_iter()
+        .filter(|p| p.status != ParticipantStatus::Finished)
         .map(|p| p.participant_id)
         .collect();
     let joined: Vec<&str> = ids.iter().map(String::as_str).collect();
     let list = invited::without_taken(list, &joined);
     rooms::set_meta(room, invited::META_KEY, &invited::encode(&list))?;
-    let times_out = settings.support_rooms_timeout && end(room).is_some();
-    let keep = if invited::keeps_room(&list, times_out) {
+    let timed_out = settings.support_rooms_timeout && is_expired(room);
+    let keep = if invited::keeps_room(&list, timed_out) {
         "1"
     } else {
         ""
