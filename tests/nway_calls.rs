@@ -15,7 +15,7 @@ use support::nway::{
     nway_config, press, talk_together,
 };
 use support::phone::{Listening, Phone};
-use support::rest::rest_script;
+use support::rest::host_rooms;
 use support::server::Server;
 use support::xmlrpc::rpc;
 
@@ -597,16 +597,6 @@ fn escalation_takes_neither_a_live_conference_nor_a_configured_room() {
         rooms.contains("'9001'") && !rooms.contains("'10101'"),
         "the escalation never opened room 10101: {rooms}"
     );
-}
-
-/// The rooms the host has, empty ones too, as the REST API lists them.
-fn host_rooms(server: &Server) -> String {
-    rest_script(
-        server,
-        "print(sorted(r['room'] for r in rest('GET', '/api/v1/rooms')[2]))",
-    )
-    .trim()
-    .to_owned()
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 use support::audio::{power, rms};
 use support::phone::Phone;
-use support::rest::rest_script;
+use support::rest::host_rooms;
 use support::server::{Server, base_config};
 use support::webconference::{create_room, random_room, server_with, wait_for_participant, wc};
 use support::xmlrpc::{python, rpc};
@@ -609,17 +609,6 @@ fn a_room_name_too_long_for_any_room_is_refused_with_a_goodbye() {
     assert_goodbye(&server, &phone, "for a room name of 65 characters");
 }
 
-/// The rooms the host has, by its REST API (a webconference `roomInfo` of a room
-/// that is gone opens it anew, as SEMS's does).
-fn rooms_of(server: &Server) -> String {
-    rest_script(
-        server,
-        "print(sorted(r['room'] for r in rest('GET', '/api/v1/rooms')[2]))",
-    )
-    .trim_end()
-    .to_owned()
-}
-
 #[test]
 fn a_room_holding_invitations_outlives_the_expire_delay_until_they_are_taken() {
     let server = Server::start_with(&format!(
@@ -638,7 +627,7 @@ fn a_room_holding_invitations_outlives_the_expire_delay_until_they_are_taken() {
     );
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(
-        rooms_of(&server),
+        host_rooms(&server),
         format!("['{invited}']"),
         "an empty room without invitations expires; one holding an invitation is kept, \
          as SEMS keeps a room listing anyone"
@@ -654,11 +643,11 @@ fn a_room_holding_invitations_outlives_the_expire_delay_until_they_are_taken() {
     await_participant(&server, &invited, &pin, "ivy");
     ivy.hang_up();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while rooms_of(&server) != "[]" && Instant::now() < deadline {
+    while host_rooms(&server) != "[]" && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(
-        rooms_of(&server),
+        host_rooms(&server),
         "[]",
         "with its invitation taken, the emptied room expires"
     );

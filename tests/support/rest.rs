@@ -23,3 +23,15 @@ const REST: &str = "import json, urllib.request, urllib.error\n\
 pub fn rest_script(server: &Server, body: &str) -> String {
     python(server, &format!("{REST}{body}"))
 }
+
+/// The rooms `server` has, empty ones too, sorted, as its REST API lists them (a Python
+/// list's text). A webconference `roomInfo` of a room that is gone opens it anew, as SEMS's
+/// does; this only looks.
+pub fn host_rooms(server: &Server) -> String {
+    rest_script(
+        server,
+        "print(sorted(r['room'] for r in rest('GET', '/api/v1/rooms')[2]))",
+    )
+    .trim_end()
+    .to_owned()
+}
