@@ -23,7 +23,7 @@
 use crate::message::Message;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
-use switchyard_sdk::{Call, kv, rooms, unix_seconds};
+use switchyard_sdk::{Call, KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 
 /// How often a member out inviting renews its mark.
 pub const MARK_RENEWAL: std::time::Duration = std::time::Duration::from_secs(30);
@@ -35,9 +35,6 @@ const STALE_AFTER_S: u64 = 90;
 /// The most marks of one room looked at: more members than that out at
 /// once count as that many.
 const MAX_OUT_CHECKED: u32 = 1000;
-
-/// The room meta key that has the host keep a room while it is empty.
-const KEEP: &str = "keep";
 
 /// The prefix of `room`'s marks; the room's length first, so that no room's
 /// prefix begins another's.
@@ -121,10 +118,10 @@ fn anyone_out(room: &str) -> bool {
 fn keep(room: &str, kept: bool) {
     let value = if kept { "1" } else { "" };
     // Each renewal asks again: only a change is written (and saved with the rooms).
-    if rooms::get_meta(room, KEEP).unwrap_or_default() == value {
+    if rooms::get_meta(room, KEEP_ROOM_META_KEY).unwrap_or_default() == value {
         return;
     }
-    match rooms::set_meta(room, KEEP, value) {
+    match rooms::set_meta(room, KEEP_ROOM_META_KEY, value) {
         // A room that is gone has nothing to keep.
         Ok(()) | Err(Error::NoSuchRoom) => {}
         Err(e) => log(

@@ -108,6 +108,12 @@ pub use signaling::DialRequest;
 pub use switchyard_value::Value;
 pub use tree::{from_tree, to_tree};
 
+/// The room meta key that has the host keep an empty room: while its value is
+/// not empty the room neither expires nor counts among the empty rooms waiting
+/// (`rooms.max_empty` rooms at most are so kept; past them `rooms.set-meta` is
+/// `invalid-argument`). Set to "", the room's expiry starts then.
+pub const KEEP_ROOM_META_KEY: &str = "keep";
+
 /// The XML-RPC fault for a failed control call.
 pub fn fault(code: i32, message: impl Into<String>) -> control::Fault {
     control::Fault {

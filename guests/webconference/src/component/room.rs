@@ -8,7 +8,7 @@ use crate::invited::{self, Invited};
 use crate::{dialout, expiry, predefined};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantStatus};
-use switchyard_sdk::{kv, rooms, signaling, unix_seconds};
+use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, signaling, unix_seconds};
 
 /// The most dial-outs in progress read for one room.
 const MAX_DIALING_LISTED: u32 = 1024;
@@ -157,11 +157,6 @@ pub fn dialing(room: &str) -> Vec<String> {
         .collect()
 }
 
-/// The room meta key whose value, while not empty, has the host keep the room
-/// when it is empty: a room with invitations not yet taken stays, as SEMS keeps
-/// a room listing anyone.
-const KEEP_META_KEY: &str = "keep";
-
 /// Stores `list` as the room's invitations, less those a call listed in the
 /// room took, and has the host keep the room while it holds any, until it
 /// times out (see [`invited::keeps_room`]). One the host will not keep, as it
@@ -188,7 +183,7 @@ pub fn store_invited(settings: &Settings, room: &str, list: Vec<Invited>) -> Res
     } else {
         ""
     };
-    if let Err(e) = rooms::set_meta(room, KEEP_META_KEY, keep) {
+    if let Err(e) = rooms::set_meta(room, KEEP_ROOM_META_KEY, keep) {
         log(
             Level::Warn,
             &format!("room {room:?}: keep {keep:?} not stored: {e:?}"),
