@@ -39,11 +39,7 @@ const MAX_LISTED_BYTES: usize = 2048;
 /// A caller's number (its From user) as this guest keeps it: cut to what a
 /// room lists, at a character boundary.
 pub fn number(from_user: &str) -> String {
-    let mut end = from_user.len().min(MAX_LISTED_BYTES);
-    while !from_user.is_char_boundary(end) {
-        end -= 1;
-    }
-    from_user[..end].to_owned()
+    from_user[..from_user.floor_char_boundary(MAX_LISTED_BYTES)].to_owned()
 }
 
 /// `user` as a From's user part: without its parameters, since they

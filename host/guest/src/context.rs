@@ -62,11 +62,7 @@ impl Context {
             LogLine::Dropped => return,
         }
         if message.len() > MAX_LOG_LINE {
-            let cut = (0..=MAX_LOG_LINE)
-                .rev()
-                .find(|&i| message.is_char_boundary(i))
-                .unwrap_or(0);
-            message.truncate(cut);
+            message.truncate(message.floor_char_boundary(MAX_LOG_LINE));
             message.push('…');
         }
         match level {
