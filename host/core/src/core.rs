@@ -260,7 +260,7 @@ impl CallCore {
     /// [`Endpoint::transport_failed`]): calls being placed go on to their next
     /// target, a BYE ends its call, a re-INVITE is refused.
     pub fn transport_failed(&mut self, now: Instant, transport: Transport, addr: SocketAddr) {
-        self.endpoint.transport_failed(transport, addr);
+        self.endpoint.transport_failed(now, transport, addr);
         self.drain_sip(now);
     }
 

@@ -37,7 +37,7 @@ fn broken_call(seed: u64, extra: &str, method: OfferMethod) -> (Sim, CallKey) {
 fn delay_of(sim: &mut Sim, event: &str) -> Duration {
     sim.run_for(Duration::from_millis(50));
     let before = sim.event_names().iter().filter(|e| *e == event).count();
-    sim.ep.transport_failed(Transport::Tcp, addr(UAC));
+    sim.ep.transport_failed(sim.now, Transport::Tcp, addr(UAC));
     let failed_at = sim.elapsed();
     let came = |s: &Sim| s.event_names().iter().filter(|e| *e == event).count() > before;
     assert!(
@@ -120,7 +120,7 @@ fn a_reinvite_with_a_provisional_response_is_left_to_its_own_timers() {
     );
     sim.run_for(Duration::from_millis(50));
     // It reached the peer, whose final response may still come on a new connection (§18.2.2).
-    sim.ep.transport_failed(Transport::Tcp, addr(UAC));
+    sim.ep.transport_failed(sim.now, Transport::Tcp, addr(UAC));
     sim.run_for(AT_ONCE);
     assert!(
         !sim.event_names()
@@ -159,13 +159,13 @@ fn only_requests_waiting_on_the_failed_destination_are_given_up() {
     let call = first_call(&sim);
     // Another transport, another address: nothing of this call went there.
     sim.ep.probe(sim.now, call).unwrap();
-    sim.ep.transport_failed(Transport::Udp, addr(UAC));
+    sim.ep.transport_failed(sim.now, Transport::Udp, addr(UAC));
     sim.ep
-        .transport_failed(Transport::Tcp, addr("127.0.0.1:5064"));
+        .transport_failed(sim.now, Transport::Tcp, addr("127.0.0.1:5064"));
     assert!(sim.run_until(sim.elapsed() + AT_ONCE, |s| s.has_event("ProbeResult(200)")));
     // A request sent after the report is not stranded by it.
     sim.ep.reoffer(sim.now, call, offer()).unwrap();
-    sim.ep.transport_failed(Transport::Tcp, addr(UAC));
+    sim.ep.transport_failed(sim.now, Transport::Tcp, addr(UAC));
     sim.ep.probe(sim.now, call).unwrap();
     let limit = sim.elapsed() + AT_ONCE;
     assert!(sim.run_until(limit, |s| {

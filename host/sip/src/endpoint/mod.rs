@@ -41,7 +41,6 @@ use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
 use session::Ended;
-use transport_failure::Stranded;
 
 /// How the endpoint presents itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,8 +153,6 @@ enum Owner {
     Call(CallKey),
     /// The call's mid-dialog timers: our re-INVITE, session refresh and expiry.
     Session(CallKey),
-    /// Requests of ours a transport failure stranded, due to be given up.
-    Stranded,
 }
 
 /// How a client transaction is found (§17.1.3): top Via branch and CSeq method.
@@ -265,11 +262,6 @@ pub struct Endpoint {
     client_index: HashMap<ClientKey, TxId>,
     /// Server transactions that only absorb retransmissions until their timer ends them.
     lingering: Lingering,
-    /// Requests of ours a transport failure stranded, given up at the next timeout.
-    stranded: Vec<Stranded>,
-    /// When our latest client transaction began: no later than any `now` the shell gives
-    /// next, so a deadline there is due at once.
-    last_request_at: Option<Instant>,
     schedule: Schedule<Owner>,
     out: Outbox,
     events: VecDeque<Event>,
@@ -302,8 +294,6 @@ impl Endpoint {
             server_index: HashMap::new(),
             client_index: HashMap::new(),
             lingering: Lingering::default(),
-            stranded: Vec::new(),
-            last_request_at: None,
             schedule: Schedule::default(),
             out: Outbox::default(),
             events: VecDeque::new(),
@@ -423,7 +413,6 @@ impl Endpoint {
                     }
                 }
                 Owner::Session(key) => self.on_session_timeout(now, key),
-                Owner::Stranded => self.give_up_stranded(now),
             }
         }
     }
@@ -745,7 +734,6 @@ impl Endpoint {
         (request, destination): (Vec<u8>, TransportAddr),
         waiting: Option<CallKey>,
     ) {
-        self.last_request_at = Some(now);
         let tx = NonInviteClient::new(now, destination, request, waiting, &mut self.out);
         let key = ClientKey {
             branch,
@@ -783,7 +771,6 @@ impl Endpoint {
             }
             Owner::Call(key) => self.calls.get(&key).and_then(|call| call.deadline()),
             Owner::Session(key) => self.calls.get(&key).and_then(|c| c.session.deadline()),
-            Owner::Stranded => self.stranded_deadline(),
         };
         self.schedule.set(owner, deadline);
     }

@@ -94,7 +94,6 @@ impl Endpoint {
         request: Vec<u8>,
         destination: TransportAddr,
     ) {
-        self.last_request_at = Some(now);
         let tx = InviteClient::new(now, destination, request, call, &mut self.out);
         let key = ClientKey {
             branch,

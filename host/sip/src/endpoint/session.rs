@@ -510,7 +510,6 @@ impl Endpoint {
             (Some(&offer), &credentials),
         );
         let cseq = state.dialog.local_cseq();
-        self.last_request_at = Some(now);
         if let Some(old) = state.session.outgoing.take() {
             // A 491 or a challenge ended it; its final response may come again.
             self.reinvites.remove(&old.branch);

@@ -14,7 +14,7 @@ use crate::transport::{Transport, TransportAddr};
 
 /// A request of ours that waited for its final response from where the transport failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Stranded {
+enum Stranded {
     /// A client transaction in the endpoint's table: a placed call's INVITE, or a BYE,
     /// CANCEL, PRACK, UPDATE or OPTIONS.
     Tx(TxId),
@@ -35,10 +35,8 @@ impl Endpoint {
     /// offered again, as after its CANCEL went unanswered. An INVITE or re-INVITE that had a
     /// provisional response is left to its own timers (and a placed call to whatever bounds
     /// its ringing): its final response may still come, and a 2xx is taken as ever. Requests
-    /// answered already, and those sent after this call, are left be. Takes effect at the
-    /// next [`Endpoint::handle_timeout`], which [`Endpoint::poll_timeout`] asks for at once
-    /// (the shell reports no time with it).
-    pub fn transport_failed(&mut self, transport: Transport, addr: SocketAddr) {
+    /// answered already are left be. All of it at `now`.
+    pub fn transport_failed(&mut self, now: Instant, transport: Transport, addr: SocketAddr) {
         let failed = TransportAddr::new(transport, addr);
         // Requests already written are given up too, not only those lost: a response comes
         // back on the connection its request went on (§18.2.2), which broke, losing messages
@@ -57,18 +55,9 @@ impl Endpoint {
             let stranded = unanswered(&reinvite.tx) && to.same_place(&failed);
             stranded.then(|| Stranded::Reinvite(call, reinvite.branch.clone()))
         });
-        self.stranded.extend(transactions.chain(reinvites));
-        self.reschedule(Owner::Stranded);
-    }
-
-    /// When the requests a transport failure stranded are due to be given up: at once.
-    pub(super) fn stranded_deadline(&self) -> Option<Instant> {
-        self.last_request_at.filter(|_| !self.stranded.is_empty())
-    }
-
-    /// Gives up at `now` the requests a transport failure stranded that still wait.
-    pub(super) fn give_up_stranded(&mut self, now: Instant) {
-        for stranded in std::mem::take(&mut self.stranded) {
+        // Listed first: giving one up changes the tables read.
+        let stranded: Vec<Stranded> = transactions.chain(reinvites).collect();
+        for stranded in stranded {
             match stranded {
                 Stranded::Tx(id) => self.give_up_tx(now, id),
                 Stranded::Reinvite(call, branch) => self.give_up_reinvite(now, call, &branch),

@@ -271,7 +271,7 @@ fn an_unreachable_next_hop_fails_its_calls_at_once_with_503() {
     // Another call, to a next hop that stays reachable (and silent).
     let other = pair.invite(call_to("127.0.0.1:5090"));
     peer_wait(&mut pair, Method::Invite, 1);
-    pair.a.transport_failed(Transport::Udp, addr(P));
+    pair.a.transport_failed(pair.now, Transport::Udp, addr(P));
     let to_p = format!("INVITE sip:bob@{P} ");
     let sent = pair.a_sent_starting(&to_p).len();
     assert!(!pair.run_until(Duration::from_secs(5), |p| p.a_events.len() > 1));
@@ -304,7 +304,7 @@ fn an_unreachable_next_hop_leaves_a_ringing_call_to_its_final_response() {
     assert!(pair.run_until(MINUTE, |p| !p.a_events.is_empty()));
     // The callee rings: given up, the INVITE could not be cancelled, nor its 2xx taken, while
     // the next target rang too. Its answer may come on a new connection to our Via (§18.2.2).
-    pair.a.transport_failed(Transport::Udp, addr(P));
+    pair.a.transport_failed(pair.now, Transport::Udp, addr(P));
     pair.run_for(Duration::from_secs(40));
     assert_eq!(pair.a_names(), ["CallProgress(180)"]);
     pair.peer
@@ -323,7 +323,7 @@ fn an_unreachable_next_hop_leaves_a_ringing_call_to_its_final_response() {
     assert!(pair.run_until(MINUTE, |p| p.a_names().len() > 3));
     pair.a.hangup(pair.now, call).unwrap();
     peer_wait(&mut pair, Method::Cancel, 1);
-    pair.a.transport_failed(Transport::Udp, addr(P));
+    pair.a.transport_failed(pair.now, Transport::Udp, addr(P));
     pair.run_for(Duration::from_secs(1));
     assert_eq!(pair.a.stats().transport_failures, 1, "the CANCEL alone");
     assert_eq!(pair.a_names().last().unwrap(), "CallProgress(180)");
