@@ -2,8 +2,9 @@
 //! it comes back with its pin however low `rooms.max_empty` is, only its
 //! owner may read it, an empty room expires when it would have without the
 //! restart, a room that cannot come back stops the start, naming the file
-//! and the entry, and leaves the file as it was, and a change a control
-//! request in flight at SIGTERM makes is in the file the server leaves.
+//! and the entry, and leaves the file as it was, a second server given the
+//! file a running one keeps refuses to start, and a change a control request
+//! in flight at SIGTERM makes is in the file the server leaves.
 
 mod support;
 
@@ -81,6 +82,35 @@ fn every_room_comes_back_with_its_pin_past_max_empty_and_the_file_is_private() {
             .collect::<Vec<_>>(),
         "the file still holds every room"
     );
+}
+
+#[test]
+fn a_second_server_given_the_file_a_running_one_keeps_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rooms.json");
+    let mut server = Server::start_with(&config(&file, 100));
+    create_room(&server, "701");
+    let config_file = dir.path().join("second.toml");
+    std::fs::write(&config_file, config(&file, 100)).unwrap();
+    let (status, stderr) = run_to_exit(&config_file, FAILED_START_TIMEOUT);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected the second start to fail:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "rooms.state_file: {}: another running process keeps this file (it holds the lock on {})",
+            file.display(),
+            dir.path().join(".rooms.json.lock").display()
+        )),
+        "{stderr}"
+    );
+    // The refused start took nothing from the first server's file.
+    create_room(&server, "702");
+    server.signal("TERM");
+    assert_eq!(server.wait(EXIT_TIMEOUT).code(), Some(0));
+    assert_eq!(rooms_in(&file), ["701", "702"]);
 }
 
 #[test]

@@ -132,7 +132,8 @@ pub const STOP_WAIT: Duration = Duration::from_secs(5);
 ///
 /// Before its first write it removes the temporaries of `path`'s name that an
 /// earlier process left (killed, or the machine lost power, while writing):
-/// one process keeps a file, so none of them is another's write in flight.
+/// one process keeps a file ([`crate::file_owner::FileOwner`]), so none of them is
+/// another's write in flight.
 /// `stop` is heeded while a write is in flight: the writes from then on get
 /// [`STOP_WAIT`] in all, and one still running after it is logged and left.
 pub async fn keep<K>(

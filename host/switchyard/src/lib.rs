@@ -19,6 +19,7 @@ mod dial_policy;
 mod durable_file;
 mod events;
 mod executor;
+mod file_owner;
 mod guest_check;
 mod guest_cli;
 mod guest_control;

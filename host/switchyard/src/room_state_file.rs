@@ -7,6 +7,7 @@
 //! its owner may read it (mode 0600): it holds the rooms' PINs.
 
 use crate::durable_file;
+use crate::file_owner::FileOwner;
 use crate::host_api::lock;
 use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,7 @@ struct KeptRoom {
 #[derive(Debug)]
 pub struct RoomStateFile {
     path: PathBuf,
+    _owner: FileOwner,
 }
 
 impl RoomStateFile {
@@ -51,8 +53,11 @@ impl RoomStateFile {
     /// `core`, however many (`rooms.max_empty` applies to rooms emptied
     /// later). A file that does not parse, or holds a room that cannot come
     /// back (a name the rooms do not take), is an error naming the file and
-    /// the entry: starting without its rooms would overwrite them.
+    /// the entry: starting without its rooms would overwrite them. So is a
+    /// file another running process keeps ([`FileOwner`]).
     pub fn open(path: &Path, core: &Mutex<CallCore>) -> anyhow::Result<RoomStateFile> {
+        let owner = FileOwner::claim(path)
+            .map_err(|e| anyhow!("rooms.state_file: {}: {e}", path.display()))?;
         let kept: Kept = match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| anyhow!("rooms.state_file: {}: {e}", path.display()))?,
@@ -90,6 +95,7 @@ impl RoomStateFile {
         }
         Ok(RoomStateFile {
             path: path.to_owned(),
+            _owner: owner,
         })
     }
 

@@ -12,6 +12,7 @@
 //! shutdown.
 
 use crate::durable_file;
+use crate::file_owner::FileOwner;
 use crate::host_api::lock;
 use anyhow::{Context, anyhow};
 use std::path::{Path, PathBuf};
@@ -91,14 +92,18 @@ impl Counters {
 pub struct StatsFile {
     dir: PathBuf,
     base: Counters,
+    _owner: FileOwner,
 }
 
 impl StatsFile {
     /// Reads `<dir>/stats` (none yet, or an empty one: counts start at zero). A file that
     /// does not hold three counts is an error naming it: counting on from zero would
-    /// overwrite the history it holds.
+    /// overwrite the history it holds. So is a file another running process
+    /// keeps ([`FileOwner`]).
     pub fn open(dir: &Path) -> anyhow::Result<StatsFile> {
         let path = dir.join(FILE_NAME);
+        let owner = FileOwner::claim(&path)
+            .map_err(|e| anyhow!("records.stats_dir: {}: {e}", path.display()))?;
         let base = match std::fs::read_to_string(&path) {
             // SEMS writes its file in place, so a crash during a write leaves it empty: there
             // is no history to keep.
@@ -116,6 +121,7 @@ impl StatsFile {
         Ok(StatsFile {
             dir: dir.to_owned(),
             base,
+            _owner: owner,
         })
     }
 
@@ -216,8 +222,10 @@ mod tests {
     #[test]
     fn a_written_file_is_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let empty = StatsFile::open(dir.path()).unwrap();
-        assert_eq!(empty.base(), Counters::default());
+        assert_eq!(
+            StatsFile::open(dir.path()).unwrap().base(),
+            Counters::default()
+        );
         let counters = Counters {
             total: 7,
             failed: 1,

@@ -1,0 +1,102 @@
+//! One process per kept file. A server that keeps a file across restarts (the
+//! rooms file, the stats file) holds an exclusive lock (flock(2)) on a hidden
+//! `.<name>.lock` beside it for as long as it runs, so a second server pointed
+//! at the same file refuses to start, rather than the two overwriting each
+//! other's writes and removing each other's temporaries. The kernel lets the
+//! lock go when the process ends, however it ends: a crash leaves nothing to
+//! clean up (the empty lock file stays, and is harmless).
+
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// The lock file's mode: it is empty, so only its owner needs it.
+const LOCK_MODE: u32 = 0o600;
+
+/// This process's claim on a kept file, held until dropped.
+#[derive(Debug)]
+pub struct FileOwner {
+    _lock: File,
+}
+
+impl FileOwner {
+    /// Claims `path` for this process. Fails, saying why, when another process
+    /// (or another claim of this one) holds it, or when its lock file cannot be
+    /// created or locked.
+    pub fn claim(path: &Path) -> Result<FileOwner, String> {
+        let lock_path = lock_path(path)?;
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(LOCK_MODE)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot open its lock file {}: {e}", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => Ok(FileOwner { _lock: lock }),
+            Err(TryLockError::WouldBlock) => Err(format!(
+                "another running process keeps this file (it holds the lock on {}); \
+                 give each server a file of its own",
+                lock_path.display()
+            )),
+            Err(TryLockError::Error(e)) => Err(format!(
+                "cannot lock its lock file {}: {e}",
+                lock_path.display()
+            )),
+        }
+    }
+}
+
+/// `.<name>.lock` in `path`'s directory.
+fn lock_path(path: &Path) -> Result<PathBuf, String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
+    let mut hidden = OsString::from(".");
+    hidden.push(name);
+    hidden.push(".lock");
+    Ok(path.with_file_name(hidden))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_claimed_is_refused_to_a_second_claim_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("rooms.json");
+        let first = FileOwner::claim(&kept).expect("the first claim");
+        let refused = FileOwner::claim(&kept).expect_err("a second claim while the first holds");
+        let lock = dir.path().join(".rooms.json.lock");
+        assert!(
+            refused.contains("another running process keeps this file")
+                && refused.contains(&lock.display().to_string()),
+            "{refused}"
+        );
+        drop(first);
+        FileOwner::claim(&kept).expect("a claim once the first is gone");
+        assert!(!kept.exists(), "claiming creates only the lock file");
+    }
+
+    #[test]
+    fn files_side_by_side_are_claimed_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let _rooms = FileOwner::claim(&dir.path().join("rooms.json")).unwrap();
+        FileOwner::claim(&dir.path().join("other.json")).expect("another file's claim");
+    }
+
+    #[test]
+    fn a_directory_that_cannot_take_the_lock_file_is_named() {
+        let missing = Path::new("/nonexistent-switchyard-dir/rooms.json");
+        let refused = FileOwner::claim(missing).unwrap_err();
+        assert!(
+            refused.starts_with(
+                "cannot open its lock file /nonexistent-switchyard-dir/.rooms.json.lock: "
+            ),
+            "{refused}"
+        );
+    }
+}
