@@ -5,6 +5,17 @@
 use std::time::Duration;
 use switchyard_sdk::{Call, TimerId};
 
+/// The room's own codes, which a participant's options turn on: `#` leaves
+/// (option `H`), `*1` mutes and unmutes (`M`), `*2` locks and unlocks, `*3`
+/// hangs up the last one in (`M` with `A`).
+pub const LEAVE_CODE: &str = "#";
+/// See [`LEAVE_CODE`].
+pub const MUTE_CODE: &str = "*1";
+/// See [`LEAVE_CODE`].
+pub const LOCK_CODE: &str = "*2";
+/// See [`LEAVE_CODE`].
+pub const KICK_LAST_CODE: &str = "*3";
+
 /// The codes one state of a flow listens for, each with what it means.
 #[derive(Debug, Clone)]
 pub struct Codes<A> {
@@ -43,6 +54,30 @@ impl<A: Copy> Codes<A> {
     fn begins_one(&self, typed: &str) -> bool {
         self.codes.iter().any(|(code, _)| code.starts_with(typed))
     }
+}
+
+/// A code with the name it is configured under.
+pub type NamedCode<'a> = (&'a str, &'a str);
+
+/// The first two of `codes` (each with its name) listened for together where
+/// one begins with the other and they are named apart: the shorter is taken
+/// as soon as it is typed ([`KeyBuffer::press`]), so the longer is never
+/// reached. Empty codes (turned off) are left out. As `(shorter, longer)`.
+pub fn first_shadowing<'a>(codes: &[NamedCode<'a>]) -> Option<(NamedCode<'a>, NamedCode<'a>)> {
+    let on: Vec<_> = codes.iter().filter(|(_, code)| !code.is_empty()).collect();
+    on.iter().enumerate().find_map(|(i, &&a)| {
+        on[i + 1..].iter().find_map(|&&b| {
+            if a.0 == b.0 {
+                None
+            } else if b.1.starts_with(a.1) {
+                Some((a, b))
+            } else if a.1.starts_with(b.1) {
+                Some((b, a))
+            } else {
+                None
+            }
+        })
+    })
 }
 
 /// The keys typed towards a code.
@@ -180,6 +215,27 @@ mod tests {
         assert_eq!(buffer.typed, "*");
         buffer.clear();
         assert_eq!(type_keys(&mut buffer, "0"), [Step::NoCode]);
+    }
+
+    #[test]
+    fn a_code_beginning_another_of_another_name_shadows_it() {
+        assert_eq!(
+            first_shadowing(&[("join", "*7"), ("join", "*"), ("drop", "*#")]),
+            Some((("join", "*"), ("drop", "*#")))
+        );
+        assert_eq!(
+            first_shadowing(&[("drop", "*#"), ("join", "*#")]),
+            Some((("drop", "*#"), ("join", "*#")))
+        );
+        assert_eq!(
+            first_shadowing(&[("join", "*7"), ("join", "*"), ("drop", "")]),
+            None,
+            "codes of one name mean the same; an empty code is off"
+        );
+        assert_eq!(
+            first_shadowing(&[("join", "*7"), ("join", "**"), ("drop", "*#")]),
+            None
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::digits::{Digits, Typing};
 use crate::invitee;
-use crate::keys::{Codes, TimedKeys};
+use crate::keys::{Codes, KICK_LAST_CODE, LEAVE_CODE, LOCK_CODE, MUTE_CODE, TimedKeys};
 use crate::message::Message;
 use crate::options::Options;
 use crate::out;
@@ -543,13 +543,13 @@ impl Participant {
     fn room_codes(&self, settings: &Settings) -> Codes<RoomKey> {
         let mut codes = Vec::new();
         if self.options.hash_leaves {
-            codes.push(("#".to_owned(), RoomKey::Leave));
+            codes.push((LEAVE_CODE.to_owned(), RoomKey::Leave));
         }
         if self.options.menu {
-            codes.push(("*1".to_owned(), RoomKey::ToggleMute));
+            codes.push((MUTE_CODE.to_owned(), RoomKey::ToggleMute));
             if self.options.admin {
-                codes.push(("*2".to_owned(), RoomKey::ToggleLock));
-                codes.push(("*3".to_owned(), RoomKey::KickLast));
+                codes.push((LOCK_CODE.to_owned(), RoomKey::ToggleLock));
+                codes.push((KICK_LAST_CODE.to_owned(), RoomKey::KickLast));
             }
         }
         if self.options.invite && matches!(self.stage, Stage::InRoom) {

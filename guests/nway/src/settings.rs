@@ -1,5 +1,6 @@
 //! The guest's settings, read from its config table (`[guests.nway.config]`).
 
+use crate::keys::{KICK_LAST_CODE, LEAVE_CODE, LOCK_CODE, MUTE_CODE, NamedCode, first_shadowing};
 use crate::options::Options;
 use regex_lite::Regex;
 use std::collections::BTreeMap;
@@ -49,6 +50,43 @@ pub struct FeatureCodes {
     /// `dial_timeout_ms` (default 10000): the longest wait for the next key
     /// of a number being dialled (then the dialler is back in its room).
     pub dial_timeout: Duration,
+}
+
+impl FeatureCodes {
+    /// A code that another listened for at the same time keeps from ever
+    /// being reached, as an error naming both: the join and drop codes while
+    /// consulting an invitee; the invite code and the room's own codes
+    /// ([`LEAVE_CODE`] and the menu's) in a room.
+    fn shadowing(&self) -> Option<String> {
+        let consulting: Vec<NamedCode<'_>> = self
+            .join
+            .iter()
+            .map(|code| ("join_codes", code.as_str()))
+            .chain([("drop_code", self.drop.as_str())])
+            .collect();
+        let in_room = [
+            ("invite_code", self.invite.as_str()),
+            ("the room's leave code", LEAVE_CODE),
+            ("the room's mute code", MUTE_CODE),
+            ("the room's lock code", LOCK_CODE),
+            ("the room's kick code", KICK_LAST_CODE),
+        ];
+        [consulting.as_slice(), in_room.as_slice()]
+            .into_iter()
+            .find_map(first_shadowing)
+            .map(|((short_key, short), (long_key, long))| {
+                // Named by the key to change: the shorter, unless it is fixed.
+                let (key, code, other_key, other) = if short_key.starts_with("the room's") {
+                    (long_key, long, short_key, short)
+                } else {
+                    (short_key, short, long_key, long)
+                };
+                format!(
+                    "{key}: {code:?} and {other_key} {other:?} are listened for together, \
+                     and {short:?} is taken as soon as it is typed: {long:?} would never be reached"
+                )
+            })
+    }
 }
 
 /// One room's own settings (`[guests.nway.config.rooms.<room>]`).
@@ -154,6 +192,20 @@ impl Settings {
             Options::parse(&text(key, default)).map_err(|e| format!("{key}: {e}"))
         };
         let call_pattern = text("call_pattern", "^[0-9]+$");
+        let codes = FeatureCodes {
+            escalate: code("escalate_code", &text("escalate_code", "*0"))?,
+            join: text("join_codes", "*7,**")
+                .split(',')
+                .map(|c| code("join_codes", c.trim()))
+                .collect::<Result<_, _>>()?,
+            drop: code("drop_code", &text("drop_code", "*#"))?,
+            invite: code("invite_code", &text("invite_code", "0"))?,
+            interdigit: millis("interdigit_ms", &text("interdigit_ms", "3000"))?,
+            dial_timeout: millis("dial_timeout_ms", &text("dial_timeout_ms", "10000"))?,
+        };
+        if let Some(problem) = codes.shadowing() {
+            return Err(problem);
+        }
         Ok(Settings {
             call_pattern: regex("call_pattern", &call_pattern)?,
             invite_allow: regex("invite_allow", &text("invite_allow", &call_pattern))?,
@@ -176,17 +228,7 @@ impl Settings {
                     ));
                 }
             },
-            codes: FeatureCodes {
-                escalate: code("escalate_code", &text("escalate_code", "*0"))?,
-                join: text("join_codes", "*7,**")
-                    .split(',')
-                    .map(|c| code("join_codes", c.trim()))
-                    .collect::<Result<_, _>>()?,
-                drop: code("drop_code", &text("drop_code", "*#"))?,
-                invite: code("invite_code", &text("invite_code", "0"))?,
-                interdigit: millis("interdigit_ms", &text("interdigit_ms", "3000"))?,
-                dial_timeout: millis("dial_timeout_ms", &text("dial_timeout_ms", "10000"))?,
-            },
+            codes,
             room_scheme: match text("room_scheme", "first_free").as_str() {
                 "first_free" => RoomScheme::FirstFree,
                 "offset" => {
@@ -555,6 +597,24 @@ mod tests {
             (
                 ("room_first", "20000"),
                 "room_first, room_last: 20000..=9999 is not a range",
+            ),
+            (
+                ("drop_code", "*"),
+                "drop_code: \"*\" and join_codes \"*7\" are listened for together, \
+                 and \"*\" is taken as soon as it is typed: \"*7\" would never be reached",
+            ),
+            (
+                ("join_codes", "*7,*#"),
+                "join_codes: \"*#\" and drop_code \"*#\" are listened for together",
+            ),
+            (
+                ("invite_code", "*"),
+                "invite_code: \"*\" and the room's mute code \"*1\" are listened for together",
+            ),
+            (
+                ("invite_code", "#1"),
+                "invite_code: \"#1\" and the room's leave code \"#\" are listened for together, \
+                 and \"#\" is taken as soon as it is typed: \"#1\" would never be reached",
             ),
         ];
         for ((key, value), expected) in cases {
