@@ -26,9 +26,11 @@
 //!   clock running slow), playout stops and the next packet anchors a new talkspurt under the
 //!   current target, so the delay grows by stretching at this point and silence suppression does
 //!   not turn every later packet into a late one. Meanwhile a tick is [`Playout::Lost`] while
-//!   the last frame played at most `LOST_WINDOW` ago (mid-talkspurt: concealed), then
-//!   [`Playout::Idle`] (the sender paused: silence). Slots skipped by the new anchor count as
-//!   lost.
+//!   the audio of the last frame played ended less than `LOST_WINDOW` ago (mid-talkspurt:
+//!   concealed), then [`Playout::Idle`] (the sender paused: silence). The window runs from the
+//!   end of that audio, not from its release: a packet longer than the window (80 ms and more)
+//!   is released only when the one before it is used up, and the one after it missing is a
+//!   loss like any other. Slots skipped by the new anchor count as lost.
 //! - The buffer shrinks one packet at a time: a missing slot is skipped instead of concealed
 //!   when the buffered audio exceeds the target by more than a packet, and once per
 //!   `DEPTH_WINDOW` the next packet is dropped when the buffer stayed that deep all along (a
@@ -55,8 +57,9 @@ const MAX_MISORDER: i32 = 100;
 // Extended sequence numbers start here, a multiple of 2^16, so that their low 16 bits are the
 // wire sequence number and packets from before the first one stay positive.
 const EXT_BASE: u64 = 1 << 32;
-/// How long after the last frame played an empty buffer still means a lost frame rather than a
-/// paused sender: as long as G.711 Appendix I concealment lasts before it falls silent.
+/// How long after the end of the last frame's audio an empty buffer still means a lost frame
+/// rather than a paused sender: as long as G.711 Appendix I concealment lasts before it falls
+/// silent.
 const LOST_WINDOW: Duration = Duration::from_millis(60);
 /// How long the buffer must stay deeper than needed before a packet is dropped to shrink it.
 const DEPTH_WINDOW: Duration = Duration::from_secs(1);
@@ -89,7 +92,7 @@ pub enum Playout<T> {
     /// The next packet in sequence.
     Frame(T),
     /// A frame is missing mid-talkspurt (later packets exist, or the buffer ran dry less than
-    /// 60 ms after the last frame): conceal it.
+    /// 60 ms after the last frame's audio ended): conceal it.
     Lost,
     /// Nothing to play: before the first talkspurt, while one is buffering, or the sender paused
     /// (silence suppression, DTX, hold). Play silence, not concealment.
@@ -230,8 +233,8 @@ pub struct JitterBuffer<T> {
     next: u64,
     // Highest slot already released or given up: packets at or below it are late.
     floor: Option<u64>,
-    // When the last frame was released.
-    last_frame: Option<Instant>,
+    // When the audio of the last frame released ends: its release plus a packet's duration.
+    last_frame_end: Option<Instant>,
     // The shallowest depth (packets, before release) seen since `window_start`.
     window_start: Option<Instant>,
     window_min: u64,
@@ -283,7 +286,7 @@ impl<T> JitterBuffer<T> {
             phase: Phase::Idle,
             next: 0,
             floor: None,
-            last_frame: None,
+            last_frame_end: None,
             window_start: None,
             window_min: u64::MAX,
             shrink: false,
@@ -428,12 +431,12 @@ impl<T> JitterBuffer<T> {
         match self.packets.remove(slot) {
             Some(Slot::Audio(item)) => {
                 self.stats.played += 1;
-                self.last_frame = Some(now);
+                self.last_frame_end = Some(now + self.duration_of(1));
                 Playout::Frame(item)
             }
             Some(Slot::NoAudio) => {
                 // The sender said this is no audio: silence, and silence after it too.
-                self.last_frame = None;
+                self.last_frame_end = None;
                 Playout::Idle
             }
             None => {
@@ -558,8 +561,8 @@ impl<T> JitterBuffer<T> {
 
     // A tick with nothing to release: lost mid-talkspurt, idle otherwise.
     fn missing(&self, now: Instant) -> Playout<T> {
-        match self.last_frame {
-            Some(at) if now.saturating_duration_since(at) <= LOST_WINDOW => Playout::Lost,
+        match self.last_frame_end {
+            Some(end) if now.saturating_duration_since(end) < LOST_WINDOW => Playout::Lost,
             _ => Playout::Idle,
         }
     }
@@ -640,6 +643,36 @@ mod tests {
             samples: 160,
         };
         jb.push(arrival, sequence);
+    }
+
+    #[test]
+    fn a_buffer_run_dry_after_a_long_packet_conceals_until_its_audio_is_long_over() {
+        let t0 = Instant::now();
+        let mut jb = fixed(20);
+        // 120 ms packets, each arriving just as the one before it is used up, and only then
+        // popped: packet 12 is lost.
+        let long = |jb: &mut JitterBuffer<u16>, sequence: u16| {
+            let arrival = Arrival {
+                at: at(t0, 120 * u64::from(sequence - 10)),
+                ssrc: 1,
+                sequence,
+                timestamp: u32::from(sequence) * 960,
+                samples: 960,
+            };
+            jb.push(arrival, sequence);
+        };
+        long(&mut jb, 10);
+        assert_eq!(jb.pop(at(t0, 0)), Playout::Frame(10));
+        long(&mut jb, 11);
+        assert_eq!(jb.pop(at(t0, 120)), Playout::Frame(11));
+        assert_eq!(jb.pop(at(t0, 240)), Playout::Lost, "packet 11 just ended");
+        long(&mut jb, 13);
+        assert_eq!(jb.pop(at(t0, 360)), Playout::Frame(13));
+        // The sender pauses: no telling it from a loss until a packet's audio later.
+        assert_eq!(jb.pop(at(t0, 480)), Playout::Lost);
+        assert_eq!(jb.pop(at(t0, 540)), Playout::Idle);
+        assert_eq!(jb.pop(at(t0, 600)), Playout::Idle);
+        assert_eq!((jb.stats().played, jb.stats().lost), (3, 1));
     }
 
     #[test]

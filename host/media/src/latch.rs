@@ -30,19 +30,27 @@
 //!      RFC 4193, link-local) is a peer behind a NAT, from which no genuine packet reaches a
 //!      leg latched elsewhere: one claiming it is forged, and does not take the call.
 //!
-//! Every re-negotiation of the peer's session (a re-INVITE or UPDATE: a resume, a move, a
-//! refresh) starts over ([`Latch::relearn`]): a NAT that forgot its mapping while the call was
-//! on hold maps the resumed stream to a new port. While the SDP address stays the same (an
-//! unspecified one, `c=0.0.0.0` for a hold, changes nothing), the source latched before goes on
-//! receiving the leg's RTP and is latched again at its first packet, so a refresh costs a peer
-//! behind a NAT nothing. When the SDP address moves, the source latched before is the path the
-//! peer left (a PBX that hands the media to a phone, a relay failing over): it may go on sending
-//! for a while, so it is latched again only [`LEFT_PATH_GRACE`] after its first packet, when
-//! nothing else latched first, and is then an ordinary source again; a new peer behind a NAT is
-//! heard at the new address, and a peer that only changed the address it signals (one that
-//! learned its public address) is heard again after that second. The first address a leg that
-//! started without one (a late offer, a hold at setup) is given is no move. Addresses compare on the canonical IP, so an IPv4 peer seen on a
-//! dual-stack socket (`::ffff:a.b.c.d`) matches its SDP IPv4 address.
+//! Every re-negotiation of the peer's session (a re-INVITE or UPDATE: a resume, a move, a refresh)
+//! starts over ([`Latch::relearn`]): a NAT that forgot its mapping while the call was on hold maps
+//! the resumed stream to a new port. While the SDP address stays the same (an unspecified one,
+//! `c=0.0.0.0` for a hold, changes nothing), the source latched before goes on receiving the leg's
+//! RTP and is latched again at its first packet, so a refresh costs a peer behind a NAT nothing. A
+//! source that latched meanwhile only by outlasting the grace is on trial: a peer on hold or in DTX
+//! stays silent for as long as it likes, and one behind a NAT never sends from its SDP address to
+//! take the latch back, so a prober sending all along would otherwise keep its media. The stream
+//! latched before, its SSRC and its numbering going on as in [`Latch::follow`], takes the latch
+//! back from a source on trial (and latches before one does, wherever it comes from), and the next
+//! re-negotiation keeps the source latched before, not the one on trial: a prober knows neither the
+//! SSRC nor the numbering of the peer's stream. A peer that resumes from a new mapping with a
+//! stream of its own is still latched after the grace, at each re-negotiation until the SDP address
+//! moves. When the SDP address moves, the source latched before is the path the peer left (a PBX
+//! that hands the media to a phone, a relay failing over): it may go on sending for a while, so it
+//! is latched again only [`LEFT_PATH_GRACE`] after its first packet, when nothing else latched
+//! first, and is then an ordinary source again; a new peer behind a NAT is heard at the new
+//! address, and a peer that only changed the address it signals (one that learned its public
+//! address) is heard again after that second. The first address a leg that started without one (a
+//! late offer, a hold at setup) is given is no move. Addresses compare on the canonical IP, so an
+//! IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) matches its SDP IPv4 address.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -75,8 +83,11 @@ pub(crate) enum Source {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Latch {
     latched: Option<SocketAddr>,
+    // Whether `latched` only outlasted the grace while `previous` was known: it may be a prober
+    // that beat a silent peer, so it never takes the place of `previous`.
+    on_trial: bool,
     // The source latched before the last re-negotiation, while the SDP address is unchanged.
-    previous: Option<SocketAddr>,
+    previous: Option<Known>,
     // The source latched before the SDP address last moved: the path the peer left.
     left: Option<SocketAddr>,
     // The last SDP address that was not unspecified (unspecified until one is given): whether a
@@ -86,7 +97,15 @@ pub(crate) struct Latch {
     first_seen: Option<Instant>,
     // When the first packet from `left` since the last reset arrived.
     left_first_seen: Option<Instant>,
-    // The SSRC and sequence number of the last packet taken.
+    // The SSRC and sequence number of the last packet taken from `latched`.
+    last: Option<(u32, u16)>,
+}
+
+/// A source latched before a re-negotiation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Known {
+    source: SocketAddr,
+    // The SSRC and sequence number of the last packet taken from it.
     last: Option<(u32, u16)>,
 }
 
@@ -95,6 +114,7 @@ impl Latch {
     pub(crate) fn new(sdp: SocketAddr) -> Latch {
         Latch {
             latched: None,
+            on_trial: false,
             previous: None,
             left: None,
             signalled: sdp,
@@ -111,7 +131,7 @@ impl Latch {
             return Source::Accepted;
         }
         if same(source, sdp) && (self.latched.is_none() || !private(sdp.ip())) {
-            return self.latch(source);
+            return self.latch(source, false);
         }
         if self.latched.is_some() {
             return Source::Foreign;
@@ -122,19 +142,24 @@ impl Latch {
                 return Source::Foreign;
             }
             self.left = None;
-            return self.latch(source);
+            return self.latch(source, false);
         }
-        let known = self.previous.is_some_and(|previous| same(previous, source));
+        let known = self
+            .previous
+            .is_some_and(|previous| same(previous.source, source));
         let first = *self.first_seen.get_or_insert(now);
-        if known || now >= first + LATCH_GRACE {
-            self.latch(source)
+        if known {
+            self.latch(source, false)
+        } else if now >= first + LATCH_GRACE {
+            self.latch(source, self.previous.is_some())
         } else {
             Source::Foreign
         }
     }
 
-    fn latch(&mut self, source: SocketAddr) -> Source {
+    fn latch(&mut self, source: SocketAddr, on_trial: bool) -> Source {
         self.latched = Some(source);
+        self.on_trial = on_trial;
         Source::Accepted
     }
 
@@ -144,42 +169,62 @@ impl Latch {
     }
 
     /// Whether a packet from `source`, which [`check`](Self::check) found foreign, continues the
-    /// latched stream (its SSRC, numbered at most [`MAX_CONTINUATION`] past the last packet
-    /// heard): then the leg latches to `source`.
+    /// latched stream, or the one latched before the last re-negotiation while nothing or only
+    /// a source on trial is latched (its SSRC, numbered at most [`MAX_CONTINUATION`] past the
+    /// last packet heard from it): then the leg latches to `source`, on trial only if it
+    /// continues a stream on trial.
     pub(crate) fn follow(&mut self, source: SocketAddr, ssrc: u32, sequence: u16) -> bool {
-        let continues = self.latched.is_some()
-            && self.last.is_some_and(|(last_ssrc, last)| {
-                last_ssrc == ssrc && (1..=MAX_CONTINUATION).contains(&sequence.wrapping_sub(last))
-            });
-        if continues {
+        if self.latched.is_some() && continues(self.last, ssrc, sequence) {
             self.latched = Some(source);
+            return true;
         }
-        continues
+        let resumes = (self.latched.is_none() || self.on_trial)
+            && self
+                .previous
+                .is_some_and(|previous| continues(previous.last, ssrc, sequence));
+        if resumes {
+            self.latch(source, false);
+        }
+        resumes
     }
 
     /// Where the leg's RTP goes: the latched source, else the one latched before the last
     /// re-negotiation, else the SDP address.
     pub(crate) fn destination(&self, sdp: SocketAddr) -> SocketAddr {
-        self.latched.or(self.previous).unwrap_or(sdp)
+        self.latched
+            .or(self.previous.map(|previous| previous.source))
+            .unwrap_or(sdp)
+    }
+
+    /// The source the peer is known at and its stream's position: the latched source unless it
+    /// is on trial, else the one latched before the last re-negotiation.
+    fn known(&self) -> Option<Known> {
+        match self.latched {
+            Some(source) if !self.on_trial => Some(Known {
+                source,
+                last: self.last,
+            }),
+            _ => self.previous,
+        }
     }
 
     /// The peer's session was re-negotiated, its SDP address now `sdp`: the next packets latch
     /// afresh. Unless the address moved (an unspecified one, a hold, is no move, nor is the
     /// first address of a leg that had none), the source latched so far stays the destination
-    /// and latches again at its first packet; if it moved, that source is latched again only
-    /// by [`LEFT_PATH_GRACE`].
+    /// and latches again at its first packet, or when its stream goes on from elsewhere; if it
+    /// moved, that source is latched again only by [`LEFT_PATH_GRACE`]. A source latched on
+    /// trial is never the one latched so far: the one latched before it is.
     pub(crate) fn relearn(&mut self, sdp: SocketAddr) {
-        let before = self.latched.or(self.previous);
+        let before = self.known();
         let unspecified = |address: SocketAddr| address.ip().is_unspecified();
         let moved = !unspecified(sdp) && !unspecified(self.signalled) && !same(sdp, self.signalled);
         let (previous, left) = match moved {
-            true => (None, before.or(self.left)),
+            true => (None, before.map(|known| known.source).or(self.left)),
             false => (before, self.left),
         };
         *self = Latch {
             previous,
             left,
-            last: self.last,
             ..Latch::new(if unspecified(sdp) {
                 self.signalled
             } else {
@@ -199,6 +244,14 @@ fn private(ip: IpAddr) -> bool {
         }
         IpAddr::V6(v6) => v6.is_unique_local() || v6.is_unicast_link_local(),
     }
+}
+
+/// Whether a packet of `ssrc` numbered `sequence` goes on from `last`: the same SSRC, at most
+/// [`MAX_CONTINUATION`] packets on.
+fn continues(last: Option<(u32, u16)>, ssrc: u32, sequence: u16) -> bool {
+    last.is_some_and(|(last_ssrc, last)| {
+        last_ssrc == ssrc && (1..=MAX_CONTINUATION).contains(&sequence.wrapping_sub(last))
+    })
 }
 
 fn same(a: SocketAddr, b: SocketAddr) -> bool {
@@ -413,6 +466,45 @@ mod tests {
         assert_eq!(latch.check(t2 + LATCH_GRACE, after, sdp), Source::Accepted);
         assert_eq!(latch.destination(sdp), after);
         assert_eq!(latch.check(t2 + LATCH_GRACE, before, sdp), Source::Foreign);
+    }
+
+    #[test]
+    fn the_stream_latched_before_a_refresh_takes_the_latch_back_from_a_source_on_trial() {
+        let (t0, sdp) = (Instant::now(), addr("10.0.0.5:4000"));
+        let (nat, prober) = (addr("203.0.113.9:31000"), addr("198.51.100.7:5001"));
+        let mut latch = Latch::new(sdp);
+        latch.check(t0, nat, sdp);
+        assert_eq!(latch.check(t0 + LATCH_GRACE, nat, sdp), Source::Accepted);
+        latch.heard(0x5EED, 100);
+        // A refresh while the peer is silent (on hold, in DTX): a prober outlasts the grace.
+        latch.relearn(sdp);
+        let t1 = t0 + Duration::from_secs(60);
+        assert_eq!(latch.check(t1, prober, sdp), Source::Foreign);
+        assert_eq!(latch.check(t1 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        latch.heard(0xBAD, 7);
+        // The next refresh goes back to the peer, not to the prober.
+        latch.relearn(sdp);
+        assert_eq!(latch.destination(sdp), nat);
+        let t2 = t1 + Duration::from_secs(60);
+        assert_eq!(latch.check(t2, prober, sdp), Source::Foreign);
+        assert_eq!(latch.check(t2 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        latch.heard(0xBAD, 8);
+        // The peer's stream goes on: it takes the latch back, and the prober is shut out.
+        let t3 = t2 + Duration::from_secs(1);
+        assert_eq!(latch.check(t3, nat, sdp), Source::Foreign);
+        assert!(!latch.follow(nat, 0x5EED, 100), "not numbered on");
+        assert!(latch.follow(nat, 0x5EED, 101));
+        latch.heard(0x5EED, 101);
+        assert_eq!(latch.destination(sdp), nat);
+        assert_eq!(latch.check(t3, prober, sdp), Source::Foreign);
+        assert!(!latch.follow(prober, 0xBAD, 9));
+        // Back for good: after a refresh, its stream from a new mapping latches at once.
+        latch.relearn(sdp);
+        let moved = addr("203.0.113.9:31522");
+        let t4 = t3 + Duration::from_secs(60);
+        assert_eq!(latch.check(t4, moved, sdp), Source::Foreign);
+        assert!(latch.follow(moved, 0x5EED, 102));
+        assert_eq!(latch.destination(sdp), moved);
     }
 
     #[test]

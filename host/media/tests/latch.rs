@@ -247,6 +247,75 @@ fn a_prober_that_found_the_port_first_gives_way_to_the_peer_at_its_sdp_address()
 }
 
 #[test]
+fn a_prober_latched_while_a_peer_behind_a_nat_was_silent_gives_its_stream_back() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 7);
+    let (private, nat) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31000"));
+    let a_params = |direction| LegParams {
+        remote: private,
+        direction,
+        ..params(Codec::Pcmu, 0)
+    };
+    worker.add_leg(start, A, a_params(MediaDirection::SendRecv));
+    worker.add_leg(start, B, params(Codec::Pcmu, sdp_addr(B).port()));
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    for _ in 0..20 {
+        send_from(&mut worker, &mut peer, nat);
+        tick(&mut worker);
+    }
+    let reinvite = |worker: &mut Worker, direction| {
+        let now = worker.next_tick();
+        worker.update_leg(now, A, a_params(direction));
+    };
+    // The peer is put on hold and falls silent; a prober sending all along outlasts the grace.
+    // The resume goes back to the peer, not to the prober.
+    let mut prober = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    prober.ssrc = 0xBAD;
+    let prober_at = addr("198.51.100.7:5001");
+    reinvite(&mut worker, MediaDirection::SendOnly);
+    for _ in 0..10 {
+        send_from(&mut worker, &mut prober, prober_at);
+        tick(&mut worker);
+    }
+    reinvite(&mut worker, MediaDirection::SendRecv);
+    let grace_packets = (LATCH_GRACE.as_millis() / TICK.as_millis()) as usize;
+    for k in 0..grace_packets {
+        send_from(&mut worker, &mut prober, prober_at);
+        assert_eq!(sent_by(&tick(&mut worker), A)[0].destination, nat, "{k}");
+    }
+    for _ in 0..10 {
+        send_from(&mut worker, &mut prober, prober_at);
+        tick(&mut worker);
+    }
+
+    // The peer's stream goes on: it takes the latch back, through another hold and resume too.
+    let before = worker.stats().foreign_source_dropped;
+    let (mut b_heard, mut destinations) = (Vec::new(), Vec::new());
+    for k in 0..60 {
+        if k == 40 {
+            reinvite(&mut worker, MediaDirection::SendOnly);
+            reinvite(&mut worker, MediaDirection::SendRecv);
+        }
+        send_from(&mut worker, &mut prober, prober_at);
+        send_from(&mut worker, &mut peer, nat);
+        let out = tick(&mut worker);
+        destinations.push(sent_by(&out, A)[0].destination);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    assert!(destinations.iter().all(|&d| d == nat), "{destinations:?}");
+    // All but the prober's packet that came before the peer's first.
+    assert_eq!(worker.stats().foreign_source_dropped - before, 59);
+    let settled = &b_heard[10 * FRAME_LEN..40 * FRAME_LEN];
+    assert!(
+        goertzel(settled, 1000.0, 8000.0) > 4000.0,
+        "B hears A's peer"
+    );
+    assert!(goertzel(&b_heard, 2500.0, 8000.0) < 50.0, "not the prober");
+}
+
+#[test]
 fn a_move_is_heard_at_the_new_address_though_the_old_path_goes_on_sending() {
     let mut worker = room_of_two();
     let mut old = TonePeer::new(A, Codec::Pcmu, 2500.0);

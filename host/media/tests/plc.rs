@@ -119,7 +119,66 @@ fn a_paused_talker_is_heard_as_silence_not_concealment() {
     );
 }
 
-/// The 1 kHz tone that marks the packet after the lost one.
+/// What B hears, tick by tick, of A in a room when A sends 400 Hz in PCMU packets of
+/// `ptime_ms`, each just before the tick its first sample plays in: packet 20 is lost, and A
+/// pauses after packet 30. Also the worker's count of concealed frames.
+fn long_packets_with_a_loss_and_a_pause(ptime_ms: usize) -> (Vec<Vec<i16>>, u64) {
+    let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+    let room = RoomId("r".into());
+    worker.join(A, room.clone());
+    worker.join(B, room);
+    let mut peer = TonePeer::new(A, Codec::Pcmu, TONE);
+    peer.packet_time = Duration::from_millis(ptime_ms as u64);
+    let ticks_per_packet = ptime_ms / 20;
+    let mut heard = Vec::new();
+    for k in 0..40 * ticks_per_packet {
+        let due = (k % ticks_per_packet == 0).then_some(k / ticks_per_packet);
+        if let Some(i) = due.filter(|&i| i <= 30) {
+            let packet = peer.next_packet();
+            if i != 20 {
+                let now = worker.next_tick() - LEAD;
+                worker.handle_rtp(now, A, sdp_addr(A), &packet);
+            }
+        }
+        heard.push(decode(Codec::Pcmu, sent_by(&tick(&mut worker), B)[0]));
+    }
+    (heard, worker.stats().jitter.concealed)
+}
+
+#[test]
+fn a_packet_of_80_ms_or_more_lost_while_the_buffer_runs_dry_is_concealed_not_silent() {
+    for ptime_ms in [80, 120] {
+        let ticks_per_packet = ptime_ms / 20;
+        let (heard, concealed) = long_packets_with_a_loss_and_a_pause(ptime_ms);
+        let lost = 20 * ticks_per_packet..21 * ticks_per_packet;
+        // G.711 Appendix I concealment fades to silence over its first 60 ms.
+        for k in lost.clone().take(3) {
+            assert!(
+                goertzel(&heard[k], TONE, 8000.0) > 1000.0,
+                "{ptime_ms} ms: tick {k} conceals the tone"
+            );
+        }
+        assert!(
+            goertzel(&heard[lost.end], TONE, 8000.0) > 4000.0,
+            "{ptime_ms} ms: the packet after the loss is heard"
+        );
+        // The pause cannot be told from a loss until a packet's audio later; then silence.
+        let paused = 31 * ticks_per_packet;
+        assert!(
+            heard[paused + ticks_per_packet..]
+                .iter()
+                .all(|f| f.iter().all(|&s| s == 0)),
+            "{ptime_ms} ms: silence while A pauses"
+        );
+        assert_eq!(
+            concealed,
+            2 * ticks_per_packet as u64,
+            "{ptime_ms} ms: the lost packet and the pause's first packet time"
+        );
+    }
+}
+
+/// The 1 kHz tone that marks the packet after the lost one./// The 1 kHz tone that marks the packet after the lost one.
 const MARK: f64 = 1000.0;
 
 /// What B hears, tick by tick, of A in a room when A sends PCMU packets of `ptime_ms`, each
