@@ -496,7 +496,7 @@ impl CallCore {
                     answer,
                     offer,
                 } => {
-                    if let Some(&id) = self.by_key.get(&call) {
+                    if let Some(id) = self.live_call(call) {
                         self.offer_answered(now, id, &answer, &offer);
                     }
                 }
@@ -507,14 +507,12 @@ impl CallCore {
                     offer,
                 } => {
                     tracing::info!(%call, code, reason, "our new offer was refused; the session stays");
-                    if let Some(&id) = self.by_key.get(&call) {
+                    if let Some(id) = self.live_call(call) {
                         self.offer_refused(id, &offer, code, &reason);
                     }
                 }
                 SipEvent::Dtmf { call, digit, .. } => {
-                    if let Some(&id) = self.by_key.get(&call)
-                        && self.calls.get(&id).is_some_and(|c| !c.ending())
-                    {
+                    if let Some(id) = self.live_call(call) {
                         self.guest_event(id, CallEvent::Dtmf(digit));
                     }
                 }
@@ -524,6 +522,17 @@ impl CallCore {
             }
         }
         self.call_rate.sample_active(now, self.active_calls());
+    }
+
+    /// The call of the SIP call `call` unless it is ending: what its peer does once we hung
+    /// up (a key pressed, the answer to or refusal of our pending offer, which RFC 3261
+    /// §15.1.2 has the peer refuse with 487 on our BYE) concerns its guest no more.
+    fn live_call(&self, call: CallKey) -> Option<CallId> {
+        let id = *self.by_key.get(&call)?;
+        self.calls
+            .get(&id)
+            .is_some_and(|c| !c.ending())
+            .then_some(id)
     }
 
     /// A new INVITE: refused here (shutting down, in shutdown mode, over the

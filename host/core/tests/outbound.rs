@@ -481,16 +481,23 @@ fn a_forwarded_call_unanswered_in_time_rejects_its_caller_with_408() {
     );
 }
 
-#[test]
-fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
+/// A forwarded call whose callee sent 183 with SDP (and answers only when told): the caller
+/// (its index among the world's UACs) got its 183.
+fn forwarded_in_early_media() -> (World, usize, LaterAnswer) {
     let mut w = world(forwarding());
-    // 183 with SDP, then the answer, the same, later.
     let (script, pending) = answering_early(|sdp| sdp);
     w.callee(addr(CALLEE), script);
     let caller = w.dial("000777forward", "alice");
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&183)
     }));
+    (w, caller, pending)
+}
+
+#[test]
+fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
+    // 183 with SDP, then the answer, the same, later.
+    let (mut w, caller, pending) = forwarded_in_early_media();
     let early = w.uacs[caller]
         .received()
         .iter()
@@ -526,6 +533,31 @@ fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
         .filter(|op| matches!(op, MediaOp::AddLeg { leg, .. } if *leg == incoming.leg()))
         .count();
     assert_eq!(legs_added, 1, "the caller's leg started once");
+}
+
+#[test]
+fn the_callees_ringing_after_its_early_media_keeps_the_forwarded_caller_on_it() {
+    let (mut w, caller, pending) = forwarded_in_early_media();
+    // The callee's phone starts ringing after its announcement: 180 without SDP.
+    let (key, _) = pending.lock().unwrap().clone().unwrap();
+    w.callees[0]
+        .endpoint
+        .progress(w.now, key, 180, "Ringing", None)
+        .unwrap();
+    let provisionals = |w: &World| -> Vec<(u16, String)> {
+        w.uacs[caller]
+            .received()
+            .iter()
+            .filter_map(|r| Some((r.code()?, r.body())))
+            .filter(|(code, _)| (180..200).contains(code))
+            .collect()
+    };
+    assert!(w.run_until(Duration::from_secs(5), |w| provisionals(w).len() == 2));
+    let sent = provisionals(&w);
+    let early = &sent[0].1;
+    assert!(early.contains("m=audio "), "{early}");
+    // RFC 3261 §13.2.1, RFC 6337 §3.1: every provisional repeats the answer.
+    assert_eq!(sent[1], (183, early.clone()), "still early media");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use common::*;
 use std::time::Duration;
 use switchyard_core::{CallEvent, CoreConfig, GuestOp, MediaOp};
 use switchyard_media::{Codec, LegParams, MediaDirection};
-use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, rsip::Method};
+use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, response_to, rsip::Method};
 
 /// One call from the first caller, answered and confirmed.
 fn answered_call() -> World {
@@ -260,6 +260,35 @@ fn a_refused_hold_reaches_the_guest_and_the_session_stays() {
     assert_eq!(held_events(&w, call), [Err("488 Refused".to_owned())]);
     assert!(updates(&w).is_empty(), "the leg keeps its session");
     assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_hold_cut_short_by_the_guests_hangup_is_not_reported_after_it() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    // The phone rings on our re-INVITE, and takes its time over our BYE.
+    w.uacs[0].invite_answers.push_back(180);
+    w.uacs[0].answer_bye = false;
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Invite).is_empty()
+    }));
+    w.run_for(Duration::from_secs(1));
+    w.core.hangup(w.now, call).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Bye).is_empty()
+    }));
+    // RFC 3261 §15.1.2: the BYE ends the re-INVITE with 487.
+    let reinvite = w.uacs[0]
+        .requests(Method::Invite)
+        .last()
+        .unwrap()
+        .text
+        .clone();
+    w.uacs[0].send_raw(response_to(&reinvite, "487 Request Terminated"));
+    w.run_for(Duration::from_secs(40));
+    assert!(!w.core.has_call(call));
+    assert_eq!(held_events(&w, call), [], "the guest hung up first");
 }
 
 #[test]

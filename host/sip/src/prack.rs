@@ -60,6 +60,8 @@ pub(crate) struct Reliable {
     answer: Option<String>,
     /// One that carried a session description was PRACKed.
     sdp_acknowledged: bool,
+    /// One that carried a session description was sent.
+    sdp_sent: bool,
 }
 
 /// What a PRACK's `RAck` header names (RFC 3262 §7.2): the provisional response's `RSeq`, and
@@ -96,6 +98,7 @@ impl Reliable {
             provisional: None,
             answer: None,
             sdp_acknowledged: false,
+            sdp_sent: false,
         }
     }
 
@@ -128,6 +131,13 @@ impl Reliable {
         self.sdp_acknowledged
     }
 
+    /// Whether one that carried a session description (the answer to the INVITE's offer) was
+    /// sent: a later one carries none, since a session description in a reliable provisional
+    /// response after the answer is a new offer (RFC 6337 §3.1.1), which ours never are.
+    pub(crate) fn answer_sent(&self) -> bool {
+        self.sdp_sent
+    }
+
     /// The `RSeq` of the next provisional response; it is taken.
     pub(crate) fn take_rseq(&mut self) -> u32 {
         let rseq = self.next_rseq;
@@ -145,6 +155,7 @@ impl Reliable {
         response: Vec<u8>,
         destination: TransportAddr,
     ) {
+        self.sdp_sent |= with_sdp;
         self.unacknowledged = Some(Unacknowledged {
             rseq,
             with_sdp,

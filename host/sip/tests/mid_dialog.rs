@@ -8,6 +8,7 @@ use std::time::Duration;
 use common::*;
 use rsip::Method;
 use switchyard_sip::sdp::{Direction, Offer};
+use switchyard_sip::testing::response_to;
 use switchyard_sip::{CallKey, Event, SessionTimers};
 
 /// A call from the UAC, whose INVITE carries the header lines `extra`, confirmed under
@@ -519,24 +520,6 @@ fn branch_of(request: &str) -> String {
         .to_owned()
 }
 
-/// A response `status` (e.g. "487 Request Terminated") to the request `request` (its text),
-/// with the request's Via, From, To, Call-ID and CSeq lines, as a peer sends it.
-fn response_to(request: &str, status: &str) -> Vec<u8> {
-    let mut response = format!("SIP/2.0 {status}\r\n");
-    for line in request.lines().skip(1).take_while(|line| !line.is_empty()) {
-        let name = line.split(':').next().unwrap_or("").trim();
-        if ["Via", "From", "To", "Call-ID", "CSeq"]
-            .iter()
-            .any(|wanted| wanted.eq_ignore_ascii_case(name))
-        {
-            response.push_str(line);
-            response.push_str("\r\n");
-        }
-    }
-    response.push_str("Content-Length: 0\r\n\r\n");
-    response.into_bytes()
-}
-
 /// The values of the `name` header lines of the message `text`, in order.
 fn header_values<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
     text.lines()
@@ -826,6 +809,43 @@ fn a_final_response_to_our_reinvite_after_the_call_ended_is_still_acknowledged()
         .send_raw(response_to(&reinvite, "487 Request Terminated"));
     sim.run_for(Duration::from_secs(1));
     assert_eq!(sim.uac.requests(Method::Ack).len(), 2);
+}
+
+#[test]
+fn hanging_up_stops_our_unanswered_reinvite() {
+    let (mut sim, call) = confirmed(45);
+    // The peer gets neither our re-INVITE nor our BYE.
+    sim.lose_requests_and_byes("INVITE");
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    sim.run_for(Duration::from_secs(1));
+    sim.ep.hangup(sim.now, call).unwrap();
+    let hung_up = sim.elapsed();
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(100), |s| {
+            s.has_event("CallEnded(LocalHangup)")
+        }),
+        "{:?}",
+        sim.event_names()
+    );
+    sim.run_for(Duration::from_secs(40));
+    let reinvites = sim.sent_times("INVITE ", "INVITE");
+    assert!(
+        reinvites.iter().all(|at| *at < hung_up),
+        "no retransmission after the BYE: {reinvites:?}"
+    );
+    assert!(requests_at(&sim, "CANCEL").is_empty());
+    assert!(
+        sim.sent_one_bye_again_and_again(),
+        "{:?}",
+        sim.first_lines()
+    );
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "CallEnded(LocalHangup)"],
+        "the re-INVITE's outcome is the call's end"
+    );
 }
 
 #[test]
@@ -1174,6 +1194,52 @@ fn our_refresh_that_gets_no_answer_ends_the_call_with_a_bye() {
 }
 
 #[test]
+fn our_refresh_answered_late_after_100_trying_keeps_the_call() {
+    let (mut sim, _) = confirmed_with(
+        34,
+        "Session-Expires: 90;refresher=uas\r\nSupported: timer\r\n",
+        answering_shell(),
+    );
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    // The peer takes our refresh at half the interval with 100 Trying only.
+    sim.uac.invite_answers.push_back(100);
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(50), |s| {
+        !s.uac.requests(Method::Invite).is_empty()
+    }));
+    assert_eq!(
+        sim.sent_times("INVITE ", "INVITE"),
+        [answered + Duration::from_secs(45)]
+    );
+    // Its 200 comes 20 s later, past 90 - min(32, 90/3) = 60 s after the call's 2xx: a
+    // non-refresher's expiry, not ours (RFC 4028 §10).
+    sim.run_for(Duration::from_secs(20));
+    let refresh = sim.uac.requests(Method::Invite)[0].text.clone();
+    let ok = String::from_utf8(ok_with_answer(&refresh)).unwrap();
+    let ok = ok.replacen("\r\n", "\r\nSession-Expires: 90;refresher=uac\r\n", 1);
+    sim.uac.send_raw(ok.into_bytes());
+    let refreshed = sim.elapsed();
+    sim.run_for(Duration::from_secs(50));
+    assert_eq!(acks_of(&sim, &refresh), 1, "§13.2.2.4: the 2xx is ACKed");
+    assert!(sim.uac.requests(Method::Bye).is_empty());
+    assert_eq!(sim.ep.active_calls(), 1);
+    assert_eq!(
+        sim.event_names(),
+        [
+            "IncomingCall",
+            "CallConfirmed",
+            "OfferAnswered",
+            "OfferAnswered"
+        ],
+        "the late 2xx refreshed the session, and the next refresh went"
+    );
+    let next = *sim.sent_times("INVITE ", "INVITE").last().unwrap();
+    assert_eq!(
+        next - refreshed,
+        Duration::from_secs(45) + Duration::from_millis(10)
+    );
+}
+
+#[test]
 fn no_refresh_from_the_peer_ends_the_call_before_the_interval() {
     // Require: timer is an extension the endpoint supports (no 420).
     let (mut sim, _) = confirmed_with(
@@ -1352,6 +1418,26 @@ fn probe_reports_the_answer_and_481_ends_the_call() {
     assert!(
         sim.sent_times("BYE ", "BYE").is_empty(),
         "a peer that answered 481 holds no dialog to end"
+    );
+}
+
+#[test]
+fn a_probe_unanswered_at_hangup_neither_reports_nor_ends_the_call_again() {
+    let (mut sim, call) = confirmed(47);
+    // The peer gets neither our OPTIONS nor our BYE: the OPTIONS times out first.
+    sim.lose_requests_and_byes("OPTIONS");
+    sim.ep.probe(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(1));
+    sim.ep.hangup(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(100));
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "CallEnded(LocalHangup)"]
+    );
+    assert!(
+        sim.sent_one_bye_again_and_again(),
+        "{:?}",
+        sim.first_lines()
     );
 }
 

@@ -224,6 +224,29 @@ fn an_unanswered_update_ends_the_call() {
 }
 
 #[test]
+fn hanging_up_while_our_update_is_unanswered_sends_one_bye_and_reports_nothing_of_it() {
+    let (mut sim, call) = confirmed(Net::perfect(46), 46, ALLOW_UPDATE);
+    // The peer gets neither our UPDATE nor our BYE: the UPDATE times out first.
+    sim.lose_requests_and_byes("UPDATE");
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    sim.run_for(Duration::from_secs(1));
+    sim.ep.hangup(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(100));
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", "CallEnded(LocalHangup)"],
+        "the UPDATE's outcome is the call's end"
+    );
+    assert!(
+        sim.sent_one_bye_again_and_again(),
+        "{:?}",
+        sim.first_lines()
+    );
+}
+
+#[test]
 fn refreshes_by_update_carry_no_offer_and_keep_the_call() {
     let extra = format!("{ALLOW_UPDATE}Session-Expires: 120;refresher=uas\r\nSupported: timer\r\n");
     let (mut sim, _) = confirmed(Net::perfect(46), 46, &extra);

@@ -100,6 +100,27 @@ fn one_reliable_response_at_a_time_the_latest_waiting_goes_next() {
     assert_eq!(rseq(progress[0]), number + 1);
 }
 
+#[test]
+fn a_reliable_provisional_after_the_answer_carries_no_session_description() {
+    let (mut sim, call) = reliable_call(12, true);
+    early_media(&mut sim, call);
+    sim.run_for(Duration::from_millis(100));
+    // Early media goes on (a callee forwarded to rings): RFC 6337 §3.1.1, a session
+    // description in a later reliable provisional response would be a new offer.
+    early_media(&mut sim, call);
+    sim.run_for(Duration::from_millis(100));
+    let progress = invite_responses(&sim, 183);
+    assert_eq!(progress.len(), 2, "each sent once, PRACKed at once");
+    assert!(
+        progress[0].body().contains("m=audio"),
+        "{}",
+        progress[0].text
+    );
+    assert_eq!(progress[1].body(), "", "{}", progress[1].text);
+    assert_eq!(rseq(progress[1]), rseq(progress[0]) + 1);
+    assert_eq!(sim.uac.codes(Method::PRack), [200, 200]);
+}
+
 /// Sends a PRACK of `rseq` for the INVITE (CSeq 1) in the early dialog.
 fn send_prack(sim: &mut Sim, rseq: u32) {
     sim.uac

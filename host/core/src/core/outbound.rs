@@ -657,8 +657,9 @@ impl CallCore {
 
     /// Tells a forwarded caller of the callee's progress: 183 with our SDP
     /// answer once the callee's early media flows (the two legs bridged),
-    /// else 180. A caller that sent no offer has no answer to take early
-    /// media in (our offer goes in the 2xx): it hears 180 for any progress.
+    /// else 180. Once that answer went, the callee's ringing goes on as 183
+    /// with the same answer. A caller that sent no offer has no answer to take
+    /// early media in (our offer goes in the 2xx): it hears 180 for any progress.
     fn relay_progress(
         &mut self,
         now: Instant,
@@ -673,7 +674,10 @@ impl CallCore {
         }
         let key = state.key;
         let caller_offered = state.session.is_some();
-        if callee_media && caller_offered && state.local_sdp.is_none() {
+        if let Some(answer) = state.local_sdp.clone() {
+            return self.relay_ringing_in_early_media(now, key, code, answer);
+        }
+        if callee_media && caller_offered {
             let sdp = self.reserve_answer(caller)?;
             if let Err(e) =
                 self.endpoint
@@ -691,6 +695,28 @@ impl CallCore {
         } else {
             Ok(())
         }
+    }
+
+    /// The callee's progress `code` reaches the forwarded caller `key`, whose
+    /// early media flows with our `answer`: ringing (180-182) as 183 with that
+    /// answer, any other not at all.
+    fn relay_ringing_in_early_media(
+        &mut self,
+        now: Instant,
+        key: CallKey,
+        code: u16,
+        answer: String,
+    ) -> Result<(), CoreError> {
+        if !(180..=182).contains(&code) {
+            return Ok(());
+        }
+        // RFC 3261 §13.2.1, RFC 6337 §3.1: the answer is the same in every provisional
+        // response to the INVITE (the endpoint leaves it out of a reliable one after the
+        // first, where it would be a new offer); a 183 keeps the caller on the early media,
+        // where many phones take a 180 for their own ringback.
+        self.endpoint
+            .progress(now, key, 183, "Session Progress", Some(answer))
+            .map_err(|e| CoreError::state(e.to_string()))
     }
 
     /// The callee of a forwarded call answered: the caller is answered (with

@@ -678,9 +678,32 @@ impl Endpoint {
         state.phase = Phase::Ending;
         state.stop_retransmitting();
         state.session.stop();
+        // §15.1.2: the peer ends our re-INVITE (487) once the BYE reaches it; it is no offer
+        // to report any more, nor a request whose timeout loses the dialog again.
+        self.drop_reinvite(now, call);
         let bye = (request, destination);
         self.start_non_invite(now, rsip::Method::Bye, branch, bye, Some(call));
         self.reschedule(Owner::Call(call));
+    }
+
+    /// Stops `call`'s re-INVITE, if one is under way: it is no longer retransmitted or
+    /// cancelled, and its outcome is not reported; the final response it may still get is
+    /// acknowledged for 64*T1 ([`OrphanedReinvites`]).
+    fn drop_reinvite(&mut self, now: Instant, call: CallKey) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if let Some(reinvite) = state.session.outgoing.take() {
+            self.reinvites.remove(&reinvite.branch);
+            self.orphaned_reinvites.adopt(
+                now,
+                reinvite,
+                &state.dialog,
+                &mut self.ids,
+                &self.user_agent,
+            );
+        }
+        self.reschedule(Owner::Session(call));
     }
 
     /// Our BYE got a final response or timed out: either way the call is over.
@@ -692,21 +715,12 @@ impl Endpoint {
 
     /// Forgets a call and reports its end (if it still exists) at `now`.
     fn end_call(&mut self, now: Instant, call: CallKey, cause: EndCause) {
+        self.drop_reinvite(now, call);
         if let Some(state) = self.calls.remove(&call) {
             self.dialogs.remove(state.dialog.id());
             let merge_key = MergeKey::of(&state.invite);
             if self.offered.get(&merge_key) == Some(&call) {
                 self.offered.remove(&merge_key);
-            }
-            if let Some(reinvite) = state.session.outgoing {
-                self.reinvites.remove(&reinvite.branch);
-                self.orphaned_reinvites.adopt(
-                    now,
-                    reinvite,
-                    &state.dialog,
-                    &mut self.ids,
-                    &self.user_agent,
-                );
             }
             if let Some(rseq) = state.reliable.as_ref().and_then(Reliable::outstanding) {
                 let dialog = state.dialog.id().clone();

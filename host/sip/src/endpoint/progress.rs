@@ -81,6 +81,10 @@ impl Endpoint {
         // §12.1.1: a response that makes a dialog (an early one here, with our To tag) copies
         // the Record-Route, so the caller's requests in it take the proxies' path.
         .record_route(&state.invite.raw);
+        let sdp = match &state.reliable {
+            Some(reliable) if reliable.answer_sent() => None,
+            _ => provisional.sdp.as_deref(),
+        };
         let rseq = state.reliable.as_mut().map(|reliable| reliable.take_rseq());
         let builder = match rseq {
             // RFC 3262 §3: the response requires its PRACK and is numbered.
@@ -90,14 +94,14 @@ impl Endpoint {
             ]),
             None => builder,
         };
-        let response = match &provisional.sdp {
+        let response = match sdp {
             Some(sdp) => builder.sdp(sdp),
             None => builder,
         }
         .build();
         match (state.reliable.as_mut(), rseq) {
             (Some(reliable), Some(rseq)) => {
-                let numbered = (rseq, provisional.sdp.is_some());
+                let numbered = (rseq, sdp.is_some());
                 reliable.sent(now, numbered, response.clone(), state.invite.destination);
             }
             // A reliable one is sent again until its PRACK; another needs a new RSeq.

@@ -423,7 +423,13 @@ impl Endpoint {
             ClientRequest::Update => return self.update_done(now, waiting, ended),
             ClientRequest::Probe => waiting,
         };
-        let Some(call) = call.filter(|call| self.calls.contains_key(call)) else {
+        // A probe's outcome does not concern a call whose BYE is under way.
+        let live = |call: &CallKey| {
+            self.calls
+                .get(call)
+                .is_some_and(|state| state.phase != Phase::Ending)
+        };
+        let Some(call) = call.filter(live) else {
             return;
         };
         let code = ended.code();

@@ -7,7 +7,7 @@ use super::session::{Ended, GLARE_ATTEMPTS, offer_request};
 use super::{Endpoint, Owner};
 use crate::body;
 use crate::build::Extensions;
-use crate::call::CallKey;
+use crate::call::{CallKey, Phase};
 use crate::event::Event;
 use crate::session::timer;
 use crate::session::{OutgoingUpdate, Retry, glare_wait};
@@ -56,6 +56,11 @@ impl Endpoint {
         let Some(update) = state.session.update.take() else {
             return;
         };
+        if state.phase == Phase::Ending {
+            // Our BYE is under way: the UPDATE's outcome concerns the call no more, and its
+            // timeout must not end the dialog a second time.
+            return;
+        }
         let code = ended.code();
         let success = (200..300).contains(&code);
         if success && let Some(response) = ended.response() {

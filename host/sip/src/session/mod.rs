@@ -257,10 +257,25 @@ impl Session {
         self.restore_at = None;
     }
 
+    /// When the session expires without a refresh (RFC 4028 §10); none while we are the
+    /// refresher and a re-INVITE or UPDATE of ours awaits its final response.
+    fn expiry(&self) -> Option<Instant> {
+        self.expires_at.filter(|_| !self.refresh_in_flight())
+    }
+
+    /// Whether we are the refresher and a request of ours that refreshes the session awaits
+    /// its final response. RFC 4028 §10: the refresher ends the call only when that request
+    /// times out or gets 408 or 481, and its 2xx refreshes the session; the expiry before the
+    /// interval's end is the non-refresher's.
+    fn refresh_in_flight(&self) -> bool {
+        self.timer.is_some_and(|t| t.we_refresh)
+            && (self.outgoing.as_ref().is_some_and(Reinvite::is_pending) || self.update.is_some())
+    }
+
     /// The earliest thing due at `now`, taken off the schedule.
     pub(crate) fn take_due(&mut self, now: Instant) -> Option<Due> {
         let due = |at: Option<Instant>| at.is_some_and(|at| at <= now);
-        if due(self.expires_at) {
+        if due(self.expiry()) {
             self.stop();
             return Some(Due::Expired);
         }
@@ -279,14 +294,14 @@ impl Session {
     }
 
     /// When the session next needs the endpoint: our re-INVITE's timers, a retry, a
-    /// restore, a refresh or the expiry.
+    /// restore, a refresh or the expiry ([`Session::expiry`]).
     pub(crate) fn deadline(&self) -> Option<Instant> {
         [
             self.outgoing.as_ref().and_then(Reinvite::deadline),
             self.retry.as_ref().map(|r| r.at),
             self.restore_at,
             self.refresh_at,
-            self.expires_at,
+            self.expiry(),
         ]
         .into_iter()
         .flatten()

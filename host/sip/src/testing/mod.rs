@@ -90,6 +90,24 @@ pub use simulation::Simulation;
 pub use uac::{Uac, UacConfig};
 pub use uas::Uas;
 
+/// A response `status` (e.g. "487 Request Terminated") to the request `request` (its text),
+/// as a peer sends it: the request's Via, From, To, Call-ID and CSeq lines, and no body.
+pub fn response_to(request: &str, status: &str) -> Vec<u8> {
+    let mut response = format!("SIP/2.0 {status}\r\n");
+    for line in request.lines().skip(1).take_while(|line| !line.is_empty()) {
+        let name = line.split(':').next().unwrap_or("").trim();
+        if ["Via", "From", "To", "Call-ID", "CSeq"]
+            .iter()
+            .any(|wanted| wanted.eq_ignore_ascii_case(name))
+        {
+            response.push_str(line);
+            response.push_str("\r\n");
+        }
+    }
+    response.push_str("Content-Length: 0\r\n\r\n");
+    response.into_bytes()
+}
+
 /// `text` as a socket address. Panics if it is none.
 pub fn addr(text: &str) -> SocketAddr {
     text.parse()

@@ -257,6 +257,27 @@ impl Sim {
             .collect()
     }
 
+    /// Loses every `method` request and every BYE the endpoint sends: a peer gone while a
+    /// request of ours was under way.
+    pub fn lose_requests_and_byes(&mut self, method: &'static str) {
+        self.net.drop_if(move |d| {
+            let text = String::from_utf8_lossy(&d.payload);
+            text.starts_with(&format!("{method} ")) || text.starts_with("BYE ")
+        });
+    }
+
+    /// Whether the endpoint sent one BYE, retransmitted: every one it sent has the same
+    /// CSeq, and there is more than one.
+    pub fn sent_one_bye_again_and_again(&self) -> bool {
+        let cseqs: Vec<&str> = self
+            .sent
+            .iter()
+            .filter(|(_, text)| text.starts_with("BYE "))
+            .filter_map(|(_, text)| text.lines().find(|line| line.starts_with("CSeq:")))
+            .collect();
+        cseqs.len() > 1 && cseqs.iter().all(|cseq| *cseq == cseqs[0])
+    }
+
     /// Virtual times at which the endpoint sent a message whose first line starts with
     /// `start` and that contains `cseq` (e.g. "CSeq: 1 INVITE").
     pub fn sent_times(&self, start: &str, cseq: &str) -> Vec<Duration> {
