@@ -295,7 +295,8 @@ fn invite_answer(server: &Server, user: &str) -> String {
 #[test]
 fn a_guest_s_texts_of_a_mebibyte_are_refused_before_the_host_keeps_or_logs_them() {
     let server = Server::start_with(&misbehave_config());
-    // Listings in a room, and dials (one into a room), each with a text of a mebibyte.
+    // Listings in a room, and dials (one into a room), each with a text of a mebibyte, and a
+    // rejection with a reason phrase of 257 bytes.
     let answer = invite_answer(&server, "long-texts");
     assert!(
         answer.starts_with("SIP/2.0 400"),

@@ -137,6 +137,25 @@ fn a_server_killed_mid_recording_leaves_a_playable_file_up_to_the_last_second() 
 }
 
 #[test]
+fn one_call_into_a_guest_starts_at_most_4_recordings() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&recording_config(dir.path()));
+    // 1,000 starts of a recording of room `flood`, each to a file of its own and stopped at
+    // once, in one call into the guest.
+    assert_ok(&server, "s.recordings()");
+    server
+        .wait_for_log("flood-3.wav}", DEADLINE)
+        .unwrap_or_else(|e| panic!("{e}: {}", server.log()));
+    // Time for the writers of any later start to say they ended.
+    std::thread::sleep(Duration::from_millis(500));
+    let log = server.log();
+    let started = (0..1000)
+        .filter(|n| log.contains(&format!("flood-{n}.wav")))
+        .count();
+    assert_eq!(started, 4, "the host started {started} recordings");
+}
+
+#[test]
 fn without_a_recording_directory_recording_is_refused() {
     let server = Server::start_with(&misbehave_config());
     let _phone = Phone::call(server.sip, "conference", "nora", &[]);

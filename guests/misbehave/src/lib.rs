@@ -15,12 +15,15 @@
 //!   the host took them, else reject with 400;
 //! - `long-texts`: join room `ok` with a number, a reason and a participant id
 //!   of a mebibyte each, and place calls with a URI, a From and a To of a
-//!   mebibyte each, and one into room `ok` listed with a number of a mebibyte;
-//!   reject with 400 if the host refused all of them, else answer;
+//!   mebibyte each, and one into room `ok` listed with a number of a mebibyte,
+//!   and reject the call with a reason phrase of 257 bytes; reject with 400 if
+//!   the host refused all of them, else answer;
 //! - `refused-dials`: place 1,000 calls to `sip:refused@192.0.2.9`, then
 //!   reject with 403 if the host placed none, else answer;
 //! - `messages`: send its own call 10,000 messages of 4 KiB, then answer;
 //! - `prompts`: play its own call 1,000 lists of 256 prompts, then answer;
+//! - `recordings`: start and stop recording room `flood` (opened first) 1,000
+//!   times, each to a new file `flood-<n>`, then answer and join room `ok`;
 //! - `timer`: answer, start a 500 ms timer, hang up when it fires;
 //! - `bridge`: answer; the first such call waits (its id kept in the
 //!   key-value store), the next one is bridged to it;
@@ -29,7 +32,10 @@
 //! - anything else: answer and join room `ok`.
 //!
 //! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or
-//! panic, and 4 keeps it busy for 50 ms (a slow guest, within its deadline).
+//! panic, 4 keeps it busy for 50 ms (a slow guest, within its deadline), and 5
+//! hangs it up. A key press, timer, prompt's end or talk that reaches a call
+//! after its instance hung it up is kept in the key-value store under
+//! `heard-after-hangup/<call>`.
 //! Control functions: `mute(call)`, `unmute(call)`, `hold(call)`,
 //! `resume(call)` and `hangup(call)`; `held(call)` answers the outcome of the last hold or
 //! resume (`"true"`, `"false"`, the peer's refusal, or `""` before any);
@@ -38,7 +44,7 @@
 //! `dial(uri, user, password)` places a call that joins room `ok` when
 //! answered, and answers `[0, call]`; `aliased-answer(count)` answers an array
 //! of `count` strings that all point at one string of a mebibyte;
-//! `spin`, `grow` and `panic` misbehave;
+//! `spin`, `grow`, `panic` and `recordings` misbehave as a call's user does;
 //! anything else answers `[0, "OK"]`.
 //!
 //! The check of its config table finds the value of its key `config_problem`
@@ -87,6 +93,27 @@ mod component {
         static HELD_KEPT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
         /// This call was placed by `dial`.
         static JOINS_WHEN_ANSWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        /// This call's instance hung it up.
+        static HUNG_UP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Hangs `call` up, and remembers it did.
+    fn hang_up(call: &str) {
+        let _ = signaling::hangup(call);
+        HUNG_UP.set(true);
+    }
+
+    /// Keeps, in the key-value store under `heard-after-hangup/<call>`, an event that should
+    /// not have reached `call` after its own hang-up: a key press, a timer, a prompt's end or
+    /// talk.
+    fn note_heard_after_hangup(call: &str, event: &Event) {
+        let unheard = matches!(
+            event,
+            Event::Dtmf(_) | Event::Timer(_) | Event::PromptDone | Event::Talk(_)
+        );
+        if HUNG_UP.get() && unheard {
+            let _ = kv::set(&format!("heard-after-hangup/{call}"), &format!("{event:?}"));
+        }
     }
 
     /// `media.play` through the canonical ABI with `count` prompts that all point at one
@@ -224,7 +251,8 @@ mod component {
 
     /// How many of the long texts of `long-texts` the host refused: a listing of `call`
     /// in room `ok` with each of its texts a mebibyte, a call placed with each of its
-    /// addresses a mebibyte, and one placed into room `ok` listed with such a number.
+    /// addresses a mebibyte, one placed into room `ok` listed with such a number, and a
+    /// rejection of `call` with a reason phrase of 257 bytes.
     fn long_texts_refused(call: &str) -> usize {
         let long = "1".repeat(1 << 20);
         let listing = |field: usize| JoinOptions {
@@ -257,7 +285,10 @@ mod component {
             ..address(3)
         };
         let refused = joins.chain(dials).filter(|refused| *refused).count();
-        refused + usize::from(signaling::dial(&into_room).is_err())
+        let reason = "r".repeat(257);
+        refused
+            + usize::from(signaling::dial(&into_room).is_err())
+            + usize::from(signaling::reject(call, 480, &reason).is_err())
     }
 
     fn misbehave(what: &str) {
@@ -285,6 +316,15 @@ mod component {
                 // Far more record writes than one call may make; the host refuses the rest.
                 for _ in 0..1000 {
                     let _ = records::append("flood", "x\n");
+                }
+            }
+            "recordings" => {
+                // Far more recordings than one call may start; the host refuses the rest.
+                rooms::open("flood");
+                for n in 0..1000 {
+                    if rooms::start_recording("flood", &format!("flood-{n}")).is_ok() {
+                        let _ = rooms::stop_recording("flood");
+                    }
                 }
             }
             "slow" => {
@@ -323,7 +363,7 @@ mod component {
                     }
                 }
                 "long-texts" => {
-                    if long_texts_refused(call) == 7 {
+                    if long_texts_refused(call) == 8 {
                         let _ = signaling::reject(call, 400, "long texts refused");
                     } else {
                         let _ = signaling::answer(call);
@@ -404,10 +444,9 @@ mod component {
         }
 
         fn on_event(call: String, event: Event) {
+            note_heard_after_hangup(&call, &event);
             match event {
-                Event::Timer(_) => {
-                    let _ = signaling::hangup(&call);
-                }
+                Event::Timer(_) | Event::Dtmf('5') => hang_up(&call),
                 Event::Dtmf(key) => misbehave(match key {
                     '1' => "spin",
                     '2' => "grow",

@@ -1,6 +1,7 @@
 //! The texts the host keeps from a guest's `rooms.join` (the participant's number, reason
-//! and id) and from its `signaling.dial` and `signaling.forward` requests (the URI, From,
-//! To and context, and the listing of a dial's room), checked before they are copied. A
+//! and id), from its `signaling.dial` and `signaling.forward` requests (the URI, From,
+//! To and context, and the listing of a dial's room), and the reason phrase of its
+//! `signaling.reject`, checked before they are copied. A
 //! string of the canonical ABI may be as long as the guest's memory; lifted as a `String`,
 //! each would be copied whole into host memory before the host could refuse it. These are
 //! read in place instead, and copied only once they are known to be short.
@@ -17,6 +18,11 @@ use crate::{Error, JoinOptions};
 const MAX_TEXT_READ: usize = 4096;
 
 type Store<'a> = StoreContextMut<'a, Context>;
+
+/// The longest reason phrase `signaling.reject` takes: the response keeps it for as long
+/// as the transaction may retransmit (32 s over UDP), and a reason phrase is one line of a
+/// response that must fit a datagram.
+const MAX_REJECT_REASON: usize = 256;
 
 /// `join-options` as it lies in the guest's memory: the same record in every version.
 #[derive(ComponentType, Lift)]
@@ -63,17 +69,33 @@ pub(crate) fn read_texts<const N: usize>(
 ) -> wasmtime::Result<Result<[String; N], Error>> {
     let mut texts = Vec::with_capacity(N);
     for (field, text) in fields {
-        // Borrowed from the guest's memory: nothing is copied yet.
-        let text = text.to_str(store)?;
-        if text.len() > MAX_TEXT_READ {
-            return Ok(Err(Error::InvalidArgument(format!(
-                "{function}: {field} is {} bytes, more than {MAX_TEXT_READ}",
-                text.len()
-            ))));
+        match read_text(store, function, field, text, MAX_TEXT_READ)? {
+            Ok(text) => texts.push(text),
+            Err(refused) => return Ok(Err(refused)),
         }
-        texts.push(text.into_owned());
     }
     Ok(Ok(texts.try_into().expect("one text per field")))
+}
+
+/// `text` (the `field` of `function`'s arguments) copied once it is known to be at most
+/// `most` bytes; the refusal naming it otherwise. A text that does not lie in the guest's
+/// memory is a trap.
+fn read_text(
+    store: &Store<'_>,
+    function: &str,
+    field: &str,
+    text: &WasmStr,
+    most: usize,
+) -> wasmtime::Result<Result<String, Error>> {
+    // Borrowed from the guest's memory: nothing is copied yet.
+    let text = text.to_str(store)?;
+    if text.len() > most {
+        return Ok(Err(Error::InvalidArgument(format!(
+            "{function}: {field} is {} bytes, more than {most}",
+            text.len()
+        ))));
+    }
+    Ok(Ok(text.into_owned()))
 }
 
 /// Replaces `rooms.join` of every version in `linker` with one that checks the options'
@@ -88,6 +110,26 @@ pub(crate) fn bound_join(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
                 let options = options.read(&store, "join")?;
                 let host = &*store.data().host;
                 Ok((options.and_then(|options| host.join(&call, &room, options)),))
+            },
+        )?;
+        Ok(())
+    });
+    linker.allow_shadowing(false);
+    replaced
+}
+
+/// Replaces `signaling.reject` of every version in `linker` with one that refuses a reason
+/// phrase of more than [`MAX_REJECT_REASON`] bytes before copying it.
+pub(crate) fn bound_reject(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let replaced = VERSIONS.into_iter().try_for_each(|version| {
+        let mut signaling = linker.instance(&format!("switchyard:call/signaling@{version}"))?;
+        signaling.func_wrap(
+            "reject",
+            |store: Store<'_>, (call, code, reason): (String, u16, WasmStr)| {
+                let reason = read_text(&store, "reject", "reason", &reason, MAX_REJECT_REASON)?;
+                let host = &*store.data().host;
+                Ok((reason.and_then(|reason| host.reject(&call, code, &reason)),))
             },
         )?;
         Ok(())

@@ -1,7 +1,8 @@
 //! What one call into a guest may ask of imports whose cost its CPU deadline
 //! does not see: a record write waits for the disk and a log line for the
-//! log's writer, and a message or a list of prompts is copied into the core's
-//! queue, behind its lock, until the host carries it out. The deadline counts
+//! log's writer, a recording's start for the disk and a writer thread, and a
+//! message or a list of prompts is copied into the core's queue, behind its
+//! lock, until the host carries it out. The deadline counts
 //! none of that (see [`crate::deadline`]), so each call gets a bounded number
 //! of them.
 
@@ -10,6 +11,11 @@ use crate::Error;
 /// `records.append` and `records.truncate` calls one call into a guest may
 /// make: each waits until its change is on disk.
 pub(crate) const MAX_RECORD_WRITES: u32 = 16;
+
+/// `rooms.start-recording` calls one call into a guest may make that reach
+/// the disk: each creates a file, waits until it is on disk and starts a
+/// writer thread, and a stop frees its room at once for the next start.
+pub(crate) const MAX_RECORDING_STARTS: u32 = 4;
 
 /// Log lines one call into a guest may write; the host drops the rest.
 pub(crate) const MAX_LOG_LINES: u32 = 64;
@@ -27,6 +33,7 @@ pub(crate) const MAX_QUEUED_PROMPTS: u32 = 4096;
 #[derive(Debug, Default)]
 pub(crate) struct CallAllowance {
     record_writes: u32,
+    recording_starts: u32,
     log_lines: u32,
     messages: u32,
     prompts: u32,
@@ -52,6 +59,17 @@ impl CallAllowance {
             MAX_RECORD_WRITES,
             "records",
             "writes",
+        )
+    }
+
+    /// Takes one recording start, or fails past [`MAX_RECORDING_STARTS`].
+    pub(crate) fn recording_start(&mut self) -> Result<(), Error> {
+        take(
+            &mut self.recording_starts,
+            1,
+            MAX_RECORDING_STARTS,
+            "rooms.start-recording",
+            "recordings started",
         )
     }
 
@@ -123,6 +141,20 @@ mod tests {
         assert!(
             CallAllowance::default().record_write().is_ok(),
             "a new call starts afresh"
+        );
+    }
+
+    #[test]
+    fn recording_starts_are_refused_past_the_allowance() {
+        let mut allowance = CallAllowance::default();
+        for _ in 0..MAX_RECORDING_STARTS {
+            allowance.recording_start().unwrap();
+        }
+        let refused = allowance.recording_start();
+        assert!(
+            matches!(&refused, Err(Error::Failed(why))
+                if why == "rooms.start-recording: at most 4 recordings started in one call into the guest"),
+            "{refused:?}"
         );
     }
 

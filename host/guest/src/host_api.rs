@@ -82,7 +82,15 @@ pub trait HostApi: Send + Sync + 'static {
     /// `rooms.start-recording`: the room's mix to a new WAV file named
     /// `name` (a plain file name, ".wav" added when missing) in the host's
     /// recording directory, until `stop_recording` or the room is gone.
-    fn start_recording(&self, room: &str, name: &str) -> Result<(), Error>;
+    /// `admit` is asked once the start is known to be possible and before the
+    /// host touches the disk: its refusal is the call's, and a start refused
+    /// before it does not ask.
+    fn start_recording(
+        &self,
+        room: &str,
+        name: &str,
+        admit: &mut dyn FnMut() -> Result<(), Error>,
+    ) -> Result<(), Error>;
     /// `rooms.stop-recording`: ends the room's recording; its file is completed
     /// off the caller's thread.
     fn stop_recording(&self, room: &str) -> Result<(), Error>;

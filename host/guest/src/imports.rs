@@ -154,7 +154,9 @@ macro_rules! serve_imports {
             }
 
             fn start_recording(&mut self, room: String, name: String) -> Result<(), Error> {
-                self.host.start_recording(&room, &name)
+                let allowance = &mut self.allowance;
+                self.host
+                    .start_recording(&room, &name, &mut || allowance.recording_start())
             }
 
             fn stop_recording(&mut self, room: String) -> Result<(), Error> {
@@ -197,13 +199,17 @@ macro_rules! serve_imports {
 
         impl $v::switchyard::call::records::Host for Context {
             fn append(&mut self, file: String, text: String) -> Result<(), Error> {
-                self.allowance.record_write()?;
-                self.config.records().append(&file, &text)
+                let allowance = &mut self.allowance;
+                self.config
+                    .records()
+                    .append_admitted(&file, &text, || allowance.record_write())
             }
 
             fn truncate(&mut self, file: String) -> Result<(), Error> {
-                self.allowance.record_write()?;
-                self.config.records().truncate(&file)
+                let allowance = &mut self.allowance;
+                self.config
+                    .records()
+                    .truncate_admitted(&file, || allowance.record_write())
             }
         }
 

@@ -99,7 +99,12 @@ impl HostApi for NoServer {
     fn get_meta(&self, _: &str, _: &str) -> Option<String> {
         None
     }
-    fn start_recording(&self, _: &str, _: &str) -> Result<(), Error> {
+    fn start_recording(
+        &self,
+        _: &str,
+        _: &str,
+        _: &mut dyn FnMut() -> Result<(), Error>,
+    ) -> Result<(), Error> {
         no_server()
     }
     fn stop_recording(&self, _: &str) -> Result<(), Error> {

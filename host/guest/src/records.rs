@@ -87,6 +87,18 @@ impl RecordFiles {
     /// append (whoever else writes or removes its files), so appends under way
     /// at once may pass the caps by what they write together (64 KiB each).
     pub fn append(&self, file: &str, text: &str) -> Result<(), Error> {
+        self.append_admitted(file, text, || Ok(()))
+    }
+
+    /// [`append`](Self::append), asking `admit` once `file` and `text` are known to be
+    /// acceptable, before the directory is touched: its refusal is the append's, and an
+    /// append refused before it does not ask.
+    pub(crate) fn append_admitted(
+        &self,
+        file: &str,
+        text: &str,
+        admit: impl FnOnce() -> Result<(), Error>,
+    ) -> Result<(), Error> {
         if text.len() > MAX_APPEND_BYTES {
             return Err(Error::InvalidArgument(format!(
                 "records: {} bytes is more than one append may write ({MAX_APPEND_BYTES})",
@@ -94,6 +106,7 @@ impl RecordFiles {
             )));
         }
         let path = self.path(file)?;
+        admit()?;
         let count = self.check_room_for(file, &path)?;
         if count.bytes.saturating_add(text.len() as u64) > self.max_total_bytes {
             return Err(Error::Failed(format!(
@@ -130,7 +143,19 @@ impl RecordFiles {
 
     /// Empties `file` (creating it) and syncs it to disk.
     pub fn truncate(&self, file: &str) -> Result<(), Error> {
+        self.truncate_admitted(file, || Ok(()))
+    }
+
+    /// [`truncate`](Self::truncate), asking `admit` once `file` is known to be acceptable,
+    /// before the directory is touched: its refusal is the call's, and a call refused
+    /// before it does not ask.
+    pub(crate) fn truncate_admitted(
+        &self,
+        file: &str,
+        admit: impl FnOnce() -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let path = self.path(file)?;
+        admit()?;
         self.check_room_for(file, &path)?;
         let failed = io_failure(file);
         let handle = File::create(&path).map_err(failed)?;
@@ -230,6 +255,40 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let records = RecordFiles::new(dir.path()).unwrap();
         (dir, records)
+    }
+
+    #[test]
+    fn calls_refused_for_their_arguments_or_a_missing_directory_take_no_record_write() {
+        use crate::call_allowance::{CallAllowance, MAX_RECORD_WRITES};
+        let mut allowance = CallAllowance::default();
+        let none = RecordFiles::default();
+        for _ in 0..2 * MAX_RECORD_WRITES {
+            let refused = none.append_admitted("f.txt", "x", || allowance.record_write());
+            assert!(matches!(refused, Err(Error::WrongState(_))), "{refused:?}");
+            let refused = none.truncate_admitted("f.txt", || allowance.record_write());
+            assert!(matches!(refused, Err(Error::WrongState(_))), "{refused:?}");
+        }
+        let (dir, records) = records();
+        let long = "x".repeat(MAX_APPEND_BYTES + 1);
+        for _ in 0..2 * MAX_RECORD_WRITES {
+            for refused in [
+                records.append_admitted("../f.txt", "x", || allowance.record_write()),
+                records.append_admitted("f.txt", &long, || allowance.record_write()),
+                records.truncate_admitted(".hidden", || allowance.record_write()),
+            ] {
+                assert!(
+                    matches!(refused, Err(Error::InvalidArgument(_))),
+                    "{refused:?}"
+                );
+            }
+        }
+        records
+            .append_admitted("f.txt", "x", || allowance.record_write())
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
+            "x"
+        );
     }
 
     #[test]

@@ -243,3 +243,25 @@ fn one_call_into_a_guest_queues_at_most_4096_prompts() {
     );
     assert_eq!(logged(&host, "answer c1"), 1, "the guest goes on");
 }
+
+#[test]
+fn one_call_into_a_guest_starts_at_most_4_recordings() {
+    let runtime = runtime(false);
+    let guest = load(&runtime, GuestLimits::default()).unwrap();
+    let host = Arc::new(FakeHost::default());
+    let mut first = guest.instantiate(host.clone()).unwrap();
+    first.on_invite(&invite("c1", "recordings", &[])).unwrap();
+    assert_eq!(
+        logged(&host, "start-recording flood "),
+        4,
+        "1,000 starts asked, each followed by a stop"
+    );
+    assert_eq!(logged(&host, "answer c1"), 1, "the guest goes on");
+    let mut second = guest.instantiate(host.clone()).unwrap();
+    second.on_invite(&invite("c2", "recordings", &[])).unwrap();
+    assert_eq!(
+        logged(&host, "start-recording flood "),
+        8,
+        "the next call has its own"
+    );
+}

@@ -79,6 +79,16 @@ fn discardable(event: &CallEvent) -> bool {
     )
 }
 
+/// Whether `event` is one a call set ending no longer hears (see
+/// [`switchyard_core::CallCore::hears_events`]): the core emits none once the call is
+/// ending, and those queued before are dropped as they come to be delivered.
+fn unheard_once_ending(event: &CallEvent) -> bool {
+    matches!(
+        event,
+        CallEvent::Timer(_) | CallEvent::Dtmf(_) | CallEvent::PromptDone | CallEvent::Talk { .. }
+    )
+}
+
 /// What `op` is, as a log line names it.
 fn what(op: &GuestOp) -> &'static str {
     match op {
@@ -780,13 +790,18 @@ impl Shared {
         );
     }
 
-    /// Runs the instance's `on-event`; it goes after a hang-up or a failure.
+    /// Runs the instance's `on-event`, unless the call is ending and no longer hears `event`
+    /// ([`unheard_once_ending`]); it goes after a hang-up or a failure.
     fn deliver(
         self: &Arc<Self>,
         call: CallId,
         mut instance: CallInstance,
         event: CallEvent,
     ) -> Outcome {
+        if unheard_once_ending(&event) && !lock(self.host.core()).hears_events(call) {
+            debug!(%call, "the call is ending: {event:?} dropped");
+            return Outcome::Keep(instance);
+        }
         let hangup = event == CallEvent::Hangup;
         let _entered = instance.span(call).entered();
         let call_id = call.to_string();
@@ -822,7 +837,7 @@ mod tests {
     use super::*;
     use crate::host_api::testing;
     use switchyard_core::Effect;
-    use switchyard_guest::{GuestConfig, GuestLimits, Limits, Runtime, bundled};
+    use switchyard_guest::{GuestConfig, GuestLimits, HostApi, Limits, Runtime, bundled};
     use switchyard_sip::Transport;
 
     #[test]
@@ -902,14 +917,19 @@ mod tests {
 
     impl Harness {
         fn new(limits: GuestLimits) -> Harness {
+            Harness::of("webconference", bundled::WEBCONFERENCE, limits)
+        }
+
+        /// An executor whose every call goes to the guest `name`, the component `wasm`.
+        fn of(name: &str, wasm: &[u8], limits: GuestLimits) -> Harness {
             let runtime = Runtime::new(Limits::default()).expect("a runtime");
             let config = GuestConfig::default().with_limits(limits);
             let guest = runtime
-                .load("webconference", bundled::WEBCONFERENCE, config)
-                .expect("the bundled guest compiles");
+                .load(name, wasm, config)
+                .expect("the guest compiles");
             let guests = Arc::new(Registry::default());
-            guests.add("webconference", guest, "(embedded)".into());
-            let routes = CallRoutes::new(&[], "webconference").expect("routes");
+            guests.add(name, guest, "(embedded)".into());
+            let routes = CallRoutes::new(&[], name).expect("routes");
             let host = Arc::new(testing::host());
             let (vitals, ends) = crate::vital::vitals();
             let executor =
@@ -924,12 +944,25 @@ mod tests {
         }
 
         /// An INVITE without an offer from `127.0.0.1:5070` reaches the core,
-        /// and its guest work the executor.
-        fn invite(&self) {
+        /// and its guest work the executor; returns its call.
+        fn invite(&self) -> CallId {
             let ops = invite_ops(&mut lock(self.host.core()));
+            let call = call_of(ops.first().expect("guest work for the INVITE"));
             for op in ops {
                 self.executor.submit(op);
             }
+            call
+        }
+
+        /// Waits until the executor has run all of `call`'s work, at most 10 s.
+        fn await_idle(&self, call: CallId) {
+            await_true("the call's work run", || {
+                let state = self.executor.shared.lock();
+                state
+                    .mailboxes
+                    .get(&call)
+                    .is_none_or(|m| m.queue.is_empty() && !m.running)
+            });
         }
 
         /// Waits until `done` holds of the core, at most 10 s.
@@ -1004,6 +1037,42 @@ mod tests {
             "a full pool is another refusal"
         );
         assert_eq!(harness.executor.instances(), 0, "its slot is free again");
+    }
+
+    #[test]
+    fn a_call_its_guest_hung_up_hears_none_of_the_events_queued_before() {
+        let wasm = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/guests/wasm32-wasip2/release/misbehave.wasm"
+        ))
+        .expect("the misbehave guest, built with switchyard-guest");
+        let harness = Harness::of("misbehave", &wasm, GuestLimits::default());
+        let call = harness.invite();
+        harness.await_idle(call);
+        let talk = CallEvent::Talk {
+            talking: true,
+            level_dbov: -20,
+        };
+        // Its guest hangs up at the key 5; the rest were queued before it did.
+        let queued = [
+            CallEvent::Dtmf('5'),
+            CallEvent::Dtmf('6'),
+            CallEvent::Timer(switchyard_core::TimerId(1)),
+            CallEvent::PromptDone,
+            talk,
+        ];
+        for event in queued {
+            harness.executor.submit(GuestOp::Event { call, event });
+        }
+        harness.await_idle(call);
+        assert!(
+            !lock(harness.host.core()).hears_events(call),
+            "the guest hung it up"
+        );
+        let heard = harness
+            .host
+            .kv_get("misbehave", &format!("heard-after-hangup/{call}"));
+        assert_eq!(heard, None, "the guest heard {heard:?} after its hang-up");
     }
 
     #[test]

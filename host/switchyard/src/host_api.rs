@@ -122,10 +122,23 @@ impl CoreHost {
     /// [`Recorder::create`]). A start the core refuses (no such room, recorded already, too
     /// many recordings) touches no file; a name no directory could take is refused first.
     pub fn record(&self, room: &str, name: &str, tracks: bool) -> Result<(), Error> {
+        self.record_admitted(room, name, tracks, &mut || Ok(()))
+    }
+
+    /// [`record`](Self::record), asking `admit` once the start is known to be possible, before
+    /// any file is touched: its refusal is the start's.
+    fn record_admitted(
+        &self,
+        room: &str,
+        name: &str,
+        tracks: bool,
+        admit: &mut dyn FnMut() -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.recorder.check_name(name, tracks)?;
         lock(&self.core)
             .check_recording(room)
             .map_err(adapter::error)?;
+        admit()?;
         let (tap, recording) = self.recorder.create(name, tracks)?;
         let file_name = recording.file_name();
         let started = lock(&self.core).start_recording(room, tap);
@@ -440,9 +453,14 @@ impl HostApi for CoreHost {
         lock(&self.core).get_meta(room, key)
     }
 
-    fn start_recording(&self, room: &str, name: &str) -> Result<(), Error> {
+    fn start_recording(
+        &self,
+        room: &str,
+        name: &str,
+        admit: &mut dyn FnMut() -> Result<(), Error>,
+    ) -> Result<(), Error> {
         // Guests record the mix alone: their API has no word for tracks.
-        self.record(room, name, false)
+        self.record_admitted(room, name, false, admit)
     }
 
     fn stop_recording(&self, room: &str) -> Result<(), Error> {
@@ -753,15 +771,20 @@ mod tests {
         assert_eq!(value, Ok(Some("value".to_owned())));
     }
 
-    #[test]
-    fn a_recording_is_told_by_the_name_of_its_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let host =
-            super::testing::host_recording(Recorder::new(Some(dir.path().to_owned()), u64::MAX));
+    /// A host recording into `dir`, with room `7` open.
+    fn recording_into(dir: &std::path::Path) -> CoreHost {
+        let host = super::testing::host_recording(Recorder::new(Some(dir.to_owned()), u64::MAX));
         lock(host.core())
             .open_room(std::time::Instant::now(), "7")
             .unwrap();
-        host.start_recording("7", "board").unwrap();
+        host
+    }
+
+    #[test]
+    fn a_recording_is_told_by_the_name_of_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = recording_into(dir.path());
+        host.start_recording("7", "board", &mut || Ok(())).unwrap();
         let log = host.events().log().since(0).events;
         let told: Vec<&serde_json::Value> = log
             .iter()
@@ -779,16 +802,46 @@ mod tests {
         // A directory that is not there: any look at it fails.
         let missing = dir.path().join("missing");
         let host = super::testing::host_recording(Recorder::new(Some(missing), u64::MAX));
+        let mut asked = 0;
         assert!(matches!(
-            host.start_recording("nope", "r1"),
+            host.start_recording("nope", "r1", &mut || {
+                asked += 1;
+                Ok(())
+            }),
             Err(Error::NoSuchRoom)
         ));
+        assert_eq!(asked, 0, "a start the core refuses takes no allowance");
         lock(host.core())
             .open_room(std::time::Instant::now(), "7")
             .unwrap();
         assert!(
-            matches!(host.start_recording("7", "r1"), Err(Error::Failed(_))),
+            matches!(
+                host.start_recording("7", "r1", &mut || {
+                    asked += 1;
+                    Ok(())
+                }),
+                Err(Error::Failed(_))
+            ),
             "a room that exists gets as far as the directory"
+        );
+        assert_eq!(asked, 1);
+    }
+
+    #[test]
+    fn a_recording_start_refused_its_admission_touches_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = recording_into(dir.path());
+        let refused = host.start_recording("7", "board", &mut || {
+            Err(Error::Failed("used up".to_owned()))
+        });
+        assert!(
+            matches!(&refused, Err(Error::Failed(why)) if why == "used up"),
+            "{refused:?}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert!(
+            host.stop_recording("7").is_err(),
+            "the room is not being recorded"
         );
     }
 }

@@ -10,6 +10,14 @@ use crate::rooms::{ParticipantStatus, Room};
 use crate::timers::{TimerId, TimerKind};
 
 impl CallCore {
+    /// Whether `call`'s guest still hears key presses, timers, prompts ending and talk: the
+    /// call is up or being placed, and nothing has set it ending (its guest's `hangup` or
+    /// `reject`, a `kick`, its room closed, its peer's BYE). Events of those kinds queued
+    /// before then are dropped as they come to be delivered.
+    pub fn hears_events(&self, call: CallId) -> bool {
+        self.going_on(call)
+    }
+
     /// The ACK for the call's 2xx arrived. A call hung up before it came
     /// stays listed as Disconnecting.
     pub(super) fn confirmed(&mut self, call: CallId) {

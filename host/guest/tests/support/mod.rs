@@ -162,7 +162,13 @@ impl HostApi for FakeHost {
         let r = rooms.iter().find(|r| r.0 == room)?;
         r.2.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
-    fn start_recording(&self, room: &str, name: &str) -> Result<(), Error> {
+    fn start_recording(
+        &self,
+        room: &str,
+        name: &str,
+        admit: &mut dyn FnMut() -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        admit()?;
         self.record(format!("start-recording {room} {name}"));
         Ok(())
     }
