@@ -32,7 +32,7 @@
 //! - anything else: answer and join room `ok`.
 //!
 //! Afterwards the keys 1, 2 and 3 make the call's instance spin, grow or
-//! panic, 4 keeps it busy for 50 ms (a slow guest, within its deadline), and 5
+//! panic, 4 keeps it busy for 50 ms (a slow guest, within its deadline), and D
 //! hangs it up. A key press, timer, prompt's end or talk that reaches a call
 //! after its instance hung it up is kept in the key-value store under
 //! `heard-after-hangup/<call>`.
@@ -446,7 +446,7 @@ mod component {
         fn on_event(call: String, event: Event) {
             note_heard_after_hangup(&call, &event);
             match event {
-                Event::Timer(_) | Event::Dtmf('5') => hang_up(&call),
+                Event::Timer(_) | Event::Dtmf('D') => hang_up(&call),
                 Event::Dtmf(key) => misbehave(match key {
                     '1' => "spin",
                     '2' => "grow",

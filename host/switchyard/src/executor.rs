@@ -1053,9 +1053,9 @@ mod tests {
             talking: true,
             level_dbov: -20,
         };
-        // Its guest hangs up at the key 5; the rest were queued before it did.
+        // Its guest hangs up at the key D; the rest were queued before it did.
         let queued = [
-            CallEvent::Dtmf('5'),
+            CallEvent::Dtmf('D'),
             CallEvent::Dtmf('6'),
             CallEvent::Timer(switchyard_core::TimerId(1)),
             CallEvent::PromptDone,
