@@ -37,13 +37,14 @@
 //! RTP and is latched again at its first packet, so a refresh costs a peer behind a NAT nothing. A
 //! source that latched meanwhile only by outlasting the grace is on trial: a peer on hold or in DTX
 //! stays silent for as long as it likes, and one behind a NAT never sends from its SDP address to
-//! take the latch back, so a prober sending all along would otherwise keep its media. The stream
-//! latched before, its SSRC and its numbering going on as in [`Latch::follow`], takes the latch
-//! back from a source on trial (and latches before one does, wherever it comes from), and the next
-//! re-negotiation keeps the source latched before, not the one on trial: a prober knows neither the
-//! SSRC nor the numbering of the peer's stream. A peer that resumes from a new mapping with a
-//! stream of its own is still latched after the grace, at each re-negotiation until the SDP address
-//! moves. When the SDP address moves, the source latched before is the path the peer left (a PBX
+//! take the latch back, so a prober sending all along would otherwise keep its media. The source
+//! latched before takes the latch back from a source on trial, from its own address (a prober
+//! cannot receive there) or from anywhere with its stream going on (its SSRC and numbering, as in
+//! [`Latch::follow`]: a prober knows neither), and the next re-negotiation keeps it, not the one
+//! on trial. A peer that resumes from a new mapping with a stream of its own is latched on trial
+//! after the grace; at each later re-negotiation the first source on trial is latched again at its
+//! first packet (or its stream going on), still on trial, and a later one that outlasts the grace
+//! while it is silent does not replace it. When the SDP address moves, the source latched before is the path the peer left (a PBX
 //! that hands the media to a phone, a relay failing over): it may go on sending for a while, so it
 //! is latched again only [`LEFT_PATH_GRACE`] after its first packet, when nothing else latched
 //! first, and is then an ordinary source again; a new peer behind a NAT is heard at the new
@@ -88,6 +89,11 @@ pub(crate) struct Latch {
     on_trial: bool,
     // The source latched before the last re-negotiation, while the SDP address is unchanged.
     previous: Option<Known>,
+    // The first source latched on trial since `previous` was: latched again at its first packet
+    // after a re-negotiation, or when its stream goes on, still on trial (a peer back from a new
+    // mapping with a stream of its own need not win the grace again at every re-negotiation),
+    // and kept when a later source outlasts the grace while it is silent.
+    trial: Option<Known>,
     // The source latched before the SDP address last moved: the path the peer left.
     left: Option<SocketAddr>,
     // The last SDP address that was not unspecified (unspecified until one is given): whether a
@@ -116,6 +122,7 @@ impl Latch {
             latched: None,
             on_trial: false,
             previous: None,
+            trial: None,
             left: None,
             signalled: sdp,
             first_seen: None,
@@ -133,6 +140,11 @@ impl Latch {
         if same(source, sdp) && (self.latched.is_none() || !private(sdp.ip())) {
             return self.latch(source, false);
         }
+        if self.on_trial && self.is_previous(source) {
+            // The peer's own mapping: a prober cannot receive there, so it gains nothing by
+            // claiming it, and the peer may have restarted its stream (a new SSRC).
+            return self.latch(source, false);
+        }
         if self.latched.is_some() {
             return Source::Foreign;
         }
@@ -144,17 +156,22 @@ impl Latch {
             self.left = None;
             return self.latch(source, false);
         }
-        let known = self
-            .previous
-            .is_some_and(|previous| same(previous.source, source));
         let first = *self.first_seen.get_or_insert(now);
-        if known {
+        if self.is_previous(source) {
             self.latch(source, false)
+        } else if self.trial.is_some_and(|trial| same(trial.source, source)) {
+            self.latch(source, true)
         } else if now >= first + LATCH_GRACE {
-            self.latch(source, self.previous.is_some())
+            self.latch(source, self.previous.is_some() || self.trial.is_some())
         } else {
             Source::Foreign
         }
+    }
+
+    /// Whether `source` is the one latched before the last re-negotiation.
+    fn is_previous(&self, source: SocketAddr) -> bool {
+        self.previous
+            .is_some_and(|previous| same(previous.source, source))
     }
 
     fn latch(&mut self, source: SocketAddr, on_trial: bool) -> Source {
@@ -169,23 +186,29 @@ impl Latch {
     }
 
     /// Whether a packet from `source`, which [`check`](Self::check) found foreign, continues the
-    /// latched stream, or the one latched before the last re-negotiation while nothing or only
-    /// a source on trial is latched (its SSRC, numbered at most [`MAX_CONTINUATION`] past the
-    /// last packet heard from it): then the leg latches to `source`, on trial only if it
-    /// continues a stream on trial.
+    /// latched stream, or, while nothing or only a source on trial is latched, the one latched
+    /// before the last re-negotiation or the first one on trial since (its SSRC, numbered at
+    /// most [`MAX_CONTINUATION`] past the last packet heard from it): then the leg latches to
+    /// `source`, on trial only if it continues a stream on trial.
     pub(crate) fn follow(&mut self, source: SocketAddr, ssrc: u32, sequence: u16) -> bool {
         if self.latched.is_some() && continues(self.last, ssrc, sequence) {
             self.latched = Some(source);
             return true;
         }
-        let resumes = (self.latched.is_none() || self.on_trial)
-            && self
-                .previous
-                .is_some_and(|previous| continues(previous.last, ssrc, sequence));
-        if resumes {
-            self.latch(source, false);
+        if self.latched.is_some() && !self.on_trial {
+            return false;
         }
-        resumes
+        let goes_on =
+            |known: Option<Known>| known.is_some_and(|k| continues(k.last, ssrc, sequence));
+        if goes_on(self.previous) {
+            self.latch(source, false);
+            true
+        } else if goes_on(self.trial) {
+            self.latch(source, true);
+            true
+        } else {
+            false
+        }
     }
 
     /// Where the leg's RTP goes: the latched source, else the one latched before the last
@@ -213,17 +236,30 @@ impl Latch {
     /// first address of a leg that had none), the source latched so far stays the destination
     /// and latches again at its first packet, or when its stream goes on from elsewhere; if it
     /// moved, that source is latched again only by [`LEFT_PATH_GRACE`]. A source latched on
-    /// trial is never the one latched so far: the one latched before it is.
+    /// trial is never the one latched so far: the one latched before it is, and the one on trial
+    /// latches again at its first packet, on trial still.
     pub(crate) fn relearn(&mut self, sdp: SocketAddr) {
         let before = self.known();
+        let trial = match self.latched {
+            Some(_) if !self.on_trial => None,
+            Some(source) if self.trial.is_none_or(|trial| same(trial.source, source)) => {
+                Some(Known {
+                    source,
+                    last: self.last,
+                })
+            }
+            // Nothing latched, or a later source on trial: the first one stays.
+            _ => self.trial,
+        };
         let unspecified = |address: SocketAddr| address.ip().is_unspecified();
         let moved = !unspecified(sdp) && !unspecified(self.signalled) && !same(sdp, self.signalled);
-        let (previous, left) = match moved {
-            true => (None, before.map(|known| known.source).or(self.left)),
-            false => (before, self.left),
+        let (previous, trial, left) = match moved {
+            true => (None, None, before.map(|known| known.source).or(self.left)),
+            false => (before, trial, self.left),
         };
         *self = Latch {
             previous,
+            trial,
             left,
             ..Latch::new(if unspecified(sdp) {
                 self.signalled
@@ -465,37 +501,53 @@ mod tests {
         assert_eq!(latch.check(t2, after, sdp), Source::Foreign);
         assert_eq!(latch.check(t2 + LATCH_GRACE, after, sdp), Source::Accepted);
         assert_eq!(latch.destination(sdp), after);
-        assert_eq!(latch.check(t2 + LATCH_GRACE, before, sdp), Source::Foreign);
+        let stranger = addr("198.51.100.7:5001");
+        assert_eq!(
+            latch.check(t2 + LATCH_GRACE, stranger, sdp),
+            Source::Foreign
+        );
     }
 
-    #[test]
-    fn the_stream_latched_before_a_refresh_takes_the_latch_back_from_a_source_on_trial() {
-        let (t0, sdp) = (Instant::now(), addr("10.0.0.5:4000"));
-        let (nat, prober) = (addr("203.0.113.9:31000"), addr("198.51.100.7:5001"));
+    /// A leg whose SDP address is `sdp` (private) latched at `t0` to the peer's mapping `nat`,
+    /// its stream (SSRC 0x5EED) heard up to number 100.
+    fn latched_behind_a_nat(t0: Instant, sdp: SocketAddr, nat: SocketAddr) -> Latch {
         let mut latch = Latch::new(sdp);
         latch.check(t0, nat, sdp);
         assert_eq!(latch.check(t0 + LATCH_GRACE, nat, sdp), Source::Accepted);
         latch.heard(0x5EED, 100);
+        latch
+    }
+
+    #[test]
+    fn the_stream_latched_before_a_refresh_takes_the_latch_back_from_a_source_on_trial() {
+        let (t0, sdp, nat) = (
+            Instant::now(),
+            addr("10.0.0.5:4000"),
+            addr("203.0.113.9:31000"),
+        );
+        let prober = addr("198.51.100.7:5001");
+        let mut latch = latched_behind_a_nat(t0, sdp, nat);
         // A refresh while the peer is silent (on hold, in DTX): a prober outlasts the grace.
         latch.relearn(sdp);
         let t1 = t0 + Duration::from_secs(60);
         assert_eq!(latch.check(t1, prober, sdp), Source::Foreign);
         assert_eq!(latch.check(t1 + LATCH_GRACE, prober, sdp), Source::Accepted);
         latch.heard(0xBAD, 7);
-        // The next refresh goes back to the peer, not to the prober.
+        // The next refresh keeps the peer, not the prober, which is latched again on trial.
         latch.relearn(sdp);
         assert_eq!(latch.destination(sdp), nat);
         let t2 = t1 + Duration::from_secs(60);
-        assert_eq!(latch.check(t2, prober, sdp), Source::Foreign);
-        assert_eq!(latch.check(t2 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        assert_eq!(latch.check(t2, prober, sdp), Source::Accepted);
         latch.heard(0xBAD, 8);
-        // The peer's stream goes on: it takes the latch back, and the prober is shut out.
+        // The peer's stream goes on, from a new mapping: it takes the latch back, and the
+        // prober is shut out.
         let t3 = t2 + Duration::from_secs(1);
-        assert_eq!(latch.check(t3, nat, sdp), Source::Foreign);
-        assert!(!latch.follow(nat, 0x5EED, 100), "not numbered on");
-        assert!(latch.follow(nat, 0x5EED, 101));
+        let rebound = addr("203.0.113.9:31400");
+        assert_eq!(latch.check(t3, rebound, sdp), Source::Foreign);
+        assert!(!latch.follow(rebound, 0x5EED, 100), "not numbered on");
+        assert!(latch.follow(rebound, 0x5EED, 101));
         latch.heard(0x5EED, 101);
-        assert_eq!(latch.destination(sdp), nat);
+        assert_eq!(latch.destination(sdp), rebound);
         assert_eq!(latch.check(t3, prober, sdp), Source::Foreign);
         assert!(!latch.follow(prober, 0xBAD, 9));
         // Back for good: after a refresh, its stream from a new mapping latches at once.
@@ -505,6 +557,85 @@ mod tests {
         assert_eq!(latch.check(t4, moved, sdp), Source::Foreign);
         assert!(latch.follow(moved, 0x5EED, 102));
         assert_eq!(latch.destination(sdp), moved);
+    }
+
+    /// [`latched_behind_a_nat`], then re-negotiated: the peer came back from a new mapping,
+    /// `rebound`, with a stream of its own (SSRC 0xF00D, heard up to number 4), latched on
+    /// trial at the time returned.
+    fn back_on_trial(sdp: SocketAddr, rebound: SocketAddr) -> (Latch, Instant) {
+        let t0 = Instant::now();
+        let mut latch = latched_behind_a_nat(t0, sdp, addr("203.0.113.9:31000"));
+        latch.relearn(sdp);
+        let t1 = t0 + Duration::from_secs(60);
+        assert_eq!(latch.check(t1, rebound, sdp), Source::Foreign);
+        assert!(!latch.follow(rebound, 0xF00D, 1), "no stream known goes on");
+        assert_eq!(
+            latch.check(t1 + LATCH_GRACE, rebound, sdp),
+            Source::Accepted
+        );
+        latch.heard(0xF00D, 4);
+        (latch, t1 + LATCH_GRACE)
+    }
+
+    #[test]
+    fn a_peer_back_from_a_new_mapping_with_a_new_stream_need_not_win_the_grace_again() {
+        let (sdp, rebound) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31522"));
+        let prober = addr("198.51.100.7:5001");
+        let (mut latch, t1) = back_on_trial(sdp, rebound);
+        // At the next refresh it is latched again at its first packet, ahead of any prober.
+        latch.relearn(sdp);
+        let t2 = t1 + Duration::from_secs(60);
+        assert_eq!(latch.check(t2, rebound, sdp), Source::Accepted);
+        assert_eq!(latch.destination(sdp), rebound);
+        assert_eq!(latch.check(t2 + LATCH_GRACE, prober, sdp), Source::Foreign);
+        assert!(!latch.follow(prober, 0xBAD, 9));
+    }
+
+    #[test]
+    fn a_prober_outlasting_the_grace_while_a_peer_on_trial_is_silent_does_not_replace_it() {
+        let (sdp, rebound) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31522"));
+        let prober = addr("198.51.100.7:5001");
+        let (mut latch, t1) = back_on_trial(sdp, rebound);
+        // A hold: the peer falls silent, and a prober outlasts the grace.
+        latch.relearn(sdp);
+        let t2 = t1 + Duration::from_secs(60);
+        latch.check(t2, prober, sdp);
+        assert_eq!(latch.check(t2 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        latch.heard(0xBAD, 9);
+        // The resume: the peer's stream, going on from yet another mapping, is latched at once.
+        latch.relearn(sdp);
+        let t3 = t2 + Duration::from_secs(60);
+        let again = addr("203.0.113.9:40000");
+        assert_eq!(latch.check(t3, again, sdp), Source::Foreign);
+        assert!(latch.follow(again, 0xF00D, 5));
+        assert_eq!(latch.destination(sdp), again);
+        assert_eq!(latch.check(t3 + LATCH_GRACE, prober, sdp), Source::Foreign);
+        assert!(!latch.follow(prober, 0xBAD, 10));
+    }
+
+    #[test]
+    fn the_peers_own_mapping_takes_the_latch_back_from_a_source_on_trial() {
+        let (t0, sdp, nat) = (
+            Instant::now(),
+            addr("10.0.0.5:4000"),
+            addr("203.0.113.9:31000"),
+        );
+        let prober = addr("198.51.100.7:5001");
+        let mut latch = latched_behind_a_nat(t0, sdp, nat);
+        latch.relearn(sdp);
+        let t1 = t0 + Duration::from_secs(60);
+        latch.check(t1, prober, sdp);
+        assert_eq!(latch.check(t1 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        // The peer restarted its stream (a new SSRC) from the mapping it had.
+        let t2 = t1 + Duration::from_secs(1);
+        assert_eq!(latch.check(t2, nat, sdp), Source::Accepted);
+        assert_eq!(latch.destination(sdp), nat);
+        assert_eq!(latch.check(t2, prober, sdp), Source::Foreign);
+        // Trusted now: the prober does not come back at the next refresh.
+        latch.relearn(sdp);
+        let t3 = t2 + Duration::from_secs(60);
+        assert_eq!(latch.check(t3, prober, sdp), Source::Foreign);
+        assert_eq!(latch.check(t3, nat, sdp), Source::Accepted);
     }
 
     #[test]
