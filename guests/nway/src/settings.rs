@@ -55,22 +55,36 @@ pub struct FeatureCodes {
 impl FeatureCodes {
     /// A code that another listened for at the same time keeps from ever
     /// being reached, as an error naming both: the join and drop codes while
-    /// consulting an invitee; the invite code and the room's own codes
-    /// ([`LEAVE_CODE`] and the menu's) in a room.
-    fn shadowing(&self) -> Option<String> {
+    /// consulting an invitee; in a room, the invite code and those of the
+    /// room's own codes ([`LEAVE_CODE`] and the menu's) that the options
+    /// participants may get, `possible`, turn on with it.
+    fn shadowing(&self, possible: Options) -> Option<String> {
         let consulting: Vec<NamedCode<'_>> = self
             .join
             .iter()
             .map(|code| ("join_codes", code.as_str()))
             .chain([("drop_code", self.drop.as_str())])
             .collect();
-        let in_room = [
-            ("invite_code", self.invite.as_str()),
-            ("the room's leave code", LEAVE_CODE),
-            ("the room's mute code", MUTE_CODE),
-            ("the room's lock code", LOCK_CODE),
-            ("the room's kick code", KICK_LAST_CODE),
+        let room_codes = [
+            ("invite_code", self.invite.as_str(), possible.invite),
+            ("the room's leave code", LEAVE_CODE, possible.hash_leaves),
+            ("the room's mute code", MUTE_CODE, possible.menu),
+            (
+                "the room's lock code",
+                LOCK_CODE,
+                possible.menu && possible.admin,
+            ),
+            (
+                "the room's kick code",
+                KICK_LAST_CODE,
+                possible.menu && possible.admin,
+            ),
         ];
+        let in_room: Vec<NamedCode<'_>> = room_codes
+            .into_iter()
+            .filter(|(_, _, on)| *on)
+            .map(|(key, code, _)| (key, code))
+            .collect();
         [consulting.as_slice(), in_room.as_slice()]
             .into_iter()
             .find_map(first_shadowing)
@@ -203,10 +217,7 @@ impl Settings {
             interdigit: millis("interdigit_ms", &text("interdigit_ms", "3000"))?,
             dial_timeout: millis("dial_timeout_ms", &text("dial_timeout_ms", "10000"))?,
         };
-        if let Some(problem) = codes.shadowing() {
-            return Err(problem);
-        }
-        Ok(Settings {
+        let settings = Settings {
             call_pattern: regex("call_pattern", &call_pattern)?,
             invite_allow: regex("invite_allow", &text("invite_allow", &call_pattern))?,
             max_invites_per_room: match number(
@@ -283,7 +294,23 @@ impl Settings {
                 trusted_proxies: source_limit::addresses(&text("trusted_proxies", "")),
             },
             rooms: room_profiles(get("rooms"))?,
-        })
+        };
+        match settings.codes.shadowing(settings.possible_options()) {
+            Some(problem) => Err(problem),
+            None => Ok(settings),
+        }
+    }
+
+    /// Every option some participant may get, from any of the settings that
+    /// give options (options combine, a caller's with its room's).
+    fn possible_options(&self) -> Options {
+        self.rooms
+            .values()
+            .flat_map(|profile| profile.callers.values().chain([&profile.options]))
+            .fold(
+                self.escalated_options.with(self.conference_options),
+                |all, options| all.with(*options),
+            )
     }
 
     /// The SIP URI `number` is called at: its directory entry, else `route`.
@@ -546,6 +573,36 @@ mod tests {
     }
 
     #[test]
+    fn the_invite_code_is_checked_against_the_room_codes_options_turn_on_with_it() {
+        assert!(
+            load(&[("invite_code", "*")]).is_ok(),
+            "no participant gets the menu"
+        );
+        let error = load(&[("invite_code", "*"), ("escalated_options", "MXs")]).unwrap_err();
+        assert!(
+            error.starts_with(
+                "invite_code: \"*\" and the room's mute code \"*1\" are listened for together"
+            ),
+            "{error}"
+        );
+        let profile = r#"{ "5" = { callers = { "100" = "p" } } }"#;
+        let error = load(&[("invite_code", "#1"), ("rooms", profile)]).unwrap_err();
+        assert!(
+            error.starts_with(
+                "invite_code: \"#1\" and the room's leave code \"#\" are listened for together, \
+                 and \"#\" is taken as soon as it is typed: \"#1\" would never be reached"
+            ),
+            "{error}"
+        );
+        let nobody_invites = [
+            ("invite_code", "#1"),
+            ("rooms", profile),
+            ("escalated_options", "M"),
+        ];
+        assert!(load(&nobody_invites).is_ok(), "no participant may invite");
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
         let cases = [
             (("holder", "boss"), "holder: \"boss\" is not"),
@@ -606,15 +663,6 @@ mod tests {
             (
                 ("join_codes", "*7,*#"),
                 "join_codes: \"*#\" and drop_code \"*#\" are listened for together",
-            ),
-            (
-                ("invite_code", "*"),
-                "invite_code: \"*\" and the room's mute code \"*1\" are listened for together",
-            ),
-            (
-                ("invite_code", "#1"),
-                "invite_code: \"#1\" and the room's leave code \"#\" are listened for together, \
-                 and \"#\" is taken as soon as it is typed: \"#1\" would never be reached",
             ),
         ];
         for ((key, value), expected) in cases {
