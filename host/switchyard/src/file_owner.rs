@@ -4,15 +4,19 @@
 //! at the same file refuses to start, rather than the two overwriting each
 //! other's writes and removing each other's temporaries. The kernel lets the
 //! lock go when the process ends, however it ends: a crash leaves nothing to
-//! clean up (the empty lock file stays, and is harmless).
+//! clean up (the empty lock file stays, and is harmless). The lock is taken
+//! through a read-only handle, so a lock file another user left (a server run
+//! once by hand as root) stands in no one's way; a file system that keeps no
+//! such locks is warned of, and the file kept unlocked, as before.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions, TryLockError};
+use std::io::ErrorKind;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// The lock file's mode: it is empty, so only its owner needs it.
-const LOCK_MODE: u32 = 0o600;
+/// The lock file's mode: it is empty, and any user running a server may lock it.
+const LOCK_MODE: u32 = 0o644;
 
 /// This process's claim on a kept file, held until dropped.
 #[derive(Debug)]
@@ -23,30 +27,61 @@ pub struct FileOwner {
 impl FileOwner {
     /// Claims `path` for this process. Fails, saying why, when another process
     /// (or another claim of this one) holds it, or when its lock file cannot be
-    /// created or locked.
+    /// created, opened or locked, but for a file system that keeps no locks.
     pub fn claim(path: &Path) -> Result<FileOwner, String> {
         let lock_path = lock_path(path)?;
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(LOCK_MODE)
-            .open(&lock_path)
+        let lock = open_or_create(&lock_path)
             .map_err(|e| format!("cannot open its lock file {}: {e}", lock_path.display()))?;
         match lock.try_lock() {
-            Ok(()) => Ok(FileOwner { _lock: lock }),
-            Err(TryLockError::WouldBlock) => Err(format!(
-                "another running process keeps this file (it holds the lock on {}); \
-                 give each server a file of its own",
-                lock_path.display()
-            )),
-            Err(TryLockError::Error(e)) => Err(format!(
-                "cannot lock its lock file {}: {e}",
-                lock_path.display()
-            )),
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "another running process keeps this file (it holds the lock on {}); \
+                     give each server a file of its own",
+                    lock_path.display()
+                ));
+            }
+            Err(TryLockError::Error(e)) if keeps_no_locks(&e) => tracing::warn!(
+                "{}: the file system keeps no locks ({e}): nothing stops a second server \
+                 from keeping {} too",
+                lock_path.display(),
+                path.display()
+            ),
+            Err(TryLockError::Error(e)) => {
+                return Err(format!(
+                    "cannot lock its lock file {}: {e}",
+                    lock_path.display()
+                ));
+            }
         }
+        Ok(FileOwner { _lock: lock })
     }
+}
+
+/// `path` opened to read (all a lock needs), created first if it is not there.
+fn open_or_create(path: &Path) -> std::io::Result<File> {
+    match File::open(path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        opened => return opened,
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(LOCK_MODE)
+        .open(path)
+    {
+        // Another process created it meanwhile.
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    File::open(path)
+}
+
+/// Whether `error`, from taking a lock, says the file system keeps none (ENOLCK: an NFS
+/// mount without its lock daemon; EOPNOTSUPP: some FUSE file systems).
+fn keeps_no_locks(error: &std::io::Error) -> bool {
+    error.kind() == ErrorKind::Unsupported || error.raw_os_error() == Some(libc::ENOLCK)
 }
 
 /// `.<name>.lock` in `path`'s directory.
@@ -86,6 +121,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let _rooms = FileOwner::claim(&dir.path().join("rooms.json")).unwrap();
         FileOwner::claim(&dir.path().join("other.json")).expect("another file's claim");
+    }
+
+    #[test]
+    fn the_lock_is_taken_through_a_handle_that_only_reads_so_any_user_may_take_it() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("stats");
+        let created = FileOwner::claim(&kept).unwrap();
+        assert!(
+            (&created._lock).write_all(b"x").is_err(),
+            "a lock file another user left needs no write access"
+        );
+        drop(created);
+        let opened = FileOwner::claim(&kept).expect("a lock file that is there");
+        assert!((&opened._lock).write_all(b"x").is_err());
     }
 
     #[test]
