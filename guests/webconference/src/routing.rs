@@ -63,7 +63,8 @@ pub fn app_params(value: &str) -> Vec<(String, String)> {
 }
 
 /// Routes a call by, in SEMS's order: `P-App-Param: enter_room=true` (ask),
-/// `P-App-Param: room=<r>`, `direct_room_re` on the Request-URI user (its first
+/// `P-App-Param: room=<r>` (`room=` with no value: ask), `direct_room_re` on the
+/// Request-URI user (its first
 /// `direct_room_strip` characters stripped when it is longer, else whole), else
 /// ask. Both named rooms enter with SEMS's reason "direct access: entered".
 pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>) -> Route {
@@ -77,11 +78,17 @@ pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>
     if param("enter_room") == Some("true") {
         return Route::AskForRoom;
     }
-    if let Some(room) = param("room").filter(|r| !r.is_empty()) {
-        return Route::Room {
-            room: room.to_owned(),
-            reason: "direct access: entered",
-        };
+    match param("room") {
+        // SEMS takes a `room` parameter whatever its value, and an empty one names no room:
+        // the caller is asked for it.
+        Some("") => return Route::AskForRoom,
+        Some(room) => {
+            return Route::Room {
+                room: room.to_owned(),
+                reason: "direct access: entered",
+            };
+        }
+        None => {}
     }
     if let Some(re) = &config.direct_room_re
         && re.is_match(request_user)
@@ -194,6 +201,14 @@ mod tests {
                 "000777123",
                 Some("enter_room=true;room=42")
             ),
+            Route::AskForRoom
+        );
+    }
+
+    #[test]
+    fn app_param_room_without_a_value_asks_for_the_room_as_sems_does() {
+        assert_eq!(
+            route(&RoutingConfig::default(), "000777123", Some("room=;x=y")),
             Route::AskForRoom
         );
     }
