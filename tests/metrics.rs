@@ -58,6 +58,8 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_rtp_packets_sent",
         "switchyard_rtp_packets_dropped",
         "switchyard_rtp_packets_reported_lost",
+        "switchyard_rtp_send_failures",
+        "switchyard_recording_dropped_frames",
         "switchyard_rtcp_packets_received",
         "switchyard_rtcp_packets_sent",
         "switchyard_rtcp_packets_dropped",
@@ -90,8 +92,20 @@ fn metrics_are_described_and_move_with_a_call() {
     for failures in [
         "switchyard_media_worker_failures_total",
         "switchyard_panics_total",
+        "switchyard_recording_dropped_frames_total",
     ] {
         assert_eq!(before.value(failures, ""), 0.0, "{failures}");
+    }
+    for cause in [
+        "refused",
+        "unreachable",
+        "no_buffer",
+        "queue_full",
+        "no_socket",
+        "other",
+    ] {
+        let label = format!("cause={cause}");
+        before.value("switchyard_rtp_send_failures_total", &label);
     }
     // The standard process metrics are the server's own.
     let open = before.value("process_open_fds", "");

@@ -15,6 +15,7 @@ mod held;
 mod packet_io;
 mod receive_buffers;
 mod receive_time;
+mod send_failures;
 mod sweep;
 mod uring;
 mod worker_thread;
@@ -23,6 +24,7 @@ use crate::network::PendingSockets;
 use crate::rtp_ports::LegSockets;
 use crate::vital::Vitals;
 use packet_io::PacketIo;
+use send_failures::SendFailures;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
@@ -153,6 +155,7 @@ pub struct MediaPool {
     workers: Vec<Sender<WorkerCommand>>,
     stats: Vec<Arc<Mutex<WorkerStats>>>,
     failures: Arc<AtomicU64>,
+    send_failures: Arc<SendFailures>,
     sockets: PendingSockets,
 }
 
@@ -186,6 +189,7 @@ impl MediaPool {
         let mut workers = Vec::with_capacity(count);
         let mut stats = Vec::with_capacity(count);
         let failures = Arc::new(AtomicU64::new(0));
+        let send_failures = Arc::new(SendFailures::default());
         for index in 0..count {
             let (sender, receiver) = channel();
             let published = Arc::new(Mutex::new(WorkerStats::default()));
@@ -197,12 +201,13 @@ impl MediaPool {
                 failures.clone(),
             );
             let guard = vitals.guard(format!("media thread {index}"));
+            let send_failures = send_failures.clone();
             std::thread::Builder::new()
                 .name(format!("media-{index}"))
                 .spawn(move || {
                     let _guard = guard;
                     thread.serve(|generation| {
-                        let io = packet_io_for(use_uring);
+                        let io = packet_io_for(use_uring, &send_failures);
                         if index == 0 && generation == 0 {
                             tracing::info!(packet_io = %io.name(), "media workers started");
                         }
@@ -222,6 +227,7 @@ impl MediaPool {
             workers,
             stats,
             failures,
+            send_failures,
             sockets,
         })
     }
@@ -334,6 +340,12 @@ impl MediaPool {
         self.failures.load(Ordering::Relaxed)
     }
 
+    /// The RTP and RTCP packets the workers made but could not send, by cause: each cause's
+    /// metric label with its count.
+    pub fn send_failures(&self) -> [(&'static str, u64); send_failures::SendFailure::ALL.len()] {
+        self.send_failures.counts()
+    }
+
     /// Each worker's counters, in worker order, as of its last tick.
     pub fn worker_stats(&self) -> Vec<WorkerStats> {
         self.stats
@@ -350,15 +362,16 @@ impl MediaPool {
     }
 }
 
-// io_uring, unless it was not chosen or this thread cannot have one.
-fn packet_io_for(use_uring: bool) -> Box<dyn PacketIo> {
+// io_uring, unless it was not chosen or this thread cannot have one; counting the sends that
+// fail in `failures`.
+fn packet_io_for(use_uring: bool, failures: &Arc<SendFailures>) -> Box<dyn PacketIo> {
     if use_uring {
-        match uring::UringIo::new() {
+        match uring::UringIo::new(failures.clone()) {
             Ok(io) => return Box::new(io),
             Err(error) => tracing::warn!(%error, "no io_uring for a media worker: sweeping"),
         }
     }
-    Box::new(sweep::SweepIo::default())
+    Box::new(sweep::SweepIo::new(failures.clone()))
 }
 
 /// The sockets of `leg`, which leaves the worker, taken from `io` once a packet of it waiting

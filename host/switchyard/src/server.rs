@@ -310,7 +310,11 @@ pub async fn run(
             control_options,
         ),
     ));
-    system_limits::warn_of_shortfalls(call_instances, control_instances);
+    system_limits::warn_of_shortfalls(
+        call_instances,
+        control_instances,
+        config.recording.max_active,
+    );
     info!(
         sip = %sip_addr,
         listening = ?listening,

@@ -1,17 +1,21 @@
 //! The operating system's limits that the configured capacity runs into: open
-//! files (each call holds its RTP and RTCP sockets) and memory mappings (each guest
-//! instance maps a few areas). At start-up the soft open-files limit is raised
-//! to the hard one, as servers that hold a socket per call do; a limit that
-//! still leaves too little for `limits.max_instances` is logged as a warning
-//! naming the setting to raise. Past such a limit calls are refused one by one
+//! files (each call holds its RTP and RTCP sockets, each recording its files)
+//! and memory mappings (each guest instance maps a few areas). At start-up the
+//! soft open-files limit is raised to the hard one, as servers that hold a
+//! socket per call do; a limit that still leaves too little for
+//! `limits.max_instances` (with `recording.max_active` recordings) is logged
+//! as a warning naming the setting to raise. Past such a limit calls are refused one by one
 //! with the system's reason; nothing else breaks.
 
 use procfs::ProcResult;
 use procfs::process::{LimitValue, Process};
+use switchyard_media::MAX_RECORDED_TRACKS;
 use tracing::{info, warn};
 
 /// Descriptors a call holds while it is up: its RTP and RTCP sockets.
 const DESCRIPTORS_PER_CALL: u64 = 2;
+/// Descriptors a recording may hold until it ends: its mix's file and each of its tracks'.
+const DESCRIPTORS_PER_RECORDING: u64 = 1 + MAX_RECORDED_TRACKS as u64;
 /// Memory mappings a live guest instance adds: its linear memory's
 /// reservation, the guest's copy-on-write image mapped into it, and the
 /// splits these make (measured: 2,110 mappings at 500 live calls of the
@@ -56,17 +60,20 @@ impl Headroom {
     }
 
     /// What falls short of `calls` live calls with `control` control
-    /// instances besides, each as a sentence naming the limit to raise; empty
-    /// when both limits leave room.
-    pub(crate) fn shortfalls(&self, calls: u64, control: u64) -> Vec<String> {
+    /// instances and `recordings` recordings besides, each as a sentence naming
+    /// the limit to raise; empty when both limits leave room.
+    pub(crate) fn shortfalls(&self, calls: u64, control: u64, recordings: u64) -> Vec<String> {
         let mut short = Vec::new();
         let free_files = self.open_files_limit.saturating_sub(self.open_files);
-        let call_files = free_files / DESCRIPTORS_PER_CALL;
+        let recording_files = recordings.saturating_mul(DESCRIPTORS_PER_RECORDING);
+        let call_files = free_files.saturating_sub(recording_files) / DESCRIPTORS_PER_CALL;
         if call_files < calls {
             short.push(format!(
-                "the open-files limit ({}, {} in use) leaves room for about {call_files} calls, \
-                 fewer than limits.max_instances ({calls}): raise it (`ulimit -n`, or \
-                 LimitNOFILE= in a systemd unit)",
+                "the open-files limit ({}, {} in use) leaves room for about {call_files} calls \
+                 besides recording.max_active ({recordings}) recordings of up to \
+                 {DESCRIPTORS_PER_RECORDING} files each, fewer than limits.max_instances \
+                 ({calls}): raise it (`ulimit -n`, or LimitNOFILE= in a systemd unit), or lower \
+                 recording.max_active",
                 self.open_files_limit, self.open_files
             ));
         }
@@ -104,11 +111,13 @@ pub(crate) fn raise_open_files_limit() {
 }
 
 /// Logs a warning for each limit that leaves too little room for `calls`
-/// live calls with `control` control instances besides.
-pub(crate) fn warn_of_shortfalls(calls: u32, control: u32) {
+/// live calls with `control` control instances and `recordings` recordings
+/// besides.
+pub(crate) fn warn_of_shortfalls(calls: u32, control: u32, recordings: usize) {
+    let (calls, control) = (u64::from(calls), u64::from(control));
     match Headroom::of_this_process() {
         Ok(headroom) => {
-            for shortfall in headroom.shortfalls(u64::from(calls), u64::from(control)) {
+            for shortfall in headroom.shortfalls(calls, control, recordings as u64) {
                 warn!("{shortfall}");
             }
         }
@@ -132,34 +141,53 @@ mod tests {
     #[test]
     fn limits_with_room_for_every_instance_fall_short_of_nothing() {
         let roomy = headroom(1_048_576, Some(65_530));
-        assert!(roomy.shortfalls(10_000, 64).is_empty());
-        // Exactly enough: 20 in use plus two sockets per call; 100 mappings plus 4 an instance.
+        assert!(roomy.shortfalls(10_000, 64, 10_000).is_empty());
+        // Exactly enough: 20 in use, two sockets per call and 65 files per recording; 100
+        // mappings plus 4 an instance.
         assert!(
-            headroom(20_020, Some(40_356))
-                .shortfalls(10_000, 64)
+            headroom(20_085, Some(40_356))
+                .shortfalls(10_000, 64, 1)
                 .is_empty()
         );
         // A system that does not say how many mappings it allows limits only files.
-        assert!(headroom(20_020, None).shortfalls(10_000, 64).is_empty());
-        assert_eq!(headroom(20_019, None).shortfalls(10_000, 64).len(), 1);
+        assert!(headroom(20_085, None).shortfalls(10_000, 64, 1).is_empty());
+        assert_eq!(headroom(20_084, None).shortfalls(10_000, 64, 1).len(), 1);
     }
 
     #[test]
     fn a_low_open_files_limit_names_the_calls_it_allows_and_how_to_raise_it() {
-        let short = headroom(1024, Some(65_530)).shortfalls(10_000, 64);
+        let short = headroom(1024, Some(65_530)).shortfalls(10_000, 64, 1);
         assert_eq!(
             short,
             [
-                "the open-files limit (1024, 20 in use) leaves room for about 502 calls, fewer \
-              than limits.max_instances (10000): raise it (`ulimit -n`, or LimitNOFILE= in a \
-              systemd unit)"
+                "the open-files limit (1024, 20 in use) leaves room for about 469 calls besides \
+              recording.max_active (1) recordings of up to 65 files each, fewer than \
+              limits.max_instances (10000): raise it (`ulimit -n`, or LimitNOFILE= in a systemd \
+              unit), or lower recording.max_active"
             ]
         );
     }
 
     #[test]
+    fn every_file_a_recording_may_hold_counts_against_the_open_files_limit() {
+        // Room for 10,000 calls alone; not with the 32 recordings of 65 files each besides.
+        let files = headroom(20_020, None);
+        let short = files.shortfalls(10_000, 64, 32);
+        assert_eq!(short.len(), 1, "{short:?}");
+        assert!(
+            short[0].contains("about 8960 calls besides recording.max_active (32)"),
+            "{short:?}"
+        );
+        assert!(
+            headroom(20_020 + 32 * 65, None)
+                .shortfalls(10_000, 64, 32)
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn a_low_map_count_names_the_instances_it_allows_and_how_to_raise_it() {
-        let short = headroom(1_048_576, Some(65_530)).shortfalls(100_000, 64);
+        let short = headroom(1_048_576, Some(65_530)).shortfalls(100_000, 64, 1);
         assert_eq!(
             short,
             [
@@ -168,7 +196,7 @@ mod tests {
               limits.control_instances (100064): raise it (`sysctl vm.max_map_count=…`)"
             ]
         );
-        assert_eq!(headroom(1024, Some(1000)).shortfalls(2000, 0).len(), 2);
+        assert_eq!(headroom(1024, Some(1000)).shortfalls(2000, 0, 1).len(), 2);
     }
 
     #[test]

@@ -38,8 +38,10 @@ pub(super) trait PacketIo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::send_failures::{SendFailure, SendFailures};
     use crate::media::{WorkerCommand, sweep::SweepIo, uring::UringIo};
     use std::net::{SocketAddr, UdpSocket};
+    use std::sync::Arc;
     use std::time::Duration;
     use switchyard_media::WorkerConfig;
 
@@ -192,7 +194,7 @@ mod tests {
         let mut held = Vec::new();
         let mut figures = Vec::new();
         for _ in 0..ATTEMPTS {
-            let mut io = UringIo::new().expect("this kernel refuses io_uring");
+            let mut io = UringIo::new(Default::default()).expect("this kernel refuses io_uring");
             let (jitter, expected, tolerance) = jitter_and_that_of_the_send_times(&mut io);
             held.push(io);
             if jitter.abs_diff(expected) <= tolerance {
@@ -208,12 +210,14 @@ mod tests {
 
     #[test]
     fn io_uring_moves_rtcp_both_ways() {
-        moves_rtcp_both_ways(&mut UringIo::new().expect("this kernel refuses io_uring"));
+        moves_rtcp_both_ways(
+            &mut UringIo::new(Default::default()).expect("this kernel refuses io_uring"),
+        );
     }
 
     #[test]
     fn the_sweep_moves_rtcp_both_ways() {
-        moves_rtcp_both_ways(&mut SweepIo::default());
+        moves_rtcp_both_ways(&mut SweepIo::new(Default::default()));
     }
 
     // A leg at ptime 10 sends its second packet of a tick half a tick after the first: removed
@@ -247,13 +251,13 @@ mod tests {
 
     #[test]
     fn io_uring_sends_a_removed_leg_s_waiting_packet() {
-        let mut io = UringIo::new().expect("this kernel refuses io_uring");
+        let mut io = UringIo::new(Default::default()).expect("this kernel refuses io_uring");
         a_removed_leg_sends_the_packet_waiting_half_a_tick(&mut io);
     }
 
     #[test]
     fn the_sweep_sends_a_removed_leg_s_waiting_packet() {
-        a_removed_leg_sends_the_packet_waiting_half_a_tick(&mut SweepIo::default());
+        a_removed_leg_sends_the_packet_waiting_half_a_tick(&mut SweepIo::new(Default::default()));
     }
 
     // A peer and a leg on loopback: what the peer sends reaches the worker, what the worker
@@ -324,18 +328,18 @@ mod tests {
 
     #[test]
     fn io_uring_hands_a_leg_over_losing_no_packet() {
-        let mut io = UringIo::new().expect("this kernel refuses io_uring");
+        let mut io = UringIo::new(Default::default()).expect("this kernel refuses io_uring");
         hands_a_leg_over_losing_no_packet(&mut io);
     }
 
     #[test]
     fn the_sweep_hands_a_leg_over_losing_no_packet() {
-        hands_a_leg_over_losing_no_packet(&mut SweepIo::default());
+        hands_a_leg_over_losing_no_packet(&mut SweepIo::new(Default::default()));
     }
 
     #[test]
     fn io_uring_moves_packets_both_ways() {
-        let mut io = UringIo::new()
+        let mut io = UringIo::new(Default::default())
             .expect("this kernel refuses io_uring (kernel.io_uring_disabled, or a seccomp filter)");
         moves_packets_both_ways(&mut io);
     }
@@ -345,7 +349,7 @@ mod tests {
     // call. One packet at a time, the same few buffers go round however many packets come.
     #[test]
     fn io_uring_reads_a_burst_larger_than_its_buffers_and_reuses_few() {
-        let mut io = UringIo::new().expect("this kernel refuses io_uring");
+        let mut io = UringIo::new(Default::default()).expect("this kernel refuses io_uring");
         let (mut worker, peer, leg_address, _) = leg_and_peer(&mut io);
         const BURST: u16 = 200;
         for sequence in 0..BURST {
@@ -370,8 +374,54 @@ mod tests {
         assert!(lent <= 1 + 64 + 1, "{lent} buffers lent for one leg");
     }
 
+    // A packet the kernel refuses (from a loopback socket to an address beyond it: EINVAL)
+    // and one of a leg that has no socket here are each counted under their cause.
+    fn counts_the_sends_that_fail(io: &mut dyn PacketIo, failures: &SendFailures) {
+        const NO_SOCKET: LegId = LegId(8);
+        let start = Instant::now();
+        let mut worker = Worker::new(WorkerConfig::default(), start, 1);
+        let beyond = SocketAddr::from(([192, 0, 2, 1], 9));
+        for leg in [LEG, NO_SOCKET] {
+            worker.add_leg(start, leg, crate::media::pcmu_leg(beyond));
+        }
+        io.add(LEG, LegSockets::loopback());
+        worker.handle_timeout(start);
+        io.send(&mut worker);
+        assert_eq!(worker.stats().packets_sent, 2, "{}", io.name());
+        // io_uring tells of a send's outcome in a completion, reaped as packets are read.
+        for _ in 0..200 {
+            io.receive(&mut worker, Instant::now());
+            if failures.count(SendFailure::Other) > 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let failed = failures.counts();
+        assert_eq!(
+            failed.iter().map(|&(_, count)| count).sum::<u64>(),
+            2,
+            "{}: {failed:?}",
+            io.name()
+        );
+        assert_eq!(failures.count(SendFailure::Other), 1, "{failed:?}");
+        assert_eq!(failures.count(SendFailure::NoSocket), 1, "{failed:?}");
+    }
+
+    #[test]
+    fn io_uring_counts_the_sends_that_fail() {
+        let failures = Arc::new(SendFailures::default());
+        let mut io = UringIo::new(failures.clone()).expect("this kernel refuses io_uring");
+        counts_the_sends_that_fail(&mut io, &failures);
+    }
+
+    #[test]
+    fn the_sweep_counts_the_sends_that_fail() {
+        let failures = Arc::new(SendFailures::default());
+        counts_the_sends_that_fail(&mut SweepIo::new(failures.clone()), &failures);
+    }
+
     #[test]
     fn the_sweep_moves_packets_both_ways() {
-        moves_packets_both_ways(&mut SweepIo::default());
+        moves_packets_both_ways(&mut SweepIo::new(Default::default()));
     }
 }

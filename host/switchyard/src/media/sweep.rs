@@ -2,24 +2,29 @@
 //! tick, and each packet is sent with its own system call.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use switchyard_media::{LegId, LegSocket, Worker};
 
 use super::packet_io::{MAX_DATAGRAM, MAX_READS_PER_TICK, PacketIo};
+use super::send_failures::{SendFailure, SendFailures};
 use crate::rtp_ports::LegSockets;
 
 /// A worker's non-blocking sockets, swept in turn.
 pub(super) struct SweepIo {
     sockets: HashMap<LegId, LegSockets>,
     buffer: Box<[u8; MAX_DATAGRAM]>,
+    failures: Arc<SendFailures>,
 }
 
-impl Default for SweepIo {
-    fn default() -> Self {
+impl SweepIo {
+    /// No sockets yet; the sends that fail are counted in `failures`.
+    pub(super) fn new(failures: Arc<SendFailures>) -> Self {
         SweepIo {
             sockets: HashMap::new(),
             buffer: Box::new([0; MAX_DATAGRAM]),
+            failures,
         }
     }
 }
@@ -57,10 +62,23 @@ impl PacketIo for SweepIo {
 
     fn send(&mut self, worker: &mut Worker) {
         while let Some(transmit) = worker.poll_transmit() {
-            if let Some(sockets) = self.sockets.get(&transmit.leg) {
-                // UDP is best effort: a full socket buffer drops the packet, as the network would.
-                let socket = sockets.get(transmit.socket);
-                let _ = socket.send_to(&transmit.payload, transmit.destination);
+            let (leg, to) = (transmit.leg, transmit.destination);
+            // UDP is best effort: a packet that fails to go is dropped, as the network would
+            // drop it, and counted.
+            match self.sockets.get(&leg) {
+                Some(sockets) => {
+                    if let Err(error) = sockets.get(transmit.socket).send_to(&transmit.payload, to)
+                    {
+                        self.failures
+                            .record(SendFailure::of(&error), leg, to, &error);
+                    }
+                }
+                None => self.failures.record(
+                    SendFailure::NoSocket,
+                    leg,
+                    to,
+                    &"the leg has no socket here",
+                ),
             }
             worker.recycle(transmit.payload);
         }

@@ -15,6 +15,7 @@ use std::io;
 use std::mem;
 use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 
 use io_uring::types::RecvMsgOut;
 use io_uring::{EnterFlags, IoUring, Probe, cqueue, opcode, squeue, types};
@@ -24,6 +25,7 @@ use switchyard_media::{LegId, LegSocket, Worker};
 use super::packet_io::{MAX_READS_PER_TICK, PacketIo};
 use super::receive_buffers::{BUFFER_GROUP, NAME_LEN, ReceiveBuffers};
 use super::receive_time::{CONTROL_LEN, ClockPair, received_at};
+use super::send_failures::{SendFailure, SendFailures};
 use crate::rtp_ports::{LegSockets, PairLease};
 
 /// Submission queue entries: a tick's sends are submitted in batches of at most this many.
@@ -67,6 +69,9 @@ struct Receiver {
 struct SendSlot {
     destination: SockAddrStorage,
     payload: Vec<u8>,
+    /// Whose packet it is and where it goes, to tell of a send that fails.
+    leg: LegId,
+    to: SocketAddr,
 }
 
 /// A worker's io_uring and the sockets of its legs.
@@ -92,6 +97,7 @@ pub(super) struct UringIo {
     /// The clocks as of the completions being reaped, to put receive times on the monotonic
     /// clock.
     clocks: ClockPair,
+    failures: Arc<SendFailures>,
     /// The ring has a table of [`FIXED_FILES`] fixed files.
     fixed_files: bool,
     /// A socket that never reads, asking for receive times for as long as the worker runs:
@@ -102,9 +108,10 @@ pub(super) struct UringIo {
 }
 
 impl UringIo {
-    /// A ring for one worker thread (the only thread that may use it), or why the kernel
-    /// refuses one: too old, or io_uring turned off (`kernel.io_uring_disabled`, seccomp).
-    pub(super) fn new() -> io::Result<Self> {
+    /// A ring for one worker thread (the only thread that may use it), counting the sends
+    /// that fail in `failures`; or why the kernel refuses one: too old, or io_uring turned off
+    /// (`kernel.io_uring_disabled`, seccomp).
+    pub(super) fn new(failures: Arc<SendFailures>) -> io::Result<Self> {
         // Single issuer with deferred task work: completions are posted only when this thread
         // asks for them, at its tick, never by interrupting it (kernel 6.1 and later).
         let ring = IoUring::builder()
@@ -156,6 +163,7 @@ impl UringIo {
             free_sends: Vec::new(),
             next_generation: 0,
             clocks: ClockPair::now(),
+            failures,
         })
     }
 
@@ -289,6 +297,11 @@ impl UringIo {
         match data >> KIND_SHIFT {
             KIND_SEND => {
                 let slot = &mut self.sends[(data as u32) as usize];
+                if cqe.result() < 0 {
+                    let error = io::Error::from_raw_os_error(-cqe.result());
+                    let cause = SendFailure::of(&error);
+                    self.failures.record(cause, slot.leg, slot.to, &error);
+                }
                 worker.recycle(mem::take(&mut slot.payload));
                 self.free_sends.push(data as u32);
                 false
@@ -462,11 +475,17 @@ impl PacketIo for UringIo {
                     Some((index, receiver.fixed, receiver.socket.as_raw_fd()))
                 })
             else {
+                let what = &"the leg has no socket here";
+                let (leg, to) = (transmit.leg, transmit.destination);
+                self.failures.record(SendFailure::NoSocket, leg, to, what);
                 worker.recycle(transmit.payload);
                 continue;
             };
             // Every slot not free is a send in flight.
             if self.sends.len() - self.free_sends.len() >= MAX_SENDS_IN_FLIGHT {
+                let what = &"too many sends in flight";
+                let (leg, to) = (transmit.leg, transmit.destination);
+                self.failures.record(SendFailure::QueueFull, leg, to, what);
                 worker.recycle(transmit.payload);
                 continue;
             }
@@ -476,6 +495,8 @@ impl PacketIo for UringIo {
                     self.sends.push(Box::new(SendSlot {
                         destination: SockAddrStorage::zeroed(),
                         payload: Vec::new(),
+                        leg: transmit.leg,
+                        to: transmit.destination,
                     }));
                     (self.sends.len() - 1) as u32
                 }
@@ -485,6 +506,7 @@ impl PacketIo for UringIo {
             let destination_len = destination.len();
             slot.destination = destination.as_storage();
             slot.payload = transmit.payload;
+            (slot.leg, slot.to) = (transmit.leg, transmit.destination);
             let (buffer, len) = (slot.payload.as_ptr(), slot.payload.len() as u32);
             let address = (&raw const slot.destination).cast::<libc::sockaddr>();
             let entry = if fixed {
@@ -499,14 +521,14 @@ impl PacketIo for UringIo {
             self.push(&entry);
         }
         // UDP is best effort: a send that fails (a full socket buffer) drops its packet, as the
-        // network would.
+        // network would; its completion counts it.
         self.enter();
     }
 }
 
 /// Whether this kernel gives a worker an io_uring, or why not.
 pub(super) fn available() -> io::Result<()> {
-    UringIo::new().map(drop)
+    UringIo::new(Arc::default()).map(drop)
 }
 
 /// Asks the kernel to stamp each datagram `socket` receives with its receive time

@@ -93,7 +93,8 @@ impl Collector for Sources {
             ),
             (
                 "rtp_packets_sent",
-                "RTP packets queued for sending.",
+                "RTP packets made and handed to be sent, those whose send then failed \
+                 included (switchyard_rtp_send_failures_total).",
                 rtp.packets_sent,
             ),
             (
@@ -131,7 +132,17 @@ impl Collector for Sources {
                 "RTCP compound packets taken from legs' peers.",
                 rtp.rtcp_received,
             ),
-            ("rtcp_packets_sent", "RTCP reports sent.", rtp.rtcp_sent),
+            (
+                "rtcp_packets_sent",
+                "RTCP reports made and handed to be sent, failed sends included.",
+                rtp.rtcp_sent,
+            ),
+            (
+                "recording_dropped_frames",
+                "Frames of room recordings dropped because their writer fell behind; \
+                 written as silence.",
+                rtp.recording_dropped_frames,
+            ),
             (
                 "rtcp_round_trips",
                 "Round trips measured from peers' RTCP reports on our sender reports.",
@@ -163,7 +174,8 @@ impl Collector for Sources {
              their mean.",
             &ConstCounter::new(rtp.round_trip_sum.as_secs_f64()),
         )?;
-        let labelled: [Labelled<'_>; 7] = [
+        let send_failures = self.media.send_failures();
+        let labelled: [Labelled<'_>; 8] = [
             (
                 "calls_started",
                 "Calls started: received (incoming) or placed (outgoing).",
@@ -218,6 +230,13 @@ impl Collector for Sources {
                     ("unknown_leg", rtp.unknown_leg_packets),
                     ("key_over_rate", rtp.keys_over_rate),
                 ],
+            ),
+            (
+                "rtp_send_failures",
+                "RTP and RTCP packets made but not sent, by cause; each cause is logged at \
+                 most every 10 s.",
+                "cause",
+                &send_failures,
             ),
             (
                 "rtcp_packets_dropped",

@@ -140,7 +140,7 @@ impl WavFile {
         }
     }
 
-    /// Appends `samples`; they are in the file's header from the next checkpoint on. The
+    /// Appends `samples`; they are in the file's header from the next [update](Self::update) on. The
     /// caller keeps the file within [`MAX_SAMPLES`]: past it, the header's sizes wrap.
     pub fn write(&mut self, samples: &[i16]) -> std::io::Result<()> {
         self.pending
@@ -172,21 +172,16 @@ impl WavFile {
     }
 
     /// Writes what is buffered, then rewrites the header to cover every sample: the file, as
-    /// it stands, holds all of them. Not synced to disk: see [`checkpoint`](Self::checkpoint).
+    /// it stands, holds all of them. Not synced to disk: see [`sync`](Self::sync).
     pub fn update(&mut self) -> std::io::Result<()> {
         self.write_pending()?;
         self.file.write_all_at(&header(self.rate, self.samples), 0)
     }
 
-    /// [Updates](Self::update) the file and syncs it to disk.
-    pub fn checkpoint(&mut self) -> std::io::Result<()> {
-        self.update()?;
+    /// Syncs to disk what was written to the file (its samples and its size); an error is
+    /// this file's own: one that befell it since the last sync.
+    pub fn sync(&self) -> std::io::Result<()> {
         self.file.sync_data()
-    }
-
-    /// The open file.
-    pub fn file(&self) -> &File {
-        &self.file
     }
 
     /// The file's length with every sample written.
@@ -229,6 +224,12 @@ mod tests {
         (riff, data)
     }
 
+    /// Brings `wav` up to date and syncs it, as a recording's checkpoint does.
+    fn checkpoint(wav: &mut WavFile) {
+        wav.update().unwrap();
+        wav.sync().unwrap();
+    }
+
     fn ramp(n: usize) -> Vec<i16> {
         (0..n).map(|i| (i % 30_000) as i16).collect()
     }
@@ -243,7 +244,7 @@ mod tests {
         wav.write(&ramp(1000)).unwrap();
         wav.write_silence(10).unwrap();
         assert_eq!(wav.samples(), 1010);
-        wav.checkpoint().unwrap();
+        checkpoint(&mut wav);
         assert_eq!(sizes(&path), (36 + 2020, 2020));
         let (rate, samples) = samples_in(&path);
         assert_eq!((rate, samples.len()), (16_000, 1010));
@@ -286,7 +287,7 @@ mod tests {
         let mut wav = WavFile::create(file, 16_000).unwrap();
         assert_eq!(samples_in(&path), (16_000, vec![]));
         wav.write(&ramp(100)).unwrap();
-        wav.checkpoint().unwrap();
+        checkpoint(&mut wav);
         assert_eq!(samples_in(&path), (16_000, ramp(100)));
     }
 
@@ -299,7 +300,7 @@ mod tests {
         wav.write(&[7; 10]).unwrap();
         wav.write_silence(LONG).unwrap();
         wav.write(&[9; 10]).unwrap();
-        wav.checkpoint().unwrap();
+        checkpoint(&mut wav);
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!(meta.len(), HEADER_LEN + (LONG + 20) * BYTES_PER_SAMPLE);
         assert!(
@@ -323,7 +324,7 @@ mod tests {
         let path = dir.path().join("crash.wav");
         let mut wav = WavFile::create_new(&path, 8000).unwrap();
         wav.write(&ramp(16_000)).unwrap();
-        wav.checkpoint().unwrap();
+        checkpoint(&mut wav);
         // A second more, partly written to the file, never checkpointed; then the process
         // state is lost without anything completing the file.
         wav.write(&ramp(40_000)).unwrap();

@@ -204,17 +204,21 @@ impl Files {
         Ok(())
     }
 
-    /// Brings every file up to date and syncs it to disk: each file itself when there is only
-    /// the mix, else the file system they are on, once for all of them.
+    /// Brings every file up to date, then syncs each to disk: the outcome is that of the
+    /// recording's own files alone, whatever other files on their file system do.
     fn checkpoint(&mut self) -> std::io::Result<()> {
-        if self.tracks.is_empty() {
-            return self.mix.checkpoint();
-        }
+        // Every file is updated before any is synced, so that one journal commit (on ext4,
+        // XFS) tends to carry all their new sizes. A sync of the whole file system (`syncfs`)
+        // would cost fewer calls, but reports any write error on that file system since the
+        // file was opened, other programs' included, and so would fail every recording there.
         self.mix.update()?;
         for track in self.tracks.values_mut() {
             track.update()?;
         }
-        rustix::fs::syncfs(self.mix.file())?;
+        self.mix.sync()?;
+        for track in self.tracks.values() {
+            track.sync()?;
+        }
         Ok(())
     }
 }
@@ -268,6 +272,32 @@ mod tests {
             dropped_before,
             samples: vec![value; 320].into(),
         }
+    }
+
+    /// A file whose writes succeed and whose every sync fails (`EINVAL`: a device without
+    /// one), as a file of the recording's own that cannot reach the disk.
+    fn unsyncable() -> WavFile {
+        let null = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .unwrap();
+        WavFile::create(null, 8000).unwrap()
+    }
+
+    #[test]
+    fn a_checkpoint_stands_or_falls_with_each_of_the_recording_s_own_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let create = |name: &str| WavFile::create_new(&dir.path().join(name), 8000).unwrap();
+        let mut files = Files {
+            mix: create("mix.wav"),
+            tracks: BTreeMap::from([(LegId(1), create("1.wav"))]),
+            skipped: BTreeSet::new(),
+        };
+        files.checkpoint().unwrap();
+        // On a file system other than the mix's: only a sync of the track itself sees it.
+        files.tracks.insert(LegId(2), unsyncable());
+        let error = files.checkpoint().unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::EINVAL), "{error}");
     }
 
     #[test]
