@@ -771,3 +771,160 @@ fn a_caller_typing_a_new_pin_is_refused_a_room_an_escalation_took_meanwhile() {
         .expect("the refusal is logged");
     await_listed(&server, "9000", &["102"]);
 }
+
+/// `count` callees, numbered 300, 301, …: their numbers, and the config keys
+/// that route them.
+fn callees(count: usize) -> (Vec<(String, Listening)>, String) {
+    let callees: Vec<(String, Listening)> = (0..count)
+        .map(|n| (format!("30{n}"), Listening::new()))
+        .collect();
+    let entries: Vec<(&str, &Listening)> = callees
+        .iter()
+        .map(|(number, callee)| (number.as_str(), callee))
+        .collect();
+    let keys = directory(&entries);
+    (callees, keys)
+}
+
+/// Callers 100, 101, … each call one of `callees`, who answer.
+fn two_party_calls(server: &Server, callees: Vec<(String, Listening)>) -> Vec<(Phone, Phone)> {
+    callees
+        .into_iter()
+        .enumerate()
+        .map(|(n, (number, callee))| {
+            let mut caller = Phone::dial(server.sip, &number, &format!("10{n}"), &[]);
+            let callee = callee.answer(DEADLINE);
+            assert_eq!(caller.await_answer(), 200, "{number} answers");
+            (caller, callee)
+        })
+        .collect()
+}
+
+/// The members of each room with someone in it, as listed by room.
+fn members_by_room(server: &Server) -> String {
+    rpc(
+        server,
+        "sorted((r['room'], r['members']) for r in s.nway.listRooms()['rooms'])",
+    )
+}
+
+#[test]
+fn both_sides_escalating_at_once_end_up_in_one_room() {
+    // Each call a try: the two sides' flows race to tell each other.
+    let (callees, keys) = callees(3);
+    let server = Server::start_with(&nway_config(&format!("{keys}\nholder = \"both\""), ""));
+    let calls = two_party_calls(&server, callees);
+    let phones: Vec<&Phone> = calls.iter().flat_map(|(a, b)| [a, b]).collect();
+    for phone in &phones {
+        phone.send_dtmf('*');
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // Both sides' `0`s before either side's flow can tell the other it escalated.
+    for phone in &phones {
+        phone.send_dtmf('0');
+    }
+    let heard = talk_together(&phones[..2], &[A, B], TALK);
+    for (index, who) in ["100", "300"].into_iter().enumerate() {
+        for tone in DIAL_TONE {
+            assert_hears(&heard[index], tone, &format!("{who} after *0 (dial tone)"));
+        }
+    }
+
+    // Both sides abandon the number: back in the one room of their call.
+    for phone in &phones {
+        press(phone, "*");
+    }
+    server.await_value(
+        "the members of the escalated rooms",
+        &"[2, 2, 2]".to_owned(),
+        DEADLINE,
+        || {
+            rpc(
+                &server,
+                "[r['members'] for r in s.nway.listRooms()['rooms']]",
+            )
+        },
+    );
+    let heard = talk_together(&phones[..2], &[A, B], TALK);
+    assert_hears(&heard[0], B, "100 back in the room");
+    assert_hears(&heard[1], A, "300 back in the room");
+}
+
+#[test]
+fn escalations_at_once_never_share_an_open_vacant_room() {
+    let (callees, keys) = callees(4);
+    let keys = format!("{keys}\nroom_first = 9000\nroom_last = 9003");
+    // Every room of the range exists and is vacant: escalations take open rooms.
+    let rooms = "[rooms]\npredefined = [\"9000\", \"9001\", \"9002\", \"9003\"]\n";
+    let server = Server::start_with(&nway_config(&keys, rooms));
+    let calls = two_party_calls(&server, callees);
+    for (caller, _) in &calls {
+        caller.send_dtmf('*');
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for (caller, _) in &calls {
+        caller.send_dtmf('0');
+    }
+    server.await_value(
+        "the escalated rooms and their members",
+        &"[('9000', 1), ('9001', 1), ('9002', 1), ('9003', 1)]".to_owned(),
+        DEADLINE,
+        || members_by_room(&server),
+    );
+}
+
+#[test]
+fn a_keep_a_restart_left_with_an_escalated_room_goes_at_the_next_escalation() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rooms.json");
+    let (b, d) = (Listening::new(), Listening::new());
+    let rooms = format!("[rooms]\nstate_file = {file:?}\nexpire_delay_s = 1\n");
+    let config = nway_config(&directory(&[("102", &b), ("104", &d)]), &rooms);
+    let mut server = Server::start_with(&config);
+    let (a, b) = two_party_call(&server, b);
+    escalate(&a, &b);
+    await_kept(&file, "9000");
+    // Killed while A is out inviting: its mark is lost, the room's keep is not.
+    server.signal("KILL");
+    server.wait(DEADLINE);
+    drop((a, b));
+
+    let server = Server::start_with(&config);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        host_rooms(&server),
+        "['9000']",
+        "the keep outlived the restart"
+    );
+    let mut caller = Phone::dial(server.sip, "104", "100", &[]);
+    let d = d.answer(DEADLINE);
+    assert_eq!(caller.await_answer(), 200);
+    escalate(&caller, &d);
+    await_listed(&server, "9001", &["104"]);
+    server.await_value("the rooms", &"['9001']".to_owned(), DEADLINE, || {
+        host_rooms(&server)
+    });
+}
+
+/// Waits until the rooms file holds `room` with its `keep` meta set.
+fn await_kept(file: &std::path::Path, room: &str) {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let kept: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let keep = kept["rooms"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["room"] == room)
+            .and_then(|r| r["meta"]["keep"].as_str().map(str::to_owned));
+        if keep.as_deref() == Some("1") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expected room {room} kept in the rooms file, got {text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

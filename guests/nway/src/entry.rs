@@ -101,12 +101,17 @@ impl Entry {
                 let (first, last) = settings.free_rooms;
                 let without_pin = picking.pick_empty_without_pin;
                 // With dynamic rooms off, only a room with a profile is one to enter.
-                let free = room::first_free(first, last, |room| {
-                    !room::is_adhoc(room)
-                        && settings.profile(room).is_some_and(|p| {
-                            !without_pin || p.pin.is_none() && room::own_pin(room).is_none()
-                        })
-                });
+                let free = room::first_free(
+                    first,
+                    last,
+                    |room| {
+                        !room::is_adhoc(room)
+                            && settings.profile(room).is_some_and(|p| {
+                                !without_pin || p.pin.is_none() && room::own_pin(room).is_none()
+                            })
+                    },
+                    |_| true,
+                );
                 let Some(free) = free else {
                     let _ = call.reject(486, "No Empty Conference");
                     return Start::Rejected;

@@ -32,6 +32,9 @@ pub struct Participant {
     joined: bool,
     /// While it is out inviting: the timer that renews its mark ([`out::went_out`]).
     renewal: Option<TimerId>,
+    /// The other side of the two-party call it escalated, into whose room it
+    /// goes if that side escalated the call too.
+    gives_way_to: Option<Call>,
     stage: Stage,
     keys: TimedKeys,
 }
@@ -103,6 +106,14 @@ impl Participant {
         participant
     }
 
+    /// Both sides of a two-party call may escalate it at once, each into a
+    /// room of its own: this side, which escalated it, gives way to `peer`,
+    /// the other side, and follows it into its room when it hears of it
+    /// ([`Message::Join`]).
+    pub fn give_way_to(&mut self, peer: Call) {
+        self.gives_way_to = Some(peer);
+    }
+
     /// It is out of the room, inviting: its mark says so, renewed while it
     /// is out and its conference goes on.
     fn go_out(&mut self, call: &Call) {
@@ -138,6 +149,7 @@ impl Participant {
             admin_muted: false,
             joined: false,
             renewal: None,
+            gives_way_to: None,
             stage,
             keys: TimedKeys::default(),
         }
@@ -239,6 +251,14 @@ impl Participant {
                 self.back_to_room(call);
                 let _ = call.play(&["call_failed"]);
             }
+            (_, Message::Join(room))
+                if self
+                    .gives_way_to
+                    .as_ref()
+                    .is_some_and(|peer| peer.id() == from.id()) =>
+            {
+                self.follow(call, room);
+            }
             (_, Message::Moved(room)) => self.moved(call, room),
             (_, Message::AdminMuted(muted)) => self.admin_muted = muted,
             _ => {}
@@ -255,12 +275,7 @@ impl Participant {
             // It left to invite as the merge moved it: it stays out, its mark and place in
             // the new room now, and back in its mix only when it comes back (its join
             // then tells a marked user's arrival).
-            let old = std::mem::replace(&mut self.room, room);
-            // Its invitee joins where it comes back to.
-            if let Stage::Consulting { invitee, .. } = &self.stage {
-                let _ = invitee.send_message(&Message::Moved(self.room.clone()).encode());
-            }
-            out::moved(&old, &self.room, call.id());
+            let old = self.move_out(call, room);
             let _ = call.leave();
             // Its mark kept the old room's conference going through the merge.
             room::end_if_vacant_but_for(&old, "");
@@ -273,6 +288,41 @@ impl Participant {
         if self.options.marked {
             tell(&room::others(&self.room, call.id()), &Message::MarkedJoined);
         }
+    }
+
+    /// The other side of its two-party call escalated the call too, into
+    /// `room`: this side goes there as it is, out inviting or back in the
+    /// room, and the conference of the room it took itself, which holds
+    /// nobody else, is over.
+    fn follow(&mut self, call: &Call, room: String) {
+        log(
+            Level::Info,
+            &format!(
+                "{call}: both sides escalated; it follows the other side from room {} to room {room}",
+                self.room
+            ),
+        );
+        self.gives_way_to = None;
+        let old = if self.joined {
+            let old = std::mem::replace(&mut self.room, room);
+            self.join(call);
+            old
+        } else {
+            self.move_out(call, room)
+        };
+        room::end_if_vacant_but_for(&old, call.id());
+    }
+
+    /// While it is out, its conference moves to `room`: its mark, and its
+    /// invitee's room, go there. The room it was a member of.
+    fn move_out(&mut self, call: &Call, room: String) -> String {
+        let old = std::mem::replace(&mut self.room, room);
+        // Its invitee joins where it comes back to.
+        if let Stage::Consulting { invitee, .. } = &self.stage {
+            let _ = invitee.send_message(&Message::Moved(self.room.clone()).encode());
+        }
+        out::moved(&old, &self.room, call.id());
+        old
     }
 
     fn join(&mut self, call: &Call) {

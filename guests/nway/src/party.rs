@@ -1,7 +1,10 @@
 //! A two-party call through the guest (B2BUA): the caller's call is
 //! forwarded to the number it dialled; the holder of the feature codes
 //! escalates it into a room with the escalate code (`*0`): the other party
-//! goes into a new room, the holder hears dial tone to invite someone.
+//! goes into a new room, the holder hears dial tone to invite someone. When
+//! both sides escalate at once (`holder = "both"`), each takes a room and
+//! tells the other to join it; the callee's side then gives way, and
+//! follows the caller's side into its room ([`Participant::give_way_to`]).
 
 use crate::caller_id;
 use crate::keys::{Codes, TimedKeys};
@@ -13,7 +16,7 @@ use crate::settings::{Holder, RoomScheme, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, InviteInfo};
-use switchyard_sdk::{Call, DialRequest, Event, TimerId};
+use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId, rooms};
 
 /// How long the callee's side waits before it tells the caller's side again
 /// that it answered, when the host would not take the message (too many
@@ -34,6 +37,9 @@ pub struct Party {
     own_from: String,
     /// This side may use the feature codes.
     holds_codes: bool,
+    /// This side (the callee's) gives way when both sides escalate the call
+    /// at once: it follows the other side into the room that side took.
+    gives_way: bool,
     /// The callee answered: both sides are up, and the call may be escalated.
     answered: bool,
     /// The callee's side: the timer that tells the caller's side again that
@@ -78,6 +84,7 @@ impl Party {
                 own_number: invite.from_user.clone(),
                 own_from: from,
                 holds_codes: settings.holder != Holder::Callee,
+                gives_way: false,
                 answered: false,
                 answered_retry: None,
                 keys: TimedKeys::default(),
@@ -103,6 +110,7 @@ impl Party {
             own_from: caller_id::of_number(settings, &callee_number),
             own_number: callee_number,
             holds_codes: settings.holder != Holder::Caller,
+            gives_way: true,
             answered: false,
             answered_retry: None,
             keys: TimedKeys::default(),
@@ -184,36 +192,58 @@ impl Party {
     }
 
     /// The holder escalated: the other side is sent to a new room, and the
-    /// holder, out of it, dials someone to invite.
+    /// holder, out of it, dials someone to invite. With no room to go to,
+    /// the two talk on.
     fn escalate(&mut self, call: &Call, settings: &Settings) -> Option<Participant> {
-        let Some(room) = escalation_room(settings, &self.caller_number) else {
+        let listed = JoinOptions {
+            number: self.own_number.clone(),
+            reason: "escalating".to_owned(),
+            participant_id: settings.escalated_options.to_string(),
+        };
+        let Some(room) = escalation_room(call, &listed, settings, &self.caller_number) else {
+            // A room it tried to claim took it out of the bridge.
+            let _ = call.bridge(&self.peer);
             log(Level::Warn, &format!("{call}: no free room to escalate to"));
             let _ = call.play(&["conference_full"]);
             return None;
         };
         log(Level::Info, &format!("{call}: escalated into room {room}"));
-        let _ = self
-            .peer
-            .send_message(&Message::Join(room.clone()).encode());
-        let _ = call.unbridge();
-        Some(Participant::dialing(
+        let mut holder = Participant::dialing(
             call,
             settings,
-            room,
+            room.clone(),
             self.own_number.clone(),
             self.own_from.clone(),
             settings.escalated_options,
-        ))
+        );
+        // Its mark holds its place now: out of the room it claimed, before the
+        // other side joins it.
+        let _ = call.leave();
+        let _ = self.peer.send_message(&Message::Join(room).encode());
+        if self.gives_way {
+            holder.give_way_to(self.peer.clone());
+        }
+        Some(holder)
     }
 }
 
-/// The room an escalated call moves to, claimed for it (see
-/// [`room::claim_adhoc`]). With `room_scheme = "offset"` the caller's room
-/// is only preferred: one held by a conference, or one with a profile, gives
-/// way to the first free room. Rooms with a profile are never taken.
-fn escalation_room(settings: &Settings, caller_number: &str) -> Option<String> {
+/// The room an escalated call moves to, claimed for it by its `holder`,
+/// listed as `listed` (see [`room::claim_adhoc`]; the holder is left in
+/// it). With `room_scheme = "offset"` the caller's room is only preferred:
+/// one held by a conference, or one with a profile, gives way to the first
+/// free room. Rooms with a profile are never taken. Escalated rooms whose
+/// conference ended unnoticed are let go first
+/// ([`room::release_stale_adhoc`]).
+fn escalation_room(
+    holder: &Call,
+    listed: &JoinOptions,
+    settings: &Settings,
+    caller_number: &str,
+) -> Option<String> {
+    room::release_stale_adhoc();
     let (first, last) = settings.free_rooms;
     let unconfigured = |room: &str| !settings.rooms.contains_key(room);
+    let claim = |room: &str| room::claim_adhoc(holder, room, listed);
     let preferred = match settings.room_scheme {
         RoomScheme::Offset(offset) => plain_number(caller_number)
             .and_then(|n| offset.checked_add(n))
@@ -221,10 +251,10 @@ fn escalation_room(settings: &Settings, caller_number: &str) -> Option<String> {
         RoomScheme::FirstFree => None,
     };
     preferred
-        .filter(|room| unconfigured(room) && room::claim_adhoc(room))
-        .or_else(|| {
-            room::first_free(first, last, unconfigured).inspect(|room| room::make_adhoc(room))
+        .filter(|room| {
+            unconfigured(room) && (rooms::open(room) || room::is_vacant(room)) && claim(room)
         })
+        .or_else(|| room::first_free(first, last, unconfigured, claim))
 }
 
 /// `number` as a whole number if it is written as one plainly: digits only,

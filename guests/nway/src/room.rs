@@ -5,8 +5,8 @@
 
 use crate::options::Options;
 use crate::out;
-use switchyard_sdk::rooms;
 use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
+use switchyard_sdk::{Call, JoinOptions, rooms};
 
 /// The room meta key marking a locked room ("1").
 const LOCKED: &str = "nway-locked";
@@ -128,24 +128,27 @@ pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
     vacant
 }
 
-/// Takes `room` for an escalated two-party call if it is free: this call
-/// opens it now (atomic in the host: one caller alone gets a new room), or it
-/// is open and vacant. Then it is [`make_adhoc`]; false: a conference holds it.
-///
-/// Two calls taking one open vacant room at the same moment may both get it:
-/// the host has no atomic claim of a room that exists.
-pub fn claim_adhoc(room: &str) -> bool {
-    let free = rooms::open(room) || is_vacant(room);
-    if free {
+/// Takes `room` for the escalated two-party call of `holder` (listed as
+/// `listed`), atomically against other escalations: the holder joins it,
+/// and as the host lists calls one at a time, the first to join a room that
+/// nobody is in and no member out inviting holds has it ([`make_adhoc`]).
+/// The holder is then left in the room: it must leave it only once its mark
+/// as a member out ([`out::went_out`]) holds its place. One that did not get
+/// the room leaves it at once, out of the bridge it was in.
+pub fn claim_adhoc(holder: &Call, room: &str, listed: &JoinOptions) -> bool {
+    let claimed = matches!(holder.join(room, listed), Ok(0)) && out::count(room, holder.id()) == 0;
+    if claimed {
         make_adhoc(room);
+    } else {
+        let _ = holder.leave();
     }
-    free
+    claimed
 }
 
 /// Starts a new conference in the free `room` (opened, or open and vacant)
 /// for an escalated two-party call, without lock or pin, so that nobody may
 /// dial into it.
-pub fn make_adhoc(room: &str) {
+fn make_adhoc(room: &str) {
     forget_conference(room);
     // The room is open, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, ADHOC, "1");
@@ -157,19 +160,39 @@ pub fn is_adhoc(room: &str) -> bool {
     rooms::get_meta(room, ADHOC).as_deref() == Some("1")
 }
 
-/// The first free room of `first..=last` that is `acceptable`: one this
-/// call opens now, else an open vacant one.
+/// The first free room of `first..=last` that is `acceptable` and that
+/// `take` takes: one this call opens now, else an open vacant one.
 ///
-/// Opening is atomic in the host, so two calls looking at once never get
+/// Opening is atomic in the host, so two calls looking at once never open
 /// the same new room; an open empty room is only taken when every
-/// acceptable room of the range exists.
-pub fn first_free(first: u64, last: u64, acceptable: impl Fn(&str) -> bool) -> Option<String> {
+/// acceptable room of the range exists, and only `take` can make taking it
+/// atomic.
+pub fn first_free(
+    first: u64,
+    last: u64,
+    acceptable: impl Fn(&str) -> bool,
+    take: impl Fn(&str) -> bool,
+) -> Option<String> {
     let candidates = || {
         (first..=last)
             .map(|n| n.to_string())
             .filter(|room| acceptable(room))
     };
     candidates()
-        .find(|room| rooms::open(room))
-        .or_else(|| candidates().find(|room| is_vacant(room)))
+        .find(|room| rooms::open(room) && take(room))
+        .or_else(|| candidates().find(|room| is_vacant(room) && take(room)))
+}
+
+/// Lets the host expire the escalated rooms whose conference ended
+/// unnoticed: no caller dials into one to find it vacant, so a keep left
+/// by a restart (the members' marks lost, the room's meta not) or by a
+/// member's flow that failed while out would keep it for ever.
+pub fn release_stale_adhoc() {
+    for room in rooms::list().iter().filter(|room| is_adhoc(room)) {
+        // Not `forget_conference`: an escalation may be claiming the room this
+        // moment, and its mark, once set, keeps the keep.
+        if is_vacant(room) {
+            out::drop_stale_keep(room);
+        }
+    }
 }
