@@ -443,9 +443,12 @@ fn a_join_code_pressed_while_the_invitee_rings_leaves_the_ringback_on() {
 /// The From header of the first INVITE `socket` (a callee's SIP socket)
 /// receives within the deadline, without its tag.
 fn from_of_invite(socket: &std::net::UdpSocket) -> String {
-    socket.set_read_timeout(Some(DEADLINE)).unwrap();
+    let deadline = std::time::Instant::now() + DEADLINE;
     let mut buffer = [0u8; 8192];
     loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(!left.is_zero(), "no INVITE within {DEADLINE:?}");
+        socket.set_read_timeout(Some(left)).unwrap();
         let (length, _) = socket.recv_from(&mut buffer).expect("an INVITE");
         let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
         if message.starts_with("INVITE ") {

@@ -164,6 +164,7 @@ fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
     press(&member, "*1");
     let heard = talk_together(&[&admin, &member], &TONES[..2], Duration::from_secs(3));
     assert_not_hears(&heard[0], TONES[1], "the admin, the member muted");
+    assert_hears(&heard[1], TONES[0], "the member muted, the admin");
     press(&member, "*1");
     let heard = talk_together(&[&admin, &member], &TONES[..2], Duration::from_secs(3));
     assert_hears(&heard[0], TONES[1], "the admin, the member unmuted");
