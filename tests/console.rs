@@ -8,9 +8,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::audio::power;
 use support::phone::Phone;
@@ -19,6 +21,10 @@ use support::tools::{node_with, require_chromium};
 
 /// The most the caller talks while the page is driven.
 const MOST_TALK: usize = 120;
+
+/// How long node may take to drive the page through before it is killed: the caller
+/// talks for a minute at most, and the page is done well within it.
+const NODE_DEADLINE: Duration = Duration::from_secs(120);
 
 /// The events of a burst `tests/console/drive.js` sets off: 100 mutes, 100 unmutes.
 const BURST_EVENTS: usize = 200;
@@ -65,7 +71,7 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
             level > 0.01,
             "bob hears alice before the page mutes her: {level:.2e}"
         );
-        let mut node = Command::new("node")
+        let mut child = Command::new("node")
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/../../tests/console/drive.js"
@@ -80,12 +86,30 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("running node");
+        let mut input = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let errors = scope.spawn(move || {
+            let mut errors = String::new();
+            let _ = stderr.read_to_string(&mut errors);
+            errors
+        });
+        // A watchdog kills node unless its output ends by NODE_DEADLINE (which ends the
+        // reading below), or when a check fails on the way.
+        let node = Arc::new(Mutex::new(child));
+        let (finished, watched) = mpsc::channel::<()>();
+        let watchdog = scope.spawn({
+            let node = Arc::clone(&node);
+            move || {
+                let outcome = watched.recv_timeout(NODE_DEADLINE);
+                if outcome.is_err() {
+                    let _ = node.lock().unwrap().kill();
+                }
+                outcome == Err(RecvTimeoutError::Timeout)
+            }
+        });
         let mut steps = String::new();
-        let mut input = node.stdin.take().unwrap();
-        for line in BufReader::new(node.stdout.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-        {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             steps.push_str(&line);
             steps.push('\n');
             if line == "muted" {
@@ -96,15 +120,22 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
                 writeln!(input, "go").unwrap();
             }
         }
-        let driven = node.wait_with_output().expect("node ran");
+        let _ = finished.send(());
+        let overran = watchdog.join().unwrap();
+        let status = node.lock().unwrap().wait().expect("node ran");
         stop.store(true, Ordering::Relaxed);
-        (driven, steps)
+        (status, overran, steps, errors.join().unwrap())
     });
-    let (driven, steps) = driven;
+    let (status, overran, steps, errors) = driven;
     assert!(
-        driven.status.success(),
-        "the page was not driven through: {steps}\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&driven.stderr),
+        !overran,
+        "node still drove the page after {NODE_DEADLINE:?} and was killed: {steps}\n{errors}\n\
+         server log:\n{}",
+        server.log()
+    );
+    assert!(
+        status.success(),
+        "the page was not driven through: {steps}\n{errors}\nserver log:\n{}",
         server.log()
     );
     let lines: Vec<&str> = steps.lines().collect();

@@ -242,32 +242,6 @@ fn forward_call(server: &Server, callee: &Sipp, scenario_name: &str, expected: &
     );
 }
 
-#[test]
-fn a_b2bua_call_ends_on_the_callers_bye() {
-    let server = Server::start_with(&misbehave_config());
-    let callee = Sipp::callee("uas_answer_wait_bye.xml");
-    forward_call(
-        &server,
-        &callee,
-        "uac_forward.xml",
-        "ringing and the answer passed through, and the caller's BYE answered",
-    );
-    callee.finish("the caller's BYE passed on to the callee", &server);
-}
-
-#[test]
-fn a_caller_requiring_reliable_ringing_gets_it_pracks_it_and_is_answered_after() {
-    let server = Server::start_with(&misbehave_config());
-    let callee = Sipp::callee("uas_answer_wait_bye.xml");
-    forward_call(
-        &server,
-        &callee,
-        "uac_forward_100rel.xml",
-        "a reliable 180 (Require: 100rel, RSeq), 200 to its PRACK, then the INVITE's 200",
-    );
-    callee.finish("the caller's BYE passed on to the callee", &server);
-}
-
 /// The id (`c<n>`) of the first call the server placed, read from its
 /// `placing a call` log line, which must name `uri`; waits up to
 /// [`LOG_TIMEOUT`].
@@ -287,6 +261,50 @@ fn placed_call_to(server: &Server, uri: &str) -> String {
         .to_owned()
 }
 
+/// Waits for the server to log that each of `calls` (id, cause) ended with
+/// its cause.
+fn await_ended(server: &Server, calls: [(String, &str); 2]) {
+    for (call, cause) in calls {
+        server
+            .wait_for_log(
+                &format!("call ended call={call} cause={cause}"),
+                LOG_TIMEOUT,
+            )
+            .unwrap_or_else(|e| panic!("expected {call} to end with {cause}: {e}"));
+    }
+}
+
+/// A forwarded call from a SIPp caller running `scenario_name`, which hangs
+/// up; checks that its BYE ended the call, and that the server hung up the
+/// placed call.
+fn forwarded_call_ended_by_the_caller(scenario_name: &str, expected: &str) {
+    let server = Server::start_with(&misbehave_config());
+    let callee = Sipp::callee("uas_answer_wait_bye.xml");
+    let uri = callee.uri("bob");
+    forward_call(&server, &callee, scenario_name, expected);
+    callee.finish("the caller's BYE passed on to the callee", &server);
+    let caller = server.call_id_of("sipp", LOG_TIMEOUT);
+    let placed = placed_call_to(&server, &uri);
+    await_ended(&server, [(caller, "RemoteBye"), (placed, "LocalHangup")]);
+}
+
+#[test]
+fn a_b2bua_call_ends_on_the_callers_bye() {
+    forwarded_call_ended_by_the_caller(
+        "uac_forward.xml",
+        "ringing and the answer passed through, and the caller's BYE answered",
+    );
+}
+
+#[test]
+fn a_caller_requiring_reliable_ringing_gets_it_pracks_it_and_is_answered_after() {
+    forwarded_call_ended_by_the_caller(
+        "uac_forward_100rel.xml",
+        "a reliable 180 (Require: 100rel, RSeq), 200 to its PRACK, then the INVITE's 200, \
+         and the caller's BYE answered",
+    );
+}
+
 #[test]
 fn a_b2bua_call_ends_on_the_callees_bye() {
     let server = Server::start_with(&misbehave_config());
@@ -302,14 +320,7 @@ fn a_b2bua_call_ends_on_the_callees_bye() {
     // The callee's BYE ended the placed call, and the server hung up the caller.
     let placed = placed_call_to(&server, &uri);
     let caller = server.call_id_of("sipp", LOG_TIMEOUT);
-    for (call, cause) in [(placed, "RemoteBye"), (caller, "LocalHangup")] {
-        server
-            .wait_for_log(
-                &format!("call ended call={call} cause={cause}"),
-                LOG_TIMEOUT,
-            )
-            .unwrap_or_else(|e| panic!("expected {call} to end with {cause}: {e}"));
-    }
+    await_ended(&server, [(placed, "RemoteBye"), (caller, "LocalHangup")]);
 }
 
 #[test]

@@ -10,13 +10,16 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config};
-use support::tools::{exit_within, python_with, require_python};
+use support::tools::{exit_within, output_within, python_with, require_python};
 
 /// How long a follower follows at most.
 const FOLLOW_SECONDS: u64 = 20;
 /// How long a follower may take past [`FOLLOW_SECONDS`] to stop before it is
 /// killed.
 const FOLLOW_GRACE: Duration = Duration::from_secs(10);
+/// How long a WebSocket reader may take to read a call's events to its `leave` before
+/// it is killed (each read gives up after 10 s of its own).
+const READER_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Follows `/api/v1/events` (argv: control address, query, Last-Event-ID or
 /// "", the event kind to stop after, the seconds to follow at most): prints
@@ -242,8 +245,8 @@ fn the_same_events_come_over_websocket() {
     phone.hang_up();
     let python = python_with("websocket-client", "1.9.2");
     let read = |path: &str| {
-        let out = Command::new(&python)
-            .args([
+        let out = output_within(
+            Command::new(&python).args([
                 "-c",
                 "import sys, json, websocket\n\
                  socket = websocket.create_connection('ws://' + sys.argv[1] + sys.argv[2], timeout=10)\n\
@@ -255,9 +258,10 @@ fn the_same_events_come_over_websocket() {
                  socket.close()\n",
                 &server.control.to_string(),
                 path,
-            ])
-            .output()
-            .expect("running python");
+            ]),
+            READER_DEADLINE,
+            "the WebSocket reader",
+        );
         assert!(
             out.status.success(),
             "{}",

@@ -195,17 +195,34 @@ fn a_guest_that_falls_behind_loses_events_not_memory() {
         let due = pacing + Duration::from_millis(5) * press;
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
     }
+    // The count is final once every press has arrived: taken when it has not moved for
+    // SETTLED, at most DEADLINE after the last press.
+    const SETTLED: Duration = Duration::from_secs(1);
     let started = Instant::now();
-    let dropped = loop {
-        let dropped = stats(&server).get("guest_events_dropped");
-        if dropped > 0 || started.elapsed() > DEADLINE {
-            break dropped;
+    let mut dropped = stats(&server).get("guest_events_dropped");
+    let mut unchanged_since = Instant::now();
+    let settled = loop {
+        if dropped > 0 && unchanged_since.elapsed() >= SETTLED {
+            break true;
+        }
+        if started.elapsed() > DEADLINE {
+            break false;
         }
         std::thread::sleep(Duration::from_millis(50));
+        let now = stats(&server).get("guest_events_dropped");
+        if now != dropped {
+            dropped = now;
+            unchanged_since = Instant::now();
+        }
     };
     assert!(
         (1..=100 - 64).contains(&dropped),
         "expected some of the 100 presses dropped and at least 64 queued, dropped {dropped}; log:\n{}",
+        server.log()
+    );
+    assert!(
+        settled,
+        "the dropped count still changed {DEADLINE:?} after the last press (at {dropped}); log:\n{}",
         server.log()
     );
     assert_eq!(calls(&server), 1, "expected the call to stay up");

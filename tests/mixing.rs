@@ -110,8 +110,10 @@ fn opus_g722_and_pcmu_callers_hear_each_other_and_not_themselves() {
     );
 }
 
+/// The same checks as with io_uring above, with the sweep moving the packets (and a
+/// PCMA caller among PCMU ones); what each caller heard is not compared across the two.
 #[test]
-fn the_sweep_mixes_as_io_uring_does() {
+fn with_the_sweep_moving_packets_callers_hear_each_other_and_not_themselves() {
     three_callers_hear_each_other_and_not_themselves(
         "sweep",
         "000777125",

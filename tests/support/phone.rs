@@ -535,6 +535,7 @@ impl Phone {
     }
 
     /// Waits up to `timeout` for the server's BYE, answers it 200, and returns true if it came.
+    #[must_use = "whether the BYE came; assert it (or its absence)"]
     pub fn await_bye(&self, timeout: Duration) -> bool {
         self.await_bye_at(timeout).is_some()
     }
@@ -663,6 +664,7 @@ impl Listening {
 
     /// Waits up to `timeout` for an INVITE, which it leaves unanswered; true
     /// if one came (the phone was called).
+    #[must_use = "whether the phone was called; assert it (or its absence)"]
     pub fn invited_within(&self, timeout: Duration) -> bool {
         receive(&self.sip, timeout, |m| m.starts_with("INVITE ")).is_some()
     }

@@ -2,13 +2,16 @@
 //! phone cannot send: broken ones, unknown methods, out-of-dialog BYEs.
 
 use super::server::Server;
+use std::cell::Cell;
 use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One peer and the server it talks to.
 pub struct RawPeer {
     socket: UdpSocket,
     server: SocketAddr,
+    /// How long it waits for an answer, however many messages it passes over meanwhile.
+    timeout: Cell<Duration>,
 }
 
 impl RawPeer {
@@ -21,14 +24,16 @@ impl RawPeer {
     /// another source than `127.0.0.1`); it waits up to 3 s for each answer.
     pub fn on(ip: &str, server: SocketAddr) -> RawPeer {
         let socket = UdpSocket::bind((ip, 0)).unwrap();
-        let peer = RawPeer { socket, server };
-        peer.wait_at_most(Duration::from_secs(3));
-        peer
+        RawPeer {
+            socket,
+            server,
+            timeout: Cell::new(Duration::from_secs(3)),
+        }
     }
 
     /// Waits up to `timeout` for each answer from now on.
     pub fn wait_at_most(&self, timeout: Duration) {
-        self.socket.set_read_timeout(Some(timeout)).unwrap();
+        self.timeout.set(timeout);
     }
 
     /// The peer's own address.
@@ -58,10 +63,17 @@ impl RawPeer {
         self.next_unless(|message| message.starts_with("SIP/2.0 1"))
     }
 
-    /// The next datagram `skip` does not pass over, and where it came from.
+    /// The next datagram `skip` does not pass over, and where it came from; `None` if none
+    /// came within the peer's timeout (for all of them, not for each it passed over).
     fn next_unless(&self, skip: impl Fn(&str) -> bool) -> Option<(String, SocketAddr)> {
+        let deadline = Instant::now() + self.timeout.get();
         let mut buffer = [0u8; 8192];
         loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.socket.set_read_timeout(Some(left)).unwrap();
             let (len, from) = self.socket.recv_from(&mut buffer).ok()?;
             let message = String::from_utf8_lossy(&buffer[..len]).into_owned();
             if !skip(&message) {

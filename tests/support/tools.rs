@@ -151,6 +151,51 @@ pub fn run_ok(command: &mut Command, failure: &str) {
     );
 }
 
+/// Runs `command` to its end as [`Command::output`] does, for at most `timeout`:
+/// past it the process is killed and the test fails, naming `what` and showing
+/// what it wrote.
+pub fn output_within(
+    command: &mut Command,
+    timeout: std::time::Duration,
+    what: &str,
+) -> std::process::Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} could not be run: {e}"));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = exit_within(&mut child, timeout);
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    let Some(status) = status else {
+        panic!(
+            "{what} still ran after {timeout:?} and was killed; its stdout:\n{}\nits stderr:\n{}",
+            String::from_utf8_lossy(&stdout),
+            String::from_utf8_lossy(&stderr)
+        );
+    };
+    std::process::Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
 /// Waits for `child` to exit, at most `timeout`: its status, or `None` if it
 /// is still running then.
 pub fn exit_within(

@@ -193,7 +193,10 @@ fn bridges_refuse_what_cannot_be_bridged() {
         Err(CoreError::NoSuchCall)
     );
     world.dial("unanswered", "carol");
-    world.run_until(Duration::from_secs(1), |w| w.invites().len() == 3);
+    assert!(
+        world.run_until(Duration::from_secs(1), |w| w.invites().len() == 3),
+        "the third call reaches the guest"
+    );
     // Call 3 was answered by the script too; hang it up and try to bridge it while it ends.
     world.core.hangup(world.now, CallId(3)).expect("hangup");
     assert!(matches!(

@@ -383,15 +383,21 @@ fn past_the_cap_the_oldest_empty_rooms_expire_first() {
     for n in 0..12 {
         world.dial(&format!("000777call{n}"), "caller");
     }
-    world.run_until(Duration::from_secs(30), |w| {
-        w.uacs
-            .iter()
-            .all(|u| u.codes(Method::Invite).contains(&200))
-    });
+    assert!(
+        world.run_until(Duration::from_secs(30), |w| {
+            w.uacs
+                .iter()
+                .all(|u| u.codes(Method::Invite).contains(&200))
+        }),
+        "every call is answered"
+    );
     for uac in &mut world.uacs {
         uac.bye(world.now);
     }
-    world.run_until(Duration::from_secs(30), |w| w.core.active_calls() == 0);
+    assert!(
+        world.run_until(Duration::from_secs(30), |w| w.core.active_calls() == 0),
+        "every call ends on its BYE"
+    );
     let end = world.now;
     world.run_to(end + Duration::from_secs(11));
     let footprint = world.core.footprint();

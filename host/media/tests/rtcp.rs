@@ -392,9 +392,18 @@ fn muxed_rtcp_goes_and_comes_on_the_rtp_port() {
         loss: 0.0,
     };
     let mut sent = Vec::new();
-    // Catch A's first report as it goes.
+    // Catch A's first report as it goes: due within seconds (RFC 3550 §6.2), so the
+    // search stops at 20 s of virtual time, or after 20 000 ticks (one a millisecond)
+    // should the clock stop moving on.
+    let give_up = start + Duration::from_secs(20);
+    let mut ticks = 0;
     while sent.is_empty() {
         let deadline = sides[0].worker.poll_timeout().unwrap();
+        ticks += 1;
+        assert!(
+            deadline <= give_up && ticks <= 20_000,
+            "no RTCP from A within 20 s of virtual time ({ticks} ticks)"
+        );
         sides[0].worker.handle_timeout(deadline);
         sent = drain_all(&mut sides[0].worker)
             .into_iter()

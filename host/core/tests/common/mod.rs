@@ -20,6 +20,10 @@ use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent, Transport};
 /// The core's SIP address.
 pub const SUT: &str = "127.0.0.1:5060";
 
+/// The most effects, events and messages one [`World::drain`] moves before it takes the
+/// core and its peers for an endless exchange.
+const MAX_DRAINED: usize = 1_000_000;
+
 /// Hands out RTP ports from 40000 and counts what is still reserved; our address is
 /// 127.0.0.1, or `advertise` when set.
 #[derive(Default)]
@@ -245,6 +249,7 @@ impl World {
     }
 
     /// Steps until `done` or until `limit` of virtual time has passed; true if done.
+    #[must_use = "false means `done` never held within the limit; assert it"]
     pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&World) -> bool) -> bool {
         let end = self.now + limit;
         for _ in 0..1_000_000 {
@@ -274,11 +279,22 @@ impl World {
         panic!("run_to took a million steps");
     }
 
-    /// Records every effect and sends every datagram queued so far.
+    /// Records every effect and sends every datagram queued so far. Panics after
+    /// [`MAX_DRAINED`] of them (and of the callees' events), taking the parties for an
+    /// endless exchange.
     pub fn drain(&mut self) {
+        let mut drained = 0;
+        let mut count = || {
+            drained += 1;
+            assert!(
+                drained <= MAX_DRAINED,
+                "the core and its peers still exchange messages after {MAX_DRAINED}"
+            );
+        };
         loop {
             let mut progressed = false;
             while let Some(effect) = self.core.poll_effect() {
+                count();
                 progressed = true;
                 match effect {
                     Effect::Media(op) => self.media.push(op),
@@ -302,22 +318,26 @@ impl World {
             }
             let sut = addr(SUT);
             while let Some(t) = self.core.poll_transmit() {
+                count();
                 progressed = true;
                 self.net.send(self.now, sut, t.destination, t.payload);
             }
             for (uac, local) in self.uacs.iter_mut().zip(&self.locals) {
                 while let Some(t) = uac.poll_transmit() {
+                    count();
                     progressed = true;
                     self.net.send(self.now, *local, t.destination, t.payload);
                 }
             }
             for callee in &mut self.callees {
                 while let Some(event) = callee.endpoint.poll_event() {
+                    count();
                     progressed = true;
                     (callee.script)(&mut callee.endpoint, self.now, &event);
                     callee.events.push(event);
                 }
                 while let Some(t) = callee.endpoint.poll_transmit() {
+                    count();
                     progressed = true;
                     self.net
                         .send(self.now, callee.addr, t.destination, t.payload);

@@ -16,6 +16,10 @@ pub const EP: &str = "127.0.0.1:5060";
 pub const UAC: &str = "127.0.0.1:5062";
 pub const G711: &[(&str, u32)] = &[("PCMU", 8000), ("PCMA", 8000)];
 
+/// The most events and messages one [`Sim::flush`] moves before it takes the endpoint and
+/// the UAC for an endless exchange.
+const MAX_FLUSHED: usize = 100_000;
+
 pub fn endpoint(seed: u64) -> Endpoint {
     Endpoint::new(
         EndpointConfig {
@@ -134,13 +138,23 @@ impl Sim {
             .invite(self.now, "X-ParticipantID: 42\r\n", &offer());
     }
 
-    /// Moves every queued output onto the network and every event to the shell.
+    /// Moves every queued output onto the network and every event to the shell. Panics
+    /// after [`MAX_FLUSHED`] of them, taking the two sides for an endless exchange.
     fn flush(&mut self) {
+        let mut flushed = 0;
+        let mut count = || {
+            flushed += 1;
+            assert!(
+                flushed <= MAX_FLUSHED,
+                "the endpoint and the UAC still exchange messages after {MAX_FLUSHED}"
+            );
+        };
         loop {
             let mut progressed = false;
             while let Some(event) = self.ep.poll_event() {
                 (self.shell)(&mut self.ep, self.now, &event);
                 self.events.push((self.elapsed(), event));
+                count();
                 progressed = true;
             }
             while let Some(transmit) = self.ep.poll_transmit() {
@@ -162,11 +176,13 @@ impl Sim {
                     self.net
                         .send(self.now, addr(EP), transmit.destination, transmit.payload);
                 }
+                count();
                 progressed = true;
             }
             while let Some(transmit) = self.uac.poll_transmit() {
                 self.net
                     .send(self.now, addr(UAC), transmit.destination, transmit.payload);
+                count();
                 progressed = true;
             }
             if !progressed {

@@ -15,6 +15,12 @@ pub const B: &str = "127.0.0.1:5060";
 /// The scripted UAS's address (it also plays an outbound proxy).
 pub const P: &str = "127.0.0.1:5080";
 
+/// The most steps [`Pair::run_for`] takes before it counts as stuck.
+const STEP_BOUND: usize = 100_000;
+/// The most events and messages one flush moves before it takes the endpoints for an
+/// endless exchange.
+const MAX_FLUSHED: usize = 100_000;
+
 /// What a test does with an endpoint's events.
 pub type Shell = Box<dyn FnMut(&mut Endpoint, Instant, &Event)>;
 
@@ -93,31 +99,46 @@ impl Pair {
         self.net.send(self.now, addr(P), addr(A), payload.into());
     }
 
+    /// Moves every queued output onto the network and every event to its shell. Panics after
+    /// [`MAX_FLUSHED`] of them, taking the endpoints for an endless exchange.
     fn flush(&mut self) {
+        let mut flushed = 0;
+        let mut count = || {
+            flushed += 1;
+            assert!(
+                flushed <= MAX_FLUSHED,
+                "the endpoints still exchange messages after {MAX_FLUSHED}"
+            );
+        };
         loop {
             let mut progressed = false;
             while let Some(event) = self.a.poll_event() {
                 (self.a_shell)(&mut self.a, self.now, &event);
                 self.a_events.push(event);
+                count();
                 progressed = true;
             }
             while let Some(event) = self.b.poll_event() {
                 (self.b_shell)(&mut self.b, self.now, &event);
                 self.b_events.push(event);
+                count();
                 progressed = true;
             }
             while let Some(t) = self.a.poll_transmit() {
                 let text = String::from_utf8_lossy(&t.payload).into_owned();
                 self.a_sent.push((self.elapsed(), text));
                 self.net.send(self.now, addr(A), t.destination, t.payload);
+                count();
                 progressed = true;
             }
             while let Some(t) = self.b.poll_transmit() {
                 self.net.send(self.now, addr(B), t.destination, t.payload);
+                count();
                 progressed = true;
             }
             while let Some(t) = self.peer.poll_transmit() {
                 self.net.send(self.now, addr(P), t.destination, t.payload);
+                count();
                 progressed = true;
             }
             if !progressed {
@@ -158,15 +179,17 @@ impl Pair {
 impl Pair {
     /// Runs for `duration` of virtual time: whatever is due by then happens, nothing later
     /// (where [`Simulation::run_until`] takes the next thing due, however far off).
+    /// Panics if it takes more than [`STEP_BOUND`] steps.
     pub fn run_for(&mut self, duration: Duration) {
         let until = self.now + duration;
-        loop {
+        for _ in 0..STEP_BOUND {
             self.flush();
             match self.next_due() {
                 Some(at) if at <= until => self.step(),
                 _ => return,
             };
         }
+        panic!("run_for did not reach its end within {STEP_BOUND} steps");
     }
 
     /// When the next datagram arrives or an endpoint's timer fires.
