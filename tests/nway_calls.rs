@@ -315,6 +315,7 @@ fn invitations_respect_the_rooms_lock_and_size_and_invitees_get_its_options() {
     press(&first, "0");
     let c = invite((&first, A), (&second, B), "103", c, C);
     press(&first, "*7");
+    await_listed(&server, "208", &["103", "300", "301"]);
     let heard = talk_together(&[&first, &second, &c], &[A, B, C], TALK);
     assert_hears(&heard[1], C, "the room with the invitee in");
     let options = rpc(

@@ -96,13 +96,24 @@ pub fn refusal(
 ) -> Option<(&'static str, &'static str)> {
     if is_locked(room) && !admin {
         Some(("locked", "conference_locked"))
-    } else if max_members > 0
-        && present(room).len() + out::count(room, coming) + 1 > max_members as usize
-    {
+    } else if max_members > 0 && members(room, coming) + 1 > max_members as usize {
         Some(("full", "conference_full"))
     } else {
         None
     }
+}
+
+/// How many members `room`'s conference has besides `coming`: those in the room and those
+/// out inviting, each once. A member coming back is in the room a moment before its mark
+/// goes (so that the conference never seems over), and its invitee, let in by that return,
+/// may count them in between.
+fn members(room: &str, coming: &str) -> usize {
+    let present = present(room);
+    let out_only = out::members(room, coming)
+        .into_iter()
+        .filter(|member| !present.iter().any(|p| p.call == member.call))
+        .count();
+    present.len() + out_only
 }
 
 /// Forgets the room's lock, pin and escalated mark: as MeetMe's, they
