@@ -202,14 +202,14 @@ macro_rules! serve_imports {
                 let allowance = &mut self.allowance;
                 self.config
                     .records()
-                    .append_admitted(&file, &text, || allowance.record_write())
+                    .append(&file, &text, || allowance.record_write())
             }
 
             fn truncate(&mut self, file: String) -> Result<(), Error> {
                 let allowance = &mut self.allowance;
                 self.config
                     .records()
-                    .truncate_admitted(&file, || allowance.record_write())
+                    .truncate(&file, || allowance.record_write())
             }
         }
 

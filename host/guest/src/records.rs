@@ -86,14 +86,10 @@ impl RecordFiles {
     /// a new file would make more than 10,000. The directory is counted at each
     /// append (whoever else writes or removes its files), so appends under way
     /// at once may pass the caps by what they write together (64 KiB each).
-    pub fn append(&self, file: &str, text: &str) -> Result<(), Error> {
-        self.append_admitted(file, text, || Ok(()))
-    }
-
-    /// [`append`](Self::append), asking `admit` once `file` and `text` are known to be
-    /// acceptable, before the directory is touched: its refusal is the append's, and an
-    /// append refused before it does not ask.
-    pub(crate) fn append_admitted(
+    /// `admit` is asked once `file` and `text` are known to be acceptable, before the
+    /// directory is touched: its refusal is the append's, and an append refused before it
+    /// does not ask.
+    pub fn append(
         &self,
         file: &str,
         text: &str,
@@ -141,15 +137,10 @@ impl RecordFiles {
         handle.sync_data().map_err(failed)
     }
 
-    /// Empties `file` (creating it) and syncs it to disk.
-    pub fn truncate(&self, file: &str) -> Result<(), Error> {
-        self.truncate_admitted(file, || Ok(()))
-    }
-
-    /// [`truncate`](Self::truncate), asking `admit` once `file` is known to be acceptable,
-    /// before the directory is touched: its refusal is the call's, and a call refused
-    /// before it does not ask.
-    pub(crate) fn truncate_admitted(
+    /// Empties `file` (creating it) and syncs it to disk. `admit` is asked once `file` is
+    /// known to be acceptable, before the directory is touched: its refusal is the call's,
+    /// and a call refused before it does not ask.
+    pub fn truncate(
         &self,
         file: &str,
         admit: impl FnOnce() -> Result<(), Error>,
@@ -251,6 +242,11 @@ pub fn check_file_name(name: &str) -> Result<(), &'static str> {
 mod tests {
     use super::*;
 
+    /// Admits every call.
+    fn admit_all() -> Result<(), Error> {
+        Ok(())
+    }
+
     fn records() -> (tempfile::TempDir, RecordFiles) {
         let dir = tempfile::tempdir().unwrap();
         let records = RecordFiles::new(dir.path()).unwrap();
@@ -263,18 +259,18 @@ mod tests {
         let mut allowance = CallAllowance::default();
         let none = RecordFiles::default();
         for _ in 0..2 * MAX_RECORD_WRITES {
-            let refused = none.append_admitted("f.txt", "x", || allowance.record_write());
+            let refused = none.append("f.txt", "x", || allowance.record_write());
             assert!(matches!(refused, Err(Error::WrongState(_))), "{refused:?}");
-            let refused = none.truncate_admitted("f.txt", || allowance.record_write());
+            let refused = none.truncate("f.txt", || allowance.record_write());
             assert!(matches!(refused, Err(Error::WrongState(_))), "{refused:?}");
         }
         let (dir, records) = records();
         let long = "x".repeat(MAX_APPEND_BYTES + 1);
         for _ in 0..2 * MAX_RECORD_WRITES {
             for refused in [
-                records.append_admitted("../f.txt", "x", || allowance.record_write()),
-                records.append_admitted("f.txt", &long, || allowance.record_write()),
-                records.truncate_admitted(".hidden", || allowance.record_write()),
+                records.append("../f.txt", "x", || allowance.record_write()),
+                records.append("f.txt", &long, || allowance.record_write()),
+                records.truncate(".hidden", || allowance.record_write()),
             ] {
                 assert!(
                     matches!(refused, Err(Error::InvalidArgument(_))),
@@ -283,7 +279,7 @@ mod tests {
             }
         }
         records
-            .append_admitted("f.txt", "x", || allowance.record_write())
+            .append("f.txt", "x", || allowance.record_write())
             .unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
@@ -294,11 +290,11 @@ mod tests {
     #[test]
     fn appends_accumulate_and_truncate_empties() {
         let (dir, records) = records();
-        records.append("feedback.txt", "one\n").unwrap();
-        records.append("feedback.txt", "two\n").unwrap();
+        records.append("feedback.txt", "one\n", admit_all).unwrap();
+        records.append("feedback.txt", "two\n", admit_all).unwrap();
         let path = dir.path().join("feedback.txt");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\ntwo\n");
-        records.truncate("feedback.txt").unwrap();
+        records.truncate("feedback.txt", admit_all).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
     }
 
@@ -306,8 +302,10 @@ mod tests {
     fn an_absolute_path_in_the_directory_is_the_same_file() {
         let (dir, records) = records();
         let absolute = dir.path().join("f.txt");
-        records.append(absolute.to_str().unwrap(), "x").unwrap();
-        records.append("f.txt", "y").unwrap();
+        records
+            .append(absolute.to_str().unwrap(), "x", admit_all)
+            .unwrap();
+        records.append("f.txt", "y", admit_all).unwrap();
         assert_eq!(std::fs::read_to_string(&absolute).unwrap(), "xy");
     }
 
@@ -325,13 +323,16 @@ mod tests {
             "a\0b",
         ] {
             assert!(
-                matches!(records.append(name, "x"), Err(Error::InvalidArgument(_))),
+                matches!(
+                    records.append(name, "x", admit_all),
+                    Err(Error::InvalidArgument(_))
+                ),
                 "{name:?}"
             );
         }
         let long = "x".repeat(MAX_NAME_BYTES + 1);
         assert!(matches!(
-            records.truncate(&long),
+            records.truncate(&long, admit_all),
             Err(Error::InvalidArgument(_))
         ));
     }
@@ -341,7 +342,7 @@ mod tests {
         let (dir, records) = records();
         let text = "x".repeat(MAX_APPEND_BYTES + 1);
         assert!(matches!(
-            records.append("f", &text),
+            records.append("f", &text, admit_all),
             Err(Error::InvalidArgument(_))
         ));
         assert!(!dir.path().join("f").exists());
@@ -351,27 +352,30 @@ mod tests {
     fn an_append_past_the_file_cap_is_refused_whole() {
         let (dir, records) = records();
         let records = records.with_max_file_bytes(10);
-        records.append("f", "12345").unwrap();
-        records.append("f", "67890").unwrap();
-        let refused = records.append("f", "x");
+        records.append("f", "12345", admit_all).unwrap();
+        records.append("f", "67890", admit_all).unwrap();
+        let refused = records.append("f", "x", admit_all);
         assert!(
             matches!(&refused, Err(Error::Failed(why)) if why.contains("cap of 10 bytes")),
             "{refused:?}"
         );
         let path = dir.path().join("f");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "1234567890");
-        records.truncate("f").unwrap();
-        records.append("f", "x").unwrap();
+        records.truncate("f", admit_all).unwrap();
+        records.append("f", "x", admit_all).unwrap();
     }
 
     #[test]
     fn without_a_directory_every_call_is_refused() {
         let records = RecordFiles::default();
         assert!(matches!(
-            records.append("f", "x"),
+            records.append("f", "x", admit_all),
             Err(Error::WrongState(_))
         ));
-        assert!(matches!(records.truncate("f"), Err(Error::WrongState(_))));
+        assert!(matches!(
+            records.truncate("f", admit_all),
+            Err(Error::WrongState(_))
+        ));
     }
 
     #[test]
@@ -387,9 +391,9 @@ mod tests {
     fn the_directorys_files_hold_no_more_than_their_cap_together() {
         let (dir, records) = records();
         let records = records.with_max_total_bytes(10);
-        records.append("a", "12345").unwrap();
-        records.append("b", "6789").unwrap();
-        let refused = records.append("c", "xy");
+        records.append("a", "12345", admit_all).unwrap();
+        records.append("b", "6789", admit_all).unwrap();
+        let refused = records.append("c", "xy", admit_all);
         assert!(
             matches!(&refused, Err(Error::Failed(why)) if why.contains("cap of 10 bytes together")),
             "{refused:?}"
@@ -399,13 +403,13 @@ mod tests {
         let other = RecordFiles::new(dir.path())
             .unwrap()
             .with_max_total_bytes(10);
-        other.append("c", "x").unwrap();
-        assert!(records.append("c", "x").is_err());
+        other.append("c", "x", admit_all).unwrap();
+        assert!(records.append("c", "x", admit_all).is_err());
         // Emptied, or removed by hand: there is room.
-        records.truncate("a").unwrap();
-        records.append("c", "xyz").unwrap();
+        records.truncate("a", admit_all).unwrap();
+        records.append("c", "xyz", admit_all).unwrap();
         std::fs::remove_file(dir.path().join("b")).unwrap();
-        records.append("d", "1234").unwrap();
+        records.append("d", "1234", admit_all).unwrap();
     }
 
     #[test]
@@ -416,15 +420,15 @@ mod tests {
             ..records
         };
         for name in ["a", "b", "c"] {
-            records.append(name, "x").unwrap();
+            records.append(name, "x", admit_all).unwrap();
         }
-        let refused = records.append("d", "x");
+        let refused = records.append("d", "x", admit_all);
         assert!(
             matches!(&refused, Err(Error::Failed(why)) if why.contains("holds 3 files")),
             "{refused:?}"
         );
-        assert!(records.truncate("e").is_err());
-        records.append("a", "more").unwrap();
+        assert!(records.truncate("e", admit_all).is_err());
+        records.append("a", "more", admit_all).unwrap();
         assert!(!dir.path().join("d").exists());
     }
 }
