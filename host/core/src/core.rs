@@ -529,10 +529,7 @@ impl CallCore {
     /// §15.1.2 has the peer refuse with 487 on our BYE) concerns its guest no more.
     fn live_call(&self, call: CallKey) -> Option<CallId> {
         let id = *self.by_key.get(&call)?;
-        self.calls
-            .get(&id)
-            .is_some_and(|c| !c.ending())
-            .then_some(id)
+        self.going_on(id).then_some(id)
     }
 
     /// A new INVITE: refused here (shutting down, in shutdown mode, over the
