@@ -518,21 +518,29 @@ mod tests {
         latch
     }
 
-    #[test]
-    fn the_stream_latched_before_a_refresh_takes_the_latch_back_from_a_source_on_trial() {
-        let (t0, sdp, nat) = (
-            Instant::now(),
-            addr("10.0.0.5:4000"),
-            addr("203.0.113.9:31000"),
-        );
-        let prober = addr("198.51.100.7:5001");
-        let mut latch = latched_behind_a_nat(t0, sdp, nat);
-        // A refresh while the peer is silent (on hold, in DTX): a prober outlasts the grace.
+    /// The peer's mapping in [`on_trial`].
+    const NAT: &str = "203.0.113.9:31000";
+
+    /// [`latched_behind_a_nat`] at [`NAT`], then re-negotiated while the peer was silent:
+    /// `source`, sending a stream of its own (`ssrc`, heard up to number 4), outlasted the
+    /// grace and is latched on trial at the time returned.
+    fn on_trial(sdp: SocketAddr, source: SocketAddr, ssrc: u32) -> (Latch, Instant) {
+        let t0 = Instant::now();
+        let mut latch = latched_behind_a_nat(t0, sdp, addr(NAT));
         latch.relearn(sdp);
         let t1 = t0 + Duration::from_secs(60);
-        assert_eq!(latch.check(t1, prober, sdp), Source::Foreign);
-        assert_eq!(latch.check(t1 + LATCH_GRACE, prober, sdp), Source::Accepted);
-        latch.heard(0xBAD, 7);
+        assert_eq!(latch.check(t1, source, sdp), Source::Foreign);
+        assert!(!latch.follow(source, ssrc, 1), "no stream known goes on");
+        assert_eq!(latch.check(t1 + LATCH_GRACE, source, sdp), Source::Accepted);
+        latch.heard(ssrc, 4);
+        (latch, t1 + LATCH_GRACE)
+    }
+
+    #[test]
+    fn the_stream_latched_before_a_refresh_takes_the_latch_back_from_a_source_on_trial() {
+        let (sdp, nat, prober) = (addr("10.0.0.5:4000"), addr(NAT), addr("198.51.100.7:5001"));
+        // A refresh while the peer is silent (on hold, in DTX): a prober outlasts the grace.
+        let (mut latch, t1) = on_trial(sdp, prober, 0xBAD);
         // The next refresh keeps the peer, not the prober, which is latched again on trial.
         latch.relearn(sdp);
         assert_eq!(latch.destination(sdp), nat);
@@ -559,29 +567,11 @@ mod tests {
         assert_eq!(latch.destination(sdp), moved);
     }
 
-    /// [`latched_behind_a_nat`], then re-negotiated: the peer came back from a new mapping,
-    /// `rebound`, with a stream of its own (SSRC 0xF00D, heard up to number 4), latched on
-    /// trial at the time returned.
-    fn back_on_trial(sdp: SocketAddr, rebound: SocketAddr) -> (Latch, Instant) {
-        let t0 = Instant::now();
-        let mut latch = latched_behind_a_nat(t0, sdp, addr("203.0.113.9:31000"));
-        latch.relearn(sdp);
-        let t1 = t0 + Duration::from_secs(60);
-        assert_eq!(latch.check(t1, rebound, sdp), Source::Foreign);
-        assert!(!latch.follow(rebound, 0xF00D, 1), "no stream known goes on");
-        assert_eq!(
-            latch.check(t1 + LATCH_GRACE, rebound, sdp),
-            Source::Accepted
-        );
-        latch.heard(0xF00D, 4);
-        (latch, t1 + LATCH_GRACE)
-    }
-
     #[test]
     fn a_peer_back_from_a_new_mapping_with_a_new_stream_need_not_win_the_grace_again() {
         let (sdp, rebound) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31522"));
         let prober = addr("198.51.100.7:5001");
-        let (mut latch, t1) = back_on_trial(sdp, rebound);
+        let (mut latch, t1) = on_trial(sdp, rebound, 0xF00D);
         // At the next refresh it is latched again at its first packet, ahead of any prober.
         latch.relearn(sdp);
         let t2 = t1 + Duration::from_secs(60);
@@ -595,7 +585,7 @@ mod tests {
     fn a_prober_outlasting_the_grace_while_a_peer_on_trial_is_silent_does_not_replace_it() {
         let (sdp, rebound) = (addr("10.0.0.5:4000"), addr("203.0.113.9:31522"));
         let prober = addr("198.51.100.7:5001");
-        let (mut latch, t1) = back_on_trial(sdp, rebound);
+        let (mut latch, t1) = on_trial(sdp, rebound, 0xF00D);
         // A hold: the peer falls silent, and a prober outlasts the grace.
         latch.relearn(sdp);
         let t2 = t1 + Duration::from_secs(60);
@@ -615,17 +605,8 @@ mod tests {
 
     #[test]
     fn the_peers_own_mapping_takes_the_latch_back_from_a_source_on_trial() {
-        let (t0, sdp, nat) = (
-            Instant::now(),
-            addr("10.0.0.5:4000"),
-            addr("203.0.113.9:31000"),
-        );
-        let prober = addr("198.51.100.7:5001");
-        let mut latch = latched_behind_a_nat(t0, sdp, nat);
-        latch.relearn(sdp);
-        let t1 = t0 + Duration::from_secs(60);
-        latch.check(t1, prober, sdp);
-        assert_eq!(latch.check(t1 + LATCH_GRACE, prober, sdp), Source::Accepted);
+        let (sdp, nat, prober) = (addr("10.0.0.5:4000"), addr(NAT), addr("198.51.100.7:5001"));
+        let (mut latch, t1) = on_trial(sdp, prober, 0xBAD);
         // The peer restarted its stream (a new SSRC) from the mapping it had.
         let t2 = t1 + Duration::from_secs(1);
         assert_eq!(latch.check(t2, nat, sdp), Source::Accepted);
