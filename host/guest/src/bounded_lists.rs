@@ -22,11 +22,20 @@ const MAX_LIST_BYTES: usize = 64 * 1024;
 const MAX_HEADERS_READ: usize = 256;
 
 /// The WIT versions whose imports are replaced.
-pub(crate) const VERSIONS: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
+const VERSIONS: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
 
 /// Replaces `play`, `speak`, `announce`, `dial` and `forward` of every version in `linker`
 /// with ones that check their lists before copying them.
 pub(crate) fn bound_lists(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
+    replace_in_every_version(linker, replace)
+}
+
+/// Has `replace` define again, for each of [`VERSIONS`], imports `linker` already defines:
+/// shadowing is allowed for it alone.
+pub(crate) fn replace_in_every_version(
+    linker: &mut Linker<Context>,
+    replace: fn(&mut Linker<Context>, &str) -> wasmtime::Result<()>,
+) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
     let replaced = VERSIONS
         .into_iter()

@@ -1,7 +1,7 @@
 //! The texts the host keeps from a guest's `rooms.join` (the participant's number, reason
 //! and id), from its `signaling.dial` and `signaling.forward` requests (the URI, From,
 //! To and context, and the listing of a dial's room), and the reason phrase of its
-//! `signaling.reject`, checked before they are copied. A
+//! `signaling.reject`, checked before they are copied ([`bound_texts`]). A
 //! string of the canonical ABI may be as long as the guest's memory; lifted as a `String`,
 //! each would be copied whole into host memory before the host could refuse it. These are
 //! read in place instead, and copied only once they are known to be short.
@@ -9,7 +9,7 @@
 use wasmtime::StoreContextMut;
 use wasmtime::component::{ComponentType, Lift, Linker, WasmStr};
 
-use crate::bounded_lists::VERSIONS;
+use crate::bounded_lists::replace_in_every_version;
 use crate::context::Context;
 use crate::{Error, JoinOptions};
 
@@ -98,42 +98,31 @@ fn read_text(
     Ok(Ok(text.into_owned()))
 }
 
-/// Replaces `rooms.join` of every version in `linker` with one that checks the options'
-/// texts before copying them.
-pub(crate) fn bound_join(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    let replaced = VERSIONS.into_iter().try_for_each(|version| {
-        let mut rooms = linker.instance(&format!("switchyard:call/rooms@{version}"))?;
-        rooms.func_wrap(
-            "join",
-            |store: Store<'_>, (call, room, options): (String, String, JoinOptionsRef)| {
-                let options = options.read(&store, "join")?;
-                let host = &*store.data().host;
-                Ok((options.and_then(|options| host.join(&call, &room, options)),))
-            },
-        )?;
-        Ok(())
-    });
-    linker.allow_shadowing(false);
-    replaced
+/// Replaces `rooms.join` and `signaling.reject` of every version in `linker` with ones that
+/// check their texts before copying them: the join's options, and a reject's reason phrase
+/// (at most [`MAX_REJECT_REASON`] bytes).
+pub(crate) fn bound_texts(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
+    replace_in_every_version(linker, replace)
 }
 
-/// Replaces `signaling.reject` of every version in `linker` with one that refuses a reason
-/// phrase of more than [`MAX_REJECT_REASON`] bytes before copying it.
-pub(crate) fn bound_reject(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    let replaced = VERSIONS.into_iter().try_for_each(|version| {
-        let mut signaling = linker.instance(&format!("switchyard:call/signaling@{version}"))?;
-        signaling.func_wrap(
-            "reject",
-            |store: Store<'_>, (call, code, reason): (String, u16, WasmStr)| {
-                let reason = read_text(&store, "reject", "reason", &reason, MAX_REJECT_REASON)?;
-                let host = &*store.data().host;
-                Ok((reason.and_then(|reason| host.reject(&call, code, &reason)),))
-            },
-        )?;
-        Ok(())
-    });
-    linker.allow_shadowing(false);
-    replaced
+fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> {
+    let mut rooms = linker.instance(&format!("switchyard:call/rooms@{version}"))?;
+    rooms.func_wrap(
+        "join",
+        |store: Store<'_>, (call, room, options): (String, String, JoinOptionsRef)| {
+            let options = options.read(&store, "join")?;
+            let host = &*store.data().host;
+            Ok((options.and_then(|options| host.join(&call, &room, options)),))
+        },
+    )?;
+    let mut signaling = linker.instance(&format!("switchyard:call/signaling@{version}"))?;
+    signaling.func_wrap(
+        "reject",
+        |store: Store<'_>, (call, code, reason): (String, u16, WasmStr)| {
+            let reason = read_text(&store, "reject", "reason", &reason, MAX_REJECT_REASON)?;
+            let host = &*store.data().host;
+            Ok((reason.and_then(|reason| host.reject(&call, code, &reason)),))
+        },
+    )?;
+    Ok(())
 }

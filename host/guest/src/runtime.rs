@@ -1,7 +1,7 @@
 //! The engine every guest runs on: compilation, linking, limits, deadlines.
 
 use crate::bounded_lists::bound_lists;
-use crate::bounded_text::{bound_join, bound_reject};
+use crate::bounded_text::bound_texts;
 use crate::cache::CompileCache;
 use crate::config_keys::ConfigKeys;
 use crate::context::Context;
@@ -140,8 +140,7 @@ impl Runtime {
         forbid_blocking(&mut linker).map_err(engine_error)?;
         add_to_linker(&mut linker).map_err(engine_error)?;
         bound_lists(&mut linker).map_err(engine_error)?;
-        bound_join(&mut linker).map_err(engine_error)?;
-        bound_reject(&mut linker).map_err(engine_error)?;
+        bound_texts(&mut linker).map_err(engine_error)?;
         start_epoch_ticker(&engine).map_err(|e| GuestError::Engine(format!("{e}")))?;
         Ok(Runtime {
             engine,
