@@ -1,21 +1,22 @@
-//! Lines the host writes on a guest's behalf, outside the guest's own allowance of log
-//! lines (a dial the host refused, a message it dropped): a guest repeating what earns
-//! one, in a loop or over many calls, gets at most one line of each kind per
-//! [`LogThrottle::INTERVAL`], and the next line written says how many were held back.
+//! Lines that may come over and over, written at most once per key and
+//! [`LogThrottle::INTERVAL`], the next one written saying how many were held back: those
+//! the host writes on a guest's behalf, outside the guest's own allowance of log lines (a
+//! dial the host refused, a message it dropped), keyed by guest, and the media workers'
+//! failed sends, keyed by cause.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// One kind of line, throttled per guest. The guests are the configured ones, so the
-/// table stays as small as their list.
+/// One kind of line, throttled per key. The keys are few (the configured guests, the
+/// causes of a failure), so the table stays as small as their list.
 #[derive(Debug, Default)]
 pub struct LogThrottle {
-    guests: Mutex<HashMap<String, Window>>,
+    keys: Mutex<HashMap<String, Window>>,
 }
 
-/// A guest's lines of one kind: when the last was written, and how many were held back
+/// A key's lines: when the last was written, and how many were held back
 /// since.
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -31,17 +32,17 @@ pub struct Admitted {
 }
 
 impl LogThrottle {
-    /// The least time between two lines of one kind for one guest.
+    /// The least time between two lines of one kind for one key.
     pub const INTERVAL: Duration = Duration::from_secs(10);
 
-    /// Whether a line for `guest` may be written at `now`: the first one, and the first
+    /// Whether a line for `key` may be written at `now`: the first one, and the first
     /// one [`Self::INTERVAL`] after the last one written, are; the others are held back
     /// (`None`) and counted.
-    pub fn admit(&self, guest: &str, now: Instant) -> Option<Admitted> {
-        let mut guests = self.guests.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(window) = guests.get_mut(guest) else {
-            guests.insert(
-                guest.to_owned(),
+    pub fn admit(&self, key: &str, now: Instant) -> Option<Admitted> {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(window) = keys.get_mut(key) else {
+            keys.insert(
+                key.to_owned(),
                 Window {
                     written: now,
                     held: 0,

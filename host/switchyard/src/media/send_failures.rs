@@ -1,17 +1,15 @@
 //! The RTP and RTCP packets the media workers made but could not send, counted by cause and
-//! logged at most once per cause every [`LOG_INTERVAL`]: a peer that hears nothing (one-way
-//! audio) shows in the metrics and the log, not only in its own complaints.
+//! logged at most once per cause every [`LogThrottle::INTERVAL`]: a peer that hears nothing
+//! (one-way audio) shows in the metrics and the log, not only in its own complaints.
 
 use std::fmt::Display;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use switchyard_guest::LogThrottle;
 use switchyard_media::LegId;
-
-/// The least time between two log lines of one cause.
-const LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Why a packet was not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,27 +70,16 @@ impl SendFailure {
 }
 
 /// The failed sends of every worker, by cause.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct SendFailures {
     counts: [AtomicU64; SendFailure::ALL.len()],
-    /// For each cause, when its next line may be logged, in milliseconds since `start`.
-    next_log: [AtomicU64; SendFailure::ALL.len()],
-    start: Instant,
-}
-
-impl Default for SendFailures {
-    fn default() -> Self {
-        SendFailures {
-            counts: Default::default(),
-            next_log: Default::default(),
-            start: Instant::now(),
-        }
-    }
+    /// The log lines, one kind per cause.
+    logged: LogThrottle,
 }
 
 impl SendFailures {
     /// Counts a packet of `leg` to `destination` not sent for `cause`, described by `what`;
-    /// logs it as a warning unless a line of that cause was logged within [`LOG_INTERVAL`].
+    /// logs it as a warning as [`LogThrottle`] lets a line of its cause through.
     pub(crate) fn record(
         &self,
         cause: SendFailure,
@@ -101,30 +88,15 @@ impl SendFailures {
         what: &dyn Display,
     ) {
         let count = self.counts[cause as usize].fetch_add(1, Ordering::Relaxed) + 1;
-        if self.log_due(cause) {
+        if let Some(admitted) = self.logged.admit(cause.label(), Instant::now()) {
             tracing::warn!(
                 cause = cause.label(),
                 ?leg,
                 %destination,
                 count,
-                "an RTP or RTCP packet was not sent ({what}): its peer does not hear it; \
-                 at most one such line per cause every {}s",
-                LOG_INTERVAL.as_secs()
+                "an RTP or RTCP packet was not sent ({what}): its peer does not hear it{admitted}"
             );
         }
-    }
-
-    /// Whether a line of `cause` may be logged now; if so, the next may be once
-    /// [`LOG_INTERVAL`] has passed. Of workers asking at once, one is told yes.
-    fn log_due(&self, cause: SendFailure) -> bool {
-        let next_log = &self.next_log[cause as usize];
-        let now = self.start.elapsed().as_millis() as u64;
-        let due = next_log.load(Ordering::Relaxed);
-        let next = now + LOG_INTERVAL.as_millis() as u64;
-        now >= due
-            && next_log
-                .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
     }
 
     /// The packets not sent for `cause` so far.
@@ -182,19 +154,6 @@ mod tests {
                 ("no_socket", 0),
                 ("other", 0),
             ]
-        );
-    }
-
-    #[test]
-    fn each_cause_is_logged_at_most_once_an_interval() {
-        let failures = SendFailures::default();
-        assert!(failures.log_due(SendFailure::NoBuffer), "the first at once");
-        assert!(!failures.log_due(SendFailure::NoBuffer));
-        assert!(failures.log_due(SendFailure::Refused), "each cause its own");
-        failures.next_log[SendFailure::NoBuffer as usize].store(0, Ordering::Relaxed);
-        assert!(
-            failures.log_due(SendFailure::NoBuffer),
-            "once the interval is over"
         );
     }
 }
