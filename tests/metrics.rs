@@ -65,6 +65,7 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_rtcp_packets_dropped",
         "switchyard_rtcp_round_trip_seconds",
         "switchyard_media_tick_lateness_seconds",
+        "switchyard_media_key_presses_dropped",
         "switchyard_media_worker_failures",
         "switchyard_panics",
         "switchyard_guest_dispatch_seconds",
@@ -91,6 +92,7 @@ fn metrics_are_described_and_move_with_a_call() {
     }
     for failures in [
         "switchyard_media_worker_failures_total",
+        "switchyard_media_key_presses_dropped_total",
         "switchyard_panics_total",
         "switchyard_recording_dropped_frames_total",
     ] {

@@ -11,6 +11,7 @@
 //! ([`WorkerCommand::Lost`]) and the core ends its call, as it ends the calls of
 //! a worker that failed ([`worker_thread`]).
 
+mod event_queue;
 mod held;
 mod packet_io;
 mod receive_buffers;
@@ -23,6 +24,8 @@ mod worker_thread;
 use crate::network::PendingSockets;
 use crate::rtp_ports::LegSockets;
 use crate::vital::Vitals;
+pub use event_queue::MediaEventReceiver;
+use event_queue::{KeyBacklog, MediaEventSender, media_event_queue};
 use packet_io::PacketIo;
 use send_failures::SendFailures;
 use std::io;
@@ -35,7 +38,6 @@ use switchyard_media::{
     DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RecordingTap, RoomId, Worker,
     WorkerConfig, WorkerStats,
 };
-use tokio::sync::mpsc::UnboundedSender;
 use worker_thread::WorkerThread;
 
 /// A command to one media worker's thread.
@@ -156,23 +158,24 @@ pub struct MediaPool {
     stats: Vec<Arc<Mutex<WorkerStats>>>,
     failures: Arc<AtomicU64>,
     send_failures: Arc<SendFailures>,
+    key_backlog: Arc<KeyBacklog>,
     sockets: PendingSockets,
 }
 
 impl MediaPool {
-    /// Starts `count` worker threads moving packets as `packet_io` asks; their events go to
-    /// `events`; sockets reserved for new legs are taken from `sockets`. Fails when io_uring is
-    /// asked for and the kernel refuses it, or a thread cannot start. The threads end once the
-    /// pool is dropped; each is a vital part of `vitals`.
+    /// Starts `count` worker threads moving packets as `packet_io` asks; their events come
+    /// out of the receiver returned with the pool, in the order each worker raised them;
+    /// sockets reserved for new legs are taken from `sockets`. Fails when io_uring is asked
+    /// for and the kernel refuses it, or a thread cannot start. The threads end once the pool
+    /// or the receiver is dropped; each is a vital part of `vitals`.
     pub fn start(
         count: usize,
         config: WorkerConfig,
         seed: u64,
-        events: UnboundedSender<MediaEvent>,
         sockets: PendingSockets,
         packet_io: PacketIoChoice,
         vitals: &Vitals,
-    ) -> io::Result<MediaPool> {
+    ) -> io::Result<(MediaPool, MediaEventReceiver)> {
         let use_uring = match packet_io {
             PacketIoChoice::Sweep => false,
             PacketIoChoice::Auto => uring::available().is_ok(),
@@ -190,6 +193,7 @@ impl MediaPool {
         let mut stats = Vec::with_capacity(count);
         let failures = Arc::new(AtomicU64::new(0));
         let send_failures = Arc::new(SendFailures::default());
+        let (events, receiver, key_backlog) = media_event_queue();
         for index in 0..count {
             let (sender, receiver) = channel();
             let published = Arc::new(Mutex::new(WorkerStats::default()));
@@ -223,13 +227,15 @@ impl MediaPool {
             workers.push(sender);
             stats.push(published);
         }
-        Ok(MediaPool {
+        let pool = MediaPool {
             workers,
             stats,
             failures,
             send_failures,
+            key_backlog,
             sockets,
-        })
+        };
+        Ok((pool, receiver))
     }
 
     /// Carries out a media command of the core.
@@ -340,6 +346,12 @@ impl MediaPool {
         self.failures.load(Ordering::Relaxed)
     }
 
+    /// Key presses the workers received but dropped because 4096 (the queue's cap) already
+    /// waited for the signaling task.
+    pub fn dropped_key_presses(&self) -> u64 {
+        self.key_backlog.dropped()
+    }
+
     /// The RTP and RTCP packets the workers made but could not send, by cause: each cause's
     /// metric label with its count.
     pub fn send_failures(&self) -> [(&'static str, u64); send_failures::SendFailure::ALL.len()] {
@@ -391,7 +403,7 @@ fn sockets_of_leaving(
 fn execute(
     worker: &mut Worker,
     io: &mut dyn PacketIo,
-    events: &UnboundedSender<MediaEvent>,
+    events: &MediaEventSender,
     command: WorkerCommand,
 ) {
     match command {

@@ -100,19 +100,17 @@ pub async fn run(
         n => n,
     };
     let (vitals, mut vital_ends) = vital::vitals();
-    let (media_events_tx, media_events) = tokio::sync::mpsc::unbounded_channel();
     let worker_config = WorkerConfig {
         rtp_timeout: config.rtp.timeout(),
         max_talkers: config.media.max_talkers,
         ..WorkerConfig::default()
     };
     let sockets = PendingSockets::default();
-    let media = MediaPool::start(
+    let (media, media_events) = MediaPool::start(
         workers,
         worker_config,
         // Its own: SSRCs and sequence numbers must tell nothing of the SIP identifiers.
         self::seed().context("RTP identifiers")?,
-        media_events_tx,
         sockets.clone(),
         config.media.packet_io,
         &vitals,

@@ -4,7 +4,7 @@
 use crate::events::Events;
 use crate::executor::GuestExecutor;
 use crate::host_api::lock;
-use crate::media::MediaPool;
+use crate::media::{MediaEventReceiver, MediaPool};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +12,6 @@ use switchyard_core::{CallCore, CallId, Effect, MAX_TARGETS};
 use switchyard_media::MediaEvent;
 use switchyard_net::{Outgoing, Resolver, SipSockets, SocketEvent, Transport};
 use tokio::sync::Notify;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, error, info, warn};
 
 /// How long shutdown waits for BYEs to be answered before exiting anyway.
@@ -44,7 +43,7 @@ pub struct Signaling {
     wake: Arc<Notify>,
     media: Arc<MediaPool>,
     executor: Arc<GuestExecutor>,
-    media_events: UnboundedReceiver<MediaEvent>,
+    media_events: MediaEventReceiver,
     resolver: Arc<Resolver>,
     events: Arc<Events>,
 }
@@ -62,7 +61,7 @@ impl Signaling {
         wake: Arc<Notify>,
         media: Arc<MediaPool>,
         executor: Arc<GuestExecutor>,
-        media_events: UnboundedReceiver<MediaEvent>,
+        media_events: MediaEventReceiver,
         resolver: Arc<Resolver>,
         events: Arc<Events>,
     ) -> Signaling {

@@ -5,9 +5,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use switchyard_media::{LegId, MediaEvent, RoomId, Worker};
-use tokio::sync::mpsc::UnboundedSender;
+use switchyard_media::{LegId, RoomId, Worker};
 
+use super::event_queue::MediaEventSender;
 use super::packet_io::PacketIo;
 use super::{WorkerCommand, execute};
 
@@ -30,7 +30,7 @@ impl HeldCommands {
         &mut self,
         worker: &mut Worker,
         io: &mut dyn PacketIo,
-        events: &UnboundedSender<MediaEvent>,
+        events: &MediaEventSender,
         command: WorkerCommand,
     ) {
         self.dispatch(worker, io, events, command, None);
@@ -42,7 +42,7 @@ impl HeldCommands {
         &mut self,
         worker: &mut Worker,
         io: &mut dyn PacketIo,
-        events: &UnboundedSender<MediaEvent>,
+        events: &MediaEventSender,
         command: WorkerCommand,
         arrived: Option<LegId>,
     ) {
@@ -144,7 +144,7 @@ impl HeldCommands {
         &mut self,
         worker: &mut Worker,
         io: &mut dyn PacketIo,
-        events: &UnboundedSender<MediaEvent>,
+        events: &MediaEventSender,
         leg: LegId,
     ) {
         for command in self.next_arrival(leg).into_iter().flatten() {
@@ -164,12 +164,12 @@ impl HeldCommands {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::event_queue::media_event_queue;
     use crate::rtp_ports::LegSockets;
     use std::net::SocketAddr;
     use std::sync::mpsc::{Receiver, channel};
     use std::time::Instant;
-    use switchyard_media::{LegParams, WorkerConfig};
-    use tokio::sync::mpsc::unbounded_channel;
+    use switchyard_media::{LegParams, MediaEvent, WorkerConfig};
 
     const LEG: LegId = LegId(7);
 
@@ -217,13 +217,13 @@ mod tests {
             }
         }
 
-        fn apply(&mut self, events: &UnboundedSender<MediaEvent>, command: WorkerCommand) {
+        fn apply(&mut self, events: &MediaEventSender, command: WorkerCommand) {
             self.held
                 .apply(&mut self.worker, &mut NoHandover, events, command);
         }
 
         /// Applies everything in its inbox.
-        fn run(&mut self, events: &UnboundedSender<MediaEvent>) {
+        fn run(&mut self, events: &MediaEventSender) {
             while let Ok(command) = self.inbox.try_recv() {
                 self.apply(events, command);
             }
@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn a_failed_handover_frees_what_the_new_worker_held_and_ends_the_call() {
-        let (events, mut reported) = unbounded_channel();
+        let (events, mut reported, _) = media_event_queue();
         let (mut from, mut to) = (Side::new(), Side::new());
         from.worker.add_leg(Instant::now(), LEG, params());
         // The core moves the leg, then hangs up before it arrives.
@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn what_was_sent_after_a_second_expect_waits_for_the_second_arrival() {
-        let (events, _reported) = unbounded_channel();
+        let (events, _reported, _) = media_event_queue();
         let mut worker = Worker::new(WorkerConfig::default(), Instant::now(), 1);
         let (mut held, mut io) = (HeldCommands::default(), Sockets::default());
         let (elsewhere, away) = channel();
@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn a_leg_lost_before_it_moved_on_frees_the_worker_after_too() {
-        let (events, mut reported) = unbounded_channel();
+        let (events, mut reported, _) = media_event_queue();
         let (mut first, mut second, mut third) = (Side::new(), Side::new(), Side::new());
         // Moved from the first worker to the second, then on to the third
         // before it reached the second.
@@ -380,7 +380,7 @@ mod tests {
     /// looped tone into that room, then sent `later`, all before the leg arrived; with how
     /// many commands wait for the leg, and the room.
     fn moved_into_a_room_playing(later: Vec<WorkerCommand>) -> (Side, usize, RoomId) {
-        let (events, _reported) = unbounded_channel();
+        let (events, _reported, _) = media_event_queue();
         let mut side = Side::new();
         let room = RoomId("hold".into());
         let first = [
@@ -412,7 +412,7 @@ mod tests {
             "the music is heard: {heard:?}"
         );
         // Stopped: at once, now that the leg is here.
-        let (events, _reported) = unbounded_channel();
+        let (events, _reported, _) = media_event_queue();
         side.apply(&events, WorkerCommand::StopAnnouncement(room));
         assert!(next_frame(&mut side.worker).iter().all(|&b| b == 0xff));
     }
@@ -431,7 +431,7 @@ mod tests {
     #[test]
     fn music_waiting_for_a_leg_plays_as_soon_as_a_leg_already_here_joins_the_room() {
         const HERE: LegId = LegId(8);
-        let (events, _reported) = unbounded_channel();
+        let (events, _reported, _) = media_event_queue();
         let mut side = Side::new();
         let room = RoomId("hold".into());
         for command in [
@@ -460,7 +460,7 @@ mod tests {
 
     #[test]
     fn what_waited_for_a_lost_leg_is_carried_out_for_the_room_as_it_is() {
-        let (events, _reported) = unbounded_channel();
+        let (events, _reported, _) = media_event_queue();
         let mut side = Side::new();
         let room = RoomId("hold".into());
         for command in [

@@ -235,7 +235,7 @@ mod tests {
             worker.poll_timeout() < Some(worker.next_tick()),
             "one waits"
         );
-        let (events, _reported) = tokio::sync::mpsc::unbounded_channel();
+        let (events, _reported, _) = crate::media::event_queue::media_event_queue();
         crate::media::execute(&mut worker, io, &events, WorkerCommand::RemoveLeg(LEG));
         let mut buffer = [0u8; 2048];
         let mut numbers = Vec::new();

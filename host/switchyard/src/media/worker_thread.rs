@@ -10,10 +10,10 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use switchyard_media::{MediaEvent, Worker, WorkerStats};
-use tokio::sync::mpsc::UnboundedSender;
+use switchyard_media::{Worker, WorkerStats};
 
 use super::WorkerCommand;
+use super::event_queue::MediaEventSender;
 use super::held::HeldCommands;
 use super::packet_io::PacketIo;
 
@@ -26,7 +26,7 @@ const RESTART_PAUSE: Duration = Duration::from_millis(100);
 pub(super) struct WorkerThread {
     index: usize,
     commands: Receiver<WorkerCommand>,
-    events: UnboundedSender<MediaEvent>,
+    events: MediaEventSender,
     published: Arc<Mutex<WorkerStats>>,
     failures: Arc<AtomicU64>,
     held: HeldCommands,
@@ -41,7 +41,7 @@ impl WorkerThread {
     pub(super) fn new(
         index: usize,
         commands: Receiver<WorkerCommand>,
-        events: UnboundedSender<MediaEvent>,
+        events: MediaEventSender,
         published: Arc<Mutex<WorkerStats>>,
         failures: Arc<AtomicU64>,
     ) -> WorkerThread {
@@ -143,11 +143,11 @@ impl WorkerThread {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::event_queue::{MediaEventReceiver, media_event_queue};
     use crate::rtp_ports::LegSockets;
     use std::net::SocketAddr;
     use std::sync::mpsc::channel;
-    use switchyard_media::{LegId, RoomId, WorkerConfig, recording_queue};
-    use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+    use switchyard_media::{LegId, MediaEvent, RoomId, WorkerConfig, recording_queue};
 
     /// The leg [`FailingIo`] cannot take.
     const POISON: LegId = LegId(13);
@@ -186,7 +186,7 @@ mod tests {
     }
 
     /// The events that arrive within 5 s, until `count` have.
-    fn next_events(events: &mut UnboundedReceiver<MediaEvent>, count: usize) -> Vec<MediaEvent> {
+    fn next_events(events: &mut MediaEventReceiver, count: usize) -> Vec<MediaEvent> {
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut got = Vec::new();
         while got.len() < count && Instant::now() < deadline {
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn a_failed_worker_loses_its_legs_and_recordings_and_a_new_one_serves_what_follows() {
         let (commands, inbox) = channel();
-        let (events, mut reported) = unbounded_channel();
+        let (events, mut reported, _) = media_event_queue();
         let published = Arc::new(Mutex::new(WorkerStats::default()));
         let failures = Arc::new(AtomicU64::new(0));
         let thread = WorkerThread::new(0, inbox, events, published.clone(), failures.clone());

@@ -154,6 +154,12 @@ impl Collector for Sources {
                 crate::panics::count(),
             ),
             (
+                "media_key_presses_dropped",
+                "Key presses the media workers received but dropped because 4096 already \
+                 waited for the signaling task.",
+                self.media.dropped_key_presses(),
+            ),
+            (
                 "media_worker_failures",
                 "Media workers that failed (panicked) and were replaced; their calls ended.",
                 self.media.failures(),
