@@ -398,6 +398,25 @@ fn sockets_of_leaving(
     io.remove(worker, leg)
 }
 
+/// A leg on its way out of a worker whose move a panic cuts short: the worker it was moving
+/// to is told it will not come, or it would hold the commands for the leg (and what is
+/// played into the room the leg joins) for as long as it runs; the core hears the leg lost,
+/// which the failed worker may no longer hold.
+struct LostIfUnwound<'a> {
+    leg: LegId,
+    to: &'a Sender<WorkerCommand>,
+    events: &'a MediaEventSender,
+}
+
+impl Drop for LostIfUnwound<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self.to.send(WorkerCommand::Lost(self.leg));
+            let _ = self.events.send(MediaEvent::LegLost { leg: self.leg });
+        }
+    }
+}
+
 /// Carries out `command` on the worker and its sockets; a leg lost in a
 /// handover is reported to `events`.
 fn execute(
@@ -439,6 +458,11 @@ fn execute(
             }
         }
         WorkerCommand::Detach { leg, to } => {
+            let _lost_if_cut_short = LostIfUnwound {
+                leg,
+                to: &to,
+                events,
+            };
             // The sockets first: the packets the kernel already took from them reach the leg
             // before its state moves.
             let sockets = sockets_of_leaving(worker, io, leg);

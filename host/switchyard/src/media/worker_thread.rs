@@ -152,6 +152,9 @@ mod tests {
     /// The leg [`FailingIo`] cannot take.
     const POISON: LegId = LegId(13);
 
+    /// The leg [`FailingIo`] takes but cannot give back.
+    const STUCK: LegId = LegId(14);
+
     /// Packet I/O that fails (panics) when given [`POISON`]'s socket, as a bug would.
     struct FailingIo;
 
@@ -164,7 +167,8 @@ mod tests {
             assert_ne!(leg, POISON, "a leg this packet I/O fails on");
         }
 
-        fn remove(&mut self, _worker: &mut Worker, _leg: LegId) -> Option<LegSockets> {
+        fn remove(&mut self, _worker: &mut Worker, leg: LegId) -> Option<LegSockets> {
+            assert_ne!(leg, STUCK, "a leg this packet I/O fails to give back");
             None
         }
 
@@ -196,6 +200,34 @@ mod tests {
             }
         }
         got
+    }
+
+    #[test]
+    fn a_move_cut_short_by_a_failure_tells_the_worker_expecting_the_leg_it_will_not_come() {
+        let (commands, inbox) = channel();
+        let (events, mut reported, _) = media_event_queue();
+        let published = Arc::new(Mutex::new(WorkerStats::default()));
+        let thread = WorkerThread::new(0, inbox, events, published, Arc::default());
+        let serving = std::thread::spawn(move || {
+            thread.serve(|generation| {
+                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
+                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
+            });
+        });
+        let (to, expecting) = channel();
+        commands.send(add_leg(STUCK)).unwrap();
+        commands
+            .send(WorkerCommand::Detach { leg: STUCK, to })
+            .unwrap();
+        let told = expecting.recv_timeout(Duration::from_secs(5));
+        assert!(
+            matches!(told, Ok(WorkerCommand::Lost(STUCK))),
+            "the worker expecting the leg hears it is lost"
+        );
+        let lost = next_events(&mut reported, 1);
+        assert_eq!(lost, [MediaEvent::LegLost { leg: STUCK }]);
+        drop(commands);
+        serving.join().expect("the thread ends with its pool");
     }
 
     #[test]
