@@ -330,15 +330,18 @@ fn import_sems_config_output_passes_check_config() {
         "digits_dir" => format!("{}/", prompts.display()),
         key => format!("{}/{key}.wav", prompts.display()),
     };
-    // The records directories must exist for check-config to accept them.
+    // The records directories must exist for check-config to accept them; the feedback
+    // file's is not the stats directory (a guest may not write beside the server's files).
     let records = dir.path().join("records");
+    let stats = dir.path().join("stats");
     std::fs::create_dir(&records).unwrap();
+    std::fs::create_dir(&stats).unwrap();
     let feedback = records.join("feedback.txt");
     std::fs::write(
         &conf,
         sems_conf(
             named,
-            (&feedback.to_string_lossy(), &records.to_string_lossy()),
+            (&feedback.to_string_lossy(), &stats.to_string_lossy()),
         ),
     )
     .unwrap();

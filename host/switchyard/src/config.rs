@@ -881,6 +881,14 @@ impl Config {
         if !(1..=86_400).contains(&self.sip.tcp_idle_timeout_s) {
             return fail("sip.tcp_idle_timeout_s", "must be 1 to 86400".to_owned());
         }
+        if let Some(server) = self.sip.dns_server
+            && let Some(why) = not_a_dns_server(server)
+        {
+            return fail(
+                "sip.dns_server",
+                format!("{server} {why}: no query could be sent to it"),
+            );
+        }
         // RFC 3261 §25.1: a header value is TEXT-UTF8 on one line.
         if self.sip.user_agent.len() > 256 || self.sip.user_agent.chars().any(char::is_control) {
             return fail(
@@ -968,13 +976,9 @@ impl Config {
         {
             return fail("media.prompts_dir", format!("{e:#}"));
         }
-        if let Some(file) = &self.rooms.state_file
-            && !file.parent().is_some_and(Path::is_dir)
-        {
-            return fail(
-                "rooms.state_file",
-                format!("{} is not in an existing directory", file.display()),
-            );
+        if let Some(file) = &self.rooms.state_file {
+            self.check_state_file(file)
+                .map_err(|why| ("rooms.state_file".to_owned(), why))?;
         }
         // The first two are replaced by renaming a new file into their directory; recordings
         // are new files there.
@@ -1066,13 +1070,14 @@ impl Config {
             configured(&format!("routing.rules[{index}].guest"), &rule.guest)?;
         }
         for (name, entry) in &self.guests {
+            let table = guest_key(name);
             if name.is_empty()
                 || !name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 return fail(
-                    &format!("guests.{name:?}"),
+                    &table,
                     "a guest's name is made of letters, digits, - and _ only: control \
                      functions are called as <guest>.<function>"
                         .to_owned(),
@@ -1080,7 +1085,7 @@ impl Config {
             }
             if RESERVED_INTERFACES.contains(&name.as_str()) {
                 return fail(
-                    &format!("guests.{name}"),
+                    &table,
                     format!("{name:?} names the host's own control functions; choose another name"),
                 );
             }
@@ -1088,13 +1093,13 @@ impl Config {
                 && !wasm.is_file()
             {
                 return fail(
-                    &format!("guests.{name}.wasm"),
+                    &format!("{table}.wasm"),
                     format!("{} is not a file", wasm.display()),
                 );
             }
             if entry.wasm.is_none() && bundled::named(name).is_none() {
                 return fail(
-                    &format!("guests.{name}"),
+                    &table,
                     "no `wasm` file is configured and no guest of this name is embedded \
                      (the embedded ones: webconference, nway)"
                         .to_owned(),
@@ -1102,19 +1107,12 @@ impl Config {
             }
             if entry.watch && entry.wasm.is_none() {
                 return fail(
-                    &format!("guests.{name}.watch"),
+                    &format!("{table}.watch"),
                     "needs `wasm`: the embedded guest has no file to watch".to_owned(),
                 );
             }
             if let Some(dir) = &entry.records_dir {
-                let key = format!("guests.{name}.records_dir");
-                if !dir.is_dir() {
-                    return fail(&key, format!("{} is not a directory", dir.display()));
-                }
-                // The guest's records are files it makes there.
-                if let Err(why) = writable(dir) {
-                    return fail(&key, why);
-                }
+                self.check_records_dir(name, dir)?;
             }
             for (key, mb, most) in [
                 (
@@ -1129,25 +1127,112 @@ impl Config {
                 ),
             ] {
                 if mb.is_some_and(|mb| !(1..=most).contains(&mb)) {
-                    return fail(
-                        &format!("guests.{name}.{key}"),
-                        format!("must be 1 to {most}"),
-                    );
+                    return fail(&format!("{table}.{key}"), format!("must be 1 to {most}"));
                 }
             }
             check_guest_config(name, entry)?;
             let limits = &entry.limits;
             check_guest_limits(
-                &format!("guests.{name}.limits"),
+                &format!("{table}.limits"),
                 limits.call_deadline_ms,
                 limits.memory_mb,
             )?;
             if limits.fuel == Some(0) {
                 return fail(
-                    &format!("guests.{name}.limits.fuel"),
+                    &format!("{table}.limits.fuel"),
                     "must be at least 1".to_owned(),
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// Checks `guests.<name>.records_dir`, `dir`: a writable directory, and
+    /// none the server keeps its own files in nor another guest's records
+    /// directory, as a guest may empty or overwrite any file of its
+    /// directory. A directory inside one of those, or holding one, is taken:
+    /// a guest names only files directly in its own.
+    fn check_records_dir(&self, name: &str, dir: &Path) -> Result<(), (String, String)> {
+        let key = format!("{}.records_dir", guest_key(name));
+        if !dir.is_dir() {
+            return Err((key, format!("{} is not a directory", dir.display())));
+        }
+        // The guest's records are files it makes there.
+        writable(dir).map_err(|why| (key.clone(), why))?;
+        match self
+            .dirs_beside_records(name)
+            .find(|(_, other)| same_path(dir, other))
+        {
+            Some((other_key, _)) => Err((
+                key,
+                format!(
+                    "{} is also the directory of {other_key}: the guest could empty or \
+                     overwrite the files kept there; give it a directory of its own",
+                    dir.display()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The directories no records directory of the guest `name` may be, each
+    /// with the key that sets it: those the server writes its own files in,
+    /// the prompts', and the other guests' records directories.
+    fn dirs_beside_records<'c>(
+        &'c self,
+        name: &'c str,
+    ) -> impl Iterator<Item = (String, PathBuf)> + 'c {
+        let cache = match (&self.guest_cache.dir, self.guest_cache.enabled) {
+            (Some(dir), true) => Some(("guest_cache.dir".to_owned(), dir.clone())),
+            (None, true) => switchyard_guest::CompileCache::default_dir()
+                .map(|dir| ("guest_cache.dir (its default)".to_owned(), dir)),
+            (_, false) => None,
+        };
+        let server = [
+            ("records.stats_dir", self.records.stats_dir.as_deref()),
+            (
+                "rooms.state_file",
+                self.rooms.state_file.as_deref().and_then(Path::parent),
+            ),
+            ("recording.dir", self.recording.dir.as_deref()),
+            ("media.prompts_dir", self.media.prompts_dir.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(key, dir)| Some((key.to_owned(), dir?.to_owned())));
+        let guests = self
+            .guests
+            .iter()
+            .filter(move |(other, _)| *other != name)
+            .filter_map(|(other, entry)| {
+                let dir = entry.records_dir.clone()?;
+                Some((format!("{}.records_dir", guest_key(other)), dir))
+            });
+        server.chain(cache).chain(guests)
+    }
+
+    /// Checks `rooms.state_file`, `file`: a file (existing or not) in an
+    /// existing directory, and not the stats file of `records.stats_dir`,
+    /// which the two would write over each other; the error says why not.
+    fn check_state_file(&self, file: &Path) -> Result<(), String> {
+        if !file.parent().is_some_and(Path::is_dir) {
+            return Err(format!(
+                "{} is not in an existing directory",
+                file.display()
+            ));
+        }
+        if file.is_dir() {
+            return Err(format!(
+                "{} is a directory; give the path of the file the rooms are kept in",
+                file.display()
+            ));
+        }
+        if let Some(dir) = &self.records.stats_dir
+            && same_path(file, &dir.join(crate::stats_file::FILE_NAME))
+        {
+            return Err(format!(
+                "{} is the stats file of records.stats_dir; give the rooms a file of their own",
+                file.display()
+            ));
         }
         Ok(())
     }
@@ -1237,6 +1322,73 @@ fn writable(dir: &Path) -> Result<(), String> {
             dir.display()
         )
     })
+}
+
+/// What makes `server` no address a DNS query can be sent to (port 0, an
+/// unspecified, multicast or broadcast address); `None` if it is one.
+fn not_a_dns_server(server: SocketAddr) -> Option<&'static str> {
+    let ip = server.ip();
+    if server.port() == 0 {
+        Some("has port 0")
+    } else if ip.is_unspecified() {
+        Some("is unspecified")
+    } else if ip.is_multicast() {
+        Some("is a multicast address")
+    } else if matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()) {
+        Some("is the broadcast address")
+    } else {
+        None
+    }
+}
+
+/// `path` with its links resolved: the whole path when it exists, else its
+/// directory's, else as it is.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(path) = path.canonicalize() {
+        return path;
+    }
+    match (
+        path.parent().and_then(|dir| dir.canonicalize().ok()),
+        path.file_name(),
+    ) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
+}
+
+/// Whether `a` and `b` name the same file or directory, their links resolved
+/// (as far as they exist).
+pub(crate) fn same_path(a: &Path, b: &Path) -> bool {
+    resolved(a) == resolved(b)
+}
+
+/// The key path of the table of the guest `name`: `guests.<name>`, the name
+/// quoted when TOML needs it.
+fn guest_key(name: &str) -> String {
+    format!("guests.{}", key_part(name))
+}
+
+/// `name` as one part of a dotted TOML key: as it is when it is a bare key
+/// (letters, digits, `-` and `_`), else a basic string, quoted and escaped.
+fn key_part(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare {
+        return name.to_owned();
+    }
+    let mut quoted = String::from("\"");
+    for c in name.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// Where SIP listens unless configured: both families on 5060.
@@ -1345,23 +1497,22 @@ fn position_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<(usiz
     Some((line, column))
 }
 
-/// Where the key path (`rtp.port_max`, `rooms.predefined[2]`) is written in
-/// `text`: the key, or the array element for an index; else the nearest
-/// enclosing key that is written.
+/// Where the key path (`rtp.port_max`, `rooms.predefined[2]`,
+/// `guests."my guest".wasm`) is written in `text`: the key, or the array
+/// element for an index; else the nearest enclosing key that is written.
 fn locate(text: &str, key: &str) -> Option<(usize, usize)> {
     use toml::de::DeValue;
     let root = toml::de::DeTable::parse(text).ok()?;
     let mut table = root.get_ref();
     let mut found = None;
-    'path: for part in key.split('.') {
-        let (name, indices) = part.split_once('[').unwrap_or((part, ""));
-        let Some((name_span, mut value)) = table.get_key_value(name) else {
+    'path: for (name, indices) in key_path(key) {
+        let Some((name_span, mut value)) = table.get_key_value(name.as_str()) else {
             break;
         };
         found = Some(name_span.span());
-        for index in indices.split('[').filter(|i| !i.is_empty()) {
-            let element = match (value.get_ref(), index.trim_end_matches(']').parse()) {
-                (DeValue::Array(array), Ok(index)) => array.get::<usize>(index),
+        for index in indices {
+            let element = match value.get_ref() {
+                DeValue::Array(array) => array.get::<usize>(index),
                 _ => None,
             };
             let Some(element) = element else {
@@ -1378,6 +1529,85 @@ fn locate(text: &str, key: &str) -> Option<(usize, usize)> {
     position_of(text, found)
 }
 
+/// The parts of the key path `key`, each a name and the indices after it:
+/// `a."b.c"[1][2]` is `a`, then `b.c` with 1 and 2. A name is bare or a TOML
+/// quoted key, basic (`"…"`, with its escapes) or literal (`'…'`). What is
+/// not such a path ends the parts at it.
+fn key_path(key: &str) -> Vec<(String, Vec<usize>)> {
+    let mut parts = Vec::new();
+    let mut rest = Some(key);
+    while let Some((name, after)) = rest.and_then(key_name) {
+        let (indices, after) = key_indices(after);
+        parts.push((name, indices));
+        rest = after.strip_prefix('.');
+    }
+    parts
+}
+
+/// The key name `text` starts with, and the text after it.
+fn key_name(text: &str) -> Option<(String, &str)> {
+    if let Some(literal) = text.strip_prefix('\'') {
+        let (name, after) = literal.split_once('\'')?;
+        return Some((name.to_owned(), after));
+    }
+    let Some(basic) = text.strip_prefix('"') else {
+        let end = text.find(['.', '[']).unwrap_or(text.len());
+        return Some((text[..end].to_owned(), &text[end..]));
+    };
+    let mut name = String::new();
+    let mut chars = basic.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return Some((name, &basic[at + 1..])),
+            '\\' => name.push(unescape(&mut chars)?),
+            c => name.push(c),
+        }
+    }
+    None
+}
+
+/// The character of the escape after a backslash in a TOML basic string,
+/// read from `chars`.
+fn unescape(chars: &mut std::str::CharIndices<'_>) -> Option<char> {
+    Some(match chars.next()?.1 {
+        'b' => '\u{8}',
+        't' => '\t',
+        'n' => '\n',
+        'f' => '\u{c}',
+        'r' => '\r',
+        'e' => '\u{1b}',
+        'x' => hex_char(chars, 2)?,
+        'u' => hex_char(chars, 4)?,
+        'U' => hex_char(chars, 8)?,
+        c @ ('"' | '\\') => c,
+        _ => return None,
+    })
+}
+
+/// The character whose code is the `digits` hexadecimal digits read from `chars`.
+fn hex_char(chars: &mut std::str::CharIndices<'_>, digits: usize) -> Option<char> {
+    let code: String = chars.take(digits).map(|(_, c)| c).collect();
+    let whole = code.len() == digits && code.chars().all(|c| c.is_ascii_hexdigit());
+    whole
+        .then(|| u32::from_str_radix(&code, 16).ok())
+        .flatten()
+        .and_then(char::from_u32)
+}
+
+/// The indices (`[2][0]`) `text` starts with, and the text after them.
+fn key_indices(mut text: &str) -> (Vec<usize>, &str) {
+    let mut indices = Vec::new();
+    while let Some((index, after)) = text
+        .strip_prefix('[')
+        .and_then(|inner| inner.split_once(']'))
+        .and_then(|(index, after)| Some((index.parse().ok()?, after)))
+    {
+        indices.push(index);
+        text = after;
+    }
+    (indices, text)
+}
+
 /// `[guests.<name>.config]` against the keys the guest declares (see
 /// [`ConfigKeys`]): the first key it does not declare, or whose value is not of
 /// its kind, is the error. A guest that declares nothing, or has no component
@@ -1392,7 +1622,7 @@ fn check_guest_config(name: &str, entry: &GuestEntry) -> Result<(), (String, Str
             Ok(bytes) => std::borrow::Cow::Owned(bytes),
             Err(e) => {
                 return fail(
-                    format!("guests.{name}.wasm"),
+                    format!("{}.wasm", guest_key(name)),
                     format!("{}: {e}", path.display()),
                 );
             }
@@ -1405,10 +1635,13 @@ fn check_guest_config(name: &str, entry: &GuestEntry) -> Result<(), (String, Str
     let keys = match ConfigKeys::declared_by(&wasm) {
         Ok(Some(keys)) => keys,
         Ok(None) => return Ok(()),
-        Err(e) => return fail(format!("guests.{name}.wasm"), e),
+        Err(e) => return fail(format!("{}.wasm", guest_key(name)), e),
     };
     match keys.first_problem(Config::guest_config(entry)) {
-        Some((key, problem)) => fail(format!("guests.{name}.config.{key}"), problem),
+        Some((key, problem)) => fail(
+            format!("{}.config.{}", guest_key(name), key_part(&key)),
+            problem,
+        ),
         None => Ok(()),
     }
 }
@@ -2223,12 +2456,204 @@ mod tests {
             );
         }
         let open = tempfile::tempdir().unwrap();
+        for sub in ["stats", "rooms", "records"] {
+            std::fs::create_dir(open.path().join(sub)).unwrap();
+        }
         let text = format!(
-            "[records]\nstats_dir = \"{0}\"\n[rooms]\nstate_file = \"{0}/rooms.json\"\n\
-             [guests.webconference]\nrecords_dir = \"{0}\"\n",
+            "[records]\nstats_dir = \"{0}/stats\"\n[rooms]\nstate_file = \"{0}/rooms/rooms.json\"\n\
+             [guests.webconference]\nrecords_dir = \"{0}/records\"\n",
             open.path().display()
         );
         assert!(parse(&text).is_ok());
+    }
+
+    /// A directory `records` in `dir`, and a link `link` to it there.
+    fn linked_records_dir(dir: &Path) -> (PathBuf, PathBuf) {
+        let records = dir.join("records");
+        std::fs::create_dir(&records).unwrap();
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(&records, &link).unwrap();
+        (records, link)
+    }
+
+    #[test]
+    fn a_guests_records_dir_is_no_directory_of_the_servers_files_nor_another_guests() {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, link) = linked_records_dir(dir.path());
+        let (records, link) = (records.display(), link.display());
+        for (table, key) in [
+            (
+                format!("[records]\nstats_dir = \"{link}\""),
+                "records.stats_dir",
+            ),
+            (
+                format!("[rooms]\nstate_file = \"{link}/rooms.json\""),
+                "rooms.state_file",
+            ),
+            (format!("[recording]\ndir = \"{link}/\""), "recording.dir"),
+            (
+                format!("[media]\nprompts_dir = \"{link}\""),
+                "media.prompts_dir",
+            ),
+            (
+                format!("[guest_cache]\ndir = \"{link}\""),
+                "guest_cache.dir",
+            ),
+            (
+                format!("[guests.webconference]\nrecords_dir = \"{link}\""),
+                "guests.webconference.records_dir",
+            ),
+        ] {
+            let text = format!("{table}\n[guests.nway]\n# records\nrecords_dir = \"{records}\"\n");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("guests.nway.records_dir"), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(5), "{err}");
+            assert_eq!(
+                err.message,
+                format!(
+                    "{records} is also the directory of {key}: the guest could empty or \
+                     overwrite the files kept there; give it a directory of its own"
+                ),
+                "{err}"
+            );
+        }
+        // A guest names only files directly in its directory: one inside another is taken.
+        let text = format!(
+            "[records]\nstats_dir = \"{records}\"\n[guests.nway]\nrecords_dir = \"{records}/..\"\n\
+             [guests.webconference]\nrecords_dir = \"{link}/..\"\n"
+        );
+        let err = parse(&text).unwrap_err();
+        assert_eq!(
+            err.key.as_deref(),
+            Some("guests.nway.records_dir"),
+            "the two guests' directories are one: {err}"
+        );
+        std::fs::create_dir(dir.path().join("records").join("nway")).unwrap();
+        let text = format!(
+            "[records]\nstats_dir = \"{records}\"\n[guests.nway]\nrecords_dir = \"{records}/nway\"\n\
+             [guests.webconference]\nrecords_dir = \"{link}/..\"\n"
+        );
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+    }
+
+    #[test]
+    fn a_rooms_state_file_that_is_a_directory_or_the_stats_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, link) = linked_records_dir(dir.path());
+        let (records, link) = (records.display(), link.display());
+        for (text, message) in [
+            (
+                format!("[rooms]\n\nstate_file = \"{records}\"\n"),
+                format!(
+                    "{records} is a directory; give the path of the file the rooms are kept in"
+                ),
+            ),
+            (
+                format!(
+                    "[records]\nstats_dir = \"{records}\"\n[rooms]\nstate_file = \"{link}/stats\"\n"
+                ),
+                format!(
+                    "{link}/stats is the stats file of records.stats_dir; give the rooms a file \
+                     of their own"
+                ),
+            ),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("rooms.state_file"), "{err}");
+            assert_eq!(
+                err.position.map(|p| p.0),
+                Some(text.lines().count()),
+                "{err}"
+            );
+            assert_eq!(err.message, message, "{err}");
+        }
+        let beside = format!(
+            "[records]\nstats_dir = \"{records}\"\n[rooms]\nstate_file = \"{link}/rooms.json\"\n"
+        );
+        assert!(parse(&beside).is_ok(), "{:?}", parse(&beside));
+    }
+
+    #[test]
+    fn a_dns_server_must_be_one_a_query_can_be_sent_to() {
+        for (server, why) in [
+            ("10.0.0.53:0", "has port 0"),
+            ("0.0.0.0:53", "is unspecified"),
+            ("[::]:53", "is unspecified"),
+            ("224.0.0.251:5353", "is a multicast address"),
+            ("[ff02::fb]:5353", "is a multicast address"),
+            ("255.255.255.255:53", "is the broadcast address"),
+        ] {
+            let err = parse(&format!("[sip]\ndns_server = \"{server}\"\n")).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "test.toml:2:1: sip.dns_server: {server} {why}: no query could be sent to it"
+                )
+            );
+        }
+        let config = parse("[sip]\ndns_server = \"127.0.0.53:53\"\n").unwrap();
+        assert_eq!(
+            config.sip.dns_server,
+            Some("127.0.0.53:53".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn errors_about_a_quoted_key_point_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("g.wasm"), b"").unwrap();
+        let file = dir.path().join("switchyard.toml");
+        for (header, key) in [
+            ("[guests.\"my guest\"]", "guests.\"my guest\""),
+            ("[guests.\"a.b\"]", "guests.\"a.b\""),
+            ("[guests.'x y']", "guests.\"x y\""),
+            ("[guests.\"tab\\there\"]", "guests.\"tab\\u0009here\""),
+            ("[guests.\"q\\\"\"]", "guests.\"q\\\"\""),
+        ] {
+            let text = format!(
+                "[guests.webconference]\nrecords_max_file_mb = 5\n\n{header}\nwasm = \"g.wasm\"\n"
+            );
+            let err = Config::parse(&file, &text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some(key), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(4), "{err}");
+        }
+        let text =
+            "[guests.webconference.config]\nprivate_rooms = true\n\"private rooms\" = true\n";
+        let err = parse(text).unwrap_err();
+        assert_eq!(
+            err.key.as_deref(),
+            Some("guests.webconference.config.\"private rooms\""),
+            "{err}"
+        );
+        assert_eq!(err.position, Some((3, 1)), "{err}");
+    }
+
+    #[test]
+    fn key_paths_are_split_at_dots_outside_quotes() {
+        let parts = |key: &str| key_path(key);
+        let owned = |parts: &[(&str, &[usize])]| -> Vec<(String, Vec<usize>)> {
+            parts
+                .iter()
+                .map(|(name, indices)| ((*name).to_owned(), indices.to_vec()))
+                .collect()
+        };
+        assert_eq!(
+            parts("rooms.predefined[2]"),
+            owned(&[("rooms", &[]), ("predefined", &[2])])
+        );
+        assert_eq!(
+            parts("a.\"b.c\"[1][0].'d\\e'"),
+            owned(&[("a", &[]), ("b.c", &[1, 0]), ("d\\e", &[])])
+        );
+        assert_eq!(
+            parts("\"\\u0041\\x42\\U00000043\\\"\\\\\\t\""),
+            owned(&[("ABC\"\\\t", &[])])
+        );
+        assert_eq!(parts("\"unended.x"), owned(&[]));
+        assert_eq!(parts("\"\\u12\".x"), owned(&[]), "a short escape");
+        for name in ["ivr", "my guest", "a.b", "q\"\\", "\u{1}", ""] {
+            assert_eq!(parts(&key_part(name)), owned(&[(name, &[])]), "{name:?}");
+        }
     }
 
     #[test]

@@ -99,16 +99,57 @@ fn is_temporary_of(name: &OsStr, candidate: &OsStr) -> bool {
 }
 
 /// Writes `bytes` to `path`, which must not exist (else `AlreadyExists`),
-/// with `mode`, and syncs it and its directory.
+/// with `mode`, durably and whole: written to a new hidden file beside it
+/// ([`temporary_beside`]), synced, moved to `path` only if nothing is there
+/// yet, and the directory synced. A failure at any step leaves no file at
+/// `path` and removes the hidden one; a file already at `path` is never touched.
 pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
+    create_new_with(path, mode, |file| file.write_all(bytes))
+}
+
+/// [`create_new`], the content written by `write`.
+fn create_new_with(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let (temporary, mut file) = temporary_beside(path, mode)?;
+    let created = write(&mut file)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            move_if_absent(&temporary, path)
+        });
+    if let Err(e) = created {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e);
+    }
     sync_dir(path)
+}
+
+/// Moves `from` to `to` if nothing is at `to` (else `AlreadyExists`, and
+/// `from` stays): a rename that does not replace (renameat2(2)'s
+/// `RENAME_NOREPLACE`) or, on a file system without it, a hard link made and
+/// `from` removed.
+fn move_if_absent(from: &Path, to: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(()),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => link_if_absent(from, to),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`move_if_absent`] by a hard link to `from` made at `to`, which fails with
+/// `AlreadyExists` where a file is, and `from` then removed.
+fn link_if_absent(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::hard_link(from, to)?;
+    // `to` is whole from here on: a name left beside it is no failure to create it.
+    if let Err(e) = std::fs::remove_file(from) {
+        tracing::warn!("cannot remove {}: {e}", from.display());
+    }
+    Ok(())
 }
 
 /// Syncs the directory `path` is in.
@@ -433,6 +474,49 @@ mod tests {
         let again = create_new(&created, b"y", PRIVATE).unwrap_err();
         assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read(&created).unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_create_new_that_fails_leaves_nothing_and_can_be_tried_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchyard.toml");
+        let failed = create_new_with(&path, PRIVATE, |file| {
+            file.write_all(b"[sip]\nlis")?;
+            Err(std::io::Error::other("no space left"))
+        });
+        assert_eq!(failed.unwrap_err().to_string(), "no space left");
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+        create_new(&path, b"[sip]\n", PRIVATE).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"[sip]\n");
+        assert_eq!(names(dir.path()), ["switchyard.toml"]);
+    }
+
+    #[test]
+    fn a_create_new_over_an_existing_file_leaves_it_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchyard.toml");
+        std::fs::write(&path, b"kept").unwrap();
+        let again = create_new(&path, b"new", PRIVATE).unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"kept");
+        assert_eq!(names(dir.path()), ["switchyard.toml"]);
+    }
+
+    #[test]
+    fn a_move_that_must_not_replace_leaves_an_existing_file_by_rename_or_link() {
+        for mover in [move_if_absent, link_if_absent] {
+            let dir = tempfile::tempdir().unwrap();
+            let (from, to) = (dir.path().join(".new"), dir.path().join("kept"));
+            std::fs::write(&from, b"new").unwrap();
+            std::fs::write(&to, b"old").unwrap();
+            let refused = mover(&from, &to).unwrap_err();
+            assert_eq!(refused.kind(), std::io::ErrorKind::AlreadyExists);
+            assert_eq!(std::fs::read(&to).unwrap(), b"old");
+            std::fs::remove_file(&to).unwrap();
+            mover(&from, &to).unwrap();
+            assert_eq!(std::fs::read(&to).unwrap(), b"new");
+            assert_eq!(names(dir.path()), ["kept"]);
+        }
     }
 
     #[test]

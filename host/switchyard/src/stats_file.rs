@@ -21,7 +21,7 @@ use std::time::Duration;
 use switchyard_core::{CallCore, CallStats};
 
 /// The file's name inside its directory.
-const FILE_NAME: &str = "stats";
+pub(crate) const FILE_NAME: &str = "stats";
 /// How often the counts are looked at, and written if they changed.
 const WRITE_INTERVAL: Duration = Duration::from_secs(1);
 /// The file's mode: readable by all, as SEMS's is, since it holds only

@@ -4,6 +4,7 @@
 //! directory must be the feedback file's own: not one other programs write
 //! in, and holding no other file.
 
+use crate::config::same_path;
 use std::path::{Path, PathBuf};
 
 /// Directories other programs write in, never taken as a records directory
@@ -46,11 +47,17 @@ const SHARED: &[&str] = &[
 const NAMED_OTHERS: usize = 3;
 
 /// Why the absolute directory `dir` is not the feedback file `name`'s own,
-/// if it is not: it is a system or home directory (as written or with its
-/// links resolved), or, on this machine now, it holds other files than
-/// `name` or cannot be listed. A directory that does not exist holds none.
-pub fn why_not_own(dir: &Path, name: &str) -> Option<String> {
+/// if it is not: it is `stats_dir` (SEMS's, when mapped), a system or home
+/// directory (as written or with its links resolved), or, on this machine
+/// now, it holds other files than `name` or cannot be listed. A directory
+/// that does not exist holds none.
+pub fn why_not_own(dir: &Path, name: &str, stats_dir: Option<&Path>) -> Option<String> {
     let shown = dir.display();
+    if stats_dir.is_some_and(|stats_dir| same_path(dir, stats_dir)) {
+        return Some(format!(
+            "{shown} is stats_dir, where the server keeps its stats file"
+        ));
+    }
     if is_shared(dir) {
         return Some(format!(
             "{shown} is a system directory other programs write in"
@@ -131,7 +138,7 @@ mod tests {
             "/home/someone",
             "/root",
         ] {
-            let why = why_not_own(Path::new(dir), "feedback.txt");
+            let why = why_not_own(Path::new(dir), "feedback.txt", None);
             assert_eq!(
                 why,
                 Some(format!(
@@ -146,11 +153,11 @@ mod tests {
     fn a_directory_holding_other_files_is_not_the_feedback_files_own() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path();
-        assert_eq!(why_not_own(path, "feedback.txt"), None, "empty");
+        assert_eq!(why_not_own(path, "feedback.txt", None), None, "empty");
         std::fs::write(path.join("feedback.txt"), "").unwrap();
         std::fs::create_dir(path.join("stats")).unwrap();
         assert_eq!(
-            why_not_own(path, "feedback.txt"),
+            why_not_own(path, "feedback.txt", None),
             None,
             "the file itself and a directory"
         );
@@ -158,14 +165,14 @@ mod tests {
             std::fs::write(path.join(name), "").unwrap();
         }
         assert_eq!(
-            why_not_own(path, "feedback.txt"),
+            why_not_own(path, "feedback.txt", None),
             Some(format!(
                 "{} holds other files (auth.log, b, c and 1 more)",
                 path.display()
             ))
         );
         assert_eq!(
-            why_not_own(&path.join("missing"), "feedback.txt"),
+            why_not_own(&path.join("missing"), "feedback.txt", None),
             None,
             "a directory still to be made holds nothing"
         );

@@ -7,7 +7,7 @@ mod parse;
 mod prompts;
 mod session_timers;
 
-use crate::config::{Config, MAX_DELAY_S};
+use crate::config::{Config, MAX_DELAY_S, same_path};
 use parse::Setting;
 use std::collections::HashMap;
 use std::fmt;
@@ -249,6 +249,9 @@ const GUEST_CONFIG: &[&str] = &["guests", "webconference", "config"];
 /// SEMS's key for how session timers refresh a session.
 const REFRESH_METHOD: &str = "session_refresh_method";
 
+/// Why a relative path SEMS opens does not carry over.
+const RELATIVE: &str = "SEMS opens a relative path from its working directory, unknown here";
+
 /// Whether SEMS reads an empty value of `key` (going to `target`) as if the
 /// key were not set. It does not for `participant_id_header`, which it reads
 /// whenever the key is there, so that empty turns reading the participant id
@@ -323,6 +326,15 @@ fn target(key: &str) -> Target {
     }
 }
 
+/// The directory `stats_dir` maps to, if any: its value when absolute.
+fn stats_dir<'s>(settings: &[&'s Setting]) -> Option<&'s Path> {
+    settings
+        .iter()
+        .find(|s| s.key == "stats_dir")
+        .map(|s| Path::new(&s.value))
+        .filter(|dir| dir.is_absolute())
+}
+
 /// Builds the table and the notes.
 struct Converter<'f> {
     /// The file converted.
@@ -360,6 +372,7 @@ impl Converter<'_> {
     fn map(&mut self, settings: &[&Setting]) -> Result<(), ImportError> {
         let mut prompt_settings = Vec::new();
         let mut timer_settings = Vec::new();
+        let mut refresh_method = None;
         for &setting in settings {
             let target = target(&setting.key);
             if setting.value.is_empty() && empty_is_unset(&setting.key, &target) {
@@ -425,44 +438,9 @@ impl Converter<'_> {
                     }
                 }
                 Target::SessionTimer => timer_settings.push(setting),
-                Target::SipOfferMethod => {
-                    let method = match setting.value.as_str() {
-                        "INVITE" => "reinvite",
-                        "UPDATE_FALLBACK_INVITE" => "update",
-                        "UPDATE" => {
-                            self.remark(
-                                setting,
-                                "SEMS sends UPDATE to every peer; Switchyard sends it to peers \
-                                 that allow it and re-INVITE to the others"
-                                    .to_owned(),
-                            );
-                            "update"
-                        }
-                        other => {
-                            return Err(self.error(
-                                setting,
-                                format!(
-                                    "expected INVITE, UPDATE or UPDATE_FALLBACK_INVITE, not {other:?}"
-                                ),
-                            ));
-                        }
-                    };
-                    self.set(
-                        Some(setting),
-                        &["sip"],
-                        "offer_method",
-                        Value::String(method.to_owned()),
-                    );
-                }
-                Target::StatsDir => {
-                    self.set(
-                        Some(setting),
-                        &["records"],
-                        "stats_dir",
-                        Value::String(setting.value.clone()),
-                    );
-                }
-                Target::FeedbackFile => self.feedback_file(setting),
+                Target::SipOfferMethod => refresh_method = Some(setting),
+                Target::StatsDir => self.stats_dir(setting),
+                Target::FeedbackFile => self.feedback_file(setting, stats_dir(settings)),
                 Target::Prompt => prompt_settings.push(setting),
             }
         }
@@ -485,11 +463,66 @@ impl Converter<'_> {
             Some(_) => {}
         }
         let timers = self.session_timers(&timer_settings)?;
-        if timers && !settings.iter().any(|s| s.key == REFRESH_METHOD) {
-            self.default_offer_method();
+        match (timers, refresh_method) {
+            (true, Some(setting)) => self.offer_method(setting)?,
+            (true, None) => self.default_offer_method(),
+            (false, Some(setting)) => self.ignored_without_timers(setting),
+            (false, None) => {}
         }
         self.prompts(&prompt_settings);
         Ok(())
+    }
+
+    /// `session_refresh_method`, which SEMS reads with session timers on
+    /// only: `sip.offer_method`.
+    fn offer_method(&mut self, setting: &Setting) -> Result<(), ImportError> {
+        let method = match setting.value.as_str() {
+            "INVITE" => "reinvite",
+            "UPDATE_FALLBACK_INVITE" => "update",
+            "UPDATE" => {
+                self.remark(
+                    setting,
+                    "SEMS sends UPDATE to every peer; Switchyard sends it to peers that allow it \
+                     and re-INVITE to the others"
+                        .to_owned(),
+                );
+                "update"
+            }
+            other => {
+                return Err(self.error(
+                    setting,
+                    format!("expected INVITE, UPDATE or UPDATE_FALLBACK_INVITE, not {other:?}"),
+                ));
+            }
+        };
+        self.set(
+            Some(setting),
+            &["sip"],
+            "offer_method",
+            Value::String(method.to_owned()),
+        );
+        Ok(())
+    }
+
+    /// `stats_dir`: `records.stats_dir`, when absolute; a relative one is not
+    /// mapped, as Switchyard would take it from its config file's directory.
+    fn stats_dir(&mut self, setting: &Setting) {
+        if !Path::new(&setting.value).is_absolute() {
+            self.not_mapped(
+                setting,
+                format!(
+                    "{RELATIVE}, and Switchyard reads records.stats_dir from its config file's \
+                     directory: give records.stats_dir the absolute directory of SEMS's stats file"
+                ),
+            );
+            return;
+        }
+        self.set(
+            Some(setting),
+            &["records"],
+            "stats_dir",
+            Value::String(setting.value.clone()),
+        );
     }
 
     /// With session timers on and no refresh method set, SEMS refreshes as
@@ -536,8 +569,9 @@ impl Converter<'_> {
     /// directory and the file's name in it. The directory is taken only when
     /// it is the file's own (see [`feedback::why_not_own`]); else the records
     /// go to [`feedback::own_dir`], with a remark saying why and that the file
-    /// is to be moved there.
-    fn feedback_file(&mut self, setting: &Setting) {
+    /// is to be moved there. Neither may be `stats_dir` (absolute, if set),
+    /// which the loader refuses: the guest could empty the stats file.
+    fn feedback_file(&mut self, setting: &Setting, stats_dir: Option<&Path>) {
         let path = Path::new(&setting.value);
         let (Some(dir), Some(name)) = (
             path.parent()
@@ -556,17 +590,29 @@ impl Converter<'_> {
         if !path.is_absolute() {
             self.not_mapped(
                 setting,
-                "SEMS opens a relative path from its working directory, unknown here: give \
-                 [guests.webconference] records_dir an absolute directory of the file's own, \
-                 and config.feedback_file its name"
-                    .to_owned(),
+                format!(
+                    "{RELATIVE}: give [guests.webconference] records_dir an absolute directory \
+                     of the file's own, and config.feedback_file its name"
+                ),
             );
             return;
         }
-        let records_dir = match feedback::why_not_own(Path::new(dir), name) {
+        let records_dir = match feedback::why_not_own(Path::new(dir), name, stats_dir) {
             None => dir.to_owned(),
             Some(why) => {
                 let own = feedback::own_dir(Path::new(dir), name);
+                if stats_dir.is_some_and(|stats_dir| same_path(&own, stats_dir)) {
+                    self.not_mapped(
+                        setting,
+                        format!(
+                            "{why}, and {} is stats_dir: give [guests.webconference] \
+                             records_dir a directory of the file's own, other than stats_dir, \
+                             and config.feedback_file its name",
+                            own.display()
+                        ),
+                    );
+                    return;
+                }
                 let own = own.display();
                 self.remark(
                     setting,
@@ -1493,6 +1539,66 @@ mod tests {
     }
 
     #[test]
+    fn a_relative_stats_dir_is_not_mapped() {
+        let conversion = quiet("direct_room_re=\nstats_dir=logs/\n");
+        assert_eq!(at(&conversion.table, "records.stats_dir"), None);
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: stats_dir: not mapped: SEMS opens a relative path from its \
+                 working directory, unknown here, and Switchyard reads records.stats_dir from its \
+                 config file's directory: give records.stats_dir the absolute directory of SEMS's \
+                 stats file"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_feedback_files_records_dir_is_never_the_stats_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        std::fs::create_dir(dir.path().join("feedback")).unwrap();
+        let conversion = quiet(&format!(
+            "direct_room_re=\nstats_dir={d}/\nfeedback_file={d}/feedback.txt\n"
+        ));
+        assert_eq!(
+            at(&conversion.table, "guests.webconference.records_dir"),
+            Some(&Value::from(format!("{d}/feedback")))
+        );
+        let mut expected = not_its_own(
+            &format!("{d} is stats_dir, where the server keeps its stats file"),
+            &format!("{d}/feedback"),
+            "feedback.txt",
+            &format!("{d}/feedback.txt"),
+        );
+        expected = expected.replace(".conf:2:", ".conf:3:");
+        assert_eq!(lines(&conversion), [expected]);
+        assert_eq!(
+            conversion.check(&dir.path().join("switchyard.toml")),
+            Ok(())
+        );
+
+        // The directory of the file's own beside it is stats_dir too.
+        let conversion = quiet(
+            "direct_room_re=\nstats_dir=/var/log/feedback\nfeedback_file=/var/log/feedback.txt\n",
+        );
+        assert_eq!(
+            at(&conversion.table, "guests.webconference.records_dir"),
+            None
+        );
+        assert_eq!(guest(&conversion, "feedback_file"), None);
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:3: feedback_file: not mapped: /var/log is a system directory \
+                 other programs write in, and /var/log/feedback is stats_dir: give \
+                 [guests.webconference] records_dir a directory of the file's own, other than \
+                 stats_dir, and config.feedback_file its name"
+            ]
+        );
+    }
+
+    #[test]
     fn a_conversion_that_would_not_load_is_an_error_naming_the_sems_key() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing");
@@ -1525,26 +1631,44 @@ mod tests {
             ("UPDATE_FALLBACK_INVITE", "update"),
             ("UPDATE", "update"),
         ] {
-            let conversion = convert(&format!("session_refresh_method={sems}\n"));
+            let conversion = convert(&format!(
+                "enable_session_timer=yes\nsession_refresh_method={sems}\n"
+            ));
             assert_eq!(
                 at(&conversion.table, "sip.offer_method"),
                 Some(&Value::from(ours)),
                 "{sems}"
             );
         }
-        let strict = quiet("direct_room_re=\nsession_refresh_method=UPDATE\n");
-        assert_eq!(
-            lines(&strict),
-            [
-                "webconference.conf:2: session_refresh_method: note: SEMS sends UPDATE to every \
-                 peer; Switchyard sends it to peers that allow it and re-INVITE to the others"
-            ]
+        let strict =
+            convert("direct_room_re=\nenable_session_timer=yes\nsession_refresh_method=UPDATE\n");
+        assert!(
+            lines(&strict).contains(
+                &"webconference.conf:3: session_refresh_method: note: SEMS sends UPDATE to every \
+                  peer; Switchyard sends it to peers that allow it and re-INVITE to the others"
+                    .to_owned()
+            ),
+            "{:?}",
+            lines(&strict)
         );
         assert_eq!(
-            error("session_refresh_method=OPTIONS\n"),
-            "webconference.conf:1: session_refresh_method: expected INVITE, UPDATE or \
+            error("enable_session_timer=yes\nsession_refresh_method=OPTIONS\n"),
+            "webconference.conf:2: session_refresh_method: expected INVITE, UPDATE or \
              UPDATE_FALLBACK_INVITE, not \"OPTIONS\""
         );
+    }
+
+    #[test]
+    fn without_session_timers_sems_ignores_the_refresh_method() {
+        for value in ["OPTIONS", "UPDATE", ""] {
+            let conversion = quiet(&format!(
+                "direct_room_re=\nsession_refresh_method={value}\n"
+            ));
+            assert_eq!(at(&conversion.table, "sip.offer_method"), None, "{value}");
+            let ignored = "webconference.conf:2: session_refresh_method: note: ignored, as \
+                           enable_session_timer is not yes (as in SEMS)";
+            assert_eq!(lines(&conversion).last().map(String::as_str), Some(ignored));
+        }
     }
 
     #[test]

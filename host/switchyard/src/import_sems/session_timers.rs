@@ -62,10 +62,7 @@ impl Converter<'_> {
         if !on {
             for (key, _, _) in INTERVALS {
                 if let Some(setting) = find(key) {
-                    self.remark(
-                        setting,
-                        format!("ignored, as {ENABLE} is not yes (as in SEMS)"),
-                    );
+                    self.ignored_without_timers(setting);
                 }
             }
             return Ok(false);
@@ -113,5 +110,14 @@ impl Converter<'_> {
             low = u32::try_from(fitted).expect("clamped to a u32 range");
         }
         Ok(true)
+    }
+
+    /// A remark that `setting`, which SEMS reads with session timers on
+    /// only, is ignored, as they are off.
+    pub(super) fn ignored_without_timers(&mut self, setting: &Setting) {
+        self.remark(
+            setting,
+            format!("ignored, as {ENABLE} is not yes (as in SEMS)"),
+        );
     }
 }
