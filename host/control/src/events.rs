@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use hyper::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Response};
 use serde_json::{Value as Json, json};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio::time::{Instant, Sleep};
 
 use crate::http::{ChannelBody, HttpResponse, with_type};
 use crate::stop::Stopping;
@@ -176,6 +178,28 @@ pub(crate) const KEEPALIVE: Duration = Duration::from_secs(15);
 /// Frames queued for a slow client before the stream waits for it.
 const QUEUE: usize = 64;
 
+/// When a stream is next due a keep-alive: [`KEEPALIVE`] after the last thing sent on it.
+/// One deadline for the stream's life, since events its subscriber's filter drops (another
+/// room's, keys) wake the stream without sending anything, and must not put it off.
+pub(crate) struct Keepalive(Pin<Box<Sleep>>);
+
+impl Keepalive {
+    /// Due [`KEEPALIVE`] from now.
+    pub(crate) fn new() -> Self {
+        Keepalive(Box::pin(tokio::time::sleep(KEEPALIVE)))
+    }
+
+    /// Resolves once due, and at once from then until [`Keepalive::sent`] is called.
+    pub(crate) async fn due(&mut self) {
+        self.0.as_mut().await;
+    }
+
+    /// Something was sent on the stream: due [`KEEPALIVE`] from now.
+    pub(crate) fn sent(&mut self) {
+        self.0.as_mut().reset(Instant::now() + KEEPALIVE);
+    }
+}
+
 /// A subscriber's place in the log: what it has been sent, and what it wants.
 #[derive(Debug)]
 pub struct Cursor {
@@ -255,10 +279,11 @@ pub(crate) fn stream(
     answer(ChannelBody::new(body).boxed())
 }
 
-/// Sends `frames` the events `cursor` takes, and a comment whenever the stream is idle
-/// for [`KEEPALIVE`], until the body is dropped (the client gone).
+/// Sends `frames` the events `cursor` takes, and a comment whenever nothing was sent for
+/// [`KEEPALIVE`], until the body is dropped (the client gone).
 async fn feed(log: &EventLog, mut cursor: Cursor, frames: &mpsc::Sender<Bytes>) {
     let mut newest = log.watch();
+    let mut keepalive = Keepalive::new();
     loop {
         for message in cursor.take(log) {
             if frames
@@ -268,15 +293,17 @@ async fn feed(log: &EventLog, mut cursor: Cursor, frames: &mpsc::Sender<Bytes>) 
             {
                 return;
             }
+            keepalive.sent();
         }
         tokio::select! {
             changed = newest.changed() => if changed.is_err() { return },
             // A client gone frees its permit now, not at the next event or keep-alive.
             () = frames.closed() => return,
-            () = tokio::time::sleep(KEEPALIVE) => {
+            () = keepalive.due() => {
                 if frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
                     return;
                 }
+                keepalive.sent();
             }
         }
     }
@@ -320,9 +347,39 @@ fn sse(id: Option<u64>, kind: &str, data: &Json) -> Bytes {
     Bytes::from(format!("{id}event: {kind}\ndata: {data}\n\n"))
 }
 
+/// Publishes an event of room `B` now and every 5 s after, less than [`KEEPALIVE`] apart,
+/// for a subscriber of room `A` to leave out.
+#[cfg(test)]
+pub(crate) fn other_room_every_5_s(log: &Arc<EventLog>) -> tokio::task::JoinHandle<()> {
+    let log = Arc::clone(log);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            log.publish("join", Some("B"), json!({}));
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_filtered_stream_keeps_alive_while_events_it_leaves_out_go_by() {
+        let log = Arc::new(EventLog::after(16, 0));
+        let (frames, mut sent) = mpsc::channel(QUEUE);
+        let cursor = Cursor::new(0, Filter::from_query(Some("room=A")));
+        let subscriber = Arc::clone(&log);
+        tokio::spawn(async move { feed(&subscriber, cursor, &frames).await });
+        other_room_every_5_s(&log);
+        for _ in 0..2 {
+            let frame = tokio::time::timeout(KEEPALIVE + Duration::from_secs(1), sent.recv())
+                .await
+                .expect("a keep-alive within 15 s of the last frame");
+            assert_eq!(frame.as_deref(), Some(&b": keep-alive\n\n"[..]));
+        }
+    }
 
     #[test]
     fn the_log_keeps_the_last_events_and_tells_a_late_subscriber_it_missed_some() {

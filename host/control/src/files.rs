@@ -198,23 +198,29 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
     {
         headers.insert(CONTENT_RANGE, value);
     }
-    // A plain name (checked above, and a recording's name has no '"' or control
-    // characters): only a name beyond ASCII needs RFC 6266's `filename*` as well.
-    let disposition = if name.is_ascii() {
-        format!("attachment; filename=\"{name}\"")
-    } else {
-        let ascii: String = name
-            .chars()
-            .map(|c| if c.is_ascii() { c } else { '_' })
-            .collect();
-        // RFC 8187 §3.2.1: attr-char is ALPHA / DIGIT and "!#$&+-.^_`|~".
-        let encoded = percent_encoding::utf8_percent_encode(&name, ATTR_CHAR_COMPLEMENT);
-        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-    };
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
+    if let Ok(value) = HeaderValue::from_str(&disposition(&name)) {
         headers.insert(CONTENT_DISPOSITION, value);
     }
     response
+}
+
+/// The `Content-Disposition` of an attachment named `name` (RFC 6266), always a valid
+/// header value: `filename` holds the name as it is when each of its characters can stand
+/// in a quoted string as itself (printable ASCII but `"` and `\`); else each other one is
+/// `_` there, and `filename*` holds the name exactly (RFC 8187).
+fn disposition(name: &str) -> String {
+    // RFC 6266 §4.3 and appendix D: many user agents take no escapes in a quoted filename.
+    let as_itself = |c: char| c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\');
+    if name.chars().all(as_itself) {
+        return format!("attachment; filename=\"{name}\"");
+    }
+    let fallback: String = name
+        .chars()
+        .map(|c| if as_itself(c) { c } else { '_' })
+        .collect();
+    // RFC 8187 §3.2.1: attr-char is ALPHA / DIGIT and "!#$&+-.^_`|~".
+    let encoded = percent_encoding::utf8_percent_encode(name, ATTR_CHAR_COMPLEMENT);
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Sends `first` (unless empty), then `left` bytes of `file`, from where it stands, in chunks,
@@ -266,11 +272,12 @@ mod tests {
     #[tokio::test]
     async fn a_download_is_an_attachment_named_in_ascii_and_in_utf_8() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["board.wav", "réunion.wav"] {
+        let names = ["board.wav", "réunion.wav", "a \"b\".wav", "tab\there.wav"];
+        for name in names {
             std::fs::write(dir.path().join(name), [0u8; 4]).unwrap();
         }
         let mut dispositions = Vec::new();
-        for name in ["board.wav", "réunion.wav"] {
+        for name in names {
             let response = download(dir.path(), name, &HeaderMap::new(), false).await;
             dispositions.push(
                 response.headers()[CONTENT_DISPOSITION]
@@ -283,6 +290,15 @@ mod tests {
         assert_eq!(
             dispositions[1],
             "attachment; filename=\"r_union.wav\"; filename*=UTF-8''r%C3%A9union.wav"
+        );
+        // Copied into the directory by hand: names no recording is given, still quoted.
+        assert_eq!(
+            dispositions[2],
+            "attachment; filename=\"a _b_.wav\"; filename*=UTF-8''a%20%22b%22.wav"
+        );
+        assert_eq!(
+            dispositions[3],
+            "attachment; filename=\"tab_here.wav\"; filename*=UTF-8''tab%09here.wav"
         );
     }
 

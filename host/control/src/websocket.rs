@@ -28,7 +28,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
-use crate::events::{Cursor, EventLog, Filter, KEEPALIVE};
+use crate::events::{Cursor, EventLog, Filter, Keepalive};
 use crate::http::{HttpResponse, problem, whole};
 use crate::problem::Problem;
 use crate::stop::Stopping;
@@ -40,6 +40,12 @@ pub const PATH: &str = "/api/v1/events/ws";
 /// control frames (at most 125 bytes, RFC 6455 §5.5); this leaves room for clients that
 /// send a little more, and none for one that would make the server buffer megabytes.
 const MAX_MESSAGE: usize = 4 * 1024;
+
+/// The most the server holds unsent for one socket (the events and the pongs it owes): far
+/// more than any event, so it is only reached by a client that reads nothing. Pongs owed
+/// past it are dropped but for the newest (RFC 6455 §5.5.3 allows answering only the last
+/// ping), and an event that does not fit ends the socket.
+const MAX_UNSENT: usize = 256 * 1024;
 
 /// How long a socket closed as the server stops takes at most: its Close written and the
 /// client's answering Close read.
@@ -141,13 +147,10 @@ impl Handshake {
             let _permit = permit;
             match upgraded.await {
                 Ok(upgraded) => {
-                    let config = WebSocketConfig::default()
-                        .max_message_size(Some(MAX_MESSAGE))
-                        .max_frame_size(Some(MAX_MESSAGE));
                     let socket = WebSocketStream::from_raw_socket(
                         TokioIo::new(upgraded),
                         Role::Server,
-                        Some(config),
+                        Some(config()),
                     )
                     .await;
                     serve(socket, log, Cursor::new(after, filter), stopping).await;
@@ -165,6 +168,18 @@ impl Handshake {
         }
         response
     }
+}
+
+/// How a socket reads and writes: messages up to [`MAX_MESSAGE`] read, and at most
+/// [`MAX_UNSENT`] held unsent.
+fn config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+        // Each message is written at once (each send flushes anyway), so the buffer only
+        // builds up while the client reads nothing.
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_UNSENT)
 }
 
 /// The answer to `HEAD` of a valid handshake ([`Handshake::check`] answers an invalid one):
@@ -203,18 +218,21 @@ async fn serve<S>(
     }
 }
 
-/// Sends the events the cursor takes until the client closes or goes away.
+/// Sends the events the cursor takes, and a ping whenever nothing was sent for
+/// [`KEEPALIVE`], until the client closes or goes away.
 async fn feed<S>(socket: &mut WebSocketStream<S>, log: &EventLog, mut cursor: Cursor)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let mut newest = log.watch();
+    let mut keepalive = Keepalive::new();
     loop {
         for message in cursor.take(log) {
             let text = json!({"id": message.id, "event": message.kind, "data": message.data});
             if socket.send(Message::text(text.to_string())).await.is_err() {
                 return;
             }
+            keepalive.sent();
         }
         tokio::select! {
             changed = newest.changed() => if changed.is_err() { return },
@@ -229,10 +247,11 @@ where
                 None => return,
                 Some(Ok(_)) => {}
             },
-            () = tokio::time::sleep(KEEPALIVE) => {
+            () = keepalive.due() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                     return;
                 }
+                keepalive.sent();
             }
         }
     }
@@ -278,4 +297,67 @@ where
         reason: reason.into(),
     };
     let _ = socket.close(Some(frame)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{KEEPALIVE, other_room_every_5_s};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, DuplexStream};
+
+    /// A server socket feeding the events of `log` its cursor's `filter` takes, and the
+    /// client's end of its connection.
+    async fn subscribed(log: &Arc<EventLog>, filter: Filter) -> DuplexStream {
+        let (server, client) = tokio::io::duplex(4096);
+        let log = Arc::clone(log);
+        tokio::spawn(async move {
+            let mut socket =
+                WebSocketStream::from_raw_socket(server, Role::Server, Some(config())).await;
+            feed(&mut socket, &log, Cursor::new(0, filter)).await;
+        });
+        client
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_filtered_socket_is_pinged_while_events_it_leaves_out_go_by() {
+        let log = Arc::new(EventLog::new(16));
+        let client = subscribed(&log, Filter::from_query(Some("room=A"))).await;
+        let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+        other_room_every_5_s(&log);
+        for _ in 0..2 {
+            let message = tokio::time::timeout(KEEPALIVE + Duration::from_secs(1), client.next())
+                .await
+                .expect("a ping within 15 s of the last message");
+            assert!(matches!(message, Some(Ok(Message::Ping(_)))), "{message:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pongs_owed_a_client_that_reads_nothing_stay_bounded() {
+        const PINGS: usize = 32 * 1024;
+        let client = subscribed(&Arc::new(EventLog::new(16)), Filter::default()).await;
+        let (mut from_server, mut to_server) = tokio::io::split(client);
+        // A masked ping (RFC 6455 §5.2, the mask all zeros) of 125 bytes, the most allowed.
+        let mut ping = vec![0x89, 0x80 | 125, 0, 0, 0, 0];
+        ping.extend([b'p'; 125]);
+        for _ in 0..PINGS {
+            to_server.write_all(&ping).await.unwrap();
+        }
+        let mut owed = 0;
+        let mut buffer = vec![0; 64 * 1024];
+        // Until the server has nothing more to send.
+        while let Ok(Ok(n @ 1..)) =
+            tokio::time::timeout(Duration::from_secs(1), from_server.read(&mut buffer)).await
+        {
+            owed += n;
+        }
+        let pong = 2 + 125;
+        assert!(owed >= pong, "the client is answered");
+        // Besides what the server holds: what the connection holds each way (the pings
+        // still in it are answered as the client reads).
+        assert!(
+            owed <= MAX_UNSENT + 2 * 4096 + pong,
+            "{owed} bytes of pongs held for {PINGS} pings"
+        );
+    }
 }

@@ -15,8 +15,9 @@
 //!   and character references; CRLF line ends are normalised to LF as XML 1.0 requires;
 //! - a `methodCall` with no `<params>` at all.
 //!
-//! The body must be UTF-8 (what every client of this endpoint sends). Values nest at most
-//! [`MAX_DEPTH`] arrays/structs deep, so a hostile body cannot exhaust the stack.
+//! The body must be UTF-8 (what every client of this endpoint sends). A param nests at most
+//! [`MAX_PARAM_DEPTH`] arrays/structs deep, so a hostile body cannot exhaust the stack, and
+//! the params, handed on in one more array, nest no deeper than [`MAX_DEPTH`].
 //!
 //! Anything else is a fault `-32700` whose message says what was wrong and where, e.g.
 //! `parse error: expected <methodCall>, found <methodResponse> at byte 22`.
@@ -31,8 +32,13 @@ use quick_xml::events::Event;
 
 use crate::{Fault, Value};
 
-/// How many arrays/structs deep a request value may nest: as deep as any value.
+/// How many arrays/structs deep any value may nest.
 pub const MAX_DEPTH: usize = switchyard_value::MAX_DEPTH;
+
+/// How many arrays/structs deep a request's param may nest: one fewer than any value,
+/// since the params are handed on to the guest in one more array, which must nest no
+/// deeper than [`MAX_DEPTH`].
+pub const MAX_PARAM_DEPTH: usize = MAX_DEPTH - 1;
 
 /// Parses an XML-RPC `methodCall` into its method name and params.
 ///
@@ -535,9 +541,10 @@ impl<'a> Parser<'a> {
                 }
                 Value::Nil
             }
-            "array" | "struct" if depth >= MAX_DEPTH => {
+            "array" | "struct" if depth >= MAX_PARAM_DEPTH => {
                 return Err(format!(
-                    "values nest deeper than {MAX_DEPTH} arrays/structs{}",
+                    "a param nests deeper than {MAX_PARAM_DEPTH} arrays/structs (the params \
+                     array around them makes {MAX_DEPTH}, the most a value takes){}",
                     self.at()
                 ));
             }

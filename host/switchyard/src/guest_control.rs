@@ -80,30 +80,24 @@ impl GuestSwitch {
     /// that name for `(embedded)`) and makes it the current one: its number, or a fault
     /// saying why it was refused (the current version keeps serving). Loads run one at a
     /// time, in the order asked. Compiling takes a blocking thread; `host`'s event stream is
-    /// told of the new version.
+    /// told of the new version, also when this future is dropped before it is made.
     pub async fn load_file(
         &self,
         name: String,
         path: PathBuf,
         host: Arc<CoreHost>,
     ) -> Result<u32, Fault> {
-        let registry = self.registry.clone();
         let loader = self.loader.clone();
-        // Held by the compile itself: a request dropped while it runs (its client gone)
-        // frees the turn only when the compile is over.
-        let turn = Arc::clone(&self.loading).lock_owned().await;
-        let loaded = tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            let file = path.display().to_string();
-            add_version(&registry, &name, file, || loader.load_file(&name, &path))
-                .map(|version| (name, version))
-        })
+        let file = path.display().to_string();
+        load_in_turn(
+            &self.loading,
+            Arc::clone(&self.registry),
+            name,
+            file,
+            move |name| loader.load_file(name, &path),
+            move |name, version| host.events().guest_loaded(name, version),
+        )
         .await
-        .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))?;
-        loaded.map(|(name, version)| {
-            host.events().guest_loaded(&name, version);
-            version
-        })
     }
 
     /// `guestList()`: every loaded version, as [`version_value`] shows it.
@@ -122,6 +116,29 @@ impl GuestSwitch {
                 .collect(),
         ))
     }
+}
+
+/// Once `loading`'s turn comes, loads a new version of `name` from `file` with `load` on a
+/// blocking thread and makes it the current one ([`add_version`]), then tells `loaded` its
+/// number. The turn is held, and `loaded` told, by the blocking thread, so both happen even
+/// when the future is dropped meanwhile (its client gone): the version is current either way.
+async fn load_in_turn<T: Send + Sync + 'static>(
+    loading: &Arc<tokio::sync::Mutex<()>>,
+    registry: Arc<Registry<T>>,
+    name: String,
+    file: String,
+    load: impl FnOnce(&str) -> anyhow::Result<T> + Send + 'static,
+    loaded: impl FnOnce(&str, u32) + Send + 'static,
+) -> Result<u32, Fault> {
+    let turn = Arc::clone(loading).lock_owned().await;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        let version = add_version(&registry, &name, file, || load(&name))?;
+        loaded(&name, version);
+        Ok(version)
+    })
+    .await
+    .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))?
 }
 
 /// Loads a new version of `name` (already loaded) from `file` with `load`
@@ -225,6 +242,39 @@ fn iso8601(time: SystemTime) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_load_whose_request_is_dropped_still_tells_of_its_version() {
+        let registry = Arc::new(Registry::default());
+        registry.add("conf", 1, "v1.wasm".into());
+        let (started, compiling) = tokio::sync::oneshot::channel();
+        let (finish, finished) = std::sync::mpsc::channel::<()>();
+        let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
+        let loading = Arc::default();
+        let request = load_in_turn(
+            &loading,
+            Arc::clone(&registry),
+            "conf".into(),
+            "v2.wasm".into(),
+            move |_| {
+                let _ = started.send(());
+                finished.recv()?;
+                Ok(2)
+            },
+            move |name, version| {
+                let _ = tell.send((name.to_owned(), version));
+            },
+        );
+        // The request is dropped mid-compile, as when its client goes away.
+        tokio::select! {
+            _ = request => panic!("the compile has not finished"),
+            _ = compiling => {}
+        }
+        finish.send(()).unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(10), told.recv()).await;
+        assert_eq!(event.unwrap(), Some(("conf".to_owned(), 2)));
+        assert_eq!(registry.current("conf").unwrap().version, 2);
+    }
 
     #[test]
     fn a_refused_component_leaves_the_current_version_serving() {

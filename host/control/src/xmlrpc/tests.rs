@@ -244,18 +244,26 @@ fn missing_or_empty_params() {
 }
 
 #[test]
-fn deep_nesting_is_bounded() {
+fn deep_nesting_is_bounded_leaving_room_for_the_params_array() {
     let nest = |n: usize| {
         let open = "<value><array><data>".repeat(n);
         let close = "</data></array></value>".repeat(n);
         call(&format!("<param>{open}<value>x</value>{close}</param>"))
     };
-    assert!(parse(&nest(MAX_DEPTH)).is_ok());
-    let m = parse_err(&nest(MAX_DEPTH + 1));
-    assert!(m.contains("nest deeper"), "{m}");
+    let (_, params) = parse(&nest(MAX_PARAM_DEPTH)).unwrap();
+    // As the guest gets them: in one more array, which must still be a value it takes.
+    let handed_on = switchyard_value::flatten(&Value::Array(params));
+    assert!(switchyard_value::unflatten(&handed_on).is_ok());
+    let m = parse_err(&nest(MAX_PARAM_DEPTH + 1));
+    assert!(
+        m.contains(
+            "a param nests deeper than 63 arrays/structs (the params array around them makes 64"
+        ),
+        "{m}"
+    );
     // Far deeper than the stack would take, and still a clean fault.
     let m = parse_err(&nest(50_000));
-    assert!(m.contains("nest deeper"), "{m}");
+    assert!(m.contains("nests deeper"), "{m}");
 }
 
 // ---- malformed input: -32700 with a message that says what ----
