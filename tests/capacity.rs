@@ -57,11 +57,13 @@ for k, v in st.items(): print(k, v)
     )
 }
 
-/// Prints 1 once nothing is held (no call, no guest instance, no mailbox),
-/// else 0, then the stats.
+/// Prints 1 once nothing is held (no call, no guest instance, mailbox, placed call's
+/// record, reserved RTP socket or event stream's room of a call), else 0, then the stats.
 const NOTHING_HELD: &str = r#"
 st = s.stats()
-done = s.calls() == 0 and st["guest_instances"] == 0 and st["guest_mailboxes"] == 0
+held = ["guest_instances", "guest_mailboxes", "placed_calls_unannounced",
+        "rtp_sockets_pending", "event_calls_in_rooms"]
+done = s.calls() == 0 and all(st[k] == 0 for k in held)
 print(1 if done else 0)
 for k, v in st.items(): print(k, v)
 "#;

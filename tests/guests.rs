@@ -24,6 +24,20 @@ fn await_guest_instances(server: &Server, expected: i64) {
     await_stat(server, "guest_instances", expected);
 }
 
+/// Waits until the calls' guest instances are gone, and with them what the host holds for
+/// calls until they end: placed calls' records, reserved RTP sockets, the event stream's
+/// rooms of calls.
+fn await_nothing_held(server: &Server) {
+    for held in [
+        "guest_instances",
+        "placed_calls_unannounced",
+        "rtp_sockets_pending",
+        "event_calls_in_rooms",
+    ] {
+        await_stat(server, held, 0);
+    }
+}
+
 /// Waits until the `stats()` counter `name` reads `expected`, for at most `DEADLINE`.
 fn await_stat(server: &Server, name: &str, expected: i64) {
     server.await_value(name, &expected, DEADLINE, || stats(server).get(name));
@@ -171,7 +185,7 @@ fn past_the_instance_limit_calls_get_503_and_control_keeps_its_own_instances() {
         "expected control requests to have instances of their own while calls hold all of theirs, got {answer}"
     );
     first.hang_up();
-    await_guest_instances(&server, 0);
+    await_nothing_held(&server);
     let third = Phone::call(server.sip, "alone", "third", &[]);
     assert_eq!(
         calls(&server),
@@ -227,7 +241,7 @@ fn a_guest_that_falls_behind_loses_events_not_memory() {
     );
     assert_eq!(calls(&server), 1, "expected the call to stay up");
     phone.hang_up();
-    await_guest_instances(&server, 0);
+    await_nothing_held(&server);
     // An instance over its deadline under load is gone before the queued events behind it
     // are drained; the mailbox goes once the hang-up is through.
     await_stat(&server, "guest_mailboxes", 0);
@@ -247,7 +261,7 @@ fn a_call_placed_with_no_instance_free_is_refused_to_the_guest_placing_it() {
     server
         .wait_for_log("no guest instance free: call not placed", DEADLINE)
         .unwrap_or_else(|e| panic!("expected the refusal logged: {e}"));
-    await_guest_instances(&server, 0);
+    await_nothing_held(&server);
 }
 
 #[test]
@@ -282,7 +296,7 @@ fn invites_cancelled_while_waiting_for_a_guest_thread_never_reach_the_guest() {
     }
     assert_eq!(spinning.await_answer(), 500, "the spinning call fails");
     await_stat(&server, "guest_mailboxes", 0);
-    await_guest_instances(&server, 0);
+    await_nothing_held(&server);
     let dispatched = scrape(server.control).value(
         "switchyard_guest_dispatch_seconds_count",
         "guest=misbehave,version=1",

@@ -42,6 +42,12 @@ impl Events {
         self.log.clone()
     }
 
+    /// How many calls are known to be in a room (each forgotten at its hang-up or when it
+    /// leaves for a bridge).
+    pub fn calls_in_rooms(&self) -> usize {
+        self.rooms().len()
+    }
+
     fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -166,6 +166,11 @@ impl CoreHost {
         &self.events
     }
 
+    /// How many calls placed by guests have not had their `Dialed` op yet.
+    pub fn placers_pending(&self) -> usize {
+        lock_any(&self.placers).len()
+    }
+
     /// Who placed `call` (by `signaling.dial` or `forward`); asked once, at
     /// the call's `Dialed` op.
     pub fn take_placer(&self, call: CallId) -> Option<Placer> {

@@ -341,6 +341,11 @@ impl MediaPool {
         total
     }
 
+    /// How many legs' RTP sockets are reserved and not yet taken by a worker.
+    pub fn sockets_pending(&self) -> usize {
+        self.sockets.reserved()
+    }
+
     /// How many workers failed (panicked) and were replaced since the start.
     pub fn failures(&self) -> u64 {
         self.failures.load(Ordering::Relaxed)

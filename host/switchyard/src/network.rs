@@ -26,6 +26,11 @@ impl PendingSockets {
             .remove(&leg)
     }
 
+    /// How many legs' sockets are reserved and not yet taken.
+    pub fn reserved(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     fn put(&self, leg: LegId, sockets: LegSockets) {
         self.0
             .lock()
