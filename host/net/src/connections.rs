@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use switchyard_sip::host_of;
 use tokio::sync::mpsc;
 
 use crate::ConnectionId;
@@ -139,19 +140,6 @@ impl Table {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // The table stays consistent across a panic: no step of a change can panic.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// The host an address belongs to, as per-host connection caps count it: an IPv4 address is one
-/// host, also when written IPv4-mapped (`::ffff:a.b.c.d`); an IPv6 address counts as its /64,
-/// the subnet one host is given and may pick any address of (RFC 4291 §2.5.1, RFC 8981).
-pub fn host_of(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6((v6.to_bits() & !u128::from(u64::MAX)).into()),
-        },
     }
 }
 

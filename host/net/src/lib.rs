@@ -43,8 +43,8 @@ mod transport;
 mod udp;
 
 pub use config::SocketsConfig;
-pub use connections::host_of;
 pub use resolve::{MAX_RESOLVED, ResolveError, Resolver, Target, check_routable};
+pub use switchyard_sip::host_of;
 
 pub use route::local_ip_for;
 pub use sockets::{SendError, SipSockets, SocketEvent};

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use digest_auth::{AuthContext, HttpMethod, WwwAuthenticateHeader};
+use digest_auth::{AuthContext, HttpMethod, Qop, WwwAuthenticateHeader};
 
 use crate::message;
 
@@ -127,7 +127,8 @@ impl Authenticator {
     /// `method`, one per realm (§22.3: a forking proxy gathers its branches' challenges
     /// into one response, and each is answered); returns whether the request is to be sent
     /// again with [`Authenticator::headers`]. A response without a Digest challenge of a
-    /// known algorithm (MD5, SHA-256, SHA-512-256, `-sess` or not) is not retried.
+    /// known algorithm (MD5, SHA-256, SHA-512-256, `-sess` or not) that offers `qop=auth` or
+    /// no qop is not retried: one offering only `auth-int` is not answered.
     pub(crate) fn on_challenge(
         &mut self,
         response: &rsip::Response,
@@ -207,13 +208,24 @@ fn find_challenges(response: &rsip::Response, from: Challenger) -> Vec<WwwAuthen
                 return None;
             }
             WwwAuthenticateHeader::parse(&canonical_params(params)?).ok()
-        });
+        })
+        .filter(answerable);
     for header in readable {
         if !found.iter().any(|f| f.realm == header.realm) {
             found.push(header);
         }
     }
     found
+}
+
+/// Whether we can answer the challenge `header`: it offers `qop=auth`, or no qop (RFC 2069
+/// digests). RFC 2617 §3.2.2.3's `auth-int` alone would need the body hashed in, which
+/// `digest_auth` leaves out here, and answering `auth` instead is what the server refused.
+fn answerable(header: &WwwAuthenticateHeader) -> bool {
+    header
+        .qop
+        .as_ref()
+        .is_none_or(|offered| offered.contains(&Qop::AUTH))
 }
 
 /// The algorithms `digest_auth` knows, as it spells them.
@@ -537,13 +549,14 @@ mod tests {
     }
 
     #[test]
-    fn unknown_schemes_and_algorithms_are_not_answered_and_password_is_hidden() {
+    fn unknown_schemes_algorithms_and_qops_are_not_answered_and_password_is_hidden() {
         let mut auth = Authenticator::new(mufasa());
         for value in [
             "Basic realm=\"r\"",
             "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1",
             "Digest nonce=\"n\"",
             "Digest a\u{e9}=x, realm=\"r\", nonce=\"n\"",
+            "Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"",
         ] {
             let response = challenge(401, "WWW-Authenticate", value);
             assert!(

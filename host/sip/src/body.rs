@@ -5,7 +5,7 @@
 
 use rsip::headers::UntypedHeader;
 
-use crate::build::ACCEPT;
+use crate::build::{ACCEPT, ACCEPT_ENCODING};
 use crate::sdp::{Offer, OfferError};
 use crate::wire::find;
 
@@ -17,6 +17,8 @@ const MAX_BOUNDARY: usize = 70;
 pub(crate) enum BodyError {
     /// The body is of a type that carries none (neither SDP nor multipart).
     NotSdp,
+    /// The body is encoded in a content coding other than the identity (§20.12).
+    UnsupportedEncoding,
     /// A multipart body without a boundary, or whose parts cannot be found.
     MalformedMultipart,
     /// A multipart body with no SDP part, or with a part the receiver must understand
@@ -36,7 +38,24 @@ pub(crate) fn parse(
     headers: &rsip::Headers,
     body: &[u8],
 ) -> Result<Result<Offer, OfferError>, BodyError> {
+    if !identity_encoded(headers) {
+        return Err(BodyError::UnsupportedEncoding);
+    }
     sdp(content_type(headers), body).map(Offer::parse)
+}
+
+/// Whether every content coding the Content-Encoding headers of `headers` list is the
+/// identity, which is also what a message without one is in (§20.12).
+fn identity_encoded(headers: &rsip::Headers) -> bool {
+    headers
+        .iter()
+        .filter_map(|h| match h {
+            rsip::Header::ContentEncoding(encoding) => Some(encoding.value()),
+            _ => None,
+        })
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .all(|coding| coding.is_empty() || coding.eq_ignore_ascii_case(ACCEPT_ENCODING))
 }
 
 /// The Content-Type value of `headers`, if any.

@@ -16,6 +16,9 @@ pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
 const ALLOW_ANSWERING: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK";
 /// Bodies the endpoint understands (the Accept header, §20.1).
 pub(crate) const ACCEPT: &str = "application/sdp";
+/// Content codings the endpoint understands (the Accept-Encoding header, §20.2): none but
+/// the identity.
+pub(crate) const ACCEPT_ENCODING: &str = "identity";
 /// The SIP extensions the endpoint supports (option tags, §19.2.1): reliable provisional
 /// responses (RFC 3262) always, session timers (RFC 4028) unless they are turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +161,13 @@ impl ResponseBuilder {
         self.header(rsip::headers::Allow::new(ALLOW_ANSWERING))
             .header(rsip::headers::Accept::new(ACCEPT))
             .header(rsip::headers::Supported::new(extensions.supported()))
+    }
+
+    /// Adds the headers that list the bodies the endpoint takes, Accept and Accept-Encoding,
+    /// as a 415 must (§21.4.13, §8.2.3).
+    pub(crate) fn accepted_bodies(self) -> Self {
+        self.header(rsip::headers::Accept::new(ACCEPT))
+            .header(rsip::headers::AcceptEncoding::new(ACCEPT_ENCODING))
     }
 
     /// Adds the Contact header of `local` ([`contact_value`]; §12.1.1: needed on

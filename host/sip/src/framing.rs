@@ -215,19 +215,14 @@ impl StreamFramer {
         Ok((self.buffer.len() >= length).then_some(length))
     }
 
-    /// The length of the head including the empty line that ends it (CRLF CRLF, or LF LF
-    /// from sloppy peers, as `wire` reads datagrams); `None` if it has not arrived. Resumes
-    /// where the last search stopped, so that bytes trickling in cost linear time.
+    /// The length of the head including the empty line that ends it, found as `wire` finds
+    /// it in a datagram ([`wire::head_end`]); `None` if it has not arrived. Resumes where the
+    /// last search stopped, so that bytes trickling in cost linear time.
     fn find_head_end(&mut self) -> Option<usize> {
-        let from = self.scanned.saturating_sub(3);
-        let found = self.buffer[from..]
-            .windows(2)
-            .enumerate()
-            .find_map(|(i, pair)| match pair {
-                b"\n\n" => Some(from + i + 2),
-                b"\n\r" if self.buffer.get(from + i + 2) == Some(&b'\n') => Some(from + i + 3),
-                _ => None,
-            });
+        // The empty line is found from the LF before it: the last two bytes searched may
+        // start it.
+        let from = self.scanned.saturating_sub(2);
+        let found = wire::head_end(&self.buffer[from..]).map(|(_, body)| from + body);
         if found.is_none() {
             self.scanned = self.buffer.len();
         }
@@ -236,19 +231,23 @@ impl StreamFramer {
 }
 
 /// The Content-Length of a message head (full name or compact `l`, §7.3.3); `Ok(None)` if it
-/// has none, `Err` if a value is not a number or two values differ.
+/// has none, `Err` if a value is not a number or two values differ. The head's lines are read
+/// as `wire` reads them: a continuation line (§7.3.1) is part of the value before it, never a
+/// header of its own.
 fn content_length(head: &[u8]) -> Result<Option<usize>, ()> {
     let mut found: Option<usize> = None;
-    let mut lines = head.split(|&b| b == b'\n').skip(1).peekable();
+    let mut lines = wire::lines(head).skip(1).peekable();
     while let Some(line) = lines.next() {
+        if wire::is_continuation(line) {
+            continue;
+        }
         let mut value = match line.iter().position(|&b| b == b':') {
             Some(colon) if is_content_length(line[..colon].trim_ascii()) => {
                 line[colon + 1..].to_vec()
             }
             _ => continue,
         };
-        // §7.3.1: lines starting with whitespace continue the value.
-        while let Some(next) = lines.next_if(|l| l.starts_with(b" ") || l.starts_with(b"\t")) {
+        while let Some(next) = lines.next_if(|l| wire::is_continuation(l)) {
             value.push(b' ');
             value.extend_from_slice(next);
         }
@@ -382,6 +381,49 @@ mod tests {
         assert_eq!(frame_in_chunks(folded, 64).0, [&folded[..folded.len() - 4]]);
         let lf_only = b"BYE sip:a@b SIP/2.0\nContent-Length: 1\n\nz";
         assert_eq!(frame_in_chunks(lf_only, 2).0, [lf_only.to_vec()]);
+    }
+
+    /// The one message framed out of `stream` (pushed in pieces of every size) and what `wire`
+    /// reads of it: its body.
+    fn framed_and_parsed(stream: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let whole = frame_in_chunks(stream, stream.len()).0;
+        for chunk in 1..stream.len() {
+            assert_eq!(frame_in_chunks(stream, chunk).0, whole, "pieces of {chunk}");
+        }
+        let [message] = &whole[..] else {
+            panic!("not one message: {whole:?}");
+        };
+        let Some(wire::Datagram::Request(request)) = wire::parse(message) else {
+            panic!("not a request: {:?}", String::from_utf8_lossy(message));
+        };
+        (message.clone(), request.body)
+    }
+
+    #[test]
+    fn a_folded_line_is_never_a_header_of_its_own() {
+        let hidden = b"BYE sip:a@b SIP/2.0\r\nSubject: hi\r\n Content-Length: 40\r\n\
+                       Content-Length: 2\r\n\r\nokNEXT";
+        let (message, body) = framed_and_parsed(hidden);
+        assert_eq!(message, &hidden[..hidden.len() - 4]);
+        assert_eq!(body, b"ok", "framing and parsing agree on the body");
+        let only_folded = b"BYE sip:a@b SIP/2.0\r\nSubject: hi\r\n Content-Length: 5\r\n\r\nABCDE";
+        assert!(
+            matches!(
+                error_of(only_folded),
+                FramingError::MissingContentLength { .. }
+            ),
+            "a Content-Length inside Subject's value frames no body"
+        );
+    }
+
+    #[test]
+    fn the_head_ends_where_wire_ends_it() {
+        let mixed = b"BYE sip:a@b SIP/2.0\nContent-Length: 4\n\r\nv=0\nNEXT";
+        let (message, body) = framed_and_parsed(mixed);
+        assert_eq!(message, &mixed[..mixed.len() - 4]);
+        assert_eq!(body, b"v=0\n", "LF CRLF ends the head for both");
+        let cr_then_lf = b"BYE sip:a@b SIP/2.0\r\nContent-Length: 1\r\n\nzNEXT";
+        assert_eq!(framed_and_parsed(cr_then_lf).1, b"z");
     }
 
     #[test]

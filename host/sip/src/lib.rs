@@ -76,7 +76,7 @@ pub use counts::{RequestCounts, ResponseCounts};
 pub use endpoint::{CallError, Endpoint, EndpointConfig, Stats};
 pub use event::{EndCause, Event, IncomingCall};
 pub use framing::{FramingError, PONG, StreamFramer};
-pub use limits::Limits;
+pub use limits::{Limits, host_of};
 pub use outgoing::{MAX_FORWARDS, OutgoingCall, check_call_fields};
 pub use session::OfferMethod;
 pub use session::timer::SessionTimers;

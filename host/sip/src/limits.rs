@@ -1,5 +1,6 @@
 //! Bounds on what the endpoint takes from the network.
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 
 /// Bounds on what the endpoint takes from the network, set with
@@ -14,12 +15,16 @@ pub struct Limits {
     ///
     /// [`Stats::dropped_too_large`]: crate::Stats::dropped_too_large
     pub max_message_bytes: usize,
-    /// New requests accepted per second from one source IP address, in bursts of up to one
-    /// second's worth; `None` lifts the limit. A request over it is dropped unanswered and
-    /// counted ([`Stats::dropped_rate_limited`]). Retransmissions a transaction absorbs, ACKs
-    /// and responses are never limited. At most [`Limits::MAX_TRACKED_SOURCES`] sources are
-    /// tracked at once; a source that finds the table full while others are busy is let
-    /// through, so that floods from many (possibly spoofed) addresses cannot lock out a peer.
+    /// New requests accepted per second from one source host ([`host_of`]: an IPv4 address,
+    /// or an IPv6 /64), in bursts of up to one second's worth; `None` lifts the limit. A
+    /// request over it is dropped unanswered and counted ([`Stats::dropped_rate_limited`]).
+    /// Retransmissions a transaction absorbs, ACKs and responses are never limited. At most
+    /// [`Limits::MAX_TRACKED_SOURCES`] hosts are tracked at once, each with its own bucket;
+    /// the hosts that find the table full share one more bucket of the same rate. A flood
+    /// from many (possibly spoofed) addresses thus cannot get past the limit by outnumbering
+    /// the table, and cannot take the buckets of the peers already tracked, which keep being
+    /// served; what it delays is new peers, until the table has room again (a host's entry
+    /// goes once its bucket is full again, at most a second after its last request).
     /// Default [`Limits::DEFAULT_MAX_REQUESTS_PER_SOURCE_PER_SECOND`].
     ///
     /// [`Stats::dropped_rate_limited`]: crate::Stats::dropped_rate_limited
@@ -41,8 +46,29 @@ impl Limits {
     pub const DEFAULT_MAX_REQUESTS_PER_SOURCE_PER_SECOND: NonZeroU32 =
         NonZeroU32::new(10_000).unwrap();
 
-    /// How many sources the request-rate limit tracks at most (about 40 bytes each).
+    /// How many source hosts the request-rate limit tracks at most (about 40 bytes each).
     pub const MAX_TRACKED_SOURCES: usize = 16_384;
+
+    /// How many transactions the endpoint keeps at once, lingering ones included: a new
+    /// request that finds them all taken gets `503 Service Unavailable` with `Retry-After`,
+    /// outside any transaction (RFC 3261 §21.5.4), until some end. Each call takes two for
+    /// 64*T1 (32 s) after it is set up and after it ends, so this holds 16,000 calls a second;
+    /// a lingering transaction takes under 100 bytes, a live one a few hundred.
+    pub const MAX_TRANSACTIONS: usize = 1 << 20;
+}
+
+/// The host an address belongs to, as per-host limits count it (TCP connections per host,
+/// requests per second per host): an IPv4 address is one host, also when written IPv4-mapped
+/// (`::ffff:a.b.c.d`); an IPv6 address counts as its /64, the subnet one host is given and may
+/// pick any address of (RFC 4291 §2.5.1, RFC 8981).
+pub fn host_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((v6.to_bits() & !u128::from(u64::MAX)).into()),
+        },
+    }
 }
 
 impl Default for Limits {

@@ -100,9 +100,10 @@ impl OutgoingCall {
 /// Checks the fields of a call to place that its application gives, as
 /// [`Endpoint::invite`](crate::Endpoint::invite) will: the Request-URI must be a SIP or SIPS
 /// URI without headers (§19.1.1), each of `addresses` (`From`, `To`, named) an address
-/// without a tag (§20.10), each header line pass [`check_extra_header`] and name no header
-/// of requests, and the credentials' user name hold no quote, backslash or control
-/// character. So an application can refuse a bad call before resolving its target.
+/// without a tag (§20.10), each header line have a token for its name (§25.1), no control
+/// character but HTAB in its value (§7.3.1) and name no header the endpoint writes, and the
+/// credentials' user name hold no quote, backslash or control character. So an application
+/// can refuse a bad call before resolving its target.
 pub fn check_call_fields(
     request_uri: &str,
     addresses: &[(&'static str, &str)],

@@ -31,9 +31,10 @@ pub(crate) struct RawRequest {
     pub(crate) headers: rsip::Headers,
     /// Everything after the empty line that ends the head.
     pub(crate) body: Vec<u8>,
-    /// The name of the first header whose value holds a control character
-    /// ([`syntax::has_control`]).
-    pub(crate) control_in: Option<String>,
+    /// The reason phrase of a `400` naming the first header line that could not be read, or
+    /// else the first header whose value holds a control character ([`syntax::has_control`]);
+    /// the lines that could not be read are left out of `headers`.
+    pub(crate) malformed: Option<String>,
 }
 
 impl HasHeaders for RawRequest {
@@ -48,7 +49,10 @@ impl HasHeaders for RawRequest {
 
 impl rsip::prelude::HeadersExt for RawRequest {}
 
-/// Parses one datagram; `None` if it is no SIP message (the caller drops and counts it).
+/// Parses one datagram; `None` if it is no SIP message (the caller drops and counts it): its
+/// start line cannot be read, rsip refuses its headers, or it is a response with a header line
+/// that cannot be read. A request with such a line is kept, with the line named in
+/// [`RawRequest::malformed`], so that it can be answered.
 pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
     if data
         .iter()
@@ -60,27 +64,27 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
     let start = data.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
     let data = &data[start..];
     let (head, body) = split_head(data);
-    let head = std::str::from_utf8(head).ok()?;
-    let mut lines = head
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line));
-    let first_line = lines.next()?;
+    let mut lines = lines(head);
+    let first_line = std::str::from_utf8(lines.next()?).ok()?;
     let start_line = start_line::parse(first_line)?;
-    let (headers, control_in) = header_block(lines)?;
+    let block = header_block(lines)?;
     let body = body.to_vec();
     Some(match start_line {
         StartLine::Request(line) => Datagram::Request(Box::new(RawRequest {
             line,
-            headers,
+            headers: block.headers,
             body,
-            control_in,
+            malformed: block.unreadable.or(block
+                .control_in
+                .map(|name| format!("Control character in {name} header"))),
         })),
+        StartLine::Status(_) if block.unreadable.is_some() => return None,
         StartLine::Status(code) => Datagram::Response(Box::new(rsip::Response {
             // The Other variant keeps the reason phrase as sent (rsip would name known codes
             // in its own words), for the application to see (§21).
             status_code: rsip::StatusCode::Other(code, reason_phrase(first_line).into()),
             version: rsip::Version::V2,
-            headers,
+            headers: block.headers,
             body,
         })),
     })
@@ -91,30 +95,50 @@ fn reason_phrase(status_line: &str) -> &str {
     status_line.splitn(3, ' ').nth(2).unwrap_or_default()
 }
 
-/// The header lines after the start line as `rsip` headers, and the name of the first one
-/// holding a control character; `None` if they cannot be read.
-fn header_block<'a>(
-    lines: impl Iterator<Item = &'a str>,
-) -> Option<(rsip::Headers, Option<String>)> {
+/// The header lines of a head, as [`header_block`] reads them.
+struct HeaderBlock {
+    headers: rsip::Headers,
+    /// The reason phrase naming the first line that could not be read.
+    unreadable: Option<String>,
+    /// The name of the first header holding a control character.
+    control_in: Option<String>,
+}
+
+/// The header lines after the start line (numbered from 2) as `rsip` headers. A line that is
+/// no `name: value` line is left out and named in [`HeaderBlock::unreadable`], as is a value
+/// that is not UTF-8 (kept with U+FFFD in place of its bad bytes); `None` if rsip refuses the
+/// rest.
+fn header_block<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<HeaderBlock> {
     let mut unfolded: Vec<(&str, String)> = Vec::new();
-    for line in lines {
-        if line.starts_with([' ', '\t']) {
+    let mut unreadable: Option<String> = None;
+    // Whether the last header line was left out, and its continuation lines with it.
+    let mut skipping = false;
+    for (number, line) in (2..).zip(lines) {
+        let read = match unfolded.last_mut() {
+            _ if line.is_empty() => continue,
+            _ if !is_continuation(line) => header_line(line),
+            _ if skipping => continue,
             // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header
             // value; the folding is replaced by a single space.
-            let (_, value) = unfolded.last_mut()?;
-            value.push(' ');
-            value.push_str(trim_lws(line));
-            continue;
+            Some((name, value)) => {
+                value.push(' ');
+                value.push_str(trim_lws(&value_text(line, name, &mut unreadable)));
+                continue;
+            }
+            None => Err("continues no header"),
+        };
+        match read {
+            Ok((name, value)) => {
+                let value = value_text(value, name, &mut unreadable);
+                unfolded.push((name, trim_lws(&value).to_owned()));
+                skipping = false;
+            }
+            Err(problem) => {
+                unreadable
+                    .get_or_insert_with(|| format!("Malformed header line {number} ({problem})"));
+                skipping = true;
+            }
         }
-        if line.is_empty() {
-            continue;
-        }
-        let (name, value) = line.split_once(':')?;
-        let name = full_header_name(trim_lws(name));
-        if name.is_empty() {
-            return None;
-        }
-        unfolded.push((name, trim_lws(value).to_owned()));
     }
     let mut headers: Vec<(&str, String)> = Vec::with_capacity(unfolded.len());
     for (name, value) in unfolded {
@@ -148,18 +172,73 @@ fn header_block<'a>(
     text.push_str("\r\n");
     rsip::Response::try_from(text.as_bytes())
         .ok()
-        .map(|response| (response.headers, control_in))
+        .map(|response| HeaderBlock {
+            headers: response.headers,
+            unreadable,
+            control_in,
+        })
 }
 
-/// Splits a message at the empty line that ends its head (CRLF CRLF, or LF LF from sloppy
-/// peers); without one the whole datagram is head.
+/// A header line (not a continuation) as its name, expanded if compact (§7.3.3), and its raw
+/// value; `Err` with what is wrong if it has no colon or its name is no token (§7.3.1, §25.1).
+fn header_line(line: &[u8]) -> Result<(&str, &[u8]), &'static str> {
+    let colon = line.iter().position(|&b| b == b':').ok_or("no colon")?;
+    let name = std::str::from_utf8(&line[..colon])
+        .ok()
+        .map(trim_lws)
+        .filter(|name| syntax::is_token(name))
+        .ok_or("header name is not a token")?;
+    Ok((full_header_name(name), &line[colon + 1..]))
+}
+
+/// The header `name`'s value bytes `value` as text; a value that is not UTF-8 (§7.3.1,
+/// §25.1 TEXT-UTF8) gets U+FFFD for its bad bytes, and is the first `unreadable` if none is
+/// yet.
+fn value_text(value: &[u8], name: &str, unreadable: &mut Option<String>) -> String {
+    let text = String::from_utf8_lossy(value);
+    if let std::borrow::Cow::Owned(_) = text {
+        unreadable.get_or_insert_with(|| format!("Invalid UTF-8 in {name} header"));
+    }
+    text.into_owned()
+}
+
+/// Where the head of a message starting at `data[0]` ends, as `(head, body)`: the head is
+/// `data[..head]`, the body starts at `data[body]`. The head ends at its first empty line
+/// (§7): a line feed followed by a line feed, or by CR LF, so CRLF CRLF and the LF LF of
+/// sloppy peers alike, since a line ends at LF with its CR, if any, dropped ([`lines`]).
+/// `None` until an empty line arrives. Stream framing and datagram parsing share it, so that
+/// both find the same head.
+pub(crate) fn head_end(data: &[u8]) -> Option<(usize, usize)> {
+    data.iter().enumerate().find_map(|(i, &b)| {
+        if b != b'\n' {
+            return None;
+        }
+        match &data[i + 1..] {
+            [b'\n', ..] => Some((i, i + 2)),
+            [b'\r', b'\n', ..] => Some((i, i + 3)),
+            _ => None,
+        }
+    })
+}
+
+/// The lines of a message head: each ends at LF, its CR (if any) dropped.
+pub(crate) fn lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
+    head.split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+}
+
+/// Whether a header line continues the previous one's value (§7.3.1: it starts with
+/// whitespace).
+pub(crate) fn is_continuation(line: &[u8]) -> bool {
+    line.starts_with(b" ") || line.starts_with(b"\t")
+}
+
+/// Splits a message at the empty line that ends its head ([`head_end`]); without one the
+/// whole datagram is head.
 fn split_head(data: &[u8]) -> (&[u8], &[u8]) {
-    let crlf = find(data, b"\r\n\r\n").map(|i| (i, 4));
-    let lf = find(data, b"\n\n").map(|i| (i, 2));
-    match (crlf, lf) {
-        (Some(c), Some(l)) if l.0 < c.0 => (&data[..l.0], &data[l.0 + l.1..]),
-        (Some((i, n)), _) | (None, Some((i, n))) => (&data[..i], &data[i + n..]),
-        (None, None) => (data, &[]),
+    match head_end(data) {
+        Some((head, body)) => (&data[..head], &data[body..]),
+        None => (data, &[]),
     }
 }
 
@@ -285,9 +364,74 @@ mod tests {
     #[test]
     fn garbage_is_rejected() {
         assert!(parse(b"hello world").is_none());
-        assert!(parse(b"INVITE sip:a@b SIP/2.0\r\nNoColonHere\r\n\r\n").is_none());
         assert!(parse(&[0xff, 0xfe, b'\r', b'\n']).is_none());
-        assert!(parse(b"INVITE sip:a@b SIP/2.0\r\n folded-without-header\r\n\r\n").is_none());
+        assert!(parse(b"SIP/2.0 200 OK\r\nNoColonHere\r\n\r\n").is_none());
+    }
+
+    /// The reason a request whose head holds `line` after its Via is refused with.
+    fn malformed_by(line: &[u8]) -> Option<String> {
+        let head = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n";
+        let tail = b"\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n";
+        let m = match parse(&[&head[..], line, &tail[..]].concat()) {
+            Some(Datagram::Request(m)) => m,
+            other => panic!(
+                "{:?}: not a request: {other:?}",
+                String::from_utf8_lossy(line)
+            ),
+        };
+        assert!(m.call_id_header().is_ok(), "the lines after it are read");
+        m.malformed
+    }
+
+    #[test]
+    fn unreadable_header_lines_are_named_and_left_out() {
+        let named = |line: &[u8]| malformed_by(line).unwrap();
+        assert_eq!(named(b"Garbage line"), "Malformed header line 3 (no colon)");
+        let not_token = "Malformed header line 3 (header name is not a token)";
+        assert_eq!(named(b"X Foo: bar"), not_token);
+        assert_eq!(named(b"X@Y: z"), not_token);
+        assert_eq!(named(b"X-\xe9: z"), not_token);
+        assert_eq!(
+            named(b"From: Jos\xe9 <sip:a@b>;tag=1"),
+            "Invalid UTF-8 in From header"
+        );
+        assert_eq!(
+            named(b"Subject: a\r\n b\xe9"),
+            "Invalid UTF-8 in Subject header"
+        );
+        assert_eq!(
+            named(b"Garbage\r\n Content-Length: 4"),
+            "Malformed header line 3 (no colon)",
+            "its continuation lines go with it"
+        );
+        let m = parse_request(
+            "OPTIONS sip:a@b SIP/2.0\r\n folded: without-header\r\nVia: SIP/2.0/UDP a\r\n\r\n",
+        );
+        assert_eq!(
+            m.malformed.as_deref(),
+            Some("Malformed header line 2 (continues no header)")
+        );
+        assert_eq!(m.headers.iter().count(), 1, "only the Via is read");
+    }
+
+    #[test]
+    fn the_head_ends_at_the_first_empty_line_whatever_the_line_ends() {
+        for (data, head, body) in [
+            (&b"A\r\n\r\nbody"[..], &b"A\r"[..], &b"body"[..]),
+            (b"A\n\nbody", b"A", b"body"),
+            (b"A\n\r\nbody", b"A", b"body"),
+            (b"A\r\n\nbody", b"A\r", b"body"),
+            (b"A\r\nB\r\n", b"A\r\nB\r\n", b""),
+        ] {
+            assert_eq!(
+                split_head(data),
+                (head, body),
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
+        let m = parse_request("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP a\nl: 4\n\r\nv=0\n");
+        assert_eq!((m.body.as_slice(), m.malformed), (&b"v=0\n"[..], None));
     }
 
     #[test]
@@ -339,15 +483,18 @@ mod tests {
             "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP a\r\nSubject: x\0y\r\n\
              X-Bell: \x07\r\nTo: \"q\\\0\" <sip:a@b>\r\n\r\n",
         );
-        assert_eq!(m.control_in.as_deref(), Some("Subject"));
+        assert_eq!(
+            m.malformed.as_deref(),
+            Some("Control character in Subject header")
+        );
         let trailing = parse_request("OPTIONS sip:a@b SIP/2.0\r\nX-Cr: x\r\r\nX-Ff: \x0c\r\n\r\n");
         assert_eq!(
-            trailing.control_in.as_deref(),
-            Some("X-Cr"),
+            trailing.malformed.as_deref(),
+            Some("Control character in X-Cr header"),
             "no trimming hides one"
         );
         let quoted = parse_request("OPTIONS sip:a@b SIP/2.0\r\nTo: \"q\\\0\" <sip:a@b>\r\n\r\n");
-        assert_eq!(quoted.control_in, None, "a quoted-pair may escape NUL");
+        assert_eq!(quoted.malformed, None, "a quoted-pair may escape NUL");
     }
 
     #[test]

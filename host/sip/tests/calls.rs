@@ -716,6 +716,38 @@ fn invites_the_endpoint_refuses_itself() {
 }
 
 #[test]
+fn an_invite_with_a_body_in_another_content_coding_gets_415_with_accept_encoding() {
+    let offer = offer();
+    let mut sim = Sim::new(Net::perfect(15), 15, idle_shell());
+    sim.uac
+        .invite(sim.now, "Content-Encoding: gzip\r\n", &offer);
+    sim.settle();
+    assert!(sim.events.is_empty(), "the shell never sees it");
+    let response = sim.uac.last_response(Method::Invite).unwrap();
+    assert!(
+        response
+            .text
+            .starts_with("SIP/2.0 415 Unsupported Content-Encoding\r\n"),
+        "{}",
+        response.text
+    );
+    // §8.2.3: the 415 lists the codings the endpoint understands.
+    assert_eq!(
+        response.header("Accept-Encoding").as_deref(),
+        Some("identity")
+    );
+    let mut sim = Sim::new(Net::perfect(15), 15, idle_shell());
+    sim.uac
+        .invite(sim.now, "Content-Encoding: identity\r\n", &offer);
+    sim.settle();
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall"],
+        "the identity is no coding"
+    );
+}
+
+#[test]
 fn an_invite_with_sdp_among_isup_in_a_multipart_body_is_offered_its_sdp() {
     let offer = offer();
     let multipart = |isup_disposition: &str| {

@@ -117,7 +117,7 @@ fn retransmissions_acks_and_responses_are_never_limited() {
 }
 
 #[test]
-fn the_source_table_stays_bounded_under_100000_sources() {
+fn the_source_table_stays_bounded_under_100000_sources_which_share_one_bucket_beyond_it() {
     // One request a second per source: each source stays tracked for a whole second, the
     // longest any single request keeps it.
     let mut sim = limited(42, 1, idle_shell());
@@ -138,10 +138,15 @@ fn the_source_table_stays_bounded_under_100000_sources() {
     }
     assert_eq!(peak, Limits::MAX_TRACKED_SOURCES, "the table filled up");
     let stats = sim.ep.stats();
+    let overflow = 1;
     assert_eq!(
         (stats.datagrams_received, stats.dropped_rate_limited),
-        (100_000, 0),
-        "every source sent once, within its limit, tracked or not"
+        (
+            100_000,
+            100_000 - Limits::MAX_TRACKED_SOURCES as u64 - overflow
+        ),
+        "the sources the full table had no room for shared one bucket, of one request in the \
+         second the run took: a flood from ever new addresses gets no further"
     );
     sim.run_for(Duration::from_secs(2));
     let last = peer(100_000);

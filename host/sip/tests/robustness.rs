@@ -84,6 +84,49 @@ fn other_broken_requests_get_named_400s() {
 }
 
 #[test]
+fn unreadable_header_lines_get_400_naming_the_line() {
+    let latin1 = options_with("CSeq: 1 OPTIONS")
+        .into_bytes()
+        .splitn(2, |&b| b == b'<')
+        .collect::<Vec<_>>()
+        .join(&b"Jos\xe9 <"[..]);
+    let cases = [
+        (latin1, "Invalid UTF-8 in From header"),
+        (
+            options_with("CSeq: 1 OPTIONS\r\nGarbage line").into_bytes(),
+            "Malformed header line 7 (no colon)",
+        ),
+        (
+            options_with("CSeq: 1 OPTIONS\r\nX Foo: bar").into_bytes(),
+            "Malformed header line 7 (header name is not a token)",
+        ),
+        (
+            options_with("X@Y: z\r\nCSeq: 1 OPTIONS").into_bytes(),
+            "Malformed header line 6 (header name is not a token)",
+        ),
+    ];
+    for (datagram, reason) in cases {
+        let mut sim = Sim::new(Net::perfect(23), 23, idle_shell());
+        sim.uac.send_raw(datagram);
+        sim.run_for(Duration::from_secs(1));
+        assert_eq!(sim.sent.len(), 1, "{reason}");
+        let response = &sim.sent[0].1;
+        assert!(
+            response.starts_with(&format!("SIP/2.0 400 {reason}\r\n")),
+            "{response}"
+        );
+        assert!(response.contains("CSeq: 1 OPTIONS\r\n"), "{response}");
+        assert_eq!(sim.ep.stats().dropped_unparseable, 0);
+    }
+    let mut sim = Sim::new(Net::perfect(23), 23, idle_shell());
+    let bad_via = options_with("CSeq: 1 OPTIONS").replace("Via:", "Via");
+    sim.uac.send_raw(bad_via.into_bytes());
+    sim.run_for(Duration::from_secs(1));
+    assert!(sim.sent.is_empty(), "no readable Via, no response");
+    assert_eq!(sim.ep.stats().dropped_unroutable_requests, 1);
+}
+
+#[test]
 fn broken_and_stray_responses_are_dropped_and_counted() {
     let mut sim = Sim::new(Net::perfect(23), 23, idle_shell());
     sim.uac

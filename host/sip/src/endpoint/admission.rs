@@ -1,11 +1,12 @@
 //! What the endpoint lets in before a request reaches a transaction: the answers to refused
-//! requests, and the per-source rate limit on new ones.
+//! requests, the per-source rate limit on new ones, and the bound on transactions.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::Endpoint;
 use crate::build::ResponseBuilder;
+use crate::message::Request;
 use crate::transport::TransportAddr;
 use crate::wire::RawRequest;
 
@@ -37,6 +38,26 @@ impl Endpoint {
             513 => self.stats.too_large_sent += 1,
             _ => {}
         }
+    }
+
+    /// Refuses the new request `request` as every transaction the endpoint keeps is taken
+    /// ([`Limits::MAX_TRANSACTIONS`](crate::Limits::MAX_TRANSACTIONS)): `503 Service
+    /// Unavailable` with `Retry-After`, outside any transaction, as a transaction would take
+    /// a place.
+    pub(super) fn overloaded(&mut self, request: &Request) {
+        let tag = self.ids.tag();
+        // §21.5.4: the client may retry after Retry-After; lingering transactions, the bulk of
+        // the table, end 32 s after they started, so places come free within seconds.
+        let response = ResponseBuilder::new(
+            &request.raw,
+            503,
+            "Service Unavailable",
+            Some(&tag),
+            &self.user_agent,
+        )
+        .extra_headers(&[("Retry-After", "5")])
+        .build();
+        self.out.send(request.destination, response);
     }
 
     /// Whether a new request from `source` is within the rate limit; counts it if not.

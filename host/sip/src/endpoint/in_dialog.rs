@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::inbound::{parse_offer, trying};
+use super::inbound::{offer_refusal, parse_offer, trying};
 use super::session::can_offer;
 use super::{Endpoint, Owner, TxEntry};
 use crate::body;
@@ -55,11 +55,9 @@ impl Endpoint {
             }
         };
         match read_body_offer(&request) {
-            Err((code, reason)) => {
-                let response =
-                    ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent)
-                        .build();
-                self.send_new_invite_final(now, key, &request, (code, response), None);
+            Err(refused) => {
+                let response = offer_refusal(&request, refused, None, &self.user_agent);
+                self.send_new_invite_final(now, key, &request, (refused.0, response), None);
             }
             // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
             // ACK brings the answer.
@@ -142,10 +140,8 @@ impl Endpoint {
             }
         };
         match offer {
-            Err((code, reason)) => {
-                let response =
-                    ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent)
-                        .build();
+            Err(refused) => {
+                let response = offer_refusal(&request, refused, None, &self.user_agent);
                 self.send_update_final(call, &request, response);
             }
             // RFC 4028 §7.4: an UPDATE without offer refreshes the session only.

@@ -105,6 +105,9 @@ impl Endpoint {
         if !self.admit(now, source.addr) {
             return;
         }
+        if self.active_transactions() >= self.max_transactions {
+            return self.overloaded(&request);
+        }
         let extensions = Extensions::of(&self.session_timers);
         // §8.2.1: a method the endpoint does not implement (extension methods included) gets
         // 405 before any of §8.2.2's checks of the request's headers.
@@ -142,7 +145,7 @@ impl Endpoint {
                 true,
             ) => self.on_in_dialog(now, key, request),
             // §8.2.2.2: another copy of an INVITE already here, forked to us twice upstream.
-            (Method::INVITE, false) if self.offered.contains_key(&MergeKey::of(&request)) => {
+            (Method::INVITE, false) if self.is_merged(&request) => {
                 self.reply(now, key, &request, Reply::LoopDetected)
             }
             (Method::INVITE, false) => self.on_invite(now, local, key, request),
@@ -198,6 +201,7 @@ impl Endpoint {
         let call = CallKey::new(self.next_id());
         let local_tag = Some(dialog.id().local_tag.as_str());
         let tx = self.new_invite_server(key, request.destination, Some(call), local_tag);
+        self.file_merge_key(tx, MergeKey::of(&request));
         // §17.2.1: the endpoint always answers 100 Trying at once.
         let trying = trying(&request, &self.user_agent);
         if let Some(TxEntry {
@@ -418,8 +422,8 @@ impl Endpoint {
         }
     }
 
-    /// Refuses a new INVITE with `code` and `reason` and our To tag `tag`; a 415 lists the
-    /// acceptable body types (§21.4.13).
+    /// Refuses a new INVITE with `code` and `reason` and our To tag `tag`
+    /// ([`offer_refusal`]).
     fn refuse(
         &mut self,
         now: Instant,
@@ -432,13 +436,7 @@ impl Endpoint {
         if code == 400 {
             self.stats.bad_requests_sent += 1;
         }
-        let builder = ResponseBuilder::new(&request.raw, code, reason, Some(tag), &self.user_agent);
-        let response = if code == 415 {
-            builder.header(rsip::headers::Accept::new(ACCEPT))
-        } else {
-            builder
-        }
-        .build();
+        let response = offer_refusal(request, (code, reason), Some(tag), &self.user_agent);
         self.send_new_invite_final(now, key, request, (code, response), Some(tag));
     }
 
@@ -513,6 +511,24 @@ impl Endpoint {
     }
 }
 
+/// The response refusing `request` (its offer) with `code` and `reason`, adding the To tag
+/// `tag` if any, with Server `server`; a 415 lists the bodies the endpoint takes
+/// ([`ResponseBuilder::accepted_bodies`]).
+pub(super) fn offer_refusal(
+    request: &Request,
+    (code, reason): (u16, &str),
+    tag: Option<&str>,
+    server: &str,
+) -> Vec<u8> {
+    let builder = ResponseBuilder::new(&request.raw, code, reason, tag, server);
+    if code == 415 {
+        builder.accepted_bodies()
+    } else {
+        builder
+    }
+    .build()
+}
+
 /// The 100 (Trying) to the INVITE `request`, with its Timestamp (§8.2.6.1) and Server
 /// `server`.
 pub(super) fn trying(request: &Request, server: &str) -> Vec<u8> {
@@ -547,11 +563,13 @@ pub(super) fn without_body(request: &Request) -> bool {
 }
 
 /// The SDP body of `request` as an offer, or the response that refuses it: 415 for another
-/// body type, 406 if the request accepts no SDP answer, 400 for broken SDP, 488 for SDP
+/// body type or a content coding other than the identity, 406 if the request accepts no SDP answer, 400 for broken SDP, 488 for SDP
 /// without usable audio.
 pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
     let offer = body::parse(&request.raw.headers, &request.raw.body).map_err(|why| match why {
         BodyError::MalformedMultipart => Refusal::new(400, "Malformed multipart body"),
+        // §8.2.3: a content coding we do not understand gets 415 with Accept-Encoding.
+        BodyError::UnsupportedEncoding => Refusal::new(415, "Unsupported Content-Encoding"),
         // RFC 5621 §9.1: a part the request requires us to understand, and we do not.
         BodyError::NotSdp | BodyError::UnsupportedPart => {
             Refusal::new(415, "Unsupported Media Type")

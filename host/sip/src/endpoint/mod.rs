@@ -26,6 +26,7 @@ use crate::call::{Call, CallKey, CallTimeout, Phase};
 use crate::counts::{RequestCounts, ResponseCounts};
 use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
+use crate::expiring::Expiring;
 use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::message::Request;
@@ -170,6 +171,11 @@ struct MergeKey {
     cseq: u32,
 }
 
+/// How many merge keys of lingering INVITE server transactions
+/// [`Endpoint::lingering_merges`] keeps at most: 64*T1 of calls at 4,000 a second (the oldest
+/// goes first; its copy would then be offered as a call of its own).
+const LINGERING_MERGES_MAX: usize = 131_072;
+
 impl MergeKey {
     fn of(request: &Request) -> Self {
         Self {
@@ -193,6 +199,8 @@ struct TxEntry {
     /// Where the request of a client transaction of ours went, until a non-INVITE one's
     /// final response came (an INVITE one says itself whether it still waits for one).
     awaiting: Option<TransportAddr>,
+    /// The merge key of an INVITE server transaction of an offered call.
+    merge: Option<MergeKey>,
 }
 
 /// What a non-INVITE client transaction of ours carries, which says who takes its outcome.
@@ -230,6 +238,8 @@ pub struct Endpoint {
     max_message_bytes: usize,
     /// The per-source request-rate limit, if one is set.
     rate_limit: Option<RateLimit>,
+    /// [`Limits::MAX_TRANSACTIONS`], lowered by tests.
+    max_transactions: usize,
     ids: Ids,
     // Boxed: a call is over a kilobyte, and the table keeps twice the slots of the
     // most calls it ever held.
@@ -239,6 +249,12 @@ pub struct Endpoint {
     /// as they last: a later INVITE with the same three and no To tag, on another branch, is
     /// the same request merged on its way (§8.2.2.2).
     offered: HashMap<MergeKey, CallKey>,
+    /// The live INVITE server transactions of offered calls, by merge key: a call may end
+    /// (rejected, hung up) before its INVITE's transaction does, and the request is merged as
+    /// long as the transaction lives (§8.2.2.2).
+    merging: HashMap<MergeKey, TxId>,
+    /// The merge keys of those transactions once they linger, until they end.
+    lingering_merges: Expiring<MergeKey, ()>,
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
     /// Our re-INVITEs whose call ended first, still acknowledged for a while.
@@ -278,10 +294,13 @@ impl Endpoint {
             // Both set by `with_limits` below.
             max_message_bytes: 0,
             rate_limit: None,
+            max_transactions: Limits::MAX_TRANSACTIONS,
             ids: Ids::new(seed),
             calls: HashMap::new(),
             dialogs: HashMap::new(),
             offered: HashMap::new(),
+            merging: HashMap::new(),
+            lingering_merges: Expiring::new(LINGERING_MERGES_MAX),
             reinvites: HashMap::new(),
             orphaned_reinvites: OrphanedReinvites::default(),
             late_pracks: LatePracks::default(),
@@ -363,6 +382,7 @@ impl Endpoint {
     /// Runs every timer due at `now` (retransmissions, transaction and ACK timeouts).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.lingering.expire(now);
+        self.lingering_merges.expire(now);
         self.orphaned_reinvites.expire(now);
         self.late_pracks.expire(now);
         while let Some(owner) = self.schedule.pop_due(now) {
@@ -432,6 +452,7 @@ impl Endpoint {
         [
             self.schedule.next(),
             self.lingering.next_expiry(),
+            self.lingering_merges.next_expiry(),
             self.orphaned_reinvites.next_expiry(),
             self.late_pracks.next_expiry(),
         ]
@@ -618,9 +639,9 @@ impl Endpoint {
             })
     }
 
-    /// Source addresses the request-rate limit tracks now: those that sent requests recently
-    /// enough for their bucket not to be full again, at most [`Limits::MAX_TRACKED_SOURCES`];
-    /// 0 without a limit.
+    /// Source hosts ([`host_of`](crate::host_of)) the request-rate limit tracks now: those that
+    /// sent requests recently enough for their bucket not to be full again, at most
+    /// [`Limits::MAX_TRACKED_SOURCES`]; 0 without a limit.
     pub fn tracked_sources(&self) -> usize {
         self.rate_limit.as_ref().map_or(0, RateLimit::len)
     }
@@ -733,6 +754,25 @@ impl Endpoint {
         }
     }
 
+    /// Whether `request`, an INVITE without To tag, is a copy of an INVITE of a call offered
+    /// to us, reaching us on another branch (§8.2.2.2): while the call lasts, or while its
+    /// INVITE server transaction does (live, or lingering).
+    fn is_merged(&self, request: &Request) -> bool {
+        let key = MergeKey::of(request);
+        self.offered.contains_key(&key)
+            || self.merging.contains_key(&key)
+            || self.lingering_merges.get(&key).is_some()
+    }
+
+    /// Files the merge key `key` of the INVITE server transaction `tx` of a new call, for as
+    /// long as the transaction lives.
+    fn file_merge_key(&mut self, tx: TxId, key: MergeKey) {
+        if let Some(entry) = self.transactions.get_mut(&tx) {
+            self.merging.insert(key.clone(), tx);
+            entry.merge = Some(key);
+        }
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -765,7 +805,14 @@ impl Endpoint {
             TxKey::Server(k) => self.server_index.insert(k.clone(), id),
             TxKey::Client(k) => self.client_index.insert(k.clone(), id),
         };
-        self.transactions.insert(id, TxEntry { key, tx, awaiting });
+        let merge = None;
+        let entry = TxEntry {
+            key,
+            tx,
+            awaiting,
+            merge,
+        };
+        self.transactions.insert(id, entry);
         self.reschedule(Owner::Tx(id));
         id
     }
@@ -789,14 +836,17 @@ impl Endpoint {
         self.schedule.set(owner, deadline);
     }
 
-    /// Forgets the live transaction `id`; returns its key.
-    fn remove_tx(&mut self, id: TxId) -> Option<TxKey> {
+    /// Forgets the live transaction `id`; returns it.
+    fn remove_tx(&mut self, id: TxId) -> Option<TxEntry> {
         let entry = self.transactions.remove(&id)?;
         match &entry.key {
             TxKey::Server(k) => self.server_index.remove(k),
             TxKey::Client(k) => self.client_index.remove(k),
         };
-        Some(entry.key)
+        if let Some(merge) = &entry.merge {
+            self.merging.remove(merge);
+        }
+        Some(entry)
     }
 
     /// After a final response or an ACK at `now`: an INVITE server transaction that only
@@ -810,9 +860,17 @@ impl Endpoint {
             && let Some(state) = invite.lingers()
         {
             let (to_tag, transport) = (invite.to_tag().map(str::to_owned), invite.transport());
-            if let Some(TxKey::Server(key)) = self.remove_tx(id) {
+            if let Some(TxEntry {
+                key: TxKey::Server(key),
+                merge,
+                ..
+            }) = self.remove_tx(id)
+            {
                 let to_tag = to_tag.as_deref();
-                self.lingering.invite(now, key.id, state, transport, to_tag);
+                let ends = self.lingering.invite(now, key.id, state, transport, to_tag);
+                if let (Some(ends), Some(merge)) = (ends, merge) {
+                    self.lingering_merges.insert(ends, merge, ());
+                }
             }
         }
         self.reschedule(Owner::Tx(id));

@@ -347,6 +347,8 @@ fn ten_thousand_calls_linger_64_t1_in_order_then_leave_nothing_behind() {
             && ep.calls.is_empty()
             && ep.dialogs.is_empty()
             && ep.lingering.is_empty()
+            && ep.merging.is_empty()
+            && ep.lingering_merges.len() == 0
             && ep.schedule.next().is_none(),
         "something was left behind: {ep:?}"
     );
@@ -376,4 +378,93 @@ fn a_copy_of_an_invite_on_another_branch_gets_482_and_starts_no_call() {
     caller.uac.bye(later);
     caller.exchange(&mut ep, later);
     assert!(ep.offered.is_empty(), "forgotten with its call");
+}
+
+/// The INVITE in `invite` with its top Via branch replaced: the copy an upstream proxy that
+/// forked it twice to us sends on another branch (same Call-ID, From tag and CSeq).
+fn forked_copy(invite: &[u8]) -> String {
+    let invite = String::from_utf8(invite.to_vec()).unwrap();
+    let branch = invite
+        .split("branch=")
+        .nth(1)
+        .and_then(|rest| rest.split([';', '\r']).next())
+        .unwrap()
+        .to_owned();
+    invite.replace(&branch, "z9hG4bK-second-fork")
+}
+
+/// Whether `answers` hold a 482 (beside retransmissions due), and no call was offered.
+fn merged(ep: &mut Endpoint, answers: &[Vec<u8>]) -> bool {
+    let offered =
+        std::iter::from_fn(|| ep.poll_event()).any(|e| matches!(e, Event::IncomingCall(_)));
+    let loop_detected = text(answers)
+        .iter()
+        .any(|answer| answer.starts_with("SIP/2.0 482 Loop Detected\r\n"));
+    loop_detected && !offered
+}
+
+#[test]
+fn a_copy_of_an_invite_whose_call_ended_gets_482_while_its_transaction_lives() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    caller.uac.call(t0, addr("127.0.0.1:6000"));
+    let offered = caller.exchange(&mut ep, t0);
+    let copy = forked_copy(&offered.requests[0]);
+    ep.reject(t0, offered.incoming_call(), 486, "Busy Here")
+        .unwrap();
+    // The 486 is lost: §17.2.1 "Completed", waiting for the ACK until Timer H.
+    while ep.poll_transmit().is_some() {}
+    let answers = caller.replay(&mut ep, t0 + Duration::from_secs(1), copy.as_bytes());
+    assert!(merged(&mut ep, &answers), "{:?}", text(&answers));
+    let end = t0 + Timer::H.duration();
+    // (A third copy: the second's own transaction would absorb it.)
+    let third = copy.replace("z9hG4bK-second-fork", "z9hG4bK-third-fork");
+    let answers = caller.replay(&mut ep, end, third.as_bytes());
+    assert!(
+        !merged(&mut ep, &answers),
+        "the transaction ended with Timer H"
+    );
+
+    // RFC 6026 §7.1: "Accepted" after a 2xx, also once the call is hung up.
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    let copy = forked_copy(&caller.answered_call(&mut ep, t0));
+    let call = *ep.calls.keys().next().unwrap();
+    ep.hangup(t0, call).unwrap();
+    caller.exchange(&mut ep, t0);
+    assert_eq!(ep.active_calls(), 0);
+    let end = t0 + Timer::L.duration();
+    let answers = caller.replay(&mut ep, end - JUST, copy.as_bytes());
+    assert!(merged(&mut ep, &answers), "{:?}", text(&answers));
+    ep.handle_timeout(end);
+    assert!(ep.merging.is_empty() && ep.lingering_merges.len() == 0);
+}
+
+#[test]
+fn new_requests_get_503_with_retry_after_while_every_transaction_is_taken() {
+    let t0 = epoch();
+    let mut ep = endpoint();
+    ep.max_transactions = 2;
+    let mut first = Caller::new(5062);
+    first.answered_call(&mut ep, t0);
+    first.uac.bye(t0);
+    first.exchange(&mut ep, t0);
+    assert_eq!(ep.active_transactions(), 2, "the INVITE and the BYE linger");
+    let mut second = Caller::new(5064);
+    second.uac.call(t0, addr("127.0.0.1:6000"));
+    let refused = second.exchange(&mut ep, t0);
+    let answers = text(&refused.responses);
+    assert!(
+        answers[0].starts_with("SIP/2.0 503 Service Unavailable\r\n")
+            && answers[0].contains("\r\nRetry-After: 5\r\n"),
+        "{answers:?}"
+    );
+    assert!(refused.events.is_empty(), "no call");
+    assert_eq!(ep.active_transactions(), 2, "none more");
+    let later = t0 + Timer::L.duration();
+    ep.handle_timeout(later);
+    second.uac.call(later, addr("127.0.0.1:6000"));
+    assert!(matches!(
+        second.exchange(&mut ep, later).events[..],
+        [Event::IncomingCall(_), ..]
+    ));
 }

@@ -44,8 +44,8 @@ pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Che
     if too_large {
         return Err((513, "Message Too Large".into()));
     }
-    if let Some(name) = &raw.control_in {
-        return Err(bad(&format!("Control character in {name} header")));
+    if let Some(reason) = &raw.malformed {
+        return Err(bad(reason));
     }
     let Some((uri, version)) = &raw.line.target else {
         return Err(bad("Malformed Request-Line"));

@@ -137,7 +137,7 @@ impl Lingering {
     /// over every transport (RFC 6026 §8.7): a stateless proxy that takes the INVITE from UDP
     /// to TCP forwards the caller's retransmissions, which must not start a second call, and
     /// a CANCEL after the 2xx gets its 200 (§9.2). The ACK of a 2xx goes to the core either
-    /// way.
+    /// way. Returns when the transaction ends, if it lingers at all.
     pub(crate) fn invite(
         &mut self,
         now: Instant,
@@ -145,23 +145,25 @@ impl Lingering {
         state: InviteLinger,
         transport: Transport,
         to_tag: Option<&str>,
-    ) {
+    ) -> Option<Instant> {
         if transport.is_reliable() && state == InviteLinger::Confirmed {
-            return;
+            return None;
         }
         let fingerprint = self.fingerprint(&id, Method::INVITE);
         let (queue, timer) = match state {
             InviteLinger::Accepted => (&mut self.accepted, Timer::L),
             InviteLinger::Confirmed => (&mut self.confirmed, Timer::I),
         };
+        let ends = now + timer.duration();
         queue.push(
             fingerprint,
-            now + timer.duration(),
+            ends,
             Invite {
                 fingerprint,
                 to_tag: Tag::new(to_tag),
             },
         );
+        Some(ends)
     }
 
     /// Hands `request`, a `method` request with the server transaction key `key` whose
