@@ -1,5 +1,5 @@
-//! XML-RPC values as JSON and back, for the REST routes: the same answer
-//! whichever protocol asked.
+//! XML-RPC values as JSON, for the REST routes: the same answer whichever
+//! protocol asked.
 //!
 //! | value | JSON |
 //! |---|---|
@@ -35,27 +35,6 @@ pub fn to_json(value: &Value) -> Json {
     }
 }
 
-/// The value of a JSON argument: integers that fit 32 bits are `int`,
-/// other numbers `double`, objects `struct` (in the object's order).
-pub fn from_json(json: &Json) -> Value {
-    match json {
-        Json::Null => Value::Nil,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => match n.as_i64().and_then(|i| i32::try_from(i).ok()) {
-            Some(i) => Value::Int(i),
-            None => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::Array(items.iter().map(from_json).collect()),
-        Json::Object(members) => Value::Struct(
-            members
-                .iter()
-                .map(|(name, value)| (name.clone(), from_json(value)))
-                .collect(),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,18 +54,5 @@ mod tests {
             to_json(&value),
             json!({"n": 3, "ok": true, "x": 0.5, "s": "a", "b": "AQID", "list": [null]})
         );
-    }
-
-    #[test]
-    fn json_arguments_map_to_values() {
-        let json = json!({"room": "123", "n": 7, "big": 5_000_000_000_i64, "on": false});
-        let Value::Struct(members) = from_json(&json) else {
-            panic!("an object is a struct");
-        };
-        let get = |name: &str| members.iter().find(|(n, _)| n == name).unwrap().1.clone();
-        assert_eq!(get("room"), Value::String("123".into()));
-        assert_eq!(get("n"), Value::Int(7));
-        assert_eq!(get("big"), Value::Double(5e9));
-        assert_eq!(get("on"), Value::Bool(false));
     }
 }

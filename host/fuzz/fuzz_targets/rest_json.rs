@@ -1,11 +1,10 @@
 //! REST requests: a first line `VERB path`, then the JSON body.
 //!
-//! The route lookup and the body's decoding never panic; a JSON value converted to the
-//! XML-RPC value tree and back is stable after one round.
+//! The route lookup and the body's decoding never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchyard_control::{json, rest};
+use switchyard_control::rest;
 
 fuzz_target!(|data: &[u8]| {
     let (line, body) = match data.iter().position(|&b| b == b'\n') {
@@ -22,11 +21,5 @@ fuzz_target!(|data: &[u8]| {
             None
         };
         let _ = rest::call(route, &args, body);
-    }
-    if let Some(parsed) = parsed {
-        let value = json::from_json(&parsed);
-        let once = json::to_json(&value);
-        let twice = json::to_json(&json::from_json(&once));
-        assert_eq!(once, twice);
     }
 });
