@@ -8,9 +8,6 @@ pub enum Found {
     /// A participant whose call has finished, listed until it expires: SEMS
     /// still finds it (and answers OK to what can no longer be done).
     Finished,
-    /// A dial-out of the room not yet in its list (still being placed); it
-    /// can be hung up, not muted.
-    Dialing,
     /// The empty tag `roomInfo` shows for an invitation, in a room listing
     /// one: SEMS finds the first invitation by it (and answers OK to what
     /// cannot be done to a call not yet made).
@@ -20,9 +17,10 @@ pub enum Found {
 }
 
 /// Finds `tag` among the room's participants (`listed`: call tag and whether
-/// that participant has finished), its dial-outs in progress and, for the
-/// empty tag, its invitations (`invited`: whether it lists one).
-pub fn find(tag: &str, listed: &[(&str, bool)], dialing: &[String], invited: bool) -> Found {
+/// that participant has finished; a dial-out is listed from the moment it is
+/// placed) and, for the empty tag, its invitations (`invited`: whether it
+/// lists one).
+pub fn find(tag: &str, listed: &[(&str, bool)], invited: bool) -> Found {
     if tag.is_empty() {
         return if invited {
             Found::Invited
@@ -30,16 +28,10 @@ pub fn find(tag: &str, listed: &[(&str, bool)], dialing: &[String], invited: boo
             Found::Unknown
         };
     }
-    if let Some(&(_, finished)) = listed.iter().find(|&&(call, _)| call == tag) {
-        if finished {
-            Found::Finished
-        } else {
-            Found::Participant
-        }
-    } else if dialing.iter().any(|call| call == tag) {
-        Found::Dialing
-    } else {
-        Found::Unknown
+    match listed.iter().find(|&&(call, _)| call == tag) {
+        Some(&(_, true)) => Found::Finished,
+        Some(&(_, false)) => Found::Participant,
+        None => Found::Unknown,
     }
 }
 
@@ -49,35 +41,24 @@ mod tests {
 
     #[test]
     fn live_participants_are_found() {
-        assert_eq!(find("c1", &[("c1", false)], &[], false), Found::Participant);
+        assert_eq!(find("c1", &[("c1", false)], false), Found::Participant);
     }
 
     #[test]
     fn finished_participants_are_found_until_they_expire() {
-        assert_eq!(find("c1", &[("c1", true)], &[], false), Found::Finished);
-    }
-
-    #[test]
-    fn dial_outs_not_yet_listed_are_found() {
-        assert_eq!(
-            find("c9", &[("c1", false)], &["c9".into()], false),
-            Found::Dialing
-        );
+        assert_eq!(find("c1", &[("c1", true)], false), Found::Finished);
     }
 
     #[test]
     fn the_empty_tag_finds_an_invitation() {
-        assert_eq!(find("", &[("c1", false)], &[], true), Found::Invited);
-        assert_eq!(find("", &[("c1", false)], &[], false), Found::Unknown);
-        assert_eq!(find("c1", &[("c1", false)], &[], true), Found::Participant);
+        assert_eq!(find("", &[("c1", false)], true), Found::Invited);
+        assert_eq!(find("", &[("c1", false)], false), Found::Unknown);
+        assert_eq!(find("c1", &[("c1", false)], true), Found::Participant);
     }
 
     #[test]
     fn other_tags_are_unknown() {
-        assert_eq!(
-            find("c2", &[("c1", false)], &["c9".into()], true),
-            Found::Unknown
-        );
-        assert_eq!(find("", &[], &[], false), Found::Unknown);
+        assert_eq!(find("c2", &[("c1", false)], true), Found::Unknown);
+        assert_eq!(find("", &[], false), Found::Unknown);
     }
 }

@@ -3,14 +3,10 @@
 
 use crate::{fields, limits};
 use regex_lite::Regex;
+use switchyard_sdk::types::ParticipantStatus;
 
 /// The most extra header lines one dial-out may carry (the host's limit).
 pub const MAX_HEADERS: usize = 32;
-
-/// A dial-out that has not been answered after this long is no longer counted
-/// as in progress: its guest instance may have been lost without cleaning up,
-/// and the host gives up ringing long before.
-pub const STALE_AFTER_S: u64 = 300;
 
 /// The reason of a dial-out refused by `dialout_allow`.
 pub const NOT_ALLOWED: &str = "callee not allowed";
@@ -159,25 +155,15 @@ pub fn check(
     Ok(())
 }
 
-/// Whether a dial-out started at `started` (unix seconds) is stale at `now`.
-pub fn is_stale(started: u64, now: u64) -> bool {
-    now.saturating_sub(started) > STALE_AFTER_S
-}
-
-/// The kv key prefix of the dial-outs in progress in `room`.
-pub fn key_prefix(room: &str) -> String {
-    format!("dialout/{}/", fields::escape(room))
-}
-
-/// The kv key of the dial-out `call` in progress in `room`; its value is the
-/// unix time it started.
-pub fn key(room: &str, call: &str) -> String {
-    format!("{}{}", key_prefix(room), fields::escape(call))
-}
-
-/// The call id a [`key`] names, given the key without its [`key_prefix`].
-pub fn call_of(key_rest: &str) -> String {
-    fields::unescape(key_rest)
+/// Whether a participant in `status` is a dial-out still being placed
+/// (Connecting or Ringing), which counts against `max_dialouts_per_room`. A
+/// caller is Connecting too, for the moment between joining and being
+/// answered.
+pub fn is_being_placed(status: ParticipantStatus) -> bool {
+    matches!(
+        status,
+        ParticipantStatus::Connecting | ParticipantStatus::Ringing
+    )
 }
 
 /// What a placed call needs to join its room: given to the host as the dial
@@ -313,18 +299,20 @@ mod tests {
     }
 
     #[test]
-    fn old_dial_outs_go_stale() {
-        assert!(!is_stale(1000, 1000 + STALE_AFTER_S));
-        assert!(is_stale(1000, 1001 + STALE_AFTER_S));
-        assert!(!is_stale(2000, 1000));
-    }
-
-    #[test]
-    fn keys_of_one_room_share_a_prefix_no_other_room_has() {
-        let key = key("a/b", "c7");
-        assert!(key.starts_with(&key_prefix("a/b")));
-        assert!(!key.starts_with(&key_prefix("a")));
-        assert_eq!(call_of(&key[key_prefix("a/b").len()..]), "c7");
+    fn only_dial_outs_not_yet_answered_or_ended_are_being_placed() {
+        use ParticipantStatus::*;
+        let placing: Vec<ParticipantStatus> = [
+            Disconnected,
+            Connecting,
+            Ringing,
+            Connected,
+            Disconnecting,
+            Finished,
+        ]
+        .into_iter()
+        .filter(|&s| is_being_placed(s))
+        .collect();
+        assert_eq!(placing, [Connecting, Ringing]);
     }
 
     #[test]

@@ -13,8 +13,7 @@ use switchyard_sdk::params::Params;
 use switchyard_sdk::rooms::JoinOptions;
 use switchyard_sdk::signaling::{Credentials, DialRequest};
 use switchyard_sdk::types::{ParticipantStatus, SipHeader};
-use switchyard_sdk::unix_seconds;
-use switchyard_sdk::{Value, kv, rooms, signaling};
+use switchyard_sdk::{Value, rooms, signaling};
 
 const NO_CALL: &str = "call does not exist";
 
@@ -49,7 +48,7 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<Named>, Fault
             .collect();
         !invited::not_joined(&room::invited(&room), &joined).is_empty()
     };
-    let found = call_tag::find(&tag, &listed, &room::dialing(&room), invited);
+    let found = call_tag::find(&tag, &listed, invited);
     Ok(Some(Named { room, tag, found }))
 }
 
@@ -64,7 +63,7 @@ pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault>
         Some(named) => match named.found {
             // Hung up, not kicked: SEMS lists a kicked participant as
             // Disconnecting "disconnect", as any call it hangs up.
-            Found::Participant | Found::Dialing => signaling::hangup(&named.tag),
+            Found::Participant => signaling::hangup(&named.tag),
             Found::Finished | Found::Invited => Ok(()),
             Found::Unknown => return status(2, NO_CALL),
         },
@@ -91,7 +90,7 @@ pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Resul
         }
         Found::Finished => finished_mutes::set(&room, &tag, muted),
         Found::Invited => room::set_first_invitation_muted(settings, &room, muted),
-        Found::Dialing | Found::Unknown => false,
+        Found::Unknown => false,
     };
     if done {
         status(0, "OK")
@@ -129,7 +128,7 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
         Ok(target) => target,
         Err(reason) => return refused(2, &reason),
     };
-    let in_progress = room::dialing(&room).len();
+    let in_progress = room::dialing(&room);
     if let Err(reason) = dialout::check(
         &settings::dialout_allow(),
         &target.uri,
@@ -184,9 +183,6 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
             return refused(2, "failed");
         }
     };
-    if let Err(e) = kv::set(&dialout::key(&room, &call), &unix_seconds().to_string()) {
-        log(Level::Warn, &format!("dial-out {call} not counted: {e:?}"));
-    }
     room::take_invitation(settings, &room, &participant_id);
     reply(vec![Value::Int(0), "OK".into(), call.into()])
 }

@@ -39,11 +39,13 @@ pub fn create(
         return reply(vec![Value::Int(1), "room already opened".into(), "".into()]);
     }
     let pin = adminpin::new_pin(random()?);
-    if existed.is_none() {
-        open(&room)?;
-        if let Some(at) = timeout.and_then(|t| expiry::expires_at(unix_seconds(), t)) {
-            set_meta(&room, expiry::META_KEY, &at.to_string())?;
-        }
+    // A room a caller opened since the look is an existing one: it takes
+    // only the pin, as SEMS has it.
+    if existed.is_none()
+        && open(&room)?
+        && let Some(at) = timeout.and_then(|t| expiry::expires_at(unix_seconds(), t))
+    {
+        set_meta(&room, expiry::META_KEY, &at.to_string())?;
     }
     set_meta(&room, adminpin::META_KEY, &pin)?;
     reply(vec![Value::Int(0), "OK".into(), pin.into()])
@@ -95,7 +97,7 @@ pub fn delete(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> 
     if !room::open_with_pin(settings, &room, &pin) {
         return status(1, WRONG_PIN);
     }
-    if let Err(e) = room::close(&room) {
+    if let Err(e) = rooms::close(&room) {
         // Only a room deleted meanwhile fails to close: it is gone either way.
         log(Level::Info, &format!("closing room {room:?}: {e:?}"));
     }
@@ -172,13 +174,15 @@ pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Valu
     reply(vec![Value::Array(found)])
 }
 
-/// Opens `room`, which did not exist. A name the host takes for no room
-/// (empty, or longer than 64 characters) is fault 300, where SEMS would
-/// open it.
-fn open(room: &str) -> Result<(), Fault> {
-    // Another function may have opened it meanwhile: it is open all the same.
-    if rooms::open(room) || rooms::info(room).is_some() {
-        return Ok(());
+/// Opens `room`, which did not exist; true if this opened it, false if a
+/// call opened it meanwhile. A name the host takes for no room (empty, or
+/// longer than 64 characters) is fault 300, where SEMS would open it.
+fn open(room: &str) -> Result<bool, Fault> {
+    if rooms::open(room) {
+        return Ok(true);
+    }
+    if rooms::info(room).is_some() {
+        return Ok(false);
     }
     Err(fault(
         WRONG_ARGUMENTS,

@@ -150,7 +150,9 @@ pub fn on_event(call: &str, event: Event) {
     finish_step(state, result);
 }
 
-fn finish_step(state: CallState, result: Result<(), Error>) {
+/// Keeps the call's state for its next event; a step that failed hangs the
+/// call up, and the flow goes no further.
+fn finish_step(mut state: CallState, result: Result<(), Error>) {
     if let Err(e) = result {
         log(
             Level::Error,
@@ -158,7 +160,11 @@ fn finish_step(state: CallState, result: Result<(), Error>) {
         );
         // The call may already be gone; there is nothing more to do then.
         let _ = signaling::hangup(&state.call);
-        return;
+        // Kept in its room, if it is in one: its hangup is still to come, and
+        // the others must hear it leave.
+        if !matches!(state.phase, Phase::InRoom { .. }) {
+            state.phase = Phase::Leaving;
+        }
     }
     CALL.with(|c| *c.borrow_mut() = Some(state));
 }
@@ -239,11 +245,13 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
     if !settings.private_rooms {
         return true;
     }
-    let info = rooms::info(&entry.room);
+    // Invitations first: a call is listed before it takes its invitation, so
+    // one entering with the same id meanwhile is found in one or the other.
     let invited = match &entry.participant_id {
         Some(_) => room::invited(&entry.room),
         None => Vec::new(),
     };
+    let info = rooms::info(&entry.room);
     let listed = info.iter().flat_map(|info| &info.participants);
     let ids: Vec<&str> = invited
         .iter()
@@ -257,7 +265,9 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
 /// hears the 200 OK, so nothing the caller does next can find it missing.
 /// The others hear `join_sound`; the first participant hears
 /// `first_participant`, and its lonely timer starts. In a room with a
-/// time-out, the timer for the room's end starts.
+/// time-out, the timer for the room's end starts. A private room deleted
+/// between the admission and the join is refused as one that does not exist
+/// (see [`refuse_reopened`]).
 fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), Error> {
     if !admitted(&state.settings, &entry) {
         return refused(state);
@@ -274,6 +284,12 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
             participant_id: participant_id.clone(),
         },
     )?;
+    if state.settings.private_rooms && room::reopened_by_join(&entry.room, others) {
+        return refuse_reopened(state, &entry.room);
+    }
+    state.phase = Phase::InRoom {
+        room: entry.room.clone(),
+    };
     room::take_invitation(&state.settings, &entry.room, &participant_id);
     answer(state)?;
     let looped = state.settings.loop_first_participant_prompt;
@@ -286,6 +302,27 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
     state
         .room_end
         .start(&state.call, &entry.room, &state.settings);
-    state.phase = Phase::InRoom { room: entry.room };
     Ok(())
+}
+
+/// The call's join opened `room` anew: `private_rooms` lets no such room
+/// exist, and a room without a pin would take the first one any admin
+/// function gives. The call leaves it, it is deleted again, and the caller is
+/// refused.
+fn refuse_reopened(state: &mut CallState, room: &str) -> Result<(), Error> {
+    log(
+        Level::Info,
+        &format!(
+            "call {}: room {room:?} was deleted as the call entered it; refused",
+            state.call
+        ),
+    );
+    let left = rooms::leave(&state.call);
+    // Deleted even if the call could not leave it (it is ending): deleted
+    // again meanwhile, it is gone all the same.
+    if let Err(e) = rooms::close(room) {
+        log(Level::Info, &format!("deleting room {room:?}: {e:?}"));
+    }
+    left?;
+    refused(state)
 }

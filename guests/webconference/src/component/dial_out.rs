@@ -1,7 +1,8 @@
 //! One call placed by `dialout`, which lists it in its room at once
 //! ("INVITE"); the host moves it to Ringing, Connected or Finished (with the
 //! SIP reason) as its SIP progresses, and its audio joins the room when it has
-//! some. This instance keeps the room's count of dial-outs in progress. Listed,
+//! some; while Connecting or Ringing it counts against the room's
+//! `max_dialouts_per_room`. Listed,
 //! it is company (see [`super::presence`]): a looped `first_participant` ends,
 //! and while the callee rings without early media, the room hears a ringback
 //! tone from it. The room's other participants hear `join_sound` when it
@@ -14,11 +15,11 @@ use super::lonely::Lonely;
 use super::presence;
 use super::room_end::RoomEnd;
 use super::settings::Settings;
-use crate::dialout::{self, Context};
+use crate::dialout::Context;
 use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Event;
-use switchyard_sdk::{kv, media, signaling};
+use switchyard_sdk::{media, signaling};
 
 struct Placed {
     call: String,
@@ -68,7 +69,6 @@ pub fn on_event(event: Event) {
         Event::Progress(progress) => ring_in_room(&placed, !progress.early_media),
         Event::Answered => {
             ring_in_room(&placed, false);
-            no_longer_dialing(&placed);
             let others = presence::company(&placed.context.room, &placed.call).len();
             let looped = placed.settings.loop_first_participant_prompt;
             if let Err(e) = presence::entered(&placed.context.room, &placed.call, others, looped) {
@@ -105,10 +105,8 @@ pub fn on_event(event: Event) {
                     placed.call, placed.context.room, failure.code, failure.reason
                 ),
             );
-            no_longer_dialing(&placed);
         }
         Event::Hangup => {
-            no_longer_dialing(&placed);
             let lonely = placed.settings.lonely_user_timer_s > 0;
             presence::left(&placed.context.room, &placed.call, lonely);
             Lonely::forget(&placed.call);
@@ -133,10 +131,4 @@ fn ring_in_room(placed: &Placed, ringing: bool) {
             &format!("dial-out {}: ringback: {e:?}", placed.call),
         );
     }
-}
-
-/// The call is answered or over: it no longer counts against the room's
-/// dial-outs in progress.
-fn no_longer_dialing(placed: &Placed) {
-    kv::delete(&dialout::key(&placed.context.room, &placed.call));
 }

@@ -8,10 +8,8 @@ use crate::invited::{self, Invited};
 use crate::{dialout, expiry, predefined};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantStatus};
-use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, signaling, unix_seconds};
+use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 
-/// The most dial-outs in progress read for one room.
-const MAX_DIALING_LISTED: u32 = 1024;
 /// The key holding the `predefined_rooms` value whose rooms were opened.
 const PREDEFINED_KEY: &str = "predefined_rooms";
 /// The room meta key holding the pin `predefined_rooms` gave the room.
@@ -79,11 +77,15 @@ pub fn sweep_if_timed_out(settings: &Settings, room: &str) -> bool {
     if !settings.support_rooms_timeout || !is_expired(room) {
         return false;
     }
+    // Deleted in the very next step: the host has no compare-and-set, so a
+    // room of that name deleted and opened anew after the look would be
+    // deleted in its place; the less comes between, the less likely that is.
+    let closed = rooms::close(room);
     log(
         Level::Info,
         &format!("room {room:?} timed out: deleting it"),
     );
-    if let Err(e) = close(room) {
+    if let Err(e) = closed {
         log(Level::Warn, &format!("deleting room {room:?}: {e:?}"));
     }
     true
@@ -107,6 +109,16 @@ pub fn pin(settings: &Settings, room: &str) -> Option<String> {
     exists(settings, room).then(|| rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default())
 }
 
+/// Whether a private room that a call joined, finding `others` there, was
+/// opened anew by the join, the room it was admitted to having been deleted
+/// meanwhile. Every room `private_rooms` lets exist was given an admin pin
+/// when it was opened (`roomCreate`, `predefined_rooms`; "" once an admin
+/// changed it to none); a room from before the rooms were private may have
+/// none, so only an empty one counts.
+pub fn reopened_by_join(room: &str, others: u32) -> bool {
+    others == 0 && rooms::get_meta(room, adminpin::META_KEY).is_none()
+}
+
 /// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
 /// An unknown room is opened with the pin given (unless rooms are private); a
 /// room without a pin takes it. A room that timed out is unknown.
@@ -127,34 +139,17 @@ pub fn open_with_pin(settings: &Settings, room: &str, pin_given: &str) -> bool {
     }
 }
 
-/// Hangs up the room's dial-outs still being placed, then everyone in it,
-/// and deletes it.
-pub fn close(room: &str) -> Result<(), Error> {
-    for call in dialing(room) {
-        // It may have ended meanwhile; its own instance cleans up then.
-        let _ = signaling::hangup(&call);
-        kv::delete(&dialout::key(room, &call));
-    }
-    rooms::close(room)
-}
-
-/// The room's dial-outs being placed, not yet answered; stale records are
-/// deleted on the way.
-pub fn dialing(room: &str) -> Vec<String> {
-    let prefix = dialout::key_prefix(room);
-    let now = unix_seconds();
-    kv::list(&prefix, MAX_DIALING_LISTED)
-        .into_iter()
-        .filter(|key| {
-            let started = kv::get(key).and_then(|v| v.parse().ok()).unwrap_or(0);
-            let stale = dialout::is_stale(started, now);
-            if stale {
-                kv::delete(key);
-            }
-            !stale
-        })
-        .map(|key| dialout::call_of(&key[prefix.len()..]))
-        .collect()
+/// How many of the room's dial-outs are still being placed (see
+/// [`dialout::is_being_placed`]). A dial-out is listed from the moment it is
+/// placed, and the host moves it on as its SIP progresses, so the count holds
+/// even when its instance is lost.
+pub fn dialing(room: &str) -> usize {
+    rooms::info(room).map_or(0, |info| {
+        info.participants
+            .iter()
+            .filter(|p| dialout::is_being_placed(p.status))
+            .count()
+    })
 }
 
 /// Stores `list` as the room's invitations, less those a call listed in the
