@@ -5,15 +5,21 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use switchyard_media::{Arrival, JitterBuffer, MAX_JITTER_DELAY, PACKET_TIME};
 
 /// Packets per measured batch: long enough for the buffer to reach its steady state.
 const BATCH: u32 = 500;
 
-fn run(order: &[u32]) {
-    let start = Instant::now();
-    let mut buffer = JitterBuffer::new(PACKET_TIME, 8000, PACKET_TIME, MAX_JITTER_DELAY);
+/// A fresh buffer and the instant its first packet's tick starts: made outside the measured
+/// time.
+fn fresh() -> (JitterBuffer<[u8; 160]>, Instant) {
+    let buffer = JitterBuffer::new(PACKET_TIME, 8000, PACKET_TIME, MAX_JITTER_DELAY);
+    (buffer, Instant::now())
+}
+
+/// Pushes and pops each packet of `order` in turn, one tick apart.
+fn run((mut buffer, start): (JitterBuffer<[u8; 160]>, Instant), order: &[u32]) {
     for (tick, &n) in order.iter().enumerate() {
         let at = start + PACKET_TIME * tick as u32 + Duration::from_millis(1);
         buffer.push(
@@ -42,8 +48,12 @@ fn jitter_buffer(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("jitter_buffer");
     group.throughput(Throughput::Elements(u64::from(BATCH)));
-    group.bench_function("in_order", |b| b.iter(|| run(&in_order)));
-    group.bench_function("reordered", |b| b.iter(|| run(&reordered)));
+    group.bench_function("in_order", |b| {
+        b.iter_batched(fresh, |fresh| run(fresh, &in_order), BatchSize::SmallInput)
+    });
+    group.bench_function("reordered", |b| {
+        b.iter_batched(fresh, |fresh| run(fresh, &reordered), BatchSize::SmallInput)
+    });
     group.finish();
 }
 

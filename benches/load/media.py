@@ -110,6 +110,10 @@ def run_once(args, participants, number):
     if "measure end" not in marks or not result:
         sys.exit(f"run {number}: the generator stopped early "
                  f"(exit {generator.process.returncode})")
+    if result["participants"] != participants:
+        # Figures of fewer calls would stand in the table under the size asked for.
+        sys.exit(f"run {number}: {result['participants']} of the {participants} calls "
+                 "were established")
     if args.syscalls and result_syscalls is None:
         sys.exit(f"run {number}: perf stat counted no system calls")
     (t0, cpu0, gen0, _, _, stats0), (t1, cpu1, gen1, rss, pss, stats1) = (

@@ -19,8 +19,11 @@ The report: every sample, then the figures the soak is judged by, after
 --warmup minutes: RSS at the end against RSS after the warm-up (flat within
 ±5%), file descriptors at the end against after the warm-up (no growth), and
 tick lateness p99 over the last --window minutes against the first --window
-after the warm-up. It exits 1 if RSS or file descriptors grew, or the steady
-generator reported calls lost or gaps over 60 ms.
+after the warm-up. It exits 1 if the load did not run as asked (not every steady
+call up, at every sample too; the steady load ended early or without its
+result; a churn batch that did not bring all its calls up or failed), if RSS or
+file descriptors grew, or if the steady generator reported calls lost or gaps
+over 60 ms.
 
 Usage: benches/load/soak.py [--minutes 60] [--steady 900] [--churn 100]
        [--churn-hold 20] [--sample 60] [--warmup 5] [--window 5]
@@ -115,6 +118,8 @@ def main():
         last_buckets = lateness_buckets(control_port)
         next_sample = started + args.sample
         churn_batches = 0
+        # Churn batches that did not bring all their calls up, or ended in failure.
+        churn_failures = []
         while time.monotonic() - started < soak_s and steady.running():
             # One churn batch: set up, media, hang up.
             # The same rooms every batch, as callers come back to their rooms:
@@ -122,8 +127,12 @@ def main():
             # rooms.expire_delay_s (2 h), not a leak.
             churn = Generator(args.generator, sip, args.churn, 1, args.churn_hold,
                               first_room=5000)
-            churn.finish(args.churn_hold + 120)
+            status = churn.finish(args.churn_hold + 120)
             churn_batches += 1
+            if status != 0 or churn.established != args.churn:
+                churn_failures.append(
+                    f"batch {churn_batches}: {churn.established} of {args.churn} calls up, "
+                    f"exit status {status}")
             now = time.monotonic()
             if now >= next_sample:
                 # Descriptors first: the control queries below open connections of
@@ -145,7 +154,8 @@ def main():
                       f"{sample['fds']} fds, {sample['calls']} calls, {sample['rooms']} rooms, "
                       f"tick lateness p99 {sample['p99_ms']} ms", flush=True)
                 next_sample = now + args.sample
-        steady.finish(180)
+        soaked_s = time.monotonic() - started
+        steady_status = steady.finish(180)
         result = steady.result
         server.terminate()
         server.wait(timeout=30)
@@ -154,15 +164,18 @@ def main():
     if len(after_warmup) < 2:
         sys.exit("too few samples after the warm-up to judge")
     first, last = after_warmup[0], after_warmup[-1]
-    early = [s["p99_ms"] for s in after_warmup if s["minute"] < first["minute"] + args.window]
-    late = [s["p99_ms"] for s in after_warmup if s["minute"] > last["minute"] - args.window]
+    # A sample with no tick in its interval has no percentile.
+    early = [s["p99_ms"] for s in after_warmup
+             if s["minute"] < first["minute"] + args.window and s["p99_ms"] is not None]
+    late = [s["p99_ms"] for s in after_warmup
+            if s["minute"] > last["minute"] - args.window and s["p99_ms"] is not None]
     rss_change = 100 * (last["rss_mib"] - first["rss_mib"]) / first["rss_mib"]
     print(f"\n{churn_batches} churn batches of {args.churn} calls; idle RSS {idle_rss / 1024:.1f} MiB")
     print(f"RSS after the warm-up {first['rss_mib']:.1f} MiB, at the end {last['rss_mib']:.1f} MiB "
           f"({rss_change:+.1f}%)")
     print(f"open fds after the warm-up {first['fds']}, at the end {last['fds']}")
-    print(f"tick lateness p99: first {args.window:g} min {max(early)} ms, "
-          f"last {args.window:g} min {max(late)} ms")
+    print(f"tick lateness p99: first {args.window:g} min {max(early, default='n/a')} ms, "
+          f"last {args.window:g} min {max(late, default='n/a')} ms")
     print(f"steady generator: {result}")
     # When the steady calls' gaps over 60 ms ended, by the second of the
     # generator's measured interval (which starts STEADY_WARMUP_S after the soak's clock),
@@ -171,6 +184,22 @@ def main():
     stalls = [f"{s // 60}:{s % 60:02d} ({n})" for s, n in enumerate(steady.gaps_by_second) if n]
     print("gaps over 60 ms ended at (min:s, streams): " + (", ".join(stalls) or "none"))
     failed = []
+    # The load itself first: figures of a soak whose load stopped or never came up
+    # judge nothing.
+    if soaked_s < soak_s:
+        failed.append(f"the steady load ended after {soaked_s / 60:.1f} of {args.minutes:g} min")
+    if steady.established != args.steady:
+        failed.append(f"{steady.established} of {args.steady} steady calls were up")
+    if steady_status != 0 or not result:
+        failed.append(f"the steady generator ended with status {steady_status} "
+                      f"and {'a' if result else 'no'} result")
+    if churn_failures:
+        failed.append(f"{len(churn_failures)} churn batches failed ("
+                      + "; ".join(churn_failures[:3]) + ")")
+    short = [s for s in samples if s["calls"] != args.steady]
+    if short:
+        failed.append(f"{len(short)} samples saw other than the {args.steady} steady calls up "
+                      f"(first at {short[0]['minute']:.1f} min: {short[0]['calls']})")
     if abs(rss_change) > 5:
         failed.append(f"RSS changed {rss_change:+.1f}%")
     if last["fds"] > first["fds"]:

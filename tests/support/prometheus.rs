@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::process::Command;
 
-use super::tools::python_with;
+use super::tools::{output_within, python_with};
 
 /// The `prometheus_client` release the tests parse with.
 const VERSION: &str = "0.21.1";
@@ -114,10 +114,11 @@ except urllib.error.HTTPError as e:
 
 /// Runs `script` with `arg` in the virtual environment; returns what it printed.
 fn run(script: &str, arg: &str) -> String {
-    let output = Command::new(python_with("prometheus_client", VERSION))
-        .args(["-c", script, arg])
-        .output()
-        .expect("running the virtual environment's python");
+    let output = output_within(
+        Command::new(python_with("prometheus_client", VERSION)).args(["-c", script, arg]),
+        std::time::Duration::from_secs(60),
+        "the Prometheus parser script",
+    );
     assert!(
         output.status.success(),
         "the Prometheus parser script failed:\n{}",

@@ -2,7 +2,7 @@
 //! waiting in the background for the call the server places.
 
 use super::server::Server;
-use super::tools::{exit_within, require_sipp};
+use super::tools::{exit_within, output_within, require_sipp};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -59,10 +59,12 @@ pub fn call_to(server: &Server, target: SocketAddr, local_ip: &str, args: &[&str
         .args(args)
         .args(["-p", &free_port(local_ip).to_string()]);
     one_call(&mut command, local_ip);
-    let output = command
-        .arg(target.to_string())
-        .output()
-        .expect("running sipp");
+    // SIPp times the call out at 20 s; a SIPp wedged past that is killed.
+    let output = output_within(
+        command.arg(target.to_string()),
+        Duration::from_secs(60),
+        "sipp",
+    );
     check(output, expected, server);
 }
 

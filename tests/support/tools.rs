@@ -138,12 +138,12 @@ pub fn require_chromium() -> std::path::PathBuf {
         .expect("chromium runs, so it is on the PATH")
 }
 
-/// Runs `command` to its end; panics with `failure` and what it wrote on
-/// stderr unless it ran and succeeded.
+/// Runs `command` to its end, for at most half an hour; panics with `failure` and what it
+/// wrote on stderr unless it ran and succeeded.
 pub fn run_ok(command: &mut Command, failure: &str) {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("{failure}: it could not be run: {e}"));
+    // An install, or the fuzz targets' first build on 2 cores, may take many minutes;
+    // half an hour means it is stuck.
+    let out = output_within(command, std::time::Duration::from_secs(1800), failure);
     assert!(
         out.status.success(),
         "{failure}: {}",

@@ -2,9 +2,14 @@
 //! client (as SEMS's own tools use it).
 
 use super::server::Server;
-use super::tools::require_python;
+use super::tools::{output_within, require_python};
 use std::collections::BTreeMap;
 use std::process::Command;
+use std::time::Duration;
+
+/// The longest a script may run: each of its requests times out at 30 s, and no script
+/// of the tests makes more than a few hundred.
+const SCRIPT_DEADLINE: Duration = Duration::from_secs(300);
 
 /// What every script starts with: `s`, a proxy for the server's control URL
 /// (the script's first argument), and a socket timeout so that no request
@@ -18,10 +23,11 @@ const PRELUDE: &str = "import sys, time, socket, xmlrpc.client\n\
 pub fn python(server: &Server, script: &str) -> String {
     require_python();
     let url = format!("http://{}/RPC2", server.control);
-    let output = Command::new("python3")
-        .args(["-c", &format!("{PRELUDE}{script}"), &url])
-        .output()
-        .expect("running python3");
+    let output = output_within(
+        Command::new("python3").args(["-c", &format!("{PRELUDE}{script}"), &url]),
+        SCRIPT_DEADLINE,
+        "the Python XML-RPC client",
+    );
     assert!(
         output.status.success(),
         "expected the Python XML-RPC client to succeed; it failed:\n{}\nserver log:\n{}",
