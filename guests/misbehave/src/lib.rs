@@ -284,10 +284,15 @@ mod component {
             room: Some(("ok".into(), listing(0))),
             ..address(3)
         };
+        let into_long_room = signaling::DialRequest {
+            room: Some((long.clone(), listing(3))),
+            ..address(3)
+        };
         let refused = joins.chain(dials).filter(|refused| *refused).count();
         let reason = "r".repeat(257);
         refused
             + usize::from(signaling::dial(&into_room).is_err())
+            + usize::from(signaling::dial(&into_long_room).is_err())
             + usize::from(signaling::reject(call, 480, &reason).is_err())
     }
 
@@ -363,7 +368,7 @@ mod component {
                     }
                 }
                 "long-texts" => {
-                    if long_texts_refused(call) == 8 {
+                    if long_texts_refused(call) == 9 {
                         let _ = signaling::reject(call, 400, "long texts refused");
                     } else {
                         let _ = signaling::answer(call);
@@ -383,6 +388,10 @@ mod component {
                     }
                 }
                 "messages" => {
+                    // Sends to a call that is gone first: refused, they queue nothing.
+                    for _ in 0..2000 {
+                        let _ = messages::send("gone", "m");
+                    }
                     // Far more than one call may send; the host refuses the rest.
                     let message = "m".repeat(4096);
                     for _ in 0..10_000 {
@@ -391,8 +400,12 @@ mod component {
                     let _ = signaling::answer(call);
                 }
                 "prompts" => {
-                    // Far more than one call may queue; the host refuses the rest.
                     let prompts = vec!["beep".to_owned(); 256];
+                    // Plays to a call that is gone first: refused, they queue nothing.
+                    for _ in 0..100 {
+                        let _ = media::play("gone", &prompts, false);
+                    }
+                    // Far more than one call may queue; the host refuses the rest.
                     for _ in 0..1000 {
                         let _ = media::play(call, &prompts, false);
                     }

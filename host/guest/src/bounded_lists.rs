@@ -58,7 +58,7 @@ struct DialArgs {
     headers: WasmList<HeaderRef>,
     credentials: Option<CredentialsRef>,
     context: WasmStr,
-    room: Option<(String, JoinOptionsRef)>,
+    room: Option<(WasmStr, JoinOptionsRef)>,
 }
 
 /// `credentials` as they lie in the guest's memory.
@@ -99,9 +99,16 @@ fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> 
         instance.func_wrap(
             function,
             move |mut store: Store<'_>, (target, prompts, looped): PromptArgs| {
-                let prompts = prompt_list(&mut store, &prompts, function)?;
-                let host = &*store.data().host;
-                Ok((prompts.and_then(|p| play(host, &target, &p, looped)),))
+                if let Err(refused) = store.data_mut().take_prompts(function, prompts.len()) {
+                    return Ok((Err(refused),));
+                }
+                let played = prompt_list(&mut store, &prompts, function)?
+                    .and_then(|p| play(&*store.data().host, &target, &p, looped));
+                if played.is_err() {
+                    // A list refused queued nothing.
+                    store.data_mut().allowance.give_prompts(prompts.len());
+                }
+                Ok((played,))
             },
         )?;
     }
@@ -122,7 +129,7 @@ fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> 
     Ok(())
 }
 
-/// The prompts of `list`, copied once [`Context::take_prompts`] has taken them and their
+/// The prompts of `list`, which [`Context::take_prompts`] has taken, copied once their
 /// strings are known to be at most [`MAX_LIST_BYTES`] together; the refusal for `function`
 /// otherwise. A list that does not lie in the guest's memory is a trap.
 fn prompt_list(
@@ -130,9 +137,6 @@ fn prompt_list(
     list: &WasmList<WasmStr>,
     function: &str,
 ) -> wasmtime::Result<Result<Vec<String>, Error>> {
-    if let Err(refused) = store.data_mut().take_prompts(function, list.len()) {
-        return Ok(Err(refused));
-    }
     copy_bounded(store, list, function, |name, store| {
         Ok(name.to_str(store)?.into_owned())
     })
@@ -168,10 +172,16 @@ fn dial_request(
     };
     let room = match request.room {
         None => None,
-        Some((room, options)) => match options.read(store, function)? {
-            Ok(options) => Some((room, options)),
-            Err(refused) => return Ok(Err(refused)),
-        },
+        Some((room, options)) => {
+            let [room] = match read_texts(store, function, [("room", &room)])? {
+                Ok(room) => room,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            match options.read(store, function)? {
+                Ok(options) => Some((room, options)),
+                Err(refused) => return Ok(Err(refused)),
+            }
+        }
     };
     if request.headers.len() > MAX_HEADERS_READ {
         return Ok(Err(Error::InvalidArgument(format!(

@@ -1,6 +1,6 @@
 //! The texts the host keeps from a guest's `rooms.join` (the participant's number, reason
 //! and id), from its `signaling.dial` and `signaling.forward` requests (the URI, From,
-//! To and context, and the listing of a dial's room), and the reason phrase of its
+//! To and context, and the name and listing of a dial's room), and the reason phrase of its
 //! `signaling.reject`, checked before they are copied ([`bound_texts`]). A
 //! string of the canonical ABI may be as long as the guest's memory; lifted as a `String`,
 //! each would be copied whole into host memory before the host could refuse it. These are

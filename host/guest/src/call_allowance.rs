@@ -97,6 +97,17 @@ impl CallAllowance {
         )
     }
 
+    /// Gives back `count` prompts taken for a list the host then refused: it queued nothing.
+    pub(crate) fn give_prompts(&mut self, count: usize) {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        self.prompts = self.prompts.saturating_sub(count);
+    }
+
+    /// Gives back a message taken for a send the host then refused: it queued nothing.
+    pub(crate) fn give_message(&mut self) {
+        self.messages = self.messages.saturating_sub(1);
+    }
+
     /// Takes one log line: written up to [`MAX_LOG_LINES`], dropped past it.
     pub(crate) fn log_line(&mut self) -> LogLine {
         let line = match self.log_lines {

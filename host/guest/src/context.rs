@@ -86,6 +86,18 @@ impl Context {
         }
         self.allowance.prompts(function, prompts)
     }
+
+    /// Queues `prompts` for `function` with `queue`, once [`take_prompts`](Self::take_prompts)
+    /// has taken them; prompts the host refuses queue nothing and are given back.
+    pub(crate) fn queue_prompts(
+        &mut self,
+        function: &str,
+        prompts: &[String],
+        queue: impl FnOnce(&dyn HostApi, &[String]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.take_prompts(function, prompts.len())?;
+        queue(&*self.host, prompts).inspect_err(|_| self.allowance.give_prompts(prompts.len()))
+    }
 }
 
 /// Refuses a timer on `call` from an instance serving `serving` (`""` for a control

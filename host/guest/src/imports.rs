@@ -60,8 +60,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                self.take_prompts("play", prompts.len())?;
-                self.host.play(&call, &prompts, looped)
+                self.queue_prompts("play", &prompts, |host, p| host.play(&call, p, looped))
             }
 
             fn stop(&mut self, call: String) -> Result<(), Error> {
@@ -74,8 +73,7 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                self.take_prompts("speak", prompts.len())?;
-                self.host.speak(&call, &prompts, looped)
+                self.queue_prompts("speak", &prompts, |host, p| host.speak(&call, p, looped))
             }
 
             fn stop_speaking(&mut self, call: String) -> Result<(), Error> {
@@ -108,8 +106,9 @@ macro_rules! serve_imports {
                 prompts: Vec<String>,
                 looped: bool,
             ) -> Result<(), Error> {
-                self.take_prompts("announce", prompts.len())?;
-                self.host.announce(&room, &prompts, looped)
+                self.queue_prompts("announce", &prompts, |host, p| {
+                    host.announce(&room, p, looped)
+                })
             }
 
             fn stop_announcement(&mut self, room: String) -> Result<(), Error> {
@@ -248,5 +247,6 @@ impl v0_3::switchyard::call::messages::Host for Context {
         self.allowance.message()?;
         self.host
             .send_message(&self.guest, &self.call, &call, &message)
+            .inspect_err(|_| self.allowance.give_message())
     }
 }

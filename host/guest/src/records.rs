@@ -6,6 +6,7 @@ use crate::Error;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The most bytes one `append` may write.
 pub const MAX_APPEND_BYTES: usize = 64 * 1024;
@@ -31,6 +32,9 @@ pub struct RecordFiles {
     max_total_bytes: u64,
     /// No append makes a file past this many.
     max_files: usize,
+    /// Held while an append writes, by every clone of these records: one cut short can
+    /// then be taken back to where it began without taking another's with it.
+    writing: Arc<Mutex<()>>,
 }
 
 impl Default for RecordFiles {
@@ -40,6 +44,7 @@ impl Default for RecordFiles {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
             max_files: MAX_FILES,
+            writing: Arc::default(),
         }
     }
 }
@@ -115,7 +120,9 @@ impl RecordFiles {
         self.append_within_file_cap(file, &path, text)
     }
 
-    /// Appends `text` to `file` at `path` once it is known to stay within its cap.
+    /// Appends `text` to `file` at `path` once it is known to stay within its cap: the file
+    /// holds all of it or, when the write fails partway (a full disk, the file size limit),
+    /// none of it.
     fn append_within_file_cap(&self, file: &str, path: &Path, text: &str) -> Result<(), Error> {
         let failed = io_failure(file);
         let mut handle = OpenOptions::new()
@@ -123,6 +130,7 @@ impl RecordFiles {
             .append(true)
             .open(path)
             .map_err(failed)?;
+        let writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let size = handle.metadata().map_err(failed)?.len();
         if size.saturating_add(text.len() as u64) > self.max_file_bytes {
             return Err(Error::Failed(format!(
@@ -131,9 +139,13 @@ impl RecordFiles {
                 self.max_file_bytes
             )));
         }
-        // One write of the whole text: a process killed meanwhile leaves all of
-        // it or none (O_APPEND writes of a regular file are not split).
-        handle.write_all(text.as_bytes()).map_err(failed)?;
+        if let Err(e) = handle.write_all(text.as_bytes()) {
+            // What reached the file of a write cut short goes, or the next record would
+            // follow half of this one.
+            let _ = handle.set_len(size);
+            return Err(failed(e));
+        }
+        drop(writing);
         handle.sync_data().map_err(failed)
     }
 
@@ -251,6 +263,44 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let records = RecordFiles::new(dir.path()).unwrap();
         (dir, records)
+    }
+
+    /// Tells the process the test below starts that it is the one to append under a file
+    /// size limit, in the directory it names.
+    const UNDER_A_SIZE_LIMIT: &str = "SWITCHYARD_RECORDS_TEST_UNDER_A_SIZE_LIMIT";
+
+    #[test]
+    fn an_append_cut_short_by_the_file_size_limit_leaves_the_file_as_it_was() {
+        const NAME: &str =
+            "records::tests::an_append_cut_short_by_the_file_size_limit_leaves_the_file_as_it_was";
+        if let Some(dir) = std::env::var_os(UNDER_A_SIZE_LIMIT) {
+            // Here the kernel writes no file past 8 or 16 KiB (blocks of 512 or 1024 bytes,
+            // as the shell counts them): the record's write stops there.
+            let records = RecordFiles::new(Path::new(&dir)).unwrap();
+            records.append("f.txt", "first\n", admit_all).unwrap();
+            let cut = records.append("f.txt", &"x".repeat(60 * 1024), admit_all);
+            assert!(matches!(cut, Err(Error::Failed(_))), "{cut:?}");
+            let kept = std::fs::read_to_string(Path::new(&dir).join("f.txt")).unwrap();
+            assert_eq!(kept, "first\n", "none of the record cut short is kept");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let test = std::env::current_exe().unwrap();
+        // The limit and the signal it raises, ignored (else the second write kills the
+        // process), are the shell's to set: both last across its exec of the test.
+        let out = std::process::Command::new("sh")
+            .args(["-c", "ulimit -f 16 && trap '' XFSZ && exec \"$0\" \"$@\""])
+            .arg(&test)
+            .args([NAME, "--exact", "--test-threads=1", "--nocapture"])
+            .env(UNDER_A_SIZE_LIMIT, dir.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.contains("1 passed"),
+            "{said}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]

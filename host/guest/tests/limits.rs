@@ -208,7 +208,7 @@ fn logged(host: &FakeHost, what: &str) -> usize {
 }
 
 #[test]
-fn one_call_into_a_guest_sends_at_most_1024_messages() {
+fn one_call_into_a_guest_sends_at_most_1024_messages_and_refused_sends_use_none() {
     let runtime = runtime(false);
     let guest = load(&runtime, GuestLimits::default()).unwrap();
     let host = Arc::new(FakeHost::default());
@@ -217,7 +217,7 @@ fn one_call_into_a_guest_sends_at_most_1024_messages() {
     assert_eq!(
         logged(&host, "send-message misbehave c1 c1 "),
         1024,
-        "10,000 of 4 KiB asked"
+        "10,000 of 4 KiB asked, after 2,000 refused"
     );
     assert_eq!(logged(&host, "answer c1"), 1, "the guest goes on");
     let mut second = guest.instantiate(host.clone()).unwrap();
@@ -230,7 +230,7 @@ fn one_call_into_a_guest_sends_at_most_1024_messages() {
 }
 
 #[test]
-fn one_call_into_a_guest_queues_at_most_4096_prompts() {
+fn one_call_into_a_guest_queues_at_most_4096_prompts_and_refused_lists_use_none() {
     let runtime = runtime(false);
     let guest = load(&runtime, GuestLimits::default()).unwrap();
     let host = Arc::new(FakeHost::default());
@@ -239,7 +239,7 @@ fn one_call_into_a_guest_queues_at_most_4096_prompts() {
     assert_eq!(
         logged(&host, "play c1 "),
         16,
-        "1,000 lists of 256 prompts asked"
+        "1,000 lists of 256 prompts asked, after 100 refused"
     );
     assert_eq!(logged(&host, "answer c1"), 1, "the guest goes on");
 }

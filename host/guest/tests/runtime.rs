@@ -507,8 +507,8 @@ fn long_texts_of_a_listing_a_dial_or_a_rejection_are_refused_before_the_host_cop
     let (_runtime, guest) = misbehave();
     let host = Arc::new(FakeHost::default());
     let mut call = guest.instantiate(host.clone()).unwrap();
-    // Three listings and four dials, each with a text of a mebibyte, and a rejection with a
-    // reason phrase of 257 bytes: none reaches the host.
+    // Three listings and five dials (one into a room named by a mebibyte), each with a text
+    // of a mebibyte, and a rejection with a reason phrase of 257 bytes: none reaches the host.
     call.on_invite(&invite("c1", "long-texts", &[])).unwrap();
     let log: Vec<String> = host
         .log()

@@ -4,14 +4,14 @@
 //! joins the room named by the dialled number (the Request-URI's user part,
 //! `lobby` if it has none), and hears `first_participant` if nobody else is
 //! there. After `time_limit_s` seconds (the guest's config, default 3600, at
-//! most a day) it hears `goodbye` and is hung up. The guest's key-value store
-//! counts the calls each room has had, while it has room for the count.
+//! most a day) it hears `goodbye` and is hung up. Each room counts the calls it
+//! has had in its meta, which goes with the room (a count in the guest's
+//! key-value store would stay for every number ever dialled).
 
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::store::Entry;
 use switchyard_sdk::types::InviteInfo;
-use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, MAX_TIMER, TimerId, config};
+use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, MAX_TIMER, TimerId, config, rooms};
 
 switchyard_sdk::config_keys! {
     "time_limit_s": number,
@@ -79,14 +79,19 @@ impl CallFlow for Flow {
     }
 }
 
+/// The room meta key of the count of calls the room has had.
+const CALLS_META_KEY: &str = "calls";
+
 impl Flow {
     /// Puts the call into its room, counts it, and starts its time limit.
     fn join(&mut self, call: &Call) -> Result<(), switchyard_sdk::types::Error> {
         let others = call.join(&self.room, &JoinOptions::number(&self.number))?;
-        let calls = Entry::<u64>::new(format!("calls/{}", self.room));
-        let count = calls.get().ok().flatten().unwrap_or(0) + 1;
-        // A count is no reason to end a call: a full store only stops the counting.
-        if let Err(e) = calls.set(&count) {
+        let count = rooms::get_meta(&self.room, CALLS_META_KEY)
+            .and_then(|count| count.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        // A count is no reason to end a call: a room whose meta is full only stops counting.
+        if let Err(e) = rooms::set_meta(&self.room, CALLS_META_KEY, &count.to_string()) {
             log(Level::Warn, &format!("room {}: not counted: {e}", self.room));
         }
         log(

@@ -449,9 +449,11 @@ impl HostApi for CoreHost {
     }
 
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
-        lock(&self.core)
-            .set_meta(Instant::now(), room, key, value)
-            .map_err(adapter::error)
+        let result = lock(&self.core).set_meta(Instant::now(), room, key, value);
+        // Clearing `keep` starts an empty room's expiry: a timer the signaling task, asleep
+        // until its earliest one, must see.
+        self.wake();
+        result.map_err(adapter::error)
     }
 
     fn get_meta(&self, room: &str, key: &str) -> Option<String> {
@@ -625,6 +627,26 @@ mod tests {
             context: String::new(),
             room: None,
         }
+    }
+
+    #[test]
+    fn setting_a_rooms_meta_wakes_the_signaling_task_for_the_expiry_it_may_start() {
+        let host = host();
+        assert!(host.open_room("7"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let woken = |host: &CoreHost| {
+            runtime.block_on(async {
+                tokio::time::timeout(Duration::ZERO, host.wake.notified())
+                    .await
+                    .is_ok()
+            })
+        };
+        let _ = woken(&host);
+        host.set_meta("7", "keep", "").unwrap();
+        assert!(woken(&host), "the signaling task is woken");
     }
 
     #[test]

@@ -33,6 +33,14 @@ impl FakeHost {
     }
 }
 
+/// The fake host's call that is gone: what is asked of it is refused.
+fn refuse_gone(call: &str) -> Result<(), Error> {
+    match call {
+        "gone" => Err(Error::NoSuchCall),
+        _ => Ok(()),
+    }
+}
+
 impl HostApi for FakeHost {
     fn answer(&self, call: &str) -> Result<(), Error> {
         if !self.answer_stall.is_zero() {
@@ -50,6 +58,7 @@ impl HostApi for FakeHost {
         Ok(())
     }
     fn play(&self, call: &str, prompts: &[String], looped: bool) -> Result<(), Error> {
+        refuse_gone(call)?;
         self.record(format!("play {call} {} looped={looped}", prompts.join(",")));
         Ok(())
     }
@@ -220,6 +229,7 @@ impl HostApi for FakeHost {
         call: &str,
         message: &str,
     ) -> Result<(), Error> {
+        refuse_gone(call)?;
         self.record(format!("send-message {guest} {from} {call} {message}"));
         Ok(())
     }
