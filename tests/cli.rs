@@ -1002,11 +1002,16 @@ fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
 
     let without = run(&["ctl", "--control", &control, "rooms"]);
     assert_eq!(without.status.code(), Some(1));
+    let error = text(&without.stderr);
     assert!(
-        text(&without.stderr).contains("401"),
-        "{}",
-        text(&without.stderr)
+        error.contains("401") && error.contains("--token-file"),
+        "{error}"
     );
+    // `guest list` sends no token: it says what does.
+    let listed = run(&["guest", "list", "--control", &control]);
+    assert_eq!(listed.status.code(), Some(1));
+    let error = text(&listed.stderr);
+    assert!(error.contains("switchyard ctl guests"), "{error}");
 }
 
 #[test]
@@ -1094,6 +1099,14 @@ fn ctl_speaks_https_to_a_server_with_a_certificate_and_trusts_only_that_one() {
     let error = text(&plain.stderr);
     assert!(
         error.contains("serves HTTPS") && error.contains("control.tls_cert"),
+        "{error}"
+    );
+    // `guest list` speaks plain HTTP whatever --config says: it says what speaks HTTPS.
+    let listed = run(&["--config", &own, "guest", "list", "--control", &control]);
+    assert_eq!(listed.status.code(), Some(1));
+    let error = text(&listed.stderr);
+    assert!(
+        error.contains("serves HTTPS") && error.contains("switchyard ctl guests"),
         "{error}"
     );
 }

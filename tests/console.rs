@@ -4,7 +4,8 @@
 //! audio) and Kick hangs it up, a recording made from the page downloads
 //! whole, and a screenshot of the page is saved and checked. Bursts of
 //! events, kept from before the page opened or live, cost the server a few
-//! REST requests, not some per event.
+//! REST requests, not some per event. With a token, the page plays and
+//! downloads a recording, and says why when a download fails.
 
 mod support;
 
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::audio::power;
+use support::audio::{power, tone};
 use support::phone::Phone;
 use support::server::{Server, base_config};
 use support::tools::{node_with, require_chromium};
@@ -185,4 +186,83 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
         "a full page: {width} px, {} bytes",
         png.len()
     );
+}
+
+#[test]
+fn the_console_with_a_token_plays_and_downloads_recordings_and_says_why_it_cannot() {
+    let chromium = require_chromium();
+    let modules = node_with("playwright-core", "1.65.1");
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("recordings");
+    std::fs::create_dir(&recordings).unwrap();
+    let recording = recordings.join("tone.wav");
+    write_tone(&recording, 8_000, 2);
+    const TOKEN: &str = "a-console-token-of-24ch";
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let config = base_config().replace(
+        "[control]\nlisten = \"127.0.0.1:0\"\n",
+        &format!(
+            "[control]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{}\"\n",
+            token_file.display()
+        ),
+    );
+    assert!(config.contains("token_file"), "{config}");
+    let config = format!("{config}[recording]\ndir = \"{}\"\n", recordings.display());
+    let server = Server::start_with(&config);
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir(&downloads).unwrap();
+
+    let output = support::tools::output_within(
+        Command::new("node")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/console/token.js"
+            ))
+            .arg(format!("http://{}/", server.control))
+            .arg(&chromium)
+            .arg(TOKEN)
+            .arg(&downloads)
+            .env("NODE_PATH", &modules),
+        NODE_DEADLINE,
+        "node drove the page",
+    );
+    let steps = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the page was not driven through: {steps}\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    let lines: Vec<&str> = steps.lines().collect();
+    assert_eq!(lines.len(), 4, "{steps}");
+    assert_eq!(
+        lines[0], "refused tone.wav: no recording tone.wav",
+        "{steps}"
+    );
+    assert!(lines[1].starts_with("unreachable tone.wav: "), "{steps}");
+    assert_eq!(
+        lines[2..],
+        ["downloaded tone.wav", "playing 2.0"],
+        "{steps}"
+    );
+    assert!(
+        std::fs::read(downloads.join("tone.wav")).unwrap() == std::fs::read(&recording).unwrap(),
+        "the download is the whole recording"
+    );
+}
+
+/// A WAV file at `path`: `seconds` of a 440 Hz tone, mono, 16-bit, at `rate`.
+fn write_tone(path: &std::path::Path, rate: u32, seconds: usize) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for sample in tone(440.0, 8_000.0, 0, rate as usize * seconds) {
+        writer.write_sample(sample).unwrap();
+    }
+    writer.finalize().unwrap();
 }

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+/// How a [`Fault::busy`] message starts.
+const BUSY_PREFIX: &str = "busy: ";
+
 /// An XML-RPC fault: sent as `<fault><value><struct>` with `faultCode` (int) and
 /// `faultString` (string) members.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +60,17 @@ impl Fault {
         Fault::new(Self::INTERNAL_ERROR, message)
     }
 
+    /// `-32603 "busy: <what>"`: every place to answer the call in was taken; the same call
+    /// may be answered once one is free (REST answers it `503` with `Retry-After`).
+    pub fn busy(what: impl fmt::Display) -> Self {
+        Fault::internal(format!("{BUSY_PREFIX}{what}"))
+    }
+
+    /// Whether this is a [`Fault::busy`]: the call may be tried again later.
+    pub fn is_busy(&self) -> bool {
+        self.code == Self::INTERNAL_ERROR && self.message.starts_with(BUSY_PREFIX)
+    }
+
     /// `300` with a message: wrong parameter count or type.
     pub fn bad_params(message: impl Into<String>) -> Self {
         Fault::new(Self::BAD_PARAMS, message)
@@ -102,6 +116,10 @@ mod tests {
         assert_eq!(Fault::bad_params("z"), Fault::new(300, "z"));
         assert_eq!(Fault::bad_di_call("d").code, 400);
         assert_eq!(Fault::internal("i").code, -32603);
+        let busy = Fault::busy("every slot is in use");
+        assert_eq!(busy, Fault::new(-32603, "busy: every slot is in use"));
+        assert!(busy.is_busy());
+        assert!(!Fault::internal("internal error").is_busy());
         assert_eq!(
             Fault::invalid_params("<i8> value 1"),
             Fault::new(-32602, "invalid params: <i8> value 1")

@@ -15,7 +15,7 @@ use hyper::{Method, Request, StatusCode};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
-use crate::http::{HttpResponse, json, not_allowed, plain, problem, read_body, whole, with_type};
+use crate::http::{HttpResponse, json, not_allowed, problem, read_body, whole, with_type};
 use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
 use crate::server::Endpoint;
@@ -160,23 +160,7 @@ pub(crate) async fn handle(
     }
     // As SEMS's XML-RPC server, any other path takes a POSTed methodCall.
     if request.method() != Method::POST {
-        if !matches!(path, "/" | "/RPC2") {
-            return plain(
-                StatusCode::NOT_FOUND,
-                "not found: XML-RPC is POSTed to any other path (/ and /RPC2 are usual), \
-                 REST is under /api/v1 (see /openapi.json)\n",
-            );
-        }
-        let mut response = plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed: XML-RPC takes POST (GET / is the web console)\n",
-        );
-        // GET / is the console.
-        let allow = if path == "/" { ROOT } else { "POST" };
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static(allow));
-        return response;
+        return not_xmlrpc(path);
     }
     // A browser names its page's origin on every POST (RFC 6454 §7): only then can the body
     // be a form another site's page sent. Other clients, SEMS's own among them, are taken
@@ -192,6 +176,27 @@ pub(crate) async fn handle(
     };
     let result = answer(&body, dispatcher, peer).await;
     with_type(whole(xmlrpc::encode_response(&result)), "text/xml")
+}
+
+/// The problem answering a request other than a POST on an XML-RPC path: `405` with `Allow` on
+/// `/` and `/RPC2` (`GET /` is the console), `404` elsewhere.
+fn not_xmlrpc(path: &str) -> HttpResponse {
+    if !matches!(path, "/" | "/RPC2") {
+        return problem(&Problem::new(
+            StatusCode::NOT_FOUND,
+            "not found: XML-RPC is POSTed to any other path (/ and /RPC2 are usual), \
+             REST is under /api/v1 (see /openapi.json)",
+        ));
+    }
+    let mut response = problem(&Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed: XML-RPC takes POST (GET / is the web console)",
+    ));
+    let allow = if path == "/" { ROOT } else { "POST" };
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 /// The console page, which no other site may frame: a hidden frame over a decoy button would

@@ -1,4 +1,4 @@
-//! HTTP answers of the control endpoint: plain text, JSON, RFC 9457
+//! HTTP answers of the control endpoint: JSON, RFC 9457
 //! problems, and reading a request body within its limits.
 
 use std::convert::Infallible;
@@ -10,7 +10,9 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Frame, Incoming};
-use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, SERVER};
+use hyper::header::{
+    ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER, SERVER,
+};
 use hyper::{Request, Response, StatusCode};
 use tokio::sync::mpsc;
 use tracing::debug;
@@ -27,12 +29,6 @@ const SERVER_NAME: &str = concat!("Switchyard/", env!("CARGO_PKG_VERSION"));
 /// A response with the whole `body`.
 pub(crate) fn whole(body: impl Into<Bytes>) -> HttpResponse {
     Response::new(Full::new(body.into()).boxed())
-}
-
-pub(crate) fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
-    let mut response = with_type(whole(text), "text/plain");
-    *response.status_mut() = status;
-    response
 }
 
 /// An RFC 9457 problem of `status` saying `detail`, with `Connection: close`, for requests
@@ -70,13 +66,18 @@ pub(crate) fn not_allowed(allowed: &str) -> HttpResponse {
     response
 }
 
-/// An RFC 9457 problem response.
+/// An RFC 9457 problem response, with `Retry-After` when the problem has one.
 pub(crate) fn problem(problem: &Problem) -> HttpResponse {
     let mut response = with_type(
         whole(problem.to_json().to_string()),
         "application/problem+json",
     );
     *response.status_mut() = problem.status;
+    if let Some(seconds) = problem.retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
     response
 }
 

@@ -17,7 +17,7 @@
 //! | `POST` from a browser (with `Origin`) whose `Content-Type` is not `text/xml` or `application/xml` | `415`, a problem naming both |
 //! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
 //! | `GET` or `HEAD /` | `200`, the web console's page, with or without the token |
-//! | any other HTTP method on `/` or `/RPC2` | `405`, `Allow: GET, HEAD, POST` (on `/`) or `Allow: POST` |
+//! | any other HTTP method on `/` or `/RPC2` | `405`, a problem, `Allow: GET, HEAD, POST` (on `/`) or `Allow: POST` |
 //! | `HEAD` of any path that answers `GET` | what `GET` answers, without the body (RFC 9110 §9.3.2); of the event stream without subscribing |
 //! | `GET` or `HEAD /metrics`, when [`ServeOptions::metrics`] is set | `200`, the [`MetricsSource`]'s Prometheus text |
 //! | any other HTTP method on `/metrics`, when it is set | `405`, `Allow: GET, HEAD` |
@@ -27,13 +27,14 @@
 //! | without the token, when one is configured | `401`, `WWW-Authenticate: Bearer` (on the XML-RPC paths also `Basic realm="switchyard"`) |
 //! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64) | `503` (a malformed WebSocket handshake gets its `400` or `426` all the same) |
 //! | an event subscriber when the server stops | the end of its server-sent events; on a WebSocket, a Close `1001` |
-//! | a method other than `POST` on any other path | `404` |
+//! | a method other than `POST` on any other path | `404`, a problem |
 //! | a request head over 16 KiB | `431`, connection closed |
 //! | a connection beyond [`ServeOptions::max_connections`] (256) | closed unanswered |
 //! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
 //! | a body that does not arrive within [`ServeOptions::body_read_timeout`] | `408`, connection closed |
 //! | a client that takes nothing sent to it for [`ServeOptions::write_stall_timeout`] (30 s) | connection closed, its event subscription ended |
 //! | request headers that do not arrive within [`ServeOptions::header_read_timeout`] (also an idle keep-alive connection) | connection closed |
+//! | a REST request the dispatcher answers with a [`Fault::busy`] | `503`, a problem, `Retry-After: 1` (XML-RPC: `200` with that fault, `-32603`) |
 //! | a dispatcher that panics | `200` with fault `-32603` `"internal error"`; the server keeps serving |
 //!
 //! # Values

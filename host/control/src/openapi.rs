@@ -32,7 +32,103 @@ pub struct OtherRoute {
     pub refusals: &'static [(&'static str, &'static str)],
     /// The credentials it takes from a server with a token.
     pub credentials: Credentials,
+    /// The query parameters and headers it reads, besides the path's `{name}`s.
+    pub inputs: &'static [Input],
+    /// The body it takes, if any: required, of any of its media types.
+    pub body: Option<Body>,
 }
+
+/// A query parameter or a request header a route reads; none is required.
+pub struct Input {
+    /// Its name.
+    pub name: &'static str,
+    /// Where it is sent.
+    pub place: Place,
+    /// The type of its value.
+    pub kind: Kind,
+    /// What it asks for.
+    pub description: &'static str,
+}
+
+/// Where an [`Input`] is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// In the query string.
+    Query,
+    /// As a request header.
+    Header,
+}
+
+/// The type of an [`Input`]'s value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text.
+    String,
+    /// A whole number of at least 0.
+    Count,
+    /// `true` (or `1`) or `false`.
+    Boolean,
+}
+
+/// The body a route takes.
+pub struct Body {
+    /// What it is.
+    pub description: &'static str,
+    /// The media types it may be sent as.
+    pub media_types: &'static [&'static str],
+}
+
+/// What the event stream reads, over server-sent events and WebSocket alike.
+const EVENT_INPUTS: &[Input] = &[
+    Input {
+        name: "room",
+        place: Place::Query,
+        kind: Kind::String,
+        description: "Only this room's events (and those of no room)",
+    },
+    Input {
+        name: "dtmf",
+        place: Place::Query,
+        kind: Kind::Boolean,
+        description: "`1` or `true`: key presses as well",
+    },
+    Input {
+        name: "after",
+        place: Place::Query,
+        kind: Kind::Count,
+        description: "Resume after the event of this id (`Last-Event-ID` wins over it)",
+    },
+    Input {
+        name: "Last-Event-ID",
+        place: Place::Header,
+        kind: Kind::Count,
+        description: "Resume after the event of this id, as a reconnecting `EventSource` asks",
+    },
+];
+
+/// What a recording's download reads.
+const RANGE_INPUTS: &[Input] = &[
+    Input {
+        name: "Range",
+        place: Place::Header,
+        kind: Kind::String,
+        description: "One byte range (`bytes=<first>-[<last>]` or `bytes=-<suffix>`), \
+                      answered 206; several are answered with the whole recording",
+    },
+    Input {
+        name: "If-Range",
+        place: Place::Header,
+        kind: Kind::String,
+        description: "Sent by a client resuming a download: the whole recording is answered \
+                      (200) rather than the range",
+    },
+];
+
+/// What XML-RPC takes.
+const METHOD_CALL: Option<Body> = Some(Body {
+    description: "The methodCall",
+    media_types: &["text/xml", "application/xml"],
+});
 
 /// The credentials a route takes from a server configured with a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +151,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         answers: &[("200", "The console's page", "text/html")],
         refusals: &[],
         credentials: Credentials::None,
+        inputs: &[],
+        body: None,
     },
     OtherRoute {
         verb: Verb::Post,
@@ -63,6 +161,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
         refusals: &[],
         credentials: Credentials::BearerOrBasic,
+        inputs: &[],
+        body: METHOD_CALL,
     },
     OtherRoute {
         verb: Verb::Post,
@@ -71,6 +171,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
         refusals: &[],
         credentials: Credentials::BearerOrBasic,
+        inputs: &[],
+        body: METHOD_CALL,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -81,6 +183,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         answers: &[("200", "The events, as they happen", "text/event-stream")],
         refusals: &[("503", "As many clients as the server serves are subscribed")],
         credentials: Credentials::Bearer,
+        inputs: EVENT_INPUTS,
+        body: None,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -105,6 +209,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
             ("503", "As many clients as the server serves are subscribed"),
         ],
         credentials: Credentials::Bearer,
+        inputs: EVENT_INPUTS,
+        body: None,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -123,6 +229,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
             "A range beyond the file (`Content-Range: bytes */<length>`)",
         )],
         credentials: Credentials::Bearer,
+        inputs: RANGE_INPUTS,
+        body: None,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -131,6 +239,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         answers: &[("200", "The metrics", "text/plain")],
         refusals: &[],
         credentials: Credentials::Bearer,
+        inputs: &[],
+        body: None,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -139,6 +249,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         answers: &[("200", "The document", "application/json")],
         refusals: &[],
         credentials: Credentials::Bearer,
+        inputs: &[],
+        body: None,
     },
 ];
 
@@ -173,6 +285,40 @@ fn boolean() -> ObjectBuilder {
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
     path.split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
+/// An optional query parameter or header.
+fn input(input: &Input) -> ParameterBuilder {
+    let place = match input.place {
+        Place::Query => ParameterIn::Query,
+        Place::Header => ParameterIn::Header,
+    };
+    let schema = match input.kind {
+        Kind::String => string(),
+        Kind::Count => ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0)),
+        Kind::Boolean => boolean(),
+    };
+    ParameterBuilder::new()
+        .name(input.name)
+        .parameter_in(place)
+        .required(Required::False)
+        .description(Some(input.description))
+        .schema(Some(schema))
+}
+
+/// A route's required body.
+fn request_body(body: &Body) -> utoipa::openapi::request_body::RequestBody {
+    body.media_types
+        .iter()
+        .fold(
+            RequestBodyBuilder::new()
+                .description(Some(body.description))
+                .required(Some(Required::True)),
+            |builder, media_type| builder.content(*media_type, ContentBuilder::new().build()),
+        )
+        .build()
 }
 
 /// A required string path parameter.
@@ -265,6 +411,12 @@ pub fn document() -> OpenApi {
         let mut operation = OperationBuilder::new();
         for name in path_parameters(other.path) {
             operation = operation.parameter(path_parameter(name));
+        }
+        for read in other.inputs {
+            operation = operation.parameter(input(read));
+        }
+        if let Some(body) = &other.body {
+            operation = operation.request_body(Some(request_body(body)));
         }
         operation = operation.summary(Some(other.summary));
         for &(status, what, media_type) in other.answers {
@@ -407,5 +559,46 @@ mod tests {
             refusal["content"]["application/problem+json"].is_object(),
             "{refusal}"
         );
+    }
+
+    #[test]
+    fn the_event_streams_downloads_and_xml_rpc_name_what_they_read() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let inputs = |path: &str, verb: &str| -> Vec<(String, String)> {
+            let parameters = json["paths"][path][verb]["parameters"].as_array();
+            parameters
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    (
+                        p["in"].as_str().unwrap().into(),
+                        p["name"].as_str().unwrap().into(),
+                    )
+                })
+                .collect()
+        };
+        let events: Vec<(String, String)> = [
+            ("query", "room"),
+            ("query", "dtmf"),
+            ("query", "after"),
+            ("header", "Last-Event-ID"),
+        ]
+        .map(|(place, name)| (place.into(), name.into()))
+        .into();
+        assert_eq!(inputs("/api/v1/events", "get"), events);
+        assert_eq!(inputs("/api/v1/events/ws", "get"), events);
+        let download = inputs("/api/v1/recordings/{name}", "get");
+        let header = |name: &str| ("header".to_owned(), name.to_owned());
+        assert_eq!(
+            download[1..],
+            [header("Range"), header("If-Range")],
+            "{download:?}"
+        );
+        for path in ["/", "/RPC2"] {
+            let body = &json["paths"][path]["post"]["requestBody"];
+            assert_eq!(body["required"], true, "{body}");
+            assert!(body["content"]["text/xml"].is_object(), "{body}");
+        }
+        assert!(json["paths"]["/"]["get"].get("requestBody").is_none());
     }
 }

@@ -15,7 +15,12 @@ pub struct Problem {
     pub detail: String,
     /// The XML-RPC fault code of the same failure, if it came from one.
     pub fault_code: Option<i32>,
+    /// Seconds after which the same request may succeed (`Retry-After`), if it may.
+    pub retry_after: Option<u32>,
 }
+
+/// When a busy server's client may try again, in seconds.
+const BUSY_RETRY_AFTER: u32 = 1;
 
 impl Problem {
     /// A problem with `status` and `detail`.
@@ -24,6 +29,7 @@ impl Problem {
             status,
             detail: detail.into(),
             fault_code: None,
+            retry_after: None,
         }
     }
 
@@ -44,9 +50,18 @@ impl Problem {
 
 impl From<Fault> for Problem {
     /// A fault's status: wrong or invalid arguments and parse errors are 400; an
-    /// unknown function 404; a code that is an HTTP error status (404, 409,
-    /// 500, …) that status; anything else 500.
+    /// unknown function 404; a [`Fault::busy`] 503, to be tried again after a
+    /// second; a code that is an HTTP error status (404, 409, 500, …) that
+    /// status; anything else 500.
     fn from(fault: Fault) -> Self {
+        if fault.is_busy() {
+            return Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                retry_after: Some(BUSY_RETRY_AFTER),
+                detail: fault.message,
+                fault_code: Some(fault.code),
+            };
+        }
         let status = match fault.code {
             Fault::BAD_PARAMS | Fault::BAD_DI_CALL | Fault::PARSE_ERROR | Fault::INVALID_PARAMS => {
                 StatusCode::BAD_REQUEST
@@ -62,6 +77,7 @@ impl From<Fault> for Problem {
             status,
             detail: fault.message,
             fault_code: Some(fault.code),
+            retry_after: None,
         }
     }
 }
@@ -81,6 +97,10 @@ mod tests {
         assert_eq!(status(404), 404);
         assert_eq!(status(409), 409);
         assert_eq!(status(-32603), 500);
+        let busy = Problem::from(Fault::busy("every thread is in use"));
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.retry_after, Some(1));
+        assert_eq!(busy.fault_code, Some(-32603));
         assert_eq!(status(1), 500);
     }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::{
-    ECHO_CALL, HttpReply, LIMIT, Server, TestDispatcher, assert_alive, assert_fault, parse_reply,
-    post, raw,
+    ECHO_CALL, HttpReply, LIMIT, Server, TestDispatcher, assert_alive, assert_fault,
+    assert_problem, parse_reply, post, raw, request,
 };
 use switchyard_control::{MetricsSource, ServeOptions, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -136,6 +136,7 @@ async fn bad_http_gets_clear_answers_and_the_server_keeps_serving() {
     )
     .await;
     assert_eq!(reply.status, 404);
+    assert_problem(&reply, "REST is under /api/v1");
     assert_alive(addr).await;
 
     // Not XML at all, and XML that is not a methodCall.
@@ -450,5 +451,20 @@ async fn the_console_page_opens_without_the_token_and_nothing_else_does() {
     .await;
     assert_eq!(put.status, 405, "{}", put.head);
     assert!(put.head.contains("allow: get, head, post"), "{}", put.head);
+    assert_problem(&put, "XML-RPC takes POST");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_busy_server_is_503_over_rest_and_its_fault_over_xmlrpc() {
+    let server = Server::start(ServeOptions::default()).await;
+    let rest = raw(server.addr, &request("GET", "/api/v1/rooms/busy", "", "")).await;
+    assert_eq!(rest.status, 503, "{}", rest.body);
+    assert!(rest.head.contains("\r\nretry-after: 1"), "{}", rest.head);
+    assert_problem(&rest, "busy: every test slot is in use");
+    // SEMS's clients get the fault they always got.
+    let busy_call = ECHO_CALL.replace("alive", "busy");
+    let xmlrpc = raw(server.addr, &post("/RPC2", &busy_call)).await;
+    assert_fault(&xmlrpc, -32603, "busy: every test slot is in use");
     server.stop().await;
 }

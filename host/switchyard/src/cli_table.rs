@@ -1,8 +1,10 @@
 //! Structs shown as aligned columns under a header, for the command line.
 
+use crate::cli_output::literal;
 use switchyard_control::Value;
 
-/// `rows` (structs) as aligned columns, one per `(title, member)`.
+/// `rows` (structs) as aligned columns, one per `(title, member)`; text is
+/// shown with its control characters escaped ([`literal`]).
 pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
     let rows: Vec<Vec<String>> = std::iter::once(
         columns
@@ -33,16 +35,33 @@ pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
     out
 }
 
-/// One member of a struct as text ("?" when it has none).
+/// One member of a struct as text ("?" when it has none), its control
+/// characters escaped ([`literal`]).
 fn cell(row: &Value, member: &str) -> String {
     let Value::Struct(members) = row else {
         return "?".into();
     };
     match members.iter().find(|(name, _)| name == member) {
-        Some((_, Value::String(text) | Value::DateTime(text))) => text.clone(),
+        Some((_, Value::String(text) | Value::DateTime(text))) => literal(text, false),
         Some((_, Value::Int(n))) => n.to_string(),
         Some((_, Value::Bool(b))) => if *b { "yes" } else { "no" }.to_owned(),
         Some((_, Value::Double(d))) => d.to_string(),
         _ => "?".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_callers_escape_sequence_is_shown_not_run() {
+        let row = Value::Struct(vec![(
+            "number".into(),
+            Value::String("\u{1b}[2Jalice".into()),
+        )]);
+        let shown = table(&[("NUMBER", "number")], &[row]);
+        assert_eq!(shown, "NUMBER\n\\u{1b}[2Jalice\n");
+        assert!(!shown.contains('\u{1b}'), "{shown:?}");
     }
 }

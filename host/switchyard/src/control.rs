@@ -98,8 +98,8 @@ impl ControlBridge {
         params: Vec<Value>,
     ) -> Result<Value, Fault> {
         let turn = self.turns.take(name, BUSY_WAIT).await.ok_or_else(|| {
-            Fault::internal(format!(
-                "busy: the functions of {name} before this one took more than {} s",
+            Fault::busy(format!(
+                "the functions of {name} before this one took more than {} s",
                 BUSY_WAIT.as_secs()
             ))
         })?;
@@ -160,9 +160,15 @@ impl ControlBridge {
             ("guest_instances", self.executor.instances() as u64),
             ("guest_mailboxes", self.executor.calls() as u64),
             ("guest_events_dropped", self.executor.dropped()),
-            ("placed_calls_unannounced", self.host.placers_pending() as u64),
+            (
+                "placed_calls_unannounced",
+                self.host.placers_pending() as u64,
+            ),
             ("rtp_sockets_pending", self.media.sockets_pending() as u64),
-            ("event_calls_in_rooms", self.host.events().calls_in_rooms() as u64),
+            (
+                "event_calls_in_rooms",
+                self.host.events().calls_in_rooms() as u64,
+            ),
             ("refused_no_instance", calls.refused_no_instance),
             ("refused_no_codec", calls.refused_no_codec),
             ("guest_failures", calls.guest_failures),
@@ -278,8 +284,8 @@ impl Slots {
         tokio::time::timeout(self.wait, self.free.clone().acquire_owned())
             .await
             .map_err(|_| {
-                Fault::internal(format!(
-                    "busy: every {} is in use (waited {} s)",
+                Fault::busy(format!(
+                    "every {} is in use (waited {} s)",
                     self.what,
                     self.wait.as_secs_f64()
                 ))

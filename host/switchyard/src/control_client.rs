@@ -4,7 +4,7 @@
 
 use crate::control_tls;
 use anyhow::{Context, anyhow, bail};
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
@@ -14,8 +14,31 @@ use switchyard_control::{Fault, Value};
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long the answer may take (loading a guest compiles it).
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a reading command's answer may take: the server answers one
+/// within seconds, or with a busy fault, unless it is stuck.
+pub const READ_WAIT: Duration = Duration::from_secs(15);
+
+/// How long a changing command's answer may take (loading a guest compiles it).
+pub const CHANGE_WAIT: Duration = Duration::from_secs(120);
+
+/// Why a server refused a client for how it came, which a command completes
+/// with what its user is to do instead: the root cause of some [`call`]
+/// errors ([`refusal`] finds it).
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The server serves HTTPS; the client spoke plain HTTP.
+    #[error("the answer is TLS, not plain HTTP: the control API serves HTTPS")]
+    Https,
+    /// The server wants a token the client did not send (or another one); the
+    /// status line it answered.
+    #[error("answered {0:?}: the control API wants its token")]
+    Unauthorized(String),
+}
+
+/// The [`Refusal`] behind an error of [`call`], if it was one.
+pub fn refusal(error: &anyhow::Error) -> Option<&Refusal> {
+    error.chain().find_map(|cause| cause.downcast_ref())
+}
 
 /// A running server's control API, as a client reaches it.
 #[derive(Debug, Clone, Copy)]
@@ -40,22 +63,24 @@ impl ControlApi<'static> {
     }
 }
 
-/// Calls `method` with `params` on the server whose control API is `api`:
-/// its answer, or the fault it answered with. The outer error is a server
-/// that cannot be reached, refuses the token or its certificate is not
-/// trusted, or does not speak XML-RPC (over HTTPS when `api` has a
-/// certificate, else over plain HTTP).
+/// Calls `method` with `params` on the server whose control API is `api`,
+/// waiting at most `wait` for the answer: its answer, or the fault it
+/// answered with. The outer error is a server that cannot be reached, does
+/// not answer within `wait`, refuses the token or plain HTTP ([`Refusal`]) or
+/// its certificate is not trusted, or does not speak XML-RPC (over HTTPS when
+/// `api` has a certificate, else over plain HTTP).
 pub fn call(
     api: &ControlApi<'_>,
     method: &str,
     params: &[Value],
+    wait: Duration,
 ) -> anyhow::Result<Result<Value, Fault>> {
     let addr = api.addr;
     let body = encode_method_call(method, params);
     let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).with_context(|| {
         format!("cannot reach the control API at {addr} (is the server running, and is that its control.listen?)")
     })?;
-    stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
+    stream.set_read_timeout(Some(wait))?;
     let authorization = api
         .token
         .map(|token| format!("Authorization: Bearer {token}\r\n"))
@@ -66,9 +91,9 @@ pub fn call(
         body.len()
     );
     let response = match api.tls_cert {
-        None => exchange(stream, request.as_bytes()),
+        None => exchange(stream, request.as_bytes(), wait),
         Some(cert) => control_tls::connect(addr, cert, stream)
-            .and_then(|tls| exchange(tls, request.as_bytes())),
+            .and_then(|tls| exchange(tls, request.as_bytes(), wait)),
     }
     .with_context(|| format!("control API at {addr}"))?;
     let answer = http_body(&response).with_context(|| format!("control API at {addr}"))?;
@@ -80,35 +105,45 @@ pub fn call(
     })
 }
 
-/// Sends `request` on `stream` and reads the answer to the connection's end.
-fn exchange(mut stream: impl Read + Write, request: &[u8]) -> anyhow::Result<Vec<u8>> {
+/// Sends `request` on `stream` and reads the answer to the connection's end,
+/// which is to come within `wait` (the stream's read timeout).
+fn exchange(
+    mut stream: impl Read + Write,
+    request: &[u8],
+    wait: Duration,
+) -> anyhow::Result<Vec<u8>> {
     stream
         .write_all(request)
         .and_then(|()| stream.flush())
         .context("sending the request")?;
     let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .context("reading the answer")?;
-    Ok(response)
+    match stream.read_to_end(&mut response) {
+        Ok(_) => Ok(response),
+        // A read timeout is WouldBlock on Unix, TimedOut on Windows.
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => bail!(
+            "timed out after {} s waiting for the answer (the server took the request, \
+             and may still carry it out)",
+            wait.as_secs_f64()
+        ),
+        Err(e) => Err(anyhow::Error::new(e).context("reading the answer")),
+    }
 }
 
 /// The body of a complete `200` response (read to its connection's end).
 fn http_body(response: &[u8]) -> anyhow::Result<&[u8]> {
     // A TLS record: an alert (21) or a handshake (22), of version 3.x (RFC 8446 §5.1).
     if let [21 | 22, 3, ..] = response {
-        bail!(
-            "the answer is TLS, not plain HTTP: the control API serves HTTPS, which a client \
-             speaks when the --config it is given sets control.tls_cert"
-        );
+        return Err(Refusal::Https.into());
     }
     let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
         bail!("the answer is not HTTP");
     };
     let head = String::from_utf8_lossy(&response[..end]);
     let status = head.lines().next().unwrap_or_default();
-    if status.split(' ').nth(1) != Some("200") {
-        bail!("answered {status:?}");
+    match status.split(' ').nth(1) {
+        Some("200") => {}
+        Some("401") => return Err(Refusal::Unauthorized(status.to_owned()).into()),
+        _ => bail!("answered {status:?}"),
     }
     Ok(&response[end + 4..])
 }
@@ -125,9 +160,28 @@ mod tests {
         let error = http_body(missing).unwrap_err().to_string();
         assert!(error.contains("404 Not Found"), "{error}");
         assert!(http_body(b"SSH-2.0-OpenSSH").is_err());
-        let alert = http_body(&[21, 3, 3, 0, 2, 2, 50]).unwrap_err().to_string();
-        assert!(alert.contains("serves HTTPS"), "{alert}");
-        assert!(alert.contains("control.tls_cert"), "{alert}");
+        let alert = http_body(&[21, 3, 3, 0, 2, 2, 50]).unwrap_err();
+        assert!(alert.to_string().contains("serves HTTPS"), "{alert}");
+        assert!(matches!(refusal(&alert), Some(Refusal::Https)), "{alert}");
+        let unauthorized = b"HTTP/1.1 401 Unauthorized\r\n\r\n{}";
+        let error = http_body(unauthorized).unwrap_err();
+        assert!(
+            matches!(refusal(&error), Some(Refusal::Unauthorized(status)) if status.contains("401")),
+            "{error}"
+        );
+        assert!(refusal(&http_body(missing).unwrap_err()).is_none());
+    }
+
+    #[test]
+    fn a_server_that_never_answers_is_said_to_have_timed_out() {
+        // Listening but never accepting: the request is taken, and nothing answers it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let addr = listener.local_addr().unwrap();
+        let wait = Duration::from_millis(200);
+        let error = call(&ControlApi::plain(addr), "switchyard.rooms", &[], wait).unwrap_err();
+        let error = format!("{error:#}");
+        assert!(error.contains("timed out after 0.2 s"), "{error}");
+        assert!(!error.contains("os error"), "{error}");
     }
 
     #[test]
@@ -139,7 +193,7 @@ mod tests {
         let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
         socket.bind(&loopback.into()).expect("bound on loopback");
         let addr = socket.local_addr().unwrap().as_socket().unwrap();
-        let error = call(&ControlApi::plain(addr), "guestList", &[])
+        let error = call(&ControlApi::plain(addr), "guestList", &[], READ_WAIT)
             .unwrap_err()
             .to_string();
         assert!(error.contains("cannot reach the control API"), "{error}");

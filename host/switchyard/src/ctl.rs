@@ -6,10 +6,11 @@
 
 use crate::cli_output;
 use crate::cli_table::table;
-use crate::control_client::{self, ControlApi};
+use crate::control_client::{self, ControlApi, Refusal};
 use crate::guest_cli::{self, fail};
 use clap::Subcommand;
 use std::process::ExitCode;
+use std::time::Duration;
 use switchyard_control::Value;
 
 /// A command of `switchyard ctl`.
@@ -121,6 +122,18 @@ const RECORDINGS: &[(&str, &str)] = &[
 ];
 
 impl CtlCommand {
+    /// How long its answer may take: a command that only reads is answered
+    /// within seconds by a server that is not stuck.
+    fn wait(&self) -> Duration {
+        match self {
+            CtlCommand::Rooms
+            | CtlCommand::Room { .. }
+            | CtlCommand::Recordings
+            | CtlCommand::Guests => control_client::READ_WAIT,
+            _ => control_client::CHANGE_WAIT,
+        }
+    }
+
     fn call(self) -> Call {
         let host = |method: &'static str, params: Vec<String>, shown| Call {
             method,
@@ -174,12 +187,13 @@ impl CtlCommand {
 /// stdout, or 1 with the fault or the reason the server could not be asked
 /// on stderr.
 pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
+    let wait = command.wait();
     let Call {
         method,
         params,
         shown,
     } = command.call();
-    let answer = match control_client::call(api, method, &params) {
+    let answer = match control_client::call(api, method, &params, wait) {
         Ok(Ok(answer)) => answer,
         Ok(Err(fault)) => {
             return fail(format!(
@@ -187,7 +201,7 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
                 fault.message, fault.code
             ));
         }
-        Err(e) => return fail(format!("{e:#}")),
+        Err(e) => return fail(format!("{e:#}{}", advice(&e))),
     };
     if json {
         return cli_output::print(&format!(
@@ -196,6 +210,19 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
         ));
     }
     cli_output::print(&shown_to_person(&shown, &answer))
+}
+
+/// What to do about a server that refused how `ctl` came, after `error`.
+fn advice(error: &anyhow::Error) -> &'static str {
+    match control_client::refusal(error) {
+        Some(Refusal::Https) => {
+            "; `switchyard ctl` speaks it when the --config it is given sets control.tls_cert"
+        }
+        Some(Refusal::Unauthorized(_)) => {
+            "; give it with --token-file FILE, or the --config whose control.token_file names it"
+        }
+        None => "",
+    }
 }
 
 fn shown_to_person(shown: &Shown, answer: &Value) -> String {
@@ -207,7 +234,7 @@ fn shown_to_person(shown: &Shown, answer: &Value) -> String {
                 _ => format!("{answer:?}\n"),
             }
         }
-        (Shown::Text, Value::String(text)) => format!("{text}\n"),
+        (Shown::Text, Value::String(text)) => format!("{}\n", cli_output::literal(text, false)),
         (Shown::Done, _) => "ok\n".to_owned(),
         _ => format!("{answer:?}\n"),
     }
@@ -256,5 +283,36 @@ mod tests {
             shown_to_person(&Shown::Text, &Value::String("c9".into())),
             "c9\n"
         );
+    }
+
+    #[test]
+    fn only_reading_commands_wait_briefly_and_refusals_say_what_to_give() {
+        assert_eq!(CtlCommand::Rooms.wait(), control_client::READ_WAIT);
+        let kick = CtlCommand::Kick {
+            room: "7".into(),
+            call: "c1".into(),
+        };
+        assert_eq!(kick.wait(), control_client::CHANGE_WAIT);
+        let https = anyhow::Error::new(Refusal::Https).context("control API at 127.0.0.1:1");
+        assert!(advice(&https).contains("control.tls_cert"));
+        let token = anyhow::Error::new(Refusal::Unauthorized("HTTP/1.1 401".into()));
+        assert!(advice(&token).contains("--token-file"));
+        assert_eq!(advice(&anyhow::anyhow!("refused")), "");
+    }
+
+    #[test]
+    fn a_participants_number_cannot_clear_the_screen() {
+        let room = Value::Struct(vec![(
+            "participants".into(),
+            Value::Array(vec![Value::Struct(vec![
+                ("call".into(), Value::String("c1".into())),
+                ("number".into(), Value::String("\u{1b}[2J".into())),
+            ])]),
+        )]);
+        let shown = shown_to_person(&Shown::Table(PARTICIPANTS, Some("participants")), &room);
+        assert!(!shown.contains('\u{1b}'), "{shown:?}");
+        assert!(shown.contains(r"c1    \u{1b}[2J"), "{shown:?}");
+        let dialed = shown_to_person(&Shown::Text, &Value::String("c2\u{1b}]0;x\u{7}".into()));
+        assert_eq!(dialed, "c2\\u{1b}]0;x\\u{7}\n");
     }
 }

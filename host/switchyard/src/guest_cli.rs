@@ -21,7 +21,8 @@ pub fn reachable(listen: SocketAddr) -> SocketAddr {
 }
 
 /// `guestLoad(name, file)`, `file` made absolute (the server reads it), but for
-/// [`EMBEDDED`], the component built into the server.
+/// [`EMBEDDED`], the component built into the server; its answer waited for
+/// [`control_client::CHANGE_WAIT`] at most (the server compiles the component).
 pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
     let file = match std::path::absolute(file) {
         _ if file == Path::new(EMBEDDED) => file.to_owned(),
@@ -32,7 +33,8 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
         Value::String(name.to_owned()),
         Value::String(file.display().to_string()),
     ];
-    match control_client::call(&ControlApi::plain(control), "guestLoad", &params) {
+    let api = ControlApi::plain(control);
+    match control_client::call(&api, "guestLoad", &params, control_client::CHANGE_WAIT) {
         Ok(Ok(Value::Int(version))) => cli_output::print(&format!(
             "guest {name}: version {version} loaded from {}; new calls go to it\n",
             file.display()
@@ -41,17 +43,32 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
             "guestLoad answered {other:?}, not a version number"
         )),
         Ok(Err(fault)) => fail(format!("guest {name}: not loaded: {}", fault.message)),
-        Err(e) => fail(format!("{e:#}")),
+        Err(e) => fail(format!("{e:#}{}", advice(&e))),
     }
 }
 
-/// `guestList()`, as a table: one line per version.
+/// `guestList()`, as a table: one line per version; its answer waited for
+/// [`control_client::READ_WAIT`] at most.
 pub fn list(control: SocketAddr) -> ExitCode {
-    match control_client::call(&ControlApi::plain(control), "guestList", &[]) {
+    let api = ControlApi::plain(control);
+    match control_client::call(&api, "guestList", &[], control_client::READ_WAIT) {
         Ok(Ok(Value::Array(versions))) => cli_output::print(&table(&COLUMNS, &versions)),
         Ok(Ok(other)) => fail(format!("guestList answered {other:?}, not an array")),
         Ok(Err(fault)) => fail(format!("guestList: {}", fault.message)),
-        Err(e) => fail(format!("{e:#}")),
+        Err(e) => fail(format!("{e:#}{}", advice(&e))),
+    }
+}
+
+/// What to do about a server that refused `guest load|list`, which speak
+/// plain HTTP and send no token, after `error`.
+fn advice(error: &anyhow::Error) -> &'static str {
+    match control_client::refusal(error) {
+        Some(_) => {
+            "; `switchyard guest load|list` speak plain HTTP and send no token: list with \
+             `switchyard ctl guests` (it takes the token and speaks HTTPS), and load with \
+             `POST /api/v1/guests/{guest}/versions` and the body {\"path\": FILE}"
+        }
+        None => "",
     }
 }
 
@@ -66,9 +83,10 @@ pub const COLUMNS: [(&str, &str); 7] = [
     ("FILE", "file"),
 ];
 
-/// Prints `message` as the command's error; exit 1.
+/// Prints `message` as the command's error, its control characters but
+/// newlines escaped (it may quote the server: [`cli_output::literal`]); exit 1.
 pub fn fail(message: String) -> ExitCode {
-    eprintln!("switchyard: {message}");
+    eprintln!("switchyard: {}", cli_output::literal(&message, true));
     ExitCode::FAILURE
 }
 
@@ -111,6 +129,23 @@ mod tests {
             lines[2].ends_with("current   0      20261202T02:33:00  /a.wasm"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_refusal_points_to_ctl_guests_and_rest() {
+        for refusal in [
+            control_client::Refusal::Https,
+            control_client::Refusal::Unauthorized("HTTP/1.1 401 Unauthorized".into()),
+        ] {
+            let error = anyhow::Error::new(refusal).context("control API at 127.0.0.1:1");
+            let advice = advice(&error);
+            assert!(advice.contains("switchyard ctl guests"), "{advice}");
+            assert!(
+                advice.contains("/api/v1/guests/{guest}/versions"),
+                "{advice}"
+            );
+        }
+        assert_eq!(advice(&anyhow::anyhow!("cannot reach")), "");
     }
 
     #[test]

@@ -20,12 +20,16 @@ use tokio::time::timeout;
 pub const LIMIT: Duration = Duration::from_secs(20);
 
 /// Answers `echo`-style calls with `[interface or "-", function, [params…]]`; `fail` with fault
-/// 504; `slow` after 300 ms; `hang` never; `panic` by panicking.
+/// 504; `slow` after 300 ms; `hang` never; `panic` by panicking; any call whose first param
+/// is `"busy"` with a busy fault.
 pub struct TestDispatcher;
 
 impl Dispatcher for TestDispatcher {
     fn dispatch(&self, route: Route) -> DispatchFuture<'_> {
         Box::pin(async move {
+            if route.params.first() == Some(&Value::from("busy")) {
+                return Err(Fault::busy("every test slot is in use"));
+            }
             match route.function.as_str() {
                 "fail" => Err(Fault::unknown_method("fail")),
                 "slow" => {
@@ -125,6 +129,21 @@ pub struct HttpReply {
     pub status: u16,
     pub head: String,
     pub body: String,
+}
+
+/// `reply` is an RFC 9457 problem whose detail says `detail_part`.
+pub fn assert_problem(reply: &HttpReply, detail_part: &str) {
+    assert!(
+        reply
+            .head
+            .contains("content-type: application/problem+json"),
+        "{}",
+        reply.head
+    );
+    let body: serde_json::Value = serde_json::from_str(&reply.body).expect("a JSON problem");
+    assert_eq!(body["status"], reply.status, "{}", reply.body);
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(detail_part), "{detail}");
 }
 
 pub fn parse_reply(raw: &[u8]) -> HttpReply {
