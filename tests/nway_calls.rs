@@ -355,9 +355,10 @@ callers = { "100" = "A" }
 
 #[test]
 fn a_marked_user_hanging_up_while_out_inviting_ends_a_room_that_ends_with_it() {
-    let (_server, marked, other) = room_ending_with_its_marked_user();
+    let (server, marked, other) = room_ending_with_its_marked_user();
     // Dial tone: the marked user is out of the room, inviting.
     press(&marked, "0");
+    await_listed(&server, "210", &["300"]);
     marked.hang_up();
     assert!(
         other.await_bye(DEADLINE),
@@ -390,14 +391,25 @@ fn one_out_inviting_when_its_room_closes_is_hung_up_when_it_comes_back() {
 fn a_number_left_unfinished_times_out_and_is_not_called() {
     let callee = Listening::new();
     let keys = format!(
-        "route = \"{}\"\ndial_timeout_ms = 1000",
+        "route = \"{}\"\ndial_timeout_ms = 2500",
         callee.uri("{number}")
     );
     let server = Server::start_with(&nway_config(&keys, INVITING_ROOM));
     let first = Phone::call(server.sip, "8208", "300", &[]);
     let second = Phone::call(server.sip, "8208", "301", &[]);
+    await_listed(&server, "208", &["300", "301"]);
 
-    press(&first, "010");
+    // Out of the room: dial tone, and the room hears it no more.
+    press(&first, "0");
+    let heard = talk_together(&[&first, &second], &[A, B], Duration::from_millis(1500));
+    for tone in DIAL_TONE {
+        assert_hears(&heard[0], tone, "the inviter out of the room (dial tone)");
+    }
+    assert_not_hears(&heard[1], A, "the room while the inviter is out");
+    press(&first, "10");
+    // Typing, before the time-out: still out.
+    let heard = talk_together(&[&first, &second], &[A, B], Duration::from_millis(1500));
+    assert_not_hears(&heard[0], B, "the inviter still typing");
     never_called(&callee, "the number typed before the time-out");
     let heard = talk_together(&[&first, &second], &[A, B], TALK);
     assert_hears(&heard[0], B, "the inviter back in the room");

@@ -79,6 +79,27 @@ fn assert_music_stopped(heard: &[i16], before: f64) {
 }
 
 /// A caller enters `room` (through the access number `8<room>`) as `number`.
+/// `caller` is hung up, and the server logs it refused from `room` for `why`.
+fn assert_refused(server: &Server, caller: &Phone, room: &str, number: &str, why: &str) {
+    assert!(
+        caller.await_bye(DEADLINE),
+        "{number}, refused from {room} ({why}), is hung up"
+    );
+    server
+        .wait_for_log(&format!("room {room}: {number} refused: {why}"), DEADLINE)
+        .expect("the refusal is logged");
+}
+
+/// 300 and 301 in room 212, then 301 gone out to invite (`0`): 300 alone listed.
+fn one_gone_out_inviting(server: &Server) -> (Phone, Phone) {
+    let staying = enter(server, "212", "300");
+    let inviting = enter(server, "212", "301");
+    await_listed(server, "212", &["300", "301"]);
+    press(&inviting, "0");
+    await_listed(server, "212", &["300"]);
+    (staying, inviting)
+}
+
 fn enter(server: &Server, room: &str, number: &str) -> Phone {
     Phone::call(server.sip, &format!("8{room}"), number, &[])
 }
@@ -179,13 +200,7 @@ fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
         loudest > 1000,
         "the refused caller hears why (loudest sample {loudest})"
     );
-    assert!(
-        refused.await_bye(DEADLINE),
-        "a caller to a locked room is hung up"
-    );
-    server
-        .wait_for_log("room 204: 301 refused: locked", DEADLINE)
-        .expect("the refusal is logged");
+    assert_refused(&server, &refused, "204", "301", "locked");
     press(&admin, "*2");
     await_locked(&server, "204", false);
     let last = enter(&server, "204", "302");
@@ -195,13 +210,7 @@ fn the_star_menu_mutes_and_an_admin_locks_and_kicks_the_last_joined() {
 
     // The room holds 3: a fourth is refused as full.
     let full = enter(&server, "204", "303");
-    assert!(
-        full.await_bye(DEADLINE),
-        "a caller over max_members is hung up"
-    );
-    server
-        .wait_for_log("room 204: 303 refused: full", DEADLINE)
-        .expect("the refusal is logged");
+    assert_refused(&server, &full, "204", "303", "full");
 
     // *3 kicks the last joined.
     press(&admin, "*3");
@@ -808,10 +817,7 @@ fn a_member_out_inviting_keeps_its_place_and_the_one_left_alone_hears_music() {
 
     // Room 212 takes two: the one out inviting keeps its place.
     let third = enter(&server, "212", "302");
-    assert!(third.await_bye(DEADLINE), "a third caller is turned away");
-    server
-        .wait_for_log("room 212: 302 refused: full", DEADLINE)
-        .expect("the refusal is logged");
+    assert_refused(&server, &third, "212", "302", "full");
 
     // `*` abandons the number: 301 is back, and the music stops.
     press(&inviting, "*");
@@ -871,11 +877,7 @@ fn a_new_pin_is_awaited_from_the_end_of_its_prompt_and_never_set_by_a_time_out()
 #[test]
 fn a_merge_brings_members_out_inviting_back_to_the_room_merged_into() {
     let server = server();
-    let staying = enter(&server, "212", "300");
-    let inviting = enter(&server, "212", "301");
-    await_listed(&server, "212", &["300", "301"]);
-    press(&inviting, "0");
-    await_listed(&server, "212", &["300"]);
+    let (staying, inviting) = one_gone_out_inviting(&server);
     assert_eq!(rpc(&server, "s.nway.merge('212', '208')"), "2");
     press(&inviting, "*");
     await_listed(&server, "208", &["300", "301"]);
@@ -912,5 +914,127 @@ fn callers_options_apply_only_to_calls_from_a_trusted_proxy_once_one_is_set() {
         ),
         "['qs1']",
         "100's admin option is for calls through the trusted proxy only"
+    );
+}
+
+/// Waits up to `timeout` for the BYE of each of `phones` at once: which got one.
+fn byes(phones: &[Phone], timeout: Duration) -> Vec<bool> {
+    std::thread::scope(|scope| {
+        let waits: Vec<_> = phones
+            .iter()
+            .map(|phone| scope.spawn(move || phone.await_bye(timeout)))
+            .collect();
+        waits.into_iter().map(|w| w.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn callers_entering_at_once_never_fill_a_room_past_its_size() {
+    let server = server();
+    for round in 0..5 {
+        // Sent together: each caller's flow judges the room while the others join it.
+        let mut callers: Vec<Phone> = (0..6)
+            .map(|n| Phone::dial(server.sip, "8204", &format!("3{round}{n}"), &[]))
+            .collect();
+        for caller in &mut callers {
+            assert_eq!(caller.await_answer(), 200, "round {round}: answered");
+        }
+        let refused = byes(&callers, Duration::from_secs(5));
+        assert_eq!(
+            count(&server, "204"),
+            "3",
+            "round {round}: room 204 holds its max_members, 3; log:\n{}",
+            server.log()
+        );
+        assert_eq!(
+            refused.iter().filter(|&&refused| refused).count(),
+            3,
+            "round {round}: the three past the size are turned away: {refused:?}"
+        );
+        for (caller, refused) in callers.into_iter().zip(refused) {
+            if !refused {
+                caller.hang_up();
+            }
+        }
+        await_listed(&server, "204", &[]);
+    }
+}
+
+#[test]
+fn wrong_pins_guessed_at_once_from_one_source_all_count_against_it() {
+    // 18 calls at once (the test server's RTP ports are for 20), each guessing its three
+    // tries as fast as it can: 54 wrong pins, 52 allowed. The source is locked out only if
+    // at most two of them go uncounted.
+    let server = Server::start_with(&nway_config("pin_failures_per_source = 52", ROOMS));
+    let mut guessing: Vec<Phone> = (0..18)
+        .map(|n| Phone::dial(server.sip, "8205", &format!("4{n:02}"), &[]))
+        .collect();
+    for phone in &mut guessing {
+        assert_eq!(phone.await_answer(), 200, "each guesser is asked the pin");
+    }
+    // The guesses reach the guest together, each call's in its own flow.
+    std::thread::scope(|scope| {
+        for phone in &guessing {
+            scope.spawn(move || press(phone, "9#9#9#"));
+        }
+    });
+    let hung_up = byes(&guessing, DEADLINE);
+    assert!(
+        hung_up.iter().all(|&bye| bye),
+        "each guesser is hung up, out of tries or locked out: {hung_up:?}"
+    );
+    let mut next = Phone::dial(server.sip, "8205", "499", &[]);
+    assert_eq!(
+        next.await_answer(),
+        403,
+        "54 wrong pins at once lock the source out (52 allowed); log:\n{}",
+        server.log()
+    );
+}
+
+#[test]
+fn admin_functions_count_lock_and_kick_members_out_inviting() {
+    let server = server();
+    let (staying, inviting) = one_gone_out_inviting(&server);
+    assert_eq!(
+        count(&server, "212"),
+        "2",
+        "the member out inviting counts, as it does against max_members"
+    );
+    assert_eq!(
+        rpc(
+            &server,
+            "[m['number'] for m in s.nway.listMembers('212')['out']]"
+        ),
+        "['301']",
+        "the member out inviting is listed apart"
+    );
+    assert_eq!(rpc(&server, "s.nway.kickAll('212')"), "2");
+    assert!(staying.await_bye(DEADLINE), "the one in the room is kicked");
+    assert!(
+        inviting.await_bye(DEADLINE),
+        "the one out inviting is kicked too, not left to come back"
+    );
+    await_listed(&server, "212", &[]);
+
+    // The only member is out inviting: the room is still its conference's.
+    let alone = enter(&server, "212", "302");
+    await_listed(&server, "212", &["302"]);
+    press(&alone, "0");
+    await_listed(&server, "212", &[]);
+    assert_eq!(rpc(&server, "s.nway.lock('212')"), "1");
+    let refused = enter(&server, "212", "303");
+    assert_refused(&server, &refused, "212", "303", "locked");
+    let away = python(
+        &server,
+        "print(s.nway.listMembers('212')['out'][0]['call'])",
+    );
+    assert_eq!(
+        rpc(&server, &format!("s.nway.kick('212', '{}')", away.trim())),
+        "1"
+    );
+    assert!(
+        alone.await_bye(DEADLINE),
+        "the member out inviting is kicked"
     );
 }

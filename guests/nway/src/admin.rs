@@ -1,13 +1,16 @@
 //! The control API (XML-RPC, as `nway.<function>`): what MeetMeAdmin and
 //! MeetMeCount do, for people and scripts.
 //!
+//! A room's conference is its participants and its members out of it
+//! inviting ([`out`]): each function sees both, as the room's size limit does.
+//!
 //! | function | answers |
 //! |---|---|
-//! | `listRooms()` | `{rooms: [{room, members, locked}]}`, every room with someone in it |
-//! | `listMembers(room)` | `{room, members: [{call, number, muted, talking, listenOnly, options, admin, marked}]}` |
-//! | `count(room)` | the number of participants |
-//! | `kick(room, call)` / `kickAll(room)` | `1` / how many were kicked |
-//! | `mute(room, call)`, `unmute(room, call)` | `1` |
+//! | `listRooms()` | `{rooms: [{room, members, out, locked}]}`, every room with a member in it or out: `members` in it, `out` out inviting |
+//! | `listMembers(room)` | `{room, members: [{call, number, muted, talking, listenOnly, options, admin, marked}], out: [{call, number, options, admin, marked}]}`: those in the room, and those out inviting |
+//! | `count(room)` | the number of members, in the room or out inviting |
+//! | `kick(room, call)` / `kickAll(room)` | `1` / how many were kicked; one out inviting is hung up with the invitee it talks with |
+//! | `mute(room, call)`, `unmute(room, call)` | `1`; one out inviting is muted or unmuted when it is back |
 //! | `muteAll(room)`, `unmuteAll(room)` | how many changed (admins are left alone) |
 //! | `lock(room)`, `unlock(room)` | `1` |
 //! | `startRecording(room[, name])` | the file's name, `.wav` included; `stopRecording(room)`: `1` |
@@ -17,12 +20,13 @@
 //! guest's array answer, as SEMS clients of the webconference functions
 //! expect.
 //!
-//! Faults: 300 for wrong arguments (a recording name that is a path), 404 for a room nobody is in or a call
-//! not in the room, 409 when the host refuses (a recording already
+//! Faults: 300 for wrong arguments (a recording name that is a path), 404 for a room nobody is in
+//! nor out of inviting, or a call that is neither, 409 when the host refuses (a recording already
 //! running, none to stop), 504 for an unknown function.
 
 use crate::message::Message;
-use crate::out;
+use crate::options::Options;
+use crate::out::{self, OutMember};
 use crate::participant::recording_name;
 use crate::room;
 use switchyard_sdk::control::Fault;
@@ -48,42 +52,47 @@ impl ControlApi for Admin {
             }
             "listMembers" => {
                 let room = args(1, 1)?.string(0)?;
-                let all = members(&room)?;
+                let all = conference(&room)?;
                 Ok(Value::Struct(vec![
                     ("room".into(), Value::String(room)),
                     (
                         "members".into(),
-                        Value::Array(all.iter().map(member).collect()),
+                        Value::Array(all.present.iter().map(member).collect()),
+                    ),
+                    (
+                        "out".into(),
+                        Value::Array(all.away.iter().map(out_member).collect()),
                     ),
                 ]))
             }
-            "count" => members(&args(1, 1)?.string(0)?).map(|all| count(all.len())),
-            "kick" => on_member(&args(2, 2)?, |_, p| host(Call::new(p.call.clone()).kick())),
-            "mute" => on_member(&args(2, 2)?, |_, p| {
-                host(admin_mute(&Call::new(p.call.clone()), true))
-            }),
-            "unmute" => on_member(&args(2, 2)?, |room, p| {
-                if room::is_waiting(room, p) {
+            "count" => conference(&args(1, 1)?.string(0)?).map(|all| count(all.len())),
+            "kick" => on_member(&args(2, 2)?, |room, m| host(m.kick(room))),
+            "mute" => on_member(&args(2, 2)?, |_, m| host(m.admin_mute(true))),
+            "unmute" => on_member(&args(2, 2)?, |room, m| {
+                if m.is_waiting(room) {
                     return Err(fault(
                         CONFLICT,
                         format!(
                             "{} waits for the marked user, muted until one joins",
-                            p.call
+                            m.call().id()
                         ),
                     ));
                 }
-                host(admin_mute(&Call::new(p.call.clone()), false))
+                host(m.admin_mute(false))
             }),
-            "kickAll" => on_all(&args(1, 1)?.string(0)?, |_| true, |call| call.kick()),
-            "muteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |c| admin_mute(c, true)),
+            "kickAll" => {
+                let room = args(1, 1)?.string(0)?;
+                on_all(&room, |_| true, |m| m.kick(&room))
+            }
+            "muteAll" => on_all(&args(1, 1)?.string(0)?, not_admin, |m| m.admin_mute(true)),
             "unmuteAll" => {
                 let room = args(1, 1)?.string(0)?;
-                let chosen = |p: &ParticipantInfo| not_admin(p) && !room::is_waiting(&room, p);
-                on_all(&room, chosen, |c| admin_mute(c, false))
+                let chosen = |m: &Member<'_>| not_admin(m) && !m.is_waiting(&room);
+                on_all(&room, chosen, |m| m.admin_mute(false))
             }
             "lock" | "unlock" => {
                 let room = args(1, 1)?.string(0)?;
-                members(&room)?;
+                conference(&room)?;
                 room::set_locked(&room, function == "lock");
                 Ok(Value::Int(1))
             }
@@ -94,7 +103,7 @@ impl ControlApi for Admin {
                     2 => given.string(1)?,
                     _ => recording_name(&room),
                 };
-                members(&room)?;
+                conference(&room)?;
                 rooms::start_recording(&room, &name).map_err(host_fault)?;
                 Ok(Value::String(recording_file(&name)))
             }
@@ -120,27 +129,102 @@ fn list_rooms() -> Value {
         rooms::list()
             .into_iter()
             .filter_map(|name| {
-                let present = room::present(&name);
-                (!present.is_empty()).then(|| {
-                    Value::Struct(vec![
-                        ("members".into(), count(present.len())),
-                        ("locked".into(), Value::Bool(room::is_locked(&name))),
-                        ("room".into(), Value::String(name)),
-                    ])
-                })
+                let all = conference(&name).ok()?;
+                Some(Value::Struct(vec![
+                    ("members".into(), count(all.present.len())),
+                    ("out".into(), count(all.away.len())),
+                    ("locked".into(), Value::Bool(room::is_locked(&name))),
+                    ("room".into(), Value::String(name)),
+                ]))
             })
             .collect(),
     );
     Value::Struct(vec![("rooms".into(), rooms)])
 }
 
-/// The participants of `room`; fault 404 when nobody is in it.
-fn members(room: &str) -> Result<Vec<ParticipantInfo>, Fault> {
+/// The members of a room's conference.
+struct Conference {
+    /// Its participants, in the room.
+    present: Vec<ParticipantInfo>,
+    /// Its members out of the room inviting.
+    away: Vec<OutMember>,
+}
+
+impl Conference {
+    fn len(&self) -> usize {
+        self.present.len() + self.away.len()
+    }
+
+    fn all(&self) -> impl Iterator<Item = Member<'_>> {
+        let present = self.present.iter().map(Member::In);
+        present.chain(self.away.iter().map(Member::Out))
+    }
+}
+
+/// `room`'s conference; fault 404 when nobody is in the room nor out of it
+/// inviting. A member coming back, in the room before its mark goes, is one
+/// in the room.
+fn conference(room: &str) -> Result<Conference, Fault> {
     let present = room::present(room);
-    if present.is_empty() {
+    let mut away = out::members(room, "");
+    away.retain(|member| !present.iter().any(|p| p.call == member.call));
+    if present.is_empty() && away.is_empty() {
         return Err(fault(NOT_FOUND, format!("nobody is in room {room}")));
     }
-    Ok(present)
+    Ok(Conference { present, away })
+}
+
+/// A member of a room's conference, in the room or out of it inviting.
+enum Member<'a> {
+    In(&'a ParticipantInfo),
+    Out(&'a OutMember),
+}
+
+impl Member<'_> {
+    fn call(&self) -> Call {
+        Call::new(match self {
+            Member::In(p) => p.call.clone(),
+            Member::Out(m) => m.call.clone(),
+        })
+    }
+
+    fn options(&self) -> Options {
+        match self {
+            Member::In(p) => room::options_of(p),
+            Member::Out(m) => m.options,
+        }
+    }
+
+    /// Whether it waits for a marked user in `room` (muted until one joins).
+    fn is_waiting(&self, room: &str) -> bool {
+        matches!(self, Member::In(p) if room::is_waiting(room, p))
+    }
+
+    /// Hangs it up as kicked from `room`.
+    fn kick(&self, room: &str) -> Result<(), Error> {
+        match self {
+            Member::In(_) => self.call().kick(),
+            Member::Out(m) => out::kick(room, &m.call),
+        }
+    }
+
+    /// Mutes or unmutes it as an admin does, and tells its flow, so that it
+    /// keeps the admin's choice however it moves (waiting for a marked user,
+    /// out inviting and back): one out inviting is muted or unmuted when it
+    /// is back.
+    fn admin_mute(&self, muted: bool) -> Result<(), Error> {
+        let call = self.call();
+        let tell = || call.send_message(&Message::AdminMuted(muted).encode());
+        match self {
+            Member::In(_) => {
+                call.set_muted(muted)?;
+                // A flow that cannot be told still has the host's mute until it rejoins.
+                let _ = tell();
+                Ok(())
+            }
+            Member::Out(_) => tell(),
+        }
+    }
 }
 
 fn member(p: &ParticipantInfo) -> Value {
@@ -157,35 +241,36 @@ fn member(p: &ParticipantInfo) -> Value {
     ])
 }
 
-/// Mutes or unmutes `call` as an admin does, and tells its flow, so that
-/// it keeps the admin's choice however it moves (waiting for a marked user,
-/// out inviting and back).
-fn admin_mute(call: &Call, muted: bool) -> Result<(), Error> {
-    call.set_muted(muted)?;
-    // A flow that cannot be told still has the host's mute until it rejoins.
-    let _ = call.send_message(&Message::AdminMuted(muted).encode());
-    Ok(())
+/// A member out of the room inviting, as `listMembers` lists it.
+fn out_member(m: &OutMember) -> Value {
+    Value::Struct(vec![
+        ("call".into(), Value::String(m.call.clone())),
+        ("number".into(), Value::String(m.number.clone())),
+        ("options".into(), Value::String(m.options.to_string())),
+        ("admin".into(), Value::Bool(m.options.admin)),
+        ("marked".into(), Value::Bool(m.options.marked)),
+    ])
 }
 
 fn count(n: usize) -> Value {
     Value::Int(i32::try_from(n).unwrap_or(i32::MAX))
 }
 
-fn not_admin(p: &ParticipantInfo) -> bool {
-    !room::options_of(p).admin
+fn not_admin(m: &Member<'_>) -> bool {
+    !m.options().admin
 }
 
-/// Runs `action` on the participant whose call is `params[1]` in room `params[0]`.
+/// Runs `action` on the member whose call is `params[1]` of room `params[0]`'s conference.
 fn on_member(
     params: &Params<'_>,
-    action: impl FnOnce(&str, &ParticipantInfo) -> Result<(), Fault>,
+    action: impl FnOnce(&str, &Member<'_>) -> Result<(), Fault>,
 ) -> Result<Value, Fault> {
     let (room, call) = (params.string(0)?, params.string(1)?);
-    let members = members(&room)?;
-    let Some(member) = members.iter().find(|p| p.call == call) else {
+    let all = conference(&room)?;
+    let Some(member) = all.all().find(|m| m.call().id() == call) else {
         return Err(fault(NOT_FOUND, format!("{call} is not in room {room}")));
     };
-    action(&room, member)?;
+    action(&room, &member)?;
     Ok(Value::Int(1))
 }
 
@@ -194,16 +279,16 @@ fn host(done: Result<(), Error>) -> Result<(), Fault> {
     done.map_err(host_fault)
 }
 
-/// Runs `action` on every participant of `room` that is `chosen`; how many it succeeded on.
+/// Runs `action` on every member of `room`'s conference that is `chosen`; how many it succeeded on.
 fn on_all(
     room: &str,
-    chosen: impl Fn(&ParticipantInfo) -> bool,
-    action: impl Fn(&Call) -> Result<(), Error>,
+    chosen: impl Fn(&Member<'_>) -> bool,
+    action: impl Fn(&Member<'_>) -> Result<(), Error>,
 ) -> Result<Value, Fault> {
-    let done = members(room)?
-        .iter()
-        .filter(|p| chosen(p))
-        .filter(|p| action(&Call::new(p.call.clone())).is_ok())
+    let done = conference(room)?
+        .all()
+        .filter(|m| chosen(m))
+        .filter(|m| action(m).is_ok())
         .count();
     Ok(count(done))
 }

@@ -6,7 +6,7 @@
 use crate::digits::{Digits, Typing};
 use crate::options::Options;
 use crate::participant::Participant;
-use crate::room;
+use crate::room::{self, Admission};
 use crate::settings::{RoomProfile, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
@@ -315,9 +315,10 @@ impl Entry {
     }
 
     /// Lets the caller, who typed `typed_pin` (if any), in unless the room
-    /// is locked (admins pass) or full. As the caller may have been typing
-    /// for a while, what may have changed meanwhile is judged again: a room
-    /// escalated meanwhile is no conference to enter, and a pin set
+    /// is locked (admins pass) or full, as the room judges it once the caller
+    /// joined ([`room::join`]). As the caller may have been
+    /// typing for a while, what may have changed meanwhile is judged again: a
+    /// room escalated meanwhile is no conference to enter, and a pin set
     /// meanwhile is asked.
     fn check_admission(
         &mut self,
@@ -342,20 +343,29 @@ impl Entry {
             return ask_pin(call, room, profile, pin);
         }
         let options = self.options_in(&profile);
-        if let Some((why, prompt)) = room::refusal(&room, profile.max_members, options.admin, "") {
-            log(
-                Level::Info,
-                &format!("room {room}: {} refused: {why}", self.caller.number),
-            );
-            return refuse(call, &[prompt]);
-        }
-        Next::Enter(Participant::enter(
+        let admission = Admission {
+            max_members: profile.max_members,
+            admin: options.admin,
+        };
+        let number = &self.caller.number;
+        let entered = Participant::enter(
             call,
-            room,
-            std::mem::take(&mut self.caller.number),
-            std::mem::take(&mut self.caller.from),
+            room.clone(),
+            number.clone(),
+            self.caller.from.clone(),
             options,
-        ))
+            admission,
+        );
+        match entered {
+            Ok(participant) => Next::Enter(participant),
+            Err((why, prompt)) => {
+                log(
+                    Level::Info,
+                    &format!("room {room}: {number} refused: {why}"),
+                );
+                refuse(call, &[prompt])
+            }
+        }
     }
 
     /// The caller's options in a room of `profile`: with those `callers`

@@ -7,10 +7,19 @@ use crate::message::Message;
 use crate::options::Options;
 use crate::out;
 use crate::participant::Participant;
-use crate::room;
+use crate::room::{self, Admission};
 use crate::settings::Settings;
+use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::{Call, Event};
+use switchyard_sdk::types::Error;
+use switchyard_sdk::{Call, Event, TimerId};
+
+/// How long the invitee waits before it tells its holder again what became
+/// of its call, when the host would not take the message (too many queued
+/// for that call).
+const TELL_RETRY: Duration = Duration::from_millis(200);
+/// How many times it tells it at most (five seconds' worth).
+const TELL_ATTEMPTS: u32 = 25;
 
 /// An invited call, before it is in the room. Its holder, hanging up while
 /// the two talk, hands it its mark of a member out ([`out`]): it lets go of
@@ -25,6 +34,18 @@ pub struct Invitee {
     number: String,
     /// The room would not take it: it hears why, then is hung up.
     refused: bool,
+    /// What its holder was not told yet, told again when the timer fires.
+    untold: Option<Untold>,
+}
+
+/// News for the holder that the host would not take.
+#[derive(Debug)]
+struct Untold {
+    message: Message,
+    /// The timer that tells it again.
+    timer: TimerId,
+    /// How many times it was told.
+    attempts: u32,
 }
 
 impl Invitee {
@@ -35,7 +56,35 @@ impl Invitee {
             room,
             number,
             refused: false,
+            untold: None,
         }
+    }
+
+    /// Tells the holder `message`, having told it `attempts` times before:
+    /// without it, the holder would consult an invitee that answered, or
+    /// failed, as if it still rang. While the host refuses the message, it is
+    /// told again every [`TELL_RETRY`], [`TELL_ATTEMPTS`] times at most.
+    fn tell(&mut self, call: &Call, message: Message, attempts: u32) {
+        self.untold = match self.holder.send_message(&message.encode()) {
+            // Told, or the holder is gone.
+            Ok(()) | Err(Error::NoSuchCall) => None,
+            Err(e) if attempts + 1 >= TELL_ATTEMPTS => {
+                log(
+                    Level::Warn,
+                    &format!(
+                        "{call}: its holder {} was never told {}: {e:?}",
+                        self.holder,
+                        message.encode()
+                    ),
+                );
+                None
+            }
+            Err(_) => call.start_timer(TELL_RETRY).ok().map(|timer| Untold {
+                message,
+                timer,
+                attempts: attempts + 1,
+            }),
+        };
     }
 
     /// Its holder's conference moved to another room (an admin merged
@@ -61,12 +110,14 @@ impl Invitee {
         settings: &Settings,
         event: Event,
     ) -> Option<Participant> {
-        let tell = |message: Message| {
-            let _ = self.holder.send_message(&message.encode());
-        };
         match event {
-            Event::Answered => tell(Message::Answered),
-            Event::Failed(failure) => tell(Message::Failed(failure.code)),
+            Event::Answered => self.tell(call, Message::Answered, 0),
+            Event::Failed(failure) => self.tell(call, Message::Failed(failure.code), 0),
+            Event::Timer(id) if self.untold.as_ref().is_some_and(|u| u.timer == id) => {
+                if let Some(untold) = self.untold.take() {
+                    self.tell(call, untold.message, untold.attempts);
+                }
+            }
             // The holder joined the room, or hung up: the invitee joins it,
             // unless the room was locked or filled up meanwhile (the holder's
             // own return was checked; a hang-up was not), or the conference
@@ -83,20 +134,25 @@ impl Invitee {
             }
             Event::Unbridged => {
                 let options = options(settings, &self.room, &self.number);
-                let max_members = settings.max_members(&self.room);
-                let Some((why, prompt)) =
-                    room::refusal(&self.room, max_members, options.admin, call.id())
-                else {
-                    let participant = Participant::enter(
-                        call,
-                        self.room.clone(),
-                        self.number.clone(),
-                        caller_id::of_number(settings, &self.number),
-                        options,
-                    );
-                    // In the room now: the mark that held its place goes.
-                    out::came_back(&self.room, call.id());
-                    return Some(participant);
+                let admission = Admission {
+                    max_members: settings.max_members(&self.room),
+                    admin: options.admin,
+                };
+                let entered = Participant::enter(
+                    call,
+                    self.room.clone(),
+                    self.number.clone(),
+                    caller_id::of_number(settings, &self.number),
+                    options,
+                    admission,
+                );
+                let (why, prompt) = match entered {
+                    Ok(participant) => {
+                        // In the room now: the mark that held its place goes.
+                        out::came_back(&self.room, call.id());
+                        return Some(participant);
+                    }
+                    Err(refusal) => refusal,
                 };
                 log(
                     Level::Info,

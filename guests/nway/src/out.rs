@@ -21,6 +21,7 @@
 //! ([`is_closed`]), while a new conference in the room knows nothing of it.
 
 use crate::message::Message;
+use crate::options::Options;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::Error;
 use switchyard_sdk::{Call, KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
@@ -57,15 +58,24 @@ fn closed_key(call: &str) -> String {
 pub struct OutMember {
     /// Its call.
     pub call: String,
-    /// It is a marked user (option `A`).
-    pub marked: bool,
+    /// Its options in the room.
+    pub options: Options,
+    /// Its number, as the room lists it.
+    pub number: String,
 }
 
-/// Marks `call` (a `marked` user or not) as a member of `room`'s conference
-/// out of the room, inviting, or renews its mark, and has the host keep the
-/// room. A call whose conference was closed ([`is_closed`]) gets no mark.
-pub fn went_out(room: &str, call: &str, marked: bool) {
-    let mark = format!("{}{}", unix_seconds(), if marked { " A" } else { "" });
+/// Marks `call`, listed in `room` as `number` with `options`, as a member of
+/// `room`'s conference out of the room, inviting, or renews its mark, and
+/// has the host keep the room. A call whose conference was closed
+/// ([`is_closed`]) gets no mark.
+pub fn went_out(room: &str, call: &str, options: Options, number: &str) {
+    set_mark(room, call, &format!("{options} {number}"));
+}
+
+/// [`went_out`] with `who` the mark's options and number, as the mark holds
+/// them after its time.
+fn set_mark(room: &str, call: &str, who: &str) {
+    let mark = format!("{} {who}", unix_seconds());
     // Past the store's bounds the mark is lost: the member is then counted
     // as gone until it is back, as if it had left.
     let _ = kv::set(&mark_key(room, call), &mark);
@@ -104,7 +114,7 @@ pub fn ended(room: &str, call: &str) {
 pub fn moved(from: &str, into: &str, call: &str) {
     if let Some(mark) = kv::get(&mark_key(from, call)) {
         came_back(from, call);
-        went_out(into, call, mark.ends_with(" A"));
+        set_mark(into, call, mark.split_once(' ').map_or("", |(_, who)| who));
     }
 }
 
@@ -153,7 +163,8 @@ pub fn members(room: &str, me: &str) -> Vec<OutMember> {
                 return None;
             }
             let mark = kv::get(&key).unwrap_or_default();
-            let (at, flags) = mark.split_once(' ').unwrap_or((&mark, ""));
+            let (at, who) = mark.split_once(' ').unwrap_or((&mark, ""));
+            let (options, number) = who.split_once(' ').unwrap_or((who, ""));
             let renewed = at
                 .parse::<u64>()
                 .is_ok_and(|at| now.abs_diff(at) < STALE_AFTER_S);
@@ -169,8 +180,9 @@ pub fn members(room: &str, me: &str) -> Vec<OutMember> {
                 return None;
             }
             Some(OutMember {
-                marked: flags.contains('A'),
                 call,
+                options: Options::parse(options).unwrap_or_default(),
+                number: number.to_owned(),
             })
         })
         .collect()
@@ -184,19 +196,44 @@ pub fn count(room: &str, me: &str) -> usize {
 
 /// Whether a marked user other than `me` is out of `room` inviting.
 pub fn marked_out(room: &str, me: &str) -> bool {
-    members(room, me).iter().any(|member| member.marked)
+    members(room, me).iter().any(|member| member.options.marked)
 }
 
 /// Closes `room`: everyone in it is hung up, and the members out learn it
 /// when they come back ([`is_closed`]), and so do their invitees.
 pub fn close(room: &str) {
     for member in members(room, "") {
-        // Past the store's bounds, a member coming back finds the room gone
-        // and opens it anew.
-        let _ = kv::set(&closed_key(&member.call), room);
+        mark_closed(room, &member.call);
         kv::delete(&mark_key(room, &member.call));
     }
     let _ = rooms::close(room);
+}
+
+/// Marks the conference of `call`, a member out of `room`, as closed for it
+/// ([`is_closed`]). A member that came back or ended since it was listed has
+/// no mark any more: its closed mark goes again, as its flow, which deletes
+/// the closed mark when the call ends, may have done so already (one back in
+/// the room is hung up with the room).
+fn mark_closed(room: &str, call: &str) {
+    // Past the store's bounds, a member coming back finds the room gone and
+    // opens it anew.
+    let _ = kv::set(&closed_key(call), room);
+    if kv::get(&mark_key(room, call)).is_none() {
+        kv::delete(&closed_key(call));
+    }
+}
+
+/// Hangs up `call`, a member out of `room` inviting, as kicked: its
+/// conference is closed for it first ([`mark_closed`]), so that an invitee
+/// it talks with is hung up with it rather than handed its place.
+pub fn kick(room: &str, call: &str) -> Result<(), Error> {
+    mark_closed(room, call);
+    let kicked = Call::new(call).hangup();
+    if kicked.is_err() {
+        // A call already gone has no flow left to clear its marks.
+        ended(room, call);
+    }
+    kicked
 }
 
 /// Whether the conference `call` was out of inviting was closed meanwhile.

@@ -10,7 +10,7 @@ use crate::message::Message;
 use crate::options::Options;
 use crate::out;
 use crate::placed::Placed;
-use crate::room;
+use crate::room::{self, Admission, Joined, Refusal};
 use crate::settings::Settings;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantInfo, TalkState};
@@ -53,6 +53,8 @@ enum Stage {
         invitee: Call,
         /// The invitee's options in the room (an admin passes its lock).
         options: Options,
+        /// The number it was called at, as the room lists it.
+        number: String,
         /// It answered and the two are bridged.
         answered: bool,
     },
@@ -76,18 +78,23 @@ enum ConsultKey {
 }
 
 impl Participant {
-    /// Puts `call` into `room` as `number` with `options`; its invitations
-    /// are `from` ([`crate::caller_id`]).
+    /// Puts `call` into `room` as `number` with `options`, if the room's
+    /// `admission` takes it; its invitations are `from`
+    /// ([`crate::caller_id`]). A call the room refuses is left out of it
+    /// again, and hears nothing yet: the refusal says why.
     pub fn enter(
         call: &Call,
         room: String,
         number: String,
         from: String,
         options: Options,
-    ) -> Participant {
+        admission: Admission,
+    ) -> Result<Participant, Refusal> {
         let mut participant = Participant::new(room, number, from, options, Stage::InRoom);
-        participant.join(call);
-        participant
+        match participant.join(call, admission) {
+            Some(refusal) => Err(refusal),
+            None => Ok(participant),
+        }
     }
 
     /// A participant of `room` that is out of it, typing a number to invite
@@ -117,7 +124,7 @@ impl Participant {
     /// It is out of the room, inviting: its mark says so, renewed while it
     /// is out and its conference goes on.
     fn go_out(&mut self, call: &Call) {
-        out::went_out(&self.room, call.id(), self.options.marked);
+        out::went_out(&self.room, call.id(), self.options, &self.number);
         self.renewal = if out::is_closed(call.id()) {
             None
         } else {
@@ -215,21 +222,14 @@ impl Participant {
                     &format!("{call}: {from} is no longer the invitee; its news is dropped"),
                 );
             }
-            (
-                Stage::Consulting {
-                    invitee, options, ..
-                },
-                Message::Answered,
-            ) => {
-                let (invitee, options) = (invitee.clone(), *options);
+            (Stage::Consulting { invitee, .. }, Message::Answered) => {
+                let invitee = invitee.clone();
                 let _ = call.stop_playing();
                 match call.bridge(&invitee) {
                     Ok(()) => {
-                        self.stage = Stage::Consulting {
-                            invitee,
-                            options,
-                            answered: true,
-                        };
+                        if let Stage::Consulting { answered, .. } = &mut self.stage {
+                            *answered = true;
+                        }
                     }
                     // It hung up as it answered: nobody to talk to.
                     Err(e) => {
@@ -305,7 +305,7 @@ impl Participant {
         self.gives_way_to = None;
         let old = if self.joined {
             let old = std::mem::replace(&mut self.room, room);
-            self.join(call);
+            self.join(call, Admission::MEMBER);
             old
         } else {
             self.move_out(call, room)
@@ -325,14 +325,18 @@ impl Participant {
         old
     }
 
-    fn join(&mut self, call: &Call) {
+    /// Joins the room, which judges the call by `admission` as it joins
+    /// ([`room::join`]): the refusal of one it refused (and that left it
+    /// again).
+    fn join(&mut self, call: &Call, admission: Admission) -> Option<Refusal> {
         let listed = JoinOptions {
             number: self.number.clone(),
             reason: "entered".to_owned(),
             participant_id: self.options.to_string(),
         };
-        let others = match call.join(&self.room, &listed) {
-            Ok(others) => others,
+        let others = match room::join(call, &self.room, &listed, admission) {
+            Ok(Joined::In(others)) => others,
+            Ok(Joined::Refused(refusal)) => return Some(refusal),
             // The call is ending (an invitee its holder dropped, unbridged as it goes):
             // nothing went wrong.
             Err(Error::WrongState(_) | Error::NoSuchCall) => {
@@ -341,7 +345,7 @@ impl Participant {
                     &format!("{call}: ended before it joined room {}", self.room),
                 );
                 let _ = call.hangup();
-                return;
+                return None;
             }
             Err(e) => {
                 log(
@@ -349,7 +353,7 @@ impl Participant {
                     &format!("{call}: cannot join room {}: {e:?}", self.room),
                 );
                 let _ = call.hangup();
-                return;
+                return None;
             }
         };
         self.joined = true;
@@ -369,10 +373,11 @@ impl Participant {
         }
         if self.options.waits_for_marked() && !room::marked_present(&self.room, call.id()) {
             self.start_waiting(call);
-            return;
+            return None;
         }
         self.stage = Stage::InRoom;
         self.greet(call, others);
+        None
     }
 
     /// No marked user is in the room: the participant is muted and deaf, and hears that it
@@ -437,10 +442,11 @@ impl Participant {
             invitee,
             answered,
             options,
+            number,
         } = &self.stage
         {
             if *answered && !out::is_closed(call.id()) {
-                self.hand_over(invitee, *options);
+                self.hand_over(invitee, *options, number);
             } else {
                 // Nobody would be there to talk to, or no room to go to.
                 let _ = invitee.hangup();
@@ -490,10 +496,11 @@ impl Participant {
     }
 
     /// It hangs up talking with its answered `invitee`, which has `options`
-    /// in the room: the invitee is a member out until it joins (or is
-    /// refused, or hangs up), so that the conference is not over meanwhile.
-    fn hand_over(&self, invitee: &Call, options: Options) {
-        out::went_out(&self.room, invitee.id(), options.marked);
+    /// in the room and is listed as `number`: the invitee is a member out
+    /// until it joins (or is refused, or hangs up), so that the conference is
+    /// not over meanwhile.
+    fn hand_over(&self, invitee: &Call, options: Options, number: &str) {
+        out::went_out(&self.room, invitee.id(), options, number);
         // The invitee may have joined, letting go of a mark it did not have yet,
         // or ended, leaving the mark to nobody (its own flow let go before it
         // was written): the conference would then never be found over.
@@ -635,9 +642,10 @@ impl Participant {
                 let _ = call.play(&["call_failed"]);
             }
             RoomKey::Invite => {
+                // Its mark first, then out: the conference never seems over between the two.
+                self.go_out(call);
                 let _ = call.leave();
                 self.joined = false;
-                self.go_out(call);
                 self.stage = Stage::Dialing(start_dialing(call, settings));
                 // One left alone while this one is out hears music, as when one leaves.
                 if let [alone] = room::others(&self.room, call.id()).as_slice()
@@ -699,8 +707,12 @@ impl Participant {
     /// Why the room would not take this participant's invitee (`admin`: the
     /// invitee is an admin, which passes a lock), if it would not. The
     /// participant, out inviting, keeps its own place.
-    fn refusal(&self, settings: &Settings, admin: bool) -> Option<(&'static str, &'static str)> {
-        room::refusal(&self.room, settings.max_members(&self.room), admin, "")
+    fn refusal(&self, settings: &Settings, admin: bool) -> Option<Refusal> {
+        let admission = Admission {
+            max_members: settings.max_members(&self.room),
+            admin,
+        };
+        room::refusal(&self.room, admission, "")
     }
 
     /// Whether `max_invites_per_room` members of the room other than this
@@ -751,7 +763,7 @@ impl Participant {
             context: Placed::Invitee {
                 holder: call.id().to_owned(),
                 room: self.room.clone(),
-                number,
+                number: number.clone(),
             }
             .encode(),
             ..DialRequest::to(uri)
@@ -762,6 +774,7 @@ impl Participant {
                 self.stage = Stage::Consulting {
                     invitee,
                     options,
+                    number,
                     answered: false,
                 };
             }
@@ -787,7 +800,7 @@ impl Participant {
             return closed_while_out(call, &self.room);
         }
         // In before its mark goes, so that the conference never seems over meanwhile.
-        self.join(call);
+        self.join(call, Admission::MEMBER);
         self.come_back(call);
         // Closed as it came back: the closing either hung up everyone in the room
         // or marked this call closed first.

@@ -11,7 +11,7 @@ use crate::keys::{Codes, TimedKeys};
 use crate::message::Message;
 use crate::participant::Participant;
 use crate::placed::Placed;
-use crate::room;
+use crate::room::{self, Admission};
 use crate::settings::{Holder, RoomScheme, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
@@ -180,13 +180,16 @@ impl Party {
                 self.answered = true;
                 None
             }
-            Message::Join(room) => Some(Participant::enter(
+            // The other side claimed the room for both: it takes this side.
+            Message::Join(room) => Participant::enter(
                 call,
                 room,
                 self.own_number.clone(),
                 self.own_from.clone(),
                 settings.escalated_options,
-            )),
+                Admission::MEMBER,
+            )
+            .ok(),
             _ => None,
         }
     }

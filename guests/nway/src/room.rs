@@ -5,7 +5,7 @@
 
 use crate::options::Options;
 use crate::out;
-use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
+use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{Call, JoinOptions, rooms};
 
 /// The room meta key marking a locked room ("1").
@@ -83,37 +83,111 @@ pub fn is_vacant(room: &str) -> bool {
     vacant_but_for(room, "")
 }
 
-/// Why `room` takes no more participants, as a word for the log and the
-/// prompt that says it: locked (an `admin` still gets in), or full with one
-/// more than its members, in it or out inviting (`max_members` 0: no limit).
-/// `coming` is the call coming in: a mark of it as a member out is no
-/// other member's place (an invitee its holder handed its mark).
-pub fn refusal(
-    room: &str,
-    max_members: u32,
-    admin: bool,
-    coming: &str,
-) -> Option<(&'static str, &'static str)> {
-    if is_locked(room) && !admin {
-        Some(("locked", "conference_locked"))
-    } else if max_members > 0 && members(room, coming) + 1 > max_members as usize {
-        Some(("full", "conference_full"))
-    } else {
-        None
+/// Why a room takes no more participants: a word for the log, and the
+/// prompt that says it.
+pub type Refusal = (&'static str, &'static str);
+
+/// Whom a room takes: when locked, only admins; and at most `max_members`
+/// members, in it or out inviting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    /// The most members of the room's conference (0: no limit).
+    pub max_members: u32,
+    /// The one coming is an admin: it passes a lock.
+    pub admin: bool,
+}
+
+impl Admission {
+    /// A member of the room's conference coming back (from inviting, or
+    /// following its conference): always taken.
+    pub const MEMBER: Admission = Admission {
+        max_members: 0,
+        admin: true,
+    };
+
+    /// Why `room`, with `members` members besides the one coming, refuses
+    /// it: locked, or full with one more.
+    fn refusal(self, room: &str, members: usize) -> Option<Refusal> {
+        if is_locked(room) && !self.admin {
+            Some(("locked", "conference_locked"))
+        } else if self.max_members > 0 && members + 1 > self.max_members as usize {
+            Some(("full", "conference_full"))
+        } else {
+            None
+        }
     }
 }
 
-/// How many members `room`'s conference has besides `coming`: those in the room and those
-/// out inviting, each once. A member coming back is in the room a moment before its mark
-/// goes (so that the conference never seems over), and its invitee, let in by that return,
-/// may count them in between.
-fn members(room: &str, coming: &str) -> usize {
+/// Why `room` would not take one more participant by `admission`, judged
+/// before it joins (an invitation not placed yet). `coming` is the call
+/// coming in: a mark of it as a member out is no other member's place (an
+/// invitee its holder handed its mark). A member coming back is in the room
+/// a moment before its mark goes (so that the conference never seems over),
+/// and is counted once. As calls coming at once would each find the room as
+/// it is, only [`join`] decides.
+pub fn refusal(room: &str, admission: Admission, coming: &str) -> Option<Refusal> {
     let present = present(room);
     let out_only = out::members(room, coming)
         .into_iter()
         .filter(|member| !present.iter().any(|p| p.call == member.call))
         .count();
-    present.len() + out_only
+    admission.refusal(room, present.len() + out_only)
+}
+
+/// What came of a call's [`join`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// It is in the room, with this many other participants.
+    In(u32),
+    /// The room refused it, and it left the room again.
+    Refused(Refusal),
+}
+
+/// Puts `call` into `room` as `listed`, then judges it by `admission`: one
+/// the room refuses leaves it again. It counts the participants that joined
+/// the room before it (the host lists them in the order of their joins,
+/// which it makes one at a time), so that of calls joining at once only
+/// those past the limit are refused, and a lock set before the judgement
+/// holds; and the members out inviting other than those, seen before the
+/// join or after it, so that one going out or coming back meanwhile is
+/// counted (once, unless it went out and came back again in between).
+/// The host's error if the call could not join.
+pub fn join(
+    call: &Call,
+    room: &str,
+    listed: &JoinOptions,
+    admission: Admission,
+) -> Result<Joined, Error> {
+    if admission == Admission::MEMBER {
+        return call.join(room, listed).map(Joined::In);
+    }
+    let out_calls = || out::members(room, call.id()).into_iter().map(|m| m.call);
+    let mut away: Vec<String> = out_calls().collect();
+    let others = call.join(room, listed)?;
+    // The room first, then the marks: a member going out has its mark before it leaves.
+    let before = joined_before(&present(room), call.id());
+    away.extend(out_calls());
+    away.retain(|away| !before.contains(away));
+    away.sort_unstable();
+    away.dedup();
+    match admission.refusal(room, before.len() + away.len()) {
+        None => Ok(Joined::In(others)),
+        Some(refusal) => {
+            let _ = call.leave();
+            Ok(Joined::Refused(refusal))
+        }
+    }
+}
+
+/// The calls of `present` (a room's participants, in the order they joined)
+/// that joined before `me`; all but `me` if it is not among them.
+fn joined_before(present: &[ParticipantInfo], me: &str) -> Vec<String> {
+    let at = present.iter().position(|p| p.call == me);
+    present[..at.unwrap_or(present.len())]
+        .iter()
+        .filter(|p| p.call != me)
+        .map(|p| p.call.clone())
+        .collect()
 }
 
 /// Forgets the room's lock, pin and escalated mark: as MeetMe's, they
@@ -205,5 +279,38 @@ pub fn release_stale_adhoc() {
         if is_vacant(room) {
             out::drop_stale_keep(room);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(calls: &[&str]) -> Vec<ParticipantInfo> {
+        calls
+            .iter()
+            .map(|call| ParticipantInfo {
+                call: (*call).to_owned(),
+                number: String::new(),
+                status: ParticipantStatus::Connected,
+                reason: "entered".to_owned(),
+                muted: false,
+                participant_id: String::new(),
+                listen_only: false,
+                talking: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_call_counts_those_that_joined_before_it() {
+        let room = listed(&["c1", "c2", "me", "c3"]);
+        assert_eq!(joined_before(&room, "me"), ["c1", "c2"]);
+        assert_eq!(joined_before(&room, "c1"), Vec::<String>::new());
+        assert_eq!(
+            joined_before(&room, "gone"),
+            ["c1", "c2", "me", "c3"],
+            "one not listed counts everyone"
+        );
     }
 }

@@ -6,27 +6,40 @@
 //! caller instead, so that one caller's guesses do not lock out everyone behind
 //! the proxy.
 //!
-//! A [`SourceGuard`] keeps a source's failures as one record of the guest's
-//! key-value store, `<prefix><ip>`, whose value is the unix seconds of its most
-//! recent failures, oldest first, space-separated; at most `max_failures` are
-//! kept. Sources are tracked up to [`MAX_TRACKED_SOURCES`]: to track a new one
-//! when full, [`evict`] names the records to delete. The record logic is plain
-//! functions, tested natively.
+//! A [`SourceGuard`] keeps each failure as a key of its own in the guest's
+//! key-value store, `<prefix><length>:<source>/<unix seconds>.<random>`, so
+//! that failures recorded at once by calls in parallel never overwrite each
+//! other (the store has no compare-and-set): a source's failures are counted
+//! by listing its keys. Each count deletes the source's failures that left the
+//! window and all but its newest `max_failures`, so a source holds at most
+//! `max_failures` keys, plus those being recorded at that moment. Sources are
+//! tracked up to [`SourceGuard::tracked_sources`] ([`MAX_TRACKED_FAILURES`]
+//! keys in all): to track a new one when full, [`evict`] names the sources
+//! whose keys to delete. The counting logic is plain functions, tested
+//! natively.
 
 use crate::{
     kv,
     log::{Level, log},
     unix_seconds,
 };
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 
-/// The most source addresses one guard tracks at once; a new one past it
-/// evicts the records that matter least.
-pub const MAX_TRACKED_SOURCES: u32 = 1000;
+/// The most source addresses one guard tracks at once with a limit of one
+/// failure; a limit of `n` tracks `1/n` of them, so that a guard holds at most
+/// this many failures, whatever its limit. A new source past it evicts the
+/// sources that matter least.
+pub const MAX_TRACKED_FAILURES: u32 = 10_000;
 
 /// The longest From URI a caller behind a trusted proxy is counted by as it is;
-/// a longer one is counted by its hash, to keep its record's key short.
+/// a longer one is counted by its hash, to keep its failures' keys short
+/// (within the store's 256 bytes with a prefix of up to 20).
 const MAX_COUNTED_URI: usize = 200;
+
+/// How many more of a source's failures than its limit one count lists: those
+/// recorded by calls in parallel before one of them deletes the excess.
+const LISTED_BEYOND_LIMIT: u32 = 64;
 
 /// A per-source failure limit over the key-value store, shared by every call
 /// of the guest.
@@ -63,65 +76,153 @@ impl SourceGuard {
         }
     }
 
-    /// Whether calls from source address `ip` are refused now. A record whose
-    /// failures all aged out is deleted on the way.
-    pub fn is_blocked(&self, ip: &str) -> bool {
-        if !self.policy.is_on() {
-            return false;
-        }
-        let key = self.key(ip);
-        let Some(record) = kv::get(&key) else {
-            return false;
-        };
-        let now = unix_seconds();
-        if is_stale(&self.policy, &record, now) {
-            kv::delete(&key);
-            return false;
-        }
-        is_blocked(&self.policy, Some(&record), now)
+    /// Whether calls from `source` are refused now. Failures that left the
+    /// window are deleted on the way.
+    pub fn is_blocked(&self, source: &str) -> bool {
+        self.policy.is_on() && self.count(&self.key(source)) >= self.policy.max_failures as usize
     }
 
-    /// Counts one failure from `ip`; true if that puts the source at its limit.
-    pub fn record_failure(&self, ip: &str) -> bool {
+    /// Counts one failure from `source`; true if that puts the source at its
+    /// limit. Calls counting failures of one source in parallel each count
+    /// every one of them: each is a key of its own.
+    pub fn record_failure(&self, source: &str) -> bool {
         if !self.policy.is_on() {
             return false;
         }
-        let key = self.key(ip);
-        let record = kv::get(&key);
+        let source_key = self.key(source);
         let now = unix_seconds();
-        if record.is_none() {
+        if kv::list(&source_key, 1).is_empty() {
             self.make_room(now);
         }
-        let record = record_failure(&self.policy, record.as_deref(), now);
-        if let Err(e) = kv::set(&key, &record) {
+        let key = failure_key(&source_key, now, unique());
+        if let Err(e) = kv::set(&key, "1") {
             log(
                 Level::Warn,
-                &format!("failure from {ip} not counted: {e:?}"),
+                &format!("failure from {source} not counted: {e:?}"),
             );
         }
-        is_blocked(&self.policy, Some(&record), now)
+        self.count(&source_key) >= self.policy.max_failures as usize
     }
 
-    /// The key of the failure record of source address `ip`.
-    pub fn key(&self, ip: &str) -> String {
-        format!("{}{ip}", self.prefix)
+    /// The prefix of the failure keys of `source`: its length first, so that
+    /// no source's prefix begins another's.
+    pub fn key(&self, source: &str) -> String {
+        format!("{}{}:{source}/", self.prefix, source.len())
     }
 
-    /// Makes room for one more tracked source when [`MAX_TRACKED_SOURCES`] are.
+    /// How many sources the guard tracks at once: [`MAX_TRACKED_FAILURES`]
+    /// over the limit.
+    pub fn tracked_sources(&self) -> usize {
+        (MAX_TRACKED_FAILURES / self.policy.max_failures.max(1)).max(1) as usize
+    }
+
+    /// The failures within the window of the source whose keys begin with
+    /// `source_key`; those past the window, or past the limit, are deleted.
+    fn count(&self, source_key: &str) -> usize {
+        let listed = self.policy.max_failures.saturating_add(LISTED_BEYOND_LIMIT);
+        let keys = kv::list(source_key, listed);
+        let tally = tally(&self.policy, &keys, unix_seconds());
+        for key in &tally.expired {
+            kv::delete(key);
+        }
+        tally.recent
+    }
+
+    /// Makes room for one more tracked source when
+    /// [`SourceGuard::tracked_sources`] are: the keys of the sources [`evict`]
+    /// names go.
     fn make_room(&self, now: u64) {
-        let keys = kv::list(self.prefix, MAX_TRACKED_SOURCES);
-        if keys.len() < MAX_TRACKED_SOURCES as usize {
+        let keys = kv::list(self.prefix, MAX_TRACKED_FAILURES.saturating_mul(2));
+        let sources = by_source(&keys);
+        let cap = self.tracked_sources();
+        if sources.len() < cap {
             return;
         }
-        let records: Vec<(String, String)> = keys
+        let evicted: std::collections::HashSet<String> = evict(&self.policy, &sources, now, cap)
             .into_iter()
-            .filter_map(|key| kv::get(&key).map(|value| (key, value)))
             .collect();
-        let cap = MAX_TRACKED_SOURCES as usize;
-        for key in evict(&self.policy, &records, now, cap) {
-            kv::delete(&key);
+        for key in keys
+            .iter()
+            .filter(|key| source_of(key).is_some_and(|source| evicted.contains(&source)))
+        {
+            kv::delete(key);
         }
     }
+}
+
+/// A number no other call is likely to draw: the store's keys of failures
+/// recorded in the same second by calls in parallel differ by it.
+fn unique() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // Each `RandomState` is seeded from the system's randomness.
+    std::collections::hash_map::RandomState::new().hash_one(nanos)
+}
+
+/// The key of a failure at `at` of the source whose keys begin with
+/// `source_key`, told apart from others of that second by `unique`. The
+/// seconds are zero-padded, so that the store lists a source's failures
+/// oldest first.
+pub fn failure_key(source_key: &str, at: u64, unique: u64) -> String {
+    format!("{source_key}{at:010}.{:012x}", unique & 0xffff_ffff_ffff)
+}
+
+/// The time of the failure whose key is `key`, if it is one.
+fn failure_time(key: &str) -> Option<u64> {
+    let (_, failure) = key.rsplit_once('/')?;
+    failure.split_once('.')?.0.parse().ok()
+}
+
+/// The prefix of the source of the failure key `key`, `/` included.
+fn source_of(key: &str) -> Option<String> {
+    key.rfind('/').map(|slash| key[..=slash].to_owned())
+}
+
+/// A source's failures, as one count reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// How many are within the window.
+    pub recent: usize,
+    /// The keys to delete: failures past the window (or no failure's), and
+    /// the oldest beyond the newest `max_failures`.
+    pub expired: Vec<String>,
+}
+
+/// What the failure `keys` of one source, oldest first, say at `now`.
+pub fn tally(policy: &Policy, keys: &[String], now: u64) -> Tally {
+    let (recent, mut expired): (Vec<&String>, Vec<&String>) = keys.iter().partition(|key| {
+        failure_time(key).is_some_and(|at| at.saturating_add(policy.window_s) > now)
+    });
+    let excess = recent
+        .len()
+        .saturating_sub((policy.max_failures as usize).max(1));
+    expired.extend(&recent[..excess]);
+    Tally {
+        recent: recent.len(),
+        expired: expired.into_iter().cloned().collect(),
+    }
+}
+
+/// The failure `keys` of a guard grouped by source, as [`evict`] takes them:
+/// each source's key prefix and the times of its failures, space-separated.
+pub fn by_source(keys: &[String]) -> Vec<(String, String)> {
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for key in keys {
+        let Some(source) = source_of(key) else {
+            continue;
+        };
+        let at = failure_time(key).map_or_else(String::new, |at| at.to_string());
+        match sources.last_mut() {
+            // The store lists keys in order: a source's keys come together.
+            Some((last, times)) if *last == source => {
+                times.push(' ');
+                times.push_str(&at);
+            }
+            _ => sources.push((source, at)),
+        }
+    }
+    sources
 }
 
 /// The limit, from the guest's settings.
@@ -220,35 +321,10 @@ fn recent(policy: &Policy, record: Option<&str>, now: u64) -> Vec<u64> {
         .collect()
 }
 
-/// Whether a source whose record is `record` is refused at `now`.
-pub fn is_blocked(policy: &Policy, record: Option<&str>, now: u64) -> bool {
-    policy.is_on() && recent(policy, record, now).len() >= policy.max_failures as usize
-}
-
-/// Whether a record holds no failure within the window at `now` (it may be
-/// deleted).
-pub fn is_stale(policy: &Policy, record: &str, now: u64) -> bool {
-    recent(policy, Some(record), now).is_empty()
-}
-
-/// The record after one more failure at `now`: the failures still within the
-/// window plus this one, at most `max_failures` of them (the newest).
-pub fn record_failure(policy: &Policy, record: Option<&str>, now: u64) -> String {
-    let mut failures = recent(policy, record, now);
-    failures.push(now);
-    let keep = (policy.max_failures as usize).max(1);
-    let skip = failures.len().saturating_sub(keep);
-    failures[skip..]
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Which of the `records` (key, value) to delete so that at most `cap - 1`
-/// remain and a new source can be tracked: every record with no failure
-/// within the window, then, while still too many, those whose latest failure
-/// is oldest.
+/// Which of the sources' `records` (key prefix, failure times as
+/// [`by_source`] gives them) to delete so that at most `cap - 1` remain and a
+/// new source can be tracked: every source with no failure within the window,
+/// then, while still too many, those whose latest failure is oldest.
 pub fn evict(policy: &Policy, records: &[(String, String)], now: u64, cap: usize) -> Vec<String> {
     let mut live: Vec<(u64, &str)> = Vec::new();
     let mut evicted = Vec::new();
@@ -340,32 +416,103 @@ mod tests {
         assert_eq!(source_ip("192.0.2.7"), "192.0.2.7");
     }
 
-    #[test]
-    fn a_source_is_blocked_at_the_limit_within_the_window() {
-        let mut record = None;
-        let mut value;
-        for now in [1000, 1010] {
-            value = record_failure(&POLICY, record.as_deref(), now);
-            record = Some(value);
-            assert!(!is_blocked(&POLICY, record.as_deref(), now));
+    fn guard(max_failures: u32) -> SourceGuard {
+        SourceGuard {
+            policy: Policy {
+                max_failures,
+                window_s: 100,
+            },
+            prefix: "p/",
+            trusted_proxies: Vec::new(),
         }
-        let value = record_failure(&POLICY, record.as_deref(), 1020);
-        assert_eq!(value, "1000 1010 1020");
-        assert!(is_blocked(&POLICY, Some(&value), 1020));
-        assert!(is_blocked(&POLICY, Some(&value), 1099));
-        // The first failure leaves the window at 1100.
-        assert!(!is_blocked(&POLICY, Some(&value), 1100));
+    }
+
+    /// The failure keys of `source` at `times`, as the store lists them.
+    fn keys_at(source: &str, times: &[u64]) -> Vec<String> {
+        let source_key = guard(3).key(source);
+        let mut keys: Vec<String> = times
+            .iter()
+            .enumerate()
+            .map(|(n, &at)| failure_key(&source_key, at, n as u64))
+            .collect();
+        keys.sort();
+        keys
     }
 
     #[test]
-    fn old_failures_are_dropped_and_the_record_stays_bounded() {
-        let value = record_failure(&POLICY, Some("1 2 3 950 960 970"), 1000);
-        assert_eq!(value, "960 970 1000");
-        let value = record_failure(&POLICY, Some("junk 990"), 1000);
-        assert_eq!(value, "990 1000");
-        assert!(!is_stale(&POLICY, &value, 1089));
-        assert!(is_stale(&POLICY, &value, 1100));
-        assert!(is_stale(&POLICY, "junk", 0));
+    fn failures_at_once_are_keys_of_their_own_listed_oldest_first() {
+        let source_key = guard(3).key("192.0.2.7");
+        assert_eq!(source_key, "p/9:192.0.2.7/");
+        let one = failure_key(&source_key, 1000, 1);
+        let other = failure_key(&source_key, 1000, 2);
+        assert_ne!(
+            one, other,
+            "two failures in one second do not overwrite each other"
+        );
+        assert!(
+            failure_key(&source_key, 999, u64::MAX) < one,
+            "older lists first"
+        );
+        assert_eq!(failure_time(&one), Some(1000));
+        assert_ne!(unique(), unique());
+        // No source's keys begin with another's prefix.
+        assert!(!guard(3).key("192.0.2.77").starts_with(&source_key));
+        let longest = guard(3).key(&format!("from:{}", "a".repeat(MAX_COUNTED_URI)));
+        let key = failure_key(
+            &format!("failed_entries/{}", &longest[2..]),
+            9_999_999_999,
+            u64::MAX,
+        );
+        assert!(
+            key.len() <= 256,
+            "within the store's key size: {}",
+            key.len()
+        );
+    }
+
+    #[test]
+    fn a_source_is_blocked_at_the_limit_within_the_window() {
+        let tally_at = |times: &[u64], now| tally(&POLICY, &keys_at("s", times), now);
+        assert_eq!(tally_at(&[1000, 1010], 1020).recent, 2);
+        let at_limit = tally_at(&[1000, 1010, 1020], 1020);
+        assert_eq!(at_limit.recent, 3);
+        assert!(at_limit.expired.is_empty());
+        assert_eq!(tally_at(&[1000, 1010, 1020], 1099).recent, 3);
+        // The first failure leaves the window at 1100, and is deleted.
+        let later = tally_at(&[1000, 1010, 1020], 1100);
+        assert_eq!(later.recent, 2);
+        assert_eq!(later.expired, keys_at("s", &[1000]));
+    }
+
+    #[test]
+    fn old_failures_and_those_past_the_limit_are_deleted() {
+        let mut keys = keys_at("s", &[1, 950, 960, 970, 980, 990]);
+        keys.push("p/1:s/junk".to_owned());
+        let counted = tally(&POLICY, &keys, 1000);
+        assert_eq!(counted.recent, 5, "every failure within the window counts");
+        let mut expected = vec![keys[0].clone(), keys[6].clone(), keys[1].clone()];
+        expected.push(keys[2].clone());
+        assert_eq!(
+            counted.expired, expected,
+            "the stale, the unreadable, then the oldest beyond the newest 3"
+        );
+    }
+
+    #[test]
+    fn a_guard_tracks_as_many_sources_as_its_failures_allow() {
+        assert_eq!(guard(10).tracked_sources(), 1000);
+        assert_eq!(guard(1000).tracked_sources(), 10);
+        assert_eq!(guard(0).tracked_sources(), MAX_TRACKED_FAILURES as usize);
+        assert_eq!(guard(20_000).tracked_sources(), 1);
+        let mut keys = keys_at("a", &[950, 990]);
+        keys.extend(keys_at("b", &[10]));
+        assert_eq!(
+            by_source(&keys),
+            [
+                ("p/1:a/".to_owned(), "950 990".to_owned()),
+                ("p/1:b/".to_owned(), "10".to_owned())
+            ]
+        );
     }
 
     #[test]
@@ -375,12 +522,11 @@ mod tests {
             window_s: 100,
         };
         assert!(!off.is_on());
-        assert!(!is_blocked(&off, Some("999 999 999"), 1000));
-        assert_eq!(record_failure(&off, None, 1000), "1000");
+        assert!(!guard(0).is_blocked("192.0.2.7"), "no store is asked");
     }
 
     #[test]
-    fn eviction_takes_stale_records_first_then_the_oldest() {
+    fn eviction_takes_stale_sources_first_then_the_oldest() {
         let records: Vec<(String, String)> = [("a", "950"), ("b", "10"), ("c", "990"), ("d", "")]
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
