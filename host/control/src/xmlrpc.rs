@@ -17,7 +17,8 @@
 //!
 //! The body must be UTF-8 (what every client of this endpoint sends). A param nests at most
 //! [`MAX_PARAM_DEPTH`] arrays/structs deep, so a hostile body cannot exhaust the stack, and
-//! the params, handed on in one more array, nest no deeper than [`MAX_DEPTH`].
+//! the params, handed on in one more array, nest no deeper than [`MAX_DEPTH`]; a response's
+//! value, as deep as any value, at most [`MAX_DEPTH`].
 //!
 //! Anything else is a fault `-32700` whose message says what was wrong and where, e.g.
 //! `parse error: expected <methodCall>, found <methodResponse> at byte 22`.
@@ -48,7 +49,7 @@ pub const MAX_PARAM_DEPTH: usize = MAX_DEPTH - 1;
 /// `Fault { code: -32602, message: "invalid params: <what>" }`.
 pub fn parse_method_call(body: &[u8]) -> Result<(String, Vec<Value>), Fault> {
     let text = utf8(body)?;
-    Parser::new(text).parse(Parser::method_call)
+    Parser::new(text, MAX_PARAM_DEPTH).parse(Parser::method_call)
 }
 
 /// The body as text; not UTF-8 is a parse error.
@@ -68,7 +69,7 @@ fn utf8(body: &[u8]) -> Result<&str, Fault> {
 /// an int beyond 32 bits, a fault `-32602`.
 pub fn parse_method_response(body: &[u8]) -> Result<Result<Value, Fault>, Fault> {
     let text = utf8(body)?;
-    Parser::new(text).parse(Parser::method_response)
+    Parser::new(text, MAX_DEPTH).parse(Parser::method_response)
 }
 
 /// Writes a `methodCall` of `name` with `params`, values as [`encode_value`] writes them.
@@ -248,12 +249,15 @@ struct Parser<'a> {
     /// The first well-formed value a [`Value`] cannot hold, if any: the document is read to
     /// its end all the same, so a malformed one is still a parse error.
     unrepresentable: Option<String>,
+    /// How many arrays/structs deep a value of the document may nest: [`MAX_PARAM_DEPTH`]
+    /// for a call's params, [`MAX_DEPTH`] for a response's value.
+    max_depth: usize,
 }
 
 type PResult<T> = Result<T, String>;
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, max_depth: usize) -> Self {
         let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
         config.expand_empty_elements = true;
@@ -264,6 +268,7 @@ impl<'a> Parser<'a> {
             reader,
             peeked: VecDeque::new(),
             unrepresentable: None,
+            max_depth,
         }
     }
 
@@ -541,12 +546,16 @@ impl<'a> Parser<'a> {
                 }
                 Value::Nil
             }
-            "array" | "struct" if depth >= MAX_PARAM_DEPTH => {
-                return Err(format!(
-                    "a param nests deeper than {MAX_PARAM_DEPTH} arrays/structs (the params \
-                     array around them makes {MAX_DEPTH}, the most a value takes){}",
-                    self.at()
-                ));
+            "array" | "struct" if depth >= self.max_depth => {
+                let why = if self.max_depth == MAX_PARAM_DEPTH {
+                    format!(
+                        "a param nests deeper than {MAX_PARAM_DEPTH} arrays/structs (the \
+                         params array around them makes {MAX_DEPTH}, the most a value takes)"
+                    )
+                } else {
+                    format!("a value nests deeper than {MAX_DEPTH} arrays/structs")
+                };
+                return Err(format!("{why}{}", self.at()));
             }
             "array" => self.array_body(depth + 1)?,
             "struct" => self.struct_body(depth + 1)?,

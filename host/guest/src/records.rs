@@ -6,7 +6,7 @@ use crate::Error;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 /// The most bytes one `append` may write.
 pub const MAX_APPEND_BYTES: usize = 64 * 1024;
@@ -32,8 +32,9 @@ pub struct RecordFiles {
     max_total_bytes: u64,
     /// No append makes a file past this many.
     max_files: usize,
-    /// Held while an append writes, by every clone of these records: one cut short can
-    /// then be taken back to where it began without taking another's with it.
+    /// Held while an append writes, by every [`RecordFiles`] of the directory in the
+    /// process (each version of a guest has its own): one cut short can then be taken
+    /// back to where it began without taking another's with it.
     writing: Arc<Mutex<()>>,
 }
 
@@ -62,6 +63,7 @@ impl RecordFiles {
             )));
         }
         Ok(RecordFiles {
+            writing: writing_lock(&dir),
             dir: Some(dir),
             ..RecordFiles::default()
         })
@@ -238,6 +240,23 @@ struct Count {
     bytes: u64,
 }
 
+/// The lock of appends to the files of `dir` (resolved), shared by every [`RecordFiles`] of
+/// it alive in the process; the directories no longer in use are forgotten here.
+fn writing_lock(dir: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: Mutex<Vec<(PathBuf, Weak<Mutex<()>>)>> = Mutex::new(Vec::new());
+    let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    locks.retain(|(_, lock)| lock.strong_count() > 0);
+    let kept = locks
+        .iter()
+        .find(|(kept, _)| kept == dir)
+        .and_then(|(_, lock)| lock.upgrade());
+    kept.unwrap_or_else(|| {
+        let lock = Arc::default();
+        locks.push((dir.to_owned(), Arc::downgrade(&lock)));
+        lock
+    })
+}
+
 /// Checks that `name` is a plain file name the host writes guests' files under: 1 to 255 bytes,
 /// no `/`, `\\` or NUL, not starting with `.` (so neither hidden nor `.` or `..`); else says why.
 pub fn check_file_name(name: &str) -> Result<(), &'static str> {
@@ -301,6 +320,19 @@ mod tests {
             "{said}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    #[test]
+    fn every_records_of_one_directory_appends_under_one_lock_and_its_entry_goes_with_them() {
+        let (dir, first) = records();
+        let second = RecordFiles::new(dir.path()).unwrap();
+        assert!(Arc::ptr_eq(&first.writing, &second.writing));
+        let (_, other) = records();
+        assert!(!Arc::ptr_eq(&first.writing, &other.writing));
+        let lock = Arc::downgrade(&first.writing);
+        drop((first, second));
+        assert_eq!(lock.strong_count(), 0, "nothing keeps the directory's lock");
+        drop(dir);
     }
 
     #[test]

@@ -101,8 +101,10 @@ fn is_temporary_of(name: &OsStr, candidate: &OsStr) -> bool {
 /// Writes `bytes` to `path`, which must not exist (else `AlreadyExists`),
 /// with `mode`, durably and whole: written to a new hidden file beside it
 /// ([`temporary_beside`]), synced, moved to `path` only if nothing is there
-/// yet, and the directory synced. A failure at any step leaves no file at
-/// `path` and removes the hidden one; a file already at `path` is never touched.
+/// yet, and the directory synced. A failure before the move leaves no file at
+/// `path` and removes the hidden one (a failure to sync the directory, after
+/// it, is returned with the file in place); a file already at `path` is never
+/// touched.
 pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     create_new_with(path, mode, |file| file.write_all(bytes))
 }
@@ -129,23 +131,63 @@ fn create_new_with(
 
 /// Moves `from` to `to` if nothing is at `to` (else `AlreadyExists`, and
 /// `from` stays): a rename that does not replace (renameat2(2)'s
-/// `RENAME_NOREPLACE`) or, on a file system without it, a hard link made and
-/// `from` removed.
+/// `RENAME_NOREPLACE`) or, where the file system or a sandbox refuses it, a
+/// hard link made and `from` removed, or failing that a copy.
 fn move_if_absent(from: &Path, to: &Path) -> std::io::Result<()> {
     use rustix::fs::{CWD, RenameFlags, renameat_with};
-    use rustix::io::Errno;
     match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
         Ok(()) => Ok(()),
-        Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => link_if_absent(from, to),
+        Err(e) if refused_as_unsupported(e) => link_if_absent(from, to),
         Err(e) => Err(e.into()),
     }
 }
 
+/// Whether `errno` says the call itself is not to be had here, rather than
+/// that it failed: not implemented, not supported by the file system, or
+/// refused by a sandbox (a seccomp filter answers EPERM for calls it does not
+/// know).
+fn refused_as_unsupported(errno: rustix::io::Errno) -> bool {
+    use rustix::io::Errno;
+    matches!(
+        errno,
+        Errno::INVAL | Errno::NOSYS | Errno::NOTSUP | Errno::PERM
+    )
+}
+
 /// [`move_if_absent`] by a hard link to `from` made at `to`, which fails with
-/// `AlreadyExists` where a file is, and `from` then removed.
+/// `AlreadyExists` where a file is, and `from` then removed; on a file system
+/// without hard links, by [`copy_if_absent`].
 fn link_if_absent(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::hard_link(from, to)?;
+    if let Err(e) = std::fs::hard_link(from, to) {
+        let unsupported = rustix::io::Errno::from_io_error(&e).is_some_and(refused_as_unsupported);
+        return if unsupported {
+            copy_if_absent(from, to)
+        } else {
+            Err(e)
+        };
+    }
     // `to` is whole from here on: a name left beside it is no failure to create it.
+    if let Err(e) = std::fs::remove_file(from) {
+        tracing::warn!("cannot remove {}: {e}", from.display());
+    }
+    Ok(())
+}
+
+/// [`move_if_absent`] by a copy of `from` into a file created at `to` only if
+/// none is there (`O_EXCL`), with `from`'s mode, synced, and `from` then
+/// removed; a copy that fails removes what it made of `to`.
+fn copy_if_absent(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mode = std::fs::metadata(from)?.permissions().mode();
+    let mut target = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(to)?;
+    let copied = std::io::copy(&mut File::open(from)?, &mut target).and_then(|_| target.sync_all());
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(to);
+        return Err(e);
+    }
     if let Err(e) = std::fs::remove_file(from) {
         tracing::warn!("cannot remove {}: {e}", from.display());
     }
@@ -503,8 +545,8 @@ mod tests {
     }
 
     #[test]
-    fn a_move_that_must_not_replace_leaves_an_existing_file_by_rename_or_link() {
-        for mover in [move_if_absent, link_if_absent] {
+    fn a_move_that_must_not_replace_leaves_an_existing_file_by_rename_link_or_copy() {
+        for mover in [move_if_absent, link_if_absent, copy_if_absent] {
             let dir = tempfile::tempdir().unwrap();
             let (from, to) = (dir.path().join(".new"), dir.path().join("kept"));
             std::fs::write(&from, b"new").unwrap();
@@ -516,6 +558,17 @@ mod tests {
             mover(&from, &to).unwrap();
             assert_eq!(std::fs::read(&to).unwrap(), b"new");
             assert_eq!(names(dir.path()), ["kept"]);
+        }
+    }
+
+    #[test]
+    fn a_call_a_sandbox_or_file_system_does_not_offer_is_told_from_one_that_failed() {
+        use rustix::io::Errno;
+        for unsupported in [Errno::INVAL, Errno::NOSYS, Errno::NOTSUP, Errno::PERM] {
+            assert!(refused_as_unsupported(unsupported), "{unsupported:?}");
+        }
+        for failed in [Errno::EXIST, Errno::ACCESS, Errno::NOSPC, Errno::IO] {
+            assert!(!refused_as_unsupported(failed), "{failed:?}");
         }
     }
 

@@ -406,7 +406,8 @@ fn sockets_of_leaving(
 /// A leg on its way out of a worker whose move a panic cuts short: the worker it was moving
 /// to is told it will not come, or it would hold the commands for the leg (and what is
 /// played into the room the leg joins) for as long as it runs; the core hears the leg lost,
-/// which the failed worker may no longer hold.
+/// which the failed worker may no longer hold (when it still does, the core hears it twice,
+/// and the second report, of a call already ending, does nothing).
 struct LostIfUnwound<'a> {
     leg: LegId,
     to: &'a Sender<WorkerCommand>,

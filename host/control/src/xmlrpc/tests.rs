@@ -266,6 +266,25 @@ fn deep_nesting_is_bounded_leaving_room_for_the_params_array() {
     assert!(m.contains("nests deeper"), "{m}");
 }
 
+#[test]
+fn a_response_takes_a_value_as_deep_as_any_value_may_nest() {
+    let nested = |n: usize| (0..n).fold(Value::Int(1), |inner, _| Value::Array(vec![inner]));
+    let deepest = nested(MAX_DEPTH);
+    let response = encode_response(&Ok(deepest.clone()));
+    assert_eq!(
+        parse_method_response(response.as_bytes()).unwrap(),
+        Ok(deepest)
+    );
+    let too_deep = encode_response(&Ok(nested(MAX_DEPTH + 1)));
+    let refused = parse_method_response(too_deep.as_bytes()).unwrap_err();
+    assert!(
+        refused
+            .message
+            .contains("a value nests deeper than 64 arrays/structs"),
+        "{refused:?}"
+    );
+}
+
 // ---- malformed input: -32700 with a message that says what ----
 
 #[test]
