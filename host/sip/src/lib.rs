@@ -47,6 +47,7 @@ mod expiring;
 mod fields;
 mod framing;
 mod header_text;
+mod hosts;
 mod ids;
 mod limits;
 mod message;

@@ -53,7 +53,13 @@ impl Limits {
     /// request that finds them all taken gets `503 Service Unavailable` with `Retry-After`,
     /// outside any transaction (RFC 3261 §21.5.4), until some end. Each call takes two for
     /// 64*T1 (32 s) after it is set up and after it ends, so this holds 16,000 calls a second;
-    /// a lingering transaction takes under 100 bytes, a live one a few hundred.
+    /// a lingering transaction takes under 100 bytes, a live one a few hundred. Each source
+    /// host ([`host_of`]) has a fair share: once half the places are taken, a host holding
+    /// 1/64 of them (16,384, 256 calls a second) gets that `503` for its new requests, so
+    /// that a few hosts cannot take every place (at the default rate limit one host's
+    /// requests could hold 320,000). Requests within a dialog the endpoint has and CANCELs of
+    /// its transactions, which end calls and transactions sooner, are not refused until a
+    /// reserve of 1/16 more (65,536) is taken too.
     pub const MAX_TRANSACTIONS: usize = 1 << 20;
 }
 

@@ -6,6 +6,8 @@
 //! into the form `rsip` reads before handing it over. The body is passed through untouched;
 //! Content-Length is checked later, in [`crate::message`].
 
+use std::borrow::Cow;
+
 use rsip::prelude::HasHeaders;
 
 use crate::start_line::{self, RequestLine, StartLine};
@@ -35,6 +37,10 @@ pub(crate) struct RawRequest {
     /// else the first header whose value holds a control character ([`syntax::has_control`]);
     /// the lines that could not be read are left out of `headers`.
     pub(crate) malformed: Option<String>,
+    /// Whether a line that could not be read comes before the first Via header (or that Via's
+    /// value is not UTF-8): that line may have been the top Via, to which the response goes
+    /// (§18.2.2), so no response can be routed.
+    pub(crate) via_unreadable: bool,
 }
 
 impl HasHeaders for RawRequest {
@@ -77,6 +83,7 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
             malformed: block.unreadable.or(block
                 .control_in
                 .map(|name| format!("Control character in {name} header"))),
+            via_unreadable: block.via_unreadable,
         })),
         StartLine::Status(_) if block.unreadable.is_some() => return None,
         StartLine::Status(code) => Datagram::Response(Box::new(rsip::Response {
@@ -102,6 +109,8 @@ struct HeaderBlock {
     unreadable: Option<String>,
     /// The name of the first header holding a control character.
     control_in: Option<String>,
+    /// Whether `unreadable` names a line before the first Via, or that Via.
+    via_unreadable: bool,
 }
 
 /// The header lines after the start line (numbered from 2) as `rsip` headers. A line that is
@@ -113,6 +122,8 @@ fn header_block<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<HeaderBlock
     let mut unreadable: Option<String> = None;
     // Whether the last header line was left out, and its continuation lines with it.
     let mut skipping = false;
+    // Whether something was unreadable up to the first Via, once that has been read.
+    let mut via_unreadable: Option<bool> = None;
     for (number, line) in (2..).zip(lines) {
         let read = match unfolded.last_mut() {
             _ if line.is_empty() => continue,
@@ -130,6 +141,9 @@ fn header_block<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<HeaderBlock
         match read {
             Ok((name, value)) => {
                 let value = value_text(value, name, &mut unreadable);
+                if via_unreadable.is_none() && name.eq_ignore_ascii_case("Via") {
+                    via_unreadable = Some(unreadable.is_some());
+                }
                 unfolded.push((name, trim_lws(&value).to_owned()));
                 skipping = false;
             }
@@ -176,6 +190,7 @@ fn header_block<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<HeaderBlock
             headers: response.headers,
             unreadable,
             control_in,
+            via_unreadable: via_unreadable.unwrap_or_default(),
         })
 }
 
@@ -191,15 +206,15 @@ fn header_line(line: &[u8]) -> Result<(&str, &[u8]), &'static str> {
     Ok((full_header_name(name), &line[colon + 1..]))
 }
 
-/// The header `name`'s value bytes `value` as text; a value that is not UTF-8 (§7.3.1,
-/// §25.1 TEXT-UTF8) gets U+FFFD for its bad bytes, and is the first `unreadable` if none is
-/// yet.
-fn value_text(value: &[u8], name: &str, unreadable: &mut Option<String>) -> String {
+/// The header `name`'s value bytes `value` as text, borrowed when they are UTF-8; a value
+/// that is not (§7.3.1, §25.1 TEXT-UTF8) gets U+FFFD for its bad bytes, and is the first
+/// `unreadable` if none is yet.
+fn value_text<'a>(value: &'a [u8], name: &str, unreadable: &mut Option<String>) -> Cow<'a, str> {
     let text = String::from_utf8_lossy(value);
-    if let std::borrow::Cow::Owned(_) = text {
+    if let Cow::Owned(_) = text {
         unreadable.get_or_insert_with(|| format!("Invalid UTF-8 in {name} header"));
     }
-    text.into_owned()
+    text
 }
 
 /// Where the head of a message starting at `data[0]` ends, as `(head, body)`: the head is

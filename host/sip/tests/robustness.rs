@@ -127,6 +127,26 @@ fn unreadable_header_lines_get_400_naming_the_line() {
 }
 
 #[test]
+fn a_request_whose_top_via_may_be_an_unreadable_line_is_dropped() {
+    let readable = options_with("CSeq: 1 OPTIONS");
+    let cases = [
+        readable.replace("Via: ", "Via SIP/2.0/UDP p;branch=z9hG4bKa\r\nVia: "),
+        readable.replace("Via: ", "Garbage line\r\nVia: "),
+        readable.replacen("\r\n", "\r\nX Foo: bar\r\n", 1),
+    ];
+    for datagram in cases {
+        let mut sim = Sim::new(Net::perfect(23), 23, idle_shell());
+        sim.uac.send_raw(datagram.clone().into_bytes());
+        sim.run_for(Duration::from_secs(1));
+        assert!(
+            sim.sent.is_empty(),
+            "no response by a Via below: {datagram}"
+        );
+        assert_eq!(sim.ep.stats().dropped_unroutable_requests, 1);
+    }
+}
+
+#[test]
 fn broken_and_stray_responses_are_dropped_and_counted() {
     let mut sim = Sim::new(Net::perfect(23), 23, idle_shell());
     sim.uac

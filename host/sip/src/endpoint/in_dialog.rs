@@ -68,13 +68,13 @@ impl Endpoint {
                 state.session.offer_in_2xx = Some(sdp);
                 state.session.refreshed(now, agreed);
                 state.await_ack(now, request.cseq, response.clone(), request.destination);
-                let tx = self.new_invite_server(key, request.destination, Some(call), None);
+                let tx = self.new_invite_server(key, &request, Some(call), None);
                 self.send_invite_final(now, tx, 200, response);
                 self.reschedule(Owner::Call(call));
                 self.reschedule(Owner::Session(call));
             }
             Ok(Some(offer)) => {
-                let tx = self.new_invite_server(key, request.destination, Some(call), None);
+                let tx = self.new_invite_server(key, &request, Some(call), None);
                 self.trying_unless_answered(now, tx, &request);
                 self.offered(
                     call,

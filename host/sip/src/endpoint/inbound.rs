@@ -12,6 +12,7 @@ use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event, IncomingCall};
 use crate::fields;
 use crate::header_text::has_tag;
+use crate::hosts::Host;
 use crate::message::{self, Rejection, Request};
 use crate::method::Method;
 use crate::prack::{RELIABLE_TAG, Reliable};
@@ -24,7 +25,7 @@ use crate::transport::TransportAddr;
 use crate::wire::RawRequest;
 
 /// The INVITE server transaction a CANCEL matches (§9.2).
-struct CancelledInvite {
+pub(super) struct CancelledInvite {
     /// The transaction and its call, if the INVITE still awaits its final response: the
     /// CANCEL then has an effect.
     proceeding: Option<(TxId, CallKey)>,
@@ -105,7 +106,7 @@ impl Endpoint {
         if !self.admit(now, source.addr) {
             return;
         }
-        if self.active_transactions() >= self.max_transactions {
+        if !self.has_room_for(&request) {
             return self.overloaded(&request);
         }
         let extensions = Extensions::of(&self.session_timers);
@@ -144,11 +145,7 @@ impl Endpoint {
                 | Method::PRACK,
                 true,
             ) => self.on_in_dialog(now, key, request),
-            // §8.2.2.2: another copy of an INVITE already here, forked to us twice upstream.
-            (Method::INVITE, false) if self.is_merged(&request) => {
-                self.reply(now, key, &request, Reply::LoopDetected)
-            }
-            (Method::INVITE, false) => self.on_invite(now, local, key, request),
+            (Method::INVITE, false) => self.on_new_invite(now, local, key, request),
             (Method::OPTIONS, false) => self.reply(now, key, &request, Reply::Options(extensions)),
             // BYE, UPDATE, INFO and PRACK outside a dialog (§12.2.2, RFC 3311 §5.2, RFC 6086
             // §4.2.2, RFC 3262 §4): they only exist inside one.
@@ -175,7 +172,32 @@ impl Endpoint {
         self.reschedule_invite(now, id);
     }
 
-    fn on_invite(&mut self, now: Instant, local: TransportAddr, key: ServerKey, request: Request) {
+    /// A new INVITE (no To tag): a call, unless it is another copy of an INVITE already here,
+    /// forked to us twice upstream (§8.2.2.2), which gets 482.
+    fn on_new_invite(
+        &mut self,
+        now: Instant,
+        local: TransportAddr,
+        key: ServerKey,
+        request: Request,
+    ) {
+        let merge = MergeKey::of(&request);
+        if self.is_merged(&merge) {
+            return self.reply(now, key, &request, Reply::LoopDetected);
+        }
+        self.on_invite(now, local, merge, key, request);
+    }
+
+    /// A new call for the INVITE `request` of merge key `merge` received at `local`, or the
+    /// response that refuses it.
+    fn on_invite(
+        &mut self,
+        now: Instant,
+        local: TransportAddr,
+        merge: MergeKey,
+        key: ServerKey,
+        request: Request,
+    ) {
         let local_tag = self.ids.tag();
         let dialog = match Dialog::uas(&request, local_tag, local) {
             Ok(dialog) => dialog,
@@ -200,8 +222,8 @@ impl Endpoint {
         };
         let call = CallKey::new(self.next_id());
         let local_tag = Some(dialog.id().local_tag.as_str());
-        let tx = self.new_invite_server(key, request.destination, Some(call), local_tag);
-        self.file_merge_key(tx, MergeKey::of(&request));
+        let tx = self.new_invite_server(key, &request, Some(call), local_tag);
+        self.file_merge_key(tx, merge.clone());
         // §17.2.1: the endpoint always answers 100 Trying at once.
         let trying = trying(&request, &self.user_agent);
         if let Some(TxEntry {
@@ -213,7 +235,7 @@ impl Endpoint {
         }
         let incoming = incoming_call(call, &request, offer);
         self.dialogs.insert(dialog.id().clone(), call);
-        self.offered.insert(MergeKey::of(&request), call);
+        self.offered.insert(merge, call);
         let peer_allows_update = session::allows_update(&request.raw.headers);
         // RFC 3262 §3: the first RSeq is drawn from 1 to 2^31 - 1.
         let first_rseq = (self.ids.number() >> 1).max(1);
@@ -368,7 +390,7 @@ impl Endpoint {
 
     /// What a CANCEL finds of the INVITE server transaction of identity `id`, live or
     /// lingering; `None` if there is none.
-    fn invite_to_cancel(&self, id: &str) -> Option<CancelledInvite> {
+    pub(super) fn invite_to_cancel(&self, id: &str) -> Option<CancelledInvite> {
         let key = ServerKey::new(id, Method::INVITE);
         let live = self
             .server_index
@@ -417,8 +439,9 @@ impl Endpoint {
             // §17.2.2: the final response goes out at once; "Completed" only waits for
             // retransmissions, answered with the response rebuilt from them.
             self.out.send(request.destination, response);
+            let started = (key, Host::of(request.source.ip()));
             self.lingering
-                .completed(now, key, request.destination.transport, reply, tag);
+                .completed(now, started, request.destination.transport, reply, tag);
         }
     }
 
@@ -450,7 +473,7 @@ impl Endpoint {
         (code, response): (u16, Vec<u8>),
         to_tag: Option<&str>,
     ) {
-        let tx = self.new_invite_server(key, request.destination, None, to_tag);
+        let tx = self.new_invite_server(key, request, None, to_tag);
         self.send_invite_final(now, tx, code, response);
     }
 

@@ -27,6 +27,7 @@ use crate::counts::{RequestCounts, ResponseCounts};
 use crate::dialog::DialogId;
 use crate::event::{EndCause, Event};
 use crate::expiring::Expiring;
+use crate::hosts::{Host, HostCounts};
 use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::message::Request;
@@ -37,7 +38,9 @@ use crate::session::OfferMethod;
 use crate::session::reinvite::OrphanedReinvites;
 use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
-use crate::transaction::{InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId};
+use crate::transaction::{
+    InviteLinger, InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId,
+};
 use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
@@ -171,12 +174,66 @@ struct MergeKey {
     cseq: u32,
 }
 
-/// How many merge keys of lingering INVITE server transactions
-/// [`Endpoint::lingering_merges`] keeps at most: 64*T1 of calls at 4,000 a second (the oldest
-/// goes first; its copy would then be offered as a call of its own).
+/// How many merge keys of lingering INVITE server transactions each queue of
+/// [`LingeringMerges`] keeps at most: 64*T1 of calls at 4,000 a second (the oldest goes first;
+/// its copy would then be offered as a call of its own).
 const LINGERING_MERGES_MAX: usize = 131_072;
 
+/// The merge keys of lingering INVITE server transactions of offered calls, until they end:
+/// one queue per state, as each state lasts its own fixed time (Timer L, Timer I), so that
+/// each queue's keys expire in the order they came ([`Expiring`]).
+#[derive(Debug)]
+struct LingeringMerges {
+    accepted: Expiring<MergeKey, ()>,
+    confirmed: Expiring<MergeKey, ()>,
+}
+
+impl Default for LingeringMerges {
+    fn default() -> Self {
+        Self {
+            accepted: Expiring::new(LINGERING_MERGES_MAX),
+            confirmed: Expiring::new(LINGERING_MERGES_MAX),
+        }
+    }
+}
+
+impl LingeringMerges {
+    /// Keeps `key` of a transaction lingering in `state` until `until`, when it ends.
+    fn insert(&mut self, state: InviteLinger, until: Instant, key: MergeKey) {
+        match state {
+            InviteLinger::Accepted => self.accepted.insert(until, key, ()),
+            InviteLinger::Confirmed => self.confirmed.insert(until, key, ()),
+        }
+    }
+
+    /// Whether a lingering transaction has `key`.
+    fn contains(&self, key: &MergeKey) -> bool {
+        self.accepted.get(key).is_some() || self.confirmed.get(key).is_some()
+    }
+
+    /// Drops the keys of transactions ended at `now`.
+    fn expire(&mut self, now: Instant) {
+        self.accepted.expire(now);
+        self.confirmed.expire(now);
+    }
+
+    /// When the next transaction ends.
+    fn next_expiry(&self) -> Option<Instant> {
+        [self.accepted.next_expiry(), self.confirmed.next_expiry()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// How many keys are kept.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.accepted.len() + self.confirmed.len()
+    }
+}
+
 impl MergeKey {
+    /// The merge key of `request`.
     fn of(request: &Request) -> Self {
         Self {
             call_id: request.call_id.clone(),
@@ -201,6 +258,8 @@ struct TxEntry {
     awaiting: Option<TransportAddr>,
     /// The merge key of an INVITE server transaction of an offered call.
     merge: Option<MergeKey>,
+    /// The host whose request started a server transaction.
+    host: Option<Host>,
 }
 
 /// What a non-INVITE client transaction of ours carries, which says who takes its outcome.
@@ -254,7 +313,7 @@ pub struct Endpoint {
     /// long as the transaction lives (§8.2.2.2).
     merging: HashMap<MergeKey, TxId>,
     /// The merge keys of those transactions once they linger, until they end.
-    lingering_merges: Expiring<MergeKey, ()>,
+    lingering_merges: LingeringMerges,
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
     /// Our re-INVITEs whose call ended first, still acknowledged for a while.
@@ -276,6 +335,8 @@ pub struct Endpoint {
     transactions: HashMap<TxId, TxEntry>,
     server_index: HashMap<ServerKey, TxId>,
     client_index: HashMap<ClientKey, TxId>,
+    /// How many of the live server transactions each source host's requests started.
+    live_hosts: HostCounts,
     /// Server transactions that only absorb retransmissions until their timer ends them.
     lingering: Lingering,
     schedule: Schedule<Owner>,
@@ -300,7 +361,7 @@ impl Endpoint {
             dialogs: HashMap::new(),
             offered: HashMap::new(),
             merging: HashMap::new(),
-            lingering_merges: Expiring::new(LINGERING_MERGES_MAX),
+            lingering_merges: LingeringMerges::default(),
             reinvites: HashMap::new(),
             orphaned_reinvites: OrphanedReinvites::default(),
             late_pracks: LatePracks::default(),
@@ -312,6 +373,7 @@ impl Endpoint {
             transactions: HashMap::new(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
+            live_hosts: HostCounts::default(),
             lingering: Lingering::default(),
             schedule: Schedule::default(),
             out: Outbox::default(),
@@ -754,14 +816,13 @@ impl Endpoint {
         }
     }
 
-    /// Whether `request`, an INVITE without To tag, is a copy of an INVITE of a call offered
-    /// to us, reaching us on another branch (§8.2.2.2): while the call lasts, or while its
-    /// INVITE server transaction does (live, or lingering).
-    fn is_merged(&self, request: &Request) -> bool {
-        let key = MergeKey::of(request);
-        self.offered.contains_key(&key)
-            || self.merging.contains_key(&key)
-            || self.lingering_merges.get(&key).is_some()
+    /// Whether an INVITE without To tag and of merge key `key` is a copy of an INVITE of a
+    /// call offered to us, reaching us on another branch (§8.2.2.2): while the call lasts, or
+    /// while its INVITE server transaction does (live, or lingering).
+    fn is_merged(&self, key: &MergeKey) -> bool {
+        self.offered.contains_key(key)
+            || self.merging.contains_key(key)
+            || self.lingering_merges.contains(key)
     }
 
     /// Files the merge key `key` of the INVITE server transaction `tx` of a new call, for as
@@ -798,20 +859,27 @@ impl Endpoint {
     }
 
     /// Files the transaction `tx` under `key`; `awaiting` is where its request went, for a
-    /// client transaction.
+    /// client transaction; a server transaction counts for the host its request came from.
     fn insert_tx(&mut self, key: TxKey, tx: Transaction, awaiting: Option<TransportAddr>) -> TxId {
-        let id = TxId(self.next_id());
-        match &key {
-            TxKey::Server(k) => self.server_index.insert(k.clone(), id),
-            TxKey::Client(k) => self.client_index.insert(k.clone(), id),
-        };
-        let merge = None;
-        let entry = TxEntry {
+        self.insert_entry(TxEntry {
             key,
             tx,
             awaiting,
-            merge,
+            merge: None,
+            host: None,
+        })
+    }
+
+    /// Files `entry` under its key and counts it for its host, if any.
+    fn insert_entry(&mut self, entry: TxEntry) -> TxId {
+        let id = TxId(self.next_id());
+        match &entry.key {
+            TxKey::Server(k) => self.server_index.insert(k.clone(), id),
+            TxKey::Client(k) => self.client_index.insert(k.clone(), id),
         };
+        if let Some(host) = entry.host {
+            self.live_hosts.add(host);
+        }
         self.transactions.insert(id, entry);
         self.reschedule(Owner::Tx(id));
         id
@@ -846,6 +914,9 @@ impl Endpoint {
         if let Some(merge) = &entry.merge {
             self.merging.remove(merge);
         }
+        if let Some(host) = entry.host {
+            self.live_hosts.release(host);
+        }
         Some(entry)
     }
 
@@ -863,30 +934,46 @@ impl Endpoint {
             if let Some(TxEntry {
                 key: TxKey::Server(key),
                 merge,
+                host: Some(host),
                 ..
             }) = self.remove_tx(id)
             {
                 let to_tag = to_tag.as_deref();
-                let ends = self.lingering.invite(now, key.id, state, transport, to_tag);
+                let started = (key.id, host);
+                let ends = self
+                    .lingering
+                    .invite(now, started, state, transport, to_tag);
                 if let (Some(ends), Some(merge)) = (ends, merge) {
-                    self.lingering_merges.insert(ends, merge, ());
+                    self.lingering_merges.insert(state, ends, merge);
                 }
             }
         }
         self.reschedule(Owner::Tx(id));
     }
 
-    /// A new INVITE server transaction for the INVITE of `key` of `call`, if any, whose
-    /// responses go to `destination` and add our To tag `to_tag` if the INVITE has none.
+    /// A new INVITE server transaction of key `key` for `request` of `call`, if any, whose
+    /// responses go to the request's destination and add our To tag `to_tag` if the INVITE
+    /// has none; it counts for the request's source host while it lives, and lingers.
     fn new_invite_server(
         &mut self,
         key: ServerKey,
-        destination: TransportAddr,
+        request: &Request,
         call: Option<CallKey>,
         to_tag: Option<&str>,
     ) -> TxId {
-        let tx = InviteServer::new(destination, call, to_tag);
-        self.insert_tx(TxKey::Server(key), Transaction::InviteServer(tx), None)
+        let tx = InviteServer::new(request.destination, call, to_tag);
+        self.insert_entry(TxEntry {
+            key: TxKey::Server(key),
+            tx: Transaction::InviteServer(tx),
+            awaiting: None,
+            merge: None,
+            host: Some(Host::of(request.source.ip())),
+        })
+    }
+
+    /// How many transactions requests from `host` started that are live or linger.
+    fn held_by(&self, host: Host) -> usize {
+        self.live_hosts.held_by(host) + self.lingering.held_by(host)
     }
 }
 

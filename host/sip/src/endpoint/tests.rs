@@ -7,6 +7,7 @@ use std::time::Duration;
 use rsip::Method;
 
 use super::*;
+use crate::hosts::Host;
 use crate::testing::{Uac, UacConfig, addr, epoch};
 use crate::timer::Timer;
 
@@ -46,10 +47,14 @@ impl Caller {
     /// A caller at port `port` with its own Call-ID. (Every UAC numbers its branches alike;
     /// the sent-by tells their transactions apart.)
     fn new(port: u16) -> Self {
-        let from = SocketAddr::new([127, 0, 0, 1].into(), port);
+        Self::at(SocketAddr::new([127, 0, 0, 1].into(), port))
+    }
+
+    /// A caller at `from`, with its own Call-ID.
+    fn at(from: SocketAddr) -> Self {
         Self {
             uac: Uac::new(UacConfig {
-                call_id: format!("call-{port}"),
+                call_id: format!("call-{from}"),
                 ..UacConfig::new(from, addr(EP), "conf", "alice")
             }),
             from,
@@ -467,4 +472,112 @@ fn new_requests_get_503_with_retry_after_while_every_transaction_is_taken() {
         second.exchange(&mut ep, later).events[..],
         [Event::IncomingCall(_), ..]
     ));
+}
+
+/// An OPTIONS from `from`, the `n`th: a new transaction each, lingering in "Completed" for
+/// Timer J over UDP.
+fn options(from: SocketAddr, n: u32) -> String {
+    format!(
+        "OPTIONS sip:conf@{EP} SIP/2.0\r\nVia: SIP/2.0/UDP {from};branch=z9hG4bK-o{n}\r\n\
+         From: <sip:a@{from}>;tag=f{n}\r\nTo: <sip:conf@{EP}>\r\nCall-ID: o{n}@{from}\r\n\
+         CSeq: 1 OPTIONS\r\n\r\n"
+    )
+}
+
+/// How many of `answers` are 503.
+fn refused(answers: &[Vec<u8>]) -> usize {
+    text(answers)
+        .iter()
+        .filter(|a| a.starts_with("SIP/2.0 503 "))
+        .count()
+}
+
+#[test]
+fn a_flood_from_a_few_hosts_leaves_room_for_the_others() {
+    let t0 = epoch();
+    let mut ep = endpoint();
+    ep.max_transactions = 256;
+    let flooders: Vec<SocketAddr> = (1..=4)
+        .map(|n| SocketAddr::new([192, 0, 2, n].into(), 5060))
+        .collect();
+    for &from in &flooders {
+        let flooder = Caller::at(from);
+        let answers: Vec<Vec<u8>> = (0..100)
+            .flat_map(|n| flooder.replay(&mut ep, t0, options(from, n).as_bytes()))
+            .collect();
+        assert_eq!(answers.len(), 100, "every request is answered");
+    }
+    // The first host took the first half of the table alone; past it, each host gets its
+    // share (256 / 64 = 4) and then 503.
+    let held: Vec<usize> = flooders
+        .iter()
+        .map(|f| ep.held_by(Host::of(f.ip())))
+        .collect();
+    assert_eq!(held, [100, 28, 4, 4]);
+    assert_eq!(ep.active_transactions(), 136);
+    let mut other = Caller::at("192.0.2.9:5060".parse().unwrap());
+    other.uac.call(t0, addr("127.0.0.1:6000"));
+    let offered = other.exchange(&mut ep, t0);
+    assert_eq!(
+        refused(&offered.responses),
+        0,
+        "{:?}",
+        text(&offered.responses)
+    );
+    offered.incoming_call();
+    // Each count goes with the last transaction it counted.
+    ep.handle_timeout(t0 + Timer::J.duration());
+    assert!(flooders.iter().all(|f| ep.held_by(Host::of(f.ip())) == 0));
+    assert_eq!(ep.lingering.len(), 0);
+    assert_eq!(ep.live_hosts.hosts(), 1, "the INVITE's live transaction");
+}
+
+#[test]
+fn a_bye_ends_its_call_while_every_transaction_is_taken() {
+    let t0 = epoch();
+    let mut ep = endpoint();
+    let mut caller = Caller::new(5062);
+    caller.answered_call(&mut ep, t0);
+    ep.max_transactions = ep.active_transactions();
+    let mut newcomer = Caller::new(5064);
+    newcomer.uac.call(t0, addr("127.0.0.1:6000"));
+    let moved = newcomer.exchange(&mut ep, t0);
+    assert_eq!(refused(&moved.responses), 1, "a new call gets 503");
+    caller.uac.bye(t0);
+    let moved = caller.exchange(&mut ep, t0);
+    let answers = text(&moved.responses);
+    assert!(answers[0].starts_with("SIP/2.0 200 OK\r\n"), "{answers:?}");
+    assert!(
+        matches!(
+            moved.events[..],
+            [Event::CallEnded {
+                cause: EndCause::RemoteBye,
+                ..
+            }]
+        ),
+        "{moved:?}"
+    );
+}
+
+#[test]
+fn a_copy_of_an_invite_is_a_new_call_once_its_transaction_ended_behind_a_longer_one() {
+    let t0 = epoch();
+    let mut ep = endpoint();
+    // Call A: answered, its INVITE "Accepted" until Timer L (32 s).
+    Caller::new(5062).answered_call(&mut ep, t0);
+    // Call B: refused and acknowledged, its INVITE "Confirmed" until Timer I (5 s).
+    let t1 = t0 + Duration::from_secs(1);
+    let mut b = Caller::new(5064);
+    b.uac.call(t1, addr("127.0.0.1:6000"));
+    let offered = b.exchange(&mut ep, t1);
+    ep.reject(t1, offered.incoming_call(), 486, "Busy Here")
+        .unwrap();
+    b.exchange(&mut ep, t1);
+    assert_eq!(b.uac.codes(Method::Invite), [100, 486]);
+    let copy = forked_copy(&offered.requests[0]);
+    let later = t1 + Timer::I.duration() + Duration::from_secs(4);
+    let answers = b.replay(&mut ep, later, copy.as_bytes());
+    let offered_again =
+        std::iter::from_fn(|| ep.poll_event()).any(|e| matches!(e, Event::IncomingCall(_)));
+    assert!(offered_again, "{:?}", text(&answers));
 }

@@ -214,6 +214,10 @@ impl ViaAddresses {
 /// where it says the peer is, and what identifies the transaction; `None` if there is no
 /// readable top Via.
 fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(ViaAddresses, TopVia)> {
+    // §18.2.2: responses go by the top Via, which may be a line that could not be read.
+    if raw.via_unreadable {
+        return None;
+    }
     let header = raw.via_header_mut().ok()?;
     let via = via::parse(header.value())?;
     let rport = via.param("rport") == Some(None);

@@ -99,7 +99,7 @@ impl<T> Expiring<T> {
 
     /// Drops every entry expiring at or before `now`; `fingerprint` gives an entry's
     /// fingerprint back, to clear the index.
-    pub(crate) fn expire(&mut self, now: Instant, fingerprint: impl Fn(&T) -> Fingerprint) {
+    pub(crate) fn expire(&mut self, now: Instant, mut fingerprint: impl FnMut(&T) -> Fingerprint) {
         while self.next_expiry().is_some_and(|expires| expires <= now) {
             let Some(block) = self.blocks.front() else {
                 break;

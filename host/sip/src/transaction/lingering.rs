@@ -17,6 +17,7 @@ use rsip::prelude::HasHeaders;
 
 use super::expiring::{Expiring, Fingerprint};
 use super::{ServerKey, hash_key};
+use crate::hosts::{Host, HostCounts};
 use crate::method::Method;
 use crate::reply::Reply;
 use crate::timer::Timer;
@@ -53,6 +54,8 @@ struct Completed {
     /// The To tag the response was given when the request had none (one the endpoint
     /// generated, or the call's).
     to_tag: Tag,
+    /// The host the request came from.
+    host: Host,
 }
 
 /// A To tag the endpoint gave a response, kept without an allocation when it is one of the
@@ -93,6 +96,8 @@ struct Invite {
     fingerprint: Fingerprint,
     /// The To tag its responses added, which a CANCEL's 200 carries too (§9.2).
     to_tag: Tag,
+    /// The host the INVITE came from.
+    host: Host,
 }
 
 /// The lingering server transactions, by state.
@@ -104,16 +109,18 @@ pub(crate) struct Lingering {
     completed: Expiring<Completed>,
     accepted: Expiring<Invite>,
     confirmed: Expiring<Invite>,
+    /// How many of the lingering transactions each source host's requests started.
+    hosts: HostCounts,
 }
 
 impl Lingering {
-    /// A non-INVITE server transaction that sent the final response `reply` with To tag
-    /// `to_tag` over `transport` at `now`: "Completed" until Timer J (§17.2.2). Over a
-    /// reliable transport Timer J is zero and the transaction ends at once.
+    /// A non-INVITE server transaction of a request from `host` that sent the final response
+    /// `reply` with To tag `to_tag` over `transport` at `now`: "Completed" until Timer J
+    /// (§17.2.2). Over a reliable transport Timer J is zero and the transaction ends at once.
     pub(crate) fn completed(
         &mut self,
         now: Instant,
-        key: ServerKey,
+        (key, host): (ServerKey, Host),
         transport: Transport,
         reply: Reply,
         to_tag: Option<&str>,
@@ -126,14 +133,17 @@ impl Lingering {
             fingerprint,
             reply,
             to_tag: Tag::new(to_tag),
+            host,
         };
         let expires = now + Timer::J.duration();
         self.completed.push(fingerprint, expires, entry);
+        self.hosts.add(host);
     }
 
-    /// The INVITE server transaction `id` over `transport`, whose responses added the To tag
-    /// `to_tag`, which entered `state` at `now` and lingers until Timer L ("Accepted") or Timer I ("Confirmed"). "Confirmed"
-    /// over a reliable transport ends at once (Timer I is zero, §17.2.1). "Accepted" lingers
+    /// The INVITE server transaction `id` of an INVITE from `host` over `transport`, whose
+    /// responses added the To tag `to_tag`, which entered `state` at `now` and lingers until
+    /// Timer L ("Accepted") or Timer I ("Confirmed"). "Confirmed" over a reliable transport
+    /// ends at once (Timer I is zero, §17.2.1). "Accepted" lingers
     /// over every transport (RFC 6026 §8.7): a stateless proxy that takes the INVITE from UDP
     /// to TCP forwards the caller's retransmissions, which must not start a second call, and
     /// a CANCEL after the 2xx gets its 200 (§9.2). The ACK of a 2xx goes to the core either
@@ -141,7 +151,7 @@ impl Lingering {
     pub(crate) fn invite(
         &mut self,
         now: Instant,
-        id: Box<str>,
+        (id, host): (Box<str>, Host),
         state: InviteLinger,
         transport: Transport,
         to_tag: Option<&str>,
@@ -161,8 +171,10 @@ impl Lingering {
             Invite {
                 fingerprint,
                 to_tag: Tag::new(to_tag),
+                host,
             },
         );
+        self.hosts.add(host);
         Some(ends)
     }
 
@@ -225,9 +237,22 @@ impl Lingering {
 
     /// Ends every transaction whose timer (J, L or I) fires at or before `now`.
     pub(crate) fn expire(&mut self, now: Instant) {
-        self.completed.expire(now, |c| c.fingerprint);
-        self.accepted.expire(now, |i| i.fingerprint);
-        self.confirmed.expire(now, |i| i.fingerprint);
+        let hosts = &mut self.hosts;
+        self.completed.expire(now, |c| {
+            hosts.release(c.host);
+            c.fingerprint
+        });
+        for queue in [&mut self.accepted, &mut self.confirmed] {
+            queue.expire(now, |i| {
+                hosts.release(i.host);
+                i.fingerprint
+            });
+        }
+    }
+
+    /// How many lingering transactions requests from `host` started.
+    pub(crate) fn held_by(&self, host: Host) -> usize {
+        self.hosts.held_by(host)
     }
 
     /// How many transactions linger.
@@ -238,7 +263,10 @@ impl Lingering {
     /// Whether no transaction lingers and no index holds anything.
     #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
-        self.completed.is_empty() && self.accepted.is_empty() && self.confirmed.is_empty()
+        self.completed.is_empty()
+            && self.accepted.is_empty()
+            && self.confirmed.is_empty()
+            && self.hosts.hosts() == 0
     }
 
     /// The fingerprint of the server transaction key `id` and `method`: two independently
@@ -278,6 +306,10 @@ mod tests {
         ))
     }
 
+    fn host() -> Host {
+        Host::of(dest().addr.ip())
+    }
+
     fn key(method: Method) -> ServerKey {
         ServerKey::new("z9hG4bK1 192.0.2.7:5062", method)
     }
@@ -308,21 +340,21 @@ mod tests {
     }
 
     /// The bound on an entry's inline size (its queue slot: expiry and state), on 64-bit
-    /// targets: the expiry in milliseconds (8 bytes) and the key's fingerprint (16), plus, for
-    /// "Completed", the To tag (24: one of ours inline) and a one-byte reply; for an INVITE,
-    /// the To tag alone. Per transaction the index adds the fingerprint and a
-    /// sequence number (24 bytes and a control byte per slot); the heap holds nothing more
-    /// but a To tag that is not ours. The key text is not kept.
+    /// targets: the expiry in milliseconds (8 bytes), the key's fingerprint (16) and the
+    /// source host (8), plus, for "Completed", the To tag (24: one of ours inline) and a
+    /// one-byte reply; for an INVITE, the To tag alone. Per transaction the index adds the
+    /// fingerprint and a sequence number (24 bytes and a control byte per slot); the heap holds
+    /// nothing more but a To tag that is not ours. The key text is not kept.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn entries_stay_small() {
         assert!(
-            size_of::<(u64, Completed)>() <= 56,
+            size_of::<(u64, Completed)>() <= 64,
             "a Completed entry grew to {} bytes",
             size_of::<(u64, Completed)>()
         );
         assert!(
-            size_of::<(u64, Invite)>() <= 48,
+            size_of::<(u64, Invite)>() <= 56,
             "an INVITE entry grew to {} bytes",
             size_of::<(u64, Invite)>()
         );
@@ -347,10 +379,16 @@ mod tests {
         let t0 = test_epoch();
         let (bye, options) = (request("BYE", ";tag=ours"), request("OPTIONS", ""));
         let mut table = Lingering::default();
-        table.completed(t0, key(Method::BYE), Transport::Udp, Reply::Ok, None);
         table.completed(
             t0,
-            key(Method::OPTIONS),
+            (key(Method::BYE), host()),
+            Transport::Udp,
+            Reply::Ok,
+            None,
+        );
+        table.completed(
+            t0,
+            (key(Method::OPTIONS), host()),
             Transport::Udp,
             Reply::Options(Extensions { timer: false }),
             Some("gen"),
@@ -399,7 +437,13 @@ mod tests {
         let mut table = Lingering::default();
         let id = key(Method::INVITE).id;
         let ours = Some("0123456789abcdef");
-        table.invite(t0, id, InviteLinger::Accepted, Transport::Udp, ours);
+        table.invite(
+            t0,
+            (id, host()),
+            InviteLinger::Accepted,
+            Transport::Udp,
+            ours,
+        );
         let mut out = Outbox::default();
         let invite = key(Method::INVITE);
         let (absorbed, ack) = retransmitted_invite_and_ack(&table, &mut out);
@@ -420,17 +464,29 @@ mod tests {
     fn over_a_reliable_transport_only_accepted_lingers() {
         let t0 = test_epoch();
         let mut table = Lingering::default();
-        table.completed(t0, key(Method::BYE), Transport::Tcp, Reply::Ok, None);
+        table.completed(
+            t0,
+            (key(Method::BYE), host()),
+            Transport::Tcp,
+            Reply::Ok,
+            None,
+        );
         table.invite(
             t0,
-            "z9hG4bK1 192.0.2.7:5062".into(),
+            ("z9hG4bK1 192.0.2.7:5062".into(), host()),
             InviteLinger::Confirmed,
             Transport::Tcp,
             None,
         );
         assert!(table.is_empty(), "Timers J and I are zero over TCP");
         let id = key(Method::INVITE).id;
-        table.invite(t0, id.clone(), InviteLinger::Accepted, Transport::Tcp, None);
+        table.invite(
+            t0,
+            (id.clone(), host()),
+            InviteLinger::Accepted,
+            Transport::Tcp,
+            None,
+        );
         let mut out = Outbox::default();
         let (absorbed, _) = retransmitted_invite_and_ack(&table, &mut out);
         assert_eq!(
@@ -447,7 +503,13 @@ mod tests {
         let t0 = test_epoch();
         let mut table = Lingering::default();
         let id = key(Method::INVITE).id;
-        table.invite(t0, id, InviteLinger::Confirmed, Transport::Udp, None);
+        table.invite(
+            t0,
+            (id, host()),
+            InviteLinger::Confirmed,
+            Transport::Udp,
+            None,
+        );
         let mut out = Outbox::default();
         let (absorbed, ack) = retransmitted_invite_and_ack(&table, &mut out);
         assert_eq!(absorbed, Some(Absorbed::Retransmission));
