@@ -514,6 +514,43 @@ fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
 }
 
 #[test]
+fn callers_not_yet_acknowledged_are_not_counted_as_dial_outs_in_progress() {
+    let server = server_with("max_dialouts_per_room = 1\n");
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    // It never sends its ACK: listed Connecting until the server gives up on it.
+    let _caller = Phone::dial(server.sip, &format!("000777{room}"), "noack", &[]);
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        "p[1] == '<sip:noack@127.0.0.1>' and p[2] == 1",
+    );
+    let callee = Sipp::callee("uas_ring_until_cancel.xml");
+    let domain = callee.addr.to_string();
+    let dialout = |callee: &str| {
+        wc(
+            &server,
+            &format!("s.dialout({room:?}, {pin:?}, {callee:?}, 'conf', {domain:?}, '', '')"),
+        )
+    };
+    let answer = dialout("100");
+    assert!(
+        answer.starts_with("[0, 'OK', '"),
+        "expected the dial-out placed beside the caller, got {answer}"
+    );
+    assert_eq!(
+        dialout("101"),
+        "[2, 'too many dial-outs in progress in this room', '']"
+    );
+    assert_eq!(
+        wc(&server, &format!("s.roomDelete({room:?}, {pin:?})")),
+        "[0, 'OK']"
+    );
+    callee.finish("a CANCEL when the room is deleted", &server);
+}
+
+#[test]
 fn invitations_without_an_id_are_each_listed_until_the_room_holds_too_many() {
     let server = Server::start();
     let room = random_room();
@@ -752,4 +789,39 @@ fn invitations_keep_a_room_until_its_time_out_if_it_has_one() {
     assert!(created.starts_with("[0, 'OK'"), "got {created}");
     invite(&timed);
     await_meta(&file, &timed, "keep", |keep| keep == Some("1"));
+}
+
+#[test]
+fn an_invitee_enters_a_room_without_a_pin_kept_from_before_rooms_were_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, file) = server_keeping_rooms(dir.path(), "", "");
+    let room = random_room();
+    let add = format!("s.addParticipant({room:?}, 'inv', '100')");
+    assert_eq!(wc(&server, &add), "[200, 'OK']");
+    await_meta(&file, &room, "invited", |list| {
+        list.is_some_and(|l| l.contains("inv"))
+    });
+    drop(server);
+
+    let (server, _) = server_keeping_rooms(dir.path(), "", "private_rooms = true\n");
+    let phone = Phone::call(
+        server.sip,
+        &format!("000777{room}"),
+        "inv",
+        &["X-ParticipantID: inv"],
+    );
+    // The room has no pin: the first one given is taken.
+    let listed = wait_for_participant(&server, &room, "4321", "p[0] and p[2] == 3");
+    assert!(
+        listed.ends_with(", 'inv']"),
+        "expected the invitee listed with its id, got {listed}"
+    );
+    assert!(
+        !phone.await_bye(Duration::from_secs(1)),
+        "the invitee was hung up"
+    );
+    assert_eq!(
+        wc(&server, "s.findParticipant('inv')"),
+        format!("[['{room}']]")
+    );
 }

@@ -10,6 +10,8 @@ pub const MAX_HEADERS: usize = 32;
 
 /// The reason of a dial-out refused by `dialout_allow`.
 pub const NOT_ALLOWED: &str = "callee not allowed";
+/// The reason a dial-out is listed with when it is placed, as SEMS lists it.
+pub const PLACING_REASON: &str = "INVITE";
 /// The reason of a dial-out refused by `max_dialouts_per_room`.
 pub const TOO_MANY: &str = "too many dial-outs in progress in this room";
 
@@ -155,15 +157,26 @@ pub fn check(
     Ok(())
 }
 
-/// Whether a participant in `status` is a dial-out still being placed
-/// (Connecting or Ringing), which counts against `max_dialouts_per_room`. A
-/// caller is Connecting too, for the moment between joining and being
-/// answered.
-pub fn is_being_placed(status: ParticipantStatus) -> bool {
-    matches!(
-        status,
-        ParticipantStatus::Connecting | ParticipantStatus::Ringing
-    )
+/// Whether a participant listed in `status` with `reason` is a dial-out still
+/// being placed, which counts against `max_dialouts_per_room`: Ringing, or
+/// Connecting as listed by `dialout` ([`PLACING_REASON`]) or by the host on a
+/// provisional response ("181 Call Is Being Forwarded"). A caller is
+/// Connecting with its entry's reason ("entered") until its ACK, and never
+/// rings: it does not count.
+pub fn is_being_placed(status: ParticipantStatus, reason: &str) -> bool {
+    match status {
+        ParticipantStatus::Ringing => true,
+        ParticipantStatus::Connecting => reason == PLACING_REASON || is_sip_status(reason),
+        _ => false,
+    }
+}
+
+/// Whether `reason` is a SIP status line's code and phrase ("181 Queued").
+fn is_sip_status(reason: &str) -> bool {
+    let bytes = reason.as_bytes();
+    bytes.len() >= 3
+        && bytes[..3].iter().all(u8::is_ascii_digit)
+        && bytes.get(3).is_none_or(|&b| b == b' ')
 }
 
 /// What a placed call needs to join its room: given to the host as the dial
@@ -310,9 +323,21 @@ mod tests {
             Finished,
         ]
         .into_iter()
-        .filter(|&s| is_being_placed(s))
+        .filter(|&s| is_being_placed(s, PLACING_REASON))
         .collect();
         assert_eq!(placing, [Connecting, Ringing]);
+        assert!(is_being_placed(Connecting, "181 Call Is Being Forwarded"));
+        assert!(is_being_placed(Ringing, "183 Session Progress"));
+    }
+
+    #[test]
+    fn callers_not_yet_acknowledged_are_not_being_placed() {
+        for reason in ["entered", "direct access: entered", "", "12", "1234 x"] {
+            assert!(
+                !is_being_placed(ParticipantStatus::Connecting, reason),
+                "{reason:?}"
+            );
+        }
     }
 
     #[test]

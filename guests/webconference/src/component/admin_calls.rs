@@ -147,7 +147,7 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
     // SEMS lists a dial-out by the URI it calls, not the bare callee.
     let listing = JoinOptions {
         number: target.uri.clone(),
-        reason: "INVITE".to_owned(),
+        reason: dialout::PLACING_REASON.to_owned(),
         participant_id: participant_id.clone(),
     };
     let context = Context {

@@ -267,9 +267,11 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
 /// `first_participant`, and its lonely timer starts. In a room with a
 /// time-out, the timer for the room's end starts. A private room deleted
 /// between the admission and the join is refused as one that does not exist
-/// (see [`refuse_reopened`]).
+/// (see [`room::mark_entered`] and [`refuse_reopened`]); one opened again
+/// meanwhile by an admin function or another caller is entered.
 fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), Error> {
-    if !admitted(&state.settings, &entry) {
+    let private = state.settings.private_rooms;
+    if !admitted(&state.settings, &entry) || (private && !room::mark_entered(&entry.room)) {
         return refused(state);
     }
     let participant_id = entry
@@ -284,7 +286,7 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
             participant_id: participant_id.clone(),
         },
     )?;
-    if state.settings.private_rooms && room::reopened_by_join(&entry.room, others) {
+    if private && room::reopened_by_join(&entry.room, others) {
         return refuse_reopened(state, &entry.room);
     }
     state.phase = Phase::InRoom {

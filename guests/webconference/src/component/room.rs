@@ -14,6 +14,8 @@ use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 const PREDEFINED_KEY: &str = "predefined_rooms";
 /// The room meta key holding the pin `predefined_rooms` gave the room.
 const PREDEFINED_PIN_KEY: &str = "predefined_pin";
+/// The room meta key marking a room a caller entered (see [`mark_entered`]).
+const ENTERED_KEY: &str = "entered";
 
 /// Opens the `predefined_rooms` with their pins, once: the guest has no
 /// start-up hook, so every entry point (dial-in, each admin function) calls
@@ -109,14 +111,21 @@ pub fn pin(settings: &Settings, room: &str) -> Option<String> {
     exists(settings, room).then(|| rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default())
 }
 
-/// Whether a private room that a call joined, finding `others` there, was
-/// opened anew by the join, the room it was admitted to having been deleted
-/// meanwhile. Every room `private_rooms` lets exist was given an admin pin
-/// when it was opened (`roomCreate`, `predefined_rooms`; "" once an admin
-/// changed it to none); a room from before the rooms were private may have
-/// none, so only an empty one counts.
+/// Marks `room` as one a caller is entering, before the call joins it (see
+/// [`reopened_by_join`]); false if the room no longer exists. The mark stays
+/// with the room: it is written once, by its first caller.
+pub fn mark_entered(room: &str) -> bool {
+    rooms::get_meta(room, ENTERED_KEY).is_some() || rooms::set_meta(room, ENTERED_KEY, "1").is_ok()
+}
+
+/// Whether `room`, marked by [`mark_entered`] before a call joined it and
+/// where the join found `others`, was opened anew by that join: it was
+/// deleted between the mark and the join, which took the mark with it, and
+/// nobody else opened it again meanwhile (an admin function gives a room it
+/// opens a pin or invitations; another caller is among `others`).
 pub fn reopened_by_join(room: &str, others: u32) -> bool {
-    others == 0 && rooms::get_meta(room, adminpin::META_KEY).is_none()
+    let meta = |key: &str| rooms::get_meta(room, key).is_some();
+    !meta(ENTERED_KEY) && others == 0 && !meta(adminpin::META_KEY) && !meta(invited::META_KEY)
 }
 
 /// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
@@ -147,7 +156,7 @@ pub fn dialing(room: &str) -> usize {
     rooms::info(room).map_or(0, |info| {
         info.participants
             .iter()
-            .filter(|p| dialout::is_being_placed(p.status))
+            .filter(|p| dialout::is_being_placed(p.status, &p.reason))
             .count()
     })
 }
