@@ -473,12 +473,7 @@ fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
     let pin = create_room(&server, &room);
     let callee = Sipp::callee("uas_ring_until_cancel.xml");
     let domain = callee.addr.to_string();
-    let dialout = |callee: &str| {
-        wc(
-            &server,
-            &format!("s.dialout({room:?}, {pin:?}, {callee:?}, 'conf', {domain:?}, '', '')"),
-        )
-    };
+    let dialout = |callee: &str| dial_out(&server, &room, &pin, &domain, callee);
     assert_eq!(dialout("bob"), "[2, 'callee not allowed', '']");
     // Refused by the host (no host part in the Request-URI), or for a header
     // line that is not one.
@@ -501,16 +496,29 @@ fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
         .strip_prefix("[0, 'OK', '")
         .and_then(|rest| rest.strip_suffix("']"))
         .unwrap_or_else(|| panic!("expected dialout to answer [0, 'OK', tag], got {answer}"));
-    assert_eq!(
-        dialout("101"),
-        "[2, 'too many dial-outs in progress in this room', '']"
-    );
+    assert_too_many_dial_outs(&dialout("101"));
     // Kicking the ringing dial-out out cancels it.
     assert_eq!(
         wc(&server, &format!("s.kickout({room:?}, {pin:?}, {tag:?})")),
         "[0, 'OK']"
     );
     callee.finish("a CANCEL for the kicked-out dial-out", &server);
+}
+
+/// `dialout` in `room` (admin pin `pin`) of `callee` at `domain`, as the Python client shows it.
+fn dial_out(server: &Server, room: &str, pin: &str, domain: &str, callee: &str) -> String {
+    wc(
+        server,
+        &format!("s.dialout({room:?}, {pin:?}, {callee:?}, 'conf', {domain:?}, '', '')"),
+    )
+}
+
+/// `answer` is `dialout`'s refusal of one dial-out more than the room takes at once.
+fn assert_too_many_dial_outs(answer: &str) {
+    assert_eq!(
+        answer,
+        "[2, 'too many dial-outs in progress in this room', '']"
+    );
 }
 
 #[test]
@@ -528,21 +536,13 @@ fn callers_not_yet_acknowledged_are_not_counted_as_dial_outs_in_progress() {
     );
     let callee = Sipp::callee("uas_ring_until_cancel.xml");
     let domain = callee.addr.to_string();
-    let dialout = |callee: &str| {
-        wc(
-            &server,
-            &format!("s.dialout({room:?}, {pin:?}, {callee:?}, 'conf', {domain:?}, '', '')"),
-        )
-    };
+    let dialout = |callee: &str| dial_out(&server, &room, &pin, &domain, callee);
     let answer = dialout("100");
     assert!(
         answer.starts_with("[0, 'OK', '"),
         "expected the dial-out placed beside the caller, got {answer}"
     );
-    assert_eq!(
-        dialout("101"),
-        "[2, 'too many dial-outs in progress in this room', '']"
-    );
+    assert_too_many_dial_outs(&dialout("101"));
     assert_eq!(
         wc(&server, &format!("s.roomDelete({room:?}, {pin:?})")),
         "[0, 'OK']"
