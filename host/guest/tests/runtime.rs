@@ -50,13 +50,15 @@ fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
     assert_eq!(
         host.log(),
         [
-            "kv-get webconference failed_entries/127.0.0.1",
+            "kv-list webconference failed_entries/9:127.0.0.1/",
             "join c1 123 <sip:alice@127.0.0.1> \"direct access: entered\"",
             "answer c1",
             "play c1 first_participant looped=false",
-            "kv-get webconference failed_entries/127.0.0.1",
+            "kv-list webconference failed_entries/9:127.0.0.1/",
             "join c2 123 <sip:alice@127.0.0.1> \"direct access: entered\"",
             "answer c2",
+            // The room's looped first-participant prompts are looked for: who comes next ends them.
+            "kv-list webconference looping/123/",
             // The first participant hears the second join, in place of its prompt.
             "play c1 join_sound looped=false",
         ]
@@ -78,7 +80,7 @@ fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
     assert_eq!(
         host.log(),
         [
-            "kv-get webconference failed_entries/127.0.0.1",
+            "kv-list webconference failed_entries/9:127.0.0.1/",
             "answer c1",
             // The whole entry's time-out, then each prompt's digit time-out.
             "start-timer c1 60000 -> 1",

@@ -270,7 +270,8 @@ impl HostApi for FakeHost {
         kv.retain(|(k, _)| k != key);
         kv.len() != before
     }
-    fn kv_list(&self, _guest: &str, prefix: &str, limit: u32) -> Vec<String> {
+    fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String> {
+        self.record(format!("kv-list {guest} {prefix}"));
         let kv = self.kv.lock().unwrap();
         kv.iter()
             .map(|(k, _)| k.clone())
