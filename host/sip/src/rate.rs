@@ -1,4 +1,4 @@
-//! The per-source limit on new requests: a token bucket per source host ([`host_of`]), in a
+//! The per-source limit on new requests: a token bucket per source host ([`Host`]), in a
 //! bounded table, and one shared by the hosts the full table has no room for.
 
 use std::collections::HashMap;
@@ -6,7 +6,8 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
-use crate::limits::{Limits, host_of};
+use crate::hosts::Host;
+use crate::limits::Limits;
 
 /// How often, at most, sources whose bucket is full again are swept out of the table.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(100);
@@ -25,7 +26,7 @@ pub(crate) struct RateLimit {
     /// How far in the future a bucket may be full again for a request to pass: the time
     /// `rate - 1` tokens take.
     tolerance: Duration,
-    full_at: HashMap<IpAddr, Instant>,
+    full_at: HashMap<Host, Instant>,
     // A full table must not fail open: a flood from ever new (spoofed) addresses would pass
     // unlimited. Nor may it evict: that flood would reset the buckets of the peers it limits.
     /// The bucket of the hosts the full table has no room for, if one has used it.
@@ -51,7 +52,7 @@ impl RateLimit {
     /// bucket.
     pub(crate) fn admit(&mut self, now: Instant, source: IpAddr) -> bool {
         self.sweep(now);
-        let host = host_of(source);
+        let host = Host::of(source);
         let room = self.full_at.len() < Limits::MAX_TRACKED_SOURCES;
         let bucket = if room || self.full_at.contains_key(&host) {
             self.full_at.entry(host).or_insert(now)
