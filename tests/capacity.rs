@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 use support::load::{Load, rtp_range};
 use support::server::{Server, loopback_config};
-use support::xmlrpc::{PRINT_STATS, Stats, parse_stats, python};
+use support::xmlrpc::{HELD_FOR_CALLS, PRINT_STATS, Stats, parse_stats, python};
 
 /// The calls SIPp places, all at once at the end of the ramp.
 const CALLS: i64 = 2000;
@@ -57,16 +57,17 @@ for k, v in st.items(): print(k, v)
     )
 }
 
-/// Prints 1 once nothing is held (no call, no guest instance, mailbox, placed call's
-/// record, reserved RTP socket or event stream's room of a call), else 0, then the stats.
-const NOTHING_HELD: &str = r#"
-st = s.stats()
-held = ["guest_instances", "guest_mailboxes", "placed_calls_unannounced",
-        "rtp_sockets_pending", "event_calls_in_rooms"]
-done = s.calls() == 0 and all(st[k] == 0 for k in held)
-print(1 if done else 0)
-for k, v in st.items(): print(k, v)
-"#;
+/// Prints 1 once nothing is held (no call, no guest mailbox, nothing of [`HELD_FOR_CALLS`]),
+/// else 0, then the stats.
+fn nothing_held() -> String {
+    format!(
+        "st = s.stats()\n\
+         held = {HELD_FOR_CALLS:?} + [\"guest_mailboxes\"]\n\
+         done = s.calls() == 0 and all(st[k] == 0 for k in held)\n\
+         print(1 if done else 0)\n\
+         for k, v in st.items(): print(k, v)\n"
+    )
+}
 
 #[test]
 fn two_thousand_concurrent_calls_at_the_default_limits() {
@@ -138,7 +139,7 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
 
     // Nothing held afterwards.
     let released = Instant::now();
-    let out = poll_python(&server, NOTHING_HELD, ALL_GONE).unwrap_or_else(|last| {
+    let out = poll_python(&server, &nothing_held(), ALL_GONE).unwrap_or_else(|last| {
         panic!(
             "expected no call, guest instance or mailbox within {ALL_GONE:?} of the last \
              BYE; last stats:\n{last}"

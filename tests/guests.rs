@@ -10,7 +10,7 @@ use support::phone::Phone;
 use support::prometheus::scrape;
 use support::raw_peer::RawPeer;
 use support::server::{Server, misbehave_config};
-use support::xmlrpc::{calls, rpc, stats};
+use support::xmlrpc::{HELD_FOR_CALLS, calls, rpc, stats};
 
 /// How long anything the tests wait for may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -28,12 +28,7 @@ fn await_guest_instances(server: &Server, expected: i64) {
 /// calls until they end: placed calls' records, reserved RTP sockets, the event stream's
 /// rooms of calls.
 fn await_nothing_held(server: &Server) {
-    for held in [
-        "guest_instances",
-        "placed_calls_unannounced",
-        "rtp_sockets_pending",
-        "event_calls_in_rooms",
-    ] {
+    for held in HELD_FOR_CALLS {
         await_stat(server, held, 0);
     }
 }

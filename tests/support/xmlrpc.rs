@@ -79,6 +79,16 @@ pub fn parse_stats(text: &str) -> Stats {
 }
 
 /// The Python statement that prints `stats()` as [`parse_stats`] reads it.
+/// The `stats()` members counting what the host holds for calls until they end, and lets go
+/// of once they have: their guest instances, placed calls' records not yet given to their
+/// guest, RTP sockets reserved for legs, and the event stream's rooms of calls.
+pub const HELD_FOR_CALLS: [&str; 4] = [
+    "guest_instances",
+    "placed_calls_unannounced",
+    "rtp_sockets_pending",
+    "event_calls_in_rooms",
+];
+
 pub const PRINT_STATS: &str = "for k, v in s.stats().items(): print(k, v)\n";
 
 /// `stats()`, now.
