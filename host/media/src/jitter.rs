@@ -366,17 +366,21 @@ impl<T> JitterBuffer<T> {
     /// jitter estimate (an event's packets all carry the event's start time), starts no
     /// talkspurt, and a copy of a slot noted, buffered or played is ignored (RFC 4733 repeats
     /// an event's end packet). A packet under another SSRC than the audio's is ignored.
-    pub fn skip(&mut self, ssrc: u32, sequence: u16) {
+    ///
+    /// Returns whether the packet confirmed a jump of the sequence numbers, as
+    /// [`push`](Self::push) does: the stream restarted from it, and its timestamps are a new
+    /// timeline.
+    pub fn skip(&mut self, ssrc: u32, sequence: u16) -> bool {
         // Only in the audio's own stream: events sent under an SSRC of their own are not
         // numbered among the audio, and must not restart it.
         if !self.ssrc.includes(ssrc) {
-            return;
+            return false;
         }
-        let Some(Sequenced { ext, .. }) = self.extend(sequence) else {
-            return;
+        let Some(Sequenced { ext, jumped }) = self.extend(sequence) else {
+            return false;
         };
         if self.floor.is_some_and(|floor| ext <= floor) {
-            return;
+            return jumped;
         }
         match self.phase {
             Phase::Playing => {}
@@ -386,12 +390,13 @@ impl<T> JitterBuffer<T> {
                 if self.quiet.len() < MAX_QUIET_NOTED && !self.quiet.contains(&ext) {
                     self.quiet.push(ext);
                 }
-                return;
+                return jumped;
             }
         }
         if self.packets.insert(ext, Slot::NoAudio).is_ok() {
             self.trim(ext);
         }
+        jumped
     }
 
     /// Releases what plays at `now`: the next frame, a lost one, or idle (see the module docs

@@ -521,19 +521,20 @@ impl Leg {
             self.reception.count_other(ssrc, sequence);
         }
         if Some(pt) == incoming.telephone_event {
-            let received = match self.dtmf.receive(ssrc, rtp.timestamp(), rtp.payload()) {
+            // RFC 4733 §2.5.1.1: events go in the audio's sequence, often in place of it; one
+            // may be the first of a new source behind the same SSRC, whose events are timed
+            // afresh.
+            self.skip_in_sequence(ssrc, sequence);
+            return match self.dtmf.receive(ssrc, rtp.timestamp(), rtp.payload()) {
                 Ok(Some(_)) if !self.key_rate.allow(now) => Received::KeyOverRate,
                 Ok(digit) => Received::Event(digit),
-                Err(_) => return Received::Malformed,
+                Err(_) => Received::Malformed,
             };
-            // RFC 4733 §2.5.1.1: events go in the audio's sequence, often in place of it.
-            self.jitter.skip(ssrc, sequence);
-            return received;
         }
         if pt == COMFORT_NOISE {
             // RFC 3389 §4: a sender that stops sending audio in silence says so with comfort
             // noise, in the audio's sequence; it plays as silence here.
-            self.jitter.skip(ssrc, sequence);
+            self.skip_in_sequence(ssrc, sequence);
             return Received::ComfortNoise;
         }
         if pt != incoming.audio && !other_law {
@@ -563,6 +564,14 @@ impl Leg {
             self.dtmf.rebase();
         }
         Received::Audio
+    }
+
+    /// Notes a packet of the audio's sequence that carries no audio; when it restarted the
+    /// stream, the events' timestamps start a new timeline too (RFC 4733 §2.3.1).
+    fn skip_in_sequence(&mut self, ssrc: u32, sequence: u16) {
+        if self.jitter.skip(ssrc, sequence) {
+            self.dtmf.rebase();
+        }
     }
 
     /// Takes an RTCP packet that came from `source` at `now`. A report from the peer is a sign

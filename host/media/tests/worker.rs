@@ -560,6 +560,22 @@ fn a_key_after_the_audio_s_timestamps_jump_is_reported_though_stamped_earlier() 
 }
 
 #[test]
+fn a_key_that_starts_a_new_source_behind_the_same_ssrc_is_reported() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    let mut seq = 1_000;
+    talk(&mut worker, &mut seq, 4_800_000, 5);
+    press(&mut worker, &mut seq, 4_801_000, 5);
+    // Another source behind the same SSRC (an SBC re-routed the call), silent with VAD: its
+    // first packets are a key press, its sequence numbers and timestamps from elsewhere. Its
+    // second packet confirms the jump; that and the later presses are new timelines' keys.
+    let mut seq = 40_000;
+    press(&mut worker, &mut seq, 1_600, 7);
+    talk(&mut worker, &mut seq, 2_400, 3);
+    press(&mut worker, &mut seq, 3_200, 8);
+    assert_eq!(digits(&mut worker), ['5', '7', '8']);
+}
+
+#[test]
 fn silence_raises_one_rtp_timeout_rearmed_by_traffic() {
     let config = WorkerConfig {
         rtp_timeout: Some(Duration::from_secs(1)),
