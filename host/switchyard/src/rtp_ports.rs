@@ -110,6 +110,7 @@ impl RtpPorts {
         if self.in_use.load(Ordering::Relaxed) >= self.count {
             return Err(EVERY_PAIR_IN_USE.to_owned());
         }
+        let mut refused = None;
         for _ in 0..self.count {
             let offset = self.next;
             self.next = (self.next + 1) % self.count;
@@ -125,17 +126,33 @@ impl RtpPorts {
             });
             match pair {
                 Ok(sockets) => return Ok(sockets),
-                // A port is another socket's, or not ours to take: the next pair may be free.
-                Err(e) if port_taken(&e) => {}
+                // A port is another socket's, or not ours to take (below the system's
+                // unprivileged ports): the next pair may be free.
+                Err(e) if port_taken(&e) => {
+                    if e.kind() == io::ErrorKind::PermissionDenied {
+                        refused = Some(e);
+                    }
+                }
                 Err(e) => return Err(format!("cannot open an RTP or RTCP socket: {e}")),
             }
         }
-        Err(EVERY_PAIR_IN_USE.to_owned())
+        Err(none_free(refused.as_ref()))
     }
 }
 
 /// Why a range gives no pair when all of them are taken.
 const EVERY_PAIR_IN_USE: &str = "every port pair of the RTP range is in use";
+
+/// Why no pair of the range could be bound, some perhaps `refused` to this process.
+fn none_free(refused: Option<&io::Error>) -> String {
+    match refused {
+        None => EVERY_PAIR_IN_USE.to_owned(),
+        Some(e) => format!(
+            "every port pair of the RTP range is in use or refused to this process ({e}): ports \
+             below net.ipv4.ip_unprivileged_port_start need CAP_NET_BIND_SERVICE"
+        ),
+    }
+}
 
 /// A non-blocking socket on `address`, `port`.
 fn bind(address: IpAddr, port: u16) -> io::Result<UdpSocket> {
@@ -229,6 +246,15 @@ mod tests {
         let again = ports.allocate(localhost).expect("a pair given back");
         drop((second, again));
         assert_eq!(ports.in_use.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_range_refused_to_this_process_says_so_rather_than_in_use() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let reason = none_free(Some(&denied));
+        assert!(reason.contains("refused to this process"), "{reason}");
+        assert!(reason.contains("CAP_NET_BIND_SERVICE"), "{reason}");
+        assert_eq!(none_free(None), EVERY_PAIR_IN_USE);
     }
 
     #[test]

@@ -297,6 +297,8 @@ pub async fn run(
         metrics: Some(Arc::new(metrics)),
         ..control_options(&config.control)?
     };
+    // bind_sip keeps the SIP sockets' default cap on TCP connections.
+    let connections = SocketsConfig::DEFAULT_MAX_CONNECTIONS + control_options.max_connections;
     let control_task = tokio::spawn(vitals.watch(
         "the control endpoint",
         switchyard_control::serve_with(
@@ -312,6 +314,7 @@ pub async fn run(
         call_instances,
         control_instances,
         config.recording.max_active,
+        connections,
     );
     info!(
         sip = %sip_addr,

@@ -3,7 +3,8 @@
 //! and memory mappings (each guest instance maps a few areas). At start-up the
 //! soft open-files limit is raised to the hard one, as servers that hold a
 //! socket per call do; a limit that still leaves too little for
-//! `limits.max_instances` (with `recording.max_active` recordings) is logged
+//! `limits.max_instances` (with `recording.max_active` recordings and the SIP
+//! TCP and control connections the server may hold) is logged
 //! as a warning naming the setting to raise. Past such a limit calls are refused one by one
 //! with the system's reason; nothing else breaks.
 
@@ -60,19 +61,30 @@ impl Headroom {
     }
 
     /// What falls short of `calls` live calls with `control` control
-    /// instances and `recordings` recordings besides, each as a sentence naming
+    /// instances, `recordings` recordings and `connections` connections (SIP
+    /// TCP and control, a descriptor each) besides, each as a sentence naming
     /// the limit to raise; empty when both limits leave room.
-    pub(crate) fn shortfalls(&self, calls: u64, control: u64, recordings: u64) -> Vec<String> {
+    pub(crate) fn shortfalls(
+        &self,
+        calls: u64,
+        control: u64,
+        recordings: u64,
+        connections: u64,
+    ) -> Vec<String> {
         let mut short = Vec::new();
         let free_files = self.open_files_limit.saturating_sub(self.open_files);
         let recording_files = recordings.saturating_mul(DESCRIPTORS_PER_RECORDING);
-        let call_files = free_files.saturating_sub(recording_files) / DESCRIPTORS_PER_CALL;
+        let call_files = free_files
+            .saturating_sub(recording_files)
+            .saturating_sub(connections)
+            / DESCRIPTORS_PER_CALL;
         if call_files < calls {
             short.push(format!(
                 "the open-files limit ({}, {} in use) leaves room for about {call_files} calls \
                  besides recording.max_active ({recordings}) recordings of up to \
-                 {DESCRIPTORS_PER_RECORDING} files each, fewer than limits.max_instances \
-                 ({calls}): raise it (`ulimit -n`, or LimitNOFILE= in a systemd unit), or lower \
+                 {DESCRIPTORS_PER_RECORDING} files each and up to {connections} SIP TCP and \
+                 control connections, fewer than limits.max_instances ({calls}): raise it \
+                 (`ulimit -n`, or LimitNOFILE= in a systemd unit), or lower \
                  recording.max_active",
                 self.open_files_limit, self.open_files
             ));
@@ -111,13 +123,14 @@ pub(crate) fn raise_open_files_limit() {
 }
 
 /// Logs a warning for each limit that leaves too little room for `calls`
-/// live calls with `control` control instances and `recordings` recordings
-/// besides.
-pub(crate) fn warn_of_shortfalls(calls: u32, control: u32, recordings: usize) {
+/// live calls with `control` control instances, `recordings` recordings and
+/// `connections` SIP TCP and control connections besides.
+pub(crate) fn warn_of_shortfalls(calls: u32, control: u32, recordings: usize, connections: usize) {
     let (calls, control) = (u64::from(calls), u64::from(control));
     match Headroom::of_this_process() {
         Ok(headroom) => {
-            for shortfall in headroom.shortfalls(calls, control, recordings as u64) {
+            let (recordings, connections) = (recordings as u64, connections as u64);
+            for shortfall in headroom.shortfalls(calls, control, recordings, connections) {
                 warn!("{shortfall}");
             }
         }
@@ -141,29 +154,33 @@ mod tests {
     #[test]
     fn limits_with_room_for_every_instance_fall_short_of_nothing() {
         let roomy = headroom(1_048_576, Some(65_530));
-        assert!(roomy.shortfalls(10_000, 64, 10_000).is_empty());
+        assert!(roomy.shortfalls(10_000, 64, 10_000, 0).is_empty());
         // Exactly enough: 20 in use, two sockets per call and 65 files per recording; 100
         // mappings plus 4 an instance.
         assert!(
             headroom(20_085, Some(40_356))
-                .shortfalls(10_000, 64, 1)
+                .shortfalls(10_000, 64, 1, 0)
                 .is_empty()
         );
         // A system that does not say how many mappings it allows limits only files.
-        assert!(headroom(20_085, None).shortfalls(10_000, 64, 1).is_empty());
-        assert_eq!(headroom(20_084, None).shortfalls(10_000, 64, 1).len(), 1);
+        assert!(
+            headroom(20_085, None)
+                .shortfalls(10_000, 64, 1, 0)
+                .is_empty()
+        );
+        assert_eq!(headroom(20_084, None).shortfalls(10_000, 64, 1, 0).len(), 1);
     }
 
     #[test]
     fn a_low_open_files_limit_names_the_calls_it_allows_and_how_to_raise_it() {
-        let short = headroom(1024, Some(65_530)).shortfalls(10_000, 64, 1);
+        let short = headroom(1024, Some(65_530)).shortfalls(10_000, 64, 1, 0);
         assert_eq!(
             short,
             [
                 "the open-files limit (1024, 20 in use) leaves room for about 469 calls besides \
-              recording.max_active (1) recordings of up to 65 files each, fewer than \
-              limits.max_instances (10000): raise it (`ulimit -n`, or LimitNOFILE= in a systemd \
-              unit), or lower recording.max_active"
+              recording.max_active (1) recordings of up to 65 files each and up to 0 SIP TCP \
+              and control connections, fewer than limits.max_instances (10000): raise it \
+              (`ulimit -n`, or LimitNOFILE= in a systemd unit), or lower recording.max_active"
             ]
         );
     }
@@ -172,7 +189,7 @@ mod tests {
     fn every_file_a_recording_may_hold_counts_against_the_open_files_limit() {
         // Room for 10,000 calls alone; not with the 32 recordings of 65 files each besides.
         let files = headroom(20_020, None);
-        let short = files.shortfalls(10_000, 64, 32);
+        let short = files.shortfalls(10_000, 64, 32, 0);
         assert_eq!(short.len(), 1, "{short:?}");
         assert!(
             short[0].contains("about 8960 calls besides recording.max_active (32)"),
@@ -180,14 +197,27 @@ mod tests {
         );
         assert!(
             headroom(20_020 + 32 * 65, None)
-                .shortfalls(10_000, 64, 32)
+                .shortfalls(10_000, 64, 32, 0)
                 .is_empty()
         );
     }
 
     #[test]
+    fn every_connection_the_server_may_hold_counts_against_the_open_files_limit() {
+        // 4,096 files: room for 1,500 calls and a recording, not with 1,280 connections too.
+        let files = headroom(4_096, None);
+        assert!(files.shortfalls(1_500, 64, 1, 0).is_empty());
+        let short = files.shortfalls(1_500, 64, 1, 1_280);
+        assert_eq!(short.len(), 1, "{short:?}");
+        assert!(
+            short[0].contains("about 1365 calls besides") && short[0].contains("1280 SIP TCP"),
+            "{short:?}"
+        );
+    }
+
+    #[test]
     fn a_low_map_count_names_the_instances_it_allows_and_how_to_raise_it() {
-        let short = headroom(1_048_576, Some(65_530)).shortfalls(100_000, 64, 1);
+        let short = headroom(1_048_576, Some(65_530)).shortfalls(100_000, 64, 1, 0);
         assert_eq!(
             short,
             [
@@ -196,7 +226,10 @@ mod tests {
               limits.control_instances (100064): raise it (`sysctl vm.max_map_count=…`)"
             ]
         );
-        assert_eq!(headroom(1024, Some(1000)).shortfalls(2000, 0, 1).len(), 2);
+        assert_eq!(
+            headroom(1024, Some(1000)).shortfalls(2000, 0, 1, 0).len(),
+            2
+        );
     }
 
     #[test]

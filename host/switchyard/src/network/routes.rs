@@ -41,7 +41,8 @@ impl Routes {
     /// The local address packets to `peer` leave from at `now`, or none if there is no
     /// route: the answer remembered from an earlier `lookup` for [`ROUTE_TTL`] (a route)
     /// or [`NO_ROUTE_TTL`] (none), else `lookup(peer)`'s, then remembered. A peer found
-    /// without a route is logged when it had one or was not known.
+    /// without a route is logged when it had one or was not known; a lookup that failed
+    /// otherwise (out of descriptors) is logged, answers none and is not remembered.
     pub(super) fn route(
         &mut self,
         now: Instant,
@@ -56,11 +57,17 @@ impl Routes {
         }
         let (route, ttl) = match lookup(peer) {
             Ok(ip) => (Some(ip), ROUTE_TTL),
-            Err(e) => {
+            Err(e) if says_no_route(&e) => {
                 if known.is_none_or(|entry| entry.route.is_some()) {
                     warn!(%peer, "no route to peer: {e}");
                 }
                 (None, NO_ROUTE_TTL)
+            }
+            // Out of descriptors or buffers: the route is unknown, not missing, and the next
+            // question may find it.
+            Err(e) => {
+                warn!(%peer, "cannot look up the route to peer: {e}");
+                return None;
             }
         };
         if known.is_none() && self.entries.len() >= MAX_ROUTES {
@@ -73,6 +80,17 @@ impl Routes {
         self.entries.insert(peer, Entry { route, until });
         route
     }
+}
+
+/// Whether a lookup's `error` says the kernel has no route to the peer, rather than that
+/// the lookup itself failed.
+fn says_no_route(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::AddrNotAvailable
+    )
 }
 
 #[cfg(test)]
@@ -143,6 +161,23 @@ mod tests {
         let gone = start + NO_ROUTE_TTL + ROUTE_TTL;
         assert_eq!(routes.route(gone, peer, lookup(&calls, None)), None);
         assert_eq!(calls.get(), 3);
+    }
+
+    #[test]
+    fn a_lookup_that_failed_for_want_of_descriptors_is_not_remembered() {
+        let (mut routes, calls, start) = (Routes::default(), Cell::new(0), Instant::now());
+        let peer = ip("192.0.2.9");
+        let out_of_descriptors = |_| {
+            calls.set(calls.get() + 1);
+            Err(io::Error::from_raw_os_error(libc::EMFILE))
+        };
+        assert_eq!(routes.route(start, peer, out_of_descriptors), None);
+        assert_eq!(
+            routes.route(start, peer, lookup(&calls, Some("192.0.2.1"))),
+            Some(ip("192.0.2.1")),
+            "asked again at once"
+        );
+        assert_eq!(calls.get(), 2);
     }
 
     #[test]
