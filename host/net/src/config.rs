@@ -36,7 +36,8 @@ pub struct SocketsConfig {
     /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS`].
     pub max_connections_per_address: usize,
     /// Messages waiting to be written on one TCP connection at most; a send beyond it fails.
-    /// Default [`SocketsConfig::DEFAULT_MAX_WRITE_QUEUE`].
+    /// 0 is taken as 1: a connection's queue holds one message at least. Default
+    /// [`SocketsConfig::DEFAULT_MAX_WRITE_QUEUE`].
     pub max_write_queue: usize,
     /// The largest message read from a TCP connection: a larger one closes the connection
     /// (after a `513` to a request). Default [`Limits::DEFAULT_MAX_MESSAGE_BYTES`], the call

@@ -212,7 +212,7 @@ impl SipSockets {
         }
         for listener in listeners {
             let local = listener.local_addr()?;
-            let accept = tcp::accept_loop(listener, Arc::clone(&sockets.shared));
+            let accept = tcp::accept_loop(listener, local, Arc::clone(&sockets.shared));
             sockets.read(format!("the TCP listener on {local}"), accept);
         }
         sockets.udp = udp_sockets;

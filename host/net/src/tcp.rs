@@ -1,12 +1,13 @@
 //! TCP connections (RFC 3261 §18): accepting them and opening them. Each one's task, which
 //! frames what it reads and writes what its queue holds, is in `connection`; its deadlines in
 //! `deadline`; what it still owes a peer that closed its side in `owed`; how a dead one is
-//! noticed in `liveness`.
+//! noticed in `liveness`; how often failing to accept one is warned of in `throttle`.
 
 mod connection;
 mod deadline;
 mod liveness;
 mod owed;
+mod throttle;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -14,19 +15,26 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
-use tokio::time::{sleep, timeout};
-use tracing::debug;
+use tokio::time::{Instant, sleep, timeout};
+use tracing::{debug, warn};
 
 use crate::connections::{Queue, Refused};
 use crate::sockets::{SendError, Shared};
 use connection::{Connection, report_lost, run, withdraw};
+use throttle::Throttle;
 
-/// Accepts connections on `listener` until the sockets are dropped; each gets its own task,
-/// or is closed at once when [`SocketsConfig::max_connections`](crate::SocketsConfig) are
-/// open, or [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted
-/// ones from the peer's host (its IPv4 address or IPv6 /64).
-pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// How often accepting connections that keeps failing is warned of at most.
+const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Accepts connections on `listener`, bound to `local`, until the sockets are dropped; each
+/// gets its own task, or is closed at once when
+/// [`SocketsConfig::max_connections`](crate::SocketsConfig) are open, or
+/// [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted ones from
+/// the peer's host (its IPv4 address or IPv6 /64). Accepting that fails is retried, and
+/// warned of once per [`ACCEPT_WARNING_INTERVAL`] at most.
+pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.clone();
+    let mut failures = Throttle::new(ACCEPT_WARNING_INTERVAL);
     loop {
         let accepted = tokio::select! {
             _ = shutdown.changed() => return,
@@ -34,7 +42,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         match accepted {
             Ok((stream, remote)) => {
-                let (queue, writes) = mpsc::channel(shared.config.max_write_queue);
+                let (queue, writes) = write_queue(&shared);
                 let per_address = shared.config.max_connections_per_address;
                 match shared.table.accept(remote, queue, per_address) {
                     Ok(registration) => {
@@ -53,8 +61,12 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 }
             }
             Err(e) => {
-                // Out of file descriptors, mostly: accepting again at once would spin.
-                debug!("TCP accept: {e}");
+                // Out of file descriptors, mostly: connections wait in the kernel's backlog
+                // (and are refused once it is full) until some are closed.
+                if let Some(failed) = failures.failed(Instant::now().into_std()) {
+                    warn!(listener = %local, failed, "TCP accept failed: {e}");
+                }
+                // Accepting again at once would spin.
                 sleep(Duration::from_millis(10)).await;
             }
         }
@@ -83,7 +95,7 @@ pub(crate) fn connect(
     shared: &Arc<Shared>,
     opened: Opened,
 ) -> Result<Queue, SendError> {
-    let (queue, writes) = mpsc::channel(shared.config.max_write_queue);
+    let (queue, writes) = write_queue(shared);
     let config = &shared.config;
     let registered = match opened {
         Opened::ForUs => shared.table.register(remote, queue.clone()),
@@ -117,6 +129,12 @@ pub(crate) fn connect(
         report_lost(&shared, remote);
     });
     Ok(queue)
+}
+
+/// A new connection's queue of messages to write, holding
+/// [`SocketsConfig::max_write_queue`](crate::SocketsConfig) at most, and 1 at least.
+fn write_queue(shared: &Shared) -> (Queue, mpsc::Receiver<Vec<u8>>) {
+    mpsc::channel(shared.config.max_write_queue.max(1))
 }
 
 /// A connection to `remote` from `from`, else (none, or not an address of this host: a NAT's

@@ -575,6 +575,50 @@ async fn a_full_write_queue_refuses_more() {
 }
 
 #[tokio::test]
+async fn a_write_queue_of_0_still_carries_messages_both_ways() {
+    let config = SocketsConfig {
+        max_write_queue: 0,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let listening = addr_of(&sip, Transport::Tcp, false);
+    // A connection accepted: a request in, its response out on it.
+    let mut client = TcpStream::connect(listening).await.unwrap();
+    client.write_all(&options(1)).await.unwrap();
+    let request = message(&mut sip).await;
+    assert_eq!(request.payload, options(1));
+    let response = b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec();
+    sip.send(Outgoing {
+        transport: Transport::Tcp,
+        destination: request.remote,
+        connection: request.connection,
+        source: None,
+        reopen: None,
+        payload: response.clone(),
+    })
+    .await
+    .expect("queued on the accepted connection");
+    assert_eq!(read_exactly(&mut client, response.len()).await, response);
+    // A connection opened from here.
+    let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    sip.send(Outgoing {
+        transport: Transport::Tcp,
+        destination: peer.local_addr().unwrap(),
+        connection: None,
+        source: None,
+        reopen: None,
+        payload: options(2),
+    })
+    .await
+    .expect("queued on a new connection");
+    let (mut stream, _) = within("connect", peer.accept()).await.unwrap();
+    assert_eq!(
+        read_exactly(&mut stream, options(2).len()).await,
+        options(2)
+    );
+}
+
+#[tokio::test]
 async fn a_peer_refusing_the_connection_is_reported_unreachable() {
     let mut sip = sockets(loopback(&["127.0.0.1:0"])).await;
     // A port bound but not listening: connections are refused, and no other

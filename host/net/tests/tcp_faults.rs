@@ -1,6 +1,7 @@
 //! TCP connections when things go wrong, on loopback: the kernel probing idle connections for
 //! a dead peer, a reset with messages for the peer lost (reported unreachable) or not, a
-//! burst of requests the owner takes slowly while their responses are written, and a peer
+//! burst of requests the owner takes slowly while their responses are written or for longer
+//! than the connection's timeouts, and a peer
 //! that closes its side before its responses come. Every port is picked by the kernel, every
 //! wait is bounded.
 
@@ -213,6 +214,76 @@ async fn responses_are_written_while_the_owner_is_slow_to_take_a_burst_of_reques
     for n in 1..=burst {
         assert_eq!(message(&mut sip).await.payload, options(n), "request {n}");
     }
+}
+
+#[tokio::test]
+async fn requests_waiting_for_a_slow_owner_outlast_the_timeouts_and_all_arrive() {
+    let config = SocketsConfig {
+        message_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(600),
+        ..SocketsConfig::default()
+    };
+    let (mut sip, listening) = sockets(config).await;
+    let mut client = TcpStream::connect(listening).await.unwrap();
+    // More than the owner's receive queue holds, then half of one more.
+    let complete = 1040;
+    let last = options(complete + 1);
+    let (first_half, second_half) = last.split_at(last.len() / 2);
+    let mut requests: Vec<u8> = (1..=complete).flat_map(options).collect();
+    requests.extend_from_slice(first_half);
+    within("the requests", client.write_all(&requests))
+        .await
+        .unwrap();
+    // The owner takes nothing for longer than both timeouts: the connection waits for it, and
+    // the peer, which cannot be read meanwhile, is not held to them.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for n in 1..=complete {
+        assert_eq!(message(&mut sip).await.payload, options(n), "request {n}");
+    }
+    assert_eq!(sip.connections(), 1, "still open");
+    client.write_all(second_half).await.unwrap();
+    assert_eq!(
+        message(&mut sip).await.payload,
+        last,
+        "read on from where it paused"
+    );
+}
+
+#[tokio::test]
+async fn requests_read_before_the_connection_broke_reach_the_owner_all_the_same() {
+    let (mut sip, listening) = sockets(SocketsConfig::default()).await;
+    let mut client = TcpStream::connect(listening).await.unwrap();
+    let client_addr = client.local_addr().unwrap();
+    // More than the owner's receive queue holds: the connection keeps the rest.
+    let requests: Vec<u8> = (1..=1040).flat_map(options).collect();
+    within("the requests", client.write_all(&requests))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    socket2::SockRef::from(&client)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(client);
+    // The response cannot be written: the connection ends, broken.
+    sip.send(tcp_to(client_addr, None, ok(1))).await.unwrap();
+    let mut arrived = 0;
+    let mut reported = false;
+    while let Ok(event) = tokio::time::timeout(Duration::from_millis(300), sip.recv()).await {
+        match event {
+            SocketEvent::Message(request) => {
+                arrived += 1;
+                assert_eq!(request.payload, options(arrived), "in order");
+            }
+            SocketEvent::Unreachable(remote) => reported = remote == client_addr,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(reported, "the response was lost");
+    assert!(
+        arrived > 1024,
+        "those the connection held as well as those queued: {arrived}"
+    );
+    assert_eq!(sip.connections(), 0);
 }
 
 #[tokio::test]

@@ -52,9 +52,12 @@ enum End {
 /// timeout after the last at most: [`Owed`], [`Deadlines::peer_closed`]), it idles for the idle timeout while its
 /// owner does not need it ([`crate::SipSockets::keep_open_while`]), a message read takes
 /// longer than the message timeout, a read or write fails (the kernel fails them once the
-/// peer is found gone, see `liveness`), its framing fails, or the sockets are dropped. Its
-/// registration goes with it. If it ends with messages for the peer unwritten, the peer is
-/// reported unreachable ([`crate::SocketEvent::Unreachable`]).
+/// peer is found gone, see `liveness`), its framing fails, or the sockets are dropped. While
+/// the owner has not taken the messages read, nothing more is read and none of those
+/// timeouts runs ([`Deadlines::owner_behind`]). Its registration goes with it. If it ends
+/// with messages for the peer unwritten, the peer is reported unreachable
+/// ([`crate::SocketEvent::Unreachable`]). Every message read whole reaches the owner, however
+/// it ends, unless the sockets are dropped.
 pub(super) async fn run(
     connection: Connection,
     writes: mpsc::Receiver<Vec<u8>>,
@@ -142,13 +145,14 @@ impl Task {
         let received = self.shared.received.clone();
         let mut buffer = vec![0; READ_CHUNK];
         let mut batch = Vec::new();
-        let most = self.shared.config.max_write_queue.max(1);
+        let most = self.writes.max_capacity();
         loop {
             // The peer closed its side, and what it sent is taken and answered.
             if !self.reading && self.framed.is_empty() && self.owed.settled() {
                 return End::Close;
             }
-            let (deadline, stall) = self.deadlines.next();
+            self.deadlines.owner_behind(!self.framed.is_empty(), now());
+            let next = self.deadlines.next();
             // Nothing more is read while the owner has not taken what was: its queue holds
             // the sockets' backlog, then the kernel's buffers and TCP flow control.
             let read = self.reading && self.framed.is_empty();
@@ -157,7 +161,7 @@ impl Task {
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => return End::Shutdown,
-                () = sleep_until(Instant::from_std(deadline)) => {
+                stall = expiry(next) => {
                     if let Some(end) = self.stalled(stall) {
                         return end;
                     }
@@ -277,16 +281,11 @@ impl Task {
         true
     }
 
-    /// Hands the owner the messages framed before `error`, and answers the message that broke
-    /// the framing if it deserves an answer: no later byte on the stream can be trusted to
-    /// start a message, so the connection closes.
+    /// Answers the message that broke the framing if it deserves an answer: no later byte on
+    /// the stream can be trusted to start a message, so the connection closes (and the
+    /// messages framed before `error` go to the owner then, see [`Task::finish`]).
     async fn refuse(&mut self, error: &FramingError) -> End {
         debug!(remote = %self.remote, "TCP framing: {error}");
-        for message in self.framed.drain(..) {
-            if self.shared.received.send(message).await.is_err() {
-                return End::Shutdown;
-            }
-        }
         let tag = format!("{:016x}", rand::random::<u64>());
         match error.response(&tag, &self.shared.config.server) {
             Some(response) if !self.write(&response).await => End::Broken { unwritten: false },
@@ -306,10 +305,12 @@ impl Task {
     }
 
     /// Ends the connection as `end` says: out of the table, what is still queued written if
-    /// it closes, and the peer reported unreachable if messages for it were lost (RFC 3261
+    /// it closes, the peer reported unreachable if messages for it were lost (RFC 3261
     /// §18.4 has the transaction layer told; see `Endpoint::transport_failed` for what it
-    /// then fails).
-    async fn finish(self, end: End) {
+    /// then fails), and then the messages read that the owner has not taken handed to it,
+    /// unless the sockets were dropped.
+    async fn finish(mut self, end: End) {
+        let framed = std::mem::take(&mut self.framed);
         let Self {
             mut writer,
             writes,
@@ -337,6 +338,13 @@ impl Task {
         if lost {
             report_lost(&shared, remote);
         }
+        // Messages read whole are the owner's all the same: a request's responses go on a new
+        // connection to its Via once this one is gone (§18.2.2).
+        for message in framed {
+            if shared.received.send(message).await.is_err() {
+                return;
+            }
+        }
     }
 }
 
@@ -359,6 +367,17 @@ pub(super) fn report_lost(shared: &Shared, remote: SocketAddr) {
     debug!(%remote, "TCP connection lost messages for its peer: reported unreachable");
     // Full: dropped, and the transaction's own timer ends what waited on it.
     let _ = shared.unreachable.try_send(remote);
+}
+
+/// The stall whose deadline passes first: never while there is none.
+async fn expiry(next: Option<(std::time::Instant, Stall)>) -> Stall {
+    match next {
+        Some((deadline, stall)) => {
+            sleep_until(Instant::from_std(deadline)).await;
+            stall
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// Writes all of `bytes` to `writer` within `limit`; false if that failed.

@@ -1,6 +1,7 @@
 //! When a TCP connection has gone too long without progress: idle, stuck inside a message, or
-//! closed by its peer long enough ago. Sans-IO: the connection's task reports what it read,
-//! framed and wrote, and when.
+//! closed by its peer long enough ago. None of them runs while the connection waits for its
+//! owner to take what was read. Sans-IO: the connection's task reports what it read, framed
+//! and wrote, and when.
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,10 @@ pub(crate) enum Stall {
 /// message must be complete within the message timeout of the read that brought its first
 /// byte, and bytes of it arriving meanwhile do not move that deadline: otherwise a peer
 /// sending one byte before each idle deadline would hold the connection for ever.
+///
+/// While the owner has not taken the messages read, the connection reads no more, so the
+/// peer can neither finish a message nor keep the connection busy: the time spent waiting is
+/// not held against it ([`Deadlines::owner_behind`]).
 #[derive(Debug)]
 pub(crate) struct Deadlines {
     idle_timeout: Duration,
@@ -39,6 +44,8 @@ pub(crate) struct Deadlines {
     last_framed: Option<Instant>,
     /// When a connection whose peer closed its side is closed.
     closing: Option<Instant>,
+    /// Since when the owner has not taken the messages read, while it has not.
+    behind_since: Option<Instant>,
 }
 
 impl Deadlines {
@@ -54,6 +61,7 @@ impl Deadlines {
             first_message_by: None,
             last_framed: None,
             closing: None,
+            behind_since: None,
         }
     }
 
@@ -110,8 +118,37 @@ impl Deadlines {
         self.idle = now + self.idle_timeout;
     }
 
-    /// The earliest deadline, and what it is for.
-    pub(crate) fn next(&self) -> (Instant, Stall) {
+    /// Whether, at `now`, the owner has yet to take messages read from the connection. Once it
+    /// has taken them all, the deadlines of the peer's messages move back by the time it took,
+    /// and the connection may idle for the idle timeout from `now`: it was not idle, it held
+    /// messages.
+    pub(crate) fn owner_behind(&mut self, behind: bool, now: Instant) {
+        match (self.behind_since, behind) {
+            (None, true) => self.behind_since = Some(now),
+            (Some(since), false) => {
+                self.behind_since = None;
+                let waited = now.saturating_duration_since(since);
+                let deadlines = [
+                    &mut self.started,
+                    &mut self.first_message_by,
+                    &mut self.last_framed,
+                    &mut self.closing,
+                ];
+                for at in deadlines.into_iter().flatten() {
+                    *at += waited;
+                }
+                self.used(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// The earliest deadline, and what it is for; none while the owner is behind
+    /// ([`Deadlines::owner_behind`]).
+    pub(crate) fn next(&self) -> Option<(Instant, Stall)> {
+        if self.behind_since.is_some() {
+            return None;
+        }
         let next = match self.started {
             Some(started) if started + self.message_timeout < self.idle => {
                 (started + self.message_timeout, Stall::Message)
@@ -123,8 +160,8 @@ impl Deadlines {
             _ => next,
         };
         match self.closing {
-            Some(at) if at <= next.0 => (at, Stall::PeerClosed),
-            _ => next,
+            Some(at) if at <= next.0 => Some((at, Stall::PeerClosed)),
+            _ => Some(next),
         }
     }
 }
@@ -144,12 +181,12 @@ mod tests {
     fn keepalives_and_writes_move_only_the_idle_deadline() {
         let start = Instant::now();
         let mut deadlines = Deadlines::new(start, IDLE, MESSAGE);
-        assert_eq!(deadlines.next(), (at(start, 180), Stall::Idle));
+        assert_eq!(deadlines.next(), Some((at(start, 180), Stall::Idle)));
         deadlines.read(at(start, 100));
         deadlines.settled(false);
-        assert_eq!(deadlines.next(), (at(start, 280), Stall::Idle));
+        assert_eq!(deadlines.next(), Some((at(start, 280), Stall::Idle)));
         deadlines.used(at(start, 200));
-        assert_eq!(deadlines.next(), (at(start, 380), Stall::Idle));
+        assert_eq!(deadlines.next(), Some((at(start, 380), Stall::Idle)));
     }
 
     #[test]
@@ -158,7 +195,7 @@ mod tests {
         let mut deadlines = Deadlines::new(start, IDLE, MESSAGE);
         deadlines.read(at(start, 10));
         deadlines.settled(true);
-        assert_eq!(deadlines.next(), (at(start, 42), Stall::Message));
+        assert_eq!(deadlines.next(), Some((at(start, 42), Stall::Message)));
         for secs in 11..40 {
             deadlines.read(at(start, secs));
             deadlines.settled(true);
@@ -166,7 +203,7 @@ mod tests {
         }
         assert_eq!(
             deadlines.next(),
-            (at(start, 42), Stall::Message),
+            Some((at(start, 42), Stall::Message)),
             "later bytes do not extend it"
         );
         deadlines.read(at(start, 40));
@@ -174,7 +211,7 @@ mod tests {
         deadlines.settled(false);
         assert_eq!(
             deadlines.next(),
-            (at(start, 220), Stall::Idle),
+            Some((at(start, 220), Stall::Idle)),
             "only the idle deadline once it is framed"
         );
     }
@@ -188,31 +225,31 @@ mod tests {
         deadlines.read(at(start, 20));
         deadlines.framed();
         deadlines.settled(true);
-        assert_eq!(deadlines.next(), (at(start, 52), Stall::Message));
+        assert_eq!(deadlines.next(), Some((at(start, 52), Stall::Message)));
         deadlines.read(at(start, 30));
         deadlines.framed();
         deadlines.settled(false);
-        assert_eq!(deadlines.next(), (at(start, 210), Stall::Idle));
+        assert_eq!(deadlines.next(), Some((at(start, 210), Stall::Idle)));
     }
 
     #[test]
     fn an_accepted_connection_must_carry_a_message_however_many_keepalives_it_sends() {
         let start = Instant::now();
         let mut deadlines = Deadlines::accepted(start, IDLE, MESSAGE);
-        assert_eq!(deadlines.next(), (at(start, 32), Stall::NoMessage));
+        assert_eq!(deadlines.next(), Some((at(start, 32), Stall::NoMessage)));
         // Pings: bytes read, nothing framed.
         for secs in [10, 20, 30] {
             deadlines.read(at(start, secs));
             deadlines.settled(false);
         }
-        assert_eq!(deadlines.next(), (at(start, 32), Stall::NoMessage));
+        assert_eq!(deadlines.next(), Some((at(start, 32), Stall::NoMessage)));
         deadlines.read(at(start, 31));
         deadlines.framed();
         deadlines.settled(false);
-        assert_eq!(deadlines.next(), (at(start, 211), Stall::Idle));
+        assert_eq!(deadlines.next(), Some((at(start, 211), Stall::Idle)));
         // One opened here writes first: it has no such deadline.
         let opened = Deadlines::new(start, IDLE, MESSAGE);
-        assert_eq!(opened.next(), (at(start, 180), Stall::Idle));
+        assert_eq!(opened.next(), Some((at(start, 180), Stall::Idle)));
     }
 
     #[test]
@@ -227,13 +264,13 @@ mod tests {
         deadlines.peer_closed(at(start, 20));
         assert_eq!(
             deadlines.next(),
-            (at(start, 42), Stall::PeerClosed),
+            Some((at(start, 42), Stall::PeerClosed)),
             "the half message read meanwhile has no deadline of its own"
         );
         deadlines.used(at(start, 30));
         assert_eq!(
             deadlines.next(),
-            (at(start, 42), Stall::PeerClosed),
+            Some((at(start, 42), Stall::PeerClosed)),
             "writes do not extend it"
         );
         let mut silent = Deadlines::accepted(start, IDLE, MESSAGE);
@@ -242,7 +279,7 @@ mod tests {
         silent.peer_closed(at(start, 10));
         assert_eq!(
             silent.next(),
-            (at(start, 10), Stall::PeerClosed),
+            Some((at(start, 10), Stall::PeerClosed)),
             "none owed: at once"
         );
         let mut long_ago = Deadlines::new(start, IDLE, MESSAGE);
@@ -250,7 +287,7 @@ mod tests {
         long_ago.framed();
         long_ago.settled(false);
         long_ago.peer_closed(at(start, 100));
-        assert_eq!(long_ago.next(), (at(start, 100), Stall::PeerClosed));
+        assert_eq!(long_ago.next(), Some((at(start, 100), Stall::PeerClosed)));
     }
 
     #[test]
@@ -259,6 +296,47 @@ mod tests {
         let mut deadlines = Deadlines::new(start, Duration::from_secs(5), MESSAGE);
         deadlines.read(start);
         deadlines.settled(true);
-        assert_eq!(deadlines.next(), (at(start, 5), Stall::Idle));
+        assert_eq!(deadlines.next(), Some((at(start, 5), Stall::Idle)));
+    }
+
+    #[test]
+    fn no_deadline_runs_while_the_owner_is_behind_and_none_counts_the_wait() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::accepted(start, IDLE, MESSAGE);
+        deadlines.read(at(start, 10));
+        deadlines.framed();
+        deadlines.settled(true);
+        assert_eq!(deadlines.next(), Some((at(start, 42), Stall::Message)));
+        deadlines.owner_behind(true, at(start, 10));
+        deadlines.used(at(start, 20));
+        deadlines.owner_behind(true, at(start, 400));
+        assert_eq!(deadlines.next(), None, "neither the message nor idling");
+        deadlines.owner_behind(false, at(start, 500));
+        assert_eq!(
+            deadlines.next(),
+            Some((at(start, 532), Stall::Message)),
+            "the half message read has its whole timeout left"
+        );
+        deadlines.read(at(start, 510));
+        deadlines.framed();
+        deadlines.settled(false);
+        assert_eq!(deadlines.next(), Some((at(start, 690), Stall::Idle)));
+        let mut idle = Deadlines::new(start, IDLE, MESSAGE);
+        idle.read(at(start, 10));
+        idle.framed();
+        idle.settled(false);
+        idle.owner_behind(true, at(start, 10));
+        idle.owner_behind(false, at(start, 1000));
+        assert_eq!(
+            idle.next(),
+            Some((at(start, 1180), Stall::Idle)),
+            "idle only from when the owner took its messages"
+        );
+        idle.peer_closed(at(start, 1010));
+        assert_eq!(
+            idle.next(),
+            Some((at(start, 1032), Stall::PeerClosed)),
+            "the message timeout for its responses from when the owner took the message"
+        );
     }
 }
