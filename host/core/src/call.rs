@@ -271,6 +271,14 @@ pub(crate) struct Call {
     /// When it was first put with others: into a room or a bridge, or linked
     /// to the other call of a forward (from its start: only its answer counts).
     pub(crate) with_others_since: Option<Instant>,
+    /// Its peer sent no RTP for the media workers' RTP timeout while it was
+    /// not answered, which ends nothing (see `CallCore::silent_before_answer`):
+    /// its answer re-arms the timeout.
+    pub(crate) silent_unanswered: bool,
+    /// It is answered, but not counted so yet: its 2xx may be held for the
+    /// PRACK of its reliable early answer (RFC 3262 §3), which may never come.
+    /// Its ACK shows the 2xx went.
+    pub(crate) answer_uncounted: bool,
 }
 
 impl Call {
@@ -289,6 +297,14 @@ impl Call {
             Phase::Answered(at) => Some(at),
             Phase::Ending { answered } => answered,
         }
+    }
+
+    /// When it began and was answered, if its answer is still to be counted
+    /// (see `answer_uncounted`); it is counted as taken.
+    pub(crate) fn take_uncounted_answer(&mut self) -> Option<(Instant, Instant)> {
+        let answered = self.answered_at().filter(|_| self.answer_uncounted)?;
+        self.answer_uncounted = false;
+        Some((self.started, answered))
     }
 
     /// Notes that it is put with others at `now`, unless it was before.

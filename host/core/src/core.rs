@@ -310,6 +310,9 @@ impl CallCore {
                 )
             }
             MediaEvent::RtpTimeout { leg } => {
+                if self.silent_before_answer(call_of(leg)) {
+                    return;
+                }
                 return self.hang_up_without_media(now, leg, "no RTP received");
             }
             MediaEvent::LegLost { leg } => {
@@ -594,6 +597,8 @@ impl CallCore {
                 talking: false,
                 probe_timer: None,
                 with_others_since: None,
+                silent_unanswered: false,
+                answer_uncounted: false,
             },
         );
         self.by_key.insert(key, id);

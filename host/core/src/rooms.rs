@@ -173,6 +173,17 @@ impl Room {
             .insert(self.next_seq, Box::new(Participant { view, expiry: None }));
     }
 
+    /// Lists `call`, listed already, with `options` in place of those it was listed with; its
+    /// place in the list, state and flags stay. Nothing happens if it is not listed.
+    pub(crate) fn relist(&mut self, call: CallId, options: JoinOptions) {
+        if let Some(participant) = self.get_mut(call) {
+            let view = &mut participant.view;
+            view.number = options.number;
+            view.reason = options.reason;
+            view.participant_id = options.participant_id;
+        }
+    }
+
     /// Removes `call` from the list.
     pub(crate) fn remove(&mut self, call: CallId) -> Option<Box<Participant>> {
         let seq = self.by_call.remove(&call)?;

@@ -444,6 +444,60 @@ fn a_call_moving_to_an_empty_room_at_the_cap_keeps_the_room_it_joins() {
 }
 
 #[test]
+fn joining_the_room_a_call_is_in_at_the_cap_relists_it_in_place_and_empties_nothing() {
+    let config = CoreConfig {
+        max_empty_rooms: 1,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let now = world.now;
+    world.core.open_room(now, "waiting").unwrap();
+    let ann = world.dial("000777own", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    let call = world.invites()[0].call;
+    // A call still being placed, alone in its room too.
+    world.hold_resolutions = true;
+    let request = DialRequest {
+        uri: "sip:bob@127.0.0.1:7000".into(),
+        ..DialRequest::default()
+    };
+    let placed = world
+        .core
+        .dial_into_room(now, request, "dialed", JoinOptions::default())
+        .unwrap();
+    world.drain();
+    let before = world.media.len();
+    let now = world.now;
+    for (call, room, number) in [(call, "own", "ann"), (placed, "dialed", "bob")] {
+        let options = JoinOptions {
+            number: number.into(),
+            reason: "again".into(),
+            participant_id: String::new(),
+        };
+        assert_eq!(world.core.join(now, call, room, options), Ok(0));
+        assert_eq!(
+            world.core.list_rooms(),
+            ["dialed", "own", "waiting"],
+            "no room emptied, none pushed out"
+        );
+        let listed = &world.core.room_info(room).unwrap().participants;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (listed[0].number.as_str(), listed[0].reason.as_str()),
+            (number, "again")
+        );
+    }
+    world.drain();
+    assert!(
+        world.media[before..].is_empty(),
+        "the media stays where it is: {:?}",
+        &world.media[before..]
+    );
+}
+
+#[test]
 fn every_restored_room_comes_back_past_the_cap_and_rooms_emptied_later_are_capped() {
     let config = CoreConfig {
         max_empty_rooms: 2,

@@ -10,8 +10,8 @@ use switchyard_core::{
     CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, MediaOp,
     ParticipantStatus,
 };
-use switchyard_media::{IncomingPayloadTypes, LegParams, MediaDirection};
-use switchyard_sip::testing::{Net, addr, rsip::Method};
+use switchyard_media::{IncomingPayloadTypes, LegParams, MediaDirection, MediaEvent};
+use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
 use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
 const CALLEE: &str = "127.0.0.1:7000";
@@ -340,6 +340,7 @@ fn a_forwarded_callees_failure_that_cannot_be_relayed_as_it_is_rejects_the_calle
         (407, "Proxy Authentication Required", 403),
         (420, "Bad Extension", 500),
         (503, "Service Unavailable", 500),
+        (487, "Request Terminated", 480),
         (603, "Decline", 603),
     ] {
         let mut w = world(forwarding());
@@ -414,6 +415,32 @@ fn a_forwarded_call_that_no_guest_can_serve_refuses_its_caller_for_now_not_as_ca
             w.uacs[caller].codes(Method::Invite)
         );
         assert!(!w.uacs[caller].codes(Method::Invite).contains(&487));
+    }
+}
+
+#[test]
+fn a_forwarded_caller_whose_call_is_hung_up_while_resolving_is_refused_480_not_487() {
+    for close_room in [false, true] {
+        let mut w = world(forwarding());
+        w.hold_resolutions = true;
+        w.callee(addr(CALLEE), ringing_callee());
+        let caller = w.dial("000777forward", "alice");
+        assert!(w.run_until(Duration::from_secs(5), |w| !w.held.is_empty()
+            && w.uacs[caller].codes(Method::Invite).contains(&100)));
+        let placed = w.held[0].0;
+        let now = w.now;
+        // The guest hangs the placed call up, or it goes with the room it joined.
+        if close_room {
+            w.core.join(now, placed, "42", join_options()).unwrap();
+            w.core.close_room(now, "42").unwrap();
+        } else {
+            w.core.hangup(now, placed).unwrap();
+        }
+        assert!(w.run_until(Duration::from_secs(10), |w| {
+            !refusals(w, caller).is_empty()
+        }));
+        // RFC 3261 §15.1.2: 487 answers only a request its sender cancelled.
+        assert_eq!(refusals(&w, caller), [480], "room closed: {close_room}");
     }
 }
 
@@ -727,6 +754,107 @@ fn a_placed_call_ringing_past_the_ring_timeout_is_cancelled_and_fails_with_408()
         }
     )));
     assert_eq!(w.core.footprint().timers, 0, "no timer is left behind");
+}
+
+#[test]
+fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout() {
+    let config = CoreConfig {
+        ring_timeout: Duration::from_secs(120),
+        ..CoreConfig::default()
+    };
+    let mut w = World::new(config, Net::perfect(5), 5, forwarding());
+    let (script, pending) = answering_early(|sdp| sdp);
+    w.callee(addr(CALLEE), script);
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&183)
+    }));
+    let (incoming, placed) = (w.invites()[0].call, w.placed());
+    // Neither the caller (a gateway that sends nothing before the 2xx) nor the callee sends
+    // RTP past the workers' 60 s.
+    w.run_for(Duration::from_secs(61));
+    let now = w.now;
+    for call in [incoming, placed] {
+        w.core
+            .handle_media_event(now, MediaEvent::RtpTimeout { leg: call.leg() });
+    }
+    w.run_for(Duration::from_secs(5));
+    assert!(
+        refusals(&w, caller).is_empty(),
+        "{:?}",
+        w.uacs[caller].codes(Method::Invite)
+    );
+    assert!(w.core.has_call(incoming) && w.core.has_call(placed));
+    let before = w.media.len();
+    let (key, sdp) = pending.lock().unwrap().take().unwrap();
+    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    // Each leg stops receiving and starts again: its worker counts its timeout afresh.
+    for call in [incoming, placed] {
+        let directions: Vec<MediaDirection> = w.media[before..]
+            .iter()
+            .filter_map(|op| match op {
+                MediaOp::UpdateLeg { leg, params, .. } if *leg == call.leg() => {
+                    Some(params.direction)
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(
+            directions.ends_with(&[MediaDirection::SendOnly, MediaDirection::SendRecv]),
+            "{call}: {directions:?}"
+        );
+    }
+    // Silence once answered still ends the call.
+    let now = w.now;
+    w.core.handle_media_event(
+        now,
+        MediaEvent::RtpTimeout {
+            leg: incoming.leg(),
+        },
+    );
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        !w.core.has_call(incoming) && !w.core.has_call(placed)
+    }));
+    assert!(!w.uacs[caller].requests(Method::Bye).is_empty());
+}
+
+#[test]
+fn a_forwarded_caller_whose_answer_waited_for_a_prack_that_never_came_counts_as_failed() {
+    for prack in [true, false] {
+        let mut w = world(forwarding());
+        let (script, pending) = answering_early(|sdp| sdp);
+        w.callee(addr(CALLEE), script);
+        let offer = audio_offer(addr("127.0.0.1:30000"));
+        let caller = w.dial_with("000777forward", "alice", "Require: 100rel\r\n", &offer);
+        w.uacs[caller].prack = prack;
+        assert!(w.run_until(Duration::from_secs(5), |w| {
+            w.uacs[caller].codes(Method::Invite).contains(&183)
+        }));
+        let (key, sdp) = pending.lock().unwrap().take().unwrap();
+        w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+        // The 2xx waits for the PRACK of the reliable 183 (RFC 3262 §3); without it, 500.
+        w.run_for(Duration::from_secs(40));
+        let stats = w.core.stats();
+        if prack {
+            assert!(w.uacs[caller].codes(Method::Invite).contains(&200));
+            assert_eq!(
+                (stats.connected, stats.failed, stats.setup.count()),
+                (2, 0, 2),
+                "both answered: {stats:?}"
+            );
+        } else {
+            assert_eq!(refusals(&w, caller), [500]);
+            assert_eq!(w.core.active_calls(), 0);
+            assert_eq!(
+                (stats.connected, stats.failed, stats.setup.count()),
+                (1, 1, 1),
+                "only the callee was answered: {stats:?}"
+            );
+        }
+    }
 }
 
 fn join_options() -> JoinOptions {

@@ -22,7 +22,8 @@ use crate::timers::{TimerId, TimerKind};
 impl CallCore {
     /// Answers an offered call: 200 OK with the SDP answer, and its media leg
     /// starts (in its room, if it already joined one). A call with early media
-    /// repeats the answer it already sent.
+    /// repeats the answer it already sent, and counts as answered in the stats
+    /// once its ACK comes or it ends otherwise than for want of a PRACK.
     pub fn answer(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
         let state = self.call(call)?;
         if state.phase != Phase::Offered {
@@ -51,8 +52,14 @@ impl CallCore {
         let state = self.call_mut(call)?;
         state.phase = Phase::Answered(now);
         state.handled = true;
-        let started = state.started;
-        self.stats.answered(started, now);
+        if fresh {
+            let started = state.started;
+            self.stats.answered(started, now);
+        } else {
+            // The 2xx after an early answer may wait for its PRACK, and never go.
+            state.answer_uncounted = true;
+        }
+        self.rearm_rtp_timeout(call);
         self.watch_peer(now, call);
         Ok(())
     }
@@ -327,7 +334,9 @@ impl CallCore {
     }
 
     /// Lists the call in `room` (opening it), after it leaves any room or
-    /// bridge; an answered call's media moves there. Returns how many other
+    /// bridge; an answered call's media moves there. A call joining the room
+    /// it is in stays there as it is, its media and flags untouched, listed
+    /// with `options` in its place. Returns how many other
     /// participants of the room have not finished. A number of more than
     /// 2 KiB, or a reason or participant id of more than 256 bytes, is
     /// refused.
@@ -345,6 +354,9 @@ impl CallCore {
         let state = self.call(call)?;
         if state.ending() {
             return Err(CoreError::state(format!("{call} is ending")));
+        }
+        if state.room() == Some(room) {
+            return Ok(self.relist(room, call, options));
         }
         let status = if state.answered() {
             ParticipantStatus::Connected
@@ -420,7 +432,8 @@ impl CallCore {
     }
 
     /// Lists a call still resolving its target in `room` (Connecting); its
-    /// media joins when it has some. It leaves any room it was listed in.
+    /// media joins when it has some. It leaves any room it was listed in; in
+    /// the one it is listed in already, it is listed anew in place.
     fn join_while_placing(
         &mut self,
         now: Instant,
@@ -428,12 +441,29 @@ impl CallCore {
         room: &str,
         options: JoinOptions,
     ) -> u32 {
+        let listed = self.dialing.get(&call).and_then(|p| p.room.as_deref());
+        if listed == Some(room) {
+            return self.relist(room, call, options);
+        }
         self.keep_room(room);
         self.unlist_while_placing(now, call);
         if let Some(pending) = self.dialing.get_mut(&call) {
             pending.room = Some(room.to_owned());
         }
         self.list_participant(room, call, options, ParticipantStatus::Connecting)
+    }
+
+    /// Lists `call`, a participant of `room` already, with `options` where it is: leaving
+    /// first would empty a room it is alone in, whose expiry would start and, past
+    /// `max_empty_rooms`, push out another room, and its media would leave and join again.
+    /// Returns how many others there have not finished.
+    fn relist(&mut self, room: &str, call: CallId, options: JoinOptions) -> u32 {
+        let Some(r) = self.rooms.get_mut(room) else {
+            return 0;
+        };
+        r.relist(call, options);
+        // It is one of the participants not finished: its call goes on.
+        u32::try_from(r.live().saturating_sub(1)).unwrap_or(u32::MAX)
     }
 
     /// Stops the expiry of `room` if it waits empty, as a call is about to

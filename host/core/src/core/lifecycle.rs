@@ -18,10 +18,16 @@ impl CallCore {
         self.going_on(call)
     }
 
-    /// The ACK for the call's 2xx arrived. A call hung up before it came
-    /// stays listed as Disconnecting.
+    /// The ACK for the call's 2xx arrived: the 2xx went, and its answer counts. A call hung
+    /// up before it came stays listed as Disconnecting.
     pub(super) fn confirmed(&mut self, call: CallId) {
-        if self.calls.get(&call).is_some_and(|c| c.ending()) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if let Some((started, answered)) = state.take_uncounted_answer() {
+            self.stats.answered(started, answered);
+        }
+        if state.ending() {
             return;
         }
         self.set_participant_status(call, ParticipantStatus::Connected, None);
@@ -60,7 +66,7 @@ impl CallCore {
     /// (and expires), a bridge peer is told, a forwarded call's other side is
     /// hung up, its guest hears `Hangup`.
     pub(super) fn ended(&mut self, now: Instant, call: CallId, cause: Ending) {
-        let Some(state) = self.calls.remove(&call) else {
+        let Some(mut state) = self.calls.remove(&call) else {
             return;
         };
         self.by_key.remove(&state.key);
@@ -101,7 +107,13 @@ impl CallCore {
             // offer named.
             self.network.close_rtp(call.leg());
         }
-        if state.answered_at().is_some() {
+        // RFC 3262 §3: a 2xx held for a PRACK that never came was never sent.
+        let answered =
+            state.answered_at().is_some() && !matches!(cause, Ending::Sip(EndCause::NoPrack));
+        if answered {
+            if let Some((started, answered)) = state.take_uncounted_answer() {
+                self.stats.answered(started, answered);
+            }
             let connected = state.connected_since();
             self.stats
                 .ended_answered(connected.map(|since| now.saturating_duration_since(since)));

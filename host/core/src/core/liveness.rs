@@ -21,9 +21,11 @@
 //! [`SessionTimers::DEFAULT_MAX_INTERVAL`]: switchyard_sip::SessionTimers::DEFAULT_MAX_INTERVAL
 
 use std::time::{Duration, Instant};
+use switchyard_media::{LegParams, MediaDirection};
 
 use super::CallCore;
-use crate::call::CallId;
+use crate::call::{CallId, Phase};
+use crate::effect::MediaOp;
 use crate::timers::TimerKind;
 
 /// The shortest interval between two probes of one peer.
@@ -78,6 +80,54 @@ impl CallCore {
                 Ok(()) => tracing::debug!(%call, "probing a peer that sends no RTP"),
                 Err(e) => tracing::debug!(%call, "peer not probed: {e}"),
             }
+        }
+    }
+
+    /// Notes that the peer of `call` sent no RTP for the media workers' RTP timeout, if the
+    /// call is not answered yet; true if so, and the call goes on. Before its 2xx the peer
+    /// need not send any (RFC 3960 §3: a gateway's caller often sends none, a callee's early
+    /// media may be silent), so only the ring timeout limits how long it may ring.
+    pub(super) fn silent_before_answer(&mut self, call: CallId) -> bool {
+        let Some(state) = self
+            .calls
+            .get_mut(&call)
+            .filter(|state| matches!(state.phase, Phase::Offered | Phase::Dialing))
+        else {
+            return false;
+        };
+        state.silent_unanswered = true;
+        true
+    }
+
+    /// `call` was just answered: if its peer was silent before
+    /// ([`silent_before_answer`](Self::silent_before_answer)), its worker, which raises the
+    /// RTP timeout once until RTP or RTCP comes, counts it afresh, as for a leg that starts
+    /// receiving: the leg stops receiving for a moment, so that a peer still silent once
+    /// answered ends the call.
+    pub(super) fn rearm_rtp_timeout(&mut self, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if !std::mem::take(&mut state.silent_unanswered) {
+            return;
+        }
+        let (Some(worker), Some(session)) = (state.worker, state.session.as_ref()) else {
+            return;
+        };
+        let params = session.leg_params();
+        if !params.direction.expects_steady_rtp() {
+            return;
+        }
+        let deaf = LegParams {
+            direction: MediaDirection::SendOnly,
+            ..params.clone()
+        };
+        for params in [deaf, params] {
+            self.media(MediaOp::UpdateLeg {
+                worker,
+                leg: call.leg(),
+                params,
+            });
         }
     }
 }

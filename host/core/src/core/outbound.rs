@@ -347,6 +347,8 @@ impl CallCore {
                 probe_timer: None,
                 with_others_since: (pending.room.is_some() || pending.linked.is_some())
                     .then_some(now),
+                silent_unanswered: false,
+                answer_uncounted: false,
             },
         );
         self.by_key.insert(key, call);
@@ -437,6 +439,7 @@ impl CallCore {
             self.timers.cancel(timer);
         }
         self.stats.answered(started, now);
+        self.rearm_rtp_timeout(call);
         self.watch_peer(now, call);
         self.set_participant_status(call, ParticipantStatus::Connected, Some("200 OK"));
         self.guest_event(call, CallEvent::Answered);
@@ -788,6 +791,9 @@ fn host(ip: std::net::IpAddr) -> String {
 /// with `code` and `reason`: the same, except where that response would be wrong coming from
 /// this host, which answers the caller as a user agent, not as a proxy.
 /// - A redirection (3xx) the host does not follow: 480, the callee not being reachable.
+/// - A 487 answers only a request its sender cancelled (RFC 3261 §9.2, §15.1.2), which the
+///   caller did not (its own CANCEL ends it before the call placed for it): 480, as when the
+///   host hangs up the placed call once its INVITE went.
 /// - A challenge (401, 407) was meant for the host, which could not answer it: 403.
 /// - A 503 would tell the caller, and any proxy before it, that this host is out of service
 ///   (RFC 3261 §21.5.4); a proxy turns it into 500 for the same reason (§16.7 step 6): 500.
@@ -796,7 +802,7 @@ fn host(ip: std::net::IpAddr) -> String {
 /// - A code outside 300–699 (none a failure can have): 500.
 fn caller_failure(code: u16, reason: &str) -> (u16, &str) {
     match code {
-        300..=399 => (480, "Temporarily Unavailable"),
+        300..=399 | 487 => (480, "Temporarily Unavailable"),
         401 | 407 => (403, "Forbidden"),
         503 => (500, "Server Internal Error"),
         code if needs_own_headers(code) => (500, "Server Internal Error"),

@@ -166,13 +166,19 @@ impl World {
 
     /// Like [`World::dial`], with `offer` as the INVITE's SDP.
     pub fn dial_offering(&mut self, user: &str, from: &str, offer: &str) -> usize {
+        self.dial_with(user, from, "", offer)
+    }
+
+    /// Like [`World::dial_offering`], the INVITE with the header lines `extra` (each ending
+    /// in CRLF).
+    pub fn dial_with(&mut self, user: &str, from: &str, extra: &str, offer: &str) -> usize {
         let n = self.uacs.len();
         let local = addr(&format!("127.0.0.1:{}", 6000 + 2 * n));
         let mut config = UacConfig::new(local, addr(SUT), user, from);
         config.call_id = format!("call-{n}@test");
         config.from_tag = format!("tag-{n}");
         let mut uac = Uac::new(config);
-        uac.invite(self.now, "", offer);
+        uac.invite(self.now, extra, offer);
         self.uacs.push(uac);
         self.locals.push(local);
         n
