@@ -77,7 +77,7 @@ impl Challenger {
 }
 
 /// One Digest challenge we can answer, and how often its nonce was used (`nc`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Challenge {
     from: Challenger,
     header: WwwAuthenticateHeader,
@@ -93,7 +93,7 @@ const MAX_CHALLENGES: usize = 4;
 /// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
 /// credentials were right, RFC 7616 §3.3), and that only once. At most [`MAX_CHALLENGES`]
 /// are kept, the oldest going first.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Authenticator {
     credentials: Credentials,
     challenges: Vec<Challenge>,

@@ -1,15 +1,77 @@
-//! Digest challenges to the BYE, the re-INVITEs and the UPDATEs of a call we placed
-//! (RFC 3261 §22.2, §22.3).
+//! Digest challenges to the BYE, the re-INVITEs and the UPDATEs of a call we placed, and to
+//! the BYEs that release the dialogs of its 2xx responses we do not keep (RFC 3261 §22.2,
+//! §22.3).
 
 use std::time::Instant;
 
 use super::Endpoint;
-use crate::auth::Challenger;
+use crate::auth::{Authenticator, Challenger};
 use crate::call::CallKey;
-use crate::dialog::Parts;
+use crate::dialog::{Dialog, Parts};
 use crate::message::Response;
+use crate::transaction::TxId;
+
+/// A dialog we do not keep, being ended by a BYE that the placed call's credentials
+/// authenticate: kept for as long as that BYE's client transaction lives, to send it again
+/// should it be challenged.
+#[derive(Debug)]
+pub(super) struct Release {
+    dialog: Dialog,
+    auth: Authenticator,
+}
 
 impl Endpoint {
+    /// Ends `dialog`, of a 2xx to our INVITE that we do not keep (§13.2.2.4), with a BYE whose
+    /// outcome no call waits for. With `auth`, the placed call's authenticator, the BYE carries
+    /// credentials answering the challenges its INVITE took, and a challenge to it is answered
+    /// as the call's own BYE's are ([`Endpoint::answer_release_challenge`]): a proxy may
+    /// challenge a BYE (§22.3).
+    pub(super) fn release(
+        &mut self,
+        now: Instant,
+        mut dialog: Dialog,
+        mut auth: Option<Authenticator>,
+    ) {
+        let branch = self.ids.branch();
+        let uri = dialog.request_uri();
+        let ids = &mut self.ids;
+        let credentials = auth
+            .as_mut()
+            .map_or_else(Vec::new, |auth| auth.headers("BYE", &uri, || ids.tag()));
+        let parts = Parts {
+            headers: &credentials,
+            ..Parts::default()
+        };
+        let bye = dialog.request_with(rsip::Method::Bye, &branch, &self.user_agent, &parts);
+        let tx = self.start_non_invite(now, rsip::Method::Bye, branch, bye, None);
+        if let Some(auth) = auth {
+            self.releases.insert(tx, Release { dialog, auth });
+        }
+    }
+
+    /// `response` is the final response to the BYE of the client transaction `tx`. If that BYE
+    /// released a dialog (see [`Endpoint::release`]) and `response` is a 401 or 407 its
+    /// credentials may answer (see [`Authenticator`]), the BYE is sent again with them, the
+    /// next CSeq and a new branch, and `true` is returned. The release is done with `tx`
+    /// either way, so each BYE is answered once at most.
+    pub(super) fn answer_release_challenge(
+        &mut self,
+        now: Instant,
+        tx: TxId,
+        response: &Response,
+    ) -> bool {
+        let Some(Release { dialog, mut auth }) = self.releases.remove(&tx) else {
+            return false;
+        };
+        let answered = Challenger::of(response.code)
+            .is_some_and(|from| auth.on_challenge(&response.raw, from, "BYE"));
+        if answered {
+            self.stats.auth_retries += 1;
+            self.release(now, dialog, Some(auth));
+        }
+        answered
+    }
+
     /// `response` is the final response to the BYE of `call`. If it is a 401 or 407 that the
     /// call's credentials may answer (see [`Authenticator`](crate::auth::Authenticator)), the
     /// BYE is sent again with credentials, the next CSeq and a new branch, and `true` is

@@ -528,7 +528,10 @@ impl Endpoint {
             entry.awaiting = None;
         }
         self.reschedule(Owner::Tx(id));
-        if outcome.is_some() && !self.answer_bye_challenge(now, waiting, &response) {
+        if outcome.is_some()
+            && !self.answer_bye_challenge(now, waiting, &response)
+            && !self.answer_release_challenge(now, id, &response)
+        {
             self.client_done(now, request, waiting, Ended::Answered(&response));
         }
     }

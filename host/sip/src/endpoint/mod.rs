@@ -44,6 +44,7 @@ use crate::transaction::{
 use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
+use challenge::Release;
 use session::Ended;
 
 /// How the endpoint presents itself.
@@ -331,6 +332,8 @@ pub struct Endpoint {
     placed_call_ids: HashMap<String, CallKey>,
     /// The credentials of answered calls we placed, for challenges to their BYE.
     authenticators: HashMap<CallKey, Authenticator>,
+    /// The dialogs we do not keep whose BYE carries credentials, by that BYE's transaction.
+    releases: HashMap<TxId, Release>,
     /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
     server_index: HashMap<ServerKey, TxId>,
@@ -370,6 +373,7 @@ impl Endpoint {
             placed: HashMap::new(),
             placed_call_ids: HashMap::new(),
             authenticators: HashMap::new(),
+            releases: HashMap::new(),
             transactions: HashMap::new(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
@@ -840,7 +844,8 @@ impl Endpoint {
     }
 
     /// Sends `request`, a `method` request with Via branch `branch`, to `destination` in a new
-    /// non-INVITE client transaction (§17.1.2), whose outcome the call `waiting` hears, if any.
+    /// non-INVITE client transaction (§17.1.2), whose outcome the call `waiting` hears, if any;
+    /// returns the transaction's id.
     fn start_non_invite(
         &mut self,
         now: Instant,
@@ -848,14 +853,14 @@ impl Endpoint {
         branch: String,
         (request, destination): (Vec<u8>, TransportAddr),
         waiting: Option<CallKey>,
-    ) {
+    ) -> TxId {
         let tx = NonInviteClient::new(now, destination, request, waiting, &mut self.out);
         let key = ClientKey {
             branch,
             method: method.to_string(),
         };
         let tx = Transaction::NonInviteClient(tx);
-        self.insert_tx(TxKey::Client(key), tx, Some(destination));
+        self.insert_tx(TxKey::Client(key), tx, Some(destination))
     }
 
     /// Files the transaction `tx` under `key`; `awaiting` is where its request went, for a
@@ -904,8 +909,9 @@ impl Endpoint {
         self.schedule.set(owner, deadline);
     }
 
-    /// Forgets the live transaction `id`; returns it.
+    /// Forgets the live transaction `id`, and the release its BYE may carry; returns it.
     fn remove_tx(&mut self, id: TxId) -> Option<TxEntry> {
+        self.releases.remove(&id);
         let entry = self.transactions.remove(&id)?;
         match &entry.key {
             TxKey::Server(k) => self.server_index.remove(k),

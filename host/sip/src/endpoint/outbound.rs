@@ -330,12 +330,14 @@ impl Endpoint {
         // The first 2xx takes the INVITE's record; a later one is from another fork.
         let Some(request) = placed.request.take() else {
             self.stats.forked_2xx_released += 1;
-            return self.release(now, &mut dialog);
+            let auth = placed.auth.clone();
+            return self.release(now, dialog, auth);
         };
         let answer = sdp_answer(&response.raw).or(early_answer);
         let hung_up = placed.hangup != Hangup::No;
         if answer.is_none() && !hung_up {
-            self.release(now, &mut dialog);
+            let auth = placed.auth.clone();
+            self.release(now, dialog, auth);
             return self.events.push_back(Event::CallFailed {
                 call,
                 code: 488,
@@ -358,8 +360,9 @@ impl Endpoint {
         state.session.peer_allows_update = session::allows_update(&response.raw.headers);
         self.dialogs.insert(state.dialog.id().clone(), call);
         self.calls.insert(call, Box::new(state));
-        if let Some(auth) = placed.auth.take() {
-            self.authenticators.insert(call, auth);
+        // The placed call keeps its own for the BYEs releasing other forks' 2xx responses.
+        if let Some(auth) = &placed.auth {
+            self.authenticators.insert(call, auth.clone());
         }
         self.reschedule(Owner::Session(call));
         match answer {
@@ -369,13 +372,6 @@ impl Endpoint {
             // §9.1: the 2xx crossed our CANCEL; the session is ended with a BYE.
             _ => self.send_bye(now, call),
         }
-    }
-
-    /// Ends a dialog we do not keep with a BYE whose outcome nobody waits for.
-    fn release(&mut self, now: Instant, dialog: &mut Dialog) {
-        let branch = self.ids.branch();
-        let bye = dialog.request(rsip::Method::Bye, &branch, &self.user_agent);
-        self.start_non_invite(now, rsip::Method::Bye, branch, bye, None);
     }
 
     /// A final non-2xx: a challenge is answered if the rules allow (§22.2, §22.3), otherwise

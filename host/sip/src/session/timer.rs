@@ -111,16 +111,20 @@ pub(crate) fn negotiate(
     }))
 }
 
-/// The session timer the peer's 2xx to our own re-INVITE states in its Session-Expires: the
-/// peer, UAS of that request, has the last word. `None` without one: §7.2 turns the timer
-/// off ("there is no session expiration"). An interval below our Min-SE, which §9 forbids
-/// the UAS, is raised to it: taken as it is, 0 would end the call at once and 1 refresh it
-/// in a loop.
+/// The session timer the peer's 2xx to our own INVITE, re-INVITE or UPDATE states in its
+/// Session-Expires: the peer, UAS of that request, has the last word. `None` without one:
+/// §7.2 turns the timer off ("there is no session expiration"); `None` too when `config`
+/// has session timers off, whatever a proxy put in the 2xx (§8), since no session of ours
+/// expires then. An interval below our Min-SE, which §9 forbids the UAS, is raised to it:
+/// taken as it is, 0 would end the call at once and 1 refresh it in a loop.
 pub(crate) fn from_answer(
     response: &impl HasHeaders,
     previous: Option<Agreed>,
     config: &SessionTimers,
 ) -> Option<Agreed> {
+    if !config.enabled {
+        return None;
+    }
     let value = text(response, "Session-Expires")?;
     let interval = delta_seconds(value)?.max(config.min_se);
     Some(Agreed {
@@ -260,6 +264,10 @@ mod tests {
         ] {
             assert_eq!(negotiate(&request(extra), &off), Ok(None), "{extra}");
         }
+        // RFC 4028 §8: a proxy may put a Session-Expires in the 2xx to our own request.
+        for value in ["90;refresher=uac", "90;refresher=uas"] {
+            assert_eq!(from_answer(&answer(value), None, &off), None, "{value}");
+        }
     }
 
     #[test]
@@ -290,7 +298,7 @@ mod tests {
         );
     }
 
-    fn answered(session_expires: &str) -> Option<Agreed> {
+    fn answer(session_expires: &str) -> rsip::Response {
         let text = format!(
             "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
              From: <sip:sut@192.0.2.1>;tag=a\r\nTo: <sip:b@192.0.2.7>;tag=b\r\n\
@@ -300,7 +308,11 @@ mod tests {
         else {
             panic!("not a response: {text}");
         };
-        from_answer(&*response, None, &SessionTimers::default())
+        *response
+    }
+
+    fn answered(session_expires: &str) -> Option<Agreed> {
+        from_answer(&answer(session_expires), None, &SessionTimers::default())
     }
 
     #[test]

@@ -731,6 +731,94 @@ fn second_fork_2xx_is_acked_and_byed_and_retransmissions_reacked() {
     assert_eq!(pair.a.active_calls(), 1, "the first dialog is kept");
 }
 
+/// A call with credentials whose INVITE the proxy challenged (nonce `n1`), up to its
+/// answer; the proxy then keeps the BYEs it gets unanswered.
+fn challenged_call(seed: u64) -> Pair {
+    let mut pair = Pair::new(Net::perfect(seed), idle());
+    pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.reply(
+        Method::Invite,
+        407,
+        "Proxy Authentication Required",
+        &proxy_challenge("n1"),
+        "",
+    );
+    peer_wait(&mut pair, Method::Invite, 2);
+    pair.peer.answer_bye = false;
+    pair
+}
+
+fn proxy_challenge(nonce: &str) -> String {
+    format!("Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"{nonce}\"\r\n")
+}
+
+/// The proxy challenges the BYE that releases a dialog we do not keep (RFC 3261 §22.3): it is
+/// sent once more with credentials, the next CSeq and a new branch; a second challenge ends it.
+fn assert_release_challenge_answered_once(pair: &mut Pair, tag: &str) {
+    let bye = peer_wait(pair, Method::Bye, 1);
+    assert!(
+        header(&bye, "To")
+            .unwrap()
+            .ends_with(&format!(";tag={tag}")),
+        "{bye}"
+    );
+    assert_eq!(header(&bye, "CSeq"), Some("3 BYE"));
+    let auth = header(&bye, "Proxy-Authorization").expect("the INVITE's credentials");
+    assert!(auth.contains("nonce=\"n1\""), "{auth}");
+    pair.peer.reply(
+        Method::Bye,
+        407,
+        "Proxy Authentication Required",
+        &proxy_challenge("n2"),
+        "",
+    );
+    let again = peer_wait(pair, Method::Bye, 2);
+    assert_eq!(header(&again, "CSeq"), Some("4 BYE"));
+    assert_ne!(branch(&again), branch(&bye));
+    assert_eq!(header(&again, "Call-ID"), header(&bye, "Call-ID"));
+    let auth = header(&again, "Proxy-Authorization").expect("credentials");
+    assert!(auth.contains("nonce=\"n2\""), "{auth}");
+    assert!(auth.contains(&format!("uri=\"sip:{P}\"")), "{auth}");
+    pair.peer.reply(
+        Method::Bye,
+        407,
+        "Proxy Authentication Required",
+        &proxy_challenge("n3"),
+        "",
+    );
+    pair.settle();
+    assert_eq!(
+        pair.peer_got(Method::Bye).len(),
+        2,
+        "a second challenge is not answered"
+    );
+    assert_eq!(pair.a.stats().auth_retries, 2);
+}
+
+#[test]
+fn a_challenge_to_the_bye_releasing_a_second_fork_is_answered_once() {
+    let mut pair = challenged_call(19);
+    for tag in ["fork1", "fork2"] {
+        pair.peer.tag = tag.into();
+        pair.peer
+            .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    }
+    assert_release_challenge_answered_once(&mut pair, "fork2");
+    assert_eq!(pair.a_names(), ["CallAnswered"]);
+    assert_eq!(pair.a.active_calls(), 1, "the first dialog is kept");
+}
+
+#[test]
+fn a_challenge_to_the_bye_releasing_a_2xx_without_an_answer_is_answered_once() {
+    let mut pair = challenged_call(20);
+    pair.peer.tag = "fork1".into();
+    pair.peer.reply(Method::Invite, 200, "OK", "", "");
+    assert_release_challenge_answered_once(&mut pair, "fork1");
+    assert_eq!(pair.a_names(), ["CallFailed(488)"]);
+    assert_eq!(pair.a.active_calls(), 0);
+}
+
 #[test]
 fn early_answer_stands_in_for_a_2xx_without_sdp() {
     let mut pair = Pair::new(Net::perfect(14), idle());
@@ -1118,6 +1206,42 @@ fn a_placed_call_refreshes_its_session_when_the_callee_makes_it_refresher() {
     assert!(!ended(&pair.a_events), "{:?}", pair.a_names());
     pair.a.hangup(pair.now, call).unwrap();
     pair.settle();
+}
+
+#[test]
+fn with_session_timers_off_a_session_expires_in_the_2xx_starts_no_timer() {
+    for refresher in ["uas", "uac"] {
+        let mut pair = Pair::new(Net::perfect(34), idle());
+        let config = switchyard_sip::EndpointConfig {
+            user_agent: "caller".into(),
+        };
+        let off = switchyard_sip::SessionTimers {
+            enabled: false,
+            ..switchyard_sip::SessionTimers::default()
+        };
+        pair.a = switchyard_sip::Endpoint::new(config, 11).with_session_timers(off);
+        let call = pair.invite(call_to(P));
+        peer_wait(&mut pair, Method::Invite, 1);
+        // RFC 4028 §8: a proxy on the path put a Session-Expires in the 2xx.
+        let expires = format!("Session-Expires: 90;refresher={refresher}\r\n");
+        pair.peer
+            .reply(Method::Invite, 200, "OK", &expires, &callee_sdp());
+        assert!(pair.run_until(MINUTE, answered));
+        pair.run_for(2 * MINUTE);
+        assert_eq!(
+            pair.peer_got(Method::Invite).len(),
+            1,
+            "{refresher}: no refresh"
+        );
+        assert!(
+            pair.peer_got(Method::Bye).is_empty(),
+            "{refresher}: no expiry"
+        );
+        assert_eq!(pair.a_names(), ["CallAnswered"], "{refresher}");
+        assert_eq!(pair.a.active_calls(), 1, "{refresher}");
+        pair.a.hangup(pair.now, call).unwrap();
+        pair.settle();
+    }
 }
 
 /// The headers of a reliable provisional response numbered `rseq` (RFC 3262 §7).
