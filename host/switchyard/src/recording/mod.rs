@@ -230,7 +230,7 @@ impl Recorder {
             return Err(DeleteError::NotARecording(name.to_owned()));
         }
         let path = dir.join(name);
-        // Held while the file goes, so that no recording of that name starts meanwhile.
+        // Held while the name goes, so that no recording of that name starts meanwhile.
         let writing = lock(&self.writing);
         if writing.files.contains_key(&path) {
             return Err(DeleteError::BeingWritten(name.to_owned()));
@@ -243,11 +243,16 @@ impl Recorder {
             }
             Err(e) => return Err(DeleteError::Failed(format!("{}: {e}", path.display()))),
         }
-        std::fs::remove_file(&path).map_err(|e| match e.kind() {
+        let aside = wav_file::set_aside(&path).map_err(|e| match e.kind() {
             ErrorKind::NotFound => DeleteError::NotFound(name.to_owned()),
             _ => DeleteError::Failed(format!("{}: {e}", path.display())),
         })?;
         drop(writing);
+        // Unlinking a large file frees its blocks, which may take long: not under the lock
+        // every recording's writer takes.
+        if let Err(e) = std::fs::remove_file(&aside) {
+            return Err(DeleteError::Failed(format!("{}: {e}", aside.display())));
+        }
         // Measured anew, not given back: the file may never have been counted (copied in
         // since the last measure).
         if let Err(e) = self.measure_space(dir) {
@@ -509,11 +514,11 @@ fn stopped_where(limit: Limit) -> &'static str {
     }
 }
 
-/// Removes the hidden files in `dir` that [`wav_file::create_new`] leaves when a crash
-/// interrupts it: regular files named `.<name>.new` where `<name>` is a recording's (see
-/// [`switchyard_control::files::is_recording_name`]), each the second name of a recording
-/// (crashed after the link), which would keep its disk space once the recording is deleted, or
-/// a header alone (crashed before). Returns how many were removed and how many could not be
+/// Removes the hidden files in `dir` that [`wav_file::create_new`] and a deletion leave when a
+/// crash interrupts them: regular files named `.<name>.new` or `.<name>.del` where `<name>` is
+/// a recording's (see [`switchyard_control::files::is_recording_name`]), each the second name
+/// of a recording (crashed after the link), which would keep its disk space once the recording
+/// is deleted, a header alone (crashed before), or a deleted recording not yet removed. Returns how many were removed and how many could not be
 /// (each one that fails is passed over, the others still removed); an error only if `dir`
 /// cannot be read. Called before any recording starts in `dir`.
 fn remove_leftovers(dir: &Path) -> std::io::Result<(usize, usize)> {
@@ -847,6 +852,10 @@ mod tests {
         std::fs::write(dir.path().join("old.wav"), b"RIFF").unwrap();
         assert_eq!(recorder.delete("old.wav"), Ok(()));
         assert!(!dir.path().join("old.wav").exists());
+        assert!(
+            !dir.path().join(".old.wav.del").exists(),
+            "removed once set aside"
+        );
         assert_eq!(
             recorder.delete("old.wav"),
             Err(DeleteError::NotFound("old.wav".into()))
@@ -964,6 +973,8 @@ mod tests {
         std::fs::hard_link(path("linked.wav"), path(".linked.wav.new")).unwrap();
         // Left between the creation and the link: a header alone.
         std::fs::write(path(".orphan.wav.new"), [0; 44]).unwrap();
+        // Left by a deletion between setting the file aside and removing it.
+        std::fs::write(path(".deleted.wav.del"), b"RIFF").unwrap();
         let others = [
             ".notes.new",
             ".x.WAV.new",

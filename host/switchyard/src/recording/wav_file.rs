@@ -24,6 +24,10 @@ const HIDDEN_PREFIX: &str = ".";
 /// What the hidden name of a file being created adds after its name.
 const HIDDEN_SUFFIX: &str = ".new";
 
+/// What the hidden name of a file being deleted adds after its name (as long as
+/// [`HIDDEN_SUFFIX`], which [`MAX_NAME_BYTES`] counts).
+const DELETED_SUFFIX: &str = ".del";
+
 /// The length of the header: RIFF, `fmt ` (PCM) and `data` chunk headers.
 pub const HEADER_LEN: u64 = 44;
 
@@ -68,9 +72,9 @@ fn header(rate: u32, samples: u64) -> [u8; HEADER_LEN as usize] {
 /// Creates the file at `path`, which must not exist (a file, link, directory or anything else
 /// of that name is never replaced: [`ErrorKind::AlreadyExists`]), as a WAV of no samples at
 /// `rate` Hz: the header is written under a hidden name beside it (`.<name>.new`, replacing a
-/// file of that name a crash left), which the file is then linked to `path` from, so that the
-/// name never shows a file without its header. Readable by its owner and group only: what a
-/// room said is not for every user of the host. Not synced to disk.
+/// file of that name a crash left), synced, and then linked to `path`, so that the name never
+/// shows a file without its header, even after a power loss. Readable by its owner and group
+/// only: what a room said is not for every user of the host. The directory is not synced.
 pub fn create_new(path: &Path, rate: u32) -> std::io::Result<File> {
     let hidden = hidden_name(path);
     match std::fs::remove_file(&hidden) {
@@ -82,8 +86,10 @@ pub fn create_new(path: &Path, rate: u32) -> std::io::Result<File> {
         .create_new(true)
         .mode(0o640)
         .open(&hidden)?;
+    // The link may reach the disk before unsynced data does (ext4's delayed allocation).
     let linked = file
         .write_all_at(&header(rate, 0), 0)
+        .and_then(|()| file.sync_data())
         .and_then(|()| std::fs::hard_link(&hidden, path));
     if let Err(e) = std::fs::remove_file(&hidden)
         && linked.is_ok()
@@ -95,16 +101,31 @@ pub fn create_new(path: &Path, rate: u32) -> std::io::Result<File> {
 
 /// `.<name>.new` beside `path`.
 fn hidden_name(path: &Path) -> PathBuf {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!("{HIDDEN_PREFIX}{name}{HIDDEN_SUFFIX}"))
+    hidden_with(path, HIDDEN_SUFFIX)
 }
 
-/// The name whose hidden name (`.<name>.new`, see [`create_new`]) `file_name` is, if it is
-/// one.
+/// `.<name><suffix>` beside `path`.
+fn hidden_with(path: &Path, suffix: &str) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!("{HIDDEN_PREFIX}{name}{suffix}"))
+}
+
+/// Takes the name `path` from its file at once, moving the file to a hidden name beside it
+/// (`.<name>.del`, replacing one a crash left), which is returned for the file to be removed
+/// from: removing a large file may take long, and the name is free meanwhile.
+pub fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let aside = hidden_with(path, DELETED_SUFFIX);
+    std::fs::rename(path, &aside)?;
+    Ok(aside)
+}
+
+/// The name whose hidden name (`.<name>.new` of [`create_new`], `.<name>.del` of
+/// [`set_aside`]) `file_name` is, if it is one.
 pub fn visible_name(file_name: &str) -> Option<&str> {
-    file_name
-        .strip_prefix(HIDDEN_PREFIX)?
+    let hidden = file_name.strip_prefix(HIDDEN_PREFIX)?;
+    hidden
         .strip_suffix(HIDDEN_SUFFIX)
+        .or_else(|| hidden.strip_suffix(DELETED_SUFFIX))
 }
 
 /// A growing WAV file.
