@@ -124,6 +124,39 @@ fn check_config_accepts_the_example_and_names_file_line_and_key_of_errors() {
 }
 
 #[test]
+fn check_config_refuses_listeners_that_would_share_a_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let clash = config_file(
+        &dir,
+        "[sip]\nlisten = [\"127.0.0.1:28095\"]\n[control]\nlisten = \"127.0.0.1:28095\"\n",
+    );
+    let out = run(&["check-config", &clash]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "{clash}:4:1: control.listen: 127.0.0.1:28095 has the port of sip.listen \
+             127.0.0.1:28095, which SIP takes over TCP as well as UDP: the control endpoint \
+             could not listen on it\n"
+        )
+    );
+    let in_rtp = config_file(
+        &dir,
+        "[sip]\nlisten = \"127.0.0.1:28095\"\n[rtp]\nport_min = 28000\nport_max = 28999\n",
+    );
+    let out = run(&["check-config", &in_rtp]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with(&format!(
+            "{in_rtp}:2:1: sip.listen: 127.0.0.1:28095 lies in the RTP range \
+             rtp.port_min..=rtp.port_max (28000..=28999)"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn check_config_names_the_expected_value_in_words() {
     let dir = tempfile::tempdir().unwrap();
     let port = config_file(&dir, "[rtp]\nport_min = 10000\nport_max = 70000\n");

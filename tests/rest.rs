@@ -287,3 +287,27 @@ fn a_locked_room_admits_nobody_new_and_a_dial_out_joins_the_room_when_answered()
     );
     assert_eq!(numbers.trim(), "['<sip:alice@127.0.0.1>', 'bob']");
 }
+
+#[test]
+fn a_dial_out_into_a_room_that_does_not_exist_is_not_found_and_opens_none() {
+    let server = Server::start();
+    let out = script(
+        &server,
+        "before = rest('GET', '/api/v1/rooms')[2]\n\
+         status, kind, answer = rest('POST', '/api/v1/rooms/ghost/dialout', {'uri': 'sip:bob@127.0.0.1:9'})[:3]\n\
+         print(status, kind, *((answer['fault_code'], answer['detail']) if status != 200 else (answer,)))\n\
+         try:\n    print('placed', s.switchyard.dialout('ghost2', 'sip:bob@127.0.0.1:9'))\n\
+         except xmlrpc.client.Fault as fault:\n    print(fault.faultCode, fault.faultString)\n\
+         print(before, rest('GET', '/api/v1/rooms')[2], s.switchyard.rooms())\n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "404 application/problem+json 404 no such room",
+            "404 no such room",
+            "[] [] []",
+        ],
+        "refused, and no room was opened: {out}"
+    );
+}

@@ -29,10 +29,13 @@ def free_port(kind):
         return s.getsockname()[1]
 
 
-def free_sip_port():
-    """A loopback port free for UDP and TCP both, as SIP listens on both."""
+def free_sip_port(outside=range(0)):
+    """A loopback port free for UDP and TCP both, as SIP listens on both, and
+    not in `outside` (the RTP range, where the server refuses its SIP port)."""
     for _ in range(50):
         port = free_port(socket.SOCK_DGRAM)
+        if port in outside:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -93,7 +96,10 @@ def start_server(binary, workdir, extra, sip_keys="",
     """The server on loopback with `sip_keys` and `rtp_keys` added to its [sip]
     and [rtp] tables and `extra` (more TOML, `\\n` read as a newline) after
     them; once it answers XML-RPC, the process and its SIP and control ports."""
-    sip, control_port = free_sip_port(), free_port(socket.SOCK_STREAM)
+    rtp = {key: int(value) for key, value in
+           re.findall(r"^(port_min|port_max) = (\d+)$", rtp_keys, re.M)}
+    sip = free_sip_port(range(rtp["port_min"], rtp["port_max"] + 1))
+    control_port = free_port(socket.SOCK_STREAM)
     config = os.path.join(workdir, "switchyard.toml")
     with open(config, "w") as f:
         f.write(

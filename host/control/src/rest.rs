@@ -138,7 +138,8 @@ pub const ROUTES: &[RestRoute] = &[
         "/api/v1/rooms/{room}/dialout",
         "dialout",
         &[ROOM, Arg::Body("uri")],
-        "Calls `uri` into the room; answers the new call's id",
+        "Calls `uri` into the room, which must exist (404 otherwise: no room is opened); \
+         answers the new call's id",
     ),
     host(
         Verb::Post,

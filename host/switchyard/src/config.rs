@@ -949,6 +949,7 @@ impl Config {
                 format!("no RTP socket can be bound to {}: {e}", self.rtp.address),
             );
         }
+        self.check_ports_apart()?;
         if self.media.workers > 1024 {
             return fail("media.workers", "must be at most 1024".to_owned());
         }
@@ -1147,6 +1148,42 @@ impl Config {
         Ok(())
     }
 
+    /// Checks that no two listeners would take the same port: SIP takes its ports over TCP as
+    /// well as UDP, so `control.listen` (TCP) may not share one, and RTP takes UDP ports of its
+    /// range, so no `sip.listen` port may lie in it; each on an address the other may bind too
+    /// (see [`addresses_overlap`]). A port of 0 is picked at start, never one in use.
+    fn check_ports_apart(&self) -> Result<(), (String, String)> {
+        let control = self.control.listen;
+        let rtp = &self.rtp;
+        for &sip in &self.sip.listen {
+            if control.port() != 0
+                && control.port() == sip.port()
+                && addresses_overlap(control.ip(), sip.ip())
+            {
+                return Err((
+                    "control.listen".to_owned(),
+                    format!(
+                        "{control} has the port of sip.listen {sip}, which SIP takes over TCP as \
+                         well as UDP: the control endpoint could not listen on it"
+                    ),
+                ));
+            }
+            if (rtp.port_min..=rtp.port_max).contains(&sip.port())
+                && addresses_overlap(rtp.address, sip.ip())
+            {
+                return Err((
+                    "sip.listen".to_owned(),
+                    format!(
+                        "{sip} lies in the RTP range rtp.port_min..=rtp.port_max ({}..={}) on \
+                         rtp.address {}: SIP and calls' RTP would contend for its UDP port",
+                        rtp.port_min, rtp.port_max, rtp.address
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks `guests.<name>.records_dir`, `dir`: a writable directory, and
     /// none the server keeps its own files in nor another guest's records
     /// directory, as a guest may empty or overwrite any file of its
@@ -1296,6 +1333,18 @@ impl Config {
             (key.clone(), text)
         })
     }
+}
+
+/// Whether sockets bound to `a` and `b` on one port and protocol would clash: the same address
+/// (an IPv4-mapped IPv6 address is its IPv4 one), or a wildcard and an address of its family;
+/// `::` clashes with IPv4 too, as a socket on it takes IPv4 unless it is IPv6-only.
+fn addresses_overlap(a: IpAddr, b: IpAddr) -> bool {
+    let (a, b) = (a.to_canonical(), b.to_canonical());
+    let any_v6 = IpAddr::from(Ipv6Addr::UNSPECIFIED);
+    a == b
+        || a == any_v6
+        || b == any_v6
+        || ((a.is_unspecified() || b.is_unspecified()) && a.is_ipv4() == b.is_ipv4())
 }
 
 /// Whether `addr`'s address is one of this host's (or the wildcard of a family
@@ -2278,6 +2327,83 @@ mod tests {
             bad.to_string().contains("sip.listen") && bad.to_string().contains("127.0.0.1:5060"),
             "{bad}"
         );
+    }
+
+    #[test]
+    fn the_control_endpoint_may_not_listen_on_a_port_sip_takes_over_tcp() {
+        // Port 5070, below the default RTP range.
+        let err =
+            parse("[sip]\nlisten = [\"127.0.0.1:5070\"]\n[control]\nlisten = \"127.0.0.1:5070\"\n")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:4:1: control.listen: 127.0.0.1:5070 has the port of sip.listen \
+             127.0.0.1:5070, which SIP takes over TCP as well as UDP: the control endpoint \
+             could not listen on it"
+        );
+        // The default sip.listen: both families' wildcards.
+        let err = parse("[control]\nlisten = \"127.0.0.1:5060\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("control.listen"), "{err}");
+        for apart in [
+            "[sip]\nlisten = \"127.0.0.2:5070\"\n[control]\nlisten = \"127.0.0.1:5070\"\n",
+            "[sip]\nlisten = \"[::1]:5070\"\n[control]\nlisten = \"127.0.0.1:5070\"\n",
+            "[sip]\nlisten = \"127.0.0.1:0\"\n[control]\nlisten = \"127.0.0.1:0\"\n",
+        ] {
+            assert!(parse(apart).is_ok(), "{apart}");
+        }
+    }
+
+    #[test]
+    fn no_sip_port_may_lie_in_the_rtp_range_on_an_address_rtp_binds() {
+        let err = parse(
+            "[sip]\nlisten = [\"[::1]:5060\", \"127.0.0.1:20001\"]\n\
+             [rtp]\nport_min = 20000\nport_max = 20099\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:2:1: sip.listen: 127.0.0.1:20001 lies in the RTP range \
+             rtp.port_min..=rtp.port_max (20000..=20099) on rtp.address 0.0.0.0: SIP and \
+             calls' RTP would contend for its UDP port"
+        );
+        let on = |sip: &str, rtp: &str| {
+            parse(&format!(
+                "[sip]\nlisten = \"{sip}\"\n[rtp]\naddress = \"{rtp}\"\n\
+                 port_min = 20000\nport_max = 20099\n"
+            ))
+        };
+        let err = on("127.0.0.1:20099", "127.0.0.1").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
+        assert!(on("127.0.0.1:20100", "127.0.0.1").is_ok(), "past the range");
+        assert!(
+            on("127.0.0.2:20001", "127.0.0.1").is_ok(),
+            "another address"
+        );
+        assert!(on("[::1]:20001", "127.0.0.1").is_ok(), "another family");
+    }
+
+    #[test]
+    fn addresses_overlap_on_the_same_address_or_a_wildcard_that_takes_the_other() {
+        let overlap = |a: &str, b: &str| addresses_overlap(a.parse().unwrap(), b.parse().unwrap());
+        for (a, b) in [
+            ("127.0.0.1", "127.0.0.1"),
+            ("0.0.0.0", "192.0.2.1"),
+            ("::", "192.0.2.1"),
+            ("::", "0.0.0.0"),
+            ("::", "2001:db8::1"),
+            ("::ffff:192.0.2.1", "192.0.2.1"),
+            ("::ffff:0.0.0.0", "192.0.2.1"),
+        ] {
+            assert!(overlap(a, b) && overlap(b, a), "{a} and {b}");
+        }
+        for (a, b) in [
+            ("127.0.0.1", "127.0.0.2"),
+            ("0.0.0.0", "::1"),
+            ("::1", "127.0.0.1"),
+            ("2001:db8::1", "2001:db8::2"),
+        ] {
+            assert!(!overlap(a, b) && !overlap(b, a), "{a} and {b}");
+        }
     }
 
     #[test]

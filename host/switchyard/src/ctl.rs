@@ -54,7 +54,7 @@ pub enum CtlCommand {
         /// The room.
         room: String,
     },
-    /// Calls a SIP URI into a room; prints the new call's id.
+    /// Calls a SIP URI into a room that exists; prints the new call's id.
     Dialout {
         /// The room.
         room: String,

@@ -10,6 +10,7 @@ use crate::recording::{DeleteError, Recorder};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_core::kv::{KvStore, MemoryKv};
 use switchyard_core::{CallCore, CallId, CoreError, TimerId};
 use switchyard_guest::{DialRequest, Error, HostApi, JoinOptions, LogThrottle, RoomInfo};
@@ -301,6 +302,8 @@ impl HostApi for CoreHost {
         self.on_call(call, |core, call| core.hold(Instant::now(), call, held))
     }
 
+    /// As [`HostApi::dial`]; the host's own dial-out ([`HOST_INTERFACE`] as `guest`) into
+    /// a room that does not exist is [`Error::NoSuchRoom`], and nothing is placed.
     fn dial(&self, guest: &str, mut request: DialRequest) -> Result<String, Error> {
         let room = request
             .room
@@ -317,6 +320,13 @@ impl HostApi for CoreHost {
             let placer = Self::placer(guest)?;
             self.place_with(placer, |core| match room {
                 None => core.dial(request),
+                // The host's own dial-out (the control API's) joins only rooms that exist: a
+                // room it opened would lack what a guest sets up in the rooms it opens (an
+                // admin pin), and a mistyped name would open one. Checked under the lock
+                // the call is placed under, so a room closed meanwhile is not opened again.
+                Some((room, _)) if guest == HOST_INTERFACE && core.is_locked(&room).is_none() => {
+                    Err(CoreError::NoSuchRoom)
+                }
                 // A room that cannot take the call refuses the dial whole.
                 Some((room, options)) => {
                     let number = options.number.clone();
@@ -686,6 +696,33 @@ mod tests {
                 if m.contains("more than dialout.max_per_second (1) calls placed this second")),
             "past the rate, the host refuses for now: {over:?}"
         );
+    }
+
+    #[test]
+    fn the_host_dials_out_into_rooms_that_exist_only() {
+        let policy = DialPolicy::new(None, 1).expect("no pattern");
+        let host = host_with(policy);
+        let into = |room: &str| DialRequest {
+            room: Some((
+                room.to_owned(),
+                JoinOptions {
+                    number: "bob".into(),
+                    reason: "dialout".into(),
+                    participant_id: String::new(),
+                },
+            )),
+            ..dial_to("sip:bob@192.0.2.9")
+        };
+        let refused = host.dial(HOST_INTERFACE, into("ghost"));
+        assert!(matches!(refused, Err(Error::NoSuchRoom)), "{refused:?}");
+        assert!(host.list_rooms().is_empty(), "no room is opened");
+        assert!(host.open_room("7"));
+        let placed = host.dial(HOST_INTERFACE, into("7"));
+        assert!(
+            matches!(placed.as_deref(), Ok("c1")),
+            "the refusal used none of the second's one call: {placed:?}"
+        );
+        assert_eq!(host.list_rooms(), ["7"]);
     }
 
     #[test]
