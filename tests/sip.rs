@@ -5,7 +5,7 @@ mod support;
 use std::net::UdpSocket;
 use std::time::Duration;
 use support::raw_peer::RawPeer;
-use support::server::Server;
+use support::server::{Server, base_config};
 use support::sipp::{call as sipp, scenario};
 use support::xmlrpc::stats;
 
@@ -130,6 +130,54 @@ fn the_sdp_answer_takes_the_offerers_codec_and_telephone_event() {
     assert!(
         answer.starts_with("SIP/2.0 200 OK\r\n") && answer.contains("CSeq: 2 BYE"),
         "expected 200 OK to the BYE (CSeq: 2 BYE), got:\n{answer}"
+    );
+}
+
+/// The final answer to an INVITE over IPv4 whose SDP offer names `c=IN IP6 ::1`, from a
+/// server started with `config`; the call, if answered, is ended.
+fn ipv6_offer_over_ipv4(config: &str) -> String {
+    let server = Server::start_with(config);
+    let peer = RawPeer::new(server.sip);
+    let rtp = UdpSocket::bind("[::1]:0").expect("an IPv6 loopback RTP port");
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n\
+         m=audio {} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+        rtp.local_addr().unwrap().port()
+    );
+    peer.send(invite(&peer, &sdp).as_bytes());
+    let answer = peer
+        .final_answer()
+        .unwrap_or_else(|| panic!("no answer to the INVITE; server log:\n{}", server.log()));
+    let to_tag = answer
+        .lines()
+        .find(|l| l.starts_with("To:"))
+        .and_then(|to| to.split("tag=").nth(1))
+        .map(str::trim);
+    if let (true, Some(to_tag)) = (answer.starts_with("SIP/2.0 200 "), to_tag) {
+        for (method, cseq) in [("ACK", "1 ACK"), ("BYE", "2 BYE")] {
+            peer.send(
+                peer.request(method, cseq, to_tag, MAX_FORWARDS, "")
+                    .as_bytes(),
+            );
+        }
+    }
+    answer
+}
+
+#[test]
+fn an_ipv6_offer_gets_an_ipv6_answer_unless_rtp_address_is_ipv4() {
+    // rtp.address 127.0.0.1 serves IPv4 only: a clear refusal, not a call without audio.
+    let refused = ipv6_offer_over_ipv4(&base_config());
+    assert!(
+        refused.starts_with("SIP/2.0 488 Not Acceptable Here: Media Address Family Not Served\r\n"),
+        "expected 488 to an IPv6 offer with an IPv4 rtp.address, got:\n{refused}"
+    );
+    // The default rtp.address serves both families: the answer is IPv6, as the offer.
+    let default_address = base_config().replace("address = \"127.0.0.1\"\n", "");
+    let ok = ipv6_offer_over_ipv4(&default_address);
+    assert!(
+        ok.starts_with("SIP/2.0 200 OK\r\n") && ok.contains("\r\nc=IN IP6 "),
+        "expected 200 OK with an IPv6 c= line, got:\n{ok}"
     );
 }
 

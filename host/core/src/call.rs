@@ -142,6 +142,19 @@ impl Session {
         }
     }
 
+    /// The peer's address for its media, unless it names the unspecified address (a hold,
+    /// RFC 3264 §8.4), which is of no family.
+    pub(crate) fn remote_ip(&self) -> Option<IpAddr> {
+        Some(self.negotiated.remote_rtp.ip()).filter(|ip| !ip.is_unspecified())
+    }
+
+    /// Whether our RTP socket on `local` can send to the peer's media address: it names
+    /// none, or one of `local`'s family.
+    pub(crate) fn reachable_from(&self, local: IpAddr) -> bool {
+        self.remote_ip()
+            .is_none_or(|remote| remote.is_ipv4() == local.is_ipv4())
+    }
+
     /// The audio to use with a peer whose offer is `remote`, as
     /// [`sdp::negotiate`] chooses it; `None` if there is none.
     pub(crate) fn agree(remote: &sdp::Offer) -> Option<Session> {
@@ -163,12 +176,18 @@ impl Session {
     /// The audio of our offer `ours` as the peer's `answer` agreed it. The peer
     /// sends with the payload types `ours` gave the agreed codec and
     /// telephone-event (RFC 3264 §5.1), which the answer need not repeat (§6.1
-    /// only recommends it); `None` if there is no codec in common.
+    /// only recommends it); `None` if there is no codec in common, or if the answer's address
+    /// is of another family than `ours`, which our RTP socket cannot send to.
     pub(crate) fn agree_answer(answer: &sdp::Offer, ours: &str) -> Option<Session> {
         let mut session = Session::of(sdp::negotiate(answer, SUPPORTED_ENCODINGS).ok()?)?;
-        session.incoming = sdp::Offer::parse(ours.as_bytes())
-            .ok()
-            .and_then(|ours| incoming(&ours, answer, &session.negotiated));
+        let ours = sdp::Offer::parse(ours.as_bytes()).ok();
+        if ours
+            .as_ref()
+            .is_some_and(|ours| !session.reachable_from(ours.connection.ip()))
+        {
+            return None;
+        }
+        session.incoming = ours.and_then(|ours| incoming(&ours, answer, &session.negotiated));
         Some(session)
     }
 }

@@ -13,7 +13,7 @@ mod renegotiation;
 mod room_state;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use switchyard_media::{LegId, MediaEvent, SILENCE_DBOV, TalkChange};
 use switchyard_sip::{
@@ -568,9 +568,14 @@ impl CallCore {
             Some(session) => session,
             None => None,
         };
+        let Some(local_ip) = self.media_ip(incoming.source.ip(), session.as_ref()) else {
+            tracing::info!(%key, "the offer's media address is of a family rtp.address does not serve: 488");
+            self.stats.ended_unanswered();
+            let _ = self.endpoint.reject(now, key, 488, FAMILY_NOT_SERVED);
+            return;
+        };
         self.next_call += 1;
         let id = CallId(self.next_call);
-        let local_ip = self.network.local_ip_for(incoming.source.ip());
         self.calls.insert(
             id,
             Call {
@@ -611,6 +616,16 @@ impl CallCore {
             .push_back(Effect::Guest(GuestOp::Invite(Box::new(invite))));
     }
 
+    /// Our address for the media of an incoming call from `peer` whose offer agreed
+    /// `session`: towards the offer's media address (RFC 3264 §6: the answer names an address
+    /// of the offerer's family, which it can reach), or towards `peer` when the offer names
+    /// none or there is no offer (ours then goes in the 2xx); `None` when our RTP sockets
+    /// cannot be of that family.
+    fn media_ip(&mut self, peer: IpAddr, session: Option<&Session>) -> Option<IpAddr> {
+        let remote = session.and_then(Session::remote_ip).unwrap_or(peer);
+        self.network.media_ip_for(remote)
+    }
+
     /// Refuses an offered call with `503 Service Unavailable` asking the caller
     /// to try again after `retry_after_s` seconds (RFC 3261 §20.33, §21.5.4).
     fn refuse_busy(&mut self, now: Instant, key: CallKey, retry_after_s: u32) {
@@ -633,6 +648,10 @@ impl CallCore {
         self.effects.push_back(Effect::Media(op));
     }
 }
+
+/// The reason phrase of the 488 refusing an offer whose media address is of a family we
+/// cannot give it RTP in (RFC 3261 §21.4.26).
+pub(crate) const FAMILY_NOT_SERVED: &str = "Not Acceptable Here: Media Address Family Not Served";
 
 /// Why a call ended, for its participant's reason.
 pub(crate) enum Ending {

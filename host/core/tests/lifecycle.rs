@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Script, World, answering_callee, conference, refusals};
+use common::{Script, World, answer_only, answering_callee, conference, refusals};
 use std::time::Duration;
 use switchyard_core::{
     CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, KEEP_META_KEY,
@@ -12,7 +12,7 @@ use switchyard_core::{
     MediaOp, ParticipantStatus, RoomState,
 };
 use switchyard_media::{LegParams, MediaDirection};
-use switchyard_sip::testing::{Net, addr, rsip::Method};
+use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
 
 fn config() -> CoreConfig {
     CoreConfig {
@@ -916,6 +916,65 @@ fn a_late_offer_whose_ack_answers_with_no_codec_of_ours_is_hung_up() {
             .any(|r| r.text.starts_with("BYE ")),
         "hung up with a BYE"
     );
+}
+
+#[test]
+fn a_late_offer_whose_ack_answers_with_an_address_of_another_family_is_hung_up() {
+    let mut world = World::new(config(), Net::perfect(4), 4, conference());
+    let caller = world.dial_offering("000777123", "alice", "");
+    // Our offer in the 2xx is IPv4, as the INVITE came.
+    world.uacs[caller].ack_answer = Some(audio_offer(addr("[::1]:6000")));
+    assert!(world.run_until(Duration::from_secs(5), |w| w.core.active_calls() == 0));
+    world.run_for(Duration::from_secs(1));
+    assert!(
+        world.uacs[caller]
+            .received()
+            .iter()
+            .any(|r| r.text.starts_with("BYE ")),
+        "hung up with a BYE"
+    );
+}
+
+#[test]
+fn an_ipv6_offer_over_ipv4_sip_is_answered_with_an_ipv6_address() {
+    let mut world = World::new(config(), Net::perfect(6), 6, answer_only());
+    let caller = world.dial_offering("000777123", "alice", &audio_offer(addr("[::1]:30000")));
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    let ok = world.uacs[caller].last_response(Method::Invite).unwrap();
+    // RFC 3264 §6: an address the offerer can reach, of its family, not the SIP side's.
+    assert!(ok.body().contains("c=IN IP6 ::1\r\n"), "{}", ok.body());
+}
+
+#[test]
+fn an_offer_of_a_family_the_rtp_address_does_not_serve_is_refused_with_488() {
+    let ipv4_only = std::net::Ipv4Addr::LOCALHOST.into();
+    let mut world = World::with_rtp_address(ipv4_only, config(), Net::perfect(7), 7, answer_only());
+    let caller = world.dial_offering("000777123", "alice", &audio_offer(addr("[::1]:30000")));
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        !refusals(w, caller).is_empty()
+    }));
+    assert_eq!(refusals(&world, caller), [488]);
+    let refusal = world.uacs[caller].last_response(Method::Invite).unwrap();
+    assert!(
+        refusal
+            .text
+            .starts_with("SIP/2.0 488 Not Acceptable Here: Media Address Family Not Served\r\n"),
+        "{}",
+        refusal.text
+    );
+    assert!(world.invites().is_empty(), "no guest is offered the call");
+    assert_eq!(world.core.active_calls(), 0);
+    assert_eq!(
+        world.open_ports.load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+    // An IPv4 offer is served as ever.
+    let bob = world.dial("000777123", "bob");
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.uacs[bob].codes(Method::Invite).contains(&200)
+    }));
 }
 
 #[test]

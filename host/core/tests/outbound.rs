@@ -163,6 +163,50 @@ fn a_busy_callee_fails_the_call_with_its_code_and_the_port_is_released() {
 }
 
 #[test]
+fn a_callee_answering_with_an_address_of_another_family_is_hung_up_with_488() {
+    let mut w = world(idle());
+    // Our offer is IPv4; an IPv6 answer names an address our socket cannot send to.
+    let callee = w.callee(
+        addr(CALLEE),
+        Box::new(|endpoint, now, event| {
+            if let SipEvent::IncomingCall(call) = event {
+                let negotiated = switchyard_sip::sdp::negotiate(
+                    call.offer.as_ref().expect("an offer"),
+                    &[("PCMU", 8000)],
+                )
+                .expect("codec");
+                let answer = switchyard_sip::sdp::answer(&negotiated, addr("[::1]:7100"), 1);
+                endpoint.answer(now, call.call, answer).expect("answer");
+            }
+        }),
+    );
+    let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.core.has_call(call)));
+    assert_eq!(
+        failed(&w.events_of(call)),
+        Some((488, "Not Acceptable Here".to_owned()))
+    );
+    assert!(
+        !w.events_of(call).contains(&CallEvent::Answered),
+        "{:?}",
+        w.events_of(call)
+    );
+    assert!(w.callees[callee].events.iter().any(|e| matches!(
+        e,
+        SipEvent::CallEnded {
+            cause: EndCause::RemoteBye,
+            ..
+        }
+    )));
+    assert!(
+        leg_params_of(&w, call)
+            .iter()
+            .all(|p| p.remote != addr("[::1]:7100")),
+        "no RTP towards the answer"
+    );
+}
+
+#[test]
 fn an_unresolvable_target_fails_with_478_and_a_bad_uri_is_refused_at_once() {
     let mut w = world(idle());
     let call = w.core.dial(request("sip:bob@nowhere.invalid")).unwrap();

@@ -93,6 +93,27 @@ fn an_offer_without_a_common_codec_gets_488_and_the_session_stays() {
 }
 
 #[test]
+fn an_offer_of_another_address_family_gets_488_and_the_session_stays() {
+    let mut w = answered_call();
+    // The leg's RTP socket is IPv4, as the first offer was.
+    w.uacs[0].reoffer(w.now, "", &offer("[::1]:30300", ""));
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].codes(Method::Invite).contains(&488)
+    }));
+    let refusal = w.uacs[0].last_response(Method::Invite).unwrap();
+    assert!(
+        refusal
+            .text
+            .contains("488 Not Acceptable Here: Media Address Family Not Served"),
+        "{}",
+        refusal.text
+    );
+    assert!(updates(&w).is_empty(), "{:?}", updates(&w));
+    let call = w.invites()[0].call;
+    assert!(w.core.has_call(call), "the call goes on");
+}
+
+#[test]
 fn dtmf_sent_as_sip_info_reaches_the_guest() {
     let mut w = answered_call();
     w.uacs[0].info(

@@ -110,6 +110,10 @@ impl Network for ShellNetwork {
         self.advertise.filter(|ip| ip.is_ipv4() == peer.is_ipv4())
     }
 
+    fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
+        self.ports.serves(remote).then(|| self.local_ip_for(remote))
+    }
+
     fn reaches(&mut self, peer: IpAddr) -> bool {
         self.route(peer).is_some()
     }
@@ -212,6 +216,24 @@ mod tests {
         let net = network(None, &["0.0.0.0:5060", "[::]:5070"]);
         assert_eq!(net.sip_port_for(LOOPBACK), 5060);
         assert_eq!(net.sip_port_for(IpAddr::V6(Ipv6Addr::LOCALHOST)), 5070);
+    }
+
+    #[test]
+    fn media_has_an_address_of_the_remote_family_unless_the_rtp_address_is_of_the_other() {
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        // SIP over IPv4 only: an IPv6 media address still gets ours towards it.
+        let mut wildcard = ShellNetwork::new(
+            None,
+            vec!["127.0.0.1:5060".parse().unwrap()],
+            RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 40_000, 40_010),
+            PendingSockets::default(),
+        );
+        assert_eq!(wildcard.media_ip_for(v6), Some(v6));
+        assert_eq!(wildcard.media_ip_for(LOOPBACK), Some(LOOPBACK));
+        // `network` binds RTP to 127.0.0.1: IPv4 only.
+        let mut fixed = network(None, &["127.0.0.1:5060"]);
+        assert_eq!(fixed.media_ip_for(v6), None);
+        assert_eq!(fixed.media_ip_for(LOOPBACK), Some(LOOPBACK));
     }
 
     #[test]

@@ -90,6 +90,12 @@ impl RtpPorts {
         self.count
     }
 
+    /// Whether the range gives sockets for media with an address of `ip`'s family: the
+    /// configured address is unspecified (either family) or of that family.
+    pub fn serves(&self, ip: IpAddr) -> bool {
+        self.address.is_unspecified() || self.address.is_ipv4() == ip.is_ipv4()
+    }
+
     /// Non-blocking sockets on the next free even port and the odd one after
     /// it, for a call whose SDP names `local`: bound to the configured address, or, when that is
     /// unspecified, to the unspecified address of `local`'s family. `Err` says
@@ -97,15 +103,16 @@ impl RtpPorts {
     /// the other family, or the system refuses a socket (out of descriptors or
     /// memory, with its reason; the range is then not searched on).
     pub fn allocate(&mut self, local: IpAddr) -> Result<LegSockets, String> {
+        if !self.serves(local) {
+            let fixed = self.address;
+            return Err(format!(
+                "rtp.address {fixed} cannot carry media for {local}"
+            ));
+        }
         let address = match self.address {
             any if any.is_unspecified() && local.is_ipv6() => Ipv6Addr::UNSPECIFIED.into(),
             any if any.is_unspecified() => Ipv4Addr::UNSPECIFIED.into(),
-            fixed if fixed.is_ipv4() == local.is_ipv4() => fixed,
-            fixed => {
-                return Err(format!(
-                    "rtp.address {fixed} cannot carry media for {local}"
-                ));
-            }
+            fixed => fixed,
         };
         if self.in_use.load(Ordering::Relaxed) >= self.count {
             return Err(EVERY_PAIR_IN_USE.to_owned());
@@ -314,5 +321,10 @@ mod tests {
         let mut fixed = RtpPorts::new(Ipv4Addr::LOCALHOST.into(), 20_000, 60_000);
         let error = fixed.allocate(Ipv6Addr::LOCALHOST.into()).unwrap_err();
         assert!(error.contains("cannot carry media"), "{error}");
+        assert!(!fixed.serves(Ipv6Addr::LOCALHOST.into()));
+        assert!(fixed.serves(Ipv4Addr::new(192, 0, 2, 1).into()));
+        assert!(
+            ports.serves(Ipv6Addr::LOCALHOST.into()) && ports.serves(Ipv4Addr::LOCALHOST.into())
+        );
     }
 }

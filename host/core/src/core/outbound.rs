@@ -397,9 +397,10 @@ impl CallCore {
     }
 
     /// The callee answered a placed call (our ACK is sent). Without a codec in
-    /// common it is hung up and fails with 488. The 2xx's answer is the one
-    /// that holds (RFC 3261 §13.2.1), also after an early answer in a 183,
-    /// which a fork other than the one that answered may have sent.
+    /// common, or with an address of another family than our offer's, it is hung up
+    /// and fails with 488. The 2xx's answer is the one that holds (RFC 3261
+    /// §13.2.1), also after an early answer in a 183, which a fork other than the
+    /// one that answered may have sent.
     pub(super) fn placed_call_answered(&mut self, now: Instant, call: CallId, answer: sdp::Offer) {
         let early = self.calls.get(&call).is_some_and(|c| c.session.is_some());
         let agreed = if early {
@@ -411,7 +412,7 @@ impl CallCore {
             self.start_placed_media(call, &answer)
         };
         if !agreed {
-            tracing::info!(%call, "the callee's answer has no codec in common: hanging up");
+            tracing::info!(%call, "the callee's answer has no codec in common or an address of another family: hanging up");
             let linked = self.calls.get(&call).and_then(|c| c.linked);
             self.guest_event(
                 call,

@@ -6,15 +6,16 @@
 use std::time::Instant;
 use switchyard_sip::sdp;
 
-use super::CallCore;
+use super::{CallCore, FAMILY_NOT_SERVED};
 use crate::call::{CallId, Session};
 use crate::effect::{CallEvent, MediaOp};
 use crate::error::CoreError;
 
 impl CallCore {
     /// The peer offers a new session: answered from the same RTP port, or
-    /// refused with 488 when no codec is in common (the session stays, RFC
-    /// 3261 §14.2); the leg takes the new parameters at once.
+    /// refused with 488 when no codec is in common or its address is of another family
+    /// than that port's (the session stays, RFC 3261 §14.2); the leg takes the new
+    /// parameters at once.
     pub(super) fn session_offer(&mut self, now: Instant, call: CallId, offer: sdp::Offer) {
         let Some(state) = self.calls.get(&call) else {
             return;
@@ -27,14 +28,15 @@ impl CallCore {
             .is_some_and(|before| before.held_by_peer(offer.direction));
         let (Some(mut session), Some(local_rtp)) = (Session::agree(&offer), state.local_rtp) else {
             tracing::info!(%call, "new offer without a codec in common: 488, the session stays");
-            if let Err(e) = self
-                .endpoint
-                .refuse_offer(now, key, 488, "Not Acceptable Here")
-            {
-                tracing::warn!(%call, "refusing the new offer: {e}");
-            }
+            self.refuse_offer(now, call, "Not Acceptable Here");
             return;
         };
+        // The leg's socket stays the call's: it cannot send to another family.
+        if !session.reachable_from(local_rtp.ip()) {
+            tracing::info!(%call, "new offer of another address family: 488, the session stays");
+            self.refuse_offer(now, call, FAMILY_NOT_SERVED);
+            return;
+        }
         session.peer_holds = holds;
         if held {
             // A call we hold stays held whatever the peer offers: we still do not
@@ -48,6 +50,16 @@ impl CallCore {
             return;
         }
         self.apply_session(now, call, session);
+    }
+
+    /// Refuses the peer's new offer in `call` with 488 and `reason`.
+    fn refuse_offer(&mut self, now: Instant, call: CallId, reason: &str) {
+        let Some(key) = self.calls.get(&call).map(|c| c.key) else {
+            return;
+        };
+        if let Err(e) = self.endpoint.refuse_offer(now, key, 488, reason) {
+            tracing::warn!(%call, "refusing the new offer: {e}");
+        }
     }
 
     /// Puts the answered `call` on hold (`held`) or takes it off: a new offer
@@ -101,11 +113,13 @@ impl CallCore {
             }
             // A call whose INVITE had no offer has no session without this answer.
             None if self.calls.get(&call).is_some_and(|c| c.session.is_none()) => {
-                tracing::info!(%call, "the answer to our offer in the 2xx has no codec we offered: hanging up");
+                tracing::info!(%call, "the answer to our offer in the 2xx has no codec we offered or an address of another family: hanging up");
                 let _ = self.hangup(now, call);
                 return;
             }
-            None => tracing::warn!(%call, "the answer to our offer has no codec we offered"),
+            None => {
+                tracing::warn!(%call, "the answer to our offer has no codec we offered or an address of another family")
+            }
         }
         if let Some(held) = self.settle_hold(call, offer) {
             if let Some(state) = self.calls.get_mut(&call) {

@@ -4,7 +4,7 @@
 #![allow(dead_code, reason = "each test binary uses part of the harness")]
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,13 +24,15 @@ pub const SUT: &str = "127.0.0.1:5060";
 /// core and its peers for an endless exchange.
 const MAX_DRAINED: usize = 1_000_000;
 
-/// Hands out RTP ports from 40000 and counts what is still reserved; our address is
-/// 127.0.0.1, or `advertise` when set.
+/// Hands out RTP ports from 40000 and counts what is still reserved; our address is the
+/// loopback one of the peer's family, or `advertise` when set and of that family. RTP is
+/// of either family, or of `rtp_address`'s only when set.
 #[derive(Default)]
 pub struct FakeNetwork {
     next_port: u16,
     open: Arc<AtomicI64>,
     advertise: Option<IpAddr>,
+    rtp_address: Option<IpAddr>,
 }
 
 /// Whether the [`FakeNetwork`] has no route to `peer`: an address of
@@ -40,8 +42,21 @@ pub fn is_unroutable(peer: IpAddr) -> bool {
 }
 
 impl Network for FakeNetwork {
-    fn local_ip_for(&mut self, _peer: IpAddr) -> IpAddr {
-        self.advertise.unwrap_or(Ipv4Addr::LOCALHOST.into())
+    fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr {
+        let loopback = if peer.is_ipv4() {
+            IpAddr::from(Ipv4Addr::LOCALHOST)
+        } else {
+            IpAddr::from(Ipv6Addr::LOCALHOST)
+        };
+        self.advertise
+            .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
+            .unwrap_or(loopback)
+    }
+
+    fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
+        self.rtp_address
+            .is_none_or(|rtp| rtp.is_ipv4() == remote.is_ipv4())
+            .then(|| self.local_ip_for(remote))
     }
 
     fn advertised_ip(&self, _peer: IpAddr) -> Option<IpAddr> {
@@ -126,16 +141,36 @@ impl World {
         seed: u64,
         script: Script,
     ) -> World {
+        let network = FakeNetwork {
+            advertise,
+            ..FakeNetwork::default()
+        };
+        World::on(network, config, net, seed, script)
+    }
+
+    /// As [`World::new`], the core's RTP sockets bound to `rtp_address`, so of its family
+    /// only.
+    pub fn with_rtp_address(
+        rtp_address: IpAddr,
+        config: CoreConfig,
+        net: Net,
+        seed: u64,
+        script: Script,
+    ) -> World {
+        let network = FakeNetwork {
+            rtp_address: Some(rtp_address),
+            ..FakeNetwork::default()
+        };
+        World::on(network, config, net, seed, script)
+    }
+
+    fn on(network: FakeNetwork, config: CoreConfig, net: Net, seed: u64, script: Script) -> World {
         let endpoint = Endpoint::new(
             EndpointConfig {
                 user_agent: "core-under-test".into(),
             },
             seed,
         );
-        let network = FakeNetwork {
-            advertise,
-            ..FakeNetwork::default()
-        };
         let open_ports = network.open.clone();
         World {
             core: CallCore::new(config, endpoint, Box::new(network)),
