@@ -77,8 +77,9 @@ pub struct SipConfig {
     /// The largest SIP message taken, in bytes (1024 to 65535); a larger
     /// request gets 513.
     pub max_message_bytes: usize,
-    /// New requests taken per second from one source address; 0 lifts the
-    /// limit. Requests over it are dropped and counted.
+    /// New requests taken per second from one source host (an IPv4 address
+    /// or an IPv6 /64); 0 lifts the limit. Requests over it are dropped and
+    /// counted.
     pub max_requests_per_source_per_second: u32,
     /// A SIP URI every call the host places goes through (it becomes the
     /// INVITE's Route; a loose router's URI carries `;lr`). None: calls go
@@ -172,8 +173,8 @@ pub struct ControlConfig {
     /// HTTPS: the PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
     /// The most of the endpoint's 256 connections served at once from one
-    /// address (1 to 256); behind a reverse proxy, whose address every client
-    /// comes from, 256.
+    /// host (an IPv4 address or an IPv6 /64; 1 to 256); behind a reverse
+    /// proxy, whose address every client comes from, 256.
     pub max_connections_per_peer: usize,
     /// The origins a reverse proxy serves the endpoint under (`https://switch.example`):
     /// browsers' requests through it name them, and they are taken as the endpoint's own.
