@@ -11,6 +11,7 @@ use std::time::Duration;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config};
 use support::tools::{exit_within, output_within, python_with, require_python};
+use support::webconference::{create_room, random_room, wc};
 
 /// How long a follower follows at most.
 const FOLLOW_SECONDS: u64 = 20;
@@ -297,4 +298,30 @@ fn a_guest_that_traps_is_a_guest_fault_event() {
     let fault = seen.last().expect("an event");
     assert_eq!(fault.1, "guest_fault", "{seen:?}");
     assert!(fault.2.starts_with('c'), "the call it failed on: {seen:?}");
+}
+
+#[test]
+fn a_participant_kicked_out_by_xml_rpc_leaves_as_kicked() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let follower = Follower::start(&server, &format!("?room={room}"), "", "leave");
+    let joined = Follower::start(&server, &format!("?room={room}"), "", "join");
+    let phone = Phone::call(server.sip, &format!("000777{room}"), "alice", &[]);
+    let call = joined.events().pop().map(|(_, _, call)| call);
+    let Some(call) = call else {
+        panic!("a join event; log:\n{}", server.log());
+    };
+    assert_eq!(
+        wc(&server, &format!("s.kickout({room:?}, {pin:?}, {call:?})")),
+        "[0, 'OK']"
+    );
+    assert!(phone.await_bye(Duration::from_secs(5)), "{}", server.log());
+    let seen = follower.events_with_data();
+    let left = seen.iter().find(|(_, kind, ..)| kind == "leave");
+    let Some((_, _, of, data)) = left else {
+        panic!("a leave event: {seen:?}\n{}", server.log());
+    };
+    assert_eq!(of, &call);
+    assert_eq!(data["reason"], "kicked", "{data}");
 }

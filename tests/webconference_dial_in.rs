@@ -652,3 +652,76 @@ fn a_room_holding_invitations_outlives_the_expire_delay_until_they_are_taken() {
         "with its invitation taken, the emptied room expires"
     );
 }
+
+/// The log lines of `server`'s guests at ERROR level: failures operators are
+/// alerted to.
+fn guest_errors(server: &Server) -> Vec<String> {
+    server
+        .log()
+        .lines()
+        .filter(|line| line.contains("ERROR") && line.contains("guest{"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_locked_room_refuses_callers_as_a_normal_outcome() {
+    let server = server_with("");
+    let room = random_room();
+    create_room(&server, &room);
+    assert_eq!(
+        rpc(&server, &format!("s.switchyard.lock({room:?})")),
+        "True"
+    );
+
+    // Dialled straight to the room: rejected before it is answered.
+    let mut eve = Phone::dial(server.sip, &format!("000777{room}"), "eve", &[]);
+    assert_eq!(eve.await_answer(), 480, "a locked room's caller is refused");
+    let refused = server
+        .wait_for_log("not let into room", Duration::from_secs(5))
+        .unwrap();
+    assert!(
+        refused.contains("INFO") && refused.contains("is locked"),
+        "the refusal is logged as a normal outcome, saying why: {refused}"
+    );
+
+    // Typed by keypad, once answered: told so, then hung up.
+    let frank = call_for_room_entry(&server, "frank");
+    press(&frank, &format!("{room}#"));
+    assert_goodbye(&server, &frank, "after typing a locked room");
+    assert_eq!(
+        guest_errors(&server),
+        Vec::<String>::new(),
+        "a locked room is normal operation, not a guest failure"
+    );
+}
+
+#[test]
+fn an_escaped_room_number_dials_the_room_it_stands_for() {
+    let server = server_with("");
+    // RFC 3261 §19.1.4: `%C3%A9` is `é` however its hex digits are written,
+    // and `%34%32` is `42`.
+    let upper = Phone::call(server.sip, "000777%C3%A9", "alice", &[]);
+    let lower = Phone::call(server.sip, "000777%c3%a9", "bob", &[]);
+    await_participant(&server, "\u{e9}", "", "alice");
+    await_participant(&server, "\u{e9}", "", "bob");
+    let escaped = Phone::call(server.sip, "000777%34%32", "carol", &[]);
+    let plain = Phone::call(server.sip, "00077742", "dave", &[]);
+    await_participant(&server, "42", "", "carol");
+    await_participant(&server, "42", "", "dave");
+    assert_eq!(
+        host_rooms(&server),
+        "['42', '\u{e9}']",
+        "one room however its name is escaped"
+    );
+
+    // A broken escape, or bytes that are no text, name no room.
+    for user in ["000777%zz", "000777%FF"] {
+        let mut phone = Phone::dial(server.sip, user, "eve", &[]);
+        assert_eq!(phone.await_answer(), 400, "{user}");
+    }
+    assert_eq!(host_rooms(&server), "['42', '\u{e9}']");
+    for phone in [upper, lower, escaped, plain] {
+        phone.hang_up();
+    }
+}

@@ -201,6 +201,24 @@ fn without_a_feedback_file_feedback_is_accepted_and_written_nowhere() {
     );
 }
 
+#[test]
+fn a_feedback_file_outside_the_records_directory_is_refused_without_an_error_logged() {
+    let stats = tempfile::tempdir().unwrap();
+    let records = tempfile::tempdir().unwrap();
+    let server = start(stats.path(), records.path());
+    assert_eq!(
+        rpc(&server, "s.resetFeedback('../x.txt')[:2]"),
+        "[-1, 'error opening new feedback file']"
+    );
+    let refused = server
+        .wait_for_log("resetFeedback: cannot open", Duration::from_secs(5))
+        .unwrap();
+    assert!(
+        refused.contains("INFO"),
+        "a client's bad file name is no server failure: {refused}"
+    );
+}
+
 /// `check-config` on a webconference table whose `feedback_file` is `value`
 /// (TOML), with `records` as its records directory.
 fn check_feedback_file(records: &Path, value: &str) -> std::process::Output {

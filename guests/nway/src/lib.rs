@@ -39,7 +39,7 @@ use settings::Settings;
 use std::sync::OnceLock;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::InviteInfo;
-use switchyard_sdk::{Call, CallFlow, Event, config};
+use switchyard_sdk::{Call, CallFlow, Event, config, uri};
 
 /// What one call is to this guest.
 #[derive(Debug)]
@@ -92,8 +92,20 @@ impl CallFlow for Nway {
         } else {
             String::new()
         };
-        let user = invite.request_user.as_str();
-        if let Some(found) = settings.conference_pattern.captures(user) {
+        // RFC 3261 §19.1.4: `%31` in the user dials what `1` dials; the
+        // call is still forwarded to the user as the caller wrote it.
+        let Some(user) = uri::decoded_user(&invite.request_user) else {
+            log(
+                Level::Info,
+                &format!(
+                    "{call}: Request-URI user {:?} does not decode to text; 400",
+                    invite.request_user
+                ),
+            );
+            let _ = call.reject(400, "Bad Request-URI User");
+            return Nway::Refused;
+        };
+        if let Some(found) = settings.conference_pattern.captures(&user) {
             let room = found.get(1).map_or("", |m| m.as_str());
             let source = settings
                 .source_guard
@@ -110,7 +122,7 @@ impl CallFlow for Nway {
                 Start::Entered(participant) => Nway::Participant(participant),
             };
         }
-        if settings.call_pattern.is_match(user) {
+        if settings.call_pattern.is_match(&user) {
             return Party::forward(call, settings, &invite, from)
                 .map_or(Nway::Refused, Nway::Party);
         }

@@ -89,6 +89,7 @@ pub mod params;
 pub mod source_limit;
 pub mod store;
 mod tree;
+pub mod uri;
 
 pub use bindings::export;
 pub use bindings::exports::switchyard::call::{control, handler};

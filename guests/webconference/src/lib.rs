@@ -12,7 +12,7 @@
 //! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
 //! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
 //! [`predefined`], [`feedback`], [`finished_muted`], [`remote_party`],
-//! [`limits`], [`lonely_mark`], [`deadline`]) tested natively; the component
+//! [`limits`], [`listing`], [`lonely_mark`], [`deadline`]) tested natively; the component
 //! glue that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
@@ -27,6 +27,7 @@ pub mod fields;
 pub mod finished_muted;
 pub mod invited;
 pub mod limits;
+pub mod listing;
 pub mod lonely_mark;
 pub mod master;
 pub mod predefined;

@@ -52,7 +52,8 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<Named>, Fault
     Ok(Some(Named { room, tag, found }))
 }
 
-/// `kickout(room, adminpin, call_tag)` → `[0, "OK"]` (the call is hung up),
+/// `kickout(room, adminpin, call_tag)` → `[0, "OK"]` (the call is kicked:
+/// hung up, leaving its room with reason "kicked"),
 /// `[1, "wrong adminpin or inexisting room"]` or `[2, "call does not exist"]`.
 /// A dial-out still being placed is cancelled; a finished participant still
 /// listed, or an invitation (the empty tag), is `[0, "OK"]` and stays listed,
@@ -61,9 +62,9 @@ pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault>
     let outcome = match find(settings, params)? {
         None => return status(1, WRONG_PIN),
         Some(named) => match named.found {
-            // Hung up, not kicked: SEMS lists a kicked participant as
-            // Disconnecting "disconnect", as any call it hangs up.
-            Found::Participant => signaling::hangup(&named.tag),
+            // Kicked: it leaves with reason "kicked", which `roomInfo`
+            // shows as SEMS does (see `admin_rooms::info`).
+            Found::Participant => rooms::kick(&named.tag),
             Found::Finished | Found::Invited => Ok(()),
             Found::Unknown => return status(2, NO_CALL),
         },

@@ -14,6 +14,7 @@ use crate::feedback;
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
+use switchyard_sdk::types::Error;
 use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{Value, fault, kv, records};
 
@@ -72,7 +73,7 @@ pub fn reset(params: &Params<'_>) -> Result<Value, Fault> {
     }
     if let Err(e) = records::truncate(&file) {
         log(
-            Level::Error,
+            refusal_level(&e),
             &format!("resetFeedback: cannot open {file:?}: {e:?}"),
         );
         let _ = choose("");
@@ -82,6 +83,18 @@ pub fn reset(params: &Params<'_>) -> Result<Value, Fault> {
         return status(-1, "error opening new feedback file");
     }
     status(0, "OK")
+}
+
+/// How a `resetFeedback` file the host refused is logged: a name outside
+/// the records directory is the client's mistake, answered -1 (info); no
+/// records directory is the operator's (warning); a file that cannot be
+/// written is the server's trouble (error).
+fn refusal_level(error: &Error) -> Level {
+    match error {
+        Error::InvalidArgument(_) => Level::Info,
+        Error::WrongState(_) => Level::Warn,
+        Error::NoSuchCall | Error::NoSuchRoom | Error::Failed(_) => Level::Error,
+    }
 }
 
 /// Makes `file` the feedback file ("": none); false, logged, if the choice

@@ -6,7 +6,7 @@ use super::finished_mutes;
 use super::room;
 use super::settings::Settings;
 use crate::invited::{self, Invited};
-use crate::{adminpin, expiry, limits};
+use crate::{adminpin, expiry, limits, listing};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
@@ -205,13 +205,14 @@ fn random() -> Result<u64, Fault> {
     getrandom::u64().map_err(|e| fault(500, format!("no random number: {e}")))
 }
 
-/// `[call_tag, number, status, reason, muted, participant_id]`.
+/// `[call_tag, number, status, reason, muted, participant_id]`, the reason
+/// as SEMS lists it ([`listing::sems_reason`]).
 fn participant(p: &ParticipantInfo, muted: bool) -> Value {
     Value::Array(vec![
         p.call.clone().into(),
         p.number.clone().into(),
         Value::Int(status_code(p.status)),
-        p.reason.clone().into(),
+        listing::sems_reason(&p.reason).into(),
         Value::Int(i32::from(muted)),
         p.participant_id.clone().into(),
     ])

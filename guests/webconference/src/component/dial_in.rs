@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::rooms::{self, JoinOptions};
 use switchyard_sdk::types::{Error, Event, InviteInfo};
-use switchyard_sdk::{media, signaling};
+use switchyard_sdk::{media, signaling, uri};
 
 /// Where the call is in its flow.
 #[derive(Debug)]
@@ -57,7 +57,8 @@ thread_local! {
 }
 
 /// Routes a new call and starts its flow. A call from a source over its limit
-/// of refused room entries is rejected with 403 at once.
+/// of refused room entries is rejected with 403 at once, one whose
+/// Request-URI user does not decode ([`uri::decoded_user`]) with 400.
 pub fn on_invite(invite: InviteInfo) {
     let settings = Settings::load();
     room::ensure_predefined(&settings);
@@ -76,11 +77,6 @@ pub fn on_invite(invite: InviteInfo) {
             .map(|(_, v)| v),
         None => header(&settings.participant_id_header),
     };
-    let route = routing::route(
-        &settings.routing,
-        &invite.request_user,
-        app_param.as_deref(),
-    );
     let mut state = CallState {
         call: invite.call.clone(),
         number: limits::number(&remote_party::listing(
@@ -109,6 +105,12 @@ pub fn on_invite(invite: InviteInfo) {
         let result = signaling::reject(&state.call, 403, "Forbidden");
         return finish_step(state, result);
     }
+    // RFC 3261 §19.1.4: `000777%31` dials what `0007771` dials.
+    let Some(request_user) = uri::decoded_user(&invite.request_user) else {
+        let result = refuse_request_user(&state.call, &invite.request_user);
+        return finish_step(state, result);
+    };
+    let route = routing::route(&state.settings.routing, &request_user, app_param.as_deref());
     let started = match route {
         Route::Room { room, reason } => {
             match admission::parse(&room, state.settings.room_pin_split) {
@@ -121,6 +123,16 @@ pub fn on_invite(invite: InviteInfo) {
         Route::AskForRoom => keypad::start(&mut state),
     };
     finish_step(state, started);
+}
+
+/// Rejects a call whose Request-URI user has a broken escape or decodes to
+/// no text: no room can be named by it.
+fn refuse_request_user(call: &str, user: &str) -> Result<(), Error> {
+    log(
+        Level::Info,
+        &format!("call {call}: Request-URI user {user:?} does not decode to text; 400"),
+    );
+    signaling::reject(call, 400, "Bad Request-URI User")
 }
 
 /// Advances the call's flow on one of its events.
@@ -268,7 +280,8 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
 /// time-out, the timer for the room's end starts. A private room deleted
 /// between the admission and the join is refused as one that does not exist
 /// (see [`room::mark_entered`] and [`refuse_reopened`]); one opened again
-/// meanwhile by an admin function or another caller is entered.
+/// meanwhile by an admin function or another caller is entered. A locked
+/// room refuses the call ([`locked_out`]).
 fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), Error> {
     let private = state.settings.private_rooms;
     if !admitted(&state.settings, &entry) || (private && !room::mark_entered(&entry.room)) {
@@ -277,7 +290,7 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
     let participant_id = entry
         .participant_id
         .unwrap_or_else(|| state.participant_id.clone());
-    let others = rooms::join(
+    let joined = rooms::join(
         &state.call,
         &entry.room,
         &JoinOptions {
@@ -285,7 +298,14 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
             reason: reason.to_owned(),
             participant_id: participant_id.clone(),
         },
-    )?;
+    );
+    let others = match joined {
+        Ok(others) => others,
+        // A locked room lets no new call in, and a call that is ending joins
+        // no room: both `wrong-state`, and both normal outcomes.
+        Err(Error::WrongState(why)) => return locked_out(state, &entry.room, &why),
+        Err(e) => return Err(e),
+    };
     if private && room::reopened_by_join(&entry.room, others) {
         return refuse_reopened(state, &entry.room);
     }
@@ -304,6 +324,28 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
     state
         .room_end
         .start(&state.call, &entry.room, &state.settings);
+    Ok(())
+}
+
+/// The host let the call into no room (`why`): `room` is locked, or the
+/// call is ending and nobody is left to tell. An unanswered call is rejected
+/// with 480 "Room Locked" (480: the room may be unlocked later); one
+/// answered to type the number hears `conference_locked` and is hung up.
+fn locked_out(state: &mut CallState, room: &str, why: &str) -> Result<(), Error> {
+    log(
+        Level::Info,
+        &format!("call {}: not let into room {room:?}: {why}", state.call),
+    );
+    state.phase = Phase::Leaving;
+    let told = if state.answered {
+        media::play(&state.call, &["conference_locked".to_owned()], false)
+    } else {
+        signaling::reject(&state.call, 480, "Room Locked")
+    };
+    if told.is_err() {
+        // The call is ending already: this only makes sure it ends.
+        let _ = signaling::hangup(&state.call);
+    }
     Ok(())
 }
 

@@ -23,7 +23,7 @@ use manifest::manifest;
 type File = (&'static str, &'static str);
 
 /// The SDK's crate, as `sdk/` (checked against the disk by a test).
-const SDK: [File; 10] = [
+const SDK: [File; 11] = [
     (
         "sdk/Cargo.toml",
         include_str!("../../../../guests/sdk/Cargo.toml"),
@@ -63,6 +63,10 @@ const SDK: [File; 10] = [
     (
         "sdk/src/tree.rs",
         include_str!("../../../../guests/sdk/src/tree.rs"),
+    ),
+    (
+        "sdk/src/uri.rs",
+        include_str!("../../../../guests/sdk/src/uri.rs"),
     ),
 ];
 
