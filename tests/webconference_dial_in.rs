@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use support::audio::{power, rms};
 use support::phone::Phone;
@@ -174,13 +175,20 @@ fn an_entry_with_nothing_typed_times_out() {
 fn the_whole_entry_times_out_even_while_keys_are_pressed() {
     let server = server_with("room_entry_digit_timeout = 0\nroom_entry_timeout = 2\n");
     let phone = call_for_room_entry(&server, "erin");
-    let started = Instant::now();
-    // One key a second, never ending the entry.
-    while started.elapsed() < Duration::from_millis(2500) {
-        press(&phone, "1");
-        std::thread::sleep(Duration::from_millis(900));
-    }
-    assert_goodbye(&server, &phone, "after the room entry time-out");
+    let goodbye = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // One key a second until the goodbye, never ending the entry: a time-out each key
+        // put off would never come.
+        scope.spawn(|| {
+            let started = Instant::now();
+            while !goodbye.load(Ordering::Relaxed) && started.elapsed() < BYE_WAIT {
+                press(&phone, "1");
+                std::thread::sleep(Duration::from_millis(900));
+            }
+        });
+        assert_goodbye(&server, &phone, "after the room entry time-out");
+        goodbye.store(true, Ordering::Relaxed);
+    });
 }
 
 #[test]
@@ -625,10 +633,16 @@ fn a_room_holding_invitations_outlives_the_expire_delay_until_they_are_taken() {
         ),
         "[200, 'OK']"
     );
-    std::thread::sleep(Duration::from_secs(3));
+    let kept = format!("['{invited}']");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while host_rooms(&server) != kept && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Twice the expiry delay on, the room holding an invitation is still there.
+    std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         host_rooms(&server),
-        format!("['{invited}']"),
+        kept,
         "an empty room without invitations expires; one holding an invitation is kept, \
          as SEMS keeps a room listing anyone"
     );
