@@ -1,6 +1,6 @@
 //! One call and where it stands.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
@@ -242,7 +242,8 @@ pub(crate) struct Call {
     pub(crate) session: Option<Session>,
     /// Our address as the peer sees it, for SDP.
     pub(crate) local_ip: IpAddr,
-    pub(crate) phase: Phase,
+    /// Changed only by [`Calls::set_phase`], which counts the calls being placed.
+    phase: Phase,
     /// The worker its media leg lives on, once its media started (answered,
     /// or early media).
     pub(crate) worker: Option<usize>,
@@ -301,6 +302,48 @@ pub(crate) struct Call {
 }
 
 impl Call {
+    /// A call of `key` begun at `started` in `phase`, our media on `local_ip`: alone, with
+    /// no audio agreed, no media, link, timer or failover yet, and not handled by its guest.
+    pub(crate) fn new(key: CallKey, started: Instant, local_ip: IpAddr, phase: Phase) -> Call {
+        Call {
+            key,
+            started,
+            session: None,
+            local_ip,
+            phase,
+            worker: None,
+            local_sdp: None,
+            local_rtp: None,
+            linked: None,
+            ring_timer: None,
+            target_timer: None,
+            unanswered: false,
+            failover: None,
+            attachment: Attachment::Alone,
+            timers: BTreeSet::new(),
+            handled: false,
+            media_muted: false,
+            keys_until: None,
+            hold_asked: None,
+            held: false,
+            talking: false,
+            probe_timer: None,
+            with_others_since: None,
+            silent_unanswered: false,
+            answer_uncounted: false,
+        }
+    }
+
+    /// Where its SIP side stands.
+    pub(crate) fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// 1 while it is being placed ([`Phase::Dialing`]), else 0.
+    fn placing(&self) -> usize {
+        usize::from(self.phase == Phase::Dialing)
+    }
+
     pub(crate) fn answered(&self) -> bool {
         matches!(self.phase, Phase::Answered(_))
     }
@@ -342,6 +385,70 @@ impl Call {
             Attachment::Room(room) => Some(room),
             _ => None,
         }
+    }
+}
+
+/// Every call by its id, with how many of them are being placed ([`Phase::Dialing`]): the
+/// count follows each call as it is filed, changes phase ([`Calls::set_phase`], the only
+/// way to) and goes, so reading it costs the same however many calls there are.
+#[derive(Debug, Default)]
+pub(crate) struct Calls {
+    by_id: HashMap<CallId, Call>,
+    placing: usize,
+}
+
+impl Calls {
+    pub(crate) fn get(&self, id: &CallId) -> Option<&Call> {
+        self.by_id.get(id)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &CallId) -> Option<&mut Call> {
+        self.by_id.get_mut(id)
+    }
+
+    pub(crate) fn contains_key(&self, id: &CallId) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &CallId> {
+        self.by_id.keys()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Files `call` under `id`, in place of any call filed there.
+    pub(crate) fn insert(&mut self, id: CallId, call: Call) {
+        self.placing += call.placing();
+        if let Some(old) = self.by_id.insert(id, call) {
+            self.placing -= old.placing();
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: &CallId) -> Option<Call> {
+        let call = self.by_id.remove(id)?;
+        self.placing -= call.placing();
+        Some(call)
+    }
+
+    /// Moves the call `id` to `phase`; the call, or `None` if there is none.
+    pub(crate) fn set_phase(&mut self, id: CallId, phase: Phase) -> Option<&mut Call> {
+        let call = self.by_id.get_mut(&id)?;
+        self.placing -= call.placing();
+        call.phase = phase;
+        self.placing += call.placing();
+        Some(call)
+    }
+
+    /// How many calls are being placed ([`Phase::Dialing`]).
+    pub(crate) fn placing(&self) -> usize {
+        debug_assert_eq!(
+            self.placing,
+            self.by_id.values().map(Call::placing).sum::<usize>(),
+            "the count of calls being placed follows their phases"
+        );
+        self.placing
     }
 }
 

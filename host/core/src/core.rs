@@ -20,7 +20,7 @@ use switchyard_sip::{
     CallKey, EndCause, Endpoint, Event as SipEvent, IncomingCall, Transmit, Transport,
 };
 
-use crate::call::{Attachment, Call, CallId, Phase, Session};
+use crate::call::{Call, CallId, Calls, Phase, Session};
 use crate::call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S};
 use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, RecordingEnd};
 use crate::empty_rooms::EmptyRooms;
@@ -170,13 +170,17 @@ pub struct CallCore {
     endpoint: Endpoint,
     network: Box<dyn Network>,
     placement: Placement,
-    calls: HashMap<CallId, Call>,
+    calls: Calls,
     /// Placed calls whose target is being resolved (no SIP call yet).
     dialing: HashMap<CallId, outbound::PendingDial>,
     by_key: HashMap<CallKey, CallId>,
     rooms: BTreeMap<String, Room>,
     /// Counts every change to what [`RoomState`] keeps of the rooms.
     rooms_version: u64,
+    /// Rooms whose meta keeps them while empty ([`crate::KEEP_META_KEY`]): counted as
+    /// their meta changes (`edit_meta`) and as they go (`room_removed`), so that keeping
+    /// one more need not look at every room.
+    kept_rooms: usize,
     empty_rooms: EmptyRooms,
     /// The expiry timers of rooms restored at start that have not been
     /// joined since: not counted in `empty_rooms`.
@@ -205,11 +209,12 @@ impl CallCore {
             config,
             endpoint,
             network,
-            calls: HashMap::new(),
+            calls: Calls::default(),
             dialing: HashMap::new(),
             by_key: HashMap::new(),
             rooms,
             rooms_version: 0,
+            kept_rooms: 0,
             empty_rooms: EmptyRooms::default(),
             restored_expiries: HashSet::new(),
             timers: Timers::default(),
@@ -576,36 +581,9 @@ impl CallCore {
         };
         self.next_call += 1;
         let id = CallId(self.next_call);
-        self.calls.insert(
-            id,
-            Call {
-                key,
-                started: now,
-                session,
-                local_ip,
-                local_sdp: None,
-                local_rtp: None,
-                linked: None,
-                ring_timer: None,
-                target_timer: None,
-                unanswered: false,
-                failover: None,
-                phase: Phase::Offered,
-                worker: None,
-                attachment: Attachment::Alone,
-                timers: Default::default(),
-                handled: false,
-                media_muted: false,
-                keys_until: None,
-                hold_asked: None,
-                held: false,
-                talking: false,
-                probe_timer: None,
-                with_others_since: None,
-                silent_unanswered: false,
-                answer_uncounted: false,
-            },
-        );
+        let mut call = Call::new(key, now, local_ip, Phase::Offered);
+        call.session = session;
+        self.calls.insert(id, call);
         self.by_key.insert(key, id);
         tracing::info!(call = %id, to = %incoming.request_uri, from = %incoming.from_uri, "incoming call");
         let invite = Invite {

@@ -117,7 +117,10 @@ pub(crate) struct Room {
     next_seq: u64,
     /// Participants not finished.
     live: usize,
-    pub(crate) meta: BTreeMap<String, String>,
+    /// Its meta values, shared with the snapshots of [`RoomState`](crate::RoomState) taken
+    /// since they last changed: changed through `CallCore::edit_meta` only, which copies
+    /// them first while a snapshot still holds them, and counts the rooms kept.
+    pub(crate) meta: Arc<BTreeMap<String, String>>,
     pub(crate) predefined: bool,
     /// The timer that deletes it while it is empty.
     pub(crate) expiry: Option<TimerId>,

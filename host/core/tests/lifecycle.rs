@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{Script, World, answer_only, answering_callee, conference, refusals};
+use common::{Rng, Script, World, answer_only, answering_callee, conference, refusals};
+use std::sync::Arc;
 use std::time::Duration;
 use switchyard_core::{
     CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, KEEP_META_KEY,
@@ -302,6 +303,103 @@ fn no_more_rooms_are_kept_than_empty_rooms_may_wait() {
     assert_eq!(world.core.list_rooms(), ["k1", "k2", "k3"]);
 }
 
+/// How many rooms of `world` their meta keeps, by what `get_meta` says of each.
+fn kept_rooms(world: &World) -> usize {
+    let kept = |room: &String| world.core.get_meta(room, KEEP_META_KEY);
+    world
+        .core
+        .list_rooms()
+        .iter()
+        .filter(|room| kept(room).is_some_and(|v| !v.is_empty()))
+        .count()
+}
+
+/// One random operation on the rooms' meta and lifetimes of `world`, on one of `rooms`; false
+/// when it was a room being kept anew refused, past `limit` kept rooms.
+fn random_keep_step(world: &mut World, rng: &mut Rng, rooms: &[String], limit: usize) -> bool {
+    let room = rng.pick(rooms);
+    let now = world.now;
+    let keep = *rng.pick(&["1", ""]);
+    match rng.below(7) {
+        0 => {
+            let _ = world.core.open_room(now, room);
+        }
+        1 => {
+            let exists = world.core.room_info(room).is_some();
+            let newly_kept = exists
+                && world
+                    .core
+                    .get_meta(room, KEEP_META_KEY)
+                    .is_none_or(|v| v.is_empty());
+            let allowed = exists && (!newly_kept || kept_rooms(world) < limit);
+            let result = world.core.set_meta(now, room, KEEP_META_KEY, "1");
+            assert_eq!(result.is_ok(), allowed, "keeping {room}: {result:?}");
+            return !newly_kept || allowed;
+        }
+        2 => {
+            let _ = world.core.set_meta(now, room, KEEP_META_KEY, "");
+        }
+        3 => {
+            let _ = world.core.set_meta(now, room, "pin", keep);
+        }
+        4 => {
+            let _ = world.core.close_room(now, room);
+        }
+        5 => {
+            let state = RoomState {
+                room: room.clone(),
+                meta: Arc::new([(KEEP_META_KEY.to_owned(), keep.to_owned())].into()),
+                locked: false,
+                expires_in: Some(Duration::from_secs(rng.below(60) as u64)),
+            };
+            world.core.restore_room(now, &state).unwrap();
+        }
+        _ => world.run_for(Duration::from_secs(rng.below(40) as u64)),
+    }
+    true
+}
+
+#[test]
+fn the_rooms_kept_are_counted_through_every_change_of_meta_and_every_room_gone() {
+    // Rooms are kept, released, closed, restored kept or not, and expire or are pushed out
+    // past the cap; keeping one more is refused exactly when as many as empty rooms may
+    // wait are kept (and, with debug assertions, the core checks its count every time).
+    const LIMIT: usize = 3;
+    let config = CoreConfig {
+        max_empty_rooms: LIMIT,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(7), 7, conference());
+    let rooms: Vec<String> = (0..6).map(|n| format!("r{n}")).collect();
+    let mut rng = Rng::new(7);
+    let mut refused = 0;
+    for _ in 0..3000 {
+        if !random_keep_step(&mut world, &mut rng, &rooms, LIMIT) {
+            refused += 1;
+        }
+    }
+    assert!(refused > 10, "the limit was reached {refused} times");
+    for room in &rooms {
+        let _ = world.core.close_room(world.now, room);
+    }
+    for room in &rooms[..LIMIT] {
+        world.core.open_room(world.now, room).unwrap();
+        assert_eq!(
+            world.core.set_meta(world.now, room, KEEP_META_KEY, "1"),
+            Ok(()),
+            "every kept room closed, {LIMIT} may be kept again"
+        );
+    }
+    world.core.open_room(world.now, &rooms[LIMIT]).unwrap();
+    assert!(
+        world
+            .core
+            .set_meta(world.now, &rooms[LIMIT], KEEP_META_KEY, "1")
+            .is_err(),
+        "but no more"
+    );
+}
+
 #[test]
 fn room_names_and_the_values_kept_with_rooms_are_bounded() {
     let mut world = World::new(config(), Net::perfect(1), 1, conference());
@@ -508,7 +606,7 @@ fn every_restored_room_comes_back_past_the_cap_and_rooms_emptied_later_are_cappe
     for n in 0..5 {
         let state = RoomState {
             room: format!("kept{n}"),
-            meta: [("adminpin".to_owned(), format!("{n}{n}{n}"))].into(),
+            meta: Arc::new([("adminpin".to_owned(), format!("{n}{n}{n}"))].into()),
             locked: false,
             expires_in: None,
         };
@@ -780,6 +878,40 @@ fn the_room_state_version_moves_with_every_kept_change_and_restores_a_room() {
     assert!(
         fresh.core.room_states(fresh.now).is_empty(),
         "the restored room expired"
+    );
+}
+
+#[test]
+fn a_snapshot_of_the_rooms_shares_their_meta_until_it_changes() {
+    let mut world = World::new(config(), Net::perfect(2), 2, conference());
+    let now = world.now;
+    for room in ["a", "b"] {
+        world.core.open_room(now, room).unwrap();
+        world.core.set_meta(now, room, "adminpin", "123").unwrap();
+    }
+    let before = world.core.room_states(now);
+    let again = world.core.room_states(now);
+    for (taken, retaken) in before.iter().zip(&again) {
+        assert!(
+            Arc::ptr_eq(&taken.meta, &retaken.meta),
+            "snapshots of {} share the core's meta, copying none of it",
+            taken.room
+        );
+    }
+    world.core.set_meta(now, "a", "adminpin", "456").unwrap();
+    let after = world.core.room_states(now);
+    assert_eq!(
+        before[0].meta.get("adminpin").map(String::as_str),
+        Some("123"),
+        "a snapshot keeps what it took"
+    );
+    assert_eq!(
+        after[0].meta.get("adminpin").map(String::as_str),
+        Some("456")
+    );
+    assert!(
+        Arc::ptr_eq(&before[1].meta, &after[1].meta),
+        "a room whose meta did not change still shares it"
     );
 }
 

@@ -1262,3 +1262,120 @@ fn a_timer_due_while_the_call_still_resolves_fires() {
         w.events_of(call)
     );
 }
+
+/// Where the randomized placing test sends its calls: a callee that answers, one that rings
+/// for ever, a busy one, nobody (no response: Timer B), a host whose first address is silent
+/// and second answers (the next target), an unroutable address and an unknown host (both
+/// failing at resolution).
+const PLACING_TARGETS: [&str; 7] = [
+    "sip:answers@127.0.0.1:7000",
+    "sip:rings@127.0.0.1:7002",
+    "sip:busy@127.0.0.1:7004",
+    "sip:nobody@127.0.0.1:7006",
+    "sip:next@failover.test",
+    "sip:unroutable@198.51.100.1",
+    "sip:unknown@nowhere.test",
+];
+
+/// A guest forwarding each incoming call to one of [`PLACING_TARGETS`], by its number.
+fn forwarding_anywhere() -> Script {
+    Box::new(|core, _, op| {
+        if let GuestOp::Invite(invite) = op {
+            let target = PLACING_TARGETS[invite.call.0 as usize % PLACING_TARGETS.len()];
+            // Past the cap of calls being placed, the untouched call is rejected.
+            let _ = core.forward(invite.call, request(target));
+        }
+    })
+}
+
+/// One random step of [`the_count_of_calls_being_placed_follows_every_call_through_its_life`]
+/// on `w`; `placed` collects the calls dialed.
+fn random_placing_step(w: &mut World, rng: &mut Rng, placed: &mut Vec<CallId>) {
+    let known: Vec<CallId> = placed
+        .iter()
+        .copied()
+        .chain(w.invites().iter().map(|i| i.call))
+        .collect();
+    let now = w.now;
+    match rng.below(10) {
+        0 | 1 => {
+            let target = *rng.pick(&PLACING_TARGETS[..]);
+            if let Ok(call) = w.core.dial(request(target)) {
+                placed.push(call);
+            }
+        }
+        2 => {
+            w.dial("000777forward", "caller");
+        }
+        3 => {
+            let _ = w.core.hangup(now, *rng.pick(&known));
+        }
+        4 => {
+            let caller = rng.below(w.uacs.len().max(1));
+            if let Some(uac) = w.uacs.get_mut(caller) {
+                match uac.codes(Method::Invite).last() {
+                    Some(&200) => uac.bye(now),
+                    Some(&code) if code >= 300 => {}
+                    _ => uac.cancel(now),
+                }
+            }
+        }
+        5 => match rng.below(2) {
+            0 => w.core.guest_failed(now, *rng.pick(&known)),
+            _ => w.core.guest_unavailable(now, *rng.pick(&known)),
+        },
+        6 => {
+            w.hold_resolutions = !w.hold_resolutions;
+            w.release_resolutions();
+        }
+        7 => w.run_for(Duration::from_secs(25)),
+        _ => w.run_for(Duration::from_millis(rng.below(5000) as u64)),
+    }
+}
+
+#[test]
+fn the_count_of_calls_being_placed_follows_every_call_through_its_life() {
+    // The core checks its count against every call's phase whenever it reads it (with
+    // debug assertions); each step reads it, and so does every dial and forward.
+    const MAX_DIALING: usize = 8;
+    let config = CoreConfig {
+        max_dialing: MAX_DIALING,
+        ring_timeout: Duration::from_secs(20),
+        ..CoreConfig::default()
+    };
+    let mut w = World::new(config, Net::perfect(11), 11, forwarding_anywhere());
+    w.callee(addr("127.0.0.1:7000"), answering_callee(true));
+    w.callee(addr("127.0.0.1:7002"), ringing_callee());
+    w.callee(addr("127.0.0.1:7004"), busy_callee());
+    w.hosts.insert(
+        "failover.test".to_owned(),
+        vec![addr("127.0.0.1:7006"), addr("127.0.0.1:7000")],
+    );
+    let mut rng = Rng::new(11);
+    let mut placed = Vec::new();
+    let mut most = 0;
+    for _ in 0..600 {
+        random_placing_step(&mut w, &mut rng, &mut placed);
+        let dialing = w.core.dialing();
+        assert!(dialing <= MAX_DIALING, "{dialing} calls being placed");
+        assert!(dialing <= w.core.active_calls());
+        most = most.max(dialing);
+    }
+    w.hold_resolutions = false;
+    w.release_resolutions();
+    for call in placed
+        .iter()
+        .copied()
+        .chain(w.invites().iter().map(|i| i.call))
+    {
+        let _ = w.core.hangup(w.now, call);
+    }
+    assert!(w.run_until(Duration::from_secs(120), |w| w.core.active_calls() == 0));
+    assert_eq!(w.core.dialing(), 0, "no call is left, none is being placed");
+    let stats = w.core.stats();
+    assert_eq!(most, MAX_DIALING, "the cap was reached");
+    assert!(
+        stats.placed > 100 && stats.connected > 10 && stats.failed > 10,
+        "calls were placed, answered and failed: {stats:?}"
+    );
+}

@@ -11,6 +11,7 @@ use crate::file_owner::FileOwner;
 use crate::host_api::lock;
 use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,19 +22,20 @@ use tracing::info;
 /// How often the rooms are looked at, and written if they changed.
 const WRITE_INTERVAL: Duration = Duration::from_millis(250);
 
-/// The file's content.
+/// The file's content: read, it owns its rooms' names and meta; written, it borrows them
+/// from a snapshot of the rooms.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Kept {
-    rooms: Vec<KeptRoom>,
+struct Kept<'a> {
+    rooms: Vec<KeptRoom<'a>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct KeptRoom {
-    room: String,
+struct KeptRoom<'a> {
+    room: Cow<'a, str>,
     #[serde(default)]
-    meta: BTreeMap<String, String>,
+    meta: Cow<'a, BTreeMap<String, String>>,
     #[serde(default)]
     locked: bool,
     /// When the room, empty, expires: unix seconds.
@@ -58,7 +60,7 @@ impl RoomStateFile {
     pub fn open(path: &Path, core: &Mutex<CallCore>) -> anyhow::Result<RoomStateFile> {
         let owner = FileOwner::claim(path)
             .map_err(|e| anyhow!("rooms.state_file: {}: {e}", path.display()))?;
-        let kept: Kept = match std::fs::read(path) {
+        let kept: Kept<'_> = match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| anyhow!("rooms.state_file: {}: {e}", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Kept::default(),
@@ -72,8 +74,8 @@ impl RoomStateFile {
         let restored = kept.rooms.len();
         for (index, kept) in kept.rooms.into_iter().enumerate() {
             let state = RoomState {
-                room: kept.room,
-                meta: kept.meta,
+                room: kept.room.into_owned(),
+                meta: Arc::new(kept.meta.into_owned()),
                 locked: kept.locked,
                 expires_in: kept
                     .expires_at
@@ -100,13 +102,13 @@ impl RoomStateFile {
     }
 
     /// The file's bytes for `rooms`, their states at `unix_now`.
-    fn render(rooms: Vec<RoomState>, unix_now: u64) -> Vec<u8> {
+    fn render(rooms: &[RoomState], unix_now: u64) -> Vec<u8> {
         let kept = Kept {
             rooms: rooms
-                .into_iter()
+                .iter()
                 .map(|r| KeptRoom {
-                    room: r.room,
-                    meta: r.meta,
+                    room: Cow::Borrowed(&r.room),
+                    meta: Cow::Borrowed(&r.meta),
                     locked: r.locked,
                     // Rounded up: a room never comes back expiring sooner than it would have.
                     expires_at: r
@@ -131,6 +133,8 @@ impl RoomStateFile {
             WRITE_INTERVAL,
             stop,
             |written| {
+                // The snapshot shares every room's meta: the lock is held only to take it,
+                // and the rooms are rendered once it is released.
                 let (version, rooms) = {
                     let core = lock(&core);
                     let version = core.rooms_version();
@@ -139,7 +143,7 @@ impl RoomStateFile {
                     }
                     (version, core.room_states(Instant::now()))
                 };
-                Some((version, Self::render(rooms, unix_seconds())))
+                Some((version, Self::render(&rooms, unix_seconds())))
             },
         )
         .await;

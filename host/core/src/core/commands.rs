@@ -1,7 +1,7 @@
 //! What guests and control requests ask of the core. Every command either
 //! changes state and queues effects, or returns an error and changes nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,7 +26,7 @@ impl CallCore {
     /// once its ACK comes or it ends otherwise than for want of a PRACK.
     pub fn answer(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
         let state = self.call(call)?;
-        if state.phase != Phase::Offered {
+        if state.phase() != Phase::Offered {
             return Err(CoreError::state("the call is already answered or ending"));
         }
         let late_offer = state.session.is_none();
@@ -49,8 +49,10 @@ impl CallCore {
         } else if fresh {
             self.start_leg(call, sdp)?;
         }
-        let state = self.call_mut(call)?;
-        state.phase = Phase::Answered(now);
+        let state = self
+            .calls
+            .set_phase(call, Phase::Answered(now))
+            .ok_or(CoreError::NoSuchCall)?;
         state.handled = true;
         if fresh {
             let started = state.started;
@@ -180,11 +182,13 @@ impl CallCore {
                  reject cannot give: use another code (480, 403, 500, ...)"
             )));
         }
-        let state = self.call_mut(call)?;
-        if state.phase != Phase::Offered {
+        if self.call(call)?.phase() != Phase::Offered {
             return Err(CoreError::state("only an unanswered call can be rejected"));
         }
-        state.phase = Phase::Ending { answered: None };
+        let state = self
+            .calls
+            .set_phase(call, Phase::Ending { answered: None })
+            .ok_or(CoreError::NoSuchCall)?;
         state.handled = true;
         let key = state.key;
         self.set_participant_status(call, ParticipantStatus::Disconnecting, Some("disconnect"));
@@ -217,13 +221,15 @@ impl CallCore {
         if self.cancel_pending(now, call, 487, "Request Terminated") {
             return Ok(());
         }
-        let state = self.call_mut(call)?;
+        let state = self.call(call)?;
         if state.ending() {
             return Ok(());
         }
-        state.phase = Phase::Ending {
-            answered: state.answered_at(),
-        };
+        let answered = state.answered_at();
+        let state = self
+            .calls
+            .set_phase(call, Phase::Ending { answered })
+            .ok_or(CoreError::NoSuchCall)?;
         state.handled = true;
         let key = state.key;
         self.set_participant_status(call, ParticipantStatus::Disconnecting, Some(reason));
@@ -847,12 +853,12 @@ impl CallCore {
         // Kept rooms never expire: their number is bounded as the empty rooms
         // waiting are, or a guest could keep rooms without end.
         let limit = self.config.max_empty_rooms;
-        if newly_kept && self.rooms.values().filter(|r| r.kept()).count() >= limit {
+        if newly_kept && self.kept_rooms() >= limit {
             return Err(CoreError::InvalidArgument(format!(
                 "at most {limit} rooms are kept at once"
             )));
         }
-        let room = self.rooms.get_mut(room_name).ok_or(CoreError::NoSuchRoom)?;
+        let room = self.rooms.get(room_name).ok_or(CoreError::NoSuchRoom)?;
         let too_long = |what: &str, length: usize, limit: usize| {
             CoreError::InvalidArgument(format!(
                 "a room's {what} must be at most {limit} bytes, not {length}"
@@ -880,8 +886,11 @@ impl CallCore {
                 "a room keeps at most {MAX_META_BYTES} bytes of keys and values"
             )));
         }
-        room.meta.insert(key.to_owned(), value.to_owned());
-        self.rooms_version += 1;
+        let Some(room) = self.edit_meta(room_name, |meta| {
+            meta.insert(key.to_owned(), value.to_owned());
+        }) else {
+            return Err(CoreError::NoSuchRoom);
+        };
         if key == KEEP_META_KEY {
             if room.kept() {
                 let expiry = room.expiry.take();
@@ -891,6 +900,34 @@ impl CallCore {
             }
         }
         Ok(())
+    }
+
+    /// Changes the meta of `room` by `edit` (a copy of it, while a [`room_states`]
+    /// snapshot still shares it), keeping the count of rooms kept; the room, or `None` if
+    /// there is none.
+    ///
+    /// [`room_states`]: Self::room_states
+    pub(super) fn edit_meta(
+        &mut self,
+        room: &str,
+        edit: impl FnOnce(&mut BTreeMap<String, String>),
+    ) -> Option<&mut Room> {
+        let r = self.rooms.get_mut(room)?;
+        let was_kept = r.kept();
+        edit(Arc::make_mut(&mut r.meta));
+        self.kept_rooms = self.kept_rooms - usize::from(was_kept) + usize::from(r.kept());
+        self.rooms_version += 1;
+        Some(r)
+    }
+
+    /// How many rooms their meta keeps ([`KEEP_META_KEY`]).
+    fn kept_rooms(&self) -> usize {
+        debug_assert_eq!(
+            self.kept_rooms,
+            self.rooms.values().filter(|r| r.kept()).count(),
+            "the count of kept rooms follows their meta"
+        );
+        self.kept_rooms
     }
 
     /// A value kept with the room.
@@ -904,7 +941,7 @@ impl CallCore {
         let untouched = self
             .calls
             .get(&call)
-            .is_some_and(|c| !c.handled && c.phase == Phase::Offered);
+            .is_some_and(|c| !c.handled && c.phase() == Phase::Offered);
         if untouched {
             tracing::warn!(%call, "the guest neither answered nor rejected the call");
             let _ = self.reject(now, call, 500, "Server Internal Error");
@@ -942,9 +979,11 @@ impl CallCore {
             return;
         }
         self.go_on_without_guest(now, call, |core| {
-            let state = core.call_mut(call)?;
-            state.phase = Phase::Ending { answered: None };
-            let key = state.key;
+            let key = core
+                .calls
+                .set_phase(call, Phase::Ending { answered: None })
+                .ok_or(CoreError::NoSuchCall)?
+                .key;
             core.stats.refused_no_instance += 1;
             core.refuse_busy(now, key, RETRY_AFTER_S);
             core.drain_sip(now);
@@ -968,7 +1007,7 @@ impl CallCore {
         for timer in std::mem::take(&mut state.timers) {
             self.timers.cancel(timer);
         }
-        let result = match state.phase {
+        let result = match state.phase() {
             Phase::Answered(_) if state.room().is_some() => Ok(()),
             Phase::Offered => refuse(self),
             Phase::Dialing | Phase::Answered(_) | Phase::Ending { .. } => self.hangup(now, call),

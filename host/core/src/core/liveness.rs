@@ -91,7 +91,7 @@ impl CallCore {
         let Some(state) = self
             .calls
             .get_mut(&call)
-            .filter(|state| matches!(state.phase, Phase::Offered | Phase::Dialing))
+            .filter(|state| matches!(state.phase(), Phase::Offered | Phase::Dialing))
         else {
             return false;
         };

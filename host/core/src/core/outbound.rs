@@ -71,7 +71,7 @@ impl CallCore {
     /// another bridge). Returns the new call.
     pub fn forward(&mut self, call: CallId, request: DialRequest) -> Result<CallId, CoreError> {
         let state = self.call(call)?;
-        if state.phase != Phase::Offered {
+        if state.phase() != Phase::Offered {
             return Err(CoreError::state(format!(
                 "only an unanswered incoming call can be forwarded; {call} is not one"
             )));
@@ -148,12 +148,7 @@ impl CallCore {
 
     /// Calls being placed: resolving their target, or waiting for an answer.
     pub fn dialing(&self) -> usize {
-        self.dialing.len()
-            + self
-                .calls
-                .values()
-                .filter(|c| c.phase == Phase::Dialing)
-                .count()
+        self.dialing.len() + self.calls.placing()
     }
 
     fn place(&mut self, request: DialRequest, linked: Option<CallId>) -> Result<CallId, CoreError> {
@@ -287,7 +282,7 @@ impl CallCore {
         };
         state.target_timer = None;
         let silent = state.key;
-        if state.phase != Phase::Dialing || !self.endpoint.unheard(silent) {
+        if state.phase() != Phase::Dialing || !self.endpoint.unheard(silent) {
             return;
         }
         if !self.try_next_target(now, call) {
@@ -317,40 +312,21 @@ impl CallCore {
             .as_deref()
             .and_then(|room| self.rooms.get(room)?.get(call))
             .is_some_and(|p| p.view.muted || p.view.listen_only);
-        self.calls.insert(
-            call,
-            Call {
-                key,
-                started: now,
-                session: None,
-                local_ip: local_rtp.ip(),
-                local_sdp: Some(offer),
-                local_rtp: Some(local_rtp),
-                linked: pending.linked,
-                ring_timer: None,
-                target_timer: None,
-                unanswered: false,
-                failover: Some(Box::new(failover)),
-                phase: Phase::Dialing,
-                worker: None,
-                attachment: pending
-                    .room
-                    .clone()
-                    .map_or(Attachment::Alone, Attachment::Room),
-                timers: pending.timers.clone(),
-                handled: true,
-                media_muted,
-                keys_until: None,
-                hold_asked: None,
-                held: false,
-                talking: false,
-                probe_timer: None,
-                with_others_since: (pending.room.is_some() || pending.linked.is_some())
-                    .then_some(now),
-                silent_unanswered: false,
-                answer_uncounted: false,
-            },
-        );
+        let mut state = Call::new(key, now, local_rtp.ip(), Phase::Dialing);
+        state.local_sdp = Some(offer);
+        state.local_rtp = Some(local_rtp);
+        state.linked = pending.linked;
+        state.failover = Some(Box::new(failover));
+        state.attachment = pending
+            .room
+            .clone()
+            .map_or(Attachment::Alone, Attachment::Room);
+        state.timers = pending.timers.clone();
+        state.handled = true;
+        state.media_muted = media_muted;
+        state.with_others_since =
+            (pending.room.is_some() || pending.linked.is_some()).then_some(now);
+        self.calls.insert(call, state);
         self.by_key.insert(key, call);
     }
 
@@ -427,10 +403,9 @@ impl CallCore {
             let _ = self.hangup(now, call);
             return;
         }
-        let Some(state) = self.calls.get_mut(&call) else {
+        let Some(state) = self.calls.set_phase(call, Phase::Answered(now)) else {
             return;
         };
-        state.phase = Phase::Answered(now);
         state.failover = None;
         let (linked, started) = (state.linked, state.started);
         for timer in [state.ring_timer.take(), state.target_timer.take()]
@@ -477,11 +452,10 @@ impl CallCore {
         let Some(state) = self.calls.get_mut(&call) else {
             return false;
         };
-        let Some(failover) = state
-            .failover
-            .as_mut()
-            .filter(|_| state.phase == Phase::Dialing)
-        else {
+        if state.phase() != Phase::Dialing {
+            return false;
+        }
+        let Some(failover) = state.failover.as_mut() else {
             return false;
         };
         let (network, local_ip) = (&mut self.network, state.local_ip);
@@ -521,7 +495,7 @@ impl CallCore {
             return;
         };
         state.ring_timer = None;
-        if state.phase != Phase::Dialing {
+        if state.phase() != Phase::Dialing {
             return;
         }
         state.unanswered = true;
@@ -673,7 +647,7 @@ impl CallCore {
     ) -> Result<(), CoreError> {
         let callee_media = self.call(callee)?.session.is_some();
         let state = self.call(caller)?;
-        if state.phase != Phase::Offered {
+        if state.phase() != Phase::Offered {
             return Ok(());
         }
         let key = state.key;
@@ -731,7 +705,7 @@ impl CallCore {
         caller: CallId,
         callee: CallId,
     ) -> Result<(), CoreError> {
-        if self.call(caller)?.phase == Phase::Offered {
+        if self.call(caller)?.phase() == Phase::Offered {
             self.answer(now, caller)?;
         }
         self.connect_legs(now, caller, callee)

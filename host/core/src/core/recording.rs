@@ -108,10 +108,11 @@ impl CallCore {
         });
     }
 
-    /// `removed`, named `room`, is gone: its recording, if any, ends, and
-    /// [`Effect::RecordingEnded`] says so.
+    /// `removed`, named `room`, is gone: it is kept no more, its recording, if any, ends,
+    /// and [`Effect::RecordingEnded`] says so.
     pub(super) fn room_removed(&mut self, room: &str, removed: &Room) {
         self.rooms_version += 1;
+        self.kept_rooms -= usize::from(removed.kept());
         if removed.recording.is_some() {
             self.end_recording(room);
             self.effects.push_back(Effect::RecordingEnded {

@@ -7,6 +7,7 @@
 //! crash; their participants do not (calls end with the process).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::CallCore;
@@ -17,8 +18,9 @@ use crate::CoreError;
 pub struct RoomState {
     /// The room's name.
     pub room: String,
-    /// Its meta values.
-    pub meta: BTreeMap<String, String>,
+    /// Its meta values: shared with the room until they next change, so taking a
+    /// snapshot copies none of them.
+    pub meta: Arc<BTreeMap<String, String>>,
     /// Whether it admits nobody new.
     pub locked: bool,
     /// How long an empty room had left before it expired, when its state was taken;
@@ -63,10 +65,13 @@ impl CallCore {
         if let Some(problem) = crate::room_name_problem(&state.room) {
             return Err(CoreError::InvalidArgument(problem));
         }
-        let room = self.rooms.entry(state.room.clone()).or_default();
-        room.meta.extend(state.meta.clone());
-        room.locked = state.locked;
-        self.rooms_version += 1;
+        self.rooms.entry(state.room.clone()).or_default();
+        let restored = |meta: &mut BTreeMap<String, String>| {
+            meta.extend(state.meta.iter().map(|(k, v)| (k.clone(), v.clone())));
+        };
+        if let Some(room) = self.edit_meta(&state.room, restored) {
+            room.locked = state.locked;
+        }
         self.schedule_restored_room_expiry(now, &state.room, state.expires_in);
         Ok(())
     }

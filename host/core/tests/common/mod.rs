@@ -544,3 +544,27 @@ pub fn refusals(world: &World, caller: usize) -> Vec<u16> {
 pub fn room_of(invite: &Invite) -> &str {
     invite.sip.request_user.trim_start_matches("000777")
 }
+
+/// A seeded xorshift generator, so that a randomized test runs the same operations every
+/// time.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed` (any; 0 is taken as 1).
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    /// A number below `n`, which is at least 1.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    /// One of `items`, which is not empty.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
