@@ -3,6 +3,8 @@
 //! SIP-I and SIP-T gateways send SDP with ISUP (RFC 3204) and location conveyance sends it with
 //! PIDF-LO (RFC 6442) (RFC 5621, MIME multipart of RFC 2046 §5.1).
 
+use std::net::IpAddr;
+
 use rsip::headers::UntypedHeader;
 
 use crate::build::{ACCEPT, ACCEPT_ENCODING};
@@ -26,22 +28,24 @@ pub(crate) enum BodyError {
     UnsupportedPart,
 }
 
-/// The session description of a message with `headers` and `body`, parsed; `None` when there
-/// is none usable (a peer's answer that cannot be taken).
-pub(crate) fn description(headers: &rsip::Headers, body: &[u8]) -> Option<Offer> {
-    parse(headers, body).ok()?.ok()
+/// The session description of a message with `headers` and `body` from the peer at `peer`,
+/// parsed; `None` when there is none usable (a peer's answer that cannot be taken).
+pub(crate) fn description(headers: &rsip::Headers, body: &[u8], peer: IpAddr) -> Option<Offer> {
+    parse(headers, body, peer).ok()?.ok()
 }
 
-/// The SDP of a message with `headers` and `body` (see [`sdp()`]), parsed: `Err` when the body
-/// holds none to take, else the outcome of parsing it.
+/// The SDP of a message with `headers` and `body` (see [`sdp()`]) from the peer at `peer`,
+/// parsed and checked to name media addresses that peer could hold ([`Offer::sent_by`]):
+/// `Err` when the body holds none to take, else the outcome of reading it.
 pub(crate) fn parse(
     headers: &rsip::Headers,
     body: &[u8],
+    peer: IpAddr,
 ) -> Result<Result<Offer, OfferError>, BodyError> {
     if !identity_encoded(headers) {
         return Err(BodyError::UnsupportedEncoding);
     }
-    sdp(content_type(headers), body).map(Offer::parse)
+    sdp(content_type(headers), body).map(|sdp| Offer::parse(sdp)?.sent_by(peer))
 }
 
 /// Whether every content coding the Content-Encoding headers of `headers` list is the

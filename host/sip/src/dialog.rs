@@ -123,10 +123,11 @@ impl Dialog {
         })
     }
 
-    /// Whether the dialog goes over TCP to or from `remote`: where the peer's INVITE or
-    /// latest target refresh came from, or where our INVITE went.
-    pub(crate) fn over_tcp_with(&self, remote: SocketAddr) -> bool {
-        self.local.transport == Transport::Tcp && self.fallback == remote
+    /// The peer the dialog goes over TCP to or from, if it goes over TCP: where the peer's
+    /// INVITE or latest target refresh came from, or where our INVITE went. Only
+    /// [`Dialog::heard_from`] changes it.
+    pub(crate) fn tcp_peer(&self) -> Option<SocketAddr> {
+        (self.local.transport == Transport::Tcp).then_some(self.fallback)
     }
 
     /// Whether we created the dialog (sent its INVITE) and so its Call-ID, which sets the

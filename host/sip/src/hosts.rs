@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::hash::Hash;
 use std::net::IpAddr;
 
 use crate::limits::host_of;
@@ -23,19 +24,25 @@ impl Host {
     }
 }
 
-/// A count per host of what it holds; a host holding nothing has no entry, so the table never
-/// holds more hosts than there are things counted.
-#[derive(Debug, Default)]
-pub(crate) struct HostCounts(HashMap<Host, u32>);
+/// A count per host (a [`Host`], or a peer's socket address) of what it holds; a host holding
+/// nothing has no entry, so the table never holds more hosts than there are things counted.
+#[derive(Debug)]
+pub(crate) struct HostCounts<K = Host>(HashMap<K, u32>);
 
-impl HostCounts {
+impl<K> Default for HostCounts<K> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
+}
+
+impl<K: Hash + Eq> HostCounts<K> {
     /// Counts one more for `host`.
-    pub(crate) fn add(&mut self, host: Host) {
+    pub(crate) fn add(&mut self, host: K) {
         *self.0.entry(host).or_default() += 1;
     }
 
     /// Counts one less for `host`, forgetting it at none; one it holds nothing of is left be.
-    pub(crate) fn release(&mut self, host: Host) {
+    pub(crate) fn release(&mut self, host: K) {
         if let Entry::Occupied(mut held) = self.0.entry(host) {
             *held.get_mut() -= 1;
             if *held.get() == 0 {
@@ -45,7 +52,7 @@ impl HostCounts {
     }
 
     /// How many `host` holds.
-    pub(crate) fn held_by(&self, host: Host) -> usize {
+    pub(crate) fn held_by(&self, host: K) -> usize {
         self.0.get(&host).map_or(0, |&n| n as usize)
     }
 

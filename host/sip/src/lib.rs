@@ -53,6 +53,7 @@ mod limits;
 mod message;
 mod method;
 mod outgoing;
+mod peer_address;
 mod prack;
 mod rate;
 mod reply;

@@ -298,6 +298,13 @@ impl Placed {
         self.stage == Stage::Accepted
     }
 
+    /// Where its INVITE went over TCP, until a 2xx arrives: the connection its final
+    /// response may come on.
+    pub(crate) fn tcp_peer(&self) -> Option<SocketAddr> {
+        let to = self.destination;
+        (!self.answered() && to.transport == Transport::Tcp).then_some(to.addr)
+    }
+
     /// Builds the next INVITE with branch `branch`, the next CSeq number and credentials for
     /// every challenge answered so far (each given a client nonce by `cnonce`).
     pub(crate) fn next_invite(

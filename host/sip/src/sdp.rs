@@ -14,6 +14,8 @@ use ::sdp::description::common::{Address, Attribute, ConnectionInformation};
 use ::sdp::description::media::{MediaDescription, MediaName, RangedPort};
 use ::sdp::description::session::{Origin, TimeDescription, Timing};
 
+use crate::peer_address::may_be_the_peers;
+
 /// The packet time assumed when the offer names none (RFC 3551 §4.5: 20 ms for the common
 /// frame-based and sample-based audio codecs).
 pub const DEFAULT_PTIME: u32 = 20;
@@ -158,6 +160,10 @@ pub enum OfferError {
     /// The connection address is a host name, which a sans-IO core cannot resolve.
     #[error("connection address {0} is not an IP address")]
     UnsupportedAddress(String),
+    /// The RTP or RTCP address is one the sender could not hold: multicast, broadcast, or
+    /// loopback from a peer elsewhere (see [`Offer::sent_by`]).
+    #[error("media address {0} is not the peer's")]
+    ForeignAddress(IpAddr),
 }
 
 impl Offer {
@@ -233,6 +239,21 @@ impl Offer {
             rtcp,
             rtcp_mux,
         })
+    }
+
+    /// The description, if the peer at `peer` that sent it could receive media at its RTP and
+    /// RTCP addresses; `Err` with [`OfferError::ForeignAddress`] if it names a multicast or
+    /// broadcast one, or a loopback one while `peer` is not on this host: sending there would
+    /// aim this host's media at its own services, with content the peer chooses. The
+    /// unspecified address is a hold (RFC 3264 §8.4), to which nothing is sent.
+    pub fn sent_by(self, peer: IpAddr) -> Result<Self, OfferError> {
+        match [self.connection.ip(), self.rtcp.ip()]
+            .into_iter()
+            .find(|&ip| !may_be_the_peers(ip, peer))
+        {
+            Some(foreign) => Err(OfferError::ForeignAddress(foreign)),
+            None => Ok(self),
+        }
     }
 }
 

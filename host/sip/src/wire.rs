@@ -57,8 +57,9 @@ impl rsip::prelude::HeadersExt for RawRequest {}
 
 /// Parses one datagram; `None` if it is no SIP message (the caller drops and counts it): its
 /// start line cannot be read, rsip refuses its headers, or it is a response with a header line
-/// that cannot be read. A request with such a line is kept, with the line named in
-/// [`RawRequest::malformed`], so that it can be answered.
+/// that cannot be read or a header value holding a control character. A request with such a
+/// line or value is kept, with it named in [`RawRequest::malformed`], so that it can be
+/// answered. A response's reason phrase is kept with each control character replaced.
 pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
     if data
         .iter()
@@ -85,11 +86,17 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
                 .map(|name| format!("Control character in {name} header"))),
             via_unreadable: block.via_unreadable,
         })),
-        StartLine::Status(_) if block.unreadable.is_some() => return None,
+        // A response cannot be refused, only dropped (§18.1.2): its client transaction then
+        // waits on, for a retransmission over UDP or its timeout. One with a bare CR inside a
+        // header is read differently by parsers that end lines at CR, and would have us
+        // repeat the CR in our requests (a challenge's realm, quoted into Authorization).
+        StartLine::Status(_) if block.unreadable.is_some() || block.control_in.is_some() => {
+            return None;
+        }
         StartLine::Status(code) => Datagram::Response(Box::new(rsip::Response {
             // The Other variant keeps the reason phrase as sent (rsip would name known codes
             // in its own words), for the application to see (§21).
-            status_code: rsip::StatusCode::Other(code, reason_phrase(first_line).into()),
+            status_code: rsip::StatusCode::Other(code, reason_phrase(first_line)),
             version: rsip::Version::V2,
             headers: block.headers,
             body,
@@ -97,9 +104,22 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
     })
 }
 
-/// The Reason-Phrase of a Status-Line that [`start_line::parse`] accepted ("" if empty).
-fn reason_phrase(status_line: &str) -> &str {
-    status_line.splitn(3, ' ').nth(2).unwrap_or_default()
+/// The Reason-Phrase of a Status-Line that [`start_line::parse`] accepted ("" if empty), each
+/// control character but HTAB, which §25.1 allows none of, replaced by U+FFFD. The phrase is
+/// only for people to read (§21), and reaches the application, its logs and the messages it
+/// may repeat it in: a bare CR there could start a line of its own.
+fn reason_phrase(status_line: &str) -> String {
+    status_line
+        .splitn(3, ' ')
+        .nth(2)
+        .unwrap_or_default()
+        .chars()
+        .map(|c| match c {
+            '\t' => c,
+            _ if c.is_control() => char::REPLACEMENT_CHARACTER,
+            _ => c,
+        })
+        .collect()
 }
 
 /// The header lines of a head, as [`header_block`] reads them.

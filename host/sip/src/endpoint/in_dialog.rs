@@ -2,6 +2,7 @@
 //! (RFC 3311 §5.2) with or without an offer, INFO with DTMF, and the responses that state the
 //! session timer (RFC 4028 §9).
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::inbound::{offer_refusal, parse_offer, trying};
@@ -10,8 +11,10 @@ use super::{Endpoint, Owner, TxEntry};
 use crate::body;
 use crate::build::{Extensions, ResponseBuilder};
 use crate::call::{Call, CallKey, Phase};
+use crate::dialog::Dialog;
 use crate::dtmf_relay::{self, DTMF_RELAY};
 use crate::event::Event;
+use crate::hosts::HostCounts;
 use crate::message::Request;
 use crate::prack::Reliable;
 use crate::reply::Reply;
@@ -46,7 +49,7 @@ impl Endpoint {
         }
         // §12.2.2: a re-INVITE refreshes the remote target.
         state.dialog.refresh_target(&request.raw.headers);
-        state.dialog.heard_from(request.peer);
+        heard_from(&mut self.tcp_peers, &mut state.dialog, request.peer);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
@@ -128,7 +131,7 @@ impl Endpoint {
         }
         // RFC 3311 §5.2: UPDATE is a target refresh request (RFC 3261 §12.2.2).
         state.dialog.refresh_target(&request.raw.headers);
-        state.dialog.heard_from(request.peer);
+        heard_from(&mut self.tcp_peers, &mut state.dialog, request.peer);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             // RFC 4028 §9: the session timer starts with the INVITE's 2xx, which
             // negotiates it; before it there is no session to refresh or expire.
@@ -245,7 +248,8 @@ impl Endpoint {
         let Some(offer) = state.session.offer_in_2xx.take() else {
             return false;
         };
-        let Some(answer) = body::description(&ack.raw.headers, &ack.raw.body) else {
+        let Some(answer) = body::description(&ack.raw.headers, &ack.raw.body, ack.source.ip())
+        else {
             return false;
         };
         state.local_sdp = Some(offer.clone());
@@ -378,6 +382,18 @@ fn too_small(request: &Request, min_se: u32, tag: Option<&str>, server: &str) ->
     ResponseBuilder::new(&request.raw, 422, "Session Interval Too Small", tag, server)
         .extra_headers(&[("Min-SE", &min_se.to_string())])
         .build()
+}
+
+/// The peer of `dialog` was heard from at `source` ([`Dialog::heard_from`]), its TCP peer
+/// counted in `tcp_peers` ([`Endpoint::uses_tcp_connection`]) where it now is.
+fn heard_from(tcp_peers: &mut HostCounts<SocketAddr>, dialog: &mut Dialog, source: SocketAddr) {
+    if let Some(before) = dialog.tcp_peer() {
+        tcp_peers.release(before);
+    }
+    dialog.heard_from(source);
+    if let Some(after) = dialog.tcp_peer() {
+        tcp_peers.add(after);
+    }
 }
 
 /// The SDP offer in a mid-dialog request: `None` without body, `Err` with the status and

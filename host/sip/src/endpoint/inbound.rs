@@ -1,10 +1,11 @@
 //! What the endpoint does with each received request and response.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
 
-use super::{ClientKey, Ended, Endpoint, MergeKey, Owner, TxEntry, TxId, progress};
+use super::{ClientKey, Ended, Endpoint, MergeKey, Owner, TxEntry, TxId, file_call, progress};
 use crate::body::{self, BodyError};
 use crate::build::{ACCEPT, Extensions, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
@@ -248,7 +249,7 @@ impl Endpoint {
         state.expires_at = expires_at;
         state.session.timer = timer;
         state.session.peer_allows_update = peer_allows_update;
-        self.calls.insert(call, state);
+        file_call(&mut self.calls, &mut self.tcp_peers, call, state);
         // The INVITE's Expires runs whether or not the application acts on the call.
         self.reschedule(Owner::Call(call));
         self.stats.incoming_calls += 1;
@@ -477,8 +478,8 @@ impl Endpoint {
         self.send_invite_final(now, tx, code, response);
     }
 
-    pub(super) fn on_response(&mut self, now: Instant, raw: rsip::Response) {
-        let Some(response) = message::validate_response(raw) else {
+    pub(super) fn on_response(&mut self, now: Instant, source: SocketAddr, raw: rsip::Response) {
+        let Some(response) = message::validate_response(raw, source) else {
             self.stats.dropped_malformed_responses += 1;
             return;
         };
@@ -524,8 +525,10 @@ impl Endpoint {
         };
         let waiting = client.owner();
         let outcome = client.on_response(now, response.code);
-        if outcome.is_some() {
-            entry.awaiting = None;
+        if outcome.is_some()
+            && let Some(to) = entry.awaiting.take()
+        {
+            self.awaiting_at.forget(to, id);
         }
         self.reschedule(Owner::Tx(id));
         if outcome.is_some()
@@ -590,17 +593,20 @@ pub(super) fn without_body(request: &Request) -> bool {
 
 /// The SDP body of `request` as an offer, or the response that refuses it: 415 for another
 /// body type or a content coding other than the identity, 406 if the request accepts no SDP answer, 400 for broken SDP, 488 for SDP
-/// without usable audio.
+/// without usable audio or naming media addresses the request's source could not hold
+/// ([`Offer::sent_by`]).
 pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
-    let offer = body::parse(&request.raw.headers, &request.raw.body).map_err(|why| match why {
-        BodyError::MalformedMultipart => Refusal::new(400, "Malformed multipart body"),
-        // §8.2.3: a content coding we do not understand gets 415 with Accept-Encoding.
-        BodyError::UnsupportedEncoding => Refusal::new(415, "Unsupported Content-Encoding"),
-        // RFC 5621 §9.1: a part the request requires us to understand, and we do not.
-        BodyError::NotSdp | BodyError::UnsupportedPart => {
-            Refusal::new(415, "Unsupported Media Type")
-        }
-    })?;
+    let source = request.source.ip();
+    let offer =
+        body::parse(&request.raw.headers, &request.raw.body, source).map_err(|why| match why {
+            BodyError::MalformedMultipart => Refusal::new(400, "Malformed multipart body"),
+            // §8.2.3: a content coding we do not understand gets 415 with Accept-Encoding.
+            BodyError::UnsupportedEncoding => Refusal::new(415, "Unsupported Content-Encoding"),
+            // RFC 5621 §9.1: a part the request requires us to understand, and we do not.
+            BodyError::NotSdp | BodyError::UnsupportedPart => {
+                Refusal::new(415, "Unsupported Media Type")
+            }
+        })?;
     // RFC 4475 §3.3.15: the answer could be given in no type the request accepts.
     if !accepts_sdp(request) {
         return Err(Refusal::new(406, "Accept header excludes application/sdp"));
@@ -611,6 +617,7 @@ pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
         OfferError::UnsupportedAddress(_) => {
             Refusal::new(488, "SDP connection address is not an IP address")
         }
+        OfferError::ForeignAddress(_) => Refusal::new(488, "SDP media address is not the peer's"),
     })
 }
 

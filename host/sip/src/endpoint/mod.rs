@@ -46,6 +46,7 @@ use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
 use challenge::Release;
 use session::Ended;
+use transport_failure::AwaitingAt;
 
 /// How the endpoint presents itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,10 +337,18 @@ pub struct Endpoint {
     releases: HashMap<TxId, Release>,
     /// Live transactions: INVITE servers until their final response is settled, clients.
     transactions: HashMap<TxId, TxEntry>,
+    /// The client transactions among them awaiting a final response, by where they went.
+    awaiting_at: AwaitingAt,
     server_index: HashMap<ServerKey, TxId>,
     client_index: HashMap<ClientKey, TxId>,
     /// How many of the live server transactions each source host's requests started.
     live_hosts: HostCounts,
+    /// How many calls and placed calls use a TCP connection with each peer
+    /// ([`Endpoint::uses_tcp_connection`]): each call's [`Dialog::tcp_peer`], each placed
+    /// call's [`Placed::tcp_peer`].
+    ///
+    /// [`Dialog::tcp_peer`]: crate::dialog::Dialog::tcp_peer
+    tcp_peers: HostCounts<SocketAddr>,
     /// Server transactions that only absorb retransmissions until their timer ends them.
     lingering: Lingering,
     schedule: Schedule<Owner>,
@@ -375,9 +384,11 @@ impl Endpoint {
             authenticators: HashMap::new(),
             releases: HashMap::new(),
             transactions: HashMap::new(),
+            awaiting_at: AwaitingAt::default(),
             server_index: HashMap::new(),
             client_index: HashMap::new(),
             live_hosts: HostCounts::default(),
+            tcp_peers: HostCounts::default(),
             lingering: Lingering::default(),
             schedule: Schedule::default(),
             out: Outbox::default(),
@@ -441,7 +452,7 @@ impl Endpoint {
             _ if too_large => self.stats.dropped_too_large += 1,
             None => self.stats.dropped_unparseable += 1,
             Some(Datagram::Keepalive) => self.stats.keepalives += 1,
-            Some(Datagram::Response(response)) => self.on_response(now, *response),
+            Some(Datagram::Response(response)) => self.on_response(now, remote.addr, *response),
         }
     }
 
@@ -696,13 +707,17 @@ impl Endpoint {
     /// messages: the final response to our INVITE, and our requests to a peer behind a NAT,
     /// which reach it on no other connection.
     pub fn uses_tcp_connection(&self, remote: SocketAddr) -> bool {
+        self.tcp_peers.held_by(remote) > 0
+    }
+
+    /// [`Endpoint::uses_tcp_connection`] read from every call, which `tcp_peers` stands for.
+    #[cfg(test)]
+    fn scanned_tcp_use(&self, remote: SocketAddr) -> bool {
+        let peer = Some(remote);
         self.calls
             .values()
-            .any(|call| call.dialog.over_tcp_with(remote))
-            || self.placed.values().any(|placed| {
-                let to = placed.destination;
-                !placed.answered() && to.transport == Transport::Tcp && to.addr == remote
-            })
+            .any(|call| call.dialog.tcp_peer() == peer)
+            || self.placed.values().any(|placed| placed.tcp_peer() == peer)
     }
 
     /// Source hosts ([`host_of`](crate::host_of)) the request-rate limit tracks now: those that
@@ -804,6 +819,9 @@ impl Endpoint {
     fn end_call(&mut self, now: Instant, call: CallKey, cause: EndCause) {
         self.drop_reinvite(now, call);
         if let Some(state) = self.calls.remove(&call) {
+            if let Some(peer) = state.dialog.tcp_peer() {
+                self.tcp_peers.release(peer);
+            }
             self.dialogs.remove(state.dialog.id());
             let merge_key = MergeKey::of(&state.invite);
             if self.offered.get(&merge_key) == Some(&call) {
@@ -885,6 +903,9 @@ impl Endpoint {
         if let Some(host) = entry.host {
             self.live_hosts.add(host);
         }
+        if let Some(to) = entry.awaiting {
+            self.awaiting_at.file(to, id);
+        }
         self.transactions.insert(id, entry);
         self.reschedule(Owner::Tx(id));
         id
@@ -922,6 +943,9 @@ impl Endpoint {
         }
         if let Some(host) = entry.host {
             self.live_hosts.release(host);
+        }
+        if let Some(to) = entry.awaiting {
+            self.awaiting_at.forget(to, id);
         }
         Some(entry)
     }
@@ -1011,4 +1035,18 @@ fn refusal(code: u16) -> Result<(), CallError> {
     } else {
         Err(CallError::InvalidStatus(code))
     }
+}
+
+/// Files `state` among `calls` as call `call`, its TCP peer counted in `tcp_peers`
+/// ([`Endpoint::uses_tcp_connection`]).
+fn file_call(
+    calls: &mut HashMap<CallKey, Box<Call>>,
+    tcp_peers: &mut HostCounts<SocketAddr>,
+    call: CallKey,
+    state: Box<Call>,
+) {
+    if let Some(peer) = state.dialog.tcp_peer() {
+        tcp_peers.add(peer);
+    }
+    calls.insert(call, state);
 }

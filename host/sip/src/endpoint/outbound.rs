@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey};
+use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey, file_call};
 use crate::auth::Challenger;
 use crate::body;
 use crate::build::Extensions;
@@ -66,6 +66,9 @@ impl Endpoint {
         let destination = placed.destination;
         self.placed_call_ids
             .insert(placed.head.call_id.clone(), key);
+        if let Some(peer) = placed.tcp_peer() {
+            self.tcp_peers.add(peer);
+        }
         self.placed.insert(key, Box::new(placed));
         self.stats.outgoing_calls += 1;
         self.start_invite(now, key, branch, request, destination);
@@ -202,10 +205,7 @@ impl Endpoint {
             .to_tag
             .as_deref()
             .and_then(|tag| placed.early_dialog(tag));
-        let answer = response
-            .to_tag
-            .as_ref()
-            .and_then(|_| sdp_answer(&response.raw));
+        let answer = response.to_tag.as_ref().and_then(|_| sdp_answer(&response));
         if let (Some(answer), Some(index)) = (&answer, early) {
             placed.early_dialogs[index].answer = Some(answer.clone());
         }
@@ -286,6 +286,9 @@ impl Endpoint {
             return;
         }
         let first = placed.stage != Stage::Accepted;
+        if let Some(peer) = placed.tcp_peer() {
+            self.tcp_peers.release(peer);
+        }
         placed.stage = Stage::Accepted;
         // A dialog whose early part had PRACKs goes on from their CSeq numbers (§12.2.1.1),
         // and the callee's requests from theirs (§12.2.2), its latest UPDATE's response kept;
@@ -333,7 +336,7 @@ impl Endpoint {
             let auth = placed.auth.clone();
             return self.release(now, dialog, auth);
         };
-        let answer = sdp_answer(&response.raw).or(early_answer);
+        let answer = sdp_answer(&response).or(early_answer);
         let hung_up = placed.hangup != Hangup::No;
         if answer.is_none() && !hung_up {
             let auth = placed.auth.clone();
@@ -359,7 +362,7 @@ impl Endpoint {
         );
         state.session.peer_allows_update = session::allows_update(&response.raw.headers);
         self.dialogs.insert(state.dialog.id().clone(), call);
-        self.calls.insert(call, Box::new(state));
+        file_call(&mut self.calls, &mut self.tcp_peers, call, Box::new(state));
         // The placed call keeps its own for the BYEs releasing other forks' 2xx responses.
         if let Some(auth) = &placed.auth {
             self.authenticators.insert(call, auth.clone());
@@ -419,6 +422,9 @@ impl Endpoint {
     /// Removes the placed call `call`, and its Call-ID from the index of early dialogs.
     fn forget_placed(&mut self, call: CallKey) -> Option<Box<Placed>> {
         let placed = self.placed.remove(&call)?;
+        if let Some(peer) = placed.tcp_peer() {
+            self.tcp_peers.release(peer);
+        }
         self.placed_call_ids.remove(&placed.head.call_id);
         Some(placed)
     }
@@ -468,11 +474,12 @@ fn reliable_rseq(response: &rsip::Response) -> Option<u32> {
 }
 
 /// The SDP answer in `response`'s body, if there is a usable one.
-fn sdp_answer(response: &rsip::Response) -> Option<Offer> {
-    if response.body.iter().all(u8::is_ascii_whitespace) {
+fn sdp_answer(response: &Response) -> Option<Offer> {
+    let raw = &response.raw;
+    if raw.body.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    body::description(&response.headers, &response.body)
+    body::description(&raw.headers, &raw.body, response.source.ip())
 }
 
 /// The INVITE client transaction `id` among `transactions`, if it still runs.

@@ -243,7 +243,11 @@ impl Endpoint {
             reinvite.ack = Some(ack);
         }
         let offer = reinvite.offer.clone();
-        let answer = body::description(&response.raw.headers, &response.raw.body);
+        let answer = body::description(
+            &response.raw.headers,
+            &response.raw.body,
+            response.source.ip(),
+        );
         match (success, answer) {
             (true, Some(answer)) => {
                 state.local_sdp = Some(offer.clone());

@@ -1,6 +1,6 @@
 //! Lingering server transactions seen from the endpoint: retransmissions get exactly what
 //! they got before, each transaction ends exactly at its deadline, and after many calls
-//! nothing is left behind.
+//! nothing is left behind. A TCP connection counts as in use while a call needs it.
 
 use std::time::Duration;
 
@@ -8,7 +8,8 @@ use rsip::Method;
 
 use super::*;
 use crate::hosts::Host;
-use crate::testing::{Uac, UacConfig, addr, epoch};
+use crate::outgoing::OutgoingCall;
+use crate::testing::{Uac, UacConfig, Uas, addr, audio_offer, epoch};
 use crate::timer::Timer;
 
 const EP: &str = "127.0.0.1:5060";
@@ -67,7 +68,7 @@ impl Caller {
         loop {
             let before = moved.requests.len() + moved.responses.len();
             while let Some(t) = self.uac.poll_transmit() {
-                ep.handle_datagram(now, addr(EP), self.from, &t.payload);
+                ep.handle_message(now, t.transport, addr(EP), self.from, &t.payload);
                 moved.requests.push(t.payload);
             }
             while let Some(t) = ep.poll_transmit() {
@@ -516,7 +517,7 @@ fn a_flood_from_a_few_hosts_leaves_room_for_the_others() {
     assert_eq!(held, [100, 28, 4, 4]);
     assert_eq!(ep.active_transactions(), 136);
     let mut other = Caller::at("192.0.2.9:5060".parse().unwrap());
-    other.uac.call(t0, addr("127.0.0.1:6000"));
+    other.uac.call(t0, addr("192.0.2.9:6000"));
     let offered = other.exchange(&mut ep, t0);
     assert_eq!(
         refused(&offered.responses),
@@ -580,4 +581,102 @@ fn a_copy_of_an_invite_is_a_new_call_once_its_transaction_ended_behind_a_longer_
     let offered_again =
         std::iter::from_fn(|| ep.poll_event()).any(|e| matches!(e, Event::IncomingCall(_)));
     assert!(offered_again, "{:?}", text(&answers));
+}
+
+/// Asserts that [`Endpoint::uses_tcp_connection`] says of each of `peers` what reading every
+/// call says; returns the peers it says are used.
+fn tcp_use_agrees(ep: &Endpoint, peers: &[SocketAddr]) -> Vec<SocketAddr> {
+    for &peer in peers {
+        assert_eq!(
+            ep.uses_tcp_connection(peer),
+            ep.scanned_tcp_use(peer),
+            "{peer}"
+        );
+    }
+    peers
+        .iter()
+        .copied()
+        .filter(|&peer| ep.uses_tcp_connection(peer))
+        .collect()
+}
+
+#[test]
+fn tcp_connection_use_follows_calls_through_set_up_target_refresh_and_end() {
+    let now = epoch();
+    let mut ep = endpoint();
+    let (first, moved, callee) = (
+        addr("127.0.0.1:5064"),
+        addr("127.0.0.1:5066"),
+        addr("127.0.0.1:5080"),
+    );
+    let peers = [first, moved, callee];
+    let mut caller = Caller {
+        uac: Uac::new(UacConfig {
+            transport: Transport::Tcp,
+            ..UacConfig::new(first, addr(EP), "conf", "alice")
+        }),
+        from: first,
+    };
+    caller.answered_call(&mut ep, now);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [first]);
+
+    // §12.2.2: the peer's re-INVITE, on a new connection, moves the dialog there.
+    caller.from = moved;
+    caller.uac.reinvite(now);
+    caller.exchange(&mut ep, now);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [moved]);
+
+    // A call placed over TCP uses its connection while it rings and once answered.
+    let mut uas = Uas::new(callee);
+    uas.transport = Transport::Tcp;
+    let placed = ep
+        .invite(
+            now,
+            OutgoingCall {
+                request_uri: format!("sip:bob@{callee}"),
+                from: format!("<sip:conf@{EP}>"),
+                to: format!("<sip:bob@{callee}>"),
+                headers: Vec::new(),
+                route: Vec::new(),
+                destination: callee,
+                transport: Transport::Tcp,
+                local: addr(EP),
+                sdp_offer: audio_offer(addr("127.0.0.1:6000")),
+                credentials: None,
+                max_forwards: MAX_FORWARDS,
+            },
+        )
+        .unwrap();
+    let exchange = |ep: &mut Endpoint, uas: &mut Uas| {
+        for _ in 0..10 {
+            while let Some(t) = ep.poll_transmit() {
+                uas.handle_datagram(now, addr(EP), &t.payload);
+            }
+            while let Some(t) = uas.poll_transmit() {
+                ep.handle_message(now, Transport::Tcp, addr(EP), callee, &t.payload);
+            }
+        }
+    };
+    exchange(&mut ep, &mut uas);
+    uas.reply(Method::Invite, 180, "Ringing", "", "");
+    exchange(&mut ep, &mut uas);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [moved, callee]);
+    uas.reply(
+        Method::Invite,
+        200,
+        "OK",
+        "",
+        &audio_offer(addr("127.0.0.1:7000")),
+    );
+    exchange(&mut ep, &mut uas);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [moved, callee]);
+
+    // Each call's end gives its connection up.
+    caller.uac.bye(now);
+    caller.exchange(&mut ep, now);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [callee]);
+    ep.hangup(now, placed).unwrap();
+    exchange(&mut ep, &mut uas);
+    assert_eq!(tcp_use_agrees(&ep, &peers), []);
+    assert_eq!(ep.tcp_peers.hosts(), 0, "nothing left counted");
 }

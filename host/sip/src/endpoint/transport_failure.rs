@@ -3,6 +3,7 @@
 //! and still waits for its final response (an INVITE: for any response) is given up as if
 //! answered 503, at once rather than after Timer B or F.
 
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -11,6 +12,46 @@ use crate::call::CallKey;
 use crate::event::Event;
 use crate::transaction::{InviteClient, Transaction, TxId};
 use crate::transport::{Transport, TransportAddr};
+
+/// The client transactions of ours still awaiting their final response
+/// ([`TxEntry::awaiting`]), by the transport and address their request went to: the ones a
+/// transport failure there may strand, found without reading every transaction, in the
+/// order they started.
+#[derive(Debug, Default)]
+pub(super) struct AwaitingAt(HashMap<(Transport, SocketAddr), BTreeSet<TxId>>);
+
+impl AwaitingAt {
+    /// Files transaction `id`, whose request went to `to`.
+    pub(super) fn file(&mut self, to: TransportAddr, id: TxId) {
+        self.0.entry(place(to)).or_default().insert(id);
+    }
+
+    /// Forgets transaction `id`, whose request went to `to`; a place left with none goes.
+    pub(super) fn forget(&mut self, to: TransportAddr, id: TxId) {
+        if let Some(ids) = self.0.get_mut(&place(to)) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.0.remove(&place(to));
+            }
+        }
+    }
+
+    /// The transactions filed under `to`.
+    fn at(&self, to: TransportAddr) -> impl Iterator<Item = TxId> + '_ {
+        self.0.get(&place(to)).into_iter().flatten().copied()
+    }
+
+    /// How many transactions are filed.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.0.values().map(BTreeSet::len).sum()
+    }
+}
+
+/// What [`TransportAddr::same_place`] compares.
+fn place(to: TransportAddr) -> (Transport, SocketAddr) {
+    (to.transport, to.addr)
+}
 
 /// A request of ours that waited for its final response from where the transport failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +85,22 @@ impl Endpoint {
         // 2xx is kept for; waiting Timer B or F on that chance is what failing over to the
         // next target (RFC 3263 §4.3) is for.
         let transactions = self
-            .transactions
-            .iter()
-            .filter(|(_, entry)| stranded_at(entry).is_some_and(|to| to.same_place(&failed)))
-            .map(|(&id, _)| Stranded::Tx(id));
-        let reinvites = self.calls.iter().filter_map(|(&call, state)| {
-            let reinvite = state.session.outgoing.as_ref()?;
+            .awaiting_at
+            .at(failed)
+            .filter(|id| {
+                let entry = self.transactions.get(id);
+                entry
+                    .and_then(stranded_at)
+                    .is_some_and(|to| to.same_place(&failed))
+            })
+            .map(Stranded::Tx);
+        let reinvites = self.reinvites.iter().filter_map(|(branch, &call)| {
+            let state = self.calls.get(&call)?;
+            let reinvite = state
+                .session
+                .outgoing
+                .as_ref()
+                .filter(|r| r.branch == *branch)?;
             // The ACK of a non-2xx goes where the re-INVITE went (§17.1.1.3).
             let (_, to) = reinvite.tx.non_2xx_ack();
             let stranded = unanswered(&reinvite.tx) && to.same_place(&failed);
@@ -146,4 +197,79 @@ fn unanswered(tx: &InviteClient) -> bool {
 /// The reason phrase of the 503 a request to `to` is given up with.
 fn unreachable(to: TransportAddr) -> String {
     format!("Service Unavailable (cannot reach {})", to.addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::EndpointConfig;
+    use crate::outgoing::{MAX_FORWARDS, OutgoingCall};
+    use crate::testing::{addr, audio_offer, epoch};
+
+    const EP: &str = "127.0.0.1:5070";
+
+    fn call_to(destination: &str) -> OutgoingCall {
+        OutgoingCall {
+            request_uri: format!("sip:bob@{destination}"),
+            from: format!("<sip:conf@{EP}>"),
+            to: format!("<sip:bob@{destination}>"),
+            headers: Vec::new(),
+            route: Vec::new(),
+            destination: addr(destination),
+            transport: Transport::Udp,
+            local: addr(EP),
+            sdp_offer: audio_offer(addr("127.0.0.1:6000")),
+            credentials: None,
+            max_forwards: MAX_FORWARDS,
+        }
+    }
+
+    #[test]
+    fn a_transport_failure_reads_only_the_requests_that_went_there() {
+        let now = epoch();
+        let mut ep = Endpoint::new(
+            EndpointConfig {
+                user_agent: "sut".into(),
+            },
+            1,
+        );
+        let (dead, alive) = ("127.0.0.1:5080", "127.0.0.1:5090");
+        for _ in 0..500 {
+            ep.invite(now, call_to(alive)).unwrap();
+        }
+        let stranded: Vec<CallKey> = (0..3)
+            .map(|_| ep.invite(now, call_to(dead)).unwrap())
+            .collect();
+        while ep.poll_transmit().is_some() {}
+        let dead_place = TransportAddr::new(Transport::Udp, addr(dead));
+        assert_eq!(
+            ep.awaiting_at.at(dead_place).count(),
+            3,
+            "the work it takes"
+        );
+        for _ in 0..100 {
+            ep.transport_failed(now, Transport::Udp, addr(dead));
+            assert_eq!(
+                ep.awaiting_at.at(dead_place).count(),
+                0,
+                "a repeat reads none"
+            );
+        }
+        let failed: Vec<CallKey> = std::iter::from_fn(|| ep.poll_event())
+            .map(|event| match event {
+                Event::CallFailed {
+                    call, code: 503, ..
+                } => call,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(failed, stranded);
+        assert_eq!(ep.stats().transport_failures, 3);
+        assert_eq!((ep.active_transactions(), ep.awaiting_at.len()), (500, 500));
+        // Timer B ends the rest (§17.1.1.2), and the index forgets them.
+        ep.handle_timeout(now + Duration::from_secs(64));
+        assert_eq!((ep.active_transactions(), ep.awaiting_at.len()), (0, 0));
+    }
 }

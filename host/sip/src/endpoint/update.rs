@@ -70,7 +70,11 @@ impl Endpoint {
                 timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
             match update.offer {
                 None => state.session.refreshed(now, agreed),
-                Some(offer) => match body::description(&response.raw.headers, &response.raw.body) {
+                Some(offer) => match body::description(
+                    &response.raw.headers,
+                    &response.raw.body,
+                    response.source.ip(),
+                ) {
                     Some(answer) => {
                         state.local_sdp = Some(offer.clone());
                         state.session.own_offer_answered(&offer);

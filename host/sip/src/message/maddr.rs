@@ -1,7 +1,8 @@
 //! The Via `maddr` a response to a request received over UDP is sent to (RFC 3261 §18.2.2).
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
+use crate::peer_address::may_be_the_peers;
 use crate::via::Via;
 
 /// The address the top Via `via` of a request received over UDP from `source` names in its
@@ -25,12 +26,9 @@ pub(super) fn unicast_maddr(via: &Via<'_>, source: IpAddr) -> Option<IpAddr> {
     // leaves from does not set; responses leave from the address the request came to
     // (RFC 3581 §4), which reaches no address of the other family; an unspecified or broadcast
     // address names no one peer; a loopback one from a peer elsewhere would aim our responses
-    // at this host's own services. Each is ignored.
-    let unicast = !ip.is_multicast()
-        && !ip.is_unspecified()
-        && ip != IpAddr::V4(Ipv4Addr::BROADCAST)
-        && ip.is_ipv4() == source.is_ipv4()
-        && (!ip.is_loopback() || source.is_loopback());
+    // at this host's own services ([`may_be_the_peers`]). Each is ignored.
+    let unicast =
+        !ip.is_unspecified() && ip.is_ipv4() == source.is_ipv4() && may_be_the_peers(ip, source);
     unicast.then_some(ip)
 }
 

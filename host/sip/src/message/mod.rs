@@ -306,6 +306,8 @@ pub(crate) struct Response {
     pub(crate) to_tag: Option<String>,
     /// The message, its body cut to Content-Length (§18.3).
     pub(crate) raw: rsip::Response,
+    /// The source address of the datagram or connection it came in.
+    pub(crate) source: SocketAddr,
 }
 
 impl Response {
@@ -317,7 +319,8 @@ impl Response {
 
 /// Checks a response; `None` if it is broken and must be dropped (§18.1.2, §18.3), or has more
 /// than one Via and so was meant for a proxy, not for us (§8.1.3.3; RFC 4475 §3.3.10).
-pub(crate) fn validate_response(mut raw: rsip::Response) -> Option<Response> {
+/// `source` is where it came from.
+pub(crate) fn validate_response(mut raw: rsip::Response, source: SocketAddr) -> Option<Response> {
     let vias = raw
         .headers
         .iter()
@@ -347,6 +350,7 @@ pub(crate) fn validate_response(mut raw: rsip::Response) -> Option<Response> {
         reason,
         to_tag,
         raw,
+        source,
     })
 }
 
@@ -694,7 +698,9 @@ mod tests {
                  Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"
             );
             match crate::wire::parse(text.as_bytes()) {
-                Some(crate::wire::Datagram::Response(raw)) => validate_response(*raw),
+                Some(crate::wire::Datagram::Response(raw)) => {
+                    validate_response(*raw, "192.0.2.1:5060".parse().unwrap())
+                }
                 _ => panic!("no response: {text}"),
             }
         };

@@ -705,6 +705,54 @@ fn challenge_without_credentials_fails_at_once() {
     assert_eq!(pair.peer_got(Method::Invite).len(), 1);
 }
 
+/// Whether `message` holds a CR that ends no line: one a parser ending lines at CR would
+/// read a header line of its own after.
+fn has_bare_cr(message: &str) -> bool {
+    message.split("\r\n").any(|line| line.contains('\r'))
+}
+
+#[test]
+fn a_challenge_with_a_control_character_in_a_header_is_dropped_not_echoed() {
+    let mut pair = Pair::new(Net::perfect(21), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    let invite = peer_wait(&mut pair, Method::Invite, 1);
+    let smuggling = "WWW-Authenticate: Digest realm=\"r\rX-Evil: 1\", nonce=\"n\"\r\n";
+    pair.peer_send(respond(&invite, 401, "Unauthorized", "t", smuggling, ""));
+    pair.run_for(Duration::from_secs(40));
+    let invites = pair.peer_got(Method::Invite);
+    assert!(invites.len() > 1, "Timer A goes on");
+    for sent in invites.iter().chain(&pair.a_sent_starting("")) {
+        assert!(header(sent, "Authorization").is_none(), "{sent}");
+        assert!(!has_bare_cr(sent), "{sent:?}");
+    }
+    assert_eq!(pair.a.stats().dropped_unparseable, 1);
+    // Nothing was heard from the next hop: a silent target, worth the next one.
+    assert_only_failure(&pair, call, 408, "Request Timeout", true);
+}
+
+#[test]
+fn a_reason_phrase_reaches_the_application_without_control_characters() {
+    let mut pair = Pair::new(Net::perfect(22), idle());
+    let call = pair.invite(call_to(P));
+    let invite = peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer_send(respond(
+        &invite,
+        486,
+        "Busy\rX-Evil: 1\x07\tHere",
+        "t",
+        "",
+        "",
+    ));
+    pair.settle();
+    assert_only_failure(
+        &pair,
+        call,
+        486,
+        "Busy\u{FFFD}X-Evil: 1\u{FFFD}\tHere",
+        false,
+    );
+}
+
 #[test]
 fn second_fork_2xx_is_acked_and_byed_and_retransmissions_reacked() {
     let mut pair = Pair::new(Net::perfect(13), idle());
