@@ -14,7 +14,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 const MAX_PROMPTS: usize = 256;
 /// The longest timer a guest may start: a day.
 const MAX_TIMER_MS: u32 = 86_400_000;
-/// Longer guest log lines are cut here, so a guest cannot flood the log.
+/// Longer guest log lines (as written, escapes included) are cut here, so a
+/// guest cannot flood the log.
 const MAX_LOG_LINE: usize = 4096;
 
 /// The data of one guest instance's store.
@@ -45,10 +46,10 @@ impl WasiView for Context {
 }
 
 impl Context {
-    /// `log.log`: the line, cut to [`MAX_LOG_LINE`], in the host's log under
-    /// the guest's name, unless the current call wrote its
+    /// `log.log`: the message as [`one_line`] writes it, in the host's log
+    /// under the guest's name, unless the current call wrote its
     /// [`MAX_LOG_LINES`] already.
-    pub(crate) fn write_log(&mut self, level: Level, mut message: String) {
+    pub(crate) fn write_log(&mut self, level: Level, message: &str) {
         let guest = &*self.guest;
         match self.allowance.log_line() {
             LogLine::Write => {}
@@ -61,10 +62,7 @@ impl Context {
             }
             LogLine::Dropped => return,
         }
-        if message.len() > MAX_LOG_LINE {
-            message.truncate(message.floor_char_boundary(MAX_LOG_LINE));
-            message.push('…');
-        }
+        let message = one_line(message);
         match level {
             Level::Trace => tracing::trace!(guest, "{message}"),
             Level::Debug => tracing::debug!(guest, "{message}"),
@@ -100,6 +98,32 @@ impl Context {
     }
 }
 
+/// `message` as one line of the host's log, cut to [`MAX_LOG_LINE`] bytes
+/// (and `…`): its control characters and Unicode line and paragraph
+/// separators, which would end the line and let the rest pass for lines of
+/// the host's own, are written as Rust escapes them (`\n`, `\r`, `\u{1b}`).
+fn one_line(message: &str) -> String {
+    let mut line = String::with_capacity(message.len().min(MAX_LOG_LINE));
+    for c in message.chars() {
+        let escaped = c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+        let len = if escaped {
+            c.escape_default().len()
+        } else {
+            c.len_utf8()
+        };
+        if line.len() + len > MAX_LOG_LINE {
+            line.push('…');
+            break;
+        }
+        if escaped {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    line
+}
+
 /// Refuses a timer on `call` from an instance serving `serving` (`""` for a control
 /// request's): a timer fires in its call's instance, the only one that may cancel it.
 pub(crate) fn check_timer_call(serving: &str, call: &str) -> Result<(), Error> {
@@ -124,6 +148,18 @@ pub(crate) fn check_timer(ms: u32) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_line_is_cut_after_whole_characters_and_escapes() {
+        assert_eq!(
+            one_line("a\r\n\u{2028}\u{85}\tb"),
+            r"a\r\n\u{2028}\u{85}\tb"
+        );
+        let filled = "x".repeat(MAX_LOG_LINE - 1);
+        assert_eq!(one_line(&format!("{filled}\n")), format!("{filled}…"));
+        assert_eq!(one_line(&format!("{filled}é")), format!("{filled}…"));
+        assert_eq!(one_line(&format!("{filled}y")), format!("{filled}y"));
+    }
 
     #[test]
     fn an_instance_starts_timers_on_its_own_call_only() {

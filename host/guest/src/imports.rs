@@ -220,7 +220,7 @@ macro_rules! serve_imports {
 
         impl $v::switchyard::call::log::Host for Context {
             fn log(&mut self, level: $v::switchyard::call::log::Level, message: String) {
-                self.write_log(level.into(), message);
+                self.write_log(level.into(), &message);
             }
         }
     };

@@ -6,7 +6,7 @@
 
 mod support;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use support::{FakeHost, invite, misbehave_wasm, small_limits};
 use switchyard_guest::{Event, Guest, GuestConfig, HostApi, Runtime, Value, WitVersion, bundled};
 
@@ -152,6 +152,67 @@ fn a_guest_before_0_3_0_is_not_called_with_messages() {
     call.on_invite(&invite("c1", "100", &[])).unwrap();
     assert!(!call.on_message("c1", "c2", "play").unwrap());
     assert_eq!(host.log().len(), 2, "{:?}", host.log());
+}
+
+/// The events logged on the thread of a test, one line each: the level, then
+/// each field as `name=value`.
+#[derive(Default)]
+struct Captured(Mutex<String>);
+
+impl Captured {
+    /// What was logged on this thread while `f` ran.
+    fn logged(f: impl FnOnce()) -> String {
+        let captured = Arc::new(Captured::default());
+        tracing::subscriber::with_default(captured.clone(), f);
+        captured.0.lock().unwrap().clone()
+    }
+}
+
+impl tracing::Subscriber for Captured {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut log = self.0.lock().unwrap();
+        log.push_str(event.metadata().level().as_str());
+        event.record(
+            &mut |field: &tracing::field::Field, value: &dyn std::fmt::Debug| {
+                log.push_str(&format!(" {field}={value:?}"));
+            },
+        );
+        log.push('\n');
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn a_guest_log_call_is_one_line_of_the_host_log_tagged_with_the_guest() {
+    let (_runtime, guest) = probe();
+    let host = Arc::new(FakeHost::default());
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    call.on_invite(&invite("c1", "probe", &[])).unwrap();
+    let forged = "a\r\nb\n2025-01-01T00:00:00Z  WARN switchyard::control: refused\u{1b}[2K";
+    let log = Captured::logged(|| assert!(call.on_message("c1", "c2", forged).unwrap()));
+    // The probe logs a message it receives as `message from {from:?} to {call}: {message}`.
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [concat!(
+            r#"INFO message=message from "c2" to c1: "#,
+            r#"a\r\nb\n2025-01-01T00:00:00Z  WARN switchyard::control: refused\u{1b}[2K guest="probe""#,
+        )],
+    );
 }
 
 /// The guest of world `call-flow` (WIT 0.3.0), loaded as `flow`.

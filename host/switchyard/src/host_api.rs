@@ -74,15 +74,17 @@ impl CoreHost {
         }
     }
 
-    /// Whether `guest` may place `request` as far as the request alone says: a URI
-    /// `dialout.allow` lets through, and a request the core takes (its sizes, URI).
+    /// Whether `guest` may place `request` as far as the request alone says: a request
+    /// the core takes (its sizes, URI), and a URI `dialout.allow` lets through.
     /// A refusal is `invalid-argument`; one of the policy is logged as
     /// [`LogThrottle`] lets it. Nothing is counted against `dialout.max_per_second`.
     fn check_dial(&self, guest: &str, request: &switchyard_core::DialRequest) -> Result<(), Error> {
+        // The core's check first: the policy's refusal is logged with the URI as
+        // given, which must hold no line break or other control character by then.
+        request.check().map_err(adapter::error)?;
         self.dial_policy
             .allows(&request.uri)
-            .map_err(|reason| Error::InvalidArgument(self.dial_refused(guest, reason)))?;
-        request.check().map_err(adapter::error)
+            .map_err(|reason| Error::InvalidArgument(self.dial_refused(guest, reason)))
     }
 
     /// Counts a call `guest` is about to place against `dialout.max_per_second`,
@@ -696,6 +698,55 @@ mod tests {
                 if m.contains("more than dialout.max_per_second (1) calls placed this second")),
             "past the rate, the host refuses for now: {over:?}"
         );
+    }
+
+    /// What a test's log holds.
+    #[derive(Clone, Default)]
+    struct LogText(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for LogText {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            lock_any(&self.0).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What `f` returns, and what it logged on this thread as the host's log writes it.
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        let log = LogText::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let returned = tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8(lock_any(&log.0).clone()).unwrap();
+        (returned, text)
+    }
+
+    #[test]
+    fn a_dial_uri_with_a_line_break_is_refused_as_invalid_and_never_logged_raw() {
+        let policy = DialPolicy::new(Some("sip:1@192[.]0[.]2[.]9"), 1);
+        let host = host_with(policy.expect("pattern"));
+        let forged = "sip:1@192.0.2.9\r\n2025-01-01T00:00:00Z  WARN switchyard::control: forged";
+        for (refused, log) in [
+            logged(|| host.dial("g", dial_to(forged))),
+            logged(|| host.forward("g", "c1", dial_to(forged))),
+        ] {
+            assert!(
+                matches!(&refused, Err(Error::InvalidArgument(m))
+                    if m.contains("holds a space or control character") && !m.contains(['\r', '\n'])),
+                "{refused:?}"
+            );
+            assert!(
+                !log.contains('\r') && !log.lines().any(|line| line.starts_with("2025-")),
+                "{log}"
+            );
+        }
     }
 
     #[test]
