@@ -98,18 +98,11 @@ impl Entry {
         let picking = settings.conference_options;
         let room = match room {
             "" if picking.pick_empty || picking.pick_empty_without_pin => {
-                let (first, last) = settings.free_rooms;
                 let without_pin = picking.pick_empty_without_pin;
-                // With dynamic rooms off, only a room with a profile is one to enter.
                 let free = room::first_free(
-                    first,
-                    last,
-                    |room| {
-                        !room::is_adhoc(room)
-                            && settings.profile(room).is_some_and(|p| {
-                                !without_pin || p.pin.is_none() && room::own_pin(room).is_none()
-                            })
-                    },
+                    &room::Host,
+                    settings.free_rooms,
+                    |room| pickable(&room::Host, settings, room, without_pin),
                     |_| true,
                 );
                 let Some(free) = free else {
@@ -379,6 +372,22 @@ impl Entry {
     }
 }
 
+/// Whether a caller asking for an empty room may be given `room`: it has a
+/// profile (with dynamic rooms off, only a room with its own has one), is
+/// no room made by escalating a two-party call, and, `without_pin`, has no
+/// pin. The profile is read first: it costs no call into the host.
+fn pickable(
+    host: &impl room::RoomHost,
+    settings: &Settings,
+    room: &str,
+    without_pin: bool,
+) -> bool {
+    settings
+        .profile(room)
+        .is_some_and(|p| !without_pin || p.pin.is_none() && room::own_pin_in(host, room).is_none())
+        && !room::is_adhoc_in(host, room)
+}
+
 /// Whether callers may dial into `room`: it has a profile, and is no room
 /// made by escalating a two-party call.
 fn may_dial_into(settings: &Settings, room: &str) -> bool {
@@ -413,4 +422,29 @@ fn refuse(call: &Call, prompts: &[&str]) -> Next {
         let _ = call.hangup();
     }
     Next::Stay(Stage::Refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::fake::FakeHost;
+
+    #[test]
+    fn only_rooms_with_a_profile_are_looked_up_for_an_empty_one() {
+        let table = [
+            ("dynamic_rooms", "false"),
+            ("rooms", r#"{ "9500" = { options = "q" } }"#),
+        ];
+        let settings = Settings::load(|key| {
+            let value = table.iter().find(|(k, _)| *k == key);
+            value.map(|(_, v)| (*v).to_owned())
+        })
+        .unwrap();
+        let host = FakeHost::with_rooms((9000..=9999).map(|n| n.to_string()));
+        let pickable: Vec<u64> = (9000..=9999)
+            .filter(|n| pickable(&host, &settings, &n.to_string(), false))
+            .collect();
+        assert_eq!(pickable, [9500]);
+        assert_eq!(host.calls.get(), 1, "one room looked up");
+    }
 }

@@ -243,8 +243,7 @@ fn escalation_room(
     settings: &Settings,
     caller_number: &str,
 ) -> Option<String> {
-    room::release_stale_adhoc();
-    let (first, last) = settings.free_rooms;
+    room::release_stale_adhoc(&room::Host);
     let unconfigured = |room: &str| !settings.rooms.contains_key(room);
     let claim = |room: &str| room::claim_adhoc(holder, room, listed);
     let preferred = match settings.room_scheme {
@@ -257,7 +256,7 @@ fn escalation_room(
         .filter(|room| {
             unconfigured(room) && (rooms::open(room) || room::is_vacant(room)) && claim(room)
         })
-        .or_else(|| room::first_free(first, last, unconfigured, claim))
+        .or_else(|| room::first_free(&room::Host, settings.free_rooms, unconfigured, claim))
 }
 
 /// `number` as a whole number if it is written as one plainly: digits only,

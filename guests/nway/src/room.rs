@@ -2,9 +2,19 @@
 //! options, and what the guest keeps with a room's conference in its meta
 //! (lock, pin, made by escalation). Members of a room's conference out of it
 //! inviting are [`out`]'s.
+//!
+//! The switch holds thousands of rooms, and each call into the host waits for
+//! it: picking a room and letting escalated rooms go ask the host a number of
+//! times that does not grow with the rooms of others. The escalated rooms are
+//! listed in the key-value store (`adhoc/<room>`) beside their meta; as the
+//! store ends with the host process and the meta does not, the first to look
+//! after a start lists them anew from every room's meta (`adhoc-indexed`
+//! says it was done).
 
 use crate::options::Options;
 use crate::out;
+use std::collections::HashSet;
+use switchyard_sdk::store::{HostKv, Kv};
 use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{Call, JoinOptions, rooms};
 
@@ -14,6 +24,71 @@ const LOCKED: &str = "nway-locked";
 const PIN: &str = "nway-pin";
 /// The room meta key marking a room made by escalating a two-party call ("1").
 const ADHOC: &str = "nway-adhoc";
+/// The prefix of the store's keys listing the rooms marked [`ADHOC`].
+const ADHOC_LISTED: &str = "adhoc/";
+/// The store's key saying that [`ADHOC_LISTED`] lists every room so marked.
+const ADHOC_INDEXED: &str = "adhoc-indexed";
+/// The most escalated rooms listed at once: as many as a range of free rooms.
+const MAX_ADHOC_LISTED: u32 = 100_000;
+
+/// What picking rooms and letting escalated rooms go ask of the host: the
+/// host itself ([`Host`]), or a native test's stand-in.
+pub trait RoomHost: Kv {
+    /// Every open room.
+    fn rooms(&self) -> Vec<String>;
+    /// Opens `room`; true if this created it.
+    fn open(&self, room: &str) -> bool;
+    /// The value kept with `room` under `key`, if any.
+    fn meta(&self, room: &str, key: &str) -> Option<String>;
+    /// Whether `room`'s conference is over ([`is_vacant`]).
+    fn is_vacant(&self, room: &str) -> bool;
+    /// Clears `room`'s keep if no member is out ([`out::drop_stale_keep`]).
+    fn drop_stale_keep(&self, room: &str);
+}
+
+/// The host's rooms and store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Host;
+
+impl Kv for Host {
+    fn get(&self, key: &str) -> Option<String> {
+        HostKv.get(key)
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), Error> {
+        HostKv.set(key, value)
+    }
+
+    fn delete(&self, key: &str) -> bool {
+        HostKv.delete(key)
+    }
+
+    fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
+        HostKv.list(prefix, limit)
+    }
+}
+
+impl RoomHost for Host {
+    fn rooms(&self) -> Vec<String> {
+        rooms::list()
+    }
+
+    fn open(&self, room: &str) -> bool {
+        rooms::open(room)
+    }
+
+    fn meta(&self, room: &str, key: &str) -> Option<String> {
+        rooms::get_meta(room, key)
+    }
+
+    fn is_vacant(&self, room: &str) -> bool {
+        is_vacant(room)
+    }
+
+    fn drop_stale_keep(&self, room: &str) {
+        out::drop_stale_keep(room);
+    }
+}
 
 /// The participants of `room` in it now (connected), in the order they joined.
 pub fn present(room: &str) -> Vec<ParticipantInfo> {
@@ -62,7 +137,12 @@ pub fn set_locked(room: &str, locked: bool) -> bool {
 
 /// The pin a caller set for the room (option `D`), if any.
 pub fn own_pin(room: &str) -> Option<String> {
-    rooms::get_meta(room, PIN).filter(|pin| !pin.is_empty())
+    own_pin_in(&Host, room)
+}
+
+/// [`own_pin`] as `host` has it.
+pub fn own_pin_in(host: &impl RoomHost, room: &str) -> Option<String> {
+    host.meta(room, PIN).filter(|pin| !pin.is_empty())
 }
 
 /// Sets the room's own pin (empty: none), opening the room.
@@ -232,17 +312,30 @@ pub fn claim_adhoc(holder: &Call, room: &str, listed: &JoinOptions) -> bool {
 
 /// Starts a new conference in the free `room` (opened, or open and vacant)
 /// for an escalated two-party call, without lock or pin, so that nobody may
-/// dial into it.
+/// dial into it; lists it among the escalated rooms.
 fn make_adhoc(room: &str) {
     forget_conference(room);
     // The room is open, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, ADHOC, "1");
+    // Past the store's bounds the room is not listed: once its conference
+    // ends unnoticed, it is kept until the host's next start.
+    let _ = HostKv.set(&adhoc_key(room), "");
+}
+
+/// The store's key listing `room` among the escalated rooms.
+fn adhoc_key(room: &str) -> String {
+    format!("{ADHOC_LISTED}{room}")
 }
 
 /// Whether `room` was opened for an escalated two-party call: only its
 /// calls' invitations bring people in.
 pub fn is_adhoc(room: &str) -> bool {
-    rooms::get_meta(room, ADHOC).as_deref() == Some("1")
+    is_adhoc_in(&Host, room)
+}
+
+/// [`is_adhoc`] as `host` has it.
+pub fn is_adhoc_in(host: &impl RoomHost, room: &str) -> bool {
+    host.meta(room, ADHOC).as_deref() == Some("1")
 }
 
 /// The first free room of `first..=last` that is `acceptable` and that
@@ -251,40 +344,249 @@ pub fn is_adhoc(room: &str) -> bool {
 /// Opening is atomic in the host, so two calls looking at once never open
 /// the same new room; an open empty room is only taken when every
 /// acceptable room of the range exists, and only `take` can make taking it
-/// atomic.
+/// atomic. The rooms open are listed once, so that only those not open are
+/// tried: `acceptable` and the host are asked nothing of the others but in
+/// the walk for a vacant one.
 pub fn first_free(
-    first: u64,
-    last: u64,
+    host: &impl RoomHost,
+    (first, last): (u64, u64),
     acceptable: impl Fn(&str) -> bool,
     take: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    let candidates = || {
-        (first..=last)
-            .map(|n| n.to_string())
-            .filter(|room| acceptable(room))
-    };
-    candidates()
-        .find(|room| rooms::open(room) && take(room))
-        .or_else(|| candidates().find(|room| is_vacant(room) && take(room)))
+    let open: HashSet<String> = host.rooms().into_iter().collect();
+    let range = || (first..=last).map(|n| n.to_string());
+    range()
+        .filter(|room| !open.contains(room) && acceptable(room))
+        .find(|room| host.open(room) && take(room))
+        .or_else(|| {
+            range()
+                .filter(|room| acceptable(room))
+                .find(|room| host.is_vacant(room) && take(room))
+        })
 }
 
 /// Lets the host expire the escalated rooms whose conference ended
 /// unnoticed: no caller dials into one to find it vacant, so a keep left
 /// by a restart (the members' marks lost, the room's meta not) or by a
-/// member's flow that failed while out would keep it for ever.
-pub fn release_stale_adhoc() {
-    for room in rooms::list().iter().filter(|room| is_adhoc(room)) {
-        // Not `forget_conference`: an escalation may be claiming the room this
-        // moment, and its mark, once set, keeps the keep.
-        if is_vacant(room) {
-            out::drop_stale_keep(room);
+/// member's flow that failed while out would keep it for ever. Rooms no
+/// longer escalated (forgotten, or gone) leave the list.
+pub fn release_stale_adhoc(host: &impl RoomHost) {
+    for room in adhoc_rooms(host) {
+        if !is_adhoc_in(host, &room) {
+            unlist_adhoc(host, &room);
+        } else if host.is_vacant(&room) {
+            // Not `forget_conference`: an escalation may be claiming the room
+            // this moment, and its mark, once set, keeps the keep.
+            host.drop_stale_keep(&room);
+        }
+    }
+}
+
+/// The rooms listed as escalated; after a start of the host, every room
+/// whose meta marks it so, listed on the way.
+fn adhoc_rooms(host: &impl RoomHost) -> Vec<String> {
+    if host.get(ADHOC_INDEXED).is_none() {
+        for room in host.rooms() {
+            if is_adhoc_in(host, &room) {
+                let _ = host.set(&adhoc_key(&room), "");
+            }
+        }
+        let _ = host.set(ADHOC_INDEXED, "");
+    }
+    host.list(ADHOC_LISTED, MAX_ADHOC_LISTED)
+        .into_iter()
+        .map(|key| key[ADHOC_LISTED.len()..].to_owned())
+        .collect()
+}
+
+/// Takes `room`, found no longer escalated, off the list; an escalation that
+/// claimed it meanwhile marked it before listing it, so it is listed again.
+fn unlist_adhoc(host: &impl RoomHost, room: &str) {
+    host.delete(&adhoc_key(room));
+    if is_adhoc_in(host, room) {
+        let _ = host.set(&adhoc_key(room), "");
+    }
+}
+
+/// A stand-in for the host in native tests: rooms, their meta and the
+/// store in memory, and a count of the calls made into it.
+#[cfg(test)]
+pub mod fake {
+    use super::{ADHOC, RoomHost, adhoc_key};
+    use std::cell::{Cell, RefCell};
+    use std::collections::{BTreeMap, BTreeSet};
+    use switchyard_sdk::store::Kv;
+    use switchyard_sdk::types::Error;
+
+    /// The rooms and store of a host, and what was asked of it.
+    #[derive(Default)]
+    pub struct FakeHost {
+        /// The open rooms, each with its meta.
+        pub rooms: RefCell<BTreeMap<String, BTreeMap<String, String>>>,
+        /// The open rooms with nobody in or out of them.
+        pub vacant: RefCell<BTreeSet<String>>,
+        /// The store.
+        pub kv: RefCell<BTreeMap<String, String>>,
+        /// The rooms whose stale keep was dropped.
+        pub released: RefCell<Vec<String>>,
+        /// How many calls were made into the host.
+        pub calls: Cell<usize>,
+    }
+
+    impl FakeHost {
+        /// A host with rooms `names` open, each with someone in it.
+        pub fn with_rooms(names: impl IntoIterator<Item = String>) -> Self {
+            let host = FakeHost::default();
+            host.rooms
+                .borrow_mut()
+                .extend(names.into_iter().map(|room| (room, BTreeMap::new())));
+            host
+        }
+
+        /// Opens `room` as escalated, and listed so, as an escalation leaves it.
+        pub fn add_adhoc(&self, room: &str, vacant: bool) {
+            let meta = BTreeMap::from([(ADHOC.to_owned(), "1".to_owned())]);
+            self.rooms.borrow_mut().insert(room.to_owned(), meta);
+            self.kv.borrow_mut().insert(adhoc_key(room), String::new());
+            if vacant {
+                self.vacant.borrow_mut().insert(room.to_owned());
+            }
+        }
+
+        fn ask(&self) {
+            self.calls.set(self.calls.get() + 1);
+        }
+    }
+
+    impl Kv for FakeHost {
+        fn get(&self, key: &str) -> Option<String> {
+            self.ask();
+            self.kv.borrow().get(key).cloned()
+        }
+
+        fn set(&self, key: &str, value: &str) -> Result<(), Error> {
+            self.ask();
+            self.kv
+                .borrow_mut()
+                .insert(key.to_owned(), value.to_owned());
+            Ok(())
+        }
+
+        fn delete(&self, key: &str) -> bool {
+            self.ask();
+            self.kv.borrow_mut().remove(key).is_some()
+        }
+
+        fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
+            self.ask();
+            let kv = self.kv.borrow();
+            let keys = kv.keys().filter(|key| key.starts_with(prefix));
+            keys.take(limit as usize).cloned().collect()
+        }
+    }
+
+    impl RoomHost for FakeHost {
+        fn rooms(&self) -> Vec<String> {
+            self.ask();
+            self.rooms.borrow().keys().cloned().collect()
+        }
+
+        fn open(&self, room: &str) -> bool {
+            self.ask();
+            let mut rooms = self.rooms.borrow_mut();
+            let created = !rooms.contains_key(room);
+            rooms.entry(room.to_owned()).or_default();
+            created
+        }
+
+        fn meta(&self, room: &str, key: &str) -> Option<String> {
+            self.ask();
+            self.rooms.borrow().get(room)?.get(key).cloned()
+        }
+
+        fn is_vacant(&self, room: &str) -> bool {
+            self.ask();
+            !self.rooms.borrow().contains_key(room) || self.vacant.borrow().contains(room)
+        }
+
+        fn drop_stale_keep(&self, room: &str) {
+            self.ask();
+            self.released.borrow_mut().push(room.to_owned());
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::fake::FakeHost;
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// A host with 10,000 rooms of others (`o0`…) open, and the free rooms
+    /// 9000..=9998 open with someone in each.
+    fn busy_host() -> FakeHost {
+        let others = (0..10_000).map(|n| format!("o{n}"));
+        FakeHost::with_rooms(others.chain((9000..9999).map(|n| n.to_string())))
+    }
+
+    #[test]
+    fn letting_escalated_rooms_go_asks_nothing_of_other_rooms() {
+        let host = busy_host();
+        host.add_adhoc("500", true);
+        host.add_adhoc("501", false);
+        host.add_adhoc("502", true);
+        host.rooms.borrow_mut().remove("502");
+        release_stale_adhoc(&host);
+        assert_eq!(*host.released.borrow(), ["500"], "once after a start");
+        assert_eq!(
+            host.list(ADHOC_LISTED, 10),
+            ["adhoc/500", "adhoc/501"],
+            "a room gone leaves the list"
+        );
+        host.calls.set(0);
+        host.released.borrow_mut().clear();
+        release_stale_adhoc(&host);
+        assert_eq!(*host.released.borrow(), ["500"]);
+        let calls = host.calls.get();
+        assert!(calls <= 8, "{calls} calls into the host among 11,000 rooms");
+    }
+
+    #[test]
+    fn escalated_rooms_are_listed_anew_after_a_start() {
+        let host = busy_host();
+        host.add_adhoc("500", true);
+        host.kv.borrow_mut().clear();
+        release_stale_adhoc(&host);
+        assert_eq!(*host.released.borrow(), ["500"]);
+        assert_eq!(host.list(ADHOC_LISTED, 10), ["adhoc/500"]);
+    }
+
+    #[test]
+    fn a_forgotten_room_claimed_meanwhile_stays_listed() {
+        let host = FakeHost::default();
+        host.add_adhoc("500", false);
+        unlist_adhoc(&host, "500");
+        assert_eq!(host.list(ADHOC_LISTED, 10), ["adhoc/500"], "claimed again");
+        host.rooms
+            .borrow_mut()
+            .insert("500".into(), BTreeMap::new());
+        unlist_adhoc(&host, "500");
+        assert!(host.list(ADHOC_LISTED, 10).is_empty(), "forgotten");
+    }
+
+    #[test]
+    fn picking_a_free_room_opens_only_rooms_not_open() {
+        let host = busy_host();
+        let picked = first_free(&host, (9000, 9999), |_| true, |_| true);
+        assert_eq!(picked.as_deref(), Some("9999"));
+        let calls = host.calls.get();
+        assert!(calls <= 2, "{calls} calls into the host to pick a room");
+        host.vacant.borrow_mut().insert("9500".into());
+        let picked = first_free(&host, (9000, 9999), |_| true, |_| true);
+        assert_eq!(picked.as_deref(), Some("9500"), "then the first vacant");
+        let unacceptable = first_free(&host, (9000, 9999), |room| room != "9500", |_| true);
+        assert_eq!(unacceptable, None);
+    }
 
     fn listed(calls: &[&str]) -> Vec<ParticipantInfo> {
         calls

@@ -15,11 +15,15 @@
 //! `max_failures` keys, plus those being recorded at that moment. Sources are
 //! tracked up to [`SourceGuard::tracked_sources`] ([`MAX_TRACKED_FAILURES`]
 //! keys in all): to track a new one when full, [`evict`] names the sources
-//! whose keys to delete. The counting logic is plain functions, tested
-//! natively.
+//! whose keys to delete. As that reads every key of the guard, the guard
+//! keeps a count of its sources (`<prefix>sources`) and reads them all only
+//! once the count says the table may be full; the read counts them anew, so
+//! the count is exact after each, and calls racing to add sources can only
+//! take the table a few sources past its cap until the next. The counting
+//! logic is plain functions, tested natively.
 
+use crate::store::{HostKv, Kv};
 use crate::{
-    kv,
     log::{Level, log},
     unix_seconds,
 };
@@ -79,29 +83,35 @@ impl SourceGuard {
     /// Whether calls from `source` are refused now. Failures that left the
     /// window are deleted on the way.
     pub fn is_blocked(&self, source: &str) -> bool {
-        self.policy.is_on() && self.count(&self.key(source)) >= self.policy.max_failures as usize
+        self.policy.is_on()
+            && self.count(&HostKv, &self.key(source), unix_seconds())
+                >= self.policy.max_failures as usize
     }
 
     /// Counts one failure from `source`; true if that puts the source at its
     /// limit. Calls counting failures of one source in parallel each count
     /// every one of them: each is a key of its own.
     pub fn record_failure(&self, source: &str) -> bool {
+        self.record_failure_in(&HostKv, source, unix_seconds())
+    }
+
+    /// [`SourceGuard::record_failure`] in `store`, at `now`.
+    fn record_failure_in(&self, store: &impl Kv, source: &str, now: u64) -> bool {
         if !self.policy.is_on() {
             return false;
         }
         let source_key = self.key(source);
-        let now = unix_seconds();
-        if kv::list(&source_key, 1).is_empty() {
-            self.make_room(now);
+        if store.list(&source_key, 1).is_empty() {
+            self.make_room(store, now);
         }
         let key = failure_key(&source_key, now, unique());
-        if let Err(e) = kv::set(&key, "1") {
+        if let Err(e) = store.set(&key, "1") {
             log(
                 Level::Warn,
                 &format!("failure from {source} not counted: {e:?}"),
             );
         }
-        self.count(&source_key) >= self.policy.max_failures as usize
+        self.count(store, &source_key, now) >= self.policy.max_failures as usize
     }
 
     /// The prefix of the failure keys of `source`: its length first, so that
@@ -118,25 +128,50 @@ impl SourceGuard {
 
     /// The failures within the window of the source whose keys begin with
     /// `source_key`; those past the window, or past the limit, are deleted.
-    fn count(&self, source_key: &str) -> usize {
+    fn count(&self, store: &impl Kv, source_key: &str, now: u64) -> usize {
         let listed = self.policy.max_failures.saturating_add(LISTED_BEYOND_LIMIT);
-        let keys = kv::list(source_key, listed);
-        let tally = tally(&self.policy, &keys, unix_seconds());
+        let keys = store.list(source_key, listed);
+        let tally = tally(&self.policy, &keys, now);
         for key in &tally.expired {
-            kv::delete(key);
+            store.delete(key);
         }
         tally.recent
     }
 
+    /// The key of the count of sources the guard tracks. Past the prefix,
+    /// a source's keys begin with a digit, this one with a letter.
+    fn sources_key(&self) -> String {
+        format!("{}sources", self.prefix)
+    }
+
     /// Makes room for one more tracked source when
-    /// [`SourceGuard::tracked_sources`] are: the keys of the sources [`evict`]
-    /// names go.
-    fn make_room(&self, now: u64) {
-        let keys = kv::list(self.prefix, MAX_TRACKED_FAILURES.saturating_mul(2));
-        let sources = by_source(&keys);
+    /// [`SourceGuard::tracked_sources`] are, and counts it. The sources are
+    /// read only when their count says they may be that many: then the keys
+    /// of the sources [`evict`] names go, and the count is set to those left.
+    fn make_room(&self, store: &impl Kv, now: u64) {
         let cap = self.tracked_sources();
+        let sources_key = self.sources_key();
+        let counted = store
+            .get(&sources_key)
+            .and_then(|n| n.parse::<usize>().ok());
+        let tracked = match counted {
+            Some(n) if n < cap => n,
+            _ => self.evict_for_one_more(store, now, cap),
+        };
+        // Past the store's bounds the count stays as it was, as does the table:
+        // the failure's own key is refused too.
+        let _ = store.set(&sources_key, &(tracked + 1).to_string());
+    }
+
+    /// Deletes the keys of the sources [`evict`] names for one more to fit
+    /// within `cap`; how many sources are left.
+    fn evict_for_one_more(&self, store: &impl Kv, now: u64, cap: usize) -> usize {
+        let sources_key = self.sources_key();
+        let mut keys = store.list(self.prefix, MAX_TRACKED_FAILURES.saturating_mul(2));
+        keys.retain(|key| *key != sources_key);
+        let sources = by_source(&keys);
         if sources.len() < cap {
-            return;
+            return sources.len();
         }
         let evicted: std::collections::HashSet<String> = evict(&self.policy, &sources, now, cap)
             .into_iter()
@@ -145,8 +180,9 @@ impl SourceGuard {
             .iter()
             .filter(|key| source_of(key).is_some_and(|source| evicted.contains(&source)))
         {
-            kv::delete(key);
+            store.delete(key);
         }
+        sources.len() - evicted.len()
     }
 }
 
@@ -504,6 +540,81 @@ mod tests {
         };
         assert!(!off.is_on());
         assert!(!guard(0).is_blocked("192.0.2.7"), "no store is asked");
+    }
+
+    /// A store in memory that counts the keys it lists.
+    #[derive(Default)]
+    struct MemoryKv {
+        entries: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+        listed: std::cell::Cell<usize>,
+    }
+
+    impl Kv for MemoryKv {
+        fn get(&self, key: &str) -> Option<String> {
+            self.entries.borrow().get(key).cloned()
+        }
+
+        fn set(&self, key: &str, value: &str) -> Result<(), crate::types::Error> {
+            self.entries
+                .borrow_mut()
+                .insert(key.to_owned(), value.to_owned());
+            Ok(())
+        }
+
+        fn delete(&self, key: &str) -> bool {
+            self.entries.borrow_mut().remove(key).is_some()
+        }
+
+        fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
+            let keys: Vec<String> = self
+                .entries
+                .borrow()
+                .keys()
+                .filter(|key| key.starts_with(prefix))
+                .take(limit as usize)
+                .cloned()
+                .collect();
+            self.listed.set(self.listed.get() + keys.len());
+            keys
+        }
+    }
+
+    /// The sources with keys in `store`.
+    fn tracked(store: &MemoryKv) -> Vec<String> {
+        let keys = store.list("p/", u32::MAX);
+        let failures: Vec<String> = keys.into_iter().filter(|k| k != "p/sources").collect();
+        by_source(&failures).into_iter().map(|(s, _)| s).collect()
+    }
+
+    #[test]
+    fn new_sources_read_the_whole_table_only_when_it_may_be_full() {
+        let guard = guard(1);
+        let store = MemoryKv::default();
+        for n in 0..5000 {
+            guard.record_failure_in(&store, &format!("old{n}"), 1000);
+        }
+        store.listed.set(0);
+        for n in 0..1000 {
+            guard.record_failure_in(&store, &format!("new{n}"), 1000);
+        }
+        let listed = store.listed.get();
+        assert!(
+            listed <= 3000,
+            "1000 new sources list {listed} keys of a table with room"
+        );
+        assert_eq!(tracked(&store).len(), 6000);
+    }
+
+    #[test]
+    fn a_full_table_keeps_its_cap_and_evicts_the_oldest() {
+        let guard = guard(1000);
+        let store = MemoryKv::default();
+        for n in 0..15 {
+            guard.record_failure_in(&store, &format!("s{n:02}"), 1000 + n);
+        }
+        let kept: Vec<String> = (5..15).map(|n| guard.key(&format!("s{n:02}"))).collect();
+        assert_eq!(tracked(&store), kept, "the 10 latest sources stay");
+        assert_eq!(store.get("p/sources").as_deref(), Some("10"));
     }
 
     #[test]

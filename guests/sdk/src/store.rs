@@ -105,6 +105,41 @@ pub fn keys(prefix: &str, limit: u32) -> Vec<String> {
     kv::list(prefix, limit)
 }
 
+/// A key-value store as [`kv`] gives it: the guest's own ([`HostKv`]), or
+/// one a native test keeps in memory to count what is asked of it.
+pub trait Kv {
+    /// The value of `key`, or `None`.
+    fn get(&self, key: &str) -> Option<String>;
+    /// Sets `key` to `value`.
+    fn set(&self, key: &str, value: &str) -> Result<(), Error>;
+    /// Deletes `key`; false if it was not set.
+    fn delete(&self, key: &str) -> bool;
+    /// The keys starting with `prefix`, in byte order, at most `limit` of them.
+    fn list(&self, prefix: &str, limit: u32) -> Vec<String>;
+}
+
+/// The guest's key-value store in the host ([`kv`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostKv;
+
+impl Kv for HostKv {
+    fn get(&self, key: &str) -> Option<String> {
+        kv::get(key)
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), Error> {
+        kv::set(key, value)
+    }
+
+    fn delete(&self, key: &str) -> bool {
+        kv::delete(key)
+    }
+
+    fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
+        kv::list(prefix, limit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
