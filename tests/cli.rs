@@ -756,6 +756,47 @@ fn start_up_with_a_guest_that_cannot_be_instantiated_fails_naming_it() {
 }
 
 #[test]
+fn a_server_not_ready_in_time_is_not_left_running() {
+    let given_up =
+        std::panic::catch_unwind(|| Server::start_within(&base_config(), Duration::ZERO));
+    assert!(given_up.is_err(), "expected the start to time out");
+    let left = servers_without_their_config();
+    assert!(
+        left.is_empty(),
+        "expected the start given up to leave no server running; running: {left:?}"
+    );
+}
+
+/// The processes this one started (children) with a `--config` file that is
+/// gone: a server whose start was given up (a running one's file is there until
+/// it is stopped), by process id and command line.
+fn servers_without_their_config() -> Vec<(u32, String)> {
+    let me = std::process::id();
+    let children = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // The fields after the command's name, in parentheses: state, parent.
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(") ")
+                    .and_then(|(_, fields)| fields.split(' ').nth(1)?.parse::<u32>().ok())
+                    == Some(me)
+            })
+        });
+    children
+        .filter_map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|&byte| byte == 0)
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect();
+            let config = args.iter().skip_while(|arg| *arg != "--config").nth(1)?;
+            (!Path::new(config).exists()).then(|| (pid, args.join(" ")))
+        })
+        .collect()
+}
+
+#[test]
 fn sigterm_hangs_up_every_call_with_bye_and_exits_0() {
     let mut server = Server::start();
     let phone = Phone::call(server.sip, "000777123", "alice", &[]);
@@ -810,7 +851,7 @@ fn sigterm_while_starting_ends_the_process_at_once() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("running switchyard");
-    std::thread::sleep(Duration::from_secs(1));
+    await_catching_sigterm(child.id());
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
@@ -827,6 +868,30 @@ fn sigterm_while_starting_ends_the_process_at_once() {
     assert!(log.contains("stopped while starting, as asked"), "{log}");
 }
 
+/// Waits, at most [`LOG_TIMEOUT`], until process `pid` catches SIGTERM (its
+/// handler is installed: the signal no longer meets the default action, which
+/// ends the process); panics then.
+fn await_catching_sigterm(pid: u32) {
+    let started = std::time::Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|line| line.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        // Bit n - 1 of the mask stands for signal n; SIGTERM is 15.
+        if caught & 1 << 14 != 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < LOG_TIMEOUT,
+            "process {pid} did not catch SIGTERM within {LOG_TIMEOUT:?}: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Starts a server whose stop is held up for the control endpoint's grace (5 s) by a
 /// control request waiting for its body, and sends it SIGTERM: the server, the request's
 /// connection (held open) and when the signal was sent.
@@ -841,7 +906,7 @@ fn stop_held_up() -> (Server, std::net::TcpStream, std::time::Instant) {
         server.control
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    server.await_control_read(&request, LOG_TIMEOUT);
     let signalled = std::time::Instant::now();
     server.signal("TERM");
     (server, request, signalled)

@@ -928,31 +928,57 @@ fn byes(phones: &[Phone], timeout: Duration) -> Vec<bool> {
     })
 }
 
+/// Which of `numbers` the server logs refused from `room` as full.
+fn refused_as_full<'a>(server: &Server, room: &str, numbers: &[&'a str]) -> Vec<&'a str> {
+    let log = server.log();
+    numbers
+        .iter()
+        .copied()
+        .filter(|number| log.contains(&format!("room {room}: {number} refused: full")))
+        .collect()
+}
+
 #[test]
 fn callers_entering_at_once_never_fill_a_room_past_its_size() {
     let server = server();
     for round in 0..5 {
+        let numbers: Vec<String> = (0..6).map(|n| format!("3{round}{n}")).collect();
+        let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
         // Sent together: each caller's flow judges the room while the others join it.
-        let mut callers: Vec<Phone> = (0..6)
-            .map(|n| Phone::dial(server.sip, "8204", &format!("3{round}{n}"), &[]))
+        let mut callers: Vec<Phone> = numbers
+            .iter()
+            .map(|number| Phone::dial(server.sip, "8204", number, &[]))
             .collect();
         for caller in &mut callers {
             assert_eq!(caller.await_answer(), 200, "round {round}: answered");
         }
-        let refused = byes(&callers, Duration::from_secs(5));
+        // A refusal is logged as its flow judges, before its prompt and BYE.
+        server.await_value(
+            &format!("round {round}: the callers refused as room 204 is full"),
+            &3,
+            DEADLINE,
+            || refused_as_full(&server, "204", &numbers).len(),
+        );
         assert_eq!(
             count(&server, "204"),
             "3",
             "round {round}: room 204 holds its max_members, 3; log:\n{}",
             server.log()
         );
-        assert_eq!(
-            refused.iter().filter(|&&refused| refused).count(),
-            3,
-            "round {round}: the three past the size are turned away: {refused:?}"
-        );
-        for (caller, refused) in callers.into_iter().zip(refused) {
-            if !refused {
+        let refused = refused_as_full(&server, "204", &numbers);
+        let admitted: Vec<&str> = numbers
+            .iter()
+            .copied()
+            .filter(|number| !refused.contains(number))
+            .collect();
+        await_listed(&server, "204", &admitted);
+        for (caller, number) in callers.into_iter().zip(&numbers) {
+            if refused.contains(number) {
+                assert!(
+                    caller.await_bye(DEADLINE),
+                    "round {round}: {number}, turned away, is hung up"
+                );
+            } else {
                 caller.hang_up();
             }
         }

@@ -229,7 +229,7 @@ fn a_room_a_control_request_in_flight_at_sigterm_creates_is_in_the_file_after_ex
     )
     .unwrap();
     // The request is in flight, waiting for the rest of its body, when the signal comes.
-    std::thread::sleep(Duration::from_millis(300));
+    server.await_control_read(&request, EXIT_TIMEOUT);
     server.signal("TERM");
     server
         .wait_for_log("finishing requests in flight", EXIT_TIMEOUT)

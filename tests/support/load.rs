@@ -1,6 +1,7 @@
 //! Load: SIPp placing many calls at once against the server, and an RTP port
 //! range large enough for them.
 
+use super::ports;
 use super::server::Server;
 use super::sipp::{counter, free_port};
 use super::tools::{exit_within, require_sipp};
@@ -25,13 +26,17 @@ pub struct Load {
     child: Child,
     calls: i64,
     screen: PathBuf,
+    /// Where SIPp's stderr goes.
+    errors: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Load {
     /// Starts SIPp with `scenario` (its `-sn`/`-sf` arguments and keys)
     /// placing `calls` calls at `rate` a second, all of them up at once
-    /// (`-l`), within SIPp's own `-timeout` of `timeout`.
+    /// (`-l`), within SIPp's own `-timeout` of `timeout`; returns once SIPp
+    /// holds its port, or has exited for another reason than another process
+    /// taking it.
     pub fn start(
         server: &Server,
         scenario: &[&str],
@@ -40,13 +45,33 @@ impl Load {
         timeout: Duration,
     ) -> Load {
         require_sipp();
+        ports::on_free_ports("SIPp", || {
+            let port = free_port("127.0.0.1");
+            let mut load = Load::spawn(server, scenario, port, calls, rate, timeout);
+            let lost = !ports::await_bound(&mut load.child, port, "SIPp")
+                && ports::sipp_lost_its_port(&std::fs::read(&load.errors).unwrap_or_default());
+            (!lost).then_some(load)
+        })
+    }
+
+    /// SIPp started as [`Load::start`] says, on `port`; perhaps not bound yet.
+    fn spawn(
+        server: &Server,
+        scenario: &[&str],
+        port: u16,
+        calls: i64,
+        rate: u32,
+        timeout: Duration,
+    ) -> Load {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let screen = dir.path().join("sipp.out");
+        let errors = dir.path().join("sipp.err");
         let output = std::fs::File::create(&screen).expect("SIPp's output file");
+        let error_output = std::fs::File::create(&errors).expect("SIPp's error file");
         let child = Command::new("sipp")
             .args(scenario)
             .args(["-i", "127.0.0.1", "-t", "u1"])
-            .args(["-p", &free_port("127.0.0.1").to_string()])
+            .args(["-p", &port.to_string()])
             .args(["-r", &rate.to_string(), "-m", &calls.to_string()])
             .args(["-l", &calls.to_string()])
             .args(["-nostdin", "-timeout", &format!("{}s", timeout.as_secs())])
@@ -55,13 +80,14 @@ impl Load {
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(output)
-            .stderr(Stdio::null())
+            .stderr(error_output)
             .spawn()
             .expect("starting sipp");
         Load {
             child,
             calls,
             screen,
+            errors,
             _dir: dir,
         }
     }

@@ -10,6 +10,7 @@ pub mod impair;
 pub mod load;
 pub mod nway;
 pub mod phone;
+pub mod ports;
 pub mod prometheus;
 pub mod raw_peer;
 pub mod rest;

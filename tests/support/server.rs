@@ -1,8 +1,9 @@
 //! Starting the real binary on free loopback ports.
 
+use super::ports;
 use super::tools::exit_within;
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -96,9 +97,23 @@ pub fn run_to_exit(config: &Path, timeout: Duration) -> (Option<ExitStatus>, Str
     (status, stderr)
 }
 
+/// A child process, killed and reaped when dropped unless it exited: a start
+/// that panics (not ready in time, a ready line it cannot read) leaves no
+/// server running past the test.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// A running `switchyard`.
 pub struct Server {
-    child: Child,
+    child: Reaped,
     /// Where it takes SIP (its first UDP address).
     pub sip: SocketAddr,
     /// Every SIP socket: transport ("UDP", "TCP") and address.
@@ -143,7 +158,7 @@ pub fn binary() -> PathBuf {
 impl Server {
     /// The process id of the running binary.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.0.id()
     }
 
     /// How many file descriptors the binary has open (sockets among them).
@@ -175,6 +190,19 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Waits, at most `timeout`, until the server has accepted `client`'s
+    /// connection to its control endpoint and read all that `client` sent on
+    /// it so far (a request it began is in progress); panics with the log then.
+    pub fn await_control_read(&self, client: &TcpStream, timeout: Duration) {
+        let from = client.local_addr().expect("the client's address");
+        self.await_value(
+            &format!("what came from {from} read by the control endpoint"),
+            &true,
+            timeout,
+            || ports::read_by(self.pid(), self.control, from),
+        );
     }
 
     /// The SIP socket of `transport` ("UDP", "TCP") in the family of `ipv6`.
@@ -222,17 +250,19 @@ impl Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("switchyard.toml");
         std::fs::write(&path, config).expect("writing the config");
-        let mut child = command
-            .arg("--config")
-            .arg(&path)
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting switchyard");
+        let mut child = Reaped(
+            command
+                .arg("--config")
+                .arg(&path)
+                .env_remove("RUST_LOG")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("starting switchyard"),
+        );
         let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().expect("piped stderr");
+        let stderr = child.0.stderr.take().expect("piped stderr");
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -251,7 +281,7 @@ impl Server {
             {
                 break line.to_owned();
             }
-            if let Ok(Some(status)) = child.try_wait() {
+            if let Ok(Some(status)) = child.0.try_wait() {
                 panic!(
                     "switchyard exited during start-up ({status}):\n{}",
                     log.lock().unwrap()
@@ -318,7 +348,7 @@ impl Server {
     /// Sends it a signal (`TERM`, `INT`, …).
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-s", name, &self.child.id().to_string()])
+            .args(["-s", name, &self.pid().to_string()])
             .status()
             .expect("running kill");
         assert!(status.success(), "kill -s {name} failed");
@@ -326,21 +356,12 @@ impl Server {
 
     /// Waits for it to exit, at most `timeout`.
     pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        exit_within(&mut self.child, timeout).unwrap_or_else(|| {
+        exit_within(&mut self.child.0, timeout).unwrap_or_else(|| {
             panic!(
                 "switchyard still running after {timeout:?}:\n{}",
                 self.log()
             )
         })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! SIPp as the tests' SIP peer: a caller run to completion, and a callee
 //! waiting in the background for the call the server places.
 
+use super::ports;
 use super::server::Server;
 use super::tools::{exit_within, output_within, require_sipp};
 use std::net::{SocketAddr, UdpSocket};
@@ -54,35 +55,21 @@ pub fn call(server: &Server, args: &[&str], expected: &str) {
 /// Like [`call`], to `target` from `local_ip` (another family or transport).
 pub fn call_to(server: &Server, target: SocketAddr, local_ip: &str, args: &[&str], expected: &str) {
     require_sipp();
-    let output = (0..BIND_ATTEMPTS)
-        .map(|_| {
-            let mut command = Command::new("sipp");
-            command
-                .args(args)
-                .args(["-p", &free_port(local_ip).to_string()]);
-            one_call(&mut command, local_ip);
-            // SIPp times the call out at 20 s; a SIPp wedged past that is killed.
-            output_within(
-                command.arg(target.to_string()),
-                Duration::from_secs(60),
-                "sipp",
-            )
-        })
-        .find(|output| !lost_its_port(&output.stderr))
-        .unwrap_or_else(|| {
-            panic!("{BIND_ATTEMPTS} free ports were all taken before SIPp bound them")
-        });
+    let output = ports::on_free_ports("SIPp", || {
+        let mut command = Command::new("sipp");
+        command
+            .args(args)
+            .args(["-p", &free_port(local_ip).to_string()]);
+        one_call(&mut command, local_ip);
+        // SIPp times the call out at 20 s; a SIPp wedged past that is killed.
+        let output = output_within(
+            command.arg(target.to_string()),
+            Duration::from_secs(60),
+            "sipp",
+        );
+        (!ports::sipp_lost_its_port(&output.stderr)).then_some(output)
+    });
     check(output, expected, server);
-}
-
-/// How many free ports are tried for one SIPp run: another process may bind the
-/// port [`free_port`] found before SIPp does.
-const BIND_ATTEMPTS: usize = 5;
-
-/// Whether SIPp, whose output is `output`, exited because its port was taken
-/// after [`free_port`] found it free.
-fn lost_its_port(output: &[u8]) -> bool {
-    String::from_utf8_lossy(output).contains("Unable to bind main socket, errno = 98")
 }
 
 fn check(output: Output, expected: &str, server: &Server) {
@@ -129,57 +116,13 @@ impl Sipp {
         Sipp::spawn_on(ip, &args, None)
     }
 
-    /// Whether SIPp's socket is bound: a kernel socket table (UDP or TCP)
-    /// lists its port with a socket SIPp holds. `None` once SIPp has exited.
-    fn bound(&mut self) -> Option<bool> {
-        if self.child.try_wait().expect("waiting for sipp").is_some() {
-            return None;
-        }
-        let held: Vec<String> = std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
-            .into_iter()
-            .flatten()
-            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-            .filter_map(|link| {
-                let link = link.to_string_lossy().into_owned();
-                Some(link.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
-            })
-            .collect();
-        let local = format!(":{:04X}", self.addr.port());
-        let tables = ["udp", "udp6", "tcp", "tcp6"];
-        Some(tables.iter().any(|table| {
-            std::fs::read_to_string(format!("/proc/net/{table}")).is_ok_and(|text| {
-                text.lines().skip(1).any(|line| {
-                    let fields: Vec<&str> = line.split_whitespace().collect();
-                    fields
-                        .get(1)
-                        .is_some_and(|address| address.ends_with(&local))
-                        && fields
-                            .get(9)
-                            .is_some_and(|inode| held.iter().any(|h| h == inode))
-                })
-            })
-        }))
-    }
-
     /// Waits, at most 10 s, until SIPp's socket is bound: from then on what
     /// is sent to it waits for it; or until it exits. `false` when it exited
     /// because another process took its port first; panics at 10 s.
     fn await_bound(&mut self) -> bool {
-        let started = std::time::Instant::now();
-        loop {
-            match self.bound() {
-                Some(true) => return true,
-                Some(false) => {}
-                // SIPp's status and output are for `finish` to judge.
-                None => return !lost_its_port(&std::fs::read(&self.output).unwrap_or_default()),
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "SIPp did not bind {} within 10 s",
-                self.addr
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        // Exited otherwise: SIPp's status and output are for `finish` to judge.
+        ports::await_bound(&mut self.child, self.addr.port(), "SIPp")
+            || !ports::sipp_lost_its_port(&std::fs::read(&self.output).unwrap_or_default())
     }
 
     /// SIPp with `args` for one call, towards `target` if given.
@@ -191,14 +134,10 @@ impl Sipp {
     /// `target` if given.
     fn spawn_on(ip: &str, args: &[&str], target: Option<SocketAddr>) -> Sipp {
         require_sipp();
-        (0..BIND_ATTEMPTS)
-            .find_map(|_| {
-                let mut sipp = Sipp::start(ip, args, target);
-                sipp.await_bound().then_some(sipp)
-            })
-            .unwrap_or_else(|| {
-                panic!("{BIND_ATTEMPTS} free ports were all taken before SIPp bound them")
-            })
+        ports::on_free_ports("SIPp", || {
+            let mut sipp = Sipp::start(ip, args, target);
+            sipp.await_bound().then_some(sipp)
+        })
     }
 
     /// SIPp started on a free port of `ip` with `args` for one call, towards

@@ -4,6 +4,7 @@
 //! what it decodes (its `sndfile` module) and is driven over its TCP control
 //! interface (`ctrl_tcp`: JSON commands, responses and events in netstrings).
 
+use super::ports;
 use super::sipp::free_port;
 use super::tools::exit_within;
 use serde_json::Value;
@@ -20,7 +21,7 @@ const MODULE_DIRS: [&str; 2] = [
     "/usr/lib/baresip/modules",
     "/usr/lib/x86_64-linux-gnu/baresip/modules",
 ];
-/// How long baresip may take to open its control port.
+/// How long baresip may take to be ready, its control port open.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a command's response may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -99,68 +100,55 @@ impl Softphone {
     /// not installed.
     pub fn start(name: &str, codec: &str, tone_hz: f64, answer: Answer) -> Softphone {
         let modules = module_dir();
+        ports::on_free_ports("baresip", || {
+            Softphone::start_on_free_ports(name, codec, tone_hz, answer, &modules)
+        })
+    }
+
+    /// [`Softphone::start`] with its modules in `modules`, on ports found
+    /// free; `None` when another process took one of them first.
+    fn start_on_free_ports(
+        name: &str,
+        codec: &str,
+        tone_hz: f64,
+        answer: Answer,
+        modules: &Path,
+    ) -> Option<Softphone> {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let tone = dir.path().join("tone.wav");
-        write_tone(&tone, tone_hz);
-        let recordings = dir.path().join("heard");
-        std::fs::create_dir(&recordings).expect("the recordings' directory");
-        let sip_port = free_sip_port();
-        let control_port = free_tcp_port();
-        let config = format!(
-            "poll_method epoll\n\
-             sip_listen 127.0.0.1:{sip_port}\n\
-             audio_player alsa,null\n\
-             audio_alert alsa,null\n\
-             audio_source aufile,{tone}\n\
-             ausrc_srate {TONE_RATE}\nauplay_srate {TONE_RATE}\n\
-             ausrc_channels 1\nauplay_channels 1\n\
-             rtp_ports {RTP_PORTS}\n\
-             module_path {modules}\n\
-             module g711.so\nmodule g722.so\nmodule opus.so\n\
-             module aufile.so\nmodule alsa.so\nmodule sndfile.so\n\
-             snd_path {recordings}\n\
-             module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n\
-             ctrl_tcp_listen 127.0.0.1:{control_port}\n",
-            tone = tone.display(),
-            modules = modules.display(),
-            recordings = recordings.display(),
-        );
-        std::fs::write(dir.path().join("config"), config).expect("baresip's config");
-        let answermode = match answer {
-            Answer::Manual => "manual",
-            Answer::Auto => "auto",
-        };
-        std::fs::write(
-            dir.path().join("accounts"),
-            format!(
-                "<sip:{name}@127.0.0.1:{sip_port}>;regint=0;audio_codecs={codec};\
-                 answermode={answermode}\n"
-            ),
-        )
-        .expect("baresip's accounts");
-        let log = std::fs::File::create(dir.path().join("log")).expect("baresip's log");
+        let (sip_port, control_port) = configure(dir.path(), name, codec, tone_hz, answer, modules);
+        let log = dir.path().join("log");
+        let log_file = std::fs::File::create(&log).expect("baresip's log");
         let mut child = Command::new("baresip")
             .arg("-f")
             .arg(dir.path())
             .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("the log file"))
-            .stderr(log)
+            .stdout(log_file.try_clone().expect("the log file"))
+            .stderr(log_file)
             .spawn()
             .unwrap_or_else(|e| panic!("baresip could not be started: {e}"));
-        let control = connect(control_port).unwrap_or_else(|e| {
+        let control = match await_start(&mut child, control_port, &log) {
+            Start::Listening => TcpStream::connect(("127.0.0.1", control_port))
+                .map_err(|e| format!("its control port {control_port} refused: {e}")),
+            Start::LostAPort => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            Start::Failed(why) => Err(why),
+        };
+        let control = control.unwrap_or_else(|why| {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
-                "baresip's control port {control_port} did not open within {START_TIMEOUT:?}: \
-                 {e}\nits log:\n{}",
-                std::fs::read_to_string(dir.path().join("log")).unwrap_or_default()
+                "baresip {name}: {why}\nits log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
             )
         });
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let reader = control.try_clone().expect("the control connection");
         let filed = inbox.clone();
         std::thread::spawn(move || read_messages(reader, &filed));
-        Softphone {
+        Some(Softphone {
             child,
             name: name.to_owned(),
             sip: SocketAddr::from(([127, 0, 0, 1], sip_port)),
@@ -168,7 +156,7 @@ impl Softphone {
             inbox,
             tokens: AtomicU32::new(0),
             dir,
-        }
+        })
     }
 
     /// Runs the menu command `command` with `params`; panics unless baresip
@@ -339,15 +327,95 @@ fn free_tcp_port() -> u16 {
         .port()
 }
 
-/// Connects to baresip's control port, waiting up to [`START_TIMEOUT`] for it
-/// to open.
-fn connect(port: u16) -> std::io::Result<TcpStream> {
+/// Writes into `dir` baresip's config and accounts for [`Softphone::start`]
+/// (modules from `modules`), its tone file and the directory of its
+/// recordings; returns the ports found free for its SIP and its control
+/// interface.
+fn configure(
+    dir: &Path,
+    name: &str,
+    codec: &str,
+    tone_hz: f64,
+    answer: Answer,
+    modules: &Path,
+) -> (u16, u16) {
+    let tone = dir.join("tone.wav");
+    write_tone(&tone, tone_hz);
+    let recordings = dir.join("heard");
+    std::fs::create_dir(&recordings).expect("the recordings' directory");
+    let sip_port = free_sip_port();
+    let control_port = free_tcp_port();
+    let config = format!(
+        "poll_method epoll\n\
+         sip_listen 127.0.0.1:{sip_port}\n\
+         audio_player alsa,null\n\
+         audio_alert alsa,null\n\
+         audio_source aufile,{tone}\n\
+         ausrc_srate {TONE_RATE}\nauplay_srate {TONE_RATE}\n\
+         ausrc_channels 1\nauplay_channels 1\n\
+         rtp_ports {RTP_PORTS}\n\
+         module_path {modules}\n\
+         module g711.so\nmodule g722.so\nmodule opus.so\n\
+         module aufile.so\nmodule alsa.so\nmodule sndfile.so\n\
+         snd_path {recordings}\n\
+         module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n\
+         ctrl_tcp_listen 127.0.0.1:{control_port}\n",
+        tone = tone.display(),
+        modules = modules.display(),
+        recordings = recordings.display(),
+    );
+    std::fs::write(dir.join("config"), config).expect("baresip's config");
+    let answermode = match answer {
+        Answer::Manual => "manual",
+        Answer::Auto => "auto",
+    };
+    std::fs::write(
+        dir.join("accounts"),
+        format!(
+            "<sip:{name}@127.0.0.1:{sip_port}>;regint=0;audio_codecs={codec};\
+             answermode={answermode}\n"
+        ),
+    )
+    .expect("baresip's accounts");
+    (sip_port, control_port)
+}
+
+/// How a baresip start went.
+enum Start {
+    /// It is ready and its control interface listens on its port.
+    Listening,
+    /// Another process bound one of its ports first: it exited (its SIP
+    /// ports) or runs without its control interface.
+    LostAPort,
+    /// Anything else, in words.
+    Failed(String),
+}
+
+/// Waits, at most [`START_TIMEOUT`], until baresip (`child`, logging to `log`)
+/// says it is ready (its modules loaded, `ctrl_tcp` listening if it could) or
+/// exits, and tells whether it holds `control_port`.
+fn await_start(child: &mut Child, control_port: u16, log: &Path) -> Start {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            connected => return connected,
+        let logged = std::fs::read_to_string(log).unwrap_or_default();
+        let exited = child.try_wait().expect("waiting for baresip");
+        let ready = exited.is_none() && logged.contains("baresip is ready.");
+        if ready && ports::bound_by(child.id(), control_port) {
+            return Start::Listening;
         }
+        if ready || exited.is_some() {
+            if logged.contains("Address already in use") {
+                return Start::LostAPort;
+            }
+            return Start::Failed(match exited {
+                Some(status) => format!("exited during start-up ({status})"),
+                None => format!("ready, but not listening on its control port {control_port}"),
+            });
+        }
+        if Instant::now() >= deadline {
+            return Start::Failed(format!("not ready within {START_TIMEOUT:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
