@@ -3,6 +3,7 @@
 //! `Authorization`/`Proxy-Authorization` values with the `digest_auth` crate.
 
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use digest_auth::{AuthContext, HttpMethod, Qop, WwwAuthenticateHeader};
 
@@ -88,15 +89,25 @@ struct Challenge {
 /// otherwise grow the list, and every request's headers, for the whole call.
 const MAX_CHALLENGES: usize = 4;
 
+/// A call's credentials and the challenges its requests answer, each with its nonce count.
+#[derive(Debug)]
+struct Answers {
+    credentials: Credentials,
+    challenges: Vec<Challenge>,
+}
+
 /// A call's credentials, the challenges its requests answer, and the retry rule: for each
 /// request (an INVITE and its resends, then a BYE and its resends), each challenger's first
 /// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
 /// credentials were right, RFC 7616 §3.3), and that only once. At most [`MAX_CHALLENGES`]
-/// are kept, the oldest going first.
-#[derive(Debug, Clone)]
+/// are kept, the oldest going first. The requests of one call answered apart (its own, and
+/// the BYEs releasing other forks' dialogs) each have an authenticator
+/// ([`Authenticator::share`]), all answering the same challenges.
+#[derive(Debug)]
 pub(crate) struct Authenticator {
-    credentials: Credentials,
-    challenges: Vec<Challenge>,
+    // One state for every authenticator of the call: RFC 7616 §3.4 has the client count up
+    // `nc` with each request using a nonce, and a server refuses a count it saw (a replay).
+    answers: Arc<Mutex<Answers>>,
     /// The method of the request the flags below count for.
     method: String,
     server_answered: bool,
@@ -108,13 +119,34 @@ impl Authenticator {
     /// An authenticator with `credentials` that has taken no challenge yet.
     pub(crate) fn new(credentials: Credentials) -> Self {
         Self {
-            credentials,
-            challenges: Vec::new(),
+            answers: Arc::new(Mutex::new(Answers {
+                credentials,
+                challenges: Vec::new(),
+            })),
             method: String::new(),
             server_answered: false,
             proxy_answered: false,
             stale_answered: false,
         }
+    }
+
+    /// An authenticator for requests of the same call answered apart from this one's, with
+    /// this one's retry state: each takes the challenges the other takes, and no two
+    /// requests of theirs carry one nonce with one count.
+    pub(crate) fn share(&self) -> Self {
+        Self {
+            answers: Arc::clone(&self.answers),
+            method: self.method.clone(),
+            server_answered: self.server_answered,
+            proxy_answered: self.proxy_answered,
+            stale_answered: self.stale_answered,
+        }
+    }
+
+    /// The state all authenticators of the call share.
+    fn answers(&self) -> MutexGuard<'_, Answers> {
+        // A panic while it was held left at worst a count taken and not sent: still valid.
+        self.answers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts a new request, though of the method the last was (a re-INVITE after the call's
@@ -159,15 +191,9 @@ impl Authenticator {
             false
         };
         if allowed {
+            let challenges = &mut self.answers().challenges;
             for header in headers {
-                // §22.3: a new challenge of the same realm replaces the old one.
-                self.challenges
-                    .retain(|c| c.from != from || c.header.realm != header.realm);
-                if self.challenges.len() == MAX_CHALLENGES {
-                    // The oldest goes: the newest are the ones the next request meets.
-                    self.challenges.remove(0);
-                }
-                self.challenges.push(Challenge { from, header });
+                take_challenge(challenges, Challenge { from, header });
             }
         }
         allowed
@@ -182,8 +208,10 @@ impl Authenticator {
         uri: &str,
         mut cnonce: impl FnMut() -> String,
     ) -> Vec<(&'static str, String)> {
-        let credentials = &self.credentials;
-        self.challenges
+        let answers = &mut *self.answers();
+        let credentials = &answers.credentials;
+        answers
+            .challenges
             .iter_mut()
             .filter_map(|challenge| {
                 let value = answer(&mut challenge.header, credentials, method, uri, &cnonce())?;
@@ -191,6 +219,25 @@ impl Authenticator {
             })
             .collect()
     }
+}
+
+/// Adds `challenge` to `challenges`: §22.3, a new challenge of the same realm replaces the
+/// old one; at most [`MAX_CHALLENGES`] are kept, the oldest going, since the newest are the
+/// ones the next request meets.
+fn take_challenge(challenges: &mut Vec<Challenge>, mut challenge: Challenge) {
+    let same_realm =
+        |c: &Challenge| c.from == challenge.from && c.header.realm == challenge.header.realm;
+    if let Some(at) = challenges.iter().position(same_realm) {
+        let old = challenges.remove(at);
+        // RFC 7616 §3.4: the nonce counts on, whichever challenge carried it again.
+        if old.header.nonce == challenge.header.nonce {
+            challenge.header.nc = old.header.nc;
+        }
+    }
+    if challenges.len() == MAX_CHALLENGES {
+        challenges.remove(0);
+    }
+    challenges.push(challenge);
 }
 
 /// The Digest challenges of `response` from `from` whose parameters we can read, the first

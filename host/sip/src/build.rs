@@ -72,6 +72,19 @@ const BUILDER_HEADERS: &[&str] = &[
     "l",
 ];
 
+/// Whether a response copies `header` from its request (§8.2.6.2): each Via, and From, To
+/// (a tag added), Call-ID and CSeq.
+pub(crate) fn copied_into_responses(header: &rsip::Header) -> bool {
+    matches!(
+        header,
+        rsip::Header::Via(_)
+            | rsip::Header::From(_)
+            | rsip::Header::To(_)
+            | rsip::Header::CallId(_)
+            | rsip::Header::CSeq(_)
+    )
+}
+
 /// A response under construction.
 #[derive(Debug)]
 pub(crate) struct ResponseBuilder {
@@ -104,15 +117,10 @@ impl ResponseBuilder {
         server: &str,
     ) -> Self {
         let mut headers = rsip::Headers::default();
-        let copied = request.headers().iter().filter(|h| {
-            matches!(
-                h,
-                rsip::Header::Via(_)
-                    | rsip::Header::From(_)
-                    | rsip::Header::CallId(_)
-                    | rsip::Header::CSeq(_)
-            )
-        });
+        let copied = request
+            .headers()
+            .iter()
+            .filter(|h| copied_into_responses(h) && !matches!(h, rsip::Header::To(_)));
         for header in copied {
             headers.push(header.clone());
         }

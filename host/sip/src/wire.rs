@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use rsip::prelude::HasHeaders;
 
+use crate::build;
 use crate::start_line::{self, RequestLine, StartLine};
 use crate::syntax;
 
@@ -37,10 +38,12 @@ pub(crate) struct RawRequest {
     /// else the first header whose value holds a control character ([`syntax::has_control`]);
     /// the lines that could not be read are left out of `headers`.
     pub(crate) malformed: Option<String>,
-    /// Whether a line that could not be read comes before the first Via header (or that Via's
-    /// value is not UTF-8): that line may have been the top Via, to which the response goes
-    /// (§18.2.2), so no response can be routed.
-    pub(crate) via_unreadable: bool,
+    /// Whether the request cannot be answered: a line that could not be read comes before the
+    /// first Via header (or that Via's value is not UTF-8), and may have been the top Via, to
+    /// which the response goes (§18.2.2); or a header that a response copies (§8.2.6.2) holds
+    /// a control character, which the response would carry on to a peer that reads it
+    /// differently, or not at all (a bare CR ends a line for some parsers).
+    pub(crate) unanswerable: bool,
 }
 
 impl HasHeaders for RawRequest {
@@ -59,7 +62,8 @@ impl rsip::prelude::HeadersExt for RawRequest {}
 /// start line cannot be read, rsip refuses its headers, or it is a response with a header line
 /// that cannot be read or a header value holding a control character. A request with such a
 /// line or value is kept, with it named in [`RawRequest::malformed`], so that it can be
-/// answered. A response's reason phrase is kept with each control character replaced.
+/// answered, unless it is [`RawRequest::unanswerable`]. A response's reason phrase is kept
+/// with each control character replaced.
 pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
     if data
         .iter()
@@ -84,7 +88,7 @@ pub(crate) fn parse(data: &[u8]) -> Option<Datagram> {
             malformed: block.unreadable.or(block
                 .control_in
                 .map(|name| format!("Control character in {name} header"))),
-            via_unreadable: block.via_unreadable,
+            unanswerable: block.via_unreadable || block.control_in_copied,
         })),
         // A response cannot be refused, only dropped (§18.1.2): its client transaction then
         // waits on, for a retransmission over UDP or its timeout. One with a bare CR inside a
@@ -129,6 +133,8 @@ struct HeaderBlock {
     unreadable: Option<String>,
     /// The name of the first header holding a control character.
     control_in: Option<String>,
+    /// Whether a header that responses copy ([`build::copied_into_responses`]) holds one.
+    control_in_copied: bool,
     /// Whether `unreadable` names a line before the first Via, or that Via.
     via_unreadable: bool,
 }
@@ -204,14 +210,18 @@ fn header_block<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<HeaderBlock
         text.push_str("\r\n");
     }
     text.push_str("\r\n");
-    rsip::Response::try_from(text.as_bytes())
-        .ok()
-        .map(|response| HeaderBlock {
-            headers: response.headers,
-            unreadable,
-            control_in,
-            via_unreadable: via_unreadable.unwrap_or_default(),
-        })
+    let response = rsip::Response::try_from(text.as_bytes()).ok()?;
+    let control_in_copied = response
+        .headers
+        .iter()
+        .any(|h| build::copied_into_responses(h) && syntax::has_control(&h.to_string()));
+    Some(HeaderBlock {
+        headers: response.headers,
+        unreadable,
+        control_in,
+        control_in_copied,
+        via_unreadable: via_unreadable.unwrap_or_default(),
+    })
 }
 
 /// A header line (not a continuation) as its name, expanded if compact (§7.3.3), and its raw
@@ -530,6 +540,30 @@ mod tests {
         );
         let quoted = parse_request("OPTIONS sip:a@b SIP/2.0\r\nTo: \"q\\\0\" <sip:a@b>\r\n\r\n");
         assert_eq!(quoted.malformed, None, "a quoted-pair may escape NUL");
+    }
+
+    #[test]
+    fn a_control_character_in_a_header_responses_copy_leaves_a_request_unanswerable() {
+        let head = "OPTIONS sip:a@b SIP/2.0\r\nSubject: \x07\r\n";
+        for line in [
+            "Via: \r SIP/2.0/UDP a;branch=z9hG4bK1",
+            "v: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b\0",
+            "f: <sip:a@b>;\rtag=1",
+            "To: <sip:b@c\x01>",
+            "i: x\x7f",
+            "CSeq: 1\r OPTIONS",
+        ] {
+            let m = parse_request(&format!("{head}{line}\r\n\r\n"));
+            assert!(m.unanswerable, "{line:?}");
+        }
+        let m = parse_request(&format!(
+            "{head}Via: SIP/2.0/UDP a;branch=z9hG4bK1\r\nFrom: \"\\\0\" <sip:a@b>\r\n\r\n"
+        ));
+        assert!(!m.unanswerable, "a quoted-pair may escape NUL");
+        assert_eq!(
+            m.malformed.as_deref(),
+            Some("Control character in Subject header")
+        );
     }
 
     #[test]

@@ -22,10 +22,10 @@ pub(super) struct Release {
 
 impl Endpoint {
     /// Ends `dialog`, of a 2xx to our INVITE that we do not keep (§13.2.2.4), with a BYE whose
-    /// outcome no call waits for. With `auth`, the placed call's authenticator, the BYE carries
-    /// credentials answering the challenges its INVITE took, and a challenge to it is answered
-    /// as the call's own BYE's are ([`Endpoint::answer_release_challenge`]): a proxy may
-    /// challenge a BYE (§22.3).
+    /// outcome no call waits for. With `auth`, sharing the placed call's challenges and nonce
+    /// counts ([`Authenticator::share`]), the BYE carries credentials answering the challenges
+    /// its INVITE took, and a challenge to it is answered as the call's own BYE's are
+    /// ([`Endpoint::answer_release_challenge`]): a proxy may challenge a BYE (§22.3).
     pub(super) fn release(
         &mut self,
         now: Instant,

@@ -70,7 +70,10 @@ pub struct Stats {
     pub dropped_too_large: u64,
     /// New requests over [`Limits::max_requests_per_source_per_second`], dropped unanswered.
     pub dropped_rate_limited: u64,
-    /// Requests without a readable top Via, dropped (no response can be routed).
+    /// Requests that cannot be answered, dropped: those without a readable top Via (no
+    /// response can be routed, §18.2.2), and those with a control character in a header that
+    /// a response copies (§8.2.6.2: Via, From, To, Call-ID, CSeq), which no peer could read
+    /// back safely.
     pub dropped_unroutable_requests: u64,
     /// Responses with a missing or broken mandatory header, a short body or more than one Via
     /// (§8.1.3.3), dropped.
@@ -429,8 +432,8 @@ impl Endpoint {
     /// or connection's source. Responses to a request over TCP go to `remote` over TCP, which
     /// the shell maps to the connection the request came on (§18.2.2); over UDP they follow
     /// the Via (§18.2.2, RFC 3581). Never panics; a bad request is answered with the response
-    /// naming its problem (400, 505, 513) where one can be routed, anything else bad is
-    /// dropped, and both are counted in [`Endpoint::stats`].
+    /// naming its problem (400, 505, 513) where one can be routed and would carry no control
+    /// character, anything else bad is dropped, and both are counted in [`Endpoint::stats`].
     pub fn handle_message(
         &mut self,
         now: Instant,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::{CallError, ClientKey, Endpoint, Owner, TxEntry, TxKey, file_call};
-use crate::auth::Challenger;
+use crate::auth::{Authenticator, Challenger};
 use crate::body;
 use crate::build::Extensions;
 use crate::call::{Call, CallKey, Phase};
@@ -333,13 +333,13 @@ impl Endpoint {
         // The first 2xx takes the INVITE's record; a later one is from another fork.
         let Some(request) = placed.request.take() else {
             self.stats.forked_2xx_released += 1;
-            let auth = placed.auth.clone();
+            let auth = placed.auth.as_ref().map(Authenticator::share);
             return self.release(now, dialog, auth);
         };
         let answer = sdp_answer(&response).or(early_answer);
         let hung_up = placed.hangup != Hangup::No;
         if answer.is_none() && !hung_up {
-            let auth = placed.auth.clone();
+            let auth = placed.auth.as_ref().map(Authenticator::share);
             self.release(now, dialog, auth);
             return self.events.push_back(Event::CallFailed {
                 call,
@@ -363,9 +363,10 @@ impl Endpoint {
         state.session.peer_allows_update = session::allows_update(&response.raw.headers);
         self.dialogs.insert(state.dialog.id().clone(), call);
         file_call(&mut self.calls, &mut self.tcp_peers, call, Box::new(state));
-        // The placed call keeps its own for the BYEs releasing other forks' 2xx responses.
+        // The call's challenges and nonce counts are those of the placed call, which keeps its
+        // authenticator for the BYEs releasing other forks' 2xx responses.
         if let Some(auth) = &placed.auth {
-            self.authenticators.insert(call, auth.clone());
+            self.authenticators.insert(call, auth.share());
         }
         self.reschedule(Owner::Session(call));
         match answer {

@@ -77,7 +77,8 @@ pub(crate) struct Request {
 /// Why a request cannot be processed.
 #[derive(Debug)]
 pub(crate) enum Rejection {
-    /// The top Via is missing or unreadable, so no response can be routed: drop it.
+    /// No response can be sent: the top Via is missing or unreadable, so none can be routed,
+    /// or the request is [`RawRequest::unanswerable`]. Drop it.
     Unroutable,
     /// Routable but unacceptable as it stands: answer `code` with `reason` (never to an ACK,
     /// §17.1.1.3).
@@ -102,6 +103,9 @@ pub(crate) fn validate_request(
     source: TransportAddr,
     too_large: bool,
 ) -> Result<Request, Rejection> {
+    if raw.unanswerable {
+        return Err(Rejection::Unroutable);
+    }
     let (via, top) = annotate_top_via(&mut raw, source.addr).ok_or(Rejection::Unroutable)?;
     // §18.2.2: over a reliable transport the response goes back the way the request came,
     // on its connection, whatever the Via's sent-by and maddr say, and on a new connection to
@@ -214,10 +218,6 @@ impl ViaAddresses {
 /// where it says the peer is, and what identifies the transaction; `None` if there is no
 /// readable top Via.
 fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(ViaAddresses, TopVia)> {
-    // §18.2.2: responses go by the top Via, which may be a line that could not be read.
-    if raw.via_unreadable {
-        return None;
-    }
     let header = raw.via_header_mut().ok()?;
     let via = via::parse(header.value())?;
     let rport = via.param("rport") == Some(None);

@@ -4,6 +4,7 @@
 mod early_dialog;
 mod pair;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use pair::*;
@@ -865,6 +866,82 @@ fn a_challenge_to_the_bye_releasing_a_2xx_without_an_answer_is_answered_once() {
     assert_release_challenge_answered_once(&mut pair, "fork1");
     assert_eq!(pair.a_names(), ["CallFailed(488)"]);
     assert_eq!(pair.a.active_calls(), 0);
+}
+
+/// A 407's challenges, one per `(realm, nonce)`, asking for `qop=auth` (so answers count
+/// their nonce's uses in `nc`).
+fn proxy_challenges(realms: &[(&str, &str)]) -> String {
+    realms
+        .iter()
+        .map(|(realm, nonce)| {
+            format!(
+                "Proxy-Authenticate: Digest realm=\"{realm}\", nonce=\"{nonce}\", qop=\"auth\"\r\n"
+            )
+        })
+        .collect()
+}
+
+/// The `(nonce, nc)` of each Digest answer in `request`.
+fn nonce_counts(request: &str) -> Vec<(String, String)> {
+    let param = |value: &str, name: &str| {
+        value
+            .split(", ")
+            .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.trim_matches('"').to_owned())
+    };
+    request
+        .lines()
+        .filter_map(|line| line.strip_prefix("Proxy-Authorization: Digest "))
+        .map(|value| (param(value, "nonce").unwrap(), param(value, "nc").unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_bye_releasing_a_fork_and_the_calls_own_requests_never_count_a_nonce_twice() {
+    // RFC 7616 §3.4: a proxy refuses a nonce count it has seen, as a replay.
+    let mut pair = Pair::new(Net::perfect(23), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    peer_wait(&mut pair, Method::Invite, 1);
+    let required = "Proxy Authentication Required";
+    let both = proxy_challenges(&[("a.example", "na"), ("b.example", "nb")]);
+    pair.peer.reply(Method::Invite, 407, required, &both, "");
+    peer_wait(&mut pair, Method::Invite, 2);
+    pair.peer.answer_bye = false;
+    for tag in ["fork1", "fork2"] {
+        pair.peer.tag = tag.into();
+        pair.peer
+            .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    }
+    // The BYE releasing fork2 is challenged for one realm; the proxy goes on issuing that
+    // nonce, and challenges the kept call's BYE with it.
+    peer_wait(&mut pair, Method::Bye, 1);
+    let renewed = proxy_challenges(&[("a.example", "na2")]);
+    pair.peer.reply(Method::Bye, 407, required, &renewed, "");
+    peer_wait(&mut pair, Method::Bye, 2);
+    pair.a.hangup(pair.now, call).unwrap();
+    peer_wait(&mut pair, Method::Bye, 3);
+    pair.peer.reply(Method::Bye, 407, required, &renewed, "");
+    let last = peer_wait(&mut pair, Method::Bye, 4);
+    assert!(
+        header(&last, "To").unwrap().ends_with(";tag=fork1"),
+        "{last}"
+    );
+    // The ACK of a 2xx repeats its INVITE's credentials (§13.2.2.4, §22.1): no new use.
+    let requests: Vec<&str> = [Method::Invite, Method::Bye]
+        .into_iter()
+        .flat_map(|method| pair.peer_got(method))
+        .collect();
+    let mut counted = HashSet::new();
+    for request in requests {
+        for used in nonce_counts(request) {
+            assert!(counted.insert(used.clone()), "{used:?} again in {request}");
+        }
+    }
+    assert_eq!(
+        counted.len(),
+        8,
+        "each BYE answers both realms: {counted:?}"
+    );
 }
 
 #[test]
