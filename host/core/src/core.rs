@@ -574,7 +574,7 @@ impl CallCore {
             None => None,
         };
         let Some(local_ip) = self.media_ip(incoming.source.ip(), session.as_ref()) else {
-            tracing::info!(%key, "the offer's media address is of a family rtp.address does not serve: 488");
+            tracing::info!(%key, "no address of ours can carry the offer's media: 488");
             self.stats.ended_unanswered();
             let _ = self.endpoint.reject(now, key, 488, FAMILY_NOT_SERVED);
             return;
@@ -595,13 +595,18 @@ impl CallCore {
     }
 
     /// Our address for the media of an incoming call from `peer` whose offer agreed
-    /// `session`: towards the offer's media address (RFC 3264 §6: the answer names an address
-    /// of the offerer's family, which it can reach), or towards `peer` when the offer names
-    /// none or there is no offer (ours then goes in the 2xx); `None` when our RTP sockets
-    /// cannot be of that family.
+    /// `session`: the one facing `peer`, or, when the offer's media address is of the other
+    /// family (RFC 3264 §6: the answer names an address of the offerer's family), the one
+    /// facing that address; `None` when we have none to give it there.
     fn media_ip(&mut self, peer: IpAddr, session: Option<&Session>) -> Option<IpAddr> {
-        let remote = session.and_then(Session::remote_ip).unwrap_or(peer);
-        self.network.media_ip_for(remote)
+        // The SIP source, not the offer's address, picks the interface: behind a NAT the
+        // offer names a private address, and the interface facing it (another private
+        // network of ours) is one the caller cannot reach.
+        let towards = session
+            .and_then(Session::remote_ip)
+            .filter(|remote| remote.is_ipv4() != peer.is_ipv4())
+            .unwrap_or(peer);
+        self.network.media_ip_for(towards)
     }
 
     /// Refuses an offered call with `503 Service Unavailable` asking the caller
@@ -637,6 +642,25 @@ pub(crate) enum Ending {
     Sip(EndCause),
     /// A placed call failed: "code phrase".
     Failed(String),
+}
+
+impl Ending {
+    /// Whether an incoming call ending so had its 2xx sent. One held for the PRACK of an
+    /// early answer (RFC 3262 §3) goes only when the PRACK comes; until then the call may
+    /// end without it: cancelled (487), hung up here (480), or the PRACK never coming (500).
+    fn follows_a_2xx(&self) -> bool {
+        // A peer's BYE on the early dialog gets 487 too (RFC 3261 §15.1.2), but one before
+        // the ACK is mostly sent after the 2xx, its ACK lost or overtaken.
+        matches!(
+            self,
+            Ending::Sip(
+                EndCause::NoAck
+                    | EndCause::RemoteBye
+                    | EndCause::SessionExpired
+                    | EndCause::DialogGone
+            )
+        )
+    }
 }
 
 /// What a core holds; see [`CallCore::footprint`].

@@ -17,10 +17,11 @@ pub trait Network: Send {
     /// none to (an IPv6 address on a host without IPv6 connectivity) is passed
     /// over, as RFC 3263 §4.3 passes over a target that fails.
     fn reaches(&mut self, peer: IpAddr) -> bool;
-    /// Our address for the media of a call whose SDP names `remote` as the peer's (the
-    /// address [`local_ip_for`](Network::local_ip_for) gives towards it, so of its family),
-    /// or `None` when our RTP sockets cannot be of that family (a configured RTP address of
-    /// the other).
+    /// Our address for the media of a call with `remote` (the address
+    /// [`local_ip_for`](Network::local_ip_for) gives towards it, so of its family), or `None`
+    /// when our RTP sockets cannot be of that family (a configured RTP address of the other)
+    /// or the host has no address of it that `remote` could reach (never our loopback for a
+    /// peer elsewhere).
     fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
         Some(self.local_ip_for(remote))
     }

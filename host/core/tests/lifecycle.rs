@@ -1080,6 +1080,26 @@ fn an_ipv6_offer_over_ipv4_sip_is_answered_with_an_ipv6_address() {
 }
 
 #[test]
+fn the_answer_names_the_address_facing_the_caller_not_its_private_media_address() {
+    // The caller is behind a NAT (203.0.113.7) and offers its private address; this host
+    // also has an interface on 10.0.0.0/8, which the caller cannot reach.
+    let private = "10.0.0.5".parse().unwrap();
+    let mut world =
+        World::with_private_interface(private, config(), Net::perfect(8), 8, answer_only());
+    let offer = audio_offer(addr("10.1.2.3:30000"));
+    let caller = world.dial_from(addr("203.0.113.7:5060"), "000777123", "alice", "", &offer);
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    let ok = world.uacs[caller].last_response(Method::Invite).unwrap();
+    assert!(
+        ok.body().contains("c=IN IP4 127.0.0.1\r\n"),
+        "{}",
+        ok.body()
+    );
+}
+
+#[test]
 fn an_offer_of_a_family_the_rtp_address_does_not_serve_is_refused_with_488() {
     let ipv4_only = std::net::Ipv4Addr::LOCALHOST.into();
     let mut world = World::with_rtp_address(ipv4_only, config(), Net::perfect(7), 7, answer_only());

@@ -901,6 +901,41 @@ fn a_forwarded_caller_whose_answer_waited_for_a_prack_that_never_came_counts_as_
     }
 }
 
+#[test]
+fn a_forwarded_caller_gone_while_its_answer_waited_for_a_prack_counts_as_failed() {
+    for cancelled in [true, false] {
+        let mut w = world(forwarding());
+        let (script, pending) = answering_early(|sdp| sdp);
+        w.callee(addr(CALLEE), script);
+        let offer = audio_offer(addr("127.0.0.1:30000"));
+        let caller = w.dial_with("000777forward", "alice", "Require: 100rel\r\n", &offer);
+        w.uacs[caller].prack = false;
+        assert!(w.run_until(Duration::from_secs(5), |w| {
+            w.uacs[caller].codes(Method::Invite).contains(&183)
+        }));
+        let (key, sdp) = pending.lock().unwrap().take().unwrap();
+        w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+        // The caller's 2xx waits for the PRACK (RFC 3262 §3) when the caller goes.
+        w.run_for(Duration::from_secs(1));
+        let now = w.now;
+        if cancelled {
+            w.uacs[caller].cancel(now);
+        } else {
+            let incoming = w.invites()[0].call;
+            w.core.hangup(now, incoming).unwrap();
+        }
+        assert!(w.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+        assert_eq!(refusals(&w, caller), [if cancelled { 487 } else { 480 }]);
+        assert!(!w.uacs[caller].codes(Method::Invite).contains(&200));
+        let stats = w.core.stats();
+        assert_eq!(
+            (stats.connected, stats.failed, stats.setup.count()),
+            (1, 1, 1),
+            "cancelled {cancelled}: only the callee was answered: {stats:?}"
+        );
+    }
+}
+
 fn join_options() -> JoinOptions {
     JoinOptions {
         number: "bob".into(),
@@ -1038,7 +1073,7 @@ fn a_call_being_placed_can_be_kicked_from_its_room() {
     let mut w = world(idle());
     let call = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
     w.core.join(w.now, call, "42", join_options()).unwrap();
-    w.core.kick(w.now, call).unwrap();
+    assert!(w.core.kick(w.now, call).unwrap(), "kicked");
     assert!(!w.core.has_call(call));
     let (status, _) = listed(&w, "42", call).expect("still listed");
     assert_eq!(status, ParticipantStatus::Finished);

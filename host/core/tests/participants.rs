@@ -71,7 +71,9 @@ fn mute_and_listen_only_are_listed_and_silence_the_leg_until_both_are_off() {
 #[test]
 fn a_kicked_participant_is_hung_up_and_listed_as_kicked() {
     let mut world = two_in_room();
-    world.core.kick(world.now, CallId(2)).expect("kick");
+    assert!(world.core.kick(world.now, CallId(2)).expect("kick"));
+    // Already ending: the first reason stands.
+    assert!(!world.core.kick(world.now, CallId(2)).expect("kick again"));
     assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 1));
     assert_eq!(
         world.uacs[1].requests(Method::Bye).len(),

@@ -25,7 +25,9 @@ pub(crate) enum Refused {
 /// Open connections by id and by peer address, at most `max` of them, of which those serving
 /// peers' requests take at most seven eighths: however many peers connect, our own requests
 /// (a placed call, a BYE) find a place. Each entry is owned by a [`Registration`], held by the
-/// connection's task, which removes it when the task ends however it ends.
+/// connection's task, which removes it when the task ends however it ends; a connection
+/// ending is [retired](Registration::retire) first, so that messages go on another, and
+/// counts until then.
 #[derive(Debug)]
 pub(crate) struct Table {
     max: usize,
@@ -49,7 +51,8 @@ struct Inner {
 #[derive(Debug)]
 struct Entry {
     remote: SocketAddr,
-    queue: Queue,
+    /// `None` once retired: no message finds it.
+    queue: Option<Queue>,
     /// Whether it serves the peer's requests, so that it counts in `Inner::accepted`.
     accepted: bool,
 }
@@ -86,16 +89,21 @@ impl Table {
         self.add(remote, queue, Some(per_address))
     }
 
-    /// The queue of connection `id` if it is open, else of the newest connection to
-    /// `remote`, if any.
+    /// The queue of connection `id` if it is open and not retired, else of the newest such
+    /// connection to `remote`, if any.
     pub(crate) fn queue(&self, id: Option<ConnectionId>, remote: SocketAddr) -> Option<Queue> {
         let inner = self.lock();
-        id.and_then(|id| inner.by_id.get(&id))
-            .or_else(|| inner.by_id.get(inner.by_remote.get(&remote)?))
-            .map(|entry| entry.queue.clone())
+        id.and_then(|id| inner.by_id.get(&id)?.queue.clone())
+            .or_else(|| {
+                inner
+                    .by_id
+                    .get(inner.by_remote.get(&remote)?)?
+                    .queue
+                    .clone()
+            })
     }
 
-    /// How many connections are open.
+    /// How many connections are open, retired ones included.
     pub(crate) fn len(&self) -> usize {
         self.lock().by_id.len()
     }
@@ -126,7 +134,7 @@ impl Table {
         let id = ConnectionId(inner.next_id);
         let entry = Entry {
             remote,
-            queue,
+            queue: Some(queue),
             accepted: per_address.is_some(),
         };
         inner.by_id.insert(id, entry);
@@ -155,6 +163,40 @@ impl Registration {
     pub(crate) fn id(&self) -> ConnectionId {
         self.id
     }
+
+    /// Takes the connection out of the way of messages, which go on another from now on,
+    /// while it keeps its place among the connections counted until the registration is
+    /// dropped.
+    pub(crate) fn retire(&mut self) {
+        let mut inner = self.table.lock();
+        let Some(entry) = inner.by_id.get_mut(&self.id) else {
+            return;
+        };
+        entry.queue = None;
+        let remote = entry.remote;
+        inner.route_past(self.id, remote);
+    }
+}
+
+impl Inner {
+    /// If messages to `remote` go on connection `id`, has the newest other one not retired
+    /// take them, if any (a scan of at most `max` entries, once per closed connection).
+    fn route_past(&mut self, id: ConnectionId, remote: SocketAddr) {
+        if self.by_remote.get(&remote) != Some(&id) {
+            return;
+        }
+        let other = self
+            .by_id
+            .iter()
+            .filter(|(other, entry)| **other != id && entry.remote == remote)
+            .filter(|(_, entry)| entry.queue.is_some())
+            .map(|(other, _)| *other)
+            .max();
+        match other {
+            Some(other) => self.by_remote.insert(remote, other),
+            None => self.by_remote.remove(&remote),
+        };
+    }
 }
 
 impl Drop for Registration {
@@ -174,20 +216,7 @@ impl Drop for Registration {
             }
             inner.serving_peers -= 1;
         }
-        if inner.by_remote.get(&remote) == Some(&self.id) {
-            // Another connection to the same peer, if any, takes over (a scan of at most
-            // `max` entries, once per closed connection).
-            let other = inner
-                .by_id
-                .iter()
-                .filter(|(_, entry)| entry.remote == remote)
-                .map(|(id, _)| *id)
-                .max();
-            match other {
-                Some(other) => inner.by_remote.insert(remote, other),
-                None => inner.by_remote.remove(&remote),
-            };
-        }
+        inner.route_past(self.id, remote);
     }
 }
 
@@ -219,6 +248,29 @@ mod tests {
         drop(first);
         assert!(table.queue(None, a).is_none());
         assert_eq!(table.len(), 0);
+    }
+
+    #[test]
+    fn a_retired_connection_takes_no_message_and_keeps_its_place_until_dropped() {
+        let table = Table::new(2);
+        let a = "192.0.2.1:5060".parse().unwrap();
+        let (queue, _rx) = mpsc::channel(1);
+        let older = table.accept(a, queue.clone(), 1).unwrap();
+        let mut newer = table.register(a, queue.clone()).unwrap();
+        newer.retire();
+        assert!(table.queue(Some(newer.id()), a).is_some(), "the older one");
+        assert_eq!(table.register(a, queue.clone()).err(), Some(Refused::Full));
+        let mut older = older;
+        older.retire();
+        assert!(table.queue(None, a).is_none());
+        assert_eq!(
+            table.accept(a, queue.clone(), 2).err(),
+            Some(Refused::Full),
+            "still counted"
+        );
+        drop((older, newer));
+        assert_eq!(table.len(), 0);
+        assert!(table.lock().accepted.is_empty());
     }
 
     #[test]

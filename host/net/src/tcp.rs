@@ -104,7 +104,7 @@ pub(crate) fn connect(
             shared.table.accept(remote, queue.clone(), per_address)
         }
     };
-    let registration = registered.map_err(|refused| match refused {
+    let mut registration = registered.map_err(|refused| match refused {
         Refused::Full => SendError::TooManyConnections(config.max_connections),
         Refused::AddressFull => {
             SendError::TooManyFromPeer(remote, config.max_connections_per_address)
@@ -125,7 +125,7 @@ pub(crate) fn connect(
             Ok(Err(e)) => debug!(%remote, "TCP connect: {e}"),
             Err(_) => debug!(%remote, "TCP connect timed out"),
         }
-        withdraw(registration, writes);
+        withdraw(&mut registration, writes);
         report_lost(&shared, remote);
     });
     Ok(queue)

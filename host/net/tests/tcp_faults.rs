@@ -1,8 +1,9 @@
 //! TCP connections when things go wrong, on loopback: the kernel probing idle connections for
 //! a dead peer, a reset with messages for the peer lost (reported unreachable) or not, a
 //! burst of requests the owner takes slowly while their responses are written or for longer
-//! than the connection's timeouts, and a peer
-//! that closes its side before its responses come. Every port is picked by the kernel, every
+//! than the connection's timeouts, connections that end while the owner is behind (counted
+//! until what they read is taken or dropped), and a peer that closes its side before its
+//! responses come. Every port is picked by the kernel, every
 //! wait is bounded.
 
 mod common;
@@ -284,6 +285,53 @@ async fn requests_read_before_the_connection_broke_reach_the_owner_all_the_same(
         "those the connection held as well as those queued: {arrived}"
     );
     assert_eq!(sip.connections(), 0);
+}
+
+/// Connects to `listening`, sends a request and then one whose framing fails, and reads to
+/// the end: whether a connection's task served it (answered the second `400`).
+async fn request_then_garbage(listening: SocketAddr, n: u32) -> bool {
+    let mut peer = TcpStream::connect(listening).await.unwrap();
+    let mut bytes = options(n);
+    let garbage = String::from_utf8(options(n + 1))
+        .unwrap()
+        .replace("Content-Length: 0", "Content-Length: x");
+    bytes.extend_from_slice(garbage.as_bytes());
+    // A connection refused is closed at once: the write or the read may fail.
+    let _ = peer.write_all(&bytes).await;
+    let mut answer = Vec::new();
+    let _ = within("the connection's end", peer.read_to_end(&mut answer)).await;
+    answer.starts_with(b"SIP/2.0 400 ")
+}
+
+#[tokio::test]
+async fn connections_ended_while_the_owner_is_behind_count_until_their_requests_are_dropped() {
+    let timeout = Duration::from_millis(800);
+    let config = SocketsConfig {
+        max_connections: 8,
+        message_timeout: timeout,
+        ..SocketsConfig::default()
+    };
+    let (sip, listening) = sockets(config).await;
+    // The owner takes nothing, and one connection fills its queue.
+    let mut blocker = TcpStream::connect(listening).await.unwrap();
+    let requests: Vec<u8> = (1..=1100).flat_map(options).collect();
+    within("the requests", blocker.write_all(&requests))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut served = 0;
+    for n in 0..20 {
+        if request_then_garbage(listening, 2000 + 2 * n).await {
+            served += 1;
+        }
+    }
+    // Seven eighths of 8 serve peers: the blocker and six that wait to hand their request over.
+    assert_eq!(served, 6, "the others were refused");
+    assert_eq!(sip.connections(), 7);
+    // The owner is still behind after the message timeout: their requests are dropped.
+    tokio::time::sleep(timeout + Duration::from_millis(400)).await;
+    assert_eq!(sip.connections(), 1, "the blocker alone");
+    assert!(request_then_garbage(listening, 3000).await, "a place again");
 }
 
 #[tokio::test]

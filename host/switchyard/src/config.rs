@@ -1336,16 +1336,16 @@ impl Config {
     }
 }
 
-/// Whether sockets bound to `a` and `b` on one port and protocol would clash: the same address
-/// (an IPv4-mapped IPv6 address is its IPv4 one), or a wildcard and an address of its family;
-/// `::` clashes with IPv4 too, as a socket on it takes IPv4 unless it is IPv6-only.
-fn addresses_overlap(a: IpAddr, b: IpAddr) -> bool {
-    let (a, b) = (a.to_canonical(), b.to_canonical());
-    let any_v6 = IpAddr::from(Ipv6Addr::UNSPECIFIED);
-    a == b
-        || a == any_v6
-        || b == any_v6
-        || ((a.is_unspecified() || b.is_unspecified()) && a.is_ipv4() == b.is_ipv4())
+/// Whether a plain socket bound to `plain` (the control listener's, an RTP socket's) and a SIP
+/// socket bound to `sip` on one port and protocol would clash: the same address (an
+/// IPv4-mapped IPv6 address is its IPv4 one), or a wildcard and an address of its family. A
+/// plain `::` clashes with IPv4 too, as a socket on it takes IPv4 as well; SIP's `::` does
+/// not, as SIP's IPv6 sockets are IPv6-only.
+fn addresses_overlap(plain: IpAddr, sip: IpAddr) -> bool {
+    let (plain, sip) = (plain.to_canonical(), sip.to_canonical());
+    plain == sip
+        || plain == IpAddr::from(Ipv6Addr::UNSPECIFIED)
+        || ((plain.is_unspecified() || sip.is_unspecified()) && plain.is_ipv4() == sip.is_ipv4())
 }
 
 /// Whether `addr`'s address is one of this host's (or the wildcard of a family
@@ -2389,9 +2389,8 @@ mod tests {
         for (a, b) in [
             ("127.0.0.1", "127.0.0.1"),
             ("0.0.0.0", "192.0.2.1"),
-            ("::", "192.0.2.1"),
-            ("::", "0.0.0.0"),
             ("::", "2001:db8::1"),
+            ("::", "::"),
             ("::ffff:192.0.2.1", "192.0.2.1"),
             ("::ffff:0.0.0.0", "192.0.2.1"),
         ] {
@@ -2405,6 +2404,36 @@ mod tests {
         ] {
             assert!(!overlap(a, b) && !overlap(b, a), "{a} and {b}");
         }
+        // A plain socket on `::` takes IPv4 too; SIP's is IPv6-only.
+        for (plain, sip) in [("::", "192.0.2.1"), ("::", "0.0.0.0")] {
+            assert!(overlap(plain, sip), "{plain} and SIP on {sip}");
+            assert!(!overlap(sip, plain), "{sip} and SIP on {plain}");
+        }
+    }
+
+    #[test]
+    fn sip_on_the_ipv6_wildcard_leaves_the_ipv4_port_to_control_and_rtp() {
+        let control =
+            parse("[sip]\nlisten = [\"[::]:5060\"]\n[control]\nlisten = \"127.0.0.1:5060\"\n");
+        assert!(control.is_ok(), "{control:?}");
+        let rtp = parse(
+            "[sip]\nlisten = [\"[::]:20001\"]\n[rtp]\naddress = \"127.0.0.1\"\n\
+             port_min = 20000\nport_max = 20099\n",
+        );
+        assert!(rtp.is_ok(), "{rtp:?}");
+        // Control or RTP on `::` takes IPv4 too (control there needs a token, checked first).
+        let unchecked = "[sip]\nlisten = [\"127.0.0.1:5060\"]\n[control]\nlisten = \"[::]:5060\"\n";
+        let (key, _) = Config::parse_unchecked(Path::new("test.toml"), unchecked)
+            .unwrap()
+            .check_ports_apart()
+            .unwrap_err();
+        assert_eq!(key, "control.listen");
+        let err = parse(
+            "[sip]\nlisten = [\"127.0.0.1:20001\"]\n[rtp]\naddress = \"::\"\n\
+             port_min = 20000\nport_max = 20099\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
     }
 
     #[test]

@@ -455,8 +455,12 @@ impl HostApi for CoreHost {
 
     fn kick(&self, call: &str) -> Result<(), Error> {
         self.on_call(call, |core, call| {
-            core.kick(Instant::now(), call)
-                .inspect(|()| self.events.left(call, "kicked"))
+            core.kick(Instant::now(), call).map(|kicked| {
+                // A call ending already leaves at its hang-up, for its own reason.
+                if kicked {
+                    self.events.left(call, "kicked");
+                }
+            })
         })
     }
 
@@ -820,6 +824,49 @@ mod tests {
         assert!(!host.cancel_timer(&alice, timer), "once");
     }
 
+    /// Publishes the core's guest events as the executor does as it queues them.
+    fn publish_call_events(host: &CoreHost) {
+        let effects: Vec<Effect> = std::iter::from_fn(|| lock(host.core()).poll_effect()).collect();
+        for effect in effects {
+            if let Effect::Guest(GuestOp::Event { call, event }) = effect {
+                host.events().call_event(&call.to_string(), &event);
+            }
+        }
+    }
+
+    #[test]
+    fn a_kick_of_a_call_already_ending_leaves_its_own_reason_on_the_stream() {
+        let host = host();
+        let request = switchyard_core::DialRequest {
+            uri: "sip:bob@192.0.2.9".into(),
+            ..Default::default()
+        };
+        let call = lock(host.core()).dial(request).expect("placed");
+        let options = JoinOptions {
+            number: "bob".into(),
+            reason: String::new(),
+            participant_id: String::new(),
+        };
+        host.join("c1", "7", options).expect("joined");
+        let target = vec![(
+            switchyard_sip::Transport::Udp,
+            "192.0.2.9:5060".parse().unwrap(),
+        )];
+        lock(host.core()).resolved(Instant::now(), call, Ok(target));
+        // Its INVITE is out: the hang-up waits for the CANCEL's outcome.
+        host.hangup("c1").expect("hung up");
+        host.kick("c1").expect("kicked");
+        lock(host.core()).abandon_all(Instant::now());
+        publish_call_events(&host);
+        let log = host.events().log().since(0).events;
+        let left: Vec<&serde_json::Value> = log
+            .iter()
+            .filter(|e| e.kind == "leave")
+            .map(|e| &e.data["reason"])
+            .collect();
+        assert_eq!(left, [&serde_json::Value::from("hangup")]);
+    }
+
     #[test]
     fn a_call_named_with_leading_zeros_leaves_the_event_stream_s_table_at_its_hang_up() {
         let host = host();
@@ -836,13 +883,7 @@ mod tests {
         };
         host.join("c01", "7", options).expect("joined");
         host.hangup("c1").expect("hung up");
-        // As the executor does as it queues the core's guest work.
-        let effects: Vec<Effect> = std::iter::from_fn(|| lock(host.core()).poll_effect()).collect();
-        for effect in effects {
-            if let Effect::Guest(GuestOp::Event { call, event }) = effect {
-                host.events().call_event(&call.to_string(), &event);
-            }
-        }
+        publish_call_events(&host);
         let log = host.events().log().since(0).events;
         let seen: Vec<(&str, Option<&str>, &serde_json::Value)> = log
             .iter()

@@ -76,25 +76,7 @@ impl ShellNetwork {
 
 impl Network for ShellNetwork {
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr {
-        if let Some(ip) = self.advertised_ip(peer) {
-            return ip;
-        }
-        let route = self.route(peer);
-        let family = || {
-            self.listen
-                .iter()
-                .map(SocketAddr::ip)
-                .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
-        };
-        if let Some(ip) = route
-            && family().any(|l| l.is_unspecified() || l == ip)
-        {
-            return ip;
-        }
-        if let Some(ip) = family().find(|ip| !ip.is_unspecified()) {
-            return ip;
-        }
-        route.unwrap_or_else(|| {
+        self.own_ip_for(peer).unwrap_or_else(|| {
             let fallback = if peer.is_ipv4() {
                 IpAddr::from(Ipv4Addr::LOCALHOST)
             } else {
@@ -111,7 +93,12 @@ impl Network for ShellNetwork {
     }
 
     fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
-        self.ports.serves(remote).then(|| self.local_ip_for(remote))
+        if !self.ports.serves(remote) {
+            return None;
+        }
+        // A peer elsewhere cannot send RTP to our loopback address.
+        self.own_ip_for(remote)
+            .or_else(|| remote.is_loopback().then_some(remote))
     }
 
     fn reaches(&mut self, peer: IpAddr) -> bool {
@@ -149,6 +136,30 @@ impl Network for ShellNetwork {
 }
 
 impl ShellNetwork {
+    /// Our address as `peer` sees it: `advertise` when of its family, else the one the route
+    /// to `peer` leaves from when a listener of its family takes it, else that family's
+    /// first listener bound to an address, else the route's; `None` when there is neither
+    /// such a listener nor a route (an IPv6 peer on a host without IPv6 connectivity, a
+    /// link-local address without its interface).
+    fn own_ip_for(&mut self, peer: IpAddr) -> Option<IpAddr> {
+        if let Some(ip) = self.advertised_ip(peer) {
+            return Some(ip);
+        }
+        let route = self.route(peer);
+        let family = || {
+            self.listen
+                .iter()
+                .map(SocketAddr::ip)
+                .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
+        };
+        if let Some(ip) = route
+            && family().any(|l| l.is_unspecified() || l == ip)
+        {
+            return Some(ip);
+        }
+        family().find(|ip| !ip.is_unspecified()).or(route)
+    }
+
     /// The local address the kernel routes towards `peer` from now, or none: no
     /// route (an IPv6 peer on a host without IPv6 connectivity).
     fn route(&mut self, peer: IpAddr) -> Option<IpAddr> {
@@ -234,6 +245,24 @@ mod tests {
         let mut fixed = network(None, &["127.0.0.1:5060"]);
         assert_eq!(fixed.media_ip_for(v6), None);
         assert_eq!(fixed.media_ip_for(LOOPBACK), Some(LOOPBACK));
+    }
+
+    #[test]
+    fn media_for_a_peer_elsewhere_never_gets_our_loopback_address() {
+        let mut v4_sip = ShellNetwork::new(
+            None,
+            vec!["0.0.0.0:5060".parse().unwrap()],
+            RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 40_000, 40_010),
+            PendingSockets::default(),
+        );
+        // No route leads to a link-local address without its interface.
+        let link_local: IpAddr = "fe80::1".parse().unwrap();
+        assert_eq!(v4_sip.media_ip_for(link_local), None);
+        assert_eq!(
+            v4_sip.local_ip_for(link_local),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            "SIP still falls back to loopback"
+        );
     }
 
     #[test]

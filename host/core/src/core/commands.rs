@@ -202,11 +202,12 @@ impl CallCore {
     /// Ends a call: BYE if answered, a rejection (480) otherwise. Ending a call
     /// that is already ending does nothing.
     pub fn hangup(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
-        self.end(now, call, "disconnect")
+        self.end(now, call, "disconnect").map(drop)
     }
 
-    /// Hangs up a participant of a room; it is listed as "kicked".
-    pub fn kick(&mut self, now: Instant, call: CallId) -> Result<(), CoreError> {
+    /// Hangs up a participant of a room; it is listed as "kicked". True when this ended
+    /// the call, false when it was ending already (for another reason, which stands).
+    pub fn kick(&mut self, now: Instant, call: CallId) -> Result<bool, CoreError> {
         let in_room = match self.dialing.get(&call) {
             Some(pending) => pending.room.is_some(),
             None => self.call(call)?.room().is_some(),
@@ -217,13 +218,14 @@ impl CallCore {
         self.end(now, call, "kicked")
     }
 
-    fn end(&mut self, now: Instant, call: CallId, reason: &str) -> Result<(), CoreError> {
+    /// Ends the call for `reason`: true when this ended it, false when it was ending already.
+    fn end(&mut self, now: Instant, call: CallId, reason: &str) -> Result<bool, CoreError> {
         if self.cancel_pending(now, call, 487, "Request Terminated") {
-            return Ok(());
+            return Ok(true);
         }
         let state = self.call(call)?;
         if state.ending() {
-            return Ok(());
+            return Ok(false);
         }
         let answered = state.answered_at();
         let state = self
@@ -237,7 +239,7 @@ impl CallCore {
             .hangup(now, key)
             .map_err(|e| CoreError::state(e.to_string()))?;
         self.drain_sip(now);
-        Ok(())
+        Ok(true)
     }
 
     /// Connects two answered calls to each other; each leaves its room or

@@ -107,9 +107,8 @@ impl CallCore {
             // offer named.
             self.network.close_rtp(call.leg());
         }
-        // RFC 3262 §3: a 2xx held for a PRACK that never came was never sent.
         let answered =
-            state.answered_at().is_some() && !matches!(cause, Ending::Sip(EndCause::NoPrack));
+            state.answered_at().is_some() && (!state.answer_uncounted || cause.follows_a_2xx());
         if answered {
             if let Some((started, answered)) = state.take_uncounted_answer() {
                 self.stats.answered(started, answered);

@@ -25,14 +25,16 @@ pub const SUT: &str = "127.0.0.1:5060";
 const MAX_DRAINED: usize = 1_000_000;
 
 /// Hands out RTP ports from 40000 and counts what is still reserved; our address is the
-/// loopback one of the peer's family, or `advertise` when set and of that family. RTP is
-/// of either family, or of `rtp_address`'s only when set.
+/// loopback one of the peer's family, or `advertise` when set and of that family, or
+/// `private` towards 10.0.0.0/8 when set (a second interface). RTP is of either family,
+/// or of `rtp_address`'s only when set.
 #[derive(Default)]
 pub struct FakeNetwork {
     next_port: u16,
     open: Arc<AtomicI64>,
     advertise: Option<IpAddr>,
     rtp_address: Option<IpAddr>,
+    private: Option<IpAddr>,
 }
 
 /// Whether the [`FakeNetwork`] has no route to `peer`: an address of
@@ -48,8 +50,12 @@ impl Network for FakeNetwork {
         } else {
             IpAddr::from(Ipv6Addr::LOCALHOST)
         };
+        let private = self
+            .private
+            .filter(|_| matches!(peer, IpAddr::V4(v4) if v4.octets()[0] == 10));
         self.advertise
             .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
+            .or(private)
             .unwrap_or(loopback)
     }
 
@@ -164,6 +170,21 @@ impl World {
         World::on(network, config, net, seed, script)
     }
 
+    /// As [`World::new`], the host also having `private` on an interface facing 10.0.0.0/8.
+    pub fn with_private_interface(
+        private: IpAddr,
+        config: CoreConfig,
+        net: Net,
+        seed: u64,
+        script: Script,
+    ) -> World {
+        let network = FakeNetwork {
+            private: Some(private),
+            ..FakeNetwork::default()
+        };
+        World::on(network, config, net, seed, script)
+    }
+
     fn on(network: FakeNetwork, config: CoreConfig, net: Net, seed: u64, script: Script) -> World {
         let endpoint = Endpoint::new(
             EndpointConfig {
@@ -207,8 +228,20 @@ impl World {
     /// Like [`World::dial_offering`], the INVITE with the header lines `extra` (each ending
     /// in CRLF).
     pub fn dial_with(&mut self, user: &str, from: &str, extra: &str, offer: &str) -> usize {
+        let local = addr(&format!("127.0.0.1:{}", 6000 + 2 * self.uacs.len()));
+        self.dial_from(local, user, from, extra, offer)
+    }
+
+    /// Like [`World::dial_with`], the caller's SIP address `local`.
+    pub fn dial_from(
+        &mut self,
+        local: SocketAddr,
+        user: &str,
+        from: &str,
+        extra: &str,
+        offer: &str,
+    ) -> usize {
         let n = self.uacs.len();
-        let local = addr(&format!("127.0.0.1:{}", 6000 + 2 * n));
         let mut config = UacConfig::new(local, addr(SUT), user, from);
         config.call_id = format!("call-{n}@test");
         config.from_tag = format!("tag-{n}");

@@ -54,10 +54,11 @@ enum End {
 /// longer than the message timeout, a read or write fails (the kernel fails them once the
 /// peer is found gone, see `liveness`), its framing fails, or the sockets are dropped. While
 /// the owner has not taken the messages read, nothing more is read and none of those
-/// timeouts runs ([`Deadlines::owner_behind`]). Its registration goes with it. If it ends
-/// with messages for the peer unwritten, the peer is reported unreachable
-/// ([`crate::SocketEvent::Unreachable`]). Every message read whole reaches the owner, however
-/// it ends, unless the sockets are dropped.
+/// timeouts runs ([`Deadlines::owner_behind`]). Its registration goes with it, and not before
+/// its socket. If it ends with messages for the peer unwritten, the peer is reported
+/// unreachable ([`crate::SocketEvent::Unreachable`]). Every message read whole reaches the
+/// owner, however it ends, unless the sockets are dropped or the owner takes none of them for
+/// the message timeout once it has ended.
 pub(super) async fn run(
     connection: Connection,
     writes: mpsc::Receiver<Vec<u8>>,
@@ -66,14 +67,14 @@ pub(super) async fn run(
     let Connection {
         stream,
         remote,
-        registration,
+        mut registration,
         opened_here,
     } = connection;
     let local = match stream.local_addr() {
         Ok(local) => local,
         Err(e) => {
             debug!(%remote, "TCP connection unusable: {e}");
-            if !withdraw(registration, writes).is_empty() {
+            if !withdraw(&mut registration, writes).is_empty() {
                 report_lost(&shared, remote);
             }
             return;
@@ -304,22 +305,24 @@ impl Task {
         written
     }
 
-    /// Ends the connection as `end` says: out of the table, what is still queued written if
-    /// it closes, the peer reported unreachable if messages for it were lost (RFC 3261
-    /// §18.4 has the transaction layer told; see `Endpoint::transport_failed` for what it
-    /// then fails), and then the messages read that the owner has not taken handed to it,
-    /// unless the sockets were dropped.
-    async fn finish(mut self, end: End) {
-        let framed = std::mem::take(&mut self.framed);
+    /// Ends the connection as `end` says: out of the way of messages, what is still queued
+    /// written if it closes, the socket closed, the peer reported unreachable if messages for
+    /// it were lost (RFC 3261 §18.4 has the transaction layer told; see
+    /// `Endpoint::transport_failed` for what it then fails), and then the messages read that
+    /// the owner has not taken handed to it, unless the sockets were dropped. The
+    /// registration, dropped last, keeps the connection counted until then.
+    async fn finish(self, end: End) {
         let Self {
+            reader,
             mut writer,
             writes,
-            registration,
+            mut registration,
             remote,
             shared,
+            mut framed,
             ..
         } = self;
-        let left = withdraw(registration, writes);
+        let left = withdraw(&mut registration, writes);
         let limit = shared.config.message_timeout;
         // Only what was never written is reported: a request written before the connection
         // broke may still be answered on a new one to our Via (§18.2.2), and its
@@ -335,25 +338,46 @@ impl Task {
                 !written
             }
         };
+        drop((reader, writer));
         if lost {
             report_lost(&shared, remote);
         }
         // Messages read whole are the owner's all the same: a request's responses go on a new
-        // connection to its Via once this one is gone (§18.2.2).
-        for message in framed {
-            if shared.received.send(message).await.is_err() {
-                return;
-            }
+        // connection to its Via once this one is gone (§18.2.2). Not after the message
+        // timeout, though: the sender has given up on them by then, and a peer ending
+        // connection after connection must not hold places in the table for long.
+        if timeout(limit, hand_over(&shared, &mut framed))
+            .await
+            .is_err()
+        {
+            debug!(%remote, dropped = framed.len(), "TCP messages the owner did not take in time");
         }
     }
 }
 
-/// Takes a connection out of the table, so that messages for its peer from now on go on
-/// another, and then closes its queue: a message that found the connection before is
-/// refused, and goes on another ([`crate::SipSockets::send`]). Returns what was queued and
-/// not written.
-pub(super) fn withdraw(registration: Registration, mut writes: mpsc::Receiver<Vec<u8>>) -> Vec<u8> {
-    drop(registration);
+/// Hands `framed` to the owner, in order, as its queue takes them; those left are dropped if
+/// it is gone.
+async fn hand_over(shared: &Shared, framed: &mut VecDeque<Received>) {
+    while !framed.is_empty() {
+        let Ok(permit) = shared.received.reserve().await else {
+            framed.clear();
+            return;
+        };
+        if let Some(message) = framed.pop_front() {
+            permit.send(message);
+        }
+    }
+}
+
+/// Takes a connection out of the way of messages ([`Registration::retire`]), so that those
+/// for its peer from now on go on another, and then closes its queue: a message that found
+/// the connection before is refused, and goes on another ([`crate::SipSockets::send`]).
+/// Returns what was queued and not written.
+pub(super) fn withdraw(
+    registration: &mut Registration,
+    mut writes: mpsc::Receiver<Vec<u8>>,
+) -> Vec<u8> {
+    registration.retire();
     writes.close();
     let mut left = Vec::new();
     while let Ok(message) = writes.try_recv() {

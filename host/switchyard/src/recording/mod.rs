@@ -243,15 +243,24 @@ impl Recorder {
             }
             Err(e) => return Err(DeleteError::Failed(format!("{}: {e}", path.display()))),
         }
-        let aside = wav_file::set_aside(&path).map_err(|e| match e.kind() {
+        let failed = |e: std::io::Error| match e.kind() {
             ErrorKind::NotFound => DeleteError::NotFound(name.to_owned()),
             _ => DeleteError::Failed(format!("{}: {e}", path.display())),
-        })?;
-        drop(writing);
-        // Unlinking a large file frees its blocks, which may take long: not under the lock
-        // every recording's writer takes.
-        if let Err(e) = std::fs::remove_file(&aside) {
-            return Err(DeleteError::Failed(format!("{}: {e}", aside.display())));
+        };
+        if wav_file::can_set_aside(&path) {
+            let aside = wav_file::set_aside(&path).map_err(failed)?;
+            drop(writing);
+            // Unlinking a large file frees its blocks, which may take long: not under the lock
+            // every recording's writer takes.
+            if let Err(e) = std::fs::remove_file(&aside) {
+                return Err(DeleteError::Failed(format!("{}: {e}", aside.display())));
+            }
+        } else {
+            // A name too long for a hidden one (longer than recordings are named now, but
+            // listed: copied in, or of an older version) is unlinked in place, under the lock
+            // that keeps a recording of that name from starting meanwhile.
+            std::fs::remove_file(&path).map_err(failed)?;
+            drop(writing);
         }
         // Measured anew, not given back: the file may never have been counted (copied in
         // since the last measure).
@@ -883,6 +892,20 @@ mod tests {
             Recorder::new(None, u64::MAX).delete("a.wav"),
             Err(DeleteError::NoDirectory)
         );
+    }
+
+    #[test]
+    fn a_recording_too_long_named_for_a_hidden_name_is_deleted_in_place() {
+        let (dir, recorder) = recorder();
+        for name in [
+            format!("{}.wav", "x".repeat(251)),
+            format!("{}.wav", "y".repeat(246)),
+        ] {
+            std::fs::write(dir.path().join(&name), b"RIFF").unwrap();
+            assert_eq!(recorder.delete(&name), Ok(()), "{} bytes", name.len());
+            assert!(!dir.path().join(&name).exists());
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -13,10 +13,13 @@ use std::io::ErrorKind;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// The most bytes of a file name (Linux's `NAME_MAX`).
+const MAX_FILE_NAME_BYTES: usize = 255;
+
 /// The most bytes of the name of a file [`create_new`] creates: the hidden name it is
 /// created under, [`HIDDEN_PREFIX`] and [`HIDDEN_SUFFIX`] added, must fit in a file name's
 /// 255 bytes too.
-pub const MAX_NAME_BYTES: usize = 255 - HIDDEN_PREFIX.len() - HIDDEN_SUFFIX.len();
+pub const MAX_NAME_BYTES: usize = MAX_FILE_NAME_BYTES - HIDDEN_PREFIX.len() - HIDDEN_SUFFIX.len();
 
 /// What the hidden name of a file being created adds before its name.
 const HIDDEN_PREFIX: &str = ".";
@@ -108,6 +111,13 @@ fn hidden_name(path: &Path) -> PathBuf {
 fn hidden_with(path: &Path, suffix: &str) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     path.with_file_name(format!("{HIDDEN_PREFIX}{name}{suffix}"))
+}
+
+/// Whether the file `path` can be [set aside](set_aside): its hidden name fits in a file
+/// name, as it does for any name [`MAX_NAME_BYTES`] long at most.
+pub fn can_set_aside(path: &Path) -> bool {
+    let hidden = hidden_with(path, DELETED_SUFFIX);
+    hidden.file_name().unwrap_or_default().len() <= MAX_FILE_NAME_BYTES
 }
 
 /// Takes the name `path` from its file at once, moving the file to a hidden name beside it
