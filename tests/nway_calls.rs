@@ -944,3 +944,58 @@ fn await_kept(file: &std::path::Path, room: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn two_parties_an_escalation_found_no_room_for_end_together() {
+    let (b, d) = (Listening::new(), Listening::new());
+    let keys = format!(
+        "{}\nroom_first = 9000\nroom_last = 9000\n",
+        directory(&[("102", &b), ("104", &d)])
+    );
+    let server = Server::start_with(&nway_config(&keys, ""));
+    // The only room escalations may take has a call ringing into it: it looks vacant,
+    // and each escalation joins it to claim it, and finds that call there.
+    let holding = Phone::call(server.sip, "89000", "300", &[]);
+    await_listed(&server, "9000", &["300"]);
+    let ringing = Listening::new();
+    let placed = rpc(
+        &server,
+        &format!("s.switchyard.dialout('9000', '{}')", ringing.uri("ringing")),
+    );
+    assert!(placed.starts_with("'c"), "the call into the room: {placed}");
+    assert!(
+        ringing.invited_within(DEADLINE),
+        "the call into the room rings"
+    );
+    holding.hang_up();
+    await_listed(&server, "9000", &[]);
+    // Either side hanging up ends the other's call, as before the escalation.
+    let calls = [(b, "102", true), (d, "104", false)];
+    for (failed, (callee, number, callee_hangs_up)) in (1..).zip(calls) {
+        let mut a = Phone::dial(server.sip, number, "100", &[]);
+        let callee = callee.answer(DEADLINE);
+        assert_eq!(a.await_answer(), 200);
+        press(&a, "*0");
+        server.await_value("escalations that found no room", &failed, DEADLINE, || {
+            server.log().matches("no free room to escalate to").count()
+        });
+        let heard = talk_together(&[&a, &callee], &[A, B], TALK);
+        assert_hears(&heard[0], B, "A, the escalation having found no room");
+        assert_hears(
+            &heard[1],
+            A,
+            "the callee, the escalation having found no room",
+        );
+        let (gone, left) = if callee_hangs_up {
+            (callee, a)
+        } else {
+            (a, callee)
+        };
+        gone.hang_up();
+        assert!(
+            left.await_bye(DEADLINE),
+            "the other side is hung up (callee hangs up: {callee_hangs_up}); log:\n{}",
+            server.log()
+        );
+    }
+}

@@ -1064,3 +1064,109 @@ fn admin_functions_count_lock_and_kick_members_out_inviting() {
         "the member out inviting is kicked"
     );
 }
+
+/// Runs `body` against `server` with its REST API (`rest(method, path)`); what it printed.
+fn rest(server: &Server, body: &str) -> String {
+    support::rest::rest_script(server, body).trim().to_owned()
+}
+
+#[test]
+fn the_hosts_own_lock_refuses_a_member_coming_back_and_a_caller_with_a_prompt() {
+    let server = server();
+    let (staying, inviting) = one_gone_out_inviting(&server);
+    assert_eq!(
+        rest(&server, "print(rest('PUT', '/api/v1/rooms/212/lock')[2])"),
+        "True"
+    );
+    // `*` abandons the number: the room the host locked does not take 301 back.
+    press(&inviting, "*");
+    server
+        .wait_for_log("may not come back: locked by the host", DEADLINE)
+        .expect("the refusal is logged");
+    assert!(inviting.await_bye(DEADLINE), "301 is hung up once told");
+    assert!(
+        !server.log().contains("ended before it joined"),
+        "301's call was not ending; log:\n{}",
+        server.log()
+    );
+    let caller = enter(&server, "212", "302");
+    assert_refused(&server, &caller, "212", "302", "locked by the host");
+    await_listed(&server, "212", &["300"]);
+    staying.hang_up();
+}
+
+#[test]
+fn a_mute_set_through_the_hosts_api_outlasts_a_trip_out_inviting() {
+    let server = server();
+    let muted = enter(&server, "212", "300");
+    let other = enter(&server, "212", "301");
+    await_listed(&server, "212", &["300", "301"]);
+    let call = member_call(&server, "212", "300");
+    assert_eq!(
+        rest(
+            &server,
+            &format!("print(rest('POST', '/api/v1/rooms/212/participants/{call}/mute')[2])")
+        ),
+        "True"
+    );
+    press(&muted, "0");
+    await_listed(&server, "212", &["301"]);
+    press(&muted, "*");
+    await_listed(&server, "212", &["300", "301"]);
+    let script = format!(
+        "print([p['muted'] for p in s.switchyard.room('212')['participants'] if p['call'] == '{call}'])"
+    );
+    // Listed anew as it comes back, then muted again.
+    server.await_value("300 muted", &"[True]".to_owned(), DEADLINE, || {
+        python(&server, &script).trim().to_owned()
+    });
+    let heard = talk_together(&[&muted, &other], &TONES[..2], TALK);
+    assert_not_hears(&heard[1], TONES[0], "301, 300 muted through the host's API");
+}
+
+#[test]
+fn the_room_hears_a_member_leave_to_invite_and_nothing_of_one_never_let_in() {
+    let server = Server::start_with(&nway_config(
+        "",
+        "[guests.nway.config.rooms.213]\noptions = \"X1\"\ncallers = { \"300\" = \"w\" }\n",
+    ));
+    // The drop sound is 1320 Hz then 880 Hz for 120 ms each: the strongest 100 ms
+    // of 1320 Hz tells it, after the join sound (the other way round) is over.
+    let strongest = |heard: &[i16]| {
+        heard
+            .chunks(800)
+            .map(|chunk| power(chunk, 1320.0))
+            .fold(0.0, f64::max)
+    };
+    let listening = enter(&server, "213", "301");
+    let inviting = enter(&server, "213", "302");
+    await_listed(&server, "213", &["301", "302"]);
+    listening.talk(0.0, Duration::from_secs(1));
+    let heard = std::thread::scope(|scope| {
+        let heard = scope.spawn(|| listening.talk(0.0, Duration::from_secs(2)));
+        std::thread::sleep(Duration::from_millis(300));
+        press(&inviting, "0");
+        heard.join().unwrap()
+    });
+    let level = strongest(&heard);
+    assert!(
+        level > support::nway::HEARD,
+        "301 hears 302 leave to invite: {level:.2e}"
+    );
+
+    // 300 waits for a marked user, unheard: its join is not announced, nor its leave.
+    let waiting = enter(&server, "213", "300");
+    await_listed(&server, "213", &["300", "301"]);
+    listening.talk(0.0, Duration::from_secs(1));
+    let heard = std::thread::scope(|scope| {
+        let heard = scope.spawn(|| listening.talk(0.0, Duration::from_secs(2)));
+        std::thread::sleep(Duration::from_millis(300));
+        waiting.hang_up();
+        heard.join().unwrap()
+    });
+    let level = strongest(&heard);
+    assert!(
+        level < support::nway::NOT_HEARD,
+        "301 hears nothing of 300, never let in, leaving: {level:.2e}"
+    );
+}

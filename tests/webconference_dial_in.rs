@@ -739,3 +739,20 @@ fn an_escaped_room_number_dials_the_room_it_stands_for() {
         phone.hang_up();
     }
 }
+
+#[test]
+fn a_user_that_is_no_text_is_refused_only_where_it_would_name_the_room() {
+    let server = server_with("");
+    // P-App-Param names the room before the Request-URI user is looked at, as in SEMS.
+    let named = Phone::call(server.sip, "%E9", "alice", &["P-App-Param: room=42"]);
+    await_participant(&server, "42", "", "alice");
+    let mut dialled = Phone::dial(server.sip, "%E9", "bob", &[]);
+    assert_eq!(dialled.await_answer(), 400, "where direct_room_re reads it");
+    named.hang_up();
+
+    // No direct rooms: the caller is asked for the room whatever it dialled.
+    let asked = server_with("direct_room_re = \"\"\n");
+    let mut phone = Phone::dial(asked.sip, "%E9", "carol", &[]);
+    assert_eq!(phone.await_answer(), 200, "asked for its room");
+    phone.hang_up();
+}

@@ -20,6 +20,10 @@ pub enum Message {
     /// To a participant: an admin muted it (true) or unmuted it; only an
     /// admin may undo it.
     AdminMuted(bool),
+    /// To the other party of a two-party call: the two are bridged again
+    /// after an escalation that found no room, and the host no longer ends
+    /// one's call with the other's.
+    Unlinked,
     /// Asks nothing: sent to learn whether a call is still up (the host
     /// refuses to send to a call that is gone). Every flow ignores it.
     Probe,
@@ -37,6 +41,7 @@ impl Message {
             Message::Moved(room) => format!("moved {room}"),
             Message::AdminMuted(true) => "admin-muted".to_owned(),
             Message::AdminMuted(false) => "admin-unmuted".to_owned(),
+            Message::Unlinked => "unlinked".to_owned(),
             Message::Probe => "probe".to_owned(),
         }
     }
@@ -53,6 +58,7 @@ impl Message {
             ("moved", room) if !room.is_empty() => Message::Moved(room.to_owned()),
             ("admin-muted", "") => Message::AdminMuted(true),
             ("admin-unmuted", "") => Message::AdminMuted(false),
+            ("unlinked", "") => Message::Unlinked,
             ("probe", "") => Message::Probe,
             _ => return None,
         })
@@ -74,6 +80,7 @@ mod tests {
             Message::Moved("7".into()),
             Message::AdminMuted(true),
             Message::AdminMuted(false),
+            Message::Unlinked,
             Message::Probe,
         ];
         for message in all {

@@ -30,6 +30,9 @@ pub struct Participant {
     admin_muted: bool,
     /// It is in the room's list (joined and not left to invite).
     joined: bool,
+    /// The room heard it join since it last came in (a wait for a marked
+    /// user holds the announcement until it is let in, once).
+    greeted: bool,
     /// While it is out inviting: the timer that renews its mark ([`out::went_out`]).
     renewal: Option<TimerId>,
     /// The other side of the two-party call it escalated, into whose room it
@@ -58,6 +61,9 @@ enum Stage {
         /// It answered and the two are bridged.
         answered: bool,
     },
+    /// Out of the room, which the host locked while it was out: it hears
+    /// so, and is hung up when the prompt ends.
+    LockedOut,
 }
 
 /// The keys of a participant in its room.
@@ -155,6 +161,7 @@ impl Participant {
             muted: false,
             admin_muted: false,
             joined: false,
+            greeted: false,
             renewal: None,
             gives_way_to: None,
             stage,
@@ -178,6 +185,9 @@ impl Participant {
             }
             Event::PromptDone if matches!(self.stage, Stage::Waiting) => {
                 let _ = call.play_looped(&["music_on_hold"]);
+            }
+            Event::PromptDone if matches!(self.stage, Stage::LockedOut) => {
+                let _ = call.hangup();
             }
             // A beep (a join code pressed too early) ended: the invitee still rings.
             Event::PromptDone
@@ -238,8 +248,7 @@ impl Participant {
                             &format!("{call}: the invitee answered but cannot be talked to: {e:?}"),
                         );
                         let _ = invitee.hangup();
-                        self.back_to_room(call);
-                        let _ = call.play(&["call_failed"]);
+                        self.back_to_room_hearing(call, "call_failed");
                     }
                 }
             }
@@ -248,8 +257,7 @@ impl Participant {
                     Level::Info,
                     &format!("{call}: the invitee's call failed ({code})"),
                 );
-                self.back_to_room(call);
-                let _ = call.play(&["call_failed"]);
+                self.back_to_room_hearing(call, "call_failed");
             }
             (_, Message::Join(room))
                 if self
@@ -305,7 +313,9 @@ impl Participant {
         self.gives_way_to = None;
         let old = if self.joined {
             let old = std::mem::replace(&mut self.room, room);
-            self.join(call, Admission::MEMBER);
+            if let Some(refusal) = self.join(call, Admission::MEMBER) {
+                self.locked_out(call, refusal);
+            }
             old
         } else {
             self.move_out(call, room)
@@ -327,7 +337,7 @@ impl Participant {
 
     /// Joins the room, which judges the call by `admission` as it joins
     /// ([`room::join`]): the refusal of one it refused (and that left it
-    /// again).
+    /// again, or that the host's lock kept out).
     fn join(&mut self, call: &Call, admission: Admission) -> Option<Refusal> {
         let listed = JoinOptions {
             number: self.number.clone(),
@@ -383,6 +393,7 @@ impl Participant {
     /// No marked user is in the room: the participant is muted and deaf, and hears that it
     /// waits, then music, until one joins.
     fn start_waiting(&mut self, call: &Call) {
+        self.note_admin_mute(call);
         self.stage = Stage::Waiting;
         let _ = call.set_muted(true);
         let _ = call.set_deaf(true);
@@ -390,33 +401,33 @@ impl Participant {
     }
 
     /// A marked user joined: the waiting participant hears, and is heard
-    /// unless it muted itself meanwhile or an admin muted it.
+    /// unless it muted itself meanwhile or an admin muted it; the room hears
+    /// it join if it did not yet.
     fn stop_waiting(&mut self, call: &Call) {
         let _ = call.stop_playing();
         let _ = call.set_muted(self.muted || self.admin_muted);
         let _ = call.set_deaf(self.options.talk_only);
         self.stage = Stage::InRoom;
+        if !self.greeted {
+            let others = room::others(&self.room, call.id()).len();
+            self.greet(call, u32::try_from(others).unwrap_or(u32::MAX));
+        }
     }
 
     /// What the participant and the room hear when it joins, with `others`
     /// in the room already.
-    fn greet(&self, call: &Call, others: u32) {
+    fn greet(&mut self, call: &Call, others: u32) {
+        self.greeted = true;
         if self.options.marked {
             tell(&room::others(&self.room, call.id()), &Message::MarkedJoined);
         }
-        let mut prompts = Vec::new();
-        if self.options.announce_count {
-            let count = (others + 1).to_string();
-            prompts.push("there_are".to_owned());
-            prompts.extend(count.chars().map(String::from));
-            prompts.push("participants".to_owned());
-        }
-        if others == 0 && !self.options.no_only_person {
-            prompts.push("only_person".to_owned());
-        }
-        if !prompts.is_empty() {
-            let prompts: Vec<&str> = prompts.iter().map(String::as_str).collect();
-            let _ = call.play(&prompts);
+        match (others, self.options.announce_count) {
+            (0, _) if self.options.no_only_person => {}
+            (0, _) => {
+                let _ = call.play(&["only_person"]);
+            }
+            (_, true) => say_count(call, others + 1),
+            (_, false) => {}
         }
         // An announcement replaces the one before: a join sound ends the
         // music the lone participant heard.
@@ -456,7 +467,10 @@ impl Participant {
         out::ended(&self.room, call.id());
         // One out inviting has left the room's mix but not its conference: its leaving
         // counts as anyone's (a marked user's ends an `x` room; the last one ends it all).
-        let inviting = matches!(self.stage, Stage::Dialing(_) | Stage::Consulting { .. });
+        let inviting = matches!(
+            self.stage,
+            Stage::Dialing(_) | Stage::Consulting { .. } | Stage::LockedOut
+        );
         if !self.joined && !inviting {
             return;
         }
@@ -481,18 +495,30 @@ impl Participant {
         if last_marked {
             tell(&others, &Message::MarkedLeft);
         }
-        let _ = match (others.as_slice(), self.options.quiet) {
-            ([], _) if room::end_if_vacant_but_for(&self.room, call.id()) => Ok(()),
+        if others.is_empty() {
             // Members out inviting: the conference goes on without anyone in the room.
-            ([], _) => Ok(()),
-            ([alone], _) if room::options_of(alone).music_alone => music_for(&self.room),
-            (_, true) => Ok(()),
-            (_, false) => rooms::announce(
+            room::end_if_vacant_but_for(&self.room, call.id());
+        } else if self.joined {
+            // One out inviting was heard leaving as it went out.
+            let _ = self.announce_leave(&others);
+        }
+    }
+
+    /// What the room, with `others` left in it, hears as this participant
+    /// leaves it, for good or to invite: music for one left alone with
+    /// option `M`, else the drop sound (or words) if the room heard it join
+    /// and it is not quiet.
+    fn announce_leave(&self, others: &[ParticipantInfo]) -> Result<(), Error> {
+        match others {
+            [] => Ok(()),
+            [alone] if room::options_of(alone).music_alone => music_for(&self.room),
+            _ if self.options.quiet || !self.greeted => Ok(()),
+            _ => rooms::announce(
                 &self.room,
                 &[self.sound("drop_sound", "participant_left")],
                 false,
             ),
-        };
+        }
     }
 
     /// It hangs up talking with its answered `invitee`, which has `options`
@@ -565,7 +591,9 @@ impl Participant {
                                 );
                                 let _ = call.play(&[prompt]);
                             }
-                            None => self.back_to_room(call),
+                            None => {
+                                self.back_to_room(call);
+                            }
                         }
                     }
                     Some(ConsultKey::Join) => {
@@ -580,6 +608,7 @@ impl Participant {
                     None => {}
                 }
             }
+            Stage::LockedOut => {}
             Stage::InRoom | Stage::Waiting => {
                 if self.options.pass_dtmf {
                     for other in room::others(&self.room, call.id()) {
@@ -642,17 +671,15 @@ impl Participant {
                 let _ = call.play(&["call_failed"]);
             }
             RoomKey::Invite => {
+                self.note_admin_mute(call);
                 // Its mark first, then out: the conference never seems over between the two.
                 self.go_out(call);
                 let _ = call.leave();
                 self.joined = false;
                 self.stage = Stage::Dialing(start_dialing(call, settings));
-                // One left alone while this one is out hears music, as when one leaves.
-                if let [alone] = room::others(&self.room, call.id()).as_slice()
-                    && room::options_of(alone).music_alone
-                {
-                    let _ = music_for(&self.room);
-                }
+                // The room hears it leave, as it hears it join when it is back.
+                let _ = self.announce_leave(&room::others(&self.room, call.id()));
+                self.greeted = false;
             }
         }
     }
@@ -668,12 +695,8 @@ impl Participant {
             }
             _ if self.options.listen_only => true,
             _ => {
-                let listed_muted = room::present(&self.room)
-                    .iter()
-                    .any(|p| p.call == call.id() && p.muted);
-                // Muted in the host but not by itself: by an admin (of this
-                // guest or through the host's API), who alone may unmute it.
-                if self.admin_muted || listed_muted && !self.muted {
+                let listed_muted = self.note_admin_mute(call);
+                if self.admin_muted {
                     true
                 } else {
                     self.muted = !listed_muted;
@@ -683,6 +706,20 @@ impl Participant {
             }
         };
         let _ = call.play(&[if muted { "muted" } else { "unmuted" }]);
+    }
+
+    /// Reads whether the room lists the call muted, as it is in the room:
+    /// muted there but not by itself, it was muted by an admin (of this guest
+    /// or through the host's API), who alone may unmute it; unmuted there, an
+    /// admin unmuted it. Read before the call leaves the room or waits, as
+    /// both undo the host's mute ([`Participant::join`] lists it anew,
+    /// unmuted). Whether it is listed muted.
+    fn note_admin_mute(&mut self, call: &Call) -> bool {
+        let listed_muted = room::present(&self.room)
+            .iter()
+            .any(|p| p.call == call.id() && p.muted);
+        self.admin_muted = listed_muted && (self.admin_muted || !self.muted);
+        listed_muted
     }
 
     /// `*3`: an admin kicks the participant that joined last, unless that is
@@ -730,7 +767,10 @@ impl Participant {
         let number = match typing {
             Typing::Done(number) if !number.is_empty() => number,
             Typing::More => return,
-            _ => return self.back_to_room(call),
+            _ => {
+                self.back_to_room(call);
+                return;
+            }
         };
         let options = invitee::options(settings, &self.room, &number);
         let refusal = if !settings.invite_allow.is_match(&number) {
@@ -748,15 +788,11 @@ impl Participant {
                     self.room, self.number
                 ),
             );
-            self.back_to_room(call);
-            let _ = call.play(&[prompt]);
-            return;
+            return self.back_to_room_hearing(call, prompt);
         }
         let Some(uri) = settings.uri_of(&number) else {
             log(Level::Info, &format!("{call}: no route to {number}"));
-            self.back_to_room(call);
-            let _ = call.play(&["call_failed"]);
-            return;
+            return self.back_to_room_hearing(call, "call_failed");
         };
         let request = DialRequest {
             from: self.from.clone(),
@@ -780,8 +816,7 @@ impl Participant {
             }
             Err(e) => {
                 log(Level::Warn, &format!("{call}: cannot invite: {e:?}"));
-                self.back_to_room(call);
-                let _ = call.play(&["call_failed"]);
+                self.back_to_room_hearing(call, "call_failed");
             }
         }
     }
@@ -789,23 +824,58 @@ impl Participant {
     /// Ends an invitation: the participant is in its room again. (An
     /// answered invitee whose bridge this ends joins the room itself.) If
     /// its conference was closed while it was out, its call ends instead,
-    /// and its invitee's.
-    fn back_to_room(&mut self, call: &Call) {
+    /// and its invitee's; so they do if the host locked the room meanwhile
+    /// ([`Participant::locked_out`]). False if it is not back in the room.
+    fn back_to_room(&mut self, call: &Call) -> bool {
         let _ = call.stop_playing();
         self.keys.clear();
         if out::is_closed(call.id()) {
             if let Stage::Consulting { invitee, .. } = &self.stage {
                 let _ = invitee.hangup();
             }
-            return closed_while_out(call, &self.room);
+            closed_while_out(call, &self.room);
+            return false;
         }
         // In before its mark goes, so that the conference never seems over meanwhile.
-        self.join(call, Admission::MEMBER);
+        if let Some(refusal) = self.join(call, Admission::MEMBER) {
+            self.locked_out(call, refusal);
+            return false;
+        }
         self.come_back(call);
         // Closed as it came back: the closing either hung up everyone in the room
         // or marked this call closed first.
         if out::is_closed(call.id()) {
             closed_while_out(call, &self.room);
+            return false;
+        }
+        true
+    }
+
+    /// The room would not take the member back (the host's lock, which no
+    /// member passes, refused it): it hears why and is hung up, and so is the
+    /// invitee it talked with, whom the room would refuse too. It is a member
+    /// out until its call ends, and leaves the conference then.
+    fn locked_out(&mut self, call: &Call, (why, prompt): Refusal) {
+        log(
+            Level::Info,
+            &format!("room {}: {call} may not come back: {why}", self.room),
+        );
+        if let Stage::Consulting { invitee, .. } = &self.stage {
+            let _ = invitee.hangup();
+        }
+        self.stage = Stage::LockedOut;
+        self.joined = false;
+        self.greeted = false;
+        if call.play(&[prompt]).is_err() {
+            let _ = call.hangup();
+        }
+    }
+
+    /// [`Participant::back_to_room`], then hears `prompt` (why its invitation
+    /// ended) if it is back.
+    fn back_to_room_hearing(&mut self, call: &Call, prompt: &str) {
+        if self.back_to_room(call) {
+            let _ = call.play(&[prompt]);
         }
     }
 
@@ -853,6 +923,47 @@ fn closed_while_out(call: &Call, room: &str) {
     let _ = call.hangup();
 }
 
+/// Tells a participant with option `c` that `count` are in the room (as
+/// MeetMe, only when it has company): "there are", the number in words,
+/// "participants". The embedded prompts say `0` to `9`; the words of larger
+/// numbers (`10` to `19`, `20` … `90`, `hundred`) are prompts that
+/// `media.prompts_dir` may add: without them the host plays nothing of the
+/// list, and the number is said digit by digit instead.
+fn say_count(call: &Call, count: u32) {
+    let said = |number: Vec<String>| {
+        let prompts: Vec<&str> = ["there_are"]
+            .into_iter()
+            .chain(number.iter().map(String::as_str))
+            .chain(["participants"])
+            .collect();
+        call.play(&prompts)
+    };
+    if let Err(Error::InvalidArgument(_)) = said(number_words(count)) {
+        let _ = said(count.to_string().chars().map(String::from).collect());
+    }
+}
+
+/// The prompts saying `n` in English words: `12` is `["12"]`, `45` is
+/// `["40", "5"]`, `305` is `["3", "hundred", "5"]`; from 1000 on, digit by
+/// digit.
+fn number_words(n: u32) -> Vec<String> {
+    match n {
+        0..20 => vec![n.to_string()],
+        20..100 => {
+            let unit = (!n.is_multiple_of(10)).then(|| (n % 10).to_string());
+            [(n - n % 10).to_string()].into_iter().chain(unit).collect()
+        }
+        100..1000 => {
+            let rest = (!n.is_multiple_of(100)).then(|| number_words(n % 100));
+            [(n / 100).to_string(), "hundred".to_owned()]
+                .into_iter()
+                .chain(rest.into_iter().flatten())
+                .collect()
+        }
+        _ => n.to_string().chars().map(String::from).collect(),
+    }
+}
+
 /// Music on hold looped into `room`, for one alone there (option `M`).
 fn music_for(room: &str) -> Result<(), Error> {
     rooms::announce(room, &["music_on_hold".into()], true)
@@ -867,4 +978,22 @@ fn start_dialing(call: &Call, settings: &Settings) -> Digits {
 /// A recording's file name: the room and the time, e.g. `nway-9000-1767225600`.
 pub fn recording_name(room: &str) -> String {
     format!("nway-{room}-{}", switchyard_sdk::unix_seconds())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_words;
+
+    #[test]
+    fn numbers_are_said_in_whole_words() {
+        let said = |n| number_words(n).join(" ");
+        assert_eq!(said(1), "1");
+        assert_eq!(said(10), "10");
+        assert_eq!(said(12), "12");
+        assert_eq!(said(40), "40");
+        assert_eq!(said(45), "40 5");
+        assert_eq!(said(300), "3 hundred");
+        assert_eq!(said(312), "3 hundred 12");
+        assert_eq!(said(1234), "1 2 3 4");
+    }
 }

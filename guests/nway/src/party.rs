@@ -45,6 +45,11 @@ pub struct Party {
     /// The callee's side: the timer that tells the caller's side again that
     /// it answered.
     answered_retry: Option<TimerId>,
+    /// The two sides were bridged again after an escalation that found no
+    /// room: the host no longer ends one side's call with the other's, so
+    /// this side ends the other's when its own ends. Unset when the other
+    /// side leaves the bridge (it hung up, or escalated into a room).
+    unlinked: bool,
     keys: TimedKeys,
 }
 
@@ -87,6 +92,7 @@ impl Party {
                 gives_way: false,
                 answered: false,
                 answered_retry: None,
+                unlinked: false,
                 keys: TimedKeys::default(),
             }),
             Err(e) => {
@@ -113,6 +119,7 @@ impl Party {
             gives_way: true,
             answered: false,
             answered_retry: None,
+            unlinked: false,
             keys: TimedKeys::default(),
         }
     }
@@ -151,6 +158,10 @@ impl Party {
             Event::Timer(id) => {
                 self.keys.timed_out(id);
             }
+            Event::Unbridged => self.unlinked = false,
+            Event::Hangup if self.unlinked => {
+                let _ = self.peer.hangup();
+            }
             _ => {}
         }
         None
@@ -181,15 +192,30 @@ impl Party {
                 None
             }
             // The other side claimed the room for both: it takes this side.
-            Message::Join(room) => Participant::enter(
-                call,
-                room,
-                self.own_number.clone(),
-                self.own_from.clone(),
-                settings.escalated_options,
-                Admission::MEMBER,
-            )
-            .ok(),
+            Message::Join(room) => {
+                let entered = Participant::enter(
+                    call,
+                    room.clone(),
+                    self.own_number.clone(),
+                    self.own_from.clone(),
+                    settings.escalated_options,
+                    Admission::MEMBER,
+                );
+                entered
+                    .inspect_err(|(why, _)| {
+                        // Nobody is left to talk to: the other side is out of the bridge.
+                        log(
+                            Level::Info,
+                            &format!("{call}: not let into room {room}: {why}"),
+                        );
+                        let _ = call.hangup();
+                    })
+                    .ok()
+            }
+            Message::Unlinked => {
+                self.unlinked = true;
+                None
+            }
             _ => None,
         }
     }
@@ -204,8 +230,11 @@ impl Party {
             participant_id: settings.escalated_options.to_string(),
         };
         let Some(room) = escalation_room(call, &listed, settings, &self.caller_number) else {
-            // A room it tried to claim took it out of the bridge.
+            // A room it tried to claim took it out of the bridge, and out of
+            // the link that ended each side's call with the other's.
             let _ = call.bridge(&self.peer);
+            self.unlinked = true;
+            let _ = self.peer.send_message(&Message::Unlinked.encode());
             log(Level::Warn, &format!("{call}: no free room to escalate to"));
             let _ = call.play(&["conference_full"]);
             return None;

@@ -239,11 +239,14 @@ pub fn join(
     admission: Admission,
 ) -> Result<Joined, Error> {
     if admission == Admission::MEMBER {
-        return call.join(room, listed).map(Joined::In);
+        return host_join(call, room, listed);
     }
     let out_calls = || out::members(room, call.id()).into_iter().map(|m| m.call);
     let mut away: Vec<String> = out_calls().collect();
-    let others = call.join(room, listed)?;
+    let others = match host_join(call, room, listed)? {
+        Joined::In(others) => others,
+        refused => return Ok(refused),
+    };
     // The room first, then the marks: a member going out has its mark before it leaves.
     let before = joined_before(&present(room), call.id());
     away.extend(out_calls());
@@ -257,6 +260,27 @@ pub fn join(
             Ok(Joined::Refused(refusal))
         }
     }
+}
+
+/// Puts `call` into `room` as `listed`. The host's own lock (its console, REST
+/// API or `switchyard.lock`) keeps out every call the room does not list,
+/// admins and members coming back from inviting too: such a call is refused
+/// as by this guest's lock. The host's error if the call could not join
+/// otherwise (an ending call's is `wrong-state` too).
+fn host_join(call: &Call, room: &str, listed: &JoinOptions) -> Result<Joined, Error> {
+    match call.join(room, listed) {
+        Ok(others) => Ok(Joined::In(others)),
+        Err(Error::WrongState(why)) if is_host_lock(&why) => {
+            Ok(Joined::Refused(("locked by the host", "conference_locked")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the host's `wrong-state` refusal of a join, `why`, is its room
+/// lock's ("room 42 is locked") rather than an ending call's.
+fn is_host_lock(why: &str) -> bool {
+    why.starts_with("room ") && why.ends_with(" is locked")
 }
 
 /// The calls of `present` (a room's participants, in the order they joined)
@@ -602,6 +626,12 @@ mod tests {
                 talking: false,
             })
             .collect()
+    }
+
+    #[test]
+    fn the_hosts_lock_is_told_from_an_ending_call() {
+        assert!(is_host_lock("room 208 is locked"));
+        assert!(!is_host_lock("c-17 is ending"));
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum Route {
     },
     /// The caller is asked for the room number.
     AskForRoom,
+    /// `direct_room_re` would name the room by the Request-URI user, which
+    /// has a broken escape or decodes to no text: no room can be named by it.
+    BadUser,
 }
 
 /// The parameters of a `P-App-Param` header value (`a=b;c=d`), in order.
@@ -67,7 +70,9 @@ pub fn app_params(value: &str) -> Vec<(String, String)> {
 /// Request-URI user (its first
 /// `direct_room_strip` characters stripped when it is longer, else whole), else
 /// ask. Both named rooms enter with SEMS's reason "direct access: entered".
-pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>) -> Route {
+/// `request_user` is the decoded user (`None`: it decodes to no text), which
+/// matters only when `direct_room_re` is set and no parameter named the room.
+pub fn route(config: &RoutingConfig, request_user: Option<&str>, app_param: Option<&str>) -> Route {
     let params = app_param.map(app_params).unwrap_or_default();
     let param = |name: &str| {
         params
@@ -90,9 +95,13 @@ pub fn route(config: &RoutingConfig, request_user: &str, app_param: Option<&str>
         }
         None => {}
     }
-    if let Some(re) = &config.direct_room_re
-        && re.is_match(request_user)
-    {
+    let Some(re) = &config.direct_room_re else {
+        return Route::AskForRoom;
+    };
+    let Some(request_user) = request_user else {
+        return Route::BadUser;
+    };
+    if re.is_match(request_user) {
         let room: String = if request_user.chars().count() > config.direct_room_strip {
             request_user
                 .chars()
@@ -151,7 +160,7 @@ mod tests {
     #[test]
     fn direct_room_strips_the_prefix() {
         assert_eq!(
-            route(&RoutingConfig::default(), "000777123", None),
+            route(&RoutingConfig::default(), Some("000777123"), None),
             Route::Room {
                 room: "123".into(),
                 reason: "direct access: entered"
@@ -162,7 +171,7 @@ mod tests {
     #[test]
     fn a_direct_room_no_longer_than_the_strip_is_the_whole_user() {
         assert_eq!(
-            route(&RoutingConfig::default(), "000777", None),
+            route(&RoutingConfig::default(), Some("000777"), None),
             Route::Room {
                 room: "000777".into(),
                 reason: "direct access: entered"
@@ -173,11 +182,11 @@ mod tests {
     #[test]
     fn unmatched_users_are_asked() {
         assert_eq!(
-            route(&RoutingConfig::default(), "555", None),
+            route(&RoutingConfig::default(), Some("555"), None),
             Route::AskForRoom
         );
         assert_eq!(
-            route(&no_direct_room(), "000777123", None),
+            route(&no_direct_room(), Some("000777123"), None),
             Route::AskForRoom
         );
     }
@@ -185,7 +194,11 @@ mod tests {
     #[test]
     fn app_param_room_wins_over_direct_room() {
         assert_eq!(
-            route(&RoutingConfig::default(), "000777123", Some("room=42;x=y")),
+            route(
+                &RoutingConfig::default(),
+                Some("000777123"),
+                Some("room=42;x=y")
+            ),
             Route::Room {
                 room: "42".into(),
                 reason: "direct access: entered"
@@ -198,7 +211,7 @@ mod tests {
         assert_eq!(
             route(
                 &RoutingConfig::default(),
-                "000777123",
+                Some("000777123"),
                 Some("enter_room=true;room=42")
             ),
             Route::AskForRoom
@@ -208,7 +221,11 @@ mod tests {
     #[test]
     fn app_param_room_without_a_value_asks_for_the_room_as_sems_does() {
         assert_eq!(
-            route(&RoutingConfig::default(), "000777123", Some("room=;x=y")),
+            route(
+                &RoutingConfig::default(),
+                Some("000777123"),
+                Some("room=;x=y")
+            ),
             Route::AskForRoom
         );
     }
@@ -223,5 +240,23 @@ mod tests {
                 ("a".to_owned(), "b".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn a_user_that_decodes_to_no_text_matters_only_to_direct_rooms() {
+        let config = RoutingConfig::default();
+        assert_eq!(route(&config, None, None), Route::BadUser);
+        assert_eq!(
+            route(&config, None, Some("room=42")),
+            Route::Room {
+                room: "42".into(),
+                reason: "direct access: entered",
+            }
+        );
+        assert_eq!(
+            route(&config, None, Some("enter_room=true")),
+            Route::AskForRoom
+        );
+        assert_eq!(route(&no_direct_room(), None, None), Route::AskForRoom);
     }
 }

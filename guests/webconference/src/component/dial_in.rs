@@ -106,11 +106,12 @@ pub fn on_invite(invite: InviteInfo) {
         return finish_step(state, result);
     }
     // RFC 3261 §19.1.4: `000777%31` dials what `0007771` dials.
-    let Some(request_user) = uri::decoded_user(&invite.request_user) else {
-        let result = refuse_request_user(&state.call, &invite.request_user);
-        return finish_step(state, result);
-    };
-    let route = routing::route(&state.settings.routing, &request_user, app_param.as_deref());
+    let request_user = uri::decoded_user(&invite.request_user);
+    let route = routing::route(
+        &state.settings.routing,
+        request_user.as_deref(),
+        app_param.as_deref(),
+    );
     let started = match route {
         Route::Room { room, reason } => {
             match admission::parse(&room, state.settings.room_pin_split) {
@@ -121,12 +122,13 @@ pub fn on_invite(invite: InviteInfo) {
             }
         }
         Route::AskForRoom => keypad::start(&mut state),
+        Route::BadUser => refuse_request_user(&state.call, &invite.request_user),
     };
     finish_step(state, started);
 }
 
-/// Rejects a call whose Request-URI user has a broken escape or decodes to
-/// no text: no room can be named by it.
+/// Rejects a call whose Request-URI user, by which `direct_room_re` would
+/// name the room, has a broken escape or decodes to no text.
 fn refuse_request_user(call: &str, user: &str) -> Result<(), Error> {
     log(
         Level::Info,
