@@ -158,7 +158,19 @@ impl Party {
             Event::Timer(id) => {
                 self.keys.timed_out(id);
             }
-            Event::Unbridged => self.unlinked = false,
+            // The other side escalated (it is in a room now), or its call ended before it
+            // heard it was unlinked: then nobody is left to talk to.
+            Event::Unbridged => {
+                let unlinked = std::mem::take(&mut self.unlinked);
+                if unlinked
+                    && matches!(
+                        self.peer.send_message(&Message::Probe.encode()),
+                        Err(Error::NoSuchCall)
+                    )
+                {
+                    let _ = call.hangup();
+                }
+            }
             Event::Hangup if self.unlinked => {
                 let _ = self.peer.hangup();
             }
@@ -232,9 +244,21 @@ impl Party {
         let Some(room) = escalation_room(call, &listed, settings, &self.caller_number) else {
             // A room it tried to claim took it out of the bridge, and out of
             // the link that ended each side's call with the other's.
-            let _ = call.bridge(&self.peer);
+            let told = call.bridge(&self.peer).is_ok()
+                && !matches!(
+                    self.peer.send_message(&Message::Unlinked.encode()),
+                    Err(Error::NoSuchCall)
+                );
+            if !told {
+                // The other side ended meanwhile: nobody is left to talk to.
+                log(
+                    Level::Info,
+                    &format!("{call}: the other side left while escalating"),
+                );
+                let _ = call.hangup();
+                return None;
+            }
             self.unlinked = true;
-            let _ = self.peer.send_message(&Message::Unlinked.encode());
             log(Level::Warn, &format!("{call}: no free room to escalate to"));
             let _ = call.play(&["conference_full"]);
             return None;

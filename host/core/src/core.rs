@@ -595,18 +595,26 @@ impl CallCore {
     }
 
     /// Our address for the media of an incoming call from `peer` whose offer agreed
-    /// `session`: the one facing `peer`, or, when the offer's media address is of the other
-    /// family (RFC 3264 §6: the answer names an address of the offerer's family), the one
-    /// facing that address; `None` when we have none to give it there.
+    /// `session`: the one facing the offer's media address, where the media comes from (a
+    /// proxy in front may be the SIP peer, on this host or another network); or, when that is
+    /// a private address behind a NAT the SIP peer's messages crossed, the one facing `peer`,
+    /// as the interface facing the private address (another private network of ours) is one
+    /// the caller cannot reach. With no offer, or none facing the offer's address, the one
+    /// facing `peer` if it is of the offer's family (RFC 3264 §6: the answer names an address
+    /// of the offerer's family); `None` when we have none to give.
     fn media_ip(&mut self, peer: IpAddr, session: Option<&Session>) -> Option<IpAddr> {
-        // The SIP source, not the offer's address, picks the interface: behind a NAT the
-        // offer names a private address, and the interface facing it (another private
-        // network of ours) is one the caller cannot reach.
-        let towards = session
-            .and_then(Session::remote_ip)
-            .filter(|remote| remote.is_ipv4() != peer.is_ipv4())
-            .unwrap_or(peer);
-        self.network.media_ip_for(towards)
+        let Some(media) = session.and_then(Session::remote_ip) else {
+            return self.network.media_ip_for(peer);
+        };
+        let same_family = media.is_ipv4() == peer.is_ipv4();
+        if same_family && switchyard_sip::crossed_a_nat(media, peer) {
+            return self.network.media_ip_for(peer);
+        }
+        self.network.media_ip_for(media).or_else(|| {
+            same_family
+                .then(|| self.network.media_ip_for(peer))
+                .flatten()
+        })
     }
 
     /// Refuses an offered call with `503 Service Unavailable` asking the caller

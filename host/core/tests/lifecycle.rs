@@ -1079,24 +1079,35 @@ fn an_ipv6_offer_over_ipv4_sip_is_answered_with_an_ipv6_address() {
     assert!(ok.body().contains("c=IN IP6 ::1\r\n"), "{}", ok.body());
 }
 
-#[test]
-fn the_answer_names_the_address_facing_the_caller_not_its_private_media_address() {
-    // The caller is behind a NAT (203.0.113.7) and offers its private address; this host
-    // also has an interface on 10.0.0.0/8, which the caller cannot reach.
+/// The SDP of the 200 answering an INVITE from `source` offering media at `media`, on a host
+/// with a second interface, 10.0.0.5, facing 10.0.0.0/8.
+fn answer_from(source: &str, media: &str, seed: u64) -> String {
     let private = "10.0.0.5".parse().unwrap();
     let mut world =
-        World::with_private_interface(private, config(), Net::perfect(8), 8, answer_only());
-    let offer = audio_offer(addr("10.1.2.3:30000"));
-    let caller = world.dial_from(addr("203.0.113.7:5060"), "000777123", "alice", "", &offer);
+        World::with_private_interface(private, config(), Net::perfect(seed), seed, answer_only());
+    let offer = audio_offer(addr(media));
+    let caller = world.dial_from(addr(source), "000777123", "alice", "", &offer);
     assert!(world.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
     let ok = world.uacs[caller].last_response(Method::Invite).unwrap();
-    assert!(
-        ok.body().contains("c=IN IP4 127.0.0.1\r\n"),
-        "{}",
-        ok.body()
-    );
+    ok.body().to_owned()
+}
+
+#[test]
+fn the_answer_names_the_address_facing_the_caller_not_its_private_media_address() {
+    // The caller is behind a NAT (203.0.113.7) and offers its private address, which the
+    // interface facing 10.0.0.0/8 does not reach.
+    let answer = answer_from("203.0.113.7:5060", "10.1.2.3:30000", 8);
+    assert!(answer.contains("c=IN IP4 127.0.0.1\r\n"), "{answer}");
+}
+
+#[test]
+fn behind_a_proxy_the_answer_names_the_address_facing_the_callers_media() {
+    // A proxy on this host's private network (10.9.9.9) relays the INVITE of a caller whose
+    // media comes from the Internet: the interface facing the proxy does not reach it.
+    let answer = answer_from("10.9.9.9:5060", "203.0.113.7:30000", 9);
+    assert!(answer.contains("c=IN IP4 127.0.0.1\r\n"), "{answer}");
 }
 
 #[test]

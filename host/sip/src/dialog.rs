@@ -2,13 +2,14 @@
 //! and the in-dialog requests the endpoint sends (BYE, re-INVITE, OPTIONS, the ACK of a 2xx).
 
 use std::fmt::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
 
 use crate::address;
 use crate::message::Request;
+use crate::peer_address::crossed_a_nat;
 use crate::request::Head;
 use crate::transport::{Transport, TransportAddr};
 use crate::uri;
@@ -376,26 +377,9 @@ fn contact(headers: &rsip::Headers) -> Result<Option<String>, &'static str> {
 }
 
 /// Whether a peer whose remote target is `target` and whose messages come from `source` is
-/// behind NAT: the target is an address of a private network, and the source is not one (nor
-/// loopback), so the peer's messages crossed a NAT on their way here.
+/// behind NAT (see [`crossed_a_nat`]).
 fn behind_nat(target: SocketAddr, source: SocketAddr) -> bool {
-    let source = source.ip().to_canonical();
-    is_private(target.ip().to_canonical()) && !is_private(source) && !source.is_loopback()
-}
-
-/// Whether `ip` belongs to a private network: RFC 1918, RFC 6598's shared space, link-local,
-/// RFC 4193's unique local addresses.
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_private() || v4.is_link_local() || (a == 100 && (64..128).contains(&b))
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
-        }
-    }
+    crossed_a_nat(target.ip(), source.ip())
 }
 
 /// The Record-Route values in `headers`, in order; `Err` if one is unreadable.

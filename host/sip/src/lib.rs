@@ -80,6 +80,7 @@ pub use event::{EndCause, Event, IncomingCall};
 pub use framing::{FramingError, PONG, StreamFramer};
 pub use limits::{Limits, host_of};
 pub use outgoing::{MAX_FORWARDS, OutgoingCall, check_call_fields};
+pub use peer_address::crossed_a_nat;
 pub use session::OfferMethod;
 pub use session::timer::SessionTimers;
 pub use transmit::Transmit;

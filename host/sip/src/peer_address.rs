@@ -14,6 +14,29 @@ pub(crate) fn may_be_the_peers(ip: IpAddr, peer: IpAddr) -> bool {
         && (!ip.is_loopback() || peer.is_loopback())
 }
 
+/// Whether a peer that names `named` as its own address and whose messages come from
+/// `source` is behind NAT: `named` is an address of a private network, and `source` is not
+/// one (nor loopback), so its messages crossed a NAT on their way here.
+pub fn crossed_a_nat(named: IpAddr, source: IpAddr) -> bool {
+    let source = source.to_canonical();
+    is_private(named.to_canonical()) && !is_private(source) && !source.is_loopback()
+}
+
+/// Whether `ip` belongs to a private network: RFC 1918, RFC 6598's shared space, link-local,
+/// RFC 4193's unique local addresses.
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private() || v4.is_link_local() || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

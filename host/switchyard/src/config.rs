@@ -1170,7 +1170,7 @@ impl Config {
                 ));
             }
             if (rtp.port_min..=rtp.port_max).contains(&sip.port())
-                && addresses_overlap(rtp.address, sip.ip())
+                && addresses_overlap(rtp_binds(rtp.address), sip.ip())
             {
                 return Err((
                     "sip.listen".to_owned(),
@@ -1333,6 +1333,16 @@ impl Config {
             };
             (key.clone(), text)
         })
+    }
+}
+
+/// The widest address calls' RTP sockets bind on `rtp.address`: an unspecified one binds `::`
+/// for IPv6 calls, which takes IPv4 as well.
+fn rtp_binds(address: IpAddr) -> IpAddr {
+    if address.is_unspecified() {
+        Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        address
     }
 }
 
@@ -2381,6 +2391,13 @@ mod tests {
             "another address"
         );
         assert!(on("[::1]:20001", "127.0.0.1").is_ok(), "another family");
+        // An unspecified rtp.address binds `::` for IPv6 calls.
+        for sip in ["[::]:20001", "[::1]:20001"] {
+            assert!(
+                on(sip, "0.0.0.0").is_err(),
+                "{sip} beside RTP of both families"
+            );
+        }
     }
 
     #[test]
