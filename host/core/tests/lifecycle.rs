@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{Rng, Script, World, answer_only, answering_callee, conference, refusals};
+use common::{
+    FakeNetwork, Rng, Script, World, answer_only, answering_callee, conference, refusals,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use switchyard_core::{
@@ -1030,15 +1032,12 @@ fn a_late_offer_gets_ours_and_its_media_starts_with_the_answer_in_the_ack() {
     );
 }
 
-#[test]
-fn a_late_offer_whose_ack_answers_with_no_codec_of_ours_is_hung_up() {
+/// Asserts that a call without an offer, whose ACK answers our offer in the 2xx with
+/// `answer`, is hung up with a BYE.
+fn assert_hung_up_for_the_answer_in_its_ack(answer: String) {
     let mut world = World::new(config(), Net::perfect(4), 4, conference());
     let caller = world.dial_offering("000777123", "alice", "");
-    world.uacs[caller].ack_answer = Some(
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=audio 6000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
-            .to_owned(),
-    );
+    world.uacs[caller].ack_answer = Some(answer);
     assert!(world.run_until(Duration::from_secs(5), |w| w.core.active_calls() == 0));
     world.run_for(Duration::from_secs(1));
     assert!(
@@ -1051,20 +1050,18 @@ fn a_late_offer_whose_ack_answers_with_no_codec_of_ours_is_hung_up() {
 }
 
 #[test]
-fn a_late_offer_whose_ack_answers_with_an_address_of_another_family_is_hung_up() {
-    let mut world = World::new(config(), Net::perfect(4), 4, conference());
-    let caller = world.dial_offering("000777123", "alice", "");
-    // Our offer in the 2xx is IPv4, as the INVITE came.
-    world.uacs[caller].ack_answer = Some(audio_offer(addr("[::1]:6000")));
-    assert!(world.run_until(Duration::from_secs(5), |w| w.core.active_calls() == 0));
-    world.run_for(Duration::from_secs(1));
-    assert!(
-        world.uacs[caller]
-            .received()
-            .iter()
-            .any(|r| r.text.starts_with("BYE ")),
-        "hung up with a BYE"
+fn a_late_offer_whose_ack_answers_with_no_codec_of_ours_is_hung_up() {
+    assert_hung_up_for_the_answer_in_its_ack(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 6000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+            .to_owned(),
     );
+}
+
+#[test]
+fn a_late_offer_whose_ack_answers_with_an_address_of_another_family_is_hung_up() {
+    // Our offer in the 2xx is IPv4, as the INVITE came.
+    assert_hung_up_for_the_answer_in_its_ack(audio_offer(addr("[::1]:6000")));
 }
 
 #[test]
@@ -1082,9 +1079,8 @@ fn an_ipv6_offer_over_ipv4_sip_is_answered_with_an_ipv6_address() {
 /// The SDP of the 200 answering an INVITE from `source` offering media at `media`, on a host
 /// with a second interface, 10.0.0.5, facing 10.0.0.0/8.
 fn answer_from(source: &str, media: &str, seed: u64) -> String {
-    let private = "10.0.0.5".parse().unwrap();
-    let mut world =
-        World::with_private_interface(private, config(), Net::perfect(seed), seed, answer_only());
+    let network = FakeNetwork::with_private_interface("10.0.0.5".parse().unwrap());
+    let mut world = World::on(network, config(), Net::perfect(seed), seed, answer_only());
     let offer = audio_offer(addr(media));
     let caller = world.dial_from(addr(source), "000777123", "alice", "", &offer);
     assert!(world.run_until(Duration::from_secs(5), |w| {
@@ -1113,7 +1109,8 @@ fn behind_a_proxy_the_answer_names_the_address_facing_the_callers_media() {
 #[test]
 fn an_offer_of_a_family_the_rtp_address_does_not_serve_is_refused_with_488() {
     let ipv4_only = std::net::Ipv4Addr::LOCALHOST.into();
-    let mut world = World::with_rtp_address(ipv4_only, config(), Net::perfect(7), 7, answer_only());
+    let network = FakeNetwork::with_rtp_address(ipv4_only);
+    let mut world = World::on(network, config(), Net::perfect(7), 7, answer_only());
     let caller = world.dial_offering("000777123", "alice", &audio_offer(addr("[::1]:30000")));
     assert!(world.run_until(Duration::from_secs(5), |w| {
         !refusals(w, caller).is_empty()
@@ -1144,7 +1141,8 @@ fn an_offer_of_a_family_the_rtp_address_does_not_serve_is_refused_with_488() {
 fn an_advertised_address_is_our_contact_whatever_address_the_call_arrives_at() {
     // The INVITE arrives at 127.0.0.1; the host is known as 203.0.113.5 behind its NAT.
     let public: std::net::IpAddr = "203.0.113.5".parse().unwrap();
-    let mut world = World::advertising(Some(public), config(), Net::perfect(5), 5, conference());
+    let network = FakeNetwork::advertising(public);
+    let mut world = World::on(network, config(), Net::perfect(5), 5, conference());
     let ann = world.dial("000777nat", "ann");
     assert!(world.run_until(Duration::from_secs(10), |w| {
         w.uacs[ann].codes(Method::Invite).contains(&200)

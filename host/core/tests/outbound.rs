@@ -868,17 +868,7 @@ fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout
 #[test]
 fn a_forwarded_caller_whose_answer_waited_for_a_prack_that_never_came_counts_as_failed() {
     for prack in [true, false] {
-        let mut w = world(forwarding());
-        let (script, pending) = answering_early(|sdp| sdp);
-        w.callee(addr(CALLEE), script);
-        let offer = audio_offer(addr("127.0.0.1:30000"));
-        let caller = w.dial_with("000777forward", "alice", "Require: 100rel\r\n", &offer);
-        w.uacs[caller].prack = prack;
-        assert!(w.run_until(Duration::from_secs(5), |w| {
-            w.uacs[caller].codes(Method::Invite).contains(&183)
-        }));
-        let (key, sdp) = pending.lock().unwrap().take().unwrap();
-        w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+        let (mut w, caller) = forwarded_answer_behind_a_reliable_183(prack);
         // The 2xx waits for the PRACK of the reliable 183 (RFC 3262 §3); without it, 500.
         w.run_for(Duration::from_secs(40));
         let stats = w.core.stats();
@@ -904,17 +894,7 @@ fn a_forwarded_caller_whose_answer_waited_for_a_prack_that_never_came_counts_as_
 #[test]
 fn a_forwarded_caller_gone_while_its_answer_waited_for_a_prack_counts_as_failed() {
     for cancelled in [true, false] {
-        let mut w = world(forwarding());
-        let (script, pending) = answering_early(|sdp| sdp);
-        w.callee(addr(CALLEE), script);
-        let offer = audio_offer(addr("127.0.0.1:30000"));
-        let caller = w.dial_with("000777forward", "alice", "Require: 100rel\r\n", &offer);
-        w.uacs[caller].prack = false;
-        assert!(w.run_until(Duration::from_secs(5), |w| {
-            w.uacs[caller].codes(Method::Invite).contains(&183)
-        }));
-        let (key, sdp) = pending.lock().unwrap().take().unwrap();
-        w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+        let (mut w, caller) = forwarded_answer_behind_a_reliable_183(false);
         // The caller's 2xx waits for the PRACK (RFC 3262 §3) when the caller goes.
         w.run_for(Duration::from_secs(1));
         let now = w.now;
@@ -934,6 +914,24 @@ fn a_forwarded_caller_gone_while_its_answer_waited_for_a_prack_counts_as_failed(
             "cancelled {cancelled}: only the callee was answered: {stats:?}"
         );
     }
+}
+
+/// A forwarded caller requiring 100rel (whose PRACKs are sent if `prack`), its callee's
+/// early answer relayed in a reliable 183, and the callee just answered: the caller's 2xx
+/// waits for the 183's PRACK (RFC 3262 §3). The world and the caller.
+fn forwarded_answer_behind_a_reliable_183(prack: bool) -> (World, usize) {
+    let mut w = world(forwarding());
+    let (script, pending) = answering_early(|sdp| sdp);
+    w.callee(addr(CALLEE), script);
+    let offer = audio_offer(addr("127.0.0.1:30000"));
+    let caller = w.dial_with("000777forward", "alice", "Require: 100rel\r\n", &offer);
+    w.uacs[caller].prack = prack;
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&183)
+    }));
+    let (key, sdp) = pending.lock().unwrap().take().unwrap();
+    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    (w, caller)
 }
 
 fn join_options() -> JoinOptions {

@@ -37,6 +37,32 @@ pub struct FakeNetwork {
     private: Option<IpAddr>,
 }
 
+impl FakeNetwork {
+    /// Advertising `advertise` (a NAT's address).
+    pub fn advertising(advertise: IpAddr) -> FakeNetwork {
+        FakeNetwork {
+            advertise: Some(advertise),
+            ..FakeNetwork::default()
+        }
+    }
+
+    /// With RTP sockets bound to `rtp_address`, so of its family only.
+    pub fn with_rtp_address(rtp_address: IpAddr) -> FakeNetwork {
+        FakeNetwork {
+            rtp_address: Some(rtp_address),
+            ..FakeNetwork::default()
+        }
+    }
+
+    /// The host also having `private` on an interface facing 10.0.0.0/8.
+    pub fn with_private_interface(private: IpAddr) -> FakeNetwork {
+        FakeNetwork {
+            private: Some(private),
+            ..FakeNetwork::default()
+        }
+    }
+}
+
 /// Whether the [`FakeNetwork`] has no route to `peer`: an address of
 /// 198.51.100.0/24 (TEST-NET-2, RFC 5737).
 pub fn is_unroutable(peer: IpAddr) -> bool {
@@ -136,56 +162,17 @@ pub struct World {
 
 impl World {
     pub fn new(config: CoreConfig, net: Net, seed: u64, script: Script) -> World {
-        World::advertising(None, config, net, seed, script)
+        World::on(FakeNetwork::default(), config, net, seed, script)
     }
 
-    /// As [`World::new`], the core's network advertising `advertise` (a NAT's address).
-    pub fn advertising(
-        advertise: Option<IpAddr>,
+    /// As [`World::new`], on the core's `network`.
+    pub fn on(
+        network: FakeNetwork,
         config: CoreConfig,
         net: Net,
         seed: u64,
         script: Script,
     ) -> World {
-        let network = FakeNetwork {
-            advertise,
-            ..FakeNetwork::default()
-        };
-        World::on(network, config, net, seed, script)
-    }
-
-    /// As [`World::new`], the core's RTP sockets bound to `rtp_address`, so of its family
-    /// only.
-    pub fn with_rtp_address(
-        rtp_address: IpAddr,
-        config: CoreConfig,
-        net: Net,
-        seed: u64,
-        script: Script,
-    ) -> World {
-        let network = FakeNetwork {
-            rtp_address: Some(rtp_address),
-            ..FakeNetwork::default()
-        };
-        World::on(network, config, net, seed, script)
-    }
-
-    /// As [`World::new`], the host also having `private` on an interface facing 10.0.0.0/8.
-    pub fn with_private_interface(
-        private: IpAddr,
-        config: CoreConfig,
-        net: Net,
-        seed: u64,
-        script: Script,
-    ) -> World {
-        let network = FakeNetwork {
-            private: Some(private),
-            ..FakeNetwork::default()
-        };
-        World::on(network, config, net, seed, script)
-    }
-
-    fn on(network: FakeNetwork, config: CoreConfig, net: Net, seed: u64, script: Script) -> World {
         let endpoint = Endpoint::new(
             EndpointConfig {
                 user_agent: "core-under-test".into(),
