@@ -437,13 +437,7 @@ fn a_forwarded_call_still_resolving_ends_with_its_caller_and_is_never_placed() {
 #[test]
 fn a_forwarded_call_that_no_guest_can_serve_refuses_its_caller_for_now_not_as_cancelled() {
     for (unavailable, code) in [(true, 480), (false, 500)] {
-        let mut w = world(forwarding());
-        w.hold_resolutions = true;
-        w.callee(addr(CALLEE), ringing_callee());
-        let caller = w.dial("000777forward", "alice");
-        assert!(w.run_until(Duration::from_secs(5), |w| !w.held.is_empty()
-            && w.uacs[caller].codes(Method::Invite).contains(&100)));
-        let placed = w.held[0].0;
+        let (mut w, caller, placed) = forwarded_call_resolving();
         let now = w.now;
         // No instance for the placed call (the executor's limit), or its guest failed.
         if unavailable {
@@ -465,13 +459,7 @@ fn a_forwarded_call_that_no_guest_can_serve_refuses_its_caller_for_now_not_as_ca
 #[test]
 fn a_forwarded_caller_whose_call_is_hung_up_while_resolving_is_refused_480_not_487() {
     for close_room in [false, true] {
-        let mut w = world(forwarding());
-        w.hold_resolutions = true;
-        w.callee(addr(CALLEE), ringing_callee());
-        let caller = w.dial("000777forward", "alice");
-        assert!(w.run_until(Duration::from_secs(5), |w| !w.held.is_empty()
-            && w.uacs[caller].codes(Method::Invite).contains(&100)));
-        let placed = w.held[0].0;
+        let (mut w, caller, placed) = forwarded_call_resolving();
         let now = w.now;
         // The guest hangs the placed call up, or it goes with the room it joined.
         if close_room {
@@ -932,6 +920,19 @@ fn forwarded_answer_behind_a_reliable_183(prack: bool) -> (World, usize) {
     let (key, sdp) = pending.lock().unwrap().take().unwrap();
     w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
     (w, caller)
+}
+
+/// A call forwarded to a ringing callee, its target's resolution held: the world, the
+/// caller (answered 100) and the placed call.
+fn forwarded_call_resolving() -> (World, usize, CallId) {
+    let mut w = world(forwarding());
+    w.hold_resolutions = true;
+    w.callee(addr(CALLEE), ringing_callee());
+    let caller = w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.held.is_empty()
+        && w.uacs[caller].codes(Method::Invite).contains(&100)));
+    let placed = w.held[0].0;
+    (w, caller, placed)
 }
 
 fn join_options() -> JoinOptions {
