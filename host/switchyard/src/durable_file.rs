@@ -588,36 +588,16 @@ mod tests {
         assert_eq!(log.failed(at(62_000)), Some(false), "a new failure");
     }
 
-    /// What a test's log holds.
-    #[derive(Clone, Default)]
-    struct LogLines(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for LogLines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     /// The log of running `work` to its end on a runtime of its own; blocking
     /// tasks still running then are left running.
     fn logged(work: impl std::future::Future<Output = ()>) -> String {
-        let log = LogLines::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .finish();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .unwrap();
-        tracing::subscriber::with_default(subscriber, || runtime.block_on(work));
+        let ((), text) = crate::test_log::logged(|| runtime.block_on(work));
         runtime.shutdown_background();
-        String::from_utf8(log.0.lock().unwrap().clone()).unwrap()
+        text
     }
 
     #[test]

@@ -704,33 +704,7 @@ mod tests {
         );
     }
 
-    /// What a test's log holds.
-    #[derive(Clone, Default)]
-    struct LogText(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for LogText {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            lock_any(&self.0).extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// What `f` returns, and what it logged on this thread as the host's log writes it.
-    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
-        let log = LogText::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        let returned = tracing::subscriber::with_default(subscriber, f);
-        let text = String::from_utf8(lock_any(&log.0).clone()).unwrap();
-        (returned, text)
-    }
+    use crate::test_log::logged;
 
     #[test]
     fn a_dial_uri_with_a_line_break_is_refused_as_invalid_and_never_logged_raw() {

@@ -46,6 +46,8 @@ mod session_functions;
 mod signaling;
 mod stats_file;
 mod system_limits;
+#[cfg(test)]
+mod test_log;
 mod vital;
 
 use clap::{Parser, Subcommand};
