@@ -17,6 +17,14 @@ use super::{WorkerCommand, execute};
 /// ([`WorkerCommand::Lost`]). A leg may be expected again before it first
 /// arrived (moved here, away and back): what was sent after the second
 /// `Expect` waits for the second arrival.
+///
+/// Every `Expect` is answered: the pool sends the leg's
+/// [`WorkerCommand::Detach`] to the worker it leaves right after it, and that
+/// worker answers with the leg's `Attach` or its `Lost`, also when it fails
+/// during the handover or before it (its successor, without the leg, answers
+/// `Lost`) and when it holds the `Detach` for the leg's own arrival (a loss is
+/// passed on). So a queue lasts no longer than the leaving worker takes to
+/// reach the `Detach`; it holds whatever is sent for the leg meanwhile.
 #[derive(Default)]
 pub(super) struct HeldCommands {
     held: HashMap<LegId, VecDeque<Vec<WorkerCommand>>>,
@@ -255,6 +263,26 @@ mod tests {
         assert!(
             from.worker.detach(LEG).is_none(),
             "the old worker let the leg go"
+        );
+    }
+
+    #[test]
+    fn a_worker_told_to_hand_over_a_leg_it_does_not_have_frees_the_worker_expecting_it() {
+        let (events, mut reported, _) = media_event_queue();
+        // As a worker that replaced a failed one: the leg went with its predecessor.
+        let (mut from, mut to) = (Side::new(), Side::new());
+        to.apply(&events, WorkerCommand::Expect(LEG));
+        to.apply(&events, WorkerCommand::SetGain(LEG, 6.0));
+        let detach = WorkerCommand::Detach {
+            leg: LEG,
+            to: to.address.clone(),
+        };
+        from.apply(&events, detach);
+        to.run(&events);
+        assert!(to.held.held.is_empty(), "nothing is held for the leg");
+        assert_eq!(
+            reported.try_recv().ok(),
+            Some(MediaEvent::LegLost { leg: LEG })
         );
     }
 
