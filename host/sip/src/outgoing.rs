@@ -42,7 +42,9 @@ pub struct OutgoingCall {
     pub destination: SocketAddr,
     /// The transport to `destination`. Every request of the call goes over it: the INVITE,
     /// its CANCEL and ACKs, and the dialog's requests unless the peer's Contact or Record-Route
-    /// names another (§18.1.1); the Via and Contact name it.
+    /// names another (§18.1.1); the Via and Contact name it. A request over 1300 bytes bound
+    /// for UDP goes over TCP to the same address instead, its Via naming TCP, and back over
+    /// UDP should the connection fail (§18.1.1); its CANCEL and ACKs of a non-2xx follow it.
     pub transport: Transport,
     /// Our address to advertise: Via sent-by and Contact.
     pub local: SocketAddr,

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+/// The largest request sent over UDP: the path MTU being unknown, a larger one goes over TCP
+/// (RFC 3261 §18.1.1: "larger than 1300 bytes and the path MTU is unknown").
+pub(crate) const MAX_UDP_REQUEST: usize = 1300;
+
 /// A SIP transport protocol (RFC 3261 §18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {

@@ -3,6 +3,7 @@
 //! still route a response to (`SIP/7.0`, answered 505 per §3.1.2.16).
 
 use crate::syntax::{self, Param};
+use crate::transport::Transport;
 
 /// A via-parm that passed [`parse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +59,22 @@ pub(crate) fn parse(value: &str) -> Option<Via<'_>> {
         port,
         params: syntax::params(params),
     })
+}
+
+/// Writes `transport` as the transport of the top Via of `request`, a request the endpoint
+/// built (its Via written `Via: SIP/2.0/<transport> <sent-by>`): the top Via names the
+/// transport the request goes over (§18.1.1).
+pub(crate) fn set_top_transport(request: &mut Vec<u8>, transport: Transport) {
+    const PREFIX: &[u8] = b"\r\nVia: SIP/2.0/";
+    let Some(at) = request.windows(PREFIX.len()).position(|w| w == PREFIX) else {
+        return;
+    };
+    let start = at + PREFIX.len();
+    let len = request[start..]
+        .iter()
+        .position(|&b| b == b' ')
+        .unwrap_or_default();
+    request.splice(start..start + len, transport.to_string().into_bytes());
 }
 
 /// The host and port of `sent_by`.
@@ -123,6 +140,22 @@ mod tests {
         assert_eq!(unknown.host, "t4.example.com");
         let future = parse("SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw").unwrap();
         assert_eq!((future.host, future.port), ("c.example.com", None));
+    }
+
+    #[test]
+    fn the_top_via_takes_the_transport_and_no_other_changes() {
+        let mut request = b"BYE sip:b@192.0.2.9 SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa\r\n\
+            Via: SIP/2.0/UDP 192.0.2.3;branch=z9hG4bKb\r\n\r\n"
+            .to_vec();
+        set_top_transport(&mut request, Transport::Tcp);
+        let text = String::from_utf8(request.clone()).unwrap();
+        assert!(
+            text.contains("Via: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKa\r\nVia: SIP/2.0/UDP "),
+            "{text}"
+        );
+        set_top_transport(&mut request, Transport::Udp);
+        assert!(!String::from_utf8(request).unwrap().contains("TCP"));
     }
 
     #[test]

@@ -881,7 +881,8 @@ impl Endpoint {
             method: method.to_string(),
         };
         let tx = Transaction::NonInviteClient(tx);
-        self.insert_tx(TxKey::Client(key), tx, Some(destination))
+        let sent_to = tx.sent_to();
+        self.insert_tx(TxKey::Client(key), tx, sent_to)
     }
 
     /// Files the transaction `tx` under `key`; `awaiting` is where its request went, for a

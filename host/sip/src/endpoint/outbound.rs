@@ -103,7 +103,8 @@ impl Endpoint {
             method: rsip::Method::Invite.to_string(),
         };
         let tx = Transaction::InviteClient(tx);
-        let id = self.insert_tx(TxKey::Client(key), tx, Some(destination));
+        let sent_to = tx.sent_to();
+        let id = self.insert_tx(TxKey::Client(key), tx, sent_to);
         if let Some(placed) = self.placed.get_mut(&call) {
             placed.tx = id;
         }

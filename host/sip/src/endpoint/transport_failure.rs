@@ -66,14 +66,16 @@ enum Stranded {
 impl Endpoint {
     /// The transport failed towards `addr` over `transport`: a datagram could not be sent,
     /// a TCP connection could not be opened, or one broke with messages for `addr` unwritten.
-    /// Each request of ours sent there that still waits for its final response (an INVITE
-    /// or re-INVITE: for any response) is given up as if answered 503 (§8.1.3.1), without
-    /// waiting for Timer B or F: a call being placed fails with [`Event::CallFailed`] 503 and
-    /// `try_next` (RFC 3263 §4.3: the next target at once), or ends if the application hung
-    /// up; a BYE ends its call; a re-INVITE or UPDATE with an offer is refused with
-    /// [`Event::OfferRefused`] 503; an OPTIONS gives [`Event::ProbeResult`] 503. A re-INVITE
-    /// so given up still has a 2xx that comes later ACKed, and the session the call kept
-    /// offered again, as after its CANCEL went unanswered. An INVITE or re-INVITE that had a
+    /// A request of ours that went there over TCP only for its size, bound for UDP, and had
+    /// no response yet is sent again over UDP, once (§18.1.1). Each other request of ours sent
+    /// there that still waits for its final response (an INVITE or re-INVITE: for any
+    /// response) is given up as if answered 503 (§8.1.3.1), without waiting for Timer B or F:
+    /// a call being placed fails with [`Event::CallFailed`] 503 and `try_next` (RFC 3263 §4.3:
+    /// the next target at once), or ends if the application hung up; a BYE ends its call; a
+    /// re-INVITE or UPDATE with an offer is refused with [`Event::OfferRefused`] 503; an
+    /// OPTIONS gives [`Event::ProbeResult`] 503. A re-INVITE so given up still has a 2xx that
+    /// comes later ACKed, and the session the call kept offered again, as after its CANCEL
+    /// went unanswered. An INVITE or re-INVITE that had a
     /// provisional response is left to its own timers (and a placed call to whatever bounds
     /// its ringing): its final response may still come, and a 2xx is taken as ever. Requests
     /// answered already are left be. All of it at `now`.
@@ -110,10 +112,52 @@ impl Endpoint {
         let stranded: Vec<Stranded> = transactions.chain(reinvites).collect();
         for stranded in stranded {
             match stranded {
+                Stranded::Tx(id) if self.retry_tx_over_udp(now, id) => {}
                 Stranded::Tx(id) => self.give_up_tx(now, id),
+                Stranded::Reinvite(call, branch)
+                    if self.retry_reinvite_over_udp(now, call, &branch) => {}
                 Stranded::Reinvite(call, branch) => self.give_up_reinvite(now, call, &branch),
             }
         }
+    }
+
+    /// Sends the request of client transaction `id` again over UDP if it went over TCP for
+    /// its size only and had no response (§18.1.1), filing it under its new destination;
+    /// returns whether it was.
+    fn retry_tx_over_udp(&mut self, now: Instant, id: TxId) -> bool {
+        let Some(entry) = self.transactions.get_mut(&id) else {
+            return false;
+        };
+        if !entry.tx.retry_over_udp(now, &mut self.out) {
+            return false;
+        }
+        if let Some(before) = entry.awaiting.take() {
+            self.awaiting_at.forget(before, id);
+        }
+        entry.awaiting = entry.tx.sent_to();
+        if let Some(after) = entry.awaiting {
+            self.awaiting_at.file(after, id);
+        }
+        self.reschedule(Owner::Tx(id));
+        true
+    }
+
+    /// Sends the re-INVITE of `call` with Via branch `branch` again over UDP if it went over
+    /// TCP for its size only and had no response (§18.1.1); returns whether it was.
+    fn retry_reinvite_over_udp(&mut self, now: Instant, call: CallKey, branch: &str) -> bool {
+        let Some(reinvite) = self
+            .calls
+            .get_mut(&call)
+            .and_then(|state| state.session.outgoing.as_mut())
+            .filter(|reinvite| reinvite.branch == branch)
+        else {
+            return false;
+        };
+        let retried = reinvite.tx.retry_over_udp(now, &mut self.out);
+        if retried {
+            self.reschedule(Owner::Session(call));
+        }
+        retried
     }
 
     /// Ends the client transaction `id` if it still waits for its final response, and has

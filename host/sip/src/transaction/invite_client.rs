@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::ClientOutcome;
 use super::sent_invite::{cancel_of, non_2xx_ack_of};
+use super::{ClientOutcome, Sent};
 use crate::call::CallKey;
 use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
@@ -22,8 +22,7 @@ enum State {
 #[derive(Debug)]
 pub(crate) struct InviteClient {
     state: State,
-    destination: TransportAddr,
-    request: Vec<u8>,
+    sent: Sent,
     interval: Duration,
     timers: Timers,
     /// The ACK of the non-2xx final response, sent again for each retransmission of it.
@@ -33,8 +32,9 @@ pub(crate) struct InviteClient {
 
 impl InviteClient {
     /// Sends `request` to `destination` in "Calling", arming Timer A (retransmit; not over a
-    /// reliable transport) and Timer B (give up) (§17.1.1.2). `owner` is the call the INVITE
-    /// places.
+    /// reliable transport) and Timer B (give up) (§17.1.1.2); over TCP instead of UDP if it
+    /// is too large for UDP (§18.1.1), its CANCEL and the ACK of a non-2xx then going over
+    /// TCP as well. `owner` is the call the INVITE places.
     pub(crate) fn new(
         now: Instant,
         destination: TransportAddr,
@@ -42,16 +42,36 @@ impl InviteClient {
         owner: CallKey,
         out: &mut Outbox,
     ) -> Self {
-        let timers = super::start_client(now, destination, &request, [Timer::A, Timer::B], out);
+        let (sent, timers) = Sent::start(now, destination, request, [Timer::A, Timer::B], out);
         Self {
             state: State::Calling,
-            destination,
-            request,
+            sent,
             interval: Timer::A.duration(),
             timers,
             ack: None,
             owner,
         }
+    }
+
+    /// Where the INVITE went: the destination it was given, over TCP if it was too large for
+    /// UDP and its TCP connection did not fail ([`InviteClient::retry_over_udp`]).
+    pub(crate) fn destination(&self) -> TransportAddr {
+        self.sent.destination
+    }
+
+    /// The transport to the INVITE's destination failed at `now` before any response: an
+    /// INVITE that went over TCP for its size only is sent again over UDP, its top Via
+    /// naming UDP, with Timers A and B armed anew (§18.1.1); returns whether it was.
+    pub(crate) fn retry_over_udp(&mut self, now: Instant, out: &mut Outbox) -> bool {
+        if self.state != State::Calling {
+            return false;
+        }
+        let Some(timers) = self.sent.retry_over_udp(now, [Timer::A, Timer::B], out) else {
+            return false;
+        };
+        self.timers = timers;
+        self.interval = Timer::A.duration();
+        true
     }
 
     /// The call the INVITE places.
@@ -99,18 +119,18 @@ impl InviteClient {
             }
             (State::Accepted, 200..=299) => true,
             (State::Calling | State::Proceeding, _) => {
-                let ack = non_2xx_ack_of(&self.request, Some(to));
-                out.send(self.destination, ack.clone());
+                let ack = non_2xx_ack_of(&self.sent.request, Some(to));
+                out.send(self.sent.destination, ack.clone());
                 self.ack = Some(ack);
                 self.state = State::Completed;
                 self.timers.clear();
-                let wait = Timer::D.duration_over(self.destination.transport);
+                let wait = Timer::D.duration_over(self.sent.destination.transport);
                 self.timers.arm(Timer::D, now + wait);
                 true
             }
             (State::Completed, 300..) => {
                 if let Some(ack) = &self.ack {
-                    out.resend(self.destination, ack);
+                    out.resend(self.sent.destination, ack);
                 }
                 false
             }
@@ -126,8 +146,8 @@ impl InviteClient {
         let ack = self
             .ack
             .clone()
-            .unwrap_or_else(|| non_2xx_ack_of(&self.request, None));
-        (ack, self.destination)
+            .unwrap_or_else(|| non_2xx_ack_of(&self.sent.request, None));
+        (ack, self.sent.destination)
     }
 
     /// The CANCEL of the INVITE, sent at `now`, and where it goes: where the INVITE went,
@@ -138,7 +158,7 @@ impl InviteClient {
         if matches!(self.state, State::Calling | State::Proceeding) {
             self.timers.arm(Timer::B, now + Timer::B.duration());
         }
-        (cancel_of(&self.request), self.destination)
+        (cancel_of(&self.sent.request), self.sent.destination)
     }
 
     /// Runs the timers due at `now`; reports [`ClientOutcome::Timeout`] when Timer B fires.
@@ -146,7 +166,7 @@ impl InviteClient {
         while let Some(timer) = self.timers.pop_expired(now) {
             match timer {
                 Timer::A => {
-                    out.resend(self.destination, &self.request);
+                    out.resend(self.sent.destination, &self.sent.request);
                     // §17.1.1.2: Timer A doubles without the T2 cap of Timer E.
                     self.interval = self.interval.saturating_mul(2);
                     self.timers.arm(Timer::A, now + self.interval);
@@ -216,7 +236,7 @@ mod tests {
         assert!(tx.on_response(ms(200), 486, TO, &mut out));
         let (ack, destination) = tx.non_2xx_ack();
         assert!(ack.starts_with(b"ACK "));
-        assert_eq!(destination, tx.destination);
+        assert_eq!(destination, tx.destination());
         assert!(!tx.on_response(ms(300), 486, TO, &mut out));
         assert_eq!(out.retransmissions(), 1, "the ACK was sent again");
         assert!(!tx.on_response(ms(400), 200, TO, &mut out));
@@ -263,7 +283,7 @@ mod tests {
         let later = t0 + Duration::from_secs(10);
         let (cancel, destination) = tx.cancel(later);
         assert!(cancel.starts_with(b"CANCEL "));
-        assert_eq!(destination, tx.destination);
+        assert_eq!(destination, tx.destination());
         assert_eq!(
             tx.on_timeout(later + Timer::B.duration(), &mut out),
             Some(ClientOutcome::Timeout)

@@ -28,7 +28,8 @@ use crate::call::CallKey;
 use crate::method::Method;
 use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
-use crate::transport::TransportAddr;
+use crate::transport::{MAX_UDP_REQUEST, Transport, TransportAddr};
+use crate::via;
 
 /// What every transaction state machine tells the endpoint: when it next needs its timers run
 /// and whether it is over.
@@ -45,23 +46,78 @@ pub(crate) trait Machine {
     }
 }
 
-/// Sends a client transaction's `request` to `destination` at `now` and returns its timers
-/// armed: `retransmit` (Timer A or E), except over a reliable transport, and `give_up` (Timer
-/// B or F), each for its first duration (§17.1.1.2, §17.1.2.2).
-fn start_client(
-    now: Instant,
+/// A client transaction's request as last sent, and where it went.
+#[derive(Debug)]
+struct Sent {
+    /// The request, its top Via naming the transport it went over.
+    request: Vec<u8>,
+    /// Where it went, and over which transport.
     destination: TransportAddr,
-    request: &[u8],
-    [retransmit, give_up]: [Timer; 2],
-    out: &mut Outbox,
-) -> Timers {
-    out.send(destination, request.to_vec());
-    let mut timers = Timers::default();
-    if !destination.transport.is_reliable() {
-        timers.arm(retransmit, now + retransmit.duration());
+    /// Whether it went over TCP for its size only, bound for UDP: it may fall back to UDP.
+    moved_for_size: bool,
+}
+
+impl Sent {
+    /// Sends `request` to `destination` at `now`, over TCP rather than UDP if it is larger
+    /// than [`MAX_UDP_REQUEST`] (§18.1.1, its top Via then naming TCP), and returns it with
+    /// its timers armed (see [`Sent::send`]).
+    fn start(
+        now: Instant,
+        destination: TransportAddr,
+        request: Vec<u8>,
+        timers: [Timer; 2],
+        out: &mut Outbox,
+    ) -> (Self, Timers) {
+        let moved_for_size =
+            destination.transport == Transport::Udp && request.len() > MAX_UDP_REQUEST;
+        let mut sent = Self {
+            request,
+            destination,
+            moved_for_size,
+        };
+        if moved_for_size {
+            sent.move_to(Transport::Tcp);
+        }
+        let timers = sent.send(now, timers, out);
+        (sent, timers)
     }
-    timers.arm(give_up, now + give_up.duration());
-    timers
+
+    /// Sends the request again over UDP at `now` if it went over TCP for its size only,
+    /// returning its timers armed anew; `None`, sending nothing, otherwise. §18.1.1: a request
+    /// that would have gone over UDP and whose TCP connection could not be made "SHOULD" be
+    /// retried over UDP, once.
+    fn retry_over_udp(
+        &mut self,
+        now: Instant,
+        timers: [Timer; 2],
+        out: &mut Outbox,
+    ) -> Option<Timers> {
+        if !self.moved_for_size {
+            return None;
+        }
+        self.moved_for_size = false;
+        self.move_to(Transport::Udp);
+        Some(self.send(now, timers, out))
+    }
+
+    /// Sends the request over `transport` from now on, its top Via naming it (§18.1.1).
+    fn move_to(&mut self, transport: Transport) {
+        via::set_top_transport(&mut self.request, transport);
+        self.destination.transport = transport;
+    }
+
+    /// Sends the request at `now` and returns its timers armed: `retransmit` (Timer A or E),
+    /// except over a reliable transport, and `give_up` (Timer B or F), each for its first
+    /// duration (§17.1.1.2, §17.1.2.2).
+    fn send(&self, now: Instant, [retransmit, give_up]: [Timer; 2], out: &mut Outbox) -> Timers {
+        out.send(self.destination, self.request.clone());
+        let mut timers = Timers::default();
+        if !self.destination.transport.is_reliable() {
+            timers.arm(retransmit, now + retransmit.duration());
+        }
+        timers.arm(give_up, now + give_up.duration());
+        timers
+    }
 }
 
 /// Implements [`Machine`] for a transaction with a `state` field (whose enum has a `Terminated`
@@ -165,6 +221,27 @@ impl Transaction {
             }
             Self::InviteClient(tx) => tx.on_timeout(now, out),
             Self::NonInviteClient(tx) => tx.on_timeout(now, out),
+        }
+    }
+
+    /// Where a client transaction's request went (see [`InviteClient::destination`]); `None`
+    /// for a server transaction.
+    pub(crate) fn sent_to(&self) -> Option<TransportAddr> {
+        match self {
+            Self::InviteServer(_) => None,
+            Self::InviteClient(tx) => Some(tx.destination()),
+            Self::NonInviteClient(tx) => Some(tx.destination()),
+        }
+    }
+
+    /// The transport to a client transaction's destination failed at `now`: its request is
+    /// sent again over UDP if it went over TCP for its size only and had no response
+    /// ([`InviteClient::retry_over_udp`]); returns whether it was.
+    pub(crate) fn retry_over_udp(&mut self, now: Instant, out: &mut Outbox) -> bool {
+        match self {
+            Self::InviteServer(_) => false,
+            Self::InviteClient(tx) => tx.retry_over_udp(now, out),
+            Self::NonInviteClient(tx) => tx.retry_over_udp(now, out),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::Sent;
 use crate::call::CallKey;
 use crate::timer::{T2, Timer, Timers, backoff};
 use crate::transmit::Outbox;
@@ -29,8 +30,7 @@ pub(crate) enum ClientOutcome {
 #[derive(Debug)]
 pub(crate) struct NonInviteClient {
     state: State,
-    destination: TransportAddr,
-    request: Vec<u8>,
+    sent: Sent,
     interval: Duration,
     timers: Timers,
     owner: Option<CallKey>,
@@ -38,8 +38,9 @@ pub(crate) struct NonInviteClient {
 
 impl NonInviteClient {
     /// Sends `request` to `destination` in "Trying", arming Timer E (retransmit; not over a
-    /// reliable transport) and Timer F (give up) (§17.1.2.2). `owner` is the call that waits
-    /// for the outcome, if any.
+    /// reliable transport) and Timer F (give up) (§17.1.2.2); over TCP instead of UDP if it
+    /// is too large for UDP (§18.1.1). `owner` is the call that waits for the outcome, if
+    /// any.
     pub(crate) fn new(
         now: Instant,
         destination: TransportAddr,
@@ -47,15 +48,35 @@ impl NonInviteClient {
         owner: Option<CallKey>,
         out: &mut Outbox,
     ) -> Self {
-        let timers = super::start_client(now, destination, &request, [Timer::E, Timer::F], out);
+        let (sent, timers) = Sent::start(now, destination, request, [Timer::E, Timer::F], out);
         Self {
             state: State::Trying,
-            destination,
-            request,
+            sent,
             interval: Timer::E.duration(),
             timers,
             owner,
         }
+    }
+
+    /// Where the request went: the destination it was given, over TCP if it was too large
+    /// for UDP and its TCP connection did not fail ([`NonInviteClient::retry_over_udp`]).
+    pub(crate) fn destination(&self) -> TransportAddr {
+        self.sent.destination
+    }
+
+    /// The transport to the request's destination failed at `now` before any response: a
+    /// request that went over TCP for its size only is sent again over UDP, its top Via
+    /// naming UDP, with Timers E and F armed anew (§18.1.1); returns whether it was.
+    pub(crate) fn retry_over_udp(&mut self, now: Instant, out: &mut Outbox) -> bool {
+        if self.state != State::Trying {
+            return false;
+        }
+        let Some(timers) = self.sent.retry_over_udp(now, [Timer::E, Timer::F], out) else {
+            return false;
+        };
+        self.timers = timers;
+        self.interval = Timer::E.duration();
+        true
     }
 
     /// The call waiting for this transaction's outcome.
@@ -74,7 +95,7 @@ impl NonInviteClient {
             State::Trying | State::Proceeding => {
                 self.state = State::Completed;
                 self.timers.clear();
-                let wait = Timer::K.duration_over(self.destination.transport);
+                let wait = Timer::K.duration_over(self.sent.destination.transport);
                 self.timers.arm(Timer::K, now + wait);
                 Some(ClientOutcome::Final)
             }
@@ -88,7 +109,7 @@ impl NonInviteClient {
         while let Some(timer) = self.timers.pop_expired(now) {
             match timer {
                 Timer::E => {
-                    out.resend(self.destination, &self.request);
+                    out.resend(self.sent.destination, &self.sent.request);
                     // §17.1.2.2: doubling up to T2 while "Trying", T2 once "Proceeding".
                     self.interval = match self.state {
                         State::Proceeding => T2,

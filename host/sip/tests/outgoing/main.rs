@@ -2,6 +2,7 @@
 //! simulated network on virtual time.
 
 mod early_dialog;
+mod large_requests;
 mod pair;
 
 use std::collections::HashSet;
