@@ -9,12 +9,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Body as _;
 use hyper::header::{ALLOW, CONTENT_SECURITY_POLICY, HeaderValue, ORIGIN, X_FRAME_OPTIONS};
 use hyper::{Method, Request, StatusCode};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
+use crate::half_close::RequestBody;
 use crate::http::{HttpResponse, json, not_allowed, problem, read_body, whole, with_type};
 use crate::problem::Problem;
 use crate::rest::{self, Mismatch};
@@ -40,7 +41,7 @@ const ROOT: &str = "GET, HEAD, POST";
 const RECORDING: &str = "GET, HEAD, DELETE";
 
 pub(crate) async fn handle(
-    request: Request<Incoming>,
+    request: Request<RequestBody>,
     dispatcher: Arc<dyn Dispatcher>,
     endpoint: &Endpoint,
     peer: SocketAddr,
@@ -215,7 +216,7 @@ fn console_page() -> HttpResponse {
 /// A REST request: its route's function, called as XML-RPC would call it,
 /// answered as JSON or as a problem.
 async fn rest_answer(
-    request: Request<Incoming>,
+    request: Request<RequestBody>,
     dispatcher: Arc<dyn Dispatcher>,
     options: &ServeOptions,
     peer: SocketAddr,

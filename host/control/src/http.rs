@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
-use hyper::body::{Body, Frame, Incoming};
+use hyper::body::{Body, Frame};
 use hyper::header::{
     ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER, SERVER,
 };
@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use crate::ServeOptions;
+use crate::half_close::RequestBody;
 use crate::problem::Problem;
 
 /// Every answer: a whole body, or a stream (server-sent events).
@@ -84,7 +85,7 @@ pub(crate) fn problem(problem: &Problem) -> HttpResponse {
 /// The whole request body, within the size and time limits; the error is
 /// the response to send instead.
 pub(crate) async fn read_body(
-    request: Request<Incoming>,
+    request: Request<RequestBody>,
     options: &ServeOptions,
     peer: SocketAddr,
 ) -> Result<Bytes, HttpResponse> {

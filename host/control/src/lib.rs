@@ -33,6 +33,7 @@
 //! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
 //! | a body that does not arrive within [`ServeOptions::body_read_timeout`] | `408`, connection closed |
 //! | a client that takes nothing sent to it for [`ServeOptions::write_stall_timeout`] (30 s) | connection closed, its event subscription ended |
+//! | a client that closes its sending side (a TCP half-close) once it has sent its request | the answer, then the connection closed; before the request is whole: closed at once (a `400` if its body is cut short) |
 //! | request headers that do not arrive within [`ServeOptions::header_read_timeout`] (also an idle keep-alive connection) | connection closed |
 //! | a REST request the dispatcher answers with a [`Fault::busy`] | `503`, a problem, `Retry-After: 1` (XML-RPC: `200` with that fault, `-32603`) |
 //! | a dispatcher that panics | `200` with fault `-32603` `"internal error"`; the server keeps serving |
@@ -52,6 +53,7 @@ mod count;
 pub mod events;
 mod fault;
 pub mod files;
+mod half_close;
 mod handle;
 mod http;
 pub mod json;

@@ -8,6 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::Request;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -19,6 +21,7 @@ use tracing::{debug, info, warn};
 
 use crate::access::Access;
 use crate::events::EventLog;
+use crate::half_close::HalfClose;
 use crate::handle::handle;
 use crate::origin::PublicOrigin;
 use crate::peers::PeerConnections;
@@ -53,7 +56,9 @@ pub type DispatchFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, Fault>> 
 /// ```
 ///
 /// Each call runs as its own tokio task: a panic in it is answered with fault `-32603` and
-/// the server keeps serving; a client that goes away cancels (aborts) the call.
+/// the server keeps serving; a connection that fails (is reset) cancels (aborts) the call. A
+/// client that closes its side of the connection once it has sent its request is still
+/// answered, as TCP cannot tell that from a client gone, so its call runs on.
 pub trait Dispatcher: Send + Sync + 'static {
     /// Answers one call: the value becomes the response's single param, a fault becomes a
     /// `<fault>` response.
@@ -316,13 +321,23 @@ async fn serve_http<I>(
 {
     let header_read_timeout = endpoint.options.header_read_timeout;
     let mut stopping = endpoint.stopping.clone();
-    let service = service_fn(move |request| {
+    let half_close = HalfClose::default();
+    let io = half_close.reader(io);
+    let service = service_fn(move |request: Request<Incoming>| {
         let dispatcher = dispatcher.clone();
         let endpoint = endpoint.clone();
-        async move { Ok::<_, Infallible>(handle(request, dispatcher, &endpoint, peer).await) }
+        // Counted from the call, before the first poll: hyper may read the client's end first.
+        let answering = half_close.answering();
+        let request = request.map(|body| half_close.request_body(body));
+        async move {
+            let response = handle(request, dispatcher, &endpoint, peer).await;
+            Ok::<_, Infallible>(answering.until_sent(response))
+        }
     });
     let mut builder = http1::Builder::new();
-    // hyper's own limit of 100 header fields (more is 431) stays.
+    // hyper's own limit of 100 header fields (more is 431) stays. Its half-close support stays
+    // off: it would stop noticing an event subscriber that leaves; `HalfClose` answers
+    // half-closed clients instead.
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout)

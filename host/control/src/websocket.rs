@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use futures_util::{SinkExt as _, StreamExt as _};
-use hyper::body::Incoming;
 use hyper::header::{
     CONNECTION, HeaderMap, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
     SEC_WEBSOCKET_VERSION, UPGRADE,
@@ -29,6 +28,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
 use crate::events::{Cursor, EventLog, Filter, Keepalive};
+use crate::half_close::RequestBody;
 use crate::http::{HttpResponse, problem, whole};
 use crate::problem::Problem;
 use crate::stop::Stopping;
@@ -135,7 +135,7 @@ impl Handshake {
     /// closed with 1001.
     pub(crate) fn upgrade(
         self,
-        mut request: Request<Incoming>,
+        mut request: Request<RequestBody>,
         log: Arc<EventLog>,
         after: u64,
         filter: Filter,

@@ -1,0 +1,152 @@
+//! A client that closes its sending side once it has sent its request (a TCP half-close:
+//! `shutdown(SHUT_WR)`, as `nc -N`, scripts and health checks do) still reads the whole
+//! answer; one that closes it before the request is whole is closed at once. Time is
+//! paused: the connection must end before any of the server's timeouts would end it.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use support::{ECHO_CALL, HttpReply, LIMIT, Server, parse_reply, request};
+use switchyard_control::ServeOptions;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout};
+
+/// The server's header and body timeouts, longer than any wait of these tests: a connection
+/// that ends after this was ended by a timeout.
+const TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// A server whose header and body timeouts are [`TIMEOUT`], with `options` otherwise.
+async fn server_with(options: ServeOptions) -> Server {
+    Server::start(ServeOptions {
+        header_read_timeout: TIMEOUT,
+        body_read_timeout: TIMEOUT,
+        ..options
+    })
+    .await
+}
+
+/// [`server_with`] the default options.
+async fn server() -> Server {
+    server_with(ServeOptions::default()).await
+}
+
+/// Sends `sent` on a fresh connection, closes its sending side, and reads until the server
+/// closes the connection: what it read, and how long (in paused time) that took.
+async fn half_closed(addr: SocketAddr, sent: &[u8]) -> (Vec<u8>, Duration) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(sent).await.unwrap();
+    let started = Instant::now();
+    // A TCP stream's shutdown is shutdown(SHUT_WR).
+    stream.shutdown().await.unwrap();
+    let mut read = Vec::new();
+    timeout(LIMIT, stream.read_to_end(&mut read))
+        .await
+        .expect("the server did not close the connection")
+        .expect("the connection ends without an error");
+    (read, started.elapsed())
+}
+
+/// [`half_closed`] for a whole request, which is answered before the connection closes.
+async fn answered(addr: SocketAddr, sent: &[u8]) -> HttpReply {
+    let (read, took) = half_closed(addr, sent).await;
+    assert!(took < TIMEOUT, "closed by a timeout, after {took:?}");
+    parse_reply(&read)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_sent_whole_before_a_half_close_is_answered_and_the_connection_closed() {
+    let server = server().await;
+    // Keep-alive requests: nothing but the client's half-close ends the connection.
+    let xmlrpc = request(
+        "POST",
+        "/RPC2",
+        "Content-Type: text/xml\r\nConnection: keep-alive\r\n",
+        ECHO_CALL,
+    );
+    let reply = answered(server.addr, &xmlrpc).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    assert!(
+        reply.body.contains("<value><string>alive</string></value>"),
+        "{}",
+        reply.body
+    );
+    // A call that takes a while is waited for.
+    let slow = ECHO_CALL.replace("webconference.echo", "slow");
+    let slow = request("POST", "/RPC2", "Connection: keep-alive\r\n", &slow);
+    let reply = answered(server.addr, &slow).await;
+    assert!(reply.body.contains("slow done"), "{}", reply.body);
+    let rest = request(
+        "GET",
+        "/api/v1/rooms/room1",
+        "Connection: keep-alive\r\n",
+        "",
+    );
+    let reply = answered(server.addr, &rest).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    assert_eq!(reply.body, r#"["switchyard","room",["room1"]]"#);
+    // Pipelined: each is answered, in order.
+    let pipelined = [rest.clone(), rest].concat();
+    let (read, _) = half_closed(server.addr, &pipelined).await;
+    let read = String::from_utf8(read).unwrap();
+    assert_eq!(read.matches("HTTP/1.1 200 OK").count(), 2, "{read}");
+    server.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_download_of_many_chunks_to_a_half_closed_client_arrives_whole() {
+    let recordings = tempfile::tempdir().unwrap();
+    let wav: Vec<u8> = (0..300 * 1024).map(|i| (i % 251) as u8).collect();
+    std::fs::write(recordings.path().join("board.wav"), &wav).unwrap();
+    let server = server_with(ServeOptions {
+        recordings: Some(recordings.path().to_owned()),
+        ..ServeOptions::default()
+    })
+    .await;
+    let download = request(
+        "GET",
+        "/api/v1/recordings/board.wav",
+        "Connection: keep-alive\r\n",
+        "",
+    );
+    let (read, took) = half_closed(server.addr, &download).await;
+    assert!(took < TIMEOUT, "closed by a timeout, after {took:?}");
+    assert!(
+        read.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&read)
+    );
+    let split = read.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(
+        read[split..] == wav[..],
+        "{} of {} bytes",
+        read.len() - split,
+        wav.len()
+    );
+    server.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_half_close_before_the_request_is_whole_closes_the_connection_at_once() {
+    let server = server().await;
+    let (read, took) = half_closed(server.addr, b"GET /api/v1/rooms HTTP/1.1\r\nHost: 12").await;
+    assert!(took < TIMEOUT, "closed by the header timeout");
+    assert!(
+        read.is_empty() || read.starts_with(b"HTTP/1.1 400"),
+        "{}",
+        String::from_utf8_lossy(&read)
+    );
+    let whole = request("POST", "/RPC2", "Connection: keep-alive\r\n", ECHO_CALL);
+    let (read, took) = half_closed(server.addr, &whole[..whole.len() - 10]).await;
+    assert!(took < TIMEOUT, "closed by the body timeout");
+    let reply = parse_reply(&read);
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(
+        reply.body.contains("could not read the request body"),
+        "{}",
+        reply.body
+    );
+    server.stop().await;
+}
