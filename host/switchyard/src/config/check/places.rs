@@ -1,0 +1,663 @@
+//! The checks of what the configuration names on this host: its addresses and ports, its
+//! files and directories.
+
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use super::{Checked, guest_key};
+use crate::config::{Config, KeyPath};
+
+impl Config {
+    /// `sip.listen` and `control.listen`: SIP listens somewhere, and each given (not
+    /// wildcard) address is one of this host's.
+    pub(super) fn check_listeners(&self) -> Checked {
+        let sip = KeyPath::from(["sip", "listen"]);
+        if self.sip.listen.is_empty() {
+            return Err((sip, "needs at least one address".to_owned()));
+        }
+        // A wildcard serves whichever families the host has; a given address must be one
+        // of its own, or the start would fail on it.
+        let specific = self.sip.listen.iter().map(|a| (&sip, *a));
+        let control = KeyPath::from(["control", "listen"]);
+        for (key, addr) in specific.chain([(&control, self.control.listen)]) {
+            if !addr.ip().is_unspecified()
+                && let Err(e) = of_this_host(addr)
+            {
+                return Err((
+                    key.clone(),
+                    format!("{addr} is no address of this host: {e}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The directories and files of `[media]`, `[records]`, `[recording]` and `[rooms]`:
+    /// each exists, the prompts decode, and the server may write where it writes.
+    pub(super) fn check_files(&self) -> Checked {
+        let prompts_dir = KeyPath::from(["media", "prompts_dir"]);
+        let stats_dir = KeyPath::from(["records", "stats_dir"]);
+        let recording_dir = KeyPath::from(["recording", "dir"]);
+        let state_file = KeyPath::from(["rooms", "state_file"]);
+        for (key, dir) in [
+            (&prompts_dir, &self.media.prompts_dir),
+            (&stats_dir, &self.records.stats_dir),
+            (&recording_dir, &self.recording.dir),
+        ] {
+            if let Some(dir) = dir
+                && !dir.is_dir()
+            {
+                return Err((key.clone(), format!("{} is not a directory", dir.display())));
+            }
+        }
+        // Each prompt file is decoded as the server will at start, so that one it cannot play
+        // fails the check rather than the start.
+        if let Some(dir) = &self.media.prompts_dir
+            && let Err(e) = crate::prompts::PromptLibrary::check_dir(dir)
+        {
+            return Err((prompts_dir, format!("{e:#}")));
+        }
+        if let Some(file) = &self.rooms.state_file {
+            self.check_state_file(file)
+                .map_err(|why| (state_file.clone(), why))?;
+        }
+        // The first two are replaced by renaming a new file into their directory; recordings
+        // are new files there.
+        for (key, dir) in [
+            (stats_dir, self.records.stats_dir.as_deref()),
+            (recording_dir, self.recording.dir.as_deref()),
+            (
+                state_file,
+                self.rooms.state_file.as_deref().and_then(Path::parent),
+            ),
+        ] {
+            if let Some(dir) = dir {
+                writable(dir).map_err(|why| (key, why))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that no two listeners would take the same port: SIP takes its ports over TCP as
+    /// well as UDP, so `control.listen` (TCP) may not share one, and RTP takes UDP ports of its
+    /// range, so no `sip.listen` port may lie in it; each on an address the other may bind too
+    /// (see [`addresses_overlap`]). A port of 0 is picked at start, never one in use.
+    pub(super) fn check_ports_apart(&self) -> Checked {
+        let control = self.control.listen;
+        let rtp = &self.rtp;
+        for &sip in &self.sip.listen {
+            if control.port() != 0
+                && control.port() == sip.port()
+                && addresses_overlap(control.ip(), sip.ip())
+            {
+                return Err((
+                    ["control", "listen"].into(),
+                    format!(
+                        "{control} has the port of sip.listen {sip}, which SIP takes over TCP as \
+                         well as UDP: the control endpoint could not listen on it"
+                    ),
+                ));
+            }
+            if (rtp.port_min..=rtp.port_max).contains(&sip.port())
+                && addresses_overlap(rtp_binds(rtp.address), sip.ip())
+            {
+                return Err((
+                    ["sip", "listen"].into(),
+                    format!(
+                        "{sip} lies in the RTP range rtp.port_min..=rtp.port_max ({}..={}) on \
+                         rtp.address {}: SIP and calls' RTP would contend for its UDP port",
+                        rtp.port_min, rtp.port_max, rtp.address
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `guests.<name>.records_dir`, `dir`: a writable directory, and
+    /// none the server keeps its own files in nor another guest's records
+    /// directory, as a guest may empty or overwrite any file of its
+    /// directory. A directory inside one of those, or holding one, is taken:
+    /// a guest names only files directly in its own.
+    pub(super) fn check_records_dir(&self, name: &str, dir: &Path) -> Checked {
+        let key = guest_key(name).key("records_dir");
+        if !dir.is_dir() {
+            return Err((key, format!("{} is not a directory", dir.display())));
+        }
+        // The guest's records are files it makes there.
+        writable(dir).map_err(|why| (key.clone(), why))?;
+        match self
+            .dirs_beside_records(name)
+            .find(|(_, other)| same_path(dir, other))
+        {
+            Some((other_key, _)) => Err((
+                key,
+                format!(
+                    "{} is also the directory of {other_key}: the guest could empty or \
+                     overwrite the files kept there; give it a directory of its own",
+                    dir.display()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The directories no records directory of the guest `name` may be, each
+    /// with the key that sets it: those the server writes its own files in,
+    /// the prompts', and the other guests' records directories.
+    fn dirs_beside_records<'c>(
+        &'c self,
+        name: &'c str,
+    ) -> impl Iterator<Item = (String, PathBuf)> + 'c {
+        let cache = match (&self.guest_cache.dir, self.guest_cache.enabled) {
+            (Some(dir), true) => Some(("guest_cache.dir".to_owned(), dir.clone())),
+            (None, true) => switchyard_guest::CompileCache::default_dir()
+                .map(|dir| ("guest_cache.dir (its default)".to_owned(), dir)),
+            (_, false) => None,
+        };
+        let server = [
+            ("records.stats_dir", self.records.stats_dir.as_deref()),
+            (
+                "rooms.state_file",
+                self.rooms.state_file.as_deref().and_then(Path::parent),
+            ),
+            ("recording.dir", self.recording.dir.as_deref()),
+            ("media.prompts_dir", self.media.prompts_dir.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(key, dir)| Some((key.to_owned(), dir?.to_owned())));
+        let guests = self
+            .guests
+            .iter()
+            .filter(move |(other, _)| *other != name)
+            .filter_map(|(other, entry)| {
+                let dir = entry.records_dir.clone()?;
+                Some((guest_key(other).key("records_dir").to_string(), dir))
+            });
+        server.chain(cache).chain(guests)
+    }
+
+    /// Checks `rooms.state_file`, `file`: a file (existing or not) in an
+    /// existing directory, and not the stats file of `records.stats_dir`,
+    /// which the two would write over each other; the error says why not.
+    fn check_state_file(&self, file: &Path) -> Result<(), String> {
+        if !file.parent().is_some_and(Path::is_dir) {
+            return Err(format!(
+                "{} is not in an existing directory",
+                file.display()
+            ));
+        }
+        if file.is_dir() {
+            return Err(format!(
+                "{} is a directory; give the path of the file the rooms are kept in",
+                file.display()
+            ));
+        }
+        if let Some(dir) = &self.records.stats_dir
+            && same_path(file, &dir.join(crate::stats_file::FILE_NAME))
+        {
+            return Err(format!(
+                "{} is the stats file of records.stats_dir; give the rooms a file of their own",
+                file.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The widest address calls' RTP sockets bind on `rtp.address`: an unspecified one binds `::`
+/// for IPv6 calls, which takes IPv4 as well.
+fn rtp_binds(address: IpAddr) -> IpAddr {
+    if address.is_unspecified() {
+        Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        address
+    }
+}
+
+/// Whether a plain socket bound to `plain` (the control listener's, an RTP socket's) and a SIP
+/// socket bound to `sip` on one port and protocol would clash: the same address (an
+/// IPv4-mapped IPv6 address is its IPv4 one), or a wildcard and an address of its family. A
+/// plain `::` clashes with IPv4 too, as a socket on it takes IPv4 as well; SIP's `::` does
+/// not, as SIP's IPv6 sockets are IPv6-only.
+fn addresses_overlap(plain: IpAddr, sip: IpAddr) -> bool {
+    let (plain, sip) = (plain.to_canonical(), sip.to_canonical());
+    plain == sip
+        || plain == IpAddr::from(Ipv6Addr::UNSPECIFIED)
+        || ((plain.is_unspecified() || sip.is_unspecified()) && plain.is_ipv4() == sip.is_ipv4())
+}
+
+/// Whether `addr`'s address is one of this host's (or the wildcard of a family
+/// it has): a socket can be bound to it, on any port. An IPv6 link-local
+/// address keeps its scope, without which the kernel binds none.
+pub(super) fn of_this_host(mut addr: SocketAddr) -> std::io::Result<()> {
+    addr.set_port(0);
+    std::net::UdpSocket::bind(addr).map(drop)
+}
+
+/// Whether this process may create and rename files in `dir` (its effective
+/// user and groups), asked of the kernel without writing; the error says why not.
+fn writable(dir: &Path) -> Result<(), String> {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    accessat(
+        CWD,
+        dir,
+        Access::WRITE_OK | Access::EXEC_OK,
+        AtFlags::EACCESS,
+    )
+    .map_err(|e| {
+        format!(
+            "the directory {} is not writable by this process: {e}",
+            dir.display()
+        )
+    })
+}
+
+/// What makes `server` no address a DNS query can be sent to (port 0, an
+/// unspecified, multicast or broadcast address); `None` if it is one.
+pub(super) fn not_a_dns_server(server: SocketAddr) -> Option<&'static str> {
+    let ip = server.ip();
+    if server.port() == 0 {
+        Some("has port 0")
+    } else if ip.is_unspecified() {
+        Some("is unspecified")
+    } else if ip.is_multicast() {
+        Some("is a multicast address")
+    } else if matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()) {
+        Some("is the broadcast address")
+    } else {
+        None
+    }
+}
+
+/// `path` with its links resolved: the whole path when it exists, else its
+/// directory's, else as it is.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(path) = path.canonicalize() {
+        return path;
+    }
+    match (
+        path.parent().and_then(|dir| dir.canonicalize().ok()),
+        path.file_name(),
+    ) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
+}
+
+/// Whether `a` and `b` name the same file or directory, their links resolved
+/// (as far as they exist).
+pub(crate) fn same_path(a: &Path, b: &Path) -> bool {
+    resolved(a) == resolved(b)
+}
+
+/// What makes `ip` an address no peer can send to (unspecified, multicast, broadcast);
+/// `None` if it is one.
+pub(super) fn not_a_peers_address(ip: IpAddr) -> Option<&'static str> {
+    if ip.is_unspecified() {
+        Some("unspecified (in SDP, c=0.0.0.0 reads as hold: RFC 3264 §8.4)")
+    } else if ip.is_multicast() {
+        Some("a multicast address")
+    } else if matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()) {
+        Some("the broadcast address")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::parse;
+
+    #[test]
+    fn a_listen_address_this_host_does_not_have_names_its_key_and_line() {
+        // 192.0.2.0/24 (RFC 5737) is no address of any host.
+        let err = parse("[sip]\nlisten = [\"0.0.0.0:5060\", \"192.0.2.1:5060\"]\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
+        assert!(
+            err.message
+                .starts_with("192.0.2.1:5060 is no address of this host"),
+            "{err}"
+        );
+        let err = parse("[control]\nlisten = \"192.0.2.1:8090\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("control.listen"), "{err}");
+        assert!(
+            err.message
+                .starts_with("192.0.2.1:8090 is no address of this host"),
+            "{err}"
+        );
+        assert!(
+            parse("[sip]\nlisten = [\"127.0.0.1:5060\", \"[::]:5060\"]\n").is_ok(),
+            "an address of this host, and a wildcard, are taken"
+        );
+    }
+
+    #[test]
+    fn the_control_endpoint_may_not_listen_on_a_port_sip_takes_over_tcp() {
+        // Port 5070, below the default RTP range.
+        let err =
+            parse("[sip]\nlisten = [\"127.0.0.1:5070\"]\n[control]\nlisten = \"127.0.0.1:5070\"\n")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:4:1: control.listen: 127.0.0.1:5070 has the port of sip.listen \
+             127.0.0.1:5070, which SIP takes over TCP as well as UDP: the control endpoint \
+             could not listen on it"
+        );
+        // The default sip.listen: both families' wildcards.
+        let err = parse("[control]\nlisten = \"127.0.0.1:5060\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("control.listen"), "{err}");
+        for apart in [
+            "[sip]\nlisten = \"127.0.0.2:5070\"\n[control]\nlisten = \"127.0.0.1:5070\"\n",
+            "[sip]\nlisten = \"[::1]:5070\"\n[control]\nlisten = \"127.0.0.1:5070\"\n",
+            "[sip]\nlisten = \"127.0.0.1:0\"\n[control]\nlisten = \"127.0.0.1:0\"\n",
+        ] {
+            assert!(parse(apart).is_ok(), "{apart}");
+        }
+    }
+
+    #[test]
+    fn no_sip_port_may_lie_in_the_rtp_range_on_an_address_rtp_binds() {
+        let err = parse(
+            "[sip]\nlisten = [\"[::1]:5060\", \"127.0.0.1:20001\"]\n\
+             [rtp]\nport_min = 20000\nport_max = 20099\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:2:1: sip.listen: 127.0.0.1:20001 lies in the RTP range \
+             rtp.port_min..=rtp.port_max (20000..=20099) on rtp.address 0.0.0.0: SIP and \
+             calls' RTP would contend for its UDP port"
+        );
+        let on = |sip: &str, rtp: &str| {
+            parse(&format!(
+                "[sip]\nlisten = \"{sip}\"\n[rtp]\naddress = \"{rtp}\"\n\
+                 port_min = 20000\nport_max = 20099\n"
+            ))
+        };
+        let err = on("127.0.0.1:20099", "127.0.0.1").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
+        assert!(on("127.0.0.1:20100", "127.0.0.1").is_ok(), "past the range");
+        assert!(
+            on("127.0.0.2:20001", "127.0.0.1").is_ok(),
+            "another address"
+        );
+        assert!(on("[::1]:20001", "127.0.0.1").is_ok(), "another family");
+        // An unspecified rtp.address binds `::` for IPv6 calls.
+        for sip in ["[::]:20001", "[::1]:20001"] {
+            assert!(
+                on(sip, "0.0.0.0").is_err(),
+                "{sip} beside RTP of both families"
+            );
+        }
+    }
+
+    #[test]
+    fn addresses_overlap_on_the_same_address_or_a_wildcard_that_takes_the_other() {
+        let overlap = |a: &str, b: &str| addresses_overlap(a.parse().unwrap(), b.parse().unwrap());
+        for (a, b) in [
+            ("127.0.0.1", "127.0.0.1"),
+            ("0.0.0.0", "192.0.2.1"),
+            ("::", "2001:db8::1"),
+            ("::", "::"),
+            ("::ffff:192.0.2.1", "192.0.2.1"),
+            ("::ffff:0.0.0.0", "192.0.2.1"),
+        ] {
+            assert!(overlap(a, b) && overlap(b, a), "{a} and {b}");
+        }
+        for (a, b) in [
+            ("127.0.0.1", "127.0.0.2"),
+            ("0.0.0.0", "::1"),
+            ("::1", "127.0.0.1"),
+            ("2001:db8::1", "2001:db8::2"),
+        ] {
+            assert!(!overlap(a, b) && !overlap(b, a), "{a} and {b}");
+        }
+        // A plain socket on `::` takes IPv4 too; SIP's is IPv6-only.
+        for (plain, sip) in [("::", "192.0.2.1"), ("::", "0.0.0.0")] {
+            assert!(overlap(plain, sip), "{plain} and SIP on {sip}");
+            assert!(!overlap(sip, plain), "{sip} and SIP on {plain}");
+        }
+    }
+
+    #[test]
+    fn sip_on_the_ipv6_wildcard_leaves_the_ipv4_port_to_control_and_rtp() {
+        let control =
+            parse("[sip]\nlisten = [\"[::]:5060\"]\n[control]\nlisten = \"127.0.0.1:5060\"\n");
+        assert!(control.is_ok(), "{control:?}");
+        let rtp = parse(
+            "[sip]\nlisten = [\"[::]:20001\"]\n[rtp]\naddress = \"127.0.0.1\"\n\
+             port_min = 20000\nport_max = 20099\n",
+        );
+        assert!(rtp.is_ok(), "{rtp:?}");
+        // Control or RTP on `::` takes IPv4 too (control there needs a token, checked first).
+        let unchecked = "[sip]\nlisten = [\"127.0.0.1:5060\"]\n[control]\nlisten = \"[::]:5060\"\n";
+        let (key, _) = Config::parse_unchecked(Path::new("test.toml"), unchecked)
+            .unwrap()
+            .check_ports_apart()
+            .unwrap_err();
+        assert_eq!(key.to_string(), "control.listen");
+        let err = parse(
+            "[sip]\nlisten = [\"127.0.0.1:20001\"]\n[rtp]\naddress = \"::\"\n\
+             port_min = 20000\nport_max = 20099\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
+    }
+
+    /// A directory this process cannot write in, whoever it runs as: no
+    /// write permission, and for root (who needs none) the immutable
+    /// attribute; dropping it makes the directory writable again.
+    struct Unwritable(tempfile::TempDir);
+
+    impl Unwritable {
+        fn new() -> Unwritable {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+            if std::fs::write(dir.path().join("probe"), b"").is_ok() {
+                std::fs::remove_file(dir.path().join("probe")).unwrap();
+                let status = std::process::Command::new("chattr")
+                    .arg("+i")
+                    .arg(dir.path())
+                    .status()
+                    .expect("running chattr, to make a directory root cannot write in");
+                assert!(status.success(), "chattr +i {}", dir.path().display());
+            }
+            assert!(
+                std::fs::write(dir.path().join("probe"), b"").is_err(),
+                "{} is still writable",
+                dir.path().display()
+            );
+            Unwritable(dir)
+        }
+    }
+
+    impl Drop for Unwritable {
+        fn drop(&mut self) {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(self.0.path())
+                .stderr(std::process::Stdio::null())
+                .status();
+            let _ = std::fs::set_permissions(self.0.path(), std::fs::Permissions::from_mode(0o755));
+        }
+    }
+
+    #[test]
+    fn the_stats_recording_room_state_and_guest_records_directories_must_be_writable() {
+        let locked = Unwritable::new();
+        let dir = locked.0.path().display().to_string();
+        for (text, key) in [
+            (
+                format!("# stats\n[records]\nstats_dir = \"{dir}\"\n"),
+                "records.stats_dir",
+            ),
+            (
+                format!("# rooms\n[rooms]\nstate_file = \"{dir}/rooms.json\"\n"),
+                "rooms.state_file",
+            ),
+            (
+                format!("# recordings\n[recording]\ndir = \"{dir}\"\n"),
+                "recording.dir",
+            ),
+            (
+                format!("# records\n[guests.webconference]\nrecords_dir = \"{dir}\"\n"),
+                "guests.webconference.records_dir",
+            ),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some(key), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+            assert!(
+                err.message.starts_with(&format!(
+                    "the directory {dir} is not writable by this process: "
+                )),
+                "{err}"
+            );
+        }
+        let open = tempfile::tempdir().unwrap();
+        for sub in ["stats", "rooms", "records"] {
+            std::fs::create_dir(open.path().join(sub)).unwrap();
+        }
+        let text = format!(
+            "[records]\nstats_dir = \"{0}/stats\"\n[rooms]\nstate_file = \"{0}/rooms/rooms.json\"\n\
+             [guests.webconference]\nrecords_dir = \"{0}/records\"\n",
+            open.path().display()
+        );
+        assert!(parse(&text).is_ok());
+    }
+
+    /// A directory `records` in `dir`, and a link `link` to it there.
+    fn linked_records_dir(dir: &Path) -> (PathBuf, PathBuf) {
+        let records = dir.join("records");
+        std::fs::create_dir(&records).unwrap();
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(&records, &link).unwrap();
+        (records, link)
+    }
+
+    #[test]
+    fn a_guests_records_dir_is_no_directory_of_the_servers_files_nor_another_guests() {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, link) = linked_records_dir(dir.path());
+        let (records, link) = (records.display(), link.display());
+        for (table, key) in [
+            (
+                format!("[records]\nstats_dir = \"{link}\""),
+                "records.stats_dir",
+            ),
+            (
+                format!("[rooms]\nstate_file = \"{link}/rooms.json\""),
+                "rooms.state_file",
+            ),
+            (format!("[recording]\ndir = \"{link}/\""), "recording.dir"),
+            (
+                format!("[media]\nprompts_dir = \"{link}\""),
+                "media.prompts_dir",
+            ),
+            (
+                format!("[guest_cache]\ndir = \"{link}\""),
+                "guest_cache.dir",
+            ),
+            (
+                format!("[guests.webconference]\nrecords_dir = \"{link}\""),
+                "guests.webconference.records_dir",
+            ),
+        ] {
+            let text = format!("{table}\n[guests.nway]\n# records\nrecords_dir = \"{records}\"\n");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("guests.nway.records_dir"), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(5), "{err}");
+            assert_eq!(
+                err.message,
+                format!(
+                    "{records} is also the directory of {key}: the guest could empty or \
+                     overwrite the files kept there; give it a directory of its own"
+                ),
+                "{err}"
+            );
+        }
+        // A guest names only files directly in its directory: one inside another is taken.
+        let text = format!(
+            "[records]\nstats_dir = \"{records}\"\n[guests.nway]\nrecords_dir = \"{records}/..\"\n\
+             [guests.webconference]\nrecords_dir = \"{link}/..\"\n"
+        );
+        let err = parse(&text).unwrap_err();
+        assert_eq!(
+            err.key.as_deref(),
+            Some("guests.nway.records_dir"),
+            "the two guests' directories are one: {err}"
+        );
+        std::fs::create_dir(dir.path().join("records").join("nway")).unwrap();
+        let text = format!(
+            "[records]\nstats_dir = \"{records}\"\n[guests.nway]\nrecords_dir = \"{records}/nway\"\n\
+             [guests.webconference]\nrecords_dir = \"{link}/..\"\n"
+        );
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+    }
+
+    #[test]
+    fn a_rooms_state_file_that_is_a_directory_or_the_stats_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, link) = linked_records_dir(dir.path());
+        let (records, link) = (records.display(), link.display());
+        for (text, message) in [
+            (
+                format!("[rooms]\n\nstate_file = \"{records}\"\n"),
+                format!(
+                    "{records} is a directory; give the path of the file the rooms are kept in"
+                ),
+            ),
+            (
+                format!(
+                    "[records]\nstats_dir = \"{records}\"\n[rooms]\nstate_file = \"{link}/stats\"\n"
+                ),
+                format!(
+                    "{link}/stats is the stats file of records.stats_dir; give the rooms a file \
+                     of their own"
+                ),
+            ),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("rooms.state_file"), "{err}");
+            assert_eq!(
+                err.position.map(|p| p.0),
+                Some(text.lines().count()),
+                "{err}"
+            );
+            assert_eq!(err.message, message, "{err}");
+        }
+        let beside = format!(
+            "[records]\nstats_dir = \"{records}\"\n[rooms]\nstate_file = \"{link}/rooms.json\"\n"
+        );
+        assert!(parse(&beside).is_ok(), "{:?}", parse(&beside));
+    }
+
+    #[test]
+    fn a_dns_server_must_be_one_a_query_can_be_sent_to() {
+        for (server, why) in [
+            ("10.0.0.53:0", "has port 0"),
+            ("0.0.0.0:53", "is unspecified"),
+            ("[::]:53", "is unspecified"),
+            ("224.0.0.251:5353", "is a multicast address"),
+            ("[ff02::fb]:5353", "is a multicast address"),
+            ("255.255.255.255:53", "is the broadcast address"),
+        ] {
+            let err = parse(&format!("[sip]\ndns_server = \"{server}\"\n")).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "test.toml:2:1: sip.dns_server: {server} {why}: no query could be sent to it"
+                )
+            );
+        }
+        let config = parse("[sip]\ndns_server = \"127.0.0.53:53\"\n").unwrap();
+        assert_eq!(
+            config.sip.dns_server,
+            Some("127.0.0.53:53".parse().unwrap())
+        );
+    }
+}

@@ -1,0 +1,414 @@
+//! The checks of ranges, names and keys that must agree, through whole files.
+
+use crate::config::tests::parse;
+use crate::config::*;
+use std::path::Path;
+
+#[test]
+fn a_prompt_that_does_not_decode_fails_the_check_naming_the_key_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("enter_pin.wav");
+    std::fs::write(&bad, b"RIFF, but no WAV").unwrap();
+    let text = format!("[media]\nprompts_dir = \"{}\"\n", dir.path().display());
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "test.toml:2:1: media.prompts_dir: prompt {}: ",
+            bad.display()
+        )),
+        "{err}"
+    );
+    std::fs::remove_file(&bad).unwrap();
+    assert!(parse(&text).is_ok(), "a directory of no prompts is taken");
+}
+
+#[test]
+fn a_guest_config_key_the_guest_does_not_declare_is_an_error_with_its_line() {
+    for (text, key, words) in [
+        (
+            "[guests.webconference.config]\nprivate_rooms = true\nprivte_rooms = true\n",
+            "guests.webconference.config.privte_rooms",
+            "not a key of this guest",
+        ),
+        (
+            "[guests.webconference.config]\n\nmax_room_attempts = -1\n",
+            "guests.webconference.config.max_room_attempts",
+            "is not a whole number",
+        ),
+        (
+            "[guests.nway]\n[guests.nway.config]\ndynamic_rooms = \"on\"\n",
+            "guests.nway.config.dynamic_rooms",
+            "is not true, false, yes or no",
+        ),
+    ] {
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some(key), "{err}");
+        let line = text.lines().count();
+        assert_eq!(err.position.map(|(l, _)| l), Some(line), "{err}");
+        assert!(err.message.contains(words), "{err}");
+    }
+    assert!(parse("[guests.webconference.config]\nprivate_rooms = \"yes\"\n").is_ok());
+}
+
+#[test]
+fn the_host_s_interface_names_are_no_guest_names() {
+    let err = parse("[guests.switchyard]\n").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("guests.switchyard"), "{err}");
+    assert!(
+        err.message.contains("host's own control functions"),
+        "{err}"
+    );
+}
+
+#[test]
+fn predefined_rooms_are_checked_by_index() {
+    let long = "r".repeat(65);
+    let cases = [
+        (
+            "[rooms]\npredefined = [\"1\", \"\"]\n".to_owned(),
+            "test.toml:2:20: rooms.predefined[1]: a room name must not be empty",
+        ),
+        (
+            format!("[rooms]\npredefined = [\n  \"1\",\n  \"{long}\",\n]\n"),
+            "test.toml:4:3: rooms.predefined[1]: a room name must be at most 64 characters, not 65",
+        ),
+        (
+            "[control]\npublic_origins = [\n  \"https://switch.example\",\n  \"https://switch.example/console\",\n]\n".to_owned(),
+            "test.toml:4:3: control.public_origins[1]: not an origin like https://switch.example or http://10.0.0.5:8090: \"https://switch.example/console\"",
+        ),
+        (
+            "[rooms]\npredefined = [\"1\", \"2\", \"1\"]\n".to_owned(),
+            "test.toml:2:25: rooms.predefined[2]: room \"1\" is already listed as rooms.predefined[0]",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = parse(&text).expect_err(expected);
+        assert_eq!(err.to_string(), expected, "for {text:?}");
+    }
+    let sixty_four = "é".repeat(64);
+    let text = format!("[rooms]\npredefined = [\"{sixty_four}\"]\n");
+    assert!(
+        parse(&text).is_ok(),
+        "64 characters (128 bytes) must be accepted"
+    );
+}
+
+#[test]
+fn limits_and_delays_are_bounded() {
+    let cases = [
+        (
+            "[rooms]\nmax_empty = 0\n",
+            "rooms.max_empty: must be 1 to 10000000",
+        ),
+        (
+            "[limits]\nmax_instances = 0\n",
+            "limits.max_instances: must be 1 to 100000",
+        ),
+        (
+            "[sip]\nadvertise = \"0.0.0.0\"\n",
+            "sip.advertise: 0.0.0.0 is unspecified (in SDP, c=0.0.0.0 reads as hold: RFC \
+             3264 §8.4): peers could send neither requests nor RTP to it",
+        ),
+        (
+            "[sip]\nadvertise = \"ff02::1\"\n",
+            "sip.advertise: ff02::1 is a multicast address: peers could send neither \
+             requests nor RTP to it",
+        ),
+        (
+            "[sip]\nadvertise = \"255.255.255.255\"\n",
+            "sip.advertise: 255.255.255.255 is the broadcast address: peers could send \
+             neither requests nor RTP to it",
+        ),
+        (
+            "[limits]\nmax_instances = 100001\n",
+            "limits.max_instances: must be 1 to 100000",
+        ),
+        (
+            "[limits]\ncontrol_instances = 0\n",
+            "limits.control_instances: must be 1 to 1024",
+        ),
+        (
+            "[limits]\ncontrol_instances = 1025\n",
+            "limits.control_instances: must be 1 to 1024",
+        ),
+        (
+            "[limits]\nguest_threads = 257\n",
+            "limits.guest_threads: must be at most 256",
+        ),
+        (
+            "[media]\nmax_talkers = 1001\n",
+            "media.max_talkers: must be at most 1000 (0: every talker)",
+        ),
+        (
+            "[recording]\nmax_total_mb = 0\n",
+            "recording.max_total_mb: must be 1 to 16777216",
+        ),
+        (
+            "[recording]\nmax_total_mb = 16777217\n",
+            "recording.max_total_mb: must be 1 to 16777216",
+        ),
+        (
+            "[control]\nmax_connections_per_peer = 0\n",
+            "control.max_connections_per_peer: must be 1 to 256",
+        ),
+        (
+            "[recording]\nmax_active = 0\n",
+            "recording.max_active: must be 1 to 10000",
+        ),
+        (
+            "[guest_cache]\nmax_entries = 0\n",
+            "guest_cache.max_entries: must be 1 to 1000",
+        ),
+        (
+            "[guests.webconference]\nrecords_max_file_mb = 0\n",
+            "guests.webconference.records_max_file_mb: must be 1 to 1048576",
+        ),
+        (
+            "[guests.webconference]\nrecords_max_total_mb = 0\n",
+            "guests.webconference.records_max_total_mb: must be 1 to 16777216",
+        ),
+        (
+            "[recording]\ndir = \"/no/such/dir\"\n",
+            "recording.dir: /no/such/dir is not a directory",
+        ),
+        (
+            "[sip]\nsession_min_se_s = 60\n",
+            "sip.session_min_se_s: must be 90 to 86400",
+        ),
+        (
+            "[sip]\nsession_expires_s = 300\nsession_min_se_s = 600\n",
+            "sip.session_expires_s: must be 600 to 86400",
+        ),
+        (
+            "[sip]\nsession_max_s = 900\n",
+            "sip.session_max_s: must be 1800 to 86400",
+        ),
+        (
+            "[sip]\nuser_agent = \"a\\r\\nX-Injected: 1\"\n",
+            "sip.user_agent: must be one line of at most 256 bytes without control characters",
+        ),
+        (
+            "[rooms]\nexpire_delay_s = 31536001\n",
+            "rooms.expire_delay_s: must be at most 31536000 (a year)",
+        ),
+        (
+            "[rooms]\nparticipants_expire_delay_s = 31536001\n",
+            "rooms.participants_expire_delay_s: must be at most 31536000 (a year)",
+        ),
+        (
+            "[rtp]\ntimeout_s = 9223372036854775807\n",
+            "rtp.timeout_s: must be at most 31536000 (a year)",
+        ),
+        (
+            "[rtp]\nport_max = 65535\nport_min = 65535\n",
+            "rtp.port_max: the range 65535..=65535 holds no even port and the odd one after \
+             it, and a call takes such a pair (RTP on the even port, RTCP on the odd one)",
+        ),
+        (
+            "[rtp]\nport_max = 10000\nport_min = 10000\n",
+            "rtp.port_max: the range 10000..=10000 holds no even port and the odd one after \
+             it, and a call takes such a pair (RTP on the even port, RTCP on the odd one)",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"proxy.example.com\"\n",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"proxy.example.com\"",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"<sip:proxy.example.com;lr>\"\n",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"<sip:proxy.example.com;lr>\"",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sips:proxy.example.com;lr\"\n",
+            "sip.outbound_proxy: no call could be placed through \"sips:proxy.example.com;lr\": TLS is not supported",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:proxy.example.com:99999\"\n",
+            "sip.outbound_proxy: no call could be placed through \"sip:proxy.example.com:99999\": not a SIP URI with a usable host: sip:proxy.example.com:99999",
+        ),
+        (
+            "[rtp]\naddress = \"192.0.2.1\"\n",
+            "rtp.address: no RTP socket can be bound to 192.0.2.1: Cannot assign requested address (os error 99)",
+        ),
+        (
+            "[sip]\nring_timeout_s = 0\n",
+            "sip.ring_timeout_s: must be 1 to 3600",
+        ),
+        (
+            "[sip]\nnext_target_after_ms = 100\n",
+            "sip.next_target_after_ms: must be 500 to 32000",
+        ),
+        (
+            "[sip]\ntcp_idle_timeout_s = 0\n",
+            "sip.tcp_idle_timeout_s: must be 1 to 86400",
+        ),
+        (
+            "[sip]\ndial_user = \"two words\"\n",
+            "sip.dial_user: must be a non-empty SIP user part (letters, digits, -_.!~*'()&=+$,;?/)",
+        ),
+        (
+            "[rooms]\nstate_file = \"/no/such/dir/rooms.json\"\n",
+            "rooms.state_file: /no/such/dir/rooms.json is not in an existing directory",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = parse(text).expect_err(expected);
+        assert_eq!(
+            err.to_string(),
+            format!("test.toml:2:1: {expected}"),
+            "for {text:?}"
+        );
+    }
+    let misspelt = parse("[guests.webconfernce.config]\nx = 1\n").unwrap_err();
+    assert_eq!(
+        misspelt.to_string(),
+        "test.toml:1:9: guests.webconfernce: no `wasm` file is configured and no guest of \
+         this name is embedded (the embedded ones: webconference, nway)"
+    );
+    let bad_allow = parse("[dialout]\nallow = \"(\"\n").unwrap_err().to_string();
+    assert!(
+        bad_allow.starts_with("test.toml:2:1: dialout.allow: not a regular expression"),
+        "{bad_allow}"
+    );
+    let limits =
+        parse("[limits]\nmax_instances = 100000\ncontrol_instances = 1024\nguest_threads = 256\n")
+            .unwrap()
+            .limits;
+    assert_eq!(
+        (
+            limits.max_instances,
+            limits.control_instances,
+            limits.guest_threads
+        ),
+        (100_000, 1024, 256),
+        "the upper bounds themselves are accepted"
+    );
+}
+
+#[test]
+fn routing_rules_name_configured_guests_and_are_checked_in_place() {
+    let file = "[guests.ivr]\nwasm = \"Cargo.toml\"\n\
+                [[routing.rules]]\nguest = \"ivr\"\nuri = \"^sip:1\"\n\
+                [[routing.rules]]\nguest = \"ivr\"\nuri = \"(\"\n";
+    let err = Config::parse(Path::new("/nonexistent/test.toml"), file).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("routing.rules[1].uri"), "{err}");
+    assert_eq!(err.position.map(|p| p.0), Some(8), "{err}");
+    assert!(err.message.starts_with("not a regular expression"), "{err}");
+
+    let err = parse("[[routing.rules]]\nguest = \"nway\"\nuri = \"^sip:9\"\n").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("routing.rules[0].guest"), "{err}");
+    assert_eq!(
+        err.message,
+        "no guest named \"nway\" is configured under [guests]"
+    );
+    let err = parse("[[routing.rules]]\nguest = \"webconference\"\n").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("routing.rules[0]"), "{err}");
+}
+
+#[test]
+fn only_a_guest_with_a_file_can_be_watched() {
+    let err = parse("[guests.webconference]\nwatch = true\n").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("guests.webconference.watch"));
+    assert_eq!(err.position.map(|p| p.0), Some(2), "{err}");
+}
+
+#[test]
+fn semantic_errors_name_their_key_and_line() {
+    let err = parse("[rtp]\nport_min = 3000\nport_max = 2000\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "test.toml:3:1: rtp.port_max: must not be below rtp.port_min (3000)",
+        "expected the error at port_max's line"
+    );
+    let err = parse("[routing]\nguest = \"nway\"\n").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("routing.guest"), "{err}");
+    assert_eq!(err.position, Some((2, 1)), "{err}");
+}
+
+#[test]
+fn public_origins_need_a_token_even_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("switchyard.toml");
+    let proxied = "[control]\nlisten = \"127.0.0.1:8090\"\n\
+                   public_origins = [\"https://switch.example\"]\n";
+    let err = Config::parse(&file, proxied).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:3:1: control.public_origins: a reverse proxy serves the endpoint to the \
+             network under these origins: requests through it need a bearer token; set \
+             control.token_file",
+            file.display()
+        )
+    );
+    std::fs::write(dir.path().join("token"), "a-token-of-twenty-chars\n").unwrap();
+    let with_token = format!("{proxied}token_file = \"token\"\n");
+    let config = Config::parse(&file, &with_token).unwrap();
+    assert_eq!(config.control.public_origins().unwrap().len(), 1);
+    assert!(Config::parse(&file, "[control]\npublic_origins = []\n").is_ok());
+}
+
+#[test]
+fn a_bad_tls_key_is_named_as_control_tls_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let file = dir.path().join("switchyard.toml");
+    let config =
+        |cert: &str, key: &str| format!("[control]\ntls_cert = \"{cert}\"\ntls_key = \"{key}\"\n");
+    assert!(Config::parse(&file, &config("cert.pem", "key.pem")).is_ok());
+
+    for key in ["cert.pem", "missing.pem"] {
+        let err = Config::parse(&file, &config("cert.pem", key)).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("control.tls_key"), "{err}");
+        assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+        assert!(
+            err.message
+                .contains(&format!("{key}: not a PEM private key")),
+            "{err}"
+        );
+    }
+    let err = Config::parse(&file, &config("key.pem", "key.pem")).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("control.tls_cert"), "{err}");
+    assert!(err.message.contains("holds no certificate"), "{err}");
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(
+        dir.path().join("other.pem"),
+        other.signing_key.serialize_pem(),
+    )
+    .unwrap();
+    let err = Config::parse(&file, &config("cert.pem", "other.pem")).unwrap_err();
+    assert_eq!(
+        err.key.as_deref(),
+        Some("control.tls_cert"),
+        "a certificate that does not fit its key: {err}"
+    );
+}
+
+#[test]
+fn guest_names_are_letters_digits_dashes_and_underscores() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("g.wasm"), b"").unwrap();
+    let file = dir.path().join("switchyard.toml");
+    for good in ["ivr", "Nway_2", "dial-out"] {
+        let text = format!("[guests.{good}]\nwasm = \"g.wasm\"\n");
+        assert!(Config::parse(&file, &text).is_ok(), "{good}");
+    }
+    for (header, name) in [
+        ("[guests.\"a.b\"]", "a.b"),
+        ("[guests.\"\"]", ""),
+        ("[guests.\"a b\"]", "a b"),
+        ("[guests.\"ивр\"]", "ивр"),
+    ] {
+        let text = format!("[rooms]\nmax_empty = 5\n{header}\nwasm = \"g.wasm\"\n");
+        let err = Config::parse(&file, &text).unwrap_err();
+        assert_eq!(err.key, Some(format!("guests.{name:?}")), "{err}");
+        assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+        assert!(
+            err.message
+                .starts_with("a guest's name is made of letters, digits, - and _ only"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! The configuration file (TOML): its shape, its defaults, and its errors.
+//!
+//! Every key has a default, so an empty file (or no file at all) is a complete
+//! configuration; `examples/switchyard.toml` lists every key with its default.
+//! Errors name the file, the line and column, and the key:
+//! `switchyard.toml:7:12: rtp.port_max: must not be below rtp.port_min (20000)`.
+
+mod check;
+mod error;
+mod key_path;
+mod sections;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use check::same_path;
+pub use check::{MAX_DELAY_S, MAX_SESSION_S, MIN_SESSION_MIN_SE_S};
+pub use error::ConfigError;
+pub use key_path::KeyPath;
+pub use sections::*;
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use switchyard_guest::{GuestLimits, Limits};
+
+use crate::call_routing::CallRoutes;
+use crate::dial_policy::DialPolicy;
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[log]`.
+    pub log: LogConfig,
+    /// `[sip]`.
+    pub sip: SipConfig,
+    /// `[rtp]`.
+    pub rtp: RtpConfig,
+    /// `[control]`.
+    pub control: ControlConfig,
+    /// `[media]`.
+    pub media: MediaConfig,
+    /// `[limits]`: what every guest instance runs under.
+    pub limits: LimitsConfig,
+    /// `[rooms]`: how long rooms and finished participants are kept.
+    pub rooms: RoomsConfig,
+    /// `[routing]`.
+    pub routing: RoutingConfig,
+    /// `[records]`.
+    pub records: RecordsConfig,
+    /// `[recording]`: where rooms are recorded.
+    pub recording: RecordingConfig,
+    /// `[dialout]`: which calls the host places, and how many a second.
+    pub dialout: DialoutConfig,
+    /// `[guest_cache]`: compiled guests kept on disk.
+    pub guest_cache: GuestCacheConfig,
+    /// `[guests.<name>]`: the guests to load. The embedded `webconference` is
+    /// always listed, with an empty config table unless the file sets one; a
+    /// guest's table holds only what the file sets, and the guest supplies its
+    /// own defaults for the rest.
+    pub guests: BTreeMap<String, GuestEntry>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            log: LogConfig::default(),
+            sip: SipConfig::default(),
+            rtp: RtpConfig::default(),
+            control: ControlConfig::default(),
+            media: MediaConfig::default(),
+            limits: LimitsConfig::default(),
+            rooms: RoomsConfig::default(),
+            routing: RoutingConfig::default(),
+            records: RecordsConfig::default(),
+            recording: RecordingConfig::default(),
+            dialout: DialoutConfig::default(),
+            guest_cache: GuestCacheConfig::default(),
+            guests: default_guests(),
+        }
+    }
+}
+
+/// The guests embedded in the binary.
+const EMBEDDED_GUESTS: [&str; 1] = ["webconference"];
+
+/// The embedded guests, each with an empty config table.
+fn default_guests() -> BTreeMap<String, GuestEntry> {
+    EMBEDDED_GUESTS
+        .into_iter()
+        .map(|name| (name.to_owned(), GuestEntry::embedded()))
+        .collect()
+}
+
+/// `mb` MiB in bytes.
+fn mib(mb: u32) -> usize {
+    mb as usize * 1024 * 1024
+}
+
+/// The text of the configuration file `file`.
+fn read(file: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(file).map_err(|e| ConfigError {
+        file: file.to_owned(),
+        position: None,
+        key: None,
+        message: format!("cannot read: {e}"),
+    })
+}
+
+impl Config {
+    /// Reads, parses and checks a configuration file.
+    pub fn load(file: &Path) -> Result<Config, ConfigError> {
+        Config::parse(file, &read(file)?)
+    }
+
+    /// Reads and parses a configuration file for a client of the server it configures
+    /// (`switchyard ctl`, `guest`): what the server alone needs (its files, directories, key,
+    /// guests) is not checked, as a client's user may not read it.
+    pub fn load_for_client(file: &Path) -> Result<Config, ConfigError> {
+        Config::parse_unchecked(file, &read(file)?)
+    }
+
+    /// Parses and checks configuration text; `file` names it in errors and is
+    /// the base of relative paths.
+    pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
+        let config = Config::parse_unchecked(file, text)?;
+        config
+            .check()
+            .map_err(|(key, message)| ConfigError::in_text(file, text, &key, message))?;
+        Ok(config)
+    }
+
+    /// Parses configuration text, checking what its types check and nothing more.
+    fn parse_unchecked(file: &Path, text: &str) -> Result<Config, ConfigError> {
+        let deserializer =
+            toml::Deserializer::parse(text).map_err(|e| ConfigError::of_syntax(file, text, &e))?;
+        let mut config: Config = serde_path_to_error::deserialize(deserializer)
+            .map_err(|e| ConfigError::of_value(file, text, e))?;
+        config.add_embedded_guests();
+        config.resolve_paths(file);
+        Ok(config)
+    }
+
+    fn add_embedded_guests(&mut self) {
+        for name in EMBEDDED_GUESTS {
+            self.guests
+                .entry(name.to_owned())
+                .or_insert_with(GuestEntry::embedded);
+        }
+    }
+
+    fn resolve_paths(&mut self, file: &Path) {
+        // A bare file name's parent is "", which names no directory to check.
+        let base = file
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        for entry in self.guests.values_mut() {
+            if let Some(wasm) = &mut entry.wasm {
+                *wasm = base.join(&*wasm);
+            }
+            if let Some(dir) = &mut entry.records_dir {
+                *dir = base.join(&*dir);
+            }
+        }
+        for dir in [
+            &mut self.control.token_file,
+            &mut self.control.tls_cert,
+            &mut self.control.tls_key,
+            &mut self.media.prompts_dir,
+            &mut self.records.stats_dir,
+            &mut self.recording.dir,
+            &mut self.guest_cache.dir,
+            &mut self.rooms.state_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *dir = base.join(&*dir);
+        }
+    }
+
+    /// `[dialout]` compiled; an error gives the key and what is wrong.
+    pub fn dial_policy(&self) -> Result<DialPolicy, (String, String)> {
+        DialPolicy::new(self.dialout.allow.as_deref(), self.dialout.max_per_second)
+    }
+
+    /// `[routing]` compiled; an error gives the key and what is wrong.
+    pub fn call_routes(&self) -> Result<CallRoutes, (String, String)> {
+        CallRoutes::new(&self.routing.rules, &self.routing.guest)
+    }
+
+    /// The limits `name` runs under: its own over `[limits]`' (none of its
+    /// own for a guest not configured).
+    pub fn guest_limits(&self, name: &str) -> GuestLimits {
+        let own = self
+            .guests
+            .get(name)
+            .map(|entry| entry.limits)
+            .unwrap_or_default();
+        let global = &self.limits;
+        GuestLimits {
+            call_deadline: Some(Duration::from_millis(
+                own.call_deadline_ms.unwrap_or(global.call_deadline_ms),
+            )),
+            memory_bytes: Some(mib(own.memory_mb.unwrap_or(global.memory_mb))),
+            fuel: own.fuel,
+        }
+    }
+
+    /// The runtime's limits: the most memory any guest may have, and fuel
+    /// metered when any guest has a fuel budget.
+    pub fn runtime_limits(&self) -> Limits {
+        let memory_mb = self
+            .guests
+            .values()
+            .filter_map(|entry| entry.limits.memory_mb)
+            .fold(self.limits.memory_mb, u32::max);
+        Limits {
+            call_deadline: Duration::from_millis(self.limits.call_deadline_ms),
+            memory_bytes: mib(memory_mb),
+            fuel: self
+                .guests
+                .values()
+                .any(|entry| entry.limits.fuel.is_some()),
+            ..Limits::default()
+        }
+    }
+
+    /// A guest's config table as the text values `config.get` serves: a
+    /// string as it is, anything else (a number, a boolean, a table, an
+    /// array) as its TOML text, a table inline (`{ "102" = "sip:…" }`).
+    pub fn guest_config(entry: &GuestEntry) -> impl Iterator<Item = (String, String)> + '_ {
+        entry.config.iter().map(|(key, value)| {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (key.clone(), text)
+        })
+    }
+}
