@@ -14,6 +14,7 @@ mod room_state;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchyard_media::{LegId, MediaEvent, SILENCE_DBOV, TalkChange};
 use switchyard_sip::{
@@ -24,6 +25,7 @@ use crate::call::{Call, CallId, Calls, Phase, Session};
 use crate::call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S};
 use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, RecordingEnd};
 use crate::empty_rooms::EmptyRooms;
+use crate::media_backlog::MediaBacklog;
 use crate::network::Network;
 use crate::placement::Placement;
 use crate::rooms::Room;
@@ -170,6 +172,8 @@ pub struct CallCore {
     endpoint: Endpoint,
     network: Box<dyn Network>,
     placement: Placement,
+    /// The commands each media worker has waiting, its media effects included.
+    media_backlog: Arc<MediaBacklog>,
     calls: Calls,
     /// Placed calls whose target is being resolved (no SIP call yet).
     dialing: HashMap<CallId, outbound::PendingDial>,
@@ -206,6 +210,7 @@ impl CallCore {
             .collect();
         CallCore {
             placement: Placement::new(config.workers),
+            media_backlog: Arc::new(MediaBacklog::new(config.workers)),
             config,
             endpoint,
             network,
@@ -225,6 +230,19 @@ impl CallCore {
             shutdown_mode: false,
             next_call: 0,
         }
+    }
+
+    /// The core counting the media commands it emits in `backlog`, which the
+    /// media workers count off as they are done with them; it has one count per
+    /// worker of the config. Without it the core counts in a backlog of its own.
+    pub fn with_media_backlog(mut self, backlog: Arc<MediaBacklog>) -> CallCore {
+        self.media_backlog = backlog;
+        self
+    }
+
+    /// The commands each media worker has waiting, as the core counts them.
+    pub fn media_backlog(&self) -> &MediaBacklog {
+        &self.media_backlog
     }
 
     /// A SIP message arrived over `transport` from `remote` at our socket
@@ -636,6 +654,7 @@ impl CallCore {
     }
 
     fn media(&mut self, op: MediaOp) {
+        self.media_backlog.emitted(&op);
         self.effects.push_back(Effect::Media(op));
     }
 }

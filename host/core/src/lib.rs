@@ -41,6 +41,7 @@ mod empty_rooms;
 mod error;
 mod failover;
 pub mod kv;
+mod media_backlog;
 mod network;
 mod placement;
 mod rooms;
@@ -56,6 +57,7 @@ pub use dial::{DialRequest, MAX_CONTEXT_BYTES, MAX_DIAL_HEADERS};
 pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, Message, RecordingEnd};
 pub use error::CoreError;
 pub use failover::MAX_TARGETS;
+pub use media_backlog::{MAX_MEDIA_BACKLOG, MediaBacklog};
 pub use network::Network;
 pub use rooms::{
     JoinOptions, KEEP_META_KEY, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES,

@@ -10,6 +10,15 @@
 //! A leg that cannot move is lost: the new worker is told
 //! ([`WorkerCommand::Lost`]) and the core ends its call, as it ends the calls of
 //! a worker that failed ([`worker_thread`]).
+//!
+//! A worker's commands wait on an unbounded channel, so their number is bounded by
+//! the core: it counts each command it emits for a worker in a shared
+//! [`MediaBacklog`], the worker counts it off once it is done with it (carried out,
+//! or dropped with a leg lost on the way; held for a leg on its way, it stays
+//! counted), a leg handed over or lost counts on the worker it goes to, and the core
+//! refuses a guest's media commands for a worker that has
+//! [`MAX_MEDIA_BACKLOG`](switchyard_core::MAX_MEDIA_BACKLOG) waiting. What SIP and
+//! the core itself ask of a worker is never refused: the call rate bounds it.
 
 mod event_queue;
 mod held;
@@ -33,7 +42,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use switchyard_core::MediaOp;
+use switchyard_core::{MediaBacklog, MediaOp};
 use switchyard_media::{
     DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RecordingTap, RoomId, Worker,
     WorkerConfig, WorkerStats,
@@ -65,7 +74,7 @@ enum WorkerCommand {
     /// Hand the leg over to the worker behind `to`.
     Detach {
         leg: LegId,
-        to: Sender<WorkerCommand>,
+        to: Inbox,
     },
     Join(LegId, RoomId),
     Leave(LegId),
@@ -138,6 +147,31 @@ impl WorkerCommand {
     }
 }
 
+/// Where a worker's commands go, counted in the backlog the core shares with the workers.
+#[derive(Clone, Debug)]
+struct Inbox {
+    worker: usize,
+    sender: Sender<WorkerCommand>,
+    backlog: Arc<MediaBacklog>,
+}
+
+impl Inbox {
+    /// Sends a command the core counted already; one the worker will never take (it
+    /// stopped, which happens only at exit) is counted off.
+    fn deliver(&self, command: WorkerCommand) {
+        if self.sender.send(command).is_err() {
+            self.backlog.done(self.worker);
+        }
+    }
+
+    /// Sends a command another worker passes on (a leg handed over, or lost on the way),
+    /// counting it: the core did not.
+    fn forward(&self, command: WorkerCommand) {
+        self.backlog.add(self.worker);
+        self.deliver(command);
+    }
+}
+
 /// How the workers move packets (`media.packet_io`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -154,7 +188,7 @@ pub enum PacketIoChoice {
 /// The media workers.
 #[derive(Debug)]
 pub struct MediaPool {
-    workers: Vec<Sender<WorkerCommand>>,
+    workers: Vec<Inbox>,
     stats: Vec<Arc<Mutex<WorkerStats>>>,
     failures: Arc<AtomicU64>,
     send_failures: Arc<SendFailures>,
@@ -167,7 +201,9 @@ impl MediaPool {
     /// out of the receiver returned with the pool, in the order each worker raised them;
     /// sockets reserved for new legs are taken from `sockets`. Fails when io_uring is asked
     /// for and the kernel refuses it, or a thread cannot start. The threads end once the pool
-    /// or the receiver is dropped; each is a vital part of `vitals`.
+    /// or the receiver is dropped; each is a vital part of `vitals`. The commands the core
+    /// counted in `backlog` (one count per worker) are counted off as the workers are done
+    /// with them.
     pub fn start(
         count: usize,
         config: WorkerConfig,
@@ -175,6 +211,7 @@ impl MediaPool {
         sockets: PendingSockets,
         packet_io: PacketIoChoice,
         vitals: &Vitals,
+        backlog: Arc<MediaBacklog>,
     ) -> io::Result<(MediaPool, MediaEventReceiver)> {
         let use_uring = match packet_io {
             PacketIoChoice::Sweep => false,
@@ -203,6 +240,7 @@ impl MediaPool {
                 events.clone(),
                 published.clone(),
                 failures.clone(),
+                backlog.clone(),
             );
             let guard = vitals.guard(format!("media thread {index}"));
             let send_failures = send_failures.clone();
@@ -224,7 +262,11 @@ impl MediaPool {
                         (Worker::new(config, Instant::now(), seed), io)
                     });
                 })?;
-            workers.push(sender);
+            workers.push(Inbox {
+                worker: index,
+                sender,
+                backlog: backlog.clone(),
+            });
             stats.push(published);
         }
         let pool = MediaPool {
@@ -254,7 +296,10 @@ impl MediaPool {
                         sockets,
                     },
                 ),
-                None => tracing::error!(?leg, "no RTP sockets were reserved for the leg"),
+                None => {
+                    self.not_sent(worker);
+                    tracing::error!(?leg, "no RTP sockets were reserved for the leg");
+                }
             },
             MediaOp::RemoveLeg { worker, leg } => self.send(worker, WorkerCommand::RemoveLeg(leg)),
             MediaOp::Move { leg, from, to } => {
@@ -373,8 +418,15 @@ impl MediaPool {
 
     /// A worker that has stopped (only at exit) drops the command.
     fn send(&self, worker: usize, command: WorkerCommand) {
-        if let Some(sender) = self.workers.get(worker) {
-            let _ = sender.send(command);
+        if let Some(inbox) = self.workers.get(worker) {
+            inbox.deliver(command);
+        }
+    }
+
+    /// The command the core counted for `worker` goes nowhere.
+    fn not_sent(&self, worker: usize) {
+        if let Some(inbox) = self.workers.get(worker) {
+            inbox.backlog.done(worker);
         }
     }
 }
@@ -410,14 +462,14 @@ fn sockets_of_leaving(
 /// and the second report, of a call already ending, does nothing).
 struct LostIfUnwound<'a> {
     leg: LegId,
-    to: &'a Sender<WorkerCommand>,
+    to: &'a Inbox,
     events: &'a MediaEventSender,
 }
 
 impl Drop for LostIfUnwound<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let _ = self.to.send(WorkerCommand::Lost(self.leg));
+            self.to.forward(WorkerCommand::Lost(self.leg));
             let _ = self.events.send(MediaEvent::LegLost { leg: self.leg });
         }
     }
@@ -473,7 +525,7 @@ fn execute(
             // before its state moves.
             let sockets = sockets_of_leaving(worker, io, leg);
             if let (Some(state), Some(sockets)) = (worker.detach(leg), sockets) {
-                let _ = to.send(WorkerCommand::Attach {
+                to.forward(WorkerCommand::Attach {
                     leg,
                     state,
                     sockets,
@@ -487,7 +539,7 @@ fn execute(
                 ?leg,
                 "the leg could not move to another worker: ending its call"
             );
-            let _ = to.send(WorkerCommand::Lost(leg));
+            to.forward(WorkerCommand::Lost(leg));
             let _ = events.send(MediaEvent::LegLost { leg });
         }
         WorkerCommand::Join(leg, room) => worker.join(leg, room),
@@ -540,6 +592,19 @@ fn wallclock_ntp() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     switchyard_media::ntp_timestamp(since_epoch)
+}
+
+/// Worker 0's inbox, counting in a backlog of its own, and what it receives, as the worker
+/// threads' tests make them.
+#[cfg(test)]
+fn test_inbox() -> (Inbox, std::sync::mpsc::Receiver<WorkerCommand>) {
+    let (sender, receiver) = channel();
+    let inbox = Inbox {
+        worker: 0,
+        sender,
+        backlog: Arc::new(MediaBacklog::new(1)),
+    };
+    (inbox, receiver)
 }
 
 /// A PCMU leg sending to `remote`, as the worker threads' tests add them.

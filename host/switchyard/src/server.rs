@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchyard_control::ServeOptions;
 use switchyard_control::access::Access;
-use switchyard_core::{CallCore, CoreConfig};
+use switchyard_core::{CallCore, CoreConfig, MediaBacklog};
 use switchyard_guest::{CompileCache, Runtime};
 use switchyard_media::WorkerConfig;
 use switchyard_net::{Resolver, SipSockets, SocketsConfig};
@@ -106,6 +106,7 @@ pub async fn run(
         ..WorkerConfig::default()
     };
     let sockets = PendingSockets::default();
+    let media_backlog = Arc::new(MediaBacklog::new(workers));
     let (media, media_events) = MediaPool::start(
         workers,
         worker_config,
@@ -114,6 +115,7 @@ pub async fn run(
         sockets.clone(),
         config.media.packet_io,
         &vitals,
+        media_backlog.clone(),
     )
     .context("media workers")?;
     let media = Arc::new(media);
@@ -171,11 +173,9 @@ pub async fn run(
             .unwrap_or(CoreConfig::default().peer_probe_interval),
         ..CoreConfig::default()
     };
-    let core = Arc::new(Mutex::new(CallCore::new(
-        core_config,
-        endpoint,
-        Box::new(network),
-    )));
+    let core = Arc::new(Mutex::new(
+        CallCore::new(core_config, endpoint, Box::new(network)).with_media_backlog(media_backlog),
+    ));
     let room_state_file = match &config.rooms.state_file {
         Some(path) => Some(Arc::new(RoomStateFile::open(path, &core)?)),
         None => None,

@@ -1,5 +1,7 @@
 //! What guests and control requests ask of the core. Every command either
 //! changes state and queues effects, or returns an error and changes nothing.
+//! A command that would send a media worker commands is refused while one of
+//! them has [`MAX_MEDIA_BACKLOG`](crate::MAX_MEDIA_BACKLOG) waiting.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -255,6 +257,7 @@ impl CallCore {
                 return Err(CoreError::state(format!("{call} is not answered")));
             }
         }
+        self.check_media_backlog(&[a, b])?;
         for (call, peer) in [(a, b), (b, a)] {
             if self.call(call)?.linked != Some(peer) {
                 self.unlink(call);
@@ -305,6 +308,7 @@ impl CallCore {
         if !matches!(self.call(call)?.attachment, Attachment::Bridge(_)) {
             return Err(CoreError::state(format!("{call} is not bridged")));
         }
+        self.check_media_backlog(&[call])?;
         self.unlink(call);
         self.detach(now, call);
         Ok(())
@@ -319,7 +323,7 @@ impl CallCore {
         looped: bool,
         role: PromptRole,
     ) -> Result<(), CoreError> {
-        let worker = self.media_worker(call)?;
+        let worker = self.guest_media_worker(call)?;
         self.media(MediaOp::Play {
             worker,
             leg: call.leg(),
@@ -332,7 +336,7 @@ impl CallCore {
 
     /// Stops the call's prompts of `role`.
     pub fn stop(&mut self, call: CallId, role: PromptRole) -> Result<(), CoreError> {
-        let worker = self.media_worker(call)?;
+        let worker = self.guest_media_worker(call)?;
         self.media(MediaOp::Stop {
             worker,
             leg: call.leg(),
@@ -371,6 +375,11 @@ impl CallCore {
         } else {
             ParticipantStatus::Connecting
         };
+        if let Some(worker) = state.worker {
+            // The leg leaves its room or bridge on its worker, and joins on the room's.
+            self.media_backlog
+                .check([worker, self.placement.room(room)])?;
+        }
         let media_started = state.worker.is_some();
         self.unlink(call);
         self.keep_room(room);
@@ -535,6 +544,7 @@ impl CallCore {
         if self.call(call)?.room().is_none() {
             return Err(CoreError::state(format!("{call} is not in a room")));
         }
+        self.check_media_backlog(&[call])?;
         self.detach(now, call);
         Ok(())
     }
@@ -552,7 +562,7 @@ impl CallCore {
                 "a gain is {MIN_GAIN_DB} to {MAX_GAIN_DB} dB, not {gain_db}"
             )));
         }
-        let worker = self.media_worker(call)?;
+        let worker = self.guest_media_worker(call)?;
         self.media(MediaOp::SetGain {
             worker,
             leg: call.leg(),
@@ -581,7 +591,9 @@ impl CallCore {
         Ok(())
     }
 
-    /// A call's entry in its room's list, and its media worker if it has media.
+    /// A call's entry in its room's list, and its media worker if it has media,
+    /// for a guest's command to change it: refused while that worker is busy
+    /// (see [`check_media_backlog`](Self::check_media_backlog)).
     fn participant_mut(
         &mut self,
         call: CallId,
@@ -594,6 +606,7 @@ impl CallCore {
             }
         };
         let room = room.ok_or_else(|| CoreError::state(format!("{call} is not in a room")))?;
+        self.media_backlog.check(worker)?;
         let participant = self
             .rooms
             .get_mut(&room)
@@ -760,6 +773,7 @@ impl CallCore {
                 "nobody in room {room:?} hears it: no participant has media"
             )));
         }
+        self.media_backlog.check([self.placement.room(room)])?;
         if let Some(r) = self.rooms.get_mut(room) {
             r.looped_announcement = looped.then(|| prompts.clone());
         }
@@ -770,6 +784,7 @@ impl CallCore {
     /// Stops what is played into the room, once or looped.
     pub fn stop_announcement(&mut self, room: &str) -> Result<(), CoreError> {
         check_room_name(room)?;
+        self.media_backlog.check([self.placement.room(room)])?;
         let r = self.rooms.get_mut(room).ok_or(CoreError::NoSuchRoom)?;
         r.looped_announcement = None;
         self.media(MediaOp::StopAnnouncement {
@@ -1031,6 +1046,26 @@ impl CallCore {
         self.call(call)?
             .worker
             .ok_or_else(|| CoreError::state(format!("{call} has no media yet")))
+    }
+
+    /// [`media_worker`](Self::media_worker), for a guest's command to it:
+    /// refused while the worker is busy (see
+    /// [`check_media_backlog`](Self::check_media_backlog)).
+    pub(super) fn guest_media_worker(&self, call: CallId) -> Result<usize, CoreError> {
+        let worker = self.media_worker(call)?;
+        self.media_backlog.check([worker])?;
+        Ok(worker)
+    }
+
+    /// Refuses a guest's command to the media of `calls` while the worker of
+    /// any of them has [`MAX_MEDIA_BACKLOG`](crate::MAX_MEDIA_BACKLOG)
+    /// commands waiting: a guest looping such commands must not queue them
+    /// faster than the worker carries them out. Calls without media pass.
+    fn check_media_backlog(&self, calls: &[CallId]) -> Result<(), CoreError> {
+        let workers = calls
+            .iter()
+            .filter_map(|call| self.calls.get(call).and_then(|state| state.worker));
+        self.media_backlog.check(workers)
     }
 
     /// Moves an answered call's leg to `worker` if it lives elsewhere.

@@ -19,7 +19,7 @@ impl CallCore {
     /// [`MAX_PENDING_KEYS`](switchyard_media::MAX_PENDING_KEYS) waiting at
     /// `now` are an invalid argument saying which.
     pub fn send_dtmf(&mut self, now: Instant, call: CallId, digits: &str) -> Result<(), CoreError> {
-        let worker = self.media_worker(call)?;
+        let worker = self.guest_media_worker(call)?;
         let state = self.call_mut(call)?;
         let busy_until = state.keys_until.filter(|&until| until > now);
         let pending = busy_until.map_or(0, |until| keys_in(until - now));

@@ -4,7 +4,9 @@
 //! worker plays nothing into a room with no member here).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
+use switchyard_core::MediaBacklog;
 use switchyard_media::{LegId, RoomId, Worker};
 
 use super::event_queue::MediaEventSender;
@@ -24,13 +26,26 @@ use super::{WorkerCommand, execute};
 /// during the handover or before it (its successor, without the leg, answers
 /// `Lost`) and when it holds the `Detach` for the leg's own arrival (a loss is
 /// passed on). So a queue lasts no longer than the leaving worker takes to
-/// reach the `Detach`; it holds whatever is sent for the leg meanwhile.
-#[derive(Default)]
+/// reach the `Detach`; it holds whatever is sent for the leg meanwhile, each
+/// command counted in the worker's backlog until it is carried out or dropped.
 pub(super) struct HeldCommands {
     held: HashMap<LegId, VecDeque<Vec<WorkerCommand>>>,
+    /// The worker's number in `backlog`.
+    worker: usize,
+    backlog: Arc<MediaBacklog>,
 }
 
 impl HeldCommands {
+    /// Nothing held yet for worker number `worker`, which counts off in `backlog` each
+    /// command it is done with.
+    pub(super) fn new(worker: usize, backlog: Arc<MediaBacklog>) -> HeldCommands {
+        HeldCommands {
+            held: HashMap::new(),
+            worker,
+            backlog,
+        }
+    }
+
     /// Carries out `command` (see [`execute`]), or holds it while a leg it
     /// concerns is on its way; an arriving leg's held commands follow it in
     /// order.
@@ -56,10 +71,14 @@ impl HeldCommands {
     ) {
         let command = match command {
             WorkerCommand::Expect(leg) => {
+                self.done();
                 self.held.entry(leg).or_default().push_back(Vec::new());
                 return;
             }
-            WorkerCommand::Lost(leg) => return self.lost(worker, io, events, leg),
+            WorkerCommand::Lost(leg) => {
+                self.done();
+                return self.lost(worker, io, events, leg);
+            }
             command => command,
         };
         let arriving = match &command {
@@ -89,11 +108,11 @@ impl HeldCommands {
             WorkerCommand::Join(_, room) => Some(room.clone()),
             _ => None,
         };
-        execute(worker, io, events, command);
+        self.execute(worker, io, events, command);
         // The room has a member now: what was played into it meanwhile plays.
         if let Some(room) = joined {
             for command in self.take_announced(&room) {
-                execute(worker, io, events, command);
+                self.execute(worker, io, events, command);
             }
         }
         if let Some(leg) = arriving
@@ -103,6 +122,24 @@ impl HeldCommands {
                 self.dispatch(worker, io, events, command, Some(leg));
             }
         }
+    }
+
+    /// [`execute`]s `command`, counted off first: a command the worker fails on is done with
+    /// too.
+    fn execute(
+        &self,
+        worker: &mut Worker,
+        io: &mut dyn PacketIo,
+        events: &MediaEventSender,
+        command: WorkerCommand,
+    ) {
+        self.done();
+        execute(worker, io, events, command);
+    }
+
+    /// The worker is done with one command.
+    fn done(&self) {
+        self.backlog.done(self.worker);
     }
 
     /// Where, among the queues held for arrivals (in the order of `held`'s values, flattened),
@@ -158,12 +195,13 @@ impl HeldCommands {
         for command in self.next_arrival(leg).into_iter().flatten() {
             match command {
                 WorkerCommand::Detach { to, .. } => {
-                    let _ = to.send(WorkerCommand::Lost(leg));
+                    self.done();
+                    to.forward(WorkerCommand::Lost(leg));
                 }
                 command if command.announced_room().is_some() => {
                     self.dispatch(worker, io, events, command, None);
                 }
-                _ => {}
+                _ => self.done(),
             }
         }
     }
@@ -173,9 +211,10 @@ impl HeldCommands {
 mod tests {
     use super::*;
     use crate::media::event_queue::media_event_queue;
+    use crate::media::{Inbox, test_inbox};
     use crate::rtp_ports::LegSockets;
     use std::net::SocketAddr;
-    use std::sync::mpsc::{Receiver, channel};
+    use std::sync::mpsc::Receiver;
     use std::time::Instant;
     use switchyard_media::{LegParams, MediaEvent, WorkerConfig};
 
@@ -211,15 +250,15 @@ mod tests {
         worker: Worker,
         held: HeldCommands,
         inbox: Receiver<WorkerCommand>,
-        address: std::sync::mpsc::Sender<WorkerCommand>,
+        address: Inbox,
     }
 
     impl Side {
         fn new() -> Side {
-            let (address, inbox) = channel();
+            let (address, inbox) = test_inbox();
             Side {
                 worker: Worker::new(WorkerConfig::default(), Instant::now(), 1),
-                held: HeldCommands::default(),
+                held: HeldCommands::new(0, address.backlog.clone()),
                 inbox,
                 address,
             }
@@ -286,6 +325,45 @@ mod tests {
         );
     }
 
+    #[test]
+    fn what_waits_for_a_leg_stays_counted_until_carried_out_or_dropped() {
+        let (events, _reported, _) = media_event_queue();
+        let (mut from, mut to) = (Side::new(), Side::new());
+        let backlog = to.address.backlog.clone();
+        // Sent as the core counts them: each by one.
+        let send = |side: &mut Side, command| {
+            side.address.backlog.add(0);
+            side.apply(&events, command);
+        };
+        send(&mut to, WorkerCommand::Expect(LEG));
+        send(&mut to, WorkerCommand::SetMuted(LEG, true));
+        send(&mut to, WorkerCommand::SetGain(LEG, 6.0));
+        assert_eq!(backlog.waiting(0), 2, "what waits for the leg counts");
+        // The handover fails: the worker expecting the leg is told, counted on it.
+        from.worker.add_leg(Instant::now(), LEG, params());
+        let detach = WorkerCommand::Detach {
+            leg: LEG,
+            to: to.address.clone(),
+        };
+        send(&mut from, detach);
+        assert_eq!(from.address.backlog.waiting(0), 0);
+        assert_eq!(backlog.waiting(0), 3, "the loss is on its way");
+        to.run(&events);
+        assert_eq!(backlog.waiting(0), 0, "what was held went with the leg");
+
+        // A leg that arrives: what waited for it is carried out, and counted off.
+        send(&mut to, WorkerCommand::Expect(LEG));
+        send(&mut to, WorkerCommand::SetDeaf(LEG, true));
+        assert_eq!(backlog.waiting(0), 1);
+        let arrival = WorkerCommand::AddLeg {
+            leg: LEG,
+            params: params(),
+            sockets: LegSockets::loopback(),
+        };
+        send(&mut to, arrival);
+        assert_eq!(backlog.waiting(0), 0);
+    }
+
     /// Packet I/O that keeps each leg's sockets and hands them over.
     #[derive(Default)]
     struct Sockets(HashMap<LegId, LegSockets>);
@@ -312,8 +390,9 @@ mod tests {
     fn what_was_sent_after_a_second_expect_waits_for_the_second_arrival() {
         let (events, _reported, _) = media_event_queue();
         let mut worker = Worker::new(WorkerConfig::default(), Instant::now(), 1);
-        let (mut held, mut io) = (HeldCommands::default(), Sockets::default());
-        let (elsewhere, away) = channel();
+        let (elsewhere, away) = test_inbox();
+        let mut held = HeldCommands::new(0, Arc::new(MediaBacklog::new(1)));
+        let mut io = Sockets::default();
         // The leg is moved here, away again and back, before it first arrives.
         for command in [
             WorkerCommand::Expect(LEG),

@@ -10,6 +10,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use switchyard_core::MediaBacklog;
 use switchyard_media::{Worker, WorkerStats};
 
 use super::WorkerCommand;
@@ -37,13 +38,15 @@ pub(super) struct WorkerThread {
 impl WorkerThread {
     /// The thread of worker `index`, taking `commands`, passing the worker's events on to
     /// `events`, publishing its counters (its failed workers' included) in `published` each
-    /// tick and counting its workers' failures in `failures`.
+    /// tick, counting its workers' failures in `failures` and counting off in `backlog` each
+    /// command it is done with.
     pub(super) fn new(
         index: usize,
         commands: Receiver<WorkerCommand>,
         events: MediaEventSender,
         published: Arc<Mutex<WorkerStats>>,
         failures: Arc<AtomicU64>,
+        backlog: Arc<MediaBacklog>,
     ) -> WorkerThread {
         WorkerThread {
             index,
@@ -51,7 +54,7 @@ impl WorkerThread {
             events,
             published,
             failures,
-            held: HeldCommands::default(),
+            held: HeldCommands::new(index, backlog),
             retired: WorkerStats::default(),
         }
     }
@@ -207,14 +210,15 @@ mod tests {
         let (commands, inbox) = channel();
         let (events, mut reported, _) = media_event_queue();
         let published = Arc::new(Mutex::new(WorkerStats::default()));
-        let thread = WorkerThread::new(0, inbox, events, published, Arc::default());
+        let backlog = Arc::new(MediaBacklog::new(1));
+        let thread = WorkerThread::new(0, inbox, events, published, Arc::default(), backlog);
         let serving = std::thread::spawn(move || {
             thread.serve(|generation| {
                 let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
                 (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
             });
         });
-        let (to, expecting) = channel();
+        let (to, expecting) = crate::media::test_inbox();
         commands.send(add_leg(STUCK)).unwrap();
         commands
             .send(WorkerCommand::Detach { leg: STUCK, to })
@@ -231,12 +235,52 @@ mod tests {
     }
 
     #[test]
+    fn a_worker_counts_off_each_command_it_takes_once_it_runs() {
+        let (commands, inbox) = channel();
+        let (events, _reported, _) = media_event_queue();
+        let backlog = Arc::new(MediaBacklog::new(1));
+        let published = Arc::new(Mutex::new(WorkerStats::default()));
+        let thread =
+            WorkerThread::new(0, inbox, events, published, Arc::default(), backlog.clone());
+        // Counted as the core counts them, while the worker does not run.
+        commands.send(add_leg(LegId(1))).unwrap();
+        for _ in 0..1000 {
+            commands
+                .send(WorkerCommand::SetGain(LegId(1), -6.0))
+                .unwrap();
+        }
+        (0..1001).for_each(|_| backlog.add(0));
+        assert_eq!(backlog.waiting(0), 1001);
+        let serving = std::thread::spawn(move || {
+            thread.serve(|generation| {
+                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
+                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
+            });
+        });
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while backlog.waiting(0) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(backlog.waiting(0), 0, "the worker took them all");
+        drop(commands);
+        serving.join().expect("the thread ends with its pool");
+    }
+
+    #[test]
     fn a_failed_worker_loses_its_legs_and_recordings_and_a_new_one_serves_what_follows() {
         let (commands, inbox) = channel();
         let (events, mut reported, _) = media_event_queue();
         let published = Arc::new(Mutex::new(WorkerStats::default()));
         let failures = Arc::new(AtomicU64::new(0));
-        let thread = WorkerThread::new(0, inbox, events, published.clone(), failures.clone());
+        let backlog = Arc::new(MediaBacklog::new(1));
+        let thread = WorkerThread::new(
+            0,
+            inbox,
+            events,
+            published.clone(),
+            failures.clone(),
+            backlog,
+        );
         let (started, generations) = channel();
         let serving = std::thread::spawn(move || {
             thread.serve(|generation| {
