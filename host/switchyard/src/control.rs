@@ -114,7 +114,8 @@ impl ControlBridge {
             name = current.guest.name(),
             version = current.version
         );
-        let outcome = tokio::task::spawn_blocking(move || {
+        let doing = format!("guest function {name}.{function}");
+        let outcome = on_blocking_thread(&doing, move || {
             // Held until the guest returns, even if the request is dropped meanwhile.
             let (_turn, _permit) = (turn, permit);
             let _entered = span.entered();
@@ -123,8 +124,7 @@ impl ControlBridge {
                 .metrics
                 .time(|| instance.handle_control(&function, &params))
         })
-        .await
-        .map_err(|e| Fault::internal(format!("control task failed: {e}")))?;
+        .await?;
         self.host.wake();
         match outcome {
             Ok(Ok(Value::Array(mut items))) => {
@@ -304,7 +304,8 @@ async fn host_function(
 ) -> Result<Value, Fault> {
     let thread = threads.take().await?;
     let answering = host.clone();
-    tokio::task::spawn_blocking(move || {
+    let doing = format!("host function {}", route.function);
+    on_blocking_thread(&doing, move || {
         // Held until the function returns, even if the request is dropped meanwhile.
         let _thread = thread;
         let answer = host_functions::answer(&answering, &route.function, &route.params);
@@ -313,8 +314,21 @@ async fn host_function(
         answering.wake();
         answer
     })
-    .await
-    .map_err(|e| Fault::internal(format!("control task failed: {e}")))?
+    .await?
+}
+
+/// Runs `f` on a blocking thread and returns what it returns. If `f` panics (or the
+/// runtime shuts down before it runs), the fault is `-32603 "internal error"`, as the
+/// control server answers a panicking dispatcher; the error, with `doing`, is logged.
+pub(crate) async fn on_blocking_thread<T: Send + 'static>(
+    doing: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Fault> {
+    // A panic's message can show paths and state: it is for the log, not the client.
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        error!("{doing} failed: {e}");
+        Fault::internal("internal error")
+    })
 }
 
 /// `stats()`'s struct: each counter under its name, an int while it fits 32 bits and a
@@ -425,5 +439,26 @@ mod tests {
         release.send(()).unwrap();
         holder.join().unwrap();
         assert_eq!(first.await, Ok(Value::Array(Vec::new())));
+    }
+
+    #[test]
+    fn a_panicking_blocking_function_is_an_internal_error_whose_details_are_only_logged() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let secret = "opened /var/lib/switchyard/secret.key";
+        let (answer, log) = crate::test_log::logged(|| {
+            runtime.block_on(on_blocking_thread(
+                "host function rooms",
+                move || -> Value { panic!("{secret}") },
+            ))
+        });
+        assert_eq!(
+            answer,
+            Err(Fault::new(Fault::INTERNAL_ERROR, "internal error"))
+        );
+        assert!(log.contains("ERROR"), "{log}");
+        assert!(log.contains("host function rooms failed"), "{log}");
+        assert!(log.contains(secret), "{log}");
     }
 }

@@ -1,6 +1,7 @@
 //! The guests' versions behind the control API: which version serves a
 //! control request, `guestLoad(name, path)` and `guestList()`.
 
+use crate::control::on_blocking_thread;
 use crate::guest_loader::GuestLoader;
 use crate::guest_registry::{Current, MAX_VERSIONS, Registry, VersionInfo};
 use crate::host_api::CoreHost;
@@ -131,14 +132,14 @@ async fn load_in_turn<T: Send + Sync + 'static>(
     loaded: impl FnOnce(&str, u32) + Send + 'static,
 ) -> Result<u32, Fault> {
     let turn = Arc::clone(loading).lock_owned().await;
-    tokio::task::spawn_blocking(move || {
+    let doing = format!("guestLoad of {name} from {file}");
+    on_blocking_thread(&doing, move || {
         let _turn = turn;
         let version = add_version(&registry, &name, file, || load(&name))?;
         loaded(&name, version);
         Ok(version)
     })
-    .await
-    .map_err(|e| Fault::internal(format!("guestLoad: the load task failed: {e}")))?
+    .await?
 }
 
 /// Loads a new version of `name` (already loaded) from `file` with `load`
