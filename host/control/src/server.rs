@@ -88,10 +88,13 @@ pub struct ServeOptions {
     /// How long a request body may take to arrive after its headers; slower gets `408`.
     /// Default 30 s.
     pub body_read_timeout: Duration,
-    /// How long sending to a client may wait on it (a client that does not read what it is
-    /// sent, e.g. pipelining requests and never reading their answers, or reads a little now
-    /// and then): the waits are summed, less half the time between them, and once they reach
-    /// this the connection is closed, and a subscriber's place freed. Default 30 s.
+    /// How long sending to a client may wait on it while it takes too little of what it is
+    /// sent (a client that does not read it, e.g. pipelining requests and never reading their
+    /// answers, or reads a little now and then): the waits are summed, starting over each time
+    /// the client has taken another 1 KiB for each second of this (30 KiB by default), and
+    /// once they reach this the connection is closed, and a subscriber's place freed. A
+    /// client that reads slowly but steadily, faster than 1 KiB/s, is served however long its
+    /// transfer lasts. Default 30 s.
     pub write_stall_timeout: Duration,
     /// After shutdown, how long requests in flight get to finish before their connections
     /// are dropped (event streams end at once, a WebSocket with a Close `1001`, so they take

@@ -4,10 +4,12 @@
 //! (a response, an event stream, a WebSocket) instead of holding it for as long as the
 //! client keeps the socket open.
 //!
-//! The time writes waited is summed, less half the time between waits: a client that takes
-//! nothing fails after the limit, and so does one that takes a little now and then but keeps
-//! writes waiting most of the time (more than a third of it), which would otherwise hold its
-//! connection for as long as it likes. One that keeps up between waits never runs it up.
+//! The client is judged by what it takes, not by how long writes wait on it: time counts
+//! only while writes wait, and each time the client has taken another [`MIN_RATE`] bytes a
+//! second of the limit, the count starts over. A client that takes nothing fails after the
+//! limit, and so does one that takes a little now and then, which would otherwise hold its
+//! connection for as long as it likes; one that reads slowly but steadily (a download over
+//! a link slower than the server) is served however long its transfer lasts.
 
 use std::future::Future as _;
 use std::io;
@@ -18,29 +20,59 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// `S` whose writes fail once they have waited on the peer for longer than its limit,
-/// counted as the [module](self) says. Reads are untouched (hyper times out a request's
-/// head, the server its body).
+/// The least a client must take of what it is sent, in bytes a second of the limit: 1 KiB/s,
+/// below the 1200 B/s of a 9600 bit/s modem, so a client on any link still in use keeps up
+/// with it however long its transfer lasts, while one that takes less holds its connection
+/// for next to nothing sent: under 30 KiB in the default limit of 30 s.
+const MIN_RATE: u64 = 1024;
+
+/// `S` whose writes fail once they have waited on the peer for longer than its limit while
+/// it took too little, counted as the [module](self) says. Reads are untouched (hyper times
+/// out a request's head, the server its body).
 pub(crate) struct StallLimit<S> {
     inner: S,
     limit: Duration,
-    /// The time writes waited, less half the time between waits, as of `counted_at`.
+    /// The bytes the client must take for the count to start over: [`MIN_RATE`] × `limit`.
+    quota: u64,
+    /// The bytes the client took since the count last started over.
+    taken: u64,
+    /// The time writes waited since the count last started over, but for the wait under way.
     waited: Duration,
-    counted_at: Instant,
     /// The wait under way: when it started, and when it gives up.
     waiting: Option<(Instant, Pin<Box<Sleep>>)>,
 }
 
 impl<S> StallLimit<S> {
-    /// `inner` with writes that may wait at most `limit` for the peer.
+    /// `inner` with writes that may wait at most `limit` for the peer between each
+    /// [`MIN_RATE`] × `limit` bytes it takes.
     pub(crate) fn new(inner: S, limit: Duration) -> Self {
+        let quota = limit.as_millis() * u128::from(MIN_RATE) / 1000;
         StallLimit {
             inner,
             limit,
+            quota: u64::try_from(quota).unwrap_or(u64::MAX),
+            taken: 0,
             waited: Duration::ZERO,
-            counted_at: Instant::now(),
             waiting: None,
         }
+    }
+
+    /// `polled`, a write of the inner stream: as [`StallLimit::progress`], and what it
+    /// wrote counts as taken by the client, starting the count over once that makes the quota.
+    fn written(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        let polled = self.progress(cx, polled);
+        if let Poll::Ready(Ok(written)) = polled {
+            self.taken = self.taken.saturating_add(written as u64);
+            if self.taken >= self.quota {
+                self.taken = 0;
+                self.waited = Duration::ZERO;
+            }
+        }
+        polled
     }
 
     /// `polled`, a write-side poll of the inner stream: ready ends the wait, adding it to
@@ -53,23 +85,15 @@ impl<S> StallLimit<S> {
     ) -> Poll<io::Result<T>> {
         if polled.is_ready() {
             if let Some((since, _)) = self.waiting.take() {
-                let now = Instant::now();
-                self.waited += now - since;
-                self.counted_at = now;
+                self.waited += since.elapsed();
             }
             return polled;
         }
-        if self.waiting.is_none() {
-            let now = Instant::now();
-            let between = now - self.counted_at;
-            self.waited = self.waited.saturating_sub(between / 2);
-            self.counted_at = now;
-            let left = self.limit.saturating_sub(self.waited);
-            self.waiting = Some((now, Box::pin(tokio::time::sleep(left))));
-        }
-        let Some((_, deadline)) = self.waiting.as_mut() else {
-            return Poll::Pending;
-        };
+        let (limit, waited) = (self.limit, self.waited);
+        let (_, deadline) = self.waiting.get_or_insert_with(|| {
+            let left = limit.saturating_sub(waited);
+            (Instant::now(), Box::pin(tokio::time::sleep(left)))
+        });
         // Polling the deadline registers the task to be woken when it passes.
         match deadline.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,
@@ -77,8 +101,8 @@ impl<S> StallLimit<S> {
                 io::ErrorKind::TimedOut,
                 format!(
                     "the client took too little of what it was sent: writes waited on it for \
-                     {:?}, less half the time between waits",
-                    self.limit
+                     {:?} while it took fewer than {} bytes",
+                    self.limit, self.quota
                 ),
             ))),
         }
@@ -103,7 +127,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for StallLimit<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
-        this.progress(cx, polled)
+        this.written(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -113,7 +137,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for StallLimit<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        this.progress(cx, polled)
+        this.written(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -173,24 +197,25 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_peer_that_keeps_up_between_waits_gets_it_all() {
+    async fn a_peer_that_takes_its_quota_between_waits_gets_it_all_however_long_it_takes() {
+        const ROUNDS: usize = 10;
+        // 1 KiB/s of 300 ms: 307 bytes.
+        const SIP: usize = 320;
         let (near, mut far) = tokio::io::duplex(16);
         let mut near = StallLimit::new(near, LIMIT);
         let reader = tokio::spawn(async move {
-            let mut taken = vec![0u8; 64];
-            tokio::time::sleep(LIMIT * 7 / 10).await;
-            far.read_exact(&mut taken[..32]).await.unwrap();
-            tokio::time::sleep(LIMIT * 17 / 10).await;
-            far.read_exact(&mut taken[32..]).await.unwrap();
+            let mut taken = vec![0u8; SIP * ROUNDS];
+            for sip in taken.chunks_mut(SIP) {
+                tokio::time::sleep(LIMIT * 2 / 3).await;
+                far.read_exact(sip).await.unwrap();
+            }
             taken
         });
-        // Two waits of 210 ms, 300 ms apart: together over the limit, but the time between
-        // takes half of it off.
-        near.write_all(&[4; 32]).await.unwrap();
-        tokio::time::sleep(LIMIT).await;
-        near.write_all(&[5; 32]).await.unwrap();
-        let taken = reader.await.unwrap();
-        assert_eq!(&taken[..32], &[4; 32]);
-        assert_eq!(&taken[32..], &[5; 32]);
+        let sent: Vec<u8> = (0..SIP * ROUNDS).map(|i| i as u8).collect();
+        let started = Instant::now();
+        // Writes wait all the time, far longer than the limit in all.
+        near.write_all(&sent).await.unwrap();
+        assert_eq!(started.elapsed(), LIMIT * 2 / 3 * ROUNDS as u32);
+        assert_eq!(reader.await.unwrap(), sent);
     }
 }

@@ -2,7 +2,8 @@
 //! [`ServeOptions::write_stall_timeout`]: one that pipelines requests and
 //! never reads their answers gives back its connection, over HTTP and HTTPS,
 //! and an event subscriber that stops reading, of server-sent events or of a
-//! WebSocket, gives back its place.
+//! WebSocket, gives back its place. One that reads slowly but steadily gets
+//! all it asked for, however long that takes.
 
 mod support;
 
@@ -28,6 +29,17 @@ const PIPELINED: &[u8] = b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n
 
 /// How many requests the client pipelines: their answers are far more than the sockets buffer.
 const REQUESTS: usize = 4000;
+
+/// How much the steady slow reader takes at a time, every [`EVERY`]: 3.2 MB/s, far slower
+/// than loopback, so the server's writes wait on it nearly all the time.
+const SIP: u64 = 32 * 1024;
+
+/// How often the steady slow reader takes [`SIP`].
+const EVERY: Duration = Duration::from_millis(10);
+
+/// What the steady slow reader downloads: far more than the server's socket buffer holds
+/// (a few MiB on loopback), so that it takes several times [`STALL`] once that is full.
+const DOWNLOAD: usize = 8 * 1024 * 1024;
 
 /// A connection to `addr` that buffers little of what it is sent, so that the server's
 /// writes soon wait on it.
@@ -193,4 +205,47 @@ async fn a_websocket_subscriber_that_stops_reading_gives_back_its_place() {
     let handshake = "Upgrade: websocket\r\nConnection: Upgrade\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
     a_stuck_subscriber_gives_back_its_place("/api/v1/events/ws", handshake, "HTTP/1.1 101").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_steady_slow_reader_gets_a_download_that_outlasts_the_limit_whole() {
+    let recordings = tempfile::tempdir().unwrap();
+    let wav: Vec<u8> = (0..DOWNLOAD).map(|i| (i % 251) as u8).collect();
+    std::fs::write(recordings.path().join("board.wav"), &wav).unwrap();
+    let server = Server::start(ServeOptions {
+        recordings: Some(recordings.path().to_owned()),
+        write_stall_timeout: STALL,
+        ..ServeOptions::default()
+    })
+    .await;
+    let mut stream = narrow(server.addr).await;
+    stream
+        .write_all(&request("GET", "/api/v1/recordings/board.wav", "", ""))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut read = Vec::new();
+    loop {
+        tokio::time::sleep(EVERY).await;
+        let taken = timeout(LIMIT, (&mut stream).take(SIP).read_to_end(&mut read))
+            .await
+            .expect("neither sent nor closed")
+            .unwrap();
+        if taken == 0 {
+            break;
+        }
+    }
+    let took = started.elapsed();
+    let split = read.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(
+        read[split..] == wav[..],
+        "{} of {} bytes in {took:?}",
+        read.len() - split,
+        wav.len()
+    );
+    assert!(
+        took > STALL * 4,
+        "over in {took:?}: not slow enough to test"
+    );
+    server.stop().await;
 }
