@@ -10,7 +10,7 @@ use crate::room::{self, Admission};
 use crate::settings::{RoomProfile, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::{Call, Event};
+use switchyard_sdk::{Call, Event, JoinOptions};
 
 /// The longest wait for each key of a room number or pin.
 const KEY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -96,15 +96,10 @@ impl Entry {
             return Start::Rejected;
         }
         let picking = settings.conference_options;
+        let picked = room.is_empty() && (picking.pick_empty || picking.pick_empty_without_pin);
         let room = match room {
-            "" if picking.pick_empty || picking.pick_empty_without_pin => {
-                let without_pin = picking.pick_empty_without_pin;
-                let free = room::first_free(
-                    &room::Host,
-                    settings.free_rooms,
-                    |room| pickable(&room::Host, settings, room, without_pin),
-                    |_| true,
-                );
+            "" if picked => {
+                let free = pick_room(&room::Host, settings, call.id(), &caller.number);
                 let Some(free) = free else {
                     let _ = call.reject(486, "No Empty Conference");
                     return Start::Rejected;
@@ -121,6 +116,12 @@ impl Entry {
             return Start::Rejected;
         }
         let _ = call.answer();
+        if picked {
+            // It holds the room it picked while it types a pin, hearing nobody and heard
+            // by nobody; joining as a participant unmutes it.
+            let _ = call.set_muted(true);
+            let _ = call.set_deaf(true);
+        }
         let mut entry = Entry {
             caller,
             room_tries: 0,
@@ -277,7 +278,7 @@ impl Entry {
                     return ask_new_pin(call, room, profile, tries + 1);
                 };
                 // One who got in without a pin meanwhile has opened the room as it is.
-                if room::is_vacant(&room) {
+                if room::vacant_but_for(&room, call.id()) {
                     room::set_own_pin(&room, &new_pin);
                 }
                 self.check_admission(call, room, profile, Some(&new_pin))
@@ -292,11 +293,12 @@ impl Entry {
             return refuse(call, &["wrong_pin_bye"]);
         };
         let options = self.options_in(&profile);
-        let vacant = room::is_vacant(&room);
+        // A caller that picked the room is in it already.
+        let vacant = room::vacant_but_for(&room, call.id());
         if vacant {
             // A lock, pin or keep left with a vacant room (the host restarted)
             // belongs to a conference that is over.
-            room::forget_conference(&room);
+            room::forget_conference(&room::Host, &room, call.id());
         }
         if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room)) {
             return ask_pin(call, room, profile, pin);
@@ -372,6 +374,30 @@ impl Entry {
     }
 }
 
+/// The first empty room of the free rooms that a caller asking for one may
+/// be given ([`pickable`]), claimed for its `call`, listed as `number`
+/// ([`room::claim`]): it is in the room from now on, so that callers
+/// picking at once, while every room is open and vacant, get different rooms.
+fn pick_room(
+    host: &impl room::RoomHost,
+    settings: &Settings,
+    call: &str,
+    number: &str,
+) -> Option<String> {
+    let without_pin = settings.conference_options.pick_empty_without_pin;
+    let listed = JoinOptions {
+        number: number.to_owned(),
+        reason: "entering".to_owned(),
+        participant_id: String::new(),
+    };
+    room::first_free(
+        host,
+        settings.free_rooms,
+        |room| pickable(host, settings, room, without_pin),
+        |room| room::claim(host, call, room, &listed),
+    )
+}
+
 /// Whether a caller asking for an empty room may be given `room`: it has a
 /// profile (with dynamic rooms off, only a room with its own has one), is
 /// no room made by escalating a two-party call, and, `without_pin`, has no
@@ -416,8 +442,11 @@ fn ask_new_pin(call: &Call, room: String, profile: RoomProfile, tries: u32) -> N
     })
 }
 
-/// Plays why the caller is refused; it is hung up when the prompts end.
+/// Plays why the caller is refused, out of a room it picked; it is hung up
+/// when the prompts end.
 fn refuse(call: &Call, prompts: &[&str]) -> Next {
+    // A call in no room has nothing to leave.
+    let _ = call.leave();
     if call.play(prompts).is_err() {
         let _ = call.hangup();
     }
@@ -428,6 +457,34 @@ fn refuse(call: &Call, prompts: &[&str]) -> Next {
 mod tests {
     use super::*;
     use crate::room::fake::FakeHost;
+
+    #[test]
+    fn callers_picking_an_empty_room_at_once_get_different_rooms() {
+        let table = [
+            ("conference_options", "eD"),
+            ("room_first", "9000"),
+            ("room_last", "9002"),
+        ];
+        let settings = Settings::load(|key| {
+            let value = table.iter().find(|(k, _)| *k == key);
+            value.map(|(_, v)| (*v).to_owned())
+        })
+        .unwrap();
+        // Every room of the range is open, and empty until it expires.
+        let rooms = || (9000..=9002).map(|n| n.to_string());
+        let host = FakeHost::with_rooms(rooms());
+        host.vacant.borrow_mut().extend(rooms());
+        let first = pick_room(&host, &settings, "c1", "100");
+        let second = pick_room(&host, &settings, "c2", "200");
+        assert_eq!(first.as_deref(), Some("9000"));
+        assert_eq!(
+            second.as_deref(),
+            Some("9001"),
+            "the first caller holds 9000"
+        );
+        assert_eq!(host.listed.borrow()["9000"], ["c1"]);
+        assert_eq!(host.listed.borrow()["9001"], ["c2"]);
+    }
 
     #[test]
     fn only_rooms_with_a_profile_are_looked_up_for_an_empty_one() {

@@ -277,7 +277,9 @@ impl Participant {
     /// listen-only and deaf as it was (the admin saw to that): a waiting
     /// participant that finds a marked user there stops waiting, and a
     /// marked user ends the wait of those there. One that left to invite
-    /// meanwhile stays out, a member of the new room's conference.
+    /// meanwhile stays out, a member of the new room's conference; one that
+    /// came back from inviting before it heard of the merge (the merge saw
+    /// it out) is back in the old room, and goes to the new one itself.
     fn moved(&mut self, call: &Call, room: String) {
         if !self.joined {
             // It left to invite as the merge moved it: it stays out, its mark and place in
@@ -287,6 +289,11 @@ impl Participant {
             let _ = call.leave();
             // Its mark kept the old room's conference going through the merge.
             room::end_if_vacant_but_for(&old, "");
+            return;
+        }
+        if !room::present(&room).iter().any(|p| p.call == call.id()) {
+            let old = self.rejoin_in(call, room);
+            room::end_if_vacant_but_for(&old, call.id());
             return;
         }
         self.room = room;
@@ -312,15 +319,21 @@ impl Participant {
         );
         self.gives_way_to = None;
         let old = if self.joined {
-            let old = std::mem::replace(&mut self.room, room);
-            if let Some(refusal) = self.join(call, Admission::MEMBER) {
-                self.locked_out(call, refusal);
-            }
-            old
+            self.rejoin_in(call, room)
         } else {
             self.move_out(call, room)
         };
         room::end_if_vacant_but_for(&old, call.id());
+    }
+
+    /// While it is in its room, its conference moves to `room`: it joins
+    /// there as a member. The room it was in.
+    fn rejoin_in(&mut self, call: &Call, room: String) -> String {
+        let old = std::mem::replace(&mut self.room, room);
+        if let Some(refusal) = self.join(call, Admission::MEMBER) {
+            self.locked_out(call, refusal);
+        }
+        old
     }
 
     /// While it is out, its conference moves to `room`: its mark, and its
@@ -368,14 +381,12 @@ impl Participant {
         };
         self.joined = true;
         self.muted = false;
-        if self.admin_muted {
-            let _ = call.set_muted(true);
-        }
+        // A call the room listed already (a caller holding the room it picked while it
+        // typed a pin, muted and deaf) keeps its flags through the join: all are set.
+        let _ = call.set_muted(self.admin_muted);
+        let _ = call.set_deaf(self.options.talk_only);
         if self.options.listen_only {
             let _ = call.set_listen_only(true);
-        }
-        if self.options.talk_only {
-            let _ = call.set_deaf(true);
         }
         if self.options.record {
             // The room may be recorded already: then this is refused and it goes on.

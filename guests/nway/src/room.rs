@@ -40,10 +40,20 @@ pub trait RoomHost: Kv {
     fn open(&self, room: &str) -> bool;
     /// The value kept with `room` under `key`, if any.
     fn meta(&self, room: &str, key: &str) -> Option<String>;
-    /// Whether `room`'s conference is over ([`is_vacant`]).
-    fn is_vacant(&self, room: &str) -> bool;
+    /// Sets the value kept with `room` under `key` ("": none).
+    fn set_meta(&self, room: &str, key: &str, value: &str);
+    /// Whether `room`'s conference is over but for `me` ([`vacant_but_for`]).
+    fn vacant_but_for(&self, room: &str, me: &str) -> bool;
     /// Clears `room`'s keep if no member is out ([`out::drop_stale_keep`]).
     fn drop_stale_keep(&self, room: &str);
+    /// Lists `call` in `room` as `listed`, out of any room it was in; how
+    /// many other participants the room lists, their calls going on.
+    fn join(&self, call: &str, room: &str, listed: &JoinOptions) -> Result<u32, Error>;
+    /// Takes `call` out of its room.
+    fn leave(&self, call: &str);
+    /// How many members of `room`'s conference other than `call` are out
+    /// inviting ([`out::count`]).
+    fn out_count(&self, room: &str, call: &str) -> usize;
 }
 
 /// The host's rooms and store.
@@ -81,12 +91,30 @@ impl RoomHost for Host {
         rooms::get_meta(room, key)
     }
 
-    fn is_vacant(&self, room: &str) -> bool {
-        is_vacant(room)
+    fn set_meta(&self, room: &str, key: &str, value: &str) {
+        // A room that is gone has nothing to set.
+        let _ = rooms::set_meta(room, key, value);
+    }
+
+    fn vacant_but_for(&self, room: &str, me: &str) -> bool {
+        vacant_but_for(room, me)
     }
 
     fn drop_stale_keep(&self, room: &str) {
         out::drop_stale_keep(room);
+    }
+
+    fn join(&self, call: &str, room: &str, listed: &JoinOptions) -> Result<u32, Error> {
+        Call::new(call).join(room, listed)
+    }
+
+    fn leave(&self, call: &str) {
+        // A call in no room, or gone, has nothing to leave.
+        let _ = Call::new(call).leave();
+    }
+
+    fn out_count(&self, room: &str, call: &str) -> usize {
+        out::count(room, call)
     }
 }
 
@@ -152,10 +180,27 @@ pub fn set_own_pin(room: &str, pin: &str) {
     let _ = rooms::set_meta(room, PIN, pin);
 }
 
-/// Whether `room`'s conference is over for everyone but `me`: nobody else is
-/// in the room, and no other member is out inviting.
+/// Whether `room`'s conference is over for everyone but `me`: the room
+/// lists nobody else whose call goes on (a caller listed before its call is
+/// answered, claiming the room, counts), and no other member is out inviting.
 pub fn vacant_but_for(room: &str, me: &str) -> bool {
-    others(room, me).is_empty() && out::count(room, me) == 0
+    !anyone_listed_but(room, me) && out::count(room, me) == 0
+}
+
+/// Whether `room` lists a participant other than `me` in it or coming.
+fn anyone_listed_but(room: &str, me: &str) -> bool {
+    let Some(info) = rooms::info(room) else {
+        return false;
+    };
+    info.participants.iter().any(|p| {
+        p.call != me
+            && matches!(
+                p.status,
+                ParticipantStatus::Connecting
+                    | ParticipantStatus::Ringing
+                    | ParticipantStatus::Connected
+            )
+    })
 }
 
 /// Whether `room`'s conference is over: [`vacant_but_for`] nobody.
@@ -294,15 +339,22 @@ fn joined_before(present: &[ParticipantInfo], me: &str) -> Vec<String> {
         .collect()
 }
 
-/// Forgets the room's lock, pin and escalated mark: as MeetMe's, they
-/// belong to one conference, which is over once nobody is in the room and
-/// nobody is out inviting; and the host's keep, if no member is out.
-pub fn forget_conference(room: &str) {
-    // A room that is gone has nothing to forget.
-    let _ = rooms::set_meta(room, LOCKED, "");
-    let _ = rooms::set_meta(room, PIN, "");
-    let _ = rooms::set_meta(room, ADHOC, "");
-    out::drop_stale_keep(room);
+/// Forgets the room's lock, pin and escalated mark, while its conference
+/// is over but for `me` ([`vacant_but_for`]): as MeetMe's, they belong to
+/// one conference; and the host's keep, if no member is out.
+pub fn forget_conference(host: &impl RoomHost, room: &str, me: &str) {
+    for key in [LOCKED, PIN, ADHOC] {
+        // Vacancy is read again right before each clear, and only a value that is
+        // set is cleared: a caller or escalation claiming the room is listed in it
+        // before it sets its own. The host has no compare-and-set on meta, so a
+        // claim that joins between this read and the clear still loses what it
+        // set in that moment; the window is two host calls wide.
+        let set = host.meta(room, key).is_some_and(|value| !value.is_empty());
+        if set && host.vacant_but_for(room, me) {
+            host.set_meta(room, key, "");
+        }
+    }
+    host.drop_stale_keep(room);
 }
 
 /// Ends `room`'s conference if it is over but for `me` ([`vacant_but_for`]):
@@ -312,7 +364,7 @@ pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
     let vacant = vacant_but_for(room, me);
     if vacant {
         let _ = rooms::stop_recording(room);
-        forget_conference(room);
+        forget_conference(&Host, room, me);
     }
     vacant
 }
@@ -325,20 +377,31 @@ pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
 /// as a member out ([`out::went_out`]) holds its place. One that did not get
 /// the room leaves it at once, out of the bridge it was in.
 pub fn claim_adhoc(holder: &Call, room: &str, listed: &JoinOptions) -> bool {
-    let claimed = matches!(holder.join(room, listed), Ok(0)) && out::count(room, holder.id()) == 0;
+    let claimed = claim(&Host, holder.id(), room, listed);
     if claimed {
-        make_adhoc(room);
-    } else {
-        let _ = holder.leave();
+        make_adhoc(room, holder.id());
+    }
+    claimed
+}
+
+/// Takes `room` for `call` (listed as `listed`), atomically against other
+/// claims: `call` joins it, and as the host lists calls one at a time, the
+/// first to join a room that nobody is in and no member out inviting holds
+/// has it. One that has it stays in the room; one that did not get it
+/// leaves it at once.
+pub fn claim(host: &impl RoomHost, call: &str, room: &str, listed: &JoinOptions) -> bool {
+    let claimed = matches!(host.join(call, room, listed), Ok(0)) && host.out_count(room, call) == 0;
+    if !claimed {
+        host.leave(call);
     }
     claimed
 }
 
 /// Starts a new conference in the free `room` (opened, or open and vacant)
-/// for an escalated two-party call, without lock or pin, so that nobody may
-/// dial into it; lists it among the escalated rooms.
-fn make_adhoc(room: &str) {
-    forget_conference(room);
+/// that `holder` claimed for an escalated two-party call, without lock or
+/// pin, so that nobody may dial into it; lists it among the escalated rooms.
+fn make_adhoc(room: &str, holder: &str) {
+    forget_conference(&Host, room, holder);
     // The room is open, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, ADHOC, "1");
     // Past the store's bounds the room is not listed: once its conference
@@ -385,7 +448,7 @@ pub fn first_free(
         .or_else(|| {
             range()
                 .filter(|room| acceptable(room))
-                .find(|room| host.is_vacant(room) && take(room))
+                .find(|room| host.vacant_but_for(room, "") && take(room))
         })
 }
 
@@ -398,7 +461,7 @@ pub fn release_stale_adhoc(host: &impl RoomHost) {
     for room in adhoc_rooms(host) {
         if !is_adhoc_in(host, &room) {
             unlist_adhoc(host, &room);
-        } else if host.is_vacant(&room) {
+        } else if host.vacant_but_for(&room, "") {
             // Not `forget_conference`: an escalation may be claiming the room
             // this moment, and its mark, once set, keeps the keep.
             host.drop_stale_keep(&room);
@@ -439,6 +502,7 @@ pub mod fake {
     use super::{ADHOC, RoomHost, adhoc_key};
     use std::cell::{Cell, RefCell};
     use std::collections::{BTreeMap, BTreeSet};
+    use switchyard_sdk::JoinOptions;
     use switchyard_sdk::store::Kv;
     use switchyard_sdk::types::Error;
 
@@ -447,8 +511,11 @@ pub mod fake {
     pub struct FakeHost {
         /// The open rooms, each with its meta.
         pub rooms: RefCell<BTreeMap<String, BTreeMap<String, String>>>,
-        /// The open rooms with nobody in or out of them.
+        /// The open rooms with nobody in or out of them but the calls
+        /// [`FakeHost::listed`] lists.
         pub vacant: RefCell<BTreeSet<String>>,
+        /// The calls that joined each room through this host, in order.
+        pub listed: RefCell<BTreeMap<String, Vec<String>>>,
         /// The store.
         pub kv: RefCell<BTreeMap<String, String>>,
         /// The rooms whose stale keep was dropped.
@@ -528,14 +595,46 @@ pub mod fake {
             self.rooms.borrow().get(room)?.get(key).cloned()
         }
 
-        fn is_vacant(&self, room: &str) -> bool {
+        fn set_meta(&self, room: &str, key: &str, value: &str) {
             self.ask();
-            !self.rooms.borrow().contains_key(room) || self.vacant.borrow().contains(room)
+            if let Some(meta) = self.rooms.borrow_mut().get_mut(room) {
+                meta.insert(key.to_owned(), value.to_owned());
+            }
+        }
+
+        fn vacant_but_for(&self, room: &str, me: &str) -> bool {
+            self.ask();
+            let listed = self.listed.borrow();
+            let others = listed.get(room).is_some_and(|c| c.iter().any(|c| c != me));
+            !others
+                && (!self.rooms.borrow().contains_key(room) || self.vacant.borrow().contains(room))
         }
 
         fn drop_stale_keep(&self, room: &str) {
             self.ask();
             self.released.borrow_mut().push(room.to_owned());
+        }
+
+        fn join(&self, call: &str, room: &str, _: &JoinOptions) -> Result<u32, Error> {
+            self.leave(call);
+            // Rooms open but not vacant have someone this host does not list.
+            let occupied = !self.open(room) && !self.vacant.borrow().contains(room);
+            let mut listed = self.listed.borrow_mut();
+            let calls = listed.entry(room.to_owned()).or_default();
+            calls.push(call.to_owned());
+            Ok(u32::from(occupied) + u32::try_from(calls.len() - 1).unwrap_or(u32::MAX))
+        }
+
+        fn leave(&self, call: &str) {
+            self.ask();
+            for calls in self.listed.borrow_mut().values_mut() {
+                calls.retain(|c| c != call);
+            }
+        }
+
+        fn out_count(&self, _: &str, _: &str) -> usize {
+            self.ask();
+            0
         }
     }
 }
@@ -610,6 +709,30 @@ mod tests {
         assert_eq!(picked.as_deref(), Some("9500"), "then the first vacant");
         let unacceptable = first_free(&host, (9000, 9999), |room| room != "9500", |_| true);
         assert_eq!(unacceptable, None);
+    }
+
+    #[test]
+    fn a_conference_is_forgotten_only_while_nobody_claims_its_room() {
+        let host = FakeHost::default();
+        host.open("9000");
+        host.vacant.borrow_mut().insert("9000".into());
+        let meta = |key: &str| host.meta("9000", key);
+        // A caller claimed the room after the last one left, and set its pin.
+        host.join("c2", "9000", &JoinOptions::number("200"))
+            .unwrap();
+        host.set_meta("9000", PIN, "1234");
+        forget_conference(&host, "9000", "c1");
+        assert_eq!(
+            meta(PIN).as_deref(),
+            Some("1234"),
+            "the new conference's pin"
+        );
+        host.leave("c2");
+        host.set_meta("9000", LOCKED, "1");
+        forget_conference(&host, "9000", "c1");
+        assert_eq!(meta(PIN).as_deref(), Some(""));
+        assert_eq!(meta(LOCKED).as_deref(), Some(""));
+        assert_eq!(meta(ADHOC), None, "only what is set is cleared");
     }
 
     fn listed(calls: &[&str]) -> Vec<ParticipantInfo> {
