@@ -87,6 +87,15 @@ pub enum MediaOp {
         /// Codec and peer.
         params: LegParams,
     },
+    /// Count the leg's RTP timeout afresh, as if its peer's RTP had just come (see
+    /// [`Worker::rearm_rtp_timeout`](switchyard_media::Worker::rearm_rtp_timeout)); its
+    /// parameters and media carry on untouched.
+    RearmRtpTimeout {
+        /// The worker.
+        worker: usize,
+        /// The leg.
+        leg: LegId,
+    },
     /// The leg is gone; its socket closes.
     RemoveLeg {
         /// The worker.

@@ -91,6 +91,7 @@ fn workers_of(op: &MediaOp) -> [Option<usize>; 2] {
         MediaOp::Move { from, to, .. } => [Some(from), Some(to)],
         MediaOp::AddLeg { worker, .. }
         | MediaOp::UpdateLeg { worker, .. }
+        | MediaOp::RearmRtpTimeout { worker, .. }
         | MediaOp::RemoveLeg { worker, .. }
         | MediaOp::Join { worker, .. }
         | MediaOp::Leave { worker, .. }
@@ -126,5 +127,15 @@ mod tests {
         backlog.done(0);
         assert_eq!(backlog.waiting(0), 0);
         assert_eq!(backlog.waiting(7), 0, "no such worker");
+    }
+
+    #[test]
+    fn a_rearmed_rtp_timeout_counts_once_for_its_worker() {
+        let backlog = MediaBacklog::new(2);
+        backlog.emitted(&MediaOp::RearmRtpTimeout {
+            worker: 1,
+            leg: switchyard_media::LegId(1),
+        });
+        assert_eq!((backlog.waiting(0), backlog.waiting(1)), (0, 1));
     }
 }

@@ -823,10 +823,15 @@ fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
-    // Each leg stops receiving and starts again: its worker counts its timeout afresh.
+    // Each leg's worker counts its timeout afresh, once; the leg never stops receiving for
+    // it (the placed leg's update is the callee's answer).
     for call in [incoming, placed] {
-        let directions: Vec<MediaDirection> = w.media[before..]
-            .iter()
+        let ops = w.media[before..].iter();
+        let rearms = ops
+            .clone()
+            .filter(|op| matches!(op, MediaOp::RearmRtpTimeout { leg, .. } if *leg == call.leg()))
+            .count();
+        let directions: Vec<MediaDirection> = ops
             .filter_map(|op| match op {
                 MediaOp::UpdateLeg { leg, params, .. } if *leg == call.leg() => {
                     Some(params.direction)
@@ -834,8 +839,9 @@ fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout
                 _ => None,
             })
             .collect();
+        assert_eq!(rearms, 1, "{call}");
         assert!(
-            directions.ends_with(&[MediaDirection::SendOnly, MediaDirection::SendRecv]),
+            directions.iter().all(|d| *d == MediaDirection::SendRecv),
             "{call}: {directions:?}"
         );
     }

@@ -378,8 +378,7 @@ impl Leg {
             self.inband = inband_detector(&params, self.rate);
         }
         if params.direction.expects_steady_rtp() && !old.direction.expects_steady_rtp() {
-            self.last_heard = now;
-            self.timed_out = false;
+            self.rearm_rtp_timeout(now);
         }
         if self.restarts_stream(&params) {
             self.out.restart(RtpSender::new(rng, params.payload_type));
@@ -390,6 +389,12 @@ impl Leg {
             .configure(params.codec, params.payload_type, params.ptime_ms);
         self.params = params;
         replaced
+    }
+
+    /// Counts its RTP timeout afresh from `now`, to be raised again after as long a silence.
+    pub(crate) fn rearm_rtp_timeout(&mut self, now: Instant) {
+        self.last_heard = now;
+        self.timed_out = false;
     }
 
     /// Whether adopting `params` starts a new outgoing stream, its own SSRC (see
@@ -508,8 +513,7 @@ impl Leg {
         if !self.params.direction.receives() {
             return Received::NotReceiving;
         }
-        self.last_heard = now;
-        self.timed_out = false;
+        self.rearm_rtp_timeout(now);
         let pt = rtp.payload_type();
         let incoming = self.params.incoming();
         let other_law = Some(pt) == incoming.other_law;

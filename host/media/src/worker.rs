@@ -43,8 +43,8 @@ pub struct WorkerConfig {
     /// length the worker runs now (160, 320 or 960 samples at 8, 16 or 48 kHz).
     pub packet_time: Duration,
     /// Silence from a leg that receives for this long, neither RTP nor RTCP coming from its
-    /// peer, raises [`MediaEvent::RtpTimeout`] once (re-armed when either arrives again);
-    /// `None` never does.
+    /// peer, raises [`MediaEvent::RtpTimeout`] once (re-armed when either arrives again, or by
+    /// [`Worker::rearm_rtp_timeout`]); `None` never does.
     pub rtp_timeout: Option<Duration>,
     /// The lowest (and first) target playout delay of every leg's jitter buffer; it adapts to
     /// the measured jitter up to [`MAX_JITTER_DELAY`](crate::MAX_JITTER_DELAY). A packet
@@ -425,6 +425,17 @@ impl Worker {
         };
         let replaced = state.update(now, params, shared, &mut self.rng);
         self.retired.accumulate(&replaced);
+    }
+
+    /// Counts the leg's RTP timeout afresh from `now`, as if its peer's RTP had just come: a
+    /// leg whose [`MediaEvent::RtpTimeout`] was raised raises it again once silent for
+    /// [`WorkerConfig::rtp_timeout`] from `now`, and one still counting starts over. Its
+    /// parameters, codec and jitter buffer are untouched, and so is what it sends; a leg that
+    /// does not receive still raises none; an unknown leg is ignored.
+    pub fn rearm_rtp_timeout(&mut self, leg: LegId, now: Instant) {
+        if let Some(state) = self.legs.get_mut(&leg) {
+            state.rearm_rtp_timeout(now);
+        }
     }
 
     /// Removes a leg at `now`, taking it out of its room or bridge (its peer is then alone),

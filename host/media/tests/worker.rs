@@ -604,6 +604,74 @@ fn silence_raises_one_rtp_timeout_rearmed_by_traffic() {
 }
 
 #[test]
+fn a_rearmed_rtp_timeout_fires_again_one_timeout_later_unless_rtp_comes() {
+    let config = WorkerConfig {
+        rtp_timeout: Some(Duration::from_secs(1)),
+        ..WorkerConfig::default()
+    };
+    let (mut worker, start) = worker_with(&[A, B], config);
+    // Both peers silent from the start: both time out once, at 1 s.
+    let mut timeouts = Vec::new();
+    for _ in 0..75 {
+        let deadline = worker.next_tick();
+        tick(&mut worker);
+        timeouts.extend(
+            events(&mut worker)
+                .into_iter()
+                .map(|e| (e, deadline - start)),
+        );
+    }
+    let second = Duration::from_secs(1);
+    assert_eq!(
+        timeouts,
+        [A, B].map(|leg| (MediaEvent::RtpTimeout { leg }, second))
+    );
+    let rearmed = worker.next_tick() - Duration::from_millis(7);
+    worker.rearm_rtp_timeout(A, rearmed);
+    worker.rearm_rtp_timeout(B, rearmed);
+    // A's peer stays silent; B's talks from the re-arm on.
+    let mut peer = TonePeer::new(B, Codec::Pcmu, 500.0);
+    let mut timeouts = Vec::new();
+    for _ in 0..150 {
+        let deadline = worker.next_tick();
+        peer.send(&mut worker, Duration::ZERO);
+        tick(&mut worker);
+        timeouts.extend(events(&mut worker).into_iter().map(|e| (e, deadline)));
+    }
+    // The first tick at or past one timeout after the re-arm.
+    let due = rearmed + second + Duration::from_millis(7);
+    assert_eq!(timeouts, [(MediaEvent::RtpTimeout { leg: A }, due)]);
+}
+
+#[test]
+fn a_rearmed_rtp_timeout_leaves_the_legs_stream_decoded_as_before() {
+    let start = Instant::now();
+    let mut worker = worker_at(start, 7, &[(A, Codec::G722), (B, Codec::Pcmu)]);
+    for leg in [A, B] {
+        worker.join(leg, RoomId("r".into()));
+    }
+    let mut talker = TonePeer::new(A, Codec::G722, 440.0);
+    let mut heard = Listener::new(B, Codec::Pcmu);
+    for frame in 0..150 {
+        let lead = Duration::from_millis(1);
+        talker.send(&mut worker, lead);
+        if frame == 75 {
+            // Mid-stream: a packet waits in A's jitter buffer, its decoder's state runs on.
+            worker.rearm_rtp_timeout(A, worker.next_tick() - lead);
+        }
+        heard.take(&tick(&mut worker));
+    }
+    let samples = &heard.heard[heard.heard.len() / 5..];
+    assert_continuous_tone(&"B hearing A", samples, 8000);
+    let jitter = worker.stats().jitter;
+    assert_eq!(
+        (jitter.played, jitter.concealed),
+        (jitter.received, 0),
+        "every packet played, none concealed: {jitter:?}"
+    );
+}
+
+#[test]
 fn an_rtp_timeout_past_the_clocks_end_never_fires() {
     let config = WorkerConfig {
         rtp_timeout: Some(Duration::from_secs(u64::MAX)),

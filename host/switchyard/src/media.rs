@@ -86,6 +86,8 @@ enum WorkerCommand {
     SendDtmf(LegId, String),
     /// New parameters for a live leg (a re-negotiated session).
     Update(LegId, Box<LegParams>),
+    /// Count the leg's RTP timeout afresh from now.
+    RearmRtpTimeout(LegId),
     Play {
         leg: LegId,
         prompts: Vec<Arc<Prompt>>,
@@ -138,6 +140,7 @@ impl WorkerCommand {
             | WorkerCommand::SetGain(leg, _)
             | WorkerCommand::SendDtmf(leg, _)
             | WorkerCommand::Update(leg, _)
+            | WorkerCommand::RearmRtpTimeout(leg)
             | WorkerCommand::Stop(leg, _) => [Some(*leg), None],
             WorkerCommand::Announce { .. }
             | WorkerCommand::StopAnnouncement(_)
@@ -374,6 +377,9 @@ impl MediaPool {
                 leg,
                 params,
             } => self.send(worker, WorkerCommand::Update(leg, Box::new(params))),
+            MediaOp::RearmRtpTimeout { worker, leg } => {
+                self.send(worker, WorkerCommand::RearmRtpTimeout(leg));
+            }
         }
     }
 
@@ -557,6 +563,7 @@ fn execute(
         }
         WorkerCommand::SetGain(leg, gain_db) => worker.set_gain(leg, gain_db),
         WorkerCommand::Update(leg, params) => worker.update_leg(Instant::now(), leg, *params),
+        WorkerCommand::RearmRtpTimeout(leg) => worker.rearm_rtp_timeout(leg, Instant::now()),
         WorkerCommand::Play {
             leg,
             prompts,

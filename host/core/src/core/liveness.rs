@@ -21,7 +21,6 @@
 //! [`SessionTimers::DEFAULT_MAX_INTERVAL`]: switchyard_sip::SessionTimers::DEFAULT_MAX_INTERVAL
 
 use std::time::{Duration, Instant};
-use switchyard_media::{LegParams, MediaDirection};
 
 use super::CallCore;
 use crate::call::{CallId, Phase};
@@ -101,9 +100,9 @@ impl CallCore {
 
     /// `call` was just answered: if its peer was silent before
     /// ([`silent_before_answer`](Self::silent_before_answer)), its worker, which raises the
-    /// RTP timeout once until RTP or RTCP comes, counts it afresh, as for a leg that starts
-    /// receiving: the leg stops receiving for a moment, so that a peer still silent once
-    /// answered ends the call.
+    /// RTP timeout once until RTP or RTCP comes, counts it afresh from now, so that a peer
+    /// still silent once answered ends the call. A leg that need not receive steady RTP has
+    /// no timeout to count.
     pub(super) fn rearm_rtp_timeout(&mut self, call: CallId) {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
@@ -114,20 +113,12 @@ impl CallCore {
         let (Some(worker), Some(session)) = (state.worker, state.session.as_ref()) else {
             return;
         };
-        let params = session.leg_params();
-        if !params.direction.expects_steady_rtp() {
+        if !session.direction().expects_steady_rtp() {
             return;
         }
-        let deaf = LegParams {
-            direction: MediaDirection::SendOnly,
-            ..params.clone()
-        };
-        for params in [deaf, params] {
-            self.media(MediaOp::UpdateLeg {
-                worker,
-                leg: call.leg(),
-                params,
-            });
-        }
+        self.media(MediaOp::RearmRtpTimeout {
+            worker,
+            leg: call.leg(),
+        });
     }
 }

@@ -354,7 +354,8 @@ mod tests {
         // A leg that arrives: what waited for it is carried out, and counted off.
         send(&mut to, WorkerCommand::Expect(LEG));
         send(&mut to, WorkerCommand::SetDeaf(LEG, true));
-        assert_eq!(backlog.waiting(0), 1);
+        send(&mut to, WorkerCommand::RearmRtpTimeout(LEG));
+        assert_eq!(backlog.waiting(0), 2);
         let arrival = WorkerCommand::AddLeg {
             leg: LEG,
             params: params(),
