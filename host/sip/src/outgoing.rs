@@ -12,7 +12,7 @@ use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::UpdateReply;
 use crate::transaction::TxId;
-use crate::transport::{Transport, TransportAddr};
+use crate::transport::{Routed, Transport, TransportAddr};
 use crate::{address, uri};
 
 /// The most dialogs one INVITE may create (forks answering, RFC 6026 §7.2): early dialogs
@@ -216,9 +216,9 @@ pub(crate) struct Placed {
     pub(crate) heard: bool,
     /// Whether the application gave up.
     pub(crate) hangup: Hangup,
-    /// The ACK sent for each 2xx, by the To tag of its dialog, and where it went: sent again
-    /// for each retransmission of that 2xx (§13.2.2.4).
-    pub(crate) acks: Vec<(String, Vec<u8>, TransportAddr)>,
+    /// The ACK sent for each 2xx, by the To tag of its dialog, routed by its size (§18.1.1):
+    /// sent again as last sent for each retransmission of that 2xx (§13.2.2.4).
+    pub(crate) acks: Vec<(String, Routed)>,
     /// The early dialogs of the latest INVITE (§12.1.2: each provisional response with a To
     /// tag makes one), at most [`MAX_DIALOGS`].
     pub(crate) early_dialogs: Vec<EarlyDialog>,
@@ -298,6 +298,23 @@ impl Placed {
     /// Whether a 2xx arrived.
     pub(crate) fn answered(&self) -> bool {
         self.stage == Stage::Accepted
+    }
+
+    /// Routes back to UDP each ACK of a 2xx that went to `failed` over TCP for its size only
+    /// ([`Routed::back_to_udp`]), and returns them, to be sent again.
+    pub(crate) fn acks_back_to_udp(
+        &mut self,
+        failed: TransportAddr,
+    ) -> impl Iterator<Item = &Routed> {
+        self.acks.iter_mut().filter_map(move |(_, ack)| {
+            let back = ack.destination().same_place(&failed) && ack.back_to_udp();
+            back.then_some(&*ack)
+        })
+    }
+
+    /// Whether an ACK of a 2xx went over TCP for its size only, bound for UDP.
+    pub(crate) fn has_ack_moved_for_size(&self) -> bool {
+        self.acks.iter().any(|(_, ack)| ack.moved_for_size())
     }
 
     /// Where its INVITE went over TCP, until a 2xx arrives: the connection its final

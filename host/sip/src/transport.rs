@@ -3,6 +3,8 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+use crate::via;
+
 /// The largest request sent over UDP: the path MTU being unknown, a larger one goes over TCP
 /// (RFC 3261 §18.1.1: "larger than 1300 bytes and the path MTU is unknown").
 pub(crate) const MAX_UDP_REQUEST: usize = 1300;
@@ -90,6 +92,72 @@ impl TransportAddr {
     #[cfg(test)]
     pub(crate) fn udp(addr: SocketAddr) -> Self {
         Self::new(Transport::Udp, addr)
+    }
+}
+
+/// A request of ours and where it goes, by the size rule of §18.1.1: bound for UDP but larger
+/// than [`MAX_UDP_REQUEST`], it goes over TCP to the same address and port, its top Via naming
+/// TCP, and may go back to UDP once ([`Routed::back_to_udp`]).
+#[derive(Debug)]
+pub(crate) struct Routed {
+    /// The request, its top Via naming the transport it goes over.
+    request: Vec<u8>,
+    /// Where it goes, and over which transport.
+    destination: TransportAddr,
+    /// Whether it goes over TCP for its size only, bound for UDP.
+    moved_for_size: bool,
+}
+
+impl Routed {
+    /// `request`, built with its top Via naming `destination`'s transport, routed to
+    /// `destination`: over TCP instead if that is UDP and the request is larger than
+    /// [`MAX_UDP_REQUEST`].
+    pub(crate) fn new(request: Vec<u8>, destination: TransportAddr) -> Self {
+        let moved_for_size =
+            destination.transport == Transport::Udp && request.len() > MAX_UDP_REQUEST;
+        let mut routed = Self {
+            request,
+            destination,
+            moved_for_size,
+        };
+        if moved_for_size {
+            routed.move_to(Transport::Tcp);
+        }
+        routed
+    }
+
+    /// The request as it goes.
+    pub(crate) fn request(&self) -> &[u8] {
+        &self.request
+    }
+
+    /// Where the request goes, over the transport its top Via names.
+    pub(crate) fn destination(&self) -> TransportAddr {
+        self.destination
+    }
+
+    /// Whether the request goes over TCP for its size only: a failure of TCP to its
+    /// destination sends it back to UDP ([`Routed::back_to_udp`]).
+    pub(crate) fn moved_for_size(&self) -> bool {
+        self.moved_for_size
+    }
+
+    /// Routes the request over UDP again, its top Via naming UDP, if it went over TCP for its
+    /// size only and not back already; returns whether it did. §18.1.1: a request whose TCP
+    /// connection could not be made "SHOULD" be retried over UDP, which is done once.
+    pub(crate) fn back_to_udp(&mut self) -> bool {
+        if !self.moved_for_size {
+            return false;
+        }
+        self.moved_for_size = false;
+        self.move_to(Transport::Udp);
+        true
+    }
+
+    /// Routes the request over `transport`, its top Via naming it.
+    fn move_to(&mut self, transport: Transport) {
+        via::set_top_transport(&mut self.request, transport);
+        self.destination.transport = transport;
     }
 }
 

@@ -16,7 +16,7 @@ mod tests;
 mod transport_failure;
 mod update;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -331,6 +331,9 @@ pub struct Endpoint {
     /// Calls we placed, from the INVITE until its final response (after a 2xx, until
     /// Timer M); an answered one is also in `calls`.
     placed: HashMap<CallKey, Box<Placed>>,
+    /// The calls in `placed` with an ACK of a 2xx that went over TCP for its size only, bound
+    /// for UDP: the ones a failure of TCP may send one again over UDP (§18.1.1).
+    acks_moved_for_size: BTreeSet<CallKey>,
     /// The calls in `placed` by their Call-ID, which the callee's requests in an early dialog
     /// name.
     placed_call_ids: HashMap<String, CallKey>,
@@ -383,6 +386,7 @@ impl Endpoint {
             session_timers: SessionTimers::default(),
             offer_method: OfferMethod::default(),
             placed: HashMap::new(),
+            acks_moved_for_size: BTreeSet::new(),
             placed_call_ids: HashMap::new(),
             authenticators: HashMap::new(),
             releases: HashMap::new(),

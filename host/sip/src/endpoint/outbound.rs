@@ -19,7 +19,7 @@ use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::{self, timer};
 use crate::transaction::{ClientOutcome, InviteClient, Transaction, TxId};
-use crate::transport::TransportAddr;
+use crate::transport::{Routed, TransportAddr};
 use crate::wire::{self, Datagram};
 
 /// The most PRACKs one placed call sends: a callee sends its next reliable provisional
@@ -277,8 +277,8 @@ impl Endpoint {
             return;
         };
         let remote_tag = response.to_tag.clone().unwrap_or_default();
-        if let Some((_, ack, destination)) = placed.acks.iter().find(|(t, ..)| *t == remote_tag) {
-            self.out.resend(*destination, ack);
+        if let Some((_, ack)) = placed.acks.iter().find(|(t, _)| *t == remote_tag) {
+            self.out.resend(ack.destination(), ack.request());
             self.stats.response_retransmissions_received += 1;
             return;
         }
@@ -329,8 +329,13 @@ impl Endpoint {
             &self.user_agent,
             &placed.credential_lines,
         );
-        self.out.send(destination, ack.clone());
-        placed.acks.push((remote_tag, ack, destination));
+        // Sent outside any transaction, it follows the size rule all our requests do.
+        let ack = Routed::new(ack, destination);
+        self.out.send(ack.destination(), ack.request().to_vec());
+        if ack.moved_for_size() {
+            self.acks_moved_for_size.insert(call);
+        }
+        placed.acks.push((remote_tag, ack));
         // The first 2xx takes the INVITE's record; a later one is from another fork.
         let Some(request) = placed.request.take() else {
             self.stats.forked_2xx_released += 1;
@@ -424,6 +429,7 @@ impl Endpoint {
     /// Removes the placed call `call`, and its Call-ID from the index of early dialogs.
     fn forget_placed(&mut self, call: CallKey) -> Option<Box<Placed>> {
         let placed = self.placed.remove(&call)?;
+        self.acks_moved_for_size.remove(&call);
         if let Some(peer) = placed.tcp_peer() {
             self.tcp_peers.release(peer);
         }

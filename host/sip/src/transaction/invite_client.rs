@@ -56,7 +56,7 @@ impl InviteClient {
     /// Where the INVITE went: the destination it was given, over TCP if it was too large for
     /// UDP and its TCP connection did not fail ([`InviteClient::retry_over_udp`]).
     pub(crate) fn destination(&self) -> TransportAddr {
-        self.sent.destination
+        self.sent.destination()
     }
 
     /// The transport to the INVITE's destination failed at `now` before any response: an
@@ -119,18 +119,18 @@ impl InviteClient {
             }
             (State::Accepted, 200..=299) => true,
             (State::Calling | State::Proceeding, _) => {
-                let ack = non_2xx_ack_of(&self.sent.request, Some(to));
-                out.send(self.sent.destination, ack.clone());
+                let ack = non_2xx_ack_of(self.sent.request(), Some(to));
+                out.send(self.sent.destination(), ack.clone());
                 self.ack = Some(ack);
                 self.state = State::Completed;
                 self.timers.clear();
-                let wait = Timer::D.duration_over(self.sent.destination.transport);
+                let wait = Timer::D.duration_over(self.sent.destination().transport);
                 self.timers.arm(Timer::D, now + wait);
                 true
             }
             (State::Completed, 300..) => {
                 if let Some(ack) = &self.ack {
-                    out.resend(self.sent.destination, ack);
+                    out.resend(self.sent.destination(), ack);
                 }
                 false
             }
@@ -146,8 +146,8 @@ impl InviteClient {
         let ack = self
             .ack
             .clone()
-            .unwrap_or_else(|| non_2xx_ack_of(&self.sent.request, None));
-        (ack, self.sent.destination)
+            .unwrap_or_else(|| non_2xx_ack_of(self.sent.request(), None));
+        (ack, self.sent.destination())
     }
 
     /// The CANCEL of the INVITE, sent at `now`, and where it goes: where the INVITE went,
@@ -158,7 +158,7 @@ impl InviteClient {
         if matches!(self.state, State::Calling | State::Proceeding) {
             self.timers.arm(Timer::B, now + Timer::B.duration());
         }
-        (cancel_of(&self.sent.request), self.sent.destination)
+        (cancel_of(self.sent.request()), self.sent.destination())
     }
 
     /// Runs the timers due at `now`; reports [`ClientOutcome::Timeout`] when Timer B fires.
@@ -166,7 +166,7 @@ impl InviteClient {
         while let Some(timer) = self.timers.pop_expired(now) {
             match timer {
                 Timer::A => {
-                    out.resend(self.sent.destination, &self.sent.request);
+                    out.resend(self.sent.destination(), self.sent.request());
                     // §17.1.1.2: Timer A doubles without the T2 cap of Timer E.
                     self.interval = self.interval.saturating_mul(2);
                     self.timers.arm(Timer::A, now + self.interval);

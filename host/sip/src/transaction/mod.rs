@@ -28,8 +28,7 @@ use crate::call::CallKey;
 use crate::method::Method;
 use crate::timer::{Timer, Timers};
 use crate::transmit::Outbox;
-use crate::transport::{MAX_UDP_REQUEST, Transport, TransportAddr};
-use crate::via;
+use crate::transport::{Routed, TransportAddr};
 
 /// What every transaction state machine tells the endpoint: when it next needs its timers run
 /// and whether it is over.
@@ -48,19 +47,12 @@ pub(crate) trait Machine {
 
 /// A client transaction's request as last sent, and where it went.
 #[derive(Debug)]
-struct Sent {
-    /// The request, its top Via naming the transport it went over.
-    request: Vec<u8>,
-    /// Where it went, and over which transport.
-    destination: TransportAddr,
-    /// Whether it went over TCP for its size only, bound for UDP: it may fall back to UDP.
-    moved_for_size: bool,
-}
+struct Sent(Routed);
 
 impl Sent {
-    /// Sends `request` to `destination` at `now`, over TCP rather than UDP if it is larger
-    /// than [`MAX_UDP_REQUEST`] (§18.1.1, its top Via then naming TCP), and returns it with
-    /// its timers armed (see [`Sent::send`]).
+    /// Sends `request` to `destination` at `now`, over TCP rather than UDP if it is too large
+    /// for UDP ([`Routed::new`], §18.1.1), and returns it with its timers armed (see
+    /// [`Sent::send`]).
     fn start(
         now: Instant,
         destination: TransportAddr,
@@ -68,51 +60,41 @@ impl Sent {
         timers: [Timer; 2],
         out: &mut Outbox,
     ) -> (Self, Timers) {
-        let moved_for_size =
-            destination.transport == Transport::Udp && request.len() > MAX_UDP_REQUEST;
-        let mut sent = Self {
-            request,
-            destination,
-            moved_for_size,
-        };
-        if moved_for_size {
-            sent.move_to(Transport::Tcp);
-        }
+        let sent = Self(Routed::new(request, destination));
         let timers = sent.send(now, timers, out);
         (sent, timers)
     }
 
+    /// The request as sent.
+    fn request(&self) -> &[u8] {
+        self.0.request()
+    }
+
+    /// Where the request went, over the transport its top Via names.
+    fn destination(&self) -> TransportAddr {
+        self.0.destination()
+    }
+
     /// Sends the request again over UDP at `now` if it went over TCP for its size only,
-    /// returning its timers armed anew; `None`, sending nothing, otherwise. §18.1.1: a request
-    /// that would have gone over UDP and whose TCP connection could not be made "SHOULD" be
-    /// retried over UDP, once.
+    /// returning its timers armed anew; `None`, sending nothing, otherwise
+    /// ([`Routed::back_to_udp`]).
     fn retry_over_udp(
         &mut self,
         now: Instant,
         timers: [Timer; 2],
         out: &mut Outbox,
     ) -> Option<Timers> {
-        if !self.moved_for_size {
-            return None;
-        }
-        self.moved_for_size = false;
-        self.move_to(Transport::Udp);
-        Some(self.send(now, timers, out))
-    }
-
-    /// Sends the request over `transport` from now on, its top Via naming it (§18.1.1).
-    fn move_to(&mut self, transport: Transport) {
-        via::set_top_transport(&mut self.request, transport);
-        self.destination.transport = transport;
+        self.0.back_to_udp().then(|| self.send(now, timers, out))
     }
 
     /// Sends the request at `now` and returns its timers armed: `retransmit` (Timer A or E),
     /// except over a reliable transport, and `give_up` (Timer B or F), each for its first
     /// duration (§17.1.1.2, §17.1.2.2).
     fn send(&self, now: Instant, [retransmit, give_up]: [Timer; 2], out: &mut Outbox) -> Timers {
-        out.send(self.destination, self.request.clone());
+        let destination = self.destination();
+        out.send(destination, self.request().to_vec());
         let mut timers = Timers::default();
-        if !self.destination.transport.is_reliable() {
+        if !destination.transport.is_reliable() {
             timers.arm(retransmit, now + retransmit.duration());
         }
         timers.arm(give_up, now + give_up.duration());

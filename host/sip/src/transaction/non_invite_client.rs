@@ -61,7 +61,7 @@ impl NonInviteClient {
     /// Where the request went: the destination it was given, over TCP if it was too large
     /// for UDP and its TCP connection did not fail ([`NonInviteClient::retry_over_udp`]).
     pub(crate) fn destination(&self) -> TransportAddr {
-        self.sent.destination
+        self.sent.destination()
     }
 
     /// The transport to the request's destination failed at `now` before any response: a
@@ -95,7 +95,7 @@ impl NonInviteClient {
             State::Trying | State::Proceeding => {
                 self.state = State::Completed;
                 self.timers.clear();
-                let wait = Timer::K.duration_over(self.sent.destination.transport);
+                let wait = Timer::K.duration_over(self.sent.destination().transport);
                 self.timers.arm(Timer::K, now + wait);
                 Some(ClientOutcome::Final)
             }
@@ -109,7 +109,7 @@ impl NonInviteClient {
         while let Some(timer) = self.timers.pop_expired(now) {
             match timer {
                 Timer::E => {
-                    out.resend(self.sent.destination, &self.sent.request);
+                    out.resend(self.sent.destination(), self.sent.request());
                     // §17.1.2.2: doubling up to T2 while "Trying", T2 once "Proceeding".
                     self.interval = match self.state {
                         State::Proceeding => T2,

@@ -1,13 +1,14 @@
 //! Requests too large for UDP (RFC 3261 §18.1.1): over 1300 bytes, one bound for UDP goes
 //! over TCP to the same address, its top Via naming TCP, and over UDP again, once, if the
-//! connection cannot be made; the CANCEL and the ACK of a non-2xx go as the INVITE went.
+//! connection cannot be made; the CANCEL and the ACK of a non-2xx go as the INVITE went, and
+//! the ACK of a 2xx, sent outside any transaction, follows the rule by its own size.
 
 use std::time::{Duration, Instant};
 
 use switchyard_sip::testing::{Uas, addr, audio_offer, epoch, rsip::Method};
 use switchyard_sip::{CallKey, Endpoint, EndpointConfig, Event, OutgoingCall, Transmit, Transport};
 
-use crate::pair::{A, P, call_to, header, modified};
+use crate::pair::{A, P, branch, call_to, header, modified};
 
 /// A header line long enough to take a request past 1300 bytes.
 fn padding() -> (String, String) {
@@ -116,13 +117,19 @@ fn via_transport(request: &str) -> &str {
         .unwrap()
 }
 
+/// The UAS answers its latest INVITE with a 2xx carrying `extra` header lines, again for a
+/// retransmission of it (§13.3.1.4), and the messages are exchanged.
+fn send_2xx(link: &mut Link, extra: &str) {
+    let sdp = audio_offer(addr("127.0.0.1:7000"));
+    link.peer.reply(Method::Invite, 200, "OK", extra, &sdp);
+    link.exchange();
+}
+
 /// A call placed to the UAS and answered by it, the 2xx carrying `extra` header lines.
 fn answered(link: &mut Link, call: OutgoingCall, extra: &str) -> CallKey {
     let key = link.ep.invite(link.now, call).unwrap();
     link.exchange();
-    let sdp = audio_offer(addr("127.0.0.1:7000"));
-    link.peer.reply(Method::Invite, 200, "OK", extra, &sdp);
-    link.exchange();
+    send_2xx(link, extra);
     assert!(
         link.events()
             .iter()
@@ -257,4 +264,74 @@ fn the_cancel_and_the_ack_of_a_non_2xx_follow_the_invite_over_tcp() {
     let invite = link.sent("INVITE")[0].1;
     assert_eq!(header(cancel, "Via"), header(invite, "Via"), "§9.1");
     assert_eq!(header(ack, "Via"), header(invite, "Via"), "§17.1.1.3");
+}
+
+/// The caller's ACKs, each with the transport it went over and the transport its Via names.
+fn acks(link: &Link) -> Vec<(Transport, &str)> {
+    link.sent("ACK")
+        .iter()
+        .map(|(t, ack)| (*t, via_transport(ack)))
+        .collect()
+}
+
+#[test]
+fn a_2xx_ack_too_large_for_udp_goes_over_tcp_and_is_sent_again_so() {
+    let mut link = Link::new();
+    // The ACK carries the route set of a long Record-Route (§12.2.1.1); the INVITE is small.
+    answered(&mut link, call_to(P), &long_record_route());
+    let (transport, invite) = link.sent("INVITE")[0];
+    assert_eq!(transport, Transport::Udp);
+    let invite = invite.to_owned();
+    let ack = link.sent("ACK")[0].1.to_owned();
+    assert!(ack.len() > 1300, "{}", ack.len());
+    assert_eq!(acks(&link), [(Transport::Tcp, "TCP")]);
+    // §13.2.2.4: the ACK of a 2xx is a request of its own, not of the INVITE's transaction.
+    assert_ne!(branch(&ack), branch(&invite));
+    send_2xx(&mut link, &long_record_route());
+    assert_eq!(acks(&link), [(Transport::Tcp, "TCP"); 2]);
+    assert_eq!(link.sent("ACK")[1].1, ack, "the same ACK");
+}
+
+#[test]
+fn a_failed_connection_sends_a_large_2xx_ack_again_over_udp_once() {
+    let mut link = Link::new();
+    answered(&mut link, call_to(P), &long_record_route());
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    assert_eq!(
+        acks(&link),
+        [(Transport::Tcp, "TCP"), (Transport::Udp, "UDP")]
+    );
+    let sent = link.sent("ACK");
+    assert_eq!(
+        header(sent[1].1, "Via"),
+        Some(
+            header(sent[0].1, "Via")
+                .unwrap()
+                .replacen("TCP", "UDP", 1)
+                .as_str()
+        ),
+        "the same ACK, its branch kept"
+    );
+    assert_eq!(link.events(), [], "the call goes on");
+    // Once: a later failure of TCP there is no longer the ACK's.
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    assert_eq!(acks(&link).len(), 2);
+    // A retransmitted 2xx gets the ACK that went over UDP.
+    send_2xx(&mut link, &long_record_route());
+    assert_eq!(acks(&link)[2..], [(Transport::Udp, "UDP")]);
+    assert_eq!(link.sent("ACK")[2].1, link.sent("ACK")[1].1);
+    assert_eq!(link.ep.stats().transport_failures, 0, "nothing given up");
+}
+
+#[test]
+fn a_small_2xx_ack_stays_on_udp() {
+    let mut link = Link::new();
+    answered(&mut link, call_to(P), "");
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    send_2xx(&mut link, "");
+    assert_eq!(acks(&link), [(Transport::Udp, "UDP"); 2]);
+    assert!(link.sent("ACK")[0].1.len() <= 1300);
 }
