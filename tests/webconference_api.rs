@@ -650,6 +650,57 @@ fn mute_and_kickout_find_finished_participants_and_invitations_as_sems_does() {
 }
 
 #[test]
+fn an_id_invited_again_after_its_call_finished_is_listed_and_muted_as_an_invitation() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let invite = |number: &str| {
+        wc(
+            &server,
+            &format!("s.addParticipant({room:?}, 'p1', {number:?})"),
+        )
+    };
+    assert_eq!(invite("100"), "[200, 'OK']");
+    let phone = Phone::call(
+        server.sip,
+        &format!("000777{room}"),
+        "one",
+        &["X-ParticipantID: p1"],
+    );
+    let tag = tag_of(&wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        "p[2] == 3 and p[5] == 'p1'",
+    ));
+    phone.hang_up();
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[2] == 5"),
+    );
+
+    // Invited again while the finished call is still listed (10 s).
+    assert_eq!(invite("n2"), "[200, 'OK']");
+    let listing = format!(
+        "print(repr([(p[0] == {tag:?}, p[1:]) if p[0] else p for p in s.roomInfo({room:?}, {pin:?})[2]]))"
+    );
+    let listed = |muted: u8| {
+        format!(
+            "[(True, ['<sip:one@127.0.0.1>', 5, 'BYE', 0, 'p1']), ['', 'n2', 0, '', {muted}, 'p1']]"
+        )
+    };
+    assert_eq!(python(&server, &listing).trim_end(), listed(0));
+    assert_eq!(
+        wc(&server, &format!("s.mute({room:?}, {pin:?}, '')")),
+        "[0, 'OK']",
+        "the empty tag finds the new invitation"
+    );
+    assert_eq!(python(&server, &listing).trim_end(), listed(1));
+}
+
+#[test]
 fn ids_and_callees_too_long_for_a_listing_are_cut_or_refused_honestly() {
     let server = Server::start();
     let room = random_room();

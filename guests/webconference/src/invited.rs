@@ -5,6 +5,7 @@
 //! without it is not muted).
 
 use crate::fields;
+use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
 
 /// The room meta key holding the invited participants.
 pub const META_KEY: &str = "invited";
@@ -63,6 +64,7 @@ pub fn add(mut invited: Vec<Invited>, new: Invited) -> Vec<Invited> {
 
 /// Sets `muted` on the first invitation still listed (see [`not_joined`]),
 /// which SEMS's `mute` and `unmute` find by the empty tag; false if none is.
+/// `joined` holds the room's [`holders`].
 pub fn set_first_muted(invited: &mut [Invited], joined: &[&str], muted: bool) -> bool {
     match invited.iter_mut().find(|i| is_listed(i, joined)) {
         Some(first) => {
@@ -83,14 +85,14 @@ pub fn remove(invited: &mut Vec<Invited>, participant_id: &str) -> bool {
 }
 
 /// The invited participants still to be listed: those whose participant id no
-/// call in the room has taken (`joined` holds the ids of the room's calls). A
+/// call in the room holds (`joined` holds the room's [`holders`]). A
 /// call takes no invitation without an id, so those are always listed.
 pub fn not_joined<'a>(invited: &'a [Invited], joined: &[&str]) -> Vec<&'a Invited> {
     invited.iter().filter(|i| is_listed(i, joined)).collect()
 }
 
-/// `invited` without the invitations a call in the room took (`joined` holds
-/// the ids of the room's calls). Stored this way, a list read before a call
+/// `invited` without the invitations a call in the room holds (`joined`
+/// holds the room's [`holders`]). Stored this way, a list read before a call
 /// took its invitation cannot bring the invitation back.
 pub fn without_taken(mut invited: Vec<Invited>, joined: &[&str]) -> Vec<Invited> {
     invited.retain(|i| is_listed(i, joined));
@@ -104,6 +106,67 @@ pub fn keeps_room(invited: &[Invited], timed_out: bool) -> bool {
     !invited.is_empty() && !timed_out
 }
 
+/// The participant ids of the listed calls that hold the invitation of their
+/// id: all but the finished ones. A finished call took its invitation when it
+/// joined; one of that id invited since is a new invitation, listed beside
+/// it, as SEMS merges a new invitation only into an entry without a call.
+pub fn holders(participants: &[ParticipantInfo]) -> Vec<&str> {
+    participants
+        .iter()
+        .filter(|p| p.status != ParticipantStatus::Finished)
+        .map(|p| p.participant_id.as_str())
+        .collect()
+}
+
+/// A room as [`store`] reads and writes its invitations.
+pub trait InvitationRoom {
+    /// Why the invitations could not be written.
+    type Error;
+    /// The participants the room lists now.
+    fn participants(&self) -> Vec<ParticipantInfo>;
+    /// Stores `meta` (see [`encode`]) as the room's invitations.
+    fn set_invited(&self, meta: &str) -> Result<(), Self::Error>;
+    /// Whether the room has run out of time.
+    fn timed_out(&self) -> bool;
+    /// Has the host keep the room while it is empty, or not; a failure is
+    /// the implementation's to report, the invitations being stored.
+    fn set_keep(&self, keep: bool);
+}
+
+/// Stores `list` as the room's invitations, less those a call in the room
+/// holds (see [`holders`]), and has the host keep the room while it holds
+/// any (see [`keeps_room`]).
+pub fn store<R: InvitationRoom>(room: &R, list: Vec<Invited>) -> Result<(), R::Error> {
+    // The host has no compare-and-set: a call that joined since `list` was
+    // read took its invitation from what was stored then, and this write
+    // brings that invitation back. Such a call is listed before it reads the
+    // list, so the look after each write sees it, and the invitation goes
+    // again; a call listed only after that look reads what this wrote. Each
+    // rewrite only removes, so this ends. Still open: an invitation another
+    // instance adds between the read of `list` and this write is lost, and
+    // when two such writes interleave, the keep flag of one may stay with
+    // the list of the other until the next store.
+    let mut list = untaken(room, list);
+    loop {
+        write(room, &list)?;
+        let left = untaken(room, list.clone());
+        if left.len() == list.len() {
+            return Ok(());
+        }
+        list = left;
+    }
+}
+
+fn untaken<R: InvitationRoom>(room: &R, list: Vec<Invited>) -> Vec<Invited> {
+    without_taken(list, &holders(&room.participants()))
+}
+
+fn write<R: InvitationRoom>(room: &R, list: &[Invited]) -> Result<(), R::Error> {
+    room.set_invited(&encode(list))?;
+    room.set_keep(keeps_room(list, room.timed_out()));
+    Ok(())
+}
+
 fn is_listed(invited: &Invited, joined: &[&str]) -> bool {
     invited.participant_id.is_empty() || !joined.contains(&invited.participant_id.as_str())
 }
@@ -111,6 +174,7 @@ fn is_listed(invited: &Invited, joined: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::{Cell, RefCell};
 
     fn invited(id: &str, number: &str) -> Invited {
         Invited {
@@ -214,5 +278,116 @@ mod tests {
     fn joined_participants_are_listed_by_their_call_only() {
         let list = vec![invited("p1", "100"), invited("p2", "200")];
         assert_eq!(not_joined(&list, &["p2", ""]), vec![&list[0]]);
+    }
+
+    fn participant(id: &str, status: ParticipantStatus) -> ParticipantInfo {
+        ParticipantInfo {
+            call: format!("c-{id}"),
+            number: String::new(),
+            status,
+            reason: String::new(),
+            muted: false,
+            participant_id: id.to_owned(),
+            listen_only: false,
+            talking: false,
+        }
+    }
+
+    #[test]
+    fn a_finished_call_holds_no_invitation() {
+        let participants = [
+            participant("p1", ParticipantStatus::Finished),
+            participant("p2", ParticipantStatus::Connected),
+        ];
+        assert_eq!(holders(&participants), vec!["p2"]);
+        let list = vec![invited("p1", "101"), invited("p2", "200")];
+        assert_eq!(
+            not_joined(&list, &holders(&participants)),
+            vec![&list[0]],
+            "p1 invited again beside its finished call"
+        );
+    }
+
+    /// A room's participants, invitations and keep flag, in memory.
+    #[derive(Default)]
+    struct Room {
+        participants: RefCell<Vec<ParticipantInfo>>,
+        invited: RefCell<String>,
+        keep: Cell<bool>,
+    }
+
+    impl Room {
+        fn join(&self, id: &str) {
+            let joined = participant(id, ParticipantStatus::Connected);
+            self.participants.borrow_mut().push(joined);
+        }
+    }
+
+    /// One call's instance using `room`; `before_first_write` runs just
+    /// before its first write, as if another instance ran then.
+    struct Caller<'a> {
+        room: &'a Room,
+        before_first_write: Cell<Option<Box<dyn FnOnce() + 'a>>>,
+    }
+
+    impl<'a> Caller<'a> {
+        fn new(room: &'a Room) -> Self {
+            Caller {
+                room,
+                before_first_write: Cell::new(None),
+            }
+        }
+
+        /// What a call joining with `id` does: takes its invitation.
+        fn take(&self, id: &str) {
+            let mut list = decode(&self.room.invited.borrow());
+            assert!(remove(&mut list, id), "{id} invited");
+            store(self, list).unwrap();
+        }
+    }
+
+    impl InvitationRoom for Caller<'_> {
+        type Error = ();
+
+        fn participants(&self) -> Vec<ParticipantInfo> {
+            self.room.participants.borrow().clone()
+        }
+
+        fn set_invited(&self, meta: &str) -> Result<(), ()> {
+            if let Some(other) = self.before_first_write.take() {
+                other();
+            }
+            *self.room.invited.borrow_mut() = meta.to_owned();
+            Ok(())
+        }
+
+        fn timed_out(&self) -> bool {
+            false
+        }
+
+        fn set_keep(&self, keep: bool) {
+            self.room.keep.set(keep);
+        }
+    }
+
+    #[test]
+    fn two_invitees_joining_at_once_leave_neither_invitation_nor_keep() {
+        let room = Room::default();
+        let list = vec![invited("X", "100"), invited("Y", "200")];
+        store(&Caller::new(&room), list).unwrap();
+        assert!(room.keep.get());
+
+        // A joins and looks at the participants; B joins and takes its
+        // invitation from the list A read, before A writes.
+        room.join("X");
+        let b = Caller::new(&room);
+        let a = Caller::new(&room);
+        a.before_first_write.set(Some(Box::new(|| {
+            room.join("Y");
+            b.take("Y");
+        })));
+        a.take("X");
+        assert_eq!(*room.invited.borrow(), "", "no invitation left");
+        assert!(!room.keep.get(), "the room is not kept");
     }
 }

@@ -33,21 +33,14 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<Named>, Fault
     if !room::open_with_pin(settings, &room, &pin) {
         return Ok(None);
     }
-    let participants = rooms::info(&room)
-        .map(|info| info.participants)
-        .unwrap_or_default();
+    let participants = room::participants(&room);
     let listed: Vec<(&str, bool)> = participants
         .iter()
         .map(|p| (p.call.as_str(), p.status == ParticipantStatus::Finished))
         .collect();
     // Only the empty tag can name an invitation: only then is the list read.
-    let invited = tag.is_empty() && {
-        let joined: Vec<&str> = participants
-            .iter()
-            .map(|p| p.participant_id.as_str())
-            .collect();
-        !invited::not_joined(&room::invited(&room), &joined).is_empty()
-    };
+    let invited = tag.is_empty()
+        && !invited::not_joined(&room::invited(&room), &invited::holders(&participants)).is_empty();
     let found = call_tag::find(&tag, &listed, invited);
     Ok(Some(Named { room, tag, found }))
 }

@@ -64,12 +64,9 @@ pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
             Value::Array(Vec::new()),
         ]);
     }
-    let listed = rooms::info(&room)
-        .map(|info| info.participants)
-        .unwrap_or_default();
+    let listed = room::participants(&room);
     let invited = room::invited(&room);
-    let joined: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
-    let waiting = invited::not_joined(&invited, &joined);
+    let waiting = invited::not_joined(&invited, &invited::holders(&listed));
     let calls: Vec<&str> = listed.iter().map(|p| p.call.as_str()).collect();
     let finished_muted = finished_mutes::of_room(&room, &calls);
     let participants = listed
@@ -161,9 +158,7 @@ pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Valu
         .into_iter()
         .filter(|room| room::is_listed(settings, room))
         .filter(|room| {
-            let calls = rooms::info(room)
-                .map(|i| i.participants)
-                .unwrap_or_default();
+            let calls = room::participants(room);
             calls.iter().any(|p| p.participant_id == participant_id)
                 || room::invited(room)
                     .iter()

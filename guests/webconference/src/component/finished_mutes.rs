@@ -1,6 +1,7 @@
 //! The mute flags of finished participants in room meta (see
 //! [`crate::finished_muted`]).
 
+use super::room;
 use crate::finished_muted;
 use std::collections::HashMap;
 use switchyard_sdk::log::{Level, log};
@@ -10,9 +11,7 @@ use switchyard_sdk::types::ParticipantStatus;
 /// Keeps `muted` as the flag of `call` if `room` lists it finished; whether it
 /// does. Flags of calls no longer listed are dropped on the way.
 pub fn set(room: &str, call: &str, muted: bool) -> bool {
-    let participants = rooms::info(room)
-        .map(|info| info.participants)
-        .unwrap_or_default();
+    let participants = room::participants(room);
     let finished = participants
         .iter()
         .any(|p| p.call == call && p.status == ParticipantStatus::Finished);

@@ -18,6 +18,7 @@
 //! hear (a callee still ringing) came between.
 
 use super::lonely;
+use super::room;
 use crate::fields;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantStatus};
@@ -37,9 +38,7 @@ fn looping_key(room: &str, call: &str) -> String {
 
 /// The participants of `room` other than `me` that have not finished.
 pub fn company(room: &str, me: &str) -> Vec<String> {
-    rooms::info(room)
-        .map(|info| info.participants)
-        .unwrap_or_default()
+    room::participants(room)
         .into_iter()
         .filter(|p| p.call != me && p.status != ParticipantStatus::Finished)
         .map(|p| p.call)

@@ -7,7 +7,7 @@ use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited};
 use crate::{dialout, expiry, predefined};
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::types::{Error, ParticipantStatus};
+use switchyard_sdk::types::{Error, ParticipantInfo};
 use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 
 /// The key holding the `predefined_rooms` value whose rooms were opened.
@@ -162,38 +162,51 @@ pub fn dialing(room: &str) -> usize {
 }
 
 /// Stores `list` as the room's invitations, less those a call listed in the
-/// room took, and has the host keep the room while it holds any, until it
-/// times out (see [`invited::keeps_room`]). One the host will not keep, as it
+/// room holds, and has the host keep the room while it holds any, until it
+/// times out (see [`invited::store`]). One the host will not keep, as it
 /// keeps only so many, still holds them, and expires once empty as any room
 /// does.
 pub fn store_invited(settings: &Settings, room: &str, list: Vec<Invited>) -> Result<(), Error> {
-    // The host has no compare-and-set: a call may have taken an invitation
-    // since `list` was read, and is listed by then.
-    // A finished call took its invitation when it joined; one invited again
-    // since is a new invitation.
-    let ids: Vec<String> = rooms::info(room)
+    invited::store(&Invitations { settings, room }, list)
+}
+
+/// The room whose invitations are stored, as [`invited::store`] uses it.
+struct Invitations<'a> {
+    settings: &'a Settings,
+    room: &'a str,
+}
+
+impl invited::InvitationRoom for Invitations<'_> {
+    type Error = Error;
+
+    fn participants(&self) -> Vec<ParticipantInfo> {
+        participants(self.room)
+    }
+
+    fn set_invited(&self, meta: &str) -> Result<(), Error> {
+        rooms::set_meta(self.room, invited::META_KEY, meta)
+    }
+
+    fn timed_out(&self) -> bool {
+        self.settings.support_rooms_timeout && is_expired(self.room)
+    }
+
+    fn set_keep(&self, keep: bool) {
+        let keep = if keep { "1" } else { "" };
+        if let Err(e) = rooms::set_meta(self.room, KEEP_ROOM_META_KEY, keep) {
+            log(
+                Level::Warn,
+                &format!("room {:?}: keep {keep:?} not stored: {e:?}", self.room),
+            );
+        }
+    }
+}
+
+/// The participants the room lists (none if it does not exist).
+pub fn participants(room: &str) -> Vec<ParticipantInfo> {
+    rooms::info(room)
         .map(|info| info.participants)
         .unwrap_or_default()
-        .into_iter()
-        .filter(|p| p.status != ParticipantStatus::Finished)
-        .map(|p| p.participant_id)
-        .collect();
-    let joined: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let list = invited::without_taken(list, &joined);
-    rooms::set_meta(room, invited::META_KEY, &invited::encode(&list))?;
-    let timed_out = settings.support_rooms_timeout && is_expired(room);
-    let keep = if invited::keeps_room(&list, timed_out) {
-        "1"
-    } else {
-        ""
-    };
-    if let Err(e) = rooms::set_meta(room, KEEP_ROOM_META_KEY, keep) {
-        log(
-            Level::Warn,
-            &format!("room {room:?}: keep {keep:?} not stored: {e:?}"),
-        );
-    }
-    Ok(())
 }
 
 /// The room's invited participants.
@@ -207,12 +220,9 @@ pub fn invited(room: &str) -> Vec<Invited> {
 /// [`invited::set_first_muted`]); false if it lists none, or the room
 /// vanished meanwhile.
 pub fn set_first_invitation_muted(settings: &Settings, room: &str, muted: bool) -> bool {
-    let listed = rooms::info(room)
-        .map(|info| info.participants)
-        .unwrap_or_default();
-    let joined: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
+    let listed = participants(room);
     let mut list = invited(room);
-    invited::set_first_muted(&mut list, &joined, muted)
+    invited::set_first_muted(&mut list, &invited::holders(&listed), muted)
         && store_invited(settings, room, list).is_ok()
 }
 
