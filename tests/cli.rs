@@ -306,7 +306,7 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
                 session_timers = true
                 session_expires_s = 240
                 session_min_se_s = 90
-                session_max_s = 900
+                session_max_s = 240
                 offer_method = "update"
             }
             .into(),
@@ -341,6 +341,8 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
         "24: rooms_expire: note: SEMS never expires them, Switchyard always does: rooms.expire_delay_s is set to its longest, 31536000 (a year)".to_owned(),
         "25: rooms_expire_delay: note: ignored, as rooms_expire = no (as in SEMS)".to_owned(),
         "26: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule".to_owned(),
+        "32: enable_session_timer: note: SEMS applies it only with session_timer in sems.conf's load_plugins (the shipped sems.conf.sample lacks it): without it SEMS runs no session timers, so set sip.session_timers to false".to_owned(),
+        "35: maximum_timer: not mapped: SEMS's cap on the Min-SE of a 422 answering its own INVITE or UPDATE, no cap on the interval a caller asks for; Switchyard's cap on that, sip.session_max_s, is set to session_expires, the most SEMS grants".to_owned(),
         "36: session_refresh_method: note: SEMS sends UPDATE to every peer; Switchyard sends it to peers that allow it and re-INVITE to the others".to_owned(),
         "37: accept_501_reply: not mapped: a 501 to an UPDATE refresh makes Switchyard refresh that call by re-INVITE instead".to_owned(),
     ]
@@ -451,7 +453,7 @@ fn import_sems_config_refuses_bad_lines_unreadable_files_and_overwriting() {
         text(&out.stderr)
     );
 
-    // Set in full, so that stderr holds no remark on a default.
+    // Set in full but for the prompts, so that stderr holds no other remark on a default.
     std::fs::write(
         &conf,
         "direct_room_re=000777.*\ndirect_room_strip=6\nenable_session_timer=no\n",
@@ -466,9 +468,13 @@ fn import_sems_config_refuses_bad_lines_unreadable_files_and_overwriting() {
         Some(1),
         "expected exit 1 for an existing output"
     );
-    assert_eq!(
-        text(&out.stderr),
-        format!("{output}: already exists; give --force to overwrite it\n")
+    // The notes on the prompts the file leaves unset come first.
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.ends_with(&format!(
+            "\n{output}: already exists; give --force to overwrite it\n"
+        )),
+        "expected the existing output named last: {stderr}"
     );
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "# mine\n");
     let out = run(&["import-sems-config", &conf, "-o", &output, "--force"]);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::goertzel;
 use hound::{SampleFormat, WavSpec, WavWriter};
-use switchyard_media::{Prompt, PromptError};
+use switchyard_media::{Prompt, PromptError, g711};
 
 /// One second of `freq` Hz at amplitude 0.5 (full scale 1.0), `channels` identical or, for two
 /// channels, the right one at `right_freq`.
@@ -110,4 +110,75 @@ fn a_rate_of_zero_or_beyond_192_khz_is_an_error() {
             "{rate} Hz"
         );
     }
+}
+
+/// A G.711 WAV file as SEMS's wav plug-in reads it: format tag `tag` (6 A-law, 7 µ-law), 8 kHz
+/// mono, an 18-byte fmt chunk, an odd-sized chunk (with its pad byte) before the data.
+fn g711_wav(tag: u16, codes: &[u8]) -> Vec<u8> {
+    let mut fmt = Vec::new();
+    for field in [tag, 1] {
+        fmt.extend(field.to_le_bytes());
+    }
+    for field in [8000u32, 8000] {
+        fmt.extend(field.to_le_bytes());
+    }
+    for field in [1u16, 8, 0] {
+        fmt.extend(field.to_le_bytes());
+    }
+    let mut body = b"WAVE".to_vec();
+    for (id, chunk) in [
+        (b"fmt ", &fmt[..]),
+        (b"LIST", &b"odd"[..]),
+        (b"data", codes),
+    ] {
+        body.extend(id);
+        body.extend(u32::try_from(chunk.len()).unwrap().to_le_bytes());
+        body.extend(chunk);
+        if chunk.len() % 2 == 1 {
+            body.push(0);
+        }
+    }
+    let mut file = b"RIFF".to_vec();
+    file.extend(u32::try_from(body.len()).unwrap().to_le_bytes());
+    file.extend(body);
+    file
+}
+
+#[test]
+fn a_law_and_mu_law_files_decode_to_their_samples() {
+    let pcm: Vec<i16> = (0..800)
+        .map(|i| (12_000.0 * (f64::from(i) * 0.3).sin()) as i16)
+        .collect();
+    type Codec = (fn(u8) -> i16, fn(i16) -> u8);
+    let laws: [(u16, Codec); 2] = [
+        (6, (g711::decode_alaw, g711::encode_alaw)),
+        (7, (g711::decode_ulaw, g711::encode_ulaw)),
+    ];
+    for (tag, (decode, encode)) in laws {
+        let codes: Vec<u8> = pcm.iter().map(|&s| encode(s)).collect();
+        let prompt = Prompt::from_wav(&g711_wav(tag, &codes)).unwrap();
+        let expected: Vec<i16> = codes.iter().map(|&c| decode(c)).collect();
+        assert_eq!(prompt.samples(), expected, "format {tag}");
+        assert_eq!(
+            prompt.duration(),
+            Duration::from_millis(100),
+            "format {tag}"
+        );
+    }
+}
+
+#[test]
+fn a_g711_file_needs_8_bit_samples_and_data() {
+    let mut wide = g711_wav(6, &[0xd5; 8]);
+    // bits_per_sample, at byte 34.
+    wide[34] = 16;
+    assert!(matches!(
+        Prompt::from_wav(&wide),
+        Err(PromptError::MalformedG711(_))
+    ));
+    let no_data = g711_wav(7, &[])[..46].to_vec();
+    assert!(matches!(
+        Prompt::from_wav(&no_data),
+        Err(PromptError::MalformedG711("no data chunk"))
+    ));
 }

@@ -70,7 +70,7 @@ pub struct SipConfig {
     /// with this Min-SE (SEMS's `minimum_timer`; at least 90).
     pub session_min_se_s: u32,
     /// The largest session interval accepted, in seconds: a longer one is
-    /// shortened to it (SEMS's `maximum_timer`).
+    /// shortened to it (SEMS grants at most its `session_expires`).
     pub session_max_s: u32,
     /// How the host sends its own new offers (hold, resume) and session
     /// refreshes in a call: `"reinvite"`, or `"update"` (RFC 3311) to peers

@@ -158,17 +158,27 @@ pub fn read(file: &Path) -> Result<String, ImportError> {
     text(&name, bytes)
 }
 
-/// `bytes`, the content of the file `file`, as text; else an error naming
-/// the line of its first byte that is not UTF-8.
+/// `bytes`, the content of the file `file`, as text, bytes that are not
+/// UTF-8 decoded as U+FFFD: SEMS reads bytes, so they matter only in a
+/// key or value that is used (a mapped key's, or an include's name), where
+/// they are an error naming the line.
 fn text(file: &str, bytes: Vec<u8>) -> Result<String, ImportError> {
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        ImportError {
-            file: file.to_owned(),
-            line: Some(valid.iter().filter(|&&b| b == b'\n').count() + 1),
-            problem: "not UTF-8 text".to_owned(),
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if std::str::from_utf8(line).is_ok() {
+            continue;
         }
-    })
+        let used = parse::replaced_in(&String::from_utf8_lossy(line)).filter(|subject| {
+            subject.starts_with('@') || !matches!(target(subject), Target::NotMapped(_))
+        });
+        if let Some(subject) = used {
+            return Err(ImportError {
+                file: file.to_owned(),
+                line: Some(index + 1),
+                problem: format!("{subject}: holds bytes that are not UTF-8 text"),
+            });
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Converts the text of SEMS's `webconference.conf`, read as SEMS up to
@@ -256,9 +266,10 @@ const RELATIVE: &str = "SEMS opens a relative path from its working directory, u
 /// key were not set. It does not for `participant_id_header`, which it reads
 /// whenever the key is there, so that empty turns reading the participant id
 /// from a header off; nor for the expiry delays, an empty number being 0
-/// there; nor for the session timers' intervals and refresh method, which it
-/// refuses empty while timers are on (their own mapping says what comes of
-/// it); nor for `direct_room_re`, mapped empty as it turns direct rooms off.
+/// there; nor for the session timers' intervals, which it refuses empty while
+/// timers are on, nor their refresh method, with which empty it sets up no
+/// timer for a call (their own mapping says what comes of it); nor for
+/// `direct_room_re`, mapped empty as it turns direct rooms off.
 fn empty_is_unset(key: &str, target: &Target) -> bool {
     match target {
         Target::NotMapped(_) | Target::ExpireDelay { .. } | Target::SipOfferMethod => false,
@@ -308,7 +319,7 @@ fn target(key: &str) -> Target {
         "stats_dir" => StatsDir,
         "feedback_file" => FeedbackFile,
         prompts::DIGITS_DIR => Prompt,
-        key if prompts::PROMPT_KEYS.contains(&key) => Prompt,
+        key if prompts::is_prompt(key) => Prompt,
         key if session_timers::is_key(key) => SessionTimer,
         REFRESH_METHOD => SipOfferMethod,
         "accept_501_reply" => NotMapped(
@@ -464,7 +475,7 @@ impl Converter<'_> {
         }
         let timers = self.session_timers(&timer_settings)?;
         match (timers, refresh_method) {
-            (true, Some(setting)) => self.offer_method(setting)?,
+            (true, Some(setting)) => self.offer_method(setting),
             (true, None) => self.default_offer_method(),
             (false, Some(setting)) => self.ignored_without_timers(setting),
             (false, None) => {}
@@ -474,8 +485,9 @@ impl Converter<'_> {
     }
 
     /// `session_refresh_method`, which SEMS reads with session timers on
-    /// only: `sip.offer_method`.
-    fn offer_method(&mut self, setting: &Setting) -> Result<(), ImportError> {
+    /// only: `sip.offer_method`. Any other value than SEMS's three turns
+    /// session timers off, with a remark.
+    fn offer_method(&mut self, setting: &Setting) {
         let method = match setting.value.as_str() {
             "INVITE" => "reinvite",
             "UPDATE_FALLBACK_INVITE" => "update",
@@ -489,10 +501,25 @@ impl Converter<'_> {
                 "update"
             }
             other => {
-                return Err(self.error(
+                // SessionTimer::configure fails, so each call goes without a
+                // timer; the 422 to a Session-Expires below minimum_timer is
+                // checked before, in SessionTimerFactory::onInvite.
+                self.remark(
                     setting,
-                    format!("expected INVITE, UPDATE or UPDATE_FALLBACK_INVITE, not {other:?}"),
-                ));
+                    format!(
+                        "{other:?} is not INVITE, UPDATE or UPDATE_FALLBACK_INVITE, so SEMS sets \
+                         up no session timer for a call and answers it without one (a \
+                         Session-Expires below minimum_timer still gets 422 there): \
+                         sip.session_timers is set to false"
+                    ),
+                );
+                self.set(
+                    Some(setting),
+                    &["sip"],
+                    "session_timers",
+                    Value::Boolean(false),
+                );
+                return;
             }
         };
         self.set(
@@ -501,7 +528,6 @@ impl Converter<'_> {
             "offer_method",
             Value::String(method.to_owned()),
         );
-        Ok(())
     }
 
     /// `stats_dir`: `records.stats_dir`, when absolute; a relative one is not
@@ -644,8 +670,22 @@ impl Converter<'_> {
     }
 
     /// The prompt files and the digits' directory: one `media.prompts_dir`
-    /// when they all fit it, else each not mapped.
+    /// when they all fit it, else each not mapped; a remark on each prompt
+    /// left unset says which file plays.
     fn prompts(&mut self, settings: &[&Setting]) {
+        for (key, sems_file) in prompts::PROMPTS {
+            if !settings.iter().any(|s| s.key == key) {
+                self.unset_remark(
+                    key,
+                    format!(
+                        "not set, so SEMS plays its own {}{sems_file}; Switchyard plays \
+                         {key}.wav from media.prompts_dir when set and holding it, else its \
+                         embedded {key} prompt",
+                        prompts::SEMS_PROMPTS_DIR
+                    ),
+                );
+            }
+        }
         let shared = prompts::shared_dir(settings);
         if let Some(dir) = &shared {
             // The digits' directory names it most directly, else the first prompt.
@@ -825,10 +865,19 @@ mod tests {
         super::convert("webconference.conf", text).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// [`convert`] of `text` with session timers set off on a line after it:
-    /// no line of `text` moves, and no remark on the unset key is made.
+    /// [`convert`] of `text` with session timers set off on a line after it,
+    /// so that no line of `text` moves and no remark on that key is made,
+    /// less the remarks on unset prompts.
     fn quiet(text: &str) -> Conversion {
-        convert(&format!("{text}enable_session_timer=no\n"))
+        quiet_prompts(convert(&format!("{text}enable_session_timer=no\n")))
+    }
+
+    /// `conversion` less its remarks on unset prompts.
+    fn quiet_prompts(mut conversion: Conversion) -> Conversion {
+        conversion
+            .notes
+            .retain(|note| note.line.is_some() || !prompts::is_prompt(&note.key));
+        conversion
     }
 
     fn error(text: &str) -> String {
@@ -1170,7 +1219,8 @@ mod tests {
         )
         .unwrap();
         let main = main.display().to_string();
-        let conversion = super::convert(&main, text).unwrap_or_else(|e| panic!("{e}"));
+        let conversion =
+            quiet_prompts(super::convert(&main, text).unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(
             at(&conversion.table, "sip.session_timers"),
             Some(&Value::from(false))
@@ -1237,10 +1287,11 @@ mod tests {
             "webconference.conf:2: session_expires: empty, which SEMS refuses: with \
              enable_session_timer = yes it then answers no call"
         );
+        let no_method = convert("enable_session_timer=yes\nsession_refresh_method= # default\n");
         assert_eq!(
-            error("enable_session_timer=yes\nsession_refresh_method= # default\n"),
-            "webconference.conf:2: session_refresh_method: expected INVITE, UPDATE or \
-             UPDATE_FALLBACK_INVITE, not \"\""
+            at(&no_method.table, "sip.session_timers"),
+            Some(&Value::from(false)),
+            "an empty refresh method sets up no timer there"
         );
         let off = quiet("direct_room_re=\nminimum_timer=\n");
         assert_eq!(
@@ -1384,7 +1435,7 @@ mod tests {
             ("sip.session_timers", Value::Boolean(true)),
             ("sip.session_expires_s", Value::from(240)),
             ("sip.session_min_se_s", Value::from(120)),
-            ("sip.session_max_s", Value::from(900)),
+            ("sip.session_max_s", Value::from(240)),
         ] {
             assert_eq!(at(&conversion.table, key), Some(&value), "{key}");
         }
@@ -1397,7 +1448,7 @@ mod tests {
 
     #[test]
     fn without_enable_session_timer_yes_session_timers_are_off_as_in_sems() {
-        let unset = convert("direct_room_re=\nmaximum_timer=900\n");
+        let unset = quiet_prompts(convert("direct_room_re=\nmaximum_timer=900\n"));
         let notes = lines(&unset);
         assert_eq!(
             notes,
@@ -1413,7 +1464,9 @@ mod tests {
             &Table::from_iter([("session_timers".to_owned(), Value::Boolean(false))])
         );
         for value in ["true", "1", "Yes"] {
-            let conversion = convert(&format!("direct_room_re=\nenable_session_timer={value}\n"));
+            let conversion = quiet_prompts(convert(&format!(
+                "direct_room_re=\nenable_session_timer={value}\n"
+            )));
             assert_eq!(
                 at(&conversion.table, "sip.session_timers"),
                 Some(&Value::Boolean(false)),
@@ -1431,24 +1484,22 @@ mod tests {
 
     #[test]
     fn session_timers_take_sems_defaults_fitted_into_switchyards_ranges() {
-        // SEMS's defaults (120, 90, 900) where the file sets nothing.
-        let defaults = convert("direct_room_re=\nenable_session_timer=yes\n");
+        // SEMS's defaults (120, 90) where the file sets nothing.
+        let defaults = quiet_prompts(convert("direct_room_re=\nenable_session_timer=yes\n"));
         for (key, value) in [
             ("sip.session_min_se_s", 90),
             ("sip.session_expires_s", 120),
-            ("sip.session_max_s", 900),
+            ("sip.session_max_s", 120),
         ] {
             assert_eq!(at(&defaults.table, key), Some(&Value::from(value)), "{key}");
         }
         assert_eq!(
-            lines(&defaults),
+            lines(&defaults)[1..],
             [
                 "webconference.conf: minimum_timer: note: not set, so SEMS uses 90: \
                  sip.session_min_se_s is set to it (Switchyard's own default is 90)",
                 "webconference.conf: session_expires: note: not set, so SEMS uses 120: \
                  sip.session_expires_s is set to it (Switchyard's own default is 1800)",
-                "webconference.conf: maximum_timer: note: not set, so SEMS uses 900: \
-                 sip.session_max_s is set to it (Switchyard's own default is 86400)",
                 "webconference.conf: session_refresh_method: note: not set, so SEMS refreshes \
                  sessions by UPDATE to peers whose Allow lists it and by re-INVITE to the others \
                  (UPDATE_FALLBACK_INVITE): sip.offer_method is set to \"update\", which does the \
@@ -1457,23 +1508,23 @@ mod tests {
         );
         // Values Switchyard does not take are moved into range, each with a remark.
         let fitted = convert(
-            "direct_room_re=\nenable_session_timer=yes\nminimum_timer=30\nmaximum_timer=100000\n",
+            "direct_room_re=\nenable_session_timer=yes\nminimum_timer=30\nsession_expires=100000\n",
         );
         for (key, value) in [
             ("sip.session_min_se_s", 90),
-            ("sip.session_expires_s", 120),
+            ("sip.session_expires_s", 86_400),
             ("sip.session_max_s", 86_400),
         ] {
             assert_eq!(at(&fitted.table, key), Some(&Value::from(value)), "{key}");
         }
         let notes = lines(&fitted);
         assert_eq!(
-            notes[..2],
+            notes[1..3],
             [
                 "webconference.conf:3: minimum_timer: note: 30 is out of range (it must be 90 \
                  to 86400): sip.session_min_se_s is set to 90",
-                "webconference.conf:4: maximum_timer: note: 100000 is out of range (it must be \
-                 120 to 86400): sip.session_max_s is set to 86400",
+                "webconference.conf:4: session_expires: note: 100000 is out of range (it must be \
+                 90 to 86400): sip.session_expires_s is set to 86400",
             ]
         );
         let raised = convert("direct_room_re=\nenable_session_timer=yes\nminimum_timer=600\n");
@@ -1493,7 +1544,7 @@ mod tests {
         // Whatever the values, the result loads.
         for text in [
             "enable_session_timer=yes\nmaximum_timer=900\n",
-            "enable_session_timer=yes\nsession_expires=0\nminimum_timer=0\nmaximum_timer=0\n",
+            "enable_session_timer=yes\nsession_expires=0\nminimum_timer=0\nmaximum_timer=1\n",
             "enable_session_timer=yes\nsession_expires=999999\nminimum_timer=999999\n",
         ] {
             let dir = tempfile::tempdir().unwrap();
@@ -1651,11 +1702,87 @@ mod tests {
             "{:?}",
             lines(&strict)
         );
+    }
+
+    #[test]
+    fn another_refresh_method_turns_session_timers_off() {
+        for value in ["update", "", "OPTIONS"] {
+            let conversion = convert(&format!(
+                "enable_session_timer=yes\nsession_refresh_method={value}\n"
+            ));
+            assert_eq!(
+                at(&conversion.table, "sip.session_timers"),
+                Some(&Value::from(false)),
+                "{value:?}"
+            );
+            assert_eq!(at(&conversion.table, "sip.offer_method"), None, "{value:?}");
+            let remark = format!(
+                "webconference.conf:2: session_refresh_method: note: {value:?} is not INVITE, \
+                 UPDATE or UPDATE_FALLBACK_INVITE, so SEMS sets up no session timer for a call \
+                 and answers it without one (a Session-Expires below minimum_timer still gets \
+                 422 there): sip.session_timers is set to false"
+            );
+            assert!(
+                lines(&conversion).contains(&remark),
+                "{:?}",
+                lines(&conversion)
+            );
+        }
+    }
+
+    #[test]
+    fn sems_grants_at_most_session_expires_and_maximum_timer_is_not_mapped() {
+        let conversion = convert("enable_session_timer=yes\n");
         assert_eq!(
-            error("enable_session_timer=yes\nsession_refresh_method=OPTIONS\n"),
-            "webconference.conf:2: session_refresh_method: expected INVITE, UPDATE or \
-             UPDATE_FALLBACK_INVITE, not \"OPTIONS\""
+            at(&conversion.table, "sip.session_max_s"),
+            Some(&Value::from(120))
         );
+        let set = convert("enable_session_timer=yes\nsession_expires=600\nmaximum_timer=900\n");
+        assert_eq!(at(&set.table, "sip.session_max_s"), Some(&Value::from(600)));
+        assert_eq!(
+            lines(&set)[..2],
+            [
+                "webconference.conf:1: enable_session_timer: note: SEMS applies it only with \
+                 session_timer in sems.conf's load_plugins (the shipped sems.conf.sample lacks \
+                 it): without it SEMS runs no session timers, so set sip.session_timers to false",
+                "webconference.conf:3: maximum_timer: not mapped: SEMS's cap on the Min-SE of a \
+                 422 answering its own INVITE or UPDATE, no cap on the interval a caller asks \
+                 for; Switchyard's cap on that, sip.session_max_s, is set to session_expires, \
+                 the most SEMS grants",
+            ]
+        );
+        for value in ["", "0"] {
+            let shown = if value.is_empty() { "empty" } else { value };
+            assert_eq!(
+                error(&format!(
+                    "enable_session_timer=yes\nmaximum_timer={value}\n"
+                )),
+                format!(
+                    "webconference.conf:2: maximum_timer: {shown}, which SEMS refuses: with \
+                     enable_session_timer = yes it then answers no call"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn each_unset_prompt_says_what_plays() {
+        let conversion = convert("enable_session_timer=no\nenter_pin=/srv/p/enter_pin.wav\n");
+        let unset: Vec<String> = lines(&conversion)
+            .into_iter()
+            .filter(|line| {
+                line.starts_with("webconference.conf: ") && !line.contains("direct_room_re")
+            })
+            .collect();
+        assert_eq!(unset.len(), 6, "{unset:?}");
+        assert_eq!(
+            unset[3],
+            "webconference.conf: first_participant: note: not set, so SEMS plays its own \
+             /usr/local/lib/sems/audio/webconference/first_paricipant.wav; Switchyard plays \
+             first_participant.wav from media.prompts_dir when set and holding it, else its \
+             embedded first_participant prompt"
+        );
+        assert!(!unset.iter().any(|line| line.contains(" enter_pin:")));
     }
 
     #[test]
@@ -1736,7 +1863,22 @@ mod tests {
         std::fs::write(&latin1, b"a=1\n# comment\nmaster_password=gr\xfcn\n").unwrap();
         assert_eq!(
             read(&latin1).unwrap_err().to_string(),
-            format!("{}:3: not UTF-8 text", latin1.display())
+            format!(
+                "{}:3: master_password: holds bytes that are not UTF-8 text",
+                latin1.display()
+            )
+        );
+        // SEMS reads bytes: in a comment or a key not mapped they do not matter.
+        std::fs::write(
+            &latin1,
+            b"# Konferenzr\xe4ume\nmaster_password=x # f\xfcr alle\nr\xe4ume=1\n",
+        )
+        .unwrap();
+        let text = read(&latin1).unwrap();
+        assert!(text.starts_with("# Konferenzr\u{fffd}ume\n"), "{text:?}");
+        assert_eq!(
+            guest(&quiet(&text), "master_password"),
+            Some(&Value::from("x"))
         );
     }
 

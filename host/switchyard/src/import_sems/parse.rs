@@ -23,9 +23,14 @@
 use super::ImportError;
 use std::path::PathBuf;
 
-/// The longest line SEMS reads, in bytes: at a longer one it stops reading
-/// the file, silently, so such a line is an error here.
-const MAX_LINE_BYTES: usize = 2047;
+/// The longest line sipwise SEMS up to mr26.0 reads, in bytes (its
+/// `MAX_CONFIG_LINE` of 4096): at a longer one it stops reading the file,
+/// silently, so such a line is an error here.
+const MAX_LINE_BYTES: usize = 4095;
+
+/// The longest line upstream SEMS reads, in bytes (`MAX_CONFIG_LINE` 2048):
+/// a longer one is a [`Difference`], as it stops reading the file there.
+const UPSTREAM_MAX_LINE_BYTES: usize = 2047;
 
 /// How deep `@file` includes may nest below the file converted. SEMS sets no
 /// bound (a cycle never ends there), so any bound is ours.
@@ -52,8 +57,8 @@ pub struct Setting {
     pub value: String,
 }
 
-/// A line that sipwise SEMS mr26.1 and later read otherwise than [`parse`]
-/// does.
+/// A line that sipwise SEMS mr26.1 and later, or upstream SEMS, read
+/// otherwise than [`parse`] does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     /// The file it is in (as [`Setting::file`]).
@@ -138,7 +143,16 @@ impl Reader {
                 line: Some(line),
                 problem,
             };
-            match read_line(raw).map_err(located)? {
+            let read = read_line(raw).map_err(located)?;
+            if line_bytes(raw) > UPSTREAM_MAX_LINE_BYTES {
+                let subject = match &read {
+                    Line::Nothing => "#".to_owned(),
+                    Line::Include(name) => format!("@{name}"),
+                    Line::Setting { key, .. } => key.clone(),
+                };
+                self.differs(file, line, subject, UPSTREAM_STOPS.to_owned(), false);
+            }
+            match read {
                 Line::Nothing => {}
                 Line::Include(name) => {
                     self.differs(
@@ -244,6 +258,20 @@ impl Reader {
     }
 }
 
+/// What `lossy`, a line that held bytes that are not UTF-8 decoded with each
+/// such sequence as U+FFFD, sets with one in its key or value: the key, or
+/// `@` and the name of the file it includes. None for a comment, a line
+/// whose key and value are whole, and a line SEMS would not take (which
+/// [`parse`] reports).
+pub fn replaced_in(lossy: &str) -> Option<String> {
+    let replaced = |text: &str| text.contains(char::REPLACEMENT_CHARACTER);
+    match read_line(lossy).ok()? {
+        Line::Include(name) if replaced(&name) => Some(format!("@{name}")),
+        Line::Setting { key, value, .. } if replaced(&key) || replaced(&value) => Some(key),
+        _ => None,
+    }
+}
+
 /// What one line holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Line {
@@ -275,6 +303,17 @@ const INCLUDE_DIFFERS: &str = "the file's lines are read in this line's place, a
                                sipwise mr26.0 reads them; sipwise SEMS mr26.1 and later have no \
                                includes and ignore this line";
 
+/// What the [`Difference`] of a line too long for upstream SEMS says.
+const UPSTREAM_STOPS: &str = "longer than the 2047 bytes upstream SEMS reads of a line: it \
+                              stops reading the file there, silently (sipwise SEMS reads lines \
+                              of up to 4095 bytes)";
+
+/// The bytes of `raw`, one line without its line feed, that SEMS keeps: all
+/// but its carriage returns.
+fn line_bytes(raw: &str) -> usize {
+    raw.len() - raw.matches('\r').count()
+}
+
 fn is_space(c: char) -> bool {
     c == ' ' || c == '\t'
 }
@@ -286,13 +325,13 @@ fn skip_spaces(text: &str) -> &str {
 /// `raw`, one line without its line feed, as SEMS reads it; else why SEMS
 /// would not take it.
 fn read_line(raw: &str) -> Result<Line, String> {
-    let line: String = raw.chars().filter(|&c| c != '\r').collect();
-    if line.len() > MAX_LINE_BYTES {
+    if line_bytes(raw) > MAX_LINE_BYTES {
         return Err(format!(
             "longer than the {MAX_LINE_BYTES} bytes SEMS reads of a line (SEMS stops reading \
              the file there)"
         ));
     }
+    let line: String = raw.chars().filter(|&c| c != '\r').collect();
     if line.contains('\0') {
         return Err("holds a NUL byte, where SEMS would end the line".to_owned());
     }
@@ -713,15 +752,35 @@ mod tests {
                 "for {text:?}"
             );
         }
-        let long = format!("a=1\npredefined_rooms={}\n", "r:1;".repeat(600));
+        let long = format!("a=1\npredefined_rooms={}\n", "r:1;".repeat(1100));
         let error = parse("webconference.conf", &long).unwrap_err();
         assert_eq!(error.line, Some(2));
         assert!(
-            error.problem.starts_with("longer than the 2047 bytes"),
+            error.problem.starts_with("longer than the 4095 bytes"),
             "{error}"
         );
         let longest = format!("a={}", "x".repeat(MAX_LINE_BYTES - 2));
         assert!(read_line(&longest).is_ok());
+    }
+
+    #[test]
+    fn a_line_only_sipwise_sems_reads_whole_is_read_with_a_difference() {
+        let rooms = "r:1;".repeat(750);
+        let text = format!("predefined_rooms={rooms}\n# {}\n", "x".repeat(2100));
+        let parsed = parse("webconference.conf", &text).unwrap();
+        assert_eq!(parsed.settings[0].value, rooms);
+        let read: Vec<(usize, &str, &str)> = parsed
+            .differences
+            .iter()
+            .map(|d| (d.line, d.subject.as_str(), d.text.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (1, "predefined_rooms", UPSTREAM_STOPS),
+                (2, "#", UPSTREAM_STOPS)
+            ]
+        );
     }
 
     #[test]

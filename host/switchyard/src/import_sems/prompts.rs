@@ -5,16 +5,27 @@
 use super::parse::Setting;
 use std::path::Path;
 
-/// The SEMS keys naming a prompt file; each is also the prompt's name here.
-pub const PROMPT_KEYS: [&str; 7] = [
-    "enter_pin",
-    "wrong_pin",
-    "wrong_pin_bye",
-    "entering_conference",
-    "first_participant",
-    "join_sound",
-    "drop_sound",
+/// The SEMS keys naming a prompt file, each also the prompt's name here, and
+/// the file SEMS plays when the key is unset (WebConferenceFactory::onLoad),
+/// in [`SEMS_PROMPTS_DIR`].
+pub const PROMPTS: [(&str, &str); 7] = [
+    ("enter_pin", "enter_pin.wav"),
+    ("wrong_pin", "wrong_pin.wav"),
+    ("wrong_pin_bye", "wrong_pin_bye.wav"),
+    ("entering_conference", "entering_conference.wav"),
+    ("first_participant", "first_paricipant.wav"),
+    ("join_sound", "beep.wav"),
+    ("drop_sound", "beep.wav"),
 ];
+
+/// Where SEMS's webconference module takes its own prompts from
+/// (`WEBCONF_ANNOUNCE_PATH`).
+pub const SEMS_PROMPTS_DIR: &str = "/usr/local/lib/sems/audio/webconference/";
+
+/// Whether `key` names a prompt file.
+pub fn is_prompt(key: &str) -> bool {
+    PROMPTS.iter().any(|(prompt, _)| *prompt == key)
+}
 
 /// The SEMS key naming the directory of the digits `0.wav` … `9.wav`.
 pub const DIGITS_DIR: &str = "digits_dir";

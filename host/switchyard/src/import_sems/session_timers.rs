@@ -1,8 +1,15 @@
 //! SEMS's session timer keys against `[sip]`. SEMS's webconference module
-//! runs session timers only when `enable_session_timer` is exactly `yes`, and
-//! then with its session_timer plug-in's values, each defaulting when unset;
-//! the conversion writes those effective values, fitted into the ranges
-//! Switchyard takes, so that the result is what SEMS ran with and loads.
+//! runs session timers only when `enable_session_timer` is exactly `yes` (and
+//! its session_timer plug-in is loaded), and then with that plug-in's values,
+//! each defaulting when unset; the conversion writes those effective values,
+//! fitted into the ranges Switchyard takes, so that the result is what SEMS
+//! ran with and loads.
+//!
+//! SEMS grants a caller the interval it asks for, at most `session_expires`
+//! and at least the Min-SE (SessionTimer::updateTimer), so
+//! `sip.session_max_s` is `session_expires` too. Its `maximum_timer` is no
+//! cap on that: it is the largest Min-SE SEMS accepts in a 422 to its own
+//! INVITE or UPDATE (RFC 4028 §6), which has no counterpart here.
 
 use super::parse::Setting;
 use super::{Converter, ImportError};
@@ -13,18 +20,19 @@ use toml::Value;
 pub const ENABLE: &str = "enable_session_timer";
 
 /// The interval keys: SEMS's key, its default there (the session_timer
-/// plug-in's `MINIMUM_TIMER`, `SESSION_EXPIRES` and `MAXIMUM_TIMER`), and the
-/// `[sip]` key it goes to. In this order each value's range starts at the
-/// one before it.
-const INTERVALS: [(&str, u32, &str); 3] = [
+/// plug-in's `MINIMUM_TIMER` and `SESSION_EXPIRES`), and the `[sip]` key it
+/// goes to. In this order each value's range starts at the one before it.
+const INTERVALS: [(&str, u32, &str); 2] = [
     ("minimum_timer", 90, "session_min_se_s"),
     ("session_expires", 120, "session_expires_s"),
-    ("maximum_timer", 900, "session_max_s"),
 ];
+
+/// SEMS's cap on the Min-SE of a 422 to its own request: read, never mapped.
+const MAXIMUM_TIMER: &str = "maximum_timer";
 
 /// Whether `key` is one of SEMS's session timer keys.
 pub fn is_key(key: &str) -> bool {
-    key == ENABLE || INTERVALS.iter().any(|(sems, _, _)| *sems == key)
+    key == ENABLE || key == MAXIMUM_TIMER || INTERVALS.iter().any(|(sems, _, _)| *sems == key)
 }
 
 /// Switchyard's own default of the `[sip]` key `host_key`.
@@ -32,22 +40,28 @@ fn own_default(host_key: &str) -> u32 {
     let sip = SipConfig::default();
     match host_key {
         "session_min_se_s" => sip.session_min_se_s,
-        "session_expires_s" => sip.session_expires_s,
-        _ => sip.session_max_s,
+        _ => sip.session_expires_s,
     }
 }
 
 impl Converter<'_> {
     /// Maps the session timer keys (`settings`, each set once; only an
     /// interval may be empty): `sip.session_timers` always, and with timers
-    /// on every interval, with a remark on each default written and each
-    /// value moved into range. An empty interval with timers on is an error,
-    /// as SEMS then answers no call. Returns whether timers are on.
+    /// on every interval and `sip.session_max_s` (as `session_expires`), with
+    /// a remark on each default written and each value moved into range. An
+    /// empty interval, or a `maximum_timer` SEMS refuses, with timers on is
+    /// an error, as SEMS then answers no call. Returns whether timers are on.
     pub(super) fn session_timers(&mut self, settings: &[&Setting]) -> Result<bool, ImportError> {
         let find = |key: &str| settings.iter().copied().find(|s| s.key == key);
         let enable = find(ENABLE);
         let on = match enable {
-            Some(setting) => self.sems_yes(setting),
+            Some(setting) => {
+                let on = self.sems_yes(setting);
+                if on {
+                    self.needs_plugin(setting);
+                }
+                on
+            }
             None => {
                 self.unset_remark(
                     ENABLE,
@@ -59,25 +73,25 @@ impl Converter<'_> {
             }
         };
         self.set(enable, &["sip"], "session_timers", Value::Boolean(on));
+        let maximum_timer = find(MAXIMUM_TIMER);
         if !on {
-            for (key, _, _) in INTERVALS {
+            let keys = INTERVALS.map(|(key, _, _)| key);
+            for key in keys.into_iter().chain([MAXIMUM_TIMER]) {
                 if let Some(setting) = find(key) {
                     self.ignored_without_timers(setting);
                 }
             }
             return Ok(false);
         }
+        if let Some(setting) = maximum_timer {
+            self.maximum_timer(setting)?;
+        }
         let mut low = MIN_SESSION_MIN_SE_S;
         for (key, sems_default, host_key) in INTERVALS {
             let setting = find(key);
             let value = match setting {
                 Some(setting) if setting.value.is_empty() => {
-                    return Err(self.error(
-                        setting,
-                        format!(
-                            "empty, which SEMS refuses: with {ENABLE} = yes it then answers no call"
-                        ),
-                    ));
+                    return Err(self.refused(setting, "empty"));
                 }
                 Some(setting) => self.number(setting)?,
                 None => i64::from(sems_default),
@@ -109,7 +123,56 @@ impl Converter<'_> {
             self.set(setting, &["sip"], host_key, Value::Integer(fitted));
             low = u32::try_from(fitted).expect("clamped to a u32 range");
         }
+        // SEMS grants at most session_expires (SessionTimer::updateTimer).
+        let expires = find("session_expires");
+        self.set(
+            expires,
+            &["sip"],
+            "session_max_s",
+            Value::Integer(i64::from(low)),
+        );
         Ok(true)
+    }
+
+    /// A remark that SEMS runs session timers only with its session_timer
+    /// plug-in loaded (WebConferenceFactory::onLoad), which the config
+    /// `enable_session_timer = yes` (`setting`) cannot tell.
+    fn needs_plugin(&mut self, setting: &Setting) {
+        self.remark(
+            setting,
+            "SEMS applies it only with session_timer in sems.conf's load_plugins (the shipped \
+             sems.conf.sample lacks it): without it SEMS runs no session timers, so set \
+             sip.session_timers to false"
+                .to_owned(),
+        );
+    }
+
+    /// `maximum_timer` with timers on: checked as SEMS reads it (a whole
+    /// number above 0, else SEMS answers no call), then not mapped.
+    fn maximum_timer(&mut self, setting: &Setting) -> Result<(), ImportError> {
+        if setting.value.is_empty() {
+            return Err(self.refused(setting, "empty"));
+        }
+        if self.number(setting)? == 0 {
+            return Err(self.refused(setting, "0"));
+        }
+        self.not_mapped(
+            setting,
+            "SEMS's cap on the Min-SE of a 422 answering its own INVITE or UPDATE, no cap on the \
+             interval a caller asks for; Switchyard's cap on that, sip.session_max_s, is set to \
+             session_expires, the most SEMS grants"
+                .to_owned(),
+        );
+        Ok(())
+    }
+
+    /// The error for a session timer `setting` whose value, `what`, SEMS
+    /// refuses with timers on.
+    fn refused(&self, setting: &Setting, what: &str) -> ImportError {
+        self.error(
+            setting,
+            format!("{what}, which SEMS refuses: with {ENABLE} = yes it then answers no call"),
+        )
     }
 
     /// A remark that `setting`, which SEMS reads with session timers on
