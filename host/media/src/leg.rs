@@ -309,8 +309,8 @@ impl Leg {
         self.overlay.resize(frame_len(rate), 0);
         self.inbound.set_room_rate(rate);
         self.outbound.set_room_rate(rate);
-        self.overlay_rate = RateConverter::new(PROMPT_RATE, rate);
-        self.voice_rate = RateConverter::new(PROMPT_RATE, rate);
+        self.overlay_rate.retarget(PROMPT_RATE, rate);
+        self.voice_rate.retarget(PROMPT_RATE, rate);
     }
 
     /// This tick's frame (valid after `pull`), at [`rate`](Self::rate).

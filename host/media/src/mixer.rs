@@ -33,6 +33,8 @@ pub struct MixMinus<const N: usize> {
     encodes: u64,
     // Whether this tick's total is quiet, once asked.
     quiet: Option<bool>,
+    // This tick's plain mix, once rendered for a shared payload.
+    plain: Option<[i16; N]>,
 }
 
 impl<const N: usize> Default for MixMinus<N> {
@@ -55,6 +57,7 @@ impl<const N: usize> MixMinus<N> {
             private: Vec::with_capacity(N),
             encodes: 0,
             quiet: None,
+            plain: None,
         }
     }
 
@@ -65,6 +68,7 @@ impl<const N: usize> MixMinus<N> {
         self.limited = false;
         self.shared_len = 0;
         self.quiet = None;
+        self.plain = None;
     }
 
     /// Whether this tick's mix (every talker and announcement summed) stays below -60 dBFS: a
@@ -162,19 +166,26 @@ impl<const N: usize> MixMinus<N> {
     }
 
     fn shared_payload(&mut self, encoder: &mut RoomEncoder) -> &[u8] {
+        if self.plain.is_none() {
+            let mut pcm = [0; N];
+            self.render(None, None, &mut pcm);
+            self.plain = Some(pcm);
+        }
+        let plain = self.plain.as_ref().expect("rendered above");
         let codec = encoder.codec();
         let current = &self.shared[..self.shared_len];
         let index = match current.iter().position(|(c, _)| *c == codec) {
-            Some(index) => index,
+            Some(index) => {
+                encoder.skip(plain);
+                index
+            }
             None => {
-                let mut pcm = [0; N];
-                self.render(None, None, &mut pcm);
                 if self.shared_len == self.shared.len() {
                     self.shared.push((codec, Vec::with_capacity(N)));
                 }
                 let (slot_codec, bytes) = &mut self.shared[self.shared_len];
                 *slot_codec = codec;
-                encoder.encode(&pcm, bytes);
+                encoder.encode(plain, bytes);
                 self.encodes += 1;
                 self.shared_len += 1;
                 self.shared_len - 1

@@ -18,7 +18,6 @@ use crate::{LegId, Limiter, MAX_FRAME_LEN, MediaEvent, MixMinus, PROMPT_RATE, Ro
 #[derive(Debug)]
 pub(crate) struct Announcement {
     playback: Playback,
-    rate: u32,
     converter: RateConverter,
     frame: [i16; MAX_FRAME_LEN],
 }
@@ -28,7 +27,6 @@ impl Announcement {
     pub(crate) fn new(playback: Playback) -> Self {
         Announcement {
             playback,
-            rate: PROMPT_RATE,
             converter: RateConverter::new(PROMPT_RATE, PROMPT_RATE),
             frame: [0; MAX_FRAME_LEN],
         }
@@ -36,10 +34,7 @@ impl Announcement {
 
     // The next frame at `rate` (the room's); whether the prompts ended with it.
     fn next_frame<const N: usize>(&mut self, rate: u32) -> (bool, &[i16; N]) {
-        if rate != self.rate {
-            self.rate = rate;
-            self.converter = RateConverter::new(PROMPT_RATE, rate);
-        }
+        self.converter.retarget(PROMPT_RATE, rate);
         let ended = self
             .playback
             .fill_at(&mut self.converter, &mut self.frame[..N]);

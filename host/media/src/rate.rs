@@ -20,9 +20,12 @@ const ATTENUATION_DB: f64 = 70.0;
 const CUTOFF: f64 = 0.4625;
 
 /// Converts one stream of 16-bit samples from one rate to another whose ratio is a whole
-/// number, keeping the filter history from call to call (no click at frame edges).
-#[derive(Debug)]
+/// number, keeping the filter history from call to call (no click at frame edges), and moving to
+/// other rates without a gap or a click (see [`retarget`](Self::retarget)).
+#[derive(Clone, Debug)]
 pub(crate) struct RateConverter {
+    from: u32,
+    to: u32,
     factor: usize,
     up: bool,
     // The low-pass, at the higher rate (`TAPS_PER_PHASE * factor` taps), laid out so that each
@@ -33,14 +36,37 @@ pub(crate) struct RateConverter {
     // The last inputs (newest last): `TAPS_PER_PHASE` at the lower rate when upsampling, the
     // whole filter length at the higher rate when downsampling, followed by the current input.
     history: Vec<f32>,
+    // The last inputs (newest last), `record_len(from)` of them (7.25 ms): enough to fill the
+    // history of any converter that takes over from this one.
+    record: Vec<i16>,
+    // The conversion before the rates last changed, until the next output has been spliced
+    // from what it would have made of it.
+    previous: Option<Box<RateConverter>>,
 }
 
+/// The lowest rate converted from or to.
+const LOWEST_RATE: u32 = 8000;
+/// The input a converter keeps to prime the one that replaces it: `TAPS_PER_PHASE` samples at
+/// [`LOWEST_RATE`] (7.25 ms), the longest history of any converter.
+fn record_len(rate: u32) -> usize {
+    TAPS_PER_PHASE * rate as usize / LOWEST_RATE as usize
+}
+
+/// The cross-fade from the old conversion to the new one when the rates change lasts one
+/// `SPLICES_PER_SECOND`-th of a second: 2.5 ms. A new filter delays the stream by another amount than the old one (up
+/// to 7.25 ms more or less), so cutting from one to the other steps back or forward in time,
+/// a click; fading removes the step, and the two copies a few ms apart, which filter each other
+/// like a comb while they overlap, are heard together only this long.
+const SPLICES_PER_SECOND: u32 = 400;
+
 impl RateConverter {
-    /// Takes `other`'s filter history (a converter between the same rates), so that it goes on
-    /// exactly where `other` is.
+    /// Takes `other`'s state (a converter between the same rates): its filter history, its last
+    /// inputs and any change of rates it is fading, so that it goes on exactly where `other` is.
     pub(crate) fn copy_state_from(&mut self, other: &RateConverter) {
         if self.history.len() == other.history.len() {
             self.history.copy_from_slice(&other.history);
+            self.record.copy_from_slice(&other.record);
+            self.previous.clone_from(&other.previous);
         }
     }
 
@@ -48,6 +74,8 @@ impl RateConverter {
     /// after a break.
     pub(crate) fn reset(&mut self) {
         self.history.fill(0.0);
+        self.record.fill(0);
+        self.previous = None;
     }
 
     /// A converter from `from` Hz to `to` Hz.
@@ -65,11 +93,45 @@ impl RateConverter {
         let taps = shared_taps(factor, up);
         let kept = if up { TAPS_PER_PHASE } else { taps.len() };
         RateConverter {
+            from,
+            to,
             factor,
             up,
             taps,
             history: vec![0.0; kept],
+            record: vec![0; record_len(from)],
+            previous: None,
         }
+    }
+
+    /// Converts from `from` Hz to `to` Hz (rates as for [`new`](Self::new)) from the next call
+    /// of [`process`](Self::process) on, going on from the stream so far without a gap or a
+    /// click: the new filter starts full of the last inputs (brought to `from` Hz), and the
+    /// next output fades from what the old conversion makes of it to what the new one makes.
+    pub(crate) fn retarget(&mut self, from: u32, to: u32) {
+        if (from, to) == (self.from, self.to) {
+            return;
+        }
+        let mut next = RateConverter::new(from, to);
+        resample_coarsely(&self.record, &mut next.record);
+        next.prime();
+        let mut replaced = std::mem::replace(self, next);
+        // Rates changed twice before an output: the fade starts from the conversion last heard.
+        self.previous = Some(
+            replaced
+                .previous
+                .take()
+                .unwrap_or_else(|| Box::new(replaced)),
+        );
+    }
+
+    // Fills the history from the record, as if the record had just been converted.
+    fn prime(&mut self) {
+        let record = self.record.clone();
+        // A whole number of `factor` samples when downsampling.
+        let len = self.input_len(self.output_len(record.len()));
+        let mut discarded = vec![0; self.output_len(len)];
+        self.convert(&record[record.len() - len..], &mut discarded);
     }
 
     /// Samples out for `input` samples in (the output rate's share of them).
@@ -91,15 +153,53 @@ impl RateConverter {
         }
     }
 
-    /// Whether the rates are the same: samples pass unchanged and no state is kept.
+    /// Whether the rates are the same and no change of rates is being faded: samples pass
+    /// unchanged, and only the record of the last inputs is kept.
     pub(crate) fn is_identity(&self) -> bool {
-        self.factor == 1
+        self.factor == 1 && self.previous.is_none()
+    }
+
+    /// Notes `input` as converted without converting it (another stream's conversion of the
+    /// same input was used), so that a later [`retarget`](Self::retarget) goes on from it.
+    pub(crate) fn skip(&mut self, input: &[i16]) {
+        let len = self.record.len();
+        let kept = len.saturating_sub(input.len());
+        self.record.copy_within(len - kept.., 0);
+        self.record[kept..].copy_from_slice(&input[input.len() - (len - kept)..]);
     }
 
     /// Converts `input` into `output`, which must hold [`output_len`](Self::output_len) samples;
     /// when downsampling, `input` must be a whole number of `factor` samples.
     pub(crate) fn process(&mut self, input: &[i16], output: &mut [i16]) {
+        self.convert(input, output);
+        if let Some(mut previous) = self.previous.take() {
+            previous.splice(input, self.from, output, self.to);
+        }
+    }
+
+    // Fades the first 1/`SPLICES_PER_SECOND` s of `output` (at `to` Hz, converted from `input` at
+    // `from` Hz by the conversion that replaced this one) in from what this one makes of
+    // `input`, both brought coarsely to its rates: only for these few ms, and ever less heard.
+    fn splice(&mut self, input: &[i16], from: u32, output: &mut [i16], to: u32) {
+        let mut own_input = vec![0; input.len() * self.from as usize / from as usize];
+        resample_coarsely(input, &mut own_input);
+        let mut own_output = vec![0; self.output_len(own_input.len())];
+        self.convert(&own_input, &mut own_output);
+        let mut continued = vec![0; output.len()];
+        resample_coarsely(&own_output, &mut continued);
+        let len = (to / SPLICES_PER_SECOND) as usize;
+        for (i, (out, &old)) in output.iter_mut().zip(&continued).take(len).enumerate() {
+            // A raised cosine: from 0 to 1 with no step in the slope at either end.
+            let new = 0.5 - 0.5 * (PI * (i as f64 + 0.5) / len as f64).cos();
+            let faded = f64::from(*out) * new + f64::from(old) * (1.0 - new);
+            *out = faded.round() as i16;
+        }
+    }
+
+    // Converts `input` into `output`, keeping the history and the record.
+    fn convert(&mut self, input: &[i16], output: &mut [i16]) {
         debug_assert_eq!(output.len(), self.output_len(input.len()));
+        self.skip(input);
         if self.factor == 1 {
             output.copy_from_slice(input);
             return;
@@ -126,6 +226,25 @@ impl RateConverter {
             }
         }
         self.history.drain(..self.history.len() - kept);
+    }
+}
+
+// Brings `input` to the rate of `output` (as many samples in the same time) cheaply: by linear
+// interpolation, holding the last sample, to a higher rate; by taking every n-th sample to a
+// lower one. Good enough to fill a filter's history, or for a few ms under a fade.
+fn resample_coarsely(input: &[i16], output: &mut [i16]) {
+    if output.len() >= input.len() {
+        let factor = output.len() / input.len().max(1);
+        for (i, out) in output.iter_mut().enumerate() {
+            let (at, part) = (i / factor, (i % factor) as f32 / factor as f32);
+            let (a, b) = (input[at], input[(at + 1).min(input.len() - 1)]);
+            *out = (f32::from(a) + (f32::from(b) - f32::from(a)) * part).round() as i16;
+        }
+    } else {
+        let factor = input.len() / output.len();
+        for (out, &x) in output.iter_mut().zip(input.iter().step_by(factor)) {
+            *out = x;
+        }
     }
 }
 
@@ -274,6 +393,74 @@ mod tests {
                 settled.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / settled.len() as f64;
             let tone_power = got * got / 2.0;
             assert!(power < tone_power * 1.01, "{from}→{to}: extra power");
+        }
+    }
+
+    // The largest step between consecutive samples of `pcm`.
+    fn largest_step(pcm: &[i16]) -> i32 {
+        pcm.windows(2)
+            .map(|w| (i32::from(w[1]) - i32::from(w[0])).abs())
+            .max()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_change_of_rates_leaves_neither_a_gap_nor_a_step() {
+        // The output's rate changes (a decoder's or a prompt's conversion to its room), or the
+        // input's (an encoder's from its room): 200 ms at each rate of `rates` in turn.
+        for (input_changes, rates) in [(false, [8000, 48_000, 8000]), (true, [8000, 16_000, 8000])]
+        {
+            let mut converter = RateConverter::new(8000, 8000);
+            let mut parts: Vec<(u32, Vec<i16>)> = Vec::new();
+            for (i, rate) in rates.into_iter().enumerate() {
+                let (from, to) = if input_changes {
+                    (rate, 8000)
+                } else {
+                    (8000, rate)
+                };
+                converter.retarget(from, to);
+                let fifth = from as usize / 5;
+                let input = &tone(440.0, from, (i + 1) * fifth)[i * fifth..];
+                let mut part = vec![0; converter.output_len(input.len())];
+                let out_frame = part.len() / 10;
+                for (frame, out) in input.chunks(fifth / 10).zip(part.chunks_mut(out_frame)) {
+                    converter.process(frame, out);
+                }
+                parts.push((to, part));
+            }
+            // The last 100 ms of a part are steady; the first 40 ms of the next are checked.
+            let steady = |(rate, part): &(u32, Vec<i16>)| {
+                let settled = &part[part.len() / 2..];
+                let rms = settled.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>();
+                (
+                    largest_step(settled),
+                    (rms / settled.len() as f64).sqrt(),
+                    *rate,
+                )
+            };
+            for pair in parts.windows(2) {
+                let ((before_step, _, _), (after_step, after_rms, rate)) =
+                    (steady(&pair[0]), steady(&pair[1]));
+                let start = &pair[1].1[..rate as usize / 25];
+                let edge = [*pair[0].1.last().unwrap(), start[0]];
+                let step = largest_step(start).max(largest_step(&edge));
+                let limit = 1.5 * f64::from(before_step.max(after_step));
+                assert!(
+                    f64::from(step) <= limit,
+                    "to {rate}: step {step} over {limit}"
+                );
+                let quietest = start
+                    .windows(rate as usize / 200)
+                    .map(|w| {
+                        (w.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / w.len() as f64)
+                            .sqrt()
+                    })
+                    .fold(f64::MAX, f64::min);
+                assert!(
+                    quietest >= 0.5 * after_rms,
+                    "to {rate}: RMS {quietest} in 5 ms"
+                );
+            }
         }
     }
 

@@ -72,9 +72,11 @@ impl RoomDecoder {
         self.carried += self.decoder.decode(packet, room);
     }
 
-    /// Converts to `room_rate` Hz from now on; the codec's state carries on.
+    /// Converts to `room_rate` Hz from now on, going on without a gap or a click (see
+    /// [`RateConverter::retarget`]); the codec's state carries on.
     pub(crate) fn set_room_rate(&mut self, room_rate: u32) {
-        self.to_room = RateConverter::new(self.decoder.codec().audio_rate(), room_rate);
+        self.to_room
+            .retarget(self.decoder.codec().audio_rate(), room_rate);
     }
 
     /// Renders one room-rate `frame`: what was [`carried`](Self::carried), then `payload`
@@ -163,8 +165,9 @@ impl RoomEncoder {
         self.encoder.codec()
     }
 
-    /// Whether one encode can serve every listener of this codec (the encoder and the
-    /// conversion keep no state: G.711 in a room at its rate).
+    /// Whether one encode can serve every listener of this codec (the encoder keeps no state
+    /// and the conversion none but its last input, which [`skip`](Self::skip) notes: G.711 in a
+    /// room at its rate).
     pub fn is_stateless(&self) -> bool {
         self.encoder.is_stateless() && self.from_room.is_identity()
     }
@@ -212,9 +215,18 @@ impl RoomEncoder {
         self.encoder.set_independent(false);
     }
 
-    /// Takes frames at `room_rate` Hz from now on; the codec's state carries on.
+    /// Takes frames at `room_rate` Hz from now on, going on from the last ones without a gap or
+    /// a click; the codec's state carries on.
     pub fn set_room_rate(&mut self, room_rate: u32) {
-        self.from_room = RateConverter::new(room_rate, self.encoder.codec().audio_rate());
+        self.from_room
+            .retarget(room_rate, self.encoder.codec().audio_rate());
+    }
+
+    /// Notes that the listener was sent what another encoder of its codec made of `frame` (a
+    /// stateless encode, see [`is_stateless`](Self::is_stateless)), so that a change of the
+    /// room's rate goes on from it as if it had been encoded here.
+    pub(crate) fn skip(&mut self, frame: &[i16]) {
+        self.from_room.skip(frame);
     }
 
     /// Encodes one room-rate frame into `out`, replacing its contents.
