@@ -176,8 +176,10 @@ impl Session {
     /// The audio of our offer `ours` as the peer's `answer` agreed it. The peer
     /// sends with the payload types `ours` gave the agreed codec and
     /// telephone-event (RFC 3264 §5.1), which the answer need not repeat (§6.1
-    /// only recommends it); `None` if there is no codec in common, or if the answer's address
-    /// is of another family than `ours`, which our RTP socket cannot send to.
+    /// only recommends it); our direction is the answer's reversed, within the one `ours`
+    /// offered (see [`sdp::Direction::answered_with`]). `None` if there is no codec in
+    /// common, or if the answer's address is of another family than `ours`, which our RTP
+    /// socket cannot send to.
     pub(crate) fn agree_answer(answer: &sdp::Offer, ours: &str) -> Option<Session> {
         let mut session = Session::of(sdp::negotiate(answer, SUPPORTED_ENCODINGS).ok()?)?;
         let ours = sdp::Offer::parse(ours.as_bytes()).ok();
@@ -186,6 +188,9 @@ impl Session {
             .is_some_and(|ours| !session.reachable_from(ours.connection.ip()))
         {
             return None;
+        }
+        if let Some(ours) = &ours {
+            session.negotiated.direction = ours.direction.answered_with(answer.direction);
         }
         session.incoming = ours.and_then(|ours| incoming(&ours, answer, &session.negotiated));
         Some(session)
@@ -216,7 +221,11 @@ fn incoming(
         let theirs = answer.formats.iter().find(|f| f.payload_type == pt)?;
         ours_for(theirs)
     });
-    let codec_of = |f: &sdp::Format| Codec::from_encoding(&f.encoding, f.clock_rate);
+    let codec_of = |f: &sdp::Format| {
+        Some(f)
+            .filter(|f| sdp::supported_channels(f))
+            .and_then(|f| Codec::from_encoding(&f.encoding, f.clock_rate))
+    };
     let other_law = codec_of(&agreed.audio)
         .and_then(Codec::other_law)
         .and_then(|other| {

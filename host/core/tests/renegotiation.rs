@@ -479,3 +479,71 @@ fn a_refresh_refused_while_a_hold_waits_out_its_491_leaves_the_hold_to_its_own_a
     assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 2));
     assert_eq!(held_events(&w, call), [Ok(true), Ok(false)]);
 }
+
+/// The phone's 200 to `reinvite`, our re-INVITE as it arrived, answering it with `sdp`.
+fn ok_with(reinvite: &str, sdp: &str, contact: std::net::SocketAddr) -> Vec<u8> {
+    let head = String::from_utf8(response_to(reinvite, "200 OK")).unwrap();
+    let head = head.strip_suffix("Content-Length: 0\r\n\r\n").unwrap();
+    format!(
+        "{head}Contact: <sip:{contact}>\r\nContent-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_hold_stays_a_hold_whatever_direction_the_peer_answers() {
+    // RFC 3264 §6.1: the answer to our sendonly can only be recvonly or inactive; one that
+    // says more (or nothing, sendrecv) still leaves us not receiving, and one that says
+    // sendonly leaves nothing flowing either way.
+    for (answered, ours) in [
+        ("a=sendrecv\r\n", MediaDirection::SendOnly),
+        ("", MediaDirection::SendOnly),
+        ("a=sendonly\r\n", MediaDirection::Inactive),
+        ("a=recvonly\r\n", MediaDirection::SendOnly),
+    ] {
+        let mut w = answered_call();
+        let call = w.invites()[0].call;
+        // The phone only rings on our re-INVITE; its 200 is the test's.
+        w.uacs[0].invite_answers.push_back(180);
+        w.core.hold(w.now, call, true).unwrap();
+        assert!(w.run_until(Duration::from_secs(5), |w| {
+            !w.uacs[0].requests(Method::Invite).is_empty()
+        }));
+        let reinvite = w.uacs[0]
+            .requests(Method::Invite)
+            .last()
+            .unwrap()
+            .text
+            .clone();
+        let local = w.locals[0];
+        let sdp = offer("127.0.0.1:30000", answered);
+        w.uacs[0].send_raw(ok_with(&reinvite, &sdp, local));
+        assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 1));
+        assert_eq!(held_events(&w, call), [Ok(true)], "{answered:?}");
+        let params = updates(&w).last().unwrap().clone();
+        assert_eq!(params.direction, ours, "{answered:?}");
+    }
+}
+
+#[test]
+fn a_held_call_stays_held_whatever_the_ack_answers_to_our_offer() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 1));
+    w.run_for(Duration::from_secs(1));
+    // The phone re-INVITEs without SDP: our offer in the 200 keeps the hold, and its ACK
+    // answers sendrecv all the same.
+    w.uacs[0].ack_answer = Some(offer("127.0.0.1:30000", "a=sendrecv\r\n"));
+    let before = updates(&w).len();
+    w.uacs[0].reoffer(w.now, "", "");
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() > before));
+    let ok = w.uacs[0].last_response(Method::Invite).unwrap();
+    assert!(ok.body().contains("a=sendonly\r\n"), "{}", ok.body());
+    assert_eq!(
+        updates(&w).last().unwrap().direction,
+        MediaDirection::SendOnly
+    );
+}

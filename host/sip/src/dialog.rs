@@ -11,7 +11,7 @@ use crate::address;
 use crate::message::Request;
 use crate::peer_address::crossed_a_nat;
 use crate::request::Head;
-use crate::transport::{Transport, TransportAddr};
+use crate::transport::{Routed, Transport, TransportAddr};
 use crate::uri;
 use crate::wire::split_list;
 
@@ -252,22 +252,24 @@ impl Dialog {
         }
     }
 
-    /// The ACK of a 2xx to the INVITE with CSeq `cseq`, and where to send it. §13.2.2.4: it is
+    /// The ACK of a 2xx to the INVITE with CSeq `cseq`, routed where it goes. §13.2.2.4: it is
     /// built like an in-dialog request, with the INVITE's CSeq number, a branch of its own and
-    /// the INVITE's credentials, the header lines `credentials`.
+    /// the INVITE's credentials, the header lines `credentials`; sent outside any transaction,
+    /// it follows the size rule all our requests do ([`Routed::new`], §18.1.1).
     pub(crate) fn ack(
         &self,
         cseq: u32,
         branch: &str,
         user_agent: &str,
         credentials: &[(&str, String)],
-    ) -> (Vec<u8>, TransportAddr) {
+    ) -> Routed {
         let parts = Parts {
             cseq: Some(cseq),
             headers: credentials,
             body: None,
         };
-        self.build(rsip::Method::Ack, cseq, branch, user_agent, &parts)
+        let (ack, destination) = self.build(rsip::Method::Ack, cseq, branch, user_agent, &parts);
+        Routed::new(ack, destination)
     }
 
     fn build(

@@ -74,6 +74,15 @@ impl<K: Hash + Eq + Clone, V> Expiring<K, V> {
         self.entries.remove(key).map(|(_, value)| value)
     }
 
+    /// The keys of the entries kept, each once, oldest first: an order that does not change
+    /// from run to run.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
+        self.expiries
+            .iter()
+            .filter(|(at, key)| self.entries.get(key).is_some_and(|(until, _)| until == at))
+            .map(|(_, key)| key)
+    }
+
     /// Drops the entries whose expiry is `now` or before.
     pub(crate) fn expire(&mut self, now: Instant) {
         while self.expiries.front().is_some_and(|(at, _)| *at <= now) {
@@ -125,5 +134,16 @@ mod tests {
         );
         full.expire(secs(10));
         assert_eq!((full.get("k"), full.get("j")), (None, Some(&3)));
+        assert_eq!(full.keys().collect::<Vec<_>>(), [&"j"]);
+
+        let mut order = Expiring::new(4);
+        order.insert(secs(1), "a", 1);
+        order.insert(secs(2), "b", 2);
+        order.insert(secs(3), "a", 3);
+        assert_eq!(
+            order.keys().collect::<Vec<_>>(),
+            [&"b", &"a"],
+            "each once, oldest first"
+        );
     }
 }

@@ -12,6 +12,7 @@ use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::UpdateReply;
 use crate::transaction::TxId;
+use crate::transmit::Outbox;
 use crate::transport::{Routed, Transport, TransportAddr};
 use crate::{address, uri};
 
@@ -300,16 +301,12 @@ impl Placed {
         self.stage == Stage::Accepted
     }
 
-    /// Routes back to UDP each ACK of a 2xx that went to `failed` over TCP for its size only
-    /// ([`Routed::back_to_udp`]), and returns them, to be sent again.
-    pub(crate) fn acks_back_to_udp(
-        &mut self,
-        failed: TransportAddr,
-    ) -> impl Iterator<Item = &Routed> {
-        self.acks.iter_mut().filter_map(move |(_, ack)| {
-            let back = ack.destination().same_place(&failed) && ack.back_to_udp();
-            back.then_some(&*ack)
-        })
+    /// Sends again by `out`, over UDP, each ACK of a 2xx that went to `failed` over TCP for
+    /// its size only ([`Routed::resend_over_udp_from`]).
+    pub(crate) fn resend_acks_over_udp(&mut self, failed: TransportAddr, out: &mut Outbox) {
+        for (_, ack) in &mut self.acks {
+            ack.resend_over_udp_from(failed, out);
+        }
     }
 
     /// Whether an ACK of a 2xx went over TCP for its size only, bound for UDP.

@@ -49,6 +49,10 @@ pub struct Offer {
     pub rtcp: SocketAddr,
     /// It offers RTCP on the RTP port (`a=rtcp-mux`, RFC 5761 §5.1.1).
     pub rtcp_mux: bool,
+    /// The later audio streams over plain RTP, each described as this one is (with no
+    /// fallbacks of its own), in order: [`negotiate`] answers the first stream that has a
+    /// codec in common (RFC 3264 §6). A later stream that cannot be read is left out.
+    pub fallbacks: Vec<Offer>,
 }
 
 /// One payload format of an m= line.
@@ -99,9 +103,38 @@ impl Direction {
     /// The direction of a side that also does not receive: sendrecv becomes sendonly and
     /// recvonly inactive.
     pub fn without_receiving(self) -> Self {
-        match self {
-            Self::SendRecv | Self::SendOnly => Self::SendOnly,
-            Self::RecvOnly | Self::Inactive => Self::Inactive,
+        Self::of(self.sends(), false)
+    }
+
+    /// Our side's direction once our offer of `self` is answered with `answer`: the answer's
+    /// reversed (RFC 3264 §6.1), within what we offered: an answer cannot make us send where we
+    /// offered not to, nor receive where we offered not to (a held call stays held whatever the
+    /// peer answers).
+    pub fn answered_with(self, answer: Self) -> Self {
+        let reversed = answer.answer();
+        Self::of(
+            self.sends() && reversed.sends(),
+            self.receives() && reversed.receives(),
+        )
+    }
+
+    /// Whether a side of this direction sends media.
+    pub fn sends(self) -> bool {
+        matches!(self, Self::SendRecv | Self::SendOnly)
+    }
+
+    /// Whether a side of this direction receives media.
+    pub fn receives(self) -> bool {
+        matches!(self, Self::SendRecv | Self::RecvOnly)
+    }
+
+    /// The direction of a side that `sends` and `receives` as told.
+    fn of(sends: bool, receives: bool) -> Self {
+        match (sends, receives) {
+            (true, true) => Self::SendRecv,
+            (true, false) => Self::SendOnly,
+            (false, true) => Self::RecvOnly,
+            (false, false) => Self::Inactive,
         }
     }
 
@@ -167,7 +200,8 @@ pub enum OfferError {
 }
 
 impl Offer {
-    /// Parses an SDP offer and picks its first audio stream over plain RTP.
+    /// Parses an SDP offer: its first audio stream over plain RTP, whose errors are the
+    /// offer's, and the later ones as [`Offer::fallbacks`].
     pub fn parse(body: &[u8]) -> Result<Self, OfferError> {
         let body = std::str::from_utf8(body)
             .map_err(|_| OfferError::Malformed("the body is not UTF-8 text".into()))?;
@@ -177,16 +211,28 @@ impl Offer {
         if session.media_descriptions.len() != media.len() {
             return Err(OfferError::Malformed("unreadable m= line".into()));
         }
-        let (audio_index, audio) = session
+        let mut streams = session
             .media_descriptions
             .iter()
             .enumerate()
-            .find(|(i, m)| {
+            .filter(|(i, m)| {
                 m.media_name.media == "audio"
                     && m.media_name.port.value != 0
                     && matches!(media[*i].proto.as_str(), "RTP/AVP" | "RTP/AVPF")
             })
-            .ok_or(OfferError::NoAudio)?;
+            .map(|(audio_index, audio)| Self::stream(&session, audio, &media, audio_index));
+        let mut first = streams.next().ok_or(OfferError::NoAudio)??;
+        first.fallbacks = streams.filter_map(Result::ok).collect();
+        Ok(first)
+    }
+
+    /// The audio stream `audio`, entry `audio_index` of `media`, the m= lines of `session`.
+    fn stream(
+        session: &SessionDescription,
+        audio: &MediaDescription,
+        media: &[MediaLine],
+        audio_index: usize,
+    ) -> Result<Self, OfferError> {
         let connection = audio
             .connection_information
             .as_ref()
@@ -234,11 +280,17 @@ impl Offer {
             formats,
             ptime,
             direction,
-            media,
+            media: media.to_vec(),
             audio_index,
             rtcp,
             rtcp_mux,
+            fallbacks: Vec::new(),
         })
+    }
+
+    /// This stream and its fallbacks, in order.
+    fn streams(&self) -> impl Iterator<Item = &Self> {
+        std::iter::once(self).chain(&self.fallbacks)
     }
 
     /// The description, if the peer at `peer` that sent it could receive media at its RTP and
@@ -247,10 +299,11 @@ impl Offer {
     /// aim this host's media at its own services, with content the peer chooses. The
     /// unspecified address is a hold (RFC 3264 §8.4), to which nothing is sent.
     pub fn sent_by(self, peer: IpAddr) -> Result<Self, OfferError> {
-        match [self.connection.ip(), self.rtcp.ip()]
-            .into_iter()
-            .find(|&ip| !may_be_the_peers(ip, peer))
-        {
+        let foreign = self
+            .streams()
+            .flat_map(|stream| [stream.connection.ip(), stream.rtcp.ip()])
+            .find(|&ip| !may_be_the_peers(ip, peer));
+        match foreign {
             Some(foreign) => Err(OfferError::ForeignAddress(foreign)),
             None => Ok(self),
         }
@@ -428,9 +481,19 @@ const TELEPHONE_EVENT: &str = "telephone-event";
 /// first at another rate. Softphones offering Opus often have telephone-event at 8 kHz alone,
 /// and their events are read all the same (a key is told by its timestamp and end bit, not its
 /// duration's unit), so they keep Opus and still answer prompts with keys. An encoding at a
-/// clock rate not listed (G722/16000, opus/16000) is not supported. `Err` if no format is
-/// supported.
+/// clock rate not listed (G722/16000, opus/16000), or of more than one channel (see
+/// [`supported_channels`]), is not supported. The first audio stream with a supported format
+/// is the one answered, the offer's [`Offer::fallbacks`] in turn (RFC 3264 §6). `Err` if no
+/// stream has one.
 pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated, NegotiationError> {
+    offer
+        .streams()
+        .find_map(|stream| negotiate_stream(stream, supported))
+        .ok_or(NegotiationError::NoCommonCodec)
+}
+
+/// [`negotiate`] for the one audio stream `offer` describes.
+fn negotiate_stream(offer: &Offer, supported: &[(&str, u32)]) -> Option<Negotiated> {
     let audio = offer
         .formats
         .iter()
@@ -439,9 +502,9 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
             supported
                 .iter()
                 .any(|(name, rate)| f.encoding.eq_ignore_ascii_case(name) && f.clock_rate == *rate)
+                && supported_channels(f)
                 && valid_fmtp(f)
-        })
-        .ok_or(NegotiationError::NoCommonCodec)?
+        })?
         .clone();
     let mut events = offer
         .formats
@@ -455,7 +518,7 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
             payload_type: f.payload_type,
             clock_rate: f.clock_rate,
         });
-    Ok(Negotiated {
+    Some(Negotiated {
         audio,
         telephone_event,
         remote_rtp: offer.connection,
@@ -466,6 +529,13 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
         remote_rtcp: offer.rtcp,
         rtcp_mux: offer.rtcp_mux,
     })
+}
+
+/// Whether we can carry `format`'s channels: one, or Opus's two, which its rtpmap always
+/// names whatever is sent (RFC 7587 §7); our codecs are mono, and would take interleaved
+/// stereo for twice as many mono samples.
+pub fn supported_channels(format: &Format) -> bool {
+    format.channels == 1 || format.encoding.eq_ignore_ascii_case("opus")
 }
 
 /// Whether `format`'s `a=fmtp` parameters are ones we can honour: for Opus, those
@@ -1051,6 +1121,63 @@ mod tests {
             negotiate(&only_events, &[("telephone-event", 8000)]),
             Err(NegotiationError::NoCommonCodec)
         );
+    }
+
+    #[test]
+    fn g711_and_g722_of_more_than_one_channel_are_not_supported() {
+        let stereo = |formats: &str| {
+            let sdp = SIPP_UAC.replace("RTP/AVP 0\r\na=rtpmap:0 PCMU/8000", formats);
+            Offer::parse(sdp.as_bytes()).unwrap()
+        };
+        let offer = stereo("RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000/2\r\na=rtpmap:8 PCMA/8000");
+        assert_eq!(negotiate(&offer, G711).unwrap().audio.encoding, "PCMA");
+        let offer = stereo("RTP/AVP 0 9\r\na=rtpmap:0 PCMU/8000/2\r\na=rtpmap:9 G722/8000/2");
+        assert_eq!(
+            negotiate(&offer, &[("PCMU", 8000), ("G722", 8000)]),
+            Err(NegotiationError::NoCommonCodec)
+        );
+        // Opus's two channels are nominal (RFC 7587 §7).
+        let offer = stereo("RTP/AVP 111\r\na=rtpmap:111 opus/48000/2");
+        assert_eq!(
+            negotiate(&offer, &[("opus", 48_000)])
+                .unwrap()
+                .audio
+                .channels,
+            2
+        );
+    }
+
+    #[test]
+    fn a_later_audio_stream_is_answered_when_the_first_has_no_codec_in_common() {
+        let text = SIPP_UAC.replace(
+            "m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+            "m=audio 5000 RTP/AVP 18\r\nm=audio 5002 RTP/AVP 0\r\n",
+        );
+        let offer = Offer::parse(text.as_bytes()).unwrap();
+        let negotiated = negotiate(&offer, G711).unwrap();
+        assert_eq!(negotiated.audio_index, 1);
+        assert_eq!(negotiated.remote_rtp, addr("127.0.0.1:5002"));
+        let answered = answer(&negotiated, addr("192.0.2.1:40000"), 7);
+        let media: Vec<&str> = answered.lines().filter(|l| l.starts_with("m=")).collect();
+        assert_eq!(media, ["m=audio 0 RTP/AVP 18", "m=audio 40000 RTP/AVP 0"]);
+        // The first stream that negotiates is the one answered.
+        let both = text.replace("RTP/AVP 18", "RTP/AVP 8");
+        let negotiated = negotiate(&Offer::parse(both.as_bytes()).unwrap(), G711).unwrap();
+        assert_eq!(negotiated.audio_index, 0);
+        // A later stream's address must be the peer's too.
+        let foreign = text.replace(
+            "m=audio 5002 RTP/AVP 0\r\n",
+            "m=audio 5002 RTP/AVP 0\r\nc=IN IP4 224.0.0.9\r\n",
+        );
+        let peer = "127.0.0.1".parse().unwrap();
+        assert_eq!(
+            Offer::parse(foreign.as_bytes()).unwrap().sent_by(peer),
+            Err(OfferError::ForeignAddress("224.0.0.9".parse().unwrap()))
+        );
+    }
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().unwrap()
     }
 
     #[test]

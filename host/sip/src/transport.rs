@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+use crate::transmit::Outbox;
 use crate::via;
 
 /// The largest request sent over UDP: the path MTU being unknown, a larger one goes over TCP
@@ -152,6 +153,14 @@ impl Routed {
         self.moved_for_size = false;
         self.move_to(Transport::Udp);
         true
+    }
+
+    /// Sends the request again by `out`, over UDP ([`Routed::back_to_udp`]), if it went to
+    /// `failed`, where the transport failed, over TCP for its size only.
+    pub(crate) fn resend_over_udp_from(&mut self, failed: TransportAddr, out: &mut Outbox) {
+        if self.destination.same_place(&failed) && self.back_to_udp() {
+            out.send(self.destination, self.request.clone());
+        }
     }
 
     /// Routes the request over `transport`, its top Via naming it.

@@ -386,3 +386,44 @@ fn early_media_then_answer(sim: &mut Sim, call: switchyard_sip::CallKey) {
 fn g711_answer_to_offer() -> String {
     g711_answer(&switchyard_sip::sdp::Offer::parse(offer().as_bytes()).unwrap())
 }
+
+/// A PRACK acknowledging `progress`, a reliable provisional response, and carrying `sdp`.
+fn prack_with_offer(progress: &Received, sdp: &str) -> Vec<u8> {
+    let header = |name| progress.header(name).expect(name);
+    let via = header("Via");
+    let sent_by = via.split(';').next().unwrap();
+    let contact = header("Contact");
+    let target = contact.trim_start_matches('<').split('>').next().unwrap();
+    format!(
+        "PRACK {target} SIP/2.0\r\nVia: {sent_by};branch=z9hG4bKprackoffer\r\n\
+         Max-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 2 PRACK\r\n\
+         RAck: {} 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        header("From"),
+        header("To"),
+        header("Call-ID"),
+        rseq(progress),
+        sdp.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn an_offer_in_a_prack_is_refused_with_488_and_the_prack_still_acknowledges() {
+    let (mut sim, call) = reliable_call(31, false);
+    early_media_then_answer(&mut sim, call);
+    sim.run_for(Duration::from_millis(100));
+    let progress = invite_responses(&sim, 183)[0].clone();
+    let prack = prack_with_offer(&progress, &offer());
+    sim.uac.send_raw(prack);
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.has_event("CallConfirmed")));
+    assert_eq!(
+        sim.uac.codes(Method::PRack),
+        [488],
+        "no 200 without an answer"
+    );
+    assert_eq!(
+        invite_responses(&sim, 183).len(),
+        1,
+        "acknowledged: sent no more"
+    );
+}

@@ -489,10 +489,10 @@ impl Endpoint {
             return self.on_reinvite_response(now, call, response);
         }
         if response.method == rsip::Method::Invite
-            && let Some(orphan) = self.orphaned_reinvites.get(&response.branch)
+            && let Some(orphan) = self.orphaned_reinvites.get_mut(&response.branch)
         {
-            if let Some((ack, destination)) = orphan.ack(response.code) {
-                self.out.resend(*destination, ack);
+            if let Some((ack, destination)) = orphan.ack_to_send(response.code) {
+                self.out.resend(destination, ack);
             }
             if (200..300).contains(&response.code)
                 && let Some(call) = self.orphaned_reinvites.take_refused(&response.branch)

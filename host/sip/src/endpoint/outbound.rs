@@ -19,7 +19,7 @@ use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::{self, timer};
 use crate::transaction::{ClientOutcome, InviteClient, Transaction, TxId};
-use crate::transport::{Routed, TransportAddr};
+use crate::transport::TransportAddr;
 use crate::wire::{self, Datagram};
 
 /// The most PRACKs one placed call sends: a callee sends its next reliable provisional
@@ -323,14 +323,12 @@ impl Endpoint {
         if let Some(remote_cseq) = remote_cseq {
             dialog.continue_remote_cseq(remote_cseq);
         }
-        let (ack, destination) = dialog.ack(
+        let ack = dialog.ack(
             placed.cseq,
             &self.ids.branch(),
             &self.user_agent,
             &placed.credential_lines,
         );
-        // Sent outside any transaction, it follows the size rule all our requests do.
-        let ack = Routed::new(ack, destination);
         self.out.send(ack.destination(), ack.request().to_vec());
         if ack.moved_for_size() {
             self.acks_moved_for_size.insert(call);
@@ -342,15 +340,28 @@ impl Endpoint {
             let auth = placed.auth.as_ref().map(Authenticator::share);
             return self.release(now, dialog, auth);
         };
-        let answer = sdp_answer(&response).or(early_answer);
+        // The answer a 2xx carries is the one that holds (RFC 3261 §13.2.1): one we cannot
+        // take ends the call, rather than media going where the 183 said. Only a 2xx without
+        // one stands on its dialog's early answer.
+        let carries_answer = has_body(&response);
+        let answer = if carries_answer {
+            sdp_answer(&response)
+        } else {
+            early_answer
+        };
         let hung_up = placed.hangup != Hangup::No;
         if answer.is_none() && !hung_up {
             let auth = placed.auth.as_ref().map(Authenticator::share);
             self.release(now, dialog, auth);
+            let reason = if carries_answer {
+                "Not Acceptable Here (unusable SDP answer in the 2xx)"
+            } else {
+                "Not Acceptable Here"
+            };
             return self.events.push_back(Event::CallFailed {
                 call,
                 code: 488,
-                reason: "Not Acceptable Here".into(),
+                reason: reason.into(),
                 try_next: false,
             });
         }
@@ -484,10 +495,15 @@ fn reliable_rseq(response: &rsip::Response) -> Option<u32> {
 /// The SDP answer in `response`'s body, if there is a usable one.
 fn sdp_answer(response: &Response) -> Option<Offer> {
     let raw = &response.raw;
-    if raw.body.iter().all(u8::is_ascii_whitespace) {
+    if !has_body(response) {
         return None;
     }
     body::description(&raw.headers, &raw.body, response.source.ip())
+}
+
+/// Whether `response` carries a body: anything but white space.
+fn has_body(response: &Response) -> bool {
+    !response.raw.body.iter().all(u8::is_ascii_whitespace)
 }
 
 /// The INVITE client transaction `id` among `transactions`, if it still runs.

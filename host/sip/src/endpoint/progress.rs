@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use super::in_dialog::read_body_offer;
 use super::{CallError, Endpoint, Owner, TxEntry, inbound, offered};
 use crate::build::ResponseBuilder;
 use crate::call::CallKey;
@@ -119,8 +120,9 @@ impl Endpoint {
 
     /// A PRACK in an offered call's early dialog (RFC 3262 §4): 200 if it names the reliable
     /// provisional response waiting for it, which then goes no more, and what waited for it
-    /// goes; 481 if it names none; 400 without a readable RAck. A body it carries is not
-    /// read (our reliable responses never carry an offer: early media answers the caller's).
+    /// goes; 481 if it names none; 400 without a readable RAck. One that carries an offer is
+    /// refused (488, or the status its unusable body calls for), and still acknowledges the
+    /// response it names.
     pub(super) fn on_prack(
         &mut self,
         now: Instant,
@@ -139,10 +141,22 @@ impl Endpoint {
             .reliable
             .as_mut()
             .is_some_and(|reliable| reliable.acknowledge(&rack, invite_cseq));
-        if !acknowledged {
-            return self.reply(now, key, &request, Reply::NoSuchCall);
+        // RFC 3262 §5: a PRACK may carry a new offer, to be answered in its 2xx. The session
+        // changes only from the call's 2xx on, which carries the application's answer to the
+        // INVITE's offer: the offer is refused with 488 (RFC 3264 §6, as an offer in an early
+        // UPDATE is, RFC 3311 §5.2), the early session stays. The PRACK still shows the reliable
+        // response arrived, so it goes no more.
+        match read_body_offer(&request) {
+            Ok(None) if !acknowledged => {
+                return self.reply(now, key, &request, Reply::NoSuchCall);
+            }
+            Ok(None) => self.reply(now, key, &request, Reply::Ok),
+            Ok(Some(_)) => self.refuse_prack_offer(&request, (488, "Not Acceptable Here")),
+            Err(refused) => self.refuse_prack_offer(&request, refused),
         }
-        self.reply(now, key, &request, Reply::Ok);
+        if !acknowledged {
+            return;
+        }
         self.reschedule(Owner::Call(call));
         let next = self
             .calls
@@ -159,6 +173,12 @@ impl Endpoint {
             }
             None => {}
         }
+    }
+
+    /// Refuses the offer `request`, a PRACK, carries with `code` and `reason`.
+    fn refuse_prack_offer(&mut self, request: &Request, refused: (u16, &str)) {
+        let response = inbound::offer_refusal(request, refused, None, &self.user_agent);
+        self.out.send(request.destination, response);
     }
 }
 

@@ -223,8 +223,8 @@ impl Endpoint {
             .on_response(now, code, response.to(), &mut self.out);
         if !first_final {
             // §13.2.2.4: each retransmission of the 2xx is ACKed again.
-            if let Some((ack, destination)) = reinvite.ack.as_ref().filter(|_| passed) {
-                self.out.resend(*destination, ack);
+            if let Some(ack) = reinvite.ack.as_ref().filter(|_| passed) {
+                self.out.resend(ack.destination(), ack.request());
             }
             return self.reschedule(Owner::Session(call));
         }
@@ -239,7 +239,7 @@ impl Endpoint {
                 &self.user_agent,
                 &reinvite.credentials,
             );
-            self.out.send(ack.1, ack.0.clone());
+            self.out.send(ack.destination(), ack.request().to_vec());
             reinvite.ack = Some(ack);
         }
         let offer = reinvite.offer.clone();

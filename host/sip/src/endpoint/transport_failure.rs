@@ -78,9 +78,9 @@ impl Endpoint {
     /// went unanswered. An INVITE or re-INVITE that had a
     /// provisional response is left to its own timers (and a placed call to whatever bounds
     /// its ringing): its final response may still come, and a 2xx is taken as ever. Requests
-    /// answered already are left be. An ACK of a 2xx to a placed call's INVITE that went there
-    /// over TCP for its size only is sent again over UDP, once, and goes so for the 2xx's
-    /// retransmissions. All of it at `now`.
+    /// answered already are left be. An ACK of a 2xx to a placed call's INVITE or to a re-INVITE
+    /// of ours (also one whose call ended since) that went there over TCP for its size only is
+    /// sent again over UDP, once, and goes so for the 2xx's retransmissions. All of it at `now`.
     pub fn transport_failed(&mut self, now: Instant, transport: Transport, addr: SocketAddr) {
         let failed = TransportAddr::new(transport, addr);
         self.resend_acks_over_udp(failed);
@@ -124,18 +124,30 @@ impl Endpoint {
         }
     }
 
-    /// Sends again over UDP each ACK of a 2xx that went to `failed` over TCP for its size only
-    /// (§18.1.1); it is kept so for the 2xx's retransmissions (§13.2.2.4).
+    /// Sends again over UDP each ACK of a 2xx, to a placed call's INVITE or to a re-INVITE of
+    /// ours, that went to `failed` over TCP for its size only (§18.1.1); it is kept so for
+    /// the 2xx's retransmissions (§13.2.2.4).
     fn resend_acks_over_udp(&mut self, failed: TransportAddr) {
         self.acks_moved_for_size.retain(|call| {
             let Some(placed) = self.placed.get_mut(call) else {
                 return false;
             };
-            for ack in placed.acks_back_to_udp(failed) {
-                self.out.send(ack.destination(), ack.request().to_vec());
-            }
+            placed.resend_acks_over_udp(failed, &mut self.out);
             placed.has_ack_moved_for_size()
         });
+        for (branch, call) in &self.reinvites {
+            let ack = self
+                .calls
+                .get_mut(call)
+                .and_then(|state| state.session.outgoing.as_mut())
+                .filter(|reinvite| reinvite.branch == *branch)
+                .and_then(|reinvite| reinvite.ack.as_mut());
+            if let Some(ack) = ack {
+                ack.resend_over_udp_from(failed, &mut self.out);
+            }
+        }
+        self.orphaned_reinvites
+            .resend_acks_over_udp(failed, &mut self.out);
     }
 
     /// Sends the request of client transaction `id` again over UDP if it went over TCP for

@@ -11,7 +11,7 @@ use crate::ids::Ids;
 use crate::timer::Timer;
 use crate::transaction::{InviteClient, Machine};
 use crate::transmit::Outbox;
-use crate::transport::TransportAddr;
+use crate::transport::{Routed, TransportAddr};
 
 /// One re-INVITE of ours and its offer.
 #[derive(Debug)]
@@ -24,9 +24,10 @@ pub(crate) struct Reinvite {
     pub(crate) offer: String,
     /// The client transaction (§17.1.1).
     pub(crate) tx: InviteClient,
-    /// The ACK of the 2xx and where it went, sent again for each retransmission of the 2xx
-    /// (§13.2.2.4): the transaction passes those on rather than absorbing them.
-    pub(crate) ack: Option<(Vec<u8>, TransportAddr)>,
+    /// The ACK of the 2xx, routed by its size (§18.1.1), sent again as last sent for each
+    /// retransmission of the 2xx (§13.2.2.4): the transaction passes those on rather than
+    /// absorbing them.
+    pub(crate) ack: Option<Routed>,
     /// The credentials header lines the request carries (answering a challenge to the one
     /// before), which the ACK of its 2xx repeats (§13.2.2.4).
     pub(crate) credentials: Vec<(&'static str, String)>,
@@ -112,28 +113,31 @@ impl Reinvite {
 /// under way are few; past this the oldest go first.
 const ORPHANS_MAX: usize = 4096;
 
-/// An ACK and where it goes.
-type Ack = (Vec<u8>, TransportAddr);
-
 /// The ACKs one re-INVITE still needs once its call dropped it.
 #[derive(Debug)]
 pub(crate) struct Orphan {
-    /// Of a 300-699, built from the INVITE as sent (§17.1.1.3).
-    non_2xx: Ack,
-    /// Of a 2xx, a transaction of its own (§13.2.2.4).
-    ok: Ack,
+    /// Of a 300-699, built from the INVITE as sent and going where it went (§17.1.1.3).
+    non_2xx: (Vec<u8>, TransportAddr),
+    /// Of a 2xx, a transaction of its own (§13.2.2.4), routed by its size (§18.1.1).
+    ok: Routed,
+    /// Whether `ok` went, for a 2xx: only then may a failure of TCP send it again over UDP.
+    ok_sent: bool,
     /// The call that reported it refused and kept its session, until a 2xx shows the peer
     /// took its offer after all.
     refused_in: Option<CallKey>,
 }
 
 impl Orphan {
-    /// The ACK of a final response with status `code` (a provisional response needs none).
-    pub(crate) fn ack(&self, code: u16) -> Option<&Ack> {
+    /// The ACK to send for a final response with status `code`, and where it goes (a
+    /// provisional response needs none); that of a 2xx counts as sent.
+    pub(crate) fn ack_to_send(&mut self, code: u16) -> Option<(&[u8], TransportAddr)> {
         match code {
             ..=199 => None,
-            200..=299 => Some(&self.ok),
-            _ => Some(&self.non_2xx),
+            200..=299 => {
+                self.ok_sent = true;
+                Some((self.ok.request(), self.ok.destination()))
+            }
+            _ => Some((&self.non_2xx.0, self.non_2xx.1)),
         }
     }
 }
@@ -146,18 +150,33 @@ impl Orphan {
 /// (§17.2.1, §13.3.1.4), so each is acknowledged as the call would have, for 64*T1 after it
 /// was dropped.
 #[derive(Debug)]
-pub(crate) struct OrphanedReinvites(Expiring<String, Orphan>);
+pub(crate) struct OrphanedReinvites {
+    /// The re-INVITEs, by Via branch.
+    orphans: Expiring<String, Orphan>,
+    /// The branches of those whose ACK of a 2xx goes over TCP for its size only, bound for
+    /// UDP: the ones a failure of TCP may send it again over UDP (§18.1.1). Each expires with
+    /// its re-INVITE, and is read only while that is kept: their bound and expiry are the
+    /// re-INVITEs'.
+    acks_moved_for_size: Expiring<String, ()>,
+}
 
 impl Default for OrphanedReinvites {
     fn default() -> Self {
-        OrphanedReinvites(Expiring::new(ORPHANS_MAX))
+        OrphanedReinvites {
+            orphans: Expiring::new(ORPHANS_MAX),
+            acks_moved_for_size: Expiring::new(ORPHANS_MAX),
+        }
     }
 }
 
 impl OrphanedReinvites {
     /// Keeps `orphan`, the ACKs of the re-INVITE with branch `branch`, dropped at `now`.
     fn insert(&mut self, now: Instant, branch: String, orphan: Orphan) {
-        self.0.insert(now + Timer::H.duration(), branch, orphan);
+        let until = now + Timer::H.duration();
+        if orphan.ok.moved_for_size() {
+            self.acks_moved_for_size.insert(until, branch.clone(), ());
+        }
+        self.orphans.insert(until, branch, orphan);
     }
 
     /// Keeps the ACKs of `reinvite`, a re-INVITE of the dialog `dialog` that the call dropped
@@ -201,6 +220,7 @@ impl OrphanedReinvites {
         (ids, user_agent): (&mut Ids, &str),
     ) {
         let non_2xx = reinvite.tx.non_2xx_ack();
+        let ok_sent = reinvite.ack.is_some();
         let ok = reinvite.ack.unwrap_or_else(|| {
             dialog.ack(
                 reinvite.cseq,
@@ -212,35 +232,49 @@ impl OrphanedReinvites {
         let orphan = Orphan {
             non_2xx,
             ok,
+            ok_sent,
             refused_in,
         };
         self.insert(now, reinvite.branch, orphan);
     }
 
     /// The re-INVITE with branch `branch`, if it is kept.
-    pub(crate) fn get(&self, branch: &str) -> Option<&Orphan> {
-        self.0.get(branch)
+    pub(crate) fn get_mut(&mut self, branch: &str) -> Option<&mut Orphan> {
+        self.orphans.get_mut(branch)
     }
 
     /// The call that reported the re-INVITE with branch `branch` refused, once: a 2xx to it
     /// came, and the peer now holds the offer that call gave up.
     pub(crate) fn take_refused(&mut self, branch: &str) -> Option<CallKey> {
-        self.0.get_mut(branch)?.refused_in.take()
+        self.orphans.get_mut(branch)?.refused_in.take()
+    }
+
+    /// Sends again by `out`, over UDP, each ACK of a 2xx kept that went to `failed` over TCP
+    /// for its size only ([`Routed::resend_over_udp_from`]); it is kept so for the 2xx's
+    /// retransmissions (§13.2.2.4).
+    pub(crate) fn resend_acks_over_udp(&mut self, failed: TransportAddr, out: &mut Outbox) {
+        for branch in self.acks_moved_for_size.keys() {
+            let sent = self.orphans.get_mut(branch).filter(|orphan| orphan.ok_sent);
+            if let Some(orphan) = sent {
+                orphan.ok.resend_over_udp_from(failed, out);
+            }
+        }
     }
 
     /// Forgets the re-INVITEs whose 64*T1 ran out by `now`.
     pub(crate) fn expire(&mut self, now: Instant) {
-        self.0.expire(now);
+        self.orphans.expire(now);
+        self.acks_moved_for_size.expire(now);
     }
 
     /// When the oldest is forgotten.
     pub(crate) fn next_expiry(&self) -> Option<Instant> {
-        self.0.next_expiry()
+        self.orphans.next_expiry()
     }
 
     /// How many are kept.
     pub(crate) fn len(&self) -> usize {
-        self.0.len()
+        self.orphans.len()
     }
 }
 
@@ -251,7 +285,7 @@ mod tests {
     use super::*;
     use crate::timer::test_epoch;
 
-    fn ack(text: &str) -> Ack {
+    fn ack(text: &str) -> (Vec<u8>, TransportAddr) {
         (
             text.as_bytes().to_vec(),
             TransportAddr::udp("192.0.2.1:5060".parse().unwrap()),
@@ -265,24 +299,32 @@ mod tests {
         for n in 0..=ORPHANS_MAX {
             let orphan = Orphan {
                 non_2xx: ack("non-2xx"),
-                ok: ack("2xx"),
+                ok: {
+                    let (ok, to) = ack("2xx");
+                    Routed::new(ok, to)
+                },
+                ok_sent: false,
                 refused_in: (n == ORPHANS_MAX).then(|| CallKey::new(7)),
             };
             orphans.insert(t0, format!("z9hG4bK{n}"), orphan);
         }
         assert_eq!(orphans.len(), ORPHANS_MAX);
-        assert!(orphans.get("z9hG4bK0").is_none(), "the oldest went first");
+        assert!(
+            orphans.get_mut("z9hG4bK0").is_none(),
+            "the oldest went first"
+        );
         let last = format!("z9hG4bK{ORPHANS_MAX}");
-        assert_eq!(orphans.get(&last).unwrap().ack(487).unwrap().0, b"non-2xx");
-        assert_eq!(orphans.get(&last).unwrap().ack(200).unwrap().0, b"2xx");
-        assert!(orphans.get(&last).unwrap().ack(180).is_none());
+        let orphan = orphans.get_mut(&last).unwrap();
+        assert_eq!(orphan.ack_to_send(487).unwrap().0, b"non-2xx");
+        assert_eq!(orphan.ack_to_send(200).unwrap().0, b"2xx");
+        assert!(orphan.ack_to_send(180).is_none());
         assert_eq!(orphans.take_refused(&last), Some(CallKey::new(7)));
         assert_eq!(orphans.take_refused(&last), None, "once");
         orphans.expire(t0 + Timer::H.duration() - Duration::from_millis(1));
         assert_eq!(orphans.len(), ORPHANS_MAX);
         orphans.expire(t0 + Timer::H.duration());
         assert_eq!(orphans.len(), 0);
-        assert!(orphans.get(&last).is_none());
+        assert!(orphans.get_mut(&last).is_none());
         assert_eq!(orphans.next_expiry(), None);
     }
 }

@@ -335,3 +335,119 @@ fn a_small_2xx_ack_stays_on_udp() {
     assert_eq!(acks(&link), [(Transport::Udp, "UDP"); 2]);
     assert!(link.sent("ACK")[0].1.len() <= 1300);
 }
+
+/// The caller's ACKs of the responses to its latest INVITE (a re-INVITE: by its CSeq
+/// number), each with the transport it went over.
+fn reinvite_acks_sent(link: &Link) -> Vec<(Transport, &str)> {
+    let invites = link.sent("INVITE");
+    let cseq = header(invites.last().unwrap().1, "CSeq").unwrap();
+    let ack_cseq = cseq.replacen("INVITE", "ACK", 1);
+    link.sent("ACK")
+        .into_iter()
+        .filter(|(_, ack)| header(ack, "CSeq") == Some(ack_cseq.as_str()))
+        .collect()
+}
+
+/// [`reinvite_acks_sent`], each with the transport its Via names.
+fn reinvite_acks(link: &Link) -> Vec<(Transport, &str)> {
+    reinvite_acks_sent(link)
+        .into_iter()
+        .map(|(t, ack)| (t, via_transport(ack)))
+        .collect()
+}
+
+/// A call answered by the UAS with the Record-Route header lines `record_route` and a
+/// re-INVITE of the caller's (with a small offer) under way in it, not answered yet.
+fn reoffered(link: &mut Link, record_route: &str) -> CallKey {
+    let call = answered(link, call_to(P), record_route);
+    let offer = audio_offer(addr("127.0.0.1:6002"));
+    link.ep.reoffer(link.now, call, offer).unwrap();
+    link.exchange();
+    assert_eq!(link.sent("INVITE").len(), 2, "the re-INVITE went");
+    call
+}
+
+#[test]
+fn a_reinvite_2xx_ack_too_large_for_udp_goes_over_tcp_and_is_sent_again_so() {
+    let mut link = Link::new();
+    // The dialog's route set (§12.2.1.1) takes the ACK past 1300 bytes.
+    reoffered(&mut link, &long_record_route());
+    send_2xx(&mut link, "");
+    assert!(matches!(link.events()[..], [Event::OfferAnswered { .. }]));
+    let ack = reinvite_acks_sent(&link)[0].1.to_owned();
+    assert!(ack.len() > 1300, "{}", ack.len());
+    assert_eq!(reinvite_acks(&link), [(Transport::Tcp, "TCP")]);
+    // §13.2.2.4: a retransmission of the 2xx gets the same ACK, the same way.
+    send_2xx(&mut link, "");
+    assert_eq!(reinvite_acks(&link), [(Transport::Tcp, "TCP"); 2]);
+    assert_eq!(reinvite_acks_sent(&link)[1].1, ack, "the same ACK");
+}
+
+#[test]
+fn a_failed_connection_sends_a_large_reinvite_2xx_ack_again_over_udp_once() {
+    let mut link = Link::new();
+    reoffered(&mut link, &long_record_route());
+    send_2xx(&mut link, "");
+    assert!(matches!(link.events()[..], [Event::OfferAnswered { .. }]));
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    assert_eq!(
+        reinvite_acks(&link),
+        [(Transport::Tcp, "TCP"), (Transport::Udp, "UDP")]
+    );
+    let sent = reinvite_acks_sent(&link);
+    let (over_tcp, over_udp) = (sent[0].1, sent[1].1.to_owned());
+    assert_eq!(
+        over_udp,
+        over_tcp.replacen("SIP/2.0/TCP", "SIP/2.0/UDP", 1),
+        "the same ACK, its branch kept"
+    );
+    // Once: a later failure of TCP there is no longer the ACK's.
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    assert_eq!(reinvite_acks(&link).len(), 2);
+    // A retransmitted 2xx gets the ACK that went over UDP.
+    send_2xx(&mut link, "");
+    assert_eq!(reinvite_acks(&link)[2..], [(Transport::Udp, "UDP")]);
+    assert_eq!(reinvite_acks_sent(&link)[2].1, over_udp);
+    assert_eq!(link.events(), [], "the call goes on");
+    assert_eq!(link.ep.stats().transport_failures, 0, "nothing given up");
+}
+
+#[test]
+fn a_large_reinvite_2xx_ack_of_an_ended_call_goes_over_tcp_then_udp() {
+    let mut link = Link::new();
+    let call = reoffered(&mut link, &long_record_route());
+    // The call ends before the 2xx: the re-INVITE is kept only to ACK its final response.
+    link.ep.hangup(link.now, call).unwrap();
+    link.exchange();
+    // An ACK of a 2xx goes only for a 2xx: one not sent yet stays unsent.
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    assert_eq!(reinvite_acks(&link), []);
+    send_2xx(&mut link, "");
+    assert_eq!(reinvite_acks(&link), [(Transport::Tcp, "TCP")]);
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    send_2xx(&mut link, "");
+    assert_eq!(
+        reinvite_acks(&link),
+        [
+            (Transport::Tcp, "TCP"),
+            (Transport::Udp, "UDP"),
+            (Transport::Udp, "UDP")
+        ]
+    );
+}
+
+#[test]
+fn a_small_reinvite_2xx_ack_stays_on_udp() {
+    let mut link = Link::new();
+    reoffered(&mut link, "");
+    send_2xx(&mut link, "");
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    send_2xx(&mut link, "");
+    assert_eq!(reinvite_acks(&link), [(Transport::Udp, "UDP"); 2]);
+    assert!(reinvite_acks_sent(&link)[0].1.len() <= 1300);
+}

@@ -997,6 +997,35 @@ fn a_2xx_without_sdp_takes_the_early_answer_of_its_own_dialog_only() {
 }
 
 #[test]
+fn a_2xx_whose_answer_cannot_be_taken_ends_the_call_whatever_the_183_said() {
+    for refused in [
+        audio_offer(addr("127.0.0.1:7002")).replace("m=audio 7002", "m=audio 0"),
+        audio_offer(addr("224.0.0.9:7002")),
+    ] {
+        let mut pair = Pair::new(Net::perfect(19), idle());
+        pair.invite(call_to(P));
+        peer_wait(&mut pair, Method::Invite, 1);
+        let early = audio_offer(addr("127.0.0.1:7002"));
+        pair.peer
+            .reply(Method::Invite, 183, "Session Progress", "", &early);
+        pair.peer.reply(Method::Invite, 200, "OK", "", &refused);
+        pair.settle();
+        assert_eq!(
+            pair.a_names(),
+            ["CallProgress(183+sdp)", "CallFailed(488)"],
+            "{refused}"
+        );
+        let Some(Event::CallFailed { reason, .. }) = pair.a_events.last() else {
+            unreachable!()
+        };
+        assert!(reason.contains("SDP answer in the 2xx"), "{reason}");
+        assert_eq!(pair.peer_got(Method::Ack).len(), 1);
+        assert_eq!(pair.peer_got(Method::Bye).len(), 1);
+        assert_eq!(pair.a.active_calls(), 0);
+    }
+}
+
+#[test]
 fn a_2xx_without_any_answer_is_acked_byed_and_fails() {
     let mut pair = Pair::new(Net::perfect(15), idle());
     pair.invite(call_to(P));
