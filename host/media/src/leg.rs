@@ -22,6 +22,7 @@ use crate::reception::Reception;
 use crate::reframe::{Gap, Reframer};
 use crate::rtcp::{
     LegQuality, LegSocket, NtpClock, Refused, ReportKind, ReportNotes, Rtcp, RtcpPath, RtcpPeer,
+    is_muxed_rtcp,
 };
 use crate::rtcp_writer::append_goodbye;
 use crate::rtp::RtpSender;
@@ -484,6 +485,13 @@ impl Leg {
         self.gain = gain;
     }
 
+    /// Whether `packet`, come to the leg's RTP port, is RTCP. RFC 5761 §4 tells them apart by
+    /// the second octet only when RTCP is multiplexed with RTP: otherwise the port carries RTP
+    /// alone, whose dynamic payload types 64–95 with the marker bit set look like RTCP.
+    pub(crate) fn is_rtcp(&self, packet: &[u8]) -> bool {
+        self.params.rtcp == RtcpPath::Muxed && is_muxed_rtcp(packet)
+    }
+
     /// Takes one packet that came from `source` to the leg's socket, read at `now` and taken
     /// off the wire at `received`.
     pub(crate) fn receive(
@@ -517,9 +525,10 @@ impl Leg {
         let pt = rtp.payload_type();
         let incoming = self.params.incoming();
         let other_law = Some(pt) == incoming.other_law;
+        let audio = pt == incoming.audio || other_law;
         // RFC 3550 §6.4.1: the report is on the audio's stream, whose sequence numbers events
         // and comfort noise sent in its place take too.
-        if pt == incoming.audio || other_law {
+        if audio {
             self.reception.count_audio(now, ssrc, sequence);
         } else {
             self.reception.count_other(ssrc, sequence);
@@ -541,15 +550,19 @@ impl Leg {
             self.skip_in_sequence(ssrc, sequence);
             return Received::ComfortNoise;
         }
-        if pt != incoming.audio && !other_law {
-            return Received::UnknownPayloadType;
+        if !audio || rtp.payload().is_empty() {
+            // A packet of the audio's sequence that carries none of it (an RFC 6263 keepalive
+            // with a payload type nobody agreed or no payload, comfort noise of a dynamic type)
+            // holds its place there: no audio was lost in it.
+            self.skip_in_sequence(ssrc, sequence);
+            return match audio {
+                true => Received::Malformed,
+                false => Received::UnknownPayloadType,
+            };
         }
         let Some(samples) = self.params.codec.payload_samples(rtp.payload()) else {
             return Received::Malformed;
         };
-        if samples == 0 {
-            return Received::Malformed;
-        }
         self.reception.arrived(received, ssrc, rtp.timestamp());
         let arrival = Arrival {
             at: now,

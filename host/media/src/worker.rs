@@ -19,7 +19,7 @@ use crate::output::Output;
 use crate::packet_pool::PacketPool;
 use crate::playback::Playback;
 use crate::recording::{RecordingId, RecordingTap, Recordings};
-use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, ReportKind, is_muxed_rtcp};
+use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, ReportKind};
 use crate::shared_encoders::SharedEncoders;
 use crate::ticker::Ticker;
 use crate::{
@@ -719,9 +719,10 @@ impl Worker {
     /// Takes a packet that arrived at `now` on the leg's socket from `source`. Audio in the
     /// negotiated payload type goes to the leg's jitter buffer; RFC 4733 telephone-events become
     /// [`MediaEvent::Dtmf`] (once per press) and are not mixed; comfort noise (RFC 3389) is
-    /// silence; events and comfort noise keep their places in the audio's sequence, so that
-    /// they count as no loss and are not concealed; anything else is counted and dropped, as is
-    /// every packet of a leg that does not receive (its direction).
+    /// silence; anything else is counted and dropped, as is every packet of a leg that does not
+    /// receive (its direction). Events, comfort noise, and packets of a payload type not agreed
+    /// or with no payload (RFC 6263 keepalives) keep their places in the audio's sequence, so
+    /// that they count as no loss and are not concealed.
     ///
     /// Symmetric RTP (RFC 4961): a leg takes packets from one source only, and sends its own
     /// there. It latches at once onto its SDP address ([`LegParams::remote`]) when the first
@@ -731,8 +732,10 @@ impl Worker {
     /// is dropped unread ([`WorkerStats::foreign_source_dropped`]): it neither reaches the room
     /// nor keeps the leg from timing out.
     ///
-    /// RTCP multiplexed on the RTP port (RFC 5761 §4: a second octet of 192–223) goes to
-    /// [`handle_rtcp`](Self::handle_rtcp).
+    /// On a leg whose RTCP is multiplexed with its RTP
+    /// ([`RtcpPath::Muxed`](crate::RtcpPath::Muxed)), a packet with a second octet of 192–223
+    /// is RTCP (RFC 5761 §4) and goes to [`handle_rtcp`](Self::handle_rtcp); on any other leg
+    /// it is RTP (a dynamic payload type of 64–95 with the marker bit set).
     pub fn handle_rtp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
         self.handle_rtp_received(now, now, leg, source, packet);
     }
@@ -749,14 +752,14 @@ impl Worker {
         source: SocketAddr,
         packet: &[u8],
     ) {
-        if is_muxed_rtcp(packet) {
-            self.handle_rtcp(received, leg, source, packet);
-            return;
-        }
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;
             return;
         };
+        if state.is_rtcp(packet) {
+            self.handle_rtcp(received, leg, source, packet);
+            return;
+        }
         match state.receive(now, received, source, packet) {
             Received::Malformed => {
                 self.stats.malformed_packets += 1;

@@ -93,13 +93,16 @@ fn legs() -> Vec<(LegId, Codec, f64)> {
     legs
 }
 
+/// A packet from a leg's peer: the leg, where it came from, the leg's socket it came to.
+type Arriving = (LegId, SocketAddr, LegSocket, Vec<u8>);
+
 /// The legs whose peers send PCMU silence in packets of this many ms instead of 20.
 const LONG_PACKETS: [(LegId, usize); 2] = [(LegId(7), 40), (LegId(8), 30)];
 
 /// The packets of `ptime_ms` of PCMU silence from `leg`'s peer that tick `tick` sends: those
 /// whose first sample falls in the tick (a 40 ms one every other tick; 30 ms ones in two ticks
 /// of three).
-fn long_packets(leg: LegId, ptime_ms: usize, tick: usize) -> Vec<(LegId, SocketAddr, Vec<u8>)> {
+fn long_packets(leg: LegId, ptime_ms: usize, tick: usize) -> Vec<Arriving> {
     let samples = 8 * ptime_ms;
     let mut payload = Vec::new();
     Encoder::new(Codec::Pcmu).encode(&vec![0; samples], &mut payload);
@@ -110,7 +113,7 @@ fn long_packets(leg: LegId, ptime_ms: usize, tick: usize) -> Vec<(LegId, SocketA
     (first..end)
         .map(|i| {
             let packet = rtp(0, i as u16, (i * samples) as u32, ssrc, i == 0, &payload);
-            (leg, sdp_addr(leg), packet)
+            (leg, sdp_addr(leg), LegSocket::Rtp, packet)
         })
         .collect()
 }
@@ -120,12 +123,15 @@ fn long_packets(leg: LegId, ptime_ms: usize, tick: usize) -> Vec<(LegId, SocketA
 // would. Returns the RTP packets sent.
 fn run_tick(
     worker: &mut Worker,
-    packets: &[(LegId, SocketAddr, Vec<u8>)],
+    packets: &[Arriving],
     recorded: &Receiver<RecordedFrame>,
 ) -> usize {
     let deadline = worker.next_tick();
-    for (leg, source, packet) in packets {
-        worker.handle_rtp(deadline - LEAD, *leg, *source, packet);
+    for (leg, source, socket, packet) in packets {
+        match socket {
+            LegSocket::Rtp => worker.handle_rtp(deadline - LEAD, *leg, *source, packet),
+            LegSocket::Rtcp => worker.handle_rtcp(deadline - LEAD, *leg, *source, packet),
+        }
     }
     worker.handle_timeout(deadline);
     let mut sent = 0;
@@ -170,14 +176,14 @@ fn steady_state_allocates_nothing() {
     let lost = |tick: usize, leg: LegId| {
         tick >= WARM_UP_TICKS && tick % 10 == 5 && (leg == LegId(1) || leg == LegId(3))
     };
-    // Halfway through the counted ticks every peer reports, on the RTP port (RFC 5761).
+    // Halfway through the counted ticks every peer reports, on the RTCP port.
     let reports_at = WARM_UP_TICKS + COUNTED_TICKS / 2;
     let ticks: Vec<Vec<_>> = (0..WARM_UP_TICKS + COUNTED_TICKS)
         .map(|tick| {
             let mut packets: Vec<_> = peers
                 .iter_mut()
-                .map(|peer| (peer.leg, peer.source, peer.next_packet()))
-                .filter(|&(leg, _, _)| {
+                .map(|peer| (peer.leg, peer.source, LegSocket::Rtp, peer.next_packet()))
+                .filter(|&(leg, _, _, _)| {
                     !lost(tick, leg) && LONG_PACKETS.iter().all(|&(long, _)| long != leg)
                 })
                 .collect();
@@ -185,9 +191,10 @@ fn steady_state_allocates_nothing() {
                 packets.extend(long_packets(leg, ptime_ms, tick));
             }
             if tick == reports_at {
-                let reports = peers
-                    .iter()
-                    .map(|peer| (peer.leg, peer.source, receiver_report(peer.ssrc, None)));
+                let reports = peers.iter().map(|peer| {
+                    let report = receiver_report(peer.ssrc, None);
+                    (peer.leg, peer.source, LegSocket::Rtcp, report)
+                });
                 packets.extend(reports);
             }
             packets

@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use rtp_rs::RtpReader;
 use switchyard_media::{
     Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS,
-    MAX_KEYS_PER_SECOND, MediaDirection, MediaEvent, Prompt, RoomId, TelephoneEvent, Worker,
-    WorkerConfig,
+    MAX_KEYS_PER_SECOND, MediaDirection, MediaEvent, Prompt, RoomId, RtcpPath, TelephoneEvent,
+    Worker, WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -496,6 +496,63 @@ fn events_and_comfort_noise_in_the_audios_sequence_are_neither_lost_nor_conceale
     assert_eq!(stats.packets_received, 35);
     assert_eq!(stats.jitter.played, 30);
     assert_eq!(digits(&mut worker), ['5']);
+}
+
+#[test]
+fn keepalives_in_the_audios_sequence_are_no_loss() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    let mut seq = 0;
+    talk(&mut worker, &mut seq, 0, 10);
+    // RFC 6263 keepalives in the pauses, numbered among the audio: one of a payload type
+    // nobody agreed, one of the audio's with no payload.
+    for (ts, pt, payload) in [(1600, 126, &[0x40][..]), (8000, 0, &[][..])] {
+        let now = worker.poll_timeout().unwrap() - Duration::from_millis(1);
+        worker.handle_rtp(now, A, sdp_addr(A), &rtp(pt, seq, ts, 0xD7, false, payload));
+        seq += 1;
+        for _ in 0..20 {
+            tick(&mut worker);
+        }
+        talk(&mut worker, &mut seq, ts + 6400, 10);
+    }
+    let stats = worker.stats();
+    assert_eq!(stats.jitter.lost, 0, "{:?}", stats.jitter);
+    assert_eq!(stats.jitter.concealed, 0, "{:?}", stats.jitter);
+    assert_eq!(stats.jitter.received, 30);
+    assert_eq!(
+        (stats.unknown_payload_type, stats.malformed_packets),
+        (1, 1)
+    );
+}
+
+#[test]
+fn a_marked_packet_looking_like_rtcp_is_rtp_unless_rtcp_is_muxed() {
+    // PCMU numbered 77: each talkspurt opens with a second octet of 0x80 | 77 = 205, which
+    // RFC 5761 §4 reads as RTCP only on a port that carries both.
+    let (mut worker, start) = worker_with(&[], WorkerConfig::default());
+    let pcmu_77 = LegParams {
+        payload_type: 77,
+        ..params(Codec::Pcmu, 5000 + A.0 as u16)
+    };
+    worker.add_leg(start, A, pcmu_77);
+    for k in 0..5u16 {
+        let now = worker.poll_timeout().unwrap() - Duration::from_millis(1);
+        let packet = rtp(77, k, 160 * u32::from(k), 0xD7, k == 0, &[0xFF; FRAME_LEN]);
+        worker.handle_rtp(now, A, sdp_addr(A), &packet);
+        tick(&mut worker);
+    }
+    let stats = worker.stats();
+    assert_eq!((stats.packets_received, stats.rtcp_malformed), (5, 0));
+    assert_eq!(stats.jitter.played, 5, "{:?}", stats.jitter);
+    assert_eq!((stats.jitter.lost, stats.jitter.concealed), (0, 0));
+    // Where RTCP is muxed, the same range is RTCP: this one too short to be valid.
+    let muxed = LegParams {
+        rtcp: RtcpPath::Muxed,
+        ..params(Codec::Pcmu, 5000 + B.0 as u16)
+    };
+    worker.add_leg(start, B, muxed);
+    worker.handle_rtp(start, B, sdp_addr(B), &[0x80, 200, 0, 9]);
+    let stats = worker.stats();
+    assert_eq!((stats.rtcp_malformed, stats.malformed_packets), (1, 0));
 }
 
 #[test]
