@@ -17,6 +17,11 @@ pub enum CoreError {
     /// An argument is not acceptable; the text says which and why.
     #[error("{0}")]
     InvalidArgument(String),
+    /// The host has too much waiting to take this now; the call's state allows it, and
+    /// the same command may succeed once the host has caught up. The text says what is
+    /// busy; shown, it starts `busy: `, as the control plane's busy faults do.
+    #[error("busy: {0}")]
+    Busy(String),
 }
 
 impl CoreError {

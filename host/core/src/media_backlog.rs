@@ -70,14 +70,14 @@ impl MediaBacklog {
         }
     }
 
-    /// Refuses, as [`CoreError::WrongState`], a guest's command for any of
+    /// Refuses, as [`CoreError::Busy`], a guest's command for any of
     /// `workers` that has [`MAX_MEDIA_BACKLOG`] commands waiting.
     pub(crate) fn check(&self, workers: impl IntoIterator<Item = usize>) -> Result<(), CoreError> {
         for worker in workers {
             let waiting = self.waiting(worker);
             if waiting >= MAX_MEDIA_BACKLOG {
-                return Err(CoreError::state(format!(
-                    "media worker {worker} busy: {waiting} commands waiting"
+                return Err(CoreError::Busy(format!(
+                    "media worker {worker}: {waiting} commands waiting"
                 )));
             }
         }

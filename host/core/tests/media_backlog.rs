@@ -25,8 +25,8 @@ fn waiting(world: &World) -> usize {
 }
 
 fn busy<T: std::fmt::Debug>(result: Result<T, CoreError>) -> bool {
-    let refusal = format!("media worker 0 busy: {MAX_MEDIA_BACKLOG} commands waiting");
-    matches!(result, Err(CoreError::WrongState(message)) if message == refusal)
+    let refusal = format!("media worker 0: {MAX_MEDIA_BACKLOG} commands waiting");
+    matches!(result, Err(CoreError::Busy(message)) if message == refusal)
 }
 
 /// Two callers in room 123, on the one media worker, with nothing left to drain.

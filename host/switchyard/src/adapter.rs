@@ -12,13 +12,16 @@ pub fn call_id(call: &str) -> Result<CallId, Error> {
     call.parse().map_err(|()| Error::NoSuchCall)
 }
 
-/// A core error as the guest sees it.
+/// A core error as the guest sees it. A busy core is `failed` ("busy: …"): the call's
+/// state allowed the command, so a guest must not take it for a call that is ending; the
+/// control plane answers that text as its busy fault (REST: 503, to be retried).
 pub fn error(error: CoreError) -> Error {
     match error {
         CoreError::NoSuchCall => Error::NoSuchCall,
         CoreError::NoSuchRoom => Error::NoSuchRoom,
         CoreError::WrongState(text) => Error::WrongState(text),
         CoreError::InvalidArgument(text) => Error::InvalidArgument(text),
+        busy @ CoreError::Busy(_) => Error::Failed(busy.to_string()),
     }
 }
 
@@ -146,6 +149,15 @@ mod tests {
         assert_eq!(call_id("c7").ok(), Some(CallId(7)));
         assert!(matches!(call_id("7"), Err(Error::NoSuchCall)));
         assert!(matches!(call_id("c7x"), Err(Error::NoSuchCall)));
+    }
+
+    #[test]
+    fn a_busy_core_is_a_failure_not_a_wrong_state() {
+        let refused = error(CoreError::Busy("media worker 0: 16 waiting".into()));
+        assert!(
+            matches!(&refused, Error::Failed(why) if why == "busy: media worker 0: 16 waiting"),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -277,6 +277,17 @@ mod tests {
     use super::{Value, optional_flag, strings, uri_user};
 
     #[test]
+    fn a_busy_core_is_a_busy_fault_to_be_retried() {
+        let refused =
+            crate::adapter::error(switchyard_core::CoreError::Busy("media worker 0".into()));
+        let fault = super::fault(refused);
+        assert!(fault.is_busy(), "{fault:?}");
+        let problem = switchyard_control::problem::Problem::from(fault);
+        assert_eq!(problem.status.as_u16(), 503);
+        assert_eq!(problem.retry_after, Some(1));
+    }
+
+    #[test]
     fn arguments_are_counted_then_typed() {
         let two = [Value::String("1".into()), Value::String("c2".into())];
         assert_eq!(strings::<2>("f", &two).unwrap(), ["1", "c2"]);

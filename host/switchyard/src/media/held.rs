@@ -28,11 +28,61 @@ use super::{WorkerCommand, execute};
 /// passed on). So a queue lasts no longer than the leaving worker takes to
 /// reach the `Detach`; it holds whatever is sent for the leg meanwhile, each
 /// command counted in the worker's backlog until it is carried out or dropped.
+/// Held commands are taken out before the leg's arrival is carried out (see
+/// [`Taken`]): a worker failing on the arrival or on one of them leaves none held.
 pub(super) struct HeldCommands {
     held: HashMap<LegId, VecDeque<Vec<WorkerCommand>>>,
+    tally: Tally,
+}
+
+/// Where a worker counts off the commands it is done with.
+#[derive(Clone)]
+struct Tally {
     /// The worker's number in `backlog`.
     worker: usize,
     backlog: Arc<MediaBacklog>,
+}
+
+impl Tally {
+    /// The worker is done with one command.
+    fn done(&self) {
+        self.backlog.done(self.worker);
+    }
+
+    /// A held command that will not be carried out: counted off, and a handover of
+    /// the leg answered as its loss to the worker expecting it (every `Expect` is
+    /// answered).
+    fn drop_held(&self, command: WorkerCommand) {
+        self.done();
+        if let WorkerCommand::Detach { leg, to } = command {
+            to.forward(WorkerCommand::Lost(leg));
+        }
+    }
+}
+
+/// Held commands taken out to be carried out in order. Those still in it when it
+/// is dropped, which happens only when one before them panicked and the worker
+/// with it, are [dropped as held commands](Tally::drop_held): the worker that takes
+/// the failed one's place never gets them.
+struct Taken {
+    commands: std::vec::IntoIter<WorkerCommand>,
+    tally: Tally,
+}
+
+impl Iterator for Taken {
+    type Item = WorkerCommand;
+
+    fn next(&mut self) -> Option<WorkerCommand> {
+        self.commands.next()
+    }
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        for command in self.commands.by_ref() {
+            self.tally.drop_held(command);
+        }
+    }
 }
 
 impl HeldCommands {
@@ -41,8 +91,7 @@ impl HeldCommands {
     pub(super) fn new(worker: usize, backlog: Arc<MediaBacklog>) -> HeldCommands {
         HeldCommands {
             held: HashMap::new(),
-            worker,
-            backlog,
+            tally: Tally { worker, backlog },
         }
     }
 
@@ -71,12 +120,12 @@ impl HeldCommands {
     ) {
         let command = match command {
             WorkerCommand::Expect(leg) => {
-                self.done();
+                self.tally.done();
                 self.held.entry(leg).or_default().push_back(Vec::new());
                 return;
             }
             WorkerCommand::Lost(leg) => {
-                self.done();
+                self.tally.done();
                 return self.lost(worker, io, events, leg);
             }
             command => command,
@@ -104,6 +153,9 @@ impl HeldCommands {
             queue.push(command);
             return;
         }
+        // Taken out before the leg is added: should that fail, what waited for the leg
+        // is not held for it for ever.
+        let arrival = arriving.and_then(|leg| Some((leg, self.next_arrival(leg)?)));
         let joined = match &command {
             WorkerCommand::Join(_, room) => Some(room.clone()),
             _ => None,
@@ -115,9 +167,7 @@ impl HeldCommands {
                 self.execute(worker, io, events, command);
             }
         }
-        if let Some(leg) = arriving
-            && let Some(queue) = self.next_arrival(leg)
-        {
+        if let Some((leg, queue)) = arrival {
             for command in queue {
                 self.dispatch(worker, io, events, command, Some(leg));
             }
@@ -133,13 +183,16 @@ impl HeldCommands {
         events: &MediaEventSender,
         command: WorkerCommand,
     ) {
-        self.done();
+        self.tally.done();
         execute(worker, io, events, command);
     }
 
-    /// The worker is done with one command.
-    fn done(&self) {
-        self.backlog.done(self.worker);
+    /// `commands`, to be carried out in order.
+    fn taken(&self, commands: Vec<WorkerCommand>) -> Taken {
+        Taken {
+            commands: commands.into_iter(),
+            tally: self.tally.clone(),
+        }
     }
 
     /// Where, among the queues held for arrivals (in the order of `held`'s values, flattened),
@@ -161,23 +214,23 @@ impl HeldCommands {
 
     /// The commands starting or stopping `room`'s announcement that wait for an arrival, taken
     /// out in order.
-    fn take_announced(&mut self, room: &RoomId) -> Vec<WorkerCommand> {
+    fn take_announced(&mut self, room: &RoomId) -> Taken {
         let mut taken = Vec::new();
         for queue in self.held.values_mut().flatten() {
             taken.extend(queue.extract_if(.., |command| command.announced_room() == Some(room)));
         }
-        taken
+        self.taken(taken)
     }
 
-    /// The commands held for `leg`'s arrival now; the leg's entry goes with
-    /// its last expected arrival.
-    fn next_arrival(&mut self, leg: LegId) -> Option<Vec<WorkerCommand>> {
+    /// The commands held for `leg`'s arrival now, taken out; the leg's entry goes
+    /// with its last expected arrival.
+    fn next_arrival(&mut self, leg: LegId) -> Option<Taken> {
         let arrivals = self.held.get_mut(&leg)?;
         let queue = arrivals.pop_front();
         if arrivals.is_empty() {
             self.held.remove(&leg);
         }
-        queue
+        Some(self.taken(queue?))
     }
 
     /// The leg expected here will not come: what is held for it concerns a
@@ -193,15 +246,10 @@ impl HeldCommands {
         leg: LegId,
     ) {
         for command in self.next_arrival(leg).into_iter().flatten() {
-            match command {
-                WorkerCommand::Detach { to, .. } => {
-                    self.done();
-                    to.forward(WorkerCommand::Lost(leg));
-                }
-                command if command.announced_room().is_some() => {
-                    self.dispatch(worker, io, events, command, None);
-                }
-                _ => self.done(),
+            if command.announced_room().is_some() {
+                self.dispatch(worker, io, events, command, None);
+            } else {
+                self.tally.drop_held(command);
             }
         }
     }

@@ -267,6 +267,72 @@ mod tests {
     }
 
     #[test]
+    fn what_waited_for_a_leg_whose_arrival_failed_is_counted_off_and_not_held() {
+        let (commands, inbox) = channel();
+        let (events, mut reported, _) = media_event_queue();
+        let backlog = Arc::new(MediaBacklog::new(1));
+        let published = Arc::new(Mutex::new(WorkerStats::default()));
+        let thread =
+            WorkerThread::new(0, inbox, events, published, Arc::default(), backlog.clone());
+        let serving = std::thread::spawn(move || {
+            thread.serve(|generation| {
+                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
+                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
+            });
+        });
+        // Each counted as the core counts it.
+        let send = |command| {
+            backlog.add(0);
+            commands.send(command).unwrap();
+        };
+        send(WorkerCommand::Expect(POISON));
+        send(WorkerCommand::SetGain(POISON, -6.0));
+        send(add_leg(POISON));
+        assert_eq!(
+            next_events(&mut reported, 1),
+            [MediaEvent::LegLost { leg: POISON }]
+        );
+        // The core ends the lost leg's call: its removal is carried out, not held.
+        send(WorkerCommand::RemoveLeg(POISON));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while backlog.waiting(0) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(backlog.waiting(0), 0, "nothing waits for the lost leg");
+        drop(commands);
+        serving.join().expect("the thread ends with its pool");
+    }
+
+    #[test]
+    fn a_leg_whose_arrival_failed_is_lost_to_the_worker_it_was_to_move_on_to() {
+        let (commands, inbox) = channel();
+        let (events, _reported, _) = media_event_queue();
+        let published = Arc::new(Mutex::new(WorkerStats::default()));
+        let backlog = Arc::new(MediaBacklog::new(1));
+        let thread = WorkerThread::new(0, inbox, events, published, Arc::default(), backlog);
+        let serving = std::thread::spawn(move || {
+            thread.serve(|generation| {
+                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
+                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
+            });
+        });
+        // Moved on before it arrived: the handover waits for the arrival, which fails.
+        let (to, expecting) = crate::media::test_inbox();
+        commands.send(WorkerCommand::Expect(POISON)).unwrap();
+        commands
+            .send(WorkerCommand::Detach { leg: POISON, to })
+            .unwrap();
+        commands.send(add_leg(POISON)).unwrap();
+        let told = expecting.recv_timeout(Duration::from_secs(5));
+        assert!(
+            matches!(told, Ok(WorkerCommand::Lost(POISON))),
+            "the worker expecting the leg hears it is lost"
+        );
+        drop(commands);
+        serving.join().expect("the thread ends with its pool");
+    }
+
+    #[test]
     fn a_failed_worker_loses_its_legs_and_recordings_and_a_new_one_serves_what_follows() {
         let (commands, inbox) = channel();
         let (events, mut reported, _) = media_event_queue();
