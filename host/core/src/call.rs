@@ -111,14 +111,14 @@ impl Session {
                 clock_rate: te.clock_rate,
             }),
             incoming: self.incoming,
-            remote: negotiated.remote_rtp,
+            remote: negotiated.remote.connection,
             direction: self.direction(),
             ptime_ms: negotiated.ptime,
             opus: opus_params(&negotiated.audio),
-            rtcp: if negotiated.rtcp_mux {
+            rtcp: if negotiated.remote.rtcp_mux {
                 RtcpPath::Muxed
             } else {
-                RtcpPath::Separate(negotiated.remote_rtcp)
+                RtcpPath::Separate(negotiated.remote.rtcp)
             },
             peer_holds: self.peer_holds,
         }
@@ -145,7 +145,7 @@ impl Session {
     /// The peer's address for its media, unless it names the unspecified address (a hold,
     /// RFC 3264 §8.4), which is of no family.
     pub(crate) fn remote_ip(&self) -> Option<IpAddr> {
-        Some(self.negotiated.remote_rtp.ip()).filter(|ip| !ip.is_unspecified())
+        Some(self.negotiated.remote.connection.ip()).filter(|ip| !ip.is_unspecified())
     }
 
     /// Whether our RTP socket on `local` can send to the peer's media address: it names
@@ -183,29 +183,25 @@ impl Session {
     pub(crate) fn agree_answer(answer: &sdp::Offer, ours: &str) -> Option<Session> {
         let mut session = Session::of(sdp::negotiate(answer, SUPPORTED_ENCODINGS).ok()?)?;
         let ours = sdp::Offer::parse(ours.as_bytes()).ok();
-        if ours
-            .as_ref()
-            .is_some_and(|ours| !session.reachable_from(ours.connection.ip()))
-        {
+        let ours = ours.as_ref().and_then(sdp::Offer::sole_stream);
+        if ours.is_some_and(|ours| !session.reachable_from(ours.connection.ip())) {
             return None;
         }
-        if let Some(ours) = &ours {
-            session.negotiated.direction = ours.direction.answered_with(answer.direction);
+        if let Some(ours) = ours {
+            let answered = session.negotiated.remote.direction;
+            session.negotiated.direction = ours.direction.answered_with(answered);
         }
-        session.incoming = ours.and_then(|ours| incoming(&ours, answer, &session.negotiated));
+        session.incoming = ours.and_then(|ours| incoming(ours, &session.negotiated));
         Some(session)
     }
 }
 
 /// The payload types `ours` gives the codec and telephone-event `agreed` from
-/// `answer`, and the other G.711 law, when the answer lists it too (its sender may
-/// use either, RFC 3264 §6.1); `None` when they are the answer's and there is no
+/// the answer's stream, and the other G.711 law, when that stream lists it too (its sender
+/// may use either, RFC 3264 §6.1); `None` when they are the answer's and there is no
 /// other law.
-fn incoming(
-    ours: &sdp::Offer,
-    answer: &sdp::Offer,
-    agreed: &Negotiated,
-) -> Option<IncomingPayloadTypes> {
+fn incoming(ours: &sdp::Stream, agreed: &Negotiated) -> Option<IncomingPayloadTypes> {
+    let answer = &agreed.remote;
     let same = |a: &sdp::Format, b: &sdp::Format| {
         a.encoding.eq_ignore_ascii_case(&b.encoding) && a.clock_rate == b.clock_rate
     };

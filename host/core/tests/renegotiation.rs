@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use std::time::Duration;
 use switchyard_core::{CallEvent, CoreConfig, GuestOp, MediaOp};
-use switchyard_media::{Codec, LegParams, MediaDirection};
+use switchyard_media::{Codec, LegParams, MediaDirection, RtcpPath};
 use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, response_to, rsip::Method};
 
 /// One call from the first caller, answered and confirmed.
@@ -546,4 +546,65 @@ fn a_held_call_stays_held_whatever_the_ack_answers_to_our_offer() {
         updates(&w).last().unwrap().direction,
         MediaDirection::SendOnly
     );
+}
+
+/// An offer of two audio streams: G.729 alone, sendonly, RTCP named at 30009; then
+/// `second`'s formats at 127.0.0.1:30002, sendrecv, RTCP on the next port.
+fn two_streams(first: &str, second: &str) -> String {
+    format!(
+        "v=0\r\no=u 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 30000 RTP/AVP {first}\r\na=sendonly\r\na=rtcp:30009\r\n\
+         m=audio 30002 RTP/AVP {second}\r\na=sendrecv\r\n"
+    )
+}
+
+#[test]
+fn the_peers_direction_and_addresses_come_from_the_stream_answered() {
+    let mut w = answered_call();
+    // The first stream has no codec in common: the second is answered, and its sendrecv is
+    // what the peer says, not the first one's sendonly.
+    w.uacs[0].reoffer(w.now, "", &two_streams("18", "0"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    let params = &updates(&w)[0];
+    assert_eq!(
+        (params.direction, params.peer_holds),
+        (MediaDirection::SendRecv, false)
+    );
+    assert_eq!(params.remote, addr("127.0.0.1:30002"));
+    assert_eq!(params.rtcp, RtcpPath::Separate(addr("127.0.0.1:30003")));
+    // The 200 answers on the second m= line, sendrecv.
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].last_response(Method::Invite).is_some_and(|r| {
+            let answer = r.body();
+            answer.contains("m=audio 0 RTP/AVP 18\r\n") && answer.contains("a=sendrecv\r\n")
+        })
+    }));
+}
+
+#[test]
+fn a_reoffer_moves_the_session_from_one_stream_to_the_other() {
+    let mut w = answered_call();
+    w.uacs[0].reoffer(w.now, "", &two_streams("18", "0"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    w.run_for(Duration::from_secs(1));
+    // Now the first stream has PCMU: it is the one answered, sendonly, a hold.
+    w.uacs[0].reoffer(w.now, "", &two_streams("0", "0"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 2));
+    let first = &updates(&w)[1];
+    assert_eq!(
+        (first.direction, first.peer_holds),
+        (MediaDirection::RecvOnly, true)
+    );
+    assert_eq!(first.remote, addr("127.0.0.1:30000"));
+    assert_eq!(first.rtcp, RtcpPath::Separate(addr("127.0.0.1:30009")));
+    w.run_for(Duration::from_secs(1));
+    // And back to the second, which resumes.
+    w.uacs[0].reoffer(w.now, "", &two_streams("18", "0"));
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 3));
+    let second = &updates(&w)[2];
+    assert_eq!(
+        (second.direction, second.peer_holds),
+        (MediaDirection::SendRecv, false)
+    );
+    assert_eq!(second.remote, addr("127.0.0.1:30002"));
 }

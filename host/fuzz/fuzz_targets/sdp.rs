@@ -12,21 +12,25 @@ fuzz_target!(|data: &[u8]| {
     let Ok(offer) = Offer::parse(data) else {
         return;
     };
-    for format in &offer.formats {
+    let Ok(negotiated) = sdp::negotiate(&offer, SUPPORTED_ENCODINGS) else {
+        return;
+    };
+    for format in &negotiated.remote.formats {
         if format.encoding.eq_ignore_ascii_case("opus")
             && let Some(fmtp) = &format.fmtp
         {
             let _ = sdp::opus_fmtp(fmtp);
         }
     }
-    let Ok(negotiated) = sdp::negotiate(&offer, SUPPORTED_ENCODINGS) else {
-        return;
-    };
     let local = "127.0.0.1:10000".parse().unwrap();
     let answer = sdp::answer(&negotiated, local, 1);
     let reparsed = Offer::parse(answer.as_bytes())
         .unwrap_or_else(|e| panic!("our answer does not parse ({e}):\n{answer}"));
-    assert_eq!(reparsed.connection, local, "{answer}");
+    assert_eq!(
+        reparsed.sole_stream().map(|stream| stream.connection),
+        Some(local),
+        "{answer}"
+    );
     let again = sdp::negotiate(&reparsed, SUPPORTED_ENCODINGS)
         .unwrap_or_else(|e| panic!("our answer does not negotiate ({e}):\n{answer}"));
     assert_eq!(

@@ -42,6 +42,8 @@ pub(crate) enum Reply {
     /// `415 Unsupported Media Type` to an INFO whose body is no dtmf-relay, with Accept
     /// naming the one INFO body the endpoint reads (§21.4.13).
     UnsupportedInfo,
+    /// `488 Not Acceptable Here` to an offer the endpoint does not take (RFC 3264 §6).
+    OfferNotAcceptable,
 }
 
 impl Reply {
@@ -55,6 +57,7 @@ impl Reply {
             Self::LoopDetected => 482,
             Self::TooManyHops => 483,
             Self::RequestPending => 491,
+            Self::OfferNotAcceptable => 488,
             Self::CSeqOutOfOrder => 500,
             Self::MalformedBody | Self::MalformedRAck => 400,
             Self::UnsupportedInfo => 415,
@@ -70,6 +73,7 @@ impl Reply {
             Self::LoopDetected => "Loop Detected",
             Self::TooManyHops => "Too Many Hops",
             Self::RequestPending => "Request Pending",
+            Self::OfferNotAcceptable => "Not Acceptable Here",
             Self::CSeqOutOfOrder => "CSeq out of order",
             Self::MalformedBody => "Malformed dtmf-relay body",
             Self::MalformedRAck => "Missing or malformed RAck header",
@@ -99,6 +103,7 @@ impl Reply {
             | Self::LoopDetected
             | Self::TooManyHops
             | Self::RequestPending
+            | Self::OfferNotAcceptable
             | Self::CSeqOutOfOrder
             | Self::MalformedBody
             | Self::MalformedRAck => builder,

@@ -27,32 +27,40 @@ pub const TELEPHONE_EVENTS: &str = "0-16";
 /// (48 kHz).
 pub const OPUS_FMTP: &str = "useinbandfec=1";
 
-/// The audio part of a remote offer.
+/// The audio part of a remote description (an offer, or an answer to ours): its m= lines and
+/// its audio streams over plain RTP. Which stream counts is [`negotiate`]'s choice (RFC 3264
+/// §6), so a stream's fields are read from the [`Negotiated`] session, or from
+/// [`Offer::sole_stream`] where there is no choice to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
-    /// Where the offerer receives RTP: the c= address (media level over session level) and
-    /// the m= port of the audio stream.
+    /// Every m= line of the description, in order; the answer repeats them (RFC 3264 §6).
+    pub media: Vec<MediaLine>,
+    /// The audio streams over plain RTP with a non-zero port, in order; never empty. A stream
+    /// after the first that cannot be read is left out.
+    streams: Vec<Stream>,
+}
+
+/// One audio stream over plain RTP of a remote description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stream {
+    /// Which entry of the description's m= lines ([`Offer::media`]) it is.
+    pub index: usize,
+    /// Where the sender receives RTP: the c= address (media level over session level) and
+    /// the m= port.
     pub connection: SocketAddr,
-    /// The audio stream's formats, in the offerer's order of preference (RFC 3264 §5.1).
-    /// Dynamic payload types without an rtpmap are left out.
+    /// Its formats, in the sender's order of preference (RFC 3264 §5.1). Dynamic payload
+    /// types without an rtpmap are left out.
     pub formats: Vec<Format>,
     /// `a=ptime`, if given (media level over session level).
     pub ptime: Option<u32>,
-    /// The offerer's direction attribute (media level over session level; default sendrecv).
+    /// The sender's direction attribute (media level over session level; default sendrecv),
+    /// made receive-nothing by c=0.0.0.0 (RFC 3264 §8.4).
     pub direction: Direction,
-    /// Every m= line of the offer, in order; the answer repeats them (RFC 3264 §6).
-    pub media: Vec<MediaLine>,
-    /// Which entry of `media` is the audio stream described above.
-    pub audio_index: usize,
-    /// Where the offerer receives RTCP when it is not muxed: its `a=rtcp` (RFC 3605: a port,
+    /// Where the sender receives RTCP when it is not muxed: its `a=rtcp` (RFC 3605: a port,
     /// and an address where it is not the RTP one), else the RTP port + 1 (RFC 3550 §11).
     pub rtcp: SocketAddr,
     /// It offers RTCP on the RTP port (`a=rtcp-mux`, RFC 5761 §5.1.1).
     pub rtcp_mux: bool,
-    /// The later audio streams over plain RTP, each described as this one is (with no
-    /// fallbacks of its own), in order: [`negotiate`] answers the first stream that has a
-    /// codec in common (RFC 3264 §6). A later stream that cannot be read is left out.
-    pub fallbacks: Vec<Offer>,
 }
 
 /// One payload format of an m= line.
@@ -200,8 +208,8 @@ pub enum OfferError {
 }
 
 impl Offer {
-    /// Parses an SDP offer: its first audio stream over plain RTP, whose errors are the
-    /// offer's, and the later ones as [`Offer::fallbacks`].
+    /// Parses an SDP description: its audio streams over plain RTP, of which the first one's
+    /// errors are the description's.
     pub fn parse(body: &[u8]) -> Result<Self, OfferError> {
         let body = std::str::from_utf8(body)
             .map_err(|_| OfferError::Malformed("the body is not UTF-8 text".into()))?;
@@ -220,18 +228,47 @@ impl Offer {
                     && m.media_name.port.value != 0
                     && matches!(media[*i].proto.as_str(), "RTP/AVP" | "RTP/AVPF")
             })
-            .map(|(audio_index, audio)| Self::stream(&session, audio, &media, audio_index));
-        let mut first = streams.next().ok_or(OfferError::NoAudio)??;
-        first.fallbacks = streams.filter_map(Result::ok).collect();
-        Ok(first)
+            .map(|(index, audio)| Stream::parse(&session, audio, index));
+        let first = streams.next().ok_or(OfferError::NoAudio)??;
+        let streams = std::iter::once(first)
+            .chain(streams.filter_map(Result::ok))
+            .collect();
+        Ok(Self { media, streams })
     }
 
-    /// The audio stream `audio`, entry `audio_index` of `media`, the m= lines of `session`.
-    fn stream(
+    /// The audio stream of a description that has one alone, as ours do and the answers to
+    /// them; `None` when there are several, of which [`negotiate`] chooses.
+    pub fn sole_stream(&self) -> Option<&Stream> {
+        match self.streams.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
+    /// The description, if the peer at `peer` that sent it could receive media at the RTP and
+    /// RTCP addresses of every stream; `Err` with [`OfferError::ForeignAddress`] if one names
+    /// a multicast or broadcast one, or a loopback one while `peer` is not on this host:
+    /// sending there would aim this host's media at its own services, with content the peer
+    /// chooses. The unspecified address is a hold (RFC 3264 §8.4), to which nothing is sent.
+    pub fn sent_by(self, peer: IpAddr) -> Result<Self, OfferError> {
+        let foreign = self
+            .streams
+            .iter()
+            .flat_map(|stream| [stream.connection.ip(), stream.rtcp.ip()])
+            .find(|&ip| !may_be_the_peers(ip, peer));
+        match foreign {
+            Some(foreign) => Err(OfferError::ForeignAddress(foreign)),
+            None => Ok(self),
+        }
+    }
+}
+
+impl Stream {
+    /// The audio stream `audio`, m= line `index` of `session`.
+    fn parse(
         session: &SessionDescription,
         audio: &MediaDescription,
-        media: &[MediaLine],
-        audio_index: usize,
+        index: usize,
     ) -> Result<Self, OfferError> {
         let connection = audio
             .connection_information
@@ -276,37 +313,14 @@ impl Offer {
             .unwrap_or_else(|| SocketAddr::new(ip, port.checked_add(1).unwrap_or(0)));
         let rtcp_mux = audio.attributes.iter().any(|a| a.key == "rtcp-mux");
         Ok(Self {
+            index,
             connection: SocketAddr::new(ip, port),
             formats,
             ptime,
             direction,
-            media: media.to_vec(),
-            audio_index,
             rtcp,
             rtcp_mux,
-            fallbacks: Vec::new(),
         })
-    }
-
-    /// This stream and its fallbacks, in order.
-    fn streams(&self) -> impl Iterator<Item = &Self> {
-        std::iter::once(self).chain(&self.fallbacks)
-    }
-
-    /// The description, if the peer at `peer` that sent it could receive media at its RTP and
-    /// RTCP addresses; `Err` with [`OfferError::ForeignAddress`] if it names a multicast or
-    /// broadcast one, or a loopback one while `peer` is not on this host: sending there would
-    /// aim this host's media at its own services, with content the peer chooses. The
-    /// unspecified address is a hold (RFC 3264 §8.4), to which nothing is sent.
-    pub fn sent_by(self, peer: IpAddr) -> Result<Self, OfferError> {
-        let foreign = self
-            .streams()
-            .flat_map(|stream| [stream.connection.ip(), stream.rtcp.ip()])
-            .find(|&ip| !may_be_the_peers(ip, peer));
-        match foreign {
-            Some(foreign) => Err(OfferError::ForeignAddress(foreign)),
-            None => Ok(self),
-        }
     }
 }
 
@@ -433,24 +447,19 @@ fn static_payload_type(pt: u8) -> Option<(&'static str, u32, u16)> {
 pub struct Negotiated {
     /// The codec both sides use.
     pub audio: Format,
-    /// The offer's telephone-event (RFC 4733), if it had one: at the audio codec's clock
-    /// rate, else at another (see [`negotiate`]).
+    /// The remote stream's telephone-event (RFC 4733), if it had one: at the audio codec's
+    /// clock rate, else at another (see [`negotiate`]).
     pub telephone_event: Option<TelephoneEvent>,
-    /// Where to send RTP.
-    pub remote_rtp: SocketAddr,
-    /// Packet time in ms: the offer's, else [`DEFAULT_PTIME`].
+    /// Packet time in ms: the remote stream's, else [`DEFAULT_PTIME`].
     pub ptime: u32,
     /// Our direction for the audio stream (RFC 3264 §6.1).
     pub direction: Direction,
-    /// The offer's m= lines, repeated in the answer (RFC 3264 §6).
+    /// The remote description's m= lines, repeated in the answer (RFC 3264 §6).
     pub media: Vec<MediaLine>,
-    /// Which of `media` is the audio stream.
-    pub audio_index: usize,
-    /// Where to send RTCP when it is not muxed (see [`Offer::rtcp`]).
-    pub remote_rtcp: SocketAddr,
-    /// RTCP shares the RTP port both ways (RFC 5761): the offer had `a=rtcp-mux`, and the
-    /// answer says so too.
-    pub rtcp_mux: bool,
+    /// The remote audio stream answered, the only one to read the peer's side from: where
+    /// to send RTP and RTCP, whether RTCP is muxed (RFC 5761: the answer says so too), the
+    /// peer's direction and formats.
+    pub remote: Stream,
 }
 
 /// The telephone-event format (RFC 4733) of a stream.
@@ -483,18 +492,32 @@ const TELEPHONE_EVENT: &str = "telephone-event";
 /// duration's unit), so they keep Opus and still answer prompts with keys. An encoding at a
 /// clock rate not listed (G722/16000, opus/16000), or of more than one channel (see
 /// [`supported_channels`]), is not supported. The first audio stream with a supported format
-/// is the one answered, the offer's [`Offer::fallbacks`] in turn (RFC 3264 §6). `Err` if no
-/// stream has one.
+/// is the one answered (RFC 3264 §6), and [`Negotiated::remote`]. `Err` if no stream has one.
 pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated, NegotiationError> {
     offer
-        .streams()
-        .find_map(|stream| negotiate_stream(stream, supported))
+        .streams
+        .iter()
+        .find_map(|stream| {
+            let (audio, telephone_event) = choose_formats(stream, supported)?;
+            Some(Negotiated {
+                audio,
+                telephone_event,
+                ptime: stream.ptime.unwrap_or(DEFAULT_PTIME),
+                direction: stream.direction.answer(),
+                media: offer.media.clone(),
+                remote: stream.clone(),
+            })
+        })
         .ok_or(NegotiationError::NoCommonCodec)
 }
 
-/// [`negotiate`] for the one audio stream `offer` describes.
-fn negotiate_stream(offer: &Offer, supported: &[(&str, u32)]) -> Option<Negotiated> {
-    let audio = offer
+/// The audio format and telephone-event [`negotiate`] chooses from `stream`, if it has a
+/// supported format.
+fn choose_formats(
+    stream: &Stream,
+    supported: &[(&str, u32)],
+) -> Option<(Format, Option<TelephoneEvent>)> {
+    let audio = stream
         .formats
         .iter()
         .filter(|f| !f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT))
@@ -506,7 +529,7 @@ fn negotiate_stream(offer: &Offer, supported: &[(&str, u32)]) -> Option<Negotiat
                 && valid_fmtp(f)
         })?
         .clone();
-    let mut events = offer
+    let mut events = stream
         .formats
         .iter()
         .filter(|f| f.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT));
@@ -518,17 +541,7 @@ fn negotiate_stream(offer: &Offer, supported: &[(&str, u32)]) -> Option<Negotiat
             payload_type: f.payload_type,
             clock_rate: f.clock_rate,
         });
-    Some(Negotiated {
-        audio,
-        telephone_event,
-        remote_rtp: offer.connection,
-        ptime: offer.ptime.unwrap_or(DEFAULT_PTIME),
-        direction: offer.direction.answer(),
-        media: offer.media.clone(),
-        audio_index: offer.audio_index,
-        remote_rtcp: offer.rtcp,
-        rtcp_mux: offer.rtcp_mux,
-    })
+    Some((audio, telephone_event))
 }
 
 /// Whether we can carry `format`'s channels: one, or Opus's two, which its rtpmap always
@@ -629,7 +642,7 @@ pub fn answer(negotiated: &Negotiated, local_rtp: SocketAddr, session_id: u64) -
         .iter()
         .enumerate()
         .map(|(index, line)| {
-            if index == negotiated.audio_index {
+            if index == negotiated.remote.index {
                 audio_description(negotiated, line, local_rtp.port())
             } else {
                 MediaDescription {
@@ -799,7 +812,7 @@ fn audio_description(negotiated: &Negotiated, line: &MediaLine, port: u16) -> Me
     }
     attributes.push(value("ptime", negotiated.ptime.to_string()));
     attributes.push(Attribute::new(negotiated.direction.as_str().into(), None));
-    if negotiated.rtcp_mux {
+    if negotiated.remote.rtcp_mux {
         attributes.push(Attribute::new("rtcp-mux".into(), None));
     }
     MediaDescription {
@@ -873,8 +886,8 @@ mod tests {
             assert!(text.contains(line), "missing {line:?} in {text}");
         }
         let parsed = Offer::parse(text.as_bytes()).unwrap();
-        assert_eq!(parsed.connection, "192.0.2.1:40000".parse().unwrap());
-        assert_eq!(parsed.formats[..2], formats);
+        assert_eq!(only(&parsed).connection, "192.0.2.1:40000".parse().unwrap());
+        assert_eq!(only(&parsed).formats[..2], formats);
         let negotiated = negotiate(&parsed, &[("PCMA", 8000)]).unwrap();
         assert_eq!(negotiated.audio.payload_type, 8);
         assert_eq!(event_type(&negotiated), Some(101));
@@ -885,7 +898,7 @@ mod tests {
         // RFC 2543's hold: no direction attribute, c=0.0.0.0.
         let held = SIPP_UAC.replace("c=IN IP4 127.0.0.1", "c=IN IP4 0.0.0.0");
         let offer = Offer::parse(held.as_bytes()).unwrap();
-        assert_eq!(offer.direction, Direction::SendOnly);
+        assert_eq!(only(&offer).direction, Direction::SendOnly);
         let negotiated = negotiate(&offer, G711).unwrap();
         assert_eq!(negotiated.direction, Direction::RecvOnly);
         let recvonly = held.replace(
@@ -893,7 +906,7 @@ mod tests {
             "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n",
         );
         let offer = Offer::parse(recvonly.as_bytes()).unwrap();
-        assert_eq!(offer.direction, Direction::Inactive);
+        assert_eq!(only(&offer).direction, Direction::Inactive);
         assert_eq!(
             negotiate(&offer, G711).unwrap().direction,
             Direction::Inactive
@@ -903,9 +916,9 @@ mod tests {
     #[test]
     fn parses_sipp_offer() {
         let offer = Offer::parse(SIPP_UAC.as_bytes()).unwrap();
-        assert_eq!(offer.connection, "127.0.0.1:6000".parse().unwrap());
+        assert_eq!(only(&offer).connection, "127.0.0.1:6000".parse().unwrap());
         assert_eq!(
-            offer.formats,
+            only(&offer).formats,
             [Format {
                 payload_type: 0,
                 encoding: "PCMU".into(),
@@ -914,8 +927,8 @@ mod tests {
                 fmtp: None
             }]
         );
-        assert_eq!(offer.ptime, None);
-        assert_eq!(offer.direction, Direction::SendRecv);
+        assert_eq!(only(&offer).ptime, None);
+        assert_eq!(only(&offer).direction, Direction::SendRecv);
         let negotiated = negotiate(&offer, G711).unwrap();
         assert_eq!(negotiated.audio.payload_type, 0);
         assert_eq!(event_type(&negotiated), None);
@@ -925,8 +938,11 @@ mod tests {
     #[test]
     fn linphone_offer_keeps_per_stream_payload_types() {
         let offer = Offer::parse(LINPHONE.as_bytes()).unwrap();
-        assert_eq!(offer.connection, "192.168.1.20:7078".parse().unwrap());
-        let names: Vec<_> = offer
+        assert_eq!(
+            only(&offer).connection,
+            "192.168.1.20:7078".parse().unwrap()
+        );
+        let names: Vec<_> = only(&offer)
             .formats
             .iter()
             .map(|f| {
@@ -950,7 +966,10 @@ mod tests {
                 "100:telephone-event/8000/1"
             ]
         );
-        assert_eq!(offer.formats[0].fmtp.as_deref(), Some("useinbandfec=1"));
+        assert_eq!(
+            only(&offer).formats[0].fmtp.as_deref(),
+            Some("useinbandfec=1")
+        );
         assert_eq!(offer.media.len(), 2);
 
         let negotiated = negotiate(&offer, &[("pcma", 8000), ("PCMU", 8000)]).unwrap();
@@ -1029,8 +1048,8 @@ mod tests {
             SIPP_UAC.split("m=audio").next().unwrap()
         );
         let offer = Offer::parse(offer_text.as_bytes()).unwrap();
-        assert_eq!(offer.connection, "127.0.0.1:6000".parse().unwrap());
-        assert_eq!(offer.audio_index, 1);
+        assert_eq!(only(&offer).connection, "127.0.0.1:6000".parse().unwrap());
+        assert_eq!(only(&offer).index, 1);
         let negotiated = negotiate(&offer, G711).unwrap();
         let text = answer(&negotiated, "192.0.2.1:40000".parse().unwrap(), 7);
         let media: Vec<&str> = text.lines().filter(|l| l.starts_with("m=")).collect();
@@ -1051,9 +1070,9 @@ mod tests {
     #[test]
     fn asterisk_offer_with_media_level_connection_and_direction() {
         let offer = Offer::parse(ASTERISK_LF.as_bytes()).unwrap();
-        assert_eq!(offer.connection, "10.1.1.1:10000".parse().unwrap());
-        assert_eq!(offer.ptime, Some(30));
-        assert_eq!(offer.direction, Direction::SendOnly);
+        assert_eq!(only(&offer).connection, "10.1.1.1:10000".parse().unwrap());
+        assert_eq!(only(&offer).ptime, Some(30));
+        assert_eq!(only(&offer).direction, Direction::SendOnly);
         let negotiated = negotiate(&offer, G711).unwrap();
         assert_eq!(negotiated.audio.encoding, "PCMA");
         assert_eq!(negotiated.direction, Direction::RecvOnly);
@@ -1063,8 +1082,8 @@ mod tests {
     #[test]
     fn rtcp_goes_to_the_next_port_unless_the_offer_names_one_or_muxes_it() {
         let plain = Offer::parse(SIPP_UAC.as_bytes()).unwrap();
-        assert_eq!(plain.rtcp, "127.0.0.1:6001".parse().unwrap());
-        assert!(!plain.rtcp_mux);
+        assert_eq!(only(&plain).rtcp, "127.0.0.1:6001".parse().unwrap());
+        assert!(!only(&plain).rtcp_mux);
         let negotiated = negotiate(&plain, G711).unwrap();
         let ours = "127.0.0.1:20000".parse().unwrap();
         assert!(!answer(&negotiated, ours, 1).contains("rtcp-mux"));
@@ -1074,9 +1093,9 @@ mod tests {
             Offer::parse(sdp.as_bytes()).unwrap()
         };
         let elsewhere = with("a=rtcp:53020 IN IP4 10.0.0.9\r\n");
-        assert_eq!(elsewhere.rtcp, "10.0.0.9:53020".parse().unwrap());
+        assert_eq!(only(&elsewhere).rtcp, "10.0.0.9:53020".parse().unwrap());
         assert_eq!(
-            with("a=rtcp:7001\r\n").rtcp,
+            only(&with("a=rtcp:7001\r\n")).rtcp,
             "127.0.0.1:7001".parse().unwrap()
         );
         // An unreadable a=rtcp leaves the default.
@@ -1085,15 +1104,15 @@ mod tests {
             "a=rtcp:7001 IN IP4\r\n",
             "a=rtcp:7001 X\r\n",
         ] {
-            assert_eq!(with(broken).rtcp, plain.rtcp, "{broken}");
+            assert_eq!(only(&with(broken)).rtcp, only(&plain).rtcp, "{broken}");
         }
         let muxed = with("a=rtcp-mux\r\n");
-        assert!(muxed.rtcp_mux);
+        assert!(only(&muxed).rtcp_mux);
         let negotiated = negotiate(&muxed, G711).unwrap();
-        assert!(negotiated.rtcp_mux);
+        assert!(negotiated.remote.rtcp_mux);
         let answered = answer(&negotiated, ours, 1);
         assert!(answered.contains("a=rtcp-mux\r\n"), "{answered}");
-        assert!(Offer::parse(answered.as_bytes()).unwrap().rtcp_mux);
+        assert!(only(&Offer::parse(answered.as_bytes()).unwrap()).rtcp_mux);
     }
 
     #[test]
@@ -1155,15 +1174,15 @@ mod tests {
         );
         let offer = Offer::parse(text.as_bytes()).unwrap();
         let negotiated = negotiate(&offer, G711).unwrap();
-        assert_eq!(negotiated.audio_index, 1);
-        assert_eq!(negotiated.remote_rtp, addr("127.0.0.1:5002"));
+        assert_eq!(negotiated.remote.index, 1);
+        assert_eq!(negotiated.remote.connection, addr("127.0.0.1:5002"));
         let answered = answer(&negotiated, addr("192.0.2.1:40000"), 7);
         let media: Vec<&str> = answered.lines().filter(|l| l.starts_with("m=")).collect();
         assert_eq!(media, ["m=audio 0 RTP/AVP 18", "m=audio 40000 RTP/AVP 0"]);
         // The first stream that negotiates is the one answered.
         let both = text.replace("RTP/AVP 18", "RTP/AVP 8");
         let negotiated = negotiate(&Offer::parse(both.as_bytes()).unwrap(), G711).unwrap();
-        assert_eq!(negotiated.audio_index, 0);
+        assert_eq!(negotiated.remote.index, 0);
         // A later stream's address must be the peer's too.
         let foreign = text.replace(
             "m=audio 5002 RTP/AVP 0\r\n",
@@ -1176,8 +1195,45 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_answered_stream_alone_says_where_and_how_the_peer_receives() {
+        let text = SIPP_UAC.replace(
+            "m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+            "m=audio 5000 RTP/AVP 18\r\na=sendonly\r\na=ptime:30\r\na=rtcp:5009\r\n\
+             m=audio 5002 RTP/AVP 0\r\nc=IN IP4 127.0.0.2\r\na=sendrecv\r\na=rtcp-mux\r\n",
+        );
+        let offer = Offer::parse(text.as_bytes()).unwrap();
+        // Two streams: which one counts is for the negotiation to say.
+        assert_eq!(offer.sole_stream(), None);
+        let negotiated = negotiate(&offer, G711).unwrap();
+        let remote = &negotiated.remote;
+        assert_eq!(remote.index, 1);
+        assert_eq!(remote.connection, addr("127.0.0.2:5002"));
+        assert_eq!(remote.rtcp, addr("127.0.0.2:5003"));
+        assert!(remote.rtcp_mux);
+        assert_eq!(remote.direction, Direction::SendRecv);
+        assert_eq!(negotiated.direction, Direction::SendRecv);
+        assert_eq!(negotiated.ptime, DEFAULT_PTIME);
+        let answered = answer(&negotiated, addr("192.0.2.1:40000"), 7);
+        assert!(
+            answered.contains("a=sendrecv\r\na=rtcp-mux\r\n"),
+            "{answered}"
+        );
+        // The first stream's attributes are its own when it is the one answered.
+        let first = negotiate(&offer, &[("G729", 8000)]).unwrap();
+        assert_eq!(first.remote.connection, addr("127.0.0.1:5000"));
+        assert_eq!(first.remote.rtcp, addr("127.0.0.1:5009"));
+        assert!(!first.remote.rtcp_mux);
+        assert_eq!(first.direction, Direction::RecvOnly);
+        assert_eq!(first.ptime, 30);
+    }
+
     fn addr(text: &str) -> SocketAddr {
         text.parse().unwrap()
+    }
+
+    fn only(offer: &Offer) -> &Stream {
+        offer.sole_stream().expect("one audio stream")
     }
 
     #[test]
@@ -1188,7 +1244,7 @@ mod tests {
                 .as_bytes(),
         )
         .unwrap();
-        let types: Vec<_> = offer
+        let types: Vec<_> = only(&offer)
             .formats
             .iter()
             .map(|f| (f.payload_type, f.encoding.as_str()))
@@ -1241,8 +1297,11 @@ mod tests {
              a=fmtp:100 0-16\r\na=ptime:20\r\na=sendrecv\r\nm=video 0 RTP/AVP 96 97\r\n"
         );
         let reparsed = Offer::parse(text.as_bytes()).unwrap();
-        assert_eq!(reparsed.connection, "203.0.113.5:40000".parse().unwrap());
-        assert_eq!(reparsed.formats.len(), 2);
+        assert_eq!(
+            only(&reparsed).connection,
+            "203.0.113.5:40000".parse().unwrap()
+        );
+        assert_eq!(only(&reparsed).formats.len(), 2);
     }
 
     #[test]
@@ -1347,12 +1406,12 @@ mod tests {
         );
         let offer = Offer::parse(stereo.as_bytes()).unwrap();
         assert_eq!(
-            offer.formats[0].fmtp.as_deref(),
+            only(&offer).formats[0].fmtp.as_deref(),
             Some("stereo=1; sprop-stereo=1; maxplaybackrate=16000; useinbandfec=1")
         );
         let negotiated = negotiate(&offer, &[("opus", 48_000)]).unwrap();
         // The offer's parameters are kept: they say what the offerer receives.
-        assert_eq!(negotiated.audio.fmtp, offer.formats[0].fmtp);
+        assert_eq!(negotiated.audio.fmtp, only(&offer).formats[0].fmtp);
         let text = answer(&negotiated, "192.0.2.1:4000".parse().unwrap(), 7);
         assert!(
             text.contains("a=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\n"),

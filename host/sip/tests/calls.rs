@@ -54,7 +54,10 @@ fn full_call_without_loss() {
     assert_eq!(call.call_id, "call-1@127.0.0.1");
     assert_eq!(call.source, addr(UAC));
     assert_eq!(
-        call.offer.as_ref().map(|o| o.connection),
+        call.offer
+            .as_ref()
+            .and_then(|o| o.sole_stream())
+            .map(|s| s.connection),
         Some(addr("127.0.0.1:6000"))
     );
     assert!(
@@ -770,8 +773,13 @@ fn an_invite_with_sdp_among_isup_in_a_multipart_body_is_offered_its_sdp() {
         _ => None,
     });
     assert_eq!(
-        offered.flatten().map(|o| o.connection),
-        Some(Offer::parse(offer.as_bytes()).unwrap().connection)
+        offered
+            .flatten()
+            .and_then(|o| o.sole_stream().map(|s| s.connection)),
+        Offer::parse(offer.as_bytes())
+            .unwrap()
+            .sole_stream()
+            .map(|s| s.connection)
     );
     // A part the sender requires us to understand, and we do not (RFC 5621 §9.1).
     let mut sim = Sim::new(Net::perfect(17), 17, idle_shell());
@@ -815,7 +823,7 @@ fn a_late_offer_is_answered_with_ours_and_the_ack_brings_the_answer() {
     let Some((_, Event::OfferAnswered { answer, offer, .. })) = sim.events.last() else {
         unreachable!()
     };
-    assert_eq!(answer.connection, addr(UAC));
+    assert_eq!(answer.sole_stream().unwrap().connection, addr(UAC));
     assert!(offer.contains("m=audio 40000 "), "{offer}");
     sim.run_for(Duration::from_secs(40));
     assert_eq!(sim.ep.active_calls(), 1, "the call goes on");

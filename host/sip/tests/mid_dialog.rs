@@ -83,7 +83,10 @@ fn hold_resume_codec_and_address_changes_are_offered_and_answered() {
         "{}",
         ok.body()
     );
-    assert_eq!(session_offers(&sim)[0].direction, Direction::SendOnly);
+    assert_eq!(
+        session_offers(&sim)[0].sole_stream().unwrap().direction,
+        Direction::SendOnly
+    );
 
     sim.uac.reoffer(sim.now, "", &offer_with("sendrecv"));
     run_to_invite_responses(&mut sim, 4);
@@ -102,7 +105,10 @@ fn hold_resume_codec_and_address_changes_are_offered_and_answered() {
     sim.uac
         .reoffer(sim.now, "", &audio_offer(addr("127.0.0.1:7000")));
     run_to_invite_responses(&mut sim, 6);
-    assert_eq!(session_offers(&sim)[3].connection, addr("127.0.0.1:7000"));
+    assert_eq!(
+        session_offers(&sim)[3].sole_stream().unwrap().connection,
+        addr("127.0.0.1:7000")
+    );
 
     sim.run_for(Duration::from_secs(40));
     assert_eq!(
@@ -211,7 +217,7 @@ fn our_reinvite_is_retried_after_491_and_answered() {
     let Some((_, Event::OfferAnswered { answer, .. })) = sim.events.last() else {
         panic!("{:?}", sim.event_names())
     };
-    assert_eq!(answer.connection, addr(UAC));
+    assert_eq!(answer.sole_stream().unwrap().connection, addr(UAC));
     // The retry carried the same description, its o= line continuing the call's.
     let sent: Vec<_> = sim
         .sent
@@ -1009,7 +1015,7 @@ fn offerless_reinvite_gets_our_offer_and_the_ack_brings_the_answer() {
     let Some((_, Event::OfferAnswered { answer, .. })) = sim.events.last() else {
         unreachable!()
     };
-    assert_eq!(answer.connection, addr(UAC));
+    assert_eq!(answer.sole_stream().unwrap().connection, addr(UAC));
 }
 
 #[test]

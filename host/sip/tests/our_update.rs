@@ -51,7 +51,7 @@ fn answered_directions(sim: &Sim) -> Vec<Direction> {
     sim.events
         .iter()
         .filter_map(|(_, e)| match e {
-            Event::OfferAnswered { answer, .. } => Some(answer.direction),
+            Event::OfferAnswered { answer, .. } => answer.sole_stream().map(|s| s.direction),
             _ => None,
         })
         .collect()

@@ -427,3 +427,25 @@ fn an_offer_in_a_prack_is_refused_with_488_and_the_prack_still_acknowledges() {
         "acknowledged: sent no more"
     );
 }
+
+#[test]
+fn a_retransmitted_prack_with_an_offer_gets_the_same_488() {
+    let (mut sim, call) = reliable_call(32, false);
+    early_media(&mut sim, call);
+    sim.run_for(Duration::from_millis(100));
+    let progress = invite_responses(&sim, 183)[0].clone();
+    let prack = prack_with_offer(&progress, &offer());
+    sim.uac.send_raw(prack.clone());
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.uac.codes(Method::PRack) == [488]
+    }));
+    let refusal = sim.uac.last_response(Method::PRack).unwrap().text.clone();
+    // The same request again, as its sender retransmits it over UDP (§17.1.2.2).
+    sim.uac.send_raw(prack);
+    assert!(sim.run_until(Duration::from_secs(5), |s| {
+        s.uac.codes(Method::PRack).len() == 2
+    }));
+    assert_eq!(sim.uac.codes(Method::PRack), [488, 488]);
+    let again = &sim.uac.last_response(Method::PRack).unwrap().text;
+    assert_eq!(*again, refusal, "the transaction's response, again");
+}

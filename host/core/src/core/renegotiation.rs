@@ -22,22 +22,21 @@ impl CallCore {
         };
         let key = state.key;
         let held = state.held;
-        let holds = state
-            .session
-            .as_ref()
-            .is_some_and(|before| before.held_by_peer(offer.direction));
         let (Some(mut session), Some(local_rtp)) = (Session::agree(&offer), state.local_rtp) else {
             tracing::info!(%call, "new offer without a codec in common: 488, the session stays");
             self.refuse_offer(now, call, "Not Acceptable Here");
             return;
         };
+        session.peer_holds = state
+            .session
+            .as_ref()
+            .is_some_and(|before| before.held_by_peer(session.negotiated.remote.direction));
         // The leg's socket stays the call's: it cannot send to another family.
         if !session.reachable_from(local_rtp.ip()) {
             tracing::info!(%call, "new offer of another address family: 488, the session stays");
             self.refuse_offer(now, call, FAMILY_NOT_SERVED);
             return;
         }
-        session.peer_holds = holds;
         if held {
             // A call we hold stays held whatever the peer offers: we still do not
             // take its media (a mutual hold when it holds too).
@@ -100,15 +99,14 @@ impl CallCore {
         answer: &sdp::Offer,
         offer: &str,
     ) {
-        // A first answer (the ACK of a call whose INVITE had no offer) holds nothing.
-        let holds = self
-            .calls
-            .get(&call)
-            .and_then(|c| c.session.as_ref())
-            .is_some_and(|before| before.held_by_peer(answer.direction));
         match Session::agree_answer(answer, offer) {
             Some(mut session) => {
-                session.peer_holds = holds;
+                // A first answer (the ACK of a call whose INVITE had no offer) holds nothing.
+                session.peer_holds = self
+                    .calls
+                    .get(&call)
+                    .and_then(|c| c.session.as_ref())
+                    .is_some_and(|before| before.held_by_peer(session.negotiated.remote.direction));
                 self.apply_session(now, call, session);
             }
             // A call whose INVITE had no offer has no session without this answer.
@@ -186,9 +184,11 @@ fn hold_direction(held: bool) -> sdp::Direction {
     }
 }
 
-/// The direction our offer `offer`, as sent, gives our side; `None` if it does not parse.
+/// The direction our offer `offer`, as sent, gives our side; `None` if it does not parse (or
+/// has other than one audio stream, as ours never do).
 fn offered_direction(offer: &str) -> Option<sdp::Direction> {
     sdp::Offer::parse(offer.as_bytes())
-        .ok()
-        .map(|o| o.direction)
+        .ok()?
+        .sole_stream()
+        .map(|ours| ours.direction)
 }

@@ -151,7 +151,7 @@ impl Endpoint {
                 return self.reply(now, key, &request, Reply::NoSuchCall);
             }
             Ok(None) => self.reply(now, key, &request, Reply::Ok),
-            Ok(Some(_)) => self.refuse_prack_offer(&request, (488, "Not Acceptable Here")),
+            Ok(Some(_)) => self.reply(now, key, &request, Reply::OfferNotAcceptable),
             Err(refused) => self.refuse_prack_offer(&request, refused),
         }
         if !acknowledged {

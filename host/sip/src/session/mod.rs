@@ -170,8 +170,10 @@ impl Session {
 
     /// Our offer `sdp` was answered: its direction is what we want from now on.
     pub(crate) fn own_offer_answered(&mut self, sdp: &str) {
-        self.own_direction =
-            Offer::parse(sdp.as_bytes()).map_or_else(|_| Direction::default(), |o| o.direction);
+        self.own_direction = Offer::parse(sdp.as_bytes())
+            .ok()
+            .and_then(|ours| ours.sole_stream().map(|stream| stream.direction))
+            .unwrap_or_default();
     }
 
     /// `sdp`, sent before, as it must be sent again (see [`Origin::restamp`]).

@@ -27,8 +27,9 @@ mod tests {
     fn offers_pcmu_and_telephone_event_at_the_given_address() {
         for rtp in ["192.0.2.9:7000", "[2001:db8::9]:7002"] {
             let offer = Offer::parse(audio_offer(addr(rtp)).as_bytes()).unwrap();
-            assert_eq!(offer.connection, addr(rtp));
-            let formats: Vec<_> = offer
+            let stream = offer.sole_stream().unwrap();
+            assert_eq!(stream.connection, addr(rtp));
+            let formats: Vec<_> = stream
                 .formats
                 .iter()
                 .map(|f| (f.payload_type, f.encoding.as_str(), f.clock_rate))

@@ -145,8 +145,13 @@ impl Uac {
     /// sendonly).
     fn answer_to(&self, request: &Request) -> String {
         let answer = Offer::parse(&request.body)
-            .map_or(Direction::SendRecv, |offer| offer.direction.answer());
-        let holds = Offer::parse(self.offer.as_bytes()).is_ok_and(|ours| ours.direction.is_hold());
+            .ok()
+            .and_then(|offer| offer.sole_stream().map(|stream| stream.direction.answer()))
+            .unwrap_or(Direction::SendRecv);
+        let holds = Offer::parse(self.offer.as_bytes())
+            .ok()
+            .and_then(|ours| ours.sole_stream().map(|stream| stream.direction.is_hold()))
+            .unwrap_or(false);
         let direction = if holds {
             answer.without_receiving()
         } else {

@@ -82,7 +82,10 @@ fn endpoint_to_endpoint_call_with_early_media_ended_by_the_caller() {
     let Event::CallAnswered { answer, .. } = &pair.a_events[2] else {
         unreachable!()
     };
-    assert_eq!(answer.connection, addr("127.0.0.1:40000"));
+    assert_eq!(
+        answer.sole_stream().unwrap().connection,
+        addr("127.0.0.1:40000")
+    );
     let Event::IncomingCall(incoming) = &pair.b_events[0] else {
         unreachable!()
     };
@@ -90,7 +93,11 @@ fn endpoint_to_endpoint_call_with_early_media_ended_by_the_caller() {
     assert_eq!(incoming.from_display_name.as_deref(), Some("Alice"));
     assert!(incoming.headers.contains(&("X-Room".into(), "42".into())));
     assert_eq!(
-        incoming.offer.as_ref().map(|o| o.connection),
+        incoming
+            .offer
+            .as_ref()
+            .and_then(|o| o.sole_stream())
+            .map(|s| s.connection),
         Some(addr("127.0.0.1:6000"))
     );
     assert_eq!(pair.a.active_calls(), 1);
@@ -959,7 +966,10 @@ fn early_answer_stands_in_for_a_2xx_without_sdp() {
     let Event::CallAnswered { answer, .. } = &pair.a_events[1] else {
         unreachable!()
     };
-    assert_eq!(answer.connection, addr("127.0.0.1:7002"));
+    assert_eq!(
+        answer.sole_stream().unwrap().connection,
+        addr("127.0.0.1:7002")
+    );
 }
 
 #[test]
@@ -979,7 +989,10 @@ fn a_2xx_without_sdp_takes_the_early_answer_of_its_own_dialog_only() {
     let Some(Event::CallAnswered { answer, .. }) = pair.a_events.last() else {
         panic!("{:?}", pair.a_names())
     };
-    assert_eq!(answer.connection, addr("127.0.0.1:7002"));
+    assert_eq!(
+        answer.sole_stream().unwrap().connection,
+        addr("127.0.0.1:7002")
+    );
 
     // A fork that brought no answer has none, whatever another one brought.
     let mut pair = Pair::new(Net::perfect(18), idle());
