@@ -886,6 +886,30 @@ fn a_merge_brings_members_out_inviting_back_to_the_room_merged_into() {
 }
 
 #[test]
+fn a_caller_typing_a_pin_in_the_room_it_picked_is_no_member_of_its_conference() {
+    let server = Server::start_with(&nway_config("conference_options = \"eDq1\"", ""));
+    // It holds 9000, the first empty room, asked for a new pin.
+    let typing = enter(&server, "", "300");
+    let member = enter(&server, "9000", "301");
+    // The room's conference is over but for the one typing: 301 opens it anew.
+    press(&member, "#");
+    await_listed(&server, "9000", &["301"]);
+    let other = enter(&server, "", "302");
+    press(&other, "#");
+    await_listed(&server, "9001", &["302"]);
+    assert_eq!(rpc(&server, "s.nway.merge('9000', '9001')"), "1");
+    await_listed(&server, "9001", &["301", "302"]);
+    let heard = talk_together(&[&typing, &other], &TONES[..2], TALK);
+    assert_not_hears(
+        &heard[0],
+        TONES[1],
+        "300, typing a pin, of the room merged into",
+    );
+    press(&typing, "55#");
+    await_listed(&server, "9000", &["300"]);
+}
+
+#[test]
 fn without_dynamic_rooms_option_e_picks_only_a_free_configured_room() {
     let room = "[guests.nway.config.rooms.9001]\noptions = \"q1\"\n";
     let server = Server::start_with(&nway_config(

@@ -39,6 +39,9 @@ pub struct Entry {
     caller: Caller,
     /// Room numbers typed that led nowhere (nothing typed included).
     room_tries: u32,
+    /// The room it picked, which it holds, listed [`room::ENTERING`], until
+    /// it joins it as a participant or lets it go ([`Entry::let_go`]).
+    held: Option<String>,
     stage: Stage,
 }
 
@@ -116,17 +119,22 @@ impl Entry {
             return Start::Rejected;
         }
         let _ = call.answer();
-        if picked {
-            // It holds the room it picked while it types a pin, hearing nobody and heard
-            // by nobody; joining as a participant unmutes it.
-            let _ = call.set_muted(true);
-            let _ = call.set_deaf(true);
-        }
         let mut entry = Entry {
             caller,
             room_tries: 0,
+            held: room.clone().filter(|_| picked),
             stage: Stage::Refused,
         };
+        // It holds the room it picked while it types a pin, hearing nobody and heard by
+        // nobody; joining as a participant unmutes it.
+        if picked && let Err(e) = call.set_muted(true).and_then(|()| call.set_deaf(true)) {
+            log(
+                Level::Warn,
+                &format!("{call}: cannot hold its room muted and deaf: {e:?}"),
+            );
+            entry.stage = entry.refuse(call, &["call_failed"]);
+            return Start::Entering(entry);
+        }
         let Some(room) = room else {
             entry.stage = Stage::Room(Digits::after_prompts(
                 call,
@@ -152,6 +160,10 @@ impl Entry {
         event: Event,
     ) -> Option<Participant> {
         let typing = match (&mut self.stage, event) {
+            (_, Event::Hangup) => {
+                self.let_go(call);
+                return None;
+            }
             (Stage::Refused, Event::PromptDone) => {
                 let _ = call.hangup();
                 return None;
@@ -214,7 +226,7 @@ impl Entry {
                     !typed.is_empty() && settings.source_guard.record_failure(&self.caller.source);
                 self.room_tries += 1;
                 if locked_out || self.room_tries >= ROOM_ATTEMPTS {
-                    return refuse(call, &["wrong_pin_bye"]);
+                    return Next::Stay(self.refuse(call, &["wrong_pin_bye"]));
                 }
                 Next::Stay(Stage::Room(Digits::after_prompts(
                     call,
@@ -246,7 +258,7 @@ impl Entry {
                     );
                 }
                 if locked_out || tries + 1 >= settings.pin_attempts {
-                    return refuse(call, &["wrong_conference_pin", "goodbye"]);
+                    return Next::Stay(self.refuse(call, &["wrong_conference_pin", "goodbye"]));
                 }
                 Next::Stay(Stage::Pin {
                     room,
@@ -273,7 +285,7 @@ impl Entry {
                 }
                 let Some(new_pin) = new_pin else {
                     if tries + 1 >= settings.pin_attempts {
-                        return refuse(call, &["goodbye"]);
+                        return Next::Stay(self.refuse(call, &["goodbye"]));
                     }
                     return ask_new_pin(call, room, profile, tries + 1);
                 };
@@ -290,7 +302,7 @@ impl Entry {
     /// The room is known: its pin is asked, or a new pin, or it is entered.
     fn admit(&mut self, call: &Call, settings: &Settings, room: String) -> Next {
         let Some(profile) = settings.profile(&room) else {
-            return refuse(call, &["wrong_pin_bye"]);
+            return Next::Stay(self.refuse(call, &["wrong_pin_bye"]));
         };
         let options = self.options_in(&profile);
         // A caller that picked the room is in it already.
@@ -330,7 +342,7 @@ impl Entry {
                     self.caller.number
                 ),
             );
-            return refuse(call, &["conference_locked"]);
+            return Next::Stay(self.refuse(call, &["conference_locked"]));
         }
         if let Some(pin) = profile.pin.clone().or_else(|| room::own_pin(&room))
             && typed_pin != Some(pin.as_str())
@@ -341,6 +353,7 @@ impl Entry {
         let admission = Admission {
             max_members: profile.max_members,
             admin: options.admin,
+            holds_room: self.held.is_some(),
         };
         let number = &self.caller.number;
         let entered = Participant::enter(
@@ -358,8 +371,31 @@ impl Entry {
                     Level::Info,
                     &format!("room {room}: {number} refused: {why}"),
                 );
-                refuse(call, &[prompt])
+                Next::Stay(self.refuse(call, &[prompt]))
             }
+        }
+    }
+
+    /// Plays why the caller is refused, out of a room it picked
+    /// ([`Entry::let_go`]); it is hung up when the prompts end. Its stage now.
+    fn refuse(&mut self, call: &Call, prompts: &[&str]) -> Stage {
+        self.let_go(call);
+        if call.play(prompts).is_err() {
+            let _ = call.hangup();
+        }
+        Stage::Refused
+    }
+
+    /// The caller refused, or gone, lets the room it picked go: its
+    /// conference ends if nobody else keeps it going, as when its last
+    /// member leaves ([`room::end_if_vacant_but_for`]), since a lock, pin or
+    /// recording left there by one who came and went meanwhile belongs to
+    /// nobody now.
+    fn let_go(&mut self, call: &Call) {
+        if let Some(room) = self.held.take() {
+            // A call gone has nothing to leave.
+            let _ = call.leave();
+            room::end_if_vacant_but_for(&room, call.id());
         }
     }
 
@@ -387,7 +423,7 @@ fn pick_room(
     let without_pin = settings.conference_options.pick_empty_without_pin;
     let listed = JoinOptions {
         number: number.to_owned(),
-        reason: "entering".to_owned(),
+        reason: room::ENTERING.to_owned(),
         participant_id: String::new(),
     };
     room::first_free(
@@ -440,17 +476,6 @@ fn ask_new_pin(call: &Call, room: String, profile: RoomProfile, tries: u32) -> N
         digits: Digits::after_prompts(call, &["enter_new_pin"], KEY_TIMEOUT),
         tries,
     })
-}
-
-/// Plays why the caller is refused, out of a room it picked; it is hung up
-/// when the prompts end.
-fn refuse(call: &Call, prompts: &[&str]) -> Next {
-    // A call in no room has nothing to leave.
-    let _ = call.leave();
-    if call.play(prompts).is_err() {
-        let _ = call.hangup();
-    }
-    Next::Stay(Stage::Refused)
 }
 
 #[cfg(test)]

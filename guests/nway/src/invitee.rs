@@ -137,6 +137,7 @@ impl Invitee {
                 let admission = Admission {
                     max_members: settings.max_members(&self.room),
                     admin: options.admin,
+                    holds_room: false,
                 };
                 let entered = Participant::enter(
                     call,

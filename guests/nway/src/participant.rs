@@ -360,31 +360,27 @@ impl Participant {
         let others = match room::join(call, &self.room, &listed, admission) {
             Ok(Joined::In(others)) => others,
             Ok(Joined::Refused(refusal)) => return Some(refusal),
-            // The call is ending (an invitee its holder dropped, unbridged as it goes):
-            // nothing went wrong.
-            Err(Error::WrongState(_) | Error::NoSuchCall) => {
-                log(
-                    Level::Info,
-                    &format!("{call}: ended before it joined room {}", self.room),
-                );
-                let _ = call.hangup();
-                return None;
-            }
-            Err(e) => {
-                log(
-                    Level::Error,
-                    &format!("{call}: cannot join room {}: {e:?}", self.room),
-                );
-                let _ = call.hangup();
-                return None;
-            }
+            Err(e) => return self.not_joined(call, "join", e),
         };
-        self.joined = true;
-        self.muted = false;
         // A call the room listed already (a caller holding the room it picked while it
         // typed a pin, muted and deaf) keeps its flags through the join: all are set.
-        let _ = call.set_muted(self.admin_muted);
-        let _ = call.set_deaf(self.options.talk_only);
+        // Left deaf, it would hear nothing of the conference it is let into.
+        if let Err(e) = call.set_deaf(self.options.talk_only) {
+            // A call in no room has nothing to leave.
+            let _ = call.leave();
+            return self.not_joined(call, "set its deafness in", e);
+        }
+        if let Err(e) = call.set_muted(self.admin_muted) {
+            log(
+                Level::Warn,
+                &format!(
+                    "{call}: its mute stays as it was in room {}: {e:?}",
+                    self.room
+                ),
+            );
+        }
+        self.joined = true;
+        self.muted = false;
         if self.options.listen_only {
             let _ = call.set_listen_only(true);
         }
@@ -398,6 +394,37 @@ impl Participant {
         }
         self.stage = Stage::InRoom;
         self.greet(call, others);
+        None
+    }
+
+    /// The host refused `what` of a join with `error`: the refusal of a call
+    /// the host could not put in the room now (it hears so), or none for a
+    /// call ending (an invitee its holder dropped, unbridged as it goes,
+    /// where nothing went wrong) or one that can never join (hung up).
+    fn not_joined(&self, call: &Call, what: &str, error: Error) -> Option<Refusal> {
+        let room = &self.room;
+        match error {
+            Error::WrongState(_) | Error::NoSuchCall => {
+                log(
+                    Level::Info,
+                    &format!("{call}: ended before it joined room {room}"),
+                );
+            }
+            Error::Failed(why) => {
+                log(
+                    Level::Warn,
+                    &format!("{call}: the host could not {what} room {room} now: {why}"),
+                );
+                return Some(("the host could not take it now", "call_failed"));
+            }
+            e => {
+                log(
+                    Level::Error,
+                    &format!("{call}: cannot {what} room {room}: {e:?}"),
+                );
+            }
+        }
+        let _ = call.hangup();
         None
     }
 
@@ -759,6 +786,7 @@ impl Participant {
         let admission = Admission {
             max_members: settings.max_members(&self.room),
             admin,
+            holds_room: false,
         };
         room::refusal(&self.room, admission, "")
     }

@@ -11,12 +11,12 @@ use crate::keys::{Codes, TimedKeys};
 use crate::message::Message;
 use crate::participant::Participant;
 use crate::placed::Placed;
-use crate::room::{self, Admission};
+use crate::room::{self, Admission, Claim};
 use crate::settings::{Holder, RoomScheme, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, InviteInfo};
-use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId, rooms};
+use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId};
 
 /// How long the callee's side waits before it tells the caller's side again
 /// that it answered, when the host would not take the message (too many
@@ -305,11 +305,13 @@ fn escalation_room(
             .map(|room| room.to_string()),
         RoomScheme::FirstFree => None,
     };
-    preferred
-        .filter(|room| {
-            unconfigured(room) && (rooms::open(room) || room::is_vacant(room)) && claim(room)
-        })
-        .or_else(|| room::first_free(&room::Host, settings.free_rooms, unconfigured, claim))
+    // A room not open is vacant: the claim opens it.
+    let preferred = preferred.filter(|room| unconfigured(room) && room::is_vacant(room));
+    match preferred.map(|room| (claim(&room), room)) {
+        Some((Claim::Taken, room)) => Some(room),
+        Some((Claim::GaveUp, _)) => None,
+        _ => room::first_free(&room::Host, settings.free_rooms, unconfigured, claim),
+    }
 }
 
 /// `number` as a whole number if it is written as one plainly: digits only,

@@ -30,14 +30,16 @@ const ADHOC_LISTED: &str = "adhoc/";
 const ADHOC_INDEXED: &str = "adhoc-indexed";
 /// The most escalated rooms listed at once: as many as a range of free rooms.
 const MAX_ADHOC_LISTED: u32 = 100_000;
+/// The reason a room lists a caller with while it holds the room it picked
+/// and types a pin: no member of the conference yet, only the room's
+/// next one. Joining as a participant lists it anew.
+pub const ENTERING: &str = "entering";
 
 /// What picking rooms and letting escalated rooms go ask of the host: the
 /// host itself ([`Host`]), or a native test's stand-in.
 pub trait RoomHost: Kv {
     /// Every open room.
     fn rooms(&self) -> Vec<String>;
-    /// Opens `room`; true if this created it.
-    fn open(&self, room: &str) -> bool;
     /// The value kept with `room` under `key`, if any.
     fn meta(&self, room: &str, key: &str) -> Option<String>;
     /// Sets the value kept with `room` under `key` ("": none).
@@ -83,10 +85,6 @@ impl RoomHost for Host {
         rooms::list()
     }
 
-    fn open(&self, room: &str) -> bool {
-        rooms::open(room)
-    }
-
     fn meta(&self, room: &str, key: &str) -> Option<String> {
         rooms::get_meta(room, key)
     }
@@ -118,16 +116,30 @@ impl RoomHost for Host {
     }
 }
 
-/// The participants of `room` in it now (connected), in the order they joined.
+/// The participants of `room` in it now (connected, and no caller still
+/// [`ENTERING`]), in the order they joined.
 pub fn present(room: &str) -> Vec<ParticipantInfo> {
     rooms::info(room)
-        .map(|info| {
-            info.participants
-                .into_iter()
-                .filter(|p| p.status == ParticipantStatus::Connected)
-                .collect()
-        })
+        .map(|info| info.participants.into_iter().filter(is_present).collect())
         .unwrap_or_default()
+}
+
+/// Whether `participant` is one of its room's conference in the room now.
+fn is_present(participant: &ParticipantInfo) -> bool {
+    participant.status == ParticipantStatus::Connected && participant.reason != ENTERING
+}
+
+/// Whether `participant` keeps its room's conference going: in it or
+/// coming (an invitee listed as it is called), and no caller still
+/// [`ENTERING`].
+fn keeps_conference(participant: &ParticipantInfo) -> bool {
+    participant.reason != ENTERING
+        && matches!(
+            participant.status,
+            ParticipantStatus::Connecting
+                | ParticipantStatus::Ringing
+                | ParticipantStatus::Connected
+        )
 }
 
 /// [`present`] without the call `me`.
@@ -181,26 +193,22 @@ pub fn set_own_pin(room: &str, pin: &str) {
 }
 
 /// Whether `room`'s conference is over for everyone but `me`: the room
-/// lists nobody else whose call goes on (a caller listed before its call is
-/// answered, claiming the room, counts), and no other member is out inviting.
+/// lists nobody else who keeps it going ([`keeps_conference`]: a caller
+/// holding the room while it types a pin does not), and no other member is
+/// out inviting.
 pub fn vacant_but_for(room: &str, me: &str) -> bool {
     !anyone_listed_but(room, me) && out::count(room, me) == 0
 }
 
-/// Whether `room` lists a participant other than `me` in it or coming.
+/// Whether `room` lists a participant other than `me` that keeps its
+/// conference going.
 fn anyone_listed_but(room: &str, me: &str) -> bool {
     let Some(info) = rooms::info(room) else {
         return false;
     };
-    info.participants.iter().any(|p| {
-        p.call != me
-            && matches!(
-                p.status,
-                ParticipantStatus::Connecting
-                    | ParticipantStatus::Ringing
-                    | ParticipantStatus::Connected
-            )
-    })
+    info.participants
+        .iter()
+        .any(|p| p.call != me && keeps_conference(p))
 }
 
 /// Whether `room`'s conference is over: [`vacant_but_for`] nobody.
@@ -220,6 +228,9 @@ pub struct Admission {
     pub max_members: u32,
     /// The one coming is an admin: it passes a lock.
     pub admin: bool,
+    /// The one coming is in the room already, holding the room it picked
+    /// while it typed a pin ([`ENTERING`]): it comes after everyone there.
+    pub holds_room: bool,
 }
 
 impl Admission {
@@ -228,6 +239,7 @@ impl Admission {
     pub const MEMBER: Admission = Admission {
         max_members: 0,
         admin: true,
+        holds_room: false,
     };
 
     /// Why `room`, with `members` members besides the one coming, refuses
@@ -271,7 +283,8 @@ pub enum Joined {
 /// Puts `call` into `room` as `listed`, then judges it by `admission`: one
 /// the room refuses leaves it again. It counts the participants that joined
 /// the room before it (the host lists them in the order of their joins,
-/// which it makes one at a time), so that of calls joining at once only
+/// which it makes one at a time; one that holds the room counts everyone
+/// there), so that of calls joining at once only
 /// those past the limit are refused, and a lock set before the judgement
 /// holds; and the members out inviting other than those, seen before the
 /// join or after it, so that one going out or coming back meanwhile is
@@ -293,7 +306,12 @@ pub fn join(
         refused => return Ok(refused),
     };
     // The room first, then the marks: a member going out has its mark before it leaves.
-    let before = joined_before(&present(room), call.id());
+    let present = present(room);
+    let before = if admission.holds_room {
+        others_in(&present, call.id())
+    } else {
+        joined_before(&present, call.id())
+    };
     away.extend(out_calls());
     away.retain(|away| !before.contains(away));
     away.sort_unstable();
@@ -332,7 +350,12 @@ fn is_host_lock(why: &str) -> bool {
 /// that joined before `me`; all but `me` if it is not among them.
 fn joined_before(present: &[ParticipantInfo], me: &str) -> Vec<String> {
     let at = present.iter().position(|p| p.call == me);
-    present[..at.unwrap_or(present.len())]
+    others_in(&present[..at.unwrap_or(present.len())], me)
+}
+
+/// The calls of `participants` but `me`.
+fn others_in(participants: &[ParticipantInfo], me: &str) -> Vec<String> {
+    participants
         .iter()
         .filter(|p| p.call != me)
         .map(|p| p.call.clone())
@@ -376,25 +399,42 @@ pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
 /// The holder is then left in the room: it must leave it only once its mark
 /// as a member out ([`out::went_out`]) holds its place. One that did not get
 /// the room leaves it at once, out of the bridge it was in.
-pub fn claim_adhoc(holder: &Call, room: &str, listed: &JoinOptions) -> bool {
+pub fn claim_adhoc(holder: &Call, room: &str, listed: &JoinOptions) -> Claim {
     let claimed = claim(&Host, holder.id(), room, listed);
-    if claimed {
+    if claimed == Claim::Taken {
         make_adhoc(room, holder.id());
     }
     claimed
 }
 
+/// What came of a [`claim`] of a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The room is the call's: it is in it.
+    Taken,
+    /// Another holds the room, or locked it: another room may be free.
+    Busy,
+    /// The call could join no room (it is ending, or the host could not do
+    /// it now): no other room is worth trying.
+    GaveUp,
+}
+
 /// Takes `room` for `call` (listed as `listed`), atomically against other
-/// claims: `call` joins it, and as the host lists calls one at a time, the
-/// first to join a room that nobody is in and no member out inviting holds
-/// has it. One that has it stays in the room; one that did not get it
-/// leaves it at once.
-pub fn claim(host: &impl RoomHost, call: &str, room: &str, listed: &JoinOptions) -> bool {
-    let claimed = matches!(host.join(call, room, listed), Ok(0)) && host.out_count(room, call) == 0;
-    if !claimed {
-        host.leave(call);
+/// claims: `call` joins it (which opens it), and as the host lists calls
+/// one at a time, the first to join a room that nobody is in and no member
+/// out inviting holds has it. One that has it stays in the room; one that
+/// joined but did not get it leaves it at once.
+pub fn claim(host: &impl RoomHost, call: &str, room: &str, listed: &JoinOptions) -> Claim {
+    match host.join(call, room, listed) {
+        Ok(0) if host.out_count(room, call) == 0 => Claim::Taken,
+        Ok(_) => {
+            host.leave(call);
+            Claim::Busy
+        }
+        Err(Error::WrongState(why)) if is_host_lock(&why) => Claim::Busy,
+        // Whatever kept this call out of this room keeps it out of every other.
+        Err(_) => Claim::GaveUp,
     }
-    claimed
 }
 
 /// Starts a new conference in the free `room` (opened, or open and vacant)
@@ -426,30 +466,34 @@ pub fn is_adhoc_in(host: &impl RoomHost, room: &str) -> bool {
 }
 
 /// The first free room of `first..=last` that is `acceptable` and that
-/// `take` takes: one this call opens now, else an open vacant one.
+/// `take` takes ([`Claim::Taken`]): one not open, else an open vacant one.
+/// A room `take` gives up on ends the walk: none is picked.
 ///
-/// Opening is atomic in the host, so two calls looking at once never open
-/// the same new room; an open empty room is only taken when every
-/// acceptable room of the range exists, and only `take` can make taking it
-/// atomic. The rooms open are listed once, so that only those not open are
-/// tried: `acceptable` and the host are asked nothing of the others but in
-/// the walk for a vacant one.
+/// `take` opens a room not open and makes taking it atomic ([`claim`]), so
+/// that two calls looking at once never take the same room, and a room is
+/// only opened by the call that takes it (an open room waits to expire, and
+/// pushes other empty rooms out). An open empty room is only tried when
+/// every acceptable room of the range exists. The rooms open are listed
+/// once, so that only those not open are tried: `acceptable` and the host
+/// are asked nothing of the others but in the walk for a vacant one.
 pub fn first_free(
     host: &impl RoomHost,
     (first, last): (u64, u64),
     acceptable: impl Fn(&str) -> bool,
-    take: impl Fn(&str) -> bool,
+    take: impl Fn(&str) -> Claim,
 ) -> Option<String> {
     let open: HashSet<String> = host.rooms().into_iter().collect();
     let range = || (first..=last).map(|n| n.to_string());
-    range()
-        .filter(|room| !open.contains(room) && acceptable(room))
-        .find(|room| host.open(room) && take(room))
-        .or_else(|| {
-            range()
-                .filter(|room| acceptable(room))
-                .find(|room| host.vacant_but_for(room, "") && take(room))
-        })
+    let new = range().filter(|room| !open.contains(room) && acceptable(room));
+    let vacant = range().filter(|room| acceptable(room) && host.vacant_but_for(room, ""));
+    for room in new.chain(vacant) {
+        match take(&room) {
+            Claim::Taken => return Some(room),
+            Claim::Busy => {}
+            Claim::GaveUp => return None,
+        }
+    }
+    None
 }
 
 /// Lets the host expire the escalated rooms whose conference ended
@@ -522,6 +566,8 @@ pub mod fake {
         pub released: RefCell<Vec<String>>,
         /// How many calls were made into the host.
         pub calls: Cell<usize>,
+        /// The error every join fails with, if any.
+        pub join_error: RefCell<Option<Error>>,
     }
 
     impl FakeHost {
@@ -546,6 +592,15 @@ pub mod fake {
 
         fn ask(&self) {
             self.calls.set(self.calls.get() + 1);
+        }
+
+        /// Opens `room`, as a join does; true if this created it.
+        pub fn open(&self, room: &str) -> bool {
+            self.ask();
+            let mut rooms = self.rooms.borrow_mut();
+            let created = !rooms.contains_key(room);
+            rooms.entry(room.to_owned()).or_default();
+            created
         }
     }
 
@@ -582,14 +637,6 @@ pub mod fake {
             self.rooms.borrow().keys().cloned().collect()
         }
 
-        fn open(&self, room: &str) -> bool {
-            self.ask();
-            let mut rooms = self.rooms.borrow_mut();
-            let created = !rooms.contains_key(room);
-            rooms.entry(room.to_owned()).or_default();
-            created
-        }
-
         fn meta(&self, room: &str, key: &str) -> Option<String> {
             self.ask();
             self.rooms.borrow().get(room)?.get(key).cloned()
@@ -616,6 +663,10 @@ pub mod fake {
         }
 
         fn join(&self, call: &str, room: &str, _: &JoinOptions) -> Result<u32, Error> {
+            if let Some(error) = self.join_error.borrow().clone() {
+                self.ask();
+                return Err(error);
+            }
             self.leave(call);
             // Rooms open but not vacant have someone this host does not list.
             let occupied = !self.open(room) && !self.vacant.borrow().contains(room);
@@ -700,14 +751,19 @@ mod tests {
     #[test]
     fn picking_a_free_room_opens_only_rooms_not_open() {
         let host = busy_host();
-        let picked = first_free(&host, (9000, 9999), |_| true, |_| true);
+        // A claim opens the room it takes.
+        let take = |room: &str| {
+            host.open(room);
+            Claim::Taken
+        };
+        let picked = first_free(&host, (9000, 9999), |_| true, take);
         assert_eq!(picked.as_deref(), Some("9999"));
         let calls = host.calls.get();
         assert!(calls <= 2, "{calls} calls into the host to pick a room");
         host.vacant.borrow_mut().insert("9500".into());
-        let picked = first_free(&host, (9000, 9999), |_| true, |_| true);
+        let picked = first_free(&host, (9000, 9999), |_| true, take);
         assert_eq!(picked.as_deref(), Some("9500"), "then the first vacant");
-        let unacceptable = first_free(&host, (9000, 9999), |room| room != "9500", |_| true);
+        let unacceptable = first_free(&host, (9000, 9999), |room| room != "9500", take);
         assert_eq!(unacceptable, None);
     }
 
@@ -733,6 +789,50 @@ mod tests {
         assert_eq!(meta(PIN).as_deref(), Some(""));
         assert_eq!(meta(LOCKED).as_deref(), Some(""));
         assert_eq!(meta(ADHOC), None, "only what is set is cleared");
+    }
+
+    #[test]
+    fn a_call_that_can_join_no_room_opens_none_looking_for_a_free_one() {
+        let host = FakeHost::default();
+        *host.join_error.borrow_mut() = Some(Error::NoSuchCall);
+        let listed = JoinOptions::number("100");
+        let picked = first_free(
+            &host,
+            (9000, 9999),
+            |_| true,
+            |room| claim(&host, "c1", room, &listed),
+        );
+        assert_eq!(picked, None);
+        let opened = host.rooms.borrow().len();
+        assert!(opened <= 1, "{opened} rooms opened by an ending call");
+        let calls = host.calls.get();
+        assert!(calls <= 3, "{calls} calls into the host");
+    }
+
+    #[test]
+    fn a_room_the_host_locked_is_passed_over_for_the_next() {
+        let host = FakeHost::default();
+        let locked = Error::WrongState("room 9000 is locked".into());
+        *host.join_error.borrow_mut() = Some(locked);
+        let listed = JoinOptions::number("100");
+        assert_eq!(claim(&host, "c1", "9000", &listed), Claim::Busy);
+        *host.join_error.borrow_mut() = Some(Error::Failed("media busy".into()));
+        assert_eq!(claim(&host, "c1", "9000", &listed), Claim::GaveUp);
+    }
+
+    #[test]
+    fn a_caller_holding_a_room_while_it_types_a_pin_is_no_member() {
+        let mut entering = listed(&["c1"]).remove(0);
+        entering.reason = ENTERING.to_owned();
+        assert!(!is_present(&entering), "not in the conference");
+        assert!(!keeps_conference(&entering), "no one keeping it going");
+        let mut entered = entering.clone();
+        entered.reason = "entered".to_owned();
+        assert!(is_present(&entered));
+        assert!(keeps_conference(&entered));
+        entered.status = ParticipantStatus::Ringing;
+        assert!(!is_present(&entered), "an invitee called is not in yet");
+        assert!(keeps_conference(&entered), "but keeps the conference going");
     }
 
     fn listed(calls: &[&str]) -> Vec<ParticipantInfo> {
