@@ -4,8 +4,11 @@
 //! audio) and Kick hangs it up, a recording made from the page downloads
 //! whole, and a screenshot of the page is saved and checked. Bursts of
 //! events, kept from before the page opened or live, cost the server a few
-//! REST requests, not some per event. With a token, the page plays and
-//! downloads a recording, and says why when a download fails.
+//! REST requests, not some per event. A refused event stream or a busy room
+//! is said with the server's detail, until it is over, and the room stays
+//! shown; a room named with markup is shown as text. With a token, the page
+//! plays and downloads a recording, says why when a download fails, and lets
+//! go of a recording fetched for a player it forgot meanwhile.
 
 mod support;
 
@@ -30,6 +33,10 @@ const NODE_DEADLINE: Duration = Duration::from_secs(120);
 /// The events of a burst `tests/console/drive.js` sets off: 100 mutes, 100 unmutes.
 const BURST_EVENTS: usize = 200;
 
+/// A room name that would run script if the page took it as HTML: dialled escaped
+/// (RFC 3261 §19.1.4).
+const HOSTILE_ROOM: &str = "000777%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E";
+
 /// The most REST requests the page may make over a burst and the 2 s after it: a refresh
 /// (4 requests) every half second at most, with room to spare, where one per event would
 /// be 4 per event.
@@ -50,6 +57,7 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
     let server = Server::start_with(&config);
     let phone = Phone::call(server.sip, "000777123", "alice", &[]);
     let listener = Phone::call(server.sip, "000777123", "bob", &[]);
+    let _hostile = Phone::call(server.sip, HOSTILE_ROOM, "eve", &[]);
     let screenshot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/console-screenshot.png");
     let downloads = dir.path().join("downloads");
@@ -140,11 +148,16 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
         server.log()
     );
     let lines: Vec<&str> = steps.lines().collect();
-    assert_eq!(lines.len(), 7, "{steps}");
-    assert!(lines[0].starts_with("talking c"), "{steps}");
+    assert_eq!(lines.len(), 11, "{steps}");
+    assert_eq!(
+        lines[..2],
+        ["events refused events: no events now", "events resumed"],
+        "{steps}"
+    );
+    assert!(lines[2].starts_with("talking c"), "{steps}");
     for (line, burst) in [
-        (lines[1], "requests on open "),
-        (lines[2], "requests for a burst "),
+        (lines[3], "requests on open "),
+        (lines[4], "requests for a burst "),
     ] {
         let requests: usize = line
             .strip_prefix(burst)
@@ -156,8 +169,15 @@ fn the_console_shows_a_talking_caller_and_its_buttons_act_on_the_call() {
         );
     }
     assert_eq!(
-        lines[3..],
-        ["screenshot", "muted", "downloaded console.wav", "kicked"]
+        lines[5..],
+        [
+            "screenshot",
+            "hostile shown as text",
+            "busy kept too busy for room 123",
+            "muted",
+            "downloaded console.wav",
+            "kicked"
+        ]
     );
 
     assert!(
@@ -235,7 +255,7 @@ fn the_console_with_a_token_plays_and_downloads_recordings_and_says_why_it_canno
         server.log()
     );
     let lines: Vec<&str> = steps.lines().collect();
-    assert_eq!(lines.len(), 4, "{steps}");
+    assert_eq!(lines.len(), 5, "{steps}");
     assert_eq!(
         lines[0], "refused tone.wav: no recording tone.wav",
         "{steps}"
@@ -243,7 +263,7 @@ fn the_console_with_a_token_plays_and_downloads_recordings_and_says_why_it_canno
     assert!(lines[1].starts_with("unreachable tone.wav: "), "{steps}");
     assert_eq!(
         lines[2..],
-        ["downloaded tone.wav", "playing 2.0"],
+        ["downloaded tone.wav", "playing 2.0", "revoked 1 of 1"],
         "{steps}"
     );
     assert!(

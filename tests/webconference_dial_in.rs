@@ -618,6 +618,25 @@ fn a_room_name_too_long_for_any_room_is_refused_with_a_goodbye() {
 }
 
 #[test]
+fn a_dot_segment_is_no_room_name_and_the_caller_hears_a_goodbye() {
+    let server = server_with("");
+    // RFC 3986 §5.2.4: /api/v1/rooms/.. is /api/v1/, so no REST request could act on it.
+    for user in ["000777.", "000777.."] {
+        let mut phone = Phone::dial(server.sip, user, "dot", &[]);
+        let status = phone.await_answer();
+        assert_eq!(
+            status,
+            200,
+            "{user}: answered to hear why; log:\n{}",
+            server.log()
+        );
+        assert_goodbye(&server, &phone, &format!("for {user}"));
+    }
+    assert_eq!(host_rooms(&server), "[]", "no room opened");
+    assert_eq!(guest_errors(&server), Vec::<String>::new());
+}
+
+#[test]
 fn a_room_holding_invitations_outlives_the_expire_delay_until_they_are_taken() {
     let server = Server::start_with(&format!(
         "{}[rooms]\nexpire_delay_s = 1\nparticipants_expire_delay_s = 0\n",

@@ -6,6 +6,13 @@
 // sets off a burst of events (bob muted and unmuted, BURST times each) and
 // prints how many REST requests the page made for them:
 //   "requests on open <n>", "requests for a burst <n>".
+// The page's first event stream is refused (a 503 with a problem detail):
+//   "events refused <status line>", then "events resumed" once it reconnected
+//   and its message is gone.
+// Room HOSTILE (whose name is markup) is shown as text, not run as markup:
+//   "hostile shown as text".
+// A refresh of the selected room answered with a 503 keeps the room shown:
+//   "busy kept <status line>", its message gone after a refresh that succeeds.
 "use strict";
 const { chromium } = require("playwright-core");
 const readline = require("readline");
@@ -19,12 +26,33 @@ const step = (text) => console.log(text);
 const BURST = 100;
 // How long the page gets to settle after a burst.
 const SETTLE_MS = 2000;
+// The room tests/console.rs puts a caller in: a name that would run script if taken as HTML.
+const HOSTILE = "<img src=x onerror=alert(1)>";
+
+// A problem answer of the server's kind.
+const problem = (status, detail) => ({
+  status, contentType: "application/problem+json",
+  body: JSON.stringify({ type: "about:blank", title: "Service Unavailable", status, detail }),
+});
 
 // A REST call to the server, from outside the page.
 async function rest(method, path) {
   const answer = await fetch(new URL(path, url), { method });
   if (!answer.ok) throw new Error(method + " " + path + ": " + answer.status);
   return answer.json();
+}
+
+// Waits until the page's status line is empty.
+const statusCleared = (page) => page.waitForFunction(() => document.getElementById("status").textContent === "");
+
+// Room HOSTILE, in the rooms list and once selected, is text and runs nothing.
+async function hostileShownAsText(page, dialogs) {
+  await page.locator("#rooms tr", { hasText: HOSTILE }).click();
+  await page.locator("#participants tr", { hasText: "eve" }).waitFor();
+  const name = await page.textContent("#room-name");
+  if (name !== HOSTILE) throw new Error("room shown as " + JSON.stringify(name));
+  const images = await page.locator("#rooms img, #room-view img").count();
+  if (images !== 0 || dialogs.length !== 0) throw new Error(images + " images, dialogs " + dialogs);
 }
 
 // Mutes and unmutes bob BURST times each: 2 * BURST `mute` events.
@@ -50,9 +78,16 @@ async function burst() {
       const path = new URL(request.url()).pathname;
       if (path.startsWith("/api/") && !path.startsWith("/api/v1/events")) requests += 1;
     });
+    const dialogs = [];
+    page.on("dialog", (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
     // Events kept from before the page opened, which the page reads first.
     await burst();
+    await page.route("**/api/v1/events?*", (route) => route.fulfill(problem(503, "no events now")), { times: 1 });
     await page.goto(url);
+    await page.locator("#status", { hasText: "no events now" }).waitFor();
+    step("events refused " + (await page.textContent("#status")));
+    await statusCleared(page);
+    step("events resumed");
     await page.click('#rooms tr[data-room="123"]');
     const row = page.locator("#participants tr", { hasText: "alice" });
     await row.locator(".talking-indicator.on").waitFor();
@@ -65,6 +100,19 @@ async function burst() {
     step("requests for a burst " + (requests - before));
     await page.screenshot({ path: screenshot, fullPage: true });
     step("screenshot");
+
+    await hostileShownAsText(page, dialogs);
+    step("hostile shown as text");
+
+    await page.click('#rooms tr[data-room="123"]');
+    await row.waitFor();
+    await page.route("**/api/v1/rooms/123", (route) => route.fulfill(problem(503, "too busy for room 123")), { times: 1 });
+    await page.click('#rooms tr[data-room="123"]');
+    await page.locator("#status", { hasText: "too busy for room 123" }).waitFor();
+    if (!(await page.isVisible("#room-view")) || !(await row.isVisible())) throw new Error("room 123 hidden when busy");
+    step("busy kept " + (await page.textContent("#status")));
+    await page.click('#rooms tr[data-room="123"]');
+    await statusCleared(page);
 
     await row.getByRole("button", { name: "Mute", exact: true }).click();
     await row.locator("td.muted", { hasText: "yes" }).waitFor();

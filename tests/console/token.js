@@ -5,6 +5,8 @@
 //   "unreachable <status text>"  a download the network fails shows why
 //   "downloaded tone.wav"        the download, saved under <download dir>
 //   "playing <seconds>"          the player plays the recording fetched with the token
+//   "revoked <created> of <made>" a recording fetched for a player forgotten meanwhile (a new
+//                                token given) is let go of: object URLs revoked of those made
 // Any failure exits 1.
 "use strict";
 const { chromium } = require("playwright-core");
@@ -13,11 +15,41 @@ const [url, executablePath, token, downloads] = process.argv.slice(2);
 const step = (text) => console.log(text);
 const LINK = "**/api/v1/recordings/tone.wav";
 
+// Counts the page's object URLs made and revoked, in window.objectUrls.
+function countObjectUrls() {
+  const counts = { made: 0, revoked: 0 };
+  window.objectUrls = counts;
+  const { createObjectURL, revokeObjectURL } = URL;
+  URL.createObjectURL = (blob) => { counts.made += 1; return createObjectURL(blob); };
+  URL.revokeObjectURL = (url) => { counts.revoked += 1; revokeObjectURL(url); };
+}
+
+// Play clicked, then Use while the recording is on its way: the URL made for it once it
+// came must be revoked like every other the page let go of.
+async function playThenUse(page, row) {
+  let arrived;
+  const requested = new Promise((resolve) => { arrived = resolve; });
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(LINK, async (route) => { arrived(); await held; await route.continue(); }, { times: 1 });
+  // Use once first, so that the player playing is forgotten and a new one offers Play.
+  await page.click("#save-token");
+  const before = await page.evaluate(() => ({ ...window.objectUrls }));
+  await row.getByRole("button", { name: "Play" }).click();
+  await requested;
+  await page.click("#save-token");
+  release();
+  await page.waitForFunction((made) => window.objectUrls.made > made, before.made);
+  const after = await page.evaluate(() => window.objectUrls);
+  return [after.revoked - before.revoked, after.made - before.made];
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
   try {
     const page = await browser.newPage({ acceptDownloads: true });
     page.setDefaultTimeout(15000);
+    await page.addInitScript(countObjectUrls);
     let saved = 0;
     page.on("download", () => { saved += 1; });
     await page.goto(url);
@@ -56,6 +88,9 @@ const LINK = "**/api/v1/recordings/tone.wav";
     await page.waitForTimeout(5500);
     const duration = await audio.evaluate((a) => a.isConnected && a.src.startsWith("blob:") ? a.duration : -1);
     step("playing " + duration.toFixed(1));
+
+    const [revoked, made] = await playThenUse(page, row);
+    step("revoked " + revoked + " of " + made);
   } finally {
     await browser.close();
   }

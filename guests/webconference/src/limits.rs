@@ -23,9 +23,12 @@ pub fn number(number: &str) -> String {
     cut(number, MAX_NUMBER_BYTES)
 }
 
-/// Whether the host takes `room` as a room name: 1 to [`MAX_ROOM_CHARS`] characters.
+/// Whether the host takes `room` as a room name: 1 to [`MAX_ROOM_CHARS`] characters,
+/// other than `.` and `..`.
 pub fn is_room_name(room: &str) -> bool {
-    !room.is_empty() && room.chars().count() <= MAX_ROOM_CHARS
+    // RFC 3986 §5.2.4: a URL path drops `.` and `..` segments, so the host's REST
+    // API could not name such a room.
+    !room.is_empty() && room != "." && room != ".." && room.chars().count() <= MAX_ROOM_CHARS
 }
 
 fn cut(text: &str, most: usize) -> String {
@@ -71,5 +74,13 @@ mod tests {
         assert!(is_room_name(&"é".repeat(MAX_ROOM_CHARS)));
         assert!(!is_room_name(""));
         assert!(!is_room_name(&"r".repeat(MAX_ROOM_CHARS + 1)));
+    }
+
+    #[test]
+    fn dot_segments_are_no_room_names() {
+        assert!(!is_room_name("."));
+        assert!(!is_room_name(".."));
+        assert!(is_room_name("..."));
+        assert!(is_room_name(".1"));
     }
 }

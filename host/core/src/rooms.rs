@@ -28,11 +28,18 @@ pub const MAX_META_BYTES: usize = 2 * MAX_META_VALUE_BYTES;
 /// it (sets "") when that is over; the room's expiry starts then.
 pub const KEEP_META_KEY: &str = "keep";
 
-/// What is wrong with `room` as a room name, if anything: it is empty, or longer
-/// than [`MAX_ROOM_NAME`] characters.
+/// What is wrong with `room` as a room name, if anything: it is empty, `.` or `..`,
+/// or longer than [`MAX_ROOM_NAME`] characters.
 pub fn room_name_problem(room: &str) -> Option<String> {
     if room.is_empty() {
         return Some("a room name must not be empty".to_owned());
+    }
+    // RFC 3986 §5.2.4: a client removes `.` and `..` segments from a URL path, so
+    // /api/v1/rooms/.. would never reach the room.
+    if room == "." || room == ".." {
+        return Some(format!(
+            "a room name must not be {room:?}: no REST path can name such a room"
+        ));
     }
     let length = room.chars().count();
     (length > MAX_ROOM_NAME)
@@ -337,5 +344,18 @@ mod tests {
         assert!(room.remove(CallId(1)).is_none(), "removed once only");
         assert_eq!(room.drain().len(), 2);
         assert!(room.is_empty());
+    }
+
+    #[test]
+    fn a_room_name_is_1_to_64_characters_and_no_dot_segment() {
+        for name in ["1", "...", ".a", "a.", "r".repeat(MAX_ROOM_NAME).as_str()] {
+            assert_eq!(room_name_problem(name), None, "{name:?}");
+        }
+        for name in [".", ".."] {
+            let problem = room_name_problem(name).expect("a dot segment is refused");
+            assert!(problem.contains("REST path"), "{name:?}: {problem}");
+        }
+        assert!(room_name_problem("").is_some());
+        assert!(room_name_problem(&"r".repeat(MAX_ROOM_NAME + 1)).is_some());
     }
 }
