@@ -341,7 +341,7 @@ fn import_sems_config_maps_webconference_conf_and_names_what_it_cannot() {
         "24: rooms_expire: note: SEMS never expires them, Switchyard always does: rooms.expire_delay_s is set to its longest, 31536000 (a year)".to_owned(),
         "25: rooms_expire_delay: note: ignored, as rooms_expire = no (as in SEMS)".to_owned(),
         "26: room_sweep_interval: not mapped: each empty room expires on its own timer; there is no sweep to schedule".to_owned(),
-        "32: enable_session_timer: note: SEMS applies it only with session_timer in sems.conf's load_plugins (the shipped sems.conf.sample lacks it): without it SEMS runs no session timers, so set sip.session_timers to false".to_owned(),
+        "32: enable_session_timer: note: SEMS applies it only with its session_timer plug-in loaded: listed in sems.conf's load_plugins, or load_plugins unset and session_timer not in exclude_plugins (the shipped sems.conf.sample sets load_plugins without it); if SEMS does not load it, it runs no session timers: then set sip.session_timers to false".to_owned(),
         "35: maximum_timer: not mapped: SEMS's cap on the Min-SE of a 422 answering its own INVITE or UPDATE, no cap on the interval a caller asks for; Switchyard's cap on that, sip.session_max_s, is set to session_expires, the most SEMS grants".to_owned(),
         "36: session_refresh_method: note: SEMS sends UPDATE to every peer; Switchyard sends it to peers that allow it and re-INVITE to the others".to_owned(),
         "37: accept_501_reply: not mapped: a 501 to an UPDATE refresh makes Switchyard refresh that call by re-INVITE instead".to_owned(),

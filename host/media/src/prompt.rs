@@ -119,7 +119,7 @@ fn pcm_samples(bytes: &[u8]) -> Result<Samples, PromptError> {
 
 /// The samples of an A-law or µ-law WAV file; None for any other file, left to hound.
 fn g711_samples(bytes: &[u8]) -> Result<Option<Samples>, PromptError> {
-    let Some(chunks) = riff_chunks(bytes) else {
+    let Some(chunks) = wave_chunks(bytes) else {
         return Ok(None);
     };
     let Some(fmt) = chunk(&chunks, b"fmt ").filter(|fmt| fmt.len() >= 16) else {
@@ -141,9 +141,25 @@ fn g711_samples(bytes: &[u8]) -> Result<Option<Samples>, PromptError> {
     }))
 }
 
-/// The chunks of a RIFF WAVE file, as (id, body) in file order; None when `bytes` is not one.
-/// A body the file ends inside is cut short there.
-fn riff_chunks(bytes: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+/// The chunks of a RIFF WAVE file as [`riff_chunks`] reads them, with a pad byte after each
+/// chunk of odd size, unless only a walk without pad bytes finds a data chunk; None when `bytes`
+/// is not one.
+fn wave_chunks(bytes: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+    let padded = riff_chunks(bytes, true)?;
+    if chunk(&padded, b"data").is_some() {
+        return Some(padded);
+    }
+    // SEMS reads no pad byte (wav_read_header seeks past the chunk's size only), so a file
+    // written without them plays there.
+    riff_chunks(bytes, false)
+        .filter(|unpadded| chunk(unpadded, b"data").is_some())
+        .or(Some(padded))
+}
+
+/// The chunks of a RIFF WAVE file, as (id, body) in file order, each of odd size followed by a
+/// pad byte if `padded`; None when `bytes` is not one. A body the file ends inside is cut short
+/// there.
+fn riff_chunks(bytes: &[u8], padded: bool) -> Option<Vec<(&[u8], &[u8])>> {
     if bytes.get(..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
         return None;
     }
@@ -153,10 +169,8 @@ fn riff_chunks(bytes: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
         let size = usize::try_from(u32::from_le_bytes(bytes_at(rest, 4))).unwrap_or(usize::MAX);
         let body = &rest[8..];
         chunks.push((&rest[..4], &body[..size.min(body.len())]));
-        // A chunk of odd size is followed by a pad byte.
-        rest = body
-            .get(size.saturating_add(size & 1)..)
-            .unwrap_or_default();
+        let pad = if padded { size & 1 } else { 0 };
+        rest = body.get(size.saturating_add(pad)..).unwrap_or_default();
     }
     Some(chunks)
 }

@@ -113,8 +113,9 @@ fn a_rate_of_zero_or_beyond_192_khz_is_an_error() {
 }
 
 /// A G.711 WAV file as SEMS's wav plug-in reads it: format tag `tag` (6 A-law, 7 µ-law), 8 kHz
-/// mono, an 18-byte fmt chunk, an odd-sized chunk (with its pad byte) before the data.
-fn g711_wav(tag: u16, codes: &[u8]) -> Vec<u8> {
+/// mono, an 18-byte fmt chunk, an odd-sized chunk before the data, followed by its pad byte if
+/// `padded` (RIFF has one; SEMS reads files with or without).
+fn g711_wav(tag: u16, codes: &[u8], padded: bool) -> Vec<u8> {
     let mut fmt = Vec::new();
     for field in [tag, 1] {
         fmt.extend(field.to_le_bytes());
@@ -134,7 +135,7 @@ fn g711_wav(tag: u16, codes: &[u8]) -> Vec<u8> {
         body.extend(id);
         body.extend(u32::try_from(chunk.len()).unwrap().to_le_bytes());
         body.extend(chunk);
-        if chunk.len() % 2 == 1 {
+        if padded && chunk.len() % 2 == 1 {
             body.push(0);
         }
     }
@@ -156,7 +157,7 @@ fn a_law_and_mu_law_files_decode_to_their_samples() {
     ];
     for (tag, (decode, encode)) in laws {
         let codes: Vec<u8> = pcm.iter().map(|&s| encode(s)).collect();
-        let prompt = Prompt::from_wav(&g711_wav(tag, &codes)).unwrap();
+        let prompt = Prompt::from_wav(&g711_wav(tag, &codes, true)).unwrap();
         let expected: Vec<i16> = codes.iter().map(|&c| decode(c)).collect();
         assert_eq!(prompt.samples(), expected, "format {tag}");
         assert_eq!(
@@ -168,15 +169,23 @@ fn a_law_and_mu_law_files_decode_to_their_samples() {
 }
 
 #[test]
+fn a_g711_file_without_the_pad_byte_of_an_odd_sized_chunk_decodes_as_in_sems() {
+    let codes: Vec<u8> = (0..=255).collect();
+    let prompt = Prompt::from_wav(&g711_wav(6, &codes, false)).unwrap();
+    let expected: Vec<i16> = codes.iter().map(|&c| g711::decode_alaw(c)).collect();
+    assert_eq!(prompt.samples(), expected);
+}
+
+#[test]
 fn a_g711_file_needs_8_bit_samples_and_data() {
-    let mut wide = g711_wav(6, &[0xd5; 8]);
+    let mut wide = g711_wav(6, &[0xd5; 8], true);
     // bits_per_sample, at byte 34.
     wide[34] = 16;
     assert!(matches!(
         Prompt::from_wav(&wide),
         Err(PromptError::MalformedG711(_))
     ));
-    let no_data = g711_wav(7, &[])[..46].to_vec();
+    let no_data = g711_wav(7, &[], true)[..46].to_vec();
     assert!(matches!(
         Prompt::from_wav(&no_data),
         Err(PromptError::MalformedG711("no data chunk"))

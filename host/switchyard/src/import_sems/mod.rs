@@ -9,6 +9,7 @@ mod session_timers;
 
 use crate::config::{Config, MAX_DELAY_S, same_path};
 use parse::Setting;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -147,41 +148,35 @@ impl Conversion {
     }
 }
 
-/// Reads a SEMS config file as text; `file` names it in errors.
-pub fn read(file: &Path) -> Result<String, ImportError> {
-    let name = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| ImportError {
-        file: name.clone(),
+/// Reads a SEMS config file's bytes, for [`convert`]; `file` names it in
+/// errors.
+pub fn read(file: &Path) -> Result<Vec<u8>, ImportError> {
+    std::fs::read(file).map_err(|e| ImportError {
+        file: file.display().to_string(),
         line: None,
         problem: format!("cannot read: {e}"),
-    })?;
-    text(&name, bytes)
+    })
 }
 
-/// `bytes`, the content of the file `file`, as text, bytes that are not
-/// UTF-8 decoded as U+FFFD: SEMS reads bytes, so they matter only in a
-/// key or value that is used (a mapped key's, or an include's name), where
-/// they are an error naming the line.
-fn text(file: &str, bytes: Vec<u8>) -> Result<String, ImportError> {
-    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        if std::str::from_utf8(line).is_ok() {
-            continue;
-        }
-        let used = parse::replaced_in(&String::from_utf8_lossy(line)).filter(|subject| {
+/// `raw`, one line of a SEMS config file, as text, bytes that are not UTF-8
+/// decoded as U+FFFD; else the problem. SEMS reads bytes, so they matter only
+/// in a key or value that is used (a mapped key's, or an include's name),
+/// where they are the problem.
+fn line_text(raw: &[u8]) -> Result<Cow<'_, str>, String> {
+    let text = String::from_utf8_lossy(raw);
+    let used = match &text {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(lossy) => parse::replaced_in(lossy).filter(|subject| {
             subject.starts_with('@') || !matches!(target(subject), Target::NotMapped(_))
-        });
-        if let Some(subject) = used {
-            return Err(ImportError {
-                file: file.to_owned(),
-                line: Some(index + 1),
-                problem: format!("{subject}: holds bytes that are not UTF-8 text"),
-            });
-        }
+        }),
+    };
+    match used {
+        Some(subject) => Err(format!("{subject}: holds bytes that are not UTF-8 text")),
+        None => Ok(text),
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Converts the text of SEMS's `webconference.conf`, read as SEMS up to
+/// Converts `text`, the bytes of SEMS's `webconference.conf`, read as SEMS up to
 /// sipwise mr26.0 reads it (see [`parse::parse`]: the files its `@` lines
 /// include are read from disk); `file` names it in notes and errors, and is
 /// where relative includes are looked up. A line SEMS would not take, an
@@ -189,8 +184,8 @@ fn text(file: &str, bytes: Vec<u8>) -> Result<String, ImportError> {
 /// an error; a key with no Switchyard equivalent is a [`NoteKind::NotMapped`]
 /// note, and a line sipwise SEMS mr26.1 and later read otherwise a
 /// [`NoteKind::Remark`] saying how.
-pub fn convert(file: &str, text: &str) -> Result<Conversion, ImportError> {
-    let parsed = parse::parse(file, text)?;
+pub fn convert(file: &str, text: impl AsRef<[u8]>) -> Result<Conversion, ImportError> {
+    let parsed = parse::parse(file, text.as_ref())?;
     let mut converter = Converter {
         file,
         table: Table::new(),
@@ -1743,8 +1738,10 @@ mod tests {
             lines(&set)[..2],
             [
                 "webconference.conf:1: enable_session_timer: note: SEMS applies it only with \
-                 session_timer in sems.conf's load_plugins (the shipped sems.conf.sample lacks \
-                 it): without it SEMS runs no session timers, so set sip.session_timers to false",
+                 its session_timer plug-in loaded: listed in sems.conf's load_plugins, or \
+                 load_plugins unset and session_timer not in exclude_plugins (the shipped \
+                 sems.conf.sample sets load_plugins without it); if SEMS does not load it, it \
+                 runs no session timers: then set sip.session_timers to false",
                 "webconference.conf:3: maximum_timer: not mapped: SEMS's cap on the Min-SE of a \
                  422 answering its own INVITE or UPDATE, no cap on the interval a caller asks \
                  for; Switchyard's cap on that, sip.session_max_s, is set to session_expires, \
@@ -1859,26 +1856,61 @@ mod tests {
             err.starts_with(&format!("{}: cannot read: ", missing.display())),
             "{err}"
         );
-        let latin1 = dir.path().join("latin1.conf");
-        std::fs::write(&latin1, b"a=1\n# comment\nmaster_password=gr\xfcn\n").unwrap();
         assert_eq!(
-            read(&latin1).unwrap_err().to_string(),
-            format!(
-                "{}:3: master_password: holds bytes that are not UTF-8 text",
-                latin1.display()
-            )
+            error_bytes(b"a=1\n# comment\nmaster_password=gr\xfcn\n"),
+            "webconference.conf:3: master_password: holds bytes that are not UTF-8 text"
         );
         // SEMS reads bytes: in a comment or a key not mapped they do not matter.
+        let latin1 = dir.path().join("latin1.conf");
         std::fs::write(
             &latin1,
-            b"# Konferenzr\xe4ume\nmaster_password=x # f\xfcr alle\nr\xe4ume=1\n",
+            b"# Konferenzr\xe4ume\nmaster_password=x # f\xfcr alle\nr\xe4ume=1\n\
+              enable_session_timer=no\n",
         )
         .unwrap();
-        let text = read(&latin1).unwrap();
-        assert!(text.starts_with("# Konferenzr\u{fffd}ume\n"), "{text:?}");
+        let conversion = super::convert("latin1.conf", read(&latin1).unwrap()).unwrap();
         assert_eq!(
-            guest(&quiet(&text), "master_password"),
+            guest(&quiet_prompts(conversion), "master_password"),
             Some(&Value::from("x"))
+        );
+    }
+
+    /// The error converting `bytes`.
+    fn error_bytes(bytes: &[u8]) -> String {
+        super::convert("webconference.conf", bytes)
+            .unwrap_err()
+            .to_string()
+    }
+
+    /// `prefix` followed by `count` bytes 0xE9 (é in Latin-1), as a line.
+    fn latin1_line(prefix: &str, count: usize) -> Vec<u8> {
+        let mut line = prefix.as_bytes().to_vec();
+        line.resize(prefix.len() + count, 0xe9);
+        line.push(b'\n');
+        line
+    }
+
+    #[test]
+    fn line_lengths_count_the_bytes_sems_reads_not_their_decoding() {
+        for count in [700, 1400] {
+            let mut bytes = latin1_line("# ", count);
+            bytes.extend(b"direct_room_re=\nenable_session_timer=no\n");
+            let conversion = super::convert("webconference.conf", &bytes)
+                .unwrap_or_else(|e| panic!("{count}: {e}"));
+            assert_eq!(
+                lines(&quiet_prompts(conversion)),
+                [] as [String; 0],
+                "{count}"
+            );
+        }
+        assert_eq!(
+            error_bytes(&latin1_line("master_password=", 1400)),
+            "webconference.conf:1: master_password: holds bytes that are not UTF-8 text"
+        );
+        assert_eq!(
+            error_bytes(&latin1_line("# ", 4094)),
+            "webconference.conf:1: longer than the 4095 bytes SEMS reads of a line (SEMS stops \
+             reading the file there)"
         );
     }
 

@@ -87,14 +87,15 @@ pub struct Parsed {
     pub differences: Vec<Difference>,
 }
 
-/// The settings of `text`, the file `file` (as named on the command line), in
-/// reading order with each included file's in place of its `@` line (a key
-/// set twice is listed twice), and the lines newer SEMS reads otherwise. A relative include name is looked up, as SEMS
+/// The settings of `text`, the bytes of the file `file` (as named on the
+/// command line), in reading order with each included file's in place of its
+/// `@` line (a key set twice is listed twice), and the lines newer SEMS reads
+/// otherwise. A relative include name is looked up, as SEMS
 /// does, in its plugin_config_path, which is where it reads `file` from:
 /// `file`'s directory, until a `plugin_config_path` key sets another. The
 /// error names the file and line of a line SEMS would not take, of an include
 /// that cannot be read, or of one that nests too deep or forms a cycle.
-pub fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
+pub fn parse(file: &str, text: &[u8]) -> Result<Parsed, ImportError> {
     let mut reader = Reader {
         parsed: Parsed {
             settings: Vec::new(),
@@ -132,19 +133,23 @@ struct Reader {
 }
 
 impl Reader {
-    /// Reads `text`, the file `file`.
-    fn read(&mut self, file: &str, text: &str) -> Result<(), ImportError> {
+    /// Reads `text`, the bytes of the file `file`.
+    fn read(&mut self, file: &str, text: &[u8]) -> Result<(), ImportError> {
         self.reading.push(identity(file));
         let mut returns_noted = false;
-        for (index, raw) in text.split('\n').enumerate() {
+        for (index, bytes) in text.split(|&b| b == b'\n').enumerate() {
             let line = index + 1;
             let located = |problem| ImportError {
                 file: file.to_owned(),
                 line: Some(line),
                 problem,
             };
-            let read = read_line(raw).map_err(located)?;
-            if line_bytes(raw) > UPSTREAM_MAX_LINE_BYTES {
+            // Measured before decoding, which turns each byte that is not
+            // UTF-8 into the 3 bytes of U+FFFD.
+            let length = line_bytes(bytes).map_err(located)?;
+            let raw = super::line_text(bytes).map_err(located)?;
+            let read = read_line(&raw).map_err(located)?;
+            if length > UPSTREAM_MAX_LINE_BYTES {
                 let subject = match &read {
                     Line::Nothing => "#".to_owned(),
                     Line::Include(name) => format!("@{name}"),
@@ -253,8 +258,7 @@ impl Reader {
             };
             located(format!("cannot read {path}: {e}{looked_up}"))
         })?;
-        let text = super::text(&path, bytes)?;
-        self.read(&path, &text)
+        self.read(&path, &bytes)
     }
 }
 
@@ -308,10 +312,17 @@ const UPSTREAM_STOPS: &str = "longer than the 2047 bytes upstream SEMS reads of 
                               stops reading the file there, silently (sipwise SEMS reads lines \
                               of up to 4095 bytes)";
 
-/// The bytes of `raw`, one line without its line feed, that SEMS keeps: all
-/// but its carriage returns.
-fn line_bytes(raw: &str) -> usize {
-    raw.len() - raw.matches('\r').count()
+/// How many bytes of `raw`, one line without its line feed, SEMS keeps: all
+/// but its carriage returns; else why SEMS would not take it.
+fn line_bytes(raw: &[u8]) -> Result<usize, String> {
+    let length = raw.iter().filter(|&&b| b != b'\r').count();
+    if length > MAX_LINE_BYTES {
+        return Err(format!(
+            "longer than the {MAX_LINE_BYTES} bytes SEMS reads of a line (SEMS stops reading \
+             the file there)"
+        ));
+    }
+    Ok(length)
 }
 
 fn is_space(c: char) -> bool {
@@ -322,15 +333,9 @@ fn skip_spaces(text: &str) -> &str {
     text.trim_start_matches(is_space)
 }
 
-/// `raw`, one line without its line feed, as SEMS reads it; else why SEMS
-/// would not take it.
+/// `raw`, one line without its line feed and of a length SEMS reads (see
+/// [`line_bytes`]), as SEMS reads it; else why SEMS would not take it.
 fn read_line(raw: &str) -> Result<Line, String> {
-    if line_bytes(raw) > MAX_LINE_BYTES {
-        return Err(format!(
-            "longer than the {MAX_LINE_BYTES} bytes SEMS reads of a line (SEMS stops reading \
-             the file there)"
-        ));
-    }
     let line: String = raw.chars().filter(|&c| c != '\r').collect();
     if line.contains('\0') {
         return Err("holds a NUL byte, where SEMS would end the line".to_owned());
@@ -489,7 +494,7 @@ mod tests {
     /// `(line, subject, text)` of each line of `text` (a file with no
     /// includes) that newer SEMS reads otherwise.
     fn differences(text: &str) -> Vec<(usize, String, String)> {
-        parse("webconference.conf", text)
+        parse("webconference.conf", text.as_bytes())
             .unwrap_or_else(|e| panic!("{e}"))
             .differences
             .into_iter()
@@ -499,7 +504,7 @@ mod tests {
 
     /// `(line, key, value)` of each setting of `text`, a file with no includes.
     fn settings(text: &str) -> Vec<(usize, String, String)> {
-        parse("webconference.conf", text)
+        parse("webconference.conf", text.as_bytes())
             .unwrap_or_else(|e| panic!("{e}"))
             .settings
             .into_iter()
@@ -661,7 +666,7 @@ mod tests {
 
     #[test]
     fn an_empty_value_is_a_difference_that_only_leaves_the_key_unset() {
-        let parsed = parse("webconference.conf", "a=\nb= \nc=\"\"\nd=  \n").unwrap();
+        let parsed = parse("webconference.conf", b"a=\nb= \nc=\"\"\nd=  \n").unwrap();
         let read: Vec<(usize, bool)> = parsed
             .differences
             .iter()
@@ -685,7 +690,7 @@ mod tests {
             ("extra.conf", "c=3\n"),
         ]);
         let file = dir.path().join("main.conf").display().to_string();
-        let parsed = parse(&file, "a=1\n@extra.conf\nb=2\n").unwrap();
+        let parsed = parse(&file, b"a=1\n@extra.conf\nb=2\n").unwrap();
         let [include] = &parsed.differences[..] else {
             panic!("{:?}", parsed.differences);
         };
@@ -743,7 +748,7 @@ mod tests {
         ];
         for (text, line, problem) in cases {
             assert_eq!(
-                parse("webconference.conf", text),
+                parse("webconference.conf", text.as_bytes()),
                 Err(ImportError {
                     file: "webconference.conf".to_owned(),
                     line: Some(line),
@@ -753,21 +758,21 @@ mod tests {
             );
         }
         let long = format!("a=1\npredefined_rooms={}\n", "r:1;".repeat(1100));
-        let error = parse("webconference.conf", &long).unwrap_err();
+        let error = parse("webconference.conf", long.as_bytes()).unwrap_err();
         assert_eq!(error.line, Some(2));
         assert!(
             error.problem.starts_with("longer than the 4095 bytes"),
             "{error}"
         );
         let longest = format!("a={}", "x".repeat(MAX_LINE_BYTES - 2));
-        assert!(read_line(&longest).is_ok());
+        assert!(parse("webconference.conf", longest.as_bytes()).is_ok());
     }
 
     #[test]
     fn a_line_only_sipwise_sems_reads_whole_is_read_with_a_difference() {
         let rooms = "r:1;".repeat(750);
         let text = format!("predefined_rooms={rooms}\n# {}\n", "x".repeat(2100));
-        let parsed = parse("webconference.conf", &text).unwrap();
+        let parsed = parse("webconference.conf", text.as_bytes()).unwrap();
         assert_eq!(parsed.settings[0].value, rooms);
         let read: Vec<(usize, &str, &str)> = parsed
             .differences
@@ -812,7 +817,7 @@ mod tests {
     /// `dir`; else the error, with `dir`'s path left out of the file it names.
     fn read(dir: &tempfile::TempDir, main: &str) -> Result<Vec<(String, usize, String)>, String> {
         let file = dir.path().join(main).display().to_string();
-        let text = std::fs::read_to_string(&file).unwrap();
+        let text = std::fs::read(&file).unwrap();
         let parsed = parse(&file, &text).map_err(|e| {
             let name = e.file.rsplit('/').next().unwrap().to_owned();
             format!("{name}:{}: {}", e.line.unwrap(), e.problem)

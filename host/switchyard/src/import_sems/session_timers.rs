@@ -135,14 +135,17 @@ impl Converter<'_> {
     }
 
     /// A remark that SEMS runs session timers only with its session_timer
-    /// plug-in loaded (WebConferenceFactory::onLoad), which the config
+    /// plug-in loaded (WebConferenceFactory::onLoad), which sems.conf decides
+    /// (AmPlugIn::load: the modules in `load_plugins`, else every one in
+    /// `plugin_path` not in `exclude_plugins`) and the config
     /// `enable_session_timer = yes` (`setting`) cannot tell.
     fn needs_plugin(&mut self, setting: &Setting) {
         self.remark(
             setting,
-            "SEMS applies it only with session_timer in sems.conf's load_plugins (the shipped \
-             sems.conf.sample lacks it): without it SEMS runs no session timers, so set \
-             sip.session_timers to false"
+            "SEMS applies it only with its session_timer plug-in loaded: listed in sems.conf's \
+             load_plugins, or load_plugins unset and session_timer not in exclude_plugins (the \
+             shipped sems.conf.sample sets load_plugins without it); if SEMS does not load it, \
+             it runs no session timers: then set sip.session_timers to false"
                 .to_owned(),
         );
     }
