@@ -23,9 +23,19 @@ pub(crate) enum BodyError {
     UnsupportedEncoding,
     /// A multipart body without a boundary, or whose parts cannot be found.
     MalformedMultipart,
-    /// A multipart body with no SDP part, or with a part the receiver must understand
+    /// A multipart body with no SDP part.
+    NoSdpPart,
+    /// A multipart body with an SDP part beside a part the receiver must understand
     /// (`handling=required`, RFC 5621 §9.1) that is not SDP.
     UnsupportedPart,
+}
+
+impl BodyError {
+    /// Whether the body surely holds no SDP: of a type that carries none, or multipart
+    /// without an SDP part (as a SIP-T or SIP-I gateway's ISUP alone, RFC 3204).
+    pub(crate) fn holds_no_sdp(self) -> bool {
+        matches!(self, Self::NotSdp | Self::NoSdpPart)
+    }
 }
 
 /// The session description of a message with `headers` and `body` from the peer at `peer`,
@@ -94,15 +104,20 @@ fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a [u8], BodyE
         .filter(|boundary| (1..=MAX_BOUNDARY).contains(&boundary.len()))
         .ok_or(BodyError::MalformedMultipart)?;
     let mut found = None;
+    let mut unsupported = false;
     for part in parts(body, boundary.as_bytes())? {
         let (headers, content) = split_part(part)?;
         if part_type(headers).is_some_and(|t| t.eq_ignore_ascii_case(ACCEPT)) {
             found = found.or(Some(content));
-        } else if required(headers) {
-            return Err(BodyError::UnsupportedPart);
+        } else {
+            unsupported |= required(headers);
         }
     }
-    found.ok_or(BodyError::UnsupportedPart)
+    match found {
+        None => Err(BodyError::NoSdpPart),
+        Some(_) if unsupported => Err(BodyError::UnsupportedPart),
+        Some(sdp) => Ok(sdp),
+    }
 }
 
 /// The parts of a multipart `body` between its `--boundary` delimiter lines (RFC 2046 §5.1.1),
@@ -255,7 +270,7 @@ mod tests {
         let without_sdp = required.replace("application/sdp", "text/plain");
         assert_eq!(
             sdp(Some(content_type), without_sdp.as_bytes()),
-            Err(BodyError::UnsupportedPart)
+            Err(BodyError::NoSdpPart)
         );
         let unclosed = sip_i("signal").replace("--unique-boundary-1--", "");
         assert_eq!(

@@ -197,6 +197,9 @@ pub(crate) struct Placed {
     pub(crate) sdp_offer: String,
     /// The next hop and the transport to it.
     pub(crate) destination: TransportAddr,
+    /// Where its latest INVITE went, once sent: `destination`, or over TCP to it for its size
+    /// (§18.1.1), and back over UDP should that connection fail.
+    pub(crate) sent_to: Option<TransportAddr>,
     /// The Digest credentials and the challenges they answered, if the call has credentials.
     pub(crate) auth: Option<Authenticator>,
     /// The credentials header lines of the latest INVITE, repeated on the ACK of its 2xx
@@ -259,6 +262,7 @@ impl Placed {
             headers: call.headers,
             sdp_offer: call.sdp_offer,
             destination: TransportAddr::new(call.transport, call.destination).sent_from(call.local),
+            sent_to: None,
             auth: call.credentials.map(Authenticator::new),
             credential_lines: Vec::new(),
             cseq: 0,
@@ -314,11 +318,11 @@ impl Placed {
         self.acks.iter().any(|(_, ack)| ack.moved_for_size())
     }
 
-    /// Where its INVITE went over TCP, until a 2xx arrives: the connection its final
-    /// response may come on.
+    /// Where its latest INVITE went over TCP, as configured or for its size, until a 2xx
+    /// arrives: the connection its final response may come on (§18.2.2).
     pub(crate) fn tcp_peer(&self) -> Option<SocketAddr> {
-        let to = self.destination;
-        (!self.answered() && to.transport == Transport::Tcp).then_some(to.addr)
+        let to = self.sent_to.filter(|to| to.transport == Transport::Tcp)?;
+        (!self.answered()).then_some(to.addr)
     }
 
     /// Builds the next INVITE with branch `branch`, the next CSeq number and credentials for

@@ -603,7 +603,7 @@ pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
             // §8.2.3: a content coding we do not understand gets 415 with Accept-Encoding.
             BodyError::UnsupportedEncoding => Refusal::new(415, "Unsupported Content-Encoding"),
             // RFC 5621 §9.1: a part the request requires us to understand, and we do not.
-            BodyError::NotSdp | BodyError::UnsupportedPart => {
+            BodyError::NotSdp | BodyError::NoSdpPart | BodyError::UnsupportedPart => {
                 Refusal::new(415, "Unsupported Media Type")
             }
         })?;

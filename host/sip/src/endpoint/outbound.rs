@@ -66,9 +66,6 @@ impl Endpoint {
         let destination = placed.destination;
         self.placed_call_ids
             .insert(placed.head.call_id.clone(), key);
-        if let Some(peer) = placed.tcp_peer() {
-            self.tcp_peers.add(peer);
-        }
         self.placed.insert(key, Box::new(placed));
         self.stats.outgoing_calls += 1;
         self.start_invite(now, key, branch, request, destination);
@@ -107,6 +104,27 @@ impl Endpoint {
         let id = self.insert_tx(TxKey::Client(key), tx, sent_to);
         if let Some(placed) = self.placed.get_mut(&call) {
             placed.tx = id;
+        }
+        self.follow_invite(call, id);
+    }
+
+    /// Records where the INVITE of client transaction `id` went now, if it is the latest of
+    /// the placed call `call`: the call's TCP peer ([`Placed::tcp_peer`]) is counted in
+    /// `tcp_peers` there, and no longer where the call's INVITE went before.
+    pub(super) fn follow_invite(&mut self, call: CallKey, id: TxId) {
+        let sent_to = self
+            .transactions
+            .get(&id)
+            .and_then(|entry| entry.tx.sent_to());
+        let Some(placed) = self.placed.get_mut(&call).filter(|placed| placed.tx == id) else {
+            return;
+        };
+        if let Some(peer) = placed.tcp_peer() {
+            self.tcp_peers.release(peer);
+        }
+        placed.sent_to = sent_to;
+        if let Some(peer) = placed.tcp_peer() {
+            self.tcp_peers.add(peer);
         }
     }
 
@@ -206,7 +224,10 @@ impl Endpoint {
             .to_tag
             .as_deref()
             .and_then(|tag| placed.early_dialog(tag));
-        let answer = response.to_tag.as_ref().and_then(|_| sdp_answer(&response));
+        let answer = response
+            .to_tag
+            .as_ref()
+            .and_then(|_| carried_answer(&response).flatten());
         if let (Some(answer), Some(index)) = (&answer, early) {
             placed.early_dialogs[index].answer = Some(answer.clone());
         }
@@ -342,13 +363,11 @@ impl Endpoint {
         };
         // The answer a 2xx carries is the one that holds (RFC 3261 §13.2.1): one we cannot
         // take ends the call, rather than media going where the 183 said. Only a 2xx without
-        // one stands on its dialog's early answer.
-        let carries_answer = has_body(&response);
-        let answer = if carries_answer {
-            sdp_answer(&response)
-        } else {
-            early_answer
-        };
+        // one (no body, or one of other types only: the ANM of a SIP-T gateway, RFC 3204)
+        // stands on its dialog's early answer.
+        let carried = carried_answer(&response);
+        let carries_answer = carried.is_some();
+        let answer = carried.unwrap_or(early_answer);
         let hung_up = placed.hangup != Hangup::No;
         if answer.is_none() && !hung_up {
             let auth = placed.auth.as_ref().map(Authenticator::share);
@@ -492,18 +511,19 @@ fn reliable_rseq(response: &rsip::Response) -> Option<u32> {
     texts(response, "RSeq").find_map(|value| value.trim().parse().ok())
 }
 
-/// The SDP answer in `response`'s body, if there is a usable one.
-fn sdp_answer(response: &Response) -> Option<Offer> {
+/// The SDP answer `response` carries: `None` if its body surely holds no SDP (it has none,
+/// or only other types, such as a SIP-T or SIP-I gateway's ISUP, RFC 3204), else the answer,
+/// `None` if it cannot be taken (unusable SDP, or a body that may hold SDP we cannot read).
+fn carried_answer(response: &Response) -> Option<Option<Offer>> {
     let raw = &response.raw;
-    if !has_body(response) {
+    if raw.body.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    body::description(&raw.headers, &raw.body, response.source.ip())
-}
-
-/// Whether `response` carries a body: anything but white space.
-fn has_body(response: &Response) -> bool {
-    !response.raw.body.iter().all(u8::is_ascii_whitespace)
+    match body::parse(&raw.headers, &raw.body, response.source.ip()) {
+        Ok(answer) => Some(answer.ok()),
+        Err(why) if why.holds_no_sdp() => None,
+        Err(_) => Some(None),
+    }
 }
 
 /// The INVITE client transaction `id` among `transactions`, if it still runs.

@@ -600,6 +600,42 @@ fn tcp_use_agrees(ep: &Endpoint, peers: &[SocketAddr]) -> Vec<SocketAddr> {
         .collect()
 }
 
+/// A call from the endpoint to `callee` over `transport`.
+fn call_to(callee: SocketAddr, transport: Transport) -> OutgoingCall {
+    OutgoingCall {
+        request_uri: format!("sip:bob@{callee}"),
+        from: format!("<sip:conf@{EP}>"),
+        to: format!("<sip:bob@{callee}>"),
+        headers: Vec::new(),
+        route: Vec::new(),
+        destination: callee,
+        transport,
+        local: addr(EP),
+        sdp_offer: audio_offer(addr("127.0.0.1:6000")),
+        credentials: None,
+        max_forwards: MAX_FORWARDS,
+    }
+}
+
+/// Moves messages at `now` between the endpoint and `uas` at `callee`, whose responses come
+/// over TCP, until both are quiet.
+fn exchange_tcp(now: Instant, ep: &mut Endpoint, uas: &mut Uas, callee: SocketAddr) {
+    for _ in 0..10 {
+        while let Some(t) = ep.poll_transmit() {
+            uas.handle_datagram(now, addr(EP), &t.payload);
+        }
+        while let Some(t) = uas.poll_transmit() {
+            ep.handle_message(now, Transport::Tcp, addr(EP), callee, &t.payload);
+        }
+    }
+}
+
+/// Has `uas` answer the latest INVITE with a 200 carrying an SDP answer.
+fn answer(uas: &mut Uas) {
+    let sdp = audio_offer(addr("127.0.0.1:7000"));
+    uas.reply(Method::Invite, 200, "OK", "", &sdp);
+}
+
 #[test]
 fn tcp_connection_use_follows_calls_through_set_up_target_refresh_and_end() {
     let now = epoch();
@@ -629,45 +665,13 @@ fn tcp_connection_use_follows_calls_through_set_up_target_refresh_and_end() {
     // A call placed over TCP uses its connection while it rings and once answered.
     let mut uas = Uas::new(callee);
     uas.transport = Transport::Tcp;
-    let placed = ep
-        .invite(
-            now,
-            OutgoingCall {
-                request_uri: format!("sip:bob@{callee}"),
-                from: format!("<sip:conf@{EP}>"),
-                to: format!("<sip:bob@{callee}>"),
-                headers: Vec::new(),
-                route: Vec::new(),
-                destination: callee,
-                transport: Transport::Tcp,
-                local: addr(EP),
-                sdp_offer: audio_offer(addr("127.0.0.1:6000")),
-                credentials: None,
-                max_forwards: MAX_FORWARDS,
-            },
-        )
-        .unwrap();
-    let exchange = |ep: &mut Endpoint, uas: &mut Uas| {
-        for _ in 0..10 {
-            while let Some(t) = ep.poll_transmit() {
-                uas.handle_datagram(now, addr(EP), &t.payload);
-            }
-            while let Some(t) = uas.poll_transmit() {
-                ep.handle_message(now, Transport::Tcp, addr(EP), callee, &t.payload);
-            }
-        }
-    };
+    let placed = ep.invite(now, call_to(callee, Transport::Tcp)).unwrap();
+    let exchange = |ep: &mut Endpoint, uas: &mut Uas| exchange_tcp(now, ep, uas, callee);
     exchange(&mut ep, &mut uas);
     uas.reply(Method::Invite, 180, "Ringing", "", "");
     exchange(&mut ep, &mut uas);
     assert_eq!(tcp_use_agrees(&ep, &peers), [moved, callee]);
-    uas.reply(
-        Method::Invite,
-        200,
-        "OK",
-        "",
-        &audio_offer(addr("127.0.0.1:7000")),
-    );
+    answer(&mut uas);
     exchange(&mut ep, &mut uas);
     assert_eq!(tcp_use_agrees(&ep, &peers), [moved, callee]);
 
@@ -677,6 +681,38 @@ fn tcp_connection_use_follows_calls_through_set_up_target_refresh_and_end() {
     assert_eq!(tcp_use_agrees(&ep, &peers), [callee]);
     ep.hangup(now, placed).unwrap();
     exchange(&mut ep, &mut uas);
+    assert_eq!(tcp_use_agrees(&ep, &peers), []);
+    assert_eq!(ep.tcp_peers.hosts(), 0, "nothing left counted");
+}
+
+#[test]
+fn a_call_whose_invite_went_over_tcp_for_its_size_uses_that_connection_until_answered() {
+    let now = epoch();
+    let mut ep = endpoint();
+    let callee = addr("127.0.0.1:5080");
+    let peers = [callee];
+    let mut uas = Uas::new(callee);
+    let mut large = call_to(callee, Transport::Udp);
+    large.headers.push(("X-Pad".into(), "p".repeat(1300)));
+
+    // §18.1.1: bound for UDP, too large for it; its final response comes on that connection.
+    ep.invite(now, large.clone()).unwrap();
+    let sent = ep.poll_transmit().unwrap();
+    assert_eq!((sent.transport, sent.destination), (Transport::Tcp, callee));
+    uas.handle_datagram(now, addr(EP), &sent.payload);
+    uas.reply(Method::Invite, 180, "Ringing", "", "");
+    exchange_tcp(now, &mut ep, &mut uas, callee);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [callee], "while it rings");
+    answer(&mut uas);
+    exchange_tcp(now, &mut ep, &mut uas, callee);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [], "the dialog is over UDP");
+
+    // Once the connection fails, the INVITE goes over UDP and needs it no more.
+    ep.invite(now, large).unwrap();
+    assert_eq!(ep.poll_transmit().unwrap().transport, Transport::Tcp);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [callee]);
+    ep.transport_failed(now, Transport::Tcp, callee);
+    assert_eq!(ep.poll_transmit().unwrap().transport, Transport::Udp);
     assert_eq!(tcp_use_agrees(&ep, &peers), []);
     assert_eq!(ep.tcp_peers.hosts(), 0, "nothing left counted");
 }

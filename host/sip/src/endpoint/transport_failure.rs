@@ -151,8 +151,8 @@ impl Endpoint {
     }
 
     /// Sends the request of client transaction `id` again over UDP if it went over TCP for
-    /// its size only and had no response (§18.1.1), filing it under its new destination;
-    /// returns whether it was.
+    /// its size only and had no response (§18.1.1), filing it under its new destination, and
+    /// a placed call's INVITE so followed ([`Endpoint::follow_invite`]); returns whether it was.
     fn retry_tx_over_udp(&mut self, now: Instant, id: TxId) -> bool {
         let Some(entry) = self.transactions.get_mut(&id) else {
             return false;
@@ -166,6 +166,10 @@ impl Endpoint {
         entry.awaiting = entry.tx.sent_to();
         if let Some(after) = entry.awaiting {
             self.awaiting_at.file(after, id);
+        }
+        if let Transaction::InviteClient(invite) = &entry.tx {
+            let call = invite.owner();
+            self.follow_invite(call, id);
         }
         self.reschedule(Owner::Tx(id));
         true

@@ -1038,6 +1038,93 @@ fn a_2xx_whose_answer_cannot_be_taken_ends_the_call_whatever_the_183_said() {
     }
 }
 
+/// A SIP-T or SIP-I gateway's ISUP Answer message (ITU-T Q.763: its type, no optional part).
+const ANM: &str = "\x09\x00";
+
+/// A call whose callee's reliable 183 carries an SDP answer, PRACKed, and whose 200 in that
+/// dialog carries `body` of type `content_type`, settled.
+fn answered_after_reliable_183(content_type: &str, body: &str) -> Pair {
+    let mut pair = Pair::new(Net::perfect(43), idle());
+    pair.invite(call_to(P));
+    let invite = peer_wait(&mut pair, Method::Invite, 1);
+    let early = audio_offer(addr("127.0.0.1:7002"));
+    pair.peer.reply(
+        Method::Invite,
+        183,
+        "Session Progress",
+        &reliable(1),
+        &early,
+    );
+    peer_wait(&mut pair, Method::PRack, 1);
+    pair.peer.reply(Method::PRack, 200, "OK", "", "");
+    let extra = format!("Contact: <sip:bob@{P}>\r\nContent-Type: {content_type}\r\n");
+    pair.peer_send(respond(&invite, 200, "OK", "uas-tag", &extra, body));
+    pair.settle();
+    pair
+}
+
+#[test]
+fn a_2xx_holding_only_isup_stands_on_the_answer_of_the_reliable_183() {
+    // RFC 3204: the gateway's 200 carries the ANM alone, offer and answer done in the 183.
+    let multipart = format!(
+        "--b1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\
+         Content-Disposition: signal;handling=optional\r\n\r\n{ANM}\r\n--b1--\r\n"
+    );
+    for (content_type, body) in [
+        ("application/ISUP;version=itu-t92+", ANM.to_owned()),
+        ("multipart/mixed;boundary=b1", multipart),
+    ] {
+        let pair = answered_after_reliable_183(content_type, &body);
+        assert_eq!(
+            pair.a_names(),
+            ["CallProgress(183+sdp)", "CallAnswered"],
+            "{content_type}"
+        );
+        let Event::CallAnswered { answer, .. } = &pair.a_events[1] else {
+            unreachable!()
+        };
+        assert_eq!(
+            answer.sole_stream().unwrap().connection,
+            addr("127.0.0.1:7002"),
+            "{content_type}"
+        );
+        assert_eq!(pair.peer_got(Method::Ack).len(), 1, "{content_type}");
+        assert_eq!(pair.peer_got(Method::Bye).len(), 0, "{content_type}");
+        assert_eq!(pair.a.active_calls(), 1, "{content_type}");
+    }
+}
+
+#[test]
+fn a_2xx_whose_body_may_hold_sdp_it_cannot_give_ends_the_call_after_a_reliable_183() {
+    let sdp = callee_sdp();
+    let isup = "Content-Type: application/ISUP;version=itu-t92+\r\n\
+                Content-Disposition: signal;handling=required";
+    for (content_type, body) in [
+        // No closing delimiter: what it holds cannot be told.
+        (
+            "multipart/mixed;boundary=b1",
+            format!("--b1\r\nContent-Type: application/sdp\r\n\r\n{sdp}"),
+        ),
+        // RFC 5621 §9.1: SDP beside a part we are required to understand, and do not.
+        (
+            "multipart/mixed;boundary=b1",
+            format!(
+                "--b1\r\nContent-Type: application/sdp\r\n\r\n{sdp}\r\n\
+                 --b1\r\n{isup}\r\n\r\n{ANM}\r\n--b1--\r\n"
+            ),
+        ),
+    ] {
+        let pair = answered_after_reliable_183(content_type, &body);
+        assert_eq!(
+            pair.a_names(),
+            ["CallProgress(183+sdp)", "CallFailed(488)"],
+            "{body}"
+        );
+        assert_eq!(pair.peer_got(Method::Ack).len(), 1, "{body}");
+        assert_eq!(pair.peer_got(Method::Bye).len(), 1, "{body}");
+    }
+}
+
 #[test]
 fn a_2xx_without_any_answer_is_acked_byed_and_fails() {
     let mut pair = Pair::new(Net::perfect(15), idle());

@@ -273,7 +273,7 @@ pub fn branch(message: &str) -> &str {
 
 /// A response to `request` crafted by hand (for responses [`Uas::reply`] would not send):
 /// its Via, From, Call-ID and CSeq, its To with `tag` added unless empty, then `extra` lines
-/// (each ending in CRLF) and `body`.
+/// (each ending in CRLF) and `body`, as application/sdp unless `extra` gives its Content-Type.
 pub fn respond(
     request: &str,
     code: u16,
@@ -292,7 +292,8 @@ pub fn respond(
             _ => {}
         }
     }
-    let content_type = if body.is_empty() {
+    let typed = extra.to_ascii_lowercase().contains("content-type:");
+    let content_type = if body.is_empty() || typed {
         ""
     } else {
         "Content-Type: application/sdp\r\n"
