@@ -296,10 +296,6 @@ pub(crate) struct Call {
     /// When it was first put with others: into a room or a bridge, or linked
     /// to the other call of a forward (from its start: only its answer counts).
     pub(crate) with_others_since: Option<Instant>,
-    /// Its peer sent no RTP for the media workers' RTP timeout while it was
-    /// not answered, which ends nothing (see `CallCore::silent_before_answer`):
-    /// its answer re-arms the timeout.
-    pub(crate) silent_unanswered: bool,
     /// It is answered, but not counted so yet: its 2xx may be held for the
     /// PRACK of its reliable early answer (RFC 3262 §3), which may never come.
     /// Its ACK shows the 2xx went.
@@ -334,7 +330,6 @@ impl Call {
             talking: false,
             probe_timer: None,
             with_others_since: None,
-            silent_unanswered: false,
             answer_uncounted: false,
         }
     }

@@ -4,13 +4,14 @@
 mod common;
 
 use common::*;
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use switchyard_core::{
     CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, MediaOp,
     ParticipantStatus,
 };
-use switchyard_media::{IncomingPayloadTypes, LegParams, MediaDirection, MediaEvent};
+use switchyard_media::{IncomingPayloadTypes, LegId, LegParams, MediaDirection, MediaEvent};
 use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
 use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
@@ -857,6 +858,93 @@ fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout
         !w.core.has_call(incoming) && !w.core.has_call(placed)
     }));
     assert!(!w.uacs[caller].requests(Method::Bye).is_empty());
+}
+
+/// The media workers' RTP timeout (`rtp.timeout_s`'s default).
+const RTP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The media workers' RTP timeout as they count it for legs whose peers send nothing: from the
+/// leg's start, and afresh from each [`MediaOp::RearmRtpTimeout`]; raised once per count.
+#[derive(Default)]
+struct SilentMedia {
+    /// The media ops of the world read so far.
+    read: usize,
+    /// When each live leg's count started; `None` once raised.
+    since: BTreeMap<LegId, Option<Instant>>,
+}
+
+impl SilentMedia {
+    /// Steps `w` 100 ms at a time, raising each leg's timeout as it falls due, until `done` or
+    /// until `limit` has passed; true if done.
+    fn run_until(&mut self, w: &mut World, limit: Duration, done: impl Fn(&World) -> bool) -> bool {
+        let end = w.now + limit;
+        while !done(w) && w.now < end {
+            w.run_for(Duration::from_millis(100));
+            self.read(w);
+            self.raise_due(w);
+        }
+        done(w)
+    }
+
+    fn read(&mut self, w: &World) {
+        for op in &w.media[self.read..] {
+            match op {
+                MediaOp::AddLeg { leg, .. } | MediaOp::RearmRtpTimeout { leg, .. } => {
+                    self.since.insert(*leg, Some(w.now));
+                }
+                MediaOp::RemoveLeg { leg, .. } => {
+                    self.since.remove(leg);
+                }
+                _ => {}
+            }
+        }
+        self.read = w.media.len();
+    }
+
+    fn raise_due(&mut self, w: &mut World) {
+        let now = w.now;
+        for (&leg, since) in &mut self.since {
+            if since.is_some_and(|since| now >= since + RTP_TIMEOUT) {
+                *since = None;
+                w.core
+                    .handle_media_event(now, MediaEvent::RtpTimeout { leg });
+            }
+        }
+    }
+}
+
+#[test]
+fn a_callee_silent_while_it_rang_has_the_whole_rtp_timeout_once_answered() {
+    let config = CoreConfig {
+        ring_timeout: Duration::from_secs(120),
+        ..CoreConfig::default()
+    };
+    let mut w = World::new(config, Net::perfect(5), 5, forwarding());
+    let (script, pending) = answering_early(|sdp| sdp);
+    w.callee(addr(CALLEE), script);
+    let mut media = SilentMedia::default();
+    let caller = w.dial("000777forward", "alice");
+    assert!(media.run_until(&mut w, Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&183)
+    }));
+    let (incoming, placed) = (w.invites()[0].call, w.placed());
+    let alive = |w: &World| w.core.has_call(incoming) && w.core.has_call(placed);
+    // Nobody sends RTP while it rings for 50 s: short of the timeout, which raises nothing.
+    assert!(!media.run_until(&mut w, Duration::from_secs(50), |w| !alive(w)));
+    let (key, sdp) = pending.lock().unwrap().take().unwrap();
+    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    let answered = w.now;
+    assert!(media.run_until(&mut w, Duration::from_secs(5), |w| {
+        w.uacs[caller].codes(Method::Invite).contains(&200)
+    }));
+    // Still silent once answered: the call ends after a whole timeout, not the 10 s that
+    // were left of the one counted while it rang.
+    assert!(media.run_until(&mut w, Duration::from_secs(70), |w| !alive(w)));
+    let lasted = w.now - answered;
+    assert!(
+        (RTP_TIMEOUT..RTP_TIMEOUT + Duration::from_secs(2)).contains(&lasted),
+        "ended {lasted:?} after the answer"
+    );
 }
 
 #[test]

@@ -120,10 +120,11 @@ fn a_participant_muted_before_it_is_answered_starts_muted() {
             [
                 MediaOp::AddLeg { .. },
                 MediaOp::Join { .. },
-                MediaOp::SetMuted { muted: true, .. }
+                MediaOp::SetMuted { muted: true, .. },
+                MediaOp::RearmRtpTimeout { .. }
             ]
         ),
-        "expected the leg added, joined and muted: {:?}",
+        "expected the leg added, joined, muted and its RTP timeout rearmed: {:?}",
         world.media
     );
     assert_eq!(flags(&world, CallId(1)), (false, true));
@@ -335,10 +336,11 @@ fn a_participant_made_deaf_before_it_is_answered_starts_deaf() {
             [
                 MediaOp::AddLeg { .. },
                 MediaOp::Join { .. },
-                MediaOp::SetDeaf { deaf: true, .. }
+                MediaOp::SetDeaf { deaf: true, .. },
+                MediaOp::RearmRtpTimeout { .. }
             ]
         ),
-        "expected the leg added, joined and made deaf: {:?}",
+        "expected the leg added, joined, made deaf and its RTP timeout rearmed: {:?}",
         world.media
     );
 }

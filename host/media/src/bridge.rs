@@ -101,14 +101,20 @@ fn render<'a>(
                 && codec.payload_samples(&speech.payload) == Some(frame_samples) =>
         {
             stats.relayed_frames += 1;
+            // What the listener hears is its encoder's input all the same: a later change of
+            // the pair's rate primes the new conversion with it.
+            encoder.skip(speech.frame());
             &speech.payload
         }
         // A stateless codec's silence is the same bytes every time.
-        None if !prompted && stateless => silence.entry(codec).or_insert_with(|| {
-            let mut bytes = Vec::with_capacity(len);
-            encoder.encode(&pcm[..len], &mut bytes);
-            bytes
-        }),
+        None if !prompted && stateless => {
+            encoder.skip(&pcm[..len]);
+            silence.entry(codec).or_insert_with(|| {
+                let mut bytes = Vec::with_capacity(len);
+                encoder.encode(&pcm[..len], &mut bytes);
+                bytes
+            })
+        }
         heard => {
             // The speaker's own rendering (concealment, voice prompt, gain) in its own G.711
             // codec counts as relayed: only the listener's encoder touched it, and that keeps

@@ -378,6 +378,11 @@ impl Leg {
         if params.incoming().telephone_event.is_some() != old.incoming().telephone_event.is_some() {
             self.inband = inband_detector(&params, self.rate);
         }
+        if params.direction.sends() && !old.direction.sends() {
+            // Nothing was encoded during the hold: a change of rates since then must not prime
+            // the conversion with what the leg heard before it.
+            self.outbound.forget_input();
+        }
         if params.direction.expects_steady_rtp() && !old.direction.expects_steady_rtp() {
             self.rearm_rtp_timeout(now);
         }
@@ -419,18 +424,25 @@ impl Leg {
         stats
     }
 
+    /// Plays `prompts` in `role` from their start, in place of any playing in that role.
     pub(crate) fn play(&mut self, prompts: Vec<Arc<Prompt>>, looped: bool, role: PromptRole) {
-        *self.playback_of(role) = Some(Playback::new(prompts, looped));
+        let (playback, converter) = self.playback_of(role);
+        *playback = Some(Playback::new(prompts, looped));
+        // The conversion's filter still holds the end of the last prompt (and a change of
+        // rates since was primed with it): the new one starts from silence.
+        converter.reset();
     }
 
+    /// Stops the prompts playing in `role`, if any.
     pub(crate) fn stop_playback(&mut self, role: PromptRole) {
-        *self.playback_of(role) = None;
+        *self.playback_of(role).0 = None;
     }
 
-    fn playback_of(&mut self, role: PromptRole) -> &mut Option<Playback> {
+    // The playback of `role` and its conversion to the leg's rate.
+    fn playback_of(&mut self, role: PromptRole) -> (&mut Option<Playback>, &mut RateConverter) {
         match role {
-            PromptRole::Heard => &mut self.playback,
-            PromptRole::Said => &mut self.voice,
+            PromptRole::Heard => (&mut self.playback, &mut self.overlay_rate),
+            PromptRole::Said => (&mut self.voice, &mut self.voice_rate),
         }
     }
 

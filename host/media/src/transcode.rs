@@ -222,11 +222,19 @@ impl RoomEncoder {
             .retarget(room_rate, self.encoder.codec().audio_rate());
     }
 
-    /// Notes that the listener was sent what another encoder of its codec made of `frame` (a
-    /// stateless encode, see [`is_stateless`](Self::is_stateless)), so that a change of the
-    /// room's rate goes on from it as if it had been encoded here.
+    /// Notes that the listener was sent bytes of its codec for `frame` that this encoder did
+    /// not make (another listener's stateless encode, see [`is_stateless`](Self::is_stateless),
+    /// a bridge peer's payload relayed, a cached silence), so that a change of the room's rate
+    /// goes on from it as if it had been encoded here.
     pub(crate) fn skip(&mut self, frame: &[i16]) {
         self.from_room.skip(frame);
+    }
+
+    /// Forgets the frames fed so far, as a new conversion would (the codec's state carries
+    /// on): for a stream that starts again after a break, whose next frames go on from
+    /// silence, not from what it was fed before the break.
+    pub(crate) fn forget_input(&mut self) {
+        self.from_room.reset();
     }
 
     /// Encodes one room-rate frame into `out`, replacing its contents.

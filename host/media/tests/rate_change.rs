@@ -6,14 +6,20 @@
 //!   [`MAX_STEP_RATIO`] times the steady state's;
 //! - no [`WINDOW`] of samples has an RMS below [`MIN_RMS_RATIO`] of the steady state's (no gap);
 //! - the residual of the frames there (what is left besides the best-fitting tone) is reported.
+//!
+//! A conversion whose rates change goes on from what it was last fed; a listener's must go on
+//! from what the listener last heard, however that was sent (relayed, a cached silence), and
+//! not from what came before a break in its stream (a hold, the end of a prompt): a tone of
+//! [`GHOST`] Hz heard long before is not heard again after the change.
 
 mod common;
 
 use std::f64::consts::TAU;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use switchyard_media::{Codec, LegId, RoomId};
+use switchyard_media::{Codec, LegId, MediaDirection, Prompt, RoomId, Worker};
 
 const TALKER: LegId = LegId(1);
 /// Two listeners: while the room is narrowband, the second is sent what the first's encoder
@@ -166,4 +172,137 @@ fn check(heard: &[i16], who: &str) {
             first + at + FIRST * FRAME
         );
     }
+}
+
+/// The two legs of a bridge whose rate changes.
+const A: LegId = LegId(11);
+const B: LegId = LegId(12);
+/// The tone heard long before a change of rates.
+const GHOST: f64 = 3000.0;
+/// The most of [`GHOST`] allowed in the frame after the change: its level where nothing of it
+/// is left (a fresh G.722 stream's onset, the tone's own spectrum) is far below, a primed
+/// filter's ghost of it far above.
+const MAX_GHOST: f64 = 150.0;
+
+/// A PCMU–PCMU bridge of [`A`] and [`B`], and a PCMU listener on A.
+fn pcmu_bridge(start: Instant) -> (Worker, Listener) {
+    let mut worker = worker_at(start, 9, &[(A, Codec::Pcmu), (B, Codec::Pcmu)]);
+    worker.bridge(A, B);
+    (worker, Listener::new(A, Codec::Pcmu))
+}
+
+/// Runs `ticks` ticks with `peer` (B) sending a packet before each; returns what A heard of
+/// the last.
+fn run(worker: &mut Worker, peer: &mut TonePeer, a: &mut Listener, ticks: usize) -> Vec<i16> {
+    run_losing(worker, peer, a, ticks, None)
+}
+
+/// [`run`], but the packet before the tick of index `lost`, if any, is lost.
+fn run_losing(
+    worker: &mut Worker,
+    peer: &mut TonePeer,
+    a: &mut Listener,
+    ticks: usize,
+    lost: Option<usize>,
+) -> Vec<i16> {
+    for i in 0..ticks {
+        if Some(i) == lost {
+            peer.next_packet();
+        } else {
+            peer.send(worker, LEAD);
+        }
+        a.take(&tick(worker));
+    }
+    a.heard[a.heard.len() - FRAME..].to_vec()
+}
+
+/// B re-INVITEs to G.722 at `now`: the pair's rate goes to 16 kHz. Returns B's new peer.
+fn b_moves_to_g722(worker: &mut Worker, now: Instant) -> TonePeer {
+    worker.update_leg(now, B, params(Codec::G722, 5000 + B.0 as u16));
+    TonePeer::new(B, Codec::G722, TONE)
+}
+
+#[test]
+fn a_relayed_listener_s_conversion_goes_on_from_what_it_was_relayed() {
+    let start = Instant::now();
+    let (mut worker, mut a) = pcmu_bridge(start);
+    let mut peer = TonePeer::new(B, Codec::Pcmu, GHOST);
+    // The lost packet's concealment is encoded for A; the frames after it are relayed.
+    let before = run_losing(&mut worker, &mut peer, &mut a, 25, Some(15));
+    assert!(
+        goertzel(&before, GHOST, 8000.0) > 4000.0,
+        "A heard the tone"
+    );
+    peer.freq = TONE;
+    run(&mut worker, &mut peer, &mut a, 100);
+    let mut peer = b_moves_to_g722(&mut worker, start + 125 * TICK);
+    let after = run(&mut worker, &mut peer, &mut a, 1);
+    let ghost = goertzel(&after, GHOST, 8000.0);
+    assert!(ghost < MAX_GHOST, "A hears {ghost} of {GHOST} Hz");
+}
+
+#[test]
+fn a_listener_sent_silence_goes_on_from_silence() {
+    let start = Instant::now();
+    let (mut worker, mut a) = pcmu_bridge(start);
+    let mut peer = TonePeer::new(B, Codec::Pcmu, GHOST);
+    run(&mut worker, &mut peer, &mut a, 25);
+    // A is sent the silence encoded once for every listener of its codec.
+    worker.set_muted(B, true);
+    run(&mut worker, &mut peer, &mut a, 10);
+    let mut peer = b_moves_to_g722(&mut worker, start + 35 * TICK);
+    let after = run(&mut worker, &mut peer, &mut a, 1);
+    let ghost = goertzel(&after, GHOST, 8000.0);
+    assert!(ghost < MAX_GHOST, "A hears {ghost} of {GHOST} Hz");
+}
+
+#[test]
+fn a_listener_back_from_hold_hears_nothing_of_what_it_heard_before() {
+    let start = Instant::now();
+    let (mut worker, mut a) = pcmu_bridge(start);
+    let mut peer = TonePeer::new(B, Codec::Pcmu, GHOST);
+    run(&mut worker, &mut peer, &mut a, 25);
+    let mut held = params(Codec::Pcmu, 5000 + A.0 as u16);
+    held.direction = MediaDirection::RecvOnly;
+    worker.update_leg(start + 25 * TICK, A, held);
+    peer.freq = TONE;
+    run(&mut worker, &mut peer, &mut a, 10);
+    // The pair's rate changes while nothing is encoded for A.
+    let mut peer = b_moves_to_g722(&mut worker, start + 35 * TICK);
+    run(&mut worker, &mut peer, &mut a, 10);
+    worker.update_leg(start + 45 * TICK, A, params(Codec::Pcmu, 5000 + A.0 as u16));
+    let after = run(&mut worker, &mut peer, &mut a, 1);
+    let ghost = goertzel(&after, GHOST, 8000.0);
+    assert!(ghost < MAX_GHOST, "A hears {ghost} of {GHOST} Hz");
+}
+
+#[test]
+fn a_prompt_starts_from_silence_not_from_the_end_of_the_last() {
+    let start = Instant::now();
+    let mut worker = worker_at(start, 9, &[(A, Codec::Pcmu), (B, Codec::G722)]);
+    let mut a = Listener::new(A, Codec::Pcmu);
+    let prompt = |freq| vec![Arc::new(Prompt::from_pcm(tone(freq, 6000.0, 0, 8000)))];
+    worker.play(A, prompt(GHOST), true);
+    for _ in 0..10 {
+        a.take(&tick(&mut worker));
+    }
+    let before = &a.heard[a.heard.len() - FRAME..];
+    assert!(
+        goertzel(before, GHOST, 8000.0) > 4000.0,
+        "A heard the prompt"
+    );
+    worker.stop_playback(A);
+    for _ in 0..5 {
+        a.take(&tick(&mut worker));
+    }
+    // A's prompts now go to 16 kHz, while none plays.
+    worker.bridge(A, B);
+    for _ in 0..5 {
+        a.take(&tick(&mut worker));
+    }
+    worker.play(A, prompt(TONE), false);
+    a.take(&tick(&mut worker));
+    let after = &a.heard[a.heard.len() - FRAME..];
+    let ghost = goertzel(after, GHOST, 8000.0);
+    assert!(ghost < MAX_GHOST, "A hears {ghost} of {GHOST} Hz");
 }

@@ -82,34 +82,25 @@ impl CallCore {
         }
     }
 
-    /// Notes that the peer of `call` sent no RTP for the media workers' RTP timeout, if the
-    /// call is not answered yet; true if so, and the call goes on. Before its 2xx the peer
-    /// need not send any (RFC 3960 §3: a gateway's caller often sends none, a callee's early
-    /// media may be silent), so only the ring timeout limits how long it may ring.
-    pub(super) fn silent_before_answer(&mut self, call: CallId) -> bool {
-        let Some(state) = self
-            .calls
-            .get_mut(&call)
-            .filter(|state| matches!(state.phase(), Phase::Offered | Phase::Dialing))
-        else {
-            return false;
-        };
-        state.silent_unanswered = true;
-        true
+    /// Whether `call`, whose peer sent no RTP for the media workers' RTP timeout, is not
+    /// answered yet: then the call goes on. Before its 2xx the peer need not send any (RFC 3960
+    /// §3: a gateway's caller often sends none, a callee's early media may be silent), so only
+    /// the ring timeout limits how long it may ring.
+    pub(super) fn silent_before_answer(&self, call: CallId) -> bool {
+        self.calls
+            .get(&call)
+            .is_some_and(|state| matches!(state.phase(), Phase::Offered | Phase::Dialing))
     }
 
-    /// `call` was just answered: if its peer was silent before
-    /// ([`silent_before_answer`](Self::silent_before_answer)), its worker, which raises the
-    /// RTP timeout once until RTP or RTCP comes, counts it afresh from now, so that a peer
-    /// still silent once answered ends the call. A leg that need not receive steady RTP has
+    /// `call` was just answered: its worker counts the RTP timeout afresh from now, so that
+    /// the peer has the whole timeout to start sending once answered, however long it was
+    /// silent while it rang (see [`silent_before_answer`](Self::silent_before_answer)), and
+    /// one still silent after that ends the call. A leg that need not receive steady RTP has
     /// no timeout to count.
     pub(super) fn rearm_rtp_timeout(&mut self, call: CallId) {
-        let Some(state) = self.calls.get_mut(&call) else {
+        let Some(state) = self.calls.get(&call) else {
             return;
         };
-        if !std::mem::take(&mut state.silent_unanswered) {
-            return;
-        }
         let (Some(worker), Some(session)) = (state.worker, state.session.as_ref()) else {
             return;
         };
