@@ -8,8 +8,11 @@
 //! an event subscriber that left would keep its place until a write to it failed. So the end
 //! of the client's data is held back beneath hyper instead, only while a request is answered:
 //! from its call until its answer is sent (an answer of unknown length, an event stream, ends
-//! when its client closes). A body cut short by the client's close fails at once, and a reset
-//! is never held back: it still ends the connection, and the call.
+//! when its client closes). An answer is sent once the connection is flushed after hyper let go
+//! of its body: hyper lets go of a body as soon as it has queued the last of it, and ends a
+//! connection whose client closes while what it queued is still being written. A body cut
+//! short by the client's close fails at once, and a reset is never held back: it still ends
+//! the connection, and the call.
 
 use std::io;
 use std::pin::Pin;
@@ -29,12 +32,21 @@ use crate::http::HttpResponse;
 struct State {
     /// Requests being answered: while there is one, the client's end is held back.
     answering: usize,
+    /// An answer hyper let go of may still be queued, unflushed: the end is held back too.
+    unflushed: bool,
     /// The client has closed its side.
     ended: bool,
-    /// The read held back, woken once no request is answered.
+    /// The read held back, woken once nothing holds it back.
     reader: Option<Waker>,
     /// A request body waiting for data, woken when the client closes its side.
     body: Option<Waker>,
+}
+
+impl State {
+    /// Whether the client's end is held back.
+    fn held(&self) -> bool {
+        self.answering > 0 || self.unflushed
+    }
 }
 
 /// One connection's record of its client's half-close.
@@ -57,7 +69,10 @@ impl HalfClose {
     /// Counts a request as being answered until the guard is dropped.
     pub(crate) fn answering(&self) -> Answering {
         self.state().answering += 1;
-        Answering(self.clone())
+        Answering {
+            half_close: self.clone(),
+            queued: false,
+        }
     }
 
     /// A request's `body`, which fails once the client has closed its side before sending
@@ -70,12 +85,12 @@ impl HalfClose {
     }
 
     /// Records that the client closed its side: `Pending` (woken once no request is
-    /// answered) while one is, else the end of data.
+    /// answered and the answers are flushed) while one is, else the end of data.
     fn end(&self, waker: &Waker) -> Poll<io::Result<()>> {
         let mut state = self.state();
         state.ended = true;
         let body = state.body.take();
-        let held = state.answering > 0;
+        let held = state.held();
         if held {
             state.reader = Some(waker.clone());
         }
@@ -90,6 +105,26 @@ impl HalfClose {
         }
     }
 
+    /// Records that the connection is flushed: every answer hyper let go of is sent.
+    fn flushed(&self) {
+        self.release_after(|state| state.unflushed = false);
+    }
+
+    /// Applies `change`, then wakes the read held back if nothing holds it back any more.
+    fn release_after(&self, change: impl FnOnce(&mut State)) {
+        let mut state = self.state();
+        change(&mut state);
+        let reader = if state.held() {
+            None
+        } else {
+            state.reader.take()
+        };
+        drop(state);
+        if let Some(reader) = reader {
+            reader.wake();
+        }
+    }
+
     /// Whether the client has closed its side; if not, `waker` is woken when it does.
     fn ended(&self, waker: &Waker) -> bool {
         let mut state = self.state();
@@ -100,18 +135,24 @@ impl HalfClose {
     }
 }
 
-/// A request being answered: the client's end of data is held back while this lives.
-pub(crate) struct Answering(HalfClose);
+/// A request being answered: the client's end of data is held back while this lives, and
+/// once it is dropped with its answer's body, until the connection is next flushed.
+pub(crate) struct Answering {
+    half_close: HalfClose,
+    /// Whether it goes with a body, whose bytes hyper may still hold when it drops it.
+    queued: bool,
+}
 
 impl Answering {
     /// `response`, its request counted as answered until its body is sent when its length is
     /// known, else from now (an event stream, which ends when its client leaves).
-    pub(crate) fn until_sent(self, response: HttpResponse) -> HttpResponse {
+    pub(crate) fn until_sent(mut self, response: HttpResponse) -> HttpResponse {
         let known = response.headers().contains_key(CONTENT_LENGTH)
             || response.body().size_hint().exact().is_some();
         if !known {
             return response;
         }
+        self.queued = true;
         response.map(|body| {
             Sending {
                 body,
@@ -124,21 +165,16 @@ impl Answering {
 
 impl Drop for Answering {
     fn drop(&mut self) {
-        let mut state = self.0.state();
-        state.answering -= 1;
-        let reader = if state.answering == 0 {
-            state.reader.take()
-        } else {
-            None
-        };
-        drop(state);
-        if let Some(reader) = reader {
-            reader.wake();
-        }
+        let queued = self.queued;
+        self.half_close.release_after(|state| {
+            state.answering -= 1;
+            state.unflushed |= queued;
+        });
     }
 }
 
-/// An answer's body, its request counted as answered until it is sent or dropped.
+/// An answer's body, its request counted as answered until it is sent or dropped, and the
+/// connection then flushed.
 struct Sending<B> {
     body: B,
     _answering: Answering,
@@ -252,7 +288,13 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for HeldEnd<I> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        let flushed = Pin::new(&mut this.io).poll_flush(cx);
+        // hyper flushes what it holds to `io` first, and `io` (TLS) its own buffer to the socket.
+        if let Poll::Ready(Ok(())) = flushed {
+            this.half_close.flushed();
+        }
+        flushed
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

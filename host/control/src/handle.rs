@@ -294,8 +294,9 @@ async fn answer(
     dispatch(route(&method, params)?, dispatcher, peer).await
 }
 
-/// Runs one call on its own task: a panic is fault -32603, a client that
-/// goes away aborts it.
+/// Runs one call on its own task: a panic is fault -32603, a connection that
+/// fails (is reset) aborts it; a client that only closes its sending side is
+/// still answered.
 async fn dispatch(
     call: Route,
     dispatcher: Arc<dyn Dispatcher>,
@@ -312,8 +313,8 @@ async fn dispatch(
     }
 }
 
-/// A task handle that aborts its task when dropped (when the client goes away, or the
-/// connection is dropped at the end of the shutdown grace).
+/// A task handle that aborts its task when dropped (when the connection fails, or is
+/// dropped at the end of the shutdown grace).
 struct AbortOnDrop<T>(JoinHandle<T>);
 
 impl<T> Future for AbortOnDrop<T> {

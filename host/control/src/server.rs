@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use switchyard_net::Throttle;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -26,7 +27,7 @@ use crate::handle::handle;
 use crate::origin::PublicOrigin;
 use crate::peers::PeerConnections;
 use crate::silent_peer;
-use crate::stall::StallLimit;
+use crate::stall::{self, StallLimit};
 use crate::stop::{self, Stopping};
 use crate::{Fault, MetricsSource, Route, Value};
 
@@ -69,6 +70,12 @@ pub trait Dispatcher: Send + Sync + 'static {
 /// larger than this is answered `431`.
 const MAX_BUFFER: usize = 16 * 1024;
 
+/// How often accepting connections that keeps failing is warned of at most.
+const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);
+
+/// How long accepting waits after it failed: at once again would spin.
+const ACCEPT_RETRY_PAUSE: Duration = Duration::from_millis(50);
+
 /// Limits of the endpoint. [`ServeOptions::default`] gives the values documented per field.
 #[derive(Clone)]
 pub struct ServeOptions {
@@ -90,11 +97,11 @@ pub struct ServeOptions {
     pub body_read_timeout: Duration,
     /// How long sending to a client may wait on it while it takes too little of what it is
     /// sent (a client that does not read it, e.g. pipelining requests and never reading their
-    /// answers, or reads a little now and then): the waits are summed, starting over each time
-    /// the client has taken another 1 KiB for each second of this (30 KiB by default), and
-    /// once they reach this the connection is closed, and a subscriber's place freed. A
-    /// client that reads slowly but steadily, faster than 1 KiB/s, is served however long its
-    /// transfer lasts. Default 30 s.
+    /// answers, or reads a little now and then): the waits are summed, each KiB the client
+    /// takes paying back a second of them, and once what is not paid back reaches this the
+    /// connection is closed, and a subscriber's place freed. A client that reads slowly but
+    /// steadily, faster than 1 KiB/s, is served however long its transfer lasts (with a
+    /// limit under 8 s, it must read 8 KiB within it). Default 30 s.
     pub write_stall_timeout: Duration,
     /// After shutdown, how long requests in flight get to finish before their connections
     /// are dropped (event streams end at once, a WebSocket with a Close `1001`, so they take
@@ -198,8 +205,9 @@ impl Endpoint {
 
 /// [`serve`] with explicit limits.
 ///
-/// Accept errors (e.g. out of file descriptors) are logged and retried after a short pause;
-/// they never end the server, so this returns `Ok(())` once shut down.
+/// Accept errors (e.g. out of file descriptors) are retried after a short pause, and logged
+/// once per [`ACCEPT_WARNING_INTERVAL`] at most; they never end the server, so this returns
+/// `Ok(())` once shut down.
 pub async fn serve_with(
     listener: TcpListener,
     dispatcher: Arc<dyn Dispatcher>,
@@ -225,6 +233,7 @@ pub async fn serve_with(
         options,
     });
     let mut connections = JoinSet::new();
+    let mut accept_failures = Throttle::new(ACCEPT_WARNING_INTERVAL);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -254,10 +263,7 @@ pub async fn serve_with(
                         drop((permit, slot));
                     });
                 }
-                Err(e) => {
-                    warn!("XML-RPC accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+                Err(e) => accept_failed(&mut accept_failures, &e).await,
             },
         }
     }
@@ -283,6 +289,16 @@ pub async fn serve_with(
     Ok(())
 }
 
+/// Accepting failed with `error`: logged as `failures` lets it, then a pause. Out of file
+/// descriptors, mostly: connections wait in the kernel's backlog until some are closed, and
+/// each retry fails meanwhile.
+async fn accept_failed(failures: &mut Throttle, error: &std::io::Error) {
+    if let Some(failed) = failures.failed(tokio::time::Instant::now().into_std()) {
+        warn!(failed, "XML-RPC accept failed: {error}");
+    }
+    tokio::time::sleep(ACCEPT_RETRY_PAUSE).await;
+}
+
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
@@ -292,6 +308,9 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     if let Err(e) = silent_peer::give_up_when_silent(&stream) {
         debug!(%peer, "cannot limit how long the connection waits on a silent peer: {e}");
+    }
+    if let Err(e) = stall::wake_in_small_steps(&stream) {
+        debug!(%peer, "cannot have the connection's writes go on in small steps: {e}");
     }
     // Beneath TLS, and beneath hyper so that an upgraded WebSocket keeps it.
     let stream = StallLimit::new(stream, endpoint.options.write_stall_timeout);
@@ -359,5 +378,96 @@ async fn serve_http<I>(
     };
     if let Err(e) = result {
         debug!(%peer, "control connection ended: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata};
+
+    /// The events logged, each as its fields `name=value`, space-separated.
+    #[derive(Clone, Default)]
+    struct Logged(Arc<Mutex<Vec<String>>>);
+
+    impl Logged {
+        fn lines(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    /// One event's fields, written out.
+    struct Fields(String);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            self.0.push_str(&format!("{}={value:?} ", field.name()));
+        }
+    }
+
+    impl tracing::Subscriber for Logged {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut fields = Fields(String::new());
+            event.record(&mut fields);
+            self.0.lock().unwrap().push(fields.0);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    struct Nothing;
+
+    impl Dispatcher for Nothing {
+        fn dispatch(&self, route: Route) -> DispatchFuture<'_> {
+            Box::pin(async move { Err(Fault::unknown_method(&route.function)) })
+        }
+    }
+
+    /// A listener every accept on fails at once: a socket bound on loopback that does not
+    /// listen (EINVAL).
+    fn failing_listener() -> TcpListener {
+        use socket2::{Domain, Socket, Type};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .unwrap();
+        socket.set_nonblocking(true).unwrap();
+        TcpListener::from_std(socket.into()).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn accept_failing_over_and_over_is_warned_of_once_per_interval_with_the_count() {
+        let logged = Logged::default();
+        let _default = tracing::subscriber::set_default(logged.clone());
+        let listener = failing_listener();
+        // Failures every pause from 0 on: one warned of at once, then one the interval later
+        // with all those since.
+        let until = ACCEPT_WARNING_INTERVAL + ACCEPT_RETRY_PAUSE / 2;
+        let shutdown = tokio::time::sleep(until);
+        serve(listener, Arc::new(Nothing), shutdown).await.unwrap();
+        let warnings: Vec<String> = logged
+            .lines()
+            .into_iter()
+            .filter(|line| line.contains("accept failed"))
+            .collect();
+        let per_interval =
+            (ACCEPT_WARNING_INTERVAL.as_millis() / ACCEPT_RETRY_PAUSE.as_millis()) as u64;
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("failed=1 "), "{warnings:?}");
+        assert!(
+            warnings[1].contains(&format!("failed={per_interval} ")),
+            "{warnings:?}"
+        );
     }
 }

@@ -8,7 +8,7 @@ mod support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use support::{ECHO_CALL, HttpReply, LIMIT, Server, parse_reply, request};
+use support::{ECHO_CALL, HttpReply, LIMIT, Server, large_string, narrow, parse_reply, request};
 use switchyard_control::ServeOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -124,6 +124,44 @@ async fn a_download_of_many_chunks_to_a_half_closed_client_arrives_whole() {
         "{} of {} bytes",
         read.len() - split,
         wav.len()
+    );
+    server.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_whole_answer_larger_than_the_sockets_hold_reaches_a_slow_half_closed_client() {
+    let server = server().await;
+    let call = ECHO_CALL.replace("webconference.echo", "large");
+    let mut stream = narrow(server.addr).await;
+    stream
+        .write_all(&request(
+            "POST",
+            "/RPC2",
+            "Connection: keep-alive\r\n",
+            &call,
+        ))
+        .await
+        .unwrap();
+    stream.shutdown().await.unwrap();
+    // The server's writes wait on the client: hyper has long taken (and let go of) the
+    // whole body, one chunk, while most of it is still queued beneath it.
+    let mut read = Vec::new();
+    loop {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let taken = timeout(LIMIT, (&mut stream).take(64 * 1024).read_to_end(&mut read))
+            .await
+            .expect("neither sent nor closed")
+            .expect("the connection ends without an error");
+        if taken == 0 {
+            break;
+        }
+    }
+    let reply = parse_reply(&read);
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    assert!(
+        reply.body.contains(&large_string()) && reply.body.ends_with("</methodResponse>\n"),
+        "{} bytes of body",
+        reply.body.len()
     );
     server.stop().await;
 }

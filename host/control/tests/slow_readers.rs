@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{FREED_WITHIN, LIMIT, Server, answer, request, until_ok};
+use support::{FREED_WITHIN, LIMIT, Server, answer, narrow, request, until_ok};
 use switchyard_control::ServeOptions;
 use switchyard_control::events::EventLog;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 use tokio_rustls::rustls;
@@ -30,24 +30,19 @@ const PIPELINED: &[u8] = b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n
 /// How many requests the client pipelines: their answers are far more than the sockets buffer.
 const REQUESTS: usize = 4000;
 
-/// How much the steady slow reader takes at a time, every [`EVERY`]: 3.2 MB/s, far slower
-/// than loopback, so the server's writes wait on it nearly all the time.
-const SIP: u64 = 32 * 1024;
+/// How much the steady slow reader takes at a time, every [`EVERY`]: 800 KiB/s, far slower
+/// than loopback, so the server's writes wait on it nearly all the time, and far faster than
+/// the least rate. A socket that woke its writer only once a third of its buffer (MiBs on
+/// loopback) drained would keep a write waiting on it for over a second, past [`STALL`].
+const SIP: u64 = 8 * 1024;
 
 /// How often the steady slow reader takes [`SIP`].
 const EVERY: Duration = Duration::from_millis(10);
 
-/// What the steady slow reader downloads: far more than the server's socket buffer holds
-/// (a few MiB on loopback), so that it takes several times [`STALL`] once that is full.
-const DOWNLOAD: usize = 8 * 1024 * 1024;
-
-/// A connection to `addr` that buffers little of what it is sent, so that the server's
-/// writes soon wait on it.
-async fn narrow(addr: SocketAddr) -> TcpStream {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    timeout(LIMIT, socket.connect(addr)).await.unwrap().unwrap()
-}
+/// What the steady slow reader downloads: more than the server's socket buffer holds (a few
+/// MiB on loopback), and at least [`EVERY`] for each [`SIP`] of it, so that it takes several
+/// times [`STALL`].
+const DOWNLOAD: usize = 4 * 1024 * 1024;
 
 /// Whether a new connection is served: one beyond the limit is closed at once, one served
 /// is left open for its request.

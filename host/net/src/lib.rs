@@ -13,6 +13,8 @@
 //!   choices it makes from the records are pure functions, tested without DNS.
 //! - [`local_ip_for`]: the source address the kernel picks towards a destination, for
 //!   Contact, Via and SDP on multi-homed hosts.
+//! - [`Throttle`]: at most one warning per interval of a failure that repeats, as when
+//!   accepting connections fails while the process is out of descriptors.
 //!
 //! [`Transport`] is the call core's (`switchyard_sip::Transport`, re-exported here), so the
 //! shell hands what it receives to the endpoint and sends what it yields without converting;
@@ -48,4 +50,5 @@ pub use switchyard_sip::host_of;
 
 pub use route::local_ip_for;
 pub use sockets::{SendError, SipSockets, SocketEvent};
+pub use tcp::Throttle;
 pub use transport::{ConnectionId, Outgoing, Received, Transport};

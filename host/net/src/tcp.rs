@@ -21,7 +21,7 @@ use tracing::{debug, warn};
 use crate::connections::{Queue, Refused};
 use crate::sockets::{SendError, Shared};
 use connection::{Connection, report_lost, run, withdraw};
-use throttle::Throttle;
+pub use throttle::Throttle;
 
 /// How often accepting connections that keeps failing is warned of at most.
 const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);

@@ -48,6 +48,9 @@ const MAX_QUEUED_AT_ALL: usize = 4 * MAX_QUEUED;
 /// How long the work still queued when the executor is stopped (at shutdown: the calls'
 /// ends, which guests write records on) goes on being run.
 const DRAIN: Duration = Duration::from_secs(2);
+/// The one key the lines saying a call was refused for want of an instance are throttled
+/// under.
+const REFUSED: &str = "refused";
 
 /// Whether `op` may join a mailbox holding `queued` pieces of work: a call's
 /// first op (its INVITE or `Dialed`, one per call) and its hang-up always,
@@ -218,6 +221,9 @@ struct Shared {
     behind_logged: LogThrottle,
     /// The lines saying a guest's call was not placed for want of an instance.
     unplaced_logged: LogThrottle,
+    /// The lines saying an incoming call was refused for want of an instance, under
+    /// [`REFUSED`]: the limit is the host's, whichever guest the call was for.
+    refused_logged: LogThrottle,
     state: Mutex<State>,
     ready: Condvar,
     /// Notified as each thread ends.
@@ -314,6 +320,7 @@ impl GuestExecutor {
             drops_logged: LogThrottle::default(),
             behind_logged: LogThrottle::default(),
             unplaced_logged: LogThrottle::default(),
+            refused_logged: LogThrottle::default(),
             state: Mutex::new(State {
                 threads: count,
                 ..State::default()
@@ -357,6 +364,7 @@ impl GuestExecutor {
         if invite && !state.reserve(self.shared.max_instances) {
             drop(state);
             self.shared.no_instance(call);
+            self.shared.host.wake();
             return;
         }
         let mailbox = state.mailboxes.entry(call).or_default();
@@ -473,11 +481,16 @@ impl Shared {
         self.host.events().call_event(&call.to_string(), event);
     }
 
-    /// No instance slot is free for `call`: the core refuses it.
+    /// No instance slot is free for `call`: the core refuses it (each refusal counted
+    /// there), and it is logged as [`LogThrottle`] lets it: a flood of INVITEs while the
+    /// instances are full must not add a line each.
     fn no_instance(&self, call: CallId) {
-        warn!(%call, limit = self.max_instances, "no guest instance free");
-        lock(self.host.core()).guest_unavailable(Instant::now(), call);
-        self.host.wake();
+        let now = Instant::now();
+        if let Some(admitted) = self.refused_logged.admit(REFUSED, now) {
+            let limit = self.max_instances;
+            warn!(%call, limit, "no guest instance free: call refused{admitted}");
+        }
+        lock(self.host.core()).guest_unavailable(now, call);
     }
 
     /// Logs, as [`LogThrottle`] lets it, that `op` for `call`, whose instance
@@ -652,8 +665,7 @@ impl Shared {
         lease: Option<Lease<Guest>>,
     ) -> Option<CallInstance> {
         if !reserved {
-            warn!(%call, limit = self.max_instances, "no guest instance free");
-            lock(self.host.core()).guest_unavailable(Instant::now(), call);
+            self.no_instance(call);
             return None;
         }
         let Some(lease) = lease else {
@@ -917,11 +929,12 @@ mod tests {
 
     impl Harness {
         fn new(limits: GuestLimits) -> Harness {
-            Harness::of("webconference", bundled::WEBCONFERENCE, limits)
+            Harness::of("webconference", bundled::WEBCONFERENCE, limits, 10)
         }
 
-        /// An executor whose every call goes to the guest `name`, the component `wasm`.
-        fn of(name: &str, wasm: &[u8], limits: GuestLimits) -> Harness {
+        /// An executor whose every call goes to the guest `name`, the component `wasm`,
+        /// with at most `max_instances` instances.
+        fn of(name: &str, wasm: &[u8], limits: GuestLimits, max_instances: usize) -> Harness {
             let runtime = Runtime::new(Limits::default()).expect("a runtime");
             let config = GuestConfig::default().with_limits(limits);
             let guest = runtime
@@ -932,9 +945,16 @@ mod tests {
             let routes = CallRoutes::new(&[], name).expect("routes");
             let host = Arc::new(testing::host());
             let (vitals, ends) = crate::vital::vitals();
-            let executor =
-                GuestExecutor::start(guests, routes, host.clone(), 1, 10, Duration::ZERO, &vitals)
-                    .expect("a guest thread");
+            let executor = GuestExecutor::start(
+                guests,
+                routes,
+                host.clone(),
+                1,
+                max_instances,
+                Duration::ZERO,
+                &vitals,
+            )
+            .expect("a guest thread");
             Harness {
                 executor,
                 host,
@@ -946,7 +966,7 @@ mod tests {
         /// An INVITE without an offer from `127.0.0.1:5070` reaches the core,
         /// and its guest work the executor; returns its call.
         fn invite(&self) -> CallId {
-            let ops = invite_ops(&mut lock(self.host.core()));
+            let ops = invite_ops(&mut lock(self.host.core()), 0);
             let call = call_of(ops.first().expect("guest work for the INVITE"));
             for op in ops {
                 self.executor.submit(op);
@@ -989,18 +1009,20 @@ mod tests {
         }
     }
 
-    /// An INVITE without an offer from `127.0.0.1:5070` given to `core`: the
-    /// guest work it makes.
-    fn invite_ops(core: &mut switchyard_core::CallCore) -> Vec<GuestOp> {
-        let invite = "INVITE sip:000777123@127.0.0.1 SIP/2.0\r\n\
-                 Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-executor;rport\r\n\
-                 Max-Forwards: 70\r\n\
-                 From: <sip:alice@127.0.0.1>;tag=alice\r\n\
-                 To: <sip:000777123@127.0.0.1>\r\n\
-                 Call-ID: executor@127.0.0.1\r\n\
-                 CSeq: 1 INVITE\r\n\
-                 Contact: <sip:alice@127.0.0.1:5070>\r\n\
-                 Content-Length: 0\r\n\r\n";
+    /// The `n`th INVITE (its own Call-ID and branch) without an offer from
+    /// `127.0.0.1:5070` given to `core`: the guest work it makes.
+    fn invite_ops(core: &mut switchyard_core::CallCore, n: u32) -> Vec<GuestOp> {
+        let invite = format!(
+            "INVITE sip:000777123@127.0.0.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-executor-{n};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: <sip:alice@127.0.0.1>;tag=alice\r\n\
+             To: <sip:000777123@127.0.0.1>\r\n\
+             Call-ID: executor-{n}@127.0.0.1\r\n\
+             CSeq: 1 INVITE\r\n\
+             Contact: <sip:alice@127.0.0.1:5070>\r\n\
+             Content-Length: 0\r\n\r\n"
+        );
         let (local, remote) = ("127.0.0.1:5060", "127.0.0.1:5070");
         core.handle_message(
             Instant::now(),
@@ -1040,13 +1062,49 @@ mod tests {
     }
 
     #[test]
+    fn a_flood_of_calls_refused_for_want_of_an_instance_is_one_line_and_each_is_counted() {
+        let harness = Harness::of(
+            "webconference",
+            bundled::WEBCONFERENCE,
+            GuestLimits::default(),
+            0,
+        );
+        let ((), log) = crate::test_log::logged(|| {
+            for n in 0..100 {
+                let ops = invite_ops(&mut lock(harness.host.core()), n);
+                for op in ops {
+                    harness.executor.submit(op);
+                }
+            }
+        });
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains("no guest instance free"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{log}");
+        assert!(lines[0].contains("call refused"), "{log}");
+        assert_eq!(
+            lock(harness.host.core()).stats().refused_no_instance,
+            100,
+            "each refusal counted"
+        );
+        let busy = {
+            let mut core = lock(harness.host.core());
+            std::iter::from_fn(|| core.poll_transmit())
+                .filter(|t| t.payload.starts_with(b"SIP/2.0 503 "))
+                .count()
+        };
+        assert_eq!(busy, 100, "each call refused 503");
+    }
+
+    #[test]
     fn a_call_its_guest_hung_up_hears_none_of_the_events_queued_before() {
         let wasm = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../target/guests/wasm32-wasip2/release/misbehave.wasm"
         ))
         .expect("the misbehave guest, built with switchyard-guest");
-        let harness = Harness::of("misbehave", &wasm, GuestLimits::default());
+        let harness = Harness::of("misbehave", &wasm, GuestLimits::default(), 10);
         let call = harness.invite();
         harness.await_idle(call);
         let talk = CallEvent::Talk {
@@ -1086,7 +1144,7 @@ mod tests {
         } = harness;
         let executor = Arc::new(executor);
         let held_elsewhere = executor.clone();
-        for op in invite_ops(&mut lock(host.core())) {
+        for op in invite_ops(&mut lock(host.core()), 0) {
             executor.submit(op);
         }
         executor.stop();
@@ -1108,7 +1166,7 @@ mod tests {
         let host = harness.host.clone();
         let core = {
             let mut core = lock(host.core());
-            for op in invite_ops(&mut core) {
+            for op in invite_ops(&mut core, 0) {
                 harness.executor.submit(op);
             }
             core

@@ -11,7 +11,7 @@ use switchyard_control::{
     DispatchFuture, Dispatcher, Fault, Route, ServeOptions, Value, serve_with,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
@@ -20,8 +20,8 @@ use tokio::time::timeout;
 pub const LIMIT: Duration = Duration::from_secs(20);
 
 /// Answers `echo`-style calls with `[interface or "-", function, [params…]]`; `fail` with fault
-/// 504; `slow` after 300 ms; `hang` never; `panic` by panicking; any call whose first param
-/// is `"busy"` with a busy fault.
+/// 504; `slow` after 300 ms; `hang` never; `panic` by panicking; `large` with a string of
+/// [`LARGE`] bytes; any call whose first param is `"busy"` with a busy fault.
 pub struct TestDispatcher;
 
 impl Dispatcher for TestDispatcher {
@@ -38,6 +38,7 @@ impl Dispatcher for TestDispatcher {
                 }
                 "hang" => std::future::pending().await,
                 "panic" => panic!("test dispatcher panics on purpose"),
+                "large" => Ok(Value::from(large_string())),
                 _ => Ok(Value::Array(vec![
                     Value::String(route.interface.unwrap_or_else(|| "-".into())),
                     Value::String(route.function),
@@ -46,6 +47,22 @@ impl Dispatcher for TestDispatcher {
             }
         })
     }
+}
+
+/// The length of the `large` call's answer: far more than a loopback socket's buffers hold.
+pub const LARGE: usize = 8 * 1024 * 1024;
+
+/// What the `large` call answers.
+pub fn large_string() -> String {
+    "x".repeat(LARGE)
+}
+
+/// A connection to `addr` that buffers little of what it is sent, so that the server's
+/// writes soon wait on it.
+pub async fn narrow(addr: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    timeout(LIMIT, socket.connect(addr)).await.unwrap().unwrap()
 }
 
 /// A server on a free port, stopped by [`Server::stop`].

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// Whether a failure is to be warned of now, and how many went unmentioned before it.
 #[derive(Debug)]
-pub(crate) struct Throttle {
+pub struct Throttle {
     interval: Duration,
     last_warned: Option<Instant>,
     /// Failures since the last warning.
@@ -16,7 +16,7 @@ pub(crate) struct Throttle {
 
 impl Throttle {
     /// At most one warning per `interval`; the first failure is warned of at once.
-    pub(crate) fn new(interval: Duration) -> Self {
+    pub fn new(interval: Duration) -> Self {
         Self {
             interval,
             last_warned: None,
@@ -27,7 +27,7 @@ impl Throttle {
     /// A failure at `now`: `Some` with how many failed since the last warning, this one
     /// included, when it is to be warned of; `None` when a warning came less than the
     /// interval ago.
-    pub(crate) fn failed(&mut self, now: Instant) -> Option<u64> {
+    pub fn failed(&mut self, now: Instant) -> Option<u64> {
         self.failed += 1;
         if self
             .last_warned

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
+use switchyard_guest::LogThrottle;
 use tracing::warn;
 
 /// How long a route found is used before it is looked up again. A lookup costs about 10 µs
@@ -14,7 +15,8 @@ use tracing::warn;
 /// being used, within half a minute.
 const ROUTE_TTL: Duration = Duration::from_secs(30);
 
-/// How long "no route" is believed. A missing route is often a passing state (a link that
+/// How long "no route", or a lookup the kernel refuses for what the peer is (`EINVAL` for an
+/// IPv6 link-local peer without its interface, which a caller may put in its SDP), is believed. A missing route is often a passing state (a link that
 /// flaps, IPv6 before the router advertisements at boot): it must not fail calls for long
 /// after the route is back. Remembered at all so that one call's setup, which asks about
 /// each target several times, sees one answer, and a peer that stays unreachable (IPv6 on a
@@ -29,6 +31,9 @@ const MAX_ROUTES: usize = 4096;
 #[derive(Debug, Default)]
 pub(super) struct Routes {
     entries: HashMap<IpAddr, Entry>,
+    /// The lines saying a lookup failed, keyed by its error's kind: peers are the callers'
+    /// choice, and each new one must not add a line.
+    failures_logged: LogThrottle,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -41,8 +46,10 @@ impl Routes {
     /// The local address packets to `peer` leave from at `now`, or none if there is no
     /// route: the answer remembered from an earlier `lookup` for [`ROUTE_TTL`] (a route)
     /// or [`NO_ROUTE_TTL`] (none), else `lookup(peer)`'s, then remembered. A peer found
-    /// without a route is logged when it had one or was not known; a lookup that failed
-    /// otherwise (out of descriptors) is logged, answers none and is not remembered.
+    /// without a route is logged when it had one or was not known. A lookup that failed
+    /// otherwise answers none, and is logged as [`LogThrottle`] lets it; it is remembered
+    /// for [`NO_ROUTE_TTL`] too, unless it failed for want of resources (descriptors,
+    /// buffers, memory).
     pub(super) fn route(
         &mut self,
         now: Instant,
@@ -65,9 +72,14 @@ impl Routes {
             }
             // Out of descriptors or buffers: the route is unknown, not missing, and the next
             // question may find it.
-            Err(e) => {
-                warn!(%peer, "cannot look up the route to peer: {e}");
+            Err(e) if wants_resources(&e) => {
+                self.log_failure(now, peer, &e);
                 return None;
+            }
+            // The same question gets the same refusal.
+            Err(e) => {
+                self.log_failure(now, peer, &e);
+                (None, NO_ROUTE_TTL)
             }
         };
         if known.is_none() && self.entries.len() >= MAX_ROUTES {
@@ -80,6 +92,15 @@ impl Routes {
         self.entries.insert(peer, Entry { route, until });
         route
     }
+
+    /// Logs, as [`LogThrottle`] lets it, that looking up the route to `peer` failed at
+    /// `now` with `error`.
+    fn log_failure(&self, now: Instant, peer: IpAddr, error: &io::Error) {
+        let kind = error.kind().to_string();
+        if let Some(admitted) = self.failures_logged.admit(&kind, now) {
+            warn!(%peer, "cannot look up the route to peer: {error}{admitted}");
+        }
+    }
 }
 
 /// Whether a lookup's `error` says the kernel has no route to the peer, rather than that
@@ -90,6 +111,15 @@ fn says_no_route(error: &io::Error) -> bool {
         io::ErrorKind::NetworkUnreachable
             | io::ErrorKind::HostUnreachable
             | io::ErrorKind::AddrNotAvailable
+    )
+}
+
+/// Whether a lookup's `error` says it lacked resources (descriptors, buffers, memory), which
+/// the next lookup may have.
+fn wants_resources(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
     )
 }
 
@@ -178,6 +208,37 @@ mod tests {
             "asked again at once"
         );
         assert_eq!(calls.get(), 2);
+    }
+
+    #[test]
+    fn a_lookup_the_kernel_refuses_is_remembered_like_no_route_and_logged_once() {
+        let (mut routes, calls, start) = (Routes::default(), Cell::new(0), Instant::now());
+        // What connecting towards fe80::1 without its interface gives.
+        let refused = |_| {
+            calls.set(calls.get() + 1);
+            Err(io::Error::from_raw_os_error(libc::EINVAL))
+        };
+        let peer = ip("fe80::1");
+        let soon = start + NO_ROUTE_TTL - Duration::from_millis(1);
+        let ((), log) = crate::test_log::logged(|| {
+            assert_eq!(routes.route(start, peer, refused), None);
+            assert_eq!(routes.route(soon, peer, refused), None);
+        });
+        assert_eq!(calls.get(), 1, "remembered");
+        assert_eq!(log.matches("cannot look up the route").count(), 1, "{log}");
+        // Peers are the callers' to choose: a new one each time adds no line either.
+        let ((), log) = crate::test_log::logged(|| {
+            for n in 2..100u16 {
+                let other = IpAddr::from([0xfe80, 0, 0, 0, 0, 0, 0, n]);
+                assert_eq!(routes.route(soon, other, refused), None);
+            }
+        });
+        assert_eq!(log, "");
+        assert_eq!(
+            routes.route(start + NO_ROUTE_TTL, peer, lookup(&calls, Some("fe80::2"))),
+            Some(ip("fe80::2")),
+            "asked again once its time is up"
+        );
     }
 
     #[test]
