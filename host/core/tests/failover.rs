@@ -402,3 +402,74 @@ fn a_target_left_for_silence_that_answers_late_is_hung_up_and_never_reaches_the_
             .any(|e| matches!(e, SipEvent::CallEnded { .. }))
     );
 }
+
+/// The IncomingCall events the callee `n` got.
+fn offers_to(w: &World, n: usize) -> Vec<&switchyard_sip::IncomingCall> {
+    w.callees[n]
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            SipEvent::IncomingCall(call) => Some(call),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The value of the header `name` of `call`'s INVITE.
+fn header<'a>(call: &'a switchyard_sip::IncomingCall, name: &str) -> &'a str {
+    call.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} in {:?}", call.headers))
+}
+
+#[test]
+fn a_target_of_another_family_gets_an_invite_from_our_address_of_that_family() {
+    let mut w = world(&["192.0.2.1:5060", "[2001:db8::1]:5060"], idle());
+    let v6 = w.callee(addr("[2001:db8::1]:5060"), Box::new(|_, _, _| {}));
+    let call = w.core.dial(request()).unwrap();
+    assert!(w.run_until(NEXT_TARGET_AFTER * 2, |w| invites_to(w, v6) == 1));
+    let invite = offers_to(&w, v6)[0];
+    assert!(header(invite, "Via").contains("[::1]:5060"), "{invite:?}");
+    assert!(header(invite, "Contact").contains("[::1]"), "{invite:?}");
+    let offer = invite.offer.as_ref().expect("an offer");
+    let rtp = offer.sole_stream().expect("one audio stream").connection;
+    assert_eq!(rtp.ip(), addr("[::1]:0").ip(), "the offer's c= is IPv6");
+    assert_eq!(
+        w.open_ports.load(Ordering::Relaxed),
+        1,
+        "the IPv4 port was released for the IPv6 one"
+    );
+    assert!(failures(&w.events_of(call)).is_empty());
+}
+
+#[test]
+fn early_media_of_a_target_left_for_one_of_another_family_ends_with_its_leg() {
+    let mut w = world(&["192.0.2.1:5060", "[2001:db8::1]:5060"], idle());
+    w.callee(
+        addr("192.0.2.1:5060"),
+        rejecting(503, "Service Unavailable", true),
+    );
+    let v6 = w.callee(addr("[2001:db8::1]:5060"), Box::new(|_, _, _| {}));
+    let call = w.core.dial(request()).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| invites_to(w, v6) == 1));
+    let ops: Vec<_> = w
+        .media
+        .iter()
+        .filter_map(|op| match op {
+            MediaOp::AddLeg { leg, .. } if *leg == call.leg() => Some("add"),
+            MediaOp::RemoveLeg { leg, .. } if *leg == call.leg() => Some("remove"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        ["add", "remove"],
+        "the IPv4 leg of the early media is gone"
+    );
+    let offer = offers_to(&w, v6)[0].offer.as_ref().expect("an offer");
+    let rtp = offer.sole_stream().expect("one audio stream").connection;
+    assert!(rtp.is_ipv6(), "{rtp}");
+    assert!(failures(&w.events_of(call)).is_empty());
+}

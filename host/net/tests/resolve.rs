@@ -58,9 +58,15 @@ fn zone() -> Zone {
                 .collect(),
         ),
         (("plain.test", RecordType::AAAA), vec![aaaa("2001:db8::30")]),
+        (
+            ("tcponly.test", RecordType::NAPTR),
+            vec![naptr(10, "SIP+D2T", "_sip._tcp.tcponly.test")],
+        ),
+        (("tcponly.test", RecordType::A), vec![a("203.0.113.5")]),
     ]
     .into_iter()
     .map(|((n, t), data)| ((n.to_owned(), t), data))
+    .chain(sites(srv, a, aaaa))
     .chain((0..10).map(|n| {
         let addresses = (1..=10)
             .map(|i| a(&format!("192.0.2.{}", 10 * n + i)))
@@ -68,6 +74,43 @@ fn zone() -> Zone {
         ((format!("h{n}.wide.test"), RecordType::A), addresses)
     }))
     .collect()
+}
+
+/// `sites.test`: four primary hosts (SRV priority 10) of an IPv4 and an IPv6 address each,
+/// and a backup (priority 20) of an IPv4 address only.
+fn sites(
+    srv: impl Fn(u16, u16, &str) -> RData,
+    a: impl Fn(&str) -> RData,
+    aaaa: impl Fn(&str) -> RData,
+) -> Vec<((String, RecordType), Vec<RData>)> {
+    let primaries = (1..=4).map(|n| format!("a{n}.sites.test"));
+    let mut records: Vec<_> = primaries
+        .clone()
+        .enumerate()
+        .flat_map(|(n, host)| {
+            [
+                (
+                    (host.clone(), RecordType::A),
+                    vec![a(&format!("192.0.2.4{n}"))],
+                ),
+                (
+                    (host, RecordType::AAAA),
+                    vec![aaaa(&format!("2001:db8::4{n}"))],
+                ),
+            ]
+        })
+        .collect();
+    let mut services: Vec<_> = primaries.map(|host| srv(10, 5060, &host)).collect();
+    services.push(srv(20, 5060, "backup.sites.test"));
+    records.push((
+        ("_sip._udp.sites.test".to_owned(), RecordType::SRV),
+        services,
+    ));
+    records.push((
+        ("backup.sites.test".to_owned(), RecordType::A),
+        vec![a("198.51.100.20")],
+    ));
+    records
 }
 
 fn target(transport: Transport, addr: &str) -> Target {
@@ -153,6 +196,13 @@ async fn without_srv_the_addresses_are_used_on_5060_over_udp() {
             target(Transport::Udp, "[2001:db8::30]:5060"),
         ]
     );
+}
+
+#[tokio::test]
+async fn without_srv_the_addresses_use_the_transport_naptr_chose() {
+    let (resolver, _server) = resolver();
+    let targets = resolve(&resolver, "sip:tcponly.test").await.unwrap();
+    assert_eq!(targets, [target(Transport::Tcp, "203.0.113.5:5060")]);
 }
 
 #[tokio::test]
@@ -272,7 +322,7 @@ async fn within_a_time_the_targets_found_by_then_are_the_answer() {
     let resolver = Resolver::with_name_server(server.addr(), 1).unwrap();
     let started = tokio::time::Instant::now();
     let targets = resolver
-        .resolve_within("sip:naptr.test", 8, Duration::from_secs(2))
+        .resolve_within("sip:naptr.test", 8, Duration::from_secs(2), |_| true)
         .await
         .unwrap();
     assert_eq!(targets, [target(Transport::Tcp, "192.0.2.10:5070")]);
@@ -280,7 +330,12 @@ async fn within_a_time_the_targets_found_by_then_are_the_answer() {
     assert!(took < Duration::from_secs(3), "{took:?}");
     // Nothing found by then is the error.
     let result = resolver
-        .resolve_within("sip:b.naptr.test:5060", 8, Duration::from_millis(300))
+        .resolve_within(
+            "sip:b.naptr.test:5060",
+            8,
+            Duration::from_millis(300),
+            |_| true,
+        )
         .await;
     assert!(matches!(result, Err(ResolveError::Dns(_))), "{result:?}");
 }
@@ -289,7 +344,7 @@ async fn within_a_time_the_targets_found_by_then_are_the_answer() {
 async fn the_lookups_stop_once_the_targets_wanted_are_found() {
     let (resolver, server) = resolver();
     let targets = resolver
-        .resolve_within("sip:wide.test", 8, Duration::from_secs(10))
+        .resolve_within("sip:wide.test", 8, Duration::from_secs(10), |_| true)
         .await
         .unwrap();
     assert_eq!(targets.len(), 8);
@@ -303,5 +358,22 @@ async fn the_lookups_stop_once_the_targets_wanted_are_found() {
         hosts.len(),
         1,
         "the first host's ten addresses were enough: {hosts:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_the_targets_the_host_can_use_count_towards_those_wanted() {
+    let (resolver, _server) = resolver();
+    let ipv4_only = |ip: std::net::IpAddr| ip.is_ipv4();
+    let targets = resolver
+        .resolve_within("sip:sites.test", 8, Duration::from_secs(10), ipv4_only)
+        .await
+        .unwrap();
+    let usable: Vec<_> = targets.iter().filter(|t| ipv4_only(t.addr.ip())).collect();
+    assert_eq!(usable.len(), 5, "{targets:?}");
+    assert_eq!(
+        usable.last().map(|t| t.addr),
+        Some("198.51.100.20:5060".parse().unwrap()),
+        "the backup site comes after the four primaries: {targets:?}"
     );
 }

@@ -195,8 +195,12 @@ impl Signaling {
             // panics (a bug): a call never told stays placed, holding a `max_dialing` slot.
             let lookup = tokio::spawn({
                 let uri = uri.clone();
+                let core = core.clone();
                 async move {
-                    let resolved = resolver.resolve_within(&uri, MAX_TARGETS, RESOLVE_TIMEOUT);
+                    // Only targets the host can reach count: the core passes over the others.
+                    let reaches = |ip| lock(&core).reaches(ip);
+                    let resolved =
+                        resolver.resolve_within(&uri, MAX_TARGETS, RESOLVE_TIMEOUT, reaches);
                     tokio::time::timeout(RESOLVE_TIMEOUT + RESOLVE_GRACE, resolved).await
                 }
             });

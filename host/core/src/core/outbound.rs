@@ -2,7 +2,7 @@
 //! outbound one (B2BUA), with their progress, answer and failure.
 
 use std::collections::BTreeSet;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Instant;
 use switchyard_media::{
     Codec, LegParams, MediaDirection, OpusParams, RtcpPath, SUPPORTED_ENCODINGS,
@@ -34,6 +34,14 @@ pub(crate) struct PendingDial {
     /// Its guest's timers pending, which the call keeps once it has a SIP
     /// call, and which end with it if it fails first.
     pub(super) timers: BTreeSet<TimerId>,
+}
+
+/// Our end of a placed call's INVITE: the SIP address its Via and Contact name, the RTP
+/// port reserved for it, and our offer naming that port.
+struct LocalEnd {
+    sip: SocketAddr,
+    rtp: SocketAddr,
+    offer: String,
 }
 
 /// Why a call being placed ended before or instead of being answered.
@@ -112,8 +120,10 @@ impl CallCore {
     /// (RFC 3263 §4), or not (`Err` says why). The INVITE goes to the first;
     /// while one fails as a next hop (no response at all, or 503) a new INVITE
     /// goes to the next, at most [`MAX_TARGETS`](crate::MAX_TARGETS) in all,
-    /// passing over those our offer's address cannot reach (another address
-    /// family); the call fails as the last one did. `Err` or no target fails
+    /// passing over those the host has no route to, or no RTP of their address
+    /// family for; one another local address reaches (another family, another
+    /// interface) gets an INVITE from there, with an offer of its own. The call
+    /// fails as the last target did. `Err` or no target fails
     /// the call with 478. Stale answers (the call was hung up meanwhile) are
     /// ignored.
     pub fn resolved(
@@ -144,6 +154,12 @@ impl CallCore {
         if let Err(failure) = outcome {
             self.pending_failed(now, call, pending, failure);
         }
+    }
+
+    /// Whether the host has a route to `peer` ([`Network::reaches`](crate::Network::reaches)):
+    /// a placed call's target it has none to is passed over.
+    pub fn reaches(&mut self, peer: IpAddr) -> bool {
+        self.network.reaches(peer)
     }
 
     /// Calls being placed: resolving their target, or waiting for an answer.
@@ -197,12 +213,8 @@ impl CallCore {
         (transport, destination): Target,
         left: std::vec::IntoIter<Target>,
     ) -> Result<(), Failure> {
-        let local_ip = self.network.local_ip_for(destination.ip());
-        let port = self
-            .network
-            .open_rtp(call.leg(), local_ip)
-            .map_err(|e| Failure::new(503, format!("No RTP port: {e}")))?;
-        let offer = our_offer(SocketAddr::new(local_ip, port), call.0);
+        let LocalEnd { sip, rtp, offer } = self.open_local_end(call, destination)?;
+        let local_ip = sip.ip();
         let request = &pending.request;
         let from = if request.from.is_empty() {
             format!("<sip:{}@{}>", self.config.dial_user, host(local_ip))
@@ -227,7 +239,7 @@ impl CallCore {
                 .collect(),
             destination,
             transport,
-            local: SocketAddr::new(local_ip, self.network.sip_port_for(local_ip)),
+            local: sip,
             sdp_offer: offer.clone(),
             credentials: request.credentials.clone(),
             max_forwards: pending
@@ -244,8 +256,7 @@ impl CallCore {
             }
         };
         let failover = Failover::new(outgoing, left);
-        let local_rtp = SocketAddr::new(local_ip, port);
-        self.file_placed_call(now, call, key, local_rtp, offer, failover, pending);
+        self.file_placed_call(now, call, key, rtp, offer, failover, pending);
         let ring_timer = self
             .timers
             .schedule(now + self.config.ring_timeout, TimerKind::RingTimeout(call));
@@ -254,6 +265,57 @@ impl CallCore {
         }
         self.watch_target(now, call);
         self.drain_sip(now);
+        Ok(())
+    }
+
+    /// Our end of the placed call `call` towards `destination`: the local address that
+    /// reaches it, with our SIP port there and an RTP port reserved there, and our offer
+    /// naming that port.
+    fn open_local_end(
+        &mut self,
+        call: CallId,
+        destination: SocketAddr,
+    ) -> Result<LocalEnd, Failure> {
+        let local_ip = self.network.local_ip_for(destination.ip());
+        let port = self
+            .network
+            .open_rtp(call.leg(), local_ip)
+            .map_err(|e| Failure::new(503, format!("No RTP port: {e}")))?;
+        let rtp = SocketAddr::new(local_ip, port);
+        Ok(LocalEnd {
+            sip: SocketAddr::new(local_ip, self.network.sip_port_for(local_ip)),
+            rtp,
+            offer: our_offer(rtp, call.0),
+        })
+    }
+
+    /// Moves the placed call `call` to the local address that reaches the next target of
+    /// `invite`, another than its current one (another family, another interface): the RTP
+    /// port reserved (or the leg started) on the current one is released, and `invite` gets
+    /// the new one's Via and Contact and an offer naming a port reserved there.
+    fn move_local_end(&mut self, call: CallId, invite: &mut OutgoingCall) -> Result<(), Failure> {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return Ok(());
+        };
+        let worker = state.worker.take();
+        // Until a port is reserved on the new address, the call holds none.
+        state.local_sdp = None;
+        state.local_rtp = None;
+        match worker {
+            Some(worker) => self.media(MediaOp::RemoveLeg {
+                worker,
+                leg: call.leg(),
+            }),
+            None => self.network.close_rtp(call.leg()),
+        }
+        let LocalEnd { sip, rtp, offer } = self.open_local_end(call, invite.destination)?;
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.local_ip = sip.ip();
+            state.local_rtp = Some(rtp);
+            state.local_sdp = Some(offer.clone());
+        }
+        invite.local = sip;
+        invite.sdp_offer = offer;
         Ok(())
     }
 
@@ -446,8 +508,11 @@ impl CallCore {
     }
 
     /// Sends a new INVITE of the placed call `call`, still dialing, to its next
-    /// target (RFC 3263 §4.3: a new transaction, the same offer); false if none
-    /// is left. Early media of the failed target stops until the new one's.
+    /// target (RFC 3263 §4.3: a new transaction, the same offer, or a new one when
+    /// another local address reaches the target); false if none is left. A call
+    /// that cannot move to that address (no RTP port free there) fails instead,
+    /// and counts as handled. Early media of the failed target stops until the
+    /// new one's.
     fn try_next_target(&mut self, now: Instant, call: CallId) -> bool {
         let Some(state) = self.calls.get_mut(&call) else {
             return false;
@@ -459,12 +524,20 @@ impl CallCore {
             return false;
         };
         let (network, local_ip) = (&mut self.network, state.local_ip);
-        // Our offer, Via and Contact name `local_ip`: a target another local
-        // address reaches (another family, another interface) cannot use them.
-        let Some(invite) = failover.next(|ip| network.local_ip_for(ip) == local_ip) else {
+        // A target another local address reaches needs our RTP there, of its family.
+        let Some(mut invite) = failover
+            .next(|ip| network.local_ip_for(ip) == local_ip || network.media_ip_for(ip).is_some())
+        else {
             return false;
         };
         let destination = invite.destination;
+        if self.network.local_ip_for(destination.ip()) != local_ip
+            && let Err(failure) = self.move_local_end(call, &mut invite)
+        {
+            let linked = self.calls.get(&call).and_then(|c| c.linked);
+            self.placed_call_failed(now, call, linked, None, failure);
+            return true;
+        }
         let key = match self.endpoint.invite(now, invite) {
             Ok(key) => key,
             Err(e) => {
@@ -473,6 +546,9 @@ impl CallCore {
             }
         };
         tracing::info!(%call, to = %destination, "trying the next target");
+        let Some(state) = self.calls.get_mut(&call) else {
+            return false;
+        };
         state.key = key;
         self.by_key.insert(key, call);
         if state.session.take().is_some()
@@ -755,10 +831,10 @@ fn offered_formats() -> Vec<sdp::Format> {
 }
 
 /// An address as the host part of a SIP URI (IPv6 in brackets, RFC 3261 §25.1).
-fn host(ip: std::net::IpAddr) -> String {
+fn host(ip: IpAddr) -> String {
     match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
     }
 }
 

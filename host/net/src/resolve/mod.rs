@@ -141,7 +141,8 @@ impl Resolver {
     /// address is used as is; a host with a port is looked up as A/AAAA; otherwise NAPTR
     /// records pick the transports, SRV records the hosts and ports (by priority, then at
     /// random by weight), and A/AAAA records the addresses, falling back to SRV for UDP and
-    /// TCP without NAPTR, then to A/AAAA on port 5060 over UDP without SRV. A `maddr`
+    /// TCP without NAPTR, then to A/AAAA on port 5060 without SRV (over the transport the NAPTR
+    /// records chose, else UDP). A `maddr`
     /// parameter replaces the host. A lookup that fails counts as one that found nothing, so
     /// that the other names are still tried; if nothing is found at all, the first failure is
     /// the error. Never an empty list, and at most [`MAX_RESOLVED`] targets: the lookups
@@ -150,23 +151,29 @@ impl Resolver {
         let bounds = Bounds {
             wanted: MAX_RESOLVED,
             deadline: None,
+            usable: &|_| true,
         };
         self.resolve_bounded(uri, bounds).await
     }
 
-    /// As [`Resolver::resolve`], but the lookups stop once `wanted` targets (at most
-    /// [`MAX_RESOLVED`]) are found, and after `time` the targets found by then are the
-    /// answer: a name whose servers do not answer costs one lookup's wait, not the targets
-    /// other names gave. Nothing found by then is a [`ResolveError::Dns`] saying so.
+    /// As [`Resolver::resolve`], but the lookups stop once `wanted` targets whose address
+    /// `usable` accepts are found (the host can reach them), and after `time` the targets
+    /// found by then are the answer: a name whose servers do not answer costs one lookup's
+    /// wait, not the targets other names gave. The targets `usable` refuses are kept in
+    /// their place, but do not count; the list ends at the `wanted`-th usable one, and has
+    /// at most [`MAX_RESOLVED`] in all. Nothing found by then is a [`ResolveError::Dns`]
+    /// saying so.
     pub async fn resolve_within(
         &self,
         uri: &str,
         wanted: usize,
         time: Duration,
+        usable: impl Fn(IpAddr) -> bool + Sync,
     ) -> Result<Vec<Target>, ResolveError> {
         let bounds = Bounds {
             wanted: wanted.min(MAX_RESOLVED),
             deadline: Some(Instant::now() + time),
+            usable: &usable,
         };
         self.resolve_bounded(uri, bounds).await
     }
@@ -174,14 +181,14 @@ impl Resolver {
     async fn resolve_bounded(
         &self,
         uri: &str,
-        bounds: Bounds,
+        bounds: Bounds<'_>,
     ) -> Result<Vec<Target>, ResolveError> {
         let destination = uri::parse(uri)?;
         let mut failures = Failures::default();
         let mut targets = self
             .follow(select::plan(&destination), bounds, &mut failures)
             .await;
-        targets.truncate(bounds.wanted);
+        bounds.cut(&mut targets);
         if targets.is_empty() {
             return Err(failures
                 .first
@@ -192,7 +199,7 @@ impl Resolver {
 
     /// The targets `plan` leads to within `bounds`, with the failed lookups skipped and noted
     /// in `failures`.
-    async fn follow(&self, plan: Plan, bounds: Bounds, failures: &mut Failures) -> Vec<Target> {
+    async fn follow(&self, plan: Plan, bounds: Bounds<'_>, failures: &mut Failures) -> Vec<Target> {
         let (naptr, srv, fallback) = match plan {
             Plan::Literal(target) => return vec![target],
             Plan::Addresses {
@@ -209,16 +216,22 @@ impl Resolver {
                 fallback,
             } => (naptr, srv, fallback),
         };
-        let mut services = match naptr {
+        let naptr_services = match naptr {
             Some(name) => {
                 let found = bounds.within(self.naptr(&name)).await;
                 select::naptr_services(&failures.skip(&name, found))
             }
             None => Vec::new(),
         };
-        if services.is_empty() {
-            services = srv;
-        }
+        let fallback = match naptr_services.first() {
+            Some(&(chosen, _)) => fallback.over(chosen),
+            None => *fallback,
+        };
+        let services = if naptr_services.is_empty() {
+            srv
+        } else {
+            naptr_services
+        };
         let mut found_srv = false;
         let mut targets = Vec::new();
         'services: for (transport, name) in services {
@@ -237,7 +250,7 @@ impl Resolver {
                 }
                 let found = bounds.within(self.addresses(&record.target, record.port, transport));
                 targets.extend(failures.skip(&record.target, found.await));
-                if targets.len() >= bounds.wanted {
+                if bounds.enough(&targets) {
                     break 'services;
                 }
             }
@@ -245,7 +258,7 @@ impl Resolver {
         if found_srv || bounds.passed() {
             targets
         } else {
-            Box::pin(self.follow(*fallback, bounds, failures)).await
+            Box::pin(self.follow(fallback, bounds, failures)).await
         }
     }
 
@@ -317,13 +330,39 @@ impl Resolver {
 }
 
 /// How many targets one resolution looks for, and by when.
-#[derive(Debug, Clone, Copy)]
-struct Bounds {
+#[derive(Clone, Copy)]
+struct Bounds<'a> {
+    /// How many usable targets.
     wanted: usize,
     deadline: Option<Instant>,
+    /// Whether a target's address counts as usable.
+    usable: &'a (dyn Fn(IpAddr) -> bool + Sync),
 }
 
-impl Bounds {
+impl Bounds<'_> {
+    /// Whether `targets` hold the usable targets wanted, or as many targets as any resolution
+    /// gives.
+    fn enough(&self, targets: &[Target]) -> bool {
+        let usable = targets
+            .iter()
+            .filter(|t| (self.usable)(t.addr.ip()))
+            .count();
+        targets.len() >= MAX_RESOLVED || usable >= self.wanted
+    }
+
+    /// Cuts `targets` after the last usable one wanted, and to [`MAX_RESOLVED`].
+    fn cut(&self, targets: &mut Vec<Target>) {
+        let mut usable = 0;
+        let end = targets
+            .iter()
+            .position(|target| {
+                usable += usize::from((self.usable)(target.addr.ip()));
+                usable >= self.wanted
+            })
+            .map_or(targets.len(), |last| last + 1);
+        targets.truncate(end.min(MAX_RESOLVED));
+    }
+
     /// Whether the deadline has passed: no lookup is started any more.
     fn passed(&self) -> bool {
         self.deadline

@@ -47,12 +47,29 @@ pub(crate) enum Plan {
         transport: Transport,
     },
     /// NAPTR records of `naptr` if set; if they give no usable service, SRV records of each
-    /// `srv` name in turn; if there are none, A/AAAA records as in `fallback`.
+    /// `srv` name in turn; if there are none, A/AAAA records as in `fallback`, over the
+    /// transport of the first usable NAPTR service if there was one ([`Plan::over`]).
     Discover {
         naptr: Option<String>,
         srv: Vec<(Transport, String)>,
         fallback: Box<Plan>,
     },
+}
+
+impl Plan {
+    /// The plan with its addresses contacted over `chosen`: §4.2 has the A/AAAA records of a
+    /// name without SRV records used with "the transport protocol determined previously",
+    /// the one its NAPTR records chose.
+    pub(crate) fn over(self, chosen: Transport) -> Plan {
+        match self {
+            Plan::Addresses { name, port, .. } => Plan::Addresses {
+                name,
+                port,
+                transport: chosen,
+            },
+            other => other,
+        }
+    }
 }
 
 /// RFC 3263 §4.1 and §4.2 for `destination`: an IP address needs no DNS (port 5060, UDP

@@ -426,7 +426,8 @@ fn in_range<T: PartialOrd + fmt::Display>(
     Err((key, format!("must be {} to {}", range.start(), range.end())))
 }
 
-/// `sip.outbound_proxy`, `proxy`: a SIP URI whose host resolves; the error says why not.
+/// `sip.outbound_proxy`, `proxy`: a SIP URI a call can be placed through, with the `lr`
+/// parameter; the error says why not.
 fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
     let scheme = proxy
         .split_once(':')
@@ -443,7 +444,30 @@ fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
         ));
     }
     switchyard_net::check_routable(proxy)
-        .map_err(|e| format!("no call could be placed through {proxy:?}: {e}"))
+        .map_err(|e| format!("no call could be placed through {proxy:?}: {e}"))?;
+    // RFC 3261 §8.1.2, §12.2.1.1: a proxy without `lr` is a strict router (RFC 2543), which
+    // needs the Request-URI to name it and the target in the last Route; the INVITE names
+    // the target and routes loosely through the proxy.
+    if !has_lr(proxy) {
+        return Err(format!(
+            "{proxy:?} has no ;lr parameter: strict routers (RFC 2543) are not supported; \
+             add ;lr for a proxy that routes loosely (RFC 3261 §19.1.1)"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the SIP URI `uri` has the `lr` parameter (RFC 3261 §19.1.1), valued or not.
+fn has_lr(uri: &str) -> bool {
+    let without_headers = uri.split('?').next().unwrap_or(uri);
+    without_headers.split(';').skip(1).any(|param| {
+        param
+            .split('=')
+            .next()
+            .unwrap_or(param)
+            .trim()
+            .eq_ignore_ascii_case("lr")
+    })
 }
 
 /// Checks a call deadline and a memory cap (each if set), `[limits]`' or a

@@ -222,6 +222,12 @@ fn limits_and_delays_are_bounded() {
             "sip.outbound_proxy: no call could be placed through \"sips:proxy.example.com;lr\": TLS is not supported",
         ),
         (
+            "[sip]\noutbound_proxy = \"sip:proxy.example.com\"\n",
+            "sip.outbound_proxy: \"sip:proxy.example.com\" has no ;lr parameter: strict \
+             routers (RFC 2543) are not supported; add ;lr for a proxy that routes loosely \
+             (RFC 3261 §19.1.1)",
+        ),
+        (
             "[sip]\noutbound_proxy = \"sip:proxy.example.com:99999\"\n",
             "sip.outbound_proxy: no call could be placed through \"sip:proxy.example.com:99999\": not a SIP URI with a usable host: sip:proxy.example.com:99999",
         ),
@@ -411,4 +417,25 @@ fn guest_names_are_letters_digits_dashes_and_underscores() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn an_outbound_proxy_must_route_loosely() {
+    for proxy in [
+        "sip:proxy.example.com;lr",
+        "sip:proxy.example.com:5080;transport=tcp;LR",
+        "sip:192.0.2.1;lr=on",
+    ] {
+        let config = parse(&format!("[sip]\noutbound_proxy = \"{proxy}\"\n"))
+            .unwrap_or_else(|e| panic!("{proxy}: {e}"));
+        assert_eq!(config.sip.outbound_proxy.as_deref(), Some(proxy));
+    }
+    let err =
+        parse("[sip]\noutbound_proxy = \"sip:proxy.example.com;transport=tcp\"\n").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("sip.outbound_proxy"), "{err}");
+    assert!(
+        err.message
+            .contains("strict routers (RFC 2543) are not supported"),
+        "{err}"
+    );
 }
