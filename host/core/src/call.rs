@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Instant;
 use switchyard_media::{
-    Codec, IncomingPayloadTypes, LegId, LegParams, MediaDirection, OpusParams, RtcpPath,
+    Codec, IncomingPayloadTypes, LegId, LegParams, MediaDirection, OpusParams, PlayId, RtcpPath,
     SUPPORTED_ENCODINGS, TelephoneEvent,
 };
 use switchyard_sip::CallKey;
@@ -300,6 +300,10 @@ pub(crate) struct Call {
     /// PRACK of its reliable early answer (RFC 3262 §3), which may never come.
     /// Its ACK shows the 2xx went.
     pub(crate) answer_uncounted: bool,
+    /// The number of the prompt list last played to it
+    /// ([`PromptRole::Heard`](switchyard_media::PromptRole::Heard)), or of its last stop of
+    /// them: the end of any other list is not its guest's to hear.
+    pub(crate) heard_play: PlayId,
 }
 
 impl Call {
@@ -331,6 +335,7 @@ impl Call {
             probe_timer: None,
             with_others_since: None,
             answer_uncounted: false,
+            heard_play: PlayId::default(),
         }
     }
 

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchyard_media::{LegId, MediaEvent, SILENCE_DBOV, TalkChange};
+use switchyard_media::{LegId, MediaEvent, PlayId, SILENCE_DBOV, TalkChange};
 use switchyard_sip::{
     CallKey, EndCause, Endpoint, Event as SipEvent, IncomingCall, Transmit, Transport,
 };
@@ -316,7 +316,12 @@ impl CallCore {
     /// Something a media worker reported.
     pub fn handle_media_event(&mut self, now: Instant, event: MediaEvent) {
         let (leg, event) = match event {
-            MediaEvent::PromptDone { leg } => (leg, CallEvent::PromptDone),
+            MediaEvent::PromptDone { leg, play } => {
+                if !self.is_latest_play(call_of(leg), play) {
+                    return;
+                }
+                (leg, CallEvent::PromptDone(play))
+            }
             MediaEvent::Dtmf { leg, digit } => (leg, CallEvent::Dtmf(digit)),
             MediaEvent::Talk { leg, change } => {
                 let (talking, level_dbov) = match change {
@@ -425,6 +430,12 @@ impl CallCore {
 
     /// Whether `call` is up or still being placed (resolving its target included) and not
     /// ending: nothing has hung it up yet.
+    /// Whether `play` is the number of the prompt list last played to `call`, or of its last
+    /// stop: the one list whose end its guest is to hear.
+    fn is_latest_play(&self, call: CallId, play: PlayId) -> bool {
+        self.calls.get(&call).is_some_and(|c| c.heard_play == play)
+    }
+
     fn going_on(&self, call: CallId) -> bool {
         self.dialing.contains_key(&call) || self.calls.get(&call).is_some_and(|c| !c.ending())
     }

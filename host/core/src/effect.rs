@@ -1,7 +1,7 @@
 //! What the core asks the shell to do.
 
 use std::sync::Arc;
-use switchyard_media::{LegId, LegParams, Prompt, PromptRole, RecordingTap, RoomId};
+use switchyard_media::{LegId, LegParams, PlayId, Prompt, PromptRole, RecordingTap, RoomId};
 use switchyard_sip::IncomingCall;
 
 use crate::call::CallId;
@@ -194,6 +194,9 @@ pub enum MediaOp {
         looped: bool,
         /// Who hears them.
         role: PromptRole,
+        /// The number its [`MediaEvent::PromptDone`](switchyard_media::MediaEvent::PromptDone)
+        /// names (of [`PromptRole::Heard`] only: voice prompts end without one).
+        play: PlayId,
     },
     /// Play prompts into a room: all of it hears them.
     Announce {
@@ -327,8 +330,9 @@ pub enum CallEvent {
         /// The reason phrase, or what went wrong.
         reason: String,
     },
-    /// Its prompt list played to the end.
-    PromptDone,
+    /// The prompt list last played to it played to the end: the number it was played as
+    /// (see [`CallCore::hears_event`](crate::CallCore::hears_event)).
+    PromptDone(PlayId),
     /// A key press.
     Dtmf(char),
     /// One of its timers fired.

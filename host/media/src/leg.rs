@@ -16,7 +16,7 @@ use crate::latch::{Latch, Source};
 use crate::opus::OpusParams;
 use crate::packet_pool::PacketPool;
 use crate::packetizer::Packetizer;
-use crate::playback::{Playback, PromptRole};
+use crate::playback::{PlayId, Playback, PromptRole};
 use crate::rate::RateConverter;
 use crate::reception::Reception;
 use crate::reframe::{Gap, Reframer};
@@ -138,7 +138,8 @@ pub(crate) enum Place {
 /// What happened to a leg at a tick, for the worker to report.
 #[derive(Debug, Default)]
 pub(crate) struct TickNotes {
-    pub(crate) prompt_done: bool,
+    /// The list played to it that ended at this tick.
+    pub(crate) prompt_done: Option<PlayId>,
     pub(crate) timed_out: bool,
     /// A key its peer pressed in-band, heard this tick.
     pub(crate) key: Option<char>,
@@ -192,6 +193,8 @@ pub(crate) struct Leg {
     /// What sending keys asks of this tick; valid after `pull`.
     key_step: Option<DtmfStep>,
     playback: Option<Playback>,
+    /// Which list `playback` plays.
+    heard_play: PlayId,
     /// Prompts said in the leg's name (`PromptRole::Said`).
     voice: Option<Playback>,
     /// This tick's `frame` is the voice's, not the leg's input.
@@ -273,6 +276,7 @@ impl Leg {
             keys: DtmfSender::default(),
             key_step: None,
             playback: None,
+            heard_play: PlayId::default(),
             voice: None,
             speaking: false,
             vad: VoiceActivity::default(),
@@ -431,6 +435,13 @@ impl Leg {
         // The conversion's filter still holds the end of the last prompt (and a change of
         // rates since was primed with it): the new one starts from silence.
         converter.reset();
+    }
+
+    /// Plays `prompts` to the leg itself as list `play`, which
+    /// [`TickNotes::prompt_done`] names when it ends.
+    pub(crate) fn play_heard(&mut self, prompts: Vec<Arc<Prompt>>, looped: bool, play: PlayId) {
+        self.play(prompts, looped, PromptRole::Heard);
+        self.heard_play = play;
     }
 
     /// Stops the prompts playing in `role`, if any.
@@ -725,13 +736,14 @@ impl Leg {
         self.gain.apply(&mut self.frame[..len]);
         self.has_overlay = match &mut self.playback {
             Some(playback) => {
-                notes.prompt_done =
-                    playback.fill_at(&mut self.overlay_rate, &mut self.overlay[..len]);
+                if playback.fill_at(&mut self.overlay_rate, &mut self.overlay[..len]) {
+                    notes.prompt_done = Some(self.heard_play);
+                }
                 true
             }
             None => false,
         };
-        if notes.prompt_done {
+        if notes.prompt_done.is_some() {
             self.playback = None;
         }
         // A key sent in-band is heard on top of everything else the leg hears. A leg that does

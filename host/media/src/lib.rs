@@ -109,7 +109,7 @@ pub use leg::{IncomingPayloadTypes, LegId, LegParams};
 pub use limiter::{LIMIT_CEILING, Limiter, RELEASE_DB_PER_FRAME};
 pub use mixer::MixMinus;
 pub use opus::OpusParams;
-pub use playback::PromptRole;
+pub use playback::{PlayId, PromptRole};
 pub use prompt::{Prompt, PromptError};
 pub use recording::{
     MAX_RECORDED_TRACKS, MAX_RECORDING_BYTES, RecordedFrame, RecordedSamples, RecordingId,

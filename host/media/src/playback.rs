@@ -15,6 +15,13 @@ pub enum PromptRole {
     Said,
 }
 
+/// Which list of prompts played to a leg ([`PromptRole::Heard`]) a
+/// [`MediaEvent::PromptDone`](crate::MediaEvent::PromptDone) is of: the number its caller gave
+/// [`Worker::play`](crate::Worker::play), so that the end of a list since replaced or stopped
+/// can be told from the end of the one playing now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PlayId(pub u64);
+
 /// Plays a list of prompts in order, optionally looping.
 #[derive(Debug)]
 pub(crate) struct Playback {

@@ -17,7 +17,7 @@ use crate::leg::{Leg, Legs, Place, Received};
 use crate::mixing::{Announcement, Mixers, RoomTick};
 use crate::output::Output;
 use crate::packet_pool::PacketPool;
-use crate::playback::Playback;
+use crate::playback::{PlayId, Playback};
 use crate::recording::{RecordingId, RecordingTap, Recordings};
 use crate::rtcp::{LegQuality, LegSocket, NtpClock, Refused, ReportKind};
 use crate::shared_encoders::SharedEncoders;
@@ -97,6 +97,8 @@ pub enum MediaEvent {
     PromptDone {
         /// The leg that heard it.
         leg: LegId,
+        /// The number it was played as.
+        play: PlayId,
     },
     /// A key press received as RFC 4733 telephone-events, or as ITU-T Q.23 tones in the audio
     /// of a leg that agreed no `telephone-event` ([`InbandDtmf`](crate::InbandDtmf)),
@@ -640,11 +642,11 @@ impl Worker {
 
     /// Plays `prompts` in order to this leg only, mixed on top of what it hears from its room or
     /// bridge peer, replacing whatever was playing (which then reports nothing). When the list
-    /// ends, [`MediaEvent::PromptDone`] follows; a looped list never ends (unless it has no
-    /// samples at all: then it ends at the next tick).
-    pub fn play(&mut self, leg: LegId, prompts: Vec<Arc<Prompt>>, looped: bool) {
+    /// ends, [`MediaEvent::PromptDone`] follows, naming it `play`; a looped list never ends
+    /// (unless it has no samples at all: then it ends at the next tick).
+    pub fn play(&mut self, leg: LegId, prompts: Vec<Arc<Prompt>>, looped: bool, play: PlayId) {
         if let Some(state) = self.legs.get_mut(&leg) {
-            state.play(prompts, looped, PromptRole::Heard);
+            state.play_heard(prompts, looped, play);
         }
     }
 
@@ -934,8 +936,9 @@ impl Worker {
         self.set_rates();
         for (&id, leg) in &mut self.legs {
             let notes = leg.pull(deadline, self.config.rtp_timeout);
-            if notes.prompt_done {
-                self.events.push_back(MediaEvent::PromptDone { leg: id });
+            if let Some(play) = notes.prompt_done {
+                self.events
+                    .push_back(MediaEvent::PromptDone { leg: id, play });
             }
             if notes.timed_out {
                 self.events.push_back(MediaEvent::RtpTimeout { leg: id });

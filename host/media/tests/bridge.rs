@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use switchyard_media::{
-    Codec, FRAME_LEN, LegId, MediaEvent, MediaTransmit, Prompt, RoomId, Worker,
+    Codec, FRAME_LEN, LegId, MediaEvent, MediaTransmit, PlayId, Prompt, RoomId, Worker,
 };
 
 const A: LegId = LegId(1);
@@ -139,7 +139,7 @@ fn prompt_on_a_bridged_leg_plays_over_the_peer() {
     let mut peer_b = TonePeer::new(B, Codec::Pcmu, 1000.0);
     // One second: 50 frames.
     let prompt = Prompt::from_pcm(tone(300.0, 5000.0, 0, 8000));
-    worker.play(A, vec![Arc::new(prompt)], false);
+    worker.play(A, vec![Arc::new(prompt)], false, PlayId(1));
     let mut heard_a = Vec::new();
     for _ in 0..50 {
         peer_b.send(&mut worker, LEAD);
@@ -159,7 +159,10 @@ fn prompt_on_a_bridged_leg_plays_over_the_peer() {
     );
     assert_eq!(
         events(&mut worker),
-        vec![MediaEvent::PromptDone { leg: A }],
+        vec![MediaEvent::PromptDone {
+            leg: A,
+            play: PlayId(1)
+        }],
         "the prompt ends once, on its 50th frame"
     );
     let stats = worker.stats();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use switchyard_media::g711::{decode_ulaw, encode_ulaw};
-use switchyard_media::{Codec, LegId, Prompt, RoomId, Worker};
+use switchyard_media::{Codec, LegId, PlayId, Prompt, RoomId, Worker};
 
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
@@ -50,6 +50,7 @@ fn a_deaf_leg_hears_only_its_prompt_until_it_leaves() {
         A,
         vec![Arc::new(Prompt::from_pcm(vec![1000; 160 * 40]))],
         false,
+        PlayId(1),
     );
     let [a, b] = run(&mut worker, &mut peers, 20);
     let prompt = decode_ulaw(encode_ulaw(1000));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use switchyard_media::g711::{decode_ulaw, encode_ulaw};
 use switchyard_media::{
-    Codec, DetachedLeg, FRAME_LEN, LegId, MediaEvent, MediaTransmit, Prompt, Worker,
+    Codec, DetachedLeg, FRAME_LEN, LegId, MediaEvent, MediaTransmit, PlayId, Prompt, Worker,
 };
 
 // The shell sends a detached leg from one worker's task to another's.
@@ -43,7 +43,12 @@ fn a_leg_moved_mid_prompt_carries_on_where_it_was() {
     let (mut a, mut b, t0) = two_workers(&[(L, Codec::Pcmu)], &[]);
     // 6640 samples: the last one falls in the 42nd frame.
     let prompt = tone(300.0, 5000.0, 0, 6640);
-    a.play(L, vec![Arc::new(Prompt::from_pcm(prompt.clone()))], false);
+    a.play(
+        L,
+        vec![Arc::new(Prompt::from_pcm(prompt.clone()))],
+        false,
+        PlayId(1),
+    );
     let mut sent = run_until(&mut a, t0 + ms(180));
     assert_eq!(sent.len(), 10, "ten frames on A");
     // B has run up to the handover too: its next tick is at 187 ms, A's would be at 200 ms.
@@ -58,7 +63,14 @@ fn a_leg_moved_mid_prompt_carries_on_where_it_was() {
     for k in 0..40 {
         sent.extend(tick(&mut b));
         for event in events(&mut b) {
-            assert_eq!(event, MediaEvent::PromptDone { leg: L }, "only PromptDone");
+            assert_eq!(
+                event,
+                MediaEvent::PromptDone {
+                    leg: L,
+                    play: PlayId(1)
+                },
+                "only PromptDone"
+            );
             done_at.push(k);
         }
     }

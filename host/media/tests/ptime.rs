@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use rtp_rs::RtpReader;
 use switchyard_media::{
-    Codec, Encoder, FRAME_LEN, LegId, LegParams, MediaTransmit, PACKET_TIME, Prompt, Worker,
+    Codec, Encoder, FRAME_LEN, LegId, LegParams, MediaTransmit, PACKET_TIME, PlayId, Prompt, Worker,
 };
 
 const A: LegId = LegId(1);
@@ -30,7 +30,12 @@ fn alone_at(ptime_ms: u32) -> (Worker, Vec<i16>) {
     let mut worker = Worker::new(Default::default(), start, 7);
     worker.add_leg(start, A, with_ptime(Codec::Pcmu, A, ptime_ms));
     let prompt = tone(440.0, 5000.0, 0, 8000);
-    worker.play(A, vec![Arc::new(Prompt::from_pcm(prompt.clone()))], false);
+    worker.play(
+        A,
+        vec![Arc::new(Prompt::from_pcm(prompt.clone()))],
+        false,
+        PlayId(1),
+    );
     (worker, prompt)
 }
 
@@ -278,6 +283,7 @@ fn gathered_payload_carries_over_a_handover() {
         A,
         vec![Arc::new(Prompt::from_pcm(tone(440.0, 5000.0, 0, 8000)))],
         false,
+        PlayId(1),
     );
     let mut sent = run(&mut from, 3);
     // The new worker has run up to the handover too: next tick at 67 ms, the old one's at 60.

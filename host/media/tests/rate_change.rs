@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use switchyard_media::{Codec, LegId, MediaDirection, Prompt, RoomId, Worker};
+use switchyard_media::{Codec, LegId, MediaDirection, PlayId, Prompt, RoomId, Worker};
 
 const TALKER: LegId = LegId(1);
 /// Two listeners: while the room is narrowband, the second is sent what the first's encoder
@@ -282,7 +282,7 @@ fn a_prompt_starts_from_silence_not_from_the_end_of_the_last() {
     let mut worker = worker_at(start, 9, &[(A, Codec::Pcmu), (B, Codec::G722)]);
     let mut a = Listener::new(A, Codec::Pcmu);
     let prompt = |freq| vec![Arc::new(Prompt::from_pcm(tone(freq, 6000.0, 0, 8000)))];
-    worker.play(A, prompt(GHOST), true);
+    worker.play(A, prompt(GHOST), true, PlayId(1));
     for _ in 0..10 {
         a.take(&tick(&mut worker));
     }
@@ -300,7 +300,7 @@ fn a_prompt_starts_from_silence_not_from_the_end_of_the_last() {
     for _ in 0..5 {
         a.take(&tick(&mut worker));
     }
-    worker.play(A, prompt(TONE), false);
+    worker.play(A, prompt(TONE), false, PlayId(1));
     a.take(&tick(&mut worker));
     let after = &a.heard[a.heard.len() - FRAME..];
     let ghost = goertzel(after, GHOST, 8000.0);

@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use rtp_rs::RtpReader;
 use switchyard_media::{
     Codec, FRAME_LEN, IncomingPayloadTypes, LegId, LegParams, MAX_CATCH_UP_TICKS,
-    MAX_KEYS_PER_SECOND, MediaDirection, MediaEvent, Prompt, RoomId, RtcpPath, TelephoneEvent,
-    Worker, WorkerConfig,
+    MAX_KEYS_PER_SECOND, MediaDirection, MediaEvent, PlayId, Prompt, RoomId, RtcpPath,
+    TelephoneEvent, Worker, WorkerConfig,
 };
 
 const A: LegId = LegId(1);
@@ -125,6 +125,7 @@ fn prompts_play_to_completion_then_report_done() {
         A,
         vec![prompt_of(4000, 1000), prompt_of(2640, -2000)],
         false,
+        PlayId(1),
     );
     let mut heard = Vec::new();
     for i in 0..42 {
@@ -133,7 +134,13 @@ fn prompts_play_to_completion_then_report_done() {
         if i < 41 {
             assert!(done.is_empty(), "tick {i}: {done:?}");
         } else {
-            assert_eq!(done, vec![MediaEvent::PromptDone { leg: A }]);
+            assert_eq!(
+                done,
+                vec![MediaEvent::PromptDone {
+                    leg: A,
+                    play: PlayId(1)
+                }]
+            );
         }
     }
     let q = |x: i16| switchyard_media::g711::decode_ulaw(switchyard_media::g711::encode_ulaw(x));
@@ -142,6 +149,29 @@ fn prompts_play_to_completion_then_report_done() {
     assert!(heard[6640..].iter().all(|&s| s == 0));
     tick(&mut worker);
     assert!(events(&mut worker).is_empty());
+}
+
+#[test]
+fn prompt_done_names_the_list_that_ended_not_the_one_it_replaced() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    worker.play(A, vec![prompt_of(8000, 1000)], false, PlayId(1));
+    for _ in 0..5 {
+        tick(&mut worker);
+    }
+    // Two frames' worth: it ends at the second tick after it replaced the first list.
+    worker.play(A, vec![prompt_of(2 * FRAME_LEN, -1000)], false, PlayId(2));
+    let mut done = Vec::new();
+    for _ in 0..60 {
+        tick(&mut worker);
+        done.extend(events(&mut worker));
+    }
+    assert_eq!(
+        done,
+        vec![MediaEvent::PromptDone {
+            leg: A,
+            play: PlayId(2)
+        }]
+    );
 }
 
 #[test]
@@ -155,6 +185,7 @@ fn prompt_is_mixed_on_top_of_the_room() {
         A,
         vec![Arc::new(Prompt::from_pcm(tone(300.0, 5000.0, 0, 8000)))],
         false,
+        PlayId(1),
     );
     let mut heard = Vec::new();
     for _ in 0..50 {
@@ -172,7 +203,12 @@ fn prompt_is_mixed_on_top_of_the_room() {
 #[test]
 fn looped_prompt_never_ends_until_stopped() {
     let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
-    worker.play(A, vec![prompt_of(100, 500), prompt_of(30, -500)], true);
+    worker.play(
+        A,
+        vec![prompt_of(100, 500), prompt_of(30, -500)],
+        true,
+        PlayId(1),
+    );
     for _ in 0..500 {
         tick(&mut worker);
     }

@@ -83,7 +83,7 @@ pub fn event(event: CallEvent) -> Event {
         }),
         CallEvent::Answered => Event::Answered,
         CallEvent::Failed { code, reason } => Event::Failed(CallFailure { code, reason }),
-        CallEvent::PromptDone => Event::PromptDone,
+        CallEvent::PromptDone(_) => Event::PromptDone,
         CallEvent::Dtmf(digit) => Event::Dtmf(digit),
         CallEvent::Timer(id) => Event::Timer(id.0),
         CallEvent::Unbridged => Event::Unbridged,

@@ -88,7 +88,10 @@ fn discardable(event: &CallEvent) -> bool {
 fn unheard_once_ending(event: &CallEvent) -> bool {
     matches!(
         event,
-        CallEvent::Timer(_) | CallEvent::Dtmf(_) | CallEvent::PromptDone | CallEvent::Talk { .. }
+        CallEvent::Timer(_)
+            | CallEvent::Dtmf(_)
+            | CallEvent::PromptDone(_)
+            | CallEvent::Talk { .. }
     )
 }
 
@@ -802,16 +805,18 @@ impl Shared {
         );
     }
 
-    /// Runs the instance's `on-event`, unless the call is ending and no longer hears `event`
-    /// ([`unheard_once_ending`]); it goes after a hang-up or a failure.
+    /// Runs the instance's `on-event`, unless the call no longer hears `event`: it is ending
+    /// ([`unheard_once_ending`]), or it is the end of a prompt list the guest has since
+    /// replaced or stopped ([`switchyard_core::CallCore::hears_event`]); it goes after a
+    /// hang-up or a failure.
     fn deliver(
         self: &Arc<Self>,
         call: CallId,
         mut instance: CallInstance,
         event: CallEvent,
     ) -> Outcome {
-        if unheard_once_ending(&event) && !lock(self.host.core()).hears_events(call) {
-            debug!(%call, "the call is ending: {event:?} dropped");
+        if unheard_once_ending(&event) && !lock(self.host.core()).hears_event(call, &event) {
+            debug!(%call, "no longer heard: {event:?} dropped");
             return Outcome::Keep(instance);
         }
         let hangup = event == CallEvent::Hangup;
@@ -900,7 +905,7 @@ mod tests {
             CallEvent::Answered,
             CallEvent::Unbridged,
             CallEvent::Held(Ok(true)),
-            CallEvent::PromptDone,
+            CallEvent::PromptDone(switchyard_media::PlayId(1)),
             CallEvent::Failed {
                 code: 486,
                 reason: "Busy Here".into(),
@@ -1116,7 +1121,7 @@ mod tests {
             CallEvent::Dtmf('D'),
             CallEvent::Dtmf('6'),
             CallEvent::Timer(switchyard_core::TimerId(1)),
-            CallEvent::PromptDone,
+            CallEvent::PromptDone(switchyard_media::PlayId(1)),
             talk,
         ];
         for event in queued {

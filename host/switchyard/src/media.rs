@@ -44,8 +44,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::{MediaBacklog, MediaOp};
 use switchyard_media::{
-    DetachedLeg, LegId, LegParams, MediaEvent, Prompt, PromptRole, RecordingTap, RoomId, Worker,
-    WorkerConfig, WorkerStats,
+    DetachedLeg, LegId, LegParams, MediaEvent, PlayId, Prompt, PromptRole, RecordingTap, RoomId,
+    Worker, WorkerConfig, WorkerStats,
 };
 use worker_thread::WorkerThread;
 
@@ -93,6 +93,7 @@ enum WorkerCommand {
         prompts: Vec<Arc<Prompt>>,
         looped: bool,
         role: PromptRole,
+        play: PlayId,
     },
     Stop(LegId, PromptRole),
     Announce {
@@ -338,6 +339,7 @@ impl MediaPool {
                 prompts,
                 looped,
                 role,
+                play,
             } => self.send(
                 worker,
                 WorkerCommand::Play {
@@ -345,6 +347,7 @@ impl MediaPool {
                     prompts,
                     looped,
                     role,
+                    play,
                 },
             ),
             MediaOp::Announce {
@@ -569,12 +572,14 @@ fn execute(
             prompts,
             looped,
             role: PromptRole::Heard,
-        } => worker.play(leg, prompts, looped),
+            play,
+        } => worker.play(leg, prompts, looped, play),
         WorkerCommand::Play {
             leg,
             prompts,
             looped,
             role: PromptRole::Said,
+            ..
         } => worker.speak(leg, prompts, looped),
         WorkerCommand::Stop(leg, PromptRole::Heard) => worker.stop_playback(leg),
         WorkerCommand::Stop(leg, PromptRole::Said) => worker.stop_speaking(leg),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchyard_media::{LegParams, MAX_GAIN_DB, MIN_GAIN_DB, Prompt, PromptRole, RoomId};
+use switchyard_media::{LegParams, MAX_GAIN_DB, MIN_GAIN_DB, PlayId, Prompt, PromptRole, RoomId};
 use switchyard_sip::sdp;
 
 use super::{CallCore, RETRY_AFTER_S};
@@ -324,12 +324,14 @@ impl CallCore {
         role: PromptRole,
     ) -> Result<(), CoreError> {
         let worker = self.guest_media_worker(call)?;
+        let play = self.next_play(call, role);
         self.media(MediaOp::Play {
             worker,
             leg: call.leg(),
             prompts,
             looped,
             role,
+            play,
         });
         Ok(())
     }
@@ -337,12 +339,27 @@ impl CallCore {
     /// Stops the call's prompts of `role`.
     pub fn stop(&mut self, call: CallId, role: PromptRole) -> Result<(), CoreError> {
         let worker = self.guest_media_worker(call)?;
+        self.next_play(call, role);
         self.media(MediaOp::Stop {
             worker,
             leg: call.leg(),
             role,
         });
         Ok(())
+    }
+
+    /// Numbers the next play or stop of the call's prompts of `role`. Of a list it hears, the
+    /// end of every one before goes unreported from now on, also once the worker reported it:
+    /// the guest's `play` replaced that list, or its `stop` ended it (call.wit). Voice prompts
+    /// report no end: theirs leave the number as it is.
+    fn next_play(&mut self, call: CallId, role: PromptRole) -> PlayId {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return PlayId::default();
+        };
+        if role == PromptRole::Heard {
+            state.heard_play.0 += 1;
+        }
+        state.heard_play
     }
 
     /// Lists the call in `room` (opening it), after it leaves any room or

@@ -18,6 +18,19 @@ impl CallCore {
         self.going_on(call)
     }
 
+    /// Whether `call`'s guest is to hear `event`, of a kind [`CallCore::hears_events`] covers,
+    /// as it comes to be delivered: as `hears_events` says, and a prompt-done only of the list
+    /// last played to it. Once its guest's `play` replaced a list, or its `stop` ended it, that
+    /// list reports nothing (call.wit), also when its end was queued for the guest before.
+    pub fn hears_event(&self, call: CallId, event: &CallEvent) -> bool {
+        match event {
+            CallEvent::PromptDone(play) => {
+                self.hears_events(call) && self.is_latest_play(call, *play)
+            }
+            _ => self.hears_events(call),
+        }
+    }
+
     /// The ACK for the call's 2xx arrived: the 2xx went, and its answer counts. A call hung
     /// up before it came stays listed as Disconnecting.
     pub(super) fn confirmed(&mut self, call: CallId) {

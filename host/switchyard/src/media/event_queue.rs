@@ -110,7 +110,7 @@ impl MediaEventReceiver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchyard_media::LegId;
+    use switchyard_media::{LegId, PlayId};
 
     fn key(leg: u64) -> MediaEvent {
         MediaEvent::Dtmf {
@@ -150,7 +150,10 @@ mod tests {
         let (sender, mut receiver, _) = media_event_queue();
         let raised = [
             key(1),
-            MediaEvent::PromptDone { leg: LegId(1) },
+            MediaEvent::PromptDone {
+                leg: LegId(1),
+                play: PlayId(1),
+            },
             key(1),
             MediaEvent::RtpTimeout { leg: LegId(1) },
         ];
