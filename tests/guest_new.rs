@@ -1,7 +1,7 @@
 //! `switchyard guest new`: the crate it writes builds on its own, outside
-//! this repository, and its component takes calls into rooms (and answers
-//! control functions with the SDK's default fault); bad names and existing
-//! directories are refused.
+//! this repository, and its component takes calls into rooms, named by the
+//! dialled number however it is escaped (and answers control functions with
+//! the SDK's default fault); bad names and existing directories are refused.
 
 mod support;
 
@@ -124,15 +124,25 @@ fn a_new_guest_builds_on_its_own_and_its_calls_meet_in_the_dialled_room() {
         "504 unknown method name 'roomInfo': this guest has no control functions",
         "a guest without control functions refuses them"
     );
+    // A user whose escapes are no text names no room.
+    let mut broken = Phone::dial(server.sip, "47%FF", "eve", &[]);
+    assert_eq!(broken.await_answer(), 400, "a user that does not decode");
+    server
+        .wait_for_log(
+            "Request-URI user \"47%FF\" does not decode to text; 400",
+            LOG_TIMEOUT,
+        )
+        .unwrap_or_else(|e| panic!("the guest says why it refused the call: {e}"));
     let alice = Phone::call(server.sip, "4711", "alice", &[]);
     server
         .wait_for_log("joined room 4711 with 0 others (call 1 to it)", LOG_TIMEOUT)
         .unwrap_or_else(|e| panic!("the first call joins room 4711 alone: {e}"));
     let alice_joined = Instant::now();
-    let bob = Phone::call(server.sip, "4711", "bob", &[]);
+    // RFC 3261 §19.1.4: `%31` in the user dials what `1` dials.
+    let bob = Phone::call(server.sip, "47%31%31", "bob", &[]);
     server
         .wait_for_log("joined room 4711 with 1 others (call 2 to it)", LOG_TIMEOUT)
-        .unwrap_or_else(|e| panic!("the second call joins alice in room 4711: {e}"));
+        .unwrap_or_else(|e| panic!("the second call, escaped, joins alice in room 4711: {e}"));
 
     // Each hears the other through the room.
     let phones = [&alice, &bob];

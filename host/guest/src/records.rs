@@ -88,7 +88,8 @@ impl RecordFiles {
         }
     }
 
-    /// Appends `text` to `file` in one write and syncs it to disk; refused if
+    /// Appends `text` to `file` in one write and syncs it to disk (and the directory, when
+    /// the append made the file, so that its name is there with it); refused if
     /// the file would grow past its cap, the directory's files past theirs, or
     /// a new file would make more than 10,000. The directory is counted at each
     /// append (whoever else writes or removes its files), so appends under way
@@ -102,6 +103,16 @@ impl RecordFiles {
         text: &str,
         admit: impl FnOnce() -> Result<(), Error>,
     ) -> Result<(), Error> {
+        self.append_synced(file, text, admit).map(drop)
+    }
+
+    /// [`RecordFiles::append`], saying what it synced.
+    fn append_synced(
+        &self,
+        file: &str,
+        text: &str,
+        admit: impl FnOnce() -> Result<(), Error>,
+    ) -> Result<Synced, Error> {
         if text.len() > MAX_APPEND_BYTES {
             return Err(Error::InvalidArgument(format!(
                 "records: {} bytes is more than one append may write ({MAX_APPEND_BYTES})",
@@ -110,8 +121,8 @@ impl RecordFiles {
         }
         let path = self.path(file)?;
         admit()?;
-        let count = self.check_room_for(file, &path)?;
-        if count.bytes.saturating_add(text.len() as u64) > self.max_total_bytes {
+        let room = self.check_room_for(file, &path)?;
+        if room.count.bytes.saturating_add(text.len() as u64) > self.max_total_bytes {
             return Err(Error::Failed(format!(
                 "records: {file}: {} more bytes would take the records directory's files \
                  past their cap of {} bytes together",
@@ -119,7 +130,8 @@ impl RecordFiles {
                 self.max_total_bytes
             )));
         }
-        self.append_within_file_cap(file, &path, text)
+        self.append_within_file_cap(file, &path, text)?;
+        self.sync_entry(file, &room)
     }
 
     /// Appends `text` to `file` at `path` once it is known to stay within its cap: the file
@@ -151,7 +163,8 @@ impl RecordFiles {
         handle.sync_data().map_err(failed)
     }
 
-    /// Empties `file` (creating it) and syncs it to disk. `admit` is asked once `file` is
+    /// Empties `file` (creating it) and syncs it to disk (and the directory, when the call
+    /// made the file, so that its name is there with it). `admit` is asked once `file` is
     /// known to be acceptable, before the directory is touched: its refusal is the call's,
     /// and a call refused before it does not ask.
     pub fn truncate(
@@ -159,26 +172,51 @@ impl RecordFiles {
         file: &str,
         admit: impl FnOnce() -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let path = self.path(file)?;
-        admit()?;
-        self.check_room_for(file, &path)?;
-        let failed = io_failure(file);
-        let handle = File::create(&path).map_err(failed)?;
-        handle.sync_all().map_err(failed)
+        self.truncate_synced(file, admit).map(drop)
     }
 
-    /// What the directory holds now; refused for `file` (at `path`) when it is new and the
-    /// directory holds the most files already.
-    fn check_room_for(&self, file: &str, path: &Path) -> Result<Count, Error> {
+    /// [`RecordFiles::truncate`], saying what it synced.
+    fn truncate_synced(
+        &self,
+        file: &str,
+        admit: impl FnOnce() -> Result<(), Error>,
+    ) -> Result<Synced, Error> {
+        let path = self.path(file)?;
+        admit()?;
+        let room = self.check_room_for(file, &path)?;
+        File::create(&path)
+            .and_then(|handle| handle.sync_all())
+            .map_err(io_failure(file))?;
+        self.sync_entry(file, &room)
+    }
+
+    /// What the directory holds now and whether `file` (at `path`) is new to it; refused
+    /// when it is new and the directory holds the most files already.
+    fn check_room_for(&self, file: &str, path: &Path) -> Result<Room, Error> {
         let failed = io_failure(file);
         let count = self.count().map_err(failed)?;
-        if !path.exists() && count.files >= self.max_files {
+        let new = !path.exists();
+        if new && count.files >= self.max_files {
             return Err(Error::Failed(format!(
                 "records: {file}: the records directory holds {} files already",
                 self.max_files
             )));
         }
-        Ok(count)
+        Ok(Room { count, new })
+    }
+
+    /// Syncs the directory once `file`, synced itself, was made by the call: a file's fsync
+    /// need not commit its entry in the directory (POSIX fsync()), so without this a crash
+    /// could lose a file the guest was told is on disk. A file two calls both found new is
+    /// synced by both, which costs only time.
+    fn sync_entry(&self, file: &str, room: &Room) -> Result<Synced, Error> {
+        let Some(dir) = self.dir.as_ref().filter(|_| room.new) else {
+            return Ok(Synced::File);
+        };
+        File::open(dir)
+            .and_then(|handle| handle.sync_all())
+            .map_err(io_failure(file))?;
+        Ok(Synced::FileAndDirectory)
     }
 
     /// The regular files of the directory and what they hold.
@@ -238,6 +276,22 @@ fn io_failure(file: &str) -> impl Fn(std::io::Error) -> Error + Copy + '_ {
 struct Count {
     files: usize,
     bytes: u64,
+}
+
+/// What the directory held when a call that writes `file` looked, before it wrote.
+struct Room {
+    count: Count,
+    /// `file` was not there.
+    new: bool,
+}
+
+/// What a call that wrote a file synced to disk.
+#[derive(Debug, PartialEq, Eq)]
+enum Synced {
+    /// The file, which was there before the call.
+    File,
+    /// The file, which the call made, and the directory's entry for it.
+    FileAndDirectory,
 }
 
 /// The lock of appends to the files of `dir` (resolved), shared by every [`RecordFiles`] of
@@ -367,6 +421,23 @@ mod tests {
             std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
             "x"
         );
+    }
+
+    #[test]
+    fn a_file_a_call_makes_has_its_directory_synced_and_only_that_one() {
+        let (dir, records) = records();
+        let append = |name| records.append_synced(name, "x", admit_all).unwrap();
+        let truncate = |name| records.truncate_synced(name, admit_all).unwrap();
+        assert_eq!(append("a"), Synced::FileAndDirectory, "a new file");
+        assert_eq!(append("a"), Synced::File, "a file that was there");
+        assert_eq!(
+            truncate("a"),
+            Synced::File,
+            "emptying a file that was there"
+        );
+        assert_eq!(truncate("b"), Synced::FileAndDirectory, "a new empty file");
+        std::fs::remove_file(dir.path().join("a")).unwrap();
+        assert_eq!(append("a"), Synced::FileAndDirectory, "made again");
     }
 
     #[test]

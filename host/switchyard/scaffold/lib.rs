@@ -1,17 +1,19 @@
 //! {{name}}: a Switchyard call flow.
 //!
 //! A call is answered and hears `entering_conference`; when the prompt ends it
-//! joins the room named by the dialled number (the Request-URI's user part,
-//! `lobby` if it has none), and hears `first_participant` if nobody else is
-//! there. After `time_limit_s` seconds (the guest's config, default 3600, at
-//! most a day) it hears `goodbye` and is hung up. Each room counts the calls it
-//! has had in its meta, which goes with the room (a count in the guest's
-//! key-value store would stay for every number ever dialled).
+//! joins the room named by the dialled number (the Request-URI's user part
+//! with its `%XX` escapes decoded, `lobby` if it has none), and hears
+//! `first_participant` if nobody else is there. A call whose user part does
+//! not decode to text is rejected with 400. After `time_limit_s` seconds (the
+//! guest's config, default 3600, at most a day) it hears `goodbye` and is hung
+//! up. Each room counts the calls it has had in its meta, which goes with the
+//! room (a count in the guest's key-value store would stay for every number
+//! ever dialled).
 
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::InviteInfo;
-use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, MAX_TIMER, TimerId, config, rooms};
+use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, MAX_TIMER, TimerId, config, rooms, uri};
 
 switchyard_sdk::config_keys! {
     "time_limit_s": number,
@@ -35,16 +37,34 @@ enum Phase {
     InRoom { time_limit: TimerId },
     /// Hearing goodbye; hung up when it ends.
     Leaving,
+    /// Rejected: in no room.
+    Refused,
 }
 
 impl CallFlow for Flow {
     fn on_invite(call: &Call, invite: InviteInfo) -> Self {
-        let room = match invite.request_user.as_str() {
-            "" => "lobby".to_owned(),
-            user => user.to_owned(),
+        // RFC 3261 §19.1.4: `47%31%31` dials what `4711` dials.
+        let Some(user) = uri::decoded_user(&invite.request_user) else {
+            log(
+                Level::Info,
+                &format!(
+                    "call {call}: Request-URI user {:?} does not decode to text; 400",
+                    invite.request_user
+                ),
+            );
+            let _ = call.reject(400, "Bad Request-URI User");
+            return Flow {
+                room: String::new(),
+                number: invite.from_user,
+                phase: Phase::Refused,
+            };
         };
         let flow = Flow {
-            room,
+            room: if user.is_empty() {
+                "lobby".to_owned()
+            } else {
+                user
+            },
             number: invite.from_user,
             phase: Phase::Greeting,
         };
@@ -66,6 +86,7 @@ impl CallFlow for Flow {
                 call.play(&["goodbye"])
             }
             (Phase::Leaving, Event::PromptDone) => call.hangup(),
+            (Phase::Refused, _) => Ok(()),
             (_, Event::Hangup) => {
                 log(Level::Info, &format!("call {call} left room {}", self.room));
                 Ok(())
@@ -92,7 +113,10 @@ impl Flow {
             + 1;
         // A count is no reason to end a call: a room whose meta is full only stops counting.
         if let Err(e) = rooms::set_meta(&self.room, CALLS_META_KEY, &count.to_string()) {
-            log(Level::Warn, &format!("room {}: not counted: {e}", self.room));
+            log(
+                Level::Warn,
+                &format!("room {}: not counted: {e}", self.room),
+            );
         }
         log(
             Level::Info,
