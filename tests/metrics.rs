@@ -67,6 +67,8 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_media_tick_lateness_seconds",
         "switchyard_media_key_presses_dropped",
         "switchyard_media_worker_failures",
+        "switchyard_media_commands_waiting",
+        "switchyard_media_commands_refused",
         "switchyard_panics",
         "switchyard_guest_dispatch_seconds",
         "switchyard_guest_traps",
@@ -86,9 +88,14 @@ fn metrics_are_described_and_move_with_a_call() {
             before.families
         );
     }
-    // Two media workers (the test config), each with its own lateness histogram.
+    // Two media workers (the test config), each with its own lateness histogram and backlog.
     for worker in ["worker=0", "worker=1"] {
         before.value("switchyard_media_tick_lateness_seconds_count", worker);
+        before.value("switchyard_media_commands_waiting", worker);
+        assert_eq!(
+            before.value("switchyard_media_commands_refused_total", worker),
+            0.0
+        );
     }
     for failures in [
         "switchyard_media_worker_failures_total",

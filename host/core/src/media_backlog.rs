@@ -2,7 +2,7 @@
 //! emits them, down by the worker as it is done with them, so that the core can
 //! refuse a guest's media commands for a worker that has too many waiting.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::effect::MediaOp;
 use crate::error::CoreError;
@@ -22,24 +22,36 @@ pub const MAX_MEDIA_BACKLOG: usize = 16_384;
 
 /// The commands emitted to each media worker that the worker is not done with
 /// yet: in the core's effects, on their way to the worker, or held by it for a
-/// leg on its way there. Shared by the core and the media workers (atomics:
+/// leg on its way there, and the guests' commands refused for each worker since
+/// the start. Shared by the core, the media workers and the metrics (atomics:
 /// counting takes no lock).
 #[derive(Debug)]
 pub struct MediaBacklog {
     waiting: Box<[AtomicUsize]>,
+    refused: Box<[AtomicU64]>,
 }
 
 impl MediaBacklog {
     /// Nothing waiting for any of `workers` workers (at least one).
     pub fn new(workers: usize) -> MediaBacklog {
+        let workers = workers.max(1);
         MediaBacklog {
-            waiting: (0..workers.max(1)).map(|_| AtomicUsize::new(0)).collect(),
+            waiting: (0..workers).map(|_| AtomicUsize::new(0)).collect(),
+            refused: (0..workers).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
     /// How many commands wait for `worker`; none for a worker there is not.
     pub fn waiting(&self, worker: usize) -> usize {
         self.waiting
+            .get(worker)
+            .map_or(0, |count| count.load(Ordering::Relaxed))
+    }
+
+    /// How many guests' commands [`MediaBacklog::check`] refused because too
+    /// many waited for `worker`, since the start; none for a worker there is not.
+    pub fn refused(&self, worker: usize) -> u64 {
+        self.refused
             .get(worker)
             .map_or(0, |count| count.load(Ordering::Relaxed))
     }
@@ -71,11 +83,15 @@ impl MediaBacklog {
     }
 
     /// Refuses, as [`CoreError::Busy`], a guest's command for any of
-    /// `workers` that has [`MAX_MEDIA_BACKLOG`] commands waiting.
-    pub(crate) fn check(&self, workers: impl IntoIterator<Item = usize>) -> Result<(), CoreError> {
+    /// `workers` that has [`MAX_MEDIA_BACKLOG`] commands waiting, counting the
+    /// refusal against the first such worker.
+    pub fn check(&self, workers: impl IntoIterator<Item = usize>) -> Result<(), CoreError> {
         for worker in workers {
             let waiting = self.waiting(worker);
             if waiting >= MAX_MEDIA_BACKLOG {
+                if let Some(refused) = self.refused.get(worker) {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                }
                 return Err(CoreError::Busy(format!(
                     "media worker {worker}: {waiting} commands waiting"
                 )));
@@ -127,6 +143,25 @@ mod tests {
         backlog.done(0);
         assert_eq!(backlog.waiting(0), 0);
         assert_eq!(backlog.waiting(7), 0, "no such worker");
+    }
+
+    #[test]
+    fn refusals_count_against_the_worker_over_the_limit() {
+        let backlog = MediaBacklog::new(3);
+        for _ in 0..MAX_MEDIA_BACKLOG {
+            backlog.add(1);
+        }
+        assert!(backlog.check([0, 2]).is_ok());
+        assert!(matches!(backlog.check([0, 1]), Err(CoreError::Busy(_))));
+        assert!(matches!(backlog.check([1]), Err(CoreError::Busy(_))));
+        assert_eq!(
+            (backlog.refused(0), backlog.refused(1), backlog.refused(2)),
+            (0, 2, 0)
+        );
+        backlog.done(1);
+        assert!(backlog.check([1]).is_ok());
+        assert_eq!(backlog.refused(1), 2, "a check let through counts nothing");
+        assert_eq!(backlog.refused(7), 0, "no such worker");
     }
 
     #[test]

@@ -174,7 +174,8 @@ pub async fn run(
         ..CoreConfig::default()
     };
     let core = Arc::new(Mutex::new(
-        CallCore::new(core_config, endpoint, Box::new(network)).with_media_backlog(media_backlog),
+        CallCore::new(core_config, endpoint, Box::new(network))
+            .with_media_backlog(media_backlog.clone()),
     ));
     let room_state_file = match &config.rooms.state_file {
         Some(path) => Some(Arc::new(RoomStateFile::open(path, &core)?)),
@@ -247,6 +248,7 @@ pub async fn run(
         Sources {
             host: host.clone(),
             media: media.clone(),
+            media_backlog: media_backlog.clone(),
             executor: executor.clone(),
             instance_limit: call_instances as usize,
         },

@@ -12,7 +12,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use std::sync::Arc;
 use std::time::Duration;
-use switchyard_core::SETUP_BOUNDS_S;
+use switchyard_core::{MAX_MEDIA_BACKLOG, MediaBacklog, SETUP_BOUNDS_S};
 use switchyard_media::{LATENESS_BOUNDS_MS, WorkerStats};
 
 /// What the metrics are read from.
@@ -21,6 +21,8 @@ pub struct Sources {
     pub host: Arc<CoreHost>,
     /// The media workers.
     pub media: Arc<MediaPool>,
+    /// The commands waiting for each media worker, shared with the core and the workers.
+    pub media_backlog: Arc<MediaBacklog>,
     /// The guest threads and their call instances.
     pub executor: Arc<GuestExecutor>,
     /// The most call instances alive at once.
@@ -286,8 +288,38 @@ impl Collector for Sources {
                 stats.lateness.sum,
             )?;
         }
-        Ok(())
+        encode_media_backlog(e, &self.media_backlog, workers.len())
     }
+}
+
+/// Per worker (`0` … `workers - 1`), the commands waiting for it and the guests' commands
+/// refused because too many waited.
+fn encode_media_backlog(
+    e: &mut DescriptorEncoder<'_>,
+    backlog: &MediaBacklog,
+    workers: usize,
+) -> Encoded {
+    let mut waiting = e.encode_descriptor(
+        "media_commands_waiting",
+        "Commands emitted to each media worker that it is not done with yet, per worker.",
+        None,
+        MetricType::Gauge,
+    )?;
+    for worker in 0..workers {
+        let count = i64::try_from(backlog.waiting(worker)).unwrap_or(i64::MAX);
+        ConstGauge::new(count).encode(waiting.encode_family(&[("worker", worker)])?)?;
+    }
+    let help = format!(
+        "Guests' media commands refused busy because {MAX_MEDIA_BACKLOG} commands waited for \
+         their media worker, per worker."
+    );
+    let mut refused =
+        e.encode_descriptor("media_commands_refused", &help, None, MetricType::Counter)?;
+    for worker in 0..workers {
+        ConstCounter::new(backlog.refused(worker))
+            .encode(refused.encode_family(&[("worker", worker)])?)?;
+    }
+    Ok(())
 }
 
 /// A histogram of fixed `buckets` (see [`buckets`]) whose observations add up to `sum`.
@@ -332,6 +364,43 @@ mod tests {
                 &buckets(&[0.5, 1.0], &[3, 0, 2]),
                 Duration::from_millis(7250),
             )
+        }
+    }
+
+    #[derive(Debug)]
+    struct Backlog(MediaBacklog);
+
+    impl Collector for Backlog {
+        fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Encoded {
+            encode_media_backlog(&mut encoder, &self.0, 2)
+        }
+    }
+
+    #[test]
+    fn the_media_backlog_renders_per_worker() {
+        let backlog = MediaBacklog::new(2);
+        for _ in 0..MAX_MEDIA_BACKLOG {
+            backlog.add(1);
+        }
+        backlog.add(0);
+        assert!(backlog.check([1]).is_err());
+        let mut registry = Registry::default();
+        registry
+            .sub_registry_with_prefix("switchyard")
+            .register_collector(Box::new(Backlog(backlog)));
+        let mut text = String::new();
+        prometheus_text::encode(&mut text, &registry).unwrap();
+        for expected in [
+            "# TYPE switchyard_media_commands_waiting gauge\n",
+            "switchyard_media_commands_waiting{worker=\"0\"} 1\n",
+            "switchyard_media_commands_waiting{worker=\"1\"} 16384\n",
+            "# HELP switchyard_media_commands_refused_total Guests' media commands refused busy \
+             because 16384 commands waited for their media worker, per worker.\n",
+            "# TYPE switchyard_media_commands_refused_total counter\n",
+            "switchyard_media_commands_refused_total{worker=\"0\"} 0\n",
+            "switchyard_media_commands_refused_total{worker=\"1\"} 1\n",
+        ] {
+            assert!(text.contains(expected), "{expected} in:\n{text}");
         }
     }
 
