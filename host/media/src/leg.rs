@@ -631,8 +631,9 @@ impl Leg {
             },
             ssrc: self.reception.ssrc(),
         };
-        let ssrc = self.out.sender().ssrc();
-        let notes = self.rtcp.receive(now, source, packet, ssrc, peer)?;
+        let notes = self
+            .rtcp
+            .receive(now, source, packet, self.out.sender(), peer)?;
         // `now` is the report's receive time, which may be older than RTP heard since.
         self.last_heard = self.last_heard.max(now);
         self.timed_out = false;

@@ -251,6 +251,9 @@ pub(crate) struct Rtcp {
     peer_sender_report: Option<PeerSenderReport>,
     /// The peer's latest report block on our stream.
     peer: Option<PeerFigures>,
+    /// Of our packets on the stream we send now, those the peer's reports added to what it
+    /// expected (modulo 2^32).
+    reported_expected: u32,
     /// The latest round trip measured.
     round_trip: Option<Duration>,
     /// Where the peer's RTCP last came from (symmetric RTCP, RFC 4961): ours goes there.
@@ -274,6 +277,7 @@ impl Rtcp {
             sent_reports: [None; SENT_REPORTS],
             peer_sender_report: None,
             peer: None,
+            reported_expected: 0,
             round_trip: None,
             source: None,
             reported: false,
@@ -351,7 +355,8 @@ impl Rtcp {
         self.reported || sender.packets() > 0
     }
 
-    /// Takes a compound RTCP packet that came at `now` from `source`, for our stream `ssrc`.
+    /// Takes a compound RTCP packet that came at `now` from `source`, for the stream `sender`
+    /// sends; what it adds to the packets the peer expected stays within those `sender` sent.
     /// Only the peer reports: the packet must come from the host our RTP goes to
     /// (`rtp_destination`) or that the peer's SDP named for its RTCP (`rtcp_address`), on any
     /// port (a NAT maps RTCP apart), and, once the peer's RTP stream is known (`peer_ssrc`),
@@ -361,9 +366,10 @@ impl Rtcp {
         now: Instant,
         source: SocketAddr,
         packet: &[u8],
-        ssrc: u32,
+        sender: &RtpSender,
         peer: RtcpPeer,
     ) -> Result<ReportNotes, Refused> {
+        let ssrc = sender.ssrc();
         let from_peer = same_host(source, peer.rtp_destination)
             || peer
                 .rtcp_address
@@ -401,7 +407,7 @@ impl Rtcp {
                 _ => None,
             };
             if let Some(block) = block {
-                notes.add(self.peer_reported(now, &block));
+                notes.add(self.peer_reported(now, &block, sender.packets()));
             }
         }
         self.source = Some(source);
@@ -413,6 +419,7 @@ impl Rtcp {
     pub(crate) fn restart_sending(&mut self) {
         self.reported = false;
         self.peer = None;
+        self.reported_expected = 0;
         self.packets_at_reports = [0; 2];
         self.sent_reports = [None; SENT_REPORTS];
     }
@@ -437,7 +444,8 @@ impl Rtcp {
         }
     }
 
-    fn peer_reported(&mut self, now: Instant, block: &ReportBlock<'_>) -> ReportNotes {
+    /// Reads the peer's `block` on our stream, of which we sent `sent` packets.
+    fn peer_reported(&mut self, now: Instant, block: &ReportBlock<'_>, sent: u32) -> ReportNotes {
         let figures = PeerFigures {
             fraction_lost: block.fraction_lost(),
             // Sign-extend the 24-bit field.
@@ -456,6 +464,11 @@ impl Rtcp {
                 .wrapping_sub(before.extended_highest);
             // A report older than the last one, or of a stream restarted, adds nothing.
             if expected < 1 << 31 {
+                // The peer cannot have expected packets we never sent: a lying or broken peer
+                // must not skew the host's loss ratio. Packets in flight when a report was
+                // written still count in a later one.
+                let expected = expected.min(sent.wrapping_sub(self.reported_expected));
+                self.reported_expected = self.reported_expected.wrapping_add(expected);
                 let lost = figures
                     .cumulative_lost
                     .saturating_sub(before.cumulative_lost);

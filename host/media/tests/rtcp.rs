@@ -968,3 +968,76 @@ fn a_sender_report_pairs_its_ntp_time_with_the_same_instant_on_the_rtp_clock_at_
         }
     }
 }
+
+/// The peer's receiver report with a block on our stream `ours`: the highest sequence number
+/// it got, extended, and how many it lost in all.
+fn report_on(ours: u32, extended_highest: u32, cumulative_lost: u32) -> Vec<u8> {
+    let block = ReportBlock::builder(ours)
+        .extended_sequence_number(extended_highest)
+        .cumulative_lost(cumulative_lost);
+    receiver_report(0x77, Some(block))
+}
+
+/// Ticks `worker` `ticks` times; the RTP packets it sent.
+fn send(worker: &mut Worker, ticks: usize) -> Vec<MediaTransmit> {
+    (0..ticks).flat_map(|_| tick(worker)).collect()
+}
+
+#[test]
+fn the_peer_reports_expecting_no_more_of_our_packets_than_we_sent() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let peer_rtcp = addr("192.0.2.5:7001");
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(peer_rtcp));
+    let first = send(&mut worker, 1);
+    let ours = header(&first[0]).2;
+    let base = 40_000;
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 0));
+
+    // An honest report counts exactly.
+    let sent = first.len() + send(&mut worker, 49).len();
+    assert_eq!(sent, 50);
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base + 50, 5));
+    let stats = worker.stats();
+    assert_eq!(stats.rtcp_received, 2);
+    assert_eq!(
+        (stats.peer_reported_expected, stats.peer_reported_lost),
+        (50, 5)
+    );
+
+    // A jump of 2^31 - 1 and a loss of 2^23 - 1: no more than the 10 packets sent since.
+    assert_eq!(send(&mut worker, 10).len(), 10);
+    let lied = base + 50 + 0x7FFF_FFFF;
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, lied, 0x7F_FFFF));
+    let stats = worker.stats();
+    assert_eq!(
+        (stats.peer_reported_expected, stats.peer_reported_lost),
+        (60, 15)
+    );
+
+    // Nothing sent since: another jump adds nothing.
+    let again = report_on(ours, lied.wrapping_add(0x7FFF_FFFF), 0x7F_FFFF);
+    worker.handle_rtcp(start, A, peer_rtcp, &again);
+    let stats = worker.stats();
+    assert_eq!(stats.rtcp_received, 4);
+    assert_eq!(
+        (stats.peer_reported_expected, stats.peer_reported_lost),
+        (60, 15)
+    );
+
+    // A new stream (Opus's 48 kHz clock) counts its own packets alone.
+    let rtcp = RtcpPath::Separate(peer_rtcp);
+    worker.update_leg(worker.next_tick(), A, codec_leg_to(Codec::Opus, peer, rtcp));
+    let first = send(&mut worker, 1);
+    let ours = header(&first[0]).2;
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 0));
+    assert_eq!(send(&mut worker, 4).len(), 4);
+    let lie = report_on(ours, base + 0x7FFF_FFFF, 0x7F_FFFF);
+    worker.handle_rtcp(start, A, peer_rtcp, &lie);
+    let stats = worker.stats();
+    assert_eq!(stats.rtcp_received, 6);
+    assert_eq!(
+        (stats.peer_reported_expected, stats.peer_reported_lost),
+        (65, 20)
+    );
+}
