@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use rsip::prelude::HasHeaders;
+
 use crate::auth::{Authenticator, Credentials};
 use crate::build::check_extra_header;
 use crate::dialog::RemoteCSeq;
@@ -11,6 +13,7 @@ use crate::message::Request;
 use crate::request::Head;
 use crate::sdp::Offer;
 use crate::session::UpdateReply;
+use crate::session::timer::{self, SessionTimers};
 use crate::transaction::TxId;
 use crate::transmit::Outbox;
 use crate::transport::{Routed, Transport, TransportAddr};
@@ -228,6 +231,12 @@ pub(crate) struct Placed {
     pub(crate) early_dialogs: Vec<EarlyDialog>,
     /// The PRACKs sent for the call, in all its early dialogs.
     pub(crate) pracks: usize,
+    /// The Min-SE its INVITEs state (RFC 4028 §7.1), none with session timers off: our
+    /// minimum, or the larger one a 422 named ([`Placed::raise_min_se`]).
+    pub(crate) min_se: Option<u32>,
+    /// The Session-Expires its INVITEs ask for: none, the callee choosing, until a 422 names
+    /// the Min-SE to ask for (§7.3).
+    session_expires: Option<u32>,
 }
 
 /// An early dialog of our INVITE: the callee's requests in it are answered, and its reliable
@@ -255,8 +264,9 @@ pub(crate) struct EarlyDialog {
 }
 
 impl Placed {
-    /// The state of `call`, before its first INVITE is built.
-    pub(crate) fn new(call: OutgoingCall, head: Head) -> Self {
+    /// The state of `call`, before its first INVITE is built, under the session-timer
+    /// settings `timers`.
+    pub(crate) fn new(call: OutgoingCall, head: Head, timers: &SessionTimers) -> Self {
         Self {
             head,
             headers: call.headers,
@@ -275,7 +285,29 @@ impl Placed {
             acks: Vec::new(),
             early_dialogs: Vec::new(),
             pracks: 0,
+            min_se: timers.enabled.then_some(timers.min_se),
+            session_expires: None,
         }
+    }
+
+    /// Takes `response`, a 422 to its INVITE (RFC 4028 §7.3): the next INVITE asks for the
+    /// Min-SE it names as its Session-Expires and Min-SE. False, and nothing changes, with
+    /// session timers off or when it is not to be asked for again
+    /// ([`timer::retry_interval`]).
+    pub(crate) fn raise_min_se(
+        &mut self,
+        response: &impl HasHeaders,
+        timers: &SessionTimers,
+    ) -> bool {
+        let Some(interval) = self
+            .min_se
+            .and_then(|asked| timer::retry_interval(response, asked, timers))
+        else {
+            return false;
+        };
+        self.min_se = Some(interval);
+        self.session_expires = Some(interval);
+        true
     }
 
     /// Where in `early_dialogs` the early dialog the callee's To tag `tag` names is, made now
@@ -339,9 +371,17 @@ impl Placed {
             Some(auth) => auth.headers("INVITE", &self.head.uri, cnonce),
             None => Vec::new(),
         };
+        let timer_lines: Vec<(&str, String)> = [
+            ("Session-Expires", self.session_expires),
+            ("Min-SE", self.min_se),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?.to_string())))
+        .collect();
         let headers: Vec<(&str, &str)> = self
             .credential_lines
             .iter()
+            .chain(&timer_lines)
             .map(|(name, value)| (*name, value.as_str()))
             .chain(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))
             .collect();

@@ -1246,6 +1246,48 @@ fn our_refresh_answered_late_after_100_trying_keeps_the_call() {
 }
 
 #[test]
+fn our_pending_reinvite_holds_the_expiry_of_a_session_the_peer_refreshes() {
+    let (mut sim, call) = confirmed_with(
+        36,
+        "Session-Expires: 90;refresher=uac\r\nSupported: timer\r\n",
+        answering_shell(),
+    );
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    // Our offer at 40 s is taken with 100 Trying only; the peer's refresh at 45 s meets it
+    // and gets 491 (RFC 3261 §14.2).
+    sim.run_for(Duration::from_secs(40) - sim.elapsed());
+    sim.uac.invite_answers.push_back(100);
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    sim.run_for(Duration::from_secs(5));
+    sim.uac
+        .reoffer(sim.now, "Session-Expires: 90;refresher=uac\r\n", &offer());
+    run_to_invite_responses(&mut sim, 3);
+    assert_eq!(sim.uac.codes(Method::Invite), [100, 200, 491]);
+    // Our offer's 200 comes at 70 s, past 90 - 30 = 60 s after the call's 2xx: the session
+    // waited for it (RFC 4028 §10: its 2xx refreshes the session).
+    sim.run_for(answered + Duration::from_secs(70) - sim.elapsed());
+    assert!(
+        sim.uac.requests(Method::Bye).is_empty(),
+        "{:?}",
+        sim.event_names()
+    );
+    let ours = sim.uac.requests(Method::Invite)[0].text.clone();
+    let ok = String::from_utf8(ok_with_answer(&ours)).unwrap();
+    let ok = ok.replacen("\r\n", "\r\nSession-Expires: 90;refresher=uas\r\n", 1);
+    sim.uac.send_raw(ok.into_bytes());
+    sim.run_for(Duration::from_secs(50));
+    assert!(
+        sim.uac.requests(Method::Bye).is_empty(),
+        "{:?}",
+        sim.event_names()
+    );
+    assert_eq!(sim.ep.active_calls(), 1);
+    assert!(sim.has_event("OfferAnswered"), "{:?}", sim.event_names());
+}
+
+#[test]
 fn no_refresh_from_the_peer_ends_the_call_before_the_interval() {
     // Require: timer is an extension the endpoint supports (no 420).
     let (mut sim, _) = confirmed_with(
@@ -1295,11 +1337,41 @@ fn too_small_session_interval_gets_422_with_min_se() {
         min_se: 300,
         ..SessionTimers::default()
     });
-    sim.uac
-        .invite(sim.now, "Session-Expires: 120\r\n", &offer());
+    sim.uac.invite(
+        sim.now,
+        "Session-Expires: 120\r\nSupported: timer\r\n",
+        &offer(),
+    );
     run_to_invite_responses(&mut sim, 1);
     let refused = sim.uac.last_response(Method::Invite).unwrap();
     assert_eq!(refused.header("Min-SE").as_deref(), Some("300"));
+}
+
+#[test]
+fn a_small_interval_for_a_caller_without_timers_is_taken_and_we_refresh() {
+    let mut sim = Sim::new(Net::perfect(35), 35, answering_shell());
+    sim.ep = endpoint(35).with_session_timers(SessionTimers {
+        min_se: 300,
+        ..SessionTimers::default()
+    });
+    // RFC 4028 §9: a proxy asked for 120 s for a caller that could not retry after a 422;
+    // the UAS takes the interval as it is and refreshes the session itself.
+    sim.uac
+        .invite(sim.now, "Session-Expires: 120\r\n", &offer());
+    run_to_invite_responses(&mut sim, 1);
+    let ok = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(ok.code(), Some(200));
+    assert_eq!(
+        ok.header("Session-Expires").as_deref(),
+        Some("120;refresher=uas")
+    );
+    assert_eq!(ok.header("Require"), None);
+    let answered = sim.sent_times("SIP/2.0 200", "INVITE")[0];
+    sim.run_for(Duration::from_secs(70));
+    assert_eq!(
+        sim.sent_times("INVITE ", "INVITE"),
+        [answered + Duration::from_secs(60)]
+    );
 }
 
 #[test]

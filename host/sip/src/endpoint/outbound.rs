@@ -57,7 +57,7 @@ impl Endpoint {
             max_forwards: call.max_forwards,
             extensions: Extensions::of(&self.session_timers),
         };
-        let mut placed = Placed::new(call, head);
+        let mut placed = Placed::new(call, head, &self.session_timers);
         let branch = self.ids.branch();
         // No challenge was taken yet, so no client nonce is asked for.
         let request = placed.next_invite(branch.clone(), String::new);
@@ -396,6 +396,7 @@ impl Endpoint {
             now,
             timer::from_answer(&response.raw, None, &self.session_timers),
         );
+        state.session.min_se = placed.min_se.unwrap_or_default();
         state.session.peer_allows_update = session::allows_update(&response.raw.headers);
         self.dialogs.insert(state.dialog.id().clone(), call);
         file_call(&mut self.calls, &mut self.tcp_peers, call, Box::new(state));
@@ -429,6 +430,13 @@ impl Endpoint {
             });
         if retry {
             self.stats.auth_retries += 1;
+            return self.resend_invite(now, call);
+        }
+        // RFC 4028 §7.3: asked again with the interval the 422 names.
+        if response.code == 422
+            && placed.hangup == Hangup::No
+            && placed.raise_min_se(&response.raw, &self.session_timers)
+        {
             return self.resend_invite(now, call);
         }
         // RFC 3263 §4.3: a 503 is the next hop's failure; the next target may serve.

@@ -243,6 +243,13 @@ impl Endpoint {
             reinvite.ack = Some(ack);
         }
         let offer = reinvite.offer.clone();
+        if success {
+            // RFC 4028 §10: any 2xx to our re-INVITE refreshes the session, whatever its
+            // answer; the peer restarted its timer.
+            let agreed =
+                timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
+            state.session.refreshed(now, agreed);
+        }
         let answer = body::description(
             &response.raw.headers,
             &response.raw.body,
@@ -252,9 +259,6 @@ impl Endpoint {
             (true, Some(answer)) => {
                 state.local_sdp = Some(offer.clone());
                 state.session.own_offer_answered(&offer);
-                let agreed =
-                    timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
-                state.session.refreshed(now, agreed);
                 self.events.push_back(Event::OfferAnswered {
                     call,
                     answer,
@@ -270,6 +274,15 @@ impl Endpoint {
             (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
                 state.session.glared(Retry::new(at, offer));
+            }
+            // RFC 4028 §7.3: asked again with the interval the 422 names.
+            (false, _)
+                if code == 422
+                    && state
+                        .session
+                        .raise_min_se(&response.raw, &self.session_timers) =>
+            {
+                self.send_reinvite(now, call, offer);
             }
             // §22.2, §22.3: a challenge the call's credentials answer sends it again.
             (false, _) if self.answer_reinvite_challenge(now, call, &response, offer.clone()) => {}
@@ -516,7 +529,7 @@ impl Endpoint {
             state,
             rsip::Method::Invite,
             &branch,
-            (&self.user_agent, Extensions::of(&self.session_timers)),
+            (&self.user_agent, &self.session_timers),
             (Some(&offer), &credentials),
         );
         let cseq = state.dialog.local_cseq();
@@ -544,22 +557,22 @@ impl Endpoint {
 /// Our re-INVITE or UPDATE (`method`) in the call `state`, with Via branch `branch` and our
 /// User-Agent `user_agent`, carrying `offer` (none: an UPDATE refresh) and the header lines
 /// `credentials`, and where it goes. It states our Contact (§12.2.1.1: a target refresh), our
-/// support of session timers if they are among `extensions`, and the session timer we keep
-/// (RFC 4028 §7.4).
+/// support of session timers if `timers` has them on, and the session timer we keep with
+/// the Min-SE we hold to (RFC 4028 §7.4).
 pub(super) fn offer_request(
     state: &mut crate::call::Call,
     method: rsip::Method,
     branch: &str,
-    (user_agent, extensions): (&str, Extensions),
+    (user_agent, timers): (&str, &SessionTimers),
     (offer, credentials): (Option<&str>, &[(&'static str, String)]),
 ) -> (Vec<u8>, TransportAddr) {
     let mut headers = vec![("Contact", contact_value(state.local))];
-    if extensions.timer {
+    if Extensions::of(timers).timer {
         headers.push(("Supported", TIMER_TAG.to_owned()));
     }
     headers.extend(credentials.iter().cloned());
     if let Some(agreed) = state.session.timer {
-        headers.push(("Session-Expires", agreed.request_header()));
+        headers.extend(agreed.request_headers(timers.min_se.max(state.session.min_se)));
     }
     let parts = Parts {
         cseq: None,

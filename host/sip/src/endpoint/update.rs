@@ -6,7 +6,6 @@ use std::time::Instant;
 use super::session::{Ended, GLARE_ATTEMPTS, offer_request};
 use super::{Endpoint, Owner};
 use crate::body;
-use crate::build::Extensions;
 use crate::call::{CallKey, Phase};
 use crate::event::Event;
 use crate::session::timer;
@@ -36,7 +35,7 @@ impl Endpoint {
             state,
             rsip::Method::Update,
             &branch,
-            (&self.user_agent, Extensions::of(&self.session_timers)),
+            (&self.user_agent, &self.session_timers),
             (offer.as_deref(), credentials),
         );
         state.session.attempts += u32::from(offer.is_some());
@@ -66,11 +65,13 @@ impl Endpoint {
         if success && let Some(response) = ended.response() {
             // RFC 3261 §12.2.1.2: the 2xx to our target refresh names the peer's target.
             state.dialog.refresh_target(&response.raw.headers);
+            // RFC 4028 §10: any 2xx to our UPDATE refreshes the session, whatever its answer;
+            // the peer restarted its timer.
             let agreed =
                 timer::from_answer(&response.raw, state.session.timer, &self.session_timers);
-            match update.offer {
-                None => state.session.refreshed(now, agreed),
-                Some(offer) => match body::description(
+            state.session.refreshed(now, agreed);
+            if let Some(offer) = update.offer {
+                match body::description(
                     &response.raw.headers,
                     &response.raw.body,
                     response.source.ip(),
@@ -78,7 +79,6 @@ impl Endpoint {
                     Some(answer) => {
                         state.local_sdp = Some(offer.clone());
                         state.session.own_offer_answered(&offer);
-                        state.session.refreshed(now, agreed);
                         self.events.push_back(Event::OfferAnswered {
                             call,
                             answer,
@@ -91,7 +91,7 @@ impl Endpoint {
                         reason: "No usable SDP answer".into(),
                         offer,
                     }),
-                },
+                }
             }
             return self.reschedule(Owner::Session(call));
         }
@@ -103,6 +103,15 @@ impl Endpoint {
                 .offer
                 .unwrap_or_else(|| state.session.offer_current(state.local_sdp.as_deref()));
             return self.send_reinvite(now, call, offer);
+        }
+        // RFC 4028 §7.3: asked again with the interval the 422 names.
+        if let Some(response) = ended.response().filter(|r| r.code == 422)
+            && state
+                .session
+                .raise_min_se(&response.raw, &self.session_timers)
+        {
+            self.send_update(now, call, update.offer);
+            return self.reschedule(Owner::Session(call));
         }
         // §22.2, §22.3: a challenge the call's credentials answer sends it again.
         if let Some(response) = ended.response()

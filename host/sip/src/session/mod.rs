@@ -9,10 +9,11 @@ pub(crate) mod timer;
 use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
+use rsip::prelude::HasHeaders;
 
 use origin::Origin;
 use reinvite::Reinvite;
-use timer::Agreed;
+use timer::{Agreed, SessionTimers};
 
 use crate::message::Request;
 use crate::sdp::{self, Direction, Offer};
@@ -133,6 +134,10 @@ pub(crate) struct Session {
     pub(crate) update_reply: Option<UpdateReply>,
     /// The agreed session timer, if any.
     pub(crate) timer: Option<Agreed>,
+    /// The Min-SE our requests in the call state, if larger than our configured one: that
+    /// of our INVITE that placed the call, or the larger one a 422 to a request of ours
+    /// named (RFC 4028 §7.3); 0 while none.
+    pub(crate) min_se: u32,
     refresh_at: Option<Instant>,
     expires_at: Option<Instant>,
     /// When the current session is to be offered again: the peer took an offer of ours that
@@ -241,6 +246,26 @@ impl Session {
         }
     }
 
+    /// Takes `response`, a 422 to our request that refreshes the session (RFC 4028 §7.3):
+    /// the interval asked for next is raised to the Min-SE it names, which our later requests
+    /// state as theirs. False, and nothing changes, without a timer or when it is not to be
+    /// asked for again ([`timer::retry_interval`]).
+    pub(crate) fn raise_min_se(
+        &mut self,
+        response: &impl HasHeaders,
+        config: &SessionTimers,
+    ) -> bool {
+        let Some(agreed) = self.timer else {
+            return false;
+        };
+        let Some(interval) = timer::retry_interval(response, agreed.interval, config) else {
+            return false;
+        };
+        self.timer = Some(Agreed { interval, ..agreed });
+        self.min_se = interval;
+        true
+    }
+
     /// Moves our due refresh to `at`.
     pub(crate) fn postpone_refresh(&mut self, at: Instant) {
         self.refresh_at = Some(at);
@@ -259,18 +284,19 @@ impl Session {
         self.restore_at = None;
     }
 
-    /// When the session expires without a refresh (RFC 4028 §10); none while we are the
-    /// refresher and a re-INVITE or UPDATE of ours awaits its final response.
+    /// When the session expires without a refresh (RFC 4028 §10); none while a re-INVITE or
+    /// UPDATE of ours awaits its final response.
     fn expiry(&self) -> Option<Instant> {
         self.expires_at.filter(|_| !self.refresh_in_flight())
     }
 
-    /// Whether we are the refresher and a request of ours that refreshes the session awaits
-    /// its final response. RFC 4028 §10: the refresher ends the call only when that request
-    /// times out or gets 408 or 481, and its 2xx refreshes the session; the expiry before the
-    /// interval's end is the non-refresher's.
+    /// Whether a request of ours that refreshes the session (it states the session timer,
+    /// RFC 4028 §7.4) awaits its final response, which its transaction's timeout bounds.
+    /// §10: its 2xx refreshes the session, and its timeout or 408 or 481 ends the call, so
+    /// the refresher waits for it; so does the non-refresher, whose peer's refreshes get 491
+    /// meanwhile (RFC 3261 §14.2).
     fn refresh_in_flight(&self) -> bool {
-        self.timer.is_some_and(|t| t.we_refresh)
+        self.timer.is_some()
             && (self.outgoing.as_ref().is_some_and(Reinvite::is_pending) || self.update.is_some())
     }
 

@@ -1,6 +1,7 @@
-//! Session timers (RFC 4028) for the dialogs the endpoint answers: reading Session-Expires,
-//! Min-SE and `Supported: timer` from a request, choosing the interval and the refresher (§9),
-//! the headers that state the choice, and when to refresh or give up (§10).
+//! Session timers (RFC 4028): reading Session-Expires, Min-SE and `Supported: timer` from a
+//! request, choosing the interval and the refresher (§9), the headers that state the choice,
+//! taking the choice of the peer's 2xx (§7.2) or asking again after its 422 (§7.3), and when
+//! to refresh or give up (§10).
 
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,9 @@ pub struct SessionTimers {
     /// (RFC 3261 §8.2.2.3). Default on.
     pub enabled: bool,
     /// The smallest session interval accepted, in seconds: a request asking for less gets
-    /// `422 Session Interval Too Small` naming it in Min-SE (§9). Default
+    /// `422 Session Interval Too Small` naming it in Min-SE if its UAC supports the
+    /// extension, else its interval is taken (§9: that UAC could not retry). Our own INVITEs
+    /// and session refreshes state it as their Min-SE (§7.1, §7.4). Default
     /// [`SessionTimers::DEFAULT_MIN_SE`].
     pub min_se: u32,
     /// The interval the endpoint chooses, in seconds, when the peer supports session timers
@@ -29,7 +32,8 @@ pub struct SessionTimers {
     /// [`SessionTimers::DEFAULT_INTERVAL`].
     pub default_interval: u32,
     /// The largest interval the endpoint accepts, in seconds: a longer one asked for is
-    /// shortened to it (§9 lets the UAS reduce it, never below the Min-SE). Default
+    /// shortened to it (§9 lets the UAS reduce it, never below the Min-SE), and a 422 to our
+    /// own request naming a larger Min-SE is not retried (§7.3). Default
     /// [`SessionTimers::DEFAULT_MAX_INTERVAL`].
     pub max_interval: u32,
 }
@@ -94,10 +98,13 @@ pub(crate) fn negotiate(
         // An unreadable Session-Expires is ignored, as if the request had none.
         return Ok(None);
     };
-    if interval < config.min_se {
+    if interval < config.min_se && peer_supports {
         return Err(TooSmall(floor));
     }
-    let interval = interval.min(ceiling);
+    // §9: a UAC without the extension could not retry after a 422 (a proxy asked for the
+    // timer): the UAS must take the interval, and may never increase it. Only §5's absolute
+    // minimum holds, which no proxy may go below either.
+    let interval = interval.max(SessionTimers::DEFAULT_MIN_SE).min(ceiling);
     let we_refresh = match refresher(value) {
         Some("uac") => false,
         Some("uas") => true,
@@ -115,8 +122,11 @@ pub(crate) fn negotiate(
 /// Session-Expires: the peer, UAS of that request, has the last word. `None` without one:
 /// §7.2 turns the timer off ("there is no session expiration"); `None` too when `config`
 /// has session timers off, whatever a proxy put in the 2xx (§8), since no session of ours
-/// expires then. An interval below our Min-SE, which §9 forbids the UAS, is raised to it:
-/// taken as it is, 0 would end the call at once and 1 refresh it in a loop.
+/// expires then. The interval is taken as stated even when it is below the Min-SE our request
+/// named (§9 forbids that to the UAS): the peer ends the session by the interval it stated,
+/// so a longer one would let it expire there. Only an interval below §5's absolute minimum
+/// of 90 s is raised to it: taken as it is, 0 would end the call at once and 1 refresh it
+/// in a loop.
 pub(crate) fn from_answer(
     response: &impl HasHeaders,
     previous: Option<Agreed>,
@@ -126,7 +136,7 @@ pub(crate) fn from_answer(
         return None;
     }
     let value = text(response, "Session-Expires")?;
-    let interval = delta_seconds(value)?.max(config.min_se);
+    let interval = delta_seconds(value)?.max(SessionTimers::DEFAULT_MIN_SE);
     Some(Agreed {
         interval,
         // We are the UAC of our own request.
@@ -152,10 +162,19 @@ impl Agreed {
         headers
     }
 
-    /// The Session-Expires of a request we send (§7.4): we are its UAC.
-    pub(crate) fn request_header(&self) -> String {
+    /// The header lines of a request we send in the session (§7.4), of which we are the
+    /// UAC: Session-Expires, and Min-SE stating `min_se` (our minimum, or a larger one a 422
+    /// named) so that §9 binds the peer's answer to it; never above the interval itself,
+    /// which the peer could then refuse with 422.
+    pub(crate) fn request_headers(&self, min_se: u32) -> [(&'static str, String); 2] {
         let refresher = if self.we_refresh { "uac" } else { "uas" };
-        format!("{};refresher={refresher}", self.interval)
+        [
+            (
+                "Session-Expires",
+                format!("{};refresher={refresher}", self.interval),
+            ),
+            ("Min-SE", min_se.min(self.interval).to_string()),
+        ]
     }
 
     /// When the endpoint refreshes a session refreshed at `at`: half the interval (§10).
@@ -170,6 +189,19 @@ impl Agreed {
         let margin = (self.interval / 3).min(32);
         at + Duration::from_secs(u64::from(self.interval - margin))
     }
+}
+
+/// The interval to ask for after `response`, a 422 to our request that asked for `asked`
+/// seconds (§7.3): the Min-SE it names. `None` unless that is larger than `asked` and within
+/// `config`'s largest interval, so that the retries end.
+pub(crate) fn retry_interval(
+    response: &impl HasHeaders,
+    asked: u32,
+    config: &SessionTimers,
+) -> Option<u32> {
+    text(response, "Min-SE")
+        .and_then(delta_seconds)
+        .filter(|&min_se| min_se > asked && min_se <= config.max_interval)
 }
 
 /// The delta-seconds before any parameter (`1800;refresher=uac` → 1800).
@@ -248,7 +280,15 @@ mod tests {
         let proxy = agree("Session-Expires: 300\r\n").unwrap().unwrap();
         assert!(proxy.we_refresh);
         assert_eq!(proxy.response_headers().len(), 1);
-        assert_eq!(proxy.request_header(), "300;refresher=uac");
+        assert_eq!(
+            proxy.request_headers(90),
+            [
+                ("Session-Expires", "300;refresher=uac".to_owned()),
+                ("Min-SE", "90".to_owned())
+            ]
+        );
+        // Never a Min-SE above the interval asked for in the same request.
+        assert_eq!(proxy.request_headers(1800)[1].1, "300");
     }
 
     #[test]
@@ -287,9 +327,12 @@ mod tests {
 
     #[test]
     fn too_small_names_the_larger_minimum() {
-        assert_eq!(agree("Session-Expires: 60\r\n"), Err(TooSmall(90)));
         assert_eq!(
-            agree("Session-Expires: 60\r\nMin-SE: 120\r\n"),
+            agree("Session-Expires: 60\r\nSupported: timer\r\n"),
+            Err(TooSmall(90))
+        );
+        assert_eq!(
+            agree("Session-Expires: 60\r\nMin-SE: 120\r\nSupported: timer\r\n"),
             Err(TooSmall(120))
         );
         assert_eq!(
@@ -298,11 +341,31 @@ mod tests {
         );
     }
 
-    fn answer(session_expires: &str) -> rsip::Response {
+    #[test]
+    fn a_small_interval_from_a_uac_without_timers_is_taken_never_below_90() {
+        let config = SessionTimers {
+            min_se: 300,
+            ..SessionTimers::default()
+        };
+        let agreed = |extra| negotiate(&request(extra), &config);
+        let taken = agreed("Session-Expires: 120\r\n").unwrap().unwrap();
+        assert_eq!((taken.interval, taken.we_refresh), (120, true));
+        assert_eq!(
+            agreed("Session-Expires: 60\r\n").unwrap().unwrap().interval,
+            90
+        );
+        assert_eq!(
+            agreed("Session-Expires: 120\r\nSupported: timer\r\n"),
+            Err(TooSmall(300))
+        );
+    }
+
+    /// A response to our INVITE with the status line's `status` and the header line `line`.
+    fn response(status: &str, line: &str) -> rsip::Response {
         let text = format!(
-            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+            "SIP/2.0 {status}\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
              From: <sip:sut@192.0.2.1>;tag=a\r\nTo: <sip:b@192.0.2.7>;tag=b\r\n\
-             Call-ID: cid\r\nCSeq: 2 INVITE\r\nSession-Expires: {session_expires}\r\n\r\n"
+             Call-ID: cid\r\nCSeq: 2 INVITE\r\n{line}\r\n\r\n"
         );
         let Some(crate::wire::Datagram::Response(response)) = crate::wire::parse(text.as_bytes())
         else {
@@ -311,12 +374,16 @@ mod tests {
         *response
     }
 
+    fn answer(session_expires: &str) -> rsip::Response {
+        response("200 OK", &format!("Session-Expires: {session_expires}"))
+    }
+
     fn answered(session_expires: &str) -> Option<Agreed> {
         from_answer(&answer(session_expires), None, &SessionTimers::default())
     }
 
     #[test]
-    fn an_answers_interval_below_min_se_is_raised_to_it() {
+    fn an_answers_interval_is_taken_but_never_below_90() {
         let at = |interval, we_refresh| {
             Some(Agreed {
                 interval,
@@ -329,6 +396,32 @@ mod tests {
         assert_eq!(answered("0"), at(90, true));
         assert_eq!(answered("1;refresher=uac"), at(90, true));
         assert_eq!(answered("soon"), None);
+        // Below our Min-SE yet at least 90 s: the peer ends the session by what it said.
+        let config = SessionTimers {
+            min_se: 1800,
+            ..SessionTimers::default()
+        };
+        assert_eq!(
+            from_answer(&answer("900;refresher=uac"), None, &config),
+            at(900, true)
+        );
+    }
+
+    #[test]
+    fn a_422_is_retried_only_with_a_larger_interval_within_the_maximum() {
+        let config = SessionTimers::default();
+        let retry = |min_se, asked| {
+            let refused = response(
+                "422 Session Interval Too Small",
+                &format!("Min-SE: {min_se}"),
+            );
+            retry_interval(&refused, asked, &config)
+        };
+        assert_eq!(retry("1800", 90), Some(1800));
+        assert_eq!(retry("1800", 1800), None);
+        assert_eq!(retry("600", 1800), None);
+        assert_eq!(retry("86401", 90), None);
+        assert_eq!(retry("soon", 90), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod early_dialog;
 mod large_requests;
 mod pair;
+mod session_timers;
 
 use std::collections::HashSet;
 use std::time::Duration;
