@@ -468,13 +468,24 @@ fn import_sems_config_refuses_bad_lines_unreadable_files_and_overwriting() {
         Some(1),
         "expected exit 1 for an existing output"
     );
-    // The notes on the prompts the file leaves unset come first.
+    // A note on each of the seven prompts the file leaves unset, then the refusal.
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.ends_with(&format!(
-            "\n{output}: already exists; give --force to overwrite it\n"
-        )),
+    let lines: Vec<&str> = stderr.split_inclusive('\n').collect();
+    let Some((refusal, notes)) = lines.split_last() else {
+        panic!("expected the existing output named on stderr");
+    };
+    assert_eq!(
+        *refusal,
+        format!("{output}: already exists; give --force to overwrite it\n"),
         "expected the existing output named last: {stderr}"
+    );
+    assert!(
+        notes.len() == 7
+            && notes
+                .iter()
+                .all(|line| line.starts_with(&format!("{conf}: "))
+                    && line.contains(": note: not set, so SEMS plays")),
+        "expected only the seven unset prompts' notes before it: {stderr}"
     );
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "# mine\n");
     let out = run(&["import-sems-config", &conf, "-o", &output, "--force"]);
