@@ -235,7 +235,7 @@ pub(crate) struct Placed {
     /// minimum, or the larger one a 422 named ([`Placed::raise_min_se`]).
     pub(crate) min_se: Option<u32>,
     /// The Session-Expires its INVITEs ask for: none, the callee choosing, until a 422 names
-    /// the Min-SE to ask for (§7.3).
+    /// the Min-SE to ask for (§7.3). Once set, the call's one retry after a 422 is spent.
     session_expires: Option<u32>,
 }
 
@@ -292,15 +292,18 @@ impl Placed {
 
     /// Takes `response`, a 422 to its INVITE (RFC 4028 §7.3): the next INVITE asks for the
     /// Min-SE it names as its Session-Expires and Min-SE. False, and nothing changes, with
-    /// session timers off or when it is not to be asked for again
-    /// ([`timer::retry_interval`]).
+    /// session timers off, after a 422 already raised it, or when it is not to be asked for
+    /// again ([`timer::retry_interval`]).
     pub(crate) fn raise_min_se(
         &mut self,
         response: &impl HasHeaders,
         timers: &SessionTimers,
     ) -> bool {
+        // A peer names its fixed minimum (§7.3), which one retry meets: one that names
+        // another each time would otherwise have INVITEs sent without end.
         let Some(interval) = self
             .min_se
+            .filter(|_| self.session_expires.is_none())
             .and_then(|asked| timer::retry_interval(response, asked, timers))
         else {
             return false;

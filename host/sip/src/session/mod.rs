@@ -138,6 +138,9 @@ pub(crate) struct Session {
     /// of our INVITE that placed the call, or the larger one a 422 to a request of ours
     /// named (RFC 4028 §7.3); 0 while none.
     pub(crate) min_se: u32,
+    /// Whether a 422 raised the interval of our latest refresh: the request sent again for it
+    /// is its one retry ([`Session::raise_min_se`]), until a 2xx refreshes the session.
+    min_se_raised: bool,
     refresh_at: Option<Instant>,
     expires_at: Option<Instant>,
     /// When the current session is to be offered again: the peer took an offer of ours that
@@ -219,6 +222,7 @@ impl Session {
     /// §10), and since both sides now hold it, no offer of it again is due.
     pub(crate) fn refreshed(&mut self, now: Instant, agreed: Option<Agreed>) {
         self.restore_at = None;
+        self.min_se_raised = false;
         self.timer = agreed;
         self.refresh_at = self.timer.and_then(|t| t.refresh_at(now));
         self.expires_at = self.timer.map(|t| t.expires_at(now));
@@ -248,14 +252,17 @@ impl Session {
 
     /// Takes `response`, a 422 to our request that refreshes the session (RFC 4028 §7.3):
     /// the interval asked for next is raised to the Min-SE it names, which our later requests
-    /// state as theirs. False, and nothing changes, without a timer or when it is not to be
-    /// asked for again ([`timer::retry_interval`]).
+    /// state as theirs. False, and nothing changes, without a timer, when a 422 raised it
+    /// already since the session was last refreshed, or when it is not to be asked for again
+    /// ([`timer::retry_interval`]).
     pub(crate) fn raise_min_se(
         &mut self,
         response: &impl HasHeaders,
         config: &SessionTimers,
     ) -> bool {
-        let Some(agreed) = self.timer else {
+        // A peer names its fixed minimum (§7.3), which one retry meets: one that names
+        // another each time would otherwise have requests sent without end.
+        let Some(agreed) = self.timer.filter(|_| !self.min_se_raised) else {
             return false;
         };
         let Some(interval) = timer::retry_interval(response, agreed.interval, config) else {
@@ -263,6 +270,7 @@ impl Session {
         };
         self.timer = Some(Agreed { interval, ..agreed });
         self.min_se = interval;
+        self.min_se_raised = true;
         true
     }
 

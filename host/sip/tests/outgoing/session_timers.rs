@@ -251,3 +251,94 @@ fn an_offer_by_update_answered_2xx_without_an_answer_still_refreshes_the_session
         pair.a_names()
     );
 }
+
+/// Answers the latest request of `method` with 422 naming Min-SE `min_se`.
+fn too_small(pair: &mut Pair, method: Method, min_se: u32) {
+    let min_se = format!("Min-SE: {min_se}\r\n");
+    pair.peer
+        .reply(method, 422, "Session Interval Too Small", &min_se, "");
+}
+
+#[test]
+fn an_invite_refused_422_again_after_its_retry_fails_the_call() {
+    let mut pair = Pair::new(Net::perfect(56), idle());
+    pair.a = caller(90, OfferMethod::Reinvite);
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    too_small(&mut pair, Method::Invite, 91);
+    let again = peer_wait(&mut pair, Method::Invite, 2);
+    assert_eq!(header(&again, "Session-Expires"), Some("91"));
+    // A peer that names a larger Min-SE each time: the one retry met the first, no more go.
+    too_small(&mut pair, Method::Invite, 92);
+    pair.run_for(MINUTE);
+    assert_eq!(pair.peer_got(Method::Invite).len(), 2);
+    assert_eq!(pair.peer_got(Method::Ack).len(), 2, "both 422s were ACKed");
+    assert_only_failure(&pair, call, 422, "Session Interval Too Small", false);
+}
+
+#[test]
+fn a_refresh_reinvite_refused_422_again_after_its_retry_lets_the_session_expire() {
+    let answer = "Session-Expires: 120;refresher=uac\r\nRequire: timer\r\n";
+    let (mut pair, answered_at) = placed(57, 90, OfferMethod::Reinvite, answer);
+    peer_wait_long(&mut pair, Method::Invite, 2);
+    too_small(&mut pair, Method::Invite, 121);
+    let again = peer_wait_long(&mut pair, Method::Invite, 3);
+    assert_eq!(header(&again, "Session-Expires"), Some("121;refresher=uac"));
+    too_small(&mut pair, Method::Invite, 122);
+    let limit = answered_at + 2 * MINUTE;
+    let expired = pair.run_until(limit, |p| !p.peer_got(Method::Bye).is_empty());
+    assert_eq!(pair.peer_got(Method::Invite).len(), 3, "one retry only");
+    assert!(expired, "{:?}", pair.a_names());
+    // A refused refresh: the session still expires when the 2xx that set it up said, 120 s
+    // less 32 (RFC 4028 §10), and the call ends with a BYE.
+    let bye = sent_after(&pair, "BYE ", answered_at);
+    assert_eq!(bye.len(), 1, "{:?}", pair.a_names());
+    assert!(
+        (Duration::from_secs(87)..=Duration::from_secs(89)).contains(&bye[0]),
+        "BYE {bye:?} after the answer"
+    );
+    assert!(
+        matches!(
+            pair.a_events.as_slice(),
+            [
+                Event::CallAnswered { .. },
+                Event::OfferRefused { code: 422, .. },
+                Event::CallEnded { .. }
+            ]
+        ),
+        "{:?}",
+        pair.a_names()
+    );
+    assert_eq!(pair.a_names()[2], "CallEnded(SessionExpired)");
+}
+
+#[test]
+fn a_refresh_update_after_a_successful_one_may_retry_once_again() {
+    let answer = "Session-Expires: 120;refresher=uac\r\nRequire: timer\r\n\
+                  Allow: INVITE, ACK, CANCEL, BYE, UPDATE\r\n";
+    let (mut pair, _) = placed(58, 90, OfferMethod::Update, answer);
+    peer_wait_long(&mut pair, Method::Update, 1);
+    too_small(&mut pair, Method::Update, 121);
+    peer_wait_long(&mut pair, Method::Update, 2);
+    let refreshed = "Session-Expires: 121;refresher=uac\r\n";
+    pair.peer.reply(Method::Update, 200, "OK", refreshed, "");
+    let refreshed_at = pair.elapsed();
+    // The next refresh, after the 2xx, has its own retry.
+    peer_wait_long(&mut pair, Method::Update, 3);
+    too_small(&mut pair, Method::Update, 122);
+    let again = peer_wait_long(&mut pair, Method::Update, 4);
+    assert_eq!(header(&again, "Session-Expires"), Some("122;refresher=uac"));
+    too_small(&mut pair, Method::Update, 123);
+    let limit = refreshed_at + 2 * MINUTE;
+    let expired = pair.run_until(limit, |p| !p.peer_got(Method::Bye).is_empty());
+    assert_eq!(pair.peer_got(Method::Update).len(), 4, "one retry each");
+    assert!(expired, "{:?}", pair.a_names());
+    // The refused refresh leaves the session to expire 121 s less 32 after the last 2xx
+    // (RFC 4028 §10).
+    let bye = sent_after(&pair, "BYE ", refreshed_at);
+    assert_eq!(bye.len(), 1, "{:?}", pair.a_names());
+    assert!(
+        (Duration::from_secs(88)..=Duration::from_secs(90)).contains(&bye[0]),
+        "BYE {bye:?} after the 2xx"
+    );
+}
