@@ -649,6 +649,13 @@ fn mute_and_kickout_find_finished_participants_and_invitations_as_sems_does() {
     wait_for_participant(&server, &room, &pin, &finished(0));
 }
 
+/// `phone`'s call, listed by `tag` in `room` (admin pin `pin`), hangs up; returns once the
+/// listing shows it Finished.
+fn hang_up_until_finished(server: &Server, room: &str, pin: &str, phone: Phone, tag: &str) {
+    phone.hang_up();
+    wait_for_participant(server, room, pin, &format!("p[0] == {tag:?} and p[2] == 5"));
+}
+
 #[test]
 fn an_id_invited_again_after_its_call_finished_is_listed_and_muted_as_an_invitation() {
     let server = Server::start();
@@ -673,13 +680,7 @@ fn an_id_invited_again_after_its_call_finished_is_listed_and_muted_as_an_invitat
         &pin,
         "p[2] == 3 and p[5] == 'p1'",
     ));
-    phone.hang_up();
-    wait_for_participant(
-        &server,
-        &room,
-        &pin,
-        &format!("p[0] == {tag:?} and p[2] == 5"),
-    );
+    hang_up_until_finished(&server, &room, &pin, phone, &tag);
 
     // Invited again while the finished call is still listed (10 s).
     assert_eq!(invite("n2"), "[200, 'OK']");
@@ -791,13 +792,7 @@ fn a_finished_participants_mute_flag_is_kept_with_the_room_until_it_leaves_the_l
         &pin,
         "p[1] == '<sip:fin@127.0.0.1>'",
     ));
-    phone.hang_up();
-    wait_for_participant(
-        &server,
-        &room,
-        &pin,
-        &format!("p[0] == {tag:?} and p[2] == 5"),
-    );
+    hang_up_until_finished(&server, &room, &pin, phone, &tag);
     let mute = format!("s.mute({room:?}, {pin:?}, {tag:?})");
     assert_eq!(wc(&server, &mute), "[0, 'OK']");
     await_meta(&file, &room, "finished_muted", |flags| {

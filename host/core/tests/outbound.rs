@@ -518,6 +518,12 @@ fn answering_early(final_sdp: fn(String) -> String) -> (CalleeScript, LaterAnswe
     (script, pending)
 }
 
+/// The callee of [`answering_early`] sends its 2xx now.
+fn answer_now(w: &mut World, pending: &LaterAnswer) {
+    let (key, sdp) = pending.lock().unwrap().take().unwrap();
+    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+}
+
 #[test]
 fn a_forwarded_call_unanswered_in_time_rejects_its_caller_with_408() {
     let config = CoreConfig {
@@ -580,8 +586,7 @@ fn early_media_is_passed_to_the_forwarded_caller_before_the_answer() {
         reason: "Session Progress".into(),
         early_media: true
     }));
-    let (key, sdp) = pending.lock().unwrap().take().unwrap();
-    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    answer_now(&mut w, &pending);
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
@@ -631,8 +636,7 @@ fn a_forwarded_caller_without_an_offer_hears_ringing_for_the_callees_early_media
         w.uacs[caller].codes(Method::Invite).contains(&180)
     }));
     assert!(!w.uacs[caller].codes(Method::Invite).contains(&183));
-    let (key, sdp) = pending.lock().unwrap().take().unwrap();
-    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    answer_now(&mut w, &pending);
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
@@ -650,8 +654,7 @@ fn the_answer_in_the_2xx_replaces_an_early_one() {
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&183)
     }));
-    let (key, sdp) = pending.lock().unwrap().take().unwrap();
-    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    answer_now(&mut w, &pending);
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
@@ -789,8 +792,10 @@ fn a_placed_call_ringing_past_the_ring_timeout_is_cancelled_and_fails_with_408()
     assert_eq!(w.core.footprint().timers, 0, "no timer is left behind");
 }
 
-#[test]
-fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout() {
+/// A call forwarded to a callee that answers early (see [`answering_early`]) and may ring
+/// for up to 120 s: the world, the caller (its index among the world's UACs) and the
+/// callee's answer to come.
+fn forwarded_to_a_long_ringing_callee() -> (World, usize, LaterAnswer) {
     let config = CoreConfig {
         ring_timeout: Duration::from_secs(120),
         ..CoreConfig::default()
@@ -799,6 +804,12 @@ fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout
     let (script, pending) = answering_early(|sdp| sdp);
     w.callee(addr(CALLEE), script);
     let caller = w.dial("000777forward", "alice");
+    (w, caller, pending)
+}
+
+#[test]
+fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout() {
+    let (mut w, caller, pending) = forwarded_to_a_long_ringing_callee();
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&183)
     }));
@@ -819,8 +830,7 @@ fn an_unanswered_legs_silence_ends_nothing_and_the_answer_rearms_its_rtp_timeout
     );
     assert!(w.core.has_call(incoming) && w.core.has_call(placed));
     let before = w.media.len();
-    let (key, sdp) = pending.lock().unwrap().take().unwrap();
-    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    answer_now(&mut w, &pending);
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
     }));
@@ -915,15 +925,8 @@ impl SilentMedia {
 
 #[test]
 fn a_callee_silent_while_it_rang_has_the_whole_rtp_timeout_once_answered() {
-    let config = CoreConfig {
-        ring_timeout: Duration::from_secs(120),
-        ..CoreConfig::default()
-    };
-    let mut w = World::new(config, Net::perfect(5), 5, forwarding());
-    let (script, pending) = answering_early(|sdp| sdp);
-    w.callee(addr(CALLEE), script);
+    let (mut w, caller, pending) = forwarded_to_a_long_ringing_callee();
     let mut media = SilentMedia::default();
-    let caller = w.dial("000777forward", "alice");
     assert!(media.run_until(&mut w, Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&183)
     }));
@@ -931,8 +934,7 @@ fn a_callee_silent_while_it_rang_has_the_whole_rtp_timeout_once_answered() {
     let alive = |w: &World| w.core.has_call(incoming) && w.core.has_call(placed);
     // Nobody sends RTP while it rings for 50 s: short of the timeout, which raises nothing.
     assert!(!media.run_until(&mut w, Duration::from_secs(50), |w| !alive(w)));
-    let (key, sdp) = pending.lock().unwrap().take().unwrap();
-    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    answer_now(&mut w, &pending);
     let answered = w.now;
     assert!(media.run_until(&mut w, Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&200)
@@ -1011,8 +1013,7 @@ fn forwarded_answer_behind_a_reliable_183(prack: bool) -> (World, usize) {
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[caller].codes(Method::Invite).contains(&183)
     }));
-    let (key, sdp) = pending.lock().unwrap().take().unwrap();
-    w.callees[0].endpoint.answer(w.now, key, sdp).unwrap();
+    answer_now(&mut w, &pending);
     (w, caller)
 }
 

@@ -35,12 +35,18 @@ fn offer(rtp: &str, extra: &str) -> String {
     format!("{}{extra}", audio_offer(addr(rtp)))
 }
 
+/// The first caller re-offers `sdp`; the parameters of the one `UpdateLeg` it brings.
+fn reoffered(w: &mut World, sdp: &str) -> LegParams {
+    let before = updates(w).len();
+    w.uacs[0].reoffer(w.now, "", sdp);
+    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == before + 1));
+    updates(w).swap_remove(before)
+}
+
 #[test]
 fn hold_resume_and_a_new_address_reach_the_leg() {
     let mut w = answered_call();
-    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendonly\r\n"));
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
-    let hold = &updates(&w)[0];
+    let hold = reoffered(&mut w, &offer("127.0.0.1:30000", "a=sendonly\r\n"));
     assert_eq!(
         (hold.direction, hold.peer_holds),
         (MediaDirection::RecvOnly, true),
@@ -54,9 +60,7 @@ fn hold_resume_and_a_new_address_reach_the_leg() {
     }));
 
     w.run_for(Duration::from_secs(1));
-    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30100", "a=ptime:40\r\n"));
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 2));
-    let resumed = &updates(&w)[1];
+    let resumed = reoffered(&mut w, &offer("127.0.0.1:30100", "a=ptime:40\r\n"));
     assert_eq!(resumed.direction, MediaDirection::SendRecv);
     assert!(!resumed.peer_holds);
     assert_eq!(resumed.remote, addr("127.0.0.1:30100"));
@@ -172,8 +176,7 @@ fn a_guest_puts_a_call_on_hold_and_takes_it_off() {
 fn a_peer_that_holds_still_holds_in_its_answers_to_our_offers() {
     let mut w = answered_call();
     let call = w.invites()[0].call;
-    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendonly\r\n"));
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    reoffered(&mut w, &offer("127.0.0.1:30000", "a=sendonly\r\n"));
     w.run_for(Duration::from_secs(1));
     // The guest holds and resumes the call while the phone holds it: the phone answers
     // inactive, then sendonly (RFC 6337 §5.3).
@@ -283,29 +286,40 @@ fn a_refused_hold_reaches_the_guest_and_the_session_stays() {
     assert!(w.core.has_call(call));
 }
 
+/// The guest holds `call` and the phone only rings on the re-INVITE; returns once it has
+/// arrived.
+fn hold_left_ringing(w: &mut World, call: switchyard_core::CallId) {
+    w.uacs[0].invite_answers.push_back(180);
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Invite).is_empty()
+    }));
+}
+
+/// The last re-INVITE the first caller received, as it arrived.
+fn last_reinvite(w: &World) -> String {
+    w.uacs[0]
+        .requests(Method::Invite)
+        .last()
+        .unwrap()
+        .text
+        .clone()
+}
+
 #[test]
 fn a_hold_cut_short_by_the_guests_hangup_is_not_reported_after_it() {
     let mut w = answered_call();
     let call = w.invites()[0].call;
     // The phone rings on our re-INVITE, and takes its time over our BYE.
-    w.uacs[0].invite_answers.push_back(180);
     w.uacs[0].answer_bye = false;
-    w.core.hold(w.now, call, true).unwrap();
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        !w.uacs[0].requests(Method::Invite).is_empty()
-    }));
+    hold_left_ringing(&mut w, call);
     w.run_for(Duration::from_secs(1));
     w.core.hangup(w.now, call).unwrap();
     assert!(w.run_until(Duration::from_secs(5), |w| {
         !w.uacs[0].requests(Method::Bye).is_empty()
     }));
     // RFC 3261 §15.1.2: the BYE ends the re-INVITE with 487.
-    let reinvite = w.uacs[0]
-        .requests(Method::Invite)
-        .last()
-        .unwrap()
-        .text
-        .clone();
+    let reinvite = last_reinvite(&w);
     w.uacs[0].send_raw(response_to(&reinvite, "487 Request Terminated"));
     w.run_for(Duration::from_secs(40));
     assert!(!w.core.has_call(call));
@@ -339,9 +353,7 @@ fn an_opus_reoffer_switches_the_leg_to_opus_with_our_fmtp() {
         m=audio 30300 RTP/AVP 96 9 0 101 102\r\na=rtpmap:96 opus/48000/2\r\n\
         a=fmtp:96 stereo=1; sprop-stereo=1; useinbandfec=1\r\na=rtpmap:9 G722/8000\r\n\
         a=rtpmap:101 telephone-event/8000\r\na=rtpmap:102 telephone-event/48000\r\n";
-    w.uacs[0].reoffer(w.now, "", opus);
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
-    let params = &updates(&w)[0];
+    let params = reoffered(&mut w, opus);
     assert_eq!(params.codec, Codec::Opus);
     assert_eq!(params.payload_type, 96);
     assert_eq!(
@@ -506,17 +518,8 @@ fn a_hold_stays_a_hold_whatever_direction_the_peer_answers() {
         let mut w = answered_call();
         let call = w.invites()[0].call;
         // The phone only rings on our re-INVITE; its 200 is the test's.
-        w.uacs[0].invite_answers.push_back(180);
-        w.core.hold(w.now, call, true).unwrap();
-        assert!(w.run_until(Duration::from_secs(5), |w| {
-            !w.uacs[0].requests(Method::Invite).is_empty()
-        }));
-        let reinvite = w.uacs[0]
-            .requests(Method::Invite)
-            .last()
-            .unwrap()
-            .text
-            .clone();
+        hold_left_ringing(&mut w, call);
+        let reinvite = last_reinvite(&w);
         let local = w.locals[0];
         let sdp = offer("127.0.0.1:30000", answered);
         w.uacs[0].send_raw(ok_with(&reinvite, &sdp, local));
@@ -563,9 +566,7 @@ fn the_peers_direction_and_addresses_come_from_the_stream_answered() {
     let mut w = answered_call();
     // The first stream has no codec in common: the second is answered, and its sendrecv is
     // what the peer says, not the first one's sendonly.
-    w.uacs[0].reoffer(w.now, "", &two_streams("18", "0"));
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
-    let params = &updates(&w)[0];
+    let params = reoffered(&mut w, &two_streams("18", "0"));
     assert_eq!(
         (params.direction, params.peer_holds),
         (MediaDirection::SendRecv, false)
@@ -584,13 +585,10 @@ fn the_peers_direction_and_addresses_come_from_the_stream_answered() {
 #[test]
 fn a_reoffer_moves_the_session_from_one_stream_to_the_other() {
     let mut w = answered_call();
-    w.uacs[0].reoffer(w.now, "", &two_streams("18", "0"));
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 1));
+    reoffered(&mut w, &two_streams("18", "0"));
     w.run_for(Duration::from_secs(1));
     // Now the first stream has PCMU: it is the one answered, sendonly, a hold.
-    w.uacs[0].reoffer(w.now, "", &two_streams("0", "0"));
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 2));
-    let first = &updates(&w)[1];
+    let first = reoffered(&mut w, &two_streams("0", "0"));
     assert_eq!(
         (first.direction, first.peer_holds),
         (MediaDirection::RecvOnly, true)
@@ -599,9 +597,7 @@ fn a_reoffer_moves_the_session_from_one_stream_to_the_other() {
     assert_eq!(first.rtcp, RtcpPath::Separate(addr("127.0.0.1:30009")));
     w.run_for(Duration::from_secs(1));
     // And back to the second, which resumes.
-    w.uacs[0].reoffer(w.now, "", &two_streams("18", "0"));
-    assert!(w.run_until(Duration::from_secs(5), |w| updates(w).len() == 3));
-    let second = &updates(&w)[2];
+    let second = reoffered(&mut w, &two_streams("18", "0"));
     assert_eq!(
         (second.direction, second.peer_holds),
         (MediaDirection::SendRecv, false)

@@ -149,7 +149,8 @@ mod tests {
     use crate::media::event_queue::{MediaEventReceiver, media_event_queue};
     use crate::rtp_ports::LegSockets;
     use std::net::SocketAddr;
-    use std::sync::mpsc::channel;
+    use std::sync::mpsc::{Sender, channel};
+    use std::thread::JoinHandle;
     use switchyard_media::{LegId, MediaEvent, RoomId, WorkerConfig, recording_queue};
 
     /// The leg [`FailingIo`] cannot take.
@@ -205,137 +206,19 @@ mod tests {
         got
     }
 
-    #[test]
-    fn a_move_cut_short_by_a_failure_tells_the_worker_expecting_the_leg_it_will_not_come() {
-        let (commands, inbox) = channel();
-        let (events, mut reported, _) = media_event_queue();
-        let published = Arc::new(Mutex::new(WorkerStats::default()));
-        let backlog = Arc::new(MediaBacklog::new(1));
-        let thread = WorkerThread::new(0, inbox, events, published, Arc::default(), backlog);
-        let serving = std::thread::spawn(move || {
-            thread.serve(|generation| {
-                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
-                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
-            });
-        });
-        let (to, expecting) = crate::media::test_inbox();
-        commands.send(add_leg(STUCK)).unwrap();
-        commands
-            .send(WorkerCommand::Detach { leg: STUCK, to })
-            .unwrap();
-        let told = expecting.recv_timeout(Duration::from_secs(5));
-        assert!(
-            matches!(told, Ok(WorkerCommand::Lost(STUCK))),
-            "the worker expecting the leg hears it is lost"
-        );
-        let lost = next_events(&mut reported, 1);
-        assert_eq!(lost, [MediaEvent::LegLost { leg: STUCK }]);
-        drop(commands);
-        serving.join().expect("the thread ends with its pool");
+    /// Worker thread 0 of a pool of one, not serving yet, and the ends a test holds of it.
+    struct Rig {
+        thread: WorkerThread,
+        commands: Sender<WorkerCommand>,
+        reported: MediaEventReceiver,
+        published: Arc<Mutex<WorkerStats>>,
+        failures: Arc<AtomicU64>,
+        backlog: Arc<MediaBacklog>,
     }
 
-    #[test]
-    fn a_worker_counts_off_each_command_it_takes_once_it_runs() {
+    fn rig() -> Rig {
         let (commands, inbox) = channel();
-        let (events, _reported, _) = media_event_queue();
-        let backlog = Arc::new(MediaBacklog::new(1));
-        let published = Arc::new(Mutex::new(WorkerStats::default()));
-        let thread =
-            WorkerThread::new(0, inbox, events, published, Arc::default(), backlog.clone());
-        // Counted as the core counts them, while the worker does not run.
-        commands.send(add_leg(LegId(1))).unwrap();
-        for _ in 0..1000 {
-            commands
-                .send(WorkerCommand::SetGain(LegId(1), -6.0))
-                .unwrap();
-        }
-        (0..1001).for_each(|_| backlog.add(0));
-        assert_eq!(backlog.waiting(0), 1001);
-        let serving = std::thread::spawn(move || {
-            thread.serve(|generation| {
-                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
-                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
-            });
-        });
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while backlog.waiting(0) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert_eq!(backlog.waiting(0), 0, "the worker took them all");
-        drop(commands);
-        serving.join().expect("the thread ends with its pool");
-    }
-
-    #[test]
-    fn what_waited_for_a_leg_whose_arrival_failed_is_counted_off_and_not_held() {
-        let (commands, inbox) = channel();
-        let (events, mut reported, _) = media_event_queue();
-        let backlog = Arc::new(MediaBacklog::new(1));
-        let published = Arc::new(Mutex::new(WorkerStats::default()));
-        let thread =
-            WorkerThread::new(0, inbox, events, published, Arc::default(), backlog.clone());
-        let serving = std::thread::spawn(move || {
-            thread.serve(|generation| {
-                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
-                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
-            });
-        });
-        // Each counted as the core counts it.
-        let send = |command| {
-            backlog.add(0);
-            commands.send(command).unwrap();
-        };
-        send(WorkerCommand::Expect(POISON));
-        send(WorkerCommand::SetGain(POISON, -6.0));
-        send(add_leg(POISON));
-        assert_eq!(
-            next_events(&mut reported, 1),
-            [MediaEvent::LegLost { leg: POISON }]
-        );
-        // The core ends the lost leg's call: its removal is carried out, not held.
-        send(WorkerCommand::RemoveLeg(POISON));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while backlog.waiting(0) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert_eq!(backlog.waiting(0), 0, "nothing waits for the lost leg");
-        drop(commands);
-        serving.join().expect("the thread ends with its pool");
-    }
-
-    #[test]
-    fn a_leg_whose_arrival_failed_is_lost_to_the_worker_it_was_to_move_on_to() {
-        let (commands, inbox) = channel();
-        let (events, _reported, _) = media_event_queue();
-        let published = Arc::new(Mutex::new(WorkerStats::default()));
-        let backlog = Arc::new(MediaBacklog::new(1));
-        let thread = WorkerThread::new(0, inbox, events, published, Arc::default(), backlog);
-        let serving = std::thread::spawn(move || {
-            thread.serve(|generation| {
-                let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
-                (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
-            });
-        });
-        // Moved on before it arrived: the handover waits for the arrival, which fails.
-        let (to, expecting) = crate::media::test_inbox();
-        commands.send(WorkerCommand::Expect(POISON)).unwrap();
-        commands
-            .send(WorkerCommand::Detach { leg: POISON, to })
-            .unwrap();
-        commands.send(add_leg(POISON)).unwrap();
-        let told = expecting.recv_timeout(Duration::from_secs(5));
-        assert!(
-            matches!(told, Ok(WorkerCommand::Lost(POISON))),
-            "the worker expecting the leg hears it is lost"
-        );
-        drop(commands);
-        serving.join().expect("the thread ends with its pool");
-    }
-
-    #[test]
-    fn a_failed_worker_loses_its_legs_and_recordings_and_a_new_one_serves_what_follows() {
-        let (commands, inbox) = channel();
-        let (events, mut reported, _) = media_event_queue();
+        let (events, reported, _) = media_event_queue();
         let published = Arc::new(Mutex::new(WorkerStats::default()));
         let failures = Arc::new(AtomicU64::new(0));
         let backlog = Arc::new(MediaBacklog::new(1));
@@ -345,15 +228,150 @@ mod tests {
             events,
             published.clone(),
             failures.clone(),
-            backlog,
+            backlog.clone(),
         );
-        let (started, generations) = channel();
-        let serving = std::thread::spawn(move || {
+        Rig {
+            thread,
+            commands,
+            reported,
+            published,
+            failures,
+            backlog,
+        }
+    }
+
+    /// Serves `thread` on a thread of its own, each of its workers over [`FailingIo`] and
+    /// `started` called with the generation of each as it starts.
+    fn serve_failing(
+        thread: WorkerThread,
+        started: impl Fn(u64) + Send + 'static,
+    ) -> JoinHandle<()> {
+        std::thread::spawn(move || {
             thread.serve(|generation| {
-                let _ = started.send(generation);
+                started(generation);
                 let worker = Worker::new(WorkerConfig::default(), Instant::now(), generation);
                 (worker, Box::new(FailingIo) as Box<dyn PacketIo>)
             });
+        })
+    }
+
+    /// Ends the pool, whose thread ends once the sender of its commands is gone.
+    fn stop(commands: Sender<WorkerCommand>, serving: JoinHandle<()>) {
+        drop(commands);
+        serving.join().expect("the thread ends with its pool");
+    }
+
+    /// The commands still counted for worker 0 once none are, or once 5 s have passed.
+    fn waiting_once_drained(backlog: &MediaBacklog) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while backlog.waiting(0) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        backlog.waiting(0)
+    }
+
+    /// Whether the worker expecting `leg` hears within 5 s that it is lost.
+    fn told_lost(expecting: &Receiver<WorkerCommand>, leg: LegId) -> bool {
+        let told = expecting.recv_timeout(Duration::from_secs(5));
+        matches!(told, Ok(WorkerCommand::Lost(lost)) if lost == leg)
+    }
+
+    #[test]
+    fn a_move_cut_short_by_a_failure_tells_the_worker_expecting_the_leg_it_will_not_come() {
+        let mut rig = rig();
+        let serving = serve_failing(rig.thread, |_| {});
+        let (to, expecting) = crate::media::test_inbox();
+        rig.commands.send(add_leg(STUCK)).unwrap();
+        rig.commands
+            .send(WorkerCommand::Detach { leg: STUCK, to })
+            .unwrap();
+        assert!(
+            told_lost(&expecting, STUCK),
+            "the worker expecting the leg hears it is lost"
+        );
+        let lost = next_events(&mut rig.reported, 1);
+        assert_eq!(lost, [MediaEvent::LegLost { leg: STUCK }]);
+        stop(rig.commands, serving);
+    }
+
+    #[test]
+    fn a_worker_counts_off_each_command_it_takes_once_it_runs() {
+        let rig = rig();
+        // Counted as the core counts them, while the worker does not run.
+        rig.commands.send(add_leg(LegId(1))).unwrap();
+        for _ in 0..1000 {
+            rig.commands
+                .send(WorkerCommand::SetGain(LegId(1), -6.0))
+                .unwrap();
+        }
+        (0..1001).for_each(|_| rig.backlog.add(0));
+        assert_eq!(rig.backlog.waiting(0), 1001);
+        let serving = serve_failing(rig.thread, |_| {});
+        assert_eq!(
+            waiting_once_drained(&rig.backlog),
+            0,
+            "the worker took them all"
+        );
+        stop(rig.commands, serving);
+    }
+
+    #[test]
+    fn what_waited_for_a_leg_whose_arrival_failed_is_counted_off_and_not_held() {
+        let mut rig = rig();
+        let serving = serve_failing(rig.thread, |_| {});
+        // Each counted as the core counts it.
+        let send = |command| {
+            rig.backlog.add(0);
+            rig.commands.send(command).unwrap();
+        };
+        send(WorkerCommand::Expect(POISON));
+        send(WorkerCommand::SetGain(POISON, -6.0));
+        send(add_leg(POISON));
+        assert_eq!(
+            next_events(&mut rig.reported, 1),
+            [MediaEvent::LegLost { leg: POISON }]
+        );
+        // The core ends the lost leg's call: its removal is carried out, not held.
+        send(WorkerCommand::RemoveLeg(POISON));
+        assert_eq!(
+            waiting_once_drained(&rig.backlog),
+            0,
+            "nothing waits for the lost leg"
+        );
+        stop(rig.commands, serving);
+    }
+
+    #[test]
+    fn a_leg_whose_arrival_failed_is_lost_to_the_worker_it_was_to_move_on_to() {
+        let rig = rig();
+        let serving = serve_failing(rig.thread, |_| {});
+        // Moved on before it arrived: the handover waits for the arrival, which fails.
+        let (to, expecting) = crate::media::test_inbox();
+        rig.commands.send(WorkerCommand::Expect(POISON)).unwrap();
+        rig.commands
+            .send(WorkerCommand::Detach { leg: POISON, to })
+            .unwrap();
+        rig.commands.send(add_leg(POISON)).unwrap();
+        assert!(
+            told_lost(&expecting, POISON),
+            "the worker expecting the leg hears it is lost"
+        );
+        stop(rig.commands, serving);
+    }
+
+    #[test]
+    fn a_failed_worker_loses_its_legs_and_recordings_and_a_new_one_serves_what_follows() {
+        let Rig {
+            thread,
+            commands,
+            mut reported,
+            published,
+            failures,
+            ..
+        } = rig();
+        let (started, generations) = channel();
+        let serving = serve_failing(thread, move |generation| {
+            let _ = started.send(generation);
         });
         let wait = Duration::from_secs(5);
         assert_eq!(generations.recv_timeout(wait), Ok(0));
@@ -420,7 +438,6 @@ mod tests {
         assert_eq!(generations.recv_timeout(wait), Ok(2));
         assert_eq!(failures.load(Ordering::Relaxed), 2);
 
-        drop(commands);
-        serving.join().expect("the thread ends with its pool");
+        stop(commands, serving);
     }
 }
