@@ -9,7 +9,10 @@ mod support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use support::{ECHO_CALL, HttpReply, LIMIT, Server, large_string, narrow, parse_reply, request};
+use support::{
+    ECHO_CALL, HttpReply, LIMIT, Server, assert_body, large_string, narrow, parse_reply,
+    read_slowly, request,
+};
 use switchyard_control::ServeOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -122,13 +125,7 @@ async fn a_download_of_many_chunks_to_a_half_closed_client_arrives_whole() {
         "{}",
         String::from_utf8_lossy(&read)
     );
-    let split = read.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    assert!(
-        read[split..] == wav[..],
-        "{} of {} bytes",
-        read.len() - split,
-        wav.len()
-    );
+    assert_body(&read, &wav, "arrived");
     server.stop().await;
 }
 
@@ -149,17 +146,7 @@ async fn a_whole_answer_larger_than_the_sockets_hold_reaches_a_slow_half_closed_
     stream.shutdown().await.unwrap();
     // The server's writes wait on the client: hyper has long taken (and let go of) the
     // whole body, one chunk, while most of it is still queued beneath it.
-    let mut read = Vec::new();
-    loop {
-        tokio::time::sleep(EVERY).await;
-        let taken = timeout(LIMIT, (&mut stream).take(SIP).read_to_end(&mut read))
-            .await
-            .expect("neither sent nor closed")
-            .expect("the connection ends without an error");
-        if taken == 0 {
-            break;
-        }
-    }
+    let read = read_slowly(&mut stream, SIP, EVERY).await;
     let reply = parse_reply(&read);
     assert_eq!(reply.status, 200, "{}", reply.head);
     assert!(

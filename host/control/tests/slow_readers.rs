@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{FREED_WITHIN, LIMIT, Server, answer, narrow, request, until_ok};
+use support::{
+    FREED_WITHIN, LIMIT, Server, answer, assert_body, narrow, read_slowly, request, until_ok,
+};
 use switchyard_control::ServeOptions;
 use switchyard_control::events::EventLog;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -219,25 +221,9 @@ async fn a_steady_slow_reader_gets_a_download_that_outlasts_the_limit_whole() {
         .await
         .unwrap();
     let started = Instant::now();
-    let mut read = Vec::new();
-    loop {
-        tokio::time::sleep(EVERY).await;
-        let taken = timeout(LIMIT, (&mut stream).take(SIP).read_to_end(&mut read))
-            .await
-            .expect("neither sent nor closed")
-            .unwrap();
-        if taken == 0 {
-            break;
-        }
-    }
+    let read = read_slowly(&mut stream, SIP, EVERY).await;
     let took = started.elapsed();
-    let split = read.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    assert!(
-        read[split..] == wav[..],
-        "{} of {} bytes in {took:?}",
-        read.len() - split,
-        wav.len()
-    );
+    assert_body(&read, &wav, &format!("in {took:?}"));
     assert!(
         took > STALL * 4,
         "over in {took:?}: not slow enough to test"

@@ -57,6 +57,34 @@ pub fn large_string() -> String {
     "x".repeat(LARGE)
 }
 
+/// What `stream` carries until it ends, read `chunk` bytes at a time with `every` between
+/// reads, as a slow client reads; each read must come within [`LIMIT`].
+pub async fn read_slowly(stream: &mut TcpStream, chunk: u64, every: Duration) -> Vec<u8> {
+    let mut read = Vec::new();
+    loop {
+        tokio::time::sleep(every).await;
+        let taken = timeout(LIMIT, (&mut *stream).take(chunk).read_to_end(&mut read))
+            .await
+            .expect("neither sent nor closed")
+            .expect("the connection ends without an error");
+        if taken == 0 {
+            return read;
+        }
+    }
+}
+
+/// Asserts that the whole HTTP/1.1 response `read` carries `body` after its head, saying how
+/// much of it arrived and `how`.
+pub fn assert_body(read: &[u8], body: &[u8], how: &str) {
+    let split = read.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(
+        read[split..] == *body,
+        "{} of {} bytes {how}",
+        read.len() - split,
+        body.len()
+    );
+}
+
 /// A connection to `addr` that buffers little of what it is sent, so that the server's
 /// writes soon wait on it.
 pub async fn narrow(addr: SocketAddr) -> TcpStream {
