@@ -22,7 +22,9 @@
 //!
 //! Faults: 300 for wrong arguments (a recording name that is a path), 404 for a room nobody is in
 //! nor out of inviting, or a call that is neither, 409 when the host refuses (a recording already
-//! running, none to stop), 504 for an unknown function.
+//! running, none to stop), 504 for an unknown function; -32603 "busy: …" when the host is too
+//! busy to do it (the same call may be tried again; `kickAll`, `muteAll` and `unmuteAll` answer it
+//! when any member's change was so refused).
 
 use crate::message::Message;
 use crate::options::Options;
@@ -32,7 +34,9 @@ use crate::room;
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
 use switchyard_sdk::types::{Error, ParticipantInfo};
-use switchyard_sdk::{Call, ControlApi, JoinOptions, UNKNOWN_FUNCTION, Value, fault, rooms};
+use switchyard_sdk::{
+    Call, ControlApi, JoinOptions, UNKNOWN_FUNCTION, Value, busy_fault, fault, rooms,
+};
 
 /// The fault code of a room nobody is in, or a call not in the room.
 const NOT_FOUND: i32 = 404;
@@ -279,18 +283,37 @@ fn host(done: Result<(), Error>) -> Result<(), Fault> {
     done.map_err(host_fault)
 }
 
-/// Runs `action` on every member of `room`'s conference that is `chosen`; how many it succeeded on.
+/// Runs `action` on every member of `room`'s conference that is `chosen`; how many it succeeded
+/// on (see [`succeeded`]).
 fn on_all(
     room: &str,
     chosen: impl Fn(&Member<'_>) -> bool,
     action: impl Fn(&Member<'_>) -> Result<(), Error>,
 ) -> Result<Value, Fault> {
-    let done = conference(room)?
+    let all = conference(room)?;
+    let outcomes: Vec<_> = all
         .all()
         .filter(|m| chosen(m))
-        .filter(|m| action(m).is_ok())
-        .count();
-    Ok(count(done))
+        .map(|m| action(&m))
+        .collect();
+    succeeded(outcomes).map(count)
+}
+
+/// How many of `outcomes` succeeded; the busy fault if the host refused any because it is busy,
+/// as the call may then be tried again (what was done already is done again to no effect).
+fn succeeded(outcomes: Vec<Result<(), Error>>) -> Result<usize, Fault> {
+    let mut done = 0;
+    for outcome in outcomes {
+        match outcome {
+            Ok(()) => done += 1,
+            Err(e) => {
+                if let Some(busy) = busy_fault(&e) {
+                    return Err(busy);
+                }
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// Moves everyone in room `from` into room `into`, listed, muted,
@@ -370,6 +393,9 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
 
 /// A host error as a fault.
 fn host_fault(error: Error) -> Fault {
+    if let Some(busy) = busy_fault(&error) {
+        return busy;
+    }
     match error {
         Error::NoSuchCall | Error::NoSuchRoom => fault(NOT_FOUND, format!("{error:?}")),
         Error::WrongState(why) => fault(CONFLICT, why),
@@ -393,6 +419,33 @@ fn recording_file(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const BUSY: &str = "busy: media worker 0: 16384 commands waiting";
+
+    #[test]
+    fn a_busy_host_is_the_busy_fault() {
+        let busy = host_fault(Error::Failed(BUSY.to_owned()));
+        assert_eq!((busy.code, busy.message.as_str()), (-32603, BUSY));
+    }
+
+    #[test]
+    fn other_host_failures_keep_their_faults() {
+        let failed = host_fault(Error::Failed("no room for the file".to_owned()));
+        assert_eq!(
+            (failed.code, failed.message.as_str()),
+            (500, "no room for the file")
+        );
+        assert_eq!(host_fault(Error::NoSuchCall).code, NOT_FOUND);
+    }
+
+    #[test]
+    fn a_change_to_all_refused_as_busy_is_the_busy_fault() {
+        let refused = || Err(Error::Failed(BUSY.to_owned()));
+        let busy = succeeded(vec![Ok(()), refused(), Ok(())]).unwrap_err();
+        assert_eq!((busy.code, busy.message.as_str()), (-32603, BUSY));
+        let gone = || Err(Error::NoSuchCall);
+        assert_eq!(succeeded(vec![Ok(()), gone(), Ok(())]).unwrap(), 2);
+    }
 
     #[test]
     fn a_recording_file_is_its_name_with_the_extension_the_host_gives_it() {

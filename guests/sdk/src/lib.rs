@@ -122,3 +122,18 @@ pub fn fault(code: i32, message: impl Into<String>) -> control::Fault {
         message: message.into(),
     }
 }
+
+/// How the message of a `failed` error starts when the host refused the call
+/// because it is busy (a media worker with too many commands waiting).
+const BUSY_PREFIX: &str = "busy: ";
+
+/// The fault a busy host's refusal is answered with: XML-RPC's `-32603`
+/// (internal error) with the host's message, "busy: …", which the control
+/// plane answers as busy (REST `503` with `Retry-After`), as the same call may
+/// be tried again. `None` for any other error.
+pub fn busy_fault(error: &types::Error) -> Option<control::Fault> {
+    match error {
+        types::Error::Failed(why) if why.starts_with(BUSY_PREFIX) => Some(fault(-32603, why)),
+        _ => None,
+    }
+}

@@ -6,7 +6,7 @@ use super::room;
 use super::settings::{self, Settings};
 use crate::call_tag::{self, Found};
 use crate::dialout::{self, Context};
-use crate::{invited, limits};
+use crate::{invited, limits, muting};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
@@ -70,18 +70,20 @@ pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault>
 }
 
 /// `mute` / `unmute(room, adminpin, call_tag)` → `[0, "OK"]`,
-/// `[1, "wrong adminpin or inexisting room"]` or `[2, "call does not exist"]`.
-/// As in SEMS, the flag of a finished participant still listed, or of the
-/// first invitation (the empty tag), is set and listed too.
+/// `[1, "wrong adminpin or inexisting room"]` or `[2, "call does not exist"]`;
+/// fault -32603 "busy: …" when the host is too busy to set the flag of a call
+/// that is up (see [`muting::set_live`]). As in SEMS, the flag of a finished
+/// participant still listed, or of the first invitation (the empty tag), is
+/// set and listed too.
 pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Result<Value, Fault> {
     let Some(Named { room, tag, found }) = find(settings, params)? else {
         return status(1, WRONG_PIN);
     };
     let done = match found {
         // One that finished since the lookup has its flag kept as such.
-        Found::Participant => {
-            rooms::set_muted(&tag, muted).is_ok() || finished_mutes::set(&room, &tag, muted)
-        }
+        Found::Participant => muting::set_live(rooms::set_muted(&tag, muted), || {
+            finished_mutes::set(&room, &tag, muted)
+        })?,
         Found::Finished => finished_mutes::set(&room, &tag, muted),
         Found::Invited => room::set_first_invitation_muted(settings, &room, muted),
         Found::Unknown => false,
