@@ -60,6 +60,12 @@ impl Fault {
         Fault::new(Self::INTERNAL_ERROR, message)
     }
 
+    /// `-32603 "internal error"`: the call failed inside the server (a panic); what went
+    /// wrong is for the server's log, not the client.
+    pub fn internal_error() -> Self {
+        Fault::internal("internal error")
+    }
+
     /// `-32603 "busy: <what>"`: every place to answer the call in was taken; the same call
     /// may be answered once one is free (REST answers it `503` with `Retry-After`).
     pub fn busy(what: impl fmt::Display) -> Self {

@@ -308,7 +308,7 @@ async fn dispatch(
         Ok(result) => result,
         Err(e) => {
             warn!(%peer, function, "dispatcher failed: {e}");
-            Err(Fault::internal("internal error"))
+            Err(Fault::internal_error())
         }
     }
 }

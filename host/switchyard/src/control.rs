@@ -327,7 +327,7 @@ pub(crate) async fn on_blocking_thread<T: Send + 'static>(
     // A panic's message can show paths and state: it is for the log, not the client.
     tokio::task::spawn_blocking(f).await.map_err(|e| {
         error!("{doing} failed: {e}");
-        Fault::internal("internal error")
+        Fault::internal_error()
     })
 }
 
