@@ -240,8 +240,9 @@ pub struct JitterBuffer<T> {
     window_min: u64,
     shrink: bool,
     packets: SeqMap<Slot<T>>,
-    // Slots noted as carrying no audio while no talkspurt played (at most MAX_QUIET_NOTED):
-    // those between `floor` and the next one's first packet are not lost when it starts.
+    // Slots noted as carrying no audio while no talkspurt played, or ahead of the first packet
+    // of one buffering (at most MAX_QUIET_NOTED): when it starts, those between `floor` and its
+    // first packet are not lost, and those after that packet are buffered as its own.
     quiet: Vec<u64>,
     stats: JitterStats,
 }
@@ -393,9 +394,7 @@ impl<T> JitterBuffer<T> {
                 return jumped;
             }
         }
-        if self.packets.insert(ext, Slot::NoAudio).is_ok() {
-            self.trim(ext);
-        }
+        self.buffer_no_audio(ext);
         jumped
     }
 
@@ -557,11 +556,24 @@ impl<T> JitterBuffer<T> {
                 .count();
             self.stats.lost += gap.saturating_sub(quiet as u64);
         }
-        self.quiet.clear();
+        // A slot noted past the first packet is the talkspurt's own: that packet came late,
+        // after the slot was noted.
+        for ext in std::mem::take(&mut self.quiet) {
+            if ext >= self.next {
+                self.buffer_no_audio(ext);
+            }
+        }
         self.phase = Phase::Playing;
         self.window_start = Some(now);
         self.window_min = u64::MAX;
         self.shrink = false;
+    }
+
+    // Buffers a slot that carries no audio; one already buffered stays as it is.
+    fn buffer_no_audio(&mut self, ext: u64) {
+        if self.packets.insert(ext, Slot::NoAudio).is_ok() {
+            self.trim(ext);
+        }
     }
 
     // A tick with nothing to release: lost mid-talkspurt, idle otherwise.
@@ -704,6 +716,34 @@ mod tests {
         assert_eq!(jb.pop(at(t0, 200)), Playout::Frame(15));
         let stats = jb.stats();
         assert_eq!((stats.lost, stats.played, stats.duplicates), (0, 3, 0));
+    }
+
+    #[test]
+    fn a_slot_without_audio_ahead_of_a_reordered_first_packet_plays_idle_not_lost() {
+        // Slot 12 is noted before the talkspurt buffers, or while it buffers from 13; either
+        // way 11 arrives last and opens it.
+        for buffering in [false, true] {
+            let t0 = Instant::now();
+            let mut jb = fixed(60);
+            arrive(&mut jb, at(t0, 0), 1, 10);
+            assert_eq!(jb.pop(at(t0, 40)), Playout::Frame(10));
+            assert_eq!(jb.pop(at(t0, 60)), Playout::Lost, "an underrun");
+            if buffering {
+                arrive(&mut jb, at(t0, 61), 1, 13);
+            }
+            jb.skip(1, 12);
+            if !buffering {
+                arrive(&mut jb, at(t0, 62), 1, 13);
+            }
+            arrive(&mut jb, at(t0, 63), 1, 11);
+            let played: Vec<_> = (6..9).map(|k| jb.pop(at(t0, 20 * k))).collect();
+            assert_eq!(
+                played,
+                [Playout::Frame(11), Playout::Idle, Playout::Frame(13)],
+                "noted while buffering: {buffering}"
+            );
+            assert_eq!((jb.stats().lost, jb.stats().played), (0, 3));
+        }
     }
 
     #[test]
