@@ -1,10 +1,10 @@
-//! Failures counted per source address, across calls, against guessing (room
-//! numbers, pins): a source with `max_failures` failures within the last
-//! `window_s` seconds is refused until the oldest of them leaves the window, so
-//! the lock-out expires by itself. A call through a trusted proxy (one that
-//! authenticates its callers, as Kamailio in front of SEMS) counts against its
-//! caller instead, so that one caller's guesses do not lock out everyone behind
-//! the proxy.
+//! Failures counted per source address (an IPv6 one per /64), across calls,
+//! against guessing (room numbers, pins): a source with `max_failures`
+//! failures within the last `window_s` seconds is refused until the oldest of
+//! them leaves the window, so the lock-out expires by itself. A call through a
+//! trusted proxy (one that authenticates its callers, as Kamailio in front of
+//! SEMS) counts against its caller instead, so that one caller's guesses do
+//! not lock out everyone behind the proxy.
 //!
 //! A [`SourceGuard`] keeps each failure as a key of its own in the guest's
 //! key-value store, `<prefix><length>:<source>/<unix seconds>.<random>`, so
@@ -28,7 +28,7 @@ use crate::{
     unix_seconds,
 };
 use std::hash::BuildHasher;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// The most source addresses one guard tracks at once with a limit of one
 /// failure; a limit of `n` tracks `1/n` of them, so that a guard holds at most
@@ -59,18 +59,22 @@ pub struct SourceGuard {
 
 impl SourceGuard {
     /// Who the failures of a call from `source` ("ip:port") whose From URI is
-    /// `from_uri` count against: the source's IP address, or, when the source
-    /// is a trusted proxy, `from:` and the caller the URI names ([`caller_of`];
-    /// its hash when longer than 200 bytes).
+    /// `from_uri` count against: the source's IP address (an IPv4-mapped one
+    /// as its IPv4 address, an IPv6 one as its /64, `2001:db8::/64`), or, when
+    /// the source is a trusted proxy, `from:` and the caller the URI names
+    /// ([`caller_of`]; its hash when longer than 200 bytes). A source that is
+    /// no IP address counts as it is.
     pub fn counted_as(&self, source: &str, from_uri: &str) -> String {
         let ip = source_ip(source);
-        let trusted = ip.parse::<IpAddr>().is_ok_and(|ip| {
-            self.trusted_proxies
-                .iter()
-                .any(|proxy| proxy.to_canonical() == ip.to_canonical())
-        });
-        if !trusted {
+        let Ok(ip) = ip.parse::<IpAddr>() else {
             return ip.to_owned();
+        };
+        let trusted = self
+            .trusted_proxies
+            .iter()
+            .any(|proxy| proxy.to_canonical() == ip.to_canonical());
+        if !trusted {
+            return host_of(ip);
         }
         let caller = caller_of(from_uri);
         if caller.len() <= MAX_COUNTED_URI {
@@ -83,9 +87,13 @@ impl SourceGuard {
     /// Whether calls from `source` are refused now. Failures that left the
     /// window are deleted on the way.
     pub fn is_blocked(&self, source: &str) -> bool {
+        self.is_blocked_in(&HostKv, source, unix_seconds())
+    }
+
+    /// [`SourceGuard::is_blocked`] in `store`, at `now`.
+    fn is_blocked_in(&self, store: &impl Kv, source: &str, now: u64) -> bool {
         self.policy.is_on()
-            && self.count(&HostKv, &self.key(source), unix_seconds())
-                >= self.policy.max_failures as usize
+            && self.count(store, &self.key(source), now) >= self.policy.max_failures as usize
     }
 
     /// Counts one failure from `source`; true if that puts the source at its
@@ -324,6 +332,22 @@ pub fn source_ip(source: &str) -> &str {
         // More than one colon and no brackets: a bare IPv6 address.
         Some((ip, _)) if !ip.contains(':') => ip,
         _ => source,
+    }
+}
+
+/// The host `ip` belongs to, as failures count against it: an IPv4 address
+/// is one host, also when written IPv4-mapped (`::ffff:a.b.c.d`, as a
+/// dual-stack socket reports it); an IPv6 address counts as its /64
+/// (`2001:db8::/64`), the subnet one host is given and may pick any address
+/// of (RFC 4291 §2.5.1, RFC 8981), so that new addresses neither escape the
+/// limit nor fill the table with sources.
+fn host_of(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let subnet = Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX));
+            format!("{subnet}/64")
+        }
     }
 }
 
@@ -615,6 +639,53 @@ mod tests {
         let kept: Vec<String> = (5..15).map(|n| guard.key(&format!("s{n:02}"))).collect();
         assert_eq!(tracked(&store), kept, "the 10 latest sources stay");
         assert_eq!(store.get("p/sources").as_deref(), Some("10"));
+    }
+
+    /// Records a failure of a call from `source` at 1000; whether that puts
+    /// it at its limit.
+    fn fail(guard: &SourceGuard, store: &MemoryKv, source: &str) -> bool {
+        guard.record_failure_in(store, &guard.counted_as(source, "sip:x@example.com"), 1000)
+    }
+
+    /// Whether calls from `source` are refused at 1000.
+    fn blocked(guard: &SourceGuard, store: &MemoryKv, source: &str) -> bool {
+        guard.is_blocked_in(store, &guard.counted_as(source, "sip:x@example.com"), 1000)
+    }
+
+    #[test]
+    fn an_ipv6_source_counts_as_its_slash_64() {
+        let guard = guard(3);
+        let store = MemoryKv::default();
+        assert!(!fail(&guard, &store, "[2001:db8::1]:5060"));
+        assert!(!fail(&guard, &store, "[2001:db8::2]:5060"));
+        assert!(
+            fail(&guard, &store, "[2001:db8::ffff:3]:5061"),
+            "the third failure of the /64 is its limit"
+        );
+        assert!(
+            blocked(&guard, &store, "[2001:db8::99]:5060"),
+            "a new address of the /64 is refused"
+        );
+        assert!(
+            !blocked(&guard, &store, "[2001:db8:0:1::1]:5060"),
+            "the next /64 is another source"
+        );
+        assert_eq!(tracked(&store), [guard.key("2001:db8::/64")], "one source");
+    }
+
+    #[test]
+    fn an_ipv4_mapped_source_counts_as_its_ipv4_address() {
+        let guard = guard(3);
+        let store = MemoryKv::default();
+        assert_eq!(
+            guard.counted_as("[::ffff:192.0.2.1]:5060", "sip:x@example.com"),
+            "192.0.2.1"
+        );
+        assert!(!fail(&guard, &store, "[::ffff:192.0.2.1]:5060"));
+        assert!(!fail(&guard, &store, "192.0.2.1:5060"));
+        assert!(fail(&guard, &store, "[::ffff:192.0.2.1]:5070"));
+        assert!(blocked(&guard, &store, "192.0.2.1:5060"));
+        assert!(!blocked(&guard, &store, "192.0.2.2:5060"));
     }
 
     #[test]
