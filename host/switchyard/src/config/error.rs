@@ -125,6 +125,17 @@ fn position_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<(usiz
 /// Where `key` is written in `text`: the key, or the array element for an index; else the
 /// nearest enclosing key that is written.
 fn locate(text: &str, key: &KeyPath) -> Option<(usize, usize)> {
+    position_of(text, written_part(text, key)?.0)
+}
+
+/// Whether `text` writes `key` itself, not only a table enclosing it.
+pub(super) fn writes(text: &str, key: &KeyPath) -> bool {
+    written_part(text, key).is_some_and(|(_, whole)| whole)
+}
+
+/// The span of the longest part of `key` written in `text` (none for no part), and whether
+/// that part is all of `key`; `None` when `text` is no TOML.
+fn written_part(text: &str, key: &KeyPath) -> Option<(Option<std::ops::Range<usize>>, bool)> {
     let root = DeTable::parse(text).ok()?;
     let mut value: Option<&Spanned<DeValue<'_>>> = None;
     let mut found = None;
@@ -138,12 +149,12 @@ fn locate(text: &str, key: &KeyPath) -> Option<(usize, usize)> {
             _ => None,
         };
         let Some((span, next)) = next else {
-            break;
+            return Some((found, false));
         };
         found = Some(span);
         value = Some(next);
     }
-    position_of(text, found)
+    Some((found, true))
 }
 
 /// The span of the key `name` of `table`, and its value.

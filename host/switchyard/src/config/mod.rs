@@ -93,6 +93,14 @@ fn default_guests() -> BTreeMap<String, GuestEntry> {
         .collect()
 }
 
+/// The directory of the configuration file `file`, which its relative paths are of.
+fn dir_of(file: &Path) -> &Path {
+    // A bare file name's parent is "", which names no directory to check.
+    file.parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// `mb` MiB in bytes.
 fn mib(mb: u32) -> usize {
     mb as usize * 1024 * 1024
@@ -126,7 +134,7 @@ impl Config {
     pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
         let config = Config::parse_unchecked(file, text)?;
         config
-            .check()
+            .check(file, text)
             .map_err(|(key, message)| ConfigError::in_text(file, text, &key, message))?;
         Ok(config)
     }
@@ -151,11 +159,7 @@ impl Config {
     }
 
     fn resolve_paths(&mut self, file: &Path) {
-        // A bare file name's parent is "", which names no directory to check.
-        let base = file
-            .parent()
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let base = dir_of(file);
         for entry in self.guests.values_mut() {
             if let Some(wasm) = &mut entry.wasm {
                 *wasm = base.join(&*wasm);

@@ -10,6 +10,7 @@ pub(crate) use places::same_path;
 use std::fmt;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
+use std::path::Path;
 use switchyard_guest::{ConfigKeys, bundled};
 use switchyard_sip::SessionTimers;
 
@@ -46,8 +47,9 @@ pub const MAX_SESSION_S: u32 = SessionTimers::DEFAULT_MAX_INTERVAL;
 pub const MIN_SESSION_MIN_SE_S: u32 = 90;
 
 impl Config {
-    /// Checks what types alone cannot: the first problem found, with its key path.
-    pub(super) fn check(&self) -> Checked {
+    /// Checks what types alone cannot: the first problem found, with its key path. `file` is
+    /// the configuration file and `text` what it writes.
+    pub(super) fn check(&self, file: &Path, text: &str) -> Checked {
         if let Err(e) = crate::log_level::parse_filter(&self.log.level) {
             return Err((["log", "level"].into(), format!("not a log filter: {e}")));
         }
@@ -55,7 +57,7 @@ impl Config {
         self.check_control()?;
         self.check_sip()?;
         self.check_rtp()?;
-        self.check_ports_apart()?;
+        self.check_ports_apart(text)?;
         self.check_media()?;
         self.check_files()?;
         self.check_limits()?;
@@ -63,7 +65,7 @@ impl Config {
         self.check_routing()?;
         self.guests
             .iter()
-            .try_for_each(|(name, entry)| self.check_guest(name, entry))
+            .try_for_each(|(name, entry)| self.check_guest(name, entry, file))
     }
 
     /// `control`'s bearer token, its need on the network, TLS and the connection cap.
@@ -335,8 +337,9 @@ impl Config {
         ))
     }
 
-    /// `[guests.<name>]`, `entry`: its name, its component, its records and its limits.
-    fn check_guest(&self, name: &str, entry: &GuestEntry) -> Checked {
+    /// `[guests.<name>]`, `entry`: its name, its component, its records and its limits;
+    /// `file` is the configuration file.
+    fn check_guest(&self, name: &str, entry: &GuestEntry, file: &Path) -> Checked {
         let table = guest_key(name);
         if name.is_empty()
             || !name
@@ -379,7 +382,7 @@ impl Config {
             ));
         }
         if let Some(dir) = &entry.records_dir {
-            self.check_records_dir(name, dir)?;
+            self.check_records_dir(name, dir, file)?;
         }
         for (key, mb, most) in [
             (

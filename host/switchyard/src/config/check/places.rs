@@ -5,16 +5,18 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use super::{Checked, guest_key};
-use crate::config::{Config, KeyPath};
+use crate::config::error::writes;
+use crate::config::{Config, KeyPath, dir_of};
 
 impl Config {
-    /// `sip.listen` and `control.listen`: SIP listens somewhere, and each given (not
-    /// wildcard) address is one of this host's.
+    /// `sip.listen` and `control.listen`: SIP listens somewhere, on no IPv4-mapped IPv6
+    /// address, and each given (not wildcard) address is one of this host's.
     pub(super) fn check_listeners(&self) -> Checked {
         let sip = KeyPath::from(["sip", "listen"]);
         if self.sip.listen.is_empty() {
             return Err((sip, "needs at least one address".to_owned()));
         }
+        self.check_sip_not_mapped()?;
         // A wildcard serves whichever families the host has; a given address must be one
         // of its own, or the start would fail on it.
         let specific = self.sip.listen.iter().map(|a| (&sip, *a));
@@ -50,6 +52,7 @@ impl Config {
                 return Err((key.clone(), format!("{} is not a directory", dir.display())));
             }
         }
+        self.check_recordings_apart_from_prompts()?;
         // Each prompt file is decoded as the server will at start, so that one it cannot play
         // fails the check rather than the start.
         if let Some(dir) = &self.media.prompts_dir
@@ -81,35 +84,122 @@ impl Config {
     /// Checks that no two listeners would take the same port: SIP takes its ports over TCP as
     /// well as UDP, so `control.listen` (TCP) may not share one, and RTP takes UDP ports of its
     /// range, so no `sip.listen` port may lie in it; each on an address the other may bind too
-    /// (see [`addresses_overlap`]). A port of 0 is picked at start, never one in use.
-    pub(super) fn check_ports_apart(&self) -> Checked {
+    /// (see [`addresses_overlap`]), nor two `sip.listen` entries. A port of 0 is picked at
+    /// start, never one in use. Of two clashing keys, the error names one `text` (the file)
+    /// writes: the other may be a default.
+    pub(super) fn check_ports_apart(&self, text: &str) -> Checked {
+        self.check_sip_ports_apart()?;
         let control = self.control.listen;
         let rtp = &self.rtp;
+        let sip_key = || KeyPath::from(["sip", "listen"]);
         for &sip in &self.sip.listen {
             if control.port() != 0
                 && control.port() == sip.port()
                 && addresses_overlap(control.ip(), sip.ip())
             {
-                return Err((
-                    ["control", "listen"].into(),
-                    format!(
-                        "{control} has the port of sip.listen {sip}, which SIP takes over TCP as \
-                         well as UDP: the control endpoint could not listen on it"
+                let why = "which SIP takes over TCP as well as UDP: the control endpoint could \
+                           not listen on it";
+                return Err(at_written(
+                    text,
+                    (
+                        ["control", "listen"].into(),
+                        format!("{control} has the port of sip.listen {sip}, {why}"),
                     ),
+                    [(
+                        sip_key(),
+                        format!("{sip} has the port of control.listen {control}, {why}"),
+                    )],
                 ));
             }
             if (rtp.port_min..=rtp.port_max).contains(&sip.port())
                 && addresses_overlap(rtp_binds(rtp.address), sip.ip())
             {
+                let range = format!(
+                    "the RTP range rtp.port_min..=rtp.port_max ({}..={}) on rtp.address {}",
+                    rtp.port_min, rtp.port_max, rtp.address
+                );
+                let why = "SIP and calls' RTP would contend for its UDP port";
+                let of_rtp = format!("{range} holds the port of sip.listen {sip}: {why}");
+                return Err(at_written(
+                    text,
+                    (sip_key(), format!("{sip} lies in {range}: {why}")),
+                    ["port_min", "port_max", "address"]
+                        .map(|key| (KeyPath::from(["rtp", key]), of_rtp.clone())),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that no two `sip.listen` entries bind the same port: on the same address, or
+    /// one on the wildcard of the other's family (SIP's IPv6 sockets are IPv6-only, so `::`
+    /// leaves IPv4 to `0.0.0.0`). The later entry is at fault.
+    fn check_sip_ports_apart(&self) -> Checked {
+        let listen = &self.sip.listen;
+        for (later, b) in listen.iter().enumerate() {
+            let clash = listen[..later].iter().enumerate().find(|(_, a)| {
+                a.port() != 0 && a.port() == b.port() && same_or_wildcard(a.ip(), b.ip())
+            });
+            if let Some((earlier, a)) = clash {
                 return Err((
-                    ["sip", "listen"].into(),
+                    self.sip_listen_key(later),
                     format!(
-                        "{sip} lies in the RTP range rtp.port_min..=rtp.port_max ({}..={}) on \
-                         rtp.address {}: SIP and calls' RTP would contend for its UDP port",
-                        rtp.port_min, rtp.port_max, rtp.address
+                        "{b} takes the port of sip.listen[{earlier}] {a} on an address both \
+                         bind: SIP could not listen on both"
                     ),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Checks that no `sip.listen` entry is an IPv4-mapped IPv6 address: SIP's IPv6 sockets
+    /// are IPv6-only, and such a socket cannot bind one (`EINVAL`).
+    fn check_sip_not_mapped(&self) -> Checked {
+        for (index, addr) in self.sip.listen.iter().enumerate() {
+            if let IpAddr::V6(v6) = addr.ip()
+                && let Some(v4) = v6.to_ipv4_mapped()
+            {
+                let v4 = SocketAddr::new(v4.into(), addr.port());
+                return Err((
+                    self.sip_listen_key(index),
+                    format!(
+                        "{addr} is an IPv4-mapped IPv6 address, which SIP's IPv6-only sockets \
+                         cannot bind: write it as IPv4, {v4}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The key of the `sip.listen` entry `index`: `sip.listen` itself when it is the only
+    /// one, which may be written without a list.
+    fn sip_listen_key(&self, index: usize) -> KeyPath {
+        let key = KeyPath::from(["sip", "listen"]);
+        if self.sip.listen.len() == 1 {
+            key
+        } else {
+            key.index(index)
+        }
+    }
+
+    /// Checks that `recording.dir` is not `media.prompts_dir`: every `<name>.wav` there is
+    /// decoded whole at each check and start and played as the prompt `<name>`, so a
+    /// recording named as a prompt would replace it, and one cut short would stop the start.
+    fn check_recordings_apart_from_prompts(&self) -> Checked {
+        if let (Some(recordings), Some(prompts)) = (&self.recording.dir, &self.media.prompts_dir)
+            && same_path(recordings, prompts)
+        {
+            return Err((
+                ["recording", "dir"].into(),
+                format!(
+                    "{} is also the directory of media.prompts_dir: each recording there would \
+                     be read as a prompt at start, and one named as a prompt would replace it; \
+                     give the recordings a directory of their own",
+                    recordings.display()
+                ),
+            ));
         }
         Ok(())
     }
@@ -119,7 +209,8 @@ impl Config {
     /// directory, as a guest may empty or overwrite any file of its
     /// directory. A directory inside one of those, or holding one, is taken:
     /// a guest names only files directly in its own.
-    pub(super) fn check_records_dir(&self, name: &str, dir: &Path) -> Checked {
+    /// `file` is the configuration file.
+    pub(super) fn check_records_dir(&self, name: &str, dir: &Path, file: &Path) -> Checked {
         let key = guest_key(name).key("records_dir");
         if !dir.is_dir() {
             return Err((key, format!("{} is not a directory", dir.display())));
@@ -127,7 +218,7 @@ impl Config {
         // The guest's records are files it makes there.
         writable(dir).map_err(|why| (key.clone(), why))?;
         match self
-            .dirs_beside_records(name)
+            .dirs_beside_records(name, file)
             .find(|(_, other)| same_path(dir, other))
         {
             Some((other_key, _)) => Err((
@@ -144,10 +235,13 @@ impl Config {
 
     /// The directories no records directory of the guest `name` may be, each
     /// with the key that sets it: those the server writes its own files in,
-    /// the prompts', and the other guests' records directories.
+    /// the prompts', those of the files it reads (the configuration file `file`,
+    /// the control endpoint's token and TLS files, the guests' components), and
+    /// the other guests' records directories.
     fn dirs_beside_records<'c>(
         &'c self,
         name: &'c str,
+        file: &'c Path,
     ) -> impl Iterator<Item = (String, PathBuf)> + 'c {
         let cache = match (&self.guest_cache.dir, self.guest_cache.enabled) {
             (Some(dir), true) => Some(("guest_cache.dir".to_owned(), dir.clone())),
@@ -155,17 +249,27 @@ impl Config {
                 .map(|dir| ("guest_cache.dir (its default)".to_owned(), dir)),
             (_, false) => None,
         };
-        let server = [
+        let dirs = [
             ("records.stats_dir", self.records.stats_dir.as_deref()),
-            (
-                "rooms.state_file",
-                self.rooms.state_file.as_deref().and_then(Path::parent),
-            ),
             ("recording.dir", self.recording.dir.as_deref()),
             ("media.prompts_dir", self.media.prompts_dir.as_deref()),
+            ("this configuration file", Some(dir_of(file))),
+        ];
+        let of_files = [
+            ("rooms.state_file", &self.rooms.state_file),
+            ("control.token_file", &self.control.token_file),
+            ("control.tls_cert", &self.control.tls_cert),
+            ("control.tls_key", &self.control.tls_key),
         ]
-        .into_iter()
-        .filter_map(|(key, dir)| Some((key.to_owned(), dir?.to_owned())));
+        .map(|(key, path)| (key, path.as_deref().and_then(Path::parent)));
+        let server = dirs
+            .into_iter()
+            .chain(of_files)
+            .filter_map(|(key, dir)| Some((key.to_owned(), dir?.to_owned())));
+        let components = self.guests.iter().filter_map(|(guest, entry)| {
+            let dir = entry.wasm.as_deref()?.parent()?;
+            Some((guest_key(guest).key("wasm").to_string(), dir.to_owned()))
+        });
         let guests = self
             .guests
             .iter()
@@ -174,7 +278,7 @@ impl Config {
                 let dir = entry.records_dir.clone()?;
                 Some((guest_key(other).key("records_dir").to_string(), dir))
             });
-        server.chain(cache).chain(guests)
+        server.chain(cache).chain(components).chain(guests)
     }
 
     /// Checks `rooms.state_file`, `file`: a file (existing or not) in an
@@ -216,15 +320,36 @@ fn rtp_binds(address: IpAddr) -> IpAddr {
 }
 
 /// Whether a plain socket bound to `plain` (the control listener's, an RTP socket's) and a SIP
-/// socket bound to `sip` on one port and protocol would clash: the same address (an
-/// IPv4-mapped IPv6 address is its IPv4 one), or a wildcard and an address of its family. A
+/// socket bound to `sip` on one port and protocol would clash (see [`same_or_wildcard`]). A
 /// plain `::` clashes with IPv4 too, as a socket on it takes IPv4 as well; SIP's `::` does
 /// not, as SIP's IPv6 sockets are IPv6-only.
 fn addresses_overlap(plain: IpAddr, sip: IpAddr) -> bool {
-    let (plain, sip) = (plain.to_canonical(), sip.to_canonical());
-    plain == sip
-        || plain == IpAddr::from(Ipv6Addr::UNSPECIFIED)
-        || ((plain.is_unspecified() || sip.is_unspecified()) && plain.is_ipv4() == sip.is_ipv4())
+    plain == IpAddr::from(Ipv6Addr::UNSPECIFIED) || same_or_wildcard(plain, sip)
+}
+
+/// Whether two sockets, each of one family only, bound to `a` and `b` on one port and
+/// protocol would clash: the same address (an IPv4-mapped IPv6 address is its IPv4 one), or a
+/// wildcard and an address of its family.
+fn same_or_wildcard(a: IpAddr, b: IpAddr) -> bool {
+    let (a, b) = (a.to_canonical(), b.to_canonical());
+    a == b || ((a.is_unspecified() || b.is_unspecified()) && a.is_ipv4() == b.is_ipv4())
+}
+
+/// Of the keys at fault, each with its message, `first` if `text` writes it, else the first
+/// of `others` it writes, else `first`: a clash is told at a key the file sets, where it has a
+/// line, rather than at one left to its default.
+fn at_written(
+    text: &str,
+    first: (KeyPath, String),
+    others: impl IntoIterator<Item = (KeyPath, String)>,
+) -> (KeyPath, String) {
+    if writes(text, &first.0) {
+        return first;
+    }
+    others
+        .into_iter()
+        .find(|(key, _)| writes(text, key))
+        .unwrap_or(first)
 }
 
 /// Whether `addr`'s address is one of this host's (or the wildcard of a family
@@ -394,6 +519,76 @@ mod tests {
     }
 
     #[test]
+    fn no_two_sip_listen_entries_bind_one_port_on_an_address_both_take() {
+        for (first, second) in [
+            ("0.0.0.0:5070", "127.0.0.1:5070"),
+            ("127.0.0.1:5070", "127.0.0.1:5070"),
+            ("[::]:5070", "[::1]:5070"),
+        ] {
+            let text =
+                format!("[sip]\n# listeners\nlisten = [\n  \"{first}\",\n  \"{second}\",\n]\n");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "test.toml:5:3: sip.listen[1]: {second} takes the port of sip.listen[0] \
+                     {first} on an address both bind: SIP could not listen on both"
+                )
+            );
+        }
+        for apart in [
+            "\"0.0.0.0:5070\", \"[::]:5070\"",
+            "\"[::]:5070\", \"127.0.0.1:5070\"",
+            "\"127.0.0.1:5070\", \"127.0.0.2:5070\"",
+            "\"127.0.0.1:5070\", \"127.0.0.1:5071\"",
+            "\"127.0.0.1:0\", \"127.0.0.1:0\"",
+        ] {
+            let text = format!("[sip]\nlisten = [{apart}]\n");
+            assert!(parse(&text).is_ok(), "{apart}: {:?}", parse(&text));
+        }
+    }
+
+    #[test]
+    fn a_sip_listen_address_is_not_written_as_ipv4_mapped_ipv6() {
+        let err =
+            parse("[sip]\nlisten = [\n  \"[::1]:5070\",\n  \"[::ffff:127.0.0.1]:5070\",\n]\n")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:4:3: sip.listen[1]: [::ffff:127.0.0.1]:5070 is an IPv4-mapped IPv6 \
+             address, which SIP's IPv6-only sockets cannot bind: write it as IPv4, 127.0.0.1:5070"
+        );
+        // A single address, which may be written bare, is the key itself.
+        let err = parse("[sip]\nlisten = \"[::ffff:127.0.0.1]:5070\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
+        assert_eq!(err.position, Some((2, 1)), "{err}");
+    }
+
+    #[test]
+    fn a_port_clash_is_told_at_the_key_the_file_sets_not_at_a_default() {
+        // The default sip.listen, 0.0.0.0:5060 and [::]:5060, lies in this range.
+        let err = parse("[rtp]\nport_min = 5000\nport_max = 6000\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:2:1: rtp.port_min: the RTP range rtp.port_min..=rtp.port_max \
+             (5000..=6000) on rtp.address 0.0.0.0 holds the port of sip.listen 0.0.0.0:5060: \
+             SIP and calls' RTP would contend for its UDP port"
+        );
+        let err =
+            parse("[rtp]\naddress = \"0.0.0.0\"\nport_max = 30000\nport_min = 5000\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("rtp.port_min"), "{err}");
+        assert_eq!(err.position, Some((4, 1)), "{err}");
+        // The default control.listen is 127.0.0.1:8090.
+        let err = parse("[sip]\nlisten = \"127.0.0.1:8090\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:2:1: sip.listen: 127.0.0.1:8090 has the port of control.listen \
+             127.0.0.1:8090, which SIP takes over TCP as well as UDP: the control endpoint \
+             could not listen on it"
+        );
+    }
+
+    #[test]
     fn addresses_overlap_on_the_same_address_or_a_wildcard_that_takes_the_other() {
         let overlap = |a: &str, b: &str| addresses_overlap(a.parse().unwrap(), b.parse().unwrap());
         for (a, b) in [
@@ -435,7 +630,7 @@ mod tests {
         let unchecked = "[sip]\nlisten = [\"127.0.0.1:5060\"]\n[control]\nlisten = \"[::]:5060\"\n";
         let (key, _) = Config::parse_unchecked(Path::new("test.toml"), unchecked)
             .unwrap()
-            .check_ports_apart()
+            .check_ports_apart(unchecked)
             .unwrap_err();
         assert_eq!(key.to_string(), "control.listen");
         let err = parse(
@@ -597,6 +792,85 @@ mod tests {
              [guests.webconference]\nrecords_dir = \"{link}/..\"\n"
         );
         assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+    }
+
+    #[test]
+    fn the_recording_dir_is_not_the_prompts_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, link) = linked_records_dir(dir.path());
+        let (records, link) = (records.display(), link.display());
+        let text =
+            format!("[media]\nprompts_dir = \"{records}\"\n[recording]\ndir = \"{link}/\"\n");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "test.toml:4:1: recording.dir: {link}/ is also the directory of \
+                 media.prompts_dir: each recording there would be read as a prompt at start, \
+                 and one named as a prompt would replace it; give the recordings a directory \
+                 of their own"
+            )
+        );
+        std::fs::create_dir(dir.path().join("records").join("recordings")).unwrap();
+        let apart = format!(
+            "[media]\nprompts_dir = \"{records}\"\n[recording]\ndir = \"{link}/recordings\"\n"
+        );
+        assert!(parse(&apart).is_ok(), "{:?}", parse(&apart));
+    }
+
+    #[test]
+    fn a_guests_records_dir_is_no_directory_of_the_files_the_server_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("switchyard.toml");
+        let err =
+            Config::parse(&file, "[guests.nway]\n# records\nrecords_dir = \".\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("guests.nway.records_dir"), "{err}");
+        assert_eq!(err.position, Some((3, 1)), "{err}");
+        assert_eq!(
+            err.message,
+            format!(
+                "{}/. is also the directory of this configuration file: the guest could empty \
+                 or overwrite the files kept there; give it a directory of its own",
+                dir.path().display()
+            )
+        );
+        let (records, link) = linked_records_dir(dir.path());
+        let link = link.display();
+        for (table, key) in [
+            (
+                format!("[control]\ntoken_file = \"{link}/token\""),
+                "control.token_file",
+            ),
+            (
+                format!("[control]\ntls_cert = \"{link}/cert.pem\""),
+                "control.tls_cert",
+            ),
+            (
+                format!("[control]\ntls_key = \"{link}/key.pem\""),
+                "control.tls_key",
+            ),
+            (
+                format!("[guests.webconference]\nwasm = \"{link}/g.wasm\""),
+                "guests.webconference.wasm",
+            ),
+            (
+                format!("[guests.nway]\nwasm = \"{link}/nway.wasm\""),
+                "guests.nway.wasm",
+            ),
+        ] {
+            let config = Config::parse_unchecked(&file, &table).unwrap();
+            let (at, message) = config
+                .check_records_dir("nway", &records, &file)
+                .unwrap_err();
+            assert_eq!(at.to_string(), "guests.nway.records_dir", "{message}");
+            assert!(
+                message.ends_with(&format!(
+                    "is also the directory of {key}: the guest could \
+                     empty or overwrite the files kept there; give it a directory of its own"
+                )),
+                "{key}: {message}"
+            );
+        }
     }
 
     #[test]
