@@ -213,7 +213,8 @@ pub(crate) struct Placed {
     /// The Via branch of the latest INVITE.
     pub(crate) branch: String,
     /// The first INVITE as the endpoint reads requests, until the first 2xx hands it to the
-    /// answered call.
+    /// answered call (or, when that 2xx makes no dialog, drops it: later forks' 2xx are then
+    /// acknowledged and ended).
     pub(crate) request: Option<Request>,
     /// Its client transaction.
     pub(crate) tx: TxId,

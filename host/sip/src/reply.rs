@@ -44,6 +44,56 @@ pub(crate) enum Reply {
     UnsupportedInfo,
     /// `488 Not Acceptable Here` to an offer the endpoint does not take (RFC 3264 §6).
     OfferNotAcceptable,
+    /// The refusal of a body that offers no session the endpoint can take.
+    RefusedOffer(Refusal),
+}
+
+/// Why the endpoint refuses the body of a request that may carry an offer; each has its
+/// status code and reason phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// `400`: a multipart body that cannot be split (RFC 5621).
+    MalformedMultipart,
+    /// `415`: a content coding other than the identity (§8.2.3).
+    UnsupportedEncoding,
+    /// `415`: a body with no SDP to read (RFC 5621 §9.1).
+    UnsupportedMediaType,
+    /// `406`: an Accept that excludes the SDP answer (RFC 4475 §3.3.15).
+    AnswerNotAccepted,
+    /// `400`: SDP that does not parse.
+    MalformedSdp,
+    /// `488`: SDP without an RTP/AVP audio stream (RFC 3264 §6).
+    NoAudio,
+    /// `488`: an SDP connection address that is no IP address.
+    UnsupportedAddress,
+    /// `488`: an SDP media address the request's source could not hold.
+    ForeignAddress,
+}
+
+impl Refusal {
+    /// The status code.
+    pub(crate) fn code(self) -> u16 {
+        match self {
+            Self::MalformedMultipart | Self::MalformedSdp => 400,
+            Self::UnsupportedEncoding | Self::UnsupportedMediaType => 415,
+            Self::AnswerNotAccepted => 406,
+            Self::NoAudio | Self::UnsupportedAddress | Self::ForeignAddress => 488,
+        }
+    }
+
+    /// The reason phrase.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            Self::MalformedMultipart => "Malformed multipart body",
+            Self::UnsupportedEncoding => "Unsupported Content-Encoding",
+            Self::UnsupportedMediaType => "Unsupported Media Type",
+            Self::AnswerNotAccepted => "Accept header excludes application/sdp",
+            Self::MalformedSdp => "Malformed SDP body",
+            Self::NoAudio => "No RTP/AVP audio stream in SDP offer",
+            Self::UnsupportedAddress => "SDP connection address is not an IP address",
+            Self::ForeignAddress => "SDP media address is not the peer's",
+        }
+    }
 }
 
 impl Reply {
@@ -61,6 +111,7 @@ impl Reply {
             Self::CSeqOutOfOrder => 500,
             Self::MalformedBody | Self::MalformedRAck => 400,
             Self::UnsupportedInfo => 415,
+            Self::RefusedOffer(refusal) => refusal.code(),
         }
     }
 
@@ -78,6 +129,7 @@ impl Reply {
             Self::MalformedBody => "Malformed dtmf-relay body",
             Self::MalformedRAck => "Missing or malformed RAck header",
             Self::UnsupportedInfo => "Unsupported Media Type",
+            Self::RefusedOffer(refusal) => refusal.reason(),
         }
     }
 
@@ -98,6 +150,8 @@ impl Reply {
                 required(request, extensions),
             )),
             Self::UnsupportedInfo => builder.header(rsip::headers::Accept::new(DTMF_RELAY)),
+            // §21.4.13, §8.2.3: a 415 names the bodies and codings the endpoint reads.
+            Self::RefusedOffer(refusal) if refusal.code() == 415 => builder.accepted_bodies(),
             Self::Ok
             | Self::NoSuchCall
             | Self::LoopDetected
@@ -106,7 +160,8 @@ impl Reply {
             | Self::OfferNotAcceptable
             | Self::CSeqOutOfOrder
             | Self::MalformedBody
-            | Self::MalformedRAck => builder,
+            | Self::MalformedRAck
+            | Self::RefusedOffer(_) => builder,
         }
         .build()
     }

@@ -947,6 +947,33 @@ fn a_retransmitted_update_whose_offer_waits_is_absorbed_until_the_answer() {
     assert_eq!(session_offers(&sim).len(), 1);
 }
 
+/// Our BYE settles the peer's waiting UPDATE offer with 487 (§15.1.2); the 487 lost, the
+/// UPDATE's retransmission gets it again (§17.2.2) while the BYE waits for its response.
+#[test]
+fn a_retransmitted_update_whose_offer_our_bye_ended_gets_the_same_487() {
+    let (mut sim, call) = confirmed_with(42, "", idle_answering_shell());
+    sim.uac.answer_bye = false;
+    sim.uac.update(sim.now, "", &offer_with("inactive"));
+    sim.run_for(Duration::from_millis(100));
+    let mut lost = false;
+    sim.net.drop_if(move |d| {
+        let first = !lost && d.payload.starts_with(b"SIP/2.0 487");
+        lost |= first;
+        first
+    });
+    sim.ep.hangup(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(2));
+    assert_eq!(sim.uac.codes(Method::Update), [487]);
+    let texts: Vec<_> = sim
+        .sent
+        .iter()
+        .filter(|(_, t)| t.contains("CSeq: 2 UPDATE\r\n"))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert_eq!(texts[0], texts[1]);
+}
+
 #[test]
 fn a_reinvite_whose_offer_waits_gets_100_trying_after_200_ms() {
     let (mut sim, call) = confirmed_with(41, "", idle_answering_shell());

@@ -389,6 +389,12 @@ fn g711_answer_to_offer() -> String {
 
 /// A PRACK acknowledging `progress`, a reliable provisional response, and carrying `sdp`.
 fn prack_with_offer(progress: &Received, sdp: &str) -> Vec<u8> {
+    prack_with_body(progress, "application/sdp", sdp)
+}
+
+/// A PRACK acknowledging `progress`, a reliable provisional response, and carrying `body` of
+/// type `content_type`.
+fn prack_with_body(progress: &Received, content_type: &str, body: &str) -> Vec<u8> {
     let header = |name| progress.header(name).expect(name);
     let via = header("Via");
     let sent_by = via.split(';').next().unwrap();
@@ -397,12 +403,12 @@ fn prack_with_offer(progress: &Received, sdp: &str) -> Vec<u8> {
     format!(
         "PRACK {target} SIP/2.0\r\nVia: {sent_by};branch=z9hG4bKprackoffer\r\n\
          Max-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 2 PRACK\r\n\
-         RAck: {} 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+         RAck: {} 1 INVITE\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         header("From"),
         header("To"),
         header("Call-ID"),
         rseq(progress),
-        sdp.len()
+        body.len()
     )
     .into_bytes()
 }
@@ -428,24 +434,45 @@ fn an_offer_in_a_prack_is_refused_with_488_and_the_prack_still_acknowledges() {
     );
 }
 
-#[test]
-fn a_retransmitted_prack_with_an_offer_gets_the_same_488() {
-    let (mut sim, call) = reliable_call(32, false);
+/// Sends the PRACK `prack` that `make` builds for a call's reliable 183 (seed `seed`), then
+/// the same again as its sender retransmits it over UDP (§17.1.2.2): both get `code`, the
+/// second the same bytes as the first (§17.2.2).
+fn assert_retransmitted_prack_refused_alike(
+    seed: u64,
+    make: impl Fn(&Received) -> Vec<u8>,
+    code: u16,
+) {
+    let (mut sim, call) = reliable_call(seed, false);
     early_media(&mut sim, call);
     sim.run_for(Duration::from_millis(100));
-    let progress = invite_responses(&sim, 183)[0].clone();
-    let prack = prack_with_offer(&progress, &offer());
+    let prack = make(invite_responses(&sim, 183)[0]);
     sim.uac.send_raw(prack.clone());
     assert!(sim.run_until(Duration::from_secs(5), |s| {
-        s.uac.codes(Method::PRack) == [488]
+        s.uac.codes(Method::PRack) == [code]
     }));
     let refusal = sim.uac.last_response(Method::PRack).unwrap().text.clone();
-    // The same request again, as its sender retransmits it over UDP (§17.1.2.2).
     sim.uac.send_raw(prack);
     assert!(sim.run_until(Duration::from_secs(5), |s| {
         s.uac.codes(Method::PRack).len() == 2
     }));
-    assert_eq!(sim.uac.codes(Method::PRack), [488, 488]);
+    assert_eq!(sim.uac.codes(Method::PRack), [code, code]);
     let again = &sim.uac.last_response(Method::PRack).unwrap().text;
     assert_eq!(*again, refusal, "the transaction's response, again");
+}
+
+#[test]
+fn a_retransmitted_prack_with_an_offer_gets_the_same_488() {
+    assert_retransmitted_prack_refused_alike(32, |p| prack_with_offer(p, &offer()), 488);
+}
+
+#[test]
+fn a_retransmitted_prack_with_an_unreadable_body_gets_the_same_415() {
+    let text = |p: &Received| prack_with_body(p, "text/plain", "hello");
+    assert_retransmitted_prack_refused_alike(33, text, 415);
+}
+
+#[test]
+fn a_retransmitted_prack_with_malformed_sdp_gets_the_same_400() {
+    let broken = |p: &Received| prack_with_body(p, "application/sdp", "v=0\r\nbroken\r\n");
+    assert_retransmitted_prack_refused_alike(34, broken, 400);
 }

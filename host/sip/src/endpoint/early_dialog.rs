@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use super::Endpoint;
 use super::in_dialog::{ok, read_body_offer};
-use super::inbound::offer_refusal;
 use crate::build::{Extensions, ResponseBuilder};
 use crate::call::CallKey;
 use crate::dialog::DialogId;
@@ -97,7 +96,9 @@ impl Endpoint {
         };
         let extensions = Extensions::of(&self.session_timers);
         let response = match read_body_offer(request) {
-            Err(refused) => offer_refusal(request, refused, None, &self.user_agent),
+            Err(refused) => {
+                Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent)
+            }
             Ok(None) => ok(request, (local, extensions), None, None, &self.user_agent),
             Ok(Some(_)) if early.answer.is_none() => refusal(491, "Request Pending"),
             Ok(Some(_)) => refusal(488, "Not Acceptable Here"),

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::inbound::{offer_refusal, parse_offer, trying};
+use super::inbound::{parse_offer, trying};
 use super::session::can_offer;
 use super::{Endpoint, Owner, TxEntry};
 use crate::body;
@@ -17,7 +17,7 @@ use crate::event::Event;
 use crate::hosts::HostCounts;
 use crate::message::Request;
 use crate::prack::Reliable;
-use crate::reply::Reply;
+use crate::reply::{Refusal, Reply};
 use crate::sdp::Offer;
 use crate::session::timer::{self, Agreed, TooSmall};
 use crate::session::{IncomingOffer, UpdateReply};
@@ -59,8 +59,9 @@ impl Endpoint {
         };
         match read_body_offer(&request) {
             Err(refused) => {
-                let response = offer_refusal(&request, refused, None, &self.user_agent);
-                self.send_new_invite_final(now, key, &request, (refused.0, response), None);
+                let response =
+                    Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent);
+                self.send_new_invite_final(now, key, &request, (refused.code(), response), None);
             }
             // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
             // ACK brings the answer.
@@ -144,7 +145,8 @@ impl Endpoint {
         };
         match offer {
             Err(refused) => {
-                let response = offer_refusal(&request, refused, None, &self.user_agent);
+                let response =
+                    Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent);
                 self.send_update_final(call, &request, response);
             }
             // RFC 4028 §7.4: an UPDATE without offer refreshes the session only.
@@ -396,15 +398,13 @@ fn heard_from(tcp_peers: &mut HostCounts<SocketAddr>, dialog: &mut Dialog, sourc
     }
 }
 
-/// The SDP offer in a mid-dialog request: `None` without body, `Err` with the status and
-/// reason that refuse an unusable one (the previous session stays, §14.2).
-pub(super) fn read_body_offer(request: &Request) -> Result<Option<Offer>, (u16, &'static str)> {
+/// The SDP offer in a mid-dialog request: `None` without body, `Err` with the refusal of an
+/// unusable one (the previous session stays, §14.2).
+pub(super) fn read_body_offer(request: &Request) -> Result<Option<Offer>, Refusal> {
     if request.raw.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    parse_offer(request)
-        .map(Some)
-        .map_err(|refusal| (refusal.code, refusal.reason))
+    parse_offer(request).map(Some)
 }
 
 /// The media type of the Content-Type, without parameters.

@@ -17,7 +17,7 @@ use crate::hosts::Host;
 use crate::message::{self, Rejection, Request};
 use crate::method::Method;
 use crate::prack::{RELIABLE_TAG, Reliable};
-use crate::reply::{Reply, required};
+use crate::reply::{Refusal, Reply, required};
 use crate::sdp::{Offer, OfferError};
 use crate::session;
 use crate::session::timer::{self, TooSmall};
@@ -32,18 +32,6 @@ pub(super) struct CancelledInvite {
     proceeding: Option<(TxId, CallKey)>,
     /// The To tag the INVITE's responses add, if any.
     to_tag: Option<String>,
-}
-
-/// Why the endpoint refuses an offer: status code and reason phrase.
-pub(super) struct Refusal {
-    pub(super) code: u16,
-    pub(super) reason: &'static str,
-}
-
-impl Refusal {
-    fn new(code: u16, reason: &'static str) -> Self {
-        Self { code, reason }
-    }
 }
 
 impl Endpoint {
@@ -204,14 +192,19 @@ impl Endpoint {
             Ok(dialog) => dialog,
             Err(reason) => {
                 let tag = self.ids.tag();
-                return self.refuse(now, key, &request, 400, &reason, &tag);
+                let response =
+                    ResponseBuilder::new(&request.raw, 400, &reason, Some(&tag), &self.user_agent)
+                        .build();
+                return self.refuse(now, key, &request, (400, response), &tag);
             }
         };
         let offer = match read_offer(&request) {
             Ok(offer) => offer,
-            Err(Refusal { code, reason }) => {
+            Err(refusal) => {
                 let tag = &dialog.id().local_tag;
-                return self.refuse(now, key, &request, code, reason, tag);
+                let response =
+                    Reply::RefusedOffer(refusal).build(&request.raw, Some(tag), &self.user_agent);
+                return self.refuse(now, key, &request, (refusal.code(), response), tag);
             }
         };
         let timer = match timer::negotiate(&request.raw, &self.session_timers) {
@@ -446,21 +439,18 @@ impl Endpoint {
         }
     }
 
-    /// Refuses a new INVITE with `code` and `reason` and our To tag `tag`
-    /// ([`offer_refusal`]).
+    /// Refuses a new INVITE with `response`, of status `code`, which adds our To tag `tag`.
     fn refuse(
         &mut self,
         now: Instant,
         key: ServerKey,
         request: &Request,
-        code: u16,
-        reason: &str,
+        (code, response): (u16, Vec<u8>),
         tag: &str,
     ) {
         if code == 400 {
             self.stats.bad_requests_sent += 1;
         }
-        let response = offer_refusal(request, (code, reason), Some(tag), &self.user_agent);
         self.send_new_invite_final(now, key, request, (code, response), Some(tag));
     }
 
@@ -540,24 +530,6 @@ impl Endpoint {
     }
 }
 
-/// The response refusing `request` (its offer) with `code` and `reason`, adding the To tag
-/// `tag` if any, with Server `server`; a 415 lists the bodies the endpoint takes
-/// ([`ResponseBuilder::accepted_bodies`]).
-pub(super) fn offer_refusal(
-    request: &Request,
-    (code, reason): (u16, &str),
-    tag: Option<&str>,
-    server: &str,
-) -> Vec<u8> {
-    let builder = ResponseBuilder::new(&request.raw, code, reason, tag, server);
-    if code == 415 {
-        builder.accepted_bodies()
-    } else {
-        builder
-    }
-    .build()
-}
-
 /// The 100 (Trying) to the INVITE `request`, with its Timestamp (§8.2.6.1) and Server
 /// `server`.
 pub(super) fn trying(request: &Request, server: &str) -> Vec<u8> {
@@ -599,25 +571,23 @@ pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
     let source = request.source.ip();
     let offer =
         body::parse(&request.raw.headers, &request.raw.body, source).map_err(|why| match why {
-            BodyError::MalformedMultipart => Refusal::new(400, "Malformed multipart body"),
+            BodyError::MalformedMultipart => Refusal::MalformedMultipart,
             // §8.2.3: a content coding we do not understand gets 415 with Accept-Encoding.
-            BodyError::UnsupportedEncoding => Refusal::new(415, "Unsupported Content-Encoding"),
+            BodyError::UnsupportedEncoding => Refusal::UnsupportedEncoding,
             // RFC 5621 §9.1: a part the request requires us to understand, and we do not.
             BodyError::NotSdp | BodyError::NoSdpPart | BodyError::UnsupportedPart => {
-                Refusal::new(415, "Unsupported Media Type")
+                Refusal::UnsupportedMediaType
             }
         })?;
     // RFC 4475 §3.3.15: the answer could be given in no type the request accepts.
     if !accepts_sdp(request) {
-        return Err(Refusal::new(406, "Accept header excludes application/sdp"));
+        return Err(Refusal::AnswerNotAccepted);
     }
     offer.map_err(|e| match e {
-        OfferError::Malformed(_) => Refusal::new(400, "Malformed SDP body"),
-        OfferError::NoAudio => Refusal::new(488, "No RTP/AVP audio stream in SDP offer"),
-        OfferError::UnsupportedAddress(_) => {
-            Refusal::new(488, "SDP connection address is not an IP address")
-        }
-        OfferError::ForeignAddress(_) => Refusal::new(488, "SDP media address is not the peer's"),
+        OfferError::Malformed(_) => Refusal::MalformedSdp,
+        OfferError::NoAudio => Refusal::NoAudio,
+        OfferError::UnsupportedAddress(_) => Refusal::UnsupportedAddress,
+        OfferError::ForeignAddress(_) => Refusal::ForeignAddress,
     })
 }
 

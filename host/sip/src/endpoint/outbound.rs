@@ -291,8 +291,9 @@ impl Endpoint {
         true
     }
 
-    /// A 2xx: the first creates the call's dialog; a retransmitted one gets its ACK again; one
-    /// from another fork is ACKed and released with a BYE (§13.2.2.4, RFC 6026 §7.2).
+    /// A 2xx: the first creates the call's dialog (or fails the call with 502 if it makes none);
+    /// a retransmitted one gets its ACK again; one from another fork is ACKed and released
+    /// with a BYE (§13.2.2.4, RFC 6026 §7.2).
     fn on_2xx(&mut self, now: Instant, call: CallKey, response: Response) {
         let Some(placed) = self.placed.get_mut(&call) else {
             return;
@@ -332,11 +333,15 @@ impl Endpoint {
         );
         let mut dialog = match dialog {
             Ok(dialog) => dialog,
-            // Without a readable Contact and Record-Route there is no dialog to ACK in: the
-            // callee gives up after 64*T1 (§13.3.1.4).
+            // Without a readable Contact, or with an unreadable Record-Route, the dialog has no
+            // remote target or route set (§12.1.2) to send an ACK or a BYE by (§13.2.2.4): the
+            // callee gives up after 64*T1 (§13.3.1.4). The call fails, but its record stays
+            // until Timer M, so that other forks' 2xx responses are still ACKed and released.
             Err(problem) => {
                 if first {
-                    self.fail_placed(call, 502, problem.to_owned(), false);
+                    placed.request = None;
+                    let hangup = placed.hangup;
+                    self.report_failure(call, hangup, 502, problem.to_owned(), false);
                 }
                 return;
             }
@@ -447,10 +452,22 @@ impl Endpoint {
     /// Forgets the placed call `call` and reports its failure with `code`, `reason` and
     /// `try_next` (see [`Event::CallFailed`]), or its end if the application hung up.
     pub(super) fn fail_placed(&mut self, call: CallKey, code: u16, reason: String, try_next: bool) {
-        let Some(placed) = self.forget_placed(call) else {
-            return;
-        };
-        self.events.push_back(match placed.hangup {
+        if let Some(placed) = self.forget_placed(call) {
+            self.report_failure(call, placed.hangup, code, reason, try_next);
+        }
+    }
+
+    /// Reports the failure of the placed call `call` with `code`, `reason` and `try_next`
+    /// (see [`Event::CallFailed`]), or its end if the application hung up (`hangup`).
+    fn report_failure(
+        &mut self,
+        call: CallKey,
+        hangup: Hangup,
+        code: u16,
+        reason: String,
+        try_next: bool,
+    ) {
+        self.events.push_back(match hangup {
             Hangup::No => Event::CallFailed {
                 call,
                 code,

@@ -152,7 +152,7 @@ impl Endpoint {
             }
             Ok(None) => self.reply(now, key, &request, Reply::Ok),
             Ok(Some(_)) => self.reply(now, key, &request, Reply::OfferNotAcceptable),
-            Err(refused) => self.refuse_prack_offer(&request, refused),
+            Err(refused) => self.reply(now, key, &request, Reply::RefusedOffer(refused)),
         }
         if !acknowledged {
             return;
@@ -173,12 +173,6 @@ impl Endpoint {
             }
             None => {}
         }
-    }
-
-    /// Refuses the offer `request`, a PRACK, carries with `code` and `reason`.
-    fn refuse_prack_offer(&mut self, request: &Request, refused: (u16, &str)) {
-        let response = inbound::offer_refusal(request, refused, None, &self.user_agent);
-        self.out.send(request.destination, response);
     }
 }
 

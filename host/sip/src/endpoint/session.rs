@@ -457,7 +457,8 @@ impl Endpoint {
     }
 
     /// Settles the peer's offer still waiting in `call` with `487 Request Terminated`: the call
-    /// is ending (§15.1.2), or the re-INVITE that made the offer was cancelled (§9.2).
+    /// is ending (§15.1.2), or the re-INVITE that made the offer was cancelled (§9.2). An
+    /// UPDATE's retransmissions get the same 487 while the call lasts (§17.2.2).
     pub(super) fn end_offer(&mut self, now: Instant, call: CallKey) {
         let Some(incoming) = self
             .calls
@@ -476,9 +477,7 @@ impl Endpoint {
         .build();
         match incoming {
             IncomingOffer::Reinvite { tx, .. } => self.send_invite_final(now, tx, 487, response),
-            IncomingOffer::Update { request } => {
-                self.out.send(request.destination, response);
-            }
+            IncomingOffer::Update { request } => self.send_update_final(call, &request, response),
         }
     }
 

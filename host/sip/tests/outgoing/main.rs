@@ -1318,6 +1318,39 @@ fn a_2xx_without_contact_fails_the_call_with_502() {
     assert_eq!(pair.a.active_calls(), 0);
 }
 
+/// A first 2xx without a Contact fails the call, but another fork's 2xx within Timer M is
+/// still ACKed (again for its retransmission) and released with a BYE (RFC 3261 §13.2.2.4).
+#[test]
+fn a_later_fork_2xx_after_one_without_contact_is_acked_and_byed() {
+    let mut pair = Pair::new(Net::perfect(19), idle());
+    let call = pair.invite(call_to(P));
+    peer_wait(&mut pair, Method::Invite, 1);
+    pair.peer.contact = false;
+    pair.peer.tag = "fork1".into();
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    pair.peer.contact = true;
+    pair.peer.tag = "fork2".into();
+    for _ in 0..2 {
+        pair.peer
+            .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    }
+    let bye = peer_wait(&mut pair, Method::Bye, 1);
+    assert!(header(&bye, "To").unwrap().ends_with(";tag=fork2"), "{bye}");
+    pair.settle();
+    let acks = pair.peer_got(Method::Ack);
+    let tags: Vec<_> = acks
+        .iter()
+        .map(|a| header(a, "To").unwrap().rsplit("tag=").next().unwrap())
+        .collect();
+    assert_eq!(tags, ["fork2", "fork2"]);
+    assert_eq!(pair.peer_got(Method::Bye).len(), 1);
+    assert_only_failure(&pair, call, 502, "Missing Contact header", false);
+    assert_eq!(pair.a.stats().forked_2xx_released, 1);
+    assert_eq!(pair.a.active_calls(), 0);
+    assert_eq!(pair.a.poll_timeout(), None, "the record outlives Timer M");
+}
+
 /// Odd responses and seeded byte mutations of real ones, answered to the caller's INVITEs:
 /// whatever happens, nothing panics and every call ends or fails in time.
 #[test]
