@@ -119,7 +119,7 @@ impl ControlBridge {
             // Held until the guest returns, even if the request is dropped meanwhile.
             let (_turn, _permit) = (turn, permit);
             let _entered = span.entered();
-            let mut instance = current.guest.instantiate(host)?;
+            let mut instance = current.metrics.counted(current.guest.instantiate(host))?;
             current
                 .metrics
                 .time(|| instance.handle_control(&function, &params))

@@ -3,6 +3,12 @@
 //! thread is free; different calls run in parallel. A guest that spins until its
 //! deadline holds one thread, never the SIP loop or another call.
 //!
+//! The threads take the guest versions with work waiting in turn ([`Ready`]),
+//! so a version that queues work faster than it runs it (each piece spinning
+//! to its deadline) delays another version's work by about one piece's
+//! deadline, however far behind it falls. A new call's version is known as
+//! its work is queued: its INVITE is routed then.
+//!
 //! A new call gets an instance of the current version of the guest `[routing]`
 //! picks for it, and keeps it, with a [`Lease`] on that version, until it ends:
 //! a version loaded while the call is up takes only later calls. A call that
@@ -20,6 +26,7 @@ use crate::guest_registry::{Lease, Registry};
 use crate::host_api::{CoreHost, Placer, lock};
 use crate::vital::Vitals;
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
@@ -180,6 +187,77 @@ impl PlacedInstance {
     }
 }
 
+/// The guest version a call's work runs in, which the threads take turns
+/// between: its instance's, or, before it has one, the current version of the
+/// guest it goes to (`version` 0 when none is loaded). The work of a call that
+/// never had an instance is in the lane of the empty name.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+struct Lane {
+    guest: Arc<str>,
+    version: u32,
+}
+
+impl Lane {
+    /// The lane of an instance of `lease`'s version.
+    fn of(lease: &Lease<Guest>) -> Lane {
+        Lane {
+            guest: lease.name().into(),
+            version: lease.version(),
+        }
+    }
+
+    /// Now the lane of an instance of `lease`'s version, which differs from
+    /// the one routed to when a version was loaded in between.
+    fn settle(&mut self, lease: &Lease<Guest>) {
+        if self.version != lease.version() || *self.guest != *lease.name() {
+            *self = Lane::of(lease);
+        }
+    }
+}
+
+/// The calls with queued work and no thread on them, by [`Lane`]: the lanes
+/// take turns, and each lane's calls go in the order they became ready. A
+/// call is in it at most once.
+#[derive(Default)]
+struct Ready {
+    /// Each lane's calls; a lane with none is not kept.
+    lanes: HashMap<Lane, VecDeque<CallId>>,
+    /// The lanes in `lanes`, in the order their turns come.
+    turns: VecDeque<Lane>,
+}
+
+impl Ready {
+    /// Queues `call` behind the calls of its `lane`; a lane new here takes
+    /// its turn after those already waiting.
+    fn push(&mut self, lane: Lane, call: CallId) {
+        match self.lanes.entry(lane) {
+            Entry::Occupied(mut calls) => calls.get_mut().push_back(call),
+            Entry::Vacant(calls) => {
+                self.turns.push_back(calls.key().clone());
+                calls.insert(VecDeque::from([call]));
+            }
+        }
+    }
+
+    /// The first call of the lane whose turn it is; that lane's next turn,
+    /// if it has calls left, comes after every other lane's.
+    fn pop(&mut self) -> Option<CallId> {
+        let lane = self.turns.pop_front()?;
+        let calls = self.lanes.get_mut(&lane)?;
+        let call = calls.pop_front();
+        if calls.is_empty() {
+            self.lanes.remove(&lane);
+        } else {
+            self.turns.push_back(lane);
+        }
+        call
+    }
+
+    fn is_empty(&self) -> bool {
+        self.turns.is_empty()
+    }
+}
+
 /// One of the executor's instance slots held for an instance not yet in its
 /// call's mailbox: freed when dropped, unless kept. Never dropped with the
 /// executor's state locked (it takes that lock).
@@ -236,8 +314,8 @@ struct Shared {
 #[derive(Default)]
 struct State {
     mailboxes: HashMap<CallId, Mailbox>,
-    /// Calls with queued work and no thread on them, in the order they became ready.
-    ready: VecDeque<CallId>,
+    /// Calls with queued work and no thread on them.
+    ready: Ready,
     /// Instance slots taken: instances alive, being made, or to be made for an
     /// INVITE queued.
     instances: usize,
@@ -269,8 +347,9 @@ struct Mailbox {
     /// An instance slot is taken for the instance its queued INVITE is to get.
     slot: bool,
     running: bool,
-    /// The guest its instance is of, once it has had one.
-    guest: Option<String>,
+    /// The version its work runs in, and so the guest its instance is of or
+    /// is to be made of.
+    lane: Lane,
 }
 
 /// A call's instance and its hold on the version it was made from.
@@ -358,11 +437,14 @@ impl GuestExecutor {
     /// [`MAX_QUEUED`] pieces of work behind loses the events it may miss
     /// ([`discardable`]) until it catches up, messages from other calls half
     /// as far behind, other events only [`MAX_QUEUED_AT_ALL`] behind (each
-    /// drop counted and logged); its hang-up is always delivered.
+    /// drop counted and logged); its hang-up is always delivered. An INVITE
+    /// is routed now, and a `Dialed` op takes who placed its call now, for its
+    /// call's work to wait in the [`Lane`] of the version that is to run it.
     pub fn submit(&self, op: GuestOp) {
         let call = call_of(&op);
         self.shared.publish(call, &op);
         let invite = matches!(op, GuestOp::Invite(_));
+        let first = self.shared.first(call, &op);
         let mut state = self.shared.lock();
         if invite && !state.reserve(self.shared.max_instances) {
             drop(state);
@@ -372,9 +454,15 @@ impl GuestExecutor {
         }
         let mailbox = state.mailboxes.entry(call).or_default();
         mailbox.slot |= invite;
+        if let Some((lane, instance)) = first {
+            mailbox.lane = lane;
+            if let Some(instance) = instance {
+                mailbox.instance = Some(instance);
+            }
+        }
         if !fits(&op, mailbox.queue.len()) {
             let behind = mailbox.queue.len();
-            let guest = mailbox.guest.clone().unwrap_or_default();
+            let guest = mailbox.lane.guest.clone();
             state.dropped += 1;
             drop(state);
             self.shared.log_behind(call, &guest, behind, &op);
@@ -382,7 +470,8 @@ impl GuestExecutor {
         }
         mailbox.queue.push_back(op);
         if !mailbox.running && mailbox.queue.len() == 1 {
-            state.ready.push_back(call);
+            let lane = mailbox.lane.clone();
+            state.ready.push(lane, call);
             self.shared.ready.notify_one();
         }
     }
@@ -474,6 +563,41 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Where `op`, when it is `call`'s first, puts the call: an INVITE in the
+    /// lane of the guest routing picks; a `Dialed` op in that of the instance
+    /// made as the call was placed (returned, its slot now the call's), else
+    /// of the guest that placed it, else of the default guest. `None` for
+    /// any other op.
+    fn first(&self, call: CallId, op: &GuestOp) -> Option<(Lane, Option<CallInstance>)> {
+        match op {
+            GuestOp::Invite(invite) => {
+                let sip = &invite.sip;
+                let guest = self.routes.guest_for(&sip.request_uri, &sip.headers);
+                Some((self.lane(guest), None))
+            }
+            GuestOp::Dialed { .. } => Some(match self.host.take_placer(call) {
+                Some(Placer::Instance(placed)) => {
+                    let instance = placed.into_instance();
+                    (Lane::of(&instance.lease), Some(instance))
+                }
+                Some(Placer::Guest(guest)) => (self.lane(&guest), None),
+                None => (self.lane(self.routes.default_guest()), None),
+            }),
+            GuestOp::Event { .. } | GuestOp::Message { .. } => None,
+        }
+    }
+
+    /// The lane of the current version of `guest`.
+    fn lane(&self, guest: &str) -> Lane {
+        Lane {
+            guest: guest.into(),
+            version: self
+                .guests
+                .current(guest)
+                .map_or(0, |current| current.version),
+        }
+    }
+
     /// Tells the event stream what `op` says happened to `call`.
     fn publish(&self, call: CallId, op: &GuestOp) {
         let event = match op {
@@ -497,8 +621,7 @@ impl Shared {
     }
 
     /// Logs, as [`LogThrottle`] lets it, that `op` for `call`, whose instance
-    /// is of `guest` ("" before it has one), was dropped `behind` pieces of
-    /// work behind.
+    /// is (or is to be) of `guest`, was dropped `behind` pieces of work behind.
     fn log_behind(&self, call: CallId, guest: &str, behind: usize, op: &GuestOp) {
         if let Some(admitted) = self.behind_logged.admit(guest, Instant::now()) {
             warn!(
@@ -519,7 +642,7 @@ impl Shared {
             {
                 return;
             }
-            let Some(call) = state.ready.pop_front() else {
+            let Some(call) = state.ready.pop() else {
                 state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
                 continue;
             };
@@ -531,14 +654,8 @@ impl Shared {
             };
             mailbox.running = true;
             let slot = std::mem::take(&mut mailbox.slot);
-            let (instance, placer) = match &op {
-                // A placed call's instance, made as it was placed, brings its slot.
-                GuestOp::Dialed { .. } => match self.host.take_placer(call) {
-                    Some(Placer::Instance(placed)) => (Some(placed.into_instance()), None),
-                    placer => (mailbox.instance.take(), placer),
-                },
-                _ => (mailbox.instance.take(), None),
-            };
+            let instance = mailbox.instance.take();
+            let guest = mailbox.lane.guest.clone();
             let reserved = match &op {
                 GuestOp::Invite(_) => slot,
                 GuestOp::Dialed { .. } => instance.is_none() && state.reserve(self.max_instances),
@@ -547,7 +664,7 @@ impl Shared {
             let had_instance = instance.is_some() || reserved;
             drop(state);
             let outcome =
-                unless_panicked(call, || self.execute(call, op, instance, reserved, placer))
+                unless_panicked(call, || self.execute(call, op, instance, reserved, &guest))
                     .unwrap_or_else(|| {
                         // The call goes on without call logic, as after a trap; a core that panics
                         // at that too has logged it, and the thread serves the next call.
@@ -567,9 +684,7 @@ impl Shared {
             };
             mailbox.running = false;
             if let Outcome::Keep(instance) = outcome {
-                if mailbox.guest.is_none() {
-                    mailbox.guest = Some(instance.lease.name().to_owned());
-                }
+                mailbox.lane.settle(&instance.lease);
                 mailbox.instance = Some(instance);
             }
             let hung_up = gone && mailbox.queue.is_empty() && mailbox.instance.is_none();
@@ -577,20 +692,22 @@ impl Shared {
             if hung_up && !lock(self.host.core()).has_call(call) {
                 state.mailboxes.remove(&call);
             } else if !mailbox.queue.is_empty() {
-                state.ready.push_back(call);
+                let lane = mailbox.lane.clone();
+                state.ready.push(lane, call);
             }
         }
     }
 
     /// Runs one piece of work. `reserved`: an instance slot was taken for a
-    /// new call; `placer`: who placed a call placed without its instance.
+    /// new call; `guest`: the guest of its [`Lane`], which a new call's
+    /// instance is made of.
     fn execute(
         self: &Arc<Self>,
         call: CallId,
         op: GuestOp,
         instance: Option<CallInstance>,
         reserved: bool,
-        placer: Option<Placer>,
+        guest: &str,
     ) -> Outcome {
         match op {
             GuestOp::Invite(invite) => {
@@ -600,8 +717,6 @@ impl Shared {
                     debug!(%call, "the call ended before its guest saw it");
                     return Outcome::Gone;
                 }
-                let sip = &invite.sip;
-                let guest = self.routes.guest_for(&sip.request_uri, &sip.headers);
                 let Some(mut instance) =
                     self.new_instance(call, reserved, guest, self.guests.lease(guest))
                 else {
@@ -626,15 +741,11 @@ impl Shared {
                 if let Some(instance) = instance {
                     return self.deliver(call, instance, dialed);
                 }
-                let guest = match &placer {
-                    // Placed by the host (a REST or XML-RPC dial-out): no
-                    // guest serves it; its events only reach the event stream.
-                    Some(Placer::Guest(guest)) if guest == HOST_INTERFACE => {
-                        return Outcome::Gone;
-                    }
-                    Some(Placer::Guest(guest)) => guest.as_str(),
-                    Some(Placer::Instance(_)) | None => self.routes.default_guest(),
-                };
+                // Placed by the host (a REST or XML-RPC dial-out): no guest
+                // serves it; its events only reach the event stream.
+                if guest == HOST_INTERFACE {
+                    return Outcome::Gone;
+                }
                 let lease = self.guests.lease(guest);
                 let Some(instance) = self.new_instance(call, reserved, guest, lease) else {
                     return Outcome::Gone;
@@ -676,7 +787,7 @@ impl Shared {
             lock(self.host.core()).guest_unavailable(Instant::now(), call);
             return None;
         };
-        match lease.guest().instantiate(self.host.clone()) {
+        match self.instantiate(&lease) {
             Ok(instance) => {
                 let instance = CallInstance { instance, lease };
                 debug!(parent: &instance.span(call), "new instance");
@@ -711,7 +822,7 @@ impl Shared {
                     serving.version
                 ))
             })?;
-        match lease.guest().instantiate(self.host.clone()) {
+        match self.instantiate(&lease) {
             Ok(instance) => Ok(PlacedInstance {
                 instance: CallInstance { instance, lease },
                 slot,
@@ -723,6 +834,13 @@ impl Shared {
                 )))
             }
         }
+    }
+
+    /// A new instance of `lease`'s version; a failure to start counts among
+    /// the version's faults.
+    fn instantiate(&self, lease: &Lease<Guest>) -> Result<Instance, GuestError> {
+        let started = lease.guest().instantiate(self.host.clone());
+        lease.metrics().counted(started)
     }
 
     /// An instance slot, if one is free.
@@ -852,6 +970,7 @@ fn unless_panicked<T>(call: CallId, work: impl FnOnce() -> T) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call_routing::RouteRule;
     use crate::host_api::testing;
     use switchyard_core::Effect;
     use switchyard_guest::{GuestConfig, GuestLimits, HostApi, Limits, Runtime, bundled};
@@ -940,14 +1059,27 @@ mod tests {
         /// An executor whose every call goes to the guest `name`, the component `wasm`,
         /// with at most `max_instances` instances.
         fn of(name: &str, wasm: &[u8], limits: GuestLimits, max_instances: usize) -> Harness {
+            Harness::routed(&[(name, wasm, limits)], &[], max_instances)
+        }
+
+        /// An executor over `loaded` (name, component, limits), whose calls `rules`
+        /// route, those no rule matches to the first, with at most `max_instances`
+        /// instances.
+        fn routed(
+            loaded: &[(&str, &[u8], GuestLimits)],
+            rules: &[RouteRule],
+            max_instances: usize,
+        ) -> Harness {
             let runtime = Runtime::new(Limits::default()).expect("a runtime");
-            let config = GuestConfig::default().with_limits(limits);
-            let guest = runtime
-                .load(name, wasm, config)
-                .expect("the guest compiles");
             let guests = Arc::new(Registry::default());
-            guests.add(name, guest, "(embedded)".into());
-            let routes = CallRoutes::new(&[], name).expect("routes");
+            for &(name, wasm, limits) in loaded {
+                let config = GuestConfig::default().with_limits(limits);
+                let guest = runtime
+                    .load(name, wasm, config)
+                    .expect("the guest compiles");
+                guests.add(name, guest, "(embedded)".into());
+            }
+            let routes = CallRoutes::new(rules, loaded[0].0).expect("routes");
             let host = Arc::new(testing::host());
             let (vitals, ends) = crate::vital::vitals();
             let executor = GuestExecutor::start(
@@ -1017,12 +1149,17 @@ mod tests {
     /// The `n`th INVITE (its own Call-ID and branch) without an offer from
     /// `127.0.0.1:5070` given to `core`: the guest work it makes.
     fn invite_ops(core: &mut switchyard_core::CallCore, n: u32) -> Vec<GuestOp> {
+        invite_ops_to(core, n, "000777123")
+    }
+
+    /// [`invite_ops`] with the Request-URI `sip:{user}@127.0.0.1`.
+    fn invite_ops_to(core: &mut switchyard_core::CallCore, n: u32, user: &str) -> Vec<GuestOp> {
         let invite = format!(
-            "INVITE sip:000777123@127.0.0.1 SIP/2.0\r\n\
+            "INVITE sip:{user}@127.0.0.1 SIP/2.0\r\n\
              Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-executor-{n};rport\r\n\
              Max-Forwards: 70\r\n\
              From: <sip:alice@127.0.0.1>;tag=alice\r\n\
-             To: <sip:000777123@127.0.0.1>\r\n\
+             To: <sip:{user}@127.0.0.1>\r\n\
              Call-ID: executor-{n}@127.0.0.1\r\n\
              CSeq: 1 INVITE\r\n\
              Contact: <sip:alice@127.0.0.1:5070>\r\n\
@@ -1064,6 +1201,95 @@ mod tests {
             "a full pool is another refusal"
         );
         assert_eq!(harness.executor.instances(), 0, "its slot is free again");
+    }
+
+    #[test]
+    fn an_instance_that_cannot_start_counts_as_a_trap_of_its_version() {
+        let harness = Harness::new(GuestLimits {
+            memory_bytes: Some(1 << 20),
+            ..GuestLimits::default()
+        });
+        let call = harness.invite();
+        harness.await_idle(call);
+        let version = harness.executor.shared.guests.current("webconference");
+        let traps = version.expect("the guest is loaded").metrics.traps();
+        assert_eq!(traps, 1, "the failed start is the version's trap");
+    }
+
+    #[test]
+    fn the_ready_lanes_take_turns_and_an_emptied_lane_is_not_kept() {
+        let lane = |guest: &str, version| Lane {
+            guest: guest.into(),
+            version,
+        };
+        let mut ready = Ready::default();
+        for call in 1..=3 {
+            ready.push(lane("spins", 2), CallId(call));
+        }
+        ready.push(lane("spins", 1), CallId(4));
+        ready.push(lane("good", 1), CallId(5));
+        let order: Vec<u64> = std::iter::from_fn(|| ready.pop()).map(|c| c.0).collect();
+        assert_eq!(order, [1, 4, 5, 2, 3], "versions in turn, each in order");
+        assert!(ready.is_empty());
+        assert!(ready.lanes.is_empty(), "no lane kept once empty");
+    }
+
+    #[test]
+    fn a_call_of_another_guest_runs_after_one_piece_of_a_backlog_not_all_of_it() {
+        // Neither guest's instance starts (each call fails at once, 500): the order
+        // their calls were served in is the order of those 500s.
+        let failing = GuestLimits {
+            memory_bytes: Some(1 << 20),
+            ..GuestLimits::default()
+        };
+        let rule = RouteRule {
+            guest: "other".into(),
+            uri: Some("^sip:other@".into()),
+            headers: Default::default(),
+        };
+        let wasm = bundled::WEBCONFERENCE;
+        let loaded = [("backlog", wasm, failing), ("other", wasm, failing)];
+        let harness = Harness::routed(&loaded, &[rule], 100);
+        let backlog = 20;
+        let (first, queued, other) = {
+            let mut core = lock(harness.host.core());
+            let first = invite_ops(&mut core, 0);
+            let queued: Vec<_> = (1..=backlog)
+                .flat_map(|n| invite_ops(&mut core, n))
+                .collect();
+            (first, queued, invite_ops_to(&mut core, 99, "other"))
+        };
+        // The one thread takes the first call and waits for the core, held here,
+        // while the backlog and then the other guest's call are queued.
+        let core = lock(harness.host.core());
+        first.into_iter().for_each(|op| harness.executor.submit(op));
+        let shared = &harness.executor.shared;
+        await_true("the first call taken", || {
+            shared.lock().mailboxes.values().any(|m| m.running)
+        });
+        for op in queued.into_iter().chain(other) {
+            harness.executor.submit(op);
+        }
+        drop(core);
+        harness.await_core("every call served", |core| {
+            core.stats().guest_failures == u64::from(backlog) + 2
+        });
+        let served: Vec<String> = {
+            let mut core = lock(harness.host.core());
+            std::iter::from_fn(|| core.poll_transmit())
+                .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
+                .filter(|m| m.starts_with("SIP/2.0 500 "))
+                .collect()
+        };
+        let before = served
+            .iter()
+            .position(|m| m.contains("Call-ID: executor-99@"))
+            .expect("the other guest's call served");
+        // The piece running as it was queued, and the one whose turn came first.
+        assert!(
+            before <= 2,
+            "the other guest's call waited for {before} of the backlog's calls"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! One guest version's metrics, kept with the version in the guest registry so that they go
-//! when it is unloaded: how long each call into one of its exports took, and how many ended
-//! in a trap, past the deadline or out of fuel.
+//! when it is unloaded: how long each call into one of its exports took, and how many of those
+//! calls and of its instances' starts ended in a trap, past the deadline or out of fuel.
 
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
@@ -34,12 +34,19 @@ impl Default for GuestMetrics {
 
 impl GuestMetrics {
     /// Runs `export`, one call into a guest export, and counts it: its time in the dispatch
-    /// histogram, its failure as a trap, a deadline overrun or running out of fuel. Nothing
-    /// is locked while it runs.
+    /// histogram, its failure as [`GuestMetrics::counted`] counts it. Nothing is locked while
+    /// it runs.
     pub fn time<R>(&self, export: impl FnOnce() -> Result<R, GuestError>) -> Result<R, GuestError> {
         let start = Instant::now();
         let result = export();
         self.dispatch.observe(start.elapsed().as_secs_f64());
+        self.counted(result)
+    }
+
+    /// Returns `result`, having counted its failure as a trap, a deadline overrun or running
+    /// out of fuel; untimed, for what is no call into an export, such as starting an instance
+    /// (whose start function may trap, or whose memory may be refused).
+    pub fn counted<R>(&self, result: Result<R, GuestError>) -> Result<R, GuestError> {
         let failure = match &result {
             Err(GuestError::Trap { .. }) => Some(&self.traps),
             Err(GuestError::Timeout { .. }) => Some(&self.timeouts),
@@ -50,6 +57,12 @@ impl GuestMetrics {
             counter.inc();
         }
         result
+    }
+
+    /// The failures counted as traps.
+    #[cfg(test)]
+    pub(crate) fn traps(&self) -> u64 {
+        self.traps.get()
     }
 }
 
@@ -90,6 +103,13 @@ mod tests {
             ),
             (2, 1, 1)
         );
+        let trap = GuestError::Trap {
+            guest: "conf".into(),
+            export: "instantiate",
+            message: "memory refused".into(),
+        };
+        metrics.counted(Err::<(), _>(trap)).unwrap_err();
+        assert_eq!(metrics.traps(), 3, "a start that failed is a trap");
         let mut registry = prometheus_client::registry::Registry::default();
         registry.register("dispatch", "Dispatch.", metrics.dispatch.clone());
         let mut text = String::new();

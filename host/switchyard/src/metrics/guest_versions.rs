@@ -32,17 +32,19 @@ impl<T> std::fmt::Debug for GuestVersions<T> {
 type Failure = (&'static str, &'static str, fn(&GuestMetrics) -> &Counter);
 
 const FAILURES: [Failure; 3] = [
-    ("guest_traps", "Guest export calls that trapped.", |m| {
-        &m.traps
-    }),
+    (
+        "guest_traps",
+        "Guest export calls and instance starts that trapped.",
+        |m| &m.traps,
+    ),
     (
         "guest_timeouts",
-        "Guest export calls stopped at their deadline.",
+        "Guest export calls and instance starts stopped at their deadline.",
         |m| &m.timeouts,
     ),
     (
         "guest_out_of_fuel",
-        "Guest export calls stopped when out of fuel.",
+        "Guest export calls and instance starts stopped when out of fuel.",
         |m| &m.out_of_fuel,
     ),
 ];
