@@ -47,6 +47,17 @@ pub fn loopback_config(log_level: &str, port_min: u16, port_max: u16) -> String 
     )
 }
 
+/// `config`, made from [`loopback_config`], with RTP bound to `address` (another loopback
+/// one, such as 127.0.0.2) while SIP stays on 127.0.0.1, as with a NIC for media.
+pub fn with_rtp_address(config: &str, address: &str) -> String {
+    let loopback = "[rtp]\naddress = \"127.0.0.1\"\n";
+    assert!(
+        config.contains(loopback),
+        "not a loopback config:\n{config}"
+    );
+    config.replace(loopback, &format!("[rtp]\naddress = \"{address}\"\n"))
+}
+
 /// A test guest's component (`misbehave`, `draft`), built by host/guest's
 /// build script; panics with what to do if it is missing.
 pub fn test_guest_wasm(name: &str) -> String {

@@ -53,10 +53,12 @@ pub struct ShellNetwork {
 }
 
 impl ShellNetwork {
-    /// Our address: `advertise` if set and of the peer's family, else the local address of the route
-    /// towards each peer when a `listen` socket takes it (a wildcard one of its
-    /// family, or one bound to it), else the first `listen` address of the
-    /// peer's family. RTP sockets come from `ports` and wait in `pending` for
+    /// Our address: `advertise` if set, of the peer's family and not loopback towards a peer
+    /// elsewhere, else the local address of the route towards each peer when a `listen`
+    /// socket takes it (a wildcard one of its family, or one bound to it), else the first
+    /// `listen` address of the peer's family. Our media address is the same, except that a
+    /// specific address of `ports` is it when `advertise` is not (and none towards a peer
+    /// elsewhere when loopback). RTP sockets come from `ports` and wait in `pending` for
     /// their leg.
     pub fn new(
         advertise: Option<IpAddr>,
@@ -88,13 +90,23 @@ impl Network for ShellNetwork {
     }
 
     fn advertised_ip(&self, peer: IpAddr) -> Option<IpAddr> {
-        // A peer of the other family could reach neither our Contact nor our RTP there.
-        self.advertise.filter(|ip| ip.is_ipv4() == peer.is_ipv4())
+        // A peer of the other family could reach neither our Contact nor our RTP there, nor
+        // a peer elsewhere our loopback address (one advertised for tests on a single host).
+        self.advertise
+            .filter(|ip| ip.is_ipv4() == peer.is_ipv4() && reachable_from(*ip, peer))
     }
 
     fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
         if !self.ports.serves(remote) {
             return None;
+        }
+        // Behind a NAT, the advertised address forwards to the RTP socket wherever it is bound.
+        if let Some(ip) = self.advertised_ip(remote) {
+            return Some(ip);
+        }
+        // RTP bound to one address finds no media sent to another (our SIP one, say).
+        if let Some(fixed) = self.ports.fixed_address() {
+            return reachable_from(fixed, remote).then_some(fixed);
         }
         // A peer elsewhere cannot send RTP to our loopback address.
         self.own_ip_for(remote)
@@ -135,12 +147,18 @@ impl Network for ShellNetwork {
     }
 }
 
+/// Whether `peer` can send to our address `ours`: not to our loopback one from elsewhere.
+fn reachable_from(ours: IpAddr, peer: IpAddr) -> bool {
+    !ours.is_loopback() || peer.is_loopback()
+}
+
 impl ShellNetwork {
-    /// Our address as `peer` sees it: `advertise` when of its family, else the one the route
-    /// to `peer` leaves from when a listener of its family takes it, else that family's
-    /// first listener bound to an address, else the route's; `None` when there is neither
-    /// such a listener nor a route (an IPv6 peer on a host without IPv6 connectivity, a
-    /// link-local address without its interface).
+    /// Our address as `peer` sees it: `advertise` when given to it
+    /// ([`Network::advertised_ip`]), else the one the route to `peer` leaves from when a
+    /// listener of its family takes it, else that family's first listener bound to an
+    /// address, else the route's; `None` when there is neither such a listener nor a route
+    /// (an IPv6 peer on a host without IPv6 connectivity, a link-local address without its
+    /// interface).
     fn own_ip_for(&mut self, peer: IpAddr) -> Option<IpAddr> {
         if let Some(ip) = self.advertised_ip(peer) {
             return Some(ip);
@@ -263,6 +281,59 @@ mod tests {
             IpAddr::V6(Ipv6Addr::LOCALHOST),
             "SIP still falls back to loopback"
         );
+    }
+
+    #[test]
+    fn the_media_address_is_the_one_a_specific_rtp_address_binds_the_socket_to() {
+        // SIP on 127.0.0.1, RTP on 127.0.0.2: a caller on 127.0.0.1 must send its media there.
+        let media: IpAddr = "127.0.0.2".parse().unwrap();
+        let pending = PendingSockets::default();
+        let mut net = ShellNetwork::new(
+            None,
+            vec!["127.0.0.1:5060".parse().unwrap()],
+            RtpPorts::new(media, 20_000, 60_000),
+            pending.clone(),
+        );
+        assert_eq!(net.local_ip_for(LOOPBACK), LOOPBACK, "SIP stays on its own");
+        let ours = net.media_ip_for(LOOPBACK).expect("a media address");
+        assert_eq!(ours, media);
+        let port = net.open_rtp(LegId(1), ours).unwrap();
+        let sockets = pending.take(LegId(1)).unwrap();
+        assert_eq!(
+            sockets.rtp.local_addr().unwrap(),
+            SocketAddr::new(ours, port),
+            "the SDP's address and port are the socket's"
+        );
+        // A loopback RTP address is none for a peer elsewhere.
+        assert_eq!(net.media_ip_for("192.0.2.10".parse().unwrap()), None);
+        // An advertised address forwards to the socket wherever it is bound.
+        let public: IpAddr = "203.0.113.5".parse().unwrap();
+        let mut natted = ShellNetwork::new(
+            Some(public),
+            vec!["127.0.0.1:5060".parse().unwrap()],
+            RtpPorts::new(media, 20_000, 60_000),
+            PendingSockets::default(),
+        );
+        assert_eq!(natted.media_ip_for(LOOPBACK), Some(public));
+    }
+
+    #[test]
+    fn a_loopback_advertised_address_is_given_to_loopback_peers_only() {
+        let elsewhere: IpAddr = "192.0.2.10".parse().unwrap();
+        let listener: IpAddr = "192.0.2.1".parse().unwrap();
+        let mut net = ShellNetwork::new(
+            Some(LOOPBACK),
+            vec![SocketAddr::new(listener, 5060)],
+            RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 40_000, 40_010),
+            PendingSockets::default(),
+        );
+        assert_eq!(net.advertised_ip(LOOPBACK), Some(LOOPBACK));
+        assert_eq!(net.local_ip_for(LOOPBACK), LOOPBACK);
+        assert_eq!(net.media_ip_for(LOOPBACK), Some(LOOPBACK));
+        // A peer elsewhere gets the listener's address in Contact and SDP.
+        assert_eq!(net.advertised_ip(elsewhere), None);
+        assert_eq!(net.local_ip_for(elsewhere), listener);
+        assert_eq!(net.media_ip_for(elsewhere), Some(listener));
     }
 
     #[test]

@@ -96,9 +96,15 @@ impl RtpPorts {
         self.address.is_unspecified() || self.address.is_ipv4() == ip.is_ipv4()
     }
 
+    /// The configured address when it is a specific one: every socket is bound to it, so it
+    /// is the only address media reaches them at. `None` when it is unspecified.
+    pub fn fixed_address(&self) -> Option<IpAddr> {
+        Some(self.address).filter(|ip| !ip.is_unspecified())
+    }
+
     /// Non-blocking sockets on the next free even port and the odd one after
-    /// it, for a call whose SDP names `local`: bound to the configured address, or, when that is
-    /// unspecified, to the unspecified address of `local`'s family. `Err` says
+    /// it, for a call whose media is of `local`'s family: bound to the configured address, or,
+    /// when that is unspecified, to the unspecified address of `local`'s family. `Err` says
     /// why there is none: every port is taken, the configured address is of
     /// the other family, or the system refuses a socket (out of descriptors or
     /// memory, with its reason; the range is then not searched on).
@@ -109,10 +115,10 @@ impl RtpPorts {
                 "rtp.address {fixed} cannot carry media for {local}"
             ));
         }
-        let address = match self.address {
-            any if any.is_unspecified() && local.is_ipv6() => Ipv6Addr::UNSPECIFIED.into(),
-            any if any.is_unspecified() => Ipv4Addr::UNSPECIFIED.into(),
-            fixed => fixed,
+        let address = match self.fixed_address() {
+            Some(fixed) => fixed,
+            None if local.is_ipv6() => Ipv6Addr::UNSPECIFIED.into(),
+            None => Ipv4Addr::UNSPECIFIED.into(),
         };
         if self.in_use.load(Ordering::Relaxed) >= self.count {
             return Err(EVERY_PAIR_IN_USE.to_owned());

@@ -269,19 +269,26 @@ impl CallCore {
     }
 
     /// Our end of the placed call `call` towards `destination`: the local address that
-    /// reaches it, with our SIP port there and an RTP port reserved there, and our offer
-    /// naming that port.
+    /// reaches it, with our SIP port there, an RTP port reserved on our media address
+    /// towards it ([`Network::media_ip_for`](crate::Network::media_ip_for), which may be
+    /// another), and our offer naming that port there.
     fn open_local_end(
         &mut self,
         call: CallId,
         destination: SocketAddr,
     ) -> Result<LocalEnd, Failure> {
         let local_ip = self.network.local_ip_for(destination.ip());
+        let media_ip = self.network.media_ip_for(destination.ip()).ok_or_else(|| {
+            Failure::new(
+                503,
+                format!("No RTP port: no address of ours carries media to {destination}"),
+            )
+        })?;
         let port = self
             .network
-            .open_rtp(call.leg(), local_ip)
+            .open_rtp(call.leg(), media_ip)
             .map_err(|e| Failure::new(503, format!("No RTP port: {e}")))?;
-        let rtp = SocketAddr::new(local_ip, port);
+        let rtp = SocketAddr::new(media_ip, port);
         Ok(LocalEnd {
             sip: SocketAddr::new(local_ip, self.network.sip_port_for(local_ip)),
             rtp,
