@@ -220,9 +220,10 @@ fn a_feedback_file_outside_the_records_directory_is_refused_without_an_error_log
 }
 
 /// `check-config` on a webconference table whose `feedback_file` is `value`
-/// (TOML), with `records` as its records directory.
+/// (TOML), with `records` as its records directory; the config is written
+/// beside it, since a records directory may not hold the config.
 fn check_feedback_file(records: &Path, value: &str) -> std::process::Output {
-    let config = records.join("switchyard.toml");
+    let config = records.parent().unwrap().join("switchyard.toml");
     std::fs::write(
         &config,
         format!(
@@ -242,14 +243,16 @@ fn check_feedback_file(records: &Path, value: &str) -> std::process::Output {
 
 #[test]
 fn a_feedback_file_that_can_name_no_records_file_refuses_the_config() {
-    let records = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("records");
+    std::fs::create_dir(&records).unwrap();
     for name in [
         "../feedback.txt",
         "logs/feedback.txt",
         "..",
         "/var/../f.txt",
     ] {
-        let out = check_feedback_file(records.path(), &format!("{name:?}"));
+        let out = check_feedback_file(&records, &format!("{name:?}"));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success()
@@ -264,12 +267,12 @@ fn a_feedback_file_that_can_name_no_records_file_refuses_the_config() {
     }
     // Unset, as it always was; and a path into the records directory, as the
     // host's records take it.
-    let inside = records.path().join("feedback.txt");
+    let inside = records.join("feedback.txt");
     for value in [
         "\"\"".to_owned(),
         format!("{:?}", inside.display().to_string()),
     ] {
-        let out = check_feedback_file(records.path(), &value);
+        let out = check_feedback_file(&records, &value);
         assert!(
             out.status.success(),
             "expected check-config to take feedback_file = {value}; got {:?}:\n{}",

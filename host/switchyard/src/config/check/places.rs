@@ -250,10 +250,10 @@ impl Config {
             (_, false) => None,
         };
         let dirs = [
-            ("records.stats_dir", self.records.stats_dir.as_deref()),
-            ("recording.dir", self.recording.dir.as_deref()),
-            ("media.prompts_dir", self.media.prompts_dir.as_deref()),
-            ("this configuration file", Some(dir_of(file))),
+            ("records.stats_dir", self.records.stats_dir.clone()),
+            ("recording.dir", self.recording.dir.clone()),
+            ("media.prompts_dir", self.media.prompts_dir.clone()),
+            ("this configuration file", Some(dir_holding(file))),
         ];
         let of_files = [
             ("rooms.state_file", &self.rooms.state_file),
@@ -261,14 +261,14 @@ impl Config {
             ("control.tls_cert", &self.control.tls_cert),
             ("control.tls_key", &self.control.tls_key),
         ]
-        .map(|(key, path)| (key, path.as_deref().and_then(Path::parent)));
+        .map(|(key, path)| (key, path.as_deref().map(dir_holding)));
         let server = dirs
             .into_iter()
             .chain(of_files)
-            .filter_map(|(key, dir)| Some((key.to_owned(), dir?.to_owned())));
+            .filter_map(|(key, dir)| Some((key.to_owned(), dir?)));
         let components = self.guests.iter().filter_map(|(guest, entry)| {
-            let dir = entry.wasm.as_deref()?.parent()?;
-            Some((guest_key(guest).key("wasm").to_string(), dir.to_owned()))
+            let dir = dir_holding(entry.wasm.as_deref()?);
+            Some((guest_key(guest).key("wasm").to_string(), dir))
         });
         let guests = self
             .guests
@@ -393,6 +393,12 @@ pub(super) fn not_a_dns_server(server: SocketAddr) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The directory holding the file `path` (links to it followed, so the
+/// directory its content really is in), `.` for a bare file name.
+fn dir_holding(path: &Path) -> PathBuf {
+    dir_of(&resolved(path)).to_owned()
 }
 
 /// `path` with its links resolved: the whole path when it exists, else its
@@ -871,6 +877,36 @@ mod tests {
                 "{key}: {message}"
             );
         }
+    }
+
+    #[test]
+    fn a_file_the_server_reads_counts_where_its_link_leads() {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, _) = linked_records_dir(dir.path());
+        let elsewhere = dir.path().join("etc");
+        std::fs::create_dir(&elsewhere).unwrap();
+        for name in ["switchyard.toml", "cert.pem"] {
+            std::fs::write(records.join(name), "").unwrap();
+            std::os::unix::fs::symlink(records.join(name), elsewhere.join(name)).unwrap();
+        }
+        let file = elsewhere.join("switchyard.toml");
+        let config = Config::parse_unchecked(&file, "").unwrap();
+        let (_, message) = config
+            .check_records_dir("nway", &records, &file)
+            .unwrap_err();
+        assert!(
+            message.contains("is also the directory of this configuration file"),
+            "{message}"
+        );
+        let cert = elsewhere.join("cert.pem").display().to_string();
+        let config =
+            Config::parse_unchecked(&file, &format!("[control]\ntls_cert = {cert:?}")).unwrap();
+        let at_cert = config.check_records_dir("nway", &records, &elsewhere.join("x.toml"));
+        let (_, message) = at_cert.unwrap_err();
+        assert!(
+            message.contains("is also the directory of control.tls_cert"),
+            "{message}"
+        );
     }
 
     #[test]
