@@ -3,8 +3,9 @@
 //! the feature codes (`*0`), the invitee dialled (`number#`), brought in
 //! (`*7`) or dropped (`*#`), and a fourth caller invited from inside the
 //! room (`0`); the room private and outliving the caller who escalated; an
-//! invitation refused by the room's lock, its size or a time-out. Each step
-//! is checked by what the phones hear, or by who is called.
+//! invitation refused by the room's lock, its size or a time-out; a two-party
+//! call with RTP bound to another address than SIP. Each step is checked by
+//! what the phones hear, or by who is called.
 
 mod support;
 
@@ -16,7 +17,7 @@ use support::nway::{
 };
 use support::phone::{Listening, Phone};
 use support::rest::host_rooms;
-use support::server::Server;
+use support::server::{Server, with_rtp_address};
 use support::xmlrpc::rpc;
 
 /// The tones of A, B, C and D.
@@ -159,6 +160,17 @@ fn the_drop_code_hangs_up_the_invitee_and_the_holder_is_back_in_the_room() {
     server
         .wait_for_log("no route to 555", DEADLINE)
         .expect("the failed invitation is logged");
+}
+
+#[test]
+fn with_rtp_on_another_address_than_sip_both_parties_send_their_media_there() {
+    let b = Listening::new();
+    let config = nway_config(&directory(&[("102", &b)]), "");
+    let server = Server::start_with(&with_rtp_address(&config, "127.0.0.2"));
+    let (a, b) = two_party_call(&server, b);
+    let media: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    assert_eq!(a.media_address().ip(), media, "the answer's c= line");
+    assert_eq!(b.media_address().ip(), media, "the placed call's offer");
 }
 
 #[test]

@@ -58,6 +58,8 @@ callers = { "300" = "r" }
 [guests.nway.config.rooms.212]
 options = "MXq1"
 max_members = 2
+[guests.nway.config.rooms.213]
+options = "Mq"
 "#;
 
 fn server() -> Server {
@@ -754,6 +756,84 @@ fn music_for_a_lone_participant_follows_its_own_option() {
     assert!(
         alone < MUSIC_HEARD / 10.0,
         "302 (no option M) alone hears no music: {alone:.2e}"
+    );
+}
+
+#[test]
+fn the_music_of_one_alone_ends_with_its_conference() {
+    let server = server();
+    let with_music = enter(&server, "208", "300");
+    let alone = music(&with_music.talk(TONES[0], TALK));
+    assert!(
+        alone > MUSIC_HEARD,
+        "300 (option M) alone hears music: {alone:.2e}"
+    );
+    with_music.hang_up();
+    // The room stays open, empty, for the next conference.
+    await_listed(&server, "208", &[]);
+
+    let next = enter(&server, "208", "302");
+    await_listed(&server, "208", &["302"]);
+    let heard = music(&next.talk(TONES[1], TALK));
+    assert!(
+        heard < MUSIC_HEARD / 10.0,
+        "302 (no option M), alone in the next conference, hears no music: {heard:.2e}"
+    );
+}
+
+/// The tone `only_person` plays in [`only_person_then_music_for_one_alone`].
+const ONLY_PERSON_TONE: f64 = 1000.0;
+
+#[test]
+fn only_person_then_music_for_one_alone() {
+    // `only_person` is a tone of 2.5 s, which no note of the music shares.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav = hound::WavWriter::create(dir.path().join("only_person.wav"), spec).unwrap();
+    for n in 0..20_000 {
+        let phase = 2.0 * std::f64::consts::PI * ONLY_PERSON_TONE * f64::from(n) / 8_000.0;
+        wav.write_sample((phase.sin() * 8_000.0) as i16).unwrap();
+    }
+    wav.finalize().unwrap();
+    let media = format!("[media]\nprompts_dir = \"{}\"\n", dir.path().display());
+    let config = nway_config("", ROOMS).replacen("[media]\n", &media, 1);
+    let server = Server::start_with(&config);
+
+    let alone = enter(&server, "213", "300");
+    let during = alone.talk(0.0, Duration::from_millis(1_500));
+    assert_hears(&during, ONLY_PERSON_TONE, "300, alone, hearing only_person");
+    let music_during = music(&during);
+    assert!(
+        music_during < MUSIC_HEARD / 10.0,
+        "no music over only_person: {music_during:.2e}"
+    );
+    let after = alone.talk(0.0, Duration::from_secs(3));
+    assert_not_hears(&after, ONLY_PERSON_TONE, "300, only_person over");
+    let music_after = music(&after);
+    assert!(
+        music_after > MUSIC_HEARD,
+        "music once only_person is over: {music_after:.2e}"
+    );
+}
+
+#[test]
+fn a_room_name_longer_than_the_host_takes_is_no_such_conference() {
+    let server = server();
+    let mut too_long = Phone::dial(server.sip, &format!("8{}", "1".repeat(65)), "300", &[]);
+    assert_eq!(too_long.await_answer(), 404, "65 characters name no room");
+    let longest = "2".repeat(64);
+    let mut caller = Phone::dial(server.sip, &format!("8{longest}"), "301", &[]);
+    assert_eq!(caller.await_answer(), 200, "64 characters name a room");
+    await_listed(&server, &longest, &["301"]);
+    let log = server.log();
+    assert!(
+        !log.contains("cannot join room"),
+        "no join fails on a room name:\n{log}"
     );
 }
 

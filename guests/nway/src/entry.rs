@@ -10,6 +10,7 @@ use crate::room::{self, Admission};
 use crate::settings::{RoomProfile, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::room_name::is_room_name;
 use switchyard_sdk::{Call, Event, JoinOptions};
 
 /// The longest wait for each key of a room number or pin.
@@ -450,10 +451,11 @@ fn pickable(
         && !room::is_adhoc_in(host, room)
 }
 
-/// Whether callers may dial into `room`: it has a profile, and is no room
-/// made by escalating a two-party call.
+/// Whether callers may dial into `room`: the host takes it as a room name
+/// ([`is_room_name`]), it has a profile, and is no room made by
+/// escalating a two-party call.
 fn may_dial_into(settings: &Settings, room: &str) -> bool {
-    settings.profile(room).is_some() && !room::is_adhoc(room)
+    is_room_name(room) && settings.profile(room).is_some() && !room::is_adhoc(room)
 }
 
 /// Asks the caller for `pin`, the pin of `room`.

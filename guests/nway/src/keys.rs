@@ -6,8 +6,8 @@ use std::time::Duration;
 use switchyard_sdk::{Call, TimerId};
 
 /// The room's own codes, which a participant's options turn on: `#` leaves
-/// (option `H`), `*1` mutes and unmutes (`M`), `*2` locks and unlocks, `*3`
-/// hangs up the last one in (`M` with `A`).
+/// (option `p`), `*1` mutes and unmutes (`s`), `*2` locks and unlocks, `*3`
+/// hangs up the last one in (`s` with `a`).
 pub const LEAVE_CODE: &str = "#";
 /// See [`LEAVE_CODE`].
 pub const MUTE_CODE: &str = "*1";

@@ -33,6 +33,9 @@ pub struct Participant {
     /// The room heard it join since it last came in (a wait for a marked
     /// user holds the announcement until it is let in, once).
     greeted: bool,
+    /// Alone with option `M`, it hears `only_person` first: the room's music
+    /// starts when the prompt ends, if it is still alone.
+    music_after_prompt: bool,
     /// While it is out inviting: the timer that renews its mark ([`out::went_out`]).
     renewal: Option<TimerId>,
     /// The other side of the two-party call it escalated, into whose room it
@@ -162,6 +165,7 @@ impl Participant {
             admin_muted: false,
             joined: false,
             greeted: false,
+            music_after_prompt: false,
             renewal: None,
             gives_way_to: None,
             stage,
@@ -188,6 +192,9 @@ impl Participant {
             }
             Event::PromptDone if matches!(self.stage, Stage::LockedOut) => {
                 let _ = call.hangup();
+            }
+            Event::PromptDone if matches!(self.stage, Stage::InRoom) && self.music_after_prompt => {
+                self.music_if_still_alone(call);
             }
             // A beep (a join code pressed too early) ended: the invitee still rings.
             Event::PromptDone
@@ -459,26 +466,47 @@ impl Participant {
         if self.options.marked {
             tell(&room::others(&self.room, call.id()), &Message::MarkedJoined);
         }
-        match (others, self.options.announce_count) {
-            (0, _) if self.options.no_only_person => {}
-            (0, _) => {
-                let _ = call.play(&["only_person"]);
-            }
-            (_, true) => say_count(call, others + 1),
-            (_, false) => {}
-        }
+        let prompted = self.tell_company(call, others);
+        // As MeetMe's conf-onlyperson, the prompt comes before the music: the
+        // host would play the call's prompt over its room's mix.
+        let alone_with_music = others == 0 && self.options.music_alone;
+        self.music_after_prompt = alone_with_music && prompted;
         // An announcement replaces the one before: a join sound ends the
-        // music the lone participant heard.
-        let _ = match (others, self.options.music_alone, self.options.quiet) {
-            (0, true, _) => music_for(&self.room),
-            (0, false, _) => Ok(()),
-            (_, _, true) => rooms::stop_announcement(&self.room),
-            (_, _, false) => rooms::announce(
+        // music the lone participant heard. One alone hears nothing of the
+        // room before its music, whatever an earlier conference left there.
+        let _ = match (others, self.options.quiet) {
+            _ if alone_with_music && !prompted => music_for(&self.room),
+            (0, _) | (_, true) => rooms::stop_announcement(&self.room),
+            (_, false) => rooms::announce(
                 &self.room,
                 &[self.sound("join_sound", "participant_joined")],
                 false,
             ),
         };
+    }
+
+    /// What the participant hears of its company as it joins, with `others`
+    /// in the room already: `only_person` when alone (unless option `1`),
+    /// else their count with option `c`. Whether it hears `only_person`.
+    fn tell_company(&self, call: &Call, others: u32) -> bool {
+        match (others, self.options.announce_count) {
+            (0, _) if self.options.no_only_person => false,
+            (0, _) => call.play(&["only_person"]).is_ok(),
+            (_, true) => {
+                say_count(call, others + 1);
+                false
+            }
+            (_, false) => false,
+        }
+    }
+
+    /// Its `only_person` prompt ended: the room's music starts if it is
+    /// still alone in it.
+    fn music_if_still_alone(&mut self, call: &Call) {
+        self.music_after_prompt = false;
+        if self.joined && room::others(&self.room, call.id()).is_empty() {
+            let _ = music_for(&self.room);
+        }
     }
 
     /// The call is over: what the room hears (music for one left alone

@@ -381,12 +381,15 @@ pub fn forget_conference(host: &impl RoomHost, room: &str, me: &str) {
 }
 
 /// Ends `room`'s conference if it is over but for `me` ([`vacant_but_for`]):
-/// as MeetMe's, its recording stops, and it is forgotten
+/// as MeetMe's, its recording and its music stop, and it is forgotten
 /// ([`forget_conference`]). True if it ended.
 pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
     let vacant = vacant_but_for(room, me);
     if vacant {
         let _ = rooms::stop_recording(room);
+        // The host keeps a looped announcement with the open room, and plays it
+        // again to whoever joins next: music for one alone is not theirs.
+        let _ = rooms::stop_announcement(room);
         forget_conference(&Host, room, me);
     }
     vacant

@@ -86,6 +86,7 @@ mod clock;
 mod config_keys;
 mod flow;
 pub mod params;
+pub mod room_name;
 pub mod source_limit;
 pub mod store;
 mod tree;

@@ -10,8 +10,7 @@ pub const MAX_PARTICIPANT_ID_BYTES: usize = 256;
 /// The longest number the host lists a participant with, in bytes; also the
 /// longest Request-URI, From and To of a call it places.
 pub const MAX_NUMBER_BYTES: usize = 2048;
-/// The longest room name, in characters.
-pub const MAX_ROOM_CHARS: usize = 64;
+pub use switchyard_sdk::room_name::{MAX_ROOM_CHARS, is_room_name};
 
 /// `id` cut to its first [`MAX_PARTICIPANT_ID_BYTES`], at a character boundary.
 pub fn participant_id(id: &str) -> String {
@@ -21,14 +20,6 @@ pub fn participant_id(id: &str) -> String {
 /// `number` cut to its first [`MAX_NUMBER_BYTES`], at a character boundary.
 pub fn number(number: &str) -> String {
     cut(number, MAX_NUMBER_BYTES)
-}
-
-/// Whether the host takes `room` as a room name: 1 to [`MAX_ROOM_CHARS`] characters,
-/// other than `.` and `..`.
-pub fn is_room_name(room: &str) -> bool {
-    // RFC 3986 §5.2.4: a URL path drops `.` and `..` segments, so the host's REST
-    // API could not name such a room.
-    !room.is_empty() && room != "." && room != ".." && room.chars().count() <= MAX_ROOM_CHARS
 }
 
 fn cut(text: &str, most: usize) -> String {
@@ -65,22 +56,5 @@ mod tests {
             participant_id(&id),
             "a".repeat(MAX_PARTICIPANT_ID_BYTES - 1)
         );
-    }
-
-    #[test]
-    fn room_names_have_1_to_64_characters() {
-        assert!(is_room_name("1"));
-        assert!(is_room_name(&"r".repeat(MAX_ROOM_CHARS)));
-        assert!(is_room_name(&"é".repeat(MAX_ROOM_CHARS)));
-        assert!(!is_room_name(""));
-        assert!(!is_room_name(&"r".repeat(MAX_ROOM_CHARS + 1)));
-    }
-
-    #[test]
-    fn dot_segments_are_no_room_names() {
-        assert!(!is_room_name("."));
-        assert!(!is_room_name(".."));
-        assert!(is_room_name("..."));
-        assert!(is_room_name(".1"));
     }
 }

@@ -23,7 +23,7 @@ use manifest::manifest;
 type File = (&'static str, &'static str);
 
 /// The SDK's crate, as `sdk/` (checked against the disk by a test).
-const SDK: [File; 11] = [
+const SDK: [File; 12] = [
     (
         "sdk/Cargo.toml",
         include_str!("../../../../guests/sdk/Cargo.toml"),
@@ -51,6 +51,10 @@ const SDK: [File; 11] = [
     (
         "sdk/src/params.rs",
         include_str!("../../../../guests/sdk/src/params.rs"),
+    ),
+    (
+        "sdk/src/room_name.rs",
+        include_str!("../../../../guests/sdk/src/room_name.rs"),
     ),
     (
         "sdk/src/source_limit.rs",
