@@ -31,6 +31,9 @@ pub(crate) enum Reply {
     LoopDetected,
     /// `483 Too Many Hops` to a request with Max-Forwards 0 (§16.3 step 3, §20.22).
     TooManyHops,
+    /// `487 Request Terminated` to a request whose offer the endpoint settles unanswered:
+    /// its call is ending (§15.1.2), or it was cancelled (§9.2).
+    RequestTerminated,
     /// `491 Request Pending` (§14.2).
     RequestPending,
     /// `500` for an in-dialog request with a CSeq out of order (§12.2.2).
@@ -106,6 +109,7 @@ impl Reply {
             Self::NoSuchCall => 481,
             Self::LoopDetected => 482,
             Self::TooManyHops => 483,
+            Self::RequestTerminated => 487,
             Self::RequestPending => 491,
             Self::OfferNotAcceptable => 488,
             Self::CSeqOutOfOrder => 500,
@@ -123,6 +127,7 @@ impl Reply {
             Self::NoSuchCall => "Call/Transaction Does Not Exist",
             Self::LoopDetected => "Loop Detected",
             Self::TooManyHops => "Too Many Hops",
+            Self::RequestTerminated => "Request Terminated",
             Self::RequestPending => "Request Pending",
             Self::OfferNotAcceptable => "Not Acceptable Here",
             Self::CSeqOutOfOrder => "CSeq out of order",
@@ -156,6 +161,7 @@ impl Reply {
             | Self::NoSuchCall
             | Self::LoopDetected
             | Self::TooManyHops
+            | Self::RequestTerminated
             | Self::RequestPending
             | Self::OfferNotAcceptable
             | Self::CSeqOutOfOrder

@@ -948,11 +948,11 @@ fn a_retransmitted_update_whose_offer_waits_is_absorbed_until_the_answer() {
 }
 
 /// Our BYE settles the peer's waiting UPDATE offer with 487 (§15.1.2); the 487 lost, the
-/// UPDATE's retransmission gets it again (§17.2.2) while the BYE waits for its response.
+/// UPDATE's retransmission gets it again (§17.2.2), though the peer's 200 to the BYE ended
+/// the call before it came: the UPDATE's server transaction lasts until Timer J.
 #[test]
 fn a_retransmitted_update_whose_offer_our_bye_ended_gets_the_same_487() {
     let (mut sim, call) = confirmed_with(42, "", idle_answering_shell());
-    sim.uac.answer_bye = false;
     sim.uac.update(sim.now, "", &offer_with("inactive"));
     sim.run_for(Duration::from_millis(100));
     let mut lost = false;
@@ -962,6 +962,12 @@ fn a_retransmitted_update_whose_offer_our_bye_ended_gets_the_same_487() {
         first
     });
     sim.ep.hangup(sim.now, call).unwrap();
+    sim.run_for(Duration::from_millis(100));
+    assert!(
+        sim.has_event("CallEnded(LocalHangup)"),
+        "the BYE was answered before the UPDATE came again: {:?}",
+        sim.event_names()
+    );
     sim.run_for(Duration::from_secs(2));
     assert_eq!(sim.uac.codes(Method::Update), [487]);
     let texts: Vec<_> = sim

@@ -64,31 +64,46 @@ fn answered_refused_and_unanswered_placed_calls_are_all_forgotten() {
         },
         3,
     );
-    for round in 0..50 {
+    let answer = audio_offer(addr("127.0.0.1:7000"));
+    for round in 0..52 {
         let mut callee = Uas::new(addr(CALLEE));
         let call = ep.invite(t0, call()).unwrap();
         exchange(&mut ep, &mut callee, t0);
         callee.reply(Method::Invite, 180, "Ringing", "", "");
-        match round % 3 {
-            0 => callee.reply(
-                Method::Invite,
-                200,
-                "OK",
-                "",
-                &audio_offer(addr("127.0.0.1:7000")),
-            ),
-            1 => callee.reply(Method::Invite, 486, "Busy Here", "", ""),
-            _ => {}
-        }
+        let hang_up = match round % 4 {
+            0 => {
+                callee.reply(Method::Invite, 200, "OK", "", &answer);
+                true
+            }
+            1 => {
+                callee.reply(Method::Invite, 486, "Busy Here", "", "");
+                false
+            }
+            // RFC 3261 §12.1.2: a 2xx without Contact fails the call, whose record stays to
+            // take other forks' 2xx responses.
+            3 => {
+                callee.contact = false;
+                callee.reply(Method::Invite, 200, "OK", "", &answer);
+                false
+            }
+            _ => true,
+        };
         exchange(&mut ep, &mut callee, t0);
-        if round % 3 != 1 {
+        if hang_up {
             ep.hangup(t0, call).unwrap();
             exchange(&mut ep, &mut callee, t0);
         }
     }
+    let failed = |e: &&Event| matches!(e, Event::CallFailed { code: 502, .. });
+    assert_eq!(ep.events.iter().filter(failed).count(), 13, "no Contact");
     assert_eq!(ep.placed_call_ids.len(), ep.placed.len());
-    assert!(!ep.placed_call_ids.is_empty());
-    // Timer M of the answered INVITEs (RFC 6026), and 64*T1 for the cancelled ones.
+    assert_eq!(
+        ep.placed.len(),
+        26,
+        "the answered calls and those without Contact"
+    );
+    // Timer M of the INVITEs a 2xx answered, with or without Contact (RFC 6026), and 64*T1
+    // for the cancelled ones.
     ep.handle_timeout(t0 + Duration::from_secs(64));
     while let Some(at) = ep.poll_timeout() {
         ep.handle_timeout(at);

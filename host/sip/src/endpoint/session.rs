@@ -12,11 +12,12 @@ use crate::call::{CallKey, Phase};
 use crate::dialog::Parts;
 use crate::event::{EndCause, Event};
 use crate::message::Response;
+use crate::reply::Reply;
 use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
 use crate::session::{Due, IncomingOffer, OfferMethod, Retry, glare_wait};
 use crate::timer::T1;
-use crate::transaction::{ClientOutcome, Machine};
+use crate::transaction::{ClientOutcome, Machine, ServerKey};
 use crate::transport::TransportAddr;
 
 /// How a non-INVITE client transaction of ours ended, as the one that waits for it hears.
@@ -458,7 +459,8 @@ impl Endpoint {
 
     /// Settles the peer's offer still waiting in `call` with `487 Request Terminated`: the call
     /// is ending (§15.1.2), or the re-INVITE that made the offer was cancelled (§9.2). An
-    /// UPDATE's retransmissions get the same 487 while the call lasts (§17.2.2).
+    /// UPDATE's retransmissions get the same 487 until Timer J (§17.2.2), even once the call
+    /// is gone.
     pub(super) fn end_offer(&mut self, now: Instant, call: CallKey) {
         let Some(incoming) = self
             .calls
@@ -467,17 +469,18 @@ impl Endpoint {
         else {
             return;
         };
-        let response = ResponseBuilder::new(
-            &incoming.request().raw,
-            487,
-            "Request Terminated",
-            None,
-            &self.user_agent,
-        )
-        .build();
+        let reply = Reply::RequestTerminated;
         match incoming {
-            IncomingOffer::Reinvite { tx, .. } => self.send_invite_final(now, tx, 487, response),
-            IncomingOffer::Update { request } => self.send_update_final(call, &request, response),
+            IncomingOffer::Reinvite { request, tx } => {
+                let response = reply.build(&request.raw, None, &self.user_agent);
+                self.send_invite_final(now, tx, reply.code(), response);
+            }
+            // The UPDATE's server transaction, not the call, answers its retransmissions: our
+            // BYE's 200 usually ends the call before the first of them comes.
+            IncomingOffer::Update { request } => {
+                let key = ServerKey::new(&request.transaction_id, request.method);
+                self.reply(now, key, &request, reply);
+            }
         }
     }
 

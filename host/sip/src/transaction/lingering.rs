@@ -342,12 +342,14 @@ mod tests {
     /// The bound on an entry's inline size (its queue slot: expiry and state), on 64-bit
     /// targets: the expiry in milliseconds (8 bytes), the key's fingerprint (16) and the
     /// source host (8), plus, for "Completed", the To tag (24: one of ours inline) and a
-    /// one-byte reply; for an INVITE, the To tag alone. Per transaction the index adds the
-    /// fingerprint and a sequence number (24 bytes and a control byte per slot); the heap holds
-    /// nothing more but a To tag that is not ours. The key text is not kept.
+    /// two-byte reply (its kind, and the extensions or refusal it names); for an INVITE, the
+    /// To tag alone. Per transaction the index adds the fingerprint and a sequence number (24
+    /// bytes and a control byte per slot); the heap holds nothing more but a To tag that is not
+    /// ours. The key text is not kept.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn entries_stay_small() {
+        assert_eq!(size_of::<Reply>(), 2);
         assert!(
             size_of::<(u64, Completed)>() <= 64,
             "a Completed entry grew to {} bytes",
