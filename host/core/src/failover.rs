@@ -44,6 +44,14 @@ impl Failover {
             ..self.invite.clone()
         })
     }
+
+    /// The INVITEs to the targets left go from our SIP address `local` (their Via and
+    /// Contact), with `offer`: the call moved there, and its earlier offer's port is
+    /// released.
+    pub(crate) fn move_to(&mut self, local: SocketAddr, offer: String) {
+        self.invite.local = local;
+        self.invite.sdp_offer = offer;
+    }
 }
 
 #[cfg(test)]
@@ -91,5 +99,16 @@ mod tests {
         assert_eq!((next.transport, next.destination), target(2));
         assert_eq!(next.request_uri, "sip:bob@example.com");
         assert!(failover.next(|_| true).is_none());
+    }
+
+    #[test]
+    fn after_a_move_the_targets_left_get_the_new_local_end() {
+        let (_, left) = first((0..3).map(target).collect()).unwrap();
+        let mut failover = Failover::new(invite(), left);
+        let local = SocketAddr::from(([192, 0, 2, 10], 5062));
+        failover.move_to(local, "v=0 moved".into());
+        let next = failover.next(|_| true).expect("a target left");
+        assert_eq!((next.local, next.sdp_offer.as_str()), (local, "v=0 moved"));
+        assert_eq!(next.destination, target(1).1);
     }
 }

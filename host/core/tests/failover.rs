@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -34,7 +35,12 @@ fn request() -> DialRequest {
 
 /// A world whose DNS resolves [`POOL`] to `targets`.
 fn world(targets: &[&str], script: Script) -> World {
-    let mut w = World::new(CoreConfig::default(), Net::perfect(7), 7, script);
+    world_on(FakeNetwork::default(), targets, script)
+}
+
+/// As [`world`], on the core's `network`.
+fn world_on(network: FakeNetwork, targets: &[&str], script: Script) -> World {
+    let mut w = World::on(network, CoreConfig::default(), Net::perfect(7), 7, script);
     let addrs = targets.iter().map(|t| addr(t)).collect();
     w.hosts.insert(POOL.to_owned(), addrs);
     w
@@ -415,6 +421,40 @@ fn offers_to(w: &World, n: usize) -> Vec<&switchyard_sip::IncomingCall> {
         .collect()
 }
 
+/// Where the offer of `call`'s INVITE has our RTP.
+fn offered_rtp(call: &switchyard_sip::IncomingCall) -> SocketAddr {
+    let offer = call.offer.as_ref().expect("an offer");
+    offer.sole_stream().expect("one audio stream").connection
+}
+
+/// The RTP port the core holds for `call`, reserved and not released.
+fn reserved_port(w: &World, call: CallId) -> u16 {
+    let reserved = w.reserved_ports.lock().unwrap();
+    *reserved
+        .get(&call.leg())
+        .expect("a port reserved for the call")
+}
+
+/// A world whose DNS resolves [`POOL`] to `targets` on `network`, with callees at all of
+/// them: each but the last rejecting with 503, the last silent. Dials the call and runs
+/// until the last target has its INVITE; returns the world, the call and that INVITE.
+fn failed_over_to_the_last(
+    network: FakeNetwork,
+    targets: &[&str],
+) -> (World, CallId, switchyard_sip::IncomingCall) {
+    let mut w = world_on(network, targets, idle());
+    let (last, failing) = targets.split_last().expect("a target");
+    for target in failing {
+        w.callee(addr(target), rejecting(503, "Service Unavailable", false));
+    }
+    let last = w.callee(addr(last), Box::new(|_, _, _| {}));
+    let call = w.core.dial(request()).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| invites_to(w, last) == 1));
+    assert!(failures(&w.events_of(call)).is_empty());
+    let invite = offers_to(&w, last)[0].clone();
+    (w, call, invite)
+}
+
 /// The value of the header `name` of `call`'s INVITE.
 fn header<'a>(call: &'a switchyard_sip::IncomingCall, name: &str) -> &'a str {
     call.headers
@@ -433,8 +473,7 @@ fn a_target_of_another_family_gets_an_invite_from_our_address_of_that_family() {
     let invite = offers_to(&w, v6)[0];
     assert!(header(invite, "Via").contains("[::1]:5060"), "{invite:?}");
     assert!(header(invite, "Contact").contains("[::1]"), "{invite:?}");
-    let offer = invite.offer.as_ref().expect("an offer");
-    let rtp = offer.sole_stream().expect("one audio stream").connection;
+    let rtp = offered_rtp(invite);
     assert_eq!(rtp.ip(), addr("[::1]:0").ip(), "the offer's c= is IPv6");
     assert_eq!(
         w.open_ports.load(Ordering::Relaxed),
@@ -468,8 +507,86 @@ fn early_media_of_a_target_left_for_one_of_another_family_ends_with_its_leg() {
         ["add", "remove"],
         "the IPv4 leg of the early media is gone"
     );
-    let offer = offers_to(&w, v6)[0].offer.as_ref().expect("an offer");
-    let rtp = offer.sole_stream().expect("one audio stream").connection;
+    let rtp = offered_rtp(offers_to(&w, v6)[0]);
     assert!(rtp.is_ipv6(), "{rtp}");
     assert!(failures(&w.events_of(call)).is_empty());
+}
+
+#[test]
+fn with_rtp_on_an_address_of_its_own_each_target_is_offered_the_port_held() {
+    // Our SIP address towards these targets is 127.0.0.1; our offers name the RTP address.
+    let media: IpAddr = "127.0.0.2".parse().unwrap();
+    let (w, call, invite) = failed_over_to_the_last(
+        FakeNetwork::with_rtp_address(media),
+        &["192.0.2.1:5060", "192.0.2.2:5060", "192.0.2.3:5060"],
+    );
+    assert!(
+        header(&invite, "Via").contains("127.0.0.1:5060"),
+        "{invite:?}"
+    );
+    assert_eq!(
+        offered_rtp(&invite),
+        SocketAddr::new(media, reserved_port(&w, call)),
+        "the third target is offered the port the call holds"
+    );
+    assert_eq!(
+        offered_rtp(offers_to(&w, 0)[0]),
+        offered_rtp(&invite),
+        "one port serves every target our addresses reach alike"
+    );
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn targets_after_one_of_another_family_get_invites_of_that_family() {
+    let (w, call, invite) = failed_over_to_the_last(
+        FakeNetwork::default(),
+        &["192.0.2.1:5060", "[2001:db8::1]:5060", "[2001:db8::2]:5060"],
+    );
+    assert!(header(&invite, "Via").contains("[::1]:5060"), "{invite:?}");
+    assert!(header(&invite, "Contact").contains("[::1]"), "{invite:?}");
+    let v6_loopback = addr("[::1]:0").ip();
+    assert_eq!(
+        offered_rtp(&invite),
+        SocketAddr::new(v6_loopback, reserved_port(&w, call)),
+        "the IPv6 port the call holds"
+    );
+    assert_eq!(
+        offered_rtp(offers_to(&w, 1)[0]),
+        offered_rtp(&invite),
+        "the port reserved on the move serves the IPv6 targets after it"
+    );
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn a_first_target_of_a_family_our_rtp_does_not_serve_is_passed_over() {
+    let rtp_v4: IpAddr = "127.0.0.1".parse().unwrap();
+    let (w, call, invite) = failed_over_to_the_last(
+        FakeNetwork::with_rtp_address(rtp_v4),
+        &["[2001:db8::1]:5060", "192.0.2.1:5060"],
+    );
+    assert_eq!(invites_to(&w, 0), 0, "no INVITE to the IPv6 target");
+    assert_eq!(
+        offered_rtp(&invite),
+        SocketAddr::new(rtp_v4, reserved_port(&w, call))
+    );
+}
+
+#[test]
+fn a_call_with_no_target_our_rtp_serves_fails_with_478() {
+    let rtp_v4 = "127.0.0.1".parse().unwrap();
+    let network = FakeNetwork::with_rtp_address(rtp_v4);
+    let mut w = world_on(network, &["[2001:db8::1]:5060"], idle());
+    let call = w.core.dial(request()).unwrap();
+    w.drain();
+    assert_eq!(
+        failures(&w.events_of(call)),
+        [(
+            478,
+            "Unresolvable destination: no address of ours carries media to any of its addresses"
+                .to_owned()
+        )]
+    );
+    assert_eq!(w.open_ports.load(Ordering::Relaxed), 0, "no port was taken");
 }

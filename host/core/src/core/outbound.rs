@@ -15,6 +15,7 @@ use crate::dial::DialRequest;
 use crate::effect::{CallEvent, Effect, GuestOp, MediaOp};
 use crate::error::CoreError;
 use crate::failover::{self, Failover, Target};
+use crate::network::Network;
 use crate::rooms::ParticipantStatus;
 use crate::timers::{TimerId, TimerKind};
 
@@ -135,20 +136,9 @@ impl CallCore {
         let Some(pending) = self.dialing.remove(&call) else {
             return;
         };
-        let network = &mut self.network;
+        let network = self.network.as_mut();
         let outcome = targets
-            .and_then(|targets| {
-                let none = if targets.is_empty() {
-                    "no target"
-                } else {
-                    "no route to any of its addresses"
-                };
-                let reached = targets
-                    .into_iter()
-                    .filter(|(_, addr)| network.reaches(addr.ip()))
-                    .collect();
-                failover::first(reached).ok_or_else(|| none.to_owned())
-            })
+            .and_then(|targets| first_usable(network, targets))
             .map_err(|e| Failure::new(478, format!("Unresolvable destination: {e}")))
             .and_then(|(first, left)| self.send_invite(now, call, &pending, first, left));
         if let Err(failure) = outcome {
@@ -296,10 +286,11 @@ impl CallCore {
         })
     }
 
-    /// Moves the placed call `call` to the local address that reaches the next target of
-    /// `invite`, another than its current one (another family, another interface): the RTP
-    /// port reserved (or the leg started) on the current one is released, and `invite` gets
-    /// the new one's Via and Contact and an offer naming a port reserved there.
+    /// Moves the placed call `call` to the local end towards the next target of `invite`,
+    /// another than its current one (another family, another interface, another media
+    /// address): the RTP port reserved (or the leg started) on the current one is released,
+    /// and `invite`, as every INVITE to the targets after it, gets the new one's Via and
+    /// Contact and an offer naming a port reserved there.
     fn move_local_end(&mut self, call: CallId, invite: &mut OutgoingCall) -> Result<(), Failure> {
         let Some(state) = self.calls.get_mut(&call) else {
             return Ok(());
@@ -317,13 +308,25 @@ impl CallCore {
         }
         let LocalEnd { sip, rtp, offer } = self.open_local_end(call, invite.destination)?;
         if let Some(state) = self.calls.get_mut(&call) {
-            state.local_ip = sip.ip();
+            state.local_ip = rtp.ip();
             state.local_rtp = Some(rtp);
             state.local_sdp = Some(offer.clone());
+            if let Some(failover) = state.failover.as_mut() {
+                failover.move_to(sip, offer.clone());
+            }
         }
         invite.local = sip;
         invite.sdp_offer = offer;
         Ok(())
+    }
+
+    /// Whether `invite`, for a placed call's next target and from the call's current local
+    /// end, needs another: another SIP address of ours reaches the target, or another media
+    /// address than `media` (the one the call's offer names) serves it.
+    fn local_end_moves(&mut self, media: IpAddr, invite: &OutgoingCall) -> bool {
+        let peer = invite.destination.ip();
+        self.network.local_ip_for(peer) != invite.local.ip()
+            || self.network.media_ip_for(peer) != Some(media)
     }
 
     /// Gives the INVITE the placed call `call` just sent `next_target_after` to get any
@@ -516,7 +519,7 @@ impl CallCore {
 
     /// Sends a new INVITE of the placed call `call`, still dialing, to its next
     /// target (RFC 3263 §4.3: a new transaction, the same offer, or a new one when
-    /// another local address reaches the target); false if none is left. A call
+    /// another local end serves the target); false if none is left. A call
     /// that cannot move to that address (no RTP port free there) fails instead,
     /// and counts as handled. Early media of the failed target stops until the
     /// new one's.
@@ -530,15 +533,13 @@ impl CallCore {
         let Some(failover) = state.failover.as_mut() else {
             return false;
         };
-        let (network, local_ip) = (&mut self.network, state.local_ip);
-        // A target another local address reaches needs our RTP there, of its family.
-        let Some(mut invite) = failover
-            .next(|ip| network.local_ip_for(ip) == local_ip || network.media_ip_for(ip).is_some())
-        else {
+        let (network, media) = (&mut self.network, state.local_ip);
+        // Our addresses may have changed since the targets were resolved.
+        let Some(mut invite) = failover.next(|ip| network.media_ip_for(ip).is_some()) else {
             return false;
         };
         let destination = invite.destination;
-        if self.network.local_ip_for(destination.ip()) != local_ip
+        if self.local_end_moves(media, &invite)
             && let Err(failure) = self.move_local_end(call, &mut invite)
         {
             let linked = self.calls.get(&call).and_then(|c| c.linked);
@@ -793,6 +794,31 @@ impl CallCore {
         }
         self.connect_legs(now, caller, callee)
     }
+}
+
+/// The first of a placed call's `targets` it may try, and the rest: those `network` has a
+/// route to and our RTP serves the address family of (RFC 3263 §4.3 passes over the
+/// others); `Err` says why there is none.
+fn first_usable(
+    network: &mut dyn Network,
+    targets: Vec<Target>,
+) -> Result<(Target, std::vec::IntoIter<Target>), String> {
+    if targets.is_empty() {
+        return Err("no target".to_owned());
+    }
+    let routed: Vec<Target> = targets
+        .into_iter()
+        .filter(|(_, addr)| network.reaches(addr.ip()))
+        .collect();
+    if routed.is_empty() {
+        return Err("no route to any of its addresses".to_owned());
+    }
+    let served = routed
+        .into_iter()
+        .filter(|(_, addr)| network.media_ip_for(addr.ip()).is_some())
+        .collect();
+    failover::first(served)
+        .ok_or_else(|| "no address of ours carries media to any of its addresses".to_owned())
 }
 
 /// The parameters of a leg whose audio is not agreed yet (a placed call ringing, an

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_core::{
     CallCore, CallEvent, CallId, CoreConfig, Effect, GuestOp, Invite, MediaOp, Network,
@@ -26,12 +26,14 @@ const MAX_DRAINED: usize = 1_000_000;
 
 /// Hands out RTP ports from 40000 and counts what is still reserved; our address is the
 /// loopback one of the peer's family, or `advertise` when set and of that family, or
-/// `private` towards 10.0.0.0/8 when set (a second interface). RTP is of either family,
-/// or of `rtp_address`'s only when set.
+/// `private` towards 10.0.0.0/8 when set (a second interface). RTP is of either family on
+/// our address, or on `rtp_address` (so of its family only) when set, as the shell's
+/// sockets bound to one address are.
 #[derive(Default)]
 pub struct FakeNetwork {
     next_port: u16,
     open: Arc<AtomicI64>,
+    reserved: Arc<Mutex<HashMap<LegId, u16>>>,
     advertise: Option<IpAddr>,
     rtp_address: Option<IpAddr>,
     private: Option<IpAddr>,
@@ -86,9 +88,10 @@ impl Network for FakeNetwork {
     }
 
     fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
-        self.rtp_address
-            .is_none_or(|rtp| rtp.is_ipv4() == remote.is_ipv4())
-            .then(|| self.local_ip_for(remote))
+        match self.rtp_address {
+            Some(rtp) => (rtp.is_ipv4() == remote.is_ipv4()).then_some(rtp),
+            None => Some(self.local_ip_for(remote)),
+        }
     }
 
     fn advertised_ip(&self, _peer: IpAddr) -> Option<IpAddr> {
@@ -103,14 +106,17 @@ impl Network for FakeNetwork {
         5060
     }
 
-    fn open_rtp(&mut self, _leg: LegId, _local: IpAddr) -> Result<u16, String> {
+    fn open_rtp(&mut self, leg: LegId, _local: IpAddr) -> Result<u16, String> {
         self.next_port += 2;
         self.open.fetch_add(1, Ordering::Relaxed);
-        Ok(40_000 + self.next_port)
+        let port = 40_000 + self.next_port;
+        self.reserved.lock().unwrap().insert(leg, port);
+        Ok(port)
     }
 
-    fn close_rtp(&mut self, _leg: LegId) {
+    fn close_rtp(&mut self, leg: LegId) {
         self.open.fetch_sub(1, Ordering::Relaxed);
+        self.reserved.lock().unwrap().remove(&leg);
     }
 }
 
@@ -150,6 +156,8 @@ pub struct World {
     /// RTP ports reserved and not released by the core (opened minus closed;
     /// legs' ports are released by the media worker, not counted here).
     pub open_ports: Arc<AtomicI64>,
+    /// The RTP port reserved for each leg and not released by the core.
+    pub reserved_ports: Arc<Mutex<HashMap<LegId, u16>>>,
     pub net: Net,
     pub uacs: Vec<Uac>,
     /// Each caller's SIP address.
@@ -180,6 +188,7 @@ impl World {
             seed,
         );
         let open_ports = network.open.clone();
+        let reserved_ports = network.reserved.clone();
         World {
             core: CallCore::new(config, endpoint, Box::new(network)),
             callees: Vec::new(),
@@ -190,6 +199,7 @@ impl World {
             left_rooms: Vec::new(),
             hosts: HashMap::new(),
             open_ports,
+            reserved_ports,
             net,
             uacs: Vec::new(),
             locals: Vec::new(),
