@@ -6,7 +6,10 @@
 //! under that name in `Host`: a loopback listener answers only a loopback
 //! `Host`. Behind a reverse proxy (TLS ended there, `Host` rewritten) a browser
 //! names the proxy's origin: the endpoint takes the [`PublicOrigin`]s it is told
-//! it is served under as its own.
+//! it is served under as its own. A page's `<audio>`, `<img>` or `<script>` sends
+//! no `Origin`, but a browser says where it comes from in `Sec-Fetch-Site`
+//! (W3C Fetch Metadata): one from another origin is refused too, but for the
+//! console opened from a link.
 
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -71,7 +74,9 @@ impl Origin {
 /// Whether a request with `headers` and target `uri` is served by a server that listens on
 /// `loopback` (or not) with HTTPS (`tls`) or plain HTTP, and is served under the `public`
 /// origins besides; the error is the `403` or `421` to answer. A request that names no host
-/// (no `Host`, no absolute target) and no origin is not a browser's, and is served.
+/// (no `Host`, no absolute target) and no origin is not a browser's, and is served. A request
+/// without `Origin` that a browser says is another site's page's (see [`fetched_across`]) is
+/// refused.
 pub(crate) fn check(
     headers: &HeaderMap,
     uri: &Uri,
@@ -108,6 +113,12 @@ pub(crate) fn check(
             ),
         ));
     }
+    if !headers.contains_key(ORIGIN) && fetched_across(headers, uri) {
+        return Err(cross_origin(
+            "the browser says another site's page made it (Sec-Fetch-Site) and names no Origin"
+                .into(),
+        ));
+    }
     let default_port = if tls { 443 } else { 80 };
     for origin in headers.get_all(ORIGIN) {
         let origin = String::from_utf8_lossy(origin.as_bytes());
@@ -121,16 +132,40 @@ pub(crate) fn check(
         };
         let public = parsed.is_some_and(|parsed| public.iter().any(|p| p.0 == parsed));
         if !same && !public {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "cross-origin request refused: Origin {origin} is not this server ({})",
-                    named.as_deref().unwrap_or("no Host")
-                ),
-            ));
+            return Err(cross_origin(format!(
+                "Origin {origin} is not this server ({})",
+                named.as_deref().unwrap_or("no Host")
+            )));
         }
     }
     Ok(())
+}
+
+/// The `403` for a request from another origin's page, saying `why`.
+fn cross_origin(why: String) -> Problem {
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        format!("cross-origin request refused: {why}"),
+    )
+}
+
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
+const SEC_FETCH_MODE: &str = "sec-fetch-mode";
+const SEC_FETCH_DEST: &str = "sec-fetch-dest";
+
+/// Whether a browser says a request for `uri` comes from a page of another origin (a
+/// `Sec-Fetch-Site` of `cross-site`, or `same-site`: another port or subdomain is another
+/// origin all the same), other than the console opened in a window or tab from a link (a
+/// top-level navigation to `/`, which holds no data). `none` (a URL typed, a bookmark),
+/// `same-origin` and no `Sec-Fetch-Site` (a client that is no browser) are not.
+fn fetched_across(headers: &HeaderMap, uri: &Uri) -> bool {
+    let is = |name: &str, value: &str| headers.get(name).is_some_and(|v| v == value);
+    let across = is(SEC_FETCH_SITE, "cross-site") || is(SEC_FETCH_SITE, "same-site");
+    // A link opens the page where the other site cannot read it; in a frame it could be
+    // dressed up to be clicked unseen.
+    let console_link =
+        uri.path() == "/" && is(SEC_FETCH_MODE, "navigate") && is(SEC_FETCH_DEST, "document");
+    across && !console_link
 }
 
 /// The host (an IPv6 address without its brackets) and port, if any, of `authority`
@@ -282,6 +317,52 @@ mod tests {
             behind(&[], Some("127.0.0.1"), Some("https://switch.example"), true),
             403
         );
+    }
+
+    /// The status of a request for `path` to a loopback listener at 127.0.0.1:8090 with the
+    /// `Sec-Fetch-*` headers `fetch` (site, mode, destination) and `origin`.
+    fn fetched(path: &str, fetch: [Option<&str>; 3], origin: Option<&str>) -> u16 {
+        let mut headers = headers(Some("127.0.0.1:8090"), origin);
+        for (name, value) in [SEC_FETCH_SITE, SEC_FETCH_MODE, SEC_FETCH_DEST]
+            .into_iter()
+            .zip(fetch)
+        {
+            if let Some(value) = value {
+                headers.insert(name, HeaderValue::from_str(value).unwrap());
+            }
+        }
+        let uri: Uri = path.parse().unwrap();
+        let public = ["https://switch.example".parse().unwrap()];
+        match check(&headers, &uri, true, false, &public) {
+            Ok(()) => 200,
+            Err(problem) => problem.status.as_u16(),
+        }
+    }
+
+    #[test]
+    fn another_sites_page_cannot_load_what_the_endpoint_serves() {
+        let recording = "/api/v1/recordings/a.wav";
+        let audio = |site| fetched(recording, [site, Some("no-cors"), Some("audio")], None);
+        // `<audio src>` on another site's page, or on another port of this one.
+        assert_eq!(audio(Some("cross-site")), 403);
+        assert_eq!(audio(Some("same-site")), 403);
+        // The console's own, a URL typed or bookmarked, a client that is no browser.
+        assert_eq!(audio(Some("same-origin")), 200);
+        assert_eq!(audio(Some("none")), 200);
+        assert_eq!(audio(None), 200);
+        // A link to the console opens it; to anything else, or in a frame, it does not.
+        let link = |path, dest| fetched(path, [Some("cross-site"), Some("navigate"), dest], None);
+        assert_eq!(link("/", Some("document")), 200);
+        assert_eq!(link("/?from=wiki", Some("document")), 200);
+        assert_eq!(link(recording, Some("document")), 403);
+        assert_eq!(link("/", Some("iframe")), 403);
+        // With an Origin, the Origin decides: a public origin's page is the endpoint's own.
+        let cors = |origin| {
+            let fetch = [Some("cross-site"), Some("cors"), Some("empty")];
+            fetched(recording, fetch, Some(origin))
+        };
+        assert_eq!(cors("https://switch.example"), 200);
+        assert_eq!(cors("https://evil.example"), 403);
     }
 
     #[test]

@@ -45,8 +45,9 @@ pub(crate) enum Departure {
 /// evenly spaced: at 10 ms one at each tick and one half a tick later, at 30 ms one at 40 ms and
 /// one at 70 ms of every 60. Every packet's timestamp is that of its first sample and advances by
 /// the samples it carries (RFC 3550 §5.1). Opus frames cannot be cut: a packet holds whole 20 ms
-/// frames, joined into one Opus packet (RFC 6716 §3.2) up to the ptime, at most 120 ms; a ptime
-/// under 20 ms gets 20 ms packets (RFC 7587 §4 makes ptime a preference).
+/// frames, joined into one Opus packet (RFC 6716 §3.2) as many as the ptime holds (30 ms: one),
+/// at most 120 ms; a ptime under 20 ms gets 20 ms packets (RFC 7587 §4 makes ptime a
+/// preference).
 #[derive(Debug)]
 pub(crate) struct Packetizer {
     sender: RtpSender,
@@ -320,12 +321,13 @@ fn packetize_into(
     }
 }
 
-// The 20 ms Opus frames in one packet at `ptime_ms`: the served ptime's nearest whole number
-// of frames (halves round up), 1 to 6 (120 ms, the longest Opus packet).
+// The 20 ms Opus frames in one packet at `ptime_ms`: as many as fit in it, so that no packet
+// is longer than the peer asked, yet at least one (a ptime under 20 ms), and at most 6 (120 ms,
+// the longest Opus packet).
 fn opus_frames(ptime_ms: u32) -> usize {
     let frame_ms = PACKET_TIME.as_millis() as u32;
     let most = MAX_PACKET_SAMPLES as u32 / (Codec::Opus.clock_rate() / 1000) / frame_ms;
-    ((served_ptime_ms(ptime_ms) + frame_ms / 2) / frame_ms).clamp(1, most) as usize
+    (ptime_ms / frame_ms).clamp(1, most) as usize
 }
 
 fn packet_len(codec: Codec, ptime_ms: u32) -> Option<usize> {
@@ -446,8 +448,10 @@ mod tests {
         for (ptime, per_packet) in [
             (10, 1),
             (20, 1),
-            (30, 2),
+            (30, 1),
+            (39, 1),
             (40, 2),
+            (50, 2),
             (60, 3),
             (120, 6),
             (200, 6),
@@ -470,6 +474,9 @@ mod tests {
                 .collect();
             let whole = vec![960 * per_packet; 12 / per_packet];
             assert_eq!(samples, whole, "ptime {ptime}");
+            // Never longer than asked, but for the one 20 ms frame a shorter ptime still gets.
+            let asked = 48 * ptime.max(20) as usize;
+            assert!(samples.iter().all(|&s| s <= asked), "ptime {ptime}");
             let steps: Vec<u32> = out
                 .windows(2)
                 .map(|w| {

@@ -51,8 +51,10 @@ pub struct Stream {
     /// Its formats, in the sender's order of preference (RFC 3264 §5.1). Dynamic payload
     /// types without an rtpmap are left out.
     pub formats: Vec<Format>,
-    /// `a=ptime`, if given (media level over session level).
+    /// `a=ptime`, if given as a positive whole number of ms (media level over session level).
     pub ptime: Option<u32>,
+    /// `a=maxptime` (RFC 4566 §6: the most audio one packet may hold), read as `ptime` is.
+    pub maxptime: Option<u32>,
     /// The sender's direction attribute (media level over session level; default sendrecv),
     /// made receive-nothing by c=0.0.0.0 (RFC 3264 §8.4).
     pub direction: Direction,
@@ -296,9 +298,8 @@ impl Stream {
             .into_iter()
             .filter_map(|pt| format(audio, pt))
             .collect();
-        let ptime = attribute(&audio.attributes, "ptime")
-            .or_else(|| attribute(&session.attributes, "ptime"))
-            .and_then(|v| v.trim().parse().ok());
+        let ptime = milliseconds(session, audio, "ptime");
+        let maxptime = milliseconds(session, audio, "maxptime");
         let stated = Direction::from_attributes(&audio.attributes)
             .or_else(|| Direction::from_attributes(&session.attributes))
             .unwrap_or(Direction::SendRecv);
@@ -317,6 +318,7 @@ impl Stream {
             connection: SocketAddr::new(ip, port),
             formats,
             ptime,
+            maxptime,
             direction,
             rtcp,
             rtcp_mux,
@@ -372,6 +374,16 @@ fn rtcp_address(value: &str, ip: IpAddr) -> Option<SocketAddr> {
         _ => return None,
     };
     Some(SocketAddr::new(ip, port))
+}
+
+/// The `key` attribute (ptime, maxptime) of `audio`, else of `session`, in ms: `None` when
+/// neither has it or its value is not a positive whole number. Some UAs send `a=ptime:0`,
+/// which no packet can follow: it is read as no ptime at all.
+fn milliseconds(session: &SessionDescription, audio: &MediaDescription, key: &str) -> Option<u32> {
+    attribute(&audio.attributes, key)
+        .or_else(|| attribute(&session.attributes, key))
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&ms| ms > 0)
 }
 
 fn attribute<'a>(attributes: &'a [Attribute], key: &str) -> Option<&'a str> {
@@ -450,7 +462,8 @@ pub struct Negotiated {
     /// The remote stream's telephone-event (RFC 4733), if it had one: at the audio codec's
     /// clock rate, else at another (see [`negotiate`]).
     pub telephone_event: Option<TelephoneEvent>,
-    /// Packet time in ms: the remote stream's, else [`DEFAULT_PTIME`].
+    /// Packet time in ms: the remote stream's, else [`DEFAULT_PTIME`], at most its
+    /// `a=maxptime`.
     pub ptime: u32,
     /// Our direction for the audio stream (RFC 3264 §6.1).
     pub direction: Direction,
@@ -502,13 +515,20 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
             Some(Negotiated {
                 audio,
                 telephone_event,
-                ptime: stream.ptime.unwrap_or(DEFAULT_PTIME),
+                ptime: packet_time(stream),
                 direction: stream.direction.answer(),
                 media: offer.media.clone(),
                 remote: stream.clone(),
             })
         })
         .ok_or(NegotiationError::NoCommonCodec)
+}
+
+/// The packet time to send `stream`: its ptime, else [`DEFAULT_PTIME`], cut to its maxptime
+/// (RFC 4566 §6: ptime is a preference, maxptime a limit).
+fn packet_time(stream: &Stream) -> u32 {
+    let ptime = stream.ptime.unwrap_or(DEFAULT_PTIME);
+    stream.maxptime.map_or(ptime, |most| ptime.min(most))
 }
 
 /// The audio format and telephone-event [`negotiate`] chooses from `stream`, if it has a
@@ -1077,6 +1097,46 @@ mod tests {
         assert_eq!(negotiated.audio.encoding, "PCMA");
         assert_eq!(negotiated.direction, Direction::RecvOnly);
         assert_eq!(negotiated.ptime, 30);
+    }
+
+    #[test]
+    fn a_zero_ptime_is_none_and_negotiates_the_default() {
+        for zero in [
+            ASTERISK_LF.replace("a=ptime:30", "a=ptime:0"),
+            ASTERISK_LF
+                .replace("a=ptime:30\n", "")
+                .replace("t=0 0\n", "t=0 0\na=ptime:0\n"),
+        ] {
+            let offer = Offer::parse(zero.as_bytes()).unwrap();
+            assert_eq!(only(&offer).ptime, None, "{zero}");
+            let negotiated = negotiate(&offer, G711).unwrap();
+            assert_eq!(negotiated.ptime, DEFAULT_PTIME);
+            let answered = answer(&negotiated, addr("192.0.2.1:40000"), 7);
+            assert!(answered.contains("a=ptime:20\r\n"), "{answered}");
+            assert!(!answered.contains("a=ptime:0"), "{answered}");
+        }
+        let no_limit = ASTERISK_LF.replace("a=maxptime:150", "a=maxptime:0");
+        let offer = Offer::parse(no_limit.as_bytes()).unwrap();
+        assert_eq!(only(&offer).maxptime, None);
+        assert_eq!(negotiate(&offer, G711).unwrap().ptime, 30);
+    }
+
+    #[test]
+    fn the_ptime_is_cut_to_the_maxptime() {
+        let ptime = |ptime: &str, maxptime: &str| {
+            let text = ASTERISK_LF
+                .replace("a=ptime:30\n", ptime)
+                .replace("a=maxptime:150", maxptime);
+            negotiate(&Offer::parse(text.as_bytes()).unwrap(), G711)
+                .unwrap()
+                .ptime
+        };
+        assert_eq!(ptime("a=ptime:30\n", "a=maxptime:150"), 30);
+        assert_eq!(ptime("a=ptime:60\n", "a=maxptime:40"), 40);
+        assert_eq!(ptime("a=ptime:40\n", "a=maxptime:40"), 40);
+        // No ptime: the default, cut all the same.
+        assert_eq!(ptime("", "a=maxptime:10"), 10);
+        assert_eq!(ptime("", "a=maxptime:60"), DEFAULT_PTIME);
     }
 
     #[test]
