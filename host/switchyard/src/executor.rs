@@ -3,11 +3,13 @@
 //! thread is free; different calls run in parallel. A guest that spins until its
 //! deadline holds one thread, never the SIP loop or another call.
 //!
-//! The threads take the guest versions with work waiting in turn ([`Ready`]),
-//! so a version that queues work faster than it runs it (each piece spinning
-//! to its deadline) delays another version's work by about one piece's
-//! deadline, however far behind it falls. A new call's version is known as
-//! its work is queued: its INVITE is routed then.
+//! The threads take the guest versions with work waiting by the time their
+//! work has taken, the one that has used the least first ([`Ready`]): a
+//! version whose every piece spins to its deadline, however far behind it
+//! falls, delays another version's work by about one deadline (the pieces
+//! already running end), after which the other's cheap pieces run until it
+//! has used as much. A new call's version is known as its work is queued: its
+//! INVITE is routed then.
 //!
 //! A new call gets an instance of the current version of the guest `[routing]`
 //! picks for it, and keeps it, with a [`Lease`] on that version, until it ends:
@@ -26,7 +28,6 @@ use crate::guest_registry::{Lease, Registry};
 use crate::host_api::{CoreHost, Placer, lock};
 use crate::vital::Vitals;
 use std::cell::RefCell;
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
@@ -188,9 +189,11 @@ impl PlacedInstance {
 }
 
 /// The guest version a call's work runs in, which the threads take turns
-/// between: its instance's, or, before it has one, the current version of the
-/// guest it goes to (`version` 0 when none is loaded). The work of a call that
-/// never had an instance is in the lane of the empty name.
+/// between: its instance's, or, before it has one, the version of the guest
+/// it was routed to as its first op was queued (`version` 0 when none was
+/// loaded); a call that failed to get an instance stays there. Only a
+/// mailbox whose first op is an event or a message (its call's INVITE or
+/// `Dialed` op never queued) is in the lane of the empty name.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 struct Lane {
     guest: Arc<str>,
@@ -215,46 +218,100 @@ impl Lane {
     }
 }
 
-/// The calls with queued work and no thread on them, by [`Lane`]: the lanes
-/// take turns, and each lane's calls go in the order they became ready. A
-/// call is in it at most once.
+/// The calls with queued work and no thread on them, by [`Lane`]. The lanes
+/// take turns by the time their work has taken (start-time fair queuing): the
+/// lane with work waiting that has used the least goes next, ties in the order
+/// their turns came, and each lane's calls go in the order they became ready.
+/// A call is in it at most once.
 #[derive(Default)]
 struct Ready {
-    /// Each lane's calls; a lane with none is not kept.
-    lanes: HashMap<Lane, VecDeque<CallId>>,
-    /// The lanes in `lanes`, in the order their turns come.
-    turns: VecDeque<Lane>,
+    /// Each lane with calls waiting or work running; a lane with neither is
+    /// not kept. There are few (a guest's versions with work), so the next
+    /// turn is found by looking at each.
+    lanes: HashMap<Lane, Turns>,
+    /// The time used by the lane that took the last turn: where a lane with
+    /// work again starts when no other lane has work waiting.
+    clock: Duration,
+    /// Counts turns given and lanes made ready, to order lanes that have used
+    /// as much.
+    order: u64,
+}
+
+/// One lane's place in [`Ready`].
+#[derive(Default)]
+struct Turns {
+    /// Its calls, in the order they became ready.
+    calls: VecDeque<CallId>,
+    /// The time its work has taken while it was kept, from where it started.
+    used: Duration,
+    /// Its pieces of work taken and not yet [`Ready::done`].
+    running: usize,
+    /// When its turn came or it became ready, as counted by [`Ready::order`].
+    since: u64,
 }
 
 impl Ready {
-    /// Queues `call` behind the calls of its `lane`; a lane new here takes
-    /// its turn after those already waiting.
+    /// Queues `call` behind the calls of its `lane`. A lane with no call
+    /// waiting starts no lower than the least used of those with calls
+    /// waiting, so that time it was idle earns it no turns, and takes its
+    /// turn after theirs among those that have used as much.
     fn push(&mut self, lane: Lane, call: CallId) {
-        match self.lanes.entry(lane) {
-            Entry::Occupied(mut calls) => calls.get_mut().push_back(call),
-            Entry::Vacant(calls) => {
-                self.turns.push_back(calls.key().clone());
-                calls.insert(VecDeque::from([call]));
-            }
+        let floor = self.floor();
+        self.order += 1;
+        let turns = self.lanes.entry(lane).or_default();
+        if turns.calls.is_empty() {
+            turns.used = turns.used.max(floor);
+            turns.since = self.order;
         }
+        turns.calls.push_back(call);
     }
 
-    /// The first call of the lane whose turn it is; that lane's next turn,
-    /// if it has calls left, comes after every other lane's.
-    fn pop(&mut self) -> Option<CallId> {
-        let lane = self.turns.pop_front()?;
-        let calls = self.lanes.get_mut(&lane)?;
-        let call = calls.pop_front();
-        if calls.is_empty() {
-            self.lanes.remove(&lane);
-        } else {
-            self.turns.push_back(lane);
+    /// The least time used among the lanes with calls waiting, or the
+    /// [`Ready::clock`] when none has any.
+    fn floor(&self) -> Duration {
+        self.waiting()
+            .map(|turns| turns.used)
+            .min()
+            .unwrap_or(self.clock)
+    }
+
+    /// The lanes with calls waiting.
+    fn waiting(&self) -> impl Iterator<Item = &Turns> {
+        self.lanes.values().filter(|turns| !turns.calls.is_empty())
+    }
+
+    /// The first call of the lane with calls waiting that has used the least,
+    /// with that lane, which the time the call's piece of work takes is to be
+    /// charged to ([`Ready::done`]).
+    fn pop(&mut self) -> Option<(Lane, CallId)> {
+        let (lane, turns) = self
+            .lanes
+            .iter_mut()
+            .filter(|(_, turns)| !turns.calls.is_empty())
+            .min_by_key(|(_, turns)| (turns.used, turns.since))?;
+        let call = turns.calls.pop_front()?;
+        self.order += 1;
+        turns.since = self.order;
+        turns.running += 1;
+        self.clock = self.clock.max(turns.used);
+        Some((lane.clone(), call))
+    }
+
+    /// A piece of work of `lane`'s taken by [`Ready::pop`] is done, having
+    /// taken `took`.
+    fn done(&mut self, lane: &Lane, took: Duration) {
+        let Some(turns) = self.lanes.get_mut(lane) else {
+            return;
+        };
+        turns.used += took;
+        turns.running = turns.running.saturating_sub(1);
+        if turns.calls.is_empty() && turns.running == 0 {
+            self.lanes.remove(lane);
         }
-        call
     }
 
     fn is_empty(&self) -> bool {
-        self.turns.is_empty()
+        self.waiting().next().is_none()
     }
 }
 
@@ -642,14 +699,16 @@ impl Shared {
             {
                 return;
             }
-            let Some(call) = state.ready.pop() else {
+            let Some((lane, call)) = state.ready.pop() else {
                 state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
                 continue;
             };
-            let Some(mailbox) = state.mailboxes.get_mut(&call) else {
-                continue;
-            };
-            let Some(op) = mailbox.queue.pop_front() else {
+            let next = state.mailboxes.get_mut(&call).and_then(|mailbox| {
+                let op = mailbox.queue.pop_front()?;
+                Some((mailbox, op))
+            });
+            let Some((mailbox, op)) = next else {
+                state.ready.done(&lane, Duration::ZERO);
                 continue;
             };
             mailbox.running = true;
@@ -663,6 +722,7 @@ impl Shared {
             };
             let had_instance = instance.is_some() || reserved;
             drop(state);
+            let started = Instant::now();
             let outcome =
                 unless_panicked(call, || self.execute(call, op, instance, reserved, &guest))
                     .unwrap_or_else(|| {
@@ -673,28 +733,40 @@ impl Shared {
                         });
                         Outcome::Gone
                     });
+            let took = started.elapsed();
             self.host.wake();
             state = self.lock();
-            let gone = matches!(outcome, Outcome::Gone);
-            if gone && had_instance {
-                state.instances -= 1;
-            }
-            let Some(mailbox) = state.mailboxes.get_mut(&call) else {
-                continue;
-            };
-            mailbox.running = false;
-            if let Outcome::Keep(instance) = outcome {
-                mailbox.lane.settle(&instance.lease);
-                mailbox.instance = Some(instance);
-            }
-            let hung_up = gone && mailbox.queue.is_empty() && mailbox.instance.is_none();
-            // Lock order: the executor's state, then the core; nothing takes them the other way.
-            if hung_up && !lock(self.host.core()).has_call(call) {
-                state.mailboxes.remove(&call);
-            } else if !mailbox.queue.is_empty() {
-                let lane = mailbox.lane.clone();
-                state.ready.push(lane, call);
-            }
+            self.finish(&mut state, call, outcome, had_instance);
+            // After the call's next work is queued, so that a lane kept busy
+            // is kept with the time it has used.
+            state.ready.done(&lane, took);
+        }
+    }
+
+    /// Puts back what a piece of `call`'s work left, `had_instance` if the
+    /// call had an instance or a slot for one as it started: the instance,
+    /// or its slot freed; the call's mailbox dropped once the call is over,
+    /// else the call ready again if work is queued.
+    fn finish(&self, state: &mut State, call: CallId, outcome: Outcome, had_instance: bool) {
+        let gone = matches!(outcome, Outcome::Gone);
+        if gone && had_instance {
+            state.instances -= 1;
+        }
+        let Some(mailbox) = state.mailboxes.get_mut(&call) else {
+            return;
+        };
+        mailbox.running = false;
+        if let Outcome::Keep(instance) = outcome {
+            mailbox.lane.settle(&instance.lease);
+            mailbox.instance = Some(instance);
+        }
+        let hung_up = gone && mailbox.queue.is_empty() && mailbox.instance.is_none();
+        // Lock order: the executor's state, then the core; nothing takes them the other way.
+        if hung_up && !lock(self.host.core()).has_call(call) {
+            state.mailboxes.remove(&call);
+        } else if !mailbox.queue.is_empty() {
+            let lane = mailbox.lane.clone();
+            state.ready.push(lane, call);
         }
     }
 
@@ -1181,6 +1253,15 @@ mod tests {
             .collect()
     }
 
+    /// The misbehave test guest's component.
+    fn misbehave_wasm() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/guests/wasm32-wasip2/release/misbehave.wasm"
+        ))
+        .expect("the misbehave guest, built with switchyard-guest")
+    }
+
     #[test]
     fn a_call_whose_instance_cannot_start_is_refused_500_as_a_guest_failure() {
         // Its initial memory is more than the one mebibyte its limit allows.
@@ -1216,21 +1297,63 @@ mod tests {
         assert_eq!(traps, 1, "the failed start is the version's trap");
     }
 
-    #[test]
-    fn the_ready_lanes_take_turns_and_an_emptied_lane_is_not_kept() {
-        let lane = |guest: &str, version| Lane {
+    fn lane(guest: &str, version: u32) -> Lane {
+        Lane {
             guest: guest.into(),
             version,
-        };
+        }
+    }
+
+    #[test]
+    fn the_ready_lanes_take_turns_and_an_emptied_lane_is_not_kept() {
         let mut ready = Ready::default();
         for call in 1..=3 {
             ready.push(lane("spins", 2), CallId(call));
         }
         ready.push(lane("spins", 1), CallId(4));
         ready.push(lane("good", 1), CallId(5));
-        let order: Vec<u64> = std::iter::from_fn(|| ready.pop()).map(|c| c.0).collect();
+        let taken: Vec<(Lane, CallId)> = std::iter::from_fn(|| ready.pop()).collect();
+        let order: Vec<u64> = taken.iter().map(|(_, call)| call.0).collect();
         assert_eq!(order, [1, 4, 5, 2, 3], "versions in turn, each in order");
         assert!(ready.is_empty());
+        for (lane, _) in &taken {
+            ready.done(lane, Duration::ZERO);
+        }
+        assert!(ready.lanes.is_empty(), "no lane kept once empty");
+    }
+
+    #[test]
+    fn the_lane_that_has_used_the_least_goes_next_and_idle_time_earns_no_turns() {
+        let (spins, good, idle) = (lane("spins", 1), lane("good", 1), lane("idle", 1));
+        let mut ready = Ready::default();
+        for call in 1..=3 {
+            ready.push(spins.clone(), CallId(call));
+            ready.push(good.clone(), CallId(10 + call));
+        }
+        let run = |ready: &mut Ready, took: Duration| {
+            let (lane, call) = ready.pop().expect("a call ready");
+            ready.done(&lane, took);
+            call.0
+        };
+        let deadline = Duration::from_millis(100);
+        assert_eq!(
+            run(&mut ready, deadline),
+            1,
+            "the spinner's turn came first"
+        );
+        let cheap = Duration::from_micros(10);
+        let next: Vec<u64> = (0..3).map(|_| run(&mut ready, cheap)).collect();
+        assert_eq!(
+            next,
+            [11, 12, 13],
+            "the cheap lane's calls, all before the spinner's next"
+        );
+        // A lane ready again after its idle time starts level with the spinner,
+        // the least used then: the two take turns.
+        ready.push(idle.clone(), CallId(21));
+        ready.push(idle, CallId(22));
+        let next: Vec<u64> = (0..4).map(|_| run(&mut ready, deadline)).collect();
+        assert_eq!(next, [2, 21, 3, 22], "no credit for the time it was idle");
         assert!(ready.lanes.is_empty(), "no lane kept once empty");
     }
 
@@ -1293,6 +1416,78 @@ mod tests {
     }
 
     #[test]
+    fn a_guests_cheap_calls_all_run_within_one_piece_of_a_spinning_guest() {
+        // The cheap guest's instance never starts (each call fails at once, 500);
+        // the spinner's every INVITE spins to its deadline (then 500). The order
+        // of the 500s is the order their calls were served in.
+        let cheap = GuestLimits {
+            memory_bytes: Some(1 << 20),
+            ..GuestLimits::default()
+        };
+        let spins = GuestLimits {
+            call_deadline: Some(Duration::from_millis(100)),
+            ..GuestLimits::default()
+        };
+        let rule = RouteRule {
+            guest: "spinner".into(),
+            uri: Some("^sip:spin@".into()),
+            headers: Default::default(),
+        };
+        let misbehave = misbehave_wasm();
+        let loaded = [
+            ("cheap", bundled::WEBCONFERENCE, cheap),
+            ("spinner", &misbehave[..], spins),
+        ];
+        let harness = Harness::routed(&loaded, &[rule], 100);
+        let calls = 20;
+        let spinner = |n| 100 + n;
+        let (first, queued) = {
+            let mut core = lock(harness.host.core());
+            let first = invite_ops_to(&mut core, spinner(0), "spin");
+            let mut queued: Vec<_> = (1..=calls).flat_map(|n| invite_ops(&mut core, n)).collect();
+            for n in 1..calls {
+                queued.extend(invite_ops_to(&mut core, spinner(n), "spin"));
+            }
+            (first, queued)
+        };
+        // The one thread takes the spinner's first call and waits for the core,
+        // held here, while the cheap calls and then the spinner's others are queued.
+        let core = lock(harness.host.core());
+        first.into_iter().for_each(|op| harness.executor.submit(op));
+        let shared = &harness.executor.shared;
+        await_true("the first call taken", || {
+            shared.lock().mailboxes.values().any(|m| m.running)
+        });
+        queued
+            .into_iter()
+            .for_each(|op| harness.executor.submit(op));
+        drop(core);
+        harness.await_core("the cheap calls and two of the spinner's served", |core| {
+            core.stats().guest_failures >= u64::from(calls) + 2
+        });
+        let served: Vec<String> = {
+            let mut core = lock(harness.host.core());
+            std::iter::from_fn(|| core.poll_transmit())
+                .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
+                .filter(|m| m.starts_with("SIP/2.0 500 "))
+                .collect()
+        };
+        let is_cheap =
+            |m: &String| (1..=calls).any(|n| m.contains(&format!("Call-ID: executor-{n}@")));
+        let cheap_served = served.iter().filter(|m| is_cheap(m)).count();
+        assert_eq!(
+            cheap_served, calls as usize,
+            "every cheap call served first: {served:#?}"
+        );
+        let last_cheap = served.iter().rposition(is_cheap).unwrap_or_default();
+        let spun_before = served[..last_cheap].iter().filter(|m| !is_cheap(m)).count();
+        assert_eq!(
+            spun_before, 1,
+            "the spinner's calls served before the cheap ones ended"
+        );
+    }
+
+    #[test]
     fn a_flood_of_calls_refused_for_want_of_an_instance_is_one_line_and_each_is_counted() {
         let harness = Harness::of(
             "webconference",
@@ -1330,11 +1525,7 @@ mod tests {
 
     #[test]
     fn a_call_its_guest_hung_up_hears_none_of_the_events_queued_before() {
-        let wasm = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/guests/wasm32-wasip2/release/misbehave.wasm"
-        ))
-        .expect("the misbehave guest, built with switchyard-guest");
+        let wasm = misbehave_wasm();
         let harness = Harness::of("misbehave", &wasm, GuestLimits::default(), 10);
         let call = harness.invite();
         harness.await_idle(call);
