@@ -97,10 +97,14 @@ impl Packetizer {
         let frame_ms = PACKET_TIME.as_millis() as u32;
         self.paced =
             self.packet_len.is_some() && !served_ptime_ms(ptime_ms).is_multiple_of(frame_ms);
-        self.event_every = (served_ptime_ms(ptime_ms) / frame_ms).max(1) as u16;
         self.opus_frames = match codec {
             Codec::Opus => opus_frames(ptime_ms),
             _ => 1,
+        };
+        // RFC 4733 §2.5.1.2: an event's updates go at the audio's packet interval.
+        self.event_every = match codec {
+            Codec::Opus => self.opus_frames as u16,
+            _ => (served_ptime_ms(ptime_ms) / frame_ms).max(1) as u16,
         };
         if self.opus_frames > 1 && self.joiner.is_none() {
             self.joiner = Some(OpusJoiner::new());
@@ -486,6 +490,12 @@ mod tests {
                 .collect();
             assert!(
                 steps.iter().all(|&s| s == 960 * per_packet as u32),
+                "ptime {ptime}"
+            );
+            // RFC 4733 §2.5.1.2: an event is updated as often as the audio is sent.
+            assert_eq!(
+                usize::from(packetizer.event_every),
+                per_packet,
                 "ptime {ptime}"
             );
         }

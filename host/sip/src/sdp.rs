@@ -525,11 +525,17 @@ pub fn negotiate(offer: &Offer, supported: &[(&str, u32)]) -> Result<Negotiated,
 }
 
 /// The packet time to send `stream`: its ptime, else [`DEFAULT_PTIME`], cut to its maxptime
-/// (RFC 4566 §6: ptime is a preference, maxptime a limit).
+/// (RFC 4566 §6: ptime is a preference, maxptime a limit) taken down to whole
+/// [`PTIME_STEP`]s, since packets are sent in those steps (a maxptime of 25 is
+/// served 20 ms packets, not 30).
 fn packet_time(stream: &Stream) -> u32 {
     let ptime = stream.ptime.unwrap_or(DEFAULT_PTIME);
-    stream.maxptime.map_or(ptime, |most| ptime.min(most))
+    let limit = |most: u32| most.max(PTIME_STEP) / PTIME_STEP * PTIME_STEP;
+    stream.maxptime.map_or(ptime, |most| ptime.min(limit(most)))
 }
+
+/// The steps packet times are sent in, in milliseconds.
+const PTIME_STEP: u32 = 10;
 
 /// The audio format and telephone-event [`negotiate`] chooses from `stream`, if it has a
 /// supported format.
@@ -1137,6 +1143,10 @@ mod tests {
         // No ptime: the default, cut all the same.
         assert_eq!(ptime("", "a=maxptime:10"), 10);
         assert_eq!(ptime("", "a=maxptime:60"), DEFAULT_PTIME);
+        // Packets go in 10 ms steps: a limit between steps is served the step below.
+        assert_eq!(ptime("a=ptime:30\n", "a=maxptime:25"), 20);
+        assert_eq!(ptime("a=ptime:40\n", "a=maxptime:35"), 30);
+        assert_eq!(ptime("", "a=maxptime:15"), 10);
     }
 
     #[test]
