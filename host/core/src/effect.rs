@@ -323,7 +323,8 @@ pub enum CallEvent {
     Answered,
     /// A placed call failed: the callee's final response, or a local one
     /// (408 when nothing answered or it rang past `ring_timeout`, 478 when the
-    /// target did not resolve). The call is over; `Hangup` follows.
+    /// destination did not resolve, or none of its targets can be reached with
+    /// our signalling and media). The call is over; `Hangup` follows.
     Failed {
         /// The status code.
         code: u16,
@@ -350,7 +351,8 @@ pub enum CallEvent {
     },
     /// The outcome of its guest's [`CallCore::hold`](crate::CallCore::hold):
     /// `Ok(held)` the peer took the new offer and the call is on hold (or off
-    /// it); `Err` the peer refused it (`code phrase`) and the session stays.
+    /// it); `Err` the peer refused it, or answered with nothing usable
+    /// (`code phrase`: 488 Not Acceptable Here), and the session stays.
     Held(Result<bool, String>),
     /// It is over; its guest instance goes after this.
     Hangup,

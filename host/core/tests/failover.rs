@@ -13,7 +13,7 @@ use std::time::Duration;
 use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
 use switchyard_media::MediaDirection;
 use switchyard_sip::testing::{Net, addr, rsip::Method};
-use switchyard_sip::{EndCause, Event as SipEvent, Transport};
+use switchyard_sip::{EndCause, Endpoint, Event as SipEvent, Transport};
 
 /// The name the harness's DNS resolves to [`TARGETS`].
 const POOL: &str = "pool.example.com";
@@ -305,6 +305,99 @@ fn a_forwarded_call_fails_over_and_the_caller_never_hears_the_503() {
     let placed = w.placed();
     assert!(w.media.iter().any(|op| matches!(op,
         MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())));
+}
+
+/// The forwarded call's first target, on IPv4, sends early media and refuses with 503; the
+/// second, on IPv6, is reached from our IPv6 address and runs `second`. Dials the caller
+/// and runs until `done`; returns the world, the incoming call and the placed one.
+fn forwarded_and_moved(
+    second: CalleeScript,
+    done: impl FnMut(&World) -> bool,
+) -> (World, CallId, CallId) {
+    let mut w = world(&["127.0.0.1:7000", "[::1]:7002"], forwarding());
+    w.callee(
+        addr("127.0.0.1:7000"),
+        rejecting(503, "Service Unavailable", true),
+    );
+    w.callee(addr("[::1]:7002"), second);
+    w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), done));
+    let (incoming, placed) = (w.invites()[0].call, w.placed());
+    assert!(
+        !w.events_of(incoming).contains(&CallEvent::Unbridged),
+        "the move is no unbridging of the caller's: {:?}",
+        w.events_of(incoming)
+    );
+    (w, incoming, placed)
+}
+
+/// Whether the media ops bridge `incoming` to the leg `placed` has now, the one last added.
+fn bridged_to_current_leg(w: &World, incoming: CallId, placed: CallId) -> bool {
+    let added = w
+        .media
+        .iter()
+        .rposition(|op| matches!(op, MediaOp::AddLeg { leg, .. } if *leg == placed.leg()));
+    let bridged = w.media.iter().rposition(|op| {
+        matches!(op, MediaOp::Bridge { a, b, .. } if *a == incoming.leg() && *b == placed.leg())
+    });
+    added.is_some() && bridged > added
+}
+
+/// What the IPv6 callee answers to `call`'s offer, its RTP at [::1]:7100.
+fn v6_answer(call: &switchyard_sip::IncomingCall) -> String {
+    callee_answer_at(call.offer.as_ref().expect("an offer"), addr("[::1]:7100"))
+}
+
+#[test]
+fn a_forwarded_call_moved_to_another_family_relays_the_next_targets_early_media() {
+    let early_media = Box::new(|endpoint: &mut Endpoint, now, event: &SipEvent| {
+        if let SipEvent::IncomingCall(call) = event {
+            let sdp = v6_answer(call);
+            endpoint
+                .progress(now, call.call, 183, "Session Progress", Some(sdp))
+                .unwrap();
+        }
+    });
+    let (w, incoming, placed) = forwarded_and_moved(early_media, |w| {
+        let early = |e: &CallEvent| {
+            matches!(
+                e,
+                CallEvent::Progress {
+                    early_media: true,
+                    ..
+                }
+            )
+        };
+        w.guest
+            .iter()
+            .any(|op| matches!(op, GuestOp::Dialed { .. }))
+            && w.events_of(w.placed()).iter().filter(|e| early(e)).count() == 2
+    });
+    assert!(
+        bridged_to_current_leg(&w, incoming, placed),
+        "the IPv6 target's early media reaches the caller: {:?}",
+        w.media
+    );
+}
+
+#[test]
+fn a_forwarded_call_moved_to_another_family_is_bridged_when_the_next_target_answers() {
+    let answering = Box::new(|endpoint: &mut Endpoint, now, event: &SipEvent| {
+        if let SipEvent::IncomingCall(call) = event {
+            endpoint
+                .progress(now, call.call, 180, "Ringing", None)
+                .unwrap();
+            endpoint.answer(now, call.call, v6_answer(call)).unwrap();
+        }
+    });
+    let (w, incoming, placed) = forwarded_and_moved(answering, |w| {
+        w.uacs[0].codes(Method::Invite).contains(&200)
+    });
+    assert!(
+        bridged_to_current_leg(&w, incoming, placed),
+        "the caller and the IPv6 callee are bridged: {:?}",
+        w.media
+    );
 }
 
 #[test]

@@ -604,3 +604,69 @@ fn a_reoffer_moves_the_session_from_one_stream_to_the_other() {
     );
     assert_eq!(second.remote, addr("127.0.0.1:30002"));
 }
+
+/// An answer to our offer with G.729 alone, which we do not carry: no codec in common.
+fn g729_answer(direction: &str) -> String {
+    format!(
+        "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n\
+         c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30000 RTP/AVP 18\r\n\
+         a=rtpmap:18 G729/8000\r\n{direction}"
+    )
+}
+
+/// The guest holds (`held`) or resumes `call`; the phone rings on the re-INVITE, then
+/// answers it with G.729 alone. Returns once the guest heard the outcome.
+fn hold_answered_unusably(w: &mut World, call: switchyard_core::CallId, held: bool) {
+    let before = held_events(w, call).len();
+    let reinvites = w.uacs[0].requests(Method::Invite).len();
+    w.uacs[0].invite_answers.push_back(180);
+    w.core.hold(w.now, call, held).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() > reinvites
+    }));
+    let answer = g729_answer(if held { "a=recvonly\r\n" } else { "" });
+    let ok = ok_with(&last_reinvite(w), &answer, w.locals[0]);
+    w.uacs[0].send_raw(ok);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        held_events(w, call).len() == before + 1
+    }));
+}
+
+/// The first caller offers sendrecv again; the direction our leg takes from it.
+fn peer_reoffers_sendrecv(w: &mut World) -> MediaDirection {
+    w.run_for(Duration::from_secs(1));
+    reoffered(w, &offer("127.0.0.1:30000", "a=sendrecv\r\n")).direction
+}
+
+#[test]
+fn a_hold_or_resume_whose_answer_cannot_be_used_is_refused_and_changes_nothing() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    hold_answered_unusably(&mut w, call, true);
+    assert_eq!(
+        held_events(&w, call),
+        [Err("488 Not Acceptable Here".to_owned())]
+    );
+    assert!(updates(&w).is_empty(), "the leg keeps its session");
+    assert_eq!(
+        peer_reoffers_sendrecv(&mut w),
+        MediaDirection::SendRecv,
+        "the call is not held"
+    );
+
+    w.run_for(Duration::from_secs(1));
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| held_events(w, call).len() == 2));
+    w.run_for(Duration::from_secs(1));
+    hold_answered_unusably(&mut w, call, false);
+    assert_eq!(
+        held_events(&w, call)[1..],
+        [Ok(true), Err("488 Not Acceptable Here".to_owned())]
+    );
+    assert_eq!(
+        peer_reoffers_sendrecv(&mut w),
+        MediaDirection::SendOnly,
+        "the call is still held"
+    );
+    assert!(w.core.has_call(call));
+}

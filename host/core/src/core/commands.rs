@@ -222,7 +222,7 @@ impl CallCore {
 
     /// Ends the call for `reason`: true when this ended it, false when it was ending already.
     fn end(&mut self, now: Instant, call: CallId, reason: &str) -> Result<bool, CoreError> {
-        if self.cancel_pending(now, call, 487, "Request Terminated") {
+        if self.hang_up_pending(now, call, reason) {
             return Ok(true);
         }
         let state = self.call(call)?;
@@ -984,11 +984,16 @@ impl CallCore {
     }
 
     /// The call's guest trapped or overran its deadline and is gone. The safe
-    /// fallback: a participant of a room stays there (the call goes on without
-    /// call logic); an unanswered call is rejected with 500; a placed call not
-    /// yet sent (its target still being resolved) is dropped; any other is hung
-    /// up.
+    /// fallback: a participant of a room stays there, answered or still being
+    /// placed (the call goes on without call logic, as a host's dial-out does);
+    /// an unanswered incoming call is rejected with 500; any other placed call
+    /// not yet sent (its target still being resolved) is dropped; any other is
+    /// hung up.
     pub fn guest_failed(&mut self, now: Instant, call: CallId) {
+        if self.keep_placing_without_guest(call) {
+            self.stats.guest_failures += 1;
+            return;
+        }
         // A placed call whose target is still being resolved is not sent at all.
         if self.cancel_pending(now, call, 500, "Server Internal Error") {
             self.stats.guest_failures += 1;
@@ -1005,9 +1010,12 @@ impl CallCore {
 
     /// No guest instance could be had for the call: an incoming one is
     /// refused with 503 and Retry-After; a placed one is hung up, unless it
-    /// was answered meanwhile as a participant of a room, which stays there
-    /// (as after [`guest_failed`](Self::guest_failed)).
+    /// is a participant of a room, which stays there (as after
+    /// [`guest_failed`](Self::guest_failed)).
     pub fn guest_unavailable(&mut self, now: Instant, call: CallId) {
+        if self.keep_placing_without_guest(call) {
+            return;
+        }
         // Nothing to serve the call: the caller it was placed for, if any, may try later.
         if self.cancel_pending(now, call, 480, "Temporarily Unavailable") {
             return;
@@ -1025,10 +1033,28 @@ impl CallCore {
         });
     }
 
+    /// Lets `call`, still resolving its target, go on without its guest if it is listed in a
+    /// room: its guest timers end, and it is placed as a host's dial-out into the room would
+    /// be. False if it is no such call.
+    fn keep_placing_without_guest(&mut self, call: CallId) -> bool {
+        let Some(pending) = self
+            .dialing
+            .get_mut(&call)
+            .filter(|pending| pending.room.is_some())
+        else {
+            return false;
+        };
+        for timer in std::mem::take(&mut pending.timers) {
+            self.timers.cancel(timer);
+        }
+        true
+    }
+
     /// What becomes of `call`, which has a SIP call, once it has no guest: its guest timers
-    /// end; an answered participant of a room stays there; an unanswered incoming call is
-    /// refused by `refuse`; any other is hung up (a BYE once answered, a CANCEL while it is
-    /// placed).
+    /// end; a participant of a room stays there, answered or ringing (the ring timeout still
+    /// cancels it unanswered, and its answer connects it to the room); an unanswered incoming
+    /// call is refused by `refuse`; any other is hung up (a BYE once answered, a CANCEL while
+    /// it is placed).
     fn go_on_without_guest(
         &mut self,
         now: Instant,
@@ -1042,7 +1068,7 @@ impl CallCore {
             self.timers.cancel(timer);
         }
         let result = match state.phase() {
-            Phase::Answered(_) if state.room().is_some() => Ok(()),
+            Phase::Dialing | Phase::Answered(_) if state.room().is_some() => Ok(()),
             Phase::Offered => refuse(self),
             Phase::Dialing | Phase::Answered(_) | Phase::Ending { .. } => self.hangup(now, call),
         };

@@ -124,9 +124,9 @@ impl CallCore {
     /// passing over those the host has no route to, or no RTP of their address
     /// family for; one another local address reaches (another family, another
     /// interface) gets an INVITE from there, with an offer of its own. The call
-    /// fails as the last target did. `Err` or no target fails
-    /// the call with 478. Stale answers (the call was hung up meanwhile) are
-    /// ignored.
+    /// fails as the last target did. `Err`, or no target the host has a route and
+    /// RTP for, fails the call with 478. Stale answers (the call was hung up
+    /// meanwhile) are ignored.
     pub fn resolved(
         &mut self,
         now: Instant,
@@ -290,7 +290,9 @@ impl CallCore {
     /// another than its current one (another family, another interface, another media
     /// address): the RTP port reserved (or the leg started) on the current one is released,
     /// and `invite`, as every INVITE to the targets after it, gets the new one's Via and
-    /// Contact and an offer naming a port reserved there.
+    /// Contact and an offer naming a port reserved there. A leg bridged to its forwarded
+    /// caller's leaves the bridge with it, for the next target's early answer or 2xx to
+    /// bridge anew; a room stays, which the next leg joins.
     fn move_local_end(&mut self, call: CallId, invite: &mut OutgoingCall) -> Result<(), Failure> {
         let Some(state) = self.calls.get_mut(&call) else {
             return Ok(());
@@ -300,10 +302,13 @@ impl CallCore {
         state.local_sdp = None;
         state.local_rtp = None;
         match worker {
-            Some(worker) => self.media(MediaOp::RemoveLeg {
-                worker,
-                leg: call.leg(),
-            }),
+            Some(worker) => {
+                self.media(MediaOp::RemoveLeg {
+                    worker,
+                    leg: call.leg(),
+                });
+                self.forget_early_bridge(call);
+            }
             None => self.network.close_rtp(call.leg()),
         }
         let LocalEnd { sip, rtp, offer } = self.open_local_end(call, invite.destination)?;
@@ -318,6 +323,22 @@ impl CallCore {
         invite.local = sip;
         invite.sdp_offer = offer;
         Ok(())
+    }
+
+    /// The placed call `call`, whose leg the media worker removed (taking it out of its
+    /// bridge), and its forwarded caller are recorded alone again. Neither guest is told:
+    /// the bridge of early media is the forward's own, and the caller stays forwarded.
+    fn forget_early_bridge(&mut self, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Attachment::Bridge(caller) = state.attachment else {
+            return;
+        };
+        state.attachment = Attachment::Alone;
+        if let Some(caller) = self.calls.get_mut(&caller) {
+            caller.attachment = Attachment::Alone;
+        }
     }
 
     /// Whether `invite`, for a placed call's next target and from the call's current local
@@ -619,13 +640,24 @@ impl CallCore {
         if self.calls.contains_key(&call) {
             self.ended(now, call, super::Ending::Failed(status));
         } else {
-            // Still resolving: it never had a SIP call.
-            self.stats.ended_unanswered();
-            if let Some(room) = room {
-                self.finish_participant(now, &room, call, Some(&status));
-            }
-            self.guest_event(call, CallEvent::Hangup);
+            self.unsent_call_ended(now, call, room, &status);
         }
+    }
+
+    /// The placed call `call` ended while still resolving its target, so without a SIP
+    /// call: `room`, where it was listed, lists it Finished for `reason`.
+    fn unsent_call_ended(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        room: Option<String>,
+        reason: &str,
+    ) {
+        self.stats.ended_unanswered();
+        if let Some(room) = room {
+            self.finish_participant(now, &room, call, Some(reason));
+        }
+        self.guest_event(call, CallEvent::Hangup);
     }
 
     /// The call forwarded for `caller` failed with `code`: the caller, unless
@@ -657,6 +689,23 @@ impl CallCore {
         true
     }
 
+    /// Ends `call`, still resolving its target, as its guest's hang-up or a kick asked, for
+    /// `reason` (what its room lists); false if it is not one. As for one hung up while it
+    /// rings, its guest hears only `Hangup`, and the caller it was placed for, if any, is
+    /// refused with 480 (RFC 3261 §15.1.2: not 487, as that caller cancelled nothing).
+    pub(super) fn hang_up_pending(&mut self, now: Instant, call: CallId, reason: &str) -> bool {
+        let Some(pending) = self.dialing.remove(&call) else {
+            return false;
+        };
+        tracing::info!(%call, reason, "placed call hung up while resolving its target");
+        self.end_guest_timers(&pending);
+        if let Some(caller) = pending.linked {
+            self.fail_caller(now, caller, 480, "Temporarily Unavailable");
+        }
+        self.unsent_call_ended(now, call, pending.room, reason);
+        true
+    }
+
     /// The call `pending` was placing, still resolving its target, fails with
     /// `failure`; its guest's timers end with it.
     fn pending_failed(
@@ -666,10 +715,15 @@ impl CallCore {
         pending: PendingDial,
         failure: Failure,
     ) {
+        self.end_guest_timers(&pending);
+        self.placed_call_failed(now, call, pending.linked, pending.room, failure);
+    }
+
+    /// The guest timers of the call `pending` was placing end with it.
+    fn end_guest_timers(&mut self, pending: &PendingDial) {
         for timer in &pending.timers {
             self.timers.cancel(*timer);
         }
-        self.placed_call_failed(now, call, pending.linked, pending.room, failure);
     }
 
     /// Agrees the audio with the callee's (early) answer and starts the leg
@@ -737,6 +791,11 @@ impl CallCore {
         let key = state.key;
         let caller_offered = state.session.is_some();
         if let Some(answer) = state.local_sdp.clone() {
+            // A target reached after a move to another local end has a new leg, which
+            // nothing bridged to the caller yet.
+            if callee_media {
+                self.connect_legs(now, caller, callee)?;
+            }
             return self.relay_ringing_in_early_media(now, key, code, answer);
         }
         if callee_media && caller_offered {

@@ -91,7 +91,9 @@ impl CallCore {
     /// The peer answered `offer`, a new offer of ours (a hold, a resume, a
     /// session refresh, or our 2xx to its re-INVITE without an offer). Only
     /// the answer to an offer of the direction the guest's hold or resume asked
-    /// for settles it.
+    /// for settles it. An answer without a codec we offered or of another
+    /// address family cannot be used: the session stays as it was, and a hold
+    /// or resume it answers is told refused, [`UNUSABLE_ANSWER`].
     pub(super) fn offer_answered(
         &mut self,
         now: Instant,
@@ -99,7 +101,7 @@ impl CallCore {
         answer: &sdp::Offer,
         offer: &str,
     ) {
-        match Session::agree_answer(answer, offer) {
+        let usable = match Session::agree_answer(answer, offer) {
             Some(mut session) => {
                 // A first answer (the ACK of a call whose INVITE had no offer) holds nothing.
                 session.peer_holds = self
@@ -108,6 +110,7 @@ impl CallCore {
                     .and_then(|c| c.session.as_ref())
                     .is_some_and(|before| before.held_by_peer(session.negotiated.remote.direction));
                 self.apply_session(now, call, session);
+                true
             }
             // A call whose INVITE had no offer has no session without this answer.
             None if self.calls.get(&call).is_some_and(|c| c.session.is_none()) => {
@@ -116,14 +119,25 @@ impl CallCore {
                 return;
             }
             None => {
-                tracing::warn!(%call, "the answer to our offer has no codec we offered or an address of another family")
+                tracing::warn!(%call, "the answer to our offer has no codec we offered or an address of another family: the session stays");
+                false
             }
-        }
+        };
         if let Some(held) = self.settle_hold(call, offer) {
-            if let Some(state) = self.calls.get_mut(&call) {
-                state.held = held;
-            }
-            self.guest_event(call, CallEvent::Held(Ok(held)));
+            let outcome = if usable {
+                self.set_held(call, held);
+                Ok(held)
+            } else {
+                Err(UNUSABLE_ANSWER.to_owned())
+            };
+            self.guest_event(call, CallEvent::Held(outcome));
+        }
+    }
+
+    /// Records that `call` is now on hold (`held`) or off it.
+    fn set_held(&mut self, call: CallId, held: bool) {
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.held = held;
         }
     }
 
@@ -173,6 +187,11 @@ impl CallCore {
         self.watch_peer(now, call);
     }
 }
+
+/// What a guest's hold or resume is told when the peer's answer to it cannot be used: what
+/// we refuse an offer we cannot use with (RFC 3261 §21.4.26). Such an answer leaves the
+/// session as it was, as a refused offer does (RFC 3261 §14.2).
+const UNUSABLE_ANSWER: &str = "488 Not Acceptable Here";
 
 /// The direction our offer to hold (`held`) or resume a call gives our side: `sendonly`, the
 /// peer to stop sending, or `sendrecv` (RFC 3264 §8.4).

@@ -65,6 +65,12 @@ impl FakeNetwork {
     }
 }
 
+/// Whether `to` is one of the core's SIP addresses: [`SUT`], or its IPv6 loopback twin
+/// (where the [`FakeNetwork`] puts our end towards an IPv6 peer).
+fn is_core(to: SocketAddr) -> bool {
+    to == addr(SUT) || to == addr("[::1]:5060")
+}
+
 /// Whether the [`FakeNetwork`] has no route to `peer`: an address of
 /// 198.51.100.0/24 (TEST-NET-2, RFC 5737).
 pub fn is_unroutable(peer: IpAddr) -> bool {
@@ -276,7 +282,6 @@ impl World {
     /// Like [`World::step`], but time moves no further than `limit`.
     fn step_before(&mut self, limit: Option<Instant>) -> bool {
         self.drain();
-        let sut = addr(SUT);
         let next = [self.net.next_delivery(), self.core.poll_timeout()]
             .into_iter()
             .chain(self.uacs.iter().map(Uac::poll_timeout))
@@ -289,11 +294,11 @@ impl World {
         };
         self.now = self.now.max(next);
         while let Some(datagram) = self.net.deliver(self.now) {
-            if datagram.to == sut {
+            if is_core(datagram.to) {
                 self.core.handle_message(
                     self.now,
                     Transport::Udp,
-                    sut,
+                    datagram.to,
                     datagram.from,
                     &datagram.payload,
                 );
@@ -391,7 +396,8 @@ impl World {
             while let Some(t) = self.core.poll_transmit() {
                 count();
                 progressed = true;
-                self.net.send(self.now, sut, t.destination, t.payload);
+                let from = t.source.unwrap_or(sut);
+                self.net.send(self.now, from, t.destination, t.payload);
             }
             for (uac, local) in self.uacs.iter_mut().zip(&self.locals) {
                 while let Some(t) = uac.poll_transmit() {
@@ -556,9 +562,14 @@ pub fn answering_callee(ring: bool) -> CalleeScript {
 
 /// The callee's G.711 answer to `offer`, RTP at 127.0.0.1:7100.
 pub fn callee_answer(offer: &switchyard_sip::sdp::Offer) -> String {
+    callee_answer_at(offer, addr("127.0.0.1:7100"))
+}
+
+/// The callee's G.711 answer to `offer`, RTP at `rtp`.
+pub fn callee_answer_at(offer: &switchyard_sip::sdp::Offer, rtp: SocketAddr) -> String {
     let negotiated =
         switchyard_sip::sdp::negotiate(offer, &[("PCMU", 8000), ("PCMA", 8000)]).expect("codec");
-    switchyard_sip::sdp::answer(&negotiated, addr("127.0.0.1:7100"), 1)
+    switchyard_sip::sdp::answer(&negotiated, rtp, 1)
 }
 
 /// The final codes of 300 and over the caller `caller` got to its INVITE, in order.
