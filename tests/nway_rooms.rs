@@ -7,10 +7,10 @@ mod support;
 use std::time::{Duration, Instant};
 use support::audio::power;
 use support::nway::{
-    DEADLINE, assert_hears, assert_not_hears, await_listed, await_locked, last_second, nway_config,
-    press, talk_together,
+    DEADLINE, answer_in_background, assert_hears, assert_not_hears, await_listed, await_locked,
+    last_second, nway_config, press, talk_together,
 };
-use support::phone::Phone;
+use support::phone::{Listening, Phone};
 use support::server::Server;
 use support::xmlrpc::{python, rpc};
 use switchyard_media::DtmfReceiver;
@@ -601,6 +601,17 @@ fn a_room_number_that_leads_nowhere_is_asked_again() {
 }
 
 #[test]
+fn a_room_number_of_more_keys_than_an_entry_takes_is_asked_again() {
+    let server = server();
+    let caller = Phone::call(server.sip, "8", "301", &[]);
+    // 33 keys: no room, though dynamic rooms would take the first 32 as one.
+    press(&caller, &format!("{}#", "3".repeat(33)));
+    press(&caller, "208#");
+    await_listed(&server, "208", &["301"]);
+    await_listed(&server, &"3".repeat(32), &[]);
+}
+
+#[test]
 fn a_rooms_recording_ends_with_its_conference() {
     let dir = tempfile::tempdir().unwrap();
     let tables = format!("{ROOMS}[recording]\ndir = \"{}\"\n", dir.path().display());
@@ -772,6 +783,25 @@ fn the_music_of_one_alone_ends_with_its_conference() {
     // The room stays open, empty, for the next conference.
     await_listed(&server, "208", &[]);
 
+    // A call the control API dials into the room has no flow of the guest
+    // that could stop the music: the conference's end stopped it.
+    let callee = Listening::new();
+    let uri = callee.uri("400");
+    let answering = answer_in_background(callee);
+    let placed = rest(
+        &server,
+        &format!("print(rest('POST', '/api/v1/rooms/208/dialout', {{'uri': '{uri}'}})[0])"),
+    );
+    assert_eq!(placed, "200", "the dial-out is placed");
+    let dialled = answering.join().unwrap();
+    let heard = music(&dialled.talk(TONES[1], TALK));
+    assert!(
+        heard < MUSIC_HEARD / 10.0,
+        "a call dialled into the room hears no music: {heard:.2e}"
+    );
+    dialled.hang_up();
+    await_listed(&server, "208", &[]);
+
     let next = enter(&server, "208", "302");
     await_listed(&server, "208", &["302"]);
     let heard = music(&next.talk(TONES[1], TALK));
@@ -784,9 +814,9 @@ fn the_music_of_one_alone_ends_with_its_conference() {
 /// The tone `only_person` plays in [`only_person_then_music_for_one_alone`].
 const ONLY_PERSON_TONE: f64 = 1000.0;
 
-#[test]
-fn only_person_then_music_for_one_alone() {
-    // `only_person` is a tone of 2.5 s, which no note of the music shares.
+/// A server whose `only_person` is [`ONLY_PERSON_TONE`] (which no note of
+/// the music shares) for `samples` at 8 kHz, in the directory returned with it.
+fn only_person_server(samples: u32) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let spec = hound::WavSpec {
         channels: 1,
@@ -795,15 +825,20 @@ fn only_person_then_music_for_one_alone() {
         sample_format: hound::SampleFormat::Int,
     };
     let mut wav = hound::WavWriter::create(dir.path().join("only_person.wav"), spec).unwrap();
-    for n in 0..20_000 {
+    for n in 0..samples {
         let phase = 2.0 * std::f64::consts::PI * ONLY_PERSON_TONE * f64::from(n) / 8_000.0;
         wav.write_sample((phase.sin() * 8_000.0) as i16).unwrap();
     }
     wav.finalize().unwrap();
     let media = format!("[media]\nprompts_dir = \"{}\"\n", dir.path().display());
     let config = nway_config("", ROOMS).replacen("[media]\n", &media, 1);
-    let server = Server::start_with(&config);
+    (Server::start_with(&config), dir)
+}
 
+#[test]
+fn only_person_then_music_for_one_alone() {
+    // `only_person` lasts 2.5 s.
+    let (server, _prompts) = only_person_server(20_000);
     let alone = enter(&server, "213", "300");
     let during = alone.talk(0.0, Duration::from_millis(1_500));
     assert_hears(&during, ONLY_PERSON_TONE, "300, alone, hearing only_person");
@@ -813,6 +848,35 @@ fn only_person_then_music_for_one_alone() {
         "no music over only_person: {music_during:.2e}"
     );
     let after = alone.talk(0.0, Duration::from_secs(3));
+    assert_not_hears(&after, ONLY_PERSON_TONE, "300, only_person over");
+    let music_after = music(&after);
+    assert!(
+        music_after > MUSIC_HEARD,
+        "music once only_person is over: {music_after:.2e}"
+    );
+}
+
+#[test]
+fn one_joining_and_leaving_during_only_person_leaves_the_music_until_it_ends() {
+    // `only_person` lasts 4 s: the second caller comes and goes well within it.
+    let (server, _prompts) = only_person_server(32_000);
+    let alone = enter(&server, "213", "300");
+    let passing = enter(&server, "213", "301");
+    await_listed(&server, "213", &["300", "301"]);
+    passing.hang_up();
+    await_listed(&server, "213", &["300"]);
+    let during = alone.talk(0.0, Duration::from_secs(1));
+    assert_hears(
+        &during,
+        ONLY_PERSON_TONE,
+        "300, alone again, hearing only_person",
+    );
+    let music_during = music(&during);
+    assert!(
+        music_during < MUSIC_HEARD / 10.0,
+        "no music over only_person: {music_during:.2e}"
+    );
+    let after = alone.talk(0.0, Duration::from_secs(5));
     assert_not_hears(&after, ONLY_PERSON_TONE, "300, only_person over");
     let music_after = music(&after);
     assert!(
@@ -880,6 +944,23 @@ fn a_rooms_pin_and_lock_end_with_its_last_participant() {
     let heard = talk_together(&[&phones[0], &phones[1]], &TONES[..2], TALK);
     assert_hears(&heard[0], TONES[1], "a caller of the room its locker left");
     assert_hears(&heard[1], TONES[0], "a caller of the room its locker left");
+}
+
+#[test]
+fn a_pin_of_more_keys_than_an_entry_takes_is_wrong_though_it_begins_with_the_pin() {
+    let keys = "conference_options = \"Dq1\"\npin_attempts = 1";
+    let server = Server::start_with(&nway_config(keys, ROOMS));
+    let pin = "5".repeat(32);
+    let setter = enter(&server, "500", "300");
+    press(&setter, &format!("{pin}#"));
+    await_listed(&server, "500", &["300"]);
+    let guesser = enter(&server, "500", "301");
+    press(&guesser, &format!("{pin}5#"));
+    assert!(
+        guesser.await_bye(DEADLINE),
+        "33 keys are a wrong pin: the one try is used up"
+    );
+    await_listed(&server, "500", &["300"]);
 }
 
 #[test]

@@ -5,13 +5,15 @@
 use std::time::Duration;
 use switchyard_sdk::{Call, TimerId};
 
-/// The most keys of one number; more are ignored.
+/// The most keys of one number; more make it [`Typing::TooLong`].
 const MAX_KEYS: usize = 32;
 
 /// Keys being typed towards a number.
 #[derive(Debug)]
 pub struct Digits {
     typed: String,
+    /// More than [`MAX_KEYS`] keys were typed: what was kept is no number.
+    too_long: bool,
     timer: Option<TimerId>,
     timeout: Duration,
 }
@@ -25,6 +27,9 @@ pub enum Typing {
     Done(String),
     /// The time-out ran out, after these keys (possibly none).
     TimedOut(String),
+    /// `#` or the time-out ended more than [`MAX_KEYS`] keys: no number,
+    /// nor its first keys, is what was meant.
+    TooLong,
     /// `*` was pressed.
     Cancelled,
 }
@@ -50,6 +55,7 @@ impl Digits {
     fn new(timeout: Duration) -> Digits {
         Digits {
             typed: String::new(),
+            too_long: false,
             timer: None,
             timeout,
         }
@@ -67,13 +73,15 @@ impl Digits {
     pub fn press(&mut self, call: &Call, key: char) -> Typing {
         match key {
             '#' => {
-                let typed = std::mem::take(&mut self.typed);
-                self.finish(call, Typing::Done(typed))
+                let typed = self.take(Typing::Done);
+                self.finish(call, typed)
             }
             '*' => self.finish(call, Typing::Cancelled),
             key => {
                 if self.typed.len() < MAX_KEYS {
                     self.typed.push(key);
+                } else {
+                    self.too_long = true;
                 }
                 self.restart(call);
                 Typing::More
@@ -87,7 +95,18 @@ impl Digits {
             return None;
         }
         self.timer = None;
-        Some(Typing::TimedOut(std::mem::take(&mut self.typed)))
+        Some(self.take(Typing::TimedOut))
+    }
+
+    /// The keys typed, as `ended` ends them, unless there were too many;
+    /// the next number starts afresh.
+    fn take(&mut self, ended: fn(String) -> Typing) -> Typing {
+        let typed = std::mem::take(&mut self.typed);
+        if std::mem::take(&mut self.too_long) {
+            Typing::TooLong
+        } else {
+            ended(typed)
+        }
     }
 
     /// Whether no key was typed yet.

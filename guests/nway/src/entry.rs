@@ -207,15 +207,20 @@ impl Entry {
     /// A number or pin was typed (or abandoned) in `stage`. A room number or
     /// pin is what was typed by `#` or the time-out; a new pin only what `#`
     /// ended (alone: none), as a pin set by mistake would lock everyone out.
+    /// Too many keys are a wrong number or pin, and no new pin.
     fn typed(&mut self, call: &Call, settings: &Settings, stage: Stage, typing: Typing) -> Next {
         let new_pin = match &typing {
             Typing::Done(pin) => Some(pin.clone()),
             _ => None,
         };
+        let too_long = typing == Typing::TooLong;
         let typed = match typing {
             Typing::Done(typed) | Typing::TimedOut(typed) => typed,
-            Typing::More | Typing::Cancelled => String::new(),
+            Typing::TooLong | Typing::More | Typing::Cancelled => String::new(),
         };
+        // Too many keys name no room and match no pin, as no key does; but they are a
+        // guess, which counts against the source, where no key is a hesitation.
+        let guessed = too_long || !typed.is_empty();
         match stage {
             Stage::Room(_) if !typed.is_empty() && may_dial_into(settings, &typed) => {
                 self.admit(call, settings, typed)
@@ -224,7 +229,7 @@ impl Entry {
                 // A wrong number counts against the source as a wrong pin does (both are
                 // guessed); a caller who typed nothing has only hesitated.
                 let locked_out =
-                    !typed.is_empty() && settings.source_guard.record_failure(&self.caller.source);
+                    guessed && settings.source_guard.record_failure(&self.caller.source);
                 self.room_tries += 1;
                 if locked_out || self.room_tries >= ROOM_ATTEMPTS {
                     return Next::Stay(self.refuse(call, &["wrong_pin_bye"]));
@@ -248,7 +253,7 @@ impl Entry {
                 // As with room numbers, a caller who typed nothing has only
                 // hesitated: it uses up a try, not its source's allowance.
                 let locked_out =
-                    !typed.is_empty() && settings.source_guard.record_failure(&self.caller.source);
+                    guessed && settings.source_guard.record_failure(&self.caller.source);
                 if locked_out {
                     log(
                         Level::Info,

@@ -34,7 +34,8 @@ pub struct Participant {
     /// user holds the announcement until it is let in, once).
     greeted: bool,
     /// Alone with option `M`, it hears `only_person` first: the room's music
-    /// starts when the prompt ends, if it is still alone.
+    /// starts when the prompt ends, if it is still alone. The room's meta
+    /// says so too ([`room::set_music_waits`]).
     music_after_prompt: bool,
     /// While it is out inviting: the timer that renews its mark ([`out::went_out`]).
     renewal: Option<TimerId>,
@@ -470,7 +471,7 @@ impl Participant {
         // As MeetMe's conf-onlyperson, the prompt comes before the music: the
         // host would play the call's prompt over its room's mix.
         let alone_with_music = others == 0 && self.options.music_alone;
-        self.music_after_prompt = alone_with_music && prompted;
+        self.music_waits_for_prompt(call, alone_with_music && prompted);
         // An announcement replaces the one before: a join sound ends the
         // music the lone participant heard. One alone hears nothing of the
         // room before its music, whatever an earlier conference left there.
@@ -500,10 +501,22 @@ impl Participant {
         }
     }
 
+    /// Whether the room's music for it, alone, `waits` for its
+    /// `only_person` to end. The room's meta says so, as the flow of one
+    /// that joins and leaves meanwhile would start the music over the prompt.
+    fn music_waits_for_prompt(&mut self, call: &Call, waits: bool) {
+        if waits {
+            room::set_music_waits(&self.room, call.id());
+        } else if self.music_after_prompt {
+            room::clear_music_waits(&self.room, call.id());
+        }
+        self.music_after_prompt = waits;
+    }
+
     /// Its `only_person` prompt ended: the room's music starts if it is
     /// still alone in it.
     fn music_if_still_alone(&mut self, call: &Call) {
-        self.music_after_prompt = false;
+        self.music_waits_for_prompt(call, false);
         if self.joined && room::others(&self.room, call.id()).is_empty() {
             let _ = music_for(&self.room);
         }
@@ -572,12 +585,18 @@ impl Participant {
 
     /// What the room, with `others` left in it, hears as this participant
     /// leaves it, for good or to invite: music for one left alone with
-    /// option `M`, else the drop sound (or words) if the room heard it join
-    /// and it is not quiet.
+    /// option `M` (unless its flow starts it once its `only_person` ends),
+    /// else the drop sound (or words) if the room heard it join and it is
+    /// not quiet.
     fn announce_leave(&self, others: &[ParticipantInfo]) -> Result<(), Error> {
         match others {
             [] => Ok(()),
-            [alone] if room::options_of(alone).music_alone => music_for(&self.room),
+            [alone]
+                if room::options_of(alone).music_alone
+                    && !room::music_waits_for(&self.room, &alone.call) =>
+            {
+                music_for(&self.room)
+            }
             _ if self.options.quiet || !self.greeted => Ok(()),
             _ => rooms::announce(
                 &self.room,

@@ -24,6 +24,9 @@ const LOCKED: &str = "nway-locked";
 const PIN: &str = "nway-pin";
 /// The room meta key marking a room made by escalating a two-party call ("1").
 const ADHOC: &str = "nway-adhoc";
+/// The room meta key naming the call alone in the room whose music waits
+/// for its `only_person` to end.
+const MUSIC_WAITS: &str = "nway-music-waits";
 /// The prefix of the store's keys listing the rooms marked [`ADHOC`].
 const ADHOC_LISTED: &str = "adhoc/";
 /// The store's key saying that [`ADHOC_LISTED`] lists every room so marked.
@@ -190,6 +193,28 @@ pub fn set_own_pin(room: &str, pin: &str) {
     rooms::open(room);
     // The room was just opened, so setting its meta cannot fail.
     let _ = rooms::set_meta(room, PIN, pin);
+}
+
+/// Marks `call`, alone in `room`, as hearing `only_person` before the
+/// room's music: one leaving it alone meanwhile leaves the music to its
+/// flow ([`music_waits_for`]).
+pub fn set_music_waits(room: &str, call: &str) {
+    // A room that is gone has nothing to mark.
+    let _ = rooms::set_meta(room, MUSIC_WAITS, call);
+}
+
+/// Takes back [`set_music_waits`]'s mark of `call`, unless another's
+/// replaced it.
+pub fn clear_music_waits(room: &str, call: &str) {
+    if music_waits_for(room, call) {
+        let _ = rooms::set_meta(room, MUSIC_WAITS, "");
+    }
+}
+
+/// Whether `call`'s music in `room` waits for its `only_person` to end
+/// ([`set_music_waits`]).
+pub fn music_waits_for(room: &str, call: &str) -> bool {
+    rooms::get_meta(room, MUSIC_WAITS).as_deref() == Some(call)
 }
 
 /// Whether `room`'s conference is over for everyone but `me`: the room
@@ -362,11 +387,12 @@ fn others_in(participants: &[ParticipantInfo], me: &str) -> Vec<String> {
         .collect()
 }
 
-/// Forgets the room's lock, pin and escalated mark, while its conference
-/// is over but for `me` ([`vacant_but_for`]): as MeetMe's, they belong to
-/// one conference; and the host's keep, if no member is out.
+/// Forgets the room's lock, pin, escalated mark and music waiting for a
+/// prompt, while its conference is over but for `me` ([`vacant_but_for`]):
+/// as MeetMe's, they belong to one conference; and the host's keep, if no
+/// member is out.
 pub fn forget_conference(host: &impl RoomHost, room: &str, me: &str) {
-    for key in [LOCKED, PIN, ADHOC] {
+    for key in [LOCKED, PIN, ADHOC, MUSIC_WAITS] {
         // Vacancy is read again right before each clear, and only a value that is
         // set is cleared: a caller or escalation claiming the room is listed in it
         // before it sets its own. The host has no compare-and-set on meta, so a
