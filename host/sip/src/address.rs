@@ -4,7 +4,7 @@
 //! §3.1.2.15) and refuses some valid display names (§3.1.1.2).
 
 use crate::syntax::{self, Param};
-use crate::uri;
+use crate::{uri, wire};
 
 /// An address that passed [`parse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub(crate) fn parse(value: &str) -> Option<Address<'_>> {
     let (display_name, rest) = if value.starts_with('"') {
         let len = syntax::quoted_string_len(value)?;
         (Some(&value[..len]), value[len..].trim_start())
-    } else if let Some(open) = value.find('<') {
+    } else if let Some((open, _)) = wire::unquoted(value).find(|&(_, c)| c == '<') {
         let name = value[..open].trim();
         if !name.split_whitespace().all(syntax::is_token) {
             return None;
@@ -94,6 +94,27 @@ mod tests {
         assert_eq!(d.tag(), Some("1918181833n"));
         let e = parse("<sip:a@b;lr>").unwrap();
         assert_eq!((e.uri, e.tag()), ("sip:a@b;lr", None));
+    }
+
+    #[test]
+    fn an_addr_specs_quoted_parameter_may_hold_angle_brackets() {
+        let instance = r#""<urn:uuid:0C67446E-F1A1-11D9-94D3-000A95A0E128>""#;
+        let value = format!("sip:alice@192.0.2.7;+sip.instance={instance}");
+        let a = parse(&value).unwrap();
+        assert_eq!((a.display_name, a.uri), (None, "sip:alice@192.0.2.7"));
+        assert_eq!(a.params, [("+sip.instance", Some(instance))]);
+        let b = parse(r#"sip:a@b;x="\"<";y=1"#).unwrap();
+        assert_eq!(b.params, [("x", Some(r#""\"<""#)), ("y", Some("1"))]);
+    }
+
+    #[test]
+    fn a_user_may_hold_an_unescaped_hash() {
+        let a = parse("<sip:*31#0123@gw>;tag=1").unwrap();
+        assert_eq!(
+            (a.uri, a.user, a.tag()),
+            ("sip:*31#0123@gw", "*31#0123", Some("1"))
+        );
+        assert_eq!(parse("<sip:0123@gw#1>"), None);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::net::{IpAddr, SocketAddr};
 pub(crate) struct Uri<'a> {
     /// The scheme as written, e.g. `sip` or `tel`.
     pub(crate) scheme: &'a str,
-    /// The user of a SIP or SIPS URI (without a password, still escaped); "" if it has none
-    /// or the URI has another scheme.
+    /// The user of a SIP or SIPS URI as written (without a password, escapes and unescaped
+    /// `#` kept); "" if it has none or the URI has another scheme.
     pub(crate) user: &'a str,
     /// Whether a SIP or SIPS URI carries headers (`?name=value`), which a Request-URI must not
     /// (§19.1.1, table 1).
@@ -73,21 +73,21 @@ impl<'a> Uri<'a> {
 
 /// `text` as a URI: `scheme ":" rest`, with a scheme of a letter followed by letters, digits,
 /// `+`, `-` or `.`, and a rest of URI characters (§25.1 unreserved and reserved, `[` `]` of an
-/// IPv6 reference, and escapes `%` HEXDIG HEXDIG); a SIP or SIPS URI also needs a host.
-/// `None` if it is none.
+/// IPv6 reference, and escapes `%` HEXDIG HEXDIG); a SIP or SIPS URI also needs a host, and
+/// its userinfo may hold `#` unescaped. `None` if it is none.
 pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
     let (scheme, rest) = text.split_once(':')?;
     let mut scheme_bytes = scheme.bytes();
     let scheme_ok = scheme_bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
         && scheme_bytes.all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
-    if !scheme_ok || rest.is_empty() || !uri_characters(rest) {
+    if !scheme_ok || rest.is_empty() {
         return None;
     }
     if !["sip", "sips"]
         .iter()
         .any(|s| scheme.eq_ignore_ascii_case(s))
     {
-        return Some(Uri {
+        return uri_characters(rest, b"").then_some(Uri {
             scheme,
             user: "",
             has_headers: false,
@@ -97,6 +97,12 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
     }
     // §25.1: "@" appears in no part of a SIP URI but the one ending its userinfo.
     let (userinfo, host_part) = rest.split_once('@').unwrap_or(("", rest));
+    // §25.1 wants `#` escaped (%23), but gateways (sofia-sip, Teams Direct Routing SBCs) send
+    // dial strings such as `*31#0123` as they are; `#` stays refused after the userinfo, where
+    // it would be read as a fragment.
+    if !uri_characters(userinfo, b"#") || !uri_characters(host_part, b"") {
+        return None;
+    }
     let host_end = host_part.find([';', '?']).unwrap_or(host_part.len());
     if host_part[..host_end].is_empty() {
         return None;
@@ -111,14 +117,17 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
     })
 }
 
-/// Whether `text` holds only URI characters, each `%` starting an escape.
-fn uri_characters(text: &str) -> bool {
+/// Whether `text` holds only URI characters and the bytes of `also`, each `%` starting an
+/// escape.
+fn uri_characters(text: &str, also: &[u8]) -> bool {
     let bytes = text.as_bytes();
     bytes.iter().enumerate().all(|(i, &b)| match b {
         b'%' => bytes
             .get(i + 1..i + 3)
             .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
-        _ => b.is_ascii_alphanumeric() || b"-_.!~*'();/?:@&=+$,[]".contains(&b),
+        _ => {
+            b.is_ascii_alphanumeric() || b"-_.!~*'();/?:@&=+$,[]".contains(&b) || also.contains(&b)
+        }
     })
 }
 
@@ -142,6 +151,9 @@ mod tests {
                 "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*",
             ),
             ("SIP:[2001:db8::1]:5060", ""),
+            ("sip:#123@192.0.2.1;user=phone", "#123"),
+            ("sip:*31#0123:pa#ss@gw", "*31#0123"),
+            ("sip:%23123@gw", "%23123"),
         ];
         for (text, user) in cases {
             let uri = parse(text).unwrap_or_else(|| panic!("{text:?} is a URI"));
@@ -204,6 +216,11 @@ mod tests {
             "no-colon",
             "sip:a\"b@c",
             "sip:ä@b",
+            "sip:gw#1",
+            "sip:a@b#c",
+            "sip:a@b;x=#",
+            "sip:a@b?h=#",
+            "tel:#31",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
         }

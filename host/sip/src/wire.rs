@@ -313,26 +313,37 @@ const TIGHTENED: [(&str, &[char]); 5] = [
 /// (§7.3.1) leave such whitespace behind.
 fn tighten(value: &str, separators: &[char]) -> String {
     let mut out = String::with_capacity(value.len());
-    let (mut quoted, mut escaped) = (false, false);
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            _ if !quoted && separators.contains(&c) => {
-                while out.ends_with([' ', '\t']) {
-                    out.pop();
-                }
-                out.push(c);
-                while chars.next_if(|n| matches!(n, ' ' | '\t')).is_some() {}
-                continue;
-            }
-            _ => {}
-        }
+    // Where the text not yet copied starts.
+    let mut copied = 0;
+    for (i, c) in unquoted(value).filter(|(_, c)| separators.contains(c)) {
+        out.push_str(value[copied..i].trim_end_matches([' ', '\t']));
         out.push(c);
+        let after = &value[i + 1..];
+        copied = value.len() - after.trim_start_matches([' ', '\t']).len();
     }
+    out.push_str(&value[copied..]);
     out
+}
+
+/// The characters of `value` outside its quoted strings (§25.1 quoted-string, with their
+/// quoted-pairs), with their byte offsets; the quotes themselves are left out.
+pub(crate) fn unquoted(value: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let (mut quoted, mut escaped) = (false, false);
+    value.char_indices().filter(move |&(_, c)| match c {
+        _ if escaped => {
+            escaped = false;
+            false
+        }
+        '\\' if quoted => {
+            escaped = true;
+            false
+        }
+        '"' => {
+            quoted = !quoted;
+            false
+        }
+        _ => !quoted,
+    })
 }
 
 /// Expands a compact header name (RFC 3261 §7.3.3, plus the common ones of later RFCs).
@@ -357,6 +368,15 @@ fn full_header_name(name: &str) -> &str {
         b'r' => "Refer-To",
         b'b' => "Referred-By",
         b'x' => "Session-Expires",
+        // The other compact forms of the IANA SIP header registry: RFC 6665 (Allow-Events),
+        // RFC 8224 (Identity), RFC 4474 (Identity-Info, which RFC 8224 retired, though older
+        // peers still send it) and RFC 3841 (caller preferences).
+        b'u' => "Allow-Events",
+        b'y' => "Identity",
+        b'n' => "Identity-Info",
+        b'a' => "Accept-Contact",
+        b'j' => "Reject-Contact",
+        b'd' => "Request-Disposition",
         _ => name,
     }
 }
@@ -365,16 +385,13 @@ fn full_header_name(name: &str) -> &str {
 /// trimming each element and skipping empty ones.
 pub(crate) fn split_list(value: &str) -> impl Iterator<Item = &str> {
     let mut parts = Vec::new();
-    let (mut quoted, mut bracketed, mut escaped) = (false, false, false);
+    let mut bracketed = false;
     let mut start = 0;
-    for (i, c) in value.char_indices() {
+    for (i, c) in unquoted(value) {
         match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '<' if !quoted => bracketed = true,
-            '>' if !quoted => bracketed = false,
-            ',' if !quoted && !bracketed => {
+            '<' => bracketed = true,
+            '>' => bracketed = false,
+            ',' if !bracketed => {
                 parts.push(&value[start..i]);
                 start = i + 1;
             }
@@ -488,6 +505,12 @@ mod tests {
              t: <sip:a@10.0.0.1>\n\
              i: xyz@10.0.0.2\n\
              CSeq: 7 OPTIONS\n\
+             u: talk\n\
+             y: sig;info=<https://cert.example.org/a.cer>\n\
+             n: <https://example.org/cert>\n\
+             a: *;audio\n\
+             j: *;video\n\
+             d: proxy\n\
              l: 4\n\nbody",
         );
         let vias = m
@@ -499,6 +522,21 @@ mod tests {
         assert_eq!(m.from_header().unwrap().value(), "<sip:b@10.0.0.2>;tag=abc");
         assert_eq!(m.call_id_header().unwrap().value(), "xyz@10.0.0.2");
         assert_eq!(m.body, b"body");
+        let pairs = crate::message::header_pairs(&m.headers);
+        assert_eq!(pairs[6], ("Allow-Events".into(), "talk".into()));
+        let names: Vec<_> = pairs.iter().skip(6).map(|(name, _)| name).collect();
+        assert_eq!(
+            names,
+            [
+                "Allow-Events",
+                "Identity",
+                "Identity-Info",
+                "Accept-Contact",
+                "Reject-Contact",
+                "Request-Disposition",
+                "Content-Length",
+            ]
+        );
     }
 
     #[test]

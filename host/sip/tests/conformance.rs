@@ -1,6 +1,7 @@
 //! Strict request handling (RFC 3261): extension methods get 405, Max-Forwards is checked,
 //! control characters and oversized requests are refused with the response naming the
-//! problem, and what cannot be answered is dropped and counted.
+//! problem, and what cannot be answered is dropped and counted. Valid but unusual addresses,
+//! and the unescaped `#` that gateways put in user parts, are served.
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 use rsip::Method;
 
 use common::*;
-use switchyard_sip::{Limits, Stats};
+use switchyard_sip::{Event, Limits, Stats};
 
 /// A peer on its own address; its requests ask for `rport`, so answers come back to it.
 const PEER: &str = "192.0.2.9:5070";
@@ -123,6 +124,58 @@ fn a_100_trying_carries_the_invites_timestamp() {
         trying.contains("\r\nTimestamp: 54\r\n"),
         "§8.2.6.1: {trying}"
     );
+}
+
+#[test]
+fn an_unescaped_hash_in_a_user_part_is_served_and_the_user_seen_as_sent() {
+    let mut sim = sim(34);
+    let sdp = offer().replace("127.0.0.1", "192.0.2.9");
+    let invite = request(
+        "INVITE",
+        "INVITE",
+        "h1",
+        &format!("Contact: <sip:alice@{PEER}>\r\nContent-Type: application/sdp\r\n"),
+    )
+    .replace("sip:000777123@127.0.0.1 ", "sip:#123@127.0.0.1;user=phone ")
+    .replace("<sip:alice@", "<sip:*31#0123@")
+    .replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!("Content-Length: {}\r\n\r\n{sdp}", sdp.len()),
+    );
+    let sent = exchange(&mut sim, invite);
+    assert_status(sent.first().expect("a 100 Trying"), "SIP/2.0 100 Trying");
+    let users = sim.events.iter().find_map(|(_, event)| match event {
+        Event::IncomingCall(call) => Some((call.request_user.as_str(), call.from_user.as_str())),
+        _ => None,
+    });
+    assert_eq!(users, Some(("#123", "*31#0123")));
+    for (branch, from, to, status_line) in [
+        ("h2", "sip:alice@", "sip:alice#1@", "SIP/2.0 200 OK"),
+        (
+            "h3",
+            "@192.0.2.9:5070>",
+            "@gw#1>",
+            "SIP/2.0 400 Malformed From header",
+        ),
+        (
+            "h4",
+            "@127.0.0.1 ",
+            "@127.0.0.1#1 ",
+            "SIP/2.0 400 Malformed Request-URI",
+        ),
+    ] {
+        let options = request("OPTIONS", "OPTIONS", branch, "").replacen(from, to, 1);
+        assert_status(&answer(&mut sim, options), status_line);
+    }
+}
+
+#[test]
+fn a_contact_addr_spec_with_angle_brackets_in_a_quoted_parameter_is_served() {
+    let mut sim = sim(35);
+    let contact = "Contact: sip:alice@192.0.2.7;\
+                   +sip.instance=\"<urn:uuid:0C67446E-F1A1-11D9-94D3-000A95A0E128>\"\r\n";
+    let options = request("OPTIONS", "OPTIONS", "c1", contact);
+    assert_status(&answer(&mut sim, options), "SIP/2.0 200 OK");
 }
 
 #[test]
