@@ -218,6 +218,12 @@ impl Lane {
     }
 }
 
+/// How far a lane with work running may trail the lanes with calls waiting
+/// when its next piece is queued ([`Ready::push`]): a default deadline, so a
+/// call's burst of events (keys typed quickly) runs within about one piece
+/// of a version that spins, while a lane kept busy for long banks no more.
+const BUSY_CREDIT: Duration = Duration::from_millis(100);
+
 /// The calls with queued work and no thread on them, by [`Lane`]. The lanes
 /// take turns by the time their work has taken (start-time fair queuing): the
 /// lane with work waiting that has used the least goes next, ties in the order
@@ -254,12 +260,19 @@ impl Ready {
     /// Queues `call` behind the calls of its `lane`. A lane with no call
     /// waiting starts no lower than the least used of those with calls
     /// waiting, so that time it was idle earns it no turns, and takes its
-    /// turn after theirs among those that have used as much.
+    /// turn after theirs among those that have used as much; one with work
+    /// running (a call whose next piece follows the one just done) may trail
+    /// them by [`BUSY_CREDIT`], so that a call's own queued events are not
+    /// served one per turn of a lane whose pieces take far longer.
     fn push(&mut self, lane: Lane, call: CallId) {
         let floor = self.floor();
         self.order += 1;
         let turns = self.lanes.entry(lane).or_default();
         if turns.calls.is_empty() {
+            let floor = match turns.running {
+                0 => floor,
+                _ => floor.saturating_sub(BUSY_CREDIT),
+            };
             turns.used = turns.used.max(floor);
             turns.since = self.order;
         }
@@ -1355,6 +1368,34 @@ mod tests {
         let next: Vec<u64> = (0..4).map(|_| run(&mut ready, deadline)).collect();
         assert_eq!(next, [2, 21, 3, 22], "no credit for the time it was idle");
         assert!(ready.lanes.is_empty(), "no lane kept once empty");
+    }
+
+    #[test]
+    fn a_calls_own_queued_events_run_before_the_next_piece_of_a_spinner() {
+        let (spins, good) = (lane("spins", 1), lane("good", 1));
+        let mut ready = Ready::default();
+        for call in 1..=3 {
+            ready.push(spins.clone(), CallId(call));
+        }
+        ready.push(good.clone(), CallId(11));
+        let (lane, call) = ready.pop().unwrap();
+        assert_eq!(call, CallId(1));
+        ready.done(&lane, Duration::from_millis(100));
+        // One call with five key presses queued: each piece's end queues the
+        // next while the piece still counts as running, as the threads do.
+        for key in 0..5 {
+            let (lane, call) = ready.pop().unwrap();
+            assert_eq!(
+                call,
+                CallId(11),
+                "key {key} before the spinner's next piece"
+            );
+            if key < 4 {
+                ready.push(good.clone(), call);
+            }
+            ready.done(&lane, Duration::from_micros(10));
+        }
+        assert_eq!(ready.pop().map(|(_, call)| call), Some(CallId(2)));
     }
 
     #[test]
