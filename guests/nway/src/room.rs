@@ -16,7 +16,7 @@ use crate::out;
 use std::collections::HashSet;
 use switchyard_sdk::store::{HostKv, Kv};
 use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
-use switchyard_sdk::{Call, JoinOptions, rooms};
+use switchyard_sdk::{Call, JoinOptions, rooms, unix_seconds};
 
 /// The room meta key marking a locked room ("1").
 const LOCKED: &str = "nway-locked";
@@ -27,6 +27,9 @@ const ADHOC: &str = "nway-adhoc";
 /// The room meta key naming the call alone in the room whose music waits
 /// for its `only_person` to end.
 const MUSIC_WAITS: &str = "nway-music-waits";
+/// The longest a music mark holds, in seconds: longer than any
+/// `only_person` prompt.
+const MUSIC_WAIT_S: u64 = 30;
 /// The prefix of the store's keys listing the rooms marked [`ADHOC`].
 const ADHOC_LISTED: &str = "adhoc/";
 /// The store's key saying that [`ADHOC_LISTED`] lists every room so marked.
@@ -197,10 +200,10 @@ pub fn set_own_pin(room: &str, pin: &str) {
 
 /// Marks `call`, alone in `room`, as hearing `only_person` before the
 /// room's music: one leaving it alone meanwhile leaves the music to its
-/// flow ([`music_waits_for`]).
+/// flow ([`music_waits_for`]), for at most [`MUSIC_WAIT_S`].
 pub fn set_music_waits(room: &str, call: &str) {
     // A room that is gone has nothing to mark.
-    let _ = rooms::set_meta(room, MUSIC_WAITS, call);
+    let _ = rooms::set_meta(room, MUSIC_WAITS, &format!("{call} {}", unix_seconds()));
 }
 
 /// Takes back [`set_music_waits`]'s mark of `call`, unless another's
@@ -214,7 +217,21 @@ pub fn clear_music_waits(room: &str, call: &str) {
 /// Whether `call`'s music in `room` waits for its `only_person` to end
 /// ([`set_music_waits`]).
 pub fn music_waits_for(room: &str, call: &str) -> bool {
-    rooms::get_meta(room, MUSIC_WAITS).as_deref() == Some(call)
+    rooms::get_meta(room, MUSIC_WAITS)
+        .is_some_and(|mark| mark_holds_for(&mark, call, unix_seconds()))
+}
+
+/// Whether the music mark `mark` (`<call> <unix seconds>`) still holds for
+/// `call` at `now`: one older than [`MUSIC_WAIT_S`] is from a flow that
+/// never got to its prompt's end (it trapped), and holds no music back.
+fn mark_holds_for(mark: &str, call: &str, now: u64) -> bool {
+    let Some((marked, since)) = mark.rsplit_once(' ') else {
+        return false;
+    };
+    let fresh = since
+        .parse::<u64>()
+        .is_ok_and(|since| now.saturating_sub(since) <= MUSIC_WAIT_S);
+    marked == call && fresh
 }
 
 /// Whether `room`'s conference is over for everyone but `me`: the room
@@ -724,6 +741,15 @@ mod tests {
     use super::fake::FakeHost;
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_music_mark_holds_for_its_call_until_it_is_old() {
+        assert!(mark_holds_for("c7 1000", "c7", 1000 + MUSIC_WAIT_S));
+        assert!(!mark_holds_for("c7 1000", "c7", 1001 + MUSIC_WAIT_S));
+        assert!(!mark_holds_for("c7 1000", "c8", 1000));
+        assert!(!mark_holds_for("c7", "c7", 1000));
+        assert!(!mark_holds_for("", "c7", 1000));
+    }
 
     /// A host with 10,000 rooms of others (`o0`…) open, and the free rooms
     /// 9000..=9998 open with someone in each.
