@@ -268,6 +268,10 @@ pub(crate) struct Call {
     pub(crate) unanswered: bool,
     /// A placed call's targets left to try, until it is answered.
     pub(crate) failover: Option<Box<Failover>>,
+    /// A placed call's leg left the early bridge with its forwarded caller when
+    /// it moved to another local end: the next target's early media bridges
+    /// the two anew, once.
+    pub(crate) rebridge_early: bool,
     pub(crate) attachment: Attachment,
     /// Its pending timers.
     pub(crate) timers: BTreeSet<TimerId>,
@@ -285,6 +289,9 @@ pub(crate) struct Call {
     /// peer's own offers keep it held until the guest resumes (RFC 3264 §8.4,
     /// RFC 6337 §5.3).
     pub(crate) held: bool,
+    /// Our offer of the session it kept, sent after the peer answered an offer of ours
+    /// with nothing we can use, awaits its own answer; one unusable again ends the call.
+    pub(crate) restoring_session: bool,
     /// Its leg is in a talkspurt, as its media last reported: the leg's voice
     /// activity detection runs in rooms only, and goes with the leg from one
     /// room to the next, so a talkspurt under way when it leaves a room ends in
@@ -324,6 +331,7 @@ impl Call {
             target_timer: None,
             unanswered: false,
             failover: None,
+            rebridge_early: false,
             attachment: Attachment::Alone,
             timers: BTreeSet::new(),
             handled: false,
@@ -331,6 +339,7 @@ impl Call {
             keys_until: None,
             hold_asked: None,
             held: false,
+            restoring_session: false,
             talking: false,
             probe_timer: None,
             with_others_since: None,

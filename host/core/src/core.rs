@@ -545,7 +545,7 @@ impl CallCore {
                 } => {
                     tracing::info!(%call, code, reason, "our new offer was refused; the session stays");
                     if let Some(id) = self.live_call(call) {
-                        self.offer_refused(id, &offer, code, &reason);
+                        self.offer_refused(now, id, &offer, code, &reason);
                     }
                 }
                 SipEvent::Dtmf { call, digit, .. } => {

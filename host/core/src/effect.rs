@@ -352,7 +352,9 @@ pub enum CallEvent {
     /// The outcome of its guest's [`CallCore::hold`](crate::CallCore::hold):
     /// `Ok(held)` the peer took the new offer and the call is on hold (or off
     /// it); `Err` the peer refused it, or answered with nothing usable
-    /// (`code phrase`: 488 Not Acceptable Here), and the session stays.
+    /// (`code phrase`: 488 Not Acceptable Here), and the session stays. After
+    /// such an answer the peer is offered the session the call kept; the call
+    /// is hung up if that is answered with nothing usable too.
     Held(Result<bool, String>),
     /// It is over; its guest instance goes after this.
     Hangup,

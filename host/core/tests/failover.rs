@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, MediaOp};
+use switchyard_core::{CallEvent, CallId, CoreConfig, DialRequest, GuestOp, JoinOptions, MediaOp};
 use switchyard_media::MediaDirection;
 use switchyard_sip::testing::{Net, addr, rsip::Method};
 use switchyard_sip::{EndCause, Endpoint, Event as SipEvent, Transport};
@@ -398,6 +398,67 @@ fn a_forwarded_call_moved_to_another_family_is_bridged_when_the_next_target_answ
         "the caller and the IPv6 callee are bridged: {:?}",
         w.media
     );
+}
+
+/// A callee that answers early (183 with SDP) and does nothing more of itself.
+fn early_media_only() -> CalleeScript {
+    Box::new(|endpoint, now, event| {
+        if let SipEvent::IncomingCall(call) = event {
+            let sdp = callee_answer(call.offer.as_ref().expect("an offer"));
+            endpoint
+                .progress(now, call.call, 183, "Session Progress", Some(sdp))
+                .unwrap();
+        }
+    })
+}
+
+/// How many media bridges were made.
+fn bridges(w: &World) -> usize {
+    w.media
+        .iter()
+        .filter(|op| matches!(op, MediaOp::Bridge { .. }))
+        .count()
+}
+
+#[test]
+fn a_caller_its_guest_moved_off_the_early_media_stays_there_when_the_callee_rings() {
+    let mut w = world(&TARGETS[1..2], forwarding());
+    let callee = w.callee(addr(TARGETS[1]), early_media_only());
+    w.dial("000777forward", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| bridges(w) == 1));
+    let incoming = w.invites()[0].call;
+    w.core
+        .join(w.now, incoming, "moh", JoinOptions::default())
+        .unwrap();
+    w.run_for(Duration::from_millis(500));
+
+    let key = w.callees[callee]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            SipEvent::IncomingCall(call) => Some(call.call),
+            _ => None,
+        })
+        .expect("the callee was called");
+    let now = w.now;
+    w.callees[callee]
+        .endpoint
+        .progress(now, key, 180, "Ringing", None)
+        .unwrap();
+    let placed = w.placed();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(placed)
+            .iter()
+            .any(|e| matches!(e, CallEvent::Progress { code: 180, .. }))
+    }));
+    w.run_for(Duration::from_millis(500));
+    assert_eq!(bridges(&w), 1, "no bridge anew: {:?}", w.media);
+    let listed = w.core.room_info("moh").expect("the room");
+    assert!(
+        listed.participants.iter().any(|p| p.call == incoming),
+        "the caller stays in the room: {listed:?}"
+    );
+    assert!(w.left_rooms.is_empty(), "{:?}", w.left_rooms);
 }
 
 #[test]

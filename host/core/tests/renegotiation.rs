@@ -670,3 +670,112 @@ fn a_hold_or_resume_whose_answer_cannot_be_used_is_refused_and_changes_nothing()
     );
     assert!(w.core.has_call(call));
 }
+
+/// The parameters of the first `AddLeg`: the leg as the call's first session set it.
+fn leg_added(w: &World) -> LegParams {
+    w.media
+        .iter()
+        .find_map(|op| match op {
+            MediaOp::AddLeg { params, .. } => Some(params.clone()),
+            _ => None,
+        })
+        .expect("a leg")
+}
+
+#[test]
+fn a_peer_that_answered_a_hold_unusably_is_offered_the_session_kept_again() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    hold_answered_unusably(&mut w, call, true);
+    assert_eq!(
+        held_events(&w, call),
+        [Err("488 Not Acceptable Here".to_owned())]
+    );
+    // RFC 3264 §5: the phone took our sendonly; it is offered the session not held, which
+    // it answers as it answers any offer.
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2 && !updates(w).is_empty()
+    }));
+    let again = last_reinvite(&w);
+    assert!(
+        again.contains("m=audio ") && !again.contains("a=sendonly"),
+        "{again}"
+    );
+    // The phone answers from its own address: only the media's addresses change.
+    let (before, after) = (leg_added(&w), updates(&w)[0].clone());
+    assert_eq!(
+        LegParams {
+            remote: before.remote,
+            rtcp: before.rtcp,
+            ..after
+        },
+        before,
+        "the leg as it was"
+    );
+    assert_eq!(held_events(&w, call).len(), 1, "the guest hears once");
+
+    // The phone's re-INVITE without SDP: our offer in the 200 is the session not held.
+    w.run_for(Duration::from_secs(1));
+    let answered = w.uacs[0].codes(Method::Invite).len();
+    w.uacs[0].reoffer(w.now, "", "");
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].codes(Method::Invite).len() > answered && updates(w).len() == 2
+    }));
+    let ok = w.uacs[0].last_response(Method::Invite).unwrap();
+    assert_eq!(ok.code(), Some(200));
+    assert!(!ok.body().contains("a=sendonly"), "{}", ok.body());
+    assert_eq!(
+        updates(&w)[1].direction,
+        MediaDirection::SendRecv,
+        "the call is not held"
+    );
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_peer_that_refuses_the_session_kept_is_hung_up() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    // The hold rings (its 200 is the test's); our offer of the session kept is refused.
+    w.uacs[0].invite_answers.extend([180, 488]);
+    hold_answered_unusably(&mut w, call, true);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Bye).is_empty() && !w.core.has_call(call)
+    }));
+    assert_eq!(
+        w.uacs[0].requests(Method::Invite).len(),
+        2,
+        "the hold and the session kept: no offer after it"
+    );
+    assert_eq!(
+        held_events(&w, call),
+        [Err("488 Not Acceptable Here".to_owned())]
+    );
+}
+
+#[test]
+fn a_peer_that_answers_the_session_kept_unusably_too_is_hung_up() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    // The phone rings on our offer of the session kept as well; its 200 is the test's.
+    w.uacs[0].invite_answers.push_back(180);
+    hold_answered_unusably(&mut w, call, true);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2
+    }));
+    let ok = ok_with(&last_reinvite(&w), &g729_answer(""), w.locals[0]);
+    w.uacs[0].send_raw(ok);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Bye).is_empty() && !w.core.has_call(call)
+    }));
+    assert_eq!(
+        w.uacs[0].requests(Method::Invite).len(),
+        2,
+        "no offer after it"
+    );
+    assert_eq!(
+        held_events(&w, call),
+        [Err("488 Not Acceptable Here".to_owned())]
+    );
+    assert!(updates(&w).is_empty(), "nothing unusable reached the leg");
+}

@@ -326,8 +326,9 @@ impl CallCore {
     }
 
     /// The placed call `call`, whose leg the media worker removed (taking it out of its
-    /// bridge), and its forwarded caller are recorded alone again. Neither guest is told:
-    /// the bridge of early media is the forward's own, and the caller stays forwarded.
+    /// bridge), and its forwarded caller are recorded alone again, for the next target's
+    /// early media to bridge anew. Neither guest is told: the bridge of early media is the
+    /// forward's own, and the caller stays forwarded.
     fn forget_early_bridge(&mut self, call: CallId) {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
@@ -336,6 +337,7 @@ impl CallCore {
             return;
         };
         state.attachment = Attachment::Alone;
+        state.rebridge_early = true;
         if let Some(caller) = self.calls.get_mut(&caller) {
             caller.attachment = Attachment::Alone;
         }
@@ -791,9 +793,7 @@ impl CallCore {
         let key = state.key;
         let caller_offered = state.session.is_some();
         if let Some(answer) = state.local_sdp.clone() {
-            // A target reached after a move to another local end has a new leg, which
-            // nothing bridged to the caller yet.
-            if callee_media {
+            if callee_media && self.take_early_rebridge(caller, callee) {
                 self.connect_legs(now, caller, callee)?;
             }
             return self.relay_ringing_in_early_media(now, key, code, answer);
@@ -816,6 +816,26 @@ impl CallCore {
         } else {
             Ok(())
         }
+    }
+
+    /// Whether the forwarded `caller` and its placed call `callee`, whose early bridge
+    /// ended when `callee` moved to another local end, are to be bridged anew now that the
+    /// next target's early media flows: once, and only while both are still alone. A
+    /// guest that put either in a room or a bridge meanwhile keeps it there; any other
+    /// early media leaves the caller where its guest has it.
+    fn take_early_rebridge(&mut self, caller: CallId, callee: CallId) -> bool {
+        let Some(state) = self.calls.get_mut(&callee) else {
+            return false;
+        };
+        if !std::mem::take(&mut state.rebridge_early) {
+            return false;
+        }
+        let alone = |call| {
+            self.calls
+                .get(&call)
+                .is_some_and(|c| c.attachment == Attachment::Alone)
+        };
+        alone(caller) && alone(callee)
     }
 
     /// The callee's progress `code` reaches the forwarded caller `key`, whose

@@ -69,31 +69,41 @@ impl CallCore {
     /// or ending, or an offer already under way either way (RFC 3261 §14.1).
     pub fn hold(&mut self, now: Instant, call: CallId, held: bool) -> Result<(), CoreError> {
         let state = self.call(call)?;
-        let (Some(session), Some(local_rtp), true) =
-            (&state.session, state.local_rtp, state.answered())
-        else {
+        if state.session.is_none() || state.local_rtp.is_none() || !state.answered() {
             return Err(CoreError::state(format!("{call} is not answered")));
-        };
+        }
         if state.hold_asked.is_some() {
             return Err(CoreError::state(format!(
                 "{call} waits for the answer to its last hold or resume"
             )));
         }
+        self.offer_session(now, call, held)?;
+        self.call_mut(call)?.hold_asked = Some(held);
+        Ok(())
+    }
+
+    /// Offers `call`'s peer the call's session anew, held (`held`: `sendonly`) or not
+    /// (`sendrecv`), by re-INVITE or UPDATE as the endpoint's offer method says. Refused:
+    /// a call without a session or an RTP port, or one where the endpoint cannot offer now.
+    fn offer_session(&mut self, now: Instant, call: CallId, held: bool) -> Result<(), CoreError> {
+        let state = self.call(call)?;
+        let (Some(session), Some(local_rtp)) = (&state.session, state.local_rtp) else {
+            return Err(CoreError::state(format!("{call} has no session")));
+        };
         let offer =
             sdp::renewed_offer(&session.negotiated, hold_direction(held), local_rtp, call.0);
         self.endpoint
             .reoffer(now, state.key, offer)
-            .map_err(|e| CoreError::state(e.to_string()))?;
-        self.call_mut(call)?.hold_asked = Some(held);
-        Ok(())
+            .map_err(|e| CoreError::state(e.to_string()))
     }
 
     /// The peer answered `offer`, a new offer of ours (a hold, a resume, a
     /// session refresh, or our 2xx to its re-INVITE without an offer). Only
     /// the answer to an offer of the direction the guest's hold or resume asked
     /// for settles it. An answer without a codec we offered or of another
-    /// address family cannot be used: the session stays as it was, and a hold
-    /// or resume it answers is told refused, [`UNUSABLE_ANSWER`].
+    /// address family cannot be used: the session stays as it was, a hold or
+    /// resume it answers is told refused, [`UNUSABLE_ANSWER`], and the peer is
+    /// offered that session again (see [`answer_unusable`](Self::answer_unusable)).
     pub(super) fn offer_answered(
         &mut self,
         now: Instant,
@@ -101,6 +111,7 @@ impl CallCore {
         answer: &sdp::Offer,
         offer: &str,
     ) {
+        let restoring = self.take_restoring(call);
         let usable = match Session::agree_answer(answer, offer) {
             Some(mut session) => {
                 // A first answer (the ACK of a call whose INVITE had no offer) holds nothing.
@@ -132,6 +143,43 @@ impl CallCore {
             };
             self.guest_event(call, CallEvent::Held(outcome));
         }
+        if !usable {
+            self.answer_unusable(now, call, restoring);
+        }
+    }
+
+    /// The peer answered our offer in `call` with nothing we can use, yet took it as the
+    /// session, as did our endpoint: the session the call kept is offered again (RFC 3264
+    /// §5, RFC 6337 §3.1: an offerer that cannot use the answer makes a new offer or ends
+    /// the session), so that a later refresh does not bring back what was not used. If
+    /// that offer was the one so answered (`restoring`), or cannot go, the call is hung
+    /// up instead of offered again without end.
+    fn answer_unusable(&mut self, now: Instant, call: CallId, restoring: bool) {
+        let offered = if restoring {
+            Err(CoreError::state("its answer cannot be used either"))
+        } else {
+            let held = self.calls.get(&call).is_some_and(|state| state.held);
+            self.offer_session(now, call, held)
+        };
+        match offered {
+            Ok(()) => {
+                if let Some(state) = self.calls.get_mut(&call) {
+                    state.restoring_session = true;
+                }
+            }
+            Err(e) => {
+                tracing::info!(%call, "the session kept is not offered again ({e}): hanging up");
+                let _ = self.hangup(now, call);
+            }
+        }
+    }
+
+    /// Whether `call`'s offer of the session it kept awaited the outcome now come; it no
+    /// longer does.
+    fn take_restoring(&mut self, call: CallId) -> bool {
+        self.calls
+            .get_mut(&call)
+            .is_some_and(|state| std::mem::take(&mut state.restoring_session))
     }
 
     /// Records that `call` is now on hold (`held`) or off it.
@@ -143,8 +191,22 @@ impl CallCore {
 
     /// The peer refused `offer`, a new offer of ours as sent, with `code` and
     /// `reason`; the session stays as it was. Only the refusal of an offer of
-    /// the direction the guest's hold or resume asked for settles it.
-    pub(super) fn offer_refused(&mut self, call: CallId, offer: &str, code: u16, reason: &str) {
+    /// the direction the guest's hold or resume asked for settles it. A refused
+    /// offer of the session kept after an unusable answer ends the call.
+    pub(super) fn offer_refused(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        offer: &str,
+        code: u16,
+        reason: &str,
+    ) {
+        if self.take_restoring(call) {
+            // The peer keeps the session it answered unusably, which the call
+            // cannot be brought back from: it ends (RFC 6337 §3.1).
+            tracing::warn!(%call, code, "our offer of the session kept was refused: hanging up");
+            let _ = self.hangup(now, call);
+        }
         if self.settle_hold(call, offer).is_some() {
             self.guest_event(call, CallEvent::Held(Err(format!("{code} {reason}"))));
         }
