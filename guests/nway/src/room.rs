@@ -27,8 +27,9 @@ const ADHOC: &str = "nway-adhoc";
 /// The room meta key naming the call alone in the room whose music waits
 /// for its `only_person` to end.
 const MUSIC_WAITS: &str = "nway-music-waits";
-/// The longest a music mark holds, in seconds: longer than any
-/// `only_person` prompt.
+/// The longest a music mark holds, in seconds: longer than the bundled
+/// `only_person` prompt; with a longer one in `media.prompts_dir`, music
+/// may start under its end when another caller comes and goes.
 const MUSIC_WAIT_S: u64 = 30;
 /// The prefix of the store's keys listing the rooms marked [`ADHOC`].
 const ADHOC_LISTED: &str = "adhoc/";

@@ -17,8 +17,9 @@ pub trait Network: Send {
     /// none to (an IPv6 address on a host without IPv6 connectivity) is passed
     /// over, as RFC 3263 §4.3 passes over a target that fails.
     fn reaches(&mut self, peer: IpAddr) -> bool;
-    /// Our address for the media of a call with `remote`, of its family: the address our RTP
-    /// sockets are bound to where that is one address, else the one
+    /// Our address for the media of a call with `remote`, of its family: the address the host
+    /// advertises to it, if any; else the address our RTP sockets are bound to where that is
+    /// one address; else the one
     /// [`local_ip_for`](Network::local_ip_for) gives towards it; or `None`
     /// when our RTP sockets cannot be of that family (a configured RTP address of the other)
     /// or the host has no address of it that `remote` could reach (never our loopback for a

@@ -463,7 +463,7 @@ pub struct Negotiated {
     /// clock rate, else at another (see [`negotiate`]).
     pub telephone_event: Option<TelephoneEvent>,
     /// Packet time in ms: the remote stream's, else [`DEFAULT_PTIME`], at most its
-    /// `a=maxptime`.
+    /// `a=maxptime` taken down to a multiple of 10 ms (at least 10 ms).
     pub ptime: u32,
     /// Our direction for the audio stream (RFC 3264 §6.1).
     pub direction: Direction,

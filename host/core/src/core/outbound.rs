@@ -694,7 +694,8 @@ impl CallCore {
     /// Ends `call`, still resolving its target, as its guest's hang-up or a kick asked, for
     /// `reason` (what its room lists); false if it is not one. As for one hung up while it
     /// rings, its guest hears only `Hangup`, and the caller it was placed for, if any, is
-    /// refused with 480 (RFC 3261 §15.1.2: not 487, as that caller cancelled nothing).
+    /// refused with 480 (not 487, which RFC 3261 §21.4.25 keeps for a request its sender's
+    /// BYE or CANCEL ended: that caller sent neither).
     pub(super) fn hang_up_pending(&mut self, now: Instant, call: CallId, reason: &str) -> bool {
         let Some(pending) = self.dialing.remove(&call) else {
             return false;
