@@ -289,9 +289,10 @@ pub(crate) struct Call {
     /// peer's own offers keep it held until the guest resumes (RFC 3264 §8.4,
     /// RFC 6337 §5.3).
     pub(crate) held: bool,
-    /// Our offer of the session it kept, sent after the peer answered an offer of ours
-    /// with nothing we can use, awaits its own answer; one unusable again ends the call.
-    pub(crate) restoring_session: bool,
+    /// Our offer of the session it kept after the peer answered an offer of ours with
+    /// nothing we can use, as offered but for its o= line (which the endpoint stamps),
+    /// while it awaits its outcome: answered unusably too or refused, the call ends.
+    pub(crate) restoring_session: Option<String>,
     /// Its leg is in a talkspurt, as its media last reported: the leg's voice
     /// activity detection runs in rooms only, and goes with the leg from one
     /// room to the next, so a talkspurt under way when it leaves a room ends in
@@ -339,7 +340,7 @@ impl Call {
             keys_until: None,
             hold_asked: None,
             held: false,
-            restoring_session: false,
+            restoring_session: None,
             talking: false,
             probe_timer: None,
             with_others_since: None,

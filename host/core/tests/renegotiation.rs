@@ -779,3 +779,138 @@ fn a_peer_that_answers_the_session_kept_unusably_too_is_hung_up() {
     );
     assert!(updates(&w).is_empty(), "nothing unusable reached the leg");
 }
+
+#[test]
+fn a_hold_waiting_out_a_491_carries_the_session_kept_after_another_answer_cannot_be_used() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    // The hold glares (RFC 3261 §14.1); in its wait the phone re-INVITEs without SDP and
+    // answers our offer in the 200 with nothing we can use.
+    w.uacs[0].invite_answers.push_back(491);
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Invite).is_empty()
+    }));
+    w.uacs[0].ack_answer = Some(g729_answer(""));
+    w.uacs[0].reoffer(w.now, "", "");
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        !held_events(w, call).is_empty()
+    }));
+    w.run_for(Duration::from_secs(5));
+    let sendonly: Vec<_> = w.uacs[0]
+        .requests(Method::Invite)
+        .iter()
+        .map(|invite| invite.body().contains("a=sendonly"))
+        .collect();
+    assert_eq!(sendonly, [true, true], "the hold, then its retry alone");
+    assert_eq!(held_events(&w, call), [Ok(true)]);
+    assert_eq!(
+        updates(&w).last().unwrap().direction,
+        MediaDirection::SendOnly
+    );
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_hold_that_carried_the_session_kept_answered_unusably_too_hangs_up() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    // As above, but the phone rings on the retried hold; its 200, G.729 alone, is the test's.
+    w.uacs[0].invite_answers.extend([491, 180]);
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Invite).is_empty()
+    }));
+    w.uacs[0].ack_answer = Some(g729_answer(""));
+    w.uacs[0].reoffer(w.now, "", "");
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2
+    }));
+    let ok = ok_with(
+        &last_reinvite(&w),
+        &g729_answer("a=recvonly\r\n"),
+        w.locals[0],
+    );
+    w.uacs[0].send_raw(ok);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Bye).is_empty() && !w.core.has_call(call)
+    }));
+    assert_eq!(
+        w.uacs[0].requests(Method::Invite).len(),
+        2,
+        "no offer after it"
+    );
+    assert_eq!(
+        held_events(&w, call),
+        [Err("488 Not Acceptable Here".to_owned())]
+    );
+}
+
+/// The guest holds `call`, which the phone answers with G.729 alone; our offer of the
+/// session kept gets 491 and waits (RFC 3261 §14.1). Returns once that offer arrived.
+fn session_kept_glared(w: &mut World, call: switchyard_core::CallId) {
+    w.uacs[0].invite_answers.extend([180, 491]);
+    hold_answered_unusably(w, call, true);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2
+    }));
+    // What the phone answers from now on is each test's.
+    w.uacs[0].invite_answers.clear();
+    // The 491 reaches us.
+    w.run_for(Duration::from_millis(20));
+}
+
+#[test]
+fn a_peer_whose_offer_crossed_the_session_kept_is_not_hung_up_for_refusing_it() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    session_kept_glared(&mut w, call);
+    // The phone's own offer, PCMU, is taken in the wait; our retry is refused after it.
+    w.uacs[0].invite_answers.push_back(488);
+    w.uacs[0].reoffer(w.now, "", &offer("127.0.0.1:30000", "a=sendrecv\r\n"));
+    assert!(w.run_until(Duration::from_secs(10), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 3
+    }));
+    w.run_for(Duration::from_secs(5));
+    assert!(w.uacs[0].invite_answers.is_empty(), "the retry was refused");
+    assert!(
+        !last_reinvite(&w).contains("a=sendonly"),
+        "the session kept"
+    );
+    assert_eq!(
+        w.uacs[0].codes(Method::Invite).last(),
+        Some(&200),
+        "the phone's offer was taken"
+    );
+    assert!(w.uacs[0].requests(Method::Bye).is_empty());
+    assert!(w.core.has_call(call), "its session is the one it offered");
+}
+
+#[test]
+fn a_resume_in_place_of_the_session_kept_is_the_guests_alone() {
+    let mut w = answered_call();
+    let call = w.invites()[0].call;
+    session_kept_glared(&mut w, call);
+    // The guest resumes in the wait: its offer, the session kept as our retry offers it,
+    // goes in place of the retry, and is refused.
+    w.uacs[0].invite_answers.push_back(488);
+    w.core.hold(w.now, call, false).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        held_events(w, call).len() == 2
+    }));
+    w.run_for(Duration::from_secs(5));
+    assert_eq!(
+        held_events(&w, call),
+        [
+            Err("488 Not Acceptable Here".to_owned()),
+            Err("488 Refused".to_owned())
+        ]
+    );
+    assert_eq!(
+        w.uacs[0].requests(Method::Invite).len(),
+        3,
+        "no retry after it"
+    );
+    assert!(w.uacs[0].requests(Method::Bye).is_empty());
+    assert!(w.core.has_call(call));
+}

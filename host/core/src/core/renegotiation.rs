@@ -78,23 +78,46 @@ impl CallCore {
             )));
         }
         self.offer_session(now, call, held)?;
-        self.call_mut(call)?.hold_asked = Some(held);
+        let state = self.call_mut(call)?;
+        state.hold_asked = Some(held);
+        // It goes in place of our offer of the session kept, if that waited out a 491 (the
+        // endpoint drops the retry): its outcome is the guest's alone.
+        state.restoring_session = None;
         Ok(())
     }
 
     /// Offers `call`'s peer the call's session anew, held (`held`: `sendonly`) or not
-    /// (`sendrecv`), by re-INVITE or UPDATE as the endpoint's offer method says. Refused:
-    /// a call without a session or an RTP port, or one where the endpoint cannot offer now.
-    fn offer_session(&mut self, now: Instant, call: CallId, held: bool) -> Result<(), CoreError> {
+    /// (`sendrecv`), by re-INVITE or UPDATE as the endpoint's offer method says; returns
+    /// the offer as [`renewed_offer`](Self::renewed_offer) makes it. Refused: a call without
+    /// a session or an RTP port, or one where the endpoint cannot offer now.
+    fn offer_session(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        held: bool,
+    ) -> Result<String, CoreError> {
+        let offer = self.renewed_offer(call, held)?;
+        let key = self.call(call)?.key;
+        self.endpoint
+            .reoffer(now, key, offer.clone())
+            .map_err(|e| CoreError::state(e.to_string()))?;
+        Ok(offer)
+    }
+
+    /// `call`'s session as we offer it anew, held (`held`: `sendonly`) or not
+    /// (`sendrecv`), with an o= line the endpoint rewrites. Refused: a call without a
+    /// session or an RTP port.
+    fn renewed_offer(&self, call: CallId, held: bool) -> Result<String, CoreError> {
         let state = self.call(call)?;
         let (Some(session), Some(local_rtp)) = (&state.session, state.local_rtp) else {
             return Err(CoreError::state(format!("{call} has no session")));
         };
-        let offer =
-            sdp::renewed_offer(&session.negotiated, hold_direction(held), local_rtp, call.0);
-        self.endpoint
-            .reoffer(now, state.key, offer)
-            .map_err(|e| CoreError::state(e.to_string()))
+        Ok(sdp::renewed_offer(
+            &session.negotiated,
+            hold_direction(held),
+            local_rtp,
+            call.0,
+        ))
     }
 
     /// The peer answered `offer`, a new offer of ours (a hold, a resume, a
@@ -111,7 +134,7 @@ impl CallCore {
         answer: &sdp::Offer,
         offer: &str,
     ) {
-        let restoring = self.take_restoring(call);
+        let restoring = self.take_restoring(call, offer);
         let usable = match Session::agree_answer(answer, offer) {
             Some(mut session) => {
                 // A first answer (the ACK of a call whose INVITE had no offer) holds nothing.
@@ -158,13 +181,12 @@ impl CallCore {
         let offered = if restoring {
             Err(CoreError::state("its answer cannot be used either"))
         } else {
-            let held = self.calls.get(&call).is_some_and(|state| state.held);
-            self.offer_session(now, call, held)
+            self.offer_kept_session(now, call)
         };
         match offered {
-            Ok(()) => {
+            Ok(offer) => {
                 if let Some(state) = self.calls.get_mut(&call) {
-                    state.restoring_session = true;
+                    state.restoring_session = Some(without_origin(&offer));
                 }
             }
             Err(e) => {
@@ -174,12 +196,35 @@ impl CallCore {
         }
     }
 
-    /// Whether `call`'s offer of the session it kept awaited the outcome now come; it no
-    /// longer does.
-    fn take_restoring(&mut self, call: CallId) -> bool {
-        self.calls
-            .get_mut(&call)
-            .is_some_and(|state| std::mem::take(&mut state.restoring_session))
+    /// Offers `call`'s peer the session it kept, in the call's direction (held or not), and
+    /// returns that offer. A guest's hold or resume still pending is waiting out a 491 (RFC
+    /// 3261 §14.1: no offer of ours was under way while another was answered), and its retry
+    /// offers the session kept in the direction asked for: nothing is sent, as an offer now
+    /// would drop that retry and leave the guest unanswered, and the retry's offer, as
+    /// [`renewed_offer`](Self::renewed_offer) makes it, is returned in its place.
+    fn offer_kept_session(&mut self, now: Instant, call: CallId) -> Result<String, CoreError> {
+        let state = self.call(call)?;
+        match state.hold_asked {
+            Some(held) => self.renewed_offer(call, held),
+            None => {
+                let held = state.held;
+                self.offer_session(now, call, held)
+            }
+        }
+    }
+
+    /// Whether `offer`, an offer of ours in `call` as sent whose answer or refusal came, is
+    /// our offer of the session kept; if it is, that offer no longer awaits its outcome.
+    /// Any other offer's outcome leaves it waiting.
+    fn take_restoring(&mut self, call: CallId, offer: &str) -> bool {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        let restoring = state.restoring_session.as_deref() == Some(&without_origin(offer));
+        if restoring {
+            state.restoring_session = None;
+        }
+        restoring
     }
 
     /// Records that `call` is now on hold (`held`) or off it.
@@ -191,8 +236,9 @@ impl CallCore {
 
     /// The peer refused `offer`, a new offer of ours as sent, with `code` and
     /// `reason`; the session stays as it was. Only the refusal of an offer of
-    /// the direction the guest's hold or resume asked for settles it. A refused
-    /// offer of the session kept after an unusable answer ends the call.
+    /// the direction the guest's hold or resume asked for settles it, and is told
+    /// first. A refused offer of the session kept after an unusable answer ends
+    /// the call.
     pub(super) fn offer_refused(
         &mut self,
         now: Instant,
@@ -201,14 +247,14 @@ impl CallCore {
         code: u16,
         reason: &str,
     ) {
-        if self.take_restoring(call) {
+        if self.settle_hold(call, offer).is_some() {
+            self.guest_event(call, CallEvent::Held(Err(format!("{code} {reason}"))));
+        }
+        if self.take_restoring(call, offer) {
             // The peer keeps the session it answered unusably, which the call
             // cannot be brought back from: it ends (RFC 6337 §3.1).
             tracing::warn!(%call, code, "our offer of the session kept was refused: hanging up");
             let _ = self.hangup(now, call);
-        }
-        if self.settle_hold(call, offer).is_some() {
-            self.guest_event(call, CallEvent::Held(Err(format!("{code} {reason}"))));
         }
     }
 
@@ -239,6 +285,9 @@ impl CallCore {
         };
         let params = session.leg_params();
         state.session = Some(session);
+        // A session agreed anew, by the peer's offer or a usable answer to another of ours,
+        // leaves nothing to restore: our offer of the session kept is now only a refresh.
+        state.restoring_session = None;
         if let Some(worker) = state.worker {
             self.media(MediaOp::UpdateLeg {
                 worker,
@@ -263,6 +312,14 @@ fn hold_direction(held: bool) -> sdp::Direction {
     } else {
         sdp::Direction::SendRecv
     }
+}
+
+/// Our offer `sdp` but for its o= line, which the endpoint stamps anew on each offer it
+/// sends (RFC 3264 §8): the rest tells one offer of ours from another.
+fn without_origin(sdp: &str) -> String {
+    sdp.split_inclusive('\n')
+        .filter(|line| !line.starts_with("o="))
+        .collect()
 }
 
 /// The direction our offer `offer`, as sent, gives our side; `None` if it does not parse (or
