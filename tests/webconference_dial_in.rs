@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::audio::{power, rms};
+use support::audio::{peak_power, rms};
 use support::phone::Phone;
 use support::rest::host_rooms;
 use support::server::{Server, base_config};
@@ -158,6 +158,21 @@ fn too_many_wrong_rooms_end_with_a_goodbye_and_a_bye() {
 }
 
 #[test]
+fn max_room_attempts_0_sets_no_bound_on_room_entries() {
+    let server = server_with("private_rooms = true\nmax_room_attempts = 0\n");
+    let pin = create_room(&server, "556");
+    let phone = call_for_room_entry(&server, "bill");
+    press(&phone, "999#");
+    press(&phone, "556#");
+    let listed = await_participant(&server, "556", &pin, "bill");
+    assert!(
+        listed.contains("'entered'"),
+        "expected bill listed in room 556 after a wrong room, got {listed}"
+    );
+    phone.hang_up();
+}
+
+#[test]
 fn an_entry_with_nothing_typed_times_out() {
     let server = server_with("room_entry_digit_timeout = 1\nroom_entry_timeout = 0\n");
     let phone = call_for_room_entry(&server, "dave");
@@ -292,15 +307,6 @@ fn behind_a_trusted_proxy_refused_entries_count_against_their_caller() {
     // Another caller through the same proxy is not locked out.
     let status = Phone::dial(server.sip, "100", "judy", &[]).await_answer();
     assert_eq!(status, 200, "judy, behind the same proxy, is answered");
-}
-
-/// The most power of `hz` in any 60 ms of `samples`.
-fn peak_power(samples: &[i16], hz: f64) -> f64 {
-    samples
-        .windows(480)
-        .step_by(160)
-        .map(|w| power(w, hz))
-        .fold(0.0, f64::max)
 }
 
 /// Listens on `phone` for `duration` while `during` runs after `lead`;

@@ -1,7 +1,8 @@
 //! `dialout` against SIPp callees: one behind a proxy that challenges with
 //! 407 and then answers (audio both ways), one that declines with 606, and
 //! one that only rings (the room hears ringback; `roomDelete` cancels it);
-//! and a phone that answers into an empty room (it hears `first_participant`).
+//! a phone that answers into an empty room (it hears `first_participant`);
+//! and one muted while it rings, whose answer the room hears (`join_sound`).
 //!
 //! And who keeps a participant company: a dial-out being placed or ringing
 //! counts as a participant (as SEMS counts a ringing callee in its
@@ -14,7 +15,7 @@ mod support;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
-use support::audio::{power, rms};
+use support::audio::{peak_power, power, rms};
 use support::phone::{Listening, Phone, header};
 use support::server::Server;
 use support::sipp::{Sipp, free_port};
@@ -247,6 +248,27 @@ impl Callee {
 
     /// Sends the response `status` ("486 Busy Here") to the INVITE.
     fn respond(&self, status: &str) {
+        self.respond_with(status, "", "");
+    }
+
+    /// Answers the INVITE (200, PCMU to `rtp`); the ACK it gets is not waited for.
+    fn answer(&self, rtp: &UdpSocket) {
+        let sip = self.sip.local_addr().unwrap();
+        let port = rtp.local_addr().unwrap().port();
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
+        );
+        self.respond_with(
+            "200 OK",
+            &format!("Contact: <sip:bob@{sip}>\r\nContent-Type: application/sdp\r\n"),
+            &sdp,
+        );
+    }
+
+    /// Sends the response `status` to the INVITE, with `headers` (lines
+    /// ended by CRLF) and `body`.
+    fn respond_with(&self, status: &str, headers: &str, body: &str) {
         let mut response = format!("SIP/2.0 {status}\r\n");
         for name in ["Via", "From", "Call-ID", "CSeq"] {
             let value = header(&self.invite, name).expect("a header of the INVITE");
@@ -254,7 +276,8 @@ impl Callee {
         }
         let to = header(&self.invite, "To").expect("a To header");
         response.push_str(&format!(
-            "To: {to};tag=callee1\r\nContent-Length: 0\r\n\r\n"
+            "To: {to};tag=callee1\r\n{headers}Content-Length: {}\r\n\r\n{body}",
+            body.len()
         ));
         self.sip.send_to(response.as_bytes(), self.server).unwrap();
     }
@@ -262,6 +285,11 @@ impl Callee {
 
 /// A dial-out of `room` to a new callee that answers its INVITE `provisional`.
 fn dial_out_answering(server: &Server, room: &str, pin: &str, provisional: &str) -> Callee {
+    dial_out_tagged(server, room, pin, provisional).0
+}
+
+/// [`dial_out_answering`], with the dial-out's call tag.
+fn dial_out_tagged(server: &Server, room: &str, pin: &str, provisional: &str) -> (Callee, String) {
     let (sip, domain) = Callee::bind();
     let tag = dial_out_to(server, room, pin, &domain, "", "");
     let callee = Callee::invited(sip, provisional);
@@ -272,7 +300,7 @@ fn dial_out_answering(server: &Server, room: &str, pin: &str, provisional: &str)
         pin,
         &format!("p[0] == {tag:?} and p[2] == {status}"),
     );
-    callee
+    (callee, tag)
 }
 
 #[test]
@@ -365,4 +393,51 @@ fn a_caller_joining_only_a_dial_out_is_alone_once_it_fails() {
         "expected a BYE to carol, left alone by the dial-out that failed; log:\n{}",
         server.log()
     );
+}
+
+#[test]
+fn a_dial_out_muted_while_it_rings_is_heard_joining_a_room_of_two() {
+    let server = Server::start();
+    let room = random_room();
+    let pin = create_room(&server, &room);
+    let anna = Phone::call(server.sip, &format!("000777{room}"), "anna", &[]);
+    // first_participant (about 3 s), then bert's join_sound, end before the listening.
+    anna.talk(PHONE_HZ, Duration::from_secs(4));
+    let bert = Phone::call(server.sip, &format!("000777{room}"), "bert", &[]);
+    anna.talk(PHONE_HZ, Duration::from_secs(3));
+
+    let (callee, tag) = dial_out_tagged(&server, &room, &pin, "180 Ringing");
+    assert_eq!(
+        wc(&server, &format!("s.mute({room:?}, {pin:?}, {tag:?})")),
+        "[0, 'OK']"
+    );
+    let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let heard = std::thread::scope(|scope| {
+        let listening = scope.spawn(|| anna.talk(PHONE_HZ, Duration::from_secs(4)));
+        std::thread::sleep(Duration::from_secs(1));
+        callee.answer(&rtp);
+        listening.join().unwrap()
+    });
+    wait_for_participant(
+        &server,
+        &room,
+        &pin,
+        &format!("p[0] == {tag:?} and p[2] == 3 and p[4] == 1"),
+    );
+    let (before, after) = heard.split_at(heard.len().min(8000));
+    // join_sound: 880 and 1320 Hz; the muted callee's ringback is not heard.
+    for hz in [880.0, 1320.0] {
+        let (quiet, loud) = (peak_power(before, hz), peak_power(after, hz));
+        eprintln!("{hz} Hz peaks at {quiet:.2e} before the answer, {loud:.2e} after");
+        assert!(
+            quiet < ABSENT,
+            "expected no {hz} Hz before the answer, got {quiet}"
+        );
+        assert!(
+            loud > HEARD,
+            "expected anna to hear the muted callee's join_sound at {hz} Hz, got {loud}"
+        );
+    }
+    bert.hang_up();
+    anna.hang_up();
 }

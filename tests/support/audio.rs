@@ -21,6 +21,15 @@ pub fn power(samples: &[i16], frequency: f64) -> f64 {
     power_at(8000, samples, frequency)
 }
 
+/// The most [`power`] of `hz` in any 60 ms of `samples`, at 8 kHz.
+pub fn peak_power(samples: &[i16], hz: f64) -> f64 {
+    samples
+        .windows(480)
+        .step_by(160)
+        .map(|w| power(w, hz))
+        .fold(0.0, f64::max)
+}
+
 /// [`power`] of `samples` at `rate` Hz.
 pub fn power_at(rate: u32, samples: &[i16], frequency: f64) -> f64 {
     let coefficient = 2.0 * (2.0 * std::f64::consts::PI * frequency / f64::from(rate)).cos();

@@ -317,7 +317,8 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
     room::take_invitation(&state.settings, &entry.room, &participant_id);
     answer(state)?;
     let looped = state.settings.loop_first_participant_prompt;
-    presence::entered(&entry.room, &state.call, others as usize, looped)?;
+    // A call that joins a room is not muted there.
+    presence::entered(&entry.room, &state.call, others as usize, true, looped)?;
     if others == 0 {
         state
             .lonely

@@ -69,9 +69,11 @@ pub fn on_event(event: Event) {
         Event::Progress(progress) => ring_in_room(&placed, !progress.early_media),
         Event::Answered => {
             ring_in_room(&placed, false);
-            let others = presence::company(&placed.context.room, &placed.call).len();
+            let (room, call) = (&placed.context.room, &placed.call);
+            let others = presence::company(room, call).len();
+            let heard = presence::is_heard(room, call);
             let looped = placed.settings.loop_first_participant_prompt;
-            if let Err(e) = presence::entered(&placed.context.room, &placed.call, others, looped) {
+            if let Err(e) = presence::entered(room, call, others, heard, looped) {
                 log(
                     Level::Info,
                     &format!("{}: first_participant not played: {e:?}", placed.call),

@@ -2,11 +2,11 @@
 //! `wrong_pin` and another try after an empty or refused entry, the digits
 //! read back and `entering_conference` after a good one.
 //!
-//! Unlike SEMS, the entry is bounded: `max_room_attempts` tries,
-//! `room_entry_timeout` for all of them, `room_entry_digit_timeout` between
-//! keys (from the end of the prompt or the last key); past a bound the caller
-//! hears `wrong_pin_bye` and is hung up. A digit time-out with digits typed
-//! ends the entry as `#` would: a caller who forgot `#` gets in.
+//! Unlike SEMS, the entry is bounded: `max_room_attempts` tries (0: any
+//! number), `room_entry_timeout` for all of them, `room_entry_digit_timeout`
+//! between keys (from the end of the prompt or the last key); past a bound
+//! the caller hears `wrong_pin_bye` and is hung up. A digit time-out with
+//! digits typed ends the entry as `#` would: a caller who forgot `#` gets in.
 
 use super::dial_in::{self, CallState, Phase};
 use super::long_timer::{Fired, LongTimer};
@@ -51,9 +51,13 @@ pub fn start(state: &mut CallState) -> Result<(), Error> {
 }
 
 /// Plays `enter_pin` (or `wrong_pin` after a failed entry) and collects
-/// digits; after `max_room_attempts` failures says goodbye.
+/// digits; after `max_room_attempts` failures, if set, says goodbye.
 fn ask(state: &mut CallState, attempts: u32) -> Result<(), Error> {
-    if attempts >= state.settings.max_room_attempts {
+    if state
+        .settings
+        .max_room_attempts
+        .is_some_and(|max| attempts >= max)
+    {
         return dial_in::say_goodbye(state);
     }
     state.entry_timers.digit.cancel();

@@ -8,9 +8,12 @@
 //! ringing callee in its conference), as the count `rooms::join` returns.
 //!
 //! A join costs the same in a room of two or of thousands: the joining call
-//! says `join_sound` (its room hears it as its voice; it does not hear itself),
-//! and only the first participant is played to directly. A leave is announced
-//! into the room once (`drop_sound`).
+//! says `join_sound` (its room hears it as its voice; it does not hear itself,
+//! as in SEMS, where the others are told of a new participant before it is
+//! added), and only the first participant is played to directly. A joiner
+//! the room does not hear (a dial-out muted while it rang: its prompts are
+//! not mixed either) cannot say it: then each other participant is played
+//! it, as SEMS does. A leave is announced into the room once (`drop_sound`).
 //!
 //! A participant looping `first_participant` is marked in the key-value store
 //! (`looping/<room>/<call>`): whoever comes next ends the loop, a dial-out
@@ -45,6 +48,14 @@ pub fn company(room: &str, me: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `room` hears what `me` says: it is listed there, neither muted nor
+/// listen-only. A dial-out muted while it rang keeps the flag once answered.
+pub fn is_heard(room: &str, me: &str) -> bool {
+    room::participants(room)
+        .iter()
+        .any(|p| p.call == me && !p.muted && !p.listen_only)
+}
+
 /// Plays `sound` to `call` only; a call that ended meanwhile is skipped.
 fn play_to(call: &str, sound: &str) {
     if let Err(e) = media::play(call, &[sound.to_owned()], false) {
@@ -57,10 +68,16 @@ fn play_to(call: &str, sound: &str) {
 
 /// `me`, answered, is in `room`, where `others` participants were: alone, it
 /// hears `first_participant` (`looped` until someone comes); otherwise the
-/// others hear it join ([`joined`]).
-pub fn entered(room: &str, me: &str, others: usize, looped: bool) -> Result<(), Error> {
+/// others hear it join ([`joined`]; `heard`: see [`is_heard`]).
+pub fn entered(
+    room: &str,
+    me: &str,
+    others: usize,
+    heard: bool,
+    looped: bool,
+) -> Result<(), Error> {
     if others > 0 {
-        joined(room, me, others);
+        joined(room, me, others, heard);
         return Ok(());
     }
     media::play(me, &["first_participant".to_owned()], looped)?;
@@ -78,19 +95,22 @@ pub fn entered(room: &str, me: &str, others: usize, looped: bool) -> Result<(), 
 }
 
 /// `me` joined `room`, where `others` participants were: they hear
-/// `join_sound`, and a looped `first_participant` ends. The first participant
-/// hears it in place of its prompts.
-pub fn joined(room: &str, me: &str, others: usize) {
+/// `join_sound`, and a looped `first_participant` ends. The first participant,
+/// and each other one when the room does not hear `me` (`heard` false), hears
+/// it in place of its prompts.
+pub fn joined(room: &str, me: &str, others: usize, heard: bool) {
     if others == 0 {
         return;
     }
     end_loops(room, me);
-    if others == 1 {
-        for first in company(room, me) {
-            play_to(&first, "join_sound");
+    if others > 1 && heard {
+        if let Err(e) = media::speak(me, &["join_sound".to_owned()], false) {
+            log(Level::Debug, &format!("{me}: join_sound not said: {e:?}"));
         }
-    } else if let Err(e) = media::speak(me, &["join_sound".to_owned()], false) {
-        log(Level::Debug, &format!("{me}: join_sound not said: {e:?}"));
+        return;
+    }
+    for other in company(room, me) {
+        play_to(&other, "join_sound");
     }
 }
 

@@ -49,8 +49,11 @@ pub struct Settings {
     pub ignore_pin: bool,
     /// `loop_first_participant_prompt`: repeat `first_participant` until someone joins.
     pub loop_first_participant_prompt: bool,
-    /// How many empty or wrong room entries a caller gets before being hung up.
-    pub max_room_attempts: u32,
+    /// `max_room_attempts` (default 3; 0: no limit): how many empty or wrong
+    /// room entries a caller gets before being hung up. Without a limit,
+    /// `room_entry_timeout` and `max_failed_entries_per_source` still end the
+    /// entry.
+    pub max_room_attempts: Option<u32>,
     /// `master_password`: `getRoomPassword` and `listRooms` exist only with one.
     pub master_password: Option<String>,
     /// `support_rooms_timeout`: a room created with a timeout is deleted when
@@ -120,7 +123,7 @@ impl Settings {
             private_rooms: flag("private_rooms"),
             ignore_pin: flag("ignore_pin"),
             loop_first_participant_prompt: flag("loop_first_participant_prompt"),
-            max_room_attempts: number("max_room_attempts", 3),
+            max_room_attempts: Some(number("max_room_attempts", 3)).filter(|&n| n > 0),
             master_password: config::get("master_password").filter(|p| !p.is_empty()),
             support_rooms_timeout: flag("support_rooms_timeout"),
             max_dialouts_per_room: number("max_dialouts_per_room", 10),
